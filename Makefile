@@ -1,0 +1,39 @@
+# Notion Agent: the two set-up commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.13: from PATH, else pyenv's usual place. Override with `make PYTHON=/path/to/python3.13`.
+# (pyenv's shim is on PATH but fails when 3.13 is not the active version, so each candidate is run.)
+PYTHON ?= $(shell for c in $$(command -v python3.13) $$HOME/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13; do \
+  "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help check-python venv demo test lint typecheck unit integration e2e package clean
+
+help:
+	@echo "make demo   - run the walking skeleton on the local stack and print its timeline"
+	@echo "make test   - install what the tests need, lint, type-check and run every test"
+	@echo "make package - build the Cloud Functions source archive under build/"
+
+check-python:
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
+	  echo "Python 3.13 was not found. Install it (for example 'pyenv install 3.13' or your OS package" >&2; \
+	  echo "python3.13) and re-run, or point to it: make PYTHON=/path/to/python3.13 <target>" >&2; \
+	  exit 1; \
+	fi
+
+$(UV): | check-python
+	"$(PYTHON)" -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock $(UV) | check-python
+	UV_PYTHON="$(PYTHON)" $(UV) sync --frozen --quiet
+	@touch $@
+
+venv: $(VENV)/.synced
+
+-include mk/*.mk

@@ -1,0 +1,115 @@
+"""Typed settings, read from the environment (prefix ``NA_``); the local profile is the default.
+
+Every field is listed with its meaning in README.md ("Settings"). Production values are set by
+Terraform as environment variables of each function; nothing here reads a secret, only secret names.
+"""
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Target(StrEnum):
+    """The deployable functions; each value is the entry point in ``functions/main.py``."""
+
+    OAUTH_CALLBACK = "oauth_callback"
+    NOTION_WEBHOOK = "notion_webhook"
+    PLAN = "plan"
+    EXECUTE_STEP = "execute_step"
+    DEPLOY = "deploy"
+    NOTIFY = "notify"
+    API = "api"
+
+
+class Queue(StrEnum):
+    """Cloud Tasks queues, by the function they deliver to. Values are the queue ids."""
+
+    PLAN = "plan"
+    EXECUTE_STEP = "execute-step"
+    DEPLOY = "deploy"
+    NOTIFY = "notify"
+
+
+QUEUE_TARGETS: dict[Queue, Target] = {
+    Queue.PLAN: Target.PLAN,
+    Queue.EXECUTE_STEP: Target.EXECUTE_STEP,
+    Queue.DEPLOY: Target.DEPLOY,
+    Queue.NOTIFY: Target.NOTIFY,
+}
+
+
+class PlatformSecret(StrEnum):
+    """Platform secrets in Secret Manager (per-tenant token secrets are created at run time)."""
+
+    NOTION_CLIENT_ID = "notion-client-id"
+    NOTION_CLIENT_SECRET = "notion-client-secret"
+    NOTION_WEBHOOK_TOKEN = "notion-webhook-verification-token"
+    SESSION_SIGNING_KEY = "session-signing-key"
+
+
+class Settings(BaseSettings):
+    """Everything that differs between the local stack and a deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="NA_", extra="ignore", frozen=True)
+
+    profile: Literal["local", "production"] = Field("local", description="Which adapters to build.")
+    gcp_project: str = Field("notion-agent-local", description="Google Cloud project id.")
+    region: str = Field("europe-west1", description="Region of the functions and queues.")
+    firestore_database: str = Field("(default)", description="Firestore database id.")
+    firestore_emulator_host: str = Field(
+        "", description="host:port of the Firestore emulator; empty in production."
+    )
+    tasks_emulator_host: str = Field(
+        "", description="host:port of the local Cloud Tasks emulator; empty in production."
+    )
+    tasks_service_account: str = Field(
+        "", description="Service account whose OIDC token Cloud Tasks sends to the target functions."
+    )
+    plan_url: str = Field("http://127.0.0.1:8081", description="HTTPS URL of the plan function.")
+    execute_step_url: str = Field("http://127.0.0.1:8082", description="URL of execute-step.")
+    deploy_url: str = Field("http://127.0.0.1:8083", description="URL of the deploy function.")
+    notify_url: str = Field("http://127.0.0.1:8084", description="URL of the notify function.")
+    api_url: str = Field("http://127.0.0.1:8085", description="Public URL of the api function.")
+    secrets_backend: Literal["local", "secret-manager"] = Field(
+        "local", description="local: a JSON file of secrets; secret-manager: Google Secret Manager."
+    )
+    local_secrets_file: str = Field(
+        ".local/secrets.json", description="The local secrets file (local backend only)."
+    )
+    secret_cache_ttl_s: float = Field(300.0, description="How long a secret value is cached per instance.")
+    model_backend: Literal["offline", "vertex"] = Field(
+        "offline", description="offline: deterministic local model; vertex: Gemini on Vertex AI."
+    )
+    model_location: str = Field("global", description="Vertex AI location for model calls.")
+    model_plan: str = Field("gemini-2.5-flash", description="Model for planning and classification.")
+    model_draft: str = Field("gemini-2.5-pro", description="Model for drafting text and code.")
+    notifier_backend: Literal["outbox", "live"] = Field(
+        "outbox", description="outbox: write notifications to a local directory; live: send them."
+    )
+    outbox_dir: str = Field(".local/outbox", description="Directory of the local outbox.")
+    notion_api_base_url: str = Field("https://api.notion.com", description="Base URL of Notion's API.")
+    frontend_url: str = Field("http://127.0.0.1:3000", description="Where the browser is sent after connect.")
+    log_level: str = Field("INFO", description="Minimum log severity.")
+
+    def target_url(self, target: Target) -> str:
+        """The URL at which a task-triggered function receives its tasks."""
+        urls = {
+            Target.PLAN: self.plan_url,
+            Target.EXECUTE_STEP: self.execute_step_url,
+            Target.DEPLOY: self.deploy_url,
+            Target.NOTIFY: self.notify_url,
+            Target.API: self.api_url,
+        }
+        return urls[target]
+
+    def queue_path(self, queue: Queue) -> str:
+        return f"projects/{self.gcp_project}/locations/{self.region}/queues/{queue.value}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this instance, read once on first use (never at import time)."""
+    return Settings()
