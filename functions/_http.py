@@ -1,0 +1,70 @@
+"""What every entry point shares: method check, body parsing, error mapping, trace and log context.
+
+Invalid body → 400 naming the fields; wrong method → 405; a project error → its own status with a
+reason a person can read; anything unexpected → 500 with an error id (the traceback goes to the log
+only).
+"""
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Request, Response, json
+from pydantic import BaseModel, ValidationError
+
+from shared import logs
+from shared.errors import AgentError, InvalidInput
+
+log = logging.getLogger("functions")
+
+Reply = tuple[Any, int]
+
+
+def reply(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(payload), status=status, mimetype="application/json", headers=headers)
+
+
+def parse_json[T: BaseModel](request: Request, model: type[T]) -> T:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("the body must be a JSON object (Content-Type: application/json)")
+    return model.model_validate(data)
+
+
+def _invalid(exc: ValidationError) -> Response:
+    fields = [
+        {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["msg"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+    reason = "invalid field(s): " + ", ".join(f["field"] for f in fields)
+    return reply({"error": "invalid_input", "reason": reason, "fields": fields}, 400)
+
+
+def handle(request: Request, methods: tuple[str, ...], call: Callable[[], Reply]) -> Response:
+    """Run ``call`` for an allowed method inside the request's trace, mapping every failure."""
+    trace = logs.trace_id(
+        request.headers.get("X-Cloud-Trace-Context", ""), request.headers.get("traceparent", "")
+    )
+    with logs.log_context(trace=trace):
+        if request.method not in methods:
+            reason = f"{request.method} is not allowed here; use {', '.join(methods)}"
+            return reply(
+                {"error": "method_not_allowed", "reason": reason}, 405, {"Allow": ", ".join(methods)}
+            )
+        try:
+            payload, status = call()
+        except ValidationError as exc:
+            return _invalid(exc)
+        except AgentError as exc:
+            if exc.http_status >= 500:
+                log.error("%s: %s", exc.code, exc.reason)
+            body: dict[str, Any] = {"error": exc.code, "reason": exc.reason}
+            if isinstance(exc, InvalidInput) and exc.fields:
+                body["fields"] = [{"field": f} for f in exc.fields]
+            return reply(body, exc.http_status)
+        except Exception:
+            error_id = uuid.uuid4().hex[:12]
+            log.exception("unhandled error %s", error_id)
+            return reply({"error": "internal", "reason": "an unexpected error", "error_id": error_id}, 500)
+        return reply(payload, status)

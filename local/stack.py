@@ -1,0 +1,190 @@
+"""The local stack: Firestore emulator, Cloud Tasks emulator and every function on functions-framework.
+
+Each piece listens on a free loopback port chosen at start, so two stacks can run side by side; the
+stack stops everything it started on exit, on Ctrl-C and on failure. Run ``python -m local.stack``
+to keep one up by hand.
+"""
+
+import json
+import os
+import secrets
+import signal
+import sys
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+
+from local.firestore_emulator import emulator_argv
+from local.processes import ProcessGroup, free_port, http_answers
+from shared.config import PlatformSecret, Queue, Target
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "notion-agent-local"
+REGION = "europe-west1"
+TASKS_SERVICE_ACCOUNT = "tasks-invoker@notion-agent-local.iam.gserviceaccount.com"
+
+
+class LocalStack:
+    def __init__(self, workdir: Path | None = None, extra_env: dict[str, str] | None = None) -> None:
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="notion-agent-stack-"))
+        self.extra_env = extra_env or {}
+        self.group = ProcessGroup(self.workdir / "logs")
+        self.ports = {t: free_port() for t in Target}
+        self.firestore_port = free_port()
+        self.tasks_grpc = ""
+        self.tasks_admin = ""
+        self.secrets = {
+            PlatformSecret.SESSION_SIGNING_KEY.value: secrets.token_urlsafe(32),
+            PlatformSecret.NOTION_WEBHOOK_TOKEN.value: "secret_" + secrets.token_urlsafe(24),
+            PlatformSecret.NOTION_CLIENT_ID.value: "local-client-" + secrets.token_hex(4),
+            PlatformSecret.NOTION_CLIENT_SECRET.value: "secret_" + secrets.token_urlsafe(24),
+        }
+
+    def url(self, target: Target) -> str:
+        return f"http://127.0.0.1:{self.ports[target]}"
+
+    def url_of_api(self) -> str:
+        return self.url(Target.API)
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.workdir / "secrets.json"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.workdir / "outbox"
+
+    def env(self) -> dict[str, str]:
+        """The settings every function of this stack runs with (see README, Settings)."""
+        settings = {
+            "NA_PROFILE": "local",
+            "NA_GCP_PROJECT": PROJECT,
+            "NA_REGION": REGION,
+            "NA_FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{self.firestore_port}",
+            "NA_TASKS_EMULATOR_HOST": self.tasks_grpc,
+            "NA_TASKS_SERVICE_ACCOUNT": TASKS_SERVICE_ACCOUNT,
+            "NA_SECRETS_BACKEND": "local",
+            "NA_LOCAL_SECRETS_FILE": str(self.secrets_file),
+            "NA_OUTBOX_DIR": str(self.outbox_dir),
+            **{f"NA_{t.name}_URL": self.url(t) for t in Target},
+        }
+        return settings | self.extra_env
+
+    def _child_env(self) -> dict[str, str]:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("NA_")}
+        return base | self.env() | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+
+    def start(self) -> "LocalStack":
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.secrets_file.write_text(json.dumps(self.secrets))
+        self.secrets_file.chmod(0o600)
+        self.group.start("firestore", emulator_argv(self.firestore_port), self._child_env())
+        self._start_tasks_emulator()
+        self.group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{self.firestore_port}/"))
+        self._create_queues()
+        for target in Target:
+            argv = [
+                sys.executable,
+                "-m",
+                "functions_framework",
+                "--target",
+                target.value,
+                "--source",
+                str(ROOT / "functions" / "main.py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports[target]),
+            ]
+            self.group.start(target.value, argv, self._child_env(), cwd=self.workdir)
+        for target in Target:
+            self.group.wait_until(target.value, partial(http_answers, self.url(target) + "/"))
+
+    def _start_tasks_emulator(self) -> None:
+        argv = [
+            sys.executable,
+            "-m",
+            "local.tasks_emulator",
+            "--port",
+            str(free_port()),
+            "--admin-port",
+            str(free_port()),
+        ]
+        self.group.start("tasks", argv, self._child_env())
+        log = self.group.log_dir / "tasks.log"
+
+        def ready() -> bool:
+            for line in log.read_text(errors="replace").splitlines():
+                if line.startswith("READY "):
+                    fields = dict(part.split("=", 1) for part in line.split()[1:])
+                    self.tasks_grpc, self.tasks_admin = fields["grpc"], fields["admin"]
+                    return True
+            return False
+
+        self.group.wait_until("tasks", ready)
+
+    def _create_queues(self) -> None:
+        import grpc
+        from google.api_core import exceptions as gexc
+        from google.cloud import tasks_v2
+        from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+        client = tasks_v2.CloudTasksClient(
+            transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(self.tasks_grpc))
+        )
+        parent = f"projects/{PROJECT}/locations/{REGION}"
+        for queue in Queue:
+            config = tasks_v2.Queue(
+                name=f"{parent}/queues/{queue.value}",
+                retry_config=tasks_v2.RetryConfig(
+                    max_attempts=20,
+                    min_backoff={"seconds": 0, "nanos": 200_000_000},
+                    max_backoff={"seconds": 10},
+                ),
+            )
+            try:
+                client.create_queue(parent=parent, queue=config)
+            except gexc.AlreadyExists:
+                continue
+
+    def stop(self) -> None:
+        self.group.stop_all()
+
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit, so ``with LocalStack()`` blocks and atexit stop the children."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def main() -> None:
+    exit_on_sigterm()
+    with LocalStack() as stack:
+        print(json.dumps({"workdir": str(stack.workdir), **stack.env()}, indent=2), flush=True)
+        print("Local stack is up. Ctrl-C stops it.", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

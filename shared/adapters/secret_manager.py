@@ -1,0 +1,66 @@
+"""Secrets in Google Secret Manager, cached per instance with a TTL; values are masked in logs."""
+
+import contextlib
+import threading
+import time
+
+from google.api_core import exceptions as gexc
+from google.cloud import secretmanager
+
+from shared.errors import NotFound, TransientError
+from shared.logs import register_secret
+
+
+class SecretManagerSecrets:
+    def __init__(
+        self, client: secretmanager.SecretManagerServiceClient, project: str, ttl_s: float = 300.0
+    ) -> None:
+        self._client = client
+        self._project = project
+        self._ttl_s = ttl_s
+        self._cache: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def _secret_path(self, name: str) -> str:
+        return f"projects/{self._project}/secrets/{name}"
+
+    def get(self, name: str) -> str:
+        with self._lock:
+            cached = self._cache.get(name)
+        if cached and time.monotonic() - cached[0] < self._ttl_s:
+            return cached[1]
+        try:
+            reply = self._client.access_secret_version(name=f"{self._secret_path(name)}/versions/latest")
+        except gexc.NotFound as exc:
+            raise NotFound(f"secret {name} has no enabled version") from exc
+        except (gexc.ServiceUnavailable, gexc.DeadlineExceeded) as exc:
+            raise TransientError(f"secret manager: {exc.__class__.__name__}") from exc
+        value: str = reply.payload.data.decode()
+        register_secret(value)
+        with self._lock:
+            self._cache[name] = (time.monotonic(), value)
+        return value
+
+    def put(self, name: str, value: str) -> None:
+        register_secret(value)
+        parent = f"projects/{self._project}"
+        # A new version of an existing secret is the usual case (token refresh).
+        with contextlib.suppress(gexc.AlreadyExists):
+            self._client.create_secret(
+                parent=parent,
+                secret_id=name,
+                secret=secretmanager.Secret(
+                    replication=secretmanager.Replication(automatic=secretmanager.Replication.Automatic())
+                ),
+            )
+        self._client.add_secret_version(
+            parent=self._secret_path(name), payload=secretmanager.SecretPayload(data=value.encode())
+        )
+        with self._lock:
+            self._cache[name] = (time.monotonic(), value)
+
+    def delete(self, name: str) -> None:
+        with contextlib.suppress(gexc.NotFound):  # already gone: deleting is idempotent
+            self._client.delete_secret(name=self._secret_path(name))
+        with self._lock:
+            self._cache.pop(name, None)

@@ -1,0 +1,116 @@
+"""The one place that builds adapters from settings: lazily, once per instance, never at import time.
+
+Entry points call :func:`preload` at import with the ports they use, which imports (but does not
+build) those adapters' modules, so a cold start pays for exactly the client libraries the function
+needs and nothing else; the first request then builds each adapter once.
+"""
+
+import importlib
+import os
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Literal, cast
+
+from shared import logs
+from shared.config import Settings, get_settings
+from shared.ports import Notifier, RunStore, SecretStore, TaskQueue
+
+Port = Literal["store", "queue", "secrets", "notifier"]
+
+# The production adapter module of each port: what a deployed function imports at cold start.
+_MODULES: dict[Port, str] = {
+    "store": "shared.adapters.firestore_store",
+    "queue": "shared.adapters.cloud_tasks",
+    "secrets": "shared.adapters.secret_manager",
+    "notifier": "shared.adapters.outbox",
+}
+
+
+def preload(*ports: Port) -> None:
+    """Import the adapter modules of ``ports`` (no client is built, no setting is read)."""
+    for port in ports:
+        importlib.import_module(_MODULES[port])
+
+
+class Container:
+    """The adapters of one instance. Tests build their own with fakes instead."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._built: dict[str, object] = {}
+        self._lock = threading.Lock()
+        logs.configure(settings.gcp_project, settings.log_level)
+
+    def _once[T](self, key: str, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._built:
+                self._built[key] = build()
+            return cast(T, self._built[key])
+
+    @property
+    def store(self) -> RunStore:
+        return self._once("store", self._build_store)
+
+    @property
+    def queue(self) -> TaskQueue:
+        return self._once("queue", self._build_queue)
+
+    @property
+    def secrets(self) -> SecretStore:
+        return self._once("secrets", self._build_secrets)
+
+    @property
+    def notifier(self) -> Notifier:
+        return self._once("notifier", self._build_notifier)
+
+    def _build_store(self) -> RunStore:
+        from google.cloud import firestore
+
+        from shared.adapters.firestore_store import FirestoreRunStore
+
+        if self.settings.firestore_emulator_host:
+            # The client library finds the emulator only through this variable.
+            os.environ["FIRESTORE_EMULATOR_HOST"] = self.settings.firestore_emulator_host
+        client = firestore.Client(
+            project=self.settings.gcp_project, database=self.settings.firestore_database
+        )
+        return FirestoreRunStore(client)
+
+    def _build_queue(self) -> TaskQueue:
+        from google.cloud import tasks_v2
+
+        from shared.adapters.cloud_tasks import CloudTaskQueue
+
+        if self.settings.tasks_emulator_host:
+            import grpc
+            from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+            channel = grpc.insecure_channel(self.settings.tasks_emulator_host)
+            client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+        else:
+            client = tasks_v2.CloudTasksClient()
+        return CloudTaskQueue(client, self.settings)
+
+    def _build_secrets(self) -> SecretStore:
+        if self.settings.secrets_backend == "local":
+            from shared.adapters.local_secrets import LocalFileSecrets
+
+            return LocalFileSecrets(self.settings.local_secrets_file)
+        from google.cloud import secretmanager
+
+        from shared.adapters.secret_manager import SecretManagerSecrets
+
+        client = secretmanager.SecretManagerServiceClient()
+        return SecretManagerSecrets(client, self.settings.gcp_project, self.settings.secret_cache_ttl_s)
+
+    def _build_notifier(self) -> Notifier:
+        from shared.adapters.outbox import OutboxNotifier
+
+        return OutboxNotifier(self.settings.outbox_dir)
+
+
+@lru_cache(maxsize=1)
+def container() -> Container:
+    """This instance's adapters, built on first use from the environment's settings."""
+    return Container(get_settings())

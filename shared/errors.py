@@ -1,0 +1,90 @@
+"""The project's error kinds. Entry points map them to HTTP codes; the engine maps them to actions.
+
+Three kinds of failure are kept apart: transient (retry with backoff), model-fixable (compact into the
+context and let the model try again, capped) and permanent or configuration (fail clearly).
+"""
+
+
+class AgentError(Exception):
+    """Root of every error the project raises on purpose. ``reason`` is safe to show a person."""
+
+    http_status = 500
+    code = "internal"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidInput(AgentError):
+    """The request or task body is not acceptable; retrying it unchanged will not help."""
+
+    http_status = 400
+    code = "invalid_input"
+
+    def __init__(self, reason: str, fields: list[str] | None = None) -> None:
+        super().__init__(reason)
+        self.fields = fields or []
+
+
+class Unauthenticated(AgentError):
+    """Missing or bad credentials (session, signature, state)."""
+
+    http_status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(AgentError):
+    http_status = 403
+    code = "forbidden"
+
+
+class NotFound(AgentError):
+    """Absent, or belongs to another tenant: the two are indistinguishable on purpose."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class Conflict(AgentError):
+    """The request clashes with the current state (e.g. approving a run that is not waiting)."""
+
+    http_status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(AgentError):
+    http_status = 413
+    code = "payload_too_large"
+
+
+class TransientError(AgentError):
+    """A passing failure (429, 5xx, timeout): retry later, after ``retry_after_s`` if known."""
+
+    http_status = 503
+    code = "transient"
+
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+
+
+class PermanentError(AgentError):
+    """An external system refused for good (4xx other than 401/429); retrying will not help."""
+
+    http_status = 502
+    code = "permanent"
+
+
+class ModelFixableError(AgentError):
+    """The model's output was unusable; the compacted reason goes back into its context."""
+
+    http_status = 502
+    code = "model_fixable"
+
+
+class ConfigError(AgentError):
+    """The deployment is misconfigured (a missing setting or secret): says what to set."""
+
+    http_status = 500
+    code = "config"
