@@ -1,0 +1,28 @@
+locals {
+  apis = [
+    "aiplatform.googleapis.com",       # Gemini on Vertex AI (plan, execute-step)
+    "artifactregistry.googleapis.com", # function images
+    "cloudbuild.googleapis.com",       # function builds and the CI/CD pipeline
+    "cloudfunctions.googleapis.com",   # Cloud Run functions (2nd gen)
+    "cloudresourcemanager.googleapis.com",
+    "cloudscheduler.googleapis.com", # daily planning fan-out, stalled-run sweeper
+    "cloudtasks.googleapis.com",     # every function-to-function call
+    "firestore.googleapis.com",      # all state
+    "iam.googleapis.com",            # service accounts, custom roles
+    "iamcredentials.googleapis.com", # OIDC tokens minted for tasks and jobs
+    "logging.googleapis.com",        # log-based metrics
+    "monitoring.googleapis.com",     # alert policies
+    "run.googleapis.com",            # the services behind the functions
+    "secretmanager.googleapis.com",  # platform secrets and per-tenant Notion tokens
+    "storage.googleapis.com",        # source archive bucket
+  ]
+}
+
+resource "google_project_service" "enabled" {
+  for_each = toset(local.apis)
+
+  project = var.project_id
+  service = each.value
+  # Other workloads in the project may use the same APIs: never turn them off on destroy.
+  disable_on_destroy = false
+}

@@ -1,0 +1,57 @@
+# Cloud Scheduler jobs, calling the private functions with an OIDC token of the scheduler account.
+locals {
+  scheduler_jobs = {
+    plan-daily-fanout = {
+      target = "plan"
+      path   = "/schedule"
+      # Hourly: each run plans the tenants whose local planning hour is the current hour (per-tenant
+      # time zones), so one job serves every time zone. Idempotent per tenant and day in the code.
+      schedule         = "0 * * * *"
+      attempt_deadline = "320s" # plan's timeout (300 s) plus delivery
+      description      = "Enqueue one plan task per active tenant whose local planning hour has come."
+    }
+    sweep-stalled-runs = {
+      target = "execute_step"
+      path   = "/sweep"
+      # Every 5 minutes: a stalled run waits at most ~5 min beyond its own lease before re-enqueue.
+      schedule         = "*/5 * * * *"
+      attempt_deadline = "180s"
+      description      = "Re-enqueue the next step of runs whose cursor has not moved past their lease."
+    }
+  }
+}
+
+resource "google_cloud_scheduler_job" "job" {
+  for_each = local.scheduler_jobs
+
+  name             = each.key
+  description      = each.value.description
+  region           = var.region
+  schedule         = each.value.schedule
+  time_zone        = "Etc/UTC"
+  attempt_deadline = each.value.attempt_deadline
+
+  # A missed tick is covered by the next one (both jobs are catch-up queries), so retry briefly only.
+  retry_config {
+    retry_count          = 2
+    min_backoff_duration = "10s"
+    max_backoff_duration = "60s"
+    max_doublings        = 2
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = "${local.function_urls[each.value.target]}${each.value.path}"
+    body        = base64encode("{}")
+    headers = {
+      "Content-Type" = "application/json"
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.platform["scheduler"].email
+      audience              = local.function_urls[each.value.target]
+    }
+  }
+
+  depends_on = [google_project_service.enabled, google_cloud_run_v2_service_iam_member.scheduler_invoker]
+}

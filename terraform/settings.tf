@@ -1,0 +1,31 @@
+# Every field of shared.config.Settings, as the environment variable NA_<FIELD> that pydantic-settings
+# reads, with its production value. The same map goes to every function (a function reads what it
+# uses). tests/infra fails when a Settings field has no entry here or an entry has no field.
+locals {
+  settings_env = {
+    NA_PROFILE                 = "production"
+    NA_GCP_PROJECT             = var.project_id
+    NA_REGION                  = var.region
+    NA_FIRESTORE_DATABASE      = google_firestore_database.main.name
+    NA_FIRESTORE_EMULATOR_HOST = "" # explicit: a deployment must never talk to an emulator
+    NA_TASKS_EMULATOR_HOST     = "" # explicit, same reason
+    NA_TASKS_SERVICE_ACCOUNT   = google_service_account.platform["tasks_invoker"].email
+    NA_PLAN_URL                = local.function_urls["plan"]
+    NA_EXECUTE_STEP_URL        = local.function_urls["execute_step"]
+    NA_DEPLOY_URL              = local.function_urls["deploy"]
+    NA_NOTIFY_URL              = local.function_urls["notify"]
+    NA_API_URL                 = local.function_urls["api"]
+    NA_SECRETS_BACKEND         = "secret-manager"
+    NA_LOCAL_SECRETS_FILE      = "" # unused with secret-manager; empty so it can never be picked up
+    NA_SECRET_CACHE_TTL_S      = tostring(var.secret_cache_ttl_s)
+    NA_MODEL_BACKEND           = "vertex"
+    NA_MODEL_LOCATION          = var.model_location
+    NA_MODEL_PLAN              = var.model_plan
+    NA_MODEL_DRAFT             = var.model_draft
+    NA_NOTIFIER_BACKEND        = "live"
+    NA_OUTBOX_DIR              = "" # unused with the live notifier
+    NA_NOTION_API_BASE_URL     = var.notion_api_base_url
+    NA_FRONTEND_URL            = var.frontend_url
+    NA_LOG_LEVEL               = var.log_level
+  }
+}

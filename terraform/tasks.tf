@@ -1,0 +1,108 @@
+# Cloud Tasks queues (shared.config.Queue), one per task-driven function (QUEUE_TARGETS).
+# Handlers are idempotent (DESIGN.md), so retries are safe; a body that does not validate gets a 4xx,
+# which Cloud Tasks also retries, so max_attempts bounds that waste too. A long Retry-After is not a
+# retry here: the code schedules a new task for later. Runs that exhaust their retries are picked up
+# by the stalled-run sweeper (scheduler.tf).
+locals {
+  queues = {
+    plan = {
+      target    = "plan"
+      enqueuers = ["oauth_callback", "notion_webhook", "plan", "api"]
+      # Each dispatch makes one planning model call and several Notion reads. 10/s drains a 10,000-
+      # tenant planning hour in ~17 min while staying well inside default Gemini quotas; 50 in flight
+      # matches plan's 20 instances x 8 concurrency with headroom for other traffic.
+      max_dispatches_per_second = 10
+      max_concurrent_dispatches = 50
+      # A plan that cannot start within an hour is stale (the day has moved on): give up after 1 h.
+      max_attempts       = 6
+      max_retry_duration = "3600s"
+      min_backoff        = "10s"
+      max_backoff        = "600s"
+      max_doublings      = 4
+    }
+    execute-step = {
+      target    = "execute_step"
+      enqueuers = ["plan", "execute_step", "deploy", "api"]
+      # The hot queue: every step of every run. Notion pacing is per tenant in the code; this caps the
+      # total against Notion's per-integration limits and Vertex quotas. 400 in flight = 50 x 8.
+      max_dispatches_per_second = 50
+      max_concurrent_dispatches = 400
+      # Transient failures (429/5xx/timeouts) back off up to 10 min; after 6 h the sweeper owns it.
+      max_attempts       = 10
+      max_retry_duration = "21600s"
+      min_backoff        = "5s"
+      max_backoff        = "600s"
+      max_doublings      = 5
+    }
+    deploy = {
+      target    = "deploy"
+      enqueuers = ["execute_step", "api"]
+      # GitHub's secondary rate limits punish bursts of content-creating requests and Vercel limits
+      # deployments per hour: a slow, narrow queue.
+      max_dispatches_per_second = 2
+      max_concurrent_dispatches = 10
+      max_attempts              = 8
+      max_retry_duration        = "7200s"
+      min_backoff               = "30s"
+      max_backoff               = "900s"
+      max_doublings             = 4
+    }
+    notify = {
+      target    = "notify"
+      enqueuers = ["plan", "execute_step", "deploy", "api"]
+      # Email/Slack/Notion comments; quiet hours are tasks scheduled for later, not retries.
+      # A notification is still worth delivering for a day; notify de-duplicates by notification id.
+      max_dispatches_per_second = 20
+      max_concurrent_dispatches = 100
+      max_attempts              = 12
+      max_retry_duration        = "86400s"
+      min_backoff               = "10s"
+      max_backoff               = "1800s"
+      max_doublings             = 6
+    }
+  }
+
+  queue_enqueuer_bindings = {
+    for pair in flatten([
+      for queue, spec in local.queues : [
+        for enqueuer in spec.enqueuers : { queue = queue, enqueuer = enqueuer }
+      ]
+    ]) : "${pair.queue} ${pair.enqueuer}" => pair
+  }
+}
+
+resource "google_cloud_tasks_queue" "queue" {
+  for_each = local.queues
+
+  name     = each.key
+  location = var.region
+
+  rate_limits {
+    max_dispatches_per_second = each.value.max_dispatches_per_second
+    max_concurrent_dispatches = each.value.max_concurrent_dispatches
+  }
+
+  retry_config {
+    max_attempts       = each.value.max_attempts
+    max_retry_duration = each.value.max_retry_duration
+    min_backoff        = each.value.min_backoff
+    max_backoff        = each.value.max_backoff
+    max_doublings      = each.value.max_doublings
+  }
+
+  stackdriver_logging_config {
+    sampling_ratio = var.tasks_log_sampling_ratio
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloud_tasks_queue_iam_member" "enqueuers" {
+  for_each = local.queue_enqueuer_bindings
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_tasks_queue.queue[each.value.queue].name
+  role     = "roles/cloudtasks.enqueuer"
+  member   = "serviceAccount:${google_service_account.function[each.value.enqueuer].email}"
+}

@@ -1,0 +1,147 @@
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project that receives every resource of this deployment."
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the functions, queues, scheduler jobs and buckets (NA_REGION)."
+  default     = "europe-west1"
+}
+
+variable "firestore_location" {
+  type        = string
+  description = "Firestore location: a region (e.g. europe-west1) or a multi-region (eur3, nam5). Immutable once created."
+  default     = "europe-west1"
+}
+
+variable "firestore_database" {
+  type        = string
+  description = "Firestore database id (NA_FIRESTORE_DATABASE); \"(default)\" uses the free tier."
+  default     = "(default)"
+}
+
+variable "source_archive" {
+  type        = string
+  description = "Path of the archive written by `make package`, relative to the directory terraform runs in."
+  default     = "../build/function-source.zip"
+
+  validation {
+    condition     = endswith(var.source_archive, ".zip")
+    error_message = "source_archive must be the .zip written by `make package`."
+  }
+}
+
+variable "min_instances" {
+  type        = map(number)
+  description = "Minimum warm instances per function, keyed by entry point (e.g. { api = 1 }); unlisted functions scale to zero."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for n in values(var.min_instances) : n >= 0 && n <= 10])
+    error_message = "min_instances values must be between 0 and 10."
+  }
+}
+
+variable "max_instances" {
+  type        = map(number)
+  description = "Overrides of the per-function maximum instance counts set in functions.tf, keyed by entry point."
+  default     = {}
+}
+
+variable "model_location" {
+  type        = string
+  description = "Vertex AI location for Gemini calls (NA_MODEL_LOCATION)."
+  default     = "global"
+}
+
+variable "model_plan" {
+  type        = string
+  description = "Gemini model for planning and classification (NA_MODEL_PLAN)."
+  default     = "gemini-2.5-flash"
+}
+
+variable "model_draft" {
+  type        = string
+  description = "Gemini model for drafting text and code (NA_MODEL_DRAFT)."
+  default     = "gemini-2.5-pro"
+}
+
+variable "frontend_url" {
+  type        = string
+  description = "Where the browser is sent after connecting a workspace (NA_FRONTEND_URL)."
+}
+
+variable "notion_api_base_url" {
+  type        = string
+  description = "Base URL of Notion's API (NA_NOTION_API_BASE_URL)."
+  default     = "https://api.notion.com"
+}
+
+variable "log_level" {
+  type        = string
+  description = "Minimum log severity of the functions (NA_LOG_LEVEL)."
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "secret_cache_ttl_s" {
+  type        = number
+  description = "Seconds a secret value is cached per instance (NA_SECRET_CACHE_TTL_S)."
+  default     = 300
+}
+
+variable "tasks_log_sampling_ratio" {
+  type        = number
+  description = "Fraction of Cloud Tasks attempts logged (0-1); every attempt costs a log entry."
+  default     = 0.1
+}
+
+variable "alert_email" {
+  type        = string
+  description = "Email address that receives the alerts; empty to attach only alert_notification_channels."
+  default     = ""
+}
+
+variable "alert_notification_channels" {
+  type        = list(string)
+  description = "Existing Cloud Monitoring notification channel ids to attach to every alert policy."
+  default     = []
+}
+
+variable "alert_thresholds" {
+  type = object({
+    failed_runs_per_5m        = number
+    webhook_rejections_per_5m = number
+    budget_exceeded_per_hour  = number
+    task_delay_p99_ms         = number
+  })
+  description = "Thresholds of the alert policies in monitoring.tf."
+  default = {
+    failed_runs_per_5m        = 5
+    webhook_rejections_per_5m = 20
+    budget_exceeded_per_hour  = 1
+    task_delay_p99_ms         = 600000
+  }
+}
+
+variable "state_bucket" {
+  type        = string
+  description = "Name of the GCS bucket holding Terraform state (the one given to `terraform init -backend-config`)."
+}
+
+variable "github_owner" {
+  type        = string
+  description = "GitHub owner of the repository for the Cloud Build triggers; empty to create no trigger."
+  default     = ""
+}
+
+variable "github_repo" {
+  type        = string
+  description = "GitHub repository name for the Cloud Build triggers (the GitHub app must be connected first)."
+  default     = ""
+}
