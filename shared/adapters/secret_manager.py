@@ -45,7 +45,7 @@ class SecretManagerSecrets:
         register_secret(value)
         parent = f"projects/{self._project}"
         # A new version of an existing secret is the usual case (token refresh).
-        with contextlib.suppress(gexc.AlreadyExists):
+        with contextlib.suppress(gexc.Conflict):  # AlreadyExists over gRPC, plain 409 over REST
             self._client.create_secret(
                 parent=parent,
                 secret_id=name,

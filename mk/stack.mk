@@ -1,0 +1,8 @@
+# The local stack and the demo.
+.PHONY: demo stack
+
+demo: $(VENV)/.synced
+	$(PY) -m local.demo
+
+stack: $(VENV)/.synced
+	$(PY) -m local.stack

@@ -1,0 +1,48 @@
+"""Shared fixtures: the real Firestore emulator (one per test session, reset per test that asks)."""
+
+import os
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.firestore_emulator import emulator_argv
+from local.processes import ProcessGroup, free_port, http_answers
+
+PROJECT = "notion-agent-test"
+
+
+class FirestoreEmulator:
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    def reset(self) -> None:
+        url = f"http://{self.host}/emulator/v1/projects/{PROJECT}/databases/(default)/documents"
+        urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=10).close()
+
+    def client(self) -> Any:
+        from google.cloud import firestore
+
+        return firestore.Client(project=PROJECT)
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirestoreEmulator]:
+    group = ProcessGroup(Path(tmp_path_factory.mktemp("firestore-logs")))
+    port = free_port()
+    group.start("firestore", emulator_argv(port), dict(os.environ))
+    try:
+        group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{port}/"))
+        os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{port}"
+        yield FirestoreEmulator(f"127.0.0.1:{port}")
+    finally:
+        os.environ.pop("FIRESTORE_EMULATOR_HOST", None)
+        group.stop_all()
+
+
+@pytest.fixture
+def firestore_db(firestore_emulator: FirestoreEmulator) -> Any:
+    firestore_emulator.reset()
+    return firestore_emulator.client()

@@ -1,0 +1,81 @@
+"""A stub of Secret Manager's REST endpoint (v1), enough for the adapter: create, addVersion,
+access latest, delete. It records every request so tests can count calls (e.g. the TTL cache)."""
+
+import base64
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class SecretManagerStub:
+    def __init__(self) -> None:
+        self.secrets: dict[str, list[bytes]] = {}
+        self.requests: list[tuple[str, str]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _route(self, method: str) -> None:
+                stub.requests.append((method, self.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                status, reply = stub.handle(method, self.path, body)
+                self._send(status, reply)
+
+            def do_GET(self) -> None:
+                self._route("GET")
+
+            def do_POST(self) -> None:
+                self._route("POST")
+
+            def do_DELETE(self) -> None:
+                self._route("DELETE")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def handle(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        not_found = {"error": {"code": 404, "message": "Secret not found", "status": "NOT_FOUND"}}
+        if m := re.fullmatch(r"/v1/projects/([^/]+)/secrets\?secretId=([\w-]+).*", path):
+            if m.group(2) in self.secrets:
+                return 409, {"error": {"code": 409, "message": "exists", "status": "ALREADY_EXISTS"}}
+            self.secrets[m.group(2)] = []
+            return 200, {"name": f"projects/{m.group(1)}/secrets/{m.group(2)}"}
+        if m := re.fullmatch(r"/v1/projects/([^/]+)/secrets/([\w-]+):addVersion.*", path):
+            if m.group(2) not in self.secrets:
+                return 404, not_found
+            self.secrets[m.group(2)].append(base64.b64decode(body["payload"]["data"]))
+            version = len(self.secrets[m.group(2)])
+            return 200, {"name": f"projects/{m.group(1)}/secrets/{m.group(2)}/versions/{version}"}
+        if m := re.fullmatch(r"/v1/projects/([^/]+)/secrets/([\w-]+)/versions/latest:access.*", path):
+            versions = self.secrets.get(m.group(2))
+            if not versions:
+                return 404, not_found
+            data = base64.b64encode(versions[-1]).decode()
+            return 200, {"name": f"projects/{m.group(1)}/secrets/{m.group(2)}/versions/{len(versions)}", "payload": {"data": data}}
+        if method == "DELETE" and (m := re.fullmatch(r"/v1/projects/([^/]+)/secrets/([\w-]+).*", path)):
+            if self.secrets.pop(m.group(2), None) is None:
+                return 404, not_found
+            return 200, {}
+        return 404, {"error": {"code": 404, "message": f"no route {method} {path}", "status": "NOT_FOUND"}}
+
+    def __enter__(self) -> "SecretManagerStub":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

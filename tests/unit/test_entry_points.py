@@ -1,0 +1,122 @@
+"""Entry points through functions-framework's own app, with the ports replaced by fakes."""
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import functions_framework
+import pytest
+from flask.testing import FlaskClient
+
+from shared import bootstrap
+from shared.config import PlatformSecret
+from shared.services.sessions import start_session
+from tests.fakes import FakeNotifier, FakeQueue, FakeRunStore, FakeSecrets
+
+SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
+
+
+@dataclass
+class FakeContainer:
+    store: FakeRunStore = field(default_factory=FakeRunStore)
+    queue: FakeQueue = field(default_factory=FakeQueue)
+    secrets: FakeSecrets = field(default_factory=lambda: FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}))
+    notifier: FakeNotifier = field(default_factory=FakeNotifier)
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    container = FakeContainer()
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    return container
+
+
+def client(target: str) -> FlaskClient:
+    return functions_framework.create_app(target, SOURCE).test_client()
+
+
+PLAN_BODY = {"tenant_id": "t1", "run_id": "r1", "goal": "Say hello", "trigger": "test"}
+
+
+def test_plan_creates_a_run_and_enqueues_step_one(fakes: FakeContainer) -> None:
+    response = client("plan").post("/", json=PLAN_BODY)
+    assert response.status_code == 200 and response.json == {"run_id": "r1", "created": True}
+    assert [t[2] for t in fakes.queue.tasks] == ["step:t1:r1:1"]
+
+
+@pytest.mark.parametrize(
+    ("target", "body", "field_name"),
+    [
+        ("plan", {**PLAN_BODY, "run_id": "bad id/with slash"}, "run_id"),
+        ("plan", {k: v for k, v in PLAN_BODY.items() if k != "goal"}, "goal"),
+        ("execute_step", {"tenant_id": "t1", "run_id": "r1", "step": 0}, "step"),
+        ("notify", {"notification_id": "n1", "tenant_id": "t1", "subject": "", "text": "x"}, "subject"),
+        ("deploy", {"tenant_id": "t1", "run_id": "r1", "step": 1, "repository": "no-slash"}, "repository"),
+    ],
+)
+def test_an_invalid_body_gets_a_400_naming_the_field_and_stores_nothing(
+    fakes: FakeContainer, target: str, body: dict[str, Any], field_name: str
+) -> None:
+    response = client(target).post("/", json=body)
+    assert response.status_code == 400
+    assert response.json is not None and field_name in [f["field"] for f in response.json["fields"]]
+    assert field_name in response.json["reason"]
+    assert not fakes.store.runs and not fakes.queue.tasks and not fakes.notifier.delivered
+
+
+@pytest.mark.parametrize("target", ["plan", "execute_step", "notify", "deploy", "notion_webhook"])
+def test_a_non_json_body_is_a_400_and_a_get_is_a_405(fakes: FakeContainer, target: str) -> None:
+    response = client(target).post("/", data=b"not json", content_type="text/plain")
+    assert response.status_code == 400 and response.json is not None and "JSON" in response.json["reason"]
+    get = client(target).get("/")
+    assert get.status_code == 405 and get.headers["Allow"] == "POST"
+
+
+def test_an_unexpected_error_is_a_500_with_an_error_id_and_the_traceback_only_in_the_log(
+    fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode(*_: object) -> None:
+        raise RuntimeError("internal detail that must not leak")
+
+    monkeypatch.setattr(fakes.store, "create_run", explode)
+    with caplog.at_level(logging.ERROR):
+        response = client("plan").post("/", json=PLAN_BODY)
+    assert response.status_code == 500 and response.json is not None
+    error_id = response.json["error_id"]
+    assert "internal detail" not in response.get_data(as_text=True)
+    assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_execute_step_acknowledges_a_step_of_an_unknown_run(fakes: FakeContainer) -> None:
+    response = client("execute_step").post("/", json={"tenant_id": "t1", "run_id": "gone", "step": 1})
+    assert response.status_code == 200 and response.json is not None and response.json["acted"] is False
+
+
+def test_notify_delivers_once_per_notification_id(fakes: FakeContainer) -> None:
+    body = {"notification_id": "n1", "tenant_id": "t1", "subject": "Hi", "text": "there"}
+    first, second = client("notify").post("/", json=body), client("notify").post("/", json=body)
+    assert first.json == {"notification_id": "n1", "delivered": True}
+    assert second.json == {"notification_id": "n1", "delivered": False}
+    assert list(fakes.notifier.delivered) == ["n1"]
+
+
+def test_api_needs_a_session_and_hides_other_tenants_runs(fakes: FakeContainer) -> None:
+    client("plan").post("/", json=PLAN_BODY)
+    api = client("api")
+    assert api.get("/runs/r1").status_code == 401
+    own = start_session("t1", fakes.secrets)
+    other = start_session("t2", fakes.secrets)
+    response = api.get("/runs/r1", headers={"Authorization": f"Bearer {own}"})
+    assert response.status_code == 200 and response.json is not None
+    assert response.json["events"][0]["kind"] == "run_planned"
+    assert api.get("/runs/r1", headers={"Authorization": f"Bearer {other}"}).status_code == 404
+    assert api.get("/nowhere", headers={"Authorization": f"Bearer {own}"}).status_code == 404
+    assert api.delete("/runs/r1", headers={"Authorization": f"Bearer {own}"}).status_code == 405
+
+
+def test_oauth_callback_validates_its_query(fakes: FakeContainer) -> None:
+    callback = client("oauth_callback")
+    missing = callback.get("/?code=abc")
+    assert missing.status_code == 400 and missing.json is not None and "state" in missing.json["reason"]
+    assert callback.post("/").status_code == 405
