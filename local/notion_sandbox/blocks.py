@@ -1,0 +1,82 @@
+"""Blocks: request objects -> stored block objects, with Notion's per-request limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local.notion_sandbox.errors import validation_error
+from local.notion_sandbox.model import JSON, Actor
+from local.notion_sandbox.richtext import rich_text
+
+MAX_BLOCKS_PER_REQUEST = 100
+TEXT_BLOCKS = {
+    "paragraph",
+    "heading_1",
+    "heading_2",
+    "heading_3",
+    "bulleted_list_item",
+    "numbered_list_item",
+    "to_do",
+    "toggle",
+    "quote",
+    "callout",
+    "code",
+}
+SUPPORTED = TEXT_BLOCKS | {"divider"}
+
+
+def check_children(children: Any, path: str) -> list[JSON]:
+    if not isinstance(children, list):
+        raise validation_error(
+            f"body failed validation: {path} should be an array, instead was `{children!r}`."
+        )
+    if len(children) > MAX_BLOCKS_PER_REQUEST:
+        raise validation_error(
+            f"body failed validation: {path}.length should be ≤ `{MAX_BLOCKS_PER_REQUEST}`, "
+            f"instead was `{len(children)}`."
+        )
+    return children
+
+
+def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, JSON]:
+    """The block's type and its type-specific content in response shape."""
+    if not isinstance(request, dict):
+        raise validation_error(f"body failed validation: {path} should be an object.")
+    kind = request.get("type") or next((k for k in request if k in SUPPORTED), None)
+    if kind not in SUPPORTED or not isinstance(request.get(kind), dict):
+        raise validation_error(
+            f"body failed validation: {path} should be a supported block, instead was `{kind}`."
+        )
+    raw: JSON = request[kind]
+    if kind == "divider":
+        return kind, {}
+    content: JSON = {"rich_text": rich_text(raw.get("rich_text", []), f"{path}.{kind}.rich_text", names)}
+    if kind == "code":
+        content["caption"] = rich_text(raw.get("caption", []), f"{path}.code.caption", names)
+        content["language"] = raw.get("language", "plain text")
+        return kind, content
+    content["color"] = raw.get("color", "default")
+    if kind.startswith("heading_"):
+        content["is_toggleable"] = bool(raw.get("is_toggleable", False))
+    if kind == "to_do":
+        content["checked"] = bool(raw.get("checked", False))
+    if kind == "callout":
+        content["icon"] = raw.get("icon")
+    return kind, content
+
+
+def block_object(block_id: str, parent: JSON, kind: str, content: JSON, *, actor: Actor, now: str) -> JSON:
+    return {
+        "object": "block",
+        "id": block_id,
+        "parent": parent,
+        "created_time": now,
+        "last_edited_time": now,
+        "created_by": actor.partial_user(),
+        "last_edited_by": actor.partial_user(),
+        "has_children": False,
+        "archived": False,
+        "in_trash": False,
+        "type": kind,
+        kind: content,
+    }

@@ -1,0 +1,87 @@
+"""Block children: list (paginated) and append (at most 100 per request)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local.notion_sandbox import blocks as block_ops
+from local.notion_sandbox.errors import not_found, validation_error
+from local.notion_sandbox.ids import normalize_id, now_iso
+from local.notion_sandbox.model import JSON, Actor, Change, Workspace
+from local.notion_sandbox.query import list_response, paginate
+from local.notion_sandbox.refs import event_parent, user_names
+
+
+def _container(ws: Workspace, block_id: str) -> tuple[str, JSON]:
+    """The id of a page or block that can hold children, and the parent ref its children get."""
+    bid = normalize_id(block_id)
+    if bid in ws.pages:
+        return bid, {"type": "page_id", "page_id": bid}
+    if bid in ws.blocks:
+        return bid, {"type": "block_id", "block_id": bid}
+    raise not_found(block_id, "block")
+
+
+def list_children(ws: Workspace, block_id: str, start_cursor: Any, page_size: Any) -> JSON:
+    bid, _ = _container(ws, block_id)
+    items = [ws.blocks[c] for c in ws.children.get(bid, [])]
+    results, cursor = paginate(items, start_cursor, page_size, "query")
+    return list_response(results, cursor, "block")
+
+
+def insert_blocks(
+    ws: Workspace,
+    actor: Actor,
+    container: str,
+    parent: JSON,
+    requests: list[Any],
+    *,
+    after: str | None = None,
+) -> list[JSON]:
+    """Validate every block first, then store them; nested `children` become grandchildren."""
+    names = user_names(ws)
+    prepared = [block_ops.block_content(r, f"body.children[{i}]", names) for i, r in enumerate(requests)]
+    nested = [
+        block_ops.check_children(r.get(kind, {}).get("children", []), f"body.children[{i}].{kind}.children")
+        for i, (r, (kind, _)) in enumerate(zip(requests, prepared, strict=True))
+    ]
+    siblings = ws.children.setdefault(container, [])
+    position = siblings.index(after) + 1 if after in siblings else len(siblings)
+    created: list[JSON] = []
+    now = now_iso()
+    for (kind, content), grandchildren in zip(prepared, nested, strict=True):
+        block_id = ws.ids.next("block")
+        block = block_ops.block_object(block_id, parent, kind, content, actor=actor, now=now)
+        ws.blocks[block_id] = block
+        siblings.insert(position, block_id)
+        position += 1
+        if grandchildren:
+            insert_blocks(ws, actor, block_id, {"type": "block_id", "block_id": block_id}, grandchildren)
+            block["has_children"] = True
+        created.append(block)
+    if container in ws.blocks and created:
+        ws.blocks[container]["has_children"] = True
+    return created
+
+
+def append_children(ws: Workspace, actor: Actor, block_id: str, body: JSON) -> tuple[JSON, list[Change]]:
+    bid, parent = _container(ws, block_id)
+    children = block_ops.check_children(body.get("children"), "body.children")
+    after = body.get("after")
+    if after is not None and normalize_id(str(after)) not in ws.children.get(bid, []):
+        raise validation_error(f"body failed validation: body.after `{after}` is not a child of {bid}.")
+    created = insert_blocks(
+        ws, actor, bid, parent, children, after=normalize_id(str(after)) if after else None
+    )
+    ws.writes["blocks.append"] += 1
+    root = ws.page_root(bid)
+    changes: list[Change] = []
+    if root is not None:
+        page = ws.pages[root]
+        page["last_edited_time"], page["last_edited_by"] = now_iso(), actor.partial_user()
+        data = {
+            "parent": event_parent(ws, page),
+            "updated_blocks": [{"id": b["id"], "type": "block"} for b in created],
+        }
+        changes.append(Change("page.content_updated", {"id": root, "type": "page"}, data, actor))
+    return list_response(created, None, "block"), changes

@@ -1,0 +1,34 @@
+import type {
+  GetSelfResponse, SearchResponse, CreatePageResponse, GetPageResponse, UpdatePageResponse,
+  GetDataSourceResponse, QueryDataSourceResponse, GetDatabaseResponse,
+  ListBlockChildrenResponse, AppendBlockChildrenResponse, ListCommentsResponse, CreateCommentResponse,
+  OauthTokenResponse, OauthRevokeResponse,
+} from "@notionhq/client/build/src/api-endpoints"
+import type {
+  PageCreatedWebhookPayload, PagePropertiesUpdatedWebhookPayload, PageContentUpdatedWebhookPayload,
+  CommentCreatedWebhookPayload, DataSourceContentUpdatedWebhookPayload,
+} from "@notionhq/client/build/src/api-endpoints/webhooks"
+import type { APIErrorCode } from "@notionhq/client"
+export type ErrorResponse = { object: "error"; status: number; code: `${APIErrorCode}`; message: string; request_id?: string }
+export type NotionContract = {
+  "GET /v1/users/me": GetSelfResponse
+  "POST /v1/search": SearchResponse
+  "POST /v1/pages": CreatePageResponse
+  "GET /v1/pages/{page_id}": GetPageResponse
+  "PATCH /v1/pages/{page_id}": UpdatePageResponse
+  "GET /v1/data_sources/{data_source_id}": GetDataSourceResponse
+  "POST /v1/data_sources/{data_source_id}/query": QueryDataSourceResponse
+  "GET /v1/databases/{database_id}": GetDatabaseResponse
+  "GET /v1/blocks/{block_id}/children": ListBlockChildrenResponse
+  "PATCH /v1/blocks/{block_id}/children": AppendBlockChildrenResponse
+  "GET /v1/comments": ListCommentsResponse
+  "POST /v1/comments": CreateCommentResponse
+  "POST /v1/oauth/token": OauthTokenResponse
+  "POST /v1/oauth/revoke": OauthRevokeResponse
+  "error": ErrorResponse
+  "webhook page.created": PageCreatedWebhookPayload
+  "webhook page.properties_updated": PagePropertiesUpdatedWebhookPayload
+  "webhook page.content_updated": PageContentUpdatedWebhookPayload
+  "webhook comment.created": CommentCreatedWebhookPayload
+  "webhook data_source.content_updated": DataSourceContentUpdatedWebhookPayload
+}
