@@ -1,6 +1,8 @@
-"""``api``: the HTTPS API frontends call, with the tenant's session (``Authorization: Bearer``)."""
+"""``api``: the HTTPS API frontends call, with the tenant's session (``Authorization: Bearer``).
 
-from typing import Any
+Routes live in ``functions/routes/`` (one module per concern); this module only matches the path,
+authenticates the session for non-public routes and hands over.
+"""
 
 from flask import Request, Response
 from werkzeug.exceptions import MethodNotAllowed
@@ -8,37 +10,35 @@ from werkzeug.exceptions import NotFound as NoRoute
 from werkzeug.routing import Map, Rule
 
 from functions._http import Reply, handle
+from functions.routes import Call, Route, runs
 from shared import bootstrap
 from shared.errors import NotFound
 from shared.logs import add_labels
-from shared.services import runs, sessions
+from shared.services import sessions
 
 bootstrap.preload("store", "secrets")
 
-_ROUTES = Map([Rule("/runs/<run_id>", endpoint="get_run", methods=["GET"])])
+_ALL: list[Route] = [*runs.ROUTES]
+_BY_ENDPOINT = {f"{r.path} {','.join(r.methods)}": r for r in _ALL}
+_MAP = Map([Rule(r.path, endpoint=key, methods=list(r.methods)) for key, r in _BY_ENDPOINT.items()])
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def _get_run(tenant_id: str, run_id: str) -> Reply:
-    return runs.timeline(tenant_id, run_id, bootstrap.container().store), 200
-
-
-_ENDPOINTS: dict[str, Any] = {"get_run": _get_run}
 
 
 def api(request: Request) -> Response:
     def call() -> Reply:
         try:
-            endpoint, args = _ROUTES.bind_to_environ(request.environ).match()
+            endpoint, args = _MAP.bind_to_environ(request.environ).match()
         except NoRoute as exc:
             raise NotFound(f"no such endpoint: {request.method} {request.path}") from exc
         except MethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.valid_methods or []))
             return {"error": "method_not_allowed", "reason": f"use {allowed} here"}, 405
-        c = bootstrap.container()
-        tenant_id = sessions.tenant_of(request.headers.get("Authorization", ""), c.secrets)
-        add_labels(tenant=tenant_id)
-        result: Reply = _ENDPOINTS[str(endpoint)](tenant_id, **args)
-        return result
+        route = _BY_ENDPOINT[str(endpoint)]
+        tenant_id = ""
+        if not route.public:
+            secrets = bootstrap.container().secrets
+            tenant_id = sessions.tenant_of(request.headers.get("Authorization", ""), secrets)
+            add_labels(tenant=tenant_id)
+        return route.handler(Call(request=request, args=dict(args), tenant_id=tenant_id))
 
     return handle(request, _METHODS, call)

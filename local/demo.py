@@ -16,7 +16,7 @@ from typing import Any
 from local.stack import LocalStack, exit_on_sigterm
 from shared.adapters.local_secrets import LocalFileSecrets
 from shared.config import Queue, Settings
-from shared.domain.tasks import PlanTask
+from shared.domain.tasks import PlanTask, Trigger
 from shared.services.sessions import start_session
 
 TENANT = "demo-tenant"
@@ -55,7 +55,7 @@ def run_demo(stack: LocalStack) -> dict[str, Any]:
     started = datetime.now(UTC)
     queue.enqueue(
         Queue.PLAN,
-        PlanTask(tenant_id=TENANT, run_id=run_id, goal="Say hello", trigger="demo"),
+        PlanTask(tenant_id=TENANT, run_id=run_id, goal="Say hello", trigger=Trigger(kind="manual")),
         f"plan:{run_id}",
     )
     token = start_session(TENANT, LocalFileSecrets(str(stack.secrets_file)))

@@ -1,13 +1,15 @@
 """Protocols for every external system. One adapter per system implements each (shared/adapters)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
 from shared.config import Queue
 from shared.domain.runs import Run, RunEvent, RunState
 from shared.domain.tasks import NotifyTask, TaskBody
+from shared.domain.tenants import Tenant
 
 
 class RunStore(Protocol):
@@ -73,3 +75,89 @@ class Notifier(Protocol):
     def deliver(self, task: NotifyTask) -> bool:
         """Deliver once; False if this notification id was already delivered."""
         ...
+
+
+class TenantStore(Protocol):
+    """``tenants/{t}`` and the ``workspaces/{workspace_id}`` routing documents."""
+
+    def get(self, tenant_id: str) -> Tenant | None: ...
+
+    def by_workspace(self, workspace_id: str) -> Tenant | None: ...
+
+    def save(self, tenant: Tenant) -> None:
+        """Create or update the tenant and its workspace routing document together."""
+        ...
+
+
+@dataclass(frozen=True)
+class NotionGrant:
+    """What Notion's token endpoint answers (tokens go to the secret store, never to Firestore)."""
+
+    access_token: str
+    refresh_token: str | None
+    bot_id: str
+    workspace_id: str
+    workspace_name: str
+    owner: dict[str, Any]
+
+
+class NotionOAuth(Protocol):
+    def exchange_code(
+        self, client_id: str, client_secret: str, code: str, redirect_uri: str
+    ) -> NotionGrant: ...
+
+    def refresh(self, client_id: str, client_secret: str, refresh_token: str) -> NotionGrant: ...
+
+    def revoke(self, client_id: str, client_secret: str, token: str) -> None: ...
+
+
+class Notion(Protocol):
+    """Notion's API (version 2025-09-03) with the tenant's token passed per call.
+
+    Errors are the project's kinds: 429/529 → TransientError with ``retry_after_s``; 5xx → TransientError;
+    401 → Unauthenticated; other 4xx → PermanentError carrying Notion's code and message.
+    """
+
+    def me(self, token: str) -> dict[str, Any]: ...
+
+    def search(
+        self, token: str, query: str = "", filter: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]: ...
+
+    def retrieve_page(self, token: str, page_id: str) -> dict[str, Any]: ...
+
+    def create_page(
+        self,
+        token: str,
+        parent: dict[str, Any],
+        properties: dict[str, Any],
+        children: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Creates the page with at most 100 children; the rest are appended in batches."""
+        ...
+
+    def update_page_properties(
+        self, token: str, page_id: str, properties: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
+    def retrieve_data_source(self, token: str, data_source_id: str) -> dict[str, Any]: ...
+
+    def query_data_source(
+        self,
+        token: str,
+        data_source_id: str,
+        filter: dict[str, Any] | None = None,
+        sorts: list[dict[str, Any]] | None = None,
+    ) -> Iterator[dict[str, Any]]: ...
+
+    def retrieve_database(self, token: str, database_id: str) -> dict[str, Any]: ...
+
+    def list_children(self, token: str, block_id: str) -> Iterator[dict[str, Any]]: ...
+
+    def append_blocks(self, token: str, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Appends in batches of 100; returns the created blocks."""
+        ...
+
+    def list_comments(self, token: str, block_id: str) -> Iterator[dict[str, Any]]: ...
+
+    def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]: ...

@@ -1,6 +1,6 @@
 """Bodies of the tasks functions send each other through Cloud Tasks. Small, validated, versionless."""
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,13 +11,26 @@ class TaskBody(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Trigger(TaskBody):
+    """What started a run: a Notion event (a signal: the page is fetched fresh), an API call, the
+    daily schedule, or a person by hand."""
+
+    kind: Literal["webhook", "api", "schedule", "manual"]
+    event_id: str | None = Field(default=None, max_length=100)
+    event_type: str | None = Field(default=None, max_length=100)
+    page_id: str | None = Field(default=None, max_length=100)
+    data_source_id: str | None = Field(default=None, max_length=100)
+    comment_id: str | None = Field(default=None, max_length=100)
+
+
 class PlanTask(TaskBody):
-    """Turn a trigger into a run."""
+    """Turn a trigger into a run. ``run_id`` is derived from the trigger's identity (e.g. the event
+    id) so a repeated trigger names the same run."""
 
     tenant_id: str = Field(pattern=_ID)
     run_id: str = Field(pattern=_ID)
-    goal: str = Field(min_length=1, max_length=2000)
-    trigger: str = Field(min_length=1, max_length=200)
+    goal: str = Field(default="", max_length=2000)
+    trigger: Trigger
 
 
 class StepTask(TaskBody):

@@ -37,7 +37,7 @@ def start_run(task: PlanTask, store: RunStore, queue: TaskQueue) -> bool:
         seq=1,
         at=_now(),
         goal=task.goal,
-        trigger=task.trigger,
+        trigger=task.trigger.kind,
         steps=[
             PlannedStep(tool="record_note", args={"text": f"Started: {task.goal}"}, rationale="trace"),
             PlannedStep(tool="finish", args={"summary": f"Done: {task.goal}"}, rationale="end"),

@@ -21,7 +21,9 @@ SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 class FakeContainer:
     store: FakeRunStore = field(default_factory=FakeRunStore)
     queue: FakeQueue = field(default_factory=FakeQueue)
-    secrets: FakeSecrets = field(default_factory=lambda: FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}))
+    secrets: FakeSecrets = field(
+        default_factory=lambda: FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32})
+    )
     notifier: FakeNotifier = field(default_factory=FakeNotifier)
 
 
@@ -36,7 +38,7 @@ def client(target: str) -> FlaskClient:
     return functions_framework.create_app(target, SOURCE).test_client()
 
 
-PLAN_BODY = {"tenant_id": "t1", "run_id": "r1", "goal": "Say hello", "trigger": "test"}
+PLAN_BODY = {"tenant_id": "t1", "run_id": "r1", "goal": "Say hello", "trigger": {"kind": "manual"}}
 
 
 def test_plan_creates_a_run_and_enqueues_step_one(fakes: FakeContainer) -> None:
@@ -49,7 +51,8 @@ def test_plan_creates_a_run_and_enqueues_step_one(fakes: FakeContainer) -> None:
     ("target", "body", "field_name"),
     [
         ("plan", {**PLAN_BODY, "run_id": "bad id/with slash"}, "run_id"),
-        ("plan", {k: v for k, v in PLAN_BODY.items() if k != "goal"}, "goal"),
+        ("plan", {k: v for k, v in PLAN_BODY.items() if k != "trigger"}, "trigger"),
+        ("plan", {**PLAN_BODY, "trigger": {"kind": "telepathy"}}, "trigger.kind"),
         ("execute_step", {"tenant_id": "t1", "run_id": "r1", "step": 0}, "step"),
         ("notify", {"notification_id": "n1", "tenant_id": "t1", "subject": "", "text": "x"}, "subject"),
         ("deploy", {"tenant_id": "t1", "run_id": "r1", "step": 1, "repository": "no-slash"}, "repository"),

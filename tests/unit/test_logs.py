@@ -31,7 +31,9 @@ def test_trace_comes_from_cloud_trace_context_or_traceparent() -> None:
 def test_registered_secrets_and_token_shapes_never_reach_a_line() -> None:
     logs.register_secret("s3cr3t-value-xyz")
     entry = _format(
-        "calling with %s and Bearer abcdefghijkl and ntn_123456789abc", "s3cr3t-value-xyz", fields={"k": "s3cr3t-value-xyz"}
+        "calling with %s and Bearer abcdefghijkl and ntn_123456789abc",
+        "s3cr3t-value-xyz",
+        fields={"k": "s3cr3t-value-xyz"},
     )
     text = json.dumps(entry)
     assert "s3cr3t-value-xyz" not in text and "abcdefghijkl" not in text and "ntn_123456789abc" not in text

@@ -6,12 +6,12 @@ import pytest
 
 from shared.config import Queue
 from shared.domain.runs import PlannedStep, RunPlanned, RunStatus, ToolResult, fold
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask
+from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
 from shared.errors import InvalidInput, NotFound
 from shared.services.runs import run_step, start_run, timeline
 from tests.fakes import FakeQueue, FakeRunStore
 
-PLAN = PlanTask(tenant_id="t1", run_id="r1", goal="Say hello", trigger="test")
+PLAN = PlanTask(tenant_id="t1", run_id="r1", goal="Say hello", trigger=Trigger(kind="manual"))
 
 
 def drive(store: FakeRunStore, queue: FakeQueue) -> None:

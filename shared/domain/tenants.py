@@ -1,0 +1,49 @@
+"""Tenants: one connected Notion workspace each. Pure models; stored by the TenantStore port."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TenantStatus(StrEnum):
+    ACTIVE = "active"
+    NEEDS_RECONNECT = "needs_reconnect"  # the token was refused and could not be refreshed
+    REVOKED = "revoked"
+
+
+class TenantSettings(BaseModel):
+    """What the owner chooses; every field has a sane default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "UTC"
+    planning_hour: int = Field(8, ge=0, le=23)
+    data_source_ids: list[str] = Field(
+        default_factory=list, description="Data sources whose changes start work"
+    )
+    page_ids: list[str] = Field(default_factory=list, description="Pages whose changes start work")
+    react_to_mentions: bool = True
+    notification_channels: list[str] = Field(default_factory=lambda: ["outbox"])
+    quiet_hours: tuple[int, int] | None = None
+    max_cost_per_run_usd: float = Field(1.0, ge=0)
+    max_cost_per_day_usd: float = Field(5.0, ge=0)
+    max_cost_per_month_usd: float = Field(50.0, ge=0)
+
+
+class Tenant(BaseModel):
+    """``tenants/{tenant_id}``. Holds the *name* of the token secret, never a token."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    workspace_id: str
+    workspace_name: str = ""
+    bot_id: str = ""
+    owner_email: str = ""
+    owner_user_id: str = ""
+    status: TenantStatus = TenantStatus.ACTIVE
+    settings: TenantSettings = Field(default_factory=TenantSettings)
+    token_secret: str
+    created_at: datetime
+    updated_at: datetime
