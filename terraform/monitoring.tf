@@ -1,15 +1,16 @@
 # Log-based metrics and alert policies.
 #
-# Contract with the code (structured JSON logs on stdout, which Cloud Run parses into jsonPayload):
-#   a run that ends failed logs           {"event": "run_failed", ...}
-#   a run or tenant stopped by a budget   {"event": "budget_exceeded", ...}
+# Contract with the code (shared/logs.py writes one JSON line per record; `extra={"fields": {...}}`
+# becomes jsonPayload.fields):
+#   a run that ends failed logs          fields.event = "run_failed"
+#   a run or tenant stopped by a budget  fields.event = "budget_exceeded"
 # Webhook rejections are read from Cloud Run's request logs (4xx answers of notion-webhook), so
 # they need nothing from the code.
 locals {
   log_metrics = {
     run_failed = {
       description = "Runs that ended in the failed state."
-      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.event=\"run_failed\""
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"run_failed\""
     }
     webhook_rejected = {
       description = "Notion webhook deliveries answered with a 4xx (bad signature, malformed, unknown workspace)."
@@ -17,7 +18,7 @@ locals {
     }
     budget_exceeded = {
       description = "Model calls refused because a run or tenant budget was exhausted."
-      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.event=\"budget_exceeded\""
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"budget_exceeded\""
     }
   }
 
