@@ -1,0 +1,140 @@
+"""Every target, queue, platform secret and setting of the code exists in terraform/, and the reverse."""
+
+import copy
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from tools.infra_drift import CodeModel, Terraform, drift, function_instances, main_targets
+
+
+def _with_locals(tf: Terraform, **changes: object) -> Terraform:
+    new_locals = copy.deepcopy(tf.locals)
+    new_locals.update(changes)
+    return dataclasses.replace(tf, locals=new_locals)
+
+
+def test_code_and_terraform_agree(code: CodeModel, tf: Terraform) -> None:
+    assert drift(code, tf) == []
+
+
+def test_every_target_has_exactly_one_function_resource(code: CodeModel, tf: Terraform) -> None:
+    entries = sorted(entry for _, entry in function_instances(tf))
+    assert entries == sorted(code.targets)
+    assert code.targets == code.target_enum
+
+
+def test_main_py_targets_are_read_from_the_file(code: CodeModel) -> None:
+    assert {"oauth_callback", "notion_webhook", "plan", "execute_step", "deploy", "notify", "api"} <= code.targets
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('TARGETS = ("plan", "api")\n', {"plan", "api"}),
+        ("from shared.config import Target\nTARGETS: tuple[str, ...] = (Target.PLAN, Target.API)\n", {"plan", "api"}),
+        ('TARGETS = frozenset({"notify"})\n', {"notify"}),
+        ('__all__ = ["deploy"]\ndef deploy(request): ...\ndef helper(): ...\n', {"deploy"}),
+        ("def plan(request): ...\nasync def notify(request): ...\ndef _private(): ...\n", {"plan", "notify"}),
+    ],
+)
+def test_main_py_parser_understands_each_documented_form(tmp_path: Path, source: str, expected: set[str]) -> None:
+    main = tmp_path / "main.py"
+    main.write_text(source)
+    assert main_targets(main) == expected
+
+
+def test_main_py_without_targets_is_an_error(tmp_path: Path) -> None:
+    main = tmp_path / "main.py"
+    main.write_text("import os\n")
+    with pytest.raises(ValueError, match="no TARGETS"):
+        main_targets(main)
+
+
+def test_a_removed_function_is_drift(code: CodeModel, tf: Terraform) -> None:
+    functions = {k: v for k, v in tf.locals["functions"].items() if k != "deploy"}
+    items = drift(code, _with_locals(tf, functions=functions))
+    assert any("'deploy'" in item and "expected exactly 1" in item for item in items), items
+
+
+def test_a_new_target_in_the_code_is_drift(code: CodeModel, tf: Terraform) -> None:
+    grown = dataclasses.replace(code, targets=code.targets | {"report"}, target_enum=code.target_enum | {"report"})
+    assert any("'report'" in item for item in drift(grown, tf))
+
+
+def test_a_duplicated_function_resource_is_drift(code: CodeModel, tf: Terraform) -> None:
+    resources = copy.deepcopy(tf.resources)
+    resources["google_cloudfunctions2_function"]["plan_again"] = {
+        "build_config": [{"entry_point": "plan", "runtime": "python313"}],
+        "service_config": [{"environment_variables": "${local.settings_env}"}],
+    }
+    items = drift(code, dataclasses.replace(tf, resources=resources))
+    assert any("'plan' has 2" in item for item in items), items
+
+
+def test_a_removed_queue_is_drift(code: CodeModel, tf: Terraform) -> None:
+    queues = {k: v for k, v in tf.locals["queues"].items() if k != "execute-step"}
+    assert any("'execute-step'" in item for item in drift(code, _with_locals(tf, queues=queues)))
+
+
+def test_a_queue_with_the_wrong_target_is_drift(code: CodeModel, tf: Terraform) -> None:
+    queues = copy.deepcopy(tf.locals["queues"])
+    queues["notify"]["target"] = "deploy"
+    assert any("'notify' targets" in item for item in drift(code, _with_locals(tf, queues=queues)))
+
+
+def test_a_removed_setting_is_drift(code: CodeModel, tf: Terraform) -> None:
+    env = {k: v for k, v in tf.locals["settings_env"].items() if k != "NA_MODEL_PLAN"}
+    assert any("'NA_MODEL_PLAN'" in item for item in drift(code, _with_locals(tf, settings_env=env)))
+
+
+def test_a_new_setting_in_the_code_is_drift(code: CodeModel, tf: Terraform) -> None:
+    grown = dataclasses.replace(code, settings_env=code.settings_env | {"NA_NEW_KNOB"})
+    assert any("'NA_NEW_KNOB' is in the code" in item for item in drift(grown, tf))
+
+
+def test_a_removed_platform_secret_is_drift(code: CodeModel, tf: Terraform) -> None:
+    secrets = {k: v for k, v in tf.locals["platform_secrets"].items() if k != "session-signing-key"}
+    items = drift(code, _with_locals(tf, platform_secrets=secrets))
+    assert any("'session-signing-key'" in item for item in items)
+
+
+def test_public_and_private_function_blocks_differ_only_in_ingress(tf: Terraform) -> None:
+    blocks = tf.resources["google_cloudfunctions2_function"]
+    public, private = copy.deepcopy(blocks["public"]), copy.deepcopy(blocks["private"])
+    assert public["service_config"][0].pop("ingress_settings") == "ALLOW_ALL"
+    assert private["service_config"][0].pop("ingress_settings") == "ALLOW_INTERNAL_ONLY"
+    public.pop("for_each")
+    private.pop("for_each")
+    assert public == private
+
+
+def _evaluate(value: str, tf: Terraform) -> str:
+    """A literal as is; var.X (or tostring(var.X)) as the variable's default; anything else a URL-like stand-in."""
+    match = re.fullmatch(r"\$\{(?:tostring\()?var\.(\w+)\)?\}", value)
+    if match and "default" in tf.variables[match.group(1)]:
+        return str(tf.variables[match.group(1)]["default"])
+    return value if "${" not in value else "https://computed-by-terraform.example"
+
+
+def test_settings_env_holds_valid_production_values(tf: Terraform, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.config import Settings
+
+    for name, value in tf.locals["settings_env"].items():
+        monkeypatch.setenv(name, _evaluate(str(value), tf))
+    settings = Settings()
+    assert (settings.profile, settings.secrets_backend, settings.model_backend, settings.notifier_backend) == (
+        "production",
+        "secret-manager",
+        "vertex",
+        "live",
+    )
+    assert settings.firestore_emulator_host == settings.tasks_emulator_host == ""
+
+
+def test_function_urls_of_the_settings_point_at_the_functions(tf: Terraform) -> None:
+    env = tf.locals["settings_env"]
+    for target in ("plan", "execute_step", "deploy", "notify", "api"):
+        assert env[f"NA_{target.upper()}_URL"] == f'${{local.function_urls["{target}"]}}'

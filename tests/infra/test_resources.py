@@ -1,0 +1,83 @@
+"""Firestore indexes and TTLs, queues, scheduler jobs, source archive, alerts: as DESIGN.md and issue 5 ask."""
+
+from tools.infra_drift import Terraform
+
+# DESIGN.md "State in Firestore": the queries that need a composite index, and the TTL'd collections.
+REQUIRED_INDEXES = {
+    ("runs", "COLLECTION_GROUP", (("status", "ASCENDING"), ("updated_at", "ASCENDING"))),
+    ("tenants", "COLLECTION", (("status", "ASCENDING"), ("planning_hour", "ASCENDING"))),
+}
+REQUIRED_TTLS = {("events", "expires_at"), ("oauth_states", "expires_at")}
+
+
+def test_firestore_is_native_with_the_composite_indexes(tf: Terraform) -> None:
+    database = tf.resources["google_firestore_database"]["main"]
+    assert database["type"] == "FIRESTORE_NATIVE"
+    indexes = {
+        (i["collection"], i["query_scope"], tuple((f["field_path"], f["order"]) for f in i["fields"]))
+        for i in tf.locals["firestore_indexes"].values()
+    }
+    assert indexes == REQUIRED_INDEXES
+    assert tf.resources["google_firestore_index"]["composite"]["for_each"] == "${local.firestore_indexes}"
+
+
+def test_ttl_policies(tf: Terraform) -> None:
+    ttls = {(t["collection"], t["field"]) for t in tf.locals["firestore_ttls"].values()}
+    assert ttls == REQUIRED_TTLS
+    field = tf.resources["google_firestore_field"]["ttl"]
+    assert field["for_each"] == "${local.firestore_ttls}"
+    assert "ttl_config" in field
+
+
+def test_every_queue_has_rate_limits_and_bounded_retries(tf: Terraform) -> None:
+    for queue_id, queue in tf.locals["queues"].items():
+        assert 0 < queue["max_dispatches_per_second"] <= 500, queue_id
+        assert 0 < queue["max_concurrent_dispatches"] <= 5000, queue_id
+        assert 1 < queue["max_attempts"] <= 20, queue_id
+        assert queue["max_retry_duration"].endswith("s"), queue_id
+    body = tf.resources["google_cloud_tasks_queue"]["queue"]
+    assert body["retry_config"][0]["max_attempts"] == "${each.value.max_attempts}"
+    assert body["rate_limits"][0]["max_dispatches_per_second"] == "${each.value.max_dispatches_per_second}"
+
+
+def test_scheduler_jobs_call_with_oidc(tf: Terraform) -> None:
+    jobs = tf.locals["scheduler_jobs"]
+    assert (jobs["plan-daily-fanout"]["target"], jobs["plan-daily-fanout"]["path"]) == ("plan", "/schedule")
+    assert jobs["plan-daily-fanout"]["schedule"] == "0 * * * *"
+    assert (jobs["sweep-stalled-runs"]["target"], jobs["sweep-stalled-runs"]["path"]) == ("execute_step", "/sweep")
+    assert jobs["sweep-stalled-runs"]["schedule"] == "*/5 * * * *"
+    target = tf.resources["google_cloud_scheduler_job"]["job"]["http_target"][0]
+    oidc = target["oidc_token"][0]
+    assert oidc["service_account_email"] == '${google_service_account.platform["scheduler"].email}'
+    assert oidc["audience"] == "${local.function_urls[each.value.target]}"
+
+
+def test_source_archive_is_uploaded_under_its_hash(tf: Terraform) -> None:
+    source = tf.resources["google_storage_bucket_object"]["source"]
+    assert "${filemd5(var.source_archive)}" in source["name"]
+    assert source["source"] == "${var.source_archive}"
+    bucket = tf.resources["google_storage_bucket"]["source"]
+    assert bucket["uniform_bucket_level_access"] is True
+    assert bucket["versioning"][0]["enabled"] is True
+
+
+def test_functions_run_python313_with_min_instances_variable(tf: Terraform) -> None:
+    for body in tf.resources["google_cloudfunctions2_function"].values():
+        assert body["build_config"][0]["runtime"] == "python313"
+        assert body["service_config"][0]["min_instance_count"] == "${lookup(var.min_instances, each.key, 0)}"
+    for key, fn in tf.locals["functions"].items():
+        assert fn["concurrency"] == 1 or float(fn["cpu"]) >= 1, f"{key}: concurrency > 1 needs a whole vCPU"
+
+
+def test_alerts_cover_the_four_signals(tf: Terraform) -> None:
+    assert set(tf.locals["log_metrics"]) == {"run_failed", "webhook_rejected", "budget_exceeded"}
+    assert set(tf.locals["log_alerts"]) == set(tf.locals["log_metrics"])
+    task_age = tf.resources["google_monitoring_alert_policy"]["task_age"]
+    assert "cloudtasks.googleapis.com/queue/task_attempt_delays" in task_age["conditions"][0]["condition_threshold"][0]["filter"]
+
+
+def test_variables_are_typed_and_described(tf: Terraform) -> None:
+    for name, variable in tf.variables.items():
+        assert variable.get("type") and variable.get("description"), name
+    for name, output in tf.outputs.items():
+        assert output.get("description"), name
