@@ -12,7 +12,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help check-python venv demo test lint typecheck unit integration e2e package clean
+.PHONY: help check-python check-java venv demo test lint typecheck pytest package
 
 help:
 	@echo "make demo   - run the walking skeleton on the local stack and print its timeline"
@@ -35,5 +35,26 @@ $(VENV)/.synced: pyproject.toml uv.lock $(UV) | check-python
 	@touch $@
 
 venv: $(VENV)/.synced
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.synced
+	$(VENV)/bin/mypy
+
+check-java:
+	@command -v java >/dev/null 2>&1 || { echo "Java 17 is needed for the Firestore emulator:" \
+	  "install openjdk-17-jre-headless (Debian) and the gcloud cloud-firestore-emulator component." >&2; exit 1; }
+
+# Unit, integration (real Firestore emulator, local Cloud Tasks emulator, Notion sandbox) and e2e
+# (the whole local stack over HTTP). tests/infra runs under infra-tests; benchmarks have their own targets.
+PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf
+
+pytest: $(VENV)/.synced check-java
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_SUITES)
+
+test: lint typecheck pytest infra-tests
+	@echo "make test: all checks passed"
 
 -include mk/*.mk

@@ -1,0 +1,87 @@
+"""The local stack leaves no orphan process: on Ctrl-C, on SIGTERM and when starting fails."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from local.stack import ROOT, LocalStack
+
+pytestmark = pytest.mark.e2e
+
+
+def descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state != "Z"
+
+
+def wait_gone(pids: set[int], timeout_s: float = 15.0) -> set[int]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.1)
+    return {p for p in pids if alive(p)}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_the_stack_stops_everything_it_started_on_a_signal(sig: signal.Signals, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "local.stack"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "Local stack is up" in line:
+            break
+    else:
+        pytest.fail(f"the stack did not come up (exit {proc.wait()})")
+    children = descendants(proc.pid)
+    assert len(children) >= 9  # Firestore, Cloud Tasks and seven functions
+    proc.send_signal(sig)
+    assert proc.wait(timeout=20) in (0, 143, -sig)
+    assert wait_gone(children) == set()
+
+
+def test_a_failed_start_stops_what_had_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    stack = LocalStack()
+
+    def fail() -> None:
+        raise RuntimeError("injected failure while creating queues")
+
+    monkeypatch.setattr(stack, "_create_queues", fail)
+    with pytest.raises(RuntimeError, match="injected"):
+        stack.start()
+    started = set(descendants(os.getpid()))
+    assert not stack.group.procs
+    assert not {
+        p
+        for p in started
+        if alive(p) and "firestore" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
+    }
