@@ -42,7 +42,7 @@ class SandboxServer:
         self._server: BaseWSGIServer = make_server(
             HOST, port, make_app(self.sandbox), threaded=True, request_handler=handler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="notion-sandbox", daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, name="notion-sandbox", daemon=True)
 
     @property
     def port(self) -> int:
@@ -57,7 +57,7 @@ class SandboxServer:
         return self
 
     def serve_forever(self) -> None:
-        self._server.serve_forever()
+        self._server.serve_forever(poll_interval=0.05)  # a short poll makes stop() prompt
 
     def stop(self) -> None:
         self._server.shutdown()

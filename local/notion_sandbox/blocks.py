@@ -60,8 +60,8 @@ def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, 
         content["is_toggleable"] = bool(raw.get("is_toggleable", False))
     if kind == "to_do":
         content["checked"] = bool(raw.get("checked", False))
-    if kind == "callout":
-        content["icon"] = raw.get("icon")
+    if kind in ("callout", "paragraph"):
+        content["icon"] = raw.get("icon")  # present (null) on paragraphs in @notionhq/client 5.26 types
     return kind, content
 
 

@@ -60,6 +60,7 @@ class Dispatcher:
     _in_flight: int = 0
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _thread: threading.Thread | None = None
+    _http: httpx.Client = field(default_factory=lambda: httpx.Client(verify=False))  # loopback only
     _stopped: bool = False
 
     # -- configuration -------------------------------------------------------------------------
@@ -68,7 +69,7 @@ class Dispatcher:
         token = verification_token or "secret_" + uuid.uuid4().hex
         sub = Subscription(url, token, stable_id("subscription", url), integration_id)
         try:
-            response = httpx.post(url, json={"verification_token": token}, timeout=self.switches.timeout)
+            response = self._http.post(url, json={"verification_token": token}, timeout=self.switches.timeout)
             sub.handshake_status = response.status_code
             sub.verified = response.is_success
         except httpx.HTTPError:
@@ -197,7 +198,7 @@ class Dispatcher:
                 "X-Notion-Signature": signature(sub.verification_token, body),
             }
             try:
-                response = httpx.post(
+                response = self._http.post(
                     sub.url, content=sent if tamper else body, headers=headers, timeout=switches.timeout
                 )
                 status, error = response.status_code, None

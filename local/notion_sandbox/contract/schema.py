@@ -48,15 +48,14 @@ class Validator:
             return self._any_of(value, schema["anyOf"], path)
         if "not" in schema and not self.errors(value, schema["not"], path):
             return [f"{path}: must not match {schema['not']}"]
-        problems = self._scalar(value, schema, path)
-        if problems:
-            return problems
+        return self._scalar(value, schema, path) or self._nested(value, schema, path)
+
+    def _nested(self, value: Any, schema: dict[str, Any], path: str) -> list[str]:
         if isinstance(value, dict):
             return self._object(value, schema, path)
         if isinstance(value, list) and "items" in schema:
-            return [
-                e for i, item in enumerate(value) for e in self.errors(item, schema["items"], f"{path}[{i}]")
-            ]
+            items = schema["items"]
+            return [e for i, item in enumerate(value) for e in self.errors(item, items, f"{path}[{i}]")]
         return []
 
     def _scalar(self, value: Any, schema: dict[str, Any], path: str) -> list[str]:

@@ -1,0 +1,272 @@
+"""The sandbox's responses and webhook payloads checked against @notionhq/client's types (+ overlay)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from local.notion_sandbox import SandboxServer, seed_ids
+from local.notion_sandbox.contract import endpoints, load_contract, validate
+from local.notion_sandbox.contract.schema import KNOWN
+from local.notion_sandbox.testing import Admin, WebhookReceiver
+
+DEMO = seed_ids("demo")
+HEADERS = {"Authorization": "Bearer ntn_sandbox_demo", "Notion-Version": "2025-09-03"}
+HTTP = httpx.Client(verify=False, timeout=10)
+
+
+@pytest.fixture
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer() as running:
+        yield running
+
+
+def call(
+    server: SandboxServer, method: str, path: str, body: dict[str, Any] | None = None, **params: Any
+) -> Any:
+    response = HTTP.request(method, server.url + path, headers=HEADERS, json=body, params=params or None)
+    return response.status_code, response.json()
+
+
+def conforms(name: str, payload: Any) -> None:
+    problems = validate(name, payload)
+    assert problems == [], f"{name}: {problems[:5]}"
+
+
+def test_the_contract_uses_only_keywords_the_validator_knows() -> None:
+    seen: set[str] = set()
+
+    def walk(node: Any, in_properties: bool = False) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not in_properties:
+                    seen.add(key)
+                walk(value, in_properties=key == "properties" and not in_properties)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(load_contract()["definitions"], in_properties=True)
+    assert seen <= KNOWN, seen - KNOWN
+    assert len(endpoints()) == 20
+
+
+def test_the_validator_rejects_wrong_shapes(server: SandboxServer) -> None:
+    _, page = call(server, "GET", f"/v1/pages/{DEMO['task_report']}")
+    conforms("GET /v1/pages/{page_id}", page)
+    assert validate("GET /v1/pages/{page_id}", {**page, "object": "block"})
+    assert validate("GET /v1/pages/{page_id}", {k: v for k, v in page.items() if k != "parent"})
+    broken = json.loads(json.dumps(page))
+    broken["properties"]["Status"]["status"]["color"] = "chartreuse"
+    assert validate("GET /v1/pages/{page_id}", broken)
+    assert validate("error", {"object": "error", "status": 400, "code": "nope", "message": "m"})
+
+
+def test_read_endpoints_conform(server: SandboxServer) -> None:
+    checks = [
+        ("GET /v1/users/me", "GET", "/v1/users/me", None),
+        ("POST /v1/search", "POST", "/v1/search", {"query": ""}),
+        ("GET /v1/pages/{page_id}", "GET", f"/v1/pages/{DEMO['idea_newsletter']}", None),
+        (
+            "GET /v1/data_sources/{data_source_id}",
+            "GET",
+            f"/v1/data_sources/{DEMO['tasks_data_source']}",
+            None,
+        ),
+        (
+            "GET /v1/data_sources/{data_source_id}",
+            "GET",
+            f"/v1/data_sources/{DEMO['ideas_data_source']}",
+            None,
+        ),
+        (
+            "POST /v1/data_sources/{data_source_id}/query",
+            "POST",
+            f"/v1/data_sources/{DEMO['tasks_data_source']}/query",
+            {},
+        ),
+        ("GET /v1/databases/{database_id}", "GET", f"/v1/databases/{DEMO['tasks_database']}", None),
+        ("GET /v1/blocks/{block_id}/children", "GET", f"/v1/blocks/{DEMO['home_page']}/children", None),
+        ("GET /v1/comments", "GET", f"/v1/comments?block_id={DEMO['task_report']}", None),
+    ]
+    for name, method, path, body in checks:
+        status, payload = call(server, method, path, body)
+        assert status == 200, payload
+        conforms(name, payload)
+
+
+def test_write_endpoints_conform(server: SandboxServer) -> None:
+    status, page = call(
+        server,
+        "POST",
+        "/v1/pages",
+        {
+            "parent": {"data_source_id": DEMO["tasks_data_source"]},
+            "properties": {
+                "Name": {"title": [{"text": {"content": "Contract"}, "annotations": {"bold": True}}]},
+                "Status": {"status": {"name": "Done"}},
+                "Priority": {"select": {"name": "Urgent"}},
+                "Due": {"date": {"start": "2026-02-01", "end": None}},
+                "Assignee": {"people": [{"id": DEMO["owner"]}]},
+                "For agent": {"checkbox": True},
+            },
+            "children": [
+                {"heading_2": {"rich_text": [{"text": {"content": "Plan"}}]}},
+                {"to_do": {"rich_text": [{"text": {"content": "step"}}], "checked": False}},
+                {"bulleted_list_item": {"rich_text": [{"mention": {"user": {"id": DEMO["owner"]}}}]}},
+                {"code": {"rich_text": [{"text": {"content": "print(1)"}}], "language": "python"}},
+                {"divider": {}},
+            ],
+        },
+    )
+    assert status == 200, page
+    conforms("POST /v1/pages", page)
+    status, updated = call(
+        server,
+        "PATCH",
+        f"/v1/pages/{page['id']}",
+        {"properties": {"Status": {"status": {"name": "In progress"}}}},
+    )
+    conforms("PATCH /v1/pages/{page_id}", updated)
+    status, appended = call(
+        server,
+        "PATCH",
+        f"/v1/blocks/{page['id']}/children",
+        {
+            "children": [
+                {
+                    "quote": {
+                        "rich_text": [{"text": {"content": "q", "link": {"url": "https://example.com"}}}]
+                    }
+                },
+                {"callout": {"rich_text": [{"text": {"content": "c"}}]}},
+                {
+                    "toggle": {
+                        "rich_text": [{"text": {"content": "t"}}],
+                        "children": [{"paragraph": {"rich_text": []}}],
+                    }
+                },
+            ]
+        },
+    )
+    assert status == 200, appended
+    conforms("PATCH /v1/blocks/{block_id}/children", appended)
+    _, children = call(server, "GET", f"/v1/blocks/{page['id']}/children")
+    conforms("GET /v1/blocks/{block_id}/children", children)
+    _, comment = call(
+        server,
+        "POST",
+        "/v1/comments",
+        {"parent": {"page_id": page["id"]}, "rich_text": [{"text": {"content": "hi"}}]},
+    )
+    conforms("POST /v1/comments", comment)
+    _, listed = call(server, "GET", "/v1/comments", block_id=page["id"])
+    conforms("GET /v1/comments", listed)
+
+
+def test_error_bodies_conform(server: SandboxServer) -> None:
+    admin = Admin(server.url)
+    errors = [
+        HTTP.get(f"{server.url}/v1/users/me", headers={"Authorization": HEADERS["Authorization"]}),
+        HTTP.get(f"{server.url}/v1/users/me", headers={**HEADERS, "Authorization": "Bearer nope"}),
+        HTTP.get(f"{server.url}/v1/pages/{DEMO['owner']}", headers=HEADERS),
+        HTTP.post(f"{server.url}/v1/search", headers=HEADERS, content=b"{not json"),
+        HTTP.post(
+            f"{server.url}/v1/data_sources/{DEMO['tasks_data_source']}/query",
+            headers=HEADERS,
+            json={"page_size": 500},
+        ),
+        HTTP.get(f"{server.url}/v1/nowhere", headers=HEADERS),
+    ]
+    admin.post("/faults", {"status": 429, "count": 1, "retry_after": 1})
+    admin.post("/faults", {"status": 529, "count": 1})
+    errors += [HTTP.get(f"{server.url}/v1/users/me", headers=HEADERS) for _ in range(2)]
+    assert [r.status_code for r in errors] == [400, 401, 404, 400, 400, 400, 429, 529]
+    for response in errors:
+        conforms("error", response.json())
+
+
+def test_oauth_responses_conform(server: SandboxServer) -> None:
+    auth = {"Authorization": "Basic " + base64.b64encode(b"sandbox-client-id:sandbox-client-secret").decode()}
+    redirect = HTTP.get(
+        f"{server.url}/v1/oauth/authorize",
+        params={
+            "client_id": "sandbox-client-id",
+            "redirect_uri": "http://127.0.0.1:9/cb",
+            "response_type": "code",
+            "owner": "user",
+        },
+    )
+    code = parse_qs(urlsplit(redirect.headers["Location"]).query)["code"][0]
+    token = HTTP.post(
+        f"{server.url}/v1/oauth/token",
+        headers=auth,
+        json={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "http://127.0.0.1:9/cb",
+        },
+    )
+    conforms("POST /v1/oauth/token", token.json())
+    refreshed = HTTP.post(
+        f"{server.url}/v1/oauth/token",
+        headers=auth,
+        json={"grant_type": "refresh_token", "refresh_token": token.json()["refresh_token"]},
+    )
+    conforms("POST /v1/oauth/token", refreshed.json())
+    revoked = HTTP.post(
+        f"{server.url}/v1/oauth/revoke", headers=auth, json={"token": refreshed.json()["access_token"]}
+    )
+    conforms("POST /v1/oauth/revoke", revoked.json())
+    replay = HTTP.post(
+        f"{server.url}/v1/oauth/token", headers=auth, json={"grant_type": "authorization_code", "code": code}
+    )
+    conforms("error", replay.json())
+
+
+def test_webhook_payloads_conform(server: SandboxServer) -> None:
+    admin = Admin(server.url)
+    with WebhookReceiver() as receiver:
+        admin.post("/webhook", {"url": receiver.url})
+        _, page = call(
+            server,
+            "POST",
+            "/v1/pages",
+            {"parent": {"data_source_id": DEMO["ideas_data_source"]}, "properties": {"Name": {"title": []}}},
+        )
+        call(
+            server,
+            "PATCH",
+            f"/v1/pages/{page['id']}",
+            {"properties": {"Status": {"status": {"name": "Done"}}}},
+        )
+        call(
+            server,
+            "PATCH",
+            f"/v1/blocks/{page['id']}/children",
+            {"children": [{"paragraph": {"rich_text": []}}]},
+        )
+        call(
+            server,
+            "POST",
+            "/v1/comments",
+            {"parent": {"page_id": page["id"]}, "rich_text": [{"text": {"content": "x"}}]},
+        )
+        admin.post("/webhook/flush")
+        events = [r.json() for r in receiver.events()]
+    kinds = sorted({e["type"] for e in events})
+    assert kinds == [
+        "comment.created",
+        "data_source.content_updated",
+        "page.content_updated",
+        "page.created",
+        "page.properties_updated",
+    ]
+    for event in events:
+        conforms(f"webhook {event['type']}", event)
