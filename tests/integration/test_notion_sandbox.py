@@ -578,3 +578,29 @@ def test_workspaces_are_isolated(server: SandboxServer, admin: Admin) -> None:
     ids_ours = {r["id"] for r in ours.search()["results"]}
     ids_theirs = {r["id"] for r in theirs.search()["results"]}
     assert ids_ours.isdisjoint(ids_theirs)
+
+
+# -- command line -----------------------------------------------------------------------------------------
+
+
+def test_cli_prints_ready_and_exits_cleanly_on_sigterm() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.notion_sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        assert line.startswith("READY http://127.0.0.1:")
+        url = line.split()[1]
+        assert HTTP.get(f"{url}/v1/users/me", headers=HEADERS).json()["id"] == DEMO["bot"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
