@@ -92,6 +92,27 @@ class Settings(BaseSettings):
     outbox_dir: str = Field(".local/outbox", description="Directory of the local outbox.")
     notion_api_base_url: str = Field("https://api.notion.com", description="Base URL of Notion's API.")
     frontend_url: str = Field("http://127.0.0.1:3000", description="Where the browser is sent after connect.")
+    oauth_callback_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="Public URL of the oauth-callback function: the redirect_uri registered with Notion.",
+    )
+    connect_cookie_samesite: Literal["Lax", "Strict", "None"] = Field(
+        "Lax",
+        description="SameSite of the connect nonce cookie; None (sent only over HTTPS) when the frontend "
+        "calls GET /connect cross-site.",
+    )
+    notion_timeout_s: float = Field(20.0, description="Timeout of one Notion API request.")
+    notion_max_inline_wait_s: float = Field(
+        1.0,
+        description="Longest Retry-After the Notion adapter waits inside a function (once); a longer "
+        "wait is raised as TransientError(retry_after_s) for a task scheduled later.",
+    )
+    webhook_max_body_bytes: int = Field(
+        256 * 1024, description="Largest notion-webhook body accepted (larger: 413, never read whole)."
+    )
+    webhook_event_ttl_s: float = Field(
+        7 * 24 * 3600.0, description="How long a webhook event id is remembered for de-duplication."
+    )
     log_level: str = Field("INFO", description="Minimum log severity.")
 
     def target_url(self, target: Target) -> str:
