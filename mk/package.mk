@@ -1,0 +1,13 @@
+# Deploy artifact and cold-start benchmark (issue 2, items 7 and 10).
+
+PACKAGE_ZIP := build/function-source.zip
+
+.PHONY: package bench-coldstart
+
+## package: build/function-source.zip, the source archive Cloud Functions receives (reproducible)
+package: $(UV) | check-python
+	"$(PYTHON)" tools/package.py --uv $(UV) --out $(PACKAGE_ZIP)
+
+## bench-coldstart: import time of every target in fresh processes against its floor
+bench-coldstart: $(VENV)/.synced
+	$(PY) tests/perf/bench_coldstart.py
