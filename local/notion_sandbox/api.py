@@ -32,5 +32,10 @@ def register_api(app: Flask, sandbox: Sandbox) -> None:
             response = json_response({**result, "request_id": str(uuid.uuid4())})
         except NotionError as error:
             response = error_response(error)
+        except (KeyError, TypeError, ValueError, AttributeError, StopIteration) as exc:
+            # Malformed input the handlers did not anticipate: still a Notion-shaped 400, never a crash page.
+            response = error_response(
+                NotionError(400, "validation_error", f"body failed validation: {exc!r}")
+            )
         sandbox.log(request.method, "/v1/" + path, response.status_code, workspace_id, token)
         return response

@@ -604,3 +604,13 @@ def test_cli_prints_ready_and_exits_cleanly_on_sigterm() -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_malformed_filters_get_a_notion_error_not_a_crash(server: SandboxServer) -> None:
+    path = f"{server.url}/v1/data_sources/{DEMO['tasks_data_source']}/query"
+    for bad in (
+        {"filter": {"property": "Due", "date": {}}},
+        {"filter": {"property": "Status", "status": "x"}},
+    ):
+        response = HTTP.post(path, headers=HEADERS, json=bad)
+        assert response.status_code == 400 and response.json()["code"] == "validation_error"
