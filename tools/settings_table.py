@@ -1,0 +1,46 @@
+"""Print the README's settings table from shared/config.py (``--check README.md`` fails if stale)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shared.config import Settings  # noqa: E402
+
+BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
+
+
+def table() -> str:
+    rows = ["| variable | default (local profile) | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default if field.default is not None else ""
+        rows.append(f"| `NA_{name.upper()}` | `{default}` | {field.description or ''} |")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", metavar="README", help="fail if README's table differs")
+    parser.add_argument("--write", metavar="README", help="replace README's table in place")
+    args = parser.parse_args()
+    if not (args.check or args.write):
+        print(table())
+        return 0
+    path = Path(args.check or args.write)
+    text = path.read_text()
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    updated = f"{head}{BEGIN}\n{table()}\n{END}{tail}"
+    if args.write:
+        path.write_text(updated)
+        return 0
+    if updated != text:
+        print(f"{path}: the settings table is stale; run: python tools/settings_table.py --write {path}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
