@@ -421,7 +421,7 @@ def test_duplicates_and_tampering(server: SandboxServer, admin: Admin, receiver:
 def test_delay_reorder_and_aggregation(
     server: SandboxServer, admin: Admin, receiver: WebhookReceiver
 ) -> None:
-    subscribe(admin, receiver, delay=0.4, reorder=True, aggregation_delay=0.2, emit_bot_events=False)
+    subscribe(admin, receiver, delay=0.4, reorder=True, aggregation_delay=0.8, emit_bot_events=False)
     act = "/workspaces/demo/act"
     admin.post(
         act,
