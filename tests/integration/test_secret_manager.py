@@ -42,6 +42,7 @@ def test_put_creates_then_adds_versions_and_get_reads_the_latest(stub: SecretMan
 def test_values_are_cached_per_instance_for_the_ttl(stub: SecretManagerStub) -> None:
     stub.secrets["k"] = [b"cached-value-1"]
     secrets = adapter(stub, ttl_s=0.3)
+
     def accesses() -> int:
         return sum(1 for _, p in stub.requests if ":access" in p)
 

@@ -65,7 +65,10 @@ class SecretManagerStub:
             if not versions:
                 return 404, not_found
             data = base64.b64encode(versions[-1]).decode()
-            return 200, {"name": f"projects/{m.group(1)}/secrets/{m.group(2)}/versions/{len(versions)}", "payload": {"data": data}}
+            return 200, {
+                "name": f"projects/{m.group(1)}/secrets/{m.group(2)}/versions/{len(versions)}",
+                "payload": {"data": data},
+            }
         if method == "DELETE" and (m := re.fullmatch(r"/v1/projects/([^/]+)/secrets/([\w-]+).*", path)):
             if self.secrets.pop(m.group(2), None) is None:
                 return 404, not_found
