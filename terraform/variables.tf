@@ -89,6 +89,17 @@ variable "log_level" {
   }
 }
 
+variable "connect_cookie_samesite" {
+  type        = string
+  description = "SameSite of the connect nonce cookie (NA_CONNECT_COOKIE_SAMESITE); None when the frontend calls GET /connect cross-site."
+  default     = "Lax"
+
+  validation {
+    condition     = contains(["Lax", "Strict", "None"], var.connect_cookie_samesite)
+    error_message = "connect_cookie_samesite must be Lax, Strict or None."
+  }
+}
+
 variable "secret_cache_ttl_s" {
   type        = number
   description = "Seconds a secret value is cached per instance (NA_SECRET_CACHE_TTL_S)."

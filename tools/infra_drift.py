@@ -245,5 +245,7 @@ def _secret_drift(code: CodeModel, tf: Terraform) -> list[str]:
     items = _both_ways("platform secret", code.secrets, set(secrets), "local.platform_secrets")
     resource = tf.resources.get("google_secret_manager_secret", {})
     if [body.get("for_each") for body in resource.values()] != ["${local.platform_secrets}"]:
-        items.append("google_secret_manager_secret must be one resource with for_each = local.platform_secrets")
+        items.append(
+            "google_secret_manager_secret must be one resource with for_each = local.platform_secrets"
+        )
     return items

@@ -19,9 +19,13 @@ def load_yaml(path: Path) -> Any:
         import yaml
     except ImportError:
         if not INFRA_PYTHON.exists():
-            pytest.fail("PyYAML is needed: run `make check-infra` (installs .venv-infra) or add pyyaml to the dev group")
+            pytest.fail(
+                "PyYAML is needed: run `make check-infra` (installs .venv-infra) or add pyyaml to the dev group"
+            )
         code = "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))"
-        out = subprocess.run([str(INFRA_PYTHON), "-c", code, str(path)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [str(INFRA_PYTHON), "-c", code, str(path)], capture_output=True, text=True, check=True
+        )
         return json.loads(out.stdout)
     return yaml.safe_load(path.read_text())
 
@@ -69,8 +73,10 @@ def test_substitutions_for_project_and_region(build: dict[str, Any]) -> None:
 
 
 def test_own_service_account_and_logging(build: dict[str, Any]) -> None:
-    assert re.fullmatch(r"projects/\$\{PROJECT_ID\}/serviceAccounts/na-[a-z-]+@\$\{PROJECT_ID\}\.iam\.gserviceaccount\.com",
-                        build["serviceAccount"])
+    assert re.fullmatch(
+        r"projects/\$\{PROJECT_ID\}/serviceAccounts/na-[a-z-]+@\$\{PROJECT_ID\}\.iam\.gserviceaccount\.com",
+        build["serviceAccount"],
+    )
     assert build["options"]["logging"] == "CLOUD_LOGGING_ONLY"
 
 
@@ -88,7 +94,9 @@ def test_deploy_trigger_requires_manual_approval() -> None:
     from tools.infra_drift import HCL_OPTIONS
 
     doc = hcl2.loads((ROOT / "terraform" / "cicd.tf").read_text(), serialization_options=HCL_OPTIONS)
-    triggers = {name: body for block in doc["resource"] for name, body in block["google_cloudbuild_trigger"].items()}
+    triggers = {
+        name: body for block in doc["resource"] for name, body in block["google_cloudbuild_trigger"].items()
+    }
     assert triggers["deploy"]["approval_config"][0]["approval_required"] is True
     assert triggers["deploy"]["substitutions"]["_APPLY"] == "true"
     assert triggers["deploy"]["github"][0]["push"][0]["branch"] == "^main$"

@@ -27,20 +27,33 @@ def test_every_target_has_exactly_one_function_resource(code: CodeModel, tf: Ter
 
 
 def test_main_py_targets_are_read_from_the_file(code: CodeModel) -> None:
-    assert {"oauth_callback", "notion_webhook", "plan", "execute_step", "deploy", "notify", "api"} <= code.targets
+    assert {
+        "oauth_callback",
+        "notion_webhook",
+        "plan",
+        "execute_step",
+        "deploy",
+        "notify",
+        "api",
+    } <= code.targets
 
 
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
         ('TARGETS = ("plan", "api")\n', {"plan", "api"}),
-        ("from shared.config import Target\nTARGETS: tuple[str, ...] = (Target.PLAN, Target.API)\n", {"plan", "api"}),
+        (
+            "from shared.config import Target\nTARGETS: tuple[str, ...] = (Target.PLAN, Target.API)\n",
+            {"plan", "api"},
+        ),
         ('TARGETS = frozenset({"notify"})\n', {"notify"}),
         ('__all__ = ["deploy"]\ndef deploy(request): ...\ndef helper(): ...\n', {"deploy"}),
         ("def plan(request): ...\nasync def notify(request): ...\ndef _private(): ...\n", {"plan", "notify"}),
     ],
 )
-def test_main_py_parser_understands_each_documented_form(tmp_path: Path, source: str, expected: set[str]) -> None:
+def test_main_py_parser_understands_each_documented_form(
+    tmp_path: Path, source: str, expected: set[str]
+) -> None:
     main = tmp_path / "main.py"
     main.write_text(source)
     assert main_targets(main) == expected
@@ -60,7 +73,9 @@ def test_a_removed_function_is_drift(code: CodeModel, tf: Terraform) -> None:
 
 
 def test_a_new_target_in_the_code_is_drift(code: CodeModel, tf: Terraform) -> None:
-    grown = dataclasses.replace(code, targets=code.targets | {"report"}, target_enum=code.target_enum | {"report"})
+    grown = dataclasses.replace(
+        code, targets=code.targets | {"report"}, target_enum=code.target_enum | {"report"}
+    )
     assert any("'report'" in item for item in drift(grown, tf))
 
 
@@ -125,7 +140,12 @@ def test_settings_env_holds_valid_production_values(tf: Terraform, monkeypatch: 
     for name, value in tf.locals["settings_env"].items():
         monkeypatch.setenv(name, _evaluate(str(value), tf))
     settings = Settings()
-    assert (settings.profile, settings.secrets_backend, settings.model_backend, settings.notifier_backend) == (
+    assert (
+        settings.profile,
+        settings.secrets_backend,
+        settings.model_backend,
+        settings.notifier_backend,
+    ) == (
         "production",
         "secret-manager",
         "vertex",

@@ -44,7 +44,10 @@ ALLOWLIST: dict[str, set[str]] = {
 }
 # Project-level roles allowed only with an IAM condition, and what the condition must contain.
 CONDITIONAL: dict[str, tuple[set[str], str]] = {
-    "roles/secretmanager.secretAccessor": ({"plan", "execute_step", "notify", "api"}, "/secrets/notion-token-"),
+    "roles/secretmanager.secretAccessor": (
+        {"plan", "execute_step", "notify", "api"},
+        "/secrets/notion-token-",
+    ),
     "custom:notion_token_writer": ({"oauth_callback"}, "/secrets/notion-token-"),
     "custom:notion_token_revoker": ({"api"}, "/secrets/notion-token-"),
     "roles/resourcemanager.projectIamAdmin": ({"deployer"}, "modifiedGrantsByRole"),
@@ -95,7 +98,10 @@ def project_grants(tf: Terraform) -> Iterator[tuple[str, str, str, str]]:
 def violations(tf: Terraform) -> list[str]:
     found = []
     for rtype in ("google_project_iam_binding", "google_project_iam_policy"):
-        found += [f"{rtype}.{name} is authoritative: use google_project_iam_member" for name in tf.resources.get(rtype, {})]
+        found += [
+            f"{rtype}.{name} is authoritative: use google_project_iam_member"
+            for name in tf.resources.get(rtype, {})
+        ]
     for name, account, role, condition in project_grants(tf):
         if role in FORBIDDEN:
             found.append(f"{name}: {account} holds {role}")
@@ -144,7 +150,9 @@ def test_a_granted_editor_role_is_caught(tf: Terraform) -> None:
 def test_an_unlisted_project_role_is_caught(tf: Terraform) -> None:
     new_locals = copy.deepcopy(tf.locals)
     new_locals["project_roles"]["notify"].append("roles/aiplatform.user")
-    assert any("aiplatform.user for notify" in v for v in violations(dataclasses.replace(tf, locals=new_locals)))
+    assert any(
+        "aiplatform.user for notify" in v for v in violations(dataclasses.replace(tf, locals=new_locals))
+    )
 
 
 def test_an_unconditioned_token_reader_is_caught(tf: Terraform) -> None:
@@ -157,11 +165,16 @@ def test_one_service_account_per_function(tf: Terraform) -> None:
     accounts = tf.resources["google_service_account"]["function"]
     assert accounts["for_each"] == "${local.functions}"
     for body in tf.resources["google_cloudfunctions2_function"].values():
-        assert body["service_config"][0]["service_account_email"] == "${google_service_account.function[each.key].email}"
+        assert (
+            body["service_config"][0]["service_account_email"]
+            == "${google_service_account.function[each.key].email}"
+        )
 
 
 def test_public_invokers_only_on_the_public_functions(tf: Terraform) -> None:
-    public_values = [(path, v) for path, v in _walk(tf.resources) if v in ("allUsers", "allAuthenticatedUsers")]
+    public_values = [
+        (path, v) for path, v in _walk(tf.resources) if v in ("allUsers", "allAuthenticatedUsers")
+    ]
     assert public_values == [(".google_cloud_run_v2_service_iam_member.public.member", "allUsers")]
     binding = tf.resources["google_cloud_run_v2_service_iam_member"]["public"]
     assert set(for_each_function_keys(binding["for_each"], tf.locals["functions"])) == PUBLIC_FUNCTIONS

@@ -44,7 +44,10 @@ def test_scheduler_jobs_call_with_oidc(tf: Terraform) -> None:
     jobs = tf.locals["scheduler_jobs"]
     assert (jobs["plan-daily-fanout"]["target"], jobs["plan-daily-fanout"]["path"]) == ("plan", "/schedule")
     assert jobs["plan-daily-fanout"]["schedule"] == "0 * * * *"
-    assert (jobs["sweep-stalled-runs"]["target"], jobs["sweep-stalled-runs"]["path"]) == ("execute_step", "/sweep")
+    assert (jobs["sweep-stalled-runs"]["target"], jobs["sweep-stalled-runs"]["path"]) == (
+        "execute_step",
+        "/sweep",
+    )
     assert jobs["sweep-stalled-runs"]["schedule"] == "*/5 * * * *"
     target = tf.resources["google_cloud_scheduler_job"]["job"]["http_target"][0]
     oidc = target["oidc_token"][0]
@@ -73,7 +76,10 @@ def test_alerts_cover_the_four_signals(tf: Terraform) -> None:
     assert set(tf.locals["log_metrics"]) == {"run_failed", "webhook_rejected", "budget_exceeded"}
     assert set(tf.locals["log_alerts"]) == set(tf.locals["log_metrics"])
     task_age = tf.resources["google_monitoring_alert_policy"]["task_age"]
-    assert "cloudtasks.googleapis.com/queue/task_attempt_delays" in task_age["conditions"][0]["condition_threshold"][0]["filter"]
+    assert (
+        "cloudtasks.googleapis.com/queue/task_attempt_delays"
+        in task_age["conditions"][0]["condition_threshold"][0]["filter"]
+    )
 
 
 def test_variables_are_typed_and_described(tf: Terraform) -> None:

@@ -1,0 +1,162 @@
+"""Monthly cost estimate of a deployment, by service, from written-down usage assumptions and prices.
+
+`python tools/cost_model.py` prints the Markdown table that docs/deploy.md embeds (a test keeps them
+equal). Prices are Google Cloud list prices in USD for a Tier 1 region (europe-west1/us-central1)
+as published in 2025; check the pricing pages before relying on them. Free tiers are applied once
+per project (Cloud Run functions' and Cloud Tasks' are per billing account: assumed unused elsewhere).
+"""
+
+from dataclasses import dataclass
+
+DAYS = 30
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one tenant does in a day (assumptions)."""
+
+    webhook_events: float = 40  # deliveries received (bulk edits aggregate; most are filtered out)
+    runs: float = 5  # 1 daily plan + 4 triggered by events or people
+    steps_per_run: float = 6
+    notifications: float = 3
+    deploys: float = 0.2  # runs that build code are rare
+    api_requests: float = 20  # frontend polling of timelines, approvals, settings
+    # Share of steps that call a model, and of those, the share that use the draft (pro) model.
+    model_step_share: float = 0.6
+    draft_share: float = 0.15
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Tokens per model call (context is bounded by the project's own context building)."""
+
+    plan_in: int = 8_000
+    plan_out: int = 1_000
+    step_in: int = 6_000
+    step_out: int = 600
+    draft_in: int = 12_000
+    draft_out: int = 2_500
+
+
+@dataclass(frozen=True)
+class Prices:
+    # Cloud Tasks: per million operations (task creations/dispatches billed as 1 op per task)
+    tasks_per_million: float = 0.40
+    tasks_free_ops: float = 1_000_000
+    # Firestore Standard, per 100k operations and per GiB-month; daily free quota x 30
+    fs_read_100k: float = 0.03
+    fs_write_100k: float = 0.09
+    fs_delete_100k: float = 0.01
+    fs_gib_month: float = 0.15
+    fs_free_reads: float = 50_000 * DAYS
+    fs_free_writes: float = 20_000 * DAYS
+    fs_free_deletes: float = 20_000 * DAYS
+    fs_free_gib: float = 1.0
+    # Cloud Run functions (request-based billing, Tier 1)
+    vcpu_second: float = 0.000024
+    gib_second: float = 0.0000025
+    requests_per_million: float = 0.40
+    free_vcpu_seconds: float = 180_000
+    free_gib_seconds: float = 360_000
+    free_requests: float = 2_000_000
+    # Secret Manager
+    secret_version_month: float = 0.06
+    free_secret_versions: float = 6
+    secret_access_10k: float = 0.03
+    free_secret_accesses: float = 10_000
+    # Gemini on Vertex AI, per million tokens (2.5 Flash for plan/steps, 2.5 Pro for drafts, <=200k context)
+    flash_in: float = 0.30
+    flash_out: float = 2.50
+    pro_in: float = 1.25
+    pro_out: float = 10.00
+
+
+# (invocations per tenant-day, seconds per invocation, vCPU, GiB). Billed as if each request had its
+# instance alone (concurrency gives a lower real bill: this is an upper bound for compute).
+def _invocations(u: Usage) -> dict[str, tuple[float, float, float, float]]:
+    steps = u.runs * u.steps_per_run
+    return {
+        "notion_webhook": (u.webhook_events, 0.3, 1.0, 0.5),
+        "plan": (u.runs, 15.0, 1.0, 1.0),
+        "execute_step": (steps, 8.0, 1.0, 1.0),
+        "deploy": (u.deploys * 4, 5.0, 1.0, 0.5),
+        "notify": (u.notifications, 1.0, 1.0, 0.5),
+        "api": (u.api_requests, 0.2, 1.0, 0.5),
+    }
+
+
+def _over(amount: float, free: float) -> float:
+    return max(0.0, amount - free)
+
+
+def estimate(
+    tenants: int, u: Usage = Usage(), t: Tokens = Tokens(), p: Prices = Prices()
+) -> dict[str, float]:
+    """USD per month by service for `tenants` tenants."""
+    n = tenants * DAYS
+    steps = u.runs * u.steps_per_run
+    invocations = _invocations(u)
+
+    tasks = n * (u.runs + steps + u.notifications + u.deploys * 4)
+    # Fixed per project: hourly fan-out (24) and sweeper (288) calls a day.
+    fixed_calls = DAYS * (24 + 288)
+
+    reads = n * (u.webhook_events * 2 + u.runs * 6 + steps * 4 + u.notifications * 2 + u.api_requests * 5)
+    writes = n * (u.webhook_events * 0.3 + u.runs * 3 + steps * 3 + u.notifications * 2)
+    deletes = n * u.webhook_events * 0.3  # TTL expiry of de-duplication records
+    stored_gib = tenants * 0.02  # ~20 MiB per tenant: run logs and their events
+    firestore = (
+        _over(reads, p.fs_free_reads) / 1e5 * p.fs_read_100k
+        + _over(writes, p.fs_free_writes) / 1e5 * p.fs_write_100k
+        + _over(deletes, p.fs_free_deletes) / 1e5 * p.fs_delete_100k
+        + _over(stored_gib, p.fs_free_gib) * p.fs_gib_month
+    )
+
+    vcpu_s = sum(n * c * s * v for c, s, v, _ in invocations.values()) + fixed_calls * 2.0
+    gib_s = sum(n * c * s * g for c, s, _, g in invocations.values()) + fixed_calls * 2.0
+    requests = sum(n * c for c, *_ in invocations.values()) + fixed_calls
+    functions = (
+        _over(vcpu_s, p.free_vcpu_seconds) * p.vcpu_second
+        + _over(gib_s, p.free_gib_seconds) * p.gib_second
+        + _over(requests, p.free_requests) / 1e6 * p.requests_per_million
+    )
+
+    versions = 4 + tenants  # platform secrets + one token per tenant
+    accesses = n * (u.runs + steps + u.notifications) * 0.2  # 300 s instance cache absorbs most
+    secrets = (
+        _over(versions, p.free_secret_versions) * p.secret_version_month
+        + _over(accesses, p.free_secret_accesses) / 1e4 * p.secret_access_10k
+    )
+
+    model_steps = steps * u.model_step_share
+    flash_in = n * (u.runs * t.plan_in + model_steps * (1 - u.draft_share) * t.step_in)
+    flash_out = n * (u.runs * t.plan_out + model_steps * (1 - u.draft_share) * t.step_out)
+    pro_in = n * model_steps * u.draft_share * t.draft_in
+    pro_out = n * model_steps * u.draft_share * t.draft_out
+    model = (flash_in * p.flash_in + flash_out * p.flash_out + pro_in * p.pro_in + pro_out * p.pro_out) / 1e6
+
+    return {
+        "Cloud Tasks": _over(tasks, p.tasks_free_ops) / 1e6 * p.tasks_per_million,
+        "Firestore": firestore,
+        "Cloud Run functions": functions,
+        "Secret Manager": secrets,
+        "Gemini tokens (Vertex AI)": model,
+    }
+
+
+def markdown(tenant_counts: tuple[int, ...] = (100, 10_000)) -> str:
+    rows = {count: estimate(count) for count in tenant_counts}
+    services = list(rows[tenant_counts[0]])
+    header = "| service | " + " | ".join(f"{c:,} tenants" for c in tenant_counts) + " |"
+    lines = [header, "|---|" + "---:|" * len(tenant_counts)]
+    for service in services:
+        lines.append(
+            f"| {service} | " + " | ".join(f"${rows[c][service]:,.2f}" for c in tenant_counts) + " |"
+        )
+    totals = " | ".join(f"**${sum(rows[c].values()):,.2f}**" for c in tenant_counts)
+    lines.append(f"| **total per month** | {totals} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())
