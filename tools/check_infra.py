@@ -43,6 +43,9 @@ def checkov_failed(checkov: str) -> int:
         print(f"checkov did not produce a report (exit {run.returncode}):\n{run.stderr[-2000:]}")
         return 1
     reports = report if isinstance(report, list) else [report]
+    if not any(int(one.get("summary", {}).get("passed", 0)) for one in reports):
+        print("checkov passed no check at all: it did not see terraform/ (counted as a failure)")
+        return 1
     failed = 0
     for one in reports:
         summary = one.get("summary", {})
