@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
@@ -38,8 +39,9 @@ class TaskQueue(Protocol):
 
 
 class SecretStore(Protocol):
-    def get(self, name: str) -> str:
-        """The latest version's value. Raises ConfigError (platform secret) or NotFound."""
+    def get(self, name: str, fresh: bool = False) -> str:
+        """The latest version's value. Raises ConfigError (platform secret) or NotFound.
+        ``fresh`` bypasses any per-instance cache (e.g. after another instance refreshed a token)."""
         ...
 
     def put(self, name: str, value: str) -> None:
@@ -86,6 +88,32 @@ class TenantStore(Protocol):
 
     def save(self, tenant: Tenant) -> None:
         """Create or update the tenant and its workspace routing document together."""
+        ...
+
+
+class OAuthStateStore(Protocol):
+    """``oauth_states/{key}``: single-use connect states (expire by TTL on ``expires_at``)."""
+
+    def create(self, key: str, expires_at: datetime) -> None: ...
+
+    def consume(self, key: str, now: datetime) -> bool:
+        """Delete the state if it exists and has not expired; True for exactly one caller."""
+        ...
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    created: bool  # False: the event id was already recorded (a repeat delivery)
+    first_seen: datetime
+
+
+class WebhookEventLedger(Protocol):
+    """``tenants/{t}/events/{event_id}``: de-duplication of webhook events (expire by TTL)."""
+
+    def record(
+        self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
+    ) -> EventRecord:
+        """Create the record; if it exists already, report when it was first seen."""
         ...
 
 

@@ -41,7 +41,8 @@ class LocalFileSecrets:
         os.chmod(tmp, 0o600)
         os.replace(tmp, self._path)
 
-    def get(self, name: str) -> str:
+    def get(self, name: str, fresh: bool = False) -> str:
+        """Read from the file every time (``fresh`` changes nothing: there is no cache)."""
         value = self._load().get(name)
         if value is None:
             raise NotFound(f"secret {name} is not in {self._path}")

@@ -24,9 +24,9 @@ class SecretManagerSecrets:
     def _secret_path(self, name: str) -> str:
         return f"projects/{self._project}/secrets/{name}"
 
-    def get(self, name: str) -> str:
+    def get(self, name: str, fresh: bool = False) -> str:
         with self._lock:
-            cached = self._cache.get(name)
+            cached = None if fresh else self._cache.get(name)
         if cached and time.monotonic() - cached[0] < self._ttl_s:
             return cached[1]
         try:
