@@ -10,13 +10,36 @@ import os
 import threading
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from shared import logs
 from shared.config import Settings, get_settings
-from shared.ports import Notifier, RunStore, SecretStore, TaskQueue
+from shared.ports import (
+    Notifier,
+    Notion,
+    NotionOAuth,
+    OAuthStateStore,
+    RunStore,
+    SecretStore,
+    TaskQueue,
+    TenantStore,
+    WebhookEventLedger,
+)
 
-Port = Literal["store", "queue", "secrets", "notifier"]
+if TYPE_CHECKING:
+    from shared.services.notion_access import NotionAccess
+
+Port = Literal[
+    "store",
+    "queue",
+    "secrets",
+    "notifier",
+    "tenants",
+    "oauth_states",
+    "webhook_events",
+    "notion",
+    "notion_oauth",
+]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
 _MODULES: dict[Port, str] = {
@@ -24,6 +47,11 @@ _MODULES: dict[Port, str] = {
     "queue": "shared.adapters.cloud_tasks",
     "secrets": "shared.adapters.secret_manager",
     "notifier": "shared.adapters.outbox",
+    "tenants": "shared.adapters.firestore_tenants",
+    "oauth_states": "shared.adapters.firestore_tenants",
+    "webhook_events": "shared.adapters.firestore_tenants",
+    "notion": "shared.adapters.notion",
+    "notion_oauth": "shared.adapters.notion",
 }
 
 
@@ -39,7 +67,7 @@ class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._built: dict[str, object] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a builder may use another built object
         logs.configure(settings.gcp_project, settings.log_level)
 
     def _once[T](self, key: str, build: Callable[[], T]) -> T:
@@ -64,18 +92,87 @@ class Container:
     def notifier(self) -> Notifier:
         return self._once("notifier", self._build_notifier)
 
-    def _build_store(self) -> RunStore:
-        from google.cloud import firestore
+    @property
+    def tenants(self) -> TenantStore:
+        return self._once("tenants", self._build_tenants)
 
+    @property
+    def oauth_states(self) -> OAuthStateStore:
+        return self._once("oauth_states", self._build_oauth_states)
+
+    @property
+    def webhook_events(self) -> WebhookEventLedger:
+        return self._once("webhook_events", self._build_webhook_events)
+
+    @property
+    def notion(self) -> Notion:
+        return self._once("notion", self._build_notion)
+
+    @property
+    def notion_oauth(self) -> NotionOAuth:
+        return self._once("notion_oauth", self._build_notion_oauth)
+
+    @property
+    def notion_access(self) -> "NotionAccess":
+        """Notion calls with a tenant's current token (refresh on 401): see shared.services.notion_access."""
+        from shared.services.notion_access import NotionAccess
+
+        return NotionAccess(self.tenants, self.secrets, self.notion_oauth, self.queue)
+
+    def _firestore(self) -> Any:
+        """One Firestore client per instance, shared by every Firestore adapter."""
+
+        def build() -> Any:
+            from google.cloud import firestore
+
+            if self.settings.firestore_emulator_host:
+                # The client library finds the emulator only through this variable.
+                os.environ["FIRESTORE_EMULATOR_HOST"] = self.settings.firestore_emulator_host
+            return firestore.Client(
+                project=self.settings.gcp_project, database=self.settings.firestore_database
+            )
+
+        return self._once("firestore", build)
+
+    def _notion_client(self) -> Any:
+        """One notion-client Client (and its connection pool) per instance; tokens go per call."""
+
+        def build() -> Any:
+            from shared.adapters.notion import build_client
+
+            return build_client(self.settings.notion_api_base_url, self.settings.notion_timeout_s)
+
+        return self._once("notion_client", build)
+
+    def _build_store(self) -> RunStore:
         from shared.adapters.firestore_store import FirestoreRunStore
 
-        if self.settings.firestore_emulator_host:
-            # The client library finds the emulator only through this variable.
-            os.environ["FIRESTORE_EMULATOR_HOST"] = self.settings.firestore_emulator_host
-        client = firestore.Client(
-            project=self.settings.gcp_project, database=self.settings.firestore_database
-        )
-        return FirestoreRunStore(client)
+        return FirestoreRunStore(self._firestore())
+
+    def _build_tenants(self) -> TenantStore:
+        from shared.adapters.firestore_tenants import FirestoreTenantStore
+
+        return FirestoreTenantStore(self._firestore())
+
+    def _build_oauth_states(self) -> OAuthStateStore:
+        from shared.adapters.firestore_tenants import FirestoreOAuthStates
+
+        return FirestoreOAuthStates(self._firestore())
+
+    def _build_webhook_events(self) -> WebhookEventLedger:
+        from shared.adapters.firestore_tenants import FirestoreWebhookEvents
+
+        return FirestoreWebhookEvents(self._firestore())
+
+    def _build_notion(self) -> Notion:
+        from shared.adapters.notion import NotionApi
+
+        return NotionApi(self._notion_client(), self.settings.notion_max_inline_wait_s)
+
+    def _build_notion_oauth(self) -> NotionOAuth:
+        from shared.adapters.notion import NotionOAuthClient
+
+        return NotionOAuthClient(self._notion_client())
 
     def _build_queue(self) -> TaskQueue:
         from google.cloud import tasks_v2

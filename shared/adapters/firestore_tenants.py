@@ -1,0 +1,126 @@
+"""Tenants, workspace routing, OAuth states and webhook event records in Firestore.
+
+- ``tenants/{t}``: the tenant (settings, status, the *name* of its token secret; never a token).
+- ``workspaces/{workspace_id}``: ``{tenant_id, status}``, written with the tenant in one batch.
+- ``oauth_states/{sha256(nonce)}``: single-use connect states; TTL policy on ``expires_at``.
+- ``tenants/{t}/events/{event_id}``: webhook de-duplication records; TTL policy on ``expires_at``.
+
+Every method that reads tenant data takes the tenant id and builds the path from it, so it cannot
+reach another tenant's documents.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+
+from shared.domain.connection import tenant_id_for
+from shared.domain.tenants import Tenant
+from shared.errors import TransientError
+from shared.ports import EventRecord
+
+
+@contextmanager
+def _transient() -> Iterator[None]:
+    try:
+        yield
+    except (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted) as exc:
+        raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+
+
+def _tenant_doc(tenant: Tenant) -> dict[str, Any]:
+    doc: dict[str, Any] = tenant.model_dump(mode="json")
+    doc["created_at"], doc["updated_at"] = tenant.created_at, tenant.updated_at
+    return doc
+
+
+class FirestoreTenantStore:
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+
+    def _tenant_ref(self, tenant_id: str) -> Any:
+        return self._db.collection("tenants").document(tenant_id)
+
+    def _route_ref(self, workspace_id: str) -> Any:
+        return self._db.collection("workspaces").document(workspace_id)
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        with _transient():
+            snap = self._tenant_ref(tenant_id).get()
+        return Tenant.model_validate(snap.to_dict()) if snap.exists else None
+
+    def by_workspace(self, workspace_id: str) -> Tenant | None:
+        """One round trip in the usual case: the routing document and the tenant whose id derives
+        from the workspace are read together; a routing document naming another tenant costs a second."""
+        route_ref, guess_ref = self._route_ref(workspace_id), self._tenant_ref(tenant_id_for(workspace_id))
+        with _transient():
+            snaps = {snap.reference.path: snap for snap in self._db.get_all([route_ref, guess_ref])}
+        route = snaps.get(route_ref.path)
+        if route is None or not route.exists:
+            return None
+        tenant_id = str(route.get("tenant_id"))
+        if tenant_id != guess_ref.id:
+            return self.get(tenant_id)
+        snap = snaps.get(guess_ref.path)
+        return Tenant.model_validate(snap.to_dict()) if snap is not None and snap.exists else None
+
+    def save(self, tenant: Tenant) -> None:
+        batch = self._db.batch()
+        batch.set(self._tenant_ref(tenant.tenant_id), _tenant_doc(tenant))
+        route = {
+            "tenant_id": tenant.tenant_id,
+            "status": tenant.status.value,
+            "updated_at": tenant.updated_at,
+        }
+        batch.set(self._route_ref(tenant.workspace_id), route)
+        with _transient():
+            batch.commit()
+
+
+class FirestoreOAuthStates:
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+
+    def create(self, key: str, expires_at: datetime) -> None:
+        with _transient():
+            self._db.collection("oauth_states").document(key).create({"expires_at": expires_at})
+
+    def consume(self, key: str, now: datetime) -> bool:
+        """Read, then delete on condition that the document is unchanged since: of two concurrent
+        consumers only one delete passes its precondition."""
+        ref = self._db.collection("oauth_states").document(key)
+        with _transient():
+            snap = ref.get()
+            if not snap.exists or snap.get("expires_at") <= now:
+                return False
+            try:
+                ref.delete(option=self._db.write_option(last_update_time=snap.update_time))
+            except (gexc.FailedPrecondition, gexc.NotFound):
+                return False
+        return True
+
+
+class FirestoreWebhookEvents:
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+
+    def record(
+        self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
+    ) -> EventRecord:
+        ref = self._db.collection("tenants").document(tenant_id).collection("events").document(event_id)
+        doc = {"event_type": event_type, "first_seen": now, "expires_at": expires_at}
+        with _transient():
+            try:
+                ref.create(doc)
+            except gexc.AlreadyExists:
+                return EventRecord(created=False, first_seen=_first_seen(ref.get, now))
+        return EventRecord(created=True, first_seen=now)
+
+
+def _first_seen(read: Callable[[], Any], default: datetime) -> datetime:
+    snap = read()
+    value = snap.get("first_seen") if snap.exists else None
+    return value if isinstance(value, datetime) else default

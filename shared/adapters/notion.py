@@ -1,0 +1,231 @@
+"""Notion's API (version 2025-09-03) on notion-client: one client per instance, the token per call.
+
+Errors become the project's kinds (:func:`convert`): 429 and 529 → TransientError with ``retry_after_s``
+from ``Retry-After``; other 5xx, timeouts and connection failures → TransientError; 401 →
+Unauthenticated (``shared.services.notion_access`` refreshes or asks for a reconnect); other 4xx →
+:class:`NotionApiError` (a PermanentError carrying Notion's code and message).
+
+Retries: notion-client's own retry is switched off (``retry=False``). It sleeps inside the call, and
+with a long ``Retry-After`` it would either hold the function for that long or (capped by
+``max_retry_delay_ms``) retry before the wait Notion asked for. Instead this adapter retries at most
+once, inline, and only when the wait is short (``max_inline_wait_s``): a 429/529 for any request
+(Notion refused it, nothing was done), a 5xx or timeout only for reads. Anything longer is raised as
+TransientError(retry_after_s) so the caller turns it into a task scheduled for later.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, cast
+
+import httpx
+from notion_client import Client
+from notion_client.client import ClientOptions
+from notion_client.errors import HTTPResponseError, RequestTimeoutError
+from notion_client.helpers import iterate_paginated_api
+
+from shared.domain.blocks import MAX_BLOCKS_PER_APPEND, batches, rich_text
+from shared.errors import AgentError, PermanentError, TransientError, Unauthenticated
+from shared.ports import NotionGrant
+
+NOTION_VERSION = "2025-09-03"
+PAGE_SIZE = 100
+_REFUSED = (429, 529)  # rate limited / overloaded: the request was not carried out
+JSON = dict[str, Any]
+
+
+class NotionApiError(PermanentError):
+    """Notion refused the request for good (a 4xx other than 401/429)."""
+
+    def __init__(self, status: int, notion_code: str, message: str) -> None:
+        super().__init__(f"Notion answered {status} {notion_code}: {message}")
+        self.status = status
+        self.notion_code = notion_code
+        self.notion_message = message
+
+
+def build_client(base_url: str, timeout_s: float) -> Client:
+    options = ClientOptions(
+        base_url=base_url.rstrip("/"),
+        timeout_ms=int(timeout_s * 1000),
+        notion_version=NOTION_VERSION,
+        retry=False,
+        logger=logging.getLogger("notion_client"),
+    )
+    return Client(options=options)
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    try:
+        return max(0.0, float(headers.get("retry-after", "")))
+    except ValueError:
+        return None  # an HTTP-date: Notion sends seconds; the caller backs off on its own
+
+
+def _code_and_message(error: HTTPResponseError) -> tuple[str, str]:
+    code, message = str(getattr(error.code, "value", error.code)), str(error)
+    try:
+        body = json.loads(error.body)
+    except (TypeError, ValueError):
+        return code, message
+    if isinstance(body, dict):
+        code = str(body.get("code") or body.get("error") or code)
+        message = str(body.get("message") or body.get("error_description") or message)
+    return code, message
+
+
+def convert(error: Exception) -> AgentError:
+    """The project's error for a notion-client or transport error; other exceptions are re-raised."""
+    if isinstance(error, RequestTimeoutError | httpx.TimeoutException):
+        return TransientError("Notion did not answer in time")
+    if isinstance(error, httpx.TransportError):
+        return TransientError(f"Notion is unreachable ({error.__class__.__name__})")
+    if not isinstance(error, HTTPResponseError):
+        raise error
+    code, message = _code_and_message(error)
+    if error.status in _REFUSED or error.status >= 500:
+        reason = f"Notion answered {error.status} {code}: {message}"
+        return TransientError(reason, retry_after_s=_retry_after(error.headers))
+    if error.status == 401:
+        return Unauthenticated(f"Notion refused the token ({code}): {message}")
+    return NotionApiError(error.status, code, message)
+
+
+class NotionApi:
+    """The ``Notion`` port. Every method takes the tenant's token; nothing about a tenant is kept."""
+
+    def __init__(self, client: Client, max_inline_wait_s: float = 1.0) -> None:
+        self._client = client
+        self._max_inline_wait_s = max_inline_wait_s
+
+    def _call(self, fn: Callable[..., Any], *, read: bool, **kwargs: Any) -> Any:
+        for attempt in (1, 2):
+            try:
+                return fn(**kwargs)
+            except Exception as raw:
+                error = convert(raw)
+                refused = isinstance(raw, HTTPResponseError) and raw.status in _REFUSED
+                wait = getattr(error, "retry_after_s", None)
+                wait = 0.2 if wait is None else wait
+                if attempt == 2 or not isinstance(error, TransientError) or not (refused or read):
+                    raise error from raw
+                if wait > self._max_inline_wait_s:
+                    raise error from raw
+                time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _pages(self, fn: Callable[..., Any], **kwargs: Any) -> Iterator[JSON]:
+        """Every result of a paginated list, 100 per request (Notion's maximum)."""
+        call = lambda **kw: self._call(fn, read=True, **kw)  # noqa: E731
+        yield from iterate_paginated_api(call, page_size=PAGE_SIZE, **kwargs)
+
+    def me(self, token: str) -> JSON:
+        result: JSON = self._call(self._client.users.me, read=True, auth=token)
+        return result
+
+    def search(self, token: str, query: str = "", filter: JSON | None = None) -> Iterator[JSON]:
+        extra = {"filter": filter} if filter else {}
+        return self._pages(self._client.search, auth=token, query=query, **extra)
+
+    def retrieve_page(self, token: str, page_id: str) -> JSON:
+        result: JSON = self._call(self._client.pages.retrieve, read=True, page_id=page_id, auth=token)
+        return result
+
+    def create_page(
+        self, token: str, parent: JSON, properties: JSON, children: list[JSON] | None = None
+    ) -> JSON:
+        blocks = children or []
+        first, rest = blocks[:MAX_BLOCKS_PER_APPEND], blocks[MAX_BLOCKS_PER_APPEND:]
+        page: JSON = self._call(
+            self._client.pages.create,
+            read=False,
+            auth=token,
+            parent=parent,
+            properties=properties,
+            children=first,
+        )
+        if rest:
+            self.append_blocks(token, page["id"], rest)
+        return page
+
+    def update_page_properties(self, token: str, page_id: str, properties: JSON) -> JSON:
+        result: JSON = self._call(
+            self._client.pages.update, read=False, page_id=page_id, auth=token, properties=properties
+        )
+        return result
+
+    def retrieve_data_source(self, token: str, data_source_id: str) -> JSON:
+        fn = self._client.data_sources.retrieve
+        result: JSON = self._call(fn, read=True, data_source_id=data_source_id, auth=token)
+        return result
+
+    def query_data_source(
+        self, token: str, data_source_id: str, filter: JSON | None = None, sorts: list[JSON] | None = None
+    ) -> Iterator[JSON]:
+        extra: JSON = {"filter": filter} if filter else {}
+        extra |= {"sorts": sorts} if sorts else {}
+        fn = self._client.data_sources.query
+        return self._pages(fn, data_source_id=data_source_id, auth=token, **extra)
+
+    def retrieve_database(self, token: str, database_id: str) -> JSON:
+        fn = self._client.databases.retrieve
+        result: JSON = self._call(fn, read=True, database_id=database_id, auth=token)
+        return result
+
+    def list_children(self, token: str, block_id: str) -> Iterator[JSON]:
+        return self._pages(self._client.blocks.children.list, block_id=block_id, auth=token)
+
+    def append_blocks(self, token: str, block_id: str, blocks: list[JSON]) -> list[JSON]:
+        created: list[JSON] = []
+        for batch in batches(blocks):
+            fn = self._client.blocks.children.append
+            answer = self._call(fn, read=False, block_id=block_id, auth=token, children=batch)
+            created.extend(answer.get("results", []))
+        return created
+
+    def list_comments(self, token: str, block_id: str) -> Iterator[JSON]:
+        return self._pages(self._client.comments.list, block_id=block_id, auth=token)
+
+    def add_comment(self, token: str, page_id: str, text: str) -> JSON:
+        fn = self._client.comments.create
+        items = rich_text(text)[:100]
+        result: JSON = self._call(fn, read=False, auth=token, parent={"page_id": page_id}, rich_text=items)
+        return result
+
+
+class NotionOAuthClient:
+    """The ``NotionOAuth`` port: token exchange, refresh and revoke with the client's Basic auth."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def _token(self, client_id: str, client_secret: str, **body: str) -> NotionGrant:
+        try:
+            answer = cast(
+                JSON, self._client.oauth.token(client_id=client_id, client_secret=client_secret, **body)
+            )
+        except Exception as raw:
+            raise convert(raw) from raw
+        return NotionGrant(
+            access_token=answer["access_token"],
+            refresh_token=answer.get("refresh_token"),
+            bot_id=answer.get("bot_id") or "",
+            workspace_id=answer["workspace_id"],
+            workspace_name=answer.get("workspace_name") or "",
+            owner=answer.get("owner") or {},
+        )
+
+    def exchange_code(self, client_id: str, client_secret: str, code: str, redirect_uri: str) -> NotionGrant:
+        return self._token(
+            client_id, client_secret, grant_type="authorization_code", code=code, redirect_uri=redirect_uri
+        )
+
+    def refresh(self, client_id: str, client_secret: str, refresh_token: str) -> NotionGrant:
+        return self._token(client_id, client_secret, grant_type="refresh_token", refresh_token=refresh_token)
+
+    def revoke(self, client_id: str, client_secret: str, token: str) -> None:
+        try:
+            self._client.oauth.revoke(client_id=client_id, client_secret=client_secret, token=token)
+        except Exception as raw:
+            raise convert(raw) from raw

@@ -1,0 +1,106 @@
+"""Connecting a workspace: tenant identity, token secret, OAuth state and the frontend redirect. Pure."""
+
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.domain import tokens
+from shared.domain.tenants import Tenant, TenantStatus
+from shared.errors import InvalidInput, Unauthenticated
+
+STATE_PURPOSE = "oauth_state"
+STATE_TTL_S = 600.0
+NONCE_COOKIE = "na_connect_nonce"
+
+
+def tenant_id_for(workspace_id: str) -> str:
+    """The tenant of a workspace: derived, so connecting the same workspace again finds the same one."""
+    canonical = workspace_id.replace("-", "").lower()
+    return "t_" + hashlib.sha256(f"notion-workspace:{canonical}".encode()).hexdigest()[:32]
+
+
+def token_secret_name(tenant_id: str) -> str:
+    return f"notion-token-{tenant_id}"
+
+
+class NotionTokens(BaseModel):
+    """What the tenant's token secret holds (as JSON); nothing of it ever goes to Firestore."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    access_token: str
+    refresh_token: str | None = None
+
+    def dump(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def load(cls, value: str) -> "NotionTokens":
+        return cls.model_validate(json.loads(value))
+
+
+def new_state(key: str, now: float) -> tuple[str, str]:
+    """A fresh nonce (for the browser's cookie) and the signed state that names it."""
+    nonce = secrets.token_urlsafe(32)
+    return nonce, tokens.sign({"purpose": STATE_PURPOSE, "nonce": nonce}, key, STATE_TTL_S, now=now)
+
+
+def nonce_key(nonce: str) -> str:
+    """The id of ``oauth_states/{id}``: a hash, so Firestore never holds the cookie's value."""
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def checked_nonce(state: str, cookie_nonce: str, key: str, now: float) -> str:
+    """The nonce of a genuine, unexpired state issued to this browser; InvalidInput (400) otherwise."""
+    if not state or not cookie_nonce:
+        raise InvalidInput("the connect request is missing its state or cookie: start again")
+    try:
+        claims = tokens.verify(state, key, STATE_PURPOSE, now=now)
+    except Unauthenticated as exc:
+        raise InvalidInput(f"the connect state is not valid ({exc.reason}): start again") from exc
+    nonce = str(claims.get("nonce", ""))
+    if not hmac.compare_digest(nonce.encode(), cookie_nonce.encode("utf-8", "replace")):
+        raise InvalidInput("the connect state was issued to another browser: start again")
+    return nonce
+
+
+def frontend_redirect(frontend_url: str, outcome: dict[str, str]) -> str:
+    """The frontend URL with the outcome in the fragment (never sent to a server, nor logged)."""
+    return f"{frontend_url.split('#', 1)[0]}#{urlencode(outcome)}"
+
+
+def _owner(owner: Any) -> tuple[str, str]:
+    """The owner's user id and email from Notion's ``owner`` ({"type": "user", "user": {...}})."""
+    user = owner.get("user") if isinstance(owner, dict) else None
+    if not isinstance(user, dict):
+        return "", ""
+    person = user.get("person")
+    email = person.get("email") if isinstance(person, dict) else None
+    return str(user.get("id") or ""), str(email or "")
+
+
+def connected_tenant(
+    tenant_id: str, grant_fields: dict[str, Any], existing: Tenant | None, now: datetime
+) -> Tenant:
+    """The tenant after a successful connect: a new one, or the existing one updated and active."""
+    user_id, email = _owner(grant_fields.get("owner"))
+    fields = {
+        "tenant_id": tenant_id,
+        "workspace_id": str(grant_fields["workspace_id"]),
+        "workspace_name": str(grant_fields.get("workspace_name") or ""),
+        "bot_id": str(grant_fields.get("bot_id") or ""),
+        "owner_user_id": user_id,
+        "owner_email": email,
+        "status": TenantStatus.ACTIVE,
+        "token_secret": token_secret_name(tenant_id),
+        "updated_at": now,
+    }
+    if existing is None:
+        return Tenant.model_validate(fields | {"created_at": now})
+    return existing.model_copy(update=fields)

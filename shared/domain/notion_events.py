@@ -1,0 +1,148 @@
+"""Notion webhook events: signature, shape, which ones start work, and the plan task they become. Pure.
+
+Shapes follow Notion's webhooks reference (event envelope: ``id``, ``timestamp``, ``workspace_id``,
+``type``, ``authors``, ``entity``, ``data``) and @notionhq/client's webhook types. Events are signals:
+the plan step fetches the page fresh, so an event carries only identities, never content.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.domain.tasks import PlanTask, Trigger
+from shared.domain.tenants import Tenant
+
+SIGNATURE_HEADER = "X-Notion-Signature"
+EVENT_TYPES = frozenset(
+    {
+        "page.created",
+        "page.properties_updated",
+        "page.content_updated",
+        "comment.created",
+        "data_source.content_updated",
+    }
+)
+_ID = r"^[A-Za-z0-9_-]{1,100}$"
+
+
+def signature_valid(verification_token: str, body: bytes, header: str | None) -> bool:
+    """``header`` is ``sha256=<hex HMAC-SHA256(body, token)>``; compared in constant time."""
+    if not header or not verification_token:
+        return False
+    expected = "sha256=" + hmac.new(verification_token.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace"))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Ref(_Model):
+    id: str = Field(max_length=100)
+    type: str = Field(max_length=50)
+
+
+class Parent(_Model):
+    id: str | None = Field(default=None, max_length=100)
+    type: str | None = Field(default=None, max_length=50)
+    data_source_id: str | None = Field(default=None, max_length=100)
+
+
+class EventData(_Model):
+    parent: Parent | None = None
+    page_id: str | None = Field(default=None, max_length=100)
+
+
+class NotionEvent(_Model):
+    """One webhook event of a known type (unknown types are acknowledged before this is parsed)."""
+
+    id: str = Field(pattern=_ID)
+    type: str = Field(max_length=100)
+    timestamp: datetime
+    workspace_id: str = Field(pattern=_ID)
+    authors: list[Ref] = Field(default_factory=list, max_length=1000)
+    entity: Ref
+    data: EventData = Field(default_factory=EventData)
+    attempt_number: int = Field(default=1, ge=1)
+
+
+def is_handshake(payload: Any) -> bool:
+    """Notion's one-time subscription check: a body holding only ``verification_token``."""
+    return (
+        isinstance(payload, dict)
+        and set(payload) == {"verification_token"}
+        and isinstance(payload["verification_token"], str)
+        and 0 < len(payload["verification_token"]) <= 500
+    )
+
+
+def _norm(notion_id: str | None) -> str:
+    """Notion ids appear with and without hyphens (URLs drop them): compare them without."""
+    return (notion_id or "").replace("-", "").lower()
+
+
+@dataclass(frozen=True)
+class Decision:
+    start: bool
+    reason: str
+
+
+def decide(event: NotionEvent, tenant: Tenant) -> Decision:
+    """Whether ``event`` starts work for ``tenant``, and why (the reason is logged)."""
+    bot = _norm(tenant.bot_id)
+    if bot and event.authors and all(_norm(a.id) == bot for a in event.authors):
+        # Only our own bot's changes: acting on them would make the agent trigger itself. An
+        # aggregated event that also carries a person's change is kept, or that change would be lost.
+        return Decision(False, "authored by our own bot")
+    if event.type == "comment.created":
+        # The event does not carry the comment's text: the plan step checks the mention
+        # (mentions_bot) once it fetches the comment.
+        if tenant.settings.react_to_mentions:
+            return Decision(True, "comment (mention checked when planning)")
+        return Decision(False, "mentions are switched off")
+    if event.type == "data_source.content_updated":
+        return Decision(False, "covered by the page events of the same change")
+    return _page_decision(event, tenant)
+
+
+def _page_decision(event: NotionEvent, tenant: Tenant) -> Decision:
+    settings, parent = tenant.settings, event.data.parent or Parent()
+    pages = {_norm(p) for p in settings.page_ids}
+    if _norm(event.entity.id) in pages or (parent.type == "page" and _norm(parent.id) in pages):
+        return Decision(True, "a chosen page")
+    if _norm(parent.data_source_id) in {_norm(d) for d in settings.data_source_ids} - {""}:
+        return Decision(True, "a page of a chosen data source")
+    return Decision(False, "not in the chosen pages or data sources")
+
+
+def plan_task(event: NotionEvent, tenant_id: str) -> tuple[PlanTask, str]:
+    """The plan task for ``event`` and its task id; both derived from the event id, so a repeat of
+    the event names the same task and the same run."""
+    comment = event.type.startswith("comment.")
+    parent = event.data.parent or Parent()
+    data_source = event.entity.id if event.entity.type == "data_source" else parent.data_source_id
+    trigger = Trigger(
+        kind="webhook",
+        event_id=event.id,
+        event_type=event.type,
+        page_id=event.data.page_id if comment else (event.entity.id if event.entity.type == "page" else None),
+        data_source_id=data_source,
+        comment_id=event.entity.id if comment else None,
+    )
+    task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{event.id}", trigger=trigger)
+    return task, f"plan:{tenant_id}:{event.id}"
+
+
+def mentions_bot(comment: dict[str, Any], bot_id: str) -> bool:
+    """True when a comment object (as Notion returns it) mentions the user ``bot_id``."""
+    for item in comment.get("rich_text") or []:
+        mention = item.get("mention") if isinstance(item, dict) else None
+        if isinstance(mention, dict) and mention.get("type", "user") == "user":
+            user = mention.get("user")
+            if isinstance(user, dict) and _norm(str(user.get("id", ""))) == _norm(bot_id):
+                return True
+    return False

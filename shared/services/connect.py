@@ -1,0 +1,146 @@
+"""Connecting a workspace with Notion OAuth, and disconnecting it.
+
+``begin_connect`` (``GET /connect``) issues a signed state valid 10 minutes, records it as single-use
+in ``oauth_states`` and hands back a nonce for the browser's cookie. ``complete_connect`` (the
+oauth-callback) accepts the redirect only with a genuine, unexpired, unused state issued to this
+browser: anything else is a 400 and nothing is stored. ``disconnect`` (``DELETE /connection``) marks
+the tenant revoked first (its webhooks are dropped from then on), then revokes the token at Notion
+and destroys its secret; repeating it finishes whatever a failed attempt left.
+"""
+
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from shared.config import PlatformSecret, Settings
+from shared.domain.connection import (
+    STATE_TTL_S,
+    NotionTokens,
+    checked_nonce,
+    connected_tenant,
+    frontend_redirect,
+    new_state,
+    nonce_key,
+    tenant_id_for,
+    token_secret_name,
+)
+from shared.domain.tenants import TenantStatus
+from shared.errors import InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
+from shared.ports import NotionOAuth, OAuthStateStore, SecretStore, TenantStore
+from shared.services.notion_access import oauth_client
+from shared.services.sessions import start_session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConnectStart:
+    authorize_url: str
+    nonce: str  # goes into the browser's cookie only
+    expires_in_s: int
+
+
+@dataclass(frozen=True)
+class Connecting:
+    """What the connect flow uses."""
+
+    settings: Settings
+    secrets: SecretStore
+    states: OAuthStateStore
+    tenants: TenantStore
+    oauth: NotionOAuth
+
+
+def begin_connect(deps: Connecting) -> ConnectStart:
+    now = time.time()
+    nonce, state = new_state(deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY), now)
+    expires_at = datetime.fromtimestamp(now, UTC) + timedelta(seconds=STATE_TTL_S)
+    deps.states.create(nonce_key(nonce), expires_at)
+    client_id, _ = oauth_client(deps.secrets)
+    query = {
+        "client_id": client_id,
+        "response_type": "code",
+        "owner": "user",
+        "redirect_uri": deps.settings.oauth_callback_url,
+        "state": state,
+    }
+    url = f"{deps.settings.notion_api_base_url.rstrip('/')}/v1/oauth/authorize?{urlencode(query)}"
+    return ConnectStart(url, nonce, int(STATE_TTL_S))
+
+
+def _reason(error: str) -> str:
+    return re.sub(r"[^a-z_]", "", error.lower())[:64] or "unknown_error"
+
+
+def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connecting) -> str:
+    """The frontend URL to redirect the browser to, carrying the outcome in its fragment."""
+    now = time.time()
+    key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+    nonce = checked_nonce(args.get("state", ""), cookie_nonce, key, now)
+    if not deps.states.consume(nonce_key(nonce), datetime.fromtimestamp(now, UTC)):
+        raise InvalidInput("this connect link was already used or has expired: start again")
+    frontend = deps.settings.frontend_url
+    if args.get("error"):
+        return frontend_redirect(frontend, {"connected": "false", "error": _reason(args["error"])})
+    if not args.get("code"):
+        raise InvalidInput("the redirect lacks code", ["code"])
+    client_id, client_secret = oauth_client(deps.secrets)
+    try:
+        grant = deps.oauth.exchange_code(
+            client_id, client_secret, args["code"], deps.settings.oauth_callback_url
+        )
+    except (PermanentError, Unauthenticated) as exc:
+        log.warning("connect: Notion refused the code exchange: %s", exc.reason)
+        return frontend_redirect(frontend, {"connected": "false", "error": "exchange_failed"})
+    except TransientError as exc:
+        log.warning("connect: Notion's token endpoint failed: %s", exc.reason)
+        return frontend_redirect(frontend, {"connected": "false", "error": "temporarily_unavailable"})
+    tenant_id = tenant_id_for(grant.workspace_id)
+    tokens = NotionTokens(access_token=grant.access_token, refresh_token=grant.refresh_token)
+    deps.secrets.put(token_secret_name(tenant_id), tokens.dump())
+    fields = {
+        "workspace_id": grant.workspace_id,
+        "workspace_name": grant.workspace_name,
+        "bot_id": grant.bot_id,
+        "owner": grant.owner,
+    }
+    existing = deps.tenants.get(tenant_id)
+    tenant = connected_tenant(tenant_id, fields, existing, datetime.fromtimestamp(now, UTC))
+    deps.tenants.save(tenant)
+    log.info("connect: workspace %s %s", grant.workspace_id, "re-connected" if existing else "connected")
+    outcome = {
+        "connected": "true",
+        "tenant_id": tenant_id,
+        "workspace_name": tenant.workspace_name,
+        "session": start_session(tenant_id, deps.secrets),
+    }
+    return frontend_redirect(frontend, outcome)
+
+
+def disconnect(tenant_id: str, deps: Connecting) -> dict[str, object]:
+    tenant = deps.tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound("no workspace is connected for this session")
+    if tenant.status != TenantStatus.REVOKED:
+        revoked = {"status": TenantStatus.REVOKED, "updated_at": datetime.now(UTC)}
+        deps.tenants.save(tenant.model_copy(update=revoked))
+    try:
+        tokens: NotionTokens | None = NotionTokens.load(deps.secrets.get(tenant.token_secret, fresh=True))
+    except NotFound:
+        tokens = None  # a previous attempt got this far
+    if tokens is not None:
+        client_id, client_secret = oauth_client(deps.secrets)
+        try:
+            deps.oauth.revoke(client_id, client_secret, tokens.access_token)
+        except (PermanentError, Unauthenticated) as exc:  # already invalid at Notion: nothing to revoke
+            log.info(
+                "disconnect: Notion did not accept the revoke (%s); the secret is destroyed anyway",
+                exc.reason,
+            )
+        deps.secrets.delete(tenant.token_secret)
+    log.info("disconnect: workspace %s revoked", tenant.workspace_id)
+    return {"revoked": True, "tenant_id": tenant_id}

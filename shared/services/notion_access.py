@@ -1,0 +1,135 @@
+"""Notion calls on behalf of a tenant, with its current token: refreshed on 401, or a reconnect asked for.
+
+For the engine::
+
+    access = bootstrap.container().notion_access            # or NotionAccess(tenants, secrets, oauth, queue)
+    page = access.run(tenant_id, lambda token: notion.retrieve_page(token, page_id))
+
+    notion_session = access.session(tenant_id)              # loads the tenant and its token once
+    rows = notion_session.run(lambda token: list(notion.query_data_source(token, ds_id)))
+    notion_session.run(lambda token: notion.append_blocks(token, page_id, blocks))
+
+``run(operation)`` calls ``operation(access_token)`` and returns its result. Make the operation finish
+its Notion requests inside the call (``list(...)`` a paginated iterator), so a 401 is seen here.
+
+- A 401 (``Unauthenticated``) is handled once per call: if another instance already stored a newer
+  token, it is used; else, with a refresh token, the token is refreshed at Notion and stored as a new
+  version of the tenant's secret, and the operation runs again. Without a refresh token, or when the
+  refresh is refused, the tenant is marked ``needs_reconnect``, its owner is sent a notification
+  (a ``NotifyTask`` on the notify queue, at most one per tenant per day) and :class:`ReconnectRequired`
+  (a PermanentError) is raised.
+- A tenant that is revoked or already needs reconnecting raises ReconnectRequired before any call.
+- Everything else the Notion adapter raises passes through unchanged: TransientError (with
+  ``retry_after_s`` for 429/529: schedule the retry as a later task, do not sleep), PermanentError
+  (``NotionApiError`` with ``notion_code``) and so on. An unknown tenant raises NotFound.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from shared.config import PlatformSecret, Queue
+from shared.domain.connection import NotionTokens
+from shared.domain.tasks import NotifyTask
+from shared.domain.tenants import Tenant, TenantStatus
+from shared.errors import ConfigError, NotFound, PermanentError, Unauthenticated
+from shared.ports import NotionOAuth, SecretStore, TaskQueue, TenantStore
+
+
+class ReconnectRequired(PermanentError):
+    """The tenant's Notion connection is gone; only its owner connecting again brings it back."""
+
+    code = "reconnect_required"
+
+
+def oauth_client(secrets: SecretStore) -> tuple[str, str]:
+    """The integration's OAuth client id and secret, from the secret store."""
+    try:
+        return secrets.get(PlatformSecret.NOTION_CLIENT_ID), secrets.get(PlatformSecret.NOTION_CLIENT_SECRET)
+    except NotFound as exc:
+        raise ConfigError(
+            f"set the platform secrets {PlatformSecret.NOTION_CLIENT_ID} and "
+            f"{PlatformSecret.NOTION_CLIENT_SECRET} (the Notion integration's OAuth client)"
+        ) from exc
+
+
+@dataclass
+class NotionAccess:
+    tenants: TenantStore
+    secrets: SecretStore
+    oauth: NotionOAuth
+    queue: TaskQueue
+
+    def session(self, tenant_id: str) -> "NotionSession":
+        tenant = self.tenants.get(tenant_id)
+        if tenant is None:
+            raise NotFound(f"tenant {tenant_id} does not exist")
+        if tenant.status != TenantStatus.ACTIVE:
+            raise ReconnectRequired(f"the workspace's Notion connection is {tenant.status.value}")
+        try:
+            tokens = NotionTokens.load(self.secrets.get(tenant.token_secret))
+        except NotFound as exc:
+            raise self.needs_reconnect(tenant, "its token secret is missing") from exc
+        return NotionSession(self, tenant, tokens)
+
+    def run[T](self, tenant_id: str, operation: Callable[[str], T]) -> T:
+        return self.session(tenant_id).run(operation)
+
+    def renewed(self, tenant: Tenant, failed: NotionTokens) -> NotionTokens:
+        """Tokens newer than ``failed``: stored by another instance, or refreshed here."""
+        current = NotionTokens.load(self.secrets.get(tenant.token_secret, fresh=True))
+        if current.access_token != failed.access_token:
+            return current
+        if not current.refresh_token:
+            raise self.needs_reconnect(tenant, "Notion refused its token and there is no refresh token")
+        client_id, client_secret = oauth_client(self.secrets)
+        try:
+            grant = self.oauth.refresh(client_id, client_secret, current.refresh_token)
+        except (PermanentError, Unauthenticated) as exc:
+            latest = NotionTokens.load(self.secrets.get(tenant.token_secret, fresh=True))
+            if latest.access_token != current.access_token:  # another instance won the refresh race
+                return latest
+            raise self.needs_reconnect(tenant, "Notion refused to refresh its token") from exc
+        tokens = NotionTokens(
+            access_token=grant.access_token, refresh_token=grant.refresh_token or current.refresh_token
+        )
+        self.secrets.put(tenant.token_secret, tokens.dump())
+        return tokens
+
+    def needs_reconnect(self, tenant: Tenant, why: str) -> ReconnectRequired:
+        """Mark the tenant, notify its owner, and return the error to raise."""
+        now = datetime.now(UTC)
+        self.tenants.save(
+            tenant.model_copy(update={"status": TenantStatus.NEEDS_RECONNECT, "updated_at": now})
+        )
+        channel = next((c for c in tenant.settings.notification_channels if c != "notion_comment"), "outbox")
+        notice = NotifyTask(
+            notification_id=f"reconnect-{tenant.tenant_id}-{now:%Y%m%d}",
+            tenant_id=tenant.tenant_id,
+            channel=channel,
+            subject="Reconnect your Notion workspace",
+            text=f"The agent can no longer reach {tenant.workspace_name or 'your workspace'}: {why}. "
+            "Connect the workspace again to resume its work.",
+            data={"kind": "reconnect", "workspace_id": tenant.workspace_id, "to": tenant.owner_email},
+        )
+        self.queue.enqueue(Queue.NOTIFY, notice, f"notify:{notice.notification_id}")
+        return ReconnectRequired(f"the workspace's Notion connection was refused ({why}); owner notified")
+
+
+@dataclass
+class NotionSession:
+    """One tenant's Notion token for the length of a step (see the module docstring)."""
+
+    access: NotionAccess
+    tenant: Tenant
+    tokens: NotionTokens
+
+    def run[T](self, operation: Callable[[str], T]) -> T:
+        try:
+            return operation(self.tokens.access_token)
+        except Unauthenticated:
+            self.tokens = self.access.renewed(self.tenant, self.tokens)
+        try:
+            return operation(self.tokens.access_token)
+        except Unauthenticated as exc:
+            raise self.access.needs_reconnect(self.tenant, "Notion refused a fresh token") from exc

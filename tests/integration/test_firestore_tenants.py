@@ -1,0 +1,93 @@
+"""Tenants, routing, OAuth states and webhook event records against the real Firestore emulator."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.adapters.firestore_tenants import (
+    FirestoreOAuthStates,
+    FirestoreTenantStore,
+    FirestoreWebhookEvents,
+)
+from shared.domain.connection import tenant_id_for, token_secret_name
+from shared.domain.tenants import Tenant, TenantSettings, TenantStatus
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def tenant(workspace_id: str, **changes: Any) -> Tenant:
+    tenant_id = tenant_id_for(workspace_id)
+    fields: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "workspace_id": workspace_id,
+        "workspace_name": "Acme",
+        "bot_id": "bot-1",
+        "token_secret": token_secret_name(tenant_id),
+        "settings": TenantSettings(data_source_ids=["ds-1"], quiet_hours=(22, 7)),
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    return Tenant.model_validate(fields | changes)
+
+
+def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -> None:
+    store = FirestoreTenantStore(firestore_db)
+    acme = tenant("ws-acme")
+    store.save(acme)
+    assert store.get(acme.tenant_id) == acme
+    assert store.by_workspace("ws-acme") == acme
+    assert store.by_workspace("ws-unknown") is None
+    revoked = acme.model_copy(update={"status": TenantStatus.REVOKED})
+    store.save(revoked)
+    assert store.by_workspace("ws-acme") == revoked
+    route = firestore_db.collection("workspaces").document("ws-acme").get().to_dict()
+    assert route["tenant_id"] == acme.tenant_id and route["status"] == "revoked"
+    doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
+    assert set(doc) == set(Tenant.model_fields)
+
+
+def test_routing_to_a_tenant_whose_id_is_not_the_derived_one_still_works(firestore_db: Any) -> None:
+    store = FirestoreTenantStore(firestore_db)
+    legacy = tenant("ws-legacy", tenant_id="t_legacy")
+    store.save(legacy)
+    assert store.by_workspace("ws-legacy") == legacy
+
+
+def test_an_oauth_state_is_consumed_once_even_by_concurrent_callers(firestore_db: Any) -> None:
+    states = FirestoreOAuthStates(firestore_db)
+    states.create("k1", NOW + timedelta(minutes=10))
+    outcomes: list[bool] = []
+    barrier = threading.Barrier(4)
+
+    def consume() -> None:
+        barrier.wait()
+        outcomes.append(states.consume("k1", NOW))
+
+    threads = [threading.Thread(target=consume) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [False, False, False, True]
+    assert not states.consume("k1", NOW)
+    assert not states.consume("never-created", NOW)
+
+
+def test_an_expired_oauth_state_is_refused(firestore_db: Any) -> None:
+    states = FirestoreOAuthStates(firestore_db)
+    states.create("k2", NOW + timedelta(minutes=10))
+    assert not states.consume("k2", NOW + timedelta(minutes=11))
+
+
+def test_an_event_is_recorded_once_and_a_repeat_reports_when_it_was_first_seen(firestore_db: Any) -> None:
+    events = FirestoreWebhookEvents(firestore_db)
+    later = NOW + timedelta(minutes=3)
+    first = events.record("t1", "evt-1", "page.created", NOW, NOW + timedelta(days=7))
+    again = events.record("t1", "evt-1", "page.created", later, later + timedelta(days=7))
+    assert first.created and not again.created and again.first_seen == NOW
+    assert events.record("t2", "evt-1", "page.created", later, later).created  # another tenant's space
+    doc = firestore_db.collection("tenants").document("t1").collection("events").document("evt-1").get()
+    assert doc.to_dict()["expires_at"] == NOW + timedelta(days=7)
