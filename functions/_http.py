@@ -14,11 +14,11 @@ from flask import Request, Response, json
 from pydantic import BaseModel, ValidationError
 
 from shared import logs
-from shared.errors import AgentError, InvalidInput
+from shared.errors import AgentError, InvalidInput, PayloadTooLarge
 
 log = logging.getLogger("functions")
 
-Reply = tuple[Any, int]
+Reply = tuple[Any, int] | Response  # (JSON payload, status), or a response built by hand (redirect, cookie)
 
 
 def reply(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -30,6 +30,17 @@ def parse_json[T: BaseModel](request: Request, model: type[T]) -> T:
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object (Content-Type: application/json)")
     return model.model_validate(data)
+
+
+def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 beyond ``limit`` bytes: by Content-Length before reading, and by
+    a bounded read when the length is absent (chunked) or understated."""
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    return body
 
 
 def _invalid(exc: ValidationError) -> Response:
@@ -53,7 +64,7 @@ def handle(request: Request, methods: tuple[str, ...], call: Callable[[], Reply]
                 {"error": "method_not_allowed", "reason": reason}, 405, {"Allow": ", ".join(methods)}
             )
         try:
-            payload, status = call()
+            result = call()
         except ValidationError as exc:
             return _invalid(exc)
         except AgentError as exc:
@@ -67,4 +78,7 @@ def handle(request: Request, methods: tuple[str, ...], call: Callable[[], Reply]
             error_id = uuid.uuid4().hex[:12]
             log.exception("unhandled error %s", error_id)
             return reply({"error": "internal", "reason": "an unexpected error", "error_id": error_id}, 500)
+        if isinstance(result, Response):
+            return result
+        payload, status = result
         return reply(payload, status)

@@ -1,25 +1,27 @@
 """``notion-webhook``: events from Notion (HTTPS POST, public, HMAC-signed).
 
-This version checks the body's shape only; signature checks, de-duplication and routing arrive with
-the Notion issue, and until then an event is answered 501 and nothing is stored or enqueued.
+Reads at most ``webhook_max_body_bytes`` (413 beyond), hands the raw body and its signature to
+:func:`shared.services.webhooks.ingest_webhook` and answers at once: the handshake and every event
+(enqueued, repeated, ignored or dropped) get 200, a bad signature 401, a malformed event 400. Nothing
+here calls Notion; the plan task does the work.
 """
 
 from flask import Request, Response
-from pydantic import BaseModel, ConfigDict
 
-from functions._http import Reply, handle, parse_json
+from functions._http import Reply, handle, read_body
+from shared import bootstrap
+from shared.domain.notion_events import SIGNATURE_HEADER
+from shared.services.webhooks import Intake, ingest_webhook
 
-
-class _Envelope(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    type: str | None = None
-    verification_token: str | None = None
+bootstrap.preload("tenants", "webhook_events", "queue", "secrets")
 
 
 def notion_webhook(request: Request) -> Response:
     def call() -> Reply:
-        parse_json(request, _Envelope)
-        return {"error": "not_implemented", "reason": "webhook intake is not available yet"}, 501
+        c = bootstrap.container()
+        body = read_body(request, c.settings.webhook_max_body_bytes)
+        intake = Intake(c.tenants, c.webhook_events, c.queue, c.secrets, c.settings.webhook_event_ttl_s)
+        outcome = ingest_webhook(body, request.headers.get(SIGNATURE_HEADER), intake)
+        return {"result": outcome.result, "detail": outcome.detail}, 200
 
     return handle(request, ("POST",), call)

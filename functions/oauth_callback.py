@@ -1,22 +1,29 @@
 """``oauth-callback``: Notion's redirect after a person connects a workspace (HTTPS GET, public).
 
-This version validates the redirect's query; exchanging the code arrives with the Notion issue and is
-answered 501 until then.
+The state must be genuine, unexpired, unused and issued to this browser (the nonce cookie set by
+``GET /connect``); otherwise 400 and nothing is stored. On success, or on Notion's
+``error=access_denied``, the browser is redirected (302) to the frontend with the outcome in the URL
+fragment; the nonce cookie is cleared either way.
 """
 
 from flask import Request, Response
 
 from functions._http import Reply, handle
-from shared.errors import InvalidInput
+from shared import bootstrap
+from shared.domain.connection import NONCE_COOKIE
+from shared.services.connect import Connecting, complete_connect
+
+bootstrap.preload("tenants", "oauth_states", "secrets", "notion_oauth")
 
 
 def oauth_callback(request: Request) -> Response:
     def call() -> Reply:
-        if request.args.get("error"):
-            return {"connected": False, "reason": request.args["error"][:100]}, 200
-        missing = [name for name in ("code", "state") if not request.args.get(name)]
-        if missing:
-            raise InvalidInput(f"the redirect lacks {' and '.join(missing)}", missing)
-        return {"error": "not_implemented", "reason": "connecting a workspace is not available yet"}, 501
+        c = bootstrap.container()
+        deps = Connecting(c.settings, c.secrets, c.oauth_states, c.tenants, c.notion_oauth)
+        target = complete_connect(request.args.to_dict(), request.cookies.get(NONCE_COOKIE, ""), deps)
+        headers = {"Location": target, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+        response = Response(status=302, headers=headers)
+        response.delete_cookie(NONCE_COOKIE, path="/")
+        return response
 
     return handle(request, ("GET",), call)

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from shared.config import Queue
 from shared.domain.runs import Run, RunEvent, RunState, apply, fold
 from shared.domain.tasks import NotifyTask, TaskBody
-from shared.errors import NotFound
+from shared.domain.tenants import Tenant
+from shared.errors import NotFound, PermanentError, Unauthenticated
+from shared.ports import EventRecord, NotionGrant
 
 
 class FakeRunStore:
@@ -19,7 +21,9 @@ class FakeRunStore:
         if key in self.runs:
             return False
         now = datetime.now(UTC)
-        self.runs[key] = Run(tenant_id=tenant_id, run_id=run_id, state=fold(events), created_at=now, updated_at=now)
+        self.runs[key] = Run(
+            tenant_id=tenant_id, run_id=run_id, state=fold(events), created_at=now, updated_at=now
+        )
         self.events[key] = list(events)
         return True
 
@@ -29,7 +33,9 @@ class FakeRunStore:
     def list_events(self, tenant_id: str, run_id: str) -> list[RunEvent]:
         return list(self.events.get((tenant_id, run_id), []))
 
-    def append(self, tenant_id: str, run_id: str, expected_seq: int, events: list[RunEvent]) -> RunState | None:
+    def append(
+        self, tenant_id: str, run_id: str, expected_seq: int, events: list[RunEvent]
+    ) -> RunState | None:
         key = (tenant_id, run_id)
         run = self.runs.get(key)
         if run is None:
@@ -64,7 +70,7 @@ class FakeQueue:
 class FakeSecrets:
     values: dict[str, str] = field(default_factory=dict)
 
-    def get(self, name: str) -> str:
+    def get(self, name: str, fresh: bool = False) -> str:
         if name not in self.values:
             raise NotFound(f"secret {name} does not exist")
         return self.values[name]
@@ -85,3 +91,85 @@ class FakeNotifier:
             return False
         self.delivered[task.notification_id] = task
         return True
+
+
+class FakeTenantStore:
+    def __init__(self) -> None:
+        self.tenants: dict[str, Tenant] = {}
+        self.routes: dict[str, str] = {}
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        return self.tenants.get(tenant_id)
+
+    def by_workspace(self, workspace_id: str) -> Tenant | None:
+        tenant_id = self.routes.get(workspace_id)
+        return self.tenants.get(tenant_id) if tenant_id else None
+
+    def save(self, tenant: Tenant) -> None:
+        self.tenants[tenant.tenant_id] = tenant
+        self.routes[tenant.workspace_id] = tenant.tenant_id
+
+
+@dataclass
+class FakeOAuthStates:
+    states: dict[str, datetime] = field(default_factory=dict)
+
+    def create(self, key: str, expires_at: datetime) -> None:
+        self.states[key] = expires_at
+
+    def consume(self, key: str, now: datetime) -> bool:
+        expires_at = self.states.pop(key, None)
+        return expires_at is not None and expires_at > now
+
+
+@dataclass
+class FakeWebhookEvents:
+    records: dict[tuple[str, str], datetime] = field(default_factory=dict)
+
+    def record(
+        self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
+    ) -> EventRecord:
+        created = (tenant_id, event_id) not in self.records
+        first_seen = self.records.setdefault((tenant_id, event_id), now)
+        return EventRecord(created=created, first_seen=first_seen)
+
+
+@dataclass
+class FakeNotionOAuth:
+    """Grants tokens like Notion: a code once, a refresh token once (refresh rotates both)."""
+
+    client: tuple[str, str] = ("client-id", "client-secret")
+    workspace_id: str = "ws-1"
+    codes: set[str] = field(default_factory=lambda: {"good-code"})
+    refresh_tokens: set[str] = field(default_factory=set)
+    revoked: list[str] = field(default_factory=list)
+    issued: int = 0
+
+    def _grant(self) -> NotionGrant:
+        self.issued += 1
+        refresh = f"refresh-{self.issued}"
+        self.refresh_tokens.add(refresh)
+        owner = {"type": "user", "user": {"id": "user-1", "person": {"email": "ada@example.com"}}}
+        return NotionGrant(f"access-{self.issued}", refresh, "bot-1", self.workspace_id, "Acme", owner)
+
+    def _check(self, client_id: str, client_secret: str) -> None:
+        if (client_id, client_secret) != self.client:
+            raise Unauthenticated("invalid_client")
+
+    def exchange_code(self, client_id: str, client_secret: str, code: str, redirect_uri: str) -> NotionGrant:
+        self._check(client_id, client_secret)
+        if code not in self.codes:
+            raise PermanentError("invalid_grant")
+        self.codes.discard(code)
+        return self._grant()
+
+    def refresh(self, client_id: str, client_secret: str, refresh_token: str) -> NotionGrant:
+        self._check(client_id, client_secret)
+        if refresh_token not in self.refresh_tokens:
+            raise PermanentError("invalid_grant")
+        self.refresh_tokens.discard(refresh_token)
+        return self._grant()
+
+    def revoke(self, client_id: str, client_secret: str, token: str) -> None:
+        self._check(client_id, client_secret)
+        self.revoked.append(token)

@@ -10,9 +10,18 @@ import pytest
 from flask.testing import FlaskClient
 
 from shared import bootstrap
-from shared.config import PlatformSecret
+from shared.config import PlatformSecret, Settings
 from shared.services.sessions import start_session
-from tests.fakes import FakeNotifier, FakeQueue, FakeRunStore, FakeSecrets
+from tests.fakes import (
+    FakeNotifier,
+    FakeNotionOAuth,
+    FakeOAuthStates,
+    FakeQueue,
+    FakeRunStore,
+    FakeSecrets,
+    FakeTenantStore,
+    FakeWebhookEvents,
+)
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 
@@ -25,6 +34,11 @@ class FakeContainer:
         default_factory=lambda: FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32})
     )
     notifier: FakeNotifier = field(default_factory=FakeNotifier)
+    settings: Settings = field(default_factory=Settings)
+    tenants: FakeTenantStore = field(default_factory=FakeTenantStore)
+    oauth_states: FakeOAuthStates = field(default_factory=FakeOAuthStates)
+    webhook_events: FakeWebhookEvents = field(default_factory=FakeWebhookEvents)
+    notion_oauth: FakeNotionOAuth = field(default_factory=FakeNotionOAuth)
 
 
 @pytest.fixture
@@ -68,7 +82,7 @@ def test_an_invalid_body_gets_a_400_naming_the_field_and_stores_nothing(
     assert not fakes.store.runs and not fakes.queue.tasks and not fakes.notifier.delivered
 
 
-@pytest.mark.parametrize("target", ["plan", "execute_step", "notify", "deploy", "notion_webhook"])
+@pytest.mark.parametrize("target", ["plan", "execute_step", "notify", "deploy"])
 def test_a_non_json_body_is_a_400_and_a_get_is_a_405(fakes: FakeContainer, target: str) -> None:
     response = client(target).post("/", data=b"not json", content_type="text/plain")
     assert response.status_code == 400 and response.json is not None and "JSON" in response.json["reason"]
