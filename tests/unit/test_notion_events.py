@@ -1,0 +1,137 @@
+"""Webhook events (pure): signature, filters by tenant settings, own-bot events, the plan task."""
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared.domain.notion_events import (
+    NotionEvent,
+    decide,
+    is_handshake,
+    mentions_bot,
+    plan_task,
+    signature_valid,
+)
+from shared.domain.tasks import PlanTask
+from shared.domain.tenants import Tenant, TenantSettings
+
+TOKEN = "secret_verification"
+BOT = "bot-0000-1111"
+DS = "2a3b4c5d-0000-4000-8000-000000000001"
+PAGE = "3b4c5d6e-0000-4000-8000-000000000002"
+
+
+def sign(body: bytes, token: str = TOKEN) -> str:
+    return "sha256=" + hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_signature_is_checked_over_the_exact_body() -> None:
+    body = b'{"id": "e1"}'
+    assert signature_valid(TOKEN, body, sign(body))
+    assert not signature_valid(TOKEN, body + b" ", sign(body))
+    assert not signature_valid(TOKEN, body, sign(body, "other"))
+    assert not signature_valid(TOKEN, body, None)
+    assert not signature_valid(TOKEN, body, "")
+    assert not signature_valid(TOKEN, body, sign(body).removeprefix("sha256="))
+    assert not signature_valid(TOKEN, body, "sha256=é" + "0" * 63)  # non-ASCII header: no exception
+
+
+def test_handshake_is_only_a_lone_verification_token() -> None:
+    assert is_handshake({"verification_token": "secret_x"})
+    assert not is_handshake({"verification_token": "secret_x", "type": "page.created"})
+    assert not is_handshake({"verification_token": 5})
+    assert not is_handshake(["verification_token"])
+
+
+def tenant(**settings: Any) -> Tenant:
+    now = datetime.now(UTC)
+    return Tenant(
+        tenant_id="t1",
+        workspace_id="ws1",
+        bot_id=BOT,
+        token_secret="notion-token-t1",
+        settings=TenantSettings(**settings),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def event(kind: str = "page.created", authors: list[str] | None = None, **data: Any) -> NotionEvent:
+    entity = (
+        {"id": "c0mment-1", "type": "comment"} if kind.startswith("comment") else {"id": PAGE, "type": "page"}
+    )
+    if kind.startswith("data_source"):
+        entity = {"id": DS, "type": "data_source"}
+    return NotionEvent.model_validate(
+        {
+            "id": "evt-1",
+            "type": kind,
+            "timestamp": "2026-01-05T09:00:00.000Z",
+            "workspace_id": "ws1",
+            "authors": [
+                {"id": a, "type": "bot" if a == BOT else "person"} for a in (authors or ["person-1"])
+            ],
+            "entity": entity,
+            "data": data,
+        }
+    )
+
+
+IN_DS = {"parent": {"id": "db-1", "type": "database", "data_source_id": DS}}
+
+
+@pytest.mark.parametrize(
+    ("settings", "kind", "data", "start"),
+    [
+        ({"data_source_ids": [DS]}, "page.created", IN_DS, True),
+        ({"data_source_ids": [DS.replace("-", "")]}, "page.properties_updated", IN_DS, True),  # URL form
+        ({"data_source_ids": ["other"]}, "page.created", IN_DS, False),
+        ({}, "page.content_updated", IN_DS, False),
+        ({"page_ids": [PAGE]}, "page.content_updated", {"parent": {"id": "x", "type": "space"}}, True),
+        (
+            {"page_ids": ["parent-page"]},
+            "page.created",
+            {"parent": {"id": "parent-page", "type": "page"}},
+            True,
+        ),
+        (
+            {"data_source_ids": [DS]},
+            "data_source.content_updated",
+            {"parent": {"id": "db", "type": "database"}},
+            False,
+        ),
+        ({}, "comment.created", {"page_id": PAGE, "parent": {"id": PAGE, "type": "page"}}, True),
+        ({"react_to_mentions": False}, "comment.created", {"page_id": PAGE}, False),
+    ],
+)
+def test_tenant_settings_decide_which_events_start_work(
+    settings: dict[str, Any], kind: str, data: dict[str, Any], start: bool
+) -> None:
+    assert decide(event(kind, **data), tenant(**settings)).start is start
+
+
+def test_our_own_bots_events_never_start_work_but_a_persons_share_of_an_aggregate_does() -> None:
+    chosen = tenant(data_source_ids=[DS])
+    assert not decide(event("page.created", [BOT], **IN_DS), chosen).start
+    assert not decide(event("comment.created", [BOT], page_id=PAGE), chosen).start
+    assert decide(event("page.content_updated", [BOT, "person-1"], **IN_DS), chosen).start
+
+
+def test_the_plan_task_is_named_from_the_event_and_carries_its_identities() -> None:
+    task, task_id = plan_task(event("page.created", **IN_DS), "t1")
+    assert task_id == "plan:t1:evt-1" and task.run_id == "wh-evt-1"
+    assert task.trigger.kind == "webhook" and task.trigger.event_type == "page.created"
+    assert (task.trigger.page_id, task.trigger.data_source_id) == (PAGE, DS)
+    comment, _ = plan_task(event("comment.created", page_id=PAGE), "t1")
+    assert (comment.trigger.comment_id, comment.trigger.page_id) == ("c0mment-1", PAGE)
+    assert PlanTask.model_validate_json(task.model_dump_json()) == task
+
+
+def test_mentions_bot_reads_a_comments_rich_text() -> None:
+    mention = {"type": "mention", "mention": {"type": "user", "user": {"id": BOT}}, "plain_text": "@Agent"}
+    assert mentions_bot({"rich_text": [{"type": "text", "plain_text": "hi "}, mention]}, BOT)
+    assert not mentions_bot({"rich_text": [{"type": "text", "plain_text": f"hi {BOT}"}]}, BOT)
+    assert not mentions_bot({}, BOT)
