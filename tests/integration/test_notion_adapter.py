@@ -1,0 +1,248 @@
+"""The Notion adapter (notion-client underneath) against the Notion sandbox over real HTTP:
+batching, splitting, pagination, error mapping (429/529/5xx/4xx/401) and the 401 refresh."""
+
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from local.notion_sandbox import SandboxServer, seed_ids
+from local.notion_sandbox.testing import Admin
+from shared.adapters.notion import NotionApi, NotionApiError, NotionOAuthClient, build_client
+from shared.config import PlatformSecret, Queue
+from shared.domain.blocks import text_blocks
+from shared.domain.connection import NotionTokens, tenant_id_for, token_secret_name
+from shared.domain.markdown import markdown_to_blocks
+from shared.domain.tenants import Tenant, TenantStatus
+from shared.errors import TransientError, Unauthenticated
+from shared.services.notion_access import NotionAccess, ReconnectRequired
+from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore
+
+pytestmark = pytest.mark.integration
+TOKEN = "ntn_sandbox_demo"
+IDS = seed_ids("demo")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer() as running:
+        yield running
+
+
+@pytest.fixture
+def admin(server: SandboxServer) -> Admin:
+    admin = Admin(server.url)
+    admin.post("/reset")
+    return admin
+
+
+@pytest.fixture
+def notion(server: SandboxServer, admin: Admin) -> NotionApi:
+    return NotionApi(build_client(server.url, timeout_s=10), max_inline_wait_s=1.0)
+
+
+def texts(blocks: list[dict[str, Any]]) -> list[str]:
+    return ["".join(i["plain_text"] for i in b[b["type"]].get("rich_text", [])) for b in blocks]
+
+
+def requests_to(admin: Admin, fragment: str) -> list[dict[str, Any]]:
+    return [r for r in admin.get("/requests") if fragment in r["path"]]
+
+
+def test_appending_250_blocks_takes_three_requests_and_keeps_their_order(
+    notion: NotionApi, admin: Admin
+) -> None:
+    blocks = [b for i in range(250) for b in text_blocks("paragraph", f"line {i}")]
+    created = notion.append_blocks(TOKEN, IDS["home_page"], blocks)
+    assert len(created) == 250
+    patches = [r for r in requests_to(admin, "/children") if r["method"] == "PATCH"]
+    assert [r["status"] for r in patches] == [200, 200, 200]
+    listed = list(notion.list_children(TOKEN, IDS["home_page"]))
+    assert texts(listed)[-250:] == [f"line {i}" for i in range(250)]
+    gets = [r for r in requests_to(admin, "/children") if r["method"] == "GET"]
+    assert len(gets) == 3  # pages of 100
+
+
+def test_a_page_with_150_children_is_created_then_completed_by_an_append(
+    notion: NotionApi, admin: Admin
+) -> None:
+    children = [b for i in range(150) for b in text_blocks("paragraph", f"p{i}")]
+    title = {"Name": {"title": [{"text": {"content": "Long page"}}]}}
+    page = notion.create_page(TOKEN, {"data_source_id": IDS["ideas_data_source"]}, title, children)
+    assert texts(list(notion.list_children(TOKEN, page["id"]))) == [f"p{i}" for i in range(150)]
+    assert admin.get("/workspaces/demo/state")["writes"]["blocks.append"] == 1
+
+
+def test_long_text_and_markdown_are_accepted_whole(notion: NotionApi) -> None:
+    long = "é" * 4500 + "😀" * 1500
+    markdown = "# Plan\n- [ ] one\n- two\n  - nested\n```python\nprint(1)\n```\n> [!NOTE] hi\n---\n" + long
+    created = notion.append_blocks(TOKEN, IDS["home_page"], markdown_to_blocks(markdown))
+    assert [b["type"] for b in created] == [
+        "heading_1", "to_do", "bulleted_list_item", "code", "callout", "divider", "paragraph",
+    ]  # fmt: skip
+    assert texts(created)[-1] == long
+    assert created[2]["has_children"]
+
+
+def test_pagination_walks_every_row_100_at_a_time(notion: NotionApi, admin: Admin) -> None:
+    for i in range(205):
+        title = {"Name": {"title": [{"text": {"content": f"Task {i:03d}"}}]}}
+        notion.create_page(TOKEN, {"data_source_id": IDS["tasks_data_source"]}, title)
+    admin.delete("/requests")
+    rows = list(notion.query_data_source(TOKEN, IDS["tasks_data_source"]))
+    assert len(rows) == 209 and len({r["id"] for r in rows}) == 209  # the 4 seeded tasks too
+    assert len(requests_to(admin, "/query")) == 3
+    sorted_rows = notion.query_data_source(
+        TOKEN,
+        IDS["tasks_data_source"],
+        filter={"property": "Name", "title": {"starts_with": "Task 1"}},
+        sorts=[{"property": "Name", "direction": "descending"}],
+    )
+    names = [r["properties"]["Name"]["title"][0]["plain_text"] for r in sorted_rows]
+    assert names[0] == "Task 199" and len(names) == 100
+    assert len(list(notion.search(TOKEN, "Task 0"))) == 100
+
+
+def test_a_429_with_a_long_retry_after_is_raised_at_once_never_slept(notion: NotionApi, admin: Admin) -> None:
+    admin.post("/faults", {"status": 429, "count": 1, "retry_after": 30})
+    started = time.monotonic()
+    with pytest.raises(TransientError) as caught:
+        notion.retrieve_page(TOKEN, IDS["task_report"])
+    assert caught.value.retry_after_s == 30 and time.monotonic() - started < 1.0
+    assert len(requests_to(admin, "/pages/")) == 1
+
+
+def test_a_429_from_the_rate_budget_carries_its_retry_after(notion: NotionApi, admin: Admin) -> None:
+    admin.post("/limits", {"requests": 2, "window_seconds": 60})
+    notion.me(TOKEN)
+    notion.me(TOKEN)
+    with pytest.raises(TransientError) as caught:
+        notion.me(TOKEN)
+    assert caught.value.retry_after_s is not None and caught.value.retry_after_s > 1.0
+
+
+def test_a_short_429_or_529_is_retried_once_inline_even_for_a_write(notion: NotionApi, admin: Admin) -> None:
+    admin.post("/faults", {"status": 429, "count": 1, "retry_after": 0})
+    notion.add_comment(TOKEN, IDS["task_report"], "hello")
+    admin.post("/faults", {"status": 529, "count": 1, "retry_after": 0})
+    assert notion.me(TOKEN)["id"] == IDS["bot"]
+    assert [r["status"] for r in admin.get("/requests") if r["path"] != "/_sandbox"][-4:] == [
+        429,
+        200,
+        529,
+        200,
+    ]
+
+
+def test_529_overload_is_transient(notion: NotionApi, admin: Admin) -> None:
+    admin.post("/faults", {"overloaded": True, "retry_after": 5})
+    with pytest.raises(TransientError) as caught:
+        notion.me(TOKEN)
+    assert caught.value.retry_after_s == 5 and "529" in caught.value.reason
+
+
+def test_a_5xx_is_retried_for_reads_but_not_for_writes(notion: NotionApi, admin: Admin) -> None:
+    admin.post("/faults", {"status": 500, "count": 1})
+    assert notion.retrieve_page(TOKEN, IDS["task_report"])["id"] == IDS["task_report"]
+    admin.post("/faults", {"status": 503, "count": 1})
+    with pytest.raises(TransientError):
+        notion.append_blocks(TOKEN, IDS["home_page"], text_blocks("paragraph", "once"))
+    assert admin.get("/workspaces/demo/state")["writes"].get("blocks.append", 0) == 0
+    assert len([r for r in requests_to(admin, "/children") if r["method"] == "PATCH"]) == 1
+
+
+def test_other_4xx_are_permanent_with_notions_code_and_message(notion: NotionApi) -> None:
+    with pytest.raises(NotionApiError) as missing:
+        notion.retrieve_page(TOKEN, "00000000-0000-4000-8000-000000000000")
+    assert missing.value.status == 404 and missing.value.notion_code == "object_not_found"
+    with pytest.raises(NotionApiError) as invalid:
+        notion.append_blocks(TOKEN, IDS["home_page"], [{"type": "paragraph", "paragraph": {"rich_text": 5}}])
+    assert invalid.value.notion_code == "validation_error" and "rich_text" in invalid.value.notion_message
+
+
+def test_a_refused_token_is_unauthenticated(notion: NotionApi) -> None:
+    with pytest.raises(Unauthenticated):
+        notion.me("ntn_not_a_token")
+
+
+def test_an_unreachable_notion_is_transient() -> None:
+    with pytest.raises(TransientError):
+        NotionApi(build_client("http://127.0.0.1:9", timeout_s=2)).me(TOKEN)
+
+
+# -- 401: refresh through notion_access, against the sandbox's OAuth --------------------------------
+
+
+def grant(server: SandboxServer) -> tuple[NotionOAuthClient, Any]:
+    oauth = NotionOAuthClient(build_client(server.url, timeout_s=10))
+    query = {
+        "client_id": "sandbox-client-id",
+        "response_type": "code",
+        "redirect_uri": "http://cb",
+        "state": "s",
+    }
+    answer = httpx.get(f"{server.url}/v1/oauth/authorize", params=query, follow_redirects=False)
+    code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+    return oauth, oauth.exchange_code("sandbox-client-id", "sandbox-client-secret", code, "http://cb")
+
+
+def access_with(
+    oauth: NotionOAuthClient, tokens: NotionTokens, workspace_id: str
+) -> tuple[NotionAccess, str]:
+    from datetime import UTC, datetime
+
+    tenant_id = tenant_id_for(workspace_id)
+    secrets = FakeSecrets(
+        {
+            PlatformSecret.NOTION_CLIENT_ID: "sandbox-client-id",
+            PlatformSecret.NOTION_CLIENT_SECRET: "sandbox-client-secret",
+            token_secret_name(tenant_id): tokens.dump(),
+        }
+    )
+    tenants = FakeTenantStore()
+    now = datetime.now(UTC)
+    tenant = Tenant(
+        tenant_id=tenant_id,
+        workspace_id=workspace_id,
+        token_secret=token_secret_name(tenant_id),
+        created_at=now,
+        updated_at=now,
+        owner_email="ada@demo.example",
+    )
+    tenants.save(tenant)
+    return NotionAccess(tenants, secrets, oauth, FakeQueue()), tenant_id
+
+
+def test_a_401_refreshes_the_token_at_notion_and_the_call_succeeds(
+    server: SandboxServer, admin: Admin, notion: NotionApi
+) -> None:
+    oauth, first = grant(server)
+    access, tenant_id = access_with(
+        oauth,
+        NotionTokens(access_token=first.access_token, refresh_token=first.refresh_token),
+        first.workspace_id,
+    )
+    admin.post("/faults", {"status": 401, "count": 1, "token": first.access_token})
+    me = access.run(tenant_id, notion.me)
+    assert me["id"] == first.bot_id
+    stored = NotionTokens.load(access.secrets.get(token_secret_name(tenant_id)))
+    assert stored.access_token != first.access_token and stored.refresh_token != first.refresh_token
+    with pytest.raises(Unauthenticated):  # the sandbox rotated both: the old token is dead
+        notion.me(first.access_token)
+
+
+def test_a_401_without_a_refresh_token_asks_the_owner_to_reconnect(
+    server: SandboxServer, admin: Admin, notion: NotionApi
+) -> None:
+    oauth, first = grant(server)
+    access, tenant_id = access_with(oauth, NotionTokens(access_token=first.access_token), first.workspace_id)
+    oauth.revoke("sandbox-client-id", "sandbox-client-secret", first.access_token)
+    with pytest.raises(ReconnectRequired):
+        access.run(tenant_id, notion.me)
+    tenant = access.tenants.get(tenant_id)
+    assert tenant is not None and tenant.status == TenantStatus.NEEDS_RECONNECT
+    queue = access.queue
+    assert isinstance(queue, FakeQueue) and [t[0] for t in queue.tasks] == [Queue.NOTIFY]
