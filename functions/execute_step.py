@@ -1,4 +1,6 @@
-"""``execute-step``: one step of one run (a Cloud Tasks task); duplicates are acknowledged."""
+"""``execute-step``: one step of one run (a Cloud Tasks task), and ``POST /sweep`` (Cloud Scheduler)
+which re-enqueues runs whose next task was lost. Duplicates and stale steps are acknowledged (200);
+a step in progress elsewhere or a short transient failure answers 503 so the queue retries later."""
 
 from flask import Request, Response
 
@@ -7,21 +9,26 @@ from shared import bootstrap
 from shared.domain.tasks import StepTask
 from shared.errors import NotFound
 from shared.logs import add_labels
-from shared.services.runs import run_step
+from shared.services.engine import run_step
+from shared.services.sweeper import sweep
+from shared.services.wiring import engine_deps
 
-bootstrap.preload("store", "queue")
+bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
 
 
 def execute_step(request: Request) -> Response:
     def call() -> Reply:
+        deps = engine_deps(bootstrap.container())
+        if request.path.rstrip("/") == "/sweep":
+            return {"requeued": sweep(deps)}, 200
         task = parse_json(request, StepTask)
         add_labels(tenant=task.tenant_id, run=task.run_id)
-        c = bootstrap.container()
         try:
-            outcome = run_step(task, c.store, c.queue)
+            outcome = run_step(task, deps)
         except NotFound as exc:
             # Retrying cannot make the run appear: acknowledge so the queue drops the task.
             return {"acted": False, "reason": exc.reason}, 200
-        return {"acted": outcome.acted, "status": outcome.status.value, "cursor": outcome.cursor}, 200
+        body = {"acted": outcome.acted, "status": outcome.status.value, "cursor": outcome.cursor}
+        return body | ({"reason": outcome.reason} if outcome.reason else {}), 200
 
     return handle(request, ("POST",), call)

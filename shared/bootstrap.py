@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from shared import logs
 from shared.config import Settings, get_settings
 from shared.ports import (
+    Model,
     Notifier,
     Notion,
     NotionOAuth,
@@ -39,6 +40,7 @@ Port = Literal[
     "webhook_events",
     "notion",
     "notion_oauth",
+    "model",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -52,6 +54,7 @@ _MODULES: dict[Port, str] = {
     "webhook_events": "shared.adapters.firestore_tenants",
     "notion": "shared.adapters.notion",
     "notion_oauth": "shared.adapters.notion",
+    "model": "shared.adapters.vertex_model",
 }
 
 
@@ -111,6 +114,10 @@ class Container:
     @property
     def notion_oauth(self) -> NotionOAuth:
         return self._once("notion_oauth", self._build_notion_oauth)
+
+    @property
+    def model(self) -> Model:
+        return self._once("model", self._build_model)
 
     @property
     def notion_access(self) -> "NotionAccess":
@@ -205,6 +212,25 @@ class Container:
         from shared.adapters.outbox import OutboxNotifier
 
         return OutboxNotifier(self.settings.outbox_dir)
+
+    def _build_model(self) -> Model:
+        s = self.settings
+        if s.model_backend == "offline":
+            from shared.adapters.offline_model import OfflineModel
+
+            return OfflineModel(s.model_prices)
+        from shared.adapters.vertex_model import VertexModel
+
+        models = {"plan": s.model_plan, "draft": s.model_draft}
+        production = s.profile == "production"
+        return VertexModel(
+            s.gcp_project,
+            s.model_location,
+            models,
+            s.model_prices,
+            base_url=s.model_base_url,
+            production=production,
+        )
 
 
 @lru_cache(maxsize=1)

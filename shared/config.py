@@ -86,6 +86,37 @@ class Settings(BaseSettings):
     model_location: str = Field("global", description="Vertex AI location for model calls.")
     model_plan: str = Field("gemini-2.5-flash", description="Model for planning and classification.")
     model_draft: str = Field("gemini-2.5-pro", description="Model for drafting text and code.")
+    model_base_url: str = Field(
+        "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
+    )
+    model_prices: dict[str, tuple[float, float]] = Field(
+        {"gemini-2.5-flash": (0.30, 2.50), "gemini-2.5-pro": (1.25, 10.00), "offline": (0.0, 0.0)},
+        description="USD per million (input, output) tokens by model name; JSON in the environment.",
+    )
+    run_max_steps: int = Field(50, ge=2, description="Most steps a run may have (plan plus execution).")
+    run_loop_limit: int = Field(
+        3, ge=2, description="The same tool with the same arguments this many times in a row → ask a human."
+    )
+    run_max_consecutive_errors: int = Field(
+        3, ge=1, description="Model-fixable errors in a row before the run asks a human."
+    )
+    plan_max_reasks: int = Field(2, ge=0, description="Re-asks of the model after an invalid plan.")
+    step_lease_s: float = Field(
+        120.0, gt=0, description="How long a step's recorded intent excludes other deliveries (> any effect)."
+    )
+    step_retry_inline_s: float = Field(
+        10.0,
+        description="A transient error with a longer Retry-After is recorded and the step re-enqueued "
+        "with that delay; shorter ones are retried by the queue's own backoff (HTTP 503).",
+    )
+    sweep_stall_s: float = Field(600.0, description="A running run not updated for this long is re-enqueued.")
+    default_run_budget_usd: float = Field(1.0, ge=0, description="Run budget when a tenant has none.")
+    default_day_budget_usd: float = Field(5.0, ge=0, description="Daily tenant budget when none is set.")
+    default_month_budget_usd: float = Field(50.0, ge=0, description="Monthly tenant budget when none is set.")
+    spend_cache_ttl_s: float = Field(
+        60.0, ge=0, description="How long an instance reuses a tenant's summed spend before re-reading it."
+    )
+    approval_link_ttl_s: float = Field(3 * 24 * 3600.0, description="Lifetime of approve/reject links.")
     notifier_backend: Literal["outbox", "live"] = Field(
         "outbox", description="outbox: write notifications to a local directory; live: send them."
     )

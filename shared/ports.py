@@ -8,13 +8,16 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel
 
 from shared.config import Queue
-from shared.domain.runs import Run, RunEvent, RunState
+from shared.domain.runs import Run, RunEvent, RunState, RunStatus
 from shared.domain.tasks import NotifyTask, TaskBody
 from shared.domain.tenants import Tenant
 
 
 class RunStore(Protocol):
-    """Runs and their event logs, always scoped to one tenant."""
+    """Runs and their event logs, always scoped to one tenant.
+
+    Event documents are created by their dense ``seq``, never overwritten: two writers extending a log
+    from the same point collide and exactly one wins (the engine's concurrency control)."""
 
     def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
         """Create the run with its first events; False if it already exists (nothing written)."""
@@ -22,13 +25,35 @@ class RunStore(Protocol):
 
     def get_run(self, tenant_id: str, run_id: str) -> Run | None: ...
 
-    def list_events(self, tenant_id: str, run_id: str) -> list[RunEvent]: ...
+    def list_events(self, tenant_id: str, run_id: str, after: int = 0) -> list[RunEvent]:
+        """Events with ``seq > after``, in order."""
+        ...
 
-    def append(
-        self, tenant_id: str, run_id: str, expected_seq: int, events: list[RunEvent]
-    ) -> RunState | None:
-        """Append ``events`` and update the cached state in one write, only if the log still ends at
-        ``expected_seq``. Returns the new state, or None when another writer got there first."""
+    def get_event(self, tenant_id: str, run_id: str, seq: int) -> RunEvent | None: ...
+
+    def append(self, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]) -> RunState | None:
+        """Append ``events`` after ``state`` (the log must end at ``state.last_seq``) and cache the new
+        state, in one write. Returns the new state, or None when another writer got there first."""
+        ...
+
+    def add_event(self, tenant_id: str, run_id: str, event: RunEvent) -> bool:
+        """Create one event without updating the cached state (an intent); False if its seq is taken."""
+        ...
+
+    def list_runs(self, tenant_id: str, limit: int = 50) -> list[Run]:
+        """The tenant's runs, newest first."""
+        ...
+
+    def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
+        """(tenant, run) of runs in ``status`` whose document was not updated since ``before``."""
+        ...
+
+    def spend(self, tenant_id: str, day: str, month: str) -> tuple[float, float]:
+        """The tenant's recorded model spend on ``day`` (YYYY-MM-DD) and in ``month`` (YYYY-MM)."""
+        ...
+
+    def claim_once(self, tenant_id: str, name: str) -> bool:
+        """Record that ``name`` (e.g. a link's id) was used; False if it was already."""
         ...
 
 

@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from shared.config import Queue
-from shared.domain.runs import Run, RunEvent, RunState, apply, fold
+from shared.domain.events import ModelUsed
+from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks import NotifyTask, TaskBody
 from shared.domain.tenants import Tenant
 from shared.errors import NotFound, PermanentError, Unauthenticated
@@ -12,9 +13,12 @@ from shared.ports import EventRecord, NotionGrant
 
 
 class FakeRunStore:
+    """In memory, with the same rule as Firestore: an event's seq can be created once."""
+
     def __init__(self) -> None:
         self.runs: dict[tuple[str, str], Run] = {}
-        self.events: dict[tuple[str, str], list[RunEvent]] = {}
+        self.events: dict[tuple[str, str], dict[int, RunEvent]] = {}
+        self.once: set[tuple[str, str]] = set()
 
     def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
         key = (tenant_id, run_id)
@@ -24,30 +28,62 @@ class FakeRunStore:
         self.runs[key] = Run(
             tenant_id=tenant_id, run_id=run_id, state=fold(events), created_at=now, updated_at=now
         )
-        self.events[key] = list(events)
+        self.events[key] = {e.seq: e for e in events}
         return True
 
     def get_run(self, tenant_id: str, run_id: str) -> Run | None:
         return self.runs.get((tenant_id, run_id))
 
-    def list_events(self, tenant_id: str, run_id: str) -> list[RunEvent]:
-        return list(self.events.get((tenant_id, run_id), []))
+    def list_events(self, tenant_id: str, run_id: str, after: int = 0) -> list[RunEvent]:
+        log = self.events.get((tenant_id, run_id), {})
+        return [log[s] for s in sorted(log) if s > after]
 
-    def append(
-        self, tenant_id: str, run_id: str, expected_seq: int, events: list[RunEvent]
-    ) -> RunState | None:
+    def get_event(self, tenant_id: str, run_id: str, seq: int) -> RunEvent | None:
+        return self.events.get((tenant_id, run_id), {}).get(seq)
+
+    def append(self, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]) -> RunState | None:
         key = (tenant_id, run_id)
         run = self.runs.get(key)
         if run is None:
             raise NotFound(f"run {run_id} does not exist")
-        if run.state.last_seq != expected_seq:
+        if any(e.seq in self.events[key] for e in events):
             return None
-        state = run.state
-        for event in events:
-            state = apply(state, event)
-        self.events[key].extend(events)
-        self.runs[key] = run.model_copy(update={"state": state, "updated_at": datetime.now(UTC)})
-        return state
+        new = fold(events, state)
+        self.events[key].update({e.seq: e for e in events})
+        self.runs[key] = run.model_copy(update={"state": new, "updated_at": datetime.now(UTC)})
+        return new
+
+    def add_event(self, tenant_id: str, run_id: str, event: RunEvent) -> bool:
+        log = self.events[(tenant_id, run_id)]
+        if event.seq in log:
+            return False
+        log[event.seq] = event
+        return True
+
+    def list_runs(self, tenant_id: str, limit: int = 50) -> list[Run]:
+        mine = [r for (t, _), r in self.runs.items() if t == tenant_id]
+        return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
+
+    def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
+        found = [k for k, r in self.runs.items() if r.state.status == status and r.updated_at < before]
+        return found[:limit]
+
+    def spend(self, tenant_id: str, day: str, month: str) -> tuple[float, float]:
+        used = [
+            e
+            for (t, _), log in self.events.items()
+            if t == tenant_id
+            for e in log.values()
+            if isinstance(e, ModelUsed)
+        ]
+        day_usd = sum(e.cost_usd for e in used if e.at.strftime("%Y-%m-%d") == day)
+        return day_usd, sum(e.cost_usd for e in used if e.at.strftime("%Y-%m") == month)
+
+    def claim_once(self, tenant_id: str, name: str) -> bool:
+        if (tenant_id, name) in self.once:
+            return False
+        self.once.add((tenant_id, name))
+        return True
 
 
 @dataclass

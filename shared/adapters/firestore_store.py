@@ -1,7 +1,10 @@
 """Runs and their event logs in Firestore: ``tenants/{t}/runs/{r}`` and ``.../events/{seq}``.
 
-The run document caches the state its log implies; :meth:`FirestoreRunStore.append` appends events
-and updates that cache in one transaction, only if the log still ends where the caller read it.
+Concurrency control without transactions: event documents are named by their dense sequence number
+and always *created* (never overwritten), so two writers extending the log from the same point
+collide on the same document id and Firestore refuses the second commit as a whole. A write of
+events and the run document (the cached state) is one batch, so the cache moves only with the log.
+Normal step: 1 read (the run document) + at most 3 writes; no transaction round trips.
 """
 
 from datetime import UTC, datetime
@@ -9,12 +12,15 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import TypeAdapter
 
-from shared.domain.runs import Run, RunEvent, RunState, apply, fold
+from shared.domain.events import ModelUsed
+from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.errors import NotFound, TransientError
 
 _EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent)
+_TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 
 
 def _seq_id(seq: int) -> str:
@@ -25,68 +31,114 @@ class FirestoreRunStore:
     def __init__(self, client: firestore.Client) -> None:
         self._db = client
 
-    def _run_ref(self, tenant_id: str, run_id: str) -> Any:
-        return self._db.collection("tenants").document(tenant_id).collection("runs").document(run_id)
+    def _tenant(self, tenant_id: str) -> Any:
+        return self._db.collection("tenants").document(tenant_id)
 
-    def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
-        ref = self._run_ref(tenant_id, run_id)
-        state = fold(events)
-        now = datetime.now(UTC)
-        batch = self._db.batch()
-        batch.create(ref, _run_doc(tenant_id, run_id, state, now) | {"created_at": now})
-        for event in events:
-            batch.create(ref.collection("events").document(_seq_id(event.seq)), event.model_dump(mode="json"))
+    def _run_ref(self, tenant_id: str, run_id: str) -> Any:
+        return self._tenant(tenant_id).collection("runs").document(run_id)
+
+    def _event_doc(self, tenant_id: str, run_id: str, event: RunEvent) -> dict[str, Any]:
+        doc: dict[str, Any] = event.model_dump(mode="json") | {"tenant_id": tenant_id, "run_id": run_id}
+        if isinstance(event, ModelUsed):  # the tenant's append-only spend ledger (budgets)
+            doc |= {"day": event.at.strftime("%Y-%m-%d"), "month": event.at.strftime("%Y-%m")}
+        return doc
+
+    def _commit(self, batch: Any) -> bool:
         try:
             batch.commit()
-        except gexc.AlreadyExists:
+        except (gexc.AlreadyExists, gexc.Conflict):
             return False
-        except (gexc.ServiceUnavailable, gexc.DeadlineExceeded) as exc:
+        except _TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         return True
 
+    def _add_events(self, batch: Any, tenant_id: str, run_id: str, events: list[RunEvent]) -> None:
+        ref = self._run_ref(tenant_id, run_id).collection("events")
+        for event in events:
+            batch.create(ref.document(_seq_id(event.seq)), self._event_doc(tenant_id, run_id, event))
+
+    def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
+        state, now = fold(events), datetime.now(UTC)
+        batch = self._db.batch()
+        batch.create(
+            self._run_ref(tenant_id, run_id), _run_doc(tenant_id, run_id, state, now) | {"created_at": now}
+        )
+        self._add_events(batch, tenant_id, run_id, events)
+        return self._commit(batch)
+
     def get_run(self, tenant_id: str, run_id: str) -> Run | None:
         snap = self._run_ref(tenant_id, run_id).get()
-        if not snap.exists:
-            return None
-        doc = snap.to_dict() or {}
-        return Run(
-            tenant_id=tenant_id,
-            run_id=run_id,
-            state=RunState.model_validate(doc["state"]),
-            created_at=doc["created_at"],
-            updated_at=doc["updated_at"],
+        return _run(snap) if snap.exists else None
+
+    def list_events(self, tenant_id: str, run_id: str, after: int = 0) -> list[RunEvent]:
+        events = self._run_ref(tenant_id, run_id).collection("events")
+        query = events.where(filter=FieldFilter("seq", ">", after)).order_by("seq")
+        return [_EVENTS.validate_python(d.to_dict()) for d in query.stream()]
+
+    def get_event(self, tenant_id: str, run_id: str, seq: int) -> RunEvent | None:
+        snap = self._run_ref(tenant_id, run_id).collection("events").document(_seq_id(seq)).get()
+        return _EVENTS.validate_python(snap.to_dict()) if snap.exists else None
+
+    def append(self, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]) -> RunState | None:
+        """Extend the log from ``state`` and cache the result; None when another writer got there first."""
+        new_state = fold(events, state)
+        batch = self._db.batch()
+        self._add_events(batch, tenant_id, run_id, events)
+        batch.update(
+            self._run_ref(tenant_id, run_id), _run_doc(tenant_id, run_id, new_state, datetime.now(UTC))
         )
-
-    def list_events(self, tenant_id: str, run_id: str) -> list[RunEvent]:
-        docs = self._run_ref(tenant_id, run_id).collection("events").order_by("seq").stream()
-        return [_EVENTS.validate_python(d.to_dict()) for d in docs]
-
-    def append(
-        self, tenant_id: str, run_id: str, expected_seq: int, events: list[RunEvent]
-    ) -> RunState | None:
-        ref = self._run_ref(tenant_id, run_id)
-
-        @firestore.transactional
-        def write(txn: firestore.Transaction) -> RunState | None:
-            snap = ref.get(transaction=txn)
-            if not snap.exists:
-                raise NotFound(f"run {run_id} does not exist")
-            state = RunState.model_validate(snap.get("state"))
-            if state.last_seq != expected_seq:
-                return None
-            for event in events:
-                state = apply(state, event)
-                txn.create(
-                    ref.collection("events").document(_seq_id(event.seq)), event.model_dump(mode="json")
-                )
-            txn.update(ref, _run_doc(tenant_id, run_id, state, datetime.now(UTC)))
-            return state
-
         try:
-            result: RunState | None = write(self._db.transaction())
-        except (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted) as exc:
-            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
-        return result
+            return new_state if self._commit(batch) else None
+        except gexc.NotFound as exc:
+            raise NotFound(f"run {run_id} does not exist") from exc
+
+    def add_event(self, tenant_id: str, run_id: str, event: RunEvent) -> bool:
+        """Create one event without touching the run document (a step's intent: one write)."""
+        batch = self._db.batch()
+        self._add_events(batch, tenant_id, run_id, [event])
+        return self._commit(batch)
+
+    def list_runs(self, tenant_id: str, limit: int = 50) -> list[Run]:
+        query = self._tenant(tenant_id).collection("runs").order_by("created_at", direction="DESCENDING")
+        return [_run(s) for s in query.limit(limit).stream()]
+
+    def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
+        """Runs in ``status`` not updated since ``before`` (collection group ``runs``: status, updated_at)."""
+        query = (
+            self._db.collection_group("runs")
+            .where(filter=FieldFilter("status", "==", status.value))
+            .where(filter=FieldFilter("updated_at", "<", before))
+            .limit(limit)
+        )
+        return [(d.get("tenant_id"), d.get("run_id")) for d in query.stream()]
+
+    def spend(self, tenant_id: str, day: str, month: str) -> tuple[float, float]:
+        """The tenant's model spend today and this month, summed from its ``model_used`` events."""
+        base = self._db.collection_group("events").where(filter=FieldFilter("tenant_id", "==", tenant_id))
+        base = base.where(filter=FieldFilter("kind", "==", "model_used"))
+        totals = []
+        for field, value in (("day", day), ("month", month)):
+            query: Any = base.where(filter=FieldFilter(field, "==", value)).sum("cost_usd")
+            result = query.get()
+            totals.append(float(result[0][0].value or 0.0) if result and result[0] else 0.0)
+        return totals[0], totals[1]
+
+    def claim_once(self, tenant_id: str, name: str) -> bool:
+        """Create ``tenants/{t}/once/{name}``; False if it exists (single-use links)."""
+        batch = self._db.batch()
+        batch.create(self._tenant(tenant_id).collection("once").document(name), {"at": datetime.now(UTC)})
+        return self._commit(batch)
+
+
+def _run(snap: Any) -> Run:
+    doc = snap.to_dict() or {}
+    return Run(
+        tenant_id=doc["tenant_id"],
+        run_id=doc["run_id"],
+        state=RunState.model_validate(doc["state"]),
+        created_at=doc["created_at"],
+        updated_at=doc["updated_at"],
+    )
 
 
 def _run_doc(tenant_id: str, run_id: str, state: RunState, now: datetime) -> dict[str, Any]:

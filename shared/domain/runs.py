@@ -2,68 +2,62 @@
 
 ``state = fold(events)``. The run document in Firestore caches the state the log implies, so a step
 reads one document, decides, acts once and appends; :func:`apply` is the single transition function
-used both to update that cache and to replay a log from scratch.
+used both to update that cache and to replay a log from scratch. It is pure and total over valid
+logs, so replaying a finished run's log reproduces its cached final state exactly.
 """
 
 from datetime import datetime
-from enum import StrEnum
 from functools import reduce
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain import digest as memory
+from shared.domain.events import (
+    ErrorKind,
+    ErrorRecorded,
+    HumanRequested,
+    HumanResponded,
+    ModelUsed,
+    PlannedStep,
+    Risk,
+    RunCancelled,
+    RunEvent,
+    RunFinished,
+    RunPaused,
+    RunPlanned,
+    RunResumed,
+    RunStatus,
+    RunSummarized,
+    ToolIntent,
+    ToolResult,
+)
 from shared.errors import InvalidInput
 
-
-class RunStatus(StrEnum):
-    RUNNING = "running"
-    WAITING_FOR_HUMAN = "waiting_for_human"
-    PAUSED = "paused"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def terminal(self) -> bool:
-        return self in {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
+__all__ = ["PlannedStep", "Run", "RunEvent", "RunState", "RunStatus", "apply", "fold"]
 
 
-class PlannedStep(BaseModel):
+class Pending(BaseModel):
+    """An intent whose result is not recorded yet; ``released``: its holder gave up (an error)."""
+
     model_config = ConfigDict(frozen=True)
 
+    step: int
     tool: str
-    args: dict[str, Any] = Field(default_factory=dict)
-    rationale: str = ""
+    args: dict[str, Any]
+    key: str
+    attempt: int
+    lease_until: datetime
+    released: bool = False
 
 
-class _Event(BaseModel):
+class Waiting(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    seq: int = Field(ge=1)
-    at: datetime
-
-
-class RunPlanned(_Event):
-    kind: Literal["run_planned"] = "run_planned"
-    goal: str
-    trigger: str
-    steps: list[PlannedStep]
-
-
-class ToolResult(_Event):
-    kind: Literal["tool_result"] = "tool_result"
-    step: int = Field(ge=1)
-    tool: str
-    output: dict[str, Any] = Field(default_factory=dict)
-
-
-class RunFinished(_Event):
-    kind: Literal["run_finished"] = "run_finished"
-    status: RunStatus
-    summary: str
-
-
-RunEvent = Annotated[RunPlanned | ToolResult | RunFinished, Field(discriminator="kind")]
+    request_id: str
+    purpose: str
+    prompt: str
+    step: int
 
 
 class RunState(BaseModel):
@@ -73,33 +67,129 @@ class RunState(BaseModel):
 
     goal: str = ""
     trigger: str = ""
+    page_id: str | None = None
     status: RunStatus = RunStatus.RUNNING
     steps: tuple[PlannedStep, ...] = ()
+    tools: tuple[str, ...] = ()
+    risk: Risk = Risk.LOW
+    on_reject: str = "end"
+    prompt_version: str = ""
     cursor: int = 1
     last_seq: int = 0
     summary: str = ""
+    pending: Pending | None = None
+    waiting: Waiting | None = None
+    resume_to: RunStatus | None = None
+    consecutive_errors: int = 0
+    last_error: str = ""
+    repeat_sig: str = ""
+    repeat_count: int = 0
+    budget_grants: int = 0
+    cost_usd: float = 0.0
+    tokens: int = 0
+    outputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    keep_outputs: tuple[int, ...] = ()
+    last_page: dict[str, Any] = Field(default_factory=dict)  # the latest read_page, clipped (context)
+    digest: memory.Digest = Field(default_factory=memory.Digest)
 
     def current_step(self) -> PlannedStep:
         return self.steps[self.cursor - 1]
+
+
+def _planned(e: RunPlanned) -> dict[str, Any]:
+    return {
+        "goal": e.goal,
+        "trigger": e.trigger,
+        "page_id": e.page_id,
+        "steps": tuple(e.steps),
+        "tools": tuple(e.tools),
+        "risk": e.risk,
+        "on_reject": e.on_reject,
+        "prompt_version": e.prompt_version,
+        "keep_outputs": memory.referenced_steps(e.steps),
+    }
+
+
+def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
+    sig = memory.signature(e.tool, e.args)
+    changes: dict[str, Any] = {"cursor": e.step + 1, "pending": None, "consecutive_errors": 0}
+    changes |= {"repeat_sig": sig, "repeat_count": s.repeat_count + 1 if sig == s.repeat_sig else 1}
+    if e.step in s.keep_outputs:
+        changes["outputs"] = s.outputs | {str(e.step): e.output}
+    if e.tool == "read_page":
+        page = {k: e.output.get(k) for k in ("page_id", "title", "properties")}
+        changes["last_page"] = page | {"text": str(e.output.get("text", ""))[:2000]}
+    return changes
+
+
+def _error(s: RunState, e: ErrorRecorded) -> dict[str, Any]:
+    changes: dict[str, Any] = {"last_error": e.message}
+    if s.pending is not None:
+        changes["pending"] = s.pending.model_copy(update={"released": True})
+    if e.error == ErrorKind.MODEL_FIXABLE and e.step > 0:  # step 0: planning, not a step
+        changes["consecutive_errors"] = s.consecutive_errors + 1
+    return changes
+
+
+def _responded(s: RunState, e: HumanResponded) -> dict[str, Any]:
+    changes: dict[str, Any] = {"waiting": None, "consecutive_errors": 0, "repeat_count": 0}
+    if e.decision != "reject":
+        changes["status"] = RunStatus.RUNNING
+    if s.waiting is not None and s.waiting.purpose == "limit" and e.decision == "approve":
+        changes["budget_grants"] = s.budget_grants + 1
+    if s.waiting is not None and e.decision == "answer":
+        changes["outputs"] = s.outputs | {str(s.waiting.step): {"answer": e.text}}
+    return changes
+
+
+def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (one case per event kind)
+    match event:
+        case RunPlanned():
+            return _planned(event)
+        case ToolIntent():
+            pending = Pending(
+                **event.model_dump(include={"step", "tool", "args", "key", "attempt"}),
+                lease_until=event.lease_until,
+            )
+            return {"pending": pending}
+        case ToolResult():
+            return _result(s, event)
+        case ErrorRecorded():
+            return _error(s, event)
+        case HumanRequested():
+            waiting = Waiting(
+                request_id=event.request_id, purpose=event.purpose, prompt=event.prompt, step=event.step
+            )
+            return {"status": RunStatus.WAITING_FOR_HUMAN, "waiting": waiting}
+        case HumanResponded():
+            return _responded(s, event)
+        case ModelUsed():
+            tokens = s.tokens + event.input_tokens + event.output_tokens
+            return {"cost_usd": round(s.cost_usd + event.cost_usd, 9), "tokens": tokens}
+        case RunPaused():
+            return {"status": RunStatus.PAUSED, "resume_to": s.status}
+        case RunResumed():
+            return {"status": s.resume_to or RunStatus.RUNNING, "resume_to": None}
+        case RunCancelled():
+            return {"status": RunStatus.CANCELLED, "summary": event.reason, "waiting": None}
+        case RunSummarized():
+            return {}
+        case RunFinished():
+            return {"status": event.status, "summary": event.summary, "waiting": None}
+    raise InvalidInput(f"unknown event {event!r}")  # pragma: no cover - the union is closed
 
 
 def apply(state: RunState, event: RunEvent) -> RunState:
     """One transition. Events must arrive in sequence: a gap or repeat is a corrupt log."""
     if event.seq != state.last_seq + 1:
         raise InvalidInput(f"event {event.seq} does not follow {state.last_seq}")
-    changes: dict[str, Any] = {"last_seq": event.seq}
-    match event:
-        case RunPlanned():
-            changes |= {"goal": event.goal, "trigger": event.trigger, "steps": tuple(event.steps)}
-        case ToolResult():
-            changes["cursor"] = event.step + 1
-        case RunFinished():
-            changes |= {"status": event.status, "summary": event.summary}
+    changes = _changes(state, event) | {"last_seq": event.seq}
+    changes["digest"] = memory.roll(state.digest, event)
     return state.model_copy(update=changes)
 
 
-def fold(events: list[RunEvent]) -> RunState:
-    return reduce(apply, events, RunState())
+def fold(events: list[RunEvent], start: RunState | None = None) -> RunState:
+    return reduce(apply, events, start or RunState())
 
 
 class Run(BaseModel):

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from shared import bootstrap
 from shared.config import PlatformSecret, Settings
 from shared.services.sessions import start_session
+from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
     FakeNotifier,
     FakeNotionOAuth,
@@ -39,6 +40,8 @@ class FakeContainer:
     oauth_states: FakeOAuthStates = field(default_factory=FakeOAuthStates)
     webhook_events: FakeWebhookEvents = field(default_factory=FakeWebhookEvents)
     notion_oauth: FakeNotionOAuth = field(default_factory=FakeNotionOAuth)
+    notion: FakeNotion = field(default_factory=FakeNotion)
+    model: FakeModel = field(default_factory=FakeModel)
 
 
 @pytest.fixture
@@ -58,7 +61,7 @@ PLAN_BODY = {"tenant_id": "t1", "run_id": "r1", "goal": "Say hello", "trigger": 
 def test_plan_creates_a_run_and_enqueues_step_one(fakes: FakeContainer) -> None:
     response = client("plan").post("/", json=PLAN_BODY)
     assert response.status_code == 200 and response.json == {"run_id": "r1", "created": True}
-    assert [t[2] for t in fakes.queue.tasks] == ["step:t1:r1:1"]
+    assert [t[2] for t in fakes.queue.tasks] == ["step:t1:r1:1:2"]  # after the plan and its model usage
 
 
 @pytest.mark.parametrize(

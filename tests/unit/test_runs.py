@@ -1,90 +1,134 @@
-"""The walking-skeleton engine over fakes: the reducer, idempotent plan and steps, the timeline."""
+"""The engine over fakes: plan → steps → human → finish, idempotent plan and steps, the timeline."""
 
 from datetime import UTC, datetime
 
 import pytest
 
 from shared.config import Queue
-from shared.domain.runs import PlannedStep, RunPlanned, RunStatus, ToolResult, fold
+from shared.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
+from shared.domain.runs import fold
 from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
 from shared.errors import InvalidInput, NotFound
-from shared.services.runs import run_step, start_run, timeline
+from shared.services import humans
+from shared.services.deps import Deps
+from shared.services.engine import run_step
+from shared.services.planning import start_run
+from shared.services.runs import timeline
+from tests.engine_fakes import FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
 
-PLAN = PlanTask(tenant_id="t1", run_id="r1", goal="Say hello", trigger=Trigger(kind="manual"))
+
+def idea_deps() -> tuple[Deps, FakeNotion, str]:
+    notion = FakeNotion()
+    notion.sources["ds"] = {
+        "properties": {
+            "Name": {"type": "title"},
+            "Status": {"type": "status", "status": {"options": [{"name": "New"}, {"name": "Exploring"}]}},
+        }
+    }
+    page = notion.add_page(
+        "Automate the newsletter", {"data_source_id": "ds"}, "Send on Fridays.", Status="New"
+    )
+    return make_deps(notion=notion), notion, page
 
 
-def drive(store: FakeRunStore, queue: FakeQueue) -> None:
+def plan_task(page: str, run_id: str = "r1") -> PlanTask:
+    return PlanTask(tenant_id="t1", run_id=run_id, trigger=Trigger(kind="webhook", page_id=page))
+
+
+def queue_of(deps: Deps) -> FakeQueue:
+    assert isinstance(deps.queue, FakeQueue)
+    return deps.queue
+
+
+def store_of(deps: Deps) -> FakeRunStore:
+    assert isinstance(deps.store, FakeRunStore)
+    return deps.store
+
+
+def drive(deps: Deps) -> list[NotifyTask]:
+    notes = []
+    queue = queue_of(deps)
     while queue.tasks:
         q, body, _, _ = queue.take()
         if q == Queue.EXECUTE_STEP:
             assert isinstance(body, StepTask)
-            run_step(body, store, queue)
+            run_step(body, deps)
+        elif q == Queue.NOTIFY:
+            assert isinstance(body, NotifyTask)
+            notes.append(body)
+    return notes
 
 
-def test_a_run_goes_from_plan_through_two_steps_to_a_notification() -> None:
-    store, queue = FakeRunStore(), FakeQueue()
-    assert start_run(PLAN, store, queue)
-    drive(store, queue)
-    run = store.get_run("t1", "r1")
+def state(deps: Deps, run_id: str = "r1") -> object:
+    run = deps.store.get_run("t1", run_id)
+    assert run is not None
+    return run.state
+
+
+def test_an_idea_is_planned_drafted_approved_by_link_written_and_finished() -> None:
+    deps, notion, page = idea_deps()
+    assert start_run(plan_task(page), deps)
+    asks = drive(deps)
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None and run.state.status == RunStatus.WAITING_FOR_HUMAN
+    assert notion.writes == {"create_page": 1}
+    link = str(asks[-1].data["approve_url"])
+    assert link.startswith("http://127.0.0.1:8085/links/")
+    humans.respond_by_link(deps, link.rsplit("/", 1)[1])
+    finals = drive(deps)
+    run = deps.store.get_run("t1", "r1")
     assert run is not None and run.state.status == RunStatus.COMPLETED
-    kinds = [e.kind for e in store.list_events("t1", "r1")]
-    assert kinds == ["run_planned", "tool_result", "tool_result", "run_finished"]
-    assert fold(store.list_events("t1", "r1")) == run.state
-    assert sorted(n for n in queue.names if n.startswith("notify:")) == ["notify:t1:r1-completed"]
+    assert notion.writes == {"create_page": 1, "append_blocks": 1, "update_properties": 1}
+    assert notion.pages[page]["properties"]["Status"]["status"]["name"] == "Exploring"
+    assert fold(deps.store.list_events("t1", "r1")) == run.state
+    assert [n.notification_id for n in finals] == ["r1-completed"]
+    assert run.state.prompt_version == "v1"
 
 
 def test_a_repeated_plan_task_creates_nothing_new() -> None:
-    store, queue = FakeRunStore(), FakeQueue()
-    assert start_run(PLAN, store, queue)
-    assert not start_run(PLAN, store, queue)
-    assert len(store.list_events("t1", "r1")) == 1
-    assert [t[2] for t in queue.tasks] == ["step:t1:r1:1"]
+    deps, _, page = idea_deps()
+    assert start_run(plan_task(page), deps)
+    events = len(deps.store.list_events("t1", "r1"))
+    assert not start_run(plan_task(page), deps)
+    assert len(deps.store.list_events("t1", "r1")) == events
+    assert [t[2] for t in queue_of(deps).tasks] == ["step:t1:r1:1:2"]
 
 
 def test_a_duplicate_step_delivery_acts_once() -> None:
-    store, queue = FakeRunStore(), FakeQueue()
-    start_run(PLAN, store, queue)
+    deps, _, page = idea_deps()
+    start_run(plan_task(page), deps)
     step = StepTask(tenant_id="t1", run_id="r1", step=1)
-    assert run_step(step, store, queue).acted
-    again = run_step(step, store, queue)
+    assert run_step(step, deps).acted
+    again = run_step(step, deps)
     assert not again.acted and again.cursor == 2
-    assert [e.kind for e in store.list_events("t1", "r1")].count("tool_result") == 1
+    assert [e.kind for e in deps.store.list_events("t1", "r1")].count("tool_result") == 1
 
 
 def test_a_stale_step_re_enqueues_the_follow_up_after_a_crash_before_enqueue() -> None:
-    store, queue = FakeRunStore(), FakeQueue()
-    start_run(PLAN, store, queue)
+    deps, _, page = idea_deps()
+    start_run(plan_task(page), deps)
+    queue = queue_of(deps)
     queue.tasks.clear()
-    run_step(StepTask(tenant_id="t1", run_id="r1", step=1), store, queue)
-    queue.tasks.clear()
-    queue.names.discard("step:t1:r1:2")  # the enqueue of step 2 was lost in a crash
-    outcome = run_step(StepTask(tenant_id="t1", run_id="r1", step=1), store, queue)
+    run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
+    lost = queue.tasks.pop()[2]
+    queue.names.discard(lost)  # the enqueue of step 2 was lost in a crash
+    outcome = run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
     assert not outcome.acted
-    assert [t[2] for t in queue.tasks] == ["step:t1:r1:2"]
-
-
-def test_the_notification_names_the_run_and_its_outcome() -> None:
-    store, queue = FakeRunStore(), FakeQueue()
-    start_run(PLAN, store, queue)
-    for step in (1, 2):
-        run_step(StepTask(tenant_id="t1", run_id="r1", step=step), store, queue)
-    notes = [body for q, body, _, _ in queue.tasks if q == Queue.NOTIFY]
-    assert len(notes) == 1 and isinstance(notes[0], NotifyTask)
-    assert notes[0].notification_id == "r1-completed" and notes[0].subject == "Run completed: Say hello"
+    assert [t[2] for t in queue.tasks] == [lost]
 
 
 def test_a_step_of_an_unknown_run_is_not_found() -> None:
     with pytest.raises(NotFound):
-        run_step(StepTask(tenant_id="t1", run_id="nope", step=1), FakeRunStore(), FakeQueue())
+        run_step(StepTask(tenant_id="t1", run_id="nope", step=1), make_deps())
 
 
 def test_timeline_is_scoped_to_the_tenant() -> None:
-    store, queue = FakeRunStore(), FakeQueue()
-    start_run(PLAN, store, queue)
-    assert timeline("t1", "r1", store)["events"][0]["kind"] == "run_planned"
+    deps, _, page = idea_deps()
+    start_run(plan_task(page), deps)
+    assert timeline("t1", "r1", deps.store)["events"][0]["kind"] == "run_planned"
     with pytest.raises(NotFound):
-        timeline("t2", "r1", store)
+        timeline("t2", "r1", deps.store)
 
 
 def test_fold_refuses_a_gap_in_the_log() -> None:

@@ -1,0 +1,105 @@
+"""Offline mode: a deterministic stand-in for Gemini, for the local stack (``NA_MODEL_BACKEND=offline``).
+
+It reads the JSON context block our prompts end with and answers the same schemas a real model
+gets: plans built from the page, its data source and the trigger; drafts built from the goal, the
+instructions and the page; corrected arguments echoed from the context. Same input, same output,
+no network. Usage is counted as characters / 4 and priced from the price table (normally $0).
+"""
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.agent.context import extract_context
+from shared.agent.planning import ArgsFix, PlanOut
+from shared.agent.tools.flow import Draft
+from shared.errors import ModelFixableError
+from shared.ports import ModelReply, ModelUsage
+
+NAME = "offline"
+
+
+def _step(tool: str, rationale: str, **args: Any) -> dict[str, str]:
+    return {"tool": tool, "args_json": json.dumps(args, ensure_ascii=False), "rationale": rationale}
+
+
+def _next_status(ctx: dict[str, Any]) -> dict[str, Any] | None:
+    """The status option after the page's current one, if its data source has a status property."""
+    for name, prop in (ctx.get("data_source") or {}).get("properties", {}).items():
+        options = prop.get("options") or []
+        if prop.get("type") == "status" and options:
+            current = (ctx.get("page") or {}).get("properties", {}).get(name)
+            later = options[options.index(current) + 1 :] if current in options else options[1:]
+            return {name: {"status": {"name": later[0]}}} if later else None
+    return None
+
+
+def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
+    page = ctx.get("page") or {}
+    if not page.get("id"):
+        steps = [
+            _step("draft_text", "summarise", instructions=f"Write a short note about: {goal}"),
+            _step(
+                "send_notification",
+                "tell the owner",
+                subject=goal[:200] or "Notion Agent",
+                text="${steps.1.text}",
+            ),
+            _step("finish", "done", summary=f"Sent a note about: {goal}"),
+        ]
+        return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
+    title, pid = page.get("title") or "Untitled", page["id"]
+    steps = [
+        _step("read_page", "read the page as it is now", page_id=pid),
+        _step("draft_text", "draft a plan", instructions=f"Draft a short, concrete plan for '{title}'."),
+        _step(
+            "create_page",
+            "put the draft in Notion",
+            parent_page_id=pid,
+            title=f"Plan: {title}",
+            content="${steps.2.text}",
+        ),
+        _step(
+            "request_approval",
+            "a person decides",
+            summary=f"Approve the plan for '{title}'? ${{steps.3.url}}",
+        ),
+        _step("append_blocks", "record the outcome", page_id=pid, text="Plan approved: ${steps.3.url}"),
+    ]
+    status = _next_status(ctx)
+    if status:
+        steps.append(_step("update_properties", "move the idea on", page_id=pid, properties=status))
+    steps.append(_step("finish", "done", summary=f"Planned '{title}': ${{steps.3.url}}"))
+    return {"goal": goal or f"Plan the idea '{title}'", "risk": "medium", "on_reject": "end", "steps": steps}
+
+
+def draft_for(ctx: dict[str, Any]) -> dict[str, Any]:
+    goal, task = str(ctx.get("goal") or ""), str(ctx.get("instructions") or "")
+    page = ctx.get("page") or {}
+    subject = page.get("title") or goal or "the goal"
+    lines = [f"# Plan for {subject}", f"- Goal: {goal or task}"]
+    notes = [s.strip() for s in str(page.get("text") or "").splitlines() if s.strip()][:5]
+    lines += [f"- Consider: {note}" for note in notes]
+    lines += ["- Next: agree on the first step and an owner", "- Then: review progress in a week"]
+    return {"title": f"Plan for {subject}"[:200], "text": "\n".join(lines)}
+
+
+class OfflineModel:
+    def __init__(self, prices: dict[str, tuple[float, float]] | None = None) -> None:
+        self._price = (prices or {}).get(NAME, (0.0, 0.0))
+
+    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        ctx = extract_context(prompt)
+        if schema is PlanOut:
+            answer = plan_for(ctx, str(ctx.get("goal") or ""))
+        elif schema is Draft:
+            answer = draft_for(ctx)
+        elif schema is ArgsFix:
+            answer = {"args_json": json.dumps(ctx.get("args") or {})}
+        else:
+            raise ModelFixableError(f"the offline model cannot answer {schema.__name__}")
+        value = schema.model_validate(answer)
+        tokens_in, tokens_out = len(prompt) // 4, len(value.model_dump_json()) // 4
+        cost = (tokens_in * self._price[0] + tokens_out * self._price[1]) / 1e6
+        return ModelReply(value, ModelUsage(NAME, tokens_in, tokens_out, cost))

@@ -1,0 +1,101 @@
+"""Gemini on Vertex AI through google-genai (``genai.Client(vertexai=True, ...)``).
+
+One structured call per ``generate``: the pydantic schema goes into the request as
+``response_schema``; token usage comes back in ``usage_metadata`` and is priced from the settings'
+price table. Failures are the project's kinds: 429/5xx/timeouts → TransientError, output that does
+not parse → ModelFixableError, other 4xx → ConfigError (a wrong model name or permissions).
+
+Safety: outside production, or under pytest, the adapter refuses any base URL that is not a
+loopback address, so no test and no local stack can ever reach a real model.
+"""
+
+import ipaddress
+import os
+from typing import Any
+from urllib.parse import urlparse
+
+from google import genai
+from google.genai import errors, types
+from pydantic import BaseModel, ValidationError
+
+from shared.errors import ConfigError, ModelFixableError, TransientError
+from shared.ports import ModelReply, ModelUsage
+
+
+def _loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_reachable(base_url: str, production: bool) -> None:
+    """Refuse a real endpoint unless this is production and not a test run."""
+    if (not production or "PYTEST_CURRENT_TEST" in os.environ) and not (base_url and _loopback(base_url)):
+        raise ConfigError(
+            "the vertex model is only reachable in production; set NA_MODEL_BASE_URL to a loopback "
+            "stub, or NA_MODEL_BACKEND=offline"
+        )
+
+
+class VertexModel:
+    def __init__(
+        self,
+        project: str,
+        location: str,
+        models: dict[str, str],
+        prices: dict[str, tuple[float, float]],
+        *,
+        base_url: str = "",
+        production: bool = False,
+        credentials: Any = None,
+    ) -> None:
+        check_reachable(base_url, production)
+        options = (
+            types.HttpOptions(base_url=base_url, timeout=60_000)
+            if base_url
+            else types.HttpOptions(timeout=60_000)
+        )
+        self._client = genai.Client(
+            vertexai=True, project=project, location=location, credentials=credentials, http_options=options
+        )
+        self._models, self._prices = models, prices
+
+    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        model = self._models[purpose]
+        config = types.GenerateContentConfig(response_mime_type="application/json", response_schema=schema)
+        try:
+            response = self._client.models.generate_content(model=model, contents=prompt, config=config)
+        except errors.APIError as exc:
+            raise _classify(exc) from exc
+        except (TimeoutError, ConnectionError) as exc:
+            raise TransientError(f"model: {exc.__class__.__name__}") from exc
+        return ModelReply(self._parse(response, schema), self._usage(model, response))
+
+    def _parse[T: BaseModel](self, response: Any, schema: type[T]) -> T:
+        if isinstance(response.parsed, schema):
+            return response.parsed
+        try:
+            return schema.model_validate_json(response.text or "")
+        except (ValidationError, ValueError) as exc:
+            reason = str(exc).splitlines()[0][:200]
+            raise ModelFixableError(
+                f"the answer did not match the {schema.__name__} schema: {reason}"
+            ) from exc
+
+    def _usage(self, model: str, response: Any) -> ModelUsage:
+        meta = response.usage_metadata
+        tokens_in = int(getattr(meta, "prompt_token_count", 0) or 0)
+        tokens_out = int(getattr(meta, "candidates_token_count", 0) or 0)
+        price_in, price_out = self._prices.get(model, (0.0, 0.0))
+        return ModelUsage(model, tokens_in, tokens_out, (tokens_in * price_in + tokens_out * price_out) / 1e6)
+
+
+def _classify(exc: errors.APIError) -> Exception:
+    code = int(exc.code or 0)
+    if code == 429 or code >= 500:
+        return TransientError(f"model: HTTP {code}")
+    return ConfigError(f"model refused the call: HTTP {code} {str(exc.message or '')[:200]}")

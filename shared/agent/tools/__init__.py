@@ -1,0 +1,58 @@
+"""The tool registry: every tool a run can ever use. A plan picks its allow-list from here when it is
+made; nothing read from a workspace can add a tool or change this table."""
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.agent.tools import flow, notion_read, notion_write
+from shared.agent.tools.base import Args, SideEffect, Tool, ToolContext, idempotency_key
+from shared.errors import ModelFixableError
+
+REGISTRY: dict[str, Tool] = {t.name: t for t in (*notion_read.TOOLS, *notion_write.TOOLS, *flow.TOOLS)}
+_REF = re.compile(r"\$\{steps\.(\d+)((?:\.[A-Za-z0-9_]+)*)\}")
+
+__all__ = ["REGISTRY", "Args", "SideEffect", "Tool", "ToolContext", "idempotency_key", "resolve", "validate"]
+
+
+def _problems(exc: ValidationError) -> str:
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or 'args'}: {e['msg']}" for e in exc.errors()]
+    return "; ".join(parts)[:400]
+
+
+def validate(tool: str, args: dict[str, Any], allowed: tuple[str, ...] | None = None) -> Args:
+    """The typed arguments of a call, or a ModelFixableError saying what to fix."""
+    if tool not in REGISTRY or (allowed is not None and tool not in allowed):
+        raise ModelFixableError(
+            f"unknown or not allowed tool {tool!r}; use one of {sorted(allowed or REGISTRY)}"
+        )
+    try:
+        return REGISTRY[tool].args.model_validate(args)
+    except ValidationError as exc:
+        raise ModelFixableError(f"bad arguments for {tool}: {_problems(exc)}") from exc
+
+
+def _lookup(outputs: dict[str, dict[str, Any]], step: str, path: str) -> Any:
+    value: Any = outputs.get(step)
+    if value is None:
+        raise ModelFixableError(f"${{steps.{step}{path}}} refers to a step without a recorded output")
+    for part in filter(None, path.split(".")):
+        if not isinstance(value, dict) or part not in value:
+            raise ModelFixableError(f"${{steps.{step}{path}}}: step {step} has no field {part!r}")
+        value = value[part]
+    return value
+
+
+def resolve(args: Any, outputs: dict[str, dict[str, Any]]) -> Any:
+    """Replace ``${steps.N.field}`` references with earlier steps' outputs (whole value or inline)."""
+    if isinstance(args, dict):
+        return {k: resolve(v, outputs) for k, v in args.items()}
+    if isinstance(args, list):
+        return [resolve(v, outputs) for v in args]
+    if not isinstance(args, str) or "${" not in args:
+        return args
+    whole = _REF.fullmatch(args)
+    if whole:
+        return _lookup(outputs, whole[1], whole[2])
+    return _REF.sub(lambda m: str(_lookup(outputs, m[1], m[2])), args)

@@ -1,0 +1,100 @@
+"""Tools that draft with the model, involve people, notify, or end the run."""
+
+from pydantic import BaseModel, Field
+
+from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext
+from shared.config import Queue
+from shared.domain.tasks import NotifyTask
+
+
+class Draft(BaseModel):
+    """The model's answer to a drafting request."""
+
+    title: str = Field("", max_length=200)
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class DraftTextArgs(Args):
+    instructions: str = Field(min_length=1, max_length=4000)
+
+
+def draft_text(ctx: ToolContext, args: DraftTextArgs) -> Output:
+    reply = ctx.model.generate("draft", ctx.prompt(args.instructions), Draft)
+    return {"title": reply.value.title, "text": reply.value.text}
+
+
+class RequestApprovalArgs(Args):
+    summary: str = Field(min_length=1, max_length=2000)
+
+
+def request_approval(ctx: ToolContext, args: RequestApprovalArgs) -> Output:
+    return {"request_id": f"approval-{ctx.step}", "purpose": "approval", "prompt": args.summary}
+
+
+class AskQuestionArgs(Args):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+def ask_question(ctx: ToolContext, args: AskQuestionArgs) -> Output:
+    return {"request_id": f"question-{ctx.step}", "purpose": "question", "prompt": args.question}
+
+
+class SendNotificationArgs(Args):
+    subject: str = Field(min_length=1, max_length=300)
+    text: str = Field(max_length=20_000)
+
+
+def notification_id(key: str) -> str:
+    return "n-" + key.replace(":", "-")
+
+
+def send_notification(ctx: ToolContext, args: SendNotificationArgs) -> Output:
+    """Idempotent by the key: the task and the notification are both named from it."""
+    nid = notification_id(ctx.key)
+    task = NotifyTask(
+        notification_id=nid, tenant_id=ctx.tenant_id, run_id=ctx.run_id, subject=args.subject, text=args.text
+    )
+    ctx.queue.enqueue(Queue.NOTIFY, task, f"notify:{ctx.tenant_id}:{nid}")
+    return {"notification_id": nid}
+
+
+class FinishArgs(Args):
+    summary: str = Field(min_length=1, max_length=2000)
+
+
+def finish(_ctx: ToolContext, args: FinishArgs) -> Output:
+    return {"summary": args.summary}
+
+
+TOOLS = [
+    Tool(
+        "draft_text",
+        SideEffect.READ,
+        DraftTextArgs,
+        "Draft text with the model from instructions and the run's context; output: title, text.",
+        draft_text,
+        uses_model=True,
+    ),
+    Tool(
+        "request_approval",
+        SideEffect.HUMAN,
+        RequestApprovalArgs,
+        "Ask the owner to approve before going on (the run waits).",
+        request_approval,
+    ),
+    Tool(
+        "ask_question",
+        SideEffect.HUMAN,
+        AskQuestionArgs,
+        "Ask the owner a question (the run waits; the answer is ${steps.N.answer}).",
+        ask_question,
+    ),
+    Tool(
+        "send_notification",
+        SideEffect.EXTERNAL,
+        SendNotificationArgs,
+        "Send the owner a notification.",
+        send_notification,
+    ),
+    Tool("finish", SideEffect.READ, FinishArgs, "End the run with a summary (always the last step).", finish),
+]

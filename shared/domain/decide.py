@@ -1,0 +1,69 @@
+"""The step decision and the limits that stop runaway runs: pure functions of the state."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from shared.domain.digest import signature
+from shared.domain.events import RunStatus
+from shared.domain.runs import RunState
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_steps: int = 50
+    loop_limit: int = 3  # the same tool with the same arguments this many times in a row → a human
+    max_consecutive_errors: int = 3  # model-fixable errors in a row → a human
+
+
+@dataclass(frozen=True)
+class Decision:
+    """``act``: carry out the step; ``ack``: nothing to do (stale or not running);
+    ``escalate``: ask a human (reason); ``fail``: end the run (reason)."""
+
+    action: Literal["act", "ack", "escalate", "fail"]
+    reason: str = ""
+
+
+def decide(state: RunState, step: int, limits: Limits) -> Decision:
+    if state.status != RunStatus.RUNNING or state.cursor != step:
+        return Decision("ack", f"step {step} is stale (cursor {state.cursor}, {state.status.value})")
+    if step > len(state.steps) or step > limits.max_steps:
+        return Decision(
+            "fail", f"the run reached its limit of {min(len(state.steps), limits.max_steps)} steps"
+        )
+    if state.consecutive_errors >= limits.max_consecutive_errors:
+        reason = f"{state.consecutive_errors} errors in a row; the last: {state.last_error}"
+        return Decision("escalate", reason[:500])
+    planned = state.current_step()
+    repeats = state.repeat_count if signature(planned.tool, planned.args) == state.repeat_sig else 0
+    if repeats >= limits.loop_limit - 1:
+        return Decision(
+            "escalate", f"{planned.tool} would run {repeats + 1} times in a row with the same arguments"
+        )
+    return Decision("act")
+
+
+@dataclass(frozen=True)
+class Spend:
+    run_usd: float
+    day_usd: float
+    month_usd: float
+
+
+@dataclass(frozen=True)
+class Budget:
+    run_usd: float
+    day_usd: float
+    month_usd: float
+
+
+def over_budget(spend: Spend, budget: Budget, grants: int = 0) -> str | None:
+    """Why the next model call may not happen, or None. Each human approval of a budget stop
+    grants the run one more run budget (the tenant's day and month budgets stay hard)."""
+    if spend.run_usd >= budget.run_usd * (1 + grants):
+        return f"the run spent ${spend.run_usd:.4f} of its ${budget.run_usd * (1 + grants):.2f} budget"
+    if spend.day_usd >= budget.day_usd:
+        return f"the workspace spent ${spend.day_usd:.4f} of its ${budget.day_usd:.2f} daily budget"
+    if spend.month_usd >= budget.month_usd:
+        return f"the workspace spent ${spend.month_usd:.4f} of its ${budget.month_usd:.2f} monthly budget"
+    return None

@@ -1,0 +1,170 @@
+"""The typed events of a run's append-only log (12-factor agents: a thread is a list of events).
+
+Every event has a dense sequence number ``seq`` (1, 2, 3, ...): the store creates event documents by
+seq, so two writers that both try to extend the log from the same point collide on the same id and
+exactly one wins. That collision is the engine's only concurrency control (see services/engine.py).
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    WAITING_FOR_HUMAN = "waiting_for_human"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
+
+
+class Risk(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class PlannedStep(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    rationale: str = ""
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    seq: int = Field(ge=1)
+    at: datetime
+
+
+class RunPlanned(_Event):
+    """The plan: fixed tools and steps. ``tools`` is the allow-list, decided here and never widened."""
+
+    kind: Literal["run_planned"] = "run_planned"
+    goal: str
+    trigger: str
+    steps: list[PlannedStep]
+    tools: list[str] = Field(default_factory=list)
+    risk: Risk = Risk.LOW
+    on_reject: Literal["end", "replan"] = "end"
+    prompt_version: str = ""
+    page_id: str | None = None
+
+
+class ToolIntent(_Event):
+    """About to cause a side effect identified by ``key`` (``run:step:call``); held until ``lease_until``."""
+
+    kind: Literal["tool_intent"] = "tool_intent"
+    step: int = Field(ge=1)
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    key: str
+    attempt: int = Field(1, ge=1)
+    lease_until: datetime
+
+
+class ToolResult(_Event):
+    """A step's outcome; the cursor moves past ``step`` in the same write."""
+
+    kind: Literal["tool_result"] = "tool_result"
+    step: int = Field(ge=1)
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    output: dict[str, Any] = Field(default_factory=dict)
+    reconciled: bool = False
+
+
+class ErrorKind(StrEnum):
+    TRANSIENT = "transient"
+    MODEL_FIXABLE = "model_fixable"
+    PERMANENT = "permanent"
+
+
+class ErrorRecorded(_Event):
+    """A compacted error (one line a model or a person can read), tied to the step that hit it."""
+
+    kind: Literal["error_recorded"] = "error_recorded"
+    step: int = Field(ge=0)
+    error: ErrorKind
+    message: str = Field(max_length=500)
+
+
+class HumanRequested(_Event):
+    """The run waits for a person: an approval, a question, or a limit that needs a decision."""
+
+    kind: Literal["human_requested"] = "human_requested"
+    request_id: str
+    step: int = Field(ge=0)
+    purpose: Literal["approval", "question", "limit"]
+    prompt: str = Field(max_length=2000)
+
+
+class HumanResponded(_Event):
+    kind: Literal["human_responded"] = "human_responded"
+    request_id: str
+    decision: Literal["approve", "reject", "answer"]
+    text: str = Field("", max_length=2000)
+    via: Literal["link", "session"] = "session"
+
+
+class ModelUsed(_Event):
+    """Tokens and cost of one model call (also the append-only ledger of a tenant's spend)."""
+
+    kind: Literal["model_used"] = "model_used"
+    purpose: str
+    model: str
+    input_tokens: int = Field(ge=0)
+    output_tokens: int = Field(ge=0)
+    cost_usd: float = Field(ge=0)
+
+
+class RunPaused(_Event):
+    kind: Literal["run_paused"] = "run_paused"
+
+
+class RunResumed(_Event):
+    kind: Literal["run_resumed"] = "run_resumed"
+
+
+class RunCancelled(_Event):
+    kind: Literal["run_cancelled"] = "run_cancelled"
+    reason: str = ""
+
+
+class RunSummarized(_Event):
+    """A summary of the run so far, written by a person or a model; replaces the rolling digest."""
+
+    kind: Literal["run_summarized"] = "run_summarized"
+    text: str = Field(max_length=2000)
+
+
+class RunFinished(_Event):
+    kind: Literal["run_finished"] = "run_finished"
+    status: RunStatus
+    summary: str
+
+
+RunEvent = Annotated[
+    RunPlanned
+    | ToolIntent
+    | ToolResult
+    | ErrorRecorded
+    | HumanRequested
+    | HumanResponded
+    | ModelUsed
+    | RunPaused
+    | RunResumed
+    | RunCancelled
+    | RunSummarized
+    | RunFinished,
+    Field(discriminator="kind"),
+]

@@ -1,0 +1,69 @@
+"""What the engine's services need, gathered once per request from the instance's adapters."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.config import Settings
+from shared.domain.decide import Budget, Limits
+from shared.ports import Model, Notion, RunStore, SecretStore, TaskQueue, TenantStore
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Deps:
+    store: RunStore
+    queue: TaskQueue
+    secrets: SecretStore
+    settings: Settings
+    model: Model | None = None
+    notion_for: Callable[[str], Notion] | None = None  # tenant id → Notion bound to its token
+    tenants: TenantStore | None = None
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    def limits(self) -> Limits:
+        s = self.settings
+        return Limits(s.run_max_steps, s.run_loop_limit, s.run_max_consecutive_errors)
+
+    def budget(self, tenant_id: str) -> Budget:
+        s = self.settings
+        tenant = self.tenants.get(tenant_id) if self.tenants is not None else None
+        if tenant is None:
+            return Budget(s.default_run_budget_usd, s.default_day_budget_usd, s.default_month_budget_usd)
+        t = tenant.settings
+        return Budget(t.max_cost_per_run_usd, t.max_cost_per_day_usd, t.max_cost_per_month_usd)
+
+    def need_model(self) -> Model:
+        if self.model is None:
+            raise RuntimeError("this function was built without a model")
+        return self.model
+
+    def need_notion(self, tenant_id: str) -> Notion:
+        if self.notion_for is None:
+            raise RuntimeError("this function was built without Notion access")
+        return self.notion_for(tenant_id)
+
+
+class BoundNotion:
+    """The Notion port bound to one tenant: every call runs through ``run`` (which supplies the token
+    and, with NotionAccess, refreshes it once on a 401). The ``token`` argument callers pass is
+    ignored; paginated results are read whole inside ``run`` so a 401 is seen there."""
+
+    def __init__(self, notion: Notion, run: Callable[[Callable[[str], Any]], Any]) -> None:
+        self._notion, self._run = notion, run
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._notion, name)
+
+        def call(_token: str, *args: Any, **kwargs: Any) -> Any:
+            def operation(token: str) -> Any:
+                result = method(token, *args, **kwargs)
+                return list(result) if isinstance(result, Iterator) else result
+
+            return self._run(operation)
+
+        return call

@@ -1,0 +1,125 @@
+"""``execute-step``: load the run, decide, act once, record the result with the cursor, enqueue next.
+
+Errors are classified here: transient → the queue retries (HTTP 503) or, for a long Retry-After, the
+step is re-enqueued with that delay; model-fixable → compacted into the log and retried (the model
+repairs the arguments), a human after ``run_max_consecutive_errors`` in a row; permanent → the run
+fails with the reason and the owner is notified. Budgets, loops and max steps stop a run for a human.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from shared.domain.decide import decide
+from shared.domain.events import ErrorKind, ErrorRecorded, HumanRequested, RunEvent, RunFinished, RunStatus
+from shared.domain.runs import RunState
+from shared.domain.tasks import StepTask
+from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, TransientError
+from shared.services import followups
+from shared.services.deps import Deps
+from shared.services.stepping import OverBudget, Recorder, Stale, Step, perform
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    acted: bool
+    status: RunStatus
+    cursor: int
+    reason: str = ""
+
+
+def run_step(task: StepTask, deps: Deps) -> StepOutcome:
+    run = deps.store.get_run(task.tenant_id, task.run_id)
+    if run is None:
+        raise NotFound(f"run {task.run_id} does not exist")
+    state = run.state
+    decision = decide(state, task.step, deps.limits())
+    if decision.action == "ack":
+        followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+        return StepOutcome(False, state.status, state.cursor, decision.reason)
+    if decision.action == "fail":
+        return _record(deps, task, state, _failure(deps, state, decision.reason), acted=False)
+    if decision.action == "escalate":
+        return _record(deps, task, state, [_ask(deps, state, decision.reason)], acted=False)
+    return _act(deps, task, state)
+
+
+def _act(deps: Deps, task: StepTask, state: RunState) -> StepOutcome:
+    recorder = Recorder(deps, task.tenant_id, state)
+    step = Step(deps, task.tenant_id, task.run_id, state, recorder)
+    try:
+        base, events = perform(step)
+    except Stale:
+        return StepOutcome(False, state.status, state.cursor, "another delivery moved the run on")
+    except OverBudget as exc:
+        held = recorder.state
+        return _record(deps, task, held, [_ask(deps, held, exc.reason)], acted=False)
+    except ModelFixableError as exc:
+        held = recorder.state
+        return _record(deps, task, held, _error(deps, held, ErrorKind.MODEL_FIXABLE, exc.reason), acted=False)
+    except TransientError as exc:
+        return _transient(deps, task, recorder.state, exc)
+    except ConfigError:
+        raise  # the deployment is wrong: fail the request loudly, keep the run for a retry
+    except AgentError as exc:
+        held = recorder.state
+        return _record(deps, task, held, _failure(deps, held, exc.reason), acted=False)
+    return _record(deps, task, base, events, acted=True)
+
+
+def _record(deps: Deps, task: StepTask, state: RunState, events: list[RunEvent], acted: bool) -> StepOutcome:
+    new = deps.store.append(task.tenant_id, task.run_id, state, events)
+    if new is None:
+        log.info("step %d was recorded by another delivery", task.step)
+        return StepOutcome(False, state.status, state.cursor, "recorded by another delivery")
+    followups.enqueue_followup(deps, task.tenant_id, task.run_id, new)
+    return StepOutcome(acted, new.status, new.cursor)
+
+
+def _transient(deps: Deps, task: StepTask, state: RunState, exc: TransientError) -> StepOutcome:
+    """Short waits: the queue's backoff (re-raise → 503). Long ones: a task scheduled for later."""
+    wait = exc.retry_after_s or 0.0
+    if "in progress elsewhere" in exc.reason:
+        raise exc
+    if wait <= deps.settings.step_retry_inline_s:
+        if state.pending is not None and not state.pending.released:  # release our intent's lease
+            deps.store.append(
+                task.tenant_id, task.run_id, state, _error(deps, state, ErrorKind.TRANSIENT, exc.reason)
+            )
+        raise exc
+    new = deps.store.append(
+        task.tenant_id, task.run_id, state, _error(deps, state, ErrorKind.TRANSIENT, exc.reason)
+    )
+    if new is not None:
+        followups.enqueue_step(deps, task.tenant_id, task.run_id, new, delay_s=wait)
+    return StepOutcome(False, state.status, state.cursor, f"retry in {wait:.0f} s")
+
+
+def _error(deps: Deps, state: RunState, kind: ErrorKind, reason: str) -> list[RunEvent]:
+    return [
+        ErrorRecorded(
+            seq=state.last_seq + 1, at=deps.clock(), step=state.cursor, error=kind, message=reason[:500]
+        )
+    ]
+
+
+def _failure(deps: Deps, state: RunState, reason: str) -> list[RunEvent]:
+    error = _error(deps, state, ErrorKind.PERMANENT, reason)
+    return [
+        *error,
+        RunFinished(seq=state.last_seq + 2, at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000]),
+    ]
+
+
+def _ask(deps: Deps, state: RunState, reason: str) -> HumanRequested:
+    request_id = f"limit-{state.cursor}-{state.last_seq + 1}"
+    prompt = f"The run stopped at step {state.cursor}: {reason}. Approve to continue, reject to end it."
+    return HumanRequested(
+        seq=state.last_seq + 1,
+        at=deps.clock(),
+        request_id=request_id,
+        step=state.cursor,
+        purpose="limit",
+        prompt=prompt[:2000],
+    )

@@ -1,0 +1,72 @@
+"""What comes after a state, enqueued by name so a repeat is harmless: the next step, the planning
+of a run that has none yet, the message asking a person, or the notification that the run ended.
+
+Step tasks are named from (run, step, log position): a repeat of the same follow-up gets the same
+name (the queue refuses it), while the same step re-run after a human decision or a delayed retry
+gets a new one (Cloud Tasks keeps executed names taken for about an hour).
+"""
+
+from shared.config import PlatformSecret, Queue
+from shared.domain import tokens
+from shared.domain.runs import RunState, RunStatus
+from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.services.deps import Deps
+
+LINK_PURPOSE = "run_decision"
+
+
+def enqueue_step(
+    deps: Deps, tenant_id: str, run_id: str, state: RunState, *, delay_s: float = 0.0, tag: str = ""
+) -> None:
+    body = StepTask(tenant_id=tenant_id, run_id=run_id, step=state.cursor)
+    name = f"step:{tenant_id}:{run_id}:{state.cursor}:{state.last_seq}{tag}"
+    deps.queue.enqueue(Queue.EXECUTE_STEP, body, name, delay_s)
+
+
+def enqueue_followup(deps: Deps, tenant_id: str, run_id: str, state: RunState, *, tag: str = "") -> None:
+    if state.status == RunStatus.RUNNING and not state.steps:
+        trigger = Trigger(kind="manual", page_id=state.page_id)
+        task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=state.goal[:2000], trigger=trigger)
+        deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}:{state.last_seq}{tag}")
+    elif state.status == RunStatus.RUNNING:
+        enqueue_step(deps, tenant_id, run_id, state, tag=tag)
+    elif state.status == RunStatus.WAITING_FOR_HUMAN and state.waiting is not None:
+        _ask(deps, tenant_id, run_id, state)
+    elif state.status.terminal:
+        note = NotifyTask(
+            notification_id=f"{run_id}-{state.status.value}",
+            tenant_id=tenant_id,
+            run_id=run_id,
+            subject=f"Run {state.status.value}: {state.goal}"[:300],
+            text=state.summary[:20_000],
+        )
+        deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
+
+
+def decision_link(deps: Deps, tenant_id: str, run_id: str, request_id: str, decision: str) -> str:
+    """A signed, expiring link to ``api`` that approves or rejects one request (single-use there)."""
+    key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+    claims = {"purpose": LINK_PURPOSE, "tenant_id": tenant_id, "run_id": run_id, "request_id": request_id}
+    token = tokens.sign(claims | {"decision": decision}, key, deps.settings.approval_link_ttl_s)
+    return f"{deps.settings.api_url}/links/{token}"
+
+
+def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
+    assert state.waiting is not None
+    request_id = state.waiting.request_id
+    data: dict[str, object] = {"run_id": run_id, "request_id": request_id, "purpose": state.waiting.purpose}
+    text = state.waiting.prompt
+    if state.waiting.purpose != "question":
+        approve = decision_link(deps, tenant_id, run_id, request_id, "approve")
+        reject = decision_link(deps, tenant_id, run_id, request_id, "reject")
+        data |= {"approve_url": approve, "reject_url": reject}
+        text += f"\n\nApprove: {approve}\nReject: {reject}"
+    note = NotifyTask(
+        notification_id=f"{run_id}-{request_id}",
+        tenant_id=tenant_id,
+        run_id=run_id,
+        subject=f"Your decision is needed: {state.goal}"[:300],
+        text=text[:20_000],
+        data=data,
+    )
+    deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")

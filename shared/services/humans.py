@@ -1,0 +1,143 @@
+"""People in the loop: approve/reject/answer a waiting run (by session or by signed link), and
+pause, resume or cancel a run. Every change is one appended event after the state just read.
+
+A second decision on the same request is a 409 Conflict (the run no longer waits for it); a used
+link is a 409 too: links are single-use through ``claim_once`` (one per request, shared by its
+approve and reject links, so using one spends both).
+"""
+
+from typing import Literal
+
+from shared.config import PlatformSecret
+from shared.domain import tokens
+from shared.domain.events import (
+    HumanResponded,
+    RunCancelled,
+    RunEvent,
+    RunFinished,
+    RunPaused,
+    RunResumed,
+    RunStatus,
+)
+from shared.domain.runs import RunState
+from shared.domain.tasks import PlanTask, Trigger
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.services import followups
+from shared.services.deps import Deps
+
+Decision = Literal["approve", "reject", "answer"]
+
+
+def _state(deps: Deps, tenant_id: str, run_id: str) -> RunState:
+    run = deps.store.get_run(tenant_id, run_id)
+    if run is None:
+        raise NotFound(f"run {run_id} was not found")
+    return run.state
+
+
+def _append(deps: Deps, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]) -> RunState:
+    new = deps.store.append(tenant_id, run_id, state, events)
+    if new is None:
+        raise Conflict("the run changed meanwhile (a step is in progress); try again in a moment")
+    followups.enqueue_followup(deps, tenant_id, run_id, new)
+    return new
+
+
+def respond(
+    deps: Deps,
+    tenant_id: str,
+    run_id: str,
+    decision: Decision,
+    *,
+    text: str = "",
+    via: Literal["link", "session"] = "session",
+    request_id: str | None = None,
+) -> RunState:
+    state = _state(deps, tenant_id, run_id)
+    waiting = state.waiting
+    if (
+        state.status != RunStatus.WAITING_FOR_HUMAN
+        or waiting is None
+        or request_id not in (None, waiting.request_id)
+    ):
+        raise Conflict(f"run {run_id} is not waiting for this decision (it is {state.status.value})")
+    if decision == "answer" and waiting.purpose != "question":
+        raise InvalidInput("this request needs approve or reject, not an answer")
+    seq, at = state.last_seq + 1, deps.clock()
+    events: list[RunEvent] = [
+        HumanResponded(
+            seq=seq, at=at, request_id=waiting.request_id, decision=decision, text=text[:2000], via=via
+        )
+    ]
+    if decision == "reject":
+        reason = f"rejected by the owner{': ' + text[:300] if text else ''}"
+        if state.on_reject == "replan" and waiting.purpose == "approval":
+            reason += f"; replanned as run {_replan(deps, tenant_id, run_id, state, text)}"
+        events.append(RunFinished(seq=seq + 1, at=at, status=RunStatus.CANCELLED, summary=reason))
+    return _append(deps, tenant_id, run_id, state, events)
+
+
+def _replan(deps: Deps, tenant_id: str, run_id: str, state: RunState, text: str) -> str:
+    new_id = f"{run_id[:100]}-re{state.last_seq}"
+    goal = f"{state.goal} (a previous plan was rejected: {text[:300] or 'no reason given'})"
+    task = PlanTask(
+        tenant_id=tenant_id,
+        run_id=new_id,
+        goal=goal[:2000],
+        trigger=Trigger(kind="manual", page_id=state.page_id),
+    )
+    from shared.config import Queue
+
+    deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{new_id}")
+    return new_id
+
+
+def respond_by_link(deps: Deps, token: str) -> RunState:
+    """Verify a decision link, spend it once, and apply its decision."""
+    key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+    claims = tokens.verify(token, key, followups.LINK_PURPOSE)
+    tenant_id, run_id, request_id = str(claims["tenant_id"]), str(claims["run_id"]), str(claims["request_id"])
+    decision: Decision = "approve" if claims.get("decision") == "approve" else "reject"
+    state = _state(deps, tenant_id, run_id)
+    if state.waiting is None or state.waiting.request_id != request_id:
+        raise Conflict("this link was already used, or the run no longer waits for it")
+    if not deps.store.claim_once(tenant_id, f"link-{run_id[:80]}-{request_id[:80]}"):
+        raise Conflict("this link was already used")
+    return respond(deps, tenant_id, run_id, decision, via="link", request_id=request_id)
+
+
+def link_info(deps: Deps, token: str) -> dict[str, str]:
+    """What a link would do, without doing it (a GET must be safe: mail scanners follow links)."""
+    key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+    claims = tokens.verify(token, key, followups.LINK_PURPOSE)
+    state = _state(deps, str(claims["tenant_id"]), str(claims["run_id"]))
+    prompt = state.waiting.prompt if state.waiting else ""
+    return {
+        "run_id": str(claims["run_id"]),
+        "decision": str(claims["decision"]),
+        "goal": state.goal,
+        "prompt": prompt,
+        "status": state.status.value,
+        "confirm": "POST to this URL to confirm",
+    }
+
+
+def control(
+    deps: Deps, tenant_id: str, run_id: str, action: Literal["cancel", "pause", "resume"], reason: str = ""
+) -> RunState:
+    state = _state(deps, tenant_id, run_id)
+    seq, at = state.last_seq + 1, deps.clock()
+    if state.status.terminal:
+        raise Conflict(f"run {run_id} has already ended ({state.status.value})")
+    event: RunEvent
+    if action == "cancel":
+        event = RunCancelled(seq=seq, at=at, reason=reason[:500] or "cancelled by the owner")
+    elif action == "pause":
+        if state.status == RunStatus.PAUSED:
+            raise Conflict(f"run {run_id} is already paused")
+        event = RunPaused(seq=seq, at=at)
+    else:
+        if state.status != RunStatus.PAUSED:
+            raise Conflict(f"run {run_id} is not paused (it is {state.status.value})")
+        event = RunResumed(seq=seq, at=at)
+    return _append(deps, tenant_id, run_id, state, [event])

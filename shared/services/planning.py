@@ -1,0 +1,204 @@
+"""``plan``: turn a trigger into a run. Fetch the current Notion context with the tenant's token (a
+webhook is only a signal), ask the model for a structured plan, validate it against the tool
+registry (re-asking with the compacted error, at most ``plan_max_reasks`` times), write the run and
+its first events in one batch, and enqueue step 1.
+
+Idempotent: the run id comes from the trigger, so a repeated plan task finds the run and only
+re-enqueues its follow-up. A run created while over budget has no steps and waits for a person;
+approving it makes it plannable, and the next plan task plans into the same run.
+"""
+
+import logging
+from itertools import islice
+from typing import Any
+
+from shared.agent import context as prompt_context
+from shared.agent import prompts
+from shared.agent.planning import PlanOut, ValidPlan, validate_plan
+from shared.agent.tools import notion_text as nt
+from shared.domain.events import (
+    ErrorKind,
+    ErrorRecorded,
+    HumanRequested,
+    ModelUsed,
+    RunEvent,
+    RunFinished,
+    RunPlanned,
+    RunStatus,
+)
+from shared.domain.runs import RunState, fold
+from shared.domain.tasks import PlanTask
+from shared.errors import ModelFixableError
+from shared.ports import Notion
+from shared.services import followups, spend
+from shared.services.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+def notion_context(task: PlanTask, deps: Deps) -> dict[str, Any]:
+    """The page that triggered the run, its data source's schema and a few related tasks."""
+    notion, token = deps.need_notion(task.tenant_id), ""  # the token is bound (see BoundNotion)
+    ctx: dict[str, Any] = {"goal": task.goal, "trigger": task.trigger.model_dump(exclude_none=True)}
+    source_id = task.trigger.data_source_id
+    if task.trigger.page_id:
+        page = notion.retrieve_page(token, task.trigger.page_id)
+        text = "\n".join(nt.block_text(b) for b in islice(notion.list_children(token, page["id"]), 50))
+        props = nt.plain_properties(page)
+        ctx["page"] = {
+            "id": page["id"],
+            "title": nt.title_of(page),
+            "properties": props,
+            "text": nt.clip(text, 3000),
+        }
+        source_id = source_id or page.get("parent", {}).get("data_source_id")
+    if source_id:
+        schema = notion.retrieve_data_source(token, source_id).get("properties", {})
+        ctx["data_source"] = {"id": source_id, "properties": {n: _prop(p) for n, p in schema.items()}}
+    ctx["related"] = _related(deps, task, notion)
+    return ctx
+
+
+def _prop(prop: dict[str, Any]) -> dict[str, Any]:
+    kind = prop.get("type", "")
+    options = (prop.get(kind) or {}).get("options") if isinstance(prop.get(kind), dict) else None
+    return {"type": kind} | ({"options": [o.get("name") for o in options]} if options else {})
+
+
+def _related(deps: Deps, task: PlanTask, notion: Notion) -> list[dict[str, Any]]:
+    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    if tenant is None or not tenant.settings.data_source_ids:
+        return []
+    pages = islice(notion.query_data_source("", tenant.settings.data_source_ids[0]), 10)
+    return [{"id": p["id"], "title": nt.title_of(p), "properties": nt.plain_properties(p)} for p in pages]
+
+
+def _ask_model(
+    deps: Deps, task: PlanTask, ctx: dict[str, Any], first_seq: int
+) -> tuple[ValidPlan | None, list[RunEvent], str]:
+    """The validated plan (or None with the last error) and the usage/error events of getting it."""
+    events: list[RunEvent] = []
+    errors: list[str] = []
+    max_steps = deps.settings.run_max_steps
+    for _ in range(1 + deps.settings.plan_max_reasks):
+        problem = spend.budget_problem(
+            deps, task.tenant_id, sum(e.cost_usd for e in events if isinstance(e, ModelUsed)), 0
+        )
+        if problem:
+            return None, events, "budget:" + problem
+        reply = None
+        try:
+            reply = deps.need_model().generate(
+                "plan", prompt_context.plan_prompt(task.goal, ctx, errors, max_steps), PlanOut
+            )
+            spend.note_spent(task.tenant_id, reply.usage.cost_usd)
+            return (
+                validate_plan(reply.value, max_steps),
+                _with_usage(deps, events, reply.usage, first_seq),
+                "",
+            )
+        except ModelFixableError as exc:
+            if reply is not None:
+                events = _with_usage(deps, events, reply.usage, first_seq)
+            errors.append(exc.reason)
+            events.append(
+                ErrorRecorded(
+                    seq=first_seq + len(events),
+                    at=deps.clock(),
+                    step=0,
+                    error=ErrorKind.MODEL_FIXABLE,
+                    message=exc.reason[:500],
+                )
+            )
+    return None, events, errors[-1]
+
+
+def _with_usage(deps: Deps, events: list[RunEvent], usage: Any, first_seq: int) -> list[RunEvent]:
+    used = ModelUsed(
+        seq=first_seq + len(events),
+        at=deps.clock(),
+        purpose="plan",
+        model=usage.model,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cost_usd=usage.cost_usd,
+    )
+    return [*events, used]
+
+
+def plan_events(task: PlanTask, deps: Deps, first_seq: int) -> list[RunEvent]:
+    ctx = notion_context(task, deps)
+    goal = task.goal or _default_goal(ctx)
+    ctx["goal"] = goal
+    plan, events, problem = _ask_model(deps, task.model_copy(update={"goal": goal}), ctx, first_seq + 1)
+    at = deps.clock()
+    page_id = task.trigger.page_id
+    if plan is None:
+        head = RunPlanned(
+            seq=first_seq,
+            at=at,
+            goal=goal,
+            trigger=task.trigger.kind,
+            steps=[],
+            prompt_version=prompts.VERSION,
+            page_id=page_id,
+        )
+        seq = first_seq + 1 + len(events)
+        if problem.startswith("budget:"):
+            ask = HumanRequested(
+                seq=seq,
+                at=at,
+                request_id=f"limit-plan-{seq}",
+                step=0,
+                purpose="limit",
+                prompt=f"Planning stopped: {problem[7:]}. Approve to plan anyway, reject to drop it.",
+            )
+            return [head, *events, ask]
+        reason = f"the model could not produce a valid plan: {problem}"
+        return [head, *events, RunFinished(seq=seq, at=at, status=RunStatus.FAILED, summary=reason[:2000])]
+    head = RunPlanned(
+        seq=first_seq,
+        at=at,
+        goal=plan.goal or goal,
+        trigger=task.trigger.kind,
+        steps=plan.steps,
+        tools=plan.tools,
+        risk=plan.risk,
+        on_reject=plan.on_reject,
+        prompt_version=prompts.VERSION,
+        page_id=page_id,
+    )
+    return [head, *events]
+
+
+def _default_goal(ctx: dict[str, Any]) -> str:
+    page = ctx.get("page") or {}
+    trigger = ctx.get("trigger", {})
+    if page:
+        return f"Help with the page '{page.get('title') or 'Untitled'}' ({trigger.get('event_type') or trigger.get('kind')})"
+    return "Plan the day from the workspace's open tasks"
+
+
+def start_run(task: PlanTask, deps: Deps) -> bool:
+    """Create and plan the run; False if it existed (its follow-up is re-enqueued, harmless)."""
+    run = deps.store.get_run(task.tenant_id, task.run_id)
+    if run is not None:
+        return _replan_if_needed(task, deps, run.state)
+    events = plan_events(task, deps, 1)
+    created = deps.store.create_run(task.tenant_id, task.run_id, events)
+    run = None if created else deps.store.get_run(task.tenant_id, task.run_id)
+    state = fold(events) if created else (run.state if run else None)
+    if state is not None:
+        followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+    log.info("run %s", "created" if created else "already existed", extra={"fields": {"run": task.run_id}})
+    return created
+
+
+def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
+    if state.status == RunStatus.RUNNING and not state.steps:  # approved after a budget stop
+        new = deps.store.append(
+            task.tenant_id, task.run_id, state, plan_events(task, deps, state.last_seq + 1)
+        )
+        state = new or state
+    followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+    return False

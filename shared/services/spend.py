@@ -1,0 +1,47 @@
+"""Budgets checked before every model call: the run's own cost (in its state) and the tenant's day
+and month spend, summed from its append-only ``model_used`` events (no hot counter document).
+
+The tenant's sums are cached per instance for ``spend_cache_ttl_s`` and the instance adds what it
+spent since, so a busy instance reads them about once a minute, not once per call.
+"""
+
+import threading
+import time
+
+from shared.domain.decide import Spend, over_budget
+from shared.services.deps import Deps
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, str, float, float]] = {}  # tenant → (expires, day, day $, month $)
+
+
+def _tenant_spend(deps: Deps, tenant_id: str) -> tuple[float, float]:
+    now = deps.clock()
+    day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
+    with _lock:
+        cached = _cache.get(tenant_id)
+        if cached and cached[0] > time.monotonic() and cached[1] == day:
+            return cached[2], cached[3]
+    day_usd, month_usd = deps.store.spend(tenant_id, day, month)
+    with _lock:
+        _cache[tenant_id] = (time.monotonic() + deps.settings.spend_cache_ttl_s, day, day_usd, month_usd)
+    return day_usd, month_usd
+
+
+def note_spent(tenant_id: str, cost_usd: float) -> None:
+    """Add this instance's new spend to its cached sums (until the next read)."""
+    with _lock:
+        cached = _cache.get(tenant_id)
+        if cached:
+            _cache[tenant_id] = (cached[0], cached[1], cached[2] + cost_usd, cached[3] + cost_usd)
+
+
+def forget() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def budget_problem(deps: Deps, tenant_id: str, run_cost_usd: float, grants: int) -> str | None:
+    """Why the next model call may not happen, or None."""
+    day_usd, month_usd = _tenant_spend(deps, tenant_id)
+    return over_budget(Spend(run_cost_usd, day_usd, month_usd), deps.budget(tenant_id), grants)

@@ -1,0 +1,145 @@
+"""Fakes for the run engine: a scripted model and a small in-memory Notion, plus Deps over fakes."""
+
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.adapters.offline_model import OfflineModel
+from shared.config import PlatformSecret, Settings
+from shared.errors import ModelFixableError
+from shared.ports import ModelReply, ModelUsage
+from shared.services.deps import BoundNotion, Deps
+from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
+
+Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
+
+
+@dataclass
+class FakeModel:
+    """Answers from a script per schema name (dicts, exceptions, or functions of the prompt); when a
+    script runs out it falls back to the offline model. Records every prompt."""
+
+    script: dict[str, list[Answer]] = field(default_factory=dict)
+    cost_usd: float = 0.001
+    prompts: list[tuple[str, str]] = field(default_factory=list)
+
+    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        self.prompts.append((schema.__name__, prompt))
+        queue = self.script.get(schema.__name__, [])
+        usage = ModelUsage("fake", len(prompt) // 4, 10, self.cost_usd)
+        if not queue:
+            return ModelReply(OfflineModel().generate(purpose, prompt, schema).value, usage)
+        answer = queue.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        value = answer(prompt) if callable(answer) else answer
+        try:
+            return ModelReply(schema.model_validate(value), usage)
+        except ValueError as exc:
+            raise ModelFixableError(f"the answer did not match {schema.__name__}") from exc
+
+
+@dataclass
+class FakeNotion:
+    """Pages, children, comments and data sources in memory; ``writes`` counts effects by kind;
+    ``fail`` maps a method name to exceptions raised by its next calls."""
+
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    writes: Counter[str] = field(default_factory=Counter)
+    fail: dict[str, list[Exception]] = field(default_factory=dict)
+    ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def _maybe_fail(self, name: str) -> None:
+        if self.fail.get(name):
+            raise self.fail[name].pop(0)
+
+    def add_page(self, title: str, parent: dict[str, Any] | None = None, text: str = "", **props: Any) -> str:
+        pid = f"page-{next(self.ids)}"
+        properties = {"Name": {"type": "title", "title": [{"plain_text": title}]}}
+        properties |= {k: {"type": "status", "status": {"name": v}} for k, v in props.items()}
+        self.pages[pid] = {
+            "id": pid,
+            "parent": parent or {},
+            "properties": properties,
+            "url": f"https://n/{pid}",
+        }
+        self.children[pid] = [_para(t) for t in text.splitlines() if t]
+        return pid
+
+    def retrieve_page(self, token: str, page_id: str) -> dict[str, Any]:
+        self._maybe_fail("retrieve_page")
+        return self.pages[page_id]
+
+    def list_children(self, token: str, block_id: str) -> Iterator[dict[str, Any]]:
+        self._maybe_fail("list_children")
+        return iter(list(self.children.get(block_id, [])))
+
+    def retrieve_data_source(self, token: str, data_source_id: str) -> dict[str, Any]:
+        return self.sources.get(data_source_id, {"properties": {"Name": {"type": "title"}}})
+
+    def query_data_source(
+        self, token: str, data_source_id: str, filter: Any = None, sorts: Any = None
+    ) -> Iterator[dict[str, Any]]:
+        rows = [p for p in self.pages.values() if p["parent"].get("data_source_id") == data_source_id]
+        return iter(rows)
+
+    def create_page(
+        self, token: str, parent: dict[str, Any], properties: dict[str, Any], children: Any = None
+    ) -> dict[str, Any]:
+        self._maybe_fail("create_page")
+        title = next(v["title"][0]["text"]["content"] for v in properties.values() if "title" in v)
+        pid = self.add_page(title, parent)
+        self.children[pid] = list(children or [])
+        if "page_id" in parent:
+            self.children.setdefault(parent["page_id"], []).append({"id": pid, "type": "child_page"})
+        self.writes["create_page"] += 1
+        return self.pages[pid]
+
+    def update_page_properties(self, token: str, page_id: str, properties: dict[str, Any]) -> dict[str, Any]:
+        self._maybe_fail("update_page_properties")
+        for name, value in properties.items():
+            kind = next(iter(value))
+            self.pages[page_id]["properties"][name] = {"type": kind, kind: value[kind]}
+        self.writes["update_properties"] += 1
+        return self.pages[page_id]
+
+    def append_blocks(self, token: str, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        self._maybe_fail("append_blocks")
+        self.children.setdefault(block_id, []).extend(blocks)
+        self.writes["append_blocks"] += 1
+        return blocks
+
+    def list_comments(self, token: str, block_id: str) -> Iterator[dict[str, Any]]:
+        return iter(list(self.comments.get(block_id, [])))
+
+    def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]:
+        self._maybe_fail("add_comment")
+        comment = {"id": f"c-{next(self.ids)}", "rich_text": [{"plain_text": text}]}
+        self.comments.setdefault(page_id, []).append(comment)
+        self.writes["add_comment"] += 1
+        return comment
+
+
+def _para(text: str) -> dict[str, Any]:
+    return {"type": "paragraph", "paragraph": {"rich_text": [{"plain_text": text}]}}
+
+
+def make_deps(
+    model: Any = None, notion: FakeNotion | None = None, store: FakeRunStore | None = None, **settings: Any
+) -> Deps:
+    fake_notion = notion or FakeNotion()
+    return Deps(
+        store=store or FakeRunStore(),
+        queue=FakeQueue(),
+        secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
+        settings=Settings(**({"step_lease_s": 30.0, "spend_cache_ttl_s": 0.0} | settings)),
+        model=model or FakeModel(),
+        notion_for=lambda _tenant: BoundNotion(fake_notion, lambda op: op("token")),  # type: ignore[arg-type,return-value]
+    )
