@@ -1,0 +1,213 @@
+"""A small in-process stack for the connect and webhook tests: the real Firestore emulator, the local
+Cloud Tasks emulator (queues held, so tasks stay visible), the Notion sandbox over HTTP, and the
+functions on functions-framework's own app with the production Container built from settings."""
+
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import functions_framework
+import grpc
+import httpx
+import pytest
+from flask.testing import FlaskClient
+from google.cloud import tasks_v2
+from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from local.notion_sandbox import SandboxServer
+from local.notion_sandbox.testing import Admin, QuietHandler
+from local.tasks_emulator import TasksEmulator
+from shared import bootstrap, logs
+from shared.config import PlatformSecret, Queue, Settings
+from shared.domain.connection import NONCE_COOKIE
+from shared.domain.notion_events import SIGNATURE_HEADER
+from shared.domain.tasks import PlanTask
+from tests.conftest import PROJECT
+
+SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
+REGION = "europe-west1"
+FRONTEND = "http://127.0.0.1:3999/app"
+CALLBACK = "http://127.0.0.1:3998/callback"
+VERIFICATION_TOKEN = "secret_webhook_verification_for_tests"
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """``app`` on a threaded server on 127.0.0.1 (what Notion's deliveries reach)."""
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    sandbox: SandboxServer
+    admin: Admin
+    tasks: TasksEmulator
+    container: bootstrap.Container
+    webhook_url: str
+    db: Any
+
+    def client(self, target: str) -> FlaskClient:
+        return functions_framework.create_app(target, SOURCE).test_client()
+
+    # -- connecting ---------------------------------------------------------------------------
+    def start_connect(self) -> tuple[str, str]:
+        """``GET /connect`` on api: the authorize URL and the nonce cookie the browser keeps."""
+        answer = self.client("api").get("/connect")
+        assert answer.status_code == 200, answer.json
+        cookie = next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith(NONCE_COOKIE + "="))
+        assert "HttpOnly" in cookie and "Max-Age=600" in cookie
+        return answer.json["authorize_url"], cookie.split(";", 1)[0].split("=", 1)[1]  # type: ignore[index]
+
+    def authorize(self, authorize_url: str, workspace: str = "demo") -> str:
+        """The person approves (or denies) at Notion: the query string Notion redirects back with."""
+        answer = httpx.get(authorize_url + f"&sandbox_workspace={workspace}", follow_redirects=False)
+        assert answer.status_code == 302, answer.text
+        location = answer.headers["location"]
+        assert location.startswith(CALLBACK)
+        return urlsplit(location).query
+
+    def callback(self, query: str, nonce: str | None) -> Any:
+        client = self.client("oauth_callback")
+        if nonce is not None:
+            client.set_cookie(NONCE_COOKIE, nonce, domain="localhost")
+        return client.get("/?" + query)
+
+    def connect(self, workspace: str = "demo") -> dict[str, str]:
+        """The whole flow; returns the outcome the frontend receives in the URL fragment."""
+        url, nonce = self.start_connect()
+        answer = self.callback(self.authorize(url, workspace), nonce)
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        return fragment(answer.headers["Location"])
+
+    # -- inspecting -------------------------------------------------------------------------------
+    def plan_tasks(self) -> list[PlanTask]:
+        pending = [t for t in self.tasks.pending_tasks() if t["queue_id"] == Queue.PLAN.value]
+        return [PlanTask.model_validate_json(base64.b64decode(t["body"])) for t in pending]
+
+    def pending(self, queue: Queue) -> list[dict[str, Any]]:
+        return [t for t in self.tasks.pending_tasks() if t["queue_id"] == queue.value]
+
+    def event_ids(self, tenant_id: str) -> list[str]:
+        return sorted(
+            d.id for d in self.db.collection("tenants").document(tenant_id).collection("events").stream()
+        )
+
+    def all_event_records(self) -> list[str]:
+        return sorted(d.reference.path for d in self.db.collection_group("events").stream())
+
+    def secrets_file(self) -> dict[str, str]:
+        path = Path(self.settings.local_secrets_file)
+        return json.loads(path.read_text()) if path.exists() else {}
+
+
+def fragment(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
+
+
+def signed_post(
+    url: str, event: dict[str, Any], token: str = VERIFICATION_TOKEN, **kwargs: Any
+) -> httpx.Response:
+    from local.notion_sandbox import signature
+
+    body = json.dumps(event).encode()
+    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(token, body)}
+    return httpx.post(url, content=body, headers=headers, timeout=10, **kwargs)
+
+
+def event_for(
+    workspace_id: str, data_source_id: str, author: str = "person-1", **changes: Any
+) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "timestamp": "2026-01-05T09:00:00.000Z",
+        "workspace_id": workspace_id,
+        "workspace_name": "Demo workspace",
+        "subscription_id": "sub-1",
+        "integration_id": "int-1",
+        "type": "page.created",
+        "authors": [{"id": author, "type": "person"}],
+        "attempt_number": 1,
+        "api_version": "2025-09-03",
+        "entity": {"id": str(uuid.uuid4()), "type": "page"},
+        "data": {"parent": {"id": "db-1", "type": "database", "data_source_id": data_source_id}},
+    } | changes
+
+
+@pytest.fixture(scope="module")
+def running_tasks() -> Iterator[TasksEmulator]:
+    with TasksEmulator(port=0, admin_port=None) as emulator:
+        client = tasks_v2.CloudTasksClient(
+            transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(emulator.grpc_address))
+        )
+        parent = f"projects/{PROJECT}/locations/{REGION}"
+        for queue in Queue:
+            name = f"{parent}/queues/{queue.value}"
+            client.create_queue(parent=parent, queue={"name": name})
+            emulator.hold(name)
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def running_sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def stack(
+    firestore_db: Any,
+    firestore_emulator: Any,
+    running_tasks: TasksEmulator,
+    running_sandbox: SandboxServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Stack]:
+    for task in running_tasks.pending_tasks():
+        running_tasks.drop(task["name"], tombstone=False)
+    admin = Admin(running_sandbox.url)
+    admin.post("/reset")
+    admin.post("/oauth", {"redirect_uris": [CALLBACK]})
+    secrets_file = tmp_path / "secrets.json"
+    secrets_file.write_text(
+        json.dumps(
+            {
+                PlatformSecret.SESSION_SIGNING_KEY.value: "session-key-for-tests-0123456789",
+                PlatformSecret.NOTION_CLIENT_ID.value: "sandbox-client-id",
+                PlatformSecret.NOTION_CLIENT_SECRET.value: "sandbox-client-secret",
+            }
+        )
+    )
+    settings = Settings(
+        gcp_project=PROJECT,
+        region=REGION,
+        firestore_emulator_host=firestore_emulator.host,
+        tasks_emulator_host=running_tasks.grpc_address,
+        secrets_backend="local",
+        local_secrets_file=str(secrets_file),
+        notion_api_base_url=running_sandbox.url,
+        oauth_callback_url=CALLBACK,
+        frontend_url=FRONTEND,
+        webhook_max_body_bytes=64 * 1024,
+    )
+    monkeypatch.setattr(logs, "configure", lambda *a, **k: None)  # keep pytest's log capture
+    container = bootstrap.Container(settings)
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    app = functions_framework.create_app("notion_webhook", SOURCE)
+    with serve(app) as url:
+        yield Stack(settings, running_sandbox, admin, running_tasks, container, url, firestore_db)
