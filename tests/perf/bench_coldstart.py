@@ -1,0 +1,141 @@
+"""Cold-start benchmark: each target's import time against its floor (``make bench-coldstart``).
+
+A target's import is what functions-framework does at a cold start before the first request: import
+itself, import ``main`` from the deployed source and look the target up. Its floor is a fresh process
+importing functions_framework plus exactly the client libraries of the ports the target preloads
+(``bootstrap.preload(...)`` in ``functions/<target>.py``, read from the source, mapped through
+:data:`CLIENT_LIBRARIES`). Everything else the target pays for (pydantic, our own modules, models
+built at import) is overhead the ratio shows.
+
+Each run is a fresh interpreter started in a directory holding the files ``make package`` would
+ship; it reports the time of its imports (interpreter start-up, the same for both, is left out).
+Target and floor runs alternate, ``--rounds`` of each, and the medians are compared. The last line
+is ``RESULT max_ratio=<float> notion_webhook_s=<float>``; goals: max_ratio <= 1.2, notion_webhook_s <= 0.6.
+"""
+
+import argparse
+import ast
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from functions.main import TARGETS  # noqa: E402
+from tools.package import source_files  # noqa: E402
+
+# The client library each port's production adapter needs (checked against shared.bootstrap._MODULES
+# and the adapters' imports by tests/unit/test_import_hygiene.py).
+CLIENT_LIBRARIES: dict[str, tuple[str, ...]] = {
+    "store": ("google.cloud.firestore",),
+    "tenants": ("google.cloud.firestore",),
+    "oauth_states": ("google.cloud.firestore",),
+    "webhook_events": ("google.cloud.firestore",),
+    "queue": ("google.cloud.tasks_v2",),
+    "secrets": ("google.cloud.secretmanager",),
+    "notifier": (),
+    "notion": ("notion_client",),
+    "notion_oauth": ("notion_client",),
+    "model": ("google.genai",),
+}
+FRAMEWORK = "functions_framework"
+GOAL_MAX_RATIO = 1.2
+GOAL_NOTION_WEBHOOK_S = 0.6
+
+_CHILD = """\
+import importlib, sys, time
+start = time.perf_counter()
+for name in sys.argv[2:]:
+    importlib.import_module(name)
+if sys.argv[1]:
+    getattr(importlib.import_module("main"), sys.argv[1])
+print(time.perf_counter() - start)
+"""
+
+
+def preloaded_ports(target: str, root: Path = ROOT) -> tuple[str, ...]:
+    """The ports ``functions/<target>.py`` passes to ``preload(...)``, read from its source."""
+    tree = ast.parse((root / "functions" / f"{target}.py").read_text())
+    ports: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "preload":
+                ports += [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
+    return tuple(ports)
+
+
+def floor_modules(target: str, root: Path = ROOT) -> tuple[str, ...]:
+    """functions_framework plus the client libraries of the target's ports."""
+    libraries = [lib for port in preloaded_ports(target, root) for lib in CLIENT_LIBRARIES[port]]
+    return (FRAMEWORK, *dict.fromkeys(libraries))
+
+
+def stage(directory: Path) -> None:
+    """Write the files ``make package`` ships (without requirements.txt) into ``directory``."""
+    for name, path in source_files(ROOT):
+        dest = directory / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(path.read_bytes())
+
+
+def _time(python: str, cwd: Path, target: str, modules: tuple[str, ...]) -> float:
+    result = subprocess.run(
+        [python, "-c", _CHILD, target, *modules],
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{target or 'floor'} failed to import:\n{result.stderr}")
+    return float(result.stdout.strip())
+
+
+def bench(python: str, rounds: int, targets: tuple[str, ...]) -> list[tuple[str, str, float, float]]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
+        source = Path(tmp)
+        stage(source)
+        for target in targets:
+            floor = floor_modules(target)
+            _time(python, source, target, (FRAMEWORK,))  # warm-up: writes our modules' bytecode
+            imports, floors = [], []
+            for i in range(rounds):
+                pair = [("t", target, (FRAMEWORK,)), ("f", "", floor)]
+                for kind, name, modules in pair if i % 2 == 0 else reversed(pair):
+                    (imports if kind == "t" else floors).append(_time(python, source, name, modules))
+            rows.append(
+                (target, ",".join(floor[1:]) or "-", statistics.median(imports), statistics.median(floors))
+            )
+            print(f"  measured {target}", file=sys.stderr, flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Cold-start import time of every target vs its floor.")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of each (target, floor); median")
+    parser.add_argument("--python", default=sys.executable, help="interpreter whose site-packages to use")
+    parser.add_argument("--target", action="append", choices=TARGETS, help="only these targets")
+    args = parser.parse_args(argv)
+    rows = bench(args.python, args.rounds, tuple(args.target or TARGETS))
+    print(f"{'target':<16}{'import s':>10}{'floor s':>10}{'ratio':>8}  floor = functions_framework +")
+    for target, libraries, imported, floor in rows:
+        print(f"{target:<16}{imported:>10.3f}{floor:>10.3f}{imported / floor:>8.2f}  {libraries}")
+    max_ratio = max(imported / floor for _, _, imported, floor in rows)
+    webhook = next((imported for target, _, imported, _ in rows if target == "notion_webhook"), float("nan"))
+    met = max_ratio <= GOAL_MAX_RATIO and webhook <= GOAL_NOTION_WEBHOOK_S
+    print(
+        f"goals: max_ratio <= {GOAL_MAX_RATIO}, notion_webhook_s <= {GOAL_NOTION_WEBHOOK_S}: {'met' if met else 'NOT met'}"
+    )
+    print(f"RESULT max_ratio={max_ratio:.3f} notion_webhook_s={webhook:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
