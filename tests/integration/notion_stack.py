@@ -61,6 +61,19 @@ class Stack:
     container: bootstrap.Container
     webhook_url: str
     db: Any
+    deliveries_before: int = 0
+
+    def subscribe(self) -> dict[str, Any]:
+        """Point the sandbox's webhook subscription here (Notion sends the handshake at once)."""
+        sub: dict[str, Any] = self.admin.post(
+            "/webhook", {"url": self.webhook_url, "verification_token": VERIFICATION_TOKEN}
+        )
+        return sub
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        """This test's webhook deliveries (the sandbox keeps them across resets)."""
+        assert self.admin.post("/webhook/flush", {"timeout": 10})["flushed"]
+        return list(self.admin.get("/webhook/deliveries"))[self.deliveries_before :]
 
     def client(self, target: str) -> FlaskClient:
         return functions_framework.create_app(target, SOURCE).test_client()
@@ -181,7 +194,13 @@ def stack(
     for task in running_tasks.pending_tasks():
         running_tasks.drop(task["name"], tombstone=False)
     admin = Admin(running_sandbox.url)
-    admin.post("/reset")
+    admin.post("/reset")  # the webhook subscription, switches and deliveries survive a reset:
+    defaults = {"aggregation_delay": 0.0, "delay": 0.0, "duplicates": 0, "reorder": False, "tamper_next": 0}
+    admin.post(
+        "/webhook/switches", defaults | {"max_attempts": 3, "retry_backoff": 0.05, "emit_bot_events": True}
+    )
+    admin.post("/webhook/flush", {"timeout": 5})
+    before = len(admin.get("/webhook/deliveries"))
     admin.post("/oauth", {"redirect_uris": [CALLBACK]})
     secrets_file = tmp_path / "secrets.json"
     secrets_file.write_text(
@@ -210,4 +229,4 @@ def stack(
     monkeypatch.setattr(bootstrap, "container", lambda: container)
     app = functions_framework.create_app("notion_webhook", SOURCE)
     with serve(app) as url:
-        yield Stack(settings, running_sandbox, admin, running_tasks, container, url, firestore_db)
+        yield Stack(settings, running_sandbox, admin, running_tasks, container, url, firestore_db, before)

@@ -1,0 +1,185 @@
+"""Webhook intake over real HTTP: signed deliveries from the Notion sandbox (handshake, duplicates,
+reordering, late and aggregated events, tampering) into notion-webhook, with the Firestore emulator
+and the local Cloud Tasks emulator (plan queue held, so every task is visible)."""
+
+import json
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from local.notion_sandbox import signature
+from shared.config import PlatformSecret
+from shared.domain.notion_events import SIGNATURE_HEADER
+from shared.domain.tenants import TenantSettings
+from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
+
+pytestmark = pytest.mark.integration
+
+
+def connected(stack: Stack, key: str = "demo") -> tuple[str, dict[str, Any]]:
+    """Connect workspace ``key`` and choose its Tasks and Ideas data sources; subscribe the webhook."""
+    if key != "demo":
+        stack.admin.post("/workspaces", {"key": key})
+    tenant_id = stack.connect(key)["tenant_id"]
+    ws = next(w for w in stack.admin.get("/workspaces") if w["key"] == key)
+    tenant = stack.container.tenants.get(tenant_id)
+    assert tenant is not None
+    chosen = TenantSettings(data_source_ids=[ws["ids"]["tasks_data_source"], ws["ids"]["ideas_data_source"]])
+    stack.container.tenants.save(tenant.model_copy(update={"settings": chosen}))
+    subscription = stack.admin.get("/webhook")["subscription"]
+    if subscription is None or subscription["url"] != stack.webhook_url:
+        assert stack.subscribe()["verified"]
+    return tenant_id, ws
+
+
+def flush(stack: Stack) -> list[dict[str, Any]]:
+    return stack.deliveries()
+
+
+def test_the_handshake_stores_the_token_once_and_never_logs_it(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    sub = stack.subscribe()
+    assert sub["verified"] and sub["handshake_status"] == 200
+    assert stack.secrets_file()[PlatformSecret.NOTION_WEBHOOK_TOKEN.value] == VERIFICATION_TOKEN
+    assert "Verify dialog" in caplog.text and VERIFICATION_TOKEN not in caplog.text
+    # A second, unsigned handshake cannot replace the token (whoever could would sign events).
+    answer = httpx.post(stack.webhook_url, json={"verification_token": "secret_attacker"})
+    assert answer.status_code == 200 and answer.json()["result"] == "ignored"
+    assert stack.secrets_file()[PlatformSecret.NOTION_WEBHOOK_TOKEN.value] == VERIFICATION_TOKEN
+
+
+def test_a_persons_new_idea_becomes_one_plan_task(stack: Stack) -> None:
+    tenant_id, ws = connected(stack)
+    stack.admin.post("/workspaces/demo/ideas", {"title": "Automate invoices", "content": "Every Friday"})
+    deliveries = flush(stack)
+    assert sorted(d["type"] for d in deliveries) == ["data_source.content_updated", "page.created"]
+    assert all(d["status"] == 200 for d in deliveries)
+    [task] = stack.plan_tasks()
+    created = next(d for d in deliveries if d["type"] == "page.created")
+    assert task.tenant_id == tenant_id and task.run_id == f"wh-{created['event_id']}"
+    assert task.trigger.kind == "webhook" and task.trigger.page_id == created["entity_id"]
+    assert task.trigger.data_source_id == ws["ids"]["ideas_data_source"]
+    assert stack.event_ids(tenant_id) == [created["event_id"]]
+
+
+def test_the_same_event_five_times_at_once_makes_exactly_one_task(stack: Stack) -> None:
+    tenant_id, ws = connected(stack)
+    event = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"])
+    barrier = threading.Barrier(5)
+    results: list[tuple[int, str]] = []
+
+    def deliver() -> None:
+        barrier.wait()
+        answer = signed_post(stack.webhook_url, event)
+        results.append((answer.status_code, answer.json()["result"]))
+
+    threads = [threading.Thread(target=deliver) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [(200, "duplicate")] * 4 + [(200, "enqueued")]
+    assert [t.run_id for t in stack.plan_tasks()] == [f"wh-{event['id']}"]
+    assert stack.event_ids(tenant_id) == [event["id"]]
+
+
+def test_duplicate_reordered_late_and_aggregated_deliveries(stack: Stack) -> None:
+    tenant_id, _ = connected(stack)
+    stack.admin.post(
+        "/webhook/switches", {"duplicates": 2, "reorder": True, "delay": 0.3, "aggregation_delay": 0.3}
+    )
+    pages = []
+    for title in ("one", "two", "three"):
+        answer = stack.admin.post("/workspaces/demo/ideas", {"title": title})
+        pages.append(answer["response"]["id"])
+    for status in ("Exploring", "Done"):  # two quick edits of one page: aggregated into one event
+        body = {"properties": {"Status": {"status": {"name": status}}}}
+        stack.admin.post(
+            "/workspaces/demo/act", {"method": "PATCH", "path": f"/v1/pages/{pages[0]}", "body": body}
+        )
+    deliveries = flush(stack)
+    created = {d["event_id"] for d in deliveries if d["type"] == "page.created"}
+    updated = {d["event_id"] for d in deliveries if d["type"] == "page.properties_updated"}
+    assert len(created) == 3 and len(updated) == 1
+    assert len([d for d in deliveries if d["type"] == "page.created"]) == 9  # each sent three times
+    tasks = stack.plan_tasks()
+    assert sorted(t.trigger.event_id or "" for t in tasks) == sorted(created | updated)
+    assert {t.trigger.page_id for t in tasks} == set(pages)
+    assert stack.event_ids(tenant_id) == sorted(created | updated)
+
+
+def test_a_valid_signature_over_another_body_is_refused_and_nothing_is_stored(stack: Stack) -> None:
+    tenant_id, _ = connected(stack)
+    stack.admin.post("/webhook/switches", {"tamper_next": 10, "retry_backoff": 0.01})
+    stack.admin.post("/workspaces/demo/ideas", {"title": "tampered"})
+    deliveries = flush(stack)
+    assert deliveries and all(d["tampered"] and d["status"] == 401 for d in deliveries)
+    assert stack.plan_tasks() == [] and stack.event_ids(tenant_id) == []
+
+
+def test_our_own_bots_changes_never_start_work(stack: Stack) -> None:
+    tenant_id, ws = connected(stack)
+    token = json.loads(stack.secrets_file()[f"notion-token-{tenant_id}"])["access_token"]
+    stack.container.notion.add_comment(token, ws["ids"]["idea_newsletter"], "a note from the agent")
+    title = {"Name": {"title": [{"text": {"content": "made by the agent"}}]}}
+    stack.container.notion.create_page(token, {"data_source_id": ws["ids"]["ideas_data_source"]}, title)
+    deliveries = flush(stack)
+    assert {d["type"] for d in deliveries} >= {"comment.created", "page.created"}
+    assert all(d["status"] == 200 for d in deliveries)
+    assert stack.plan_tasks() == [] and stack.event_ids(tenant_id) == []
+
+
+def test_workspace_a_events_never_touch_tenant_b(stack: Stack) -> None:
+    tenant_a, _ = connected(stack, "demo")
+    tenant_b, _ = connected(stack, "acme")
+    assert tenant_a != tenant_b
+    stack.admin.post("/workspaces/acme/ideas", {"title": "only for acme"})
+    flush(stack)
+    tasks = stack.plan_tasks()
+    assert [t.tenant_id for t in tasks] == [tenant_b]
+    assert stack.event_ids(tenant_a) == [] and len(stack.event_ids(tenant_b)) == 1
+    stack.admin.post("/workspaces/demo/ideas", {"title": "only for demo"})
+    flush(stack)
+    assert sorted(t.tenant_id for t in stack.plan_tasks()) == sorted([tenant_a, tenant_b])
+    assert len(stack.event_ids(tenant_a)) == 1 and len(stack.event_ids(tenant_b)) == 1
+
+
+def test_an_event_recorded_by_an_instance_that_died_before_enqueueing_is_recovered(stack: Stack) -> None:
+    tenant_id, ws = connected(stack)
+    event = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"])
+    now = datetime.now(UTC)
+    stack.container.webhook_events.record(tenant_id, event["id"], event["type"], now, now + timedelta(days=7))
+    answer = signed_post(stack.webhook_url, event)  # Notion's retry of the delivery that got no answer
+    assert answer.status_code == 200 and answer.json()["result"] == "duplicate"
+    assert [t.trigger.event_id for t in stack.plan_tasks()] == [event["id"]]
+    assert signed_post(stack.webhook_url, event).json()["result"] == "duplicate"
+    assert len(stack.plan_tasks()) == 1
+
+
+def test_rejected_requests_store_nothing(stack: Stack) -> None:
+    _, ws = connected(stack)
+    event = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"])
+    url = stack.webhook_url
+    big = json.dumps(event | {"padding": "x" * 70_000}).encode()
+    headers = {SIGNATURE_HEADER: signature(VERIFICATION_TOKEN, big), "Content-Type": "application/json"}
+    assert httpx.post(url, content=big, headers=headers).status_code == 413
+    chunks = (big[i : i + 8192] for i in range(0, len(big), 8192))  # no Content-Length: chunked
+    assert httpx.post(url, content=chunks, headers=headers).status_code == 413
+    garbage = b"not json at all"
+    signed = {SIGNATURE_HEADER: signature(VERIFICATION_TOKEN, garbage)}
+    assert httpx.post(url, content=garbage, headers=signed).status_code == 400
+    assert httpx.post(url, content=garbage).status_code == 401
+    assert httpx.post(url, json=event).status_code == 401  # unsigned
+    assert signed_post(url, event, token="secret_wrong").status_code == 401
+    malformed = signed_post(url, event | {"id": "has/a/slash"})
+    assert malformed.status_code == 400 and "id" in malformed.json()["reason"]
+    assert signed_post(url, event | {"type": "page.locked"}).json()["result"] == "ignored"
+    assert signed_post(url, event | {"workspace_id": "unknown-workspace"}).json()["result"] == "dropped"
+    assert httpx.get(url).status_code == 405
+    assert stack.plan_tasks() == [] and stack.all_event_records() == []
