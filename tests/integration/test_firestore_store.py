@@ -1,12 +1,13 @@
 """The Firestore run store against the real Firestore emulator."""
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from shared.adapters.firestore_store import FirestoreRunStore
+from shared.domain.events import ModelUsed, ToolIntent
 from shared.domain.runs import PlannedStep, RunPlanned, RunStatus, ToolResult, fold
 from shared.errors import NotFound
 
@@ -14,19 +15,19 @@ pytestmark = pytest.mark.integration
 
 
 def planned() -> RunPlanned:
-    steps = [PlannedStep(tool="record_note", args={"text": "hi"}), PlannedStep(tool="finish")]
+    steps = [PlannedStep(tool="read_page", args={"page_id": "p"}), PlannedStep(tool="finish")]
     return RunPlanned(seq=1, at=datetime.now(UTC), goal="g", trigger="test", steps=steps)
 
 
 def result(seq: int, step: int) -> ToolResult:
-    return ToolResult(seq=seq, at=datetime.now(UTC), step=step, tool="record_note", output={"n": step})
+    return ToolResult(seq=seq, at=datetime.now(UTC), step=step, tool="read_page", output={"n": step})
 
 
 def test_create_is_once_and_the_cached_state_matches_the_log(firestore_db: Any) -> None:
     store = FirestoreRunStore(firestore_db)
     assert store.create_run("t1", "r1", [planned()])
     assert not store.create_run("t1", "r1", [planned()])
-    state = store.append("t1", "r1", 1, [result(2, 1)])
+    state = store.append("t1", "r1", fold([planned()]), [result(2, 1)])
     assert state is not None and state.cursor == 2
     run = store.get_run("t1", "r1")
     assert run is not None and run.state == state == fold(store.list_events("t1", "r1"))
@@ -36,8 +37,8 @@ def test_create_is_once_and_the_cached_state_matches_the_log(firestore_db: Any) 
 def test_append_is_conditional_on_where_the_log_ends(firestore_db: Any) -> None:
     store = FirestoreRunStore(firestore_db)
     store.create_run("t1", "r1", [planned()])
-    assert store.append("t1", "r1", 1, [result(2, 1)]) is not None
-    assert store.append("t1", "r1", 1, [result(2, 1)]) is None
+    assert store.append("t1", "r1", fold([planned()]), [result(2, 1)]) is not None
+    assert store.append("t1", "r1", fold([planned()]), [result(2, 1)]) is None
     assert len(store.list_events("t1", "r1")) == 2
 
 
@@ -49,7 +50,7 @@ def test_two_concurrent_appends_of_the_same_step_record_it_once(firestore_db: An
 
     def attempt() -> None:
         barrier.wait()
-        outcomes.append(store.append("t1", "r1", 1, [result(2, 1)]))
+        outcomes.append(store.append("t1", "r1", fold([planned()]), [result(2, 1)]))
 
     threads = [threading.Thread(target=attempt) for _ in range(2)]
     for thread in threads:
@@ -66,4 +67,42 @@ def test_a_tenant_cannot_reach_another_tenants_run(firestore_db: Any) -> None:
     assert store.get_run("t2", "r1") is None
     assert store.list_events("t2", "r1") == []
     with pytest.raises(NotFound):
-        store.append("t2", "r1", 1, [result(2, 1)])
+        store.append("t2", "r1", fold([planned()]), [result(2, 1)])
+
+
+def test_an_intent_is_one_exclusive_create_and_the_cache_catches_up_with_the_result(firestore_db: Any) -> None:
+    store = FirestoreRunStore(firestore_db)
+    store.create_run("t1", "r1", [planned()])
+    now = datetime.now(UTC)
+    intent = ToolIntent(seq=2, at=now, step=1, tool="read_page", key="r1:1:1", lease_until=now)
+    assert store.add_event("t1", "r1", intent)
+    assert not store.add_event("t1", "r1", intent)
+    assert store.get_event("t1", "r1", 2) == intent
+    run = store.get_run("t1", "r1")
+    assert run is not None and run.state.last_seq == 1  # the document lags by the intent only
+    assert store.append("t1", "r1", run.state, [result(2, 1)]) is None  # a stale writer collides
+    new = store.append("t1", "r1", fold([planned(), intent]), [result(3, 1)])
+    assert new is not None and new == fold(store.list_events("t1", "r1"))
+
+
+def test_spend_sums_model_usage_per_tenant_day_and_month(firestore_db: Any) -> None:
+    store = FirestoreRunStore(firestore_db)
+    store.create_run("t1", "r1", [planned()])
+    store.create_run("t2", "r1", [planned()])
+    at = datetime(2026, 3, 4, 10, tzinfo=UTC)
+    for tenant, seq, cost in (("t1", 2, 0.25), ("t1", 3, 0.5), ("t2", 2, 7.0)):
+        run = store.get_run(tenant, "r1")
+        assert run is not None
+        used = ModelUsed(seq=seq, at=at, purpose="draft", model="m", input_tokens=1, output_tokens=1, cost_usd=cost)
+        store.append(tenant, "r1", run.state, [used])
+    assert store.spend("t1", "2026-03-04", "2026-03") == (0.75, 0.75)
+    assert store.spend("t1", "2026-03-05", "2026-04") == (0.0, 0.0)
+
+
+def test_stalled_finds_running_runs_not_updated_since(firestore_db: Any) -> None:
+    store = FirestoreRunStore(firestore_db)
+    store.create_run("t1", "r1", [planned()])
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    assert store.stalled(RunStatus.RUNNING, later) == [("t1", "r1")]
+    assert store.stalled(RunStatus.RUNNING, later - timedelta(seconds=60)) == []
+    assert store.claim_once("t1", "link-x") and not store.claim_once("t1", "link-x")

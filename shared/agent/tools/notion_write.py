@@ -60,9 +60,16 @@ def create_page(ctx: ToolContext, args: CreatePageArgs) -> Output:
 def find_page(ctx: ToolContext, args: CreatePageArgs) -> Output | None:
     token = ctx.token()
     if args.parent_page_id:
+        # Child pages are child_page blocks of the parent; search (by title) covers a lagging listing.
         blocks = ctx.notion.list_children(token, args.parent_page_id)
         ids = [b["id"] for b in blocks if b.get("type") == "child_page"]
         ids = [i for i in ids if nt.title_of(ctx.notion.retrieve_page(token, i)) == args.title]
+        found = islice(ctx.notion.search(token, args.title, {"property": "object", "value": "page"}), _SCAN)
+        ids += [
+            p["id"]
+            for p in found
+            if p.get("parent", {}).get("page_id") == args.parent_page_id and nt.title_of(p) == args.title
+        ]
     else:
         assert args.data_source_id is not None
         name = _title_property(ctx, token, args)

@@ -1,0 +1,19 @@
+# The run engine (issue 4): reliability suite, benchmark, replay of a run's log.
+#   make reliability           the full suite (100 runs twice-delivered, crashes, fault storm), RESULT line last
+#   make reliability-short     the same scenarios with fewer runs (< 1 min; for `make test`)
+#   make bench-engine          a 200+-step run: engine time and Firestore ops per step, RESULT line last
+#   make replay RUN=<id> [TENANT=<id>]   print a run's timeline from its log (settings: NA_* env)
+.PHONY: reliability reliability-short bench-engine replay
+
+reliability: $(VENV)/.synced
+	RELIABILITY=full $(PY) -m pytest tests/reliability -q -p no:cacheprovider
+
+reliability-short: $(VENV)/.synced
+	RELIABILITY=short $(PY) -m pytest tests/reliability -q -p no:cacheprovider
+
+bench-engine: $(VENV)/.synced
+	$(PY) tests/perf/bench_engine.py
+
+replay: $(VENV)/.synced
+	@test -n "$(RUN)" || { echo "usage: make replay RUN=<run id> [TENANT=<tenant id>]" >&2; exit 2; }
+	$(PY) -m local.replay $(RUN) $(if $(TENANT),--tenant $(TENANT),)

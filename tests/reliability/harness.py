@@ -1,0 +1,203 @@
+"""The engine in one process against the real things: the Firestore emulator, the local Cloud Tasks
+emulator (queues held: the test decides what is delivered, when, how often, in which order) through
+the production queue adapter, the Notion sandbox over HTTP through the production Notion adapter,
+and plan / execute-step / notify on functions-framework's own apps behind loopback servers.
+
+Faults are injected by wrapping the instance's adapters (``Container._built``): nothing in the
+production code knows about tests.
+"""
+
+import base64
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import functions_framework
+from werkzeug.serving import make_server
+
+from local.notion_sandbox import SandboxServer
+from local.notion_sandbox.testing import Admin, QuietHandler
+from local.tasks_emulator import TasksEmulator
+from shared import bootstrap
+from shared.config import PlatformSecret, Queue, Settings
+from shared.domain.runs import RunState
+from shared.domain.tasks import PlanTask, Trigger
+from shared.domain.tenants import Tenant
+from shared.services import spend
+from shared.services.deps import Deps
+from shared.services.wiring import engine_deps
+from tests.conftest import PROJECT
+from tests.fakes import FakeSecrets, FakeTenantStore
+
+SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
+REGION = "europe-west1"
+TENANT = "rel-tenant"
+TOKEN = "ntn_sandbox_demo"
+
+
+@contextmanager
+def serve(target: str) -> Iterator[str]:
+    app = functions_framework.create_app(target, SOURCE)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Stack:
+    container: bootstrap.Container
+    tasks: TasksEmulator
+    sandbox: SandboxServer
+    admin: Admin
+    outbox: Path
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+
+    @property
+    def deps(self) -> Deps:
+        return engine_deps(self.container)
+
+    def wrap(self, port: str, wrapper: Callable[[Any], Any]) -> None:
+        current = getattr(self.container, port)
+        self.container._built[port] = wrapper(current)
+
+    def new_idea(self, title: str) -> str:
+        answer = self.admin.post("/workspaces/demo/ideas", {"title": title, "content": ["An idea."]})
+        return str(answer["response"]["id"])
+
+    def start(self, run_id: str, page_id: str, goal: str = "") -> None:
+        task = PlanTask(
+            tenant_id=TENANT, run_id=run_id, goal=goal, trigger=Trigger(kind="webhook", page_id=page_id)
+        )
+        self.deps.queue.enqueue(Queue.PLAN, task, f"plan:{TENANT}:{run_id}")
+
+    def pending(self) -> list[dict[str, Any]]:
+        return self.tasks.pending_tasks()
+
+    def deliver_all(
+        self, *, shuffle: bool = True, twice: bool = False, drop: float = 0.0, workers: int = 8
+    ) -> int:
+        """One round: every pending task delivered (twice: a kept duplicate first, concurrently)."""
+        tasks = self.pending()
+        if shuffle:
+            self.rng.shuffle(tasks)
+
+        def one(task: dict[str, Any]) -> None:
+            if drop and task["queue_id"] == "execute-step" and self.rng.random() < drop:
+                self.tasks.drop(task["name"])
+                return
+            if twice:
+                with ThreadPoolExecutor(2) as pair:
+                    first = pair.submit(self.tasks.deliver, task["name"], True)
+                    pair.submit(self.tasks.deliver, task["name"]).result()
+                    first.result()
+            else:
+                self.tasks.deliver(task["name"])
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(one, tasks))
+        return len(tasks)
+
+    def settle(self, rounds: int = 200, **options: Any) -> None:
+        """Deliver until nothing is pending (approving approvals from the outbox as they arrive)."""
+        for _ in range(rounds):
+            self.approve_from_outbox()
+            if not self.deliver_all(**options) and not self.approve_from_outbox():
+                return
+            if all(t["dispatch_count"] > 0 for t in self.pending()):
+                time.sleep(0.2)  # only retries left: let leases and backoffs pass
+
+    def approve_from_outbox(self) -> int:
+        """Use every unused approve link in the outbox (through the api function's service)."""
+        from shared.errors import Conflict
+        from shared.services.humans import respond_by_link
+
+        used = 0
+        for path in sorted(self.outbox.glob("*.json")):
+            note = json.loads(path.read_text())
+            link = note.get("data", {}).get("approve_url")
+            if link and path.suffix == ".json" and not path.with_suffix(".used").exists():
+                try:
+                    respond_by_link(self.deps, link.rsplit("/", 1)[1])
+                    used += 1
+                except Conflict:
+                    pass
+                path.with_suffix(".used").touch()
+        return used
+
+    def state(self, run_id: str) -> RunState | None:
+        run = self.deps.store.get_run(TENANT, run_id)
+        return run.state if run else None
+
+    def notion_state(self) -> dict[str, Any]:
+        answer: dict[str, Any] = self.admin.get("/workspaces/demo/state")
+        return answer
+
+    def requests(self) -> list[dict[str, Any]]:
+        answer: list[dict[str, Any]] = self.admin.get("/requests")
+        return answer
+
+
+def body_of(task: dict[str, Any]) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(base64.b64decode(task["body"]))
+    return value
+
+
+@contextmanager
+def engine_stack(tmp_path: Path, monkeypatch: Any, model: Any = None, **settings: Any) -> Iterator[Stack]:
+    spend.forget()
+    with ExitStack() as stack:
+        tasks = stack.enter_context(TasksEmulator(admin_port=None, min_dispatch_deadline_s=1.0))
+        for queue in Queue:
+            tasks.hold(queue.value)
+        sandbox = stack.enter_context(SandboxServer())
+        urls = {t: stack.enter_context(serve(t)) for t in ("plan", "execute_step", "notify")}
+        values = {
+            "gcp_project": PROJECT,
+            "region": REGION,
+            "tasks_emulator_host": tasks.grpc_address,
+            "notion_api_base_url": sandbox.url,
+            "notion_max_inline_wait_s": 0.0,
+            "plan_url": urls["plan"],
+            "execute_step_url": urls["execute_step"],
+            "notify_url": urls["notify"],
+            "outbox_dir": str(tmp_path / "outbox"),
+            "step_lease_s": 1.0,
+            "spend_cache_ttl_s": 5.0,
+        } | settings
+        container = bootstrap.Container(Settings(**values))
+        _create_queues(container)
+        tenants = FakeTenantStore()
+        now = datetime.now(UTC)
+        tenants.save(
+            Tenant(tenant_id=TENANT, workspace_id="ws", token_secret="tok", created_at=now, updated_at=now)
+        )
+        secrets = FakeSecrets(
+            {"tok": json.dumps({"access_token": TOKEN}), PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}
+        )
+        container._built |= {"tenants": tenants, "secrets": secrets}
+        if model is not None:
+            container._built["model"] = model
+        monkeypatch.setattr(bootstrap, "container", lambda: container)
+        admin = Admin(sandbox.url)
+        yield Stack(container, tasks, sandbox, admin, tmp_path / "outbox")
+
+
+def _create_queues(container: bootstrap.Container) -> None:
+    from google.cloud import tasks_v2
+
+    client = container.queue._client  # type: ignore[attr-defined]
+    parent = f"projects/{PROJECT}/locations/{REGION}"
+    for queue in Queue:
+        client.create_queue(parent=parent, queue=tasks_v2.Queue(name=f"{parent}/queues/{queue.value}"))

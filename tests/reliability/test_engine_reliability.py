@@ -1,0 +1,235 @@
+"""Reliability of the run engine (issue 4, item 9) on the real emulators and the Notion sandbox.
+
+(a) every task delivered twice (concurrently) and in random order; (b) a crash at each side-effect
+boundary of each write tool; (c) 30% Notion 429/5xx and 20% invalid model output, 5% of tasks lost,
+then the sweeper. Each adds to the RESULT line (conftest.py).
+"""
+
+import json
+import random
+import re
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.adapters.offline_model import OfflineModel
+from shared.agent.planning import PlanOut
+from shared.domain.events import RunStatus, ToolResult
+from shared.errors import ModelFixableError
+from shared.ports import ModelReply
+from shared.services.sweeper import sweep
+from tests.reliability.conftest import TOTALS, scale
+from tests.reliability.harness import TENANT, Stack, engine_stack
+
+pytestmark = [pytest.mark.reliability, pytest.mark.integration]
+MARKER = re.compile(r"Notion Agent · ref (\S+)")
+ENDED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.WAITING_FOR_HUMAN}
+
+
+def duplicated_effects(stack: Stack, pages: dict[str, str]) -> int:
+    """Markers seen more than once, plus property updates of a run's page beyond one."""
+    state = stack.notion_state()
+    texts = [line["text"] for p in state["pages"] for line in p["content"]] + [
+        c["text"] for c in state["comments"]
+    ]
+    keys = Counter(m for t in texts for m in MARKER.findall(t))
+    patches = Counter(
+        r["path"].rsplit("/", 1)[1]
+        for r in stack.requests()
+        if r["method"] == "PATCH" and r["status"] == 200 and "/pages/" in r["path"]
+    )
+    return sum(n - 1 for n in keys.values()) + sum(max(0, patches[p] - 1) for p in pages.values())
+
+
+def tally(stack: Stack, pages: dict[str, str], allowed: set[RunStatus]) -> dict[str, int]:
+    states = {run: stack.state(run) for run in pages}
+    lost = sum(s is None for s in states.values())
+    stuck = sum(s is not None and s.status not in allowed for s in states.values())
+    result = {
+        "runs": len(pages),
+        "lost": lost,
+        "duplicated_effects": duplicated_effects(stack, pages),
+        "stuck": stuck,
+    }
+    TOTALS.update(result)
+    return result
+
+
+def test_a_every_task_twice_in_random_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    with engine_stack(tmp_path, monkeypatch) as stack:
+        pages = {f"dup-{i}": stack.new_idea(f"Idea {i}") for i in range(scale(12, 100))}
+        for run, page in pages.items():
+            stack.start(run, page)
+        stack.settle(twice=True)
+        result = tally(stack, pages, {RunStatus.COMPLETED})
+        events = {run: stack.deps.store.list_events(TENANT, run) for run in pages}
+    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    for log in events.values():  # each step recorded once
+        steps = [e.step for e in log if isinstance(e, ToolResult)]
+        assert len(steps) == len(set(steps))
+
+
+WRITE_ARGS: dict[str, dict[str, Any]] = {
+    "create_page": {"parent_page_id": "{page}", "title": "Child of {run}", "content": "Hello"},
+    "update_properties": {"page_id": "{page}", "properties": {"Status": {"status": {"name": "Exploring"}}}},
+    "append_blocks": {"page_id": "{page}", "text": "A line from {run}"},
+    "add_comment": {"page_id": "{page}", "text": "A comment from {run}"},
+    "send_notification": {"subject": "Note from {run}", "text": "Hello"},
+}
+BOUNDARIES = ("before_intent", "intent_effect", "effect_result", "result_enqueue")
+
+
+class OneToolModel(OfflineModel):
+    """Plans ``read_page → <tool named in the goal> → finish``."""
+
+    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+        reply = super().generate(purpose, prompt, schema)
+        if schema is not PlanOut:
+            return reply
+        goal = reply.value.goal
+        tool, run, page = goal.split("|")
+        args = json.loads(json.dumps(WRITE_ARGS[tool]).replace("{page}", page).replace("{run}", run))
+        steps = [
+            {"tool": "read_page", "args_json": json.dumps({"page_id": page})},
+            {"tool": tool, "args_json": json.dumps(args)},
+            {"tool": "finish", "args_json": json.dumps({"summary": "done"})},
+        ]
+        return ModelReply(PlanOut.model_validate({"goal": goal, "steps": steps}), reply.usage)
+
+
+class Crash(Exception):
+    """The instance dies here (an unexpected error: HTTP 500, the queue retries)."""
+
+
+class Crashes:
+    """Crash once per (run, boundary) at the given boundary of step 2."""
+
+    def __init__(self, plan: dict[str, str]) -> None:
+        self.plan, self.done, self.lock = plan, set(), threading.Lock()
+
+    def hit(self, run: str, boundary: str) -> None:
+        with self.lock:
+            if self.plan.get(run) == boundary and run not in self.done:
+                self.done.add(run)
+                raise Crash(f"{run} at {boundary}")
+
+
+def crashing_store(inner: Any, crashes: Crashes) -> Any:
+    class Store:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(inner, name)
+
+        def add_event(self, tenant: str, run: str, event: Any) -> bool:
+            crashes.hit(run, "before_intent")
+            ok = inner.add_event(tenant, run, event)
+            crashes.hit(run, "intent_effect")
+            return bool(ok)
+
+        def append(self, tenant: str, run: str, state: Any, events: list[Any]) -> Any:
+            new = inner.append(tenant, run, state, events)
+            if any(isinstance(e, ToolResult) and e.step == 2 for e in events):
+                crashes.hit(run, "result_enqueue")
+            return new
+
+    return Store()
+
+
+def crashing_notion(inner: Any, crashes: Crashes, run_of: dict[str, str]) -> Any:
+    writes = {"create_page", "update_page_properties", "append_blocks", "add_comment"}
+
+    class Notion:
+        def __getattr__(self, name: str) -> Any:
+            method = getattr(inner, name)
+            if name not in writes:
+                return method
+
+            def call(token: str, target: Any, *args: Any, **kwargs: Any) -> Any:
+                result = method(token, target, *args, **kwargs)
+                page = target.get("page_id") if isinstance(target, dict) else target
+                if page in run_of:
+                    crashes.hit(run_of[page], "effect_result")
+                return result
+
+            return call
+
+    return Notion()
+
+
+def crashing_queue(inner: Any, crashes: Crashes) -> Any:
+    class Queue:
+        def enqueue(self, queue: Any, body: Any, task_id: str, delay_s: float = 0.0) -> bool:
+            run = getattr(body, "run_id", None) or ""
+            if task_id.startswith(f"notify:{TENANT}:n-"):  # a send_notification effect
+                inner_ok: bool = inner.enqueue(queue, body, task_id, delay_s)
+                crashes.hit(run, "effect_result")
+                return inner_ok
+            return bool(inner.enqueue(queue, body, task_id, delay_s))
+
+    return Queue()
+
+
+def test_b_a_crash_at_each_boundary_of_each_write_tool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    with engine_stack(tmp_path, monkeypatch, model=OneToolModel()) as stack:
+        cases = [(tool, b) for tool in WRITE_ARGS for b in BOUNDARIES]
+        pages = {f"crash-{i}": stack.new_idea(f"Crash {i}") for i in range(len(cases))}
+        crashes = Crashes({run: b for run, (_, b) in zip(pages, cases, strict=True)})
+        stack.wrap("store", lambda inner: crashing_store(inner, crashes))
+        stack.wrap("notion", lambda inner: crashing_notion(inner, crashes, {p: r for r, p in pages.items()}))
+        stack.wrap("queue", lambda inner: crashing_queue(inner, crashes))
+        for run, (tool, _) in zip(pages, cases, strict=True):
+            stack.start(run, pages[run], goal=f"{tool}|{run}|{pages[run]}")
+        stack.settle()
+        stack.settle()  # deliveries answered 503 while a crashed intent's lease ran out
+        result = tally(stack, pages, {RunStatus.COMPLETED})
+        notes = Counter(p.name for p in stack.outbox.glob("n-*.json"))
+    assert crashes.done == set(pages), "every planned crash happened"
+    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert len(notes) == len(BOUNDARIES) and set(notes.values()) == {1}
+
+
+class FlakyModel(OfflineModel):
+    def __init__(self, rng: random.Random) -> None:
+        super().__init__()
+        self.rng = rng
+
+    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+        if self.rng.random() < 0.2:
+            raise ModelFixableError("the answer did not match the schema: invalid JSON")
+        return super().generate(purpose, prompt, schema)
+
+
+def test_c_fault_storm_then_the_sweeper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    from local.notion_sandbox.errors import injected
+
+    rng = random.Random(11)
+    with engine_stack(tmp_path, monkeypatch, model=FlakyModel(rng), sweep_stall_s=0.0) as stack:
+        pages = {f"storm-{i}": stack.new_idea(f"Storm {i}") for i in range(scale(12, 60))}
+        real_check = stack.sandbox.sandbox.faults.check
+
+        def storm(token: str) -> None:
+            if rng.random() < 0.3:
+                raise injected(rng.choice([429, 500, 502, 503]), rng.choice([None, 0, 1]))
+            real_check(token)
+
+        stack.sandbox.sandbox.faults.check = storm  # type: ignore[method-assign]
+        for run, page in pages.items():
+            stack.start(run, page)
+        stack.settle(drop=0.05)
+        for _ in range(5):  # the sweeper finds what the lost tasks left behind
+            sweep(stack.deps)
+            stack.settle(drop=0.0)
+        result = tally(stack, pages, ENDED)
+        states = [s for s in (stack.state(r) for r in pages) if s]
+        failed = [s for s in states if s.status == RunStatus.FAILED]
+        print("storm outcomes:", Counter(s.status.value for s in states), [s.summary[:80] for s in failed])
+    assert result["duplicated_effects"] == 0 and result["stuck"] == 0, result
+    assert all(s.summary for s in failed), "a failed run says why"
