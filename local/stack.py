@@ -12,9 +12,11 @@ import signal
 import sys
 import tempfile
 import time
+import urllib.request
 from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from local.firestore_emulator import emulator_argv
 from local.processes import ProcessGroup, free_port, http_answers
@@ -33,6 +35,7 @@ class LocalStack:
         self.group = ProcessGroup(self.workdir / "logs")
         self.ports = {t: free_port() for t in Target}
         self.firestore_port = free_port()
+        self.sandbox_port = free_port()
         self.tasks_grpc = ""
         self.tasks_admin = ""
         self.secrets = {
@@ -47,6 +50,10 @@ class LocalStack:
 
     def url_of_api(self) -> str:
         return self.url(Target.API)
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.sandbox_port}"
 
     @property
     def secrets_file(self) -> Path:
@@ -68,6 +75,9 @@ class LocalStack:
             "NA_SECRETS_BACKEND": "local",
             "NA_LOCAL_SECRETS_FILE": str(self.secrets_file),
             "NA_OUTBOX_DIR": str(self.outbox_dir),
+            "NA_NOTION_API_BASE_URL": self.sandbox_url,
+            "NA_OAUTH_CALLBACK_URL": self.url(Target.OAUTH_CALLBACK) + "/",
+            "NA_FRONTEND_URL": "http://127.0.0.1:9/connected",  # the demo reads the redirect, no page
             **{f"NA_{t.name}_URL": self.url(t) for t in Target},
         }
         return settings | self.extra_env
@@ -90,6 +100,7 @@ class LocalStack:
         self.secrets_file.chmod(0o600)
         self.group.start("firestore", emulator_argv(self.firestore_port), self._child_env())
         self._start_tasks_emulator()
+        self._start_sandbox()
         self.group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{self.firestore_port}/"))
         self._create_queues()
         for target in Target:
@@ -109,6 +120,7 @@ class LocalStack:
             self.group.start(target.value, argv, self._child_env(), cwd=self.workdir)
         for target in Target:
             self.group.wait_until(target.value, partial(http_answers, self.url(target) + "/"))
+        self._subscribe_webhook()
 
     def _start_tasks_emulator(self) -> None:
         argv = [
@@ -132,6 +144,35 @@ class LocalStack:
             return False
 
         self.group.wait_until("tasks", ready)
+
+    def _start_sandbox(self) -> None:
+        """The Notion sandbox, accepting this stack's OAuth client and its callback URL."""
+        argv = [
+            sys.executable, "-m", "local.notion_sandbox", "--port", str(self.sandbox_port),
+            "--client-id", self.secrets[PlatformSecret.NOTION_CLIENT_ID.value],
+            "--client-secret", self.secrets[PlatformSecret.NOTION_CLIENT_SECRET.value],
+            "--redirect-uri", self.url(Target.OAUTH_CALLBACK) + "/",
+        ]  # fmt: skip
+        self.group.start("notion-sandbox", argv, self._child_env())
+        self.group.wait_until("notion-sandbox", partial(http_answers, self.sandbox_url + "/_sandbox/health"))
+
+    def _subscribe_webhook(self) -> None:
+        """Subscribe notion-webhook at the sandbox: it sends the verification handshake first."""
+        body = {
+            "url": self.url(Target.NOTION_WEBHOOK) + "/",
+            "verification_token": self.secrets[PlatformSecret.NOTION_WEBHOOK_TOKEN.value],
+        }
+        self.sandbox_admin("POST", "/webhook", body)
+
+    def sandbox_admin(self, method: str, path: str, body: object | None = None) -> Any:
+        """Call the sandbox's admin API (``/_sandbox...``) and return its JSON answer."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            self.sandbox_url + "/_sandbox" + path, data=data, method=method,
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
 
     def _create_queues(self) -> None:
         import grpc
