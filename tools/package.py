@@ -5,8 +5,8 @@ and ``requirements.txt`` exported from ``uv.lock`` without the dev group, pinned
 the Python buildpack runs, switches to hash-checking mode on its own when it sees them).
 
 It is reproducible: entries are sorted, every timestamp is 1980-01-01, permissions are fixed and the
-compression level is pinned, so the same source gives the same bytes and the hash-named object in
-Terraform changes only with the code. Caches, tests, hidden files and anything that looks like a
+compression level is pinned, so the same source gives the same bytes (given the same zlib) and the
+hash-named object in Terraform changes only with the code. Caches, tests, hidden files and anything that looks like a
 credential are left out; the local stack (``local/``) is never packaged.
 """
 
