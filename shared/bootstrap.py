@@ -159,7 +159,7 @@ class Container:
     def _build_tenants(self) -> TenantStore:
         from shared.adapters.firestore_tenants import FirestoreTenantStore
 
-        return FirestoreTenantStore(self._firestore())
+        return FirestoreTenantStore(self._firestore(), self.settings.tenant_routing_cache_s)
 
     def _build_oauth_states(self) -> OAuthStateStore:
         from shared.adapters.firestore_tenants import FirestoreOAuthStates

@@ -141,6 +141,11 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(
         256 * 1024, description="Largest notion-webhook body accepted (larger: 413, never read whole)."
     )
+    tenant_routing_cache_s: float = Field(
+        5.0,
+        description="How long an instance reuses a workspace → tenant lookup on the webhook path; a "
+        "revoke or filter change made elsewhere takes effect within this time (0: always read).",
+    )
     webhook_event_ttl_s: float = Field(
         7 * 24 * 3600.0, description="How long a webhook event id is remembered for de-duplication."
     )

@@ -7,8 +7,15 @@
 
 Every method that reads tenant data takes the tenant id and builds the path from it, so it cannot
 reach another tenant's documents.
+
+Routing (``by_workspace``) may be cached per instance for ``routing_ttl_s`` seconds: it is on every
+webhook's path and changes rarely. Only found tenants are cached (a newly connected workspace is routed
+at once); a save in this instance refreshes its entry; another instance's change (revoke, new filters)
+is seen within the TTL. ``get`` is never cached.
 """
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -38,8 +45,11 @@ def _tenant_doc(tenant: Tenant) -> dict[str, Any]:
 
 
 class FirestoreTenantStore:
-    def __init__(self, client: firestore.Client) -> None:
+    def __init__(self, client: firestore.Client, routing_ttl_s: float = 0.0) -> None:
         self._db = client
+        self._routing_ttl_s = routing_ttl_s
+        self._routes: dict[str, tuple[float, Tenant]] = {}
+        self._lock = threading.Lock()
 
     def _tenant_ref(self, tenant_id: str) -> Any:
         return self._db.collection("tenants").document(tenant_id)
@@ -53,6 +63,17 @@ class FirestoreTenantStore:
         return Tenant.model_validate(snap.to_dict()) if snap.exists else None
 
     def by_workspace(self, workspace_id: str) -> Tenant | None:
+        with self._lock:
+            cached = self._routes.get(workspace_id)
+        if cached is not None and time.monotonic() - cached[0] < self._routing_ttl_s:
+            return cached[1]
+        tenant = self._route(workspace_id)
+        if tenant is not None and self._routing_ttl_s > 0:
+            with self._lock:
+                self._routes[workspace_id] = (time.monotonic(), tenant)
+        return tenant
+
+    def _route(self, workspace_id: str) -> Tenant | None:
         """One round trip in the usual case: the routing document and the tenant whose id derives
         from the workspace are read together; a routing document naming another tenant costs a second."""
         route_ref, guess_ref = self._route_ref(workspace_id), self._tenant_ref(tenant_id_for(workspace_id))
@@ -78,6 +99,9 @@ class FirestoreTenantStore:
         batch.set(self._route_ref(tenant.workspace_id), route)
         with _transient():
             batch.commit()
+        with self._lock:
+            if tenant.workspace_id in self._routes:
+                self._routes[tenant.workspace_id] = (time.monotonic(), tenant)
 
 
 class FirestoreOAuthStates:

@@ -1,6 +1,7 @@
 """Tenants, routing, OAuth states and webhook event records against the real Firestore emulator."""
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,3 +92,20 @@ def test_an_event_is_recorded_once_and_a_repeat_reports_when_it_was_first_seen(f
     assert events.record("t2", "evt-1", "page.created", later, later).created  # another tenant's space
     doc = firestore_db.collection("tenants").document("t1").collection("events").document("evt-1").get()
     assert doc.to_dict()["expires_at"] == NOW + timedelta(days=7)
+
+
+def test_routing_is_cached_for_its_ttl_only_for_found_tenants(firestore_db: Any) -> None:
+    webhook_instance = FirestoreTenantStore(firestore_db, routing_ttl_s=0.5)
+    api_instance = FirestoreTenantStore(firestore_db)
+    assert webhook_instance.by_workspace("ws-new") is None
+    acme = tenant("ws-new")
+    api_instance.save(acme)
+    assert webhook_instance.by_workspace("ws-new") == acme  # not-found is never cached
+    revoked = acme.model_copy(update={"status": TenantStatus.REVOKED})
+    api_instance.save(revoked)
+    assert webhook_instance.by_workspace("ws-new") == acme  # another instance's change: within the TTL
+    time.sleep(0.6)
+    assert webhook_instance.by_workspace("ws-new") == revoked
+    active = acme.model_copy(update={"status": TenantStatus.ACTIVE})
+    webhook_instance.save(active)
+    assert webhook_instance.by_workspace("ws-new") == active  # its own save: at once
