@@ -1,0 +1,107 @@
+"""api: runs and decisions with the tenant's session, and the signed single-use links (fakes)."""
+
+import json
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from shared import bootstrap
+from shared.config import Queue
+from shared.domain.tasks import NotifyTask, PlanTask, StepTask
+from shared.services.engine import run_step
+from shared.services.planning import start_run
+from shared.services.sessions import start_session
+from shared.services.wiring import engine_deps
+from tests.unit.test_entry_points import FakeContainer, client
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    container = FakeContainer()
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    return container
+
+
+STEPS = [
+    ("draft_text", {"instructions": "draft"}),
+    ("request_approval", {"summary": "ok?"}),
+    ("finish", {"summary": "done"}),
+]
+PLAN = {"goal": "g", "on_reject": "end", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in STEPS]}
+
+
+def waiting_run(fakes: FakeContainer, api: FlaskClient, token: str) -> tuple[str, NotifyTask]:
+    fakes.model.script["PlanOut"] = [PLAN]
+    answer = api.post("/runs", json={"goal": "Write a note", "request_id": "abc"}, headers=auth(token))
+    assert answer.status_code == 202 and answer.json is not None
+    run_id = str(answer.json["run_id"])
+    return run_id, pump(fakes)[-1]
+
+
+def pump(fakes: FakeContainer) -> list[NotifyTask]:
+    deps, notes = engine_deps(fakes), []
+    while fakes.queue.tasks:
+        q, body, _, _ = fakes.queue.take()
+        if q == Queue.PLAN and isinstance(body, PlanTask):
+            start_run(body, deps)
+        elif q == Queue.EXECUTE_STEP and isinstance(body, StepTask):
+            run_step(body, deps)
+        elif isinstance(body, NotifyTask):
+            notes.append(body)
+    return notes
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_approve_by_session_resumes_and_a_second_approve_is_a_conflict(fakes: FakeContainer) -> None:
+    api, token = client("api"), start_session("t1", fakes.secrets)
+    run_id, ask = waiting_run(fakes, api, token)
+    assert ask.data["purpose"] == "approval"
+    other = start_session("t2", fakes.secrets)
+    assert api.post(f"/runs/{run_id}/approve", headers=auth(other)).status_code == 404
+    assert api.post(f"/runs/{run_id}/approve", headers=auth(token)).json == {
+        "run_id": run_id,
+        "status": "running",
+    }
+    assert api.post(f"/runs/{run_id}/approve", headers=auth(token)).status_code == 409
+    pump(fakes)
+    listed: Any = api.get("/runs", headers=auth(token)).json
+    assert [(r["run_id"], r["status"]) for r in listed["runs"]] == [(run_id, "completed")]
+    assert api.get("/runs", headers=auth(other)).json == {"runs": []}
+
+
+def test_a_link_is_signed_safe_to_open_and_single_use(fakes: FakeContainer) -> None:
+    api, token = client("api"), start_session("t1", fakes.secrets)
+    run_id, ask = waiting_run(fakes, api, token)
+    approve, reject = (str(ask.data[k]).split("/links/")[1] for k in ("approve_url", "reject_url"))
+    shown: Any = api.get(f"/links/{approve}").json
+    assert shown["decision"] == "approve" and shown["status"] == "waiting_for_human"
+    assert api.post(f"/links/{approve[:-2]}xx").status_code == 401  # forged
+    assert api.post(f"/links/{approve}").status_code == 200
+    assert api.post(f"/links/{approve}").status_code == 409  # used
+    assert api.post(f"/links/{reject}").status_code == 409  # its pair is spent too
+    pump(fakes)
+    run: Any = api.get(f"/runs/{run_id}", headers=auth(token)).json
+    assert run["status"] == "completed"
+    assert [e["via"] for e in run["events"] if e["kind"] == "human_responded"] == ["link"]
+
+
+def test_reject_ends_the_run_and_pause_resume_cancel(fakes: FakeContainer) -> None:
+    api, token = client("api"), start_session("t1", fakes.secrets)
+    run_id, _ = waiting_run(fakes, api, token)
+    assert api.post(f"/runs/{run_id}/pause", headers=auth(token)).json == {
+        "run_id": run_id,
+        "status": "paused",
+    }
+    assert api.post(f"/runs/{run_id}/pause", headers=auth(token)).status_code == 409
+    assert api.post(f"/runs/{run_id}/resume", headers=auth(token)).json == {
+        "run_id": run_id,
+        "status": "waiting_for_human",
+    }
+    answer = api.post(f"/runs/{run_id}/reject", json={"text": "not now"}, headers=auth(token))
+    assert answer.json == {"run_id": run_id, "status": "cancelled"}
+    assert api.post(f"/runs/{run_id}/cancel", headers=auth(token)).status_code == 409
+    assert [n.notification_id for n in pump(fakes)] == [f"{run_id}-cancelled"]
