@@ -82,7 +82,9 @@ class FakeNotion:
         return iter(list(self.children.get(block_id, [])))
 
     def search(self, token: str, query: str = "", filter: Any = None) -> Iterator[dict[str, Any]]:
-        return iter([p for p in self.pages.values() if query in p["properties"]["Name"]["title"][0]["plain_text"]])
+        return iter(
+            [p for p in self.pages.values() if query in p["properties"]["Name"]["title"][0]["plain_text"]]
+        )
 
     def retrieve_data_source(self, token: str, data_source_id: str) -> dict[str, Any]:
         return self.sources.get(data_source_id, {"properties": {"Name": {"type": "title"}}})
