@@ -1,0 +1,21 @@
+"""Settings: what the owner chose (data sources that start work, planning hour, budgets, ...)."""
+
+from functions._http import Reply
+from functions.routes import Call, Route
+from shared import bootstrap
+from shared.errors import InvalidInput
+from shared.services.tenant_settings import change_settings, read_settings
+
+
+def get_settings(call: Call) -> Reply:
+    return read_settings(call.tenant_id, bootstrap.container().tenants), 200
+
+
+def patch_settings(call: Call) -> Reply:
+    changes = call.request.get_json(silent=True)
+    if not isinstance(changes, dict):
+        raise InvalidInput("the body must be a JSON object of the settings to change")
+    return change_settings(call.tenant_id, changes, bootstrap.container().tenants), 200
+
+
+ROUTES = [Route("/settings", ("GET",), get_settings), Route("/settings", ("PATCH",), patch_settings)]

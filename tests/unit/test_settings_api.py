@@ -1,0 +1,67 @@
+"""GET/PATCH /settings on api: a merge of known fields, validated; bad input changes nothing."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from shared import bootstrap
+from shared.domain.tenants import Tenant, TenantStatus
+from shared.services.sessions import start_session
+from tests.unit.test_entry_points import FakeContainer, client
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    container = FakeContainer()
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    return container
+
+
+def connect(fakes: FakeContainer, status: TenantStatus = TenantStatus.ACTIVE) -> dict[str, str]:
+    fakes.tenants.save(
+        Tenant(
+            tenant_id="t1",
+            workspace_id="w1",
+            token_secret="notion-token-t1",
+            status=status,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    return {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
+
+
+def test_the_owner_reads_and_changes_settings(fakes: FakeContainer) -> None:
+    auth = connect(fakes)
+    api = client("api")
+    assert api.get("/settings", headers=auth).json["settings"]["planning_hour"] == 8
+    changed = api.patch("/settings", headers=auth, json={"planning_hour": 6, "data_source_ids": ["ds-1"]})
+    assert changed.status_code == 200
+    tenant = fakes.tenants.get("t1")
+    assert (
+        tenant is not None
+        and tenant.settings.planning_hour == 6
+        and tenant.settings.data_source_ids == ["ds-1"]
+    )
+    assert tenant.settings.timezone == "UTC"  # untouched fields stay
+
+
+def test_bad_settings_get_a_400_that_names_them_and_change_nothing(fakes: FakeContainer) -> None:
+    auth = connect(fakes)
+    api = client("api")
+    for body, named in (({"planning_hour": 25}, "planning_hour"), ({"colour": "red"}, "colour"), ({}, "")):
+        response = api.patch("/settings", headers=auth, json=body)
+        assert response.status_code == 400 and named in response.get_data(as_text=True)
+    assert (
+        api.patch("/settings", headers=auth, data=b"[1]", content_type="application/json").status_code == 400
+    )
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None and tenant.settings.planning_hour == 8
+
+
+def test_settings_need_a_session_and_a_live_connection(fakes: FakeContainer) -> None:
+    assert client("api").get("/settings").status_code == 401
+    auth = connect(fakes, TenantStatus.REVOKED)
+    assert client("api").patch("/settings", headers=auth, json={"planning_hour": 6}).status_code == 409
