@@ -76,7 +76,7 @@ class LocalStack:
             "NA_LOCAL_SECRETS_FILE": str(self.secrets_file),
             "NA_OUTBOX_DIR": str(self.outbox_dir),
             "NA_NOTION_API_BASE_URL": self.sandbox_url,
-            "NA_OAUTH_CALLBACK_URL": self.url(Target.OAUTH_CALLBACK) + "/",
+            "NA_OAUTH_CALLBACK_URL": self.url(Target.OAUTH_CALLBACK),
             "NA_FRONTEND_URL": "http://127.0.0.1:9/connected",  # the demo reads the redirect, no page
             **{f"NA_{t.name}_URL": self.url(t) for t in Target},
         }
@@ -151,7 +151,7 @@ class LocalStack:
             sys.executable, "-m", "local.notion_sandbox", "--port", str(self.sandbox_port),
             "--client-id", self.secrets[PlatformSecret.NOTION_CLIENT_ID.value],
             "--client-secret", self.secrets[PlatformSecret.NOTION_CLIENT_SECRET.value],
-            "--redirect-uri", self.url(Target.OAUTH_CALLBACK) + "/",
+            "--redirect-uri", self.url(Target.OAUTH_CALLBACK),
         ]  # fmt: skip
         self.group.start("notion-sandbox", argv, self._child_env())
         self.group.wait_until("notion-sandbox", partial(http_answers, self.sandbox_url + "/_sandbox/health"))

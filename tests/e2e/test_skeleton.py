@@ -1,4 +1,5 @@
-"""The walking skeleton over HTTP on the whole local stack, as ``make demo`` runs it."""
+"""The main job over HTTP on the whole local stack, exactly as ``make demo`` runs it: connect through
+OAuth, a signed webhook starts a run, approval by signed link, the run writes to Notion and finishes."""
 
 import json
 import urllib.error
@@ -11,6 +12,7 @@ import pytest
 from local.demo import run_demo
 from local.stack import LocalStack
 from shared.adapters.local_secrets import LocalFileSecrets
+from shared.config import Target
 from shared.services.sessions import start_session
 
 pytestmark = pytest.mark.e2e
@@ -38,16 +40,30 @@ def status_of(
         return exc.code
 
 
-def test_a_plan_task_runs_through_every_hop_to_the_outbox(demo: dict[str, Any]) -> None:
+def test_a_webhook_started_run_is_approved_by_link_and_completes(demo: dict[str, Any]) -> None:
     run = demo["run"]
     assert run["status"] == "completed"
-    assert [e["kind"] for e in run["events"]] == ["run_planned", "tool_result", "tool_result", "run_finished"]
-    assert demo["notification"]["notification_id"] == f"{run['run_id']}-completed"
+    kinds = [e["kind"] for e in run["events"]]
+    assert kinds[0] in {"run_planned", "model_used"} and kinds[-1] == "run_finished"
+    assert tuple(k for k in kinds if k.startswith("human_")) == ("human_requested", "human_responded")
+    responded = next(e for e in run["events"] if e["kind"] == "human_responded")
+    assert responded["decision"] == "approve" and responded["via"] == "link"
 
 
-def test_the_outbox_holds_exactly_one_notification_per_run(stack: LocalStack, demo: dict[str, Any]) -> None:
-    files = list(stack.outbox_dir.glob(f"{demo['run']['run_id']}-*.json"))
-    assert len(files) == 1
+def test_the_run_wrote_its_plan_page_and_updated_the_idea_once(demo: dict[str, Any]) -> None:
+    bot = demo["sandbox"]["ids"]["bot"]
+    written = [p for p in demo["sandbox"]["pages"] if p["created_by"] == bot]
+    assert [p["properties"].get("title") for p in written] == ["Plan: Weekly team retro"]
+    idea = next(p for p in demo["sandbox"]["pages"] if p["id"] == demo["idea"]["id"])
+    assert idea["properties"]["Status"] == "Exploring"
+    assert sum("Plan approved" in b["text"] for b in idea["content"]) == 1
+
+
+def test_one_notification_per_decision_and_outcome(demo: dict[str, Any]) -> None:
+    ids = [n["notification_id"] for n in demo["notifications"]]
+    run_id = demo["run"]["run_id"]
+    assert sorted(ids) == sorted({*ids}) and f"{run_id}-completed" in ids
+    assert sum("-approval-" in i for i in ids) == 1
 
 
 def test_api_refuses_without_a_session_and_hides_other_tenants(
@@ -60,60 +76,60 @@ def test_api_refuses_without_a_session_and_hides_other_tenants(
 
 
 def test_the_functions_validate_their_input_over_http(stack: LocalStack) -> None:
-    from shared.config import Target
-
     for target in (Target.PLAN, Target.EXECUTE_STEP, Target.NOTIFY, Target.DEPLOY):
-        assert (
-            status_of(
-                stack.url(target) + "/",
-                method="POST",
-                body=b"{}",
-                headers={"Content-Type": "application/json"},
-            )
-            == 400
-        )
+        json_headers = {"Content-Type": "application/json"}
+        assert status_of(stack.url(target) + "/", json_headers, "POST", b"{}") == 400
         assert status_of(stack.url(target) + "/") == 405
     assert status_of(stack.url(Target.OAUTH_CALLBACK) + "/?code=x") == 400
+    assert (
+        status_of(stack.url(Target.NOTION_WEBHOOK) + "/", {"Content-Type": "application/json"}, "POST", b"{}")
+        == 401
+    )
 
 
 def test_no_secret_value_appears_in_any_log_line(stack: LocalStack, demo: dict[str, Any]) -> None:
     # A request that carries a secret where a careless handler might log it.
     signing_key = stack.secrets["session-signing-key"]
     status_of(stack.url_of_api() + "/runs/x", {"Authorization": f"Bearer {signing_key}"})
+    tokens = json.loads(stack.secrets_file.read_text())  # now also the tenant's Notion tokens
     logs = list((stack.workdir / "logs").glob("*.log"))
-    assert len(logs) >= 9
+    assert len(logs) >= 10
     text = "\n".join(p.read_text(errors="replace") for p in logs)
-    for name, value in stack.secrets.items():
-        assert value not in text, f"the value of {name} reached a log"
+    assert any(name.startswith("notion-token-") for name in tokens)
+    for name, value in tokens.items():
+        for part in _secret_parts(value):
+            assert part not in text, f"a value of secret {name} reached a log"
+
+
+def _secret_parts(value: str) -> list[str]:
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return [value]
+    return [str(v) for v in parsed.values() if v] if isinstance(parsed, dict) else [value]
 
 
 def test_our_log_lines_are_cloud_logging_json_with_trace_and_labels(
     stack: LocalStack, demo: dict[str, Any]
 ) -> None:
-    from shared.config import Target
-
     trace = "0af7651916cd43dd8448eb211c80319c"
     body = json.dumps(
         {"tenant_id": "trace-tenant", "run_id": "traced-run", "goal": "g", "trigger": {"kind": "manual"}}
     )
     headers = {"Content-Type": "application/json", "traceparent": f"00-{trace}-b7ad6b7169203331-01"}
-    assert status_of(stack.url(Target.PLAN) + "/", headers, "POST", body.encode()) == 200
+    status_of(stack.url(Target.PLAN) + "/", headers, "POST", body.encode())
     entries = []
     for path in (stack.workdir / "logs").glob("*.log"):
         for line in path.read_text(errors="replace").splitlines():
             if line.startswith("{"):
                 entries.append(json.loads(line))
     assert entries and all({"severity", "message"} <= e.keys() for e in entries)
-    labelled = [
-        e for e in entries if e.get("logging.googleapis.com/labels", {}).get("run") == demo["run"]["run_id"]
-    ]
-    assert labelled and all(e["logging.googleapis.com/labels"]["tenant"] == "demo-tenant" for e in labelled)
+    run_id = demo["run"]["run_id"]
+    labelled = [e for e in entries if e.get("logging.googleapis.com/labels", {}).get("run") == run_id]
+    assert labelled and all(e["logging.googleapis.com/labels"]["tenant"] for e in labelled)
     traced = [
         e
         for e in entries
         if e.get("logging.googleapis.com/trace") == f"projects/notion-agent-local/traces/{trace}"
     ]
-    assert traced and traced[0]["logging.googleapis.com/labels"] == {
-        "tenant": "trace-tenant",
-        "run": "traced-run",
-    }
+    assert traced and traced[0]["logging.googleapis.com/labels"]["tenant"] == "trace-tenant"
