@@ -5,9 +5,10 @@ kept, never dispatched), then two functions-framework processes (gunicorn, the s
 ``notion_webhook`` target with a connected tenant whose filters accept every event, and the floor
 (``tests/perf/webhook_floor.py``: the same HMAC check, one Firestore create, one task create).
 
-Each rate runs open-loop for ``--duration`` seconds per handler (the two alternate, floor first at
-odd rates): request i is due at start + i/rate whatever happened before, and its latency is measured
-from when it was due, so a slow server cannot hide its queueing. At most ``--concurrency`` requests
+Each rate runs open-loop for ``--duration`` seconds per handler, in ``--slices`` alternating slices
+(floor, notion-webhook, floor, ...) so that both see the same background noise: request i of a slice is
+due at start + i/rate whatever happened before, and its latency is measured from when it was due, so a
+slow server cannot hide its queueing. At most ``--concurrency`` requests
 are in flight (bounded); a request that cannot start within 1 s of being due counts as failed. A rate
 is sustained when every request got a 200 and p99 < 100 ms. The last line is
 ``RESULT p99_ratio=<float> max_rate=<float> floor_max_rate=<float>``; p99_ratio is notion-webhook's
@@ -71,13 +72,13 @@ def event_body() -> bytes:
 class Load:
     """One open-loop run at ``rate`` for ``duration`` seconds against ``port``."""
 
-    def __init__(self, port: int, rate: float, duration: float, concurrency: int) -> None:
-        self.port, self.rate, self.duration = port, rate, duration
-        self.pool = ThreadPoolExecutor(concurrency)
+    def __init__(self, port: int, rate: float, concurrency: int) -> None:
+        self.port, self.rate, self.concurrency = port, rate, concurrency
         self.slots = threading.Semaphore(concurrency)
         self.local = threading.local()
         self.latencies: list[float] = []
         self.failures = 0
+        self.sent = 0
         self.lock = threading.Lock()
 
     def _send(self, due: float, body: bytes) -> None:
@@ -101,9 +102,12 @@ class Load:
             else:
                 self.failures += 1
 
-    def run(self) -> dict[str, Any]:
-        count = int(self.rate * self.duration)
+    def run(self, duration: float) -> None:
+        """One slice of ``duration`` seconds; results add up over slices."""
+        count = int(self.rate * duration)
         bodies = [event_body() for _ in range(count)]
+        self.sent += count
+        pool = ThreadPoolExecutor(self.concurrency)
         start = time.perf_counter() + 0.05
         for i, body in enumerate(bodies):
             due = start + i / self.rate
@@ -114,12 +118,14 @@ class Load:
                 with self.lock:
                     self.failures += 1  # no free slot within 1 s of being due: the rate is not held
                 continue
-            self.pool.submit(self._send, due, body)
-        self.pool.shutdown(wait=True)
+            pool.submit(self._send, due, body)
+        pool.shutdown(wait=True)
+
+    def result(self) -> dict[str, Any]:
         lat = sorted(self.latencies)
         p50 = lat[len(lat) // 2] if lat else float("inf")
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("inf")
-        return {"sent": count, "ok": len(lat), "failed": self.failures, "p50": p50, "p99": p99}
+        return {"sent": self.sent, "ok": len(lat), "failed": self.failures, "p50": p50, "p99": p99}
 
 
 def sustained(result: dict[str, Any]) -> bool:
@@ -231,8 +237,9 @@ class Bench:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--rates", default="25,50,100,150", help="requests per second, comma-separated")
+    parser.add_argument("--rates", default="25,50,75,100", help="requests per second, comma-separated")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per rate and handler (>= 20)")
+    parser.add_argument("--slices", type=int, default=4, help="alternating slices per rate and handler")
     parser.add_argument("--concurrency", type=int, default=64, help="most requests in flight at once")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
@@ -241,15 +248,17 @@ def main() -> int:
     try:
         bench.start()
         for name, port in bench.ports.items():  # warm up: clients built, connections open
-            Load(port, 20, 2, args.concurrency).run()
+            Load(port, 20, args.concurrency).run(2)
             print(f"warmed up {name}", flush=True)
         results: dict[tuple[str, float], dict[str, Any]] = {}
         print(f"{'rate/s':>7} {'handler':>15} {'p50 ms':>8} {'p99 ms':>8} {'ok':>6} {'failed':>6}  sustained")
-        for index, rate in enumerate(rates):
-            order = ["floor", "notion_webhook"] if index % 2 == 0 else ["notion_webhook", "floor"]
-            for name in order:
-                result = Load(bench.ports[name], rate, args.duration, args.concurrency).run()
-                results[(name, rate)] = result
+        for rate in rates:
+            loads = {name: Load(port, rate, args.concurrency) for name, port in bench.ports.items()}
+            for _ in range(args.slices):
+                for name in ("floor", "notion_webhook"):
+                    loads[name].run(args.duration / args.slices)
+            for name in ("floor", "notion_webhook"):
+                result = results[(name, rate)] = loads[name].result()
                 print(
                     f"{rate:>7.0f} {name:>15} {result['p50'] * 1000:>8.1f} {result['p99'] * 1000:>8.1f} "
                     f"{result['ok']:>6} {result['failed']:>6}  {'yes' if sustained(result) else 'no'}",
