@@ -42,20 +42,27 @@ class SecretManagerSecrets:
         return value
 
     def put(self, name: str, value: str) -> None:
+        """Add a version; create the secret first only if it does not exist.
+
+        Adding first keeps the usual case (a refresh, or a secret Terraform created) to one call that
+        needs only ``versions.add`` on that secret, never the project-wide ``secrets.create``.
+        """
         register_secret(value)
-        parent = f"projects/{self._project}"
-        # A new version of an existing secret is the usual case (token refresh).
-        with contextlib.suppress(gexc.Conflict):  # AlreadyExists over gRPC, plain 409 over REST
-            self._client.create_secret(
-                parent=parent,
-                secret_id=name,
-                secret=secretmanager.Secret(
-                    replication=secretmanager.Replication(automatic=secretmanager.Replication.Automatic())
-                ),
-            )
-        self._client.add_secret_version(
-            parent=self._secret_path(name), payload=secretmanager.SecretPayload(data=value.encode())
-        )
+        payload = secretmanager.SecretPayload(data=value.encode())
+        try:
+            self._client.add_secret_version(parent=self._secret_path(name), payload=payload)
+        except gexc.NotFound:
+            with contextlib.suppress(gexc.Conflict):  # created meanwhile (AlreadyExists / REST 409)
+                self._client.create_secret(
+                    parent=f"projects/{self._project}",
+                    secret_id=name,
+                    secret=secretmanager.Secret(
+                        replication=secretmanager.Replication(automatic=secretmanager.Replication.Automatic())
+                    ),
+                )
+            self._client.add_secret_version(parent=self._secret_path(name), payload=payload)
+        except (gexc.ServiceUnavailable, gexc.DeadlineExceeded) as exc:
+            raise TransientError(f"secret manager: {exc.__class__.__name__}") from exc
         with self._lock:
             self._cache[name] = (time.monotonic(), value)
 

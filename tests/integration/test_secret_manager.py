@@ -36,6 +36,8 @@ def test_put_creates_then_adds_versions_and_get_reads_the_latest(stub: SecretMan
     secrets.put("notion-token-t1", "first-value-123")
     secrets.put("notion-token-t1", "second-value-456")
     assert len(stub.secrets["notion-token-t1"]) == 2
+    creates = [path for method, path in stub.requests if "secretId=" in path]
+    assert len(creates) == 1, "an existing secret gets a version without a create call"
     assert adapter(stub).get("notion-token-t1") == "second-value-456"
 
 
