@@ -1,16 +1,24 @@
-"""Protocols for every external system. One adapter per system implements each (shared/adapters)."""
+"""Protocols for every external system. One adapter per system implements each (shared/adapters).
+
+The domain types are imported for type checking only: a function that never touches runs (notify,
+notion-webhook) should not build the run models at its cold start just to read these Protocols.
+"""
+
+from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from shared.config import Queue
-from shared.domain.runs import Run, RunEvent, RunState, RunStatus
-from shared.domain.tasks import NotifyTask, TaskBody
-from shared.domain.tenants import Tenant
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from shared.config import Queue
+    from shared.domain.runs import Run, RunEvent, RunState, RunStatus
+    from shared.domain.tasks import NotifyTask, TaskBody
+    from shared.domain.tenants import Tenant
 
 
 class RunStore(Protocol):
