@@ -33,5 +33,35 @@ locals {
     NA_NOTION_MAX_INLINE_WAIT_S = "1"      # longer Retry-After waits become later tasks, never sleeping instances
     NA_WEBHOOK_MAX_BODY_BYTES   = "262144" # 256 KiB: Notion's event bodies are small; larger is refused (413)
     NA_WEBHOOK_EVENT_TTL_S      = "604800" # 7 days of de-duplication; Notion retries deliveries for less
+    NA_TENANT_ROUTING_CACHE_S   = "5"      # a revoke or filter change made elsewhere reaches every webhook instance within 5 s
+
+    # Vertex AI: Google's endpoint. Explicit, so a loopback stub from a test can never reach production.
+    NA_MODEL_BASE_URL = ""
+    # USD per million (input, output) tokens. A model missing here is priced at 0 and so never trips a
+    # budget: variables.tf refuses a model_plan or model_draft that has no price.
+    NA_MODEL_PRICES = jsonencode(var.model_prices)
+
+    # The run engine's limits (docs/engine.md). The code's defaults are the production values.
+    NA_RUN_MAX_STEPS              = "50"
+    NA_RUN_LOOP_LIMIT             = "3"
+    NA_RUN_MAX_CONSECUTIVE_ERRORS = "3"
+    NA_PLAN_MAX_REASKS            = "2"
+    # A step's intent must outlive the function that holds it: execute-step may run for its whole
+    # timeout (600 s, functions.tf), so the lease is that plus a minute. A shorter lease would let a
+    # redelivery (or the sweeper) reconcile while the first delivery is still acting.
+    NA_STEP_LEASE_S = "660"
+    # Retry-After up to 10 s: the execute-step queue's own backoff (min 5 s); longer: a delayed task.
+    NA_STEP_RETRY_INLINE_S = "10"
+    # A running run untouched this long is re-enqueued by the sweeper (every 5 min, scheduler.tf).
+    # Above the step lease, so the sweeper never races a step that may still be acting.
+    NA_SWEEP_STALL_S = "900"
+
+    # Budgets of tenants that set none, and how long an instance reuses a tenant's summed spend.
+    NA_DEFAULT_RUN_BUDGET_USD   = tostring(var.default_budgets_usd.run)
+    NA_DEFAULT_DAY_BUDGET_USD   = tostring(var.default_budgets_usd.day)
+    NA_DEFAULT_MONTH_BUDGET_USD = tostring(var.default_budgets_usd.month)
+    NA_SPEND_CACHE_TTL_S        = "60"
+
+    NA_APPROVAL_LINK_TTL_S = "259200" # approve/reject links in notifications stay valid 3 days
   }
 }

@@ -67,6 +67,45 @@ variable "model_draft" {
   default     = "gemini-2.5-pro"
 }
 
+variable "model_prices" {
+  type        = map(list(number))
+  description = "USD per million [input, output] tokens by model name (NA_MODEL_PRICES); must price model_plan and model_draft."
+  default = {
+    "gemini-2.5-flash" = [0.30, 2.50]
+    "gemini-2.5-pro"   = [1.25, 10.00]
+  }
+
+  validation {
+    condition     = alltrue([for price in values(var.model_prices) : length(price) == 2 && alltrue([for usd in price : usd >= 0])])
+    error_message = "model_prices values must be [input, output] prices in USD per million tokens, not negative."
+  }
+
+  # A model without a price costs 0 in the code, so no budget would ever stop it.
+  validation {
+    condition     = contains(keys(var.model_prices), var.model_plan) && contains(keys(var.model_prices), var.model_draft)
+    error_message = "model_prices must have a price for model_plan and for model_draft."
+  }
+}
+
+variable "default_budgets_usd" {
+  type = object({
+    run   = number
+    day   = number
+    month = number
+  })
+  description = "Model spend limits in USD for tenants that set none: per run, per tenant-day, per tenant-month (NA_DEFAULT_*_BUDGET_USD)."
+  default = {
+    run   = 1
+    day   = 5
+    month = 50
+  }
+
+  validation {
+    condition     = var.default_budgets_usd.run >= 0 && var.default_budgets_usd.day >= 0 && var.default_budgets_usd.month >= 0
+    error_message = "default_budgets_usd values must not be negative."
+  }
+}
+
 variable "frontend_url" {
   type        = string
   description = "Where the browser is sent after connecting a workspace (NA_FRONTEND_URL)."

@@ -117,7 +117,11 @@ def code_model(main_py: Path = MAIN_PY) -> CodeModel:
     from shared import config
 
     settings = config.Settings
-    prefix = str(settings.model_config.get("env_prefix", ""))
+    # shared.config reads NA_<FIELD> itself (Settings.from_env, prefix ENV_PREFIX); the fallback is
+    # pydantic-settings' env_prefix, should the code go back to it.
+    prefix = str(getattr(config, "ENV_PREFIX", None) or settings.model_config.get("env_prefix", ""))
+    if not prefix:
+        raise ValueError("shared.config names no environment prefix (ENV_PREFIX or env_prefix)")
     env: set[str] = set()
     for name, info in settings.model_fields.items():
         alias = info.validation_alias or info.alias

@@ -2,8 +2,10 @@
 
 import copy
 import dataclasses
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,19 +129,22 @@ def test_public_and_private_function_blocks_differ_only_in_ingress(tf: Terraform
 
 
 def _evaluate(value: str, tf: Terraform) -> str:
-    """A literal as is; var.X (or tostring(var.X)) as the variable's default; anything else a URL-like stand-in."""
-    match = re.fullmatch(r"\$\{(?:tostring\()?var\.(\w+)\)?\}", value)
-    if match and "default" in tf.variables[match.group(1)]:
-        return str(tf.variables[match.group(1)]["default"])
+    """A literal as is; var.X, var.X.Y, tostring(...) of those and jsonencode(var.X) from the variables'
+    defaults; anything else (computed by Terraform) a URL-like stand-in."""
+    match = re.fullmatch(r"\$\{(tostring|jsonencode)?\(?var\.(\w+)((?:\.\w+)*)\)?\}", value)
+    if match and "default" in tf.variables[match.group(2)]:
+        found: Any = tf.variables[match.group(2)]["default"]
+        for key in filter(None, match.group(3).split(".")):
+            found = found[key]
+        return json.dumps(found) if match.group(1) == "jsonencode" else str(found)
     return value if "${" not in value else "https://computed-by-terraform.example"
 
 
-def test_settings_env_holds_valid_production_values(tf: Terraform, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_env_holds_valid_production_values(tf: Terraform) -> None:
     from shared.config import Settings
 
-    for name, value in tf.locals["settings_env"].items():
-        monkeypatch.setenv(name, _evaluate(str(value), tf))
-    settings = Settings()
+    env = {name: _evaluate(str(value), tf) for name, value in tf.locals["settings_env"].items()}
+    settings = Settings.from_env(env)
     assert (
         settings.profile,
         settings.secrets_backend,
@@ -151,7 +156,25 @@ def test_settings_env_holds_valid_production_values(tf: Terraform, monkeypatch: 
         "vertex",
         "live",
     )
-    assert settings.firestore_emulator_host == settings.tasks_emulator_host == ""
+    assert settings.firestore_emulator_host == settings.tasks_emulator_host == settings.model_base_url == ""
+    # Every model the functions call has a price, or its calls would cost 0 and no budget would stop them.
+    assert {settings.model_plan, settings.model_draft} <= set(settings.model_prices)
+    assert (settings.default_run_budget_usd, settings.default_day_budget_usd) == (1.0, 5.0)
+
+
+def test_step_lease_outlives_execute_step_and_the_sweeper_waits_for_it(tf: Terraform) -> None:
+    env = tf.locals["settings_env"]
+    lease, stall = float(env["NA_STEP_LEASE_S"]), float(env["NA_SWEEP_STALL_S"])
+    assert lease > tf.locals["functions"]["execute_step"]["timeout"]
+    assert stall > lease
+
+
+def test_model_prices_match_the_cost_model(tf: Terraform) -> None:
+    from tools.cost_model import Prices
+
+    prices = tf.variables["model_prices"]["default"]
+    assert prices[tf.variables["model_plan"]["default"]] == [Prices.flash_in, Prices.flash_out]
+    assert prices[tf.variables["model_draft"]["default"]] == [Prices.pro_in, Prices.pro_out]
 
 
 def test_function_urls_of_the_settings_point_at_the_functions(tf: Terraform) -> None:
