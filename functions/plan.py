@@ -1,11 +1,14 @@
-"""``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step."""
+"""``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step; and
+``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations) which enqueues the daily
+plan of every active tenant whose local planning hour has come."""
 
 from flask import Request, Response
 
 from functions._http import Reply, handle, parse_json
 from shared import bootstrap
-from shared.domain.tasks import PlanTask
+from shared.domain.tasks import PlanTask, ScheduleTask
 from shared.logs import add_labels
+from shared.services.daily_planning import plan_due_tenants
 from shared.services.planning import start_run
 from shared.services.wiring import engine_deps
 
@@ -14,9 +17,12 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
 
 def plan(request: Request) -> Response:
     def call() -> Reply:
+        deps = engine_deps(bootstrap.container())
+        if request.path.rstrip("/") == ScheduleTask.ROUTE:
+            schedule = parse_json(request, ScheduleTask) if request.get_data() else ScheduleTask()
+            return plan_due_tenants(schedule, deps).as_json(), 200
         task = parse_json(request, PlanTask)
         add_labels(tenant=task.tenant_id, run=task.run_id)
-        created = start_run(task, engine_deps(bootstrap.container()))
-        return {"run_id": task.run_id, "created": created}, 200
+        return {"run_id": task.run_id, "created": start_run(task, deps)}, 200
 
     return handle(request, ("POST",), call)

@@ -118,6 +118,13 @@ class Settings(BaseModel):
         "with that delay; shorter ones are retried by the queue's own backoff (HTTP 503).",
     )
     sweep_stall_s: float = Field(600.0, description="A running run not updated for this long is re-enqueued.")
+    schedule_page_size: int = Field(
+        100,
+        ge=1,
+        le=1000,
+        description="Active tenants read per daily-planning call (POST /schedule on plan); a full page "
+        "enqueues a continuation for the next one, so one call reads and enqueues at most this many.",
+    )
     default_run_budget_usd: float = Field(1.0, ge=0, description="Run budget when a tenant has none.")
     default_day_budget_usd: float = Field(5.0, ge=0, description="Daily tenant budget when none is set.")
     default_month_budget_usd: float = Field(50.0, ge=0, description="Monthly tenant budget when none is set.")

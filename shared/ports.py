@@ -123,6 +123,10 @@ class TenantStore(Protocol):
         """Create or update the tenant and its workspace routing document together."""
         ...
 
+    def active_page(self, after: str | None, limit: int) -> list[Tenant]:
+        """Up to ``limit`` active tenants in tenant-id order, after the id ``after`` (None: the first)."""
+        ...
+
 
 class OAuthStateStore(Protocol):
     """``oauth_states/{key}``: single-use connect states (expire by TTL on ``expires_at``)."""

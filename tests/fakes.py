@@ -7,7 +7,7 @@ from shared.config import Queue
 from shared.domain.events import ModelUsed
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks import NotifyTask, TaskBody
-from shared.domain.tenants import Tenant
+from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import NotFound, PermanentError, Unauthenticated
 from shared.ports import EventRecord, NotionGrant
 
@@ -144,6 +144,10 @@ class FakeTenantStore:
     def save(self, tenant: Tenant) -> None:
         self.tenants[tenant.tenant_id] = tenant
         self.routes[tenant.workspace_id] = tenant.tenant_id
+
+    def active_page(self, after: str | None, limit: int) -> list[Tenant]:
+        active = sorted(t for t, v in self.tenants.items() if v.status == TenantStatus.ACTIVE)
+        return [self.tenants[t] for t in active if after is None or t > after][:limit]
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Task names are hashed from the task's identity, so a repeat create of the same work is refused by the
 queue itself (``AlreadyExists`` → success, nothing done twice) and names spread evenly, as Cloud Tasks
-recommends. In production each task carries an OIDC token for the tasks service account.
+recommends. In production each task carries an OIDC token for the tasks service account (audience:
+the function's URL); the request goes to the body's ``ROUTE`` on that function (e.g. ``/schedule``).
 """
 
 import hashlib
@@ -29,16 +30,17 @@ class CloudTaskQueue:
 
     def enqueue(self, queue: Queue, body: TaskBody, task_id: str, delay_s: float = 0.0) -> bool:
         parent = self._settings.queue_path(queue)
+        target = self._settings.target_url(QUEUE_TARGETS[queue])
         http_request = tasks_v2.HttpRequest(
             http_method=tasks_v2.HttpMethod.POST,
-            url=self._settings.target_url(QUEUE_TARGETS[queue]),
+            url=target.rstrip("/") + body.ROUTE if body.ROUTE else target,
             headers={"Content-Type": "application/json"},
             body=body.model_dump_json().encode(),
         )
         if self._settings.tasks_service_account:
             http_request.oidc_token = tasks_v2.OidcToken(
                 service_account_email=self._settings.tasks_service_account,
-                audience=self._settings.target_url(QUEUE_TARGETS[queue]),
+                audience=target,
             )
         task = tasks_v2.Task(name=f"{parent}/tasks/{task_name_for(task_id)}", http_request=http_request)
         if delay_s > 0:

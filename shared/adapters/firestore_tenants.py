@@ -23,9 +23,11 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.domain.connection import tenant_id_for
-from shared.domain.tenants import Tenant
+from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import TransientError
 from shared.ports import EventRecord
 
@@ -61,6 +63,20 @@ class FirestoreTenantStore:
         with _transient():
             snap = self._tenant_ref(tenant_id).get()
         return Tenant.model_validate(snap.to_dict()) if snap.exists else None
+
+    def active_page(self, after: str | None, limit: int) -> list[Tenant]:
+        """One bounded query: equality on ``status``, ordered by document id (the automatic
+        single-field index serves it; no composite index)."""
+        query = (
+            self._db.collection("tenants")
+            .where(filter=FieldFilter("status", "==", TenantStatus.ACTIVE.value))
+            .order_by(FieldPath.document_id())
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.start_after({FieldPath.document_id(): self._tenant_ref(after)})
+        with _transient():
+            return [Tenant.model_validate(snap.to_dict()) for snap in query.stream()]
 
     def by_workspace(self, workspace_id: str) -> Tenant | None:
         with self._lock:

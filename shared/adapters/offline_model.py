@@ -1,8 +1,9 @@
 """Offline mode: a deterministic stand-in for Gemini, for the local stack (``NA_MODEL_BACKEND=offline``).
 
 It reads the JSON context block our prompts end with and answers the same schemas a real model
-gets: plans built from the page, its data source and the trigger; drafts built from the goal, the
-instructions and the page; corrected arguments echoed from the context. Same input, same output,
+gets: plans built from the page, its data source and the trigger (a scheduled run without a page
+reads its data source, drafts the day and sends it); drafts built from the goal, the instructions
+(their "- " lines, e.g. the day's tasks) and the page; corrected arguments echoed from the context. Same input, same output,
 no network. Usage is counted as characters / 4 and priced from the price table (normally $0).
 """
 
@@ -35,8 +36,30 @@ def _next_status(ctx: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def daily_plan(source_id: str, goal: str) -> dict[str, Any]:
+    """The scheduled run: read the tasks now, draft the day from them, send it to the owner."""
+    instructions = (
+        "Write a short, prioritised plan for today from these tasks (skip done ones):\n${steps.1.titles}"
+    )
+    steps = [
+        _step("query_data_source", "read the tasks as they are now", data_source_id=source_id, limit=20),
+        _step("draft_text", "plan the day", instructions=instructions),
+        _step(
+            "send_notification",
+            "send the plan",
+            subject=goal.split(":", 1)[0][:200] or "Your day",
+            text="${steps.2.text}",
+        ),
+        _step("finish", "done", summary=f"Sent the day's plan: {goal}"[:2000]),
+    ]
+    return {"goal": goal or "Plan my day", "risk": "low", "on_reject": "end", "steps": steps}
+
+
 def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     page = ctx.get("page") or {}
+    source_id = (ctx.get("data_source") or {}).get("id")
+    if (ctx.get("trigger") or {}).get("kind") == "schedule" and source_id and not page.get("id"):
+        return daily_plan(source_id, goal)
     if not page.get("id"):
         steps = [
             _step("draft_text", "summarise", instructions=f"Write a short note about: {goal}"),
@@ -81,6 +104,8 @@ def draft_for(ctx: dict[str, Any]) -> dict[str, Any]:
     lines = [f"# Plan for {subject}", f"- Goal: {goal or task}"]
     notes = [s.strip() for s in str(page.get("text") or "").splitlines() if s.strip()][:5]
     lines += [f"- Consider: {note}" for note in notes]
+    listed = [s[2:].strip() for s in task.splitlines() if s.startswith("- ")][:10]  # e.g. the day's tasks
+    lines += [f"- Today: {item}" for item in listed]
     lines += ["- Next: agree on the first step and an owner", "- Then: review progress in a week"]
     return {"title": f"Plan for {subject}"[:200], "text": "\n".join(lines)}
 

@@ -1,14 +1,16 @@
 """Bodies of the tasks functions send each other through Cloud Tasks. Small, validated, versionless."""
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 _ID = r"^[A-Za-z0-9_-]{1,128}$"
 
 
 class TaskBody(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ROUTE: ClassVar[str] = ""  # the path on the target function that receives this body
 
 
 class Trigger(TaskBody):
@@ -31,6 +33,17 @@ class PlanTask(TaskBody):
     run_id: str = Field(pattern=_ID)
     goal: str = Field(default="", max_length=2000)
     trigger: Trigger
+
+
+class ScheduleTask(TaskBody):
+    """Daily planning fan-out, one page of active tenants per call (``POST /schedule`` on plan).
+    Cloud Scheduler sends ``{}``: the tick is the current hour and the page the first. A
+    continuation carries both, so however late it runs it plans the tenants due at that tick."""
+
+    ROUTE: ClassVar[str] = "/schedule"
+
+    tick: AwareDatetime | None = None
+    after: str | None = Field(default=None, pattern=_ID)
 
 
 class StepTask(TaskBody):

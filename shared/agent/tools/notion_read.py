@@ -9,6 +9,7 @@ from shared.agent.tools import notion_text as nt
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext
 
 PAGE_TEXT_CHARS = 4000
+TITLES_CHARS = 2500  # leaves room for the instructions around it (DraftTextArgs: 4000)
 
 
 class ReadPageArgs(Args):
@@ -38,7 +39,21 @@ class QueryArgs(Args):
 def query_data_source(ctx: ToolContext, args: QueryArgs) -> Output:
     pages = islice(ctx.notion.query_data_source(ctx.token(), args.data_source_id, args.filter), args.limit)
     rows = [{"id": p["id"], "title": nt.title_of(p), "properties": nt.plain_properties(p)} for p in pages]
-    return {"data_source_id": args.data_source_id, "results": rows}
+    return {"data_source_id": args.data_source_id, "results": rows, "titles": _titles(rows)}
+
+
+def _titles(rows: list[dict[str, Any]]) -> str:
+    """One line per page (title and its short scalar property values), small enough to quote in a later
+    step's instructions as ``${steps.N.titles}``."""
+    lines = []
+    for row in rows:
+        props = row["properties"].items()
+        values = [
+            f"{k}: {v}" for k, v in props if isinstance(v, str | int | float) and v not in ("", row["title"])
+        ]
+        short = [v for v in values if len(v) <= 60][:3]
+        lines.append(f"- {row['title'] or 'Untitled'}" + (f" ({'; '.join(short)})" if short else ""))
+    return nt.clip("\n".join(lines), TITLES_CHARS)
 
 
 TOOLS = [
@@ -47,7 +62,8 @@ TOOLS = [
         "query_data_source",
         SideEffect.READ,
         QueryArgs,
-        "List pages of a data source (optional Notion filter, at most 50).",
+        "List pages of a data source (optional Notion filter, at most 50); output: results, and "
+        "titles (one line per page, to quote in later instructions).",
         query_data_source,
     ),
 ]

@@ -1,0 +1,45 @@
+"""When a tenant's day is planned: pure time arithmetic for the hourly scheduler tick (no I/O).
+
+The scheduler calls at the top of every UTC hour; a tenant is due when its local planning hour, in
+its own time zone, is the local hour of that tick. Each local hour of a day meets exactly one tick
+(half-hour zones included), so a tenant is planned once a day without any stored state. Two DST
+cases: an hour skipped by a spring-forward gap is planned at the first tick after the gap; an hour
+that occurs twice (fall back) is due twice, and the run id, named from the local date, makes the
+second a no-op.
+"""
+
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+HOUR = timedelta(hours=1)
+
+
+def tick_of(now: datetime) -> datetime:
+    """The scheduler tick ``now`` belongs to: the nearest whole UTC hour, so a call a little early
+    (clock skew) or late (delivery, retries) plans the same tenants as one made on time."""
+    utc = now.astimezone(UTC) + HOUR / 2
+    return utc.replace(minute=0, second=0, microsecond=0)
+
+
+def zone_of(name: str) -> tzinfo | None:
+    """The IANA zone called ``name``, or None when there is no such zone."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: a malformed key such as "../x"
+        return None
+
+
+def planning_day(tick: datetime, zone: tzinfo, planning_hour: int) -> date | None:
+    """The local date to plan at ``tick``, or None when the tenant's planning hour is not now."""
+    local = tick.astimezone(zone)
+    if local.hour == planning_hour:
+        return local.date()
+    before = (tick - HOUR).astimezone(zone)
+    if before.date() == local.date() and before.hour < planning_hour < local.hour:
+        return local.date()  # the planning hour fell into a DST gap since the previous tick
+    return None
+
+
+def daily_run_id(day: date) -> str:
+    """The run of one tenant's day (runs live under the tenant, so the date alone is unique)."""
+    return f"daily-{day:%Y%m%d}"

@@ -1,0 +1,208 @@
+"""Daily planning over fakes: who is due at a tick, paging with continuations, idempotency, and the
+daily run itself planned and carried out by the offline model; and ``POST /schedule`` on plan."""
+
+import dataclasses
+import logging
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.config import Queue
+from shared.domain.daily import planning_day, tick_of, zone_of
+from shared.domain.events import RunStatus
+from shared.domain.tasks import NotifyTask, PlanTask, ScheduleTask, StepTask
+from shared.domain.tenants import Tenant, TenantSettings, TenantStatus
+from shared.services.daily_planning import Fanout, daily_plan_task, plan_due_tenants
+from shared.services.deps import Deps
+from shared.services.engine import run_step
+from shared.services.planning import start_run
+from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.fakes import FakeQueue, FakeTenantStore
+from tests.unit.test_entry_points import FakeContainer, client, fakes
+
+__all__ = ["fakes"]  # the fixture that puts fakes behind bootstrap.container()
+
+WINTER_7_UTC = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # Paris 08:00, London 07:00, Los Angeles 23:00 (Jan 4)
+
+
+def tenant(tenant_id: str, tz: str = "UTC", hour: int = 8, **changes: Any) -> Tenant:
+    settings = TenantSettings(timezone=tz, planning_hour=hour, data_source_ids=["ds-tasks"])
+    fields: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "workspace_id": f"ws-{tenant_id}",
+        "token_secret": f"notion-token-{tenant_id}",
+        "settings": settings,
+        "created_at": WINTER_7_UTC,
+        "updated_at": WINTER_7_UTC,
+    }
+    return Tenant.model_validate(fields | changes)
+
+
+def deps_with(*tenants: Tenant, now: datetime = WINTER_7_UTC, **settings: Any) -> Deps:
+    store = FakeTenantStore()
+    for t in tenants:
+        store.save(t)
+    return dataclasses.replace(make_deps(**settings), tenants=store, clock=lambda: now)
+
+
+def queued(deps: Deps) -> FakeQueue:
+    assert isinstance(deps.queue, FakeQueue)
+    return deps.queue
+
+
+def plan_tasks(deps: Deps) -> dict[str, PlanTask]:
+    return {b.tenant_id: b for _, b, _, _ in queued(deps).tasks if isinstance(b, PlanTask)}
+
+
+def test_a_tenant_is_due_when_its_local_planning_hour_is_the_hour_of_the_tick() -> None:
+    deps = deps_with(
+        tenant("t-paris", "Europe/Paris", 8),
+        tenant("t-utc-8", "UTC", 8),
+        tenant("t-utc-7", "UTC", 7),
+        tenant("t-la-8", "America/Los_Angeles", 8),
+        tenant("t-la-23", "America/Los_Angeles", 23),
+    )
+    fanout = plan_due_tenants(ScheduleTask(), deps)
+    assert fanout == Fanout(WINTER_7_UTC, read=5, enqueued=3, next_after=None)
+    tasks = plan_tasks(deps)
+    assert sorted(tasks) == ["t-la-23", "t-paris", "t-utc-7"]
+    assert tasks["t-paris"].run_id == "daily-20260105" and tasks["t-la-23"].run_id == "daily-20260104"
+    paris = tasks["t-paris"]
+    assert paris.trigger.kind == "schedule" and paris.trigger.data_source_id == "ds-tasks"
+    assert paris.goal.startswith("Plan my day (2026-01-05)") and paris.trigger.page_id is None
+    names = {name for _, _, name, _ in queued(deps).tasks}
+    assert "plan:t-paris:daily-20260105" in names
+    at_16 = deps_with(tenant("t-la-8", "America/Los_Angeles", 8), now=datetime(2026, 1, 5, 16, tzinfo=UTC))
+    assert list(plan_tasks_after(at_16)) == ["t-la-8"]
+
+
+def plan_tasks_after(deps: Deps) -> dict[str, PlanTask]:
+    plan_due_tenants(ScheduleTask(), deps)
+    return plan_tasks(deps)
+
+
+def test_only_active_tenants_with_a_data_source_are_planned() -> None:
+    deps = deps_with(
+        tenant("t-active"),
+        tenant("t-revoked", status=TenantStatus.REVOKED),
+        tenant("t-reconnect", status=TenantStatus.NEEDS_RECONNECT),
+        tenant("t-no-source", settings=TenantSettings(planning_hour=7)),
+        now=datetime(2026, 1, 5, 8, tzinfo=UTC),
+    )
+    fanout = plan_due_tenants(ScheduleTask(), deps)
+    assert list(plan_tasks(deps)) == ["t-active"] and fanout.read == 2  # t-no-source is at 7, not due
+    deps = deps_with(tenant("t-no-source", settings=TenantSettings(planning_hour=7)))
+    assert plan_due_tenants(ScheduleTask(), deps).enqueued == 0 and not queued(deps).tasks
+
+
+def test_a_repeated_call_in_the_same_hour_or_a_retry_creates_no_second_task_nor_run() -> None:
+    deps = deps_with(tenant("t1", "Europe/Paris", 8))
+    assert plan_due_tenants(ScheduleTask(), deps).enqueued == 1
+    later = dataclasses.replace(deps, clock=lambda: WINTER_7_UTC + timedelta(minutes=20))
+    assert plan_due_tenants(ScheduleTask(), later).enqueued == 0  # a scheduler retry, same tick
+    early = dataclasses.replace(deps, clock=lambda: WINTER_7_UTC - timedelta(seconds=2))
+    assert plan_due_tenants(ScheduleTask(), early).enqueued == 0  # a little early: still that tick
+    assert len(queued(deps).tasks) == 1
+    task = plan_tasks(deps)["t1"]
+    assert start_run(task, deps) and not start_run(task, deps)  # the task delivered twice: one run
+    assert len(deps.store.list_runs("t1")) == 1
+
+
+def test_tenants_are_paged_and_the_rest_continues_in_tasks_that_keep_the_tick() -> None:
+    tenants = [tenant(f"t{i:02d}", "UTC", 7 if i % 2 else 9) for i in range(8)]
+    deps = deps_with(*tenants, schedule_page_size=3)
+    first = plan_due_tenants(ScheduleTask(), deps)
+    assert (first.read, first.next_after) == (3, "t02")
+    late = dataclasses.replace(deps, clock=lambda: WINTER_7_UTC + timedelta(hours=2))  # a slow queue
+    pages = [first]
+    while continuations := [b for _, b, _, _ in queued(late).tasks if isinstance(b, ScheduleTask)]:
+        queued(late).tasks = [t for t in queued(late).tasks if not isinstance(t[1], ScheduleTask)]
+        assert continuations[0].tick == WINTER_7_UTC
+        pages.append(plan_due_tenants(continuations[0], late))
+        pages.append(plan_due_tenants(continuations[0], late))  # a redelivered continuation
+    assert [p.read for p in pages] == [3, 3, 3, 2, 2]
+    assert sorted(plan_tasks(deps)) == ["t01", "t03", "t05", "t07"]
+    assert sum(p.enqueued for p in pages) == 4
+    names = [name for _, _, name, _ in queued(deps).tasks]
+    assert len(names) == len(set(names))
+
+
+def test_an_invalid_time_zone_plans_in_utc_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    deps = deps_with(tenant("t-bad", "Mars/Olympus_Mons", 7), tenant("t-evil", "../../etc/passwd", 9))
+    with caplog.at_level(logging.WARNING):
+        assert plan_due_tenants(ScheduleTask(), deps).enqueued == 1
+    assert list(plan_tasks(deps)) == ["t-bad"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("Mars/Olympus_Mons" in w for w in warnings) and any("etc/passwd" in w for w in warnings)
+
+
+def test_the_tick_is_the_nearest_hour_and_dst_gaps_and_repeats_plan_once_a_day() -> None:
+    assert tick_of(datetime(2026, 1, 5, 7, 59, 58, tzinfo=UTC)) == datetime(2026, 1, 5, 8, tzinfo=UTC)
+    assert tick_of(datetime(2026, 1, 5, 8, 20, tzinfo=UTC)) == datetime(2026, 1, 5, 8, tzinfo=UTC)
+    paris = zone_of("Europe/Paris")
+    assert paris is not None and zone_of("Nowhere/Special") is None
+    spring = [datetime(2026, 3, 29, h, tzinfo=UTC) for h in range(24)]  # 02:00 local does not exist
+    assert [t.hour for t in spring if planning_day(t, paris, 2)] == [1]  # planned at 03:00 CEST
+    assert [t.hour for t in spring if planning_day(t, paris, 8)] == [6]
+    autumn = [datetime(2026, 10, 25, h, tzinfo=UTC) for h in range(24)]  # 02:00 local happens twice
+    assert {planning_day(t, paris, 2) for t in autumn} == {None, date(2026, 10, 25)}
+    kolkata = zone_of("Asia/Kolkata")  # UTC+05:30: each local hour still meets exactly one tick
+    assert kolkata is not None
+    assert [t.hour for t in spring if planning_day(t, kolkata, 8)] == [3]
+
+
+def test_the_daily_run_reads_the_tasks_and_sends_a_plan_with_the_offline_model() -> None:
+    notion = FakeNotion()
+    for title, state in [("Write the report", "Todo"), ("Call the bank", "In progress")]:
+        notion.add_page(title, {"data_source_id": "ds-tasks"}, Status=state)
+    owner = tenant("t1", "Europe/Paris", 8)
+    deps = dataclasses.replace(
+        deps_with(owner), model=FakeModel(), notion_for=make_deps(notion=notion).notion_for
+    )
+    task = daily_plan_task(owner, date(2026, 1, 5))
+    assert start_run(task, deps)
+    run = deps.store.get_run("t1", "daily-20260105")
+    assert run is not None and [s.tool for s in run.state.steps] == [
+        "query_data_source",
+        "draft_text",
+        "send_notification",
+        "finish",
+    ]
+    notes = []
+    while queued(deps).tasks:
+        q, body, _, _ = queued(deps).take()
+        if q == Queue.EXECUTE_STEP:
+            assert isinstance(body, StepTask)
+            run_step(body, deps)
+        elif isinstance(body, NotifyTask):
+            notes.append(body)
+    run = deps.store.get_run("t1", "daily-20260105")
+    assert run is not None and run.state.status == RunStatus.COMPLETED
+    plan = next(n for n in notes if n.subject == "Plan my day (2026-01-05)")
+    assert "Write the report (Status: Todo)" in plan.text and "Call the bank" in plan.text
+
+
+def test_post_schedule_on_plan_fans_out_and_plan_tasks_still_go_to_the_root(fakes: FakeContainer) -> None:
+    fakes.tenants.save(tenant("t-paris", "Europe/Paris", 8))
+    fakes.tenants.save(tenant("t-tokyo", "Asia/Tokyo", 8))
+    app = client("plan")
+    response = app.post("/schedule", json={"tick": "2026-01-05T07:00:00Z"})
+    assert response.status_code == 200 and response.json == {
+        "tick": "2026-01-05T07:00:00+00:00",
+        "read": 2,
+        "enqueued": 1,
+        "next_after": None,
+    }
+    ((queue, task, name, _),) = fakes.queue.tasks
+    assert queue == Queue.PLAN and name == "plan:t-paris:daily-20260105" and isinstance(task, PlanTask)
+    assert app.post("/schedule", json={}).json["read"] == 2  # what Cloud Scheduler sends: now
+    assert app.post("/schedule").status_code == 200  # no body at all: the same
+    assert app.post("/schedule", json={"after": "bad/id"}).status_code == 400
+    assert app.post("/schedule", json={"tick": "2026-01-05T07:00:00"}).status_code == 400  # naive time
+    assert app.get("/schedule").status_code == 405
+    fakes.queue.tasks.clear()
+    fakes.secrets.put("notion-token-t-paris", '{"access_token": "tok"}')
+    response = app.post("/", json=task.model_dump(mode="json"))
+    assert response.status_code == 200 and response.json == {"run_id": "daily-20260105", "created": True}
+    assert fakes.store.get_run("t-paris", "daily-20260105") is not None
