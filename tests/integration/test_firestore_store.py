@@ -70,7 +70,9 @@ def test_a_tenant_cannot_reach_another_tenants_run(firestore_db: Any) -> None:
         store.append("t2", "r1", fold([planned()]), [result(2, 1)])
 
 
-def test_an_intent_is_one_exclusive_create_and_the_cache_catches_up_with_the_result(firestore_db: Any) -> None:
+def test_an_intent_is_one_exclusive_create_and_the_cache_catches_up_with_the_result(
+    firestore_db: Any,
+) -> None:
     store = FirestoreRunStore(firestore_db)
     store.create_run("t1", "r1", [planned()])
     now = datetime.now(UTC)
@@ -93,7 +95,9 @@ def test_spend_sums_model_usage_per_tenant_day_and_month(firestore_db: Any) -> N
     for tenant, seq, cost in (("t1", 2, 0.25), ("t1", 3, 0.5), ("t2", 2, 7.0)):
         run = store.get_run(tenant, "r1")
         assert run is not None
-        used = ModelUsed(seq=seq, at=at, purpose="draft", model="m", input_tokens=1, output_tokens=1, cost_usd=cost)
+        used = ModelUsed(
+            seq=seq, at=at, purpose="draft", model="m", input_tokens=1, output_tokens=1, cost_usd=cost
+        )
         store.append(tenant, "r1", run.state, [used])
     assert store.spend("t1", "2026-03-04", "2026-03") == (0.75, 0.75)
     assert store.spend("t1", "2026-03-05", "2026-04") == (0.0, 0.0)
