@@ -16,7 +16,7 @@ from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpc
 from local.tasks_emulator import TasksEmulator, verify_id_token
 from shared.adapters.cloud_tasks import CloudTaskQueue, task_name_for
 from shared.config import Queue, Settings
-from shared.domain.tasks import StepTask
+from shared.domain.tasks import ScheduleTask, StepTask
 from shared.errors import ConfigError
 
 pytestmark = pytest.mark.integration
@@ -108,3 +108,12 @@ def test_a_delivered_task_carries_an_oidc_token_for_the_service_account(emulator
 def test_a_missing_queue_is_a_configuration_error_that_says_what_to_do(emulator: TasksEmulator) -> None:
     with pytest.raises(ConfigError, match="terraform apply"):
         adapter(emulator, create_queues=False).enqueue(Queue.NOTIFY, BODY, "x")
+
+
+def test_a_body_with_a_route_is_sent_to_that_path_of_its_function(emulator: TasksEmulator) -> None:
+    queue = adapter(emulator)
+    queue._settings = queue._settings.model_copy(update={"plan_url": "https://plan.example/"})
+    queue.enqueue(Queue.PLAN, ScheduleTask(after="t1"), "schedule:2026010507:t1")
+    queue.enqueue(Queue.EXECUTE_STEP, BODY, "step")
+    urls = sorted(task["url"] for task in emulator.pending_tasks())
+    assert urls == ["http://127.0.0.1:9/", "https://plan.example/schedule"]

@@ -109,3 +109,21 @@ def test_routing_is_cached_for_its_ttl_only_for_found_tenants(firestore_db: Any)
     active = acme.model_copy(update={"status": TenantStatus.ACTIVE})
     webhook_instance.save(active)
     assert webhook_instance.by_workspace("ws-new") == active  # its own save: at once
+
+
+def test_active_tenants_are_read_in_bounded_pages_in_id_order(firestore_db: Any) -> None:
+    store = FirestoreTenantStore(firestore_db)
+    active = sorted((tenant(f"ws-{i}") for i in range(5)), key=lambda t: t.tenant_id)
+    for t in active:
+        store.save(t)
+    store.save(tenant("ws-revoked", status=TenantStatus.REVOKED))
+    store.save(tenant("ws-reconnect", status=TenantStatus.NEEDS_RECONNECT))
+    FirestoreWebhookEvents(firestore_db).record(active[0].tenant_id, "evt-1", "page.created", NOW, NOW)
+    pages, after = [], None
+    while page := store.active_page(after, 2):
+        pages.append(page)
+        after = page[-1].tenant_id
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert [t for p in pages for t in p] == active  # whole tenants, no subcollection documents
+    assert store.active_page(active[1].tenant_id, 10) == active[2:]
+    assert store.active_page(None, 1) == active[:1]
