@@ -13,10 +13,15 @@ resource "google_firestore_database" "main" {
   depends_on = [google_project_service.enabled]
 }
 
-# Composite indexes. (Runs of one tenant by created_at DESC use the automatic single-field index.)
+# Composite indexes: one per query in shared/adapters/ that single-field indexes cannot serve.
+# tests/infra/test_firestore.py holds this list against the queries of the code, both ways.
+# Not here, because automatic single-field indexes (collection scope) serve them:
+#   FirestoreRunStore.list_events  tenants/{t}/runs/{r}/events: seq > n, order by seq
+#   FirestoreRunStore.list_runs    tenants/{t}/runs: order by created_at DESC
 locals {
   firestore_indexes = {
-    # The stalled-run sweeper: runs in a given status, oldest update first, across all tenants.
+    # FirestoreRunStore.stalled (the sweeper): runs in a status, not updated since a time, across all
+    # tenants: status == ?, updated_at < ?.
     runs_by_status_updated = {
       collection  = "runs"
       query_scope = "COLLECTION_GROUP"
@@ -25,20 +30,44 @@ locals {
         { field_path = "updated_at", order = "ASCENDING" },
       ]
     }
-    # The hourly planning fan-out: active tenants whose planning hour has come.
-    tenants_by_status_planning_hour = {
-      collection  = "tenants"
-      query_scope = "COLLECTION"
+    # FirestoreRunStore.spend (budgets): sum(cost_usd) of a tenant's model_used run events of one day
+    # and of one month: tenant_id == ?, kind == ?, day|month == ?. Collection-group scope has no
+    # automatic single-field indexes, and sum() reads the summed field from the index, so it is the
+    # last field of each index.
+    events_spend_by_day = {
+      collection  = "events"
+      query_scope = "COLLECTION_GROUP"
       fields = [
-        { field_path = "status", order = "ASCENDING" },
-        { field_path = "planning_hour", order = "ASCENDING" },
+        { field_path = "tenant_id", order = "ASCENDING" },
+        { field_path = "kind", order = "ASCENDING" },
+        { field_path = "day", order = "ASCENDING" },
+        { field_path = "cost_usd", order = "ASCENDING" },
+      ]
+    }
+    events_spend_by_month = {
+      collection  = "events"
+      query_scope = "COLLECTION_GROUP"
+      fields = [
+        { field_path = "tenant_id", order = "ASCENDING" },
+        { field_path = "kind", order = "ASCENDING" },
+        { field_path = "month", order = "ASCENDING" },
+        { field_path = "cost_usd", order = "ASCENDING" },
       ]
     }
   }
 
-  # TTL policies. A TTL policy applies to a collection group: "events" covers both
-  # tenants/*/events (webhook de-duplication) and tenants/*/runs/*/events (run logs). Only documents
-  # carrying the field expire, so run events must never have an `expires_at` field.
+  # TTL policies, on the field the code writes (shared/adapters/firestore_tenants.py).
+  #
+  # The collection-group name "events" is shared: tenants/{t}/events/{event_id} holds webhook
+  # de-duplication records (FirestoreWebhookEvents: event_type, first_seen, expires_at) and
+  # tenants/{t}/runs/{r}/events/{seq} holds run event logs (FirestoreRunStore). A TTL policy applies to
+  # the whole collection group, and the spend indexes above span both. That is safe because:
+  # - TTL deletes only documents that carry the field: run events never have `expires_at`
+  #   (tests/infra/test_firestore.py checks every run event model and the stored document), so run
+  #   logs are never expired;
+  # - webhook records have no tenant_id, kind or day/month field, so they never enter the spend
+  #   indexes nor match the spend query.
+  # Renaming either subcollection, or adding `expires_at` to a run event, breaks this: the tests fail.
   firestore_ttls = {
     webhook_dedup = { collection = "events", field = "expires_at" }
     oauth_states  = { collection = "oauth_states", field = "expires_at" }

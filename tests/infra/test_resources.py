@@ -2,31 +2,11 @@
 
 from tools.infra_drift import Terraform
 
-# DESIGN.md "State in Firestore": the queries that need a composite index, and the TTL'd collections.
-REQUIRED_INDEXES = {
-    ("runs", "COLLECTION_GROUP", (("status", "ASCENDING"), ("updated_at", "ASCENDING"))),
-    ("tenants", "COLLECTION", (("status", "ASCENDING"), ("planning_hour", "ASCENDING"))),
-}
-REQUIRED_TTLS = {("events", "expires_at"), ("oauth_states", "expires_at")}
 
-
-def test_firestore_is_native_with_the_composite_indexes(tf: Terraform) -> None:
+def test_firestore_is_native(tf: Terraform) -> None:
+    """Indexes and TTL policies are held against the code in test_firestore.py."""
     database = tf.resources["google_firestore_database"]["main"]
     assert database["type"] == "FIRESTORE_NATIVE"
-    indexes = {
-        (i["collection"], i["query_scope"], tuple((f["field_path"], f["order"]) for f in i["fields"]))
-        for i in tf.locals["firestore_indexes"].values()
-    }
-    assert indexes == REQUIRED_INDEXES
-    assert tf.resources["google_firestore_index"]["composite"]["for_each"] == "${local.firestore_indexes}"
-
-
-def test_ttl_policies(tf: Terraform) -> None:
-    ttls = {(t["collection"], t["field"]) for t in tf.locals["firestore_ttls"].values()}
-    assert ttls == REQUIRED_TTLS
-    field = tf.resources["google_firestore_field"]["ttl"]
-    assert field["for_each"] == "${local.firestore_ttls}"
-    assert "ttl_config" in field
 
 
 def test_every_queue_has_rate_limits_and_bounded_retries(tf: Terraform) -> None:

@@ -1,0 +1,251 @@
+"""Firestore indexes and TTL policies, held against the queries and documents of shared/adapters/.
+
+Queries: every adapter function that queries (``where``, ``order_by``, ``collection_group``, an
+aggregation) is found with ``ast``; each must be in QUERIES below with the composite indexes it needs
+(or none, with the reason), the field names of those indexes must appear in that function, and the
+indexes of QUERIES must be exactly those in terraform/firestore.tf. A new query fails the test until
+someone decides which index it needs.
+
+TTL: the documents the code writes are captured with a stand-in Firestore client, so the TTL field
+names come from the code itself; run events (which share the collection-group name ``events`` with
+the webhook records) must never carry the TTL field.
+"""
+
+import ast
+import typing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tools.infra_drift import Terraform
+
+ROOT = Path(__file__).resolve().parents[2]
+ADAPTERS = ROOT / "shared" / "adapters"
+QUERY_CALLS = {"where", "order_by", "collection_group", "sum", "count", "avg", "start_after"}
+
+Index = tuple[str, str, tuple[tuple[str, str], ...]]  # (collection group, scope, ((field, order), ...))
+
+
+@dataclass(frozen=True)
+class Query:
+    what: str
+    indexes: tuple[Index, ...]  # empty: served by automatic single-field indexes (why in `what`)
+
+
+def _idx(collection: str, scope: str, *fields: str) -> Index:
+    return (collection, scope, tuple((f, "ASCENDING") for f in fields))
+
+
+# (adapter file, qualified function) -> the query it makes and the composite indexes it needs.
+QUERIES: dict[tuple[str, str], Query] = {
+    ("firestore_store.py", "FirestoreRunStore.list_events"): Query(
+        "tenants/{t}/runs/{r}/events: seq > n order by seq; one field, collection scope: automatic", ()
+    ),
+    ("firestore_store.py", "FirestoreRunStore.list_runs"): Query(
+        "tenants/{t}/runs order by created_at DESC; one field, collection scope: automatic", ()
+    ),
+    ("firestore_store.py", "FirestoreRunStore.stalled"): Query(
+        "collection group runs: status == ?, updated_at < ? (the sweeper)",
+        (_idx("runs", "COLLECTION_GROUP", "status", "updated_at"),),
+    ),
+    ("firestore_tenants.py", "FirestoreTenantStore.active_page"): Query(
+        "tenants: status == 'active' order by __name__ (daily planning, paged); an equality and the "
+        "document id: the automatic single-field index on status serves it",
+        (),
+    ),
+    ("firestore_store.py", "FirestoreRunStore.spend"): Query(
+        "collection group events: tenant_id == ?, kind == 'model_used', day|month == ?, sum(cost_usd); "
+        "sum() reads the summed field from the index, so it comes last",
+        (
+            _idx("events", "COLLECTION_GROUP", "tenant_id", "kind", "day", "cost_usd"),
+            _idx("events", "COLLECTION_GROUP", "tenant_id", "kind", "month", "cost_usd"),
+        ),
+    ),
+}
+
+
+def _query_functions() -> dict[tuple[str, str], set[str]]:
+    """(file, qualified name) of every adapter function that builds a query -> its string constants."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for path in sorted(ADAPTERS.glob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+
+        def visit(node: ast.AST, prefix: str, file: str = path.name) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.ClassDef):
+                    visit(child, f"{prefix}{child.name}.")
+                elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                    calls = {
+                        n.func.attr
+                        for n in ast.walk(child)
+                        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    }
+                    if calls & QUERY_CALLS:
+                        strings = {
+                            n.value
+                            for n in ast.walk(child)
+                            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                        }
+                        found[(file, f"{prefix}{child.name}")] = strings
+                    visit(child, f"{prefix}{child.name}.")
+
+        visit(tree, "")
+    return found
+
+
+def _terraform_indexes(tf: Terraform) -> set[Index]:
+    return {
+        (i["collection"], i["query_scope"], tuple((f["field_path"], f["order"]) for f in i["fields"]))
+        for i in tf.locals["firestore_indexes"].values()
+    }
+
+
+def test_every_query_of_the_code_is_in_the_table() -> None:
+    assert set(_query_functions()) == set(QUERIES), (
+        "an adapter function queries Firestore (or stopped doing so): add it to QUERIES with the "
+        "composite indexes it needs, and those to terraform/firestore.tf"
+    )
+
+
+def test_the_table_matches_the_code() -> None:
+    functions = _query_functions()
+    for where, query in QUERIES.items():
+        for collection, _, fields in query.indexes:
+            names = {collection, *(name for name, _ in fields)}
+            assert names <= functions[where], f"{where}: no longer uses {sorted(names - functions[where])}"
+
+
+def test_composite_indexes_match_the_queries_both_ways(tf: Terraform) -> None:
+    needed = {index for query in QUERIES.values() for index in query.indexes}
+    present = _terraform_indexes(tf)
+    assert needed - present == set(), "indexes the code needs but terraform/firestore.tf lacks"
+    assert present - needed == set(), "indexes in terraform/firestore.tf that no query of the code uses"
+    assert tf.resources["google_firestore_index"]["composite"]["for_each"] == "${local.firestore_indexes}"
+
+
+def test_the_spend_query_is_a_sum_over_events_filtered_in_that_order() -> None:
+    """The index field order follows the code's filters (tenant, kind, day|month) and the summed field."""
+    source = (ADAPTERS / "firestore_store.py").read_text()
+    tree = ast.parse(source)
+    spend = next(
+        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "spend"
+    )  # FirestoreRunStore.spend
+    filters = [
+        ast.unparse(n.args[0])
+        for n in ast.walk(spend)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "FieldFilter"
+    ]
+    assert filters[:2] == ["'tenant_id'", "'kind'"]
+    loop = next(
+        n for n in ast.walk(spend) if isinstance(n, ast.For)
+    )  # for field, value in (("day", day), ...)
+    assert isinstance(loop.iter, ast.Tuple)
+    looped = [pair.elts[0] for pair in loop.iter.elts if isinstance(pair, ast.Tuple)]
+    assert [c.value for c in looped if isinstance(c, ast.Constant)] == ["day", "month"]
+    assert filters[2:] == [ast.unparse(loop.target.elts[0])]  # type: ignore[attr-defined]
+    sums = [
+        n.args[0].value
+        for n in ast.walk(spend)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "sum"
+        and isinstance(n.args[0], ast.Constant)
+    ]
+    assert sums == ["cost_usd"]
+    assert "collection_group('events')" in ast.unparse(spend)
+
+
+# --- TTL ---------------------------------------------------------------------------------------------
+
+
+class _Ref:
+    """Just enough of a Firestore client/reference to capture what the adapters write, by path."""
+
+    def __init__(self, writes: dict[str, dict[str, Any]], path: tuple[str, ...] = ()) -> None:
+        self.writes, self.path = writes, path
+
+    def collection(self, name: str) -> "_Ref":
+        return _Ref(self.writes, (*self.path, name))
+
+    def document(self, name: str) -> "_Ref":
+        return _Ref(self.writes, (*self.path, name))
+
+    def create(self, doc: dict[str, Any]) -> None:
+        self.writes["/".join(self.path)] = doc
+
+
+def _written_by_the_code() -> dict[str, dict[str, Any]]:
+    from shared.adapters.firestore_tenants import FirestoreOAuthStates, FirestoreWebhookEvents
+
+    writes: dict[str, dict[str, Any]] = {}
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    client: Any = _Ref(writes)
+    FirestoreWebhookEvents(client).record("t1", "ev1", "page.created", now, now)
+    FirestoreOAuthStates(client).create("k1", now)
+    return writes
+
+
+def _collection_group(path: str) -> str:
+    return path.split("/")[-2]
+
+
+def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
+    writes = _written_by_the_code()
+    assert set(writes) == {"tenants/t1/events/ev1", "oauth_states/k1"}
+    policies = {(t["collection"], t["field"]) for t in tf.locals["firestore_ttls"].values()}
+    for path, doc in writes.items():
+        fields = {f for group, f in policies if group == _collection_group(path)}
+        assert len(fields) == 1, f"{path}: expected one TTL policy on its collection group"
+        (field,) = fields
+        assert isinstance(doc.get(field), datetime), f"{path}: TTL field {field} is not a timestamp"
+    assert policies == {(_collection_group(p), "expires_at") for p in writes}
+    field = tf.resources["google_firestore_field"]["ttl"]
+    assert field["for_each"] == "${local.firestore_ttls}"
+    assert "ttl_config" in field
+
+
+def _sample(cls: type) -> Any:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    values = {
+        "seq": 1, "at": now, "goal": "g", "trigger": "t", "steps": [], "step": 1, "tool": "x", "key": "k",
+        "lease_until": now, "error": "transient", "message": "m", "request_id": "r", "purpose": "approval",
+        "prompt": "p", "decision": "approve", "model": "m", "input_tokens": 1, "output_tokens": 1,
+        "cost_usd": 0.5, "text": "t", "status": "failed", "summary": "s", "reason": "r",
+    }  # fmt: skip
+    return cls.model_validate(values)
+
+
+def _run_event_models() -> list[type]:
+    from shared.domain.events import RunEvent
+
+    union = typing.get_args(RunEvent)[0]
+    return list(typing.get_args(union))
+
+
+def test_run_events_never_carry_the_ttl_field(tf: Terraform) -> None:
+    """Run logs share the collection group `events` (and its TTL policy) with webhook records."""
+    from shared.adapters.firestore_store import FirestoreRunStore
+
+    ttl_fields = {t["field"] for t in tf.locals["firestore_ttls"].values() if t["collection"] == "events"}
+    models = _run_event_models()
+    assert len(models) >= 10  # the union was read, not an empty list
+    store = FirestoreRunStore(client=None)  # type: ignore[arg-type]
+    for model in models:
+        assert ttl_fields.isdisjoint(model.model_fields), f"{model.__name__} has a TTL field"
+        stored = store._event_doc("t1", "r1", _sample(model))
+        assert ttl_fields.isdisjoint(stored), f"the stored {model.__name__} has a TTL field"
+    # The spend ledger fields exist on model_used documents only, and webhook records lack them.
+    from shared.domain.events import ModelUsed
+
+    used = store._event_doc("t1", "r1", _sample(ModelUsed))
+    assert {"tenant_id", "kind", "day", "month", "cost_usd"} <= set(used)
+    webhook_record = _written_by_the_code()["tenants/t1/events/ev1"]
+    assert {"tenant_id", "kind"}.isdisjoint(webhook_record)
+
+
+def test_both_events_subcollections_are_named_events() -> None:
+    """The sharing documented in firestore.tf: if either is renamed, the TTL and indexes need a look."""
+    store_source = (ADAPTERS / "firestore_store.py").read_text()
+    assert '.collection("events")' in store_source
+    assert "tenants/t1/events/ev1" in _written_by_the_code()
