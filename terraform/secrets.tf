@@ -1,31 +1,53 @@
-# Platform secrets (shared.config.PlatformSecret). Terraform creates the containers only; values are
-# added by a person with `gcloud secrets versions add` (docs/deploy.md), so no value is ever in state.
+# Platform secrets (shared.config.PlatformSecret). Terraform creates the containers only, so no value
+# is ever in state: a person adds the Notion client id and secret and the session key with
+# `gcloud secrets versions add` (docs/deploy.md); notion-webhook adds the webhook verification token
+# itself when Notion sends it.
+#
+# Who holds what follows the code's calls (SecretStore.get/put/delete in shared/services), and
+# tests/infra/test_code_access.py derives it from them: a grant the code does not use, or a call
+# without its grant, fails the test.
 locals {
   platform_secrets = {
     "notion-client-id" = {
-      # oauth-callback exchanges codes; api builds the "connect your workspace" authorize URL.
-      readers = ["oauth_callback", "api"]
+      # api: the authorize URL (GET /connect) and the revoke on disconnect; oauth-callback: the code
+      # exchange; plan and execute-step: refreshing a tenant's token after a 401 (NotionAccess).
+      readers        = ["oauth_callback", "api", "plan", "execute_step"]
+      version_adders = []
     }
     "notion-client-secret" = {
-      readers = ["oauth_callback"]
+      readers        = ["oauth_callback", "api", "plan", "execute_step"]
+      version_adders = []
     }
     "notion-webhook-verification-token" = {
-      # The key of X-Notion-Signature.
-      readers = ["notion_webhook"]
+      # The key of X-Notion-Signature. notion-webhook also stores it: Notion's one-time verification
+      # request carries the token, and the function adds it as this secret's first version
+      # (SecretStore.put adds a version to the existing secret; it never needs secrets.create).
+      readers        = ["notion_webhook"]
+      version_adders = ["notion_webhook"]
     }
     "session-signing-key" = {
-      # Signs OAuth state (oauth-callback checks it, api issues it), sessions (api) and the
-      # approve/reject links in notifications (notify signs, api verifies).
-      readers = ["oauth_callback", "api", "notify"]
+      # Signs OAuth state (api issues it, oauth-callback checks it), sessions (oauth-callback issues,
+      # api verifies) and approve/reject links (whoever enqueues a run's follow-up signs them: plan,
+      # execute-step, api; api verifies them).
+      readers        = ["oauth_callback", "api", "plan", "execute_step"]
+      version_adders = []
     }
   }
 
   secret_reader_bindings = {
     for pair in flatten([
       for secret, spec in local.platform_secrets : [
-        for reader in spec.readers : { secret = secret, reader = reader }
+        for reader in spec.readers : { secret = secret, account = reader }
       ]
-    ]) : "${pair.secret} ${pair.reader}" => pair
+    ]) : "${pair.secret} ${pair.account}" => pair
+  }
+
+  secret_version_adder_bindings = {
+    for pair in flatten([
+      for secret, spec in local.platform_secrets : [
+        for adder in spec.version_adders : { secret = secret, account = adder }
+      ]
+    ]) : "${pair.secret} ${pair.account}" => pair
   }
 
   # Per-tenant Notion tokens are secrets named notion-token-<tenant>, created at run time. IAM on a
@@ -34,9 +56,12 @@ locals {
   tenant_token_prefix    = "notion-token-"
   tenant_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${local.tenant_token_prefix}\")"
 
-  # Who reads a tenant's token: the functions that call Notion on the tenant's behalf. api lists the
-  # workspace's data sources on the settings screen. notion-webhook does not: it only routes signals.
-  tenant_token_readers = ["plan", "execute_step", "notify", "api"]
+  # Who reads a tenant's token: plan and execute-step call Notion with it; api reads it on disconnect
+  # to revoke it at Notion. notion-webhook does not: it only routes signals.
+  tenant_token_readers = ["plan", "execute_step", "api"]
+  # Who adds a version to an existing token secret: plan and execute-step store a refreshed token
+  # after Notion answered 401 (NotionAccess.renewed). They never create one.
+  tenant_token_version_adders = ["plan", "execute_step"]
 }
 
 resource "google_secret_manager_secret" "platform" {
@@ -59,33 +84,39 @@ resource "google_secret_manager_secret_iam_member" "readers" {
 
   secret_id = google_secret_manager_secret.platform[each.value.secret].id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "serviceAccount:${google_service_account.function[each.value.reader].email}"
+  member    = "serviceAccount:${google_service_account.function[each.value.account].email}"
 }
 
-# oauth-callback stores a newly connected workspace's token: create the secret, add a version on
-# reconnect. It cannot read tokens back, list other secrets, or touch any other secret name.
+# Adding versions, on the one secret each holder writes (notion-webhook: the verification token).
+resource "google_secret_manager_secret_iam_member" "version_adders" {
+  for_each = local.secret_version_adder_bindings
+
+  secret_id = google_secret_manager_secret.platform[each.value.secret].id
+  role      = "roles/secretmanager.secretVersionAdder"
+  member    = "serviceAccount:${google_service_account.function[each.value.account].email}"
+}
+
+# oauth-callback stores a newly connected workspace's token: SecretStore.put adds a version, and
+# creates the secret first only when it does not exist (a first connection). It cannot read tokens
+# back, list other secrets, or touch any other secret name.
 resource "google_project_iam_custom_role" "notion_token_writer" {
   role_id     = "notionAgentTokenWriter"
   title       = "Notion Agent tenant token writer"
   description = "Create notion-token-* secrets and add versions (granted with a name-prefix condition)."
   permissions = [
     "secretmanager.secrets.create",
-    "secretmanager.secrets.get",
     "secretmanager.versions.add",
   ]
 }
 
-# api disconnects a workspace (and honours deletion requests): destroy the token's versions and
-# delete the secret. Kept apart from reading so each grant says what it is for.
+# api disconnects a workspace: SecretStore.delete deletes the token's secret (with its versions).
+# Kept apart from reading so each grant says what it is for.
 resource "google_project_iam_custom_role" "notion_token_revoker" {
   role_id     = "notionAgentTokenRevoker"
   title       = "Notion Agent tenant token revoker"
-  description = "Destroy versions of and delete notion-token-* secrets (granted with a name-prefix condition)."
+  description = "Delete notion-token-* secrets (granted with a name-prefix condition)."
   permissions = [
     "secretmanager.secrets.delete",
-    "secretmanager.secrets.get",
-    "secretmanager.versions.destroy",
-    "secretmanager.versions.list",
   ]
 }
 
@@ -106,6 +137,21 @@ resource "google_project_iam_member" "tenant_token_readers" {
 
   project = var.project_id
   role    = "roles/secretmanager.secretAccessor"
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
+
+  condition {
+    title       = "notion-token-secrets-only"
+    description = "Only secrets whose id starts with notion-token-."
+    expression  = local.tenant_token_condition
+  }
+}
+
+# A refreshed token is a new version of the tenant's existing secret (predefined role: versions.add only).
+resource "google_project_iam_member" "tenant_token_version_adders" {
+  for_each = toset(local.tenant_token_version_adders)
+
+  project = var.project_id
+  role    = "roles/secretmanager.secretVersionAdder"
   member  = "serviceAccount:${google_service_account.function[each.key].email}"
 
   condition {

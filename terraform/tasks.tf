@@ -3,11 +3,17 @@
 # which Cloud Tasks also retries, so max_attempts bounds that waste too. A long Retry-After is not a
 # retry here: the code schedules a new task for later. Runs that exhaust their retries are picked up
 # by the stalled-run sweeper (scheduler.tf).
+#
+# enqueuers: the functions whose code creates tasks on the queue (TaskQueue.enqueue); each gets
+# cloudtasks.enqueuer on that queue and actAs on the tasks_invoker account. tests/infra/test_code_access.py
+# derives them from the enqueue calls in the code, both ways.
 locals {
   queues = {
     plan = {
-      target    = "plan"
-      enqueuers = ["oauth_callback", "notion_webhook", "plan", "api"]
+      target = "plan"
+      # notion-webhook: a Notion event; api: POST /runs and a rejected plan's replan; plan and
+      # execute-step: the follow-up of a run that has no plan yet (after a budget approval, the sweeper).
+      enqueuers = ["notion_webhook", "plan", "execute_step", "api"]
       # Each dispatch makes one planning model call and several Notion reads. 10/s drains a 10,000-
       # tenant planning hour in ~17 min while staying well inside default Gemini quotas; 50 in flight
       # matches plan's 20 instances x 8 concurrency with headroom for other traffic.
@@ -21,8 +27,9 @@ locals {
       max_doublings      = 4
     }
     execute-step = {
-      target    = "execute_step"
-      enqueuers = ["plan", "execute_step", "deploy", "api"]
+      target = "execute_step"
+      # The next step, after planning (plan), a step (execute-step, the sweeper) or a decision (api).
+      enqueuers = ["plan", "execute_step", "api"]
       # The hot queue: every step of every run. Notion pacing is per tenant in the code; this caps the
       # total against Notion's per-integration limits and Vertex quotas. 400 in flight = 50 x 8.
       max_dispatches_per_second = 50
@@ -35,8 +42,10 @@ locals {
       max_doublings      = 5
     }
     deploy = {
-      target    = "deploy"
-      enqueuers = ["execute_step", "api"]
+      target = "deploy"
+      # Nothing enqueues deploy tasks yet (functions/deploy.py answers 501): no enqueuer, no grant.
+      # The deploy issue adds its enqueuer here together with the enqueue call.
+      enqueuers = []
       # GitHub's secondary rate limits punish bursts of content-creating requests and Vercel limits
       # deployments per hour: a slow, narrow queue.
       max_dispatches_per_second = 2
@@ -48,8 +57,10 @@ locals {
       max_doublings             = 4
     }
     notify = {
-      target    = "notify"
-      enqueuers = ["plan", "execute_step", "deploy", "api"]
+      target = "notify"
+      # Run ended or needs a person (followups), the send_notification tool (execute-step), and the
+      # reconnect notice when a tenant's token is refused (NotionAccess in plan and execute-step).
+      enqueuers = ["plan", "execute_step", "api"]
       # Email/Slack/Notion comments; quiet hours are tasks scheduled for later, not retries.
       # A notification is still worth delivering for a day; notify de-duplicates by notification id.
       max_dispatches_per_second = 20

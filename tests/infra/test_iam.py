@@ -44,10 +44,9 @@ ALLOWLIST: dict[str, set[str]] = {
 }
 # Project-level roles allowed only with an IAM condition, and what the condition must contain.
 CONDITIONAL: dict[str, tuple[set[str], str]] = {
-    "roles/secretmanager.secretAccessor": (
-        {"plan", "execute_step", "notify", "api"},
-        "/secrets/notion-token-",
-    ),
+    "roles/secretmanager.secretAccessor": ({"plan", "execute_step", "api"}, "/secrets/notion-token-"),
+    # A refreshed token is a new version of the tenant's secret (NotionAccess.renewed).
+    "roles/secretmanager.secretVersionAdder": ({"plan", "execute_step"}, "/secrets/notion-token-"),
     "custom:notion_token_writer": ({"oauth_callback"}, "/secrets/notion-token-"),
     "custom:notion_token_revoker": ({"api"}, "/secrets/notion-token-"),
     "roles/resourcemanager.projectIamAdmin": ({"deployer"}, "modifiedGrantsByRole"),
@@ -138,7 +137,9 @@ def test_project_grants_are_seen_by_the_check(tf: Terraform) -> None:
     grants = {(account, role) for _, account, role, _ in project_grants(tf)}
     assert ("plan", "roles/aiplatform.user") in grants
     assert ("oauth_callback", "custom:notion_token_writer") in grants
-    assert not any(account == "notion_webhook" and "secretAccessor" in role for account, role in grants)
+    assert ("plan", "roles/secretmanager.secretVersionAdder") in grants
+    # notion-webhook reads and writes its one secret through grants on that secret, never project-wide.
+    assert not any(account == "notion_webhook" and "secretmanager" in role for account, role in grants)
 
 
 def test_a_granted_editor_role_is_caught(tf: Terraform) -> None:

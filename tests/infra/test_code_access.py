@@ -1,0 +1,260 @@
+"""IAM follows what each function's code does: queues it enqueues to, secrets it reads or writes,
+per-tenant token secrets, Vertex AI, Firestore. Least privilege both ways: no missing grant, no extra.
+
+The calls are found in the code with ``ast`` (``<queue>.enqueue(Queue.X, ...)``,
+``<...>secrets.get|put|delete(...)``, ``need_model()``); which function reaches which call site is the
+table REACH below, reviewed by a person and checked for plausibility (the site's module must be
+imported, directly or not, by the function's entry module). A new call site fails the test until it
+is placed in REACH, and then the grants must follow.
+"""
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from tools.infra_drift import Terraform
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = [*sorted((ROOT / "shared").rglob("*.py")), *sorted((ROOT / "functions").rglob("*.py"))]
+FUNCTIONS = {"oauth_callback", "notion_webhook", "plan", "execute_step", "deploy", "notify", "api"}
+FIRESTORE_PORTS = {"store", "tenants", "oauth_states", "webhook_events"}  # shared/bootstrap.py
+
+ENGINE = frozenset({"plan", "execute_step"})  # call Notion for a tenant (NotionAccess) and the model
+RUNS = frozenset({"plan", "execute_step", "api"})  # move runs on and enqueue their follow-ups
+
+# Call site (file:qualified function) -> the functions whose requests reach it.
+REACH: dict[str, frozenset[str]] = {
+    # notion-webhook: the handshake stores the verification token; events are routed to plan.
+    "shared/services/webhooks.py:_verification_token": frozenset({"notion_webhook"}),
+    "shared/services/webhooks.py:_handshake": frozenset({"notion_webhook"}),
+    "shared/services/webhooks.py:_route": frozenset({"notion_webhook"}),
+    # Connecting (GET /connect on api, the redirect on oauth-callback) and disconnecting (api).
+    "shared/services/connect.py:begin_connect": frozenset({"api"}),
+    "shared/services/connect.py:complete_connect": frozenset({"oauth_callback"}),
+    "shared/services/connect.py:disconnect": frozenset({"api"}),
+    "shared/services/sessions.py:start_session": frozenset({"oauth_callback"}),
+    "shared/services/sessions.py:tenant_of": frozenset({"api"}),
+    # The OAuth client: connect, disconnect (api's revoke) and token refresh (NotionAccess.renewed).
+    "shared/services/notion_access.py:oauth_client": frozenset({"oauth_callback", "api", *ENGINE}),
+    "shared/services/notion_access.py:NotionAccess.session": ENGINE,
+    "shared/services/notion_access.py:NotionAccess.renewed": ENGINE,
+    "shared/services/notion_access.py:NotionAccess.needs_reconnect": ENGINE,
+    # Follow-ups of a run: after planning (plan), a step or the sweeper (execute-step), a decision (api).
+    "shared/services/followups.py:enqueue_step": RUNS,
+    "shared/services/followups.py:enqueue_followup": RUNS,
+    "shared/services/followups.py:decision_link": RUNS,
+    "shared/services/followups.py:_ask": RUNS,
+    "shared/services/humans.py:_replan": frozenset({"api"}),
+    "shared/services/humans.py:respond_by_link": frozenset({"api"}),
+    "shared/services/humans.py:link_info": frozenset({"api"}),
+    "functions/routes/runs.py:start": frozenset({"api"}),
+    # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
+    "shared/services/planning.py:_ask_model": frozenset({"plan"}),
+    "shared/services/stepping.py:Recorder.generate": frozenset({"execute_step"}),
+    "shared/agent/tools/flow.py:send_notification": frozenset({"execute_step"}),
+    # Daily planning (POST /schedule on plan): continuations and one plan task per due tenant.
+    "shared/services/daily_planning.py:plan_due_tenants": frozenset({"plan"}),
+    "shared/services/daily_planning.py:_enqueue_if_due": frozenset({"plan"}),
+}
+
+# SecretStore.put creates a secret only when it does not exist. Only the connect flow writes a
+# tenant token secret that may not exist yet (a first connection); a refresh adds a version to the
+# secret the tenant already has, so plan and execute-step hold versions.add only.
+TENANT_TOKEN_CREATORS = {"oauth_callback"}
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def _capabilities(call: ast.Call) -> Iterator[str]:
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return
+    first = call.args[0] if call.args else None
+    if func.attr == "enqueue" and isinstance(first, ast.Attribute) and ast.unparse(first.value) == "Queue":
+        from shared.config import Queue
+
+        yield f"enqueue:{Queue[first.attr].value}"
+    elif func.attr in ("get", "put", "delete") and ast.unparse(func.value).endswith("secrets"):
+        op = {"get": "read", "put": "add", "delete": "delete"}[func.attr]
+        if isinstance(first, ast.Attribute) and ast.unparse(first.value) == "PlatformSecret":
+            from shared.config import PlatformSecret
+
+            yield f"secret:{op}:{PlatformSecret[first.attr].value}"
+        else:
+            yield f"tenant_token:{op}"
+    elif func.attr == "need_model":
+        yield "model"
+
+
+def call_sites() -> dict[str, set[str]]:
+    """file:qualified function -> what it does that needs a grant."""
+    sites: dict[str, set[str]] = {}
+    for path in SOURCES:
+
+        def visit(node: ast.AST, prefix: str, path: Path = path) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                    name = f"{prefix}{child.name}"
+                    if not isinstance(child, ast.ClassDef):
+                        own = [n for n in ast.walk(child) if isinstance(n, ast.Call)]
+                        found = {c for call in own for c in _capabilities(call)}
+                        nested = {  # calls inside nested defs belong to those
+                            c
+                            for inner in ast.walk(child)
+                            if inner is not child
+                            and isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef)
+                            for call in ast.walk(inner)
+                            if isinstance(call, ast.Call)
+                            for c in _capabilities(call)
+                        }
+                        if found - nested:
+                            sites[f"{_rel(path)}:{name}"] = found - nested
+                    visit(child, f"{name}.")
+
+        visit(ast.parse(path.read_text(), filename=str(path)), "")
+    return sites
+
+
+def _module_file(module: str) -> Path | None:
+    base = ROOT / Path(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def import_closure(entry: Path) -> set[str]:
+    """Files (relative) imported from ``entry``, directly or not, at any depth of the code."""
+    seen: set[str] = set()
+    todo = [entry]
+    while todo:
+        path = todo.pop()
+        if _rel(path) in seen:
+            continue
+        seen.add(_rel(path))
+        for node in ast.walk(ast.parse(path.read_text())):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                if name.split(".")[0] in ("shared", "functions") and (found := _module_file(name)):
+                    todo.append(found)
+    return seen
+
+
+def code_grants() -> dict[str, set[str]]:
+    """Function -> every capability its code uses, from call_sites() and REACH."""
+    sites = call_sites()
+    grants: dict[str, set[str]] = {fn: set() for fn in FUNCTIONS}
+    for site, capabilities in sites.items():
+        for fn in REACH.get(site, frozenset()):
+            grants[fn] |= capabilities
+    for fn, ports in preloaded_ports().items():
+        if ports & FIRESTORE_PORTS:
+            grants[fn].add("firestore")
+    return grants
+
+
+def preloaded_ports() -> dict[str, set[str]]:
+    """Function -> the ports its entry module preloads (``bootstrap.preload(...)`` in functions/)."""
+    ports: dict[str, set[str]] = {fn: set() for fn in FUNCTIONS}
+    for fn in FUNCTIONS:
+        tree = ast.parse((ROOT / "functions" / f"{fn}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "bootstrap.preload":
+                ports[fn] |= {arg.value for arg in node.args if isinstance(arg, ast.Constant)}
+    return ports
+
+
+def _holders(tf: Terraform, resource: str) -> set[str]:
+    member = str(tf.resources["google_project_iam_member"][resource]["member"])
+    if "each.key" in member:
+        for_each = str(tf.resources["google_project_iam_member"][resource]["for_each"])
+        return set(tf.locals[for_each.removeprefix("${toset(local.").removesuffix(")}")])
+    return {member.split('function["')[1].split('"]', maxsplit=1)[0]}
+
+
+def terraform_grants(tf: Terraform) -> dict[str, set[str]]:
+    """Function -> the same capabilities, as terraform/ grants them."""
+    grants: dict[str, set[str]] = {fn: set() for fn in FUNCTIONS}
+    for queue, spec in tf.locals["queues"].items():
+        for fn in spec["enqueuers"]:
+            grants[fn].add(f"enqueue:{queue}")
+    for secret, spec in tf.locals["platform_secrets"].items():
+        for fn in spec["readers"]:
+            grants[fn].add(f"secret:read:{secret}")
+        for fn in spec["version_adders"]:
+            grants[fn].add(f"secret:add:{secret}")
+    for fn in tf.locals["tenant_token_readers"]:
+        grants[fn].add("tenant_token:read")
+    for fn in _holders(tf, "tenant_token_writer") | _holders(tf, "tenant_token_version_adders"):
+        grants[fn].add("tenant_token:add")
+    for fn in _holders(tf, "tenant_token_revoker"):
+        grants[fn].add("tenant_token:delete")
+    for fn, roles in tf.locals["project_roles"].items():
+        if fn in FUNCTIONS and "roles/aiplatform.user" in roles:
+            grants[fn].add("model")
+        if fn in FUNCTIONS and "roles/datastore.user" in roles:
+            grants[fn].add("firestore")
+    return grants
+
+
+def test_every_call_site_is_placed_in_reach() -> None:
+    sites = call_sites()
+    assert set(sites) - set(REACH) == set(), "new call sites: say which functions reach them in REACH"
+    assert set(REACH) - set(sites) == set(), "REACH names call sites the code no longer has"
+
+
+def test_reach_is_plausible_by_imports() -> None:
+    closures = {fn: import_closure(ROOT / "functions" / f"{fn}.py") for fn in FUNCTIONS}
+    for site, functions in REACH.items():
+        assert functions <= FUNCTIONS, site
+        module = site.split(":")[0]
+        for fn in functions:
+            assert module in closures[fn], f"{fn} does not import {module}, yet REACH says it calls {site}"
+
+
+def test_the_extraction_sees_the_calls_it_must() -> None:
+    sites = call_sites()
+    assert sites["shared/services/webhooks.py:_handshake"] == {"secret:add:notion-webhook-verification-token"}
+    assert sites["shared/services/webhooks.py:_route"] == {"enqueue:plan"}
+    assert sites["shared/services/connect.py:disconnect"] == {"tenant_token:read", "tenant_token:delete"}
+    assert "tenant_token:add" in sites["shared/services/notion_access.py:NotionAccess.renewed"]
+    assert preloaded_ports()["notify"] == {"notifier"}
+
+
+def test_iam_matches_the_code_both_ways(tf: Terraform) -> None:
+    code, granted = code_grants(), terraform_grants(tf)
+    missing = {fn: sorted(code[fn] - granted[fn]) for fn in FUNCTIONS if code[fn] - granted[fn]}
+    extra = {fn: sorted(granted[fn] - code[fn]) for fn in FUNCTIONS if granted[fn] - code[fn]}
+    assert missing == {}, "the code does this without a grant in terraform/"
+    assert extra == {}, "terraform/ grants this but no code of the function does it"
+
+
+def test_only_the_connect_flow_may_create_token_secrets(tf: Terraform) -> None:
+    assert _holders(tf, "tenant_token_writer") == TENANT_TOKEN_CREATORS
+    assert TENANT_TOKEN_CREATORS.isdisjoint(tf.locals["tenant_token_version_adders"])
+    assert any(
+        "tenant_token:add" in caps
+        for site, caps in call_sites().items()
+        if site.endswith(":complete_connect")
+    )
+    writer = tf.resources["google_project_iam_custom_role"]["notion_token_writer"]["permissions"]
+    assert sorted(writer) == ["secretmanager.secrets.create", "secretmanager.versions.add"]
+    revoker = tf.resources["google_project_iam_custom_role"]["notion_token_revoker"]["permissions"]
+    assert revoker == ["secretmanager.secrets.delete"]
+
+
+def test_the_webhook_token_writer_is_granted_on_that_secret_only(tf: Terraform) -> None:
+    adders = tf.resources["google_secret_manager_secret_iam_member"]["version_adders"]
+    assert adders["role"] == "roles/secretmanager.secretVersionAdder"
+    assert adders["secret_id"] == "${google_secret_manager_secret.platform[each.value.secret].id}"
+    assert {
+        secret: spec["version_adders"]
+        for secret, spec in tf.locals["platform_secrets"].items()
+        if spec["version_adders"]
+    } == {"notion-webhook-verification-token": ["notion_webhook"]}
