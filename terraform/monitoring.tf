@@ -4,6 +4,11 @@
 # becomes jsonPayload.fields):
 #   a run that ends failed logs          fields.event = "run_failed"
 #   a run or tenant stopped by a budget  fields.event = "budget_exceeded"
+# tests/infra/test_monitoring.py lists the events the code logs. Today it logs neither of these two:
+# the two metrics below exist, but stay at zero until the code adds those log lines (the test names
+# them as awaited, and fails once the code logs them, so that this note is removed).
+# No metric reads a secret or a token from a log: the code never logs one (shared/logs.py masks
+# every secret it has read), and the webhook verification token lives only in Secret Manager.
 # Webhook rejections are read from Cloud Run's request logs (4xx answers of notion-webhook), so
 # they need nothing from the code.
 locals {
@@ -13,7 +18,7 @@ locals {
       filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"run_failed\""
     }
     webhook_rejected = {
-      description = "Notion webhook deliveries answered with a 4xx (bad signature, malformed, unknown workspace)."
+      description = "Notion webhook deliveries answered with a 4xx: missing or wrong signature (401), malformed (400), too large (413). Unknown workspaces are answered 200 and dropped."
       filter      = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"notion-webhook\" AND httpRequest.status>=400 AND httpRequest.status<500"
     }
     budget_exceeded = {
@@ -39,7 +44,7 @@ locals {
       display_name = "Notion Agent: webhook rejections"
       window       = "300s"
       threshold    = var.alert_thresholds.webhook_rejections_per_5m
-      runbook      = "notion-webhook rejects deliveries. A rotated verification token (secret notion-webhook-verification-token) or someone probing the public URL; check the signature failures in the logs."
+      runbook      = "notion-webhook rejects deliveries. Mostly 401: the signing key (secret notion-webhook-verification-token) does not match the subscription's (re-created subscription, or no token stored yet: the log says 'an event arrived before Notion's verification token was stored'), or someone probing the public URL. See docs/deploy.md for replacing the token."
     }
     budget_exceeded = {
       display_name = "Notion Agent: budget exceeded"
