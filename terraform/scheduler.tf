@@ -47,6 +47,9 @@ resource "google_cloud_scheduler_job" "job" {
       "Content-Type" = "application/json"
     }
 
+    # The audience is the function's base URL, the value the code's settings name it by (NA_PLAN_URL,
+    # NA_EXECUTE_STEP_URL in settings.tf) and the audience of the Cloud Tasks it sends there
+    # (Settings.target_url); the path (/schedule, /sweep) is only in the URI.
     oidc_token {
       service_account_email = google_service_account.platform["scheduler"].email
       audience              = local.function_urls[each.value.target]

@@ -35,6 +35,24 @@ def test_scheduler_jobs_call_with_oidc(tf: Terraform) -> None:
     assert oidc["audience"] == "${local.function_urls[each.value.target]}"
 
 
+def test_scheduler_calls_the_urls_the_code_names(tf: Terraform) -> None:
+    """The job's audience is the function URL of the settings (NA_PLAN_URL, as Cloud Tasks use it);
+    the path is the route the code serves (ScheduleTask.ROUTE on plan, /sweep on execute-step)."""
+    from shared.config import Settings, Target
+    from shared.domain.tasks import ScheduleTask
+
+    env = tf.locals["settings_env"]
+    jobs = tf.locals["scheduler_jobs"]
+    target = tf.resources["google_cloud_scheduler_job"]["job"]["http_target"][0]
+    assert target["uri"] == "${local.function_urls[each.value.target]}${each.value.path}"
+    assert target["oidc_token"][0]["audience"] == "${local.function_urls[each.value.target]}"
+    for job in jobs.values():
+        assert env[f"NA_{job['target'].upper()}_URL"] == f'${{local.function_urls["{job["target"]}"]}}'
+    assert jobs["plan-daily-fanout"]["path"] == ScheduleTask.ROUTE
+    settings = Settings(plan_url="https://plan.example", execute_step_url="https://step.example")
+    assert settings.target_url(Target.PLAN) == settings.plan_url  # the audience of plan's tasks too
+
+
 def test_source_archive_is_uploaded_under_its_hash(tf: Terraform) -> None:
     source = tf.resources["google_storage_bucket_object"]["source"]
     assert "${filemd5(var.source_archive)}" in source["name"]
