@@ -16,7 +16,7 @@ from shared.errors import NotFound
 from shared.logs import add_labels
 from shared.services import sessions
 
-bootstrap.preload("store", "secrets", "tenants", "oauth_states", "notion_oauth")
+bootstrap.preload("store", "queue", "secrets", "tenants", "oauth_states", "notion_oauth")
 
 _ALL: list[Route] = [*runs.ROUTES, *approvals.ROUTES, *connection.ROUTES, *settings.ROUTES]
 _BY_ENDPOINT = {f"{r.path} {','.join(r.methods)}": r for r in _ALL}

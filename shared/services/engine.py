@@ -14,7 +14,7 @@ from shared.domain.events import ErrorKind, ErrorRecorded, HumanRequested, RunEv
 from shared.domain.runs import RunState
 from shared.domain.tasks import StepTask
 from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, TransientError
-from shared.services import followups
+from shared.services import followups, run_log
 from shared.services.deps import Deps
 from shared.services.stepping import OverBudget, Recorder, Stale, Step, perform
 
@@ -53,6 +53,7 @@ def _act(deps: Deps, task: StepTask, state: RunState) -> StepOutcome:
     except Stale:
         return StepOutcome(False, state.status, state.cursor, "another delivery moved the run on")
     except OverBudget as exc:
+        run_log.log_budget_stop(task.run_id, exc.reason)
         held = recorder.state
         return _record(deps, task, held, [_ask(deps, held, exc.reason)], acted=False)
     except ModelFixableError as exc:
@@ -73,6 +74,7 @@ def _record(deps: Deps, task: StepTask, state: RunState, events: list[RunEvent],
     if new is None:
         log.info("step %d was recorded by another delivery", task.step)
         return StepOutcome(False, state.status, state.cursor, "recorded by another delivery")
+    run_log.log_transition(task.run_id, state.status, new)
     followups.enqueue_followup(deps, task.tenant_id, task.run_id, new)
     return StepOutcome(acted, new.status, new.cursor)
 

@@ -30,7 +30,7 @@ from shared.domain.runs import RunState, fold
 from shared.domain.tasks import PlanTask
 from shared.errors import ModelFixableError
 from shared.ports import Notion
-from shared.services import followups, spend
+from shared.services import followups, run_log, spend
 from shared.services.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,7 @@ def plan_events(task: PlanTask, deps: Deps, first_seq: int) -> list[RunEvent]:
         )
         seq = first_seq + 1 + len(events)
         if problem.startswith("budget:"):
+            run_log.log_budget_stop(task.run_id, problem[7:])
             ask = HumanRequested(
                 seq=seq,
                 at=at,
@@ -189,6 +190,8 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
     run = None if created else deps.store.get_run(task.tenant_id, task.run_id)
     state = fold(events) if created else (run.state if run else None)
     if state is not None:
+        if created:
+            run_log.log_transition(task.run_id, None, state)
         followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     log.info("run %s", "created" if created else "already existed", extra={"fields": {"run": task.run_id}})
     return created
@@ -199,6 +202,8 @@ def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
         new = deps.store.append(
             task.tenant_id, task.run_id, state, plan_events(task, deps, state.last_seq + 1)
         )
+        if new is not None:
+            run_log.log_transition(task.run_id, state.status, new)
         state = new or state
     followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     return False

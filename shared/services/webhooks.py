@@ -75,7 +75,8 @@ def _handshake(token: str, secrets: SecretStore) -> Outcome:
         # Never replaced by an unsigned request: whoever could replace it could sign events.
         log.warning(
             "webhook: a verification request arrived but a token is already stored; it was ignored. To "
-            "replace the token, delete secret %s and send the verification again from Notion.",
+            "replace the token, delete secret %s, re-create it empty (terraform apply) and send the "
+            "verification again from Notion.",
             PlatformSecret.NOTION_WEBHOOK_TOKEN.value,
         )
         return Outcome("ignored", "a verification token is already stored")
