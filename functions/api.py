@@ -10,15 +10,21 @@ from werkzeug.exceptions import NotFound as NoRoute
 from werkzeug.routing import Map, Rule
 
 from functions._http import Reply, handle
-from functions.routes import Call, Route, approvals, connection, runs, settings
+from functions.routes import Call, Route, approvals, connection, notifications, runs, settings
 from shared import bootstrap
 from shared.errors import NotFound
 from shared.logs import add_labels
 from shared.services import sessions
 
-bootstrap.preload("store", "queue", "secrets", "tenants", "oauth_states", "notion_oauth")
+bootstrap.preload("store", "queue", "secrets", "tenants", "oauth_states", "notion_oauth", "notifications")
 
-_ALL: list[Route] = [*runs.ROUTES, *approvals.ROUTES, *connection.ROUTES, *settings.ROUTES]
+_ALL: list[Route] = [
+    *runs.ROUTES,
+    *approvals.ROUTES,
+    *connection.ROUTES,
+    *settings.ROUTES,
+    *notifications.ROUTES,
+]
 _BY_ENDPOINT = {f"{r.path} {','.join(r.methods)}": r for r in _ALL}
 _MAP = Map([Rule(r.path, endpoint=key, methods=list(r.methods)) for key, r in _BY_ENDPOINT.items()])
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

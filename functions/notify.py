@@ -1,4 +1,8 @@
-"""``notify``: deliver one notification, at most once per notification id (a Cloud Tasks task)."""
+"""``notify``: deliver one notification, at most once per notification id (a Cloud Tasks task).
+
+Live (production): a Notion comment on the page it is about, recorded in Firestore; a normal
+notification in the tenant's quiet hours is re-enqueued for their end (shared/services/notifications.py).
+"""
 
 from flask import Request, Response
 
@@ -8,14 +12,20 @@ from shared.domain.tasks import NotifyTask
 from shared.logs import add_labels
 from shared.services.notifications import deliver_notification
 
-bootstrap.preload("notifier")
+# The live notifier's ports: its records, the tenant (quiet hours, token), Notion with a token refresh
+# (Secret Manager, the OAuth client), the queue (quiet hours; a reconnect notice).
+bootstrap.preload("notifier", "notifications", "tenants", "notion", "notion_oauth", "secrets", "queue")
 
 
 def notify(request: Request) -> Response:
     def call() -> Reply:
         task = parse_json(request, NotifyTask)
         add_labels(tenant=task.tenant_id, run=task.run_id or "")
-        delivered = deliver_notification(task, bootstrap.container().notifier)
-        return {"notification_id": task.notification_id, "delivered": delivered}, 200
+        c = bootstrap.container()
+        outcome = deliver_notification(task, c.notifier, c.tenants, c.queue)
+        body: dict[str, object] = {"notification_id": task.notification_id, "delivered": outcome.delivered}
+        if outcome.deferred_until is not None:
+            body["deferred_until"] = outcome.deferred_until.isoformat()
+        return body, 200
 
     return handle(request, ("POST",), call)

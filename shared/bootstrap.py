@@ -16,6 +16,7 @@ from shared import logs
 from shared.config import Settings, get_settings
 from shared.ports import (
     Model,
+    NotificationLog,
     Notifier,
     Notion,
     NotionOAuth,
@@ -35,6 +36,7 @@ Port = Literal[
     "queue",
     "secrets",
     "notifier",
+    "notifications",
     "tenants",
     "oauth_states",
     "webhook_events",
@@ -48,7 +50,8 @@ _MODULES: dict[Port, str] = {
     "store": "shared.adapters.firestore_store",
     "queue": "shared.adapters.cloud_tasks",
     "secrets": "shared.adapters.secret_manager",
-    "notifier": "shared.adapters.outbox",
+    "notifier": "shared.adapters.notion_comments_notifier",
+    "notifications": "shared.adapters.firestore_notifications",
     "tenants": "shared.adapters.firestore_tenants",
     "oauth_states": "shared.adapters.firestore_tenants",
     "webhook_events": "shared.adapters.firestore_tenants",
@@ -94,6 +97,10 @@ class Container:
     @property
     def notifier(self) -> Notifier:
         return self._once("notifier", self._build_notifier)
+
+    @property
+    def notifications(self) -> NotificationLog:
+        return self._once("notifications", self._build_notifications)
 
     @property
     def tenants(self) -> TenantStore:
@@ -208,7 +215,17 @@ class Container:
         client = secretmanager.SecretManagerServiceClient()
         return SecretManagerSecrets(client, self.settings.gcp_project, self.settings.secret_cache_ttl_s)
 
+    def _build_notifications(self) -> NotificationLog:
+        from shared.adapters.firestore_notifications import FirestoreNotificationLog
+
+        return FirestoreNotificationLog(self._firestore())
+
     def _build_notifier(self) -> Notifier:
+        if self.settings.notifier_backend == "live":
+            from shared.adapters.notion_comments_notifier import NotionCommentNotifier
+
+            lease_s = self.settings.step_lease_s  # longer than a comment's requests and a token refresh
+            return NotionCommentNotifier(self.notifications, self.notion_access, self.notion, lease_s)
         from shared.adapters.outbox import OutboxNotifier
 
         return OutboxNotifier(self.settings.outbox_dir)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from shared.config import Queue
+    from shared.domain.notifications import Claim, NotificationRecord, NotificationStatus
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
     from shared.domain.tasks import NotifyTask, TaskBody
     from shared.domain.tenants import Tenant
@@ -109,6 +110,35 @@ class Model(Protocol):
 class Notifier(Protocol):
     def deliver(self, task: NotifyTask) -> bool:
         """Deliver once; False if this notification id was already delivered."""
+        ...
+
+
+class NotificationLog(Protocol):
+    """``tenants/{t}/notifications/{notification_id}``: what was sent, or why it could not be."""
+
+    def claim(self, tenant_id: str, record: NotificationRecord, now: datetime) -> Claim:
+        """Create ``record`` exclusively (NEW). If it exists: DONE when sent or undeliverable, BUSY
+        while a ``sending`` record's lease lasts, else take it over with ``record.lease_until``
+        (RETAKEN; of two takers only one wins, the other gets BUSY)."""
+        ...
+
+    def finish(
+        self,
+        tenant_id: str,
+        notification_id: str,
+        status: NotificationStatus,
+        now: datetime,
+        *,
+        reason: str = "",
+        comment_id: str = "",
+    ) -> None: ...
+
+    def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
+        """End a ``sending`` record's lease (a transient failure): the retry takes it over at once."""
+        ...
+
+    def recent(self, tenant_id: str, limit: int) -> list[NotificationRecord]:
+        """The tenant's records, newest first."""
         ...
 
 

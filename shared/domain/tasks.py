@@ -63,6 +63,10 @@ class NotifyTask(TaskBody):
     channel: str = Field(default="outbox", pattern=r"^(outbox|email|slack|notion_comment)$")
     subject: str = Field(min_length=1, max_length=300)
     text: str = Field(max_length=20_000)
+    # urgent: sent even in the tenant's quiet hours (a run waiting for a person); normal: deferred.
+    priority: Literal["normal", "urgent"] = "normal"
+    # page_id: the page it is about (the run's trigger page), where a Notion comment goes;
+    # approve_url/reject_url: a decision's links.
     data: dict[str, Any] = Field(default_factory=dict)
 
 

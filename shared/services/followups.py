@@ -39,6 +39,7 @@ def enqueue_followup(deps: Deps, tenant_id: str, run_id: str, state: RunState, *
             run_id=run_id,
             subject=f"Run {state.status.value}: {state.goal}"[:300],
             text=state.summary[:20_000],
+            data={"page_id": state.page_id} if state.page_id else {},
         )
         deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
 
@@ -55,6 +56,8 @@ def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
     assert state.waiting is not None
     request_id = state.waiting.request_id
     data: dict[str, object] = {"run_id": run_id, "request_id": request_id, "purpose": state.waiting.purpose}
+    if state.page_id:
+        data["page_id"] = state.page_id
     text = state.waiting.prompt
     if state.waiting.purpose != "question":
         approve = decision_link(deps, tenant_id, run_id, request_id, "approve")
@@ -67,6 +70,7 @@ def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
         run_id=run_id,
         subject=f"Your decision is needed: {state.goal}"[:300],
         text=text[:20_000],
+        priority="urgent",  # the run waits for this person (shared/services/notifications.py)
         data=data,
     )
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")

@@ -1,16 +1,67 @@
-"""Deliver a notification at most once per notification id."""
+"""Deliver a notification at most once per notification id, and never in the tenant's quiet hours
+unless it is urgent; list a tenant's notification records (``GET /notifications`` on api).
+
+Quiet hours (``TenantSettings.quiet_hours`` in its ``timezone``): a ``normal`` notification that
+arrives inside them is not sent but enqueued again on the notify queue for the end of the window,
+named from its id + ``after-quiet`` + that end (a repeated delivery inside the same window finds the
+name taken). ``urgent`` ones (a run waiting for a person's decision or answer: it is blocked, and it
+usually follows that person's own edit by seconds) are sent at once.
+"""
 
 import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
+from shared.config import Queue
+from shared.domain.daily import zone_of
+from shared.domain.notifications import quiet_until
 from shared.domain.tasks import NotifyTask
-from shared.ports import Notifier
+from shared.ports import NotificationLog, Notifier, TaskQueue, TenantStore
 
 log = logging.getLogger(__name__)
 
+MAX_PAGE = 100
 
-def deliver_notification(task: NotifyTask, notifier: Notifier) -> bool:
+
+@dataclass(frozen=True)
+class Delivery:
+    delivered: bool
+    deferred_until: datetime | None = None
+
+
+def deliver_notification(
+    task: NotifyTask,
+    notifier: Notifier,
+    tenants: TenantStore,
+    queue: TaskQueue,
+    now: datetime | None = None,
+) -> Delivery:
+    now = now or datetime.now(UTC)
+    until = _quiet_until(task, tenants, now)
+    if until is not None:
+        name = f"notify:{task.tenant_id}:{task.notification_id}:after-quiet:{until:%Y%m%dT%H%M}"
+        queue.enqueue(Queue.NOTIFY, task, name, delay_s=(until - now).total_seconds())
+        log.info("notification %s deferred to %s (quiet hours)", task.notification_id, until.isoformat())
+        return Delivery(False, until)
     delivered = notifier.deliver(task)
-    log.info(
-        "notification %s %s", task.notification_id, "delivered" if delivered else "was already delivered"
-    )
-    return delivered
+    log.info("notification %s %s", task.notification_id, "delivered" if delivered else "not delivered now")
+    return Delivery(delivered)
+
+
+def _quiet_until(task: NotifyTask, tenants: TenantStore, now: datetime) -> datetime | None:
+    if task.priority == "urgent":
+        return None
+    tenant = tenants.get(task.tenant_id)
+    if tenant is None or tenant.settings.quiet_hours is None:
+        return None
+    zone = zone_of(tenant.settings.timezone)
+    if zone is None:
+        log.warning("tenant %s has an unknown time zone; its quiet hours are taken in UTC", task.tenant_id)
+    return quiet_until(now, tenant.settings.quiet_hours, zone or UTC)
+
+
+def recent_notifications(tenant_id: str, records: NotificationLog, limit: int = 50) -> dict[str, Any]:
+    """The tenant's notifications, newest first, at most ``MAX_PAGE``."""
+    found = records.recent(tenant_id, max(1, min(limit, MAX_PAGE)))
+    return {"notifications": [r.listing() for r in found]}

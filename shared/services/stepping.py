@@ -103,6 +103,7 @@ class Step:
             model=self.model,
             queue=self.deps.queue,
             prompt=prompt,
+            page_id=self.state.page_id,
         )
 
 

@@ -40,6 +40,7 @@ CLIENT_LIBRARIES: dict[str, tuple[str, ...]] = {
     "queue": ("google.cloud.tasks_v2",),
     "secrets": ("google.cloud.secretmanager",),
     "notifier": (),
+    "notifications": ("google.cloud.firestore",),
     "notion": ("notion_client",),
     "notion_oauth": ("notion_client",),
     "model": ("google.genai",),

@@ -37,6 +37,7 @@ class ToolContext:
     model: Model
     queue: TaskQueue
     prompt: Callable[[str], str]  # instructions → the full, bounded prompt for a model call
+    page_id: str | None = None  # the run's trigger page, if any (where notifications go)
 
 
 Output = dict[str, Any]

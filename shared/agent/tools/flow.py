@@ -52,7 +52,12 @@ def send_notification(ctx: ToolContext, args: SendNotificationArgs) -> Output:
     """Idempotent by the key: the task and the notification are both named from it."""
     nid = notification_id(ctx.key)
     task = NotifyTask(
-        notification_id=nid, tenant_id=ctx.tenant_id, run_id=ctx.run_id, subject=args.subject, text=args.text
+        notification_id=nid,
+        tenant_id=ctx.tenant_id,
+        run_id=ctx.run_id,
+        subject=args.subject,
+        text=args.text,
+        data={"page_id": ctx.page_id} if ctx.page_id else {},
     )
     ctx.queue.enqueue(Queue.NOTIFY, task, f"notify:{ctx.tenant_id}:{nid}")
     return {"notification_id": nid}

@@ -1,0 +1,18 @@
+"""Notifications: the tenant's notification records, newest first (sent, undeliverable, sending), so
+a frontend can show what could not be delivered (e.g. a daily plan, which is about no page)."""
+
+from functions._http import Reply
+from functions.routes import Call, Route
+from shared import bootstrap
+from shared.errors import InvalidInput
+from shared.services.notifications import MAX_PAGE, recent_notifications
+
+
+def list_notifications(call: Call) -> Reply:
+    raw = call.request.args.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}", ["limit"])
+    return recent_notifications(call.tenant_id, bootstrap.container().notifications, int(raw)), 200
+
+
+ROUTES = [Route("/notifications", ("GET",), list_notifications)]

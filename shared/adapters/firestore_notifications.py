@@ -1,0 +1,89 @@
+"""Notification records in Firestore: ``tenants/{t}/notifications/{notification_id}``.
+
+Exclusive without a transaction: the record is *created* (one write; a second creator is refused);
+taking over a stale ``sending`` record is an update conditioned on the document's update time, so of
+two deliveries that both saw the lease expired only one proceeds. No TTL: the records are the
+tenant's notification history (``GET /notifications`` on api).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+
+from shared.domain.notifications import Claim, NotificationRecord, NotificationStatus
+from shared.errors import TransientError
+
+_TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
+
+
+@contextmanager
+def _transient() -> Iterator[None]:
+    try:
+        yield
+    except _TRANSIENT as exc:
+        raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+
+
+class FirestoreNotificationLog:
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+
+    def _collection(self, tenant_id: str) -> Any:
+        return self._db.collection("tenants").document(tenant_id).collection("notifications")
+
+    def claim(self, tenant_id: str, record: NotificationRecord, now: datetime) -> Claim:
+        ref = self._collection(tenant_id).document(record.notification_id)
+        doc = record.model_dump(mode="json") | {
+            "lease_until": record.lease_until,
+            "created_at": record.created_at,
+            "updated_at": record.updated_at,
+        }
+        with _transient():
+            try:
+                ref.create(doc)
+                return Claim.NEW
+            except gexc.AlreadyExists:
+                snap = ref.get()
+            if not snap.exists:
+                return Claim.BUSY  # removed meanwhile: let the retry create it again
+            if snap.get("status") != NotificationStatus.SENDING.value:
+                return Claim.DONE
+            if snap.get("lease_until") > now:
+                return Claim.BUSY
+            changes = {
+                "lease_until": record.lease_until,
+                "updated_at": now,
+                "attempts": firestore.Increment(1),
+            }
+            try:
+                ref.update(changes, option=self._db.write_option(last_update_time=snap.update_time))
+            except (gexc.FailedPrecondition, gexc.NotFound):
+                return Claim.BUSY
+        return Claim.RETAKEN
+
+    def finish(
+        self,
+        tenant_id: str,
+        notification_id: str,
+        status: NotificationStatus,
+        now: datetime,
+        *,
+        reason: str = "",
+        comment_id: str = "",
+    ) -> None:
+        changes = {"status": status.value, "reason": reason, "comment_id": comment_id, "updated_at": now}
+        with _transient():
+            self._collection(tenant_id).document(notification_id).update(changes | {"lease_until": now})
+
+    def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
+        with _transient():
+            self._collection(tenant_id).document(notification_id).update({"lease_until": now})
+
+    def recent(self, tenant_id: str, limit: int) -> list[NotificationRecord]:
+        query = self._collection(tenant_id).order_by("created_at", direction="DESCENDING").limit(limit)
+        with _transient():
+            return [NotificationRecord.model_validate(snap.to_dict()) for snap in query.stream()]

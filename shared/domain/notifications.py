@@ -1,0 +1,118 @@
+"""Notifications as records and Notion comments, and quiet hours. Pure: no I/O.
+
+A notification is recorded under ``tenants/{t}/notifications/{notification_id}`` before it is sent
+(``sending``), then marked ``sent`` or ``undeliverable`` (with the reason). Its Notion comment ends
+with a marker line naming the notification id, in the same form as the engine's markers
+(``shared.agent.tools.notion_text.marker_text``, not imported here: that package loads the whole
+tool registry), so a delivery that finds a stale ``sending`` record can look for the comment first.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.domain.tasks import NotifyTask
+
+LINK_KEYS = ("approve_url", "reject_url")
+EARLY_S = 60.0  # a quiet window ending within this long is over (clock skew against the queue's)
+
+
+class NotificationStatus(StrEnum):
+    SENDING = "sending"  # recorded, the comment may or may not exist yet
+    SENT = "sent"
+    UNDELIVERABLE = "undeliverable"  # will never be sent on this channel; ``reason`` says why
+
+
+class Claim(StrEnum):
+    """What recording a notification before sending it found."""
+
+    NEW = "new"  # created now: send
+    RETAKEN = "retaken"  # an earlier delivery's lease expired while sending: look for its comment first
+    BUSY = "busy"  # another delivery holds the lease: try again later
+    DONE = "done"  # sent or undeliverable already: nothing to do
+
+
+class NotificationRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    notification_id: str
+    run_id: str | None = None
+    subject: str
+    text: str
+    links: dict[str, str] = Field(default_factory=dict)
+    page_id: str | None = None
+    priority: str = "normal"
+    status: NotificationStatus
+    reason: str = ""
+    comment_id: str = ""
+    attempts: int = 1
+    lease_until: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    def listing(self) -> dict[str, Any]:
+        """What ``GET /notifications`` shows of it."""
+        keep = ("notification_id", "run_id", "subject", "text", "links", "status", "reason", "created_at")
+        return self.model_dump(mode="json", include=set(keep))
+
+
+def page_of(task: NotifyTask) -> str | None:
+    """The page the notification is about (the run's trigger page), if the engine knew one."""
+    page = task.data.get("page_id")
+    return page if isinstance(page, str) and page else None
+
+
+def new_record(
+    task: NotifyTask, now: datetime, lease_s: float, status: NotificationStatus, reason: str = ""
+) -> NotificationRecord:
+    links = {k.removesuffix("_url"): str(task.data[k]) for k in LINK_KEYS if task.data.get(k)}
+    return NotificationRecord(
+        notification_id=task.notification_id,
+        run_id=task.run_id,
+        subject=task.subject,
+        text=task.text,
+        links=links,
+        page_id=page_of(task),
+        priority=task.priority,
+        status=status,
+        reason=reason,
+        lease_until=now + timedelta(seconds=lease_s),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def marker_text(notification_id: str) -> str:
+    return f"Notion Agent · ref {notification_id}"
+
+
+def comment_text(task: NotifyTask) -> str:
+    """The comment: subject, text, and the marker as its last line."""
+    body = f"{task.subject}\n\n{task.text}".rstrip()
+    return f"{body}\n{marker_text(task.notification_id)}"
+
+
+def plain(rich_text: list[dict[str, Any]] | None) -> str:
+    return "".join(str(i.get("plain_text") or i.get("text", {}).get("content", "")) for i in rich_text or [])
+
+
+def quiet_until(now: datetime, quiet_hours: tuple[int, int] | None, zone: tzinfo) -> datetime | None:
+    """The end of the quiet window ``now`` is in (UTC), or None when it is not in one.
+
+    ``quiet_hours`` is (start, end) in local whole hours, end excluded; it may wrap midnight (22, 7).
+    Equal start and end mean no quiet hours. A window ending within EARLY_S is treated as over, so a
+    task scheduled for its end is never deferred again by a clock a little ahead of the queue's.
+    """
+    if quiet_hours is None:
+        return None
+    start, end = quiet_hours[0] % 24, quiet_hours[1] % 24
+    local = now.astimezone(zone)
+    hour = local.hour
+    inside = start <= hour < end if start < end else start != end and (hour >= start or hour < end)
+    if not inside:
+        return None
+    day: date = local.date() if hour < end else local.date() + timedelta(days=1)
+    until = datetime.combine(day, time(end), tzinfo=zone).astimezone(UTC)
+    return until if (until - now).total_seconds() > EARLY_S else None
