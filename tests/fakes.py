@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from shared.config import Queue
 from shared.domain.events import ModelUsed
+from shared.domain.notifications import Claim, NotificationRecord, NotificationStatus
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks import NotifyTask, TaskBody
 from shared.domain.tenants import Tenant, TenantStatus
@@ -127,6 +128,49 @@ class FakeNotifier:
             return False
         self.delivered[task.notification_id] = task
         return True
+
+
+class FakeNotificationLog:
+    """Notification records with Firestore's rules: created once; a stale ``sending`` is taken once."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], NotificationRecord] = {}
+
+    def claim(self, tenant_id: str, record: NotificationRecord, now: datetime) -> Claim:
+        key = (tenant_id, record.notification_id)
+        current = self.records.get(key)
+        if current is None:
+            self.records[key] = record
+            return Claim.NEW
+        if current.status != NotificationStatus.SENDING:
+            return Claim.DONE
+        if current.lease_until > now:
+            return Claim.BUSY
+        update = {"lease_until": record.lease_until, "attempts": current.attempts + 1, "updated_at": now}
+        self.records[key] = current.model_copy(update=update)
+        return Claim.RETAKEN
+
+    def finish(
+        self,
+        tenant_id: str,
+        notification_id: str,
+        status: NotificationStatus,
+        now: datetime,
+        *,
+        reason: str = "",
+        comment_id: str = "",
+    ) -> None:
+        key = (tenant_id, notification_id)
+        update = {"status": status, "reason": reason, "comment_id": comment_id, "updated_at": now}
+        self.records[key] = self.records[key].model_copy(update=update | {"lease_until": now})
+
+    def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
+        key = (tenant_id, notification_id)
+        self.records[key] = self.records[key].model_copy(update={"lease_until": now})
+
+    def recent(self, tenant_id: str, limit: int) -> list[NotificationRecord]:
+        mine = [r for (t, _), r in self.records.items() if t == tenant_id]
+        return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
 
 
 class FakeTenantStore:

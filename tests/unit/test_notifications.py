@@ -1,0 +1,247 @@
+"""The live notifier (a Notion comment, at most once per notification id) and quiet hours, with fakes."""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.adapters.notion import NotionApiError
+from shared.adapters.notion_comments_notifier import NotionCommentNotifier
+from shared.config import Queue
+from shared.domain.connection import NotionTokens
+from shared.domain.notifications import NotificationStatus, marker_text, quiet_until
+from shared.domain.tasks import NotifyTask
+from shared.domain.tenants import Tenant, TenantSettings, TenantStatus
+from shared.errors import TransientError
+from shared.services.notifications import deliver_notification
+from shared.services.notion_access import NotionAccess
+from tests.engine_fakes import FakeNotion
+from tests.fakes import (
+    FakeNotificationLog,
+    FakeNotifier,
+    FakeNotionOAuth,
+    FakeQueue,
+    FakeSecrets,
+    FakeTenantStore,
+)
+
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+LEASE_S = 120.0
+APPROVE = "https://api.example/links/signed-approve-token"
+
+
+@dataclass
+class Clock:
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Crash(Exception):
+    """The instance dies at this point (nothing of ours catches it)."""
+
+
+class Access:
+    """NotionAccess's ``run`` with a fixed token."""
+
+    def run(self, tenant_id: str, operation: Any) -> Any:
+        return operation("token")
+
+
+@dataclass
+class Live:
+    notifier: NotionCommentNotifier
+    notion: FakeNotion
+    records: FakeNotificationLog
+    clock: Clock
+    page: str
+
+    def comments(self) -> list[str]:
+        return [c["rich_text"][0]["plain_text"] for c in self.notion.comments.get(self.page, [])]
+
+    def record(self, notification_id: str = "n1") -> Any:
+        return self.records.records[("t1", notification_id)]
+
+
+@pytest.fixture
+def live() -> Live:
+    notion, records, clock = FakeNotion(), FakeNotificationLog(), Clock()
+    page = notion.add_page("Launch plan")
+    notifier = NotionCommentNotifier(records, Access(), notion, LEASE_S, clock)  # type: ignore[arg-type]
+    return Live(notifier, notion, records, clock, page)
+
+
+def task(page_id: str | None, notification_id: str = "n1", **changes: Any) -> NotifyTask:
+    data = {"page_id": page_id} if page_id else {}
+    fields = {"subject": "Run completed: plan the launch", "text": "All done.", "data": data} | changes
+    return NotifyTask(notification_id=notification_id, tenant_id="t1", run_id="r1", **fields)
+
+
+def test_a_notification_becomes_one_comment_ending_with_its_marker_and_is_recorded_sent(live: Live) -> None:
+    assert live.notifier.deliver(task(live.page)) is True
+    [comment] = live.comments()
+    assert comment.startswith("Run completed: plan the launch\n\nAll done.")
+    assert comment.splitlines()[-1] == marker_text("n1") == "Notion Agent · ref n1"
+    record = live.record()
+    assert record.status == NotificationStatus.SENT and record.comment_id and record.page_id == live.page
+
+
+def test_a_redelivery_after_sent_does_nothing_not_even_a_read(live: Live) -> None:
+    live.notifier.deliver(task(live.page))
+    live.notion.fail["list_comments"] = [AssertionError("no reconciliation after sent")]
+    assert live.notifier.deliver(task(live.page)) is False
+    assert len(live.comments()) == 1 and live.notion.writes["add_comment"] == 1
+
+
+def test_a_crash_after_the_comment_reconciles_by_the_marker_and_sends_nothing_more(live: Live) -> None:
+    def crash(*_: Any, **__: Any) -> None:
+        raise Crash("instance died before marking the record sent")
+
+    finish = live.records.finish
+    live.records.finish = crash  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        live.notifier.deliver(task(live.page))
+    live.records.finish = finish  # type: ignore[method-assign]
+    assert live.record().status == NotificationStatus.SENDING and len(live.comments()) == 1
+
+    live.clock.now += timedelta(seconds=LEASE_S + 1)
+    assert live.notifier.deliver(task(live.page)) is False  # it had been delivered by the first attempt
+    assert len(live.comments()) == 1
+    assert live.record().status == NotificationStatus.SENT and live.record().attempts == 2
+
+
+def test_a_crash_before_the_comment_reconciles_and_sends_once(live: Live) -> None:
+    live.notion.fail["add_comment"] = [Crash("instance died after recording")]
+    with pytest.raises(Crash):
+        live.notifier.deliver(task(live.page))
+    assert live.comments() == [] and live.record().status == NotificationStatus.SENDING
+
+    live.clock.now += timedelta(seconds=LEASE_S + 1)
+    assert live.notifier.deliver(task(live.page)) is True
+    assert len(live.comments()) == 1 and live.record().status == NotificationStatus.SENT
+
+
+def test_a_delivery_while_another_holds_the_lease_is_retried_later(live: Live) -> None:
+    live.notion.fail["add_comment"] = [Crash("crash")]
+    with pytest.raises(Crash):
+        live.notifier.deliver(task(live.page))
+    with pytest.raises(TransientError):
+        live.notifier.deliver(task(live.page))
+    assert live.comments() == []
+
+
+def test_a_transient_notion_error_propagates_and_the_retry_reconciles_at_once(live: Live) -> None:
+    live.notion.fail["add_comment"] = [TransientError("Notion answered 503")]
+    with pytest.raises(TransientError):
+        live.notifier.deliver(task(live.page))
+    assert live.record().lease_until <= live.clock.now  # released: no waiting for the lease
+    assert live.notifier.deliver(task(live.page)) is True
+    assert len(live.comments()) == 1
+
+
+def test_no_page_is_recorded_undeliverable_and_logged_without_the_text_or_links(
+    live: Live, caplog: pytest.LogCaptureFixture
+) -> None:
+    daily = task(None, "n-daily", text=f"Approve: {APPROVE}", data={"approve_url": APPROVE})
+    with caplog.at_level(logging.WARNING):
+        assert live.notifier.deliver(daily) is False
+    record = live.record("n-daily")
+    assert record.status == NotificationStatus.UNDELIVERABLE and "no page" in record.reason
+    assert record.links == {"approve": APPROVE}
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "n-daily" in warning.getMessage() and APPROVE not in warning.getMessage()
+    assert "Approve" not in warning.getMessage()
+    assert live.notifier.deliver(daily) is False and len(live.records.records) == 1
+
+
+def test_a_page_notion_refuses_for_good_is_undeliverable(live: Live) -> None:
+    live.notion.fail["add_comment"] = [NotionApiError(404, "object_not_found", "Could not find page")]
+    assert live.notifier.deliver(task(live.page)) is False
+    record = live.record()
+    assert record.status == NotificationStatus.UNDELIVERABLE and "object_not_found" in record.reason
+
+
+def test_a_tenant_that_must_reconnect_gets_an_undeliverable_record_not_a_retry_loop() -> None:
+    tenants, secrets, queue = FakeTenantStore(), FakeSecrets(), FakeQueue()
+    tenants.save(
+        Tenant(
+            tenant_id="t1",
+            workspace_id="w1",
+            token_secret="notion-token-t1",
+            status=TenantStatus.NEEDS_RECONNECT,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    secrets.put("notion-token-t1", NotionTokens(access_token="dead").dump())
+    access = NotionAccess(tenants, secrets, FakeNotionOAuth(), queue)
+    notion, records = FakeNotion(), FakeNotificationLog()
+    notifier = NotionCommentNotifier(records, access, notion, LEASE_S, Clock())  # type: ignore[arg-type]
+    assert notifier.deliver(task("page-1")) is False
+    assert records.records[("t1", "n1")].status == NotificationStatus.UNDELIVERABLE
+    assert "needs_reconnect" in records.records[("t1", "n1")].reason and not notion.comments
+
+
+def test_a_long_text_keeps_its_marker_as_the_last_line(live: Live) -> None:
+    live.notifier.deliver(task(live.page, text="é" * 19_000))
+    assert live.comments()[0].endswith("\n" + marker_text("n1"))
+
+
+# -- quiet hours ---------------------------------------------------------------------------------
+
+
+def tenants_with(quiet: tuple[int, int] | None, timezone: str = "Europe/Paris") -> FakeTenantStore:
+    tenants = FakeTenantStore()
+    settings = TenantSettings(quiet_hours=quiet, timezone=timezone)
+    tenant = Tenant(
+        tenant_id="t1", workspace_id="w1", token_secret="s", settings=settings, created_at=NOW, updated_at=NOW
+    )
+    tenants.save(tenant)
+    return tenants
+
+
+def test_a_normal_notification_in_quiet_hours_is_enqueued_for_their_end() -> None:
+    at = datetime(2026, 1, 5, 22, 30, tzinfo=UTC)  # 23:30 in Paris, inside 22-7
+    notifier, queue, note = FakeNotifier(), FakeQueue(), task("page-1")
+    outcome = deliver_notification(note, notifier, tenants_with((22, 7)), queue, now=at)
+    end = datetime(2026, 1, 6, 6, 0, tzinfo=UTC)  # 07:00 in Paris
+    assert outcome.delivered is False and outcome.deferred_until == end
+    [(q, body, name, delay)] = queue.tasks
+    assert (q, body, name) == (Queue.NOTIFY, note, "notify:t1:n1:after-quiet:20260106T0600")
+    assert delay == (end - at).total_seconds() and not notifier.delivered
+    deliver_notification(note, notifier, tenants_with((22, 7)), queue, now=at + timedelta(minutes=5))
+    assert len(queue.tasks) == 1  # a repeated delivery in the same window: the name is taken
+
+    assert deliver_notification(note, notifier, tenants_with((22, 7)), queue, now=end).delivered is True
+
+
+def test_approval_requests_are_urgent_and_sent_in_quiet_hours() -> None:
+    at = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+    notifier, queue = FakeNotifier(), FakeQueue()
+    urgent = task("page-1", priority="urgent")
+    assert deliver_notification(urgent, notifier, tenants_with((22, 7)), queue, now=at).delivered is True
+    assert not queue.tasks
+
+
+def test_outside_quiet_hours_or_without_them_a_notification_is_sent() -> None:
+    at = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    for quiet in ((22, 7), None, (9, 9)):
+        notifier = FakeNotifier()
+        assert deliver_notification(task("p"), notifier, tenants_with(quiet), FakeQueue(), now=at).delivered
+
+
+@pytest.mark.parametrize(
+    ("quiet", "local_hour", "ends_in_h"),
+    [((22, 7), 23, 8), ((22, 7), 3, 4), ((22, 7), 7, None), ((13, 15), 14, 1), ((13, 15), 15, None)],
+)
+def test_quiet_until(quiet: tuple[int, int], local_hour: int, ends_in_h: int | None) -> None:
+    now = datetime(2026, 7, 1, local_hour, 0, tzinfo=UTC)
+    until = quiet_until(now, quiet, UTC)
+    assert until == (None if ends_in_h is None else now + timedelta(hours=ends_in_h))
+
+
+def test_a_window_ending_within_a_minute_is_over() -> None:
+    assert quiet_until(datetime(2026, 7, 1, 6, 59, 30, tzinfo=UTC), (22, 7), UTC) is None

@@ -1,0 +1,144 @@
+"""notify and GET /notifications through functions-framework with fakes; the engine puts the page."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared import bootstrap
+from shared.adapters.notion_comments_notifier import NotionCommentNotifier
+from shared.agent.tools.base import ToolContext
+from shared.agent.tools.flow import SendNotificationArgs, send_notification
+from shared.domain.runs import RunState, RunStatus, Waiting
+from shared.domain.tasks import NotifyTask
+from shared.services.followups import enqueue_followup
+from shared.services.sessions import start_session
+from tests.engine_fakes import FakeNotion, make_deps
+from tests.fakes import FakeNotificationLog, FakeQueue
+from tests.unit.test_entry_points import FakeContainer, client
+
+
+class Access:
+    def run(self, tenant_id: str, operation: object) -> object:
+        return operation("token")  # type: ignore[operator]
+
+
+@dataclass
+class LiveContainer(FakeContainer):
+    notifications: FakeNotificationLog = field(default_factory=FakeNotificationLog)
+    comments_on: FakeNotion = field(default_factory=FakeNotion)
+
+    @property
+    def live(self) -> NotionCommentNotifier:
+        return NotionCommentNotifier(self.notifications, Access(), self.comments_on, 120.0)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> LiveContainer:
+    container = LiveContainer()
+    container.notifier = container.live  # type: ignore[assignment]
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    return container
+
+
+def body(notification_id: str, page_id: str | None = None, **data: str) -> dict[str, object]:
+    return {
+        "notification_id": notification_id,
+        "tenant_id": "t1",
+        "subject": f"About {notification_id}",
+        "text": "Details.",
+        "data": ({"page_id": page_id} if page_id else {}) | data,
+    }
+
+
+def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fakes: LiveContainer) -> None:
+    page = fakes.comments_on.add_page("Launch")
+    notify = client("notify")
+    first = notify.post("/", json=body("n-sent", page))
+    again = notify.post("/", json=body("n-sent", page))
+    assert first.json == {"notification_id": "n-sent", "delivered": True}
+    assert again.status_code == 200 and again.json == {"notification_id": "n-sent", "delivered": False}
+    assert len(fakes.comments_on.comments[page]) == 1
+    approve = "https://api.example/links/tok"
+    later = notify.post("/", json=body("n-daily", None, approve_url=approve))
+    assert later.status_code == 200 and later.json["delivered"] is False  # type: ignore[index]
+    fakes.notifications.records[("t1", "n-daily")] = fakes.notifications.records[
+        ("t1", "n-daily")
+    ].model_copy(
+        update={"created_at": datetime.now(UTC)}  # strictly newer than n-sent
+    )
+
+    auth = {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
+    listed = client("api").get("/notifications", headers=auth)
+    assert listed.status_code == 200
+    rows = listed.json["notifications"]  # type: ignore[index]
+    assert [(r["notification_id"], r["status"]) for r in rows] == [
+        ("n-daily", "undeliverable"),
+        ("n-sent", "sent"),
+    ]
+    assert rows[0]["links"] == {"approve": approve} and "no page" in rows[0]["reason"]
+    assert set(rows[0]) >= {"subject", "text", "links", "status", "created_at"}
+    other = {"Authorization": f"Bearer {start_session('t2', fakes.secrets)}"}
+    assert client("api").get("/notifications", headers=other).json == {"notifications": []}
+    assert len(client("api").get("/notifications?limit=1", headers=auth).json["notifications"]) == 1  # type: ignore[index]
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "ten", "-1"])
+def test_get_notifications_bounds_its_page_size(fakes: LiveContainer, limit: str) -> None:
+    auth = {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
+    answer = client("api").get(f"/notifications?limit={limit}", headers=auth)
+    assert answer.status_code == 400 and "limit" in answer.json["reason"]  # type: ignore[index]
+
+
+def test_get_notifications_needs_a_session(fakes: LiveContainer) -> None:
+    assert client("api").get("/notifications").status_code == 401
+
+
+def test_a_transient_notion_error_is_a_503(fakes: LiveContainer) -> None:
+    from shared.errors import TransientError
+
+    page = fakes.comments_on.add_page("Launch")
+    fakes.comments_on.fail["add_comment"] = [TransientError("Notion answered 503")]
+    assert client("notify").post("/", json=body("n1", page)).status_code == 503
+    assert client("notify").post("/", json=body("n1", page)).json["delivered"] is True  # type: ignore[index]
+
+
+# -- the engine says which page a notification is about -------------------------------------------
+
+
+def notified(queue: FakeQueue) -> NotifyTask:
+    [(_, note, _, _)] = queue.tasks
+    assert isinstance(note, NotifyTask)
+    return note
+
+
+def test_a_finished_run_notifies_about_its_trigger_page() -> None:
+    deps = make_deps()
+    enqueue_followup(deps, "t1", "r1", RunState(goal="g", page_id="page-9", status=RunStatus.COMPLETED))
+    note = notified(deps.queue)  # type: ignore[arg-type]
+    assert note.data == {"page_id": "page-9"} and note.priority == "normal"
+
+
+def test_a_decision_request_is_urgent_and_about_the_trigger_page() -> None:
+    deps = make_deps()
+    waiting = Waiting(request_id="approval-2", purpose="approval", prompt="Publish?", step=2)
+    state = RunState(goal="g", page_id="page-9", status=RunStatus.WAITING_FOR_HUMAN, waiting=waiting)
+    enqueue_followup(deps, "t1", "r1", state)
+    note = notified(deps.queue)  # type: ignore[arg-type]
+    assert note.priority == "urgent" and note.data["page_id"] == "page-9" and note.data["approve_url"]
+
+
+def test_a_run_without_a_page_notifies_about_none() -> None:
+    deps = make_deps()
+    enqueue_followup(deps, "t1", "daily-20260105", RunState(goal="Plan my day", status=RunStatus.FAILED))
+    assert "page_id" not in notified(deps.queue).data  # type: ignore[arg-type]
+
+
+def test_the_send_notification_tool_carries_the_runs_page() -> None:
+    queue = FakeQueue()
+    notion: Any = FakeNotion()
+    model: Any = None  # the tool calls no model
+    ctx = ToolContext("t1", "r1", 3, "r1:3:1", notion, lambda: "", model, queue, str, page_id="page-9")
+    send_notification(ctx, SendNotificationArgs(subject="Hi", text="There"))
+    assert notified(queue).data == {"page_id": "page-9"}
