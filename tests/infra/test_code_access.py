@@ -17,9 +17,16 @@ from tools.infra_drift import Terraform
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*sorted((ROOT / "shared").rglob("*.py")), *sorted((ROOT / "functions").rglob("*.py"))]
 FUNCTIONS = {"oauth_callback", "notion_webhook", "plan", "execute_step", "deploy", "notify", "api"}
-FIRESTORE_PORTS = {"store", "tenants", "oauth_states", "webhook_events"}  # shared/bootstrap.py
+FIRESTORE_PORTS = {
+    "store",
+    "tenants",
+    "oauth_states",
+    "webhook_events",
+    "notifications",
+}  # shared/bootstrap.py
 
 ENGINE = frozenset({"plan", "execute_step"})  # call Notion for a tenant (NotionAccess) and the model
+NOTION_CALLERS = frozenset({*ENGINE, "notify"})  # NotionAccess: the engine, and notify's Notion comments
 RUNS = frozenset({"plan", "execute_step", "api"})  # move runs on and enqueue their follow-ups
 
 # Call site (file:qualified function) -> the functions whose requests reach it.
@@ -35,10 +42,12 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/sessions.py:start_session": frozenset({"oauth_callback"}),
     "shared/services/sessions.py:tenant_of": frozenset({"api"}),
     # The OAuth client: connect, disconnect (api's revoke) and token refresh (NotionAccess.renewed).
-    "shared/services/notion_access.py:oauth_client": frozenset({"oauth_callback", "api", *ENGINE}),
-    "shared/services/notion_access.py:NotionAccess.session": ENGINE,
-    "shared/services/notion_access.py:NotionAccess.renewed": ENGINE,
-    "shared/services/notion_access.py:NotionAccess.needs_reconnect": ENGINE,
+    "shared/services/notion_access.py:oauth_client": frozenset({"oauth_callback", "api", *NOTION_CALLERS}),
+    "shared/services/notion_access.py:NotionAccess.session": NOTION_CALLERS,
+    "shared/services/notion_access.py:NotionAccess.renewed": NOTION_CALLERS,
+    "shared/services/notion_access.py:NotionAccess.needs_reconnect": NOTION_CALLERS,
+    # notify: a normal notification in quiet hours is enqueued again for their end.
+    "shared/services/notifications.py:deliver_notification": frozenset({"notify"}),
     # Follow-ups of a run: after planning (plan), a step or the sweeper (execute-step), a decision (api).
     "shared/services/followups.py:enqueue_step": RUNS,
     "shared/services/followups.py:enqueue_followup": RUNS,
@@ -224,7 +233,7 @@ def test_the_extraction_sees_the_calls_it_must() -> None:
     assert sites["shared/services/webhooks.py:_route"] == {"enqueue:plan"}
     assert sites["shared/services/connect.py:disconnect"] == {"tenant_token:read", "tenant_token:delete"}
     assert "tenant_token:add" in sites["shared/services/notion_access.py:NotionAccess.renewed"]
-    assert preloaded_ports()["notify"] == {"notifier"}
+    assert preloaded_ports()["notify"] >= {"notifier", "notifications", "notion", "secrets", "queue"}
 
 
 def test_iam_matches_the_code_both_ways(tf: Terraform) -> None:

@@ -49,6 +49,11 @@ QUERIES: dict[tuple[str, str], Query] = {
         "collection group runs: status == ?, updated_at < ? (the sweeper)",
         (_idx("runs", "COLLECTION_GROUP", "status", "updated_at"),),
     ),
+    ("firestore_notifications.py", "FirestoreNotificationLog.recent"): Query(
+        "tenants/{t}/notifications order by created_at DESC (GET /notifications); one field, "
+        "collection scope: automatic",
+        (),
+    ),
     ("firestore_tenants.py", "FirestoreTenantStore.active_page"): Query(
         "tenants: status == 'active' order by __name__ (daily planning, paged); an equality and the "
         "document id: the automatic single-field index on status serves it",
