@@ -109,7 +109,8 @@ class Model(Protocol):
 
 class Notifier(Protocol):
     def deliver(self, task: NotifyTask) -> bool:
-        """Deliver once; False if this notification id was already delivered."""
+        """Deliver once; False if this notification id was delivered before or cannot be delivered
+        (the live notifier records why: ``NotificationLog``)."""
         ...
 
 
