@@ -63,6 +63,9 @@ def rate_limited(retry_after: int) -> NotionError:
 
 
 INJECTED: dict[int, tuple[str, str]] = {
+    401: ("unauthorized", "API token is invalid."),
+    403: ("restricted_resource", "API token does not have access to this resource."),
+    409: ("conflict_error", "Conflict occurred while saving. Please try again."),
     429: ("rate_limited", "You have been rate limited. Please try again in a few minutes."),
     500: ("internal_server_error", "Unexpected error occurred."),
     503: ("service_unavailable", "Notion is unavailable, please try again later."),

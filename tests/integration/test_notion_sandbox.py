@@ -327,6 +327,17 @@ def test_overload_529_and_server_errors(server: SandboxServer, admin: Admin) -> 
     assert client.users.me()["type"] == "bot"  # injection scoped to another token
 
 
+@pytest.mark.parametrize(
+    ("status", "code"), [(401, "unauthorized"), (403, "restricted_resource"), (409, "conflict_error")]
+)
+def test_injected_client_errors_carry_notions_code(
+    server: SandboxServer, admin: Admin, status: int, code: str
+) -> None:
+    admin.post("/faults", {"status": status, "count": 1})
+    response = HTTP.get(f"{server.url}/v1/users/me", headers=HEADERS)
+    assert (response.status_code, response.json()["code"]) == (status, code)
+
+
 # -- webhooks ---------------------------------------------------------------------------------------
 
 
