@@ -54,7 +54,7 @@ PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf
 pytest: $(VENV)/.synced check-java
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_SUITES)
 
-test: lint typecheck pytest infra-tests
+test: check-python lint typecheck pytest infra-tests
 	@echo "make test: all checks passed"
 
 -include mk/*.mk

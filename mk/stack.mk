@@ -1,7 +1,7 @@
 # The local stack and the demo.
 .PHONY: demo stack
 
-demo: $(VENV)/.synced
+demo: check-python $(VENV)/.synced
 	$(PY) -m local.demo
 
 stack: $(VENV)/.synced
