@@ -7,6 +7,7 @@ locals {
     "cloudresourcemanager.googleapis.com",
     "cloudscheduler.googleapis.com", # daily planning fan-out, stalled-run sweeper
     "cloudtasks.googleapis.com",     # every function-to-function call
+    "compute.googleapis.com",        # the public load balancer (loadbalancer.tf)
     "firestore.googleapis.com",      # all state
     "iam.googleapis.com",            # service accounts, custom roles
     "iamcredentials.googleapis.com", # OIDC tokens minted for tasks and jobs

@@ -87,6 +87,8 @@ locals {
   # Cloud Run gives every service a deterministic URL, https://SERVICE-PROJECT_NUMBER.REGION.run.app.
   # Using it (instead of the function's `url` attribute) lets every function receive every other
   # function's URL without a dependency cycle. It is also the OIDC audience of tasks and jobs.
+  # The public functions' run.app URLs take internal traffic only: browsers and Notion use
+  # local.public_endpoints (loadbalancer.tf).
   function_urls = {
     for key, fn in local.functions :
     key => "https://${fn.name}-${data.google_project.this.number}.${var.region}.run.app"
@@ -106,9 +108,8 @@ resource "google_storage_bucket_object" "source" {
 }
 
 # Two blocks that differ only in ingress (tests/infra checks that they stay identical otherwise), so
-# that checkov evaluates the private functions' ingress instead of an unresolvable conditional.
+# that checkov evaluates each block's ingress instead of an unresolvable conditional.
 resource "google_cloudfunctions2_function" "public" {
-  # checkov:skip=CKV_GCP_124: oauth-callback, notion-webhook and api are called by Notion's servers and by browsers, so they must accept internet traffic; each authenticates its caller itself (DESIGN.md, Functions)
   for_each = { for key, fn in local.functions : key => fn if fn.public }
 
   name        = each.value.name
@@ -136,8 +137,9 @@ resource "google_cloudfunctions2_function" "public" {
     min_instance_count               = lookup(var.min_instances, each.key, 0)
     max_instance_count               = lookup(var.max_instances, each.key, each.value.max_instances)
     service_account_email            = google_service_account.function[each.key].email
-    # Notion and browsers call these from the internet (see the skip above).
-    ingress_settings               = "ALLOW_ALL"
+    # Notion and browsers reach these only through the public load balancer (loadbalancer.tf), at
+    # https://PUBLIC_DOMAIN; their run.app URLs answer nothing from the internet.
+    ingress_settings               = "ALLOW_INTERNAL_AND_GCLB"
     all_traffic_on_latest_revision = true
     environment_variables          = local.settings_env
   }

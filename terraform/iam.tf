@@ -37,6 +37,8 @@ locals {
       "roles/cloudfunctions.admin",
       "roles/cloudscheduler.admin",
       "roles/cloudtasks.admin",
+      "roles/compute.loadBalancerAdmin", # the public load balancer: address, NEGs, backends, URL maps, proxies, certificate, TLS policy
+      "roles/compute.securityAdmin",     # the optional Cloud Armor policy (var.cloud_armor)
       "roles/datastore.owner",
       "roles/iam.roleAdmin",
       "roles/iam.serviceAccountAdmin",
@@ -165,7 +167,9 @@ resource "google_cloud_run_v2_service_iam_member" "scheduler_invoker" {
 }
 
 # Only the functions that face Notion or browsers are public; each authenticates its callers itself
-# (signed single-use OAuth state, HMAC webhook signature, session token or API key).
+# (signed single-use OAuth state, HMAC webhook signature, session token or API key). The internet
+# reaches them only through the load balancer (ingress ALLOW_INTERNAL_AND_GCLB, functions.tf), which
+# forwards requests without a Google identity: run.invoker for allUsers is what lets them through.
 resource "google_cloud_run_v2_service_iam_member" "public" {
   # oauth-callback, notion-webhook and api are called by Notion and browsers without Google identities; each verifies its caller itself (DESIGN.md, Functions)
   for_each = { for key, fn in local.functions : key => fn if fn.public }

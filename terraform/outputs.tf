@@ -1,21 +1,31 @@
 output "function_urls" {
-  description = "URL of every function, keyed by entry point."
+  description = "run.app URL of every function, keyed by entry point: the OIDC audiences of tasks and jobs. The public functions take only internal and load balancer traffic there: use public_url."
   value       = local.function_urls
+}
+
+output "public_url" {
+  description = "The one public origin (https://PUBLIC_DOMAIN) in front of api, oauth-callback and notion-webhook."
+  value       = local.public_url
+}
+
+output "public_ip_address" {
+  description = "Address of the public load balancer: the DNS A record of public_domain must point here."
+  value       = google_compute_global_address.public.address
 }
 
 output "notion_redirect_uri" {
   description = "OAuth redirect URI to register in the Notion integration settings."
-  value       = local.function_urls["oauth_callback"]
+  value       = local.public_endpoints["oauth_callback"]
 }
 
 output "notion_webhook_url" {
   description = "Webhook URL to register in the Notion integration settings (Webhooks tab)."
-  value       = local.function_urls["notion_webhook"]
+  value       = local.public_endpoints["notion_webhook"]
 }
 
 output "api_url" {
-  description = "Public URL of the api function, for the frontends."
-  value       = local.function_urls["api"]
+  description = "Public URL of the api function, for the frontends (NA_API_URL)."
+  value       = local.public_endpoints["api"]
 }
 
 output "source_bucket" {

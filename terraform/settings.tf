@@ -14,7 +14,7 @@ locals {
     NA_EXECUTE_STEP_URL         = local.function_urls["execute_step"]
     NA_DEPLOY_URL               = local.function_urls["deploy"]
     NA_NOTIFY_URL               = local.function_urls["notify"]
-    NA_API_URL                  = local.function_urls["api"]
+    NA_API_URL                  = local.public_endpoints["api"] # https://DOMAIN/api: approval links, frontends
     NA_SECRETS_BACKEND          = "secret-manager"
     NA_LOCAL_SECRETS_FILE       = "" # unused with secret-manager; empty so it can never be picked up
     NA_SECRET_CACHE_TTL_S       = tostring(var.secret_cache_ttl_s)
@@ -27,7 +27,7 @@ locals {
     NA_NOTION_API_BASE_URL      = var.notion_api_base_url
     NA_FRONTEND_URL             = var.frontend_url
     NA_LOG_LEVEL                = var.log_level
-    NA_OAUTH_CALLBACK_URL       = local.function_urls["oauth_callback"] # the redirect_uri registered with Notion
+    NA_OAUTH_CALLBACK_URL       = local.public_endpoints["oauth_callback"] # the redirect_uri registered with Notion; same origin as NA_API_URL, so the connect cookie reaches it
     NA_CONNECT_COOKIE_SAMESITE  = var.connect_cookie_samesite
     NA_NOTION_TIMEOUT_S         = "20"     # below the functions' timeouts, so a slow Notion call fails the call, not the instance
     NA_NOTION_MAX_INLINE_WAIT_S = "1"      # longer Retry-After waits become later tasks, never sleeping instances

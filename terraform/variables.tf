@@ -106,6 +106,33 @@ variable "default_budgets_usd" {
   }
 }
 
+variable "public_domain" {
+  type        = string
+  description = "Domain that serves the browser- and Notion-facing endpoints through the load balancer (e.g. agent.example.com); its DNS A record must point at the load balancer's address (output public_ip_address)."
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]*[a-z0-9]$", var.public_domain))
+    error_message = "public_domain must be a lower-case host name such as agent.example.com: no scheme, path, port or trailing dot."
+  }
+}
+
+variable "cloud_armor" {
+  type        = bool
+  description = "Attach a Cloud Armor policy (Log4j probe rule) to the public load balancer's backends; about $7 a month plus $0.75 per million requests."
+  default     = false
+}
+
+variable "lb_log_sample_rate" {
+  type        = number
+  description = "Fraction of the public load balancer's requests written to Cloud Logging (0-1)."
+  default     = 1
+
+  validation {
+    condition     = var.lb_log_sample_rate >= 0 && var.lb_log_sample_rate <= 1
+    error_message = "lb_log_sample_rate must be between 0 and 1."
+  }
+}
+
 variable "frontend_url" {
   type        = string
   description = "Where the browser is sent after connecting a workspace (NA_FRONTEND_URL)."
@@ -130,7 +157,7 @@ variable "log_level" {
 
 variable "connect_cookie_samesite" {
   type        = string
-  description = "SameSite of the connect nonce cookie (NA_CONNECT_COOKIE_SAMESITE); None when the frontend calls GET /connect cross-site."
+  description = "SameSite of the connect nonce cookie (NA_CONNECT_COOKIE_SAMESITE). Lax: the cookie comes back on Notion's top-level redirect to /oauth/callback; None only when the frontend calls GET /connect from another site."
   default     = "Lax"
 
   validation {

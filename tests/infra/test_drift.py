@@ -121,7 +121,8 @@ def test_a_removed_platform_secret_is_drift(code: CodeModel, tf: Terraform) -> N
 def test_public_and_private_function_blocks_differ_only_in_ingress(tf: Terraform) -> None:
     blocks = tf.resources["google_cloudfunctions2_function"]
     public, private = copy.deepcopy(blocks["public"]), copy.deepcopy(blocks["private"])
-    assert public["service_config"][0].pop("ingress_settings") == "ALLOW_ALL"
+    # The public functions take the internet's requests only through the load balancer (loadbalancer.tf).
+    assert public["service_config"][0].pop("ingress_settings") == "ALLOW_INTERNAL_AND_GCLB"
     assert private["service_config"][0].pop("ingress_settings") == "ALLOW_INTERNAL_ONLY"
     public.pop("for_each")
     private.pop("for_each")
@@ -178,6 +179,10 @@ def test_model_prices_match_the_cost_model(tf: Terraform) -> None:
 
 
 def test_function_urls_of_the_settings_point_at_the_functions(tf: Terraform) -> None:
+    """Task targets by their run.app URL (the OIDC audience); the public api by the load balancer's
+    origin (tests/infra/test_public_endpoint.py follows those URLs through the URL map)."""
     env = tf.locals["settings_env"]
-    for target in ("plan", "execute_step", "deploy", "notify", "api"):
+    for target in ("plan", "execute_step", "deploy", "notify"):
         assert env[f"NA_{target.upper()}_URL"] == f'${{local.function_urls["{target}"]}}'
+    assert env["NA_API_URL"] == '${local.public_endpoints["api"]}'
+    assert env["NA_OAUTH_CALLBACK_URL"] == '${local.public_endpoints["oauth_callback"]}'

@@ -26,6 +26,8 @@ ALLOWLIST: dict[str, set[str]] = {
             "roles/cloudfunctions.admin",
             "roles/cloudscheduler.admin",
             "roles/cloudtasks.admin",
+            "roles/compute.loadBalancerAdmin",  # the public load balancer (loadbalancer.tf)
+            "roles/compute.securityAdmin",  # its optional Cloud Armor policy
             "roles/datastore.owner",
             "roles/iam.roleAdmin",
             "roles/iam.serviceAccountAdmin",
