@@ -21,6 +21,10 @@ class Usage:
     notifications: float = 3
     deploys: float = 0.2  # runs that build code are rare
     api_requests: float = 20  # frontend polling of timelines, approvals, settings
+    # Bytes through the load balancer, request and response together (KiB): a webhook delivery is a
+    # small signed JSON event and a short answer; an API answer is a page of runs or a timeline.
+    webhook_kib: float = 3
+    api_kib: float = 10
     # Share of steps that call a model, and of those, the share that use the draft (pro) model.
     model_step_share: float = 0.6
     draft_share: float = 0.15
@@ -64,6 +68,12 @@ class Prices:
     free_secret_versions: float = 6
     secret_access_10k: float = 0.03
     free_secret_accesses: float = 10_000
+    # Global external Application Load Balancer (the public origin; Cloud Load Balancing pricing page,
+    # 2025 list prices): forwarding rules are billed by the hour, $0.025 for the first five of a
+    # project together (we have two: HTTPS and the HTTP redirect), ~$18 a month whatever the traffic;
+    # data processed $0.008 per GiB, counted here for request and response bytes alike (an upper bound).
+    lb_rules_hour: float = 0.025
+    lb_gib_processed: float = 0.008
     # Gemini on Vertex AI, per million tokens (2.5 Flash for plan/steps, 2.5 Pro for drafts, <=200k context)
     flash_in: float = 0.30
     flash_out: float = 2.50
@@ -135,12 +145,16 @@ def estimate(
     pro_out = n * model_steps * u.draft_share * t.draft_out
     model = (flash_in * p.flash_in + flash_out * p.flash_out + pro_in * p.pro_in + pro_out * p.pro_out) / 1e6
 
+    lb_gib = n * (u.webhook_events * u.webhook_kib + u.api_requests * u.api_kib) / 1024**2
+    load_balancer = DAYS * 24 * p.lb_rules_hour + lb_gib * p.lb_gib_processed
+
     return {
         "Cloud Tasks": _over(tasks, p.tasks_free_ops) / 1e6 * p.tasks_per_million,
         "Firestore": firestore,
         "Cloud Run functions": functions,
         "Secret Manager": secrets,
         "Gemini tokens (Vertex AI)": model,
+        "Load balancer (public origin)": load_balancer,
     }
 
 

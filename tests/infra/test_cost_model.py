@@ -3,7 +3,8 @@
 import re
 from pathlib import Path
 
-from tools.cost_model import Usage, estimate, markdown
+from tools.cost_model import DAYS, Prices, Usage, estimate, markdown
+from tools.infra_drift import Terraform
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 
@@ -21,6 +22,11 @@ def test_the_documented_assumptions_are_the_models() -> None:
     assert f"{u.webhook_events:g} webhook deliveries" in text
     assert f"{u.runs:g} runs" in text and f"of {u.steps_per_run:g} steps" in text
     assert f"{u.model_step_share:.0%}".replace("%", " %") in text
+    p = Prices()
+    assert f"${p.lb_rules_hour:g} per hour" in text and f"${p.lb_gib_processed:g} per GiB" in text
+    assert (
+        f"{u.webhook_kib:g} KiB per webhook delivery" in text and f"{u.api_kib:g} KiB per API request" in text
+    )
 
 
 def test_cost_grows_with_tenants_and_every_service_is_counted() -> None:
@@ -31,6 +37,18 @@ def test_cost_grows_with_tenants_and_every_service_is_counted() -> None:
         "Cloud Run functions",
         "Secret Manager",
         "Gemini tokens (Vertex AI)",
+        "Load balancer (public origin)",
     }
     assert all(large[k] >= small[k] for k in small)
     assert sum(large.values()) > 50 * sum(small.values())
+
+
+def test_the_load_balancer_costs_its_forwarding_rules_even_when_idle(tf: Terraform) -> None:
+    """terraform/loadbalancer.tf: two forwarding rules (HTTPS, HTTP redirect), billed as one hourly
+    charge for up to five; the rest is data processed."""
+    assert 1 <= len(tf.resources["google_compute_global_forwarding_rule"]) <= 5
+    fixed = DAYS * 24 * Prices().lb_rules_hour
+    assert 17 < fixed < 19
+    idle = estimate(0)["Load balancer (public origin)"]
+    assert idle == fixed
+    assert estimate(10_000)["Load balancer (public origin)"] > idle
