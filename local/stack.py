@@ -76,6 +76,7 @@ class LocalStack:
             "NA_LOCAL_SECRETS_FILE": str(self.secrets_file),
             "NA_OUTBOX_DIR": str(self.outbox_dir),
             "NA_NOTION_API_BASE_URL": self.sandbox_url,
+            # All on 127.0.0.1, cookies ignore ports: the connect nonce gets here (prod: loadbalancer.tf)
             "NA_OAUTH_CALLBACK_URL": self.url(Target.OAUTH_CALLBACK),
             "NA_FRONTEND_URL": "http://127.0.0.1:9/connected",  # the demo reads the redirect, no page
             **{f"NA_{t.name}_URL": self.url(t) for t in Target},
