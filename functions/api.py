@@ -9,6 +9,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as NoRoute
 from werkzeug.routing import Map, Rule
 
+from functions import _cors
 from functions._http import Reply, handle
 from functions.routes import Call, Route, approvals, connection, notifications, runs, settings
 from shared import bootstrap
@@ -31,6 +32,10 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def api(request: Request) -> Response:
+    frontend_url = bootstrap.container().settings.frontend_url
+    if request.method == "OPTIONS":
+        return _cors.preflight(request, frontend_url)
+
     def call() -> Reply:
         try:
             endpoint, args = _MAP.bind_to_environ(request.environ).match()
@@ -47,4 +52,4 @@ def api(request: Request) -> Response:
             add_labels(tenant=tenant_id)
         return route.handler(Call(request=request, args=dict(args), tenant_id=tenant_id))
 
-    return handle(request, _METHODS, call)
+    return _cors.allow(request, handle(request, _METHODS, call), frontend_url)

@@ -1,0 +1,33 @@
+"""CORS for the api: the configured frontend's origin, and only it, may call it from a browser with
+credentials (the session header, and the connect nonce cookie on ``GET /connect``)."""
+
+from urllib.parse import urlsplit
+
+from flask import Request, Response
+
+_PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": "600",
+}
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def preflight(request: Request, frontend_url: str) -> Response:
+    """The answer to an OPTIONS preflight: allowed for the frontend's origin, refused (403) otherwise."""
+    if request.headers.get("Origin") != origin_of(frontend_url):
+        return Response(status=403)
+    return allow(request, Response(status=204, headers=_PREFLIGHT_HEADERS), frontend_url)
+
+
+def allow(request: Request, response: Response, frontend_url: str) -> Response:
+    """Mark ``response`` readable by the frontend's origin when the request comes from it."""
+    response.headers.add("Vary", "Origin")
+    if request.headers.get("Origin") == origin_of(frontend_url):
+        response.headers["Access-Control-Allow-Origin"] = origin_of(frontend_url)
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+    return response

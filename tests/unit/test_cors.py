@@ -1,0 +1,34 @@
+"""CORS on api: only the configured frontend's origin may read answers, with credentials."""
+
+import pytest
+
+from shared import bootstrap
+from tests.unit.test_entry_points import FakeContainer, client
+
+FRONTEND = "http://127.0.0.1:3000"
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    container = FakeContainer()
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    return container
+
+
+def test_the_frontend_may_preflight_and_read_answers_with_credentials(fakes: FakeContainer) -> None:
+    api = client("api")
+    headers = {"Origin": FRONTEND, "Access-Control-Request-Method": "PATCH"}
+    preflight = api.options("/settings", headers=headers)
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == FRONTEND
+    assert preflight.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    answer = api.get("/runs", headers={"Origin": FRONTEND})  # 401 without a session, still readable
+    assert answer.status_code == 401 and answer.headers["Access-Control-Allow-Origin"] == FRONTEND
+
+
+def test_other_origins_get_no_cors_headers(fakes: FakeContainer) -> None:
+    api = client("api")
+    assert api.options("/settings", headers={"Origin": "https://evil.example"}).status_code == 403
+    answer = api.get("/runs", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in answer.headers and "Origin" in answer.headers["Vary"]
