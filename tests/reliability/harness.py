@@ -98,10 +98,12 @@ class Stack:
                 self.tasks.drop(task["name"])
                 return
             if twice:
+                # Two deliveries at the same moment, both kept so neither can find the task already
+                # gone; then the queue's own rule: a 2xx from either acknowledges (deletes) it.
                 with ThreadPoolExecutor(2) as pair:
-                    first = pair.submit(self.tasks.deliver, task["name"], True)
-                    pair.submit(self.tasks.deliver, task["name"]).result()
-                    first.result()
+                    outcomes = list(pair.map(lambda _: self.tasks.deliver(task["name"], True), range(2)))
+                if any(o.status is not None and 200 <= o.status < 300 for o in outcomes):
+                    self.tasks.drop(task["name"])
             else:
                 self.tasks.deliver(task["name"])
 
