@@ -14,7 +14,7 @@ locals {
 
   # Project-level roles, which have no narrower resource to be granted on. Firestore IAM stops at the
   # database: every function whose entry point preloads a Firestore port (bootstrap.preload: store,
-  # tenants, oauth_states, webhook_events) reads and writes tenant data. Vertex AI model calls are
+  # tenants, oauth_states, webhook_events, notifications) reads and writes tenant data. Vertex AI model calls are
   # authorised on the project only: just the two functions that call the model (Deps.need_model).
   # tests/infra/test_code_access.py derives both lists from the code.
   project_roles = {
@@ -23,10 +23,12 @@ locals {
     plan           = ["roles/datastore.user", "roles/aiplatform.user"]
     execute_step   = ["roles/datastore.user", "roles/aiplatform.user"]
     api            = ["roles/datastore.user"]
-    # deploy only validates its task body (answers 501) and notify writes to the outbox: neither
-    # touches Firestore yet. The issues that give them work add their roles with the code.
+    # notify records each delivery (notifications) and reads the tenant's quiet hours and token
+    # (tenants); it calls no model.
+    notify = ["roles/datastore.user"]
+    # deploy only validates its task body (answers 501): no Firestore yet. The issue that gives it
+    # work adds its roles with the code.
     deploy = []
-    notify = []
     # Build logs; image push and source read are granted on the repository and the bucket below.
     builder = ["roles/logging.logWriter"]
     # terraform apply manages every resource type in this configuration, in this project only.

@@ -10,12 +10,12 @@ locals {
   platform_secrets = {
     "notion-client-id" = {
       # api: the authorize URL (GET /connect) and the revoke on disconnect; oauth-callback: the code
-      # exchange; plan and execute-step: refreshing a tenant's token after a 401 (NotionAccess).
-      readers        = ["oauth_callback", "api", "plan", "execute_step"]
+      # exchange; plan, execute-step and notify: refreshing a tenant's token after a 401 (NotionAccess).
+      readers        = ["oauth_callback", "api", "plan", "execute_step", "notify"]
       version_adders = []
     }
     "notion-client-secret" = {
-      readers        = ["oauth_callback", "api", "plan", "execute_step"]
+      readers        = ["oauth_callback", "api", "plan", "execute_step", "notify"]
       version_adders = []
     }
     "notion-webhook-verification-token" = {
@@ -56,12 +56,13 @@ locals {
   tenant_token_prefix    = "notion-token-"
   tenant_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${local.tenant_token_prefix}\")"
 
-  # Who reads a tenant's token: plan and execute-step call Notion with it; api reads it on disconnect
-  # to revoke it at Notion. notion-webhook does not: it only routes signals.
-  tenant_token_readers = ["plan", "execute_step", "api"]
-  # Who adds a version to an existing token secret: plan and execute-step store a refreshed token
-  # after Notion answered 401 (NotionAccess.renewed). They never create one.
-  tenant_token_version_adders = ["plan", "execute_step"]
+  # Who reads a tenant's token: plan and execute-step call Notion with it, notify posts its Notion
+  # comments with it; api reads it on disconnect to revoke it at Notion. notion-webhook does not: it
+  # only routes signals.
+  tenant_token_readers = ["plan", "execute_step", "notify", "api"]
+  # Who adds a version to an existing token secret: plan, execute-step and notify store a refreshed
+  # token after Notion answered 401 (NotionAccess.renewed). They never create one.
+  tenant_token_version_adders = ["plan", "execute_step", "notify"]
 }
 
 resource "google_secret_manager_secret" "platform" {

@@ -58,9 +58,10 @@ locals {
     }
     notify = {
       target = "notify"
-      # Run ended or needs a person (followups), the send_notification tool (execute-step), and the
-      # reconnect notice when a tenant's token is refused (NotionAccess in plan and execute-step).
-      enqueuers = ["plan", "execute_step", "api"]
+      # Run ended or needs a person (followups), the send_notification tool (execute-step), the
+      # reconnect notice when a tenant's token is refused (NotionAccess in plan, execute-step and
+      # notify), and notify itself: a normal notification in quiet hours is enqueued for their end.
+      enqueuers = ["plan", "execute_step", "notify", "api"]
       # Email/Slack/Notion comments; quiet hours are tasks scheduled for later, not retries.
       # A notification is still worth delivering for a day; notify de-duplicates by notification id.
       max_dispatches_per_second = 20

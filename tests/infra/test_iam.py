@@ -46,9 +46,13 @@ ALLOWLIST: dict[str, set[str]] = {
 }
 # Project-level roles allowed only with an IAM condition, and what the condition must contain.
 CONDITIONAL: dict[str, tuple[set[str], str]] = {
-    "roles/secretmanager.secretAccessor": ({"plan", "execute_step", "api"}, "/secrets/notion-token-"),
+    # Tenant tokens: the Notion callers (plan, execute-step, notify's comments) and api's revoke.
+    "roles/secretmanager.secretAccessor": (
+        {"plan", "execute_step", "notify", "api"},
+        "/secrets/notion-token-",
+    ),
     # A refreshed token is a new version of the tenant's secret (NotionAccess.renewed).
-    "roles/secretmanager.secretVersionAdder": ({"plan", "execute_step"}, "/secrets/notion-token-"),
+    "roles/secretmanager.secretVersionAdder": ({"plan", "execute_step", "notify"}, "/secrets/notion-token-"),
     "custom:notion_token_writer": ({"oauth_callback"}, "/secrets/notion-token-"),
     "custom:notion_token_revoker": ({"api"}, "/secrets/notion-token-"),
     "roles/resourcemanager.projectIamAdmin": ({"deployer"}, "modifiedGrantsByRole"),
@@ -204,3 +208,15 @@ def test_secret_readers_and_enqueuers_are_functions(tf: Terraform) -> None:
     readers = tf.resources["google_secret_manager_secret_iam_member"]["readers"]
     assert readers["role"] == "roles/secretmanager.secretAccessor"
     assert readers["secret_id"] == "${google_secret_manager_secret.platform[each.value.secret].id}"
+
+
+def test_every_enqueuer_and_only_they_act_as_the_tasks_account(tf: Terraform) -> None:
+    """A task carries an OIDC token for tasks_invoker: its creator needs actAs on that one account."""
+    act_as = tf.resources["google_service_account_iam_member"]["enqueuers_act_as_tasks_invoker"]
+    assert act_as["role"] == "roles/iam.serviceAccountUser"
+    assert act_as["service_account_id"] == '${google_service_account.platform["tasks_invoker"].name}'
+    assert act_as["for_each"] == "${toset(distinct(flatten([for queue in local.queues : queue.enqueuers])))}"
+    holders = {fn for queue in tf.locals["queues"].values() for fn in queue["enqueuers"]}
+    # notify re-enqueues quiet-hours notifications and sends reconnect notices (NotionAccess).
+    assert "notify" in holders
+    assert holders <= FUNCTIONS
