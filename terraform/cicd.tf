@@ -34,6 +34,7 @@ resource "google_cloudbuild_trigger" "checks" {
     _REGION         = var.region
     _DEPLOY_PROJECT = var.project_id
     _STATE_BUCKET   = var.state_bucket
+    _PUBLIC_DOMAIN  = var.public_domain # required by the plan (the load balancer's host and certificate)
     _APPLY          = "false"
   }
 }
@@ -63,6 +64,7 @@ resource "google_cloudbuild_trigger" "deploy" {
     _REGION         = var.region
     _DEPLOY_PROJECT = var.project_id
     _STATE_BUCKET   = var.state_bucket
+    _PUBLIC_DOMAIN  = var.public_domain # required by the plan (the load balancer's host and certificate)
     _APPLY          = "true"
   }
 }

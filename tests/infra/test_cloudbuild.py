@@ -102,3 +102,26 @@ def test_deploy_trigger_requires_manual_approval() -> None:
     assert triggers["deploy"]["github"][0]["push"][0]["branch"] == "^main$"
     assert triggers["checks"]["substitutions"]["_APPLY"] == "false"
     assert triggers["checks"]["service_account"] == '${google_service_account.platform["ci"].id}'
+
+
+def test_plan_step_receives_the_public_domain(build: dict[str, Any]) -> None:
+    """var.public_domain is required (no default): the plan gets it from _PUBLIC_DOMAIN, which both
+    triggers set from the same variable; apply takes it from the saved plan."""
+    import hcl2
+
+    from tools.infra_drift import HCL_OPTIONS
+
+    assert "_PUBLIC_DOMAIN" in build["substitutions"]
+    assert "TF_VAR_public_domain=${_PUBLIC_DOMAIN}" in _step(build, "plan")["env"]
+    assert not any(e.startswith("TF_VAR_") for e in _step(build, "apply")["env"])
+    variables = hcl2.loads(
+        (ROOT / "terraform" / "variables.tf").read_text(), serialization_options=HCL_OPTIONS
+    )
+    # A TF_VAR_ for a variable the configuration does not declare would be silently ignored.
+    assert any("public_domain" in block for block in variables["variable"])
+    doc = hcl2.loads((ROOT / "terraform" / "cicd.tf").read_text(), serialization_options=HCL_OPTIONS)
+    triggers = {
+        name: body for block in doc["resource"] for name, body in block["google_cloudbuild_trigger"].items()
+    }
+    for trigger in ("checks", "deploy"):
+        assert triggers[trigger]["substitutions"]["_PUBLIC_DOMAIN"] == "${var.public_domain}"
