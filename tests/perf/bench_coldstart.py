@@ -104,23 +104,26 @@ def _time(python: str, cwd: Path, target: str, modules: tuple[str, ...]) -> floa
     return float(result.stdout.strip())
 
 
-def bench(python: str, rounds: int, targets: tuple[str, ...]) -> list[tuple[str, str, float, float]]:
-    rows: list[tuple[str, str, float, float]] = []
+Row = tuple[str, str, float, float, float]  # target, libraries, import, floor, floor + pydantic
+
+
+def bench(python: str, rounds: int, targets: tuple[str, ...]) -> list[Row]:
+    """Target, floor and floor + pydantic runs interleaved (pydantic: every body is validated with it,
+    by design, yet it is no client library; the extra column shows what is left that is our own)."""
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
         source = Path(tmp)
         stage(source)
         for target in targets:
             floor = floor_modules(target)
             _time(python, source, target, (FRAMEWORK,))  # warm-up: writes our modules' bytecode
-            imports: list[float] = []
-            floors: list[float] = []
+            times: dict[str, list[float]] = {"t": [], "f": [], "p": []}
             for i in range(rounds):
-                pair = [("t", target, (FRAMEWORK,)), ("f", "", floor)]
-                for kind, name, modules in pair if i % 2 == 0 else reversed(pair):
-                    (imports if kind == "t" else floors).append(_time(python, source, name, modules))
-            rows.append(
-                (target, ",".join(floor[1:]) or "-", statistics.median(imports), statistics.median(floors))
-            )
+                runs = [("t", target, (FRAMEWORK,)), ("f", "", floor), ("p", "", (*floor, "pydantic.main"))]
+                for kind, name, modules in runs if i % 2 == 0 else reversed(runs):
+                    times[kind].append(_time(python, source, name, modules))
+            medians = [statistics.median(times[k]) for k in "tfp"]
+            rows.append((target, ",".join(floor[1:]) or "-", *medians))
             print(f"  measured {target}", file=sys.stderr, flush=True)
     return rows
 
@@ -132,11 +135,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", action="append", choices=TARGETS, help="only these targets")
     args = parser.parse_args(argv)
     rows = bench(args.python, args.rounds, tuple(args.target or TARGETS))
-    print(f"{'target':<16}{'import s':>10}{'floor s':>10}{'ratio':>8}  floor = functions_framework +")
-    for target, libraries, imported, floor in rows:
-        print(f"{target:<16}{imported:>10.3f}{floor:>10.3f}{imported / floor:>8.2f}  {libraries}")
-    max_ratio = max(imported / floor for _, _, imported, floor in rows)
-    webhook = next((imported for target, _, imported, _ in rows if target == "notion_webhook"), float("nan"))
+    print(
+        f"{'target':<16}{'import s':>10}{'floor s':>10}{'ratio':>8}{'+pydantic s':>13}{'ratio':>8}"
+        "  floor = functions_framework +"
+    )
+    for target, libraries, imported, floor, with_pydantic in rows:
+        print(
+            f"{target:<16}{imported:>10.3f}{floor:>10.3f}{imported / floor:>8.2f}"
+            f"{with_pydantic:>13.3f}{imported / with_pydantic:>8.2f}  {libraries}"
+        )
+    max_ratio = max(row[2] / row[3] for row in rows)
+    max_ratio_pydantic = max(row[2] / row[4] for row in rows)
+    webhook = next((row[2] for row in rows if row[0] == "notion_webhook"), float("nan"))
+    print(f"with pydantic counted in the floor (information only): max_ratio={max_ratio_pydantic:.3f}")
     met = max_ratio <= GOAL_MAX_RATIO and webhook <= GOAL_NOTION_WEBHOOK_S
     print(
         f"goals: max_ratio <= {GOAL_MAX_RATIO}, notion_webhook_s <= {GOAL_NOTION_WEBHOOK_S}: {'met' if met else 'NOT met'}"
