@@ -35,6 +35,10 @@ resource "google_cloudbuild_trigger" "checks" {
     _DEPLOY_PROJECT = var.project_id
     _STATE_BUCKET   = var.state_bucket
     _PUBLIC_DOMAIN  = var.public_domain # required by the plan (the load balancer's host and certificate)
+    _FRONTEND_URL   = var.frontend_url
+    _ALERT_EMAIL    = var.alert_email
+    _GITHUB_OWNER   = var.github_owner
+    _GITHUB_REPO    = var.github_repo
     _APPLY          = "false"
   }
 }
@@ -65,6 +69,10 @@ resource "google_cloudbuild_trigger" "deploy" {
     _DEPLOY_PROJECT = var.project_id
     _STATE_BUCKET   = var.state_bucket
     _PUBLIC_DOMAIN  = var.public_domain # required by the plan (the load balancer's host and certificate)
+    _FRONTEND_URL   = var.frontend_url
+    _ALERT_EMAIL    = var.alert_email
+    _GITHUB_OWNER   = var.github_owner
+    _GITHUB_REPO    = var.github_repo
     _APPLY          = "true"
   }
 }

@@ -125,3 +125,26 @@ def test_plan_step_receives_the_public_domain(build: dict[str, Any]) -> None:
     }
     for trigger in ("checks", "deploy"):
         assert triggers[trigger]["substitutions"]["_PUBLIC_DOMAIN"] == "${var.public_domain}"
+
+
+def test_every_variable_the_plan_takes_from_a_substitution_is_set_on_both_triggers(
+    build: dict[str, Any],
+) -> None:
+    """A TF_VAR_x=${_X} the triggers do not set would plan with the YAML's placeholder value."""
+    import hcl2
+
+    from tools.infra_drift import HCL_OPTIONS
+
+    wanted = {}
+    for entry in _step(build, "plan")["env"]:
+        match = re.fullmatch(r"TF_VAR_(\w+)=\$\{(_[A-Z_]+)\}", entry)
+        if match and match.group(2) not in {"_DEPLOY_PROJECT", "_REGION", "_STATE_BUCKET"}:
+            wanted[match.group(2)] = "${var." + match.group(1) + "}"
+    assert {"_FRONTEND_URL", "_PUBLIC_DOMAIN"} <= wanted.keys()
+    doc = hcl2.loads((ROOT / "terraform" / "cicd.tf").read_text(), serialization_options=HCL_OPTIONS)
+    triggers = {
+        name: body for block in doc["resource"] for name, body in block["google_cloudbuild_trigger"].items()
+    }
+    for trigger in ("checks", "deploy"):
+        substitutions = triggers[trigger]["substitutions"]
+        assert {k: substitutions.get(k) for k in wanted} == wanted, trigger
