@@ -107,6 +107,20 @@ resource "google_project_iam_custom_role" "notion_token_writer" {
   permissions = [
     "secretmanager.secrets.create",
     "secretmanager.versions.add",
+    "secretmanager.versions.destroy", # the replaced version (re-connect): only latest stays billed
+  ]
+}
+
+# plan, execute-step and notify store a refreshed token: a new version of the tenant's existing
+# secret, and the version it replaces is destroyed at once (SecretStore.put), since every enabled
+# version is billed monthly and a refresh can come often. Never create, read other names, or delete.
+resource "google_project_iam_custom_role" "notion_token_rotator" {
+  role_id     = "notionAgentTokenRotator"
+  title       = "Notion Agent tenant token rotator"
+  description = "Add a version to notion-token-* secrets and destroy the one it replaces (name-prefix condition)."
+  permissions = [
+    "secretmanager.versions.add",
+    "secretmanager.versions.destroy",
   ]
 }
 
@@ -147,12 +161,12 @@ resource "google_project_iam_member" "tenant_token_readers" {
   }
 }
 
-# A refreshed token is a new version of the tenant's existing secret (predefined role: versions.add only).
+# A refreshed token is a new version of the tenant's existing secret; the replaced one is destroyed.
 resource "google_project_iam_member" "tenant_token_version_adders" {
   for_each = toset(local.tenant_token_version_adders)
 
   project = var.project_id
-  role    = "roles/secretmanager.secretVersionAdder"
+  role    = google_project_iam_custom_role.notion_token_rotator.name
   member  = "serviceAccount:${google_service_account.function[each.key].email}"
 
   condition {

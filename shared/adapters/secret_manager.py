@@ -1,6 +1,7 @@
 """Secrets in Google Secret Manager, cached per instance with a TTL; values are masked in logs."""
 
 import contextlib
+import logging
 import threading
 import time
 
@@ -9,6 +10,8 @@ from google.cloud import secretmanager
 
 from shared.errors import NotFound, TransientError
 from shared.logs import register_secret
+
+log = logging.getLogger(__name__)
 
 
 class SecretManagerSecrets:
@@ -42,15 +45,18 @@ class SecretManagerSecrets:
         return value
 
     def put(self, name: str, value: str) -> None:
-        """Add a version; create the secret first only if it does not exist.
+        """Add a version; create the secret first only if it does not exist; destroy the version it
+        replaces.
 
         Adding first keeps the usual case (a refresh, or a secret Terraform created) to one call that
-        needs only ``versions.add`` on that secret, never the project-wide ``secrets.create``.
+        needs only ``versions.add`` on that secret, never the project-wide ``secrets.create``. Every
+        enabled version is billed monthly and a token refresh adds one, so the previous version is
+        destroyed at once (only ``latest`` is ever read); failing that is logged, never fatal.
         """
         register_secret(value)
         payload = secretmanager.SecretPayload(data=value.encode())
         try:
-            self._client.add_secret_version(parent=self._secret_path(name), payload=payload)
+            version = self._client.add_secret_version(parent=self._secret_path(name), payload=payload)
         except gexc.NotFound:
             with contextlib.suppress(gexc.Conflict):  # created meanwhile (AlreadyExists / REST 409)
                 self._client.create_secret(
@@ -60,11 +66,25 @@ class SecretManagerSecrets:
                         replication=secretmanager.Replication(automatic=secretmanager.Replication.Automatic())
                     ),
                 )
-            self._client.add_secret_version(parent=self._secret_path(name), payload=payload)
+            version = self._client.add_secret_version(parent=self._secret_path(name), payload=payload)
         except (gexc.ServiceUnavailable, gexc.DeadlineExceeded) as exc:
             raise TransientError(f"secret manager: {exc.__class__.__name__}") from exc
         with self._lock:
             self._cache[name] = (time.monotonic(), value)
+        self._destroy_previous(str(version.name))
+
+    def _destroy_previous(self, version_name: str) -> None:
+        head, _, number = version_name.rpartition("/")
+        if not number.isdigit() or int(number) <= 1:
+            return
+        try:
+            self._client.destroy_secret_version(name=f"{head}/{int(number) - 1}")
+        except (gexc.NotFound, gexc.FailedPrecondition):
+            return  # already destroyed (e.g. by a concurrent refresh)
+        except gexc.GoogleAPICallError as exc:
+            log.warning(
+                "could not destroy the replaced version %s: %s", f"{head}/{int(number) - 1}", exc.code
+            )
 
     def delete(self, name: str) -> None:
         with contextlib.suppress(gexc.NotFound):  # already gone: deleting is idempotent

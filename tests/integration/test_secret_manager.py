@@ -39,6 +39,9 @@ def test_put_creates_then_adds_versions_and_get_reads_the_latest(stub: SecretMan
     creates = [path for method, path in stub.requests if "secretId=" in path]
     assert len(creates) == 1, "an existing secret gets a version without a create call"
     assert adapter(stub).get("notion-token-t1") == "second-value-456"
+    secrets.put("notion-token-t1", "third-value-789")
+    assert stub.destroyed["notion-token-t1"] == {1, 2}, "only the latest version stays billed"
+    assert adapter(stub).get("notion-token-t1") == "third-value-789"
 
 
 def test_values_are_cached_per_instance_for_the_ttl(stub: SecretManagerStub) -> None:

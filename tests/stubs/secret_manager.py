@@ -12,6 +12,7 @@ from typing import Any
 class SecretManagerStub:
     def __init__(self) -> None:
         self.secrets: dict[str, list[bytes]] = {}
+        self.destroyed: dict[str, set[int]] = {}
         self.requests: list[tuple[str, str]] = []
         stub = self
 
@@ -69,6 +70,18 @@ class SecretManagerStub:
                 "name": f"projects/{m.group(1)}/secrets/{m.group(2)}/versions/{len(versions)}",
                 "payload": {"data": data},
             }
+        if m := re.fullmatch(r"/v1/projects/([^/]+)/secrets/([\w-]+)/versions/(\d+):destroy.*", path):
+            versions = self.secrets.get(m.group(2))
+            number = int(m.group(3))
+            if versions is None or number > len(versions):
+                return 404, not_found
+            if number in self.destroyed.setdefault(m.group(2), set()):
+                return 400, {
+                    "error": {"code": 400, "message": "already destroyed", "status": "FAILED_PRECONDITION"}
+                }
+            self.destroyed[m.group(2)].add(number)
+            name = f"projects/{m.group(1)}/secrets/{m.group(2)}/versions/{number}"
+            return 200, {"name": name, "state": "DESTROYED"}
         if method == "DELETE" and (m := re.fullmatch(r"/v1/projects/([^/]+)/secrets/([\w-]+).*", path)):
             if self.secrets.pop(m.group(2), None) is None:
                 return 404, not_found
