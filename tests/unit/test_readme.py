@@ -17,3 +17,11 @@ def test_every_setting_is_in_the_readme_table_with_its_meaning() -> None:
 
 def test_the_readme_gives_the_two_set_up_commands() -> None:
     assert "make demo" in README and "make test" in README
+
+
+def test_the_readme_cost_figures_are_the_cost_models() -> None:
+    from tools.cost_model import estimate
+
+    for tenants, rounding in ((100, 5), (10_000, 100)):
+        total = sum(estimate(tenants).values())
+        assert f"${round(total / rounding) * rounding:,.0f} at {tenants:,} tenants" in README
