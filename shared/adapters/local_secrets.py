@@ -13,8 +13,13 @@ from shared.logs import register_secret
 
 
 class LocalFileSecrets:
+    """Re-reads the file only when it changed (its stat), as Secret Manager's adapter caches: other
+    local functions write it (a new tenant's token) and a reader must see that at once."""
+
     def __init__(self, path: str) -> None:
         self._path = Path(path)
+        self._seen: tuple[int, int, int] | None = None
+        self._data: dict[str, str] = {}
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -26,12 +31,16 @@ class LocalFileSecrets:
 
     def _load(self) -> dict[str, str]:
         try:
-            data: dict[str, str] = json.loads(self._path.read_text())
+            stat = self._path.stat()
         except FileNotFoundError:
             return {}
-        for value in data.values():
-            register_secret(value)
-        return data
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # the file is replaced whole on write
+        if seen != self._seen:
+            data: dict[str, str] = json.loads(self._path.read_text())
+            for value in data.values():
+                register_secret(value)
+            self._seen, self._data = seen, data
+        return dict(self._data)
 
     def _save(self, data: dict[str, str]) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
