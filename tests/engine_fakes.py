@@ -146,5 +146,5 @@ def make_deps(
         secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
         settings=Settings(**({"step_lease_s": 30.0, "spend_cache_ttl_s": 0.0} | settings)),
         model=model or FakeModel(),
-        notion_for=lambda _tenant: BoundNotion(fake_notion, lambda op: op("token")),  # type: ignore[arg-type,return-value]
+        notion_for=lambda _tenant: BoundNotion(fake_notion, lambda op: op("token")),
     )

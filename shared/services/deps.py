@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from shared.config import Settings
 from shared.domain.decide import Budget, Limits
@@ -67,3 +67,19 @@ class BoundNotion:
             return self._run(operation)
 
         return call
+
+
+def bind_notion(notion: Notion, run: Callable[[Callable[[str], Any]], Any]) -> Notion:
+    """``notion`` bound to one tenant through ``run``. A cast: the proxy satisfies the Protocol by
+    delegating every method, which a type checker cannot see through ``__getattr__``."""
+    return cast("Notion", BoundNotion(notion, run))
+
+
+class _NoNotion:
+    """What a tool without Notion access gets: any use is a programming error, said plainly."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"this tool has no Notion access (it called {name})")
+
+
+NO_NOTION: Notion = cast("Notion", _NoNotion())

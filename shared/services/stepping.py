@@ -10,7 +10,9 @@ reconciles: the tool looks for the effect by its key before doing anything.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel
 
 from shared.agent import context as prompt_context
 from shared.agent.planning import ArgsFix, parse_args
@@ -28,7 +30,7 @@ from shared.domain.runs import RunState, apply
 from shared.errors import ModelFixableError, TransientError
 from shared.ports import Model, ModelReply, ModelUsage
 from shared.services import spend
-from shared.services.deps import Deps
+from shared.services.deps import NO_NOTION, Deps
 
 
 class Stale(Exception):
@@ -50,13 +52,15 @@ class Recorder:
     state: RunState
     usage: list[tuple[str, ModelUsage]] = field(default_factory=list)
 
-    def generate[T: Any](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](
+        self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T]
+    ) -> ModelReply[T]:
         spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
         problem = spend.budget_problem(self.deps, self.tenant_id, spent, self.state.budget_grants)
         if problem:
             raise OverBudget(problem)
         model: Model = self.deps.need_model()
-        reply = model.generate(purpose, prompt, schema)  # type: ignore[arg-type]
+        reply = model.generate(purpose, prompt, schema)
         self.usage.append((purpose, reply.usage))
         spend.note_spent(self.tenant_id, reply.usage.cost_usd)
         return reply
@@ -85,7 +89,7 @@ class Step:
     model: Recorder
 
     def context(self, tool: Tool, args: dict[str, Any]) -> ToolContext:
-        notion = self.deps.need_notion(self.tenant_id) if tool.name not in _NO_NOTION else None
+        notion = self.deps.need_notion(self.tenant_id) if tool.name not in _NO_NOTION else NO_NOTION
         task_context = {"goal": self.state.goal, "page": self.state.last_page}
 
         def prompt(instructions: str) -> str:
@@ -98,7 +102,7 @@ class Step:
             run_id=self.run_id,
             step=self.state.cursor,
             key=idempotency_key(self.run_id, self.state.cursor),
-            notion=notion,  # type: ignore[arg-type]
+            notion=notion,
             token=lambda: "",  # bound by deps.notion_for (NotionAccess: refreshed on 401)
             model=self.model,
             queue=self.deps.queue,

@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.domain.tenants import Tenant
 from shared.ports import Notion, TenantStore
-from shared.services.deps import BoundNotion, Deps
+from shared.services.deps import Deps, bind_notion
 
 TENANT_TTL_S = 60.0
 
@@ -74,7 +74,7 @@ def _build(container: Any, with_model: bool) -> Deps:
                 session.append(access.session(tenant_id))
             return session[0].run(operation)
 
-        return BoundNotion(container.notion, run)  # type: ignore[return-value,unused-ignore]
+        return bind_notion(container.notion, run)
 
     return Deps(
         store=container.store,

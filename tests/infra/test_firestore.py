@@ -148,7 +148,7 @@ def test_the_spend_query_is_a_sum_over_events_filtered_in_that_order() -> None:
     assert isinstance(loop.iter, ast.Tuple)
     looped = [pair.elts[0] for pair in loop.iter.elts if isinstance(pair, ast.Tuple)]
     assert [c.value for c in looped if isinstance(c, ast.Constant)] == ["day", "month"]
-    assert filters[2:] == [ast.unparse(loop.target.elts[0])]  # type: ignore[attr-defined]
+    assert filters[2:] == [ast.unparse(loop.target.elts[0])]
     sums = [
         n.args[0].value
         for n in ast.walk(spend)
@@ -235,7 +235,7 @@ def test_run_events_never_carry_the_ttl_field(tf: Terraform) -> None:
     ttl_fields = {t["field"] for t in tf.locals["firestore_ttls"].values() if t["collection"] == "events"}
     models = _run_event_models()
     assert len(models) >= 10  # the union was read, not an empty list
-    store = FirestoreRunStore(client=None)  # type: ignore[arg-type]
+    store = FirestoreRunStore(client=None)
     for model in models:
         assert ttl_fields.isdisjoint(model.model_fields), f"{model.__name__} has a TTL field"
         stored = store._event_doc("t1", "r1", _sample(model))

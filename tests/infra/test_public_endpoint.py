@@ -344,7 +344,7 @@ def _get(client: Client, url: str) -> Any:
 def _connect(client: Client, connect_url: str) -> tuple[str, str]:
     answer = _get(client, connect_url)
     assert answer.status_code == 200, answer.get_data(as_text=True)
-    authorize = urlsplit(answer.json["authorize_url"])  # type: ignore[index]
+    authorize = urlsplit(answer.json["authorize_url"])
     query = {k: v[0] for k, v in parse_qs(authorize.query).items()}
     return query["redirect_uri"], query["state"]
 
@@ -367,7 +367,7 @@ def test_the_connect_cookie_reaches_the_callback_under_one_origin(
     back = _get(browser, f"{redirect_uri}?code=good-code&state={state}")
     assert back.status_code == 302, back.get_data(as_text=True)
     assert back.headers["Location"].startswith(f"{FRONTEND}#connected=true")
-    assert len(container.tenants.tenants) == 1  # type: ignore[attr-defined]
+    assert len(container.tenants.tenants) == 1
 
 
 def test_on_separate_run_app_hosts_the_cookie_never_arrives(tf: Terraform, container: FakeContainer) -> None:
@@ -382,4 +382,4 @@ def test_on_separate_run_app_hosts_the_cookie_never_arrives(tf: Terraform, conta
     _, state = _connect(browser, f"https://api-{RUN_APP}/connect")
     back = _get(browser, f"https://oauth-callback-{RUN_APP}/?code=good-code&state={state}")
     assert back.status_code == 400
-    assert container.tenants.tenants == {}  # type: ignore[attr-defined]
+    assert container.tenants.tenants == {}

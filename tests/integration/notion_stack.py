@@ -85,7 +85,7 @@ class Stack:
         assert answer.status_code == 200, answer.json
         cookie = next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith(NONCE_COOKIE + "="))
         assert "HttpOnly" in cookie and "Max-Age=600" in cookie
-        return answer.json["authorize_url"], cookie.split(";", 1)[0].split("=", 1)[1]  # type: ignore[index]
+        return answer.json["authorize_url"], cookie.split(";", 1)[0].split("=", 1)[1]
 
     def authorize(self, authorize_url: str, workspace: str = "demo") -> str:
         """The person approves (or denies) at Notion: the query string Notion redirects back with."""

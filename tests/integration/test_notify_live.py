@@ -59,7 +59,7 @@ def test_two_deliveries_of_the_same_task_leave_one_comment_on_the_page(live: tup
     notify = stack.client("notify")
     first, second = (notify.post("/", json=task.model_dump(mode="json")) for _ in range(2))
     assert (first.status_code, second.status_code) == (200, 200)
-    assert first.json["delivered"] is True and second.json["delivered"] is False  # type: ignore[index]
+    assert first.json["delivered"] is True and second.json["delivered"] is False
 
     [comment] = comments_with(stack, tenant_id, "r1-completed")
     assert all(len(item["plain_text"]) <= 2000 for item in comment["rich_text"])
@@ -68,7 +68,7 @@ def test_two_deliveries_of_the_same_task_leave_one_comment_on_the_page(live: tup
     assert stored["status"] == "sent" and stored["comment_id"] == comment["id"]
 
     listed = stack.client("api").get("/notifications", headers={"Authorization": f"Bearer {session}"})
-    assert [(n["notification_id"], n["status"]) for n in listed.json["notifications"]] == [  # type: ignore[index]
+    assert [(n["notification_id"], n["status"]) for n in listed.json["notifications"]] == [
         ("r1-completed", "sent")
     ]
 
@@ -86,7 +86,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_comment_already_on_the_page
     stack.container.notion.add_comment(token, PAGE, comment_text(task))  # then the instance died
 
     answer = stack.client("notify").post("/", json=task.model_dump(mode="json"))
-    assert answer.status_code == 200 and answer.json["delivered"] is False  # type: ignore[index]
+    assert answer.status_code == 200 and answer.json["delivered"] is False
     assert len(comments_with(stack, tenant_id, "r2-failed")) == 1
     stored = record(stack, tenant_id, "r2-failed")
     assert stored["status"] == "sent" and stored["attempts"] == 2

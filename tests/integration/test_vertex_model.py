@@ -75,7 +75,7 @@ def model(stub: Stub) -> VertexModel:
         {"plan": "gemini-test", "draft": "gemini-test"},
         {"gemini-test": (2.0, 10.0)},
         base_url=stub.url,
-        credentials=Credentials(token="fake"),  # type: ignore[no-untyped-call]
+        credentials=Credentials(token="fake"),
     )
 
 

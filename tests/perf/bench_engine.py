@@ -115,7 +115,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, float]:
     client._firestore_api_internal = CountingApi(client._firestore_api)
     spent = [0.0]
     notion = Timed(NotionApi(build_client(sandbox.url, 20.0), 0.0), spent)
-    idea = sandbox.sandbox.find_workspace("demo").seeded["idea_newsletter"]  # type: ignore[union-attr]
+    idea = sandbox.sandbox.find_workspace("demo").seeded["idea_newsletter"]
     prompts: dict[int, int] = {}
 
     class Model(OfflineModel):
@@ -139,7 +139,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, float]:
         secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
         settings=Settings(run_max_steps=STEPS + 10, step_lease_s=30.0, spend_cache_ttl_s=600.0),
         model=Model(),
-        notion_for=lambda _t: BoundNotion(notion, lambda op: op("ntn_sandbox_demo")),  # type: ignore[arg-type]
+        notion_for=lambda _t: BoundNotion(notion, lambda op: op("ntn_sandbox_demo")),
     )
     Model.length = 20  # a short warm-up run first: connections and caches as in a warm instance
     drive(deps, queue, "warm-up", Model, spent)

@@ -199,7 +199,7 @@ def engine_stack(tmp_path: Path, monkeypatch: Any, model: Any = None, **settings
 def _create_queues(container: bootstrap.Container) -> None:
     from google.cloud import tasks_v2
 
-    client = container.queue._client  # type: ignore[attr-defined]
+    client = container.queue._client
     parent = f"projects/{PROJECT}/locations/{REGION}"
     for queue in Queue:
         client.create_queue(parent=parent, queue=tasks_v2.Queue(name=f"{parent}/queues/{queue.value}"))

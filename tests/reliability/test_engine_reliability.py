@@ -220,7 +220,7 @@ def test_c_fault_storm_then_the_sweeper(
                 raise injected(rng.choice([429, 500, 502, 503]), rng.choice([None, 0, 1]))
             real_check(token)
 
-        stack.sandbox.sandbox.faults.check = storm  # type: ignore[method-assign]
+        stack.sandbox.sandbox.faults.check = storm
         for run, page in pages.items():
             stack.start(run, page)
         stack.settle(drop=0.05)

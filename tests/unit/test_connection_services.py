@@ -52,7 +52,7 @@ def test_the_authorize_url_names_the_client_redirect_and_a_signed_state() -> Non
     assert query["client_id"] == "client-id" and query["redirect_uri"] == "https://cb.test/"
     assert query["response_type"] == "code" and query["owner"] == "user"
     assert tokens.verify(query["state"], KEY, "oauth_state")["nonce"] == start.nonce
-    assert start.expires_in_s == 600 and len(d.states.states) == 1  # type: ignore[attr-defined]
+    assert start.expires_in_s == 600 and len(d.states.states) == 1
 
 
 def test_connect_stores_tokens_in_the_secret_creates_the_tenant_and_starts_a_session() -> None:
@@ -87,7 +87,7 @@ def test_a_bad_state_is_a_400_and_nothing_is_stored(problem: str) -> None:
         state = ""
     with pytest.raises(InvalidInput):
         complete_connect({"code": "good-code", "state": state}, nonce, d)
-    assert not d.tenants.tenants and d.oauth.codes == {"good-code"}  # type: ignore[attr-defined]
+    assert not d.tenants.tenants and d.oauth.codes == {"good-code"}
 
 
 def test_a_state_is_single_use() -> None:
@@ -121,7 +121,7 @@ def test_connecting_the_same_workspace_again_updates_the_tenant() -> None:
     first = d.tenants.get(tenant_id)
     assert first is not None
     d.tenants.save(first.model_copy(update={"status": TenantStatus.REVOKED}))
-    d.oauth.codes.add("second-code")  # type: ignore[attr-defined]
+    d.oauth.codes.add("second-code")
     connect(d, "second-code")
     again = d.tenants.get(tenant_id)
     assert len(d.tenants.tenants) == 1 and again is not None
@@ -136,8 +136,8 @@ def test_disconnect_revokes_at_notion_destroys_the_secret_and_marks_the_tenant_r
     assert disconnect(tenant_id, d) == {"revoked": True, "tenant_id": tenant_id}
     tenant = d.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
-    assert d.oauth.revoked == ["access-1"]  # type: ignore[attr-defined]
-    assert token_secret_name(tenant_id) not in d.secrets.values  # type: ignore[attr-defined]
+    assert d.oauth.revoked == ["access-1"]
+    assert token_secret_name(tenant_id) not in d.secrets.values
     assert disconnect(tenant_id, d)["revoked"]  # repeating it is harmless
 
 
@@ -180,7 +180,7 @@ def test_a_token_refreshed_by_another_instance_is_used_without_refreshing_again(
         token_secret_name(tenant_id), NotionTokens(access_token="access-9", refresh_token="r9").dump()
     )
     assert session.run(FakeNotion({"access-9"})) == "ok with access-9"
-    assert d.oauth.issued == 1  # type: ignore[attr-defined]
+    assert d.oauth.issued == 1
 
 
 def test_without_a_refresh_token_the_tenant_needs_reconnecting_and_its_owner_is_told_once() -> None:
@@ -205,7 +205,7 @@ def test_without_a_refresh_token_the_tenant_needs_reconnecting_and_its_owner_is_
 def test_a_refused_refresh_needs_reconnecting() -> None:
     d = deps()
     access, queue, tenant_id = access_for(d)
-    d.oauth.refresh_tokens.clear()  # type: ignore[attr-defined]
+    d.oauth.refresh_tokens.clear()
     with pytest.raises(ReconnectRequired):
         access.run(tenant_id, FakeNotion(set()))
     assert len(queue.tasks) == 1

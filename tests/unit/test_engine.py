@@ -183,7 +183,7 @@ def test_a_crash_after_the_intent_is_reconciled_not_repeated() -> None:
     assert run_step(StepTask(tenant_id="t1", run_id="r1", step=1), late).acted
     assert notion.writes["append_blocks"] == 1
     results = [e for e in deps.store.list_events("t1", "r1") if e.kind == "tool_result"]
-    assert results[0].reconciled  # type: ignore[union-attr]
+    assert results[0].reconciled
 
 
 def test_the_sweeper_re_enqueues_a_run_whose_next_task_was_lost() -> None:

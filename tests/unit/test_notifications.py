@@ -70,7 +70,7 @@ class Live:
 def live() -> Live:
     notion, records, clock = FakeNotion(), FakeNotificationLog(), Clock()
     page = notion.add_page("Launch plan")
-    notifier = NotionCommentNotifier(records, Access(), notion, LEASE_S, clock)  # type: ignore[arg-type]
+    notifier = NotionCommentNotifier(records, Access(), notion, LEASE_S, clock)
     return Live(notifier, notion, records, clock, page)
 
 
@@ -101,10 +101,10 @@ def test_a_crash_after_the_comment_reconciles_by_the_marker_and_sends_nothing_mo
         raise Crash("instance died before marking the record sent")
 
     finish = live.records.finish
-    live.records.finish = crash  # type: ignore[method-assign]
+    live.records.finish = crash
     with pytest.raises(Crash):
         live.notifier.deliver(task(live.page))
-    live.records.finish = finish  # type: ignore[method-assign]
+    live.records.finish = finish
     assert live.record().status == NotificationStatus.SENDING and len(live.comments()) == 1
 
     live.clock.now += timedelta(seconds=LEASE_S + 1)
@@ -179,7 +179,7 @@ def test_a_tenant_that_must_reconnect_gets_an_undeliverable_record_not_a_retry_l
     secrets.put("notion-token-t1", NotionTokens(access_token="dead").dump())
     access = NotionAccess(tenants, secrets, FakeNotionOAuth(), queue)
     notion, records = FakeNotion(), FakeNotificationLog()
-    notifier = NotionCommentNotifier(records, access, notion, LEASE_S, Clock())  # type: ignore[arg-type]
+    notifier = NotionCommentNotifier(records, access, notion, LEASE_S, Clock())
     assert notifier.deliver(task("page-1")) is False
     assert records.records[("t1", "n1")].status == NotificationStatus.UNDELIVERABLE
     assert "needs_reconnect" in records.records[("t1", "n1")].reason and not notion.comments

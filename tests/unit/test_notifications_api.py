@@ -21,7 +21,7 @@ from tests.unit.test_entry_points import FakeContainer, client
 
 class Access:
     def run(self, tenant_id: str, operation: object) -> object:
-        return operation("token")  # type: ignore[operator]
+        return operation("token")
 
 
 @dataclass
@@ -31,13 +31,13 @@ class LiveContainer(FakeContainer):
 
     @property
     def live(self) -> NotionCommentNotifier:
-        return NotionCommentNotifier(self.notifications, Access(), self.comments_on, 120.0)  # type: ignore[arg-type]
+        return NotionCommentNotifier(self.notifications, Access(), self.comments_on, 120.0)
 
 
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> LiveContainer:
     container = LiveContainer()
-    container.notifier = container.live  # type: ignore[assignment]
+    container.notifier = container.live
     monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
@@ -62,7 +62,7 @@ def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fak
     assert len(fakes.comments_on.comments[page]) == 1
     approve = "https://api.example/links/tok"
     later = notify.post("/", json=body("n-daily", None, approve_url=approve))
-    assert later.status_code == 200 and later.json["delivered"] is False  # type: ignore[index]
+    assert later.status_code == 200 and later.json["delivered"] is False
     fakes.notifications.records[("t1", "n-daily")] = fakes.notifications.records[
         ("t1", "n-daily")
     ].model_copy(
@@ -72,7 +72,7 @@ def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fak
     auth = {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
     listed = client("api").get("/notifications", headers=auth)
     assert listed.status_code == 200
-    rows = listed.json["notifications"]  # type: ignore[index]
+    rows = listed.json["notifications"]
     assert [(r["notification_id"], r["status"]) for r in rows] == [
         ("n-daily", "undeliverable"),
         ("n-sent", "sent"),
@@ -81,14 +81,14 @@ def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fak
     assert set(rows[0]) >= {"subject", "text", "links", "status", "created_at"}
     other = {"Authorization": f"Bearer {start_session('t2', fakes.secrets)}"}
     assert client("api").get("/notifications", headers=other).json == {"notifications": []}
-    assert len(client("api").get("/notifications?limit=1", headers=auth).json["notifications"]) == 1  # type: ignore[index]
+    assert len(client("api").get("/notifications?limit=1", headers=auth).json["notifications"]) == 1
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "ten", "-1"])
 def test_get_notifications_bounds_its_page_size(fakes: LiveContainer, limit: str) -> None:
     auth = {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
     answer = client("api").get(f"/notifications?limit={limit}", headers=auth)
-    assert answer.status_code == 400 and "limit" in answer.json["reason"]  # type: ignore[index]
+    assert answer.status_code == 400 and "limit" in answer.json["reason"]
 
 
 def test_get_notifications_needs_a_session(fakes: LiveContainer) -> None:
@@ -101,7 +101,7 @@ def test_a_transient_notion_error_is_a_503(fakes: LiveContainer) -> None:
     page = fakes.comments_on.add_page("Launch")
     fakes.comments_on.fail["add_comment"] = [TransientError("Notion answered 503")]
     assert client("notify").post("/", json=body("n1", page)).status_code == 503
-    assert client("notify").post("/", json=body("n1", page)).json["delivered"] is True  # type: ignore[index]
+    assert client("notify").post("/", json=body("n1", page)).json["delivered"] is True
 
 
 # -- the engine says which page a notification is about -------------------------------------------
@@ -116,7 +116,7 @@ def notified(queue: FakeQueue) -> NotifyTask:
 def test_a_finished_run_notifies_about_its_trigger_page() -> None:
     deps = make_deps()
     enqueue_followup(deps, "t1", "r1", RunState(goal="g", page_id="page-9", status=RunStatus.COMPLETED))
-    note = notified(deps.queue)  # type: ignore[arg-type]
+    note = notified(deps.queue)
     assert note.data == {"page_id": "page-9"} and note.priority == "normal"
 
 
@@ -125,14 +125,14 @@ def test_a_decision_request_is_urgent_and_about_the_trigger_page() -> None:
     waiting = Waiting(request_id="approval-2", purpose="approval", prompt="Publish?", step=2)
     state = RunState(goal="g", page_id="page-9", status=RunStatus.WAITING_FOR_HUMAN, waiting=waiting)
     enqueue_followup(deps, "t1", "r1", state)
-    note = notified(deps.queue)  # type: ignore[arg-type]
+    note = notified(deps.queue)
     assert note.priority == "urgent" and note.data["page_id"] == "page-9" and note.data["approve_url"]
 
 
 def test_a_run_without_a_page_notifies_about_none() -> None:
     deps = make_deps()
     enqueue_followup(deps, "t1", "daily-20260105", RunState(goal="Plan my day", status=RunStatus.FAILED))
-    assert "page_id" not in notified(deps.queue).data  # type: ignore[arg-type]
+    assert "page_id" not in notified(deps.queue).data
 
 
 def test_the_send_notification_tool_carries_the_runs_page() -> None:
