@@ -113,8 +113,9 @@ def _match(kind: str, value: Any, condition: JSON) -> bool:
         "date": lambda: _match_date(value["start"] if value else None, condition),
         "number": lambda: _match_number(value, condition),
     }
-    default = lambda: _match_text("" if value is None else str(value), condition)  # noqa: E731
-    return matchers.get(kind, default)()
+    if kind not in matchers:
+        return _match_text("" if value is None else str(value), condition)
+    return matchers[kind]()
 
 
 def _match_checkbox(value: bool, condition: JSON) -> bool:

@@ -17,6 +17,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, cast
 
 import httpx
@@ -117,8 +118,7 @@ class NotionApi:
 
     def _pages(self, fn: Callable[..., Any], **kwargs: Any) -> Iterator[JSON]:
         """Every result of a paginated list, 100 per request (Notion's maximum)."""
-        call = lambda **kw: self._call(fn, read=True, **kw)  # noqa: E731
-        yield from iterate_paginated_api(call, page_size=PAGE_SIZE, **kwargs)
+        yield from iterate_paginated_api(partial(self._call, fn, read=True), page_size=PAGE_SIZE, **kwargs)
 
     def me(self, token: str) -> JSON:
         result: JSON = self._call(self._client.users.me, read=True, auth=token)
