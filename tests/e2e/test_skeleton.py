@@ -133,3 +133,26 @@ def test_our_log_lines_are_cloud_logging_json_with_trace_and_labels(
         if e.get("logging.googleapis.com/trace") == f"projects/notion-agent-local/traces/{trace}"
     ]
     assert traced and traced[0]["logging.googleapis.com/labels"]["tenant"] == "trace-tenant"
+
+
+def test_replay_rebuilds_the_runs_timeline_from_its_log_alone(
+    stack: LocalStack, demo: dict[str, Any]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    run_id = demo["run"]["run_id"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NA_")} | stack.env()
+    done = subprocess.run(
+        [sys.executable, "-m", "local.replay", run_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"run {run_id}" in done.stdout and "completed" in done.stdout
+    assert "replayed state equals the cached run document" in done.stdout
+    assert done.stdout.count("\n  #") == len(demo["run"]["events"])
