@@ -83,3 +83,39 @@ def test_a_failed_start_stops_what_had_started(monkeypatch: pytest.MonkeyPatch) 
     assert len(started) >= 3  # the Firestore and Cloud Tasks emulators and the Notion sandbox
     assert not stack.group.procs
     assert wait_gone(started) == set()
+
+
+LOOPBACK = {"0100007F", "00000000000000000000000001000000", "0000000000000000FFFF00000100007F"}
+
+
+def listeners() -> dict[int, set[str]]:
+    """Listening TCP sockets: port → the local addresses (hex, as /proc shows them) it listens on."""
+    found: dict[int, set[str]] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A":  # LISTEN
+                address, port = fields[1].split(":")
+                found.setdefault(int(port, 16), set()).add(address)
+    return found
+
+
+def test_two_stacks_run_side_by_side_on_their_own_loopback_ports() -> None:
+    import urllib.error
+    import urllib.request
+
+    with LocalStack() as first, LocalStack() as second:
+        ours = {first.firestore_port, first.sandbox_port, *first.ports.values()}
+        theirs = {second.firestore_port, second.sandbox_port, *second.ports.values()}
+        assert not ours & theirs
+        for stack in (first, second):
+            try:
+                urllib.request.urlopen(stack.url_of_api() + "/runs", timeout=5)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 401  # each api answers, from its own process
+            listening = listeners()
+            for port in (stack.firestore_port, stack.sandbox_port, *stack.ports.values()):
+                assert listening.get(port), f"nothing listens on {port}"
+                assert listening[port] <= LOOPBACK, f"port {port} listens beyond loopback"
+        pids = set(first.group.pids()) | set(second.group.pids())
+    assert wait_gone(pids) == set()
