@@ -28,10 +28,11 @@ from shared.domain.events import (
 )
 from shared.domain.runs import RunState, fold
 from shared.domain.tasks import PlanTask
-from shared.errors import ModelFixableError
+from shared.errors import ModelFixableError, PermanentError
 from shared.ports import Notion
 from shared.services import followups, run_log, spend
 from shared.services.deps import Deps
+from shared.services.notion_access import ReconnectRequired
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,23 @@ def _with_usage(deps: Deps, events: list[RunEvent], usage: Any, first_seq: int) 
 
 
 def plan_events(task: PlanTask, deps: Deps, first_seq: int) -> list[RunEvent]:
-    ctx = notion_context(task, deps)
+    try:
+        ctx = notion_context(task, deps)
+    except ReconnectRequired:
+        raise  # no run at all: the connection is gone (start_run drops the trigger)
+    except PermanentError as exc:  # the page is gone or closed to us: a run that failed, said why
+        goal = task.goal or "Help with a page that could not be read"
+        head = RunPlanned(
+            seq=first_seq,
+            at=deps.clock(),
+            goal=goal,
+            trigger=task.trigger.kind,
+            steps=[],
+            prompt_version=prompts.VERSION,
+            page_id=task.trigger.page_id,
+        )
+        reason = f"the workspace could not be read: {exc.reason}"[:2000]
+        return [head, RunFinished(seq=first_seq + 1, at=head.at, status=RunStatus.FAILED, summary=reason)]
     goal = task.goal or _default_goal(ctx)
     ctx["goal"] = goal
     plan, events, problem = _ask_model(deps, task.model_copy(update={"goal": goal}), ctx, first_seq + 1)
@@ -181,11 +198,16 @@ def _default_goal(ctx: dict[str, Any]) -> str:
 
 
 def start_run(task: PlanTask, deps: Deps) -> bool:
-    """Create and plan the run; False if it existed (its follow-up is re-enqueued, harmless)."""
+    """Create and plan the run; False if it existed (its follow-up is re-enqueued, harmless) or if
+    the tenant's connection is gone (revoked or to be reconnected: the trigger is dropped)."""
     run = deps.store.get_run(task.tenant_id, task.run_id)
     if run is not None:
         return _replan_if_needed(task, deps, run.state)
-    events = plan_events(task, deps, 1)
+    try:
+        events = plan_events(task, deps, 1)
+    except ReconnectRequired as exc:
+        log.info("trigger dropped, no run: %s", exc.reason, extra={"fields": {"run": task.run_id}})
+        return False
     created = deps.store.create_run(task.tenant_id, task.run_id, events)
     run = None if created else deps.store.get_run(task.tenant_id, task.run_id)
     state = fold(events) if created else (run.state if run else None)
