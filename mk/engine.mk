@@ -12,7 +12,7 @@ reliability-short: $(VENV)/.synced
 	RELIABILITY=short $(PY) -m pytest tests/reliability -q -p no:cacheprovider
 
 bench-engine: $(VENV)/.synced
-	$(PY) tests/perf/bench_engine.py
+	$(PY) -m tests.perf.bench_engine
 
 replay: $(VENV)/.synced
 	@test -n "$(RUN)" || { echo "usage: make replay RUN=<run id> [TENANT=<tenant id>]" >&2; exit 2; }

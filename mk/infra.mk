@@ -13,6 +13,6 @@ $(INFRA_VENV)/.synced: $(INFRA_REQUIREMENTS) | check-python
 	@touch $@
 
 check-infra: $(VENV)/.synced $(INFRA_VENV)/.synced
-	$(PY) tools/check_infra.py --checkov $(INFRA_VENV)/bin/checkov
+	$(PY) -m tools.check_infra --checkov $(INFRA_VENV)/bin/checkov
 
 infra-tests: check-infra

@@ -10,4 +10,4 @@ package: $(UV) | check-python
 
 ## bench-coldstart: import time of every target in fresh processes against its floor
 bench-coldstart: $(VENV)/.synced
-	$(PY) tests/perf/bench_coldstart.py
+	$(PY) -m tests.perf.bench_coldstart

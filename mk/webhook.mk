@@ -5,4 +5,4 @@ BENCH_WEBHOOK_ARGS ?=
 
 .PHONY: bench-webhook
 bench-webhook: $(VENV)/.synced
-	$(PY) tests/perf/bench_webhook.py $(BENCH_WEBHOOK_ARGS)
+	$(PY) -m tests.perf.bench_webhook $(BENCH_WEBHOOK_ARGS)

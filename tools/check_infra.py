@@ -1,6 +1,6 @@
 """Offline checks of terraform/: fmt, checkov, code drift, tests/infra; ends with one RESULT line.
 
-Usage: python tools/check_infra.py --checkov .venv-infra/bin/checkov
+Usage: python -m tools.check_infra --checkov .venv-infra/bin/checkov
 Exit status is non-zero when any check fails. The last line is always
 ``RESULT checkov_failed=<int> drift=<int>``; a checkov run that could not complete counts as
 failed checks (-1 would hide it), so it reports 1 and explains why above.
@@ -12,10 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tools.infra_drift import TERRAFORM_DIR, code_model, drift, load_terraform
 
-from tools.infra_drift import TERRAFORM_DIR, code_model, drift, load_terraform  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def fmt_problems() -> list[str]:

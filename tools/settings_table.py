@@ -4,10 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from shared.config import Settings  # noqa: E402
+from shared.config import Settings
 
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
 
@@ -37,7 +34,7 @@ def main() -> int:
         path.write_text(updated)
         return 0
     if updated != text:
-        print(f"{path}: the settings table is stale; run: python tools/settings_table.py --write {path}")
+        print(f"{path}: the settings table is stale; run: python -m tools.settings_table --write {path}")
         return 1
     return 0
 

@@ -16,7 +16,7 @@ def _fake_checkov(tmp_path: Path, stdout: str) -> Path:
 
 
 def _run(checkov: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "tools/check_infra.py", "--checkov", str(checkov), "--no-pytest"]
+    command = [sys.executable, "-m", "tools.check_infra", "--checkov", str(checkov), "--no-pytest"]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
 
 

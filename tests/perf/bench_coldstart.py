@@ -24,11 +24,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from functions.main import TARGETS
+from tools.package import source_files
 
-from functions.main import TARGETS  # noqa: E402
-from tools.package import source_files  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 # The client library each port's production adapter needs (checked against shared.bootstrap._MODULES
 # and the adapters' imports by tests/unit/test_import_hygiene.py).

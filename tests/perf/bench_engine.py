@@ -22,12 +22,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from local.firestore_emulator import emulator_argv
+from local.notion_sandbox import SandboxServer
+from local.processes import ProcessGroup, free_port, http_answers
 
-from local.firestore_emulator import emulator_argv  # noqa: E402
-from local.notion_sandbox import SandboxServer  # noqa: E402
-from local.processes import ProcessGroup, free_port, http_answers  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 STEPS = 220
 OPS = Counter[str]()

@@ -32,11 +32,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from local.firestore_emulator import emulator_argv
+from local.processes import ProcessGroup, free_port, http_answers
 
-from local.firestore_emulator import emulator_argv  # noqa: E402
-from local.processes import ProcessGroup, free_port, http_answers  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 PROJECT = "notion-agent-bench"
 REGION = "europe-west1"

@@ -10,7 +10,7 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 def test_every_setting_is_in_the_readme_table_with_its_meaning() -> None:
     documented = README.split(BEGIN, 1)[1].split(END, 1)[0].strip()
-    assert documented == table(), "run: python tools/settings_table.py --write README.md"
+    assert documented == table(), "run: python -m tools.settings_table --write README.md"
     for name, field in Settings.model_fields.items():
         assert f"`NA_{name.upper()}`" in documented and field.description
 
