@@ -116,16 +116,7 @@ def _target_names(value: ast.expr, path: Path) -> Iterator[str]:
 def code_model(main_py: Path = MAIN_PY) -> CodeModel:
     from shared import config
 
-    settings = config.Settings
-    # shared.config reads NA_<FIELD> itself (Settings.from_env, prefix ENV_PREFIX); the fallback is
-    # pydantic-settings' env_prefix, should the code go back to it.
-    prefix = str(getattr(config, "ENV_PREFIX", None) or settings.model_config.get("env_prefix", ""))
-    if not prefix:
-        raise ValueError("shared.config names no environment prefix (ENV_PREFIX or env_prefix)")
-    env: set[str] = set()
-    for name, info in settings.model_fields.items():
-        alias = info.validation_alias or info.alias
-        env.add((alias if isinstance(alias, str) else f"{prefix}{name}").upper())
+    env = {variable for variable, _, _ in config.documented()}
     missing = [q.value for q in config.Queue if q not in config.QUEUE_TARGETS]
     if missing:
         raise ValueError(f"shared.config.QUEUE_TARGETS has no target for queue(s) {missing}")

@@ -4,16 +4,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from shared.config import Settings
+from shared.config import documented
 
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
 
 
 def table() -> str:
     rows = ["| variable | default (local profile) | meaning |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
-        default = field.default if field.default is not None else ""
-        rows.append(f"| `NA_{name.upper()}` | `{default}` | {field.description or ''} |")
+    for variable, default, meaning in documented():
+        rows.append(f"| `{variable}` | `{default}` | {meaning} |")
     return "\n".join(rows)
 
 

@@ -37,3 +37,42 @@ def test_a_bad_value_is_a_config_error_naming_the_variable_not_its_value(
         Settings.from_env(env)
     assert named in caught.value.reason
     assert next(iter(env.values())) not in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("values", "named", "problem"),
+    [
+        ({"run_max_steps": 1}, "NA_RUN_MAX_STEPS", "at least 2"),
+        ({"step_lease_s": 0}, "NA_STEP_LEASE_S", "greater than 0"),
+        ({"schedule_page_size": 1001}, "NA_SCHEDULE_PAGE_SIZE", "at most 1000"),
+        ({"run_max_steps": "many"}, "NA_RUN_MAX_STEPS", "whole number"),
+        ({"run_max_steps": True}, "NA_RUN_MAX_STEPS", "whole number"),
+        ({"step_lease_s": float("nan")}, "NA_STEP_LEASE_S", "finite"),
+        ({"gcp_project": 7}, "NA_GCP_PROJECT", "string"),
+        ({"model_prices": {"m": [1.0]}}, "NA_MODEL_PRICES", "list of 2"),
+        ({"model_prices": ["m"]}, "NA_MODEL_PRICES", "JSON object"),
+    ],
+)
+def test_values_given_in_code_are_checked_like_the_environment(
+    values: dict[str, object], named: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings(**values)  # type: ignore[arg-type]
+    assert named in caught.value.reason and problem in caught.value.reason
+
+
+def test_every_problem_is_reported_at_once_and_values_are_coerced() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"NA_RUN_MAX_STEPS": "0", "NA_PROFILE": "dev"})
+    assert "NA_RUN_MAX_STEPS" in caught.value.reason and "NA_PROFILE" in caught.value.reason
+    settings = Settings.from_env({"NA_RUN_MAX_STEPS": " 12 ", "NA_STEP_LEASE_S": "30"})
+    assert settings.run_max_steps == 12 and settings.step_lease_s == 30.0
+    assert isinstance(Settings(step_lease_s=30).step_lease_s, float)
+
+
+def test_settings_are_frozen_and_defaults_are_not_shared() -> None:
+    first, second = Settings(), Settings()
+    with pytest.raises(AttributeError):
+        first.region = "elsewhere"  # type: ignore[misc]
+    first.model_prices["x"] = (1.0, 1.0)
+    assert "x" not in second.model_prices
