@@ -7,8 +7,7 @@ notion-webhook) should not build the run models at its cold start just to read t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel
 
@@ -85,16 +84,14 @@ class SecretStore(Protocol):
     def delete(self, name: str) -> None: ...
 
 
-@dataclass(frozen=True)
-class ModelUsage:
+class ModelUsage(NamedTuple):
     model: str
     input_tokens: int
     output_tokens: int
     cost_usd: float
 
 
-@dataclass(frozen=True)
-class ModelReply[T: BaseModel]:
+class ModelReply[T: BaseModel](NamedTuple):
     value: T
     usage: ModelUsage
 
@@ -169,8 +166,7 @@ class OAuthStateStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class EventRecord:
+class EventRecord(NamedTuple):
     created: bool  # False: the event id was already recorded (a repeat delivery)
     first_seen: datetime
 
@@ -185,8 +181,7 @@ class WebhookEventLedger(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class NotionGrant:
+class NotionGrant(NamedTuple):
     """What Notion's token endpoint answers (tokens go to the secret store, never to Firestore)."""
 
     access_token: str

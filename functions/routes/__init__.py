@@ -2,15 +2,14 @@
 ``Route``; ``functions/api.py`` gathers them. A handler gets the request context and answers a Reply."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import Request
 
 from functions._http import Reply
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """What a handler receives: the request, the path arguments and the session's tenant (if any)."""
 
     request: Request
@@ -18,8 +17,7 @@ class Call:
     tenant_id: str
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     path: str  # werkzeug rule syntax, e.g. "/runs/<run_id>"
     methods: tuple[str, ...]
     handler: Callable[[Call], Reply]

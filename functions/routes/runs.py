@@ -3,19 +3,20 @@
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call, Route
 from shared import bootstrap
 from shared.config import Queue
+from shared.domain.schema import Schema
 from shared.domain.tasks import PlanTask, Trigger
 from shared.services import humans, runs
 from shared.services.deps import Deps
 from shared.services.wiring import engine_deps
 
 
-class NewRun(BaseModel):
+class NewRun(Schema):
     model_config = ConfigDict(extra="forbid")
 
     goal: str = Field(min_length=1, max_length=2000)
@@ -25,7 +26,7 @@ class NewRun(BaseModel):
     )
 
 
-class Note(BaseModel):
+class Note(Schema):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field("", max_length=2000)

@@ -13,13 +13,14 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
 from shared.domain.events import ModelUsed
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.errors import NotFound, TransientError
 
-_EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent)
+# Built on first use, like every model of ours (shared.domain.schema).
+_EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent, config=ConfigDict(defer_build=True))
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 
 

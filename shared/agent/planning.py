@@ -9,35 +9,36 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shared.agent.tools import REGISTRY, SideEffect, validate
 from shared.domain.events import PlannedStep, Risk
+from shared.domain.schema import Schema
 from shared.errors import ModelFixableError
 
 _REF = re.compile(r"\$\{steps\.(\d+)")
 
 
-class StepOut(BaseModel):
+class StepOut(Schema):
     tool: str
     args_json: str = Field(description="The tool's arguments as a JSON object")
     rationale: str = ""
 
 
-class PlanOut(BaseModel):
+class PlanOut(Schema):
     goal: str
     risk: Literal["low", "medium", "high"] = "low"
     on_reject: Literal["end", "replan"] = "end"
     steps: list[StepOut]
 
 
-class ArgsFix(BaseModel):
+class ArgsFix(Schema):
     """The model's corrected arguments for one step (after a model-fixable error)."""
 
     args_json: str
 
 
-class ValidPlan(BaseModel):
+class ValidPlan(Schema):
     goal: str
     risk: Risk
     on_reject: Literal["end", "replan"]

@@ -8,8 +8,7 @@ code-point length (what the local sandbox counts) under it.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 MAX_TEXT = 2000
 MAX_RICH_TEXT_ITEMS = 100
@@ -37,8 +36,7 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return pieces
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """A run of text with one set of annotations."""
 
     text: str

@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from shared.domain import tokens
+from shared.domain.schema import Schema
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import InvalidInput, Unauthenticated
 
@@ -29,7 +30,7 @@ def token_secret_name(tenant_id: str) -> str:
     return f"notion-token-{tenant_id}"
 
 
-class NotionTokens(BaseModel):
+class NotionTokens(Schema):
     """What the tenant's token secret holds (as JSON); nothing of it ever goes to Firestore."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")

@@ -1,22 +1,19 @@
 """The step decision and the limits that stop runaway runs: pure functions of the state."""
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from shared.domain.digest import signature
 from shared.domain.events import RunStatus
 from shared.domain.runs import RunState
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     max_steps: int = 50
     loop_limit: int = 3  # the same tool with the same arguments this many times in a row → a human
     max_consecutive_errors: int = 3  # model-fixable errors in a row → a human
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """``act``: carry out the step; ``ack``: nothing to do (stale or not running);
     ``escalate``: ask a human (reason); ``fail``: end the run (reason)."""
 
@@ -43,15 +40,13 @@ def decide(state: RunState, step: int, limits: Limits) -> Decision:
     return Decision("act")
 
 
-@dataclass(frozen=True)
-class Spend:
+class Spend(NamedTuple):
     run_usd: float
     day_usd: float
     month_usd: float
 
 
-@dataclass(frozen=True)
-class Budget:
+class Budget(NamedTuple):
     run_usd: float
     day_usd: float
     month_usd: float

@@ -10,7 +10,9 @@ import json
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from shared.domain.schema import Schema
 
 RECENT = 8  # events kept verbatim (compact JSON lines)
 NOTES = 4  # notable older lines kept in the rolling summary (errors, human decisions)
@@ -18,7 +20,7 @@ LINE_CHARS = 300
 _REF = re.compile(r"\$\{steps\.(\d+)(?:\.[A-Za-z0-9_]+)*\}")
 
 
-class Digest(BaseModel):
+class Digest(Schema):
     model_config = ConfigDict(frozen=True)
 
     recent: tuple[str, ...] = ()

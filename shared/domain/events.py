@@ -9,7 +9,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from shared.domain.schema import Schema
 
 
 class RunStatus(StrEnum):
@@ -31,7 +33,7 @@ class Risk(StrEnum):
     HIGH = "high"
 
 
-class PlannedStep(BaseModel):
+class PlannedStep(Schema):
     model_config = ConfigDict(frozen=True)
 
     tool: str
@@ -39,7 +41,7 @@ class PlannedStep(BaseModel):
     rationale: str = ""
 
 
-class _Event(BaseModel):
+class _Event(Schema):
     model_config = ConfigDict(frozen=True)
 
     seq: int = Field(ge=1)

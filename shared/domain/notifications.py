@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from shared.domain.schema import Schema
 from shared.domain.tasks import NotifyTask
 
 LINK_KEYS = ("approve_url", "reject_url")
@@ -34,7 +35,7 @@ class Claim(StrEnum):
     DONE = "done"  # sent or undeliverable already: nothing to do
 
 
-class NotificationRecord(BaseModel):
+class NotificationRecord(Schema):
     model_config = ConfigDict(frozen=True)
 
     notification_id: str

@@ -7,12 +7,12 @@ the plan step fetches the page fresh, so an event carries only identities, never
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from shared.domain.schema import Schema
 from shared.domain.tasks import PlanTask, Trigger
 from shared.domain.tenants import Tenant
 
@@ -37,7 +37,7 @@ def signature_valid(verification_token: str, body: bytes, header: str | None) ->
     return hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace"))
 
 
-class _Model(BaseModel):
+class _Model(Schema):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
@@ -85,8 +85,7 @@ def _norm(notion_id: str | None) -> str:
     return (notion_id or "").replace("-", "").lower()
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     start: bool
     reason: str
 

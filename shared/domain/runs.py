@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import reduce
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from shared.domain import digest as memory
 from shared.domain.events import (
@@ -32,12 +32,13 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
+from shared.domain.schema import Schema
 from shared.errors import InvalidInput
 
 __all__ = ["PlannedStep", "Run", "RunEvent", "RunState", "RunStatus", "apply", "fold"]
 
 
-class Pending(BaseModel):
+class Pending(Schema):
     """An intent whose result is not recorded yet; ``released``: its holder gave up (an error)."""
 
     model_config = ConfigDict(frozen=True)
@@ -51,7 +52,7 @@ class Pending(BaseModel):
     released: bool = False
 
 
-class Waiting(BaseModel):
+class Waiting(Schema):
     model_config = ConfigDict(frozen=True)
 
     request_id: str
@@ -60,7 +61,7 @@ class Waiting(BaseModel):
     step: int
 
 
-class RunState(BaseModel):
+class RunState(Schema):
     """What a run's log implies; the run document caches exactly this."""
 
     model_config = ConfigDict(frozen=True)
@@ -192,7 +193,7 @@ def fold(events: list[RunEvent], start: RunState | None = None) -> RunState:
     return reduce(apply, events, start or RunState())
 
 
-class Run(BaseModel):
+class Run(Schema):
     """A run as stored: identity, timestamps and the cached state."""
 
     model_config = ConfigDict(frozen=True)

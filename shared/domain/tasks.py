@@ -2,12 +2,14 @@
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
+
+from shared.domain.schema import Schema
 
 _ID = r"^[A-Za-z0-9_-]{1,128}$"
 
 
-class TaskBody(BaseModel):
+class TaskBody(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     ROUTE: ClassVar[str] = ""  # the path on the target function that receives this body

@@ -3,7 +3,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from shared.domain.schema import Schema
 
 
 class TenantStatus(StrEnum):
@@ -12,7 +14,7 @@ class TenantStatus(StrEnum):
     REVOKED = "revoked"
 
 
-class TenantSettings(BaseModel):
+class TenantSettings(Schema):
     """What the owner chooses; every field has a sane default."""
 
     model_config = ConfigDict(extra="forbid")
@@ -31,7 +33,7 @@ class TenantSettings(BaseModel):
     max_cost_per_month_usd: float = Field(50.0, ge=0)
 
 
-class Tenant(BaseModel):
+class Tenant(Schema):
     """``tenants/{tenant_id}``. Holds the *name* of the token secret, never a token."""
 
     model_config = ConfigDict(frozen=True)

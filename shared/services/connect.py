@@ -12,8 +12,8 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from shared.config import PlatformSecret, Settings
@@ -37,15 +37,13 @@ from shared.services.sessions import start_session
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ConnectStart:
+class ConnectStart(NamedTuple):
     authorize_url: str
     nonce: str  # goes into the browser's cookie only
     expires_in_s: int
 
 
-@dataclass(frozen=True)
-class Connecting:
+class Connecting(NamedTuple):
     """What the connect flow uses."""
 
     settings: Settings

@@ -13,8 +13,8 @@ run and plans nothing (``start_run``).
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from shared.config import Queue
 from shared.domain.daily import daily_run_id, planning_day, tick_of, zone_of
@@ -25,8 +25,7 @@ from shared.services.deps import Deps
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Fanout:
+class Fanout(NamedTuple):
     """What one call did: the tick, tenants read, plan tasks created, and the next page's cursor."""
 
     tick: datetime

@@ -1,9 +1,8 @@
 """What the engine's services need, gathered once per request from the instance's adapters."""
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from shared.config import Settings
 from shared.domain.decide import Budget, Limits
@@ -14,8 +13,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Deps:
+class Deps(NamedTuple):
     store: RunStore
     queue: TaskQueue
     secrets: SecretStore
@@ -23,7 +21,7 @@ class Deps:
     model: Model | None = None
     notion_for: Callable[[str], Notion] | None = None  # tenant id → Notion bound to its token
     tenants: TenantStore | None = None
-    clock: Callable[[], datetime] = field(default=utcnow)
+    clock: Callable[[], datetime] = utcnow
 
     def limits(self) -> Limits:
         s = self.settings

@@ -7,7 +7,7 @@ fails with the reason and the owner is notified. Budgets, loops and max steps st
 """
 
 import logging
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from shared.domain.decide import decide
 from shared.domain.events import ErrorKind, ErrorRecorded, HumanRequested, RunEvent, RunFinished, RunStatus
@@ -21,8 +21,7 @@ from shared.services.stepping import OverBudget, Recorder, Stale, Step, perform
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class StepOutcome:
+class StepOutcome(NamedTuple):
     acted: bool
     status: RunStatus
     cursor: int

@@ -9,9 +9,8 @@ usually follows that person's own edit by seconds) are sent at once.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.config import Queue
 from shared.domain.daily import zone_of
@@ -24,8 +23,7 @@ log = logging.getLogger(__name__)
 MAX_PAGE = 100
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(NamedTuple):
     delivered: bool
     deferred_until: datetime | None = None
 

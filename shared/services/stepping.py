@@ -10,7 +10,7 @@ reconciles: the tool looks for the effect by its key before doing anything.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -80,8 +80,7 @@ class Recorder:
         ]
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     deps: Deps
     tenant_id: str
     run_id: str

@@ -14,9 +14,8 @@ recovers the event when an instance died between the record and the task. Older 
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import (
@@ -36,8 +35,7 @@ log = logging.getLogger(__name__)
 REENQUEUE_WINDOW = timedelta(minutes=30)
 
 
-@dataclass(frozen=True)
-class Intake:
+class Intake(NamedTuple):
     """What webhook intake uses."""
 
     tenants: TenantStore
@@ -47,8 +45,7 @@ class Intake:
     event_ttl_s: float
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     result: str  # verification_stored | enqueued | duplicate | ignored | dropped
     detail: str = ""
 

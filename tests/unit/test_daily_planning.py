@@ -1,7 +1,6 @@
 """Daily planning over fakes: who is due at a tick, paging with continuations, idempotency, and the
 daily run itself planned and carried out by the offline model; and ``POST /schedule`` on plan."""
 
-import dataclasses
 import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -43,7 +42,7 @@ def deps_with(*tenants: Tenant, now: datetime = WINTER_7_UTC, **settings: Any) -
     store = FakeTenantStore()
     for t in tenants:
         store.save(t)
-    return dataclasses.replace(make_deps(**settings), tenants=store, clock=lambda: now)
+    return make_deps(**settings)._replace(tenants=store, clock=lambda: now)
 
 
 def queued(deps: Deps) -> FakeQueue:
@@ -99,9 +98,9 @@ def test_only_active_tenants_with_a_data_source_are_planned() -> None:
 def test_a_repeated_call_in_the_same_hour_or_a_retry_creates_no_second_task_nor_run() -> None:
     deps = deps_with(tenant("t1", "Europe/Paris", 8))
     assert plan_due_tenants(ScheduleTask(), deps).enqueued == 1
-    later = dataclasses.replace(deps, clock=lambda: WINTER_7_UTC + timedelta(minutes=20))
+    later = deps._replace(clock=lambda: WINTER_7_UTC + timedelta(minutes=20))
     assert plan_due_tenants(ScheduleTask(), later).enqueued == 0  # a scheduler retry, same tick
-    early = dataclasses.replace(deps, clock=lambda: WINTER_7_UTC - timedelta(seconds=2))
+    early = deps._replace(clock=lambda: WINTER_7_UTC - timedelta(seconds=2))
     assert plan_due_tenants(ScheduleTask(), early).enqueued == 0  # a little early: still that tick
     assert len(queued(deps).tasks) == 1
     task = plan_tasks(deps)["t1"]
@@ -114,7 +113,7 @@ def test_tenants_are_paged_and_the_rest_continues_in_tasks_that_keep_the_tick() 
     deps = deps_with(*tenants, schedule_page_size=3)
     first = plan_due_tenants(ScheduleTask(), deps)
     assert (first.read, first.next_after) == (3, "t02")
-    late = dataclasses.replace(deps, clock=lambda: WINTER_7_UTC + timedelta(hours=2))  # a slow queue
+    late = deps._replace(clock=lambda: WINTER_7_UTC + timedelta(hours=2))  # a slow queue
     pages = [first]
     while continuations := [b for _, b, _, _ in queued(late).tasks if isinstance(b, ScheduleTask)]:
         queued(late).tasks = [t for t in queued(late).tasks if not isinstance(t[1], ScheduleTask)]
@@ -157,9 +156,7 @@ def test_the_daily_run_reads_the_tasks_and_sends_a_plan_with_the_offline_model()
     for title, state in [("Write the report", "Todo"), ("Call the bank", "In progress")]:
         notion.add_page(title, {"data_source_id": "ds-tasks"}, Status=state)
     owner = tenant("t1", "Europe/Paris", 8)
-    deps = dataclasses.replace(
-        deps_with(owner), model=FakeModel(), notion_for=make_deps(notion=notion).notion_for
-    )
+    deps = deps_with(owner)._replace(model=FakeModel(), notion_for=make_deps(notion=notion).notion_for)
     task = daily_plan_task(owner, date(2026, 1, 5))
     assert start_run(task, deps)
     run = deps.store.get_run("t1", "daily-20260105")

@@ -179,7 +179,7 @@ def test_a_crash_after_the_intent_is_reconciled_not_repeated() -> None:
     )
     with pytest.raises(TransientError):  # ...and is presumed alive while its lease lasts
         run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
-    late = Deps(**{**deps.__dict__, "clock": lambda: now + timedelta(seconds=61)})
+    late = deps._replace(clock=lambda: now + timedelta(seconds=61))
     assert run_step(StepTask(tenant_id="t1", run_id="r1", step=1), late).acted
     assert notion.writes["append_blocks"] == 1
     results = [e for e in deps.store.list_events("t1", "r1") if e.kind == "tool_result"]

@@ -73,11 +73,25 @@ _CHILD = textwrap.dedent(
     )
     container = sys.modules.get("shared.bootstrap")
     built = bool(container and container.container.cache_info().currsize)
+    pydantic_main, type_adapter = sys.modules.get("pydantic.main"), sys.modules.get("pydantic.type_adapter")
+    schemas_built = sorted(
+        f"{obj.__module__}.{obj.__qualname__}"
+        for obj in gc.get_objects()
+        if pydantic_main and isinstance(obj, type) and issubclass(obj, pydantic_main.BaseModel)
+        and obj.__module__.startswith(ours) and obj.__dict__.get("__pydantic_complete__")
+    ) + sorted(
+        f"TypeAdapter in {mod_name}"
+        for mod_name, mod in list(sys.modules.items())
+        if type_adapter and mod_name.startswith(ours)
+        for value in list(getattr(mod, "__dict__", {}).values())
+        if isinstance(value, type_adapter.TypeAdapter) and value.pydantic_complete
+    )
     print(json.dumps({
         "modules": sorted(sys.modules),
         "clients": clients,
         "settings_read": settings_read,
         "container_built": built,
+        "schemas_built": schemas_built,
         "opened": opened,
     }))
     """
@@ -164,6 +178,7 @@ def test_importing_a_target_builds_nothing_and_reads_no_secret(target: str, repo
     assert not report["settings_read"]
     assert not report["container_built"]
     assert report["secrets_file"] not in report["opened"]
+    assert report["schemas_built"] == [], "our models build their validators on first use (Schema)"
 
 
 def test_every_port_has_its_client_libraries_listed() -> None:

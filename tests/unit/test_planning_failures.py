@@ -1,7 +1,6 @@
 """Planning when the workspace cannot be read: a gone connection drops the trigger (no run, no retry);
 a page Notion refuses for good makes a failed run that says why, and its owner is told."""
 
-import dataclasses
 
 from shared.config import Queue
 from shared.domain.events import RunStatus
@@ -20,7 +19,7 @@ def test_a_gone_connection_drops_the_trigger_without_a_run() -> None:
     def gone(_tenant: str) -> Notion:
         raise ReconnectRequired("the workspace was disconnected")
 
-    deps = dataclasses.replace(make_deps(model=FakeModel()), notion_for=gone)
+    deps = make_deps(model=FakeModel())._replace(notion_for=gone)
     assert start_run(TASK, deps) is False
     assert deps.store.get_run("t1", "r1") is None
     assert isinstance(deps.queue, FakeQueue) and deps.queue.tasks == []

@@ -2,12 +2,12 @@
 find the effect after a crash (reconciliation by the call's idempotency key)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from shared.domain.schema import Schema
 from shared.ports import Model, Notion, TaskQueue
 
 
@@ -18,14 +18,13 @@ class SideEffect(StrEnum):
     HUMAN = "human"  # the run waits for a person
 
 
-class Args(BaseModel):
+class Args(Schema):
     """Base of every tool's arguments: unknown fields are errors the model must fix."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-@dataclass(frozen=True)
-class ToolContext:
+class ToolContext(NamedTuple):
     """What a tool may use. ``token`` is the tenant's Notion token, fetched only when called."""
 
     tenant_id: str
@@ -43,8 +42,7 @@ class ToolContext:
 Output = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Tool:
+class Tool(NamedTuple):
     name: str
     effect: SideEffect
     args: type[Args]

@@ -1,13 +1,14 @@
 """Tools that draft with the model, involve people, notify, or end the run."""
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext
 from shared.config import Queue
+from shared.domain.schema import Schema
 from shared.domain.tasks import NotifyTask
 
 
-class Draft(BaseModel):
+class Draft(Schema):
     """The model's answer to a drafting request."""
 
     title: str = Field("", max_length=200)
