@@ -1,0 +1,11 @@
+"""Code sandbox: a stateful local stand-in for the parts of GitHub's and Vercel's REST APIs that the
+deploy function uses (git data and pull requests; git deployments).
+
+Entry points: `python -m local.code_sandbox --port P`, `make_app(sandbox)`, `CodeSandboxServer` and,
+for tests, `local.code_sandbox.testing.running_code_sandbox()`. See README.md beside this file.
+"""
+
+from local.code_sandbox.app import CodeSandboxServer, make_app
+from local.code_sandbox.sandbox import SEED, CodeSandbox
+
+__all__ = ["SEED", "CodeSandbox", "CodeSandboxServer", "make_app"]

@@ -1,0 +1,219 @@
+"""/_sandbox/...: the JSON admin API tests and the local stack use to set up, provoke and inspect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, request
+
+from local.code_sandbox.github_state import Grant, Repo
+from local.code_sandbox.gitstore import now
+from local.code_sandbox.sandbox import SEED, CodeSandbox
+from local.code_sandbox.vercel_api import deployment_json
+from local.code_sandbox.web import ApiError, json_body, json_response
+
+JSON = dict[str, Any]
+
+
+class AdminError(Exception):
+    """A bad admin request: answered 400 (or 404) with {"error": message}."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _repo(sandbox: CodeSandbox, owner: str, name: str) -> Repo:
+    repo = sandbox.github.find_repo(f"{owner}/{name}")
+    if repo is None:
+        raise AdminError(f"no repository {owner}/{name}", 404)
+    return repo
+
+
+def repo_state(repo: Repo) -> JSON:
+    pulls = [
+        {
+            "number": p.number,
+            "title": p.title,
+            "body": p.body,
+            "head": p.head,
+            "base": p.base,
+            "state": p.state,
+            "merged": p.merged_at is not None,
+            "head_sha": repo.branch_head(p.head) or p.head_sha,
+        }
+        for p in repo.pulls
+    ]
+    branches = {ref.removeprefix("heads/"): sha for ref, sha in repo.refs.items() if ref.startswith("heads/")}
+    return {
+        "full_name": repo.full_name,
+        "default_branch": repo.default_branch,
+        "branches": branches,
+        "commit_objects": len(repo.objects.commits),
+        "pulls": pulls,
+    }
+
+
+def commits(repo: Repo, branch: str) -> list[JSON]:
+    """The branch's first-parent history, newest first, each with the paths it changed."""
+    head = repo.branch_head(branch)
+    if head is None:
+        raise AdminError(f"no branch {branch} in {repo.full_name}", 404)
+    history = []
+    for commit in repo.objects.first_parent_history(head):
+        after = repo.objects.flatten(commit.tree)
+        before = repo.objects.flatten(repo.commit(commit.parents[0]).tree) if commit.parents else {}
+        changed = sorted(p for p in after.keys() | before.keys() if after.get(p) != before.get(p))
+        history.append(
+            {
+                "sha": commit.sha,
+                "message": commit.message,
+                "parents": list(commit.parents),
+                "changed": changed,
+            }
+        )
+    return history
+
+
+def create_repo(sandbox: CodeSandbox, body: JSON) -> JSON:
+    full_name = str(body.get("full_name", ""))
+    owner, _, name = full_name.partition("/")
+    if not owner or not name or "/" in name:
+        raise AdminError("full_name must be owner/name")
+    if sandbox.github.find_repo(full_name) is not None:
+        raise AdminError(f"{full_name} exists")
+    files = {str(k): str(v) for k, v in (body.get("files") or {}).items()}
+    repo = sandbox.github.create_repo(full_name, str(body.get("default_branch") or "main"), files)
+    return repo_state(repo)
+
+
+def settle_pull(repo: Repo, number: int, body: JSON) -> JSON:
+    """Close or merge a pull request by hand (merging moves the base to the head), maybe deleting its branch."""
+    pull = next((p for p in repo.pulls if p.number == number), None)
+    if pull is None:
+        raise AdminError(f"no pull request #{number}", 404)
+    pull.state, pull.closed_at = "closed", now()
+    if body.get("merged"):
+        pull.merged_at = pull.closed_at
+        pull.head_sha = repo.branch_head(pull.head) or pull.head_sha
+        repo.refs[f"heads/{pull.base}"] = pull.head_sha
+    if body.get("delete_branch"):
+        repo.refs.pop(f"heads/{pull.head}", None)
+    return repo_state(repo)
+
+
+def grant_github(sandbox: CodeSandbox, body: JSON) -> JSON:
+    token, repositories = str(body.get("token") or ""), body.get("repositories") or []
+    permission = str(body.get("permission", "write"))
+    if not token or permission not in ("read", "write") or not isinstance(repositories, list):
+        raise AdminError("give token, repositories (a list) and permission read or write")
+    names = {str(r).lower() for r in repositories}
+    sandbox.github.grants[token] = Grant(names, permission, str(body.get("login") or "sandbox-user"))
+    return {"repositories": sorted(names), "permission": permission}
+
+
+def grant_vercel(sandbox: CodeSandbox, body: JSON) -> JSON:
+    token, projects = str(body.get("token") or ""), body.get("projects") or []
+    if not token or not isinstance(projects, list):
+        raise AdminError("give token and projects (a list of project names or ids)")
+    found = [sandbox.vercel.find_project(str(p)) for p in projects]
+    if any(p is None for p in found):
+        raise AdminError(f"unknown project in {projects}", 404)
+    sandbox.vercel.tokens[token] = {p.id for p in found if p is not None}
+    return {"projects": sorted(sandbox.vercel.tokens[token])}
+
+
+def create_project(sandbox: CodeSandbox, body: JSON) -> JSON:
+    name, repository = str(body.get("name") or ""), str(body.get("repository") or "")
+    if not name or "/" not in repository or sandbox.vercel.find_project(name) is not None:
+        raise AdminError("give a new project name and repository owner/name")
+    project = sandbox.vercel.create_project(name, repository, str(body.get("account") or "acme"))
+    return {"id": project.id, "name": project.name, "repository": project.repository}
+
+
+def set_builds(sandbox: CodeSandbox, body: JSON) -> JSON:
+    builds = sandbox.vercel.builds
+    builds.reads_to_ready = int(body.get("reads_to_ready", builds.reads_to_ready))
+    builds.outcome = str(body.get("outcome", builds.outcome))
+    if builds.reads_to_ready < 1 or builds.outcome not in ("READY", "ERROR"):
+        raise AdminError("reads_to_ready must be >= 1 and outcome READY or ERROR")
+    return {"reads_to_ready": builds.reads_to_ready, "outcome": builds.outcome}
+
+
+def deployments(sandbox: CodeSandbox) -> list[JSON]:
+    return [deployment_json(d) | {"reads": d.reads} for d in sandbox.vercel.deployments]
+
+
+def set_faults(sandbox: CodeSandbox, body: JSON) -> JSON:
+    try:
+        sandbox.faults.inject(body)
+    except (TypeError, ValueError) as exc:
+        raise AdminError(str(exc)) from None
+    return {"pending": sandbox.faults.pending()}
+
+
+def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
+    def route(rule: str, methods: list[str], fn: Callable[..., Any]) -> None:
+        def wrapped(**kwargs: str) -> Response:
+            invalid = ApiError(400, {"error": "invalid JSON"})
+            try:
+                body = json_body(request, invalid) if request.method in ("POST", "PATCH") else {}
+                with sandbox.lock:
+                    return json_response(fn(body, **kwargs))
+            except AdminError as error:
+                return json_response({"error": str(error)}, error.status)
+            except ApiError as error:
+                return json_response(error.body, error.status)
+
+        app.add_url_rule("/_sandbox" + rule, f"admin {','.join(methods)} {rule}", wrapped, methods=methods)
+
+    def reset(_body: JSON) -> JSON:
+        sandbox.reset()
+        return {"ok": True, "seed": SEED}
+
+    def clear_faults(_body: JSON) -> JSON:
+        sandbox.faults.clear()
+        return {"pending": []}
+
+    def requests_log(_body: JSON) -> list[JSON]:
+        since = int(request.args.get("since", 0))
+        return [dict(r) for r in sandbox.requests if r["seq"] > since]
+
+    def clear_requests(_body: JSON) -> JSON:
+        sandbox.requests.clear()
+        return {"ok": True}
+
+    route("/health", ["GET"], lambda _b: {"ok": True, "seed": SEED})
+    route("/reset", ["POST"], reset)
+    route("/github/tokens", ["POST"], lambda b: grant_github(sandbox, b))
+    route("/github/repos", ["POST"], lambda b: create_repo(sandbox, b))
+    route(
+        "/github/repos/<owner>/<name>",
+        ["GET"],
+        lambda _b, owner, name: repo_state(_repo(sandbox, owner, name)),
+    )
+    route(
+        "/github/repos/<owner>/<name>/commits",
+        ["GET"],
+        lambda _b, owner, name: commits(_repo(sandbox, owner, name), request.args.get("branch", "")),
+    )
+    route(
+        "/github/repos/<owner>/<name>/files",
+        ["GET"],
+        lambda _b, owner, name: _repo(sandbox, owner, name).files(request.args.get("ref", "")),
+    )
+    route(
+        "/github/repos/<owner>/<name>/pulls/<int:number>",
+        ["POST"],
+        lambda b, owner, name, number: settle_pull(_repo(sandbox, owner, name), number, b),
+    )
+    route("/vercel/tokens", ["POST"], lambda b: grant_vercel(sandbox, b))
+    route("/vercel/projects", ["POST"], lambda b: create_project(sandbox, b))
+    route("/vercel/builds", ["POST"], lambda b: set_builds(sandbox, b))
+    route("/vercel/deployments", ["GET"], lambda _b: deployments(sandbox))
+    route("/faults", ["GET"], lambda _b: {"pending": sandbox.faults.pending()})
+    route("/faults", ["POST"], lambda b: set_faults(sandbox, b))
+    route("/faults", ["DELETE"], clear_faults)
+    route("/requests", ["GET"], requests_log)
+    route("/requests", ["DELETE"], clear_requests)

@@ -1,0 +1,83 @@
+"""GitHub's repository and pull request endpoints (docs.github.com/rest/repos, /rest/pulls/pulls)."""
+
+from __future__ import annotations
+
+from local.code_sandbox.github_state import Pull, gh_error, invalid, not_found
+from local.code_sandbox.github_views import JSON, Call, pull_json, repo_json
+from local.code_sandbox.gitstore import now
+
+
+def get_repo(call: Call) -> tuple[JSON, int]:
+    return repo_json(call), 200
+
+
+def _matches(call: Call, pull: Pull) -> bool:
+    state, head, base = call.args.get("state", "open"), call.args.get("head"), call.args.get("base")
+    if state not in ("all", pull.state):
+        return False
+    if head and ":" in head:  # "owner:branch"; GitHub ignores a head filter without the owner
+        owner, _, branch = head.partition(":")
+        if owner.lower() != call.repo.owner.lower() or branch != pull.head:
+            return False
+    return not base or base == pull.base
+
+
+def list_pulls(call: Call) -> tuple[list[JSON], int]:
+    try:
+        per_page = min(100, max(1, int(call.args.get("per_page", 30))))
+        page = max(1, int(call.args.get("page", 1)))
+    except ValueError:
+        raise gh_error(422, "Invalid request: per_page and page must be integers") from None
+    if call.args.get("state", "open") not in ("open", "closed", "all"):
+        raise invalid("state is not valid", field="state", code="invalid")
+    chosen = [p for p in call.repo.pulls if _matches(call, p)]
+    chosen.sort(key=lambda p: p.number, reverse=call.args.get("direction", "desc") == "desc")
+    window = chosen[(page - 1) * per_page : page * per_page]
+    return [pull_json(call, p) for p in window], 200
+
+
+def get_pull(call: Call) -> tuple[JSON, int]:
+    number = int(call.params[0])
+    for pull in call.repo.pulls:
+        if pull.number == number:
+            return {**pull_json(call, pull), "merged": pull.merged_at is not None}, 200
+    raise not_found()
+
+
+def create_pull(call: Call) -> tuple[JSON, int]:
+    body, repo = call.body, call.repo
+    title, head, base = body.get("title"), body.get("head"), body.get("base")
+    if not isinstance(title, str) or not title.strip():
+        raise invalid("title", field="title", code="missing_field")
+    if not isinstance(base, str) or repo.branch_head(base) is None:
+        raise invalid("base", field="base", code="invalid")
+    owner, _, branch = str(head).rpartition(":")
+    if not isinstance(head, str) or (owner and owner.lower() != repo.owner.lower()):
+        raise invalid("head", field="head", code="invalid")
+    head_sha, base_sha = repo.branch_head(branch), repo.branch_head(base)
+    if head_sha is None or base_sha is None:
+        raise invalid("head", field="head", code="invalid")
+    if any(p.state == "open" and p.head == branch and p.base == base for p in repo.pulls):
+        raise invalid(f"A pull request already exists for {repo.owner}:{branch}.")
+    if repo.objects.is_ancestor(head_sha, base_sha):
+        raise invalid(f"No commits between {base} and {branch}")
+    number = max((p.number for p in repo.pulls), default=0) + 1
+    text = body.get("body")
+    pull = Pull(number, title, str(text or ""), branch, base, head_sha, base_sha, call.grant.login, now())
+    repo.pulls.append(pull)
+    return pull_json(call, pull), 201
+
+
+def page(call: Call) -> str:
+    """The plain-text page an html_url of a pull request shows."""
+    pull = next((p for p in call.repo.pulls if p.number == int(call.params[0])), None)
+    if pull is None:
+        raise not_found()
+    state = "merged" if pull.merged_at else pull.state
+    head = call.repo.branch_head(pull.head) or pull.head_sha
+    before = call.repo.files(call.repo.branch_head(pull.base) or pull.base_sha)
+    after = call.repo.files(head)
+    changed = sorted(p for p in after.keys() | before.keys() if before.get(p) != after.get(p))
+    lines = [f"#{pull.number} {pull.title} ({state})", f"{pull.head} -> {pull.base} at {head}", ""]
+    lines += [f"  {p}" for p in changed] + ["", pull.body]
+    return "\n".join(lines) + "\n"

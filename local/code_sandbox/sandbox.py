@@ -1,0 +1,108 @@
+"""The sandbox's state (GitHub and Vercel), its seed, injected faults, a request log, and the one
+path every API request takes: faults, then the service under the lock, then the log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from flask import Request, Response
+
+from local.code_sandbox import github_api, vercel_api
+from local.code_sandbox.faults import Faults, Injection
+from local.code_sandbox.github_state import GitHubState, Grant
+from local.code_sandbox.vercel_state import VercelState
+from local.code_sandbox.web import ApiError, error_response, json_response
+
+SEED = {
+    "repository": "acme/site",
+    "default_branch": "main",
+    "project": "site",
+    "github_token": "ghp_sandbox_acme_site",
+    "vercel_token": "vercel_sandbox_acme_site",
+}
+
+
+class CodeSandbox:
+    """GitHub and Vercel for one test session or local stack; thread-safe (one lock for both)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.faults = Faults()
+        self.requests: list[dict[str, Any]] = []
+        self.github = GitHubState()
+        self.vercel = VercelState()
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the seed: acme/site (main, one commit), project site linked to it, two tokens."""
+        with self.lock:
+            self.github, self.vercel = GitHubState(), VercelState()
+            self.faults.clear()
+            self.requests.clear()
+            self.github.create_repo(SEED["repository"], SEED["default_branch"], {})
+            self.github.grants[SEED["github_token"]] = Grant({SEED["repository"]})
+            project = self.vercel.create_project(SEED["project"], SEED["repository"])
+            self.vercel.tokens[SEED["vercel_token"]] = {project.id}
+
+    def resolve_ref(self, repository: str, ref: str) -> str | None:
+        """The commit a branch name or commit sha names in a sandbox repository (Vercel builds it)."""
+        repo = self.github.find_repo(repository)
+        if repo is None:
+            return None
+        return repo.branch_head(ref) or (ref if ref in repo.objects.commits else None)
+
+    def serve(self, service: str, path: str, request: Request) -> Response:
+        """Answer one API request of ``service`` (github or vercel)."""
+        injection = self.faults.take(service, request.method, path)
+        if injection is not None and injection.delay_s:
+            time.sleep(injection.delay_s)  # outside the lock: other requests go on meanwhile
+        with self.lock:
+            if injection is not None and injection.status and injection.when == "before":
+                response = error_response(self._injected(service, injection))
+            else:
+                response = self._answer(service, path, request)
+                if injection is not None and injection.status:
+                    response = error_response(self._injected(service, injection))
+            self._log(service, path, request, response.status_code, injection)
+        if service == "github":
+            for name, value in github_api.rate_headers().items():
+                response.headers.setdefault(name, value)
+        return response
+
+    def _answer(self, service: str, path: str, request: Request) -> Response:
+        root = request.host_url.rstrip("/") + "/" + service
+        try:
+            if service == "github":
+                payload, status = github_api.dispatch(self.github, request, path, root, root)
+            else:
+                payload, status = vercel_api.dispatch(self.vercel, request, path, self.resolve_ref)
+        except ApiError as error:
+            return error_response(error)
+        if isinstance(payload, str):
+            return Response(payload, status=status, mimetype="text/plain")
+        return json_response(payload, status)
+
+    @staticmethod
+    def _injected(service: str, injection: Injection) -> ApiError:
+        return github_api.injected(injection) if service == "github" else vercel_api.injected(injection)
+
+    def _log(
+        self, service: str, path: str, request: Request, status: int, injection: Injection | None
+    ) -> None:
+        """One line per request, without the token."""
+        self.requests.append(
+            {
+                "seq": len(self.requests) + 1,
+                "service": service,
+                "method": request.method,
+                "path": "/" + path,
+                "query": dict(request.args),
+                "status": status,
+                "authorized": bool(request.headers.get("Authorization")),
+                "accept": request.headers.get("Accept"),
+                "api_version": request.headers.get("X-GitHub-Api-Version"),
+                "injected": injection is not None and bool(injection.status),
+            }
+        )

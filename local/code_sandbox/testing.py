@@ -1,0 +1,99 @@
+"""For tests: the sandbox on a free loopback port in a background thread, and an admin client.
+
+with running_code_sandbox() as (url, admin):
+    host = GitHubCodeHost(url + "/github", timeout_s=5)
+    admin.grant_github("ghp_test", ["acme/site"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+import httpx
+
+from local.code_sandbox.app import CodeSandboxServer
+
+
+class Admin:
+    """Thin client for /_sandbox/... (JSON in, JSON out; raises on non-2xx)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url + "/_sandbox", timeout=10)
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.http.get(path, params=params)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = self.http.post(path, json=body or {})
+        response.raise_for_status()
+        return response.json()
+
+    def delete(self, path: str) -> Any:
+        response = self.http.delete(path)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self) -> Any:
+        return self.post("/reset")
+
+    def grant_github(self, token: str, repositories: list[str], permission: str = "write") -> Any:
+        return self.post(
+            "/github/tokens", {"token": token, "repositories": repositories, "permission": permission}
+        )
+
+    def grant_vercel(self, token: str, projects: list[str]) -> Any:
+        return self.post("/vercel/tokens", {"token": token, "projects": projects})
+
+    def inject(self, **fault: Any) -> Any:
+        """E.g. ``inject(service="github", status=502, method="POST", path="/pulls", when="after")``."""
+        return self.post("/faults", fault)
+
+    def repo(self, full_name: str) -> Any:
+        return self.get(f"/github/repos/{full_name}")
+
+    def commits(self, full_name: str, branch: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get(f"/github/repos/{full_name}/commits", branch=branch)
+        return result
+
+    def files(self, full_name: str, ref: str) -> dict[str, str]:
+        result: dict[str, str] = self.get(f"/github/repos/{full_name}/files", ref=ref)
+        return result
+
+    def deployments(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/vercel/deployments")
+        return result
+
+    def requests(self, since: int = 0) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/requests", since=since)
+        return result
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class RunningSandbox(NamedTuple):
+    url: str
+    admin: Admin
+
+    @property
+    def github_url(self) -> str:
+        return self.url + "/github"
+
+    @property
+    def vercel_url(self) -> str:
+        return self.url + "/vercel"
+
+
+@contextmanager
+def running_code_sandbox() -> Iterator[RunningSandbox]:
+    """A fresh sandbox on 127.0.0.1:<free port>, stopped on exit."""
+    with CodeSandboxServer() as server:
+        admin = Admin(server.url)
+        try:
+            yield RunningSandbox(server.url, admin)
+        finally:
+            admin.close()

@@ -1,0 +1,196 @@
+"""/vercel/...: Vercel's deployments API (create v13, get v13, list v6) for git deployments.
+
+A missing or unknown token is Vercel's 403 ``forbidden`` "Not authorized" (``invalidToken: true`` for
+an unknown one); a project or deployment the token cannot see is 404 ``not_found``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Request
+
+from local.code_sandbox.faults import Injection
+from local.code_sandbox.vercel_state import Deployment, VercelState, random_id, vercel_error
+from local.code_sandbox.web import ApiError, bearer_token, json_body
+
+JSON = dict[str, Any]
+TARGETS = (None, "production", "staging")
+ResolveRef = Callable[[str, str], str | None]  # (owner/name, branch or sha) -> commit sha
+_MISSING_REF = (
+    "The provided GitHub repository does not contain the requested branch or commit reference. "
+    "Please ensure the repository is not empty."
+)
+
+
+def deployment_json(d: Deployment) -> JSON:
+    """A deployment as ``POST``/``GET /v13/deployments`` answer it."""
+    ready = d.state == "READY"
+    return {
+        "id": d.id,
+        "url": d.url,
+        "name": d.project.name,
+        "meta": dict(d.meta),
+        "readyState": d.state,
+        "status": d.state,
+        "readySubstate": ("PROMOTED" if d.target == "production" else "STAGED") if ready else None,
+        "target": d.target,
+        "projectId": d.project.id,
+        "ownerId": "team_sandbox",
+        "type": "LAMBDAS",
+        "version": 2,
+        "public": False,
+        "regions": ["iad1"],
+        "createdAt": d.created,
+        "buildingAt": d.building_at,
+        "ready": d.ready_at,
+        "alias": [f"{d.project.name}-{d.project.account}.vercel.app"] if ready else [],
+        "aliasAssigned": d.ready_at if ready else None,
+        "creator": {"uid": "sandbox-user", "username": d.creator},
+        "inspectorUrl": f"https://vercel.com/{d.project.account}/{d.project.name}/{d.id.removeprefix('dpl_')}",
+        "gitSource": {"type": "github", **d.git},
+    }
+
+
+def list_item_json(d: Deployment) -> JSON:
+    """A deployment as ``GET /v6/deployments`` lists it."""
+    full = deployment_json(d)
+    keep = ("name", "projectId", "url", "meta", "target", "createdAt", "buildingAt", "ready", "creator")
+    item = {k: full[k] for k in keep}
+    return {"uid": d.id, "created": d.created, "state": d.state, "readyState": d.state, "type": "LAMBDAS"} | {
+        **item,
+        "aliasError": None,
+        "aliasAssigned": full["aliasAssigned"],
+        "inspectorUrl": full["inspectorUrl"],
+        "source": "git",
+    }
+
+
+def _git(body: JSON, repository: str, resolve: ResolveRef) -> dict[str, str]:
+    source = body.get("gitSource")
+    if body.get("files") is not None or not isinstance(source, dict):
+        raise vercel_error(400, "bad_request", "The sandbox deploys from a gitSource only (no files).")
+    org, repo, ref = source.get("org"), source.get("repo"), source.get("ref")
+    if source.get("type") != "github" or not all(isinstance(v, str) and v for v in (org, repo, ref)):
+        raise vercel_error(
+            400, "bad_request", "Invalid request: `gitSource` needs type github, org, repo, ref."
+        )
+    if f"{org}/{repo}".lower() != repository.lower():
+        message = "The provided GitHub repository does not match the project's connected Git repository."
+        raise vercel_error(400, "incorrect_git_source_info", message)
+    sha = source.get("sha") or resolve(repository, str(ref))
+    if not sha:
+        raise vercel_error(400, "incorrect_git_source_info", _MISSING_REF)
+    return {"org": str(org), "repo": str(repo), "ref": str(ref), "sha": str(sha)}
+
+
+def create(state: VercelState, token: str, body: JSON, resolve: ResolveRef) -> JSON:
+    if not isinstance(body.get("name"), str) or not body["name"]:
+        raise vercel_error(400, "bad_request", "Invalid request: missing required property `name`.")
+    project = state.project_for(token, str(body.get("project") or body["name"]))
+    target = body.get("target")
+    if target not in TARGETS:
+        message = (
+            'Invalid request: `target` should be equal to one of the allowed values "staging, production".'
+        )
+        raise vercel_error(400, "bad_request", message)
+    meta = body.get("meta") or {}
+    if not isinstance(meta, dict) or not all(isinstance(v, str) and len(v) <= 256 for v in meta.values()):
+        raise vercel_error(400, "bad_request", "Invalid request: `meta` values must be strings.")
+    git = _git(body, project.repository, resolve)
+    git_meta = {"githubOrg": git["org"], "githubRepo": git["repo"], "githubCommitRef": git["ref"]}
+    git_meta |= {"githubCommitSha": git["sha"], "githubDeployment": "1"}
+    slug = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(9))
+    deployment = Deployment(
+        id=random_id("dpl_"),
+        project=project,
+        url=f"{project.name}-{slug}-{project.account}.vercel.app",
+        target=target,
+        meta={**git_meta, **{str(k): v for k, v in meta.items()}},
+        git=git,
+        created=state.now_ms(),
+        creator="sandbox-user",
+        ready_after=max(1, state.builds.reads_to_ready),
+        outcome=state.builds.outcome,
+    )
+    state.deployments.append(deployment)
+    return deployment_json(deployment)
+
+
+def _int(args: dict[str, str], name: str, default: int | None) -> int | None:
+    try:
+        return int(args[name]) if name in args else default
+    except ValueError:
+        raise vercel_error(400, "bad_request", f"Invalid request: `{name}` should be a number.") from None
+
+
+def list_deployments(state: VercelState, token: str, args: dict[str, str]) -> JSON:
+    chosen = state.visible(token)
+    if args.get("projectId"):
+        project = state.project_for(token, args["projectId"])
+        chosen = [d for d in chosen if d.project.id == project.id]
+    if "target" in args:
+        chosen = [d for d in chosen if (d.target or "preview") == args["target"]]
+    if args.get("state"):
+        chosen = [d for d in chosen if d.state in args["state"].split(",")]
+    for name, value in args.items():
+        if name.startswith("meta-"):
+            chosen = [d for d in chosen if d.meta.get(name.removeprefix("meta-")) == value]
+    limit = _int(args, "limit", 20) or 20
+    if not 1 <= limit <= 100:
+        raise vercel_error(400, "bad_request", "Invalid request: `limit` should be <= 100.")
+    until, since = _int(args, "until", None), _int(args, "since", None)
+    chosen = [
+        d for d in chosen if (until is None or d.created < until) and (since is None or d.created > since)
+    ]
+    chosen.sort(key=lambda d: d.created, reverse=True)
+    page = chosen[:limit]
+    pagination = {
+        "count": len(page),
+        "next": page[-1].created if len(chosen) > limit else None,
+        "prev": page[0].created if page else None,
+    }
+    return {"deployments": [list_item_json(d) for d in page], "pagination": pagination}
+
+
+def dispatch(state: VercelState, request: Request, path: str, resolve: ResolveRef) -> tuple[Any, int]:
+    token = bearer_token(request)
+    if token is None:
+        raise vercel_error(403, "forbidden", "Not authorized")
+    if token not in state.tokens:
+        raise vercel_error(403, "forbidden", "Not authorized", invalidToken=True)
+    parts = path.strip("/").split("/")
+    if request.method == "POST" and parts == ["v13", "deployments"]:
+        body = json_body(request, vercel_error(400, "bad_request", "Invalid JSON."))
+        return create(state, token, body, resolve), 200
+    if request.method == "GET" and parts == ["v6", "deployments"]:
+        return list_deployments(state, token, dict(request.args)), 200
+    if request.method == "GET" and len(parts) == 3 and parts[:2] == ["v13", "deployments"]:
+        deployment = state.deployment_for(token, parts[2])
+        deployment.read(state.now_ms())
+        return deployment_json(deployment), 200
+    raise vercel_error(404, "not_found", "The requested API endpoint was not found.")
+
+
+def injected(item: Injection) -> ApiError:
+    """The error a test asked for, as Vercel sends it."""
+    status = item.status or 500
+    if status == 429:
+        wait = 60 if item.retry_after is None else item.retry_after
+        reset = int(time.time()) + wait
+        limit = {"remaining": 0, "reset": reset, "resetMs": reset * 1000, "total": 100}
+        headers = {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
+        if item.retry_after is not None and not item.reset_only:
+            headers["Retry-After"] = str(item.retry_after)
+        error = vercel_error(429, "rate_limited", item.message or "Rate limit exceeded", limit=limit)
+        return ApiError(429, error.body, headers)
+    if status >= 500:
+        return vercel_error(
+            status, "internal_server_error", item.message or "An unexpected internal error occurred"
+        )
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
+    return vercel_error(status, codes.get(status, "error"), item.message or "Injected error")

@@ -1,0 +1,113 @@
+"""Vercel's side of the sandbox: projects linked to a GitHub repository, tokens, deployments.
+
+A deployment is QUEUED when created and moves on each time it is read by id (``GET
+/v13/deployments/{id}``): BUILDING after the first read, then READY (or ERROR, when builds are set to
+fail) once it has been read ``reads_to_ready`` times (default 2; 1 means QUEUED → READY on the
+first read). Listing shows the current state without moving it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from local.code_sandbox.web import ApiError
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def vercel_error(status: int, code: str, message: str, **extra: Any) -> ApiError:
+    return ApiError(status, {"error": {"code": code, "message": message, **extra}})
+
+
+def random_id(prefix: str, length: int = 28) -> str:
+    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+@dataclass
+class Project:
+    id: str
+    name: str
+    account: str
+    repository: str  # owner/name on GitHub
+
+
+@dataclass
+class Builds:
+    reads_to_ready: int = 2
+    outcome: str = "READY"  # READY | ERROR
+
+
+@dataclass
+class Deployment:
+    id: str
+    project: Project
+    url: str
+    target: str | None  # None: preview
+    meta: dict[str, str]
+    git: dict[str, str]
+    created: int  # ms since the epoch, unique
+    creator: str
+    ready_after: int
+    outcome: str
+    reads: int = 0
+    building_at: int | None = None
+    ready_at: int | None = None
+
+    @property
+    def state(self) -> str:
+        if self.reads == 0:
+            return "QUEUED"
+        return self.outcome if self.reads >= self.ready_after else "BUILDING"
+
+    def read(self, now_ms: int) -> None:
+        """One read by id: the build moves on."""
+        self.reads += 1
+        self.building_at = self.building_at or now_ms
+        if self.state in ("READY", "ERROR"):
+            self.ready_at = self.ready_at or now_ms
+
+
+@dataclass
+class VercelState:
+    projects: dict[str, Project] = field(default_factory=dict)  # by id
+    tokens: dict[str, set[str]] = field(default_factory=dict)  # token -> project ids
+    deployments: list[Deployment] = field(default_factory=list)
+    builds: Builds = field(default_factory=Builds)
+    _last_ms: int = 0
+
+    def now_ms(self) -> int:
+        """Milliseconds since the epoch, strictly increasing (pagination relies on distinct times)."""
+        self._last_ms = max(int(time.time() * 1000), self._last_ms + 1)
+        return self._last_ms
+
+    def create_project(self, name: str, repository: str, account: str = "acme") -> Project:
+        digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
+        project = Project(f"prj_{digest[:28]}", name, account, repository)
+        self.projects[project.id] = project
+        return project
+
+    def find_project(self, ref: str) -> Project | None:
+        """A project by id or name."""
+        return self.projects.get(ref) or next((p for p in self.projects.values() if p.name == ref), None)
+
+    def project_for(self, token: str, ref: str) -> Project:
+        project = self.find_project(ref)
+        if project is None or project.id not in self.tokens.get(token, set()):
+            raise vercel_error(404, "not_found", "Project not found")
+        return project
+
+    def visible(self, token: str) -> list[Deployment]:
+        allowed = self.tokens.get(token, set())
+        return [d for d in self.deployments if d.project.id in allowed]
+
+    def deployment_for(self, token: str, id_or_url: str) -> Deployment:
+        host = id_or_url.removeprefix("https://")
+        for deployment in self.visible(token):
+            if id_or_url == deployment.id or host == deployment.url:
+                return deployment
+        raise vercel_error(404, "not_found", "Deployment not found")

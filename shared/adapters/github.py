@@ -1,0 +1,257 @@
+"""GitHub's REST API (version 2022-11-28) on httpx: one client per instance, the tenant's token per call.
+
+``open_pull_request`` is idempotent under repeats and crashes. Every step first looks at what is
+already there: a pull request that was closed or merged is returned as it is (its branch is never
+brought back); the branch is created from the base's head only if missing; the files go into ONE
+commit through the git data API (a tree on top of the branch head's tree, a commit, a fast-forward of
+the branch), skipped when the new tree equals the head's tree, i.e. the head already holds exactly
+these files (a repeat after a crash between commit and pull request adds no second commit; an orphan
+commit left by a crash before the branch moved is never referenced); the pull request is opened
+unless one exists for the branch. Files are written as regular files (mode 100644).
+
+Errors become the project's kinds: 401 → Unauthenticated; 403 or 429 with rate-limit headers (or
+GitHub's rate-limit message) → TransientError with ``retry_after_s`` from Retry-After, else from
+X-RateLimit-Reset; other 403 → :class:`GitHubApiError`; 404 → NotFound naming the repository; 422 and
+other 4xx → :class:`GitHubApiError` with GitHub's message; 5xx, timeouts, connection failures →
+TransientError. No message or log line carries the token. Nothing is retried here: the caller
+repeats the whole call, which the steps above make safe.
+"""
+
+import logging
+import threading
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from shared.domain.code import CodeChange, PullRequest, check_ref_name, check_repository
+from shared.errors import AgentError, InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
+
+API_VERSION = "2022-11-28"
+SECONDARY_LIMIT_WAIT_S = 60.0  # GitHub: without Retry-After or a reset time, wait at least a minute
+JSON = dict[str, Any]
+_log = logging.getLogger(__name__)
+
+
+class GitHubApiError(PermanentError):
+    """GitHub refused the request for good (403 without rate limiting, 409, 422, other 4xx)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def _message(response: httpx.Response) -> str:
+    """GitHub's ``message`` plus the ``errors`` details of a validation failure."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase
+    if not isinstance(body, dict):
+        return response.reason_phrase
+    errors = body.get("errors") or []
+    details = [str((e.get("message") or e.get("code")) if isinstance(e, dict) else e) for e in errors]
+    text = str(body.get("message") or response.reason_phrase)
+    return f"{text} ({'; '.join(details)})" if details else text
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    headers = response.headers
+    try:
+        return max(0.0, float(headers["retry-after"]))
+    except (KeyError, ValueError):
+        pass
+    try:
+        return max(0.0, float(headers["x-ratelimit-reset"]) - time.time())
+    except (KeyError, ValueError):
+        return None
+
+
+def _rate_limited(response: httpx.Response, message: str) -> bool:
+    if response.status_code == 429:
+        return True
+    headers = response.headers
+    return response.status_code == 403 and (
+        headers.get("x-ratelimit-remaining") == "0"
+        or "retry-after" in headers
+        or "rate limit" in message.lower()
+    )
+
+
+def convert(response: httpx.Response, repository: str, token: str) -> AgentError:
+    """The project's error for a GitHub error response about ``repository``."""
+    status = response.status_code
+    message = _message(response)
+    message = message.replace(token, "[REDACTED]") if token else message
+    if status == 401:
+        return Unauthenticated("GitHub refused the token; reconnect GitHub")
+    if _rate_limited(response, message):
+        wait = _retry_after(response)
+        wait = SECONDARY_LIMIT_WAIT_S if wait is None else wait
+        return TransientError(f"GitHub rate limit reached while working on {repository}", retry_after_s=wait)
+    if status >= 500:
+        return TransientError(f"GitHub answered {status} for {repository}: {message}")
+    if status == 404:
+        return NotFound(
+            f"GitHub repository {repository} was not found or the token cannot see it ({message})"
+        )
+    if status == 403:
+        return GitHubApiError(status, f"GitHub refused access to {repository}: {message}")
+    return GitHubApiError(status, f"GitHub answered {status} for {repository}: {message}")
+
+
+def _pull(data: JSON) -> PullRequest:
+    state = "merged" if data.get("merged_at") else str(data["state"])
+    head = data["head"]
+    return PullRequest(
+        number=int(data["number"]),
+        url=str(data["html_url"]),
+        branch=str(head["ref"]),
+        head_sha=str(head["sha"]),
+        state=state,
+    )
+
+
+def _checked(repository: str, branch: str) -> str:
+    """``repository``'s owner, after checking both names (they go into URL paths)."""
+    try:
+        check_repository(repository)
+        check_ref_name(branch)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    return repository.split("/", 1)[0]
+
+
+def _ref_path(repository: str, branch: str) -> str:
+    return f"/repos/{repository}/git/ref/heads/{quote(branch, safe='/')}"
+
+
+class GitHubCodeHost:
+    """The ``CodeHost`` port. Every method takes the tenant's token; nothing about a tenant is kept."""
+
+    def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._timeout_s = timeout_s
+        self._client = client
+        self._lock = threading.Lock()
+
+    def _http(self) -> httpx.Client:
+        """The httpx client, built on first use (never at import or construction)."""
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(timeout=self._timeout_s)
+            return self._client
+
+    def _call(
+        self, method: str, path: str, token: str, repository: str, *, missing_ok: bool = False, **kw: Any
+    ) -> Any:
+        """One request; the JSON answer, None for a 404 when ``missing_ok``, else the converted error."""
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+        }
+        try:
+            response = self._http().request(
+                method, self._base_url + path, headers=headers, follow_redirects=True, **kw
+            )
+        # "from None": an httpx error holds its request, Authorization header included
+        except httpx.TimeoutException:
+            raise TransientError(f"GitHub did not answer in time ({method} for {repository})") from None
+        except httpx.TransportError as exc:
+            reason = f"GitHub is unreachable ({exc.__class__.__name__}, {method} for {repository})"
+            raise TransientError(reason) from None
+        _log.debug("github %s %s -> %s", method, path, response.status_code)
+        if response.is_success:
+            return response.json()
+        if missing_ok and response.status_code == 404:
+            return None
+        raise convert(response, repository, token)
+
+    def find_pull_request(self, token: str, repository: str, branch: str) -> PullRequest | None:
+        """The pull request from ``branch`` (any state): the open one, else the newest."""
+        owner = _checked(repository, branch)
+        params = {"head": f"{owner}:{branch}", "state": "all", "per_page": 100}
+        pulls = self._call("GET", f"/repos/{repository}/pulls", token, repository, params=params)
+        mine = [p for p in pulls if p["head"]["ref"] == branch]
+        if not mine:
+            return None
+        mine.sort(key=lambda p: (p["state"] == "open", int(p["number"])), reverse=True)
+        return _pull(mine[0])
+
+    def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
+        """The pull request of ``change``: found, or made by the idempotent steps in the module doc."""
+        repo, branch = change.repository, change.branch
+        existing = self.find_pull_request(token, repo, branch)
+        if existing is not None and existing.state != "open":
+            return existing  # closed or merged: the change is settled, its branch may be gone
+        base = change.base or self._default_branch(token, repo)
+        if base == branch:
+            raise InvalidInput(
+                f"branch {branch!r} is the base branch of {repo}; a change needs its own branch"
+            )
+        head = self._ensure_branch(token, repo, branch, base)
+        head = self._commit_files(token, change, head)
+        if existing is not None:
+            return existing.model_copy(update={"head_sha": head})
+        return self._create_pull(token, change, base)
+
+    def _default_branch(self, token: str, repo: str) -> str:
+        return str(self._call("GET", f"/repos/{repo}", token, repo)["default_branch"])
+
+    def _head(self, token: str, repo: str, branch: str) -> str | None:
+        ref = self._call("GET", _ref_path(repo, branch), token, repo, missing_ok=True)
+        return None if ref is None else str(ref["object"]["sha"])
+
+    def _ensure_branch(self, token: str, repo: str, branch: str, base: str) -> str:
+        """The head commit of ``branch``, creating the branch at the base's head when missing."""
+        head = self._head(token, repo, branch)
+        if head is not None:
+            return head
+        base_head = self._head(token, repo, base)
+        if base_head is None:
+            raise NotFound(f"base branch {base!r} was not found in GitHub repository {repo}")
+        body = {"ref": f"refs/heads/{branch}", "sha": base_head}
+        try:
+            self._call("POST", f"/repos/{repo}/git/refs", token, repo, json=body)
+        except GitHubApiError as error:
+            if error.status == 422 and (head := self._head(token, repo, branch)) is not None:
+                return head  # created meanwhile by another delivery of the same step
+            raise
+        return base_head
+
+    def _commit_files(self, token: str, change: CodeChange, head: str) -> str:
+        """The branch head after committing ``change.files`` on top of ``head`` (unchanged if it
+        already holds exactly these files)."""
+        repo = change.repository
+        head_tree = str(self._call("GET", f"/repos/{repo}/git/commits/{head}", token, repo)["tree"]["sha"])
+        entries = [
+            {"path": f.path, "mode": "100644", "type": "blob", "content": f.content} for f in change.files
+        ]
+        tree_body = {"base_tree": head_tree, "tree": entries}
+        tree = str(self._call("POST", f"/repos/{repo}/git/trees", token, repo, json=tree_body)["sha"])
+        if tree == head_tree:
+            return head
+        commit_body = {"message": change.commit_message, "tree": tree, "parents": [head]}
+        commit = str(self._call("POST", f"/repos/{repo}/git/commits", token, repo, json=commit_body)["sha"])
+        ref_path = f"/repos/{repo}/git/refs/heads/{quote(change.branch, safe='/')}"
+        try:
+            self._call("PATCH", ref_path, token, repo, json={"sha": commit, "force": False})
+        except GitHubApiError as error:
+            if error.status == 422:  # not a fast-forward: the branch moved since we read its head
+                raise TransientError(f"branch {change.branch} of {repo} moved while committing") from None
+            raise
+        return commit
+
+    def _create_pull(self, token: str, change: CodeChange, base: str) -> PullRequest:
+        body = {"title": change.title, "head": change.branch, "base": base, "body": change.body}
+        repo = change.repository
+        try:
+            created: JSON = self._call("POST", f"/repos/{repo}/pulls", token, repo, json=body)
+        except GitHubApiError as error:
+            found = self.find_pull_request(token, repo, change.branch) if error.status == 422 else None
+            if found is not None:
+                return found  # opened meanwhile (or by a call whose answer was lost)
+            raise
+        return _pull(created)

@@ -1,0 +1,154 @@
+"""Vercel's REST API on httpx: git deployments of a project, found again by our idempotency key.
+
+A deployment is created with ``POST /v13/deployments`` from a GitHub ``gitSource`` and carries our
+key in its ``meta`` (``notionAgentKey``). ``find_deployment`` lists the project's deployments with
+``GET /v6/deployments`` filtered by ``meta-notionAgentKey=<key>`` (the filter Vercel's own CLI sends
+for ``vercel list --meta``), checks each result's ``meta`` itself as well, and follows
+``pagination.next`` (as ``until``), newest first. Creating is not idempotent by itself: callers look
+for the key first, and record their intent before creating.
+
+Errors become the project's kinds: 401, or 403 for a missing or invalid token (``invalidToken`` or
+"Not authorized") → Unauthenticated; 429 → TransientError with ``retry_after_s`` from Retry-After,
+else X-RateLimit-Reset; 404 → NotFound naming the project or deployment; other 4xx →
+:class:`VercelApiError` with Vercel's code and message; 5xx, timeouts, connection failures →
+TransientError. No message or log line carries the token.
+"""
+
+import logging
+import threading
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from shared.domain.code import Deployment, DeployRequest
+from shared.errors import AgentError, NotFound, PermanentError, TransientError, Unauthenticated
+
+META_KEY = "notionAgentKey"
+PAGE_SIZE = 100
+JSON = dict[str, Any]
+_log = logging.getLogger(__name__)
+
+
+class VercelApiError(PermanentError):
+    """Vercel refused the request for good (a 4xx other than 401/404/429 and token errors)."""
+
+    def __init__(self, status: int, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.vercel_code = code
+
+
+def _error_body(response: httpx.Response) -> JSON:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers["retry-after"]))
+    except (KeyError, ValueError):
+        pass
+    try:
+        return max(0.0, float(response.headers["x-ratelimit-reset"]) - time.time())
+    except (KeyError, ValueError):
+        return None
+
+
+def convert(response: httpx.Response, subject: str, token: str) -> AgentError:
+    """The project's error for a Vercel error response about ``subject`` (a project or deployment)."""
+    status, error = response.status_code, _error_body(response)
+    code = str(error.get("code") or status)
+    message = str(error.get("message") or response.reason_phrase)
+    message = message.replace(token, "[REDACTED]") if token else message
+    if status == 401 or (status == 403 and (error.get("invalidToken") or message == "Not authorized")):
+        return Unauthenticated("Vercel refused the token; reconnect Vercel")
+    if status == 429:
+        return TransientError(
+            f"Vercel rate limit reached for {subject}", retry_after_s=_retry_after(response)
+        )
+    if status >= 500:
+        return TransientError(f"Vercel answered {status} for {subject}: {message}")
+    if status == 404:
+        return NotFound(f"Vercel {subject} was not found or the token cannot see it ({message})")
+    return VercelApiError(status, code, f"Vercel answered {status} {code} for {subject}: {message}")
+
+
+def _deployment(data: JSON) -> Deployment:
+    """Ours from a v13 deployment or a v6 list item (``uid``, ``state``)."""
+    url = str(data.get("url") or "")
+    return Deployment(
+        id=str(data.get("id") or data["uid"]),
+        url=url if not url or url.startswith(("https://", "http://")) else f"https://{url}",
+        state=str(data.get("readyState") or data.get("state") or "QUEUED"),
+        target=str(data.get("target") or "preview"),  # Vercel says null for preview
+    )
+
+
+class VercelDeployer:
+    """The ``Deployer`` port. Every method takes the tenant's token; nothing about a tenant is kept."""
+
+    def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._timeout_s = timeout_s
+        self._client = client
+        self._lock = threading.Lock()
+
+    def _http(self) -> httpx.Client:
+        """The httpx client, built on first use (never at import or construction)."""
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(timeout=self._timeout_s)
+            return self._client
+
+    def _call(self, method: str, path: str, token: str, subject: str, **kw: Any) -> JSON:
+        headers = {"Authorization": f"Bearer {token}"}
+        try:
+            response = self._http().request(method, self._base_url + path, headers=headers, **kw)
+        # "from None": an httpx error holds its request, Authorization header included
+        except httpx.TimeoutException:
+            raise TransientError(f"Vercel did not answer in time ({method} for {subject})") from None
+        except httpx.TransportError as exc:
+            raise TransientError(f"Vercel is unreachable ({exc.__class__.__name__}, {subject})") from None
+        _log.debug("vercel %s %s -> %s", method, path, response.status_code)
+        if not response.is_success:
+            raise convert(response, subject, token)
+        result: JSON = response.json()
+        return result
+
+    def find_deployment(self, token: str, project: str, key: str) -> Deployment | None:
+        """The newest deployment of ``project`` whose meta carries ``key``, if any."""
+        params: dict[str, str | int] = {"projectId": project, "limit": PAGE_SIZE, f"meta-{META_KEY}": key}
+        subject = f"project {project}"
+        while True:
+            page = self._call("GET", "/v6/deployments", token, subject, params=params)
+            items = page.get("deployments") or []
+            for item in items:
+                if (item.get("meta") or {}).get(META_KEY) == key:
+                    return _deployment(item)
+            after = (page.get("pagination") or {}).get("next")
+            if not items or not after:
+                return None
+            params["until"] = int(after)
+
+    def create_deployment(self, token: str, request: DeployRequest) -> Deployment:
+        org, repo = request.repository.split("/", 1)
+        body: JSON = {
+            "name": request.project,
+            "project": request.project,
+            "gitSource": {"type": "github", "org": org, "repo": repo, "ref": request.ref},
+            "meta": {META_KEY: request.key},
+        }
+        if request.target == "production":
+            body["target"] = "production"  # omitted means preview
+        subject = f"project {request.project}"
+        return _deployment(self._call("POST", "/v13/deployments", token, subject, json=body))
+
+    def get_deployment(self, token: str, deployment_id: str) -> Deployment:
+        path = f"/v13/deployments/{quote(deployment_id, safe='')}"
+        return _deployment(self._call("GET", path, token, f"deployment {deployment_id}"))

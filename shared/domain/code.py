@@ -1,0 +1,206 @@
+"""Code changes, pull requests and deployments: what the deploy function asks GitHub and Vercel for.
+
+Pure: no I/O. The validators reject what GitHub or Vercel would refuse (or what would write outside
+the repository) before any request is made, each with a message a person can act on.
+"""
+
+import re
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_PATH_CHARS = 300
+MAX_FILE_BYTES = 1_000_000  # utf-8 encoded
+MAX_FILES = 100
+MAX_REF_CHARS = 200
+
+# GitHub: an owner is 1-39 letters, digits or single hyphens, not starting with a hyphen; a repository
+# name is up to 100 letters, digits, '.', '_' or '-'.
+_REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+_REF_CHARS = re.compile(r"^[A-Za-z0-9._/-]+$")
+_PROJECT = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_repository(value: str) -> str:
+    """``owner/name`` as GitHub spells them, or a ValueError saying what is wrong."""
+    if not _REPOSITORY.fullmatch(value) or value.split("/", 1)[1] in (".", ".."):
+        raise ValueError(f"repository must be 'owner/name' (letters, digits, '-', '.', '_'), got {value!r}")
+    return value
+
+
+def check_ref_name(value: str, what: str = "branch") -> str:
+    """A branch name git accepts (``git check-ref-format --branch``), kept to a safe character set."""
+    problem = ""
+    if not value or len(value) > MAX_REF_CHARS:
+        problem = f"must be 1-{MAX_REF_CHARS} characters"
+    elif not _REF_CHARS.fullmatch(value):
+        problem = "may only contain letters, digits, '.', '_', '-' and '/'"
+    elif value.startswith(("/", "-", ".")) or value.endswith(("/", ".", ".lock")):
+        problem = "may not start with '/', '-' or '.', nor end with '/', '.' or '.lock'"
+    elif ".." in value or "//" in value or "/." in value or value == "HEAD":
+        problem = "may not contain '..', '//' or a component starting with '.', nor be 'HEAD'"
+    if problem:
+        raise ValueError(f"{what} {value!r} {problem}")
+    return value
+
+
+def check_path(value: str) -> str:
+    """A file path relative to the repository's root that stays inside it and outside ``.git``."""
+    problem = ""
+    parts = value.split("/")
+    if not value or len(value) > MAX_PATH_CHARS:
+        problem = f"must be 1-{MAX_PATH_CHARS} characters"
+    elif value.startswith("/"):
+        problem = "must be relative to the repository root (no leading '/')"
+    elif "\\" in value or _CONTROL.search(value):
+        problem = "may not contain '\\' or control characters"
+    elif ".." in parts or "." in parts or "" in parts:
+        problem = "may not contain '..' or '.' components or empty components ('//', trailing '/')"
+    elif parts[0] == ".git":
+        problem = "may not write inside '.git'"
+    if problem:
+        raise ValueError(f"file path {value!r} {problem}")
+    return value
+
+
+_CONFIG = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+
+class FileChange(BaseModel):
+    """One file of a commit: its full new content (created or replaced)."""
+
+    model_config = _CONFIG
+
+    path: str
+    content: str
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return check_path(value)
+
+    @field_validator("content")
+    @classmethod
+    def _content(cls, value: str) -> str:
+        try:
+            size = len(value.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            raise ValueError("file content is not valid text (it holds a lone surrogate)") from exc
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"file content is {size} bytes; at most {MAX_FILE_BYTES} are allowed")
+        return value
+
+
+class CodeChange(BaseModel):
+    """Files to commit on ``branch`` (created from ``base`` if missing) and the pull request into base.
+
+    ``base`` empty means the repository's default branch.
+    """
+
+    model_config = _CONFIG
+
+    repository: str
+    base: str = ""
+    branch: str
+    title: str = Field(max_length=256)
+    body: str = Field(default="", max_length=60_000)
+    commit_message: str = Field(max_length=10_000)
+    files: list[FileChange] = Field(min_length=1, max_length=MAX_FILES)
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        return check_repository(value)
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, value: str) -> str:
+        return check_ref_name(value, "branch")
+
+    @field_validator("base")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        return check_ref_name(value, "base branch") if value else value
+
+    @field_validator("title", "commit_message")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        if self.base and self.base == self.branch:
+            raise ValueError(f"branch {self.branch!r} is the base branch; a change needs its own branch")
+        seen: set[str] = set()
+        for file in self.files:
+            if file.path in seen:
+                raise ValueError(f"file path {file.path!r} appears twice; give each file once")
+            seen.add(file.path)
+        return self
+
+
+class PullRequest(BaseModel):
+    """``state`` is GitHub's ``open`` or ``closed``, or ``merged`` for a closed one that was merged."""
+
+    model_config = _CONFIG
+
+    number: int
+    url: str
+    branch: str
+    head_sha: str
+    state: str
+
+
+class DeployRequest(BaseModel):
+    """Deploy ``ref`` of ``repository`` to the Vercel project. ``key`` is our idempotency key (e.g.
+    ``run-1:4:1``), stored in the deployment's metadata so that a repeat finds the same deployment."""
+
+    model_config = _CONFIG
+
+    project: str
+    repository: str
+    ref: str
+    target: Literal["preview", "production"]
+    key: str
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        if not _PROJECT.fullmatch(value):
+            raise ValueError(
+                f"project must be a Vercel project name or id (letters, digits, '.', '_', '-'), got {value!r}"
+            )
+        return value
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        return check_repository(value)
+
+    @field_validator("ref")
+    @classmethod
+    def _ref(cls, value: str) -> str:
+        return check_ref_name(value, "ref")
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not _KEY.fullmatch(value):
+            raise ValueError(f"key must be 1-128 letters, digits, '.', '_', ':' or '-', got {value!r}")
+        return value
+
+
+class Deployment(BaseModel):
+    """``state`` is Vercel's readyState (QUEUED, BUILDING, READY, ERROR, CANCELED, ...); ``target`` is
+    ``preview`` or ``production``; ``url`` is https://<the deployment's host>."""
+
+    model_config = _CONFIG
+
+    id: str
+    url: str
+    state: str
+    target: str
