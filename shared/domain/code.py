@@ -7,7 +7,9 @@ the repository) before any request is made, each with a message a person can act
 import re
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from shared.domain.schema import Schema
 
 MAX_PATH_CHARS = 300
 MAX_FILE_BYTES = 1_000_000  # utf-8 encoded
@@ -68,7 +70,7 @@ def check_path(value: str) -> str:
 _CONFIG = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
-class FileChange(BaseModel):
+class FileChange(Schema):
     """One file of a commit: its full new content (created or replaced)."""
 
     model_config = _CONFIG
@@ -93,7 +95,7 @@ class FileChange(BaseModel):
         return value
 
 
-class CodeChange(BaseModel):
+class CodeChange(Schema):
     """Files to commit on ``branch`` (created from ``base`` if missing) and the pull request into base.
 
     ``base`` empty means the repository's default branch.
@@ -143,7 +145,7 @@ class CodeChange(BaseModel):
         return self
 
 
-class PullRequest(BaseModel):
+class PullRequest(Schema):
     """``state`` is GitHub's ``open`` or ``closed``, or ``merged`` for a closed one that was merged."""
 
     model_config = _CONFIG
@@ -155,7 +157,7 @@ class PullRequest(BaseModel):
     state: str
 
 
-class DeployRequest(BaseModel):
+class DeployRequest(Schema):
     """Deploy ``ref`` of ``repository`` to the Vercel project. ``key`` is our idempotency key (e.g.
     ``run-1:4:1``), stored in the deployment's metadata so that a repeat finds the same deployment."""
 
@@ -194,7 +196,7 @@ class DeployRequest(BaseModel):
         return value
 
 
-class Deployment(BaseModel):
+class Deployment(Schema):
     """``state`` is Vercel's readyState (QUEUED, BUILDING, READY, ERROR, CANCELED, ...); ``target`` is
     ``preview`` or ``production``; ``url`` is https://<the deployment's host>."""
 
