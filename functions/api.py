@@ -11,7 +11,7 @@ from werkzeug.routing import Map, Rule
 
 from functions import _cors
 from functions._http import Reply, handle
-from functions.routes import Call, Route, approvals, connection, notifications, runs, settings
+from functions.routes import Call, Route, approvals, connection, integrations, notifications, runs, settings
 from shared import bootstrap
 from shared.errors import NotFound
 from shared.logs import add_labels
@@ -25,6 +25,7 @@ _ALL: list[Route] = [
     *connection.ROUTES,
     *settings.ROUTES,
     *notifications.ROUTES,
+    *integrations.ROUTES,
 ]
 _BY_ENDPOINT = {f"{r.path} {','.join(r.methods)}": r for r in _ALL}
 _MAP = Map([Rule(r.path, endpoint=key, methods=list(r.methods)) for key, r in _BY_ENDPOINT.items()])

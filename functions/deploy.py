@@ -1,19 +1,33 @@
-"""``deploy``: GitHub branch/commit/PR and Vercel deployment for one step of a run (Cloud Tasks).
+"""``deploy``: the GitHub and Vercel steps of runs (Cloud Tasks, ``POST`` with a step task).
 
-Only the task body's validation exists yet; the deploy issue fills in the work. Until then a valid
-task is answered 501 with that reason, so nothing pretends to have deployed.
+The engine's step, like execute-step's, with the tenant's GitHub/Vercel tokens and no Notion: load
+the run, decide, record the intent, open the pull request or start the deployment (or find it, after
+a crash), record the result, enqueue the next step on execute-step. Duplicates and stale steps are
+acknowledged (200); a step in progress elsewhere or a short transient failure answers 503.
 """
 
 from flask import Request, Response
 
 from functions._http import Reply, handle, parse_json
-from shared.domain.tasks import DeployTask
+from shared import bootstrap
+from shared.domain.tasks import StepTask
+from shared.errors import NotFound
+from shared.logs import add_labels
+from shared.services.engine import run_step
+from shared.services.wiring import deploy_deps
+
+bootstrap.preload("store", "queue", "secrets", "tenants", "model", "code_host", "deployer")
 
 
 def deploy(request: Request) -> Response:
     def call() -> Reply:
-        task = parse_json(request, DeployTask)
-        reason = f"deploying {task.repository} is not available in this version"
-        return {"error": "not_implemented", "reason": reason}, 501
+        task = parse_json(request, StepTask)
+        add_labels(tenant=task.tenant_id, run=task.run_id)
+        try:
+            outcome = run_step(task, deploy_deps(bootstrap.container()))
+        except NotFound as exc:  # retrying cannot make the run appear: the queue drops the task
+            return {"acted": False, "reason": exc.reason}, 200
+        body = {"acted": outcome.acted, "status": outcome.status.value, "cursor": outcome.cursor}
+        return body | ({"reason": outcome.reason} if outcome.reason else {}), 200
 
     return handle(request, ("POST",), call)

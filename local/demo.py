@@ -121,7 +121,7 @@ def run_demo(stack: LocalStack) -> dict[str, Any]:
     notes = [json.loads(p.read_text()) for p in sorted(stack.outbox_dir.glob(f"{run_id}-*.json"))]
     state = stack.sandbox_admin("GET", "/workspaces/demo/state")
     return {
-        "started": started, "idea": idea, "idea_created": idea_created, "approved_at": approved_at,
+        "started": started, "session": session, "idea": idea, "idea_created": idea_created, "approved_at": approved_at,
         "run": run, "notifications": notes, "final_notice": json.loads(done[0].read_text()),
         "sandbox": state, "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
     }  # fmt: skip

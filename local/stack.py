@@ -36,6 +36,7 @@ class LocalStack:
         self.ports = {t: free_port() for t in Target}
         self.firestore_port = free_port()
         self.sandbox_port = free_port()
+        self.code_sandbox_port = free_port()
         self.tasks_grpc = ""
         self.tasks_admin = ""
         self.secrets = {
@@ -54,6 +55,11 @@ class LocalStack:
     @property
     def sandbox_url(self) -> str:
         return f"http://127.0.0.1:{self.sandbox_port}"
+
+    @property
+    def code_sandbox_url(self) -> str:
+        """GitHub at ``/github`` and Vercel at ``/vercel`` (local/code_sandbox)."""
+        return f"http://127.0.0.1:{self.code_sandbox_port}"
 
     @property
     def secrets_file(self) -> Path:
@@ -76,6 +82,8 @@ class LocalStack:
             "NA_LOCAL_SECRETS_FILE": str(self.secrets_file),
             "NA_OUTBOX_DIR": str(self.outbox_dir),
             "NA_NOTION_API_BASE_URL": self.sandbox_url,
+            "NA_GITHUB_API_BASE_URL": self.code_sandbox_url + "/github",
+            "NA_VERCEL_API_BASE_URL": self.code_sandbox_url + "/vercel",
             # All on 127.0.0.1, cookies ignore ports: the connect nonce gets here (prod: loadbalancer.tf)
             "NA_OAUTH_CALLBACK_URL": self.url(Target.OAUTH_CALLBACK),
             "NA_FRONTEND_URL": "http://127.0.0.1:9/connected",  # the demo reads the redirect, no page
@@ -102,6 +110,11 @@ class LocalStack:
         self.group.start("firestore", emulator_argv(self.firestore_port), self._child_env())
         self._start_tasks_emulator()
         self._start_sandbox()
+        self.group.start(
+            "code-sandbox",
+            [sys.executable, "-m", "local.code_sandbox", "--port", str(self.code_sandbox_port)],
+            self._child_env(),
+        )
         self.group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{self.firestore_port}/"))
         self._create_queues()
         for target in Target:
@@ -119,6 +132,9 @@ class LocalStack:
                 str(self.ports[target]),
             ]
             self.group.start(target.value, argv, self._child_env(), cwd=self.workdir)
+        self.group.wait_until(
+            "code-sandbox", partial(http_answers, self.code_sandbox_url + "/_sandbox/health")
+        )
         for target in Target:
             self.group.wait_until(target.value, partial(http_answers, self.url(target) + "/"))
         self._subscribe_webhook()

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from shared import logs
 from shared.config import Settings, get_settings
 from shared.ports import (
+    CodeHost,
+    Deployer,
     Model,
     NotificationLog,
     Notifier,
@@ -43,6 +45,8 @@ Port = Literal[
     "notion",
     "notion_oauth",
     "model",
+    "code_host",
+    "deployer",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -58,6 +62,8 @@ _MODULES: dict[Port, str] = {
     "notion": "shared.adapters.notion",
     "notion_oauth": "shared.adapters.notion",
     "model": "shared.adapters.vertex_model",
+    "code_host": "shared.adapters.github",
+    "deployer": "shared.adapters.vercel",
 }
 
 
@@ -127,6 +133,14 @@ class Container:
         return self._once("model", self._build_model)
 
     @property
+    def code_host(self) -> CodeHost:
+        return self._once("code_host", self._build_code_host)
+
+    @property
+    def deployer(self) -> Deployer:
+        return self._once("deployer", self._build_deployer)
+
+    @property
     def notion_access(self) -> "NotionAccess":
         """Notion calls with a tenant's current token (refresh on 401): see shared.services.notion_access."""
         from shared.services.notion_access import NotionAccess
@@ -157,6 +171,16 @@ class Container:
             return build_client(self.settings.notion_api_base_url, self.settings.notion_timeout_s)
 
         return self._once("notion_client", build)
+
+    def _build_code_host(self) -> CodeHost:
+        from shared.adapters.github import GitHubCodeHost
+
+        return GitHubCodeHost(self.settings.github_api_base_url, self.settings.code_timeout_s)
+
+    def _build_deployer(self) -> Deployer:
+        from shared.adapters.vercel import VercelDeployer
+
+        return VercelDeployer(self.settings.vercel_api_base_url, self.settings.code_timeout_s)
 
     def _build_store(self) -> RunStore:
         from shared.adapters.firestore_store import FirestoreRunStore

@@ -231,6 +231,13 @@ class Settings:
         "calls GET /connect cross-site.",
     )
     notion_timeout_s: float = setting(20.0, description="Timeout of one Notion API request.")
+    github_api_base_url: str = setting(
+        "https://api.github.com", description="Base URL of GitHub's REST API (pull requests, by deploy)."
+    )
+    vercel_api_base_url: str = setting(
+        "https://api.vercel.com", description="Base URL of Vercel's REST API (deployments, by deploy)."
+    )
+    code_timeout_s: float = setting(30.0, gt=0, description="Timeout of one GitHub or Vercel API request.")
     notion_max_inline_wait_s: float = setting(
         1.0,
         description="Longest Retry-After the Notion adapter waits inside a function (once); a longer "

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from shared.config import Queue
+    from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.notifications import Claim, NotificationRecord, NotificationStatus
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
     from shared.domain.tasks import NotifyTask, TaskBody
@@ -252,3 +253,23 @@ class Notion(Protocol):
     def list_comments(self, token: str, block_id: str) -> Iterator[dict[str, Any]]: ...
 
     def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]: ...
+
+
+class CodeHost(Protocol):
+    """GitHub: a branch, one commit and a pull request per change; the caller passes the token."""
+
+    def find_pull_request(self, token: str, repository: str, branch: str) -> PullRequest | None: ...
+
+    def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
+        """Idempotent: a repeat (after a crash) finds the branch, its commit and its pull request."""
+        ...
+
+
+class Deployer(Protocol):
+    """Vercel: deployments of a project from a Git ref, found again by our idempotency key."""
+
+    def find_deployment(self, token: str, project: str, key: str) -> Deployment | None: ...
+
+    def create_deployment(self, token: str, request: DeployRequest) -> Deployment: ...
+
+    def get_deployment(self, token: str, deployment_id: str) -> Deployment: ...

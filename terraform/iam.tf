@@ -26,9 +26,8 @@ locals {
     # notify records each delivery (notifications) and reads the tenant's quiet hours and token
     # (tenants); it calls no model.
     notify = ["roles/datastore.user"]
-    # deploy only validates its task body (answers 501): no Firestore yet. The issue that gives it
-    # work adds its roles with the code.
-    deploy = []
+    # deploy moves runs on (their GitHub/Vercel steps) and repairs a step's arguments with the model.
+    deploy = ["roles/datastore.user", "roles/aiplatform.user"]
     # Build logs; image push and source read are granted on the repository and the bucket below.
     builder = ["roles/logging.logWriter"]
     # terraform apply manages every resource type in this configuration, in this project only.

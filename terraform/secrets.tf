@@ -28,8 +28,8 @@ locals {
     "session-signing-key" = {
       # Signs OAuth state (api issues it, oauth-callback checks it), sessions (oauth-callback issues,
       # api verifies) and approve/reject links (whoever enqueues a run's follow-up signs them: plan,
-      # execute-step, api; api verifies them).
-      readers        = ["oauth_callback", "api", "plan", "execute_step"]
+      # execute-step, deploy, api; api verifies them).
+      readers        = ["oauth_callback", "api", "plan", "execute_step", "deploy"]
       version_adders = []
     }
   }

@@ -13,7 +13,8 @@ locals {
       target = "plan"
       # notion-webhook: a Notion event; api: POST /runs and a rejected plan's replan; plan and
       # execute-step: the follow-up of a run that has no plan yet (after a budget approval, the sweeper).
-      enqueuers = ["notion_webhook", "plan", "execute_step", "api"]
+      # deploy shares the engine's follow-ups (shared/services/followups.py), that case included.
+      enqueuers = ["notion_webhook", "plan", "execute_step", "api", "deploy"]
       # Each dispatch makes one planning model call and several Notion reads. 10/s drains a 10,000-
       # tenant planning hour in ~17 min while staying well inside default Gemini quotas; 50 in flight
       # matches plan's 20 instances x 8 concurrency with headroom for other traffic.
@@ -28,8 +29,9 @@ locals {
     }
     execute-step = {
       target = "execute_step"
-      # The next step, after planning (plan), a step (execute-step, the sweeper) or a decision (api).
-      enqueuers = ["plan", "execute_step", "api"]
+      # The next step, after planning (plan), a step (execute-step, deploy, the sweeper) or a
+      # decision (api).
+      enqueuers = ["plan", "execute_step", "api", "deploy"]
       # The hot queue: every step of every run. Notion pacing is per tenant in the code; this caps the
       # total against Notion's per-integration limits and Vertex quotas. 400 in flight = 50 x 8.
       max_dispatches_per_second = 50
@@ -43,9 +45,9 @@ locals {
     }
     deploy = {
       target = "deploy"
-      # Nothing enqueues deploy tasks yet (functions/deploy.py answers 501): no enqueuer, no grant.
-      # The deploy issue adds its enqueuer here together with the enqueue call.
-      enqueuers = []
+      # A run's GitHub/Vercel step (followups.enqueue_step routes it here), after planning (plan), a
+      # step (execute-step, deploy) or a decision (api).
+      enqueuers = ["plan", "execute_step", "api", "deploy"]
       # GitHub's secondary rate limits punish bursts of content-creating requests and Vercel limits
       # deployments per hour: a slow, narrow queue.
       max_dispatches_per_second = 2
@@ -61,7 +63,8 @@ locals {
       # Run ended or needs a person (followups), the send_notification tool (execute-step), the
       # reconnect notice when a tenant's token is refused (NotionAccess in plan, execute-step and
       # notify), and notify itself: a normal notification in quiet hours is enqueued for their end.
-      enqueuers = ["plan", "execute_step", "notify", "api"]
+      # deploy: a run that ended or needs a person after one of its steps.
+      enqueuers = ["plan", "execute_step", "notify", "api", "deploy"]
       # Email/Slack/Notion comments; quiet hours are tasks scheduled for later, not retries.
       # A notification is still worth delivering for a day; notify de-duplicates by notification id.
       max_dispatches_per_second = 20

@@ -8,6 +8,7 @@ no network. Usage is counted as characters / 4 and priced from the price table (
 """
 
 import json
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -55,8 +56,55 @@ def daily_plan(source_id: str, goal: str) -> dict[str, Any]:
     return {"goal": goal or "Plan my day", "risk": "low", "on_reject": "end", "steps": steps}
 
 
+_PULL = re.compile(r"pull request in ([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)", re.IGNORECASE)
+_PREVIEW = re.compile(r"deploy a preview of ([A-Za-z0-9_.-]+)", re.IGNORECASE)
+
+
+def code_plan(goal: str, repository: str, project: str | None) -> dict[str, Any]:
+    """A goal naming "a pull request in owner/name" (and "deploy a preview of project"): draft the
+    change, open the pull request, deploy its branch as a preview, tell the owner."""
+    about = goal.split(":", 1)[-1].strip() or goal
+    slug = re.sub(r"[^a-z0-9]+", "-", about.lower()).strip("-")[:60] or "change"
+    steps = [
+        _step("draft_text", "write the change", instructions=f"Write the file for: {about}"),
+        _step(
+            "open_pull_request",
+            "propose it for review",
+            repository=repository,
+            title=about[:200],
+            body=f"Requested in Notion: {goal}"[:2000],
+            files=[{"path": f"notes/{slug}.md", "content": "${steps.1.text}"}],
+        ),
+    ]
+    if project:
+        steps.append(
+            _step(
+                "deploy_vercel",
+                "a preview to look at",
+                project=project,
+                repository=repository,
+                ref="${steps.2.branch}",
+            )
+        )
+    link = "${steps.3.url}" if project else "${steps.2.url}"
+    steps += [
+        _step(
+            "send_notification",
+            "tell the owner",
+            subject=f"Pull request: {about}"[:200],
+            text=f"Review: ${{steps.2.url}}\nPreview: {link}" if project else "Review: ${steps.2.url}",
+        ),
+        _step("finish", "done", summary=f"Opened ${{steps.2.url}} for: {about}"[:2000]),
+    ]
+    return {"goal": goal, "risk": "medium", "on_reject": "end", "steps": steps}
+
+
 def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     page = ctx.get("page") or {}
+    pull = _PULL.search(goal)
+    if pull and not page.get("id"):
+        preview = _PREVIEW.search(goal)
+        return code_plan(goal, pull[1], preview[1] if preview else None)
     source_id = (ctx.get("data_source") or {}).get("id")
     if (ctx.get("trigger") or {}).get("kind") == "schedule" and source_id and not page.get("id"):
         return daily_plan(source_id, goal)

@@ -85,9 +85,26 @@ def _guard_risk(steps: list[PlannedStep], risk: Risk) -> list[PlannedStep]:
         effect = REGISTRY[step.tool].effect
         if effect == SideEffect.HUMAN:
             return steps
-        if effect in (SideEffect.NOTION_WRITE, SideEffect.EXTERNAL):
+        if effect in (SideEffect.NOTION_WRITE, SideEffect.EXTERNAL, SideEffect.CODE):
             ask = PlannedStep(
                 tool="request_approval", args={"summary": "Approve the next changes?"}, rationale="high risk"
+            )
+            return [*steps[:i], ask, *(_shift(s, i + 1) for s in steps[i:])]
+    return steps
+
+
+def _guard_production(steps: list[PlannedStep]) -> list[PlannedStep]:
+    """A production deployment runs only after a person approved: if no approval comes before one,
+    one is inserted right before it, whatever the model planned."""
+    for i, step in enumerate(steps):
+        if step.tool == "request_approval":
+            return steps
+        if step.tool == "deploy_vercel" and step.args.get("target", "preview") != "preview":
+            project = str(step.args.get("project", ""))[:100]
+            ask = PlannedStep(
+                tool="request_approval",
+                args={"summary": f"Approve the production deployment of {project}?"},
+                rationale="production deployments need a person's approval",
             )
             return [*steps[:i], ask, *(_shift(s, i + 1) for s in steps[i:])]
     return steps
@@ -108,7 +125,7 @@ def validate_plan(plan: PlanOut, max_steps: int) -> ValidPlan:
     if steps[-1].tool != "finish" or any(s.tool == "finish" for s in steps[:-1]):
         raise ModelFixableError("finish must be the last step, and only the last")
     risk = Risk(plan.risk)
-    steps = _guard_risk(steps, risk)
+    steps = _guard_production(_guard_risk(steps, risk))
     if len(steps) > max_steps:
         raise ModelFixableError(f"the plan has too many steps (at most {max_steps - 1})")
     tools = sorted({s.tool for s in steps})

@@ -49,7 +49,7 @@ class ScheduleTask(TaskBody):
 
 
 class StepTask(TaskBody):
-    """Carry out step ``step`` of one run."""
+    """Carry out step ``step`` of one run: on execute-step, or on deploy for a GitHub/Vercel step."""
 
     tenant_id: str = Field(pattern=_ID)
     run_id: str = Field(pattern=_ID)
@@ -70,12 +70,3 @@ class NotifyTask(TaskBody):
     # page_id: the page it is about (the run's trigger page), where a Notion comment goes;
     # approve_url/reject_url: a decision's links.
     data: dict[str, Any] = Field(default_factory=dict)
-
-
-class DeployTask(TaskBody):
-    """Build and deploy code for one step of a run (filled in by the deploy issue)."""
-
-    tenant_id: str = Field(pattern=_ID)
-    run_id: str = Field(pattern=_ID)
-    step: int = Field(ge=1)
-    repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")

@@ -2,10 +2,15 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StringConstraints
 
+from shared.domain.integrations import Integration
 from shared.domain.schema import Schema
+
+REPOSITORY = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
+PROJECT = r"^[A-Za-z0-9_.-]{1,100}$"
 
 
 class TenantStatus(StrEnum):
@@ -31,6 +36,14 @@ class TenantSettings(Schema):
     max_cost_per_run_usd: float = Field(1.0, ge=0)
     max_cost_per_day_usd: float = Field(5.0, ge=0)
     max_cost_per_month_usd: float = Field(50.0, ge=0)
+    github_repositories: list[Annotated[str, StringConstraints(pattern=REPOSITORY)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="owner/name of repositories runs may open pull requests in",
+    )
+    vercel_projects: list[Annotated[str, StringConstraints(pattern=PROJECT)]] = Field(
+        default_factory=list, max_length=50, description="Vercel projects runs may deploy"
+    )
 
 
 class Tenant(Schema):
@@ -47,5 +60,6 @@ class Tenant(Schema):
     status: TenantStatus = TenantStatus.ACTIVE
     settings: TenantSettings = Field(default_factory=TenantSettings)
     token_secret: str
+    integrations: tuple[Integration, ...] = ()  # connected code integrations (their tokens: Secret Manager)
     created_at: datetime
     updated_at: datetime

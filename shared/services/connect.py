@@ -17,6 +17,7 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from shared.config import PlatformSecret, Settings
+from shared.domain import integrations
 from shared.domain.connection import (
     STATE_TTL_S,
     NotionTokens,
@@ -123,9 +124,11 @@ def disconnect(tenant_id: str, deps: Connecting) -> dict[str, object]:
     tenant = deps.tenants.get(tenant_id)
     if tenant is None:
         raise NotFound("no workspace is connected for this session")
-    if tenant.status != TenantStatus.REVOKED:
-        revoked = {"status": TenantStatus.REVOKED, "updated_at": datetime.now(UTC)}
+    if tenant.status != TenantStatus.REVOKED or tenant.integrations:
+        revoked = {"status": TenantStatus.REVOKED, "integrations": (), "updated_at": datetime.now(UTC)}
         deps.tenants.save(tenant.model_copy(update=revoked))
+    for integration in integrations.Integration:  # GitHub and Vercel tokens go with the workspace
+        deps.secrets.delete(integrations.code_token_secret(tenant_id, integration))
     try:
         tokens: NotionTokens | None = NotionTokens.load(deps.secrets.get(tenant.token_secret, fresh=True))
     except NotFound:

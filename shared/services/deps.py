@@ -2,11 +2,14 @@
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from shared.config import Settings
 from shared.domain.decide import Budget, Limits
 from shared.ports import Model, Notion, RunStore, SecretStore, TaskQueue, TenantStore
+
+if TYPE_CHECKING:
+    from shared.services.code_access import CodeAccess
 
 
 def utcnow() -> datetime:
@@ -22,6 +25,7 @@ class Deps(NamedTuple):
     notion_for: Callable[[str], Notion] | None = None  # tenant id → Notion bound to its token
     tenants: TenantStore | None = None
     clock: Callable[[], datetime] = utcnow
+    code: "CodeAccess | None" = None  # GitHub and Vercel: set in the deploy function only
 
     def limits(self) -> Limits:
         s = self.settings

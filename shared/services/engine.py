@@ -9,6 +9,7 @@ fails with the reason and the owner is notified. Budgets, loops and max steps st
 import logging
 from typing import NamedTuple
 
+from shared.config import Queue
 from shared.domain.decide import decide
 from shared.domain.events import ErrorKind, ErrorRecorded, HumanRequested, RunEvent, RunFinished, RunStatus
 from shared.domain.runs import RunState
@@ -41,6 +42,13 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
         return _record(deps, task, state, _failure(deps, state, decision.reason), acted=False)
     if decision.action == "escalate":
         return _record(deps, task, state, [_ask(deps, state, decision.reason)], acted=False)
+    if followups.step_queue(state) != (Queue.DEPLOY if deps.code is not None else Queue.EXECUTE_STEP):
+        # A step that runs elsewhere (a GitHub/Vercel step here on execute-step, or the reverse):
+        # handed to its function by the same named task a follow-up would have been.
+        followups.enqueue_step(deps, task.tenant_id, task.run_id, state)
+        return StepOutcome(
+            False, state.status, state.cursor, f"handed to {followups.step_queue(state).value}"
+        )
     return _act(deps, task, state)
 
 

@@ -1,11 +1,13 @@
 """What comes after a state, enqueued by name so a repeat is harmless: the next step, the planning
 of a run that has none yet, the message asking a person, or the notification that the run ended.
 
-Step tasks are named from (run, step, log position): a repeat of the same follow-up gets the same
+Step tasks go to execute-step, or to deploy for a GitHub/Vercel step, and are named from (run, step,
+log position): a repeat of the same follow-up gets the same
 name (the queue refuses it), while the same step re-run after a human decision or a delayed retry
 gets a new one (Cloud Tasks keeps executed names taken for about an hour).
 """
 
+from shared.agent.tools import REGISTRY, SideEffect
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
 from shared.domain.runs import RunState, RunStatus
@@ -15,12 +17,22 @@ from shared.services.deps import Deps
 LINK_PURPOSE = "run_decision"
 
 
+def step_queue(state: RunState) -> Queue:
+    """Where the current step runs: GitHub and Vercel steps on deploy, every other on execute-step."""
+    steps = state.steps
+    tool = REGISTRY.get(steps[state.cursor - 1].tool) if 0 < state.cursor <= len(steps) else None
+    return Queue.DEPLOY if tool is not None and tool.effect == SideEffect.CODE else Queue.EXECUTE_STEP
+
+
 def enqueue_step(
     deps: Deps, tenant_id: str, run_id: str, state: RunState, *, delay_s: float = 0.0, tag: str = ""
 ) -> None:
     body = StepTask(tenant_id=tenant_id, run_id=run_id, step=state.cursor)
     name = f"step:{tenant_id}:{run_id}:{state.cursor}:{state.last_seq}{tag}"
-    deps.queue.enqueue(Queue.EXECUTE_STEP, body, name, delay_s)
+    if step_queue(state) == Queue.DEPLOY:  # each queue named here, where IAM review can see it
+        deps.queue.enqueue(Queue.DEPLOY, body, name, delay_s)
+    else:
+        deps.queue.enqueue(Queue.EXECUTE_STEP, body, name, delay_s)
 
 
 def enqueue_followup(deps: Deps, tenant_id: str, run_id: str, state: RunState, *, tag: str = "") -> None:

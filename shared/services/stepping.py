@@ -88,7 +88,8 @@ class Step(NamedTuple):
     model: Recorder
 
     def context(self, tool: Tool, args: dict[str, Any]) -> ToolContext:
-        notion = self.deps.need_notion(self.tenant_id) if tool.name not in _NO_NOTION else NO_NOTION
+        uses_notion = tool.name not in _NO_NOTION and tool.effect != SideEffect.CODE
+        notion = self.deps.need_notion(self.tenant_id) if uses_notion else NO_NOTION
         task_context = {"goal": self.state.goal, "page": self.state.last_page}
 
         def prompt(instructions: str) -> str:
@@ -107,6 +108,8 @@ class Step(NamedTuple):
             queue=self.deps.queue,
             prompt=prompt,
             page_id=self.state.page_id,
+            code=self.deps.code,
+            approved=any(s.tool == "request_approval" for s in self.state.steps[: self.state.cursor - 1]),
         )
 
 

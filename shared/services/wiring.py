@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.domain.tenants import Tenant
 from shared.ports import Notion, TenantStore
+from shared.services.code_access import CodeAccess
 from shared.services.deps import Deps, bind_notion
 
 TENANT_TTL_S = 60.0
@@ -46,7 +47,7 @@ class CachedTenants:
         return getattr(self._inner, name)
 
 
-_built: dict[tuple[int, bool], tuple[Any, Deps]] = {}
+_built: dict[tuple[int, bool | str], tuple[Any, Deps]] = {}
 _lock = threading.Lock()
 
 
@@ -57,6 +58,28 @@ def engine_deps(container: Any, with_model: bool = True) -> Deps:
         if hit is None or hit[0] is not container:
             hit = (container, _build(container, with_model))
             _built[(id(container), with_model)] = hit
+        return hit[1]
+
+
+def deploy_deps(container: Any) -> Deps:
+    """Deps for the deploy function: the engine's, with GitHub and Vercel and without Notion (its steps
+    never touch a workspace, so it holds no Notion token)."""
+    with _lock:
+        hit = _built.get((id(container), "deploy"))
+        if hit is None or hit[0] is not container:
+            tenants = CachedTenants(container.tenants)
+            code = CodeAccess(container.code_host, container.deployer, container.secrets, tenants)
+            deps = Deps(
+                store=container.store,
+                queue=container.queue,
+                secrets=container.secrets,
+                settings=container.settings,
+                model=container.model,
+                tenants=tenants,
+                code=code,
+            )
+            hit = (container, deps)
+            _built[(id(container), "deploy")] = hit
         return hit[1]
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from local.demo import run_demo
+from local.code_sandbox import SEED as CODE_SEED
+from local.demo import http, run_demo, wait_for
 from local.stack import LocalStack
 from shared.adapters.local_secrets import LocalFileSecrets
 from shared.config import Target
@@ -64,6 +65,46 @@ def test_one_notification_per_decision_and_outcome(demo: dict[str, Any]) -> None
     run_id = demo["run"]["run_id"]
     assert sorted(ids) == sorted({*ids}) and f"{run_id}-completed" in ids
     assert sum("-approval-" in i for i in ids) == 1
+
+
+def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
+    stack: LocalStack, demo: dict[str, Any]
+) -> None:
+    """The owner allows a repository and a project and sends both tokens; a run asked for a pull
+    request is planned, drafted on execute-step, and its GitHub and Vercel steps run on deploy."""
+    auth = {"Authorization": f"Bearer {demo['session']}"}
+    api = stack.url_of_api()
+    allowed = {"github_repositories": ["acme/site"], "vercel_projects": ["site"]}
+    assert http("PATCH", api + "/settings", allowed, auth)[0] == 200
+    assert http("PUT", api + "/integrations/github", {"token": "short"}, auth)[0] == 400
+    for name, token in (("github", CODE_SEED["github_token"]), ("vercel", CODE_SEED["vercel_token"])):
+        status, answer, _ = http("PUT", api + f"/integrations/{name}", {"token": token}, auth)
+        assert (status, answer) == (200, {"integration": name, "connected": True})
+    listed = http("GET", api + "/integrations", headers=auth)[1]
+    assert listed == {"integrations": {"github": {"connected": True}, "vercel": {"connected": True}}}
+    goal = "Open a pull request in acme/site and deploy a preview of site: add the launch checklist"
+    status, started, _ = http("POST", api + "/runs", {"goal": goal, "request_id": "code-run-1"}, auth)
+    assert status in (200, 201, 202), started
+    run_id = started["run_id"]
+
+    def finished() -> dict[str, Any] | None:
+        run = http("GET", f"{api}/runs/{run_id}", headers=auth)[1]
+        return run if run and run.get("status") in {"completed", "failed", "cancelled"} else None
+
+    run = wait_for(finished, "the code run to finish")
+    assert run["status"] == "completed", run
+    code = f"http://127.0.0.1:{stack.code_sandbox_port}/_sandbox"
+    repo = json.loads(urllib.request.urlopen(code + "/github/repos/acme/site", timeout=5).read())
+    [pull] = repo["pulls"]
+    assert pull["title"] == "add the launch checklist" and pull["base"] == "main"
+    deployments = json.loads(urllib.request.urlopen(code + "/vercel/deployments", timeout=5).read())
+    assert len(deployments) == 1 and deployments[0]["gitSource"]["ref"] == pull["head"]
+    results = [e for e in run["events"] if e["kind"] == "tool_result"]
+    assert [e["tool"] for e in results] == [
+        "draft_text", "open_pull_request", "deploy_vercel", "send_notification", "finish",
+    ]  # fmt: skip
+    deploy_log = (stack.workdir / "logs" / "deploy.log").read_text()
+    assert run_id in deploy_log  # the GitHub and Vercel steps ran on the deploy function
 
 
 def test_api_refuses_without_a_session_and_hides_other_tenants(

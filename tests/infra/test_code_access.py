@@ -27,7 +27,8 @@ FIRESTORE_PORTS = {
 
 ENGINE = frozenset({"plan", "execute_step"})  # call Notion for a tenant (NotionAccess) and the model
 NOTION_CALLERS = frozenset({*ENGINE, "notify"})  # NotionAccess: the engine, and notify's Notion comments
-RUNS = frozenset({"plan", "execute_step", "api"})  # move runs on and enqueue their follow-ups
+# Move runs on and enqueue their follow-ups: deploy too, after its GitHub/Vercel steps.
+RUNS = frozenset({"plan", "execute_step", "api", "deploy"})
 
 # Call site (file:qualified function) -> the functions whose requests reach it.
 REACH: dict[str, frozenset[str]] = {
@@ -59,11 +60,17 @@ REACH: dict[str, frozenset[str]] = {
     "functions/routes/runs.py:start": frozenset({"api"}),
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
     "shared/services/planning.py:_ask_model": frozenset({"plan"}),
-    "shared/services/stepping.py:Recorder.generate": frozenset({"execute_step"}),
+    # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.
+    "shared/services/stepping.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
     "shared/agent/tools/flow.py:send_notification": frozenset({"execute_step"}),
     # Daily planning (POST /schedule on plan): continuations and one plan task per due tenant.
     "shared/services/daily_planning.py:plan_due_tenants": frozenset({"plan"}),
     "shared/services/daily_planning.py:_enqueue_if_due": frozenset({"plan"}),
+    # GitHub/Vercel tokens: api stores and forgets them (PUT/DELETE /integrations, and a disconnect);
+    # only deploy reads them, when a step opens a pull request or a deployment.
+    "shared/services/integrations.py:connect_integration": frozenset({"api"}),
+    "shared/services/integrations.py:disconnect_integration": frozenset({"api"}),
+    "shared/services/code_access.py:CodeAccess.token": frozenset({"deploy"}),
 }
 
 # SecretStore.put creates a secret only when it does not exist. Only the connect flow writes a
@@ -82,16 +89,20 @@ def _capabilities(call: ast.Call) -> Iterator[str]:
     if not isinstance(func, ast.Attribute):
         return
     first = call.args[0] if call.args else None
-    if func.attr == "enqueue" and isinstance(first, ast.Attribute) and ast.unparse(first.value) == "Queue":
+    if func.attr == "enqueue" and ast.unparse(func.value).endswith("queue"):
         from shared.config import Queue
 
-        yield f"enqueue:{Queue[first.attr].value}"
+        literal = isinstance(first, ast.Attribute) and ast.unparse(first.value) == "Queue"
+        # A queue the review cannot read off the call would slip past the grants: name it literally.
+        yield f"enqueue:{Queue[first.attr].value}" if literal else f"enqueue:UNNAMED({ast.unparse(call)})"  # type: ignore[union-attr]
     elif func.attr in ("get", "put", "delete") and ast.unparse(func.value).endswith("secrets"):
         op = {"get": "read", "put": "add", "delete": "delete"}[func.attr]
         if isinstance(first, ast.Attribute) and ast.unparse(first.value) == "PlatformSecret":
             from shared.config import PlatformSecret
 
             yield f"secret:{op}:{PlatformSecret[first.attr].value}"
+        elif isinstance(first, ast.Call) and ast.unparse(first.func).endswith("code_token_secret"):
+            yield f"code_token:{op}"  # GitHub/Vercel tokens: code-token-<integration>-<tenant>
         else:
             yield f"tenant_token:{op}"
     elif func.attr == "need_model":
@@ -205,6 +216,10 @@ def terraform_grants(tf: Terraform) -> dict[str, set[str]]:
         grants[fn].add("tenant_token:add")
     for fn in _holders(tf, "tenant_token_revoker"):
         grants[fn].add("tenant_token:delete")
+    for fn in _holders(tf, "code_token_readers"):
+        grants[fn].add("code_token:read")
+    for fn in _holders(tf, "code_token_keepers"):
+        grants[fn] |= {"code_token:add", "code_token:delete"}
     for fn, roles in tf.locals["project_roles"].items():
         if fn in FUNCTIONS and "roles/aiplatform.user" in roles:
             grants[fn].add("model")
@@ -232,7 +247,13 @@ def test_the_extraction_sees_the_calls_it_must() -> None:
     sites = call_sites()
     assert sites["shared/services/webhooks.py:_handshake"] == {"secret:add:notion-webhook-verification-token"}
     assert sites["shared/services/webhooks.py:_route"] == {"enqueue:plan"}
-    assert sites["shared/services/connect.py:disconnect"] == {"tenant_token:read", "tenant_token:delete"}
+    assert sites["shared/services/connect.py:disconnect"] == {
+        "tenant_token:read",
+        "tenant_token:delete",
+        "code_token:delete",
+    }
+    assert sites["shared/services/followups.py:enqueue_step"] == {"enqueue:deploy", "enqueue:execute-step"}
+    assert sites["shared/services/code_access.py:CodeAccess.token"] == {"code_token:read"}
     assert "tenant_token:add" in sites["shared/services/notion_access.py:NotionAccess.renewed"]
     assert preloaded_ports()["notify"] >= {"notifier", "notifications", "notion", "secrets", "queue"}
 

@@ -15,7 +15,11 @@ FORBIDDEN = {"roles/owner", "roles/editor"}
 # Project-level roles, and who may hold them. Each has no narrower resource to be granted on.
 ALLOWLIST: dict[str, set[str]] = {
     "roles/datastore.user": FUNCTIONS,  # Firestore IAM stops at the database
-    "roles/aiplatform.user": {"plan", "execute_step"},  # the only model callers
+    "roles/aiplatform.user": {
+        "plan",
+        "execute_step",
+        "deploy",
+    },  # the model callers (deploy: argument repair)
     "roles/logging.logWriter": {"builder", "deployer", "ci"},  # build logs
     # terraform apply: every resource type of the configuration (deploy pipeline only).
     **{
@@ -44,19 +48,22 @@ ALLOWLIST: dict[str, set[str]] = {
     "roles/viewer": {"ci"},
     "roles/iam.securityReviewer": {"ci"},
 }
-# Project-level roles allowed only with an IAM condition, and what the condition must contain.
-CONDITIONAL: dict[str, tuple[set[str], str]] = {
-    # Tenant tokens: the Notion callers (plan, execute-step, notify's comments) and api's revoke.
-    "roles/secretmanager.secretAccessor": (
-        {"plan", "execute_step", "notify", "api"},
-        "/secrets/notion-token-",
-    ),
+# Project-level roles allowed only with an IAM condition: who may hold each, and what the condition
+# must then contain (one of these pairs).
+CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
+    "roles/secretmanager.secretAccessor": [
+        # Tenant tokens: the Notion callers (plan, execute-step, notify's comments) and api's revoke.
+        ({"plan", "execute_step", "notify", "api"}, "/secrets/notion-token-"),
+        # GitHub/Vercel tokens: deploy alone reads them.
+        ({"deploy"}, "/secrets/code-token-"),
+    ],
     # A refreshed token is a new version of the tenant's secret (NotionAccess.renewed).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.
-    "custom:notion_token_rotator": ({"plan", "execute_step", "notify"}, "/secrets/notion-token-"),
-    "custom:notion_token_writer": ({"oauth_callback"}, "/secrets/notion-token-"),
-    "custom:notion_token_revoker": ({"api"}, "/secrets/notion-token-"),
-    "roles/resourcemanager.projectIamAdmin": ({"deployer"}, "modifiedGrantsByRole"),
+    "custom:notion_token_rotator": [({"plan", "execute_step", "notify"}, "/secrets/notion-token-")],
+    "custom:notion_token_writer": [({"oauth_callback"}, "/secrets/notion-token-")],
+    "custom:notion_token_revoker": [({"api"}, "/secrets/notion-token-")],
+    "custom:code_token_keeper": [({"api"}, "/secrets/code-token-")],
+    "roles/resourcemanager.projectIamAdmin": [({"deployer"}, "modifiedGrantsByRole")],
 }
 
 _ACCOUNT = re.compile(r'google_service_account\.\w+\["?([\w.]+)"?\]')
@@ -112,8 +119,9 @@ def violations(tf: Terraform) -> list[str]:
         if role in FORBIDDEN:
             found.append(f"{name}: {account} holds {role}")
         elif condition and role in CONDITIONAL:
-            holders, required = CONDITIONAL[role]
-            if account not in holders or required not in condition:
+            if not any(
+                account in holders and required in condition for holders, required in CONDITIONAL[role]
+            ):
                 found.append(f"{name}: {account} may not hold {role} with condition {condition!r}")
         elif account not in ALLOWLIST.get(role, set()):
             found.append(f"{name}: project-wide {role} for {account} is not in the allowlist")

@@ -72,7 +72,8 @@ def test_plan_creates_a_run_and_enqueues_step_one(fakes: FakeContainer) -> None:
         ("plan", {**PLAN_BODY, "trigger": {"kind": "telepathy"}}, "trigger.kind"),
         ("execute_step", {"tenant_id": "t1", "run_id": "r1", "step": 0}, "step"),
         ("notify", {"notification_id": "n1", "tenant_id": "t1", "subject": "", "text": "x"}, "subject"),
-        ("deploy", {"tenant_id": "t1", "run_id": "r1", "step": 1, "repository": "no-slash"}, "repository"),
+        ("deploy", {"tenant_id": "t1", "run_id": "r1", "step": "first"}, "step"),
+        ("deploy", {"tenant_id": "t1", "run_id": "r1", "step": 1, "repository": "acme/site"}, "repository"),
     ],
 )
 def test_an_invalid_body_gets_a_400_naming_the_field_and_stores_nothing(

@@ -1,7 +1,6 @@
 """Planning when the workspace cannot be read: a gone connection drops the trigger (no run, no retry);
 a page Notion refuses for good makes a failed run that says why, and its owner is told."""
 
-
 from shared.config import Queue
 from shared.domain.events import RunStatus
 from shared.domain.tasks import NotifyTask, PlanTask, Trigger

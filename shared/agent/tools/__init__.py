@@ -6,11 +6,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.agent.tools import flow, notion_read, notion_write
+from shared.agent.tools import code, flow, notion_read, notion_write
 from shared.agent.tools.base import Args, SideEffect, Tool, ToolContext, idempotency_key
 from shared.errors import ModelFixableError
 
-REGISTRY: dict[str, Tool] = {t.name: t for t in (*notion_read.TOOLS, *notion_write.TOOLS, *flow.TOOLS)}
+REGISTRY: dict[str, Tool] = {
+    t.name: t for t in (*notion_read.TOOLS, *notion_write.TOOLS, *code.TOOLS, *flow.TOOLS)
+}
 _REF = re.compile(r"\$\{steps\.(\d+)((?:\.[A-Za-z0-9_]+)*)\}")
 
 __all__ = ["REGISTRY", "Args", "SideEffect", "Tool", "ToolContext", "idempotency_key", "resolve", "validate"]

@@ -3,12 +3,15 @@ find the effect after a crash (reconciliation by the call's idempotency key)."""
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import ConfigDict
 
 from shared.domain.schema import Schema
 from shared.ports import Model, Notion, TaskQueue
+
+if TYPE_CHECKING:
+    from shared.services.code_access import CodeAccess
 
 
 class SideEffect(StrEnum):
@@ -16,6 +19,7 @@ class SideEffect(StrEnum):
     NOTION_WRITE = "notion_write"  # changes the workspace: intent first, reconciled by key
     EXTERNAL = "external"  # leaves the system (notifications): intent first, idempotent by key
     HUMAN = "human"  # the run waits for a person
+    CODE = "code"  # GitHub/Vercel, in the deploy function: intent first, reconciled by key
 
 
 class Args(Schema):
@@ -37,6 +41,8 @@ class ToolContext(NamedTuple):
     queue: TaskQueue
     prompt: Callable[[str], str]  # instructions → the full, bounded prompt for a model call
     page_id: str | None = None  # the run's trigger page, if any (where notifications go)
+    code: "CodeAccess | None" = None  # GitHub and Vercel: only in the deploy function
+    approved: bool = False  # an earlier step of the run asked a person, who approved (the run went on)
 
 
 Output = dict[str, Any]
@@ -53,7 +59,7 @@ class Tool(NamedTuple):
 
     @property
     def needs_intent(self) -> bool:
-        return self.effect in (SideEffect.NOTION_WRITE, SideEffect.EXTERNAL)
+        return self.effect in (SideEffect.NOTION_WRITE, SideEffect.EXTERNAL, SideEffect.CODE)
 
 
 def idempotency_key(run_id: str, step: int, call: int = 1) -> str:

@@ -1,0 +1,164 @@
+"""Tools that change code outside Notion: a GitHub pull request, a Vercel deployment.
+
+They run in the ``deploy`` function (the only one holding the tenant's GitHub and Vercel tokens),
+after an intent is recorded, and are found again by the call's key after a crash: the pull request
+by its branch (named from the key), the deployment by the key stored in its metadata. Only the
+repositories and projects the owner listed in the settings can be touched; a production deployment
+is always preceded by a person's approval (``shared.agent.planning``).
+"""
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext
+from shared.domain.code import CodeChange, Deployment, DeployRequest, FileChange, PullRequest
+from shared.domain.integrations import Integration
+from shared.errors import ConfigError, ModelFixableError
+from shared.services.code_access import CodeAccess
+
+BRANCH_PREFIX = "notion-agent/"
+
+
+def _code(ctx: ToolContext) -> CodeAccess:
+    if ctx.code is None:
+        raise ConfigError("code tools run in the deploy function only")
+    return ctx.code
+
+
+def branch_for(key: str) -> str:
+    """The pull request's branch, named from the call's key so a repeat finds it."""
+    return BRANCH_PREFIX + key.replace(":", "-")
+
+
+MAX_CHANGE_CHARS = 300_000  # a call's arguments are stored in its events (Firestore: 1 MiB a document)
+
+
+class FileArgs(Args):
+    path: str = Field(min_length=1, max_length=300)
+    content: str = Field(max_length=100_000)
+
+
+class OpenPullRequestArgs(Args):
+    repository: str = Field(min_length=3, max_length=201, description="owner/name, one the owner allowed")
+    title: str = Field(min_length=1, max_length=256)
+    body: str = Field("", max_length=59_000)  # + the ref line, within GitHub's 60,000
+    files: list[FileArgs] = Field(min_length=1, max_length=100)
+    base: str = Field("", max_length=255, description="target branch; empty: the default branch")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "OpenPullRequestArgs":
+        if sum(len(f.content) for f in self.files) > MAX_CHANGE_CHARS:
+            raise ValueError(
+                f"the files hold more than {MAX_CHANGE_CHARS} characters in all; split the change"
+            )
+        return self
+
+
+def _pull_output(pr: PullRequest, repository: str) -> Output:
+    return {
+        "repository": repository,
+        "number": pr.number,
+        "url": pr.url,
+        "branch": pr.branch,
+        "head_sha": pr.head_sha,
+    }
+
+
+def _allowed_repository(ctx: ToolContext, repository: str) -> None:
+    allowed = _code(ctx).allowed(ctx.tenant_id).github_repositories
+    if repository not in allowed:
+        raise ModelFixableError(
+            f"repository {repository!r} is not one the owner allowed; use one of {allowed}"
+            if allowed
+            else "the owner allowed no GitHub repository (settings: github_repositories)"
+        )
+
+
+def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
+    _allowed_repository(ctx, args.repository)
+    code = _code(ctx)
+    change = CodeChange(
+        repository=args.repository,
+        base=args.base,
+        branch=branch_for(ctx.key),
+        title=args.title,
+        body=f"{args.body}\n\nOpened by Notion Agent · ref {ctx.key}".strip(),
+        commit_message=args.title,
+        files=[FileChange(path=f.path, content=f.content) for f in args.files],
+    )
+    pr = code.host.open_pull_request(code.token(ctx.tenant_id, Integration.GITHUB), change)
+    return _pull_output(pr, args.repository)
+
+
+def find_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output | None:
+    code = _code(ctx)
+    token = code.token(ctx.tenant_id, Integration.GITHUB)
+    pr = code.host.find_pull_request(token, args.repository, branch_for(ctx.key))
+    return _pull_output(pr, args.repository) if pr else None
+
+
+class DeployArgs(Args):
+    project: str = Field(min_length=1, max_length=100, description="a Vercel project the owner allowed")
+    repository: str = Field(
+        min_length=3, max_length=201, description="owner/name of the project's repository"
+    )
+    ref: str = Field(min_length=1, max_length=255, description="branch or commit to deploy")
+    target: Literal["preview", "production"] = "preview"
+
+
+def _deploy_output(deployment: Deployment) -> Output:
+    return {
+        "id": deployment.id,
+        "url": deployment.url,
+        "state": deployment.state,
+        "target": deployment.target,
+    }
+
+
+def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
+    code = _code(ctx)
+    allowed = code.allowed(ctx.tenant_id).vercel_projects
+    if args.project not in allowed:
+        raise ModelFixableError(
+            f"project {args.project!r} is not one the owner allowed; use one of {allowed}"
+            if allowed
+            else "the owner allowed no Vercel project (settings: vercel_projects)"
+        )
+    if args.target == "production" and not ctx.approved:
+        raise ModelFixableError("a production deployment needs a person's approval first (request_approval)")
+    request = DeployRequest(
+        project=args.project, repository=args.repository, ref=args.ref, target=args.target, key=ctx.key
+    )
+    deployment = code.deployer.create_deployment(code.token(ctx.tenant_id, Integration.VERCEL), request)
+    return _deploy_output(deployment)
+
+
+def find_deployment(ctx: ToolContext, args: DeployArgs) -> Output | None:
+    code = _code(ctx)
+    found = code.deployer.find_deployment(
+        code.token(ctx.tenant_id, Integration.VERCEL), args.project, ctx.key
+    )
+    return _deploy_output(found) if found else None
+
+
+TOOLS = [
+    Tool(
+        "open_pull_request",
+        SideEffect.CODE,
+        OpenPullRequestArgs,
+        "Open a GitHub pull request in an allowed repository: one branch, one commit with the files; "
+        "output: repository, number, url, branch, head_sha.",
+        open_pull_request,
+        find_pull_request,
+    ),
+    Tool(
+        "deploy_vercel",
+        SideEffect.CODE,
+        DeployArgs,
+        "Start a Vercel deployment of an allowed project from a branch or commit (e.g. a pull "
+        "request's branch); production only after a person approved. Output: id, url, state, target.",
+        deploy_vercel,
+        find_deployment,
+    ),
+]

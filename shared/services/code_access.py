@@ -1,0 +1,31 @@
+"""What the ``deploy`` function's tools use: the GitHub and Vercel adapters, the tenant's tokens (read
+from Secret Manager only when a call is made) and what the owner allowed (settings)."""
+
+from typing import NamedTuple
+
+from shared.domain.integrations import Integration, code_token_secret
+from shared.domain.tenants import TenantSettings
+from shared.errors import NotFound, PermanentError
+from shared.ports import CodeHost, Deployer, SecretStore, TenantStore
+
+
+class CodeAccess(NamedTuple):
+    host: CodeHost
+    deployer: Deployer
+    secrets: SecretStore
+    tenants: TenantStore
+
+    def token(self, tenant_id: str, integration: Integration) -> str:
+        try:
+            return self.secrets.get(code_token_secret(tenant_id, integration))
+        except NotFound:
+            raise PermanentError(
+                f"{integration.label} is not connected for this workspace: "
+                f"send its token to PUT /integrations/{integration.value} first"
+            ) from None
+
+    def allowed(self, tenant_id: str) -> TenantSettings:
+        tenant = self.tenants.get(tenant_id)
+        if tenant is None:
+            raise NotFound("this workspace is not connected")
+        return tenant.settings

@@ -1,0 +1,68 @@
+"""Connecting and disconnecting a tenant's code integrations (GitHub, Vercel) by token.
+
+The token goes to Secret Manager (``code-token-<integration>-<tenant>``); the tenant document then
+lists the integration as connected. Nothing reads a token back here: only ``deploy`` does, when a run
+opens a pull request or a deployment (shared.services.code_access).
+"""
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.domain.integrations import Integration, code_token_secret
+from shared.domain.tenants import Tenant, TenantStatus
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.ports import SecretStore, TenantStore
+
+_TOKEN = re.compile(r"^[\x21-\x7e]{8,1000}$")  # printable, no spaces: every GitHub and Vercel token form
+
+
+def integration_of(name: str) -> Integration:
+    try:
+        return Integration(name)
+    except ValueError:
+        raise NotFound(f"no integration {name[:40]!r}; use one of {[i.value for i in Integration]}") from None
+
+
+def _active(tenant_id: str, tenants: TenantStore) -> Tenant:
+    tenant = tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound("this workspace is not connected")
+    if tenant.status == TenantStatus.REVOKED:
+        raise Conflict("this workspace was disconnected: connect it again first")
+    return tenant
+
+
+def list_integrations(tenant_id: str, tenants: TenantStore) -> dict[str, Any]:
+    tenant = tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound("this workspace is not connected")
+    return {"integrations": {i.value: {"connected": i in tenant.integrations} for i in Integration}}
+
+
+def connect_integration(
+    tenant_id: str, integration: Integration, token: Any, tenants: TenantStore, secrets: SecretStore
+) -> dict[str, Any]:
+    """Store ``token`` (replacing an earlier one) and mark the integration connected."""
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        raise InvalidInput(f"token: a {integration.label} token is 8 to 1000 printable characters", ["token"])
+    tenant = _active(tenant_id, tenants)
+    secrets.put(code_token_secret(tenant_id, integration), token)
+    if integration not in tenant.integrations:
+        connected = tuple(sorted({*tenant.integrations, integration}))
+        tenants.save(tenant.model_copy(update={"integrations": connected, "updated_at": datetime.now(UTC)}))
+    return {"integration": integration.value, "connected": True}
+
+
+def disconnect_integration(
+    tenant_id: str, integration: Integration, tenants: TenantStore, secrets: SecretStore
+) -> dict[str, Any]:
+    """Forget the token (its secret is deleted) and mark the integration disconnected; repeatable."""
+    tenant = tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound("this workspace is not connected")
+    if integration in tenant.integrations:
+        left = tuple(i for i in tenant.integrations if i != integration)
+        tenants.save(tenant.model_copy(update={"integrations": left, "updated_at": datetime.now(UTC)}))
+    secrets.delete(code_token_secret(tenant_id, integration))
+    return {"integration": integration.value, "connected": False}

@@ -1,0 +1,52 @@
+# GitHub and Vercel tokens of tenants (code-token-<integration>-<tenant>, shared/domain/integrations.py).
+# api stores them (PUT /integrations/<name>: create the secret if needed, add a version, destroy the
+# one it replaces) and deletes them (DELETE /integrations/<name>, and a workspace's disconnect); only
+# deploy reads them, when a run's step opens a pull request or a deployment. Every grant is limited by
+# an IAM condition to these secret names. tests/infra/test_code_access.py derives both lists from the
+# code's call sites.
+locals {
+  code_token_prefix    = "code-token-"
+  code_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${local.code_token_prefix}\")"
+  code_token_readers   = ["deploy"]
+  code_token_keepers   = ["api"]
+}
+
+resource "google_project_iam_custom_role" "code_token_keeper" {
+  role_id     = "notionAgentCodeTokenKeeper"
+  title       = "Notion Agent GitHub/Vercel token keeper"
+  description = "Create code-token-* secrets, add versions, destroy replaced ones, delete (name-prefix condition)."
+  permissions = [
+    "secretmanager.secrets.create",
+    "secretmanager.secrets.delete",
+    "secretmanager.versions.add",
+    "secretmanager.versions.destroy",
+  ]
+}
+
+resource "google_project_iam_member" "code_token_readers" {
+  for_each = toset(local.code_token_readers)
+
+  project = var.project_id
+  role    = "roles/secretmanager.secretAccessor"
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
+
+  condition {
+    title       = "code-token-secrets-only"
+    description = "Only secrets whose id starts with code-token-."
+    expression  = local.code_token_condition
+  }
+}
+
+resource "google_project_iam_member" "code_token_keepers" {
+  for_each = toset(local.code_token_keepers)
+
+  project = var.project_id
+  role    = google_project_iam_custom_role.code_token_keeper.name
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
+
+  condition {
+    title       = "code-token-secrets-only"
+    description = "Only secrets whose id starts with code-token-."
+    expression  = local.code_token_condition
+  }
+}

@@ -1,0 +1,247 @@
+"""GitHub and Vercel steps of a run: routed to the deploy queue, performed once by the real adapters
+against the code sandbox (over HTTP), reconciled after a crash, limited to what the owner allowed,
+production only after a person approved. The engine's store and queue are fakes here; the whole
+stack (Firestore and Cloud Tasks emulators, every function) runs them in tests/e2e."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from local.code_sandbox.testing import Admin, running_code_sandbox
+from shared.adapters.github import GitHubCodeHost
+from shared.adapters.vercel import VercelDeployer
+from shared.agent.tools.code import branch_for
+from shared.config import Queue
+from shared.domain.events import RunStatus, ToolIntent
+from shared.domain.integrations import Integration, code_token_secret
+from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tenants import Tenant, TenantSettings
+from shared.services.code_access import CodeAccess
+from shared.services.engine import run_step
+from shared.services.planning import start_run
+from tests.engine_fakes import FakeModel, make_deps
+from tests.fakes import FakeQueue, FakeTenantStore
+
+pytestmark = pytest.mark.integration
+
+GITHUB_TOKEN, VERCEL_TOKEN = "ghp_test_deploy_steps", "vercel_test_deploy_steps"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[tuple[str, Admin]]:
+    with running_code_sandbox() as (url, admin):
+        yield url, admin
+
+
+@pytest.fixture
+def admin(sandbox: tuple[str, Admin]) -> Admin:
+    admin = sandbox[1]
+    admin.reset()
+    admin.grant_github(GITHUB_TOKEN, ["acme/site"])
+    admin.grant_vercel(VERCEL_TOKEN, ["site"])
+    return admin
+
+
+class Pair:
+    """Deps of execute-step (no code access) and of deploy (code access), sharing store and queue."""
+
+    def __init__(self, url: str, model: FakeModel, connected: bool = True, **settings: Any) -> None:
+        self.step = make_deps(model=model, **settings)
+        tenants = FakeTenantStore()
+        tenants.save(
+            Tenant(
+                tenant_id="t1",
+                workspace_id="w1",
+                token_secret="notion-token-t1",
+                created_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC),
+                settings=TenantSettings(github_repositories=["acme/site"], vercel_projects=["site"]),
+            )
+        )
+        if connected:
+            self.step.secrets.put(code_token_secret("t1", Integration.GITHUB), GITHUB_TOKEN)
+            self.step.secrets.put(code_token_secret("t1", Integration.VERCEL), VERCEL_TOKEN)
+        code = CodeAccess(
+            GitHubCodeHost(url + "/github", 5.0),
+            VercelDeployer(url + "/vercel", 5.0),
+            self.step.secrets,
+            tenants,
+        )
+        self.deploy = self.step._replace(code=code, notion_for=None, tenants=tenants)
+        self.taken: list[tuple[Queue, int]] = []
+
+    @property
+    def queue(self) -> FakeQueue:
+        assert isinstance(self.step.queue, FakeQueue)
+        return self.step.queue
+
+    def drive(self, limit: int = 50) -> None:
+        for _ in range(limit):
+            if not self.queue.tasks:
+                return
+            q, body, _, _ = self.queue.take()
+            if q in (Queue.EXECUTE_STEP, Queue.DEPLOY):
+                assert isinstance(body, StepTask)
+                self.taken.append((q, body.step))
+                run_step(body, self.deploy if q == Queue.DEPLOY else self.step)
+
+    def state(self) -> Any:
+        run = self.step.store.get_run("t1", "r1")
+        assert run is not None
+        return run.state
+
+
+def plan(*steps: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "goal": "ship it",
+        "risk": "low",
+        "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps],
+    }
+
+
+PULL = (
+    "open_pull_request",
+    {
+        "repository": "acme/site",
+        "title": "Add the launch note",
+        "body": "From the Notion page",
+        "files": [
+            {"path": "notes/launch.md", "content": "${steps.1.text}"},
+            {"path": "VERSION", "content": "2\n"},
+        ],
+    },
+)
+DRAFT = ("draft_text", {"instructions": "Write the launch note"})
+FINISH = ("finish", {"summary": "Opened ${steps.2.url}"})
+
+
+def start(pair: Pair) -> None:
+    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="ship it", trigger=Trigger(kind="api")), pair.step)
+
+
+def test_a_pull_request_and_a_preview_run_on_deploy_once_and_the_run_completes(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    deploy = ("deploy_vercel", {"project": "site", "repository": "acme/site", "ref": "${steps.2.branch}"})
+    model = FakeModel({"PlanOut": [plan(DRAFT, PULL, deploy, FINISH)]})
+    pair = Pair(sandbox[0], model)
+    start(pair)
+    pair.drive()
+    state = pair.state()
+    assert state.status == RunStatus.COMPLETED, state.last_error
+    assert pair.taken == [
+        (Queue.EXECUTE_STEP, 1),
+        (Queue.DEPLOY, 2),
+        (Queue.DEPLOY, 3),
+        (Queue.EXECUTE_STEP, 4),
+    ]
+    branch = branch_for("r1:2:1")
+    pulls = admin.repo("acme/site")["pulls"]
+    assert [(p["head"], p["base"]) for p in pulls] == [(branch, "main")]
+    commits = admin.commits("acme/site", branch)
+    assert len(commits) == 2  # the initial commit and ours, holding both files
+    deployments = admin.get("/vercel/deployments")
+    assert len(deployments) == 1 and deployments[0]["meta"]["notionAgentKey"] == "r1:3:1"
+    assert state.summary.startswith("Opened http")
+
+
+def test_a_crash_after_the_pull_request_is_reconciled_not_repeated(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    model = FakeModel({"PlanOut": [plan(("draft_text", {"instructions": "x"}), PULL, FINISH)]})
+    pair = Pair(sandbox[0], model)
+    start(pair)
+    pair.drive(limit=1)  # step 1 (draft) done; step 2's task waits on deploy
+    now = datetime.now(UTC)
+    state = pair.state()
+    intent = ToolIntent(
+        seq=state.last_seq + 1,
+        at=now - timedelta(minutes=10),
+        step=2,
+        tool="open_pull_request",
+        args={},
+        key="r1:2:1",
+        attempt=1,
+        lease_until=now - timedelta(minutes=5),  # its holder died after opening the pull request
+    )
+    assert pair.step.store.add_event("t1", "r1", intent)
+    code = pair.deploy.code
+    assert code is not None
+    from shared.domain.code import CodeChange, FileChange
+
+    code.host.open_pull_request(
+        GITHUB_TOKEN,
+        CodeChange(
+            repository="acme/site",
+            branch=branch_for("r1:2:1"),
+            title="Add the launch note",
+            commit_message="Add the launch note",
+            files=[FileChange(path="VERSION", content="2\n")],
+        ),
+    )
+    pair.drive()
+    assert pair.state().status == RunStatus.COMPLETED
+    assert len(admin.repo("acme/site")["pulls"]) == 1
+    results = [e for e in pair.step.store.list_events("t1", "r1") if e.kind == "tool_result" and e.step == 2]
+    assert len(results) == 1 and results[0].reconciled
+
+
+def test_only_allowed_repositories_and_connected_integrations(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    other = (PULL[0], PULL[1] | {"repository": "acme/other"})
+    model = FakeModel(
+        {
+            "PlanOut": [plan(DRAFT, other, FINISH)],
+            "ArgsFix": [{"args_json": json.dumps(PULL[1] | {"files": [{"path": "a.md", "content": "a"}]})}],
+        }
+    )
+    pair = Pair(sandbox[0], model)
+    start(pair)
+    pair.drive()
+    assert pair.state().status == RunStatus.COMPLETED
+    assert any("'acme/other' is not one the owner allowed" in p for _, p in model.prompts)
+    assert len(admin.repo("acme/site")["pulls"]) == 1
+
+    admin.reset()
+    pair = Pair(sandbox[0], FakeModel({"PlanOut": [plan(DRAFT, PULL, FINISH)]}), connected=False)
+    start(pair)
+    pair.drive()
+    state = pair.state()
+    assert state.status == RunStatus.FAILED
+    assert "GitHub is not connected for this workspace" in state.summary
+    assert admin.repo("acme/site")["pulls"] == []
+
+
+def test_production_is_deployed_only_after_a_person_approved(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    production = (
+        "deploy_vercel",
+        {"project": "site", "repository": "acme/site", "ref": "main", "target": "production"},
+    )
+    pair = Pair(sandbox[0], FakeModel({"PlanOut": [plan(production, ("finish", {"summary": "live"}))]}))
+    start(pair)
+    state = pair.state()
+    assert [s.tool for s in state.steps] == ["request_approval", "deploy_vercel", "finish"]
+    pair.drive()
+    assert pair.state().status == RunStatus.WAITING_FOR_HUMAN
+    assert admin.get("/vercel/deployments") == []
+
+
+def test_execute_step_hands_a_code_step_to_deploy(sandbox: tuple[str, Admin], admin: Admin) -> None:
+    pair = Pair(sandbox[0], FakeModel({"PlanOut": [plan(DRAFT, PULL, FINISH)]}))
+    start(pair)
+    pair.drive(limit=1)
+    [(q, body, _, _)] = pair.queue.tasks
+    assert q == Queue.DEPLOY and isinstance(body, StepTask) and body.step == 2
+    outcome = run_step(body, pair.step)  # delivered to execute-step all the same (an old task, a sweep)
+    assert not outcome.acted and outcome.reason == "handed to deploy"
+    assert admin.repo("acme/site")["pulls"] == []
+    pair.queue.names.clear()
+    pair.drive()
+    assert pair.state().status == RunStatus.COMPLETED
+    assert len(admin.repo("acme/site")["pulls"]) == 1

@@ -1,0 +1,98 @@
+"""GitHub and Vercel tokens through api: stored in secrets (never echoed, never in the tenant
+document), listed as connected, forgotten on DELETE and on a workspace's disconnect; bad input
+stores nothing."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from shared import bootstrap
+from shared.domain.integrations import Integration, code_token_secret
+from shared.domain.tenants import TenantStatus
+from tests.unit.test_entry_points import FakeContainer, client
+from tests.unit.test_settings_api import connect
+
+TOKEN = "ghp_" + "x" * 36
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    container = FakeContainer()
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    return container
+
+
+def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: FakeContainer) -> None:
+    auth, api = connect(fakes), client("api")
+    answer = api.put("/integrations/github", headers=auth, json={"token": TOKEN})
+    assert answer.status_code == 200 and TOKEN not in answer.get_data(as_text=True)
+    assert fakes.secrets.values[code_token_secret("t1", Integration.GITHUB)] == TOKEN
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None and tenant.integrations == (Integration.GITHUB,)
+    assert TOKEN not in tenant.model_dump_json()
+    listed = api.get("/integrations", headers=auth).json
+    assert listed == {"integrations": {"github": {"connected": True}, "vercel": {"connected": False}}}
+    again = api.put("/integrations/github", headers=auth, json={"token": TOKEN + "2"})  # replaced
+    assert again.status_code == 200
+    assert fakes.secrets.values[code_token_secret("t1", Integration.GITHUB)] == TOKEN + "2"
+    gone = api.delete("/integrations/github", headers=auth)
+    assert gone.status_code == 200 and gone.json == {"integration": "github", "connected": False}
+    assert code_token_secret("t1", Integration.GITHUB) not in fakes.secrets.values
+    assert api.delete("/integrations/github", headers=auth).status_code == 200  # repeatable
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/integrations/gitlab", {"token": TOKEN}, 404),
+        ("/integrations/github", {"token": "short"}, 400),
+        ("/integrations/github", {"token": "has spaces in it"}, 400),
+        ("/integrations/github", {"token": 12345678}, 400),
+        ("/integrations/github", {"token": TOKEN, "extra": 1}, 400),
+        ("/integrations/github", ["not", "an", "object"], 400),
+    ],
+)
+def test_bad_input_stores_nothing(fakes: FakeContainer, path: str, body: object, status: int) -> None:
+    auth = connect(fakes)
+    before = dict(fakes.secrets.values)
+    answer = client("api").put(path, headers=auth, json=body)
+    assert answer.status_code == status and answer.json is not None and answer.json["reason"]
+    assert fakes.secrets.values == before
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None and tenant.integrations == ()
+
+
+def test_a_disconnected_workspace_cannot_connect_an_integration(fakes: FakeContainer) -> None:
+    auth = connect(fakes, TenantStatus.REVOKED)
+    answer = client("api").put("/integrations/vercel", headers=auth, json={"token": TOKEN})
+    assert answer.status_code == 409
+    assert code_token_secret("t1", Integration.VERCEL) not in fakes.secrets.values
+
+
+def test_without_a_session_nothing_is_reachable(fakes: FakeContainer) -> None:
+    connect(fakes)
+    assert client("api").put("/integrations/github", json={"token": TOKEN}).status_code == 401
+    assert client("api").get("/integrations").status_code == 401
+
+
+def test_disconnecting_the_workspace_forgets_its_code_tokens(fakes: FakeContainer) -> None:
+    from shared.services.connect import Connecting, disconnect
+
+    auth, api = connect(fakes), client("api")
+    for name in ("github", "vercel"):
+        assert api.put(f"/integrations/{name}", headers=auth, json={"token": TOKEN}).status_code == 200
+    deps = Connecting(
+        settings=fakes.settings,
+        tenants=fakes.tenants,
+        states=fakes.oauth_states,
+        secrets=fakes.secrets,
+        oauth=fakes.notion_oauth,
+    )
+    disconnect("t1", deps)
+    assert not [name for name in fakes.secrets.values if name.startswith("code-token-")]
+    tenant = fakes.tenants.get("t1")
+    assert (
+        tenant is not None
+        and tenant.integrations == ()
+        and tenant.updated_at > datetime(2000, 1, 1, tzinfo=UTC)
+    )
