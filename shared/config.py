@@ -3,19 +3,19 @@
 Every field is listed with its meaning in README.md ("Settings"). Production values are set by
 Terraform as environment variables of each function; nothing here reads a secret, only secret names.
 
-Settings is a frozen dataclass checked by a few lines of our own (types, bounds, choices), not a
-pydantic model: every instance reads it on its first request, and building a 50-field pydantic
-schema cost each cold start ~8 ms on top of pydantic-settings' import (~55 ms) that this replaced.
+Settings is an immutable class checked by a few lines of our own (types, bounds, choices), not a
+pydantic model nor a dataclass: every instance reads it on its first request, and a 50-field pydantic
+schema cost each cold start ~8 ms (a dataclass ~3 ms) on top of pydantic-settings' import (~55 ms)
+that this replaced.
 """
 
 import json
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, NamedTuple, get_args, get_origin
 
 from shared.errors import ConfigError
 
@@ -60,6 +60,16 @@ class PlatformSecret(StrEnum):
     SESSION_SIGNING_KEY = "session-signing-key"
 
 
+class Setting(NamedTuple):
+    """One settings field: its default, its meaning (README) and its bounds."""
+
+    default: Any
+    description: str
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+
+
 def setting(
     default: Any,
     *,
@@ -68,11 +78,8 @@ def setting(
     gt: float | None = None,
     le: float | None = None,
 ) -> Any:
-    """A settings field: its default, its meaning (README) and its bounds."""
-    meta = {"description": description, "ge": ge, "gt": gt, "le": le}
-    if isinstance(default, dict):
-        return field(default_factory=lambda: dict(default), metadata=meta)
-    return field(default=default, metadata=meta)
+    """Declare a field of :class:`Settings` (typed ``Any`` so the annotation is the field's type)."""
+    return Setting(default, description, ge, gt, le)
 
 
 def _string(value: Any) -> str:
@@ -126,19 +133,22 @@ def _check(annotation: Any, value: Any) -> Any:
     raise TypeError(f"no check for settings of type {annotation!r}")
 
 
-def _bounded(value: float, meta: Mapping[str, Any]) -> str | None:
-    if meta["ge"] is not None and value < meta["ge"]:
-        return f"must be at least {meta['ge']}"
-    if meta["gt"] is not None and value <= meta["gt"]:
-        return f"must be greater than {meta['gt']}"
-    if meta["le"] is not None and value > meta["le"]:
-        return f"must be at most {meta['le']}"
+def _bounded(value: float, spec: Setting) -> str | None:
+    if spec.ge is not None and value < spec.ge:
+        return f"must be at least {spec.ge}"
+    if spec.gt is not None and value <= spec.gt:
+        return f"must be greater than {spec.gt}"
+    if spec.le is not None and value > spec.le:
+        return f"must be at most {spec.le}"
     return None
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
 class Settings:
-    """Everything that differs between the local stack and a deployment."""
+    """Everything that differs between the local stack and a deployment. Immutable: see ``replace``.
+
+    A plain class rather than a dataclass: generating a 50-field dataclass cost every cold start ~3 ms.
+    The fields are the annotated class attributes below; :data:`_FIELDS` is read from them once.
+    """
 
     profile: Literal["local", "production"] = setting("local", description="Which adapters to build.")
     gcp_project: str = setting("notion-agent-local", description="Google Cloud project id.")
@@ -270,39 +280,62 @@ class Settings:
     def queue_path(self, queue: Queue) -> str:
         return f"projects/{self.gcp_project}/locations/{self.region}/queues/{queue.value}"
 
-    def __post_init__(self) -> None:
-        """Every field checked (and coerced: "12" → 12.0 for a float) at construction; a bad value is a
-        ConfigError naming the variable and the problem, never echoing the value."""
+    def __init__(self, **values: Any) -> None:
+        """Every field checked (and coerced: "12" → 12.0 for a float); a bad value is a ConfigError
+        naming the variable and the problem, never echoing the value."""
+        unknown = sorted(set(values) - set(_FIELDS))
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
         problems: list[str] = []
-        for f in fields(self):
+        for name, (annotation, spec) in _FIELDS.items():
+            raw = values[name] if name in values else _default(spec)
             try:
-                value = _check(f.type, getattr(self, f.name))
+                value = _check(annotation, raw)
             except ValueError as exc:
-                problems.append(f"{env_name(f.name)}: {exc}")
+                problems.append(f"{env_name(name)}: {exc}")
                 continue
-            problem = _bounded(value, f.metadata) if isinstance(value, (int, float)) else None
+            problem = _bounded(value, spec) if isinstance(value, (int, float)) else None
             if problem:
-                problems.append(f"{env_name(f.name)}: {problem}")
-            object.__setattr__(self, f.name, value)
+                problems.append(f"{env_name(name)}: {problem}")
+            object.__setattr__(self, name, value)
         if problems:
             raise ConfigError("invalid settings: " + "; ".join(problems))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"settings are immutable; use replace({name}=...)")
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with ``changes`` applied (checked like any construction)."""
+        return Settings(**({name: getattr(self, name) for name in _FIELDS} | changes))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "Settings":
         """Settings from ``NA_<FIELD>`` variables; structured fields (dicts) are JSON."""
         values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = environ.get(env_name(f.name))
+        for name, (annotation, _) in _FIELDS.items():
+            raw = environ.get(env_name(name))
             if raw is None:
                 continue
-            if get_origin(f.type) in (dict, list, tuple):
+            if get_origin(annotation) in (dict, list, tuple):
                 try:
-                    values[f.name] = json.loads(raw)
+                    values[name] = json.loads(raw)
                 except ValueError as exc:
-                    raise ConfigError(f"{env_name(f.name)} must be JSON") from exc
+                    raise ConfigError(f"{env_name(name)} must be JSON") from exc
             else:
-                values[f.name] = raw
+                values[name] = raw
         return cls(**values)
+
+
+def _default(spec: Setting) -> Any:
+    return dict(spec.default) if isinstance(spec.default, dict) else spec.default  # never shared
+
+
+# name → (type, declaration), in declaration order; the class attributes become the defaults.
+_FIELDS: dict[str, tuple[Any, Setting]] = {
+    name: (annotation, vars(Settings)[name])
+    for name, annotation in Settings.__annotations__.items()
+    if isinstance(vars(Settings).get(name), Setting)
+}
 
 
 def env_name(name: str) -> str:
@@ -312,13 +345,7 @@ def env_name(name: str) -> str:
 
 def documented() -> list[tuple[str, Any, str]]:
     """(variable, default, meaning) of every setting, in declaration order (the README's table)."""
-    rows: list[tuple[str, Any, str]] = []
-    for f in fields(Settings):
-        default = (
-            f.default_factory() if f.default is MISSING and f.default_factory is not MISSING else f.default
-        )
-        rows.append((env_name(f.name), default, f.metadata["description"]))
-    return rows
+    return [(env_name(name), spec.default, spec.description) for name, (_, spec) in _FIELDS.items()]
 
 
 @lru_cache(maxsize=1)

@@ -26,8 +26,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from shared.domain.connection import tenant_id_for
-from shared.domain.tenants import Tenant, TenantStatus
+from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
 from shared.ports import EventRecord
 

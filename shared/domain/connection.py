@@ -20,12 +20,6 @@ STATE_TTL_S = 600.0
 NONCE_COOKIE = "na_connect_nonce"
 
 
-def tenant_id_for(workspace_id: str) -> str:
-    """The tenant of a workspace: derived, so connecting the same workspace again finds the same one."""
-    canonical = workspace_id.replace("-", "").lower()
-    return "t_" + hashlib.sha256(f"notion-workspace:{canonical}".encode()).hexdigest()[:32]
-
-
 def token_secret_name(tenant_id: str) -> str:
     return f"notion-token-{tenant_id}"
 

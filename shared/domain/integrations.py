@@ -21,3 +21,9 @@ NAME_PREFIX = "code-token-"  # of the token secrets: code-token-<integration>-<t
 
 def code_token_secret(tenant_id: str, integration: Integration) -> str:
     return f"{NAME_PREFIX}{integration.value}-{tenant_id}"
+
+
+# The tools that use these integrations (side-effect class "code", shared/agent/tools/code.py): their
+# steps run on the deploy function. Named here so that routing a step needs no tool registry
+# (tests/unit/test_code_tools.py checks the two agree).
+DEPLOY_TOOLS = frozenset({"open_pull_request", "deploy_vercel"})

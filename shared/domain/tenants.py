@@ -1,5 +1,6 @@
 """Tenants: one connected Notion workspace each. Pure models; stored by the TenantStore port."""
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -11,6 +12,12 @@ from shared.domain.schema import Schema
 
 REPOSITORY = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
 PROJECT = r"^[A-Za-z0-9_.-]{1,100}$"
+
+
+def tenant_id_for(workspace_id: str) -> str:
+    """The tenant of a workspace: derived, so connecting the same workspace again finds the same one."""
+    canonical = workspace_id.replace("-", "").lower()
+    return "t_" + hashlib.sha256(f"notion-workspace:{canonical}".encode()).hexdigest()[:32]
 
 
 class TenantStatus(StrEnum):

@@ -26,10 +26,9 @@ from shared.domain.connection import (
     frontend_redirect,
     new_state,
     nonce_key,
-    tenant_id_for,
     token_secret_name,
 )
-from shared.domain.tenants import TenantStatus
+from shared.domain.tenants import TenantStatus, tenant_id_for
 from shared.errors import InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
 from shared.ports import NotionOAuth, OAuthStateStore, SecretStore, TenantStore
 from shared.services.notion_access import oauth_client

@@ -7,9 +7,9 @@ name (the queue refuses it), while the same step re-run after a human decision o
 gets a new one (Cloud Tasks keeps executed names taken for about an hour).
 """
 
-from shared.agent.tools import REGISTRY, SideEffect
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
+from shared.domain.integrations import DEPLOY_TOOLS
 from shared.domain.runs import RunState, RunStatus
 from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
 from shared.services.deps import Deps
@@ -20,8 +20,8 @@ LINK_PURPOSE = "run_decision"
 def step_queue(state: RunState) -> Queue:
     """Where the current step runs: GitHub and Vercel steps on deploy, every other on execute-step."""
     steps = state.steps
-    tool = REGISTRY.get(steps[state.cursor - 1].tool) if 0 < state.cursor <= len(steps) else None
-    return Queue.DEPLOY if tool is not None and tool.effect == SideEffect.CODE else Queue.EXECUTE_STEP
+    on_deploy = 0 < state.cursor <= len(steps) and steps[state.cursor - 1].tool in DEPLOY_TOOLS
+    return Queue.DEPLOY if on_deploy else Queue.EXECUTE_STEP
 
 
 def enqueue_step(

@@ -25,7 +25,6 @@ its Notion requests inside the call (``list(...)`` a paginated iterator), so a 4
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shared.config import PlatformSecret, Queue
@@ -53,12 +52,11 @@ def oauth_client(secrets: SecretStore) -> tuple[str, str]:
         ) from exc
 
 
-@dataclass
 class NotionAccess:
-    tenants: TenantStore
-    secrets: SecretStore
-    oauth: NotionOAuth
-    queue: TaskQueue
+    def __init__(
+        self, tenants: TenantStore, secrets: SecretStore, oauth: NotionOAuth, queue: TaskQueue
+    ) -> None:
+        self.tenants, self.secrets, self.oauth, self.queue = tenants, secrets, oauth, queue
 
     def session(self, tenant_id: str) -> "NotionSession":
         tenant = self.tenants.get(tenant_id)
@@ -116,13 +114,11 @@ class NotionAccess:
         return ReconnectRequired(f"the workspace's Notion connection was refused ({why}); owner notified")
 
 
-@dataclass
 class NotionSession:
     """One tenant's Notion token for the length of a step (see the module docstring)."""
 
-    access: NotionAccess
-    tenant: Tenant
-    tokens: NotionTokens
+    def __init__(self, access: NotionAccess, tenant: Tenant, tokens: NotionTokens) -> None:
+        self.access, self.tenant, self.tokens = access, tenant, tokens
 
     def run[T](self, operation: Callable[[str], T]) -> T:
         try:

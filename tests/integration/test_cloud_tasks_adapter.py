@@ -5,7 +5,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -113,7 +112,7 @@ def test_a_missing_queue_is_a_configuration_error_that_says_what_to_do(emulator:
 
 def test_a_body_with_a_route_is_sent_to_that_path_of_its_function(emulator: TasksEmulator) -> None:
     queue = adapter(emulator)
-    queue._settings = replace(queue._settings, plan_url="https://plan.example/")
+    queue._settings = queue._settings.replace(plan_url="https://plan.example/")
     queue.enqueue(Queue.PLAN, ScheduleTask(after="t1"), "schedule:2026010507:t1")
     queue.enqueue(Queue.EXECUTE_STEP, BODY, "step")
     urls = sorted(task["url"] for task in emulator.pending_tasks())

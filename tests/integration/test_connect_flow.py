@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from shared.domain import tokens
-from shared.domain.connection import NotionTokens, tenant_id_for, token_secret_name
-from shared.domain.tenants import TenantStatus
+from shared.domain.connection import NotionTokens, token_secret_name
+from shared.domain.tenants import TenantStatus, tenant_id_for
 from tests.integration.notion_stack import FRONTEND, Stack, event_for, fragment, signed_post
 
 pytestmark = pytest.mark.integration

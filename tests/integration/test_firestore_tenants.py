@@ -12,8 +12,8 @@ from shared.adapters.firestore_tenants import (
     FirestoreTenantStore,
     FirestoreWebhookEvents,
 )
-from shared.domain.connection import tenant_id_for, token_secret_name
-from shared.domain.tenants import Tenant, TenantSettings, TenantStatus
+from shared.domain.connection import token_secret_name
+from shared.domain.tenants import Tenant, TenantSettings, TenantStatus, tenant_id_for
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -1,7 +1,6 @@
 """The live notifier end to end: notify (functions-framework) with the production Container
 (``NA_NOTIFIER_BACKEND=live``) against the Firestore emulator and the Notion sandbox over HTTP."""
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +28,7 @@ PAGE = seed_ids("demo")["home_page"]
 def live(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> tuple[Stack, str, str]:
     """A connected demo workspace and a live-notifier container; (stack, tenant id, session)."""
     outcome = stack.connect()
-    container = bootstrap.Container(replace(stack.settings, notifier_backend="live"))
+    container = bootstrap.Container(stack.settings.replace(notifier_backend="live"))
     monkeypatch.setattr(bootstrap, "container", lambda: container)
     stack.container = container
     return stack, outcome["tenant_id"], outcome["session"]

@@ -14,9 +14,9 @@ from local.notion_sandbox.testing import Admin
 from shared.adapters.notion import NotionApi, NotionApiError, NotionOAuthClient, build_client
 from shared.config import PlatformSecret, Queue
 from shared.domain.blocks import text_blocks
-from shared.domain.connection import NotionTokens, tenant_id_for, token_secret_name
+from shared.domain.connection import NotionTokens, token_secret_name
 from shared.domain.markdown import markdown_to_blocks
-from shared.domain.tenants import Tenant, TenantStatus
+from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError, Unauthenticated
 from shared.services.notion_access import NotionAccess, ReconnectRequired
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore

@@ -9,7 +9,7 @@ on the emulators: the records and tasks are exactly those of the events answered
 import json
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -128,7 +128,7 @@ def test_fuzzed_requests_never_fail_and_rejected_ones_store_nothing(stack: Stack
     spy = Spy(stack.container.webhook_events, stack.container.queue)
     stack.container._built["webhook_events"] = spy
     stack.container._built["queue"] = spy
-    stack.container.settings = replace(stack.settings, webhook_max_body_bytes=LIMIT)
+    stack.container.settings = stack.settings.replace(webhook_max_body_bytes=LIMIT)
     client = stack.client("notion_webhook")
     statuses: Counter[int] = Counter()
     results: Counter[str] = Counter()

@@ -215,8 +215,8 @@ class Bench:
         from google.cloud import firestore
 
         from shared.adapters.firestore_tenants import FirestoreTenantStore
-        from shared.domain.connection import tenant_id_for, token_secret_name
-        from shared.domain.tenants import Tenant, TenantSettings
+        from shared.domain.connection import token_secret_name
+        from shared.domain.tenants import Tenant, TenantSettings, tenant_id_for
 
         tenant_id, now = tenant_id_for(WORKSPACE), datetime.now(UTC)
         tenant = Tenant(

@@ -76,3 +76,13 @@ def test_settings_are_frozen_and_defaults_are_not_shared() -> None:
         first.region = "elsewhere"  # type: ignore[misc]
     first.model_prices["x"] = (1.0, 1.0)
     assert "x" not in second.model_prices
+
+
+def test_an_unknown_setting_is_refused_and_replace_checks_like_construction() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings(regoin="x")
+    assert "regoin" in caught.value.reason
+    settings = Settings(region="europe-west4")
+    assert settings.replace(run_max_steps=10).region == "europe-west4"
+    with pytest.raises(ConfigError):
+        settings.replace(run_max_steps=1)

@@ -7,9 +7,9 @@ import pytest
 
 from shared.config import PlatformSecret, Queue, Settings
 from shared.domain import tokens
-from shared.domain.connection import NotionTokens, tenant_id_for, token_secret_name
+from shared.domain.connection import NotionTokens, token_secret_name
 from shared.domain.tasks import NotifyTask
-from shared.domain.tenants import TenantStatus
+from shared.domain.tenants import TenantStatus, tenant_id_for
 from shared.errors import InvalidInput, TransientError, Unauthenticated
 from shared.services.connect import Connecting, begin_connect, complete_connect, disconnect
 from shared.services.notion_access import NotionAccess, ReconnectRequired
