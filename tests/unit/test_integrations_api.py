@@ -96,3 +96,13 @@ def test_disconnecting_the_workspace_forgets_its_code_tokens(fakes: FakeContaine
         and tenant.integrations == ()
         and tenant.updated_at > datetime(2000, 1, 1, tzinfo=UTC)
     )
+
+
+def test_an_unknown_path_is_a_404_and_a_wrong_method_a_405_naming_the_right_ones(
+    fakes: FakeContainer,
+) -> None:
+    auth, api = connect(fakes), client("api")
+    missing = api.get("/nowhere", headers=auth)
+    assert missing.status_code == 404 and "no such endpoint" in missing.json["reason"]
+    wrong = api.patch("/integrations/github", headers=auth, json={})
+    assert wrong.status_code == 405 and wrong.json["reason"] == "use DELETE, PUT here"

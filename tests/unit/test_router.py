@@ -1,0 +1,36 @@
+"""api's path matching: literal and ``<name>`` segments, 404 for no path, 405 naming what a path takes."""
+
+from functions.routes import Call, Route, Router
+
+
+def handler(call: Call) -> tuple[dict[str, str], int]:
+    return {}, 200
+
+
+ROUTER = Router(
+    [
+        Route("/runs", ("GET",), handler),
+        Route("/runs", ("POST",), handler),
+        Route("/runs/<run_id>", ("GET",), handler),
+        Route("/runs/<run_id>/approve", ("POST",), handler),
+    ]
+)
+
+
+def test_literal_and_named_segments() -> None:
+    match = ROUTER.match("/runs/r-1", "GET")
+    assert (
+        match.route is not None and match.route.path == "/runs/<run_id>" and match.args == {"run_id": "r-1"}
+    )
+    assert ROUTER.match("/runs", "POST").route == ROUTER.routes[1]
+    assert ROUTER.match("/runs/", "GET").route == ROUTER.routes[0]  # a trailing slash is the same path
+    approve = ROUTER.match("/runs/r1/approve", "POST")
+    assert approve.route is not None and approve.args == {"run_id": "r1"}
+
+
+def test_no_path_and_wrong_method() -> None:
+    assert ROUTER.match("/runs/r1/unknown", "POST") == (None, {}, [])
+    assert ROUTER.match("/runs//approve", "POST") == (None, {}, [])  # an empty segment is no run id
+    assert ROUTER.match("/", "GET") == (None, {}, [])
+    assert ROUTER.match("/runs", "DELETE") == (None, {}, ["GET", "POST"])
+    assert ROUTER.match("/runs/r1", "POST") == (None, {}, ["GET"])
