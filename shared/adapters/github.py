@@ -18,13 +18,13 @@ repeats the whole call, which the steps above make safe.
 """
 
 import logging
-import threading
 import time
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from shared.adapters.rest import RestClient
 from shared.domain.code import CodeChange, PullRequest, check_ref_name, check_repository
 from shared.errors import AgentError, InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
 
@@ -131,17 +131,7 @@ class GitHubCodeHost:
     """The ``CodeHost`` port. Every method takes the tenant's token; nothing about a tenant is kept."""
 
     def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
-        self._base_url = base_url.rstrip("/")
-        self._timeout_s = timeout_s
-        self._client = client
-        self._lock = threading.Lock()
-
-    def _http(self) -> httpx.Client:
-        """The httpx client, built on first use (never at import or construction)."""
-        with self._lock:
-            if self._client is None:
-                self._client = httpx.Client(timeout=self._timeout_s)
-            return self._client
+        self._rest = RestClient("GitHub", base_url, timeout_s, client)
 
     def _call(
         self, method: str, path: str, token: str, repository: str, *, missing_ok: bool = False, **kw: Any
@@ -152,16 +142,7 @@ class GitHubCodeHost:
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": API_VERSION,
         }
-        try:
-            response = self._http().request(
-                method, self._base_url + path, headers=headers, follow_redirects=True, **kw
-            )
-        # "from None": an httpx error holds its request, Authorization header included
-        except httpx.TimeoutException:
-            raise TransientError(f"GitHub did not answer in time ({method} for {repository})") from None
-        except httpx.TransportError as exc:
-            reason = f"GitHub is unreachable ({exc.__class__.__name__}, {method} for {repository})"
-            raise TransientError(reason) from None
+        response = self._rest.send(method, path, headers, repository, follow_redirects=True, **kw)
         _log.debug("github %s %s -> %s", method, path, response.status_code)
         if response.is_success:
             return response.json()

@@ -15,13 +15,13 @@ TransientError. No message or log line carries the token.
 """
 
 import logging
-import threading
 import time
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from shared.adapters.rest import RestClient
 from shared.domain.code import Deployment, DeployRequest
 from shared.errors import AgentError, NotFound, PermanentError, TransientError, Unauthenticated
 
@@ -94,27 +94,11 @@ class VercelDeployer:
     """The ``Deployer`` port. Every method takes the tenant's token; nothing about a tenant is kept."""
 
     def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
-        self._base_url = base_url.rstrip("/")
-        self._timeout_s = timeout_s
-        self._client = client
-        self._lock = threading.Lock()
-
-    def _http(self) -> httpx.Client:
-        """The httpx client, built on first use (never at import or construction)."""
-        with self._lock:
-            if self._client is None:
-                self._client = httpx.Client(timeout=self._timeout_s)
-            return self._client
+        self._rest = RestClient("Vercel", base_url, timeout_s, client)
 
     def _call(self, method: str, path: str, token: str, subject: str, **kw: Any) -> JSON:
         headers = {"Authorization": f"Bearer {token}"}
-        try:
-            response = self._http().request(method, self._base_url + path, headers=headers, **kw)
-        # "from None": an httpx error holds its request, Authorization header included
-        except httpx.TimeoutException:
-            raise TransientError(f"Vercel did not answer in time ({method} for {subject})") from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"Vercel is unreachable ({exc.__class__.__name__}, {subject})") from None
+        response = self._rest.send(method, path, headers, subject, **kw)
         _log.debug("vercel %s %s -> %s", method, path, response.status_code)
         if not response.is_success:
             raise convert(response, subject, token)
