@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-import httpx
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from local.sandbox_admin import AdminClient
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -77,23 +78,5 @@ class WebhookReceiver:
         return self.events()
 
 
-class Admin:
+class Admin(AdminClient):
     """Thin client for /_sandbox/... (JSON in, JSON out; raises on non-2xx)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url + "/_sandbox", timeout=10, verify=False)
-
-    def get(self, path: str, **params: Any) -> Any:
-        response = self.http.get(path, params=params)
-        response.raise_for_status()
-        return response.json()
-
-    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = self.http.post(path, json=body or {})
-        response.raise_for_status()
-        return response.json()
-
-    def delete(self, path: str) -> Any:
-        response = self.http.delete(path)
-        response.raise_for_status()
-        return response.json()
