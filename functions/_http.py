@@ -74,7 +74,7 @@ def handle(request: Request, methods: tuple[str, ...], call: Callable[[], Reply]
             if isinstance(exc, InvalidInput) and exc.fields:
                 body["fields"] = [{"field": f} for f in exc.fields]
             return reply(body, exc.http_status)
-        except Exception:
+        except Exception:  # anything else is a bug: 500 with an id, the traceback in the log only
             error_id = uuid.uuid4().hex[:12]
             log.exception("unhandled error %s", error_id)
             return reply({"error": "internal", "reason": "an unexpected error", "error_id": error_id}, 500)

@@ -92,9 +92,10 @@ def _capabilities(call: ast.Call) -> Iterator[str]:
     if func.attr == "enqueue" and ast.unparse(func.value).endswith("queue"):
         from shared.config import Queue
 
-        literal = isinstance(first, ast.Attribute) and ast.unparse(first.value) == "Queue"
-        # A queue the review cannot read off the call would slip past the grants: name it literally.
-        yield f"enqueue:{Queue[first.attr].value}" if literal else f"enqueue:UNNAMED({ast.unparse(call)})"  # type: ignore[union-attr]
+        if isinstance(first, ast.Attribute) and ast.unparse(first.value) == "Queue":
+            yield f"enqueue:{Queue[first.attr].value}"
+        else:  # a queue the review cannot read off the call: no grant matches it, so the check fails
+            yield f"enqueue:UNNAMED({ast.unparse(call)})"
     elif func.attr in ("get", "put", "delete") and ast.unparse(func.value).endswith("secrets"):
         op = {"get": "read", "put": "add", "delete": "delete"}[func.attr]
         if isinstance(first, ast.Attribute) and ast.unparse(first.value) == "PlatformSecret":
@@ -256,6 +257,17 @@ def test_the_extraction_sees_the_calls_it_must() -> None:
     assert sites["shared/services/code_access.py:CodeAccess.token"] == {"code_token:read"}
     assert "tenant_token:add" in sites["shared/services/notion_access.py:NotionAccess.renewed"]
     assert preloaded_ports()["notify"] >= {"notifier", "notifications", "notion", "secrets", "queue"}
+
+
+def test_an_enqueue_whose_queue_is_not_named_literally_cannot_pass() -> None:
+    def call(source: str) -> ast.Call:
+        node = ast.parse(source, mode="eval").body
+        assert isinstance(node, ast.Call)
+        return node
+
+    unnamed = "deps.queue.enqueue(pick(state), body, name)"
+    assert list(_capabilities(call(unnamed))) == [f"enqueue:UNNAMED({unnamed})"]
+    assert list(_capabilities(call("deps.queue.enqueue(Queue.DEPLOY, body, name)"))) == ["enqueue:deploy"]
 
 
 def test_iam_matches_the_code_both_ways(tf: Terraform) -> None:

@@ -57,7 +57,7 @@ def test_values_given_in_code_are_checked_like_the_environment(
     values: dict[str, object], named: str, problem: str
 ) -> None:
     with pytest.raises(ConfigError) as caught:
-        Settings(**values)  # type: ignore[arg-type]
+        Settings(**values)
     assert named in caught.value.reason and problem in caught.value.reason
 
 
@@ -73,7 +73,7 @@ def test_every_problem_is_reported_at_once_and_values_are_coerced() -> None:
 def test_settings_are_frozen_and_defaults_are_not_shared() -> None:
     first, second = Settings(), Settings()
     with pytest.raises(AttributeError):
-        first.region = "elsewhere"  # type: ignore[misc]
+        first.region = "elsewhere"
     first.model_prices["x"] = (1.0, 1.0)
     assert "x" not in second.model_prices
 
