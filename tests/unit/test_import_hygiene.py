@@ -48,6 +48,7 @@ _CHILD = textwrap.dedent(
         getattr(main, name)
     else:
         __import__(name)
+    gc.unfreeze()  # main freezes what a target loaded (paused_collector); get_objects skips frozen objects
 
     ours = ("main", "functions", "shared")
     library_globals = {
@@ -205,6 +206,7 @@ def test_every_target_preloads_only_known_ports(target: str) -> None:
 def _fake_main(tmp_path: Path, body: str) -> Path:
     directory = tmp_path / "fake"
     directory.mkdir()
+    body += "\nimport gc\ngc.freeze()"  # as the real main does after loading a target
     (directory / "main.py").write_text(f"def __getattr__(name):\n{textwrap.indent(body, '    ')}\n")
     return directory
 
