@@ -128,8 +128,11 @@ def create_project(sandbox: CodeSandbox, body: JSON) -> JSON:
     name, repository = str(body.get("name") or ""), str(body.get("repository") or "")
     if not name or "/" not in repository or sandbox.vercel.find_project(name) is not None:
         raise AdminError("give a new project name and repository owner/name")
-    project = sandbox.vercel.create_project(name, repository, str(body.get("account") or "acme"))
-    return {"id": project.id, "name": project.name, "repository": project.repository}
+    team_id = body.get("team_id")
+    if team_id is not None and not (isinstance(team_id, str) and team_id.startswith("team_")):
+        raise AdminError("team_id, when given, is a Vercel team id (team_...)")
+    project = sandbox.vercel.create_project(name, repository, str(body.get("account") or "acme"), team_id)
+    return {"id": project.id, "name": project.name, "repository": project.repository, "team_id": team_id}
 
 
 def set_builds(sandbox: CodeSandbox, body: JSON) -> JSON:

@@ -29,6 +29,10 @@ class Admin(AdminClient):
     def grant_vercel(self, token: str, projects: list[str]) -> Any:
         return self.post("/vercel/tokens", {"token": token, "projects": projects})
 
+    def vercel_project(self, name: str, repository: str, team_id: str | None = None) -> Any:
+        """A new Vercel project linked to ``repository``; owned by the team ``team_id`` if given."""
+        return self.post("/vercel/projects", {"name": name, "repository": repository, "team_id": team_id})
+
     def inject(self, **fault: Any) -> Any:
         """E.g. ``inject(service="github", status=502, method="POST", path="/pulls", when="after")``."""
         return self.post("/faults", fault)

@@ -88,10 +88,10 @@ def _git(body: JSON, repository: str, resolve: ResolveRef) -> dict[str, str]:
     return {"org": str(org), "repo": str(repo), "ref": str(ref), "sha": str(sha)}
 
 
-def create(state: VercelState, token: str, body: JSON, resolve: ResolveRef) -> JSON:
+def create(state: VercelState, token: str, team: str | None, body: JSON, resolve: ResolveRef) -> JSON:
     if not isinstance(body.get("name"), str) or not body["name"]:
         raise vercel_error(400, "bad_request", "Invalid request: missing required property `name`.")
-    project = state.project_for(token, str(body.get("project") or body["name"]))
+    project = state.project_for(token, str(body.get("project") or body["name"]), team)
     target = body.get("target")
     if target not in TARGETS:
         message = (
@@ -128,10 +128,10 @@ def _int(args: dict[str, str], name: str, default: int | None) -> int | None:
         raise vercel_error(400, "bad_request", f"Invalid request: `{name}` should be a number.") from None
 
 
-def list_deployments(state: VercelState, token: str, args: dict[str, str]) -> JSON:
-    chosen = state.visible(token)
+def list_deployments(state: VercelState, token: str, team: str | None, args: dict[str, str]) -> JSON:
+    chosen = state.visible(token, team)
     if args.get("projectId"):
-        project = state.project_for(token, args["projectId"])
+        project = state.project_for(token, args["projectId"], team)
         chosen = [d for d in chosen if d.project.id == project.id]
     if "target" in args:
         chosen = [d for d in chosen if (d.target or "preview") == args["target"]]
@@ -164,13 +164,14 @@ def dispatch(state: VercelState, request: Request, path: str, resolve: ResolveRe
     if token not in state.tokens:
         raise vercel_error(403, "forbidden", "Not authorized", invalidToken=True)
     parts = path.strip("/").split("/")
+    team = request.args.get("teamId") or None  # the scope: a team, or the token's own account
     if request.method == "POST" and parts == ["v13", "deployments"]:
         body = json_body(request, vercel_error(400, "bad_request", "Invalid JSON."))
-        return create(state, token, body, resolve), 200
+        return create(state, token, team, body, resolve), 200
     if request.method == "GET" and parts == ["v6", "deployments"]:
-        return list_deployments(state, token, dict(request.args)), 200
+        return list_deployments(state, token, team, dict(request.args)), 200
     if request.method == "GET" and len(parts) == 3 and parts[:2] == ["v13", "deployments"]:
-        deployment = state.deployment_for(token, parts[2])
+        deployment = state.deployment_for(token, parts[2], team)
         deployment.read(state.now_ms())
         return deployment_json(deployment), 200
     raise vercel_error(404, "not_found", "The requested API endpoint was not found.")

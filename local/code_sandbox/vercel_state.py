@@ -4,6 +4,10 @@ A deployment is QUEUED when created and moves on each time it is read by id (``G
 /v13/deployments/{id}``): BUILDING after the first read, then READY (or ERROR, when builds are set to
 fail) once it has been read ``reads_to_ready`` times (default 2; 1 means QUEUED → READY on the
 first read). Listing shows the current state without moving it.
+
+A project belongs to a personal account or to a team (``team_id``). As on Vercel, a request is scoped
+by its ``teamId`` query parameter: without it only personal projects are in scope, with it only that
+team's; a project out of scope is 404 like one that does not exist.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class Project:
     name: str
     account: str
     repository: str  # owner/name on GitHub
+    team_id: str | None = None  # None: a personal project
 
 
 @dataclass
@@ -85,9 +90,11 @@ class VercelState:
         self._last_ms = max(int(time.time() * 1000), self._last_ms + 1)
         return self._last_ms
 
-    def create_project(self, name: str, repository: str, account: str = "acme") -> Project:
+    def create_project(
+        self, name: str, repository: str, account: str = "acme", team_id: str | None = None
+    ) -> Project:
         digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
-        project = Project(f"prj_{digest[:28]}", name, account, repository)
+        project = Project(f"prj_{digest[:28]}", name, account, repository, team_id)
         self.projects[project.id] = project
         return project
 
@@ -95,19 +102,20 @@ class VercelState:
         """A project by id or name."""
         return self.projects.get(ref) or next((p for p in self.projects.values() if p.name == ref), None)
 
-    def project_for(self, token: str, ref: str) -> Project:
+    def project_for(self, token: str, ref: str, team_id: str | None) -> Project:
         project = self.find_project(ref)
-        if project is None or project.id not in self.tokens.get(token, set()):
+        allowed = self.tokens.get(token, set())
+        if project is None or project.id not in allowed or project.team_id != team_id:
             raise vercel_error(404, "not_found", "Project not found")
         return project
 
-    def visible(self, token: str) -> list[Deployment]:
+    def visible(self, token: str, team_id: str | None) -> list[Deployment]:
         allowed = self.tokens.get(token, set())
-        return [d for d in self.deployments if d.project.id in allowed]
+        return [d for d in self.deployments if d.project.id in allowed and d.project.team_id == team_id]
 
-    def deployment_for(self, token: str, id_or_url: str) -> Deployment:
+    def deployment_for(self, token: str, id_or_url: str, team_id: str | None) -> Deployment:
         host = id_or_url.removeprefix("https://")
-        for deployment in self.visible(token):
+        for deployment in self.visible(token, team_id):
             if id_or_url == deployment.id or host == deployment.url:
                 return deployment
         raise vercel_error(404, "not_found", "Deployment not found")

@@ -5,7 +5,9 @@ key in its ``meta`` (``notionAgentKey``). ``find_deployment`` lists the project'
 ``GET /v6/deployments`` filtered by ``meta-notionAgentKey=<key>`` (the filter Vercel's own CLI sends
 for ``vercel list --meta``), checks each result's ``meta`` itself as well, and follows
 ``pagination.next`` (as ``until``), newest first. Creating is not idempotent by itself: callers look
-for the key first, and record their intent before creating.
+for the key first, and record their intent before creating. A project owned by a team is reached
+with ``teamId=<team id>`` on every call (Vercel scopes each request to the team it names, or else to
+the token's own account).
 
 Errors become the project's kinds: 401, or 403 for a missing or invalid token (``invalidToken`` or
 "Not authorized") → Unauthenticated; 429 → TransientError with ``retry_after_s`` from Retry-After,
@@ -96,8 +98,10 @@ class VercelDeployer:
     def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
         self._rest = RestClient("Vercel", base_url, timeout_s, client)
 
-    def _call(self, method: str, path: str, token: str, subject: str, **kw: Any) -> JSON:
+    def _call(self, method: str, path: str, token: str, subject: str, team_id: str | None, **kw: Any) -> JSON:
         headers = {"Authorization": f"Bearer {token}"}
+        if team_id:
+            kw["params"] = {**kw.get("params", {}), "teamId": team_id}
         response = self._rest.send(method, path, headers, subject, **kw)
         _log.debug("vercel %s %s -> %s", method, path, response.status_code)
         if not response.is_success:
@@ -105,12 +109,14 @@ class VercelDeployer:
         result: JSON = response.json()
         return result
 
-    def find_deployment(self, token: str, project: str, key: str) -> Deployment | None:
+    def find_deployment(
+        self, token: str, project: str, key: str, team_id: str | None = None
+    ) -> Deployment | None:
         """The newest deployment of ``project`` whose meta carries ``key``, if any."""
         params: dict[str, str | int] = {"projectId": project, "limit": PAGE_SIZE, f"meta-{META_KEY}": key}
         subject = f"project {project}"
         while True:
-            page = self._call("GET", "/v6/deployments", token, subject, params=params)
+            page = self._call("GET", "/v6/deployments", token, subject, team_id, params=params)
             items = page.get("deployments") or []
             for item in items:
                 if (item.get("meta") or {}).get(META_KEY) == key:
@@ -131,8 +137,8 @@ class VercelDeployer:
         if request.target == "production":
             body["target"] = "production"  # omitted means preview
         subject = f"project {request.project}"
-        return _deployment(self._call("POST", "/v13/deployments", token, subject, json=body))
+        return _deployment(self._call("POST", "/v13/deployments", token, subject, request.team_id, json=body))
 
-    def get_deployment(self, token: str, deployment_id: str) -> Deployment:
+    def get_deployment(self, token: str, deployment_id: str, team_id: str | None = None) -> Deployment:
         path = f"/v13/deployments/{quote(deployment_id, safe='')}"
-        return _deployment(self._call("GET", path, token, f"deployment {deployment_id}"))
+        return _deployment(self._call("GET", path, token, f"deployment {deployment_id}", team_id))

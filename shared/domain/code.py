@@ -168,6 +168,7 @@ class DeployRequest(Schema):
     ref: str
     target: Literal["preview", "production"]
     key: str
+    team_id: str | None = None  # the Vercel team owning the project; None: the token's own account
 
     @field_validator("project")
     @classmethod

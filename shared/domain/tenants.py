@@ -12,6 +12,7 @@ from shared.domain.schema import Schema
 
 REPOSITORY = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
 PROJECT = r"^[A-Za-z0-9_.-]{1,100}$"
+VERCEL_TEAM = r"^team_[A-Za-z0-9]{1,64}$"
 
 
 def tenant_id_for(workspace_id: str) -> str:
@@ -50,6 +51,11 @@ class TenantSettings(Schema):
     )
     vercel_projects: list[Annotated[str, StringConstraints(pattern=PROJECT)]] = Field(
         default_factory=list, max_length=50, description="Vercel projects runs may deploy"
+    )
+    vercel_team_id: str | None = Field(
+        None,
+        pattern=VERCEL_TEAM,
+        description="id (team_...) of the Vercel team that owns those projects; none: the token's own account",
     )
 
 

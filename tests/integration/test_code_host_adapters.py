@@ -434,6 +434,36 @@ def test_a_branch_made_by_the_code_host_can_be_deployed(
     assert admin.deployments()[0]["gitSource"]["sha"] == pull.head_sha
 
 
+def test_a_team_project_is_reached_with_its_team_id_on_every_call(
+    vercel: VercelDeployer, admin: Admin, vtoken: str
+) -> None:
+    admin.vercel_project("team-site", REPO, team_id="team_acme42")
+    admin.grant_vercel(vtoken, ["site", "team-site"])
+    request = DeployRequest(
+        project="team-site",
+        repository=REPO,
+        ref="main",
+        target="preview",
+        key="run-2:3:1",
+        team_id="team_acme42",
+    )
+
+    with pytest.raises(NotFound, match="project team-site"):  # Vercel's answer without the team's scope
+        vercel.create_deployment(vtoken, request.model_copy(update={"team_id": None}))
+    created = vercel.create_deployment(vtoken, request)
+
+    assert vercel.find_deployment(vtoken, "team-site", "run-2:3:1", "team_acme42") == created
+    assert vercel.get_deployment(vtoken, created.id, "team_acme42").state == "BUILDING"
+    with pytest.raises(NotFound, match="project team-site"):
+        vercel.find_deployment(vtoken, "team-site", "run-2:3:1")
+    with pytest.raises(NotFound, match=f"deployment {created.id}"):
+        vercel.get_deployment(vtoken, created.id)
+    with pytest.raises(NotFound, match="project site"):  # and a personal project is not in the team
+        vercel.find_deployment(vtoken, "site", "run-2:3:1", "team_acme42")
+    teams = {r["query"].get("teamId") for r in admin.requests() if r["service"] == "vercel"}
+    assert teams == {None, "team_acme42"}
+
+
 def test_a_failed_build_ends_in_error(vercel: VercelDeployer, admin: Admin, vtoken: str) -> None:
     admin.post("/vercel/builds", {"reads_to_ready": 1, "outcome": "ERROR"})
     created = vercel.create_deployment(vtoken, deploy())

@@ -15,7 +15,8 @@ from shared.adapters.github import GitHubCodeHost
 from shared.adapters.vercel import VercelDeployer
 from shared.agent.tools.code import branch_for
 from shared.config import Queue
-from shared.domain.events import RunStatus, ToolIntent
+from shared.domain.code import DeployRequest
+from shared.domain.events import RunStatus, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.tasks import PlanTask, StepTask, Trigger
 from shared.domain.tenants import Tenant, TenantSettings
@@ -48,7 +49,14 @@ def admin(sandbox: tuple[str, Admin]) -> Admin:
 class Pair:
     """Deps of execute-step (no code access) and of deploy (code access), sharing store and queue."""
 
-    def __init__(self, url: str, model: FakeModel, connected: bool = True, **settings: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        model: FakeModel,
+        connected: bool = True,
+        allowed: TenantSettings | None = None,
+        **settings: Any,
+    ) -> None:
         self.step = make_deps(model=model, **settings)
         tenants = FakeTenantStore()
         tenants.save(
@@ -58,7 +66,8 @@ class Pair:
                 token_secret="notion-token-t1",
                 created_at=datetime.now(UTC),
                 updated_at=datetime.now(UTC),
-                settings=TenantSettings(github_repositories=["acme/site"], vercel_projects=["site"]),
+                settings=allowed
+                or TenantSettings(github_repositories=["acme/site"], vercel_projects=["site"]),
             )
         )
         if connected:
@@ -87,6 +96,30 @@ class Pair:
                 assert isinstance(body, StepTask)
                 self.taken.append((q, body.step))
                 run_step(body, self.deploy if q == Queue.DEPLOY else self.step)
+
+    def abandoned_intent(self, step: int, tool: str) -> CodeAccess:
+        """Record the intent of ``step`` (key ``r1:<step>:1``) as if its holder died mid-call: its lease
+        ran out five minutes ago. Returns the code access, for the test to make the lost effect."""
+        now = datetime.now(UTC)
+        intent = ToolIntent(
+            seq=self.state().last_seq + 1,
+            at=now - timedelta(minutes=10),
+            step=step,
+            tool=tool,
+            args={},
+            key=f"r1:{step}:1",
+            attempt=1,
+            lease_until=now - timedelta(minutes=5),
+        )
+        assert self.step.store.add_event("t1", "r1", intent)
+        assert self.deploy.code is not None
+        return self.deploy.code
+
+    def reconciled_once(self, step: int) -> bool:
+        """``step`` has one result, and it was found again (reconciled) rather than made."""
+        events = self.step.store.list_events("t1", "r1")
+        results = [e for e in events if isinstance(e, ToolResult) and e.step == step]
+        return len(results) == 1 and results[0].reconciled
 
     def state(self) -> Any:
         run = self.step.store.get_run("t1", "r1")
@@ -155,21 +188,7 @@ def test_a_crash_after_the_pull_request_is_reconciled_not_repeated(
     pair = Pair(sandbox[0], model)
     start(pair)
     pair.drive(limit=1)  # step 1 (draft) done; step 2's task waits on deploy
-    now = datetime.now(UTC)
-    state = pair.state()
-    intent = ToolIntent(
-        seq=state.last_seq + 1,
-        at=now - timedelta(minutes=10),
-        step=2,
-        tool="open_pull_request",
-        args={},
-        key="r1:2:1",
-        attempt=1,
-        lease_until=now - timedelta(minutes=5),  # its holder died after opening the pull request
-    )
-    assert pair.step.store.add_event("t1", "r1", intent)
-    code = pair.deploy.code
-    assert code is not None
+    code = pair.abandoned_intent(2, "open_pull_request")  # its holder died after opening the pull request
     from shared.domain.code import CodeChange, FileChange
 
     code.host.open_pull_request(
@@ -185,8 +204,59 @@ def test_a_crash_after_the_pull_request_is_reconciled_not_repeated(
     pair.drive()
     assert pair.state().status == RunStatus.COMPLETED
     assert len(admin.repo("acme/site")["pulls"]) == 1
-    results = [e for e in pair.step.store.list_events("t1", "r1") if e.kind == "tool_result" and e.step == 2]
-    assert len(results) == 1 and results[0].reconciled
+    assert pair.reconciled_once(2)
+
+
+TEAM = "team_acme42"
+TEAM_DEPLOY = ("deploy_vercel", {"project": "team-site", "repository": "acme/site", "ref": "main"})
+
+
+def team_project(admin: Admin) -> None:
+    """A Vercel project ``team-site`` owned by the team TEAM, which the tenant's token can reach."""
+    admin.vercel_project("team-site", "acme/site", team_id=TEAM)
+    admin.grant_vercel(VERCEL_TOKEN, ["site", "team-site"])
+
+
+def test_a_team_project_is_deployed_in_the_team_and_found_there_after_a_crash(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    team_project(admin)
+    allowed = TenantSettings(vercel_projects=["team-site"], vercel_team_id=TEAM)
+    model = FakeModel({"PlanOut": [plan(DRAFT, TEAM_DEPLOY, FINISH)]})
+    pair = Pair(sandbox[0], model, allowed=allowed)
+    start(pair)
+    pair.drive(limit=1)  # step 1 done; step 2's task waits on deploy
+    code = pair.abandoned_intent(2, "deploy_vercel")  # its holder died after Vercel took the deployment
+    request = DeployRequest(
+        project="team-site",
+        repository="acme/site",
+        ref="main",
+        target="preview",
+        key="r1:2:1",
+        team_id=TEAM,
+    )
+    created = code.deployer.create_deployment(VERCEL_TOKEN, request)
+
+    pair.drive()
+
+    assert pair.state().status == RunStatus.COMPLETED, pair.state().last_error
+    [deployment] = admin.get("/vercel/deployments")
+    assert (deployment["id"], deployment["name"]) == (created.id, "team-site")
+    assert pair.reconciled_once(2)
+
+
+def test_a_team_project_without_its_team_id_in_the_settings_fails_the_run_saying_so(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    team_project(admin)
+    model = FakeModel({"PlanOut": [plan(TEAM_DEPLOY, ("finish", {"summary": "done"}))]})
+    pair = Pair(sandbox[0], model, allowed=TenantSettings(vercel_projects=["team-site"]))
+    start(pair)
+    pair.drive()
+    state = pair.state()
+    assert state.status == RunStatus.FAILED
+    assert "Vercel project team-site was not found or the token cannot see it" in state.summary
+    assert admin.get("/vercel/deployments") == []
 
 
 def test_only_allowed_repositories_and_connected_integrations(

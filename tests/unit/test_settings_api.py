@@ -46,12 +46,20 @@ def test_the_owner_reads_and_changes_settings(fakes: FakeContainer) -> None:
         and tenant.settings.data_source_ids == ["ds-1"]
     )
     assert tenant.settings.timezone == "UTC"  # untouched fields stay
+    team = api.patch("/settings", headers=auth, json={"vercel_team_id": "team_Acme42"})
+    assert team.status_code == 200 and team.json["settings"]["vercel_team_id"] == "team_Acme42"
 
 
 def test_bad_settings_get_a_400_that_names_them_and_change_nothing(fakes: FakeContainer) -> None:
     auth = connect(fakes)
     api = client("api")
-    for body, named in (({"planning_hour": 25}, "planning_hour"), ({"colour": "red"}, "colour"), ({}, "")):
+    bad: list[tuple[dict[str, object], str]] = [
+        ({"planning_hour": 25}, "planning_hour"),
+        ({"colour": "red"}, "colour"),
+        ({}, ""),
+        ({"vercel_team_id": "acme"}, "vercel_team_id"),  # a team's id (team_...), not its name
+    ]
+    for body, named in bad:
         response = api.patch("/settings", headers=auth, json=body)
         assert response.status_code == 400 and named in response.get_data(as_text=True)
     assert (

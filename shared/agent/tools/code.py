@@ -118,7 +118,8 @@ def _deploy_output(deployment: Deployment) -> Output:
 
 def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
     code = _code(ctx)
-    allowed = code.allowed(ctx.tenant_id).vercel_projects
+    settings = code.allowed(ctx.tenant_id)
+    allowed = settings.vercel_projects
     if args.project not in allowed:
         raise ModelFixableError(
             f"project {args.project!r} is not one the owner allowed; use one of {allowed}"
@@ -128,7 +129,12 @@ def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
     if args.target == "production" and not ctx.approved:
         raise ModelFixableError("a production deployment needs a person's approval first (request_approval)")
     request = DeployRequest(
-        project=args.project, repository=args.repository, ref=args.ref, target=args.target, key=ctx.key
+        project=args.project,
+        repository=args.repository,
+        ref=args.ref,
+        target=args.target,
+        key=ctx.key,
+        team_id=settings.vercel_team_id,
     )
     deployment = code.deployer.create_deployment(code.token(ctx.tenant_id, Integration.VERCEL), request)
     return _deploy_output(deployment)
@@ -136,8 +142,9 @@ def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
 
 def find_deployment(ctx: ToolContext, args: DeployArgs) -> Output | None:
     code = _code(ctx)
+    team_id = code.allowed(ctx.tenant_id).vercel_team_id
     found = code.deployer.find_deployment(
-        code.token(ctx.tenant_id, Integration.VERCEL), args.project, ctx.key
+        code.token(ctx.tenant_id, Integration.VERCEL), args.project, ctx.key, team_id
     )
     return _deploy_output(found) if found else None
 
