@@ -258,6 +258,10 @@ class Notion(Protocol):
 class CodeHost(Protocol):
     """GitHub: a branch, one commit and a pull request per change; the caller passes the token."""
 
+    def account(self, token: str) -> str:
+        """The login ``token`` acts as; Unauthenticated if GitHub refuses it (checked when stored)."""
+        ...
+
     def find_pull_request(self, token: str, repository: str, branch: str) -> PullRequest | None: ...
 
     def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
@@ -267,6 +271,10 @@ class CodeHost(Protocol):
 
 class Deployer(Protocol):
     """Vercel: deployments of a project from a Git ref, found again by our idempotency key."""
+
+    def account(self, token: str) -> str:
+        """The user ``token`` acts as; Unauthenticated if Vercel refuses it (checked when stored)."""
+        ...
 
     def find_deployment(
         self, token: str, project: str, key: str, team_id: str | None = None

@@ -9,7 +9,7 @@ from shared.domain.notifications import Claim, NotificationRecord, NotificationS
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks import NotifyTask, TaskBody
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.errors import NotFound, PermanentError, Unauthenticated
+from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from shared.ports import EventRecord, NotionGrant
 
 
@@ -257,3 +257,21 @@ class FakeNotionOAuth:
     def revoke(self, client_id: str, client_secret: str, token: str) -> None:
         self._check(client_id, client_secret)
         self.revoked.append(token)
+
+
+@dataclass
+class FakeCodeAccounts:
+    """The "who am I" check of CodeHost/Deployer: any token but the ``refused`` ones is ``login``;
+    ``down`` makes the check a passing outage (as a 5xx or a timeout would)."""
+
+    label: str
+    login: str = "octo"
+    refused: set[str] = field(default_factory=set)
+    down: bool = False
+
+    def account(self, token: str) -> str:
+        if self.down:
+            raise TransientError(f"{self.label} answered 503 for the token")
+        if token in self.refused:
+            raise Unauthenticated(f"{self.label} refused the token; reconnect {self.label}")
+        return self.login

@@ -1,9 +1,11 @@
 """Code integrations: ``GET /integrations``, ``PUT /integrations/<name>`` with ``{"token": ...}``
-(stored in Secret Manager, never echoed) and ``DELETE /integrations/<name>``."""
+(checked with GitHub or Vercel, then stored in Secret Manager, never echoed) and
+``DELETE /integrations/<name>``."""
 
 from functions._http import Reply
 from functions.routes import Call, Route
 from shared import bootstrap
+from shared.domain.integrations import Integration
 from shared.errors import InvalidInput
 from shared.services.integrations import (
     connect_integration,
@@ -23,7 +25,12 @@ def put_integration(call: Call) -> Reply:
     if not isinstance(body, dict) or set(body) != {"token"}:
         raise InvalidInput('the body must be a JSON object {"token": "..."}', ["token"])
     c = bootstrap.container()
-    return connect_integration(call.tenant_id, integration, body["token"], c.tenants, c.secrets), 200
+    # The adapter is built (and its module imported) on this first PUT, not at the api's cold start.
+    account = c.code_host.account if integration == Integration.GITHUB else c.deployer.account
+    connected = connect_integration(
+        call.tenant_id, integration, body["token"], c.tenants, c.secrets, account=account
+    )
+    return connected, 200
 
 
 def delete_integration(call: Call) -> Reply:

@@ -73,6 +73,9 @@ def dispatch(state: GitHubState, request: Request, path: str, root: str, web: st
         raise gh_error(401, "Requires authentication")
     if token not in state.grants:
         raise gh_error(401, "Bad credentials")
+    if path == "user" and request.method == "GET":  # "Get the authenticated user"
+        login = state.grants[token].login
+        return {"login": login, "id": abs(hash(login)) % 10**8, "type": "User"}, 200
     match = _REPO_PATH.fullmatch(path)
     if match is None:
         raise not_found()

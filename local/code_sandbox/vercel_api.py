@@ -168,6 +168,10 @@ def dispatch(state: VercelState, request: Request, path: str, resolve: ResolveRe
     if request.method == "POST" and parts == ["v13", "deployments"]:
         body = json_body(request, vercel_error(400, "bad_request", "Invalid JSON."))
         return create(state, token, team, body, resolve), 200
+    if request.method == "GET" and parts == ["v2", "user"]:  # "Get the User"
+        return {
+            "user": {"id": "user_sandbox", "username": "sandbox-user", "email": "sandbox@example.com"}
+        }, 200
     if request.method == "GET" and parts == ["v6", "deployments"]:
         return list_deployments(state, token, team, dict(request.args)), 200
     if request.method == "GET" and len(parts) == 3 and parts[:2] == ["v13", "deployments"]:

@@ -150,6 +150,10 @@ class GitHubCodeHost:
             return None
         raise convert(response, repository, token)
 
+    def account(self, token: str) -> str:
+        """The login ``token`` acts as (``GET /user``)."""
+        return str(self._call("GET", "/user", token, "the token")["login"])
+
     def find_pull_request(self, token: str, repository: str, branch: str) -> PullRequest | None:
         """The pull request from ``branch`` (any state): the open one, else the newest."""
         owner = _checked(repository, branch)

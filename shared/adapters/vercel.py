@@ -109,6 +109,11 @@ class VercelDeployer:
         result: JSON = response.json()
         return result
 
+    def account(self, token: str) -> str:
+        """The user ``token`` acts as (``GET /v2/user``)."""
+        user = self._call("GET", "/v2/user", token, "the token", None).get("user") or {}
+        return str(user.get("username") or user.get("id") or "")
+
     def find_deployment(
         self, token: str, project: str, key: str, team_id: str | None = None
     ) -> Deployment | None:

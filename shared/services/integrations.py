@@ -1,17 +1,19 @@
 """Connecting and disconnecting a tenant's code integrations (GitHub, Vercel) by token.
 
-The token goes to Secret Manager (``code-token-<integration>-<tenant>``); the tenant document then
+A token is first shown to GitHub or Vercel (who is it?): one they refuse is a 400 and nothing is
+stored. Then it goes to Secret Manager (``code-token-<integration>-<tenant>``) and the tenant document
 lists the integration as connected. Nothing reads a token back here: only ``deploy`` does, when a run
 opens a pull request or a deployment (shared.services.code_access).
 """
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shared.ports import SecretStore, TenantStore
 
 _TOKEN = re.compile(r"^[\x21-\x7e]{8,1000}$")  # printable, no spaces: every GitHub and Vercel token form
@@ -41,17 +43,32 @@ def list_integrations(tenant_id: str, tenants: TenantStore) -> dict[str, Any]:
 
 
 def connect_integration(
-    tenant_id: str, integration: Integration, token: Any, tenants: TenantStore, secrets: SecretStore
+    tenant_id: str,
+    integration: Integration,
+    token: Any,
+    tenants: TenantStore,
+    secrets: SecretStore,
+    *,
+    account: Callable[[str], str],
 ) -> dict[str, Any]:
-    """Store ``token`` (replacing an earlier one) and mark the integration connected."""
+    """Check ``token`` with ``account`` (the integration's "who am I"), then store it (replacing an
+    earlier one) and mark the integration connected. A passing failure of the check (TransientError)
+    goes up as it is: nothing is stored and the caller may try again."""
     if not isinstance(token, str) or not _TOKEN.match(token):
         raise InvalidInput(f"token: a {integration.label} token is 8 to 1000 printable characters", ["token"])
     tenant = _active(tenant_id, tenants)
+    try:
+        login = account(token)
+    except Unauthenticated:
+        raise InvalidInput(
+            f"token: {integration.label} refused this token (revoked, expired or mistyped?); nothing was stored",
+            ["token"],
+        ) from None
     secrets.put(code_token_secret(tenant_id, integration), token)
     if integration not in tenant.integrations:
         connected = tuple(sorted({*tenant.integrations, integration}))
         tenants.save(tenant.model_copy(update={"integrations": connected, "updated_at": datetime.now(UTC)}))
-    return {"integration": integration.value, "connected": True}
+    return {"integration": integration.value, "connected": True, "account": login}
 
 
 def disconnect_integration(

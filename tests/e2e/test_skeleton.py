@@ -77,9 +77,12 @@ def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
     allowed = {"github_repositories": ["acme/site"], "vercel_projects": ["site"]}
     assert http("PATCH", api + "/settings", allowed, auth)[0] == 200
     assert http("PUT", api + "/integrations/github", {"token": "short"}, auth)[0] == 400
+    refused = http("PUT", api + "/integrations/github", {"token": "ghp_not_granted_by_github"}, auth)
+    assert refused[0] == 400 and "GitHub refused this token" in refused[1]["reason"]  # asked GitHub first
     for name, token in (("github", CODE_SEED["github_token"]), ("vercel", CODE_SEED["vercel_token"])):
         status, answer, _ = http("PUT", api + f"/integrations/{name}", {"token": token}, auth)
-        assert (status, answer) == (200, {"integration": name, "connected": True})
+        expected = {"integration": name, "connected": True, "account": "sandbox-user"}
+        assert (status, answer) == (200, expected)
     listed = http("GET", api + "/integrations", headers=auth)[1]
     assert listed == {"integrations": {"github": {"connected": True}, "vercel": {"connected": True}}}
     goal = "Open a pull request in acme/site and deploy a preview of site: add the launch checklist"

@@ -464,6 +464,17 @@ def test_a_team_project_is_reached_with_its_team_id_on_every_call(
     assert teams == {None, "team_acme42"}
 
 
+def test_a_token_is_checked_by_asking_who_it_is(
+    github: GitHubCodeHost, vercel: VercelDeployer, token: str, vtoken: str
+) -> None:
+    assert github.account(token) == "sandbox-user"
+    assert vercel.account(vtoken) == "sandbox-user"
+    with pytest.raises(Unauthenticated, match="GitHub refused the token"):
+        github.account("ghp_" + secrets.token_hex(16))
+    with pytest.raises(Unauthenticated, match="Vercel refused the token"):
+        vercel.account("vercel_" + secrets.token_hex(16))
+
+
 def test_a_failed_build_ends_in_error(vercel: VercelDeployer, admin: Admin, vtoken: str) -> None:
     admin.post("/vercel/builds", {"reads_to_ready": 1, "outcome": "ERROR"})
     created = vercel.create_deployment(vtoken, deploy())

@@ -14,6 +14,7 @@ from shared.config import PlatformSecret, Settings
 from shared.services.sessions import start_session
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
+    FakeCodeAccounts,
     FakeNotifier,
     FakeNotionOAuth,
     FakeOAuthStates,
@@ -42,6 +43,8 @@ class FakeContainer:
     notion_oauth: FakeNotionOAuth = field(default_factory=FakeNotionOAuth)
     notion: FakeNotion = field(default_factory=FakeNotion)
     model: FakeModel = field(default_factory=FakeModel)
+    code_host: FakeCodeAccounts = field(default_factory=lambda: FakeCodeAccounts("GitHub"))
+    deployer: FakeCodeAccounts = field(default_factory=lambda: FakeCodeAccounts("Vercel"))
 
 
 @pytest.fixture

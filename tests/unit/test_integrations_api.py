@@ -1,4 +1,5 @@
-"""GitHub and Vercel tokens through api: stored in secrets (never echoed, never in the tenant
+"""GitHub and Vercel tokens through api: checked with the integration first (a refused token is a 400,
+an outage a 503, both storing nothing), stored in secrets (never echoed, never in the tenant
 document), listed as connected, forgotten on DELETE and on a workspace's disconnect; bad input
 stores nothing."""
 
@@ -26,6 +27,7 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
     auth, api = connect(fakes), client("api")
     answer = api.put("/integrations/github", headers=auth, json={"token": TOKEN})
     assert answer.status_code == 200 and TOKEN not in answer.get_data(as_text=True)
+    assert answer.json == {"integration": "github", "connected": True, "account": "octo"}
     assert fakes.secrets.values[code_token_secret("t1", Integration.GITHUB)] == TOKEN
     tenant = fakes.tenants.get("t1")
     assert tenant is not None and tenant.integrations == (Integration.GITHUB,)
@@ -39,6 +41,26 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
     assert gone.status_code == 200 and gone.json == {"integration": "github", "connected": False}
     assert code_token_secret("t1", Integration.GITHUB) not in fakes.secrets.values
     assert api.delete("/integrations/github", headers=auth).status_code == 200  # repeatable
+
+
+@pytest.mark.parametrize("name", ["github", "vercel"])
+def test_a_token_the_integration_refuses_or_cannot_check_now_is_not_stored(
+    fakes: FakeContainer, name: str
+) -> None:
+    auth, api = connect(fakes), client("api")
+    check = fakes.code_host if name == "github" else fakes.deployer
+    check.refused.add(TOKEN)
+    refused = api.put(f"/integrations/{name}", headers=auth, json={"token": TOKEN})
+    assert refused.status_code == 400 and refused.json is not None
+    assert refused.json["reason"].startswith(f"token: {check.label} refused this token")
+    assert refused.json["fields"] == [{"field": "token"}]
+    check.refused.clear()
+    check.down = True
+    outage = api.put(f"/integrations/{name}", headers=auth, json={"token": TOKEN})
+    assert outage.status_code == 503 and outage.json is not None and check.label in outage.json["reason"]
+    assert code_token_secret("t1", Integration(name)) not in fakes.secrets.values
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None and tenant.integrations == ()
 
 
 @pytest.mark.parametrize(
