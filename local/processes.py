@@ -10,11 +10,14 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import Protocol
 
 
 def free_port() -> int:
@@ -93,3 +96,29 @@ class ProcessGroup:
 def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):  # already gone
         os.killpg(proc.pid, sig)
+
+
+class Server(Protocol):
+    @property
+    def url(self) -> str: ...
+
+    def start(self) -> object: ...
+
+    def stop(self) -> None: ...
+
+
+def serve_until_signal(server: Server, started: Callable[[], None] = lambda: None) -> None:
+    """A sandbox's ``__main__``: start ``server``, run ``started``, print ``READY <url>`` (what the
+    stack waits for), then serve until SIGTERM or SIGINT and stop it."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.start()
+    started()
+    print(f"READY {server.url}", flush=True)
+    stop.wait()
+    server.stop()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
-from types import FrameType
 
 from local.code_sandbox.app import CodeSandboxServer
+from local.processes import serve_until_signal
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,18 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--access-log", action="store_true", help="print one line per request on stderr")
     args = parser.parse_args(argv)
 
-    server = CodeSandboxServer(port=args.port, quiet=not args.access_log)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    server.start()
-    print(f"READY {server.url}", flush=True)
-    stop.wait()
-    server.stop()
+    serve_until_signal(CodeSandboxServer(port=args.port, quiet=not args.access_log))
     return 0
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
-from types import FrameType
 
 from local.notion_sandbox.app import SandboxServer
 from local.notion_sandbox.sandbox import Sandbox
+from local.processes import serve_until_signal
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,20 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.client_secret:
         sandbox.oauth.client_secret = args.client_secret
     sandbox.oauth.redirect_uris = list(args.redirect_uri)
-    server = SandboxServer(sandbox, args.port, quiet=not args.access_log)
-    stop = threading.Event()
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+    def subscribe() -> None:  # once serving: the handshake goes out from the sandbox
+        if args.webhook_url:
+            sandbox.webhooks.subscribe(args.webhook_url, args.verification_token, sandbox.integration_id)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    server.start()
-    if args.webhook_url:
-        sandbox.webhooks.subscribe(args.webhook_url, args.verification_token, sandbox.integration_id)
-    print(f"READY {server.url}", flush=True)
-    stop.wait()
-    server.stop()
+    serve_until_signal(SandboxServer(sandbox, args.port, quiet=not args.access_log), subscribe)
     return 0
 
 
