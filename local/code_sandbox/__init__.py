@@ -1,5 +1,6 @@
 """Code sandbox: a stateful local stand-in for the parts of GitHub's and Vercel's REST APIs that the
-deploy function uses (git data and pull requests; git deployments).
+deploy function uses (git data and pull requests; git deployments), and for the part of Slack's Web
+API that notifications use (auth.test, chat.postMessage, conversations.history).
 
 Entry points: `python -m local.code_sandbox --port P`, `make_app(sandbox)`, `CodeSandboxServer` and,
 for tests, `local.code_sandbox.testing.running_code_sandbox()`. See README.md beside this file.

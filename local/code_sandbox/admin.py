@@ -10,6 +10,8 @@ from flask import Flask, Response, request
 from local.code_sandbox.github_state import Grant, Repo
 from local.code_sandbox.gitstore import now
 from local.code_sandbox.sandbox import SEED, CodeSandbox
+from local.code_sandbox.slack_api import message_json
+from local.code_sandbox.slack_state import REFUSALS, Channel, Token, User
 from local.code_sandbox.vercel_api import deployment_json
 from local.code_sandbox.web import ApiError, json_body, json_response
 
@@ -148,6 +150,66 @@ def deployments(sandbox: CodeSandbox) -> list[JSON]:
     return [deployment_json(d) | {"reads": d.reads} for d in sandbox.vercel.deployments]
 
 
+def _slack_channel(sandbox: CodeSandbox, channel_id: str) -> Channel:
+    channel = sandbox.slack.channels.get(channel_id)
+    if channel is None:
+        raise AdminError(f"no Slack channel {channel_id!r}", 404)
+    return channel
+
+
+def _slack_user(sandbox: CodeSandbox, name: str) -> User:
+    user = sandbox.slack.user_named(name)
+    if user is None:
+        raise AdminError(f"no Slack user {name!r}", 404)
+    return user
+
+
+def slack_messages(sandbox: CodeSandbox, channel_id: str) -> list[JSON]:
+    """The channel's messages, oldest first, each with its author's name."""
+    state = sandbox.slack
+    channel = _slack_channel(sandbox, channel_id)
+    return [message_json(state, m) | {"user_name": m.user.name} for m in channel.messages]
+
+
+def post_slack_messages(sandbox: CodeSandbox, body: JSON) -> JSON:
+    """``texts`` posted in order to ``channel`` by ``user`` (default alice, a person), whatever the
+    channel's state: history for tests to search."""
+    texts = body.get("texts")
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise AdminError("give channel, texts (a list of strings) and maybe user (a name)")
+    channel = _slack_channel(sandbox, str(body.get("channel") or ""))
+    user = _slack_user(sandbox, str(body.get("user") or "alice"))
+    return {"ts": [sandbox.slack.post(channel, user, text).ts for text in texts]}
+
+
+def set_slack_token(sandbox: CodeSandbox, body: JSON) -> JSON:
+    """Register (or change) a token of ``user`` (default the bot) with ``scopes``; ``refused`` makes
+    every call with it answer that error, as a revoked or expired token does."""
+    token, refused = str(body.get("token") or ""), body.get("refused")
+    scopes = body.get("scopes")
+    if not token or refused not in (None, *REFUSALS) or not isinstance(scopes, list | None):
+        raise AdminError(f"give token, maybe user, scopes (a list) and refused (one of {REFUSALS})")
+    known = sandbox.slack.tokens.get(token) or Token(_slack_user(sandbox, SEED["slack_bot"]))
+    user = _slack_user(sandbox, str(body["user"])) if body.get("user") else known.user
+    grant = Token(user, known.scopes if scopes is None else frozenset(map(str, scopes)), refused)
+    sandbox.slack.tokens[token] = grant
+    return {"user": user.name, "scopes": sorted(grant.scopes), "refused": refused}
+
+
+def set_slack_limits(sandbox: CodeSandbox, body: JSON) -> JSON:
+    """How many messages a conversations.history page holds at most: Slack's 999, or 15 as for an app
+    outside the Slack Marketplace since 2025."""
+    state = sandbox.slack
+    try:
+        limit = int(body.get("history_max_limit", state.history_max_limit))
+    except (TypeError, ValueError):
+        limit = 0
+    if not 1 <= limit <= 999:
+        raise AdminError("history_max_limit must be a number from 1 to 999")
+    state.history_max_limit = limit
+    return {"history_max_limit": limit}
+
+
 def set_faults(sandbox: CodeSandbox, body: JSON) -> JSON:
     try:
         sandbox.faults.inject(body)
@@ -215,6 +277,14 @@ def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
     route("/vercel/projects", ["POST"], lambda b: create_project(sandbox, b))
     route("/vercel/builds", ["POST"], lambda b: set_builds(sandbox, b))
     route("/vercel/deployments", ["GET"], lambda _b: deployments(sandbox))
+    route(
+        "/slack/messages",
+        ["GET"],
+        lambda _b: slack_messages(sandbox, request.args.get("channel", "")),
+    )
+    route("/slack/messages", ["POST"], lambda b: post_slack_messages(sandbox, b))
+    route("/slack/tokens", ["POST"], lambda b: set_slack_token(sandbox, b))
+    route("/slack/limits", ["POST"], lambda b: set_slack_limits(sandbox, b))
     route("/faults", ["GET"], lambda _b: {"pending": sandbox.faults.pending()})
     route("/faults", ["POST"], lambda b: set_faults(sandbox, b))
     route("/faults", ["DELETE"], clear_faults)

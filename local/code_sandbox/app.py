@@ -16,7 +16,8 @@ METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 
 def make_app(sandbox: CodeSandbox | None = None) -> Flask:
-    """The WSGI app: GitHub under /github, Vercel under /vercel, the admin API under /_sandbox."""
+    """The WSGI app: GitHub under /github, Vercel under /vercel, Slack's Web API under /slack/api, the
+    admin API under /_sandbox."""
     state = sandbox or CodeSandbox()
     app = Flask("code_sandbox")
     app.config["SANDBOX"] = state
@@ -28,6 +29,10 @@ def make_app(sandbox: CodeSandbox | None = None) -> Flask:
     @app.route("/vercel/<path:path>", methods=METHODS)
     def vercel(path: str) -> Response:
         return state.serve("vercel", path, request)
+
+    @app.route("/slack/api/<path:path>", methods=METHODS)
+    def slack(path: str) -> Response:
+        return state.serve("slack", path, request)
 
     register_admin(app, state)
     return app

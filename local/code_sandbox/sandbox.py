@@ -1,4 +1,4 @@
-"""The sandbox's state (GitHub and Vercel), its seed, injected faults, a request log, and the one
+"""The sandbox's state (GitHub, Vercel and Slack), its seed, injected faults, a request log, and the one
 path every API request takes: faults, then the service under the lock, then the log."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Request, Response
 
-from local.code_sandbox import github_api, vercel_api
+from local.code_sandbox import github_api, slack_api, vercel_api
 from local.code_sandbox.faults import Faults, Injection
 from local.code_sandbox.github_state import GitHubState, Grant
+from local.code_sandbox.slack_state import SlackState, Token
 from local.code_sandbox.vercel_state import VercelState
 from local.code_sandbox.web import ApiError, error_response, json_response
 
@@ -21,11 +22,17 @@ SEED = {
     "project": "site",
     "github_token": "ghp_sandbox_acme_site",
     "vercel_token": "vercel_sandbox_acme_site",
+    "slack_token": "xoxb-sandbox-acme",
+    "slack_team": "Acme",
+    "slack_bot": "notion-agent",
+    "slack_channel": "C0SANDBOX01",  # #agent: the bot is a member
+    "slack_outside_channel": "C0OUTSIDE01",  # #general: the bot is not a member
+    "slack_archived_channel": "C0ARCHIVE01",  # #old-agent: archived
 }
 
 
 class CodeSandbox:
-    """GitHub and Vercel for one test session or local stack; thread-safe (one lock for both)."""
+    """GitHub, Vercel and Slack for one test session or local stack; thread-safe (one lock for all)."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -33,18 +40,34 @@ class CodeSandbox:
         self.requests: list[dict[str, Any]] = []
         self.github = GitHubState()
         self.vercel = VercelState()
+        self.slack = SlackState()
         self.reset()
 
     def reset(self) -> None:
-        """Back to the seed: acme/site (main, one commit), project site linked to it, two tokens."""
+        """Back to the seed: acme/site (main, one commit), project site linked to it, Slack's workspace
+        Acme with its three channels, and a token for each service."""
         with self.lock:
-            self.github, self.vercel = GitHubState(), VercelState()
+            self.github, self.vercel, self.slack = GitHubState(), VercelState(), SlackState()
             self.faults.clear()
             self.requests.clear()
             self.github.create_repo(SEED["repository"], SEED["default_branch"], {})
             self.github.grants[SEED["github_token"]] = Grant({SEED["repository"]})
             project = self.vercel.create_project(SEED["project"], SEED["repository"])
             self.vercel.tokens[SEED["vercel_token"]] = {project.id}
+            self._seed_slack()
+
+    def _seed_slack(self) -> None:
+        """Workspace Acme: the bot notion-agent and a person, alice; #agent and the archived
+        #old-agent have both as members, #general only alice."""
+        bot = self.slack.add_user(SEED["slack_bot"], bot=True)
+        person = self.slack.add_user("alice")
+        self.slack.team = SEED["slack_team"]
+        self.slack.tokens[SEED["slack_token"]] = Token(bot)
+        self.slack.add_channel(SEED["slack_channel"], "agent", {bot.id, person.id})
+        self.slack.add_channel(SEED["slack_outside_channel"], "general", {person.id})
+        self.slack.add_channel(
+            SEED["slack_archived_channel"], "old-agent", {bot.id, person.id}, archived=True
+        )
 
     def resolve_ref(self, repository: str, ref: str) -> str | None:
         """The commit a branch name or commit sha names in a sandbox repository (Vercel builds it)."""
@@ -54,7 +77,7 @@ class CodeSandbox:
         return repo.branch_head(ref) or (ref if ref in repo.objects.commits else None)
 
     def serve(self, service: str, path: str, request: Request) -> Response:
-        """Answer one API request of ``service`` (github or vercel)."""
+        """Answer one API request of ``service`` (github, vercel or slack)."""
         injection = self.faults.take(service, request.method, path)
         if injection is not None and injection.delay_s:
             time.sleep(injection.delay_s)  # outside the lock: other requests go on meanwhile
@@ -76,6 +99,8 @@ class CodeSandbox:
         try:
             if service == "github":
                 payload, status = github_api.dispatch(self.github, request, path, root, root)
+            elif service == "slack":
+                payload, status = slack_api.dispatch(self.slack, request, path)
             else:
                 payload, status = vercel_api.dispatch(self.vercel, request, path, self.resolve_ref)
         except ApiError as error:
@@ -86,22 +111,24 @@ class CodeSandbox:
 
     @staticmethod
     def _injected(service: str, injection: Injection) -> ApiError:
-        return github_api.injected(injection) if service == "github" else vercel_api.injected(injection)
+        shapes = {"github": github_api.injected, "vercel": vercel_api.injected, "slack": slack_api.injected}
+        return shapes[service](injection)
 
     def _log(
         self, service: str, path: str, request: Request, status: int, injection: Injection | None
     ) -> None:
-        """One line per request, without the token."""
+        """One line per request, without the token (not even one sent, wrongly, in the query string)."""
         self.requests.append(
             {
                 "seq": len(self.requests) + 1,
                 "service": service,
                 "method": request.method,
                 "path": "/" + path,
-                "query": dict(request.args),
+                "query": {k: v for k, v in request.args.items() if k != "token"},
                 "status": status,
                 "authorized": bool(request.headers.get("Authorization")),
                 "accept": request.headers.get("Accept"),
+                "content_type": request.headers.get("Content-Type"),
                 "api_version": request.headers.get("X-GitHub-Api-Version"),
                 "injected": injection is not None and bool(injection.status),
             }

@@ -3,6 +3,8 @@
 with running_code_sandbox() as (url, admin):
     host = GitHubCodeHost(url + "/github", timeout_s=5)
     admin.grant_github("ghp_test", ["acme/site"])
+    chat = SlackChat(url + "/slack/api", timeout_s=5)
+    admin.slack_post("C0SANDBOX01", "a person's message")
 """
 
 from __future__ import annotations
@@ -32,6 +34,33 @@ class Admin(AdminClient):
     def vercel_project(self, name: str, repository: str, team_id: str | None = None) -> Any:
         """A new Vercel project linked to ``repository``; owned by the team ``team_id`` if given."""
         return self.post("/vercel/projects", {"name": name, "repository": repository, "team_id": team_id})
+
+    def slack_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The channel's messages, oldest first (``ts``, ``text``, ``user``, ``user_name``, ``bot_id``)."""
+        result: list[dict[str, Any]] = self.get("/slack/messages", channel=channel)
+        return result
+
+    def slack_post(self, channel: str, *texts: str, user: str = "alice") -> list[str]:
+        """Post ``texts`` in order as ``user`` (a person by default); their ``ts``."""
+        result: list[str] = self.post(
+            "/slack/messages", {"channel": channel, "texts": list(texts), "user": user}
+        )["ts"]
+        return result
+
+    def slack_token(
+        self,
+        token: str,
+        user: str | None = None,
+        scopes: list[str] | None = None,
+        refused: str | None = None,
+    ) -> Any:
+        """Register or change a Slack token (the bot's by default); ``refused`` e.g. "token_revoked"."""
+        return self.post(
+            "/slack/tokens", {"token": token, "user": user, "scopes": scopes, "refused": refused}
+        )
+
+    def slack_limits(self, history_max_limit: int) -> Any:
+        return self.post("/slack/limits", {"history_max_limit": history_max_limit})
 
     def inject(self, **fault: Any) -> Any:
         """E.g. ``inject(service="github", status=502, method="POST", path="/pulls", when="after")``."""
@@ -71,6 +100,10 @@ class RunningSandbox(NamedTuple):
     @property
     def vercel_url(self) -> str:
         return self.url + "/vercel"
+
+    @property
+    def slack_url(self) -> str:
+        return self.url + "/slack/api"
 
 
 @contextmanager

@@ -5,34 +5,23 @@ without the token in any message or log line."""
 
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from local.code_sandbox.testing import Admin, RunningSandbox, running_code_sandbox
+from local.code_sandbox.testing import Admin, RunningSandbox
 from local.processes import free_port
 from shared.adapters.github import GitHubCodeHost
 from shared.adapters.vercel import META_KEY, VercelDeployer
 from shared.domain.code import CodeChange, DeployRequest, FileChange
 from shared.errors import AgentError, NotFound, PermanentError, TransientError, Unauthenticated
+from tests.integration.assertions import assert_token_absent
 
 pytestmark = pytest.mark.integration
 REPO = "acme/site"
 BRANCH = "agent/run-1-step-4"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    with running_code_sandbox() as running:
-        yield running
-
-
-@pytest.fixture
-def admin(sandbox: RunningSandbox) -> Admin:
-    sandbox.admin.reset()
-    return sandbox.admin
 
 
 @pytest.fixture
@@ -79,19 +68,6 @@ def new_commits(admin: Admin, branch: str = BRANCH, base: str = "main") -> list[
     """The branch's commits that its base does not have."""
     base_shas = {c["sha"] for c in admin.commits(REPO, base)}
     return [c for c in admin.commits(REPO, branch) if c["sha"] not in base_shas]
-
-
-def assert_token_absent(error: BaseException, token: str, caplog: pytest.LogCaptureFixture) -> None:
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    for item in chain:
-        assert token not in str(item) and token not in repr(item)
-        assert token not in getattr(item, "reason", "")
-    assert token not in caplog.text
-    assert "Authorization" not in str(error)
 
 
 # --- GitHub: the happy path and repeats -------------------------------------------------------------

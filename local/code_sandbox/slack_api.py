@@ -1,0 +1,207 @@
+"""/slack/api/<method>: Slack's Web API methods ``auth.test``, ``chat.postMessage`` and
+``conversations.history``.
+
+As on Slack, every answer is HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": <code>}``,
+except an unknown method (404 ``unknown_method``) and injected faults (a 429 ``ratelimited`` always
+carries Retry-After). Arguments come from the query string and from a form or JSON body; the token
+from ``Authorization: Bearer`` or, in a form body, a ``token`` field (never from JSON or the query,
+which Slack does not accept). Checks run in Slack's order: the method, the token (``not_authed``,
+``invalid_auth``, a refusal such as ``token_revoked``), the scope (``missing_scope`` with ``needed``
+and ``provided``), then the method's arguments.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Request
+
+from local.code_sandbox.faults import Injection
+from local.code_sandbox.slack_state import Channel, Message, SlackState, Token, slack_error
+from local.code_sandbox.web import ApiError, bearer_token
+
+JSON = dict[str, Any]
+MAX_TEXT = 40_000  # characters; longer is msg_too_long
+DEFAULT_LIMIT = 100
+DEFAULT_RETRY_AFTER = 30
+Method = Callable[[SlackState, Token, JSON], JSON]
+
+
+def message_json(state: SlackState, message: Message) -> JSON:
+    """A message as chat.postMessage and conversations.history show it."""
+    item: JSON = {"type": "message", "ts": message.ts, "text": message.text, "user": message.user.id}
+    if message.user.bot_id:
+        item |= {"bot_id": message.user.bot_id, "app_id": "A0SANDBOX01"}
+    return item | {"team": state.team_id}
+
+
+def _require(token: Token, scope: str) -> None:
+    if scope not in token.scopes:
+        provided = ",".join(sorted(token.scopes))
+        raise slack_error("missing_scope", needed=scope, provided=provided)
+
+
+def auth_test(state: SlackState, token: Token, _args: JSON) -> JSON:
+    user = token.user
+    answer: JSON = {
+        "ok": True,
+        "url": f"https://{state.domain}.slack.com/",
+        "team": state.team,
+        "user": user.name,
+        "team_id": state.team_id,
+        "user_id": user.id,
+        "is_enterprise_install": False,
+    }
+    return answer | ({"bot_id": user.bot_id} if user.bot_id else {})
+
+
+def post_message(state: SlackState, token: Token, args: JSON) -> JSON:
+    _require(token, "chat:write")
+    channel = state.find_channel(str(args.get("channel") or ""))
+    if channel is None:
+        raise slack_error("channel_not_found")
+    if channel.archived:
+        raise slack_error("is_archived")
+    if token.user.id not in channel.members:
+        raise slack_error("not_in_channel")
+    text = str(args.get("text") or "")
+    if not text.strip():
+        raise slack_error("no_text")
+    if len(text) > MAX_TEXT:
+        raise slack_error("msg_too_long")
+    message = state.post(channel, token.user, text)
+    return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message_json(state, message)}
+
+
+def _micros(args: JSON, name: str) -> int | None:
+    """A ``<seconds>[.<fraction>]`` argument in microseconds; ``invalid_ts_<name>`` if malformed."""
+    value = args.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(Decimal(str(value)) * 1_000_000)
+    except InvalidOperation:
+        raise slack_error(f"invalid_ts_{name}") from None
+
+
+def _cursor(value: Any) -> int | None:
+    """The ts (in microseconds) a ``next_cursor`` points at: ``next_ts:<digits>``, base64-encoded."""
+    if not value:
+        return None
+    try:
+        prefix, _, digits = base64.b64decode(str(value), validate=True).decode().partition(":")
+        if prefix != "next_ts" or not digits.isdigit():
+            raise ValueError(digits)
+        return int(digits)
+    except (ValueError, binascii.Error):
+        raise slack_error("invalid_cursor") from None
+
+
+def _next_cursor(message: Message) -> str:
+    return base64.b64encode(f"next_ts:{message.micros}".encode()).decode()
+
+
+def _limit(args: JSON, maximum: int) -> int:
+    try:
+        limit = int(args.get("limit") or DEFAULT_LIMIT)
+    except ValueError:
+        raise slack_error("invalid_arguments") from None
+    return min(limit if limit > 0 else DEFAULT_LIMIT, maximum)
+
+
+def _history_channel(state: SlackState, token: Token, channel_id: str) -> Channel:
+    channel = state.channels.get(channel_id)  # an id only, no names here
+    if channel is None:
+        raise slack_error("channel_not_found")
+    if token.user.id not in channel.members:
+        raise slack_error("not_in_channel")
+    return channel
+
+
+def history(state: SlackState, token: Token, args: JSON) -> JSON:
+    """Newest first; ``oldest``/``latest`` exclusive unless ``inclusive``; ``cursor`` from a previous page."""
+    _require(token, "channels:history")
+    channel = _history_channel(state, token, str(args.get("channel") or ""))
+    oldest, latest, below = _micros(args, "oldest"), _micros(args, "latest"), _cursor(args.get("cursor"))
+    inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+    limit = _limit(args, state.history_max_limit)
+
+    def wanted(m: Message) -> bool:
+        after = oldest is None or m.micros > oldest or (inclusive and m.micros == oldest)
+        before = latest is None or m.micros < latest or (inclusive and m.micros == latest)
+        return after and before and (below is None or m.micros <= below)
+
+    chosen = [m for m in reversed(channel.messages) if wanted(m)]
+    page, rest = chosen[:limit], chosen[limit:]
+    answer: JSON = {
+        "ok": True,
+        "messages": [message_json(state, m) for m in page],
+        "has_more": bool(rest),
+        "pin_count": 0,
+        "channel_actions_ts": None,
+        "channel_actions_count": 0,
+    }
+    if rest:
+        answer["response_metadata"] = {"next_cursor": _next_cursor(rest[0])}
+    return answer
+
+
+METHODS: dict[str, Method] = {
+    "auth.test": auth_test,
+    "chat.postMessage": post_message,
+    "conversations.history": history,
+}
+
+
+def _arguments(request: Request) -> tuple[JSON, str | None, bool]:
+    """The call's arguments, a token given in a form body, and whether a JSON body lacked its charset."""
+    args: JSON = dict(request.args)
+    args.pop("token", None)  # Slack no longer accepts tokens in the query string
+    if request.method != "POST":
+        return args, None, False
+    if request.mimetype == "application/json":
+        raw = request.get_data()
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            raise slack_error("invalid_json") from None
+        if not isinstance(body, dict):
+            raise slack_error("json_not_object")
+        body.pop("token", None)  # a JSON body authenticates by header only
+        return args | body, None, "charset" not in request.mimetype_params
+    form = dict(request.form)
+    form_token = form.pop("token", None)
+    return args | form, form_token, False
+
+
+def dispatch(state: SlackState, request: Request, path: str) -> tuple[JSON, int]:
+    """The JSON answer and status for ``path`` (the method's name, after /slack/api/)."""
+    name = path.strip("/")
+    method = METHODS.get(name)
+    if method is None:
+        raise slack_error("unknown_method", 404, req_method=name)
+    args, form_token, missing_charset = _arguments(request)
+    token = state.authorize(bearer_token(request) or form_token)
+    answer = method(state, token, args)
+    if missing_charset:  # as Slack warns a JSON post without "; charset=utf-8"
+        metadata = answer.setdefault("response_metadata", {})
+        metadata["warnings"] = ["missing_charset"]
+        answer["warning"] = "missing_charset"
+    return answer, 200
+
+
+def injected(item: Injection) -> ApiError:
+    """The error a test asked for, as Slack sends it; ``message`` is the error code when given."""
+    status = item.status or 500
+    if status == 429:
+        wait = DEFAULT_RETRY_AFTER if item.retry_after is None else item.retry_after
+        error = slack_error(item.message or "ratelimited", status)
+        return ApiError(status, error.body, {"Retry-After": str(wait)})
+    codes = {503: "service_unavailable", 504: "request_timeout"}
+    default = codes.get(status, "internal_error" if status >= 500 else "invalid_request")
+    return slack_error(item.message or default, status)
