@@ -58,7 +58,7 @@ class LocalStack:
 
     @property
     def code_sandbox_url(self) -> str:
-        """GitHub at ``/github`` and Vercel at ``/vercel`` (local/code_sandbox)."""
+        """GitHub at ``/github``, Vercel at ``/vercel`` and Slack at ``/slack/api`` (local/code_sandbox)."""
         return f"http://127.0.0.1:{self.code_sandbox_port}"
 
     @property
@@ -84,6 +84,7 @@ class LocalStack:
             "NA_NOTION_API_BASE_URL": self.sandbox_url,
             "NA_GITHUB_API_BASE_URL": self.code_sandbox_url + "/github",
             "NA_VERCEL_API_BASE_URL": self.code_sandbox_url + "/vercel",
+            "NA_SLACK_API_BASE_URL": self.code_sandbox_url + "/slack/api",
             # All on 127.0.0.1, cookies ignore ports: the connect nonce gets here (prod: loadbalancer.tf)
             "NA_OAUTH_CALLBACK_URL": self.url(Target.OAUTH_CALLBACK),
             "NA_FRONTEND_URL": "http://127.0.0.1:9/connected",  # the demo reads the redirect, no page

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from shared import logs
 from shared.config import Settings, get_settings
 from shared.ports import (
+    Chat,
     CodeHost,
     Deployer,
     Model,
@@ -47,6 +48,7 @@ Port = Literal[
     "model",
     "code_host",
     "deployer",
+    "chat",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -54,7 +56,7 @@ _MODULES: dict[Port, str] = {
     "store": "shared.adapters.firestore_store",
     "queue": "shared.adapters.cloud_tasks",
     "secrets": "shared.adapters.secret_manager",
-    "notifier": "shared.adapters.notion_comments_notifier",
+    "notifier": "shared.adapters.live_notifier",
     "notifications": "shared.adapters.firestore_notifications",
     "tenants": "shared.adapters.firestore_tenants",
     "oauth_states": "shared.adapters.firestore_tenants",
@@ -64,6 +66,7 @@ _MODULES: dict[Port, str] = {
     "model": "shared.adapters.vertex_model",
     "code_host": "shared.adapters.github",
     "deployer": "shared.adapters.vercel",
+    "chat": "shared.adapters.slack",
 }
 
 
@@ -141,6 +144,10 @@ class Container:
         return self._once("deployer", self._build_deployer)
 
     @property
+    def chat(self) -> Chat:
+        return self._once("chat", self._build_chat)
+
+    @property
     def notion_access(self) -> "NotionAccess":
         """Notion calls with a tenant's current token (refresh on 401): see shared.services.notion_access."""
         from shared.services.notion_access import NotionAccess
@@ -181,6 +188,11 @@ class Container:
         from shared.adapters.vercel import VercelDeployer
 
         return VercelDeployer(self.settings.vercel_api_base_url, self.settings.code_timeout_s)
+
+    def _build_chat(self) -> Chat:
+        from shared.adapters.slack import SlackChat
+
+        return SlackChat(self.settings.slack_api_base_url, self.settings.slack_timeout_s)
 
     def _build_store(self) -> RunStore:
         from shared.adapters.firestore_store import FirestoreRunStore
@@ -246,10 +258,14 @@ class Container:
 
     def _build_notifier(self) -> Notifier:
         if self.settings.notifier_backend == "live":
-            from shared.adapters.notion_comments_notifier import NotionCommentNotifier
+            from shared.adapters.live_notifier import Channel, LiveNotifier, NotionComments, SlackMessages
 
-            lease_s = self.settings.step_lease_s  # longer than a comment's requests and a token refresh
-            return NotionCommentNotifier(self.notifications, self.notion_access, self.notion, lease_s)
+            channels: list[Channel] = [
+                NotionComments(self.notion_access, self.notion),
+                SlackMessages(self.chat, self.secrets),
+            ]
+            lease_s = self.settings.step_lease_s  # longer than a message's requests and a token refresh
+            return LiveNotifier(self.notifications, self.tenants, channels, lease_s)
         from shared.adapters.outbox import OutboxNotifier
 
         return OutboxNotifier(self.settings.outbox_dir)

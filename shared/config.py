@@ -248,6 +248,10 @@ class Settings:
         "https://api.vercel.com", description="Base URL of Vercel's REST API (deployments, by deploy)."
     )
     code_timeout_s: float = setting(30.0, gt=0, description="Timeout of one GitHub or Vercel API request.")
+    slack_api_base_url: str = setting(
+        "https://slack.com/api", description="Base URL of Slack's Web API (notifications, by notify)."
+    )
+    slack_timeout_s: float = setting(15.0, gt=0, description="Timeout of one Slack API request.")
     notion_max_inline_wait_s: float = setting(
         1.0,
         description="Longest Retry-After the Notion adapter waits inside a function (once); a longer "

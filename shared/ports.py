@@ -130,6 +130,7 @@ class NotificationLog(Protocol):
         *,
         reason: str = "",
         comment_id: str = "",
+        message_ts: str = "",
     ) -> None: ...
 
     def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
@@ -283,3 +284,27 @@ class Deployer(Protocol):
     def create_deployment(self, token: str, request: DeployRequest) -> Deployment: ...
 
     def get_deployment(self, token: str, deployment_id: str, team_id: str | None = None) -> Deployment: ...
+
+
+class Chat(Protocol):
+    """Slack's Web API with a workspace's bot token (``xoxb-...``); the caller passes the token.
+
+    Errors: a refused token (``invalid_auth``, ``not_authed``, ``token_revoked``, ``token_expired``,
+    ``account_inactive``) is Unauthenticated; a channel that does not exist or the bot cannot see is
+    NotFound; another refusal for good (``not_in_channel``, ``is_archived``, ``missing_scope``, ...) is
+    PermanentError; rate limiting (429, ``ratelimited``), Slack's 5xx and transport failures are
+    TransientError (``retry_after_s`` from Retry-After). No message carries the token.
+    """
+
+    def account(self, token: str) -> str:
+        """Who ``token`` is (``auth.test``: "<bot user> in <team>"); checked when it is stored."""
+        ...
+
+    def post_message(self, token: str, channel: str, text: str) -> str:
+        """Post ``text`` to the channel id ``channel`` (``chat.postMessage``); the message's ``ts``."""
+        ...
+
+    def find_message(self, token: str, channel: str, marker: str, oldest: datetime) -> str | None:
+        """The ``ts`` of a message in ``channel`` posted since ``oldest`` whose text ends with
+        ``marker`` (``conversations.history``, a bounded number of pages), or None."""
+        ...

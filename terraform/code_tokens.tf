@@ -13,8 +13,8 @@ locals {
 
 resource "google_project_iam_custom_role" "code_token_keeper" {
   role_id     = "notionAgentCodeTokenKeeper"
-  title       = "Notion Agent GitHub/Vercel token keeper"
-  description = "Create code-token-* secrets, add versions, destroy replaced ones, delete (name-prefix condition)."
+  title       = "Notion Agent integration token keeper"
+  description = "Create code-token-* and chat-token-* secrets, add versions, destroy replaced ones, delete (name-prefix conditions)."
   permissions = [
     "secretmanager.secrets.create",
     "secretmanager.secrets.delete",
@@ -45,8 +45,31 @@ resource "google_project_iam_member" "code_token_keepers" {
   member  = "serviceAccount:${google_service_account.function[each.key].email}"
 
   condition {
-    title       = "code-token-secrets-only"
-    description = "Only secrets whose id starts with code-token-."
-    expression  = local.code_token_condition
+    title       = "integration-token-secrets-only"
+    description = "Only secrets whose id starts with code-token- or chat-token-."
+    expression  = "${local.code_token_condition} || ${local.chat_token_condition}"
+  }
+}
+
+# Slack bot tokens of tenants (chat-token-slack-<tenant>, shared/domain/integrations.py): api stores
+# and deletes them with the code tokens (PUT/DELETE /integrations/slack, a workspace's disconnect:
+# code_token_keepers above); only notify reads them, to post a tenant's notifications to Slack.
+locals {
+  chat_token_prefix    = "chat-token-"
+  chat_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${local.chat_token_prefix}\")"
+  chat_token_readers   = ["notify"]
+}
+
+resource "google_project_iam_member" "chat_token_readers" {
+  for_each = toset(local.chat_token_readers)
+
+  project = var.project_id
+  role    = "roles/secretmanager.secretAccessor"
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
+
+  condition {
+    title       = "chat-token-secrets-only"
+    description = "Only secrets whose id starts with chat-token-."
+    expression  = local.chat_token_condition
   }
 }

@@ -159,9 +159,11 @@ class FakeNotificationLog:
         *,
         reason: str = "",
         comment_id: str = "",
+        message_ts: str = "",
     ) -> None:
         key = (tenant_id, notification_id)
-        update = {"status": status, "reason": reason, "comment_id": comment_id, "updated_at": now}
+        update = {"status": status, "reason": reason, "updated_at": now}
+        update |= {"comment_id": comment_id, "message_ts": message_ts}
         self.records[key] = self.records[key].model_copy(update=update | {"lease_until": now})
 
     def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
@@ -261,7 +263,7 @@ class FakeNotionOAuth:
 
 @dataclass
 class FakeCodeAccounts:
-    """The "who am I" check of CodeHost/Deployer: any token but the ``refused`` ones is ``login``;
+    """The "who am I" check of CodeHost/Deployer/Chat: any token but the ``refused`` ones is ``login``;
     ``down`` makes the check a passing outage (as a 5xx or a timeout would)."""
 
     label: str
@@ -275,3 +277,35 @@ class FakeCodeAccounts:
         if token in self.refused:
             raise Unauthenticated(f"{self.label} refused the token; reconnect {self.label}")
         return self.login
+
+
+@dataclass
+class FakeChat:
+    """Slack (the Chat port): channels of (ts, text) messages; ``fail`` queues an exception per method."""
+
+    token: str = "xoxb-fake"
+    messages: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    fail: dict[str, list[Exception]] = field(default_factory=dict)
+
+    def _check(self, method: str, token: str) -> None:
+        if self.fail.get(method):
+            raise self.fail[method].pop(0)
+        if token != self.token:
+            raise Unauthenticated("Slack refused the token (invalid_auth)")
+
+    def account(self, token: str) -> str:
+        self._check("account", token)
+        return "notion-agent in Acme"
+
+    def post_message(self, token: str, channel: str, text: str) -> str:
+        self._check("post_message", token)
+        sent = self.messages.setdefault(channel, [])
+        ts = f"{1_767_600_000 + len(sent)}.000100"  # 2026-01-05 08:00 UTC: the unit tests' morning
+        sent.append((ts, text))
+        return ts
+
+    def find_message(self, token: str, channel: str, marker: str, oldest: datetime) -> str | None:
+        self._check("find_message", token)
+        after = oldest.timestamp()
+        found = [ts for ts, text in self.messages.get(channel, []) if text.rstrip().endswith(marker)]
+        return next((ts for ts in found if float(ts) >= after), None)

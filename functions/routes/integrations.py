@@ -1,10 +1,13 @@
-"""Code integrations: ``GET /integrations``, ``PUT /integrations/<name>`` with ``{"token": ...}``
-(checked with GitHub or Vercel, then stored in Secret Manager, never echoed) and
+"""Integrations: ``GET /integrations``, ``PUT /integrations/<name>`` with ``{"token": ...}`` (checked
+with GitHub, Vercel or Slack, then stored in Secret Manager, never echoed) and
 ``DELETE /integrations/<name>``."""
+
+from collections.abc import Callable
 
 from functions._http import Reply
 from functions.routes import Call, Route
 from shared import bootstrap
+from shared.bootstrap import Container
 from shared.domain.integrations import Integration
 from shared.errors import InvalidInput
 from shared.services.integrations import (
@@ -26,11 +29,20 @@ def put_integration(call: Call) -> Reply:
         raise InvalidInput('the body must be a JSON object {"token": "..."}', ["token"])
     c = bootstrap.container()
     # The adapter is built (and its module imported) on this first PUT, not at the api's cold start.
-    account = c.code_host.account if integration == Integration.GITHUB else c.deployer.account
+    account = _checker(c, integration)
     connected = connect_integration(
         call.tenant_id, integration, body["token"], c.tenants, c.secrets, account=account
     )
     return connected, 200
+
+
+def _checker(c: Container, integration: Integration) -> Callable[[str], str]:
+    """The "who is this token" call of the integration's adapter (only that adapter is built)."""
+    if integration == Integration.GITHUB:
+        return c.code_host.account
+    if integration == Integration.VERCEL:
+        return c.deployer.account
+    return c.chat.account
 
 
 def delete_integration(call: Call) -> Reply:

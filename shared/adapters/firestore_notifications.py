@@ -74,8 +74,10 @@ class FirestoreNotificationLog:
         *,
         reason: str = "",
         comment_id: str = "",
+        message_ts: str = "",
     ) -> None:
-        changes = {"status": status.value, "reason": reason, "comment_id": comment_id, "updated_at": now}
+        changes = {"status": status.value, "reason": reason, "updated_at": now}
+        changes |= {"comment_id": comment_id, "message_ts": message_ts}
         with _transient():
             self._collection(tenant_id).document(notification_id).update(changes | {"lease_until": now})
 

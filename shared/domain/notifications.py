@@ -1,10 +1,10 @@
-"""Notifications as records and Notion comments, and quiet hours. Pure: no I/O.
+"""Notifications as records, Notion comments and Slack messages, and quiet hours. Pure: no I/O.
 
 A notification is recorded under ``tenants/{t}/notifications/{notification_id}`` before it is sent
-(``sending``), then marked ``sent`` or ``undeliverable`` (with the reason). Its Notion comment ends
-with a marker line naming the notification id, in the same form as the engine's markers
+(``sending``, with the channel chosen), then marked ``sent`` or ``undeliverable`` (with the reason).
+Its Notion comment or Slack message ends with a marker line naming the notification id, in the same form as the engine's markers
 (``shared.agent.tools.notion_text.marker_text``, not imported here: that package loads the whole
-tool registry), so a delivery that finds a stale ``sending`` record can look for the comment first.
+tool registry), so a delivery that finds a stale ``sending`` record can look for the message first.
 """
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -21,7 +21,7 @@ EARLY_S = 60.0  # a quiet window ending within this long is over (clock skew aga
 
 
 class NotificationStatus(StrEnum):
-    SENDING = "sending"  # recorded, the comment may or may not exist yet
+    SENDING = "sending"  # recorded, the comment or message may or may not exist yet
     SENT = "sent"
     UNDELIVERABLE = "undeliverable"  # will never be sent on this channel; ``reason`` says why
 
@@ -30,7 +30,7 @@ class Claim(StrEnum):
     """What recording a notification before sending it found."""
 
     NEW = "new"  # created now: send
-    RETAKEN = "retaken"  # an earlier delivery's lease expired while sending: look for its comment first
+    RETAKEN = "retaken"  # an earlier delivery's lease expired while sending: look for its message first
     BUSY = "busy"  # another delivery holds the lease: try again later
     DONE = "done"  # sent or undeliverable already: nothing to do
 
@@ -47,7 +47,9 @@ class NotificationRecord(Schema):
     priority: str = "normal"
     status: NotificationStatus
     reason: str = ""
-    comment_id: str = ""
+    channel: str = ""  # notion_comment or slack: where it went (none when it could go nowhere)
+    comment_id: str = ""  # the Notion comment's id
+    message_ts: str = ""  # the Slack message's ts
     attempts: int = 1
     lease_until: datetime
     created_at: datetime
@@ -55,7 +57,17 @@ class NotificationRecord(Schema):
 
     def listing(self) -> dict[str, Any]:
         """What ``GET /notifications`` shows of it."""
-        keep = ("notification_id", "run_id", "subject", "text", "links", "status", "reason", "created_at")
+        keep = (
+            "notification_id",
+            "run_id",
+            "subject",
+            "text",
+            "links",
+            "status",
+            "reason",
+            "channel",
+            "created_at",
+        )
         return self.model_dump(mode="json", include=set(keep))
 
 
@@ -66,7 +78,13 @@ def page_of(task: NotifyTask) -> str | None:
 
 
 def new_record(
-    task: NotifyTask, now: datetime, lease_s: float, status: NotificationStatus, reason: str = ""
+    task: NotifyTask,
+    now: datetime,
+    lease_s: float,
+    status: NotificationStatus,
+    *,
+    reason: str = "",
+    channel: str = "",
 ) -> NotificationRecord:
     links = {k.removesuffix("_url"): str(task.data[k]) for k in LINK_KEYS if task.data.get(k)}
     return NotificationRecord(
@@ -79,6 +97,7 @@ def new_record(
         priority=task.priority,
         status=status,
         reason=reason,
+        channel=channel,
         lease_until=now + timedelta(seconds=lease_s),
         created_at=now,
         updated_at=now,
@@ -92,6 +111,14 @@ def marker_text(notification_id: str) -> str:
 def comment_text(task: NotifyTask) -> str:
     """The comment: subject, text, and the marker as its last line."""
     body = f"{task.subject}\n\n{task.text}".rstrip()
+    return f"{body}\n{marker_text(task.notification_id)}"
+
+
+def slack_text(task: NotifyTask) -> str:
+    """The Slack message: the subject in bold, the text, and the marker as its last line; ``&``, ``<``
+    and ``>`` escaped as Slack requires (its links and mentions use them); URLs are linked by Slack."""
+    escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+    body = f"*{task.subject.translate(escape)}*\n\n{task.text.translate(escape)}".rstrip()
     return f"{body}\n{marker_text(task.notification_id)}"
 
 

@@ -3,7 +3,7 @@
 import hashlib
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
@@ -13,6 +13,12 @@ from shared.domain.schema import Schema
 REPOSITORY = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
 PROJECT = r"^[A-Za-z0-9_.-]{1,100}$"
 VERCEL_TEAM = r"^team_[A-Za-z0-9]{1,64}$"
+SLACK_CHANNEL = r"^[CG][A-Z0-9]{8,20}$"  # public (C) or private (G, older) channel ids
+type NotificationChannel = Literal["notion_comment", "slack"]
+
+
+def _every_channel() -> list[NotificationChannel]:
+    return ["notion_comment", "slack"]
 
 
 def tenant_id_for(workspace_id: str) -> str:
@@ -39,7 +45,18 @@ class TenantSettings(Schema):
     )
     page_ids: list[str] = Field(default_factory=list, description="Pages whose changes start work")
     react_to_mentions: bool = True
-    notification_channels: list[str] = Field(default_factory=lambda: ["outbox"])
+    notification_channels: list[NotificationChannel] = Field(
+        default_factory=_every_channel,
+        max_length=2,
+        description="Where notifications go, in order of preference: each goes to the first that can "
+        "carry it (notion_comment: a comment on the page it is about; slack: a message in "
+        "slack_channel_id once Slack is connected)",
+    )
+    slack_channel_id: str | None = Field(
+        None,
+        pattern=SLACK_CHANNEL,
+        description="id (C...) of the Slack channel notifications go to; the bot must be invited to it",
+    )
     quiet_hours: tuple[int, int] | None = None
     max_cost_per_run_usd: float = Field(1.0, ge=0)
     max_cost_per_day_usd: float = Field(5.0, ge=0)
@@ -73,6 +90,6 @@ class Tenant(Schema):
     status: TenantStatus = TenantStatus.ACTIVE
     settings: TenantSettings = Field(default_factory=TenantSettings)
     token_secret: str
-    integrations: tuple[Integration, ...] = ()  # connected code integrations (their tokens: Secret Manager)
+    integrations: tuple[Integration, ...] = ()  # connected integrations (their tokens: Secret Manager)
     created_at: datetime
     updated_at: datetime

@@ -126,8 +126,8 @@ def disconnect(tenant_id: str, deps: Connecting) -> dict[str, object]:
     if tenant.status != TenantStatus.REVOKED or tenant.integrations:
         revoked = {"status": TenantStatus.REVOKED, "integrations": (), "updated_at": datetime.now(UTC)}
         deps.tenants.save(tenant.model_copy(update=revoked))
-    for integration in integrations.Integration:  # GitHub and Vercel tokens go with the workspace
-        deps.secrets.delete(integrations.code_token_secret(tenant_id, integration))
+    for integration in integrations.Integration:  # GitHub, Vercel and Slack tokens go with the workspace
+        deps.secrets.delete(integrations.token_secret(tenant_id, integration))
     try:
         tokens: NotionTokens | None = NotionTokens.load(deps.secrets.get(tenant.token_secret, fresh=True))
     except NotFound:

@@ -1,9 +1,10 @@
-"""Connecting and disconnecting a tenant's code integrations (GitHub, Vercel) by token.
+"""Connecting and disconnecting a tenant's integrations (GitHub, Vercel, Slack) by token.
 
-A token is first shown to GitHub or Vercel (who is it?): one they refuse is a 400 and nothing is
-stored. Then it goes to Secret Manager (``code-token-<integration>-<tenant>``) and the tenant document
-lists the integration as connected. Nothing reads a token back here: only ``deploy`` does, when a run
-opens a pull request or a deployment (shared.services.code_access).
+A token is first shown to its service (who is it?): one it refuses is a 400 and nothing is stored.
+Then it goes to Secret Manager (``shared.domain.integrations.token_secret``) and the tenant document
+lists the integration as connected. Nothing reads a token back here: only ``deploy`` reads GitHub and
+Vercel tokens, when a run opens a pull request or a deployment (shared.services.code_access), and only
+``notify`` reads the Slack one (shared.adapters.live_notifier).
 """
 
 import re
@@ -11,12 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.integrations import Integration, code_token_secret
+from shared.domain.integrations import Integration, token_secret
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shared.ports import SecretStore, TenantStore
 
-_TOKEN = re.compile(r"^[\x21-\x7e]{8,1000}$")  # printable, no spaces: every GitHub and Vercel token form
+_TOKEN = re.compile(
+    r"^[\x21-\x7e]{8,1000}$"
+)  # printable, no spaces: every GitHub, Vercel and Slack token form
 
 
 def integration_of(name: str) -> Integration:
@@ -64,7 +67,7 @@ def connect_integration(
             f"token: {integration.label} refused this token (revoked, expired or mistyped?); nothing was stored",
             ["token"],
         ) from None
-    secrets.put(code_token_secret(tenant_id, integration), token)
+    secrets.put(token_secret(tenant_id, integration), token)
     if integration not in tenant.integrations:
         connected = tuple(sorted({*tenant.integrations, integration}))
         tenants.save(tenant.model_copy(update={"integrations": connected, "updated_at": datetime.now(UTC)}))
@@ -81,5 +84,5 @@ def disconnect_integration(
     if integration in tenant.integrations:
         left = tuple(i for i in tenant.integrations if i != integration)
         tenants.save(tenant.model_copy(update={"integrations": left, "updated_at": datetime.now(UTC)}))
-    secrets.delete(code_token_secret(tenant_id, integration))
+    secrets.delete(token_secret(tenant_id, integration))
     return {"integration": integration.value, "connected": False}

@@ -60,6 +60,29 @@ def test_the_run_wrote_its_plan_page_and_updated_the_idea_once(demo: dict[str, A
     assert sum("Plan approved" in b["text"] for b in idea["content"]) == 1
 
 
+def test_slack_is_connected_through_api_after_slack_says_whose_token_it_is(
+    stack: LocalStack, demo: dict[str, Any]
+) -> None:
+    auth = {"Authorization": f"Bearer {demo['session']}"}
+    api = stack.url_of_api()
+    refused = http("PUT", api + "/integrations/slack", {"token": "xoxb-unknown-to-slack"}, auth)
+    assert refused[0] == 400 and "Slack refused this token" in refused[1]["reason"]
+    status, answer, _ = http("PUT", api + "/integrations/slack", {"token": CODE_SEED["slack_token"]}, auth)
+    assert (status, answer) == (
+        200,
+        {"integration": "slack", "connected": True, "account": "notion-agent in Acme"},
+    )
+    chosen = {
+        "slack_channel_id": CODE_SEED["slack_channel"],
+        "notification_channels": ["slack", "notion_comment"],
+    }
+    assert http("PATCH", api + "/settings", chosen, auth)[0] == 200
+    assert http("DELETE", api + "/integrations/slack", None, auth)[:2] == (
+        200,
+        {"integration": "slack", "connected": False},
+    )
+
+
 def test_one_notification_per_decision_and_outcome(demo: dict[str, Any]) -> None:
     ids = [n["notification_id"] for n in demo["notifications"]]
     run_id = demo["run"]["run_id"]
@@ -84,7 +107,13 @@ def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
         expected = {"integration": name, "connected": True, "account": "sandbox-user"}
         assert (status, answer) == (200, expected)
     listed = http("GET", api + "/integrations", headers=auth)[1]
-    assert listed == {"integrations": {"github": {"connected": True}, "vercel": {"connected": True}}}
+    assert listed == {
+        "integrations": {
+            "github": {"connected": True},
+            "vercel": {"connected": True},
+            "slack": {"connected": False},
+        }
+    }
     goal = "Open a pull request in acme/site and deploy a preview of site: add the launch checklist"
     status, started, _ = http("POST", api + "/runs", {"goal": goal, "request_id": "code-run-1"}, auth)
     assert status in (200, 201, 202), started

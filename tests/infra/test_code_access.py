@@ -71,6 +71,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/integrations.py:connect_integration": frozenset({"api"}),
     "shared/services/integrations.py:disconnect_integration": frozenset({"api"}),
     "shared/services/code_access.py:CodeAccess.token": frozenset({"deploy"}),
+    # The Slack token: api stores and forgets it (as above); only notify reads it, to post a message.
+    "shared/adapters/live_notifier.py:SlackMessages._token": frozenset({"notify"}),
 }
 
 # SecretStore.put creates a secret only when it does not exist. Only the connect flow writes a
@@ -104,6 +106,11 @@ def _capabilities(call: ast.Call) -> Iterator[str]:
             yield f"secret:{op}:{PlatformSecret[first.attr].value}"
         elif isinstance(first, ast.Call) and ast.unparse(first.func).endswith("code_token_secret"):
             yield f"code_token:{op}"  # GitHub/Vercel tokens: code-token-<integration>-<tenant>
+        elif isinstance(first, ast.Call) and ast.unparse(first.func).endswith("chat_token_secret"):
+            yield f"chat_token:{op}"  # the Slack token: chat-token-slack-<tenant>
+        elif isinstance(first, ast.Call) and ast.unparse(first.func).split(".")[-1] == "token_secret":
+            yield f"code_token:{op}"  # any integration's token (token_secret): GitHub, Vercel or Slack
+            yield f"chat_token:{op}"
         else:
             yield f"tenant_token:{op}"
     elif func.attr == "need_model":
@@ -219,8 +226,13 @@ def terraform_grants(tf: Terraform) -> dict[str, set[str]]:
         grants[fn].add("tenant_token:delete")
     for fn in _holders(tf, "code_token_readers"):
         grants[fn].add("code_token:read")
+    keeper_condition = str(tf.resources["google_project_iam_member"]["code_token_keepers"]["condition"])
     for fn in _holders(tf, "code_token_keepers"):
         grants[fn] |= {"code_token:add", "code_token:delete"}
+        if "local.chat_token_condition" in keeper_condition:
+            grants[fn] |= {"chat_token:add", "chat_token:delete"}
+    for fn in _holders(tf, "chat_token_readers"):
+        grants[fn].add("chat_token:read")
     for fn, roles in tf.locals["project_roles"].items():
         if fn in FUNCTIONS and "roles/aiplatform.user" in roles:
             grants[fn].add("model")
@@ -252,9 +264,15 @@ def test_the_extraction_sees_the_calls_it_must() -> None:
         "tenant_token:read",
         "tenant_token:delete",
         "code_token:delete",
+        "chat_token:delete",
     }
     assert sites["shared/services/followups.py:enqueue_step"] == {"enqueue:deploy", "enqueue:execute-step"}
     assert sites["shared/services/code_access.py:CodeAccess.token"] == {"code_token:read"}
+    assert sites["shared/adapters/live_notifier.py:SlackMessages._token"] == {"chat_token:read"}
+    assert sites["shared/services/integrations.py:connect_integration"] == {
+        "code_token:add",
+        "chat_token:add",
+    }
     assert "tenant_token:add" in sites["shared/services/notion_access.py:NotionAccess.renewed"]
     assert preloaded_ports()["notify"] >= {"notifier", "notifications", "notion", "secrets", "queue"}
 

@@ -56,6 +56,8 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         ({"plan", "execute_step", "notify", "api"}, "/secrets/notion-token-"),
         # GitHub/Vercel tokens: deploy alone reads them.
         ({"deploy"}, "/secrets/code-token-"),
+        # Slack bot tokens: notify alone reads them.
+        ({"notify"}, "/secrets/chat-token-"),
     ],
     # A refreshed token is a new version of the tenant's secret (NotionAccess.renewed).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.

@@ -55,6 +55,7 @@ CLIENT_LIBRARIES: dict[str, tuple[str, ...]] = {
     "model": ("google.genai", "httpx"),  # so is google-genai
     "code_host": ("httpx",),
     "deployer": ("httpx",),
+    "chat": ("httpx",),  # Slack's Web API, on httpx
 }
 FRAMEWORK = "functions_framework"
 # What defining one pydantic model loads (pydantic.main, and pydantic.fields with pydantic.types and

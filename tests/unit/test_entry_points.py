@@ -45,6 +45,7 @@ class FakeContainer:
     model: FakeModel = field(default_factory=FakeModel)
     code_host: FakeCodeAccounts = field(default_factory=lambda: FakeCodeAccounts("GitHub"))
     deployer: FakeCodeAccounts = field(default_factory=lambda: FakeCodeAccounts("Vercel"))
+    chat: FakeCodeAccounts = field(default_factory=lambda: FakeCodeAccounts("Slack"))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""GitHub and Vercel tokens through api: checked with the integration first (a refused token is a 400,
+"""GitHub, Vercel and Slack tokens through api: checked with the integration first (a refused token is a 400,
 an outage a 503, both storing nothing), stored in secrets (never echoed, never in the tenant
 document), listed as connected, forgotten on DELETE and on a workspace's disconnect; bad input
 stores nothing."""
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared import bootstrap
-from shared.domain.integrations import Integration, code_token_secret
+from shared.domain.integrations import Integration, chat_token_secret, code_token_secret, token_secret
 from shared.domain.tenants import TenantStatus
 from tests.unit.test_entry_points import FakeContainer, client
 from tests.unit.test_settings_api import connect
@@ -33,7 +33,13 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
     assert tenant is not None and tenant.integrations == (Integration.GITHUB,)
     assert TOKEN not in tenant.model_dump_json()
     listed = api.get("/integrations", headers=auth).json
-    assert listed == {"integrations": {"github": {"connected": True}, "vercel": {"connected": False}}}
+    assert listed == {
+        "integrations": {
+            "github": {"connected": True},
+            "vercel": {"connected": False},
+            "slack": {"connected": False},
+        }
+    }
     again = api.put("/integrations/github", headers=auth, json={"token": TOKEN + "2"})  # replaced
     assert again.status_code == 200
     assert fakes.secrets.values[code_token_secret("t1", Integration.GITHUB)] == TOKEN + "2"
@@ -43,12 +49,30 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
     assert api.delete("/integrations/github", headers=auth).status_code == 200  # repeatable
 
 
-@pytest.mark.parametrize("name", ["github", "vercel"])
+def test_a_slack_token_is_checked_with_slack_and_kept_where_only_notify_reads_it(
+    fakes: FakeContainer,
+) -> None:
+    auth, api, slack = connect(fakes), client("api"), "xoxb-" + "1" * 30
+    answer = api.put("/integrations/slack", headers=auth, json={"token": slack})
+    assert answer.json == {"integration": "slack", "connected": True, "account": "octo"}
+    assert (
+        chat_token_secret("t1") == "chat-token-slack-t1"
+        and fakes.secrets.values["chat-token-slack-t1"] == slack
+    )
+    assert not [name for name in fakes.secrets.values if name.startswith("code-token-")]
+    assert api.delete("/integrations/slack", headers=auth).json == {
+        "integration": "slack",
+        "connected": False,
+    }
+    assert "chat-token-slack-t1" not in fakes.secrets.values
+
+
+@pytest.mark.parametrize("name", ["github", "vercel", "slack"])
 def test_a_token_the_integration_refuses_or_cannot_check_now_is_not_stored(
     fakes: FakeContainer, name: str
 ) -> None:
     auth, api = connect(fakes), client("api")
-    check = fakes.code_host if name == "github" else fakes.deployer
+    check = {"github": fakes.code_host, "vercel": fakes.deployer, "slack": fakes.chat}[name]
     check.refused.add(TOKEN)
     refused = api.put(f"/integrations/{name}", headers=auth, json={"token": TOKEN})
     assert refused.status_code == 400 and refused.json is not None
@@ -58,7 +82,7 @@ def test_a_token_the_integration_refuses_or_cannot_check_now_is_not_stored(
     check.down = True
     outage = api.put(f"/integrations/{name}", headers=auth, json={"token": TOKEN})
     assert outage.status_code == 503 and outage.json is not None and check.label in outage.json["reason"]
-    assert code_token_secret("t1", Integration(name)) not in fakes.secrets.values
+    assert token_secret("t1", Integration(name)) not in fakes.secrets.values
     tenant = fakes.tenants.get("t1")
     assert tenant is not None and tenant.integrations == ()
 
@@ -97,11 +121,11 @@ def test_without_a_session_nothing_is_reachable(fakes: FakeContainer) -> None:
     assert client("api").get("/integrations").status_code == 401
 
 
-def test_disconnecting_the_workspace_forgets_its_code_tokens(fakes: FakeContainer) -> None:
+def test_disconnecting_the_workspace_forgets_its_integration_tokens(fakes: FakeContainer) -> None:
     from shared.services.connect import Connecting, disconnect
 
     auth, api = connect(fakes), client("api")
-    for name in ("github", "vercel"):
+    for name in ("github", "vercel", "slack"):
         assert api.put(f"/integrations/{name}", headers=auth, json={"token": TOKEN}).status_code == 200
     deps = Connecting(
         settings=fakes.settings,
@@ -111,7 +135,7 @@ def test_disconnecting_the_workspace_forgets_its_code_tokens(fakes: FakeContaine
         oauth=fakes.notion_oauth,
     )
     disconnect("t1", deps)
-    assert not [name for name in fakes.secrets.values if name.startswith("code-token-")]
+    assert not [name for name in fakes.secrets.values if name.startswith(("code-token-", "chat-token-"))]
     tenant = fakes.tenants.get("t1")
     assert (
         tenant is not None

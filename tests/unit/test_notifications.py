@@ -1,4 +1,5 @@
-"""The live notifier (a Notion comment, at most once per notification id) and quiet hours, with fakes."""
+"""The live notifier (a Notion comment or a Slack message, at most once per notification id) and
+quiet hours, with fakes."""
 
 import logging
 from dataclasses import dataclass
@@ -7,18 +8,20 @@ from typing import Any
 
 import pytest
 
+from shared.adapters.live_notifier import LiveNotifier, NotionComments, SlackMessages
 from shared.adapters.notion import NotionApiError
-from shared.adapters.notion_comments_notifier import NotionCommentNotifier
 from shared.config import Queue
 from shared.domain.connection import NotionTokens
+from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import NotificationStatus, marker_text, quiet_until
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import Tenant, TenantSettings, TenantStatus
-from shared.errors import TransientError
+from shared.errors import PermanentError, TransientError
 from shared.services.notifications import deliver_notification
 from shared.services.notion_access import NotionAccess
 from tests.engine_fakes import FakeNotion
 from tests.fakes import (
+    FakeChat,
     FakeNotificationLog,
     FakeNotifier,
     FakeNotionOAuth,
@@ -30,6 +33,7 @@ from tests.fakes import (
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 LEASE_S = 120.0
 APPROVE = "https://api.example/links/signed-approve-token"
+SLACK_CHANNEL = "C0SANDBOX01"
 
 
 @dataclass
@@ -51,27 +55,61 @@ class Access:
         return operation("token")
 
 
+def tenant(status: TenantStatus = TenantStatus.ACTIVE, slack: bool = False, **settings: Any) -> Tenant:
+    if slack:
+        settings.setdefault("slack_channel_id", SLACK_CHANNEL)
+    return Tenant(
+        tenant_id="t1",
+        workspace_id="w1",
+        token_secret="notion-token-t1",
+        status=status,
+        settings=TenantSettings(**settings),
+        integrations=(Integration.SLACK,) if slack else (),
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
 @dataclass
 class Live:
-    notifier: NotionCommentNotifier
+    notifier: LiveNotifier
     notion: FakeNotion
+    chat: FakeChat
     records: FakeNotificationLog
+    tenants: FakeTenantStore
+    secrets: FakeSecrets
     clock: Clock
     page: str
 
     def comments(self) -> list[str]:
         return [c["rich_text"][0]["plain_text"] for c in self.notion.comments.get(self.page, [])]
 
+    def messages(self) -> list[str]:
+        return [text for _, text in self.chat.messages.get(SLACK_CHANNEL, [])]
+
     def record(self, notification_id: str = "n1") -> Any:
         return self.records.records[("t1", notification_id)]
+
+    def connect_slack(self, **settings: Any) -> None:
+        self.tenants.save(tenant(slack=True, **settings))
+        self.secrets.put(chat_token_secret("t1"), self.chat.token)
+
+
+def live_notifier(
+    records: Any, tenants: Any, access: Any, notion: Any, chat: Any, secrets: Any, clock: Any
+) -> LiveNotifier:
+    channels = [NotionComments(access, notion), SlackMessages(chat, secrets)]
+    return LiveNotifier(records, tenants, channels, LEASE_S, clock)
 
 
 @pytest.fixture
 def live() -> Live:
-    notion, records, clock = FakeNotion(), FakeNotificationLog(), Clock()
+    notion, chat, records, clock = FakeNotion(), FakeChat(), FakeNotificationLog(), Clock()
+    tenants, secrets = FakeTenantStore(), FakeSecrets()
+    tenants.save(tenant())
     page = notion.add_page("Launch plan")
-    notifier = NotionCommentNotifier(records, Access(), notion, LEASE_S, clock)
-    return Live(notifier, notion, records, clock, page)
+    notifier = live_notifier(records, tenants, Access(), notion, chat, secrets, clock)
+    return Live(notifier, notion, chat, records, tenants, secrets, clock, page)
 
 
 def task(page_id: str | None, notification_id: str = "n1", **changes: Any) -> NotifyTask:
@@ -149,7 +187,8 @@ def test_no_page_is_recorded_undeliverable_and_logged_without_the_text_or_links(
     with caplog.at_level(logging.WARNING):
         assert live.notifier.deliver(daily) is False
     record = live.record("n-daily")
-    assert record.status == NotificationStatus.UNDELIVERABLE and "no page" in record.reason
+    assert record.status == NotificationStatus.UNDELIVERABLE and record.channel == ""
+    assert record.reason == "notion_comment: it is about no page; slack: Slack is not connected"
     assert record.links == {"approve": APPROVE}
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "n-daily" in warning.getMessage() and APPROVE not in warning.getMessage()
@@ -179,15 +218,134 @@ def test_a_tenant_that_must_reconnect_gets_an_undeliverable_record_not_a_retry_l
     secrets.put("notion-token-t1", NotionTokens(access_token="dead").dump())
     access = NotionAccess(tenants, secrets, FakeNotionOAuth(), queue)
     notion, records = FakeNotion(), FakeNotificationLog()
-    notifier = NotionCommentNotifier(records, access, notion, LEASE_S, Clock())
+    notifier = live_notifier(records, tenants, access, notion, FakeChat(), secrets, Clock())
     assert notifier.deliver(task("page-1")) is False
     assert records.records[("t1", "n1")].status == NotificationStatus.UNDELIVERABLE
-    assert "needs_reconnect" in records.records[("t1", "n1")].reason and not notion.comments
+    assert "Notion connection is gone" in records.records[("t1", "n1")].reason and not notion.comments
+
+
+def test_a_tenant_whose_notion_token_was_refused_between_two_checks_is_undeliverable() -> None:
+    """The status still says active, but NotionAccess finds the token dead: ReconnectRequired."""
+    tenants, secrets, queue = FakeTenantStore(), FakeSecrets(), FakeQueue()
+    tenants.save(tenant())
+    secrets.put("notion-token-t1", NotionTokens(access_token="dead").dump())
+    oauth, notion, records = FakeNotionOAuth(), FakeNotion(), FakeNotificationLog()
+    page = notion.add_page("Launch plan")
+    notion.fail["add_comment"] = [NotionApiError(401, "unauthorized", "API token is invalid.")]
+    access = NotionAccess(tenants, secrets, oauth, queue)
+    notifier = live_notifier(records, tenants, access, notion, FakeChat(), secrets, Clock())
+    assert notifier.deliver(task(page)) is False
+    record = records.records[("t1", "n1")]
+    assert record.status == NotificationStatus.UNDELIVERABLE and record.reason.startswith("notion_comment: ")
+    assert not notion.comments.get(page)
 
 
 def test_a_long_text_keeps_its_marker_as_the_last_line(live: Live) -> None:
     live.notifier.deliver(task(live.page, text="é" * 19_000))
     assert live.comments()[0].endswith("\n" + marker_text("n1"))
+
+
+# -- Slack ---------------------------------------------------------------------------------------
+
+
+def test_with_slack_first_a_notification_is_one_slack_message_ending_with_its_marker(live: Live) -> None:
+    live.connect_slack(notification_channels=["slack", "notion_comment"])
+    note = task(live.page, subject="Run <done> & dusted", text=f"Approve: {APPROVE}")
+    assert live.notifier.deliver(note) is True
+    [message] = live.messages()
+    assert message == f"*Run &lt;done&gt; &amp; dusted*\n\nApprove: {APPROVE}\n{marker_text('n1')}"
+    record = live.record()
+    assert record.status == NotificationStatus.SENT and record.channel == "slack"
+    assert record.message_ts and not record.comment_id and live.comments() == []
+    assert live.notifier.deliver(note) is False and len(live.messages()) == 1
+
+
+def test_by_default_a_page_gets_the_comment_and_a_notification_about_no_page_goes_to_slack(
+    live: Live,
+) -> None:
+    live.connect_slack()  # notification_channels left at its default: notion_comment, then slack
+    assert live.notifier.deliver(task(live.page, "n-run")) is True
+    assert live.notifier.deliver(task(None, "n-daily", subject="Your plan for today")) is True
+    assert len(live.comments()) == 1 and live.record("n-run").channel == "notion_comment"
+    [message] = live.messages()
+    assert message.startswith("*Your plan for today*") and live.record("n-daily").channel == "slack"
+
+
+def test_slack_without_a_channel_chosen_is_not_used(live: Live) -> None:
+    live.connect_slack(slack_channel_id=None)
+    assert live.notifier.deliver(task(None)) is False
+    assert live.record().reason == (
+        "notion_comment: it is about no page; slack: no Slack channel is chosen (slack_channel_id)"
+    )
+
+
+def test_a_tenant_that_must_reconnect_to_notion_is_told_on_slack(live: Live) -> None:
+    live.connect_slack()
+    live.tenants.save(live.tenants.tenants["t1"].model_copy(update={"status": TenantStatus.NEEDS_RECONNECT}))
+    assert live.notifier.deliver(task(live.page)) is True
+    assert live.record().channel == "slack" and len(live.messages()) == 1 and live.comments() == []
+
+
+def test_a_task_naming_its_channel_goes_there_or_nowhere(live: Live) -> None:
+    assert live.notifier.deliver(task(live.page, channel="slack")) is False
+    assert live.record().reason == "slack: Slack is not connected" and live.comments() == []
+    live.connect_slack()
+    assert live.notifier.deliver(task(live.page, "n2", channel="slack")) is True
+    assert live.record("n2").channel == "slack" and live.comments() == []
+
+
+def test_a_crash_after_the_slack_message_reconciles_by_the_marker_and_posts_nothing_more(live: Live) -> None:
+    live.connect_slack(notification_channels=["slack"])
+
+    def crash(*_: Any, **__: Any) -> None:
+        raise Crash("instance died before marking the record sent")
+
+    finish = live.records.finish
+    live.records.finish = crash
+    with pytest.raises(Crash):
+        live.notifier.deliver(task(None))
+    live.records.finish = finish
+    live.clock.now += timedelta(seconds=LEASE_S + 1)
+    assert live.notifier.deliver(task(None)) is False  # the first attempt had posted it
+    assert len(live.messages()) == 1
+    assert live.record().status == NotificationStatus.SENT and live.record().message_ts
+
+
+def test_a_crash_before_the_slack_message_posts_it_once_on_the_retry(live: Live) -> None:
+    live.connect_slack(notification_channels=["slack"])
+    live.chat.fail["post_message"] = [Crash("instance died after recording")]
+    with pytest.raises(Crash):
+        live.notifier.deliver(task(None))
+    live.clock.now += timedelta(seconds=LEASE_S + 1)
+    assert live.notifier.deliver(task(None)) is True
+    assert len(live.messages()) == 1
+
+
+def test_slack_refusing_for_good_is_undeliverable_and_a_passing_failure_is_retried(live: Live) -> None:
+    live.connect_slack(notification_channels=["slack"])
+    live.chat.fail["post_message"] = [TransientError("Slack is rate limiting (ratelimited)", 30.0)]
+    with pytest.raises(TransientError):
+        live.notifier.deliver(task(None))
+    assert live.record().lease_until <= live.clock.now
+    reason = "Slack refused: the bot is not in the channel; invite it (not_in_channel)"
+    live.chat.fail["find_message"] = [PermanentError(reason)]
+    assert live.notifier.deliver(task(None)) is False
+    assert (
+        live.record().status == NotificationStatus.UNDELIVERABLE
+        and live.record().reason == f"slack: {reason}"
+    )
+    assert live.messages() == []
+
+
+def test_a_revoked_slack_token_or_one_deleted_meanwhile_is_undeliverable(live: Live) -> None:
+    live.connect_slack(notification_channels=["slack"])
+    live.secrets.put(chat_token_secret("t1"), "xoxb-revoked")
+    assert live.notifier.deliver(task(None, "n1")) is False
+    assert "invalid_auth" in live.record("n1").reason
+    live.secrets.delete(chat_token_secret("t1"))
+    assert live.notifier.deliver(task(None, "n2")) is False
+    assert live.record("n2").reason == "slack: Slack was disconnected (its token is gone)"
+    assert live.messages() == []
 
 
 # -- quiet hours ---------------------------------------------------------------------------------

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 
 from shared import bootstrap
-from shared.adapters.notion_comments_notifier import NotionCommentNotifier
+from shared.adapters.live_notifier import LiveNotifier, NotionComments
 from shared.agent.tools.base import ToolContext
 from shared.agent.tools.flow import SendNotificationArgs, send_notification
 from shared.domain.runs import RunState, RunStatus, Waiting
 from shared.domain.tasks import NotifyTask
+from shared.domain.tenants import Tenant
 from shared.services.followups import enqueue_followup
 from shared.services.sessions import start_session
 from tests.engine_fakes import FakeNotion, make_deps
@@ -30,13 +31,19 @@ class LiveContainer(FakeContainer):
     comments_on: FakeNotion = field(default_factory=FakeNotion)
 
     @property
-    def live(self) -> NotionCommentNotifier:
-        return NotionCommentNotifier(self.notifications, Access(), self.comments_on, 120.0)
+    def live(self) -> LiveNotifier:
+        return LiveNotifier(
+            self.notifications, self.tenants, [NotionComments(Access(), self.comments_on)], 120.0
+        )
 
 
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> LiveContainer:
     container = LiveContainer()
+    now = datetime.now(UTC)
+    container.tenants.save(
+        Tenant(tenant_id="t1", workspace_id="w1", token_secret="s", created_at=now, updated_at=now)
+    )
     container.notifier = container.live
     monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container

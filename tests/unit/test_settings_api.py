@@ -48,6 +48,9 @@ def test_the_owner_reads_and_changes_settings(fakes: FakeContainer) -> None:
     assert tenant.settings.timezone == "UTC"  # untouched fields stay
     team = api.patch("/settings", headers=auth, json={"vercel_team_id": "team_Acme42"})
     assert team.status_code == 200 and team.json["settings"]["vercel_team_id"] == "team_Acme42"
+    slack = {"slack_channel_id": "C0SANDBOX01", "notification_channels": ["slack"]}
+    chosen = api.patch("/settings", headers=auth, json=slack)
+    assert chosen.status_code == 200 and chosen.json["settings"] | slack == chosen.json["settings"]
 
 
 def test_bad_settings_get_a_400_that_names_them_and_change_nothing(fakes: FakeContainer) -> None:
@@ -58,6 +61,9 @@ def test_bad_settings_get_a_400_that_names_them_and_change_nothing(fakes: FakeCo
         ({"colour": "red"}, "colour"),
         ({}, ""),
         ({"vercel_team_id": "acme"}, "vercel_team_id"),  # a team's id (team_...), not its name
+        ({"slack_channel_id": "#agent"}, "slack_channel_id"),  # the channel's id, not its name
+        ({"notification_channels": ["email"]}, "notification_channels"),  # no email provider yet
+        ({"notification_channels": ["slack", "notion_comment", "slack"]}, "notification_channels"),
     ]
     for body, named in bad:
         response = api.patch("/settings", headers=auth, json=body)
