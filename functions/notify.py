@@ -1,7 +1,7 @@
 """``notify``: deliver one notification, at most once per notification id (a Cloud Tasks task).
 
-Live (production): a Notion comment on the page it is about or a Slack message, by the tenant's
-choice, recorded in Firestore (shared/adapters/live_notifier.py); a normal notification in the
+Live (production): a Notion comment on the page it is about, a Slack message or an email, by the
+tenant's choice, recorded in Firestore (shared/adapters/live_notifier.py); a normal notification in the
 tenant's quiet hours is re-enqueued for their end (shared/services/notifications.py).
 """
 
@@ -14,9 +14,10 @@ from shared.logs import add_labels
 from shared.services.notifications import deliver_notification
 
 # The live notifier's ports: its records, the tenant (channels, quiet hours), Notion with a token
-# refresh (Secret Manager, the OAuth client), Slack, the queue (quiet hours; a reconnect notice).
+# refresh (Secret Manager, the OAuth client), Slack, the mail relay, the queue (quiet hours; a
+# reconnect notice).
 bootstrap.preload(
-    "notifier", "notifications", "tenants", "notion", "notion_oauth", "secrets", "queue", "chat"
+    "notifier", "notifications", "tenants", "notion", "notion_oauth", "secrets", "queue", "chat", "mailer"
 )
 
 

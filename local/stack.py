@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from local.code_sandbox.sandbox import SEED
 from local.firestore_emulator import emulator_argv
 from local.processes import ProcessGroup, free_port, http_answers
 from shared.config import PlatformSecret, Queue, Target
@@ -37,6 +38,7 @@ class LocalStack:
         self.firestore_port = free_port()
         self.sandbox_port = free_port()
         self.code_sandbox_port = free_port()
+        self.smtp_port = free_port()  # the code sandbox's mail relay
         self.tasks_grpc = ""
         self.tasks_admin = ""
         self.secrets = {
@@ -44,6 +46,7 @@ class LocalStack:
             PlatformSecret.NOTION_WEBHOOK_TOKEN.value: "secret_" + secrets.token_urlsafe(24),
             PlatformSecret.NOTION_CLIENT_ID.value: "local-client-" + secrets.token_hex(4),
             PlatformSecret.NOTION_CLIENT_SECRET.value: "secret_" + secrets.token_urlsafe(24),
+            PlatformSecret.SMTP_PASSWORD.value: SEED["smtp_password"],
         }
 
     def url(self, target: Target) -> str:
@@ -85,6 +88,12 @@ class LocalStack:
             "NA_GITHUB_API_BASE_URL": self.code_sandbox_url + "/github",
             "NA_VERCEL_API_BASE_URL": self.code_sandbox_url + "/vercel",
             "NA_SLACK_API_BASE_URL": self.code_sandbox_url + "/slack/api",
+            # The code sandbox's mail relay: loopback, so plain text is allowed (never in production).
+            "NA_SMTP_HOST": "127.0.0.1",
+            "NA_SMTP_PORT": str(self.smtp_port),
+            "NA_SMTP_SECURITY": "none",
+            "NA_SMTP_USERNAME": SEED["smtp_username"],
+            "NA_SMTP_SENDER": SEED["smtp_sender"],
             # All on 127.0.0.1, cookies ignore ports: the connect nonce gets here (prod: loadbalancer.tf)
             "NA_OAUTH_CALLBACK_URL": self.url(Target.OAUTH_CALLBACK),
             "NA_FRONTEND_URL": "http://127.0.0.1:9/connected",  # the demo reads the redirect, no page
@@ -113,7 +122,15 @@ class LocalStack:
         self._start_sandbox()
         self.group.start(
             "code-sandbox",
-            [sys.executable, "-m", "local.code_sandbox", "--port", str(self.code_sandbox_port)],
+            [
+                sys.executable,
+                "-m",
+                "local.code_sandbox",
+                "--port",
+                str(self.code_sandbox_port),
+                "--smtp-port",
+                str(self.smtp_port),
+            ],
             self._child_env(),
         )
         self.group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{self.firestore_port}/"))

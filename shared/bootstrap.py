@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from shared import logs
 from shared.config import Settings, get_settings
+from shared.errors import ConfigError
 from shared.ports import (
     Chat,
     CodeHost,
     Deployer,
+    Mailer,
     Model,
     NotificationLog,
     Notifier,
@@ -49,6 +51,7 @@ Port = Literal[
     "code_host",
     "deployer",
     "chat",
+    "mailer",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -67,6 +70,7 @@ _MODULES: dict[Port, str] = {
     "code_host": "shared.adapters.github",
     "deployer": "shared.adapters.vercel",
     "chat": "shared.adapters.slack",
+    "mailer": "shared.adapters.smtp",
 }
 
 
@@ -189,6 +193,26 @@ class Container:
 
         return VercelDeployer(self.settings.vercel_api_base_url, self.settings.code_timeout_s)
 
+    @property
+    def mailer(self) -> Mailer:
+        """The SMTP relay of email notifications; ConfigError when the deployment has none."""
+        return self._once("mailer", self._build_mailer)
+
+    def _build_mailer(self) -> Mailer:
+        from shared.adapters.smtp import SmtpMailer
+
+        s = self.settings
+        if not s.smtp_host or not s.smtp_sender:
+            raise ConfigError("email needs NA_SMTP_HOST and NA_SMTP_SENDER (the relay and the From)")
+        return SmtpMailer(
+            s.smtp_host,
+            s.smtp_port,
+            s.smtp_security,
+            s.smtp_username,
+            s.smtp_sender,
+            timeout_s=s.smtp_timeout_s,
+        )
+
     def _build_chat(self) -> Chat:
         from shared.adapters.slack import SlackChat
 
@@ -258,14 +282,23 @@ class Container:
 
     def _build_notifier(self) -> Notifier:
         if self.settings.notifier_backend == "live":
-            from shared.adapters.live_notifier import Channel, LiveNotifier, NotionComments, SlackMessages
+            from shared.adapters.live_notifier import (
+                Channel,
+                Emails,
+                LiveNotifier,
+                NotionComments,
+                SlackMessages,
+                sender_domain,
+            )
 
+            mailer = self.mailer if self.settings.smtp_host else None  # no relay: no email channel
             channels: list[Channel] = [
                 NotionComments(self.notion_access, self.notion),
                 SlackMessages(self.chat, self.secrets),
+                Emails(mailer, self.secrets, sender_domain(self.settings.smtp_sender)),
             ]
             lease_s = self.settings.step_lease_s  # longer than a message's requests and a token refresh
-            return LiveNotifier(self.notifications, self.tenants, channels, lease_s)
+            return LiveNotifier(self.notifications, channels, lease_s)
         from shared.adapters.outbox import OutboxNotifier
 
         return OutboxNotifier(self.settings.outbox_dir)

@@ -58,6 +58,7 @@ class PlatformSecret(StrEnum):
     NOTION_CLIENT_SECRET = "notion-client-secret"
     NOTION_WEBHOOK_TOKEN = "notion-webhook-verification-token"
     SESSION_SIGNING_KEY = "session-signing-key"
+    SMTP_PASSWORD = "smtp-password"  # the mail relay's, for email notifications (notify)
 
 
 class Setting(NamedTuple):
@@ -252,6 +253,24 @@ class Settings:
         "https://slack.com/api", description="Base URL of Slack's Web API (notifications, by notify)."
     )
     slack_timeout_s: float = setting(15.0, gt=0, description="Timeout of one Slack API request.")
+    smtp_host: str = setting(
+        "",
+        description="The SMTP relay of email notifications (SendGrid, Mailgun, Amazon SES, Google "
+        "Workspace, ...); empty: no email. Its password is the platform secret smtp-password.",
+    )
+    smtp_port: int = setting(587, ge=1, le=65535, description="The SMTP relay's port.")
+    smtp_security: Literal["starttls", "tls", "none"] = setting(
+        "starttls",
+        description="starttls: STARTTLS is required; tls: TLS from the start (port 465); none: plain "
+        "text, only to a loopback relay (the local stack).",
+    )
+    smtp_username: str = setting("", description="The SMTP relay's user name (empty: no AUTH).")
+    smtp_sender: str = setting(
+        "",
+        description="The From of email notifications, e.g. 'Notion Agent <agent@example.com>'; its "
+        "domain names every Message-ID.",
+    )
+    smtp_timeout_s: float = setting(15.0, gt=0, description="Timeout of one SMTP connection's steps.")
     notion_max_inline_wait_s: float = setting(
         1.0,
         description="Longest Retry-After the Notion adapter waits inside a function (once); a longer "

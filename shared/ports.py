@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from shared.config import Queue
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
-    from shared.domain.notifications import Claim, NotificationRecord, NotificationStatus
+    from shared.domain.notifications import Claimed, NotificationRecord, NotificationStatus
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
     from shared.domain.tasks import NotifyTask, TaskBody
     from shared.domain.tenants import Tenant
@@ -106,19 +106,19 @@ class Model(Protocol):
 
 
 class Notifier(Protocol):
-    def deliver(self, task: NotifyTask) -> bool:
-        """Deliver once; False if this notification id was delivered before or cannot be delivered
-        (the live notifier records why: ``NotificationLog``)."""
+    def deliver(self, task: NotifyTask, tenant: Tenant | None) -> bool:
+        """Deliver once to ``tenant`` (as just read; None: gone); False if this notification id was
+        delivered before or cannot be delivered (the live notifier records why: ``NotificationLog``)."""
         ...
 
 
 class NotificationLog(Protocol):
     """``tenants/{t}/notifications/{notification_id}``: what was sent, or why it could not be."""
 
-    def claim(self, tenant_id: str, record: NotificationRecord, now: datetime) -> Claim:
+    def claim(self, tenant_id: str, record: NotificationRecord, now: datetime) -> Claimed:
         """Create ``record`` exclusively (NEW). If it exists: DONE when sent or undeliverable, BUSY
         while a ``sending`` record's lease lasts, else take it over with ``record.lease_until``
-        (RETAKEN; of two takers only one wins, the other gets BUSY)."""
+        (RETAKEN, with the channel it records; of two takers only one wins, the other gets BUSY)."""
         ...
 
     def finish(
@@ -129,9 +129,13 @@ class NotificationLog(Protocol):
         now: datetime,
         *,
         reason: str = "",
+        channel: str = "",
         comment_id: str = "",
         message_ts: str = "",
-    ) -> None: ...
+        message_id: str = "",
+    ) -> None:
+        """Record the outcome; ``channel`` (when given) is where it went or failed for good."""
+        ...
 
     def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
         """End a ``sending`` record's lease (a transient failure): the retry takes it over at once."""
@@ -307,4 +311,29 @@ class Chat(Protocol):
     def find_message(self, token: str, channel: str, marker: str, oldest: datetime) -> str | None:
         """The ``ts`` of a message in ``channel`` posted since ``oldest`` whose text ends with
         ``marker`` (``conversations.history``, a bounded number of pages), or None."""
+        ...
+
+
+class Mail(NamedTuple):
+    """One plain-text email to one address. Its Message-ID (``<left@right>``) is chosen by the caller
+    and fixed per notification, so a resend after a crash is the same message to the recipient's
+    mail client."""
+
+    to: str
+    subject: str
+    text: str
+    message_id: str
+
+
+class Mailer(Protocol):
+    """Email through an SMTP relay (SendGrid, Mailgun, Amazon SES, Google Workspace, ...), from the one
+    sender the deployment configures; the caller passes the relay's password.
+
+    Errors: the relay refusing the credentials is Unauthenticated; refusing the recipient or the
+    message for good (a 5xx answer) is PermanentError naming the reply code; a 4xx answer, a timeout,
+    a refused or lost connection is TransientError. No message or log line carries the password.
+    """
+
+    def send(self, password: str, mail: Mail) -> str:
+        """Hand ``mail`` to the relay; its Message-ID once the relay has accepted it."""
         ...

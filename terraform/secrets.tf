@@ -1,7 +1,7 @@
 # Platform secrets (shared.config.PlatformSecret). Terraform creates the containers only, so no value
-# is ever in state: a person adds the Notion client id and secret and the session key with
-# `gcloud secrets versions add` (docs/deploy.md); notion-webhook adds the webhook verification token
-# itself when Notion sends it.
+# is ever in state: a person adds the Notion client id and secret, the session key and (for email)
+# the mail relay's password with `gcloud secrets versions add` (docs/deploy.md); notion-webhook adds
+# the webhook verification token itself when Notion sends it.
 #
 # Who holds what follows the code's calls (SecretStore.get/put/delete in shared/services), and
 # tests/infra/test_code_access.py derives it from them: a grant the code does not use, or a call
@@ -30,6 +30,12 @@ locals {
       # api verifies) and approve/reject links (whoever enqueues a run's follow-up signs them: plan,
       # execute-step, deploy, api; api verifies them).
       readers        = ["oauth_callback", "api", "plan", "execute_step", "deploy"]
+      version_adders = []
+    }
+    "smtp-password" = {
+      # The mail relay's password (var.smtp): notify sends email notifications. Read only when
+      # var.smtp.host is set; without email it stays empty (no version, nothing billed).
+      readers        = ["notify"]
       version_adders = []
     }
   }

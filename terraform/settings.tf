@@ -40,6 +40,14 @@ locals {
     NA_WEBHOOK_EVENT_TTL_S      = "604800" # 7 days of de-duplication; Notion retries deliveries for less
     NA_TENANT_ROUTING_CACHE_S   = "5"      # a revoke or filter change made elsewhere reaches every webhook instance within 5 s
 
+    # Email notifications through the customer's SMTP relay (var.smtp; host empty: no email channel).
+    NA_SMTP_HOST      = var.smtp.host
+    NA_SMTP_PORT      = tostring(var.smtp.port)
+    NA_SMTP_SECURITY  = var.smtp.security
+    NA_SMTP_USERNAME  = var.smtp.username
+    NA_SMTP_SENDER    = var.smtp.sender
+    NA_SMTP_TIMEOUT_S = "15" # one SMTP step; far inside notify's timeout
+
     # Vertex AI: Google's endpoint. Explicit, so a loopback stub from a test can never reach production.
     NA_MODEL_BASE_URL = ""
     # USD per million (input, output) tokens. A model missing here is priced at 0 and so never trips a

@@ -178,6 +178,34 @@ variable "tasks_log_sampling_ratio" {
   default     = 0.1
 }
 
+variable "smtp" {
+  description = <<-EOT
+    The SMTP relay of email notifications (SendGrid, Mailgun, Amazon SES, Google Workspace, ...).
+    host empty: no email. The password is the secret smtp-password (docs/deploy.md).
+  EOT
+  type = object({
+    host     = optional(string, "")
+    port     = optional(number, 587)
+    security = optional(string, "starttls") # starttls | tls (port 465); never plain text in production
+    username = optional(string, "")
+    sender   = optional(string, "") # the From: "Notion Agent <agent@example.com>"
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["starttls", "tls"], var.smtp.security)
+    error_message = "smtp.security must be starttls or tls: a password never crosses a network in plain text."
+  }
+  validation {
+    condition     = var.smtp.host == "" || can(regex("<?[^@<>\\s]+@[^@<>\\s]+>?$", var.smtp.sender))
+    error_message = "smtp.sender must hold the From address (e.g. \"Notion Agent <agent@example.com>\") when smtp.host is set."
+  }
+  validation {
+    condition     = var.smtp.port >= 1 && var.smtp.port <= 65535 && floor(var.smtp.port) == var.smtp.port
+    error_message = "smtp.port must be a port number (587 for STARTTLS, 465 for TLS)."
+  }
+}
+
 variable "alert_email" {
   type        = string
   description = "Email address that receives the alerts; empty to attach only alert_notification_channels."

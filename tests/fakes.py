@@ -2,15 +2,16 @@
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from shared.config import Queue
 from shared.domain.events import ModelUsed
-from shared.domain.notifications import Claim, NotificationRecord, NotificationStatus
+from shared.domain.notifications import Claim, Claimed, NotificationRecord, NotificationStatus
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks import NotifyTask, TaskBody
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
-from shared.ports import EventRecord, NotionGrant
+from shared.ports import EventRecord, Mail, NotionGrant
 
 
 class FakeRunStore:
@@ -123,7 +124,7 @@ class FakeSecrets:
 class FakeNotifier:
     delivered: dict[str, NotifyTask] = field(default_factory=dict)
 
-    def deliver(self, task: NotifyTask) -> bool:
+    def deliver(self, task: NotifyTask, tenant: Tenant | None) -> bool:
         if task.notification_id in self.delivered:
             return False
         self.delivered[task.notification_id] = task
@@ -136,19 +137,19 @@ class FakeNotificationLog:
     def __init__(self) -> None:
         self.records: dict[tuple[str, str], NotificationRecord] = {}
 
-    def claim(self, tenant_id: str, record: NotificationRecord, now: datetime) -> Claim:
+    def claim(self, tenant_id: str, record: NotificationRecord, now: datetime) -> Claimed:
         key = (tenant_id, record.notification_id)
         current = self.records.get(key)
         if current is None:
             self.records[key] = record
-            return Claim.NEW
+            return Claimed(Claim.NEW)
         if current.status != NotificationStatus.SENDING:
-            return Claim.DONE
+            return Claimed(Claim.DONE)
         if current.lease_until > now:
-            return Claim.BUSY
+            return Claimed(Claim.BUSY)
         update = {"lease_until": record.lease_until, "attempts": current.attempts + 1, "updated_at": now}
         self.records[key] = current.model_copy(update=update)
-        return Claim.RETAKEN
+        return Claimed(Claim.RETAKEN, current.channel)
 
     def finish(
         self,
@@ -158,12 +159,16 @@ class FakeNotificationLog:
         now: datetime,
         *,
         reason: str = "",
+        channel: str = "",
         comment_id: str = "",
         message_ts: str = "",
+        message_id: str = "",
     ) -> None:
         key = (tenant_id, notification_id)
-        update = {"status": status, "reason": reason, "updated_at": now}
-        update |= {"comment_id": comment_id, "message_ts": message_ts}
+        update: dict[str, Any] = {"status": status, "reason": reason, "updated_at": now}
+        update |= {"comment_id": comment_id, "message_ts": message_ts, "message_id": message_id}
+        if channel:
+            update["channel"] = channel
         self.records[key] = self.records[key].model_copy(update=update | {"lease_until": now})
 
     def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
@@ -309,3 +314,20 @@ class FakeChat:
         after = oldest.timestamp()
         found = [ts for ts, text in self.messages.get(channel, []) if text.rstrip().endswith(marker)]
         return next((ts for ts in found if float(ts) >= after), None)
+
+
+@dataclass
+class FakeMailer:
+    """An SMTP relay (the Mailer port) that keeps what it accepted; ``fail`` queues exceptions."""
+
+    password: str = "relay-password"
+    sent: list[Mail] = field(default_factory=list)
+    fail: list[Exception] = field(default_factory=list)
+
+    def send(self, password: str, mail: Mail) -> str:
+        if self.fail:
+            raise self.fail.pop(0)
+        if password != self.password:
+            raise Unauthenticated("the mail relay refused the SMTP credentials (535)")
+        self.sent.append(mail)
+        return mail.message_id

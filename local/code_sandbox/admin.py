@@ -210,6 +210,15 @@ def set_slack_limits(sandbox: CodeSandbox, body: JSON) -> JSON:
     return {"history_max_limit": limit}
 
 
+def set_smtp_fault(sandbox: CodeSandbox, body: JSON) -> JSON:
+    """The next ``times`` transactions meet ``kind`` at the end of DATA (smtp_state.FAULTS)."""
+    try:
+        pending = sandbox.smtp.inject(str(body.get("kind") or ""), int(body.get("times", 1)))
+    except (TypeError, ValueError) as exc:
+        raise AdminError(str(exc)) from None
+    return {"pending": list(pending)}
+
+
 def set_faults(sandbox: CodeSandbox, body: JSON) -> JSON:
     try:
         sandbox.faults.inject(body)
@@ -239,6 +248,7 @@ def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
 
     def clear_faults(_body: JSON) -> JSON:
         sandbox.faults.clear()
+        sandbox.smtp.faults.clear()
         return {"pending": []}
 
     def requests_log(_body: JSON) -> list[JSON]:
@@ -249,7 +259,7 @@ def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
         sandbox.requests.clear()
         return {"ok": True}
 
-    route("/health", ["GET"], lambda _b: {"ok": True, "seed": SEED})
+    route("/health", ["GET"], lambda _b: {"ok": True, "seed": SEED, "smtp_port": sandbox.smtp_port})
     route("/reset", ["POST"], reset)
     route("/github/tokens", ["POST"], lambda b: grant_github(sandbox, b))
     route("/github/repos", ["POST"], lambda b: create_repo(sandbox, b))
@@ -285,6 +295,10 @@ def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
     route("/slack/messages", ["POST"], lambda b: post_slack_messages(sandbox, b))
     route("/slack/tokens", ["POST"], lambda b: set_slack_token(sandbox, b))
     route("/slack/limits", ["POST"], lambda b: set_slack_limits(sandbox, b))
+    route("/smtp/messages", ["GET"], lambda _b: list(sandbox.smtp.messages))
+    route("/smtp/auth", ["GET"], lambda _b: list(sandbox.smtp.auth_attempts))
+    route("/smtp/faults", ["GET"], lambda _b: {"pending": list(sandbox.smtp.faults)})
+    route("/smtp/faults", ["POST"], lambda b: set_smtp_fault(sandbox, b))
     route("/faults", ["GET"], lambda _b: {"pending": sandbox.faults.pending()})
     route("/faults", ["POST"], lambda b: set_faults(sandbox, b))
     route("/faults", ["DELETE"], clear_faults)

@@ -1,5 +1,5 @@
-"""The sandbox's state (GitHub, Vercel and Slack), its seed, injected faults, a request log, and the one
-path every API request takes: faults, then the service under the lock, then the log."""
+"""The sandbox's state (GitHub, Vercel, Slack and the SMTP relay), its seed, injected faults, a request
+log, and the one path every API request takes: faults, then the service under the lock, then the log."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from local.code_sandbox import github_api, slack_api, vercel_api
 from local.code_sandbox.faults import Faults, Injection
 from local.code_sandbox.github_state import GitHubState, Grant
 from local.code_sandbox.slack_state import SlackState, Token
+from local.code_sandbox.smtp_state import SmtpState
 from local.code_sandbox.vercel_state import VercelState
 from local.code_sandbox.web import ApiError, error_response, json_response
 
@@ -28,11 +29,15 @@ SEED = {
     "slack_channel": "C0SANDBOX01",  # #agent: the bot is a member
     "slack_outside_channel": "C0OUTSIDE01",  # #general: the bot is not a member
     "slack_archived_channel": "C0ARCHIVE01",  # #old-agent: archived
+    "smtp_username": "notion-agent",
+    "smtp_password": "smtp-sandbox-password",
+    "smtp_sender": "Notion Agent <agent@sandbox.notion-agent.local>",  # for reference: any is relayed
 }
 
 
 class CodeSandbox:
-    """GitHub, Vercel and Slack for one test session or local stack; thread-safe (one lock for all)."""
+    """GitHub, Vercel, Slack and an SMTP relay for one test session or local stack; thread-safe (one lock
+    for all, the relay's thread included)."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -41,13 +46,17 @@ class CodeSandbox:
         self.github = GitHubState()
         self.vercel = VercelState()
         self.slack = SlackState()
+        self.smtp = SmtpState()
+        self.smtp_port: int | None = None  # the relay's, once a CodeSandboxServer has bound it
         self.reset()
 
     def reset(self) -> None:
         """Back to the seed: acme/site (main, one commit), project site linked to it, Slack's workspace
-        Acme with its three channels, and a token for each service."""
+        Acme with its three channels, a token for each service, and the relay's one account with no
+        message."""
         with self.lock:
             self.github, self.vercel, self.slack = GitHubState(), VercelState(), SlackState()
+            self.smtp = SmtpState({SEED["smtp_username"]: SEED["smtp_password"]})
             self.faults.clear()
             self.requests.clear()
             self.github.create_repo(SEED["repository"], SEED["default_branch"], {})

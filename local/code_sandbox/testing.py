@@ -5,10 +5,16 @@ with running_code_sandbox() as (url, admin):
     admin.grant_github("ghp_test", ["acme/site"])
     chat = SlackChat(url + "/slack/api", timeout_s=5)
     admin.slack_post("C0SANDBOX01", "a person's message")
+
+with running_code_sandbox() as sandbox:
+    mailer = SmtpMailer("127.0.0.1", sandbox.smtp_port, "none", "notion-agent", sender, timeout_s=5)
+    admin.smtp_fault("lost_answer")
+    admin.smtp_messages()
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -62,6 +68,24 @@ class Admin(AdminClient):
     def slack_limits(self, history_max_limit: int) -> Any:
         return self.post("/slack/limits", {"history_max_limit": history_max_limit})
 
+    def smtp_messages(self) -> list[dict[str, Any]]:
+        """Every message the relay accepted, oldest first: ``mail_from``, ``rcpt_tos``, the decoded
+        ``from``, ``to``, ``subject``, ``message_id``, ``date``, ``auto_submitted``, ``content_type``,
+        ``text``, and how it came (``login``, ``tls``)."""
+        result: list[dict[str, Any]] = self.get("/smtp/messages")
+        return result
+
+    def smtp_auth_attempts(self) -> list[dict[str, Any]]:
+        """Every AUTH the relay checked: ``mechanism``, ``login``, ``tls``, ``accepted`` (no password)."""
+        result: list[dict[str, Any]] = self.get("/smtp/auth")
+        return result
+
+    def smtp_fault(self, kind: str, times: int = 1) -> Any:
+        """The next ``times`` transactions meet ``kind`` at the end of DATA: "451" (a temporary
+        refusal), "421" (a refusal, then the connection closed) or "lost_answer" (stored, then the
+        connection dropped before the 250 reply)."""
+        return self.post("/smtp/faults", {"kind": kind, "times": times})
+
     def inject(self, **fault: Any) -> Any:
         """E.g. ``inject(service="github", status=502, method="POST", path="/pulls", when="after")``."""
         return self.post("/faults", fault)
@@ -105,11 +129,20 @@ class RunningSandbox(NamedTuple):
     def slack_url(self) -> str:
         return self.url + "/slack/api"
 
+    @property
+    def smtp_port(self) -> int:
+        """The SMTP relay's port on 127.0.0.1 (asked of the sandbox: the tuple stays ``(url, admin)``)."""
+        port: int = self.admin.get("/health")["smtp_port"]
+        return port
+
 
 @contextmanager
-def running_code_sandbox() -> Iterator[RunningSandbox]:
-    """A fresh sandbox on 127.0.0.1:<free port>, stopped on exit."""
-    with CodeSandboxServer() as server:
+def running_code_sandbox(
+    smtp_tls_context: ssl.SSLContext | None = None, smtp_implicit_tls: bool = False
+) -> Iterator[RunningSandbox]:
+    """A fresh sandbox on 127.0.0.1:<free port> and its SMTP relay on another, stopped on exit.
+    ``smtp_tls_context``: the relay offers STARTTLS (or, with ``smtp_implicit_tls``, speaks TLS)."""
+    with CodeSandboxServer(smtp_tls_context=smtp_tls_context, smtp_implicit_tls=smtp_implicit_tls) as server:
         admin = Admin(server.url)
         try:
             yield RunningSandbox(server.url, admin)

@@ -14,7 +14,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from shared.domain.notifications import Claim, NotificationRecord, NotificationStatus
+from shared.domain.notifications import Claim, Claimed, NotificationRecord, NotificationStatus
 from shared.errors import TransientError
 
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
@@ -35,7 +35,7 @@ class FirestoreNotificationLog:
     def _collection(self, tenant_id: str) -> Any:
         return self._db.collection("tenants").document(tenant_id).collection("notifications")
 
-    def claim(self, tenant_id: str, record: NotificationRecord, now: datetime) -> Claim:
+    def claim(self, tenant_id: str, record: NotificationRecord, now: datetime) -> Claimed:
         ref = self._collection(tenant_id).document(record.notification_id)
         doc = record.model_dump(mode="json") | {
             "lease_until": record.lease_until,
@@ -45,15 +45,16 @@ class FirestoreNotificationLog:
         with _transient():
             try:
                 ref.create(doc)
-                return Claim.NEW
+                return Claimed(Claim.NEW)
             except gexc.AlreadyExists:
                 snap = ref.get()
             if not snap.exists:
-                return Claim.BUSY  # removed meanwhile: let the retry create it again
-            if snap.get("status") != NotificationStatus.SENDING.value:
-                return Claim.DONE
-            if snap.get("lease_until") > now:
-                return Claim.BUSY
+                return Claimed(Claim.BUSY)  # removed meanwhile: let the retry create it again
+            found = snap.to_dict() or {}
+            if found.get("status") != NotificationStatus.SENDING.value:
+                return Claimed(Claim.DONE)
+            if found["lease_until"] > now:
+                return Claimed(Claim.BUSY)
             changes = {
                 "lease_until": record.lease_until,
                 "updated_at": now,
@@ -62,8 +63,8 @@ class FirestoreNotificationLog:
             try:
                 ref.update(changes, option=self._db.write_option(last_update_time=snap.update_time))
             except (gexc.FailedPrecondition, gexc.NotFound):
-                return Claim.BUSY
-        return Claim.RETAKEN
+                return Claimed(Claim.BUSY)
+        return Claimed(Claim.RETAKEN, str(found.get("channel") or ""))
 
     def finish(
         self,
@@ -73,11 +74,15 @@ class FirestoreNotificationLog:
         now: datetime,
         *,
         reason: str = "",
+        channel: str = "",
         comment_id: str = "",
         message_ts: str = "",
+        message_id: str = "",
     ) -> None:
-        changes = {"status": status.value, "reason": reason, "updated_at": now}
-        changes |= {"comment_id": comment_id, "message_ts": message_ts}
+        changes: dict[str, Any] = {"status": status.value, "reason": reason, "updated_at": now}
+        changes |= {"comment_id": comment_id, "message_ts": message_ts, "message_id": message_id}
+        if channel:
+            changes["channel"] = channel
         with _transient():
             self._collection(tenant_id).document(notification_id).update(changes | {"lease_until": now})
 

@@ -1,39 +1,45 @@
 """The live notifier: a notification goes to one channel of the tenant's, at most once.
 
-Channels: a Notion comment on the page it is about (``notion_comment``) or a message in the tenant's
-Slack channel (``slack``: Slack connected, ``slack_channel_id`` set). The notification goes to the
-first of the tenant's ``notification_channels`` that can carry it (a task naming a channel of its
-own, like the reconnect notice, goes there or nowhere).
+Channels: a Notion comment on the page it is about (``notion_comment``), a message in the tenant's
+Slack channel (``slack``: Slack connected, ``slack_channel_id`` set) or an email through the
+deployment's SMTP relay (``email``: ``smtp_host`` set; to ``notification_email``, else the owner's
+Notion email). The notification goes to the first of the tenant's ``notification_channels`` that can
+carry it (a task naming a channel of its own, like the reconnect notice, goes there or nowhere).
 
 1. The record ``tenants/{t}/notifications/{id}`` is created exclusively (``sending``, with the channel
    and a lease of ``lease_s``); a record already ``sent`` or ``undeliverable`` means nothing is left to
    do, one still ``sending`` under its lease means another delivery is at work (TransientError:
    retried).
-2. A record found ``sending`` after its lease (a crash between recording and finishing) is taken
-   over and *reconciled*: the page's comments, or the Slack channel's messages of the last
-   ``RECONCILE_WINDOW``, are searched for the notification's marker line before sending again.
-3. The comment or message is sent and the record marked ``sent`` with its id.
+2. A record found ``sending`` after its lease (a crash between recording and finishing, or a
+   transient failure that released it) is taken over, and it stays on the channel recorded: the
+   page's comments, or the Slack channel's messages of the last ``RECONCILE_WINDOW``, are searched
+   for the notification's marker line before sending again. Sent mail cannot be searched: an email
+   is sent again with the same Message-ID, which mail clients that de-duplicate by it show once.
+   Only when the recorded channel can no longer carry it (Slack disconnected meanwhile, say) does
+   the retry choose again; the owner may then get it on both.
+3. The comment, message or email is sent and the record marked ``sent`` with its id.
 
-No channel can carry it (no page and no Slack, a tenant gone), or the channel refuses for good (page
-deleted or not shared, the Slack token revoked, the bot not in the channel): recorded
-``undeliverable`` with the reason, logged at WARNING (id and reason only, never the text or its
-links). A transient error releases the lease and propagates (notify answers 503; Cloud Tasks retries,
-and the retry reconciles first). The channel is chosen again on a retry: an owner who changes the
-channels while a delivery is failing may get it on both (at most once per channel).
+No channel can carry it (no page, no Slack and no address, a tenant gone), or the channel refuses for
+good (page deleted or not shared, the Slack token revoked, the bot not in the channel, the relay
+refusing the address): recorded ``undeliverable`` with the reason, logged at WARNING (id and reason
+only, never the text or its links). A transient error releases the lease and propagates (notify
+answers 503; Cloud Tasks retries, and the retry reconciles first).
 """
 
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import Protocol
 
+from shared.config import PlatformSecret
 from shared.domain import notifications as dn
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import Claim, NotificationStatus
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
-from shared.ports import Chat, NotificationLog, Notion, SecretStore, TenantStore
+from shared.ports import Chat, Mail, Mailer, NotificationLog, Notion, SecretStore
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +64,7 @@ class Channel(Protocol):
         ...
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
-        """Send it; the id of the comment or message."""
+        """Send it; the id of the comment, message or email."""
         ...
 
 
@@ -122,6 +128,50 @@ class SlackMessages:
         return self._chat.post_message(self._token(tenant), channel, dn.slack_text(task))
 
 
+def sender_domain(sender: str) -> str:
+    """The domain of the From address (``Notion Agent <agent@example.com>`` → ``example.com``): the
+    right side of every Message-ID, as RFC 5322 advises."""
+    return parseaddr(sender)[1].rpartition("@")[2] or "notion-agent.invalid"
+
+
+class Emails:
+    """Email through the deployment's relay (``mailer`` None: no ``smtp_host``, so no email)."""
+
+    name = "email"
+
+    def __init__(self, mailer: Mailer | None, secrets: SecretStore, domain: str) -> None:
+        self._mailer, self._secrets, self._domain = mailer, secrets, domain
+
+    def unable(self, task: NotifyTask, tenant: Tenant) -> str | None:
+        if self._mailer is None:
+            return "this deployment has no mail relay (smtp_host)"
+        if not self._address(tenant):
+            return "no address: set notification_email (Notion gave no owner email)"
+        return None
+
+    def find(self, task: NotifyTask, tenant: Tenant, since: datetime) -> str | None:
+        return None  # sent mail cannot be searched: the same Message-ID goes again (module docstring)
+
+    def send(self, task: NotifyTask, tenant: Tenant) -> str:
+        if self._mailer is None:
+            raise PermanentError("this deployment has no mail relay (smtp_host)")
+        try:
+            password = self._secrets.get(PlatformSecret.SMTP_PASSWORD)
+        except NotFound:
+            raise PermanentError(f"the platform secret {PlatformSecret.SMTP_PASSWORD} is not set") from None
+        mail = Mail(
+            to=self._address(tenant),
+            subject=task.subject,
+            text=dn.email_text(task),
+            message_id=dn.email_message_id(task, self._domain),
+        )
+        return self._mailer.send(password, mail)
+
+    @staticmethod
+    def _address(tenant: Tenant) -> str:
+        return tenant.settings.notification_email or tenant.owner_email
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -130,29 +180,31 @@ class LiveNotifier:
     def __init__(
         self,
         records: NotificationLog,
-        tenants: TenantStore,
         channels: list[Channel],
         lease_s: float,
         clock: Callable[[], datetime] = _now,
     ) -> None:
-        self._records, self._tenants, self._channels = records, tenants, {c.name: c for c in channels}
+        self._records, self._channels = records, {c.name: c for c in channels}
         self._lease_s, self._clock = lease_s, clock
 
-    def deliver(self, task: NotifyTask) -> bool:
+    def deliver(self, task: NotifyTask, tenant: Tenant | None) -> bool:
         """True when this call sent it; False when it was sent before or cannot be."""
         now = self._clock()
-        tenant = self._tenants.get(task.tenant_id)
         channel, reason = self._route(task, tenant)
         status = NotificationStatus.SENDING if channel else NotificationStatus.UNDELIVERABLE
         record = dn.new_record(
             task, now, self._lease_s, status, reason=reason, channel=channel.name if channel else ""
         )
-        claim = self._records.claim(task.tenant_id, record, now)
+        claim, recorded = self._records.claim(task.tenant_id, record, now)
         if claim is Claim.DONE:
             return False
         if claim is Claim.BUSY:
             raise TransientError("another delivery of this notification is in progress")
+        if claim is Claim.RETAKEN and tenant is not None:
+            channel = self._recorded(task, tenant, recorded) or channel
         if channel is None or tenant is None:
+            if claim is Claim.RETAKEN:  # a new record was created undeliverable already
+                self._finish(task, NotificationStatus.UNDELIVERABLE, reason=reason)
             log.warning("notification %s is undeliverable: %s", task.notification_id, reason)
             return False
         try:
@@ -162,14 +214,24 @@ class LiveNotifier:
             self._records.release(task.tenant_id, task.notification_id, self._clock())
             raise
         except (PermanentError, NotFound, Unauthenticated) as exc:
-            self._finish(task, NotificationStatus.UNDELIVERABLE, reason=f"{channel.name}: {exc.reason}")
-            log.warning(
-                "notification %s is undeliverable: %s: %s", task.notification_id, channel.name, exc.reason
-            )
+            why = f"{channel.name}: {exc.reason}"
+            self._finish(task, NotificationStatus.UNDELIVERABLE, reason=why, channel=channel.name)
+            log.warning("notification %s is undeliverable: %s", task.notification_id, why)
             return False
-        detail = {"comment_id": sent} if channel.name == "notion_comment" else {"message_ts": sent}
-        self._finish(task, NotificationStatus.SENT, **detail)
+        self._finish(task, NotificationStatus.SENT, channel=channel.name, **{_SENT_ID[channel.name]: sent})
         return found is None
+
+    def _recorded(self, task: NotifyTask, tenant: Tenant, name: str) -> Channel | None:
+        """The channel an earlier delivery chose, if it can still carry ``task`` (it may have sent it
+        there: the retry looks there first and sends nowhere else)."""
+        if not name:
+            return None
+        channel = self._channels.get(name)
+        why = "no such channel here" if channel is None else channel.unable(task, tenant)
+        if channel is not None and why is None:
+            return channel
+        log.info("notification %s: %s cannot carry it any more (%s)", task.notification_id, name, why)
+        return None
 
     def _route(self, task: NotifyTask, tenant: Tenant | None) -> tuple[Channel | None, str]:
         """The channel that carries ``task``, or None and why none can."""
@@ -187,3 +249,7 @@ class LiveNotifier:
 
     def _finish(self, task: NotifyTask, status: NotificationStatus, **detail: str) -> None:
         self._records.finish(task.tenant_id, task.notification_id, status, self._clock(), **detail)
+
+
+# Where each channel's id of what it sent is recorded.
+_SENT_ID = {"notion_comment": "comment_id", "slack": "message_ts", "email": "message_id"}

@@ -6,13 +6,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.domain.tasks import NotifyTask
+from shared.domain.tenants import Tenant
 
 
 class OutboxNotifier:
     def __init__(self, directory: str) -> None:
         self._dir = Path(directory)
 
-    def deliver(self, task: NotifyTask) -> bool:
+    def deliver(self, task: NotifyTask, tenant: Tenant | None) -> bool:
+        """Written to the outbox whoever the tenant is (the local stack has no real recipients)."""
         self._dir.mkdir(parents=True, exist_ok=True)
         path = self._dir / f"{task.notification_id}.json"
         try:

@@ -9,7 +9,6 @@ Safety: outside production, or under pytest, the adapter refuses any base URL th
 loopback address, so no test and no local stack can ever reach a real model.
 """
 
-import ipaddress
 import os
 from typing import Any
 from urllib.parse import urlparse
@@ -18,23 +17,16 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, ValidationError
 
+from shared.adapters.loopback import is_loopback
 from shared.errors import ConfigError, ModelFixableError, TransientError
 from shared.ports import ModelReply, ModelUsage
 
 
-def _loopback(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_reachable(base_url: str, production: bool) -> None:
     """Refuse a real endpoint unless this is production and not a test run."""
-    if (not production or "PYTEST_CURRENT_TEST" in os.environ) and not (base_url and _loopback(base_url)):
+    if (not production or "PYTEST_CURRENT_TEST" in os.environ) and not (
+        base_url and is_loopback(urlparse(base_url).hostname or "")
+    ):
         raise ConfigError(
             "the vertex model is only reachable in production; set NA_MODEL_BASE_URL to a loopback "
             "stub, or NA_MODEL_BACKEND=offline"

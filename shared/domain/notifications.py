@@ -1,4 +1,4 @@
-"""Notifications as records, Notion comments and Slack messages, and quiet hours. Pure: no I/O.
+"""Notifications as records, Notion comments, Slack messages and emails, and quiet hours. Pure: no I/O.
 
 A notification is recorded under ``tenants/{t}/notifications/{notification_id}`` before it is sent
 (``sending``, with the channel chosen), then marked ``sent`` or ``undeliverable`` (with the reason).
@@ -9,7 +9,7 @@ tool registry), so a delivery that finds a stale ``sending`` record can look for
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ConfigDict, Field
 
@@ -35,6 +35,11 @@ class Claim(StrEnum):
     DONE = "done"  # sent or undeliverable already: nothing to do
 
 
+class Claimed(NamedTuple):
+    claim: Claim
+    channel: str = ""  # RETAKEN: the channel the earlier delivery had chosen (it may have sent there)
+
+
 class NotificationRecord(Schema):
     model_config = ConfigDict(frozen=True)
 
@@ -47,9 +52,10 @@ class NotificationRecord(Schema):
     priority: str = "normal"
     status: NotificationStatus
     reason: str = ""
-    channel: str = ""  # notion_comment or slack: where it went (none when it could go nowhere)
+    channel: str = ""  # notion_comment, slack or email: where it went (none when it could go nowhere)
     comment_id: str = ""  # the Notion comment's id
     message_ts: str = ""  # the Slack message's ts
+    message_id: str = ""  # the email's Message-ID
     attempts: int = 1
     lease_until: datetime
     created_at: datetime
@@ -120,6 +126,18 @@ def slack_text(task: NotifyTask) -> str:
     escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
     body = f"*{task.subject.translate(escape)}*\n\n{task.text.translate(escape)}".rstrip()
     return f"{body}\n{marker_text(task.notification_id)}"
+
+
+def email_text(task: NotifyTask) -> str:
+    """The email's body (its subject is the Subject): the text, then the marker after a signature
+    separator, so a person can quote the reference."""
+    return f"{task.text.rstrip()}\n\n-- \n{marker_text(task.notification_id)}\n"
+
+
+def email_message_id(task: NotifyTask, domain: str) -> str:
+    """The email's Message-ID, the same on every attempt: a resend after a lost answer is one message
+    to mail clients that de-duplicate by Message-ID."""
+    return f"<{task.notification_id}.{task.tenant_id}@{domain}>"
 
 
 def plain(rich_text: list[dict[str, Any]] | None) -> str:

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from shared.domain.integrations import Integration
 from shared.domain.schema import Schema
@@ -14,11 +14,14 @@ REPOSITORY = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
 PROJECT = r"^[A-Za-z0-9_.-]{1,100}$"
 VERCEL_TEAM = r"^team_[A-Za-z0-9]{1,64}$"
 SLACK_CHANNEL = r"^[CG][A-Z0-9]{8,20}$"  # public (C) or private (G, older) channel ids
-type NotificationChannel = Literal["notion_comment", "slack"]
+# An address a person reads: one @, a dot in the domain, no spaces or angle brackets (the relay checks
+# the rest); 254 characters at most (RFC 5321).
+EMAIL = r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$"
+type NotificationChannel = Literal["notion_comment", "slack", "email"]
 
 
 def _every_channel() -> list[NotificationChannel]:
-    return ["notion_comment", "slack"]
+    return ["notion_comment", "slack", "email"]
 
 
 def tenant_id_for(workspace_id: str) -> str:
@@ -47,10 +50,17 @@ class TenantSettings(Schema):
     react_to_mentions: bool = True
     notification_channels: list[NotificationChannel] = Field(
         default_factory=_every_channel,
-        max_length=2,
+        max_length=3,
         description="Where notifications go, in order of preference: each goes to the first that can "
         "carry it (notion_comment: a comment on the page it is about; slack: a message in "
-        "slack_channel_id once Slack is connected)",
+        "slack_channel_id once Slack is connected; email: to notification_email, else the owner's "
+        "Notion email, when the deployment has a mail relay)",
+    )
+    notification_email: str | None = Field(
+        None,
+        max_length=254,
+        pattern=EMAIL,
+        description="Where email notifications go; none: the email of the person who connected the workspace",
     )
     slack_channel_id: str | None = Field(
         None,
@@ -74,6 +84,13 @@ class TenantSettings(Schema):
         pattern=VERCEL_TEAM,
         description="id (team_...) of the Vercel team that owns those projects; none: the token's own account",
     )
+
+    @field_validator("notification_channels")
+    @classmethod
+    def _each_once(cls, channels: list[NotificationChannel]) -> list[NotificationChannel]:
+        if len(set(channels)) != len(channels):
+            raise ValueError("names each channel at most once")
+        return channels
 
 
 class Tenant(Schema):

@@ -16,6 +16,7 @@ from shared.config import Queue
 from shared.domain.daily import zone_of
 from shared.domain.notifications import quiet_until
 from shared.domain.tasks import NotifyTask
+from shared.domain.tenants import Tenant
 from shared.ports import NotificationLog, Notifier, TaskQueue, TenantStore
 
 log = logging.getLogger(__name__)
@@ -36,21 +37,21 @@ def deliver_notification(
     now: datetime | None = None,
 ) -> Delivery:
     now = now or datetime.now(UTC)
-    until = _quiet_until(task, tenants, now)
+    tenant = tenants.get(task.tenant_id)
+    until = _quiet_until(task, tenant, now)
     if until is not None:
         name = f"notify:{task.tenant_id}:{task.notification_id}:after-quiet:{until:%Y%m%dT%H%M}"
         queue.enqueue(Queue.NOTIFY, task, name, delay_s=(until - now).total_seconds())
         log.info("notification %s deferred to %s (quiet hours)", task.notification_id, until.isoformat())
         return Delivery(False, until)
-    delivered = notifier.deliver(task)
+    delivered = notifier.deliver(task, tenant)
     log.info("notification %s %s", task.notification_id, "delivered" if delivered else "not delivered now")
     return Delivery(delivered)
 
 
-def _quiet_until(task: NotifyTask, tenants: TenantStore, now: datetime) -> datetime | None:
+def _quiet_until(task: NotifyTask, tenant: Tenant | None, now: datetime) -> datetime | None:
     if task.priority == "urgent":
         return None
-    tenant = tenants.get(task.tenant_id)
     if tenant is None or tenant.settings.quiet_hours is None:
         return None
     zone = zone_of(tenant.settings.timezone)

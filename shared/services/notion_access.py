@@ -100,11 +100,10 @@ class NotionAccess:
         self.tenants.save(
             tenant.model_copy(update={"status": TenantStatus.NEEDS_RECONNECT, "updated_at": now})
         )
-        channel = next((c for c in tenant.settings.notification_channels if c != "notion_comment"), "outbox")
+        # No channel named: the tenant's first that can carry it (not a comment: Notion is refused).
         notice = NotifyTask(
             notification_id=f"reconnect-{tenant.tenant_id}-{now:%Y%m%d}",
             tenant_id=tenant.tenant_id,
-            channel=channel,
             subject="Reconnect your Notion workspace",
             text=f"The agent can no longer reach {tenant.workspace_name or 'your workspace'}: {why}. "
             "Connect the workspace again to resume its work.",

@@ -73,6 +73,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/code_access.py:CodeAccess.token": frozenset({"deploy"}),
     # The Slack token: api stores and forgets it (as above); only notify reads it, to post a message.
     "shared/adapters/live_notifier.py:SlackMessages._token": frozenset({"notify"}),
+    # The mail relay's password (a platform secret): only notify reads it, to send an email.
+    "shared/adapters/live_notifier.py:Emails.send": frozenset({"notify"}),
 }
 
 # SecretStore.put creates a secret only when it does not exist. Only the connect flow writes a

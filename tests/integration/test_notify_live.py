@@ -1,6 +1,6 @@
 """The live notifier end to end: notify (functions-framework) with the production Container
-(``NA_NOTIFIER_BACKEND=live``) against the Firestore emulator, the Notion sandbox and the code
-sandbox's Slack over HTTP."""
+(``NA_NOTIFIER_BACKEND=live``) against the Firestore emulator, the Notion sandbox, and the code
+sandbox's Slack over HTTP and its mail relay over SMTP."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,12 +12,15 @@ from local.code_sandbox import SEED
 from local.code_sandbox.testing import Admin, running_code_sandbox
 from local.notion_sandbox import seed_ids
 from shared import bootstrap
+from shared.config import PlatformSecret
 from shared.domain.connection import NotionTokens, token_secret_name
 from shared.domain.integrations import chat_token_secret
 from shared.domain.notifications import (
     Claim,
+    Claimed,
     NotificationStatus,
     comment_text,
+    email_text,
     marker_text,
     new_record,
     plain,
@@ -34,10 +37,24 @@ PAGE = seed_ids("demo")["home_page"]
 def live(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> tuple[Stack, str, str]:
     """A connected demo workspace and a live-notifier container; (stack, tenant id, session)."""
     outcome = stack.connect()
-    container = bootstrap.Container(stack.settings.replace(notifier_backend="live"))
+    serve(stack, monkeypatch, notifier_backend="live")
+    return stack, outcome["tenant_id"], outcome["session"]
+
+
+def serve(stack: Stack, monkeypatch: pytest.MonkeyPatch, **settings: Any) -> bootstrap.Container:
+    """The functions serve requests with a production Container of ``stack``'s settings + ``settings``."""
+    container = bootstrap.Container(stack.settings.replace(**settings))
     monkeypatch.setattr(bootstrap, "container", lambda: container)
     stack.container = container
-    return stack, outcome["tenant_id"], outcome["session"]
+    return container
+
+
+def deliver_twice(stack: Stack, task: NotifyTask) -> tuple[bool, bool]:
+    """notify receives the same task twice (Cloud Tasks delivers at least once); ``delivered`` of each."""
+    notify = stack.client("notify")
+    first, second = (notify.post("/", json=task.model_dump(mode="json")) for _ in range(2))
+    assert (first.status_code, second.status_code) == (200, 200)
+    return first.json["delivered"], second.json["delivered"]
 
 
 def comments_with(stack: Stack, tenant_id: str, notification_id: str) -> list[dict[str, Any]]:
@@ -62,10 +79,7 @@ def test_two_deliveries_of_the_same_task_leave_one_comment_on_the_page(live: tup
         text="Done. " + "é" * 4500,  # three rich text elements
         data={"page_id": PAGE},
     )
-    notify = stack.client("notify")
-    first, second = (notify.post("/", json=task.model_dump(mode="json")) for _ in range(2))
-    assert (first.status_code, second.status_code) == (200, 200)
-    assert first.json["delivered"] is True and second.json["delivered"] is False
+    assert deliver_twice(stack, task) == (True, False)
 
     [comment] = comments_with(stack, tenant_id, "r1-completed")
     assert all(len(item["plain_text"]) <= 2000 for item in comment["rich_text"])
@@ -87,7 +101,8 @@ def test_a_stale_sending_record_is_reconciled_by_the_comment_already_on_the_page
     task = task.model_copy(update={"data": {"page_id": PAGE}})
     past = datetime.now(UTC) - timedelta(minutes=10)
     log = stack.container.notifications
-    assert log.claim(tenant_id, new_record(task, past, 60.0, NotificationStatus.SENDING), past) is Claim.NEW
+    stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="notion_comment")
+    assert log.claim(tenant_id, stale, past).claim is Claim.NEW
     token = NotionTokens.load(stack.secrets_file()[token_secret_name(tenant_id)]).access_token
     stack.container.notion.add_comment(token, PAGE, comment_text(task))  # then the instance died
 
@@ -102,17 +117,19 @@ def test_firestore_claims_are_exclusive(live: tuple[Stack, str, str]) -> None:
     stack, tenant_id, _ = live
     log, now = stack.container.notifications, datetime.now(UTC)
     task = NotifyTask(notification_id="n-claims", tenant_id=tenant_id, subject="s", text="t")
-    fresh = new_record(task, now, 60.0, NotificationStatus.SENDING)
-    assert log.claim(tenant_id, fresh, now) is Claim.NEW
-    assert log.claim(tenant_id, fresh, now) is Claim.BUSY  # within the lease
+    fresh = new_record(task, now, 60.0, NotificationStatus.SENDING, channel="slack")
+    assert log.claim(tenant_id, fresh, now) == Claimed(Claim.NEW)
+    assert log.claim(tenant_id, fresh, now) == Claimed(Claim.BUSY)  # within the lease
     later = now + timedelta(seconds=61)
-    retake = new_record(task, later, 60.0, NotificationStatus.SENDING)
-    assert log.claim(tenant_id, retake, later) is Claim.RETAKEN
-    assert log.claim(tenant_id, retake, later) is Claim.BUSY  # the taker's new lease
-    log.finish(tenant_id, "n-claims", NotificationStatus.SENT, later, comment_id="c1")
-    assert log.claim(tenant_id, retake, later + timedelta(hours=1)) is Claim.DONE
+    retake = new_record(task, later, 60.0, NotificationStatus.SENDING, channel="email")
+    # the channel the first delivery chose, not the taker's: it may have sent it there
+    assert log.claim(tenant_id, retake, later) == Claimed(Claim.RETAKEN, "slack")
+    assert log.claim(tenant_id, retake, later) == Claimed(Claim.BUSY)  # the taker's new lease
+    log.finish(tenant_id, "n-claims", NotificationStatus.SENT, later, channel="email", message_id="<m@x>")
+    assert log.claim(tenant_id, retake, later + timedelta(hours=1)) == Claimed(Claim.DONE)
     [listed] = log.recent(tenant_id, 10)
     assert listed.status == NotificationStatus.SENT and listed.attempts == 2
+    assert (listed.channel, listed.message_id) == ("email", "<m@x>")
 
 
 # -- Slack: api connects it (checked with Slack), notify posts there, once --------------------------
@@ -134,10 +151,7 @@ def slack(live: tuple[Stack, str, str], monkeypatch: pytest.MonkeyPatch) -> Iter
     """``live`` with the code sandbox's Slack: connected through api and chosen in the settings."""
     stack, tenant_id, session = live
     with running_code_sandbox() as sandbox:
-        settings = stack.settings.replace(notifier_backend="live", slack_api_base_url=sandbox.slack_url)
-        container = bootstrap.Container(settings)
-        monkeypatch.setattr(bootstrap, "container", lambda: container)
-        stack.container = container
+        serve(stack, monkeypatch, notifier_backend="live", slack_api_base_url=sandbox.slack_url)
         auth = {"Authorization": f"Bearer {session}"}
         api = stack.client("api")
         refused = api.put("/integrations/slack", headers=auth, json={"token": "xoxb-not-a-real-token"})
@@ -157,9 +171,7 @@ def test_slack_gets_one_message_for_two_deliveries_and_the_record_names_it(slack
         subject="Your plan for today",
         text="1. Review <the launch> & ship",
     )
-    notify = slack.stack.client("notify")
-    first, second = (notify.post("/", json=task.model_dump(mode="json")) for _ in range(2))
-    assert (first.json["delivered"], second.json["delivered"]) == (True, False)
+    assert deliver_twice(slack.stack, task) == (True, False)
     [message] = slack.messages(task.notification_id)
     assert message["text"] == slack_text(task) and "&lt;the launch&gt; &amp; ship" in message["text"]
     stored = record(slack.stack, slack.tenant_id, task.notification_id)
@@ -173,7 +185,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_message_already_in_the_chan
     past = datetime.now(UTC) - timedelta(minutes=10)
     log = slack.stack.container.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
-    assert log.claim(slack.tenant_id, stale, past) is Claim.NEW
+    assert log.claim(slack.tenant_id, stale, past).claim is Claim.NEW
     slack.stack.container.chat.post_message(SEED["slack_token"], SEED["slack_channel"], slack_text(task))
 
     answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
@@ -195,3 +207,79 @@ def test_a_channel_the_bot_is_not_in_makes_it_undeliverable_with_the_reason(slac
     stored = record(slack.stack, slack.tenant_id, "n-outside")
     assert stored["status"] == "undeliverable" and "not_in_channel" in stored["reason"]
     assert slack.admin.slack_messages(SEED["slack_outside_channel"]) == []
+
+
+# -- Email: notify sends it through the code sandbox's SMTP relay, once -----------------------------
+
+
+class EmailCase(NamedTuple):
+    stack: Stack
+    tenant_id: str
+    admin: Admin
+
+    def mails(self, message_id: str) -> list[dict[str, Any]]:
+        return [m for m in self.admin.smtp_messages() if m["message_id"] == message_id]
+
+
+@pytest.fixture
+def email(live: tuple[Stack, str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[EmailCase]:
+    """``live`` with the code sandbox's mail relay, and email chosen through api."""
+    stack, tenant_id, session = live
+    with running_code_sandbox() as sandbox:
+        container = serve(
+            stack,
+            monkeypatch,
+            notifier_backend="live",
+            smtp_host="127.0.0.1",
+            smtp_port=sandbox.smtp_port,
+            smtp_security="none",
+            smtp_username=SEED["smtp_username"],
+            smtp_sender="Notion Agent <agent@acme.example>",
+        )
+        container.secrets.put(PlatformSecret.SMTP_PASSWORD, SEED["smtp_password"])
+        chosen = {"notification_email": "ops@acme.example", "notification_channels": ["email"]}
+        auth = {"Authorization": f"Bearer {session}"}
+        assert stack.client("api").patch("/settings", headers=auth, json=chosen).status_code == 200
+        yield EmailCase(stack, tenant_id, sandbox.admin)
+
+
+def test_email_is_sent_once_for_two_deliveries_with_its_headers_and_recorded(email: EmailCase) -> None:
+    task = NotifyTask(
+        notification_id="daily-2026-11-21",
+        tenant_id=email.tenant_id,
+        subject="Votre plan du jour",
+        text="1. Relire la page « Lancement »",
+    )
+    assert deliver_twice(email.stack, task) == (True, False)
+    message_id = f"<daily-2026-11-21.{email.tenant_id}@acme.example>"
+    [mail] = email.mails(message_id)
+    assert mail["rcpt_tos"] == ["ops@acme.example"] and mail["subject"] == "Votre plan du jour"
+    assert mail["from"] == "Notion Agent <agent@acme.example>" and mail["auto_submitted"] == "auto-generated"
+    assert mail["text"].replace("\r\n", "\n") == email_text(task)
+    stored = record(email.stack, email.tenant_id, task.notification_id)
+    assert (stored["status"], stored["channel"], stored["message_id"]) == ("sent", "email", message_id)
+
+
+def test_a_lost_answer_is_retried_by_the_queue_with_the_same_message_id(email: EmailCase) -> None:
+    task = NotifyTask(notification_id="r4-completed", tenant_id=email.tenant_id, subject="Done", text="Ok.")
+    email.admin.smtp_fault("lost_answer")
+    notify = email.stack.client("notify")
+    assert notify.post("/", json=task.model_dump(mode="json")).status_code == 503  # Cloud Tasks retries
+    assert notify.post("/", json=task.model_dump(mode="json")).json["delivered"] is True
+    ids = [m["message_id"] for m in email.mails(f"<r4-completed.{email.tenant_id}@acme.example>")]
+    assert len(ids) == 2 and len(set(ids)) == 1  # one message to clients that de-duplicate by it
+    assert record(email.stack, email.tenant_id, "r4-completed")["attempts"] == 2
+
+
+def test_an_address_the_relay_refuses_is_undeliverable_with_the_reply_code(email: EmailCase) -> None:
+    container = email.stack.container
+    tenant = container.tenants.get(email.tenant_id)
+    assert tenant is not None
+    bounce = tenant.settings.model_copy(update={"notification_email": "nobody@bounce.invalid"})
+    container.tenants.save(tenant.model_copy(update={"settings": bounce}))
+    task = NotifyTask(notification_id="n-bounce", tenant_id=email.tenant_id, subject="s", text="t")
+    answer = email.stack.client("notify").post("/", json=task.model_dump(mode="json"))
+    assert answer.status_code == 200 and answer.json["delivered"] is False
+    stored = record(email.stack, email.tenant_id, "n-bounce")
+    assert stored["status"] == "undeliverable" and "550" in stored["reason"]
+    assert email.admin.smtp_messages() == []

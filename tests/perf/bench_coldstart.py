@@ -56,6 +56,7 @@ CLIENT_LIBRARIES: dict[str, tuple[str, ...]] = {
     "code_host": ("httpx",),
     "deployer": ("httpx",),
     "chat": ("httpx",),  # Slack's Web API, on httpx
+    "mailer": ("smtplib",),  # the standard library's SMTP client
 }
 FRAMEWORK = "functions_framework"
 # What defining one pydantic model loads (pydantic.main, and pydantic.fields with pydantic.types and

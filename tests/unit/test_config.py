@@ -2,6 +2,8 @@
 
 import pytest
 
+from shared.adapters.smtp import SmtpMailer
+from shared.bootstrap import Container
 from shared.config import Settings
 from shared.errors import ConfigError
 
@@ -86,3 +88,17 @@ def test_an_unknown_setting_is_refused_and_replace_checks_like_construction() ->
     assert settings.replace(run_max_steps=10).region == "europe-west4"
     with pytest.raises(ConfigError):
         settings.replace(run_max_steps=1)
+
+
+def test_a_mail_relay_needs_a_host_and_a_sender_and_plain_text_only_on_loopback() -> None:
+    local = Settings(notifier_backend="live")
+    with pytest.raises(ConfigError, match="NA_SMTP_HOST and NA_SMTP_SENDER"):
+        _ = Container(local).mailer
+    relay = local.replace(
+        smtp_host="127.0.0.1", smtp_sender="Agent <agent@acme.example>", smtp_security="none"
+    )
+    assert isinstance(Container(relay).mailer, SmtpMailer)  # built; nothing connects before a send
+    with pytest.raises(ValueError, match="only allowed to a loopback relay"):
+        _ = Container(relay.replace(smtp_host="smtp.acme.example")).mailer
+    with pytest.raises(ConfigError, match="NA_SMTP_SECURITY"):
+        Settings(smtp_security="ssl")

@@ -1,5 +1,5 @@
-"""The live notifier (a Notion comment or a Slack message, at most once per notification id) and
-quiet hours, with fakes."""
+"""The live notifier (a Notion comment, a Slack message or an email, at most once per notification
+id) and quiet hours, with fakes."""
 
 import logging
 from dataclasses import dataclass
@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.live_notifier import LiveNotifier, NotionComments, SlackMessages
+from shared.adapters.live_notifier import Emails, LiveNotifier, NotionComments, SlackMessages, sender_domain
 from shared.adapters.notion import NotionApiError
-from shared.config import Queue
+from shared.config import PlatformSecret, Queue
 from shared.domain.connection import NotionTokens
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import NotificationStatus, marker_text, quiet_until
@@ -22,6 +22,7 @@ from shared.services.notion_access import NotionAccess
 from tests.engine_fakes import FakeNotion
 from tests.fakes import (
     FakeChat,
+    FakeMailer,
     FakeNotificationLog,
     FakeNotifier,
     FakeNotionOAuth,
@@ -75,11 +76,16 @@ class Live:
     notifier: LiveNotifier
     notion: FakeNotion
     chat: FakeChat
+    mailer: FakeMailer
     records: FakeNotificationLog
     tenants: FakeTenantStore
     secrets: FakeSecrets
     clock: Clock
     page: str
+
+    def deliver(self, note: NotifyTask) -> bool:
+        """What notify does: the tenant as it is now, then the notifier."""
+        return self.notifier.deliver(note, self.tenants.get(note.tenant_id))
 
     def comments(self) -> list[str]:
         return [c["rich_text"][0]["plain_text"] for c in self.notion.comments.get(self.page, [])]
@@ -94,22 +100,43 @@ class Live:
         self.tenants.save(tenant(slack=True, **settings))
         self.secrets.put(chat_token_secret("t1"), self.chat.token)
 
+    def change(self, **settings: Any) -> None:
+        """The owner changes settings (PUT /settings)."""
+        current = self.tenants.tenants["t1"]
+        changed = current.settings.model_copy(update=settings)
+        self.tenants.save(current.model_copy(update={"settings": changed}))
+
+
+SENDER = "Notion Agent <agent@example.com>"
+NO_EMAIL = "email: no address: set notification_email (Notion gave no owner email)"
+
 
 def live_notifier(
-    records: Any, tenants: Any, access: Any, notion: Any, chat: Any, secrets: Any, clock: Any
+    records: Any,
+    access: Any,
+    notion: Any,
+    chat: Any,
+    secrets: Any,
+    clock: Any,
+    mailer: FakeMailer | None = None,
 ) -> LiveNotifier:
-    channels = [NotionComments(access, notion), SlackMessages(chat, secrets)]
-    return LiveNotifier(records, tenants, channels, LEASE_S, clock)
+    channels = [
+        NotionComments(access, notion),
+        SlackMessages(chat, secrets),
+        Emails(mailer, secrets, sender_domain(SENDER)),
+    ]
+    return LiveNotifier(records, channels, LEASE_S, clock)
 
 
 @pytest.fixture
 def live() -> Live:
     notion, chat, records, clock = FakeNotion(), FakeChat(), FakeNotificationLog(), Clock()
-    tenants, secrets = FakeTenantStore(), FakeSecrets()
+    tenants, secrets, mailer = FakeTenantStore(), FakeSecrets(), FakeMailer()
     tenants.save(tenant())
+    secrets.put(PlatformSecret.SMTP_PASSWORD, mailer.password)
     page = notion.add_page("Launch plan")
-    notifier = live_notifier(records, tenants, Access(), notion, chat, secrets, clock)
-    return Live(notifier, notion, chat, records, tenants, secrets, clock, page)
+    notifier = live_notifier(records, Access(), notion, chat, secrets, clock, mailer)
+    return Live(notifier, notion, chat, mailer, records, tenants, secrets, clock, page)
 
 
 def task(page_id: str | None, notification_id: str = "n1", **changes: Any) -> NotifyTask:
@@ -119,7 +146,7 @@ def task(page_id: str | None, notification_id: str = "n1", **changes: Any) -> No
 
 
 def test_a_notification_becomes_one_comment_ending_with_its_marker_and_is_recorded_sent(live: Live) -> None:
-    assert live.notifier.deliver(task(live.page)) is True
+    assert live.deliver(task(live.page)) is True
     [comment] = live.comments()
     assert comment.startswith("Run completed: plan the launch\n\nAll done.")
     assert comment.splitlines()[-1] == marker_text("n1") == "Notion Agent · ref n1"
@@ -128,9 +155,9 @@ def test_a_notification_becomes_one_comment_ending_with_its_marker_and_is_record
 
 
 def test_a_redelivery_after_sent_does_nothing_not_even_a_read(live: Live) -> None:
-    live.notifier.deliver(task(live.page))
+    live.deliver(task(live.page))
     live.notion.fail["list_comments"] = [AssertionError("no reconciliation after sent")]
-    assert live.notifier.deliver(task(live.page)) is False
+    assert live.deliver(task(live.page)) is False
     assert len(live.comments()) == 1 and live.notion.writes["add_comment"] == 1
 
 
@@ -141,12 +168,12 @@ def test_a_crash_after_the_comment_reconciles_by_the_marker_and_sends_nothing_mo
     finish = live.records.finish
     live.records.finish = crash
     with pytest.raises(Crash):
-        live.notifier.deliver(task(live.page))
+        live.deliver(task(live.page))
     live.records.finish = finish
     assert live.record().status == NotificationStatus.SENDING and len(live.comments()) == 1
 
     live.clock.now += timedelta(seconds=LEASE_S + 1)
-    assert live.notifier.deliver(task(live.page)) is False  # it had been delivered by the first attempt
+    assert live.deliver(task(live.page)) is False  # it had been delivered by the first attempt
     assert len(live.comments()) == 1
     assert live.record().status == NotificationStatus.SENT and live.record().attempts == 2
 
@@ -154,29 +181,29 @@ def test_a_crash_after_the_comment_reconciles_by_the_marker_and_sends_nothing_mo
 def test_a_crash_before_the_comment_reconciles_and_sends_once(live: Live) -> None:
     live.notion.fail["add_comment"] = [Crash("instance died after recording")]
     with pytest.raises(Crash):
-        live.notifier.deliver(task(live.page))
+        live.deliver(task(live.page))
     assert live.comments() == [] and live.record().status == NotificationStatus.SENDING
 
     live.clock.now += timedelta(seconds=LEASE_S + 1)
-    assert live.notifier.deliver(task(live.page)) is True
+    assert live.deliver(task(live.page)) is True
     assert len(live.comments()) == 1 and live.record().status == NotificationStatus.SENT
 
 
 def test_a_delivery_while_another_holds_the_lease_is_retried_later(live: Live) -> None:
     live.notion.fail["add_comment"] = [Crash("crash")]
     with pytest.raises(Crash):
-        live.notifier.deliver(task(live.page))
+        live.deliver(task(live.page))
     with pytest.raises(TransientError):
-        live.notifier.deliver(task(live.page))
+        live.deliver(task(live.page))
     assert live.comments() == []
 
 
 def test_a_transient_notion_error_propagates_and_the_retry_reconciles_at_once(live: Live) -> None:
     live.notion.fail["add_comment"] = [TransientError("Notion answered 503")]
     with pytest.raises(TransientError):
-        live.notifier.deliver(task(live.page))
+        live.deliver(task(live.page))
     assert live.record().lease_until <= live.clock.now  # released: no waiting for the lease
-    assert live.notifier.deliver(task(live.page)) is True
+    assert live.deliver(task(live.page)) is True
     assert len(live.comments()) == 1
 
 
@@ -185,20 +212,20 @@ def test_no_page_is_recorded_undeliverable_and_logged_without_the_text_or_links(
 ) -> None:
     daily = task(None, "n-daily", text=f"Approve: {APPROVE}", data={"approve_url": APPROVE})
     with caplog.at_level(logging.WARNING):
-        assert live.notifier.deliver(daily) is False
+        assert live.deliver(daily) is False
     record = live.record("n-daily")
     assert record.status == NotificationStatus.UNDELIVERABLE and record.channel == ""
-    assert record.reason == "notion_comment: it is about no page; slack: Slack is not connected"
+    assert record.reason == f"notion_comment: it is about no page; slack: Slack is not connected; {NO_EMAIL}"
     assert record.links == {"approve": APPROVE}
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "n-daily" in warning.getMessage() and APPROVE not in warning.getMessage()
     assert "Approve" not in warning.getMessage()
-    assert live.notifier.deliver(daily) is False and len(live.records.records) == 1
+    assert live.deliver(daily) is False and len(live.records.records) == 1
 
 
 def test_a_page_notion_refuses_for_good_is_undeliverable(live: Live) -> None:
     live.notion.fail["add_comment"] = [NotionApiError(404, "object_not_found", "Could not find page")]
-    assert live.notifier.deliver(task(live.page)) is False
+    assert live.deliver(task(live.page)) is False
     record = live.record()
     assert record.status == NotificationStatus.UNDELIVERABLE and "object_not_found" in record.reason
 
@@ -218,8 +245,8 @@ def test_a_tenant_that_must_reconnect_gets_an_undeliverable_record_not_a_retry_l
     secrets.put("notion-token-t1", NotionTokens(access_token="dead").dump())
     access = NotionAccess(tenants, secrets, FakeNotionOAuth(), queue)
     notion, records = FakeNotion(), FakeNotificationLog()
-    notifier = live_notifier(records, tenants, access, notion, FakeChat(), secrets, Clock())
-    assert notifier.deliver(task("page-1")) is False
+    notifier = live_notifier(records, access, notion, FakeChat(), secrets, Clock())
+    assert notifier.deliver(task("page-1"), tenants.get("t1")) is False
     assert records.records[("t1", "n1")].status == NotificationStatus.UNDELIVERABLE
     assert "Notion connection is gone" in records.records[("t1", "n1")].reason and not notion.comments
 
@@ -233,15 +260,15 @@ def test_a_tenant_whose_notion_token_was_refused_between_two_checks_is_undeliver
     page = notion.add_page("Launch plan")
     notion.fail["add_comment"] = [NotionApiError(401, "unauthorized", "API token is invalid.")]
     access = NotionAccess(tenants, secrets, oauth, queue)
-    notifier = live_notifier(records, tenants, access, notion, FakeChat(), secrets, Clock())
-    assert notifier.deliver(task(page)) is False
+    notifier = live_notifier(records, access, notion, FakeChat(), secrets, Clock())
+    assert notifier.deliver(task(page), tenants.get("t1")) is False
     record = records.records[("t1", "n1")]
     assert record.status == NotificationStatus.UNDELIVERABLE and record.reason.startswith("notion_comment: ")
     assert not notion.comments.get(page)
 
 
 def test_a_long_text_keeps_its_marker_as_the_last_line(live: Live) -> None:
-    live.notifier.deliver(task(live.page, text="é" * 19_000))
+    live.deliver(task(live.page, text="é" * 19_000))
     assert live.comments()[0].endswith("\n" + marker_text("n1"))
 
 
@@ -251,21 +278,21 @@ def test_a_long_text_keeps_its_marker_as_the_last_line(live: Live) -> None:
 def test_with_slack_first_a_notification_is_one_slack_message_ending_with_its_marker(live: Live) -> None:
     live.connect_slack(notification_channels=["slack", "notion_comment"])
     note = task(live.page, subject="Run <done> & dusted", text=f"Approve: {APPROVE}")
-    assert live.notifier.deliver(note) is True
+    assert live.deliver(note) is True
     [message] = live.messages()
     assert message == f"*Run &lt;done&gt; &amp; dusted*\n\nApprove: {APPROVE}\n{marker_text('n1')}"
     record = live.record()
     assert record.status == NotificationStatus.SENT and record.channel == "slack"
     assert record.message_ts and not record.comment_id and live.comments() == []
-    assert live.notifier.deliver(note) is False and len(live.messages()) == 1
+    assert live.deliver(note) is False and len(live.messages()) == 1
 
 
 def test_by_default_a_page_gets_the_comment_and_a_notification_about_no_page_goes_to_slack(
     live: Live,
 ) -> None:
     live.connect_slack()  # notification_channels left at its default: notion_comment, then slack
-    assert live.notifier.deliver(task(live.page, "n-run")) is True
-    assert live.notifier.deliver(task(None, "n-daily", subject="Your plan for today")) is True
+    assert live.deliver(task(live.page, "n-run")) is True
+    assert live.deliver(task(None, "n-daily", subject="Your plan for today")) is True
     assert len(live.comments()) == 1 and live.record("n-run").channel == "notion_comment"
     [message] = live.messages()
     assert message.startswith("*Your plan for today*") and live.record("n-daily").channel == "slack"
@@ -273,24 +300,25 @@ def test_by_default_a_page_gets_the_comment_and_a_notification_about_no_page_goe
 
 def test_slack_without_a_channel_chosen_is_not_used(live: Live) -> None:
     live.connect_slack(slack_channel_id=None)
-    assert live.notifier.deliver(task(None)) is False
+    assert live.deliver(task(None)) is False
     assert live.record().reason == (
-        "notion_comment: it is about no page; slack: no Slack channel is chosen (slack_channel_id)"
+        "notion_comment: it is about no page; slack: no Slack channel is chosen (slack_channel_id); "
+        + NO_EMAIL
     )
 
 
 def test_a_tenant_that_must_reconnect_to_notion_is_told_on_slack(live: Live) -> None:
     live.connect_slack()
     live.tenants.save(live.tenants.tenants["t1"].model_copy(update={"status": TenantStatus.NEEDS_RECONNECT}))
-    assert live.notifier.deliver(task(live.page)) is True
+    assert live.deliver(task(live.page)) is True
     assert live.record().channel == "slack" and len(live.messages()) == 1 and live.comments() == []
 
 
 def test_a_task_naming_its_channel_goes_there_or_nowhere(live: Live) -> None:
-    assert live.notifier.deliver(task(live.page, channel="slack")) is False
+    assert live.deliver(task(live.page, channel="slack")) is False
     assert live.record().reason == "slack: Slack is not connected" and live.comments() == []
     live.connect_slack()
-    assert live.notifier.deliver(task(live.page, "n2", channel="slack")) is True
+    assert live.deliver(task(live.page, "n2", channel="slack")) is True
     assert live.record("n2").channel == "slack" and live.comments() == []
 
 
@@ -303,10 +331,10 @@ def test_a_crash_after_the_slack_message_reconciles_by_the_marker_and_posts_noth
     finish = live.records.finish
     live.records.finish = crash
     with pytest.raises(Crash):
-        live.notifier.deliver(task(None))
+        live.deliver(task(None))
     live.records.finish = finish
     live.clock.now += timedelta(seconds=LEASE_S + 1)
-    assert live.notifier.deliver(task(None)) is False  # the first attempt had posted it
+    assert live.deliver(task(None)) is False  # the first attempt had posted it
     assert len(live.messages()) == 1
     assert live.record().status == NotificationStatus.SENT and live.record().message_ts
 
@@ -315,9 +343,9 @@ def test_a_crash_before_the_slack_message_posts_it_once_on_the_retry(live: Live)
     live.connect_slack(notification_channels=["slack"])
     live.chat.fail["post_message"] = [Crash("instance died after recording")]
     with pytest.raises(Crash):
-        live.notifier.deliver(task(None))
+        live.deliver(task(None))
     live.clock.now += timedelta(seconds=LEASE_S + 1)
-    assert live.notifier.deliver(task(None)) is True
+    assert live.deliver(task(None)) is True
     assert len(live.messages()) == 1
 
 
@@ -325,11 +353,11 @@ def test_slack_refusing_for_good_is_undeliverable_and_a_passing_failure_is_retri
     live.connect_slack(notification_channels=["slack"])
     live.chat.fail["post_message"] = [TransientError("Slack is rate limiting (ratelimited)", 30.0)]
     with pytest.raises(TransientError):
-        live.notifier.deliver(task(None))
+        live.deliver(task(None))
     assert live.record().lease_until <= live.clock.now
     reason = "Slack refused: the bot is not in the channel; invite it (not_in_channel)"
     live.chat.fail["find_message"] = [PermanentError(reason)]
-    assert live.notifier.deliver(task(None)) is False
+    assert live.deliver(task(None)) is False
     assert (
         live.record().status == NotificationStatus.UNDELIVERABLE
         and live.record().reason == f"slack: {reason}"
@@ -340,12 +368,150 @@ def test_slack_refusing_for_good_is_undeliverable_and_a_passing_failure_is_retri
 def test_a_revoked_slack_token_or_one_deleted_meanwhile_is_undeliverable(live: Live) -> None:
     live.connect_slack(notification_channels=["slack"])
     live.secrets.put(chat_token_secret("t1"), "xoxb-revoked")
-    assert live.notifier.deliver(task(None, "n1")) is False
+    assert live.deliver(task(None, "n1")) is False
     assert "invalid_auth" in live.record("n1").reason
     live.secrets.delete(chat_token_secret("t1"))
-    assert live.notifier.deliver(task(None, "n2")) is False
+    assert live.deliver(task(None, "n2")) is False
     assert live.record("n2").reason == "slack: Slack was disconnected (its token is gone)"
     assert live.messages() == []
+
+
+# -- email ---------------------------------------------------------------------------------------
+
+
+def test_a_notification_about_no_page_is_emailed_to_the_owner_with_a_fixed_message_id(live: Live) -> None:
+    live.tenants.save(tenant().model_copy(update={"owner_email": "owner@acme.example"}))
+    daily = task(None, "n-daily", subject="Your plan for today", text=f"1. Ship it\nApprove: {APPROVE}")
+    assert live.deliver(daily) is True
+    [mail] = live.mailer.sent
+    assert (mail.to, mail.subject) == ("owner@acme.example", "Your plan for today")
+    assert mail.text == f"1. Ship it\nApprove: {APPROVE}\n\n-- \n{marker_text('n-daily')}\n"
+    assert mail.message_id == "<n-daily.t1@example.com>"
+    record = live.record("n-daily")
+    assert record.status == NotificationStatus.SENT and record.channel == "email"
+    assert record.message_id == mail.message_id and not record.comment_id and not record.message_ts
+    assert live.deliver(daily) is False and len(live.mailer.sent) == 1
+
+
+def test_notification_email_is_preferred_to_the_owners_and_email_can_come_first(live: Live) -> None:
+    live.tenants.save(tenant().model_copy(update={"owner_email": "owner@acme.example"}))
+    live.change(notification_email="ops@acme.example", notification_channels=["email", "notion_comment"])
+    assert live.deliver(task(live.page)) is True
+    assert [m.to for m in live.mailer.sent] == ["ops@acme.example"] and live.comments() == []
+
+
+def test_a_reconnect_notice_reaches_the_owner_by_email_when_there_is_no_slack(live: Live) -> None:
+    """Notion refuses the workspace's token: the notice cannot be a comment, and without Slack the
+    next channel in the default order, email, carries it."""
+    gone = tenant(TenantStatus.NEEDS_RECONNECT).model_copy(update={"owner_email": "ada@acme.example"})
+    live.tenants.save(gone)
+    notice = task(None, "reconnect-t1-20260105", subject="Reconnect your Notion workspace")
+    assert live.deliver(notice) is True
+    assert [(m.to, m.subject) for m in live.mailer.sent] == [
+        ("ada@acme.example", "Reconnect your Notion workspace")
+    ]
+    assert live.record("reconnect-t1-20260105").channel == "email"
+
+
+def test_without_a_relay_or_its_password_email_is_not_a_way_out(live: Live) -> None:
+    live.tenants.save(tenant(notification_email="ops@acme.example"))
+    live.secrets.delete(PlatformSecret.SMTP_PASSWORD)
+    assert live.deliver(task(None, "n1")) is False
+    assert live.record("n1").reason == "email: the platform secret smtp-password is not set"
+    records, secrets = FakeNotificationLog(), FakeSecrets()
+    notifier = live_notifier(records, Access(), FakeNotion(), FakeChat(), secrets, Clock(), mailer=None)
+    assert notifier.deliver(task(None, "n2"), live.tenants.get("t1")) is False
+    assert records.records[("t1", "n2")].reason.endswith(
+        "email: this deployment has no mail relay (smtp_host)"
+    )
+    assert live.mailer.sent == []
+
+
+def test_a_relay_refusing_the_address_is_undeliverable_and_a_passing_failure_is_retried(live: Live) -> None:
+    live.tenants.save(tenant(notification_email="ops@acme.example"))
+    live.mailer.fail = [TransientError("the mail relay answered 451"), PermanentError("refused (550)")]
+    with pytest.raises(TransientError):
+        live.deliver(task(None))
+    assert live.record().lease_until <= live.clock.now and live.record().channel == "email"
+    assert live.deliver(task(None)) is False
+    assert live.record().status == NotificationStatus.UNDELIVERABLE
+    assert live.record().reason == "email: refused (550)" and live.mailer.sent == []
+
+
+def test_a_crash_after_the_relay_accepted_sends_the_same_message_id_again(live: Live) -> None:
+    """Sent mail cannot be searched: the retry sends again, and the fixed Message-ID lets mail
+    clients show it once (the documented limit of email's at-most-once)."""
+    live.tenants.save(tenant(notification_email="ops@acme.example"))
+    finish = live.records.finish
+
+    def crash(*_: Any, **__: Any) -> None:
+        raise Crash("instance died before marking the record sent")
+
+    live.records.finish = crash
+    with pytest.raises(Crash):
+        live.deliver(task(None))
+    live.records.finish = finish
+    live.clock.now += timedelta(seconds=LEASE_S + 1)
+    assert live.deliver(task(None)) is True
+    assert [m.message_id for m in live.mailer.sent] == ["<n1.t1@example.com>"] * 2
+
+
+# -- a retry stays on the channel the first attempt chose ----------------------------------------
+
+
+def test_a_retry_after_the_owner_changed_channels_reconciles_where_it_was_sent(live: Live) -> None:
+    """Slack was first; the message was posted, then the instance died. The owner puts comments
+    first meanwhile: the retry still looks in Slack, finds it, and comments nothing."""
+    live.connect_slack(notification_channels=["slack", "notion_comment"])
+    finish = live.records.finish
+
+    def crash(*_: Any, **__: Any) -> None:
+        raise Crash("instance died before marking the record sent")
+
+    live.records.finish = crash
+    with pytest.raises(Crash):
+        live.deliver(task(live.page))
+    live.records.finish = finish
+    live.change(notification_channels=["notion_comment", "slack"])
+    live.clock.now += timedelta(seconds=LEASE_S + 1)
+    assert live.deliver(task(live.page)) is False
+    assert len(live.messages()) == 1 and live.comments() == []
+    assert live.record().channel == "slack" and live.record().status == NotificationStatus.SENT
+
+
+def test_a_retry_after_a_passing_failure_stays_on_its_channel(live: Live) -> None:
+    live.connect_slack(notification_channels=["slack", "notion_comment"])
+    live.chat.fail["post_message"] = [TransientError("Slack answered 503")]
+    with pytest.raises(TransientError):
+        live.deliver(task(live.page))
+    live.change(notification_channels=["notion_comment", "slack"])
+    assert live.deliver(task(live.page)) is True
+    assert len(live.messages()) == 1 and live.comments() == [] and live.record().channel == "slack"
+
+
+def test_a_retry_whose_channel_is_gone_chooses_again(live: Live) -> None:
+    live.connect_slack(notification_channels=["slack", "notion_comment"])
+    live.chat.fail["post_message"] = [TransientError("Slack answered 503")]
+    with pytest.raises(TransientError):
+        live.deliver(task(live.page))
+    live.tenants.save(tenant())  # Slack disconnected meanwhile
+    assert live.deliver(task(live.page)) is True
+    assert live.messages() == [] and len(live.comments()) == 1
+    assert live.record().channel == "notion_comment" and live.record().status == NotificationStatus.SENT
+
+
+def test_a_retry_with_no_channel_left_is_recorded_undeliverable(live: Live) -> None:
+    live.connect_slack(notification_channels=["slack"])
+    live.chat.fail["post_message"] = [TransientError("Slack answered 503")]
+    with pytest.raises(TransientError):
+        live.deliver(task(None))
+    live.tenants.save(tenant(notification_channels=["slack"]))  # Slack disconnected meanwhile
+    assert live.deliver(task(None)) is False
+    record = live.record()
+    assert (
+        record.status == NotificationStatus.UNDELIVERABLE and record.reason == "slack: Slack is not connected"
+    )
+    assert live.deliver(task(None)) is False  # done: no retry loop
 
 
 # -- quiet hours ---------------------------------------------------------------------------------

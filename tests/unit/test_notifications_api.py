@@ -32,9 +32,7 @@ class LiveContainer(FakeContainer):
 
     @property
     def live(self) -> LiveNotifier:
-        return LiveNotifier(
-            self.notifications, self.tenants, [NotionComments(Access(), self.comments_on)], 120.0
-        )
+        return LiveNotifier(self.notifications, [NotionComments(Access(), self.comments_on)], 120.0)
 
 
 @pytest.fixture

@@ -51,6 +51,9 @@ def test_the_owner_reads_and_changes_settings(fakes: FakeContainer) -> None:
     slack = {"slack_channel_id": "C0SANDBOX01", "notification_channels": ["slack"]}
     chosen = api.patch("/settings", headers=auth, json=slack)
     assert chosen.status_code == 200 and chosen.json["settings"] | slack == chosen.json["settings"]
+    email = {"notification_email": "ops@acme.example", "notification_channels": ["email", "notion_comment"]}
+    chosen = api.patch("/settings", headers=auth, json=email)
+    assert chosen.status_code == 200 and chosen.json["settings"] | email == chosen.json["settings"]
 
 
 def test_bad_settings_get_a_400_that_names_them_and_change_nothing(fakes: FakeContainer) -> None:
@@ -62,8 +65,10 @@ def test_bad_settings_get_a_400_that_names_them_and_change_nothing(fakes: FakeCo
         ({}, ""),
         ({"vercel_team_id": "acme"}, "vercel_team_id"),  # a team's id (team_...), not its name
         ({"slack_channel_id": "#agent"}, "slack_channel_id"),  # the channel's id, not its name
-        ({"notification_channels": ["email"]}, "notification_channels"),  # no email provider yet
-        ({"notification_channels": ["slack", "notion_comment", "slack"]}, "notification_channels"),
+        ({"notification_channels": ["sms"]}, "notification_channels"),  # not a channel we have
+        ({"notification_channels": ["slack", "email", "slack"]}, "notification_channels"),
+        ({"notification_email": "ops at acme"}, "notification_email"),
+        ({"notification_email": "Ops <ops@acme.example>"}, "notification_email"),  # the address only
     ]
     for body, named in bad:
         response = api.patch("/settings", headers=auth, json=body)

@@ -1,0 +1,203 @@
+"""Email through an SMTP relay on the standard library (``smtplib``, ``email``): one connection per mail.
+
+``send`` builds a plain-text UTF-8 message (From, To, Subject, the caller's Message-ID, Date and
+``Auto-Submitted: auto-generated``, RFC 3834, so that auto-responders stay quiet), connects with
+``timeout_s`` (per step: smtplib has no overall deadline), says EHLO, upgrades with STARTTLS when
+``security`` is "starttls" (refusing to go on if the relay does not offer it), logs in when a username
+is configured, hands the message over and says QUIT (a failed QUIT after the relay accepted the message
+changes nothing). "tls" is TLS from the first byte (port 465); "none" is plain text and allowed only
+to a loopback relay (the local stack), so the password never crosses a network in clear.
+
+Replies become the project's kinds: the relay refusing the credentials (an AUTH refusal, or 530
+"authentication required") → Unauthenticated naming the reply code; a 5xx refusal of the sender, the
+recipient (named) or the message → PermanentError naming the code; any 4xx → TransientError; a refused,
+reset or lost connection and a timeout → TransientError naming only host:port; a relay without
+STARTTLS (when required), or a TLS certificate that is not trusted, → PermanentError. No message or
+log line carries the password, nor the relay's reply to AUTH (a relay may echo what it was sent): those
+errors are raised outside the ``except`` block, so no exception of theirs is even chained.
+
+At most once, not exactly once: SMTP has no idempotency key and sent mail cannot be searched, so an
+answer lost after the relay accepted the message (a TransientError) leaves it unknown whether it went.
+The caller fixes the Message-ID per notification, so its retry resends the *same* message, which mail
+clients that deduplicate by Message-ID show once.
+"""
+
+import contextlib
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from typing import Literal
+
+from shared.adapters.loopback import is_loopback
+from shared.errors import AgentError, PermanentError, TransientError, Unauthenticated
+from shared.ports import Mail
+
+Security = Literal["starttls", "tls", "none"]
+SECURITIES: tuple[Security, ...] = ("starttls", "tls", "none")
+_log = logging.getLogger(__name__)
+
+
+def _address(value: str, what: str) -> str:
+    """The bare address in ``value`` (``Name <a@b>`` or ``a@b``); ValueError if there is none."""
+    address = parseaddr(value)[1]
+    if "@" not in address:
+        raise ValueError(
+            f"{what} {value!r} is not an email address (e.g. 'Notion Agent <agent@example.com>')"
+        )
+    return address
+
+
+class SmtpMailer:
+    """The ``Mailer`` port. Nothing connects here: a cold start only stores the settings."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        security: Security,
+        username: str,
+        sender: str,
+        *,
+        timeout_s: float,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        if security not in SECURITIES:
+            raise ValueError(f"SMTP security must be one of {', '.join(SECURITIES)}, not {security!r}")
+        if security == "none" and not is_loopback(host):
+            raise ValueError(
+                f"SMTP security 'none' sends the password in clear: only allowed to a loopback relay, "
+                f"not {host!r}; use 'starttls' or 'tls'"
+            )
+        if not 0 < port < 65536 or timeout_s <= 0:
+            raise ValueError("the SMTP port must be 1-65535 and the timeout positive")
+        self._host, self._port, self._security = host, port, security
+        self._username, self._sender = username, sender
+        self._sender_address = _address(sender, "the SMTP sender")
+        self._timeout_s = timeout_s
+        self._ssl_context = ssl_context  # built on first use: loading the CA store costs milliseconds
+
+    @property
+    def _where(self) -> str:
+        return f"{self._host}:{self._port}"
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
+
+    def _message(self, mail: Mail) -> tuple[EmailMessage, str]:
+        """The message and its envelope recipient; PermanentError if the mail cannot be written."""
+        try:
+            recipient = _address(mail.to, "the recipient")
+            message = EmailMessage()
+            message["From"] = self._sender
+            message["To"] = mail.to
+            message["Subject"] = mail.subject
+            message["Message-ID"] = mail.message_id
+            message["Date"] = formatdate(localtime=False)
+            message["Auto-Submitted"] = "auto-generated"
+            # Quoted-printable: 7-bit safe for any relay, which 8-bit text without BODY=8BITMIME is not.
+            message.set_content(mail.text, charset="utf-8", cte="quoted-printable")
+        except ValueError as exc:  # an address that is none, a line break in a header
+            raise PermanentError(f"the mail could not be written: {exc}") from None
+        return message, recipient
+
+    def send(self, password: str, mail: Mail) -> str:
+        message, recipient = self._message(mail)
+        refused: AgentError | None = None
+        try:
+            self._deliver(password, message, recipient)
+        except smtplib.SMTPAuthenticationError as exc:
+            refused = _refused_credentials(exc.smtp_code)  # the reply's text stays behind
+        except (smtplib.SMTPException, OSError) as exc:
+            raise self._convert(exc, recipient) from exc
+        if refused is not None:
+            raise refused  # outside the except block: the relay's answer to AUTH is not chained
+        _log.info("the mail relay %s accepted message %s", self._where, mail.message_id)
+        return mail.message_id
+
+    def _deliver(self, password: str, message: EmailMessage, recipient: str) -> None:
+        """One session: connect, EHLO, STARTTLS, AUTH, the message, QUIT."""
+        smtp = self._connect()
+        try:
+            smtp.ehlo()
+            if self._security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise PermanentError(
+                        f"the mail relay {self._where} does not offer STARTTLS; refusing to send the "
+                        "password in clear (use security 'tls' if it speaks TLS from the start)"
+                    )
+                smtp.starttls(context=self._tls())
+                smtp.ehlo()
+            if self._username:
+                self._login(smtp, password)
+            smtp.send_message(message, from_addr=self._sender_address, to_addrs=[recipient])
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()  # the relay has the message: a lost goodbye changes nothing
+        finally:
+            smtp.close()
+
+    def _login(self, smtp: smtplib.SMTP, password: str) -> None:
+        """AUTH (PLAIN or LOGIN, whichever the relay offers first in smtplib's order)."""
+        not_ascii = False
+        try:
+            smtp.login(self._username, password)
+        except UnicodeEncodeError:  # smtplib writes AUTH in ASCII; this exception holds the password
+            not_ascii = True
+        if not_ascii:
+            raise PermanentError("the SMTP username or password is not ASCII, which smtplib cannot send")
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._security == "tls":
+            return smtplib.SMTP_SSL(self._host, self._port, timeout=self._timeout_s, context=self._tls())
+        return smtplib.SMTP(self._host, self._port, timeout=self._timeout_s)
+
+    def _convert(self, exc: smtplib.SMTPException | OSError, recipient: str) -> AgentError:
+        """The project's error for a failed session (an AUTH refusal is handled before)."""
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            code = next(iter(exc.recipients.values()), (0, b""))[0]
+            return _by_code(code, f"the mail relay refused the recipient {recipient} ({code})")
+        if isinstance(exc, smtplib.SMTPResponseException):
+            return self._refusal(exc)
+        return self._failure(exc)
+
+    def _refusal(self, exc: smtplib.SMTPResponseException) -> AgentError:
+        """A reply other than the expected one, by its code (its text is not repeated)."""
+        code = exc.smtp_code
+        if code == 530:  # "authentication required": no username is configured, or AUTH did not take
+            return _refused_credentials(code)
+        if isinstance(exc, smtplib.SMTPConnectError):
+            return TransientError(f"the mail relay {self._where} refused the session ({code})")
+        if isinstance(exc, smtplib.SMTPSenderRefused):  # 552 to MAIL FROM's SIZE: too large (RFC 1870)
+            what = "the message as too large" if code == 552 else f"the sender {self._sender_address}"
+            return _by_code(code, f"the mail relay refused {what} ({code})")
+        if isinstance(exc, smtplib.SMTPDataError):
+            return _by_code(code, f"the mail relay refused the message ({code})")
+        return _by_code(code, f"the mail relay {self._where} answered {code}")
+
+    def _failure(self, exc: smtplib.SMTPException | OSError) -> AgentError:
+        """No usable reply: TLS, timeout, connection, or a relay that lacks what is needed."""
+        where = self._where
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return PermanentError(
+                f"the TLS certificate of the mail relay {where} is not trusted ({exc.verify_message})"
+            )
+        # smtplib turns a read that timed out into SMTPServerDisconnected, the timeout its context.
+        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+            return TransientError(f"the mail relay {where} did not answer in time")
+        if isinstance(exc, smtplib.SMTPNotSupportedError) or type(exc) is smtplib.SMTPException:
+            return PermanentError(f"the mail relay {where} cannot be used: {exc}")  # smtplib's own words
+        return TransientError(f"the connection to the mail relay {where} failed or was lost")
+
+
+def _refused_credentials(code: int) -> AgentError:
+    if 400 <= code < 500:
+        return TransientError(f"the mail relay could not check the SMTP credentials now ({code})")
+    return Unauthenticated(f"the mail relay refused the SMTP credentials ({code})")
+
+
+def _by_code(code: int, reason: str) -> AgentError:
+    """A 4xx reply is worth a retry; anything else is a refusal for good."""
+    return TransientError(reason) if 400 <= code < 500 else PermanentError(reason)
