@@ -190,7 +190,7 @@ variable "smtp" {
     username = optional(string, "")
     sender   = optional(string, "") # the From: "Notion Agent <agent@example.com>"
   })
-  default = {}
+  default = { host = "", port = 587, security = "starttls", username = "", sender = "" }
 
   validation {
     condition     = contains(["starttls", "tls"], var.smtp.security)
