@@ -141,6 +141,20 @@ class NotificationLog(Protocol):
         """End a ``sending`` record's lease (a transient failure): the retry takes it over at once."""
         ...
 
+    def move(
+        self,
+        tenant_id: str,
+        notification_id: str,
+        channel: str,
+        now: datetime,
+        *,
+        reason: str,
+        lease_until: datetime,
+    ) -> None:
+        """A ``sending`` record goes to ``channel`` now (the one chosen before refused it: ``reason``),
+        with a new lease: a retry after a crash looks there."""
+        ...
+
     def recent(self, tenant_id: str, limit: int) -> list[NotificationRecord]:
         """The tenant's records, newest first."""
         ...

@@ -175,6 +175,20 @@ class FakeNotificationLog:
         key = (tenant_id, notification_id)
         self.records[key] = self.records[key].model_copy(update={"lease_until": now})
 
+    def move(
+        self,
+        tenant_id: str,
+        notification_id: str,
+        channel: str,
+        now: datetime,
+        *,
+        reason: str,
+        lease_until: datetime,
+    ) -> None:
+        key = (tenant_id, notification_id)
+        update = {"channel": channel, "reason": reason, "lease_until": lease_until, "updated_at": now}
+        self.records[key] = self.records[key].model_copy(update=update)
+
     def recent(self, tenant_id: str, limit: int) -> list[NotificationRecord]:
         mine = [r for (t, _), r in self.records.items() if t == tenant_id]
         return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]

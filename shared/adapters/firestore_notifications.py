@@ -90,6 +90,20 @@ class FirestoreNotificationLog:
         with _transient():
             self._collection(tenant_id).document(notification_id).update({"lease_until": now})
 
+    def move(
+        self,
+        tenant_id: str,
+        notification_id: str,
+        channel: str,
+        now: datetime,
+        *,
+        reason: str,
+        lease_until: datetime,
+    ) -> None:
+        changes = {"channel": channel, "reason": reason, "lease_until": lease_until, "updated_at": now}
+        with _transient():
+            self._collection(tenant_id).document(notification_id).update(changes)
+
     def recent(self, tenant_id: str, limit: int) -> list[NotificationRecord]:
         query = self._collection(tenant_id).order_by("created_at", direction="DESCENDING").limit(limit)
         with _transient():

@@ -18,12 +18,16 @@ carry it (a task naming a channel of its own, like the reconnect notice, goes th
    Only when the recorded channel can no longer carry it (Slack disconnected meanwhile, say) does
    the retry choose again; the owner may then get it on both.
 3. The comment, message or email is sent and the record marked ``sent`` with its id.
+4. A channel that refuses it for good (page deleted or not shared, the Slack token revoked, the bot
+   not in the channel, the relay refusing the address or this deployment's credentials) sent
+   nothing, so the next channel of the tenant's order that can carry it gets it: the record is moved
+   there first (``NotificationLog.move``, with the refusal as its reason), so a crash while sending on
+   it is reconciled there. A task naming its own channel is not moved.
 
-No channel can carry it (no page, no Slack and no address, a tenant gone), or the channel refuses for
-good (page deleted or not shared, the Slack token revoked, the bot not in the channel, the relay
-refusing the address): recorded ``undeliverable`` with the reason, logged at WARNING (id and reason
-only, never the text or its links). A transient error releases the lease and propagates (notify
-answers 503; Cloud Tasks retries, and the retry reconciles first).
+No channel can carry it (no page, no Slack and no address, a tenant gone), or every one that could
+refused it: recorded ``undeliverable`` with the reasons, logged at WARNING (id and reasons only, never
+the text or its links). A transient error releases the lease and propagates (notify answers 503;
+Cloud Tasks retries, and the retry reconciles first).
 """
 
 import logging
@@ -158,6 +162,7 @@ class Emails:
         try:
             password = self._secrets.get(PlatformSecret.SMTP_PASSWORD)
         except NotFound:
+            log.error("email is failing: the platform secret %s is not set", PlatformSecret.SMTP_PASSWORD)
             raise PermanentError(f"the platform secret {PlatformSecret.SMTP_PASSWORD} is not set") from None
         mail = Mail(
             to=self._address(tenant),
@@ -165,7 +170,13 @@ class Emails:
             text=dn.email_text(task),
             message_id=dn.email_message_id(task, self._domain),
         )
-        return self._mailer.send(password, mail)
+        try:
+            return self._mailer.send(password, mail)
+        except Unauthenticated as exc:  # the deployment's credentials, not the tenant's: the operator's
+            log.error(
+                "email is failing: %s (check smtp_username and %s)", exc.reason, PlatformSecret.SMTP_PASSWORD
+            )
+            raise
 
     @staticmethod
     def _address(tenant: Tenant) -> str:
@@ -207,19 +218,54 @@ class LiveNotifier:
                 self._finish(task, NotificationStatus.UNDELIVERABLE, reason=reason)
             log.warning("notification %s is undeliverable: %s", task.notification_id, reason)
             return False
-        try:
-            found = channel.find(task, tenant, now - RECONCILE_WINDOW) if claim is Claim.RETAKEN else None
-            sent = found if found is not None else channel.send(task, tenant)
-        except TransientError:
-            self._records.release(task.tenant_id, task.notification_id, self._clock())
-            raise
-        except (PermanentError, NotFound, Unauthenticated) as exc:
-            why = f"{channel.name}: {exc.reason}"
-            self._finish(task, NotificationStatus.UNDELIVERABLE, reason=why, channel=channel.name)
-            log.warning("notification %s is undeliverable: %s", task.notification_id, why)
-            return False
-        self._finish(task, NotificationStatus.SENT, channel=channel.name, **{_SENT_ID[channel.name]: sent})
-        return found is None
+        return self._carry(task, tenant, channel, claim is Claim.RETAKEN, now)
+
+    def _carry(
+        self, task: NotifyTask, tenant: Tenant, channel: Channel, retaken: bool, now: datetime
+    ) -> bool:
+        """Send ``task`` on ``channel`` (looking there first when ``retaken``), or on the next channel
+        when one refuses it, and finish the record."""
+        refused: dict[str, str] = {}  # channel → why it refused
+        why = ""
+        while True:
+            try:
+                found = (
+                    channel.find(task, tenant, now - RECONCILE_WINDOW) if retaken and not refused else None
+                )
+                sent = found if found is not None else channel.send(task, tenant)
+            except TransientError:
+                self._records.release(task.tenant_id, task.notification_id, self._clock())
+                raise
+            except (PermanentError, NotFound, Unauthenticated) as exc:
+                refused[channel.name] = exc.reason
+                why = "; ".join(f"{name}: {reason}" for name, reason in refused.items())
+                following = self._following(task, tenant, refused)
+                if following is None:
+                    self._finish(task, NotificationStatus.UNDELIVERABLE, reason=why, channel=channel.name)
+                    log.warning("notification %s is undeliverable: %s", task.notification_id, why)
+                    return False
+                log.warning("notification %s goes to %s: %s", task.notification_id, following.name, why)
+                moved = self._clock()
+                until = moved + timedelta(seconds=self._lease_s)
+                self._records.move(
+                    task.tenant_id, task.notification_id, following.name, moved, reason=why, lease_until=until
+                )
+                channel = following
+                continue
+            detail = {_SENT_ID[channel.name]: sent, "reason": why}  # why not the first channel, if so
+            self._finish(task, NotificationStatus.SENT, channel=channel.name, **detail)
+            return found is None
+
+    def _following(self, task: NotifyTask, tenant: Tenant, refused: dict[str, str]) -> Channel | None:
+        """The first channel of the tenant's order that can carry ``task`` and has not refused it (none
+        for a task naming its own channel)."""
+        if task.channel in self._channels:
+            return None
+        for name in tenant.settings.notification_channels:
+            channel = self._channels.get(name)
+            if name not in refused and channel is not None and channel.unable(task, tenant) is None:
+                return channel
+        return None
 
     def _recorded(self, task: NotifyTask, tenant: Tenant, name: str) -> Channel | None:
         """The channel an earlier delivery chose, if it can still carry ``task`` (it may have sent it

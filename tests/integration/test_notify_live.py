@@ -283,3 +283,36 @@ def test_an_address_the_relay_refuses_is_undeliverable_with_the_reply_code(email
     stored = record(email.stack, email.tenant_id, "n-bounce")
     assert stored["status"] == "undeliverable" and "550" in stored["reason"]
     assert email.admin.smtp_messages() == []
+
+
+def test_a_relay_refusing_the_credentials_hands_it_to_a_comment_on_the_page(email: EmailCase) -> None:
+    """The relay refuses this deployment's password (535): nothing was sent, so the next channel of
+    the tenant's order, a comment on the page, carries it, and the record says why."""
+    container = email.stack.container
+    container.secrets.put(PlatformSecret.SMTP_PASSWORD, "not-the-relay-password")
+    tenant = container.tenants.get(email.tenant_id)
+    assert tenant is not None
+    order = tenant.settings.model_copy(update={"notification_channels": ["email", "notion_comment"]})
+    container.tenants.save(tenant.model_copy(update={"settings": order}))
+    task = NotifyTask(
+        notification_id="r5-completed",
+        tenant_id=email.tenant_id,
+        subject="Done",
+        text="Ok.",
+        data={"page_id": PAGE},
+    )
+    notify = email.stack.client("notify")
+    assert notify.post("/", json=task.model_dump(mode="json")).json["delivered"] is True
+    refused = email.admin.smtp_auth_attempts()  # smtplib tries each mechanism the relay offers
+    assert refused and not any(attempt["accepted"] for attempt in refused)
+    assert notify.post("/", json=task.model_dump(mode="json")).json["delivered"] is False
+    assert email.admin.smtp_auth_attempts() == refused  # done: the relay is not asked again
+    [comment] = comments_with(email.stack, email.tenant_id, "r5-completed")
+    stored = record(email.stack, email.tenant_id, "r5-completed")
+    assert (stored["status"], stored["channel"], stored["comment_id"]) == (
+        "sent",
+        "notion_comment",
+        comment["id"],
+    )
+    assert stored["reason"] == "email: the mail relay refused the SMTP credentials (535)"
+    assert email.admin.smtp_messages() == []

@@ -87,6 +87,20 @@ class Live:
         """What notify does: the tenant as it is now, then the notifier."""
         return self.notifier.deliver(note, self.tenants.get(note.tenant_id))
 
+    def dies_before_finishing(self, note: NotifyTask) -> None:
+        """A delivery whose instance dies after sending, before the record is marked sent."""
+        finish = self.records.finish
+
+        def crash(*_: Any, **__: Any) -> None:
+            raise Crash("instance died before marking the record sent")
+
+        self.records.finish = crash  # type: ignore[method-assign]
+        try:
+            with pytest.raises(Crash):
+                self.deliver(note)
+        finally:
+            self.records.finish = finish  # type: ignore[method-assign]
+
     def comments(self) -> list[str]:
         return [c["rich_text"][0]["plain_text"] for c in self.notion.comments.get(self.page, [])]
 
@@ -162,14 +176,7 @@ def test_a_redelivery_after_sent_does_nothing_not_even_a_read(live: Live) -> Non
 
 
 def test_a_crash_after_the_comment_reconciles_by_the_marker_and_sends_nothing_more(live: Live) -> None:
-    def crash(*_: Any, **__: Any) -> None:
-        raise Crash("instance died before marking the record sent")
-
-    finish = live.records.finish
-    live.records.finish = crash
-    with pytest.raises(Crash):
-        live.deliver(task(live.page))
-    live.records.finish = finish
+    live.dies_before_finishing(task(live.page))
     assert live.record().status == NotificationStatus.SENDING and len(live.comments()) == 1
 
     live.clock.now += timedelta(seconds=LEASE_S + 1)
@@ -325,14 +332,7 @@ def test_a_task_naming_its_channel_goes_there_or_nowhere(live: Live) -> None:
 def test_a_crash_after_the_slack_message_reconciles_by_the_marker_and_posts_nothing_more(live: Live) -> None:
     live.connect_slack(notification_channels=["slack"])
 
-    def crash(*_: Any, **__: Any) -> None:
-        raise Crash("instance died before marking the record sent")
-
-    finish = live.records.finish
-    live.records.finish = crash
-    with pytest.raises(Crash):
-        live.deliver(task(None))
-    live.records.finish = finish
+    live.dies_before_finishing(task(None))
     live.clock.now += timedelta(seconds=LEASE_S + 1)
     assert live.deliver(task(None)) is False  # the first attempt had posted it
     assert len(live.messages()) == 1
@@ -442,15 +442,7 @@ def test_a_crash_after_the_relay_accepted_sends_the_same_message_id_again(live: 
     """Sent mail cannot be searched: the retry sends again, and the fixed Message-ID lets mail
     clients show it once (the documented limit of email's at-most-once)."""
     live.tenants.save(tenant(notification_email="ops@acme.example"))
-    finish = live.records.finish
-
-    def crash(*_: Any, **__: Any) -> None:
-        raise Crash("instance died before marking the record sent")
-
-    live.records.finish = crash
-    with pytest.raises(Crash):
-        live.deliver(task(None))
-    live.records.finish = finish
+    live.dies_before_finishing(task(None))
     live.clock.now += timedelta(seconds=LEASE_S + 1)
     assert live.deliver(task(None)) is True
     assert [m.message_id for m in live.mailer.sent] == ["<n1.t1@example.com>"] * 2
@@ -463,15 +455,7 @@ def test_a_retry_after_the_owner_changed_channels_reconciles_where_it_was_sent(l
     """Slack was first; the message was posted, then the instance died. The owner puts comments
     first meanwhile: the retry still looks in Slack, finds it, and comments nothing."""
     live.connect_slack(notification_channels=["slack", "notion_comment"])
-    finish = live.records.finish
-
-    def crash(*_: Any, **__: Any) -> None:
-        raise Crash("instance died before marking the record sent")
-
-    live.records.finish = crash
-    with pytest.raises(Crash):
-        live.deliver(task(live.page))
-    live.records.finish = finish
+    live.dies_before_finishing(task(live.page))
     live.change(notification_channels=["notion_comment", "slack"])
     live.clock.now += timedelta(seconds=LEASE_S + 1)
     assert live.deliver(task(live.page)) is False
@@ -512,6 +496,72 @@ def test_a_retry_with_no_channel_left_is_recorded_undeliverable(live: Live) -> N
         record.status == NotificationStatus.UNDELIVERABLE and record.reason == "slack: Slack is not connected"
     )
     assert live.deliver(task(None)) is False  # done: no retry loop
+
+
+# -- a channel that refuses it for good hands it to the next one --------------------------------
+
+
+def test_a_relay_refusing_the_deployments_credentials_hands_it_to_the_next_channel_and_tells_the_operator(
+    live: Live, caplog: pytest.LogCaptureFixture
+) -> None:
+    live.change(notification_email="ops@acme.example", notification_channels=["email", "notion_comment"])
+    live.secrets.put(PlatformSecret.SMTP_PASSWORD, "a-stale-relay-password")
+    with caplog.at_level(logging.INFO):
+        assert live.deliver(task(live.page)) is True
+    assert live.mailer.sent == [] and len(live.comments()) == 1
+    record = live.record()
+    assert (record.status, record.channel) == (NotificationStatus.SENT, "notion_comment")
+    assert record.comment_id and record.reason == "email: the mail relay refused the SMTP credentials (535)"
+    [error] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "smtp-password" in error.getMessage() and "535" in error.getMessage()
+    assert all("a-stale-relay-password" not in r.getMessage() for r in caplog.records)
+    assert live.deliver(task(live.page)) is False and len(live.comments()) == 1
+
+
+def test_a_deleted_page_hands_it_to_slack_and_every_refusal_is_kept(live: Live) -> None:
+    live.connect_slack(notification_channels=["notion_comment", "slack"])
+    live.notion.fail["add_comment"] = [NotionApiError(404, "object_not_found", "Could not find page")]
+    assert live.deliver(task(live.page, "n1")) is True
+    assert len(live.messages()) == 1 and live.record("n1").channel == "slack"
+    assert (
+        live.record("n1").reason.startswith("notion_comment: ")
+        and "object_not_found" in live.record("n1").reason
+    )
+
+    live.notion.fail["add_comment"] = [NotionApiError(404, "object_not_found", "Could not find page")]
+    refusal = PermanentError("Slack refused: the bot is not in the channel; invite it (not_in_channel)")
+    live.chat.fail["post_message"] = [refusal]
+    assert live.deliver(task(live.page, "n2")) is False
+    record = live.record("n2")
+    assert (record.status, record.channel) == (NotificationStatus.UNDELIVERABLE, "slack")
+    assert record.reason.startswith("notion_comment: ") and record.reason.endswith(
+        f"; slack: {refusal.reason}"
+    )
+    assert len(live.messages()) == 1 and live.comments() == []
+
+
+def test_a_crash_on_the_next_channel_is_reconciled_there_and_the_refusing_one_is_not_asked_again(
+    live: Live,
+) -> None:
+    live.connect_slack(notification_channels=["slack", "notion_comment"])
+    live.chat.fail["post_message"] = [PermanentError("Slack refused: channel_not_found")]
+    live.dies_before_finishing(task(live.page))
+    moved = live.record()
+    assert moved.status == NotificationStatus.SENDING and moved.channel == "notion_comment"
+    assert moved.reason == "slack: Slack refused: channel_not_found" and moved.lease_until > live.clock.now
+    with pytest.raises(TransientError):  # the move renewed the lease: another delivery waits
+        live.deliver(task(live.page))
+    live.clock.now += timedelta(seconds=LEASE_S + 1)
+    assert live.deliver(task(live.page)) is False  # found on the page: sent before
+    assert len(live.comments()) == 1 and live.messages() == []
+    assert live.record().status == NotificationStatus.SENT and live.record().comment_id
+
+
+def test_a_task_naming_its_channel_is_not_handed_to_another(live: Live) -> None:
+    live.connect_slack()
+    live.chat.fail["post_message"] = [PermanentError("Slack refused: channel_not_found")]
+    assert live.deliver(task(live.page, channel="slack")) is False
+    assert live.record().status == NotificationStatus.UNDELIVERABLE and live.comments() == []
 
 
 # -- quiet hours ---------------------------------------------------------------------------------
