@@ -86,7 +86,12 @@ def create_repo(sandbox: CodeSandbox, body: JSON) -> JSON:
     if sandbox.github.find_repo(full_name) is not None:
         raise AdminError(f"{full_name} exists")
     files = {str(k): str(v) for k, v in (body.get("files") or {}).items()}
-    repo = sandbox.github.create_repo(full_name, str(body.get("default_branch") or "main"), files)
+    executables = [str(p) for p in body.get("executables") or ()]
+    if unknown := set(executables) - set(files):
+        raise AdminError(f"executables must name files of the repository, not {sorted(unknown)}")
+    repo = sandbox.github.create_repo(
+        full_name, str(body.get("default_branch") or "main"), files, executables
+    )
     return repo_state(repo)
 
 
@@ -277,6 +282,11 @@ def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
         "/github/repos/<owner>/<name>/files",
         ["GET"],
         lambda _b, owner, name: _repo(sandbox, owner, name).files(request.args.get("ref", "")),
+    )
+    route(
+        "/github/repos/<owner>/<name>/modes",
+        ["GET"],
+        lambda _b, owner, name: _repo(sandbox, owner, name).modes(request.args.get("ref", "")),
     )
     route(
         "/github/repos/<owner>/<name>/pulls/<int:number>",

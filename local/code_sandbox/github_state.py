@@ -6,6 +6,7 @@ Errors are raised as :class:`ApiError` with GitHub's body (``message``, ``docume
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -90,11 +91,25 @@ class Repo:
             p: blobs[e.sha].decode("utf-8", "replace") for p, e in sorted(flat.items()) if e.type == "blob"
         }
 
-    def add_commit(self, files: dict[str, str], message: str, parent: str | None, when: datetime) -> str:
-        """A commit of ``files`` on top of ``parent``'s tree (used for seeding and by admin)."""
+    def modes(self, ref: str) -> dict[str, str]:
+        """``{path: mode}`` of a branch's (or commit's) files."""
+        flat = self.objects.flatten(self.commit(self.branch_head(ref) or ref).tree)
+        return {p: e.mode for p, e in sorted(flat.items()) if e.type == "blob"}
+
+    def add_commit(
+        self,
+        files: dict[str, str],
+        message: str,
+        parent: str | None,
+        when: datetime,
+        executables: Collection[str] = (),
+    ) -> str:
+        """A commit of ``files`` (those in ``executables`` with mode 100755) on top of ``parent``'s
+        tree (used for seeding and by admin)."""
         base = self.objects.flatten(self.commit(parent).tree) if parent else {}
         for path, text in files.items():
-            base[path] = Entry("100644", "blob", self.objects.put_blob(text.encode()))
+            mode = "100755" if path in executables else "100644"
+            base[path] = Entry(mode, "blob", self.objects.put_blob(text.encode()))
         tree = self.objects.build(base)
         author = Person(BOT.name, BOT.email, when)
         return self.objects.put_commit(tree, [parent] if parent else [], message, author, author)
@@ -110,11 +125,14 @@ class GitHubState:
         self._next_id += 1
         return self._next_id
 
-    def create_repo(self, full_name: str, default_branch: str, files: dict[str, str]) -> Repo:
+    def create_repo(
+        self, full_name: str, default_branch: str, files: dict[str, str], executables: Collection[str] = ()
+    ) -> Repo:
         owner, _, name = full_name.partition("/")
         repo = Repo(self.next_id(), owner, name, default_branch)
         seeded = files or {"README.md": f"# {name}\n"}
-        repo.refs[f"heads/{default_branch}"] = repo.add_commit(seeded, "Initial commit", None, BOT.date)
+        head = repo.add_commit(seeded, "Initial commit", None, BOT.date, executables)
+        repo.refs[f"heads/{default_branch}"] = head
         self.repos[full_name.lower()] = repo
         return repo
 

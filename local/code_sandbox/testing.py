@@ -101,6 +101,11 @@ class Admin(AdminClient):
         result: dict[str, str] = self.get(f"/github/repos/{full_name}/files", ref=ref)
         return result
 
+    def modes(self, full_name: str, ref: str) -> dict[str, str]:
+        """``{path: mode}``: 100644 for a regular file, 100755 for an executable one."""
+        result: dict[str, str] = self.get(f"/github/repos/{full_name}/modes", ref=ref)
+        return result
+
     def deployments(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.get("/vercel/deployments")
         return result

@@ -7,7 +7,9 @@ commit through the git data API (a tree on top of the branch head's tree, a comm
 the branch), skipped when the new tree equals the head's tree, i.e. the head already holds exactly
 these files (a repeat after a crash between commit and pull request adds no second commit; an orphan
 commit left by a crash before the branch moved is never referenced); the pull request is opened
-unless one exists for the branch. Files are written as regular files (mode 100644).
+unless one exists for the branch. A file is written executable (mode 100755) when the change asks for
+it or when the file it replaces is (read from the head's tree, one listing per directory on the
+way), else as a regular file (100644): an edited script keeps working.
 
 Errors become the project's kinds: 401 → Unauthenticated; 403 or 429 with rate-limit headers (or
 GitHub's rate-limit message) → TransientError with ``retry_after_s`` from Retry-After, else from
@@ -211,8 +213,15 @@ class GitHubCodeHost:
         already holds exactly these files)."""
         repo = change.repository
         head_tree = str(self._call("GET", f"/repos/{repo}/git/commits/{head}", token, repo)["tree"]["sha"])
+        executable = self._executables(token, repo, head_tree, [f.path for f in change.files])
         entries = [
-            {"path": f.path, "mode": "100644", "type": "blob", "content": f.content} for f in change.files
+            {
+                "path": f.path,
+                "mode": "100755" if f.executable or f.path in executable else "100644",
+                "type": "blob",
+                "content": f.content,
+            }
+            for f in change.files
         ]
         tree_body = {"base_tree": head_tree, "tree": entries}
         tree = str(self._call("POST", f"/repos/{repo}/git/trees", token, repo, json=tree_body)["sha"])
@@ -228,6 +237,30 @@ class GitHubCodeHost:
                 raise TransientError(f"branch {change.branch} of {repo} moved while committing") from None
             raise
         return commit
+
+    def _executables(self, token: str, repo: str, tree: str, paths: list[str]) -> set[str]:
+        """Which of ``paths`` are executable files in ``tree``: one listing per directory on their way
+        (never the whole tree, which GitHub truncates for large repositories)."""
+        listings: dict[str, dict[str, JSON]] = {}
+
+        def listing(directory: str) -> dict[str, JSON]:
+            """The entries of ``directory`` by name; empty when it does not exist in ``tree``."""
+            if directory not in listings:
+                parent, _, name = directory.rpartition("/")
+                entry = listing(parent).get(name) if directory else {"type": "tree", "sha": tree}
+                found: dict[str, JSON] = {}
+                if entry is not None and entry.get("type") == "tree":
+                    answer = self._call("GET", f"/repos/{repo}/git/trees/{entry['sha']}", token, repo)
+                    found = {str(item["path"]): item for item in answer["tree"]}
+                listings[directory] = found
+            return listings[directory]
+
+        executable = set()
+        for path in paths:
+            directory, _, name = path.rpartition("/")
+            if listing(directory).get(name, {}).get("mode") == "100755":
+                executable.add(path)
+        return executable
 
     def _create_pull(self, token: str, change: CodeChange, base: str) -> PullRequest:
         body = {"title": change.title, "head": change.branch, "base": base, "body": change.body}

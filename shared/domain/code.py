@@ -71,12 +71,14 @@ _CONFIG = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class FileChange(Schema):
-    """One file of a commit: its full new content (created or replaced)."""
+    """One file of a commit: its full new content (created or replaced). It is executable (mode
+    100755) when ``executable`` says so or when the file it replaces was; otherwise a regular file."""
 
     model_config = _CONFIG
 
     path: str
     content: str
+    executable: bool = False
 
     @field_validator("path")
     @classmethod

@@ -174,6 +174,35 @@ def test_the_base_defaults_to_the_repositorys_default_branch(
     assert admin.files("acme/app", BRANCH)["a.txt"] == "a"
 
 
+def test_an_executable_file_stays_executable_and_a_new_script_can_be_one(
+    github: GitHubCodeHost, admin: Admin, token: str
+) -> None:
+    files = {"README.md": "# app\n", "scripts/deploy.sh": "#!/bin/sh\nexit 0\n", "scripts/notes.txt": "n\n"}
+    admin.post(
+        "/github/repos", {"full_name": "acme/app", "files": files, "executables": ["scripts/deploy.sh"]}
+    )
+    admin.grant_github(token, [REPO, "acme/app"])
+    edits = [
+        FileChange(path="scripts/deploy.sh", content="#!/bin/sh\nmake deploy\n"),
+        FileChange(path="scripts/notes.txt", content="deploy with make\n"),
+        FileChange(path="scripts/check/run.sh", content="#!/bin/sh\nmake test\n", executable=True),
+        FileChange(path="docs/deploy.md", content="# Deploy\n"),
+    ]
+    pull = github.open_pull_request(token, change(repository="acme/app", files=edits))
+
+    assert admin.modes("acme/app", BRANCH) == {
+        "README.md": "100644",
+        "docs/deploy.md": "100644",
+        "scripts/check/run.sh": "100755",
+        "scripts/deploy.sh": "100755",
+        "scripts/notes.txt": "100644",
+    }
+    assert admin.files("acme/app", BRANCH)["scripts/deploy.sh"] == "#!/bin/sh\nmake deploy\n"
+    again = github.open_pull_request(token, change(repository="acme/app", files=edits))
+    assert again.head_sha == pull.head_sha
+    assert len(admin.commits("acme/app", BRANCH)) == 2  # the seed and one commit: the repeat added none
+
+
 def test_an_explicit_base_that_does_not_exist_is_not_found(github: GitHubCodeHost, token: str) -> None:
     with pytest.raises(NotFound, match=r"'release'.*acme/site"):
         github.open_pull_request(token, change(base="release"))

@@ -37,6 +37,7 @@ MAX_CHANGE_CHARS = 300_000  # a call's arguments are stored in its events (Fires
 class FileArgs(Args):
     path: str = Field(min_length=1, max_length=300)
     content: str = Field(max_length=100_000)
+    executable: bool = Field(False, description="true for a new script; a file that was executable stays so")
 
 
 class OpenPullRequestArgs(Args):
@@ -85,7 +86,7 @@ def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
         title=args.title,
         body=f"{args.body}\n\nOpened by Notion Agent · ref {ctx.key}".strip(),
         commit_message=args.title,
-        files=[FileChange(path=f.path, content=f.content) for f in args.files],
+        files=[FileChange(path=f.path, content=f.content, executable=f.executable) for f in args.files],
     )
     pr = code.host.open_pull_request(code.token(ctx.tenant_id, Integration.GITHUB), change)
     return _pull_output(pr, args.repository)
