@@ -1,7 +1,12 @@
-"""The local outbox: each notification becomes one JSON file, created exclusively (at most once)."""
+"""The local outbox: each notification becomes one JSON file, created exclusively (at most once).
+
+The file is written as a draft first and then linked under its name, so a reader never sees it half
+written and a delivery that dies while writing leaves nothing that would stop its retry.
+"""
 
 import json
 import os
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,13 +22,19 @@ class OutboxNotifier:
         """Written to the outbox whoever the tenant is (the local stack has no real recipients)."""
         self._dir.mkdir(parents=True, exist_ok=True)
         path = self._dir / f"{task.notification_id}.json"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
+        if path.exists():
             return False
         record = task.model_dump(mode="json") | {"delivered_at": datetime.now(UTC).isoformat()}
-        with os.fdopen(fd, "w") as handle:
-            json.dump(record, handle, indent=2)
+        draft = self._dir / f".{task.notification_id}.{uuid.uuid4().hex}.draft"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(json.dumps(record, indent=2))
+            os.link(draft, path)  # appears whole, and only once: a second link is refused
+        except FileExistsError:
+            return False
+        finally:
+            draft.unlink(missing_ok=True)
         return True
 
     def delivered(self) -> list[dict[str, object]]:
