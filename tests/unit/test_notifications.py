@@ -94,12 +94,12 @@ class Live:
         def crash(*_: Any, **__: Any) -> None:
             raise Crash("instance died before marking the record sent")
 
-        self.records.finish = crash  # type: ignore[method-assign]
+        self.records.finish = crash
         try:
             with pytest.raises(Crash):
                 self.deliver(note)
         finally:
-            self.records.finish = finish  # type: ignore[method-assign]
+            self.records.finish = finish
 
     def comments(self) -> list[str]:
         return [c["rich_text"][0]["plain_text"] for c in self.notion.comments.get(self.page, [])]
