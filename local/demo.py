@@ -179,8 +179,10 @@ def main() -> int:
     exit_on_sigterm()
     print("Starting the local stack (Firestore and Cloud Tasks emulators, Notion sandbox, 7 functions)...")
     with LocalStack() as stack:
-        print(f"Stack up in {stack.workdir} (logs under logs/). Connecting the demo workspace...", flush=True)
+        print(f"Stack up in {stack.workdir} (logs kept there if the demo fails). Connecting...", flush=True)
         result = run_demo(stack)
+        if result["run"]["status"] != "completed":
+            stack.keep_workdir()  # the functions' logs say why
         print_report(result)
         print(f"  api: {stack.url(Target.API)}  (stopping the stack now)")
     print("Stack stopped.")

@@ -1,13 +1,15 @@
 """The local stack: Firestore emulator, Cloud Tasks emulator and every function on functions-framework.
 
 Each piece listens on a free loopback port chosen at start, so two stacks can run side by side; the
-stack stops everything it started on exit, on Ctrl-C and on failure. Run ``python -m local.stack``
-to keep one up by hand.
+stack stops everything it started on exit, on Ctrl-C and on failure. Its working directory (logs,
+local secrets, outbox) goes with it, unless something failed: then it stays for the logs, and the
+stack says where. Run ``python -m local.stack`` to keep one up by hand.
 """
 
 import json
 import os
 import secrets
+import shutil
 import signal
 import sys
 import tempfile
@@ -32,6 +34,8 @@ TASKS_SERVICE_ACCOUNT = "tasks-invoker@notion-agent-local.iam.gserviceaccount.co
 class LocalStack:
     def __init__(self, workdir: Path | None = None, extra_env: dict[str, str] | None = None) -> None:
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="notion-agent-stack-"))
+        self._owns_workdir = workdir is None  # a directory the caller gave stays the caller's
+        self._keep_workdir = False
         self.extra_env = extra_env or {}
         self.group = ProcessGroup(self.workdir / "logs")
         self.ports = {t: free_port() for t in Target}
@@ -109,6 +113,7 @@ class LocalStack:
         try:
             self._start()
         except BaseException:
+            self.keep_workdir()
             self.stop()
             raise
         return self
@@ -233,8 +238,20 @@ class LocalStack:
             except gexc.AlreadyExists:
                 continue
 
+    def keep_workdir(self) -> None:
+        """Keep the working directory after :meth:`stop` (its logs explain a failure)."""
+        self._keep_workdir = True
+
     def stop(self) -> None:
+        """Stop every process; then remove the working directory this stack created, or say where the
+        logs were kept."""
         self.group.stop_all()
+        if not self._owns_workdir:
+            return
+        if self._keep_workdir:
+            print(f"local stack: logs kept in {self.group.log_dir}", file=sys.stderr, flush=True)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> "LocalStack":
         return self.start()
@@ -242,6 +259,8 @@ class LocalStack:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt | SystemExit):
+            self.keep_workdir()  # an error inside the block: its logs are the evidence
         self.stop()
 
 

@@ -1,6 +1,9 @@
-"""The local stack leaves no orphan process: on Ctrl-C, on SIGTERM and when starting fails."""
+"""The local stack leaves no orphan process: on Ctrl-C, on SIGTERM and when starting fails; and no
+working directory, unless something failed (then it keeps the logs)."""
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -57,16 +60,21 @@ def test_the_stack_stops_everything_it_started_on_a_signal(sig: signal.Signals, 
         text=True,
     )
     assert proc.stdout is not None
+    printed = []
     for line in proc.stdout:
         if "Local stack is up" in line:
             break
+        printed.append(line)
     else:
         pytest.fail(f"the stack did not come up (exit {proc.wait()})")
+    workdir = Path(json.loads("".join(printed))["workdir"])
+    assert (workdir / "logs").is_dir()
     children = descendants(proc.pid)
     assert len(children) >= 9  # Firestore, Cloud Tasks and seven functions
     proc.send_signal(sig)
     assert proc.wait(timeout=20) in (0, 143, -sig)
     assert wait_gone(children) == set()
+    assert not workdir.exists()  # a stop on a signal is a clean stop
 
 
 def test_a_failed_start_stops_what_had_started(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,6 +91,28 @@ def test_a_failed_start_stops_what_had_started(monkeypatch: pytest.MonkeyPatch) 
     assert len(started) >= 3  # the Firestore and Cloud Tasks emulators and the Notion sandbox
     assert not stack.group.procs
     assert wait_gone(started) == set()
+    assert (stack.workdir / "logs" / "firestore.log").is_file()  # kept: the logs say what failed
+    shutil.rmtree(stack.workdir)
+
+
+def test_an_error_inside_the_block_keeps_the_logs_and_says_where(capsys: pytest.CaptureFixture[str]) -> None:
+    stack = LocalStack()  # not started: nothing runs, only the directory and its logs matter here
+    (stack.workdir / "logs").mkdir()
+    stack.__exit__(AssertionError, AssertionError("a failed check"), None)
+    assert (stack.workdir / "logs").is_dir()
+    assert f"logs kept in {stack.workdir / 'logs'}" in capsys.readouterr().err
+    shutil.rmtree(stack.workdir)
+
+    interrupted = LocalStack()
+    interrupted.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)  # Ctrl-C is a clean stop
+    assert not interrupted.workdir.exists()
+
+
+def test_a_directory_the_caller_gave_is_left_to_the_caller(tmp_path: Path) -> None:
+    stack = LocalStack(workdir=tmp_path / "stack")
+    stack.workdir.mkdir()
+    stack.__exit__(None, None, None)
+    assert stack.workdir.is_dir()
 
 
 LOOPBACK = {"0100007F", "00000000000000000000000001000000", "0000000000000000FFFF00000100007F"}
@@ -119,3 +149,4 @@ def test_two_stacks_run_side_by_side_on_their_own_loopback_ports() -> None:
                 assert listening[port] <= LOOPBACK, f"port {port} listens beyond loopback"
         pids = set(first.group.pids()) | set(second.group.pids())
     assert wait_gone(pids) == set()
+    assert not first.workdir.exists() and not second.workdir.exists()
