@@ -2,7 +2,7 @@
 
 Reads at most ``webhook_max_body_bytes`` (413 beyond), hands the raw body and its signature to
 :func:`shared.services.webhooks.ingest_webhook` and answers at once: the handshake and every event
-(enqueued, repeated, ignored or dropped) get 200, a bad signature 401, a malformed event 400. Nothing
+(enqueued, coalesced with other changes of its page, repeated, ignored or dropped) get 200, a bad signature 401, a malformed event 400. Nothing
 here calls Notion; the plan task does the work.
 """
 
@@ -20,7 +20,15 @@ def notion_webhook(request: Request) -> Response:
     def call() -> Reply:
         c = bootstrap.container()
         body = read_body(request, c.settings.webhook_max_body_bytes)
-        intake = Intake(c.tenants, c.webhook_events, c.queue, c.secrets, c.settings.webhook_event_ttl_s)
+        settings = c.settings
+        intake = Intake(
+            c.tenants,
+            c.webhook_events,
+            c.queue,
+            c.secrets,
+            settings.webhook_event_ttl_s,
+            settings.webhook_coalesce_s,
+        )
         outcome = ingest_webhook(body, request.headers.get(SIGNATURE_HEADER), intake)
         return {"result": outcome.result, "detail": outcome.detail}, 200
 

@@ -160,6 +160,10 @@ def print_report(result: dict[str, Any]) -> None:
         total, delta = (when - start).total_seconds() * 1000, (when - previous).total_seconds() * 1000
         print(f"  {total:7.0f} {delta:6.0f}  {where:22} {what}")
         previous = when
+    print(
+        "  (plan waits for the end of the page's window, NA_WEBHOOK_COALESCE_S: 2 s here, 60 s deployed;"
+        " a page's changes within one window make one run)"
+    )
     bot = result["sandbox"]["ids"]["bot"]
     print("\nWhat the run wrote in the sandbox's demo workspace (the idea page, then the pages it created):")
     for page in result["sandbox"]["pages"]:

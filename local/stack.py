@@ -101,6 +101,7 @@ class LocalStack:
             # All on 127.0.0.1, cookies ignore ports: the connect nonce gets here (prod: loadbalancer.tf)
             "NA_OAUTH_CALLBACK_URL": self.url(Target.OAUTH_CALLBACK),
             "NA_FRONTEND_URL": "http://127.0.0.1:9/connected",  # the demo reads the redirect, no page
+            "NA_WEBHOOK_COALESCE_S": "2",  # a page's changes still merge, and the demo waits 2 s at most
             **{f"NA_{t.name}_URL": self.url(t) for t in Target},
         }
         return settings | self.extra_env

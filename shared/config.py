@@ -287,6 +287,14 @@ class Settings:
     webhook_event_ttl_s: float = setting(
         7 * 24 * 3600.0, description="How long a webhook event id is remembered for de-duplication."
     )
+    webhook_coalesce_s: float = setting(
+        60.0,
+        ge=0,
+        le=3600,
+        description="Changes to one page (created, properties, content) within the same window of this "
+        "many seconds start one run, planned when the window ends; 0: one run per event. Comments "
+        "always start their own run.",
+    )
     log_level: str = setting("INFO", description="Minimum log severity.")
 
     def target_url(self, target: Target) -> str:

@@ -39,6 +39,7 @@ locals {
     NA_WEBHOOK_MAX_BODY_BYTES   = "262144" # 256 KiB: Notion's event bodies are small; larger is refused (413)
     NA_WEBHOOK_EVENT_TTL_S      = "604800" # 7 days of de-duplication; Notion retries deliveries for less
     NA_TENANT_ROUTING_CACHE_S   = "5"      # a revoke or filter change made elsewhere reaches every webhook instance within 5 s
+    NA_WEBHOOK_COALESCE_S       = "60"     # a page's changes within a minute make one run, planned at the minute's end
 
     # Email notifications through the customer's SMTP relay (var.smtp; host empty: no email channel).
     NA_SMTP_HOST      = var.smtp.host

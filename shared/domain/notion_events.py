@@ -7,7 +7,8 @@ the plan step fetches the page fresh, so an event carries only identities, never
 
 import hashlib
 import hmac
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pydantic import ConfigDict, Field
@@ -27,6 +28,8 @@ EVENT_TYPES = frozenset(
     }
 )
 _ID = r"^[A-Za-z0-9_-]{1,100}$"
+# Changes to one page that start a single run when they fall in the same window (see plan_task).
+COALESCED_TYPES = frozenset({"page.created", "page.properties_updated", "page.content_updated"})
 
 
 def signature_valid(verification_token: str, body: bytes, header: str | None) -> bool:
@@ -118,22 +121,51 @@ def _page_decision(event: NotionEvent, tenant: Tenant) -> Decision:
     return Decision(False, "not in the chosen pages or data sources")
 
 
-def plan_task(event: NotionEvent, tenant_id: str) -> tuple[PlanTask, str]:
-    """The plan task for ``event`` and its task id; both derived from the event id, so a repeat of
-    the event names the same task and the same run."""
+class PlanRequest(NamedTuple):
+    """The plan task an event becomes, its task id, and the earliest time it should run."""
+
+    task: PlanTask
+    task_id: str
+    not_before: datetime | None = None
+    coalesced: bool = False  # named from the page and its window, not from the event
+
+
+def plan_task(event: NotionEvent, tenant_id: str, window_s: float = 0.0) -> PlanRequest:
+    """The plan task for ``event``; a repeat of the event names the same task and the same run.
+
+    With ``window_s`` > 0, the changes of one page (created, properties or content updated) whose
+    timestamps fall in the same window of that length (counted from the epoch) name one task and one
+    run, which waits for the window's end: a person typing or editing a page makes one run, not one
+    per event. Comments are never merged: each one may ask for something different.
+    """
     comment = event.type.startswith("comment.")
     parent = event.data.parent or Parent()
     data_source = event.entity.id if event.entity.type == "data_source" else parent.data_source_id
+    page_id = event.data.page_id if comment else (event.entity.id if event.entity.type == "page" else None)
     trigger = Trigger(
         kind="webhook",
         event_id=event.id,
         event_type=event.type,
-        page_id=event.data.page_id if comment else (event.entity.id if event.entity.type == "page" else None),
+        page_id=page_id,
         data_source_id=data_source,
         comment_id=event.entity.id if comment else None,
     )
+    if window_s > 0 and page_id and event.type in COALESCED_TYPES:
+        window = int(event.timestamp.timestamp() // window_s)
+        key = f"{_page_key(page_id)}-{window}"
+        task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{key}", trigger=trigger)
+        ends = datetime.fromtimestamp((window + 1) * window_s, UTC)
+        return PlanRequest(task, f"plan:{tenant_id}:page:{key}", ends, coalesced=True)
     task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{event.id}", trigger=trigger)
-    return task, f"plan:{tenant_id}:{event.id}"
+    return PlanRequest(task, f"plan:{tenant_id}:{event.id}")
+
+
+def _page_key(page_id: str) -> str:
+    """The page id as it appears in a run id: without hyphens, or hashed if it is not a plain id."""
+    plain = _norm(page_id)
+    return (
+        plain if re.fullmatch(r"[0-9a-z]{1,64}", plain) else hashlib.sha256(plain.encode()).hexdigest()[:32]
+    )
 
 
 def mentions_bot(comment: dict[str, Any], bot_id: str) -> bool:

@@ -5,6 +5,10 @@ token is stored yet) → signature over the raw body (401) → JSON object with 
 types acknowledged and ignored → the event's shape (400) → routing by workspace (unknown, revoked or
 needing reconnect: 200, dropped) → the tenant's filters (200, ignored) → de-duplication and enqueue.
 
+Changes to one page within ``coalesce_s`` (see :func:`~shared.domain.notion_events.plan_task`) name
+one task, scheduled for the end of their window: the first creates it, the others find it
+(``coalesced``) and their change is read when the run fetches the page.
+
 De-duplication without losing an event: the record ``tenants/{t}/events/{id}`` is created first, then
 the task, named from the event id, is created. A repeat delivery finds the record; if the record is
 younger than :data:`REENQUEUE_WINDOW` the task is created again, which Cloud Tasks refuses by name when
@@ -43,10 +47,11 @@ class Intake(NamedTuple):
     queue: TaskQueue
     secrets: SecretStore
     event_ttl_s: float
+    coalesce_s: float = 0.0
 
 
 class Outcome(NamedTuple):
-    result: str  # verification_stored | enqueued | duplicate | ignored | dropped
+    result: str  # verification_stored | enqueued | coalesced | duplicate | ignored | dropped
     detail: str = ""
 
 
@@ -119,13 +124,22 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
     if not decision.start:
         log.info("webhook: event %s (%s) ignored: %s", event.id, event.type, decision.reason)
         return Outcome("ignored", decision.reason)
-    task, task_id = plan_task(event, tenant.tenant_id)
+    request = plan_task(event, tenant.tenant_id, intake.coalesce_s)
+    task = request.task
     expires = now + timedelta(seconds=intake.event_ttl_s)
     record = intake.events.record(tenant.tenant_id, event.id, event.type, now, expires)
+    created = False
     if record.created or now - record.first_seen < REENQUEUE_WINDOW:
-        intake.queue.enqueue(Queue.PLAN, task, task_id)
+        # Never later than one window from now, whatever the event's clock says.
+        wait = (request.not_before - now).total_seconds() if request.not_before else 0.0
+        created = intake.queue.enqueue(
+            Queue.PLAN, task, request.task_id, min(max(wait, 0.0), intake.coalesce_s)
+        )
     if not record.created:
         log.info("webhook: event %s (%s) is a repeat", event.id, event.type)
         return Outcome("duplicate", task.run_id)
+    if request.coalesced and not created:
+        log.info("webhook: event %s (%s) joins run %s of the same page", event.id, event.type, task.run_id)
+        return Outcome("coalesced", task.run_id)
     log.info("webhook: event %s (%s) → run %s (%s)", event.id, event.type, task.run_id, decision.reason)
     return Outcome("enqueued", task.run_id)

@@ -1,10 +1,12 @@
 """Webhook intake over real HTTP: signed deliveries from the Notion sandbox (handshake, duplicates,
-reordering, late and aggregated events, tampering) into notion-webhook, with the Firestore emulator
-and the local Cloud Tasks emulator (plan queue held, so every task is visible)."""
+reordering, late and aggregated events, tampering, a page's changes coalesced) into notion-webhook,
+with the Firestore emulator and the local Cloud Tasks emulator (plan queue held, so every task is
+visible). The stack runs with the production window, ``webhook_coalesce_s`` = 60."""
 
 import json
 import logging
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +14,7 @@ import httpx
 import pytest
 
 from local.notion_sandbox import signature
-from shared.config import PlatformSecret
+from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.tenants import TenantSettings
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
@@ -40,6 +42,23 @@ def flush(stack: Stack) -> list[dict[str, Any]]:
     return stack.deliveries()
 
 
+WINDOW_S = 60.0
+
+
+def window_of(event: dict[str, Any]) -> int:
+    """The coalescing window an event's timestamp falls in (written out here, not taken from the code)."""
+    return int(datetime.fromisoformat(event["timestamp"]).timestamp() // WINDOW_S)
+
+
+def page_run(event: dict[str, Any]) -> str:
+    """The run a page's change in that window starts."""
+    return f"wh-{event['entity']['id'].replace('-', '')}-{window_of(event)}"
+
+
+def test_the_stack_runs_with_the_production_window(stack: Stack) -> None:
+    assert stack.settings.webhook_coalesce_s == WINDOW_S
+
+
 def test_the_handshake_stores_the_token_once_and_never_logs_it(
     stack: Stack, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -62,7 +81,7 @@ def test_a_persons_new_idea_becomes_one_plan_task(stack: Stack) -> None:
     assert all(d["status"] == 200 for d in deliveries)
     [task] = stack.plan_tasks()
     created = next(d for d in deliveries if d["type"] == "page.created")
-    assert task.tenant_id == tenant_id and task.run_id == f"wh-{created['event_id']}"
+    assert task.tenant_id == tenant_id and task.run_id == page_run(created["event"])
     assert task.trigger.kind == "webhook" and task.trigger.page_id == created["entity_id"]
     assert task.trigger.data_source_id == ws["ids"]["ideas_data_source"]
     assert stack.event_ids(tenant_id) == [created["event_id"]]
@@ -85,7 +104,7 @@ def test_the_same_event_five_times_at_once_makes_exactly_one_task(stack: Stack) 
     for thread in threads:
         thread.join()
     assert sorted(results) == [(200, "duplicate")] * 4 + [(200, "enqueued")]
-    assert [t.run_id for t in stack.plan_tasks()] == [f"wh-{event['id']}"]
+    assert [t.run_id for t in stack.plan_tasks()] == [page_run(event)]
     assert stack.event_ids(tenant_id) == [event["id"]]
 
 
@@ -109,9 +128,57 @@ def test_duplicate_reordered_late_and_aggregated_deliveries(stack: Stack) -> Non
     assert len(created) == 3 and len(updated) == 1
     assert len([d for d in deliveries if d["type"] == "page.created"]) == 9  # each sent three times
     tasks = stack.plan_tasks()
-    assert sorted(t.trigger.event_id or "" for t in tasks) == sorted(created | updated)
+    # One task per page and window: page one's creation and edit share one unless a minute ended between.
+    page_events = [d["event"] for d in deliveries if d["event_id"] in created | updated]
+    assert sorted(t.run_id for t in tasks) == sorted({page_run(e) for e in page_events})
     assert {t.trigger.page_id for t in tasks} == set(pages)
-    assert stack.event_ids(tenant_id) == sorted(created | updated)
+    for task in tasks:
+        assert task.trigger.event_id in {e["id"] for e in page_events if page_run(e) == task.run_id}
+    assert stack.event_ids(tenant_id) == sorted(created | updated)  # every event is remembered
+
+
+def test_a_pages_changes_within_a_window_make_one_task_that_waits_for_its_end(stack: Stack) -> None:
+    tenant_id, ws = connected(stack)
+    now = datetime.now(UTC)
+    start = datetime.fromtimestamp((now.timestamp() // WINDOW_S) * WINDOW_S, UTC)  # this window's start
+    page = {"id": "5c6d7e8f-0000-4000-8000-0000000000aa", "type": "page"}
+    first = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"], entity=page)
+    edits = [
+        first
+        | {"id": str(uuid.uuid4()), "type": kind, "timestamp": (start + timedelta(seconds=s)).isoformat()}
+        for kind, s in (
+            ("page.content_updated", 1),
+            ("page.properties_updated", 30),
+            ("page.content_updated", 59),
+        )
+    ]
+    first["timestamp"] = start.isoformat()
+    results = [signed_post(stack.webhook_url, e).json() for e in (first, *edits)]
+    assert [r["result"] for r in results] == ["enqueued", "coalesced", "coalesced", "coalesced"]
+    assert {r["detail"] for r in results} == {page_run(first)}
+    [pending] = stack.pending(Queue.PLAN)
+    scheduled = datetime.fromisoformat(pending["schedule_time"].replace("Z", "+00:00"))
+    assert abs((scheduled - (start + timedelta(seconds=WINDOW_S))).total_seconds()) < 1.5  # the window's end
+    [task] = stack.plan_tasks()
+    assert task.trigger.event_id == first["id"] and task.trigger.page_id == page["id"]
+    assert stack.event_ids(tenant_id) == sorted(e["id"] for e in (first, *edits))  # each one remembered
+    # The next window, another page and a comment on the page each start their own work.
+    later = first | {"id": str(uuid.uuid4()), "timestamp": (start + timedelta(seconds=WINDOW_S)).isoformat()}
+    other = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"], timestamp=first["timestamp"])
+    comment = first | {
+        "id": str(uuid.uuid4()),
+        "type": "comment.created",
+        "entity": {"id": str(uuid.uuid4()), "type": "comment"},
+        "data": {"page_id": page["id"], "parent": {"id": page["id"], "type": "page"}},
+    }
+    assert [signed_post(stack.webhook_url, e).json()["result"] for e in (later, other, comment)] == [
+        "enqueued"
+    ] * 3
+    runs = sorted(t.run_id for t in stack.plan_tasks())
+    assert runs == sorted([page_run(first), page_run(later), page_run(other), f"wh-{comment['id']}"])
+    # A repeat of an event already merged is a repeat, and creates nothing.
+    assert signed_post(stack.webhook_url, edits[0]).json()["result"] == "duplicate"
+    assert len(stack.plan_tasks()) == 4
 
 
 def test_a_valid_signature_over_another_body_is_refused_and_nothing_is_stored(stack: Stack) -> None:

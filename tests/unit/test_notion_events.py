@@ -121,13 +121,60 @@ def test_our_own_bots_events_never_start_work_but_a_persons_share_of_an_aggregat
 
 
 def test_the_plan_task_is_named_from_the_event_and_carries_its_identities() -> None:
-    task, task_id = plan_task(event("page.created", **IN_DS), "t1")
+    task, task_id, not_before, coalesced = plan_task(event("page.created", **IN_DS), "t1")
     assert task_id == "plan:t1:evt-1" and task.run_id == "wh-evt-1"
+    assert not_before is None and not coalesced
     assert task.trigger.kind == "webhook" and task.trigger.event_type == "page.created"
     assert (task.trigger.page_id, task.trigger.data_source_id) == (PAGE, DS)
-    comment, _ = plan_task(event("comment.created", page_id=PAGE), "t1")
+    comment = plan_task(event("comment.created", page_id=PAGE), "t1").task
     assert (comment.trigger.comment_id, comment.trigger.page_id) == ("c0mment-1", PAGE)
     assert PlanTask.model_validate_json(task.model_dump_json()) == task
+
+
+def at(kind: str, when: str, event_id: str = "evt-1", page: str = PAGE, **data: Any) -> NotionEvent:
+    base = event(kind, **data).model_dump()
+    base["entity"]["id"] = page if not kind.startswith("comment") else base["entity"]["id"]
+    return NotionEvent.model_validate(base | {"id": event_id, "timestamp": when})
+
+
+def test_a_pages_changes_in_one_window_name_one_task_and_run_that_wait_for_its_end() -> None:
+    first = plan_task(at("page.created", "2026-01-05T09:00:00Z", **IN_DS), "t1", 60)
+    window = int(datetime(2026, 1, 5, 9, tzinfo=UTC).timestamp() // 60)
+    key = f"{PAGE.replace('-', '')}-{window}"
+    assert (first.task.run_id, first.task_id) == (f"wh-{key}", f"plan:t1:page:{key}")
+    assert first.not_before == datetime(2026, 1, 5, 9, 1, tzinfo=UTC) and first.coalesced
+    for kind, when in (("page.content_updated", "09:00:30"), ("page.properties_updated", "09:00:59.999")):
+        later = plan_task(at(kind, f"2026-01-05T{when}Z", "evt-2"), "t1", 60)
+        assert (later.task.run_id, later.task_id, later.not_before) == (
+            first.task.run_id,
+            first.task_id,
+            first.not_before,
+        )
+    assert first.task.trigger.event_id == "evt-1"  # the task keeps the event that created it
+    nxt = plan_task(at("page.content_updated", "2026-01-05T09:01:00Z", "evt-3"), "t1", 60)
+    assert nxt.task.run_id == f"wh-{PAGE.replace('-', '')}-{window + 1}"
+    assert nxt.not_before == datetime(2026, 1, 5, 9, 2, tzinfo=UTC)
+    other = plan_task(
+        at("page.created", "2026-01-05T09:00:10Z", page="4c5d6e7f-0000-4000-8000-000000000003"), "t1", 60
+    )
+    assert other.task.run_id != first.task.run_id
+    hyphens_dropped = plan_task(
+        at("page.created", "2026-01-05T09:00:10Z", page=PAGE.replace("-", "").upper()), "t1", 60
+    )
+    assert hyphens_dropped.task.run_id == first.task.run_id  # the same page, however its id is written
+
+
+def test_comments_and_a_zero_window_are_never_merged() -> None:
+    comment = plan_task(at("comment.created", "2026-01-05T09:00:00Z", "c-1", page_id=PAGE), "t1", 60)
+    assert comment.task.run_id == "wh-c-1" and comment.not_before is None and not comment.coalesced
+    off = plan_task(at("page.content_updated", "2026-01-05T09:00:00Z", "evt-9"), "t1", 0)
+    assert off.task.run_id == "wh-evt-9" and off.not_before is None
+
+
+def test_a_page_id_that_is_no_plain_id_still_makes_a_valid_run_id() -> None:
+    odd = plan_task(at("page.created", "2026-01-05T09:00:00Z", page="page/with spaces"), "t1", 60)
+    assert PlanTask.model_validate_json(odd.task.model_dump_json()) == odd.task
+    assert odd.task.run_id.startswith("wh-") and "/" not in odd.task.run_id
 
 
 def test_mentions_bot_reads_a_comments_rich_text() -> None:
