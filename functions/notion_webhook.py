@@ -2,8 +2,8 @@
 
 Reads at most ``webhook_max_body_bytes`` (413 beyond), hands the raw body and its signature to
 :func:`shared.services.webhooks.ingest_webhook` and answers at once: the handshake and every event
-(enqueued, coalesced with other changes of its page, repeated, ignored or dropped) get 200, a bad signature 401, a malformed event 400. Nothing
-here calls Notion; the plan task does the work.
+(enqueued, coalesced with other changes of its page, repeated, ignored or dropped) get 200, a bad
+signature 401, a malformed event 400. Nothing here calls Notion; the plan task does the work.
 """
 
 from flask import Request, Response

@@ -126,8 +126,11 @@ class PlanRequest(NamedTuple):
 
     task: PlanTask
     task_id: str
-    not_before: datetime | None = None
-    coalesced: bool = False  # named from the page and its window, not from the event
+    not_before: datetime | None = None  # set when named from the page and its window, not the event
+
+    @property
+    def coalesced(self) -> bool:
+        return self.not_before is not None
 
 
 def plan_task(event: NotionEvent, tenant_id: str, window_s: float = 0.0) -> PlanRequest:
@@ -155,7 +158,7 @@ def plan_task(event: NotionEvent, tenant_id: str, window_s: float = 0.0) -> Plan
         key = f"{_page_key(page_id)}-{window}"
         task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{key}", trigger=trigger)
         ends = datetime.fromtimestamp((window + 1) * window_s, UTC)
-        return PlanRequest(task, f"plan:{tenant_id}:page:{key}", ends, coalesced=True)
+        return PlanRequest(task, f"plan:{tenant_id}:page:{key}", ends)
     task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{event.id}", trigger=trigger)
     return PlanRequest(task, f"plan:{tenant_id}:{event.id}")
 

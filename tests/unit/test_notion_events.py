@@ -121,9 +121,10 @@ def test_our_own_bots_events_never_start_work_but_a_persons_share_of_an_aggregat
 
 
 def test_the_plan_task_is_named_from_the_event_and_carries_its_identities() -> None:
-    task, task_id, not_before, coalesced = plan_task(event("page.created", **IN_DS), "t1")
+    request = plan_task(event("page.created", **IN_DS), "t1")
+    task, task_id = request.task, request.task_id
     assert task_id == "plan:t1:evt-1" and task.run_id == "wh-evt-1"
-    assert not_before is None and not coalesced
+    assert request.not_before is None and not request.coalesced
     assert task.trigger.kind == "webhook" and task.trigger.event_type == "page.created"
     assert (task.trigger.page_id, task.trigger.data_source_id) == (PAGE, DS)
     comment = plan_task(event("comment.created", page_id=PAGE), "t1").task
