@@ -241,7 +241,10 @@ class Container:
     def _build_notion(self) -> Notion:
         from shared.adapters.notion import NotionApi
 
-        return NotionApi(self._notion_client(), self.settings.notion_max_inline_wait_s)
+        s = self.settings
+        return NotionApi(
+            self._notion_client(), s.notion_max_inline_wait_s, s.notion_rate_per_s, s.notion_burst
+        )
 
     def _build_notion_oauth(self) -> NotionOAuth:
         from shared.adapters.notion import NotionOAuthClient

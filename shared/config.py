@@ -276,6 +276,16 @@ class Settings:
         description="Longest Retry-After the Notion adapter waits inside a function (once); a longer "
         "wait is raised as TransientError(retry_after_s) for a task scheduled later.",
     )
+    notion_rate_per_s: float = setting(
+        3.0,
+        gt=0,
+        description="Average Notion requests per second per workspace connection, paced within an "
+        "instance (Notion's limit is three); a request whose turn is further away than "
+        "NA_NOTION_MAX_INLINE_WAIT_S is rescheduled as a later task.",
+    )
+    notion_burst: int = setting(
+        3, ge=1, description="Notion requests per connection that may go at once before pacing applies."
+    )
     webhook_max_body_bytes: int = setting(
         256 * 1024, description="Largest notion-webhook body accepted (larger: 413, never read whole)."
     )

@@ -36,6 +36,8 @@ locals {
     NA_CONNECT_COOKIE_SAMESITE  = var.connect_cookie_samesite
     NA_NOTION_TIMEOUT_S         = "20"     # below the functions' timeouts, so a slow Notion call fails the call, not the instance
     NA_NOTION_MAX_INLINE_WAIT_S = "1"      # longer Retry-After waits become later tasks, never sleeping instances
+    NA_NOTION_RATE_PER_S        = "3"      # Notion's average limit per connection; paced per instance
+    NA_NOTION_BURST             = "3"      # requests that may go at once before pacing applies
     NA_WEBHOOK_MAX_BODY_BYTES   = "262144" # 256 KiB: Notion's event bodies are small; larger is refused (413)
     NA_WEBHOOK_EVENT_TTL_S      = "604800" # 7 days of de-duplication; Notion retries deliveries for less
     NA_TENANT_ROUTING_CACHE_S   = "5"      # a revoke or filter change made elsewhere reaches every webhook instance within 5 s

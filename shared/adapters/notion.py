@@ -11,8 +11,16 @@ with a long ``Retry-After`` it would either hold the function for that long or (
 once, inline, and only when the wait is short (``max_inline_wait_s``): a 429/529 for any request
 (Notion refused it, nothing was done), a 5xx or timeout only for reads. Anything longer is raised as
 TransientError(retry_after_s) so the caller turns it into a task scheduled for later.
+
+Pacing (:class:`~shared.adapters.pacing.Pacer`, per connection, keyed by a hash of the token): each
+request waits for its connection's slot (``notion_rate_per_s`` on average, ``notion_burst`` at once),
+and a 429/529 closes the connection for its Retry-After, so the other steps of that workspace on
+this instance wait or are rescheduled instead of being refused one by one. A slot or back-off
+further away than ``max_inline_wait_s`` (and than one interval of the pace) is raised as
+TransientError(retry_after_s) before any request.
 """
 
+import hashlib
 import json
 import logging
 import time
@@ -26,6 +34,7 @@ from notion_client.client import ClientOptions
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 from notion_client.helpers import iterate_paginated_api
 
+from shared.adapters.pacing import Pacer
 from shared.domain.blocks import MAX_BLOCKS_PER_APPEND, batches, rich_text
 from shared.errors import AgentError, PermanentError, TransientError, Unauthenticated
 from shared.ports import NotionGrant
@@ -96,12 +105,19 @@ def convert(error: Exception) -> AgentError:
 class NotionApi:
     """The ``Notion`` port. Every method takes the tenant's token; nothing about a tenant is kept."""
 
-    def __init__(self, client: Client, max_inline_wait_s: float = 1.0) -> None:
+    def __init__(
+        self, client: Client, max_inline_wait_s: float = 1.0, rate_per_s: float = 3.0, burst: int = 3
+    ) -> None:
         self._client = client
         self._max_inline_wait_s = max_inline_wait_s
+        # A request may always wait for its own turn at the pace, so a step's sequential requests go on
+        # even with no inline wait allowed for Retry-After; a longer wait is the caller's to schedule.
+        self.pacer = Pacer(rate_per_s, burst, max(max_inline_wait_s, 1.0 / rate_per_s), what="Notion")
 
     def _call(self, fn: Callable[..., Any], *, read: bool, **kwargs: Any) -> Any:
+        connection = hashlib.sha256(str(kwargs.get("auth", "")).encode()).hexdigest()[:24]
         for attempt in (1, 2):
+            self.pacer.acquire(connection)
             try:
                 return fn(**kwargs)
             except Exception as raw:
@@ -109,11 +125,14 @@ class NotionApi:
                 refused = isinstance(raw, HTTPResponseError) and raw.status in _REFUSED
                 wait = getattr(error, "retry_after_s", None)
                 wait = 0.2 if wait is None else wait
+                if refused:  # the next request of this connection, here or in another step, waits
+                    self.pacer.refused(connection, wait)
                 if attempt == 2 or not isinstance(error, TransientError) or not (refused or read):
                     raise error from raw
                 if wait > self._max_inline_wait_s:
                     raise error from raw
-                time.sleep(wait)
+                if not refused:  # a refusal's wait is the pacer's, taken by acquire
+                    time.sleep(wait)
         raise AssertionError("unreachable")
 
     def _pages(self, fn: Callable[..., Any], **kwargs: Any) -> Iterator[JSON]:

@@ -87,10 +87,13 @@ def test_long_text_and_markdown_are_accepted_whole(notion: NotionApi) -> None:
     assert created[2]["has_children"]
 
 
-def test_pagination_walks_every_row_100_at_a_time(notion: NotionApi, admin: Admin) -> None:
+def test_pagination_walks_every_row_100_at_a_time(
+    server: SandboxServer, notion: NotionApi, admin: Admin
+) -> None:
+    setup = NotionApi(build_client(server.url, timeout_s=10), rate_per_s=1000.0, burst=1000)  # unpaced
     for i in range(205):
         title = {"Name": {"title": [{"text": {"content": f"Task {i:03d}"}}]}}
-        notion.create_page(TOKEN, {"data_source_id": IDS["tasks_data_source"]}, title)
+        setup.create_page(TOKEN, {"data_source_id": IDS["tasks_data_source"]}, title)
     admin.delete("/requests")
     rows = list(notion.query_data_source(TOKEN, IDS["tasks_data_source"]))
     assert len(rows) == 209 and len({r["id"] for r in rows}) == 209  # the 4 seeded tasks too
@@ -135,6 +138,50 @@ def test_a_short_429_or_529_is_retried_once_inline_even_for_a_write(notion: Noti
         529,
         200,
     ]
+
+
+def statuses(admin: Admin) -> list[int]:
+    return [r["status"] for r in admin.get("/requests") if not r["path"].startswith("/_sandbox")]
+
+
+def test_requests_are_paced_per_connection_to_stay_inside_notions_rate_limit(
+    server: SandboxServer, admin: Admin
+) -> None:
+    # The sandbox refuses a token's 8th request within a second (Notion: three a second on average,
+    # with bursts). Twelve reads through an unpaced adapter run into it; paced at 3 a second (3 at
+    # once) the same twelve all pass, and take about three seconds.
+    admin.post("/limits", {"requests": 7, "window_seconds": 1})
+    unpaced = NotionApi(build_client(server.url, timeout_s=10), 0.0, rate_per_s=1000.0, burst=1000)
+    with pytest.raises(TransientError, match="429"):
+        for _ in range(12):
+            unpaced.me(TOKEN)
+    assert 429 in statuses(admin)
+
+    admin.post("/reset")
+    admin.post("/limits", {"requests": 7, "window_seconds": 1})
+    paced = NotionApi(build_client(server.url, timeout_s=10), max_inline_wait_s=1.0, rate_per_s=3.0, burst=3)
+    started = time.monotonic()
+    for _ in range(12):
+        paced.me(TOKEN)
+    elapsed = time.monotonic() - started
+    assert statuses(admin).count(200) == 12 and 429 not in statuses(admin)
+    assert 2.9 <= elapsed < 6.0  # 3 at once, then 9 more at a third of a second each
+
+
+def test_a_refusal_holds_back_the_connections_other_requests_but_no_other_connection(
+    notion: NotionApi, admin: Admin
+) -> None:
+    admin.post("/workspaces", {"key": "acme", "seed": "empty"})
+    admin.post("/faults", {"status": 429, "count": 1, "retry_after": 30, "token": TOKEN})
+    with pytest.raises(TransientError):
+        notion.retrieve_page(TOKEN, IDS["task_report"])
+    before = len(admin.get("/requests"))
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="paced for this connection") as held:
+        notion.me(TOKEN)  # another step of the same workspace: not sent, rescheduled
+    assert 29.0 < (held.value.retry_after_s or 0) <= 30.0 and time.monotonic() - started < 0.5
+    assert len(admin.get("/requests")) == before
+    assert notion.me("ntn_sandbox_acme")["object"] == "user"  # another workspace goes on at once
 
 
 def test_529_overload_is_transient(notion: NotionApi, admin: Admin) -> None:

@@ -171,6 +171,11 @@ def engine_stack(tmp_path: Path, monkeypatch: Any, model: Any = None, **settings
             "tasks_emulator_host": tasks.grpc_address,
             "notion_api_base_url": sandbox.url,
             "notion_max_inline_wait_s": 0.0,
+            # One workspace carries every run here: paced through the adapter's pacer, ten times
+            # faster than Notion's limit so the harness stays quick (tests/unit/test_pacing.py and
+            # the adapter's integration tests hold the pace itself).
+            "notion_rate_per_s": 30.0,
+            "notion_burst": 10,
             "plan_url": urls["plan"],
             "execute_step_url": urls["execute_step"],
             "notify_url": urls["notify"],
