@@ -112,12 +112,12 @@ class NotionApi:
         self._max_inline_wait_s = max_inline_wait_s
         # A request may always wait for its own turn at the pace, so a step's sequential requests go on
         # even with no inline wait allowed for Retry-After; a longer wait is the caller's to schedule.
-        self.pacer = Pacer(rate_per_s, burst, max(max_inline_wait_s, 1.0 / rate_per_s), what="Notion")
+        self._pacer = Pacer(rate_per_s, burst, max(max_inline_wait_s, 1.0 / rate_per_s), what="Notion")
 
     def _call(self, fn: Callable[..., Any], *, read: bool, **kwargs: Any) -> Any:
         connection = hashlib.sha256(str(kwargs.get("auth", "")).encode()).hexdigest()[:24]
         for attempt in (1, 2):
-            self.pacer.acquire(connection)
+            self._pacer.acquire(connection)
             try:
                 return fn(**kwargs)
             except Exception as raw:
@@ -126,7 +126,7 @@ class NotionApi:
                 wait = getattr(error, "retry_after_s", None)
                 wait = 0.2 if wait is None else wait
                 if refused:  # the next request of this connection, here or in another step, waits
-                    self.pacer.refused(connection, wait)
+                    self._pacer.refused(connection, wait)
                 if attempt == 2 or not isinstance(error, TransientError) or not (refused or read):
                     raise error from raw
                 if wait > self._max_inline_wait_s:

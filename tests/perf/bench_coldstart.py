@@ -175,7 +175,7 @@ def bench(python: str, rounds: int, targets: tuple[str, ...]) -> list[tuple[Row,
                 for kind, name, modules in runs if i % 2 == 0 else reversed(runs):
                     times[kind].append(_time(python, source, name, modules, build=kind == "s"))
             t, f, p, s = (times[k] for k in "tfps")
-            medians = [statistics.median(times[k]) for k in "tfps"]
+            medians = [statistics.median(runs) for runs in (t, f, p, s)]
             ratios = (paired_ratio(t, f), paired_ratio(t, p), paired_ratio(s, f))
             rows.append(((target, ",".join(floor[1:]) or "-", *medians), ratios))
             print(f"  measured {target}", file=sys.stderr, flush=True)
