@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from shared.config import Queue
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
@@ -63,6 +63,16 @@ class RunStore(Protocol):
 
     def claim_once(self, tenant_id: str, name: str) -> bool:
         """Record that ``name`` (e.g. a link's id) was used; False if it was already."""
+        ...
+
+    def claim_page(
+        self, tenant_id: str, page_key: str, run_id: str, now: datetime, hold: timedelta
+    ) -> str | None:
+        """Make ``run_id`` the one active run of the page (see ``shared.domain.tasks.page_key``).
+
+        None when it is now (or already was). Otherwise the id of the run that holds the page: one
+        that exists and is not finished, or one not written yet (still being planned) that claimed
+        the page less than ``hold`` before ``now``. A finished or expired holder is replaced."""
         ...
 
 

@@ -71,6 +71,7 @@ locals {
   firestore_ttls = {
     webhook_dedup = { collection = "events", field = "expires_at" }
     oauth_states  = { collection = "oauth_states", field = "expires_at" }
+    page_runs     = { collection = "page_runs", field = "expires_at" } # a page's active run (planning)
   }
 }
 

@@ -1,7 +1,7 @@
 """Small hand-written fakes of the ports, for unit tests of our own logic (same Protocols as adapters)."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.config import Queue
@@ -21,6 +21,7 @@ class FakeRunStore:
         self.runs: dict[tuple[str, str], Run] = {}
         self.events: dict[tuple[str, str], dict[int, RunEvent]] = {}
         self.once: set[tuple[str, str]] = set()
+        self.page_runs: dict[tuple[str, str], tuple[str, datetime]] = {}  # (tenant, page) → (run, hold)
 
     def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
         key = (tenant_id, run_id)
@@ -86,6 +87,18 @@ class FakeRunStore:
             return False
         self.once.add((tenant_id, name))
         return True
+
+    def claim_page(
+        self, tenant_id: str, page_key: str, run_id: str, now: datetime, hold: timedelta
+    ) -> str | None:
+        held = self.page_runs.get((tenant_id, page_key))
+        if held is not None and held[0] != run_id:
+            run = self.runs.get((tenant_id, held[0]))
+            if (run is not None and not run.state.status.terminal) or (run is None and held[1] > now):
+                return held[0]
+        if held is None or held[0] != run_id:
+            self.page_runs[(tenant_id, page_key)] = (run_id, now + hold)
+        return None
 
 
 @dataclass

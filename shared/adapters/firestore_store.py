@@ -7,7 +7,7 @@ events and the run document (the cached state) is one batch, so the cache moves 
 Normal step: 1 read (the run document) + at most 3 writes; no transaction round trips.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -21,6 +21,10 @@ from shared.errors import NotFound, TransientError
 
 # Built on first use, like every model of ours (shared.domain.schema).
 _EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent, config=ConfigDict(defer_build=True))
+# A page's claim is kept 30 days (TTL on expires_at): a run still waiting for a person after that
+# no longer holds its page back.
+PAGE_CLAIM_TTL = timedelta(days=30)
+_CLAIM_ATTEMPTS = 5
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 
 
@@ -129,6 +133,44 @@ class FirestoreRunStore:
         batch = self._db.batch()
         batch.create(self._tenant(tenant_id).collection("once").document(name), {"at": datetime.now(UTC)})
         return self._commit(batch)
+
+    def claim_page(
+        self, tenant_id: str, page_key: str, run_id: str, now: datetime, hold: timedelta
+    ) -> str | None:
+        """``tenants/{t}/page_runs/{page}`` names the page's active run. Created if absent; taken over
+        only from a finished or expired holder, by an update conditioned on the document not having
+        changed since it was read: of two runs claiming at once, exactly one gets the page."""
+        ref = self._tenant(tenant_id).collection("page_runs").document(page_key)
+        claim = {"run_id": run_id, "hold_until": now + hold, "expires_at": now + PAGE_CLAIM_TTL}
+        try:
+            for _ in range(_CLAIM_ATTEMPTS):
+                try:
+                    ref.create(claim)
+                    return None
+                except (gexc.AlreadyExists, gexc.Conflict):
+                    snap = ref.get()
+                if not snap.exists:  # deleted by TTL between the two calls: create it again
+                    continue
+                held = snap.to_dict() or {}
+                holder = str(held.get("run_id", ""))
+                if holder == run_id:
+                    return None
+                if self._active(tenant_id, holder, held.get("hold_until"), now):
+                    return holder
+                try:
+                    ref.update(claim, option=self._db.write_option(last_update_time=snap.update_time))
+                    return None
+                except (gexc.FailedPrecondition, gexc.NotFound):
+                    continue  # claimed by another run, or deleted, since the read: look again
+        except _TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+        raise TransientError("firestore: the page's active run kept changing")
+
+    def _active(self, tenant_id: str, run_id: str, hold_until: datetime | None, now: datetime) -> bool:
+        run = self.get_run(tenant_id, run_id) if run_id else None
+        if run is not None:
+            return not run.state.status.terminal
+        return hold_until is not None and hold_until > now  # being planned, or its planner died
 
 
 def _run(snap: Any) -> Run:

@@ -7,14 +7,13 @@ the plan step fetches the page fresh, so an event carries only identities, never
 
 import hashlib
 import hmac
-import re
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pydantic import ConfigDict, Field
 
 from shared.domain.schema import Schema
-from shared.domain.tasks import PlanTask, Trigger
+from shared.domain.tasks import PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
 
 SIGNATURE_HEADER = "X-Notion-Signature"
@@ -28,8 +27,6 @@ EVENT_TYPES = frozenset(
     }
 )
 _ID = r"^[A-Za-z0-9_-]{1,100}$"
-# Changes to one page that start a single run when they fall in the same window (see plan_task).
-COALESCED_TYPES = frozenset({"page.created", "page.properties_updated", "page.content_updated"})
 
 
 def signature_valid(verification_token: str, body: bytes, header: str | None) -> bool:
@@ -153,22 +150,15 @@ def plan_task(event: NotionEvent, tenant_id: str, window_s: float = 0.0) -> Plan
         data_source_id=data_source,
         comment_id=event.entity.id if comment else None,
     )
-    if window_s > 0 and page_id and event.type in COALESCED_TYPES:
+    changed = trigger.changed_page
+    if window_s > 0 and changed:
         window = int(event.timestamp.timestamp() // window_s)
-        key = f"{_page_key(page_id)}-{window}"
+        key = f"{page_key(changed)}-{window}"
         task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{key}", trigger=trigger)
         ends = datetime.fromtimestamp((window + 1) * window_s, UTC)
         return PlanRequest(task, f"plan:{tenant_id}:page:{key}", ends)
     task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{event.id}", trigger=trigger)
     return PlanRequest(task, f"plan:{tenant_id}:{event.id}")
-
-
-def _page_key(page_id: str) -> str:
-    """The page id as it appears in a run id: without hyphens, or hashed if it is not a plain id."""
-    plain = _norm(page_id)
-    return (
-        plain if re.fullmatch(r"[0-9a-z]{1,64}", plain) else hashlib.sha256(plain.encode()).hexdigest()[:32]
-    )
 
 
 def mentions_bot(comment: dict[str, Any], bot_id: str) -> bool:

@@ -1,5 +1,7 @@
 """Bodies of the tasks functions send each other through Cloud Tasks. Small, validated, versionless."""
 
+import hashlib
+import re
 from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field
@@ -7,6 +9,19 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from shared.domain.schema import Schema
 
 _ID = r"^[A-Za-z0-9_-]{1,128}$"
+# Notion's changes to a page itself (not its comments). One page's changes within a window start one
+# run (shared.domain.notion_events.plan_task), and a page has one such run active at a time
+# (shared.services.planning.start_run).
+PAGE_CHANGES = frozenset({"page.created", "page.properties_updated", "page.content_updated"})
+
+
+def page_key(page_id: str) -> str:
+    """A Notion page id as run and document ids carry it: without hyphens (Notion writes ids both
+    ways), or hashed if it is not a plain id."""
+    plain = page_id.replace("-", "").lower()
+    return (
+        plain if re.fullmatch(r"[0-9a-z]{1,64}", plain) else hashlib.sha256(plain.encode()).hexdigest()[:32]
+    )
 
 
 class TaskBody(Schema):
@@ -25,6 +40,11 @@ class Trigger(TaskBody):
     page_id: str | None = Field(default=None, max_length=100)
     data_source_id: str | None = Field(default=None, max_length=100)
     comment_id: str | None = Field(default=None, max_length=100)
+
+    @property
+    def changed_page(self) -> str | None:
+        """The page whose own change (see :data:`PAGE_CHANGES`) started the run, if one did."""
+        return self.page_id if self.kind == "webhook" and self.event_type in PAGE_CHANGES else None
 
 
 class PlanTask(TaskBody):

@@ -4,11 +4,14 @@ registry (re-asking with the compacted error, at most ``plan_max_reasks`` times)
 its first events in one batch, and enqueue step 1.
 
 Idempotent: the run id comes from the trigger, so a repeated plan task finds the run and only
-re-enqueues its follow-up. A run created while over budget has no steps and waits for a person;
+re-enqueues its follow-up. A page has one active run started by its changes: a later change of the
+page, while that run is being planned or has not finished, starts no second run (see
+:func:`start_run`). A run created while over budget has no steps and waits for a person;
 approving it makes it plannable, and the next plan task plans into the same run.
 """
 
 import logging
+from datetime import timedelta
 from itertools import islice
 from typing import Any
 
@@ -27,7 +30,7 @@ from shared.domain.events import (
     RunStatus,
 )
 from shared.domain.runs import RunState, fold
-from shared.domain.tasks import PlanTask
+from shared.domain.tasks import PlanTask, page_key
 from shared.errors import ModelFixableError, PermanentError
 from shared.ports import Notion
 from shared.services import followups, run_log, spend
@@ -35,6 +38,9 @@ from shared.services.deps import Deps
 from shared.services.notion_access import ReconnectRequired
 
 log = logging.getLogger(__name__)
+# How long a page stays held by a run that claimed it but is not written yet (being planned, or its
+# plan task died and waits for its retry): twice plan's timeout of 300 s (terraform/functions.tf).
+PAGE_HOLD = timedelta(minutes=10)
 
 
 def notion_context(task: PlanTask, deps: Deps) -> dict[str, Any]:
@@ -198,11 +204,20 @@ def _default_goal(ctx: dict[str, Any]) -> str:
 
 
 def start_run(task: PlanTask, deps: Deps) -> bool:
-    """Create and plan the run; False if it existed (its follow-up is re-enqueued, harmless) or if
-    the tenant's connection is gone (revoked or to be reconnected: the trigger is dropped)."""
+    """Create and plan the run; False if it existed (its follow-up is re-enqueued, harmless), if
+    the tenant's connection is gone (revoked or to be reconnected: the trigger is dropped), or if it
+    is a page's change and another run of that page is still active (the trigger is dropped)."""
     run = deps.store.get_run(task.tenant_id, task.run_id)
     if run is not None:
         return _replan_if_needed(task, deps, run.state)
+    holder = _page_held_by(task, deps)
+    if holder is not None:
+        log.info(
+            "trigger dropped, no run: run %s is still active for this page (it reads the page when it acts)",
+            holder,
+            extra={"fields": {"run": task.run_id}},
+        )
+        return False
     try:
         events = plan_events(task, deps, 1)
     except ReconnectRequired as exc:
@@ -217,6 +232,17 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
         followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     log.info("run %s", "created" if created else "already existed", extra={"fields": {"run": task.run_id}})
     return created
+
+
+def _page_held_by(task: PlanTask, deps: Deps) -> str | None:
+    """For a page's change (with coalescing on: ``webhook_coalesce_s`` > 0), claim the page for this
+    run before anything is paid for; the run that holds it instead, if one does. Changes that straddle
+    a coalescing window, or come while the page's run waits for a person, then make no second plan,
+    model call and approval request. Other triggers (API, schedule, comments, a replan) never wait."""
+    page = task.trigger.changed_page
+    if page is None or deps.settings.webhook_coalesce_s <= 0:
+        return None
+    return deps.store.claim_page(task.tenant_id, page_key(page), task.run_id, deps.clock(), PAGE_HOLD)
 
 
 def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:

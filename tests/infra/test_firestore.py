@@ -14,7 +14,7 @@ the webhook records) must never carry the TTL field.
 import ast
 import typing
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +181,7 @@ class _Ref:
 
 
 def _written_by_the_code() -> dict[str, dict[str, Any]]:
+    from shared.adapters.firestore_store import FirestoreRunStore
     from shared.adapters.firestore_tenants import FirestoreOAuthStates, FirestoreWebhookEvents
 
     writes: dict[str, dict[str, Any]] = {}
@@ -188,6 +189,7 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     client: Any = _Ref(writes)
     FirestoreWebhookEvents(client).record("t1", "ev1", "page.created", now, now)
     FirestoreOAuthStates(client).create("k1", now)
+    assert FirestoreRunStore(client).claim_page("t1", "p1", "r1", now, timedelta(minutes=1)) is None
     return writes
 
 
@@ -197,7 +199,7 @@ def _collection_group(path: str) -> str:
 
 def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
     writes = _written_by_the_code()
-    assert set(writes) == {"tenants/t1/events/ev1", "oauth_states/k1"}
+    assert set(writes) == {"tenants/t1/events/ev1", "oauth_states/k1", "tenants/t1/page_runs/p1"}
     policies = {(t["collection"], t["field"]) for t in tf.locals["firestore_ttls"].values()}
     for path, doc in writes.items():
         fields = {f for group, f in policies if group == _collection_group(path)}

@@ -8,7 +8,7 @@ import pytest
 
 from shared.adapters.firestore_store import FirestoreRunStore
 from shared.domain.events import ModelUsed, ToolIntent
-from shared.domain.runs import PlannedStep, RunPlanned, RunStatus, ToolResult, fold
+from shared.domain.runs import PlannedStep, RunFinished, RunPlanned, RunStatus, ToolResult, fold
 from shared.errors import NotFound
 
 pytestmark = pytest.mark.integration
@@ -110,3 +110,66 @@ def test_stalled_finds_running_runs_not_updated_since(firestore_db: Any) -> None
     assert store.stalled(RunStatus.RUNNING, later) == [("t1", "r1")]
     assert store.stalled(RunStatus.RUNNING, later - timedelta(seconds=60)) == []
     assert store.claim_once("t1", "link-x") and not store.claim_once("t1", "link-x")
+
+
+# --- one active run per page -------------------------------------------------------------------------
+
+HOLD = timedelta(minutes=10)
+
+
+def finished(store: FirestoreRunStore, run_id: str) -> None:
+    run = store.get_run("t1", run_id)
+    assert run is not None
+    done = RunFinished(
+        seq=run.state.last_seq + 1, at=datetime.now(UTC), status=RunStatus.COMPLETED, summary=""
+    )
+    assert store.append("t1", run_id, run.state, [done]) is not None
+
+
+def test_a_page_is_claimed_by_one_run_until_that_run_finishes(firestore_db: Any) -> None:
+    store, now = FirestoreRunStore(firestore_db), datetime.now(UTC)
+    assert store.claim_page("t1", "page1", "r1", now, HOLD) is None
+    assert store.claim_page("t1", "page1", "r1", now, HOLD) is None  # its own retry
+    assert store.claim_page("t1", "page1", "r2", now, HOLD) == "r1"  # r1 is being planned
+    assert store.claim_page("t1", "page2", "r2", now, HOLD) is None  # another page
+    assert store.claim_page("t2", "page1", "r2", now, HOLD) is None  # another tenant
+    store.create_run("t1", "r1", [planned()])
+    later = now + HOLD * 2  # the hold does not matter once the run exists: it is running
+    assert store.claim_page("t1", "page1", "r3", later, HOLD) == "r1"
+    finished(store, "r1")
+    assert store.claim_page("t1", "page1", "r3", later, HOLD) is None
+    assert store.claim_page("t1", "page1", "r1", later, HOLD) == "r3"
+    doc = firestore_db.collection("tenants").document("t1").collection("page_runs").document("page1").get()
+    assert doc.get("run_id") == "r3" and doc.get("expires_at") > later + timedelta(days=29)
+
+
+def test_a_claim_whose_run_was_never_written_expires_after_the_hold(firestore_db: Any) -> None:
+    store, now = FirestoreRunStore(firestore_db), datetime.now(UTC)
+    assert store.claim_page("t1", "page1", "r1", now, HOLD) is None
+    assert store.claim_page("t1", "page1", "r2", now + HOLD - timedelta(seconds=1), HOLD) == "r1"
+    assert store.claim_page("t1", "page1", "r2", now + HOLD + timedelta(seconds=1), HOLD) is None
+    assert store.claim_page("t1", "page1", "r1", now + HOLD + timedelta(seconds=2), HOLD) == "r2"
+
+
+@pytest.mark.parametrize("held", [False, True], ids=["free page", "finished holder"])
+def test_runs_claiming_one_page_at_once_exactly_one_gets_it(firestore_db: Any, held: bool) -> None:
+    store, now = FirestoreRunStore(firestore_db), datetime.now(UTC)
+    if held:  # every claimant must take the page over from a finished run, by a conditional update
+        store.claim_page("t1", "page1", "r0", now, HOLD)
+        store.create_run("t1", "r0", [planned()])
+        finished(store, "r0")
+    answers: dict[str, str | None] = {}
+    start = threading.Barrier(8)
+
+    def claim(run_id: str) -> None:
+        start.wait()
+        answers[run_id] = FirestoreRunStore(firestore_db).claim_page("t1", "page1", run_id, now, HOLD)
+
+    threads = [threading.Thread(target=claim, args=(f"r{i}",)) for i in range(1, 9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [r for r, holder in answers.items() if holder is None]
+    assert len(answers) == 8 and len(winners) == 1
+    assert {holder for holder in answers.values() if holder is not None} == set(winners)

@@ -16,7 +16,11 @@ import pytest
 from local.notion_sandbox import signature
 from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import SIGNATURE_HEADER
+from shared.domain.tasks import PlanTask
 from shared.domain.tenants import TenantSettings
+from shared.services import humans
+from shared.services.planning import start_run
+from shared.services.wiring import engine_deps
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
 
 pytestmark = pytest.mark.integration
@@ -179,6 +183,42 @@ def test_a_pages_changes_within_a_window_make_one_task_that_waits_for_its_end(st
     # A repeat of an event already merged is a repeat, and creates nothing.
     assert signed_post(stack.webhook_url, edits[0]).json()["result"] == "duplicate"
     assert len(stack.plan_tasks()) == 4
+
+
+def test_a_pages_next_window_starts_no_second_run_while_its_run_is_active(stack: Stack) -> None:
+    """The plan tasks intake made, planned for real (Firestore emulator, Notion sandbox, offline model):
+    the page's change in the next window finds the page's run active and starts nothing; once that
+    run finished, a later change starts a run again."""
+    tenant_id, _ = connected(stack)
+    stack.admin.post("/workspaces/demo/ideas", {"title": "Quarterly offsite", "content": "Two days"})
+    created = next(d for d in flush(stack) if d["type"] == "page.created")["event"]
+    deps = engine_deps(stack.container)
+
+    def change(offset_windows: int) -> PlanTask:
+        at = datetime.fromisoformat(created["timestamp"]) + timedelta(seconds=WINDOW_S * offset_windows)
+        event = created | {
+            "id": str(uuid.uuid4()),
+            "type": "page.content_updated",
+            "timestamp": at.isoformat(),
+        }
+        assert signed_post(stack.webhook_url, event).json() == {
+            "result": "enqueued",
+            "detail": page_run(event),
+        }
+        return next(t for t in stack.plan_tasks() if t.run_id == page_run(event))
+
+    [first] = stack.plan_tasks()
+    assert start_run(first, deps) is True
+    run = deps.store.get_run(tenant_id, first.run_id)
+    assert run is not None and not run.state.status.terminal
+    second = change(1)
+    assert start_run(second, deps) is False
+    assert deps.store.get_run(tenant_id, second.run_id) is None
+    assert [r.run_id for r in deps.store.list_runs(tenant_id)] == [first.run_id]
+    humans.control(deps, tenant_id, first.run_id, "cancel", "done by hand")
+    third = change(2)
+    assert start_run(third, deps) is True
+    assert {r.run_id for r in deps.store.list_runs(tenant_id)} == {first.run_id, third.run_id}
 
 
 def test_a_valid_signature_over_another_body_is_refused_and_nothing_is_stored(stack: Stack) -> None:
