@@ -170,6 +170,13 @@ def test_step_lease_outlives_execute_step_and_the_sweeper_waits_for_it(tf: Terra
     assert stall > lease
 
 
+def test_a_pages_unwritten_claim_outlives_a_plan_attempt(tf: Terraform) -> None:
+    """A run that claimed its page is planned within plan's timeout; only then may the page pass on."""
+    from shared.services.planning import PAGE_HOLD
+
+    assert PAGE_HOLD.total_seconds() >= 2 * tf.locals["functions"]["plan"]["timeout"]
+
+
 def test_model_prices_match_the_cost_model(tf: Terraform) -> None:
     from tools.cost_model import Prices
 
