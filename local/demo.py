@@ -162,7 +162,8 @@ def print_report(result: dict[str, Any]) -> None:
         previous = when
     print(
         "  (plan waits for the end of the page's window, NA_WEBHOOK_COALESCE_S: 2 s here, 60 s deployed;"
-        " a page's changes within one window make one run, and none starts while the page's run is active)"
+        " a page's changes within one window make one run; one made while the page's run is active is"
+        " planned when it ends)"
     )
     bot = result["sandbox"]["ids"]["bot"]
     print("\nWhat the run wrote in the sandbox's demo workspace (the idea page, then the pages it created):")

@@ -302,8 +302,9 @@ class Settings:
         ge=0,
         le=3600,
         description="Changes to one page (created, properties, content) within the same window of this "
-        "many seconds start one run, planned when the window ends, and none starts while that page's "
-        "run is active; 0: one run per event. Comments always start their own run.",
+        "many seconds start one run, planned when the window ends; while that page's run is active "
+        "no other starts, and the latest change it may not have read is planned when it ends; 0: one "
+        "run per event. Comments always start their own run.",
     )
     log_level: str = setting("INFO", description="Minimum log severity.")
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.notifications import Claimed, NotificationRecord, NotificationStatus
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
-    from shared.domain.tasks import NotifyTask, TaskBody
+    from shared.domain.tasks import NotifyTask, PlanTask, TaskBody
     from shared.domain.tenants import Tenant
 
 
@@ -66,13 +66,31 @@ class RunStore(Protocol):
         ...
 
     def claim_page(
-        self, tenant_id: str, page_key: str, run_id: str, now: datetime, hold: timedelta
+        self,
+        tenant_id: str,
+        page_key: str,
+        run_id: str,
+        now: datetime,
+        hold: timedelta,
+        *,
+        change: PlanTask | None = None,
     ) -> str | None:
         """Make ``run_id`` the one active run of the page (see ``shared.domain.tasks.page_key``).
 
         None when it is now (or already was). Otherwise the id of the run that holds the page: one
-        that exists and is not finished, or one not written yet (still being planned) that claimed
-        the page less than ``hold`` before ``now``. A finished or expired holder is replaced."""
+        that exists, is not finished and not released, or one not written yet (still being planned)
+        that claimed the page less than ``hold`` before ``now``. A finished, released or expired
+        holder is replaced. While the page is held, ``change`` (the plan task of the change that
+        found it held) is remembered on the claim, replacing the one remembered before, unless the
+        holder claimed the page after it (``change.trigger.seen_by``); :meth:`release_page` hands it
+        over. A claimer that replaces an unreleased holder keeps the remembered change it has not seen.
+        """
+        ...
+
+    def release_page(self, tenant_id: str, page_key: str, run_id: str) -> PlanTask | None:
+        """Once ``run_id`` has ended: if it holds the page, release it (the next change takes it over
+        at once) and return the change remembered while it held the page, if any. The same answer
+        on every later call, until another run claims the page; None if ``run_id`` does not hold it."""
         ...
 
 

@@ -8,7 +8,7 @@ from shared.config import Queue
 from shared.domain.events import ModelUsed
 from shared.domain.notifications import Claim, Claimed, NotificationRecord, NotificationStatus
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
-from shared.domain.tasks import NotifyTask, TaskBody
+from shared.domain.tasks import NotifyTask, PlanTask, TaskBody
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from shared.ports import EventRecord, Mail, NotionGrant
@@ -21,7 +21,7 @@ class FakeRunStore:
         self.runs: dict[tuple[str, str], Run] = {}
         self.events: dict[tuple[str, str], dict[int, RunEvent]] = {}
         self.once: set[tuple[str, str]] = set()
-        self.page_runs: dict[tuple[str, str], tuple[str, datetime]] = {}  # (tenant, page) → (run, hold)
+        self.page_runs: dict[tuple[str, str], PageClaim] = {}  # (tenant, page) → its claim
 
     def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
         key = (tenant_id, run_id)
@@ -89,16 +89,44 @@ class FakeRunStore:
         return True
 
     def claim_page(
-        self, tenant_id: str, page_key: str, run_id: str, now: datetime, hold: timedelta
+        self,
+        tenant_id: str,
+        page_key: str,
+        run_id: str,
+        now: datetime,
+        hold: timedelta,
+        *,
+        change: PlanTask | None = None,
     ) -> str | None:
         held = self.page_runs.get((tenant_id, page_key))
-        if held is not None and held[0] != run_id:
-            run = self.runs.get((tenant_id, held[0]))
-            if (run is not None and not run.state.status.terminal) or (run is None and held[1] > now):
-                return held[0]
-        if held is None or held[0] != run_id:
-            self.page_runs[(tenant_id, page_key)] = (run_id, now + hold)
+        if held is not None and held.run_id == run_id:
+            return None
+        if held is not None and not held.released:
+            run = self.runs.get((tenant_id, held.run_id))
+            if (run is not None and not run.state.status.terminal) or (run is None and held.hold_until > now):
+                if change is not None and not change.trigger.seen_by(held.claimed_at):
+                    held.change = change
+                return held.run_id
+        kept = held.change if held is not None and not held.released else None
+        unseen = kept if kept is not None and not kept.trigger.seen_by(now) else None
+        self.page_runs[(tenant_id, page_key)] = PageClaim(run_id, now, now + hold, change=unseen)
         return None
+
+    def release_page(self, tenant_id: str, page_key: str, run_id: str) -> PlanTask | None:
+        held = self.page_runs.get((tenant_id, page_key))
+        if held is None or held.run_id != run_id:
+            return None
+        held.released = True
+        return held.change
+
+
+@dataclass
+class PageClaim:
+    run_id: str
+    claimed_at: datetime
+    hold_until: datetime
+    released: bool = False
+    change: PlanTask | None = None
 
 
 @dataclass

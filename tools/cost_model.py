@@ -111,10 +111,12 @@ def estimate(
     # Fixed per project: hourly fan-out (24) and sweeper (288) calls a day.
     fixed_calls = DAYS * (24 + 288)
 
-    # Per run 6 reads and 3 writes, plus claiming its page (a page's change: 1 write, or 2 reads and
-    # 1 write to take the page over from its finished run), counted for every run: an upper bound.
-    reads = n * (u.webhook_events * 2 + u.runs * 8 + steps * 4 + u.notifications * 2 + u.api_requests * 5)
-    writes = n * (u.webhook_events * 0.3 + u.runs * 4 + steps * 3 + u.notifications * 2)
+    # Per run 6 reads and 3 writes, plus its page (a page's change): claiming it (1 write, or 2 reads
+    # and 1 write to take it over from its ended run), releasing it when the run ends (1 read, 1
+    # write) and one later change that finds it held (3 reads, 1 write to remember the change),
+    # counted for every run: an upper bound.
+    reads = n * (u.webhook_events * 2 + u.runs * 12 + steps * 4 + u.notifications * 2 + u.api_requests * 5)
+    writes = n * (u.webhook_events * 0.3 + u.runs * 6 + steps * 3 + u.notifications * 2)
     deletes = n * u.webhook_events * 0.3  # TTL expiry of de-duplication records
     stored_gib = tenants * 0.02  # ~20 MiB per tenant: run logs and their events
     firestore = (

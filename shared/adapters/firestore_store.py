@@ -7,16 +7,18 @@ events and the run document (the cached state) is one batch, so the cache moves 
 Normal step: 1 read (the run document) + at most 3 writes; no transaction round trips.
 """
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from shared.domain.events import ModelUsed
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
+from shared.domain.tasks import PlanTask
 from shared.errors import NotFound, TransientError
 
 # Built on first use, like every model of ours (shared.domain.schema).
@@ -25,6 +27,7 @@ _EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent, config=ConfigDict(defer_b
 # no longer holds its page back.
 PAGE_CLAIM_TTL = timedelta(days=30)
 _CLAIM_ATTEMPTS = 5
+log = logging.getLogger(__name__)
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 
 
@@ -135,13 +138,27 @@ class FirestoreRunStore:
         return self._commit(batch)
 
     def claim_page(
-        self, tenant_id: str, page_key: str, run_id: str, now: datetime, hold: timedelta
+        self,
+        tenant_id: str,
+        page_key: str,
+        run_id: str,
+        now: datetime,
+        hold: timedelta,
+        *,
+        change: PlanTask | None = None,
     ) -> str | None:
         """``tenants/{t}/page_runs/{page}`` names the page's active run. Created if absent; taken over
-        only from a finished or expired holder, by an update conditioned on the document not having
-        changed since it was read: of two runs claiming at once, exactly one gets the page."""
-        ref = self._tenant(tenant_id).collection("page_runs").document(page_key)
-        claim = {"run_id": run_id, "hold_until": now + hold, "expires_at": now + PAGE_CLAIM_TTL}
+        only from a finished, released or expired holder, and a change is remembered only on the
+        claim as it was read: both are updates conditioned on the document not having changed since,
+        so of two runs claiming at once exactly one gets the page, and a change remembered on a
+        holder that is being released is never lost (the release changes the document first)."""
+        ref = self._page(tenant_id, page_key)
+        claim = {
+            "run_id": run_id,
+            "claimed_at": now,
+            "hold_until": now + hold,
+            "expires_at": now + PAGE_CLAIM_TTL,
+        }
         try:
             for _ in range(_CLAIM_ATTEMPTS):
                 try:
@@ -155,22 +172,71 @@ class FirestoreRunStore:
                 holder = str(held.get("run_id", ""))
                 if holder == run_id:
                     return None
-                if self._active(tenant_id, holder, held.get("hold_until"), now):
-                    return holder
+                unchanged = self._db.write_option(last_update_time=snap.update_time)
                 try:
-                    ref.update(claim, option=self._db.write_option(last_update_time=snap.update_time))
+                    if not held.get("released") and self._active(
+                        tenant_id, holder, held.get("hold_until"), now
+                    ):
+                        if change is not None and not change.trigger.seen_by(held.get("claimed_at")):
+                            remember = change.model_dump(mode="json")
+                            if remember != held.get("change"):  # a repeat of the same change: no write
+                                ref.update({"change": remember}, option=unchanged)
+                        return holder
+                    # A released holder handed its change over; an unreleased one never will.
+                    kept = None if held.get("released") else _change(held)
+                    unseen = kept is not None and not kept.trigger.seen_by(now)
+                    change_field = kept.model_dump(mode="json") if kept and unseen else firestore.DELETE_FIELD
+                    ref.update(
+                        claim | {"released": firestore.DELETE_FIELD, "change": change_field}, option=unchanged
+                    )
                     return None
                 except (gexc.FailedPrecondition, gexc.NotFound):
-                    continue  # claimed by another run, or deleted, since the read: look again
+                    continue  # claimed, released or remembered on since the read: look again
         except _TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         raise TransientError("firestore: the page's active run kept changing")
+
+    def release_page(self, tenant_id: str, page_key: str, run_id: str) -> PlanTask | None:
+        """Marks the claim released by an update conditioned on the claim as read: a change
+        remembered after that read makes it fail, and the next read returns that change."""
+        ref = self._page(tenant_id, page_key)
+        try:
+            for _ in range(_CLAIM_ATTEMPTS):
+                snap = ref.get()
+                held = (snap.to_dict() or {}) if snap.exists else {}
+                if held.get("run_id") != run_id:
+                    return None
+                if not held.get("released"):
+                    unchanged = self._db.write_option(last_update_time=snap.update_time)
+                    try:
+                        ref.update({"released": True}, option=unchanged)
+                    except (gexc.FailedPrecondition, gexc.NotFound):
+                        continue
+                return _change(held)
+        except _TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+        raise TransientError("firestore: the page's claim kept changing")
+
+    def _page(self, tenant_id: str, page_key: str) -> Any:
+        return self._tenant(tenant_id).collection("page_runs").document(page_key)
 
     def _active(self, tenant_id: str, run_id: str, hold_until: datetime | None, now: datetime) -> bool:
         run = self.get_run(tenant_id, run_id) if run_id else None
         if run is not None:
             return not run.state.status.terminal
         return hold_until is not None and hold_until > now  # being planned, or its planner died
+
+
+def _change(held: dict[str, Any]) -> PlanTask | None:
+    """The change remembered on a claim; one that no longer validates is dropped, and logged."""
+    data = held.get("change")
+    if not isinstance(data, dict):
+        return None
+    try:
+        return PlanTask.model_validate(data)
+    except ValidationError:
+        log.warning("a page's remembered change no longer validates; dropped")
+        return None
 
 
 def _run(snap: Any) -> Run:

@@ -153,6 +153,7 @@ class RunFinished(_Event):
     kind: Literal["run_finished"] = "run_finished"
     status: RunStatus
     summary: str
+    replanned_as: str | None = Field(default=None, max_length=200)  # rejected, and planned anew as this run
 
 
 RunEvent = Annotated[

@@ -154,8 +154,9 @@ def plan_task(event: NotionEvent, tenant_id: str, window_s: float = 0.0) -> Plan
     if window_s > 0 and changed:
         window = int(event.timestamp.timestamp() // window_s)
         key = f"{page_key(changed)}-{window}"
-        task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{key}", trigger=trigger)
         ends = datetime.fromtimestamp((window + 1) * window_s, UTC)
+        trigger = trigger.model_copy(update={"changed_before": ends})
+        task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{key}", trigger=trigger)
         return PlanRequest(task, f"plan:{tenant_id}:page:{key}", ends)
     task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{event.id}", trigger=trigger)
     return PlanRequest(task, f"plan:{tenant_id}:{event.id}")

@@ -78,6 +78,7 @@ class RunState(Schema):
     cursor: int = 1
     last_seq: int = 0
     summary: str = ""
+    replanned_as: str | None = None
     pending: Pending | None = None
     waiting: Waiting | None = None
     resume_to: RunStatus | None = None
@@ -176,7 +177,12 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (
         case RunSummarized():
             return {}
         case RunFinished():
-            return {"status": event.status, "summary": event.summary, "waiting": None}
+            return {
+                "status": event.status,
+                "summary": event.summary,
+                "waiting": None,
+                "replanned_as": event.replanned_as,
+            }
     raise InvalidInput(f"unknown event {event!r}")  # pragma: no cover - the union is closed
 
 

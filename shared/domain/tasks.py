@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field
@@ -13,6 +14,9 @@ _ID = r"^[A-Za-z0-9_-]{1,128}$"
 # run (shared.domain.notion_events.plan_task), and a page has one such run active at a time
 # (shared.services.planning.start_run).
 PAGE_CHANGES = frozenset({"page.created", "page.properties_updated", "page.content_updated"})
+# How long after a change a read of the page is taken to show it: clock skew between Notion's event
+# timestamps and ours, and Notion's own read lag, with room to spare (see Trigger.seen_by).
+READ_LAG = timedelta(seconds=60)
 
 
 def page_key(page_id: str) -> str:
@@ -40,11 +44,22 @@ class Trigger(TaskBody):
     page_id: str | None = Field(default=None, max_length=100)
     data_source_id: str | None = Field(default=None, max_length=100)
     comment_id: str | None = Field(default=None, max_length=100)
+    # A page's change: every change the trigger stands for (one event, or a window's) happened
+    # before this time, by Notion's clock.
+    changed_before: AwareDatetime | None = None
 
     @property
     def changed_page(self) -> str | None:
         """The page whose own change (see :data:`PAGE_CHANGES`) started the run, if one did."""
         return self.page_id if self.kind == "webhook" and self.event_type in PAGE_CHANGES else None
+
+    def seen_by(self, claimed_at: datetime | None) -> bool:
+        """Whether a run that claimed the page at ``claimed_at`` has read it after every change this
+        trigger stands for (a run reads its page after claiming it). False when either time is
+        unknown: the change is then taken as not seen, which costs at most a run, never a change."""
+        if self.changed_before is None or claimed_at is None:
+            return False
+        return claimed_at >= self.changed_before + READ_LAG
 
 
 class PlanTask(TaskBody):

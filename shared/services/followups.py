@@ -1,5 +1,6 @@
 """What comes after a state, enqueued by name so a repeat is harmless: the next step, the planning
-of a run that has none yet, the message asking a person, or the notification that the run ended.
+of a run that has none yet, the message asking a person, or the notification that the run ended
+(and the planning of its page's change that came while it ran).
 
 Step tasks go to execute-step, or to deploy for a GitHub/Vercel step, and are named from (run, step,
 log position): a repeat of the same follow-up gets the same
@@ -11,7 +12,7 @@ from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
 from shared.domain.integrations import DEPLOY_TOOLS
 from shared.domain.runs import RunState, RunStatus
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger, page_key
 from shared.services.deps import Deps
 
 LINK_PURPOSE = "run_decision"
@@ -54,6 +55,18 @@ def enqueue_followup(deps: Deps, tenant_id: str, run_id: str, state: RunState, *
             data={"page_id": state.page_id} if state.page_id else {},
         )
         deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
+        _plan_page_change(deps, tenant_id, run_id, state)
+
+
+def _plan_page_change(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
+    """An ended run started by its page's changes releases the page; the latest change that came
+    while it held the page, and that it may not have read, is planned now (by name: a repeat of
+    this follow-up enqueues nothing new)."""
+    if not state.page_id or state.trigger != "webhook" or deps.settings.webhook_coalesce_s <= 0:
+        return
+    change = deps.store.release_page(tenant_id, page_key(state.page_id), run_id)
+    if change is not None and state.replanned_as is None:  # a replan reads the page afresh anyway
+        deps.queue.enqueue(Queue.PLAN, change, f"plan:{tenant_id}:{change.run_id}:after:{run_id}")
 
 
 def decision_link(deps: Deps, tenant_id: str, run_id: str, request_id: str, decision: str) -> str:

@@ -71,9 +71,15 @@ def respond(
     ]
     if decision == "reject":
         reason = f"rejected by the owner{': ' + text[:300] if text else ''}"
+        replanned = None
         if state.on_reject == "replan" and waiting.purpose == "approval":
-            reason += f"; replanned as run {_replan(deps, tenant_id, run_id, state, text)}"
-        events.append(RunFinished(seq=seq + 1, at=at, status=RunStatus.CANCELLED, summary=reason))
+            replanned = _replan(deps, tenant_id, run_id, state, text)
+            reason += f"; replanned as run {replanned}"
+        events.append(
+            RunFinished(
+                seq=seq + 1, at=at, status=RunStatus.CANCELLED, summary=reason, replanned_as=replanned
+            )
+        )
     return _append(deps, tenant_id, run_id, state, events)
 
 

@@ -5,8 +5,8 @@ its first events in one batch, and enqueue step 1.
 
 Idempotent: the run id comes from the trigger, so a repeated plan task finds the run and only
 re-enqueues its follow-up. A page has one active run started by its changes: a later change of the
-page, while that run is being planned or has not finished, starts no second run (see
-:func:`start_run`). A run created while over budget has no steps and waits for a person;
+page, while that run is being planned or has not finished, starts no second run, and is planned
+once that run ends if the run may not have read it (see :func:`start_run`). A run created while over budget has no steps and waits for a person;
 approving it makes it plannable, and the next plan task plans into the same run.
 """
 
@@ -213,7 +213,7 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
     holder = _page_held_by(task, deps)
     if holder is not None:
         log.info(
-            "trigger dropped, no run: run %s is still active for this page (it reads the page when it acts)",
+            "no run now: run %s is still active for this page; a change it has not seen is planned when it ends",
             holder,
             extra={"fields": {"run": task.run_id}},
         )
@@ -238,11 +238,14 @@ def _page_held_by(task: PlanTask, deps: Deps) -> str | None:
     """For a page's change (with coalescing on: ``webhook_coalesce_s`` > 0), claim the page for this
     run before anything is paid for; the run that holds it instead, if one does. Changes that straddle
     a coalescing window, or come while the page's run waits for a person, then make no second plan,
-    model call and approval request. Other triggers (API, schedule, comments, a replan) never wait."""
+    model call and approval request while it is active; the latest such change that the run may not
+    have read is remembered on the claim and planned once the run ends (``followups``). Other
+    triggers (API, schedule, comments, a replan) never wait."""
     page = task.trigger.changed_page
     if page is None or deps.settings.webhook_coalesce_s <= 0:
         return None
-    return deps.store.claim_page(task.tenant_id, page_key(page), task.run_id, deps.clock(), PAGE_HOLD)
+    now = deps.clock()
+    return deps.store.claim_page(task.tenant_id, page_key(page), task.run_id, now, PAGE_HOLD, change=task)
 
 
 def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:

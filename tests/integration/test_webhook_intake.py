@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.tasks import PlanTask
 from shared.domain.tenants import TenantSettings
-from shared.services import humans
+from shared.services import followups, humans
 from shared.services.planning import start_run
 from shared.services.wiring import engine_deps
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
@@ -187,8 +188,8 @@ def test_a_pages_changes_within_a_window_make_one_task_that_waits_for_its_end(st
 
 def test_a_pages_next_window_starts_no_second_run_while_its_run_is_active(stack: Stack) -> None:
     """The plan tasks intake made, planned for real (Firestore emulator, Notion sandbox, offline model):
-    the page's change in the next window finds the page's run active and starts nothing; once that
-    run finished, a later change starts a run again."""
+    the page's changes in the next windows find the page's run active and start nothing; when that
+    run ends, the latest of them is planned once, through the plan queue, and holds the page in turn."""
     tenant_id, _ = connected(stack)
     stack.admin.post("/workspaces/demo/ideas", {"title": "Quarterly offsite", "content": "Two days"})
     created = next(d for d in flush(stack) if d["type"] == "page.created")["event"]
@@ -211,14 +212,21 @@ def test_a_pages_next_window_starts_no_second_run_while_its_run_is_active(stack:
     assert start_run(first, deps) is True
     run = deps.store.get_run(tenant_id, first.run_id)
     assert run is not None and not run.state.status.terminal
-    second = change(1)
-    assert start_run(second, deps) is False
-    assert deps.store.get_run(tenant_id, second.run_id) is None
+    second, third = change(1), change(2)
+    assert start_run(second, deps) is False and start_run(third, deps) is False
     assert [r.run_id for r in deps.store.list_runs(tenant_id)] == [first.run_id]
+    queued = Counter(t.run_id for t in stack.plan_tasks())
     humans.control(deps, tenant_id, first.run_id, "cancel", "done by hand")
-    third = change(2)
-    assert start_run(third, deps) is True
+    ended = deps.store.get_run(tenant_id, first.run_id)
+    assert ended is not None  # a repeat of the ended run's follow-ups enqueues nothing more
+    followups.enqueue_followup(deps, tenant_id, first.run_id, ended.state)
+    new = Counter(t.run_id for t in stack.plan_tasks()) - queued
+    assert new == Counter({third.run_id: 1})  # the latest change only, once
+    handed = [t for t in stack.plan_tasks() if t.run_id == third.run_id]
+    assert handed == [third, third]  # the change's own task, and the one planned after the run ended
+    assert start_run(handed[-1], deps) is True
     assert {r.run_id for r in deps.store.list_runs(tenant_id)} == {first.run_id, third.run_id}
+    assert start_run(second, deps) is False  # a late repeat of the older change: the page is held
 
 
 def test_a_valid_signature_over_another_body_is_refused_and_nothing_is_stored(stack: Stack) -> None:

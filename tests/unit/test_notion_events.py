@@ -2,7 +2,7 @@
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from shared.domain.notion_events import (
     plan_task,
     signature_valid,
 )
-from shared.domain.tasks import PlanTask
+from shared.domain.tasks import READ_LAG, PlanTask
 from shared.domain.tenants import Tenant, TenantSettings
 
 TOKEN = "secret_verification"
@@ -152,6 +152,12 @@ def test_a_pages_changes_in_one_window_name_one_task_and_run_that_wait_for_its_e
             first.not_before,
         )
     assert first.task.trigger.event_id == "evt-1"  # the task keeps the event that created it
+    # Every change the run stands for happened before the window's end: a run of the page that
+    # claimed it READ_LAG after that has read them all.
+    assert first.task.trigger.changed_before == first.not_before
+    assert first.task.trigger.seen_by(first.not_before + READ_LAG)
+    assert not first.task.trigger.seen_by(first.not_before + READ_LAG - timedelta(microseconds=1))
+    assert not first.task.trigger.seen_by(None)
     nxt = plan_task(at("page.content_updated", "2026-01-05T09:01:00Z", "evt-3"), "t1", 60)
     assert nxt.task.run_id == f"wh-{PAGE.replace('-', '')}-{window + 1}"
     assert nxt.not_before == datetime(2026, 1, 5, 9, 2, tzinfo=UTC)
@@ -170,6 +176,7 @@ def test_comments_and_a_zero_window_are_never_merged() -> None:
     assert comment.task.run_id == "wh-c-1" and comment.not_before is None and not comment.coalesced
     off = plan_task(at("page.content_updated", "2026-01-05T09:00:00Z", "evt-9"), "t1", 0)
     assert off.task.run_id == "wh-evt-9" and off.not_before is None
+    assert off.task.trigger.changed_before is None and not off.task.trigger.seen_by(datetime.now(UTC))
 
 
 def test_a_page_id_that_is_no_plain_id_still_makes_a_valid_run_id() -> None:

@@ -1,13 +1,18 @@
 """One active run per page: a page's change while an earlier run of that page is still being planned
-or not finished starts no second run (no model call, no task); other triggers never wait."""
+or not finished starts no second run (no model call, no task); the latest such change the run may not
+have read is planned once it ends, never twice and never lost; other triggers never wait."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shared.config import Queue
 from shared.domain.events import RunFinished, RunStatus
-from shared.domain.tasks import PlanTask, Trigger, page_key
+from shared.domain.tasks import READ_LAG, PlanTask, StepTask, Trigger, page_key
+from shared.services import followups, humans
 from shared.services.deps import Deps
+from shared.services.engine import run_step
 from shared.services.planning import PAGE_HOLD, start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
@@ -17,8 +22,19 @@ OTHER = "9f9f9f9f-0000-4000-8000-000000000001"
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 
-def change(run_id: str, page: str = PAGE, event_type: str = "page.content_updated") -> PlanTask:
-    trigger = Trigger(kind="webhook", event_id=f"ev-{run_id}", event_type=event_type, page_id=page)
+def change(
+    run_id: str,
+    page: str = PAGE,
+    event_type: str = "page.content_updated",
+    before: datetime | None = None,
+) -> PlanTask:
+    trigger = Trigger(
+        kind="webhook",
+        event_id=f"ev-{run_id}",
+        event_type=event_type,
+        page_id=page,
+        changed_before=before,
+    )
     return PlanTask(tenant_id="t1", run_id=run_id, trigger=trigger)
 
 
@@ -86,12 +102,15 @@ def test_a_run_claimed_but_never_written_holds_the_page_for_the_hold_only() -> N
     # Its plan task died after the claim (or is still planning): no run document yet.
     assert deps.store.claim_page("t1", page_key(PAGE), "wh-a-1", T0, PAGE_HOLD) is None
     clock.now = T0 + PAGE_HOLD - timedelta(seconds=1)
-    assert start_run(change("wh-a-2"), deps) is False
+    assert start_run(change("wh-a-2", before=T0), deps) is False
     clock.now = T0 + PAGE_HOLD + timedelta(seconds=1)
-    assert start_run(change("wh-a-3"), deps) is True
+    assert start_run(change("wh-a-3", before=T0), deps) is True
     assert runs(deps) == ["wh-a-3"]
-    # The dead run's retry comes later: the page is now another run's, so it starts nothing either.
-    assert start_run(change("wh-a-1"), deps) is False
+    # The dead run's retry comes later: the page is now another run's, which claimed it well after
+    # that change, so it starts nothing, now or when that run ends.
+    assert start_run(change("wh-a-1", before=T0), deps) is False
+    humans.control(deps, "t1", "wh-a-3", "cancel")
+    assert plans(deps) == []
 
 
 def test_the_retry_of_the_run_that_holds_the_page_plans_it() -> None:
@@ -136,3 +155,132 @@ def test_page_key_is_one_key_per_page() -> None:
     assert page_key(PAGE) == PAGE.replace("-", "")
     assert page_key("not/a plain id") != page_key("not/a plain id2")
     assert len(page_key("not/a plain id")) == 32
+
+
+def plans(deps: Deps) -> list[tuple[str, str]]:
+    """(run, task name) of the plan tasks queued."""
+    assert isinstance(deps.queue, FakeQueue)
+    return [(b.run_id, n) for q, b, n, _ in deps.queue.tasks if q == Queue.PLAN and isinstance(b, PlanTask)]
+
+
+def drive(deps: Deps) -> None:
+    """Carry out every queued plan and step task, as the functions would (notifications dropped)."""
+    assert isinstance(deps.queue, FakeQueue)
+    while deps.queue.tasks:
+        _, body, _, _ = deps.queue.take()
+        if isinstance(body, PlanTask):
+            start_run(body, deps)
+        elif isinstance(body, StepTask):
+            run_step(body, deps)
+
+
+def state(deps: Deps, run_id: str) -> RunStatus:
+    run = deps.store.get_run("t1", run_id)
+    assert run is not None
+    return run.state.status
+
+
+def test_the_latest_change_that_found_the_page_held_is_planned_once_when_the_run_ends() -> None:
+    deps, model, clock = setup()
+    assert start_run(change("wh-a-1", before=T0), deps)
+    drive(deps)  # read, draft, write the plan page, then ask for approval
+    assert state(deps, "wh-a-1") == RunStatus.WAITING_FOR_HUMAN
+    # While it waits, the person edits the page twice (two later windows): nothing runs now.
+    clock.now = T0 + timedelta(minutes=2)
+    assert start_run(change("wh-a-2", before=T0 + timedelta(minutes=1)), deps) is False
+    clock.now = T0 + timedelta(minutes=3)
+    assert start_run(change("wh-a-3", before=T0 + timedelta(minutes=2)), deps) is False
+    asked = len(model.prompts)
+    assert runs(deps) == ["wh-a-1"] and plans(deps) == []
+    humans.respond(deps, "t1", "wh-a-1", "approve")
+    drive(deps)  # the run finishes, releases its page, and the latest change is planned: one run
+    assert state(deps, "wh-a-1") == RunStatus.COMPLETED
+    assert runs(deps) == ["wh-a-1", "wh-a-3"]
+    assert len(model.prompts) > asked
+    # That run holds the page now; a repeat of the ended run's follow-ups plans nothing again.
+    run = deps.store.get_run("t1", "wh-a-1")
+    assert run is not None
+    followups.enqueue_followup(deps, "t1", "wh-a-1", run.state)
+    assert plans(deps) == []
+    assert start_run(change("wh-a-4", before=clock.now), deps) is False
+
+
+def test_a_cancelled_run_hands_its_pages_change_over_and_a_repeat_enqueues_it_once() -> None:
+    deps, _, clock = setup()
+    assert start_run(change("wh-a-1", before=T0), deps)
+    clock.now = T0 + timedelta(minutes=2)
+    assert start_run(change("wh-a-2", before=T0 + timedelta(minutes=1)), deps) is False
+    ended = humans.control(deps, "t1", "wh-a-1", "cancel")
+    followups.enqueue_followup(deps, "t1", "wh-a-1", ended)  # e.g. a duplicate step task's ack
+    assert plans(deps) == [("wh-a-2", "plan:t1:wh-a-2:after:wh-a-1")]
+    assert start_run(deps.queue.tasks[-1][1], deps) is True  # type: ignore[arg-type]
+    assert "wh-a-2" in runs(deps)
+
+
+def test_a_change_the_holder_read_after_is_not_planned_again() -> None:
+    deps, _, clock = setup()
+    # The change happened a window before the run claimed the page, and reached us late.
+    clock.now = T0 + READ_LAG + timedelta(minutes=1)
+    assert start_run(change("wh-a-1", before=T0), deps)
+    assert start_run(change("wh-a-0", before=T0), deps) is False
+    humans.control(deps, "t1", "wh-a-1", "cancel")
+    assert plans(deps) == []
+
+
+def test_a_handed_over_change_that_finds_a_newer_run_starts_nothing_now_or_later() -> None:
+    deps, _, clock = setup()
+    assert start_run(change("wh-a-1", before=T0), deps)
+    clock.now = T0 + timedelta(minutes=2)
+    assert start_run(change("wh-a-2", before=T0 + timedelta(minutes=1)), deps) is False
+    humans.control(deps, "t1", "wh-a-1", "cancel")
+    [(_, name)] = plans(deps)
+    assert name == "plan:t1:wh-a-2:after:wh-a-1"
+    handed = deps.queue.tasks.pop()[1]  # type: ignore[union-attr]
+    # Before it is planned, a newer change takes the released page over (and reads it afresh).
+    clock.now = T0 + timedelta(minutes=5)
+    assert start_run(change("wh-a-5", before=T0 + timedelta(minutes=4)), deps) is True
+    assert isinstance(handed, PlanTask) and start_run(handed, deps) is False
+    humans.control(deps, "t1", "wh-a-5", "cancel")
+    assert plans(deps) == []
+    assert "wh-a-2" not in runs(deps)
+
+
+def test_an_unwritten_holders_change_passes_to_the_run_that_takes_the_page_over() -> None:
+    deps, _, clock = setup()
+    assert deps.store.claim_page("t1", page_key(PAGE), "wh-a-1", T0, PAGE_HOLD) is None  # then died
+    clock.now = T0 + PAGE_HOLD - timedelta(seconds=30)
+    late = change("wh-a-2", before=clock.now)  # not yet readable when the next run claims the page
+    assert start_run(late, deps) is False
+    clock.now = T0 + PAGE_HOLD + timedelta(seconds=1)
+    assert start_run(change("wh-a-3", before=T0), deps) is True
+    humans.control(deps, "t1", "wh-a-3", "cancel")
+    assert plans(deps) == [("wh-a-2", "plan:t1:wh-a-2:after:wh-a-3")]
+
+
+def test_a_rejection_that_replans_releases_the_page_without_a_second_run() -> None:
+    deps, model, clock = setup()
+    steps = [("request_approval", {"summary": "May I?"}), ("finish", {"summary": "done"})]
+    plan = {
+        "goal": "g",
+        "on_reject": "replan",
+        "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps],
+    }
+    model.script["PlanOut"] = [plan]
+    assert start_run(change("wh-a-1", before=T0), deps)
+    drive(deps)
+    assert state(deps, "wh-a-1") == RunStatus.WAITING_FOR_HUMAN
+    clock.now = T0 + timedelta(minutes=2)
+    assert start_run(change("wh-a-2", before=T0 + timedelta(minutes=1)), deps) is False
+    ended = humans.respond(deps, "t1", "wh-a-1", "reject", text="not this way")
+    assert ended.replanned_as is not None
+    # The replan reads the page afresh: the change is not planned as well.
+    assert [r for r, _ in plans(deps)] == [ended.replanned_as]
+
+
+def test_runs_not_started_by_a_pages_change_release_nothing() -> None:
+    deps, _, _ = setup()
+    assert start_run(change("wh-a-1", before=T0), deps)
+    api = PlanTask(tenant_id="t1", run_id="api-1", trigger=Trigger(kind="api", page_id=PAGE))
+    assert start_run(api, deps) is True
+    humans.control(deps, "t1", "api-1", "cancel")
+    assert start_run(change("wh-a-2"), deps) is False  # wh-a-1 still holds the page
