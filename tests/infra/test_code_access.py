@@ -54,6 +54,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/followups.py:enqueue_followup": RUNS,
     "shared/services/followups.py:decision_link": RUNS,
     "shared/services/followups.py:_ask": RUNS,
+    # An ended run's page: the change that came while it ran is planned by whoever ended it.
+    "shared/services/followups.py:_plan_page_change": RUNS,
     "shared/services/humans.py:_replan": frozenset({"api"}),
     "shared/services/humans.py:respond_by_link": frozenset({"api"}),
     "shared/services/humans.py:link_info": frozenset({"api"}),
