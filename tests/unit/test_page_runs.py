@@ -163,6 +163,17 @@ def plans(deps: Deps) -> list[tuple[str, str]]:
     return [(b.run_id, n) for q, b, n, _ in deps.queue.tasks if q == Queue.PLAN and isinstance(b, PlanTask)]
 
 
+def queued_plan(deps: Deps, run_id: str) -> PlanTask:
+    """Take the queued plan task of ``run_id`` off the queue."""
+    assert isinstance(deps.queue, FakeQueue)
+    [i] = [
+        i for i, (_, b, _, _) in enumerate(deps.queue.tasks) if isinstance(b, PlanTask) and b.run_id == run_id
+    ]
+    body = deps.queue.tasks.pop(i)[1]
+    assert isinstance(body, PlanTask)
+    return body
+
+
 def drive(deps: Deps) -> None:
     """Carry out every queued plan and step task, as the functions would (notifications dropped)."""
     assert isinstance(deps.queue, FakeQueue)
@@ -213,7 +224,7 @@ def test_a_cancelled_run_hands_its_pages_change_over_and_a_repeat_enqueues_it_on
     ended = humans.control(deps, "t1", "wh-a-1", "cancel")
     followups.enqueue_followup(deps, "t1", "wh-a-1", ended)  # e.g. a duplicate step task's ack
     assert plans(deps) == [("wh-a-2", "plan:t1:wh-a-2:after:wh-a-1")]
-    assert start_run(deps.queue.tasks[-1][1], deps) is True  # type: ignore[arg-type]
+    assert start_run(queued_plan(deps, "wh-a-2"), deps) is True
     assert "wh-a-2" in runs(deps)
 
 
@@ -235,11 +246,11 @@ def test_a_handed_over_change_that_finds_a_newer_run_starts_nothing_now_or_later
     humans.control(deps, "t1", "wh-a-1", "cancel")
     [(_, name)] = plans(deps)
     assert name == "plan:t1:wh-a-2:after:wh-a-1"
-    handed = deps.queue.tasks.pop()[1]  # type: ignore[union-attr]
+    handed = queued_plan(deps, "wh-a-2")
     # Before it is planned, a newer change takes the released page over (and reads it afresh).
     clock.now = T0 + timedelta(minutes=5)
     assert start_run(change("wh-a-5", before=T0 + timedelta(minutes=4)), deps) is True
-    assert isinstance(handed, PlanTask) and start_run(handed, deps) is False
+    assert start_run(handed, deps) is False
     humans.control(deps, "t1", "wh-a-5", "cancel")
     assert plans(deps) == []
     assert "wh-a-2" not in runs(deps)
