@@ -182,13 +182,7 @@ class FirestoreRunStore:
                             if remember != held.get("change"):  # a repeat of the same change: no write
                                 ref.update({"change": remember}, option=unchanged)
                         return holder
-                    # A released holder handed its change over; an unreleased one never will.
-                    kept = None if held.get("released") else _change(held)
-                    unseen = kept is not None and not kept.trigger.seen_by(now)
-                    change_field = kept.model_dump(mode="json") if kept and unseen else firestore.DELETE_FIELD
-                    ref.update(
-                        claim | {"released": firestore.DELETE_FIELD, "change": change_field}, option=unchanged
-                    )
+                    ref.update(claim | _kept_change(held, now), option=unchanged)
                     return None
                 except (gexc.FailedPrecondition, gexc.NotFound):
                     continue  # claimed, released or remembered on since the read: look again
@@ -225,6 +219,16 @@ class FirestoreRunStore:
         if run is not None:
             return not run.state.status.terminal
         return hold_until is not None and hold_until > now  # being planned, or its planner died
+
+
+def _kept_change(held: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The fields a takeover at ``now`` writes besides the claim: the released mark goes, and so
+    does the remembered change, unless the old holder never released the page (it will never hand
+    the change over) and the new one, claiming now, may not have seen it."""
+    kept = None if held.get("released") else _change(held)
+    unseen = kept is not None and not kept.trigger.seen_by(now)
+    change = kept.model_dump(mode="json") if kept is not None and unseen else firestore.DELETE_FIELD
+    return {"released": firestore.DELETE_FIELD, "change": change}
 
 
 def _change(held: dict[str, Any]) -> PlanTask | None:
