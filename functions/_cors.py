@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Request, Response
 
 _PREFLIGHT_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE",
+    "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE",
     "Access-Control-Allow-Headers": "Authorization, Content-Type",
     "Access-Control-Max-Age": "600",
 }

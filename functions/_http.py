@@ -25,11 +25,20 @@ def reply(payload: Any, status: int = 200, headers: dict[str, str] | None = None
     return Response(json.dumps(payload), status=status, mimetype="application/json", headers=headers)
 
 
-def parse_json[T: BaseModel](request: Request, model: type[T]) -> T:
-    data = request.get_json(silent=True)
+def json_object(request: Request, reason: str = "the body must be a JSON object") -> dict[str, Any]:
+    """The body as a JSON object; InvalidInput (400) for anything else: no JSON content type, not
+    JSON, not an object, or nested too deeply to parse (RecursionError, which Flask lets through)."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if not isinstance(data, dict):
-        raise InvalidInput("the body must be a JSON object (Content-Type: application/json)")
-    return model.model_validate(data)
+        raise InvalidInput(f"{reason} (Content-Type: application/json)")
+    return data
+
+
+def parse_json[T: BaseModel](request: Request, model: type[T]) -> T:
+    return model.model_validate(json_object(request))
 
 
 def read_body(request: Request, limit: int) -> bytes:

@@ -7,7 +7,7 @@ authenticates the session for non-public routes and hands over.
 from flask import Request, Response
 
 from functions import _cors
-from functions._http import Reply, handle
+from functions._http import Reply, handle, reply
 from functions.routes import (
     Call,
     Route,
@@ -35,7 +35,7 @@ _ALL: list[Route] = [
     *integrations.ROUTES,
 ]
 ROUTER = Router(_ALL)
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def api(request: Request) -> Response:
@@ -44,11 +44,16 @@ def api(request: Request) -> Response:
         return _cors.preflight(request, frontend_url)
 
     def call() -> Reply:
-        route, args, allowed = ROUTER.match(request.path, request.method)
+        # HEAD is GET without the body (werkzeug drops it from the response)
+        method = "GET" if request.method == "HEAD" else request.method
+        route, args, allowed = ROUTER.match(request.path, method)
         if route is None:
             if not allowed:
                 raise NotFound(f"no such endpoint: {request.method} {request.path}")
-            return {"error": "method_not_allowed", "reason": f"use {', '.join(allowed)} here"}, 405
+            reason = f"use {', '.join(allowed)} here"
+            return reply(
+                {"error": "method_not_allowed", "reason": reason}, 405, {"Allow": ", ".join(allowed)}
+            )
         tenant_id = ""
         if not route.public:
             secrets = bootstrap.container().secrets

@@ -4,7 +4,7 @@ with GitHub, Vercel or Slack, then stored in Secret Manager, never echoed) and
 
 from collections.abc import Callable
 
-from functions._http import Reply
+from functions._http import Reply, json_object
 from functions.routes import Call, Route
 from shared import bootstrap
 from shared.bootstrap import Container
@@ -17,6 +17,8 @@ from shared.services.integrations import (
     list_integrations,
 )
 
+_BODY = 'the body must be a JSON object {"token": "..."}'
+
 
 def get_integrations(call: Call) -> Reply:
     return list_integrations(call.tenant_id, bootstrap.container().tenants), 200
@@ -24,9 +26,9 @@ def get_integrations(call: Call) -> Reply:
 
 def put_integration(call: Call) -> Reply:
     integration = integration_of(call.args["name"])
-    body = call.request.get_json(silent=True)
-    if not isinstance(body, dict) or set(body) != {"token"}:
-        raise InvalidInput('the body must be a JSON object {"token": "..."}', ["token"])
+    body = json_object(call.request, _BODY)
+    if set(body) != {"token"}:
+        raise InvalidInput(_BODY, ["token"])
     c = bootstrap.container()
     # The adapter is built (and its module imported) on this first PUT, not at the api's cold start.
     account = _checker(c, integration)

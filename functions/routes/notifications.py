@@ -10,7 +10,8 @@ from shared.services.notifications import MAX_PAGE, recent_notifications
 
 def list_notifications(call: Call) -> Reply:
     raw = call.request.args.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    # ASCII digits (str.isdigit() also takes "²", which int() refuses), and few (int() refuses thousands)
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= MAX_PAGE:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}", ["limit"])
     return recent_notifications(call.tenant_id, bootstrap.container().notifications, int(raw)), 200
 

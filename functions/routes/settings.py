@@ -1,9 +1,8 @@
 """Settings: what the owner chose (data sources that start work, planning hour, budgets, ...)."""
 
-from functions._http import Reply
+from functions._http import Reply, json_object
 from functions.routes import Call, Route
 from shared import bootstrap
-from shared.errors import InvalidInput
 from shared.services.tenant_settings import change_settings, read_settings
 
 
@@ -12,9 +11,7 @@ def get_settings(call: Call) -> Reply:
 
 
 def patch_settings(call: Call) -> Reply:
-    changes = call.request.get_json(silent=True)
-    if not isinstance(changes, dict):
-        raise InvalidInput("the body must be a JSON object of the settings to change")
+    changes = json_object(call.request, "the body must be a JSON object of the settings to change")
     return change_settings(call.tenant_id, changes, bootstrap.container().tenants), 200
 
 

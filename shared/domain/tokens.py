@@ -30,6 +30,8 @@ def sign(claims: dict[str, Any], key: str, ttl_s: float, now: float | None = Non
 
 def verify(token: str, key: str, purpose: str, now: float | None = None) -> dict[str, Any]:
     """The claims of a genuine, unexpired token of ``purpose``; Unauthenticated otherwise."""
+    if not token.isascii():  # every token we sign is ASCII (base64url); compare_digest takes no other str
+        raise Unauthenticated("the token is not genuine")
     body, _, mac = token.partition(".")
     expected = _b64(hmac.new(key.encode(), body.encode(), hashlib.sha256).digest())
     if not mac or not hmac.compare_digest(mac, expected):

@@ -13,13 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.integrations import Integration, token_secret
-from shared.domain.tenants import Tenant, TenantStatus
-from shared.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from shared.errors import InvalidInput, NotFound, Unauthenticated
 from shared.ports import SecretStore, TenantStore
+from shared.services.sessions import connected_tenant
 
-_TOKEN = re.compile(
-    r"^[\x21-\x7e]{8,1000}$"
-)  # printable, no spaces: every GitHub, Vercel and Slack token form
+# Printable, no spaces: every GitHub, Vercel and Slack token form (a pasted line end is refused too).
+_TOKEN = re.compile(r"[\x21-\x7e]{8,1000}")
 
 
 def integration_of(name: str) -> Integration:
@@ -27,15 +26,6 @@ def integration_of(name: str) -> Integration:
         return Integration(name)
     except ValueError:
         raise NotFound(f"no integration {name[:40]!r}; use one of {[i.value for i in Integration]}") from None
-
-
-def _active(tenant_id: str, tenants: TenantStore) -> Tenant:
-    tenant = tenants.get(tenant_id)
-    if tenant is None:
-        raise NotFound("this workspace is not connected")
-    if tenant.status == TenantStatus.REVOKED:
-        raise Conflict("this workspace was disconnected: connect it again first")
-    return tenant
 
 
 def list_integrations(tenant_id: str, tenants: TenantStore) -> dict[str, Any]:
@@ -57,9 +47,9 @@ def connect_integration(
     """Check ``token`` with ``account`` (the integration's "who am I"), then store it (replacing an
     earlier one) and mark the integration connected. A passing failure of the check (TransientError)
     goes up as it is: nothing is stored and the caller may try again."""
-    if not isinstance(token, str) or not _TOKEN.match(token):
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise InvalidInput(f"token: a {integration.label} token is 8 to 1000 printable characters", ["token"])
-    tenant = _active(tenant_id, tenants)
+    tenant = connected_tenant(tenant_id, tenants)
     try:
         login = account(token)
     except Unauthenticated:

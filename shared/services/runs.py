@@ -1,10 +1,39 @@
-"""Reading runs for people: the list and the timeline (``GET /runs``, ``GET /runs/{id}``)."""
+"""Runs for people: asking for one (``POST /runs``), the list and the timeline (``GET /runs``,
+``GET /runs/{id}``)."""
 
+import uuid
 from typing import Any
 
+from shared.config import Queue
 from shared.domain.runs import Run
-from shared.errors import NotFound
-from shared.ports import RunStore
+from shared.domain.tasks import PlanTask, Trigger
+from shared.domain.tenants import TenantStatus
+from shared.errors import Conflict, NotFound
+from shared.ports import RunStore, TaskQueue, TenantStore
+from shared.services.sessions import connected_tenant
+
+
+def request_run(
+    tenant_id: str,
+    goal: str,
+    page_id: str | None,
+    request_id: str | None,
+    *,
+    tenants: TenantStore,
+    queue: TaskQueue,
+) -> dict[str, Any]:
+    """Queue the planning of a run the owner asked for. The workspace must be usable (planning drops
+    the run of one that is not, so it is refused here, with nothing queued). The run is named from
+    ``request_id`` when there is one, so a retry of the request queues nothing new."""
+    tenant = connected_tenant(tenant_id, tenants)
+    if tenant.status == TenantStatus.NEEDS_RECONNECT:
+        raise Conflict("Notion refused this workspace's access: connect it again to start runs")
+    run_id = f"api-{request_id or uuid.uuid4().hex[:16]}"
+    task = PlanTask(
+        tenant_id=tenant_id, run_id=run_id, goal=goal, trigger=Trigger(kind="api", page_id=page_id)
+    )
+    queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")
+    return {"run_id": run_id, "status": "planning"}
 
 
 def _summary(run: Run) -> dict[str, Any]:
@@ -33,6 +62,6 @@ def timeline(tenant_id: str, run_id: str, store: RunStore) -> dict[str, Any]:
     """The run and its events; another tenant's run is simply not found."""
     run = store.get_run(tenant_id, run_id)
     if run is None:
-        raise NotFound(f"run {run_id} was not found")
+        raise NotFound(f"run {run_id} was not found")  # run_id: checked by the route (is_run_id)
     events = [e.model_dump(mode="json") for e in store.list_events(tenant_id, run_id)]
     return _summary(run) | {"events": events}

@@ -59,7 +59,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/humans.py:_replan": frozenset({"api"}),
     "shared/services/humans.py:respond_by_link": frozenset({"api"}),
     "shared/services/humans.py:link_info": frozenset({"api"}),
-    "functions/routes/runs.py:start": frozenset({"api"}),
+    "shared/services/runs.py:request_run": frozenset({"api"}),
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
     "shared/services/planning.py:_ask_model": frozenset({"plan"}),
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.

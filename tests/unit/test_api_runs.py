@@ -1,6 +1,7 @@
 """api: runs and decisions with the tenant's session, and the signed single-use links (fakes)."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from flask.testing import FlaskClient
 from shared import bootstrap
 from shared.config import Queue
 from shared.domain.tasks import NotifyTask, PlanTask, StepTask
+from shared.domain.tenants import Tenant
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.services.sessions import start_session
@@ -19,6 +21,10 @@ from tests.unit.test_entry_points import FakeContainer, client
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     container = FakeContainer()
+    now = datetime.now(UTC)
+    container.tenants.save(
+        Tenant(tenant_id="t1", workspace_id="w1", token_secret="s", created_at=now, updated_at=now)
+    )
     monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 

@@ -93,6 +93,7 @@ def test_a_token_the_integration_refuses_or_cannot_check_now_is_not_stored(
         ("/integrations/gitlab", {"token": TOKEN}, 404),
         ("/integrations/github", {"token": "short"}, 400),
         ("/integrations/github", {"token": "has spaces in it"}, 400),
+        ("/integrations/github", {"token": TOKEN + "\n"}, 400),  # pasted with its line end
         ("/integrations/github", {"token": 12345678}, 400),
         ("/integrations/github", {"token": TOKEN, "extra": 1}, 400),
         ("/integrations/github", ["not", "an", "object"], 400),
@@ -152,3 +153,4 @@ def test_an_unknown_path_is_a_404_and_a_wrong_method_a_405_naming_the_right_ones
     assert missing.status_code == 404 and "no such endpoint" in missing.json["reason"]
     wrong = api.patch("/integrations/github", headers=auth, json={})
     assert wrong.status_code == 405 and wrong.json["reason"] == "use DELETE, PUT here"
+    assert wrong.headers["Allow"] == "DELETE, PUT"

@@ -1,0 +1,156 @@
+"""api against input a reviewer sent it: each case once answered 500, or 2xx where a 4xx was due, or
+stored and queued work that could never be done. Now: a 4xx with a reason, and nothing stored."""
+
+import pytest
+
+from shared import bootstrap
+from shared.domain.tasks import PlanTask, is_run_id
+from shared.domain.tenants import TenantStatus
+from tests.fakes import FakeNotificationLog
+from tests.unit.test_entry_points import FakeContainer, client
+from tests.unit.test_settings_api import connect
+
+FRONTEND = "http://127.0.0.1:3000"
+DEEP = "[" * 100_000  # nested deeper than the JSON parser's recursion allows
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    container = FakeContainer()
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    return container
+
+
+@pytest.mark.parametrize("token", ["abc.déf", "é" * 40, "abc.d\u00e9f.ghi"])
+def test_a_token_with_a_non_ascii_character_is_not_genuine(fakes: FakeContainer, token: str) -> None:
+    connect(fakes)
+    api = client("api")
+    session = api.get("/runs", headers={"Authorization": f"Bearer {token}"})
+    assert session.status_code == 401 and session.json == {
+        "error": "unauthenticated",
+        "reason": "the token is not genuine",
+    }
+    link = api.post(f"/links/{token}")
+    assert (
+        link.status_code == 401
+        and link.json is not None
+        and link.json["reason"] == "the token is not genuine"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("post", "/runs"), ("patch", "/settings"), ("put", "/integrations/github")],
+)
+def test_json_nested_too_deeply_is_a_400_and_stores_nothing(
+    fakes: FakeContainer, method: str, path: str
+) -> None:
+    auth = connect(fakes)
+    before = fakes.tenants.get("t1")
+    answer = getattr(client("api"), method)(
+        path, headers=auth | {"Content-Type": "application/json"}, data=DEEP
+    )
+    assert answer.status_code == 400 and answer.json is not None
+    assert answer.json["reason"].startswith("the body must be a JSON object")
+    assert fakes.queue.tasks == [] and fakes.tenants.get("t1") == before
+    assert not [name for name in fakes.secrets.values if name.startswith("code-token-")]
+
+
+@pytest.mark.parametrize("target", ["plan", "execute_step", "notify", "deploy"])
+def test_a_task_body_nested_too_deeply_is_a_400(fakes: FakeContainer, target: str) -> None:
+    answer = client(target).post("/", headers={"Content-Type": "application/json"}, data=DEEP)
+    assert answer.status_code == 400 and answer.json is not None and answer.json["error"] == "invalid_input"
+    assert fakes.queue.tasks == []
+
+
+@pytest.mark.parametrize("limit", ["\u00b2", "\u0663", "1" * 5000, "-1", "101", "", "1.5"])
+def test_a_notifications_limit_that_is_no_plain_number_from_1_to_100_is_a_400(
+    fakes: FakeContainer, limit: str
+) -> None:
+    auth = connect(fakes)
+    answer = client("api").get("/notifications", headers=auth, query_string={"limit": limit})
+    assert answer.status_code == 400 and answer.json is not None
+    assert answer.json["reason"] == "limit must be a whole number from 1 to 100"
+
+
+def test_a_notifications_limit_may_have_leading_zeros(
+    fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fakes, "notifications", FakeNotificationLog(), raising=False)
+    answer = client("api").get("/notifications", headers=connect(fakes), query_string={"limit": "0050"})
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("run_id", ["__x__", "__", "___", ".", "..", "a b", "r" * 129])
+def test_a_run_id_no_run_can_have_is_not_found_and_not_looked_up(
+    fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch, run_id: str
+) -> None:
+    auth, api = connect(fakes), client("api")
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("looked up in the store")
+
+    monkeypatch.setattr(fakes.store, "get_run", refuse)
+    for method, path in [("get", ""), ("post", "/cancel"), ("post", "/approve"), ("post", "/answer")]:
+        answer = getattr(api, method)(f"/runs/{run_id}{path}", headers=auth)
+        assert answer.status_code == 404, (method, path, answer.json)
+        assert answer.json == {"error": "not_found", "reason": "no run has this id"}
+
+
+def test_run_ids_the_engine_makes_are_run_ids() -> None:
+    assert all(is_run_id(r) for r in ["api-abc", "wh-0123abcd", "r1", "_x", "x__", "a" * 128])
+    assert not any(is_run_id(r) for r in ["__x__", "a\n", "", "a/b", "a" * 129])
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(None, 404), (TenantStatus.REVOKED, 409), (TenantStatus.NEEDS_RECONNECT, 409)],
+)
+def test_a_run_is_not_queued_for_a_workspace_that_cannot_run_it(
+    fakes: FakeContainer, status: TenantStatus | None, code: int
+) -> None:
+    auth = connect(fakes, status or TenantStatus.ACTIVE)
+    if status is None:
+        fakes.tenants.tenants.clear()
+    answer = client("api").post("/runs", headers=auth, json={"goal": "hi"})
+    assert answer.status_code == code and answer.json is not None and "connect" in answer.json["reason"]
+    assert fakes.queue.tasks == []
+
+
+@pytest.mark.parametrize("page_id", ["../users/me?x=\u0000", "not-a-page", "0" * 31, "0" * 33])
+def test_a_run_for_a_page_needs_a_notion_page_id(fakes: FakeContainer, page_id: str) -> None:
+    auth = connect(fakes)
+    answer = client("api").post("/runs", headers=auth, json={"goal": "hi", "page_id": page_id})
+    assert answer.status_code == 400 and answer.json is not None
+    assert [f["field"] for f in answer.json["fields"]] == ["page_id"]
+    assert fakes.queue.tasks == []
+
+
+@pytest.mark.parametrize(
+    "page_id", ["0123456789abcdef0123456789ABCDEF", "01234567-89ab-cdef-0123-456789abcdef"]
+)
+def test_a_run_for_a_page_is_queued_with_its_id(fakes: FakeContainer, page_id: str) -> None:
+    auth = connect(fakes)
+    answer = client("api").post("/runs", headers=auth, json={"goal": "hi", "page_id": page_id})
+    assert answer.status_code == 202
+    [(_, task, _, _)] = fakes.queue.tasks
+    assert isinstance(task, PlanTask) and task.trigger.page_id == page_id
+
+
+def test_a_405_says_which_methods_in_its_allow_header_and_head_is_get_without_a_body(
+    fakes: FakeContainer,
+) -> None:
+    auth, api = connect(fakes), client("api")
+    wrong = api.delete("/runs", headers=auth)
+    assert wrong.status_code == 405 and wrong.headers["Allow"] == "GET, POST"
+    head, get = api.head("/runs", headers=auth), api.get("/runs", headers=auth)
+    assert head.status_code == get.status_code == 200 and head.data == b"" and get.data
+
+
+def test_the_frontend_may_preflight_every_method_the_api_takes(fakes: FakeContainer) -> None:
+    api = client("api")
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        headers = {"Origin": FRONTEND, "Access-Control-Request-Method": method}
+        preflight = api.options("/integrations/github", headers=headers)
+        assert preflight.status_code == 204
+        assert method in preflight.headers["Access-Control-Allow-Methods"].split(", ")
