@@ -61,10 +61,6 @@ class RunStore(Protocol):
         """The tenant's recorded model spend on ``day`` (YYYY-MM-DD) and in ``month`` (YYYY-MM)."""
         ...
 
-    def claim_once(self, tenant_id: str, name: str) -> bool:
-        """Record that ``name`` (e.g. a link's id) was used; False if it was already."""
-        ...
-
     def claim_page(
         self,
         tenant_id: str,

@@ -20,7 +20,6 @@ class FakeRunStore:
     def __init__(self) -> None:
         self.runs: dict[tuple[str, str], Run] = {}
         self.events: dict[tuple[str, str], dict[int, RunEvent]] = {}
-        self.once: set[tuple[str, str]] = set()
         self.page_runs: dict[tuple[str, str], PageClaim] = {}  # (tenant, page) → its claim
 
     def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
@@ -81,12 +80,6 @@ class FakeRunStore:
         ]
         day_usd = sum(e.cost_usd for e in used if e.at.strftime("%Y-%m-%d") == day)
         return day_usd, sum(e.cost_usd for e in used if e.at.strftime("%Y-%m") == month)
-
-    def claim_once(self, tenant_id: str, name: str) -> bool:
-        if (tenant_id, name) in self.once:
-            return False
-        self.once.add((tenant_id, name))
-        return True
 
     def claim_page(
         self,

@@ -131,12 +131,6 @@ class FirestoreRunStore:
             totals.append(float(result[0][0].value or 0.0) if result and result[0] else 0.0)
         return totals[0], totals[1]
 
-    def claim_once(self, tenant_id: str, name: str) -> bool:
-        """Create ``tenants/{t}/once/{name}``; False if it exists (single-use links)."""
-        batch = self._db.batch()
-        batch.create(self._tenant(tenant_id).collection("once").document(name), {"at": datetime.now(UTC)})
-        return self._commit(batch)
-
     def claim_page(
         self,
         tenant_id: str,

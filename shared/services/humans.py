@@ -1,9 +1,13 @@
 """People in the loop: approve/reject/answer a waiting run (by session or by signed link), and
 pause, resume or cancel a run. Every change is one appended event after the state just read.
 
-A second decision on the same request is a 409 Conflict (the run no longer waits for it); a used
-link is a 409 too: links are single-use through ``claim_once`` (one per request, shared by its
-approve and reject links, so using one spends both).
+A second decision on the same request is a 409 Conflict (the run no longer waits for it). A link is
+spent by its decision and by nothing else: the decision is the ``human_responded`` event, created
+exclusively at the seq after a state that waits for the request, and a run never waits for the same
+request again (request ids carry the step or the seq). So of two decisions on one request at once
+(the same link twice, its approve and reject links, a link and a session) exactly one is recorded,
+and a refusal that records nothing (a paused run, a step writing meanwhile) leaves the link usable.
+Side effects of a decision (a rejection's replan) happen only after it is recorded.
 """
 
 from typing import Literal
@@ -60,31 +64,59 @@ def respond(
         or waiting is None
         or request_id not in (None, waiting.request_id)
     ):
+        if state.status.terminal:  # the retry of a decision whose follow-ups failed half-way sends them
+            _send_followups(deps, tenant_id, run_id, state)
         raise Conflict(f"run {run_id} is not waiting for this decision (it is {state.status.value})")
     if decision == "answer" and waiting.purpose != "question":
         raise InvalidInput("this request needs approve or reject, not an answer")
+    if decision == "answer" and not text.strip():
+        raise InvalidInput("an answer needs a non-blank text", ["text"])
     seq, at = state.last_seq + 1, deps.clock()
     events: list[RunEvent] = [
         HumanResponded(
             seq=seq, at=at, request_id=waiting.request_id, decision=decision, text=text[:2000], via=via
         )
     ]
+    replanned = None
     if decision == "reject":
         reason = f"rejected by the owner{': ' + text[:300] if text else ''}"
-        replanned = None
         if state.on_reject == "replan" and waiting.purpose == "approval":
-            replanned = _replan(deps, tenant_id, run_id, state, text)
+            replanned = f"{run_id[:100]}-re{state.last_seq}"
             reason += f"; replanned as run {replanned}"
         events.append(
             RunFinished(
                 seq=seq + 1, at=at, status=RunStatus.CANCELLED, summary=reason, replanned_as=replanned
             )
         )
-    return _append(deps, tenant_id, run_id, state, events)
+    new = deps.store.append(tenant_id, run_id, state, events)
+    if new is None:
+        raise Conflict("the run changed meanwhile (a step is in progress); try again in a moment")
+    # Only now: a rejection that lost to another decision plans nothing. If sending fails (the
+    # queue is down, the instance dies), the decision's retry sends them (above), by name, once.
+    _send_followups(deps, tenant_id, run_id, new, text)
+    return new
 
 
-def _replan(deps: Deps, tenant_id: str, run_id: str, state: RunState, text: str) -> str:
-    new_id = f"{run_id[:100]}-re{state.last_seq}"
+def _send_followups(
+    deps: Deps, tenant_id: str, run_id: str, state: RunState, text: str | None = None
+) -> None:
+    """What follows a decision: the next step or the notice of the end, and a rejection's replan.
+    All are named tasks, so sending them again adds nothing."""
+    followups.enqueue_followup(deps, tenant_id, run_id, state)
+    if state.replanned_as is not None:
+        if text is None:  # a retry: the rejection's own words, from the log
+            text = next(
+                (
+                    e.text
+                    for e in reversed(deps.store.list_events(tenant_id, run_id))
+                    if isinstance(e, HumanResponded)
+                ),
+                "",
+            )
+        _replan(deps, tenant_id, state.replanned_as, state, text)
+
+
+def _replan(deps: Deps, tenant_id: str, new_id: str, state: RunState, text: str) -> None:
     goal = f"{state.goal} (a previous plan was rejected: {text[:300] or 'no reason given'})"
     task = PlanTask(
         tenant_id=tenant_id,
@@ -95,21 +127,21 @@ def _replan(deps: Deps, tenant_id: str, run_id: str, state: RunState, text: str)
     from shared.config import Queue
 
     deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{new_id}")
-    return new_id
 
 
 def respond_by_link(deps: Deps, token: str) -> RunState:
-    """Verify a decision link, spend it once, and apply its decision."""
+    """Verify a decision link and apply its decision; applying it is what spends the link."""
     key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     claims = tokens.verify(token, key, followups.LINK_PURPOSE)
     tenant_id, run_id, request_id = str(claims["tenant_id"]), str(claims["run_id"]), str(claims["request_id"])
     decision: Decision = "approve" if claims.get("decision") == "approve" else "reject"
-    state = _state(deps, tenant_id, run_id)
-    if state.waiting is None or state.waiting.request_id != request_id:
-        raise Conflict("this link was already used, or the run no longer waits for it")
-    if not deps.store.claim_once(tenant_id, f"link-{run_id[:80]}-{request_id[:80]}"):
-        raise Conflict("this link was already used")
-    return respond(deps, tenant_id, run_id, decision, via="link", request_id=request_id)
+    try:
+        return respond(deps, tenant_id, run_id, decision, via="link", request_id=request_id)
+    except Conflict:
+        waiting = _state(deps, tenant_id, run_id).waiting
+        if waiting is not None and waiting.request_id == request_id:
+            raise  # paused, or a step wrote meanwhile: nothing was recorded, the link still works
+        raise Conflict("this link was already used, or the run no longer waits for it") from None
 
 
 def link_info(deps: Deps, token: str) -> dict[str, str]:
