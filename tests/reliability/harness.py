@@ -1,7 +1,9 @@
 """The engine in one process against the real things: the Firestore emulator, the local Cloud Tasks
 emulator (queues held: the test decides what is delivered, when, how often, in which order) through
 the production queue adapter, the Notion sandbox over HTTP through the production Notion adapter,
-and plan / execute-step / notify on functions-framework's own apps behind loopback servers.
+and plan / execute-step / notify on functions-framework's own apps behind loopback servers. With
+``code=True`` the deploy function is served too, against the code sandbox (GitHub and Vercel over
+HTTP through the production adapters), the tenant allowed ``acme/site`` and ``site`` with its tokens.
 
 Faults are injected by wrapping the instance's adapters (``Container._built``): nothing in the
 production code knows about tests.
@@ -23,14 +25,17 @@ from typing import Any
 import functions_framework
 from werkzeug.serving import make_server
 
+from local.code_sandbox.testing import Admin as CodeAdmin
+from local.code_sandbox.testing import running_code_sandbox
 from local.notion_sandbox import SandboxServer
 from local.notion_sandbox.testing import Admin, QuietHandler
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap
 from shared.config import PlatformSecret, Queue, Settings
+from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.runs import RunState
 from shared.domain.tasks import PlanTask, Trigger
-from shared.domain.tenants import Tenant
+from shared.domain.tenants import Tenant, TenantSettings
 from shared.services import spend
 from shared.services.deps import Deps
 from shared.services.wiring import engine_deps
@@ -41,6 +46,8 @@ SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 REGION = "europe-west1"
 TENANT = "rel-tenant"
 TOKEN = "ntn_sandbox_demo"
+GITHUB_TOKEN, VERCEL_TOKEN = "ghp_rel_tenant", "vercel_rel_tenant"
+REPOSITORY, VERCEL_PROJECT = "acme/site", "site"  # the code sandbox's seed
 
 
 @contextmanager
@@ -63,6 +70,7 @@ class Stack:
     admin: Admin
     outbox: Path
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    code: CodeAdmin | None = None  # the code sandbox's admin client (engine_stack(code=True))
 
     @property
     def deps(self) -> Deps:
@@ -150,6 +158,17 @@ class Stack:
         answer: list[dict[str, Any]] = self.admin.get("/requests")
         return answer
 
+    def pulls(self) -> list[dict[str, Any]]:
+        """Every pull request of REPOSITORY in the code sandbox (any state)."""
+        assert self.code is not None, "engine_stack(code=True)"
+        answer: list[dict[str, Any]] = self.code.repo(REPOSITORY)["pulls"]
+        return answer
+
+    def deployments(self) -> list[dict[str, Any]]:
+        """Every Vercel deployment in the code sandbox, with its meta."""
+        assert self.code is not None, "engine_stack(code=True)"
+        return self.code.deployments()
+
 
 def body_of(task: dict[str, Any]) -> dict[str, Any]:
     value: dict[str, Any] = json.loads(base64.b64decode(task["body"]))
@@ -157,14 +176,28 @@ def body_of(task: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def engine_stack(tmp_path: Path, monkeypatch: Any, model: Any = None, **settings: Any) -> Iterator[Stack]:
+def engine_stack(
+    tmp_path: Path, monkeypatch: Any, model: Any = None, code: bool = False, **settings: Any
+) -> Iterator[Stack]:
     spend.forget()
     with ExitStack() as stack:
         tasks = stack.enter_context(TasksEmulator(admin_port=None, min_dispatch_deadline_s=1.0))
         for queue in Queue:
             tasks.hold(queue.value)
         sandbox = stack.enter_context(SandboxServer())
-        urls = {t: stack.enter_context(serve(t)) for t in ("plan", "execute_step", "notify")}
+        targets = ("plan", "execute_step", "notify", *(("deploy",) if code else ()))
+        urls = {t: stack.enter_context(serve(t)) for t in targets}
+        code_admin: CodeAdmin | None = None
+        if code:
+            code_sandbox = stack.enter_context(running_code_sandbox())
+            code_admin = code_sandbox.admin
+            code_admin.grant_github(GITHUB_TOKEN, [REPOSITORY])
+            code_admin.grant_vercel(VERCEL_TOKEN, [VERCEL_PROJECT])
+            settings = {
+                "deploy_url": urls["deploy"],
+                "github_api_base_url": code_sandbox.github_url,
+                "vercel_api_base_url": code_sandbox.vercel_url,
+            } | settings
         values = {
             "gcp_project": PROJECT,
             "region": REGION,
@@ -187,24 +220,40 @@ def engine_stack(tmp_path: Path, monkeypatch: Any, model: Any = None, **settings
         _create_queues(container)
         tenants = FakeTenantStore()
         now = datetime.now(UTC)
+        allowed = (
+            TenantSettings(github_repositories=[REPOSITORY], vercel_projects=[VERCEL_PROJECT])
+            if code
+            else TenantSettings()
+        )
         tenants.save(
-            Tenant(tenant_id=TENANT, workspace_id="ws", token_secret="tok", created_at=now, updated_at=now)
+            Tenant(
+                tenant_id=TENANT,
+                workspace_id="ws",
+                token_secret="tok",
+                created_at=now,
+                updated_at=now,
+                settings=allowed,
+            )
         )
         secrets = FakeSecrets(
             {"tok": json.dumps({"access_token": TOKEN}), PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}
         )
+        if code:
+            secrets.put(code_token_secret(TENANT, Integration.GITHUB), GITHUB_TOKEN)
+            secrets.put(code_token_secret(TENANT, Integration.VERCEL), VERCEL_TOKEN)
         container._built |= {"tenants": tenants, "secrets": secrets}
         if model is not None:
             container._built["model"] = model
         monkeypatch.setattr(bootstrap, "container", lambda: container)
         admin = Admin(sandbox.url)
-        yield Stack(container, tasks, sandbox, admin, tmp_path / "outbox")
+        yield Stack(container, tasks, sandbox, admin, tmp_path / "outbox", code=code_admin)
 
 
 def _create_queues(container: bootstrap.Container) -> None:
     from google.cloud import tasks_v2
 
-    client = container.queue._client
+    queue_adapter: Any = container.queue  # the production Cloud Tasks adapter
+    client = queue_adapter._client
     parent = f"projects/{PROJECT}/locations/{REGION}"
     for queue in Queue:
         client.create_queue(parent=parent, queue=tasks_v2.Queue(name=f"{parent}/queues/{queue.value}"))

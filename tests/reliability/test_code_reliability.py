@@ -1,0 +1,223 @@
+"""Reliability of the code steps: runs planned ``read_page → open_pull_request → deploy_vercel (a
+preview of the pull request's branch) → finish``, whose GitHub and Vercel steps run on the deploy
+function against the code sandbox, on the same engine stack as test_engine_reliability.
+
+(d) every task (plan, execute-step, deploy, notify) delivered twice, concurrently, in random order;
+(e) the same, with a crash at each boundary of each code tool. Afterwards every run completed and the
+code sandbox holds exactly one pull request and one deployment per run. Each adds to the RESULT line.
+"""
+
+import json
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.adapters.offline_model import OfflineModel
+from shared.agent.planning import PlanOut
+from shared.agent.tools.base import idempotency_key
+from shared.agent.tools.code import BRANCH_PREFIX, branch_for
+from shared.domain.events import RunStatus, ToolIntent, ToolResult
+from shared.ports import ModelReply
+from tests.reliability.conftest import TOTALS, scale
+from tests.reliability.harness import REPOSITORY, TENANT, VERCEL_PROJECT, Stack, engine_stack
+from tests.reliability.test_engine_reliability import BOUNDARIES, Crash, duplicated_effects
+
+pytestmark = [pytest.mark.reliability, pytest.mark.integration]
+CODE_TOOLS = {"open_pull_request": 2, "deploy_vercel": 3}  # each code tool's step in the plan
+TITLE = "Change from "  # + the run id: how a pull request is traced to its run, whatever its branch
+
+
+class CodePlanModel(OfflineModel):
+    """Plans ``read_page → open_pull_request → deploy_vercel → finish`` for a goal ``code|<run>|<page>``."""
+
+    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+        reply = super().generate(purpose, prompt, schema)
+        if schema is not PlanOut:
+            return reply
+        goal = reply.value.goal
+        _, run, page = goal.split("|")
+        pull = {
+            "repository": REPOSITORY,
+            "title": TITLE + run,
+            "body": "From the Notion page ${steps.1.title}",
+            "files": [{"path": f"notes/{run}.md", "content": f"Notes of {run}\n"}],
+        }
+        preview = {"project": VERCEL_PROJECT, "repository": REPOSITORY, "ref": "${steps.2.branch}"}
+        steps = [
+            ("read_page", {"page_id": page}),
+            ("open_pull_request", pull),
+            ("deploy_vercel", preview),
+            ("finish", {"summary": "Opened ${steps.2.url}, preview at ${steps.3.url}"}),
+        ]
+        plan = {"goal": goal, "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
+        return ModelReply(PlanOut.model_validate(plan), reply.usage)
+
+
+def start_all(stack: Stack, pages: dict[str, str]) -> None:
+    for run, page in pages.items():
+        stack.start(run, page, goal=f"code|{run}|{page}")
+
+
+def code_effects(stack: Stack) -> tuple[Counter[str], Counter[str]]:
+    """Pull requests per run (by title) and deployments per run (by the key in their meta)."""
+    pulls = Counter(p["title"].removeprefix(TITLE) for p in stack.pulls())
+    deployments = Counter(
+        str(d["meta"].get("notionAgentKey", "")).rsplit(":", 2)[0] for d in stack.deployments()
+    )
+    return pulls, deployments
+
+
+def tally(stack: Stack, pages: dict[str, str]) -> tuple[dict[str, int], Counter[str], Counter[str]]:
+    """The RESULT counts (a code effect beyond one per run, or a Notion one, is a duplicated effect)."""
+    states = {run: stack.state(run) for run in pages}
+    pulls, deployments = code_effects(stack)
+    extra = sum(n - 1 for n in pulls.values()) + sum(n - 1 for n in deployments.values())
+    result = {
+        "runs": len(pages),
+        "lost": sum(s is None for s in states.values()),
+        "duplicated_effects": extra + duplicated_effects(stack, pages),
+        "stuck": sum(s is not None and s.status != RunStatus.COMPLETED for s in states.values()),
+    }
+    TOTALS.update(result)
+    return result, pulls, deployments
+
+
+def previews(stack: Stack) -> tuple[dict[str, str], dict[str, tuple[str, Any]]]:
+    """Each run's pull request's branch, and its deployment's ref and target."""
+    heads = {p["title"].removeprefix(TITLE): p["head"] for p in stack.pulls()}
+    refs = {
+        str(d["meta"]["notionAgentKey"]).rsplit(":", 2)[0]: (d["gitSource"]["ref"], d["target"])
+        for d in stack.deployments()
+    }
+    return heads, refs
+
+
+def check_previews(pages: dict[str, str], heads: dict[str, str], refs: dict[str, tuple[str, Any]]) -> None:
+    """Each run's deployment is a preview (target null) of its own pull request's branch."""
+    for run in pages:
+        branch = branch_for(idempotency_key(run, CODE_TOOLS["open_pull_request"]))
+        assert heads[run] == branch and refs[run] == (branch, None), (run, heads[run], refs[run])
+
+
+def check_each_step_once(events: dict[str, list[Any]]) -> None:
+    for run, log in events.items():
+        steps = [e.step for e in log if isinstance(e, ToolResult)]
+        assert sorted(steps) == [1, 2, 3, 4], (run, steps)
+
+
+def test_d_code_steps_every_task_twice_in_random_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    with engine_stack(tmp_path, monkeypatch, model=CodePlanModel(), code=True) as stack:
+        pages = {f"code-{i}": stack.new_idea(f"Code {i}") for i in range(scale(6, 40))}
+        start_all(stack, pages)
+        stack.settle(twice=True)
+        result, pulls, deployments = tally(stack, pages)
+        heads, refs = previews(stack)
+        events = {run: stack.deps.store.list_events(TENANT, run) for run in pages}
+    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert pulls == deployments == Counter(list(pages)), (pulls, deployments)  # one of each per run
+    check_previews(pages, heads, refs)
+    check_each_step_once(events)
+
+
+class StepCrashes:
+    """Crash once per run, at its planned (step, boundary)."""
+
+    def __init__(self, plan: dict[str, tuple[int, str]]) -> None:
+        self.plan, self.done, self.lock = plan, set[str](), threading.Lock()
+
+    def hit(self, run: str, step: int, boundary: str) -> None:
+        with self.lock:
+            if self.plan.get(run) == (step, boundary) and run not in self.done:
+                self.done.add(run)
+                raise Crash(f"{run} at {boundary} of step {step}")
+
+
+def crashing_store(inner: Any, crashes: StepCrashes) -> Any:
+    class Store:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(inner, name)
+
+        def add_event(self, tenant: str, run: str, event: Any) -> bool:
+            step = event.step if isinstance(event, ToolIntent) else 0
+            crashes.hit(run, step, "before_intent")
+            ok = inner.add_event(tenant, run, event)
+            crashes.hit(run, step, "intent_effect")
+            return bool(ok)
+
+        def append(self, tenant: str, run: str, state: Any, events: list[Any]) -> Any:
+            new = inner.append(tenant, run, state, events)
+            for event in events:
+                if isinstance(event, ToolResult):
+                    crashes.hit(run, event.step, "result_enqueue")
+            return new
+
+    return Store()
+
+
+def crashing_code_host(inner: Any, crashes: StepCrashes) -> Any:
+    """The GitHub adapter, crashing once the pull request is opened (before its result is recorded)."""
+
+    class Host:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(inner, name)
+
+        def open_pull_request(self, token: str, change: Any) -> Any:
+            pull = inner.open_pull_request(token, change)
+            key = change.branch.removeprefix(BRANCH_PREFIX)  # <run>-<step>-<call>
+            crashes.hit(key.rsplit("-", 2)[0], CODE_TOOLS["open_pull_request"], "effect_result")
+            return pull
+
+    return Host()
+
+
+def crashing_deployer(inner: Any, crashes: StepCrashes) -> Any:
+    """The Vercel adapter, crashing once the deployment is created (before its result is recorded)."""
+
+    class Deployer:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(inner, name)
+
+        def create_deployment(self, token: str, request: Any) -> Any:
+            deployment = inner.create_deployment(token, request)
+            crashes.hit(request.key.rsplit(":", 2)[0], CODE_TOOLS["deploy_vercel"], "effect_result")
+            return deployment
+
+    return Deployer()
+
+
+def test_e_code_steps_a_crash_at_each_boundary_of_each_code_tool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    with engine_stack(tmp_path, monkeypatch, model=CodePlanModel(), code=True) as stack:
+        cases = [(tool, b) for tool in CODE_TOOLS for b in BOUNDARIES]
+        pages = {f"code-crash-{i}": stack.new_idea(f"Code crash {i}") for i in range(len(cases))}
+        plan = {run: (CODE_TOOLS[tool], b) for run, (tool, b) in zip(pages, cases, strict=True)}
+        crashes = StepCrashes(plan)
+        stack.wrap("store", lambda inner: crashing_store(inner, crashes))
+        stack.wrap("code_host", lambda inner: crashing_code_host(inner, crashes))
+        stack.wrap("deployer", lambda inner: crashing_deployer(inner, crashes))
+        start_all(stack, pages)
+        stack.settle(twice=True)
+        stack.settle(twice=True)  # deliveries answered 503 while a crashed intent's lease ran out
+        result, pulls, deployments = tally(stack, pages)
+        heads, refs = previews(stack)
+        events = {run: stack.deps.store.list_events(TENANT, run) for run in pages}
+    assert crashes.done == set(pages), f"planned crashes that did not happen: {set(pages) - crashes.done}"
+    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert pulls == deployments == Counter(list(pages)), (pulls, deployments)  # one of each per run
+    check_previews(pages, heads, refs)
+    check_each_step_once(events)
+    # a crash after the effect was answered by finding it again (the tool's reconcile), not by redoing it
+    reconciled = {
+        (run, e.step)
+        for run, log in events.items()
+        for e in log
+        if isinstance(e, ToolResult) and e.reconciled
+    }
+    found_again = {(run, step) for run, (step, b) in plan.items() if b == "effect_result"}
+    assert found_again <= reconciled, found_again - reconciled
