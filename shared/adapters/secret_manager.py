@@ -8,7 +8,7 @@ import time
 from google.api_core import exceptions as gexc
 from google.cloud import secretmanager
 
-from shared.errors import NotFound, TransientError
+from shared.errors import ConfigError, InvalidInput, NotFound, TransientError
 from shared.logs import register_secret
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,12 @@ class SecretManagerSecrets:
             raise NotFound(f"secret {name} has no enabled version") from exc
         except (gexc.ServiceUnavailable, gexc.DeadlineExceeded) as exc:
             raise TransientError(f"secret manager: {exc.__class__.__name__}") from exc
-        value: str = reply.payload.data.decode()
+        try:
+            value: str = reply.payload.data.decode()
+        except UnicodeDecodeError:  # set by hand; "from None": the error would carry the bytes
+            raise ConfigError(
+                f"secret {name}: its latest version is not UTF-8 text; add one that is"
+            ) from None
         register_secret(value)
         with self._lock:
             self._cache[name] = (time.monotonic(), value)
@@ -53,8 +58,14 @@ class SecretManagerSecrets:
         enabled version is billed monthly and a token refresh adds one, so the previous version is
         destroyed at once (only ``latest`` is ever read); failing that is logged, never fatal.
         """
+        try:
+            data = value.encode()
+        except UnicodeEncodeError:  # a lone surrogate; "from None": the error would carry the value
+            raise InvalidInput(
+                f"secret {name}: the value is not valid Unicode text; nothing stored"
+            ) from None
         register_secret(value)
-        payload = secretmanager.SecretPayload(data=value.encode())
+        payload = secretmanager.SecretPayload(data=data)
         try:
             version = self._client.add_secret_version(parent=self._secret_path(name), payload=payload)
         except gexc.NotFound:

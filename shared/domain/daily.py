@@ -11,12 +11,23 @@ second a no-op.
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.errors import InvalidInput
+
 HOUR = timedelta(hours=1)
+# A tick outside these is no scheduler's hour; the bounds also keep every sum here (the half hour, the
+# hour before, any zone's offset) far from datetime's year 1 and year 9999 limits.
+EARLIEST_TICK = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_TICK = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def tick_of(now: datetime) -> datetime:
     """The scheduler tick ``now`` belongs to: the nearest whole UTC hour, so a call a little early
-    (clock skew) or late (delivery, retries) plans the same tenants as one made on time."""
+    (clock skew) or late (delivery, retries) plans the same tenants as one made on time. ``now`` must be
+    aware; one outside [EARLIEST_TICK, LATEST_TICK) is InvalidInput on ``tick``."""
+    if not EARLIEST_TICK <= now < LATEST_TICK:  # compared before any arithmetic, which could overflow
+        raise InvalidInput(
+            f"tick must be a time from {EARLIEST_TICK:%Y-%m-%d} to before {LATEST_TICK:%Y-%m-%d}", ["tick"]
+        )
     utc = now.astimezone(UTC) + HOUR / 2
     return utc.replace(minute=0, second=0, microsecond=0)
 

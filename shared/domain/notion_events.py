@@ -7,10 +7,11 @@ the plan step fetches the page fresh, so an event carries only identities, never
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from shared.domain.schema import Schema
 from shared.domain.tasks import PlanTask, Trigger, page_key
@@ -27,6 +28,14 @@ EVENT_TYPES = frozenset(
     }
 )
 _ID = r"^[A-Za-z0-9_-]{1,100}$"
+# Notion's verification tokens are short ASCII ("secret_..."); anything else is refused before it is
+# stored, and it could not be pasted back into Notion's Verify dialog anyway.
+_VERIFICATION_TOKEN = re.compile(r"[!-~]{1,500}")
+# An event's timestamp names its coalescing window and bounds what a run has read
+# (``Trigger.changed_before``): one from before Notion's public API existed, or from further ahead than
+# any clock skew, is not a real change time, and using it could skip a change or overflow.
+EARLIEST_EVENT = datetime(2020, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=1)
 
 
 def signature_valid(verification_token: str, body: bytes, header: str | None) -> bool:
@@ -35,6 +44,14 @@ def signature_valid(verification_token: str, body: bytes, header: str | None) ->
         return False
     expected = "sha256=" + hmac.new(verification_token.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace"))
+
+
+def _event_time(value: datetime) -> datetime:
+    """Notion stamps events in UTC; a timestamp without a zone is read as UTC."""
+    value = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if value < EARLIEST_EVENT:
+        raise ValueError(f"the timestamp is before {EARLIEST_EVENT:%Y-%m-%d}: not a real change time")
+    return value
 
 
 class _Model(Schema):
@@ -62,7 +79,7 @@ class NotionEvent(_Model):
 
     id: str = Field(pattern=_ID)
     type: str = Field(max_length=100)
-    timestamp: datetime
+    timestamp: Annotated[datetime, AfterValidator(_event_time)]  # see timestamp_problem too
     workspace_id: str = Field(pattern=_ID)
     authors: list[Ref] = Field(default_factory=list, max_length=1000)
     entity: Ref
@@ -70,14 +87,26 @@ class NotionEvent(_Model):
     attempt_number: int = Field(default=1, ge=1)
 
 
+def timestamp_problem(event: NotionEvent, now: datetime) -> str | None:
+    """Why ``event``'s timestamp cannot be used at ``now`` (it is in the future), or None."""
+    if event.timestamp > now + CLOCK_SKEW:
+        return "the event's timestamp is more than a day ahead of our clock: not a real change time"
+    return None
+
+
 def is_handshake(payload: Any) -> bool:
-    """Notion's one-time subscription check: a body holding only ``verification_token``."""
+    """Notion's one-time subscription check: a body holding only ``verification_token``, a string
+    (whether it is a plausible token is :func:`plausible_verification_token`)."""
     return (
         isinstance(payload, dict)
         and set(payload) == {"verification_token"}
         and isinstance(payload["verification_token"], str)
-        and 0 < len(payload["verification_token"]) <= 500
     )
+
+
+def plausible_verification_token(token: str) -> bool:
+    """1 to 500 visible ASCII characters (no spaces), as Notion's tokens are."""
+    return _VERIFICATION_TOKEN.fullmatch(token) is not None
 
 
 def _norm(notion_id: str | None) -> str:
@@ -136,7 +165,8 @@ def plan_task(event: NotionEvent, tenant_id: str, window_s: float = 0.0) -> Plan
     With ``window_s`` > 0, the changes of one page (created, properties or content updated) whose
     timestamps fall in the same window of that length (counted from the epoch) name one task and one
     run, which waits for the window's end: a person typing or editing a page makes one run, not one
-    per event. Comments are never merged: each one may ask for something different.
+    per event. Comments are never merged: each one may ask for something different. The event's
+    timestamp must have passed :func:`timestamp_problem` (a far-future one would overflow here).
     """
     comment = event.type.startswith("comment.")
     parent = event.data.parent or Parent()

@@ -3,7 +3,10 @@
 ``begin_connect`` (``GET /connect``) issues a signed state valid 10 minutes, records it as single-use
 in ``oauth_states`` and hands back a nonce for the browser's cookie. ``complete_connect`` (the
 oauth-callback) accepts the redirect only with a genuine, unexpired, unused state issued to this
-browser: anything else is a 400 and nothing is stored. ``disconnect`` (``DELETE /connection``) marks
+browser: anything else is a 400 and nothing is stored. The redirect's own checks (a code of visible
+ASCII, unless Notion reports an error) come before the state is used up, so a 400 for them leaves it
+usable; Notion's ``error`` (e.g. ``access_denied``) ends that attempt: the state is used up and the
+browser goes to the frontend with the reason. ``disconnect`` (``DELETE /connection``) marks
 the tenant revoked first (its webhooks are dropped from then on), then revokes the token at Notion
 and destroys its secret; repeating it finishes whatever a failed attempt left.
 """
@@ -35,6 +38,7 @@ from shared.services.notion_access import oauth_client
 from shared.services.sessions import start_session
 
 log = logging.getLogger(__name__)
+_CODE = re.compile(r"[!-~]{1,500}")
 
 
 class ConnectStart(NamedTuple):
@@ -74,23 +78,30 @@ def _reason(error: str) -> str:
     return re.sub(r"[^a-z_]", "", error.lower())[:64] or "unknown_error"
 
 
+def _check_code(code: str) -> None:
+    """Notion's authorization codes are short ASCII; anything else is no redirect of Notion's."""
+    if not code:
+        raise InvalidInput("the redirect lacks code", ["code"])
+    if not _CODE.fullmatch(code):
+        raise InvalidInput("the redirect's code is not 1 to 500 visible ASCII characters", ["code"])
+
+
 def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connecting) -> str:
     """The frontend URL to redirect the browser to, carrying the outcome in its fragment."""
     now = time.time()
     key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     nonce = checked_nonce(args.get("state", ""), cookie_nonce, key, now)
+    error, code = args.get("error"), args.get("code", "")
+    if not error:  # checked before the state is used up, so a fixed redirect can still use it
+        _check_code(code)
     if not deps.states.consume(nonce_key(nonce), datetime.fromtimestamp(now, UTC)):
         raise InvalidInput("this connect link was already used or has expired: start again")
     frontend = deps.settings.frontend_url
-    if args.get("error"):
-        return frontend_redirect(frontend, {"connected": "false", "error": _reason(args["error"])})
-    if not args.get("code"):
-        raise InvalidInput("the redirect lacks code", ["code"])
+    if error:  # e.g. access_denied: this attempt is over, so its state is used up like any other
+        return frontend_redirect(frontend, {"connected": "false", "error": _reason(error)})
     client_id, client_secret = oauth_client(deps.secrets)
     try:
-        grant = deps.oauth.exchange_code(
-            client_id, client_secret, args["code"], deps.settings.oauth_callback_url
-        )
+        grant = deps.oauth.exchange_code(client_id, client_secret, code, deps.settings.oauth_callback_url)
     except (PermanentError, Unauthenticated) as exc:
         log.warning("connect: Notion refused the code exchange: %s", exc.reason)
         return frontend_redirect(frontend, {"connected": "false", "error": "exchange_failed"})

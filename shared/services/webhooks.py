@@ -1,9 +1,11 @@
 """Webhook intake: every Notion event becomes at most one ``plan`` task, and never calls Notion.
 
-Order of checks, cheapest and safest first: the verification handshake (unsigned, stored only if no
-token is stored yet) → signature over the raw body (401) → JSON object with a type (400) → unknown
-types acknowledged and ignored → the event's shape (400) → routing by workspace (unknown, revoked or
-needing reconnect: 200, dropped) → the tenant's filters (200, ignored) → de-duplication and enqueue.
+Order of checks, cheapest and safest first: the verification handshake (unsigned; a token that is not
+1-500 visible ASCII characters is a 400; stored only if no token is stored yet) → signature over the
+raw body (401) → JSON object with a type (400) → unknown types acknowledged and ignored → the event's
+shape, its timestamp included (400 before ``EARLIEST_EVENT`` or beyond ``CLOCK_SKEW`` ahead, see
+:mod:`shared.domain.notion_events`) → routing by workspace (unknown, revoked or needing reconnect:
+200, dropped) → the tenant's filters (200, ignored) → de-duplication and enqueue.
 
 Changes to one page within ``coalesce_s`` (see :func:`~shared.domain.notion_events.plan_task`) name
 one task, scheduled for the end of their window: the first creates it, the others find it
@@ -28,7 +30,9 @@ from shared.domain.notion_events import (
     decide,
     is_handshake,
     plan_task,
+    plausible_verification_token,
     signature_valid,
+    timestamp_problem,
 )
 from shared.domain.tenants import TenantStatus
 from shared.errors import InvalidInput, NotFound, Unauthenticated
@@ -70,6 +74,10 @@ def _verification_token(secrets: SecretStore) -> str | None:
 
 
 def _handshake(token: str, secrets: SecretStore) -> Outcome:
+    if not plausible_verification_token(token):  # never echoed: it may be a real token mistyped
+        raise InvalidInput(
+            "the verification token must be 1 to 500 visible ASCII characters", ["verification_token"]
+        )
     stored = _verification_token(secrets)
     if stored == token:
         return Outcome("ignored", "this verification token is already stored")
@@ -110,7 +118,13 @@ def ingest_webhook(
     if kind not in EVENT_TYPES:
         return Outcome("ignored", f"event type {kind[:100]!r} starts no work")
     event = NotionEvent.model_validate(payload)
-    return _route(event, intake, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    problem = timestamp_problem(event, now)
+    if problem:
+        # Signed, so from Notion: logged, as Notion gives up on it after its retries.
+        log.warning("webhook: event %s (%s) refused: %s", event.id, event.type, problem)
+        raise InvalidInput(problem, ["timestamp"])
+    return _route(event, intake, now)
 
 
 def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:

@@ -1,0 +1,260 @@
+"""Input at the edges: absurd times, implausible tokens and codes, unencodable secrets. Each is a clear
+4xx (or a project error) and stores, loses or repeats nothing."""
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from pydantic import ValidationError
+
+from shared.adapters.secret_manager import SecretManagerSecrets
+from shared.config import PlatformSecret
+from shared.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
+from shared.domain.notion_events import CLOCK_SKEW, EARLIEST_EVENT, NotionEvent, plan_task
+from shared.domain.tasks import ScheduleTask
+from shared.domain.tenants import Tenant, TenantSettings
+from shared.errors import ConfigError, InvalidInput
+from shared.services.connect import begin_connect, complete_connect
+from shared.services.daily_planning import plan_due_tenants
+from shared.services.webhooks import Intake, ingest_webhook
+from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.unit.test_connection_services import deps as connect_deps
+from tests.unit.test_daily_planning import deps_with, queued
+from tests.unit.test_entry_points import FakeContainer, client, fakes
+
+__all__ = ["fakes"]  # the fixture that puts fakes behind bootstrap.container()
+
+TOKEN = "secret_verification"
+PAGE = "3b4c5d6e-0000-4000-8000-000000000002"
+NOW = datetime(2026, 1, 5, 9, 0, 30, tzinfo=UTC)
+
+# --- (a) a signed event whose timestamp is absurd -------------------------------------------------
+
+
+def intake() -> Intake:
+    tenants = FakeTenantStore()
+    tenants.save(
+        Tenant(
+            tenant_id="t1",
+            workspace_id="ws1",
+            token_secret="notion-token-t1",
+            settings=TenantSettings(page_ids=[PAGE]),
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    secrets = FakeSecrets({PlatformSecret.NOTION_WEBHOOK_TOKEN: TOKEN})
+    return Intake(tenants, FakeWebhookEvents(), FakeQueue(), secrets, 3600.0, 60.0)
+
+
+def signed(timestamp: str, event_id: str = "evt-1") -> tuple[bytes, str]:
+    event = {
+        "id": event_id,
+        "type": "page.content_updated",
+        "timestamp": timestamp,
+        "workspace_id": "ws1",
+        "authors": [{"id": "person-1", "type": "person"}],
+        "entity": {"id": PAGE, "type": "page"},
+        "data": {},
+    }
+    body = json.dumps(event).encode()
+    return body, "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+
+
+def untouched(i: Intake) -> bool:
+    assert isinstance(i.events, FakeWebhookEvents) and isinstance(i.queue, FakeQueue)
+    return not i.events.records and not i.queue.tasks
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "9999-12-31T23:59:59Z",  # the reviewer's: the window's end overflowed (500)
+        "9999-12-31T23:59:59-12:00",  # past year 9999 in UTC
+        "2026-01-06T09:00:31Z",  # just over CLOCK_SKEW ahead
+    ],
+)
+def test_an_event_from_the_future_is_a_400_on_timestamp_and_stores_nothing(when: str) -> None:
+    i = intake()
+    with pytest.raises(InvalidInput, match="ahead of our clock") as refused:
+        ingest_webhook(*signed(when), i, now=NOW)
+    assert refused.value.fields == ["timestamp"] and untouched(i)
+
+
+@pytest.mark.parametrize(
+    "when", ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00", "2019-12-31T23:59:59Z"]
+)
+def test_an_event_from_before_notions_api_is_a_400_on_timestamp_and_stores_nothing(when: str) -> None:
+    """Not an overflow but a lost change: ``changed_before`` in 1970 would tell every run that
+    claimed the page since then that it had read this change (``Trigger.seen_by``)."""
+    i = intake()
+    with pytest.raises(ValidationError) as refused:
+        ingest_webhook(*signed(when), i, now=NOW)
+    assert [e["loc"] for e in refused.value.errors()] == [("timestamp",)] and untouched(i)
+
+
+def test_plausible_timestamps_still_coalesce_and_a_zoneless_one_is_utc() -> None:
+    i = intake()
+    ahead = (NOW + CLOCK_SKEW).isoformat()
+    assert ingest_webhook(*signed(ahead, "evt-ahead"), i, now=NOW).result == "enqueued"
+    assert ingest_webhook(*signed("2026-01-05T09:00:00Z"), i, now=NOW).result == "enqueued"
+    assert ingest_webhook(*signed("2026-01-05T09:00:10", "evt-2"), i, now=NOW).result == "coalesced"
+    oldest = NotionEvent.model_validate(json.loads(signed(EARLIEST_EVENT.isoformat())[0]))
+    assert plan_task(oldest, "t1", 60).not_before == EARLIEST_EVENT + timedelta(seconds=60)
+
+
+def test_the_far_future_event_is_refused_through_the_entry_point(fakes: FakeContainer) -> None:
+    i = intake()
+    fakes.tenants, fakes.secrets = i.tenants, i.secrets  # type: ignore[assignment]
+    body, signature = signed("9999-12-31T23:59:59Z")
+    answer = client("notion_webhook").post("/", data=body, headers={"X-Notion-Signature": signature})
+    assert answer.status_code == 400 and answer.json is not None
+    assert answer.json["fields"] == [{"field": "timestamp"}] and "ahead of our clock" in answer.json["reason"]
+    assert not fakes.webhook_events.records and not fakes.queue.tasks
+
+
+# --- (c) the handshake's token, and the Secret Manager adapter --------------------------------------
+
+
+@pytest.mark.parametrize("token", ["\ud800abc", "", "secret with space", "sécret", "s" * 501, "tab\there"])
+def test_an_implausible_verification_token_is_a_400_and_is_not_stored(token: str) -> None:
+    i = intake()
+    i.secrets.delete(PlatformSecret.NOTION_WEBHOOK_TOKEN)  # only then would a handshake store it
+    body = json.dumps({"verification_token": token}).encode()
+    with pytest.raises(InvalidInput, match="visible ASCII") as refused:
+        ingest_webhook(body, None, i)
+    assert refused.value.fields == ["verification_token"] and (not token or token not in refused.value.reason)
+    assert isinstance(i.secrets, FakeSecrets) and not i.secrets.values
+
+
+def test_a_plausible_verification_token_is_still_stored(fakes: FakeContainer) -> None:
+    body = json.dumps({"verification_token": "secret_" + "A1b2" * 10}).encode()
+    answer = client("notion_webhook").post("/", data=body, content_type="application/json")
+    assert answer.status_code == 200 and answer.json == {"result": "verification_stored", "detail": ""}
+    assert fakes.secrets.values[PlatformSecret.NOTION_WEBHOOK_TOKEN] == "secret_" + "A1b2" * 10
+    surrogate = client("notion_webhook").post("/", data=b'{"verification_token": "\\ud800abc"}')
+    assert surrogate.status_code == 400  # checked before the stored token is even read
+
+
+class FakeSecretManagerClient:
+    """The calls SecretManagerSecrets makes, recorded; ``data`` is what a read returns."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        self.data = data
+        self.calls: list[str] = []
+
+    def add_secret_version(self, parent: str, payload: Any) -> Any:
+        self.calls.append("add")
+        return SimpleNamespace(name=f"{parent}/versions/1")
+
+    def access_secret_version(self, name: str) -> Any:
+        self.calls.append("access")
+        return SimpleNamespace(payload=SimpleNamespace(data=self.data))
+
+
+def test_the_adapter_refuses_an_unencodable_value_without_echoing_it() -> None:
+    fake = FakeSecretManagerClient()
+    secrets = SecretManagerSecrets(fake, "proj")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="not valid Unicode text") as refused:
+        secrets.put("notion-webhook-token", "\ud800secret-value")
+    assert "secret-value" not in str(refused.value) and refused.value.__cause__ is None
+    assert refused.value.__suppress_context__ and fake.calls == []
+    secrets.put("notion-webhook-token", "fine")
+    assert fake.calls == ["add"] and secrets.get("notion-webhook-token") == "fine"  # from the cache
+
+
+def test_the_adapter_names_a_secret_that_is_not_utf8_as_a_config_error() -> None:
+    secrets = SecretManagerSecrets(FakeSecretManagerClient(b"\xffsecret-bytes"), "proj")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="not UTF-8 text") as refused:
+        secrets.get("notion-webhook-token")
+    assert "secret-bytes" not in str(refused.value) and refused.value.__cause__ is None
+
+
+# --- (d) the OAuth redirect's own checks come before its state is used up ---------------------------
+
+
+def started() -> tuple[Any, str, str]:
+    d = connect_deps()
+    start = begin_connect(d)
+    return d, parse_qs(urlsplit(start.authorize_url).query)["state"][0], start.nonce
+
+
+@pytest.mark.parametrize(
+    "args", [{}, {"code": ""}, {"code": "bad code"}, {"code": "c" * 501}, {"code": "cödé"}]
+)
+def test_a_redirect_without_a_plausible_code_is_a_400_that_leaves_the_state_usable(
+    args: dict[str, str],
+) -> None:
+    d, state, nonce = started()
+    with pytest.raises(InvalidInput) as refused:
+        complete_connect(args | {"state": state}, nonce, d)
+    assert refused.value.fields == ["code"] and len(d.states.states) == 1 and not d.tenants.tenants
+    url = complete_connect({"code": "good-code", "state": state}, nonce, d)
+    assert "connected=true" in url and len(d.tenants.tenants) == 1
+
+
+def test_a_denial_uses_up_the_state() -> None:
+    """The person declined: that attempt is over. A replay of the redirect, or a code for the same
+    state, is "already used: start again", as for any other finished attempt."""
+    d, state, nonce = started()
+    url = complete_connect({"error": "access_denied", "state": state}, nonce, d)
+    assert url == "https://app.test#connected=false&error=access_denied" and not d.states.states
+    with pytest.raises(InvalidInput, match="already used"):
+        complete_connect({"code": "good-code", "state": state}, nonce, d)
+    assert not d.tenants.tenants
+
+
+# --- (b) the scheduler's tick ----------------------------------------------------------------------
+
+
+def tenant(tenant_id: str, zone: str, hour: int) -> Tenant:
+    settings = TenantSettings(timezone=zone, planning_hour=hour, data_source_ids=[PAGE.replace("3b", "4c")])
+    return Tenant(
+        tenant_id=tenant_id,
+        workspace_id=f"ws-{tenant_id}",
+        token_secret=f"notion-token-{tenant_id}",
+        settings=settings,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+@pytest.mark.parametrize(
+    "tick",
+    [
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),  # + half an hour overflowed
+        datetime(1, 1, 1, tzinfo=UTC),  # the hour before overflowed
+        datetime.fromisoformat("9999-12-31T23:00:00-05:00"),  # past year 9999 in UTC
+        LATEST_TICK,
+        EARLIEST_TICK - timedelta(microseconds=1),
+    ],
+)
+def test_an_absurd_tick_is_invalid_input_on_tick_and_enqueues_nothing(tick: datetime) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        tick_of(tick)
+    assert refused.value.fields == ["tick"] and "tick must be" in refused.value.reason
+    deps = deps_with(tenant("t-utc", "UTC", 0), tenant("t-kiritimati", "Pacific/Kiritimati", 0))
+    with pytest.raises(InvalidInput):
+        plan_due_tenants(ScheduleTask(tick=tick), deps)
+    assert not queued(deps).tasks
+
+
+def test_ticks_at_the_bounds_still_plan_in_every_zone() -> None:
+    assert tick_of(EARLIEST_TICK) == EARLIEST_TICK
+    assert tick_of(LATEST_TICK - timedelta(minutes=31)) == LATEST_TICK - timedelta(hours=1)
+    for tick in (EARLIEST_TICK, LATEST_TICK - timedelta(minutes=31)):
+        deps = deps_with(tenant("t-niue", "Pacific/Niue", 0), tenant("t-kiritimati", "Pacific/Kiritimati", 0))
+        plan_due_tenants(ScheduleTask(tick=tick), deps)  # no overflow converting to either zone
+
+
+@pytest.mark.parametrize("tick", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"])
+def test_post_schedule_with_an_absurd_tick_is_a_400_naming_tick(fakes: FakeContainer, tick: str) -> None:
+    fakes.tenants.save(tenant("t-utc", "UTC", 8))
+    answer = client("plan").post("/schedule", json={"tick": tick})
+    assert answer.status_code == 400 and answer.json is not None
+    assert answer.json["fields"] == [{"field": "tick"}] and not fakes.queue.tasks
