@@ -19,10 +19,6 @@ PAGE_CHANGES = frozenset({"page.created", "page.properties_updated", "page.conte
 READ_LAG = timedelta(seconds=60)
 
 
-# A Notion id (page, data source, user): a UUID, written with or without its hyphens.
-NOTION_ID = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
-
-
 def is_run_id(value: str) -> bool:
     """Whether ``value`` can name a run: what task bodies accept, and none of the document names
     Firestore reserves (``__...__``)."""

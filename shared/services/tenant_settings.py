@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.tenants import TenantSettings, TenantStatus
+from shared.domain.tenants import SettingsInput, TenantSettings, TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.ports import TenantStore
 
@@ -16,7 +16,10 @@ def read_settings(tenant_id: str, tenants: TenantStore) -> dict[str, Any]:
 
 
 def change_settings(tenant_id: str, changes: dict[str, Any], tenants: TenantStore) -> dict[str, Any]:
-    """Apply ``changes`` to the named fields only; an unknown field or a bad value changes nothing."""
+    """Apply ``changes`` to the named fields only; an unknown field or a bad value changes nothing.
+
+    The changes alone are checked, strictly (SettingsInput); the stored values they join are not checked
+    again, so a value stored before a check existed does not block changing another setting."""
     tenant = tenants.get(tenant_id)
     if tenant is None:
         raise NotFound("this workspace is not connected")
@@ -27,6 +30,7 @@ def change_settings(tenant_id: str, changes: dict[str, Any], tenants: TenantStor
     unknown = sorted(set(changes) - set(TenantSettings.model_fields))
     if unknown:
         raise InvalidInput(f"unknown setting(s): {', '.join(unknown)}", unknown)
-    settings = TenantSettings.model_validate(tenant.settings.model_dump() | changes)
+    checked = SettingsInput.model_validate(changes).model_dump(include=set(changes))
+    settings = TenantSettings.model_validate(tenant.settings.model_dump() | checked)
     tenants.save(tenant.model_copy(update={"settings": settings, "updated_at": datetime.now(UTC)}))
     return {"status": tenant.status.value, "settings": settings.model_dump(mode="json")}

@@ -19,6 +19,9 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     return container
 
 
+DATA_SOURCE = "1f2e3d4c-5b6a-4789-8abc-def012345678"
+
+
 def connect(fakes: FakeContainer, status: TenantStatus = TenantStatus.ACTIVE) -> dict[str, str]:
     fakes.tenants.save(
         Tenant(
@@ -37,13 +40,15 @@ def test_the_owner_reads_and_changes_settings(fakes: FakeContainer) -> None:
     auth = connect(fakes)
     api = client("api")
     assert api.get("/settings", headers=auth).json["settings"]["planning_hour"] == 8
-    changed = api.patch("/settings", headers=auth, json={"planning_hour": 6, "data_source_ids": ["ds-1"]})
+    changed = api.patch(
+        "/settings", headers=auth, json={"planning_hour": 6, "data_source_ids": [DATA_SOURCE]}
+    )
     assert changed.status_code == 200
     tenant = fakes.tenants.get("t1")
     assert (
         tenant is not None
         and tenant.settings.planning_hour == 6
-        and tenant.settings.data_source_ids == ["ds-1"]
+        and tenant.settings.data_source_ids == [DATA_SOURCE]
     )
     assert tenant.settings.timezone == "UTC"  # untouched fields stay
     team = api.patch("/settings", headers=auth, json={"vercel_team_id": "team_Acme42"})
