@@ -8,8 +8,8 @@ from functions._http import Reply, parse_json
 from functions.routes import Call, Route
 from shared import bootstrap
 from shared.domain.schema import Schema
+from shared.domain.settings import NOTION_ID
 from shared.domain.tasks import is_run_id
-from shared.domain.tenants import NOTION_ID
 from shared.errors import NotFound
 from shared.services import humans, runs
 from shared.services.deps import Deps

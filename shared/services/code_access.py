@@ -4,7 +4,7 @@ from Secret Manager only when a call is made) and what the owner allowed (settin
 from typing import NamedTuple
 
 from shared.domain.integrations import Integration, code_token_secret
-from shared.domain.tenants import TenantSettings
+from shared.domain.settings import TenantSettings
 from shared.errors import NotFound, PermanentError
 from shared.ports import CodeHost, Deployer, SecretStore, TenantStore
 

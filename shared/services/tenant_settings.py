@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.tenants import SettingsInput, TenantSettings, TenantStatus
+from shared.domain.settings import SettingsInput, TenantSettings
+from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.ports import TenantStore
 

@@ -18,8 +18,9 @@ from shared.config import Queue
 from shared.domain.code import DeployRequest
 from shared.domain.events import RunStatus, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
+from shared.domain.settings import TenantSettings
 from shared.domain.tasks import PlanTask, StepTask, Trigger
-from shared.domain.tenants import Tenant, TenantSettings
+from shared.domain.tenants import Tenant
 from shared.services.code_access import CodeAccess
 from shared.services.engine import run_step
 from shared.services.planning import start_run

@@ -13,7 +13,8 @@ from shared.adapters.firestore_tenants import (
     FirestoreWebhookEvents,
 )
 from shared.domain.connection import token_secret_name
-from shared.domain.tenants import Tenant, TenantSettings, TenantStatus, tenant_id_for
+from shared.domain.settings import TenantSettings
+from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

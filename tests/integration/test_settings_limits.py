@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from shared.adapters.firestore_tenants import FirestoreTenantStore
-from shared.domain.tenants import MAX_BUDGET_USD, Tenant
+from shared.domain.settings import MAX_BUDGET_USD
+from shared.domain.tenants import Tenant
 from shared.services.tenant_settings import change_settings, read_settings
 
 pytestmark = pytest.mark.integration

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from local.notion_sandbox import signature
 from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import SIGNATURE_HEADER
+from shared.domain.settings import TenantSettings
 from shared.domain.tasks import TaskBody
-from shared.domain.tenants import TenantSettings
 from shared.ports import EventRecord, TaskQueue, WebhookEventLedger
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack
 

@@ -216,7 +216,8 @@ class Bench:
 
         from shared.adapters.firestore_tenants import FirestoreTenantStore
         from shared.domain.connection import token_secret_name
-        from shared.domain.tenants import Tenant, TenantSettings, tenant_id_for
+        from shared.domain.settings import TenantSettings
+        from shared.domain.tenants import Tenant, tenant_id_for
 
         tenant_id, now = tenant_id_for(WORKSPACE), datetime.now(UTC)
         tenant = Tenant(

@@ -34,8 +34,9 @@ from shared import bootstrap
 from shared.config import PlatformSecret, Queue, Settings
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.runs import RunState
+from shared.domain.settings import TenantSettings
 from shared.domain.tasks import PlanTask, Trigger
-from shared.domain.tenants import Tenant, TenantSettings
+from shared.domain.tenants import Tenant
 from shared.services import spend
 from shared.services.deps import Deps
 from shared.services.wiring import engine_deps

@@ -10,8 +10,9 @@ import pytest
 from shared.config import Queue
 from shared.domain.daily import planning_day, tick_of, zone_of
 from shared.domain.events import RunStatus
+from shared.domain.settings import TenantSettings
 from shared.domain.tasks import NotifyTask, PlanTask, ScheduleTask, StepTask
-from shared.domain.tenants import Tenant, TenantSettings, TenantStatus
+from shared.domain.tenants import Tenant, TenantStatus
 from shared.services.daily_planning import Fanout, daily_plan_task, plan_due_tenants
 from shared.services.deps import Deps
 from shared.services.engine import run_step

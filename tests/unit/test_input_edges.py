@@ -16,8 +16,9 @@ from shared.adapters.secret_manager import SecretManagerSecrets
 from shared.config import PlatformSecret
 from shared.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
 from shared.domain.notion_events import CLOCK_SKEW, EARLIEST_EVENT, NotionEvent, plan_task
+from shared.domain.settings import TenantSettings
 from shared.domain.tasks import ScheduleTask
-from shared.domain.tenants import Tenant, TenantSettings
+from shared.domain.tenants import Tenant
 from shared.errors import ConfigError, InvalidInput
 from shared.services.connect import begin_connect, complete_connect
 from shared.services.daily_planning import plan_due_tenants

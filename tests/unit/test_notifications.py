@@ -14,8 +14,9 @@ from shared.config import PlatformSecret, Queue
 from shared.domain.connection import NotionTokens
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import NotificationStatus, marker_text, quiet_until
+from shared.domain.settings import TenantSettings
 from shared.domain.tasks import NotifyTask
-from shared.domain.tenants import Tenant, TenantSettings, TenantStatus
+from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import PermanentError, TransientError
 from shared.services.notifications import deliver_notification
 from shared.services.notion_access import NotionAccess

@@ -15,8 +15,9 @@ from shared.domain.notion_events import (
     plan_task,
     signature_valid,
 )
+from shared.domain.settings import TenantSettings
 from shared.domain.tasks import READ_LAG, PlanTask
-from shared.domain.tenants import Tenant, TenantSettings
+from shared.domain.tenants import Tenant
 
 TOKEN = "secret_verification"
 BOT = "bot-0000-1111"

@@ -1,0 +1,225 @@
+"""A tenant's settings: what its owner chose (data sources and pages that start work, planning hour,
+time zone, quiet hours, notification channels, budgets, allowed repositories and Vercel projects).
+
+Two models. ``SettingsInput`` is what an owner may send (PATCH /settings): every value checked
+strictly, every string and list bounded so a tenant document stays far below Firestore's 1 MiB.
+``TenantSettings`` is what may already be stored: its checks are those of the day each document was
+written, so a document saved before a check was added still loads (a stricter stored model would turn
+one old value into a 500 on every request of that tenant).
+"""
+
+import math
+import re
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from shared.domain.daily import zone_of
+from shared.domain.schema import Schema
+
+REPOSITORY = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
+PROJECT = r"^[A-Za-z0-9_.-]{1,100}$"
+VERCEL_TEAM = r"^team_[A-Za-z0-9]{1,64}$"
+SLACK_CHANNEL = r"^[CG][A-Z0-9]{8,20}$"  # public (C) or private (G, older) channel ids
+# An address a person reads: one @, a dot in the domain, no spaces or angle brackets (the relay checks
+# the rest); 254 characters at most (RFC 5321).
+EMAIL = r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$"
+type NotificationChannel = Literal["notion_comment", "slack", "email"]
+# An IANA zone name: parts of letters, digits, _ + -, joined by /. No dot and no empty part, so never
+# a path ("../x", "/etc/passwd") that the zone loader would be asked to open.
+TIMEZONE = r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*"
+NOT_ZONES = frozenset({"localtime", "posixrules"})  # files beside the zones, not zones: the host's own
+MAX_NOTION_IDS = 100  # data sources, and pages, that start work
+# The largest budgets an owner may choose: 100 times the defaults, far above real use, low enough that
+# a typo (or a number too large to be one) is refused rather than becoming no limit at all.
+MAX_BUDGET_USD = {
+    "max_cost_per_run_usd": 100.0,
+    "max_cost_per_day_usd": 500.0,
+    "max_cost_per_month_usd": 5000.0,
+}
+
+
+def _every_channel() -> list[NotificationChannel]:
+    return ["notion_comment", "slack", "email"]
+
+
+# A Notion id (page, data source, workspace): a UUID, with or without its hyphens, in either case.
+NOTION_ID = r"^([0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+
+
+def plain_notion_id(notion_id: str) -> str:
+    """A Notion id as compared: without hyphens, lower case (Notion writes ids both ways; URLs drop
+    the hyphens)."""
+    return notion_id.replace("-", "").lower()
+
+
+def _zone_name(name: str) -> str:
+    """``name`` when it is an IANA zone the planner and quiet hours will find (the same ``zone_of``)."""
+    if not re.fullmatch(TIMEZONE, name) or name in NOT_ZONES or zone_of(name) is None:
+        raise ValueError("is not an IANA time zone name such as Europe/Paris")
+    return name
+
+
+def _once[T](key: Callable[[T], object], what: str) -> AfterValidator:
+    """A list validator: no two items with the same ``key``."""
+
+    def check(items: list[T]) -> list[T]:
+        if len({key(item) for item in items}) != len(items):
+            raise ValueError(f"names the same {what} more than once")
+        return items
+
+    return AfterValidator(check)
+
+
+def _printable(text: str) -> str:
+    if not text.isprintable():
+        raise ValueError("has a control or invisible character")
+    return text
+
+
+def _distinct_hours(hours: tuple[int, int] | None) -> tuple[int, int] | None:
+    if hours is not None and hours[0] == hours[1]:
+        raise ValueError("starts and ends at the same hour: send null for no quiet hours")
+    return hours
+
+
+Repository = Annotated[str, StringConstraints(pattern=REPOSITORY)]
+Project = Annotated[str, StringConstraints(pattern=PROJECT)]
+# Checked values (SettingsInput). A string with any constraint is also checked to be valid UTF-8 (no
+# lone surrogate, which Firestore refuses), so every string below has one.
+Hour = Annotated[int, Field(strict=True, ge=0, le=23)]  # strict: neither true nor 7.0 is an hour
+ZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_zone_name)]
+NotionId = Annotated[str, StringConstraints(pattern=NOTION_ID)]
+NotionIds = Annotated[list[NotionId], _once(plain_notion_id, "id")]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), AfterValidator(_printable)]
+QuietHours = Annotated[tuple[Hour, Hour] | None, AfterValidator(_distinct_hours)]
+
+
+def _budget(default: float, name: str, what: str) -> float:
+    limit = MAX_BUDGET_USD[name]
+    return Field(
+        default,
+        strict=True,
+        ge=0,
+        le=limit,
+        allow_inf_nan=False,
+        description=f"USD {what}, from 0 to {limit:g}",
+    )
+
+
+class TenantSettings(Schema):
+    """What the owner chose, as stored; every field has a sane default. New values are checked by
+    SettingsInput; these checks are only those every stored document already meets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "UTC"
+    planning_hour: int = Field(8, ge=0, le=23)
+    data_source_ids: list[str] = Field(
+        default_factory=list, description="Data sources whose changes start work"
+    )
+    page_ids: list[str] = Field(default_factory=list, description="Pages whose changes start work")
+    react_to_mentions: bool = True
+    notification_channels: list[NotificationChannel] = Field(
+        default_factory=_every_channel,
+        max_length=3,
+        description="Where notifications go, in order of preference: each goes to the first that can "
+        "carry it (notion_comment: a comment on the page it is about; slack: a message in "
+        "slack_channel_id once Slack is connected; email: to notification_email, else the owner's "
+        "Notion email, when the deployment has a mail relay)",
+    )
+    notification_email: str | None = Field(
+        None,
+        max_length=254,
+        pattern=EMAIL,
+        description="Where email notifications go; none: the email of the person who connected the workspace",
+    )
+    slack_channel_id: str | None = Field(
+        None,
+        pattern=SLACK_CHANNEL,
+        description="id (C...) of the Slack channel notifications go to; the bot must be invited to it",
+    )
+    quiet_hours: tuple[int, int] | None = Field(
+        None,
+        description="(start, end) in whole local hours, end excluded, may wrap midnight (22, 7): normal "
+        "notifications wait for the end; none (or, in a document stored before this was checked, "
+        "start == end): no quiet hours",
+    )
+    max_cost_per_run_usd: float = Field(1.0, ge=0)
+    max_cost_per_day_usd: float = Field(5.0, ge=0)
+    max_cost_per_month_usd: float = Field(50.0, ge=0)
+    github_repositories: list[Repository] = Field(
+        default_factory=list,
+        max_length=50,
+        description="owner/name of repositories runs may open pull requests in",
+    )
+    vercel_projects: list[Project] = Field(
+        default_factory=list, max_length=50, description="Vercel projects runs may deploy"
+    )
+    vercel_team_id: str | None = Field(
+        None,
+        pattern=VERCEL_TEAM,
+        description="id (team_...) of the Vercel team that owns those projects; none: the token's own account",
+    )
+
+    @field_validator("notification_channels")
+    @classmethod
+    def _each_once(cls, channels: list[NotificationChannel]) -> list[NotificationChannel]:
+        if len(set(channels)) != len(channels):
+            raise ValueError("names each channel at most once")
+        return channels
+
+    @field_validator(*MAX_BUDGET_USD)
+    @classmethod
+    def _finite(cls, usd: float, info: ValidationInfo) -> float:
+        """A budget stored before budgets were checked may be infinite or NaN, which every comparison
+        takes as no limit (and JSON cannot carry): it is read as the largest budget one may choose."""
+        return usd if math.isfinite(usd) else MAX_BUDGET_USD[str(info.field_name)]
+
+
+class SettingsInput(TenantSettings):
+    """Settings as an owner sends them (PATCH /settings): strict types (true is not an hour, "5" not a
+    number) and bounded strings and lists. Every field has a default, so a partial change validates
+    on its own, without checking again the stored values it is merged with."""
+
+    timezone: ZoneName = Field("UTC", description="IANA zone of planning_hour and quiet_hours")
+    planning_hour: Hour = Field(8, description="Local hour (0-23) at which the day is planned")
+    data_source_ids: NotionIds = Field(
+        default_factory=list,
+        max_length=MAX_NOTION_IDS,
+        description=f"Notion ids of data sources whose changes start work, each once, at most {MAX_NOTION_IDS}",
+    )
+    page_ids: NotionIds = Field(
+        default_factory=list,
+        max_length=MAX_NOTION_IDS,
+        description=f"Notion ids of pages whose changes start work, each once, at most {MAX_NOTION_IDS}",
+    )
+    react_to_mentions: bool = Field(True, strict=True, description="Whether a mention of the bot starts work")
+    notification_email: Email | None = Field(
+        None,
+        description="Where email notifications go; none: the email of the person who connected the workspace",
+    )
+    quiet_hours: QuietHours = Field(
+        None,
+        description="[start, end]: two different local hours (0-23), end excluded, may wrap midnight "
+        "([22, 7]): normal notifications wait for the end; null: no quiet hours",
+    )
+    max_cost_per_run_usd: float = _budget(1.0, "max_cost_per_run_usd", "a run may spend")
+    max_cost_per_day_usd: float = _budget(5.0, "max_cost_per_day_usd", "the workspace may spend a day")
+    max_cost_per_month_usd: float = _budget(50.0, "max_cost_per_month_usd", "the workspace may spend a month")
+    github_repositories: Annotated[list[Repository], _once(str.lower, "repository")] = Field(
+        default_factory=list,
+        max_length=50,
+        description="owner/name of repositories runs may open pull requests in, each once",
+    )
+    vercel_projects: Annotated[list[Project], _once(str.lower, "project")] = Field(
+        default_factory=list, max_length=50, description="Vercel projects runs may deploy, each once"
+    )
