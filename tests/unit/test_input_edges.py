@@ -111,7 +111,7 @@ def test_plausible_timestamps_still_coalesce_and_a_zoneless_one_is_utc() -> None
 
 def test_the_far_future_event_is_refused_through_the_entry_point(fakes: FakeContainer) -> None:
     i = intake()
-    fakes.tenants, fakes.secrets = i.tenants, i.secrets  # type: ignore[assignment]
+    fakes.tenants, fakes.secrets = i.tenants, i.secrets
     body, signature = signed("9999-12-31T23:59:59Z")
     answer = client("notion_webhook").post("/", data=body, headers={"X-Notion-Signature": signature})
     assert answer.status_code == 400 and answer.json is not None
@@ -160,7 +160,7 @@ class FakeSecretManagerClient:
 
 def test_the_adapter_refuses_an_unencodable_value_without_echoing_it() -> None:
     fake = FakeSecretManagerClient()
-    secrets = SecretManagerSecrets(fake, "proj")  # type: ignore[arg-type]
+    secrets = SecretManagerSecrets(fake, "proj")
     with pytest.raises(InvalidInput, match="not valid Unicode text") as refused:
         secrets.put("notion-webhook-token", "\ud800secret-value")
     assert "secret-value" not in str(refused.value) and refused.value.__cause__ is None
@@ -170,7 +170,7 @@ def test_the_adapter_refuses_an_unencodable_value_without_echoing_it() -> None:
 
 
 def test_the_adapter_names_a_secret_that_is_not_utf8_as_a_config_error() -> None:
-    secrets = SecretManagerSecrets(FakeSecretManagerClient(b"\xffsecret-bytes"), "proj")  # type: ignore[arg-type]
+    secrets = SecretManagerSecrets(FakeSecretManagerClient(b"\xffsecret-bytes"), "proj")
     with pytest.raises(ConfigError, match="not UTF-8 text") as refused:
         secrets.get("notion-webhook-token")
     assert "secret-bytes" not in str(refused.value) and refused.value.__cause__ is None
