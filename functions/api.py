@@ -24,7 +24,9 @@ from shared.errors import NotFound
 from shared.logs import add_labels
 from shared.services import sessions
 
-bootstrap.preload("store", "queue", "secrets", "tenants", "oauth_states", "notion_oauth", "notifications")
+bootstrap.preload(
+    "store", "queue", "secrets", "tenants", "oauth_states", "webhook_events", "notion_oauth", "notifications"
+)
 
 _ALL: list[Route] = [
     *runs.ROUTES,

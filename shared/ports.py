@@ -213,15 +213,17 @@ class OAuthStateStore(Protocol):
 class EventRecord(NamedTuple):
     created: bool  # False: the event id was already recorded (a repeat delivery)
     first_seen: datetime
+    event_type: str  # the type the first record of this id was made with
 
 
 class WebhookEventLedger(Protocol):
-    """``tenants/{t}/events/{event_id}``: de-duplication of webhook events (expire by TTL)."""
+    """``tenants/{t}/events/{event_id}``: de-duplication of webhook events and of API requests that
+    carry a ``request_id`` (expire by TTL)."""
 
     def record(
         self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
     ) -> EventRecord:
-        """Create the record; if it exists already, report when it was first seen."""
+        """Create the record; if it exists already, report when it was first seen, and with what type."""
         ...
 
 

@@ -263,14 +263,14 @@ class FakeOAuthStates:
 
 @dataclass
 class FakeWebhookEvents:
-    records: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    records: dict[tuple[str, str], tuple[datetime, str]] = field(default_factory=dict)
 
     def record(
         self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
     ) -> EventRecord:
         created = (tenant_id, event_id) not in self.records
-        first_seen = self.records.setdefault((tenant_id, event_id), now)
-        return EventRecord(created=created, first_seen=first_seen)
+        first_seen, stored = self.records.setdefault((tenant_id, event_id), (now, event_type))
+        return EventRecord(created=created, first_seen=first_seen, event_type=stored)
 
 
 @dataclass

@@ -52,7 +52,13 @@ def start(call: Call) -> Reply:
     body = parse_json(call.request, NewRun)
     c = bootstrap.container()
     return runs.request_run(
-        call.tenant_id, body.goal, body.page_id, body.request_id, tenants=c.tenants, queue=c.queue
+        call.tenant_id,
+        body.goal,
+        body.page_id,
+        body.request_id,
+        tenants=c.tenants,
+        requests=c.webhook_events,
+        queue=c.queue,
     ), 202
 
 

@@ -16,7 +16,7 @@ is seen within the TTL. ``get`` is never cached.
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -155,11 +155,16 @@ class FirestoreWebhookEvents:
             try:
                 ref.create(doc)
             except gexc.AlreadyExists:
-                return EventRecord(created=False, first_seen=_first_seen(ref.get, now))
-        return EventRecord(created=True, first_seen=now)
+                return _existing(ref.get(), now, event_type)
+        return EventRecord(created=True, first_seen=now, event_type=event_type)
 
 
-def _first_seen(read: Callable[[], Any], default: datetime) -> datetime:
-    snap = read()
-    value = snap.get("first_seen") if snap.exists else None
-    return value if isinstance(value, datetime) else default
+def _existing(snap: Any, now: datetime, event_type: str) -> EventRecord:
+    """The record that was there (gone again, expired by TTL in between: taken as seen now)."""
+    doc = snap.to_dict() if snap.exists else None
+    first_seen, stored = (doc or {}).get("first_seen"), (doc or {}).get("event_type")
+    return EventRecord(
+        created=False,
+        first_seen=first_seen if isinstance(first_seen, datetime) else now,
+        event_type=stored if isinstance(stored, str) else event_type,
+    )

@@ -1,7 +1,10 @@
 """Runs for people: asking for one (``POST /runs``), the list and the timeline (``GET /runs``,
 ``GET /runs/{id}``)."""
 
+import hashlib
+import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.config import Queue
@@ -9,8 +12,13 @@ from shared.domain.runs import Run
 from shared.domain.tasks import PlanTask, Trigger
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, NotFound
-from shared.ports import RunStore, TaskQueue, TenantStore
+from shared.ports import RunStore, TaskQueue, TenantStore, WebhookEventLedger
 from shared.services.sessions import connected_tenant
+
+# How long a ``request_id`` is remembered with what it asked for, so that it cannot name a different
+# request: the same id with another goal or page within this time is refused (409). After it, such a
+# request is a different run anyway (its id carries the request's fingerprint), so nothing is lost.
+REQUEST_MEMORY = timedelta(days=7)
 
 
 def request_run(
@@ -20,15 +28,33 @@ def request_run(
     request_id: str | None,
     *,
     tenants: TenantStore,
+    requests: WebhookEventLedger,
     queue: TaskQueue,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Queue the planning of a run the owner asked for. The workspace must be usable (planning drops
-    the run of one that is not, so it is refused here, with nothing queued). The run is named from
-    ``request_id`` when there is one, so a retry of the request queues nothing new."""
+    the run of one that is not, so it is refused here, with nothing queued).
+
+    With a ``request_id`` the run is named from it and from what was asked, so a retry of the request
+    queues nothing new; the id is recorded first, so reusing it for a different request is refused
+    instead of being answered with the first request's run."""
     tenant = connected_tenant(tenant_id, tenants)
     if tenant.status == TenantStatus.NEEDS_RECONNECT:
         raise Conflict("Notion refused this workspace's access: connect it again to start runs")
-    run_id = f"api-{request_id or uuid.uuid4().hex[:16]}"
+    if request_id is None:
+        run_id = f"api-{uuid.uuid4().hex[:16]}"
+    else:
+        asked = json.dumps([goal, page_id]).encode()  # ASCII: a lone surrogate is escaped, not an error
+        fingerprint = hashlib.sha256(asked).hexdigest()[:16]
+        now = now or datetime.now(UTC)
+        kind = f"api.run_requested:{fingerprint}"
+        record = requests.record(tenant_id, f"request-{request_id}", kind, now, now + REQUEST_MEMORY)
+        if record.event_type != kind:
+            raise Conflict(
+                f"request_id {request_id} was already used for a different goal or page: "
+                "use a new request_id for a new request"
+            )
+        run_id = f"api-{request_id}-{fingerprint}"
     task = PlanTask(
         tenant_id=tenant_id, run_id=run_id, goal=goal, trigger=Trigger(kind="api", page_id=page_id)
     )

@@ -90,6 +90,9 @@ def test_an_event_is_recorded_once_and_a_repeat_reports_when_it_was_first_seen(f
     first = events.record("t1", "evt-1", "page.created", NOW, NOW + timedelta(days=7))
     again = events.record("t1", "evt-1", "page.created", later, later + timedelta(days=7))
     assert first.created and not again.created and again.first_seen == NOW
+    assert first.event_type == again.event_type == "page.created"
+    other = events.record("t1", "evt-1", "api.run_requested:abc", later, later)
+    assert not other.created and other.event_type == "page.created"  # what the first record was made with
     assert events.record("t2", "evt-1", "page.created", later, later).created  # another tenant's space
     doc = firestore_db.collection("tenants").document("t1").collection("events").document("evt-1").get()
     assert doc.to_dict()["expires_at"] == NOW + timedelta(days=7)

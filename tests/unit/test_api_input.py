@@ -154,3 +154,51 @@ def test_the_frontend_may_preflight_every_method_the_api_takes(fakes: FakeContai
         preflight = api.options("/integrations/github", headers=headers)
         assert preflight.status_code == 204
         assert method in preflight.headers["Access-Control-Allow-Methods"].split(", ")
+
+
+def test_a_retried_run_request_is_the_same_run_and_queued_once(fakes: FakeContainer) -> None:
+    auth, api = connect(fakes), client("api")
+    body = {"goal": "Write a note", "page_id": "0123456789abcdef0123456789abcdef", "request_id": "r-1"}
+    first, again = api.post("/runs", headers=auth, json=body), api.post("/runs", headers=auth, json=body)
+    assert first.status_code == again.status_code == 202 and first.json is not None
+    assert first.json == again.json and first.json["run_id"].startswith("api-r-1-")
+    [(_, task, _, _)] = fakes.queue.tasks
+    assert isinstance(task, PlanTask) and task.run_id == first.json["run_id"]
+
+
+@pytest.mark.parametrize(
+    "changed", [{"goal": "Write another note"}, {"page_id": "0123456789abcdef0123456789abcdef"}]
+)
+def test_a_request_id_used_again_for_a_different_request_is_a_409_and_queues_nothing(
+    fakes: FakeContainer, changed: dict[str, str]
+) -> None:
+    auth, api = connect(fakes), client("api")
+    first = api.post("/runs", headers=auth, json={"goal": "Write a note", "request_id": "r-1"})
+    assert first.status_code == 202
+    other = api.post("/runs", headers=auth, json={"goal": "Write a note", "request_id": "r-1"} | changed)
+    assert other.status_code == 409 and other.json is not None
+    assert "request_id r-1 was already used" in other.json["reason"]
+    assert len(fakes.queue.tasks) == 1
+    again = api.post("/runs", headers=auth, json={"goal": "Write a note", "request_id": "r-1"})
+    assert again.status_code == 202 and again.json == first.json  # the first request is still retryable
+
+
+def test_a_request_id_forgotten_after_its_memory_names_a_new_run_for_a_new_request(
+    fakes: FakeContainer,
+) -> None:
+    auth, api = connect(fakes), client("api")
+    first = api.post("/runs", headers=auth, json={"goal": "Write a note", "request_id": "r-1"}).json
+    fakes.webhook_events.records.clear()  # expired by its TTL (REQUEST_MEMORY)
+    later = api.post("/runs", headers=auth, json={"goal": "Something else", "request_id": "r-1"})
+    assert later.status_code == 202 and later.json is not None and first is not None
+    assert later.json["run_id"] != first["run_id"]
+    assert [t.goal for _, t, _, _ in fakes.queue.tasks if isinstance(t, PlanTask)] == [
+        "Write a note",
+        "Something else",
+    ]
+
+
+def test_a_run_request_refused_for_its_workspace_records_no_request_id(fakes: FakeContainer) -> None:
+    auth = connect(fakes, TenantStatus.NEEDS_RECONNECT)
+    answer = client("api").post("/runs", headers=auth, json={"goal": "hi", "request_id": "r-1"})
+    assert answer.status_code == 409 and not fakes.webhook_events.records and not fakes.queue.tasks
