@@ -14,7 +14,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import AfterValidator, ConfigDict, Field
 
 from shared.domain.schema import Schema
-from shared.domain.tasks import PlanTask, Trigger, page_key
+from shared.domain.tasks import EARLIEST_EVENT, PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
 
 SIGNATURE_HEADER = "X-Notion-Signature"
@@ -34,7 +34,6 @@ _VERIFICATION_TOKEN = re.compile(r"[!-~]{1,500}")
 # An event's timestamp names its coalescing window and bounds what a run has read
 # (``Trigger.changed_before``): one from before Notion's public API existed, or from further ahead than
 # any clock skew, is not a real change time, and using it could skip a change or overflow.
-EARLIEST_EVENT = datetime(2020, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(days=1)
 
 

@@ -2,7 +2,7 @@
 
 import hashlib
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field
@@ -17,6 +17,11 @@ PAGE_CHANGES = frozenset({"page.created", "page.properties_updated", "page.conte
 # How long after a change a read of the page is taken to show it: clock skew between Notion's event
 # timestamps and ours, and Notion's own read lag, with room to spare (see Trigger.seen_by).
 READ_LAG = timedelta(seconds=60)
+# Change times a task may carry: none from before Notion's public API existed (it could mark a change
+# as read), none so far ahead that adding READ_LAG overflows. The webhook holds events to tighter
+# bounds (shared.domain.notion_events); these keep a task body from another sender harmless.
+EARLIEST_EVENT = datetime(2020, 1, 1, tzinfo=UTC)
+LATEST_EVENT = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def is_run_id(value: str) -> bool:
@@ -53,7 +58,7 @@ class Trigger(TaskBody):
     comment_id: str | None = Field(default=None, max_length=100)
     # A page's change: every change the trigger stands for (one event, or a window's) happened
     # before this time, by Notion's clock.
-    changed_before: AwareDatetime | None = None
+    changed_before: AwareDatetime | None = Field(default=None, ge=EARLIEST_EVENT, lt=LATEST_EVENT)
 
     @property
     def changed_page(self) -> str | None:

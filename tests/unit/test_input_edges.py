@@ -17,7 +17,7 @@ from shared.config import PlatformSecret
 from shared.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
 from shared.domain.notion_events import CLOCK_SKEW, EARLIEST_EVENT, NotionEvent, plan_task
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import ScheduleTask
+from shared.domain.tasks import LATEST_EVENT, ScheduleTask, Trigger
 from shared.domain.tenants import Tenant
 from shared.errors import ConfigError, InvalidInput
 from shared.services.connect import begin_connect, complete_connect
@@ -259,3 +259,22 @@ def test_post_schedule_with_an_absurd_tick_is_a_400_naming_tick(fakes: FakeConta
     answer = client("plan").post("/schedule", json={"tick": tick})
     assert answer.status_code == 400 and answer.json is not None
     assert answer.json["fields"] == [{"field": "tick"}] and not fakes.queue.tasks
+
+
+# --- (c) a plan task's change time -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59Z", "3000-01-01T00:00:00Z", "0001-01-01T00:00:00Z"])
+def test_a_plan_task_with_an_absurd_change_time_is_a_400_naming_it(fakes: FakeContainer, when: str) -> None:
+    trigger = {"kind": "webhook", "event_type": "page.content_updated", "page_id": PAGE}
+    body = {"tenant_id": "t1", "run_id": "r1", "trigger": trigger | {"changed_before": when}}
+    answer = client("plan").post("/", json=body)
+    assert answer.status_code == 400 and answer.json is not None
+    assert [f["field"] for f in answer.json["fields"]] == ["trigger.changed_before"]
+    assert not fakes.queue.tasks and not fakes.store.runs
+
+
+def test_the_latest_change_time_a_task_may_carry_is_compared_without_overflow() -> None:
+    latest = LATEST_EVENT - timedelta(microseconds=1)
+    trigger = Trigger(kind="webhook", event_type="page.created", page_id=PAGE, changed_before=latest)
+    assert not trigger.seen_by(NOW) and trigger.seen_by(datetime.max.replace(tzinfo=UTC))
