@@ -28,7 +28,6 @@ class Digest(Schema):
     tool_counts: dict[str, int] = Field(default_factory=dict)
     errors: int = 0
     notes: tuple[str, ...] = ()
-    summary: str = ""
 
 
 def line(event: Any) -> str:
@@ -41,7 +40,7 @@ def line(event: Any) -> str:
 
 
 def _notable(text: str) -> bool:
-    return any(f'"kind":"{k}"' in text for k in ("error_recorded", "human_responded", "run_summarized"))
+    return any(f'"kind":"{k}"' in text for k in ("error_recorded", "human_responded"))
 
 
 def roll(d: Digest, event: Any) -> Digest:
@@ -54,19 +53,15 @@ def roll(d: Digest, event: Any) -> Digest:
         changes["tool_counts"] = d.tool_counts | {event.tool: d.tool_counts.get(event.tool, 0) + 1}
     elif kind == "error_recorded":
         changes["errors"] = d.errors + 1
-    elif kind == "run_summarized":
-        changes["summary"] = event.text
     return d.model_copy(update=changes)
 
 
 def render(d: Digest) -> str:
     """The rolling summary of what no longer fits verbatim."""
-    if not d.older and not d.summary:
+    if not d.older:
         return "(nothing older than the recent events)"
     counts = ", ".join(f"{tool} x{n}" for tool, n in sorted(d.tool_counts.items())) or "none"
     parts = [f"{d.older} older events. Tool results so far: {counts}. Errors so far: {d.errors}."]
-    if d.summary:
-        parts.append(f"Summary: {d.summary}")
     parts += [f"Earlier: {note}" for note in d.notes]
     return "\n".join(parts)
 

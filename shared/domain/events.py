@@ -142,13 +142,6 @@ class RunCancelled(_Event):
     reason: str = ""
 
 
-class RunSummarized(_Event):
-    """A summary of the run so far, written by a person or a model; replaces the rolling digest."""
-
-    kind: Literal["run_summarized"] = "run_summarized"
-    text: str = Field(max_length=2000)
-
-
 class RunFinished(_Event):
     kind: Literal["run_finished"] = "run_finished"
     status: RunStatus
@@ -167,7 +160,6 @@ RunEvent = Annotated[
     | RunPaused
     | RunResumed
     | RunCancelled
-    | RunSummarized
     | RunFinished,
     Field(discriminator="kind"),
 ]

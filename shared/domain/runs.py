@@ -28,7 +28,6 @@ from shared.domain.events import (
     RunPlanned,
     RunResumed,
     RunStatus,
-    RunSummarized,
     ToolIntent,
     ToolResult,
 )
@@ -174,8 +173,6 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (
             return {"status": s.resume_to or RunStatus.RUNNING, "resume_to": None}
         case RunCancelled():
             return {"status": RunStatus.CANCELLED, "summary": event.reason, "waiting": None}
-        case RunSummarized():
-            return {}
         case RunFinished():
             return {
                 "status": event.status,
