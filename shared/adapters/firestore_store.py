@@ -24,7 +24,9 @@ from shared.errors import NotFound, TransientError
 # Built on first use, like every model of ours (shared.domain.schema).
 _EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent, config=ConfigDict(defer_build=True))
 # A page's claim is kept 30 days (TTL on expires_at): a run still waiting for a person after that
-# no longer holds its page back.
+# no longer holds its page back. The 30 days count again from each change remembered on it (a change
+# is dropped only if its run still waits 30 days after it) and from its release (a repeated follow-up
+# of the run that released it gets the same answer for as long).
 PAGE_CLAIM_TTL = timedelta(days=30)
 _CLAIM_ATTEMPTS = 5
 log = logging.getLogger(__name__)
@@ -174,7 +176,9 @@ class FirestoreRunStore:
                         if change is not None and not change.trigger.seen_by(held.get("claimed_at")):
                             remember = change.model_dump(mode="json")
                             if remember != held.get("change"):  # a repeat of the same change: no write
-                                ref.update({"change": remember}, option=unchanged)
+                                ref.update(
+                                    {"change": remember, "expires_at": now + PAGE_CLAIM_TTL}, option=unchanged
+                                )
                         return holder
                     ref.update(claim | _kept_change(held, now), option=unchanged)
                     return None
@@ -196,8 +200,9 @@ class FirestoreRunStore:
                     return None
                 if not held.get("released"):
                     unchanged = self._db.write_option(last_update_time=snap.update_time)
+                    expires = datetime.now(UTC) + PAGE_CLAIM_TTL  # housekeeping only: the wall clock
                     try:
-                        ref.update({"released": True}, option=unchanged)
+                        ref.update({"released": True, "expires_at": expires}, option=unchanged)
                     except (gexc.FailedPrecondition, gexc.NotFound):
                         continue
                 return _change(held)

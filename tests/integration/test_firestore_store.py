@@ -200,16 +200,31 @@ def test_a_change_that_finds_the_page_held_is_handed_over_when_the_holder_is_rel
     # r2 holds the page; two later changes find it held: the latest is remembered.
     assert store.claim_page("t1", "page1", "r3", now, HOLD, change=page_change("r3", now)) == "r2"
     latest = page_change("r4", now + timedelta(minutes=1))
-    assert store.claim_page("t1", "page1", "r4", now, HOLD, change=latest) == "r2"
+    day_29 = now + timedelta(days=29)  # the claim would expire tomorrow: the change gets 30 days again
+    assert store.claim_page("t1", "page1", "r4", day_29, HOLD, change=latest) == "r2"
+    assert claim_doc(firestore_db)["expires_at"] == day_29 + timedelta(days=30)
     assert store.release_page("t1", "page1", "r9") is None  # not the holder
     finished(store, "r2")
     assert store.release_page("t1", "page1", "r2") == latest
     assert store.release_page("t1", "page1", "r2") == latest  # the same on a repeat
     assert claim_doc(firestore_db)["released"] is True
+    assert claim_doc(firestore_db)["expires_at"] > datetime.now(UTC) + timedelta(days=29)  # expires again
     # Released: the next change takes the page over at once, and the handed-over change goes.
     assert store.claim_page("t1", "page1", "r5", now, HOLD, change=page_change("r5", now)) is None
     assert "change" not in claim_doc(firestore_db) and "released" not in claim_doc(firestore_db)
+    assert claim_doc(firestore_db)["expires_at"] == now + timedelta(days=30)
     assert store.release_page("t1", "page1", "r2") is None
+
+
+def test_a_released_claim_keeps_its_answer_for_30_days_after_the_release(firestore_db: Any) -> None:
+    store, long_ago = FirestoreRunStore(firestore_db), datetime.now(UTC) - timedelta(days=25)
+    assert store.claim_page("t1", "page1", "r1", long_ago, HOLD) is None
+    change = page_change("r2", long_ago + timedelta(minutes=1))
+    assert store.claim_page("t1", "page1", "r2", long_ago, HOLD, change=change) == "r1"
+    store.create_run("t1", "r1", [planned()])
+    finished(store, "r1")  # 25 days after its claim: the claim alone would expire in 5
+    assert store.release_page("t1", "page1", "r1") == change
+    assert claim_doc(firestore_db)["expires_at"] > datetime.now(UTC) + timedelta(days=29)
 
 
 def test_a_change_the_holder_claimed_after_is_not_remembered(firestore_db: Any) -> None:
