@@ -6,14 +6,17 @@ and plan / execute-step / notify on functions-framework's own apps behind loopba
 HTTP through the production adapters), the tenant allowed ``acme/site`` and ``site`` with its tokens.
 
 Faults are injected by wrapping the instance's adapters (``Container._built``): nothing in the
-production code knows about tests.
+production code knows about tests. ``StepCrashes`` and ``crashing_store`` kill the instance once per run
+at a planned (step, boundary); each test wraps its own effect adapters for ``effect_result``.
 """
 
 import base64
 import json
 import random
+import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -32,6 +35,7 @@ from local.notion_sandbox.testing import Admin, QuietHandler
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap
 from shared.config import PlatformSecret, Queue, Settings
+from shared.domain.events import ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.runs import RunState
 from shared.domain.settings import TenantSettings
@@ -49,6 +53,8 @@ TENANT = "rel-tenant"
 TOKEN = "ntn_sandbox_demo"
 GITHUB_TOKEN, VERCEL_TOKEN = "ghp_rel_tenant", "vercel_rel_tenant"
 REPOSITORY, VERCEL_PROJECT = "acme/site", "site"  # the code sandbox's seed
+MARKER = re.compile(r"Notion Agent · ref (\S+)")
+BOUNDARIES = ("before_intent", "intent_effect", "effect_result", "result_enqueue")
 
 
 @contextmanager
@@ -174,6 +180,62 @@ class Stack:
 def body_of(task: dict[str, Any]) -> dict[str, Any]:
     value: dict[str, Any] = json.loads(base64.b64decode(task["body"]))
     return value
+
+
+def duplicated_effects(stack: Stack, pages: dict[str, str]) -> int:
+    """Markers seen more than once, plus property updates of a run's page beyond one."""
+    state = stack.notion_state()
+    texts = [line["text"] for p in state["pages"] for line in p["content"]] + [
+        c["text"] for c in state["comments"]
+    ]
+    keys = Counter(m for t in texts for m in MARKER.findall(t))
+    patches = Counter(
+        r["path"].rsplit("/", 1)[1]
+        for r in stack.requests()
+        if r["method"] == "PATCH" and r["status"] == 200 and "/pages/" in r["path"]
+    )
+    return sum(n - 1 for n in keys.values()) + sum(max(0, patches[p] - 1) for p in pages.values())
+
+
+class Crash(Exception):
+    """The instance dies here (an unexpected error: HTTP 500, the queue retries)."""
+
+
+class StepCrashes:
+    """Crash once per run, at its planned (step, boundary); ``done`` holds the runs that crashed."""
+
+    def __init__(self, plan: dict[str, tuple[int, str]]) -> None:
+        self.plan, self.done, self.lock = plan, set[str](), threading.Lock()
+
+    def hit(self, run: str, step: int, boundary: str) -> None:
+        with self.lock:
+            if self.plan.get(run) == (step, boundary) and run not in self.done:
+                self.done.add(run)
+                raise Crash(f"{run} at {boundary} of step {step}")
+
+
+def crashing_store(inner: Any, crashes: StepCrashes) -> Any:
+    """The run store, crashing around an intent's write and after a result's append."""
+
+    class Store:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(inner, name)
+
+        def add_event(self, tenant: str, run: str, event: Any) -> bool:
+            step = event.step if isinstance(event, ToolIntent) else 0
+            crashes.hit(run, step, "before_intent")
+            ok = inner.add_event(tenant, run, event)
+            crashes.hit(run, step, "intent_effect")
+            return bool(ok)
+
+        def append(self, tenant: str, run: str, state: Any, events: list[Any]) -> Any:
+            new = inner.append(tenant, run, state, events)
+            for event in events:
+                if isinstance(event, ToolResult):
+                    crashes.hit(run, event.step, "result_enqueue")
+            return new
+
+    return Store()
 
 
 @contextmanager

@@ -8,7 +8,6 @@ code sandbox holds exactly one pull request and one deployment per run. Each add
 """
 
 import json
-import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,20 @@ from shared.adapters.offline_model import OfflineModel
 from shared.agent.planning import PlanOut
 from shared.agent.tools.base import idempotency_key
 from shared.agent.tools.code import BRANCH_PREFIX, branch_for
-from shared.domain.events import RunStatus, ToolIntent, ToolResult
+from shared.domain.events import RunStatus, ToolResult
 from shared.ports import ModelReply
 from tests.reliability.conftest import TOTALS, scale
-from tests.reliability.harness import REPOSITORY, TENANT, VERCEL_PROJECT, Stack, engine_stack
-from tests.reliability.test_engine_reliability import BOUNDARIES, Crash, duplicated_effects
+from tests.reliability.harness import (
+    BOUNDARIES,
+    REPOSITORY,
+    TENANT,
+    VERCEL_PROJECT,
+    Stack,
+    StepCrashes,
+    crashing_store,
+    duplicated_effects,
+    engine_stack,
+)
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 CODE_TOOLS = {"open_pull_request": 2, "deploy_vercel": 3}  # each code tool's step in the plan
@@ -122,41 +130,6 @@ def test_d_code_steps_every_task_twice_in_random_order(
     assert pulls == deployments == Counter(list(pages)), (pulls, deployments)  # one of each per run
     check_previews(pages, heads, refs)
     check_each_step_once(events)
-
-
-class StepCrashes:
-    """Crash once per run, at its planned (step, boundary)."""
-
-    def __init__(self, plan: dict[str, tuple[int, str]]) -> None:
-        self.plan, self.done, self.lock = plan, set[str](), threading.Lock()
-
-    def hit(self, run: str, step: int, boundary: str) -> None:
-        with self.lock:
-            if self.plan.get(run) == (step, boundary) and run not in self.done:
-                self.done.add(run)
-                raise Crash(f"{run} at {boundary} of step {step}")
-
-
-def crashing_store(inner: Any, crashes: StepCrashes) -> Any:
-    class Store:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(inner, name)
-
-        def add_event(self, tenant: str, run: str, event: Any) -> bool:
-            step = event.step if isinstance(event, ToolIntent) else 0
-            crashes.hit(run, step, "before_intent")
-            ok = inner.add_event(tenant, run, event)
-            crashes.hit(run, step, "intent_effect")
-            return bool(ok)
-
-        def append(self, tenant: str, run: str, state: Any, events: list[Any]) -> Any:
-            new = inner.append(tenant, run, state, events)
-            for event in events:
-                if isinstance(event, ToolResult):
-                    crashes.hit(run, event.step, "result_enqueue")
-            return new
-
-    return Store()
 
 
 def crashing_code_host(inner: Any, crashes: StepCrashes) -> Any:

@@ -7,8 +7,6 @@ then the sweeper. Each adds to the RESULT line (conftest.py).
 
 import json
 import random
-import re
-import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -22,26 +20,18 @@ from shared.errors import ModelFixableError
 from shared.ports import ModelReply
 from shared.services.sweeper import sweep
 from tests.reliability.conftest import TOTALS, scale
-from tests.reliability.harness import TENANT, Stack, engine_stack
+from tests.reliability.harness import (
+    BOUNDARIES,
+    TENANT,
+    Stack,
+    StepCrashes,
+    crashing_store,
+    duplicated_effects,
+    engine_stack,
+)
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
-MARKER = re.compile(r"Notion Agent · ref (\S+)")
 ENDED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.WAITING_FOR_HUMAN}
-
-
-def duplicated_effects(stack: Stack, pages: dict[str, str]) -> int:
-    """Markers seen more than once, plus property updates of a run's page beyond one."""
-    state = stack.notion_state()
-    texts = [line["text"] for p in state["pages"] for line in p["content"]] + [
-        c["text"] for c in state["comments"]
-    ]
-    keys = Counter(m for t in texts for m in MARKER.findall(t))
-    patches = Counter(
-        r["path"].rsplit("/", 1)[1]
-        for r in stack.requests()
-        if r["method"] == "PATCH" and r["status"] == 200 and "/pages/" in r["path"]
-    )
-    return sum(n - 1 for n in keys.values()) + sum(max(0, patches[p] - 1) for p in pages.values())
 
 
 def tally(stack: Stack, pages: dict[str, str], allowed: set[RunStatus]) -> dict[str, int]:
@@ -81,7 +71,7 @@ WRITE_ARGS: dict[str, dict[str, Any]] = {
     "add_comment": {"page_id": "{page}", "text": "A comment from {run}"},
     "send_notification": {"subject": "Note from {run}", "text": "Hello"},
 }
-BOUNDARIES = ("before_intent", "intent_effect", "effect_result", "result_enqueue")
+WRITE_STEP = 2  # the write tool's step in OneToolModel's plan: where every crash is planned
 
 
 class OneToolModel(OfflineModel):
@@ -102,44 +92,7 @@ class OneToolModel(OfflineModel):
         return ModelReply(PlanOut.model_validate({"goal": goal, "steps": steps}), reply.usage)
 
 
-class Crash(Exception):
-    """The instance dies here (an unexpected error: HTTP 500, the queue retries)."""
-
-
-class Crashes:
-    """Crash once per (run, boundary) at the given boundary of step 2."""
-
-    def __init__(self, plan: dict[str, str]) -> None:
-        self.plan, self.done, self.lock = plan, set(), threading.Lock()
-
-    def hit(self, run: str, boundary: str) -> None:
-        with self.lock:
-            if self.plan.get(run) == boundary and run not in self.done:
-                self.done.add(run)
-                raise Crash(f"{run} at {boundary}")
-
-
-def crashing_store(inner: Any, crashes: Crashes) -> Any:
-    class Store:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(inner, name)
-
-        def add_event(self, tenant: str, run: str, event: Any) -> bool:
-            crashes.hit(run, "before_intent")
-            ok = inner.add_event(tenant, run, event)
-            crashes.hit(run, "intent_effect")
-            return bool(ok)
-
-        def append(self, tenant: str, run: str, state: Any, events: list[Any]) -> Any:
-            new = inner.append(tenant, run, state, events)
-            if any(isinstance(e, ToolResult) and e.step == 2 for e in events):
-                crashes.hit(run, "result_enqueue")
-            return new
-
-    return Store()
-
-
-def crashing_notion(inner: Any, crashes: Crashes, run_of: dict[str, str]) -> Any:
+def crashing_notion(inner: Any, crashes: StepCrashes, run_of: dict[str, str]) -> Any:
     writes = {"create_page", "update_page_properties", "append_blocks", "add_comment"}
 
     class Notion:
@@ -152,7 +105,7 @@ def crashing_notion(inner: Any, crashes: Crashes, run_of: dict[str, str]) -> Any
                 result = method(token, target, *args, **kwargs)
                 page = target.get("page_id") if isinstance(target, dict) else target
                 if page in run_of:
-                    crashes.hit(run_of[page], "effect_result")
+                    crashes.hit(run_of[page], WRITE_STEP, "effect_result")
                 return result
 
             return call
@@ -160,13 +113,13 @@ def crashing_notion(inner: Any, crashes: Crashes, run_of: dict[str, str]) -> Any
     return Notion()
 
 
-def crashing_queue(inner: Any, crashes: Crashes) -> Any:
+def crashing_queue(inner: Any, crashes: StepCrashes) -> Any:
     class Queue:
         def enqueue(self, queue: Any, body: Any, task_id: str, delay_s: float = 0.0) -> bool:
             run = getattr(body, "run_id", None) or ""
             if task_id.startswith(f"notify:{TENANT}:n-"):  # a send_notification effect
                 inner_ok: bool = inner.enqueue(queue, body, task_id, delay_s)
-                crashes.hit(run, "effect_result")
+                crashes.hit(run, WRITE_STEP, "effect_result")
                 return inner_ok
             return bool(inner.enqueue(queue, body, task_id, delay_s))
 
@@ -179,7 +132,7 @@ def test_b_a_crash_at_each_boundary_of_each_write_tool(
     with engine_stack(tmp_path, monkeypatch, model=OneToolModel()) as stack:
         cases = [(tool, b) for tool in WRITE_ARGS for b in BOUNDARIES]
         pages = {f"crash-{i}": stack.new_idea(f"Crash {i}") for i in range(len(cases))}
-        crashes = Crashes({run: b for run, (_, b) in zip(pages, cases, strict=True)})
+        crashes = StepCrashes({run: (WRITE_STEP, b) for run, (_, b) in zip(pages, cases, strict=True)})
         stack.wrap("store", lambda inner: crashing_store(inner, crashes))
         stack.wrap("notion", lambda inner: crashing_notion(inner, crashes, {p: r for r, p in pages.items()}))
         stack.wrap("queue", lambda inner: crashing_queue(inner, crashes))
