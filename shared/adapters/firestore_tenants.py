@@ -3,7 +3,8 @@
 - ``tenants/{t}``: the tenant (settings, status, the *name* of its token secret; never a token).
 - ``workspaces/{workspace_id}``: ``{tenant_id, status}``, written with the tenant in one batch.
 - ``oauth_states/{sha256(nonce)}``: single-use connect states; TTL policy on ``expires_at``.
-- ``tenants/{t}/events/{event_id}``: webhook de-duplication records; TTL policy on ``expires_at``.
+- ``tenants/{t}/events/{event_id}``: de-duplication records of webhook events and, as
+  ``request-{request_id}``, of ``POST /runs`` requests; TTL policy on ``expires_at``.
 
 Every method that reads tenant data takes the tenant id and builds the path from it, so it cannot
 reach another tenant's documents.
