@@ -34,6 +34,8 @@ from local.notion_sandbox import SandboxServer
 from local.notion_sandbox.testing import Admin, QuietHandler
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap
+from shared.adapters.offline_model import OfflineModel
+from shared.agent.planning import PlanOut
 from shared.config import PlatformSecret, Queue, Settings
 from shared.domain.events import ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
@@ -41,6 +43,7 @@ from shared.domain.runs import RunState
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks import PlanTask, Trigger
 from shared.domain.tenants import Tenant
+from shared.ports import ModelReply
 from shared.services import spend
 from shared.services.deps import Deps
 from shared.services.wiring import engine_deps
@@ -195,6 +198,23 @@ def duplicated_effects(stack: Stack, pages: dict[str, str]) -> int:
         if r["method"] == "PATCH" and r["status"] == 200 and "/pages/" in r["path"]
     )
     return sum(n - 1 for n in keys.values()) + sum(max(0, patches[p] - 1) for p in pages.values())
+
+
+class ScriptedPlanModel(OfflineModel):
+    """The offline model, except that a goal ``<kind>|<run>|<page>`` is planned as :meth:`steps` says
+    (each suite's runs name in their goal what they are to do)."""
+
+    def steps(self, kind: str, run: str, page: str) -> list[tuple[str, dict[str, Any]]]:
+        raise NotImplementedError
+
+    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+        reply = super().generate(purpose, prompt, schema)
+        if schema is not PlanOut:
+            return reply
+        goal = reply.value.goal
+        kind, run, page = goal.split("|")
+        steps = [{"tool": t, "args_json": json.dumps(a)} for t, a in self.steps(kind, run, page)]
+        return ModelReply(PlanOut.model_validate({"goal": goal, "steps": steps}), reply.usage)
 
 
 class Crash(Exception):

@@ -7,25 +7,22 @@ function against the code sandbox, on the same engine stack as test_engine_relia
 code sandbox holds exactly one pull request and one deployment per run. Each adds to the RESULT line.
 """
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shared.adapters.offline_model import OfflineModel
-from shared.agent.planning import PlanOut
 from shared.agent.tools.base import idempotency_key
 from shared.agent.tools.code import BRANCH_PREFIX, branch_for
 from shared.domain.events import RunStatus, ToolResult
-from shared.ports import ModelReply
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     BOUNDARIES,
     REPOSITORY,
     TENANT,
     VERCEL_PROJECT,
+    ScriptedPlanModel,
     Stack,
     StepCrashes,
     crashing_store,
@@ -38,15 +35,10 @@ CODE_TOOLS = {"open_pull_request": 2, "deploy_vercel": 3}  # each code tool's st
 TITLE = "Change from "  # + the run id: how a pull request is traced to its run, whatever its branch
 
 
-class CodePlanModel(OfflineModel):
+class CodePlanModel(ScriptedPlanModel):
     """Plans ``read_page → open_pull_request → deploy_vercel → finish`` for a goal ``code|<run>|<page>``."""
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
-        reply = super().generate(purpose, prompt, schema)
-        if schema is not PlanOut:
-            return reply
-        goal = reply.value.goal
-        _, run, page = goal.split("|")
+    def steps(self, kind: str, run: str, page: str) -> list[tuple[str, dict[str, Any]]]:
         pull = {
             "repository": REPOSITORY,
             "title": TITLE + run,
@@ -54,14 +46,12 @@ class CodePlanModel(OfflineModel):
             "files": [{"path": f"notes/{run}.md", "content": f"Notes of {run}\n"}],
         }
         preview = {"project": VERCEL_PROJECT, "repository": REPOSITORY, "ref": "${steps.2.branch}"}
-        steps = [
+        return [
             ("read_page", {"page_id": page}),
             ("open_pull_request", pull),
             ("deploy_vercel", preview),
             ("finish", {"summary": "Opened ${steps.2.url}, preview at ${steps.3.url}"}),
         ]
-        plan = {"goal": goal, "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
-        return ModelReply(PlanOut.model_validate(plan), reply.usage)
 
 
 def start_all(stack: Stack, pages: dict[str, str]) -> None:

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from shared.adapters.offline_model import OfflineModel
-from shared.agent.planning import PlanOut
 from shared.domain.events import RunStatus, ToolResult
 from shared.errors import ModelFixableError
 from shared.ports import ModelReply
@@ -23,6 +22,7 @@ from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     BOUNDARIES,
     TENANT,
+    ScriptedPlanModel,
     Stack,
     StepCrashes,
     crashing_store,
@@ -74,22 +74,12 @@ WRITE_ARGS: dict[str, dict[str, Any]] = {
 WRITE_STEP = 2  # the write tool's step in OneToolModel's plan: where every crash is planned
 
 
-class OneToolModel(OfflineModel):
+class OneToolModel(ScriptedPlanModel):
     """Plans ``read_page → <tool named in the goal> → finish``."""
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
-        reply = super().generate(purpose, prompt, schema)
-        if schema is not PlanOut:
-            return reply
-        goal = reply.value.goal
-        tool, run, page = goal.split("|")
-        args = json.loads(json.dumps(WRITE_ARGS[tool]).replace("{page}", page).replace("{run}", run))
-        steps = [
-            {"tool": "read_page", "args_json": json.dumps({"page_id": page})},
-            {"tool": tool, "args_json": json.dumps(args)},
-            {"tool": "finish", "args_json": json.dumps({"summary": "done"})},
-        ]
-        return ModelReply(PlanOut.model_validate({"goal": goal, "steps": steps}), reply.usage)
+    def steps(self, kind: str, run: str, page: str) -> list[tuple[str, dict[str, Any]]]:
+        args = json.loads(json.dumps(WRITE_ARGS[kind]).replace("{page}", page).replace("{run}", run))
+        return [("read_page", {"page_id": page}), (kind, args), ("finish", {"summary": "done"})]
 
 
 def crashing_notion(inner: Any, crashes: StepCrashes, run_of: dict[str, str]) -> Any:
