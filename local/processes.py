@@ -7,6 +7,7 @@ stack leaves no orphan processes behind.
 import atexit
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -19,9 +20,41 @@ from pathlib import Path
 from types import FrameType
 from typing import Protocol
 
+# Ports the kernel hands out by itself (a bind to port 0, a client's connect) come from this range.
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_OWN_RANGE = 8000  # how many ports just below it free_port chooses from
+_handed_out: set[int] = set()
+_handing_out = threading.Lock()
+
 
 def free_port() -> int:
-    """A free loopback port (bound and released; the stack starts the server right after)."""
+    """A free loopback port (bound and released; a server is started on it a little later).
+
+    Chosen just below the kernel's ephemeral range, so that in the meantime no port the kernel picks by
+    itself can be this one: not that of a server started on port 0 (the Firestore emulator opens one),
+    nor the local port of an outgoing connection. Never the same twice in this process, so the ports
+    of one stack are distinct even before their servers bind them."""
+    try:
+        ephemeral = int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32768  # Linux's default
+    low = max(1024, ephemeral - _OWN_RANGE)
+    with _handing_out:
+        for _ in range(500):
+            port = random.randrange(low, ephemeral) if ephemeral - low >= 1000 else _kernel_port()
+            if port in _handed_out:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
+            return port
+    raise RuntimeError("no free loopback port found")
+
+
+def _kernel_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
