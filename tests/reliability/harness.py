@@ -16,6 +16,7 @@ import random
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -200,12 +201,13 @@ def duplicated_effects(stack: Stack, pages: dict[str, str]) -> int:
     return sum(n - 1 for n in keys.values()) + sum(max(0, patches[p] - 1) for p in pages.values())
 
 
-class ScriptedPlanModel(OfflineModel):
+class ScriptedPlanModel(OfflineModel, ABC):
     """The offline model, except that a goal ``<kind>|<run>|<page>`` is planned as :meth:`steps` says
     (each suite's runs name in their goal what they are to do)."""
 
+    @abstractmethod
     def steps(self, kind: str, run: str, page: str) -> list[tuple[str, dict[str, Any]]]:
-        raise NotImplementedError
+        """The plan's steps, as (tool, arguments)."""
 
     def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
         reply = super().generate(purpose, prompt, schema)
