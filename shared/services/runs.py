@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.config import Queue
 from shared.domain.runs import Run
-from shared.domain.tasks import PlanTask, Trigger
+from shared.domain.tasks import PlanTask, Trigger, page_key
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, NotFound
 from shared.ports import RunStore, TaskQueue, TenantStore, WebhookEventLedger
@@ -44,7 +44,8 @@ def request_run(
     if request_id is None:
         run_id = f"api-{uuid.uuid4().hex[:16]}"
     else:
-        asked = json.dumps([goal, page_id]).encode()  # ASCII: a lone surrogate is escaped, not an error
+        page = page_key(page_id) if page_id else None  # one page, with or without its hyphens
+        asked = json.dumps([goal, page]).encode()  # ASCII: a lone surrogate is escaped, not an error
         fingerprint = hashlib.sha256(asked).hexdigest()[:16]
         now = now or datetime.now(UTC)
         kind = f"api.run_requested:{fingerprint}"

@@ -202,3 +202,12 @@ def test_a_run_request_refused_for_its_workspace_records_no_request_id(fakes: Fa
     auth = connect(fakes, TenantStatus.NEEDS_RECONNECT)
     answer = client("api").post("/runs", headers=auth, json={"goal": "hi", "request_id": "r-1"})
     assert answer.status_code == 409 and not fakes.webhook_events.records and not fakes.queue.tasks
+
+
+def test_a_retry_may_write_the_page_id_with_or_without_hyphens(fakes: FakeContainer) -> None:
+    auth, api = connect(fakes), client("api")
+    body = {"goal": "Write a note", "request_id": "r-1"}
+    first = api.post("/runs", headers=auth, json=body | {"page_id": "0123456789abcdef0123456789abcdef"})
+    again = api.post("/runs", headers=auth, json=body | {"page_id": "01234567-89AB-cdef-0123-456789abcdef"})
+    assert first.status_code == again.status_code == 202 and first.json == again.json
+    assert len(fakes.queue.tasks) == 1
