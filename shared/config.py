@@ -306,6 +306,17 @@ class Settings:
         "no other starts, and the latest change it may not have read is planned when it ends; 0: one "
         "run per event. Comments always start their own run.",
     )
+    webhook_run_rate_per_min: float = setting(
+        6.0,
+        ge=0,
+        description="Runs a workspace's Notion events may start per minute once its burst is spent; "
+        "the others are planned later, one every 60/rate seconds in the order they came, so an import "
+        "or a bulk edit neither starts hundreds of runs at once nor holds up other workspaces' "
+        "planning (0: no limit). API, daily and replanned runs are not limited.",
+    )
+    webhook_run_burst: int = setting(
+        10, ge=1, description="Runs a workspace's Notion events may start at once before the rate applies."
+    )
     log_level: str = setting("INFO", description="Minimum log severity.")
 
     def target_url(self, target: Target) -> str:

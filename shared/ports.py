@@ -75,8 +75,9 @@ class RunStore(Protocol):
 
         None when it is now (or already was). Otherwise the id of the run that holds the page: one
         that exists, is not finished and not released, or one not written yet (still being planned)
-        that claimed the page less than ``hold`` before ``now``. A finished, released or expired
-        holder is replaced. While the page is held, ``change`` (the plan task of the change that
+        that claimed the page less than ``hold`` before ``now``; or, for a ``change``, a released
+        holder that claimed the page after it (its run read the change). Any other finished,
+        released or expired holder is replaced. While the page is held, ``change`` (the plan task of the change that
         found it held) is remembered on the claim, replacing the one remembered before, unless the
         holder claimed the page after it (``change.trigger.seen_by``); :meth:`release_page` hands it
         over. A claimer that replaces an unreleased holder keeps the remembered change it has not seen.
@@ -87,6 +88,13 @@ class RunStore(Protocol):
         """Once ``run_id`` has ended: if it holds the page, release it (the next change takes it over
         at once) and return the change remembered while it held the page, if any. The same answer
         on every later call, until another run claims the page; None if ``run_id`` does not hold it."""
+        ...
+
+    def reserve_start(self, tenant_id: str, now: datetime, interval: timedelta, burst: int) -> datetime:
+        """Reserve the tenant's next start of a run from a Notion event under one start per
+        ``interval`` (``burst`` at once; ``shared.domain.tasks.next_start``) and return its time:
+        ``now`` or later. Every call reserves its own start, so of calls made at once each gets a
+        different one."""
         ...
 
 

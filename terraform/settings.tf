@@ -42,6 +42,8 @@ locals {
     NA_WEBHOOK_EVENT_TTL_S      = "604800" # 7 days of de-duplication; Notion retries deliveries for less
     NA_TENANT_ROUTING_CACHE_S   = "5"      # a revoke or filter change made elsewhere reaches every webhook instance within 5 s
     NA_WEBHOOK_COALESCE_S       = "60"     # a page's changes within a minute make one run, planned at the minute's end
+    NA_WEBHOOK_RUN_BURST        = "10"     # runs a workspace's Notion events start at once ...
+    NA_WEBHOOK_RUN_RATE_PER_MIN = "6"      # ... then one every 10 s, the rest planned when their turn comes
 
     # Email notifications through the customer's SMTP relay (var.smtp; host empty: no email channel).
     NA_SMTP_HOST      = var.smtp.host

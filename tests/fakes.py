@@ -8,7 +8,7 @@ from shared.config import Queue
 from shared.domain.events import ModelUsed
 from shared.domain.notifications import Claim, Claimed, NotificationRecord, NotificationStatus
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
-from shared.domain.tasks import NotifyTask, PlanTask, TaskBody
+from shared.domain.tasks import NotifyTask, PlanTask, TaskBody, next_start
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from shared.ports import EventRecord, Mail, NotionGrant
@@ -21,6 +21,7 @@ class FakeRunStore:
         self.runs: dict[tuple[str, str], Run] = {}
         self.events: dict[tuple[str, str], dict[int, RunEvent]] = {}
         self.page_runs: dict[tuple[str, str], PageClaim] = {}  # (tenant, page) → its claim
+        self.starts_due: dict[str, datetime] = {}  # tenant → its webhook runs' next due start
 
     def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
         key = (tenant_id, run_id)
@@ -94,6 +95,13 @@ class FakeRunStore:
         held = self.page_runs.get((tenant_id, page_key))
         if held is not None and held.run_id == run_id:
             return None
+        if (
+            held is not None
+            and held.released
+            and change is not None
+            and change.trigger.seen_by(held.claimed_at)
+        ):
+            return held.run_id
         if held is not None and not held.released:
             run = self.runs.get((tenant_id, held.run_id))
             if (run is not None and not run.state.status.terminal) or (run is None and held.hold_until > now):
@@ -111,6 +119,10 @@ class FakeRunStore:
             return None
         held.released = True
         return held.change
+
+    def reserve_start(self, tenant_id: str, now: datetime, interval: timedelta, burst: int) -> datetime:
+        start, self.starts_due[tenant_id] = next_start(self.starts_due.get(tenant_id), now, interval, burst)
+        return start
 
 
 @dataclass

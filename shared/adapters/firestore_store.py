@@ -18,7 +18,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from shared.domain.events import ModelUsed
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
-from shared.domain.tasks import PlanTask
+from shared.domain.tasks import PlanTask, next_start
 from shared.errors import NotFound, TransientError
 
 # Built on first use, like every model of ours (shared.domain.schema).
@@ -29,6 +29,7 @@ _EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent, config=ConfigDict(defer_b
 # of the run that released it gets the same answer for as long).
 PAGE_CLAIM_TTL = timedelta(days=30)
 _CLAIM_ATTEMPTS = 5
+_RESERVE_ATTEMPTS = 20  # one write each: a plan dispatched during another's read and write retries
 log = logging.getLogger(__name__)
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 
@@ -168,6 +169,12 @@ class FirestoreRunStore:
                 holder = str(held.get("run_id", ""))
                 if holder == run_id:
                     return None
+                if (
+                    held.get("released")
+                    and change is not None
+                    and change.trigger.seen_by(held.get("claimed_at"))
+                ):
+                    return holder  # its run ended and had read the page after this change
                 unchanged = self._db.write_option(last_update_time=snap.update_time)
                 try:
                     if not held.get("released") and self._active(
@@ -209,6 +216,29 @@ class FirestoreRunStore:
         except _TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         raise TransientError("firestore: the page's claim kept changing")
+
+    def reserve_start(self, tenant_id: str, now: datetime, interval: timedelta, burst: int) -> datetime:
+        """``tenants/{t}/limits/webhook_runs`` keeps the limit's next due time. Each reservation is a
+        create, or an update conditioned on the document as read, so two reservations made at once
+        never get the same start: the second is refused and reads again."""
+        ref = self._tenant(tenant_id).collection("limits").document("webhook_runs")
+        try:
+            for _ in range(_RESERVE_ATTEMPTS):
+                snap = ref.get()
+                due = (snap.to_dict() or {}).get("due") if snap.exists else None
+                start, after = next_start(due, now, interval, burst)
+                try:
+                    if snap.exists:
+                        unchanged = self._db.write_option(last_update_time=snap.update_time)
+                        ref.update({"due": after}, option=unchanged)
+                    else:
+                        ref.create({"due": after})
+                    return start
+                except (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition, gexc.NotFound):
+                    continue  # another reservation came first: read its due time
+        except _TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+        raise TransientError("firestore: too many runs of this workspace are starting at once")
 
     def _page(self, tenant_id: str, page_key: str) -> Any:
         return self._tenant(tenant_id).collection("page_runs").document(page_key)

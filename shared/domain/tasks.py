@@ -40,6 +40,18 @@ def page_key(page_id: str) -> str:
     )
 
 
+def next_start(
+    due: datetime | None, now: datetime, interval: timedelta, burst: int
+) -> tuple[datetime, datetime]:
+    """When a run asking at ``now`` may start under a limit of one start per ``interval`` with
+    ``burst`` at once, and the limit's next ``due`` time (None: idle). The generic cell rate
+    algorithm, as the Notion pacer (``shared.adapters.pacing``), here on times stored per tenant:
+    after a burst, the starts follow one another ``interval`` apart, in the order they asked."""
+    due = now if due is None else due
+    start = max(now, due - (burst - 1) * interval)
+    return start, max(due, start) + interval
+
+
 class TaskBody(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,6 +94,8 @@ class PlanTask(TaskBody):
     run_id: str = Field(pattern=_ID)
     goal: str = Field(default="", max_length=2000)
     trigger: Trigger
+    # The run's start was scheduled already (``shared.services.planning.start_run``): plan it now.
+    admitted: bool = False
 
 
 class ScheduleTask(TaskBody):

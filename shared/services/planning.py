@@ -19,6 +19,7 @@ from shared.agent import context as prompt_context
 from shared.agent import prompts
 from shared.agent.planning import PlanOut, ValidPlan, validate_plan
 from shared.agent.tools import notion_text as nt
+from shared.config import Queue
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -205,15 +206,20 @@ def _default_goal(ctx: dict[str, Any]) -> str:
 
 def start_run(task: PlanTask, deps: Deps) -> bool:
     """Create and plan the run; False if it existed (its follow-up is re-enqueued, harmless), if
-    the tenant's connection is gone (revoked or to be reconnected: the trigger is dropped), or if it
-    is a page's change and another run of that page is still active (the trigger is dropped)."""
+    it is a Notion event's run whose turn has not come (planned by a later task), if the tenant's
+    connection is gone (revoked or to be reconnected: the trigger is dropped), or if it is a page's
+    change and another run of that page is still active or read the page after it (the trigger is
+    dropped)."""
     run = deps.store.get_run(task.tenant_id, task.run_id)
     if run is not None:
         return _replan_if_needed(task, deps, run.state)
+    if _waits_its_turn(task, deps):
+        return False
     holder = _page_held_by(task, deps)
     if holder is not None:
         log.info(
-            "no run now: run %s is still active for this page; a change it has not seen is planned when it ends",
+            "no run now: run %s is active for this page (a change it has not seen is planned when it "
+            "ends) or has read the page after this change",
             holder,
             extra={"fields": {"run": task.run_id}},
         )
@@ -232,6 +238,30 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
         followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     log.info("run %s", "created" if created else "already existed", extra={"fields": {"run": task.run_id}})
     return created
+
+
+def _waits_its_turn(task: PlanTask, deps: Deps) -> bool:
+    """A run of a Notion event starts when its turn comes: a workspace's events start at most
+    ``webhook_run_burst`` runs at once and then ``webhook_run_rate_per_min`` a minute, in the order
+    they came. A later one is planned by a task scheduled for its start (named from the run: a repeat
+    of this task enqueues nothing new), before anything is read, claimed or paid for."""
+    rate = deps.settings.webhook_run_rate_per_min
+    if task.trigger.kind != "webhook" or task.admitted or rate <= 0:
+        return False
+    now = deps.clock()
+    interval = timedelta(minutes=1) / rate
+    start = deps.store.reserve_start(task.tenant_id, now, interval, deps.settings.webhook_run_burst)
+    wait_s = (start - now).total_seconds()
+    if wait_s < 1:
+        return False
+    later = task.model_copy(update={"admitted": True})
+    deps.queue.enqueue(Queue.PLAN, later, f"plan:{task.tenant_id}:{task.run_id}:admitted", wait_s)
+    log.info(
+        "run waits its turn: this workspace's events have started their runs' burst; planned in %.0f s",
+        wait_s,
+        extra={"fields": {"run": task.run_id}},
+    )
+    return True
 
 
 def _page_held_by(task: PlanTask, deps: Deps) -> str | None:

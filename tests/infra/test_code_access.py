@@ -60,6 +60,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/humans.py:respond_by_link": frozenset({"api"}),
     "shared/services/humans.py:link_info": frozenset({"api"}),
     "shared/services/runs.py:request_run": frozenset({"api"}),
+    # A Notion event's run whose turn has not come is planned by a task scheduled for its start.
+    "shared/services/planning.py:_waits_its_turn": frozenset({"plan"}),
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
     "shared/services/planning.py:_ask_model": frozenset({"plan"}),
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.

@@ -238,6 +238,47 @@ def test_a_change_the_holder_claimed_after_is_not_remembered(firestore_db: Any) 
     assert store.release_page("t1", "page1", "r1") is None
 
 
+def test_a_change_the_released_holder_read_starts_no_run(firestore_db: Any) -> None:
+    """A change planned late (its run waited its turn) after the page's run that read it ended."""
+    store, now = FirestoreRunStore(firestore_db), datetime.now(UTC)
+    assert store.claim_page("t1", "page1", "r1", now, HOLD) is None
+    store.create_run("t1", "r1", [planned()])
+    finished(store, "r1")
+    assert store.release_page("t1", "page1", "r1") is None
+    read = page_change("r2", now - READ_LAG)  # r1 claimed the page (and read it) after this change
+    assert store.claim_page("t1", "page1", "r2", now + HOLD, HOLD, change=read) == "r1"
+    assert claim_doc(firestore_db)["run_id"] == "r1" and claim_doc(firestore_db)["released"] is True
+    unread = page_change("r3", now - READ_LAG + timedelta(seconds=1))
+    assert store.claim_page("t1", "page1", "r3", now + HOLD, HOLD, change=unread) is None
+    assert claim_doc(firestore_db)["run_id"] == "r3"
+
+
+def test_starts_reserved_at_once_are_each_their_own_in_turn(firestore_db: Any) -> None:
+    store, now, interval = FirestoreRunStore(firestore_db), datetime.now(UTC), timedelta(seconds=10)
+    starts: list[datetime] = []
+    errors: list[BaseException] = []
+
+    def reserve() -> None:
+        try:
+            starts.append(store.reserve_start("t1", now, interval, 3))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reserve) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(starts) == [now] * 3 + [now + k * interval for k in range(1, 6)]
+    assert store.reserve_start("t1", now, interval, 3) == now + 6 * interval  # the next in line
+    assert store.reserve_start("t2", now, interval, 3) == now  # another tenant: its own limit
+    later = now + timedelta(hours=1)  # idle long enough: the burst again
+    assert [store.reserve_start("t1", later, interval, 3) for _ in range(4)] == [later] * 3 + [
+        later + interval
+    ]
+
+
 def test_a_claimer_taking_over_an_unreleased_holder_keeps_the_change_it_has_not_seen(
     firestore_db: Any,
 ) -> None:

@@ -3,6 +3,7 @@ reordering, late and aggregated events, tampering, a page's changes coalesced) i
 with the Firestore emulator and the local Cloud Tasks emulator (plan queue held, so every task is
 visible). The stack runs with the production window, ``webhook_coalesce_s`` = 60."""
 
+import base64
 import json
 import logging
 import threading
@@ -227,6 +228,38 @@ def test_a_pages_next_window_starts_no_second_run_while_its_run_is_active(stack:
     assert start_run(handed[-1], deps) is True
     assert {r.run_id for r in deps.store.list_runs(tenant_id)} == {first.run_id, third.run_id}
     assert start_run(second, deps) is False  # a late repeat of the older change: the page is held
+
+
+def test_an_import_starts_a_burst_of_runs_and_schedules_the_rest_one_interval_apart(stack: Stack) -> None:
+    """More new pages at once than a workspace's burst (an import): the first are planned; each of
+    the others waits its turn as a plan task on the real queue, scheduled one interval after the
+    one before, and is planned when it comes."""
+    tenant_id, _ = connected(stack)
+    # One start a minute (production: 6): planning the burst for real must not outlast an interval.
+    settings = stack.settings.replace(webhook_run_rate_per_min=1.0)
+    burst, interval_s = settings.webhook_run_burst, 60 / settings.webhook_run_rate_per_min
+    for n in range(burst + 2):
+        stack.admin.post("/workspaces/demo/ideas", {"title": f"Imported idea {n}"})
+    flush(stack)
+    tasks = stack.plan_tasks()
+    assert len(tasks) == burst + 2 and {t.trigger.event_type for t in tasks} == {"page.created"}
+    deps = engine_deps(stack.container)._replace(settings=settings)
+    assert [start_run(t, deps) for t in tasks] == [True] * burst + [False] * 2
+    assert len(deps.store.list_runs(tenant_id)) == burst
+    waiting = [
+        (
+            datetime.fromisoformat(t["schedule_time"]),
+            PlanTask.model_validate_json(base64.b64decode(t["body"])),
+        )
+        for t in stack.pending(Queue.PLAN)
+    ]
+    waiting = [(at, task) for at, task in waiting if task.admitted]
+    assert [task.run_id for _, task in waiting] == [t.run_id for t in tasks[burst:]]  # in their order
+    (first_at, first), (second_at, _) = waiting
+    assert abs((second_at - first_at).total_seconds() - interval_s) < 1
+    assert datetime.now(UTC) < first_at < datetime.now(UTC) + timedelta(seconds=interval_s)
+    assert start_run(first, deps) is True  # its turn: planned at once
+    assert len(deps.store.list_runs(tenant_id)) == burst + 1
 
 
 def test_a_valid_signature_over_another_body_is_refused_and_nothing_is_stored(stack: Stack) -> None:
