@@ -77,10 +77,10 @@ class RunStore(Protocol):
         that exists, is not finished and not released, or one not written yet (still being planned)
         that claimed the page less than ``hold`` before ``now``; or, for a ``change``, a released
         holder that claimed the page after it (its run read the change). Any other finished,
-        released or expired holder is replaced. While the page is held, ``change`` (the plan task of the change that
-        found it held) is remembered on the claim, replacing the one remembered before, unless the
-        holder claimed the page after it (``change.trigger.seen_by``); :meth:`release_page` hands it
-        over. A claimer that replaces an unreleased holder keeps the remembered change it has not seen.
+        released or expired holder is replaced. While the page is held, ``change`` (the plan task
+        of the change that found it held) is remembered on the claim, replacing the one remembered
+        before, unless the holder claimed the page after it (``change.trigger.seen_by``);
+        :meth:`release_page` hands it over. A claimer that replaces an unreleased holder keeps the remembered change it has not seen.
         """
         ...
 
