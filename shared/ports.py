@@ -90,11 +90,14 @@ class RunStore(Protocol):
         on every later call, until another run claims the page; None if ``run_id`` does not hold it."""
         ...
 
-    def reserve_start(self, tenant_id: str, now: datetime, interval: timedelta, burst: int) -> datetime:
+    def reserve_start(
+        self, tenant_id: str, run_id: str, now: datetime, interval: timedelta, burst: int
+    ) -> datetime:
         """Reserve the tenant's next start of a run from a Notion event under one start per
-        ``interval`` (``burst`` at once; ``shared.domain.tasks.next_start``) and return its time:
-        ``now`` or later. Every call reserves its own start, so of calls made at once each gets a
-        different one."""
+        ``interval`` (``burst`` at once; ``shared.domain.tasks.next_start``) for ``run_id`` and
+        return its time: ``now`` or later. Of different runs reserving at once each gets its own
+        start; a run reserving again (its plan task delivered twice) gets the start it has and
+        reserves nothing more, for at least a day."""
         ...
 
 

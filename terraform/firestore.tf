@@ -71,7 +71,8 @@ locals {
   firestore_ttls = {
     webhook_dedup = { collection = "events", field = "expires_at" }
     oauth_states  = { collection = "oauth_states", field = "expires_at" }
-    page_runs     = { collection = "page_runs", field = "expires_at" } # a page's active run (planning)
+    page_runs     = { collection = "page_runs", field = "expires_at" }  # a page's active run (planning)
+    run_starts    = { collection = "run_starts", field = "expires_at" } # a run's reserved start (planning)
   }
 }
 

@@ -22,6 +22,7 @@ class FakeRunStore:
         self.events: dict[tuple[str, str], dict[int, RunEvent]] = {}
         self.page_runs: dict[tuple[str, str], PageClaim] = {}  # (tenant, page) → its claim
         self.starts_due: dict[str, datetime] = {}  # tenant → its webhook runs' next due start
+        self.run_starts: dict[tuple[str, str], datetime] = {}  # (tenant, run) → its reserved start
 
     def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
         key = (tenant_id, run_id)
@@ -120,8 +121,14 @@ class FakeRunStore:
         held.released = True
         return held.change
 
-    def reserve_start(self, tenant_id: str, now: datetime, interval: timedelta, burst: int) -> datetime:
+    def reserve_start(
+        self, tenant_id: str, run_id: str, now: datetime, interval: timedelta, burst: int
+    ) -> datetime:
+        held = self.run_starts.get((tenant_id, run_id))
+        if held is not None:
+            return held
         start, self.starts_due[tenant_id] = next_start(self.starts_due.get(tenant_id), now, interval, burst)
+        self.run_starts[(tenant_id, run_id)] = start
         return start
 
 

@@ -114,10 +114,10 @@ def estimate(
     # Per run 6 reads and 3 writes, plus its page (a page's change): claiming it (1 write, or 2 reads
     # and 1 write to take it over from its ended run), releasing it when the run ends (1 read, 1
     # write) and one later change that finds it held (3 reads, 1 write to remember the change),
-    # counted for every run: an upper bound.
-    reads = n * (u.webhook_events * 2 + u.runs * 12 + steps * 4 + u.notifications * 2 + u.api_requests * 5)
-    writes = n * (u.webhook_events * 0.3 + u.runs * 6 + steps * 3 + u.notifications * 2)
-    deletes = n * u.webhook_events * 0.3  # TTL expiry of de-duplication records
+    # and its reserved start (2 reads, 2 writes, 1 TTL delete), counted for every run: an upper bound.
+    reads = n * (u.webhook_events * 2 + u.runs * 14 + steps * 4 + u.notifications * 2 + u.api_requests * 5)
+    writes = n * (u.webhook_events * 0.3 + u.runs * 8 + steps * 3 + u.notifications * 2)
+    deletes = n * (u.webhook_events * 0.3 + u.runs)  # TTL expiry: de-duplication records, run starts
     stored_gib = tenants * 0.02  # ~20 MiB per tenant: run logs and their events
     firestore = (
         _over(reads, p.fs_free_reads) / 1e5 * p.fs_read_100k

@@ -28,6 +28,8 @@ _EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent, config=ConfigDict(defer_b
 # is dropped only if its run still waits 30 days after it) and from its release (a repeated follow-up
 # of the run that released it gets the same answer for as long).
 PAGE_CLAIM_TTL = timedelta(days=30)
+# A run's reserved start is kept a day past it (TTL on expires_at), for a repeat of its plan task.
+RUN_START_TTL = timedelta(days=1)
 _CLAIM_ATTEMPTS = 5
 _RESERVE_ATTEMPTS = 20  # one write each: a plan dispatched during another's read and write retries
 log = logging.getLogger(__name__)
@@ -217,25 +219,38 @@ class FirestoreRunStore:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         raise TransientError("firestore: the page's claim kept changing")
 
-    def reserve_start(self, tenant_id: str, now: datetime, interval: timedelta, burst: int) -> datetime:
-        """``tenants/{t}/limits/webhook_runs`` keeps the limit's next due time. Each reservation is a
-        create, or an update conditioned on the document as read, so two reservations made at once
-        never get the same start: the second is refused and reads again."""
-        ref = self._tenant(tenant_id).collection("limits").document("webhook_runs")
+    def reserve_start(
+        self, tenant_id: str, run_id: str, now: datetime, interval: timedelta, burst: int
+    ) -> datetime:
+        """``tenants/{t}/limits/webhook_runs`` keeps the limit's next due time and
+        ``tenants/{t}/run_starts/{r}`` each run's reserved start (a day beyond it: TTL on
+        ``expires_at``). A reservation is one batch: the due time, created or updated conditioned
+        on the document as read, and the run's start, created. Of two reservations made at once the
+        second is refused as a whole and reads again: a different run gets the next start, the
+        same run (its plan task delivered twice) the start the first got."""
+        limit = self._tenant(tenant_id).collection("limits").document("webhook_runs")
+        mine = self._tenant(tenant_id).collection("run_starts").document(run_id)
         try:
             for _ in range(_RESERVE_ATTEMPTS):
-                snap = ref.get()
+                snaps = {snap.reference.path: snap for snap in self._db.get_all([limit, mine])}
+                held, snap = snaps[mine.path], snaps[limit.path]
+                reserved: datetime | None = (held.to_dict() or {}).get("start") if held.exists else None
+                if reserved is not None:
+                    return reserved
                 due = (snap.to_dict() or {}).get("due") if snap.exists else None
                 start, after = next_start(due, now, interval, burst)
+                batch = self._db.batch()
+                if snap.exists:
+                    unchanged = self._db.write_option(last_update_time=snap.update_time)
+                    batch.update(limit, {"due": after}, option=unchanged)
+                else:
+                    batch.create(limit, {"due": after})
+                batch.create(mine, {"start": start, "expires_at": start + RUN_START_TTL})
                 try:
-                    if snap.exists:
-                        unchanged = self._db.write_option(last_update_time=snap.update_time)
-                        ref.update({"due": after}, option=unchanged)
-                    else:
-                        ref.create({"due": after})
+                    batch.commit()
                     return start
                 except (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition, gexc.NotFound):
-                    continue  # another reservation came first: read its due time
+                    continue  # another reservation came first: read what it wrote
         except _TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         raise TransientError("firestore: too many runs of this workspace are starting at once")

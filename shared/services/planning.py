@@ -244,13 +244,15 @@ def _waits_its_turn(task: PlanTask, deps: Deps) -> bool:
     """A run of a Notion event starts when its turn comes: a workspace's events start at most
     ``webhook_run_burst`` runs at once and then ``webhook_run_rate_per_min`` a minute, in the order
     they came. A later one is planned by a task scheduled for its start (named from the run: a repeat
-    of this task enqueues nothing new), before anything is read, claimed or paid for."""
+    of this task gets the same start and enqueues nothing new), before anything is read, claimed or
+    paid for."""
     rate = deps.settings.webhook_run_rate_per_min
     if task.trigger.kind != "webhook" or task.admitted or rate <= 0:
         return False
     now = deps.clock()
     interval = timedelta(minutes=1) / rate
-    start = deps.store.reserve_start(task.tenant_id, now, interval, deps.settings.webhook_run_burst)
+    burst = deps.settings.webhook_run_burst
+    start = deps.store.reserve_start(task.tenant_id, task.run_id, now, interval, burst)
     wait_s = (start - now).total_seconds()
     if wait_s < 1:
         return False

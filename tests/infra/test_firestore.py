@@ -179,6 +179,28 @@ class _Ref:
     def create(self, doc: dict[str, Any]) -> None:
         self.writes["/".join(self.path)] = doc
 
+    @property
+    def reference(self) -> "_Ref":  # as a snapshot: of a document that does not exist
+        return self
+
+    @property
+    def exists(self) -> bool:
+        return False
+
+    def get_all(self, refs: list["_Ref"]) -> list["_Ref"]:
+        return refs
+
+    def batch(self) -> "_Batch":
+        return _Batch()
+
+
+class _Batch:
+    def create(self, ref: _Ref, doc: dict[str, Any]) -> None:
+        ref.create(doc)
+
+    def commit(self) -> None:
+        pass
+
 
 def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from shared.adapters.firestore_store import FirestoreRunStore
@@ -189,7 +211,9 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     client: Any = _Ref(writes)
     FirestoreWebhookEvents(client).record("t1", "ev1", "page.created", now, now)
     FirestoreOAuthStates(client).create("k1", now)
-    assert FirestoreRunStore(client).claim_page("t1", "p1", "r1", now, timedelta(minutes=1)) is None
+    store = FirestoreRunStore(client)
+    assert store.claim_page("t1", "p1", "r1", now, timedelta(minutes=1)) is None
+    assert store.reserve_start("t1", "r1", now, timedelta(seconds=10), 1) == now
     return writes
 
 
@@ -199,8 +223,17 @@ def _collection_group(path: str) -> str:
 
 def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
     writes = _written_by_the_code()
-    assert set(writes) == {"tenants/t1/events/ev1", "oauth_states/k1", "tenants/t1/page_runs/p1"}
+    assert set(writes) == {
+        "tenants/t1/events/ev1",
+        "oauth_states/k1",
+        "tenants/t1/page_runs/p1",
+        "tenants/t1/limits/webhook_runs",
+        "tenants/t1/run_starts/r1",
+    }
+    kept = {"tenants/t1/limits/webhook_runs"}  # one a tenant, rewritten in place: never expires
     policies = {(t["collection"], t["field"]) for t in tf.locals["firestore_ttls"].values()}
+    assert not {group for group, _ in policies} & {_collection_group(p) for p in kept}
+    writes = {path: doc for path, doc in writes.items() if path not in kept}
     for path, doc in writes.items():
         fields = {f for group, f in policies if group == _collection_group(path)}
         assert len(fields) == 1, f"{path}: expected one TTL policy on its collection group"

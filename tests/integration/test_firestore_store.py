@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.firestore_store import FirestoreRunStore
+from shared.adapters.firestore_store import RUN_START_TTL, FirestoreRunStore
 from shared.domain.events import ModelUsed, ToolIntent
 from shared.domain.runs import PlannedStep, RunFinished, RunPlanned, RunStatus, ToolResult, fold
 from shared.domain.tasks import READ_LAG, PlanTask, Trigger
@@ -258,25 +258,50 @@ def test_starts_reserved_at_once_are_each_their_own_in_turn(firestore_db: Any) -
     starts: list[datetime] = []
     errors: list[BaseException] = []
 
-    def reserve() -> None:
+    def reserve(run: str) -> None:
         try:
-            starts.append(store.reserve_start("t1", now, interval, 3))
+            starts.append(store.reserve_start("t1", run, now, interval, 3))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=reserve) for _ in range(8)]
+    threads = [threading.Thread(target=reserve, args=(f"r{n}",)) for n in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == []
     assert sorted(starts) == [now] * 3 + [now + k * interval for k in range(1, 6)]
-    assert store.reserve_start("t1", now, interval, 3) == now + 6 * interval  # the next in line
-    assert store.reserve_start("t2", now, interval, 3) == now  # another tenant: its own limit
+    assert store.reserve_start("t1", "r8", now, interval, 3) == now + 6 * interval  # the next in line
+    assert store.reserve_start("t2", "r0", now, interval, 3) == now  # another tenant: its own limit
     later = now + timedelta(hours=1)  # idle long enough: the burst again
-    assert [store.reserve_start("t1", later, interval, 3) for _ in range(4)] == [later] * 3 + [
+    assert [store.reserve_start("t1", f"s{n}", later, interval, 3) for n in range(4)] == [later] * 3 + [
         later + interval
     ]
+
+
+def test_a_run_reserving_again_gets_its_start_and_moves_no_other(firestore_db: Any) -> None:
+    """A plan task delivered twice, even at once: one start for its run, the next run's unchanged."""
+    store, now, interval = FirestoreRunStore(firestore_db), datetime.now(UTC), timedelta(seconds=10)
+    assert [store.reserve_start("t1", f"r{n}", now, interval, 1) for n in range(2)] == [now, now + interval]
+    starts: list[datetime] = []
+    errors: list[BaseException] = []
+
+    def reserve() -> None:
+        try:
+            starts.append(store.reserve_start("t1", "r2", now + timedelta(seconds=1), interval, 1))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reserve) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and starts == [now + 2 * interval] * 4
+    assert store.reserve_start("t1", "r1", now + interval, interval, 1) == now + interval  # as before
+    assert store.reserve_start("t1", "r3", now, interval, 1) == now + 3 * interval  # not shifted
+    kept = firestore_db.document("tenants/t1/run_starts/r2").get().to_dict()
+    assert kept["expires_at"] == now + 2 * interval + RUN_START_TTL  # TTL: a day past its start
 
 
 def test_a_claimer_taking_over_an_unreleased_holder_keeps_the_change_it_has_not_seen(

@@ -108,9 +108,13 @@ def test_a_waiting_run_is_planned_when_its_task_comes_and_never_twice() -> None:
     for n in range(4):
         start_run(event(n), deps)
     [(name, delay, body)] = waiting(queue)
-    # The same event delivered again before its turn: the same scheduled task, refused by the queue.
+    # The same event delivered again before its turn: its start, the same scheduled task (refused by
+    # the queue), and no start reserved for nothing: the next run's turn is the next interval.
+    clock.now = T0 + 2 * SECOND
     assert start_run(event(3), deps) is False
     assert [n for n, _, _ in waiting(queue)] == [name]
+    assert start_run(event(4), deps) is False
+    assert [(n, d) for n, d, _ in waiting(queue)][1:] == [("plan:t1:wh-t1-4:admitted", 18.0)]
     clock.now = T0 + timedelta(seconds=delay)
     assert start_run(body, deps) is True  # admitted: planned at once, whatever the burst says
     assert ("t1", "wh-t1-3") in store.runs
