@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
 from functions.routes import Call, Route
@@ -25,11 +25,25 @@ class NewRun(Schema):
         None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Makes retries idempotent"
     )
 
+    @field_validator("goal")
+    @classmethod
+    def _not_blank(cls, goal: str) -> str:
+        if not goal.strip():
+            raise ValueError("a goal needs some text besides spaces")
+        return goal
+
 
 class Note(Schema):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field("", max_length=2000)
+
+
+class Decision(Note):
+    """A decision names the request it decides (``waiting.request_id`` of ``GET /runs/{id}``): a
+    retried or stale decision never applies to a request asked after it."""
+
+    request_id: str = Field(min_length=1, max_length=100, description="The request decided on")
 
 
 def _deps() -> Deps:
@@ -73,7 +87,11 @@ def get_run(call: Call) -> Reply:
 def _decide(decision: Literal["approve", "reject", "answer"]) -> Route:
     def handler(call: Call) -> Reply:
         run_id = _run_id(call)
-        state = humans.respond(_deps(), call.tenant_id, run_id, decision, text=_note(call))
+        body = parse_json(call.request, Decision)
+        deps = _deps()
+        state = humans.respond(
+            deps, call.tenant_id, run_id, decision, text=body.text, request_id=body.request_id
+        )
         return {"run_id": run_id, "status": state.status.value}, 200
 
     return Route(f"/runs/<run_id>/{decision}", ("POST",), handler)

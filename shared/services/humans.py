@@ -66,9 +66,16 @@ def respond(
     ):
         if state.status.terminal:  # the retry of a decision whose follow-ups failed half-way sends them
             _send_followups(deps, tenant_id, run_id, state)
+        if state.status == RunStatus.WAITING_FOR_HUMAN and waiting is not None:
+            raise Conflict(
+                f"run {run_id} no longer waits for request {request_id}: it now asks {waiting.request_id}"
+                " (read the run again and decide on that)"
+            )
         raise Conflict(f"run {run_id} is not waiting for this decision (it is {state.status.value})")
     if decision == "answer" and waiting.purpose != "question":
         raise InvalidInput("this request needs approve or reject, not an answer")
+    if decision == "approve" and waiting.purpose == "question":
+        raise InvalidInput("this request is a question: answer it, or reject it to end the run")
     if decision == "answer" and not text.strip():
         raise InvalidInput("an answer needs a non-blank text", ["text"])
     seq, at = state.last_seq + 1, deps.clock()
@@ -165,7 +172,8 @@ def control(
 ) -> RunState:
     state = _state(deps, tenant_id, run_id)
     seq, at = state.last_seq + 1, deps.clock()
-    if state.status.terminal:
+    if state.status.terminal:  # the retry of a cancel whose follow-ups failed half-way sends them
+        followups.enqueue_followup(deps, tenant_id, run_id, state)
         raise Conflict(f"run {run_id} has already ended ({state.status.value})")
     event: RunEvent
     if action == "cancel":

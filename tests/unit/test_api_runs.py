@@ -20,6 +20,11 @@ from tests.unit.test_entry_points import FakeContainer, client
 
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    return fake_container(monkeypatch)
+
+
+def fake_container(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    """The container ``api`` gets, of fakes, with tenant t1 connected."""
     container = FakeContainer()
     now = datetime.now(UTC)
     container.tenants.save(
@@ -67,12 +72,13 @@ def test_approve_by_session_resumes_and_a_second_approve_is_a_conflict(fakes: Fa
     run_id, ask = waiting_run(fakes, api, token)
     assert ask.data["purpose"] == "approval"
     other = start_session("t2", fakes.secrets)
-    assert api.post(f"/runs/{run_id}/approve", headers=auth(other)).status_code == 404
-    assert api.post(f"/runs/{run_id}/approve", headers=auth(token)).json == {
+    decision = {"request_id": ask.data["request_id"]}
+    assert api.post(f"/runs/{run_id}/approve", json=decision, headers=auth(other)).status_code == 404
+    assert api.post(f"/runs/{run_id}/approve", json=decision, headers=auth(token)).json == {
         "run_id": run_id,
         "status": "running",
     }
-    assert api.post(f"/runs/{run_id}/approve", headers=auth(token)).status_code == 409
+    assert api.post(f"/runs/{run_id}/approve", json=decision, headers=auth(token)).status_code == 409
     pump(fakes)
     listed: Any = api.get("/runs", headers=auth(token)).json
     assert [(r["run_id"], r["status"]) for r in listed["runs"]] == [(run_id, "completed")]
@@ -97,7 +103,7 @@ def test_a_link_is_signed_safe_to_open_and_single_use(fakes: FakeContainer) -> N
 
 def test_reject_ends_the_run_and_pause_resume_cancel(fakes: FakeContainer) -> None:
     api, token = client("api"), start_session("t1", fakes.secrets)
-    run_id, _ = waiting_run(fakes, api, token)
+    run_id, ask = waiting_run(fakes, api, token)
     assert api.post(f"/runs/{run_id}/pause", headers=auth(token)).json == {
         "run_id": run_id,
         "status": "paused",
@@ -107,7 +113,8 @@ def test_reject_ends_the_run_and_pause_resume_cancel(fakes: FakeContainer) -> No
         "run_id": run_id,
         "status": "waiting_for_human",
     }
-    answer = api.post(f"/runs/{run_id}/reject", json={"text": "not now"}, headers=auth(token))
+    reject = {"request_id": ask.data["request_id"], "text": "not now"}
+    answer = api.post(f"/runs/{run_id}/reject", json=reject, headers=auth(token))
     assert answer.json == {"run_id": run_id, "status": "cancelled"}
     assert api.post(f"/runs/{run_id}/cancel", headers=auth(token)).status_code == 409
     assert [n.notification_id for n in pump(fakes)] == [f"{run_id}-cancelled"]
