@@ -6,7 +6,7 @@ notion-webhook) should not build the run models at its cold start just to read t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel
@@ -203,7 +203,15 @@ class TenantStore(Protocol):
     def by_workspace(self, workspace_id: str) -> Tenant | None: ...
 
     def save(self, tenant: Tenant) -> None:
-        """Create or update the tenant and its workspace routing document together."""
+        """Write the tenant and its workspace routing document together, over whatever is stored
+        (seeding; a change of a stored tenant goes through ``update``)."""
+        ...
+
+    def update(self, tenant_id: str, change: Callable[[Tenant | None], Tenant]) -> Tenant:
+        """Store ``change`` of the tenant as stored now (None: there is none yet) with its routing
+        document, and return it. Conditioned on what was read: if another update lands in between,
+        the tenant is read again and ``change`` applied to that, so no update undoes another (so
+        ``change`` must have no side effect). What ``change`` raises goes up; nothing is stored."""
         ...
 
     def active_page(self, after: str | None, limit: int) -> list[Tenant]:

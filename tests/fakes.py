@@ -1,5 +1,6 @@
 """Small hand-written fakes of the ports, for unit tests of our own logic (same Protocols as adapters)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -263,6 +264,11 @@ class FakeTenantStore:
         self.tenants[tenant.tenant_id] = tenant
         self.routes[tenant.workspace_id] = tenant.tenant_id
 
+    def update(self, tenant_id: str, change: Callable[[Tenant | None], Tenant]) -> Tenant:
+        tenant = change(self.tenants.get(tenant_id))
+        self.save(tenant)
+        return tenant
+
     def active_page(self, after: str | None, limit: int) -> list[Tenant]:
         active = sorted(t for t, v in self.tenants.items() if v.status == TenantStatus.ACTIVE)
         return [self.tenants[t] for t in active if after is None or t > after][:limit]
@@ -283,12 +289,19 @@ class FakeOAuthStates:
 @dataclass
 class FakeWebhookEvents:
     records: dict[tuple[str, str], tuple[datetime, str]] = field(default_factory=dict)
+    expiry: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
     def record(
         self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
     ) -> EventRecord:
-        created = (tenant_id, event_id) not in self.records
-        first_seen, stored = self.records.setdefault((tenant_id, event_id), (now, event_type))
+        key = (tenant_id, event_id)
+        expires = self.expiry.get(key)
+        if expires is not None and expires <= now:  # past its expires_at: gone, swept or not
+            self.records.pop(key, None)
+        created = key not in self.records
+        first_seen, stored = self.records.setdefault(key, (now, event_type))
+        if created:
+            self.expiry[key] = expires_at
         return EventRecord(created=created, first_seen=first_seen, event_type=stored)
 
 

@@ -7,7 +7,9 @@
   ``request-{request_id}``, of ``POST /runs`` requests; TTL policy on ``expires_at``.
 
 Every method that reads tenant data takes the tenant id and builds the path from it, so it cannot
-reach another tenant's documents.
+reach another tenant's documents. A change of a stored tenant (settings, integrations, connect,
+disconnect, a refused token) is ``update``: read, change, and a write conditioned on the read, so a
+disconnect during an integration's check stays a disconnect and two changes at once are both kept.
 
 Routing (``by_workspace``) may be cached per instance for ``routing_ttl_s`` seconds: it is on every
 webhook's path and changes rarely. Only found tenants are cached (a newly connected workspace is routed
@@ -17,7 +19,7 @@ is seen within the TTL. ``get`` is never cached.
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -30,6 +32,8 @@ from google.cloud.firestore_v1.field_path import FieldPath
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
 from shared.ports import EventRecord
+
+_UPDATE_ATTEMPTS = 10  # each a read and a conditioned write: updates of one tenant are rare
 
 
 @contextmanager
@@ -44,6 +48,10 @@ def _tenant_doc(tenant: Tenant) -> dict[str, Any]:
     doc: dict[str, Any] = tenant.model_dump(mode="json")
     doc["created_at"], doc["updated_at"] = tenant.created_at, tenant.updated_at
     return doc
+
+
+def _route_doc(tenant: Tenant) -> dict[str, Any]:
+    return {"tenant_id": tenant.tenant_id, "status": tenant.status.value, "updated_at": tenant.updated_at}
 
 
 class FirestoreTenantStore:
@@ -107,14 +115,38 @@ class FirestoreTenantStore:
     def save(self, tenant: Tenant) -> None:
         batch = self._db.batch()
         batch.set(self._tenant_ref(tenant.tenant_id), _tenant_doc(tenant))
-        route = {
-            "tenant_id": tenant.tenant_id,
-            "status": tenant.status.value,
-            "updated_at": tenant.updated_at,
-        }
-        batch.set(self._route_ref(tenant.workspace_id), route)
+        batch.set(self._route_ref(tenant.workspace_id), _route_doc(tenant))
         with _transient():
             batch.commit()
+        self._remember(tenant)
+
+    def update(self, tenant_id: str, change: Callable[[Tenant | None], Tenant]) -> Tenant:
+        """A create, or an update conditioned on the document's last update time, in one batch with
+        the routing document: a write that lost to another is refused as a whole, and read again."""
+        ref = self._tenant_ref(tenant_id)
+        with _transient():
+            for _ in range(_UPDATE_ATTEMPTS):
+                snap = ref.get()
+                stored = Tenant.model_validate(snap.to_dict()) if snap.exists else None
+                tenant = change(stored)
+                if tenant == stored:
+                    return tenant
+                batch = self._db.batch()
+                if snap.exists:
+                    unchanged = self._db.write_option(last_update_time=snap.update_time)
+                    batch.update(ref, _tenant_doc(tenant), option=unchanged)
+                else:
+                    batch.create(ref, _tenant_doc(tenant))
+                batch.set(self._route_ref(tenant.workspace_id), _route_doc(tenant))
+                try:
+                    batch.commit()
+                except (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition):
+                    continue  # another update came first: apply the change to what it stored
+                self._remember(tenant)
+                return tenant
+        raise TransientError("firestore: the workspace changed too often at once to update it; try again")
+
+    def _remember(self, tenant: Tenant) -> None:
         with self._lock:
             if tenant.workspace_id in self._routes:
                 self._routes[tenant.workspace_id] = (time.monotonic(), tenant)
@@ -150,13 +182,23 @@ class FirestoreWebhookEvents:
     def record(
         self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
     ) -> EventRecord:
+        """A record past its ``expires_at`` counts as gone, though the TTL sweep (which may take a
+        day) has not deleted it yet: it is replaced, conditioned on its last update, so of two
+        callers replacing it at once one creates the record and the other finds it."""
         ref = self._db.collection("tenants").document(tenant_id).collection("events").document(event_id)
         doc = {"event_type": event_type, "first_seen": now, "expires_at": expires_at}
         with _transient():
             try:
                 ref.create(doc)
             except gexc.AlreadyExists:
-                return _existing(ref.get(), now, event_type)
+                snap = ref.get()
+                expired = (snap.to_dict() or {}).get("expires_at") if snap.exists else None
+                if not (isinstance(expired, datetime) and expired <= now):
+                    return _existing(snap, now, event_type)
+                try:
+                    ref.update(doc, option=self._db.write_option(last_update_time=snap.update_time))
+                except (gexc.FailedPrecondition, gexc.NotFound):
+                    return _existing(ref.get(), now, event_type)  # replaced (or swept) meanwhile
         return EventRecord(created=True, first_seen=now, event_type=event_type)
 
 

@@ -31,7 +31,7 @@ from shared.domain.connection import (
     nonce_key,
     token_secret_name,
 )
-from shared.domain.tenants import TenantStatus, tenant_id_for
+from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
 from shared.ports import NotionOAuth, OAuthStateStore, SecretStore, TenantStore
 from shared.services.notion_access import oauth_client
@@ -117,10 +117,14 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         "bot_id": grant.bot_id,
         "owner": grant.owner,
     }
-    existing = deps.tenants.get(tenant_id)
-    tenant = connected_tenant(tenant_id, fields, existing, datetime.fromtimestamp(now, UTC))
-    deps.tenants.save(tenant)
-    log.info("connect: workspace %s %s", grant.workspace_id, "re-connected" if existing else "connected")
+    existed: list[bool] = []
+
+    def connect(existing: Tenant | None) -> Tenant:
+        existed[:] = [existing is not None]
+        return connected_tenant(tenant_id, fields, existing, datetime.fromtimestamp(now, UTC))
+
+    tenant = deps.tenants.update(tenant_id, connect)
+    log.info("connect: workspace %s %s", grant.workspace_id, "re-connected" if existed[0] else "connected")
     outcome = {
         "connected": "true",
         "tenant_id": tenant_id,
@@ -131,12 +135,15 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
 
 
 def disconnect(tenant_id: str, deps: Connecting) -> dict[str, object]:
-    tenant = deps.tenants.get(tenant_id)
-    if tenant is None:
-        raise NotFound("no workspace is connected for this session")
-    if tenant.status != TenantStatus.REVOKED or tenant.integrations:
+    def revoke(tenant: Tenant | None) -> Tenant:
+        if tenant is None:
+            raise NotFound("no workspace is connected for this session")
+        if tenant.status == TenantStatus.REVOKED and not tenant.integrations:
+            return tenant
         revoked = {"status": TenantStatus.REVOKED, "integrations": (), "updated_at": datetime.now(UTC)}
-        deps.tenants.save(tenant.model_copy(update=revoked))
+        return tenant.model_copy(update=revoked)
+
+    tenant = deps.tenants.update(tenant_id, revoke)
     for integration in integrations.Integration:  # GitHub, Vercel and Slack tokens go with the workspace
         deps.secrets.delete(integrations.token_secret(tenant_id, integration))
     try:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.integrations import Integration, token_secret
-from shared.errors import InvalidInput, NotFound, Unauthenticated
+from shared.domain.tenants import Tenant, TenantStatus
+from shared.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shared.ports import SecretStore, TenantStore
 from shared.services.sessions import connected_tenant
 
@@ -49,7 +50,7 @@ def connect_integration(
     goes up as it is: nothing is stored and the caller may try again."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise InvalidInput(f"token: a {integration.label} token is 8 to 1000 printable characters", ["token"])
-    tenant = connected_tenant(tenant_id, tenants)
+    connected_tenant(tenant_id, tenants)  # before asking the service: a disconnected one is a 409
     try:
         login = account(token)
     except Unauthenticated:
@@ -58,9 +59,20 @@ def connect_integration(
             ["token"],
         ) from None
     secrets.put(token_secret(tenant_id, integration), token)
-    if integration not in tenant.integrations:
+
+    def connect(tenant: Tenant | None) -> Tenant:
+        if tenant is None or tenant.status == TenantStatus.REVOKED:  # disconnected during the check
+            raise Conflict("this workspace was disconnected meanwhile: connect it again first")
+        if integration in tenant.integrations:
+            return tenant
         connected = tuple(sorted({*tenant.integrations, integration}))
-        tenants.save(tenant.model_copy(update={"integrations": connected, "updated_at": datetime.now(UTC)}))
+        return tenant.model_copy(update={"integrations": connected, "updated_at": datetime.now(UTC)})
+
+    try:
+        tenants.update(tenant_id, connect)
+    except Conflict:
+        secrets.delete(token_secret(tenant_id, integration))  # the disconnect deleted it, or will
+        raise
     return {"integration": integration.value, "connected": True, "account": login}
 
 
@@ -68,11 +80,15 @@ def disconnect_integration(
     tenant_id: str, integration: Integration, tenants: TenantStore, secrets: SecretStore
 ) -> dict[str, Any]:
     """Forget the token (its secret is deleted) and mark the integration disconnected; repeatable."""
-    tenant = tenants.get(tenant_id)
-    if tenant is None:
-        raise NotFound("this workspace is not connected")
-    if integration in tenant.integrations:
+
+    def disconnect(tenant: Tenant | None) -> Tenant:
+        if tenant is None:
+            raise NotFound("this workspace is not connected")
+        if integration not in tenant.integrations:
+            return tenant
         left = tuple(i for i in tenant.integrations if i != integration)
-        tenants.save(tenant.model_copy(update={"integrations": left, "updated_at": datetime.now(UTC)}))
+        return tenant.model_copy(update={"integrations": left, "updated_at": datetime.now(UTC)})
+
+    tenants.update(tenant_id, disconnect)
     secrets.delete(token_secret(tenant_id, integration))
     return {"integration": integration.value, "connected": False}

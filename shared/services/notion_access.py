@@ -97,9 +97,14 @@ class NotionAccess:
     def needs_reconnect(self, tenant: Tenant, why: str) -> ReconnectRequired:
         """Mark the tenant, notify its owner, and return the error to raise."""
         now = datetime.now(UTC)
-        self.tenants.save(
-            tenant.model_copy(update={"status": TenantStatus.NEEDS_RECONNECT, "updated_at": now})
-        )
+
+        def mark(stored: Tenant | None) -> Tenant:  # as stored now: a disconnect stays one
+            current = stored or tenant
+            if current.status != TenantStatus.ACTIVE:
+                return current
+            return current.model_copy(update={"status": TenantStatus.NEEDS_RECONNECT, "updated_at": now})
+
+        self.tenants.update(tenant.tenant_id, mark)
         # No channel named: the tenant's first that can carry it (not a comment: Notion is refused).
         notice = NotifyTask(
             notification_id=f"reconnect-{tenant.tenant_id}-{now:%Y%m%d}",

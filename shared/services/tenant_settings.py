@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.settings import SettingsInput, TenantSettings
-from shared.domain.tenants import TenantStatus
+from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.ports import TenantStore
 
@@ -21,17 +21,20 @@ def change_settings(tenant_id: str, changes: dict[str, Any], tenants: TenantStor
 
     The changes alone are checked, strictly (SettingsInput); the stored values they join are not checked
     again, so a value stored before a check existed does not block changing another setting."""
-    tenant = tenants.get(tenant_id)
-    if tenant is None:
-        raise NotFound("this workspace is not connected")
-    if tenant.status == TenantStatus.REVOKED:
-        raise Conflict("this workspace was disconnected: connect it again to change its settings")
     if not changes:
         raise InvalidInput("send at least one setting to change")
     unknown = sorted(set(changes) - set(TenantSettings.model_fields))
     if unknown:
         raise InvalidInput(f"unknown setting(s): {', '.join(unknown)}", unknown)
     checked = SettingsInput.model_validate(changes).model_dump(include=set(changes))
-    settings = TenantSettings.model_validate(tenant.settings.model_dump() | checked)
-    tenants.save(tenant.model_copy(update={"settings": settings, "updated_at": datetime.now(UTC)}))
-    return {"status": tenant.status.value, "settings": settings.model_dump(mode="json")}
+
+    def change(tenant: Tenant | None) -> Tenant:
+        if tenant is None:
+            raise NotFound("this workspace is not connected")
+        if tenant.status == TenantStatus.REVOKED:
+            raise Conflict("this workspace was disconnected: connect it again to change its settings")
+        settings = TenantSettings.model_validate(tenant.settings.model_dump() | checked)
+        return tenant.model_copy(update={"settings": settings, "updated_at": datetime.now(UTC)})
+
+    tenant = tenants.update(tenant_id, change)
+    return {"status": tenant.status.value, "settings": tenant.settings.model_dump(mode="json")}

@@ -7,6 +7,7 @@ a step's Firestore operations constant. A 401 still refreshes the token at once 
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from shared.domain.tenants import Tenant
@@ -42,6 +43,12 @@ class CachedTenants:
         with self._lock:
             self._cache.pop(tenant.tenant_id, None)
         self._inner.save(tenant)
+
+    def update(self, tenant_id: str, change: Callable[[Tenant | None], Tenant]) -> Tenant:
+        tenant = self._inner.update(tenant_id, change)
+        with self._lock:
+            self._cache.pop(tenant_id, None)
+        return tenant
 
     def __getattr__(self, name: str) -> Any:  # other TenantStore methods pass through
         return getattr(self._inner, name)

@@ -131,3 +131,61 @@ def test_active_tenants_are_read_in_bounded_pages_in_id_order(firestore_db: Any)
     assert [t for p in pages for t in p] == active  # whole tenants, no subcollection documents
     assert store.active_page(active[1].tenant_id, 10) == active[2:]
     assert store.active_page(None, 1) == active[:1]
+
+
+def test_an_update_that_another_lands_before_is_applied_to_what_that_one_stored(firestore_db: Any) -> None:
+    """Read, change, write conditioned on the read: no update undoes another (a disconnect during an
+    integration's check stays a disconnect; two settings changed at once are both kept)."""
+    store = FirestoreTenantStore(firestore_db, routing_ttl_s=60)
+    acme = tenant("ws-acme")
+    store.save(acme)
+    assert store.by_workspace("ws-acme") == acme  # cached: an update refreshes it
+    seen: list[TenantStatus] = []
+
+    def revoke(t: Tenant | None) -> Tenant:
+        assert t is not None
+        return t.model_copy(update={"status": TenantStatus.REVOKED})
+
+    def planning_hour(t: Tenant | None) -> Tenant:
+        assert t is not None
+        seen.append(t.status)
+        if len(seen) == 1:
+            store.update(t.tenant_id, revoke)  # lands between this update's read and its write
+        return t.model_copy(update={"settings": t.settings.model_copy(update={"planning_hour": 6})})
+
+    updated = store.update(acme.tenant_id, planning_hour)
+    assert seen == [TenantStatus.ACTIVE, TenantStatus.REVOKED]  # refused once, then read again
+    assert updated.status == TenantStatus.REVOKED and updated.settings.planning_hour == 6
+    assert store.get(acme.tenant_id) == updated and store.by_workspace("ws-acme") == updated
+    route = firestore_db.collection("workspaces").document("ws-acme").get().to_dict()
+    assert route["status"] == "revoked"
+    assert store.update(acme.tenant_id, lambda t: t or acme) == updated  # no change: nothing written
+    fresh = store.update(tenant_id_for("ws-new"), lambda t: t or tenant("ws-new"))  # none yet: created
+    assert store.get(fresh.tenant_id) == fresh and store.by_workspace("ws-new") == fresh
+
+
+def test_a_record_past_its_expiry_is_gone_before_the_ttl_sweep_deletes_it(firestore_db: Any) -> None:
+    """Firestore's TTL sweep may take a day: the record's own expires_at decides, and of callers
+    replacing an expired record at once exactly one creates the new one."""
+    events = FirestoreWebhookEvents(firestore_db)
+    expiry = NOW + timedelta(days=7)
+    events.record("t1", "request-r1", "api.run_requested:a", NOW, expiry)
+    assert not events.record(
+        "t1", "request-r1", "api.run_requested:b", expiry - timedelta(seconds=1), expiry
+    ).created
+    later = expiry + timedelta(hours=1)  # expired, not yet swept
+    results: list[bool] = []
+
+    def record() -> None:
+        results.append(
+            events.record("t1", "request-r1", "api.run_requested:b", later, later + timedelta(days=7)).created
+        )
+
+    threads = [threading.Thread(target=record) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, False, False, True]
+    again = events.record("t1", "request-r1", "api.run_requested:c", later, later)
+    assert not again.created and again.event_type == "api.run_requested:b" and again.first_seen == later

@@ -154,3 +154,39 @@ def test_an_unknown_path_is_a_404_and_a_wrong_method_a_405_naming_the_right_ones
     wrong = api.patch("/integrations/github", headers=auth, json={})
     assert wrong.status_code == 405 and wrong.json["reason"] == "use DELETE, PUT here"
     assert wrong.headers["Allow"] == "DELETE, PUT"
+
+
+def test_a_disconnect_during_the_token_check_wins_and_nothing_is_kept(
+    fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth, api = connect(fakes), client("api")
+
+    def disconnected_meanwhile(token: str) -> str:
+        assert api.delete("/connection", headers=auth).status_code == 200
+        return "octo"
+
+    monkeypatch.setattr(fakes.code_host, "account", disconnected_meanwhile)
+    answer = api.put("/integrations/github", headers=auth, json={"token": TOKEN})
+    assert answer.status_code == 409 and "disconnected" in answer.json["reason"]
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None and tenant.status == TenantStatus.REVOKED and tenant.integrations == ()
+    assert code_token_secret("t1", Integration.GITHUB) not in fakes.secrets.values
+
+
+def test_integrations_connected_at_once_are_all_kept(
+    fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth, api = connect(fakes), client("api")
+    vercel = "v" * 24
+
+    def vercel_connected_meanwhile(token: str) -> str:
+        assert api.put("/integrations/vercel", headers=auth, json={"token": vercel}).status_code == 200
+        return "octo"
+
+    monkeypatch.setattr(fakes.code_host, "account", vercel_connected_meanwhile)
+    assert api.put("/integrations/github", headers=auth, json={"token": TOKEN}).status_code == 200
+    listed = api.get("/integrations", headers=auth).json
+    assert listed is not None and {k for k, v in listed["integrations"].items() if v["connected"]} == {
+        "github",
+        "vercel",
+    }
