@@ -4,6 +4,11 @@ Three kinds of failure are kept apart: transient (retry with backoff), model-fix
 context and let the model try again, capped) and permanent or configuration (fail clearly).
 """
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.ports import ModelUsage
+
 
 class AgentError(Exception):
     """Root of every error the project raises on purpose. ``reason`` is safe to show a person."""
@@ -81,6 +86,15 @@ class ModelFixableError(AgentError):
 
     http_status = 502
     code = "model_fixable"
+
+
+class UnusableReply(ModelFixableError):
+    """The model answered, and was paid, but not in the schema: ``usage`` is that call, for the log
+    and the budgets (a plain ModelFixableError from a model means no call was paid for)."""
+
+    def __init__(self, reason: str, usage: "ModelUsage") -> None:
+        super().__init__(reason)
+        self.usage = usage
 
 
 class ConfigError(AgentError):

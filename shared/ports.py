@@ -136,7 +136,8 @@ class Model(Protocol):
     def generate[T: BaseModel](
         self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T]
     ) -> ModelReply[T]:
-        """One structured call. Raises ModelFixableError for unusable output, TransientError to retry."""
+        """One structured call. Raises UnusableReply (a ModelFixableError with the call's usage) for
+        output off the schema, TransientError to retry."""
         ...
 
 

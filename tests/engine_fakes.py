@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from shared.adapters.offline_model import OfflineModel
 from shared.config import PlatformSecret, Settings
-from shared.errors import ModelFixableError
+from shared.errors import UnusableReply
 from shared.ports import ModelReply, ModelUsage
 from shared.services.deps import BoundNotion, Deps
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
@@ -21,7 +21,8 @@ Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
 @dataclass
 class FakeModel:
     """Answers from a script per schema name (dicts, exceptions, or functions of the prompt); when a
-    script runs out it falls back to the offline model. Records every prompt."""
+    script runs out it falls back to the offline model. Records every prompt. A scripted exception is
+    a call nobody paid for; an answer off the schema is paid for (UnusableReply, as the adapter)."""
 
     script: dict[str, list[Answer]] = field(default_factory=dict)
     cost_usd: float = 0.001
@@ -40,7 +41,7 @@ class FakeModel:
         try:
             return ModelReply(schema.model_validate(value), usage)
         except ValueError as exc:
-            raise ModelFixableError(f"the answer did not match {schema.__name__}") from exc
+            raise UnusableReply(f"the answer did not match {schema.__name__}", usage) from exc
 
 
 @dataclass

@@ -3,7 +3,8 @@
 One structured call per ``generate``: the pydantic schema goes into the request as
 ``response_schema``; token usage comes back in ``usage_metadata`` and is priced from the settings'
 price table. Failures are the project's kinds: 429/5xx/timeouts → TransientError, output that does
-not parse → ModelFixableError, other 4xx → ConfigError (a wrong model name or permissions).
+not parse → UnusableReply (a ModelFixableError carrying the call's usage: it was paid for), other
+4xx → ConfigError (a wrong model name or permissions).
 
 Safety: outside production, or under pytest, the adapter refuses any base URL that is not a
 loopback address, so no test and no local stack can ever reach a real model.
@@ -18,7 +19,7 @@ from google.genai import errors, types
 from pydantic import BaseModel, ValidationError
 
 from shared.adapters.loopback import is_loopback
-from shared.errors import ConfigError, ModelFixableError, TransientError
+from shared.errors import ConfigError, TransientError, UnusableReply
 from shared.ports import ModelReply, ModelUsage
 
 
@@ -65,17 +66,18 @@ class VertexModel:
             raise _classify(exc) from exc
         except (TimeoutError, ConnectionError) as exc:
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
-        return ModelReply(self._parse(response, schema), self._usage(model, response))
+        usage = self._usage(model, response)  # read first: an answer off the schema is paid for too
+        return ModelReply(self._parse(response, schema, usage), usage)
 
-    def _parse[T: BaseModel](self, response: Any, schema: type[T]) -> T:
+    def _parse[T: BaseModel](self, response: Any, schema: type[T], usage: ModelUsage) -> T:
         if isinstance(response.parsed, schema):
             return response.parsed
         try:
             return schema.model_validate_json(response.text or "")
         except (ValidationError, ValueError) as exc:
             reason = str(exc).splitlines()[0][:200]
-            raise ModelFixableError(
-                f"the answer did not match the {schema.__name__} schema: {reason}"
+            raise UnusableReply(
+                f"the answer did not match the {schema.__name__} schema: {reason}", usage
             ) from exc
 
     def _usage(self, model: str, response: Any) -> ModelUsage:

@@ -5,11 +5,12 @@ seq, so two writers that both try to extend the log from the same point collide 
 exactly one wins. That collision is the engine's only concurrency control (see services/engine.py).
 """
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from shared.domain.schema import Schema
 
@@ -100,14 +101,35 @@ class ErrorRecorded(_Event):
     message: str = Field(max_length=500)
 
 
+# The prompts of the limit stops that are budgets: planning's (it stops only for a budget) and
+# execute-step's, "The run stopped at step N: " and shared.domain.decide.over_budget's reason. The
+# other limits (errors in a row, a loop) stop with decide.decide's reasons, which never read so.
+_BUDGET_PROMPT = re.compile(r"Planning stopped: |The run stopped at step \d+: the (run|workspace) spent \$")
+
+
+def with_budget(data: Any) -> Any:
+    """A limit request's fields, with ``budget`` read from its prompt when they do not say: logs and
+    run documents written before the field existed."""
+    if isinstance(data, dict) and "budget" not in data and data.get("purpose") == "limit":
+        return data | {"budget": _BUDGET_PROMPT.match(str(data.get("prompt", ""))) is not None}
+    return data
+
+
 class HumanRequested(_Event):
-    """The run waits for a person: an approval, a question, or a limit that needs a decision."""
+    """The run waits for a person: an approval, a question, or a limit that needs a decision.
+    ``budget``: the limit is a budget, and approving it grants the run one more run budget."""
 
     kind: Literal["human_requested"] = "human_requested"
     request_id: str
     step: int = Field(ge=0)
     purpose: Literal["approval", "question", "limit"]
     prompt: str = Field(max_length=2000)
+    budget: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _budget(cls, data: Any) -> Any:
+        return with_budget(data)
 
 
 class HumanResponded(_Event):

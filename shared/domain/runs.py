@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import reduce
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from shared.domain import digest as memory
 from shared.domain.events import (
@@ -30,6 +30,7 @@ from shared.domain.events import (
     RunStatus,
     ToolIntent,
     ToolResult,
+    with_budget,
 )
 from shared.domain.schema import Schema
 from shared.errors import InvalidInput
@@ -52,12 +53,20 @@ class Pending(Schema):
 
 
 class Waiting(Schema):
+    """The request the run waits for (see :class:`HumanRequested`)."""
+
     model_config = ConfigDict(frozen=True)
 
     request_id: str
     purpose: str
     prompt: str
     step: int
+    budget: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _budget(cls, data: Any) -> Any:
+        return with_budget(data)
 
 
 class RunState(Schema):
@@ -136,7 +145,7 @@ def _responded(s: RunState, e: HumanResponded) -> dict[str, Any]:
     changes: dict[str, Any] = {"waiting": None, "consecutive_errors": 0, "repeat_count": 0}
     if e.decision != "reject":
         changes["status"] = RunStatus.RUNNING
-    if s.waiting is not None and s.waiting.purpose == "limit" and e.decision == "approve":
+    if s.waiting is not None and s.waiting.budget and e.decision == "approve":  # not errors or a loop
         changes["budget_grants"] = s.budget_grants + 1
     if s.waiting is not None and e.decision == "answer":
         changes["outputs"] = s.outputs | {str(s.waiting.step): {"answer": e.text}}
@@ -159,7 +168,11 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (
             return _error(s, event)
         case HumanRequested():
             waiting = Waiting(
-                request_id=event.request_id, purpose=event.purpose, prompt=event.prompt, step=event.step
+                request_id=event.request_id,
+                purpose=event.purpose,
+                prompt=event.prompt,
+                step=event.step,
+                budget=event.budget,
             )
             return {"status": RunStatus.WAITING_FOR_HUMAN, "waiting": waiting}
         case HumanResponded():

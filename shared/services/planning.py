@@ -7,7 +7,8 @@ Idempotent: the run id comes from the trigger, so a repeated plan task finds the
 re-enqueues its follow-up. A page has one active run started by its changes: a later change of the
 page, while that run is being planned or has not finished, starts no second run, and is planned
 once that run ends if the run may not have read it (see :func:`start_run`). A run created while over budget has no steps and waits for a person;
-approving it makes it plannable, and the next plan task plans into the same run.
+approving it makes it plannable, and the next plan task plans into the same run (or ends it, failed,
+if it can no longer be planned).
 """
 
 import logging
@@ -32,7 +33,14 @@ from shared.domain.events import (
 )
 from shared.domain.runs import RunState, fold
 from shared.domain.tasks import PlanTask, page_key
-from shared.errors import ModelFixableError, PermanentError
+from shared.errors import (
+    AgentError,
+    ConfigError,
+    ModelFixableError,
+    PermanentError,
+    TransientError,
+    UnusableReply,
+)
 from shared.ports import Notion
 from shared.services import followups, run_log, spend
 from shared.services.deps import Deps
@@ -106,8 +114,12 @@ def _ask_model(
                 "",
             )
         except ModelFixableError as exc:
-            if reply is not None:
-                events = _with_usage(deps, events, reply.usage, first_seq)
+            paid = reply.usage if reply is not None else None  # a plan that failed validation
+            if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
+                paid = exc.usage
+                spend.note_spent(task.tenant_id, paid.cost_usd)
+            if paid is not None:
+                events = _with_usage(deps, events, paid, first_seq)
             errors.append(exc.reason)
             events.append(
                 ErrorRecorded(
@@ -134,7 +146,10 @@ def _with_usage(deps: Deps, events: list[RunEvent], usage: Any, first_seq: int) 
     return [*events, used]
 
 
-def plan_events(task: PlanTask, deps: Deps, first_seq: int) -> list[RunEvent]:
+def plan_events(task: PlanTask, deps: Deps, first_seq: int, *, trigger: str = "") -> list[RunEvent]:
+    """The events that plan the run from ``first_seq``; ``trigger``: the kind the plan records, when
+    not the task's (a run planned again stays what it is, see :func:`_replan_events`)."""
+    kind = trigger or task.trigger.kind
     try:
         ctx = notion_context(task, deps)
     except ReconnectRequired:
@@ -145,7 +160,7 @@ def plan_events(task: PlanTask, deps: Deps, first_seq: int) -> list[RunEvent]:
             seq=first_seq,
             at=deps.clock(),
             goal=goal,
-            trigger=task.trigger.kind,
+            trigger=kind,
             steps=[],
             prompt_version=prompts.VERSION,
             page_id=task.trigger.page_id,
@@ -162,7 +177,7 @@ def plan_events(task: PlanTask, deps: Deps, first_seq: int) -> list[RunEvent]:
             seq=first_seq,
             at=at,
             goal=goal,
-            trigger=task.trigger.kind,
+            trigger=kind,
             steps=[],
             prompt_version=prompts.VERSION,
             page_id=page_id,
@@ -177,6 +192,7 @@ def plan_events(task: PlanTask, deps: Deps, first_seq: int) -> list[RunEvent]:
                 step=0,
                 purpose="limit",
                 prompt=f"Planning stopped: {problem[7:]}. Approve to plan anyway, reject to drop it.",
+                budget=True,
             )
             return [head, *events, ask]
         reason = f"the model could not produce a valid plan: {problem}"
@@ -185,7 +201,7 @@ def plan_events(task: PlanTask, deps: Deps, first_seq: int) -> list[RunEvent]:
         seq=first_seq,
         at=at,
         goal=plan.goal or goal,
-        trigger=task.trigger.kind,
+        trigger=kind,
         steps=plan.steps,
         tools=plan.tools,
         risk=plan.risk,
@@ -282,11 +298,29 @@ def _page_held_by(task: PlanTask, deps: Deps) -> str | None:
 
 def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
     if state.status == RunStatus.RUNNING and not state.steps:  # approved after a budget stop
-        new = deps.store.append(
-            task.tenant_id, task.run_id, state, plan_events(task, deps, state.last_seq + 1)
-        )
+        new = deps.store.append(task.tenant_id, task.run_id, state, _replan_events(task, deps, state))
         if new is not None:
             run_log.log_transition(task.run_id, state.status, new)
         state = new or state
     followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     return False
+
+
+def _replan_events(task: PlanTask, deps: Deps, state: RunState) -> list[RunEvent]:
+    """The plan of a run approved after a budget stop. It records the run's own trigger, not the
+    follow-up's ``manual``: a page's change run still releases its page when it ends, and plans the
+    change remembered meanwhile. A run that can no longer be planned fails saying why, as a new
+    run's plan does (a new run is not even created when the connection is gone), and gets the usual
+    end notice and page release instead of staying running with no steps, planned again by every
+    sweep. Transient errors and a deployment's ConfigError propagate, as in execute-step: the queue
+    or the sweeper plans the run again."""
+    seq = state.last_seq + 1
+    try:
+        return plan_events(task, deps, seq, trigger=state.trigger)
+    except (TransientError, ConfigError):
+        raise
+    except ReconnectRequired as exc:
+        reason = f"the run could not be planned: {exc.reason}. Connect the workspace again and start it anew"
+    except AgentError as exc:  # the tenant is gone, the model refused for good, ...
+        reason = f"the run could not be planned: {exc.reason}"
+    return [RunFinished(seq=seq, at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000])]

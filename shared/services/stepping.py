@@ -6,6 +6,10 @@ document, so a write step costs one extra write. A second delivery that reads th
 collides on that seq: it finds the intent, and either backs off while the intent's lease lasts or,
 once it expired (its holder crashed), records a new attempt (the next seq, again exclusive) and
 reconciles: the tool looks for the effect by its key before doing anything.
+
+A retry after an intent whose effect may have happened (its reply was lost, its holder crashed) uses
+that intent's arguments, not new ones: the tool finds an effect by what it wrote (a page by its
+title, say), so other arguments would miss it and write again.
 """
 
 from dataclasses import dataclass, field
@@ -18,6 +22,8 @@ from shared.agent import context as prompt_context
 from shared.agent.planning import ArgsFix, parse_args
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
 from shared.domain.events import (
+    ErrorKind,
+    ErrorRecorded,
     HumanRequested,
     ModelUsed,
     RunEvent,
@@ -27,7 +33,7 @@ from shared.domain.events import (
     ToolResult,
 )
 from shared.domain.runs import RunState, apply
-from shared.errors import ModelFixableError, TransientError
+from shared.errors import ModelFixableError, TransientError, UnusableReply
 from shared.ports import Model, ModelReply, ModelUsage
 from shared.services import spend
 from shared.services.deps import NO_NOTION, Deps
@@ -60,10 +66,17 @@ class Recorder:
         if problem:
             raise OverBudget(problem)
         model: Model = self.deps.need_model()
-        reply = model.generate(purpose, prompt, schema)
-        self.usage.append((purpose, reply.usage))
-        spend.note_spent(self.tenant_id, reply.usage.cost_usd)
+        try:
+            reply = model.generate(purpose, prompt, schema)
+        except UnusableReply as exc:  # a useless answer is paid for all the same
+            self._paid(purpose, exc.usage)
+            raise
+        self._paid(purpose, reply.usage)
         return reply
+
+    def _paid(self, purpose: str, usage: ModelUsage) -> None:
+        self.usage.append((purpose, usage))
+        spend.note_spent(self.tenant_id, usage.cost_usd)
 
     def events(self, first_seq: int, deps: Deps) -> list[RunEvent]:
         return [
@@ -117,11 +130,16 @@ _NO_NOTION = {"draft_text", "request_approval", "ask_question", "send_notificati
 
 
 def arguments(step: Step) -> tuple[Tool, dict[str, Any]]:
-    """The checked arguments of the current step, repaired by the model after a fixable error."""
+    """The checked arguments of the current step: an earlier intent's whose effect may have happened,
+    else the planned ones, repaired by the model after a fixable error."""
     planned = step.state.current_step()
     tool = REGISTRY.get(planned.tool)
     if tool is None or planned.tool not in step.state.tools:
         raise ModelFixableError(f"tool {planned.tool!r} is not allowed in this run")
+    earlier = _earlier_args(step)
+    if earlier is not None:  # already resolved when the intent was recorded
+        validate(tool.name, earlier, step.state.tools)
+        return tool, earlier
     args = planned.args
     if step.state.consecutive_errors:
         task = f"The last attempt of step {step.state.cursor} ({tool.name}) failed. Give corrected args_json."
@@ -134,21 +152,48 @@ def arguments(step: Step) -> tuple[Tool, dict[str, Any]]:
     return tool, resolved
 
 
+def _earlier_args(step: Step) -> dict[str, Any] | None:
+    """The arguments of this step's earlier intent, unless the tool refused them.
+
+    A released intent (a transient error: Notion may have written and the reply got lost) or one
+    whose holder stopped may have had its effect. A model-fixable error recorded right after the
+    intent means the tool refused those arguments and nothing happened: the model repairs them
+    then. Only that case reads the log's last event (one read, on a retry after errors).
+    """
+    state = step.state
+    pending = state.pending
+    if pending is None or pending.step != state.cursor:
+        return None
+    if state.consecutive_errors and _refused(step):
+        return None
+    return pending.args
+
+
+def _refused(step: Step) -> bool:
+    """Whether the log ends with a model-fixable error of this step (the error after the intent)."""
+    last = step.deps.store.get_event(step.tenant_id, step.run_id, step.state.last_seq)
+    return (
+        isinstance(last, ErrorRecorded)
+        and last.step == step.state.cursor
+        and last.error == ErrorKind.MODEL_FIXABLE
+    )
+
+
 def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     """The effect of the current step, once; returns the state it builds on and the result events."""
     tool, args = arguments(step)
-    typed = tool.args.model_validate(args)
     state = step.state
     reconciled = False
     if tool.needs_intent:
-        state, prior = _claim(step, tool, args)
+        state, prior, args = _claim(step, tool, args)  # an expired intent taken over brings its own
+        typed = tool.args.model_validate(args)
         step.model.state = state  # errors from here on are recorded after the intent (releasing it)
         step = Step(step.deps, step.tenant_id, step.run_id, state, step.model)
         found = tool.find(step.context(tool, args), typed) if prior and tool.find else None
         reconciled = found is not None
         output = found if found is not None else tool.run(step.context(tool, args), typed)
     else:
-        output = tool.run(step.context(tool, args), typed)
+        output = tool.run(step.context(tool, args), tool.args.model_validate(args))
     seq, at = state.last_seq + 1, step.deps.clock()
     events: list[RunEvent] = step.model.events(seq, step.deps)
     seq += len(events)
@@ -175,8 +220,15 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     return state, events
 
 
-def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> tuple[RunState, bool]:
-    """Record the intent (exclusive by seq); True in the result if an earlier attempt exists."""
+class Claim(NamedTuple):
+    state: RunState  # with the new intent applied
+    prior: bool  # an earlier attempt exists: look for its effect before acting
+    args: dict[str, Any]  # the intent's arguments: those of an expired intent taken over, if any
+
+
+def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
+    """Record the intent (exclusive by seq). Taking over an expired intent keeps its arguments, so
+    the tool looks for the effect its holder may have had."""
     state, deps = step.state, step.deps
     prior = state.pending is not None and state.pending.step == state.cursor
     while True:
@@ -193,11 +245,11 @@ def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> tuple[RunState, bool
             lease_until=now + timedelta(seconds=deps.settings.step_lease_s),
         )
         if deps.store.add_event(step.tenant_id, step.run_id, intent):
-            return apply(state, intent), prior
+            return Claim(apply(state, intent), prior, args)
         other = deps.store.get_event(step.tenant_id, step.run_id, intent.seq)
         if not isinstance(other, ToolIntent) or other.step != state.cursor:
             raise Stale()
         if other.lease_until > now:
             wait = (other.lease_until - now).total_seconds()
             raise TransientError(f"step {state.cursor} is in progress elsewhere", retry_after_s=wait)
-        state, prior = apply(state, other), True
+        state, prior, args = apply(state, other), True, other.args
