@@ -31,12 +31,12 @@ from typing import Any, cast
 import httpx
 from notion_client import Client
 from notion_client.client import ClientOptions
-from notion_client.errors import HTTPResponseError, RequestTimeoutError
+from notion_client.errors import HTTPResponseError, InvalidPathParameterError, RequestTimeoutError
 from notion_client.helpers import iterate_paginated_api
 
 from shared.adapters.pacing import Pacer
 from shared.domain.blocks import MAX_BLOCKS_PER_APPEND, batches, rich_text
-from shared.errors import AgentError, PermanentError, TransientError, Unauthenticated
+from shared.errors import AgentError, ModelFixableError, PermanentError, TransientError, Unauthenticated
 from shared.ports import NotionGrant
 
 NOTION_VERSION = "2025-09-03"
@@ -91,10 +91,13 @@ def convert(error: Exception) -> AgentError:
         return TransientError("Notion did not answer in time")
     if isinstance(error, httpx.TransportError):
         return TransientError(f"Notion is unreachable ({error.__class__.__name__})")
+    if isinstance(error, InvalidPathParameterError):  # an id with "..": the model's to correct
+        return ModelFixableError(f"not a Notion id: {error}"[:300])
     if not isinstance(error, HTTPResponseError):
         raise error
     code, message = _code_and_message(error)
-    if error.status in _REFUSED or error.status >= 500:
+    if error.status in _REFUSED or error.status >= 500 or code == "conflict_error":
+        # 409 conflict_error: a collision with another edit, not carried out; "try again" (Notion)
         reason = f"Notion answered {error.status} {code}: {message}"
         return TransientError(reason, retry_after_s=_retry_after(error.headers))
     if error.status == 401:
