@@ -45,10 +45,18 @@ def planning_day(tick: datetime, zone: tzinfo, planning_hour: int) -> date | Non
     local = tick.astimezone(zone)
     if local.hour == planning_hour:
         return local.date()
-    before = (tick - HOUR).astimezone(zone)
-    if before.date() == local.date() and before.hour < planning_hour < local.hour:
-        return local.date()  # the planning hour fell into a DST gap since the previous tick
+    # The wall-clock hours that a DST gap skipped since the previous tick (none, usually): the
+    # planning hour among them is planned now, on its own date (a gap may cross midnight).
+    skipped = _wall_hour((tick - HOUR).astimezone(zone)) + HOUR
+    while skipped < _wall_hour(local):
+        if skipped.hour == planning_hour:
+            return skipped.date()
+        skipped += HOUR
     return None
+
+
+def _wall_hour(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None, minute=0, second=0, microsecond=0)
 
 
 def daily_run_id(day: date) -> str:

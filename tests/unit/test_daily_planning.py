@@ -4,6 +4,7 @@ daily run itself planned and carried out by the offline model; and ``POST /sched
 import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -204,3 +205,22 @@ def test_post_schedule_on_plan_fans_out_and_plan_tasks_still_go_to_the_root(fake
     response = app.post("/", json=task.model_dump(mode="json"))
     assert response.status_code == 200 and response.json == {"run_id": "daily-20260105", "created": True}
     assert fakes.store.get_run("t-paris", "daily-20260105") is not None
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Africa/Cairo", "America/Havana", "America/Santiago", "Asia/Beirut", "Atlantic/Azores", "America/Nuuk",
+     "Europe/Paris", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"],
+)  # fmt: skip
+def test_every_local_day_is_planned_also_at_the_hours_dst_gaps_swallow(zone: str) -> None:
+    """Hourly ticks through 2025: each local day of the year is planned, at each hour around which
+    these zones' DST gaps fall, also when a gap swallows that hour, midnight included (Cairo, Havana,
+    Nuuk, ...)."""
+    tz = ZoneInfo(zone)
+    start = datetime(2025, 1, 2, tzinfo=UTC)
+    ticks = [start + timedelta(hours=h) for h in range(363 * 24)]
+    for hour in (0, 1, 2, 3, 22, 23):
+        days = [d for t in ticks if (d := planning_day(t, tz, hour)) is not None]
+        first, last = days[0], days[-1]
+        assert sorted(set(days)) == [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        assert (last - first).days >= 360
