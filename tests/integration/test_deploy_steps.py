@@ -13,6 +13,7 @@ import pytest
 from local.code_sandbox.testing import Admin, running_code_sandbox
 from shared.adapters.github import GitHubCodeHost
 from shared.adapters.vercel import VercelDeployer
+from shared.agent.tools import resolve
 from shared.agent.tools.code import branch_for
 from shared.config import Queue
 from shared.domain.code import DeployRequest
@@ -101,13 +102,13 @@ class Pair:
     def abandoned_intent(self, step: int, tool: str) -> CodeAccess:
         """Record the intent of ``step`` (key ``r1:<step>:1``) as if its holder died mid-call: its lease
         ran out five minutes ago. Returns the code access, for the test to make the lost effect."""
-        now = datetime.now(UTC)
+        now, state = datetime.now(UTC), self.state()
         intent = ToolIntent(
-            seq=self.state().last_seq + 1,
+            seq=state.last_seq + 1,
             at=now - timedelta(minutes=10),
             step=step,
             tool=tool,
-            args={},
+            args=resolve(state.steps[step - 1].args, state.outputs),  # as its holder recorded them
             key=f"r1:{step}:1",
             attempt=1,
             lease_until=now - timedelta(minutes=5),
