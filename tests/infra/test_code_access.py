@@ -278,6 +278,8 @@ def test_the_extraction_sees_the_calls_it_must() -> None:
     assert sites["shared/services/integrations.py:connect_integration"] == {
         "code_token:add",
         "chat_token:add",
+        "code_token:delete",  # the token stored during a disconnect, taken back
+        "chat_token:delete",
     }
     assert "tenant_token:add" in sites["shared/services/notion_access.py:NotionAccess.renewed"]
     assert preloaded_ports()["notify"] >= {"notifier", "notifications", "notion", "secrets", "queue"}
