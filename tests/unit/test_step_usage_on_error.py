@@ -122,7 +122,9 @@ def test_an_answer_off_the_schema_is_paid_and_recorded() -> None:
     assert state.consecutive_errors == 1 and "did not match" in state.last_error
 
 
-def test_the_vertex_adapter_reads_the_usage_of_an_answer_off_the_schema() -> None:
+def test_the_vertex_adapter_reads_the_usage_of_an_answer_off_the_schema(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     model = VertexModel(
         "proj",
         "europe-west1",
@@ -135,7 +137,8 @@ def test_the_vertex_adapter_reads_the_usage_of_an_answer_off_the_schema() -> Non
         text='{"goal": 1}',
         usage_metadata=SimpleNamespace(prompt_token_count=1000, candidates_token_count=100),
     )
-    model._client = SimpleNamespace(models=SimpleNamespace(generate_content=lambda **_: response))  # type: ignore[assignment]
+    client = SimpleNamespace(models=SimpleNamespace(generate_content=lambda **_: response))
+    monkeypatch.setattr(model, "_client", client)  # the answer, without a request
     with pytest.raises(ModelFixableError) as raised:
         model.generate("plan", "prompt", PlanOut)
     usage = getattr(raised.value, "usage", None)
