@@ -2,6 +2,7 @@
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,24 @@ def tenant(workspace_id: str, **changes: Any) -> Tenant:
     return Tenant.model_validate(fields | changes)
 
 
+def at_once[T](call: Callable[[], T], n: int) -> list[T]:
+    """``call`` made by ``n`` threads released together; their results, in the order they ended."""
+    results: list[T] = []
+    barrier = threading.Barrier(n)
+
+    def one() -> None:
+        barrier.wait()
+        results.append(call())
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == n, "a call raised (see the thread's traceback above)"
+    return results
+
+
 def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -> None:
     store = FirestoreTenantStore(firestore_db)
     acme = tenant("ws-acme")
@@ -61,18 +80,7 @@ def test_routing_to_a_tenant_whose_id_is_not_the_derived_one_still_works(firesto
 def test_an_oauth_state_is_consumed_once_even_by_concurrent_callers(firestore_db: Any) -> None:
     states = FirestoreOAuthStates(firestore_db)
     states.create("k1", NOW + timedelta(minutes=10))
-    outcomes: list[bool] = []
-    barrier = threading.Barrier(4)
-
-    def consume() -> None:
-        barrier.wait()
-        outcomes.append(states.consume("k1", NOW))
-
-    threads = [threading.Thread(target=consume) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(lambda: states.consume("k1", NOW), 4)
     assert sorted(outcomes) == [False, False, False, True]
     assert not states.consume("k1", NOW)
     assert not states.consume("never-created", NOW)
@@ -174,18 +182,12 @@ def test_a_record_past_its_expiry_is_gone_before_the_ttl_sweep_deletes_it(firest
         "t1", "request-r1", "api.run_requested:b", expiry - timedelta(seconds=1), expiry
     ).created
     later = expiry + timedelta(hours=1)  # expired, not yet swept
-    results: list[bool] = []
-
-    def record() -> None:
-        results.append(
+    results = at_once(
+        lambda: (
             events.record("t1", "request-r1", "api.run_requested:b", later, later + timedelta(days=7)).created
-        )
-
-    threads = [threading.Thread(target=record) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        ),
+        4,
+    )
     assert sorted(results) == [False, False, False, True]
     again = events.record("t1", "request-r1", "api.run_requested:c", later, later)
     assert not again.created and again.event_type == "api.run_requested:b" and again.first_seen == later
