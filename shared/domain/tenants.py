@@ -39,5 +39,8 @@ class Tenant(Schema):
     settings: TenantSettings = Field(default_factory=TenantSettings)
     token_secret: str
     integrations: tuple[Integration, ...] = ()  # connected integrations (their tokens: Secret Manager)
+    # While in the future, one instance is refreshing the Notion token (the others wait for its result:
+    # Notion's refresh tokens are single use). See shared.services.notion_access.
+    token_refresh_until: datetime | None = None
     created_at: datetime
     updated_at: datetime

@@ -18,6 +18,12 @@ its Notion requests inside the call (``list(...)`` a paginated iterator), so a 4
   refresh is refused, the tenant is marked ``needs_reconnect``, its owner is sent a notification
   (a ``NotifyTask`` on the notify queue, at most one per tenant per day) and :class:`ReconnectRequired`
   (a PermanentError) is raised.
+- One refresh per tenant at a time. Notion's refresh tokens are single use, so of two instances
+  refreshing at once the second would be refused, and would take a healthy workspace for revoked if
+  it looked before the first stored its result. So the refresh is leased: the tenant's
+  ``token_refresh_until`` is set by a conditioned write (:data:`REFRESH_LEASE`, longer than a refresh
+  and its store take). An instance that finds the lease held uses the new token if it is stored
+  already, else raises a TransientError to retry shortly; a lease whose holder died expires.
 - A tenant that is revoked or already needs reconnecting raises ReconnectRequired before any call.
 - Everything else the Notion adapter raises passes through unchanged: TransientError (with
   ``retry_after_s`` for 429/529: schedule the retry as a later task, do not sleep), PermanentError
@@ -25,14 +31,17 @@ its Notion requests inside the call (``list(...)`` a paginated iterator), so a 4
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shared.config import PlatformSecret, Queue
 from shared.domain.connection import NotionTokens
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.errors import ConfigError, NotFound, PermanentError, Unauthenticated
+from shared.errors import ConfigError, NotFound, PermanentError, TransientError, Unauthenticated
 from shared.ports import NotionOAuth, SecretStore, TaskQueue, TenantStore
+
+REFRESH_LEASE = timedelta(seconds=30)  # one refresh and one secret version: seconds at worst
+REFRESH_WAIT_S = 5.0  # how soon an instance that found the lease held tries again (at most)
 
 
 class ReconnectRequired(PermanentError):
@@ -74,25 +83,74 @@ class NotionAccess:
         return self.session(tenant_id).run(operation)
 
     def renewed(self, tenant: Tenant, failed: NotionTokens) -> NotionTokens:
-        """Tokens newer than ``failed``: stored by another instance, or refreshed here."""
-        current = NotionTokens.load(self.secrets.get(tenant.token_secret, fresh=True))
+        """Tokens newer than ``failed``: stored by another instance, or refreshed here (under the lease)."""
+        current = self._stored(tenant)
         if current.access_token != failed.access_token:
             return current
-        if not current.refresh_token:
+        refresh_token = current.refresh_token
+        if not refresh_token:
             raise self.needs_reconnect(tenant, "Notion refused its token and there is no refresh token")
+        lease = self._take_lease(tenant)
+        try:
+            return self._refresh(tenant, current, refresh_token)
+        finally:
+            self._release_lease(tenant, lease)
+
+    def _refresh(self, tenant: Tenant, current: NotionTokens, refresh_token: str) -> NotionTokens:
+        latest = self._stored(tenant)  # the previous holder may have stored a new token meanwhile
+        if latest.access_token != current.access_token:
+            return latest
         client_id, client_secret = oauth_client(self.secrets)
         try:
-            grant = self.oauth.refresh(client_id, client_secret, current.refresh_token)
+            grant = self.oauth.refresh(client_id, client_secret, refresh_token)
         except (PermanentError, Unauthenticated) as exc:
-            latest = NotionTokens.load(self.secrets.get(tenant.token_secret, fresh=True))
-            if latest.access_token != current.access_token:  # another instance won the refresh race
+            latest = self._stored(tenant)
+            if latest.access_token != current.access_token:  # a holder whose lease had run out
                 return latest
             raise self.needs_reconnect(tenant, "Notion refused to refresh its token") from exc
         tokens = NotionTokens(
-            access_token=grant.access_token, refresh_token=grant.refresh_token or current.refresh_token
+            access_token=grant.access_token, refresh_token=grant.refresh_token or refresh_token
         )
         self.secrets.put(tenant.token_secret, tokens.dump())
         return tokens
+
+    def _stored(self, tenant: Tenant) -> NotionTokens:
+        return NotionTokens.load(self.secrets.get(tenant.token_secret, fresh=True))
+
+    def _take_lease(self, tenant: Tenant) -> datetime:
+        """Take the tenant's refresh lease and return its end; TransientError while another holds it."""
+        now = datetime.now(UTC)
+        until = now + REFRESH_LEASE
+        held: list[datetime] = []
+
+        def take(stored: Tenant | None) -> Tenant:
+            held.clear()  # called again when another write landed first
+            current = stored or tenant
+            other = current.token_refresh_until
+            if current.status != TenantStatus.ACTIVE:
+                return current
+            if other is not None and other > now:
+                held.append(other)
+                return current
+            return current.model_copy(update={"token_refresh_until": until})
+
+        if self.tenants.update(tenant.tenant_id, take).status != TenantStatus.ACTIVE:
+            raise ReconnectRequired("the workspace's Notion connection was ended meanwhile")
+        if held:
+            wait = min(REFRESH_WAIT_S, max(1.0, (held[0] - now).total_seconds()))
+            raise TransientError(
+                "another instance is refreshing the workspace's Notion token", retry_after_s=wait
+            )
+        return until
+
+    def _release_lease(self, tenant: Tenant, until: datetime) -> None:
+        def release(stored: Tenant | None) -> Tenant:
+            current = stored or tenant
+            if current.token_refresh_until != until:  # expired and taken by another: not ours
+                return current
+            return current.model_copy(update={"token_refresh_until": None})
+
+        self.tenants.update(tenant.tenant_id, release)
 
     def needs_reconnect(self, tenant: Tenant, why: str) -> ReconnectRequired:
         """Mark the tenant, notify its owner, and return the error to raise."""
