@@ -42,10 +42,11 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/connect.py:disconnect": frozenset({"api"}),
     "shared/services/sessions.py:start_session": frozenset({"oauth_callback"}),
     "shared/services/sessions.py:tenant_of": frozenset({"api"}),
-    # The OAuth client: connect, disconnect (api's revoke) and token refresh (NotionAccess.renewed).
+    # The OAuth client: connect, disconnect (api's revoke) and token refresh (NotionAccess._refresh).
     "shared/services/notion_access.py:oauth_client": frozenset({"oauth_callback", "api", *NOTION_CALLERS}),
     "shared/services/notion_access.py:NotionAccess.session": NOTION_CALLERS,
-    "shared/services/notion_access.py:NotionAccess.renewed": NOTION_CALLERS,
+    "shared/services/notion_access.py:NotionAccess._refresh": NOTION_CALLERS,
+    "shared/services/notion_access.py:NotionAccess._stored": NOTION_CALLERS,
     "shared/services/notion_access.py:NotionAccess.needs_reconnect": NOTION_CALLERS,
     # notify: a normal notification in quiet hours is enqueued again for their end.
     "shared/services/notifications.py:deliver_notification": frozenset({"notify"}),
@@ -281,7 +282,7 @@ def test_the_extraction_sees_the_calls_it_must() -> None:
         "code_token:delete",  # the token stored during a disconnect, taken back
         "chat_token:delete",
     }
-    assert "tenant_token:add" in sites["shared/services/notion_access.py:NotionAccess.renewed"]
+    assert "tenant_token:add" in sites["shared/services/notion_access.py:NotionAccess._refresh"]
     assert preloaded_ports()["notify"] >= {"notifier", "notifications", "notion", "secrets", "queue"}
 
 

@@ -59,7 +59,7 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         # Slack bot tokens: notify alone reads them.
         ({"notify"}, "/secrets/chat-token-"),
     ],
-    # A refreshed token is a new version of the tenant's secret (NotionAccess.renewed).
+    # A refreshed token is a new version of the tenant's secret (NotionAccess._refresh).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.
     "custom:notion_token_rotator": [({"plan", "execute_step", "notify"}, "/secrets/notion-token-")],
     "custom:notion_token_writer": [({"oauth_callback"}, "/secrets/notion-token-")],
