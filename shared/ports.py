@@ -219,6 +219,14 @@ class TenantStore(Protocol):
         """Up to ``limit`` active tenants in tenant-id order, after the id ``after`` (None: the first)."""
         ...
 
+    def last_tick(self) -> datetime | None:
+        """The latest daily-planning tick whose fan-out got under way (``record_tick``); None: none yet."""
+        ...
+
+    def record_tick(self, tick: datetime) -> None:
+        """Remember ``tick`` as fanned out, unless a later tick is remembered already (never back)."""
+        ...
+
 
 class OAuthStateStore(Protocol):
     """``oauth_states/{key}``: single-use connect states (expire by TTL on ``expires_at``)."""

@@ -31,7 +31,9 @@ resource "google_cloud_scheduler_job" "job" {
   time_zone        = "Etc/UTC"
   attempt_deadline = each.value.attempt_deadline
 
-  # A missed tick is covered by the next one (both jobs are catch-up queries), so retry briefly only.
+  # A missed tick is covered by the next one, so retry briefly only: the sweeper queries what is
+  # stalled, and daily planning plans the tenants of ticks missed since the last one it recorded (up
+  # to 6 hours back: CATCH_UP in shared/domain/tasks.py).
   retry_config {
     retry_count          = 2
     min_backoff_duration = "10s"

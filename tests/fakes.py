@@ -252,6 +252,7 @@ class FakeTenantStore:
     def __init__(self) -> None:
         self.tenants: dict[str, Tenant] = {}
         self.routes: dict[str, str] = {}
+        self.tick: datetime | None = None
 
     def get(self, tenant_id: str) -> Tenant | None:
         return self.tenants.get(tenant_id)
@@ -272,6 +273,13 @@ class FakeTenantStore:
     def active_page(self, after: str | None, limit: int) -> list[Tenant]:
         active = sorted(t for t, v in self.tenants.items() if v.status == TenantStatus.ACTIVE)
         return [self.tenants[t] for t in active if after is None or t > after][:limit]
+
+    def last_tick(self) -> datetime | None:
+        return self.tick
+
+    def record_tick(self, tick: datetime) -> None:
+        if self.tick is None or tick > self.tick:
+            self.tick = tick
 
 
 @dataclass

@@ -5,6 +5,7 @@
 - ``oauth_states/{sha256(nonce)}``: single-use connect states; TTL policy on ``expires_at``.
 - ``tenants/{t}/events/{event_id}``: de-duplication records of webhook events and, as
   ``request-{request_id}``, of ``POST /runs`` requests; TTL policy on ``expires_at``.
+- ``schedule/daily``: ``{last_tick}``, the latest daily-planning tick fanned out (one document).
 
 Every method that reads tenant data takes the tenant id and builds the path from it, so it cannot
 reach another tenant's documents. A change of a stored tenant (settings, integrations, connect,
@@ -145,6 +146,35 @@ class FirestoreTenantStore:
                 self._remember(tenant)
                 return tenant
         raise TransientError("firestore: the workspace changed too often at once to update it; try again")
+
+    def _tick_ref(self) -> Any:
+        return self._db.collection("schedule").document("daily")
+
+    def last_tick(self) -> datetime | None:
+        with _transient():
+            snap = self._tick_ref().get()
+        tick = (snap.to_dict() or {}).get("last_tick") if snap.exists else None
+        return tick if isinstance(tick, datetime) else None
+
+    def record_tick(self, tick: datetime) -> None:
+        """Set, conditioned on what was read, unless a later tick is there: never moves back."""
+        ref = self._tick_ref()
+        with _transient():
+            for _ in range(_UPDATE_ATTEMPTS):
+                snap = ref.get()
+                stored = (snap.to_dict() or {}).get("last_tick") if snap.exists else None
+                if isinstance(stored, datetime) and stored >= tick:
+                    return
+                try:
+                    if snap.exists:
+                        unchanged = self._db.write_option(last_update_time=snap.update_time)
+                        ref.update({"last_tick": tick}, option=unchanged)
+                    else:
+                        ref.create({"last_tick": tick})
+                except (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition):
+                    continue  # another tick was recorded meanwhile: compare with it
+                return
+        raise TransientError("firestore: the daily schedule changed too often at once; try again")
 
     def _remember(self, tenant: Tenant) -> None:
         with self._lock:

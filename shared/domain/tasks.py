@@ -5,7 +5,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.domain.schema import Schema
 
@@ -22,6 +22,9 @@ READ_LAG = timedelta(seconds=60)
 # bounds (shared.domain.notion_events); these keep a task body from another sender harmless.
 EARLIEST_EVENT = datetime(2020, 1, 1, tzinfo=UTC)
 LATEST_EVENT = datetime(3000, 1, 1, tzinfo=UTC)
+# How far back daily planning catches up ticks it missed (an outage at the top of an hour): a day
+# planned up to this late is still worth a plan, and each tick past it costs every tenant a check.
+CATCH_UP = timedelta(hours=6)
 
 
 def is_run_id(value: str) -> bool:
@@ -107,6 +110,18 @@ class ScheduleTask(TaskBody):
 
     tick: AwareDatetime | None = None
     after: str | None = Field(default=None, pattern=_ID)
+    # The first of the ticks this fan-out plans for: earlier than ``tick`` when ticks before it were
+    # missed (shared.services.daily_planning), at most CATCH_UP earlier. None: ``tick`` alone.
+    since: AwareDatetime | None = None
+
+    @field_validator("since")
+    @classmethod
+    def _within_catch_up(cls, since: datetime | None, info: ValidationInfo) -> datetime | None:
+        tick = info.data.get("tick")
+        if since is not None and (tick is None or not tick - CATCH_UP <= since <= tick):
+            hours = CATCH_UP // timedelta(hours=1)
+            raise ValueError(f"since needs a tick, and must be at most {hours} hours before it")
+        return since
 
 
 class StepTask(TaskBody):

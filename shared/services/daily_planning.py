@@ -6,6 +6,11 @@ page is full, first enqueues the next page as a ``ScheduleTask`` on the plan que
 tick, so the chain is not queued behind the plan tasks it creates and a late page plans the tenants
 of its own tick. Firestore reads and enqueues per call are bounded by the page size.
 
+Ticks missed (the plan function or Firestore down at the top of an hour, beyond the scheduler's two
+retries) are caught up: the first page of a tick reads the last tick recorded (``TenantStore.
+last_tick``) and plans the tenants due at every tick since, up to ``CATCH_UP`` back, then records its
+own; its continuations carry that ``since``.
+
 Idempotent at two levels: a plan task and a continuation are named from (tenant, local date) and
 (tick, cursor), so a repeated or retried call creates no second task while the queue remembers the
 name; and the run id is ``daily-<YYYYMMDD>``, so a plan task that does get through again finds the
@@ -17,8 +22,8 @@ from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from shared.config import Queue
-from shared.domain.daily import daily_run_id, planning_day, tick_of, zone_of
-from shared.domain.tasks import PlanTask, ScheduleTask, Trigger
+from shared.domain.daily import HOUR, daily_run_id, planning_day, tick_of, zone_of
+from shared.domain.tasks import CATCH_UP, PlanTask, ScheduleTask, Trigger
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
 
@@ -26,16 +31,19 @@ log = logging.getLogger(__name__)
 
 
 class Fanout(NamedTuple):
-    """What one call did: the tick, tenants read, plan tasks created, and the next page's cursor."""
+    """What one call did: the tick, tenants read, plan tasks created, the next page's cursor, and the
+    first tick planned for (``tick`` unless missed ticks were caught up)."""
 
     tick: datetime
     read: int
     enqueued: int
     next_after: str | None
+    since: datetime
 
     def as_json(self) -> dict[str, object]:
         return {
             "tick": self.tick.isoformat(),
+            "since": self.since.isoformat(),
             "read": self.read,
             "enqueued": self.enqueued,
             "next_after": self.next_after,
@@ -46,23 +54,42 @@ def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
     if deps.tenants is None:
         raise RuntimeError("this function was built without the tenant store")
     tick = tick_of(task.tick or deps.clock())
+    first_page = task.after is None
+    if task.since is not None:
+        since = tick_of(task.since)
+    else:
+        since = _missed_since(deps.tenants.last_tick(), tick) if first_page else tick
     size = deps.settings.schedule_page_size
     page = deps.tenants.active_page(task.after, size)
     next_after = page[-1].tenant_id if len(page) == size else None
     if next_after is not None:
-        more = ScheduleTask(tick=tick, after=next_after)
+        more = ScheduleTask(tick=tick, after=next_after, since=since)
         deps.queue.enqueue(Queue.PLAN, more, f"schedule:{tick:%Y%m%d%H}:{next_after}")
-    enqueued = sum(_enqueue_if_due(deps, tenant, tick) for tenant in page)
+    ticks = [since + HOUR * i for i in range((tick - since) // HOUR + 1)]
+    enqueued = sum(_enqueue_due(deps, tenant, ticks) for tenant in page)
+    if first_page:  # the rest is in the continuation's task: this tick is under way
+        deps.tenants.record_tick(tick)
     log.info(
-        "daily planning: %d of %d tenants enqueued",
+        "daily planning: %d plan tasks for %d tenants",
         enqueued,
         len(page),
-        extra={"fields": {"tick": str(tick)}},
+        extra={"fields": {"tick": str(tick), "since": str(since)}},
     )
-    return Fanout(tick, len(page), enqueued, next_after)
+    return Fanout(tick, len(page), enqueued, next_after, since)
 
 
-def _enqueue_if_due(deps: Deps, tenant: Tenant, tick: datetime) -> bool:
+def _missed_since(last: datetime | None, tick: datetime) -> datetime:
+    """The first tick to plan for now: ``tick``, or the first after ``last`` if ticks were missed since
+    (the plan function or Firestore down at the top of an hour), going back at most CATCH_UP."""
+    if last is None or last + HOUR >= tick:
+        return tick
+    since = max(tick_of(last) + HOUR, tick - CATCH_UP)
+    log.warning("daily planning: catching up the ticks since %s, missed", since.isoformat())
+    return since
+
+
+def _enqueue_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> int:
+    """Plan tasks for the tenant's days that are due at ``ticks`` (one, usually)."""
     settings = tenant.settings
     zone = zone_of(settings.timezone)
     if zone is None:
@@ -71,14 +98,17 @@ def _enqueue_if_due(deps: Deps, tenant: Tenant, tick: datetime) -> bool:
             settings.timezone,
             extra={"fields": {"tenant": tenant.tenant_id}},
         )
-    day = planning_day(tick, zone or UTC, settings.planning_hour)
-    if day is None:
-        return False
+    days = [d for d in (planning_day(t, zone or UTC, settings.planning_hour) for t in ticks) if d is not None]
+    if not days:
+        return 0
     if not settings.data_source_ids:
         log.info("no data source chosen: no daily plan", extra={"fields": {"tenant": tenant.tenant_id}})
-        return False
-    task = daily_plan_task(tenant, day)
-    return deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant.tenant_id}:{task.run_id}")
+        return 0
+    enqueued = 0
+    for day in dict.fromkeys(days):  # a fall-back hour is due twice: one task
+        task = daily_plan_task(tenant, day)
+        enqueued += deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant.tenant_id}:{task.run_id}")
+    return enqueued
 
 
 def daily_plan_task(tenant: Tenant, day: date) -> PlanTask:

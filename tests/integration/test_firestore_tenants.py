@@ -191,3 +191,15 @@ def test_a_record_past_its_expiry_is_gone_before_the_ttl_sweep_deletes_it(firest
     assert sorted(results) == [False, False, False, True]
     again = events.record("t1", "request-r1", "api.run_requested:c", later, later)
     assert not again.created and again.event_type == "api.run_requested:b" and again.first_seen == later
+
+
+def test_the_last_daily_tick_is_remembered_and_never_moves_back(firestore_db: Any) -> None:
+    store = FirestoreTenantStore(firestore_db)
+    assert store.last_tick() is None
+    store.record_tick(NOW)
+    assert store.last_tick() == NOW
+    store.record_tick(NOW - timedelta(hours=1))  # an old tick's retry, late
+    assert store.last_tick() == NOW
+    ticks = [NOW + timedelta(hours=h) for h in range(1, 7)]
+    at_once(lambda: store.record_tick(ticks.pop()), 6)  # six instances, six ticks, one document
+    assert store.last_tick() == NOW + timedelta(hours=6)

@@ -65,7 +65,7 @@ def test_a_tenant_is_due_when_its_local_planning_hour_is_the_hour_of_the_tick() 
         tenant("t-la-23", "America/Los_Angeles", 23),
     )
     fanout = plan_due_tenants(ScheduleTask(), deps)
-    assert fanout == Fanout(WINTER_7_UTC, read=5, enqueued=3, next_after=None)
+    assert fanout == Fanout(WINTER_7_UTC, read=5, enqueued=3, next_after=None, since=WINTER_7_UTC)
     tasks = plan_tasks(deps)
     assert sorted(tasks) == ["t-la-23", "t-paris", "t-utc-7"]
     assert tasks["t-paris"].run_id == "daily-20260105" and tasks["t-la-23"].run_id == "daily-20260104"
@@ -189,6 +189,7 @@ def test_post_schedule_on_plan_fans_out_and_plan_tasks_still_go_to_the_root(fake
     response = app.post("/schedule", json={"tick": "2026-01-05T07:00:00Z"})
     assert response.status_code == 200 and response.json == {
         "tick": "2026-01-05T07:00:00+00:00",
+        "since": "2026-01-05T07:00:00+00:00",
         "read": 2,
         "enqueued": 1,
         "next_after": None,
