@@ -57,8 +57,26 @@ def over_budget(spend: Spend, budget: Budget, grants: int = 0) -> str | None:
     grants the run one more run budget (the tenant's day and month budgets stay hard)."""
     if spend.run_usd >= budget.run_usd * (1 + grants):
         return f"the run spent ${spend.run_usd:.4f} of its ${budget.run_usd * (1 + grants):.2f} budget"
-    if spend.day_usd >= budget.day_usd:
-        return f"the workspace spent ${spend.day_usd:.4f} of its ${budget.day_usd:.2f} daily budget"
-    if spend.month_usd >= budget.month_usd:
-        return f"the workspace spent ${spend.month_usd:.4f} of its ${budget.month_usd:.2f} monthly budget"
+    spent = over_tenant_budget(spend.day_usd, spend.month_usd, budget)
+    return spent.reason if spent else None
+
+
+class TenantOverBudget(NamedTuple):
+    """The workspace's budget that is spent (``day`` or ``month``) and why, in words."""
+
+    period: Literal["day", "month"]
+    reason: str
+
+
+def over_tenant_budget(day_usd: float, month_usd: float, budget: Budget) -> TenantOverBudget | None:
+    """The workspace's spent budget (day, else month), or None. No approval lifts these: a new day
+    or month does, or the owner raising the budget."""
+    if day_usd >= budget.day_usd:
+        return TenantOverBudget(
+            "day", f"the workspace spent ${day_usd:.4f} of its ${budget.day_usd:.2f} daily budget"
+        )
+    if month_usd >= budget.month_usd:
+        return TenantOverBudget(
+            "month", f"the workspace spent ${month_usd:.4f} of its ${budget.month_usd:.2f} monthly budget"
+        )
     return None

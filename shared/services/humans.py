@@ -26,7 +26,7 @@ from shared.domain.events import (
 from shared.domain.runs import RunState
 from shared.domain.tasks import PlanTask, Trigger
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.services import followups
+from shared.services import followups, spend
 from shared.services.deps import Deps
 
 Decision = Literal["approve", "reject", "answer"]
@@ -78,6 +78,8 @@ def respond(
         raise InvalidInput("this request is a question: answer it, or reject it to end the run")
     if decision == "answer" and not text.strip():
         raise InvalidInput("an answer needs a non-blank text", ["text"])
+    if decision == "approve" and waiting.budget:
+        _check_tenant_budget(deps, tenant_id)
     seq, at = state.last_seq + 1, deps.clock()
     events: list[RunEvent] = [
         HumanResponded(
@@ -102,6 +104,24 @@ def respond(
     # queue is down, the instance dies), the decision's retry sends them (above), by name, once.
     _send_followups(deps, tenant_id, run_id, new, text)
     return new
+
+
+def _check_tenant_budget(deps: Deps, tenant_id: str) -> None:
+    """Approving a budget stop grants the run one more *run* budget; the workspace's day and month
+    budgets stay hard. While one is spent, an approval would only stop the run again at its next model
+    call, so it is refused (nothing recorded, the request and its links stay open) saying what to do."""
+    spent = spend.tenant_over_budget(deps, tenant_id)
+    if spent is None:
+        return
+    when, setting = (
+        ("after midnight UTC", "max_cost_per_day_usd")
+        if spent.period == "day"
+        else ("on the 1st of next month (UTC)", "max_cost_per_month_usd")
+    )
+    raise Conflict(
+        f"{spent.reason}, so the run would stop again at once: approve {when}, or raise {setting} "
+        "in the workspace settings first; reject to end the run"
+    )
 
 
 def _send_followups(

@@ -8,7 +8,7 @@ spent since, so a busy instance reads them about once a minute, not once per cal
 import threading
 import time
 
-from shared.domain.decide import Spend, over_budget
+from shared.domain.decide import Spend, TenantOverBudget, over_budget, over_tenant_budget
 from shared.services.deps import Deps
 
 _lock = threading.Lock()
@@ -45,3 +45,9 @@ def budget_problem(deps: Deps, tenant_id: str, run_cost_usd: float, grants: int)
     """Why the next model call may not happen, or None."""
     day_usd, month_usd = _tenant_spend(deps, tenant_id)
     return over_budget(Spend(run_cost_usd, day_usd, month_usd), deps.budget(tenant_id), grants)
+
+
+def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
+    """The workspace budget (day or month) that stops every model call now, whatever a person approves."""
+    day_usd, month_usd = _tenant_spend(deps, tenant_id)
+    return over_tenant_budget(day_usd, month_usd, deps.budget(tenant_id))
