@@ -16,8 +16,11 @@ class CodeAccess(NamedTuple):
     tenants: TenantStore
 
     def token(self, tenant_id: str, integration: Integration) -> str:
+        """The token as stored now, never the instance's cached copy: a token the owner replaced
+        (the old one revoked) or deleted (``DELETE /integrations``) is not used again. Code tools
+        are a few calls a day, so the read is cheap."""
         try:
-            return self.secrets.get(code_token_secret(tenant_id, integration))
+            return self.secrets.get(code_token_secret(tenant_id, integration), fresh=True)
         except NotFound:
             raise PermanentError(
                 f"{integration.label} is not connected for this workspace: "

@@ -14,7 +14,7 @@ from typing import Any
 
 from shared.domain.integrations import Integration, token_secret
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from shared.errors import Conflict, InvalidInput, NotFound, PermanentError, Unauthenticated
 from shared.ports import SecretStore, TenantStore
 from shared.services.sessions import connected_tenant
 
@@ -56,6 +56,12 @@ def connect_integration(
     except Unauthenticated:
         raise InvalidInput(
             f"token: {integration.label} refused this token (revoked, expired or mistyped?); nothing was stored",
+            ["token"],
+        ) from None
+    except (PermanentError, NotFound) as exc:  # e.g. a Slack app-level token, a GitHub App's token
+        raise InvalidInput(
+            f"token: {integration.label} does not accept this kind of token here ({exc.reason[:200]}); "
+            "nothing was stored",
             ["token"],
         ) from None
     secrets.put(token_secret(tenant_id, integration), token)

@@ -10,6 +10,7 @@ import pytest
 from shared import bootstrap
 from shared.domain.integrations import Integration, chat_token_secret, code_token_secret, token_secret
 from shared.domain.tenants import TenantStatus
+from shared.errors import PermanentError
 from tests.unit.test_entry_points import FakeContainer, client
 from tests.unit.test_settings_api import connect
 
@@ -190,3 +191,25 @@ def test_integrations_connected_at_once_are_all_kept(
         "github",
         "vercel",
     }
+
+
+@pytest.mark.parametrize("name", ["github", "vercel", "slack"])
+def test_a_token_of_the_wrong_kind_is_a_400_naming_the_token_not_a_502(
+    fakes: FakeContainer, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth, api = connect(fakes), client("api")
+    check = {"github": fakes.code_host, "vercel": fakes.deployer, "slack": fakes.chat}[name]
+
+    def wrong_kind(token: str) -> str:  # e.g. a Slack app-level token, a GitHub App installation token
+        raise PermanentError(f"{check.label} answered 403: not_allowed_token_type")
+
+    monkeypatch.setattr(check, "account", wrong_kind)
+    refused = api.put(f"/integrations/{name}", headers=auth, json={"token": TOKEN})
+    assert refused.status_code == 400 and refused.json is not None
+    assert refused.json["fields"] == [{"field": "token"}]
+    assert (
+        "does not accept this kind of token" in refused.json["reason"] and TOKEN not in refused.json["reason"]
+    )
+    assert token_secret("t1", Integration(name)) not in fakes.secrets.values
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None and tenant.integrations == ()
