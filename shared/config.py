@@ -3,10 +3,10 @@
 Every field is listed with its meaning in README.md ("Settings"). Production values are set by
 Terraform as environment variables of each function; nothing here reads a secret, only secret names.
 
-Settings is an immutable class checked by a few lines of our own (types, bounds, choices), not a
-pydantic model nor a dataclass: every instance reads it on its first request, and a 50-field pydantic
-schema cost each cold start ~8 ms (a dataclass ~3 ms) on top of pydantic-settings' import (~55 ms)
-that this replaced.
+Settings is an immutable class checked by a few lines of our own (types, bounds, choices, and the
+rules between settings in :func:`_disagreements`), not a pydantic model nor a dataclass: every
+instance reads it on its first request, and a 50-field pydantic schema cost each cold start ~8 ms (a
+dataclass ~3 ms) on top of pydantic-settings' import (~55 ms) that this replaced.
 """
 
 import json
@@ -151,7 +151,11 @@ class Settings:
     The fields are the annotated class attributes below; :data:`_FIELDS` is read from them once.
     """
 
-    profile: Literal["local", "production"] = setting("local", description="Which adapters to build.")
+    profile: Literal["local", "production"] = setting(
+        "local",
+        description="Which adapters to build. production refuses the local stack's choices: local "
+        "secrets, offline model, outbox, an emulator or model stub, plain-text SMTP, a URL not https://.",
+    )
     gcp_project: str = setting("notion-agent-local", description="Google Cloud project id.")
     region: str = setting("europe-west1", description="Region of the functions and queues.")
     firestore_database: str = setting("(default)", description="Firestore database id.")
@@ -162,7 +166,9 @@ class Settings:
         "", description="host:port of the local Cloud Tasks emulator; empty in production."
     )
     tasks_service_account: str = setting(
-        "", description="Service account whose OIDC token Cloud Tasks sends to the target functions."
+        "",
+        description="Service account whose OIDC token Cloud Tasks sends to the target functions "
+        "(required in production).",
     )
     plan_url: str = setting("http://127.0.0.1:8081", description="HTTPS URL of the plan function.")
     execute_step_url: str = setting("http://127.0.0.1:8082", description="URL of execute-step.")
@@ -175,7 +181,13 @@ class Settings:
     local_secrets_file: str = setting(
         ".local/secrets.json", description="The local secrets file (local backend only)."
     )
-    secret_cache_ttl_s: float = setting(300.0, description="How long a secret value is cached per instance.")
+    secret_cache_ttl_s: float = setting(
+        300.0,
+        ge=0,
+        le=3600,
+        description="How long a secret value is cached per instance (0: read every time); a secret "
+        "rotated in Secret Manager reaches every instance within this time.",
+    )
     model_backend: Literal["offline", "vertex"] = setting(
         "offline", description="offline: deterministic local model; vertex: Gemini on Vertex AI."
     )
@@ -187,26 +199,47 @@ class Settings:
     )
     model_prices: dict[str, tuple[float, float]] = setting(
         {"gemini-2.5-flash": (0.30, 2.50), "gemini-2.5-pro": (1.25, 10.00), "offline": (0.0, 0.0)},
-        description="USD per million (input, output) tokens by model name; JSON in the environment.",
+        description="USD per million (input, output) tokens by model name, not negative; JSON in the "
+        "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT.",
     )
-    run_max_steps: int = setting(50, ge=2, description="Most steps a run may have (plan plus execution).")
+    run_max_steps: int = setting(
+        50, ge=2, le=500, description="Most steps a run may have (plan plus execution)."
+    )
     run_loop_limit: int = setting(
-        3, ge=2, description="The same tool with the same arguments this many times in a row → ask a human."
+        3,
+        ge=2,
+        le=20,
+        description="The same tool with the same arguments this many times in a row → ask a human.",
     )
     run_max_consecutive_errors: int = setting(
-        3, ge=1, description="Model-fixable errors in a row before the run asks a human."
+        3, ge=1, le=20, description="Model-fixable errors in a row before the run asks a human."
     )
-    plan_max_reasks: int = setting(2, ge=0, description="Re-asks of the model after an invalid plan.")
+    plan_max_reasks: int = setting(
+        2,
+        ge=0,
+        le=5,
+        description="Re-asks of the model after an invalid plan (each a paid call within plan's timeout).",
+    )
     step_lease_s: float = setting(
-        120.0, gt=0, description="How long a step's recorded intent excludes other deliveries (> any effect)."
+        120.0,
+        gt=0,
+        le=3600,
+        description="How long a step's recorded intent excludes other deliveries (> any effect; in "
+        "production also > every request timeout, and below NA_SWEEP_STALL_S).",
     )
     step_retry_inline_s: float = setting(
         10.0,
+        ge=0,
+        le=60,
         description="A transient error with a longer Retry-After is recorded and the step re-enqueued "
         "with that delay; shorter ones are retried by the queue's own backoff (HTTP 503).",
     )
     sweep_stall_s: float = setting(
-        600.0, description="A running run not updated for this long is re-enqueued."
+        600.0,
+        ge=0,
+        le=86400,
+        description="A running run not updated for this long is re-enqueued (in production: longer than "
+        "NA_STEP_LEASE_S).",
     )
     schedule_page_size: int = setting(
         100,
@@ -215,15 +248,25 @@ class Settings:
         description="Active tenants read per daily-planning call (POST /schedule on plan); a full page "
         "enqueues a continuation for the next one, so one call reads and enqueues at most this many.",
     )
-    default_run_budget_usd: float = setting(1.0, ge=0, description="Run budget when a tenant has none.")
-    default_day_budget_usd: float = setting(5.0, ge=0, description="Daily tenant budget when none is set.")
+    # The budgets' caps are the largest an owner may choose (shared.domain.settings.MAX_BUDGET_USD).
+    default_run_budget_usd: float = setting(
+        1.0, ge=0, le=100, description="Run budget when a tenant has none."
+    )
+    default_day_budget_usd: float = setting(
+        5.0, ge=0, le=500, description="Daily tenant budget when none is set."
+    )
     default_month_budget_usd: float = setting(
-        50.0, ge=0, description="Monthly tenant budget when none is set."
+        50.0, ge=0, le=5000, description="Monthly tenant budget when none is set."
     )
     spend_cache_ttl_s: float = setting(
-        60.0, ge=0, description="How long an instance reuses a tenant's summed spend before re-reading it."
+        60.0,
+        ge=0,
+        le=600,
+        description="How long an instance reuses a tenant's summed spend before re-reading it.",
     )
-    approval_link_ttl_s: float = setting(3 * 24 * 3600.0, description="Lifetime of approve/reject links.")
+    approval_link_ttl_s: float = setting(
+        3 * 24 * 3600.0, ge=3600, le=30 * 24 * 3600, description="Lifetime of approve/reject links."
+    )
     notifier_backend: Literal["outbox", "live"] = setting(
         "outbox", description="outbox: write notifications to a local directory; live: send them."
     )
@@ -241,18 +284,20 @@ class Settings:
         description="SameSite of the connect nonce cookie; None (sent only over HTTPS) when the frontend "
         "calls GET /connect cross-site.",
     )
-    notion_timeout_s: float = setting(20.0, description="Timeout of one Notion API request.")
+    notion_timeout_s: float = setting(20.0, ge=1, le=120, description="Timeout of one Notion API request.")
     github_api_base_url: str = setting(
         "https://api.github.com", description="Base URL of GitHub's REST API (pull requests, by deploy)."
     )
     vercel_api_base_url: str = setting(
         "https://api.vercel.com", description="Base URL of Vercel's REST API (deployments, by deploy)."
     )
-    code_timeout_s: float = setting(30.0, gt=0, description="Timeout of one GitHub or Vercel API request.")
+    code_timeout_s: float = setting(
+        30.0, ge=1, le=120, description="Timeout of one GitHub or Vercel API request."
+    )
     slack_api_base_url: str = setting(
         "https://slack.com/api", description="Base URL of Slack's Web API (notifications, by notify)."
     )
-    slack_timeout_s: float = setting(15.0, gt=0, description="Timeout of one Slack API request.")
+    slack_timeout_s: float = setting(15.0, ge=1, le=120, description="Timeout of one Slack API request.")
     smtp_host: str = setting(
         "",
         description="The SMTP relay of email notifications (SendGrid, Mailgun, Amazon SES, Google "
@@ -261,41 +306,52 @@ class Settings:
     smtp_port: int = setting(587, ge=1, le=65535, description="The SMTP relay's port.")
     smtp_security: Literal["starttls", "tls", "none"] = setting(
         "starttls",
-        description="starttls: STARTTLS is required; tls: TLS from the start (port 465); none: plain "
-        "text, only to a loopback relay (the local stack).",
+        description="starttls: STARTTLS is required (port 587); tls: TLS from the start (port 465); "
+        "none: plain text, only to a loopback relay (the local stack; never in production).",
     )
     smtp_username: str = setting("", description="The SMTP relay's user name (empty: no AUTH).")
     smtp_sender: str = setting(
         "",
-        description="The From of email notifications, e.g. 'Notion Agent <agent@example.com>'; its "
-        "domain names every Message-ID.",
+        description="The From of email notifications, e.g. 'Notion Agent <agent@example.com>' (needed "
+        "with NA_SMTP_HOST); its domain names every Message-ID.",
     )
-    smtp_timeout_s: float = setting(15.0, gt=0, description="Timeout of one SMTP connection's steps.")
+    smtp_timeout_s: float = setting(15.0, ge=1, le=120, description="Timeout of one SMTP connection's steps.")
     notion_max_inline_wait_s: float = setting(
         1.0,
+        ge=0,
+        le=10,
         description="Longest Retry-After the Notion adapter waits inside a function (once); a longer "
         "wait is raised as TransientError(retry_after_s) for a task scheduled later.",
     )
     notion_rate_per_s: float = setting(
         3.0,
-        gt=0,
+        ge=0.5,
         description="Average Notion requests per second per workspace connection, paced within an "
         "instance (Notion's limit is three); a request whose turn is further away than "
-        "NA_NOTION_MAX_INLINE_WAIT_S is rescheduled as a later task.",
+        "NA_NOTION_MAX_INLINE_WAIT_S (and one interval of the pace, which it may always wait) is "
+        "rescheduled as a later task.",
     )
     notion_burst: int = setting(
         3, ge=1, description="Notion requests per connection that may go at once before pacing applies."
     )
     webhook_max_body_bytes: int = setting(
-        256 * 1024, description="Largest notion-webhook body accepted (larger: 413, never read whole)."
+        256 * 1024,
+        ge=4096,
+        le=1024 * 1024,
+        description="Largest notion-webhook body accepted (larger: 413, never read whole).",
     )
     tenant_routing_cache_s: float = setting(
         5.0,
+        ge=0,
+        le=300,
         description="How long an instance reuses a workspace → tenant lookup on the webhook path; a "
         "revoke or filter change made elsewhere takes effect within this time (0: always read).",
     )
     webhook_event_ttl_s: float = setting(
-        7 * 24 * 3600.0, description="How long a webhook event id is remembered for de-duplication."
+        7 * 24 * 3600.0,
+        ge=3600,
+        le=30 * 24 * 3600,
+        description="How long a webhook event id is remembered for de-duplication.",
     )
     webhook_coalesce_s: float = setting(
         60.0,
@@ -312,12 +368,14 @@ class Settings:
         description="Runs a workspace's Notion events may start per minute once its burst is spent; "
         "the others are planned later, one every 60/rate seconds in the order they came, so an import "
         "or a bulk edit neither starts hundreds of runs at once nor holds up other workspaces' "
-        "planning (0: no limit). API, daily and replanned runs are not limited.",
+        "planning (0: no limit; otherwise at least 0.1). API, daily and replanned runs are not limited.",
     )
     webhook_run_burst: int = setting(
         10, ge=1, description="Runs a workspace's Notion events may start at once before the rate applies."
     )
-    log_level: str = setting("INFO", description="Minimum log severity.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = setting(
+        "INFO", description="Minimum log severity."
+    )
 
     def target_url(self, target: Target) -> str:
         """The URL at which a task-triggered function receives its tasks."""
@@ -334,8 +392,9 @@ class Settings:
         return f"projects/{self.gcp_project}/locations/{self.region}/queues/{queue.value}"
 
     def __init__(self, **values: Any) -> None:
-        """Every field checked (and coerced: "12" → 12.0 for a float); a bad value is a ConfigError
-        naming the variable and the problem, never echoing the value."""
+        """Every field checked (and coerced: "12" → 12.0 for a float), then, when every field is
+        valid, the rules between them (:func:`_disagreements`); a bad value is a ConfigError naming
+        the variable(s) and the problem, never echoing the value."""
         unknown = sorted(set(values) - set(_FIELDS))
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
@@ -351,6 +410,8 @@ class Settings:
             if problem:
                 problems.append(f"{env_name(name)}: {problem}")
             object.__setattr__(self, name, value)
+        if not problems:
+            problems = _disagreements(self)
         if problems:
             raise ConfigError("invalid settings: " + "; ".join(problems))
 
@@ -396,9 +457,123 @@ def env_name(name: str) -> str:
     return f"{ENV_PREFIX}{name.upper()}"
 
 
+# What a deployment (NA_PROFILE=production) must choose where the local stack chooses otherwise.
+_PRODUCTION_CHOICES = {
+    "secrets_backend": "secret-manager",
+    "model_backend": "vertex",
+    "notifier_backend": "live",
+}
+# Set only by the local stack and tests; a deployment leaves them empty.
+_LOCAL_ONLY = {
+    "firestore_emulator_host": "a deployment never talks to an emulator",
+    "tasks_emulator_host": "a deployment never talks to an emulator",
+    "model_base_url": "Google's endpoint; a loopback stub is for tests",
+}
+_TIMEOUTS = ("notion_timeout_s", "code_timeout_s", "slack_timeout_s", "smtp_timeout_s")
+_MIN_RUN_RATE_PER_MIN = 0.1  # one run every 10 min: 1,000 waiting runs are planned within 7 days
+
+
+def _disagreements(s: Settings) -> list[str]:
+    """The rules between settings, and those of one setting that ge/gt/le cannot say: each broken
+    one as a problem naming the variables and what to set, never their values."""
+    problems: list[str] = []
+    if s.webhook_run_rate_per_min and s.webhook_run_rate_per_min < _MIN_RUN_RATE_PER_MIN:
+        problems.append(
+            f"NA_WEBHOOK_RUN_RATE_PER_MIN: must be 0 (no limit) or at least {_MIN_RUN_RATE_PER_MIN} "
+            "(a slower pace keeps a bulk edit's runs waiting for weeks)"
+        )
+    if any(price < 0 for prices in s.model_prices.values() for price in prices):
+        problems.append("NA_MODEL_PRICES: prices must not be negative")
+    if s.model_backend == "vertex" and not {s.model_plan, s.model_draft} <= set(s.model_prices):
+        problems.append(
+            "NA_MODEL_PRICES: must price NA_MODEL_PLAN and NA_MODEL_DRAFT when NA_MODEL_BACKEND=vertex "
+            "(a model without a price costs 0, so no budget would ever stop it)"
+        )
+    if s.smtp_host:
+        if "@" not in s.smtp_sender:
+            problems.append(
+                "NA_SMTP_SENDER: must hold the From address (e.g. 'Notion Agent <agent@example.com>') "
+                "when NA_SMTP_HOST is set"
+            )
+        if (s.smtp_port == 465 and s.smtp_security != "tls") or (
+            s.smtp_port == 587 and s.smtp_security == "tls"
+        ):
+            problems.append(
+                "NA_SMTP_SECURITY: disagrees with NA_SMTP_PORT: port 465 speaks TLS from the start "
+                "(set NA_SMTP_SECURITY=tls), port 587 takes STARTTLS (set NA_SMTP_SECURITY=starttls)"
+            )
+    if s.profile == "production":
+        problems += _production_problems(s)
+    return problems
+
+
+def _production_problems(s: Settings) -> list[str]:
+    """A deployment refuses the local stack's choices (and the shortcuts tests take)."""
+    problems = [
+        f"{env_name(name)}: must be {wanted} when NA_PROFILE=production (the other choice is the "
+        "local stack's)"
+        for name, wanted in _PRODUCTION_CHOICES.items()
+        if getattr(s, name) != wanted
+    ]
+    problems += [
+        f"{env_name(name)}: must be empty when NA_PROFILE=production ({why})"
+        for name, why in _LOCAL_ONLY.items()
+        if getattr(s, name)
+    ]
+    if s.smtp_security == "none":
+        problems.append(
+            "NA_SMTP_SECURITY: must be starttls or tls when NA_PROFILE=production (none sends the "
+            "password in clear, to the local stack's loopback relay only)"
+        )
+    if not s.tasks_service_account:
+        problems.append(
+            "NA_TASKS_SERVICE_ACCOUNT: must be set when NA_PROFILE=production (the private functions "
+            "accept only tasks carrying its OIDC token)"
+        )
+    problems += [
+        f"{env_name(name)}: must be an https:// URL when NA_PROFILE=production"
+        for name in _FIELDS
+        if name.endswith("_url") and name not in _LOCAL_ONLY and not getattr(s, name).startswith("https://")
+    ]
+    if s.sweep_stall_s <= s.step_lease_s:
+        problems.append(
+            "NA_SWEEP_STALL_S: must be greater than NA_STEP_LEASE_S when NA_PROFILE=production (the "
+            "sweeper must not re-enqueue a step that may still be acting)"
+        )
+    if any(s.step_lease_s <= getattr(s, name) for name in _TIMEOUTS):
+        problems.append(
+            "NA_STEP_LEASE_S: must be greater than "
+            + ", ".join(env_name(name) for name in _TIMEOUTS)
+            + " when NA_PROFILE=production (a step's intent must outlive its requests)"
+        )
+    return problems
+
+
+def _bound_text(bound: float) -> str:
+    return f"{bound:.0f}" if float(bound).is_integer() else f"{bound:g}"
+
+
+def _range(spec: Setting) -> str:
+    """The bounds of a setting as the README says them ("" when it has none)."""
+    if spec.ge is not None and spec.le is not None:
+        return f"{_bound_text(spec.ge)} to {_bound_text(spec.le)}"
+    parts = [
+        f"{words} {_bound_text(bound)}"
+        for words, bound in (("at least", spec.ge), ("more than", spec.gt), ("at most", spec.le))
+        if bound is not None
+    ]
+    return ", ".join(parts)
+
+
 def documented() -> list[tuple[str, Any, str]]:
-    """(variable, default, meaning) of every setting, in declaration order (the README's table)."""
-    return [(env_name(name), spec.default, spec.description) for name, (_, spec) in _FIELDS.items()]
+    """(variable, default, meaning) of every setting, in declaration order (the README's table); the
+    meaning ends with the setting's bounds, if any."""
+    rows = []
+    for name, (_, spec) in _FIELDS.items():
+        bounds = _range(spec)
+        meaning = f"{spec.description} Range: {bounds}." if bounds else spec.description
+        rows.append((env_name(name), spec.default, meaning))
+    return rows
 
 
 @lru_cache(maxsize=1)

@@ -169,7 +169,6 @@ def test_every_target_starts_from_the_unpacked_archive(archive: Path, tmp_path: 
         "HOME": str(scratch),
         "LANG": "C.UTF-8",
         # Settings that point nowhere reachable: an empty request must not need any of them.
-        "NA_PROFILE": "production",
         "NA_GCP_PROJECT": "package-test",
         "NA_FIRESTORE_EMULATOR_HOST": "127.0.0.1:9",
         "NA_TASKS_EMULATOR_HOST": "127.0.0.1:9",

@@ -12,16 +12,16 @@ def test_defaults_are_the_local_profile_and_variables_override_them() -> None:
     assert Settings.from_env({}).profile == "local"
     settings = Settings.from_env(
         {
-            "NA_PROFILE": "production",
             "NA_GCP_PROJECT": "p1",
             "NA_SECRET_CACHE_TTL_S": "12.5",
             "NA_MODEL_PRICES": '{"m": [0.1, 0.4]}',
+            "NA_LOG_LEVEL": "DEBUG",
             "GCP_PROJECT": "ignored-without-prefix",
             "NA_NOT_A_SETTING": "ignored",
         }
     )
-    assert (settings.profile, settings.gcp_project, settings.secret_cache_ttl_s) == ("production", "p1", 12.5)
-    assert settings.model_prices == {"m": (0.1, 0.4)}
+    assert (settings.profile, settings.gcp_project, settings.secret_cache_ttl_s) == ("local", "p1", 12.5)
+    assert settings.model_prices == {"m": (0.1, 0.4)} and settings.log_level == "DEBUG"
 
 
 @pytest.mark.parametrize(
