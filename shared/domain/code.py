@@ -5,6 +5,7 @@ the repository) before any request is made, each with a message a person can act
 """
 
 import re
+from collections.abc import Iterable
 from typing import Literal, Self
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
@@ -67,6 +68,42 @@ def check_path(value: str) -> str:
     return value
 
 
+def check_content(value: str) -> str:
+    """A file's content: text (no lone surrogate) of at most ``MAX_FILE_BYTES`` utf-8 bytes."""
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise ValueError("file content is not valid text (it holds a lone surrogate)") from exc
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"file content is {size} bytes; at most {MAX_FILE_BYTES} are allowed")
+    return value
+
+
+def check_distinct_paths(paths: Iterable[str]) -> None:
+    """Each file of a change once (a commit holds one content per path)."""
+    seen: set[str] = set()
+    for path in paths:
+        if path in seen:
+            raise ValueError(f"file path {path!r} appears twice; give each file once")
+        seen.add(path)
+
+
+def check_not_blank(value: str) -> str:
+    """A title or a commit message: not only spaces."""
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def check_project(value: str) -> str:
+    """A Vercel project's name or id."""
+    if not _PROJECT.fullmatch(value):
+        raise ValueError(
+            f"project must be a Vercel project name or id (letters, digits, '.', '_', '-'), got {value!r}"
+        )
+    return value
+
+
 _CONFIG = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
@@ -88,13 +125,7 @@ class FileChange(Schema):
     @field_validator("content")
     @classmethod
     def _content(cls, value: str) -> str:
-        try:
-            size = len(value.encode("utf-8"))
-        except UnicodeEncodeError as exc:
-            raise ValueError("file content is not valid text (it holds a lone surrogate)") from exc
-        if size > MAX_FILE_BYTES:
-            raise ValueError(f"file content is {size} bytes; at most {MAX_FILE_BYTES} are allowed")
-        return value
+        return check_content(value)
 
 
 class CodeChange(Schema):
@@ -131,19 +162,13 @@ class CodeChange(Schema):
     @field_validator("title", "commit_message")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
+        return check_not_blank(value)
 
     @model_validator(mode="after")
     def _distinct(self) -> Self:
         if self.base and self.base == self.branch:
             raise ValueError(f"branch {self.branch!r} is the base branch; a change needs its own branch")
-        seen: set[str] = set()
-        for file in self.files:
-            if file.path in seen:
-                raise ValueError(f"file path {file.path!r} appears twice; give each file once")
-            seen.add(file.path)
+        check_distinct_paths(f.path for f in self.files)
         return self
 
 
@@ -175,11 +200,7 @@ class DeployRequest(Schema):
     @field_validator("project")
     @classmethod
     def _project(cls, value: str) -> str:
-        if not _PROJECT.fullmatch(value):
-            raise ValueError(
-                f"project must be a Vercel project name or id (letters, digits, '.', '_', '-'), got {value!r}"
-            )
-        return value
+        return check_project(value)
 
     @field_validator("repository")
     @classmethod

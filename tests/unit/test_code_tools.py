@@ -18,7 +18,9 @@ def test_a_change_is_bounded_so_its_events_fit_in_firestore() -> None:
         OpenPullRequestArgs(
             repository="acme/site", title="t", files=[file] * (MAX_CHANGE_CHARS // 100_000 + 1)
         )
-    assert OpenPullRequestArgs(repository="acme/site", title="t", files=[file] * 3)
+    assert OpenPullRequestArgs(
+        repository="acme/site", title="t", files=[file | {"path": f"f{i}.md"} for i in range(3)]
+    )
 
 
 def test_the_branch_is_named_from_the_key() -> None:

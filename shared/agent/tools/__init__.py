@@ -1,26 +1,17 @@
 """The tool registry: every tool a run can ever use. A plan picks its allow-list from here when it is
 made; nothing read from a workspace can add a tool or change this table."""
 
-import re
 from typing import Any
 
-from pydantic import ValidationError
-
 from shared.agent.tools import code, flow, notion_read, notion_write
-from shared.agent.tools.base import Args, SideEffect, Tool, ToolContext, idempotency_key
+from shared.agent.tools.base import REFERENCE, Args, SideEffect, Tool, ToolContext, build, idempotency_key
 from shared.errors import ModelFixableError
 
 REGISTRY: dict[str, Tool] = {
     t.name: t for t in (*notion_read.TOOLS, *notion_write.TOOLS, *code.TOOLS, *flow.TOOLS)
 }
-_REF = re.compile(r"\$\{steps\.(\d+)((?:\.[A-Za-z0-9_]+)*)\}")
 
 __all__ = ["REGISTRY", "Args", "SideEffect", "Tool", "ToolContext", "idempotency_key", "resolve", "validate"]
-
-
-def _problems(exc: ValidationError) -> str:
-    parts = [f"{'.'.join(str(p) for p in e['loc']) or 'args'}: {e['msg']}" for e in exc.errors()]
-    return "; ".join(parts)[:400]
 
 
 def validate(tool: str, args: dict[str, Any], allowed: tuple[str, ...] | None = None) -> Args:
@@ -29,10 +20,7 @@ def validate(tool: str, args: dict[str, Any], allowed: tuple[str, ...] | None = 
         raise ModelFixableError(
             f"unknown or not allowed tool {tool!r}; use one of {sorted(allowed or REGISTRY)}"
         )
-    try:
-        return REGISTRY[tool].args.model_validate(args)
-    except ValidationError as exc:
-        raise ModelFixableError(f"bad arguments for {tool}: {_problems(exc)}") from exc
+    return build(tool, REGISTRY[tool].args, args)
 
 
 def _lookup(outputs: dict[str, dict[str, Any]], step: str, path: str) -> Any:
@@ -54,7 +42,7 @@ def resolve(args: Any, outputs: dict[str, dict[str, Any]]) -> Any:
         return [resolve(v, outputs) for v in args]
     if not isinstance(args, str) or "${" not in args:
         return args
-    whole = _REF.fullmatch(args)
+    whole = REFERENCE.fullmatch(args)
     if whole:
         return _lookup(outputs, whole[1], whole[2])
-    return _REF.sub(lambda m: str(_lookup(outputs, m[1], m[2])), args)
+    return REFERENCE.sub(lambda m: str(_lookup(outputs, m[1], m[2])), args)

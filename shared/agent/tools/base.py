@@ -1,13 +1,15 @@
 """What a tool is: typed arguments, a side-effect class, the effect itself and, for writes, how to
 find the effect after a crash (reconciliation by the call's idempotency key)."""
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.domain.schema import Schema
+from shared.errors import ModelFixableError
 from shared.ports import Model, Notion, TaskQueue
 
 if TYPE_CHECKING:
@@ -26,6 +28,46 @@ class Args(Schema):
     """Base of every tool's arguments: unknown fields are errors the model must fix."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ``${steps.N.field}``: an earlier step's output, put in a plan's arguments when the step runs.
+REFERENCE = re.compile(r"\$\{steps\.(\d+)((?:\.[A-Za-z0-9_]+)*)\}")
+
+
+def checked(value: str, check: Callable[[str], str]) -> str:
+    """``check(value)`` (a domain check: a ValueError says what is wrong) for an argument that may
+    still hold references, as a plan's arguments do. A value that is one reference is checked once
+    resolved (the arguments are checked again then, before the step's intent); around inline
+    references the text is checked now, each reference standing for a plain name."""
+    if not REFERENCE.search(value):
+        return check(value)
+    if REFERENCE.fullmatch(value):
+        return value
+    probe = REFERENCE.sub("x", value)
+    try:
+        check(probe)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace(repr(probe), repr(value))) from None
+    return value
+
+
+def problems(exc: ValidationError) -> str:
+    """A validation error as one short line for the model: where, and what is wrong."""
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'args'}: {e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors()
+    ]
+    return "; ".join(parts)[:400]
+
+
+def build[M: BaseModel](tool: str, model: type[M], fields: Mapping[str, Any]) -> M:
+    """``model`` made from a call's arguments, or a ModelFixableError saying what to fix. Tools make
+    their domain models with it before they ask anything of the outside, so arguments the model can
+    fix are never an unexpected error (which would leave the step's intent held, retried for ever)."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        raise ModelFixableError(f"bad arguments for {tool}: {problems(exc)}") from exc
 
 
 class ToolContext(NamedTuple):

@@ -9,10 +9,23 @@ is always preceded by a person's approval (``shared.agent.planning``).
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext
-from shared.domain.code import CodeChange, Deployment, DeployRequest, FileChange, PullRequest
+from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, checked
+from shared.domain.code import (
+    MAX_PATH_CHARS,
+    CodeChange,
+    Deployment,
+    DeployRequest,
+    PullRequest,
+    check_content,
+    check_distinct_paths,
+    check_not_blank,
+    check_path,
+    check_project,
+    check_ref_name,
+    check_repository,
+)
 from shared.domain.integrations import Integration
 from shared.errors import ConfigError, ModelFixableError
 from shared.services.code_access import CodeAccess
@@ -34,18 +47,60 @@ def branch_for(key: str) -> str:
 MAX_CHANGE_CHARS = 300_000  # a call's arguments are stored in its events (Firestore: 1 MiB a document)
 
 
+# The arguments are checked as CodeChange and DeployRequest check them (shared.domain.code), when the
+# plan is made and again, resolved, before the step's intent: what GitHub or Vercel would refuse is
+# the model's to fix, never an error after the intent that the step would meet on every retry.
+
+
+def _check_base(value: str) -> str:
+    return check_ref_name(value, "base branch")
+
+
+def _check_ref(value: str) -> str:
+    return check_ref_name(value, "ref")
+
+
 class FileArgs(Args):
-    path: str = Field(min_length=1, max_length=300)
+    path: str = Field(
+        min_length=1,
+        max_length=MAX_PATH_CHARS,
+        description="relative to the repository root, e.g. docs/notes.md (no leading '/' or './')",
+    )
     content: str = Field(max_length=100_000)
     executable: bool = Field(False, description="true for a new script; a file that was executable stays so")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return checked(value, check_path)
+
+    @field_validator("content")
+    @classmethod
+    def _content(cls, value: str) -> str:
+        return checked(value, check_content)
 
 
 class OpenPullRequestArgs(Args):
     repository: str = Field(min_length=3, max_length=201, description="owner/name, one the owner allowed")
     title: str = Field(min_length=1, max_length=256)
     body: str = Field("", max_length=59_000)  # + the ref line, within GitHub's 60,000
-    files: list[FileArgs] = Field(min_length=1, max_length=100)
+    files: list[FileArgs] = Field(min_length=1, max_length=100, description="each path once")
     base: str = Field("", max_length=255, description="target branch; empty: the default branch")
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        return checked(value, check_repository)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        return checked(value, check_not_blank)
+
+    @field_validator("base")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        return checked(value, _check_base) if value else value
 
     @model_validator(mode="after")
     def _bounded(self) -> "OpenPullRequestArgs":
@@ -53,6 +108,7 @@ class OpenPullRequestArgs(Args):
             raise ValueError(
                 f"the files hold more than {MAX_CHANGE_CHARS} characters in all; split the change"
             )
+        check_distinct_paths(f.path for f in self.files)  # unresolved: the same text is the same path
         return self
 
 
@@ -79,15 +135,16 @@ def _allowed_repository(ctx: ToolContext, repository: str) -> None:
 def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
     _allowed_repository(ctx, args.repository)
     code = _code(ctx)
-    change = CodeChange(
-        repository=args.repository,
-        base=args.base,
-        branch=branch_for(ctx.key),
-        title=args.title,
-        body=f"{args.body}\n\nOpened by Notion Agent · ref {ctx.key}".strip(),
-        commit_message=args.title,
-        files=[FileChange(path=f.path, content=f.content, executable=f.executable) for f in args.files],
-    )
+    fields = {
+        "repository": args.repository,
+        "base": args.base,
+        "branch": branch_for(ctx.key),
+        "title": args.title,
+        "body": f"{args.body}\n\nOpened by Notion Agent · ref {ctx.key}".strip(),
+        "commit_message": args.title,
+        "files": [{"path": f.path, "content": f.content, "executable": f.executable} for f in args.files],
+    }
+    change = build("open_pull_request", CodeChange, fields)  # e.g. a base that is the change's branch
     pr = code.host.open_pull_request(code.token(ctx.tenant_id, Integration.GITHUB), change)
     return _pull_output(pr, args.repository)
 
@@ -106,6 +163,21 @@ class DeployArgs(Args):
     )
     ref: str = Field(min_length=1, max_length=255, description="branch or commit to deploy")
     target: Literal["preview", "production"] = "preview"
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        return checked(value, check_project)
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        return checked(value, check_repository)
+
+    @field_validator("ref")
+    @classmethod
+    def _ref(cls, value: str) -> str:
+        return checked(value, _check_ref)
 
 
 def _deploy_output(deployment: Deployment) -> Output:
@@ -129,14 +201,15 @@ def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
         )
     if args.target == "production" and not ctx.approved:
         raise ModelFixableError("a production deployment needs a person's approval first (request_approval)")
-    request = DeployRequest(
-        project=args.project,
-        repository=args.repository,
-        ref=args.ref,
-        target=args.target,
-        key=ctx.key,
-        team_id=settings.vercel_team_id,
-    )
+    fields = {
+        "project": args.project,
+        "repository": args.repository,
+        "ref": args.ref,
+        "target": args.target,
+        "key": ctx.key,
+        "team_id": settings.vercel_team_id,
+    }
+    request = build("deploy_vercel", DeployRequest, fields)
     deployment = code.deployer.create_deployment(code.token(ctx.tenant_id, Integration.VERCEL), request)
     return _deploy_output(deployment)
 

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext
+from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
 from shared.config import Queue
 from shared.domain.schema import Schema
 from shared.domain.tasks import NotifyTask
@@ -52,14 +52,15 @@ def notification_id(key: str) -> str:
 def send_notification(ctx: ToolContext, args: SendNotificationArgs) -> Output:
     """Idempotent by the key: the task and the notification are both named from it."""
     nid = notification_id(ctx.key)
-    task = NotifyTask(
-        notification_id=nid,
-        tenant_id=ctx.tenant_id,
-        run_id=ctx.run_id,
-        subject=args.subject,
-        text=args.text,
-        data={"page_id": ctx.page_id} if ctx.page_id else {},
-    )
+    fields = {
+        "notification_id": nid,
+        "tenant_id": ctx.tenant_id,
+        "run_id": ctx.run_id,
+        "subject": args.subject,
+        "text": args.text,
+        "data": {"page_id": ctx.page_id} if ctx.page_id else {},
+    }
+    task = build("send_notification", NotifyTask, fields)  # refused before anything is enqueued
     ctx.queue.enqueue(Queue.NOTIFY, task, f"notify:{ctx.tenant_id}:{nid}")
     return {"notification_id": nid}
 
