@@ -203,7 +203,7 @@ class FakeNotificationLog:
             return Claimed(Claim.BUSY)
         update = {"lease_until": record.lease_until, "attempts": current.attempts + 1, "updated_at": now}
         self.records[key] = current.model_copy(update=update)
-        return Claimed(Claim.RETAKEN, current.channel)
+        return Claimed(Claim.RETAKEN, current.channel, current.created_at)
 
     def finish(
         self,

@@ -64,7 +64,12 @@ class FirestoreNotificationLog:
                 ref.update(changes, option=self._db.write_option(last_update_time=snap.update_time))
             except (gexc.FailedPrecondition, gexc.NotFound):
                 return Claimed(Claim.BUSY)
-        return Claimed(Claim.RETAKEN, str(found.get("channel") or ""))
+        started = found.get("created_at")  # the first attempt's (a record is created by its claim)
+        return Claimed(
+            Claim.RETAKEN,
+            str(found.get("channel") or ""),
+            started if isinstance(started, datetime) and started.tzinfo is not None else None,
+        )
 
     def finish(
         self,

@@ -16,7 +16,10 @@ carry it (a task naming a channel of its own, like the reconnect notice, goes th
    for the notification's marker line before sending again. Sent mail cannot be searched: an email
    is sent again with the same Message-ID, which mail clients that de-duplicate by it show once.
    Only when the recorded channel can no longer carry it (Slack disconnected meanwhile, say) does
-   the retry choose again; the owner may then get it on both.
+   the retry choose again; the owner may then get it on both. When that search is refused (the Slack
+   app lacks ``channels:history``, the bot left the channel, Notion refuses to list the comments), the
+   earlier attempt may have sent it and nothing can tell: it is recorded ``undeliverable`` ("may have
+   been sent on ...; could not check"), never sent again there or elsewhere.
 3. The comment, message or email is sent and the record marked ``sent`` with its id.
 4. A channel that refuses it for good (page deleted or not shared, the Slack token revoked, the bot
    not in the channel, the relay refusing the address or this deployment's credentials) sent
@@ -27,7 +30,10 @@ carry it (a task naming a channel of its own, like the reconnect notice, goes th
 No channel can carry it (no page, no Slack and no address, a tenant gone), or every one that could
 refused it: recorded ``undeliverable`` with the reasons, logged at WARNING (id and reasons only, never
 the text or its links). A transient error releases the lease and propagates (notify answers 503;
-Cloud Tasks retries, and the retry reconciles first).
+Cloud Tasks retries, and the retry reconciles first), until ``GIVE_UP_AFTER`` has passed since the
+first attempt (the record's ``created_at``): then it counts as that channel refusing it (a failed
+search as one that cannot check), so the queue's last attempts end it, never leaving it ``sending``
+once the queue stops retrying.
 """
 
 import logging
@@ -48,6 +54,17 @@ from shared.ports import Chat, Mail, Mailer, NotificationLog, Notion, SecretStor
 log = logging.getLogger(__name__)
 
 RECONCILE_WINDOW = timedelta(days=2)  # longer than the notify queue retries a task
+# The notify queue (terraform/tasks.tf, local.queues.notify) retries a failed task until it has made
+# max_attempts (12) attempts AND max_retry_duration (24 h) has passed since its first attempt: Cloud
+# Tasks stops only when both are reached. Its backoff (10 s doubling 6 times, then growing to
+# max_backoff, 30 min) reaches 30 min after about 2 h, so a notification failing transiently is
+# attempted every 30 min until 24 h after its task's first attempt, then dropped. GIVE_UP_AFTER is
+# half of that window: the ~24 attempts after it leave room for a record created some attempts after
+# its task's first one (a failed tenant read), a lease left by a crashed attempt (NA_STEP_LEASE_S, at
+# most 1 h) and a few lost attempts, so one of them finds the bound passed and ends the record.
+# tests/unit/test_notification_retries.py checks both against terraform/tasks.tf.
+NOTIFY_RETRY_WINDOW = timedelta(hours=24)  # the notify queue's max_retry_duration
+GIVE_UP_AFTER = NOTIFY_RETRY_WINDOW / 2
 
 
 class TenantNotion(Protocol):
@@ -206,55 +223,102 @@ class LiveNotifier:
         record = dn.new_record(
             task, now, self._lease_s, status, reason=reason, channel=channel.name if channel else ""
         )
-        claim, recorded = self._records.claim(task.tenant_id, record, now)
-        if claim is Claim.DONE:
+        claimed = self._records.claim(task.tenant_id, record, now)
+        if claimed.claim is Claim.DONE:
             return False
-        if claim is Claim.BUSY:
+        if claimed.claim is Claim.BUSY:
             raise TransientError("another delivery of this notification is in progress")
-        if claim is Claim.RETAKEN and tenant is not None:
-            channel = self._recorded(task, tenant, recorded) or channel
+        retaken = claimed.claim is Claim.RETAKEN
+        if retaken and tenant is not None:
+            channel = self._recorded(task, tenant, claimed.channel) or channel
         if channel is None or tenant is None:
-            if claim is Claim.RETAKEN:  # a new record was created undeliverable already
+            if retaken:  # a new record was created undeliverable already
                 self._finish(task, NotificationStatus.UNDELIVERABLE, reason=reason)
             log.warning("notification %s is undeliverable: %s", task.notification_id, reason)
             return False
-        return self._carry(task, tenant, channel, claim is Claim.RETAKEN, now)
+        # Only the channel recorded may hold what an earlier attempt sent (another one chosen now
+        # because it can no longer carry it never had it).
+        look = retaken and channel.name == claimed.channel
+        started = (claimed.started_at or now) if retaken else now
+        return self._carry(task, tenant, channel, look=look, started=started, now=now)
 
     def _carry(
-        self, task: NotifyTask, tenant: Tenant, channel: Channel, retaken: bool, now: datetime
+        self,
+        task: NotifyTask,
+        tenant: Tenant,
+        channel: Channel,
+        *,
+        look: bool,
+        started: datetime,
+        now: datetime,
     ) -> bool:
-        """Send ``task`` on ``channel`` (looking there first when ``retaken``), or on the next channel
-        when one refuses it, and finish the record."""
+        """Send ``task`` on ``channel`` (looking there first when ``look``: an earlier attempt may have
+        sent it there), or on the next channel when one refuses it, and finish the record. The first
+        attempt started at ``started``: a transient failure ``GIVE_UP_AFTER`` later is a refusal."""
+        if look:
+            try:
+                found = channel.find(task, tenant, now - RECONCILE_WINDOW)
+            except TransientError as exc:
+                if self._overdue(started) is None:
+                    self._release(task)
+                    raise
+                return self._unchecked(task, channel, exc.reason)
+            except (PermanentError, NotFound, Unauthenticated) as exc:
+                return self._unchecked(task, channel, exc.reason)
+            if found is not None:
+                self._finish(
+                    task, NotificationStatus.SENT, channel=channel.name, **{_SENT_ID[channel.name]: found}
+                )
+                return False
         refused: dict[str, str] = {}  # channel → why it refused
         why = ""
         while True:
             try:
-                found = (
-                    channel.find(task, tenant, now - RECONCILE_WINDOW) if retaken and not refused else None
-                )
-                sent = found if found is not None else channel.send(task, tenant)
-            except TransientError:
-                self._records.release(task.tenant_id, task.notification_id, self._clock())
-                raise
+                sent = channel.send(task, tenant)
+            except TransientError as exc:
+                overdue = self._overdue(started)
+                if overdue is None:
+                    self._release(task)
+                    raise
+                refused[channel.name] = f"{exc.reason} (still failing {overdue} after the first attempt)"
             except (PermanentError, NotFound, Unauthenticated) as exc:
                 refused[channel.name] = exc.reason
-                why = "; ".join(f"{name}: {reason}" for name, reason in refused.items())
-                following = self._following(task, tenant, refused)
-                if following is None:
-                    self._finish(task, NotificationStatus.UNDELIVERABLE, reason=why, channel=channel.name)
-                    log.warning("notification %s is undeliverable: %s", task.notification_id, why)
-                    return False
-                log.warning("notification %s goes to %s: %s", task.notification_id, following.name, why)
-                moved = self._clock()
-                until = moved + timedelta(seconds=self._lease_s)
-                self._records.move(
-                    task.tenant_id, task.notification_id, following.name, moved, reason=why, lease_until=until
-                )
-                channel = following
-                continue
-            detail = {_SENT_ID[channel.name]: sent, "reason": why}  # why not the first channel, if so
-            self._finish(task, NotificationStatus.SENT, channel=channel.name, **detail)
-            return found is None
+            else:
+                detail = {_SENT_ID[channel.name]: sent, "reason": why}  # why not the first channel, if so
+                self._finish(task, NotificationStatus.SENT, channel=channel.name, **detail)
+                return True
+            why = "; ".join(f"{name}: {reason}" for name, reason in refused.items())
+            following = self._following(task, tenant, refused)
+            if following is None:
+                self._finish(task, NotificationStatus.UNDELIVERABLE, reason=why, channel=channel.name)
+                log.warning("notification %s is undeliverable: %s", task.notification_id, why)
+                return False
+            log.warning("notification %s goes to %s: %s", task.notification_id, following.name, why)
+            moved = self._clock()
+            until = moved + timedelta(seconds=self._lease_s)
+            self._records.move(
+                task.tenant_id, task.notification_id, following.name, moved, reason=why, lease_until=until
+            )
+            channel = following
+
+    def _overdue(self, started: datetime) -> str | None:
+        """How long since the first attempt, when that is ``GIVE_UP_AFTER`` or more; else None."""
+        age = self._clock() - started
+        if age < GIVE_UP_AFTER:
+            return None
+        minutes = int(age.total_seconds() // 60)
+        return f"{minutes // 60} h {minutes % 60} min"
+
+    def _unchecked(self, task: NotifyTask, channel: Channel, reason: str) -> bool:
+        """An earlier attempt may have sent ``task`` on ``channel`` and looking there failed: sending
+        again there or elsewhere may send it twice, so it ends undeliverable."""
+        why = f"may have been sent on {channel.name}; could not check: {reason}"
+        self._finish(task, NotificationStatus.UNDELIVERABLE, reason=why, channel=channel.name)
+        log.warning("notification %s is undeliverable: %s", task.notification_id, why)
+        return False
+
+    def _release(self, task: NotifyTask) -> None:
+        self._records.release(task.tenant_id, task.notification_id, self._clock())
 
     def _following(self, task: NotifyTask, tenant: Tenant, refused: dict[str, str]) -> Channel | None:
         """The first channel of the tenant's order that can carry ``task`` and has not refused it (none

@@ -8,13 +8,18 @@ is configured, hands the message over and says QUIT (a failed QUIT after the rel
 changes nothing). "tls" is TLS from the first byte (port 465); "none" is plain text and allowed only
 to a loopback relay (the local stack), so the password never crosses a network in clear.
 
+The Subject header is the mail's subject on one line (control characters, line breaks included, and
+whitespace runs become one space: a header cannot hold a line break, and a multi-line run goal is
+legitimate) and at most ``MAX_SUBJECT`` characters; the text goes as it is.
+
 Replies become the project's kinds: the relay refusing the credentials (an AUTH refusal, or 530
 "authentication required") → Unauthenticated naming the reply code; a 5xx refusal of the sender, the
 recipient (named) or the message → PermanentError naming the code; any 4xx → TransientError; a refused,
 reset or lost connection and a timeout → TransientError naming only host:port; a relay without
-STARTTLS (when required), or a TLS certificate that is not trusted, → PermanentError. No message or
-log line carries the password, nor the relay's reply to AUTH (a relay may echo what it was sent): those
-errors are raised outside the ``except`` block, so no exception of theirs is even chained.
+STARTTLS (when required), a TLS certificate that is not trusted, or a TLS handshake that fails (TLS
+against a plain-text port, say: ``smtp_security`` does not fit ``smtp_port``) → PermanentError. No
+message or log line carries the password, nor the relay's reply to AUTH (a relay may echo what it was
+sent): those errors are raised outside the ``except`` block, so no exception of theirs is even chained.
 
 At most once, not exactly once: SMTP has no idempotency key and sent mail cannot be searched, so an
 answer lost after the relay accepted the message (a TransientError) leaves it unknown whether it went.
@@ -31,12 +36,22 @@ from email.utils import formatdate, parseaddr
 from typing import Literal
 
 from shared.adapters.loopback import is_loopback
+from shared.domain.notifications import one_line
 from shared.errors import AgentError, PermanentError, TransientError, Unauthenticated
 from shared.ports import Mail
 
 Security = Literal["starttls", "tls", "none"]
 SECURITIES: tuple[Security, ...] = ("starttls", "tls", "none")
+MAX_SUBJECT = 250  # characters of the Subject header; longer subjects are cut and end with "…"
+# A TLS failure that is the connection going away, not the two sides disagreeing: worth a retry.
+_TLS_CONNECTION_LOST = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
 _log = logging.getLogger(__name__)
+
+
+def subject_header(subject: str) -> str:
+    """The Subject header of ``subject``: on one line, at most ``MAX_SUBJECT`` characters."""
+    line = one_line(subject)
+    return line if len(line) <= MAX_SUBJECT else line[: MAX_SUBJECT - 1].rstrip() + "…"
 
 
 def _address(value: str, what: str) -> str:
@@ -94,7 +109,7 @@ class SmtpMailer:
             message = EmailMessage()
             message["From"] = self._sender
             message["To"] = mail.to
-            message["Subject"] = mail.subject
+            message["Subject"] = subject_header(mail.subject)
             message["Message-ID"] = mail.message_id
             message["Date"] = formatdate(localtime=False)
             message["Auto-Submitted"] = "auto-generated"
@@ -184,6 +199,16 @@ class SmtpMailer:
             return PermanentError(
                 f"the TLS certificate of the mail relay {where} is not trusted ({exc.verify_message})"
             )
+        if isinstance(exc, ssl.SSLError) and not isinstance(exc, _TLS_CONNECTION_LOST):
+            # The two sides cannot agree on TLS (WRONG_VERSION_NUMBER: 'tls' against a port that
+            # speaks plain text first): a setting to change, not something a retry can fix.
+            reason = (
+                f"TLS with the mail relay {where} failed ({exc.reason or exc.__class__.__name__}): check "
+                f"NA_SMTP_SECURITY ({self._security!r}) against NA_SMTP_PORT: 'tls' is TLS from the first "
+                "byte (usually port 465), 'starttls' upgrades a plain session (usually port 587)"
+            )
+            _log.error("email is failing: %s", reason)
+            return PermanentError(reason)
         # smtplib turns a read that timed out into SMTPServerDisconnected, the timeout its context.
         if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
             return TransientError(f"the mail relay {where} did not answer in time")

@@ -7,6 +7,8 @@ Its Notion comment or Slack message ends with a marker line naming the notificat
 tool registry), so a delivery that finds a stale ``sending`` record can look for the message first.
 """
 
+import re
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -18,6 +20,9 @@ from shared.domain.tasks import NotifyTask
 
 LINK_KEYS = ("approve_url", "reject_url")
 EARLY_S = 60.0  # a quiet window ending within this long is over (clock skew against the queue's)
+# chat.postMessage's limit on ``text``: Slack refuses (msg_too_long) or truncates longer messages.
+SLACK_MAX_CHARS = 40_000
+_PARTIAL_ENTITY = re.compile(r"&[a-z]*$")
 
 
 class NotificationStatus(StrEnum):
@@ -38,6 +43,8 @@ class Claim(StrEnum):
 class Claimed(NamedTuple):
     claim: Claim
     channel: str = ""  # RETAKEN: the channel the earlier delivery had chosen (it may have sent there)
+    # RETAKEN: when the first attempt started (the record's ``created_at``); None if the record lacks it.
+    started_at: datetime | None = None
 
 
 class NotificationRecord(Schema):
@@ -58,7 +65,7 @@ class NotificationRecord(Schema):
     message_id: str = ""  # the email's Message-ID
     attempts: int = 1
     lease_until: datetime
-    created_at: datetime
+    created_at: datetime  # when its first attempt started: a record is created by that attempt's claim
     updated_at: datetime
 
     def listing(self) -> dict[str, Any]:
@@ -120,12 +127,26 @@ def comment_text(task: NotifyTask) -> str:
     return f"{body}\n{marker_text(task.notification_id)}"
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: control characters (line breaks included) and whitespace runs become one
+    space, none at either end."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
 def slack_text(task: NotifyTask) -> str:
-    """The Slack message: the subject in bold, the text, and the marker as its last line; ``&``, ``<``
-    and ``>`` escaped as Slack requires (its links and mentions use them); URLs are linked by Slack."""
+    """The Slack message: the subject in bold on one line (Slack's bold does not span lines), the text,
+    and the marker as its last line; ``&``, ``<`` and ``>`` escaped as Slack requires (its links and
+    mentions use them); URLs are linked by Slack. At most ``SLACK_MAX_CHARS``: a longer text is cut
+    (and ends with "…"), so Slack neither refuses it nor truncates the marker away."""
     escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-    body = f"*{task.subject.translate(escape)}*\n\n{task.text.translate(escape)}".rstrip()
-    return f"{body}\n{marker_text(task.notification_id)}"
+    subject = one_line(task.subject).translate(escape)
+    head = f"*{subject}*\n\n" if subject else ""
+    text, marker = task.text.translate(escape).rstrip(), marker_text(task.notification_id)
+    room = SLACK_MAX_CHARS - len(head) - len(marker) - 2  # the line break before the marker, and "…"
+    if len(text) > room:
+        text = _PARTIAL_ENTITY.sub("", text[:room]) + "…"  # no escape cut in half
+    body = f"{head}{text}".rstrip()
+    return f"{body}\n{marker}"
 
 
 def email_text(task: NotifyTask) -> str:

@@ -123,7 +123,7 @@ def test_firestore_claims_are_exclusive(live: tuple[Stack, str, str]) -> None:
     later = now + timedelta(seconds=61)
     retake = new_record(task, later, 60.0, NotificationStatus.SENDING, channel="email")
     # the channel the first delivery chose, not the taker's: it may have sent it there
-    assert log.claim(tenant_id, retake, later) == Claimed(Claim.RETAKEN, "slack")
+    assert log.claim(tenant_id, retake, later) == Claimed(Claim.RETAKEN, "slack", fresh.created_at)
     assert log.claim(tenant_id, retake, later) == Claimed(Claim.BUSY)  # the taker's new lease
     log.finish(tenant_id, "n-claims", NotificationStatus.SENT, later, channel="email", message_id="<m@x>")
     assert log.claim(tenant_id, retake, later + timedelta(hours=1)) == Claimed(Claim.DONE)

@@ -356,10 +356,12 @@ def test_implicit_tls_delivers(implicit_tls_sandbox: RunningSandbox, certificate
     assert all(a["tls"] for a in admin.smtp_auth_attempts())
 
 
-def test_implicit_tls_to_a_plain_relay_is_transient(
+def test_implicit_tls_to_a_plain_relay_is_permanent_and_names_the_settings(
     sandbox: RunningSandbox, certificate: Certificate
 ) -> None:
-    with pytest.raises(TransientError):
+    """A configuration error (NA_SMTP_SECURITY 'tls' on a port that speaks plain text first), not a
+    passing failure: retrying it would only delay the next channel."""
+    with pytest.raises(PermanentError, match=r"WRONG_VERSION_NUMBER.*NA_SMTP_SECURITY.*NA_SMTP_PORT"):
         mailer(sandbox.smtp_port, "tls", ssl_context=certificate.trusting, timeout_s=2).send(
             PASSWORD, a_mail()
         )

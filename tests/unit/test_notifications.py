@@ -361,7 +361,7 @@ def test_slack_refusing_for_good_is_undeliverable_and_a_passing_failure_is_retri
     assert live.deliver(task(None)) is False
     assert (
         live.record().status == NotificationStatus.UNDELIVERABLE
-        and live.record().reason == f"slack: {reason}"
+        and live.record().reason == f"may have been sent on slack; could not check: {reason}"
     )
     assert live.messages() == []
 
