@@ -14,6 +14,7 @@ from functions.routes import (
     Router,
     approvals,
     connection,
+    email_confirmations,
     integrations,
     notifications,
     runs,
@@ -35,6 +36,7 @@ _ALL: list[Route] = [
     *settings.ROUTES,
     *notifications.ROUTES,
     *integrations.ROUTES,
+    *email_confirmations.ROUTES,
 ]
 ROUTER = Router(_ALL)
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

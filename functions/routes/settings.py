@@ -3,6 +3,7 @@
 from functions._http import Reply, json_object
 from functions.routes import Call, Route
 from shared import bootstrap
+from shared.services.email_confirmation import Mailing
 from shared.services.tenant_settings import change_settings, read_settings
 
 
@@ -12,7 +13,9 @@ def get_settings(call: Call) -> Reply:
 
 def patch_settings(call: Call) -> Reply:
     changes = json_object(call.request, "the body must be a JSON object of the settings to change")
-    return change_settings(call.tenant_id, changes, bootstrap.container().tenants), 200
+    container = bootstrap.container()
+    mailing = Mailing(container.queue, container.secrets, container.settings.api_url)
+    return change_settings(call.tenant_id, changes, container.tenants, mailing), 200
 
 
 ROUTES = [Route("/settings", ("GET",), get_settings), Route("/settings", ("PATCH",), patch_settings)]

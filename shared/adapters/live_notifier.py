@@ -2,9 +2,14 @@
 
 Channels: a Notion comment on the page it is about (``notion_comment``), a message in the tenant's
 Slack channel (``slack``: Slack connected, ``slack_channel_id`` set) or an email through the
-deployment's SMTP relay (``email``: ``smtp_host`` set; to ``notification_email``, else the owner's
-Notion email). The notification goes to the first of the tenant's ``notification_channels`` that can
-carry it (a task naming a channel of its own, like the reconnect notice, goes there or nowhere).
+deployment's SMTP relay (``email``: ``smtp_host`` set; to ``notification_email`` once it is the
+owner's Notion email or its recipient confirmed it, else to the owner's Notion email:
+``Tenant.email_recipient``). The notification goes to the first of the tenant's
+``notification_channels`` that can carry it (a task naming a channel of its own, like the reconnect
+notice, goes there or nowhere). The one exception to the recipient: the mail asking a
+notification_email to confirm itself (``CONFIRMATION_KIND``, email only) goes to that address, while
+it is still the tenant's notification_email, with its link appended to the text (the record keeps the
+text without it: see ``shared.services.email_confirmation``).
 
 1. The record ``tenants/{t}/notifications/{id}`` is created exclusively (``sending``, with the channel
    and a lease of ``lease_s``); a record already ``sent`` or ``undeliverable`` means nothing is left to
@@ -47,7 +52,7 @@ from shared.domain import notifications as dn
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import Claim, NotificationStatus
 from shared.domain.tasks import NotifyTask
-from shared.domain.tenants import Tenant, TenantStatus
+from shared.domain.tenants import CONFIRMATION_KIND, Tenant, TenantStatus, same_address
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from shared.ports import Chat, Mail, Mailer, NotificationLog, Notion, SecretStore
 
@@ -166,8 +171,22 @@ class Emails:
     def unable(self, task: NotifyTask, tenant: Tenant) -> str | None:
         if self._mailer is None:
             return "this deployment has no mail relay (smtp_host)"
-        if not self._address(tenant):
-            return "no address: set notification_email (Notion gave no owner email)"
+        if _confirmation(task):
+            return self._unable_to_confirm(task, tenant)
+        if self._address(task, tenant):
+            return None
+        if tenant.email_confirmed() is False:
+            return (
+                "no confirmed address: confirm notification_email (a link was sent to it) or choose "
+                "another channel (Notion gave no owner email)"
+            )
+        return "no address: set notification_email (Notion gave no owner email)"
+
+    def _unable_to_confirm(self, task: NotifyTask, tenant: Tenant) -> str | None:
+        if not self._address(task, tenant):
+            return "its address is no longer notification_email (the setting changed)"
+        if tenant.email_confirmed():
+            return "notification_email is confirmed already"
         return None
 
     def find(self, task: NotifyTask, tenant: Tenant, since: datetime) -> str | None:
@@ -182,9 +201,9 @@ class Emails:
             log.error("email is failing: the platform secret %s is not set", PlatformSecret.SMTP_PASSWORD)
             raise PermanentError(f"the platform secret {PlatformSecret.SMTP_PASSWORD} is not set") from None
         mail = Mail(
-            to=self._address(tenant),
+            to=self._address(task, tenant),
             subject=task.subject,
-            text=dn.email_text(task),
+            text=dn.email_text(_with_link(task)),
             message_id=dn.email_message_id(task, self._domain),
         )
         try:
@@ -196,8 +215,26 @@ class Emails:
             raise
 
     @staticmethod
-    def _address(tenant: Tenant) -> str:
-        return tenant.settings.notification_email or tenant.owner_email
+    def _address(task: NotifyTask, tenant: Tenant) -> str:
+        """The recipient: the tenant's (``Tenant.email_recipient``); for a confirmation, the address
+        it confirms while that is still notification_email. "": none."""
+        if not _confirmation(task):
+            return tenant.email_recipient()
+        chosen, asked = tenant.settings.notification_email, task.data.get("to")
+        return chosen if chosen and isinstance(asked, str) and same_address(asked, chosen) else ""
+
+
+def _confirmation(task: NotifyTask) -> bool:
+    """Whether ``task`` asks a notification_email to confirm itself (email only, by our own code)."""
+    return task.data.get("kind") == CONFIRMATION_KIND and task.channel == "email"
+
+
+def _with_link(task: NotifyTask) -> NotifyTask:
+    """A confirmation with its link at the end of the text (only in the mail, never in the record)."""
+    url = task.data.get("confirm_url")
+    if not _confirmation(task) or not isinstance(url, str) or not url:
+        return task
+    return task.model_copy(update={"text": f"{task.text.rstrip()}\n\n{url}"})
 
 
 def _now() -> datetime:

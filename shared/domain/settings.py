@@ -133,14 +133,15 @@ class TenantSettings(Schema):
         max_length=3,
         description="Where notifications go, in order of preference: each goes to the first that can "
         "carry it (notion_comment: a comment on the page it is about; slack: a message in "
-        "slack_channel_id once Slack is connected; email: to notification_email, else the owner's "
-        "Notion email, when the deployment has a mail relay)",
+        "slack_channel_id once Slack is connected; email: to notification_email once its recipient "
+        "confirmed it, else the owner's Notion email, when the deployment has a mail relay)",
     )
     notification_email: str | None = Field(
         None,
         max_length=254,
         pattern=EMAIL,
-        description="Where email notifications go; none: the email of the person who connected the workspace",
+        description="Where email notifications go once its recipient confirmed it (a link is mailed to it); "
+        "until then and when none: the email of the person who connected the workspace",
     )
     slack_channel_id: str | None = Field(
         None,
@@ -205,7 +206,8 @@ class SettingsInput(TenantSettings):
     react_to_mentions: bool = Field(True, strict=True, description="Whether a mention of the bot starts work")
     notification_email: Email | None = Field(
         None,
-        description="Where email notifications go; none: the email of the person who connected the workspace",
+        description="Where email notifications go once its recipient confirmed it (a link is mailed to it); "
+        "until then and when none: the email of the person who connected the workspace",
     )
     quiet_hours: QuietHours = Field(
         None,

@@ -1,5 +1,11 @@
 """Tenants: one connected Notion workspace each. Pure models; stored by the TenantStore port. What
-the owner chose is in :mod:`shared.domain.settings`."""
+the owner chose is in :mod:`shared.domain.settings`.
+
+Email goes only to an address whose mailbox agreed to it: the owner's Notion email (Notion verified
+it), or a ``notification_email`` its recipient confirmed by a signed link mailed to it
+(:mod:`shared.services.email_confirmation`). ``confirmed_email`` is set by that link alone, never by
+PATCH /settings (it is not a setting).
+"""
 
 import hashlib
 from datetime import datetime
@@ -16,6 +22,30 @@ def tenant_id_for(workspace_id: str) -> str:
     """The tenant of a workspace: derived, so connecting the same workspace again finds the same one."""
     canonical = plain_notion_id(workspace_id)
     return "t_" + hashlib.sha256(f"notion-workspace:{canonical}".encode()).hexdigest()[:32]
+
+
+# ``data["kind"]`` of the notification asking a notification_email's recipient to confirm it: the
+# only notification whose email goes to the address it names (``data["to"]``, and only while that is
+# still the tenant's notification_email), not to the tenant's recipient (shared.adapters.live_notifier).
+CONFIRMATION_KIND = "email_confirmation"
+
+
+def _fold(address: str) -> str:
+    """An address as compared: ASCII letters in lower case, nothing else changed (a Unicode case
+    mapping could make two different mailboxes equal, the Kelvin sign and ``k`` say)."""
+    return "".join(c.lower() if c.isascii() else c for c in address.strip())
+
+
+def same_address(one: str | None, other: str | None) -> bool:
+    """Whether two email addresses name the same mailbox, as far as we tell (case-insensitively in
+    ASCII; an empty or missing one matches nothing)."""
+    return bool(one and other) and _fold(one or "") == _fold(other or "")
+
+
+def address_hash(address: str) -> str:
+    """A short hash of an address as compared: names its confirmation (task, notification) without
+    writing the address into ids and logs."""
+    return hashlib.sha256(f"email:{_fold(address)}".encode()).hexdigest()[:16]
 
 
 class TenantStatus(StrEnum):
@@ -42,5 +72,24 @@ class Tenant(Schema):
     # While in the future, one instance is refreshing the Notion token (the others wait for its result:
     # Notion's refresh tokens are single use). See shared.services.notion_access.
     token_refresh_until: datetime | None = None
+    # The notification_email its recipient confirmed (POST /email-confirmations/<token>); "": none.
+    confirmed_email: str = ""
+    # The confirmation mails asked on the latest day one was, "<UTC day YYYYMMDD>:<address_hash>" each
+    # (a bound per day: shared.services.email_confirmation.MAX_ADDRESSES_PER_DAY).
+    confirmations_asked: tuple[str, ...] = ()
     created_at: datetime
     updated_at: datetime
+
+    def email_confirmed(self) -> bool | None:
+        """Whether ``notification_email`` may receive mail: it is the owner's Notion email or the
+        confirmed address. None when there is no notification_email."""
+        chosen = self.settings.notification_email
+        if not chosen:
+            return None
+        return same_address(chosen, self.owner_email) or same_address(chosen, self.confirmed_email)
+
+    def email_recipient(self) -> str:
+        """Where the tenant's email notifications go: ``notification_email`` once confirmed, else the
+        owner's Notion email; "" when neither (email cannot carry them)."""
+        chosen = self.settings.notification_email
+        return chosen if chosen and self.email_confirmed() else self.owner_email

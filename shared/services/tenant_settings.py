@@ -1,4 +1,8 @@
-"""The owner's settings of a tenant: read them, change some of them (a JSON merge of known fields)."""
+"""The owner's settings of a tenant: read them, change some of them (a JSON merge of known fields).
+
+A ``notification_email`` that is neither the owner's Notion email nor the confirmed address gets mail
+only once its recipient confirms it: the change asks it by email (``shared.services.email_confirmation``),
+and the reply says whether it is confirmed (``notification_email_confirmed``: null without one)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -7,26 +11,50 @@ from shared.domain.settings import SettingsInput, TenantSettings
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.ports import TenantStore
+from shared.services import email_confirmation
+from shared.services.email_confirmation import Mailing
+
+
+def _shown(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "status": tenant.status.value,
+        "settings": tenant.settings.model_dump(mode="json"),
+        "notification_email_confirmed": tenant.email_confirmed(),
+    }
 
 
 def read_settings(tenant_id: str, tenants: TenantStore) -> dict[str, Any]:
     tenant = tenants.get(tenant_id)
     if tenant is None:
         raise NotFound("this workspace is not connected")
-    return {"status": tenant.status.value, "settings": tenant.settings.model_dump(mode="json")}
+    return _shown(tenant)
 
 
-def change_settings(tenant_id: str, changes: dict[str, Any], tenants: TenantStore) -> dict[str, Any]:
+def change_settings(
+    tenant_id: str,
+    changes: dict[str, Any],
+    tenants: TenantStore,
+    mailing: Mailing | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """Apply ``changes`` to the named fields only; an unknown field or a bad value changes nothing.
 
     The changes alone are checked, strictly (SettingsInput); the stored values they join are not checked
-    again, so a value stored before a check existed does not block changing another setting."""
+    again, so a value stored before a check existed does not block changing another setting.
+
+    A change naming a ``notification_email`` that needs confirming is counted against the day's bound
+    in the same write (beyond it: 429, nothing changed) and, once stored, its confirmation mail is
+    enqueued through ``mailing`` (named: sending the same address again the same day, the retry of a
+    failed enqueue, adds nothing). Without ``mailing`` nothing is asked, and the address stays
+    unconfirmed, so gets no mail."""
     if not changes:
         raise InvalidInput("send at least one setting to change")
     unknown = sorted(set(changes) - set(TenantSettings.model_fields))
     if unknown:
         raise InvalidInput(f"unknown setting(s): {', '.join(unknown)}", unknown)
     checked = SettingsInput.model_validate(changes).model_dump(include=set(changes))
+    now = now or datetime.now(UTC)
+    asks = mailing is not None and "notification_email" in checked
 
     def change(tenant: Tenant | None) -> Tenant:
         if tenant is None:
@@ -34,7 +62,10 @@ def change_settings(tenant_id: str, changes: dict[str, Any], tenants: TenantStor
         if tenant.status == TenantStatus.REVOKED:
             raise Conflict("this workspace was disconnected: connect it again to change its settings")
         settings = TenantSettings.model_validate(tenant.settings.model_dump() | checked)
-        return tenant.model_copy(update={"settings": settings, "updated_at": datetime.now(UTC)})
+        changed = tenant.model_copy(update={"settings": settings, "updated_at": now})
+        return email_confirmation.admit(changed, now) if asks else changed
 
     tenant = tenants.update(tenant_id, change)
-    return {"status": tenant.status.value, "settings": tenant.settings.model_dump(mode="json")}
+    if asks and mailing is not None:
+        email_confirmation.ask(tenant, mailing, now)
+    return _shown(tenant)

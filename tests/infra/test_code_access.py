@@ -61,6 +61,10 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/humans.py:respond_by_link": frozenset({"api"}),
     "shared/services/humans.py:link_info": frozenset({"api"}),
     "shared/services/runs.py:request_run": frozenset({"api"}),
+    # A notification_email to confirm (PATCH /settings): its signed link, its mail on the notify
+    # queue; the link's check (GET/POST /email-confirmations/<token>).
+    "shared/services/email_confirmation.py:ask": frozenset({"api"}),
+    "shared/services/email_confirmation.py:_claims": frozenset({"api"}),
     # A Notion event's run whose turn has not come is planned by a task scheduled for its start.
     "shared/services/planning.py:_waits_its_turn": frozenset({"plan"}),
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).

@@ -2,9 +2,12 @@
 (``NA_NOTIFIER_BACKEND=live``) against the Firestore emulator, the Notion sandbox, and the code
 sandbox's Slack over HTTP and its mail relay over SMTP."""
 
+import base64
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -12,7 +15,7 @@ from local.code_sandbox import SEED
 from local.code_sandbox.testing import Admin, running_code_sandbox
 from local.notion_sandbox import seed_ids
 from shared import bootstrap
-from shared.config import PlatformSecret
+from shared.config import PlatformSecret, Queue
 from shared.domain.connection import NotionTokens, token_secret_name
 from shared.domain.integrations import chat_token_secret
 from shared.domain.notifications import (
@@ -240,7 +243,27 @@ def email(live: tuple[Stack, str, str], monkeypatch: pytest.MonkeyPatch) -> Iter
         chosen = {"notification_email": "ops@acme.example", "notification_channels": ["email"]}
         auth = {"Authorization": f"Bearer {session}"}
         assert stack.client("api").patch("/settings", headers=auth, json=chosen).status_code == 200
+        confirm_by_mail(stack, sandbox.admin, "ops@acme.example")
         yield EmailCase(stack, tenant_id, sandbox.admin)
+
+
+CONFIRM_SUBJECT = "Confirm this address for Notion Agent notifications"
+
+
+def confirm_by_mail(stack: Stack, admin: Admin, address: str) -> None:
+    """The address gets its confirmation mail (the task api queued, delivered by notify through the
+    relay) and its recipient POSTs the link in it: only then does it get the tenant's email."""
+    bodies = [
+        NotifyTask.model_validate_json(base64.b64decode(t["body"])) for t in stack.pending(Queue.NOTIFY)
+    ]
+    [task] = [b for b in bodies if b.data.get("to") == address]
+    answer = stack.client("notify").post("/", json=task.model_dump(mode="json"))
+    assert answer.status_code == 200 and answer.json["delivered"] is True
+    [mail] = [m for m in admin.smtp_messages() if m["rcpt_tos"] == [address]]
+    assert mail["subject"] == CONFIRM_SUBJECT
+    [url] = re.findall(r"https?://\S+/email-confirmations/\S+", mail["text"])
+    confirmed = stack.client("api").post(urlsplit(url).path)
+    assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed", confirmed.json
 
 
 def test_email_is_sent_once_for_two_deliveries_with_its_headers_and_recorded(email: EmailCase) -> None:
@@ -276,13 +299,15 @@ def test_an_address_the_relay_refuses_is_undeliverable_with_the_reply_code(email
     tenant = container.tenants.get(email.tenant_id)
     assert tenant is not None
     bounce = tenant.settings.model_copy(update={"notification_email": "nobody@bounce.invalid"})
-    container.tenants.save(tenant.model_copy(update={"settings": bounce}))
+    container.tenants.save(
+        tenant.model_copy(update={"settings": bounce, "confirmed_email": "nobody@bounce.invalid"})
+    )
     task = NotifyTask(notification_id="n-bounce", tenant_id=email.tenant_id, subject="s", text="t")
     answer = email.stack.client("notify").post("/", json=task.model_dump(mode="json"))
     assert answer.status_code == 200 and answer.json["delivered"] is False
     stored = record(email.stack, email.tenant_id, "n-bounce")
     assert stored["status"] == "undeliverable" and "550" in stored["reason"]
-    assert email.admin.smtp_messages() == []
+    assert [m for m in email.admin.smtp_messages() if m["subject"] != CONFIRM_SUBJECT] == []
 
 
 def test_a_relay_refusing_the_credentials_hands_it_to_a_comment_on_the_page(email: EmailCase) -> None:
@@ -302,11 +327,12 @@ def test_a_relay_refusing_the_credentials_hands_it_to_a_comment_on_the_page(emai
         data={"page_id": PAGE},
     )
     notify = email.stack.client("notify")
+    confirmation = len(email.admin.smtp_auth_attempts())  # the confirmation mail's, accepted
     assert notify.post("/", json=task.model_dump(mode="json")).json["delivered"] is True
-    refused = email.admin.smtp_auth_attempts()  # smtplib tries each mechanism the relay offers
+    refused = email.admin.smtp_auth_attempts()[confirmation:]  # smtplib tries each mechanism offered
     assert refused and not any(attempt["accepted"] for attempt in refused)
     assert notify.post("/", json=task.model_dump(mode="json")).json["delivered"] is False
-    assert email.admin.smtp_auth_attempts() == refused  # done: the relay is not asked again
+    assert email.admin.smtp_auth_attempts()[confirmation:] == refused  # done: the relay is not asked again
     [comment] = comments_with(email.stack, email.tenant_id, "r5-completed")
     stored = record(email.stack, email.tenant_id, "r5-completed")
     assert (stored["status"], stored["channel"], stored["comment_id"]) == (
@@ -315,4 +341,4 @@ def test_a_relay_refusing_the_credentials_hands_it_to_a_comment_on_the_page(emai
         comment["id"],
     )
     assert stored["reason"] == "email: the mail relay refused the SMTP credentials (535)"
-    assert email.admin.smtp_messages() == []
+    assert [m for m in email.admin.smtp_messages() if m["subject"] != CONFIRM_SUBJECT] == []

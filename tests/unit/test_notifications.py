@@ -121,6 +121,11 @@ class Live:
         changed = current.settings.model_copy(update=settings)
         self.tenants.save(current.model_copy(update={"settings": changed}))
 
+    def confirm(self, address: str) -> None:
+        """``address``'s recipient follows its confirmation link (POST /email-confirmations/...)."""
+        current = self.tenants.tenants["t1"]
+        self.tenants.save(current.model_copy(update={"confirmed_email": address}))
+
 
 SENDER = "Notion Agent <agent@example.com>"
 NO_EMAIL = "email: no address: set notification_email (Notion gave no owner email)"
@@ -394,9 +399,10 @@ def test_a_notification_about_no_page_is_emailed_to_the_owner_with_a_fixed_messa
     assert live.deliver(daily) is False and len(live.mailer.sent) == 1
 
 
-def test_notification_email_is_preferred_to_the_owners_and_email_can_come_first(live: Live) -> None:
+def test_a_confirmed_notification_email_is_preferred_to_the_owners_and_can_come_first(live: Live) -> None:
     live.tenants.save(tenant().model_copy(update={"owner_email": "owner@acme.example"}))
     live.change(notification_email="ops@acme.example", notification_channels=["email", "notion_comment"])
+    live.confirm("ops@acme.example")
     assert live.deliver(task(live.page)) is True
     assert [m.to for m in live.mailer.sent] == ["ops@acme.example"] and live.comments() == []
 
@@ -416,6 +422,7 @@ def test_a_reconnect_notice_reaches_the_owner_by_email_when_there_is_no_slack(li
 
 def test_without_a_relay_or_its_password_email_is_not_a_way_out(live: Live) -> None:
     live.tenants.save(tenant(notification_email="ops@acme.example"))
+    live.confirm("ops@acme.example")
     live.secrets.delete(PlatformSecret.SMTP_PASSWORD)
     assert live.deliver(task(None, "n1")) is False
     assert live.record("n1").reason == "email: the platform secret smtp-password is not set"
@@ -430,6 +437,7 @@ def test_without_a_relay_or_its_password_email_is_not_a_way_out(live: Live) -> N
 
 def test_a_relay_refusing_the_address_is_undeliverable_and_a_passing_failure_is_retried(live: Live) -> None:
     live.tenants.save(tenant(notification_email="ops@acme.example"))
+    live.confirm("ops@acme.example")
     live.mailer.fail = [TransientError("the mail relay answered 451"), PermanentError("refused (550)")]
     with pytest.raises(TransientError):
         live.deliver(task(None))
@@ -443,6 +451,7 @@ def test_a_crash_after_the_relay_accepted_sends_the_same_message_id_again(live: 
     """Sent mail cannot be searched: the retry sends again, and the fixed Message-ID lets mail
     clients show it once (the documented limit of email's at-most-once)."""
     live.tenants.save(tenant(notification_email="ops@acme.example"))
+    live.confirm("ops@acme.example")
     live.dies_before_finishing(task(None))
     live.clock.now += timedelta(seconds=LEASE_S + 1)
     assert live.deliver(task(None)) is True
@@ -506,6 +515,7 @@ def test_a_relay_refusing_the_deployments_credentials_hands_it_to_the_next_chann
     live: Live, caplog: pytest.LogCaptureFixture
 ) -> None:
     live.change(notification_email="ops@acme.example", notification_channels=["email", "notion_comment"])
+    live.confirm("ops@acme.example")
     live.secrets.put(PlatformSecret.SMTP_PASSWORD, "a-stale-relay-password")
     with caplog.at_level(logging.INFO):
         assert live.deliver(task(live.page)) is True

@@ -1,0 +1,201 @@
+"""Confirming a ``notification_email``: an address gets our mail only once its recipient said yes.
+
+PATCH /settings setting ``notification_email`` to an address that is neither the owner's Notion email
+nor the confirmed one asks that address (``ask``): one email to it alone, of our own fixed text (the
+workspace's name, cut short, is all of the owner's in it), with a signed link to api that expires
+after ``LINK_TTL_S``. ``GET /email-confirmations/<token>`` says what the link would do and changes
+nothing (mail scanners follow links, ``describe``); ``POST`` confirms (``confirm``): the tenant's
+``confirmed_email`` becomes that address if it is still its notification_email, else 409. Until then
+the tenant's email goes to the owner's Notion email (``Tenant.email_recipient``).
+
+- One mail per address per tenant per UTC day: the notify task and its notification are named from
+  the tenant, a hash of the address and the day, so the same change again that day (or the retry of
+  a PATCH whose enqueue failed) sends nothing new; a later day asks again.
+- At most ``MAX_ADDRESSES_PER_DAY`` different addresses per tenant per UTC day (``admit``), counted on
+  the tenant document in the same conditioned write as the setting: two PATCHes at once cannot both
+  take the last one, and it costs no extra document or read. Beyond it the PATCH is a 429 and
+  changes nothing.
+- The link is in the email only. The notification record (Firestore; GET /notifications, which the
+  owner reads) keeps the task's text, and that text has no link: it is in the task's data
+  (``confirm_url``), which the email channel appends to the mail it sends. Otherwise the owner could
+  confirm any address with the link from their own notification list.
+- The token is signed with the session signing key under a purpose of its own, ``email_confirmation``:
+  neither a session nor an approval link verifies as one, nor one of these as them. It names the
+  tenant and the address, nothing secret.
+"""
+
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from shared.config import PlatformSecret, Queue
+from shared.domain import tokens
+from shared.domain.notifications import one_line
+from shared.domain.tasks import NotifyTask
+from shared.domain.tenants import CONFIRMATION_KIND, Tenant, address_hash, same_address
+from shared.errors import AgentError, Conflict, NotFound, Unauthenticated
+from shared.ports import SecretStore, TaskQueue, TenantStore
+
+PURPOSE = "email_confirmation"
+# A week: long enough for a mail read after a weekend, and harmless: a link confirms only the address
+# it was sent to, only while that is still the workspace's notification_email.
+LINK_TTL_S = 7 * 24 * 3600.0
+MAX_ADDRESSES_PER_DAY = 5
+NAME_CHARS = 40  # of the workspace's name (the owner's words) in the mail
+SUBJECT = "Confirm this address for Notion Agent notifications"
+
+
+class TooManyConfirmations(AgentError):
+    """The workspace asked the day's bound of different addresses to confirm already."""
+
+    http_status = 429
+    code = "too_many_confirmations"
+
+
+class Mailing(NamedTuple):
+    """What asking needs: the notify queue, the signing key's store and api's public URL."""
+
+    queue: TaskQueue
+    secrets: SecretStore
+    api_url: str
+
+
+def _day(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y%m%d")
+
+
+def notification_id(address: str, now: datetime) -> str:
+    """The confirmation of ``address`` asked on ``now``'s UTC day (the task is named from it and the
+    tenant)."""
+    return f"email-confirm-{address_hash(address)}-{_day(now)}"
+
+
+def _pending(tenant: Tenant) -> str | None:
+    """The tenant's notification_email when it needs confirming; None otherwise."""
+    return tenant.settings.notification_email if tenant.email_confirmed() is False else None
+
+
+def admit(tenant: Tenant, now: datetime) -> Tenant:
+    """``tenant`` (as changed) with today's confirmation of its notification_email counted, if it needs
+    one; TooManyConfirmations when it is a new address beyond the day's bound (nothing is stored)."""
+    address = _pending(tenant)
+    if address is None:
+        return tenant
+    day = _day(now)
+    entry = f"{day}:{address_hash(address)}"
+    today = tuple(e for e in tenant.confirmations_asked if e.startswith(f"{day}:"))
+    if entry not in today and len(today) >= MAX_ADDRESSES_PER_DAY:
+        raise TooManyConfirmations(
+            f"confirmation links went to {MAX_ADDRESSES_PER_DAY} different addresses for this workspace "
+            "today, the most a day allows: set notification_email to one of those, to your Notion "
+            "email or to null, or try again after midnight UTC (nothing was changed)"
+        )
+    asked = today if entry in today else (*today, entry)
+    return tenant.model_copy(update={"confirmations_asked": asked})
+
+
+def ask(tenant: Tenant, mailing: Mailing, now: datetime) -> str | None:
+    """Enqueue the mail asking the tenant's notification_email to confirm, if it needs it (named: the
+    same address the same day enqueues nothing new); its notification id, or None."""
+    address = _pending(tenant)
+    if address is None:
+        return None
+    key = mailing.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+    claims = {"purpose": PURPOSE, "tenant_id": tenant.tenant_id, "email": address}
+    token = tokens.sign(claims, key, LINK_TTL_S, now.timestamp())
+    note = NotifyTask(
+        notification_id=notification_id(address, now),
+        tenant_id=tenant.tenant_id,
+        channel="email",  # there or nowhere: never a comment or a Slack message
+        subject=SUBJECT,
+        text=_text(tenant.workspace_name, address),
+        # Urgent: the owner is waiting for it on the settings page, and the address is mailed once a
+        # day at most; quiet hours would hold it for hours.
+        priority="urgent",
+        data={
+            "kind": CONFIRMATION_KIND,
+            "to": address,
+            "confirm_url": f"{mailing.api_url}/email-confirmations/{token}",
+        },
+    )
+    mailing.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant.tenant_id}:{note.notification_id}")
+    return note.notification_id
+
+
+def _short_name(workspace_name: str) -> str:
+    name = one_line(workspace_name)
+    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1].rstrip() + "…"
+
+
+def _text(workspace_name: str, address: str) -> str:
+    """The mail's text, ours but for the workspace's name; the link follows it (the email channel
+    appends it, so the stored record never has it)."""
+    name = _short_name(workspace_name)
+    workspace = f"the Notion workspace “{name}”" if name else "a Notion workspace"
+    days = int(LINK_TTL_S // 86400)
+    return (
+        f"Someone who manages {workspace} asked Notion Agent to send that workspace's notifications "
+        f"to {address}.\n\n"
+        "If you did not expect this, ignore this email: none of that workspace's notifications is "
+        "sent to this address unless it is confirmed.\n\n"
+        f"If it was you or your team, open the link below within {days} days and confirm there."
+    )
+
+
+def _claims(token: str, secrets: SecretStore) -> tuple[str, str]:
+    """The tenant and the address of a genuine, unexpired confirmation link; Unauthenticated (401)
+    otherwise, saying why (never repeating the token)."""
+    key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+    try:
+        claims = tokens.verify(token, key, PURPOSE)
+    except Unauthenticated as exc:
+        raise Unauthenticated(f"this confirmation link cannot be used: {exc.reason}") from None
+    tenant_id, address = claims.get("tenant_id"), claims.get("email")
+    if not isinstance(tenant_id, str) or not isinstance(address, str) or not address:
+        raise Unauthenticated("this confirmation link cannot be used: the token is malformed")
+    return tenant_id, address
+
+
+def _gone() -> NotFound:
+    return NotFound("the workspace of this confirmation link is not connected any more")
+
+
+def describe(token: str, tenants: TenantStore, secrets: SecretStore) -> dict[str, Any]:
+    """What the link would do, changing nothing. ``status``: ``waiting`` (POST confirms it),
+    ``confirmed`` (done already) or ``changed`` (it is no longer the notification_email: POST is a 409).
+    The workspace's current address is never shown: the link's holder knows only its own."""
+    tenant_id, address = _claims(token, secrets)
+    tenant = tenants.get(tenant_id)
+    if tenant is None:
+        raise _gone()
+    if not same_address(tenant.settings.notification_email, address):
+        status, then = "changed", "nothing to confirm: the workspace no longer sends notifications here"
+    elif tenant.email_confirmed():
+        status, then = "confirmed", "confirmed already"
+    else:
+        status, then = "waiting", "POST to this URL to confirm"
+    name = _short_name(tenant.workspace_name)
+    return {"email": address, "workspace_name": name, "status": status, "confirm": then}
+
+
+def confirm(token: str, tenants: TenantStore, secrets: SecretStore, now: datetime) -> dict[str, Any]:
+    """Confirm the link's address: it becomes the tenant's ``confirmed_email`` if it is still its
+    notification_email (a conditioned update); Conflict (409) if the setting changed meanwhile. Using a
+    link again answers the same."""
+    tenant_id, address = _claims(token, secrets)
+
+    def confirmed(tenant: Tenant | None) -> Tenant:
+        if tenant is None:
+            raise _gone()
+        chosen = tenant.settings.notification_email
+        if not chosen or not same_address(chosen, address):
+            raise Conflict(
+                "the workspace's notification_email changed since this link was sent: it is no longer "
+                "this address, so nothing was confirmed"
+            )
+        if same_address(tenant.confirmed_email, chosen):
+            return tenant
+        return tenant.model_copy(update={"confirmed_email": chosen, "updated_at": now})
+
+    tenant = tenants.update(tenant_id, confirmed)
+    name = _short_name(tenant.workspace_name)
+    return {"email": address, "workspace_name": name, "status": "confirmed"}
