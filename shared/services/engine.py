@@ -5,16 +5,27 @@ step is re-enqueued with that delay; model-fixable → compacted into the log an
 repairs the arguments), a human after ``run_max_consecutive_errors`` in a row; permanent → the run
 fails with the reason and the owner is notified. Budgets, loops and max steps stop a run for a human.
 Whatever ends the attempt, the model calls it paid for are recorded first (``model_used``), in the
-same append as its outcome, so the run, day and month budgets see them.
+same append as its outcome, so the run, day and month budgets see them. A delivery whose outcome is
+not recorded (a duplicate that lost the race, or found the step held) records its paid calls alone
+(:func:`keep_paid`), and a writer that finds only such usage in its way appends after it
+(:func:`append_past_usage`).
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from shared.config import Queue
 from shared.domain.decide import decide
-from shared.domain.events import ErrorKind, ErrorRecorded, HumanRequested, RunEvent, RunFinished, RunStatus
+from shared.domain.events import (
+    ErrorKind,
+    ErrorRecorded,
+    HumanRequested,
+    ModelUsed,
+    RunEvent,
+    RunFinished,
+    RunStatus,
+)
 from shared.domain.runs import RunState, fold
 from shared.domain.tasks import StepTask
 from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, TransientError
@@ -23,6 +34,7 @@ from shared.services.deps import Deps
 from shared.services.stepping import OverBudget, Recorder, Stale, Step, perform
 
 log = logging.getLogger(__name__)
+_ATTEMPTS = 5  # writes of one record that others keep getting ahead of: then it gives up (logged)
 
 
 class StepOutcome(NamedTuple):
@@ -61,6 +73,7 @@ def _act(deps: Deps, task: StepTask, state: RunState) -> StepOutcome:
     try:
         base, events = perform(step)
     except Stale:
+        keep_paid(deps, task.tenant_id, task.run_id, _paid(deps, recorder)[0])
         return StepOutcome(False, state.status, state.cursor, "another delivery moved the run on")
     except OverBudget as exc:
         reason = exc.reason
@@ -101,13 +114,14 @@ def _record_paid(
 def _record_paid_only(deps: Deps, task: StepTask, recorder: Recorder) -> None:
     """Keep the paid calls of an attempt that records no outcome (the run stays as it was)."""
     used, _ = _paid(deps, recorder)
-    if used:
-        deps.store.append(task.tenant_id, task.run_id, recorder.state, used)
+    if used and append_past_usage(deps, task.tenant_id, task.run_id, recorder.state, used) is None:
+        keep_paid(deps, task.tenant_id, task.run_id, used)
 
 
 def _record(deps: Deps, task: StepTask, state: RunState, events: list[RunEvent], acted: bool) -> StepOutcome:
-    new = deps.store.append(task.tenant_id, task.run_id, state, events)
+    new = append_past_usage(deps, task.tenant_id, task.run_id, state, events)
     if new is None:
+        keep_paid(deps, task.tenant_id, task.run_id, events)  # the log is the winner's, the money ours
         log.info("step %d was recorded by another delivery", task.step)
         return StepOutcome(False, state.status, state.cursor, "recorded by another delivery")
     run_log.log_transition(task.run_id, state.status, new)
@@ -118,22 +132,81 @@ def _record(deps: Deps, task: StepTask, state: RunState, events: list[RunEvent],
 def _transient(deps: Deps, task: StepTask, recorder: Recorder, exc: TransientError) -> StepOutcome:
     """Short waits: the queue's backoff (re-raise → 503). Long ones: a task scheduled for later."""
     wait = exc.retry_after_s or 0.0
-    if "in progress elsewhere" in exc.reason:
-        raise exc  # the next seq is the holder's intent: this log is not ours to extend
     state = recorder.state
     used, held = _paid(deps, recorder)
+    if "in progress elsewhere" in exc.reason:
+        keep_paid(deps, task.tenant_id, task.run_id, used)  # a repair paid for before the collision
+        raise exc  # the next seq is the holder's intent: this log is not ours to extend
     if wait <= deps.settings.step_retry_inline_s:
         if held.pending is not None and not held.pending.released:  # release our intent's lease
             used += _error(deps, held, ErrorKind.TRANSIENT, exc.reason)
-        if used:
-            deps.store.append(task.tenant_id, task.run_id, state, used)
+        if used and append_past_usage(deps, task.tenant_id, task.run_id, state, used) is None:
+            keep_paid(deps, task.tenant_id, task.run_id, used)
         raise exc
-    new = deps.store.append(
-        task.tenant_id, task.run_id, state, [*used, *_error(deps, held, ErrorKind.TRANSIENT, exc.reason)]
-    )
+    events = [*used, *_error(deps, held, ErrorKind.TRANSIENT, exc.reason)]
+    new = append_past_usage(deps, task.tenant_id, task.run_id, state, events)
     if new is not None:
         followups.enqueue_step(deps, task.tenant_id, task.run_id, new, delay_s=wait)
+    else:
+        keep_paid(deps, task.tenant_id, task.run_id, used)
     return StepOutcome(False, state.status, state.cursor, f"retry in {wait:.0f} s")
+
+
+def append_past_usage(
+    deps: Deps, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]
+) -> RunState | None:
+    """``store.append``, and again after any usage recorded alone since ``state`` (:func:`keep_paid`:
+    it changes nothing but the cost, so ``events`` still follow, renumbered). None when the log moved
+    on otherwise: another delivery recorded first."""
+    for _ in range(_ATTEMPTS):
+        new = deps.store.append(tenant_id, run_id, state, events)
+        if new is not None:
+            return new
+        tail = deps.store.list_events(tenant_id, run_id, state.last_seq)
+        if tail[: len(events)] == events:  # ours: a commit retried after it went through
+            return fold(events, state)
+        if not tail or not all(isinstance(e, ModelUsed) for e in tail):
+            return None
+        state = fold(tail, state)
+        events = renumbered(events, state.last_seq + 1)
+    return None
+
+
+def keep_paid(deps: Deps, tenant_id: str, run_id: str, events: Sequence[RunEvent]) -> None:
+    """Record the ``model_used`` events among ``events``, and nothing else, after whatever the log
+    holds now: the paid calls of an attempt whose outcome is not recorded (another delivery recorded
+    first or holds the step), or of a planning stopped by an error. Each write creates the next
+    seqs, so it never overwrites or reorders the log. The run document moves with them, unless the
+    log ends past it, in another delivery's intent (a live intent must stay out of the document, see
+    ``stepping``): then they are created after it, without the document, and the holder's outcome
+    (:func:`append_past_usage`) or the delivery that takes the intent over (``stepping._claim``)
+    goes after them."""
+    used = [e for e in events if isinstance(e, ModelUsed)]
+    for _ in range(_ATTEMPTS):
+        if not used:
+            return
+        run = deps.store.get_run(tenant_id, run_id)
+        if run is None:
+            break
+        tail = deps.store.list_events(tenant_id, run_id, run.state.last_seq)
+        batch = renumbered(used, (tail[-1].seq if tail else run.state.last_seq) + 1)
+        if not tail:
+            if append_past_usage(deps, tenant_id, run_id, run.state, batch) is not None:
+                return
+            continue
+        for event in batch:
+            created = deps.store.add_event(tenant_id, run_id, event)
+            if not (created or deps.store.get_event(tenant_id, run_id, event.seq) == event):
+                break  # another write took that seq: read again
+            used = used[1:]
+    if used:
+        cost = sum(e.cost_usd for e in used)
+        log.warning("run %s: %d paid model call(s), $%.6f, could not be recorded", run_id, len(used), cost)
+
+
+def renumbered(events: Sequence[RunEvent], first_seq: int) -> list[RunEvent]:
+    """``events`` from ``first_seq`` on, in order."""
+    return [e.model_copy(update={"seq": first_seq + i}) for i, e in enumerate(events)]
 
 
 def _error(deps: Deps, state: RunState, kind: ErrorKind, reason: str) -> list[RunEvent]:

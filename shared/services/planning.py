@@ -8,10 +8,13 @@ re-enqueues its follow-up. A page has one active run started by its changes: a l
 page, while that run is being planned or has not finished, starts no second run, and is planned
 once that run ends if the run may not have read it (see :func:`start_run`). A run created while over budget has no steps and waits for a person;
 approving it makes it plannable, and the next plan task plans into the same run (or ends it, failed,
-if it can no longer be planned).
+if it can no longer be planned). Every model call paid for is recorded (``model_used``), also when
+planning then stops on an error (a 429 on a re-ask, say): a new run is created with those calls and
+no steps yet, and the plan task's retry plans into it, so no call is counted twice.
 """
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
 from typing import Any
@@ -41,9 +44,10 @@ from shared.errors import (
     TransientError,
     UnusableReply,
 )
-from shared.ports import Notion
+from shared.ports import ModelUsage, Notion
 from shared.services import followups, run_log, spend
 from shared.services.deps import Deps
+from shared.services.engine import append_past_usage, keep_paid, renumbered
 from shared.services.notion_access import ReconnectRequired
 
 log = logging.getLogger(__name__)
@@ -89,66 +93,81 @@ def _related(deps: Deps, task: PlanTask, notion: Notion) -> list[dict[str, Any]]
     return [{"id": p["id"], "title": nt.title_of(p), "properties": nt.plain_properties(p)} for p in pages]
 
 
+@dataclass
+class Attempts:
+    """Asking for a plan so far: the ``model_used`` events of the calls paid for and the errors
+    between them (from ``first_seq``), and the goal. Kept by the caller when planning stops on an
+    error, so the budgets see those calls."""
+
+    first_seq: int = 2  # set by plan_events: the seq after the plan's head
+    goal: str = ""
+    events: list[RunEvent] = field(default_factory=list)
+
+    @property
+    def paid(self) -> bool:
+        return any(isinstance(e, ModelUsed) for e in self.events)
+
+    def used(self, deps: Deps, usage: ModelUsage) -> None:
+        self.events.append(
+            ModelUsed(
+                seq=self.first_seq + len(self.events),
+                at=deps.clock(),
+                purpose="plan",
+                model=usage.model,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cost_usd=usage.cost_usd,
+            )
+        )
+
+    def failed(self, deps: Deps, reason: str) -> None:
+        self.events.append(
+            ErrorRecorded(
+                seq=self.first_seq + len(self.events),
+                at=deps.clock(),
+                step=0,
+                error=ErrorKind.MODEL_FIXABLE,
+                message=reason[:500],
+            )
+        )
+
+
 def _ask_model(
-    deps: Deps, task: PlanTask, ctx: dict[str, Any], first_seq: int
-) -> tuple[ValidPlan | None, list[RunEvent], str]:
-    """The validated plan (or None with the last error) and the usage/error events of getting it."""
-    events: list[RunEvent] = []
+    deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attempts
+) -> tuple[ValidPlan | None, str]:
+    """The validated plan (or None with the last error); the usage/error events of getting it go to
+    ``attempts`` as they happen (a call is recorded there as soon as it is paid for)."""
     errors: list[str] = []
     max_steps = deps.settings.run_max_steps
     for _ in range(1 + deps.settings.plan_max_reasks):
-        problem = spend.budget_problem(
-            deps, task.tenant_id, sum(e.cost_usd for e in events if isinstance(e, ModelUsed)), 0
-        )
+        spent = sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
+        problem = spend.budget_problem(deps, task.tenant_id, spent, 0)
         if problem:
-            return None, events, "budget:" + problem
-        reply = None
+            return None, "budget:" + problem
         try:
             reply = deps.need_model().generate(
                 "plan", prompt_context.plan_prompt(task.goal, ctx, errors, max_steps), PlanOut
             )
             spend.note_spent(task.tenant_id, reply.usage.cost_usd)
-            return (
-                validate_plan(reply.value, max_steps),
-                _with_usage(deps, events, reply.usage, first_seq),
-                "",
-            )
+            attempts.used(deps, reply.usage)
+            return validate_plan(reply.value, max_steps), ""  # ModelFixableError: a plan that failed it
         except ModelFixableError as exc:
-            paid = reply.usage if reply is not None else None  # a plan that failed validation
             if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
-                paid = exc.usage
-                spend.note_spent(task.tenant_id, paid.cost_usd)
-            if paid is not None:
-                events = _with_usage(deps, events, paid, first_seq)
+                spend.note_spent(task.tenant_id, exc.usage.cost_usd)
+                attempts.used(deps, exc.usage)
             errors.append(exc.reason)
-            events.append(
-                ErrorRecorded(
-                    seq=first_seq + len(events),
-                    at=deps.clock(),
-                    step=0,
-                    error=ErrorKind.MODEL_FIXABLE,
-                    message=exc.reason[:500],
-                )
-            )
-    return None, events, errors[-1]
+            attempts.failed(deps, exc.reason)
+    return None, errors[-1]
 
 
-def _with_usage(deps: Deps, events: list[RunEvent], usage: Any, first_seq: int) -> list[RunEvent]:
-    used = ModelUsed(
-        seq=first_seq + len(events),
-        at=deps.clock(),
-        purpose="plan",
-        model=usage.model,
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cost_usd=usage.cost_usd,
-    )
-    return [*events, used]
-
-
-def plan_events(task: PlanTask, deps: Deps, first_seq: int, *, trigger: str = "") -> list[RunEvent]:
+def plan_events(
+    task: PlanTask, deps: Deps, first_seq: int, *, trigger: str = "", attempts: Attempts | None = None
+) -> list[RunEvent]:
     """The events that plan the run from ``first_seq``; ``trigger``: the kind the plan records, when
-    not the task's (a run planned again stays what it is, see :func:`_replan_events`)."""
+    not the task's (a run planned again stays what it is, see :func:`_replan_events`). ``attempts``
+    receives the model calls as they are paid for (from ``first_seq + 1``): what an error leaves."""
+    attempts = attempts if attempts is not None else Attempts()
+    attempts.first_seq = first_seq + 1
     kind = trigger or task.trigger.kind
     try:
         ctx = notion_context(task, deps)
@@ -168,8 +187,9 @@ def plan_events(task: PlanTask, deps: Deps, first_seq: int, *, trigger: str = ""
         reason = f"the workspace could not be read: {exc.reason}"[:2000]
         return [head, RunFinished(seq=first_seq + 1, at=head.at, status=RunStatus.FAILED, summary=reason)]
     goal = task.goal or _default_goal(ctx)
-    ctx["goal"] = goal
-    plan, events, problem = _ask_model(deps, task.model_copy(update={"goal": goal}), ctx, first_seq + 1)
+    ctx["goal"] = attempts.goal = goal
+    plan, problem = _ask_model(deps, task.model_copy(update={"goal": goal}), ctx, attempts)
+    events = attempts.events
     at = deps.clock()
     page_id = task.trigger.page_id
     if plan is None:
@@ -240,12 +260,18 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
             extra={"fields": {"run": task.run_id}},
         )
         return False
+    attempts = Attempts()
     try:
-        events = plan_events(task, deps, 1)
+        events = plan_events(task, deps, 1, attempts=attempts)
     except ReconnectRequired as exc:
         log.info("trigger dropped, no run: %s", exc.reason, extra={"fields": {"run": task.run_id}})
         return False
+    except AgentError:
+        _keep_attempts(task, deps, attempts)
+        raise  # the queue retries the task: it plans into the run, if one was created
     created = deps.store.create_run(task.tenant_id, task.run_id, events)
+    if not created:  # another delivery of this task created it: the log is its, the money ours
+        keep_paid(deps, task.tenant_id, task.run_id, events)
     run = None if created else deps.store.get_run(task.tenant_id, task.run_id)
     state = fold(events) if created else (run.state if run else None)
     if state is not None:
@@ -254,6 +280,31 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
         followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     log.info("run %s", "created" if created else "already existed", extra={"fields": {"run": task.run_id}})
     return created
+
+
+def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts) -> None:
+    """A new run's planning stopped on an error after paid model calls: the run is created with
+    them and no steps, running (as after a budget approval). Planning that error again would pay
+    again, and the calls are recorded once: the task's retry (or the sweeper's follow-up) finds the
+    run and plans into it (:func:`_replan_if_needed`)."""
+    if not attempts.paid:
+        return
+    head = RunPlanned(
+        seq=attempts.first_seq - 1,
+        at=deps.clock(),
+        goal=attempts.goal or task.goal,
+        trigger=task.trigger.kind,
+        steps=[],
+        prompt_version=prompts.VERSION,
+        page_id=task.trigger.page_id,
+    )
+    if deps.store.create_run(task.tenant_id, task.run_id, [head, *attempts.events]):
+        log.info(
+            "planning stopped after paid calls: run created without steps",
+            extra={"fields": {"run": task.run_id}},
+        )
+    else:
+        keep_paid(deps, task.tenant_id, task.run_id, attempts.events)
 
 
 def _waits_its_turn(task: PlanTask, deps: Deps) -> bool:
@@ -298,29 +349,42 @@ def _page_held_by(task: PlanTask, deps: Deps) -> str | None:
 
 def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
     if state.status == RunStatus.RUNNING and not state.steps:  # approved after a budget stop
-        new = deps.store.append(task.tenant_id, task.run_id, state, _replan_events(task, deps, state))
+        attempts = Attempts()
+        try:
+            events = _replan_events(task, deps, state, attempts)
+        except AgentError:  # its paid calls are kept: the retry plans after them
+            paid = renumbered(attempts.events, state.last_seq + 1)
+            if attempts.paid and append_past_usage(deps, task.tenant_id, task.run_id, state, paid) is None:
+                keep_paid(deps, task.tenant_id, task.run_id, paid)
+            raise
+        new = append_past_usage(deps, task.tenant_id, task.run_id, state, events)
         if new is not None:
             run_log.log_transition(task.run_id, state.status, new)
+        else:  # another delivery planned it: the log is its, the money ours
+            keep_paid(deps, task.tenant_id, task.run_id, events)
         state = new or state
     followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     return False
 
 
-def _replan_events(task: PlanTask, deps: Deps, state: RunState) -> list[RunEvent]:
+def _replan_events(task: PlanTask, deps: Deps, state: RunState, attempts: Attempts) -> list[RunEvent]:
     """The plan of a run approved after a budget stop. It records the run's own trigger, not the
     follow-up's ``manual``: a page's change run still releases its page when it ends, and plans the
     change remembered meanwhile. A run that can no longer be planned fails saying why, as a new
     run's plan does (a new run is not even created when the connection is gone), and gets the usual
     end notice and page release instead of staying running with no steps, planned again by every
-    sweep. Transient errors and a deployment's ConfigError propagate, as in execute-step: the queue
-    or the sweeper plans the run again."""
+    sweep; the model calls paid for before the error are recorded before its end. Transient errors and
+    a deployment's ConfigError propagate, as in execute-step: the queue or the sweeper plans the run
+    again (the caller records the calls paid for before them)."""
     seq = state.last_seq + 1
     try:
-        return plan_events(task, deps, seq, trigger=state.trigger)
+        return plan_events(task, deps, seq, trigger=state.trigger, attempts=attempts)
     except (TransientError, ConfigError):
         raise
     except ReconnectRequired as exc:
         reason = f"the run could not be planned: {exc.reason}. Connect the workspace again and start it anew"
     except AgentError as exc:  # the tenant is gone, the model refused for good, ...
         reason = f"the run could not be planned: {exc.reason}"
-    return [RunFinished(seq=seq, at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000])]
+    paid = renumbered(attempts.events, seq)
+    end = RunFinished(seq=seq + len(paid), at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000])
+    return [*paid, end]

@@ -5,7 +5,9 @@ The intent is one created event document (``seq = last_seq + 1``) and is *not* c
 document, so a write step costs one extra write. A second delivery that reads the same run document
 collides on that seq: it finds the intent, and either backs off while the intent's lease lasts or,
 once it expired (its holder crashed), records a new attempt (the next seq, again exclusive) and
-reconciles: the tool looks for the effect by its key before doing anything.
+reconciles: the tool looks for the effect by its key before doing anything. Usage a duplicate
+delivery recorded alone (``engine.keep_paid``) may come between: it changes nothing but the cost, so
+the claim goes after it, and a refusal is looked for before it.
 
 A retry after an intent whose effect may have happened (its reply was lost, its holder crashed) uses
 that intent's arguments, not new ones: the tool finds an effect by what it wrote (a page by its
@@ -170,8 +172,13 @@ def _earlier_args(step: Step) -> dict[str, Any] | None:
 
 
 def _refused(step: Step) -> bool:
-    """Whether the log ends with a model-fixable error of this step (the error after the intent)."""
-    last = step.deps.store.get_event(step.tenant_id, step.run_id, step.state.last_seq)
+    """Whether the log ends with a model-fixable error of this step (the error after the intent),
+    past any usage a duplicate delivery recorded alone after it (``engine.keep_paid``)."""
+    seq = step.state.last_seq
+    last = step.deps.store.get_event(step.tenant_id, step.run_id, seq)
+    while isinstance(last, ModelUsed) and seq > 1:
+        seq -= 1
+        last = step.deps.store.get_event(step.tenant_id, step.run_id, seq)
     return (
         isinstance(last, ErrorRecorded)
         and last.step == step.state.cursor
@@ -247,6 +254,9 @@ def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
         if deps.store.add_event(step.tenant_id, step.run_id, intent):
             return Claim(apply(state, intent), prior, args)
         other = deps.store.get_event(step.tenant_id, step.run_id, intent.seq)
+        if isinstance(other, ModelUsed):  # a duplicate's paid calls, recorded alone: the log goes on after
+            state = apply(state, other)
+            continue
         if not isinstance(other, ToolIntent) or other.step != state.cursor:
             raise Stale()
         if other.lease_until > now:
