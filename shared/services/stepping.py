@@ -193,8 +193,8 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     reconciled = False
     if tool.needs_intent:
         state, prior, args = _claim(step, tool, args)  # an expired intent taken over brings its own
-        typed = tool.args.model_validate(args)
         step.model.state = state  # errors from here on are recorded after the intent (releasing it)
+        typed = validate(tool.name, args)  # a taken-over intent's arguments, by today's checks
         step = Step(step.deps, step.tenant_id, step.run_id, state, step.model)
         found = tool.find(step.context(tool, args), typed) if prior and tool.find else None
         reconciled = found is not None

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from shared.agent.planning import PlanOut, validate_plan
 from shared.agent.tools import validate
@@ -266,12 +265,6 @@ def test_repaired_arguments_that_are_bad_are_a_model_fixable_error_before_the_in
     assert run.host.calls + run.vercel.calls == ["find", "open" if tool == "open_pull_request" else "create"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValidationError,
-    reason="needs shared/services/stepping.py perform(): check a taken-over intent's arguments with "
-    "validate() after `step.model.state = state`, not tool.args.model_validate() before it",
-)
 @pytest.mark.parametrize(
     ("tool", "bad", "message"),
     [CASES["dot-slash-path"], CASES["repeated-path"], CASES["spaced-ref"]],
