@@ -71,7 +71,7 @@ class FakeRunStore:
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         found = [k for k, r in self.runs.items() if r.state.status == status and r.updated_at < before]
-        return found[:limit]
+        return sorted(found, key=lambda k: self.runs[k].updated_at)[:limit]  # oldest first, as Firestore
 
     def spend(self, tenant_id: str, day: str, month: str) -> tuple[float, float]:
         used = [

@@ -2,28 +2,58 @@
 was lost. A running run whose document has not changed for ``sweep_stall_s`` gets its follow-up
 again under a fresh name per sweep window (the original name may still be taken); if the original
 task was merely slow, the two deliveries collide and exactly one acts, as for any duplicate.
+
+A run that has not moved for ``GIVE_UP_AFTER`` is not re-enqueued again but failed, saying so: its
+steps keep failing in a way that records nothing (a deployment's ConfigError for a day, a bug), and
+re-enqueuing it every window for ever would cost a task, an invocation and reads each time, while the
+owner hears nothing. Failing it notifies the owner and releases its page, like any failed run. It
+also takes it out of the oldest-first batch (``limit``), which runs stuck for good would otherwise
+fill, leaving newer stalled runs unswept.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from shared.domain.events import RunStatus
+from shared.domain.events import RunFinished, RunStatus
+from shared.domain.runs import Run, fold
 from shared.services import followups
 from shared.services.deps import Deps
 
 log = logging.getLogger(__name__)
+
+GIVE_UP_AFTER = timedelta(days=1)  # ~144 sweeps of the default window, far past any step's lease
 
 
 def sweep(deps: Deps, limit: int = 200) -> int:
     now = deps.clock()
     before = now - timedelta(seconds=deps.settings.sweep_stall_s)
     tag = f":sweep{int(now.timestamp() // max(deps.settings.sweep_stall_s, 1.0))}"
-    count = 0
+    count = failed = 0
     for tenant_id, run_id in deps.store.stalled(RunStatus.RUNNING, before, limit):
         run = deps.store.get_run(tenant_id, run_id)
         if run is None or run.state.status != RunStatus.RUNNING:
             continue
+        if run.updated_at < now - GIVE_UP_AFTER:
+            failed += _give_up(deps, run, now)
+            continue
         followups.enqueue_followup(deps, tenant_id, run_id, run.state, tag=tag)
         count += 1
-    log.info("sweeper re-enqueued %d stalled runs", count)
+    log.info("sweeper re-enqueued %d stalled runs and failed %d stuck for a day", count, failed)
     return count
+
+
+def _give_up(deps: Deps, run: Run, now: datetime) -> bool:
+    """End ``run``, failed, after whatever its log holds past its document (an intent, say)."""
+    state = run.state
+    tail = deps.store.list_events(run.tenant_id, run.run_id, state.last_seq)
+    state = fold(tail, state) if tail else state
+    hours = int(GIVE_UP_AFTER.total_seconds() // 3600)
+    why = f"; the last error: {state.last_error}" if state.last_error else ""
+    summary = f"the run made no progress for {hours} hours at step {state.cursor}, so it was stopped{why}"
+    end = RunFinished(seq=state.last_seq + 1, at=now, status=RunStatus.FAILED, summary=summary[:2000])
+    new = deps.store.append(run.tenant_id, run.run_id, state, [end])
+    if new is None:  # it moved meanwhile: not stuck after all
+        return False
+    log.warning("run %s failed: %s", run.run_id, summary)
+    followups.enqueue_followup(deps, run.tenant_id, run.run_id, new)
+    return True
