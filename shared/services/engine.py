@@ -189,6 +189,8 @@ def keep_paid(deps: Deps, tenant_id: str, run_id: str, events: Sequence[RunEvent
         if run is None:
             break
         tail = deps.store.list_events(tenant_id, run_id, run.state.last_seq)
+        if tail and _moved(deps, tenant_id, run_id, run.state.last_seq):
+            continue  # an append landed between the two reads: its events are in the tail, committed
         batch = renumbered(used, (tail[-1].seq if tail else run.state.last_seq) + 1)
         if not tail:
             if append_past_usage(deps, tenant_id, run_id, run.state, batch) is not None:
@@ -202,6 +204,14 @@ def keep_paid(deps: Deps, tenant_id: str, run_id: str, events: Sequence[RunEvent
     if used:
         cost = sum(e.cost_usd for e in used)
         log.warning("run %s: %d paid model call(s), $%.6f, could not be recorded", run_id, len(used), cost)
+
+
+def _moved(deps: Deps, tenant_id: str, run_id: str, last_seq: int) -> bool:
+    """Whether the run document moved past ``last_seq`` (read again). An append writes its events and
+    the document together, so a tail listed while the document stayed at ``last_seq`` holds only
+    events created without it: an intent, and usage recorded alone."""
+    run = deps.store.get_run(tenant_id, run_id)
+    return run is None or run.state.last_seq != last_seq
 
 
 def renumbered(events: Sequence[RunEvent], first_seq: int) -> list[RunEvent]:

@@ -269,7 +269,7 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
     except AgentError:
         _keep_attempts(task, deps, attempts)
         raise  # the queue retries the task: it plans into the run, if one was created
-    created = deps.store.create_run(task.tenant_id, task.run_id, events)
+    created = _create(deps, task, events)
     if not created:  # another delivery of this task created it: the log is its, the money ours
         keep_paid(deps, task.tenant_id, task.run_id, events)
     run = None if created else deps.store.get_run(task.tenant_id, task.run_id)
@@ -282,11 +282,21 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
     return created
 
 
+def _create(deps: Deps, task: PlanTask, events: list[RunEvent]) -> bool:
+    """``create_run``, true also when the run found is this call's own: the Firestore client retries
+    a commit that met UNAVAILABLE, and one that went through then answers "already exists" (its
+    usage must not be kept a second time)."""
+    if deps.store.create_run(task.tenant_id, task.run_id, events):
+        return True
+    return deps.store.get_event(task.tenant_id, task.run_id, events[0].seq) == events[0]
+
+
 def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts) -> None:
-    """A new run's planning stopped on an error after paid model calls: the run is created with
-    them and no steps, running (as after a budget approval). Planning that error again would pay
-    again, and the calls are recorded once: the task's retry (or the sweeper's follow-up) finds the
-    run and plans into it (:func:`_replan_if_needed`)."""
+    """A new run's planning stopped on an error (any: transient, a ConfigError, a permanent refusal)
+    after paid model calls: the run is created with them and no steps, running (as after a budget
+    approval), so the calls are recorded once. The task's retry (or the sweeper's follow-up) finds
+    the run and plans into it (:func:`_replan_if_needed`); an error that is permanent there ends the
+    run, failed, with the usual notice."""
     if not attempts.paid:
         return
     head = RunPlanned(
@@ -298,7 +308,7 @@ def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts) -> None:
         prompt_version=prompts.VERSION,
         page_id=task.trigger.page_id,
     )
-    if deps.store.create_run(task.tenant_id, task.run_id, [head, *attempts.events]):
+    if _create(deps, task, [head, *attempts.events]):
         log.info(
             "planning stopped after paid calls: run created without steps",
             extra={"fields": {"run": task.run_id}},
