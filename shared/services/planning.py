@@ -100,6 +100,10 @@ class Attempts:
     error, so the budgets see those calls."""
 
     first_seq: int = 2  # set by plan_events: the seq after the plan's head
+    # A run planned again: what it spent already and the run budgets a person granted it, so its run
+    # budget counts every attempt, not only this one's (a retry after a 429 pays again).
+    prior_cost_usd: float = 0.0
+    grants: int = 0
     goal: str = ""
     events: list[RunEvent] = field(default_factory=list)
 
@@ -140,8 +144,8 @@ def _ask_model(
     errors: list[str] = []
     max_steps = deps.settings.run_max_steps
     for _ in range(1 + deps.settings.plan_max_reasks):
-        spent = sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
-        problem = spend.budget_problem(deps, task.tenant_id, spent, 0)
+        spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
+        problem = spend.budget_problem(deps, task.tenant_id, spent, attempts.grants)
         if problem:
             return None, "budget:" + problem
         try:
@@ -359,7 +363,7 @@ def _page_held_by(task: PlanTask, deps: Deps) -> str | None:
 
 def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
     if state.status == RunStatus.RUNNING and not state.steps:  # approved after a budget stop
-        attempts = Attempts()
+        attempts = Attempts(prior_cost_usd=state.cost_usd, grants=state.budget_grants)
         try:
             events = _replan_events(task, deps, state, attempts)
         except AgentError:  # its paid calls are kept: the retry plans after them

@@ -10,16 +10,19 @@
 import json
 from collections.abc import Callable
 
+import pytest
+
 from shared.domain.events import ModelUsed, RunEvent, RunStatus
 from shared.domain.runs import Run
 from shared.domain.tasks import StepTask
-from shared.errors import ModelFixableError
+from shared.errors import ModelFixableError, TransientError
 from shared.services import humans
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeRunStore
 from tests.unit.test_usage_races import (
+    INVALID,
     STEP,
     TASK,
     HookedModel,
@@ -106,3 +109,19 @@ def test_a_run_created_by_a_commit_answered_already_exists_counts_its_plan_once(
     start_run(TASK, deps)
     events = assert_every_paid_call_recorded(deps, model)
     assert len([e for e in events if isinstance(e, ModelUsed)]) == 1
+
+
+def test_a_run_planned_again_after_paid_attempts_counts_them_against_its_run_budget() -> None:
+    """Each retry of a plan that a 429 interrupts after a paid call used to start its run budget
+    afresh; it now counts what the run spent already (and the budgets a person granted it)."""
+    model = HookedModel(
+        {"PlanOut": [INVALID, TransientError("model: HTTP 429"), INVALID, INVALID, TransientError("429")]}
+    )
+    deps = make_deps(model=model, plan_max_reasks=3, default_run_budget_usd=0.0015)  # a call: $0.001
+    with pytest.raises(TransientError):
+        start_run(TASK, deps)  # one paid attempt, kept on a run with no steps
+    assert start_run(TASK, deps) is False  # the retry: one more paid attempt, then over the run budget
+    _, state = log(deps)
+    assert state.status == RunStatus.WAITING_FOR_HUMAN and state.waiting is not None and state.waiting.budget
+    assert len(model.prompts) == 3  # paid, 429, paid: not a second paid call on the retry
+    assert_every_paid_call_recorded(deps, model, unpaid=1)
