@@ -109,7 +109,8 @@ class CodeSandbox:
             if service == "github":
                 payload, status = github_api.dispatch(self.github, request, path, root, root)
             elif service == "slack":
-                payload, status = slack_api.dispatch(self.slack, request, path)
+                payload, status, headers = slack_api.dispatch(self.slack, request, path)
+                return json_response(payload, status, headers)
             else:
                 payload, status = vercel_api.dispatch(self.vercel, request, path, self.resolve_ref)
         except ApiError as error:

@@ -179,8 +179,9 @@ def _arguments(request: Request) -> tuple[JSON, str | None, bool]:
     return args | form, form_token, False
 
 
-def dispatch(state: SlackState, request: Request, path: str) -> tuple[JSON, int]:
-    """The JSON answer and status for ``path`` (the method's name, after /slack/api/)."""
+def dispatch(state: SlackState, request: Request, path: str) -> tuple[JSON, int, dict[str, str]]:
+    """The JSON answer, status and headers for ``path`` (the method's name, after /slack/api/); the
+    headers carry the token's scopes (``X-OAuth-Scopes``), as Slack's answers to a token do."""
     name = path.strip("/")
     method = METHODS.get(name)
     if method is None:
@@ -192,7 +193,7 @@ def dispatch(state: SlackState, request: Request, path: str) -> tuple[JSON, int]
         metadata = answer.setdefault("response_metadata", {})
         metadata["warnings"] = ["missing_charset"]
         answer["warning"] = "missing_charset"
-    return answer, 200
+    return answer, 200, {"X-OAuth-Scopes": ",".join(sorted(token.scopes))}
 
 
 def injected(item: Injection) -> ApiError:

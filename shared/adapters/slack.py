@@ -106,6 +106,22 @@ def convert(body: JSON, subject: str, channel: str | None, token: str) -> AgentE
     return SlackApiError(code, f"Slack refused {subject}: {explained} ({code})")
 
 
+NEEDED_SCOPE = "chat:write"
+HISTORY_SCOPES = ("channels:history", "groups:history")  # a public channel's, a private one's
+
+
+def _check_scopes(granted: set[str]) -> None:
+    missing = [NEEDED_SCOPE] if NEEDED_SCOPE not in granted else []
+    if not granted.intersection(HISTORY_SCOPES):
+        missing.append(" or ".join(HISTORY_SCOPES))
+    if missing:
+        raise SlackApiError(
+            "missing_scope",
+            f"the Slack app lacks the permission {' and '.join(missing)}; reinstall it with chat:write and "
+            "channels:history (groups:history for a private channel)",
+        )
+
+
 class SlackChat:
     """The ``Chat`` port. Every method takes the workspace's token; nothing about a tenant is kept."""
 
@@ -116,6 +132,11 @@ class SlackChat:
         self, http_method: str, method: str, token: str, subject: str, channel: str | None = None, **kw: Any
     ) -> JSON:
         """One Web API call: its ``ok: true`` answer, else the converted error."""
+        return self._exchange(http_method, method, token, subject, channel, **kw)[0]
+
+    def _exchange(
+        self, http_method: str, method: str, token: str, subject: str, channel: str | None = None, **kw: Any
+    ) -> tuple[JSON, httpx.Headers]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}  # none: Slack's not_authed
         headers |= kw.pop("headers", {})
         response = self._rest.send(http_method, f"/{method}", headers, subject, **kw)
@@ -123,11 +144,17 @@ class SlackChat:
         body = _answer(response, subject)
         if not body["ok"]:
             raise convert(body, subject, channel, token)
-        return body
+        return body, response.headers
 
     def account(self, token: str) -> str:
-        """Who ``token`` is (``auth.test``): "<bot user> in <team>"."""
-        body = self._call("POST", "auth.test", token, "auth.test")
+        """Who ``token`` is (``auth.test``): "<bot user> in <team>". A token whose app lacks what the
+        notifications need (``X-OAuth-Scopes``, which Slack sends with every answer to a token) is a
+        SlackApiError naming the missing scopes: without ``channels:history`` (or ``groups:history``,
+        for a private channel) a retried notification cannot look for the message it may have sent."""
+        body, headers = self._exchange("POST", "auth.test", token, "auth.test")
+        granted = headers.get("x-oauth-scopes")
+        if granted is not None:
+            _check_scopes({s.strip() for s in granted.split(",") if s.strip()})
         user, team = body.get("user") or body.get("user_id"), body.get("team") or body.get("team_id")
         return f"{user} in {team}"
 

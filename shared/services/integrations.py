@@ -60,7 +60,7 @@ def connect_integration(
         ) from None
     except (PermanentError, NotFound) as exc:  # e.g. a Slack app-level token, a GitHub App's token
         raise InvalidInput(
-            f"token: {integration.label} does not accept this kind of token here ({exc.reason[:200]}); "
+            f"token: {integration.label} cannot be used with this token ({exc.reason[:240]}); "
             "nothing was stored",
             ["token"],
         ) from None

@@ -236,6 +236,30 @@ def test_a_missing_scope_names_the_scope(slack: SlackChat, admin: Admin, token: 
         slack.find_message(token, AGENT, marker(), a_minute_ago())
 
 
+@pytest.mark.parametrize(
+    ("scopes", "missing"),
+    [
+        (["chat:write"], "channels:history or groups:history"),
+        (["channels:history"], "chat:write"),
+        (["users:read"], "chat:write and channels:history or groups:history"),
+    ],
+)
+def test_a_token_without_the_scopes_notifications_need_is_refused_when_checked(
+    slack: SlackChat, admin: Admin, token: str, scopes: list[str], missing: str
+) -> None:
+    admin.slack_token(token, scopes=scopes)
+    with pytest.raises(PermanentError, match=f"lacks the permission {missing};"):
+        slack.account(token)
+
+
+@pytest.mark.parametrize("history", ["channels:history", "groups:history"])
+def test_a_token_that_can_post_and_read_its_channel_passes_the_check(
+    slack: SlackChat, admin: Admin, token: str, history: str
+) -> None:
+    admin.slack_token(token, scopes=["chat:write", history])
+    assert slack.account(token) == "notion-agent in Acme"
+
+
 def test_too_long_or_empty_text_is_refused_for_good(slack: SlackChat, token: str) -> None:
     with pytest.raises(PermanentError, match=r"longer than Slack accepts.*msg_too_long"):
         slack.post_message(token, AGENT, "x" * 40_001)

@@ -207,9 +207,7 @@ def test_a_token_of_the_wrong_kind_is_a_400_naming_the_token_not_a_502(
     refused = api.put(f"/integrations/{name}", headers=auth, json={"token": TOKEN})
     assert refused.status_code == 400 and refused.json is not None
     assert refused.json["fields"] == [{"field": "token"}]
-    assert (
-        "does not accept this kind of token" in refused.json["reason"] and TOKEN not in refused.json["reason"]
-    )
+    assert "cannot be used with this token" in refused.json["reason"] and TOKEN not in refused.json["reason"]
     assert token_secret("t1", Integration(name)) not in fakes.secrets.values
     tenant = fakes.tenants.get("t1")
     assert tenant is not None and tenant.integrations == ()
