@@ -4,42 +4,27 @@ error the next attempt repairs: nothing of them reaches the sandbox, nothing esc
 and the run completes with the repaired change."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from local.code_sandbox.testing import Admin, running_code_sandbox
+from local.code_sandbox.testing import Admin
 from shared.agent.tools.code import branch_for
 from shared.domain.events import ErrorKind, ErrorRecorded, RunStatus
 from tests.engine_fakes import FakeModel
 from tests.integration.test_deploy_steps import (
     DRAFT,
     FINISH,
-    GITHUB_TOKEN,
     PULL,
-    VERCEL_TOKEN,
     Pair,
+    admin,
     plan,
+    sandbox,
     start,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[tuple[str, Admin]]:
-    with running_code_sandbox() as (url, admin):
-        yield url, admin
-
-
-@pytest.fixture
-def admin(sandbox: tuple[str, Admin]) -> Admin:
-    admin = sandbox[1]
-    admin.reset()
-    admin.grant_github(GITHUB_TOKEN, ["acme/site"])
-    admin.grant_vercel(VERCEL_TOKEN, ["site"])
-    return admin
+__all__ = ["admin", "sandbox"]  # the code sandbox's fixtures, as test_deploy_steps sets them up
 
 
 def created(admin: Admin, service: str, path: str) -> int:

@@ -7,9 +7,10 @@ repositories and projects the owner listed in the settings can be touched; a pro
 is always preceded by a person's approval (``shared.agent.planning``).
 """
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, checked
 from shared.domain.code import (
@@ -50,57 +51,37 @@ MAX_CHANGE_CHARS = 300_000  # a call's arguments are stored in its events (Fires
 # The arguments are checked as CodeChange and DeployRequest check them (shared.domain.code), when the
 # plan is made and again, resolved, before the step's intent: what GitHub or Vercel would refuse is
 # the model's to fix, never an error after the intent that the step would meet on every retry.
+def _checked_by(check: Callable[[str], str]) -> AfterValidator:
+    return AfterValidator(lambda value: checked(value, check))
 
 
-def _check_base(value: str) -> str:
-    return check_ref_name(value, "base branch")
-
-
-def _check_ref(value: str) -> str:
-    return check_ref_name(value, "ref")
+Repository = Annotated[str, _checked_by(check_repository)]
+FilePath = Annotated[str, _checked_by(check_path)]
+Content = Annotated[str, _checked_by(check_content)]
+Title = Annotated[str, _checked_by(check_not_blank)]
+Base = Annotated[str, _checked_by(lambda value: check_ref_name(value, "base branch") if value else value)]
+Ref = Annotated[str, _checked_by(lambda value: check_ref_name(value, "ref"))]
+Project = Annotated[str, _checked_by(check_project)]
 
 
 class FileArgs(Args):
-    path: str = Field(
+    path: FilePath = Field(
         min_length=1,
         max_length=MAX_PATH_CHARS,
         description="relative to the repository root, e.g. docs/notes.md (no leading '/' or './')",
     )
-    content: str = Field(max_length=100_000)
+    content: Content = Field(max_length=100_000)
     executable: bool = Field(False, description="true for a new script; a file that was executable stays so")
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        return checked(value, check_path)
-
-    @field_validator("content")
-    @classmethod
-    def _content(cls, value: str) -> str:
-        return checked(value, check_content)
 
 
 class OpenPullRequestArgs(Args):
-    repository: str = Field(min_length=3, max_length=201, description="owner/name, one the owner allowed")
-    title: str = Field(min_length=1, max_length=256)
+    repository: Repository = Field(
+        min_length=3, max_length=201, description="owner/name, one the owner allowed"
+    )
+    title: Title = Field(min_length=1, max_length=256)
     body: str = Field("", max_length=59_000)  # + the ref line, within GitHub's 60,000
     files: list[FileArgs] = Field(min_length=1, max_length=100, description="each path once")
-    base: str = Field("", max_length=255, description="target branch; empty: the default branch")
-
-    @field_validator("repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        return checked(value, check_repository)
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, value: str) -> str:
-        return checked(value, check_not_blank)
-
-    @field_validator("base")
-    @classmethod
-    def _base(cls, value: str) -> str:
-        return checked(value, _check_base) if value else value
+    base: Base = Field("", max_length=255, description="target branch; empty: the default branch")
 
     @model_validator(mode="after")
     def _bounded(self) -> "OpenPullRequestArgs":
@@ -157,27 +138,12 @@ def find_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output | N
 
 
 class DeployArgs(Args):
-    project: str = Field(min_length=1, max_length=100, description="a Vercel project the owner allowed")
-    repository: str = Field(
+    project: Project = Field(min_length=1, max_length=100, description="a Vercel project the owner allowed")
+    repository: Repository = Field(
         min_length=3, max_length=201, description="owner/name of the project's repository"
     )
-    ref: str = Field(min_length=1, max_length=255, description="branch or commit to deploy")
+    ref: Ref = Field(min_length=1, max_length=255, description="branch or commit to deploy")
     target: Literal["preview", "production"] = "preview"
-
-    @field_validator("project")
-    @classmethod
-    def _project(cls, value: str) -> str:
-        return checked(value, check_project)
-
-    @field_validator("repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        return checked(value, check_repository)
-
-    @field_validator("ref")
-    @classmethod
-    def _ref(cls, value: str) -> str:
-        return checked(value, _check_ref)
 
 
 def _deploy_output(deployment: Deployment) -> Output:
