@@ -105,6 +105,8 @@ def _number(value: Any) -> float:
         number = float(value)
     except ValueError:
         raise ValueError("must be a number") from None
+    except OverflowError:  # a whole number beyond any float (JSON allows one)
+        raise ValueError("must be a finite number") from None
     if not math.isfinite(number):
         raise ValueError("must be a finite number")
     return number

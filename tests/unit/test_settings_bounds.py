@@ -160,6 +160,9 @@ def test_model_prices_are_not_negative_and_price_the_vertex_models() -> None:
     assert "NA_MODEL_PRICES" in reason and "NA_MODEL_DRAFT" in reason and "gemini-9-ultra" not in reason
     # The offline model needs no price: the local stack's default.
     assert Settings(model_draft="gemini-9-ultra").model_backend == "offline"
+    # A whole number beyond any float (JSON allows one) is a ConfigError, not an OverflowError.
+    reason = refused({"NA_MODEL_PRICES": '{"m": [0.1, 1' + "0" * 309 + "]}"})
+    assert "NA_MODEL_PRICES" in reason and "must be a finite number" in reason
 
 
 def test_a_mail_relay_needs_a_from_address_and_a_security_its_port_speaks() -> None:
