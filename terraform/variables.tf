@@ -75,9 +75,10 @@ variable "model_prices" {
     "gemini-2.5-pro"   = [1.25, 10.00]
   }
 
+  # The functions read them as 64-bit floats: a price past the largest one is no number to them.
   validation {
-    condition     = alltrue([for price in values(var.model_prices) : length(price) == 2 && alltrue([for usd in price : usd >= 0])])
-    error_message = "model_prices values must be [input, output] prices in USD per million tokens, not negative."
+    condition     = alltrue([for price in values(var.model_prices) : length(price) == 2 && alltrue([for usd in price : usd >= 0 && usd <= 1.7976931348623157e308])])
+    error_message = "model_prices values must be [input, output] prices in USD per million tokens, not negative (and finite: at most 1.7976931348623157e308)."
   }
 
   # A model without a price costs 0 in the code, so no budget would ever stop it.
@@ -100,9 +101,18 @@ variable "default_budgets_usd" {
     month = 50
   }
 
+  # The ranges of NA_DEFAULT_*_BUDGET_USD in shared/config.py: up to the most an owner may choose.
   validation {
-    condition     = var.default_budgets_usd.run >= 0 && var.default_budgets_usd.day >= 0 && var.default_budgets_usd.month >= 0
-    error_message = "default_budgets_usd values must not be negative."
+    condition     = var.default_budgets_usd.run >= 0 && var.default_budgets_usd.run <= 100
+    error_message = "default_budgets_usd.run must be from 0 to 100 (USD per run)."
+  }
+  validation {
+    condition     = var.default_budgets_usd.day >= 0 && var.default_budgets_usd.day <= 500
+    error_message = "default_budgets_usd.day must be from 0 to 500 (USD per tenant-day)."
+  }
+  validation {
+    condition     = var.default_budgets_usd.month >= 0 && var.default_budgets_usd.month <= 5000
+    error_message = "default_budgets_usd.month must be from 0 to 5000 (USD per tenant-month)."
   }
 }
 
@@ -136,12 +146,22 @@ variable "lb_log_sample_rate" {
 variable "frontend_url" {
   type        = string
   description = "Where the browser is sent after connecting a workspace (NA_FRONTEND_URL)."
+
+  validation {
+    condition     = startswith(var.frontend_url, "https://")
+    error_message = "frontend_url must be an https:// URL."
+  }
 }
 
 variable "notion_api_base_url" {
   type        = string
   description = "Base URL of Notion's API (NA_NOTION_API_BASE_URL)."
   default     = "https://api.notion.com"
+
+  validation {
+    condition     = startswith(var.notion_api_base_url, "https://")
+    error_message = "notion_api_base_url must be an https:// URL."
+  }
 }
 
 variable "log_level" {
@@ -170,6 +190,11 @@ variable "secret_cache_ttl_s" {
   type        = number
   description = "Seconds a secret value is cached per instance (NA_SECRET_CACHE_TTL_S)."
   default     = 300
+
+  validation {
+    condition     = var.secret_cache_ttl_s >= 0 && var.secret_cache_ttl_s <= 3600
+    error_message = "secret_cache_ttl_s must be from 0 to 3600 (seconds; 0: read every time)."
+  }
 }
 
 variable "tasks_log_sampling_ratio" {
@@ -202,7 +227,12 @@ variable "smtp" {
   }
   validation {
     condition     = var.smtp.port >= 1 && var.smtp.port <= 65535 && floor(var.smtp.port) == var.smtp.port
-    error_message = "smtp.port must be a port number (587 for STARTTLS, 465 for TLS)."
+    error_message = "smtp.port must be a whole number from 1 to 65535 (587 for STARTTLS, 465 for TLS)."
+  }
+  # Port 465 speaks TLS from the start, 587 takes STARTTLS; another port may take either.
+  validation {
+    condition     = var.smtp.host == "" || !contains([465, 587], var.smtp.port) || (var.smtp.port == 465) == (var.smtp.security == "tls")
+    error_message = "smtp.security must agree with smtp.port when smtp.host is set: port 465 takes security = \"tls\", port 587 takes security = \"starttls\"."
   }
 }
 

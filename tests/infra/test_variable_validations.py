@@ -3,16 +3,26 @@
 ``terraform plan`` of a module holding only variables.tf needs no provider and checks every
 variable's ``validation`` blocks: the values of a deployment that follows the README pass, and each
 value an operator could get wrong is refused with the rule's own message, before anything is built.
+
+A variable that reaches a setting (``local.settings_env`` in settings.tf) is held against
+shared.config itself, never against a copy of its rules: :func:`config_problems` builds the
+environment settings.tf would give the functions and asks ``Settings`` (profile production) what it
+refuses. Terraform must refuse exactly those values at plan, not at every function's first request.
 """
 
 import json
+import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple, get_args, get_origin
 
+import hcl2
 import pytest
 
-from tools.infra_drift import TERRAFORM_DIR
+from shared.config import _FIELDS, Settings, documented, env_name
+from shared.errors import ConfigError
+from tools.infra_drift import HCL_OPTIONS, TERRAFORM_DIR
 
 # The variables without a default: what every terraform.tfvars must set.
 REQUIRED = {
@@ -27,6 +37,79 @@ SMTP = {
     "username": "apikey",
     "sender": "Notion Agent <a@example.com>",
 }
+PRICES = {"gemini-2.5-flash": [0.3, 2.5], "gemini-2.5-pro": [1.25, 10]}
+
+
+def _parsed(name: str) -> dict[str, Any]:
+    return hcl2.loads((TERRAFORM_DIR / name).read_text(), serialization_options=HCL_OPTIONS)
+
+
+VARIABLES: dict[str, dict[str, Any]] = {
+    name: body for block in _parsed("variables.tf")["variable"] for name, body in block.items()
+}
+SETTINGS_ENV: dict[str, str] = {
+    env: str(raw) for block in _parsed("settings.tf")["locals"] for env, raw in block["settings_env"].items()
+}
+# How settings.tf hands a variable to a setting: var.X, var.X.Y, tostring(var.X.Y) or jsonencode(var.X).
+FED = re.compile(r"\$\{(?:(tostring|jsonencode)\()?var\.(\w+(?:\.\w+)?)\)?\}")
+
+
+class Feed(NamedTuple):
+    """A setting that an operator's variable sets: ``variable`` is ``name`` or ``name.attribute``."""
+
+    setting: str
+    variable: str
+    encoder: str | None
+
+    @property
+    def kind(self) -> Any:
+        return _FIELDS[self.setting][0]
+
+
+FEEDS = [
+    Feed(name, match.group(2), match.group(1))
+    for name in _FIELDS
+    if (match := FED.fullmatch(SETTINGS_ENV.get(env_name(name), "")))
+]
+
+
+def _variable(values: dict[str, Any], name: str) -> Any:
+    """The value Terraform gives var.``name``: the one set, else its default; an object with optional
+    attributes gets the defaults of those left out (they are the variable's default here)."""
+    body = VARIABLES[name]
+    value = (REQUIRED | values).get(name, body.get("default"))
+    if "optional(" in str(body.get("type")) and isinstance(value, dict):
+        return body["default"] | value
+    return value
+
+
+def config_problems(**values: Any) -> str:
+    """What shared.config refuses in the environment settings.tf makes of these variables ("" when
+    it takes it). What Terraform computes (function URLs, the tasks service account) stands in as an
+    https:// URL; literals are settings.tf's own."""
+    env: dict[str, str] = {}
+    for name, raw in SETTINGS_ENV.items():
+        match = FED.fullmatch(raw)
+        if match is None:
+            env[name] = raw if "${" not in raw else "https://computed-by-terraform.example"
+            continue
+        encoder, (variable, *attribute) = match.group(1), match.group(2).split(".")
+        value = _variable(values, variable)
+        value = value[attribute[0]] if attribute else value
+        env[name] = value if isinstance(value, str) and encoder != "jsonencode" else json.dumps(value)
+    try:
+        Settings.from_env(env)
+    except ConfigError as exc:
+        return str(exc)
+    except OverflowError as exc:  # a JSON number past float's range: refused, if not as a ConfigError
+        return f"OverflowError: {exc}"
+    return ""
+
+
+def _with(variable: str, value: Any) -> dict[str, Any]:
+    """The tfvars that set ``variable`` (``name.attribute``: within the variable's default)."""
+    name, _, attribute = variable.partition(".")
+    return {name: VARIABLES[name]["default"] | {attribute: value}} if attribute else {name: value}
 
 
 class Variables:
@@ -63,6 +146,7 @@ def variables(tmp_path_factory: pytest.TempPathFactory) -> Variables:
 
 def test_the_required_values_and_every_default_pass(variables: Variables) -> None:
     assert variables.errors() == []
+    assert config_problems() == ""
 
 
 @pytest.mark.parametrize(
@@ -75,40 +159,20 @@ def test_the_required_values_and_every_default_pass(variables: Variables) -> Non
         {"model_prices": {"gemini-2.5-flash": [0.3, 2.5], "gemini-2.5-pro": [0, 0]}},
         {"lb_log_sample_rate": 0.25, "log_level": "DEBUG", "connect_cookie_samesite": "None"},
         {"public_domain": "agent.eu-1.example.co.uk"},
+        {"default_budgets_usd": {"run": 2.5, "day": 20, "month": 300}, "secret_cache_ttl_s": 0},
     ],
 )
 def test_values_a_deployment_may_choose_pass(variables: Variables, values: dict[str, Any]) -> None:
     assert variables.errors(**values) == []
+    assert config_problems(**values) == ""
 
 
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"smtp": SMTP | {"security": "none"}}, "smtp.security must be starttls or tls"),
-        ({"smtp": SMTP | {"sender": ""}}, "smtp.sender must hold the From address"),
-        ({"smtp": SMTP | {"sender": "Notion Agent"}}, "smtp.sender must hold the From address"),
-        ({"smtp": SMTP | {"port": 70000}}, "smtp.port must be a port number"),
-        ({"smtp": SMTP | {"port": 0}}, "smtp.port must be a port number"),
         ({"source_archive": "build/function-source.tar.gz"}, "source_archive must be the .zip"),
         ({"min_instances": {"api": 11}}, "min_instances values must be between 0 and 10"),
         ({"min_instances": {"api": -1}}, "min_instances values must be between 0 and 10"),
-        (
-            {"model_prices": {"gemini-2.5-flash": [0.3], "gemini-2.5-pro": [1.25, 10]}},
-            "model_prices values must be [input, output] prices",
-        ),
-        (
-            {"model_prices": {"gemini-2.5-flash": [0.3, -2.5], "gemini-2.5-pro": [1.25, 10]}},
-            "model_prices values must be [input, output] prices",
-        ),
-        (
-            {"model_prices": {"gemini-2.5-flash": [0.3, 2.5]}},
-            "model_prices must have a price for model_plan and for model_draft",
-        ),
-        (
-            {"model_plan": "gemini-3-flash"},
-            "model_prices must have a price for model_plan and for model_draft",
-        ),
-        ({"default_budgets_usd": {"run": -1, "day": 5, "month": 50}}, "must not be negative"),
         ({"public_domain": "https://agent.example.com"}, "public_domain must be a lower-case host name"),
         ({"public_domain": "Agent.Example.com"}, "public_domain must be a lower-case host name"),
         ({"public_domain": "agent.example.com."}, "public_domain must be a lower-case host name"),
@@ -122,3 +186,186 @@ def test_a_value_an_operator_could_get_wrong_is_refused_with_the_rules_message(
 ) -> None:
     [error] = variables.errors(**values)
     assert error.startswith("Error: Invalid value for variable") and message in error
+
+
+SMTP_AGREE = "smtp.security must agree with smtp.port when smtp.host is set"
+SENDER = "smtp.sender must hold the From address"
+PRICED = "model_prices must have a price for model_plan and for model_draft"
+PRICE_VALUES = "model_prices values must be [input, output] prices"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"frontend_url": "http://app.example.com"}, "frontend_url must be an https:// URL"),
+        ({"frontend_url": "HTTPS://app.example.com"}, "frontend_url must be an https:// URL"),
+        ({"frontend_url": "app.example.com"}, "frontend_url must be an https:// URL"),
+        ({"frontend_url": "https://app.example.com/connected"}, None),
+        ({"notion_api_base_url": "http://api.notion.com"}, "notion_api_base_url must be an https:// URL"),
+        ({"notion_api_base_url": "https://notion-proxy.example.com/v1"}, None),
+        ({"smtp": SMTP | {"security": "none"}}, "smtp.security must be starttls or tls"),
+        ({"smtp": {"host": "", "security": "none"}}, "smtp.security must be starttls or tls"),
+        ({"smtp": SMTP | {"port": 465, "security": "starttls"}}, SMTP_AGREE),
+        ({"smtp": SMTP | {"port": 465}}, SMTP_AGREE),  # security defaults to starttls
+        ({"smtp": SMTP | {"port": 587, "security": "tls"}}, SMTP_AGREE),
+        ({"smtp": SMTP | {"port": 465, "security": "tls"}}, None),
+        ({"smtp": SMTP | {"port": 2525, "security": "tls"}}, None),  # another port takes either
+        ({"smtp": SMTP | {"port": 2525, "security": "starttls"}}, None),
+        ({"smtp": {"host": "", "port": 465, "security": "starttls"}}, None),  # no email: not checked
+        ({"smtp": SMTP | {"port": 70000}}, "smtp.port must be a whole number from 1 to 65535"),
+        ({"smtp": SMTP | {"port": 587.5}}, "smtp.port must be a whole number from 1 to 65535"),
+        ({"smtp": SMTP | {"sender": ""}}, SENDER),
+        ({"smtp": SMTP | {"sender": "Notion Agent"}}, SENDER),
+        ({"smtp": {"host": "", "sender": ""}}, None),
+        ({"model_prices": PRICES | {"gemini-2.5-flash": [0.3]}}, PRICE_VALUES),
+        ({"model_prices": PRICES | {"gemini-2.5-flash": [0.3, -2.5]}}, PRICE_VALUES),
+        ({"model_prices": PRICES | {"gemini-2.5-flash": [-0.01, 2.5]}}, PRICE_VALUES),
+        # A price past the largest 64-bit float: the functions cannot read it.
+        ({"model_prices": PRICES | {"gemini-2.5-pro": [1.25, 10**309]}}, PRICE_VALUES),
+        ({"model_prices": PRICES | {"gemini-2.5-pro": [1.25, 1e308]}}, None),
+        ({"model_prices": {"gemini-2.5-flash": [0.3, 2.5]}}, PRICED),
+        ({"model_plan": "gemini-3-flash"}, PRICED),
+        ({"model_draft": "gemini-3-pro"}, PRICED),
+        ({"model_plan": "gemini-3-flash", "model_prices": PRICES | {"gemini-3-flash": [0.5, 3]}}, None),
+    ],
+)
+def test_a_settings_rule_is_refused_at_plan_exactly_when_the_functions_would_refuse_it(
+    variables: Variables, values: dict[str, Any], message: str | None
+) -> None:
+    """The production rules of shared.config that concern operator variables, one case each side."""
+    assert bool(config_problems(**values)) == (message is not None)
+    errors = variables.errors(**values)
+    if message is None:
+        assert errors == []
+    else:
+        [error] = errors
+        assert error.startswith("Error: Invalid value for variable") and message in error
+
+
+def _range(setting: str) -> str:
+    """The bounds of ``setting`` as shared.config documents them (README: "Range: 0 to 3600.")."""
+    [meaning] = [meaning for variable, _, meaning in documented() if variable == env_name(setting)]
+    found = re.search(r"Range: (.+)\.$", meaning)
+    assert found, meaning
+    return found.group(1)
+
+
+def _bound_cases() -> Iterator[Any]:
+    """For each variable feeding a bounded setting: a value just outside each of shared.config's
+    bounds and one on it (or, for ``gt``, just inside), and a fraction for a whole-number setting."""
+    for feed in FEEDS:
+        spec = _FIELDS[feed.setting][1]
+        if feed.kind not in (int, float):
+            continue
+        step = 1 if feed.kind is int else 0.001
+        for bound, outside, inside in ((spec.ge, -step, 0), (spec.gt, 0, step), (spec.le, step, 0)):
+            if bound is not None:
+                for value, refused in ((bound + outside, True), (bound + inside, False)):
+                    yield pytest.param(feed, value, refused, id=f"{feed.variable}={value}")
+        if feed.kind is int:
+            inner = next(b for b in (spec.ge, spec.gt, spec.le, 0) if b is not None) + 0.5
+            yield pytest.param(feed, inner, True, id=f"{feed.variable}={inner}")
+
+
+@pytest.mark.parametrize(("feed", "value", "refused"), list(_bound_cases()))
+def test_a_variable_feeding_a_bounded_setting_has_shared_configs_bounds(
+    variables: Variables, feed: Feed, value: float, refused: bool
+) -> None:
+    """Drift check: the bounds and their text are read from shared.config, so a bound changed there
+    (or a bounded setting newly fed by a variable) and not in variables.tf fails here."""
+    values = _with(feed.variable, value)
+    assert bool(config_problems(**values)) == refused, "shared.config disagrees with the case"
+    errors = variables.errors(**values)
+    if not refused:
+        assert errors == []
+        return
+    [error] = errors
+    assert error.startswith("Error: Invalid value for variable") and f"{feed.variable} must be" in error
+    assert re.search(rf"(?<![\d.]){re.escape(_range(feed.setting))}(?![\d.])", error), error
+
+
+# Values shared.config takes that Terraform refuses on purpose.
+STRICTER = {
+    # At CRITICAL the functions drop the ERROR lines that the failed-runs alert counts (monitoring.tf).
+    ("log_level", "CRITICAL"),
+}
+
+
+def _terraform_choices(variable: str) -> list[str]:
+    """The strings a validation of var.``variable`` lists in ``contains([...], var.<variable>)``."""
+    name = variable.partition(".")[0]
+    listed = rf"contains\(\[([^\]]*)\],\s*var\.{re.escape(variable)}\)"
+    return [
+        choice
+        for rule in VARIABLES[name].get("validation", [])
+        for found in re.findall(listed, rule["condition"])
+        for choice in re.findall(r'"([^"]*)"', found)
+    ]
+
+
+def _probe_cases() -> Iterator[Any]:
+    """For each variable feeding a setting of choices or a string: shared.config's choices, those
+    variables.tf lists and a wrong one, or strings with and without https://; a setting of numbers is
+    in :func:`_bound_cases`."""
+    for feed in FEEDS:
+        if get_origin(feed.kind) is Literal:
+            choices = get_args(feed.kind)
+            listed = _terraform_choices(feed.variable)
+            probes: tuple[Any, ...] = (
+                *dict.fromkeys([*choices, *listed]),
+                choices[0].swapcase(),
+                "not-a-choice",
+            )
+        elif feed.kind is str:
+            probes = ("", "http://example.com", "https://example.com")
+        else:
+            continue
+        for value in probes:
+            yield pytest.param(feed, value, id=f"{feed.variable}={value!r}")
+
+
+@pytest.mark.parametrize(("feed", "value"), list(_probe_cases()))
+def test_a_variable_feeding_a_setting_is_refused_exactly_when_shared_config_refuses_it(
+    variables: Variables, feed: Feed, value: str
+) -> None:
+    """Drift check: a choice added to or removed from shared.config, or a production rule on a
+    string setting, that variables.tf does not follow fails here."""
+    values = _with(feed.variable, value)
+    refused = bool(config_problems(**values)) or (feed.variable, value) in STRICTER
+    errors = variables.errors(**values)
+    assert bool(errors) == refused, (config_problems(**values), errors)
+    for error in errors:
+        assert error.startswith("Error: Invalid value for variable"), error
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"log_level": "CRITICAL"},
+        # The code reads any sender with an @; Terraform wants an address's shape.
+        {"smtp": SMTP | {"sender": "agent@"}},
+        {"smtp": SMTP | {"sender": "agent@example.com (Notion Agent)"}},
+    ],
+)
+def test_terraform_refuses_some_values_shared_config_takes_on_purpose(
+    variables: Variables, values: dict[str, Any]
+) -> None:
+    assert config_problems(**values) == ""
+    assert variables.errors(**values) != []
+
+
+def test_the_cases_reach_every_variable_that_feeds_a_setting() -> None:
+    """Every var.* in settings_env is read by :data:`FEEDS` (a new form of expression fails here, not
+    silently), and a setting fed by one is a number, a choice or a string (the generated cases), or
+    model_prices (its cases are listed above)."""
+    unread = [env for env, raw in SETTINGS_ENV.items() if "var." in raw and not FED.fullmatch(raw)]
+    assert unread == []
+    assert {feed.variable for feed in FEEDS} >= {"secret_cache_ttl_s", "smtp.port", "frontend_url"}
+    others = [
+        feed.setting
+        for feed in FEEDS
+        if feed.kind not in (int, float, str) and get_origin(feed.kind) is not Literal
+    ]
+    assert others == ["model_prices"]
+    # The choices variables.tf lists are read (its validations say contains([...], var.X)).
+    assert _terraform_choices("smtp.security") == ["starttls", "tls"]
