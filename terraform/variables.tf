@@ -76,9 +76,10 @@ variable "model_prices" {
   }
 
   # The functions read them as 64-bit floats: a price past the largest one is no number to them.
+  # (pow, not an exponent literal: checkov's HCL parser cannot read one.)
   validation {
-    condition     = alltrue([for price in values(var.model_prices) : length(price) == 2 && alltrue([for usd in price : usd >= 0 && usd <= 1.7976931348623157e308])])
-    error_message = "model_prices values must be [input, output] prices in USD per million tokens, not negative (and finite: at most 1.7976931348623157e308)."
+    condition     = alltrue([for price in values(var.model_prices) : length(price) == 2 && alltrue([for usd in price : usd >= 0 && usd <= pow(2, 1023) * 1.9999999999999998])])
+    error_message = "model_prices values must be [input, output] prices in USD per million tokens, not negative (and finite: at most the largest 64-bit float, about 1.8 × 10^308)."
   }
 
   # A model without a price costs 0 in the code, so no budget would ever stop it.
