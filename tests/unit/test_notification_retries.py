@@ -32,6 +32,7 @@ from shared.errors import PermanentError, TransientError
 from shared.ports import Mail
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeChat, FakeMailer, FakeNotificationLog, FakeSecrets
+from tests.unit.test_notifications import Clock
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 LEASE_S = 120.0
@@ -42,14 +43,6 @@ MISSING_SCOPE = {"ok": False, "error": "missing_scope", "needed": "channels:hist
 # What followups._ask builds for a run whose goal (POST /runs "goal") has line breaks.
 GOAL = "Draft the launch post\nand ask me\r\n\tbefore publishing"
 ONE_LINE_GOAL = "Draft the launch post and ask me before publishing"
-
-
-@dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Access:

@@ -12,7 +12,8 @@ from shared.services.deps import Deps
 from shared.services.planning import start_run
 from shared.services.sweeper import GIVE_UP_AFTER, sweep
 from tests.engine_fakes import FakeModel, make_deps
-from tests.fakes import FakeQueue, FakeRunStore
+from tests.unit.test_runs import queue_of as queue
+from tests.unit.test_runs import store_of as store
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 PLAN = {"goal": "g", "risk": "low", "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}]}
@@ -26,16 +27,6 @@ def runs(n: int) -> Deps:
         start_run(PlanTask(tenant_id="t1", run_id=f"r{i}", goal="do it", trigger=Trigger(kind="api")), deps)
     queue(deps).tasks.clear()  # every step task was lost
     return deps
-
-
-def store(deps: Deps) -> FakeRunStore:
-    assert isinstance(deps.store, FakeRunStore)
-    return deps.store
-
-
-def queue(deps: Deps) -> FakeQueue:
-    assert isinstance(deps.queue, FakeQueue)
-    return deps.queue
 
 
 def last_moved(deps: Deps, run_id: str, ago: timedelta) -> None:
