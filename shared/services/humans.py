@@ -10,7 +10,7 @@ and a refusal that records nothing (a paused run, a step writing meanwhile) leav
 Side effects of a decision (a rejection's replan) happen only after it is recorded.
 """
 
-from typing import Literal
+from typing import Any, Literal
 
 from shared.config import PlatformSecret
 from shared.domain import tokens
@@ -171,19 +171,30 @@ def respond_by_link(deps: Deps, token: str) -> RunState:
         raise Conflict("this link was already used, or the run no longer waits for it") from None
 
 
-def link_info(deps: Deps, token: str) -> dict[str, str]:
-    """What a link would do, without doing it (a GET must be safe: mail scanners follow links)."""
+def link_info(deps: Deps, token: str) -> dict[str, Any]:
+    """What a link would do, without doing it (a GET must be safe: mail scanners follow links).
+    ``usable``: a POST would apply the decision now. The prompt shown is the link's own request's: a
+    run waiting for a later one (the link's request was answered) shows none, as the link is spent."""
     key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     claims = tokens.verify(token, key, followups.LINK_PURPOSE)
     state = _state(deps, str(claims["tenant_id"]), str(claims["run_id"]))
-    prompt = state.waiting.prompt if state.waiting else ""
+    waiting = state.waiting
+    ours = waiting is not None and waiting.request_id == str(claims["request_id"])
+    usable = ours and state.status == RunStatus.WAITING_FOR_HUMAN
+    if usable:
+        confirm = "POST to this URL to confirm"
+    elif ours:
+        confirm = f"the run is {state.status.value}: resume it, then use this link"
+    else:
+        confirm = "this link was already used, or the run no longer waits for it"
     return {
         "run_id": str(claims["run_id"]),
         "decision": str(claims["decision"]),
         "goal": state.goal,
-        "prompt": prompt,
+        "prompt": waiting.prompt if waiting is not None and ours else "",
         "status": state.status.value,
-        "confirm": "POST to this URL to confirm",
+        "usable": usable,
+        "confirm": confirm,
     }
 
 
