@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from shared.adapters.offline_model import OfflineModel
 from shared.config import PlatformSecret, Settings
-from shared.errors import UnusableReply
+from shared.errors import PermanentError, UnusableReply
 from shared.ports import ModelReply, ModelUsage
 from shared.services.deps import BoundNotion, Deps
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
@@ -56,6 +56,7 @@ class FakeNotion:
     writes: Counter[str] = field(default_factory=Counter)
     fail: dict[str, list[Exception]] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=itertools.count)
+    bot_id: str = "bot-1"  # the integration's bot user (``me``)
 
     def _maybe_fail(self, name: str) -> None:
         if self.fail.get(name):
@@ -125,12 +126,37 @@ class FakeNotion:
     def list_comments(self, token: str, block_id: str) -> Iterator[dict[str, Any]]:
         return iter(list(self.comments.get(block_id, [])))
 
+    def me(self, token: str) -> dict[str, Any]:
+        return {"object": "user", "id": self.bot_id, "type": "bot"}
+
+    def get_comment(self, token: str, comment_id: str) -> dict[str, Any]:
+        self._maybe_fail("get_comment")
+        for comments in self.comments.values():
+            for comment in comments:
+                if comment["id"] == comment_id:
+                    return comment
+        raise PermanentError(f"Notion answered 404 object_not_found: no comment {comment_id}")
+
     def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]:
         self._maybe_fail("add_comment")
         comment = {"id": f"c-{next(self.ids)}", "rich_text": [{"plain_text": text}]}
         self.comments.setdefault(page_id, []).append(comment)
         self.writes["add_comment"] += 1
         return comment
+
+
+def asking(comment_id: str, user_id: str, text: str = " please help") -> dict[str, Any]:
+    """A comment (as Notion returns it) that mentions ``user_id`` and then says ``text``."""
+    mention = {
+        "type": "mention",
+        "mention": {"type": "user", "user": {"id": user_id}},
+        "plain_text": "@Agent",
+    }
+    return {
+        "object": "comment",
+        "id": comment_id,
+        "rich_text": [mention, {"type": "text", "plain_text": text}],
+    }
 
 
 def _para(text: str) -> dict[str, Any]:

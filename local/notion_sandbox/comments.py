@@ -1,4 +1,4 @@
-"""Comments: list by block or page, create on a page or in a discussion."""
+"""Comments: list by block or page, retrieve one, create on a page or in a discussion."""
 
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ def list_comments(ws: Workspace, block_id: Any, start_cursor: Any, page_size: An
     ]
     results, cursor = paginate(items, start_cursor, page_size, "query")
     return list_response(results, cursor, "comment")
+
+
+def get_comment(ws: Workspace, comment_id: str) -> JSON:
+    comment = ws.comments.get(normalize_id(comment_id))
+    if comment is None:
+        raise not_found(comment_id, "comment")
+    return comment
 
 
 def create_comment(ws: Workspace, actor: Actor, body: JSON) -> tuple[JSON, list[Change]]:

@@ -209,6 +209,11 @@ class NotionApi:
     def list_comments(self, token: str, block_id: str) -> Iterator[JSON]:
         return self._pages(self._client.comments.list, block_id=block_id, auth=token)
 
+    def get_comment(self, token: str, comment_id: str) -> JSON:
+        fn = self._client.comments.retrieve
+        result: JSON = self._call(fn, read=True, comment_id=comment_id, auth=token)
+        return result
+
     def add_comment(self, token: str, page_id: str, text: str) -> JSON:
         fn = self._client.comments.create
         items = rich_text(text)[:100]

@@ -34,8 +34,9 @@ from shared.domain.events import (
     RunPlanned,
     RunStatus,
 )
+from shared.domain.notion_events import mentions_bot
 from shared.domain.runs import RunState, fold
-from shared.domain.tasks import PlanTask, page_key
+from shared.domain.tasks import NotifyTask, PlanTask, page_key
 from shared.errors import (
     AgentError,
     ConfigError,
@@ -75,8 +76,73 @@ def notion_context(task: PlanTask, deps: Deps) -> dict[str, Any]:
     if source_id:
         schema = notion.retrieve_data_source(token, source_id).get("properties", {})
         ctx["data_source"] = {"id": source_id, "properties": {n: _prop(p) for n, p in schema.items()}}
+    if task.trigger.comment_id:  # what the person asked: the event names the comment, not its text
+        comment = notion.get_comment(token, task.trigger.comment_id)
+        ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
     ctx["related"] = _related(deps, task, notion)
     return ctx
+
+
+def _dropped(task: PlanTask, deps: Deps) -> bool:
+    """Whether a Notion event's trigger starts nothing: the workspace's budget is spent, or it is a
+    comment that does not ask the agent (both before the run's turn is taken or anything paid for)."""
+    if task.trigger.kind == "webhook" and _budget_spent(task, deps):
+        return True
+    unasked = _unasked(task, deps) if task.trigger.comment_id else ""
+    if unasked:
+        log.info("trigger dropped, no run: %s", unasked, extra={"fields": {"run": task.run_id}})
+    return bool(unasked)
+
+
+def _budget_spent(task: PlanTask, deps: Deps) -> bool:
+    """A Notion event's trigger (a page's change, a comment) while the workspace's day or month budget
+    is spent starts nothing: no Notion read, no run waiting for an approval that the budget refuses
+    anyway (``humans``), no page claim. The owner is told once per period (the notification is named
+    from the period, so every later event of that day or month sends nothing new); a person's own
+    request (api), the daily plan and a replan still make a run that waits for a decision."""
+    spent = spend.tenant_over_budget(deps, task.tenant_id)
+    if spent is None:
+        return False
+    now = deps.clock()
+    period, until = (
+        (f"{now:%Y%m%d}", "midnight UTC")
+        if spent.period == "day"
+        else (f"{now:%Y%m}", "the 1st of next month, UTC")
+    )
+    limit = "max_cost_per_day_usd" if spent.period == "day" else "max_cost_per_month_usd"
+    note = NotifyTask(
+        notification_id=f"budget-spent-{period}",
+        tenant_id=task.tenant_id,
+        subject=f"Notion Agent is paused until {until}: the workspace's budget is spent",
+        text=(
+            f"{nt.clip(spent.reason, 300)}. Until {until}, changes and comments in Notion start no "
+            f"run, and they are not planned later. To resume now, raise {limit} in the settings."
+        ),
+        data={"kind": "budget_spent", "period": spent.period},
+    )
+    deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{task.tenant_id}:{note.notification_id}")
+    log.info("trigger dropped, no run: %s", spent.reason, extra={"fields": {"run": task.run_id}})
+    return True
+
+
+def _unasked(task: PlanTask, deps: Deps) -> str:
+    """Why a comment's trigger starts nothing, or "" when it starts a run: the comment must mention
+    the workspace's bot (Notion's event does not carry the text, so it is read: one Notion call,
+    before the run's turn is taken, its page claimed or anything paid for). A comment that is gone
+    (deleted, its page closed to us) starts nothing either; a transient error propagates (the queue
+    retries)."""
+    notion = deps.need_notion(task.tenant_id)
+    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    try:
+        comment = notion.get_comment("", str(task.trigger.comment_id))
+        bot_id = tenant.bot_id if tenant is not None and tenant.bot_id else str(notion.me("").get("id", ""))
+    except ReconnectRequired as exc:
+        return exc.reason
+    except PermanentError as exc:
+        return f"the comment could not be read: {exc.reason}"
+    if not mentions_bot(comment, bot_id):
+        return "the comment does not mention the agent"
+    return ""
 
 
 def _prop(prop: dict[str, Any]) -> dict[str, Any]:
@@ -239,13 +305,18 @@ def plan_events(
 def _default_goal(ctx: dict[str, Any]) -> str:
     page = ctx.get("page") or {}
     trigger = ctx.get("trigger", {})
+    asked = " ".join(str((ctx.get("comment") or {}).get("text", "")).split())
+    if asked:
+        where = f" on the page '{page.get('title') or 'Untitled'}'" if page else ""
+        return f"Answer the comment{where}: {nt.clip(asked, 200)}"
     if page:
         return f"Help with the page '{page.get('title') or 'Untitled'}' ({trigger.get('event_type') or trigger.get('kind')})"
     return "Plan the day from the workspace's open tasks"
 
 
 def start_run(task: PlanTask, deps: Deps) -> bool:
-    """Create and plan the run; False if it existed (its follow-up is re-enqueued, harmless), if
+    """Create and plan the run; False if it existed (its follow-up is re-enqueued, harmless), if it
+    is a comment's that does not mention the agent (the trigger is dropped), if
     it is a Notion event's run whose turn has not come (planned by a later task), if the tenant's
     connection is gone (revoked or to be reconnected: the trigger is dropped), or if it is a page's
     change and another run of that page is still active or read the page after it (the trigger is
@@ -253,7 +324,7 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
     run = deps.store.get_run(task.tenant_id, task.run_id)
     if run is not None:
         return _replan_if_needed(task, deps, run.state)
-    if _waits_its_turn(task, deps):
+    if _dropped(task, deps) or _waits_its_turn(task, deps):
         return False
     holder = _page_held_by(task, deps)
     if holder is not None:

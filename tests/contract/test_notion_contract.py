@@ -54,7 +54,7 @@ def test_the_contract_uses_only_keywords_the_validator_knows() -> None:
 
     walk(load_contract()["definitions"], in_properties=True)
     assert seen <= KNOWN, seen - KNOWN
-    assert len(endpoints()) == 20
+    assert len(endpoints()) == 21
 
 
 def test_the_validator_rejects_wrong_shapes(server: SandboxServer) -> None:
@@ -168,6 +168,14 @@ def test_write_endpoints_conform(server: SandboxServer) -> None:
     conforms("POST /v1/comments", comment)
     _, listed = call(server, "GET", "/v1/comments", block_id=page["id"])
     conforms("GET /v1/comments", listed)
+    status, retrieved = call(server, "GET", f"/v1/comments/{comment['id']}")
+    assert status == 200 and {k: v for k, v in retrieved.items() if k != "request_id"} == {
+        k: v for k, v in comment.items() if k != "request_id"
+    }, (retrieved, comment)
+    conforms("GET /v1/comments/{comment_id}", retrieved)
+    status, missing = call(server, "GET", f"/v1/comments/{page['id']}")  # a page's id is no comment's
+    assert status == 404 and missing["code"] == "object_not_found"
+    conforms("error", missing)
 
 
 def test_error_bodies_conform(server: SandboxServer) -> None:

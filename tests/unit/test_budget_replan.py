@@ -55,16 +55,17 @@ def state(deps: Deps, run_id: str) -> RunState:
 
 
 def approved_after_budget_stop(model: FakeModel) -> Deps:
-    """A page's change run stopped for budget at planning; a later change of the page remembered on
+    """A page's change run stopped by its run budget at planning (a spent workspace budget starts no
+    page run at all: test_trigger_gates); a later change of the page remembered on
     its claim; the owner raises the budget and approves. The queue holds the approval's follow-up."""
     notion = FakeNotion()
     notion.pages[PAGE] = {"id": PAGE, "parent": {}, "properties": {}, "url": "https://n/p"}
-    deps = make_deps(model=model, notion=notion, default_day_budget_usd=0.0)._replace(clock=lambda: T0)
+    deps = make_deps(model=model, notion=notion, default_run_budget_usd=0.0)._replace(clock=lambda: T0)
     start_run(change("wh-a", T0 - timedelta(minutes=1)), deps)
     assert state(deps, "wh-a").status == RunStatus.WAITING_FOR_HUMAN
     assert start_run(change("wh-b", T0 + timedelta(minutes=1)), deps) is False  # held: remembered
     queue(deps).tasks.clear()
-    deps = deps._replace(settings=deps.settings.replace(default_day_budget_usd=5.0))
+    deps = deps._replace(settings=deps.settings.replace(default_run_budget_usd=5.0))
     humans.respond(deps, "t1", "wh-a", "approve")
     return deps
 

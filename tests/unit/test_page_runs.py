@@ -14,7 +14,7 @@ from shared.services import followups, humans
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import PAGE_HOLD, start_run
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
 
 PAGE = "1a2b3c4d-0000-4000-8000-00000000abcd"
@@ -51,6 +51,7 @@ def setup(**settings: float) -> tuple[Deps, FakeModel, Clock]:
     for page in (PAGE, PAGE.replace("-", ""), OTHER):
         notion.pages[page] = {"id": page, "parent": {}, "properties": {}, "url": f"https://n/{page}"}
         notion.children[page] = []
+    notion.comments[PAGE] = [asking("c1", notion.bot_id)]  # a comment that mentions the agent
     return make_deps(model=model, notion=notion, **settings)._replace(clock=clock), model, clock
 
 

@@ -1,7 +1,7 @@
 import type {
   GetSelfResponse, SearchResponse, CreatePageResponse, GetPageResponse, UpdatePageResponse,
   GetDataSourceResponse, QueryDataSourceResponse, GetDatabaseResponse,
-  ListBlockChildrenResponse, AppendBlockChildrenResponse, ListCommentsResponse, CreateCommentResponse,
+  ListBlockChildrenResponse, AppendBlockChildrenResponse, ListCommentsResponse, CreateCommentResponse, GetCommentResponse,
   OauthTokenResponse, OauthRevokeResponse,
 } from "@notionhq/client/build/src/api-endpoints"
 import type {
@@ -23,6 +23,7 @@ export type NotionContract = {
   "PATCH /v1/blocks/{block_id}/children": AppendBlockChildrenResponse
   "GET /v1/comments": ListCommentsResponse
   "POST /v1/comments": CreateCommentResponse
+  "GET /v1/comments/{comment_id}": GetCommentResponse
   "POST /v1/oauth/token": OauthTokenResponse
   "POST /v1/oauth/revoke": OauthRevokeResponse
   "error": ErrorResponse
