@@ -67,6 +67,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/email_confirmation.py:_claims": frozenset({"api"}),
     # A Notion event's run whose turn has not come is planned by a task scheduled for its start.
     "shared/services/planning.py:_waits_its_turn": frozenset({"plan"}),
+    "shared/services/planning.py:_budget_spent": frozenset({"plan"}),
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
     "shared/services/planning.py:_ask_model": frozenset({"plan"}),
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.
