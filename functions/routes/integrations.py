@@ -1,6 +1,7 @@
 """Integrations: ``GET /integrations``, ``PUT /integrations/<name>`` with ``{"token": ...}`` (checked
 with GitHub, Vercel or Slack, then stored in Secret Manager, never echoed) and
-``DELETE /integrations/<name>``."""
+``DELETE /integrations/<name>``. A PUT and a DELETE at once end agreeing (connected with its token, or
+disconnected without); a PUT that a DELETE overtook answers 409 (shared.services.integrations)."""
 
 from collections.abc import Callable
 

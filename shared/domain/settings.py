@@ -22,9 +22,14 @@ from pydantic import (
     field_validator,
 )
 
+from shared.domain.code import check_project, check_repository
 from shared.domain.daily import zone_of
 from shared.domain.schema import Schema
 
+# What a stored document may hold (TenantSettings): looser than what the code tools accept and an owner
+# may send now (check_repository: an owner has no '_' and does not start with '-' or '.'; a name is not
+# '.' or '..'). A repository stored before that check still loads; a run naming it is refused by the
+# tool's own check, and the owner replaces it with PATCH /settings.
 REPOSITORY = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
 PROJECT = r"^[A-Za-z0-9_.-]{1,100}$"
 VERCEL_TEAM = r"^team_[A-Za-z0-9]{1,64}$"
@@ -101,6 +106,10 @@ NotionId = Annotated[str, StringConstraints(pattern=NOTION_ID)]
 NotionIds = Annotated[list[NotionId], _once(plain_notion_id, "id")]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), AfterValidator(_printable)]
 QuietHours = Annotated[tuple[Hour, Hour] | None, AfterValidator(_distinct_hours)]
+# The very checks the code tools make (shared.domain.code): a repository or project an owner allows is
+# one a run can use.
+UsableRepository = Annotated[str, StringConstraints(max_length=201), AfterValidator(check_repository)]
+UsableProject = Annotated[str, StringConstraints(max_length=100), AfterValidator(check_project)]
 
 
 def _budget(default: float, name: str, what: str) -> float:
@@ -217,11 +226,11 @@ class SettingsInput(TenantSettings):
     max_cost_per_run_usd: float = _budget(1.0, "max_cost_per_run_usd", "a run may spend")
     max_cost_per_day_usd: float = _budget(5.0, "max_cost_per_day_usd", "the workspace may spend a day")
     max_cost_per_month_usd: float = _budget(50.0, "max_cost_per_month_usd", "the workspace may spend a month")
-    github_repositories: Annotated[list[Repository], _once(str.lower, "repository")] = Field(
+    github_repositories: Annotated[list[UsableRepository], _once(str.lower, "repository")] = Field(
         default_factory=list,
         max_length=50,
         description="owner/name of repositories runs may open pull requests in, each once",
     )
-    vercel_projects: Annotated[list[Project], _once(str.lower, "project")] = Field(
+    vercel_projects: Annotated[list[UsableProject], _once(str.lower, "project")] = Field(
         default_factory=list, max_length=50, description="Vercel projects runs may deploy, each once"
     )

@@ -4,9 +4,20 @@ A token is first shown to its service (who is it?): one it refuses is a 400 and 
 Then it goes to Secret Manager (``shared.domain.integrations.token_secret``) and the tenant document
 lists the integration as connected. Nothing reads a token back here: only ``deploy`` reads GitHub and
 Vercel tokens, when a run opens a pull request or a deployment (shared.services.code_access), and only
-``notify`` reads the Slack one (shared.adapters.live_notifier).
+``notify`` reads the Slack one (shared.adapters.live_notifier); api may not (IAM).
+
+A PUT and a DELETE of one integration at once touch two stores that share no transaction (and api
+may not read a token back), so each reads the tenant again after its secret write and repairs what it
+sees. A PUT writes the token again once listed; still listed, the token is kept; unlisted (a DELETE
+came meanwhile), it deletes the token again and answers 409: send it again. A DELETE that finds the
+integration listed again after its delete (a PUT came in between, whose token may be the one just
+deleted) unlists it again and deletes again. Every change of the list is followed by a secret write
+of the request that made it, and every secret write by a read of the list, so the request whose
+secret write is the last one reads the final list: both stores end agreeing, connected with a token
+or disconnected without. Two PUTs at once both end connected, with the token written last.
 """
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,12 +25,22 @@ from typing import Any
 
 from shared.domain.integrations import Integration, token_secret
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.errors import Conflict, InvalidInput, NotFound, PermanentError, Unauthenticated
+from shared.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermanentError,
+    TransientError,
+    Unauthenticated,
+)
 from shared.ports import SecretStore, TenantStore
 from shared.services.sessions import connected_tenant
 
 # Printable, no spaces: every GitHub, Vercel and Slack token form (a pasted line end is refused too).
 _TOKEN = re.compile(r"[\x21-\x7e]{8,1000}")
+# Each further round of a PUT or DELETE needs another PUT of the same integration to land meanwhile:
+# far beyond what an owner's clicks make, so the bound only keeps a request from looping for ever.
+_ROUNDS = 8
 
 
 def integration_of(name: str) -> Integration:
@@ -46,8 +67,9 @@ def connect_integration(
     account: Callable[[str], str],
 ) -> dict[str, Any]:
     """Check ``token`` with ``account`` (the integration's "who am I"), then store it (replacing an
-    earlier one) and mark the integration connected. A passing failure of the check (TransientError)
-    goes up as it is: nothing is stored and the caller may try again."""
+    earlier one), mark the integration connected and store it again. A passing failure of the check
+    (TransientError) goes up as it is: nothing is stored and the caller may try again. A DELETE of the
+    integration, or the workspace's disconnect, landing after the mark wins: 409, no token kept."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise InvalidInput(f"token: a {integration.label} token is 8 to 1000 printable characters", ["token"])
     connected_tenant(tenant_id, tenants)  # before asking the service: a disconnected one is a 409
@@ -64,37 +86,66 @@ def connect_integration(
             "nothing was stored",
             ["token"],
         ) from None
-    secrets.put(token_secret(tenant_id, integration), token)
-
-    def connect(tenant: Tenant | None) -> Tenant:
-        if tenant is None or tenant.status == TenantStatus.REVOKED:  # disconnected during the check
-            raise Conflict("this workspace was disconnected meanwhile: connect it again first")
-        if integration in tenant.integrations:
-            return tenant
-        connected = tuple(sorted({*tenant.integrations, integration}))
-        return tenant.model_copy(update={"integrations": connected, "updated_at": datetime.now(UTC)})
-
+    # token_secret() at each call: tests/infra/test_code_access reads the grants off the calls.
+    secrets.put(token_secret(tenant_id, integration), token)  # failing, it stores and lists nothing
     try:
-        tenants.update(tenant_id, connect)
+        tenants.update(tenant_id, functools.partial(_listing, integration))
     except Conflict:
         secrets.delete(token_secret(tenant_id, integration))  # the disconnect deleted it, or will
         raise
-    return {"integration": integration.value, "connected": True, "account": login}
+    for _ in range(_ROUNDS):  # written again once listed, then the listing read: see the module's doc
+        secrets.put(token_secret(tenant_id, integration), token)
+        if _lists(tenants.get(tenant_id), integration):
+            return {"integration": integration.value, "connected": True, "account": login}
+        # Unlisted: a DELETE (or the workspace's disconnect) came after the listing, and wins.
+        secrets.delete(token_secret(tenant_id, integration))
+        if not _lists(tenant := tenants.get(tenant_id), integration):
+            raise _disconnected_meanwhile(tenant, integration)
+        # Listed again by another PUT, whose token may be the one just deleted: write this one again.
+    raise TransientError(f"{integration.label} was connected and disconnected too often at once; try again")
 
 
 def disconnect_integration(
     tenant_id: str, integration: Integration, tenants: TenantStore, secrets: SecretStore
 ) -> dict[str, Any]:
     """Forget the token (its secret is deleted) and mark the integration disconnected; repeatable."""
+    unlist = functools.partial(_unlisting, integration)
+    tenants.update(tenant_id, unlist)
+    for _ in range(_ROUNDS):
+        secrets.delete(token_secret(tenant_id, integration))
+        if not _lists(tenants.get(tenant_id), integration):
+            return {"integration": integration.value, "connected": False}
+        tenants.update(tenant_id, unlist)  # a PUT listed it meanwhile; its token may be the one deleted
+    raise TransientError(f"{integration.label} was connected and disconnected too often at once; try again")
 
-    def disconnect(tenant: Tenant | None) -> Tenant:
-        if tenant is None:
-            raise NotFound("this workspace is not connected")
-        if integration not in tenant.integrations:
-            return tenant
-        left = tuple(i for i in tenant.integrations if i != integration)
-        return tenant.model_copy(update={"integrations": left, "updated_at": datetime.now(UTC)})
 
-    tenants.update(tenant_id, disconnect)
-    secrets.delete(token_secret(tenant_id, integration))
-    return {"integration": integration.value, "connected": False}
+def _listing(integration: Integration, tenant: Tenant | None) -> Tenant:
+    if tenant is None or tenant.status == TenantStatus.REVOKED:  # disconnected during the check
+        raise Conflict("this workspace was disconnected meanwhile: connect it again first")
+    if integration in tenant.integrations:
+        return tenant
+    connected = tuple(sorted({*tenant.integrations, integration}))
+    return tenant.model_copy(update={"integrations": connected, "updated_at": datetime.now(UTC)})
+
+
+def _unlisting(integration: Integration, tenant: Tenant | None) -> Tenant:
+    if tenant is None:
+        raise NotFound("this workspace is not connected")
+    if integration not in tenant.integrations:
+        return tenant
+    left = tuple(i for i in tenant.integrations if i != integration)
+    return tenant.model_copy(update={"integrations": left, "updated_at": datetime.now(UTC)})
+
+
+def _lists(tenant: Tenant | None, integration: Integration) -> bool:
+    """Whether ``tenant`` (as just read) lists ``integration``; a disconnected workspace lists none."""
+    return tenant is not None and integration in tenant.integrations
+
+
+def _disconnected_meanwhile(tenant: Tenant | None, integration: Integration) -> Conflict:
+    if tenant is None or tenant.status == TenantStatus.REVOKED:
+        return Conflict("this workspace was disconnected meanwhile: connect it again first")
+    return Conflict(
+        f"{integration.label} was disconnected meanwhile (DELETE /integrations/{integration.value}); "
+        "nothing was stored: send the token again to connect it"
+    )
