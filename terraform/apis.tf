@@ -19,8 +19,14 @@ locals {
   ]
 }
 
+locals {
+  # The Budget API only when a budget is asked for (var.billing_account, budget.tf): the provider bills
+  # its calls to this project (user_project_override), so the API must be on here.
+  enabled_apis = concat(local.apis, var.billing_account == "" ? [] : ["billingbudgets.googleapis.com"])
+}
+
 resource "google_project_service" "enabled" {
-  for_each = toset(local.apis)
+  for_each = toset(local.enabled_apis)
 
   project = var.project_id
   service = each.value

@@ -30,17 +30,16 @@ resource "google_cloudbuild_trigger" "checks" {
     }
   }
 
+  # Only what the build needs before it has the team's variables; every other variable comes from
+  # gs://<state_bucket>/notion-agent/terraform.tfvars (cloudbuild.yaml). A substitution the build
+  # does not use would fail it.
   substitutions = {
-    _REGION         = var.region
     _DEPLOY_PROJECT = var.project_id
     _STATE_BUCKET   = var.state_bucket
-    _PUBLIC_DOMAIN  = var.public_domain # required by the plan (the load balancer's host and certificate)
-    _FRONTEND_URL   = var.frontend_url
-    _ALERT_EMAIL    = var.alert_email
-    _GITHUB_OWNER   = var.github_owner
-    _GITHUB_REPO    = var.github_repo
     _APPLY          = "false"
   }
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_cloudbuild_trigger" "deploy" {
@@ -64,15 +63,14 @@ resource "google_cloudbuild_trigger" "deploy" {
     approval_required = true
   }
 
+  # Only what the build needs before it has the team's variables; every other variable comes from
+  # gs://<state_bucket>/notion-agent/terraform.tfvars (cloudbuild.yaml). A substitution the build
+  # does not use would fail it.
   substitutions = {
-    _REGION         = var.region
     _DEPLOY_PROJECT = var.project_id
     _STATE_BUCKET   = var.state_bucket
-    _PUBLIC_DOMAIN  = var.public_domain # required by the plan (the load balancer's host and certificate)
-    _FRONTEND_URL   = var.frontend_url
-    _ALERT_EMAIL    = var.alert_email
-    _GITHUB_OWNER   = var.github_owner
-    _GITHUB_REPO    = var.github_repo
     _APPLY          = "true"
   }
+
+  depends_on = [google_project_service.enabled]
 }

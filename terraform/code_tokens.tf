@@ -21,6 +21,8 @@ resource "google_project_iam_custom_role" "code_token_keeper" {
     "secretmanager.versions.add",
     "secretmanager.versions.destroy",
   ]
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_project_iam_member" "code_token_readers" {

@@ -52,9 +52,9 @@ locals {
       "roles/serviceusage.serviceUsageAdmin",
       "roles/storage.admin",
     ]
-    # A plan reads every managed resource; viewer and securityReviewer read configuration and IAM
-    # policies but no secret value and no Firestore document.
-    ci = ["roles/viewer", "roles/iam.securityReviewer", "roles/logging.logWriter"]
+    # Build logs. The plan's reads are the custom role ci_plan_reader below (no basic or viewer role:
+    # the PR trigger runs the pull request's own cloudbuild.yaml as this account).
+    ci = ["roles/logging.logWriter"]
   }
 
   project_role_bindings = {
@@ -70,16 +70,27 @@ locals {
     { for key, sa in google_service_account.platform : key => sa.email },
   )
 
-  # Roles the deployer may grant (the condition on its projectIamAdmin binding).
-  grantable_roles = concat(
-    distinct(flatten(values(local.project_roles))),
-    [
-      "roles/secretmanager.secretAccessor",
-      "roles/secretmanager.secretVersionAdder",
-      google_project_iam_custom_role.notion_token_writer.name,
-      google_project_iam_custom_role.notion_token_revoker.name,
-    ],
-  )
+  # Roles the deployer may grant or revoke (the condition on its projectIamAdmin binding): the role of
+  # every project-level google_project_iam_member of this configuration, and nothing else. The roles
+  # granted outside local.project_roles are listed here; tests/infra/test_iam.py fails when a
+  # project-level binding's role is missing from these lists (terraform apply of it would be denied).
+  # Changing this list changes the deployer's own condition, which the deployer may not do (its
+  # projectIamAdmin is not grantable): an owner applies that change (docs/deploy.md).
+  grantable_predefined_roles = [
+    "roles/secretmanager.secretAccessor", # tenant, code and chat token readers (conditions on the name)
+  ]
+  grantable_custom_roles = [
+    google_project_iam_custom_role.notion_token_writer.name,
+    google_project_iam_custom_role.notion_token_rotator.name,
+    google_project_iam_custom_role.notion_token_revoker.name,
+    google_project_iam_custom_role.code_token_keeper.name,
+    google_project_iam_custom_role.ci_plan_reader.name,
+  ]
+  grantable_roles = distinct(concat(
+    flatten(values(local.project_roles)),
+    local.grantable_predefined_roles,
+    local.grantable_custom_roles,
+  ))
 }
 
 resource "google_service_account" "function" {
@@ -88,6 +99,8 @@ resource "google_service_account" "function" {
   account_id   = "na-${each.value.name}"
   display_name = "Notion Agent ${each.value.name}"
   description  = "Runtime identity of the ${each.value.name} function; nothing else runs as it."
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_service_account" "platform" {
@@ -96,6 +109,8 @@ resource "google_service_account" "platform" {
   account_id   = "na-${replace(each.key, "_", "-")}"
   display_name = "Notion Agent ${replace(each.key, "_", " ")}"
   description  = each.value
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_project_iam_member" "project_roles" {
@@ -116,6 +131,75 @@ resource "google_project_iam_member" "deployer_iam_admin" {
     description = "The pipeline may grant or revoke only the roles this configuration uses: never owner or editor."
     expression  = "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${join(", ", formatlist("'%s'", local.grantable_roles))}])"
   }
+}
+
+# The pull-request checks run `terraform plan` as na-ci, from a cloudbuild.yaml the pull request
+# itself may change: whatever this account can read, a pull request can print. So it gets exactly
+# the refresh of every resource type of this configuration (get, and getIamPolicy where Terraform
+# manages a grant), and nothing that holds tenant data: no Firestore document (datastore.entities.*),
+# no log entry (logging.logEntries.*), no secret value (secretmanager.versions.access), no task
+# payload (cloudtasks.tasks.*), no object but the state and the source archive (bucket grants).
+# tests/infra/test_iam.py holds the list against the resource types and the forbidden prefixes.
+resource "google_project_iam_custom_role" "ci_plan_reader" {
+  role_id     = "notionAgentCiPlanReader"
+  title       = "Notion Agent CI plan reader"
+  description = "Read the configuration of the resources Notion Agent's Terraform manages; no data."
+  permissions = [
+    "artifactregistry.repositories.get",
+    "artifactregistry.repositories.getIamPolicy",
+    "cloudbuild.builds.get", # Cloud Build triggers are read with the builds permissions
+    "cloudfunctions.functions.get",
+    "cloudfunctions.functions.getIamPolicy",
+    "cloudscheduler.jobs.get",
+    "cloudtasks.queues.get",
+    "cloudtasks.queues.getIamPolicy",
+    "compute.backendServices.get",
+    "compute.globalAddresses.get",
+    "compute.globalForwardingRules.get",
+    "compute.regionNetworkEndpointGroups.get",
+    "compute.securityPolicies.get",
+    "compute.sslCertificates.get",
+    "compute.sslPolicies.get",
+    "compute.targetHttpProxies.get",
+    "compute.targetHttpsProxies.get",
+    "compute.urlMaps.get",
+    "datastore.databases.get",
+    "datastore.databases.getMetadata",
+    "datastore.indexes.get", # composite indexes and TTL fields
+    "datastore.indexes.list",
+    "iam.roles.get",
+    "iam.serviceAccounts.get",
+    "iam.serviceAccounts.getIamPolicy",
+    "logging.logMetrics.get",
+    "monitoring.alertPolicies.get",
+    "monitoring.notificationChannels.get",
+    "resourcemanager.projects.get",
+    "resourcemanager.projects.getIamPolicy",
+    "run.services.get",
+    "run.services.getIamPolicy",
+    "secretmanager.secrets.get",
+    "secretmanager.secrets.getIamPolicy",
+    "serviceusage.services.get",
+    "serviceusage.services.list",
+    "serviceusage.services.use", # the provider bills its calls to this project (user_project_override)
+    "storage.buckets.get",
+    "storage.buckets.getIamPolicy",
+  ]
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_project_iam_member" "ci_plan_reader" {
+  project = var.project_id
+  role    = google_project_iam_custom_role.ci_plan_reader.name
+  member  = "serviceAccount:${google_service_account.platform["ci"].email}"
+}
+
+# The plan refreshes the source archive object (google_storage_bucket_object.source): its metadata.
+resource "google_storage_bucket_iam_member" "ci_reads_source" {
+  bucket = google_storage_bucket.source.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.platform["ci"].email}"
 }
 
 # Pipeline state: read/write for the deployer, read for the CI account (plans run with -lock=false).

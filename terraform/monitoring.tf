@@ -4,9 +4,8 @@
 # becomes jsonPayload.fields):
 #   a run that ends failed logs          fields.event = "run_failed"
 #   a run or tenant stopped by a budget  fields.event = "budget_exceeded"
-# tests/infra/test_monitoring.py lists the events the code logs. Today it logs neither of these two:
-# the two metrics below exist, but stay at zero until the code adds those log lines (the test names
-# them as awaited, and fails once the code logs them, so that this note is removed).
+# shared/services/run_log.py logs both. tests/infra/test_monitoring.py reads the events the code logs
+# and fails when a metric below counts one that no code writes.
 # No metric reads a secret or a token from a log: the code never logs one (shared/logs.py masks
 # every secret it has read), and the webhook verification token lives only in Secret Manager.
 # Webhook rejections are read from Cloud Run's request logs (4xx answers of notion-webhook), so
@@ -88,6 +87,8 @@ resource "google_monitoring_notification_channel" "email" {
   labels = {
     email_address = var.alert_email
   }
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_monitoring_alert_policy" "log_metric" {

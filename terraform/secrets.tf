@@ -115,6 +115,8 @@ resource "google_project_iam_custom_role" "notion_token_writer" {
     "secretmanager.versions.add",
     "secretmanager.versions.destroy", # the replaced version (re-connect): only latest stays billed
   ]
+
+  depends_on = [google_project_service.enabled]
 }
 
 # plan, execute-step and notify store a refreshed token: a new version of the tenant's existing
@@ -128,6 +130,8 @@ resource "google_project_iam_custom_role" "notion_token_rotator" {
     "secretmanager.versions.add",
     "secretmanager.versions.destroy",
   ]
+
+  depends_on = [google_project_service.enabled]
 }
 
 # api disconnects a workspace: SecretStore.delete deletes the token's secret (with its versions).
@@ -139,6 +143,8 @@ resource "google_project_iam_custom_role" "notion_token_revoker" {
   permissions = [
     "secretmanager.secrets.delete",
   ]
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_project_iam_member" "tenant_token_writer" {

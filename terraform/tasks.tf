@@ -1,8 +1,15 @@
 # Cloud Tasks queues (shared.config.Queue), one per task-driven function (QUEUE_TARGETS).
 # Handlers are idempotent (DESIGN.md), so retries are safe; a body that does not validate gets a 4xx,
-# which Cloud Tasks also retries, so max_attempts bounds that waste too. A long Retry-After is not a
-# retry here: the code schedules a new task for later. Runs that exhaust their retries are picked up
-# by the stalled-run sweeper (scheduler.tf).
+# which Cloud Tasks also retries until the queue gives up. A long Retry-After is not a retry here: the
+# code schedules a new task for later. Runs that exhaust their retries are picked up by the
+# stalled-run sweeper (scheduler.tf).
+#
+# Cloud Tasks stops retrying a task only once it has made max_attempts attempts AND
+# max_retry_duration has passed since its first attempt. The backoff starts at min_backoff, doubles
+# max_doublings times, then grows by the last doubled interval up to max_backoff. Each queue's two
+# limits are set to end at the same attempt: max_retry_duration falls between the last two of the
+# max_attempts attempts, so max_attempts is the number of attempts made. tests/infra/test_task_retries.py
+# computes each schedule and holds it against the code's windows.
 #
 # enqueuers: the functions whose code creates tasks on the queue (TaskQueue.enqueue); each gets
 # cloudtasks.enqueuer on that queue and actAs on the tasks_invoker account. tests/infra/test_code_access.py
@@ -20,9 +27,10 @@ locals {
       # matches plan's 20 instances x 8 concurrency with headroom for other traffic.
       max_dispatches_per_second = 10
       max_concurrent_dispatches = 50
-      # A plan that cannot start within an hour is stale (the day has moved on): give up after 1 h.
-      max_attempts       = 6
-      max_retry_duration = "3600s"
+      # A plan that cannot start within an hour is stale (the day has moved on): 12 attempts, the last
+      # ~59 min after the first (10 s, 20 s, ... 160 s, then 320 s, 480 s and every 600 s).
+      max_attempts       = 12
+      max_retry_duration = "3000s"
       min_backoff        = "10s"
       max_backoff        = "600s"
       max_doublings      = 4
@@ -36,9 +44,11 @@ locals {
       # total against Notion's per-integration limits and Vertex quotas. 400 in flight = 50 x 8.
       max_dispatches_per_second = 50
       max_concurrent_dispatches = 400
-      # Transient failures (429/5xx/timeouts) back off up to 10 min; after 6 h the sweeper owns it.
+      # Transient failures (429/5xx/timeouts): 10 attempts, the last ~29 min after the first (5 s
+      # doubling to 160 s, then 320 s, 480 s, 600 s). After that the sweeper owns the run: it
+      # re-enqueues a run idle for NA_SWEEP_STALL_S and fails one idle for a day (sweeper.GIVE_UP_AFTER).
       max_attempts       = 10
-      max_retry_duration = "21600s"
+      max_retry_duration = "1500s"
       min_backoff        = "5s"
       max_backoff        = "600s"
       max_doublings      = 5
@@ -52,11 +62,13 @@ locals {
       # deployments per hour: a slow, narrow queue.
       max_dispatches_per_second = 2
       max_concurrent_dispatches = 10
-      max_attempts              = 8
-      max_retry_duration        = "7200s"
-      min_backoff               = "30s"
-      max_backoff               = "900s"
-      max_doublings             = 4
+      # 8 attempts, the last ~46 min after the first (30 s doubling to 480 s, then every 900 s); then
+      # the sweeper owns the run, as for execute-step.
+      max_attempts       = 8
+      max_retry_duration = "2700s"
+      min_backoff        = "30s"
+      max_backoff        = "900s"
+      max_doublings      = 4
     }
     notify = {
       target = "notify"
@@ -67,9 +79,11 @@ locals {
       enqueuers = ["plan", "execute_step", "notify", "api", "deploy"]
       # Email/Slack/Notion comments; quiet hours are tasks scheduled for later, not retries.
       # A notification is still worth delivering for a day; notify de-duplicates by notification id.
+      # 56 attempts over 24 h (10 s doubling to 640 s, then 1280 s, then every 30 min): the
+      # window shared/adapters/live_notifier.py relies on (NOTIFY_RETRY_WINDOW, GIVE_UP_AFTER = 12 h).
       max_dispatches_per_second = 20
       max_concurrent_dispatches = 100
-      max_attempts              = 12
+      max_attempts              = 56
       max_retry_duration        = "86400s"
       min_backoff               = "10s"
       max_backoff               = "1800s"

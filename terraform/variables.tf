@@ -9,10 +9,18 @@ variable "region" {
   default     = "europe-west1"
 }
 
+# No default: the database's location can never change after the first apply (a new value plans a
+# replacement of the database), and a default would put it in a place the operator never chose. Set it
+# to the region (or its multi-region, eur3 or nam5); an existing deployment keeps the location its
+# database has (`gcloud firestore databases describe --database="(default)" --format="value(locationId)"`).
 variable "firestore_location" {
   type        = string
-  description = "Firestore location: a region (e.g. europe-west1) or a multi-region (eur3, nam5). Immutable once created."
-  default     = "europe-west1"
+  description = "Firestore location: usually the region (e.g. europe-west1) or a multi-region (eur3, nam5). Required; immutable once the database exists."
+
+  validation {
+    condition     = can(regex("^([a-z]+-[a-z]+[0-9]+|eur3|nam5|nam7)$", var.firestore_location))
+    error_message = "firestore_location must be a Firestore location id: a region such as europe-west1 (usually var.region) or a multi-region (eur3, nam5, nam7)."
+  }
 }
 
 variable "firestore_database" {
@@ -280,4 +288,33 @@ variable "github_repo" {
   type        = string
   description = "GitHub repository name for the Cloud Build triggers (the GitHub app must be connected first)."
   default     = ""
+}
+
+variable "billing_account" {
+  type        = string
+  description = "Billing account id (XXXXXX-XXXXXX-XXXXXX) of the project: creates a Cloud Billing budget on the project's whole spend, alerting alert_email and alert_notification_channels. Empty: no budget."
+  default     = ""
+
+  validation {
+    condition     = var.billing_account == "" || can(regex("^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$", var.billing_account))
+    error_message = "billing_account must be empty or a billing account id such as 012345-6789AB-CDEF01 (gcloud billing projects describe PROJECT)."
+  }
+}
+
+variable "billing_budget" {
+  type = object({
+    amount     = number
+    thresholds = optional(list(number), [0.5, 0.9, 1.0])
+  })
+  description = "The project's monthly budget when billing_account is set: amount in the billing account's currency (whole units), and the fractions of it (actual spend) that send an alert."
+  default     = { amount = 1000, thresholds = [0.5, 0.9, 1.0] }
+
+  validation {
+    condition     = var.billing_budget.amount >= 1 && floor(var.billing_budget.amount) == var.billing_budget.amount
+    error_message = "billing_budget.amount must be a whole number of at least 1 (the billing account's currency)."
+  }
+  validation {
+    condition     = length(var.billing_budget.thresholds) >= 1 && alltrue([for t in var.billing_budget.thresholds : t > 0 && t <= 10])
+    error_message = "billing_budget.thresholds must list at least one fraction of the amount, each above 0 and at most 10 (1.0 = the whole budget)."
+  }
 }

@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 
 RECONCILE_WINDOW = timedelta(days=2)  # longer than the notify queue retries a task
 # The notify queue (terraform/tasks.tf, local.queues.notify) retries a failed task until it has made
-# max_attempts (12) attempts AND max_retry_duration (24 h) has passed since its first attempt: Cloud
+# max_attempts (56) attempts AND max_retry_duration (24 h) has passed since its first attempt: Cloud
 # Tasks stops only when both are reached. Its backoff (10 s doubling 6 times, then growing to
 # max_backoff, 30 min) reaches 30 min after about 2 h, so a notification failing transiently is
 # attempted every 30 min until 24 h after its task's first attempt, then dropped. GIVE_UP_AFTER is

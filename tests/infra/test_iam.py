@@ -45,8 +45,7 @@ ALLOWLIST: dict[str, set[str]] = {
         )
     },
     # terraform plan on pull requests: read configuration and IAM, no secret values, no documents.
-    "roles/viewer": {"ci"},
-    "roles/iam.securityReviewer": {"ci"},
+    "custom:ci_plan_reader": {"ci"},
 }
 # Project-level roles allowed only with an IAM condition: who may hold each, and what the condition
 # must then contain (one of these pairs).
@@ -231,3 +230,121 @@ def test_every_enqueuer_and_only_they_act_as_the_tasks_account(tf: Terraform) ->
     # notify re-enqueues quiet-hours notifications and sends reconnect notices (NotionAccess).
     assert "notify" in holders
     assert holders <= FUNCTIONS
+
+
+GRANTABLE_ROLES = (
+    "${distinct(concat(flatten(values(local.project_roles)), local.grantable_predefined_roles, "
+    "local.grantable_custom_roles))}"
+)
+
+
+def grantable(tf: Terraform) -> set[str]:
+    """The roles in the condition of the deployer's projectIamAdmin, in project_grants' spelling."""
+    assert tf.locals["grantable_roles"] == GRANTABLE_ROLES, "grantable_roles changed shape: update this test"
+    roles = {role for roles in tf.locals["project_roles"].values() for role in roles}
+    roles |= set(tf.locals["grantable_predefined_roles"])
+    for role in tf.locals["grantable_custom_roles"]:
+        custom = re.fullmatch(r"\$\{google_project_iam_custom_role\.(\w+)\.name\}", role)
+        assert custom, role
+        roles.add(f"custom:{custom.group(1)}")
+    return roles
+
+
+def ungrantable(tf: Terraform) -> list[str]:
+    """Project-level grants whose role the deployer's condition does not allow: apply would be denied."""
+    allowed = grantable(tf)
+    return [
+        f"google_project_iam_member.{name}: {role} for {account} is not in local.grantable_roles"
+        for name, account, role, _ in project_grants(tf)
+        if name != "deployer_iam_admin" and role not in allowed
+    ]
+
+
+def test_the_deployer_may_grant_every_project_level_role_of_the_configuration(tf: Terraform) -> None:
+    assert ungrantable(tf) == []
+    condition = tf.resources["google_project_iam_member"]["deployer_iam_admin"]["condition"][0]["expression"]
+    assert "local.grantable_roles" in condition and "modifiedGrantsByRole" in condition
+
+
+def test_the_deployer_may_grant_nothing_the_configuration_does_not(tf: Terraform) -> None:
+    granted = {role for name, _, role, _ in project_grants(tf) if name != "deployer_iam_admin"}
+    assert grantable(tf) - granted == set()
+    assert "roles/resourcemanager.projectIamAdmin" not in grantable(tf)
+
+
+def test_a_binding_with_an_ungrantable_custom_role_is_caught(tf: Terraform) -> None:
+    new_locals = copy.deepcopy(tf.locals)
+    new_locals["grantable_custom_roles"].remove("${google_project_iam_custom_role.code_token_keeper.name}")
+    assert ungrantable(dataclasses.replace(tf, locals=new_locals)) == [
+        "google_project_iam_member.code_token_keepers: custom:code_token_keeper for api is not in "
+        "local.grantable_roles"
+    ]
+
+
+# Permissions that read tenant data (or the values a plan never needs): never for the CI account,
+# which runs a pull request's own cloudbuild.yaml.
+DATA_PERMISSIONS = (
+    "datastore.entities.",
+    "logging.logEntries.",
+    "logging.views.access",
+    "secretmanager.versions.access",
+    "cloudtasks.tasks.",
+    "storage.objects.",
+    "aiplatform.",
+)
+
+
+def test_the_ci_account_reads_configuration_and_no_data(tf: Terraform) -> None:
+    permissions = tf.resources["google_project_iam_custom_role"]["ci_plan_reader"]["permissions"]
+    assert [p for p in permissions if p.startswith(DATA_PERMISSIONS)] == []
+    assert all(p.endswith((".get", ".getIamPolicy", ".list", ".getMetadata", ".use")) for p in permissions)
+    ci_roles = {role for _, account, role, _ in project_grants(tf) if account == "ci"}
+    assert ci_roles == {"custom:ci_plan_reader", "roles/logging.logWriter"}
+
+
+def test_the_ci_role_can_refresh_every_resource_type(tf: Terraform) -> None:
+    """A type without its read permission fails the pull-request plan with a 403."""
+    needs = {
+        "google_artifact_registry_repository": "artifactregistry.repositories.get",
+        "google_artifact_registry_repository_iam_member": "artifactregistry.repositories.getIamPolicy",
+        "google_cloud_run_v2_service_iam_member": "run.services.getIamPolicy",
+        "google_cloud_scheduler_job": "cloudscheduler.jobs.get",
+        "google_cloud_tasks_queue": "cloudtasks.queues.get",
+        "google_cloud_tasks_queue_iam_member": "cloudtasks.queues.getIamPolicy",
+        "google_cloudbuild_trigger": "cloudbuild.builds.get",
+        "google_cloudfunctions2_function": "cloudfunctions.functions.get",
+        "google_compute_backend_service": "compute.backendServices.get",
+        "google_compute_global_address": "compute.globalAddresses.get",
+        "google_compute_global_forwarding_rule": "compute.globalForwardingRules.get",
+        "google_compute_managed_ssl_certificate": "compute.sslCertificates.get",
+        "google_compute_region_network_endpoint_group": "compute.regionNetworkEndpointGroups.get",
+        "google_compute_security_policy": "compute.securityPolicies.get",
+        "google_compute_ssl_policy": "compute.sslPolicies.get",
+        "google_compute_target_http_proxy": "compute.targetHttpProxies.get",
+        "google_compute_target_https_proxy": "compute.targetHttpsProxies.get",
+        "google_compute_url_map": "compute.urlMaps.get",
+        "google_firestore_database": "datastore.databases.get",
+        "google_firestore_field": "datastore.indexes.get",
+        "google_firestore_index": "datastore.indexes.get",
+        "google_logging_metric": "logging.logMetrics.get",
+        "google_monitoring_alert_policy": "monitoring.alertPolicies.get",
+        "google_monitoring_notification_channel": "monitoring.notificationChannels.get",
+        "google_project_iam_custom_role": "iam.roles.get",
+        "google_project_iam_member": "resourcemanager.projects.getIamPolicy",
+        "google_project_service": "serviceusage.services.get",
+        "google_secret_manager_secret": "secretmanager.secrets.get",
+        "google_secret_manager_secret_iam_member": "secretmanager.secrets.getIamPolicy",
+        "google_service_account": "iam.serviceAccounts.get",
+        "google_service_account_iam_member": "iam.serviceAccounts.getIamPolicy",
+        "google_storage_bucket": "storage.buckets.get",
+        "google_storage_bucket_iam_member": "storage.buckets.getIamPolicy",
+        # Read through grants on the resource, not the project role:
+        "google_storage_bucket_object": None,  # ci_reads_source (objectViewer on the source bucket)
+        "google_billing_budget": None,  # roles/billing.viewer on the billing account (docs/deploy.md)
+    }
+    assert set(tf.resources) <= set(needs), "a new resource type: add the permission that reads it"
+    permissions = set(tf.resources["google_project_iam_custom_role"]["ci_plan_reader"]["permissions"])
+    assert {p for p in needs.values() if p} <= permissions
+    reader = tf.resources["google_storage_bucket_iam_member"]["ci_reads_source"]
+    assert reader["bucket"] == "${google_storage_bucket.source.name}"
+    assert reader["role"] == "roles/storage.objectViewer"

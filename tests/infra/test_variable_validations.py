@@ -30,6 +30,8 @@ REQUIRED = {
     "public_domain": "agent.example.com",
     "frontend_url": "https://app.example.com",
     "state_bucket": "acme-agent-tfstate",
+    # Required, not defaulted: the database's location is chosen once, for good.
+    "firestore_location": "europe-west1",
 }
 SMTP = {
     "host": "smtp.sendgrid.net",
@@ -160,6 +162,10 @@ def test_the_required_values_and_every_default_pass(variables: Variables) -> Non
         {"lb_log_sample_rate": 0.25, "log_level": "DEBUG", "connect_cookie_samesite": "None"},
         {"public_domain": "agent.eu-1.example.co.uk"},
         {"default_budgets_usd": {"run": 2.5, "day": 20, "month": 300}, "secret_cache_ttl_s": 0},
+        {"firestore_location": "nam5"},
+        {"firestore_location": "northamerica-northeast1"},
+        {"billing_account": "012345-6789AB-CDEF01", "billing_budget": {"amount": 300}},
+        {"billing_budget": {"amount": 50, "thresholds": [0.25, 1, 1.5]}},
     ],
 )
 def test_values_a_deployment_may_choose_pass(variables: Variables, values: dict[str, Any]) -> None:
@@ -179,6 +185,12 @@ def test_values_a_deployment_may_choose_pass(variables: Variables, values: dict[
         ({"lb_log_sample_rate": 1.5}, "lb_log_sample_rate must be between 0 and 1"),
         ({"log_level": "TRACE"}, "log_level must be DEBUG, INFO, WARNING or ERROR"),
         ({"connect_cookie_samesite": "lax"}, "connect_cookie_samesite must be Lax, Strict or None"),
+        ({"firestore_location": "Europe-West1"}, "firestore_location must be a Firestore location id"),
+        ({"firestore_location": "eu"}, "firestore_location must be a Firestore location id"),
+        ({"billing_account": "billingAccounts/012345-6789AB-CDEF01"}, "billing_account must be empty or"),
+        ({"billing_budget": {"amount": 0}}, "billing_budget.amount must be a whole number"),
+        ({"billing_budget": {"amount": 100, "thresholds": []}}, "billing_budget.thresholds must list"),
+        ({"billing_budget": {"amount": 100, "thresholds": [0]}}, "billing_budget.thresholds must list"),
     ],
 )
 def test_a_value_an_operator_could_get_wrong_is_refused_with_the_rules_message(
@@ -369,3 +381,17 @@ def test_the_cases_reach_every_variable_that_feeds_a_setting() -> None:
     assert others == ["model_prices"]
     # The choices variables.tf lists are read (its validations say contains([...], var.X)).
     assert _terraform_choices("smtp.security") == ["starttls", "tls"]
+
+
+def test_firestore_location_has_no_default(variables: Variables) -> None:
+    """It can never change after the first apply: a default would pick it for the operator, whatever
+    the region (the review found europe-west1 for every region)."""
+    assert "default" not in VARIABLES["firestore_location"]
+    without = {k: v for k, v in REQUIRED.items() if k != "firestore_location"}
+    var_file = variables._directory / "without.tfvars.json"
+    var_file.write_text(json.dumps(without))
+    plan = variables._terraform.plan(
+        var_files=[str(var_file)], input=False, no_color=True, lock=False, check=False
+    )
+    assert plan.retcode != 0
+    assert any("firestore_location" in json.dumps(line) for line in plan.value or [])

@@ -1,0 +1,85 @@
+"""The Cloud Tasks retry schedules: what each queue really does with a task that always fails.
+
+Cloud Tasks stops retrying only when a task has made max_attempts attempts AND max_retry_duration
+has passed since its first attempt, so a queue whose duration outlasts its attempts makes many more
+attempts than max_attempts says (the review found execute-step at ~44 over 6 h, notify ~56 over 24 h
+while their comments said 10 and 12). Each queue's limits must end at the same attempt.
+"""
+
+from datetime import timedelta
+from itertools import pairwise
+
+import pytest
+
+from tools.infra_drift import Terraform
+
+QUEUES = ("plan", "execute-step", "deploy", "notify")
+
+
+def _seconds(value: str) -> float:
+    assert value.endswith("s"), value
+    return float(value[:-1])
+
+
+def attempt_times(queue: dict[str, object]) -> list[float]:
+    """Seconds after the first attempt of each attempt: the interval starts at min_backoff, doubles
+    max_doublings times, then grows by the last doubled interval up to max_backoff (Cloud Tasks'
+    RetryConfig); it stops once max_attempts AND max_retry_duration are reached."""
+    low, high = _seconds(str(queue["min_backoff"])), _seconds(str(queue["max_backoff"]))
+    doublings, window = int(str(queue["max_doublings"])), _seconds(str(queue["max_retry_duration"]))
+    times, now = [0.0], 0.0
+    while not (len(times) >= int(str(queue["max_attempts"])) and now >= window):
+        k = len(times) - 1
+        step = low * 2.0**k if k <= doublings else low * 2.0**doublings * (1 + k - doublings)
+        now += min(step, high)
+        times.append(now)
+    return times
+
+
+def test_the_model_matches_cloud_tasks_documented_example() -> None:
+    """RetryConfig's docs: min 10 s, max 300 s, 3 doublings retry after 10, 20, 40, 80, 160, 240, 300 s."""
+    queue = {"min_backoff": "10s", "max_backoff": "300s", "max_doublings": 3}
+    times = attempt_times(queue | {"max_attempts": 9, "max_retry_duration": "0s"})
+    assert [b - a for a, b in pairwise(times)] == [10, 20, 40, 80, 160, 240, 300, 300]
+
+
+@pytest.mark.parametrize("queue_id", QUEUES)
+def test_max_attempts_is_the_number_of_attempts_made(tf: Terraform, queue_id: str) -> None:
+    """The duration falls between the last two attempts: neither limit stretches the other."""
+    queue = tf.locals["queues"][queue_id]
+    times = attempt_times(queue)
+    assert len(times) == queue["max_attempts"], (queue_id, len(times), times[-1])
+    assert times[-2] < _seconds(queue["max_retry_duration"]) <= times[-1], queue_id
+
+
+def test_a_window_longer_than_the_attempts_is_caught(tf: Terraform) -> None:
+    queue = dict(tf.locals["queues"]["execute-step"]) | {"max_retry_duration": "21600s"}
+    assert len(attempt_times(queue)) == 44  # what the queue made before this test existed
+
+
+def test_a_plan_is_not_retried_past_the_hour(tf: Terraform) -> None:
+    assert attempt_times(tf.locals["queues"]["plan"])[-1] < 3600
+
+
+def test_steps_stop_retrying_long_before_the_sweeper_fails_the_run(tf: Terraform) -> None:
+    """After the queue gives up the sweeper re-enqueues the run; it fails it after GIVE_UP_AFTER."""
+    from shared.config import Settings
+    from shared.services.sweeper import GIVE_UP_AFTER
+
+    for queue_id in ("execute-step", "deploy"):
+        last = attempt_times(tf.locals["queues"][queue_id])[-1]
+        assert last < GIVE_UP_AFTER.total_seconds() / 4, queue_id
+        # The queue's own backoff covers at least the sweeper's default wait before re-enqueuing.
+        assert last > Settings().sweep_stall_s, queue_id
+
+
+def test_notify_retries_for_the_window_the_notifier_relies_on(tf: Terraform) -> None:
+    from shared.adapters.live_notifier import GIVE_UP_AFTER, NOTIFY_RETRY_WINDOW, RECONCILE_WINDOW
+
+    queue = tf.locals["queues"]["notify"]
+    times = attempt_times(queue)
+    assert _seconds(queue["max_retry_duration"]) == NOTIFY_RETRY_WINDOW.total_seconds()
+    assert times[-1] < RECONCILE_WINDOW.total_seconds()
+    # Enough attempts after the notifier's own bound to end the record (live_notifier.py).
+    late = (GIVE_UP_AFTER + timedelta(hours=3)).total_seconds()
+    assert len([t for t in times if t >= late]) >= 3
