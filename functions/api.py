@@ -60,8 +60,8 @@ def api(request: Request) -> Response:
             )
         tenant_id = ""
         if not route.public:
-            secrets = bootstrap.container().secrets
-            tenant_id = sessions.tenant_of(request.headers.get("Authorization", ""), secrets)
+            c = bootstrap.container()
+            tenant_id = sessions.tenant_of(request.headers.get("Authorization", ""), c.secrets, c.tenants)
             add_labels(tenant=tenant_id)
         return route.handler(Call(request=request, args=args, tenant_id=tenant_id))
 

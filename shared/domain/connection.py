@@ -12,7 +12,7 @@ from pydantic import ConfigDict
 
 from shared.domain import tokens
 from shared.domain.schema import Schema
-from shared.domain.tenants import Tenant, TenantStatus
+from shared.domain.tenants import Tenant, TenantStatus, same_address
 from shared.errors import InvalidInput, Unauthenticated
 
 STATE_PURPOSE = "oauth_state"
@@ -70,6 +70,11 @@ def frontend_redirect(frontend_url: str, outcome: dict[str, str]) -> str:
     return f"{frontend_url.split('#', 1)[0]}#{urlencode(outcome)}"
 
 
+def new_session_epoch() -> str:
+    """A fresh ``Tenant.session_epoch``: random, so no session of an earlier connection can match it."""
+    return secrets.token_urlsafe(16)
+
+
 def _owner(owner: Any) -> tuple[str, str]:
     """The owner's user id and email from Notion's ``owner`` ({"type": "user", "user": {...}})."""
     user = owner.get("user") if isinstance(owner, dict) else None
@@ -80,11 +85,41 @@ def _owner(owner: Any) -> tuple[str, str]:
     return str(user.get("id") or ""), str(email or "")
 
 
+def may_connect(existing: Tenant | None, owner: Any) -> bool:
+    """Whether the Notion user of a grant (its ``owner``) may connect the workspace of ``existing``.
+
+    Anyone may connect a workspace that is new or was disconnected (revoked); otherwise only its owner,
+    so another member of the workspace cannot take the tenant over. A tenant stored without its owner's
+    user id is its owner's when the grant's (Notion-verified) email is the stored one; with neither,
+    nobody can be recognised: its owner cannot sign in either, so an operator revokes it first.
+    """
+    if existing is None or existing.status == TenantStatus.REVOKED:
+        return True
+    user_id, email = _owner(owner)
+    if existing.owner_user_id:
+        return bool(user_id) and hmac.compare_digest(user_id.encode(), existing.owner_user_id.encode())
+    return same_address(email, existing.owner_email)
+
+
+def same_connection(before: Tenant | None, now: Tenant | None) -> bool:
+    """Whether the tenant read when a connect began (``before``) is still that connection: no
+    disconnect, nor a connect starting afresh, came in between (each sets a new session epoch)."""
+    if before is None or now is None:
+        return before is None and now is None
+    revoked = TenantStatus.REVOKED
+    return now.session_epoch == before.session_epoch and (now.status == revoked) == (before.status == revoked)
+
+
 def connected_tenant(
     tenant_id: str, grant_fields: dict[str, Any], existing: Tenant | None, now: datetime
 ) -> Tenant:
-    """The tenant after a successful connect: a new one, or the existing one updated and active."""
+    """The tenant after a successful connect: a new one, or the existing one updated and active.
+
+    Its owner reconnecting keeps the session epoch (their sessions go on); a new or revoked tenant
+    (or one stored before epochs existed) gets a new one: no session issued before acts for it.
+    """
     user_id, email = _owner(grant_fields.get("owner"))
+    kept = existing.session_epoch if existing is not None and existing.status != TenantStatus.REVOKED else ""
     fields = {
         "tenant_id": tenant_id,
         "workspace_id": str(grant_fields["workspace_id"]),
@@ -94,6 +129,7 @@ def connected_tenant(
         "owner_email": email,
         "status": TenantStatus.ACTIVE,
         "token_secret": token_secret_name(tenant_id),
+        "session_epoch": kept or new_session_epoch(),
         "updated_at": now,
     }
     if existing is None:

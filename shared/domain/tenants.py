@@ -72,6 +72,9 @@ class Tenant(Schema):
     # While in the future, one instance is refreshing the Notion token (the others wait for its result:
     # Notion's refresh tokens are single use). See shared.services.notion_access.
     token_refresh_until: datetime | None = None
+    # Every session names it (shared.services.sessions): a new one, on a disconnect or a connect that
+    # starts the connection afresh, ends every session issued before. "": stored before it existed.
+    session_epoch: str = ""
     # The notification_email its recipient confirmed (POST /email-confirmations/<token>); "": none.
     confirmed_email: str = ""
     # The confirmation mails asked on the latest day one was, "<UTC day YYYYMMDD>:<address_hash>" each

@@ -7,8 +7,22 @@ browser: anything else is a 400 and nothing is stored. The redirect's own checks
 ASCII, unless Notion reports an error) come before the state is used up, so a 400 for them leaves it
 usable; Notion's ``error`` (e.g. ``access_denied``) ends that attempt: the state is used up and the
 browser goes to the frontend with the reason. ``disconnect`` (``DELETE /connection``) marks
-the tenant revoked first (its webhooks are dropped from then on), then revokes the token at Notion
-and destroys its secret; repeating it finishes whatever a failed attempt left.
+the tenant revoked first (its webhooks are dropped from then on, and a new session epoch ends its
+sessions), then revokes the token at Notion and destroys its secret; repeating it finishes whatever a
+failed attempt left.
+
+Who may connect (:func:`shared.domain.connection.may_connect`): a workspace that is connected is
+reconnected by its owner only; another member of it is sent back with
+``error=connected_by_another_user``, nothing is stored and the token Notion just granted them is
+revoked. After a disconnect anyone of the workspace may connect it, and becomes its owner. The token
+secret is written before the tenant, and the tenant's update is conditioned on the connection read
+before (:func:`shared.domain.connection.same_connection`): if a disconnect, or another person's
+connect, landed in between, the connect is refused (``error=connection_changed``) and its new token
+revoked, so the tenant never ends up active with a token the disconnect revoked.
+
+The token a reconnect replaces is not revoked at Notion: the oauth-callback may not read tenant
+tokens (tests/infra/test_iam.py), and the secret store destroys the replaced version at once, so
+nothing holds it any more.
 """
 
 import logging
@@ -27,12 +41,15 @@ from shared.domain.connection import (
     checked_nonce,
     connected_tenant,
     frontend_redirect,
+    may_connect,
+    new_session_epoch,
     new_state,
     nonce_key,
+    same_connection,
     token_secret_name,
 )
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
-from shared.errors import InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
+from shared.errors import Conflict, InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
 from shared.ports import NotionOAuth, OAuthStateStore, SecretStore, TenantStore
 from shared.services.notion_access import oauth_client
 from shared.services.sessions import start_session
@@ -110,6 +127,11 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         return frontend_redirect(frontend, {"connected": "false", "error": "temporarily_unavailable"})
     tenant_id = tenant_id_for(grant.workspace_id)
     tokens = NotionTokens(access_token=grant.access_token, refresh_token=grant.refresh_token)
+    before = deps.tenants.get(tenant_id)
+    if not may_connect(before, grant.owner):
+        log.warning("connect: workspace %s is connected by another user: refused", grant.workspace_id)
+        _revoke_refused(tokens, deps)
+        return frontend_redirect(frontend, _refusal("connected_by_another_user"))
     deps.secrets.put(token_secret_name(tenant_id), tokens.dump())
     fields = {
         "workspace_id": grant.workspace_id,
@@ -117,21 +139,47 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         "bot_id": grant.bot_id,
         "owner": grant.owner,
     }
-    existed: list[bool] = []
 
     def connect(existing: Tenant | None) -> Tenant:
-        existed[:] = [existing is not None]
+        if not same_connection(before, existing):  # a disconnect or another person's connect came first
+            raise Conflict("the workspace's connection changed while connecting")
         return connected_tenant(tenant_id, fields, existing, datetime.fromtimestamp(now, UTC))
 
-    tenant = deps.tenants.update(tenant_id, connect)
-    log.info("connect: workspace %s %s", grant.workspace_id, "re-connected" if existed[0] else "connected")
+    try:
+        tenant = deps.tenants.update(tenant_id, connect)
+    except Conflict:
+        log.warning("connect: workspace %s changed while connecting: refused", grant.workspace_id)
+        _revoke_refused(tokens, deps)
+        return frontend_redirect(frontend, _refusal("connection_changed"))
+    log.info("connect: workspace %s %s", grant.workspace_id, "re-connected" if before else "connected")
     outcome = {
         "connected": "true",
         "tenant_id": tenant_id,
         "workspace_name": tenant.workspace_name,
-        "session": start_session(tenant_id, deps.secrets),
+        "session": start_session(tenant_id, deps.secrets, epoch=tenant.session_epoch),
     }
     return frontend_redirect(frontend, outcome)
+
+
+_REFUSALS = {
+    "connected_by_another_user": "This workspace is connected by another member: only they can "
+    "reconnect it, or disconnect it so that someone else can connect it.",
+    "connection_changed": "The workspace was disconnected, or connected by someone else, while this "
+    "connection was completing: nothing was connected. Start again.",
+}
+
+
+def _refusal(error: str) -> dict[str, str]:
+    return {"connected": "false", "error": error, "reason": _REFUSALS[error]}
+
+
+def _revoke_refused(tokens: NotionTokens, deps: Connecting) -> None:
+    """Revoke a refused grant's token at Notion, best effort: nothing keeps it, so it can only go."""
+    client_id, client_secret = oauth_client(deps.secrets)
+    try:
+        deps.oauth.revoke(client_id, client_secret, tokens.access_token)
+    except (PermanentError, Unauthenticated, TransientError) as exc:
+        log.warning("connect: Notion did not revoke the refused grant's token (%s)", exc.reason)
 
 
 def disconnect(tenant_id: str, deps: Connecting) -> dict[str, object]:
@@ -140,7 +188,12 @@ def disconnect(tenant_id: str, deps: Connecting) -> dict[str, object]:
             raise NotFound("no workspace is connected for this session")
         if tenant.status == TenantStatus.REVOKED and not tenant.integrations:
             return tenant
-        revoked = {"status": TenantStatus.REVOKED, "integrations": (), "updated_at": datetime.now(UTC)}
+        revoked = {
+            "status": TenantStatus.REVOKED,
+            "integrations": (),
+            "session_epoch": new_session_epoch(),  # every session of the workspace ends here
+            "updated_at": datetime.now(UTC),
+        }
         return tenant.model_copy(update=revoked)
 
     tenant = deps.tenants.update(tenant_id, revoke)

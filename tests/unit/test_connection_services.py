@@ -61,7 +61,7 @@ def test_connect_stores_tokens_in_the_secret_creates_the_tenant_and_starts_a_ses
     assert url.startswith("https://app.test#") and "?" not in url
     tenant_id = tenant_id_for("ws-1")
     assert outcome["connected"] == "true" and outcome["tenant_id"] == tenant_id
-    assert tenant_of(f"Bearer {outcome['session']}", d.secrets) == tenant_id
+    assert tenant_of(f"Bearer {outcome['session']}", d.secrets, d.tenants) == tenant_id
     tenant = d.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE and tenant.bot_id == "bot-1"
     assert tenant.owner_email == "ada@example.com" and tenant.token_secret == token_secret_name(tenant_id)

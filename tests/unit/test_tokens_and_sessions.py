@@ -6,7 +6,7 @@ from shared.config import PlatformSecret
 from shared.domain import tokens
 from shared.errors import Unauthenticated
 from shared.services.sessions import start_session, tenant_of
-from tests.fakes import FakeSecrets
+from tests.fakes import FakeSecrets, FakeTenantStore
 
 KEY = "k" * 32
 
@@ -42,8 +42,8 @@ def test_an_expired_token_or_one_for_another_purpose_is_refused() -> None:
 
 def test_sessions_name_their_tenant_and_need_the_bearer_scheme() -> None:
     secrets = FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: KEY})
-    token = start_session("t9", secrets)
-    assert tenant_of(f"Bearer {token}", secrets) == "t9"
+    token, tenants = start_session("t9", secrets), FakeTenantStore()
+    assert tenant_of(f"Bearer {token}", secrets, tenants) == "t9"
     for header in ("", token, f"Basic {token}", "Bearer "):
         with pytest.raises(Unauthenticated):
-            tenant_of(header, secrets)
+            tenant_of(header, secrets, tenants)

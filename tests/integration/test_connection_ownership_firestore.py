@@ -1,0 +1,79 @@
+"""Connect and disconnect on the real Firestore emulator: the owner rule, and a disconnect that lands
+while a reconnect completes, decided by the tenant store's conditioned update."""
+
+from typing import Any
+
+import pytest
+from google.cloud import firestore
+
+from shared.adapters.firestore_tenants import FirestoreTenantStore
+from shared.domain.connection import token_secret_name
+from shared.domain.tenants import TenantStatus, tenant_id_for
+from shared.errors import Unauthenticated
+from shared.services.connect import Connecting, disconnect
+from shared.services.sessions import tenant_of
+from tests.fakes import FakeOAuthStates, FakeSecrets
+from tests.unit.test_connection_ownership import ADA, BOB, PeopleOAuth
+from tests.unit.test_connection_services import connect, deps
+
+pytestmark = pytest.mark.integration
+TENANT = tenant_id_for("ws-1")
+
+
+def on_firestore(db: Any) -> Connecting:
+    fakes = deps()
+    return Connecting(
+        fakes.settings, fakes.secrets, FakeOAuthStates(), FirestoreTenantStore(db), PeopleOAuth()
+    )
+
+
+def connect_as(d: Connecting, person: tuple[str, str], code: str) -> dict[str, str]:
+    assert isinstance(d.oauth, PeopleOAuth)
+    d.oauth.person = person
+    d.oauth.codes.add(code)
+    return connect(d, code)[1]
+
+
+def test_only_the_owner_reconnects_and_a_disconnect_ends_the_sessions(firestore_db: Any) -> None:
+    d = on_firestore(firestore_db)
+    ada = connect_as(d, ADA, "code-ada")
+    assert tenant_of(f"Bearer {ada['session']}", d.secrets, d.tenants) == TENANT
+    assert connect_as(d, BOB, "code-bob")["error"] == "connected_by_another_user"
+    tenant = d.tenants.get(TENANT)
+    assert tenant is not None and tenant.owner_user_id == "user-1" and tenant.session_epoch
+    disconnect(TENANT, d)
+    with pytest.raises(Unauthenticated, match="this session has ended"):
+        tenant_of(f"Bearer {ada['session']}", d.secrets, d.tenants)
+    bob = connect_as(d, BOB, "code-bob-2")
+    assert tenant_of(f"Bearer {bob['session']}", d.secrets, d.tenants) == TENANT
+
+
+def test_a_disconnect_during_a_reconnect_wins(firestore_db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = on_firestore(firestore_db)
+    connect_as(d, ADA, "code-1")
+    put = d.secrets.put
+
+    def put_then_disconnect(name: str, value: str) -> None:
+        put(name, value)
+        if name == token_secret_name(TENANT):
+            monkeypatch.setattr(d.secrets, "put", put)
+            disconnect(TENANT, d)  # lands between the new token's write and the tenant's update
+
+    monkeypatch.setattr(d.secrets, "put", put_then_disconnect)
+    assert connect_as(d, ADA, "code-2")["error"] == "connection_changed"
+    tenant = d.tenants.get(TENANT)
+    assert tenant is not None and tenant.status == TenantStatus.REVOKED
+    assert isinstance(d.secrets, FakeSecrets) and isinstance(d.oauth, PeopleOAuth)
+    assert token_secret_name(TENANT) not in d.secrets.values and "access-2" in d.oauth.revoked
+
+
+def test_a_tenant_stored_before_session_epochs_loads_without_one(firestore_db: Any) -> None:
+    d = on_firestore(firestore_db)
+    connect_as(d, ADA, "code-ada")
+    firestore_db.collection("tenants").document(TENANT).update({"session_epoch": firestore.DELETE_FIELD})
+    tenant = d.tenants.get(TENANT)
+    assert tenant is not None and tenant.session_epoch == ""
+    again = connect_as(d, ADA, "code-again")  # its owner reconnecting gives it one
+    assert tenant_of(f"Bearer {again['session']}", d.secrets, d.tenants) == TENANT
+    tenant = d.tenants.get(TENANT)
+    assert tenant is not None and tenant.session_epoch

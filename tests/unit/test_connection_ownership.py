@@ -1,0 +1,144 @@
+"""Who may connect a workspace that is connected already: its owner only, through the real entry
+points (``GET /connect`` on api, then the oauth-callback) with fakes of every port."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from shared import bootstrap
+from shared.config import PlatformSecret, Settings
+from shared.domain.connection import NONCE_COOKIE, NotionTokens, token_secret_name
+from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
+from shared.ports import NotionGrant
+from tests.fakes import FakeNotionOAuth, FakeSecrets
+from tests.unit.test_entry_points import FakeContainer, client
+
+TENANT = tenant_id_for("ws-1")
+ADA = ("user-1", "ada@example.com")
+BOB = ("user-2", "bob@example.com")
+
+
+@dataclass
+class PeopleOAuth(FakeNotionOAuth):
+    """Grants to whichever Notion user ``person`` (id, email) says went through the flow."""
+
+    person: tuple[str, str] = ADA
+
+    def _grant(self) -> NotionGrant:
+        user_id, email = self.person
+        owner = {"type": "user", "user": {"id": user_id, "person": {"email": email}}}
+        return super()._grant()._replace(owner=owner)
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    secrets = FakeSecrets(
+        {
+            PlatformSecret.SESSION_SIGNING_KEY: "k" * 32,
+            PlatformSecret.NOTION_CLIENT_ID: "client-id",
+            PlatformSecret.NOTION_CLIENT_SECRET: "client-secret",
+        }
+    )
+    settings = Settings(
+        notion_api_base_url="https://notion.test",
+        oauth_callback_url="https://cb.test/",
+        frontend_url="https://app.test",
+    )
+    container = FakeContainer(secrets=secrets, settings=settings, notion_oauth=PeopleOAuth())
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    return container
+
+
+def connect_as(fakes: FakeContainer, person: tuple[str, str], code: str) -> dict[str, str]:
+    """``person`` goes through the whole flow; the outcome the frontend gets in the fragment."""
+    oauth = fakes.notion_oauth
+    assert isinstance(oauth, PeopleOAuth)
+    oauth.person = person
+    oauth.codes.add(code)
+    api = client("api")
+    start = api.get("/connect")
+    assert start.status_code == 200 and start.json is not None
+    cookie = api.get_cookie(NONCE_COOKIE)
+    assert cookie is not None
+    state = parse_qs(urlsplit(start.json["authorize_url"]).query)["state"][0]
+    callback = client("oauth_callback")
+    callback.set_cookie(NONCE_COOKIE, cookie.value)
+    answer = callback.get("/", query_string={"code": code, "state": state})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).fragment).items()}
+
+
+def settings_status(session: str) -> int:
+    return client("api").get("/settings", headers={"Authorization": f"Bearer {session}"}).status_code
+
+
+def stored_access(fakes: FakeContainer) -> str:
+    return NotionTokens.load(fakes.secrets.get(token_secret_name(TENANT))).access_token
+
+
+def test_another_member_cannot_take_over_a_connected_workspace(fakes: FakeContainer) -> None:
+    ada = connect_as(fakes, ADA, "code-ada")
+    assert ada["connected"] == "true" and settings_status(ada["session"]) == 200
+    before = fakes.tenants.get(TENANT)
+    bob = connect_as(fakes, BOB, "code-bob")
+    assert bob["connected"] == "false" and bob["error"] == "connected_by_another_user"
+    assert "another member" in bob["reason"] and "session" not in bob
+    assert fakes.tenants.get(TENANT) == before  # owner, email, settings: untouched
+    assert stored_access(fakes) == "access-1"
+    assert fakes.notion_oauth.revoked == ["access-2"]  # Bob's token is not left alive at Notion
+    assert settings_status(ada["session"]) == 200
+
+
+def test_the_owner_reconnecting_replaces_the_token_and_stays_signed_in(fakes: FakeContainer) -> None:
+    first = connect_as(fakes, ADA, "code-1")
+    refused = fakes.tenants.get(TENANT)
+    assert refused is not None  # as when Notion refused its token: only a reconnect helps
+    fakes.tenants.save(refused.model_copy(update={"status": TenantStatus.NEEDS_RECONNECT}))
+    again = connect_as(fakes, ADA, "code-2")
+    assert again["connected"] == "true" and again["tenant_id"] == TENANT
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None and tenant.status == TenantStatus.ACTIVE and stored_access(fakes) == "access-2"
+    assert settings_status(first["session"]) == 200 and settings_status(again["session"]) == 200
+
+
+def test_after_a_disconnect_someone_else_may_connect_and_the_old_sessions_end(fakes: FakeContainer) -> None:
+    ada = connect_as(fakes, ADA, "code-ada")
+    auth = {"Authorization": f"Bearer {ada['session']}"}
+    assert client("api").delete("/connection", headers=auth).status_code == 200
+    ended = client("api").get("/settings", headers=auth)
+    assert ended.status_code == 401 and ended.json is not None and "disconnected" in ended.json["reason"]
+    bob = connect_as(fakes, BOB, "code-bob")
+    assert bob["connected"] == "true"
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None and tenant.status == TenantStatus.ACTIVE
+    assert (tenant.owner_user_id, tenant.owner_email) == BOB
+    assert settings_status(ada["session"]) == 401 and settings_status(bob["session"]) == 200
+
+
+def legacy_tenant(fakes: FakeContainer) -> None:
+    """A tenant stored before its owner's Notion user id was: only the owner's email tells them."""
+    now = datetime.now(UTC)
+    fakes.tenants.save(
+        Tenant(
+            tenant_id=TENANT,
+            workspace_id="ws-1",
+            owner_email="Ada@Example.com",
+            token_secret=token_secret_name(TENANT),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def test_a_tenant_without_an_owner_id_is_reconnected_only_by_its_owners_email(fakes: FakeContainer) -> None:
+    legacy_tenant(fakes)
+    bob = connect_as(fakes, BOB, "code-bob")
+    assert bob["error"] == "connected_by_another_user"
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None and tenant.owner_email == "Ada@Example.com" and not tenant.owner_user_id
+    ada = connect_as(fakes, ADA, "code-ada")
+    assert ada["connected"] == "true" and settings_status(ada["session"]) == 200
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None and tenant.owner_user_id == "user-1"  # recorded from now on
