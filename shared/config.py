@@ -353,14 +353,18 @@ class Settings:
         7 * 24 * 3600.0,
         ge=3600,
         le=30 * 24 * 3600,
-        description="How long a webhook event id is remembered for de-duplication.",
+        description="How long a webhook event id is remembered for de-duplication; within it, a repeat "
+        "of an event whose plan task was never created (the queue failed) is enqueued again, and any "
+        "other repeat does nothing.",
     )
     webhook_coalesce_s: float = setting(
         60.0,
         ge=0,
         le=3600,
         description="Changes to one page (created, properties, content) within the same window of this "
-        "many seconds start one run, planned when the window ends; while that page's run is active "
+        "many seconds start one run, planned 60 s (at most one window) after the window ends, so its "
+        "read shows them all; an event arriving after that is checked against the page's run and "
+        "planned only if that run may not have read it; while that page's run is active "
         "no other starts, and the latest change it may not have read is planned when it ends; 0: one "
         "run per event. Comments always start their own run.",
     )

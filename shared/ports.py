@@ -54,7 +54,8 @@ class RunStore(Protocol):
         ...
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
-        """(tenant, run) of runs in ``status`` whose document was not updated since ``before``."""
+        """(tenant, run) of runs in ``status`` idle since ``before``: not updated since, and with no
+        ``retry_at`` (a step waiting out a Retry-After) at or after it; oldest first."""
         ...
 
     def spend(self, tenant_id: str, day: str, month: str) -> tuple[float, float]:
@@ -242,6 +243,7 @@ class EventRecord(NamedTuple):
     created: bool  # False: the event id was already recorded (a repeat delivery)
     first_seen: datetime
     event_type: str  # the type the first record of this id was made with
+    enqueued: bool = False  # the event's task was created (or found): see WebhookEventLedger
 
 
 class WebhookEventLedger(Protocol):
@@ -251,7 +253,13 @@ class WebhookEventLedger(Protocol):
     def record(
         self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
     ) -> EventRecord:
-        """Create the record; if it exists already, report when it was first seen, and with what type."""
+        """Create the record; if it exists already, report when it was first seen, with what type,
+        and whether it is marked ``enqueued``."""
+        ...
+
+    def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
+        """Mark the record: the event's task exists, so a repeat of the event enqueues nothing. One
+        update; a record that is gone (expired) is left gone."""
         ...
 
 

@@ -70,7 +70,7 @@ class FakeRunStore:
         return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
-        found = [k for k, r in self.runs.items() if r.state.status == status and r.updated_at < before]
+        found = [k for k, r in self.runs.items() if r.state.status == status and r.idle_since < before]
         return sorted(found, key=lambda k: self.runs[k].updated_at)[:limit]  # oldest first, as Firestore
 
     def spend(self, tenant_id: str, day: str, month: str) -> tuple[float, float]:
@@ -298,6 +298,8 @@ class FakeOAuthStates:
 class FakeWebhookEvents:
     records: dict[tuple[str, str], tuple[datetime, str]] = field(default_factory=dict)
     expiry: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    enqueued: set[tuple[str, str]] = field(default_factory=set)  # records marked: their task exists
+    marks: int = 0  # mark_enqueued calls (each one Firestore update)
 
     def record(
         self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
@@ -310,7 +312,13 @@ class FakeWebhookEvents:
         first_seen, stored = self.records.setdefault(key, (now, event_type))
         if created:
             self.expiry[key] = expires_at
-        return EventRecord(created=created, first_seen=first_seen, event_type=stored)
+            self.enqueued.discard(key)  # a replaced record starts unmarked
+        return EventRecord(created, first_seen, stored, enqueued=key in self.enqueued)
+
+    def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
+        self.marks += 1
+        if (tenant_id, event_id) in self.records:
+            self.enqueued.add((tenant_id, event_id))
 
 
 @dataclass

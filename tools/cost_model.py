@@ -116,12 +116,14 @@ def estimate(
     # write) and one later change that finds it held (3 reads, 1 write to remember the change),
     # and its reserved start (2 reads, 2 writes, 1 TTL delete), counted for every run: an upper bound.
     # Daily planning reads every active tenant once an hour (24 a day), and each hourly tick reads and
-    # writes the last tick recorded (schedule/daily, for catching up missed ticks): fixed.
+    # writes the last tick recorded (schedule/daily, for catching up missed ticks): fixed. A webhook
+    # event that starts work is recorded and then marked enqueued (2 writes); an api request reads
+    # the tenant to check its session's epoch (1 of its 6 reads).
     reads = (
-        n * (u.webhook_events * 2 + u.runs * 14 + steps * 4 + u.notifications * 2 + u.api_requests * 5 + 24)
+        n * (u.webhook_events * 2 + u.runs * 14 + steps * 4 + u.notifications * 2 + u.api_requests * 6 + 24)
         + DAYS * 24
     )
-    writes = n * (u.webhook_events * 0.3 + u.runs * 8 + steps * 3 + u.notifications * 2) + DAYS * 24
+    writes = n * (u.webhook_events * 0.6 + u.runs * 8 + steps * 3 + u.notifications * 2) + DAYS * 24
     deletes = n * (u.webhook_events * 0.3 + u.runs)  # TTL expiry: de-duplication records, run starts
     stored_gib = tenants * 0.02  # ~20 MiB per tenant: run logs and their events
     firestore = (

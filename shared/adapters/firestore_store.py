@@ -32,6 +32,7 @@ PAGE_CLAIM_TTL = timedelta(days=30)
 RUN_START_TTL = timedelta(days=1)
 _CLAIM_ATTEMPTS = 5
 _RESERVE_ATTEMPTS = 20  # one write each: a plan dispatched during another's read and write retries
+_STALLED_PAGES = 10  # pages of the sweeper's query read past runs waiting for a retry, at most
 log = logging.getLogger(__name__)
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 
@@ -116,14 +117,37 @@ class FirestoreRunStore:
         return [_run(s) for s in query.limit(limit).stream()]
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
-        """Runs in ``status`` not updated since ``before`` (collection group ``runs``: status, updated_at)."""
+        """Runs in ``status`` idle since ``before``: not updated since, and no retry scheduled at or
+        after it (``retry_at``, a long Retry-After: :attr:`Run.idle_since`). Oldest first.
+
+        The query is the one index (collection group ``runs``: status, updated_at); runs waiting for
+        a retry are read, only the fields this needs, and skipped here, and the query goes on past
+        them page by page (up to ``_STALLED_PAGES``), so a page full of them does not hide stalled
+        runs behind. A delayed run costs a read a sweep while it waits: cheaper than a second field
+        and index kept on every run, which run documents written before it would lack (docs/engine.md)."""
         query = (
             self._db.collection_group("runs")
             .where(filter=FieldFilter("status", "==", status.value))
             .where(filter=FieldFilter("updated_at", "<", before))
+            .order_by("updated_at")
+            .select(["tenant_id", "run_id", "updated_at", "retry_at"])
             .limit(limit)
         )
-        return [(d.get("tenant_id"), d.get("run_id")) for d in query.stream()]
+        found: list[tuple[str, str]] = []
+        page = query
+        for _ in range(_STALLED_PAGES):
+            snaps = list(page.stream())
+            for snap in snaps:
+                retry_at = (snap.to_dict() or {}).get("retry_at")  # absent: a document from before it
+                if retry_at is None or retry_at < before:
+                    found.append((snap.get("tenant_id"), snap.get("run_id")))
+                    if len(found) == limit:
+                        return found
+            if len(snaps) < limit:
+                return found
+            page = query.start_after(snaps[-1])
+        log.warning("sweeper: %d pages of runs waiting for a retry read; the rest next time", _STALLED_PAGES)
+        return found
 
     def spend(self, tenant_id: str, day: str, month: str) -> tuple[float, float]:
         """The tenant's model spend today and this month, summed from its ``model_used`` events."""
@@ -307,4 +331,5 @@ def _run_doc(tenant_id: str, run_id: str, state: RunState, now: datetime) -> dic
         "cursor": state.cursor,
         "state": state.model_dump(mode="json"),
         "updated_at": now,
+        "retry_at": state.retry_at,  # the sweeper leaves the run alone until then (stalled)
     }

@@ -3,8 +3,9 @@
 - ``tenants/{t}``: the tenant (settings, status, the *name* of its token secret; never a token).
 - ``workspaces/{workspace_id}``: ``{tenant_id, status}``, written with the tenant in one batch.
 - ``oauth_states/{sha256(nonce)}``: single-use connect states; TTL policy on ``expires_at``.
-- ``tenants/{t}/events/{event_id}``: de-duplication records of webhook events and, as
-  ``request-{request_id}``, of ``POST /runs`` requests; TTL policy on ``expires_at``.
+- ``tenants/{t}/events/{event_id}``: de-duplication records of webhook events (``enqueued`` once
+  the event's task exists) and, as ``request-{request_id}``, of ``POST /runs`` requests; TTL policy
+  on ``expires_at``.
 - ``schedule/daily``: ``{last_tick}``, the latest daily-planning tick fanned out (one document).
 
 Every method that reads tenant data takes the tenant id and builds the path from it, so it cannot
@@ -21,7 +22,7 @@ is seen within the TTL. ``get`` is never cached.
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any
 
@@ -215,8 +216,9 @@ class FirestoreWebhookEvents:
         """A record past its ``expires_at`` counts as gone, though the TTL sweep (which may take a
         day) has not deleted it yet: it is replaced, conditioned on its last update, so of two
         callers replacing it at once one creates the record and the other finds it."""
-        ref = self._db.collection("tenants").document(tenant_id).collection("events").document(event_id)
-        doc = {"event_type": event_type, "first_seen": now, "expires_at": expires_at}
+        ref = self._ref(tenant_id, event_id)
+        # ``enqueued`` written false, not left out: a replaced record must not keep the old one's mark.
+        doc = {"event_type": event_type, "first_seen": now, "expires_at": expires_at, "enqueued": False}
         with _transient():
             try:
                 ref.create(doc)
@@ -231,6 +233,15 @@ class FirestoreWebhookEvents:
                     return _existing(ref.get(), now, event_type)  # replaced (or swept) meanwhile
         return EventRecord(created=True, first_seen=now, event_type=event_type)
 
+    def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
+        """One update (a field of the record; no read). A record gone meanwhile (expired and swept)
+        stays gone: a repeat then counts as a new event."""
+        with _transient(), suppress(gexc.NotFound):
+            self._ref(tenant_id, event_id).update({"enqueued": True})
+
+    def _ref(self, tenant_id: str, event_id: str) -> Any:
+        return self._db.collection("tenants").document(tenant_id).collection("events").document(event_id)
+
 
 def _existing(snap: Any, now: datetime, event_type: str) -> EventRecord:
     """The record that was there (gone again, expired by TTL in between: taken as seen now)."""
@@ -240,4 +251,5 @@ def _existing(snap: Any, now: datetime, event_type: str) -> EventRecord:
         created=False,
         first_seen=first_seen if isinstance(first_seen, datetime) else now,
         event_type=stored if isinstance(stored, str) else event_type,
+        enqueued=(doc or {}).get("enqueued") is True,
     )

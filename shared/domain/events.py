@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from shared.domain.schema import Schema
 
@@ -93,12 +93,27 @@ class ErrorKind(StrEnum):
 
 
 class ErrorRecorded(_Event):
-    """A compacted error (one line a model or a person can read), tied to the step that hit it."""
+    """A compacted error (one line a model or a person can read), tied to the step that hit it.
+
+    ``retry_at``: a transient error with a long Retry-After, whose step was re-enqueued for then; the
+    step may not run before it (the sweeper leaves the run alone until then, an earlier delivery puts
+    the step back). Absent from errors without one, as from every error logged before the field.
+    """
 
     kind: Literal["error_recorded"] = "error_recorded"
     step: int = Field(ge=0)
     error: ErrorKind
     message: str = Field(max_length=500)
+    retry_at: datetime | None = None
+
+    @model_serializer(mode="wrap")
+    def _no_empty_retry(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Without ``retry_at`` when there is none: such events are stored, and shown to the model
+        (``digest.line``), exactly as before the field."""
+        data: dict[str, Any] = handler(self)
+        if self.retry_at is None:
+            data.pop("retry_at", None)
+        return data
 
 
 # The prompts of the limit stops that are budgets: planning's (it stops only for a budget) and

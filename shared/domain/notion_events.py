@@ -14,7 +14,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import AfterValidator, ConfigDict, Field
 
 from shared.domain.schema import Schema
-from shared.domain.tasks import EARLIEST_EVENT, PlanTask, Trigger, page_key
+from shared.domain.tasks import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
 
 SIGNATURE_HEADER = "X-Notion-Signature"
@@ -152,20 +152,39 @@ class PlanRequest(NamedTuple):
     task: PlanTask
     task_id: str
     not_before: datetime | None = None  # set when named from the page and its window, not the event
+    # When the task is scheduled (with ``not_before``): READ_LAG after the window's end, or, for an
+    # event that came after that, the end of the window it came in (see :func:`plan_task`).
+    run_at: datetime | None = None
 
     @property
     def coalesced(self) -> bool:
         return self.not_before is not None
 
 
-def plan_task(event: NotionEvent, tenant_id: str, window_s: float = 0.0) -> PlanRequest:
-    """The plan task for ``event``; a repeat of the event names the same task and the same run.
+def settle_time(window_s: float) -> timedelta:
+    """How long after its window's end a page's window task runs: :data:`READ_LAG`, at most the window
+    itself (a short window, as the local stack's 2 s, is for a quick answer and a sandbox without read
+    lag; its late events still go through the page's claim)."""
+    return min(READ_LAG, timedelta(seconds=window_s))
+
+
+def plan_task(
+    event: NotionEvent, tenant_id: str, window_s: float = 0.0, arrived: datetime | None = None
+) -> PlanRequest:
+    """The plan task for ``event``; a repeat of the event names the same task and the same run
+    (``arrived``, when given, must be when the event was *first* received: a repeat passes the same).
 
     With ``window_s`` > 0, the changes of one page (created, properties or content updated) whose
     timestamps fall in the same window of that length (counted from the epoch) name one task and one
-    run, which waits for the window's end: a person typing or editing a page makes one run, not one
-    per event. Comments are never merged: each one may ask for something different. The event's
-    timestamp must have passed :func:`timestamp_problem` (a far-future one would overflow here).
+    run, scheduled :func:`settle_time` after the window's end (``READ_LAG`` for a window of a minute or
+    more), so that its read of the page shows every change of the window (``Trigger.seen_by``): a person typing or editing a page
+    makes one run, not one per event, and Notion's late, aggregated events of the window still join
+    it. An event first received at or after that time (``arrived``) joins no task that may have run:
+    it names a task of its own window and of the window it came in, scheduled for the end of the
+    latter (the late events of one batch share it), whose run claims the page and either finds that
+    the page's run read it, or is remembered or planned (``shared.services.planning.start_run``).
+    Comments are never merged: each one may ask for something different. The event's timestamp must
+    have passed :func:`timestamp_problem` (a far-future one would overflow here).
     """
     comment = event.type.startswith("comment.")
     parent = event.data.parent or Parent()
@@ -184,9 +203,13 @@ def plan_task(event: NotionEvent, tenant_id: str, window_s: float = 0.0) -> Plan
         window = int(event.timestamp.timestamp() // window_s)
         key = f"{page_key(changed)}-{window}"
         ends = datetime.fromtimestamp((window + 1) * window_s, UTC)
+        run_at = ends + settle_time(window_s)
+        if arrived is not None and arrived >= run_at:  # the window's task may have run: not joined
+            came = int(arrived.timestamp() // window_s)
+            key, run_at = f"{key}-{came}", datetime.fromtimestamp((came + 1) * window_s, UTC)
         trigger = trigger.model_copy(update={"changed_before": ends})
         task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{key}", trigger=trigger)
-        return PlanRequest(task, f"plan:{tenant_id}:page:{key}", ends)
+        return PlanRequest(task, f"plan:{tenant_id}:page:{key}", ends, run_at)
     task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{event.id}", trigger=trigger)
     return PlanRequest(task, f"plan:{tenant_id}:{event.id}")
 

@@ -92,6 +92,7 @@ class RunState(Schema):
     resume_to: RunStatus | None = None
     consecutive_errors: int = 0
     last_error: str = ""
+    retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     repeat_sig: str = ""
     repeat_count: int = 0
     budget_grants: int = 0
@@ -122,7 +123,12 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
 
 def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
     sig = memory.signature(e.tool, e.args)
-    changes: dict[str, Any] = {"cursor": e.step + 1, "pending": None, "consecutive_errors": 0}
+    changes: dict[str, Any] = {
+        "cursor": e.step + 1,
+        "pending": None,
+        "consecutive_errors": 0,
+        "retry_at": None,
+    }
     changes |= {"repeat_sig": sig, "repeat_count": s.repeat_count + 1 if sig == s.repeat_sig else 1}
     if e.step in s.keep_outputs:
         changes["outputs"] = s.outputs | {str(e.step): e.output}
@@ -133,7 +139,7 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
 
 
 def _error(s: RunState, e: ErrorRecorded) -> dict[str, Any]:
-    changes: dict[str, Any] = {"last_error": e.message}
+    changes: dict[str, Any] = {"last_error": e.message, "retry_at": e.retry_at}
     if s.pending is not None:
         changes["pending"] = s.pending.model_copy(update={"released": True})
     if e.error == ErrorKind.MODEL_FIXABLE and e.step > 0:  # step 0: planning, not a step
@@ -219,3 +225,10 @@ class Run(Schema):
     state: RunState
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def idle_since(self) -> datetime:
+        """Since when nothing has been due to happen: its last write, or the retry it scheduled for
+        later (a long Retry-After), if that is later. The sweeper measures a stall from here."""
+        retry_at = self.state.retry_at
+        return max(self.updated_at, retry_at) if retry_at is not None else self.updated_at

@@ -1,9 +1,11 @@
 """``execute-step``: load the run, decide, act once, record the result with the cursor, enqueue next.
 
 Errors are classified here: transient → the queue retries (HTTP 503) or, for a long Retry-After, the
-step is re-enqueued with that delay; model-fixable → compacted into the log and retried (the model
-repairs the arguments), a human after ``run_max_consecutive_errors`` in a row; permanent → the run
-fails with the reason and the owner is notified. Budgets, loops and max steps stop a run for a human.
+step is re-enqueued with that delay and the error records when it may run again (``retry_at``; a
+delivery before then puts the step back for the rest of the wait without acting, :func:`_defer`);
+model-fixable → compacted into the log and retried (the model repairs the arguments), a human after
+``run_max_consecutive_errors`` in a row; permanent → the run fails with the reason and the owner is
+notified. Budgets, loops and max steps stop a run for a human.
 Whatever ends the attempt, the model calls it paid for are recorded first (``model_used``), in the
 same append as its outcome, so the run, day and month budgets see them. A delivery whose outcome is
 not recorded (a duplicate that lost the race, or found the step held) records its paid calls alone
@@ -13,6 +15,7 @@ not recorded (a duplicate that lost the race, or found the step held) records it
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from shared.config import Queue
@@ -35,6 +38,7 @@ from shared.services.stepping import OverBudget, Recorder, Stale, Step, perform
 
 log = logging.getLogger(__name__)
 _ATTEMPTS = 5  # writes of one record that others keep getting ahead of: then it gives up (logged)
+_EARLY_S = 1.0  # a delivery this close to its step's retry_at acts (clock skew with the queue)
 
 
 class StepOutcome(NamedTuple):
@@ -53,6 +57,8 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
     if decision.action == "ack":
         followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
         return StepOutcome(False, state.status, state.cursor, decision.reason)
+    if state.retry_at is not None and (state.retry_at - deps.clock()).total_seconds() > _EARLY_S:
+        return _defer(deps, task, state, state.retry_at)
     if decision.action == "fail":
         return _record(deps, task, state, _failure(deps, state, decision.reason), acted=False)
     if decision.action == "escalate":
@@ -65,6 +71,17 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
             False, state.status, state.cursor, f"handed to {followups.step_queue(state).value}"
         )
     return _act(deps, task, state)
+
+
+def _defer(deps: Deps, task: StepTask, state: RunState, retry_at: datetime) -> StepOutcome:
+    """A delivery before the step may run again (a duplicate, a resume, a sweep): the step is put
+    back for the rest of the wait, and nothing else happens (no tool, no model call, no write). The
+    task has the name the delayed retry got, unless the log moved since, so while that retry waits
+    the queue refuses it; if that retry was never created (a crash after the error was recorded),
+    this one takes its place."""
+    wait = (retry_at - deps.clock()).total_seconds()
+    followups.enqueue_step(deps, task.tenant_id, task.run_id, state, delay_s=wait)
+    return StepOutcome(False, state.status, state.cursor, f"retry in {wait:.0f} s")
 
 
 def _act(deps: Deps, task: StepTask, state: RunState) -> StepOutcome:
@@ -143,7 +160,8 @@ def _transient(deps: Deps, task: StepTask, recorder: Recorder, exc: TransientErr
         if used and append_past_usage(deps, task.tenant_id, task.run_id, state, used) is None:
             keep_paid(deps, task.tenant_id, task.run_id, used)
         raise exc
-    events = [*used, *_error(deps, held, ErrorKind.TRANSIENT, exc.reason)]
+    retry_at = deps.clock() + timedelta(seconds=wait)
+    events = [*used, *_error(deps, held, ErrorKind.TRANSIENT, exc.reason, retry_at=retry_at)]
     new = append_past_usage(deps, task.tenant_id, task.run_id, state, events)
     if new is not None:
         followups.enqueue_step(deps, task.tenant_id, task.run_id, new, delay_s=wait)
@@ -219,10 +237,17 @@ def renumbered(events: Sequence[RunEvent], first_seq: int) -> list[RunEvent]:
     return [e.model_copy(update={"seq": first_seq + i}) for i, e in enumerate(events)]
 
 
-def _error(deps: Deps, state: RunState, kind: ErrorKind, reason: str) -> list[RunEvent]:
+def _error(
+    deps: Deps, state: RunState, kind: ErrorKind, reason: str, *, retry_at: datetime | None = None
+) -> list[RunEvent]:
     return [
         ErrorRecorded(
-            seq=state.last_seq + 1, at=deps.clock(), step=state.cursor, error=kind, message=reason[:500]
+            seq=state.last_seq + 1,
+            at=deps.clock(),
+            step=state.cursor,
+            error=kind,
+            message=reason[:500],
+            retry_at=retry_at,
         )
     ]
 

@@ -3,12 +3,19 @@ was lost. A running run whose document has not changed for ``sweep_stall_s`` get
 again under a fresh name per sweep window (the original name may still be taken); if the original
 task was merely slow, the two deliveries collide and exactly one acts, as for any duplicate.
 
-A run that has not moved for ``GIVE_UP_AFTER`` is not re-enqueued again but failed, saying so: its
-steps keep failing in a way that records nothing (a deployment's ConfigError for a day, a bug), and
-re-enqueuing it every window for ever would cost a task, an invocation and reads each time, while the
-owner hears nothing. Failing it notifies the owner and releases its page, like any failed run. It
-also takes it out of the oldest-first batch (``limit``), which runs stuck for good would otherwise
-fill, leaving newer stalled runs unswept.
+A run whose step waits for a long Retry-After (its last error records ``retry_at``, and its retry is
+a task scheduled for then) is not stalled: it is left alone until ``sweep_stall_s`` past its
+``retry_at`` (:attr:`Run.idle_since`), as a run is after its last write. Re-enqueued earlier, the step
+would call into the active rate limit again, perhaps after paid model work, every window until the
+limit lifted. The store leaves such runs out of the batch (``RunStore.stalled``), so a batch full of
+them does not hide the stalled runs behind; the check here is for a run delayed since the query.
+
+A run that has not moved for ``GIVE_UP_AFTER`` (counted from its ``retry_at``, if later) is not
+re-enqueued again but failed, saying so: its steps keep failing in a way that records nothing (a
+deployment's ConfigError for a day, a bug), and re-enqueuing it every window for ever would cost a
+task, an invocation and reads each time, while the owner hears nothing. Failing it notifies the
+owner and releases its page, like any failed run. It also takes it out of the oldest-first batch
+(``limit``), which runs stuck for good would otherwise fill, leaving newer stalled runs unswept.
 """
 
 import logging
@@ -31,9 +38,9 @@ def sweep(deps: Deps, limit: int = 200) -> int:
     count = failed = 0
     for tenant_id, run_id in deps.store.stalled(RunStatus.RUNNING, before, limit):
         run = deps.store.get_run(tenant_id, run_id)
-        if run is None or run.state.status != RunStatus.RUNNING:
+        if run is None or run.state.status != RunStatus.RUNNING or run.idle_since >= before:
             continue
-        if run.updated_at < now - GIVE_UP_AFTER:
+        if run.idle_since < now - GIVE_UP_AFTER:
             failed += _give_up(deps, run, now)
             continue
         followups.enqueue_followup(deps, tenant_id, run_id, run.state, tag=tag)

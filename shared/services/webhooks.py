@@ -8,14 +8,21 @@ shape, its timestamp included (400 before ``EARLIEST_EVENT`` or beyond ``CLOCK_S
 200, dropped) → the tenant's filters (200, ignored) → de-duplication and enqueue.
 
 Changes to one page within ``coalesce_s`` (see :func:`~shared.domain.notion_events.plan_task`) name
-one task, scheduled for the end of their window: the first creates it, the others find it
-(``coalesced``) and their change is read when the run fetches the page.
+one task, scheduled ``READ_LAG`` (at most a window) after the end of their window, so its read shows them all: the first
+creates it, the others find it (``coalesced``) and their change is read when the run fetches the page.
+An event first received once that task may have run (Notion delivers aggregated events late) joins
+no such task: it names one from its window and the window it came in, whose run claims the page, where
+the change is dropped if the page's run read the page after it, and otherwise remembered or planned.
 
 De-duplication without losing an event: the record ``tenants/{t}/events/{id}`` is created first, then
-the task, named from the event id, is created. A repeat delivery finds the record; if the record is
-younger than :data:`REENQUEUE_WINDOW` the task is created again, which Cloud Tasks refuses by name when
-the first attempt got that far (task names stay taken for about an hour after the task ran), and which
-recovers the event when an instance died between the record and the task. Older repeats are dropped.
+the task is created (its name depends only on the event and on when it was first received, kept in
+the record), then the record is marked ``enqueued``. A repeat delivery finds the record: marked, it is
+a duplicate and nothing more is done; unmarked (the instance died or the queue failed before the mark,
+or the first delivery is still in flight), the task is created again, whatever the record's age within
+its TTL. That is harmless: the queue refuses the name while it is taken (about an hour after the task
+ran), and later a task of the same run finds the run and only re-enqueues its follow-up. Firestore per
+event that starts work: the create and the mark (two writes); per repeat, the failed create and one
+read, plus the mark when it had to enqueue.
 """
 
 import json
@@ -27,10 +34,12 @@ from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import (
     EVENT_TYPES,
     NotionEvent,
+    PlanRequest,
     decide,
     is_handshake,
     plan_task,
     plausible_verification_token,
+    settle_time,
     signature_valid,
     timestamp_problem,
 )
@@ -40,7 +49,6 @@ from shared.logs import add_labels
 from shared.ports import SecretStore, TaskQueue, TenantStore, WebhookEventLedger
 
 log = logging.getLogger(__name__)
-REENQUEUE_WINDOW = timedelta(minutes=30)
 
 
 class Intake(NamedTuple):
@@ -138,17 +146,14 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
     if not decision.start:
         log.info("webhook: event %s (%s) ignored: %s", event.id, event.type, decision.reason)
         return Outcome("ignored", decision.reason)
-    request = plan_task(event, tenant.tenant_id, intake.coalesce_s)
-    task = request.task
     expires = now + timedelta(seconds=intake.event_ttl_s)
     record = intake.events.record(tenant.tenant_id, event.id, event.type, now, expires)
+    request = plan_task(event, tenant.tenant_id, intake.coalesce_s, record.first_seen)
+    task = request.task
     created = False
-    if record.created or now - record.first_seen < REENQUEUE_WINDOW:
-        # Never later than one window from now, whatever the event's clock says.
-        wait = (request.not_before - now).total_seconds() if request.not_before else 0.0
-        created = intake.queue.enqueue(
-            Queue.PLAN, task, request.task_id, min(max(wait, 0.0), intake.coalesce_s)
-        )
+    if not record.enqueued:  # new, or a repeat of a delivery that may not have made its task
+        created = intake.queue.enqueue(Queue.PLAN, task, request.task_id, _delay_s(request, intake, now))
+        intake.events.mark_enqueued(tenant.tenant_id, event.id)
     if not record.created:
         log.info("webhook: event %s (%s) is a repeat", event.id, event.type)
         return Outcome("duplicate", task.run_id)
@@ -157,3 +162,12 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         return Outcome("coalesced", task.run_id)
     log.info("webhook: event %s (%s) → run %s (%s)", event.id, event.type, task.run_id, decision.reason)
     return Outcome("enqueued", task.run_id)
+
+
+def _delay_s(request: PlanRequest, intake: Intake, now: datetime) -> float:
+    """Seconds until the task's scheduled time; never more than a window and its settle time from now,
+    whatever the event's clock says (a timestamp ahead of ours would hold its run back)."""
+    if request.run_at is None:
+        return 0.0
+    wait = (request.run_at - now).total_seconds()
+    return min(max(wait, 0.0), intake.coalesce_s + settle_time(intake.coalesce_s).total_seconds())

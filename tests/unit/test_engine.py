@@ -1,7 +1,7 @@
 """The execute-step protocol and planning over fakes: errors, limits, reconciliation, bounded context."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -99,8 +99,9 @@ def test_a_long_retry_after_becomes_a_task_scheduled_later() -> None:
     outcome = run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
     assert not outcome.acted and queue(deps).tasks[0][3] == 90.0
     notion.fail["retrieve_page"] = [TransientError("503")]
+    due = deps._replace(clock=lambda: datetime.now(UTC) + timedelta(seconds=90))  # the retry is due
     with pytest.raises(TransientError):  # a short one: the queue's own backoff (HTTP 503)
-        run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
+        run_step(StepTask(tenant_id="t1", run_id="r1", step=1), due)
 
 
 def test_a_permanent_error_fails_the_run_with_its_reason_and_notifies() -> None:

@@ -1,0 +1,170 @@
+"""An event whose plan task could not be created is enqueued again by Notion's next retry of it,
+however late that comes within the de-duplication record's TTL; a repeat of an event whose task
+exists touches the queue no more. Through ``ingest_webhook`` and the ``notion-webhook`` entry point,
+with the repo's fakes."""
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.config import PlatformSecret, Queue
+from shared.domain.settings import TenantSettings
+from shared.domain.tasks import PlanTask, TaskBody, page_key
+from shared.domain.tenants import Tenant
+from shared.errors import TransientError
+from shared.services.webhooks import Intake, ingest_webhook
+from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.unit.test_entry_points import FakeContainer, client, fakes
+
+__all__ = ["fakes"]  # the fixture that puts fakes behind bootstrap.container()
+
+TOKEN = "secret_verification"
+PAGE = "3b4c5d6e-0000-4000-8000-000000000002"
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+TTL_S = 7 * 86400.0
+
+
+@dataclass
+class FlakyQueue(FakeQueue):
+    """The fake queue, failing its next ``down`` calls as Cloud Tasks does when unavailable, and
+    counting every call."""
+
+    down: int = 0
+    calls: list[str] = field(default_factory=list)
+
+    def enqueue(self, queue: Queue, body: TaskBody, task_id: str, delay_s: float = 0.0) -> bool:
+        self.calls.append(task_id)
+        if self.down:
+            self.down -= 1
+            raise TransientError("cloud tasks: ServiceUnavailable")
+        return super().enqueue(queue, body, task_id, delay_s)
+
+
+def tenant() -> Tenant:
+    return Tenant(
+        tenant_id="t1",
+        workspace_id="ws1",
+        token_secret="notion-token-t1",
+        settings=TenantSettings(page_ids=[PAGE]),
+        created_at=T0,
+        updated_at=T0,
+    )
+
+
+def intake(queue: FlakyQueue) -> Intake:
+    tenants = FakeTenantStore()
+    tenants.save(tenant())
+    secrets = FakeSecrets({PlatformSecret.NOTION_WEBHOOK_TOKEN: TOKEN})
+    return Intake(tenants, FakeWebhookEvents(), queue, secrets, TTL_S, 60.0)
+
+
+def signed(event_id: str, changed: datetime, kind: str = "page.content_updated") -> tuple[bytes, str]:
+    event: dict[str, Any] = {
+        "id": event_id,
+        "type": kind,
+        "timestamp": changed.isoformat(),
+        "workspace_id": "ws1",
+        "authors": [{"id": "person-1", "type": "person"}],
+        "entity": {"id": PAGE, "type": "page"},
+        "data": {},
+    }
+    if kind == "comment.created":
+        event |= {"entity": {"id": "comment-1", "type": "comment"}, "data": {"page_id": PAGE}}
+    body = json.dumps(event).encode()
+    return body, "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize("later", [timedelta(minutes=31), timedelta(hours=5), timedelta(days=6)])
+def test_an_event_whose_task_could_not_be_created_is_enqueued_by_a_later_repeat(later: timedelta) -> None:
+    """Before: a repeat more than 30 minutes after the first delivery was a duplicate, and the event
+    was lost although no task had ever been created."""
+    queue = FlakyQueue(down=1)
+    i = intake(queue)
+    with pytest.raises(TransientError):  # notion-webhook answers 503: Notion retries the delivery
+        ingest_webhook(*signed("evt-1", T0), i, now=T0 + timedelta(seconds=1))
+    assert not queue.tasks
+    again = ingest_webhook(*signed("evt-1", T0), i, now=T0 + later)
+    assert again.result == "duplicate"
+    [(_, body, name, delay)] = queue.tasks
+    window = int(T0.timestamp() // 60)
+    # Named as the first delivery would have named it: its window's task, due at once by now.
+    assert isinstance(body, PlanTask) and again.detail == body.run_id and delay == 0
+    assert name == f"plan:t1:page:{page_key(PAGE)}-{window}"
+    calls = len(queue.calls)
+    assert (
+        ingest_webhook(*signed("evt-1", T0), i, now=T0 + later + timedelta(minutes=1)).result == "duplicate"
+    )
+    assert len(queue.calls) == calls  # marked now: the next repeat does not touch the queue
+
+
+def test_a_repeat_of_an_event_whose_task_exists_touches_the_queue_no_more() -> None:
+    queue = FlakyQueue()
+    i = intake(queue)
+    assert ingest_webhook(*signed("evt-1", T0), i, now=T0 + timedelta(seconds=1)).result == "enqueued"
+    for later in (timedelta(seconds=2), timedelta(minutes=10), timedelta(days=2)):
+        assert ingest_webhook(*signed("evt-1", T0), i, now=T0 + later).result == "duplicate"
+    assert len(queue.calls) == 1 and len(queue.tasks) == 1
+
+
+def test_each_event_that_starts_work_costs_one_mark_and_a_repeat_none() -> None:
+    """The store writes per event: the record's create and one update marking it, also for an event
+    that joins its page's task (``coalesced``) and for a comment."""
+    queue = FlakyQueue()
+    i = intake(queue)
+    assert isinstance(i.events, FakeWebhookEvents)
+    outcomes = [
+        ingest_webhook(*signed("evt-1", T0), i, now=T0 + timedelta(seconds=1)).result,
+        ingest_webhook(*signed("evt-2", T0 + timedelta(seconds=9)), i, now=T0 + timedelta(seconds=10)).result,
+        ingest_webhook(*signed("c-1", T0, "comment.created"), i, now=T0 + timedelta(seconds=11)).result,
+        ingest_webhook(*signed("evt-1", T0), i, now=T0 + timedelta(seconds=12)).result,
+    ]
+    assert outcomes == ["enqueued", "coalesced", "enqueued", "duplicate"]
+    assert i.events.marks == 3 and len(i.events.records) == 3
+    assert i.events.enqueued == {("t1", "evt-1"), ("t1", "evt-2"), ("t1", "c-1")}
+
+
+def test_a_late_events_repeat_names_the_task_of_the_window_it_first_came_in() -> None:
+    """An event received after its window's task time names a task from the window it first came
+    in (kept in the record), so its re-enqueue, however much later, names the same task."""
+    queue = FlakyQueue(down=1)
+    i = intake(queue)
+    first_came = T0 + timedelta(seconds=150)  # after the window's task time (09:02:00)
+    with pytest.raises(TransientError):
+        ingest_webhook(*signed("evt-1", T0 + timedelta(seconds=59)), i, now=first_came)
+    [failed] = queue.calls
+    again = ingest_webhook(*signed("evt-1", T0 + timedelta(seconds=59)), i, now=T0 + timedelta(hours=2))
+    [(_, body, name, _)] = queue.tasks
+    window, came = int(T0.timestamp() // 60), int(first_came.timestamp() // 60)
+    assert name == failed == f"plan:t1:page:{page_key(PAGE)}-{window}-{came}"
+    assert isinstance(body, PlanTask) and again == ("duplicate", body.run_id)
+
+
+def test_through_the_entry_point_a_retry_after_half_an_hour_recovers_the_event(
+    fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fakes.secrets.put(PlatformSecret.NOTION_WEBHOOK_TOKEN, TOKEN)
+    fakes.tenants.save(tenant())
+    body, signature = signed("evt-1", datetime.now(UTC) - timedelta(seconds=5))
+    real = fakes.queue.enqueue
+
+    def unavailable(queue: Queue, task: TaskBody, task_id: str, delay_s: float = 0.0) -> bool:
+        raise TransientError("cloud tasks: ServiceUnavailable")
+
+    monkeypatch.setattr(fakes.queue, "enqueue", unavailable)
+    webhook = client("notion_webhook")
+    first = webhook.post("/", data=body, headers={"X-Notion-Signature": signature})
+    assert first.status_code == 503 and not fakes.queue.tasks
+    # Notion's later retry: the record was made 40 minutes ago and the queue works again.
+    [(key, (seen, kind))] = fakes.webhook_events.records.items()
+    fakes.webhook_events.records[key] = (seen - timedelta(minutes=40), kind)
+    monkeypatch.setattr(fakes.queue, "enqueue", real)
+    retry = webhook.post("/", data=body, headers={"X-Notion-Signature": signature})
+    assert retry.status_code == 200 and retry.json is not None and retry.json["result"] == "duplicate"
+    [(queue, task, _, _)] = fakes.queue.tasks
+    assert queue == Queue.PLAN and getattr(task, "run_id", None) == retry.json["detail"]
+    assert fakes.webhook_events.enqueued == {key}
