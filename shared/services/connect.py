@@ -188,14 +188,20 @@ def disconnect(tenant_id: str, deps: Connecting) -> dict[str, object]:
             raise NotFound("no workspace is connected for this session")
         if tenant.status == TenantStatus.REVOKED and not tenant.integrations:
             return tenant
-        revoked = {
-            "status": TenantStatus.REVOKED,
-            "integrations": (),
-            "session_epoch": new_session_epoch(),  # every session of the workspace ends here
-            "updated_at": datetime.now(UTC),
-        }
+        revoked = {"status": TenantStatus.REVOKED, "integrations": (), "updated_at": datetime.now(UTC)}
         return tenant.model_copy(update=revoked)
 
+    def end_sessions(tenant: Tenant | None) -> Tenant:
+        if tenant is None:
+            raise NotFound("no workspace is connected for this session")
+        if tenant.status != TenantStatus.REVOKED:  # connected again meanwhile, with a fresh epoch
+            return tenant
+        return tenant.model_copy(
+            update={"session_epoch": new_session_epoch(), "updated_at": datetime.now(UTC)}
+        )
+
+    # Revoked first (nothing runs for it any more), the tokens next, the sessions last: a disconnect
+    # that fails half-way (Notion unreachable for the revoke) can be retried with the same session.
     tenant = deps.tenants.update(tenant_id, revoke)
     for integration in integrations.Integration:  # GitHub, Vercel and Slack tokens go with the workspace
         deps.secrets.delete(integrations.token_secret(tenant_id, integration))
@@ -213,5 +219,6 @@ def disconnect(tenant_id: str, deps: Connecting) -> dict[str, object]:
                 exc.reason,
             )
         deps.secrets.delete(tenant.token_secret)
+    deps.tenants.update(tenant_id, end_sessions)  # every session of the workspace ends here
     log.info("disconnect: workspace %s revoked", tenant.workspace_id)
     return {"revoked": True, "tenant_id": tenant_id}

@@ -9,7 +9,7 @@ from shared.config import PlatformSecret
 from shared.domain import tokens
 from shared.domain.connection import token_secret_name
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.errors import Unauthenticated
+from shared.errors import TransientError, Unauthenticated
 from shared.services.sessions import start_session, tenant_of
 from tests.fakes import FakeSecrets, FakeTenantStore
 from tests.unit.test_connection_ownership import ADA, TENANT, connect_as, fakes, settings_status
@@ -87,3 +87,24 @@ def test_a_disconnect_landing_while_a_reconnect_completes_leaves_the_workspace_d
     assert token_secret_name(TENANT) not in fakes.secrets.values
     assert "access-2" in fakes.notion_oauth.revoked  # the new token is dead, not left behind
     assert settings_status(ada["session"]) == 401
+
+
+def test_a_disconnect_that_fails_half_way_can_be_retried_with_the_same_session(
+    fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = connect_as(fakes, ADA, "code-1")
+    auth = {"Authorization": f"Bearer {ada['session']}"}
+    revoke = fakes.notion_oauth.revoke
+
+    def unreachable(client_id: str, client_secret: str, token: str) -> None:
+        raise TransientError("Notion did not answer")
+
+    monkeypatch.setattr(fakes.notion_oauth, "revoke", unreachable)
+    assert client("api").delete("/connection", headers=auth).status_code == 503
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None and tenant.status == TenantStatus.REVOKED  # nothing runs for it already
+    assert token_secret_name(TENANT) in fakes.secrets.values  # the token is not forgotten unrevoked
+    monkeypatch.setattr(fakes.notion_oauth, "revoke", revoke)
+    assert client("api").delete("/connection", headers=auth).status_code == 200  # the retry, same session
+    assert token_secret_name(TENANT) not in fakes.secrets.values and fakes.notion_oauth.revoked
+    assert settings_status(ada["session"]) == 401  # and now the sessions have ended
