@@ -19,6 +19,7 @@ from functions.routes import (
     notifications,
     runs,
     settings,
+    usage,
 )
 from shared import bootstrap
 from shared.errors import NotFound
@@ -37,6 +38,7 @@ _ALL: list[Route] = [
     *notifications.ROUTES,
     *integrations.ROUTES,
     *email_confirmations.ROUTES,
+    *usage.ROUTES,
 ]
 ROUTER = Router(_ALL)
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

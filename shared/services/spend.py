@@ -7,6 +7,7 @@ spent since, so a busy instance reads them about once a minute, not once per cal
 
 import threading
 import time
+from typing import Any
 
 from shared.domain.decide import Spend, TenantOverBudget, over_budget, over_tenant_budget
 from shared.services.deps import Deps
@@ -51,3 +52,20 @@ def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
     """The workspace budget (day or month) that stops every model call now, whatever a person approves."""
     day_usd, month_usd = _tenant_spend(deps, tenant_id)
     return over_tenant_budget(day_usd, month_usd, deps.budget(tenant_id))
+
+
+def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
+    """What the workspace spent on models today and this month (UTC days and months, as the budgets
+    count them), read now rather than from this instance's cache, against its budgets; ``paused``:
+    why Notion's events start nothing now (a spent budget), or None."""
+    now = deps.clock()
+    day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
+    day_usd, month_usd = deps.store.spend(tenant_id, day, month)
+    budget = deps.budget(tenant_id)
+    spent = over_tenant_budget(day_usd, month_usd, budget)
+    return {
+        "day": {"date": day, "spent_usd": round(day_usd, 6), "budget_usd": budget.day_usd},
+        "month": {"month": month, "spent_usd": round(month_usd, 6), "budget_usd": budget.month_usd},
+        "run_budget_usd": budget.run_usd,
+        "paused": spent.reason if spent else None,
+    }
