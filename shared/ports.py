@@ -228,6 +228,14 @@ class TenantStore(Protocol):
         """Remember ``tick`` as fanned out, unless a later tick is remembered already (never back)."""
         ...
 
+    def ask_recipient(
+        self, recipient: str, day: str, tenant_id: str, limit: int, expires_at: datetime
+    ) -> bool:
+        """Count ``tenant_id`` among the workspaces that asked ``recipient`` (an address's hash) to
+        confirm it on ``day``: True if it is one of them already or there was room for it (at most
+        ``limit`` workspaces); False otherwise, changing nothing. The count expires at ``expires_at``."""
+        ...
+
 
 class OAuthStateStore(Protocol):
     """``oauth_states/{key}``: single-use connect states (expire by TTL on ``expires_at``)."""

@@ -73,6 +73,8 @@ locals {
     oauth_states  = { collection = "oauth_states", field = "expires_at" }
     page_runs     = { collection = "page_runs", field = "expires_at" }  # a page's active run (planning)
     run_starts    = { collection = "run_starts", field = "expires_at" } # a run's reserved start (planning)
+    # the workspaces that asked one address to confirm it on a day (email confirmation's bound)
+    email_recipients = { collection = "email_recipients", field = "expires_at" }
   }
 }
 

@@ -253,6 +253,7 @@ class FakeTenantStore:
         self.tenants: dict[str, Tenant] = {}
         self.routes: dict[str, str] = {}
         self.tick: datetime | None = None
+        self.recipients: dict[str, list[str]] = {}  # ask_recipient: address hash and day → workspaces
 
     def get(self, tenant_id: str) -> Tenant | None:
         return self.tenants.get(tenant_id)
@@ -276,6 +277,17 @@ class FakeTenantStore:
 
     def last_tick(self) -> datetime | None:
         return self.tick
+
+    def ask_recipient(
+        self, recipient: str, day: str, tenant_id: str, limit: int, expires_at: datetime
+    ) -> bool:
+        asked = self.recipients.setdefault(f"{recipient}-{day}", [])
+        if tenant_id in asked:
+            return True
+        if len(asked) >= limit:
+            return False
+        asked.append(tenant_id)
+        return True
 
     def record_tick(self, tick: datetime) -> None:
         if self.tick is None or tick > self.tick:

@@ -177,6 +177,32 @@ class FirestoreTenantStore:
                 return
         raise TransientError("firestore: the daily schedule changed too often at once; try again")
 
+    def ask_recipient(
+        self, recipient: str, day: str, tenant_id: str, limit: int, expires_at: datetime
+    ) -> bool:
+        """``email_recipients/{recipient}-{day}``: the workspaces that asked that address on that day,
+        added by a create or an update conditioned on what was read (two at once cannot both take the
+        last place); TTL on ``expires_at``."""
+        ref = self._db.collection("email_recipients").document(f"{recipient}-{day}")
+        with _transient():
+            for _ in range(_UPDATE_ATTEMPTS):
+                snap = ref.get()
+                asked = list((snap.to_dict() or {}).get("tenants") or []) if snap.exists else []
+                if tenant_id in asked:
+                    return True
+                if len(asked) >= limit:
+                    return False
+                doc = {"tenants": [*asked, tenant_id], "expires_at": expires_at}
+                try:
+                    if snap.exists:
+                        ref.update(doc, option=self._db.write_option(last_update_time=snap.update_time))
+                    else:
+                        ref.create(doc)
+                except (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition):
+                    continue  # another workspace asked meanwhile: count again
+                return True
+        raise TransientError("firestore: this address was asked too often at once; try again")
+
     def _remember(self, tenant: Tenant) -> None:
         with self._lock:
             if tenant.workspace_id in self._routes:

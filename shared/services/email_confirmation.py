@@ -11,6 +11,9 @@ the tenant's email goes to the owner's Notion email (``Tenant.email_recipient``)
 - One mail per address per tenant per UTC day: the notify task and its notification are named from
   the tenant, a hash of the address and the day, so the same change again that day (or the retry of
   a PATCH whose enqueue failed) sends nothing new; a later day asks again.
+- At most ``MAX_WORKSPACES_PER_ADDRESS`` workspaces may ask one address in a UTC day, across the
+  deployment (``reserve_recipient``, counted in ``email_recipients/{hash}-{day}`` before the PATCH
+  stores anything): one person connecting many workspaces cannot mail someone more often.
 - At most ``MAX_ADDRESSES_PER_DAY`` different addresses per tenant per UTC day (``admit``), counted on
   the tenant document in the same conditioned write as the setting: two PATCHes at once cannot both
   take the last one, and it costs no extra document or read. Beyond it the PATCH is a 429 and
@@ -24,7 +27,7 @@ the tenant's email goes to the owner's Notion email (``Tenant.email_recipient``)
   tenant and the address, nothing secret.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from shared.config import PlatformSecret, Queue
@@ -40,6 +43,10 @@ PURPOSE = "email_confirmation"
 # it was sent to, only while that is still the workspace's notification_email.
 LINK_TTL_S = 7 * 24 * 3600.0
 MAX_ADDRESSES_PER_DAY = 5
+# Workspaces that may ask one address in a UTC day, across the deployment: one person connecting
+# many workspaces cannot mail someone more than this, whatever each workspace's own bound.
+MAX_WORKSPACES_PER_ADDRESS = 3
+RECIPIENT_TTL = timedelta(days=2)  # the count outlives its day, then Firestore's TTL deletes it
 NAME_CHARS = 40  # of the workspace's name (the owner's words) in the mail
 SUBJECT = "Confirm this address for Notion Agent notifications"
 
@@ -91,6 +98,25 @@ def admit(tenant: Tenant, now: datetime) -> Tenant:
         )
     asked = today if entry in today else (*today, entry)
     return tenant.model_copy(update={"confirmations_asked": asked})
+
+
+def reserve_recipient(tenant: Tenant, tenants: TenantStore, now: datetime) -> None:
+    """Before ``tenant`` (as it would be changed) is stored: if its notification_email needs
+    confirming, count the workspace among those that asked that address today; beyond
+    ``MAX_WORKSPACES_PER_ADDRESS``, TooManyConfirmations (nothing is stored, nothing is mailed). The
+    same workspace asking the same address again the same day takes no new place."""
+    address = _pending(tenant)
+    if address is None:
+        return
+    day, expires = _day(now), now + RECIPIENT_TTL
+    if not tenants.ask_recipient(
+        address_hash(address), day, tenant.tenant_id, MAX_WORKSPACES_PER_ADDRESS, expires
+    ):
+        raise TooManyConfirmations(
+            f"{MAX_WORKSPACES_PER_ADDRESS} workspaces asked this address to confirm today, the most a day "
+            "allows for one address: try again after midnight UTC, or choose another address "
+            "(nothing was changed)"
+        )
 
 
 def ask(tenant: Tenant, mailing: Mailing, now: datetime) -> str | None:

@@ -42,8 +42,9 @@ def change_settings(
     The changes alone are checked, strictly (SettingsInput); the stored values they join are not checked
     again, so a value stored before a check existed does not block changing another setting.
 
-    A change naming a ``notification_email`` that needs confirming is counted against the day's bound
-    in the same write (beyond it: 429, nothing changed) and, once stored, its confirmation mail is
+    A change naming a ``notification_email`` that needs confirming is counted against the address's
+    bound of workspaces a day (``email_confirmation.reserve_recipient``), then against the workspace's
+    bound in the same write (beyond either: 429, nothing changed) and, once stored, its confirmation mail is
     enqueued through ``mailing`` (named: sending the same address again the same day, the retry of a
     failed enqueue, adds nothing). Without ``mailing`` nothing is asked, and the address stays
     unconfirmed, so gets no mail."""
@@ -56,15 +57,19 @@ def change_settings(
     now = now or datetime.now(UTC)
     asks = mailing is not None and "notification_email" in checked
 
-    def change(tenant: Tenant | None) -> Tenant:
+    def changed(tenant: Tenant | None) -> Tenant:
         if tenant is None:
             raise NotFound("this workspace is not connected")
         if tenant.status == TenantStatus.REVOKED:
             raise Conflict("this workspace was disconnected: connect it again to change its settings")
         settings = TenantSettings.model_validate(tenant.settings.model_dump() | checked)
-        changed = tenant.model_copy(update={"settings": settings, "updated_at": now})
-        return email_confirmation.admit(changed, now) if asks else changed
+        return tenant.model_copy(update={"settings": settings, "updated_at": now})
 
+    def change(tenant: Tenant | None) -> Tenant:
+        return email_confirmation.admit(changed(tenant), now) if asks else changed(tenant)
+
+    if asks:  # the address's own bound, across workspaces, before anything is stored
+        email_confirmation.reserve_recipient(changed(tenants.get(tenant_id)), tenants, now)
     tenant = tenants.update(tenant_id, change)
     if asks and mailing is not None:
         email_confirmation.ask(tenant, mailing, now)

@@ -187,6 +187,12 @@ class _Ref:
     def exists(self) -> bool:
         return False
 
+    def get(self) -> "_Ref":  # a read: of a document that does not exist
+        return self
+
+    def to_dict(self) -> None:
+        return None
+
     def get_all(self, refs: list["_Ref"]) -> list["_Ref"]:
         return refs
 
@@ -204,13 +210,18 @@ class _Batch:
 
 def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from shared.adapters.firestore_store import FirestoreRunStore
-    from shared.adapters.firestore_tenants import FirestoreOAuthStates, FirestoreWebhookEvents
+    from shared.adapters.firestore_tenants import (
+        FirestoreOAuthStates,
+        FirestoreTenantStore,
+        FirestoreWebhookEvents,
+    )
 
     writes: dict[str, dict[str, Any]] = {}
     now = datetime(2026, 1, 1, tzinfo=UTC)
     client: Any = _Ref(writes)
     FirestoreWebhookEvents(client).record("t1", "ev1", "page.created", now, now)
     FirestoreOAuthStates(client).create("k1", now)
+    assert FirestoreTenantStore(client).ask_recipient("h1", "20260101", "t1", 3, now)
     store = FirestoreRunStore(client)
     assert store.claim_page("t1", "p1", "r1", now, timedelta(minutes=1)) is None
     assert store.reserve_start("t1", "r1", now, timedelta(seconds=10), 1) == now
@@ -229,6 +240,7 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "tenants/t1/page_runs/p1",
         "tenants/t1/limits/webhook_runs",
         "tenants/t1/run_starts/r1",
+        "email_recipients/h1-20260101",
     }
     kept = {"tenants/t1/limits/webhook_runs"}  # one a tenant, rewritten in place: never expires
     policies = {(t["collection"], t["field"]) for t in tf.locals["firestore_ttls"].values()}

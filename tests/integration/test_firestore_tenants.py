@@ -203,3 +203,17 @@ def test_the_last_daily_tick_is_remembered_and_never_moves_back(firestore_db: An
     ticks = [NOW + timedelta(hours=h) for h in range(1, 7)]
     at_once(lambda: store.record_tick(ticks.pop()), 6)  # six instances, six ticks, one document
     assert store.last_tick() == NOW + timedelta(hours=6)
+
+
+def test_an_address_is_asked_by_at_most_its_bound_of_workspaces_a_day_even_at_once(firestore_db: Any) -> None:
+    store = FirestoreTenantStore(firestore_db)
+    expires = NOW + timedelta(days=2)
+    assert store.ask_recipient("h1", "20261122", "t1", 3, expires)
+    assert store.ask_recipient("h1", "20261122", "t1", 3, expires)  # the same workspace again: no new place
+    workspaces = [f"t{n}" for n in range(2, 8)]
+    taken = at_once(lambda: store.ask_recipient("h1", "20261122", workspaces.pop(), 3, expires), 6)
+    assert sorted(taken) == [False, False, False, False, True, True]  # two places were left, for six
+    doc = firestore_db.collection("email_recipients").document("h1-20261122").get().to_dict()
+    assert len(doc["tenants"]) == 3 and "t1" in doc["tenants"] and doc["expires_at"] == expires
+    assert store.ask_recipient("h1", "20261123", "t9", 3, expires)  # another day: counted afresh
+    assert store.ask_recipient("h2", "20261122", "t9", 3, expires)  # another address too

@@ -197,6 +197,28 @@ def test_the_next_utc_day_asks_again_and_counts_afresh(fakes: MailContainer) -> 
     assert len(fakes.tenant().confirmations_asked) == 2  # only the current day's are kept
 
 
+def test_an_address_is_asked_by_at_most_three_workspaces_a_day_whoever_connected_them(
+    fakes: MailContainer,
+) -> None:
+    for n in range(2, 5):  # three more workspaces, perhaps all one person's
+        fakes.tenants.save(connected().model_copy(update={"tenant_id": f"t{n}", "workspace_id": f"w{n}"}))
+    sessions = {
+        t: {"Authorization": f"Bearer {start_session(t, fakes.secrets)}"} for t in ("t1", "t2", "t3", "t4")
+    }
+    for tenant_id in ("t1", "t2", "t3"):
+        assert choose(sessions[tenant_id], OPS).status_code == 200
+    assert choose(sessions["t1"], OPS).status_code == 200  # the same workspace again takes no new place
+    refused = choose(sessions["t4"], OPS, planning_hour=6)
+    assert refused.status_code == 429 and refused.json["error"] == "too_many_confirmations"
+    assert "3 workspaces asked this address" in refused.json["reason"]
+    fourth = fakes.tenants.get("t4")
+    assert fourth is not None and fourth.settings.notification_email is None
+    assert fourth.settings.planning_hour == 8 and fourth.confirmations_asked == ()  # nothing stored
+    assert sorted(t.tenant_id for t, _ in fakes.notify_tasks()) == ["t1", "t2", "t3"]  # three mails
+    assert choose(sessions["t4"], "another@acme.example").status_code == 200  # another address is fine
+    assert choose(sessions["t4"], OWNER).status_code == 200  # and so is the owner's own
+
+
 # -- until confirmed, email goes to the owner ------------------------------------------------------------
 
 
