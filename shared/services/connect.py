@@ -158,6 +158,10 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         "workspace_name": tenant.workspace_name,
         "session": start_session(tenant_id, deps.secrets, epoch=tenant.session_epoch),
     }
+    if not (tenant.settings.data_source_ids or tenant.settings.page_ids):
+        # Onboarding is the frontend's: nothing is chosen yet, so nothing starts work (no event, no
+        # daily plan reads anything) until the owner picks data sources or pages in the settings.
+        outcome["onboarding"] = "choose_sources"
     return frontend_redirect(frontend, outcome)
 
 

@@ -142,3 +142,14 @@ def test_a_tenant_without_an_owner_id_is_reconnected_only_by_its_owners_email(fa
     assert ada["connected"] == "true" and settings_status(ada["session"]) == 200
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.owner_user_id == "user-1"  # recorded from now on
+
+
+def test_a_workspace_with_nothing_chosen_is_sent_to_onboarding_until_its_owner_chooses(
+    fakes: FakeContainer,
+) -> None:
+    first = connect_as(fakes, ADA, "code-1")
+    assert first["onboarding"] == "choose_sources"  # the frontend's cue: nothing starts work yet
+    auth = {"Authorization": f"Bearer {first['session']}"}
+    chosen = {"data_source_ids": ["1a2b3c4d-0000-4000-8000-00000000abcd"]}
+    assert client("api").patch("/settings", headers=auth, json=chosen).status_code == 200
+    assert "onboarding" not in connect_as(fakes, ADA, "code-2")  # a reconnect with sources chosen
