@@ -16,7 +16,7 @@ from tools.infra_drift import Terraform
 QUEUES = ("plan", "execute-step", "deploy", "notify")
 
 
-def _seconds(value: str) -> float:
+def seconds(value: str) -> float:
     assert value.endswith("s"), value
     return float(value[:-1])
 
@@ -25,8 +25,8 @@ def attempt_times(queue: dict[str, object]) -> list[float]:
     """Seconds after the first attempt of each attempt: the interval starts at min_backoff, doubles
     max_doublings times, then grows by the last doubled interval up to max_backoff (Cloud Tasks'
     RetryConfig); it stops once max_attempts AND max_retry_duration are reached."""
-    low, high = _seconds(str(queue["min_backoff"])), _seconds(str(queue["max_backoff"]))
-    doublings, window = int(str(queue["max_doublings"])), _seconds(str(queue["max_retry_duration"]))
+    low, high = seconds(str(queue["min_backoff"])), seconds(str(queue["max_backoff"]))
+    doublings, window = int(str(queue["max_doublings"])), seconds(str(queue["max_retry_duration"]))
     times, now = [0.0], 0.0
     while not (len(times) >= int(str(queue["max_attempts"])) and now >= window):
         k = len(times) - 1
@@ -49,7 +49,7 @@ def test_max_attempts_is_the_number_of_attempts_made(tf: Terraform, queue_id: st
     queue = tf.locals["queues"][queue_id]
     times = attempt_times(queue)
     assert len(times) == queue["max_attempts"], (queue_id, len(times), times[-1])
-    assert times[-2] < _seconds(queue["max_retry_duration"]) <= times[-1], queue_id
+    assert times[-2] < seconds(queue["max_retry_duration"]) <= times[-1], queue_id
 
 
 def test_a_window_longer_than_the_attempts_is_caught(tf: Terraform) -> None:
@@ -78,7 +78,7 @@ def test_notify_retries_for_the_window_the_notifier_relies_on(tf: Terraform) -> 
 
     queue = tf.locals["queues"]["notify"]
     times = attempt_times(queue)
-    assert _seconds(queue["max_retry_duration"]) == NOTIFY_RETRY_WINDOW.total_seconds()
+    assert seconds(queue["max_retry_duration"]) == NOTIFY_RETRY_WINDOW.total_seconds()
     assert times[-1] < RECONCILE_WINDOW.total_seconds()
     # Enough attempts after the notifier's own bound to end the record (live_notifier.py).
     late = (GIVE_UP_AFTER + timedelta(hours=3)).total_seconds()

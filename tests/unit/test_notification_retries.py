@@ -32,6 +32,7 @@ from shared.errors import PermanentError, TransientError
 from shared.ports import Mail
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeChat, FakeMailer, FakeNotificationLog, FakeSecrets
+from tests.infra.test_task_retries import attempt_times, seconds
 from tests.unit.test_notifications import Clock
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -379,33 +380,13 @@ def test_a_lookup_still_failing_half_a_day_later_ends_it_undeliverable_not_sent_
     assert w.mailer.sent == []
 
 
-def _seconds(value: str) -> float:
-    assert value.endswith("s"), value
-    return float(value[:-1])
-
-
-def _attempt_times(queue: dict[str, Any]) -> list[float]:
-    """When Cloud Tasks attempts a task that always fails, in seconds after its first attempt: the
-    interval starts at min_backoff, doubles max_doublings times, then grows linearly by the last
-    doubled step up to max_backoff; it stops once max_attempts AND max_retry_duration are reached."""
-    low, high = _seconds(queue["min_backoff"]), _seconds(queue["max_backoff"])
-    doublings, window = int(queue["max_doublings"]), _seconds(queue["max_retry_duration"])
-    times, now = [0.0], 0.0
-    while not (len(times) >= int(queue["max_attempts"]) and now >= window):
-        k = len(times) - 1
-        step = low * 2.0**k if k <= doublings else low * 2.0**doublings * (1 + k - doublings)
-        now += min(step, high)
-        times.append(now)
-    return times
-
-
 def test_give_up_after_is_safely_inside_the_notify_queues_retry_window() -> None:
     from shared.adapters.live_notifier import GIVE_UP_AFTER, NOTIFY_RETRY_WINDOW
     from tools.infra_drift import load_terraform
 
     queue = load_terraform().locals["queues"]["notify"]
-    assert NOTIFY_RETRY_WINDOW.total_seconds() == _seconds(queue["max_retry_duration"])
-    times = _attempt_times(queue)
+    assert NOTIFY_RETRY_WINDOW.total_seconds() == seconds(queue["max_retry_duration"])
+    times = attempt_times(queue)
     # A record created 2 h after its task's first attempt, and a crashed attempt's lease of the
     # longest NA_STEP_LEASE_S (1 h) besides, still leave several attempts past the bound.
     late = GIVE_UP_AFTER.total_seconds() + 2 * 3600 + 3600
@@ -419,7 +400,7 @@ def test_a_notification_failing_on_every_attempt_the_queue_makes_never_stays_sen
 
     w = world()
     owner = tenant("email", slack=False)
-    for offset in _attempt_times(load_terraform().locals["queues"]["notify"]):
+    for offset in attempt_times(load_terraform().locals["queues"]["notify"]):
         w.clock.now = NOW + timedelta(seconds=offset)
         w.mailer.fail.append(TransientError("the connection to the mail relay smtp.example:587 failed"))
         try:
