@@ -161,9 +161,10 @@ def print_report(result: dict[str, Any]) -> None:
         print(f"  {total:7.0f} {delta:6.0f}  {where:22} {what}")
         previous = when
     print(
-        "  (plan waits for the end of the page's window, NA_WEBHOOK_COALESCE_S: 2 s here, 60 s deployed;"
-        " a page's changes within one window make one run; one made while the page's run is active is"
-        " planned when it ends)"
+        "  (plan waits for the end of the page's window and as long again, at most 60 s, for Notion's"
+        " reads to show every change of it: NA_WEBHOOK_COALESCE_S is 2 s here, 60 s deployed; a page's"
+        " changes within one window make one run; one made while the page's run is active is planned"
+        " when it ends)"
     )
     bot = result["sandbox"]["ids"]["bot"]
     print("\nWhat the run wrote in the sandbox's demo workspace (the idea page, then the pages it created):")
