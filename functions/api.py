@@ -1,7 +1,9 @@
-"""``api``: the HTTPS API frontends call, with the tenant's session (``Authorization: Bearer``).
+"""``api``: the HTTPS API frontends call, with the tenant's session or one of its API keys
+(``Authorization: Bearer``).
 
 Routes live in ``functions/routes/`` (one module per concern); this module only matches the path,
-authenticates the session for non-public routes and hands over.
+authenticates the session or key for non-public routes (a session only for ``session_only`` ones)
+and hands over.
 """
 
 from flask import Request, Response
@@ -12,6 +14,7 @@ from functions.routes import (
     Call,
     Route,
     Router,
+    api_keys,
     approvals,
     connection,
     email_confirmations,
@@ -27,7 +30,15 @@ from shared.logs import add_labels
 from shared.services import sessions
 
 bootstrap.preload(
-    "store", "queue", "secrets", "tenants", "oauth_states", "webhook_events", "notion_oauth", "notifications"
+    "store",
+    "queue",
+    "secrets",
+    "tenants",
+    "oauth_states",
+    "webhook_events",
+    "notion_oauth",
+    "notifications",
+    "api_keys",
 )
 
 _ALL: list[Route] = [
@@ -39,6 +50,7 @@ _ALL: list[Route] = [
     *integrations.ROUTES,
     *email_confirmations.ROUTES,
     *usage.ROUTES,
+    *api_keys.ROUTES,
 ]
 ROUTER = Router(_ALL)
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -63,7 +75,10 @@ def api(request: Request) -> Response:
         tenant_id = ""
         if not route.public:
             c = bootstrap.container()
-            tenant_id = sessions.tenant_of(request.headers.get("Authorization", ""), c.secrets, c.tenants)
+            authorization = request.headers.get("Authorization", "")
+            tenant_id = sessions.tenant_of(
+                authorization, c.secrets, c.tenants, c.api_keys, session_only=route.session_only
+            )
             add_labels(tenant=tenant_id)
         return route.handler(Call(request=request, args=args, tenant_id=tenant_id))
 

@@ -16,6 +16,7 @@ from shared import logs
 from shared.config import Settings, get_settings
 from shared.errors import ConfigError
 from shared.ports import (
+    ApiKeyStore,
     Chat,
     CodeHost,
     Deployer,
@@ -45,6 +46,7 @@ Port = Literal[
     "tenants",
     "oauth_states",
     "webhook_events",
+    "api_keys",
     "notion",
     "notion_oauth",
     "model",
@@ -64,6 +66,7 @@ _MODULES: dict[Port, str] = {
     "tenants": "shared.adapters.firestore_tenants",
     "oauth_states": "shared.adapters.firestore_tenants",
     "webhook_events": "shared.adapters.firestore_tenants",
+    "api_keys": "shared.adapters.firestore_api_keys",
     "notion": "shared.adapters.notion",
     "notion_oauth": "shared.adapters.notion",
     "model": "shared.adapters.vertex_model",
@@ -126,6 +129,10 @@ class Container:
     @property
     def webhook_events(self) -> WebhookEventLedger:
         return self._once("webhook_events", self._build_webhook_events)
+
+    @property
+    def api_keys(self) -> ApiKeyStore:
+        return self._once("api_keys", self._build_api_keys)
 
     @property
     def notion(self) -> Notion:
@@ -237,6 +244,11 @@ class Container:
         from shared.adapters.firestore_tenants import FirestoreWebhookEvents
 
         return FirestoreWebhookEvents(self._firestore())
+
+    def _build_api_keys(self) -> ApiKeyStore:
+        from shared.adapters.firestore_api_keys import FirestoreApiKeys
+
+        return FirestoreApiKeys(self._firestore())
 
     def _build_notion(self) -> Notion:
         from shared.adapters.notion import NotionApi

@@ -2,8 +2,8 @@
 
 Each record is one JSON line on stdout: ``severity``, ``message``, ``logging.googleapis.com/trace``
 and ``logging.googleapis.com/labels`` (tenant, run). Every secret value this instance has read is
-registered with :func:`register_secret` and masked in every line, as are bearer tokens and
-Notion-style tokens that reach a message by accident.
+registered with :func:`register_secret` and masked in every line, as are bearer tokens, Notion-style
+tokens and our API keys (``na_...``) that reach a message by accident.
 """
 
 import contextvars
@@ -24,7 +24,7 @@ _labels: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
 _PATTERNS = re.compile(
-    r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\b(secret_|ntn_|ghp_|xox[bp]-)[A-Za-z0-9_-]{8,}"
+    r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\b(secret_|ntn_|ghp_|xox[bp]-|na_)[A-Za-z0-9_-]{8,}"
 )
 REDACTED = "[REDACTED]"
 

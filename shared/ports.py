@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from shared.config import Queue
+    from shared.domain.api_keys import ApiKey
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.notifications import Claimed, NotificationRecord, NotificationStatus
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
@@ -244,6 +245,26 @@ class OAuthStateStore(Protocol):
 
     def consume(self, key: str, now: datetime) -> bool:
         """Delete the state if it exists and has not expired; True for exactly one caller."""
+        ...
+
+
+class ApiKeyStore(Protocol):
+    """``api_keys/{key_id}``: the workspaces' API keys (the hash of each secret, never the secret).
+
+    Keyed by the key's id alone, so a request's key is found in one read; every other method takes
+    the tenant id and reaches that tenant's keys only."""
+
+    def create(self, key: ApiKey) -> None: ...
+
+    def get(self, key_id: str) -> ApiKey | None: ...
+
+    def list_for(self, tenant_id: str) -> list[ApiKey]:
+        """The tenant's keys, newest first."""
+        ...
+
+    def delete(self, tenant_id: str, key_id: str) -> bool:
+        """Delete the tenant's key; False if it has none of that id (unknown, deleted already, or
+        another tenant's, which is left alone)."""
         ...
 
 

@@ -14,7 +14,7 @@ locals {
 
   # Project-level roles, which have no narrower resource to be granted on. Firestore IAM stops at the
   # database: every function whose entry point preloads a Firestore port (bootstrap.preload: store,
-  # tenants, oauth_states, webhook_events, notifications) reads and writes tenant data. Vertex AI model calls are
+  # tenants, oauth_states, webhook_events, notifications, api_keys) reads and writes tenant data. Vertex AI model calls are
   # authorised on the project only: just the two functions that call the model (Deps.need_model).
   # tests/infra/test_code_access.py derives both lists from the code.
   project_roles = {

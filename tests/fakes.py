@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.config import Queue
+from shared.domain.api_keys import ApiKey
 from shared.domain.events import ModelUsed
 from shared.domain.notifications import Claim, Claimed, NotificationRecord, NotificationStatus
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
@@ -304,6 +305,33 @@ class FakeOAuthStates:
     def consume(self, key: str, now: datetime) -> bool:
         expires_at = self.states.pop(key, None)
         return expires_at is not None and expires_at > now
+
+
+@dataclass
+class FakeApiKeys:
+    """``api_keys/{key_id}`` in memory; ``reads`` counts ``get`` (one Firestore read each)."""
+
+    keys: dict[str, ApiKey] = field(default_factory=dict)
+    reads: int = 0
+
+    def create(self, key: ApiKey) -> None:
+        assert key.key_id not in self.keys
+        self.keys[key.key_id] = key
+
+    def get(self, key_id: str) -> ApiKey | None:
+        self.reads += 1
+        return self.keys.get(key_id)
+
+    def list_for(self, tenant_id: str) -> list[ApiKey]:
+        mine = [k for k in self.keys.values() if k.tenant_id == tenant_id]
+        return sorted(mine, key=lambda k: (k.created_at, k.key_id), reverse=True)
+
+    def delete(self, tenant_id: str, key_id: str) -> bool:
+        key = self.keys.get(key_id)
+        if key is None or key.tenant_id != tenant_id:
+            return False
+        del self.keys[key_id]
+        return True
 
 
 @dataclass

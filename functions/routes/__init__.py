@@ -22,6 +22,9 @@ class Route(NamedTuple):
     methods: tuple[str, ...]
     handler: Callable[[Call], Reply]
     public: bool = False  # True: no session needed (e.g. GET /connect, signed approval links)
+    # True: a session only, never an API key: what a leaked script key must not do (manage keys,
+    # change settings, tokens or the connection); a key runs and follows runs and reads.
+    session_only: bool = False
 
 
 class Router:

@@ -38,5 +38,5 @@ def remove_connection(call: Call) -> Reply:
 
 ROUTES = [
     Route("/connect", ("GET",), start_connect, public=True),
-    Route("/connection", ("DELETE",), remove_connection),
+    Route("/connection", ("DELETE",), remove_connection, session_only=True),
 ]

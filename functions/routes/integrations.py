@@ -56,6 +56,6 @@ def delete_integration(call: Call) -> Reply:
 
 ROUTES = [
     Route("/integrations", ("GET",), get_integrations),
-    Route("/integrations/<name>", ("PUT",), put_integration),
-    Route("/integrations/<name>", ("DELETE",), delete_integration),
+    Route("/integrations/<name>", ("PUT",), put_integration, session_only=True),
+    Route("/integrations/<name>", ("DELETE",), delete_integration, session_only=True),
 ]

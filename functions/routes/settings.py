@@ -18,4 +18,7 @@ def patch_settings(call: Call) -> Reply:
     return change_settings(call.tenant_id, changes, container.tenants, mailing), 200
 
 
-ROUTES = [Route("/settings", ("GET",), get_settings), Route("/settings", ("PATCH",), patch_settings)]
+ROUTES = [
+    Route("/settings", ("GET",), get_settings),
+    Route("/settings", ("PATCH",), patch_settings, session_only=True),
+]

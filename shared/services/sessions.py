@@ -1,18 +1,21 @@
-"""Frontend sessions: a signed, expiring token naming one tenant and its session epoch.
+"""Who a request acts for: a frontend session (a signed, expiring token naming one tenant and its
+session epoch) or an API key (``na_...``, shared.domain.api_keys; made and deleted by
+shared.services.api_keys).
 
 A session acts for its tenant only while the tenant is connected and its ``session_epoch`` is the one
 the session names: a disconnect, or a connect that starts the connection afresh (a new owner after a
 disconnect), sets a new epoch and so ends every session issued before, at once and on every instance.
 A session without an epoch (issued before epochs existed) is refused: its holder signs in again.
+An API key names the epoch it was made in too, so a disconnect ends every key as well.
 """
 
 import hmac
 
 from shared.config import PlatformSecret
-from shared.domain import tokens
+from shared.domain import api_keys, tokens
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.errors import Conflict, NotFound, Unauthenticated
-from shared.ports import SecretStore, TenantStore
+from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from shared.ports import ApiKeyStore, SecretStore, TenantStore
 
 SESSION_TTL_S = 7 * 24 * 3600
 
@@ -23,17 +26,33 @@ def start_session(tenant_id: str, secrets: SecretStore, ttl_s: float = SESSION_T
     return tokens.sign({"purpose": "session", "tenant_id": tenant_id, "epoch": epoch}, key, ttl_s)
 
 
-def tenant_of(authorization: str, secrets: SecretStore, tenants: TenantStore) -> str:
+def tenant_of(
+    authorization: str,
+    secrets: SecretStore,
+    tenants: TenantStore,
+    keys: ApiKeyStore | None = None,
+    *,
+    session_only: bool = False,
+) -> str:
     """The tenant a request acts for, from ``Authorization: Bearer <session>``: a genuine, unexpired
     session of the tenant's current connection (one read of the tenant), else Unauthenticated.
+    Or ``Bearer na_...``: an API key of ``keys`` (none given: refused) made during the tenant's
+    current connection (one read of the key, one of the tenant), else Unauthenticated; a genuine key
+    where ``session_only`` is Forbidden.
 
-    A disconnect sets a new epoch, so its sessions stop here (401). A session whose tenant has no
-    document acts for nothing there: the services answer 404 (tenants are never deleted, and a tenant
-    created again gets a new random epoch, which such a session does not name)."""
+    A disconnect sets a new epoch, so its sessions and keys stop here (401). A session whose tenant
+    has no document acts for nothing there: the services answer 404 (tenants are never deleted, and a
+    tenant created again gets a new random epoch, which such a session does not name)."""
     scheme, _, token = authorization.partition(" ")
+    token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("send the session as 'Authorization: Bearer <token>'")
-    claims = tokens.verify(token.strip(), secrets.get(PlatformSecret.SESSION_SIGNING_KEY), "session")
+        raise Unauthenticated("send the session or API key as 'Authorization: Bearer <token>'")
+    if api_keys.is_api_key(token):
+        tenant_id = _tenant_of_key(token, keys, tenants)
+        if session_only:
+            raise Forbidden("an API key cannot do this: it needs a session (sign in with Notion)")
+        return tenant_id
+    claims = tokens.verify(token, secrets.get(PlatformSecret.SESSION_SIGNING_KEY), "session")
     epoch = claims.get("epoch")
     if not isinstance(epoch, str):
         raise Unauthenticated(
@@ -47,6 +66,25 @@ def tenant_of(authorization: str, secrets: SecretStore, tenants: TenantStore) ->
             "else; connect it to sign in again"
         )
     return tenant_id
+
+
+def _tenant_of_key(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> str:
+    """The tenant of a genuine API key of its current connection. No reason repeats the key."""
+    parsed = api_keys.parse(token)
+    if parsed is None:
+        raise Unauthenticated("the API key is malformed: send it whole, as POST /api-keys showed it")
+    if keys is None:
+        raise Unauthenticated("API keys are not accepted here: send a session")
+    key_id, secret = parsed
+    key = keys.get(key_id)
+    if key is None or not api_keys.proves(key, secret):
+        raise Unauthenticated("the API key is not valid: it is unknown, deleted or mistyped")
+    tenant = tenants.get(key.tenant_id)
+    if tenant is None or not hmac.compare_digest(key.epoch.encode(), tenant.session_epoch.encode()):
+        raise Unauthenticated(
+            "this API key has ended: the workspace was disconnected; connect it again and make a new key"
+        )
+    return key.tenant_id
 
 
 def connected_tenant(tenant_id: str, tenants: TenantStore) -> Tenant:

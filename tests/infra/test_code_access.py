@@ -23,6 +23,7 @@ FIRESTORE_PORTS = {
     "oauth_states",
     "webhook_events",
     "notifications",
+    "api_keys",
 }  # shared/bootstrap.py
 
 ENGINE = frozenset({"plan", "execute_step"})  # call Notion for a tenant (NotionAccess) and the model

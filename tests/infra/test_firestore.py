@@ -59,6 +59,11 @@ QUERIES: dict[tuple[str, str], Query] = {
         "document id: the automatic single-field index on status serves it",
         (),
     ),
+    ("firestore_api_keys.py", "FirestoreApiKeys.list_for"): Query(
+        "api_keys: tenant_id == ? (GET and POST /api-keys; sorted in memory, a workspace has a few "
+        "keys); one equality: the automatic single-field index serves it",
+        (),
+    ),
     ("firestore_store.py", "FirestoreRunStore.spend"): Query(
         "collection group events: tenant_id == ?, kind == 'model_used', day|month == ?, sum(cost_usd); "
         "sum() reads the summed field from the index, so it comes last",
@@ -209,12 +214,14 @@ class _Batch:
 
 
 def _written_by_the_code() -> dict[str, dict[str, Any]]:
+    from shared.adapters.firestore_api_keys import FirestoreApiKeys
     from shared.adapters.firestore_store import FirestoreRunStore
     from shared.adapters.firestore_tenants import (
         FirestoreOAuthStates,
         FirestoreTenantStore,
         FirestoreWebhookEvents,
     )
+    from shared.domain.api_keys import ApiKey
 
     writes: dict[str, dict[str, Any]] = {}
     now = datetime(2026, 1, 1, tzinfo=UTC)
@@ -222,6 +229,8 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     FirestoreWebhookEvents(client).record("t1", "ev1", "page.created", now, now)
     FirestoreOAuthStates(client).create("k1", now)
     assert FirestoreTenantStore(client).ask_recipient("h1", "20260101", "t1", 3, now)
+    key = ApiKey(key_id="k1", tenant_id="t1", name="CI", secret_sha256="0" * 64, created_at=now, epoch="e")
+    FirestoreApiKeys(client).create(key)
     store = FirestoreRunStore(client)
     assert store.claim_page("t1", "p1", "r1", now, timedelta(minutes=1)) is None
     assert store.reserve_start("t1", "r1", now, timedelta(seconds=10), 1) == now
@@ -241,8 +250,10 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "tenants/t1/limits/webhook_runs",
         "tenants/t1/run_starts/r1",
         "email_recipients/h1-20260101",
+        "api_keys/k1",
     }
-    kept = {"tenants/t1/limits/webhook_runs"}  # one a tenant, rewritten in place: never expires
+    # One a tenant, rewritten in place; and API keys, which live until deleted: never expire.
+    kept = {"tenants/t1/limits/webhook_runs", "api_keys/k1"}
     policies = {(t["collection"], t["field"]) for t in tf.locals["firestore_ttls"].values()}
     assert not {group for group, _ in policies} & {_collection_group(p) for p in kept}
     writes = {path: doc for path, doc in writes.items() if path not in kept}

@@ -50,6 +50,7 @@ CLIENT_LIBRARIES: dict[str, tuple[str, ...]] = {
     "tenants": ("google.cloud.firestore",),
     "oauth_states": ("google.cloud.firestore",),
     "webhook_events": ("google.cloud.firestore",),
+    "api_keys": ("google.cloud.firestore",),
     "queue": ("google.cloud.tasks_v2",),
     "secrets": ("google.cloud.secretmanager",),
     "notifier": (),

@@ -14,6 +14,7 @@ from shared.config import PlatformSecret, Settings
 from shared.services.sessions import start_session
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
+    FakeApiKeys,
     FakeCodeAccounts,
     FakeNotifier,
     FakeNotionOAuth,
@@ -40,6 +41,7 @@ class FakeContainer:
     tenants: FakeTenantStore = field(default_factory=FakeTenantStore)
     oauth_states: FakeOAuthStates = field(default_factory=FakeOAuthStates)
     webhook_events: FakeWebhookEvents = field(default_factory=FakeWebhookEvents)
+    api_keys: FakeApiKeys = field(default_factory=FakeApiKeys)
     notion_oauth: FakeNotionOAuth = field(default_factory=FakeNotionOAuth)
     notion: FakeNotion = field(default_factory=FakeNotion)
     model: FakeModel = field(default_factory=FakeModel)

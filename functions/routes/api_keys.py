@@ -1,0 +1,47 @@
+"""API keys: ``POST /api-keys`` ``{"name"}`` makes one (its full text in that answer only),
+``GET /api-keys`` lists them, ``DELETE /api-keys/<key_id>`` deletes one. A session only: an API key
+cannot manage keys (403)."""
+
+from pydantic import ConfigDict, Field, field_validator
+
+from functions._http import Reply, parse_json
+from functions.routes import Call, Route
+from shared import bootstrap
+from shared.domain.api_keys import NAME_MAX
+from shared.domain.schema import Schema
+from shared.services.api_keys import create_api_key, delete_api_key, list_api_keys
+
+
+class NewApiKey(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=NAME_MAX, description="What the key is for, e.g. CI")
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, name: str) -> str:
+        if not name.isprintable() or not name.strip():
+            raise ValueError("a name is printable text (no line breaks nor control characters)")
+        return name
+
+
+def post_api_key(call: Call) -> Reply:
+    name = parse_json(call.request, NewApiKey).name
+    c = bootstrap.container()
+    return create_api_key(call.tenant_id, name, c.tenants, c.api_keys), 201
+
+
+def get_api_keys(call: Call) -> Reply:
+    c = bootstrap.container()
+    return list_api_keys(call.tenant_id, c.tenants, c.api_keys), 200
+
+
+def remove_api_key(call: Call) -> Reply:
+    return delete_api_key(call.tenant_id, call.args["key_id"], bootstrap.container().api_keys), 200
+
+
+ROUTES = [
+    Route("/api-keys", ("POST",), post_api_key, session_only=True),
+    Route("/api-keys", ("GET",), get_api_keys, session_only=True),
+    Route("/api-keys/<key_id>", ("DELETE",), remove_api_key, session_only=True),
+]

@@ -1,0 +1,72 @@
+"""API keys in Firestore: ``api_keys/{key_id}`` holding ``tenant_id``, ``name``, ``secret_sha256``,
+``created_at`` and ``epoch``; never the secret.
+
+A top-level collection, keyed by the key's id, so that a request's key is found in one read without
+knowing its tenant. A key is never changed once made (only deleted), so what one read says of it (its
+tenant) still holds at the write that follows. No TTL: a key lives until it is deleted.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.domain.api_keys import ApiKey
+from shared.errors import Conflict, TransientError
+
+_TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
+
+
+@contextmanager
+def _transient() -> Iterator[None]:
+    try:
+        yield
+    except _TRANSIENT as exc:
+        raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+
+
+def _key(snap: Any) -> ApiKey:
+    return ApiKey.model_validate((snap.to_dict() or {}) | {"key_id": snap.id})
+
+
+class FirestoreApiKeys:
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+
+    def _ref(self, key_id: str) -> Any:
+        return self._db.collection("api_keys").document(key_id)
+
+    def create(self, key: ApiKey) -> None:
+        """One create: an id taken already is refused (Conflict), never overwritten."""
+        doc = key.model_dump(exclude={"key_id", "created_at"}) | {"created_at": key.created_at}
+        with _transient():
+            try:
+                self._ref(key.key_id).create(doc)
+            except gexc.AlreadyExists:
+                raise Conflict("an API key of that id exists already: try again") from None
+
+    def get(self, key_id: str) -> ApiKey | None:
+        with _transient():
+            snap = self._ref(key_id).get()
+        return _key(snap) if snap.exists else None
+
+    def list_for(self, tenant_id: str) -> list[ApiKey]:
+        """One query, an equality on ``tenant_id`` (the automatic single-field index serves it; no
+        composite index), sorted here: a workspace has a handful of keys."""
+        query = self._db.collection("api_keys").where(filter=FieldFilter("tenant_id", "==", tenant_id))
+        with _transient():
+            keys = [_key(snap) for snap in query.stream()]
+        return sorted(keys, key=lambda k: (k.created_at, k.key_id), reverse=True)
+
+    def delete(self, tenant_id: str, key_id: str) -> bool:
+        """A read (whose key is it?), then the delete."""
+        ref = self._ref(key_id)
+        with _transient():
+            snap = ref.get()
+            if not snap.exists or (snap.to_dict() or {}).get("tenant_id") != tenant_id:
+                return False
+            ref.delete()
+        return True

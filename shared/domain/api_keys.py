@@ -1,0 +1,88 @@
+"""API keys: a workspace's credentials for scripts (CI starting runs, say) that have no browser session.
+
+A key is ``na_<key_id>_<secret>``: ``key_id`` names its document (``api_keys/{key_id}``), ``secret``
+proves it. Only the secret's SHA-256 is stored, never the secret: it is shown once, when the key is
+made. The secret is 32 random bytes, so an unsalted hash is as good as any (nothing to guess from).
+Pure code: the format, parsing and the hash; the keys are stored by the ApiKeyStore port.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+import string
+from datetime import datetime
+
+from pydantic import ConfigDict
+
+from shared.domain.schema import Schema
+
+PREFIX = "na_"
+MAX_KEYS = 10  # a workspace's live keys
+NAME_MAX = 100
+# Letters and digits only: the id never holds the "_" that separates it from the secret, and is never
+# a Firestore id reserved by the "__...__" form.
+_ID_ALPHABET = string.ascii_letters + string.digits
+_ID_LENGTH = 16  # ~95 bits
+_KEY_ID = re.compile(r"[A-Za-z0-9]{16}")
+_KEY = re.compile(r"na_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})")  # token_urlsafe(32): 43 characters
+
+
+class ApiKey(Schema):
+    """``api_keys/{key_id}``. Holds the secret's hash, never the secret."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key_id: str
+    tenant_id: str
+    name: str
+    secret_sha256: str
+    created_at: datetime
+    # The tenant's session_epoch when the key was made: a disconnect sets a new one and so ends the
+    # key, as it ends every session (shared.services.sessions).
+    epoch: str
+
+
+def new_key(tenant_id: str, name: str, epoch: str, now: datetime) -> tuple[ApiKey, str]:
+    """A new key of the tenant and its full text (``na_<key_id>_<secret>``: to show once, not store)."""
+    key_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(
+        key_id=key_id,
+        tenant_id=tenant_id,
+        name=name,
+        secret_sha256=secret_hash(secret),
+        created_at=now,
+        epoch=epoch,
+    )
+    return key, f"{PREFIX}{key_id}_{secret}"
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def is_api_key(token: str) -> bool:
+    """Whether a bearer token is meant as an API key (sessions never start so: base64url of JSON)."""
+    return token.startswith(PREFIX)
+
+
+def parse(token: str) -> tuple[str, str] | None:
+    """``(key_id, secret)`` of a well-formed key; None otherwise."""
+    match = _KEY.fullmatch(token)
+    return (match[1], match[2]) if match else None
+
+
+def is_key_id(text: str) -> bool:
+    """Whether ``text`` can be a key's id (anything else is not looked up: Firestore refuses some)."""
+    return _KEY_ID.fullmatch(text) is not None
+
+
+def proves(key: ApiKey, secret: str) -> bool:
+    """Whether ``secret`` is the key's secret, compared in constant time."""
+    return hmac.compare_digest(key.secret_sha256, secret_hash(secret))
+
+
+def listed(key: ApiKey) -> dict[str, str]:
+    """What a key shows after it is made: never its secret, nor its hash."""
+    return {"key_id": key.key_id, "name": key.name, "created_at": key.created_at.isoformat()}

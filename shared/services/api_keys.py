@@ -1,0 +1,56 @@
+"""A workspace's API keys: make one (its full text shown in that answer only), list them, delete one.
+
+Only a session manages keys (the api's ``/api-keys`` routes are session-only): a leaked key cannot
+make more keys nor hide itself. A key acts for its workspace until it is deleted or the workspace is
+disconnected (``shared.services.sessions.tenant_of``). Keys of an earlier connection have ended: they
+are not listed nor counted, and making a key deletes them.
+
+The cap is checked by a query before the create, not in a transaction: two keys made at the very
+same moment may both pass it (one over); it bounds what a workspace accumulates, it guards nothing.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.domain.api_keys import MAX_KEYS, ApiKey, is_key_id, listed, new_key
+from shared.errors import Conflict, NotFound
+from shared.ports import ApiKeyStore, TenantStore
+from shared.services.sessions import connected_tenant
+
+
+def create_api_key(tenant_id: str, name: str, tenants: TenantStore, keys: ApiKeyStore) -> dict[str, Any]:
+    """A new key of the connected workspace, with its full text (``key``): never shown again."""
+    epoch = connected_tenant(tenant_id, tenants).session_epoch
+    live, ended = _split(keys.list_for(tenant_id), epoch)
+    if len(live) >= MAX_KEYS:
+        raise Conflict(
+            f"this workspace has {MAX_KEYS} API keys, the most it may have: delete one first "
+            "(DELETE /api-keys/<key_id>)"
+        )
+    for old in ended:
+        keys.delete(tenant_id, old.key_id)
+    key, text = new_key(tenant_id, name, epoch, datetime.now(UTC))
+    keys.create(key)
+    return listed(key) | {"key": text}
+
+
+def list_api_keys(tenant_id: str, tenants: TenantStore, keys: ApiKeyStore) -> dict[str, Any]:
+    """The workspace's live keys, newest first, without their secrets."""
+    tenant = tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound("this workspace is not connected")
+    live, _ = _split(keys.list_for(tenant_id), tenant.session_epoch)
+    return {"api_keys": [listed(key) for key in live]}
+
+
+def delete_api_key(tenant_id: str, key_id: str, keys: ApiKeyStore) -> dict[str, Any]:
+    """Delete one of the workspace's keys: it stops working at once. Not repeatable as such: a
+    second delete of the same key (like one of an unknown key, or another workspace's) is a 404."""
+    if not is_key_id(key_id) or not keys.delete(tenant_id, key_id):
+        raise NotFound(f"this workspace has no API key {key_id[:40]!r}")
+    return {"key_id": key_id, "deleted": True}
+
+
+def _split(keys: list[ApiKey], epoch: str) -> tuple[list[ApiKey], list[ApiKey]]:
+    """(live, ended): the keys made during the current connection, and those of an earlier one."""
+    return [k for k in keys if k.epoch == epoch], [k for k in keys if k.epoch != epoch]

@@ -1,0 +1,215 @@
+"""API keys through the api entry point (fakes): a session makes, lists and deletes them; a key acts for
+its workspace on every other route until it is deleted or the workspace is disconnected."""
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from werkzeug.test import TestResponse
+
+from shared import logs
+from shared.domain import api_keys
+from shared.domain.tasks import PlanTask
+from shared.domain.tenants import Tenant
+from shared.services.sessions import start_session
+from tests.unit.test_connection_ownership import ADA, TENANT, connect_as, fakes
+from tests.unit.test_entry_points import FakeContainer, client
+
+__all__ = ["fakes"]  # the fixture: a workspace connected through the real flow (a real epoch)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def make_key(session: str, name: str = "CI") -> dict[str, Any]:
+    answer = client("api").post("/api-keys", json={"name": name}, headers=auth(session))
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert answer.json is not None
+    return dict(answer.json)
+
+
+def secret_of(key: str) -> str:
+    return key.split("_", 2)[2]  # na_<key_id>_<secret>: the id has no "_"
+
+
+def refused(answer: TestResponse, status: int, reason: str, key: str) -> None:
+    """``answer`` has ``status`` and a reason saying ``reason``, and repeats no part of ``key``."""
+    assert answer.status_code == status and answer.json is not None
+    assert reason in answer.json["reason"], answer.json
+    text = answer.get_data(as_text=True)
+    assert key not in text and (key.count("_") < 2 or secret_of(key) not in text)
+
+
+def other_workspace(fakes: FakeContainer) -> str:
+    """A second connected workspace and a session of it."""
+    now = datetime.now(UTC)
+    fakes.tenants.save(
+        Tenant(tenant_id="t2", workspace_id="ws-2", token_secret="s2", created_at=now, updated_at=now)
+    )
+    return start_session("t2", fakes.secrets)
+
+
+def test_a_key_acts_for_its_workspace_until_it_is_deleted(
+    fakes: FakeContainer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    api = client("api")
+    made = make_key(session, "GitHub Actions")
+    key, key_id = made["key"], made["key_id"]
+    assert set(made) == {"key_id", "name", "created_at", "key"} and made["name"] == "GitHub Actions"
+    assert api_keys.parse(key) is not None and key.startswith(f"na_{key_id}_")
+
+    runs = api.get("/runs", headers=auth(key))
+    assert runs.status_code == 200 and runs.json == {"runs": []}
+    started = api.post("/runs", json={"goal": "Summarise the week"}, headers=auth(key))
+    assert started.status_code == 202 and started.json is not None
+    planned = [task[1] for task in fakes.queue.tasks if isinstance(task[1], PlanTask)]
+    assert [task.tenant_id for task in planned] == [TENANT]  # queued for the key's workspace
+
+    listed = api.get("/api-keys", headers=auth(session))
+    assert listed.status_code == 200 and listed.json is not None
+    assert listed.json["api_keys"] == [
+        {"key_id": key_id, "name": "GitHub Actions", "created_at": made["created_at"]}
+    ]
+    secret = secret_of(key)
+    assert secret not in listed.get_data(as_text=True)
+
+    stored = fakes.api_keys.keys[key_id]
+    assert stored.secret_sha256 == api_keys.secret_hash(secret) and stored.tenant_id == TENANT
+    assert secret not in stored.model_dump_json()
+
+    gone = api.delete(f"/api-keys/{key_id}", headers=auth(session))
+    assert gone.status_code == 200 and gone.json == {"key_id": key_id, "deleted": True}
+    refused(api.get("/runs", headers=auth(key)), 401, "not valid", key)
+    assert api.delete(f"/api-keys/{key_id}", headers=auth(session)).status_code == 404  # once only
+    assert api.get("/api-keys", headers=auth(session)).json == {"api_keys": []}
+
+    logged = "\n".join(f"{r.getMessage()} {r.args!r} {r.__dict__!r}" for r in caplog.records)
+    assert secret not in logged and key not in logged
+    assert logs.REDACTED in logs.redact(f"calling with {key}") and secret not in logs.redact(key)
+
+
+def test_another_workspace_neither_sees_nor_deletes_a_key(fakes: FakeContainer) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    made = make_key(session)
+    other = other_workspace(fakes)
+    api = client("api")
+    assert api.get("/api-keys", headers=auth(other)).json == {"api_keys": []}
+    assert api.delete(f"/api-keys/{made['key_id']}", headers=auth(other)).status_code == 404
+    assert api.get("/runs", headers=auth(made["key"])).status_code == 200  # still there, still works
+    listed = api.get("/api-keys", headers=auth(session)).json
+    assert listed is not None and [k["key_id"] for k in listed["api_keys"]] == [made["key_id"]]
+
+
+def test_a_key_cannot_manage_keys(fakes: FakeContainer) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    made = make_key(session)
+    key, api = made["key"], client("api")
+    refused(api.get("/api-keys", headers=auth(key)), 403, "needs a session", key)
+    refused(api.post("/api-keys", json={"name": "more"}, headers=auth(key)), 403, "needs a session", key)
+    answer = api.delete(f"/api-keys/{made['key_id']}", headers=auth(key))
+    refused(answer, 403, "needs a session", key)
+    assert list(fakes.api_keys.keys) == [made["key_id"]]
+
+
+def test_a_key_runs_and_reads_but_cannot_change_settings_tokens_or_the_connection(
+    fakes: FakeContainer,
+) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    key, api = make_key(session)["key"], client("api")
+    for path in ("/runs", "/settings", "/usage", "/integrations"):
+        assert api.get(path, headers=auth(key)).status_code == 200, path
+    before = fakes.tenants.get(TENANT)
+    refused(api.patch("/settings", json={"planning_hour": 6}, headers=auth(key)), 403, "needs a session", key)
+    refused(
+        api.put("/integrations/github", json={"token": "ghp_" + "x" * 36}, headers=auth(key)),
+        403,
+        "needs a session",
+        key,
+    )
+    refused(api.delete("/integrations/github", headers=auth(key)), 403, "needs a session", key)
+    refused(api.delete("/connection", headers=auth(key)), 403, "needs a session", key)
+    assert fakes.tenants.get(TENANT) == before  # a leaked script key changed nothing
+
+
+def test_a_wrong_malformed_or_unknown_key_is_a_401_that_does_not_repeat_it(fakes: FakeContainer) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    made = make_key(session)
+    key, key_id, secret = made["key"], made["key_id"], secret_of(made["key"])
+    wrong = f"na_{key_id}_{'A' * 43}"
+    unknown = f"na_{'Z' * 16}_{'B' * 43}"
+    api = client("api")
+    refused(api.get("/runs", headers=auth(wrong)), 401, "not valid", wrong)
+    refused(api.get("/runs", headers=auth(unknown)), 401, "not valid", unknown)
+    for malformed in ("na_", f"na_{key_id}", f"{key}x", f"na_{key_id}-{secret}", "na_é" + "x" * 60):
+        refused(api.get("/runs", headers=auth(malformed)), 401, "malformed", malformed)
+    assert api.get("/runs", headers=auth(key)).status_code == 200
+
+
+def test_a_disconnect_ends_every_key(fakes: FakeContainer) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    keys = [make_key(session, f"key {n}")["key"] for n in range(3)]
+    api = client("api")
+    assert all(api.get("/runs", headers=auth(k)).status_code == 200 for k in keys)
+    assert api.delete("/connection", headers=auth(session)).status_code == 200
+    for key in keys:
+        refused(api.get("/runs", headers=auth(key)), 401, "has ended", key)
+    again = connect_as(fakes, ADA, "code-again")["session"]  # a fresh connection: a new epoch
+    for key in keys:
+        refused(api.get("/runs", headers=auth(key)), 401, "has ended", key)
+    assert api.get("/api-keys", headers=auth(again)).json == {"api_keys": []}  # ended: not listed
+    fresh = make_key(again)
+    assert list(fakes.api_keys.keys) == [fresh["key_id"]]  # making one swept the ended ones
+    assert api.get("/runs", headers=auth(fresh["key"])).status_code == 200
+
+
+def test_the_eleventh_key_is_a_409_until_one_is_deleted(fakes: FakeContainer) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    made = [make_key(session, f"key {n}") for n in range(api_keys.MAX_KEYS)]
+    api = client("api")
+    eleventh = api.post("/api-keys", json={"name": "one more"}, headers=auth(session))
+    assert eleventh.status_code == 409 and eleventh.json is not None
+    assert "delete one" in eleventh.json["reason"] and len(fakes.api_keys.keys) == api_keys.MAX_KEYS
+    listed = api.get("/api-keys", headers=auth(session)).json
+    assert listed is not None
+    assert [k["key_id"] for k in listed["api_keys"]] == [k["key_id"] for k in reversed(made)]  # newest first
+    assert api.delete(f"/api-keys/{made[0]['key_id']}", headers=auth(session)).status_code == 200
+    assert api.post("/api-keys", json={"name": "one more"}, headers=auth(session)).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"name": ""},
+        {"name": "x" * 101},
+        {"name": "line\nbreak"},
+        {"name": "   "},
+        {"name": 7},
+        {"name": "ok", "x": 1},
+    ],
+)
+def test_a_bad_name_is_a_400_naming_the_field(fakes: FakeContainer, body: dict[str, Any]) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    answer = client("api").post("/api-keys", json=body, headers=auth(session))
+    assert answer.status_code == 400 and answer.json is not None
+    assert {"name", "x"} & {f["field"] for f in answer.json["fields"]}, answer.json
+    assert fakes.api_keys.keys == {}
+
+
+def test_a_key_costs_one_read_of_itself_and_nothing_is_stored_but_its_hash(fakes: FakeContainer) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    key = make_key(session, "CI")["key"]
+    reads = fakes.api_keys.reads
+    assert client("api").get("/runs", headers=auth(key)).status_code == 200
+    assert fakes.api_keys.reads == reads + 1
+    assert client("api").get("/runs", headers=auth(session)).status_code == 200
+    assert fakes.api_keys.reads == reads + 1  # a session reads no key
+    secret = secret_of(key)
+    stored = json.dumps([k.model_dump(mode="json") for k in fakes.api_keys.keys.values()])
+    assert secret not in stored and key not in stored
+    assert secret not in json.dumps(fakes.secrets.values) and secret not in str(fakes.tenants.tenants)
