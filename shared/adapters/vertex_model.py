@@ -2,7 +2,7 @@
 
 One structured call per ``generate``: the pydantic schema goes into the request as
 ``response_schema``; token usage comes back in ``usage_metadata`` and is priced from the settings'
-price table. Failures are the project's kinds: 429/5xx/timeouts → TransientError, output that does
+price table (output: the answer's tokens and the model's thinking tokens, both billed as output). Failures are the project's kinds: 429/5xx/timeouts → TransientError, output that does
 not parse → UnusableReply (a ModelFixableError carrying the call's usage: it was paid for), other
 4xx → ConfigError (a wrong model name or permissions).
 
@@ -83,7 +83,10 @@ class VertexModel:
     def _usage(self, model: str, response: Any) -> ModelUsage:
         meta = response.usage_metadata
         tokens_in = int(getattr(meta, "prompt_token_count", 0) or 0)
-        tokens_out = int(getattr(meta, "candidates_token_count", 0) or 0)
+        # A thinking model's thoughts are billed as output tokens, beside the answer's (Gemini 2.5
+        # thinks by default): counted both, or the budgets would see a fraction of the bill.
+        answer = int(getattr(meta, "candidates_token_count", 0) or 0)
+        tokens_out = answer + int(getattr(meta, "thoughts_token_count", 0) or 0)
         price_in, price_out = self._prices.get(model, (0.0, 0.0))
         return ModelUsage(model, tokens_in, tokens_out, (tokens_in * price_in + tokens_out * price_out) / 1e6)
 

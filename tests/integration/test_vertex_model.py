@@ -51,13 +51,13 @@ class Stub:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def answer(self, text: str, tokens: tuple[int, int] = (120, 30)) -> None:
+    def answer(self, text: str, tokens: tuple[int, int] = (120, 30), thoughts: int = 0) -> None:
         candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
         usage = {
             "promptTokenCount": tokens[0],
             "candidatesTokenCount": tokens[1],
-            "totalTokenCount": sum(tokens),
-        }
+            "totalTokenCount": sum(tokens) + thoughts,
+        } | ({"thoughtsTokenCount": thoughts} if thoughts else {})
         self.replies.append((200, {"candidates": [candidate], "usageMetadata": usage}))
 
 
@@ -93,6 +93,13 @@ def test_a_structured_call_sends_the_schema_and_records_usage_and_cost(stub: Stu
     assert config["responseMimeType"] == "application/json"
     schema = json.dumps(config.get("responseSchema") or config.get("responseJsonSchema"))
     assert "args_json" in schema and "steps" in schema
+
+
+def test_a_thinking_models_thoughts_are_paid_for_as_output(stub: Stub) -> None:
+    stub.answer(json.dumps(PLAN), thoughts=900)
+    reply = model(stub).generate("plan", "make a plan", PlanOut)
+    assert (reply.usage.input_tokens, reply.usage.output_tokens) == (120, 30 + 900)
+    assert reply.usage.cost_usd == pytest.approx((120 * 2.0 + 930 * 10.0) / 1e6)
 
 
 def test_a_malformed_answer_is_model_fixable(stub: Stub) -> None:
