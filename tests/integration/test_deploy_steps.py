@@ -288,6 +288,19 @@ def test_only_allowed_repositories_and_connected_integrations(
     assert admin.repo("acme/site")["pulls"] == []
 
 
+def test_a_preview_builds_only_an_allowed_repository(sandbox: tuple[str, Admin], admin: Admin) -> None:
+    other = ("deploy_vercel", {"project": "site", "repository": "acme/other", "ref": "main"})
+    fixed = {"args_json": json.dumps(other[1] | {"repository": "acme/site"})}
+    model = FakeModel({"PlanOut": [plan(other, ("finish", {"summary": "ok"}))], "ArgsFix": [fixed]})
+    pair = Pair(sandbox[0], model)
+    start(pair)
+    pair.drive()
+    assert pair.state().status == RunStatus.COMPLETED
+    assert any("'acme/other' is not one the owner allowed" in p for _, p in model.prompts)
+    [deployment] = admin.get("/vercel/deployments")  # the allowed source only, once
+    assert "acme/other" not in json.dumps(deployment)
+
+
 def test_production_is_deployed_only_after_a_person_approved(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:

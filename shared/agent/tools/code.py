@@ -140,7 +140,7 @@ def find_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output | N
 class DeployArgs(Args):
     project: Project = Field(min_length=1, max_length=100, description="a Vercel project the owner allowed")
     repository: Repository = Field(
-        min_length=3, max_length=201, description="owner/name of the project's repository"
+        min_length=3, max_length=201, description="owner/name of the project's repository (an allowed one)"
     )
     ref: Ref = Field(min_length=1, max_length=255, description="branch or commit to deploy")
     target: Literal["preview", "production"] = "preview"
@@ -176,6 +176,7 @@ def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
         "team_id": settings.vercel_team_id,
     }
     request = build("deploy_vercel", DeployRequest, fields)
+    _allowed_repository(ctx, args.repository)  # Vercel builds what it is given: only an allowed source
     deployment = code.deployer.create_deployment(code.token(ctx.tenant_id, Integration.VERCEL), request)
     return _deploy_output(deployment)
 
