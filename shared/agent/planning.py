@@ -12,11 +12,14 @@ from typing import Any, Literal
 from pydantic import Field
 
 from shared.agent.tools import REGISTRY, SideEffect, validate
+from shared.agent.tools.base import REFERENCE
 from shared.domain.events import PlannedStep, Risk
 from shared.domain.schema import Schema
+from shared.domain.tasks import page_key
 from shared.errors import ModelFixableError
 
 _REF = re.compile(r"\$\{steps\.(\d+)")
+_RANK = [Risk.LOW, Risk.MEDIUM, Risk.HIGH]
 
 
 class StepOut(Schema):
@@ -77,20 +80,105 @@ def _step(n: int, out: StepOut) -> PlannedStep:
     return PlannedStep(tool=out.tool, args=args, rationale=out.rationale[:300])
 
 
+# The field of each Notion write that names the page it changes (create_page: the new page's parent).
+_WRITE_TARGET = {
+    "create_page": "parent_page_id",
+    "update_properties": "page_id",
+    "append_blocks": "page_id",
+    "add_comment": "page_id",
+}
+_WHOLE_REF = re.compile(r"\$\{steps\.(\d+)\.page_id\}")
+
+
+def _own_pages(steps: list[PlannedStep], trigger_page_id: str | None) -> list[bool]:
+    """For each step, whether the page it writes is the run's own: the trigger page, a page the run
+    created (a create_page's output) or, by reference, a page an earlier own write named."""
+    trigger = page_key(trigger_page_id) if trigger_page_id else None
+    own: list[bool] = []
+    for step in steps:
+        field = _WRITE_TARGET.get(step.tool)
+        target = step.args.get(field) if field else None
+        ref = _WHOLE_REF.fullmatch(target) if isinstance(target, str) else None
+        if ref:
+            earlier = steps[int(ref[1]) - 1]
+            own.append(
+                earlier.tool == "create_page" or (earlier.tool in _WRITE_TARGET and own[int(ref[1]) - 1])
+            )
+        else:
+            own.append(isinstance(target, str) and trigger is not None and page_key(target) == trigger)
+    return own
+
+
+def risk_floor(steps: list[PlannedStep], trigger_page_id: str | None, *, asked: bool = False) -> Risk:
+    """The least risk a plan has, from its steps alone (the model's own rating can be talked down by
+    the page it reads): high when it uses a code tool, or writes to Notion anywhere but the run's own
+    pages (:func:`_own_pages`; a run without a trigger page has only the pages it creates, and a
+    create_page in a data source writes there). Notifications go to the owner and do not count.
+    ``asked``: the run is one a person of the workspace asked for in the app (its goal is theirs,
+    not a page's or a comment's): the model's rating stands, as before."""
+    if asked:
+        return Risk.LOW
+    own = _own_pages(steps, trigger_page_id)
+    for step, mine in zip(steps, own, strict=True):
+        effect = REGISTRY[step.tool].effect
+        if effect == SideEffect.CODE or (effect == SideEffect.NOTION_WRITE and not mine):
+            return Risk.HIGH
+    return Risk.LOW
+
+
 def _guard_risk(steps: list[PlannedStep], risk: Risk) -> list[PlannedStep]:
-    """A high-risk plan asks a person before its first write, whether or not the model said so."""
+    """A high-risk plan asks a person before its first write, whether or not the model said so. Only
+    a request_approval counts (an ask_question is not a decision on the changes), and the approval
+    lists the changes that follow it: the one inserted here, and the model's own (whose words alone
+    may come from the page the run read)."""
     if risk != Risk.HIGH:
         return steps
     for i, step in enumerate(steps):
-        effect = REGISTRY[step.tool].effect
-        if effect == SideEffect.HUMAN:
-            return steps
-        if effect in (SideEffect.NOTION_WRITE, SideEffect.EXTERNAL, SideEffect.CODE):
-            ask = PlannedStep(
-                tool="request_approval", args={"summary": "Approve the next changes?"}, rationale="high risk"
-            )
-            return [*steps[:i], ask, *(_shift(s, i + 1) for s in steps[i:])]
+        if step.tool == "request_approval":
+            listed = _changes(str(step.args.get("summary", "")), steps, i + 1)
+            return [*steps[:i], step.model_copy(update={"args": {"summary": listed}}), *steps[i + 1 :]]
+        if REGISTRY[step.tool].needs_intent:
+            later = [_shift(s, i + 1) for s in steps[i:]]
+            planned = [*steps[:i], step, *later]  # as numbered once the approval is in (at i + 1)
+            summary = _changes("Approve the next changes?", planned, i + 1)
+            ask = PlannedStep(tool="request_approval", args={"summary": summary}, rationale="high risk")
+            return [*steps[:i], ask, *later]
     return steps
+
+
+_CHANGES_CHARS = 500  # the list of changes an approval carries, in all
+_VALUE_CHARS = 60  # one argument in it
+_SUMMARY_CHARS = 2000  # request_approval's summary
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quoted(value: Any, planned: list[PlannedStep]) -> str:
+    """An argument as the approver reads it: on one line, clipped, an earlier step's output named
+    rather than referenced (a reference in the summary would be resolved when the approval runs)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def named(m: re.Match[str]) -> str:
+        n = int(m[1])
+        return f"<step {n} {planned[n - 1].tool if 0 < n <= len(planned) else ''}{m[2]}>"
+
+    return _clip(" ".join(REFERENCE.sub(named, text).replace("${", "$ {").split()), _VALUE_CHARS)
+
+
+def _changes(head: str, planned: list[PlannedStep], after: int) -> str:
+    """``head`` followed by the steps with effects after step number ``after`` of ``planned``, each
+    with its clipped arguments: what the approver is asked to let happen."""
+    lines = [
+        f"{n}. {s.tool}(" + ", ".join(f"{k}={_quoted(v, planned)}" for k, v in s.args.items()) + ")"
+        for n, s in enumerate(planned[after:], start=after + 1)
+        if REGISTRY[s.tool].needs_intent
+    ]
+    if not lines:
+        return head
+    listed = _clip("It will: " + "; ".join(lines), _CHANGES_CHARS)
+    return f"{_clip(head, _SUMMARY_CHARS - len(listed) - 1)} {listed}"
 
 
 def _guard_production(steps: list[PlannedStep]) -> list[PlannedStep]:
@@ -116,7 +204,12 @@ def _shift(step: PlannedStep, inserted: int) -> PlannedStep:
     return step.model_copy(update={"args": json.loads(text)})
 
 
-def validate_plan(plan: PlanOut, max_steps: int) -> ValidPlan:
+def validate_plan(
+    plan: PlanOut, max_steps: int, *, trigger_page_id: str | None = None, asked: bool = False
+) -> ValidPlan:
+    """The plan checked against the registry, with the approvals it needs. ``trigger_page_id``: the
+    page the run is about, if any; writes elsewhere (and code tools) raise its risk to high, unless
+    a person asked for the run in the app (``asked``, see :func:`risk_floor`)."""
     if not plan.steps:
         raise ModelFixableError("the plan has no steps; end it with finish")
     if len(plan.steps) > max_steps - 1:
@@ -124,7 +217,7 @@ def validate_plan(plan: PlanOut, max_steps: int) -> ValidPlan:
     steps = [_step(n, s) for n, s in enumerate(plan.steps, start=1)]
     if steps[-1].tool != "finish" or any(s.tool == "finish" for s in steps[:-1]):
         raise ModelFixableError("finish must be the last step, and only the last")
-    risk = Risk(plan.risk)
+    risk = max(Risk(plan.risk), risk_floor(steps, trigger_page_id, asked=asked), key=_RANK.index)
     steps = _guard_production(_guard_risk(steps, risk))
     if len(steps) > max_steps:
         raise ModelFixableError(f"the plan has too many steps (at most {max_steps - 1})")
