@@ -2,8 +2,10 @@
 
 Errors become the project's kinds (:func:`convert`): 429 and 529 → TransientError with ``retry_after_s``
 from ``Retry-After``; other 5xx, timeouts and connection failures → TransientError; 401 →
-Unauthenticated (``shared.services.notion_access`` refreshes or asks for a reconnect); other 4xx →
-:class:`NotionApiError` (a PermanentError carrying Notion's code and message).
+Unauthenticated (``shared.services.notion_access`` refreshes or asks for a reconnect); 400
+``validation_error`` and 404 ``object_not_found`` → :class:`NotionRequestRefused` (a NotionApiError that
+is also model-fixable, see there); other 4xx → :class:`NotionApiError` (a PermanentError carrying
+Notion's code and message).
 
 Retries: notion-client's own retry is switched off (``retry=False``). It sleeps inside the call, and
 with a long ``Retry-After`` it would either hold the function for that long or (capped by
@@ -55,6 +57,22 @@ class NotionApiError(PermanentError):
         self.notion_message = message
 
 
+class NotionRequestRefused(NotionApiError, ModelFixableError):
+    """Notion refused what was asked and said what to fix, having done nothing: 400
+    ``validation_error`` (a property name or value, a select option, a filter, a block's shape) or 404
+    ``object_not_found`` (an id that is wrong, deleted or not shared with the integration).
+
+    Both kinds at once, so each caller keeps its own reading. A tool step's engine checks
+    ModelFixableError first: the model gets Notion's message and repairs the arguments (safe after
+    the intent, as the request had no effect). Every other caller catches PermanentError as before:
+    planning fails the run of a page it cannot read, the comment check drops a comment that is gone,
+    the comment channel passes a notification to the next channel.
+    """
+
+
+_FIXABLE = {(400, "validation_error"), (404, "object_not_found")}
+
+
 def build_client(base_url: str, timeout_s: float) -> Client:
     options = ClientOptions(
         base_url=base_url.rstrip("/"),
@@ -102,7 +120,8 @@ def convert(error: Exception) -> AgentError:
         return TransientError(reason, retry_after_s=_retry_after(error.headers))
     if error.status == 401:
         return Unauthenticated(f"Notion refused the token ({code}): {message}")
-    return NotionApiError(error.status, code, message)
+    refusal = NotionRequestRefused if (error.status, code) in _FIXABLE else NotionApiError
+    return refusal(error.status, code, message)
 
 
 class NotionApi:

@@ -3,12 +3,16 @@
 Notion has no hidden fields, so a run's write carries a small visible provenance line,
 ``Notion Agent · ref <run:step:call>`` (gray, italic): the last block of a created page or of an
 appended batch, the last line of a comment. Reconciliation looks for exactly that text.
+
+Text is split to Notion's limits by :mod:`shared.domain.blocks` (2,000 UTF-16 units a rich text item:
+an emoji counts twice).
 """
 
 from collections.abc import Iterable
 from typing import Any
 
-MAX_RICH_TEXT = 2000
+from shared.domain.blocks import Span, rich_text, text_blocks
+
 MAX_BLOCKS = 99  # + the marker = Notion's 100 per request, so one call is one atomic effect
 
 
@@ -16,10 +20,9 @@ def marker_text(key: str) -> str:
     return f"Notion Agent · ref {key}"
 
 
-def rich(text: str, **annotations: bool) -> list[dict[str, Any]]:
-    chunks = [text[i : i + MAX_RICH_TEXT] for i in range(0, len(text), MAX_RICH_TEXT)] or [""]
-    item: dict[str, Any] = {"annotations": annotations} if annotations else {}
-    return [{"type": "text", "text": {"content": c}} | item for c in chunks]
+def rich(text: str) -> list[dict[str, Any]]:
+    """Rich text request items for ``text``, each within Notion's 2,000 UTF-16 units."""
+    return rich_text(text)
 
 
 def plain(items: Iterable[dict[str, Any]] | None) -> str:
@@ -27,7 +30,8 @@ def plain(items: Iterable[dict[str, Any]] | None) -> str:
 
 
 def blocks_from_text(text: str) -> list[dict[str, Any]]:
-    """Paragraphs from text: ``# `` lines become headings, ``- `` lines bullets."""
+    """Paragraphs from text: ``# `` lines become headings, ``- `` lines bullets; every line is kept
+    (the write tools refuse text of more than ``MAX_BLOCKS`` blocks, see :func:`too_many_blocks`)."""
     blocks: list[dict[str, Any]] = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -38,13 +42,24 @@ def blocks_from_text(text: str) -> list[dict[str, Any]]:
             kind, body = "heading_2", line[2:]
         elif line.startswith(("- ", "* ")):
             kind, body = "bulleted_list_item", line[2:]
-        blocks.append({"object": "block", "type": kind, kind: {"rich_text": rich(body)}})
-    return blocks[:MAX_BLOCKS]
+        blocks.extend(text_blocks(kind, body))
+    return blocks
+
+
+def too_many_blocks(text: str) -> str:
+    """Why ``text`` does not fit one write call with its marker (one atomic request), or ""."""
+    count = len(blocks_from_text(text))
+    if count <= MAX_BLOCKS:
+        return ""
+    return (
+        f"the text makes {count} blocks (one per non-empty line) and one call writes at most {MAX_BLOCKS}: "
+        "shorten it, or split it across several append_blocks steps"
+    )
 
 
 def marker_block(key: str) -> dict[str, Any]:
-    text = rich(marker_text(key), italic=True)
-    return {"object": "block", "type": "paragraph", "paragraph": {"rich_text": text, "color": "gray"}}
+    [block] = text_blocks("paragraph", [Span(marker_text(key), italic=True)], color="gray")
+    return block
 
 
 def block_text(block: dict[str, Any]) -> str:

@@ -7,17 +7,40 @@ Reconciliation after a crash, per tool (``find``):
 - add_comment: the comment ends with the marker line; look in the page's comments.
 - update_properties: setting values is idempotent in itself; ``find`` reads the page and reports the
   effect as done when every property already has the requested plain value.
+
+Arguments Notion would refuse for their shape (a plain value where a property value object belongs,
+text of more blocks than one request carries) are refused when the plan is checked and again, resolved,
+before the step's intent: the model's to fix, never an error the step would meet on every retry.
 """
 
+from collections.abc import Callable
 from itertools import islice
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from shared.agent.tools import notion_text as nt
-from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext
+from shared.agent.tools.base import REFERENCE, Args, Output, SideEffect, Tool, ToolContext, checked
+from shared.errors import ModelFixableError, PermanentError
 
 _SCAN = 50  # candidates examined during reconciliation
+
+
+def _reconciling[A: Args](
+    find: Callable[[ToolContext, A], Output | None],
+) -> Callable[[ToolContext, A], Output | None]:
+    """``find`` with a refusal while looking (Notion's 404 for a page deleted or unshared since, say)
+    failing the run, as it always did, rather than being model-fixable: it comes right after the
+    intent, where it would get repaired arguments, but the earlier attempt may have written, and
+    other arguments would write again."""
+
+    def look(ctx: ToolContext, args: A) -> Output | None:
+        try:
+            return find(ctx, args)
+        except ModelFixableError as exc:
+            raise PermanentError(f"looking for an earlier attempt's effect: {exc.reason}") from exc
+
+    return look
 
 
 def _has_marker(ctx: ToolContext, token: str, block_id: str) -> bool:
@@ -25,9 +48,27 @@ def _has_marker(ctx: ToolContext, token: str, block_id: str) -> bool:
     return any(nt.block_text(b) == wanted for b in ctx.notion.list_children(token, block_id))
 
 
+def _fits_one_call(text: str) -> str:
+    if problem := nt.too_many_blocks(text):
+        raise ValueError(problem)
+    return text
+
+
+# Text a write tool sends in one request with its marker (a value that is one reference: once resolved).
+OneCallText = Annotated[str, AfterValidator(lambda value: checked(value, _fits_one_call))]
+
+
+def _blocks_with_marker(ctx: ToolContext, text: str) -> list[dict[str, Any]]:
+    """The blocks of ``text`` and the marker, one request; more is refused before any call (the
+    arguments are checked before the intent, so only arguments that skipped the checks get here)."""
+    if problem := nt.too_many_blocks(text):
+        raise ModelFixableError(problem)
+    return [*nt.blocks_from_text(text), nt.marker_block(ctx.key)]
+
+
 class CreatePageArgs(Args):
     title: str = Field(min_length=1, max_length=200)
-    content: str = Field("", max_length=50_000)
+    content: OneCallText = Field("", max_length=50_000)
     parent_page_id: str | None = Field(None, max_length=100)
     data_source_id: str | None = Field(None, max_length=100)
     properties: dict[str, Any] = Field(default_factory=dict)
@@ -52,7 +93,7 @@ def create_page(ctx: ToolContext, args: CreatePageArgs) -> Output:
     parent = (
         {"page_id": args.parent_page_id} if args.parent_page_id else {"data_source_id": args.data_source_id}
     )
-    children = [*nt.blocks_from_text(args.content), nt.marker_block(ctx.key)]
+    children = _blocks_with_marker(ctx, args.content)
     page = ctx.notion.create_page(token, parent, args.properties | title, children)
     return {"page_id": page["id"], "url": page.get("url", ""), "title": args.title}
 
@@ -86,9 +127,57 @@ def find_page(ctx: ToolContext, args: CreatePageArgs) -> Output | None:
     return None
 
 
+# What each writable property value type takes (Notion's page properties reference); the computed
+# ones (formula, rollup, created_time, unique_id, ...) cannot be written.
+_TAKES: dict[str, tuple[tuple[type, ...], str]] = {
+    "title": ((list,), '[{"text": {"content": "..."}}]'),
+    "rich_text": ((list,), '[{"text": {"content": "..."}}]'),
+    "number": ((int, float, type(None)), "a number or null"),
+    "select": ((dict, type(None)), '{"name": "..."} or null'),
+    "status": ((dict, type(None)), '{"name": "..."} or null'),
+    "multi_select": ((list,), '[{"name": "..."}]'),
+    "date": ((dict, type(None)), '{"start": "2025-01-31"} or null'),
+    "people": ((list,), '[{"id": "<user id>"}]'),
+    "files": ((list,), '[{"name": "...", "external": {"url": "..."}}]'),
+    "checkbox": ((bool,), "true or false"),
+    "url": ((str, type(None)), "a string or null"),
+    "email": ((str, type(None)), "a string or null"),
+    "phone_number": ((str, type(None)), "a string or null"),
+    "relation": ((list,), '[{"id": "<page id>"}]'),
+}
+_EXAMPLE = '{"Status": {"status": {"name": "Done"}}}'
+
+
+def check_property_value(value: Any) -> Any:
+    """``value`` if it is a Notion property value object: one key, a writable type, holding what
+    that type takes (an optional ``type`` naming the same type is allowed). A value that is one
+    reference is checked once resolved."""
+    if isinstance(value, str) and REFERENCE.fullmatch(value):
+        return value
+    kinds = [k for k in value if k != "type"] if isinstance(value, dict) else []
+    if len(kinds) != 1 or kinds[0] not in _TAKES or value.get("type", kinds[0]) != kinds[0]:
+        shown = sorted(value) if isinstance(value, dict) else repr(value)[:60]
+        raise ValueError(
+            f"a property value is an object with one key, its type (one of {', '.join(_TAKES)}), "
+            f"e.g. {_EXAMPLE}; got {shown}"
+        )
+    kind = kinds[0]
+    types, takes = _TAKES[kind]
+    inner = value[kind]
+    items_ok = not isinstance(inner, list) or all(isinstance(i, dict) for i in inner)
+    if not isinstance(inner, types) or (kind == "number" and isinstance(inner, bool)) or not items_ok:
+        raise ValueError(f"{kind} takes {takes}; got {repr(inner)[:60]}")
+    return value
+
+
+PropertyValue = Annotated[Any, AfterValidator(check_property_value)]
+
+
 class UpdatePropertiesArgs(Args):
     page_id: str = Field(min_length=1, max_length=100)
-    properties: dict[str, Any] = Field(min_length=1)
+    properties: dict[str, PropertyValue] = Field(
+        min_length=1, description=f"property name → Notion property value, e.g. {_EXAMPLE}"
+    )
 
 
 def update_properties(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output:
@@ -98,20 +187,30 @@ def update_properties(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output:
 
 def find_update(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output | None:
     current = ctx.notion.retrieve_page(ctx.token(), args.page_id).get("properties", {})
-    for name, wanted in args.properties.items():
-        have = current.get(name)
-        if have is None or nt.plain_value(have) != nt.plain_value({"type": have.get("type")} | wanted):
-            return None
-    return {"page_id": args.page_id, "properties": sorted(args.properties)}
+    if all(_holds(current.get(name), wanted) for name, wanted in args.properties.items()):
+        return {"page_id": args.page_id, "properties": sorted(args.properties)}
+    return None
+
+
+def _holds(have: Any, wanted: Any) -> bool:
+    """Whether the page's value ``have`` already is ``wanted``. Anything not shaped as a property
+    value (an intent recorded before the arguments were checked so) is not found, never an error:
+    the write then meets Notion's own answer."""
+    if not isinstance(have, dict) or not isinstance(wanted, dict):
+        return False
+    try:
+        return bool(nt.plain_value(have) == nt.plain_value({"type": have.get("type")} | wanted))
+    except (AttributeError, TypeError):  # e.g. {"select": "Done"}: plain_value expects Notion's shapes
+        return False
 
 
 class AppendBlocksArgs(Args):
     page_id: str = Field(min_length=1, max_length=100)
-    text: str = Field(min_length=1, max_length=50_000)
+    text: OneCallText = Field(min_length=1, max_length=50_000)
 
 
 def append_blocks(ctx: ToolContext, args: AppendBlocksArgs) -> Output:
-    blocks = [*nt.blocks_from_text(args.text), nt.marker_block(ctx.key)]
+    blocks = _blocks_with_marker(ctx, args.text)
     created = ctx.notion.append_blocks(ctx.token(), args.page_id, blocks)
     return {"page_id": args.page_id, "blocks": len(created)}
 
@@ -144,25 +243,27 @@ TOOLS = [
         "create_page",
         SideEffect.NOTION_WRITE,
         CreatePageArgs,
-        "Create a page (under a page or in a data source) with text content.",
+        f"Create a page (under a page or in a data source) with text content (at most {nt.MAX_BLOCKS} "
+        "non-empty lines: one request).",
         create_page,
-        find_page,
+        _reconciling(find_page),
     ),
     Tool(
         "update_properties",
         SideEffect.NOTION_WRITE,
         UpdatePropertiesArgs,
-        "Set properties of a page (Notion property values).",
+        f"Set properties of a page: property name → Notion property value, e.g. {_EXAMPLE}.",
         update_properties,
-        find_update,
+        _reconciling(find_update),
     ),
     Tool(
         "append_blocks",
         SideEffect.NOTION_WRITE,
         AppendBlocksArgs,
-        "Append text (paragraphs, '# ' headings, '- ' bullets) to a page.",
+        f"Append text (paragraphs, '# ' headings, '- ' bullets) to a page: at most {nt.MAX_BLOCKS} "
+        "non-empty lines in one call (one atomic request); split longer text across several steps.",
         append_blocks,
-        find_append,
+        _reconciling(find_append),
     ),
     Tool(
         "add_comment",
@@ -170,6 +271,6 @@ TOOLS = [
         AddCommentArgs,
         "Comment on a page.",
         add_comment,
-        find_comment,
+        _reconciling(find_comment),
     ),
 ]
