@@ -6,6 +6,8 @@ used both to update that cache and to replay a log from scratch. It is pure and 
 logs, so replaying a finished run's log reproduces its cached final state exactly.
 """
 
+import json
+import re
 from datetime import datetime
 from functools import reduce
 from typing import Any
@@ -36,6 +38,12 @@ from shared.domain.schema import Schema
 from shared.errors import InvalidInput
 
 __all__ = ["PlannedStep", "Run", "RunEvent", "RunState", "RunStatus", "apply", "fold"]
+
+# ``${steps.N.field...}`` (as shared.agent.tools.base.REFERENCE): the step and the path it reads.
+_REFERENCE = re.compile(r"\$\{steps\.(\d+)((?:\.[A-Za-z0-9_]+)*)\}")
+PAGE_TEXT_CHARS = 2000  # last_page: the latest read page, as the context shows it
+PAGE_VALUE_CHARS = 200  # last_page: each property value (its JSON text, when not a short string)
+PAGE_PROPERTIES = 30  # last_page: properties kept
 
 
 class Pending(Schema):
@@ -131,11 +139,47 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
     }
     changes |= {"repeat_sig": sig, "repeat_count": s.repeat_count + 1 if sig == s.repeat_sig else 1}
     if e.step in s.keep_outputs:
-        changes["outputs"] = s.outputs | {str(e.step): e.output}
+        changes["outputs"] = s.outputs | {str(e.step): _referenced(s.steps, e.step, e.output)}
     if e.tool == "read_page":
-        page = {k: e.output.get(k) for k in ("page_id", "title", "properties")}
-        changes["last_page"] = page | {"text": str(e.output.get("text", ""))[:2000]}
+        changes["last_page"] = _page(e.output)
     return changes
+
+
+def _referenced(steps: tuple[PlannedStep, ...], step: int, output: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``step``'s output that the plan's arguments refer to (``${steps.N.field}``
+    reads a top-level field; ``${steps.N}`` the whole output): the run document keeps these, not
+    the whole output (which its ``tool_result`` event holds). Arguments the model repairs may refer
+    only to what the plan did; anything else is a fixable "no field" error."""
+    fields: set[str] = set()
+    for planned in steps:
+        for ref_step, path in _REFERENCE.findall(json.dumps(planned.args, default=str)):
+            if int(ref_step) != step:
+                continue
+            if not path:
+                return output
+            fields.add(path.split(".")[1])
+    return {k: v for k, v in output.items() if k in fields}
+
+
+def _page(output: dict[str, Any]) -> dict[str, Any]:
+    """The latest read page as the context shows it, clipped: its title, properties and text."""
+    props = output.get("properties")
+    items = list(props.items())[:PAGE_PROPERTIES] if isinstance(props, dict) else []
+    return {
+        "page_id": output.get("page_id"),
+        "title": str(output.get("title", ""))[:PAGE_VALUE_CHARS],
+        "properties": {str(k)[:PAGE_VALUE_CHARS]: _short(v) for k, v in items},
+        "text": str(output.get("text", ""))[:PAGE_TEXT_CHARS],
+    }
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[:PAGE_VALUE_CHARS]
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return value if len(text) <= PAGE_VALUE_CHARS else text[:PAGE_VALUE_CHARS]
 
 
 def _error(s: RunState, e: ErrorRecorded) -> dict[str, Any]:

@@ -12,6 +12,17 @@ the claim goes after it, and a refusal is looked for before it.
 A retry after an intent whose effect may have happened (its reply was lost, its holder crashed) uses
 that intent's arguments, not new ones: the tool finds an effect by what it wrote (a page by its
 title, say), so other arguments would miss it and write again.
+
+Arguments the model repaired are paid for, so they are kept: a step without effects (a read, a
+draft) records them in an intent too before it runs (one more write, on a repair only), and a retry
+after a transient error takes them from there like a write's, instead of paying for another repair
+(perhaps with other arguments). Only a refusal (a fixable error right after the intent) is repaired.
+
+What a step records is bounded (``RECORD_BYTES``, under Firestore's 1 MiB a document): a result
+that would make its event or the run document larger is not written. A step without effects fails
+with a fixable error (the model asks for less: a smaller ``limit``, a narrower filter); a step whose
+effect happened fails the run with the reason (asking again would repeat the effect). Never a write
+that Firestore refuses, which would fail the delivery again at every retry.
 """
 
 from dataclasses import dataclass, field
@@ -34,11 +45,13 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
-from shared.domain.runs import RunState, apply
-from shared.errors import ModelFixableError, TransientError, UnusableReply
+from shared.domain.runs import RunState, apply, fold
+from shared.errors import ModelFixableError, PermanentError, TransientError, UnusableReply
 from shared.ports import Model, ModelReply, ModelUsage
 from shared.services import spend
 from shared.services.deps import NO_NOTION, Deps
+
+RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
 
 
 class Stale(Exception):
@@ -131,9 +144,16 @@ class Step(NamedTuple):
 _NO_NOTION = {"draft_text", "request_approval", "ask_question", "send_notification", "finish"}
 
 
-def arguments(step: Step) -> tuple[Tool, dict[str, Any]]:
-    """The checked arguments of the current step: an earlier intent's whose effect may have happened,
-    else the planned ones, repaired by the model after a fixable error."""
+class Call(NamedTuple):
+    tool: Tool
+    args: dict[str, Any]
+    repaired: bool  # the model repaired them in this attempt: paid for, so kept in an intent
+
+
+def arguments(step: Step) -> Call:
+    """The checked arguments of the current step: an earlier intent's whose effect may have happened
+    (or that the model repaired: paid for), else the planned ones, repaired by the model after a
+    fixable error."""
     planned = step.state.current_step()
     tool = REGISTRY.get(planned.tool)
     if tool is None or planned.tool not in step.state.tools:
@@ -141,9 +161,10 @@ def arguments(step: Step) -> tuple[Tool, dict[str, Any]]:
     earlier = _earlier_args(step)
     if earlier is not None:  # already resolved when the intent was recorded
         validate(tool.name, earlier, step.state.tools)
-        return tool, earlier
+        return Call(tool, earlier, repaired=False)
     args = planned.args
-    if step.state.consecutive_errors:
+    repaired = step.state.consecutive_errors > 0
+    if repaired:
         task = f"The last attempt of step {step.state.cursor} ({tool.name}) failed. Give corrected args_json."
         reply = step.model.generate(
             "plan", prompt_context.step_prompt(step.state, task, {"args": args}), ArgsFix
@@ -151,14 +172,15 @@ def arguments(step: Step) -> tuple[Tool, dict[str, Any]]:
         args = parse_args(reply.value.args_json)
     resolved = resolve(args, step.state.outputs)
     validate(tool.name, resolved, step.state.tools)
-    return tool, resolved
+    return Call(tool, resolved, repaired)
 
 
 def _earlier_args(step: Step) -> dict[str, Any] | None:
     """The arguments of this step's earlier intent, unless the tool refused them.
 
     A released intent (a transient error: Notion may have written and the reply got lost) or one
-    whose holder stopped may have had its effect. A model-fixable error recorded right after the
+    whose holder stopped may have had its effect; for a step without effects, the intent holds
+    arguments the model repaired (paid for). A model-fixable error recorded right after the
     intent means the tool refused those arguments and nothing happened: the model repairs them
     then. Only that case reads the log's last event (one read, on a retry after errors).
     """
@@ -188,10 +210,10 @@ def _refused(step: Step) -> bool:
 
 def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     """The effect of the current step, once; returns the state it builds on and the result events."""
-    tool, args = arguments(step)
+    tool, args, repaired = arguments(step)
     state = step.state
     reconciled = False
-    if tool.needs_intent:
+    if tool.needs_intent or repaired:  # repaired: paid for, kept for a retry (see the module's doc)
         state, prior, args = _claim(step, tool, args)  # an expired intent taken over brings its own
         step.model.state = state  # errors from here on are recorded after the intent (releasing it)
         typed = validate(tool.name, args)  # a taken-over intent's arguments, by today's checks
@@ -224,7 +246,26 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
                 prompt=str(output["prompt"])[:2000],
             )
         )
+    _check_size(tool, state, events)
     return state, events
+
+
+def _check_size(tool: Tool, state: RunState, events: list[RunEvent]) -> None:
+    """Refuse a result Firestore would refuse (see the module's doc): fixable when nothing happened."""
+    sizes = [len(e.model_dump_json().encode()) for e in events]
+    sizes.append(len(fold(events, state).model_dump_json().encode()))  # the run document
+    if max(sizes) <= RECORD_BYTES:
+        return
+    size = f"{max(sizes):,} bytes, over the {RECORD_BYTES:,} a run may record"
+    if tool.needs_intent:
+        raise PermanentError(
+            f"step {state.cursor} ({tool.name}) was carried out, but its result is too large to "
+            f"record ({size}); the run stops here"
+        )
+    raise ModelFixableError(
+        f"the result of step {state.cursor} ({tool.name}) is too large to record ({size}): "
+        "ask for less (a smaller limit, a narrower filter)"
+    )
 
 
 class Claim(NamedTuple):
@@ -235,7 +276,9 @@ class Claim(NamedTuple):
 
 def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
     """Record the intent (exclusive by seq). Taking over an expired intent keeps its arguments, so
-    the tool looks for the effect its holder may have had."""
+    the tool looks for the effect its holder may have had. A step without effects records one only
+    for arguments the model repaired; another delivery's is taken as it is, whatever its lease (a
+    duplicate read or draft is harmless: the result write is the exclusive one)."""
     state, deps = step.state, step.deps
     prior = state.pending is not None and state.pending.step == state.cursor
     while True:
@@ -259,6 +302,8 @@ def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
             continue
         if not isinstance(other, ToolIntent) or other.step != state.cursor:
             raise Stale()
+        if not tool.needs_intent:  # repaired arguments kept, no effect to hold: take them, no lease
+            return Claim(apply(state, other), True, other.args)
         if other.lease_until > now:
             wait = (other.lease_until - now).total_seconds()
             raise TransientError(f"step {state.cursor} is in progress elsewhere", retry_after_s=wait)

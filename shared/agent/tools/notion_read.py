@@ -1,5 +1,13 @@
-"""Read tools: a page with its content, and the pages of a data source."""
+"""Read tools: a page with its content, and the pages of a data source.
 
+Their outputs are stored (the ``tool_result`` event, and the run document when a later step refers
+to them), so every part is bounded whatever the workspace holds: a property value's strings are
+clipped to ``PROPERTY_CHARS`` and its lists to ``LIST_ITEMS``, a value still longer than
+``VALUE_CHARS`` becomes its clipped JSON text, and an output keeps rows (or a page's properties)
+while they fit in ``OUTPUT_BYTES``, counting the ones left out in ``omitted``.
+"""
+
+import json
 from itertools import islice
 from typing import Any
 
@@ -10,6 +18,11 @@ from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext
 
 PAGE_TEXT_CHARS = 4000
 TITLES_CHARS = 2500  # leaves room for the instructions around it (DraftTextArgs: 4000)
+TITLE_CHARS = 300
+PROPERTY_CHARS = 200  # each string in a property value
+LIST_ITEMS = 25  # items of a list value (multi-select, people, relation): Notion's own page limit
+VALUE_CHARS = 1000  # one property value as JSON
+OUTPUT_BYTES = 50_000  # rows or properties of one output, as UTF-8 JSON (the event's limit is 1 MiB)
 
 
 class ReadPageArgs(Args):
@@ -20,14 +33,17 @@ def read_page(ctx: ToolContext, args: ReadPageArgs) -> Output:
     token = ctx.token()
     page = ctx.notion.retrieve_page(token, args.page_id)
     lines = [nt.block_text(b) for b in islice(ctx.notion.list_children(token, args.page_id), 100)]
-    return {
+    props = list(_properties(page).items())
+    kept = _fitting(props, OUTPUT_BYTES - 4 * PAGE_TEXT_CHARS)  # the text: at most 4 bytes a char
+    output = {
         "page_id": page["id"],
-        "title": nt.title_of(page),
-        "parent": page.get("parent", {}),
-        "properties": nt.plain_properties(page),
+        "title": nt.clip(nt.title_of(page), TITLE_CHARS),
+        "parent": _bounded(page.get("parent", {})),
+        "properties": dict(kept),
         "text": nt.clip("\n".join(t for t in lines if t), PAGE_TEXT_CHARS),
-        "url": page.get("url", ""),
+        "url": str(page.get("url", ""))[:PROPERTY_CHARS],
     }
+    return output | ({"omitted": len(props) - len(kept)} if len(kept) < len(props) else {})
 
 
 class QueryArgs(Args):
@@ -38,8 +54,54 @@ class QueryArgs(Args):
 
 def query_data_source(ctx: ToolContext, args: QueryArgs) -> Output:
     pages = islice(ctx.notion.query_data_source(ctx.token(), args.data_source_id, args.filter), args.limit)
-    rows = [{"id": p["id"], "title": nt.title_of(p), "properties": nt.plain_properties(p)} for p in pages]
-    return {"data_source_id": args.data_source_id, "results": rows, "titles": _titles(rows)}
+    rows = [
+        {"id": p["id"], "title": nt.clip(nt.title_of(p), TITLE_CHARS), "properties": _properties(p)}
+        for p in pages
+    ]
+    titles = _titles(rows)  # every row, whatever ``results`` keeps
+    kept = _fitting(rows, OUTPUT_BYTES - 4 * TITLES_CHARS)
+    output = {"data_source_id": args.data_source_id, "results": kept, "titles": titles}
+    return output | ({"omitted": len(rows) - len(kept)} if len(kept) < len(rows) else {})
+
+
+def _properties(page: dict[str, Any]) -> dict[str, Any]:
+    return {str(name)[:PROPERTY_CHARS]: _value(v) for name, v in nt.plain_properties(page).items()}
+
+
+def _value(value: Any) -> Any:
+    """A property's plain value, bounded: clipped strings and lists, or its JSON text, clipped."""
+    small = _bounded(value)
+    if isinstance(small, str | int | float | bool) or small is None:
+        return small
+    text = _json(small)
+    return small if len(text) <= VALUE_CHARS else nt.clip(text, VALUE_CHARS)
+
+
+def _bounded(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return nt.clip(value, PROPERTY_CHARS)
+    if depth >= 4 and isinstance(value, dict | list):  # a value's shape is shallow; deeper is noise
+        return nt.clip(_json(value), PROPERTY_CHARS)
+    if isinstance(value, dict):
+        return {str(k)[:PROPERTY_CHARS]: _bounded(v, depth + 1) for k, v in islice(value.items(), LIST_ITEMS)}
+    if isinstance(value, list | tuple):
+        return [_bounded(v, depth + 1) for v in value[:LIST_ITEMS]]
+    return value
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _fitting[T](items: list[T], budget: int) -> list[T]:
+    """The first ``items`` whose JSON fits in ``budget`` bytes together."""
+    kept: list[T] = []
+    for item in items:
+        budget -= len(_json(item).encode()) + 1
+        if budget < 0:
+            break
+        kept.append(item)
+    return kept
 
 
 def _titles(rows: list[dict[str, Any]]) -> str:
@@ -63,7 +125,8 @@ TOOLS = [
         SideEffect.READ,
         QueryArgs,
         "List pages of a data source (optional Notion filter, at most 50); output: results, and "
-        "titles (one line per page, to quote in later instructions).",
+        "titles (one line per page, to quote in later instructions). Long property values are "
+        "clipped; rows past the output's size limit are left out of results and counted in omitted.",
         query_data_source,
     ),
 ]
