@@ -80,14 +80,13 @@ def _step(n: int, out: StepOut) -> PlannedStep:
     return PlannedStep(tool=out.tool, args=args, rationale=out.rationale[:300])
 
 
-# The field of each Notion write that names the page it changes (create_page: the new page's parent).
-_WRITE_TARGET = {
-    "create_page": "parent_page_id",
-    "update_properties": "page_id",
-    "append_blocks": "page_id",
-    "add_comment": "page_id",
-}
 _WHOLE_REF = re.compile(r"\$\{steps\.(\d+)\.page_id\}")
+
+
+def _target(step: PlannedStep) -> Any:
+    """The page a Notion write changes (create_page: the new page's parent), else None."""
+    tool = REGISTRY[step.tool]
+    return step.args.get(tool.targets[0]) if tool.effect == SideEffect.NOTION_WRITE else None
 
 
 def _own_pages(steps: list[PlannedStep], trigger_page_id: str | None) -> list[bool]:
@@ -96,17 +95,21 @@ def _own_pages(steps: list[PlannedStep], trigger_page_id: str | None) -> list[bo
     trigger = page_key(trigger_page_id) if trigger_page_id else None
     own: list[bool] = []
     for step in steps:
-        field = _WRITE_TARGET.get(step.tool)
-        target = step.args.get(field) if field else None
+        target = _target(step)
         ref = _WHOLE_REF.fullmatch(target) if isinstance(target, str) else None
         if ref:
-            earlier = steps[int(ref[1]) - 1]
-            own.append(
-                earlier.tool == "create_page" or (earlier.tool in _WRITE_TARGET and own[int(ref[1]) - 1])
-            )
+            n = int(ref[1])
+            earlier = steps[n - 1]
+            own.append(earlier.tool == "create_page" or (_target(earlier) is not None and own[n - 1]))
         else:
             own.append(isinstance(target, str) and trigger is not None and page_key(target) == trigger)
     return own
+
+
+def _risky(step: PlannedStep, own: bool) -> bool:
+    """A code tool, or a Notion write to a page that is not the run's own."""
+    effect = REGISTRY[step.tool].effect
+    return effect == SideEffect.CODE or (effect == SideEffect.NOTION_WRITE and not own)
 
 
 def risk_floor(steps: list[PlannedStep], trigger_page_id: str | None, *, asked: bool = False) -> Risk:
@@ -119,35 +122,38 @@ def risk_floor(steps: list[PlannedStep], trigger_page_id: str | None, *, asked: 
     if asked:
         return Risk.LOW
     own = _own_pages(steps, trigger_page_id)
-    for step, mine in zip(steps, own, strict=True):
-        effect = REGISTRY[step.tool].effect
-        if effect == SideEffect.CODE or (effect == SideEffect.NOTION_WRITE and not mine):
-            return Risk.HIGH
-    return Risk.LOW
+    return Risk.HIGH if any(map(_risky, steps, own)) else Risk.LOW
 
 
-def _guard_risk(steps: list[PlannedStep], risk: Risk) -> list[PlannedStep]:
+def _guard_risk(steps: list[PlannedStep], risk: Risk, trigger_page_id: str | None) -> list[PlannedStep]:
     """A high-risk plan asks a person before its first write, whether or not the model said so. Only
     a request_approval counts (an ask_question is not a decision on the changes), and the approval
     lists the changes that follow it: the one inserted here, and the model's own (whose words alone
     may come from the page the run read)."""
     if risk != Risk.HIGH:
         return steps
+    risky = [
+        n
+        for n, (s, o) in enumerate(zip(steps, _own_pages(steps, trigger_page_id), strict=True), 1)
+        if _risky(s, o)
+    ]
     for i, step in enumerate(steps):
         if step.tool == "request_approval":
-            listed = _changes(str(step.args.get("summary", "")), steps, i + 1)
+            listed = _changes(str(step.args.get("summary", "")), steps, i + 1, set(risky))
             return [*steps[:i], step.model_copy(update={"args": {"summary": listed}}), *steps[i + 1 :]]
         if REGISTRY[step.tool].needs_intent:
             later = [_shift(s, i + 1) for s in steps[i:]]
             planned = [*steps[:i], step, *later]  # as numbered once the approval is in (at i + 1)
-            summary = _changes("Approve the next changes?", planned, i + 1)
+            shifted = {n + 1 if n > i else n for n in risky}
+            summary = _changes("Approve the next changes?", planned, i + 1, shifted)
             ask = PlannedStep(tool="request_approval", args={"summary": summary}, rationale="high risk")
             return [*steps[:i], ask, *later]
     return steps
 
 
-_CHANGES_CHARS = 500  # the list of changes an approval carries, in all
-_VALUE_CHARS = 60  # one argument in it
+_HEAD_CHARS = 300  # the question an approval asks, before the changes it lists
+_TARGET_CHARS = 120  # a change's target (a page id, a repository) as listed
+_VALUE_CHARS = 60  # any other argument of a change
 _SUMMARY_CHARS = 2000  # request_approval's summary
 
 
@@ -155,30 +161,59 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _quoted(value: Any, planned: list[PlannedStep]) -> str:
-    """An argument as the approver reads it: on one line, clipped, an earlier step's output named
-    rather than referenced (a reference in the summary would be resolved when the approval runs)."""
+def _named(value: Any, planned: list[PlannedStep]) -> str:
+    """``value`` as the approver reads it: on one line, an earlier step's output named rather than
+    referenced. The summary holds no reference, so it is read as planned: a reference resolved when
+    the approval runs could make it too long, and its repair would drop the list of changes."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     def named(m: re.Match[str]) -> str:
         n = int(m[1])
         return f"<step {n} {planned[n - 1].tool if 0 < n <= len(planned) else ''}{m[2]}>"
 
-    return _clip(" ".join(REFERENCE.sub(named, text).replace("${", "$ {").split()), _VALUE_CHARS)
+    return " ".join(REFERENCE.sub(named, text).replace("${", "$ {").split())
 
 
-def _changes(head: str, planned: list[PlannedStep], after: int) -> str:
-    """``head`` followed by the steps with effects after step number ``after`` of ``planned``, each
-    with its clipped arguments: what the approver is asked to let happen."""
-    lines = [
-        f"{n}. {s.tool}(" + ", ".join(f"{k}={_quoted(v, planned)}" for k, v in s.args.items()) + ")"
-        for n, s in enumerate(planned[after:], start=after + 1)
-        if REGISTRY[s.tool].needs_intent
+def _change(n: int, step: PlannedStep, planned: list[PlannedStep], *, compact: bool) -> str:
+    """One listed change: its targets in full, then (unless ``compact``) its other arguments, clipped."""
+    targets = REGISTRY[step.tool].targets
+    shown = [(k, _clip(_named(v, planned), _TARGET_CHARS)) for k, v in step.args.items() if k in targets]
+    if not compact:
+        shown += [
+            (k, _clip(_named(v, planned), _VALUE_CHARS)) for k, v in step.args.items() if k not in targets
+        ]
+    return f"{n}. {step.tool}(" + ", ".join(f"{k}={v}" for k, v in shown) + ")"
+
+
+def _changes(head: str, planned: list[PlannedStep], after: int, risky: set[int]) -> str:
+    """``head`` followed by the steps with effects after step number ``after`` of ``planned``: what
+    the approver is asked to let happen. Every change is listed with its arguments when the summary
+    has room, else with its targets only; when even that is too long, the risky ones (``risky``: step
+    numbers) come first and the rest are counted, so no write elsewhere is hidden behind harmless ones."""
+    head = _clip(_named(head, planned), _HEAD_CHARS)
+    numbered = [
+        (n, s) for n, s in enumerate(planned[after:], start=after + 1) if REGISTRY[s.tool].needs_intent
     ]
-    if not lines:
+    if not numbered:
         return head
-    listed = _clip("It will: " + "; ".join(lines), _CHANGES_CHARS)
-    return f"{_clip(head, _SUMMARY_CHARS - len(listed) - 1)} {listed}"
+    room = _SUMMARY_CHARS - len(head) - len(" It will: ")
+    for compact in (False, True):
+        lines = [_change(n, s, planned, compact=compact) for n, s in numbered]
+        if len("; ".join(lines)) <= room:
+            return f"{head} It will: " + "; ".join(lines)
+    rest = [n for n, _ in numbered]
+    reserve = len(f"; and {len(rest)} more changes (steps {', '.join(map(str, rest))})")
+    kept: set[int] = set()
+    used = 0
+    for n, s in sorted(numbered, key=lambda ns: (ns[0] not in risky, ns[0])):  # risky first, in order
+        used += len(_change(n, s, planned, compact=True)) + 2
+        if used > room - reserve:
+            break
+        kept.add(n)
+    lines = [_change(n, s, planned, compact=True) for n, s in numbered if n in kept]
+    rest = [n for n, _ in numbered if n not in kept]
+    lines.append(f"and {len(rest)} more changes (steps {', '.join(map(str, rest))})")
+    return _clip(f"{head} It will: " + "; ".join(lines), _SUMMARY_CHARS)
 
 
 def _guard_production(steps: list[PlannedStep]) -> list[PlannedStep]:
@@ -218,7 +253,7 @@ def validate_plan(
     if steps[-1].tool != "finish" or any(s.tool == "finish" for s in steps[:-1]):
         raise ModelFixableError("finish must be the last step, and only the last")
     risk = max(Risk(plan.risk), risk_floor(steps, trigger_page_id, asked=asked), key=_RANK.index)
-    steps = _guard_production(_guard_risk(steps, risk))
+    steps = _guard_production(_guard_risk(steps, risk, trigger_page_id))
     if len(steps) > max_steps:
         raise ModelFixableError(f"the plan has too many steps (at most {max_steps - 1})")
     tools = sorted({s.tool for s in steps})

@@ -170,9 +170,31 @@ def arguments(step: Step) -> Call:
             "plan", prompt_context.step_prompt(step.state, task, {"args": args}), ArgsFix
         )
         args = parse_args(reply.value.args_json)
+        _keep_targets(tool, step.state.cursor, planned.args, args)
     resolved = resolve(args, step.state.outputs)
     validate(tool.name, resolved, step.state.tools)
     return Call(tool, resolved, repaired)
+
+
+# Targets the code tools check against the owner's own lists (github_repositories, vercel_projects)
+# whatever the arguments: a repair may move a step from one the owner did not allow to one they did.
+OWNER_LISTED = frozenset({"repository", "project"})
+
+
+def _keep_targets(tool: Tool, cursor: int, planned: dict[str, Any], repaired: dict[str, Any]) -> None:
+    """A repair may fix a step's arguments but not where its effect lands (``Tool.targets``: the page
+    it writes, production or not), except within the owner's lists (:data:`OWNER_LISTED`): they are
+    what the risk floor judged and an approval listed, and a repair prompt holds what the run read.
+    Compared as written (a reference must stay that reference), a field left out at its default."""
+    fields = tool.args.model_fields
+    fixed = [f for f in tool.targets if f not in OWNER_LISTED]
+    moved = [f for f in fixed if repaired.get(f, fields[f].default) != planned.get(f, fields[f].default)]
+    if moved:
+        kept = ", ".join(f"{f}={planned.get(f, fields[f].default)!r}" for f in moved)
+        raise ModelFixableError(
+            f"step {cursor} ({tool.name}): a repair may change its other arguments but not where it "
+            f"writes; keep {kept}"
+        )
 
 
 def _earlier_args(step: Step) -> dict[str, Any] | None:

@@ -5,18 +5,23 @@ first; only a request_approval counts as asking; the approval lists the changes 
 import json
 from typing import Any
 
+import pytest
+
 from shared.adapters.offline_model import daily_plan, plan_for
 from shared.agent.planning import PlanOut, ValidPlan, validate_plan
-from shared.agent.tools import resolve
+from shared.agent.tools import REGISTRY, resolve, validate
 from shared.config import Queue
-from shared.domain.events import Risk
+from shared.domain.events import Risk, RunPlanned
 from shared.domain.runs import RunStatus
 from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.errors import ModelFixableError
 from shared.services import humans
 from shared.services.engine import run_step
 from shared.services.planning import start_run
+from shared.services.stepping import _keep_targets
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps
 from tests.fakes import FakeQueue
+from tests.unit.test_notion_write_robustness_errors import SELECT, refused
 
 TRIGGER = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 OTHER = "11111111-2222-3333-4444-555555555555"
@@ -130,16 +135,42 @@ def test_the_models_own_approval_of_a_risky_plan_lists_the_changes_too() -> None
     )
     valid = validate_plan(worded, max_steps=10, trigger_page_id=TRIGGER)
     assert tools(valid) == ["read_page", "request_approval", "add_comment", "finish"]
-    summary = valid.steps[1].args["summary"]  # the model's reference to an earlier output stays one
-    assert summary.startswith("Approve tidying this page? ${steps.1.url} It will: 3. add_comment(")
+    summary = valid.steps[1].args["summary"]  # an earlier output is named, not referenced
+    assert summary.startswith("Approve tidying this page? <step 1 read_page.url> It will: 3. add_comment(")
     assert len(summary) < 700
 
 
-def test_the_inserted_summary_stays_short_and_valid_however_long_the_arguments() -> None:
+def test_a_reference_in_the_models_summary_is_named_so_resolving_cannot_overflow_it() -> None:
+    # ${steps.1.text} is up to 4,000 characters once resolved: over the summary's 2,000, a fixable
+    # error whose repair (the model's words alone) would drop the list of changes
+    worded = plan(
+        ("read_page", {"page_id": TRIGGER}),
+        ("request_approval", {"summary": "Approve? " + "${steps.1.text} " * 3}),
+        ("add_comment", {"page_id": OTHER, "text": "t"}),
+    )
+    summary = validate_plan(worded, max_steps=10, trigger_page_id=TRIGGER).steps[1].args["summary"]
+    assert "${" not in summary and "<step 1 read_page.text>" in summary
+    assert summary == resolve({"s": summary}, {"1": {"text": "z" * 4000}})["s"]
+    assert f"3. add_comment(page_id={OTHER}" in summary
+
+
+def test_the_inserted_summary_lists_every_change_however_long_the_arguments() -> None:
     many = [("add_comment", {"page_id": OTHER, "text": "y" * 1900}) for _ in range(8)]
     valid = validate_plan(plan(*many), max_steps=20, trigger_page_id=TRIGGER)
     summary = valid.steps[0].args["summary"]
-    assert summary.startswith("Approve the next changes? It will: 2. add_comment(") and len(summary) <= 600
+    assert summary.startswith("Approve the next changes? It will: 2. add_comment(") and len(summary) <= 2000
+    assert all(f"{n}. add_comment(page_id={OTHER}" in summary for n in range(2, 10))
+
+
+def test_a_write_elsewhere_is_listed_even_behind_many_harmless_changes() -> None:
+    harmless = [("append_blocks", {"page_id": TRIGGER, "text": "note " * 100}) for _ in range(40)]
+    risky = ("add_comment", {"page_id": OTHER, "text": "the plans"})
+    valid = validate_plan(plan(*harmless, risky), max_steps=50, trigger_page_id=TRIGGER)
+    summary = valid.steps[0].args["summary"]
+    assert len(summary) <= 2000 and "more changes (steps " in summary
+    assert f"42. add_comment(page_id={OTHER})" in summary  # step 41 shifted by the inserted approval
+    assert ValidPlan.model_validate(valid.model_dump())  # still a valid request_approval summary
+    validate(valid.steps[0].tool, valid.steps[0].args)
 
 
 LEAK = {
@@ -215,3 +246,43 @@ def test_a_page_run_planned_again_after_a_budget_stop_is_still_held_to_the_floor
 def test_a_run_the_owner_asked_for_keeps_the_models_rating_after_a_budget_stop_too() -> None:
     status, notion, _ = drive(Trigger(kind="api"), budget_stop=True)
     assert status == RunStatus.COMPLETED and notion.writes["add_comment"] == 1
+
+
+def test_a_repair_cannot_move_a_write_to_another_page() -> None:
+    # a low-risk plan (it writes only its trigger page) meets Notion's 400; the repair the model
+    # answers (its prompt holds what the run read) names a private page instead
+    notion = FakeNotion()
+    trigger = notion.add_page("Shared page", Status="Doing")
+    private = notion.add_page("Private page", Status="Doing")
+    wrong = {"Status": {"select": {"name": "Done"}}}
+    planned = plan(("update_properties", {"page_id": trigger, "properties": wrong}))
+    valid = validate_plan(planned, 10, trigger_page_id=trigger)
+    assert valid.risk == Risk.LOW and tools(valid) == ["update_properties", "finish"]
+    moved = {"page_id": private, "properties": {"Status": {"status": {"name": "Done"}}}}
+    deps = make_deps(model=FakeModel({"ArgsFix": [{"args_json": json.dumps(moved)}]}), notion=notion)
+    head = RunPlanned(
+        seq=1,
+        at=deps.clock(),
+        goal="g",
+        trigger="webhook",
+        steps=valid.steps,
+        tools=valid.tools,
+        page_id=trigger,
+    )
+    assert deps.store.create_run("t1", "r1", [head])
+    notion.fail["update_page_properties"] = [refused(*SELECT)]
+    step = StepTask(tenant_id="t1", run_id="r1", step=1)
+    assert not run_step(step, deps).acted  # Notion refused: fixable
+    assert not run_step(step, deps).acted  # the repair moved the write: refused before any intent
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None and "not where it writes; keep page_id=" in run.state.last_error
+    assert not notion.writes
+
+
+def test_a_repair_keeps_a_deployments_target_left_at_its_default() -> None:
+    deploy = REGISTRY["deploy_vercel"]
+    planned = {"project": "site", "repository": "acme/site", "ref": "main"}
+    _keep_targets(deploy, 3, planned, planned | {"target": "preview", "ref": "fix"})  # default, spelled out
+    _keep_targets(deploy, 3, planned, planned | {"project": "docs"})  # the tool checks the owner's list
+    with pytest.raises(ModelFixableError, match="keep target='preview'"):
+        _keep_targets(deploy, 3, planned, planned | {"target": "production"})

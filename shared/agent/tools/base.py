@@ -98,6 +98,9 @@ class Tool(NamedTuple):
     run: Callable[[ToolContext, Any], Output]
     find: Callable[[ToolContext, Any], Output | None] | None = None
     uses_model: bool = False
+    # The argument fields naming where the effect lands (a page, a repository, production or not): what
+    # the risk floor reads and an approval lists, so a repair of the arguments may not change them.
+    targets: tuple[str, ...] = ()
 
     @property
     def needs_intent(self) -> bool:

@@ -199,6 +199,7 @@ TOOLS = [
         "output: repository, number, url, branch, head_sha.",
         open_pull_request,
         find_pull_request,
+        targets=("repository",),
     ),
     Tool(
         "deploy_vercel",
@@ -208,5 +209,6 @@ TOOLS = [
         "request's branch); production only after a person approved. Output: id, url, state, target.",
         deploy_vercel,
         find_deployment,
+        targets=("project", "repository", "target"),
     ),
 ]

@@ -247,6 +247,7 @@ TOOLS = [
         "non-empty lines: one request).",
         create_page,
         _reconciling(find_page),
+        targets=("parent_page_id", "data_source_id"),
     ),
     Tool(
         "update_properties",
@@ -255,6 +256,7 @@ TOOLS = [
         f"Set properties of a page: property name → Notion property value, e.g. {_EXAMPLE}.",
         update_properties,
         _reconciling(find_update),
+        targets=("page_id",),
     ),
     Tool(
         "append_blocks",
@@ -264,6 +266,7 @@ TOOLS = [
         "non-empty lines in one call (one atomic request); split longer text across several steps.",
         append_blocks,
         _reconciling(find_append),
+        targets=("page_id",),
     ),
     Tool(
         "add_comment",
@@ -272,5 +275,6 @@ TOOLS = [
         "Comment on a page.",
         add_comment,
         _reconciling(find_comment),
+        targets=("page_id",),
     ),
 ]
