@@ -108,6 +108,7 @@ def test_read_page_output_and_last_page_are_clipped() -> None:
     assert len(output["title"]) == notion_read.TITLE_CHARS
     assert len(output["properties"]["Tags"]) == notion_read.LIST_ITEMS
     assert len(output["properties"]["Formula"]["string"]) == notion_read.PROPERTY_CHARS
+    assert {"Tags", "Formula"} <= set(output["clipped"]) and "Status" not in output["clipped"]  # named
     run = deps.store.get_run("t1", "r1")
     assert run is not None and size(run.state.last_page) < 5_000  # was ~35,000
     assert run.state.last_page["properties"]["Status"] == "Open"
@@ -169,3 +170,12 @@ def test_a_write_result_too_large_to_record_fails_the_run_and_says_the_write_hap
     assert len(sent) == 1  # the effect happened once; asking the model again would repeat it
     errors = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ErrorRecorded)]
     assert errors[-1].error == "permanent" and not results(deps)
+
+
+def test_a_value_within_notions_own_limits_is_read_whole_and_not_marked() -> None:
+    notion = FakeNotion()
+    page = with_notes(notion, "Spec", "n" * 1500)  # a rich text item holds up to 2,000 characters
+    deps = started(notion, ("read_page", {"page_id": page}), ("finish", {"summary": "ok"}))
+    drive(deps, 1)
+    output = results(deps)[0].output
+    assert output["properties"]["Notes"] == "n" * 1500 and "clipped" not in output

@@ -2,9 +2,11 @@
 
 Their outputs are stored (the ``tool_result`` event, and the run document when a later step refers
 to them), so every part is bounded whatever the workspace holds: a property value's strings are
-clipped to ``PROPERTY_CHARS`` and its lists to ``LIST_ITEMS``, a value still longer than
-``VALUE_CHARS`` becomes its clipped JSON text, and an output keeps rows (or a page's properties)
-while they fit in ``OUTPUT_BYTES``, counting the ones left out in ``omitted``.
+clipped to ``PROPERTY_CHARS`` (Notion's own limit for one rich text item) and its lists to
+``LIST_ITEMS``, a value still longer than ``VALUE_CHARS`` becomes its clipped JSON text, and an output
+keeps rows (or a page's properties) while they fit in ``OUTPUT_BYTES``, counting the ones left out in
+``omitted``. A property whose value was clipped is named in its page's or row's ``clipped``, so the
+model knows not to copy it as the whole value.
 """
 
 import json
@@ -19,9 +21,9 @@ from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext
 PAGE_TEXT_CHARS = 4000
 TITLES_CHARS = 2500  # leaves room for the instructions around it (DraftTextArgs: 4000)
 TITLE_CHARS = 300
-PROPERTY_CHARS = 200  # each string in a property value
+PROPERTY_CHARS = 2000  # each string in a property value
 LIST_ITEMS = 25  # items of a list value (multi-select, people, relation): Notion's own page limit
-VALUE_CHARS = 1000  # one property value as JSON
+VALUE_CHARS = 4000  # one property value as JSON
 OUTPUT_BYTES = 50_000  # rows or properties of one output, as UTF-8 JSON (the event's limit is 1 MiB)
 
 
@@ -33,7 +35,8 @@ def read_page(ctx: ToolContext, args: ReadPageArgs) -> Output:
     token = ctx.token()
     page = ctx.notion.retrieve_page(token, args.page_id)
     lines = [nt.block_text(b) for b in islice(ctx.notion.list_children(token, args.page_id), 100)]
-    props = list(_properties(page).items())
+    values, clipped = _properties(page)
+    props = list(values.items())
     kept = _fitting(props, OUTPUT_BYTES - 4 * PAGE_TEXT_CHARS)  # the text: at most 4 bytes a char
     output = {
         "page_id": page["id"],
@@ -43,6 +46,7 @@ def read_page(ctx: ToolContext, args: ReadPageArgs) -> Output:
         "text": nt.clip("\n".join(t for t in lines if t), PAGE_TEXT_CHARS),
         "url": str(page.get("url", ""))[:PROPERTY_CHARS],
     }
+    output |= {"clipped": [n for n, _ in kept if n in clipped]} if clipped else {}
     return output | ({"omitted": len(props) - len(kept)} if len(kept) < len(props) else {})
 
 
@@ -54,18 +58,29 @@ class QueryArgs(Args):
 
 def query_data_source(ctx: ToolContext, args: QueryArgs) -> Output:
     pages = islice(ctx.notion.query_data_source(ctx.token(), args.data_source_id, args.filter), args.limit)
-    rows = [
-        {"id": p["id"], "title": nt.clip(nt.title_of(p), TITLE_CHARS), "properties": _properties(p)}
-        for p in pages
-    ]
+    rows = [_row(p) for p in pages]
     titles = _titles(rows)  # every row, whatever ``results`` keeps
     kept = _fitting(rows, OUTPUT_BYTES - 4 * TITLES_CHARS)
     output = {"data_source_id": args.data_source_id, "results": kept, "titles": titles}
     return output | ({"omitted": len(rows) - len(kept)} if len(kept) < len(rows) else {})
 
 
-def _properties(page: dict[str, Any]) -> dict[str, Any]:
-    return {str(name)[:PROPERTY_CHARS]: _value(v) for name, v in nt.plain_properties(page).items()}
+def _row(page: dict[str, Any]) -> dict[str, Any]:
+    values, clipped = _properties(page)
+    row = {"id": page["id"], "title": nt.clip(nt.title_of(page), TITLE_CHARS), "properties": values}
+    return row | ({"clipped": clipped} if clipped else {})
+
+
+def _properties(page: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A page's plain property values, bounded, and the names of those that were clipped."""
+    values: dict[str, Any] = {}
+    clipped: list[str] = []
+    for name, value in nt.plain_properties(page).items():
+        key = str(name)[:TITLE_CHARS]
+        values[key] = _value(value)
+        if values[key] != value or key != name:
+            clipped.append(key)
+    return values, clipped
 
 
 def _value(value: Any) -> Any:
@@ -119,14 +134,21 @@ def _titles(rows: list[dict[str, Any]]) -> str:
 
 
 TOOLS = [
-    Tool("read_page", SideEffect.READ, ReadPageArgs, "Read a page: title, properties and text.", read_page),
+    Tool(
+        "read_page",
+        SideEffect.READ,
+        ReadPageArgs,
+        "Read a page: title, properties and text; long property values are clipped and named in clipped.",
+        read_page,
+    ),
     Tool(
         "query_data_source",
         SideEffect.READ,
         QueryArgs,
         "List pages of a data source (optional Notion filter, at most 50); output: results, and "
         "titles (one line per page, to quote in later instructions). Long property values are "
-        "clipped; rows past the output's size limit are left out of results and counted in omitted.",
+        "clipped and named in the row's clipped; rows past the output's size limit are left out of "
+        "results and counted in omitted.",
         query_data_source,
     ),
 ]
