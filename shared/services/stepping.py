@@ -52,6 +52,7 @@ from shared.services import spend
 from shared.services.deps import NO_NOTION, Deps
 
 RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
+ROOM_BYTES = 100_000  # what a step's result may add to the run document (a read's output: 50 KB)
 
 
 class Stale(Exception):
@@ -232,6 +233,7 @@ def _refused(step: Step) -> bool:
 
 def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     """The effect of the current step, once; returns the state it builds on and the result events."""
+    _check_room(step.state)
     tool, args, repaired = arguments(step)
     state = step.state
     reconciled = False
@@ -270,6 +272,20 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         )
     _check_size(tool, state, events)
     return state, events
+
+
+def _check_room(state: RunState) -> None:
+    """A run whose document has no room left for a result (earlier outputs later steps refer to)
+    stops before the step, saying why: a write would happen and then not be recorded, a read would
+    be refused at every repair. A step with an intent already goes on, to find its earlier effect."""
+    if state.pending is not None and state.pending.step == state.cursor:
+        return
+    used = len(state.model_dump_json().encode())
+    if used > RECORD_BYTES - ROOM_BYTES:
+        raise PermanentError(
+            f"the run's record is full ({used:,} of {RECORD_BYTES:,} bytes, kept for the outputs later "
+            f"steps refer to); the run stops before step {state.cursor}, which did not run"
+        )
 
 
 def _check_size(tool: Tool, state: RunState, events: list[RunEvent]) -> None:

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from shared.agent.tools import notion_read
+from shared.agent.tools import notion_read, resolve
 from shared.domain.events import ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.runs import RunEvent, fold
 from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.errors import ModelFixableError
 from shared.services import stepping
 from shared.services.deps import Deps
 from shared.services.engine import run_step
@@ -136,9 +137,8 @@ def test_the_run_keeps_only_the_referenced_fields_or_the_whole_output_when_it_is
 def test_a_read_result_too_large_to_record_is_a_fixable_error_not_a_failed_write(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(
-        stepping, "RECORD_BYTES", 6_000, raising=False
-    )  # a run document full of earlier outputs
+    monkeypatch.setattr(stepping, "RECORD_BYTES", 6_000)  # a run document full of earlier outputs
+    monkeypatch.setattr(stepping, "_check_room", lambda _state: None)  # the check after the step alone
     notion = FakeNotion()
     page = notion.add_page("P", text="word " * 1000)
     deps = started(
@@ -157,7 +157,8 @@ def test_a_read_result_too_large_to_record_is_a_fixable_error_not_a_failed_write
 def test_a_write_result_too_large_to_record_fails_the_run_and_says_the_write_happened(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(stepping, "RECORD_BYTES", 8_000, raising=False)
+    monkeypatch.setattr(stepping, "RECORD_BYTES", 8_000)
+    monkeypatch.setattr(stepping, "_check_room", lambda _state: None)  # the check after the step alone
     args = {"subject": "Today", "text": "t" * 10_000}  # an effect step: a notification to the owner
     deps = started(FakeNotion(), ("send_notification", args), ("finish", {"summary": "ok"}))
     assert isinstance(deps.queue, FakeQueue)
@@ -179,3 +180,30 @@ def test_a_value_within_notions_own_limits_is_read_whole_and_not_marked() -> Non
     drive(deps, 1)
     output = results(deps)[0].output
     assert output["properties"]["Notes"] == "n" * 1500 and "clipped" not in output
+
+
+def test_a_reference_to_a_field_the_run_did_not_keep_says_which_it_kept() -> None:
+    # the run document keeps the fields the plan refers to; a repair referring to another learns which
+    with pytest.raises(ModelFixableError, match=r"step 1 has no field 'text' \(it has: title, url\)"):
+        resolve({"text": "${steps.1.text}"}, {"1": {"url": "u", "title": "t"}})
+
+
+def test_a_run_whose_record_is_full_stops_before_a_write_not_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # step 2 refers to step 1's text, so the run document keeps it: too little room is left for a result
+    monkeypatch.setattr(stepping, "RECORD_BYTES", 12_000)
+    monkeypatch.setattr(stepping, "ROOM_BYTES", 6_000)
+    notion = FakeNotion()
+    page = notion.add_page("P", text="word " * 1000)
+    deps = started(
+        notion,
+        ("read_page", {"page_id": page}),
+        ("add_comment", {"page_id": page, "text": "${steps.1.text}"}),
+        ("finish", {"summary": "ok"}),
+    )
+    drive(deps, 2)
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None and run.state.status == RunStatus.FAILED
+    assert "record is full" in run.state.summary and "before step 2, which did not run" in run.state.summary
+    assert not notion.writes and [r.step for r in results(deps)] == [1]

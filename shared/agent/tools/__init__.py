@@ -29,7 +29,14 @@ def _lookup(outputs: dict[str, dict[str, Any]], step: str, path: str) -> Any:
         raise ModelFixableError(f"${{steps.{step}{path}}} refers to a step without a recorded output")
     for part in filter(None, path.split(".")):
         if not isinstance(value, dict) or part not in value:
-            raise ModelFixableError(f"${{steps.{step}{path}}}: step {step} has no field {part!r}")
+            # A run keeps the fields its plan refers to (shared.domain.runs._referenced): say which
+            # there are, so a repair picks one instead of guessing again.
+            known = (
+                f" (it has: {', '.join(sorted(map(str, value))[:20]) or 'none'})"
+                if isinstance(value, dict)
+                else ""
+            )
+            raise ModelFixableError(f"${{steps.{step}{path}}}: step {step} has no field {part!r}{known}")
         value = value[part]
     return value
 
