@@ -250,3 +250,42 @@ def test_a_draft_too_long_for_one_append_is_refused_before_the_intent_and_nothin
     assert notion.writes["append_blocks"] == 0
     run = deps.store.get_run("t1", "r1")
     assert run is not None and run.state.status == RunStatus.RUNNING
+
+
+def test_a_page_an_older_release_created_is_found_again_after_its_arguments_are_repaired() -> None:
+    """An older release cut a create_page's 150 lines to 99 and created the page; its reply was lost.
+    Today's check refuses the intent's arguments, so the model repairs them: it may shorten the
+    content, not retitle the page (find_page looks it up by parent and title), so the step finds the
+    page made before instead of creating a second one."""
+    notion = FakeNotion()
+    parent = notion.add_page("Parent")
+    long_text = "\n".join(f"line {i}" for i in range(150))
+    made = [*nt.blocks_from_text(long_text)[: nt.MAX_BLOCKS], nt.marker_block("r1:1:1")]
+    notion.create_page(
+        "token", {"page_id": parent}, {"title": {"title": [{"text": {"content": "Notes"}}]}}, made
+    )
+    old = {"title": "Notes", "parent_page_id": parent, "content": long_text}
+    retitled = {"title": "Notes (short)", "parent_page_id": parent, "content": "line 0"}
+    shortened = {"title": "Notes", "parent_page_id": parent, "content": "line 0"}
+    deps = planned(
+        notion,
+        parent,
+        ("create_page", old),
+        ("finish", {"summary": "ok"}),
+        fixes=[{"args_json": json.dumps(retitled)}, {"args_json": json.dumps(shortened)}],
+    )
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None
+    state, now = run.state, deps.clock()
+    intent = ToolIntent(
+        seq=state.last_seq + 1, at=now, step=1, tool="create_page", args=old, key="r1:1:1", lease_until=now
+    )
+    lost = ErrorRecorded(seq=state.last_seq + 2, at=now, step=1, error=ErrorKind.TRANSIENT, message="timeout")
+    assert deps.store.append("t1", "r1", state, [intent, lost]) is not None
+    assert not run_step(STEP, deps).acted  # the intent's 150 lines: the model's to fix
+    assert not run_step(STEP, deps).acted  # the repair renamed the page: refused before any call
+    assert "keep title='Notes'" in last_event(deps).message
+    assert run_step(STEP, deps).acted
+    result = last_event(deps)
+    assert isinstance(result, ToolResult) and result.reconciled
+    assert notion.writes["create_page"] == 1  # the older release's page, found again

@@ -22,14 +22,16 @@ class Crash(Exception):
     """The instance dies (not an error the engine handles): nothing after the effect is recorded."""
 
 
-def started(notion: FakeNotion, parent: str, *titles: str) -> tuple[Deps, FakeModel]:
+def started(notion: FakeNotion, parent: str, *contents: str) -> tuple[Deps, FakeModel]:
     """A run whose first step creates a page with a property Notion refuses; the model's repairs
-    retitle it, one title per repair."""
+    drop it and rewrite the content, one content per repair (a repair keeps the title: find_page
+    looks a page up by it)."""
     refused = {"title": "Report", "parent_page_id": parent, "content": "hello", "properties": {"Bad": 1}}
     steps = [("create_page", refused), ("finish", {"summary": "ok"})]
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
     fixes: list[Any] = [
-        {"args_json": json.dumps({"title": t, "parent_page_id": parent, "content": "hello"})} for t in titles
+        {"args_json": json.dumps({"title": "Report", "parent_page_id": parent, "content": c})}
+        for c in contents
     ]
     model = FakeModel({"PlanOut": [plan], "ArgsFix": fixes})
     deps = make_deps(model=model, notion=notion)
@@ -63,7 +65,9 @@ def test_a_lost_reply_is_reconciled_with_the_intents_args_not_a_new_repair(
 
     assert notion.writes["create_page"] == 1
     done = result(deps)
-    assert done.reconciled and done.args["title"] == "Weekly report" and done.args["parent_page_id"] == parent
+    assert (
+        done.reconciled and done.args["content"] == "Weekly report" and done.args["parent_page_id"] == parent
+    )
     assert [name for name, _ in model.prompts].count("ArgsFix") == 1  # the retry asked the model nothing
 
 
@@ -87,4 +91,4 @@ def test_an_expired_intent_taken_over_brings_its_args_not_the_new_repair(
 
     assert notion.writes["create_page"] == 1
     done = result(deps)
-    assert done.reconciled and done.args["title"] == "Weekly report"
+    assert done.reconciled and done.args["content"] == "Weekly report"

@@ -247,7 +247,7 @@ TOOLS = [
         "non-empty lines: one request).",
         create_page,
         _reconciling(find_page),
-        targets=("parent_page_id", "data_source_id"),
+        targets=("parent_page_id", "data_source_id", "title"),  # find_page looks a page up by its title
     ),
     Tool(
         "update_properties",
