@@ -1,6 +1,10 @@
 """The Notion adapter (notion-client underneath) against the Notion sandbox over real HTTP:
-batching, splitting, pagination, error mapping (429/529/5xx/4xx/401) and the 401 refresh."""
+batching, splitting, pagination, error mapping (429/529/5xx/4xx/401) and the 401 refresh. Notion's
+refusals that say what to fix (400 ``validation_error``, 404 ``object_not_found``) are model-fixable,
+keeping Notion's status, code and message (still a PermanentError for the readers outside tool steps),
+and a tool step that meets one is repaired by the model with Notion's message and written once."""
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,10 +19,15 @@ from shared.adapters.notion import NotionApi, NotionApiError, NotionOAuthClient,
 from shared.config import PlatformSecret, Queue
 from shared.domain.blocks import text_blocks
 from shared.domain.connection import NotionTokens, token_secret_name
+from shared.domain.events import ErrorKind, ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.markdown import markdown_to_blocks
+from shared.domain.tasks import StepTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
-from shared.errors import TransientError, Unauthenticated
+from shared.errors import ModelFixableError, PermanentError, TransientError, Unauthenticated
+from shared.services.deps import BoundNotion
+from shared.services.engine import run_step
 from shared.services.notion_access import NotionAccess, ReconnectRequired
+from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore
 
 pytestmark = pytest.mark.integration
@@ -293,3 +302,54 @@ def test_a_401_without_a_refresh_token_asks_the_owner_to_reconnect(
     assert tenant is not None and tenant.status == TenantStatus.NEEDS_RECONNECT
     queue = access.queue
     assert isinstance(queue, FakeQueue) and [t[0] for t in queue.tasks] == [Queue.NOTIFY]
+
+
+def test_a_property_typo_and_an_unknown_page_are_model_fixable_with_notions_words(notion: NotionApi) -> None:
+    typo = {"Stauts": {"status": {"name": "Done"}}}
+    with pytest.raises(ModelFixableError) as invalid:
+        notion.update_page_properties(TOKEN, IDS["task_report"], typo)
+    error = invalid.value
+    assert isinstance(error, NotionApiError) and isinstance(error, PermanentError)
+    assert (error.status, error.notion_code) == (400, "validation_error")
+    assert "Stauts is not a property that exists." in error.notion_message and "Stauts" in error.reason
+    with pytest.raises(ModelFixableError) as missing:
+        notion.retrieve_page(TOKEN, "00000000-0000-4000-8000-000000000000")
+    assert isinstance(missing.value, NotionApiError)
+    assert (missing.value.status, missing.value.notion_code) == (404, "object_not_found")
+
+
+def test_an_update_notion_refuses_is_repaired_by_the_model_and_written_once(
+    notion: NotionApi, admin: Admin
+) -> None:
+    page = IDS["task_report"]
+    fixed = {"page_id": page, "properties": {"Status": {"status": {"name": "Done"}}}}
+    model = FakeModel({"ArgsFix": [{"args_json": json.dumps(fixed)}]})
+    deps = make_deps(model=model)._replace(notion_for=lambda _t: BoundNotion(notion, lambda op: op(TOKEN)))
+    typo = {"page_id": page, "properties": {"Stauts": {"status": {"name": "Done"}}}}
+    head = RunPlanned(
+        seq=1,
+        at=deps.clock(),
+        goal="g",
+        trigger="api",
+        steps=[
+            PlannedStep(tool="update_properties", args=typo),
+            PlannedStep(tool="finish", args={"summary": "ok"}),
+        ],
+        tools=["finish", "update_properties"],
+        page_id=page,
+    )
+    assert deps.store.create_run("t1", "r1", [head])
+    step = StepTask(tenant_id="t1", run_id="r1", step=1)
+    assert not run_step(step, deps).acted
+    error = deps.store.list_events("t1", "r1")[-1]
+    assert isinstance(error, ErrorRecorded) and error.error == ErrorKind.MODEL_FIXABLE
+    assert "Stauts is not a property that exists." in error.message
+    assert run_step(step, deps).acted
+    assert "Stauts is not a property that exists." in model.prompts[-1][1]
+    result = deps.store.list_events("t1", "r1")[-1]
+    assert isinstance(result, ToolResult) and result.args == fixed
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None and run.state.status == RunStatus.RUNNING and run.state.cursor == 2
+    status = notion.retrieve_page(TOKEN, page)["properties"]["Status"]["status"]["name"]
+    assert status == "Done"
+    assert admin.get("/workspaces/demo/state")["writes"].get("pages.update", 0) == 1

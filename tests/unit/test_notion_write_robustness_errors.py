@@ -16,8 +16,6 @@ from shared.adapters.notion import NotionApiError, convert
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
-    PlannedStep,
-    RunPlanned,
     RunStatus,
     ToolIntent,
     ToolResult,
@@ -30,6 +28,7 @@ from shared.services.engine import run_step
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.unit.test_notifications import Live, live, task
+from tests.unit.test_notion_write_robustness import planned
 from tests.unit.test_trigger_gates import comment, runs, setup
 
 __all__ = ["live"]  # the fixture, imported for its tests here
@@ -45,22 +44,6 @@ def refused(status: int, code: str, message: str) -> AgentError:
 
 SELECT = (400, "validation_error", "Status is expected to be status.")
 MISSING = (404, "object_not_found", "Could not find page with ID: p-404.")
-
-
-def planned(notion: FakeNotion, page: str, *steps: tuple[str, dict[str, Any]], fixes: list[Any]) -> Deps:
-    model = FakeModel({"ArgsFix": fixes})
-    deps = make_deps(model=model, notion=notion)
-    head = RunPlanned(
-        seq=1,
-        at=deps.clock(),
-        goal="g",
-        trigger="api",
-        steps=[PlannedStep(tool=t, args=a) for t, a in steps],
-        tools=sorted({t for t, _ in steps}),
-        page_id=page,
-    )
-    assert deps.store.create_run("t1", "r1", [head])
-    return deps
 
 
 def events(deps: Deps) -> list[Any]:
