@@ -11,8 +11,7 @@ from shared.adapters.firestore_store import FirestoreRunStore
 from shared.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.runs import fold
 from shared.services import stepping
-from tests.engine_fakes import FakeNotion
-from tests.unit.test_run_size import NOTES, drive, size, started, with_notes
+from tests.unit.test_run_size import daily_plan_over_long_rows, size
 
 pytestmark = pytest.mark.integration
 
@@ -21,17 +20,7 @@ def test_the_daily_plan_over_long_rows_is_recorded(
     firestore_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = FirestoreRunStore(firestore_db)
-    notion = FakeNotion()
-    for i in range(50):
-        with_notes(notion, f"Task {i}", NOTES, data_source_id="ds")
-    deps = started(
-        notion,
-        ("query_data_source", {"data_source_id": "ds", "limit": 50}),
-        ("draft_text", {"instructions": "Plan my day:\n${steps.1.titles}"}),
-        ("finish", {"summary": "ok"}),
-        store=store,
-    )
-    drive(deps, 3)
+    daily_plan_over_long_rows(store)
     run = store.get_run("t1", "r1")
     assert run is not None and run.state.status == RunStatus.COMPLETED
     ref = firestore_db.collection("tenants").document("t1").collection("runs").document("r1")

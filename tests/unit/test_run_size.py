@@ -54,7 +54,8 @@ def results(deps: Deps) -> list[ToolResult]:
     return [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ToolResult)]
 
 
-def test_the_daily_plan_over_long_rows_records_small_events_and_a_small_run_document() -> None:
+def daily_plan_over_long_rows(store: Any = None) -> Deps:
+    """The daily plan's steps over 50 rows with a long Notes property each, carried out."""
     notion = FakeNotion()
     for i in range(50):
         with_notes(notion, f"Task {i}", NOTES, data_source_id="ds")
@@ -63,8 +64,14 @@ def test_the_daily_plan_over_long_rows_records_small_events_and_a_small_run_docu
         ("query_data_source", {"data_source_id": "ds", "limit": 50}),
         ("draft_text", {"instructions": "Plan my day:\n${steps.1.titles}"}),
         ("finish", {"summary": "ok"}),
+        store=store,
     )
     drive(deps, 3)
+    return deps
+
+
+def test_the_daily_plan_over_long_rows_records_small_events_and_a_small_run_document() -> None:
+    deps = daily_plan_over_long_rows()
     run = deps.store.get_run("t1", "r1")
     assert run is not None and run.state.status == RunStatus.COMPLETED
     query = results(deps)[0]
