@@ -197,21 +197,21 @@ def _changes(head: str, planned: list[PlannedStep], after: int, risky: set[int])
     if not numbered:
         return head
     room = _SUMMARY_CHARS - len(head) - len(" It will: ")
-    for compact in (False, True):
-        lines = [_change(n, s, planned, compact=compact) for n, s in numbered]
+    for short in (False, True):
+        lines = [_change(n, s, planned, compact=short) for n, s in numbered]
         if len("; ".join(lines)) <= room:
             return f"{head} It will: " + "; ".join(lines)
-    rest = [n for n, _ in numbered]
-    reserve = len(f"; and {len(rest)} more changes (steps {', '.join(map(str, rest))})")
+    compact = dict(zip((n for n, _ in numbered), lines, strict=True))  # the last pass's lines
+    reserve = len(f"; and {len(compact)} more changes (steps {', '.join(map(str, compact))})")
     kept: set[int] = set()
     used = 0
-    for n, s in sorted(numbered, key=lambda ns: (ns[0] not in risky, ns[0])):  # risky first, in order
-        used += len(_change(n, s, planned, compact=True)) + 2
+    for n in sorted(compact, key=lambda n: (n not in risky, n)):  # risky first, in order
+        used += len(compact[n]) + 2
         if used > room - reserve:
             break
         kept.add(n)
-    lines = [_change(n, s, planned, compact=True) for n, s in numbered if n in kept]
-    rest = [n for n, _ in numbered if n not in kept]
+    lines = [line for n, line in compact.items() if n in kept]
+    rest = [n for n in compact if n not in kept]
     lines.append(f"and {len(rest)} more changes (steps {', '.join(map(str, rest))})")
     return _clip(f"{head} It will: " + "; ".join(lines), _SUMMARY_CHARS)
 
