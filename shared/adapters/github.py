@@ -27,7 +27,8 @@ from urllib.parse import quote
 import httpx
 
 from shared.adapters.rest import RestClient
-from shared.domain.code import CodeChange, PullRequest, check_ref_name, check_repository
+from shared.domain.code import CodeChange, PullRequest, check_ref_name
+from shared.domain.code_names import check_repository
 from shared.errors import AgentError, InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
 
 API_VERSION = "2022-11-28"

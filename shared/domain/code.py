@@ -10,6 +10,7 @@ from typing import Literal, Self
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from shared.domain.code_names import check_project, check_repository
 from shared.domain.schema import Schema
 
 MAX_PATH_CHARS = 300
@@ -17,20 +18,9 @@ MAX_FILE_BYTES = 1_000_000  # utf-8 encoded
 MAX_FILES = 100
 MAX_REF_CHARS = 200
 
-# GitHub: an owner is 1-39 letters, digits or single hyphens, not starting with a hyphen; a repository
-# name is up to 100 letters, digits, '.', '_' or '-'.
-_REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 _REF_CHARS = re.compile(r"^[A-Za-z0-9._/-]+$")
-_PROJECT = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def check_repository(value: str) -> str:
-    """``owner/name`` as GitHub spells them, or a ValueError saying what is wrong."""
-    if not _REPOSITORY.fullmatch(value) or value.split("/", 1)[1] in (".", ".."):
-        raise ValueError(f"repository must be 'owner/name' (letters, digits, '-', '.', '_'), got {value!r}")
-    return value
 
 
 def check_ref_name(value: str, what: str = "branch") -> str:
@@ -92,15 +82,6 @@ def check_not_blank(value: str) -> str:
     """A title or a commit message: not only spaces."""
     if not value.strip():
         raise ValueError("must not be empty")
-    return value
-
-
-def check_project(value: str) -> str:
-    """A Vercel project's name or id."""
-    if not _PROJECT.fullmatch(value):
-        raise ValueError(
-            f"project must be a Vercel project name or id (letters, digits, '.', '_', '-'), got {value!r}"
-        )
     return value
 
 

@@ -22,7 +22,7 @@ from pydantic import (
     field_validator,
 )
 
-from shared.domain.code import check_project, check_repository
+from shared.domain.code_names import check_project, check_repository
 from shared.domain.daily import zone_of
 from shared.domain.schema import Schema
 
@@ -106,7 +106,7 @@ NotionId = Annotated[str, StringConstraints(pattern=NOTION_ID)]
 NotionIds = Annotated[list[NotionId], _once(plain_notion_id, "id")]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), AfterValidator(_printable)]
 QuietHours = Annotated[tuple[Hour, Hour] | None, AfterValidator(_distinct_hours)]
-# The very checks the code tools make (shared.domain.code): a repository or project an owner allows is
+# The very checks the code tools make (shared.domain.code_names): a repository or project an owner allows is
 # one a run can use.
 UsableRepository = Annotated[str, StringConstraints(max_length=201), AfterValidator(check_repository)]
 UsableProject = Annotated[str, StringConstraints(max_length=100), AfterValidator(check_project)]

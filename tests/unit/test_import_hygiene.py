@@ -172,6 +172,14 @@ def test_notion_webhook_never_imports_the_model_sdk(reports: _Reports) -> None:
     assert not [m for m in report["modules"] if m.startswith(("google.genai", *NEVER))]
 
 
+@pytest.mark.parametrize("target", ("oauth_callback", "notion_webhook", "notify", "api"))
+def test_targets_without_code_tools_do_not_load_the_code_models(target: str, reports: _Reports) -> None:
+    """Every target loads a tenant's settings, which check repository and project names; the names'
+    checks live apart (shared.domain.code_names) so the deploy models do not come with them."""
+    assert not _loaded(reports[target], "shared.domain.code")
+    assert _loaded(reports[target], "shared.domain.code_names")
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_importing_a_target_builds_nothing_and_reads_no_secret(target: str, reports: _Reports) -> None:
     report = reports[target]  # the child already failed on any network access

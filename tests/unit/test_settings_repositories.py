@@ -1,5 +1,5 @@
 """PATCH /settings allows exactly the GitHub repositories and Vercel projects the code tools accept (one
-check, shared.domain.code): one a run would always refuse is a 400 naming the field, and nothing is
+check, shared.domain.code_names): one a run would always refuse is a 400 naming the field, and nothing is
 stored. A repository stored before that check still loads, and does not block other changes."""
 
 from typing import Any

@@ -23,10 +23,9 @@ from shared.domain.code import (
     check_distinct_paths,
     check_not_blank,
     check_path,
-    check_project,
     check_ref_name,
-    check_repository,
 )
+from shared.domain.code_names import check_project, check_repository
 from shared.domain.integrations import Integration
 from shared.errors import ConfigError, ModelFixableError
 from shared.services.code_access import CodeAccess
