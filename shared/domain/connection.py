@@ -12,6 +12,7 @@ from pydantic import ConfigDict
 
 from shared.domain import tokens
 from shared.domain.schema import Schema
+from shared.domain.settings import TenantSettings
 from shared.domain.tenants import Tenant, TenantStatus, same_address
 from shared.errors import InvalidInput, Unauthenticated
 
@@ -95,6 +96,12 @@ def may_connect(existing: Tenant | None, owner: Any) -> bool:
     """
     if existing is None or existing.status == TenantStatus.REVOKED:
         return True
+    return _same_owner(existing, owner)
+
+
+def _same_owner(existing: Tenant, owner: Any) -> bool:
+    """Whether the grant's user is the stored owner: by user id, or by email for a tenant stored
+    without one."""
     user_id, email = _owner(owner)
     if existing.owner_user_id:
         return bool(user_id) and hmac.compare_digest(user_id.encode(), existing.owner_user_id.encode())
@@ -117,6 +124,10 @@ def connected_tenant(
 
     Its owner reconnecting keeps the session epoch (their sessions go on); a new or revoked tenant
     (or one stored before epochs existed) gets a new one: no session issued before acts for it.
+
+    Another person connecting a disconnected workspace starts afresh: the settings were the previous
+    owner's choices (pages that start work, where notifications and decision links go, budgets,
+    repositories), and a confirmed address was their mailbox, so none of it is kept.
     """
     user_id, email = _owner(grant_fields.get("owner"))
     kept = existing.session_epoch if existing is not None and existing.status != TenantStatus.REVOKED else ""
@@ -134,4 +145,6 @@ def connected_tenant(
     }
     if existing is None:
         return Tenant.model_validate(fields | {"created_at": now})
+    if existing.status == TenantStatus.REVOKED and not _same_owner(existing, grant_fields.get("owner")):
+        fields |= {"settings": TenantSettings(), "confirmed_email": "", "confirmations_asked": ()}
     return existing.model_copy(update=fields)

@@ -8,8 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from shared import bootstrap
-from shared.config import PlatformSecret, Settings
+from shared.config import PlatformSecret, Queue, Settings
 from shared.domain.connection import NONCE_COOKIE, NotionTokens, token_secret_name
+from shared.domain.settings import TenantSettings
+from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.ports import NotionGrant
 from tests.fakes import FakeNotionOAuth, FakeSecrets
@@ -115,6 +117,58 @@ def test_after_a_disconnect_someone_else_may_connect_and_the_old_sessions_end(fa
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE
     assert (tenant.owner_user_id, tenant.owner_email) == BOB
     assert settings_status(ada["session"]) == 401 and settings_status(bob["session"]) == 200
+
+
+def choose_and_confirm_a_mailbox(fakes: FakeContainer, session: str) -> None:
+    """The owner picks pages that start work and a private address, and confirms it by its link."""
+    api = client("api")
+    auth = {"Authorization": f"Bearer {session}"}
+    chosen = {
+        "notification_email": "ada@home.example",
+        "notification_channels": ["email"],
+        "data_source_ids": ["1a2b3c4d-0000-4000-8000-00000000abcd"],
+    }
+    assert api.patch("/settings", headers=auth, json=chosen).status_code == 200
+    asks = [t for q, t, _, _ in fakes.queue.tasks if q == Queue.NOTIFY and isinstance(t, NotifyTask)]
+    assert api.post(urlsplit(asks[-1].data["confirm_url"]).path).status_code == 200
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None and tenant.email_recipient() == "ada@home.example"
+
+
+def test_someone_else_connecting_after_a_disconnect_starts_afresh(fakes: FakeContainer) -> None:
+    """Ada's choices and her confirmed mailbox are hers: Bob's mail (decision links too) must not go to
+    Ada, nor her pages start work for him before he chooses his own."""
+    ada = connect_as(fakes, ADA, "code-ada")
+    choose_and_confirm_a_mailbox(fakes, ada["session"])
+    assert (
+        client("api").delete("/connection", headers={"Authorization": f"Bearer {ada['session']}"}).status_code
+        == 200
+    )
+    bob = connect_as(fakes, BOB, "code-bob")
+    assert bob["connected"] == "true" and bob["onboarding"] == "choose_sources"
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None and tenant.owner_email == BOB[1]
+    assert (
+        tenant.settings == TenantSettings()
+        and tenant.confirmed_email == ""
+        and not tenant.confirmations_asked
+    )
+    assert tenant.email_recipient() == BOB[1]
+
+
+def test_the_owner_connecting_again_after_a_disconnect_keeps_their_choices(fakes: FakeContainer) -> None:
+    ada = connect_as(fakes, ADA, "code-1")
+    choose_and_confirm_a_mailbox(fakes, ada["session"])
+    before = fakes.tenants.get(TENANT)
+    assert (
+        client("api").delete("/connection", headers={"Authorization": f"Bearer {ada['session']}"}).status_code
+        == 200
+    )
+    again = connect_as(fakes, ADA, "code-2")
+    assert again["connected"] == "true" and "onboarding" not in again
+    tenant = fakes.tenants.get(TENANT)
+    assert before is not None and tenant is not None
+    assert tenant.settings == before.settings and tenant.email_recipient() == "ada@home.example"
 
 
 def legacy_tenant(fakes: FakeContainer) -> None:
