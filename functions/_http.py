@@ -1,8 +1,8 @@
 """What every entry point shares: method check, body parsing, error mapping, trace and log context.
 
-Invalid body → 400 naming the fields; wrong method → 405; a project error → its own status with a
-reason a person can read; anything unexpected → 500 with an error id (the traceback goes to the log
-only).
+Invalid body → 400 naming the fields; a JSON body beyond ``JSON_BODY_LIMIT`` → 413, never read
+whole; wrong method → 405; a project error → its own status with a reason a person can read;
+anything unexpected → 500 with an error id (the traceback goes to the log only).
 """
 
 import logging
@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Request, Response, json
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared import logs
 from shared.errors import AgentError, InvalidInput, PayloadTooLarge
@@ -20,18 +21,28 @@ log = logging.getLogger("functions")
 
 Reply = tuple[Any, int] | Response  # (JSON payload, status), or a response built by hand (redirect, cookie)
 
+# The largest JSON body read (413 beyond), far above every valid one: PATCH /settings with every
+# list full (100 data source ids, 100 page ids, 50 repositories, 50 projects, the longest email) is
+# ~25 KB, ~150 KB even with every character \u-escaped; POST /runs (a 2,000-character goal) ~24 KB
+# escaped; a notify task (20,000 characters, UTF-8) ~80 KB. Parsing costs ~25 bytes of memory per
+# byte of `[{},{},...]`: this bounds a request at a few MB on instances of 512 MiB.
+JSON_BODY_LIMIT = 256 * 1024
+
 
 def reply(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(payload), status=status, mimetype="application/json", headers=headers)
 
 
 def json_object(request: Request, reason: str = "the body must be a JSON object") -> dict[str, Any]:
-    """The body as a JSON object; InvalidInput (400) for anything else: no JSON content type, not
-    JSON, not an object, or nested too deeply to parse (RecursionError, which Flask lets through)."""
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        data = None
+    """The body as a JSON object, read through :func:`read_body` (413 beyond ``JSON_BODY_LIMIT``);
+    InvalidInput (400) for anything else: no JSON content type, not JSON, not an object, or nested
+    too deeply to parse (RecursionError)."""
+    data = None
+    if request.is_json:
+        try:
+            data = json.loads(read_body(request, JSON_BODY_LIMIT))
+        except (ValueError, RecursionError):
+            data = None
     if not isinstance(data, dict):
         raise InvalidInput(f"{reason} (Content-Type: application/json)")
     return data
@@ -43,12 +54,22 @@ def parse_json[T: BaseModel](request: Request, model: type[T]) -> T:
 
 def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 beyond ``limit`` bytes: by Content-Length before reading, and by
-    a bounded read when the length is absent (chunked) or understated."""
+    a bounded read when the length is absent (chunked) or understated.
+
+    Read with ``get_data``, which caches it: callers may look at the body before (``get_data()``, whose
+    bytes are then measured here) or read it again after, and get the same bytes."""
+    too_large = PayloadTooLarge(f"the body is larger than {limit} bytes")
     if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
-    body = request.stream.read(limit + 1)
+        raise too_large
+    # werkzeug then reads at most limit + 1 bytes of a stream the server ends (chunked: gunicorn),
+    # whatever its Content-Length says; a stream it cannot bound it does not read at all.
+    request.max_content_length = limit + 1
+    try:
+        body = request.get_data()
+    except RequestEntityTooLarge:
+        raise too_large from None
     if len(body) > limit:
-        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+        raise too_large
     return body
 
 
@@ -61,13 +82,16 @@ def _invalid(exc: ValidationError) -> Response:
     return reply({"error": "invalid_input", "reason": reason, "fields": fields}, 400)
 
 
-def handle(request: Request, methods: tuple[str, ...], call: Callable[[], Reply]) -> Response:
-    """Run ``call`` for an allowed method inside the request's trace, mapping every failure."""
+def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[], Reply]) -> Response:
+    """Run ``call`` for an allowed method inside the request's trace, mapping every failure.
+
+    ``methods`` None: ``call`` answers every method itself (the api's router: 404 for a path it does
+    not know, 405 naming the methods of one it does)."""
     trace = logs.trace_id(
         request.headers.get("X-Cloud-Trace-Context", ""), request.headers.get("traceparent", "")
     )
     with logs.log_context(trace=trace):
-        if request.method not in methods:
+        if methods is not None and request.method not in methods:
             reason = f"{request.method} is not allowed here; use {', '.join(methods)}"
             return reply(
                 {"error": "method_not_allowed", "reason": reason}, 405, {"Allow": ", ".join(methods)}

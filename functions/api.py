@@ -1,15 +1,16 @@
 """``api``: the HTTPS API frontends call, with the tenant's session or one of its API keys
 (``Authorization: Bearer``).
 
-Routes live in ``functions/routes/`` (one module per concern); this module only matches the path,
-authenticates the session or key for non-public routes (a session only for ``session_only`` ones)
-and hands over.
+Routes live in ``functions/routes/`` (one module per concern); this module only matches the path
+(404 for no such path whatever the method, 405 naming the path's own methods), authenticates the
+session or key for non-public routes (a session only for ``session_only`` ones), bounds the body
+(``JSON_BODY_LIMIT``) and hands over.
 """
 
 from flask import Request, Response
 
 from functions import _cors
-from functions._http import Reply, handle, reply
+from functions._http import JSON_BODY_LIMIT, Reply, handle, read_body, reply
 from functions.routes import (
     Call,
     Route,
@@ -53,7 +54,6 @@ _ALL: list[Route] = [
     *api_keys.ROUTES,
 ]
 ROUTER = Router(_ALL)
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def api(request: Request) -> Response:
@@ -80,6 +80,9 @@ def api(request: Request) -> Response:
                 authorization, c.secrets, c.tenants, c.api_keys, session_only=route.session_only
             )
             add_labels(tenant=tenant_id)
+        # Every body bounded before a route sees it, also by those that look at it with get_data().
+        read_body(request, JSON_BODY_LIMIT)
         return route.handler(Call(request=request, args=args, tenant_id=tenant_id))
 
-    return _cors.allow(request, handle(request, _METHODS, call), frontend_url)
+    # The router decides for every method: 404 for no such path, 405 naming the path's own methods.
+    return _cors.allow(request, handle(request, None, call), frontend_url)
