@@ -15,25 +15,27 @@ Errors become the project's kinds: 401 → Unauthenticated; 403 or 429 with rate
 GitHub's rate-limit message) → TransientError with ``retry_after_s`` from Retry-After, else from
 X-RateLimit-Reset; other 403 → :class:`GitHubApiError`; 404 → NotFound naming the repository; 422 and
 other 4xx → :class:`GitHubApiError` with GitHub's message; 5xx, timeouts, connection failures →
-TransientError. No message or log line carries the token. Nothing is retried here: the caller
-repeats the whole call, which the steps above make safe.
+TransientError; so is a successful reply that is not JSON (a proxy's or an outage page) or not of the
+shape read from it (:func:`_read`: a missing key, a list for an object): the next try may reach GitHub
+itself. No message or log line carries the token, nor any part of a reply's body. Nothing is retried
+here: the caller repeats the whole call, which the steps above make safe.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from shared.adapters.rest import RestClient
+from shared.adapters.rest import RestClient, read_json, text
 from shared.domain.code import CodeChange, PullRequest, check_ref_name
 from shared.domain.code_names import check_repository
 from shared.errors import AgentError, InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
 
 API_VERSION = "2022-11-28"
 SECONDARY_LIMIT_WAIT_S = 60.0  # GitHub: without Retry-After or a reset time, wait at least a minute
-JSON = dict[str, Any]
 _log = logging.getLogger(__name__)
 
 
@@ -55,8 +57,8 @@ def _message(response: httpx.Response) -> str:
         return response.reason_phrase
     errors = body.get("errors") or []
     details = [str((e.get("message") or e.get("code")) if isinstance(e, dict) else e) for e in errors]
-    text = str(body.get("message") or response.reason_phrase)
-    return f"{text} ({'; '.join(details)})" if details else text
+    said = str(body.get("message") or response.reason_phrase)
+    return f"{said} ({'; '.join(details)})" if details else said
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -104,16 +106,44 @@ def convert(response: httpx.Response, repository: str, token: str) -> AgentError
     return GitHubApiError(status, f"GitHub answered {status} for {repository}: {message}")
 
 
-def _pull(data: JSON) -> PullRequest:
-    state = "merged" if data.get("merged_at") else str(data["state"])
+def _array(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    return value
+
+
+def _sha(reply: Any) -> str:
+    """The ``sha`` of a created tree or commit."""
+    return text(reply["sha"])
+
+
+def _ref_sha(ref: Any) -> str:
+    """The commit a branch reference points at."""
+    return text(ref["object"]["sha"])
+
+
+def _pull(data: Any) -> PullRequest:
+    state = "merged" if data.get("merged_at") else text(data["state"])
     head = data["head"]
     return PullRequest(
         number=int(data["number"]),
-        url=str(data["html_url"]),
-        branch=str(head["ref"]),
-        head_sha=str(head["sha"]),
+        url=text(data["html_url"]),
+        branch=text(head["ref"]),
+        head_sha=text(head["sha"]),
         state=state,
     )
+
+
+def _pulls(reply: Any) -> list[PullRequest]:
+    return [_pull(item) for item in _array(reply)]
+
+
+def _tree_entries(tree: Any) -> dict[str, dict[str, str]]:
+    """A tree's entries by name, each with its ``type``, ``sha`` and ``mode``."""
+    return {
+        text(item["path"]): {key: text(item[key]) for key in ("type", "sha", "mode")}
+        for item in _array(tree["tree"])
+    }
 
 
 def _checked(repository: str, branch: str) -> str:
@@ -136,10 +166,10 @@ class GitHubCodeHost:
     def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
         self._rest = RestClient("GitHub", base_url, timeout_s, client)
 
-    def _call(
-        self, method: str, path: str, token: str, repository: str, *, missing_ok: bool = False, **kw: Any
-    ) -> Any:
-        """One request; the JSON answer, None for a 404 when ``missing_ok``, else the converted error."""
+    def _call[T](
+        self, method: str, path: str, token: str, repository: str, parse: Callable[[Any], T], **kw: Any
+    ) -> T:
+        """One request: its JSON answer read by ``parse`` (see :func:`_read`), else the converted error."""
         headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/vnd.github+json",
@@ -147,26 +177,24 @@ class GitHubCodeHost:
         }
         response = self._rest.send(method, path, headers, repository, follow_redirects=True, **kw)
         _log.debug("github %s %s -> %s", method, path, response.status_code)
-        if response.is_success:
-            return response.json()
-        if missing_ok and response.status_code == 404:
-            return None
-        raise convert(response, repository, token)
+        if not response.is_success:
+            raise convert(response, repository, token)
+        return read_json("GitHub", response, parse, f"{method} {path}", token)
 
     def account(self, token: str) -> str:
         """The login ``token`` acts as (``GET /user``)."""
-        return str(self._call("GET", "/user", token, "the token")["login"])
+        return self._call("GET", "/user", token, "the token", lambda user: text(user["login"]))
 
     def find_pull_request(self, token: str, repository: str, branch: str) -> PullRequest | None:
         """The pull request from ``branch`` (any state): the open one, else the newest."""
         owner = _checked(repository, branch)
         params = {"head": f"{owner}:{branch}", "state": "all", "per_page": 100}
-        pulls = self._call("GET", f"/repos/{repository}/pulls", token, repository, params=params)
-        mine = [p for p in pulls if p["head"]["ref"] == branch]
+        pulls = self._call("GET", f"/repos/{repository}/pulls", token, repository, _pulls, params=params)
+        mine = [p for p in pulls if p.branch == branch]
         if not mine:
             return None
-        mine.sort(key=lambda p: (p["state"] == "open", int(p["number"])), reverse=True)
-        return _pull(mine[0])
+        mine.sort(key=lambda p: (p.state == "open", p.number), reverse=True)
+        return mine[0]
 
     def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
         """The pull request of ``change``: found, or made by the idempotent steps in the module doc."""
@@ -186,11 +214,13 @@ class GitHubCodeHost:
         return self._create_pull(token, change, base)
 
     def _default_branch(self, token: str, repo: str) -> str:
-        return str(self._call("GET", f"/repos/{repo}", token, repo)["default_branch"])
+        return self._call("GET", f"/repos/{repo}", token, repo, lambda found: text(found["default_branch"]))
 
     def _head(self, token: str, repo: str, branch: str) -> str | None:
-        ref = self._call("GET", _ref_path(repo, branch), token, repo, missing_ok=True)
-        return None if ref is None else str(ref["object"]["sha"])
+        try:
+            return self._call("GET", _ref_path(repo, branch), token, repo, _ref_sha)
+        except NotFound:  # 404 for the reference: no such branch
+            return None
 
     def _ensure_branch(self, token: str, repo: str, branch: str, base: str) -> str:
         """The head commit of ``branch``, creating the branch at the base's head when missing."""
@@ -202,7 +232,7 @@ class GitHubCodeHost:
             raise NotFound(f"base branch {base!r} was not found in GitHub repository {repo}")
         body = {"ref": f"refs/heads/{branch}", "sha": base_head}
         try:
-            self._call("POST", f"/repos/{repo}/git/refs", token, repo, json=body)
+            self._call("POST", f"/repos/{repo}/git/refs", token, repo, _ref_sha, json=body)
         except GitHubApiError as error:
             if error.status == 422 and (head := self._head(token, repo, branch)) is not None:
                 return head  # created meanwhile by another delivery of the same step
@@ -213,7 +243,9 @@ class GitHubCodeHost:
         """The branch head after committing ``change.files`` on top of ``head`` (unchanged if it
         already holds exactly these files)."""
         repo = change.repository
-        head_tree = str(self._call("GET", f"/repos/{repo}/git/commits/{head}", token, repo)["tree"]["sha"])
+        head_tree = self._call(
+            "GET", f"/repos/{repo}/git/commits/{head}", token, repo, lambda commit: _sha(commit["tree"])
+        )
         executable = self._executables(token, repo, head_tree, [f.path for f in change.files])
         entries = [
             {
@@ -225,14 +257,14 @@ class GitHubCodeHost:
             for f in change.files
         ]
         tree_body = {"base_tree": head_tree, "tree": entries}
-        tree = str(self._call("POST", f"/repos/{repo}/git/trees", token, repo, json=tree_body)["sha"])
+        tree = self._call("POST", f"/repos/{repo}/git/trees", token, repo, _sha, json=tree_body)
         if tree == head_tree:
             return head
         commit_body = {"message": change.commit_message, "tree": tree, "parents": [head]}
-        commit = str(self._call("POST", f"/repos/{repo}/git/commits", token, repo, json=commit_body)["sha"])
+        commit = self._call("POST", f"/repos/{repo}/git/commits", token, repo, _sha, json=commit_body)
         ref_path = f"/repos/{repo}/git/refs/heads/{quote(change.branch, safe='/')}"
         try:
-            self._call("PATCH", ref_path, token, repo, json={"sha": commit, "force": False})
+            self._call("PATCH", ref_path, token, repo, _ref_sha, json={"sha": commit, "force": False})
         except GitHubApiError as error:
             if error.status == 422:  # not a fast-forward: the branch moved since we read its head
                 raise TransientError(f"branch {change.branch} of {repo} moved while committing") from None
@@ -242,17 +274,17 @@ class GitHubCodeHost:
     def _executables(self, token: str, repo: str, tree: str, paths: list[str]) -> set[str]:
         """Which of ``paths`` are executable files in ``tree``: one listing per directory on their way
         (never the whole tree, which GitHub truncates for large repositories)."""
-        listings: dict[str, dict[str, JSON]] = {}
+        listings: dict[str, dict[str, dict[str, str]]] = {}
 
-        def listing(directory: str) -> dict[str, JSON]:
+        def listing(directory: str) -> dict[str, dict[str, str]]:
             """The entries of ``directory`` by name; empty when it does not exist in ``tree``."""
             if directory not in listings:
                 parent, _, name = directory.rpartition("/")
                 entry = listing(parent).get(name) if directory else {"type": "tree", "sha": tree}
-                found: dict[str, JSON] = {}
-                if entry is not None and entry.get("type") == "tree":
-                    answer = self._call("GET", f"/repos/{repo}/git/trees/{entry['sha']}", token, repo)
-                    found = {str(item["path"]): item for item in answer["tree"]}
+                found: dict[str, dict[str, str]] = {}
+                if entry is not None and entry["type"] == "tree":
+                    path = f"/repos/{repo}/git/trees/{entry['sha']}"
+                    found = self._call("GET", path, token, repo, _tree_entries)
                 listings[directory] = found
             return listings[directory]
 
@@ -267,10 +299,9 @@ class GitHubCodeHost:
         body = {"title": change.title, "head": change.branch, "base": base, "body": change.body}
         repo = change.repository
         try:
-            created: JSON = self._call("POST", f"/repos/{repo}/pulls", token, repo, json=body)
+            return self._call("POST", f"/repos/{repo}/pulls", token, repo, _pull, json=body)
         except GitHubApiError as error:
             found = self.find_pull_request(token, repo, change.branch) if error.status == 422 else None
             if found is not None:
                 return found  # opened meanwhile (or by a call whose answer was lost)
             raise
-        return _pull(created)

@@ -1,8 +1,9 @@
-"""What the GitHub and Vercel adapters share: one lazily built httpx client per adapter, and a
-request whose transport failures become TransientErrors that never carry the request (its
-Authorization header holds a tenant's token)."""
+"""What the GitHub and Vercel adapters share: one lazily built httpx client per adapter, a request
+whose transport failures become TransientErrors that never carry the request (its Authorization
+header holds a tenant's token), and the reading of a successful reply (:func:`read_json`)."""
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -38,3 +39,33 @@ class RestClient:
         except httpx.TransportError as exc:
             reason = f"{self.service} is unreachable ({exc.__class__.__name__}, {method} for {subject})"
             raise TransientError(reason) from None
+
+
+def read_json[T](
+    service: str, response: httpx.Response, parse: Callable[[Any], T], request: str, token: str
+) -> T:
+    """``parse`` applied to the JSON of a successful reply to ``request``. A body that is not JSON (a
+    proxy's or an outage page), or JSON that ``parse`` cannot read (the parsers index and check, so a
+    missing key is a KeyError, a wrong type a TypeError or ValueError), is a TransientError: the next
+    try may reach the service itself. Its reason never quotes the body."""
+    try:
+        body = response.json()
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError
+        kind = response.headers.get("content-type", "no content type").split(";")[0].strip()[:40]
+        problem = f"is not JSON ({kind})"
+    else:
+        try:
+            return parse(body)
+        except KeyError as exc:  # the key is the parser's, never a value from the body
+            problem = f"lacks {exc}"
+        except (TypeError, ValueError, IndexError, AttributeError):
+            problem = f"is JSON of an unexpected shape ({type(body).__name__} at the top)"
+    reason = f"{service}'s reply to {request} {problem}"
+    raise TransientError(reason.replace(token, "[REDACTED]") if token else reason)
+
+
+def text(value: Any) -> str:
+    """``value`` if it is a non-empty string (never ``str(None)``); else a TypeError for read_json."""
+    if not isinstance(value, str) or not value:
+        raise TypeError("not a non-empty string")
+    return value

@@ -13,17 +13,21 @@ Errors become the project's kinds: 401, or 403 for a missing or invalid token (`
 "Not authorized") → Unauthenticated; 429 → TransientError with ``retry_after_s`` from Retry-After,
 else X-RateLimit-Reset; 404 → NotFound naming the project or deployment; other 4xx →
 :class:`VercelApiError` with Vercel's code and message; 5xx, timeouts, connection failures →
-TransientError. No message or log line carries the token.
+TransientError; so is a successful reply that is not JSON (a proxy's or an outage page) or not of the
+shape read from it (:func:`_read`: a deployment without its id, url or readyState, a list for an
+object): the next try may reach Vercel itself. No message or log line carries the token, nor any part
+of a reply's body.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from shared.adapters.rest import RestClient
+from shared.adapters.rest import RestClient, read_json, text
 from shared.domain.code import Deployment, DeployRequest
 from shared.errors import AgentError, NotFound, PermanentError, TransientError, Unauthenticated
 
@@ -81,15 +85,44 @@ def convert(response: httpx.Response, subject: str, token: str) -> AgentError:
     return VercelApiError(status, code, f"Vercel answered {status} {code} for {subject}: {message}")
 
 
-def _deployment(data: JSON) -> Deployment:
-    """Ours from a v13 deployment or a v6 list item (``uid``, ``state``)."""
-    url = str(data.get("url") or "")
+def _ours(deployment_id: str, url: str, state: str, target: Any) -> Deployment:
     return Deployment(
-        id=str(data.get("id") or data["uid"]),
+        id=deployment_id,
         url=url if not url or url.startswith(("https://", "http://")) else f"https://{url}",
-        state=str(data.get("readyState") or data.get("state") or "QUEUED"),
-        target=str(data.get("target") or "preview"),  # Vercel says null for preview
+        state=state,
+        target=text(target) if target is not None else "preview",  # Vercel says null for preview
     )
+
+
+def _deployment(data: Any) -> Deployment:
+    """Ours from a v13 deployment, which always has its ``id``, ``url`` and ``readyState``."""
+    return _ours(text(data["id"]), text(data["url"]), text(data["readyState"]), data.get("target"))
+
+
+def _listed(item: Any) -> Deployment:
+    """Ours from a v6 list item: ``uid``; ``url`` null until its upload is done; ``readyState`` or,
+    from older deployments, ``state``."""
+    url = item.get("url")
+    state = item.get("readyState") or item.get("state") or "QUEUED"
+    return _ours(text(item["uid"]), "" if url is None else text(url), text(state), item.get("target"))
+
+
+def _username(reply: Any) -> str:
+    user = reply.get("user") or {}
+    return str(user.get("username") or user.get("id") or "")
+
+
+def _found(key: str, page: Any) -> tuple[Deployment | None, int | None]:
+    """The deployment on a v6 list page whose meta carries ``key``, if any; else the ``until`` of
+    the next page, if any. A page without its list is an error, not "none": that would deploy twice."""
+    items = page["deployments"]
+    if not isinstance(items, list):
+        raise TypeError("deployments is not a list")
+    for item in items:
+        if (item.get("meta") or {}).get(META_KEY) == key:
+            return _listed(item), None
+    after = (page.get("pagination") or {}).get("next")
+    return None, int(after) if items and after else None
 
 
 class VercelDeployer:
@@ -98,7 +131,18 @@ class VercelDeployer:
     def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
         self._rest = RestClient("Vercel", base_url, timeout_s, client)
 
-    def _call(self, method: str, path: str, token: str, subject: str, team_id: str | None, **kw: Any) -> JSON:
+    def _call[T](
+        self,
+        method: str,
+        path: str,
+        token: str,
+        subject: str,
+        parse: Callable[[Any], T],
+        *,
+        team_id: str | None,
+        **kw: Any,
+    ) -> T:
+        """One request: its JSON answer read by ``parse`` (see :func:`_read`), else the converted error."""
         headers = {"Authorization": f"Bearer {token}"}
         if team_id:
             kw["params"] = {**kw.get("params", {}), "teamId": team_id}
@@ -106,13 +150,11 @@ class VercelDeployer:
         _log.debug("vercel %s %s -> %s", method, path, response.status_code)
         if not response.is_success:
             raise convert(response, subject, token)
-        result: JSON = response.json()
-        return result
+        return read_json("Vercel", response, parse, f"{method} {path}", token)
 
     def account(self, token: str) -> str:
         """The user ``token`` acts as (``GET /v2/user``)."""
-        user = self._call("GET", "/v2/user", token, "the token", None).get("user") or {}
-        return str(user.get("username") or user.get("id") or "")
+        return self._call("GET", "/v2/user", token, "the token", _username, team_id=None)
 
     def find_deployment(
         self, token: str, project: str, key: str, team_id: str | None = None
@@ -121,15 +163,18 @@ class VercelDeployer:
         params: dict[str, str | int] = {"projectId": project, "limit": PAGE_SIZE, f"meta-{META_KEY}": key}
         subject = f"project {project}"
         while True:
-            page = self._call("GET", "/v6/deployments", token, subject, team_id, params=params)
-            items = page.get("deployments") or []
-            for item in items:
-                if (item.get("meta") or {}).get(META_KEY) == key:
-                    return _deployment(item)
-            after = (page.get("pagination") or {}).get("next")
-            if not items or not after:
-                return None
-            params["until"] = int(after)
+            found, after = self._call(
+                "GET",
+                "/v6/deployments",
+                token,
+                subject,
+                lambda page: _found(key, page),
+                team_id=team_id,
+                params=params,
+            )
+            if found is not None or after is None:
+                return found
+            params["until"] = after
 
     def create_deployment(self, token: str, request: DeployRequest) -> Deployment:
         org, repo = request.repository.split("/", 1)
@@ -142,8 +187,10 @@ class VercelDeployer:
         if request.target == "production":
             body["target"] = "production"  # omitted means preview
         subject = f"project {request.project}"
-        return _deployment(self._call("POST", "/v13/deployments", token, subject, request.team_id, json=body))
+        return self._call(
+            "POST", "/v13/deployments", token, subject, _deployment, team_id=request.team_id, json=body
+        )
 
     def get_deployment(self, token: str, deployment_id: str, team_id: str | None = None) -> Deployment:
         path = f"/v13/deployments/{quote(deployment_id, safe='')}"
-        return _deployment(self._call("GET", path, token, f"deployment {deployment_id}", team_id))
+        return self._call("GET", path, token, f"deployment {deployment_id}", _deployment, team_id=team_id)
