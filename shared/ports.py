@@ -415,9 +415,11 @@ class Chat(Protocol):
         """Post ``text`` to the channel id ``channel`` (``chat.postMessage``); the message's ``ts``."""
         ...
 
-    def find_message(self, token: str, channel: str, marker: str, oldest: datetime) -> str | None:
+    def find_message(
+        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime
+    ) -> str | None:
         """The ``ts`` of a message in ``channel`` posted since ``oldest`` whose text ends with
-        ``marker`` (``conversations.history``, a bounded number of pages), or None."""
+        ``marker`` (or one of several: ``conversations.history``, a bounded number of pages), or None."""
         ...
 
 

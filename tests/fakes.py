@@ -445,7 +445,9 @@ class FakeChat:
         sent.append((ts, text))
         return ts
 
-    def find_message(self, token: str, channel: str, marker: str, oldest: datetime) -> str | None:
+    def find_message(
+        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime
+    ) -> str | None:
         self._check("find_message", token)
         after = oldest.timestamp()
         found = [ts for ts, text in self.messages.get(channel, []) if text.rstrip().endswith(marker)]

@@ -108,7 +108,7 @@ class NotionComments:
         return None
 
     def find(self, task: NotifyTask, tenant: Tenant, since: datetime) -> str | None:
-        page_id, marker = dn.page_of(task) or "", dn.marker_text(task.notification_id)
+        page_id, marker = dn.page_of(task) or "", dn.markers(task)
 
         def search(token: str) -> str | None:
             for comment in self._notion.list_comments(token, page_id):
@@ -146,7 +146,7 @@ class SlackMessages:
             raise PermanentError("Slack was disconnected (its token is gone)") from None
 
     def find(self, task: NotifyTask, tenant: Tenant, since: datetime) -> str | None:
-        channel, marker = tenant.settings.slack_channel_id or "", dn.marker_text(task.notification_id)
+        channel, marker = tenant.settings.slack_channel_id or "", dn.markers(task)
         return self._chat.find_message(self._token(tenant), channel, marker, since)
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:

@@ -172,10 +172,14 @@ class SlackChat:
         )
         return str(body["ts"])
 
-    def find_message(self, token: str, channel: str, marker: str, oldest: datetime) -> str | None:
+    def find_message(
+        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime
+    ) -> str | None:
         """The ``ts`` of the newest message in ``channel`` after ``oldest`` (timezone-aware) whose text,
-        trailing whitespace aside, ends with ``marker``; None if none in ``MAX_PAGES`` pages."""
-        if oldest.tzinfo is None or not marker:
+        trailing whitespace aside, ends with ``marker`` (or one of several); None if none in
+        ``MAX_PAGES`` pages."""
+        markers = (marker,) if isinstance(marker, str) else marker
+        if oldest.tzinfo is None or not markers or not all(markers):
             raise ValueError("find_message needs a marker and a timezone-aware oldest")
         params: dict[str, str | int] = {
             "channel": channel,
@@ -186,7 +190,7 @@ class SlackChat:
         for _ in range(MAX_PAGES):
             page = self._call("GET", "conversations.history", token, subject, channel, params=params)
             for message in page.get("messages") or []:
-                if str(message.get("text") or "").rstrip().endswith(marker):
+                if str(message.get("text") or "").rstrip().endswith(markers):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:

@@ -2,9 +2,9 @@
 
 A notification is recorded under ``tenants/{t}/notifications/{notification_id}`` before it is sent
 (``sending``, with the channel chosen), then marked ``sent`` or ``undeliverable`` (with the reason).
-Its Notion comment or Slack message ends with a marker line naming the notification id, in the same form as the engine's markers
-(``shared.agent.tools.notion_text.marker_text``, not imported here: that package loads the whole
-tool registry), so a delivery that finds a stale ``sending`` record can look for the message first.
+Its Notion comment or Slack message ends with a marker line naming the tenant and the notification
+id (``marker_text``), so a delivery that finds a stale ``sending`` record can look for the message
+first.
 """
 
 import re
@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field
 
 from shared.domain.schema import Schema
 from shared.domain.tasks import NotifyTask
+from shared.domain.tenants import tenant_tag
 
 LINK_KEYS = ("approve_url", "reject_url")
 EARLY_S = 60.0  # a quiet window ending within this long is over (clock skew against the queue's)
@@ -117,14 +118,24 @@ def new_record(
     )
 
 
-def marker_text(notification_id: str) -> str:
-    return f"Notion Agent · ref {notification_id}"
+def marker_text(tenant_id: str, notification_id: str) -> str:
+    """The last line of a notification's comment, message or email. It names the tenant as well as the
+    notification: two workspaces may post to one Slack channel, and their notification ids can be the
+    same (a run id is unique only within its tenant)."""
+    return f"Notion Agent · ref {tenant_tag(tenant_id)}/{notification_id}"
+
+
+def markers(task: NotifyTask) -> tuple[str, str]:
+    """What an earlier attempt's comment or message may end with: ``marker_text``, or the marker
+    without the tenant that notifications sent before it carry (one sent just before a release and
+    retried just after it is found, not sent twice)."""
+    return marker_text(task.tenant_id, task.notification_id), f"Notion Agent · ref {task.notification_id}"
 
 
 def comment_text(task: NotifyTask) -> str:
     """The comment: subject, text, and the marker as its last line."""
     body = f"{task.subject}\n\n{task.text}".rstrip()
-    return f"{body}\n{marker_text(task.notification_id)}"
+    return f"{body}\n{marker_text(task.tenant_id, task.notification_id)}"
 
 
 def one_line(text: str) -> str:
@@ -141,7 +152,7 @@ def slack_text(task: NotifyTask) -> str:
     escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
     subject = one_line(task.subject).translate(escape)
     head = f"*{subject}*\n\n" if subject else ""
-    text, marker = task.text.translate(escape).rstrip(), marker_text(task.notification_id)
+    text, marker = task.text.translate(escape).rstrip(), marker_text(task.tenant_id, task.notification_id)
     room = SLACK_MAX_CHARS - len(head) - len(marker) - 2  # the line break before the marker, and "…"
     if len(text) > room:
         text = _PARTIAL_ENTITY.sub("", text[:room]) + "…"  # no escape cut in half
@@ -152,7 +163,7 @@ def slack_text(task: NotifyTask) -> str:
 def email_text(task: NotifyTask) -> str:
     """The email's body (its subject is the Subject): the text, then the marker after a signature
     separator, so a person can quote the reference."""
-    return f"{task.text.rstrip()}\n\n-- \n{marker_text(task.notification_id)}\n"
+    return f"{task.text.rstrip()}\n\n-- \n{marker_text(task.tenant_id, task.notification_id)}\n"
 
 
 def email_message_id(task: NotifyTask, domain: str) -> str:

@@ -24,6 +24,14 @@ def tenant_id_for(workspace_id: str) -> str:
     return "t_" + hashlib.sha256(f"notion-workspace:{canonical}".encode()).hexdigest()[:32]
 
 
+def tenant_tag(tenant_id: str) -> str:
+    """A short name of the tenant for what leaves the workspace: the keys and markers that find an
+    effect again in a repository, a Vercel project or a Slack channel, which two workspaces may share
+    (a run id is unique only within its tenant: every tenant's daily run is ``daily-YYYYMMDD``). A
+    hash, not the id: branch names and pull request bodies may be public."""
+    return hashlib.sha256(f"tenant-tag:{tenant_id}".encode()).hexdigest()[:10]
+
+
 # ``data["kind"]`` of the notification asking a notification_email's recipient to confirm it: the
 # only notification whose email goes to the address it names (``data["to"]``, and only while that is
 # still the tenant's notification_email), not to the tenant's recipient (shared.adapters.live_notifier).

@@ -109,12 +109,24 @@ class Recorder:
         ]
 
 
+def step_key(tenant_id: str, run_id: str, state: RunState) -> str:
+    """The current step's key: that of its intent, if it has one (written, perhaps, with an older form
+    of the key: the effect carries that one), else a new one."""
+    pending = state.pending
+    if pending is not None and pending.step == state.cursor:
+        return pending.key
+    return idempotency_key(tenant_id, run_id, state.cursor)
+
+
 class Step(NamedTuple):
     deps: Deps
     tenant_id: str
     run_id: str
     state: RunState
     model: Recorder
+
+    def key(self) -> str:
+        return step_key(self.tenant_id, self.run_id, self.state)
 
     def context(self, tool: Tool, args: dict[str, Any]) -> ToolContext:
         uses_notion = tool.name not in _NO_NOTION and tool.effect != SideEffect.CODE
@@ -130,7 +142,7 @@ class Step(NamedTuple):
             tenant_id=self.tenant_id,
             run_id=self.run_id,
             step=self.state.cursor,
-            key=idempotency_key(self.run_id, self.state.cursor),
+            key=self.key(),
             notion=notion,
             token=lambda: "",  # bound by deps.notion_for (NotionAccess: refreshed on 401)
             model=self.model,
@@ -328,7 +340,7 @@ def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
             step=state.cursor,
             tool=tool.name,
             args=args,
-            key=idempotency_key(step.run_id, state.cursor),
+            key=step_key(step.tenant_id, step.run_id, state),
             attempt=attempt,
             lease_until=now + timedelta(seconds=deps.settings.step_lease_s),
         )

@@ -14,6 +14,7 @@ from local.code_sandbox.testing import Admin, running_code_sandbox
 from shared.adapters.github import GitHubCodeHost
 from shared.adapters.vercel import VercelDeployer
 from shared.agent.tools import resolve
+from shared.agent.tools.base import idempotency_key
 from shared.agent.tools.code import branch_for
 from shared.config import Queue
 from shared.domain.code import DeployRequest
@@ -57,15 +58,17 @@ class Pair:
         model: FakeModel,
         connected: bool = True,
         allowed: TenantSettings | None = None,
+        tenant: str = "t1",
         **settings: Any,
     ) -> None:
+        self.tenant = tenant
         self.step = make_deps(model=model, **settings)
         tenants = FakeTenantStore()
         tenants.save(
             Tenant(
-                tenant_id="t1",
-                workspace_id="w1",
-                token_secret="notion-token-t1",
+                tenant_id=tenant,
+                workspace_id=f"w-{tenant}",
+                token_secret=f"notion-token-{tenant}",
                 created_at=datetime.now(UTC),
                 updated_at=datetime.now(UTC),
                 settings=allowed
@@ -73,8 +76,8 @@ class Pair:
             )
         )
         if connected:
-            self.step.secrets.put(code_token_secret("t1", Integration.GITHUB), GITHUB_TOKEN)
-            self.step.secrets.put(code_token_secret("t1", Integration.VERCEL), VERCEL_TOKEN)
+            self.step.secrets.put(code_token_secret(tenant, Integration.GITHUB), GITHUB_TOKEN)
+            self.step.secrets.put(code_token_secret(tenant, Integration.VERCEL), VERCEL_TOKEN)
         code = CodeAccess(
             GitHubCodeHost(url + "/github", 5.0),
             VercelDeployer(url + "/vercel", 5.0),
@@ -100,8 +103,9 @@ class Pair:
                 run_step(body, self.deploy if q == Queue.DEPLOY else self.step)
 
     def abandoned_intent(self, step: int, tool: str) -> CodeAccess:
-        """Record the intent of ``step`` (key ``r1:<step>:1``) as if its holder died mid-call: its lease
-        ran out five minutes ago. Returns the code access, for the test to make the lost effect."""
+        """Record the intent of ``step`` as if its holder died mid-call: its lease ran out five minutes
+        ago. Its key has the form of earlier releases (``r1:<step>:1``, without the tenant), which a
+        retry keeps. Returns the code access, for the test to make the lost effect."""
         now, state = datetime.now(UTC), self.state()
         intent = ToolIntent(
             seq=state.last_seq + 1,
@@ -113,18 +117,18 @@ class Pair:
             attempt=1,
             lease_until=now - timedelta(minutes=5),
         )
-        assert self.step.store.add_event("t1", "r1", intent)
+        assert self.step.store.add_event(self.tenant, "r1", intent)
         assert self.deploy.code is not None
         return self.deploy.code
 
     def reconciled_once(self, step: int) -> bool:
         """``step`` has one result, and it was found again (reconciled) rather than made."""
-        events = self.step.store.list_events("t1", "r1")
+        events = self.step.store.list_events(self.tenant, "r1")
         results = [e for e in events if isinstance(e, ToolResult) and e.step == step]
         return len(results) == 1 and results[0].reconciled
 
     def state(self) -> Any:
-        run = self.step.store.get_run("t1", "r1")
+        run = self.step.store.get_run(self.tenant, "r1")
         assert run is not None
         return run.state
 
@@ -154,7 +158,8 @@ FINISH = ("finish", {"summary": "Opened ${steps.2.url}"})
 
 
 def start(pair: Pair) -> None:
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="ship it", trigger=Trigger(kind="api")), pair.step)
+    task = PlanTask(tenant_id=pair.tenant, run_id="r1", goal="ship it", trigger=Trigger(kind="api"))
+    start_run(task, pair.step)
 
 
 def test_a_pull_request_and_a_preview_run_on_deploy_once_and_the_run_completes(
@@ -173,13 +178,14 @@ def test_a_pull_request_and_a_preview_run_on_deploy_once_and_the_run_completes(
         (Queue.DEPLOY, 3),
         (Queue.EXECUTE_STEP, 4),
     ]
-    branch = branch_for("r1:2:1")
+    branch = branch_for(idempotency_key("t1", "r1", 2))
     pulls = admin.repo("acme/site")["pulls"]
     assert [(p["head"], p["base"]) for p in pulls] == [(branch, "main")]
     commits = admin.commits("acme/site", branch)
     assert len(commits) == 2  # the initial commit and ours, holding both files
     deployments = admin.get("/vercel/deployments")
-    assert len(deployments) == 1 and deployments[0]["meta"]["notionAgentKey"] == "r1:3:1"
+    assert len(deployments) == 1
+    assert deployments[0]["meta"]["notionAgentKey"] == idempotency_key("t1", "r1", 3)
     assert state.summary.startswith("Opened http")
 
 
@@ -207,6 +213,29 @@ def test_a_crash_after_the_pull_request_is_reconciled_not_repeated(
     assert pair.state().status == RunStatus.COMPLETED
     assert len(admin.repo("acme/site")["pulls"]) == 1
     assert pair.reconciled_once(2)
+
+
+def test_two_workspaces_sharing_a_repository_and_a_project_each_get_their_own(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    """Run ids are unique only within a tenant (every tenant's daily run is ``daily-YYYYMMDD``): the
+    same run id in two workspaces allowed on one repository and one project makes two pull requests
+    and two deployments, neither found as the other's."""
+    deploy = ("deploy_vercel", {"project": "site", "repository": "acme/site", "ref": "${steps.2.branch}"})
+    outputs: list[dict[int, dict[str, Any]]] = []
+    for tenant in ("t1", "t2"):
+        pair = Pair(sandbox[0], FakeModel({"PlanOut": [plan(DRAFT, PULL, deploy, FINISH)]}), tenant=tenant)
+        start(pair)
+        pair.drive()
+        assert pair.state().status == RunStatus.COMPLETED, pair.state().last_error
+        events = pair.step.store.list_events(tenant, "r1")
+        outputs.append({e.step: e.output for e in events if isinstance(e, ToolResult)})
+    pulls = admin.repo("acme/site")["pulls"]
+    assert len(pulls) == 2 and len({p["head"] for p in pulls}) == 2
+    assert outputs[0][2]["number"] != outputs[1][2]["number"]
+    deployments = admin.get("/vercel/deployments")
+    assert len({d["meta"]["notionAgentKey"] for d in deployments}) == 2
+    assert outputs[0][3]["id"] != outputs[1][3]["id"]
 
 
 TEAM = "team_acme42"

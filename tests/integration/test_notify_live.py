@@ -63,7 +63,7 @@ def deliver_twice(stack: Stack, task: NotifyTask) -> tuple[bool, bool]:
 def comments_with(stack: Stack, tenant_id: str, notification_id: str) -> list[dict[str, Any]]:
     token = NotionTokens.load(stack.secrets_file()[token_secret_name(tenant_id)]).access_token
     comments = stack.container.notion.list_comments(token, PAGE)
-    return [c for c in comments if plain(c["rich_text"]).endswith(marker_text(notification_id))]
+    return [c for c in comments if plain(c["rich_text"]).endswith(marker_text(tenant_id, notification_id))]
 
 
 def record(stack: Stack, tenant_id: str, notification_id: str) -> dict[str, Any]:
@@ -144,7 +144,7 @@ class SlackCase(NamedTuple):
     admin: Admin
 
     def messages(self, notification_id: str) -> list[dict[str, Any]]:
-        marker = marker_text(notification_id)
+        marker = marker_text(self.tenant_id, notification_id)
         found = self.admin.slack_messages(SEED["slack_channel"])
         return [m for m in found if str(m["text"]).rstrip().endswith(marker)]
 

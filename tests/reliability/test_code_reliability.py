@@ -18,6 +18,7 @@ import pytest
 from shared.agent.tools.base import idempotency_key
 from shared.agent.tools.code import BRANCH_PREFIX, branch_for
 from shared.domain.events import RunStatus, ToolResult
+from shared.domain.tenants import tenant_tag
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     BOUNDARIES,
@@ -61,12 +62,15 @@ def start_all(stack: Stack, pages: dict[str, str]) -> None:
         stack.start(run, page, goal=f"code|{run}|{page}")
 
 
+def run_of(key: str) -> str:
+    """The run of an effect's key (``<tenant tag>-<run>:<step>:<call>``, shared.agent.tools.base)."""
+    return key.rsplit(":", 2)[0].removeprefix(f"{tenant_tag(TENANT)}-")
+
+
 def code_effects(stack: Stack) -> tuple[Counter[str], Counter[str]]:
     """Pull requests per run (by title) and deployments per run (by the key in their meta)."""
     pulls = Counter(p["title"].removeprefix(TITLE) for p in stack.pulls())
-    deployments = Counter(
-        str(d["meta"].get("notionAgentKey", "")).rsplit(":", 2)[0] for d in stack.deployments()
-    )
+    deployments = Counter(run_of(str(d["meta"].get("notionAgentKey", ""))) for d in stack.deployments())
     return pulls, deployments
 
 
@@ -89,7 +93,7 @@ def previews(stack: Stack) -> tuple[dict[str, str], dict[str, tuple[str, Any]]]:
     """Each run's pull request's branch, and its deployment's ref and target."""
     heads = {p["title"].removeprefix(TITLE): p["head"] for p in stack.pulls()}
     refs = {
-        str(d["meta"]["notionAgentKey"]).rsplit(":", 2)[0]: (d["gitSource"]["ref"], d["target"])
+        run_of(str(d["meta"]["notionAgentKey"])): (d["gitSource"]["ref"], d["target"])
         for d in stack.deployments()
     }
     return heads, refs
@@ -98,7 +102,7 @@ def previews(stack: Stack) -> tuple[dict[str, str], dict[str, tuple[str, Any]]]:
 def check_previews(pages: dict[str, str], heads: dict[str, str], refs: dict[str, tuple[str, Any]]) -> None:
     """Each run's deployment is a preview (target null) of its own pull request's branch."""
     for run in pages:
-        branch = branch_for(idempotency_key(run, CODE_TOOLS["open_pull_request"]))
+        branch = branch_for(idempotency_key(TENANT, run, CODE_TOOLS["open_pull_request"]))
         assert heads[run] == branch and refs[run] == (branch, None), (run, heads[run], refs[run])
 
 
@@ -133,8 +137,9 @@ def crashing_code_host(inner: Any, crashes: StepCrashes) -> Any:
 
         def open_pull_request(self, token: str, change: Any) -> Any:
             pull = inner.open_pull_request(token, change)
-            key = change.branch.removeprefix(BRANCH_PREFIX)  # <run>-<step>-<call>
-            crashes.hit(key.rsplit("-", 2)[0], CODE_TOOLS["open_pull_request"], "effect_result")
+            key = change.branch.removeprefix(BRANCH_PREFIX)  # <tenant tag>-<run>-<step>-<call>
+            run = key.rsplit("-", 2)[0].removeprefix(f"{tenant_tag(TENANT)}-")
+            crashes.hit(run, CODE_TOOLS["open_pull_request"], "effect_result")
             return pull
 
     return Host()
@@ -149,7 +154,7 @@ def crashing_deployer(inner: Any, crashes: StepCrashes) -> Any:
 
         def create_deployment(self, token: str, request: Any) -> Any:
             deployment = inner.create_deployment(token, request)
-            crashes.hit(request.key.rsplit(":", 2)[0], CODE_TOOLS["deploy_vercel"], "effect_result")
+            crashes.hit(run_of(request.key), CODE_TOOLS["deploy_vercel"], "effect_result")
             return deployment
 
     return Deployer()

@@ -14,7 +14,7 @@ import pytest
 
 from shared.agent.planning import PlanOut, validate_plan
 from shared.agent.tools import validate
-from shared.agent.tools.base import ToolContext
+from shared.agent.tools.base import ToolContext, idempotency_key
 from shared.agent.tools.code import (
     DeployArgs,
     FileArgs,
@@ -320,7 +320,7 @@ def test_a_resolved_reference_that_makes_a_bad_ref_is_refused_before_the_intent(
 def test_a_base_that_is_the_changes_own_branch_is_refused_by_the_tool_before_github() -> None:
     """Only the tool knows the branch (from the key): its refusal is model-fixable, after the intent
     and before any call, so the next attempt repairs the arguments."""
-    own = pull(base=branch_for("r1:1:1"))
+    own = pull(base=branch_for(idempotency_key("t1", "r1", 1)))
     run = Deploy([("open_pull_request", own)], fixes=[GOOD_PULL])
     assert not run.step()
     last = run.events()[-1]

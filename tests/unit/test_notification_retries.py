@@ -23,6 +23,7 @@ from shared.adapters.notion import NotionApiError
 from shared.adapters.slack import convert
 from shared.adapters.smtp import SmtpMailer
 from shared.config import PlatformSecret
+from shared.domain import notifications
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import NotificationStatus, marker_text, slack_text
 from shared.domain.settings import TenantSettings
@@ -169,7 +170,7 @@ def test_a_decision_request_for_a_multi_line_goal_is_emailed_with_a_one_line_sub
     assert message["Subject"].strip() == f"Your decision is needed: {ONE_LINE_GOAL}"
     body = message.get_body()
     assert body is not None
-    assert body.get_content() == f"{task.text}\n\n-- \n{marker_text('n1')}\n"  # the text intact
+    assert body.get_content() == f"{task.text}\n\n-- \n{marker_text('t1', 'n1')}\n"  # the text intact
 
 
 def test_a_subject_header_is_bounded_and_any_control_character_becomes_a_space(relay: Relay) -> None:
@@ -194,7 +195,7 @@ def test_a_slack_message_keeps_its_subject_bold_on_one_line_and_its_marker_withi
     huge = note("Run completed!", text="&<" * 5_000)  # 10,000 characters, 45,000 escaped
     text = slack_text(huge)
     assert len(text) <= 40_000
-    assert text.endswith(f"…\n{marker_text('n1')}")
+    assert text.endswith(f"…\n{marker_text('t1', 'n1')}")
     assert not re.search(r"&[a-z]*…", text)  # no escape cut in half
 
 
@@ -239,6 +240,46 @@ def test_a_retry_that_slack_will_not_let_look_for_its_message_is_not_sent_again_
     assert record.reason.startswith("may have been sent on slack; could not check: ")
     assert "channels:history" in record.reason and chat.token not in record.reason
     assert notifier.deliver(note(), owner) is False and len(w.messages()) == 1  # done: no retry loop
+
+
+def test_two_workspaces_posting_to_one_slack_channel_never_take_each_others_message() -> None:
+    """Run ids, so notification ids, are unique only within a tenant (``daily-YYYYMMDD-completed`` in
+    every workspace): the marker names the tenant, so a retry finds its own message, not the other's."""
+    chat, records, clock = FakeChat(), FakeNotificationLog(), Clock()
+    secrets = FakeSecrets({chat_token_secret(t): chat.token for t in ("t1", "t2")})
+    notifier = LiveNotifier(records, [SlackMessages(chat, secrets)], LEASE_S, clock)
+    first, second = (
+        note(notification_id="daily-20260105-completed", tenant_id=t, text=f"Workspace {t}")
+        for t in ("t1", "t2")
+    )
+    assert notifier.deliver(first, tenant("slack")) is True
+    chat.fail["post_message"] = [TransientError("Slack answered 503 (chat.postMessage)")]
+    other = tenant("slack").model_copy(update={"tenant_id": "t2"})
+    with pytest.raises(TransientError):
+        notifier.deliver(second, other)  # not posted: its retry looks for it first
+    clock.now += timedelta(minutes=1)
+    assert notifier.deliver(second, other) is True
+    assert [text.splitlines()[2] for _, text in chat.messages[SLACK_CHANNEL]] == [
+        "Workspace t1",
+        "Workspace t2",
+    ]
+    sent = records.records[("t2", "daily-20260105-completed")]
+    assert sent.status == NotificationStatus.SENT and sent.message_ts == chat.messages[SLACK_CHANNEL][1][0]
+
+
+def test_a_message_an_earlier_release_marked_without_the_tenant_is_found_not_sent_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    w = world(chat=LostReplyChat())
+    legacy = f"Notion Agent · ref {note().notification_id}"  # the marker before it named the tenant
+    with monkeypatch.context() as m:
+        m.setattr(notifications, "marker_text", lambda tenant_id, notification_id: legacy)
+        with pytest.raises(TransientError):
+            w.notifier.deliver(note(), tenant("slack"))  # posted by the earlier release; the answer lost
+    w.clock.now += timedelta(minutes=1)
+    assert w.notifier.deliver(note(), tenant("slack")) is False  # found: nothing new is sent
+    assert len(w.messages()) == 1 and w.messages()[0].endswith(legacy)
+    assert w.record().status == NotificationStatus.SENT
 
 
 def test_a_retry_that_notion_will_not_let_read_the_comments_is_not_sent_on_slack() -> None:

@@ -16,7 +16,7 @@ from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import NotificationStatus, marker_text, quiet_until
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks import NotifyTask
-from shared.domain.tenants import Tenant, TenantStatus
+from shared.domain.tenants import Tenant, TenantStatus, tenant_tag
 from shared.errors import PermanentError, TransientError
 from shared.services.notifications import deliver_notification
 from shared.services.notion_access import NotionAccess
@@ -169,7 +169,7 @@ def test_a_notification_becomes_one_comment_ending_with_its_marker_and_is_record
     assert live.deliver(task(live.page)) is True
     [comment] = live.comments()
     assert comment.startswith("Run completed: plan the launch\n\nAll done.")
-    assert comment.splitlines()[-1] == marker_text("n1") == "Notion Agent · ref n1"
+    assert comment.splitlines()[-1] == marker_text("t1", "n1") == f"Notion Agent · ref {tenant_tag('t1')}/n1"
     record = live.record()
     assert record.status == NotificationStatus.SENT and record.comment_id and record.page_id == live.page
 
@@ -282,7 +282,7 @@ def test_a_tenant_whose_notion_token_was_refused_between_two_checks_is_undeliver
 
 def test_a_long_text_keeps_its_marker_as_the_last_line(live: Live) -> None:
     live.deliver(task(live.page, text="é" * 19_000))
-    assert live.comments()[0].endswith("\n" + marker_text("n1"))
+    assert live.comments()[0].endswith("\n" + marker_text("t1", "n1"))
 
 
 # -- Slack ---------------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ def test_with_slack_first_a_notification_is_one_slack_message_ending_with_its_ma
     note = task(live.page, subject="Run <done> & dusted", text=f"Approve: {APPROVE}")
     assert live.deliver(note) is True
     [message] = live.messages()
-    assert message == f"*Run &lt;done&gt; &amp; dusted*\n\nApprove: {APPROVE}\n{marker_text('n1')}"
+    assert message == f"*Run &lt;done&gt; &amp; dusted*\n\nApprove: {APPROVE}\n{marker_text('t1', 'n1')}"
     record = live.record()
     assert record.status == NotificationStatus.SENT and record.channel == "slack"
     assert record.message_ts and not record.comment_id and live.comments() == []
@@ -391,7 +391,7 @@ def test_a_notification_about_no_page_is_emailed_to_the_owner_with_a_fixed_messa
     assert live.deliver(daily) is True
     [mail] = live.mailer.sent
     assert (mail.to, mail.subject) == ("owner@acme.example", "Your plan for today")
-    assert mail.text == f"1. Ship it\nApprove: {APPROVE}\n\n-- \n{marker_text('n-daily')}\n"
+    assert mail.text == f"1. Ship it\nApprove: {APPROVE}\n\n-- \n{marker_text('t1', 'n-daily')}\n"
     assert mail.message_id == "<n-daily.t1@example.com>"
     record = live.record("n-daily")
     assert record.status == NotificationStatus.SENT and record.channel == "email"

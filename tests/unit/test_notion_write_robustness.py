@@ -13,7 +13,7 @@ import pytest
 from shared.agent.planning import PlanOut, validate_plan
 from shared.agent.tools import notion_text as nt
 from shared.agent.tools import validate
-from shared.agent.tools.base import ToolContext
+from shared.agent.tools.base import ToolContext, idempotency_key
 from shared.agent.tools.notion_write import UpdatePropertiesArgs, find_update
 from shared.domain.blocks import utf16_len
 from shared.domain.events import (
@@ -206,7 +206,7 @@ def test_an_append_sends_every_line_within_notions_limits_and_ends_with_its_mark
     assert run_step(STEP, deps).acted
     written = notion.children[page]
     assert len(written) == 100 and notion.writes["append_blocks"] == 1
-    assert nt.block_text(written[-1]) == nt.marker_text("r1:1:1")
+    assert nt.block_text(written[-1]) == nt.marker_text(idempotency_key("t1", "r1", 1))
     assert nt.block_text(written[-2]) == "item 97"
     for block in written:
         assert all(utf16_len(i["text"]["content"]) <= 2000 for i in block[block["type"]]["rich_text"])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.domain.schema import Schema
+from shared.domain.tenants import tenant_tag
 from shared.errors import ModelFixableError
 from shared.ports import Model, Notion, TaskQueue
 
@@ -107,5 +108,8 @@ class Tool(NamedTuple):
         return self.effect in (SideEffect.NOTION_WRITE, SideEffect.EXTERNAL, SideEffect.CODE)
 
 
-def idempotency_key(run_id: str, step: int, call: int = 1) -> str:
-    return f"{run_id}:{step}:{call}"
+def idempotency_key(tenant_id: str, run_id: str, step: int, call: int = 1) -> str:
+    """The key of one effect, which finds it again (a pull request's branch, a deployment's metadata,
+    a marker): unique across tenants (``tenant_tag``), since a run id is unique only within one. An
+    intent keeps the key it was written with, and a retry uses that one (shared.services.stepping)."""
+    return f"{tenant_tag(tenant_id)}-{run_id}:{step}:{call}"
