@@ -201,7 +201,9 @@ class NotificationLog(Protocol):
 class TenantStore(Protocol):
     """``tenants/{t}`` and the ``workspaces/{workspace_id}`` routing documents."""
 
-    def get(self, tenant_id: str) -> Tenant | None: ...
+    def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:
+        """``fresh`` bypasses any per-instance cache: what a person just changed (a budget) counts."""
+        ...
 
     def by_workspace(self, workspace_id: str) -> Tenant | None: ...
 

@@ -256,7 +256,7 @@ class FakeTenantStore:
         self.tick: datetime | None = None
         self.recipients: dict[str, list[str]] = {}  # ask_recipient: address hash and day → workspaces
 
-    def get(self, tenant_id: str) -> Tenant | None:
+    def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:
         return self.tenants.get(tenant_id)
 
     def by_workspace(self, workspace_id: str) -> Tenant | None:

@@ -69,7 +69,7 @@ class FirestoreTenantStore:
     def _route_ref(self, workspace_id: str) -> Any:
         return self._db.collection("workspaces").document(workspace_id)
 
-    def get(self, tenant_id: str) -> Tenant | None:
+    def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:  # always fresh: no cache here
         with _transient():
             snap = self._tenant_ref(tenant_id).get()
         return Tenant.model_validate(snap.to_dict()) if snap.exists else None

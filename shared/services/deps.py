@@ -32,8 +32,10 @@ class Deps(NamedTuple):
         return Limits(s.run_max_steps, s.run_loop_limit, s.run_max_consecutive_errors)
 
     def budget(self, tenant_id: str) -> Budget:
+        """The tenant's budgets as stored now, not as cached: an owner who raised one (told to by a
+        limit stop) approves at once, and the step it lets go on must not stop again at the old one."""
         s = self.settings
-        tenant = self.tenants.get(tenant_id) if self.tenants is not None else None
+        tenant = self.tenants.get(tenant_id, fresh=True) if self.tenants is not None else None
         if tenant is None:
             return Budget(s.default_run_budget_usd, s.default_day_budget_usd, s.default_month_budget_usd)
         t = tenant.settings

@@ -26,10 +26,10 @@ class CachedTenants:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, Tenant | None]] = {}
 
-    def get(self, tenant_id: str) -> Tenant | None:
+    def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:
         with self._lock:
             hit = self._cache.get(tenant_id)
-            if hit and hit[0] > time.monotonic():
+            if hit and hit[0] > time.monotonic() and not fresh:
                 return hit[1]
         tenant = self._inner.get(tenant_id)
         with self._lock:

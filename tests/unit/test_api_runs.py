@@ -118,3 +118,32 @@ def test_reject_ends_the_run_and_pause_resume_cancel(fakes: FakeContainer) -> No
     assert answer.json == {"run_id": run_id, "status": "cancelled"}
     assert api.post(f"/runs/{run_id}/cancel", headers=auth(token)).status_code == 409
     assert [n.notification_id for n in pump(fakes)] == [f"{run_id}-cancelled"]
+
+
+def test_a_budget_the_owner_just_raised_counts_at_once_for_usage_approval_and_the_next_step(
+    fakes: FakeContainer,
+) -> None:
+    """The engine reads tenants through a per-instance cache; a budget is read past it. Told by a
+    limit stop to raise the day budget, the owner does, approves, and the run goes on (it does not
+    stop again at the old budget, on api nor on execute-step, whose caches hold the tenant)."""
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None
+    spent = tenant.settings.model_copy(update={"max_cost_per_day_usd": 0.0})
+    fakes.tenants.save(tenant.model_copy(update={"settings": spent}))
+    token, api = start_session("t1", fakes.secrets), client("api")
+    assert api.get("/usage", headers=auth(token)).json["day"]["budget_usd"] == 0.0  # now cached
+    fakes.model.script["PlanOut"] = [PLAN]
+    run_id = api.post("/runs", json={"goal": "Write a note"}, headers=auth(token)).json["run_id"]
+    pump(fakes)
+    waiting = api.get(f"/runs/{run_id}", headers=auth(token)).json["waiting"]
+    decision = {"request_id": waiting["request_id"]}
+    refused = api.post(f"/runs/{run_id}/approve", json=decision, headers=auth(token))
+    assert refused.status_code == 409 and "max_cost_per_day_usd" in refused.json["reason"]
+
+    raised = api.patch("/settings", headers=auth(token), json={"max_cost_per_day_usd": 5.0})
+    assert raised.status_code == 200
+    assert api.get("/usage", headers=auth(token)).json["day"]["budget_usd"] == 5.0
+    assert api.post(f"/runs/{run_id}/approve", json=decision, headers=auth(token)).status_code == 200
+    pump(fakes)
+    run = api.get(f"/runs/{run_id}", headers=auth(token)).json
+    assert run["waiting"]["purpose"] == "approval"  # the plan's own approval step, not the limit again
