@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from local.code_sandbox.testing import Admin
+from shared.agent.tools.base import idempotency_key
 from shared.agent.tools.code import branch_for
 from shared.domain.events import ErrorKind, ErrorRecorded, RunStatus
 from tests.engine_fakes import FakeModel
@@ -62,7 +63,7 @@ def test_a_dot_slash_path_is_repaired_and_the_pull_request_holds_the_file_at_the
     assert any("file path './README.md' may not contain '..' or '.' components" in m for m in errors(pair))
     assert any("./README.md" in prompt for name, prompt in model.prompts if name == "ArgsFix")
     [pull] = admin.repo("acme/site")["pulls"]
-    assert pull["head"] == branch_for("r1:2:1")
+    assert pull["head"] == branch_for(idempotency_key("t1", "r1", 2))
     files = admin.files("acme/site", pull["head"])
     assert files["README.md"] == "Launch\n" and not any(p.startswith(("/", "./")) for p in files)
     assert created(admin, "github", "/pulls") == 1  # the repaired change's only
@@ -86,5 +87,5 @@ def test_a_ref_with_a_space_is_repaired_before_vercel_is_asked(
     assert state.status == RunStatus.COMPLETED, state.last_error
     assert any("ref 'launch note' may only contain" in m for m in errors(pair))
     [deployment] = admin.deployments()
-    assert deployment["meta"]["notionAgentKey"] == "r1:2:1"
+    assert deployment["meta"]["notionAgentKey"] == idempotency_key("t1", "r1", 2)
     assert created(admin, "vercel", "/deployments") == 1  # the repaired deployment's only
