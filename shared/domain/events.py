@@ -64,7 +64,7 @@ class RunPlanned(_Event):
 
 
 class ToolIntent(_Event):
-    """About to cause a side effect identified by ``key`` (``run:step:call``); held until ``lease_until``."""
+    """About to cause a side effect identified by ``key`` (``<tenant tag>-run:step:call``, or ``run:step:call`` if written before keys named the tenant); held until ``lease_until``."""
 
     kind: Literal["tool_intent"] = "tool_intent"
     step: int = Field(ge=1)
