@@ -4,16 +4,19 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from shared.adapters.offline_model import OfflineModel
 from shared.config import PlatformSecret, Settings
+from shared.domain.settings import TenantSettings
+from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, UnusableReply
 from shared.ports import ModelReply, ModelUsage
 from shared.services.deps import BoundNotion, Deps
-from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
+from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 
 Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
 
@@ -167,11 +170,48 @@ def make_deps(
     model: Any = None, notion: FakeNotion | None = None, store: FakeRunStore | None = None, **settings: Any
 ) -> Deps:
     fake_notion = notion or FakeNotion()
+    config = Settings(**({"step_lease_s": 30.0, "spend_cache_ttl_s": 0.0} | settings))
     return Deps(
         store=store or FakeRunStore(),
         queue=FakeQueue(),
         secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
-        settings=Settings(**({"step_lease_s": 30.0, "spend_cache_ttl_s": 0.0} | settings)),
+        settings=config,
         model=model or FakeModel(),
         notion_for=lambda _tenant: BoundNotion(fake_notion, lambda op: op("token")),
+        tenants=connected_tenants(config, "t1"),
     )
+
+
+def raise_budget(deps: Deps, tenant_id: str = "t1", **budgets: float) -> None:
+    """What an owner does through ``PATCH /settings``: set the workspace's own budgets (``max_cost_per_
+    run_usd``, ``max_cost_per_day_usd``, ``max_cost_per_month_usd``)."""
+
+    def change(tenant: Tenant | None) -> Tenant:
+        assert tenant is not None
+        return tenant.model_copy(update={"settings": tenant.settings.model_copy(update=budgets)})
+
+    deps.need_tenants().update(tenant_id, change)
+
+
+def connected_tenants(config: Settings, *tenant_ids: str) -> FakeTenantStore:
+    """A tenant store holding each of ``tenant_ids`` connected (session epoch ``epoch-<id>``), with
+    the deployment's default budgets as its own."""
+    tenants, now = FakeTenantStore(), datetime(2026, 1, 1, tzinfo=UTC)
+    budgets = TenantSettings(
+        max_cost_per_run_usd=config.default_run_budget_usd,
+        max_cost_per_day_usd=config.default_day_budget_usd,
+        max_cost_per_month_usd=config.default_month_budget_usd,
+    )
+    for tenant_id in tenant_ids:
+        tenants.save(
+            Tenant(
+                tenant_id=tenant_id,
+                workspace_id=f"ws-{tenant_id}",
+                token_secret=f"notion-token-{tenant_id}",
+                session_epoch=f"epoch-{tenant_id}",
+                settings=budgets,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return tenants

@@ -46,6 +46,11 @@ class Deps(NamedTuple):
             raise RuntimeError("this function was built without a model")
         return self.model
 
+    def need_tenants(self) -> TenantStore:
+        if self.tenants is None:
+            raise RuntimeError("this function was built without the tenant store")
+        return self.tenants
+
     def need_notion(self, tenant_id: str) -> Notion:
         if self.notion_for is None:
             raise RuntimeError("this function was built without Notion access")

@@ -71,11 +71,16 @@ def _plan_page_change(deps: Deps, tenant_id: str, run_id: str, state: RunState) 
         deps.queue.enqueue(Queue.PLAN, change, f"plan:{tenant_id}:{change.run_id}:after:{run_id}")
 
 
-def decision_link(deps: Deps, tenant_id: str, run_id: str, request_id: str, decision: str) -> str:
-    """A signed, expiring link to ``api`` that approves or rejects one request (single-use there)."""
+def decision_link(
+    deps: Deps, tenant_id: str, run_id: str, request_id: str, decision: str, *, epoch: str
+) -> str:
+    """A signed, expiring link to ``api`` that approves or rejects one request (single-use there).
+    ``epoch`` is the tenant's ``session_epoch`` now: a disconnect sets a new one, which ends the link
+    as it ends every session (``shared.services.humans.link_claims``)."""
     key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     claims = {"purpose": LINK_PURPOSE, "tenant_id": tenant_id, "run_id": run_id, "request_id": request_id}
-    token = tokens.sign(claims | {"decision": decision}, key, deps.settings.approval_link_ttl_s)
+    claims |= {"decision": decision, "epoch": epoch}
+    token = tokens.sign(claims, key, deps.settings.approval_link_ttl_s)
     return f"{deps.settings.api_url}/links/{token}"
 
 
@@ -87,8 +92,10 @@ def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
         data["page_id"] = state.page_id
     text = state.waiting.prompt
     if state.waiting.purpose != "question":
-        approve = decision_link(deps, tenant_id, run_id, request_id, "approve")
-        reject = decision_link(deps, tenant_id, run_id, request_id, "reject")
+        tenant = deps.need_tenants().get(tenant_id, fresh=True)
+        epoch = tenant.session_epoch if tenant is not None else ""
+        approve = decision_link(deps, tenant_id, run_id, request_id, "approve", epoch=epoch)
+        reject = decision_link(deps, tenant_id, run_id, request_id, "reject", epoch=epoch)
         data |= {"approve_url": approve, "reject_url": reject}
         text += f"\n\nApprove: {approve}\nReject: {reject}"
     note = NotifyTask(

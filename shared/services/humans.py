@@ -10,6 +10,7 @@ and a refusal that records nothing (a paused run, a step writing meanwhile) leav
 Side effects of a decision (a rejection's replan) happen only after it is recorded.
 """
 
+import hmac
 from typing import Any, Literal
 
 from shared.config import PlatformSecret
@@ -25,7 +26,8 @@ from shared.domain.events import (
 )
 from shared.domain.runs import RunState
 from shared.domain.tasks import PlanTask, Trigger
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.domain.tenants import TenantStatus
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.services import followups, spend
 from shared.services.deps import Deps
 
@@ -156,10 +158,30 @@ def _replan(deps: Deps, tenant_id: str, new_id: str, state: RunState, text: str)
     deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{new_id}")
 
 
-def respond_by_link(deps: Deps, token: str) -> RunState:
-    """Verify a decision link and apply its decision; applying it is what spends the link."""
+def link_claims(deps: Deps, token: str) -> dict[str, Any]:
+    """The claims of a genuine, unexpired decision link of the workspace's current connection.
+
+    A link carries the tenant's ``session_epoch`` from when it was made; a disconnect sets a new one
+    (``shared.services.connect.disconnect``), so a link mailed before it stops working, as every
+    session does: someone who connects the workspace later is not bound by the earlier owner's links.
+    Links made before they carried it have none and are refused the same way."""
     key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     claims = tokens.verify(token, key, followups.LINK_PURPOSE)
+    tenant = deps.need_tenants().get(str(claims["tenant_id"]), fresh=True)
+    if tenant is None or tenant.status == TenantStatus.REVOKED:
+        raise Forbidden("the workspace was disconnected: this link no longer works")
+    epoch = claims.get("epoch")
+    if not isinstance(epoch, str) or not hmac.compare_digest(epoch.encode(), tenant.session_epoch.encode()):
+        raise Forbidden(
+            "the workspace was disconnected since this link was sent, so it no longer works: "
+            "decide in the app (POST /runs/<run_id>/approve or /reject)"
+        )
+    return claims
+
+
+def respond_by_link(deps: Deps, token: str) -> RunState:
+    """Verify a decision link and apply its decision; applying it is what spends the link."""
+    claims = link_claims(deps, token)
     tenant_id, run_id, request_id = str(claims["tenant_id"]), str(claims["run_id"]), str(claims["request_id"])
     decision: Decision = "approve" if claims.get("decision") == "approve" else "reject"
     try:
@@ -175,8 +197,7 @@ def link_info(deps: Deps, token: str) -> dict[str, Any]:
     """What a link would do, without doing it (a GET must be safe: mail scanners follow links).
     ``usable``: a POST would apply the decision now. The prompt shown is the link's own request's: a
     run waiting for a later one (the link's request was answered) shows none, as the link is spent."""
-    key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
-    claims = tokens.verify(token, key, followups.LINK_PURPOSE)
+    claims = link_claims(deps, token)
     state = _state(deps, str(claims["tenant_id"]), str(claims["run_id"]))
     waiting = state.waiting
     ours = waiting is not None and waiting.request_id == str(claims["request_id"])

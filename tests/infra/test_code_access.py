@@ -59,8 +59,7 @@ REACH: dict[str, frozenset[str]] = {
     # An ended run's page: the change that came while it ran is planned by whoever ended it.
     "shared/services/followups.py:_plan_page_change": RUNS,
     "shared/services/humans.py:_replan": frozenset({"api"}),
-    "shared/services/humans.py:respond_by_link": frozenset({"api"}),
-    "shared/services/humans.py:link_info": frozenset({"api"}),
+    "shared/services/humans.py:link_claims": frozenset({"api"}),
     "shared/services/runs.py:request_run": frozenset({"api"}),
     # A notification_email to confirm (PATCH /settings): its signed link, its mail on the notify
     # queue; the link's check (GET/POST /email-confirmations/<token>).

@@ -226,7 +226,7 @@ def test_approval_links_from_the_settings_reach_the_api(tf: Terraform) -> None:
         settings=production_settings(tf),
         secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
     )
-    link = urlsplit(decision_link(cast(Deps, deps), "t1", "r1", "q1", "approve"))
+    link = urlsplit(decision_link(cast(Deps, deps), "t1", "r1", "q1", "approve", epoch="e1"))
     assert (link.scheme, link.netloc) == ("https", DOMAIN) and link.path.startswith("/api/links/")
     routed = route(tf, link.netloc, link.path)
     assert isinstance(routed, tuple) and routed[0] == "api"

@@ -8,10 +8,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from shared import bootstrap
-from shared.config import Queue
+from shared.config import PlatformSecret, Queue
+from shared.domain import tokens
+from shared.domain.connection import connected_tenant
 from shared.domain.tasks import NotifyTask, PlanTask, StepTask
 from shared.domain.tenants import Tenant
 from shared.services.engine import run_step
+from shared.services.followups import LINK_PURPOSE
 from shared.services.planning import start_run
 from shared.services.sessions import start_session
 from shared.services.wiring import engine_deps
@@ -99,6 +102,50 @@ def test_a_link_is_signed_safe_to_open_and_single_use(fakes: FakeContainer) -> N
     run: Any = api.get(f"/runs/{run_id}", headers=auth(token)).json
     assert run["status"] == "completed"
     assert [e["via"] for e in run["events"] if e["kind"] == "human_responded"] == ["link"]
+
+
+def test_a_link_sent_before_a_disconnect_no_longer_works_after_anyone_connects_again(
+    fakes: FakeContainer,
+) -> None:
+    """A decision link carries the connection's session epoch: a disconnect ends it, as it ends every
+    session, so a link the earlier owner was mailed cannot decide for whoever connects next."""
+    api, token = client("api"), start_session("t1", fakes.secrets)
+    run_id, ask = waiting_run(fakes, api, token)
+    approve, reject = (str(ask.data[k]).split("/links/")[1] for k in ("approve_url", "reject_url"))
+    assert api.get(f"/links/{approve}").status_code == 200
+
+    assert api.delete("/connection", headers=auth(token)).status_code == 200
+    for method in (api.get, api.post):  # disconnected: refused, and nothing is recorded
+        refused = method(f"/links/{approve}")
+        assert refused.status_code == 403 and refused.json is not None
+        assert "no longer works" in refused.json["reason"]
+
+    grant = {"workspace_id": "w1", "owner": {"type": "user", "user": {"id": "bob"}}}
+    fakes.tenants.update("t1", lambda t: connected_tenant("t1", grant, t, datetime.now(UTC)))
+    for link in (approve, reject):
+        for method in (api.get, api.post):
+            answer = method(f"/links/{link}")
+            assert answer.status_code == 403 and answer.json is not None, link
+            assert "decide in the app" in answer.json["reason"]
+    bob = start_session("t1", fakes.secrets, epoch=fakes.tenants.tenants["t1"].session_epoch)
+    run: Any = api.get(f"/runs/{run_id}", headers=auth(bob)).json
+    assert run["status"] == "waiting_for_human"
+    assert [e for e in run["events"] if e["kind"] == "human_responded"] == []
+    decision = {"request_id": ask.data["request_id"]}
+    assert api.post(f"/runs/{run_id}/reject", json=decision, headers=auth(bob)).status_code == 200
+
+
+def test_a_link_without_the_connections_epoch_is_refused(fakes: FakeContainer) -> None:
+    """Links signed before they carried the epoch name no connection: refused, like a stale one."""
+    api, token = client("api"), start_session("t1", fakes.secrets)
+    run_id, ask = waiting_run(fakes, api, token)
+    key = fakes.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+    claims = {"purpose": LINK_PURPOSE, "tenant_id": "t1", "run_id": run_id, "decision": "approve"}
+    legacy = tokens.sign(claims | {"request_id": ask.data["request_id"]}, key, 3600)
+    assert api.post(f"/links/{legacy}").status_code == 403
+    epoch = fakes.tenants.tenants["t1"].session_epoch
+    current = tokens.sign(claims | {"request_id": ask.data["request_id"], "epoch": epoch}, key, 3600)
+    assert api.post(f"/links/{current}").status_code == 200
 
 
 def test_reject_ends_the_run_and_pause_resume_cancel(fakes: FakeContainer) -> None:

@@ -15,7 +15,7 @@ from shared.services import followups, humans
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
-from tests.engine_fakes import FakeModel, make_deps
+from tests.engine_fakes import FakeModel, make_deps, raise_budget
 from tests.fakes import FakeQueue
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -76,7 +76,7 @@ def test_once_the_owner_raises_the_budget_the_same_approval_goes_through_and_the
     deps = stopped_at_planning(default_day_budget_usd=0.0)
     with pytest.raises(Conflict):
         humans.respond(deps, "t1", "r1", "approve")
-    deps = deps._replace(settings=deps.settings.replace(default_day_budget_usd=5.0))
+    raise_budget(deps, max_cost_per_day_usd=5.0)
     assert humans.respond(deps, "t1", "r1", "approve").status == RunStatus.RUNNING
     for _ in range(10):
         if not queue(deps).tasks:
@@ -93,10 +93,12 @@ def test_a_refused_approval_link_stays_usable() -> None:
     deps = stopped_at_planning(default_day_budget_usd=0.0)
     waiting = state(deps).waiting
     assert waiting is not None
-    token = followups.decision_link(deps, "t1", "r1", waiting.request_id, "approve").rsplit("/", 1)[1]
+    token = followups.decision_link(deps, "t1", "r1", waiting.request_id, "approve", epoch="epoch-t1").rsplit(
+        "/", 1
+    )[1]
     with pytest.raises(Conflict, match="daily budget"):
         humans.respond_by_link(deps, token)
-    deps = deps._replace(settings=deps.settings.replace(default_day_budget_usd=5.0))
+    raise_budget(deps, max_cost_per_day_usd=5.0)
     assert humans.respond_by_link(deps, token).status == RunStatus.RUNNING
 
 

@@ -20,7 +20,7 @@ from shared.services.engine import run_step
 from shared.services.notion_access import ReconnectRequired
 from shared.services.planning import start_run
 from shared.services.sweeper import sweep
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget
 from tests.fakes import FakeQueue, FakeRunStore
 
 PAGE = "1a2b3c4d-0000-4000-8000-00000000abcd"
@@ -65,7 +65,7 @@ def approved_after_budget_stop(model: FakeModel) -> Deps:
     assert state(deps, "wh-a").status == RunStatus.WAITING_FOR_HUMAN
     assert start_run(change("wh-b", T0 + timedelta(minutes=1)), deps) is False  # held: remembered
     queue(deps).tasks.clear()
-    deps = deps._replace(settings=deps.settings.replace(default_run_budget_usd=5.0))
+    raise_budget(deps, max_cost_per_run_usd=5.0)
     humans.respond(deps, "t1", "wh-a", "approve")
     return deps
 

@@ -42,7 +42,7 @@ def waiting_run(
 
 
 def link(deps: Deps, decision: str) -> str:
-    return followups.decision_link(deps, "t1", "r1", "req-1", decision).rsplit("/", 1)[1]
+    return followups.decision_link(deps, "t1", "r1", "req-1", decision, epoch="epoch-t1").rsplit("/", 1)[1]
 
 
 def store_of(deps: Deps) -> FakeRunStore:

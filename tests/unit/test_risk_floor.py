@@ -19,7 +19,7 @@ from shared.services import humans
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.services.stepping import _keep_targets
-from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps
+from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps, raise_budget
 from tests.fakes import FakeQueue
 from tests.unit.test_notion_write_robustness_errors import SELECT, refused
 
@@ -198,7 +198,7 @@ def drive(trigger: Trigger, *, budget_stop: bool = False) -> tuple[RunStatus, Fa
     assert isinstance(queue, FakeQueue)
     if budget_stop:
         queue.tasks.clear()  # the budget notice
-        deps = deps._replace(settings=deps.settings.replace(default_run_budget_usd=5.0))
+        raise_budget(deps, max_cost_per_run_usd=5.0)
         humans.respond(deps, "t1", "r1", "approve")
     notes: list[NotifyTask] = []
     while queue.tasks:
