@@ -256,7 +256,15 @@ class ApiKeyStore(Protocol):
     Keyed by the key's id alone, so a request's key is found in one read; every other method takes
     the tenant id and reaches that tenant's keys only."""
 
-    def create(self, key: ApiKey) -> None: ...
+    def create(self, key: ApiKey) -> None:
+        """Store a new key; Conflict if its id is taken already (never overwritten)."""
+        ...
+
+    def replace(self, previous: ApiKey, key: ApiKey) -> bool:
+        """Overwrite ``previous`` with ``key`` (the same id and tenant; a new secret): the previous
+        secret stops working. False, writing nothing, if the stored key is no longer ``previous``
+        (replaced or deleted since it was read)."""
+        ...
 
     def get(self, key_id: str) -> ApiKey | None: ...
 

@@ -318,6 +318,13 @@ class FakeApiKeys:
         assert key.key_id not in self.keys
         self.keys[key.key_id] = key
 
+    def replace(self, previous: ApiKey, key: ApiKey) -> bool:
+        assert (key.key_id, key.tenant_id) == (previous.key_id, previous.tenant_id)
+        if self.keys.get(key.key_id) != previous:
+            return False
+        self.keys[key.key_id] = key
+        return True
+
     def get(self, key_id: str) -> ApiKey | None:
         self.reads += 1
         return self.keys.get(key_id)

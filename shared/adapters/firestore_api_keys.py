@@ -2,8 +2,9 @@
 ``created_at`` and ``epoch``; never the secret.
 
 A top-level collection, keyed by the key's id, so that a request's key is found in one read without
-knowing its tenant. A key is never changed once made (only deleted), so what one read says of it (its
-tenant) still holds at the write that follows. No TTL: a key lives until it is deleted.
+knowing its tenant. A key's tenant never changes: a key is made, replaced by one of the same tenant
+(a retry of ``POST /api-keys`` with its ``Idempotency-Key``: a new secret) or deleted, so what one read
+says of its tenant still holds at the write that follows. No TTL: a key lives until it is deleted.
 """
 
 from collections.abc import Iterator
@@ -32,6 +33,10 @@ def _key(snap: Any) -> ApiKey:
     return ApiKey.model_validate((snap.to_dict() or {}) | {"key_id": snap.id})
 
 
+def _doc(key: ApiKey) -> dict[str, Any]:
+    return key.model_dump(exclude={"key_id", "created_at"}) | {"created_at": key.created_at}
+
+
 class FirestoreApiKeys:
     def __init__(self, client: firestore.Client) -> None:
         self._db = client
@@ -41,12 +46,28 @@ class FirestoreApiKeys:
 
     def create(self, key: ApiKey) -> None:
         """One create: an id taken already is refused (Conflict), never overwritten."""
-        doc = key.model_dump(exclude={"key_id", "created_at"}) | {"created_at": key.created_at}
         with _transient():
             try:
-                self._ref(key.key_id).create(doc)
+                self._ref(key.key_id).create(_doc(key))
             except gexc.AlreadyExists:
                 raise Conflict("an API key of that id exists already: try again") from None
+
+    def replace(self, previous: ApiKey, key: ApiKey) -> bool:
+        """A read, then an update of every field conditioned on that read's update time: of two
+        replacements of ``previous`` at once only one passes (the other finds it changed, or fails
+        the precondition)."""
+        if (key.key_id, key.tenant_id) != (previous.key_id, previous.tenant_id):
+            raise ValueError("a key is replaced by one of the same id and tenant")
+        ref = self._ref(key.key_id)
+        with _transient():
+            snap = ref.get()
+            if not snap.exists or _key(snap) != previous:
+                return False
+            try:
+                ref.update(_doc(key), option=self._db.write_option(last_update_time=snap.update_time))
+            except (gexc.FailedPrecondition, gexc.NotFound):
+                return False  # replaced or deleted between the read and the write
+        return True
 
     def get(self, key_id: str) -> ApiKey | None:
         with _transient():

@@ -3,6 +3,8 @@
 A key is ``na_<key_id>_<secret>``: ``key_id`` names its document (``api_keys/{key_id}``), ``secret``
 proves it. Only the secret's SHA-256 is stored, never the secret: it is shown once, when the key is
 made. The secret is 32 random bytes, so an unsalted hash is as good as any (nothing to guess from).
+A key made with an ``Idempotency-Key`` gets an id derived from it and the tenant (``idempotent_key_id``)
+instead of a random one, so that a retry finds the key its lost answer was about.
 Pure code: the format, parsing and the hash; the keys are stored by the ApiKeyStore port.
 """
 
@@ -20,12 +22,15 @@ from shared.domain.schema import Schema
 PREFIX = "na_"
 MAX_KEYS = 10  # a workspace's live keys
 NAME_MAX = 100
+IDEMPOTENCY_KEY_MAX = 100
 # Letters and digits only: the id never holds the "_" that separates it from the secret, and is never
 # a Firestore id reserved by the "__...__" form.
 _ID_ALPHABET = string.ascii_letters + string.digits
 _ID_LENGTH = 16  # ~95 bits
 _KEY_ID = re.compile(r"[A-Za-z0-9]{16}")
 _KEY = re.compile(r"na_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})")  # token_urlsafe(32): 43 characters
+# Printable ASCII but the space: no control character (nor line break) can occur in one.
+_IDEMPOTENCY_KEY = re.compile(rf"[!-~]{{1,{IDEMPOTENCY_KEY_MAX}}}")
 
 
 class ApiKey(Schema):
@@ -43,9 +48,12 @@ class ApiKey(Schema):
     epoch: str
 
 
-def new_key(tenant_id: str, name: str, epoch: str, now: datetime) -> tuple[ApiKey, str]:
-    """A new key of the tenant and its full text (``na_<key_id>_<secret>``: to show once, not store)."""
-    key_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+def new_key(
+    tenant_id: str, name: str, epoch: str, now: datetime, key_id: str | None = None
+) -> tuple[ApiKey, str]:
+    """A new key of the tenant and its full text (``na_<key_id>_<secret>``: to show once, not store).
+    Its id is ``key_id`` if given (``idempotent_key_id``), else random; its secret is always new."""
+    key_id = key_id or "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
     secret = secrets.token_urlsafe(32)
     key = ApiKey(
         key_id=key_id,
@@ -56,6 +64,23 @@ def new_key(tenant_id: str, name: str, epoch: str, now: datetime) -> tuple[ApiKe
         epoch=epoch,
     )
     return key, f"{PREFIX}{key_id}_{secret}"
+
+
+def is_idempotency_key(text: str) -> bool:
+    """Whether ``text`` can be an ``Idempotency-Key``: 1-100 printable ASCII characters, no space."""
+    return _IDEMPOTENCY_KEY.fullmatch(text) is not None
+
+
+def idempotent_key_id(tenant_id: str, idempotency_key: str) -> str:
+    """The id of the tenant's key made with ``idempotency_key``: the same at every retry, another for
+    another tenant. A line break separates the two (neither can hold one); the SHA-256 is read as a
+    number in base 62, whose 16 lowest digits are the id (~95 bits, as a random one)."""
+    digest = hashlib.sha256(f"{tenant_id}\n{idempotency_key}".encode()).digest()
+    number, digits = int.from_bytes(digest), []
+    for _ in range(_ID_LENGTH):
+        number, digit = divmod(number, len(_ID_ALPHABET))
+        digits.append(_ID_ALPHABET[digit])
+    return "".join(digits)
 
 
 def secret_hash(secret: str) -> str:

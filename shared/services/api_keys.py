@@ -7,21 +7,41 @@ are not listed nor counted, and making a key deletes them.
 
 The cap is checked by a query before the create, not in a transaction: two keys made at the very
 same moment may both pass it (one over); it bounds what a workspace accumulates, it guards nothing.
+
+A key made with an ``Idempotency-Key`` has an id derived from the workspace and that key, so a
+workspace has at most one key per ``Idempotency-Key``. A retry (the same ``Idempotency-Key`` and name)
+replaces that key: the same id, a new secret shown in that answer, and the earlier secret (seen or
+not) stops working at once. A replacement is no new key (the cap does not apply); it is conditioned on
+the key read, so of two retries at once one replaces it and the other is a Conflict (as is the second
+of two first requests at once: its create finds the id taken). The same ``Idempotency-Key`` with
+another name is a Conflict. A key of an earlier connection under that id has ended: a new key takes
+its place, counted against the cap like any other.
 """
 
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.api_keys import MAX_KEYS, ApiKey, is_key_id, listed, new_key
+from shared.domain.api_keys import MAX_KEYS, ApiKey, idempotent_key_id, is_key_id, listed, new_key
 from shared.errors import Conflict, NotFound
 from shared.ports import ApiKeyStore, TenantStore
 from shared.services.sessions import connected_tenant
 
 
-def create_api_key(tenant_id: str, name: str, tenants: TenantStore, keys: ApiKeyStore) -> dict[str, Any]:
-    """A new key of the connected workspace, with its full text (``key``): never shown again."""
+def create_api_key(
+    tenant_id: str,
+    name: str,
+    tenants: TenantStore,
+    keys: ApiKeyStore,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """A new key of the connected workspace, with its full text (``key``): never shown again. With an
+    ``idempotency_key`` (checked: ``is_idempotency_key``), the one key made with it, new or replaced."""
     epoch = connected_tenant(tenant_id, tenants).session_epoch
     live, ended = _split(keys.list_for(tenant_id), epoch)
+    key_id = None if idempotency_key is None else idempotent_key_id(tenant_id, idempotency_key)
+    earlier = next((k for k in live if k.key_id == key_id), None)
+    if earlier is not None:
+        return _replace(earlier, name, keys)
     if len(live) >= MAX_KEYS:
         raise Conflict(
             f"this workspace has {MAX_KEYS} API keys, the most it may have: delete one first "
@@ -29,8 +49,22 @@ def create_api_key(tenant_id: str, name: str, tenants: TenantStore, keys: ApiKey
         )
     for old in ended:
         keys.delete(tenant_id, old.key_id)
-    key, text = new_key(tenant_id, name, epoch, datetime.now(UTC))
+    key, text = new_key(tenant_id, name, epoch, datetime.now(UTC), key_id)
     keys.create(key)
+    return listed(key) | {"key": text}
+
+
+def _replace(earlier: ApiKey, name: str, keys: ApiKeyStore) -> dict[str, Any]:
+    """``earlier``, made with the request's Idempotency-Key, again with a new secret (and the time of
+    this answer): the retry of a request whose answer was lost."""
+    if earlier.name != name:
+        raise Conflict(
+            "this Idempotency-Key was already used for another key name: send a new Idempotency-Key "
+            "for a new key, or the same name to make that key again"
+        )
+    key, text = new_key(earlier.tenant_id, name, earlier.epoch, datetime.now(UTC), earlier.key_id)
+    if not keys.replace(earlier, key):
+        raise Conflict("another request with this Idempotency-Key is in progress: try again")
     return listed(key) | {"key": text}
 
 

@@ -24,11 +24,16 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def make_key(session: str, name: str = "CI") -> dict[str, Any]:
-    answer = client("api").post("/api-keys", json={"name": name}, headers=auth(session))
+def make_key(session: str, name: str = "CI", idempotency_key: str | None = None) -> dict[str, Any]:
+    answer = post_key(session, name, idempotency_key)
     assert answer.status_code == 201, answer.get_data(as_text=True)
     assert answer.json is not None
     return dict(answer.json)
+
+
+def post_key(session: str, name: str, idempotency_key: str | None) -> TestResponse:
+    headers = auth(session) | ({} if idempotency_key is None else {"Idempotency-Key": idempotency_key})
+    return client("api").post("/api-keys", json={"name": name}, headers=headers)
 
 
 def secret_of(key: str) -> str:
@@ -213,3 +218,102 @@ def test_a_key_costs_one_read_of_itself_and_nothing_is_stored_but_its_hash(fakes
     stored = json.dumps([k.model_dump(mode="json") for k in fakes.api_keys.keys.values()])
     assert secret not in stored and key not in stored
     assert secret not in json.dumps(fakes.secrets.values) and secret not in str(fakes.tenants.tenants)
+
+
+def test_a_retry_with_the_same_idempotency_key_makes_that_key_again_with_a_new_secret(
+    fakes: FakeContainer,
+) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    api = client("api")
+    first = make_key(session, "CI", "deploy-2026-01-05")
+    again = make_key(session, "CI", "deploy-2026-01-05")  # the first answer was lost: a retry
+    assert again["key_id"] == first["key_id"] == api_keys.idempotent_key_id(TENANT, "deploy-2026-01-05")
+    assert again["key"] != first["key"] and again["name"] == "CI"
+    listed = api.get("/api-keys", headers=auth(session)).json
+    assert listed is not None and [k["key_id"] for k in listed["api_keys"]] == [first["key_id"]]
+    assert list(fakes.api_keys.keys) == [first["key_id"]]
+    refused(api.get("/runs", headers=auth(first["key"])), 401, "not valid", first["key"])
+    assert api.get("/runs", headers=auth(again["key"])).status_code == 200
+
+
+def test_the_same_idempotency_key_with_another_name_is_a_409_that_changes_nothing(
+    fakes: FakeContainer,
+) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    made = make_key(session, "CI", "once")
+    before = dict(fakes.api_keys.keys)
+    answer = post_key(session, "Nightly", "once")
+    assert answer.status_code == 409 and answer.json is not None
+    assert "Idempotency-Key was already used for another key name" in answer.json["reason"]
+    assert fakes.api_keys.keys == before
+    assert client("api").get("/runs", headers=auth(made["key"])).status_code == 200
+
+
+@pytest.mark.parametrize("header", ["", "x" * 101, "with space", "tab\there", "caf\u00e9", "\x7f"])
+def test_an_invalid_idempotency_key_is_a_400_naming_the_header_and_stores_nothing(
+    fakes: FakeContainer, header: str
+) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    answer = post_key(session, "CI", header)
+    assert answer.status_code == 400 and answer.json is not None
+    assert answer.json["fields"] == [{"field": "Idempotency-Key"}]
+    assert "Idempotency-Key" in answer.json["reason"] and "printable ASCII" in answer.json["reason"]
+    assert fakes.api_keys.keys == {}
+
+
+def test_idempotency_keys_of_1_to_100_printable_characters_are_taken() -> None:
+    for text in ("a", "~" * 100, "0b7c-4e1f_2026.01/05:x=1", "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"):
+        assert api_keys.is_idempotency_key(text), text
+        assert api_keys.is_key_id(api_keys.idempotent_key_id(TENANT, text))
+    ids = {api_keys.idempotent_key_id(t, k) for t in ("t1", "t2") for k in ("a", "b", "t1\na")}
+    assert len(ids) == 6  # per tenant and per key
+
+
+def test_other_idempotency_keys_make_other_keys_and_no_header_a_new_key_each_time(
+    fakes: FakeContainer,
+) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    a, b = make_key(session, "CI", "a"), make_key(session, "CI", "b")
+    assert [a["key_id"], b["key_id"]] == [api_keys.idempotent_key_id(TENANT, k) for k in ("a", "b")]
+    plain = [make_key(session, "CI"), make_key(session, "CI")]
+    assert len({k["key_id"] for k in (a, b, *plain)}) == 4 and len(fakes.api_keys.keys) == 4
+    api = client("api")
+    assert all(api.get("/runs", headers=auth(k["key"])).status_code == 200 for k in (a, b, *plain))
+
+
+def test_a_replacement_is_not_counted_against_the_cap_but_a_new_idempotency_key_is(
+    fakes: FakeContainer,
+) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    made = [make_key(session, f"key {n}", f"k{n}") for n in range(api_keys.MAX_KEYS)]
+    again = make_key(session, "key 0", "k0")
+    assert again["key_id"] == made[0]["key_id"] and len(fakes.api_keys.keys) == api_keys.MAX_KEYS
+    answer = post_key(session, "one more", "k-new")
+    assert answer.status_code == 409 and answer.json is not None and "delete one" in answer.json["reason"]
+
+
+def test_a_key_of_an_earlier_connection_under_the_idempotency_key_is_made_anew(
+    fakes: FakeContainer,
+) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    old = make_key(session, "CI", "ci")
+    assert client("api").delete("/connection", headers=auth(session)).status_code == 200
+    again = connect_as(fakes, ADA, "code-again")["session"]
+    fresh = make_key(again, "Nightly", "ci")  # the old key has ended: no name to match
+    assert fresh["key_id"] == old["key_id"] and list(fakes.api_keys.keys) == [old["key_id"]]
+    assert fakes.api_keys.keys[old["key_id"]].name == "Nightly"
+    assert client("api").get("/runs", headers=auth(fresh["key"])).status_code == 200
+
+
+def test_a_retry_that_loses_to_another_is_a_409_and_leaves_the_winner(
+    fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    make_key(session, "CI", "ci")
+    read = fakes.api_keys.list_for(TENANT)  # what a retry reads before another retry replaces the key
+    winner = make_key(session, "CI", "ci")
+    monkeypatch.setattr(fakes.api_keys, "list_for", lambda tenant_id: read)
+    answer = post_key(session, "CI", "ci")
+    assert answer.status_code == 409 and answer.json is not None
+    assert "another request with this Idempotency-Key is in progress" in answer.json["reason"]
+    assert client("api").get("/runs", headers=auth(winner["key"])).status_code == 200
