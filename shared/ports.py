@@ -426,10 +426,12 @@ class Chat(Protocol):
         ...
 
     def find_message(
-        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime
+        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime, latest: datetime
     ) -> str | None:
-        """The ``ts`` of a message in ``channel`` posted since ``oldest`` whose text ends with
-        ``marker`` (or one of several: ``conversations.history``, a bounded number of pages), or None."""
+        """The ``ts`` of a message in ``channel`` posted between ``oldest`` and ``latest`` whose text
+        ends with ``marker`` (or one of several), or None when there is none. Read through
+        ``conversations.history`` for a bounded number of pages: a window holding more messages than
+        those is a PermanentError (whether the message is there cannot be told), never None."""
         ...
 
 

@@ -204,7 +204,7 @@ class FakeNotificationLog:
             return Claimed(Claim.BUSY)
         update = {"lease_until": record.lease_until, "attempts": current.attempts + 1, "updated_at": now}
         self.records[key] = current.model_copy(update=update)
-        return Claimed(Claim.RETAKEN, current.channel, current.created_at)
+        return Claimed(Claim.RETAKEN, current.channel, current.created_at, current.lease_until)
 
     def finish(
         self,
@@ -434,6 +434,9 @@ class FakeChat:
     token: str = "xoxb-fake"
     messages: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     fail: dict[str, list[Exception]] = field(default_factory=dict)
+    # The time a message is posted at (its ts, as Slack's clock gives it); unset: 2026-01-05 08:00 UTC
+    # plus a second per message, the unit tests' morning.
+    clock: Callable[[], datetime] | None = None
 
     def _check(self, method: str, token: str) -> None:
         if self.fail.get(method):
@@ -448,17 +451,21 @@ class FakeChat:
     def post_message(self, token: str, channel: str, text: str) -> str:
         self._check("post_message", token)
         sent = self.messages.setdefault(channel, [])
-        ts = f"{1_767_600_000 + len(sent)}.000100"  # 2026-01-05 08:00 UTC: the unit tests' morning
+        if self.clock is None:
+            ts = f"{1_767_600_000 + len(sent)}.000100"
+        else:
+            micros = round(self.clock().timestamp() * 1_000_000) + len(sent)  # distinct, like Slack's
+            ts = f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
         sent.append((ts, text))
         return ts
 
     def find_message(
-        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime
+        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime, latest: datetime
     ) -> str | None:
         self._check("find_message", token)
-        after = oldest.timestamp()
+        after, before = oldest.timestamp(), latest.timestamp()
         found = [ts for ts, text in self.messages.get(channel, []) if text.rstrip().endswith(marker)]
-        return next((ts for ts in found if float(ts) >= after), None)
+        return next((ts for ts in found if after <= float(ts) <= before), None)
 
 
 @dataclass

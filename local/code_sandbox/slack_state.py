@@ -9,6 +9,7 @@ a revoked or expired one.
 
 from __future__ import annotations
 
+import bisect
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +107,18 @@ class SlackState:
     def post(self, channel: Channel, user: User, text: str) -> Message:
         message = Message(self._next_micros(), text, user)
         channel.messages.append(message)
+        return message
+
+    def post_earlier(self, channel: Channel, user: User, text: str, micros: int) -> Message:
+        """A message stamped ``micros`` (before now: as if posted then), kept in ts order; the next
+        free microsecond if another message has that ts."""
+        taken = {m.micros for c in self.channels.values() for m in c.messages}
+        if micros > time.time_ns() // 1000:
+            raise ValueError("a message can be stamped only with a time already past")
+        while micros in taken:
+            micros += 1
+        message = Message(micros, text, user)
+        channel.messages.insert(bisect.bisect(channel.messages, micros, key=lambda m: m.micros), message)
         return message
 
     def _next_micros(self) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from local.code_sandbox.app import CodeSandboxServer
@@ -46,11 +47,15 @@ class Admin(AdminClient):
         result: list[dict[str, Any]] = self.get("/slack/messages", channel=channel)
         return result
 
-    def slack_post(self, channel: str, *texts: str, user: str = "alice") -> list[str]:
-        """Post ``texts`` in order as ``user`` (a person by default); their ``ts``."""
-        result: list[str] = self.post(
-            "/slack/messages", {"channel": channel, "texts": list(texts), "user": user}
-        )["ts"]
+    def slack_post(
+        self, channel: str, *texts: str, user: str = "alice", at: datetime | None = None
+    ) -> list[str]:
+        """Post ``texts`` in order as ``user`` (a person by default), stamped from ``at`` on (a time
+        past) if given; their ``ts``."""
+        body: dict[str, Any] = {"channel": channel, "texts": list(texts), "user": user}
+        if at is not None:
+            body["at"] = at.timestamp()
+        result: list[str] = self.post("/slack/messages", body)["ts"]
         return result
 
     def slack_token(

@@ -20,6 +20,10 @@ from shared.errors import TransientError
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 
 
+def _aware(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None
+
+
 @contextmanager
 def _transient() -> Iterator[None]:
     try:
@@ -66,9 +70,7 @@ class FirestoreNotificationLog:
                 return Claimed(Claim.BUSY)
         started = found.get("created_at")  # the first attempt's (a record is created by its claim)
         return Claimed(
-            Claim.RETAKEN,
-            str(found.get("channel") or ""),
-            started if isinstance(started, datetime) and started.tzinfo is not None else None,
+            Claim.RETAKEN, str(found.get("channel") or ""), _aware(started), _aware(found["lease_until"])
         )
 
     def finish(

@@ -17,14 +17,16 @@ text without it: see ``shared.services.email_confirmation``).
    retried).
 2. A record found ``sending`` after its lease (a crash between recording and finishing, or a
    transient failure that released it) is taken over, and it stays on the channel recorded: the
-   page's comments, or the Slack channel's messages of the last ``RECONCILE_WINDOW``, are searched
-   for the notification's marker line before sending again. Sent mail cannot be searched: an email
+   page's comments, or the Slack channel's messages posted while an earlier attempt could have sent
+   it (from the first attempt's start to the end of the lease taken over, ``SEARCH_MARGIN`` wider on
+   each side), are searched for the notification's marker line before sending again. Sent mail cannot be searched: an email
    is sent again with the same Message-ID, which mail clients that de-duplicate by it show once.
    Only when the recorded channel can no longer carry it (Slack disconnected meanwhile, say) does
    the retry choose again; the owner may then get it on both. When that search is refused (the Slack
    app lacks ``channels:history``, the bot left the channel, Notion refuses to list the comments), the
    earlier attempt may have sent it and nothing can tell: it is recorded ``undeliverable`` ("may have
-   been sent on ...; could not check"), never sent again there or elsewhere.
+   been sent on ...; could not check"), never sent again there or elsewhere. So is a Slack window
+   holding more messages than the search may read (``shared.adapters.slack.SearchExhausted``).
 3. The comment, message or email is sent and the record marked ``sent`` with its id.
 4. A channel that refuses it for good (page deleted or not shared, the Slack token revoked, the bot
    not in the channel, the relay refusing the address or this deployment's credentials) sent
@@ -58,7 +60,9 @@ from shared.ports import Chat, Mail, Mailer, NotificationLog, Notion, SecretStor
 
 log = logging.getLogger(__name__)
 
-RECONCILE_WINDOW = timedelta(days=2)  # longer than the notify queue retries a task
+# How much wider than the attempts' time the Slack search looks: our clock against Slack's, and an
+# attempt's post landing a little after its lease ended.
+SEARCH_MARGIN = timedelta(minutes=2)
 # The notify queue (terraform/tasks.tf, local.queues.notify) retries a failed task until it has made
 # max_attempts (56) attempts AND max_retry_duration (24 h) has passed since its first attempt: Cloud
 # Tasks stops only when both are reached. Its backoff (10 s doubling 6 times, then growing to
@@ -85,8 +89,9 @@ class Channel(Protocol):
         """Why this channel cannot carry ``task`` for ``tenant``; None when it can."""
         ...
 
-    def find(self, task: NotifyTask, tenant: Tenant, since: datetime) -> str | None:
-        """The id of what an earlier attempt sent (found by its marker line), if any."""
+    def find(self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime) -> str | None:
+        """The id of what an earlier attempt sent between ``since`` and ``until`` (found by its marker
+        line), if any."""
         ...
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
@@ -107,8 +112,8 @@ class NotionComments:
             return "the workspace's Notion connection is gone"
         return None
 
-    def find(self, task: NotifyTask, tenant: Tenant, since: datetime) -> str | None:
-        page_id, marker = dn.page_of(task) or "", dn.markers(task)
+    def find(self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime) -> str | None:
+        page_id, marker = dn.page_of(task) or "", dn.markers(task)  # every comment of the page
 
         def search(token: str) -> str | None:
             for comment in self._notion.list_comments(token, page_id):
@@ -145,9 +150,9 @@ class SlackMessages:
         except NotFound:
             raise PermanentError("Slack was disconnected (its token is gone)") from None
 
-    def find(self, task: NotifyTask, tenant: Tenant, since: datetime) -> str | None:
+    def find(self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime) -> str | None:
         channel, marker = tenant.settings.slack_channel_id or "", dn.markers(task)
-        return self._chat.find_message(self._token(tenant), channel, marker, since)
+        return self._chat.find_message(self._token(tenant), channel, marker, since, until)
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
         channel = tenant.settings.slack_channel_id or ""
@@ -189,7 +194,7 @@ class Emails:
             return "notification_email is confirmed already"
         return None
 
-    def find(self, task: NotifyTask, tenant: Tenant, since: datetime) -> str | None:
+    def find(self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime) -> str | None:
         return None  # sent mail cannot be searched: the same Message-ID goes again (module docstring)
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
@@ -277,7 +282,8 @@ class LiveNotifier:
         # because it can no longer carry it never had it).
         look = retaken and channel.name == claimed.channel
         started = (claimed.started_at or now) if retaken else now
-        return self._carry(task, tenant, channel, look=look, started=started, now=now)
+        until = min(claimed.until or now, now) if retaken else now
+        return self._carry(task, tenant, channel, look=look, started=started, until=until, now=now)
 
     def _carry(
         self,
@@ -287,14 +293,15 @@ class LiveNotifier:
         *,
         look: bool,
         started: datetime,
+        until: datetime,
         now: datetime,
     ) -> bool:
-        """Send ``task`` on ``channel`` (looking there first when ``look``: an earlier attempt may have
-        sent it there), or on the next channel when one refuses it, and finish the record. The first
-        attempt started at ``started``: a transient failure ``GIVE_UP_AFTER`` later is a refusal."""
+        """Send ``task`` on ``channel`` (looking there first when ``look``: an earlier attempt, from
+        ``started`` to ``until``, may have sent it there), or on the next channel when one refuses it,
+        and finish the record. A transient failure ``GIVE_UP_AFTER`` after ``started`` is a refusal."""
         if look:
             try:
-                found = channel.find(task, tenant, now - RECONCILE_WINDOW)
+                found = channel.find(task, tenant, started - SEARCH_MARGIN, until + SEARCH_MARGIN)
             except TransientError as exc:
                 if self._overdue(started) is None:
                     self._release(task)

@@ -2,9 +2,10 @@
 
 ``post_message`` is ``chat.postMessage`` with a JSON body (link and media previews off); Slack has no
 idempotency key, so a caller that may repeat a post (after a lost answer) first looks for it with
-``find_message``: ``conversations.history`` since a time, newest first, ``PAGE_SIZE`` messages a
+``find_message``: ``conversations.history`` between two times, newest first, ``PAGE_SIZE`` messages a
 page, following ``response_metadata.next_cursor`` for at most ``MAX_PAGES`` pages, for a message whose
-text ends with the caller's marker.
+text ends with the caller's marker. A window holding more messages than those pages is
+:class:`SearchExhausted`: None would tell the caller to post again, and the message may be there.
 
 Every method answers HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": <code>}``. The
 codes become the project's kinds: a refused token (:data:`REFUSED_TOKEN`) → Unauthenticated;
@@ -44,6 +45,11 @@ _EXPLAINED = {
     "restricted_action": "the workspace's settings do not let the bot post in channel {channel}",
     "invalid_cursor": "the page cursor of the channel's history was refused",
 }
+
+
+class SearchExhausted(PermanentError):
+    """``find_message`` read its last page and the window holds more: whether the message is there
+    cannot be told (a repeat reads the same pages)."""
 
 
 class SlackApiError(PermanentError):
@@ -173,17 +179,20 @@ class SlackChat:
         return str(body["ts"])
 
     def find_message(
-        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime
+        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime, latest: datetime
     ) -> str | None:
-        """The ``ts`` of the newest message in ``channel`` after ``oldest`` (timezone-aware) whose text,
-        trailing whitespace aside, ends with ``marker`` (or one of several); None if none in
-        ``MAX_PAGES`` pages."""
+        """The ``ts`` of the newest message in ``channel`` from ``oldest`` to ``latest`` (both
+        timezone-aware, both included) whose text, trailing whitespace aside, ends with ``marker`` (or
+        one of several); None if the window has none; SearchExhausted if it holds more than
+        ``MAX_PAGES`` pages and none of them has it."""
         markers = (marker,) if isinstance(marker, str) else marker
-        if oldest.tzinfo is None or not markers or not all(markers):
-            raise ValueError("find_message needs a marker and a timezone-aware oldest")
+        if oldest.tzinfo is None or latest.tzinfo is None or not markers or not all(markers):
+            raise ValueError("find_message needs a marker and a timezone-aware oldest and latest")
         params: dict[str, str | int] = {
             "channel": channel,
             "oldest": _epoch(oldest),
+            "latest": _epoch(latest),
+            "inclusive": "true",
             "limit": PAGE_SIZE,
         }
         subject = f"conversations.history of channel {channel}"
@@ -196,4 +205,9 @@ class SlackChat:
             if not cursor:
                 return None
             params["cursor"] = str(cursor)
-        return None
+        start, end = oldest.astimezone(UTC), latest.astimezone(UTC)
+        raise SearchExhausted(
+            f"channel {channel} holds more messages from {start:%Y-%m-%d %H:%M:%S} to "
+            f"{end:%Y-%m-%d %H:%M:%S} UTC than {MAX_PAGES} pages of conversations.history, none of them the one "
+            "looked for"
+        )

@@ -46,6 +46,9 @@ class Claimed(NamedTuple):
     channel: str = ""  # RETAKEN: the channel the earlier delivery had chosen (it may have sent there)
     # RETAKEN: when the first attempt started (the record's ``created_at``); None if the record lacks it.
     started_at: datetime | None = None
+    # RETAKEN: the end of the lease just taken over (its expiry, or when its attempt released it): no
+    # earlier attempt sent anything after it (a lease outlasts every request's timeout).
+    until: datetime | None = None
 
 
 class NotificationRecord(Schema):

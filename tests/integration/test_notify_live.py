@@ -126,7 +126,8 @@ def test_firestore_claims_are_exclusive(live: tuple[Stack, str, str]) -> None:
     later = now + timedelta(seconds=61)
     retake = new_record(task, later, 60.0, NotificationStatus.SENDING, channel="email")
     # the channel the first delivery chose, not the taker's: it may have sent it there
-    assert log.claim(tenant_id, retake, later) == Claimed(Claim.RETAKEN, "slack", fresh.created_at)
+    taken = Claimed(Claim.RETAKEN, "slack", fresh.created_at, fresh.lease_until)
+    assert log.claim(tenant_id, retake, later) == taken
     assert log.claim(tenant_id, retake, later) == Claimed(Claim.BUSY)  # the taker's new lease
     log.finish(tenant_id, "n-claims", NotificationStatus.SENT, later, channel="email", message_id="<m@x>")
     assert log.claim(tenant_id, retake, later + timedelta(hours=1)) == Claimed(Claim.DONE)
@@ -185,7 +186,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_message_already_in_the_chan
     task = NotifyTask(
         notification_id="r3-completed", tenant_id=slack.tenant_id, subject="Run completed", text="Ok."
     )
-    past = datetime.now(UTC) - timedelta(minutes=10)
+    past = datetime.now(UTC) - timedelta(seconds=61)  # its 60 s lease ended a second ago
     log = slack.stack.container.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
     assert log.claim(slack.tenant_id, stale, past).claim is Claim.NEW
@@ -196,6 +197,49 @@ def test_a_stale_sending_record_is_reconciled_by_the_message_already_in_the_chan
     assert len(slack.messages("r3-completed")) == 1
     stored = record(slack.stack, slack.tenant_id, "r3-completed")
     assert stored["status"] == "sent" and stored["attempts"] == 2 and stored["message_ts"]
+
+
+def crashed_half_an_hour_ago(slack: SlackCase, task: NotifyTask, chatter: int, at_once: bool) -> None:
+    """A delivery claimed ``task`` 30 minutes ago, posted it 10 s later and died before recording it;
+    then people posted ``chatter`` messages in the channel: ``at_once`` with it, else since."""
+    past = datetime.now(UTC) - timedelta(minutes=30)
+    log = slack.stack.container.notifications
+    stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
+    assert log.claim(slack.tenant_id, stale, past).claim is Claim.NEW
+    posted = past + timedelta(seconds=10)
+    slack.admin.slack_post(SEED["slack_channel"], slack_text(task), user=SEED["slack_bot"], at=posted)
+    texts = [f"chatter {i}" for i in range(chatter)]
+    slack.admin.slack_post(SEED["slack_channel"], *texts, at=posted if at_once else None)
+
+
+def test_a_retry_finds_its_message_under_many_posted_since(slack: SlackCase) -> None:
+    """Slack answers 15 messages a page to an app outside its Marketplace: newest first from now,
+    100 messages would hide the earlier post beyond the pages read. The search covers only the time
+    the earlier delivery could have posted in (its claim to its lease's end), so it sees that post."""
+    slack.admin.slack_limits(15)
+    task = NotifyTask(notification_id="r4-completed", tenant_id=slack.tenant_id, subject="Done", text="Ok.")
+    crashed_half_an_hour_ago(slack, task, chatter=100, at_once=False)
+
+    answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
+    assert answer.status_code == 200 and answer.json["delivered"] is False
+    assert len(slack.messages("r4-completed")) == 1
+    stored = record(slack.stack, slack.tenant_id, "r4-completed")
+    assert stored["status"] == "sent" and stored["message_ts"] == slack.messages("r4-completed")[0]["ts"]
+
+
+def test_a_window_too_busy_to_read_whole_is_recorded_unchecked_and_not_posted_again(
+    slack: SlackCase,
+) -> None:
+    slack.admin.slack_limits(15)
+    task = NotifyTask(notification_id="r5-completed", tenant_id=slack.tenant_id, subject="Done", text="Ok.")
+    crashed_half_an_hour_ago(slack, task, chatter=100, at_once=True)
+
+    answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
+    assert answer.status_code == 200 and answer.json["delivered"] is False
+    assert len(slack.messages("r5-completed")) == 1  # the earlier one only: never a second copy
+    stored = record(slack.stack, slack.tenant_id, "r5-completed")
+    assert stored["status"] == "undeliverable"
+    assert "could not check" in stored["reason"] and "holds more messages" in stored["reason"]
 
 
 def test_a_channel_the_bot_is_not_in_makes_it_undeliverable_with_the_reason(slack: SlackCase) -> None:

@@ -15,7 +15,7 @@ import pytest
 from local.code_sandbox import SEED
 from local.code_sandbox.testing import Admin, RunningSandbox
 from local.processes import free_port
-from shared.adapters.slack import MAX_PAGES, PAGE_SIZE, SlackApiError, SlackChat
+from shared.adapters.slack import MAX_PAGES, PAGE_SIZE, SearchExhausted, SlackApiError, SlackChat
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from tests.integration.assertions import assert_token_absent
 
@@ -44,6 +44,12 @@ def marker() -> str:
 
 def a_minute_ago() -> datetime:
     return datetime.now(UTC) - timedelta(minutes=1)
+
+
+def this_minute() -> tuple[datetime, datetime]:
+    """A window from a minute ago to a minute from now."""
+    now = datetime.now(UTC)
+    return now - timedelta(minutes=1), now + timedelta(minutes=1)
 
 
 class Recording(httpx.BaseTransport):
@@ -100,10 +106,14 @@ def test_a_post_is_found_by_its_marker_since_a_time_before_it(
     ts = slack.post_message(token, AGENT, f"Deployed site: https://site.vercel.app {mark}")
     admin.slack_post(AGENT, "later, unrelated", f"quoting {mark} mid-sentence is not a match")
 
-    assert slack.find_message(token, AGENT, mark, since) == ts
-    assert slack.find_message(token, AGENT, marker(), since) is None
-    after = datetime.fromtimestamp(float(ts), UTC) + timedelta(milliseconds=1)
-    assert slack.find_message(token, AGENT, mark, after) is None
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert slack.find_message(token, AGENT, mark, since, later) == ts
+    assert slack.find_message(token, AGENT, marker(), since, later) is None
+    posted = datetime.fromtimestamp(float(ts), UTC)
+    after, before = posted + timedelta(milliseconds=1), posted - timedelta(milliseconds=1)
+    assert slack.find_message(token, AGENT, mark, after, later) is None  # both ends bound the window
+    assert slack.find_message(token, AGENT, mark, since, before) is None
+    assert slack.find_message(token, AGENT, mark, posted, posted) == ts  # and both are included
     [stored] = [m for m in admin.slack_messages(AGENT) if m["ts"] == ts]
     assert stored["text"].endswith(mark) and stored["user_name"] == "notion-agent"
     assert stored["bot_id"]
@@ -112,16 +122,17 @@ def test_a_post_is_found_by_its_marker_since_a_time_before_it(
 def test_trailing_whitespace_does_not_hide_the_marker(slack: SlackChat, admin: Admin, token: str) -> None:
     mark = marker()
     [ts] = admin.slack_post(AGENT, f"posted by hand {mark}  \n", user="notion-agent")
-    assert slack.find_message(token, AGENT, mark, a_minute_ago()) == ts
+    assert slack.find_message(token, AGENT, mark, *this_minute()) == ts
 
 
 def test_the_adapter_sends_what_slack_expects(sandbox: RunningSandbox, admin: Admin, token: str) -> None:
     recording = Recording()
     slack = SlackChat(sandbox.slack_url, timeout_s=5, client=httpx.Client(transport=recording))
     since = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    until = datetime(2026, 1, 2, 4, 4, 5, 1, tzinfo=UTC)
 
     slack.post_message(token, AGENT, "héllo <world>")
-    slack.find_message(token, AGENT, marker(), since)
+    slack.find_message(token, AGENT, marker(), since, until)
 
     post, history = recording.sent
     assert (post.method, post.url.path) == ("POST", "/slack/api/chat.postMessage")
@@ -134,7 +145,13 @@ def test_the_adapter_sends_what_slack_expects(sandbox: RunningSandbox, admin: Ad
         "unfurl_media": False,
     }
     assert (history.method, history.url.path) == ("GET", "/slack/api/conversations.history")
-    assert dict(history.url.params) == {"channel": AGENT, "oldest": "1767323045.678901", "limit": "200"}
+    assert dict(history.url.params) == {
+        "channel": AGENT,
+        "oldest": "1767323045.678901",
+        "latest": "1767326645.000001",
+        "inclusive": "true",
+        "limit": "200",
+    }
     assert admin.slack_messages(AGENT)[-1]["text"] == "héllo <world>"
     logged = admin.requests()
     assert [r["status"] for r in logged] == [200, 200] and all(r["authorized"] for r in logged)
@@ -143,9 +160,11 @@ def test_the_adapter_sends_what_slack_expects(sandbox: RunningSandbox, admin: Ad
 
 def test_a_naive_time_or_an_empty_marker_is_a_programming_error(slack: SlackChat, token: str) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        slack.find_message(token, AGENT, marker(), datetime(2026, 1, 1))
+        slack.find_message(token, AGENT, marker(), datetime(2026, 1, 1), datetime.now(UTC))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        slack.find_message(token, AGENT, marker(), a_minute_ago(), datetime(2027, 1, 1))
     with pytest.raises(ValueError, match="marker"):
-        slack.find_message(token, AGENT, "", a_minute_ago())
+        slack.find_message(token, AGENT, "", *this_minute())
 
 
 # --- pagination ---------------------------------------------------------------------------------------
@@ -160,20 +179,27 @@ def test_a_marked_message_on_the_second_page_is_found(slack: SlackChat, admin: A
     ts = slack.post_message(token, AGENT, f"Done {mark}")
     admin.slack_post(AGENT, *[f"chatter {i}" for i in range(PAGE_SIZE + 50)])
 
-    assert slack.find_message(token, AGENT, mark, a_minute_ago()) == ts
+    assert slack.find_message(token, AGENT, mark, *this_minute()) == ts
     assert history_calls(admin) == 2
 
 
-def test_the_search_stops_after_the_last_allowed_page(slack: SlackChat, admin: Admin, token: str) -> None:
+def test_a_window_longer_than_the_pages_read_is_an_answer_that_cannot_tell_not_none(
+    slack: SlackChat, admin: Admin, token: str
+) -> None:
+    """None would tell the caller to post again, and the message may be on the next page."""
     mark = marker()
     ts = slack.post_message(token, AGENT, f"Done {mark}")
     admin.slack_post(AGENT, *[f"chatter {i}" for i in range(MAX_PAGES * PAGE_SIZE - 1)])
 
-    assert slack.find_message(token, AGENT, mark, a_minute_ago()) == ts  # the last message of page 5
+    assert slack.find_message(token, AGENT, mark, *this_minute()) == ts  # the last message of page 5
     admin.slack_post(AGENT, "one more")
     before = history_calls(admin)
-    assert slack.find_message(token, AGENT, mark, a_minute_ago()) is None  # now on page 6
+    with pytest.raises(SearchExhausted, match=f"channel {AGENT} holds more messages") as caught:
+        slack.find_message(token, AGENT, mark, *this_minute())  # now on page 6
+    assert isinstance(caught.value, PermanentError) and "5 pages" in caught.value.reason
     assert history_calls(admin) - before == MAX_PAGES
+    posted = datetime.fromtimestamp(float(ts), UTC)  # a window that ends at it: found on page 1
+    assert slack.find_message(token, AGENT, mark, posted - timedelta(minutes=1), posted) == ts
 
 
 def test_short_pages_are_followed_too(slack: SlackChat, admin: Admin, token: str) -> None:
@@ -183,7 +209,7 @@ def test_short_pages_are_followed_too(slack: SlackChat, admin: Admin, token: str
     ts = slack.post_message(token, AGENT, f"Done {mark}")
     admin.slack_post(AGENT, *[f"chatter {i}" for i in range(49)])
 
-    assert slack.find_message(token, AGENT, mark, a_minute_ago()) == ts
+    assert slack.find_message(token, AGENT, mark, *this_minute()) == ts
     assert history_calls(admin) == 4
 
 
@@ -195,7 +221,7 @@ def test_a_channel_the_bot_is_not_in_is_refused_for_good_saying_to_invite_it(
 ) -> None:
     for call in (
         lambda: slack.post_message(token, OUTSIDE, "hello"),
-        lambda: slack.find_message(token, OUTSIDE, marker(), a_minute_ago()),
+        lambda: slack.find_message(token, OUTSIDE, marker(), *this_minute()),
     ):
         with caplog.at_level(logging.DEBUG), pytest.raises(PermanentError) as caught:
             call()
@@ -219,7 +245,7 @@ def test_an_unknown_channel_is_not_found(
 ) -> None:
     for call in (
         lambda: slack.post_message(token, "C0NOSUCH001", "hello"),
-        lambda: slack.find_message(token, "C0NOSUCH001", marker(), a_minute_ago()),
+        lambda: slack.find_message(token, "C0NOSUCH001", marker(), *this_minute()),
     ):
         with (
             caplog.at_level(logging.DEBUG),
@@ -233,7 +259,7 @@ def test_a_missing_scope_names_the_scope(slack: SlackChat, admin: Admin, token: 
     admin.slack_token(token, scopes=["chat:write"])
     assert slack.post_message(token, AGENT, "posting still works")
     with pytest.raises(PermanentError, match=r"channels:history.*\(missing_scope\)"):
-        slack.find_message(token, AGENT, marker(), a_minute_ago())
+        slack.find_message(token, AGENT, marker(), *this_minute())
 
 
 @pytest.mark.parametrize(
@@ -282,7 +308,7 @@ def test_429_is_transient_with_slacks_retry_after(
 
     admin.inject(service="slack", status=429, path="conversations.history")  # Retry-After all the same
     with pytest.raises(TransientError) as default:
-        slack.find_message(token, AGENT, marker(), a_minute_ago())
+        slack.find_message(token, AGENT, marker(), *this_minute())
     assert default.value.retry_after_s == 30
 
 
@@ -305,7 +331,7 @@ def test_a_post_whose_answer_was_lost_is_found_instead_of_repeated(
     with pytest.raises(TransientError):
         slack.post_message(token, AGENT, f"Done {mark}")
 
-    found = slack.find_message(token, AGENT, mark, since)
+    found = slack.find_message(token, AGENT, mark, since, datetime.now(UTC))
 
     assert found is not None and [m["ts"] for m in admin.slack_messages(AGENT)] == [found]
 

@@ -142,6 +142,7 @@ class World:
 def world(mailer: Any = None, chat: FakeChat | None = None) -> World:
     records, notion, clock = FakeNotificationLog(), Notion(), Clock()
     chat = FakeChat() if chat is None else chat
+    chat.clock = chat.clock or clock  # Slack stamps a message with the time it is posted
     mailer = FakeMailer(password=RELAY_PASSWORD) if mailer is None else mailer
     secrets = FakeSecrets({PlatformSecret.SMTP_PASSWORD: RELAY_PASSWORD, chat_token_secret("t1"): chat.token})
     channels = [
@@ -245,7 +246,8 @@ def test_a_retry_that_slack_will_not_let_look_for_its_message_is_not_sent_again_
 def test_two_workspaces_posting_to_one_slack_channel_never_take_each_others_message() -> None:
     """Run ids, so notification ids, are unique only within a tenant (``daily-YYYYMMDD-completed`` in
     every workspace): the marker names the tenant, so a retry finds its own message, not the other's."""
-    chat, records, clock = FakeChat(), FakeNotificationLog(), Clock()
+    records, clock = FakeNotificationLog(), Clock()
+    chat = FakeChat(clock=clock)
     secrets = FakeSecrets({chat_token_secret(t): chat.token for t in ("t1", "t2")})
     notifier = LiveNotifier(records, [SlackMessages(chat, secrets)], LEASE_S, clock)
     first, second = (

@@ -150,7 +150,8 @@ def live_notifier(
 
 @pytest.fixture
 def live() -> Live:
-    notion, chat, records, clock = FakeNotion(), FakeChat(), FakeNotificationLog(), Clock()
+    notion, records, clock = FakeNotion(), FakeNotificationLog(), Clock()
+    chat = FakeChat(clock=clock)
     tenants, secrets, mailer = FakeTenantStore(), FakeSecrets(), FakeMailer()
     tenants.save(tenant())
     secrets.put(PlatformSecret.SMTP_PASSWORD, mailer.password)
