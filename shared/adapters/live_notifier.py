@@ -19,8 +19,9 @@ text without it: see ``shared.services.email_confirmation``).
    transient failure that released it) is taken over, and it stays on the channel recorded: the
    page's comments, or the Slack channel's messages posted while an earlier attempt could have sent
    it (from the first attempt's start to the end of the lease taken over, ``SEARCH_MARGIN`` wider on
-   each side), are searched for the notification's marker line before sending again. Sent mail cannot be searched: an email
-   is sent again with the same Message-ID, which mail clients that de-duplicate by it show once.
+   each side), are searched for the notification's marker line before sending again. Sent mail
+   cannot be searched: an email is sent again with the same Message-ID, which mail clients that
+   de-duplicate by it show once.
    Only when the recorded channel can no longer carry it (Slack disconnected meanwhile, say) does
    the retry choose again; the owner may then get it on both. When that search is refused (the Slack
    app lacks ``channels:history``, the bot left the channel, Notion refuses to list the comments), the

@@ -8,6 +8,7 @@ PATCH /settings (it is not a setting).
 """
 
 import hashlib
+import hmac
 from datetime import datetime
 from enum import StrEnum
 
@@ -90,6 +91,11 @@ class Tenant(Schema):
     confirmations_asked: tuple[str, ...] = ()
     created_at: datetime
     updated_at: datetime
+
+    def in_epoch(self, epoch: str) -> bool:
+        """Whether ``epoch`` (a session's, an API key's, a decision link's) is this connection's: a
+        disconnect sets a new ``session_epoch`` and so ends all of them. Compared in constant time."""
+        return hmac.compare_digest(epoch.encode(), self.session_epoch.encode())
 
     def email_confirmed(self) -> bool | None:
         """Whether ``notification_email`` may receive mail: it is the owner's Notion email or the

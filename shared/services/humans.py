@@ -10,7 +10,6 @@ and a refusal that records nothing (a paused run, a step writing meanwhile) leav
 Side effects of a decision (a rejection's replan) happen only after it is recorded.
 """
 
-import hmac
 from typing import Any, Literal
 
 from shared.config import PlatformSecret
@@ -171,7 +170,7 @@ def link_claims(deps: Deps, token: str) -> dict[str, Any]:
     if tenant is None or tenant.status == TenantStatus.REVOKED:
         raise Forbidden("the workspace was disconnected: this link no longer works")
     epoch = claims.get("epoch")
-    if not isinstance(epoch, str) or not hmac.compare_digest(epoch.encode(), tenant.session_epoch.encode()):
+    if not isinstance(epoch, str) or not tenant.in_epoch(epoch):
         raise Forbidden(
             "the workspace was disconnected since this link was sent, so it no longer works: "
             "decide in the app (POST /runs/<run_id>/approve or /reject)"

@@ -9,8 +9,6 @@ A session without an epoch (issued before epochs existed) is refused: its holder
 An API key names the epoch it was made in too, so a disconnect ends every key as well.
 """
 
-import hmac
-
 from shared.config import PlatformSecret
 from shared.domain import api_keys, tokens
 from shared.domain.tenants import Tenant, TenantStatus
@@ -60,7 +58,7 @@ def tenant_of(
         )
     tenant_id = str(claims["tenant_id"])
     tenant = tenants.get(tenant_id)
-    if tenant is not None and not hmac.compare_digest(epoch.encode(), tenant.session_epoch.encode()):
+    if tenant is not None and not tenant.in_epoch(epoch):
         raise Unauthenticated(
             "this session has ended: the workspace was disconnected, or connected again by someone "
             "else; connect it to sign in again"
@@ -80,7 +78,7 @@ def _tenant_of_key(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -
     if key is None or not api_keys.proves(key, secret):
         raise Unauthenticated("the API key is not valid: it is unknown, deleted or mistyped")
     tenant = tenants.get(key.tenant_id)
-    if tenant is None or not hmac.compare_digest(key.epoch.encode(), tenant.session_epoch.encode()):
+    if tenant is None or not tenant.in_epoch(key.epoch):
         raise Unauthenticated(
             "this API key has ended: the workspace was disconnected; connect it again and make a new key"
         )
