@@ -115,8 +115,9 @@ class SecretStore(Protocol):
         ``fresh`` bypasses any per-instance cache (e.g. after another instance refreshed a token)."""
         ...
 
-    def put(self, name: str, value: str) -> None:
-        """Add a new version, creating the secret if needed."""
+    def put(self, name: str, value: str, *, create: bool = True) -> None:
+        """Add a new version, creating the secret if needed; with ``create=False``, NotFound instead
+        (a refreshed token goes to the secret its connection has, never to one deleted meanwhile)."""
         ...
 
     def delete(self, name: str) -> None: ...

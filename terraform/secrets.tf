@@ -56,7 +56,8 @@ locals {
     ]) : "${pair.secret} ${pair.account}" => pair
   }
 
-  # Per-tenant Notion tokens are secrets named notion-token-<tenant>, created at run time. IAM on a
+  # Per-tenant Notion tokens are secrets named notion-token-<tenant>-<connection> (one per connect),
+  # created at run time. IAM on a
   # secret that does not exist yet can only be a project-level binding, so each of these is limited
   # by a condition on the secret name (versions' names start with it too).
   tenant_token_prefix    = "notion-token-"
@@ -69,6 +70,9 @@ locals {
   # Who adds a version to an existing token secret: plan, execute-step and notify store a refreshed
   # token after Notion answered 401 (NotionAccess.renewed). They never create one.
   tenant_token_version_adders = ["plan", "execute_step", "notify"]
+  # Who deletes a token secret: api on disconnect; oauth-callback the secret of a connect it refused
+  # and the one a reconnect replaced (each connect writes a secret of its own).
+  tenant_token_deleters = ["api", "oauth_callback"]
 }
 
 resource "google_secret_manager_secret" "platform" {
@@ -103,9 +107,9 @@ resource "google_secret_manager_secret_iam_member" "version_adders" {
   member    = "serviceAccount:${google_service_account.function[each.value.account].email}"
 }
 
-# oauth-callback stores a newly connected workspace's token: SecretStore.put adds a version, and
-# creates the secret first only when it does not exist (a first connection). It cannot read tokens
-# back, list other secrets, or touch any other secret name.
+# oauth-callback stores a newly connected workspace's token in a secret of that connection's:
+# SecretStore.put creates it and adds its first version (there is no earlier version to destroy). It
+# cannot read tokens back, list other secrets, or touch any other secret name.
 resource "google_project_iam_custom_role" "notion_token_writer" {
   role_id     = "notionAgentTokenWriter"
   title       = "Notion Agent tenant token writer"
@@ -113,7 +117,6 @@ resource "google_project_iam_custom_role" "notion_token_writer" {
   permissions = [
     "secretmanager.secrets.create",
     "secretmanager.versions.add",
-    "secretmanager.versions.destroy", # the replaced version (re-connect): only latest stays billed
   ]
 
   depends_on = [google_project_service.enabled]
@@ -134,8 +137,9 @@ resource "google_project_iam_custom_role" "notion_token_rotator" {
   depends_on = [google_project_service.enabled]
 }
 
-# api disconnects a workspace: SecretStore.delete deletes the token's secret (with its versions).
-# Kept apart from reading so each grant says what it is for.
+# api disconnects a workspace, and oauth-callback drops the secret of a refused or replaced
+# connection: SecretStore.delete deletes the token's secret (with its versions). Kept apart from
+# reading so each grant says what it is for (oauth-callback never reads a token).
 resource "google_project_iam_custom_role" "notion_token_revoker" {
   role_id     = "notionAgentTokenRevoker"
   title       = "Notion Agent tenant token revoker"
@@ -189,9 +193,11 @@ resource "google_project_iam_member" "tenant_token_version_adders" {
 }
 
 resource "google_project_iam_member" "tenant_token_revoker" {
+  for_each = toset(local.tenant_token_deleters)
+
   project = var.project_id
   role    = google_project_iam_custom_role.notion_token_revoker.name
-  member  = "serviceAccount:${google_service_account.function["api"].email}"
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
 
   condition {
     title       = "notion-token-secrets-only"

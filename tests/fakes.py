@@ -168,7 +168,9 @@ class FakeSecrets:
             raise NotFound(f"secret {name} does not exist")
         return self.values[name]
 
-    def put(self, name: str, value: str) -> None:
+    def put(self, name: str, value: str, *, create: bool = True) -> None:
+        if not create and name not in self.values:
+            raise NotFound(f"secret {name} does not exist")
         self.values[name] = value
 
     def delete(self, name: str) -> None:

@@ -57,10 +57,12 @@ class LocalFileSecrets:
             raise NotFound(f"secret {name} is not in {self._path}")
         return value
 
-    def put(self, name: str, value: str) -> None:
+    def put(self, name: str, value: str, *, create: bool = True) -> None:
         register_secret(value)
         with self._locked():
             data = self._load()
+            if not create and name not in data:
+                raise NotFound(f"secret {name} is not in {self._path}")
             data[name] = value
             self._save(data)
 

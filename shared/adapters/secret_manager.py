@@ -49,9 +49,9 @@ class SecretManagerSecrets:
             self._cache[name] = (time.monotonic(), value)
         return value
 
-    def put(self, name: str, value: str) -> None:
-        """Add a version; create the secret first only if it does not exist; destroy the version it
-        replaces.
+    def put(self, name: str, value: str, *, create: bool = True) -> None:
+        """Add a version; create the secret first only if it does not exist (``create=False``: raise
+        NotFound instead); destroy the version it replaces.
 
         Adding first keeps the usual case (a refresh, or a secret Terraform created) to one call that
         needs only ``versions.add`` on that secret, never the project-wide ``secrets.create``. Every
@@ -68,7 +68,9 @@ class SecretManagerSecrets:
         payload = secretmanager.SecretPayload(data=data)
         try:
             version = self._client.add_secret_version(parent=self._secret_path(name), payload=payload)
-        except gexc.NotFound:
+        except gexc.NotFound as exc:
+            if not create:
+                raise NotFound(f"secret {name} does not exist") from exc
             with contextlib.suppress(gexc.Conflict):  # created meanwhile (AlreadyExists / REST 409)
                 self._client.create_secret(
                     parent=f"projects/{self._project}",

@@ -21,8 +21,15 @@ STATE_TTL_S = 600.0
 NONCE_COOKIE = "na_connect_nonce"
 
 
-def token_secret_name(tenant_id: str) -> str:
-    return f"notion-token-{tenant_id}"
+def token_secret_name(tenant_id: str, connection: str) -> str:
+    """The secret holding one connection's tokens. Each connect names a new one (``connection`` is
+    :func:`new_connection_id`) and the tenant points at it, so a connect never overwrites the token of
+    a connection that may still win, and a disconnect or a refused connect deletes only its own."""
+    return f"notion-token-{tenant_id}-{connection}"
+
+
+def new_connection_id() -> str:
+    return secrets.token_hex(8)
 
 
 class NotionTokens(Schema):
@@ -118,9 +125,10 @@ def same_connection(before: Tenant | None, now: Tenant | None) -> bool:
 
 
 def connected_tenant(
-    tenant_id: str, grant_fields: dict[str, Any], existing: Tenant | None, now: datetime
+    tenant_id: str, grant_fields: dict[str, Any], existing: Tenant | None, now: datetime, token_secret: str
 ) -> Tenant:
-    """The tenant after a successful connect: a new one, or the existing one updated and active.
+    """The tenant after a successful connect: a new one, or the existing one updated and active, its
+    tokens in ``token_secret`` (this connection's, :func:`token_secret_name`).
 
     Its owner reconnecting keeps the session epoch (their sessions go on); a new or revoked tenant
     (or one stored before epochs existed) gets a new one: no session issued before acts for it.
@@ -139,7 +147,7 @@ def connected_tenant(
         "owner_user_id": user_id,
         "owner_email": email,
         "status": TenantStatus.ACTIVE,
-        "token_secret": token_secret_name(tenant_id),
+        "token_secret": token_secret,
         "session_epoch": kept or new_session_epoch(),
         "updated_at": now,
     }

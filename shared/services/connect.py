@@ -14,14 +14,18 @@ failed attempt left.
 Who may connect (:func:`shared.domain.connection.may_connect`): a workspace that is connected is
 reconnected by its owner only; another member of it is sent back with
 ``error=connected_by_another_user``, nothing is stored and the token Notion just granted them is
-revoked. After a disconnect anyone of the workspace may connect it, and becomes its owner. The token
-secret is written before the tenant, and the tenant's update is conditioned on the connection read
-before (:func:`shared.domain.connection.same_connection`): if a disconnect, or another person's
-connect, landed in between, the connect is refused (``error=connection_changed``) and its new token
-revoked, so the tenant never ends up active with a token the disconnect revoked.
+revoked. After a disconnect anyone of the workspace may connect it, and becomes its owner.
 
-The token a reconnect replaces is not revoked at Notion: the oauth-callback may not read tenant
-tokens (tests/infra/test_iam.py), and the secret store destroys the replaced version at once, so
+Each connect keeps its tokens in a secret of its own (:func:`shared.domain.connection.token_secret_name`),
+written before the tenant; the tenant's update, which points the tenant at that secret, is
+conditioned on the connection read before (:func:`shared.domain.connection.same_connection`). If a
+disconnect, or another person's connect, landed in between, the connect is refused
+(``error=connection_changed``): its secret is deleted and its token revoked. Since no connect writes
+another's secret and a disconnect deletes only the secret of the connection it revoked, a tenant
+never ends up active with a token that a racing disconnect or refused connect revoked or deleted.
+
+The secret a connect replaces is deleted once the tenant points at the new one; its token is not
+revoked at Notion (the oauth-callback may not read tenant tokens, tests/infra/test_iam.py), but
 nothing holds it any more.
 """
 
@@ -42,6 +46,7 @@ from shared.domain.connection import (
     connected_tenant,
     frontend_redirect,
     may_connect,
+    new_connection_id,
     new_session_epoch,
     new_state,
     nonce_key,
@@ -132,25 +137,35 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         log.warning("connect: workspace %s is connected by another user: refused", grant.workspace_id)
         _revoke_refused(tokens, deps)
         return frontend_redirect(frontend, _refusal("connected_by_another_user"))
-    deps.secrets.put(token_secret_name(tenant_id), tokens.dump())
+    secret = token_secret_name(tenant_id, new_connection_id())
+    deps.secrets.put(secret, tokens.dump())
     fields = {
         "workspace_id": grant.workspace_id,
         "workspace_name": grant.workspace_name,
         "bot_id": grant.bot_id,
         "owner": grant.owner,
     }
+    replaced: list[str] = []  # the secret of the connection this one replaces, as last read
 
     def connect(existing: Tenant | None) -> Tenant:
         if not same_connection(before, existing):  # a disconnect or another person's connect came first
             raise Conflict("the workspace's connection changed while connecting")
-        return connected_tenant(tenant_id, fields, existing, datetime.fromtimestamp(now, UTC))
+        replaced[:] = [existing.token_secret] if existing is not None else []
+        return connected_tenant(tenant_id, fields, existing, datetime.fromtimestamp(now, UTC), secret)
 
     try:
         tenant = deps.tenants.update(tenant_id, connect)
     except Conflict:
         log.warning("connect: workspace %s changed while connecting: refused", grant.workspace_id)
+        deps.secrets.delete(secret)
         _revoke_refused(tokens, deps)
         return frontend_redirect(frontend, _refusal("connection_changed"))
+    for previous in replaced:
+        if previous and previous != secret:  # nothing reads it any more: the tenant names this one's
+            try:
+                deps.secrets.delete(previous)
+            except TransientError as exc:  # the workspace is connected: say so, and log what is left
+                log.warning("connect: the replaced token secret was not deleted: %s", exc.reason)
     log.info("connect: workspace %s %s", grant.workspace_id, "re-connected" if before else "connected")
     outcome = {
         "connected": "true",

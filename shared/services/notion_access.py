@@ -25,6 +25,9 @@ its Notion requests inside the call (``list(...)`` a paginated iterator), so a 4
   and its store take). An instance that finds the lease held uses the new token if it is stored
   already, else raises a TransientError to retry shortly; a lease whose holder died expires.
 - A tenant that is revoked or already needs reconnecting raises ReconnectRequired before any call.
+- A connection replaced meanwhile (its owner connected again: the tenant names a new token secret,
+  and the old one is deleted) is no reason to reconnect: the tenant is not marked, no one is
+  notified, and a TransientError says to retry, which reads the new connection.
 - Everything else the Notion adapter raises passes through unchanged: TransientError (with
   ``retry_after_s`` for 429/529: schedule the retry as a later task, do not sleep), PermanentError
   (``NotionApiError`` with ``notion_code``) and so on. An unknown tenant raises NotFound.
@@ -111,11 +114,17 @@ class NotionAccess:
         tokens = NotionTokens(
             access_token=grant.access_token, refresh_token=grant.refresh_token or refresh_token
         )
-        self.secrets.put(tenant.token_secret, tokens.dump())
+        try:  # never create it: a secret gone meanwhile belonged to a connection that is over
+            self.secrets.put(tenant.token_secret, tokens.dump(), create=False)
+        except NotFound as exc:
+            raise self.needs_reconnect(tenant, "its token secret is missing") from exc
         return tokens
 
     def _stored(self, tenant: Tenant) -> NotionTokens:
-        return NotionTokens.load(self.secrets.get(tenant.token_secret, fresh=True))
+        try:
+            return NotionTokens.load(self.secrets.get(tenant.token_secret, fresh=True))
+        except NotFound as exc:
+            raise self.needs_reconnect(tenant, "its token secret is missing") from exc
 
     def _take_lease(self, tenant: Tenant) -> datetime:
         """Take the tenant's refresh lease and return its end; TransientError while another holds it."""
@@ -152,17 +161,22 @@ class NotionAccess:
 
         self.tenants.update(tenant.tenant_id, release)
 
-    def needs_reconnect(self, tenant: Tenant, why: str) -> ReconnectRequired:
-        """Mark the tenant, notify its owner, and return the error to raise."""
+    def needs_reconnect(self, tenant: Tenant, why: str) -> ReconnectRequired | TransientError:
+        """Mark the tenant, notify its owner, and return the error to raise; unless the connection
+        ``tenant`` names was replaced meanwhile: then nothing is marked and the error says to retry."""
         now = datetime.now(UTC)
 
         def mark(stored: Tenant | None) -> Tenant:  # as stored now: a disconnect stays one
             current = stored or tenant
-            if current.status != TenantStatus.ACTIVE:
-                return current
+            if current.status != TenantStatus.ACTIVE or current.token_secret != tenant.token_secret:
+                return current  # disconnected, marked already, or connected again since
             return current.model_copy(update={"status": TenantStatus.NEEDS_RECONNECT, "updated_at": now})
 
-        self.tenants.update(tenant.tenant_id, mark)
+        stored = self.tenants.update(tenant.tenant_id, mark)
+        if stored.token_secret != tenant.token_secret and stored.status == TenantStatus.ACTIVE:
+            return TransientError("the workspace was connected again meanwhile: retry with its new token")
+        if stored.status == TenantStatus.REVOKED:  # disconnected: nobody is asked to reconnect
+            return ReconnectRequired("the workspace was disconnected")
         # No channel named: the tenant's first that can carry it (not a comment: Notion is refused).
         notice = NotifyTask(
             notification_id=f"reconnect-{tenant.tenant_id}-{now:%Y%m%d}",

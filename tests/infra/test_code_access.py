@@ -88,9 +88,9 @@ REACH: dict[str, frozenset[str]] = {
 }
 
 # SecretStore.put creates a secret only when it does not exist. Only the connect flow writes a
-# tenant token secret that may not exist yet (a first connection); a refresh adds a version to the
-# secret the tenant already has, so plan, execute-step and notify hold versions.add (and destroy, for
-# the version a refresh replaces) only.
+# tenant token secret that does not exist yet (each connect's own); a refresh adds a version to the
+# secret the tenant already has (``create=False``), so plan, execute-step and notify hold
+# versions.add (and destroy, for the version a refresh replaces) only.
 TENANT_TOKEN_CREATORS = {"oauth_callback"}
 
 
@@ -319,11 +319,7 @@ def test_only_the_connect_flow_may_create_token_secrets(tf: Terraform) -> None:
         if site.endswith(":complete_connect")
     )
     writer = tf.resources["google_project_iam_custom_role"]["notion_token_writer"]["permissions"]
-    assert sorted(writer) == [
-        "secretmanager.secrets.create",
-        "secretmanager.versions.add",
-        "secretmanager.versions.destroy",
-    ]
+    assert sorted(writer) == ["secretmanager.secrets.create", "secretmanager.versions.add"]
     rotator = tf.resources["google_project_iam_custom_role"]["notion_token_rotator"]["permissions"]
     assert sorted(rotator) == ["secretmanager.versions.add", "secretmanager.versions.destroy"]
     revoker = tf.resources["google_project_iam_custom_role"]["notion_token_revoker"]["permissions"]

@@ -62,7 +62,7 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.
     "custom:notion_token_rotator": [({"plan", "execute_step", "notify"}, "/secrets/notion-token-")],
     "custom:notion_token_writer": [({"oauth_callback"}, "/secrets/notion-token-")],
-    "custom:notion_token_revoker": [({"api"}, "/secrets/notion-token-")],
+    "custom:notion_token_revoker": [({"api", "oauth_callback"}, "/secrets/notion-token-")],
     "custom:code_token_keeper": [({"api"}, "/secrets/code-token-")],
     "roles/resourcemanager.projectIamAdmin": [({"deployer"}, "modifiedGrantsByRole")],
 }
@@ -153,6 +153,7 @@ def test_project_grants_are_seen_by_the_check(tf: Terraform) -> None:
     grants = {(account, role) for _, account, role, _ in project_grants(tf)}
     assert ("plan", "roles/aiplatform.user") in grants
     assert ("oauth_callback", "custom:notion_token_writer") in grants
+    assert ("oauth_callback", "custom:notion_token_revoker") in grants
     assert ("plan", "custom:notion_token_rotator") in grants
     # notion-webhook reads and writes its one secret through grants on that secret, never project-wide.
     assert not any(account == "notion_webhook" and "secretmanager" in role for account, role in grants)

@@ -27,7 +27,7 @@ from local.notion_sandbox.testing import Admin, QuietHandler
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap, logs
 from shared.config import PlatformSecret, Queue, Settings
-from shared.domain.connection import NONCE_COOKIE
+from shared.domain.connection import NONCE_COOKIE, NotionTokens
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.tasks import PlanTask
 from tests.conftest import PROJECT
@@ -127,6 +127,16 @@ class Stack:
     def secrets_file(self) -> dict[str, str]:
         path = Path(self.settings.local_secrets_file)
         return json.loads(path.read_text()) if path.exists() else {}
+
+    def token_secrets(self, tenant_id: str) -> list[str]:
+        """The names of the workspace's Notion token secrets, of every connection."""
+        return sorted(name for name in self.secrets_file() if name.startswith(f"notion-token-{tenant_id}"))
+
+    def notion_tokens(self, tenant_id: str) -> NotionTokens:
+        """The tokens of the connection the tenant names."""
+        tenant = self.container.tenants.get(tenant_id)
+        assert tenant is not None
+        return NotionTokens.load(self.secrets_file()[tenant.token_secret])
 
 
 def fragment(location: str) -> dict[str, str]:

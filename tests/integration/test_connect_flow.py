@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from shared.domain import tokens
-from shared.domain.connection import NotionTokens, token_secret_name
 from shared.domain.tenants import TenantStatus, tenant_id_for
 from tests.integration.notion_stack import FRONTEND, Stack, event_for, fragment, signed_post
 
@@ -37,7 +36,7 @@ def test_connecting_stores_the_tenant_routing_and_tokens_and_starts_a_session(st
     assert tenant.bot_id == ws["bot_id"] and tenant.owner_email == "ada@demo.example"
     route = stack.db.collection("workspaces").document(ws["workspace_id"]).get().to_dict()
     assert route["tenant_id"] == tenant_id
-    secret = NotionTokens.load(stack.secrets_file()[token_secret_name(tenant_id)])
+    secret = stack.notion_tokens(tenant_id)
     assert secret.access_token.startswith("ntn_") and secret.refresh_token
     everything = str([d.to_dict() for d in stack.db.collection("tenants").stream()])
     assert secret.access_token not in everything and secret.refresh_token not in everything
@@ -108,7 +107,7 @@ def test_a_replayed_callback_is_a_400_and_changes_nothing(stack: Stack) -> None:
 def test_connecting_the_same_workspace_again_updates_and_never_duplicates(stack: Stack) -> None:
     first = stack.connect()
     tenant_id = first["tenant_id"]
-    old = NotionTokens.load(stack.secrets_file()[token_secret_name(tenant_id)])
+    old = stack.notion_tokens(tenant_id)
     created = stack.container.tenants.get(tenant_id)
     second = stack.connect()
     assert second["tenant_id"] == tenant_id
@@ -116,9 +115,10 @@ def test_connecting_the_same_workspace_again_updates_and_never_duplicates(stack:
     assert [d.id for d in stack.db.collection("workspaces").stream()] == [
         demo_workspace(stack)["workspace_id"]
     ]
-    new = NotionTokens.load(stack.secrets_file()[token_secret_name(tenant_id)])
+    new = stack.notion_tokens(tenant_id)
     again = stack.container.tenants.get(tenant_id)
     assert new.access_token != old.access_token
+    assert again is not None and stack.token_secrets(tenant_id) == [again.token_secret]  # the old one went
     assert again is not None and created is not None and again.created_at == created.created_at
     assert again.updated_at > created.updated_at
 
@@ -126,14 +126,14 @@ def test_connecting_the_same_workspace_again_updates_and_never_duplicates(stack:
 def test_disconnect_revokes_at_notion_destroys_the_secret_and_drops_later_webhooks(stack: Stack) -> None:
     outcome = stack.connect()
     tenant_id, session = outcome["tenant_id"], outcome["session"]
-    token = NotionTokens.load(stack.secrets_file()[token_secret_name(tenant_id)]).access_token
+    token = stack.notion_tokens(tenant_id).access_token
     api = stack.client("api")
     assert api.delete("/connection").status_code == 401
     answer = api.delete("/connection", headers={"Authorization": f"Bearer {session}"})
     assert answer.status_code == 200 and answer.json == {"revoked": True, "tenant_id": tenant_id}
     tenant = stack.container.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
-    assert token_secret_name(tenant_id) not in stack.secrets_file()
+    assert stack.token_secrets(tenant_id) == []
     refused = httpx.get(
         f"{stack.sandbox.url}/v1/users/me",
         headers={"Authorization": f"Bearer {token}", "Notion-Version": "2025-09-03"},

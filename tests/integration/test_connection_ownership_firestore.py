@@ -1,5 +1,6 @@
-"""Connect and disconnect on the real Firestore emulator: the owner rule, and a disconnect that lands
-while a reconnect completes, decided by the tenant store's conditioned update."""
+"""Connect and disconnect on the real Firestore emulator: the owner rule, a disconnect that lands
+while a reconnect completes, and a connect that completes while a disconnect runs, decided by the
+tenant store's conditioned update and each connection's own token secret."""
 
 from typing import Any
 
@@ -7,7 +8,7 @@ import pytest
 from google.cloud import firestore
 
 from shared.adapters.firestore_tenants import FirestoreTenantStore
-from shared.domain.connection import token_secret_name
+from shared.domain.connection import NotionTokens
 from shared.domain.tenants import TenantStatus, tenant_id_for
 from shared.errors import Unauthenticated
 from shared.services.connect import Connecting, disconnect
@@ -53,9 +54,9 @@ def test_a_disconnect_during_a_reconnect_wins(firestore_db: Any, monkeypatch: py
     connect_as(d, ADA, "code-1")
     put = d.secrets.put
 
-    def put_then_disconnect(name: str, value: str) -> None:
-        put(name, value)
-        if name == token_secret_name(TENANT):
+    def put_then_disconnect(name: str, value: str, *, create: bool = True) -> None:
+        put(name, value, create=create)
+        if name.startswith(f"notion-token-{TENANT}"):
             monkeypatch.setattr(d.secrets, "put", put)
             disconnect(TENANT, d)  # lands between the new token's write and the tenant's update
 
@@ -64,7 +65,37 @@ def test_a_disconnect_during_a_reconnect_wins(firestore_db: Any, monkeypatch: py
     tenant = d.tenants.get(TENANT)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
     assert isinstance(d.secrets, FakeSecrets) and isinstance(d.oauth, PeopleOAuth)
-    assert token_secret_name(TENANT) not in d.secrets.values and "access-2" in d.oauth.revoked
+    assert token_names(d.secrets) == [] and d.oauth.revoked == ["access-1", "access-2"]
+
+
+def test_a_connect_during_a_disconnect_keeps_its_token(
+    firestore_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = on_firestore(firestore_db)
+    connect_as(d, ADA, "code-1")
+    ended = d.tenants.get(TENANT)
+    assert ended is not None and isinstance(d.secrets, FakeSecrets) and isinstance(d.oauth, PeopleOAuth)
+    get = d.secrets.get
+    bob: list[dict[str, str]] = []
+
+    def bob_connects_first(name: str, fresh: bool = False) -> str:
+        if name == ended.token_secret and not bob:  # the tenant is revoked, its token not read yet
+            bob.append(connect_as(d, BOB, "code-bob"))
+        return get(name, fresh)
+
+    monkeypatch.setattr(d.secrets, "get", bob_connects_first)
+    disconnect(TENANT, d)
+    tenant = d.tenants.get(TENANT)
+    assert bob[0]["connected"] == "true"
+    assert tenant is not None and tenant.status == TenantStatus.ACTIVE and tenant.owner_user_id == BOB[0]
+    assert token_names(d.secrets) == [tenant.token_secret]
+    assert NotionTokens.load(get(tenant.token_secret)).access_token == "access-2"
+    assert "access-2" not in d.oauth.revoked
+    assert tenant_of(f"Bearer {bob[0]['session']}", d.secrets, d.tenants) == TENANT
+
+
+def token_names(secrets: FakeSecrets) -> list[str]:
+    return sorted(name for name in secrets.values if name.startswith(f"notion-token-{TENANT}"))
 
 
 def test_a_tenant_stored_before_session_epochs_loads_without_one(firestore_db: Any) -> None:

@@ -28,7 +28,7 @@ def tenant(workspace_id: str, **changes: Any) -> Tenant:
         "workspace_id": workspace_id,
         "workspace_name": "Acme",
         "bot_id": "bot-1",
-        "token_secret": token_secret_name(tenant_id),
+        "token_secret": token_secret_name(tenant_id, "c1"),
         "settings": TenantSettings(data_source_ids=["ds-1"], quiet_hours=(22, 7)),
         "created_at": NOW,
         "updated_at": NOW,

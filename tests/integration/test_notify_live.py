@@ -16,7 +16,6 @@ from local.code_sandbox.testing import Admin, running_code_sandbox
 from local.notion_sandbox import seed_ids
 from shared import bootstrap
 from shared.config import PlatformSecret, Queue
-from shared.domain.connection import NotionTokens, token_secret_name
 from shared.domain.integrations import chat_token_secret
 from shared.domain.notifications import (
     Claim,
@@ -61,7 +60,7 @@ def deliver_twice(stack: Stack, task: NotifyTask) -> tuple[bool, bool]:
 
 
 def comments_with(stack: Stack, tenant_id: str, notification_id: str) -> list[dict[str, Any]]:
-    token = NotionTokens.load(stack.secrets_file()[token_secret_name(tenant_id)]).access_token
+    token = stack.notion_tokens(tenant_id).access_token
     comments = stack.container.notion.list_comments(token, PAGE)
     return [c for c in comments if plain(c["rich_text"]).endswith(marker_text(tenant_id, notification_id))]
 
@@ -106,7 +105,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_comment_already_on_the_page
     log = stack.container.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="notion_comment")
     assert log.claim(tenant_id, stale, past).claim is Claim.NEW
-    token = NotionTokens.load(stack.secrets_file()[token_secret_name(tenant_id)]).access_token
+    token = stack.notion_tokens(tenant_id).access_token
     stack.container.notion.add_comment(token, PAGE, comment_text(task))  # then the instance died
 
     answer = stack.client("notify").post("/", json=task.model_dump(mode="json"))

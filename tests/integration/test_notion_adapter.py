@@ -255,7 +255,7 @@ def access_with(
         {
             PlatformSecret.NOTION_CLIENT_ID: "sandbox-client-id",
             PlatformSecret.NOTION_CLIENT_SECRET: "sandbox-client-secret",
-            token_secret_name(tenant_id): tokens.dump(),
+            token_secret_name(tenant_id, "c1"): tokens.dump(),
         }
     )
     tenants = FakeTenantStore()
@@ -263,7 +263,7 @@ def access_with(
     tenant = Tenant(
         tenant_id=tenant_id,
         workspace_id=workspace_id,
-        token_secret=token_secret_name(tenant_id),
+        token_secret=token_secret_name(tenant_id, "c1"),
         created_at=now,
         updated_at=now,
         owner_email="ada@demo.example",
@@ -284,7 +284,7 @@ def test_a_401_refreshes_the_token_at_notion_and_the_call_succeeds(
     admin.post("/faults", {"status": 401, "count": 1, "token": first.access_token})
     me = access.run(tenant_id, notion.me)
     assert me["id"] == first.bot_id
-    stored = NotionTokens.load(access.secrets.get(token_secret_name(tenant_id)))
+    stored = NotionTokens.load(access.secrets.get(token_secret_name(tenant_id, "c1")))
     assert stored.access_token != first.access_token and stored.refresh_token != first.refresh_token
     with pytest.raises(Unauthenticated):  # the sandbox rotated both: the old token is dead
         notion.me(first.access_token)

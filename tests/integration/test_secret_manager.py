@@ -44,6 +44,18 @@ def test_put_creates_then_adds_versions_and_get_reads_the_latest(stub: SecretMan
     assert adapter(stub).get("notion-token-t1") == "third-value-789"
 
 
+def test_put_without_create_adds_to_an_existing_secret_only(stub: SecretManagerStub) -> None:
+    """A refreshed token goes to its connection's secret; one deleted meanwhile is not made again."""
+    secrets = adapter(stub)
+    with pytest.raises(NotFound, match="does not exist"):
+        secrets.put("notion-token-t1-c1", "refreshed-value-1", create=False)
+    assert "notion-token-t1-c1" not in stub.secrets
+    assert not [path for _, path in stub.requests if "secretId=" in path], "no create call"
+    secrets.put("notion-token-t1-c1", "first-value-123")
+    secrets.put("notion-token-t1-c1", "refreshed-value-2", create=False)
+    assert adapter(stub).get("notion-token-t1-c1") == "refreshed-value-2"
+
+
 def test_values_are_cached_per_instance_for_the_ttl(stub: SecretManagerStub) -> None:
     stub.secrets["k"] = [b"cached-value-1"]
     secrets = adapter(stub, ttl_s=0.3)

@@ -12,7 +12,7 @@ import pytest
 
 from shared.adapters.firestore_tenants import FirestoreTenantStore
 from shared.config import PlatformSecret
-from shared.domain.connection import NotionTokens, token_secret_name
+from shared.domain.connection import NotionTokens
 from shared.domain.tenants import TenantStatus
 from shared.errors import TransientError
 from shared.ports import NotionGrant
@@ -42,9 +42,7 @@ def test_four_instances_with_a_401_at_once_refresh_once_and_keep_the_workspace(f
         {
             PlatformSecret.NOTION_CLIENT_ID: "client-id",
             PlatformSecret.NOTION_CLIENT_SECRET: "client-secret",
-            token_secret_name(acme.tenant_id): NotionTokens(
-                access_token="access-0", refresh_token="refresh-0"
-            ).dump(),
+            acme.token_secret: NotionTokens(access_token="access-0", refresh_token="refresh-0").dump(),
         }
     )
     oauth = SlowNotionOAuth(refresh_tokens={"refresh-0"})

@@ -277,7 +277,7 @@ def test_a_valid_signature_over_another_body_is_refused_and_nothing_is_stored(st
 
 def test_our_own_bots_changes_never_start_work(stack: Stack) -> None:
     tenant_id, ws = connected(stack)
-    token = json.loads(stack.secrets_file()[f"notion-token-{tenant_id}"])["access_token"]
+    token = stack.notion_tokens(tenant_id).access_token
     stack.container.notion.add_comment(token, ws["ids"]["idea_newsletter"], "a note from the agent")
     title = {"Name": {"title": [{"text": {"content": "made by the agent"}}]}}
     stack.container.notion.create_page(token, {"data_source_id": ws["ids"]["ideas_data_source"]}, title)

@@ -224,7 +224,7 @@ class Bench:
             tenant_id=tenant_id,
             workspace_id=WORKSPACE,
             bot_id="bot-bench",
-            token_secret=token_secret_name(tenant_id),
+            token_secret=token_secret_name(tenant_id, "bench"),
             settings=TenantSettings(data_source_ids=[DATA_SOURCE]),
             created_at=now,
             updated_at=now,

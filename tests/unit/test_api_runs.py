@@ -121,7 +121,9 @@ def test_a_link_sent_before_a_disconnect_no_longer_works_after_anyone_connects_a
         assert "no longer works" in refused.json["reason"]
 
     grant = {"workspace_id": "w1", "owner": {"type": "user", "user": {"id": "bob"}}}
-    fakes.tenants.update("t1", lambda t: connected_tenant("t1", grant, t, datetime.now(UTC)))
+    fakes.tenants.update(
+        "t1", lambda t: connected_tenant("t1", grant, t, datetime.now(UTC), "notion-token-t1-bob")
+    )
     for link in (approve, reject):
         for method in (api.get, api.post):
             answer = method(f"/links/{link}")

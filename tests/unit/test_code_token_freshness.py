@@ -25,8 +25,8 @@ class InstanceCache:
             self.cached[name] = self.store.get(name)
         return self.cached[name]
 
-    def put(self, name: str, value: str) -> None:
-        self.store.put(name, value)
+    def put(self, name: str, value: str, *, create: bool = True) -> None:
+        self.store.put(name, value, create=create)
 
     def delete(self, name: str) -> None:
         self.store.delete(name)

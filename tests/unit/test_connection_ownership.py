@@ -9,7 +9,7 @@ import pytest
 
 from shared import bootstrap
 from shared.config import PlatformSecret, Queue, Settings
-from shared.domain.connection import NONCE_COOKIE, NotionTokens, token_secret_name
+from shared.domain.connection import NONCE_COOKIE, NotionTokens
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
@@ -77,7 +77,15 @@ def settings_status(session: str) -> int:
 
 
 def stored_access(fakes: FakeContainer) -> str:
-    return NotionTokens.load(fakes.secrets.get(token_secret_name(TENANT))).access_token
+    """The access token of the connection the tenant names."""
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None
+    return NotionTokens.load(fakes.secrets.get(tenant.token_secret)).access_token
+
+
+def token_secrets(secrets: FakeSecrets) -> list[str]:
+    """The names of the workspace's Notion token secrets, of every connection."""
+    return sorted(name for name in secrets.values if name.startswith(f"notion-token-{TENANT}"))
 
 
 def test_another_member_cannot_take_over_a_connected_workspace(fakes: FakeContainer) -> None:
@@ -103,6 +111,8 @@ def test_the_owner_reconnecting_replaces_the_token_and_stays_signed_in(fakes: Fa
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE and stored_access(fakes) == "access-2"
     assert settings_status(first["session"]) == 200 and settings_status(again["session"]) == 200
+    assert isinstance(fakes.secrets, FakeSecrets)  # the replaced connection's secret is gone
+    assert token_secrets(fakes.secrets) == [tenant.token_secret]
 
 
 def test_after_a_disconnect_someone_else_may_connect_and_the_old_sessions_end(fakes: FakeContainer) -> None:
@@ -179,11 +189,12 @@ def legacy_tenant(fakes: FakeContainer) -> None:
             tenant_id=TENANT,
             workspace_id="ws-1",
             owner_email="Ada@Example.com",
-            token_secret=token_secret_name(TENANT),
+            token_secret=f"notion-token-{TENANT}",  # one name per workspace, as stored until then
             created_at=now,
             updated_at=now,
         )
     )
+    fakes.secrets.put(f"notion-token-{TENANT}", NotionTokens(access_token="access-0").dump())
 
 
 def test_a_tenant_without_an_owner_id_is_reconnected_only_by_its_owners_email(fakes: FakeContainer) -> None:
@@ -196,6 +207,8 @@ def test_a_tenant_without_an_owner_id_is_reconnected_only_by_its_owners_email(fa
     assert ada["connected"] == "true" and settings_status(ada["session"]) == 200
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.owner_user_id == "user-1"  # recorded from now on
+    assert isinstance(fakes.secrets, FakeSecrets)  # the old secret went with the connection it held
+    assert token_secrets(fakes.secrets) == [tenant.token_secret] != [f"notion-token-{TENANT}"]
 
 
 def test_a_workspace_with_nothing_chosen_is_sent_to_onboarding_until_its_owner_chooses(

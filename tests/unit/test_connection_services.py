@@ -7,7 +7,7 @@ import pytest
 
 from shared.config import PlatformSecret, Queue, Settings
 from shared.domain import tokens
-from shared.domain.connection import NotionTokens, token_secret_name
+from shared.domain.connection import NotionTokens
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import TenantStatus, tenant_id_for
 from shared.errors import InvalidInput, TransientError, Unauthenticated
@@ -33,6 +33,13 @@ def deps() -> Connecting:
         frontend_url="https://app.test",
     )
     return Connecting(settings, secrets, FakeOAuthStates(), FakeTenantStore(), FakeNotionOAuth())
+
+
+def secret_of(d: Connecting, tenant_id: str) -> str:
+    """The token secret of the tenant's connection."""
+    tenant = d.tenants.get(tenant_id)
+    assert tenant is not None
+    return tenant.token_secret
 
 
 def connect(d: Connecting, code: str = "good-code") -> tuple[str, dict[str, str]]:
@@ -64,7 +71,9 @@ def test_connect_stores_tokens_in_the_secret_creates_the_tenant_and_starts_a_ses
     assert tenant_of(f"Bearer {outcome['session']}", d.secrets, d.tenants) == tenant_id
     tenant = d.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE and tenant.bot_id == "bot-1"
-    assert tenant.owner_email == "ada@example.com" and tenant.token_secret == token_secret_name(tenant_id)
+    assert tenant.owner_email == "ada@example.com" and tenant.token_secret.startswith(
+        f"notion-token-{tenant_id}-"
+    )
     stored = NotionTokens.load(d.secrets.get(tenant.token_secret))
     assert stored == NotionTokens(access_token="access-1", refresh_token="refresh-1")
 
@@ -137,7 +146,8 @@ def test_disconnect_revokes_at_notion_destroys_the_secret_and_marks_the_tenant_r
     tenant = d.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
     assert d.oauth.revoked == ["access-1"]
-    assert token_secret_name(tenant_id) not in d.secrets.values
+    assert isinstance(d.secrets, FakeSecrets)
+    assert not [name for name in d.secrets.values if name.startswith("notion-token-")]
     assert disconnect(tenant_id, d)["revoked"]  # repeating it is harmless
 
 
@@ -167,7 +177,7 @@ def test_a_401_refreshes_the_token_stores_a_new_version_and_retries() -> None:
     notion = FakeNotion({"access-2"})
     assert access.run(tenant_id, notion) == "ok with access-2"
     assert notion.seen == ["access-1", "access-2"]
-    stored = NotionTokens.load(d.secrets.get(token_secret_name(tenant_id)))
+    stored = NotionTokens.load(d.secrets.get(secret_of(d, tenant_id)))
     assert stored == NotionTokens(access_token="access-2", refresh_token="refresh-2")
     assert not queue.tasks
 
@@ -176,9 +186,7 @@ def test_a_token_refreshed_by_another_instance_is_used_without_refreshing_again(
     d = deps()
     access, _, tenant_id = access_for(d)
     session = access.session(tenant_id)  # holds access-1
-    d.secrets.put(
-        token_secret_name(tenant_id), NotionTokens(access_token="access-9", refresh_token="r9").dump()
-    )
+    d.secrets.put(secret_of(d, tenant_id), NotionTokens(access_token="access-9", refresh_token="r9").dump())
     assert session.run(FakeNotion({"access-9"})) == "ok with access-9"
     assert d.oauth.issued == 1
 
@@ -186,7 +194,7 @@ def test_a_token_refreshed_by_another_instance_is_used_without_refreshing_again(
 def test_without_a_refresh_token_the_tenant_needs_reconnecting_and_its_owner_is_told_once() -> None:
     d = deps()
     access, queue, tenant_id = access_for(d)
-    d.secrets.put(token_secret_name(tenant_id), NotionTokens(access_token="access-1").dump())
+    d.secrets.put(secret_of(d, tenant_id), NotionTokens(access_token="access-1").dump())
     with pytest.raises(ReconnectRequired):
         access.run(tenant_id, FakeNotion(set()))
     tenant = d.tenants.get(tenant_id)

@@ -20,4 +20,8 @@ def test_a_value_put_by_one_function_is_seen_by_another_and_deletes_too(tmp_path
     writer.delete("notion-token-t1")
     with pytest.raises(NotFound):
         reader.get("notion-token-t1")
+    with pytest.raises(NotFound):  # a refresh never makes a deleted connection's secret again
+        writer.put("notion-token-t1", "refreshed-token-value", create=False)
+    with pytest.raises(NotFound):
+        reader.get("notion-token-t1")
     assert oct((tmp_path / "secrets.json").stat().st_mode & 0o777) == "0o600"

@@ -7,12 +7,20 @@ import pytest
 
 from shared.config import PlatformSecret
 from shared.domain import tokens
-from shared.domain.connection import token_secret_name
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import TransientError, Unauthenticated
 from shared.services.sessions import start_session, tenant_of
 from tests.fakes import FakeSecrets, FakeTenantStore
-from tests.unit.test_connection_ownership import ADA, TENANT, connect_as, fakes, settings_status
+from tests.unit.test_connection_ownership import (
+    ADA,
+    BOB,
+    TENANT,
+    connect_as,
+    fakes,
+    settings_status,
+    stored_access,
+    token_secrets,
+)
 from tests.unit.test_entry_points import FakeContainer, client
 
 __all__ = ["fakes"]  # the fixture, shared with the ownership tests
@@ -27,7 +35,7 @@ def stored(epoch: str, status: TenantStatus = TenantStatus.ACTIVE) -> FakeTenant
             workspace_id="ws-1",
             status=status,
             session_epoch=epoch,
-            token_secret=token_secret_name("t1"),
+            token_secret="notion-token-t1",
             created_at=now,
             updated_at=now,
         )
@@ -72,9 +80,9 @@ def test_a_disconnect_landing_while_a_reconnect_completes_leaves_the_workspace_d
     put = fakes.secrets.put
     disconnects: list[int] = []
 
-    def put_then_disconnect(name: str, value: str) -> None:
-        put(name, value)
-        if name == token_secret_name(TENANT) and not disconnects:  # after the new token is stored
+    def put_then_disconnect(name: str, value: str, *, create: bool = True) -> None:
+        put(name, value, create=create)
+        if name.startswith(f"notion-token-{TENANT}") and not disconnects:  # after the new token is stored
             disconnects.append(client("api").delete("/connection", headers=auth).status_code)
 
     monkeypatch.setattr(fakes.secrets, "put", put_then_disconnect)
@@ -84,8 +92,8 @@ def test_a_disconnect_landing_while_a_reconnect_completes_leaves_the_workspace_d
     assert "disconnected" in again["reason"] and "session" not in again
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
-    assert token_secret_name(TENANT) not in fakes.secrets.values
-    assert "access-2" in fakes.notion_oauth.revoked  # the new token is dead, not left behind
+    assert isinstance(fakes.secrets, FakeSecrets) and token_secrets(fakes.secrets) == []
+    assert fakes.notion_oauth.revoked == ["access-1", "access-2"]  # the new token too: none left behind
     assert settings_status(ada["session"]) == 401
 
 
@@ -103,8 +111,69 @@ def test_a_disconnect_that_fails_half_way_can_be_retried_with_the_same_session(
     assert client("api").delete("/connection", headers=auth).status_code == 503
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED  # nothing runs for it already
-    assert token_secret_name(TENANT) in fakes.secrets.values  # the token is not forgotten unrevoked
+    assert isinstance(fakes.secrets, FakeSecrets)
+    assert token_secrets(fakes.secrets) == [tenant.token_secret]  # the token is not forgotten unrevoked
     monkeypatch.setattr(fakes.notion_oauth, "revoke", revoke)
     assert client("api").delete("/connection", headers=auth).status_code == 200  # the retry, same session
-    assert token_secret_name(TENANT) not in fakes.secrets.values and fakes.notion_oauth.revoked
+    assert token_secrets(fakes.secrets) == [] and fakes.notion_oauth.revoked == ["access-1"]
     assert settings_status(ada["session"]) == 401  # and now the sessions have ended
+
+
+def test_a_connect_completing_while_a_disconnect_runs_keeps_its_own_token(
+    fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disconnect revokes and deletes the token of the connection it ended, never the one Bob's
+    connect stored in between (found by review: both used one secret name, so the disconnect read
+    Bob's new token, revoked it at Notion and deleted it, and left Bob's workspace active without one)."""
+    ada = connect_as(fakes, ADA, "code-1")
+    ended = fakes.tenants.get(TENANT)
+    assert ended is not None and isinstance(fakes.secrets, FakeSecrets)
+    get = fakes.secrets.get
+    bob: list[dict[str, str]] = []
+
+    def bob_connects_first(name: str, fresh: bool = False) -> str:
+        if name == ended.token_secret and not bob:  # the disconnect: tenant revoked, token not read yet
+            bob.append(connect_as(fakes, BOB, "code-bob"))
+        return get(name, fresh)
+
+    monkeypatch.setattr(fakes.secrets, "get", bob_connects_first)
+    auth = {"Authorization": f"Bearer {ada['session']}"}
+    assert client("api").delete("/connection", headers=auth).status_code == 200
+    assert bob and bob[0]["connected"] == "true"
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None and tenant.status == TenantStatus.ACTIVE and tenant.owner_user_id == BOB[0]
+    assert stored_access(fakes) == "access-2" and "access-2" not in fakes.notion_oauth.revoked
+    assert token_secrets(fakes.secrets) == [tenant.token_secret]  # Ada's went with her connection
+    assert settings_status(bob[0]["session"]) == 200 and settings_status(ada["session"]) == 401
+
+
+def test_of_two_connects_racing_the_refused_one_deletes_only_its_own_token(
+    fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a disconnect, Ada and Bob connect at once and Bob's lands first: Ada's is refused, and
+    what she stored and revokes is hers alone (found by review: her token overwrote Bob's under the
+    one secret name, and her refusal revoked it, leaving Bob's workspace with a dead token)."""
+    ada = connect_as(fakes, ADA, "code-1")
+    auth = {"Authorization": f"Bearer {ada['session']}"}
+    assert client("api").delete("/connection", headers=auth).status_code == 200
+    assert isinstance(fakes.secrets, FakeSecrets)
+    put = fakes.secrets.put
+    bob: list[dict[str, str]] = []
+    started: list[bool] = []
+
+    def bob_connects_first(name: str, value: str, *, create: bool = True) -> None:
+        if name.startswith(f"notion-token-{TENANT}") and not started:  # Ada's token, about to be stored
+            started.append(True)
+            bob.append(connect_as(fakes, BOB, "code-bob"))  # Bob's connect, start to end, comes first
+        put(name, value, create=create)
+
+    monkeypatch.setattr(fakes.secrets, "put", bob_connects_first)
+    again = connect_as(fakes, ADA, "code-2")  # Notion granted Ada access-2, then Bob access-3
+    assert bob[0]["connected"] == "true"
+    assert again["connected"] == "false" and again["error"] == "connection_changed"
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None and tenant.status == TenantStatus.ACTIVE and tenant.owner_user_id == BOB[0]
+    assert stored_access(fakes) == "access-3" and "access-3" not in fakes.notion_oauth.revoked
+    assert "access-2" in fakes.notion_oauth.revoked  # Ada's refused grant: revoked, its secret deleted
+    assert token_secrets(fakes.secrets) == [tenant.token_secret]
+    assert settings_status(bob[0]["session"]) == 200

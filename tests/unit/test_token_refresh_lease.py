@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.connection import NotionTokens, token_secret_name
+from shared.domain.connection import NotionTokens
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
 from shared.ports import NotionGrant
 from shared.services.connect import Connecting
 from shared.services.notion_access import REFRESH_LEASE, NotionAccess, ReconnectRequired
-from tests.fakes import FakeNotionOAuth, FakeQueue
+from tests.fakes import FakeNotionOAuth, FakeQueue, FakeSecrets
 from tests.unit.test_connection_services import FakeNotion, connect, deps
 
 
@@ -103,7 +103,8 @@ def test_a_token_stored_while_the_lease_was_held_is_used_without_waiting() -> No
         tenant_id, lambda t: stored_tenant(d, tenant_id).model_copy(update={"token_refresh_until": held})
     )
     d.secrets.put(
-        token_secret_name(tenant_id), NotionTokens(access_token="access-9", refresh_token="r9").dump()
+        stored_tenant(d, tenant_id).token_secret,
+        NotionTokens(access_token="access-9", refresh_token="r9").dump(),
     )
     assert session.run(FakeNotion({"access-9"})) == "ok with access-9"
     assert oauth.issued == 1
@@ -142,3 +143,38 @@ def test_a_workspace_disconnected_before_the_lease_is_not_refreshed() -> None:
     with pytest.raises(ReconnectRequired):
         session.run(FakeNotion({"access-2"}))
     assert oauth.issued == 1
+
+
+def test_a_reconnect_during_a_refresh_is_no_reason_to_reconnect_and_leaves_no_stray_secret() -> None:
+    """The refresh's tokens belong to the connection the owner just replaced: they are not stored
+    (its secret is gone, and is not made again), the tenant is not marked, nobody is asked to
+    reconnect, and the retry uses the new connection."""
+    d, oauth, queue, tenant_id = setup()
+    replaced = stored_tenant(d, tenant_id).token_secret
+    oauth.codes.add("code-2")
+    oauth.during.append(lambda: connect(d, "code-2"))  # refresh-1 gives access-2, the reconnect access-3
+    with pytest.raises(TransientError, match="connected again"):
+        NotionAccess(d.tenants, d.secrets, oauth, queue).run(tenant_id, FakeNotion({"access-3"}))
+    tenant = stored_tenant(d, tenant_id)
+    assert tenant.status == TenantStatus.ACTIVE and tenant.token_secret != replaced
+    assert tenant.token_refresh_until is None
+    assert isinstance(d.secrets, FakeSecrets) and replaced not in d.secrets.values
+    assert queue.tasks == []
+    retry = NotionAccess(d.tenants, d.secrets, oauth, queue)
+    assert retry.run(tenant_id, FakeNotion({"access-3"})) == "ok with access-3"
+
+
+def test_a_secret_gone_with_its_connection_is_no_reason_to_reconnect() -> None:
+    """An instance that read the tenant before its owner connected again finds the old secret gone."""
+    d, oauth, queue, tenant_id = setup()
+    stale = stored_tenant(d, tenant_id)
+    oauth.codes.add("code-2")
+    connect(d, "code-2")
+    access = NotionAccess(d.tenants, d.secrets, oauth, queue)
+    with pytest.raises(TransientError, match="connected again"):
+        access.renewed(stale, NotionTokens(access_token="access-1"))
+    assert stored_tenant(d, tenant_id).status == TenantStatus.ACTIVE and queue.tasks == []
+    gone = stale.model_copy(update={"status": TenantStatus.REVOKED})
+    d.tenants.update(tenant_id, lambda t: gone)  # disconnected: no one is asked to reconnect either
+    assert isinstance(access.needs_reconnect(stale, "its token secret is missing"), ReconnectRequired)
+    assert queue.tasks == [] and stored_tenant(d, tenant_id).status == TenantStatus.REVOKED
