@@ -14,7 +14,7 @@ from shared.errors import Unauthenticated
 from shared.services.connect import Connecting, disconnect
 from shared.services.sessions import tenant_of
 from tests.fakes import FakeOAuthStates, FakeSecrets
-from tests.unit.test_connection_ownership import ADA, BOB, PeopleOAuth
+from tests.unit.test_connection_ownership import ADA, BOB, PeopleOAuth, token_secrets
 from tests.unit.test_connection_services import connect, deps
 
 pytestmark = pytest.mark.integration
@@ -65,7 +65,7 @@ def test_a_disconnect_during_a_reconnect_wins(firestore_db: Any, monkeypatch: py
     tenant = d.tenants.get(TENANT)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
     assert isinstance(d.secrets, FakeSecrets) and isinstance(d.oauth, PeopleOAuth)
-    assert token_names(d.secrets) == [] and d.oauth.revoked == ["access-1", "access-2"]
+    assert token_secrets(d.secrets) == [] and d.oauth.revoked == ["access-1", "access-2"]
 
 
 def test_a_connect_during_a_disconnect_keeps_its_token(
@@ -88,14 +88,10 @@ def test_a_connect_during_a_disconnect_keeps_its_token(
     tenant = d.tenants.get(TENANT)
     assert bob[0]["connected"] == "true"
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE and tenant.owner_user_id == BOB[0]
-    assert token_names(d.secrets) == [tenant.token_secret]
+    assert token_secrets(d.secrets) == [tenant.token_secret]
     assert NotionTokens.load(get(tenant.token_secret)).access_token == "access-2"
     assert "access-2" not in d.oauth.revoked
     assert tenant_of(f"Bearer {bob[0]['session']}", d.secrets, d.tenants) == TENANT
-
-
-def token_names(secrets: FakeSecrets) -> list[str]:
-    return sorted(name for name in secrets.values if name.startswith(f"notion-token-{TENANT}"))
 
 
 def test_a_tenant_stored_before_session_epochs_loads_without_one(firestore_db: Any) -> None:
