@@ -57,9 +57,8 @@ locals {
   }
 
   # Per-tenant Notion tokens are secrets named notion-token-<tenant>-<connection> (one per connect),
-  # created at run time. IAM on a
-  # secret that does not exist yet can only be a project-level binding, so each of these is limited
-  # by a condition on the secret name (versions' names start with it too).
+  # created at run time. IAM on a secret that does not exist yet can only be a project-level binding,
+  # so each of these is limited by a condition on the secret name (versions' names start with it too).
   tenant_token_prefix    = "notion-token-"
   tenant_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${local.tenant_token_prefix}\")"
 
