@@ -7,7 +7,8 @@ from flask import Request, Response
 
 _PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    # Idempotency-Key: what makes POST /api-keys safe to retry, from the frontend that holds the session
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
     "Access-Control-Max-Age": "600",
 }
 

@@ -43,10 +43,11 @@ def change_settings(
     again, so a value stored before a check existed does not block changing another setting.
 
     A change naming a ``notification_email`` that needs confirming is counted against the address's
-    bound of workspaces a day (``email_confirmation.reserve_recipient``), then against the workspace's
-    bound in the same write (beyond either: 429, nothing changed) and, once stored, its confirmation mail is
-    enqueued through ``mailing`` (named: sending the same address again the same day, the retry of a
-    failed enqueue, adds nothing). Without ``mailing`` nothing is asked, and the address stays
+    bound of workspaces a day (``email_confirmation.reserve_recipient``) once the workspace's own bound
+    admits it as just read, then against the workspace's bound again in the same write (beyond either:
+    429, nothing changed, and no place among the address's asks taken) and, once stored, its
+    confirmation mail is enqueued through ``mailing`` (named: sending the same address again the same
+    day, the retry of a failed enqueue, adds nothing). Without ``mailing`` nothing is asked, and the address stays
     unconfirmed, so gets no mail."""
     if not changes:
         raise InvalidInput("send at least one setting to change")
@@ -68,8 +69,9 @@ def change_settings(
     def change(tenant: Tenant | None) -> Tenant:
         return email_confirmation.admit(changed(tenant), now) if asks else changed(tenant)
 
-    if asks:  # the address's own bound, across workspaces, before anything is stored
-        email_confirmation.reserve_recipient(changed(tenants.get(tenant_id)), tenants, now)
+    if asks:  # both bounds, the workspace's on what was just read first, before anything is stored:
+        # a change the workspace's bound refuses must not take a place among the address's asks
+        email_confirmation.reserve_recipient(change(tenants.get(tenant_id)), tenants, now)
     tenant = tenants.update(tenant_id, change)
     if asks and mailing is not None:
         email_confirmation.ask(tenant, mailing, now)

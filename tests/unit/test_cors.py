@@ -27,6 +27,20 @@ def test_the_frontend_may_preflight_and_read_answers_with_credentials(fakes: Fak
     assert answer.status_code == 401 and answer.headers["Access-Control-Allow-Origin"] == FRONTEND
 
 
+def test_the_frontend_may_send_an_idempotency_key_to_create_an_api_key(fakes: FakeContainer) -> None:
+    """Only a session creates keys, and sessions live in the frontend: a browser whose preflight for
+    the header were refused would not send the POST at all."""
+    headers = {
+        "Origin": FRONTEND,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,idempotency-key",
+    }
+    preflight = client("api").options("/api-keys", headers=headers)
+    assert preflight.status_code == 204
+    allowed = {h.strip().lower() for h in preflight.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "content-type", "idempotency-key"} <= allowed
+
+
 def test_other_origins_get_no_cors_headers(fakes: FakeContainer) -> None:
     api = client("api")
     assert api.options("/settings", headers={"Origin": "https://evil.example"}).status_code == 403

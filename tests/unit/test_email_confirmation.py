@@ -175,6 +175,8 @@ def test_a_workspace_asks_at_most_five_addresses_a_day_then_gets_a_429_that_chan
     tenant = fakes.tenant()
     assert tenant.settings.notification_email == addresses[4] and tenant.settings.planning_hour == 8
     assert len(fakes.notify_tasks()) == 5
+    # nor does the refused address lose a place among the three workspaces it may be asked by today
+    assert len(fakes.tenants.recipients) == 5
     # one asked already today, or the owner's own email, is still fine (and asks nothing new)
     assert choose(auth, addresses[0]).status_code == 200 and choose(auth, OWNER).status_code == 200
     assert len(fakes.notify_tasks()) == 5
