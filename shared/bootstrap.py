@@ -335,6 +335,7 @@ class Container:
             s.model_prices,
             base_url=s.model_base_url,
             production=production,
+            timeout_s=s.model_timeout_s,
         )
 
 

@@ -199,6 +199,13 @@ class Settings:
     model_base_url: str = setting(
         "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
     )
+    model_timeout_s: float = setting(
+        120.0,
+        ge=5,
+        le=280,
+        description="Timeout of one model call (a thinking model drafting code takes minutes); one "
+        "that runs out is a transient error, retried. Below plan's function timeout (300 s).",
+    )
     model_prices: dict[str, tuple[float, float]] = setting(
         {"gemini-2.5-flash": (0.30, 2.50), "gemini-2.5-pro": (1.25, 10.00), "offline": (0.0, 0.0)},
         description="USD per million (input, output) tokens by model name, not negative; JSON in the "

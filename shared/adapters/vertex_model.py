@@ -2,7 +2,9 @@
 
 One structured call per ``generate``: the pydantic schema goes into the request as
 ``response_schema``; token usage comes back in ``usage_metadata`` and is priced from the settings'
-price table (output: the answer's tokens and the model's thinking tokens, both billed as output). Failures are the project's kinds: 429/5xx/timeouts → TransientError, output that does
+price table (output: the answer's tokens and the model's thinking tokens, both billed as output).
+Failures are the project's kinds: 408/429/5xx, timeouts and connections that fail → TransientError
+(the SDK's HTTP client raises its own exceptions, not the built-in TimeoutError), output that does
 not parse → UnusableReply (a ModelFixableError carrying the call's usage: it was paid for), other
 4xx → ConfigError (a wrong model name or permissions).
 
@@ -14,6 +16,8 @@ import os
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
+import httpx2
 from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, ValidationError
@@ -21,6 +25,10 @@ from pydantic import BaseModel, ValidationError
 from shared.adapters.loopback import is_loopback
 from shared.errors import ConfigError, TransientError, UnusableReply
 from shared.ports import ModelReply, ModelUsage
+
+# What the SDK's transport raises for a call that timed out or never connected: httpx2's (what
+# google-genai uses), httpx's (what it used before), and the standard library's.
+_TRANSPORT_ERRORS = (httpx2.TransportError, httpx.TransportError, TimeoutError, ConnectionError)
 
 
 def check_reachable(base_url: str, production: bool) -> None:
@@ -45,12 +53,14 @@ class VertexModel:
         base_url: str = "",
         production: bool = False,
         credentials: Any = None,
+        timeout_s: float = 120.0,
     ) -> None:
         check_reachable(base_url, production)
+        timeout_ms = int(timeout_s * 1000)
         options = (
-            types.HttpOptions(base_url=base_url, timeout=60_000)
+            types.HttpOptions(base_url=base_url, timeout=timeout_ms)
             if base_url
-            else types.HttpOptions(timeout=60_000)
+            else types.HttpOptions(timeout=timeout_ms)
         )
         self._client = genai.Client(
             vertexai=True, project=project, location=location, credentials=credentials, http_options=options
@@ -64,7 +74,7 @@ class VertexModel:
             response = self._client.models.generate_content(model=model, contents=prompt, config=config)
         except errors.APIError as exc:
             raise _classify(exc) from exc
-        except (TimeoutError, ConnectionError) as exc:
+        except _TRANSPORT_ERRORS as exc:
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
         usage = self._usage(model, response)  # read first: an answer off the schema is paid for too
         return ModelReply(self._parse(response, schema, usage), usage)
@@ -93,6 +103,6 @@ class VertexModel:
 
 def _classify(exc: errors.APIError) -> Exception:
     code = int(exc.code or 0)
-    if code == 429 or code >= 500:
+    if code in (408, 429) or code >= 500:
         return TransientError(f"model: HTTP {code}")
     return ConfigError(f"model refused the call: HTTP {code} {str(exc.message or '')[:200]}")

@@ -2,7 +2,9 @@
 ``generateContent`` (the request and response shapes LOCAL.md records)."""
 
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -34,6 +36,9 @@ class Stub:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stub.requests.append((self.path, body))
                 status, payload = stub.replies.pop(0)
+                if status == 0:  # a reply that never comes: the caller's timeout runs out first
+                    time.sleep(payload)
+                    return
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -68,14 +73,15 @@ def stub() -> Iterator[Stub]:
     server.server.shutdown()
 
 
-def model(stub: Stub) -> VertexModel:
+def model(stub: Stub, timeout_s: float = 120.0, base_url: str = "") -> VertexModel:
     return VertexModel(
         "proj",
         "europe-west1",
         {"plan": "gemini-test", "draft": "gemini-test"},
         {"gemini-test": (2.0, 10.0)},
-        base_url=stub.url,
+        base_url=base_url or stub.url,
         credentials=Credentials(token="fake"),
+        timeout_s=timeout_s,
     )
 
 
@@ -116,6 +122,27 @@ def test_rate_limits_are_transient_and_refusals_are_configuration(stub: Stub) ->
         model(stub).generate("plan", "p", PlanOut)
     stub.replies.append((404, {"error": {"code": 404, "message": "no such model", "status": "NOT_FOUND"}}))
     with pytest.raises(ConfigError):
+        model(stub).generate("plan", "p", PlanOut)
+
+
+def test_a_call_that_times_out_or_cannot_connect_is_transient(stub: Stub) -> None:
+    """The SDK's HTTP client raises its own timeout and connect errors: a slow draft must be retried
+    (and the paid calls before it recorded), not crash the step with a 500."""
+    stub.replies.append((0, 2.0))
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="Timeout"):
+        model(stub, timeout_s=0.3).generate("draft", "write it", PlanOut)
+    assert time.monotonic() - started < 1.5  # the adapter's timeout, not the stub's two seconds
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(TransientError, match="ConnectError"):
+        model(stub, base_url=f"http://127.0.0.1:{port}").generate("plan", "p", PlanOut)
+
+
+def test_a_request_timeout_answer_is_transient(stub: Stub) -> None:
+    stub.replies.append((408, {"error": {"code": 408, "message": "timed out", "status": "DEADLINE"}}))
+    with pytest.raises(TransientError):
         model(stub).generate("plan", "p", PlanOut)
 
 
