@@ -50,8 +50,8 @@ class RunStore(Protocol):
         """Create one event without updating the cached state (an intent); False if its seq is taken."""
         ...
 
-    def list_runs(self, tenant_id: str, limit: int = 50) -> list[Run]:
-        """The tenant's runs, newest first."""
+    def list_runs(self, tenant_id: str, limit: int = 50, since: datetime | None = None) -> list[Run]:
+        """The tenant's runs, newest first; with ``since``, only those created at or after it."""
         ...
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
@@ -194,8 +194,8 @@ class NotificationLog(Protocol):
         with a new lease: a retry after a crash looks there."""
         ...
 
-    def recent(self, tenant_id: str, limit: int) -> list[NotificationRecord]:
-        """The tenant's records, newest first."""
+    def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:
+        """The tenant's records, newest first; with ``since``, only those created at or after it."""
         ...
 
 

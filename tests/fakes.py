@@ -66,8 +66,10 @@ class FakeRunStore:
         log[event.seq] = event
         return True
 
-    def list_runs(self, tenant_id: str, limit: int = 50) -> list[Run]:
-        mine = [r for (t, _), r in self.runs.items() if t == tenant_id]
+    def list_runs(self, tenant_id: str, limit: int = 50, since: datetime | None = None) -> list[Run]:
+        mine = [
+            r for (t, _), r in self.runs.items() if t == tenant_id and (not since or r.created_at >= since)
+        ]
         return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
@@ -246,8 +248,10 @@ class FakeNotificationLog:
         update = {"channel": channel, "reason": reason, "lease_until": lease_until, "updated_at": now}
         self.records[key] = self.records[key].model_copy(update=update)
 
-    def recent(self, tenant_id: str, limit: int) -> list[NotificationRecord]:
-        mine = [r for (t, _), r in self.records.items() if t == tenant_id]
+    def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:
+        mine = [
+            r for (t, _), r in self.records.items() if t == tenant_id and (not since or r.created_at >= since)
+        ]
         return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
 
 

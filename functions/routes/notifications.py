@@ -13,7 +13,8 @@ def list_notifications(call: Call) -> Reply:
     # ASCII digits (str.isdigit() also takes "²", which int() refuses), and few (int() refuses thousands)
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= MAX_PAGE:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}", ["limit"])
-    return recent_notifications(call.tenant_id, bootstrap.container().notifications, int(raw)), 200
+    c = bootstrap.container()
+    return recent_notifications(call.tenant_id, c.notifications, c.tenants, int(raw)), 200
 
 
 ROUTES = [Route("/notifications", ("GET",), list_notifications)]

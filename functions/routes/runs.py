@@ -77,11 +77,18 @@ def start(call: Call) -> Reply:
 
 
 def list_all(call: Call) -> Reply:
-    return runs.list_runs(call.tenant_id, bootstrap.container().store), 200
+    c = bootstrap.container()
+    return runs.list_runs(call.tenant_id, c.store, c.tenants), 200
 
 
 def get_run(call: Call) -> Reply:
-    return runs.timeline(call.tenant_id, _run_id(call), bootstrap.container().store), 200
+    c = bootstrap.container()
+    return runs.timeline(call.tenant_id, _run_id(call), c.store, c.tenants), 200
+
+
+def _owned(call: Call, run_id: str, deps: Deps) -> None:
+    """Not found unless the run is the workspace's current owner's (``runs.owned_run``)."""
+    runs.owned_run(call.tenant_id, run_id, deps.store, deps.need_tenants())
 
 
 def _decide(decision: Literal["approve", "reject", "answer"]) -> Route:
@@ -89,6 +96,7 @@ def _decide(decision: Literal["approve", "reject", "answer"]) -> Route:
         run_id = _run_id(call)
         body = parse_json(call.request, Decision)
         deps = _deps()
+        _owned(call, run_id, deps)
         state = humans.respond(
             deps, call.tenant_id, run_id, decision, text=body.text, request_id=body.request_id
         )
@@ -100,7 +108,9 @@ def _decide(decision: Literal["approve", "reject", "answer"]) -> Route:
 def _control(action: Literal["cancel", "pause", "resume"]) -> Route:
     def handler(call: Call) -> Reply:
         run_id = _run_id(call)
-        state = humans.control(_deps(), call.tenant_id, run_id, action, _note(call))
+        deps = _deps()
+        _owned(call, run_id, deps)
+        state = humans.control(deps, call.tenant_id, run_id, action, _note(call))
         return {"run_id": run_id, "status": state.status.value}, 200
 
     return Route(f"/runs/<run_id>/{action}", ("POST",), handler)

@@ -13,6 +13,7 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.notifications import Claim, Claimed, NotificationRecord, NotificationStatus
 from shared.errors import TransientError
@@ -111,7 +112,10 @@ class FirestoreNotificationLog:
         with _transient():
             self._collection(tenant_id).document(notification_id).update(changes)
 
-    def recent(self, tenant_id: str, limit: int) -> list[NotificationRecord]:
-        query = self._collection(tenant_id).order_by("created_at", direction="DESCENDING").limit(limit)
+    def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:
+        query = self._collection(tenant_id)
+        if since is not None:  # a range on the field it is ordered by: no composite index
+            query = query.where(filter=FieldFilter("created_at", ">=", since))
+        query = query.order_by("created_at", direction="DESCENDING").limit(limit)
         with _transient():
             return [NotificationRecord.model_validate(snap.to_dict()) for snap in query.stream()]

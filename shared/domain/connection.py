@@ -135,7 +135,9 @@ def connected_tenant(
 
     Another person connecting a disconnected workspace starts afresh: the settings were the previous
     owner's choices (pages that start work, where notifications and decision links go, budgets,
-    repositories), and a confirmed address was their mailbox, so none of it is kept.
+    repositories), and a confirmed address was their mailbox, so none of it is kept; and the runs and
+    notifications so far were theirs (tool arguments and results, page content their grant covered),
+    so from ``owner_since`` on, none of those is shown to, decided by or run for the new owner.
     """
     user_id, email = _owner(grant_fields.get("owner"))
     kept = existing.session_epoch if existing is not None and existing.status != TenantStatus.REVOKED else ""
@@ -155,4 +157,5 @@ def connected_tenant(
         return Tenant.model_validate(fields | {"created_at": now})
     if existing.status == TenantStatus.REVOKED and not _same_owner(existing, grant_fields.get("owner")):
         fields |= {"settings": TenantSettings(), "confirmed_email": "", "confirmations_asked": ()}
+        fields["owner_since"] = now  # the earlier owner's runs and notifications stay theirs
     return existing.model_copy(update=fields)

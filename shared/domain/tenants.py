@@ -89,8 +89,16 @@ class Tenant(Schema):
     # The confirmation mails asked on the latest day one was, "<UTC day YYYYMMDD>:<address_hash>" each
     # (a bound per day: shared.services.email_confirmation.MAX_ADDRESSES_PER_DAY).
     confirmations_asked: tuple[str, ...] = ()
+    # When its current owner connected it afresh (someone else's connect after a disconnect): runs and
+    # notifications from before are the earlier owner's, so they are not this one's to read, decide or
+    # run (:meth:`owns`). None: one owner since it was created (or stored before this field).
+    owner_since: datetime | None = None
     created_at: datetime
     updated_at: datetime
+
+    def owns(self, created_at: datetime) -> bool:
+        """Whether a run or notification created at ``created_at`` is the current owner's."""
+        return self.owner_since is None or created_at >= self.owner_since
 
     def in_epoch(self, epoch: str) -> bool:
         """Whether ``epoch`` (a session's, an API key's, a decision link's) is this connection's: a

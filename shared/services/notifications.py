@@ -60,7 +60,12 @@ def _quiet_until(task: NotifyTask, tenant: Tenant | None, now: datetime) -> date
     return quiet_until(now, tenant.settings.quiet_hours, zone or UTC)
 
 
-def recent_notifications(tenant_id: str, records: NotificationLog, limit: int = 50) -> dict[str, Any]:
-    """The tenant's notifications, newest first, at most ``MAX_PAGE``."""
-    found = records.recent(tenant_id, max(1, min(limit, MAX_PAGE)))
+def recent_notifications(
+    tenant_id: str, records: NotificationLog, tenants: TenantStore, limit: int = 50
+) -> dict[str, Any]:
+    """The current owner's notifications (not an earlier owner's: ``Tenant.owner_since``), newest
+    first, at most ``MAX_PAGE``."""
+    tenant = tenants.get(tenant_id)
+    since = tenant.owner_since if tenant is not None else None
+    found = records.recent(tenant_id, max(1, min(limit, MAX_PAGE)), since)
     return {"notifications": [r.listing() for r in found]}

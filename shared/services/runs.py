@@ -81,14 +81,31 @@ def _summary(run: Run) -> dict[str, Any]:
     }
 
 
-def list_runs(tenant_id: str, store: RunStore, limit: int = 50) -> dict[str, Any]:
-    return {"runs": [_summary(r) for r in store.list_runs(tenant_id, limit)]}
+def _owner_since(tenant_id: str, tenants: TenantStore) -> datetime | None:
+    tenant = tenants.get(tenant_id)
+    return tenant.owner_since if tenant is not None else None
 
 
-def timeline(tenant_id: str, run_id: str, store: RunStore) -> dict[str, Any]:
-    """The run and its events; another tenant's run is simply not found."""
+def list_runs(tenant_id: str, store: RunStore, tenants: TenantStore, limit: int = 50) -> dict[str, Any]:
+    """The current owner's runs, newest first (not an earlier owner's: ``Tenant.owner_since``)."""
+    return {
+        "runs": [_summary(r) for r in store.list_runs(tenant_id, limit, _owner_since(tenant_id, tenants))]
+    }
+
+
+def owned_run(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> Run:
+    """The run, if it is the workspace's current owner's. Another tenant's run is simply not found,
+    and so is one of an earlier owner of the workspace (``Tenant.owns``): its log holds what their
+    grant could read, and deciding or resuming it would act on their plan with this owner's token."""
     run = store.get_run(tenant_id, run_id)
-    if run is None:
+    since = _owner_since(tenant_id, tenants) if run is not None else None
+    if run is None or (since is not None and run.created_at < since):
         raise NotFound(f"run {run_id} was not found")  # run_id: checked by the route (is_run_id)
+    return run
+
+
+def timeline(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> dict[str, Any]:
+    """The run and its events (:func:`owned_run`)."""
+    run = owned_run(tenant_id, run_id, store, tenants)
     events = [e.model_dump(mode="json") for e in store.list_events(tenant_id, run_id)]
     return _summary(run) | {"events": events}

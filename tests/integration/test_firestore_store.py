@@ -358,3 +358,15 @@ def test_changes_racing_the_holders_release_are_never_lost(firestore_db: Any, tr
     assert len(winners) <= 1
     if refused:
         assert handed[0] is not None or pending, (answers, handed, held)
+
+
+def test_runs_are_listed_newest_first_and_from_a_time_on(firestore_db: Any) -> None:
+    """``since``: a new owner's list starts at their connect (``Tenant.owner_since``)."""
+    store = FirestoreRunStore(firestore_db)
+    store.create_run("t-since", "r-old", [planned()])
+    since = datetime.now(UTC)
+    store.create_run("t-since", "r-new", [planned()])
+    store.create_run("t-other", "r-x", [planned()])
+    assert [r.run_id for r in store.list_runs("t-since")] == ["r-new", "r-old"]
+    assert [r.run_id for r in store.list_runs("t-since", since=since)] == ["r-new"]
+    assert store.list_runs("t-since", since=datetime.now(UTC) + timedelta(seconds=1)) == []

@@ -68,6 +68,11 @@ def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -
     assert route["tenant_id"] == acme.tenant_id and route["status"] == "revoked"
     doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
     assert set(doc) == set(Tenant.model_fields)
+    handed_over = acme.model_copy(update={"owner_since": NOW + timedelta(hours=1)})
+    store.save(handed_over)
+    assert store.get(acme.tenant_id) == handed_over
+    doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
+    assert isinstance(doc["owner_since"], datetime)  # a timestamp, compared with the runs' created_at
 
 
 def test_routing_to_a_tenant_whose_id_is_not_the_derived_one_still_works(firestore_db: Any) -> None:

@@ -115,3 +115,19 @@ def test_a_record_stored_without_created_at_is_retaken_with_no_start_and_deliver
     stored = firestore_db.document(f"tenants/{TENANT}/notifications/n-legacy").get().to_dict()
     assert (stored["status"], stored["channel"], stored["attempts"]) == ("sent", "email", 4)
     assert len(mailer.sent) == 1
+
+
+def test_records_are_listed_newest_first_and_from_a_time_on(firestore_db: Any) -> None:
+    log, now = FirestoreNotificationLog(firestore_db), datetime.now(UTC)
+    for i, at in enumerate((now - timedelta(hours=2), now - timedelta(hours=1), now)):
+        assert log.claim(
+            TENANT, new_record(note(f"since-{i}"), at, 60, NotificationStatus.SENDING), at
+        ).claim == (Claim.NEW)
+
+    def listed(since: datetime | None = None) -> list[str]:
+        return [
+            r.notification_id for r in log.recent(TENANT, 10, since) if r.notification_id.startswith("since-")
+        ]
+
+    assert listed() == ["since-2", "since-1", "since-0"]
+    assert listed(now - timedelta(minutes=90)) == ["since-2", "since-1"]

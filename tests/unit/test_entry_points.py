@@ -16,6 +16,7 @@ from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
     FakeApiKeys,
     FakeCodeAccounts,
+    FakeNotificationLog,
     FakeNotifier,
     FakeNotionOAuth,
     FakeOAuthStates,
@@ -37,6 +38,7 @@ class FakeContainer:
         default_factory=lambda: FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32})
     )
     notifier: FakeNotifier = field(default_factory=FakeNotifier)
+    notifications: FakeNotificationLog = field(default_factory=FakeNotificationLog)
     settings: Settings = field(default_factory=Settings)
     tenants: FakeTenantStore = field(default_factory=FakeTenantStore)
     oauth_states: FakeOAuthStates = field(default_factory=FakeOAuthStates)

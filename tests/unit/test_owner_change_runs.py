@@ -1,0 +1,84 @@
+"""A workspace connected afresh by someone else after a disconnect: the earlier owner's runs and
+notifications stay theirs. Through the real entry points (connect flow on api and oauth-callback, the
+run routes) with fakes of every port."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.domain.notifications import NotificationStatus, new_record
+from shared.domain.tasks import NotifyTask
+from tests.unit.test_api_runs import auth, pump
+from tests.unit.test_connection_ownership import ADA, BOB, TENANT, connect_as, fakes
+from tests.unit.test_entry_points import FakeContainer, client
+
+__all__ = ["fakes"]  # the fixture
+
+
+def waiting_run(fakes: FakeContainer, session: str) -> tuple[str, str]:
+    """A run started by ``session``'s owner, carried to its approval request: (run id, request id)."""
+    steps = [("request_approval", {"summary": "publish it?"}), ("finish", {"summary": "done"})]
+    fakes.model.script["PlanOut"] = [
+        {
+            "goal": "g",
+            "on_reject": "end",
+            "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps],
+        }
+    ]
+    started = client("api").post("/runs", json={"goal": "Publish the launch notes"}, headers=auth(session))
+    assert started.status_code == 202 and started.json is not None
+    ask = pump(fakes)[-1].data
+    return str(started.json["run_id"]), str(ask["request_id"])
+
+
+def notified(fakes: FakeContainer, notification_id: str) -> None:
+    now = datetime.now(UTC)
+    task = NotifyTask(notification_id=notification_id, tenant_id=TENANT, subject="s", text="t")
+    fakes.notifications.records[(TENANT, notification_id)] = new_record(
+        task, now, 60, NotificationStatus.SENT, channel="email"
+    )
+
+
+def listed(answer: Any, key: str, id_key: str) -> list[str]:
+    assert answer.status_code == 200, answer.json
+    return [item[id_key] for item in answer.json[key]]
+
+
+def test_someone_else_connecting_after_a_disconnect_gets_none_of_the_earlier_owners_runs(
+    fakes: FakeContainer,
+) -> None:
+    api = client("api")
+    ada = auth(connect_as(fakes, ADA, "code-ada")["session"])
+    run_id, request_id = waiting_run(fakes, ada["Authorization"].removeprefix("Bearer "))
+    notified(fakes, "ada-note")
+    assert listed(api.get("/runs", headers=ada), "runs", "run_id") == [run_id]
+    assert api.delete("/connection", headers=ada).status_code == 200
+
+    bob = auth(connect_as(fakes, BOB, "code-bob")["session"])
+    notified(fakes, "bob-note")
+    assert listed(api.get("/runs", headers=bob), "runs", "run_id") == []
+    assert api.get(f"/runs/{run_id}", headers=bob).status_code == 404  # its log is what Ada's grant read
+    for decision in ("approve", "reject"):  # it would go on with Bob's token, on Ada's plan
+        answer = api.post(f"/runs/{run_id}/{decision}", json={"request_id": request_id}, headers=bob)
+        assert answer.status_code == 404
+    for action in ("cancel", "pause", "resume"):
+        assert api.post(f"/runs/{run_id}/{action}", headers=bob).status_code == 404
+    assert listed(api.get("/notifications", headers=bob), "notifications", "notification_id") == ["bob-note"]
+    run = fakes.store.get_run(TENANT, run_id)
+    assert run is not None and run.state.status == "waiting_for_human" and not fakes.queue.tasks
+
+    # Bob's own runs are his as usual
+    own, _ = waiting_run(fakes, bob["Authorization"].removeprefix("Bearer "))
+    assert listed(api.get("/runs", headers=bob), "runs", "run_id") == [own]
+    assert api.get(f"/runs/{own}", headers=bob).status_code == 200
+
+
+def test_the_owner_connecting_again_after_a_disconnect_keeps_their_runs(fakes: FakeContainer) -> None:
+    api = client("api")
+    first = auth(connect_as(fakes, ADA, "code-1")["session"])
+    run_id, request_id = waiting_run(fakes, first["Authorization"].removeprefix("Bearer "))
+    assert api.delete("/connection", headers=first).status_code == 200
+    again = auth(connect_as(fakes, ADA, "code-2")["session"])
+    assert listed(api.get("/runs", headers=again), "runs", "run_id") == [run_id]
+    answer = api.post(f"/runs/{run_id}/approve", json={"request_id": request_id}, headers=again)
+    assert answer.status_code == 200 and answer.json == {"run_id": run_id, "status": "running"}
