@@ -5,6 +5,12 @@ A notification is recorded under ``tenants/{t}/notifications/{notification_id}``
 Its Notion comment or Slack message ends with a marker line naming the tenant and the notification
 id (``marker_text``), so a delivery that finds a stale ``sending`` record can look for the message
 first.
+
+A decision's signed approve/reject links (``LINK_KEYS`` in the task's data) decide for whoever holds
+them, so they go only where the owner alone reads: the email to the tenant's recipient (the owner's
+Notion email, or the address they chose and its recipient confirmed). A page's comments are read by
+everyone the page is shared with (who may also be who asked for the run), and a Slack channel by its
+members: there the notification says to decide in the app, signed in. Nor does the record keep them.
 """
 
 import re
@@ -13,13 +19,14 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict
 
 from shared.domain.schema import Schema
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import tenant_tag
 
 LINK_KEYS = ("approve_url", "reject_url")
+DECIDE_IN_APP = "Approve or reject it in Notion Agent, signed in as the workspace's owner."
 EARLY_S = 60.0  # a quiet window ending within this long is over (clock skew against the queue's)
 # chat.postMessage's limit on ``text``: Slack refuses (msg_too_long) or truncates longer messages.
 SLACK_MAX_CHARS = 40_000
@@ -58,7 +65,6 @@ class NotificationRecord(Schema):
     run_id: str | None = None
     subject: str
     text: str
-    links: dict[str, str] = Field(default_factory=dict)
     page_id: str | None = None
     priority: str = "normal"
     status: NotificationStatus
@@ -79,7 +85,6 @@ class NotificationRecord(Schema):
             "run_id",
             "subject",
             "text",
-            "links",
             "status",
             "reason",
             "channel",
@@ -103,13 +108,11 @@ def new_record(
     reason: str = "",
     channel: str = "",
 ) -> NotificationRecord:
-    links = {k.removesuffix("_url"): str(task.data[k]) for k in LINK_KEYS if task.data.get(k)}
     return NotificationRecord(
         notification_id=task.notification_id,
         run_id=task.run_id,
         subject=task.subject,
         text=task.text,
-        links=links,
         page_id=page_of(task),
         priority=task.priority,
         status=status,
@@ -135,9 +138,19 @@ def markers(task: NotifyTask) -> tuple[str, str]:
     return marker_text(task.tenant_id, task.notification_id), f"Notion Agent · ref {task.notification_id}"
 
 
+def decision_text(task: NotifyTask, *, private: bool) -> str:
+    """The task's text with how to decide, if it asks for a decision: its links where only the owner
+    reads it (``private``), else :data:`DECIDE_IN_APP` (module docstring)."""
+    approve, reject = (task.data.get(key) for key in LINK_KEYS)
+    if not (isinstance(approve, str) and approve and isinstance(reject, str) and reject):
+        return task.text
+    decide = f"Approve: {approve}\nReject: {reject}" if private else DECIDE_IN_APP
+    return f"{task.text.rstrip()}\n\n{decide}".lstrip("\n")
+
+
 def comment_text(task: NotifyTask) -> str:
-    """The comment: subject, text, and the marker as its last line."""
-    body = f"{task.subject}\n\n{task.text}".rstrip()
+    """The comment: subject, text (never a decision's links), and the marker as its last line."""
+    body = f"{task.subject}\n\n{decision_text(task, private=False)}".rstrip()
     return f"{body}\n{marker_text(task.tenant_id, task.notification_id)}"
 
 
@@ -155,7 +168,8 @@ def slack_text(task: NotifyTask) -> str:
     escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
     subject = one_line(task.subject).translate(escape)
     head = f"*{subject}*\n\n" if subject else ""
-    text, marker = task.text.translate(escape).rstrip(), marker_text(task.tenant_id, task.notification_id)
+    text = decision_text(task, private=False).translate(escape).rstrip()
+    marker = marker_text(task.tenant_id, task.notification_id)
     room = SLACK_MAX_CHARS - len(head) - len(marker) - 2  # the line break before the marker, and "…"
     if len(text) > room:
         text = _PARTIAL_ENTITY.sub("", text[:room]) + "…"  # no escape cut in half
@@ -164,9 +178,11 @@ def slack_text(task: NotifyTask) -> str:
 
 
 def email_text(task: NotifyTask) -> str:
-    """The email's body (its subject is the Subject): the text, then the marker after a signature
+    """The email's body (its subject is the Subject): the text with a decision's links (the
+    recipient is the owner or the address they confirmed), then the marker after a signature
     separator, so a person can quote the reference."""
-    return f"{task.text.rstrip()}\n\n-- \n{marker_text(task.tenant_id, task.notification_id)}\n"
+    text = decision_text(task, private=True).rstrip()
+    return f"{text}\n\n-- \n{marker_text(task.tenant_id, task.notification_id)}\n"
 
 
 def email_message_id(task: NotifyTask, domain: str) -> str:

@@ -96,8 +96,8 @@ def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
         epoch = tenant.session_epoch if tenant is not None else ""
         approve = decision_link(deps, tenant_id, run_id, request_id, "approve", epoch=epoch)
         reject = decision_link(deps, tenant_id, run_id, request_id, "reject", epoch=epoch)
+        # In the data only: each channel says how to decide (shared.domain.notifications.decision_text)
         data |= {"approve_url": approve, "reject_url": reject}
-        text += f"\n\nApprove: {approve}\nReject: {reject}"
     note = NotifyTask(
         notification_id=f"{run_id}-{request_id}",
         tenant_id=tenant_id,

@@ -13,7 +13,7 @@ from shared.adapters.notion import NotionApiError
 from shared.config import PlatformSecret, Queue
 from shared.domain.connection import NotionTokens
 from shared.domain.integrations import Integration, chat_token_secret
-from shared.domain.notifications import NotificationStatus, marker_text, quiet_until
+from shared.domain.notifications import DECIDE_IN_APP, NotificationStatus, marker_text, quiet_until
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_tag
@@ -224,13 +224,15 @@ def test_a_transient_notion_error_propagates_and_the_retry_reconciles_at_once(li
 def test_no_page_is_recorded_undeliverable_and_logged_without_the_text_or_links(
     live: Live, caplog: pytest.LogCaptureFixture
 ) -> None:
-    daily = task(None, "n-daily", text=f"Approve: {APPROVE}", data={"approve_url": APPROVE})
+    daily = task(
+        None, "n-daily", text="Approve today's plan?", data={"approve_url": APPROVE, "reject_url": APPROVE}
+    )
     with caplog.at_level(logging.WARNING):
         assert live.deliver(daily) is False
     record = live.record("n-daily")
     assert record.status == NotificationStatus.UNDELIVERABLE and record.channel == ""
     assert record.reason == f"notion_comment: it is about no page; slack: Slack is not connected; {NO_EMAIL}"
-    assert record.links == {"approve": APPROVE}
+    assert APPROVE not in record.model_dump_json()  # a decision's link is never stored
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "n-daily" in warning.getMessage() and APPROVE not in warning.getMessage()
     assert "Approve" not in warning.getMessage()
@@ -284,6 +286,43 @@ def test_a_tenant_whose_notion_token_was_refused_between_two_checks_is_undeliver
 def test_a_long_text_keeps_its_marker_as_the_last_line(live: Live) -> None:
     live.deliver(task(live.page, text="é" * 19_000))
     assert live.comments()[0].endswith("\n" + marker_text("t1", "n1"))
+
+
+REJECT = "https://api.example/links/signed-reject-token"
+
+
+def decision(page_id: str | None, notification_id: str) -> NotifyTask:
+    """An approval request, as the engine sends it: the links in the data, not in the text."""
+    data = {"approve_url": APPROVE, "reject_url": REJECT} | ({"page_id": page_id} if page_id else {})
+    return task(
+        page_id,
+        notification_id,
+        subject="Your decision is needed: ship it",
+        text="Deploy to production?",
+        data=data,
+    )
+
+
+def test_a_decisions_links_go_by_email_only_never_to_a_page_or_a_slack_channel(live: Live) -> None:
+    """A link decides for whoever holds it: anyone the page is shared with, or who is in the channel,
+    could approve work the owner never saw (the very person who asked for the run, say)."""
+    assert live.deliver(decision(live.page, "n-comment")) is True
+    live.connect_slack(notification_channels=["slack"])
+    assert live.deliver(decision(live.page, "n-slack")) is True
+    live.change(notification_channels=["email"])
+    live.tenants.save(live.tenants.tenants["t1"].model_copy(update={"owner_email": "owner@acme.example"}))
+    assert live.deliver(decision(live.page, "n-email")) is True
+
+    [comment], [message], [mail] = live.comments(), live.messages(), live.mailer.sent
+    for shared in (comment, message):
+        assert APPROVE not in shared and REJECT not in shared and "/links/" not in shared
+        assert "Deploy to production?\n\n" + DECIDE_IN_APP in shared
+    assert mail.to == "owner@acme.example"
+    assert mail.text.startswith(f"Deploy to production?\n\nApprove: {APPROVE}\nReject: {REJECT}\n\n-- \n")
+    for notification_id in ("n-comment", "n-slack", "n-email"):
+        record = live.record(notification_id)
+        assert record.status == NotificationStatus.SENT
+        assert APPROVE not in record.model_dump_json() and REJECT not in record.model_dump_json()
 
 
 # -- Slack ---------------------------------------------------------------------------------------
