@@ -7,23 +7,35 @@ exclusively at the seq after a state that waits for the request, and a run never
 request again (request ids carry the step or the seq). So of two decisions on one request at once
 (the same link twice, its approve and reject links, a link and a session) exactly one is recorded,
 and a refusal that records nothing (a paused run, a step writing meanwhile) leaves the link usable.
-Side effects of a decision (a rejection's replan) happen only after it is recorded.
+Side effects of a decision (a rejection's replan) happen only after it is recorded; if sending them
+fails, the same decision tried again sends them (by name: a repeat adds nothing) and is still a 409.
+
+The state decided on is the log's, not the run document's alone: a step's intent is created without
+the document (``stepping``), so the events past it are folded in (:func:`_read`), or every write
+would take the intent's seq and lose until the step records. While that intent's lease lasts, its
+effect may be under way and a cancel or pause is a 409 saying when to try again; once it ran out
+(the holder died), the cancel or pause is recorded after the intent. The step's late result then
+collides with it and is not recorded; its retry acknowledges a cancelled or paused run, and after a
+resume takes the intent over and looks for its effect before acting (``stepping._claim``).
 """
 
+import math
 from typing import Any, Literal
 
 from shared.config import PlatformSecret
 from shared.domain import tokens
 from shared.domain.events import (
     HumanResponded,
+    ModelUsed,
     RunCancelled,
     RunEvent,
     RunFinished,
     RunPaused,
     RunResumed,
     RunStatus,
+    ToolIntent,
 )
-from shared.domain.runs import RunState
+from shared.domain.runs import RunState, fold
 from shared.domain.tasks import PlanTask, Trigger
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -33,11 +45,39 @@ from shared.services.deps import Deps
 Decision = Literal["approve", "reject", "answer"]
 
 
-def _state(deps: Deps, tenant_id: str, run_id: str) -> RunState:
+def _read(deps: Deps, tenant_id: str, run_id: str) -> tuple[RunState, ToolIntent | None]:
+    """The run as its log has it (the document and the events past it), and the intent a step holds.
+
+    Only an intent, and usage a duplicate delivery records alone after it (``engine.keep_paid``), are
+    created without the document; every other write moves the document with it. So an intent past the
+    document, followed by nothing but usage, is one whose step has recorded nothing since: it holds the
+    step. An intent the document folds in (a step stopped for its budget after it) holds nothing."""
     run = deps.store.get_run(tenant_id, run_id)
     if run is None:
         raise NotFound(f"run {run_id} was not found")
-    return run.state
+    past = deps.store.list_events(tenant_id, run_id, run.state.last_seq)
+    last = next((e for e in reversed(past) if not isinstance(e, ModelUsed)), None)
+    return fold(past, run.state), last if isinstance(last, ToolIntent) else None
+
+
+def _state(deps: Deps, tenant_id: str, run_id: str) -> RunState:
+    return _read(deps, tenant_id, run_id)[0]
+
+
+def _not_acting(deps: Deps, run_id: str, held: ToolIntent | None, action: str) -> None:
+    """Refuse to change a run whose step may be carrying out its effect right now (its intent's lease
+    lasts): it cannot be stopped halfway, and recording the change would only keep its result out of
+    the log. The step usually records within seconds; a holder that died holds it until the lease
+    runs out, and then the change is recorded after its intent."""
+    now = deps.clock()
+    if held is None or held.lease_until <= now:
+        return
+    wait = math.ceil((held.lease_until - now).total_seconds())
+    raise Conflict(
+        f"run {run_id} is carrying out step {held.step} ({held.tool}) right now, which cannot be stopped "
+        f"halfway: {action} again in a moment, once the step has recorded its result, or in {wait} s "
+        "(when its lease runs out, if the step never finishes)"
+    )
 
 
 def _append(deps: Deps, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]) -> RunState:
@@ -58,15 +98,19 @@ def respond(
     via: Literal["link", "session"] = "session",
     request_id: str | None = None,
 ) -> RunState:
-    state = _state(deps, tenant_id, run_id)
+    state = _state(deps, tenant_id, run_id)  # no step acts while a run waits for a person (_read)
     waiting = state.waiting
     if (
         state.status != RunStatus.WAITING_FOR_HUMAN
         or waiting is None
         or request_id not in (None, waiting.request_id)
     ):
-        if state.status.terminal:  # the retry of a decision whose follow-ups failed half-way sends them
+        # The retry of a decision whose follow-ups failed half-way sends them: an ended run's always,
+        # a running one's only if this very decision was recorded (another one stays refused).
+        if state.status.terminal:
             _send_followups(deps, tenant_id, run_id, state)
+        elif _decided(deps, tenant_id, run_id, request_id, decision):
+            followups.enqueue_followup(deps, tenant_id, run_id, state)
         if state.status == RunStatus.WAITING_FOR_HUMAN and waiting is not None:
             raise Conflict(
                 f"run {run_id} no longer waits for request {request_id}: it now asks {waiting.request_id}"
@@ -105,6 +149,17 @@ def respond(
     # queue is down, the instance dies), the decision's retry sends them (above), by name, once.
     _send_followups(deps, tenant_id, run_id, new, text)
     return new
+
+
+def _decided(deps: Deps, tenant_id: str, run_id: str, request_id: str | None, decision: Decision) -> bool:
+    """Whether ``decision`` is the one recorded on the request (the latest decided, if none is named).
+    Read only when a decision is refused, so the log is read whole."""
+    decided = [
+        e
+        for e in deps.store.list_events(tenant_id, run_id)
+        if isinstance(e, HumanResponded) and request_id in (None, e.request_id)
+    ]
+    return bool(decided) and decided[-1].decision == decision
 
 
 def _check_tenant_budget(deps: Deps, tenant_id: str) -> None:
@@ -221,7 +276,7 @@ def link_info(deps: Deps, token: str) -> dict[str, Any]:
 def control(
     deps: Deps, tenant_id: str, run_id: str, action: Literal["cancel", "pause", "resume"], reason: str = ""
 ) -> RunState:
-    state = _state(deps, tenant_id, run_id)
+    state, held = _read(deps, tenant_id, run_id)
     seq, at = state.last_seq + 1, deps.clock()
     if state.status.terminal:  # the retry of a cancel whose follow-ups failed half-way sends them
         followups.enqueue_followup(deps, tenant_id, run_id, state)
@@ -235,6 +290,15 @@ def control(
         event = RunPaused(seq=seq, at=at)
     else:
         if state.status != RunStatus.PAUSED:
+            if _resumed(deps, tenant_id, run_id):  # the retry of a resume whose follow-up failed sends it
+                followups.enqueue_followup(deps, tenant_id, run_id, state)
             raise Conflict(f"run {run_id} is not paused (it is {state.status.value})")
         event = RunResumed(seq=seq, at=at)
+    _not_acting(deps, run_id, held, action)
     return _append(deps, tenant_id, run_id, state, [event])
+
+
+def _resumed(deps: Deps, tenant_id: str, run_id: str) -> bool:
+    """Whether the run's latest pause was resumed. Read only when a resume is refused."""
+    changes = [e for e in deps.store.list_events(tenant_id, run_id) if isinstance(e, RunPaused | RunResumed)]
+    return bool(changes) and isinstance(changes[-1], RunResumed)
