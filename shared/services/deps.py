@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from shared.config import Settings
@@ -57,12 +58,17 @@ class Deps(NamedTuple):
         return self.notion_for(tenant_id)
 
 
+type Runner = Callable[[Callable[[str], Any]], Any]
+_END = object()
+
+
 class BoundNotion:
     """The Notion port bound to one tenant: every call runs through ``run`` (which supplies the token
     and, with NotionAccess, refreshes it once on a 401). The ``token`` argument callers pass is
-    ignored; paginated results are read whole inside ``run`` so a 401 is seen there."""
+    ignored. A paginated result is read as the caller takes it (:func:`_read_lazily`), each request
+    inside ``run``: a plan that wants ten rows of a data source of 30,000 makes one request, not 300."""
 
-    def __init__(self, notion: Notion, run: Callable[[Callable[[str], Any]], Any]) -> None:
+    def __init__(self, notion: Notion, run: Runner) -> None:
         self._notion, self._run = notion, run
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
@@ -70,12 +76,34 @@ class BoundNotion:
 
         def call(_token: str, *args: Any, **kwargs: Any) -> Any:
             def operation(token: str) -> Any:
-                result = method(token, *args, **kwargs)
-                return list(result) if isinstance(result, Iterator) else result
+                return method(token, *args, **kwargs)
 
-            return self._run(operation)
+            result = self._run(operation)  # a listing's first request waits for its first item
+            return _read_lazily(operation, self._run) if isinstance(result, Iterator) else result
 
         return call
+
+
+def _read_lazily(start: Callable[[str], Iterator[Any]], run: Runner) -> Iterator[Any]:
+    """The items of ``start(token)``, each taken inside ``run``, so the request that fetches a page
+    does too and a 401 there is refreshed. A listing that raised cannot go on, so after a refresh it
+    starts again with the new token and skips the items already taken (a rare re-read)."""
+    taken = 0
+    listing: tuple[str, Iterator[Any]] | None = None
+
+    def take(token: str) -> Any:
+        nonlocal listing
+        if listing is None or listing[0] != token:
+            listing = (token, islice(start(token), taken, None))
+        try:
+            return next(listing[1], _END)
+        except BaseException:
+            listing = None
+            raise
+
+    while (item := run(take)) is not _END:
+        taken += 1
+        yield item
 
 
 def bind_notion(notion: Notion, run: Callable[[Callable[[str], Any]], Any]) -> Notion:
