@@ -350,6 +350,7 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
         events = plan_events(task, deps, 1, attempts=attempts)
     except ReconnectRequired as exc:
         log.info("trigger dropped, no run: %s", exc.reason, extra={"fields": {"run": task.run_id}})
+        _release_page(task, deps)
         return False
     except AgentError:
         _keep_attempts(task, deps, attempts)
@@ -440,6 +441,19 @@ def _page_held_by(task: PlanTask, deps: Deps) -> str | None:
         return None
     now = deps.clock()
     return deps.store.claim_page(task.tenant_id, page_key(page), task.run_id, now, PAGE_HOLD, change=task)
+
+
+def _release_page(task: PlanTask, deps: Deps) -> None:
+    """A run that will never exist lets go of its page's claim (:func:`_page_held_by`) at once: held
+    until the hold ran out, the owner's first change after reconnecting would be remembered on a claim
+    that no run ends, and never planned. A change remembered meanwhile is planned now (by name, as
+    ``followups`` does when a run ends; it is dropped in turn if the connection is still gone)."""
+    page = task.trigger.changed_page
+    if page is None or deps.settings.webhook_coalesce_s <= 0:
+        return
+    change = deps.store.release_page(task.tenant_id, page_key(page), task.run_id)
+    if change is not None:
+        deps.queue.enqueue(Queue.PLAN, change, f"plan:{task.tenant_id}:{change.run_id}:after:{task.run_id}")
 
 
 def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:

@@ -13,6 +13,7 @@ from shared.domain.tasks import READ_LAG, PlanTask, StepTask, Trigger, page_key
 from shared.services import followups, humans
 from shared.services.deps import Deps
 from shared.services.engine import run_step
+from shared.services.notion_access import ReconnectRequired
 from shared.services.planning import PAGE_HOLD, start_run
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
@@ -296,3 +297,35 @@ def test_runs_not_started_by_a_pages_change_release_nothing() -> None:
     assert start_run(api, deps) is True
     humans.control(deps, "t1", "api-1", "cancel")
     assert start_run(change("wh-a-2"), deps) is False  # wh-a-1 still holds the page
+
+
+def test_a_change_dropped_for_a_gone_connection_lets_go_of_its_page() -> None:
+    """The owner is told to reconnect, does, and edits the page within the hold: that change is
+    planned, not remembered on the claim of a run that will never exist."""
+    deps, _, clock = setup()
+    working = deps.notion_for
+
+    def gone(_tenant: str) -> object:
+        raise ReconnectRequired("Notion refused the token and it could not be refreshed")
+
+    assert start_run(change("wh-a-1"), deps._replace(notion_for=gone)) is False
+    assert runs(deps) == []
+    clock.now = T0 + timedelta(minutes=2)  # reconnected, well within PAGE_HOLD
+    assert start_run(change("wh-a-2"), deps._replace(notion_for=working)) is True
+    assert runs(deps) == ["wh-a-2"]
+
+
+def test_a_change_remembered_while_the_dropped_run_held_the_page_is_planned_when_it_lets_go() -> None:
+    deps, _, _ = setup()
+
+    def gone_meanwhile(_tenant: str) -> object:
+        # another change of the page comes while this run holds it, then Notion refuses the token
+        assert start_run(change("wh-a-2"), deps) is False
+        raise ReconnectRequired("Notion refused the token and it could not be refreshed")
+
+    assert start_run(change("wh-a-1"), deps._replace(notion_for=gone_meanwhile)) is False
+    assert isinstance(deps.queue, FakeQueue)
+    planned = [(body, name) for queue, body, name, _ in deps.queue.tasks if queue == Queue.PLAN]
+    assert [(b.run_id, n) for b, n in planned if isinstance(b, PlanTask)] == [
+        ("wh-a-2", "plan:t1:wh-a-2:after:wh-a-1")
+    ]
