@@ -74,9 +74,9 @@ def _json(body: bytes) -> Any:
         return None
 
 
-def _verification_token(secrets: SecretStore) -> str | None:
+def _verification_token(secrets: SecretStore, fresh: bool = False) -> str | None:
     try:
-        return secrets.get(PlatformSecret.NOTION_WEBHOOK_TOKEN)
+        return secrets.get(PlatformSecret.NOTION_WEBHOOK_TOKEN, fresh=fresh)
     except NotFound:
         return None
 
@@ -86,7 +86,9 @@ def _handshake(token: str, secrets: SecretStore) -> Outcome:
         raise InvalidInput(
             "the verification token must be 1 to 500 visible ASCII characters", ["verification_token"]
         )
-    stored = _verification_token(secrets)
+    # Fresh: after an operator emptied the secret to replace the token, an instance's cache may still
+    # hold the old one for secret_cache_ttl_s, and would ignore Notion's new token.
+    stored = _verification_token(secrets, fresh=True)
     if stored == token:
         return Outcome("ignored", "this verification token is already stored")
     if stored is not None:

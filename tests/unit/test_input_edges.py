@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from google.api_core import exceptions as gexc
 from pydantic import ValidationError
 
 from shared.adapters.secret_manager import SecretManagerSecrets
@@ -174,6 +175,33 @@ def test_the_adapter_names_a_secret_that_is_not_utf8_as_a_config_error() -> None
     with pytest.raises(ConfigError, match="not UTF-8 text") as refused:
         secrets.get("notion-webhook-token")
     assert "secret-bytes" not in str(refused.value) and refused.value.__cause__ is None
+
+
+class EmptiedSecretManagerClient(FakeSecretManagerClient):
+    """A secret the operator emptied to replace the token: no enabled version any more."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.emptied = False
+
+    def access_secret_version(self, name: str) -> Any:
+        if self.emptied:
+            self.calls.append("access")
+            raise gexc.NotFound("no enabled version")
+        return super().access_secret_version(name)
+
+
+def test_a_new_verification_token_is_stored_even_while_the_old_one_is_cached() -> None:
+    """docs/deploy.md's replacement: empty the secret, then Notion sends a new token. An instance that
+    read the old one within secret_cache_ttl_s must not ignore the new one."""
+    client = EmptiedSecretManagerClient(b"secret_old-token")
+    secrets = SecretManagerSecrets(client, "proj", ttl_s=3600)
+    assert secrets.get(PlatformSecret.NOTION_WEBHOOK_TOKEN) == "secret_old-token"  # cached now
+    client.emptied = True
+    i = intake()._replace(secrets=secrets)
+    body = json.dumps({"verification_token": "secret_new-token"}).encode()
+    assert ingest_webhook(body, None, i).result == "verification_stored"
+    assert client.calls[-1] == "add"
 
 
 # --- (d) the OAuth redirect's own checks come before its state is used up ---------------------------
