@@ -11,9 +11,9 @@ from flask import Request, Response
 from functions._http import Reply, handle, parse_json
 from shared import bootstrap
 from shared.domain.tasks import StepTask
-from shared.errors import NotFound
+from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
-from shared.services.engine import run_step
+from shared.services.engine import RunNotFound, run_step
 from shared.services.wiring import deploy_deps
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "model", "code_host", "deployer")
@@ -25,8 +25,10 @@ def deploy(request: Request) -> Response:
         add_labels(tenant=task.tenant_id, run=task.run_id)
         try:
             outcome = run_step(task, deploy_deps(bootstrap.container()))
-        except NotFound as exc:  # retrying cannot make the run appear: the queue drops the task
+        except RunNotFound as exc:  # retrying cannot make the run appear: the queue drops the task
             return {"acted": False, "reason": exc.reason}, 200
+        except NotFound as exc:  # something else is missing (a secret): an error, logged and retried
+            raise AgentError(f"step {task.step} of run {task.run_id}: {exc.reason}") from exc
         body = {"acted": outcome.acted, "status": outcome.status.value, "cursor": outcome.cursor}
         return body | ({"reason": outcome.reason} if outcome.reason else {}), 200
 

@@ -7,9 +7,9 @@ from flask import Request, Response
 from functions._http import Reply, handle, parse_json
 from shared import bootstrap
 from shared.domain.tasks import StepTask
-from shared.errors import NotFound
+from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
-from shared.services.engine import run_step
+from shared.services.engine import RunNotFound, run_step
 from shared.services.sweeper import sweep
 from shared.services.wiring import engine_deps
 
@@ -25,9 +25,11 @@ def execute_step(request: Request) -> Response:
         add_labels(tenant=task.tenant_id, run=task.run_id)
         try:
             outcome = run_step(task, deps)
-        except NotFound as exc:
+        except RunNotFound as exc:
             # Retrying cannot make the run appear: acknowledge so the queue drops the task.
             return {"acted": False, "reason": exc.reason}, 200
+        except NotFound as exc:  # something else is missing (a secret): an error, logged and retried
+            raise AgentError(f"step {task.step} of run {task.run_id}: {exc.reason}") from exc
         body = {"acted": outcome.acted, "status": outcome.status.value, "cursor": outcome.cursor}
         return body | ({"reason": outcome.reason} if outcome.reason else {}), 200
 

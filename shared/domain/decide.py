@@ -1,10 +1,19 @@
-"""The step decision and the limits that stop runaway runs: pure functions of the state."""
+"""The step decision and the limits that stop runaway runs: pure functions of the state (and the time)."""
 
+from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
 from shared.domain.digest import signature
 from shared.domain.events import RunStatus
 from shared.domain.runs import RunState
+
+# How long a step may keep failing transiently (429, 5xx, timeouts), counted from its first such error
+# since it last made progress (``RunState.failing_since``), before it asks a person instead of trying
+# again. A day rides out an outage of hours and a Retry-After of hours (a wait is honoured to its end:
+# the bound is checked only when the step is due). Without it, a write failing the same way at every
+# attempt retried for ever: each attempt recorded an error, so the sweeper never saw the run idle.
+# The sweeper gives a run whose attempts record nothing the same day (``sweeper.GIVE_UP_AFTER``).
+RETRY_FOR = timedelta(days=1)
 
 
 class Limits(NamedTuple):
@@ -21,7 +30,8 @@ class Decision(NamedTuple):
     reason: str = ""
 
 
-def decide(state: RunState, step: int, limits: Limits) -> Decision:
+def decide(state: RunState, step: int, limits: Limits, now: datetime | None = None) -> Decision:
+    """What to do with ``step`` now; ``now`` None: without the time limit (:data:`RETRY_FOR`)."""
     if state.status != RunStatus.RUNNING or state.cursor != step:
         return Decision("ack", f"step {step} is stale (cursor {state.cursor}, {state.status.value})")
     if step > len(state.steps) or step > limits.max_steps:
@@ -31,6 +41,9 @@ def decide(state: RunState, step: int, limits: Limits) -> Decision:
     if state.consecutive_errors >= limits.max_consecutive_errors:
         reason = f"{state.consecutive_errors} errors in a row; the last: {state.last_error}"
         return Decision("escalate", reason[:500])
+    failing = _failing_too_long(state, now) if now is not None else None
+    if failing:
+        return Decision("escalate", failing)
     planned = state.current_step()
     repeats = state.repeat_count if signature(planned.tool, planned.args) == state.repeat_sig else 0
     if repeats >= limits.loop_limit - 1:
@@ -38,6 +51,14 @@ def decide(state: RunState, step: int, limits: Limits) -> Decision:
             "escalate", f"{planned.tool} would run {repeats + 1} times in a row with the same arguments"
         )
     return Decision("act")
+
+
+def _failing_too_long(state: RunState, now: datetime) -> str | None:
+    """Why the step, failing transiently for :data:`RETRY_FOR`, should stop for a person, or None."""
+    if state.failing_since is None or now - state.failing_since < RETRY_FOR:
+        return None
+    hours = int((now - state.failing_since).total_seconds() // 3600)
+    return f"failing for {hours} hours without progress; the last error: {state.last_error}"[:500]
 
 
 class Spend(NamedTuple):

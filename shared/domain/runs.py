@@ -101,6 +101,9 @@ class RunState(Schema):
     consecutive_errors: int = 0
     last_error: str = ""
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
+    # The current step's first transient error since it last made progress (a result) or a person let
+    # it go on (a decision, a resume): how long it has been failing (shared.domain.decide.RETRY_FOR).
+    failing_since: datetime | None = None
     repeat_sig: str = ""
     repeat_count: int = 0
     budget_grants: int = 0
@@ -136,6 +139,7 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
         "pending": None,
         "consecutive_errors": 0,
         "retry_at": None,
+        "failing_since": None,
     }
     changes |= {"repeat_sig": sig, "repeat_count": s.repeat_count + 1 if sig == s.repeat_sig else 1}
     if e.step in s.keep_outputs:
@@ -188,11 +192,14 @@ def _error(s: RunState, e: ErrorRecorded) -> dict[str, Any]:
         changes["pending"] = s.pending.model_copy(update={"released": True})
     if e.error == ErrorKind.MODEL_FIXABLE and e.step > 0:  # step 0: planning, not a step
         changes["consecutive_errors"] = s.consecutive_errors + 1
+    if e.error == ErrorKind.TRANSIENT and e.step > 0 and s.failing_since is None:
+        changes["failing_since"] = e.at
     return changes
 
 
 def _responded(s: RunState, e: HumanResponded) -> dict[str, Any]:
     changes: dict[str, Any] = {"waiting": None, "consecutive_errors": 0, "repeat_count": 0}
+    changes["failing_since"] = None  # the person let the step go on: it gets a fresh RETRY_FOR
     if e.decision != "reject":
         changes["status"] = RunStatus.RUNNING
     if s.waiting is not None and s.waiting.budget and e.decision == "approve":  # not errors or a loop
@@ -232,8 +239,8 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (
             return {"cost_usd": round(s.cost_usd + event.cost_usd, 9), "tokens": tokens}
         case RunPaused():
             return {"status": RunStatus.PAUSED, "resume_to": s.status}
-        case RunResumed():
-            return {"status": s.resume_to or RunStatus.RUNNING, "resume_to": None}
+        case RunResumed():  # a person let the run go on: its step gets a fresh RETRY_FOR, as on a decision
+            return {"status": s.resume_to or RunStatus.RUNNING, "resume_to": None, "failing_since": None}
         case RunCancelled():
             return {"status": RunStatus.CANCELLED, "summary": event.reason, "waiting": None}
         case RunFinished():

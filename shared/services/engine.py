@@ -1,11 +1,17 @@
 """``execute-step``: load the run, decide, act once, record the result with the cursor, enqueue next.
 
+A step is decided on the run's log, not only its document: what was written past the document (an
+intent, usage recorded alone) is folded in first (:func:`_logged`), so a retry finds its step's
+intent, backs off while another delivery holds it and takes it over once its lease is over.
+
 Errors are classified here: transient → the queue retries (HTTP 503) or, for a long Retry-After, the
 step is re-enqueued with that delay and the error records when it may run again (``retry_at``; a
-delivery before then puts the step back for the rest of the wait without acting, :func:`_defer`);
-model-fixable → compacted into the log and retried (the model repairs the arguments), a human after
-``run_max_consecutive_errors`` in a row; permanent → the run fails with the reason and the owner is
-notified. Budgets, loops and max steps stop a run for a human.
+delivery before then puts the step back for the rest of the wait without acting, :func:`_defer`),
+a person after the step has failed so for ``decide.RETRY_FOR``; model-fixable → compacted into the
+log and retried (the model repairs the arguments), a human after ``run_max_consecutive_errors`` in a
+row; permanent → the run fails with the reason and the owner is notified; anything else (a bug, a
+ConfigError) → the request fails (500, retried) after the step's intent is released. Budgets,
+loops and max steps stop a run for a human.
 Whatever ends the attempt, the model calls it paid for are recorded first (``model_used``), in the
 same append as its outcome, so the run, day and month budgets see them. A delivery whose outcome is
 not recorded (a duplicate that lost the race, or found the step held) records its paid calls alone
@@ -25,16 +31,18 @@ from shared.domain.events import (
     ErrorRecorded,
     HumanRequested,
     ModelUsed,
+    RunCancelled,
     RunEvent,
     RunFinished,
     RunStatus,
+    ToolIntent,
 )
-from shared.domain.runs import RunState, fold
+from shared.domain.runs import Run, RunState, fold
 from shared.domain.tasks import StepTask
 from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, TransientError
 from shared.services import followups, run_log
 from shared.services.deps import Deps
-from shared.services.stepping import OverBudget, Recorder, Stale, Step, perform
+from shared.services.stepping import OverBudget, Recorder, Stale, Step, held_elsewhere, perform
 
 log = logging.getLogger(__name__)
 _ATTEMPTS = 5  # writes of one record that others keep getting ahead of: then it gives up (logged)
@@ -48,17 +56,29 @@ class StepOutcome(NamedTuple):
     reason: str = ""
 
 
-def run_step(task: StepTask, deps: Deps) -> StepOutcome:
+class RunNotFound(NotFound):
+    """The step's run does not exist: retrying cannot make it appear, so the task is acknowledged.
+    Anything else not found on the way (a secret, say) is an error of the step, retried."""
+
+
+def run_step(task: StepTask, deps: Deps) -> StepOutcome:  # noqa: PLR0911 (one return per way a step ends)
     run = deps.store.get_run(task.tenant_id, task.run_id)
     if run is None:
-        raise NotFound(f"run {task.run_id} does not exist")
-    state = run.state
-    decision = decide(state, task.step, deps.limits())
+        raise RunNotFound(f"run {task.run_id} does not exist")
+    recorded, now = run.state, deps.clock()
+    state = _logged(deps, task, recorded)
+    decision = decide(state, task.step, deps.limits(), now)
+    # Follow-ups are named from the document, as its writer named them: a repeat is refused.
+    if _of_an_earlier_owner(deps, task, run):
+        return _end_for_the_earlier_owner(deps, task, state)
     if decision.action == "ack":
-        followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+        followups.enqueue_followup(deps, task.tenant_id, task.run_id, recorded)
         return StepOutcome(False, state.status, state.cursor, decision.reason)
-    if state.retry_at is not None and (state.retry_at - deps.clock()).total_seconds() > _EARLY_S:
-        return _defer(deps, task, state, state.retry_at)
+    if state.retry_at is not None and (state.retry_at - now).total_seconds() > _EARLY_S:
+        return _defer(deps, task, recorded, state.retry_at)
+    held = held_elsewhere(state, now)
+    if held is not None:  # nothing is decided or recorded past a live intent: its holder does that
+        raise TransientError(f"step {state.cursor} is in progress elsewhere", retry_after_s=held)
     if decision.action == "fail":
         return _record(deps, task, state, _failure(deps, state, decision.reason), acted=False)
     if decision.action == "escalate":
@@ -66,11 +86,49 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
     if followups.step_queue(state) != (Queue.DEPLOY if deps.code is not None else Queue.EXECUTE_STEP):
         # A step that runs elsewhere (a GitHub/Vercel step here on execute-step, or the reverse):
         # handed to its function by the same named task a follow-up would have been.
-        followups.enqueue_step(deps, task.tenant_id, task.run_id, state)
+        followups.enqueue_step(deps, task.tenant_id, task.run_id, recorded)
         return StepOutcome(
             False, state.status, state.cursor, f"handed to {followups.step_queue(state).value}"
         )
     return _act(deps, task, state)
+
+
+def _of_an_earlier_owner(deps: Deps, task: StepTask, run: Run) -> bool:
+    """Whether someone else connected the workspace afresh since the run was created
+    (``Tenant.owns``): it was planned for the earlier owner, from what their grant could read."""
+    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    return tenant is not None and not tenant.owns(run.created_at)
+
+
+def _end_for_the_earlier_owner(deps: Deps, task: StepTask, state: RunState) -> StepOutcome:
+    """Cancel the run rather than go on with the new owner's token, and tell nobody: the end notice
+    would carry the earlier owner's goal to the new owner's channels. Its page is let go as usual.
+    An ended one (a duplicate delivery, say) gets no follow-up either, for the same reason."""
+    reason = "cancelled: the workspace was connected afresh by someone else after this run started"
+    if state.status != RunStatus.RUNNING:
+        return StepOutcome(False, state.status, state.cursor, "the run was the earlier owner's")
+    new = append_past_usage(
+        deps,
+        task.tenant_id,
+        task.run_id,
+        state,
+        [RunCancelled(seq=state.last_seq + 1, at=deps.clock(), reason=reason)],
+    )
+    if new is None:
+        raise TransientError(f"step {task.step}: the run changed while it was being cancelled; retried")
+    run_log.log_transition(task.run_id, state.status, new)
+    followups.plan_page_change(deps, task.tenant_id, task.run_id, new)
+    return StepOutcome(False, new.status, new.cursor, reason)
+
+
+def _logged(deps: Deps, task: StepTask, recorded: RunState) -> RunState:
+    """The run as its log has it: the document (``recorded``) and what was written past it without
+    the document, an intent (its step is being carried out, or its holder died) and usage recorded
+    alone. A retry that decided on the document alone paid for a repair the intent already held, or
+    recorded a stop at the intent's seq, where the log refused it and the stop was lost. One query,
+    empty on the usual path."""
+    tail = deps.store.list_events(task.tenant_id, task.run_id, recorded.last_seq)
+    return fold(tail, recorded) if tail else recorded
 
 
 def _defer(deps: Deps, task: StepTask, state: RunState, retry_at: datetime) -> StepOutcome:
@@ -103,12 +161,15 @@ def _act(deps: Deps, task: StepTask, state: RunState) -> StepOutcome:
         )
     except TransientError as exc:
         return _transient(deps, task, recorder, exc)
-    except ConfigError:
-        _record_paid_only(deps, task, recorder)
+    except ConfigError as exc:
+        _record_paid_only(deps, task, recorder, exc.reason)
         raise  # the deployment is wrong: fail the request loudly, keep the run for a retry
     except AgentError as exc:
         reason = exc.reason
         return _record_paid(deps, task, recorder, lambda held: _failure(deps, held, reason))
+    except Exception as exc:  # a bug, or an error nobody converted: 500, and the queue retries
+        _record_paid_only(deps, task, recorder, f"the attempt stopped on an unexpected {type(exc).__name__}")
+        raise
     return _record(deps, task, base, events, acted=True)
 
 
@@ -128,9 +189,14 @@ def _record_paid(
     return _record(deps, task, recorder.state, [*used, *outcome(held)], acted=False)
 
 
-def _record_paid_only(deps: Deps, task: StepTask, recorder: Recorder) -> None:
-    """Keep the paid calls of an attempt that records no outcome (the run stays as it was)."""
-    used, _ = _paid(deps, recorder)
+def _record_paid_only(deps: Deps, task: StepTask, recorder: Recorder, reason: str) -> None:
+    """An attempt that records no outcome and is retried (the run stays as it was): keep its paid
+    calls, and release its intent with a transient error (``reason``), so that neither the retry
+    nor a pause or cancel (which append after the document) waits out the lease of a holder that
+    has given up. The retry takes the intent's arguments and looks for its effect first."""
+    used, held = _paid(deps, recorder)
+    if held.pending is not None and not held.pending.released:
+        used += _error(deps, held, ErrorKind.TRANSIENT, reason)
     if used and append_past_usage(deps, task.tenant_id, task.run_id, recorder.state, used) is None:
         keep_paid(deps, task.tenant_id, task.run_id, used)
 
@@ -139,6 +205,8 @@ def _record(deps: Deps, task: StepTask, state: RunState, events: list[RunEvent],
     new = append_past_usage(deps, task.tenant_id, task.run_id, state, events)
     if new is None:
         keep_paid(deps, task.tenant_id, task.run_id, events)  # the log is the winner's, the money ours
+        if not _outcome_past(deps, task, state):  # only an attempt begun meanwhile: nothing recorded
+            raise TransientError(f"step {task.step}: another attempt began meanwhile; retried after it")
         log.info("step %d was recorded by another delivery", task.step)
         return StepOutcome(False, state.status, state.cursor, "recorded by another delivery")
     run_log.log_transition(task.run_id, state.status, new)
@@ -155,10 +223,7 @@ def _transient(deps: Deps, task: StepTask, recorder: Recorder, exc: TransientErr
         keep_paid(deps, task.tenant_id, task.run_id, used)  # a repair paid for before the collision
         raise exc  # the next seq is the holder's intent: this log is not ours to extend
     if wait <= deps.settings.step_retry_inline_s:
-        if held.pending is not None and not held.pending.released:  # release our intent's lease
-            used += _error(deps, held, ErrorKind.TRANSIENT, exc.reason)
-        if used and append_past_usage(deps, task.tenant_id, task.run_id, state, used) is None:
-            keep_paid(deps, task.tenant_id, task.run_id, used)
+        _record_paid_only(deps, task, recorder, exc.reason)
         raise exc
     retry_at = deps.clock() + timedelta(seconds=wait)
     events = [*used, *_error(deps, held, ErrorKind.TRANSIENT, exc.reason, retry_at=retry_at)]
@@ -222,6 +287,13 @@ def keep_paid(deps: Deps, tenant_id: str, run_id: str, events: Sequence[RunEvent
     if used:
         cost = sum(e.cost_usd for e in used)
         log.warning("run %s: %d paid model call(s), $%.6f, could not be recorded", run_id, len(used), cost)
+
+
+def _outcome_past(deps: Deps, task: StepTask, state: RunState) -> bool:
+    """Whether the log past ``state`` holds an outcome or a decision (another delivery's result or
+    error, a person's), not only what is written without the document: an intent and usage."""
+    tail = deps.store.list_events(task.tenant_id, task.run_id, state.last_seq)
+    return any(not isinstance(e, ToolIntent | ModelUsed) for e in tail)
 
 
 def _moved(deps: Deps, tenant_id: str, run_id: str, last_seq: int) -> bool:

@@ -2,9 +2,10 @@
 side effect, perform it (or find it, after a crash), and return the events of the result.
 
 The intent is one created event document (``seq = last_seq + 1``) and is *not* cached in the run
-document, so a write step costs one extra write. A second delivery that reads the same run document
-collides on that seq: it finds the intent, and either backs off while the intent's lease lasts or,
-once it expired (its holder crashed), records a new attempt (the next seq, again exclusive) and
+document, so a write step costs one extra write. A second delivery finds the intent in the log past
+the run document (the engine decides on both, ``engine._logged``) or, reading before it was written,
+collides on its seq; either way it backs off while the intent's lease lasts (:func:`held_elsewhere`)
+or, once it expired (its holder crashed), records a new attempt (the next seq, again exclusive) and
 reconciles: the tool looks for the effect by its key before doing anything. Usage a duplicate
 delivery recorded alone (``engine.keep_paid``) may come between: it changes nothing but the cost, so
 the claim goes after it, and a refusal is looked for before it.
@@ -26,7 +27,7 @@ that Firestore refuses, which would fail the delivery again at every retry.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel
@@ -316,6 +317,19 @@ def _check_size(tool: Tool, state: RunState, events: list[RunEvent]) -> None:
         f"the result of step {state.cursor} ({tool.name}) is too large to record ({size}): "
         "ask for less (a smaller limit, a narrower filter)"
     )
+
+
+def held_elsewhere(state: RunState, now: datetime) -> float | None:
+    """Seconds for which another delivery still holds the current step: its intent (the log's, which
+    the engine folds in from past the run document) is not given up (no error after it) and its
+    lease lasts. None when nobody holds it: no intent, a released one, an expired lease (its holder
+    died: taken over, :func:`_claim`), or one that keeps repaired arguments only (taken as it is)."""
+    pending = state.pending
+    if pending is None or pending.step != state.cursor or pending.released:
+        return None
+    tool = REGISTRY.get(pending.tool)
+    wait = (pending.lease_until - now).total_seconds()
+    return wait if tool is not None and tool.needs_intent and wait > 0 else None
 
 
 class Claim(NamedTuple):

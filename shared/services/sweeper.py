@@ -16,11 +16,17 @@ deployment's ConfigError for a day, a bug), and re-enqueuing it every window for
 task, an invocation and reads each time, while the owner hears nothing. Failing it notifies the
 owner and releases its page, like any failed run. It also takes it out of the oldest-first batch
 (``limit``), which runs stuck for good would otherwise fill, leaving newer stalled runs unswept.
+
+A step that records an error at every attempt (one that fails after its intent releases it: a
+transient error, a ConfigError, a bug) never looks idle here: the engine stops it for a person after
+the same day of failing (``decide.RETRY_FOR``), at the first delivery past it, which this sweep
+keeps sending.
 """
 
 import logging
 from datetime import datetime, timedelta
 
+from shared.domain.decide import RETRY_FOR
 from shared.domain.events import RunFinished, RunStatus
 from shared.domain.runs import Run, fold
 from shared.services import followups
@@ -28,7 +34,7 @@ from shared.services.deps import Deps
 
 log = logging.getLogger(__name__)
 
-GIVE_UP_AFTER = timedelta(days=1)  # ~144 sweeps of the default window, far past any step's lease
+GIVE_UP_AFTER = RETRY_FOR  # a day: ~144 sweeps of the default window, far past any step's lease
 
 
 def sweep(deps: Deps, limit: int = 200) -> int:

@@ -57,7 +57,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/followups.py:decision_link": RUNS,
     "shared/services/followups.py:_ask": RUNS,
     # An ended run's page: the change that came while it ran is planned by whoever ended it.
-    "shared/services/followups.py:_plan_page_change": RUNS,
+    "shared/services/followups.py:plan_page_change": RUNS,
     "shared/services/humans.py:_replan": frozenset({"api"}),
     "shared/services/humans.py:link_claims": frozenset({"api"}),
     "shared/services/runs.py:request_run": frozenset({"api"}),
@@ -67,6 +67,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/email_confirmation.py:_claims": frozenset({"api"}),
     # A Notion event's run whose turn has not come is planned by a task scheduled for its start.
     "shared/services/planning.py:_waits_its_turn": frozenset({"plan"}),
+    # A page change dropped for a gone connection lets go of its page, planning a change remembered.
+    "shared/services/planning.py:_release_page": frozenset({"plan"}),
     "shared/services/planning.py:_budget_spent": frozenset({"plan"}),
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
     "shared/services/planning.py:_ask_model": frozenset({"plan"}),

@@ -153,7 +153,7 @@ def test_a_duplicate_that_fails_after_the_other_recorded_keeps_its_paid_repair(e
     assert not [e for e in events if isinstance(e, ErrorRecorded) and e.error != "model_fixable"]
 
 
-def test_a_duplicate_that_finds_the_step_held_keeps_its_paid_repair() -> None:
+def test_a_duplicate_that_finds_the_step_held_pays_for_nothing() -> None:
     notion = HookedNotion()
     deps, model = started("add_comment", {"page_id": (page := notion.add_page("P")), "text": "x"}, notion)
     notion.fail["add_comment"] = [ModelFixableError("bad text")]
@@ -161,15 +161,16 @@ def test_a_duplicate_that_finds_the_step_held_keeps_its_paid_repair() -> None:
 
     def other_delivery() -> None:  # while this one holds the intent and writes
         with pytest.raises(TransientError, match="in progress elsewhere"):
-            run_step(STEP, deps)
+            run_step(STEP, deps)  # it reads the intent past the run document: no repair
 
     notion.during["add_comment"] = other_delivery
-    assert run_step(STEP, deps).acted  # its result goes after the other's usage
+    assert run_step(STEP, deps).acted
 
-    events = assert_every_paid_call_recorded(deps, model)  # the plan and both repairs
+    events = assert_every_paid_call_recorded(deps, model)  # the plan and the holder's repair
+    assert [name for name, _ in model.prompts].count("ArgsFix") == 1
     assert notion.writes["add_comment"] == 1 and len(notion.comments[page]) == 1
     kinds = [e.kind for e in events[-4:]]
-    assert kinds == ["tool_intent", "model_used", "model_used", "tool_result"]  # the other's, then ours
+    assert kinds == ["error_recorded", "tool_intent", "model_used", "tool_result"]
     assert run_step(StepTask(tenant_id="t1", run_id="r1", step=2), deps).status == RunStatus.COMPLETED
 
 
@@ -372,34 +373,35 @@ def test_a_duplicate_replan_delivery_that_loses_keeps_its_paid_plan() -> None:
     assert isinstance(events[-1], ModelUsed)
 
 
-class Crash(Exception):
-    """The instance dies (not an error the engine handles): nothing after it is recorded."""
+class Died(BaseException):
+    """The instance is killed: no handler runs (the engine's for unexpected errors neither)."""
 
 
 def test_usage_recorded_after_a_crashed_holders_intent_is_walked_past_by_the_takeover() -> None:
     notion = HookedNotion()
-    deps, model = started("add_comment", {"page_id": (page := notion.add_page("P")), "text": "x"}, notion)
+    fixes = [fix("holder", (page := notion.add_page("P"))), fix("other", page)]  # the holder asks first
+    deps, model = started("add_comment", {"page_id": page, "text": "x"}, notion, {"ArgsFix": fixes})
     notion.fail["add_comment"] = [ModelFixableError("bad text")]
     run_step(STEP, deps)
 
-    def other_delivery() -> None:  # finds the intent held: its repair is recorded after the intent
-        with pytest.raises(TransientError, match="in progress elsewhere"):
+    def holder() -> None:  # repairs, records its intent and dies before writing
+        notion.fail["add_comment"] = [Died()]
+        with pytest.raises(Died):
             run_step(STEP, deps)
-        notion.fail["add_comment"] = [Crash()]  # and then the holder dies before writing
 
-    notion.during["add_comment"] = other_delivery
-    with pytest.raises(Crash):
-        run_step(STEP, deps)
+    model.during["ArgsFix"] = holder  # while the other delivery, which read before it, repairs
+    with pytest.raises(TransientError, match="in progress elsewhere"):
+        run_step(STEP, deps)  # its repair is recorded after the holder's intent
     assert [e.kind for e in deps.store.list_events("t1", "r1")[-2:]] == ["tool_intent", "model_used"]
 
     later = datetime.now(UTC) + timedelta(seconds=deps.settings.step_lease_s + 1)
     assert run_step(STEP, deps._replace(clock=lambda: later)).acted  # takes the expired intent over
     events = assert_every_paid_call_recorded(deps, model, unpaid=1)  # the holder's repair died with it
-    assert [e.kind for e in events[-5:]] == [
+    assert [e.kind for e in events[-4:]] == [
         "tool_intent",  # the holder's, expired
         "model_used",  # the other delivery's repair
-        "tool_intent",  # the takeover's, with the holder's arguments
-        "model_used",  # the takeover's repair (the tool had refused the first arguments)
+        "tool_intent",  # the takeover's, with the holder's arguments (no repair of its own)
         "tool_result",
     ]
+    assert [e.args["text"] for e in events if isinstance(e, ToolResult)] == ["holder"]
     assert notion.writes["add_comment"] == 1 and len(notion.comments[page]) == 1
