@@ -94,7 +94,7 @@ def test_two_deliveries_repairing_a_read_at_once_both_pay_and_both_are_recorded(
     assert [e.step for e in events if isinstance(e, ToolResult)] == [1]
 
 
-def test_a_delivery_that_finds_the_intent_held_records_its_repair_after_it(firestore_db: Any) -> None:
+def test_a_delivery_that_finds_the_intent_held_pays_for_nothing(firestore_db: Any) -> None:
     model, notion = FakeModel(), HeldNotion()
     page = notion.add_page("P")
     deps = started(firestore_db, model, notion, "add_comment", {"page_id": page, "text": "x"})
@@ -102,18 +102,16 @@ def test_a_delivery_that_finds_the_intent_held_records_its_repair_after_it(fires
     run_step(STEP, deps)
 
     def other_delivery() -> None:
+        # it reads the intent past the run document (which the intent stays out of): no repair, 503
         with pytest.raises(TransientError, match="in progress elsewhere"):
             run_step(STEP, deps)
-        # created after the intent, the run document untouched: the intent stays out of it
         run = deps.store.get_run("t1", "r1")
         assert run is not None and run.state.pending is not None and run.state.pending.released
-        assert [e.kind for e in deps.store.list_events("t1", "r1", run.state.last_seq)] == [
-            "tool_intent",
-            "model_used",
-        ]
+        assert [e.kind for e in deps.store.list_events("t1", "r1", run.state.last_seq)] == ["tool_intent"]
 
     notion.during_comment.append(other_delivery)
-    assert run_step(STEP, deps).acted  # the holder's result goes after that usage
-    events = checked_log(deps, model)
-    assert [e.kind for e in events[-4:]] == ["tool_intent", "model_used", "model_used", "tool_result"]
+    assert run_step(STEP, deps).acted
+    events = checked_log(deps, model)  # the plan and the holder's repair, each recorded once
+    assert [name for name, _ in model.prompts].count("ArgsFix") == 1
+    assert [e.kind for e in events[-4:]] == ["error_recorded", "tool_intent", "model_used", "tool_result"]
     assert notion.writes["add_comment"] == 1
