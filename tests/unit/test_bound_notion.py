@@ -3,9 +3,10 @@ inside the token-refreshing ``run``, and no more pages than the caller wants."""
 
 from collections.abc import Callable, Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from shared.errors import Unauthenticated
+from shared.ports import Notion
 from shared.services.deps import bind_notion
 
 ROWS, PAGE = 3_000, 100
@@ -48,7 +49,7 @@ class Session:
 
 def test_taking_ten_rows_of_a_big_data_source_makes_one_request() -> None:
     paged = PagedNotion()
-    notion = bind_notion(paged, Session(paged).run)  # type: ignore[arg-type]
+    notion = bind_notion(cast(Notion, paged), Session(paged).run)
     rows = list(islice(notion.query_data_source("", "ds"), 10))
     assert [r["id"] for r in rows] == [f"row-{i}" for i in range(10)]
     assert paged.requests == [("t0", 0)]
@@ -57,7 +58,7 @@ def test_taking_ten_rows_of_a_big_data_source_makes_one_request() -> None:
 
 def test_reading_on_requests_the_next_pages_and_reading_all_reads_each_once() -> None:
     paged = PagedNotion()
-    notion = bind_notion(paged, Session(paged).run)  # type: ignore[arg-type]
+    notion = bind_notion(cast(Notion, paged), Session(paged).run)
     assert len(list(islice(notion.query_data_source("", "ds"), 250))) == 250
     assert [start for _, start in paged.requests] == [0, 100, 200]
     paged.requests.clear()
@@ -68,7 +69,7 @@ def test_reading_on_requests_the_next_pages_and_reading_all_reads_each_once() ->
 def test_a_token_expiring_between_pages_is_refreshed_and_the_listing_goes_on_without_a_gap() -> None:
     paged = PagedNotion()
     session = Session(paged)
-    notion = bind_notion(paged, session.run)  # type: ignore[arg-type]
+    notion = bind_notion(cast(Notion, paged), session.run)
     listing = notion.query_data_source("", "ds")
     head = list(islice(listing, 150))
     paged.expired.add("t0")  # the token runs out while the caller works on the first rows

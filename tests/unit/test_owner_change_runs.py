@@ -9,6 +9,7 @@ from typing import Any
 from shared.domain.events import RunStatus
 from shared.domain.notifications import NotificationStatus, new_record
 from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
@@ -89,43 +90,46 @@ def test_the_owner_connecting_again_after_a_disconnect_keeps_their_runs(fakes: F
     assert answer.status_code == 200 and answer.json == {"run_id": run_id, "status": "running"}
 
 
-def test_a_running_run_of_the_earlier_owner_is_cancelled_at_its_next_step_without_a_notice() -> None:
-    """It was planned for Ada from what her grant read: it must not go on with Bob's token, and its
-    end notice (Ada's goal) must not reach Bob's channels."""
+STEP_1 = StepTask(tenant_id="t1", run_id="r1", step=1)
+
+
+def commenting_run(goal: str, owner_since: datetime | None = None) -> tuple[Deps, FakeNotion, str]:
+    """A run that comments on a page (planned, step 1 due) of a workspace whose owner connected it
+    at ``owner_since``: (deps, Notion, page)."""
     notion = FakeNotion()
     page = notion.add_page("Launch")
     steps = [("add_comment", {"page_id": page, "text": "done"}), ("finish", {"summary": "ok"})]
-    model = FakeModel(
-        {"PlanOut": [{"goal": "g", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}]}
-    )
-    deps = make_deps(model=model, notion=notion)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="Ada's launch", trigger=Trigger(kind="api")), deps)
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None and run.state.status == RunStatus.RUNNING
+    plan = {"goal": "g", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
+    deps = make_deps(model=FakeModel({"PlanOut": [plan]}), notion=notion)
+    if owner_since is not None:
+        handed_over(deps, owner_since)
+    start_run(PlanTask(tenant_id="t1", run_id="r1", goal=goal, trigger=Trigger(kind="api")), deps)
     assert isinstance(deps.queue, FakeQueue)
     deps.queue.tasks.clear()
+    return deps, notion, page
 
-    handed_over = run.created_at + timedelta(seconds=1)  # Bob connected it afresh after Ada's run began
-    deps.need_tenants().update("t1", lambda t: t.model_copy(update={"owner_since": handed_over}) if t else t)
-    outcome = run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
+
+def handed_over(deps: Deps, at: datetime) -> None:
+    """Someone else connected the workspace afresh at ``at``."""
+    deps.need_tenants().update("t1", lambda t: t.model_copy(update={"owner_since": at}) if t else t)
+
+
+def test_a_running_run_of_the_earlier_owner_is_cancelled_at_its_next_step_without_a_notice() -> None:
+    """It was planned for Ada from what her grant read: it must not go on with Bob's token, and its
+    end notice (Ada's goal) must not reach Bob's channels."""
+    deps, notion, page = commenting_run("Ada's launch")
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None and run.state.status == RunStatus.RUNNING
+    handed_over(deps, run.created_at + timedelta(seconds=1))  # Bob, after Ada's run began
+    outcome = run_step(STEP_1, deps)
     assert not outcome.acted and outcome.status == RunStatus.CANCELLED and "afresh" in outcome.reason
+    assert isinstance(deps.queue, FakeQueue)
     assert notion.comments.get(page, []) == [] and deps.queue.tasks == []
-    again = run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)  # a duplicate delivery
+    again = run_step(STEP_1, deps)  # a duplicate delivery
     assert not again.acted and again.status == RunStatus.CANCELLED and deps.queue.tasks == []
 
 
 def test_a_run_the_current_owner_started_runs_as_usual() -> None:
-    notion = FakeNotion()
-    page = notion.add_page("Launch")
-    steps = [("add_comment", {"page_id": page, "text": "done"}), ("finish", {"summary": "ok"})]
-    model = FakeModel(
-        {"PlanOut": [{"goal": "g", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}]}
-    )
-    deps = make_deps(model=model, notion=notion)
-    deps.need_tenants().update(
-        "t1",
-        lambda t: t.model_copy(update={"owner_since": datetime.now(UTC) - timedelta(days=1)}) if t else t,
-    )
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="Bob's launch", trigger=Trigger(kind="api")), deps)
-    assert run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps).acted
+    deps, notion, page = commenting_run("Bob's launch", owner_since=datetime.now(UTC) - timedelta(days=1))
+    assert run_step(STEP_1, deps).acted
     assert len(notion.comments[page]) == 1
