@@ -31,13 +31,12 @@ from shared.domain.events import (
     ErrorRecorded,
     HumanRequested,
     ModelUsed,
-    RunCancelled,
     RunEvent,
     RunFinished,
     RunStatus,
     ToolIntent,
 )
-from shared.domain.runs import Run, RunState, fold
+from shared.domain.runs import RunState, fold
 from shared.domain.tasks import StepTask
 from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, TransientError
 from shared.services import followups, run_log
@@ -61,7 +60,7 @@ class RunNotFound(NotFound):
     Anything else not found on the way (a secret, say) is an error of the step, retried."""
 
 
-def run_step(task: StepTask, deps: Deps) -> StepOutcome:  # noqa: PLR0911 (one return per way a step ends)
+def run_step(task: StepTask, deps: Deps) -> StepOutcome:
     run = deps.store.get_run(task.tenant_id, task.run_id)
     if run is None:
         raise RunNotFound(f"run {task.run_id} does not exist")
@@ -69,8 +68,6 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:  # noqa: PLR0911 (one r
     state = _logged(deps, task, recorded)
     decision = decide(state, task.step, deps.limits(), now)
     # Follow-ups are named from the document, as its writer named them: a repeat is refused.
-    if _of_an_earlier_owner(deps, task, run):
-        return _end_for_the_earlier_owner(deps, task, state)
     if decision.action == "ack":
         followups.enqueue_followup(deps, task.tenant_id, task.run_id, recorded)
         return StepOutcome(False, state.status, state.cursor, decision.reason)
@@ -91,34 +88,6 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:  # noqa: PLR0911 (one r
             False, state.status, state.cursor, f"handed to {followups.step_queue(state).value}"
         )
     return _act(deps, task, state)
-
-
-def _of_an_earlier_owner(deps: Deps, task: StepTask, run: Run) -> bool:
-    """Whether someone else connected the workspace afresh since the run was created
-    (``Tenant.owns``): it was planned for the earlier owner, from what their grant could read."""
-    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
-    return tenant is not None and not tenant.owns(run.created_at)
-
-
-def _end_for_the_earlier_owner(deps: Deps, task: StepTask, state: RunState) -> StepOutcome:
-    """Cancel the run rather than go on with the new owner's token, and tell nobody: the end notice
-    would carry the earlier owner's goal to the new owner's channels. Its page is let go as usual.
-    An ended one (a duplicate delivery, say) gets no follow-up either, for the same reason."""
-    reason = "cancelled: the workspace was connected afresh by someone else after this run started"
-    if state.status != RunStatus.RUNNING:
-        return StepOutcome(False, state.status, state.cursor, "the run was the earlier owner's")
-    new = append_past_usage(
-        deps,
-        task.tenant_id,
-        task.run_id,
-        state,
-        [RunCancelled(seq=state.last_seq + 1, at=deps.clock(), reason=reason)],
-    )
-    if new is None:
-        raise TransientError(f"step {task.step}: the run changed while it was being cancelled; retried")
-    run_log.log_transition(task.run_id, state.status, new)
-    followups.plan_page_change(deps, task.tenant_id, task.run_id, new)
-    return StepOutcome(False, new.status, new.cursor, reason)
 
 
 def _logged(deps: Deps, task: StepTask, recorded: RunState) -> RunState:

@@ -57,10 +57,10 @@ def enqueue_followup(deps: Deps, tenant_id: str, run_id: str, state: RunState, *
             data={"page_id": state.page_id} if state.page_id else {},
         )
         deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
-        plan_page_change(deps, tenant_id, run_id, state)
+        _plan_page_change(deps, tenant_id, run_id, state)
 
 
-def plan_page_change(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
+def _plan_page_change(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
     """An ended run started by its page's changes releases the page; the latest change that came
     while it held the page, and that it may not have read, is planned now (by name: a repeat of
     this follow-up enqueues nothing new)."""

@@ -57,7 +57,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/followups.py:decision_link": RUNS,
     "shared/services/followups.py:_ask": RUNS,
     # An ended run's page: the change that came while it ran is planned by whoever ended it.
-    "shared/services/followups.py:plan_page_change": RUNS,
+    "shared/services/followups.py:_plan_page_change": RUNS,
     "shared/services/humans.py:_replan": frozenset({"api"}),
     "shared/services/humans.py:link_claims": frozenset({"api"}),
     "shared/services/runs.py:request_run": frozenset({"api"}),

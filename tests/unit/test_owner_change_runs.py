@@ -3,17 +3,11 @@ notifications stay theirs. Through the real entry points (connect flow on api an
 run routes) with fakes of every port."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.events import RunStatus
 from shared.domain.notifications import NotificationStatus, new_record
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
-from shared.services.deps import Deps
-from shared.services.engine import run_step
-from shared.services.planning import start_run
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue
+from shared.domain.tasks import NotifyTask
 from tests.unit.test_api_runs import auth, pump
 from tests.unit.test_connection_ownership import ADA, BOB, TENANT, connect_as, fakes
 from tests.unit.test_entry_points import FakeContainer, client
@@ -88,48 +82,3 @@ def test_the_owner_connecting_again_after_a_disconnect_keeps_their_runs(fakes: F
     assert listed(api.get("/runs", headers=again), "runs", "run_id") == [run_id]
     answer = api.post(f"/runs/{run_id}/approve", json={"request_id": request_id}, headers=again)
     assert answer.status_code == 200 and answer.json == {"run_id": run_id, "status": "running"}
-
-
-STEP_1 = StepTask(tenant_id="t1", run_id="r1", step=1)
-
-
-def commenting_run(goal: str, owner_since: datetime | None = None) -> tuple[Deps, FakeNotion, str]:
-    """A run that comments on a page (planned, step 1 due) of a workspace whose owner connected it
-    at ``owner_since``: (deps, Notion, page)."""
-    notion = FakeNotion()
-    page = notion.add_page("Launch")
-    steps = [("add_comment", {"page_id": page, "text": "done"}), ("finish", {"summary": "ok"})]
-    plan = {"goal": "g", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
-    deps = make_deps(model=FakeModel({"PlanOut": [plan]}), notion=notion)
-    if owner_since is not None:
-        handed_over(deps, owner_since)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal=goal, trigger=Trigger(kind="api")), deps)
-    assert isinstance(deps.queue, FakeQueue)
-    deps.queue.tasks.clear()
-    return deps, notion, page
-
-
-def handed_over(deps: Deps, at: datetime) -> None:
-    """Someone else connected the workspace afresh at ``at``."""
-    deps.need_tenants().update("t1", lambda t: t.model_copy(update={"owner_since": at}) if t else t)
-
-
-def test_a_running_run_of_the_earlier_owner_is_cancelled_at_its_next_step_without_a_notice() -> None:
-    """It was planned for Ada from what her grant read: it must not go on with Bob's token, and its
-    end notice (Ada's goal) must not reach Bob's channels."""
-    deps, notion, page = commenting_run("Ada's launch")
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None and run.state.status == RunStatus.RUNNING
-    handed_over(deps, run.created_at + timedelta(seconds=1))  # Bob, after Ada's run began
-    outcome = run_step(STEP_1, deps)
-    assert not outcome.acted and outcome.status == RunStatus.CANCELLED and "afresh" in outcome.reason
-    assert isinstance(deps.queue, FakeQueue)
-    assert notion.comments.get(page, []) == [] and deps.queue.tasks == []
-    again = run_step(STEP_1, deps)  # a duplicate delivery
-    assert not again.acted and again.status == RunStatus.CANCELLED and deps.queue.tasks == []
-
-
-def test_a_run_the_current_owner_started_runs_as_usual() -> None:
-    deps, notion, page = commenting_run("Bob's launch", owner_since=datetime.now(UTC) - timedelta(days=1))
-    assert run_step(STEP_1, deps).acted
-    assert len(notion.comments[page]) == 1
