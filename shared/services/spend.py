@@ -2,18 +2,23 @@
 and month spend, summed from its append-only ``model_used`` events (no hot counter document).
 
 The tenant's sums are cached per instance for ``spend_cache_ttl_s`` and the instance adds what it
-spent since, so a busy instance reads them about once a minute, not once per call.
+spent since, so a busy instance reads them about once a minute, not once per call. So are its
+budgets, for a call that they let go ahead; a call they would stop reads them again first, so a stop
+is only ever made on the budgets as stored: an owner who raised one and approved the stop is not
+stopped again by an instance's older copy. (A lowered budget takes effect within that time, as new
+spend by other instances does.)
 """
 
 import threading
 import time
 from typing import Any
 
-from shared.domain.decide import Spend, TenantOverBudget, over_budget, over_tenant_budget
+from shared.domain.decide import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
 from shared.services.deps import Deps
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, str, float, float]] = {}  # tenant → (expires, day, day $, month $)
+_budgets: dict[str, tuple[float, Budget]] = {}  # tenant → (expires, its budgets as read)
 
 
 def _tenant_spend(deps: Deps, tenant_id: str) -> tuple[float, float]:
@@ -40,12 +45,29 @@ def note_spent(tenant_id: str, cost_usd: float) -> None:
 def forget() -> None:
     with _lock:
         _cache.clear()
+        _budgets.clear()
+
+
+def _budget(deps: Deps, tenant_id: str, *, fresh: bool = False) -> Budget:
+    """The tenant's budgets, as read within ``spend_cache_ttl_s`` unless ``fresh``."""
+    with _lock:
+        cached = _budgets.get(tenant_id)
+        if not fresh and cached and cached[0] > time.monotonic():
+            return cached[1]
+    budget = deps.budget(tenant_id)
+    with _lock:
+        _budgets[tenant_id] = (time.monotonic() + deps.settings.spend_cache_ttl_s, budget)
+    return budget
 
 
 def budget_problem(deps: Deps, tenant_id: str, run_cost_usd: float, grants: int) -> str | None:
-    """Why the next model call may not happen, or None."""
+    """Why the next model call may not happen, or None: a stop on the budgets as stored now, a go
+    on those read within ``spend_cache_ttl_s`` (module docstring)."""
     day_usd, month_usd = _tenant_spend(deps, tenant_id)
-    return over_budget(Spend(run_cost_usd, day_usd, month_usd), deps.budget(tenant_id), grants)
+    spend = Spend(run_cost_usd, day_usd, month_usd)
+    if over_budget(spend, _budget(deps, tenant_id), grants) is None:
+        return None
+    return over_budget(spend, _budget(deps, tenant_id, fresh=True), grants)
 
 
 def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
