@@ -271,7 +271,8 @@ class Settings:
         60.0,
         ge=0,
         le=600,
-        description="How long an instance reuses a tenant's summed spend before re-reading it.",
+        description="How long an instance reuses a tenant's summed spend, and its budgets for a "
+        "model call they let go ahead, before re-reading them (a stop always re-reads the budgets).",
     )
     approval_link_ttl_s: float = setting(
         3 * 24 * 3600.0, ge=3600, le=30 * 24 * 3600, description="Lifetime of approve/reject links."
