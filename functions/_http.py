@@ -6,6 +6,7 @@ anything unexpected → 500 with an error id (the traceback goes to the log only
 """
 
 import logging
+import math
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -106,7 +107,8 @@ def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[],
             body: dict[str, Any] = {"error": exc.code, "reason": exc.reason}
             if isinstance(exc, InvalidInput) and exc.fields:
                 body["fields"] = [{"field": f} for f in exc.fields]
-            return reply(body, exc.http_status)
+            wait = exc.retry_after_s
+            return reply(body, exc.http_status, {"Retry-After": str(math.ceil(wait))} if wait else None)
         except Exception:  # anything else is a bug: 500 with an id, the traceback in the log only
             error_id = uuid.uuid4().hex[:12]
             log.exception("unhandled error %s", error_id)

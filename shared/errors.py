@@ -11,10 +11,12 @@ if TYPE_CHECKING:
 
 
 class AgentError(Exception):
-    """Root of every error the project raises on purpose. ``reason`` is safe to show a person."""
+    """Root of every error the project raises on purpose. ``reason`` is safe to show a person;
+    ``retry_after_s``, when known, is when trying again may succeed (the answer's Retry-After)."""
 
     http_status = 500
     code = "internal"
+    retry_after_s: float | None = None
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -52,10 +54,15 @@ class NotFound(AgentError):
 
 
 class Conflict(AgentError):
-    """The request clashes with the current state (e.g. approving a run that is not waiting)."""
+    """The request clashes with the current state (e.g. approving a run that is not waiting); with
+    ``retry_after_s`` when it will not any more (e.g. a step's lease runs out)."""
 
     http_status = 409
     code = "conflict"
+
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
 
 
 class PayloadTooLarge(AgentError):

@@ -76,7 +76,8 @@ def _not_acting(deps: Deps, run_id: str, held: ToolIntent | None, action: str) -
     raise Conflict(
         f"run {run_id} is carrying out step {held.step} ({held.tool}) right now, which cannot be stopped "
         f"halfway: {action} again in a moment, once the step has recorded its result, or in {wait} s "
-        "(when its lease runs out, if the step never finishes)"
+        "(when its lease runs out, if the step never finishes)",
+        retry_after_s=wait,
     )
 
 

@@ -223,3 +223,29 @@ def test_a_step_that_outlived_its_lease_records_nothing_after_the_cancel_and_doe
     assert not run_step(first, deps).acted
     assert notion.writes["append_blocks"] == 1
     assert [t.step for t in step_tasks(deps)] == [1]  # the original task only: no step 2
+
+
+def test_the_409_of_a_cancel_while_a_step_acts_tells_a_client_when_to_try_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Through api: the wait is in the answer's Retry-After, not only in its words."""
+    from shared.services.sessions import start_session
+    from tests.unit.test_api_runs import auth, fake_container
+    from tests.unit.test_entry_points import client
+
+    fakes = fake_container(monkeypatch)
+    now = datetime.now(UTC)
+    args = {"page_id": "p-1", "text": "once"}
+    steps = [PlannedStep(tool="append_blocks", args=args), PlannedStep(tool="finish", args={"summary": "ok"})]
+    planned = RunPlanned(
+        seq=1, at=now, goal="g", trigger="api", steps=steps, tools=["append_blocks", "finish"]
+    )
+    assert fakes.store.create_run("t1", "r1", [planned])
+    held = intent(2, "append_blocks", args).model_copy(update={"lease_until": now + timedelta(seconds=20)})
+    assert fakes.store.add_event("t1", "r1", held)
+    answer = client("api").post("/runs/r1/cancel", headers=auth(start_session("t1", fakes.secrets)))
+    assert answer.status_code == 409 and answer.json is not None
+    assert (
+        answer.headers["Retry-After"] in {"19", "20"}
+        and "s (when its lease runs out" in answer.json["reason"]
+    )
