@@ -65,13 +65,13 @@ def link(deps: Deps, request_id: str, decision: str) -> str:
 Route = Literal["approve by session", "approve by link", "answer by session"]
 
 
-def decide(deps: Deps, route: Route, request_id: str, decision: str) -> None:
+def decide(deps: Deps, route: Route, request_id: str, decision: humans.Decision) -> None:
     if route == "approve by link":
         humans.respond_by_link(deps, link(deps, request_id, decision))
     elif decision == "reject":
         humans.respond(deps, "t1", "r1", "reject", request_id=request_id)
     else:
-        humans.respond(deps, "t1", "r1", decision, text="Blue", request_id=request_id)  # type: ignore[arg-type]
+        humans.respond(deps, "t1", "r1", decision, text="Blue", request_id=request_id)
 
 
 @pytest.mark.parametrize("route", ["approve by session", "approve by link", "answer by session"])

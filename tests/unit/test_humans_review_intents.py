@@ -9,7 +9,7 @@ holder died) the change is recorded after the intent, and the step never acts tw
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -96,11 +96,12 @@ def test_cancel_and_pause_while_a_live_intent_is_past_the_document_say_when_to_t
     clock = Clock()
     deps, _ = holding_run(clock)
     clock.now = T0 + timedelta(seconds=10)
-    for action in ("cancel", "pause"):
+    actions: tuple[Literal["cancel", "pause"], ...] = ("cancel", "pause")
+    for action in actions:
         with pytest.raises(
             Conflict, match=r"step 1 \(append_blocks\) right now.* in 20 s \(when its lease runs out"
         ):
-            humans.control(deps, "t1", "r1", action)  # type: ignore[arg-type]
+            humans.control(deps, "t1", "r1", action)
     assert kinds(deps) == ["run_planned", "model_used", "tool_intent"] and queue(deps).tasks == []
     # An intent the document folds in holds nothing: a step stopped for its budget after its intent
     # (engine._record_paid) waits for a person, and is decided and cancelled at once.
