@@ -13,6 +13,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple, get_args, get_origin
@@ -387,9 +388,20 @@ class Settings:
     webhook_run_burst: int = setting(
         10, ge=1, description="Runs a workspace's Notion events may start at once before the rate applies."
     )
+    webhook_verification_until: str = setting(
+        "",
+        description="Until when (RFC 3339 with its offset, e.g. 2026-11-22T15:00:00Z) notion-webhook "
+        "stores the verification token a subscription sends while none is stored: set it for creating "
+        "or replacing the subscription (docs/deploy.md). Empty: never. The token comes unsigned, so "
+        "outside this window nobody can store one that events would then be checked against.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = setting(
         "INFO", description="Minimum log severity."
     )
+
+    def verification_open_until(self) -> datetime | None:
+        """``webhook_verification_until`` as a time (checked when the settings were read)."""
+        return _instant(self.webhook_verification_until)
 
     def target_url(self, target: Target) -> str:
         """The URL at which a task-triggered function receives its tasks."""
@@ -487,10 +499,27 @@ _TIMEOUTS = ("notion_timeout_s", "code_timeout_s", "slack_timeout_s", "smtp_time
 _MIN_RUN_RATE_PER_MIN = 0.1  # one run every 10 min: 1,000 waiting runs are planned within 7 days
 
 
+def _instant(value: str) -> datetime | None:
+    """An RFC 3339 time with its offset; None for ""; ValueError for anything else."""
+    if not value:
+        return None
+    at = datetime.fromisoformat(value)
+    if at.tzinfo is None:
+        raise ValueError("no offset")
+    return at
+
+
 def _disagreements(s: Settings) -> list[str]:
     """The rules between settings, and those of one setting that ge/gt/le cannot say: each broken
     one as a problem naming the variables and what to set, never their values."""
     problems: list[str] = []
+    try:
+        _instant(s.webhook_verification_until)
+    except ValueError:
+        problems.append(
+            "NA_WEBHOOK_VERIFICATION_UNTIL: must be empty or a time with its offset, such as "
+            "2026-11-22T15:00:00Z"
+        )
     if s.webhook_run_rate_per_min and s.webhook_run_rate_per_min < _MIN_RUN_RATE_PER_MIN:
         problems.append(
             f"NA_WEBHOOK_RUN_RATE_PER_MIN: must be 0 (no limit) or at least {_MIN_RUN_RATE_PER_MIN} "

@@ -46,6 +46,10 @@ locals {
     NA_WEBHOOK_RUN_BURST        = "10"     # runs a workspace's Notion events start at once ...
     NA_WEBHOOK_RUN_RATE_PER_MIN = "6"      # ... then one every 10 s, the rest planned when their turn comes
 
+    # A new webhook subscription's verification token is stored only until then: "" (closed) but
+    # while the operator creates or replaces the subscription (docs/deploy.md).
+    NA_WEBHOOK_VERIFICATION_UNTIL = var.webhook_verification_until
+
     # Email notifications through the customer's SMTP relay (var.smtp; host empty: no email channel).
     NA_SMTP_HOST      = var.smtp.host
     NA_SMTP_PORT      = tostring(var.smtp.port)

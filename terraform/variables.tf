@@ -152,6 +152,17 @@ variable "lb_log_sample_rate" {
   }
 }
 
+variable "webhook_verification_until" {
+  type        = string
+  description = "Until when notion-webhook stores the verification token a new webhook subscription sends (NA_WEBHOOK_VERIFICATION_UNTIL), as 2026-11-22T15:00:00Z; empty (the default): never. Set it shortly ahead while creating or replacing the subscription (docs/deploy.md)."
+  default     = ""
+
+  validation {
+    condition     = var.webhook_verification_until == "" || can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$", var.webhook_verification_until))
+    error_message = "webhook_verification_until must be empty or a time with its offset, such as 2026-11-22T15:00:00Z."
+  }
+}
+
 variable "frontend_url" {
   type        = string
   description = "Where the browser is sent after connecting a workspace (NA_FRONTEND_URL)."

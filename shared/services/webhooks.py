@@ -60,6 +60,8 @@ class Intake(NamedTuple):
     secrets: SecretStore
     event_ttl_s: float
     coalesce_s: float = 0.0
+    # Until when a verification token may be stored (NA_WEBHOOK_VERIFICATION_UNTIL); None: never.
+    verification_until: datetime | None = None
 
 
 class Outcome(NamedTuple):
@@ -81,7 +83,7 @@ def _verification_token(secrets: SecretStore, fresh: bool = False) -> str | None
         return None
 
 
-def _handshake(token: str, secrets: SecretStore) -> Outcome:
+def _handshake(token: str, secrets: SecretStore, until: datetime | None, now: datetime) -> Outcome:
     if not plausible_verification_token(token):  # never echoed: it may be a real token mistyped
         raise InvalidInput(
             "the verification token must be 1 to 500 visible ASCII characters", ["verification_token"]
@@ -100,6 +102,14 @@ def _handshake(token: str, secrets: SecretStore) -> Outcome:
             PlatformSecret.NOTION_WEBHOOK_TOKEN.value,
         )
         return Outcome("ignored", "a verification token is already stored")
+    if until is None or now > until:
+        # Unsigned, so anyone's: stored only while the operator expects Notion's (a window they open).
+        log.warning(
+            "webhook: a verification request arrived while verification is closed; it was ignored. To "
+            "create or replace the webhook subscription, set NA_WEBHOOK_VERIFICATION_UNTIL "
+            "(terraform: webhook_verification_until) to a time shortly ahead, then have Notion send it."
+        )
+        return Outcome("ignored", "webhook verification is closed")
     secrets.put(PlatformSecret.NOTION_WEBHOOK_TOKEN, token)
     log.warning(
         "webhook: Notion's verification token arrived and is stored as secret %s. To confirm the "
@@ -113,8 +123,9 @@ def ingest_webhook(
     body: bytes, signature: str | None, intake: Intake, now: datetime | None = None
 ) -> Outcome:
     payload = _json(body)
+    now = now or datetime.now(UTC)
     if signature is None and is_handshake(payload):
-        return _handshake(payload["verification_token"], intake.secrets)
+        return _handshake(payload["verification_token"], intake.secrets, intake.verification_until, now)
     token = _verification_token(intake.secrets)
     if token is None:
         log.warning("webhook: an event arrived before Notion's verification token was stored")
@@ -128,7 +139,6 @@ def ingest_webhook(
     if kind not in EVENT_TYPES:
         return Outcome("ignored", f"event type {kind[:100]!r} starts no work")
     event = NotionEvent.model_validate(payload)
-    now = now or datetime.now(UTC)
     problem = timestamp_problem(event, now)
     if problem:
         # Signed, so from Notion: logged, as Notion gives up on it after its retries.

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -233,6 +234,8 @@ def stack(
         oauth_callback_url=CALLBACK,
         frontend_url=FRONTEND,
         webhook_max_body_bytes=64 * 1024,
+        # the operator opened verification for the subscription the tests create (docs/deploy.md)
+        webhook_verification_until=(datetime.now(UTC) + timedelta(hours=1)).isoformat(),
     )
     monkeypatch.setattr(logs, "configure", lambda *a, **k: None)  # keep pytest's log capture
     container = bootstrap.Container(settings)

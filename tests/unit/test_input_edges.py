@@ -14,7 +14,7 @@ from google.api_core import exceptions as gexc
 from pydantic import ValidationError
 
 from shared.adapters.secret_manager import SecretManagerSecrets
-from shared.config import PlatformSecret
+from shared.config import PlatformSecret, Settings
 from shared.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
 from shared.domain.notion_events import CLOCK_SKEW, EARLIEST_EVENT, NotionEvent, plan_task
 from shared.domain.settings import TenantSettings
@@ -134,13 +134,43 @@ def test_an_implausible_verification_token_is_a_400_and_is_not_stored(token: str
     assert isinstance(i.secrets, FakeSecrets) and not i.secrets.values
 
 
+OPEN = (NOW + timedelta(days=365 * 100)).isoformat()  # verification open (NA_WEBHOOK_VERIFICATION_UNTIL)
+
+
 def test_a_plausible_verification_token_is_still_stored(fakes: FakeContainer) -> None:
+    fakes.settings = Settings(webhook_verification_until=OPEN)
     body = json.dumps({"verification_token": "secret_" + "A1b2" * 10}).encode()
     answer = client("notion_webhook").post("/", data=body, content_type="application/json")
     assert answer.status_code == 200 and answer.json == {"result": "verification_stored", "detail": ""}
     assert fakes.secrets.values[PlatformSecret.NOTION_WEBHOOK_TOKEN] == "secret_" + "A1b2" * 10
     surrogate = client("notion_webhook").post("/", data=b'{"verification_token": "\\ud800abc"}')
     assert surrogate.status_code == 400  # checked before the stored token is even read
+
+
+@pytest.mark.parametrize("until", [None, NOW - timedelta(seconds=1)])
+def test_a_verification_token_outside_the_window_the_operator_opened_is_ignored(
+    until: datetime | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Unsigned, a handshake is anyone's: stored while the secret is empty, an attacker's token would
+    check (and so admit) the events they sign. Only inside NA_WEBHOOK_VERIFICATION_UNTIL is one taken."""
+    i = intake()._replace(verification_until=until)
+    i.secrets.delete(PlatformSecret.NOTION_WEBHOOK_TOKEN)
+    body = json.dumps({"verification_token": "secret_attacker"}).encode()
+    assert ingest_webhook(body, None, i, now=NOW) == ("ignored", "webhook verification is closed")
+    assert isinstance(i.secrets, FakeSecrets) and not i.secrets.values
+    assert "NA_WEBHOOK_VERIFICATION_UNTIL" in caplog.text and "secret_attacker" not in caplog.text
+    opened = i._replace(verification_until=NOW + timedelta(minutes=30))
+    assert ingest_webhook(body, None, opened, now=NOW).result == "verification_stored"
+
+
+def test_the_verification_window_must_be_a_time_with_its_offset() -> None:
+    assert Settings(webhook_verification_until="2026-11-22T15:00:00Z").verification_open_until() == datetime(
+        2026, 11, 22, 15, tzinfo=UTC
+    )
+    assert Settings().verification_open_until() is None
+    for wrong in ("tomorrow", "2026-11-22T15:00:00"):
+        with pytest.raises(ConfigError, match="NA_WEBHOOK_VERIFICATION_UNTIL: must be empty or a time"):
+            Settings(webhook_verification_until=wrong)
 
 
 class FakeSecretManagerClient:
@@ -198,9 +228,9 @@ def test_a_new_verification_token_is_stored_even_while_the_old_one_is_cached() -
     secrets = SecretManagerSecrets(client, "proj", ttl_s=3600)
     assert secrets.get(PlatformSecret.NOTION_WEBHOOK_TOKEN) == "secret_old-token"  # cached now
     client.emptied = True
-    i = intake()._replace(secrets=secrets)
+    i = intake()._replace(secrets=secrets, verification_until=NOW + timedelta(hours=1))
     body = json.dumps({"verification_token": "secret_new-token"}).encode()
-    assert ingest_webhook(body, None, i).result == "verification_stored"
+    assert ingest_webhook(body, None, i, now=NOW).result == "verification_stored"
     assert client.calls[-1] == "add"
 
 
