@@ -23,6 +23,9 @@ disconnect, or another person's connect, landed in between, the connect is refus
 (``error=connection_changed``): its secret is deleted and its token revoked. Since no connect writes
 another's secret and a disconnect deletes only the secret of the connection it revoked, a tenant
 never ends up active with a token that a racing disconnect or refused connect revoked or deleted.
+A tenant update whose outcome is unknown (a TransientError: the commit may have landed) is read back:
+if the tenant names the new secret the connect succeeded, else the secret is deleted and its token
+revoked (``error=temporarily_unavailable``), so no live token is left that nothing names.
 
 The secret a connect replaces is deleted once the tenant points at the new one; its token is not
 revoked at Notion (the oauth-callback may not read tenant tokens, tests/infra/test_iam.py), but
@@ -55,7 +58,7 @@ from shared.domain.connection import (
 )
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import Conflict, InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
-from shared.ports import NotionOAuth, OAuthStateStore, SecretStore, TenantStore
+from shared.ports import NotionGrant, NotionOAuth, OAuthStateStore, SecretStore, TenantStore
 from shared.services.notion_access import oauth_client
 from shared.services.sessions import start_session
 
@@ -137,6 +140,35 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         log.warning("connect: workspace %s is connected by another user: refused", grant.workspace_id)
         _revoke_refused(tokens, deps)
         return frontend_redirect(frontend, _refusal("connected_by_another_user"))
+    stored = _store_connection(deps, tenant_id, before, grant, tokens, now=now)
+    if not isinstance(stored, Tenant):
+        return frontend_redirect(frontend, stored)
+    tenant = stored
+    log.info("connect: workspace %s %s", grant.workspace_id, "re-connected" if before else "connected")
+    outcome = {
+        "connected": "true",
+        "tenant_id": tenant_id,
+        "workspace_name": tenant.workspace_name,
+        "session": start_session(tenant_id, deps.secrets, epoch=tenant.session_epoch),
+    }
+    if not (tenant.settings.data_source_ids or tenant.settings.page_ids):
+        # Onboarding is the frontend's: nothing is chosen yet, so nothing starts work (no event, no
+        # daily plan reads anything) until the owner picks data sources or pages in the settings.
+        outcome["onboarding"] = "choose_sources"
+    return frontend_redirect(frontend, outcome)
+
+
+def _store_connection(
+    deps: Connecting,
+    tenant_id: str,
+    before: Tenant | None,
+    grant: NotionGrant,
+    tokens: NotionTokens,
+    *,
+    now: float,
+) -> Tenant | dict[str, str]:
+    """Keep the grant's tokens in a new secret and point the tenant at it: the tenant, or the outcome
+    to redirect with when it was refused or failed (its secret deleted and its token revoked then)."""
     secret = token_secret_name(tenant_id, new_connection_id())
     deps.secrets.put(secret, tokens.dump())
     fields = {
@@ -159,25 +191,45 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         log.warning("connect: workspace %s changed while connecting: refused", grant.workspace_id)
         deps.secrets.delete(secret)
         _revoke_refused(tokens, deps)
-        return frontend_redirect(frontend, _refusal("connection_changed"))
+        return _refusal("connection_changed")
+    except TransientError as exc:  # the update may have landed or not: the tenant as stored says
+        landed = _landed(deps, tenant_id, secret)
+        if landed is None:
+            log.warning(
+                "connect: workspace %s not connected, the tenant update failed: %s",
+                grant.workspace_id,
+                exc.reason,
+            )
+            deps.secrets.delete(secret)
+            _revoke_refused(tokens, deps)
+            return {"connected": "false", "error": "temporarily_unavailable"}
+        tenant = landed
     for previous in replaced:
         if previous and previous != secret:  # nothing reads it any more: the tenant names this one's
             try:
                 deps.secrets.delete(previous)
             except TransientError as exc:  # the workspace is connected: say so, and log what is left
                 log.warning("connect: the replaced token secret was not deleted: %s", exc.reason)
-    log.info("connect: workspace %s %s", grant.workspace_id, "re-connected" if before else "connected")
-    outcome = {
-        "connected": "true",
-        "tenant_id": tenant_id,
-        "workspace_name": tenant.workspace_name,
-        "session": start_session(tenant_id, deps.secrets, epoch=tenant.session_epoch),
-    }
-    if not (tenant.settings.data_source_ids or tenant.settings.page_ids):
-        # Onboarding is the frontend's: nothing is chosen yet, so nothing starts work (no event, no
-        # daily plan reads anything) until the owner picks data sources or pages in the settings.
-        outcome["onboarding"] = "choose_sources"
-    return frontend_redirect(frontend, outcome)
+    return tenant
+
+
+def _landed(deps: Connecting, tenant_id: str, secret: str) -> Tenant | None:
+    """The tenant, if the update whose outcome is unknown landed (it names this connect's secret);
+    None if it did not, so the caller deletes that secret and revokes its token rather than leave a
+    live token that nothing names. An update that lands after this read (a commit applied after its
+    caller gave up) then names a deleted secret: the workspace asks its owner to reconnect
+    (``notion_access``), which is a nuisance where the alternative would be a token kept forever.
+    When this read fails too, its error propagates (the request fails, a 503) and the secret stays;
+    the log names the tenant for an operator."""
+    try:
+        tenant = deps.tenants.get(tenant_id, fresh=True)
+    except TransientError:
+        log.error(
+            "connect: tenant %s: the update's outcome is unknown, its new token secret may be left over",
+            tenant_id,
+        )
+        raise
+    return tenant if tenant is not None and tenant.token_secret == secret else None
 
 
 _REFUSALS = {

@@ -40,6 +40,7 @@ REACH: dict[str, frozenset[str]] = {
     # Connecting (GET /connect on api, the redirect on oauth-callback) and disconnecting (api).
     "shared/services/connect.py:begin_connect": frozenset({"api"}),
     "shared/services/connect.py:complete_connect": frozenset({"oauth_callback"}),
+    "shared/services/connect.py:_store_connection": frozenset({"oauth_callback"}),
     "shared/services/connect.py:disconnect": frozenset({"api"}),
     "shared/services/sessions.py:start_session": frozenset({"oauth_callback"}),
     "shared/services/sessions.py:tenant_of": frozenset({"api"}),
@@ -318,7 +319,7 @@ def test_only_the_connect_flow_may_create_token_secrets(tf: Terraform) -> None:
     assert any(
         "tenant_token:add" in caps
         for site, caps in call_sites().items()
-        if site.endswith(":complete_connect")
+        if site.endswith(":_store_connection")
     )
     writer = tf.resources["google_project_iam_custom_role"]["notion_token_writer"]["permissions"]
     assert sorted(writer) == ["secretmanager.secrets.create", "secretmanager.versions.add"]
