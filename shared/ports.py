@@ -189,9 +189,11 @@ class NotificationLog(Protocol):
         *,
         reason: str,
         lease_until: datetime,
+        where: str = "",
     ) -> None:
         """A ``sending`` record goes to ``channel`` now (the one chosen before refused it: ``reason``),
-        with a new lease: a retry after a crash looks there."""
+        to ``where`` in it (``NotificationRecord.where``), with a new lease: a retry after a crash
+        looks there."""
         ...
 
     def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:

@@ -208,7 +208,7 @@ class FakeNotificationLog:
             return Claimed(Claim.BUSY)
         update = {"lease_until": record.lease_until, "attempts": current.attempts + 1, "updated_at": now}
         self.records[key] = current.model_copy(update=update)
-        return Claimed(Claim.RETAKEN, current.channel, current.created_at, current.lease_until)
+        return Claimed(Claim.RETAKEN, current.channel, current.created_at, current.lease_until, current.where)
 
     def finish(
         self,
@@ -243,9 +243,11 @@ class FakeNotificationLog:
         *,
         reason: str,
         lease_until: datetime,
+        where: str = "",
     ) -> None:
         key = (tenant_id, notification_id)
         update = {"channel": channel, "reason": reason, "lease_until": lease_until, "updated_at": now}
+        update["where"] = where
         self.records[key] = self.records[key].model_copy(update=update)
 
     def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:

@@ -71,7 +71,11 @@ class FirestoreNotificationLog:
                 return Claimed(Claim.BUSY)
         started = found.get("created_at")  # the first attempt's (a record is created by its claim)
         return Claimed(
-            Claim.RETAKEN, str(found.get("channel") or ""), _aware(started), _aware(found["lease_until"])
+            Claim.RETAKEN,
+            str(found.get("channel") or ""),
+            _aware(started),
+            _aware(found["lease_until"]),
+            str(found.get("where") or ""),
         )
 
     def finish(
@@ -107,8 +111,10 @@ class FirestoreNotificationLog:
         *,
         reason: str,
         lease_until: datetime,
+        where: str = "",
     ) -> None:
         changes = {"channel": channel, "reason": reason, "lease_until": lease_until, "updated_at": now}
+        changes["where"] = where
         with _transient():
             self._collection(tenant_id).document(notification_id).update(changes)
 

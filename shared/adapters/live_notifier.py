@@ -19,7 +19,10 @@ text without it: see ``shared.services.email_confirmation``).
    transient failure that released it) is taken over, and it stays on the channel recorded: the
    page's comments, or the Slack channel's messages posted while an earlier attempt could have sent
    it (from the first attempt's start to the end of the lease taken over, ``SEARCH_MARGIN`` wider on
-   each side), are searched for the notification's marker line before sending again. Sent mail
+   each side), are searched for the notification's marker line before sending again. The record
+   names the Slack channel too (``where``, before each post): a retry looks in the channel an
+   earlier attempt posted to even when the owner has chosen another since, and only what is not
+   found there is posted, to the new one (recorded first). Sent mail
    cannot be searched: an email is sent again with the same Message-ID, which mail clients that
    de-duplicate by it show once.
    Only when the recorded channel can no longer carry it (Slack disconnected meanwhile, say) does
@@ -90,9 +93,17 @@ class Channel(Protocol):
         """Why this channel cannot carry ``task`` for ``tenant``; None when it can."""
         ...
 
-    def find(self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime) -> str | None:
+    def where(self, tenant: Tenant) -> str:
+        """Where in this channel a notification goes now, when the tenant's settings say and may
+        change (the Slack channel's id); "" when the task alone says (a page's comments) or nothing
+        can be searched (email)."""
+        ...
+
+    def find(
+        self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime, where: str
+    ) -> str | None:
         """The id of what an earlier attempt sent between ``since`` and ``until`` (found by its marker
-        line), if any."""
+        line) to ``where`` (as it recorded it), if any."""
         ...
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
@@ -113,7 +124,12 @@ class NotionComments:
             return "the workspace's Notion connection is gone"
         return None
 
-    def find(self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime) -> str | None:
+    def where(self, tenant: Tenant) -> str:
+        return ""  # the task's page
+
+    def find(
+        self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime, where: str
+    ) -> str | None:
         page_id, marker = dn.page_of(task) or "", dn.markers(task)  # every comment of the page
 
         def search(token: str) -> str | None:
@@ -151,8 +167,15 @@ class SlackMessages:
         except NotFound:
             raise PermanentError("Slack was disconnected (its token is gone)") from None
 
-    def find(self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime) -> str | None:
-        channel, marker = tenant.settings.slack_channel_id or "", dn.markers(task)
+    def where(self, tenant: Tenant) -> str:
+        return tenant.settings.slack_channel_id or ""
+
+    def find(
+        self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime, where: str
+    ) -> str | None:
+        # The channel an earlier attempt posted to, though the owner may have chosen another since
+        # (a record from before ``where`` was recorded: the current one).
+        channel, marker = where or self.where(tenant), dn.markers(task)
         return self._chat.find_message(self._token(tenant), channel, marker, since, until)
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
@@ -195,7 +218,12 @@ class Emails:
             return "notification_email is confirmed already"
         return None
 
-    def find(self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime) -> str | None:
+    def where(self, tenant: Tenant) -> str:
+        return ""
+
+    def find(
+        self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime, where: str
+    ) -> str | None:
         return None  # sent mail cannot be searched: the same Message-ID goes again (module docstring)
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
@@ -263,8 +291,15 @@ class LiveNotifier:
         now = self._clock()
         channel, reason = self._route(task, tenant)
         status = NotificationStatus.SENDING if channel else NotificationStatus.UNDELIVERABLE
+        where = channel.where(tenant) if channel is not None and tenant is not None else ""
         record = dn.new_record(
-            task, now, self._lease_s, status, reason=reason, channel=channel.name if channel else ""
+            task,
+            now,
+            self._lease_s,
+            status,
+            reason=reason,
+            channel=channel.name if channel else "",
+            where=where,
         )
         claimed = self._records.claim(task.tenant_id, record, now)
         if claimed.claim is Claim.DONE:
@@ -284,7 +319,8 @@ class LiveNotifier:
         look = retaken and channel.name == claimed.channel
         started = (claimed.started_at or now) if retaken else now
         until = min(claimed.until or now, now) if retaken else now
-        return self._carry(task, tenant, channel, look=look, started=started, until=until, now=now)
+        looked_at = claimed.where if look else ""
+        return self._carry(task, tenant, channel, look=look, where=looked_at, started=started, until=until)
 
     def _carry(
         self,
@@ -293,16 +329,16 @@ class LiveNotifier:
         channel: Channel,
         *,
         look: bool,
+        where: str,
         started: datetime,
         until: datetime,
-        now: datetime,
     ) -> bool:
         """Send ``task`` on ``channel`` (looking there first when ``look``: an earlier attempt, from
         ``started`` to ``until``, may have sent it there), or on the next channel when one refuses it,
         and finish the record. A transient failure ``GIVE_UP_AFTER`` after ``started`` is a refusal."""
         if look:
             try:
-                found = channel.find(task, tenant, started - SEARCH_MARGIN, until + SEARCH_MARGIN)
+                found = channel.find(task, tenant, started - SEARCH_MARGIN, until + SEARCH_MARGIN, where)
             except TransientError as exc:
                 if self._overdue(started) is None:
                     self._release(task)
@@ -315,6 +351,8 @@ class LiveNotifier:
                     task, NotificationStatus.SENT, channel=channel.name, **{_SENT_ID[channel.name]: found}
                 )
                 return False
+            if where and channel.where(tenant) != where:  # the owner chose another since: sent there,
+                self._move(task, channel, tenant, reason="")  # and looked for there by a later retry
         refused: dict[str, str] = {}  # channel → why it refused
         why = ""
         while True:
@@ -339,12 +377,23 @@ class LiveNotifier:
                 log.warning("notification %s is undeliverable: %s", task.notification_id, why)
                 return False
             log.warning("notification %s goes to %s: %s", task.notification_id, following.name, why)
-            moved = self._clock()
-            until = moved + timedelta(seconds=self._lease_s)
-            self._records.move(
-                task.tenant_id, task.notification_id, following.name, moved, reason=why, lease_until=until
-            )
+            self._move(task, following, tenant, reason=why)
             channel = following
+
+    def _move(self, task: NotifyTask, channel: Channel, tenant: Tenant, *, reason: str) -> None:
+        """Record that ``task`` goes to ``channel`` (where the tenant's settings say now), with a new
+        lease, before it is sent there: a retry after a crash looks there."""
+        moved = self._clock()
+        until = moved + timedelta(seconds=self._lease_s)
+        self._records.move(
+            task.tenant_id,
+            task.notification_id,
+            channel.name,
+            moved,
+            reason=reason,
+            lease_until=until,
+            where=channel.where(tenant),
+        )
 
     def _overdue(self, started: datetime) -> str | None:
         """How long since the first attempt, when that is ``GIVE_UP_AFTER`` or more; else None."""

@@ -56,6 +56,7 @@ class Claimed(NamedTuple):
     # RETAKEN: the end of the lease just taken over (its expiry, or when its attempt released it): no
     # earlier attempt sent anything after it (a lease outlasts every request's timeout).
     until: datetime | None = None
+    where: str = ""  # RETAKEN: where in that channel it went (NotificationRecord.where)
 
 
 class NotificationRecord(Schema):
@@ -70,6 +71,9 @@ class NotificationRecord(Schema):
     status: NotificationStatus
     reason: str = ""
     channel: str = ""  # notion_comment, slack or email: where it went (none when it could go nowhere)
+    # Where in the channel, when the tenant's settings say and may change (the Slack channel's id):
+    # recorded before sending, so a retry looks where an earlier attempt may have sent it.
+    where: str = ""
     comment_id: str = ""  # the Notion comment's id
     message_ts: str = ""  # the Slack message's ts
     message_id: str = ""  # the email's Message-ID
@@ -107,6 +111,7 @@ def new_record(
     *,
     reason: str = "",
     channel: str = "",
+    where: str = "",
 ) -> NotificationRecord:
     return NotificationRecord(
         notification_id=task.notification_id,
@@ -118,6 +123,7 @@ def new_record(
         status=status,
         reason=reason,
         channel=channel,
+        where=where,
         lease_until=now + timedelta(seconds=lease_s),
         created_at=now,
         updated_at=now,

@@ -131,3 +131,19 @@ def test_records_are_listed_newest_first_and_from_a_time_on(firestore_db: Any) -
 
     assert listed() == ["since-2", "since-1", "since-0"]
     assert listed(now - timedelta(minutes=90)) == ["since-2", "since-1"]
+
+
+def test_a_retaken_record_tells_where_in_its_channel_it_went_as_last_moved(firestore_db: Any) -> None:
+    log = FirestoreNotificationLog(firestore_db)
+    first = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    posted = new_record(note("n-where"), first, 60.0, NotificationStatus.SENDING, channel="slack", where="C1")
+    assert log.claim(TENANT, posted, first).claim is Claim.NEW
+    later = first + timedelta(minutes=5)
+    retake = new_record(note("n-where"), later, 60.0, NotificationStatus.SENDING, channel="slack", where="C2")
+
+    claimed = log.claim(TENANT, retake, later)
+    assert (claimed.claim, claimed.channel, claimed.where) == (Claim.RETAKEN, "slack", "C1")
+
+    log.move(TENANT, "n-where", "slack", later, reason="", lease_until=later, where="C2")
+    again = log.claim(TENANT, retake, later + timedelta(minutes=1))
+    assert (again.claim, again.where) == (Claim.RETAKEN, "C2")
