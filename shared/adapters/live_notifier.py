@@ -93,7 +93,7 @@ class Channel(Protocol):
         """Why this channel cannot carry ``task`` for ``tenant``; None when it can."""
         ...
 
-    def where(self, tenant: Tenant) -> str:
+    def destination(self, tenant: Tenant) -> str:
         """Where in this channel a notification goes now, when the tenant's settings say and may
         change (the Slack channel's id); "" when the task alone says (a page's comments) or nothing
         can be searched (email)."""
@@ -124,7 +124,7 @@ class NotionComments:
             return "the workspace's Notion connection is gone"
         return None
 
-    def where(self, tenant: Tenant) -> str:
+    def destination(self, tenant: Tenant) -> str:
         return ""  # the task's page
 
     def find(
@@ -167,7 +167,7 @@ class SlackMessages:
         except NotFound:
             raise PermanentError("Slack was disconnected (its token is gone)") from None
 
-    def where(self, tenant: Tenant) -> str:
+    def destination(self, tenant: Tenant) -> str:
         return tenant.settings.slack_channel_id or ""
 
     def find(
@@ -175,7 +175,7 @@ class SlackMessages:
     ) -> str | None:
         # The channel an earlier attempt posted to, though the owner may have chosen another since
         # (a record from before ``where`` was recorded: the current one).
-        channel, marker = where or self.where(tenant), dn.markers(task)
+        channel, marker = where or self.destination(tenant), dn.markers(task)
         return self._chat.find_message(self._token(tenant), channel, marker, since, until)
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
@@ -218,7 +218,7 @@ class Emails:
             return "notification_email is confirmed already"
         return None
 
-    def where(self, tenant: Tenant) -> str:
+    def destination(self, tenant: Tenant) -> str:
         return ""
 
     def find(
@@ -291,7 +291,7 @@ class LiveNotifier:
         now = self._clock()
         channel, reason = self._route(task, tenant)
         status = NotificationStatus.SENDING if channel else NotificationStatus.UNDELIVERABLE
-        where = channel.where(tenant) if channel is not None and tenant is not None else ""
+        where = channel.destination(tenant) if channel is not None and tenant is not None else ""
         record = dn.new_record(
             task,
             now,
@@ -351,7 +351,7 @@ class LiveNotifier:
                     task, NotificationStatus.SENT, channel=channel.name, **{_SENT_ID[channel.name]: found}
                 )
                 return False
-            if where and channel.where(tenant) != where:  # the owner chose another since: sent there,
+            if where and channel.destination(tenant) != where:  # the owner chose another since: sent there,
                 self._move(task, channel, tenant, reason="")  # and looked for there by a later retry
         refused: dict[str, str] = {}  # channel → why it refused
         why = ""
@@ -392,7 +392,7 @@ class LiveNotifier:
             moved,
             reason=reason,
             lease_until=until,
-            where=channel.where(tenant),
+            where=channel.destination(tenant),
         )
 
     def _overdue(self, started: datetime) -> str | None:
