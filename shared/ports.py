@@ -244,12 +244,11 @@ class TenantStore(Protocol):
 
 
 class OAuthStateStore(Protocol):
-    """``oauth_states/{key}``: single-use connect states (expire by TTL on ``expires_at``)."""
+    """``oauth_states/{key}``: the connect states used so far, each kept until it has expired (TTL on
+    ``expires_at``). Its signature shows a state genuine and unexpired; this makes it single-use."""
 
-    def create(self, key: str, expires_at: datetime) -> None: ...
-
-    def consume(self, key: str, now: datetime) -> bool:
-        """Delete the state if it exists and has not expired; True for exactly one caller."""
+    def use(self, key: str, expires_at: datetime) -> bool:
+        """Record the state used (an exclusive create): True for exactly one caller, ever."""
         ...
 
 

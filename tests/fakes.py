@@ -305,14 +305,13 @@ class FakeTenantStore:
 
 @dataclass
 class FakeOAuthStates:
-    states: dict[str, datetime] = field(default_factory=dict)
+    used: dict[str, datetime] = field(default_factory=dict)  # key → until when it is kept
 
-    def create(self, key: str, expires_at: datetime) -> None:
-        self.states[key] = expires_at
-
-    def consume(self, key: str, now: datetime) -> bool:
-        expires_at = self.states.pop(key, None)
-        return expires_at is not None and expires_at > now
+    def use(self, key: str, expires_at: datetime) -> bool:
+        if key in self.used:
+            return False
+        self.used[key] = expires_at
+        return True
 
 
 @dataclass

@@ -214,21 +214,12 @@ class FirestoreOAuthStates:
     def __init__(self, client: firestore.Client) -> None:
         self._db = client
 
-    def create(self, key: str, expires_at: datetime) -> None:
+    def use(self, key: str, expires_at: datetime) -> bool:
+        """One create: of concurrent users of one state, only one creates its record."""
         with _transient():
-            self._db.collection("oauth_states").document(key).create({"expires_at": expires_at})
-
-    def consume(self, key: str, now: datetime) -> bool:
-        """Read, then delete on condition that the document is unchanged since: of two concurrent
-        consumers only one delete passes its precondition."""
-        ref = self._db.collection("oauth_states").document(key)
-        with _transient():
-            snap = ref.get()
-            if not snap.exists or snap.get("expires_at") <= now:
-                return False
             try:
-                ref.delete(option=self._db.write_option(last_update_time=snap.update_time))
-            except (gexc.FailedPrecondition, gexc.NotFound):
+                self._db.collection("oauth_states").document(key).create({"expires_at": expires_at})
+            except gexc.AlreadyExists:
                 return False
         return True
 

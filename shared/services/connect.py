@@ -1,9 +1,11 @@
 """Connecting a workspace with Notion OAuth, and disconnecting it.
 
-``begin_connect`` (``GET /connect``) issues a signed state valid 10 minutes, records it as single-use
-in ``oauth_states`` and hands back a nonce for the browser's cookie. ``complete_connect`` (the
-oauth-callback) accepts the redirect only with a genuine, unexpired, unused state issued to this
-browser: anything else is a 400 and nothing is stored. The redirect's own checks (a code of visible
+``begin_connect`` (``GET /connect``) issues a signed state valid 10 minutes and hands back a nonce
+for the browser's cookie; it writes nothing (anyone may ask for one, as often as they like).
+``complete_connect`` (the oauth-callback) accepts the redirect only with a genuine, unexpired, unused
+state issued to this browser: the signature shows the first two, the cookie the third, and the state
+is used up by creating its record in ``oauth_states`` (one create; a second use finds it). Anything
+else is a 400 and nothing is stored. The redirect's own checks (a code of visible
 ASCII, unless Notion reports an error) come before the state is used up, so a 400 for them leaves it
 usable; Notion's ``error`` (e.g. ``access_denied``) ends that attempt: the state is used up and the
 browser goes to the frontend with the reason. ``disconnect`` (``DELETE /connection``) marks
@@ -85,8 +87,6 @@ class Connecting(NamedTuple):
 def begin_connect(deps: Connecting) -> ConnectStart:
     now = time.time()
     nonce, state = new_state(deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY), now)
-    expires_at = datetime.fromtimestamp(now, UTC) + timedelta(seconds=STATE_TTL_S)
-    deps.states.create(nonce_key(nonce), expires_at)
     client_id, _ = oauth_client(deps.secrets)
     query = {
         "client_id": client_id,
@@ -119,8 +119,10 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
     error, code = args.get("error"), args.get("code", "")
     if not error:  # checked before the state is used up, so a fixed redirect can still use it
         _check_code(code)
-    if not deps.states.consume(nonce_key(nonce), datetime.fromtimestamp(now, UTC)):
-        raise InvalidInput("this connect link was already used or has expired: start again")
+    # Kept until the state has expired for sure (issued at most now), then its signature refuses it.
+    kept_until = datetime.fromtimestamp(now, UTC) + timedelta(seconds=STATE_TTL_S)
+    if not deps.states.use(nonce_key(nonce), kept_until):
+        raise InvalidInput("this connect link was already used: start again")
     frontend = deps.settings.frontend_url
     if error:  # e.g. access_denied: this attempt is over, so its state is used up like any other
         return frontend_redirect(frontend, {"connected": "false", "error": _reason(error)})

@@ -82,19 +82,14 @@ def test_routing_to_a_tenant_whose_id_is_not_the_derived_one_still_works(firesto
     assert store.by_workspace("ws-legacy") == legacy
 
 
-def test_an_oauth_state_is_consumed_once_even_by_concurrent_callers(firestore_db: Any) -> None:
-    states = FirestoreOAuthStates(firestore_db)
-    states.create("k1", NOW + timedelta(minutes=10))
-    outcomes = at_once(lambda: states.consume("k1", NOW), 4)
+def test_an_oauth_state_is_used_once_even_by_concurrent_callers(firestore_db: Any) -> None:
+    states, until = FirestoreOAuthStates(firestore_db), NOW + timedelta(minutes=10)
+    outcomes = at_once(lambda: states.use("k1", until), 4)
     assert sorted(outcomes) == [False, False, False, True]
-    assert not states.consume("k1", NOW)
-    assert not states.consume("never-created", NOW)
-
-
-def test_an_expired_oauth_state_is_refused(firestore_db: Any) -> None:
-    states = FirestoreOAuthStates(firestore_db)
-    states.create("k2", NOW + timedelta(minutes=10))
-    assert not states.consume("k2", NOW + timedelta(minutes=11))
+    assert not states.use("k1", until)
+    assert states.use("k2", until)  # another state is its own
+    record = firestore_db.collection("oauth_states").document("k1").get().to_dict()
+    assert record == {"expires_at": until}  # the TTL policy's field (terraform/firestore.tf)
 
 
 def test_an_event_is_recorded_once_and_a_repeat_reports_when_it_was_first_seen(firestore_db: Any) -> None:

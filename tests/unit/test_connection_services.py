@@ -59,7 +59,7 @@ def test_the_authorize_url_names_the_client_redirect_and_a_signed_state() -> Non
     assert query["client_id"] == "client-id" and query["redirect_uri"] == "https://cb.test/"
     assert query["response_type"] == "code" and query["owner"] == "user"
     assert tokens.verify(query["state"], KEY, "oauth_state")["nonce"] == start.nonce
-    assert start.expires_in_s == 600 and len(d.states.states) == 1
+    assert start.expires_in_s == 600 and not d.states.used  # GET /connect writes nothing
 
 
 def test_connect_stores_tokens_in_the_secret_creates_the_tenant_and_starts_a_session() -> None:
@@ -96,7 +96,7 @@ def test_a_bad_state_is_a_400_and_nothing_is_stored(problem: str) -> None:
         state = ""
     with pytest.raises(InvalidInput):
         complete_connect({"code": "good-code", "state": state}, nonce, d)
-    assert not d.tenants.tenants and d.oauth.codes == {"good-code"}
+    assert not d.tenants.tenants and not d.states.used and d.oauth.codes == {"good-code"}
 
 
 def test_a_state_is_single_use() -> None:

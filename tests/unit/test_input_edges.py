@@ -252,7 +252,7 @@ def test_a_redirect_without_a_plausible_code_is_a_400_that_leaves_the_state_usab
     d, state, nonce = started()
     with pytest.raises(InvalidInput) as refused:
         complete_connect(args | {"state": state}, nonce, d)
-    assert refused.value.fields == ["code"] and len(d.states.states) == 1 and not d.tenants.tenants
+    assert refused.value.fields == ["code"] and not d.states.used and not d.tenants.tenants
     url = complete_connect({"code": "good-code", "state": state}, nonce, d)
     assert "connected=true" in url and len(d.tenants.tenants) == 1
 
@@ -262,7 +262,7 @@ def test_a_denial_uses_up_the_state() -> None:
     state, is "already used: start again", as for any other finished attempt."""
     d, state, nonce = started()
     url = complete_connect({"error": "access_denied", "state": state}, nonce, d)
-    assert url == "https://app.test#connected=false&error=access_denied" and not d.states.states
+    assert url == "https://app.test#connected=false&error=access_denied" and len(d.states.used) == 1
     with pytest.raises(InvalidInput, match="already used"):
         complete_connect({"code": "good-code", "state": state}, nonce, d)
     assert not d.tenants.tenants
