@@ -111,7 +111,10 @@ def test_the_same_event_five_times_at_once_makes_exactly_one_task(stack: Stack) 
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [(200, "duplicate")] * 4 + [(200, "enqueued")]
+    # The first receiver answers "enqueued"; or "coalesced" when a repeat, finding the record not yet
+    # marked, made the same named task a moment before it (the task is one either way).
+    first = [r for r in results if r != (200, "duplicate")]
+    assert len(results) == 5 and first in ([(200, "enqueued")], [(200, "coalesced")]), results
     assert [t.run_id for t in stack.plan_tasks()] == [page_run(event)]
     assert stack.event_ids(tenant_id) == [event["id"]]
 
