@@ -93,6 +93,9 @@ class RunState(Schema):
     prompt_version: str = ""
     cursor: int = 1
     last_seq: int = 0
+    # When its log began (its first event): whose run it is when the workspace changes hands
+    # (``Tenant.owns``). None in a document stored before this field, until it is folded afresh.
+    started_at: datetime | None = None
     summary: str = ""
     replanned_as: str | None = None
     pending: Pending | None = None
@@ -258,6 +261,8 @@ def apply(state: RunState, event: RunEvent) -> RunState:
     if event.seq != state.last_seq + 1:
         raise InvalidInput(f"event {event.seq} does not follow {state.last_seq}")
     changes = _changes(state, event) | {"last_seq": event.seq}
+    if event.seq == 1:
+        changes["started_at"] = event.at
     changes["digest"] = memory.roll(state.digest, event)
     return state.model_copy(update=changes)
 

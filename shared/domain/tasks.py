@@ -146,3 +146,6 @@ class NotifyTask(TaskBody):
     # page_id: the page it is about (the run's trigger page), where a Notion comment goes;
     # approve_url/reject_url: a decision's links.
     data: dict[str, Any] = Field(default_factory=dict)
+    # When the run it is about started: not delivered once the workspace has another owner than the
+    # one whose run it is (``Tenant.owns``). None: about no run, or sent before this field.
+    run_started_at: datetime | None = None

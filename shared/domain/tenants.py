@@ -100,6 +100,17 @@ class Tenant(Schema):
         """Whether a run or notification created at ``created_at`` is the current owner's."""
         return self.owner_since is None or created_at >= self.owner_since
 
+    def stops(self, started: datetime | None) -> str:
+        """Why a run started at ``started`` no longer runs ("" while it does): the workspace was
+        disconnected, or someone else connected it since (the run is the earlier owner's: it must not
+        go on with the new owner's tokens, budget and channels). ``started`` None: not known (a run
+        stored before ``RunState.started_at``), so only a disconnect stops it."""
+        if self.status == TenantStatus.REVOKED:
+            return "the workspace was disconnected"
+        if started is not None and not self.owns(started):
+            return "the workspace was connected again by someone else"
+        return ""
+
     def in_epoch(self, epoch: str) -> bool:
         """Whether ``epoch`` (a session's, an API key's, a decision link's) is this connection's: a
         disconnect sets a new ``session_epoch`` and so ends all of them. Compared in constant time."""

@@ -2,7 +2,9 @@
 
 A step is decided on the run's log, not only its document: what was written past the document (an
 intent, usage recorded alone) is folded in first (:func:`_logged`), so a retry finds its step's
-intent, backs off while another delivery holds it and takes it over once its lease is over.
+intent, backs off while another delivery holds it and takes it over once its lease is over. A run
+its workspace no longer runs (disconnected, or connected afresh by someone else) is cancelled at its
+next step, before any tool (:func:`stopped_for`).
 
 Errors are classified here: transient → the queue retries (HTTP 503) or, for a long Retry-After, the
 step is re-enqueued with that delay and the error records when it may run again (``retry_at``; a
@@ -25,12 +27,13 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from shared.config import Queue
-from shared.domain.decide import decide
+from shared.domain.decide import Decision, decide
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
     HumanRequested,
     ModelUsed,
+    RunCancelled,
     RunEvent,
     RunFinished,
     RunStatus,
@@ -76,10 +79,9 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
     held = held_elsewhere(state, now)
     if held is not None:  # nothing is decided or recorded past a live intent: its holder does that
         raise TransientError(f"step {state.cursor} is in progress elsewhere", retry_after_s=held)
-    if decision.action == "fail":
-        return _record(deps, task, state, _failure(deps, state, decision.reason), acted=False)
-    if decision.action == "escalate":
-        return _record(deps, task, state, [_ask(deps, state, decision.reason)], acted=False)
+    stop = _stop(deps, task.tenant_id, state, run.created_at, decision)
+    if stop:
+        return _record(deps, task, state, stop, acted=False)
     if followups.step_queue(state) != (Queue.DEPLOY if deps.code is not None else Queue.EXECUTE_STEP):
         # A step that runs elsewhere (a GitHub/Vercel step here on execute-step, or the reverse):
         # handed to its function by the same named task a follow-up would have been.
@@ -88,6 +90,31 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
             False, state.status, state.cursor, f"handed to {followups.step_queue(state).value}"
         )
     return _act(deps, task, state)
+
+
+def _stop(
+    deps: Deps, tenant_id: str, state: RunState, created_at: datetime, decision: Decision
+) -> list[RunEvent]:
+    """What ends or holds the run instead of its step ([] for none): the workspace no longer runs it
+    (cancelled), or ``decide`` fails it or asks a person."""
+    gone = stopped_for(deps, tenant_id, state.started_at or created_at)
+    if gone:
+        return [RunCancelled(seq=state.last_seq + 1, at=deps.clock(), reason=gone)]
+    if decision.action == "fail":
+        return _failure(deps, state, decision.reason)
+    if decision.action == "escalate":
+        return [_ask(deps, state, decision.reason)]
+    return []
+
+
+def stopped_for(deps: Deps, tenant_id: str, started: datetime | None) -> str:
+    """Why the workspace no longer runs a run started at ``started`` ("" while it does:
+    ``Tenant.stops``), the tenant as the instance caches it (``wiring.CachedTenants``: read again
+    within a minute, and afresh at every model call's budget check). Execute-step and planning ask."""
+    if deps.tenants is None:
+        return ""
+    tenant = deps.tenants.get(tenant_id)
+    return "the workspace is no longer connected" if tenant is None else tenant.stops(started)
 
 
 def _logged(deps: Deps, task: StepTask, recorded: RunState) -> RunState:

@@ -55,6 +55,7 @@ def enqueue_followup(deps: Deps, tenant_id: str, run_id: str, state: RunState, *
             subject=f"Run {state.status.value}: {state.goal}"[:300],
             text=state.summary[:20_000],
             data={"page_id": state.page_id} if state.page_id else {},
+            run_started_at=state.started_at,
         )
         deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
         _plan_page_change(deps, tenant_id, run_id, state)
@@ -106,5 +107,6 @@ def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
         text=text[:20_000],
         priority="urgent",  # the run waits for this person (shared/services/notifications.py)
         data=data,
+        run_started_at=state.started_at,
     )
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")

@@ -38,6 +38,12 @@ def deliver_notification(
 ) -> Delivery:
     now = now or datetime.now(UTC)
     tenant = tenants.get(task.tenant_id)
+    started = task.run_started_at
+    if tenant is not None and started is not None and not tenant.owns(started):
+        # The earlier owner's run: its news is not the new owner's to read, and no record of it is
+        # kept among theirs (GET /notifications would list its subject).
+        log.info("notification %s dropped: its run is the workspace's earlier owner's", task.notification_id)
+        return Delivery(False)
     until = _quiet_until(task, tenant, now)
     if until is not None:
         name = f"notify:{task.tenant_id}:{task.notification_id}:after-quiet:{until:%Y%m%dT%H%M}"

@@ -29,6 +29,7 @@ from shared.domain.events import (
     ErrorRecorded,
     HumanRequested,
     ModelUsed,
+    RunCancelled,
     RunEvent,
     RunFinished,
     RunPlanned,
@@ -48,7 +49,7 @@ from shared.errors import (
 from shared.ports import ModelUsage, Notion
 from shared.services import followups, run_log, spend
 from shared.services.deps import Deps
-from shared.services.engine import append_past_usage, keep_paid, renumbered
+from shared.services.engine import append_past_usage, keep_paid, renumbered, stopped_for
 from shared.services.notion_access import ReconnectRequired
 
 log = logging.getLogger(__name__)
@@ -484,8 +485,13 @@ def _replan_events(task: PlanTask, deps: Deps, state: RunState, attempts: Attemp
     end notice and page release instead of staying running with no steps, planned again by every
     sweep; the model calls paid for before the error are recorded before its end. Transient errors and
     a deployment's ConfigError propagate, as in execute-step: the queue or the sweeper plans the run
-    again (the caller records the calls paid for before them)."""
+    again (the caller records the calls paid for before them). A run its workspace no longer runs
+    (disconnected, or the earlier owner's: :func:`~shared.services.engine.stopped_for`) is cancelled
+    instead, before any Notion read or model call, as its next step would be."""
     seq = state.last_seq + 1
+    gone = stopped_for(deps, task.tenant_id, state.started_at)
+    if gone:
+        return [RunCancelled(seq=seq, at=deps.clock(), reason=gone)]
     try:
         return plan_events(task, deps, seq, trigger=state.trigger, attempts=attempts)
     except (TransientError, ConfigError):

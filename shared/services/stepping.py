@@ -152,6 +152,7 @@ class Step(NamedTuple):
             page_id=self.state.page_id,
             code=self.deps.code,
             approved=any(s.tool == "request_approval" for s in self.state.steps[: self.state.cursor - 1]),
+            started_at=self.state.started_at,
         )
 
 

@@ -84,7 +84,8 @@ class Pair:
             self.step.secrets,
             tenants,
         )
-        self.deploy = self.step._replace(code=code, notion_for=None, tenants=tenants)
+        self.step = self.step._replace(tenants=tenants)  # one workspace, as both functions read it
+        self.deploy = self.step._replace(code=code, notion_for=None)
         self.taken: list[tuple[Queue, int]] = []
 
     @property

@@ -25,14 +25,15 @@ def result(seq: int, step: int) -> ToolResult:
 
 
 def test_create_is_once_and_the_cached_state_matches_the_log(firestore_db: Any) -> None:
-    store = FirestoreRunStore(firestore_db)
-    assert store.create_run("t1", "r1", [planned()])
+    store, head = FirestoreRunStore(firestore_db), planned()
+    assert store.create_run("t1", "r1", [head])
     assert not store.create_run("t1", "r1", [planned()])
-    state = store.append("t1", "r1", fold([planned()]), [result(2, 1)])
+    state = store.append("t1", "r1", fold([head]), [result(2, 1)])
     assert state is not None and state.cursor == 2
     run = store.get_run("t1", "r1")
     assert run is not None and run.state == state == fold(store.list_events("t1", "r1"))
     assert run.state.status == RunStatus.RUNNING
+    assert run.state.started_at == head.at  # whose run it is when the workspace changes hands
 
 
 def test_append_is_conditional_on_where_the_log_ends(firestore_db: Any) -> None:
@@ -74,8 +75,8 @@ def test_a_tenant_cannot_reach_another_tenants_run(firestore_db: Any) -> None:
 def test_an_intent_is_one_exclusive_create_and_the_cache_catches_up_with_the_result(
     firestore_db: Any,
 ) -> None:
-    store = FirestoreRunStore(firestore_db)
-    store.create_run("t1", "r1", [planned()])
+    store, head = FirestoreRunStore(firestore_db), planned()
+    store.create_run("t1", "r1", [head])
     now = datetime.now(UTC)
     intent = ToolIntent(seq=2, at=now, step=1, tool="read_page", key="r1:1:1", lease_until=now)
     assert store.add_event("t1", "r1", intent)
@@ -84,7 +85,7 @@ def test_an_intent_is_one_exclusive_create_and_the_cache_catches_up_with_the_res
     run = store.get_run("t1", "r1")
     assert run is not None and run.state.last_seq == 1  # the document lags by the intent only
     assert store.append("t1", "r1", run.state, [result(2, 1)]) is None  # a stale writer collides
-    new = store.append("t1", "r1", fold([planned(), intent]), [result(3, 1)])
+    new = store.append("t1", "r1", fold([head, intent]), [result(3, 1)])
     assert new is not None and new == fold(store.list_events("t1", "r1"))
 
 

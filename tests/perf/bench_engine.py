@@ -110,6 +110,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, float]:
     from shared.domain.tenants import Tenant
     from shared.ports import ModelReply
     from shared.services.deps import BoundNotion, Deps
+    from shared.services.wiring import CachedTenants
     from tests.fakes import FakeQueue, FakeSecrets
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
@@ -135,7 +136,9 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, float]:
             return reply
 
     queue = FakeQueue()
-    tenants = FirestoreTenantStore(client)  # read as a deployment reads it: its reads are counted
+    # Read as a deployment reads it, through the instance's cache (wiring.engine_deps): every step
+    # checks that its workspace still runs it (cached; a model call's budget check reads afresh).
+    tenants = CachedTenants(FirestoreTenantStore(client))
     now = datetime.now(UTC)
     tenants.save(
         Tenant(tenant_id="bench", workspace_id="w-bench", token_secret="s", created_at=now, updated_at=now)

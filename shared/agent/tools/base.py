@@ -3,6 +3,7 @@ find the effect after a crash (reconciliation by the call's idempotency key)."""
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -86,6 +87,7 @@ class ToolContext(NamedTuple):
     page_id: str | None = None  # the run's trigger page, if any (where notifications go)
     code: "CodeAccess | None" = None  # GitHub and Vercel: only in the deploy function
     approved: bool = False  # an earlier step of the run asked a person, who approved (the run went on)
+    started_at: datetime | None = None  # when the run began: whose it is (NotifyTask.run_started_at)
 
 
 Output = dict[str, Any]

@@ -59,6 +59,7 @@ def send_notification(ctx: ToolContext, args: SendNotificationArgs) -> Output:
         "subject": args.subject,
         "text": args.text,
         "data": {"page_id": ctx.page_id} if ctx.page_id else {},
+        "run_started_at": ctx.started_at,
     }
     task = build("send_notification", NotifyTask, fields)  # refused before anything is enqueued
     ctx.queue.enqueue(Queue.NOTIFY, task, f"notify:{ctx.tenant_id}:{nid}")
