@@ -140,22 +140,43 @@ class Stack:
                 time.sleep(0.2)  # only retries left: let leases and backoffs pass
 
     def approve_from_outbox(self) -> int:
-        """Use every unused approve link in the outbox (through the api function's service)."""
-        from shared.errors import Conflict
-        from shared.services.humans import respond_by_link
+        """Use every unused approve link in the outbox (through the api function's service); the
+        count of links used, or refused for now and kept for the next round.
 
-        used = 0
+        A 409 for a link whose run still waits for its request ("the run changed meanwhile") says
+        to try again, as a person would; only a link the run no longer waits for is spent."""
+        from shared.errors import Conflict
+        from shared.services.humans import link_claims, respond_by_link
+
+        acted = 0
         for path in sorted(self.outbox.glob("*.json")):
             note = json.loads(path.read_text())
             link = note.get("data", {}).get("approve_url")
             if link and path.suffix == ".json" and not path.with_suffix(".used").exists():
+                token = link.rsplit("/", 1)[1]
+                acted += 1
                 try:
-                    respond_by_link(self.deps, link.rsplit("/", 1)[1])
-                    used += 1
+                    respond_by_link(self.deps, token)
                 except Conflict:
-                    pass
+                    claims = link_claims(self.deps, token)
+                    state = self.state(str(claims["run_id"]))
+                    waiting = state.waiting if state is not None else None
+                    if waiting is not None and waiting.request_id == claims["request_id"]:
+                        continue  # nothing was recorded: the link still works, next round
                 path.with_suffix(".used").touch()
-        return used
+        return acted
+
+    def describe(self, runs: list[str]) -> str:
+        """Each run's status and its log's last events: what a failed tally prints."""
+        lines = []
+        for run in runs:
+            state = self.state(run)
+            log = self.deps.store.list_events(TENANT, run)
+            tail = ", ".join(f"{e.seq}:{type(e).__name__}" for e in log[-6:])
+            status = state.status.value if state else "lost"
+            lines.append(f"{run}: {status} cursor={state.cursor if state else '-'} log=[{tail}]")
+        pending = [f"{t['queue_id']}:{t['dispatch_count']}" for t in self.pending()]
+        return "\n".join([*lines, f"pending tasks: {pending}"])
 
     def state(self, run_id: str) -> RunState | None:
         run = self.deps.store.get_run(TENANT, run_id)

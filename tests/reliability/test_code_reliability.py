@@ -85,6 +85,9 @@ def tally(stack: Stack, pages: dict[str, str]) -> tuple[dict[str, int], Counter[
         "duplicated_effects": extra + duplicated_effects(stack, pages),
         "stuck": sum(s is not None and s.status != RunStatus.COMPLETED for s in states.values()),
     }
+    unfinished = [run for run, s in states.items() if s is None or s.status != RunStatus.COMPLETED]
+    if unfinished:
+        print(stack.describe(unfinished))  # shown with the failure
     TOTALS.update(result)
     return result, pulls, deployments
 

@@ -44,6 +44,9 @@ def tally(stack: Stack, pages: dict[str, str], allowed: set[RunStatus]) -> dict[
         "duplicated_effects": duplicated_effects(stack, pages),
         "stuck": stuck,
     }
+    unfinished = [run for run, s in states.items() if s is None or s.status not in allowed]
+    if unfinished:
+        print(stack.describe(unfinished))  # shown with the failure
     TOTALS.update(result)
     return result
 
