@@ -1,7 +1,8 @@
 """``api``: the HTTPS API frontends call, with the tenant's session or one of its API keys
 (``Authorization: Bearer``).
 
-Routes live in ``functions/routes/`` (one module per concern); this module only matches the path
+Routes live in ``functions/routes/`` (the table, and one module per concern, each loaded with its
+route's first request); this module only matches the path
 (404 for no such path whatever the method, 405 naming the path's own methods), authenticates the
 session or key for non-public routes (a session only for ``session_only`` ones), bounds the body
 (``JSON_BODY_LIMIT``) and hands over.
@@ -11,25 +12,14 @@ from flask import Request, Response
 
 from functions import _cors
 from functions._http import JSON_BODY_LIMIT, Reply, handle, read_body, reply
-from functions.routes import (
-    Call,
-    Route,
-    Router,
-    api_keys,
-    approvals,
-    connection,
-    email_confirmations,
-    integrations,
-    notifications,
-    runs,
-    settings,
-    usage,
-)
+from functions.routes import ROUTES, Call, Router
 from shared import bootstrap
 from shared.errors import NotFound
 from shared.logs import add_labels
 from shared.services import sessions
 
+# Every request authenticates (a session or an API key: secrets, tenants, api_keys); the other ports'
+# adapters load with the routes that use them, their client libraries now.
 bootstrap.preload(
     "store",
     "queue",
@@ -40,20 +30,10 @@ bootstrap.preload(
     "notion_oauth",
     "notifications",
     "api_keys",
+    adapters=("secrets", "tenants", "api_keys"),
 )
 
-_ALL: list[Route] = [
-    *runs.ROUTES,
-    *approvals.ROUTES,
-    *connection.ROUTES,
-    *settings.ROUTES,
-    *notifications.ROUTES,
-    *integrations.ROUTES,
-    *email_confirmations.ROUTES,
-    *usage.ROUTES,
-    *api_keys.ROUTES,
-]
-ROUTER = Router(_ALL)
+ROUTER = Router(ROUTES)
 
 
 def api(request: Request) -> Response:

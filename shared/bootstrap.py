@@ -1,8 +1,11 @@
 """The one place that builds adapters from settings: lazily, once per instance, never at import time.
 
 Entry points call :func:`preload` at import with the ports they use, which imports (but does not
-build) those adapters' modules, so a cold start pays for exactly the client libraries the function
-needs and nothing else; the first request then builds each adapter once.
+build) their client libraries and our adapter modules, so a cold start pays for exactly the client
+libraries the function needs and nothing else; the first request then builds each adapter once. A
+function whose requests use different ports (``api``: one route reads runs, another changes settings)
+names the adapters every request uses (``adapters=``): the others' modules load with the first
+request that builds them, their client libraries still at import.
 """
 
 import importlib
@@ -77,9 +80,37 @@ _MODULES: dict[Port, str] = {
 }
 
 
-def preload(*ports: Port) -> None:
-    """Import the adapter modules of ``ports`` (no client is built, no setting is read)."""
+# The client libraries each port's production adapter imports (tests/unit/test_import_hygiene.py
+# checks them against the adapters' imports): what a cold start of a function using the port loads.
+CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
+    "store": ("google.cloud.firestore",),
+    "tenants": ("google.cloud.firestore",),
+    "oauth_states": ("google.cloud.firestore",),
+    "webhook_events": ("google.cloud.firestore",),
+    "api_keys": ("google.cloud.firestore",),
+    "queue": ("google.cloud.tasks_v2",),
+    "secrets": ("google.cloud.secretmanager",),
+    "notifier": (),
+    "notifications": ("google.cloud.firestore",),
+    "notion": ("notion_client", "httpx"),  # notion-client is built on httpx
+    "notion_oauth": ("notion_client", "httpx"),
+    "model": ("google.genai", "httpx"),  # so is google-genai
+    "code_host": ("httpx",),
+    "deployer": ("httpx",),
+    "chat": ("httpx",),  # Slack's Web API, on httpx
+    "mailer": ("smtplib",),  # the standard library's SMTP client
+}
+
+
+def preload(*ports: Port, adapters: tuple[Port, ...] | None = None) -> None:
+    """Import the client libraries of ``ports`` and the adapter modules of ``adapters`` (default: all
+    of ``ports``); no client is built, no setting is read."""
     for port in ports:
+        for library in CLIENT_LIBRARIES[port]:
+            importlib.import_module(library)
+    for port in ports if adapters is None else adapters:
+        if port not in ports:
+            raise ValueError(f"preload: adapter {port!r} is not among the ports {ports}")
         importlib.import_module(_MODULES[port])
 
 

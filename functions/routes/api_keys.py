@@ -9,7 +9,7 @@ space; else 400): a retry with the same one and the same name makes that key aga
 from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
-from functions.routes import Call, Route
+from functions.routes import Call
 from shared import bootstrap
 from shared.domain.api_keys import IDEMPOTENCY_KEY_MAX, NAME_MAX, is_idempotency_key
 from shared.domain.schema import Schema
@@ -50,10 +50,3 @@ def get_api_keys(call: Call) -> Reply:
 
 def remove_api_key(call: Call) -> Reply:
     return delete_api_key(call.tenant_id, call.args["key_id"], bootstrap.container().api_keys), 200
-
-
-ROUTES = [
-    Route("/api-keys", ("POST",), post_api_key, session_only=True),
-    Route("/api-keys", ("GET",), get_api_keys, session_only=True),
-    Route("/api-keys/<key_id>", ("DELETE",), remove_api_key, session_only=True),
-]

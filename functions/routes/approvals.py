@@ -9,7 +9,7 @@ from typing import Any
 
 from functions._http import Reply
 from functions._pages import Page, answer, sentence
-from functions.routes import Call, Route
+from functions.routes import Call
 from shared import bootstrap
 from shared.services import humans
 from shared.services.wiring import engine_deps
@@ -51,9 +51,3 @@ def use(call: Call) -> Reply:
         return {"status": state.status.value, "goal": state.goal}
 
     return answer(call.request, decide, _used)
-
-
-ROUTES = [
-    Route("/links/<token>", ("GET",), show, public=True),
-    Route("/links/<token>", ("POST",), use, public=True),
-]

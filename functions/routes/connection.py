@@ -3,7 +3,7 @@
 from flask import Response
 
 from functions._http import Reply, reply
-from functions.routes import Call, Route
+from functions.routes import Call
 from shared import bootstrap
 from shared.domain.connection import NONCE_COOKIE
 from shared.services.connect import Connecting, begin_connect, disconnect
@@ -34,9 +34,3 @@ def start_connect(call: Call) -> Reply:
 
 def remove_connection(call: Call) -> Reply:
     return disconnect(call.tenant_id, _deps()), 200
-
-
-ROUTES = [
-    Route("/connect", ("GET",), start_connect, public=True),
-    Route("/connection", ("DELETE",), remove_connection, session_only=True),
-]

@@ -11,7 +11,7 @@ from typing import Any
 
 from functions._http import Reply
 from functions._pages import Page, answer, sentence
-from functions.routes import Call, Route
+from functions.routes import Call
 from shared import bootstrap
 from shared.services import email_confirmation
 
@@ -53,9 +53,3 @@ def confirm(call: Call) -> Reply:
         lambda: email_confirmation.confirm(token, container.tenants, container.secrets, now),
         _confirmed,
     )
-
-
-ROUTES = [
-    Route("/email-confirmations/<token>", ("GET",), show, public=True),
-    Route("/email-confirmations/<token>", ("POST",), confirm, public=True),
-]

@@ -6,7 +6,7 @@ disconnected without); a PUT that a DELETE overtook answers 409 (shared.services
 from collections.abc import Callable
 
 from functions._http import Reply, json_object
-from functions.routes import Call, Route
+from functions.routes import Call
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.domain.integrations import Integration
@@ -52,10 +52,3 @@ def delete_integration(call: Call) -> Reply:
     integration = integration_of(call.args["name"])
     c = bootstrap.container()
     return disconnect_integration(call.tenant_id, integration, c.tenants, c.secrets), 200
-
-
-ROUTES = [
-    Route("/integrations", ("GET",), get_integrations),
-    Route("/integrations/<name>", ("PUT",), put_integration, session_only=True),
-    Route("/integrations/<name>", ("DELETE",), delete_integration, session_only=True),
-]

@@ -2,7 +2,7 @@
 a frontend can show what could not be delivered (e.g. a daily plan, which is about no page)."""
 
 from functions._http import Reply
-from functions.routes import Call, Route
+from functions.routes import Call
 from shared import bootstrap
 from shared.errors import InvalidInput
 from shared.services.notifications import MAX_PAGE, recent_notifications
@@ -15,6 +15,3 @@ def list_notifications(call: Call) -> Reply:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}", ["limit"])
     c = bootstrap.container()
     return recent_notifications(call.tenant_id, c.notifications, c.tenants, int(raw)), 200
-
-
-ROUTES = [Route("/notifications", ("GET",), list_notifications)]

@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
-from functions.routes import Call, Route
+from functions.routes import Call, Handler
 from shared import bootstrap
 from shared.domain.schema import Schema
 from shared.domain.settings import NOTION_ID
@@ -91,7 +91,7 @@ def _owned(call: Call, run_id: str, deps: Deps) -> None:
     runs.owned_run(call.tenant_id, run_id, deps.store, deps.need_tenants())
 
 
-def _decide(decision: Literal["approve", "reject", "answer"]) -> Route:
+def _decide(decision: Literal["approve", "reject", "answer"]) -> Handler:
     def handler(call: Call) -> Reply:
         run_id = _run_id(call)
         body = parse_json(call.request, Decision)
@@ -102,10 +102,10 @@ def _decide(decision: Literal["approve", "reject", "answer"]) -> Route:
         )
         return {"run_id": run_id, "status": state.status.value}, 200
 
-    return Route(f"/runs/<run_id>/{decision}", ("POST",), handler)
+    return handler
 
 
-def _control(action: Literal["cancel", "pause", "resume"]) -> Route:
+def _control(action: Literal["cancel", "pause", "resume"]) -> Handler:
     def handler(call: Call) -> Reply:
         run_id = _run_id(call)
         deps = _deps()
@@ -113,13 +113,8 @@ def _control(action: Literal["cancel", "pause", "resume"]) -> Route:
         state = humans.control(deps, call.tenant_id, run_id, action, _note(call))
         return {"run_id": run_id, "status": state.status.value}, 200
 
-    return Route(f"/runs/<run_id>/{action}", ("POST",), handler)
+    return handler
 
 
-ROUTES = [
-    Route("/runs", ("POST",), start),
-    Route("/runs", ("GET",), list_all),
-    Route("/runs/<run_id>", ("GET",), get_run),
-    *(_decide(d) for d in ("approve", "reject", "answer")),
-    *(_control(a) for a in ("cancel", "pause", "resume")),
-]
+approve, reject, answer = _decide("approve"), _decide("reject"), _decide("answer")
+cancel, pause, resume = _control("cancel"), _control("pause"), _control("resume")

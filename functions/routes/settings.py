@@ -1,7 +1,7 @@
 """Settings: what the owner chose (data sources that start work, planning hour, budgets, ...)."""
 
 from functions._http import Reply, json_object
-from functions.routes import Call, Route
+from functions.routes import Call
 from shared import bootstrap
 from shared.services.email_confirmation import Mailing
 from shared.services.tenant_settings import change_settings, read_settings
@@ -16,9 +16,3 @@ def patch_settings(call: Call) -> Reply:
     container = bootstrap.container()
     mailing = Mailing(container.queue, container.secrets, container.settings.api_url)
     return change_settings(call.tenant_id, changes, container.tenants, mailing), 200
-
-
-ROUTES = [
-    Route("/settings", ("GET",), get_settings),
-    Route("/settings", ("PATCH",), patch_settings, session_only=True),
-]

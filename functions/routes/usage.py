@@ -1,7 +1,7 @@
 """Usage: what the workspace spent on models today and this month, against its budgets."""
 
 from functions._http import Reply
-from functions.routes import Call, Route
+from functions.routes import Call
 from shared import bootstrap
 from shared.services import spend
 from shared.services.wiring import engine_deps
@@ -9,6 +9,3 @@ from shared.services.wiring import engine_deps
 
 def get_usage(call: Call) -> Reply:
     return spend.usage(engine_deps(bootstrap.container(), with_model=False), call.tenant_id), 200
-
-
-ROUTES = [Route("/usage", ("GET",), get_usage)]

@@ -167,6 +167,23 @@ def test_target_imports_only_the_clients_of_its_ports(target: str, reports: _Rep
         assert not _loaded(report, "google.genai")
 
 
+def test_api_loads_a_route_and_the_adapters_only_some_routes_use_with_its_first_request(
+    reports: _Reports,
+) -> None:
+    """api's cold start loads what every request runs (authentication's adapters), not the routes'
+    modules (functions.routes.Lazy) nor the adapters of the ports only some routes use."""
+    modules = set(reports["api"]["modules"])
+    assert not [m for m in modules if m.startswith("functions.routes.")]
+    every_request = {bootstrap._MODULES[p] for p in ("secrets", "tenants", "api_keys")}
+    some_routes = {bootstrap._MODULES[p] for p in ("store", "queue", "notion_oauth", "notifications")}
+    assert every_request <= modules and not some_routes & modules
+
+
+def test_preload_refuses_an_adapter_of_a_port_not_preloaded() -> None:
+    with pytest.raises(ValueError, match="not among the ports"):
+        bootstrap.preload("secrets", adapters=("store",))
+
+
 def test_notion_webhook_never_imports_the_model_sdk(reports: _Reports) -> None:
     report = reports["notion_webhook"]
     assert not [m for m in report["modules"] if m.startswith(("google.genai", *NEVER))]
@@ -192,7 +209,7 @@ def test_importing_a_target_builds_nothing_and_reads_no_secret(target: str, repo
 
 def test_every_port_has_its_client_libraries_listed() -> None:
     missing = set(bootstrap._MODULES) - set(CLIENT_LIBRARIES)
-    assert not missing, f"add {sorted(missing)} to CLIENT_LIBRARIES in tests/perf/bench_coldstart.py"
+    assert not missing, f"add {sorted(missing)} to CLIENT_LIBRARIES in shared/bootstrap.py"
 
 
 @pytest.mark.parametrize("module", sorted(set(bootstrap._MODULES.values())))

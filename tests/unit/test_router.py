@@ -1,5 +1,10 @@
 """api's path matching: literal and ``<name>`` segments, 404 for no path, 405 naming what a path takes."""
 
+from typing import cast
+
+import pytest
+from flask import Request
+
 from functions.routes import Call, Route, Router
 
 
@@ -34,3 +39,22 @@ def test_no_path_and_wrong_method() -> None:
     assert ROUTER.match("/", "GET") == (None, {}, [])
     assert ROUTER.match("/runs", "DELETE") == (None, {}, ["GET", "POST"])
     assert ROUTER.match("/runs/r1", "POST") == (None, {}, ["GET"])
+
+
+def test_every_api_route_names_a_handler_that_exists_once() -> None:
+    from functions.routes import ROUTES, Lazy, resolve
+
+    for route in ROUTES:
+        assert isinstance(route.handler, Lazy), route
+        assert callable(resolve(route.handler.name)), route
+    served = [(route.path, method) for route in ROUTES for method in route.methods]
+    assert len(served) == len(set(served))
+
+
+def test_a_lazy_handler_calls_the_function_it_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from functions.routes import Lazy, usage
+
+    calls: list[Call] = []
+    monkeypatch.setattr(usage, "get_usage", lambda call: calls.append(call) or ({"ok": True}, 200))
+    call = Call(request=cast(Request, None), args={}, tenant_id="t1")
+    assert Lazy("usage.get_usage")(call) == ({"ok": True}, 200) and calls == [call]
