@@ -7,7 +7,8 @@ and the reply says whether it is confirmed (``notification_email_confirmed``: nu
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.settings import SettingsInput, TenantSettings
+from shared.domain.settings import TenantSettings
+from shared.domain.settings_input import SettingsInput
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.ports import TenantStore

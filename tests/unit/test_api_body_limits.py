@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.settings import MAX_NOTION_IDS
+from shared.domain.settings_input import MAX_NOTION_IDS
 from shared.services.sessions import start_session
 from tests.unit.test_api_runs import auth, fake_container, waiting_run
 from tests.unit.test_entry_points import FakeContainer, client

@@ -191,10 +191,17 @@ def test_notion_webhook_never_imports_the_model_sdk(reports: _Reports) -> None:
 
 @pytest.mark.parametrize("target", ("oauth_callback", "notion_webhook", "notify", "api"))
 def test_targets_without_code_tools_do_not_load_the_code_models(target: str, reports: _Reports) -> None:
-    """Every target loads a tenant's settings, which check repository and project names; the names'
-    checks live apart (shared.domain.code_names) so the deploy models do not come with them."""
     assert not _loaded(reports[target], "shared.domain.code")
-    assert _loaded(reports[target], "shared.domain.code_names")
+    assert not _loaded(reports[target], "shared.domain.code_names")  # see below
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_no_target_loads_the_settings_input_checks_at_import(target: str, reports: _Reports) -> None:
+    """Every target loads stored settings (shared.domain.settings); only api's settings route checks
+    what an owner sends, and it loads those checks (and the repository and project name checks and
+    zone lookup they use) with its first request."""
+    assert _loaded(reports[target], "shared.domain.settings")
+    assert not _loaded(reports[target], "shared.domain.settings_input")
 
 
 @pytest.mark.parametrize("target", TARGETS)

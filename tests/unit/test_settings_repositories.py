@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from shared import bootstrap
 from shared.agent.tools.code import DeployArgs, OpenPullRequestArgs
-from shared.domain.settings import SettingsInput
+from shared.domain.settings_input import SettingsInput
 from shared.services.sessions import start_session
 from tests.unit.test_code_tool_args import deploy, pull
 from tests.unit.test_entry_points import FakeContainer, client

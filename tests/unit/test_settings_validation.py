@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from shared import bootstrap
-from shared.domain.settings import MAX_BUDGET_USD, MAX_NOTION_IDS, TenantSettings
+from shared.domain.settings import MAX_BUDGET_USD, TenantSettings
+from shared.domain.settings_input import MAX_NOTION_IDS
 from shared.domain.tenants import Tenant
 from shared.services.sessions import start_session
 from shared.services.tenant_settings import change_settings, read_settings

@@ -1,0 +1,121 @@
+"""What an owner may send as settings (PATCH /settings on api): :class:`SettingsInput`.
+
+Every value is checked strictly and every string and list is bounded, so a tenant document stays far
+below Firestore's 1 MiB. Stored settings (:class:`shared.domain.settings.TenantSettings`) keep the
+looser checks of the day each document was written. This model lives apart from them because only
+api's settings route validates input: every other function loads stored tenants without building
+(or importing) these checks.
+"""
+
+import re
+from collections.abc import Callable
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from shared.domain.code_names import check_project, check_repository
+from shared.domain.daily import zone_of
+from shared.domain.settings import EMAIL, MAX_BUDGET_USD, NOTION_ID, TenantSettings, plain_notion_id
+
+# An IANA zone name: parts of letters, digits, _ + -, joined by /. No dot and no empty part, so never
+# a path ("../x", "/etc/passwd") that the zone loader would be asked to open.
+TIMEZONE = r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*"
+NOT_ZONES = frozenset({"localtime", "posixrules"})  # files beside the zones, not zones: the host's own
+MAX_NOTION_IDS = 100  # data sources, and pages, that start work
+
+
+def _zone_name(name: str) -> str:
+    """``name`` when it is an IANA zone the planner and quiet hours will find (the same ``zone_of``)."""
+    if not re.fullmatch(TIMEZONE, name) or name in NOT_ZONES or zone_of(name) is None:
+        raise ValueError("is not an IANA time zone name such as Europe/Paris")
+    return name
+
+
+def _once[T](key: Callable[[T], object], what: str) -> AfterValidator:
+    """A list validator: no two items with the same ``key``."""
+
+    def check(items: list[T]) -> list[T]:
+        if len({key(item) for item in items}) != len(items):
+            raise ValueError(f"names the same {what} more than once")
+        return items
+
+    return AfterValidator(check)
+
+
+def _printable(text: str) -> str:
+    if not text.isprintable():
+        raise ValueError("has a control or invisible character")
+    return text
+
+
+def _distinct_hours(hours: tuple[int, int] | None) -> tuple[int, int] | None:
+    if hours is not None and hours[0] == hours[1]:
+        raise ValueError("starts and ends at the same hour: send null for no quiet hours")
+    return hours
+
+
+# Checked values (SettingsInput). A string with any constraint is also checked to be valid UTF-8 (no
+# lone surrogate, which Firestore refuses), so every string below has one.
+Hour = Annotated[int, Field(strict=True, ge=0, le=23)]  # strict: neither true nor 7.0 is an hour
+ZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_zone_name)]
+NotionId = Annotated[str, StringConstraints(pattern=NOTION_ID)]
+NotionIds = Annotated[list[NotionId], _once(plain_notion_id, "id")]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), AfterValidator(_printable)]
+QuietHours = Annotated[tuple[Hour, Hour] | None, AfterValidator(_distinct_hours)]
+# The very checks the code tools make (shared.domain.code_names): a repository or project an owner allows is
+# one a run can use.
+UsableRepository = Annotated[str, StringConstraints(max_length=201), AfterValidator(check_repository)]
+UsableProject = Annotated[str, StringConstraints(max_length=100), AfterValidator(check_project)]
+
+
+def _budget(default: float, name: str, what: str) -> float:
+    limit = MAX_BUDGET_USD[name]
+    return Field(
+        default,
+        strict=True,
+        ge=0,
+        le=limit,
+        allow_inf_nan=False,
+        description=f"USD {what}, from 0 to {limit:g}",
+    )
+
+
+class SettingsInput(TenantSettings):
+    """Settings as an owner sends them (PATCH /settings): strict types (true is not an hour, "5" not a
+    number) and bounded strings and lists. Every field has a default, so a partial change validates
+    on its own, without checking again the stored values it is merged with."""
+
+    timezone: ZoneName = Field("UTC", description="IANA zone of planning_hour and quiet_hours")
+    planning_hour: Hour = Field(8, description="Local hour (0-23) at which the day is planned")
+    data_source_ids: NotionIds = Field(
+        default_factory=list,
+        max_length=MAX_NOTION_IDS,
+        description=f"Notion ids of data sources whose changes start work, each once, at most {MAX_NOTION_IDS}",
+    )
+    page_ids: NotionIds = Field(
+        default_factory=list,
+        max_length=MAX_NOTION_IDS,
+        description=f"Notion ids of pages whose changes start work, each once, at most {MAX_NOTION_IDS}",
+    )
+    react_to_mentions: bool = Field(True, strict=True, description="Whether a mention of the bot starts work")
+    notification_email: Email | None = Field(
+        None,
+        description="Where email notifications go once its recipient confirmed it (a link is mailed to it); "
+        "until then and when none: the email of the person who connected the workspace",
+    )
+    quiet_hours: QuietHours = Field(
+        None,
+        description="[start, end]: two different local hours (0-23), end excluded, may wrap midnight "
+        "([22, 7]): normal notifications wait for the end; null: no quiet hours",
+    )
+    max_cost_per_run_usd: float = _budget(1.0, "max_cost_per_run_usd", "a run may spend")
+    max_cost_per_day_usd: float = _budget(5.0, "max_cost_per_day_usd", "the workspace may spend a day")
+    max_cost_per_month_usd: float = _budget(50.0, "max_cost_per_month_usd", "the workspace may spend a month")
+    github_repositories: Annotated[list[UsableRepository], _once(str.lower, "repository")] = Field(
+        default_factory=list,
+        max_length=50,
+        description="owner/name of repositories runs may open pull requests in, each once",
+    )
+    vercel_projects: Annotated[list[UsableProject], _once(str.lower, "project")] = Field(
+        default_factory=list, max_length=50, description="Vercel projects runs may deploy, each once"
+    )
