@@ -8,6 +8,8 @@ names the adapters every request uses (``adapters=``): the others' modules load 
 request that builds them, their client libraries still at import.
 """
 
+from __future__ import annotations
+
 import importlib
 import os
 import threading
@@ -18,26 +20,26 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from shared import logs
 from shared.config import Settings, get_settings
 from shared.errors import ConfigError
-from shared.ports import (
-    ApiKeyStore,
-    Chat,
-    CodeHost,
-    Deployer,
-    Mailer,
-    Model,
-    NotificationLog,
-    Notifier,
-    Notion,
-    NotionOAuth,
-    OAuthStateStore,
-    RunStore,
-    SecretStore,
-    TaskQueue,
-    TenantStore,
-    WebhookEventLedger,
-)
 
 if TYPE_CHECKING:
+    from shared.ports import (
+        ApiKeyStore,
+        Chat,
+        CodeHost,
+        Deployer,
+        Mailer,
+        Model,
+        NotificationLog,
+        Notifier,
+        Notion,
+        NotionOAuth,
+        OAuthStateStore,
+        RunStore,
+        SecretStore,
+        TaskQueue,
+        TenantStore,
+        WebhookEventLedger,
+    )
     from shared.services.notion_access import NotionAccess
 
 Port = Literal[
@@ -190,7 +192,7 @@ class Container:
         return self._once("chat", self._build_chat)
 
     @property
-    def notion_access(self) -> "NotionAccess":
+    def notion_access(self) -> NotionAccess:
         """Notion calls with a tenant's current token (refresh on 401): see shared.services.notion_access."""
         from shared.services.notion_access import NotionAccess
 

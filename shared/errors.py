@@ -7,7 +7,7 @@ context and let the model try again, capped) and permanent or configuration (fai
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from shared.ports import ModelUsage
+    from shared.domain.model_calls import ModelUsage
 
 
 class AgentError(Exception):

@@ -1,26 +1,31 @@
 """Protocols for every external system. One adapter per system implements each (shared/adapters).
 
-The domain types are imported for type checking only: a function that never touches runs (notify,
-notion-webhook) should not build the run models at its cold start just to read these Protocols.
+For type checking only: no module imports this one at run time (``if TYPE_CHECKING:``, with
+``from __future__ import annotations``), so a cold start builds none of these classes. The values the
+ports exchange live with the domain they belong to (``shared.domain``), imported here for type
+checking as well: a function that never touches runs (notify, notion-webhook) does not build the run
+models either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
+    from pydantic import BaseModel
+
     from shared.config import Queue
     from shared.domain.api_keys import ApiKey
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
-    from shared.domain.notifications import Claimed, NotificationRecord, NotificationStatus
+    from shared.domain.connection import NotionGrant
+    from shared.domain.model_calls import ModelReply
+    from shared.domain.notifications import Claimed, Mail, NotificationRecord, NotificationStatus
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
     from shared.domain.tasks import NotifyTask, PlanTask, TaskBody
-    from shared.domain.tenants import Tenant
+    from shared.domain.tenants import EventRecord, Tenant
 
 
 class RunStore(Protocol):
@@ -121,18 +126,6 @@ class SecretStore(Protocol):
         ...
 
     def delete(self, name: str) -> None: ...
-
-
-class ModelUsage(NamedTuple):
-    model: str
-    input_tokens: int
-    output_tokens: int
-    cost_usd: float
-
-
-class ModelReply[T: BaseModel](NamedTuple):
-    value: T
-    usage: ModelUsage
 
 
 class Model(Protocol):
@@ -280,13 +273,6 @@ class ApiKeyStore(Protocol):
         ...
 
 
-class EventRecord(NamedTuple):
-    created: bool  # False: the event id was already recorded (a repeat delivery)
-    first_seen: datetime
-    event_type: str  # the type the first record of this id was made with
-    enqueued: bool = False  # the event's task was created (or found): see WebhookEventLedger
-
-
 class WebhookEventLedger(Protocol):
     """``tenants/{t}/events/{event_id}``: de-duplication of webhook events and of API requests that
     carry a ``request_id`` (expire by TTL)."""
@@ -302,17 +288,6 @@ class WebhookEventLedger(Protocol):
         """Mark the record: the event's task exists, so a repeat of the event enqueues nothing. One
         update; a record that is gone (expired) is left gone."""
         ...
-
-
-class NotionGrant(NamedTuple):
-    """What Notion's token endpoint answers (tokens go to the secret store, never to Firestore)."""
-
-    access_token: str
-    refresh_token: str | None
-    bot_id: str
-    workspace_id: str
-    workspace_name: str
-    owner: dict[str, Any]
 
 
 class NotionOAuth(Protocol):
@@ -435,17 +410,6 @@ class Chat(Protocol):
         ``conversations.history`` for a bounded number of pages: a window holding more messages than
         those is a PermanentError (whether the message is there cannot be told), never None."""
         ...
-
-
-class Mail(NamedTuple):
-    """One plain-text email to one address. Its Message-ID (``<left@right>``) is chosen by the caller
-    and fixed per notification, so a resend after a crash is the same message to the recipient's
-    mail client."""
-
-    to: str
-    subject: str
-    text: str
-    message_id: str
 
 
 class Mailer(Protocol):

@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from shared.adapters.offline_model import OfflineModel
 from shared.config import PlatformSecret, Settings
+from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.domain.settings import TenantSettings
 from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, UnusableReply
-from shared.ports import ModelReply, ModelUsage
 from shared.services.deps import BoundNotion, Deps
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from shared.config import Queue
 from shared.domain.api_keys import ApiKey
+from shared.domain.connection import NotionGrant
 from shared.domain.events import ModelUsed
-from shared.domain.notifications import Claim, Claimed, NotificationRecord, NotificationStatus
+from shared.domain.notifications import Claim, Claimed, Mail, NotificationRecord, NotificationStatus
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks import NotifyTask, PlanTask, TaskBody, next_start
-from shared.domain.tenants import Tenant, TenantStatus
+from shared.domain.tenants import EventRecord, Tenant, TenantStatus
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
-from shared.ports import EventRecord, Mail, NotionGrant
 
 
 class FakeRunStore:

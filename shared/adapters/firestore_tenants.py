@@ -31,9 +31,8 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
+from shared.domain.tenants import EventRecord, Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
-from shared.ports import EventRecord
 
 _UPDATE_ATTEMPTS = 10  # each a read and a conditioned write: updates of one tenant are rare
 

@@ -47,20 +47,24 @@ search as one that cannot check), so the queue's last attempts end it, never lea
 once the queue stops retrying.
 """
 
+from __future__ import annotations
+
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from shared.config import PlatformSecret
 from shared.domain import notifications as dn
 from shared.domain.integrations import Integration, chat_token_secret
-from shared.domain.notifications import Claim, NotificationStatus
+from shared.domain.notifications import Claim, Mail, NotificationStatus
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant, TenantStatus, same_address
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
-from shared.ports import Chat, Mail, Mailer, NotificationLog, Notion, SecretStore
+
+if TYPE_CHECKING:
+    from shared.ports import Chat, Mailer, NotificationLog, Notion, SecretStore
 
 log = logging.getLogger(__name__)
 

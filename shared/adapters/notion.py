@@ -38,8 +38,8 @@ from notion_client.helpers import iterate_paginated_api
 
 from shared.adapters.pacing import Pacer
 from shared.domain.blocks import MAX_BLOCKS_PER_APPEND, batches, rich_text
+from shared.domain.connection import NotionGrant
 from shared.errors import AgentError, ModelFixableError, PermanentError, TransientError, Unauthenticated
-from shared.ports import NotionGrant
 
 NOTION_VERSION = "2025-09-03"
 PAGE_SIZE = 100

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from shared.agent.context import extract_context
 from shared.agent.planning import ArgsFix, PlanOut
 from shared.agent.tools.flow import Draft
+from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.errors import ModelFixableError
-from shared.ports import ModelReply, ModelUsage
 
 NAME = "offline"
 

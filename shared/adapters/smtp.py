@@ -36,9 +36,8 @@ from email.utils import formatdate, parseaddr
 from typing import Literal
 
 from shared.adapters.loopback import is_loopback
-from shared.domain.notifications import one_line
+from shared.domain.notifications import Mail, one_line
 from shared.errors import AgentError, PermanentError, TransientError, Unauthenticated
-from shared.ports import Mail
 
 Security = Literal["starttls", "tls", "none"]
 SECURITIES: tuple[Security, ...] = ("starttls", "tls", "none")

@@ -23,8 +23,8 @@ from google.genai import errors, types
 from pydantic import BaseModel, ValidationError
 
 from shared.adapters.loopback import is_loopback
+from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.errors import ConfigError, TransientError, UnusableReply
-from shared.ports import ModelReply, ModelUsage
 
 # What the SDK's transport raises for a call that timed out or never connected: httpx2's (what
 # google-genai uses), httpx's (what it used before), and the standard library's.

@@ -33,6 +33,17 @@ SLACK_MAX_CHARS = 40_000
 _PARTIAL_ENTITY = re.compile(r"&[a-z]*$")
 
 
+class Mail(NamedTuple):
+    """One plain-text email to one address. Its Message-ID (``<left@right>``) is chosen by the caller
+    and fixed per notification, so a resend after a crash is the same message to the recipient's
+    mail client."""
+
+    to: str
+    subject: str
+    text: str
+    message_id: str
+
+
 class NotificationStatus(StrEnum):
     SENDING = "sending"  # recorded, the comment or message may or may not exist yet
     SENT = "sent"

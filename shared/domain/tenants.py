@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import ConfigDict, Field
 
@@ -61,6 +62,15 @@ class TenantStatus(StrEnum):
     ACTIVE = "active"
     NEEDS_RECONNECT = "needs_reconnect"  # the token was refused and could not be refreshed
     REVOKED = "revoked"
+
+
+class EventRecord(NamedTuple):
+    """A record of the webhook event ledger (``tenants/{t}/events/{event_id}``, shared.ports.WebhookEventLedger)."""
+
+    created: bool  # False: the event id was already recorded (a repeat delivery)
+    first_seen: datetime
+    event_type: str  # the type the first record of this id was made with
+    enqueued: bool = False  # the event's task was created (or found): see WebhookEventLedger
 
 
 class Tenant(Schema):

@@ -18,13 +18,17 @@ another name is a Conflict. A key of an earlier connection under that id has end
 its place, counted against the cap like any other.
 """
 
+from __future__ import annotations
+
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.api_keys import MAX_KEYS, ApiKey, idempotent_key_id, is_key_id, listed, new_key
 from shared.errors import Conflict, NotFound
-from shared.ports import ApiKeyStore, TenantStore
 from shared.services.sessions import connected_tenant
+
+if TYPE_CHECKING:
+    from shared.ports import ApiKeyStore, TenantStore
 
 
 def create_api_key(

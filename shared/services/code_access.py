@@ -1,12 +1,16 @@
 """What the ``deploy`` function's tools use: the GitHub and Vercel adapters, the tenant's tokens (read
 from Secret Manager only when a call is made) and what the owner allowed (settings)."""
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
 
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.settings import TenantSettings
 from shared.errors import NotFound, PermanentError
-from shared.ports import CodeHost, Deployer, SecretStore, TenantStore
+
+if TYPE_CHECKING:
+    from shared.ports import CodeHost, Deployer, SecretStore, TenantStore
 
 
 class CodeAccess(NamedTuple):

@@ -34,18 +34,21 @@ revoked at Notion (the oauth-callback may not read tenant tokens, tests/infra/te
 nothing holds it any more.
 """
 
+from __future__ import annotations
+
 import logging
 import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode
 
 from shared.config import PlatformSecret, Settings
 from shared.domain import integrations
 from shared.domain.connection import (
     STATE_TTL_S,
+    NotionGrant,
     NotionTokens,
     checked_nonce,
     connected_tenant,
@@ -60,9 +63,11 @@ from shared.domain.connection import (
 )
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import Conflict, InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
-from shared.ports import NotionGrant, NotionOAuth, OAuthStateStore, SecretStore, TenantStore
 from shared.services.notion_access import oauth_client
 from shared.services.sessions import start_session
+
+if TYPE_CHECKING:
+    from shared.ports import NotionOAuth, OAuthStateStore, SecretStore, TenantStore
 
 log = logging.getLogger(__name__)
 _CODE = re.compile(r"[!-~]{1,500}")

@@ -1,5 +1,7 @@
 """What the engine's services need, gathered once per request from the instance's adapters."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
@@ -7,9 +9,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from shared.config import Settings
 from shared.domain.decide import Budget, Limits
-from shared.ports import Model, Notion, RunStore, SecretStore, TaskQueue, TenantStore
 
 if TYPE_CHECKING:
+    from shared.ports import Model, Notion, RunStore, SecretStore, TaskQueue, TenantStore
     from shared.services.code_access import CodeAccess
 
 
@@ -26,7 +28,7 @@ class Deps(NamedTuple):
     notion_for: Callable[[str], Notion] | None = None  # tenant id → Notion bound to its token
     tenants: TenantStore | None = None
     clock: Callable[[], datetime] = utcnow
-    code: "CodeAccess | None" = None  # GitHub and Vercel: set in the deploy function only
+    code: CodeAccess | None = None  # GitHub and Vercel: set in the deploy function only
 
     def limits(self) -> Limits:
         s = self.settings

@@ -27,8 +27,10 @@ the tenant's email goes to the owner's Notion email (``Tenant.email_recipient``)
   tenant and the address, nothing secret.
 """
 
+from __future__ import annotations
+
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
@@ -36,7 +38,9 @@ from shared.domain.notifications import one_line
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant, address_hash, same_address
 from shared.errors import AgentError, Conflict, NotFound, Unauthenticated
-from shared.ports import SecretStore, TaskQueue, TenantStore
+
+if TYPE_CHECKING:
+    from shared.ports import SecretStore, TaskQueue, TenantStore
 
 PURPOSE = "email_confirmation"
 # A week: long enough for a mail read after a weekend, and harmless: a link confirms only the address

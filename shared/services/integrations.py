@@ -17,11 +17,13 @@ secret write is the last one reads the final list: both stores end agreeing, con
 or disconnected without. Two PUTs at once both end connected, with the token written last.
 """
 
+from __future__ import annotations
+
 import functools
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.integrations import Integration, token_secret
 from shared.domain.tenants import Tenant, TenantStatus
@@ -33,8 +35,10 @@ from shared.errors import (
     TransientError,
     Unauthenticated,
 )
-from shared.ports import SecretStore, TenantStore
 from shared.services.sessions import connected_tenant
+
+if TYPE_CHECKING:
+    from shared.ports import SecretStore, TenantStore
 
 # Printable, no spaces: every GitHub, Vercel and Slack token form (a pasted line end is refused too).
 _TOKEN = re.compile(r"[\x21-\x7e]{8,1000}")

@@ -8,16 +8,20 @@ name taken). ``urgent`` ones (a run waiting for a person's decision or answer: i
 usually follows that person's own edit by seconds) are sent at once.
 """
 
+from __future__ import annotations
+
 import logging
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.config import Queue
 from shared.domain.daily import zone_of
 from shared.domain.notifications import quiet_until
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import Tenant
-from shared.ports import NotificationLog, Notifier, TaskQueue, TenantStore
+
+if TYPE_CHECKING:
+    from shared.ports import NotificationLog, Notifier, TaskQueue, TenantStore
 
 log = logging.getLogger(__name__)
 

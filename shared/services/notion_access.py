@@ -33,15 +33,20 @@ its Notion requests inside the call (``list(...)`` a paginated iterator), so a 4
   (``NotionApiError`` with ``notion_code``) and so on. An unknown tenant raises NotFound.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from shared.config import PlatformSecret, Queue
 from shared.domain.connection import NotionTokens
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import ConfigError, NotFound, PermanentError, TransientError, Unauthenticated
-from shared.ports import NotionOAuth, SecretStore, TaskQueue, TenantStore
+
+if TYPE_CHECKING:
+    from shared.ports import NotionOAuth, SecretStore, TaskQueue, TenantStore
 
 REFRESH_LEASE = timedelta(seconds=30)  # one refresh and one secret version: seconds at worst
 REFRESH_WAIT_S = 5.0  # how soon an instance that found the lease held tries again (at most)
@@ -70,7 +75,7 @@ class NotionAccess:
     ) -> None:
         self.tenants, self.secrets, self.oauth, self.queue = tenants, secrets, oauth, queue
 
-    def session(self, tenant_id: str) -> "NotionSession":
+    def session(self, tenant_id: str) -> NotionSession:
         tenant = self.tenants.get(tenant_id)
         if tenant is None:
             raise NotFound(f"tenant {tenant_id} does not exist")

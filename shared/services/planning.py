@@ -13,11 +13,13 @@ planning then stops on an error (a 429 on a re-ask, say): a new run is created w
 no steps yet, and the plan task's retry plans into it, so no call is counted twice.
 """
 
+from __future__ import annotations
+
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.agent import context as prompt_context
 from shared.agent import prompts
@@ -35,6 +37,7 @@ from shared.domain.events import (
     RunPlanned,
     RunStatus,
 )
+from shared.domain.model_calls import ModelUsage
 from shared.domain.notion_events import mentions_bot
 from shared.domain.runs import RunState, fold
 from shared.domain.tasks import NotifyTask, PlanTask, page_key
@@ -46,11 +49,13 @@ from shared.errors import (
     TransientError,
     UnusableReply,
 )
-from shared.ports import ModelUsage, Notion
 from shared.services import followups, run_log, spend
 from shared.services.deps import Deps
 from shared.services.engine import append_past_usage, keep_paid, renumbered, stopped_for
 from shared.services.notion_access import ReconnectRequired
+
+if TYPE_CHECKING:
+    from shared.ports import Notion
 
 log = logging.getLogger(__name__)
 # How long a page stays held by a run that claimed it but is not written yet (being planned, or its

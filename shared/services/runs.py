@@ -1,19 +1,23 @@
 """Runs for people: asking for one (``POST /runs``), the list and the timeline (``GET /runs``,
 ``GET /runs/{id}``)."""
 
+from __future__ import annotations
+
 import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.config import Queue
 from shared.domain.runs import Run
 from shared.domain.tasks import PlanTask, Trigger, page_key
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, NotFound
-from shared.ports import RunStore, TaskQueue, TenantStore, WebhookEventLedger
 from shared.services.sessions import connected_tenant
+
+if TYPE_CHECKING:
+    from shared.ports import RunStore, TaskQueue, TenantStore, WebhookEventLedger
 
 # How long a ``request_id`` is remembered with what it asked for, so that it cannot name a different
 # request: the same id with another goal or page within this time is refused (409). After it, such a

@@ -9,11 +9,17 @@ A session without an epoch (issued before epochs existed) is refused: its holder
 An API key names the epoch it was made in too, so a disconnect ends every key as well.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from shared.config import PlatformSecret
 from shared.domain import api_keys, tokens
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated
-from shared.ports import ApiKeyStore, SecretStore, TenantStore
+
+if TYPE_CHECKING:
+    from shared.ports import ApiKeyStore, SecretStore, TenantStore
 
 SESSION_TTL_S = 7 * 24 * 3600
 

@@ -26,9 +26,11 @@ effect happened fails the run with the reason (asking again would repeat the eff
 that Firestore refuses, which would fail the delivery again at every retry.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -46,11 +48,14 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
+from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.domain.runs import RunState, apply, fold
 from shared.errors import ModelFixableError, PermanentError, TransientError, UnusableReply
-from shared.ports import Model, ModelReply, ModelUsage
 from shared.services import spend
 from shared.services.deps import NO_NOTION, Deps
+
+if TYPE_CHECKING:
+    from shared.ports import Model
 
 RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
 ROOM_BYTES = 100_000  # what a step's result may add to the run document (a read's output: 50 KB)

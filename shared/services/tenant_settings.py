@@ -4,16 +4,20 @@ A ``notification_email`` that is neither the owner's Notion email nor the confir
 only once its recipient confirms it: the change asks it by email (``shared.services.email_confirmation``),
 and the reply says whether it is confirmed (``notification_email_confirmed``: null without one)."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.settings import TenantSettings
 from shared.domain.settings_input import SettingsInput
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.ports import TenantStore
 from shared.services import email_confirmation
 from shared.services.email_confirmation import Mailing
+
+if TYPE_CHECKING:
+    from shared.ports import TenantStore
 
 
 def _shown(tenant: Tenant) -> dict[str, Any]:

@@ -25,10 +25,12 @@ event that starts work: the create and the mark (two writes); per repeat, the fa
 read, plus the mark when it had to enqueue.
 """
 
+from __future__ import annotations
+
 import json
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import (
@@ -46,7 +48,9 @@ from shared.domain.notion_events import (
 from shared.domain.tenants import TenantStatus
 from shared.errors import InvalidInput, NotFound, Unauthenticated
 from shared.logs import add_labels
-from shared.ports import SecretStore, TaskQueue, TenantStore, WebhookEventLedger
+
+if TYPE_CHECKING:
+    from shared.ports import SecretStore, TaskQueue, TenantStore, WebhookEventLedger
 
 log = logging.getLogger(__name__)
 

@@ -5,15 +5,19 @@ by the secret store): a step reads the run document and nothing else about the t
 a step's Firestore operations constant. A 401 still refreshes the token at once (NotionAccess).
 """
 
+from __future__ import annotations
+
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.tenants import Tenant
-from shared.ports import Notion, TenantStore
 from shared.services.code_access import CodeAccess
 from shared.services.deps import Deps, bind_notion
+
+if TYPE_CHECKING:
+    from shared.ports import Notion, TenantStore
 
 TENANT_TTL_S = 60.0
 

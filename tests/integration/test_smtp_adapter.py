@@ -31,8 +31,8 @@ from local.code_sandbox import SEED
 from local.code_sandbox.testing import Admin, RunningSandbox, running_code_sandbox
 from local.processes import free_port
 from shared.adapters.smtp import Security, SmtpMailer
+from shared.domain.notifications import Mail
 from shared.errors import PermanentError, TransientError, Unauthenticated
-from shared.ports import Mail
 from tests.integration.assertions import assert_token_absent
 
 pytestmark = pytest.mark.integration

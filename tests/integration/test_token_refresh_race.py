@@ -12,10 +12,9 @@ import pytest
 
 from shared.adapters.firestore_tenants import FirestoreTenantStore
 from shared.config import PlatformSecret
-from shared.domain.connection import NotionTokens
+from shared.domain.connection import NotionGrant, NotionTokens
 from shared.domain.tenants import TenantStatus
 from shared.errors import TransientError
-from shared.ports import NotionGrant
 from shared.services.notion_access import NotionAccess
 from tests.fakes import FakeNotionOAuth, FakeQueue, FakeSecrets
 from tests.integration.test_firestore_tenants import at_once, tenant

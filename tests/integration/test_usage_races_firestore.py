@@ -12,10 +12,10 @@ from pydantic import BaseModel
 
 from shared.adapters.firestore_store import FirestoreRunStore
 from shared.domain.events import ModelUsed, RunEvent, ToolResult
+from shared.domain.model_calls import ModelReply
 from shared.domain.runs import fold
 from shared.domain.tasks import PlanTask, StepTask, Trigger
 from shared.errors import ModelFixableError, TransientError
-from shared.ports import ModelReply
 from shared.services import spend
 from shared.services.deps import Deps
 from shared.services.engine import StepOutcome, run_step

@@ -22,7 +22,8 @@ from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks import TaskBody
-from shared.ports import EventRecord, TaskQueue, WebhookEventLedger
+from shared.domain.tenants import EventRecord
+from shared.ports import TaskQueue, WebhookEventLedger
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack
 
 pytestmark = pytest.mark.integration

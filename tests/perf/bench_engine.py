@@ -107,8 +107,8 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, float]:
     from shared.adapters.notion import NotionApi, build_client
     from shared.adapters.offline_model import OfflineModel
     from shared.config import PlatformSecret, Settings
+    from shared.domain.model_calls import ModelReply
     from shared.domain.tenants import Tenant
-    from shared.ports import ModelReply
     from shared.services.deps import BoundNotion, Deps
     from shared.services.wiring import CachedTenants
     from tests.fakes import FakeQueue, FakeSecrets

@@ -40,11 +40,11 @@ from shared.agent.planning import PlanOut
 from shared.config import PlatformSecret, Queue, Settings
 from shared.domain.events import ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
+from shared.domain.model_calls import ModelReply
 from shared.domain.runs import RunState
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks import PlanTask, Trigger
 from shared.domain.tenants import Tenant
-from shared.ports import ModelReply
 from shared.services import spend
 from shared.services.deps import Deps
 from shared.services.wiring import engine_deps

@@ -15,8 +15,8 @@ import pytest
 
 from shared.adapters.offline_model import OfflineModel
 from shared.domain.events import RunStatus, ToolResult
+from shared.domain.model_calls import ModelReply
 from shared.errors import ModelFixableError
-from shared.ports import ModelReply
 from shared.services.sweeper import sweep
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (

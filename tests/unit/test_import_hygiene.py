@@ -265,3 +265,10 @@ def test_the_cold_start_ratio_is_the_median_of_paired_rounds() -> None:
         paired_ratio([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="same, non-zero length"):
         paired_ratio([], [])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_no_target_builds_the_ports_protocols(target: str, reports: _Reports) -> None:
+    """shared.ports is for type checking (``if TYPE_CHECKING:`` wherever it is named): a cold start
+    builds none of its Protocols; the records the ports exchange live in shared.domain."""
+    assert not _loaded(reports[target], "shared.ports")

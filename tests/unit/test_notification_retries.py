@@ -25,12 +25,11 @@ from shared.adapters.smtp import SmtpMailer
 from shared.config import PlatformSecret
 from shared.domain import notifications
 from shared.domain.integrations import Integration, chat_token_secret
-from shared.domain.notifications import NotificationStatus, marker_text, slack_text
+from shared.domain.notifications import Mail, NotificationStatus, marker_text, slack_text
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, TransientError
-from shared.ports import Mail
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeChat, FakeMailer, FakeNotificationLog, FakeSecrets
 from tests.infra.test_task_retries import attempt_times, seconds

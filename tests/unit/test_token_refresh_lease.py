@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.connection import NotionTokens
+from shared.domain.connection import NotionGrant, NotionTokens
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
-from shared.ports import NotionGrant
 from shared.services.connect import Connecting
 from shared.services.notion_access import REFRESH_LEASE, NotionAccess, ReconnectRequired
 from tests.fakes import FakeNotionOAuth, FakeQueue, FakeSecrets

@@ -21,10 +21,10 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
+from shared.domain.model_calls import ModelReply
 from shared.domain.runs import RunState, fold
 from shared.domain.tasks import PlanTask, StepTask, Trigger
 from shared.errors import ConfigError, ModelFixableError, PermanentError, TransientError
-from shared.ports import ModelReply
 from shared.services.deps import Deps
 from shared.services.engine import StepOutcome, run_step
 from shared.services.planning import start_run

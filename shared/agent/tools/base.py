@@ -1,6 +1,8 @@
 """What a tool is: typed arguments, a side-effect class, the effect itself and, for writes, how to
 find the effect after a crash (reconciliation by the call's idempotency key)."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -12,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from shared.domain.schema import Schema
 from shared.domain.tenants import tenant_tag
 from shared.errors import ModelFixableError
-from shared.ports import Model, Notion, TaskQueue
 
 if TYPE_CHECKING:
+    from shared.ports import Model, Notion, TaskQueue
     from shared.services.code_access import CodeAccess
 
 
@@ -85,7 +87,7 @@ class ToolContext(NamedTuple):
     queue: TaskQueue
     prompt: Callable[[str], str]  # instructions → the full, bounded prompt for a model call
     page_id: str | None = None  # the run's trigger page, if any (where notifications go)
-    code: "CodeAccess | None" = None  # GitHub and Vercel: only in the deploy function
+    code: CodeAccess | None = None  # GitHub and Vercel: only in the deploy function
     approved: bool = False  # an earlier step of the run asked a person, who approved (the run went on)
     started_at: datetime | None = None  # when the run began: whose it is (NotifyTask.run_started_at)
 

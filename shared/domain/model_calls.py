@@ -1,0 +1,19 @@
+"""What a model call returns through the Model port (shared.ports.Model): the value and its usage."""
+
+from typing import NamedTuple
+
+from pydantic import BaseModel
+
+
+class ModelUsage(NamedTuple):
+    """One call's tokens and what they cost (shared.domain.decide charges it to the run's budget)."""
+
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+
+
+class ModelReply[T: BaseModel](NamedTuple):
+    value: T
+    usage: ModelUsage
