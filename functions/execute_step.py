@@ -6,7 +6,7 @@ from flask import Request, Response
 
 from functions._http import Reply, handle, parse_json
 from shared import bootstrap
-from shared.domain.tasks import StepTask
+from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step

@@ -9,7 +9,7 @@ from flask import Request, Response
 
 from functions._http import Reply, handle, parse_json
 from shared import bootstrap
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.logs import add_labels
 from shared.services.notifications import deliver_notification
 

@@ -6,7 +6,8 @@ from flask import Request, Response
 
 from functions._http import Reply, handle, parse_json
 from shared import bootstrap
-from shared.domain.tasks import PlanTask, ScheduleTask
+from shared.domain.tasks.plan import PlanTask
+from shared.domain.tasks.schedule import ScheduleTask
 from shared.logs import add_labels
 from shared.services.daily_planning import plan_due_tenants
 from shared.services.planning import start_run

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
     from shared.config import Queue
     from shared.domain.api_keys import ApiKey
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
-    from shared.domain.connection import NotionGrant
     from shared.domain.model_calls import ModelReply
     from shared.domain.notifications import Claimed, Mail, NotificationRecord, NotificationStatus
+    from shared.domain.notion_grant import NotionGrant
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
-    from shared.domain.tasks import NotifyTask, PlanTask, TaskBody
+    from shared.domain.tasks import TaskBody
+    from shared.domain.tasks.notify import NotifyTask
+    from shared.domain.tasks.plan import PlanTask
     from shared.domain.tenants import EventRecord, Tenant
 
 
@@ -78,7 +80,7 @@ class RunStore(Protocol):
         *,
         change: PlanTask | None = None,
     ) -> str | None:
-        """Make ``run_id`` the one active run of the page (see ``shared.domain.tasks.page_key``).
+        """Make ``run_id`` the one active run of the page (see ``shared.domain.tasks.plan.page_key``).
 
         None when it is now (or already was). Otherwise the id of the run that holds the page: one
         that exists, is not finished and not released, or one not written yet (still being planned)
@@ -101,7 +103,7 @@ class RunStore(Protocol):
         self, tenant_id: str, run_id: str, now: datetime, interval: timedelta, burst: int
     ) -> datetime:
         """Reserve the tenant's next start of a run from a Notion event under one start per
-        ``interval`` (``burst`` at once; ``shared.domain.tasks.next_start``) for ``run_id`` and
+        ``interval`` (``burst`` at once; ``shared.domain.tasks.plan.next_start``) for ``run_id`` and
         return its time: ``now`` or later. Of different runs reserving at once each gets its own
         start; a run reserving again (its plan task delivered twice) gets the start it has and
         reserves nothing more, for at least a day."""

@@ -7,11 +7,13 @@ from typing import Any
 
 from shared.config import Queue
 from shared.domain.api_keys import ApiKey
-from shared.domain.connection import NotionGrant
 from shared.domain.events import ModelUsed
 from shared.domain.notifications import Claim, Claimed, Mail, NotificationRecord, NotificationStatus
+from shared.domain.notion_grant import NotionGrant
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
-from shared.domain.tasks import NotifyTask, PlanTask, TaskBody, next_start
+from shared.domain.tasks import TaskBody
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, next_start
 from shared.domain.tenants import EventRecord, Tenant, TenantStatus
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 

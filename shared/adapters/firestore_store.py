@@ -18,7 +18,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from shared.domain.events import ModelUsed
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
-from shared.domain.tasks import PlanTask, next_start
+from shared.domain.tasks.plan import PlanTask, next_start
 from shared.errors import NotFound, TransientError
 
 # Built on first use, like every model of ours (shared.domain.schema).

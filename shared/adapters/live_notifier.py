@@ -59,7 +59,7 @@ from shared.config import PlatformSecret
 from shared.domain import notifications as dn
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import Claim, Mail, NotificationStatus
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant, TenantStatus, same_address
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 

@@ -38,7 +38,7 @@ from notion_client.helpers import iterate_paginated_api
 
 from shared.adapters.pacing import Pacer
 from shared.domain.blocks import MAX_BLOCKS_PER_APPEND, batches, rich_text
-from shared.domain.connection import NotionGrant
+from shared.domain.notion_grant import NotionGrant
 from shared.errors import AgentError, ModelFixableError, PermanentError, TransientError, Unauthenticated
 
 NOTION_VERSION = "2025-09-03"

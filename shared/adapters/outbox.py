@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 
 

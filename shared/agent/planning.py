@@ -15,7 +15,7 @@ from shared.agent.tools import REGISTRY, SideEffect, validate
 from shared.agent.tools.base import REFERENCE
 from shared.domain.events import PlannedStep, Risk
 from shared.domain.schema import Schema
-from shared.domain.tasks import page_key
+from shared.domain.tasks.plan import page_key
 from shared.errors import ModelFixableError
 
 _REF = re.compile(r"\$\{steps\.(\d+)")

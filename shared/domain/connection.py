@@ -5,7 +5,7 @@ import hmac
 import json
 import secrets
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import ConfigDict
@@ -30,17 +30,6 @@ def token_secret_name(tenant_id: str, connection: str) -> str:
 
 def new_connection_id() -> str:
     return secrets.token_hex(8)
-
-
-class NotionGrant(NamedTuple):
-    """What Notion's token endpoint answers (tokens go to the secret store, never to Firestore)."""
-
-    access_token: str
-    refresh_token: str | None
-    bot_id: str
-    workspace_id: str
-    workspace_name: str
-    owner: dict[str, Any]
 
 
 class NotionTokens(Schema):

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from pydantic import ConfigDict
 
 from shared.domain.schema import Schema
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import tenant_tag
 
 LINK_KEYS = ("approve_url", "reject_url")

@@ -14,7 +14,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import AfterValidator, ConfigDict, Field
 
 from shared.domain.schema import Schema
-from shared.domain.tasks import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
+from shared.domain.tasks.plan import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
 
 SIGNATURE_HEADER = "X-Notion-Signature"

@@ -48,7 +48,6 @@ from shared.config import PlatformSecret, Settings
 from shared.domain import integrations
 from shared.domain.connection import (
     STATE_TTL_S,
-    NotionGrant,
     NotionTokens,
     checked_nonce,
     connected_tenant,
@@ -61,6 +60,7 @@ from shared.domain.connection import (
     same_connection,
     token_secret_name,
 )
+from shared.domain.notion_grant import NotionGrant
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import Conflict, InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
 from shared.services.notion_access import oauth_client

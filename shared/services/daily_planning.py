@@ -23,7 +23,8 @@ from typing import NamedTuple
 
 from shared.config import Queue
 from shared.domain.daily import HOUR, daily_run_id, planning_day, tick_of, zone_of
-from shared.domain.tasks import CATCH_UP, PlanTask, ScheduleTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
 

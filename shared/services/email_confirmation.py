@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
 from shared.domain.notifications import one_line
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant, address_hash, same_address
 from shared.errors import AgentError, Conflict, NotFound, Unauthenticated
 

@@ -40,7 +40,7 @@ from shared.domain.events import (
     ToolIntent,
 )
 from shared.domain.runs import RunState, fold
-from shared.domain.tasks import StepTask
+from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, TransientError
 from shared.services import followups, run_log
 from shared.services.deps import Deps

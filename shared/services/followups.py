@@ -12,7 +12,9 @@ from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
 from shared.domain.integrations import DEPLOY_TOOLS
 from shared.domain.runs import RunState, RunStatus
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger, page_key
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger, page_key
+from shared.domain.tasks.step import StepTask
 from shared.services.deps import Deps
 
 LINK_PURPOSE = "run_decision"

@@ -36,7 +36,7 @@ from shared.domain.events import (
     ToolIntent,
 )
 from shared.domain.runs import RunState, fold
-from shared.domain.tasks import PlanTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.services import followups, spend

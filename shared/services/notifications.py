@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from shared.config import Queue
 from shared.domain.daily import zone_of
 from shared.domain.notifications import quiet_until
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 
 if TYPE_CHECKING:

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 from shared.config import PlatformSecret, Queue
 from shared.domain.connection import NotionTokens
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import ConfigError, NotFound, PermanentError, TransientError, Unauthenticated
 

@@ -40,7 +40,8 @@ from shared.domain.events import (
 from shared.domain.model_calls import ModelUsage
 from shared.domain.notion_events import mentions_bot
 from shared.domain.runs import RunState, fold
-from shared.domain.tasks import NotifyTask, PlanTask, page_key
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, page_key
 from shared.errors import (
     AgentError,
     ConfigError,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.config import Queue
 from shared.domain.runs import Run
-from shared.domain.tasks import PlanTask, Trigger, page_key
+from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, NotFound
 from shared.services.sessions import connected_tenant

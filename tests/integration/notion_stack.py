@@ -30,7 +30,7 @@ from shared import bootstrap, logs
 from shared.config import PlatformSecret, Queue, Settings
 from shared.domain.connection import NONCE_COOKIE, NotionTokens
 from shared.domain.notion_events import SIGNATURE_HEADER
-from shared.domain.tasks import PlanTask
+from shared.domain.tasks.plan import PlanTask
 from tests.conftest import PROJECT
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")

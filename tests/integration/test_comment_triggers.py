@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.tasks import PlanTask
+from shared.domain.tasks.plan import PlanTask
 from shared.services.planning import start_run
 from shared.services.wiring import engine_deps
 from tests.integration.notion_stack import Stack

@@ -21,7 +21,8 @@ from shared.domain.code import DeployRequest
 from shared.domain.events import RunStatus, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.services.code_access import CodeAccess
 from shared.services.engine import run_step

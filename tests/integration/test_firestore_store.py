@@ -9,7 +9,7 @@ import pytest
 from shared.adapters.firestore_store import RUN_START_TTL, FirestoreRunStore
 from shared.domain.events import ModelUsed, ToolIntent
 from shared.domain.runs import PlannedStep, RunFinished, RunPlanned, RunStatus, ToolResult, fold
-from shared.domain.tasks import READ_LAG, PlanTask, Trigger
+from shared.domain.tasks.plan import READ_LAG, PlanTask, Trigger
 from shared.errors import NotFound
 
 pytestmark = pytest.mark.integration

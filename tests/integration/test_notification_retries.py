@@ -13,7 +13,7 @@ from shared.config import PlatformSecret
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import Claim, NotificationStatus, new_record
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
 from tests.fakes import FakeChat, FakeMailer, FakeSecrets

@@ -28,7 +28,7 @@ from shared.domain.notifications import (
     plain,
     slack_text,
 )
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from tests.integration.notion_stack import Stack
 
 pytestmark = pytest.mark.integration

@@ -21,7 +21,7 @@ from shared.domain.blocks import text_blocks
 from shared.domain.connection import NotionTokens, token_secret_name
 from shared.domain.events import ErrorKind, ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.markdown import markdown_to_blocks
-from shared.domain.tasks import StepTask
+from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import ModelFixableError, PermanentError, TransientError, Unauthenticated
 from shared.services.deps import BoundNotion

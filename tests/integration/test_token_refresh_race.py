@@ -12,7 +12,8 @@ import pytest
 
 from shared.adapters.firestore_tenants import FirestoreTenantStore
 from shared.config import PlatformSecret
-from shared.domain.connection import NotionGrant, NotionTokens
+from shared.domain.connection import NotionTokens
+from shared.domain.notion_grant import NotionGrant
 from shared.domain.tenants import TenantStatus
 from shared.errors import TransientError
 from shared.services.notion_access import NotionAccess

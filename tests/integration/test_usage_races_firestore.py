@@ -14,7 +14,8 @@ from shared.adapters.firestore_store import FirestoreRunStore
 from shared.domain.events import ModelUsed, RunEvent, ToolResult
 from shared.domain.model_calls import ModelReply
 from shared.domain.runs import fold
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError, TransientError
 from shared.services import spend
 from shared.services.deps import Deps

@@ -19,7 +19,7 @@ from local.notion_sandbox import signature
 from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import READ_LAG, PlanTask
+from shared.domain.tasks.plan import READ_LAG, PlanTask
 from shared.services import followups, humans
 from shared.services.planning import start_run
 from shared.services.wiring import engine_deps

@@ -176,7 +176,8 @@ def drive(
     deps: Any, queue: Any, run_id: str, model: Any, spent: list[float]
 ) -> tuple[dict[int, float], dict[int, int]]:
     from shared.config import Queue
-    from shared.domain.tasks import PlanTask, StepTask, Trigger
+    from shared.domain.tasks.plan import PlanTask, Trigger
+    from shared.domain.tasks.step import StepTask
     from shared.services.engine import run_step
     from shared.services.planning import start_run
 

@@ -43,7 +43,7 @@ from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.model_calls import ModelReply
 from shared.domain.runs import RunState
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import PlanTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import Tenant
 from shared.services import spend
 from shared.services.deps import Deps

@@ -4,7 +4,8 @@ stored and queued work that could never be done. Now: a 4xx with a reason, and n
 import pytest
 
 from shared import bootstrap
-from shared.domain.tasks import PlanTask, is_run_id
+from shared.domain.tasks import is_run_id
+from shared.domain.tasks.plan import PlanTask
 from shared.domain.tenants import TenantStatus
 from tests.fakes import FakeNotificationLog
 from tests.unit.test_entry_points import FakeContainer, client

@@ -11,7 +11,7 @@ from werkzeug.test import TestResponse
 
 from shared import logs
 from shared.domain import api_keys
-from shared.domain.tasks import PlanTask
+from shared.domain.tasks.plan import PlanTask
 from shared.domain.tenants import Tenant
 from shared.services.sessions import start_session
 from tests.unit.test_connection_ownership import ADA, TENANT, connect_as, fakes

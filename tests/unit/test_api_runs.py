@@ -11,7 +11,9 @@ from shared import bootstrap
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
 from shared.domain.connection import connected_tenant
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask
+from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.services.engine import run_step
 from shared.services.followups import LINK_PURPOSE

@@ -9,7 +9,8 @@ import pytest
 
 from shared.domain.events import RunStatus
 from shared.domain.runs import RunState
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import Conflict
 from shared.services import followups, humans
 from shared.services.deps import Deps

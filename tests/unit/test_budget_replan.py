@@ -11,7 +11,9 @@ from typing import Any
 from shared.config import Queue
 from shared.domain.events import RunStatus
 from shared.domain.runs import RunState
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger, page_key
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger, page_key
+from shared.domain.tasks.step import StepTask
 from shared.errors import PermanentError
 from shared.ports import Notion
 from shared.services import humans

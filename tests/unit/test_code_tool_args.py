@@ -28,7 +28,8 @@ from shared.domain.code import CodeChange, Deployment, DeployRequest, PullReques
 from shared.domain.events import ErrorKind, ErrorRecorded, RunStatus, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.errors import ModelFixableError
 from shared.services.code_access import CodeAccess

@@ -9,9 +9,10 @@ import pytest
 
 from shared import bootstrap
 from shared.config import PlatformSecret, Queue, Settings
-from shared.domain.connection import NONCE_COOKIE, NotionGrant, NotionTokens
+from shared.domain.connection import NONCE_COOKIE, NotionTokens
+from shared.domain.notion_grant import NotionGrant
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from tests.fakes import FakeNotionOAuth, FakeSecrets
 from tests.unit.test_entry_points import FakeContainer, client

@@ -8,7 +8,7 @@ import pytest
 from shared.config import PlatformSecret, Queue, Settings
 from shared.domain import tokens
 from shared.domain.connection import NotionTokens
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import TenantStatus, tenant_id_for
 from shared.errors import InvalidInput, TransientError, Unauthenticated
 from shared.services.connect import Connecting, begin_connect, complete_connect, disconnect

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from shared.domain.tasks import CATCH_UP, ScheduleTask
+from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.services.daily_planning import plan_due_tenants
 from shared.services.deps import Deps
 from tests.fakes import FakeTenantStore

@@ -12,7 +12,10 @@ from shared.config import Queue
 from shared.domain.daily import planning_day, tick_of, zone_of
 from shared.domain.events import RunStatus
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import NotifyTask, PlanTask, ScheduleTask, StepTask
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask
+from shared.domain.tasks.schedule import ScheduleTask
+from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.services.daily_planning import Fanout, daily_plan_task, plan_due_tenants
 from shared.services.deps import Deps

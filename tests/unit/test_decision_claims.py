@@ -18,7 +18,8 @@ from shared.domain.events import (
     RunStatus,
 )
 from shared.domain.runs import RunEvent, RunState
-from shared.domain.tasks import PlanTask, TaskBody
+from shared.domain.tasks import TaskBody
+from shared.domain.tasks.plan import PlanTask
 from shared.errors import Conflict, InvalidInput, TransientError
 from shared.services import followups, humans
 from shared.services.deps import Deps

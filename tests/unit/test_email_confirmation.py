@@ -17,7 +17,7 @@ from shared.adapters.live_notifier import Emails, LiveNotifier, NotionComments
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.services.notifications import deliver_notification
 from shared.services.sessions import start_session

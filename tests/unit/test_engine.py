@@ -8,7 +8,9 @@ import pytest
 
 from shared.config import Queue
 from shared.domain.events import RunStatus, ToolIntent
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError, PermanentError, TransientError
 from shared.services.deps import Deps
 from shared.services.engine import run_step

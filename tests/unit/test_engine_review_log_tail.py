@@ -12,7 +12,8 @@ import pytest
 
 from shared.domain.events import HumanRequested, RunStatus, ToolIntent, ToolResult
 from shared.domain.runs import RunState
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError, TransientError
 from shared.services.deps import Deps
 from shared.services.engine import run_step

@@ -12,7 +12,7 @@ import pytest
 from shared import bootstrap
 from shared.config import PlatformSecret
 from shared.domain.events import HumanRequested, PlannedStep, RunPlanned
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from tests.fakes import FakeSecrets
 from tests.unit.test_entry_points import SOURCE, FakeContainer
 

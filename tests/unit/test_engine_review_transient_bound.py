@@ -21,7 +21,9 @@ from shared.domain.events import (
     ToolResult,
 )
 from shared.domain.runs import RunState, fold
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import TransientError
 from shared.services.deps import Deps
 from shared.services.engine import run_step

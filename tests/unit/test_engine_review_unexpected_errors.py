@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from shared.domain.events import ErrorKind, ErrorRecorded, ModelUsed, RunStatus, ToolResult
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import ConfigError, ModelFixableError
 from shared.services.deps import Deps
 from shared.services.engine import run_step

@@ -11,7 +11,9 @@ from typing import Any, Literal
 import pytest
 
 from shared.config import Queue
-from shared.domain.tasks import PlanTask, StepTask, TaskBody, Trigger
+from shared.domain.tasks import TaskBody
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import Conflict, TransientError
 from shared.services import followups, humans
 from shared.services.deps import Deps

@@ -24,7 +24,8 @@ from shared.domain.events import (
     ToolResult,
 )
 from shared.domain.runs import RunEvent, RunState
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import Conflict
 from shared.services import humans
 from shared.services.deps import Deps

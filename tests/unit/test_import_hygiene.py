@@ -272,3 +272,14 @@ def test_no_target_builds_the_ports_protocols(target: str, reports: _Reports) ->
     """shared.ports is for type checking (``if TYPE_CHECKING:`` wherever it is named): a cold start
     builds none of its Protocols; the records the ports exchange live in shared.domain."""
     assert not _loaded(reports[target], "shared.ports")
+
+
+# The task bodies each small target sends or receives (shared.domain.tasks: one module per body).
+TASK_BODIES = {"notion_webhook": {"plan"}, "oauth_callback": {"notify"}, "notify": {"notify"}}
+
+
+@pytest.mark.parametrize("target", sorted(TASK_BODIES))
+def test_a_target_loads_only_the_task_bodies_it_uses(target: str, reports: _Reports) -> None:
+    modules = reports[target]["modules"]
+    loaded = {m.rsplit(".", 1)[1] for m in modules if m.startswith("shared.domain.tasks.")}
+    assert loaded == TASK_BODIES[target]

@@ -18,7 +18,8 @@ from shared.config import PlatformSecret, Settings
 from shared.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
 from shared.domain.notion_events import CLOCK_SKEW, EARLIEST_EVENT, NotionEvent, plan_task
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import LATEST_EVENT, ScheduleTask, Trigger
+from shared.domain.tasks.plan import LATEST_EVENT, Trigger
+from shared.domain.tasks.schedule import ScheduleTask
 from shared.domain.tenants import Tenant
 from shared.errors import ConfigError, InvalidInput
 from shared.services.connect import begin_connect, complete_connect

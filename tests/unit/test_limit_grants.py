@@ -11,7 +11,8 @@ import pytest
 from shared.domain.decide import Budget, Spend, over_budget
 from shared.domain.events import HumanRequested, RunStatus
 from shared.domain.runs import RunState, Waiting
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError
 from shared.services import humans
 from shared.services.deps import Deps

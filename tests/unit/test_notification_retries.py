@@ -27,7 +27,7 @@ from shared.domain import notifications
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import Mail, NotificationStatus, marker_text, slack_text
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, TransientError
 from tests.engine_fakes import FakeNotion

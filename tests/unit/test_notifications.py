@@ -15,7 +15,7 @@ from shared.domain.connection import NotionTokens
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import DECIDE_IN_APP, NotificationStatus, marker_text, quiet_until
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_tag
 from shared.errors import PermanentError, TransientError
 from shared.services.notifications import deliver_notification

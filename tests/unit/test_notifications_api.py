@@ -12,7 +12,7 @@ from shared.adapters.live_notifier import LiveNotifier, NotionComments
 from shared.agent.tools.base import ToolContext
 from shared.agent.tools.flow import SendNotificationArgs, send_notification
 from shared.domain.runs import RunState, RunStatus, Waiting
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.services.followups import enqueue_followup
 from shared.services.sessions import start_session

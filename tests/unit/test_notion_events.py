@@ -16,7 +16,7 @@ from shared.domain.notion_events import (
     signature_valid,
 )
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import READ_LAG, PlanTask
+from shared.domain.tasks.plan import READ_LAG, PlanTask
 from shared.domain.tenants import Tenant
 
 TOKEN = "secret_verification"

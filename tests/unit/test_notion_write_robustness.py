@@ -25,7 +25,7 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
-from shared.domain.tasks import StepTask
+from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError
 from shared.services.deps import Deps
 from shared.services.engine import run_step

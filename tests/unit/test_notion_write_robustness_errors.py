@@ -21,7 +21,8 @@ from shared.domain.events import (
     ToolResult,
 )
 from shared.domain.notifications import NotificationStatus
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, ModelFixableError, PermanentError
 from shared.services.deps import Deps
 from shared.services.engine import run_step

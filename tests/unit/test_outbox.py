@@ -10,7 +10,7 @@ import pytest
 
 from shared.adapters import outbox
 from shared.adapters.outbox import OutboxNotifier
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 
 TASK = NotifyTask(
     notification_id="r1-approval-3", tenant_id="t1", run_id="r1", subject="Approve?", text="Go?"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.notifications import NotificationStatus, new_record
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 from tests.unit.test_api_runs import auth, pump
 from tests.unit.test_connection_ownership import ADA, BOB, TENANT, connect_as, fakes
 from tests.unit.test_entry_points import FakeContainer, client

@@ -9,7 +9,8 @@ import pytest
 
 from shared.config import Queue
 from shared.domain.events import RunFinished, RunStatus
-from shared.domain.tasks import READ_LAG, PlanTask, StepTask, Trigger, page_key
+from shared.domain.tasks.plan import READ_LAG, PlanTask, Trigger, page_key
+from shared.domain.tasks.step import StepTask
 from shared.services import followups, humans
 from shared.services.deps import Deps
 from shared.services.engine import run_step

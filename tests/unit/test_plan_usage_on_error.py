@@ -2,7 +2,7 @@
 like a valid answer's, even when every re-ask fails."""
 
 from shared.domain.events import ErrorRecorded, ModelUsed
-from shared.domain.tasks import PlanTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, make_deps
 

@@ -3,7 +3,8 @@ a page Notion refuses for good makes a failed run that says why, and its owner i
 
 from shared.config import Queue
 from shared.domain.events import RunStatus
-from shared.domain.tasks import NotifyTask, PlanTask, Trigger
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.errors import PermanentError
 from shared.ports import Notion
 from shared.services.notion_access import ReconnectRequired

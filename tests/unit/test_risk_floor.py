@@ -13,7 +13,9 @@ from shared.agent.tools import REGISTRY, resolve, validate
 from shared.config import Queue
 from shared.domain.events import Risk, RunPlanned
 from shared.domain.runs import RunStatus
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError
 from shared.services import humans
 from shared.services.engine import run_step

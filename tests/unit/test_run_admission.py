@@ -10,7 +10,7 @@ import pytest
 
 from shared.config import Queue
 from shared.domain.events import RunFinished, RunStatus
-from shared.domain.tasks import READ_LAG, PlanTask, Trigger, next_start
+from shared.domain.tasks.plan import READ_LAG, PlanTask, Trigger, next_start
 from shared.services.deps import Deps
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps

@@ -13,7 +13,9 @@ from shared.config import Queue
 from shared.domain.connection import connected_tenant
 from shared.domain.events import RunCancelled, RunStatus
 from shared.domain.runs import RunState
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.services import humans
 from shared.services.deps import Deps

@@ -12,7 +12,9 @@ import pytest
 from shared.agent.tools import notion_read, resolve
 from shared.domain.events import ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.runs import RunEvent, fold
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError
 from shared.services import stepping
 from shared.services.deps import Deps

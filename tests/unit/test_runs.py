@@ -7,7 +7,9 @@ import pytest
 from shared.config import Queue
 from shared.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.runs import fold
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import InvalidInput, NotFound
 from shared.services import humans
 from shared.services.deps import Deps

@@ -11,7 +11,8 @@ from werkzeug.test import TestResponse
 from shared.config import Queue
 from shared.domain.events import HumanResponded
 from shared.domain.runs import RunState
-from shared.domain.tasks import PlanTask, TaskBody, Trigger
+from shared.domain.tasks import TaskBody
+from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.errors import Conflict, TransientError
 from shared.services import humans
 from shared.services.planning import start_run

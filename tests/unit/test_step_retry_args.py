@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from shared.domain.events import ToolResult
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError, TransientError
 from shared.services.deps import Deps
 from shared.services.engine import run_step

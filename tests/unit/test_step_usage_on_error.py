@@ -12,7 +12,8 @@ from shared.adapters.vertex_model import VertexModel
 from shared.agent.planning import PlanOut
 from shared.domain.events import ErrorRecorded, HumanRequested, ModelUsed, RunEvent, RunStatus
 from shared.domain.runs import RunState
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, ModelFixableError, PermanentError, TransientError
 from shared.services.deps import Deps
 from shared.services.engine import run_step

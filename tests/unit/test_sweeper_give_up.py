@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.domain.events import RunStatus, ToolIntent
-from shared.domain.tasks import NotifyTask, PlanTask, StepTask, Trigger
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.services.deps import Deps
 from shared.services.planning import start_run
 from shared.services.sweeper import GIVE_UP_AFTER, sweep

@@ -8,7 +8,8 @@ from typing import Any
 
 from shared.domain.events import ErrorKind, ErrorRecorded, RunStatus
 from shared.domain.runs import RunState
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import TransientError
 from shared.services.deps import Deps
 from shared.services.engine import run_step

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.connection import NotionGrant, NotionTokens
+from shared.domain.connection import NotionTokens
+from shared.domain.notion_grant import NotionGrant
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
 from shared.services.connect import Connecting

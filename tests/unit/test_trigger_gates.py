@@ -11,7 +11,8 @@ import pytest
 from shared.config import Queue
 from shared.domain.events import RunStatus
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import NotifyTask, PlanTask, Trigger
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
 from shared.services.deps import Deps

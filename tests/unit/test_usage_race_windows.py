@@ -14,7 +14,7 @@ import pytest
 
 from shared.domain.events import ModelUsed, RunEvent, RunStatus
 from shared.domain.runs import Run
-from shared.domain.tasks import StepTask
+from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError, TransientError
 from shared.services import humans
 from shared.services.engine import run_step

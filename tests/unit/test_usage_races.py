@@ -23,7 +23,8 @@ from shared.domain.events import (
 )
 from shared.domain.model_calls import ModelReply
 from shared.domain.runs import RunState, fold
-from shared.domain.tasks import PlanTask, StepTask, Trigger
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
 from shared.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.services.deps import Deps
 from shared.services.engine import StepOutcome, run_step

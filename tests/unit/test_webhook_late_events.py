@@ -13,7 +13,8 @@ from typing import Any
 from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import NotionEvent, plan_task
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import READ_LAG, PlanTask, TaskBody, page_key
+from shared.domain.tasks import TaskBody
+from shared.domain.tasks.plan import READ_LAG, PlanTask, page_key
 from shared.domain.tenants import Tenant
 from shared.services import humans
 from shared.services.deps import Deps

@@ -14,7 +14,8 @@ import pytest
 
 from shared.config import PlatformSecret, Queue
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks import PlanTask, TaskBody, page_key
+from shared.domain.tasks import TaskBody
+from shared.domain.tasks.plan import PlanTask, page_key
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
 from shared.services.webhooks import Intake, ingest_webhook

@@ -5,7 +5,7 @@ from pydantic import Field
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
 from shared.config import Queue
 from shared.domain.schema import Schema
-from shared.domain.tasks import NotifyTask
+from shared.domain.tasks.notify import NotifyTask
 
 
 class Draft(Schema):

@@ -1,0 +1,14 @@
+"""What Notion's OAuth token endpoint answers: a grant, from a code exchange or a refresh."""
+
+from typing import Any, NamedTuple
+
+
+class NotionGrant(NamedTuple):
+    """What Notion's token endpoint answers (tokens go to the secret store, never to Firestore)."""
+
+    access_token: str
+    refresh_token: str | None
+    bot_id: str
+    workspace_id: str
+    workspace_name: str
+    owner: dict[str, Any]

@@ -1,0 +1,29 @@
+"""Bodies of the tasks functions send each other through Cloud Tasks. Small, validated, versionless.
+
+One module per body, so a function loads the bodies it sends or receives and no other:
+:mod:`~shared.domain.tasks.plan` (a trigger becoming a run), :mod:`~shared.domain.tasks.schedule`
+(daily planning's fan-out), :mod:`~shared.domain.tasks.step` (one step of a run) and
+:mod:`~shared.domain.tasks.notify` (one notification). Here: their base and the ids they carry.
+"""
+
+import re
+from typing import ClassVar
+
+from pydantic import ConfigDict
+
+from shared.domain.schema import Schema
+
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"  # tenant, run and notification ids
+
+
+def is_run_id(value: str) -> bool:
+    """Whether ``value`` can name a run: what task bodies accept, and none of the document names
+    Firestore reserves (``__...__``)."""
+    reserved = value.startswith("__") and value.endswith("__")
+    return re.fullmatch(ID_PATTERN, value) is not None and not reserved
+
+
+class TaskBody(Schema):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ROUTE: ClassVar[str] = ""  # the path on the target function that receives this body
