@@ -6,7 +6,8 @@ from pydantic import BaseModel
 
 
 class ModelUsage(NamedTuple):
-    """One call's tokens and what they cost (shared.domain.decide charges it to the run's budget)."""
+    """One call's tokens and what they cost; the run records it as a ``ModelUsed`` event, which its
+    budgets count."""
 
     model: str
     input_tokens: int
