@@ -1,7 +1,8 @@
 """Protocols for every external system. One adapter per system implements each (shared/adapters).
 
-For type checking only: no module imports this one at run time (``if TYPE_CHECKING:``, with
-``from __future__ import annotations``), so a cold start builds none of these classes. The values the
+For type checking only: the functions' modules name these under ``if TYPE_CHECKING:`` (with
+``from __future__ import annotations``), so a cold start builds none of these classes (checked:
+tests/unit/test_import_hygiene.py); tests' fakes may import them. The values the
 ports exchange live with the domain they belong to (``shared.domain``), imported here for type
 checking as well: a function that never touches runs (notify, notion-webhook) does not build the run
 models either.

@@ -1,4 +1,5 @@
-"""What Notion's OAuth token endpoint answers: a grant, from a code exchange or a refresh."""
+"""The answer of Notion's OAuth token endpoint (shared.ports.NotionOAuth), from a code exchange or a
+refresh; apart from shared.domain.connection so the Notion adapter loads no connection rules."""
 
 from typing import Any, NamedTuple
 
