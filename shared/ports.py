@@ -62,6 +62,10 @@ class RunStore(Protocol):
         """The tenant's runs, newest first; with ``since``, only those created at or after it."""
         ...
 
+    def held(self, tenant_id: str, limit: int = 100) -> list[str]:
+        """Ids of the tenant's runs that wait for a person or are paused: no step moves them by itself."""
+        ...
+
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         """(tenant, run) of runs in ``status`` idle since ``before``: not updated since, and with no
         ``retry_at`` (a step waiting out a Retry-After) at or after it; oldest first."""

@@ -18,6 +18,7 @@ resource "google_firestore_database" "main" {
 # Not here, because automatic single-field indexes (collection scope) serve them:
 #   FirestoreRunStore.list_events  tenants/{t}/runs/{r}/events: seq > n, order by seq
 #   FirestoreRunStore.list_runs    tenants/{t}/runs: order by created_at DESC
+#   FirestoreRunStore.held         tenants/{t}/runs: status in [waiting_for_human, paused]
 locals {
   firestore_indexes = {
     # FirestoreRunStore.stalled (the sweeper): runs in a status, not updated since a time, across all

@@ -74,6 +74,10 @@ class FakeRunStore:
         ]
         return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
 
+    def held(self, tenant_id: str, limit: int = 100) -> list[str]:
+        held = (RunStatus.WAITING_FOR_HUMAN, RunStatus.PAUSED)
+        return [r for (t, r), run in self.runs.items() if t == tenant_id and run.state.status in held][:limit]
+
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         found = [k for k, r in self.runs.items() if r.state.status == status and r.idle_since < before]
         return sorted(found, key=lambda k: self.runs[k].updated_at)[:limit]  # oldest first, as Firestore
@@ -492,3 +496,8 @@ class FakeMailer:
             raise Unauthenticated("the mail relay refused the SMTP credentials (535)")
         self.sent.append(mail)
         return mail.message_id
+
+
+def no_held_runs(tenant_id: str, reason: str) -> int:
+    """``connect.disconnect``'s ``stop_held`` for a workspace with no runs (the connect flow's tests)."""
+    return 0

@@ -7,6 +7,8 @@ from functions.routes import Call
 from shared import bootstrap
 from shared.domain.connection import NONCE_COOKIE
 from shared.services.connect import Connecting, begin_connect, disconnect
+from shared.services.humans import cancel_held
+from shared.services.wiring import engine_deps
 
 
 def _deps() -> Connecting:
@@ -33,4 +35,5 @@ def start_connect(call: Call) -> Reply:
 
 
 def remove_connection(call: Call) -> Reply:
-    return disconnect(call.tenant_id, _deps()), 200
+    runs = engine_deps(bootstrap.container(), with_model=False)
+    return disconnect(call.tenant_id, _deps(), lambda tenant, why: cancel_held(runs, tenant, why)), 200

@@ -32,6 +32,7 @@ PAGE_CLAIM_TTL = timedelta(days=30)
 RUN_START_TTL = timedelta(days=1)
 _CLAIM_ATTEMPTS = 5
 _RESERVE_ATTEMPTS = 20  # one write each: a plan dispatched during another's read and write retries
+_HELD = (RunStatus.WAITING_FOR_HUMAN, RunStatus.PAUSED)  # no step moves such a run by itself
 _STALLED_PAGES = 10  # pages of the sweeper's query read past runs waiting for a retry, at most
 log = logging.getLogger(__name__)
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
@@ -119,6 +120,17 @@ class FirestoreRunStore:
             query = query.where(filter=FieldFilter("created_at", ">=", since))
         query = query.order_by("created_at", direction="DESCENDING")
         return [_run(s) for s in query.limit(limit).stream()]
+
+    def held(self, tenant_id: str, limit: int = 100) -> list[str]:
+        """One field, ``in``, in the tenant's own collection: the automatic single-field index serves it."""
+        query = (
+            self._tenant(tenant_id)
+            .collection("runs")
+            .where(filter=FieldFilter("status", "in", [s.value for s in _HELD]))
+            .select(["run_id"])
+            .limit(limit)
+        )
+        return [snap.get("run_id") for snap in query.stream()]
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         """Runs in ``status`` idle since ``before``: not updated since, and no retry scheduled at or

@@ -9,9 +9,10 @@ else is a 400 and nothing is stored. The redirect's own checks (a code of visibl
 ASCII, unless Notion reports an error) come before the state is used up, so a 400 for them leaves it
 usable; Notion's ``error`` (e.g. ``access_denied``) ends that attempt: the state is used up and the
 browser goes to the frontend with the reason. ``disconnect`` (``DELETE /connection``) marks
-the tenant revoked first (its webhooks are dropped from then on, and a new session epoch ends its
-sessions), then revokes the token at Notion and destroys its secret; repeating it finishes whatever a
-failed attempt left.
+the tenant revoked first (its webhooks are dropped from then on, and its running runs stop at their
+next step), then revokes the token at Notion and destroys its secret, cancels the runs no step will
+reach (waiting for a person, or paused) and last ends its sessions with a new session epoch;
+repeating it, with the same session, finishes whatever a failed attempt left.
 
 Who may connect (:func:`shared.domain.connection.may_connect`): a workspace that is connected is
 reconnected by its owner only; another member of it is sent back with
@@ -39,7 +40,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode
@@ -260,7 +261,12 @@ def _revoke_refused(tokens: NotionTokens, deps: Connecting) -> None:
         log.warning("connect: Notion did not revoke the refused grant's token (%s)", exc.reason)
 
 
-def disconnect(tenant_id: str, deps: Connecting) -> dict[str, object]:
+def disconnect(tenant_id: str, deps: Connecting, stop_held: Callable[[str, str], int]) -> dict[str, object]:
+    """``stop_held(tenant_id, reason)`` cancels the runs that wait for a person or are paused and
+    says how many (``shared.services.humans.cancel_held``): the sessions and links that could decide
+    them end here, so they would wait, and a later connect would find them still waiting. Before the
+    sessions end, so that a disconnect that fails there can be repeated with the same session."""
+
     def revoke(tenant: Tenant | None) -> Tenant:
         if tenant is None:
             raise NotFound("no workspace is connected for this session")
@@ -297,6 +303,7 @@ def disconnect(tenant_id: str, deps: Connecting) -> dict[str, object]:
                 exc.reason,
             )
         deps.secrets.delete(tenant.token_secret)
+    cancelled = stop_held(tenant_id, "the workspace was disconnected")
     deps.tenants.update(tenant_id, end_sessions)  # every session of the workspace ends here
-    log.info("disconnect: workspace %s revoked", tenant.workspace_id)
-    return {"revoked": True, "tenant_id": tenant_id}
+    log.info("disconnect: workspace %s revoked, %d held runs cancelled", tenant.workspace_id, cancelled)
+    return {"revoked": True, "tenant_id": tenant_id, "runs_cancelled": cancelled}

@@ -1,5 +1,5 @@
 """People in the loop: approve/reject/answer a waiting run (by session or by signed link), and
-pause, resume or cancel a run. Every change is one appended event after the state just read.
+pause, resume or cancel a run (and all a workspace's held runs when it is disconnected). Every change is one appended event after the state just read.
 
 A second decision on the same request is a 409 Conflict (the run no longer waits for it). A link is
 spent by its decision and by nothing else: the decision is the ``human_responded`` event, created
@@ -297,6 +297,26 @@ def control(
         event = RunResumed(seq=seq, at=at)
     _not_acting(deps, run_id, held, action)
     return _append(deps, tenant_id, run_id, state, [event])
+
+
+def cancel_held(deps: Deps, tenant_id: str, reason: str, page: int = 100) -> int:
+    """Cancel the tenant's runs that wait for a person or are paused (``RunStore.held``): no step
+    reaches them to find that their workspace no longer runs them, as it does for a running run
+    (``engine.stopped_for``). Each is an owner's cancel (:func:`control`, its follow-ups with it: the
+    end notice, its page released). One a step moves meanwhile is left to that step. Returns how many
+    were cancelled; a repeat finds only those still held."""
+    cancelled = 0
+    moving: set[str] = set()
+    while True:
+        held = [r for r in deps.store.held(tenant_id, page + len(moving)) if r not in moving]
+        if not held:
+            return cancelled
+        for run_id in held:
+            try:
+                control(deps, tenant_id, run_id, "cancel", reason)
+                cancelled += 1
+            except Conflict:  # a step writes meanwhile: it meets the stop before its next tool
+                moving.add(run_id)
 
 
 def _resumed(deps: Deps, tenant_id: str, run_id: str) -> bool:

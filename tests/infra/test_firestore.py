@@ -45,6 +45,11 @@ QUERIES: dict[tuple[str, str], Query] = {
     ("firestore_store.py", "FirestoreRunStore.list_runs"): Query(
         "tenants/{t}/runs order by created_at DESC; one field, collection scope: automatic", ()
     ),
+    ("firestore_store.py", "FirestoreRunStore.held"): Query(
+        "tenants/{t}/runs: status in [waiting_for_human, paused] (a disconnect cancels them); one "
+        "field, collection scope: automatic",
+        (),
+    ),
     ("firestore_store.py", "FirestoreRunStore.stalled"): Query(
         "collection group runs: status == ?, updated_at < ? (the sweeper)",
         (_idx("runs", "COLLECTION_GROUP", "status", "updated_at"),),

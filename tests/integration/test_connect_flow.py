@@ -131,7 +131,8 @@ def test_disconnect_revokes_at_notion_destroys_the_secret_and_drops_later_webhoo
     api = stack.client("api")
     assert api.delete("/connection").status_code == 401
     answer = api.delete("/connection", headers={"Authorization": f"Bearer {session}"})
-    assert answer.status_code == 200 and answer.json == {"revoked": True, "tenant_id": tenant_id}
+    assert answer.status_code == 200
+    assert answer.json == {"revoked": True, "tenant_id": tenant_id, "runs_cancelled": 0}
     tenant = stack.container.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
     assert stack.token_secrets(tenant_id) == []

@@ -13,7 +13,7 @@ from shared.domain.tenants import TenantStatus, tenant_id_for
 from shared.errors import Unauthenticated
 from shared.services.connect import Connecting, disconnect
 from shared.services.sessions import tenant_of
-from tests.fakes import FakeOAuthStates, FakeSecrets
+from tests.fakes import FakeOAuthStates, FakeSecrets, no_held_runs
 from tests.unit.test_connection_ownership import ADA, BOB, PeopleOAuth, token_secrets
 from tests.unit.test_connection_services import connect, deps
 
@@ -42,7 +42,7 @@ def test_only_the_owner_reconnects_and_a_disconnect_ends_the_sessions(firestore_
     assert connect_as(d, BOB, "code-bob")["error"] == "connected_by_another_user"
     tenant = d.tenants.get(TENANT)
     assert tenant is not None and tenant.owner_user_id == "user-1" and tenant.session_epoch
-    disconnect(TENANT, d)
+    disconnect(TENANT, d, no_held_runs)
     with pytest.raises(Unauthenticated, match="this session has ended"):
         tenant_of(f"Bearer {ada['session']}", d.secrets, d.tenants)
     bob = connect_as(d, BOB, "code-bob-2")
@@ -58,7 +58,7 @@ def test_a_disconnect_during_a_reconnect_wins(firestore_db: Any, monkeypatch: py
         put(name, value, create=create)
         if name.startswith(f"notion-token-{TENANT}"):
             monkeypatch.setattr(d.secrets, "put", put)
-            disconnect(TENANT, d)  # lands between the new token's write and the tenant's update
+            disconnect(TENANT, d, no_held_runs)  # lands between the new token's write and the tenant's update
 
     monkeypatch.setattr(d.secrets, "put", put_then_disconnect)
     assert connect_as(d, ADA, "code-2")["error"] == "connection_changed"
@@ -84,7 +84,7 @@ def test_a_connect_during_a_disconnect_keeps_its_token(
         return get(name, fresh)
 
     monkeypatch.setattr(d.secrets, "get", bob_connects_first)
-    disconnect(TENANT, d)
+    disconnect(TENANT, d, no_held_runs)
     tenant = d.tenants.get(TENANT)
     assert bob[0]["connected"] == "true"
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE and tenant.owner_user_id == BOB[0]

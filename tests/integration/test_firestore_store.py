@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shared.adapters.firestore_store import RUN_START_TTL, FirestoreRunStore
-from shared.domain.events import ModelUsed, ToolIntent
+from shared.domain.events import HumanRequested, ModelUsed, RunCancelled, RunPaused, ToolIntent
 from shared.domain.runs import PlannedStep, RunFinished, RunPlanned, RunStatus, ToolResult, fold
 from shared.domain.tasks.plan import READ_LAG, PlanTask, Trigger
 from shared.errors import NotFound
@@ -111,6 +111,27 @@ def test_stalled_finds_running_runs_not_updated_since(firestore_db: Any) -> None
     later = datetime.now(UTC) + timedelta(seconds=5)
     assert store.stalled(RunStatus.RUNNING, later) == [("t1", "r1")]
     assert store.stalled(RunStatus.RUNNING, later - timedelta(seconds=60)) == []
+
+
+def test_held_finds_the_tenants_runs_waiting_for_a_person_or_paused(firestore_db: Any) -> None:
+    """What a disconnect cancels (humans.cancel_held): the runs no step moves by itself."""
+    store, now = FirestoreRunStore(firestore_db), datetime.now(UTC)
+    ask = HumanRequested(seq=2, at=now, request_id="q2", step=1, purpose="question", prompt="ok?")
+    changes = {
+        "waiting": [ask],
+        "paused": [RunPaused(seq=2, at=now)],
+        "waiting-then-paused": [ask, RunPaused(seq=3, at=now)],
+        "running": [result(2, 1)],
+        "cancelled": [ask, RunCancelled(seq=3, at=now, reason="no")],
+    }
+    for tenant in ("t1", "t2"):
+        for run_id, events in changes.items():
+            store.create_run(tenant, run_id, [planned()])
+            assert store.append(tenant, run_id, fold([planned()]), events) is not None
+    held = {"waiting", "paused", "waiting-then-paused"}
+    assert sorted(store.held("t1")) == sorted(held) == sorted(store.held("t2"))
+    assert len(store.held("t1", limit=2)) == 2
+    assert store.held("t3") == []
 
 
 # --- one active run per page -------------------------------------------------------------------------

@@ -135,8 +135,8 @@ def test_a_link_sent_before_a_disconnect_no_longer_works_after_anyone_connects_a
     bob = start_session("t1", fakes.secrets, epoch=fakes.tenants.tenants["t1"].session_epoch)
     decision = {"request_id": ask.data["request_id"]}
     assert api.post(f"/runs/{run_id}/reject", json=decision, headers=auth(bob)).status_code == 404
-    run = fakes.store.get_run("t1", run_id)
-    assert run is not None and run.state.status == "waiting_for_human"
+    run = fakes.store.get_run("t1", run_id)  # the disconnect cancelled it, undecided
+    assert run is not None and run.state.status == "cancelled"
     assert not [e for e in fakes.store.list_events("t1", run_id) if e.kind == "human_responded"]
 
 

@@ -14,7 +14,14 @@ from shared.errors import InvalidInput, TransientError, Unauthenticated
 from shared.services.connect import Connecting, begin_connect, complete_connect, disconnect
 from shared.services.notion_access import NotionAccess, ReconnectRequired
 from shared.services.sessions import tenant_of
-from tests.fakes import FakeNotionOAuth, FakeOAuthStates, FakeQueue, FakeSecrets, FakeTenantStore
+from tests.fakes import (
+    FakeNotionOAuth,
+    FakeOAuthStates,
+    FakeQueue,
+    FakeSecrets,
+    FakeTenantStore,
+    no_held_runs,
+)
 
 KEY = "k" * 32
 
@@ -142,13 +149,17 @@ def test_disconnect_revokes_at_notion_destroys_the_secret_and_marks_the_tenant_r
     d = deps()
     connect(d)
     tenant_id = tenant_id_for("ws-1")
-    assert disconnect(tenant_id, d) == {"revoked": True, "tenant_id": tenant_id}
+    assert disconnect(tenant_id, d, no_held_runs) == {
+        "revoked": True,
+        "tenant_id": tenant_id,
+        "runs_cancelled": 0,
+    }
     tenant = d.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
     assert d.oauth.revoked == ["access-1"]
     assert isinstance(d.secrets, FakeSecrets)
     assert not [name for name in d.secrets.values if name.startswith("notion-token-")]
-    assert disconnect(tenant_id, d)["revoked"]  # repeating it is harmless
+    assert disconnect(tenant_id, d, no_held_runs)["revoked"]  # repeating it is harmless
 
 
 def access_for(d: Connecting) -> tuple[NotionAccess, FakeQueue, str]:

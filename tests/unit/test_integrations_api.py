@@ -125,6 +125,7 @@ def test_without_a_session_nothing_is_reachable(fakes: FakeContainer) -> None:
 
 def test_disconnecting_the_workspace_forgets_its_integration_tokens(fakes: FakeContainer) -> None:
     from shared.services.connect import Connecting, disconnect
+    from tests.fakes import no_held_runs
 
     auth, api = connect(fakes), client("api")
     for name in ("github", "vercel", "slack"):
@@ -136,7 +137,7 @@ def test_disconnecting_the_workspace_forgets_its_integration_tokens(fakes: FakeC
         secrets=fakes.secrets,
         oauth=fakes.notion_oauth,
     )
-    disconnect("t1", deps)
+    disconnect("t1", deps, no_held_runs)
     assert not [name for name in fakes.secrets.values if name.startswith(("code-token-", "chat-token-"))]
     tenant = fakes.tenants.get("t1")
     assert (

@@ -1,6 +1,7 @@
 """A workspace connected afresh by someone else after a disconnect: the earlier owner's runs and
 notifications stay theirs. Through the real entry points (connect flow on api and oauth-callback, the
-run routes) with fakes of every port."""
+run routes) with fakes of every port. A disconnect ends the runs waiting for a person
+(tests/unit/test_disconnect_held_runs.py), so nobody decides them after it, the owner included."""
 
 import json
 from datetime import UTC, datetime
@@ -53,6 +54,9 @@ def test_someone_else_connecting_after_a_disconnect_gets_none_of_the_earlier_own
     notified(fakes, "ada-note")
     assert listed(api.get("/runs", headers=ada), "runs", "run_id") == [run_id]
     assert api.delete("/connection", headers=ada).status_code == 200
+    cancelled = fakes.store.get_run(TENANT, run_id)
+    assert cancelled is not None and cancelled.state.status == "cancelled"
+    last_seq = cancelled.state.last_seq
 
     bob = auth(connect_as(fakes, BOB, "code-bob")["session"])
     notified(fakes, "bob-note")
@@ -64,8 +68,9 @@ def test_someone_else_connecting_after_a_disconnect_gets_none_of_the_earlier_own
     for action in ("cancel", "pause", "resume"):
         assert api.post(f"/runs/{run_id}/{action}", headers=bob).status_code == 404
     assert listed(api.get("/notifications", headers=bob), "notifications", "notification_id") == ["bob-note"]
-    run = fakes.store.get_run(TENANT, run_id)
-    assert run is not None and run.state.status == "waiting_for_human" and not fakes.queue.tasks
+    run = fakes.store.get_run(TENANT, run_id)  # the disconnect cancelled it; Bob changed nothing
+    assert run is not None and run.state.status == "cancelled" and run.state.last_seq == last_seq
+    assert [n.notification_id for n in pump(fakes)] == [f"{run_id}-cancelled"]  # for Ada (notify drops it)
 
     # Bob's own runs are his as usual
     own, _ = waiting_run(fakes, bob["Authorization"].removeprefix("Bearer "))
@@ -73,12 +78,18 @@ def test_someone_else_connecting_after_a_disconnect_gets_none_of_the_earlier_own
     assert api.get(f"/runs/{own}", headers=bob).status_code == 200
 
 
-def test_the_owner_connecting_again_after_a_disconnect_keeps_their_runs(fakes: FakeContainer) -> None:
+def test_the_owner_connecting_again_after_a_disconnect_finds_their_runs_ended_by_it(
+    fakes: FakeContainer,
+) -> None:
+    """Still theirs (listed, shown), but a disconnect stops the agent: a decision asked before it is
+    not taken after a reconnect, which would carry out a plan made before the disconnect."""
     api = client("api")
     first = auth(connect_as(fakes, ADA, "code-1")["session"])
     run_id, request_id = waiting_run(fakes, first["Authorization"].removeprefix("Bearer "))
     assert api.delete("/connection", headers=first).status_code == 200
     again = auth(connect_as(fakes, ADA, "code-2")["session"])
     assert listed(api.get("/runs", headers=again), "runs", "run_id") == [run_id]
+    shown = api.get(f"/runs/{run_id}", headers=again)
+    assert shown.status_code == 200 and shown.json is not None and shown.json["status"] == "cancelled"
     answer = api.post(f"/runs/{run_id}/approve", json={"request_id": request_id}, headers=again)
-    assert answer.status_code == 200 and answer.json == {"run_id": run_id, "status": "running"}
+    assert answer.status_code == 409
