@@ -72,6 +72,8 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
     decision = decide(state, task.step, deps.limits(), now)
     # Follow-ups are named from the document, as its writer named them: a repeat is refused.
     if decision.action == "ack":
+        if (state.cursor, state.status) != (recorded.cursor, recorded.status):
+            recorded = _reread(deps, task, recorded)  # recorded after our read: name it as its writer did
         followups.enqueue_followup(deps, task.tenant_id, task.run_id, recorded)
         return StepOutcome(False, state.status, state.cursor, decision.reason)
     if state.retry_at is not None and (state.retry_at - now).total_seconds() > _EARLY_S:
@@ -125,6 +127,15 @@ def _logged(deps: Deps, task: StepTask, recorded: RunState) -> RunState:
     empty on the usual path."""
     tail = deps.store.list_events(task.tenant_id, task.run_id, recorded.last_seq)
     return fold(tail, recorded) if tail else recorded
+
+
+def _reread(deps: Deps, task: StepTask, recorded: RunState) -> RunState:
+    """The document again, when its log showed an outcome past it: another delivery recorded the step
+    between our two reads (the document moves only with such an outcome). Named from the document
+    read first, the follow-up would be this very task again, a name already taken: were the writer to
+    die before enqueuing the next step, nothing would, until the sweeper."""
+    run = deps.store.get_run(task.tenant_id, task.run_id)
+    return run.state if run is not None else recorded
 
 
 def _defer(deps: Deps, task: StepTask, state: RunState, retry_at: datetime) -> StepOutcome:
