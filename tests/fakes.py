@@ -75,8 +75,7 @@ class FakeRunStore:
         return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
 
     def held(self, tenant_id: str, limit: int = 100) -> list[str]:
-        held = (RunStatus.WAITING_FOR_HUMAN, RunStatus.PAUSED)
-        return [r for (t, r), run in self.runs.items() if t == tenant_id and run.state.status in held][:limit]
+        return [r for (t, r), run in self.runs.items() if t == tenant_id and run.state.status.held][:limit]
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         found = [k for k, r in self.runs.items() if r.state.status == status and r.idle_since < before]

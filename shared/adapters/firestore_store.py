@@ -32,7 +32,6 @@ PAGE_CLAIM_TTL = timedelta(days=30)
 RUN_START_TTL = timedelta(days=1)
 _CLAIM_ATTEMPTS = 5
 _RESERVE_ATTEMPTS = 20  # one write each: a plan dispatched during another's read and write retries
-_HELD = (RunStatus.WAITING_FOR_HUMAN, RunStatus.PAUSED)  # no step moves such a run by itself
 _STALLED_PAGES = 10  # pages of the sweeper's query read past runs waiting for a retry, at most
 log = logging.getLogger(__name__)
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
@@ -126,7 +125,7 @@ class FirestoreRunStore:
         query = (
             self._tenant(tenant_id)
             .collection("runs")
-            .where(filter=FieldFilter("status", "in", [s.value for s in _HELD]))
+            .where(filter=FieldFilter("status", "in", [s.value for s in RunStatus if s.held]))
             .select(["run_id"])
             .limit(limit)
         )

@@ -27,6 +27,11 @@ class RunStatus(StrEnum):
     def terminal(self) -> bool:
         return self in {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
 
+    @property
+    def held(self) -> bool:
+        """No step moves the run by itself: it waits for a person, or is paused."""
+        return self in {RunStatus.WAITING_FOR_HUMAN, RunStatus.PAUSED}
+
 
 class Risk(StrEnum):
     LOW = "low"

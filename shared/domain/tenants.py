@@ -19,6 +19,9 @@ from shared.domain.integrations import Integration
 from shared.domain.schema import Schema
 from shared.domain.settings import TenantSettings, plain_notion_id
 
+# Why a disconnected workspace's runs end: at their next step (stops) or at the disconnect itself.
+DISCONNECTED = "the workspace was disconnected"
+
 
 def tenant_id_for(workspace_id: str) -> str:
     """The tenant of a workspace: derived, so connecting the same workspace again finds the same one."""
@@ -116,7 +119,7 @@ class Tenant(Schema):
         go on with the new owner's tokens, budget and channels). ``started`` None: not known (a run
         stored before ``RunState.started_at``), so only a disconnect stops it."""
         if self.status == TenantStatus.REVOKED:
-            return "the workspace was disconnected"
+            return DISCONNECTED
         if started is not None and not self.owns(started):
             return "the workspace was connected again by someone else"
         return ""

@@ -62,7 +62,7 @@ from shared.domain.connection import (
     token_secret_name,
 )
 from shared.domain.notion_grant import NotionGrant
-from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
+from shared.domain.tenants import DISCONNECTED, Tenant, TenantStatus, tenant_id_for
 from shared.errors import Conflict, InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
 from shared.services.notion_access import oauth_client
 from shared.services.sessions import start_session
@@ -303,7 +303,7 @@ def disconnect(tenant_id: str, deps: Connecting, stop_held: Callable[[str, str],
                 exc.reason,
             )
         deps.secrets.delete(tenant.token_secret)
-    cancelled = stop_held(tenant_id, "the workspace was disconnected")
+    cancelled = stop_held(tenant_id, DISCONNECTED)
     deps.tenants.update(tenant_id, end_sessions)  # every session of the workspace ends here
     log.info("disconnect: workspace %s revoked, %d held runs cancelled", tenant.workspace_id, cancelled)
     return {"revoked": True, "tenant_id": tenant_id, "runs_cancelled": cancelled}

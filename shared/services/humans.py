@@ -1,5 +1,6 @@
 """People in the loop: approve/reject/answer a waiting run (by session or by signed link), and
-pause, resume or cancel a run (and all a workspace's held runs when it is disconnected). Every change is one appended event after the state just read.
+pause, resume or cancel a run (and all a workspace's held runs when it is disconnected). Every
+change is one appended event after the state just read.
 
 A second decision on the same request is a 409 Conflict (the run no longer waits for it). A link is
 spent by its decision and by nothing else: the decision is the ``human_responded`` event, created
