@@ -53,6 +53,13 @@ def parse_json[T: BaseModel](request: Request, model: type[T]) -> T:
     return model.model_validate(json_object(request))
 
 
+def retry_count(request: Request) -> int:
+    """How many times Cloud Tasks tried this task before (``X-CloudTasks-TaskRetryCount``); 0 when
+    absent or not a count (a call that is not a task's)."""
+    value = request.headers.get("X-CloudTasks-TaskRetryCount", "")
+    return int(value) if value.isdigit() else 0
+
+
 def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 beyond ``limit`` bytes: by Content-Length before reading, and by
     a bounded read when the length is absent (chunked) or understated.

@@ -4,7 +4,7 @@ plan of every active tenant whose local planning hour has come."""
 
 from flask import Request, Response
 
-from functions._http import Reply, handle, parse_json
+from functions._http import Reply, handle, parse_json, retry_count
 from shared import bootstrap
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
@@ -24,6 +24,7 @@ def plan(request: Request) -> Response:
             return plan_due_tenants(schedule, deps).as_json(), 200
         task = parse_json(request, PlanTask)
         add_labels(tenant=task.tenant_id, run=task.run_id)
-        return {"run_id": task.run_id, "created": start_run(task, deps)}, 200
+        last = retry_count(request) + 1 >= deps.settings.plan_max_attempts
+        return {"run_id": task.run_id, "created": start_run(task, deps, last_attempt=last)}, 200
 
     return handle(request, ("POST",), call)

@@ -366,6 +366,14 @@ class Settings:
         "of an event whose plan task was never created (the queue failed) is enqueued again, and any "
         "other repeat does nothing.",
     )
+    plan_max_attempts: int = setting(
+        12,
+        ge=1,
+        le=100,
+        description="The plan queue's max_attempts (terraform/tasks.tf): on the last attempt a trigger "
+        "whose planning still fails transiently is recorded as a failed run saying why, instead of "
+        "being deleted by the queue with nothing recorded.",
+    )
     webhook_coalesce_s: float = setting(
         60.0,
         ge=0,

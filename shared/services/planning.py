@@ -331,13 +331,29 @@ def _default_goal(ctx: dict[str, Any]) -> str:
     return "Plan the day from the workspace's open tasks"
 
 
-def start_run(task: PlanTask, deps: Deps) -> bool:
+def start_run(task: PlanTask, deps: Deps, *, last_attempt: bool = False) -> bool:
     """Create and plan the run; False if it existed (its follow-up is re-enqueued, harmless), if it
     is a comment's that does not mention the agent (the trigger is dropped), if
     it is a Notion event's run whose turn has not come (planned by a later task), if the tenant's
     connection is gone (revoked or to be reconnected: the trigger is dropped), or if it is a page's
     change and another run of that page is still active or read the page after it (the trigger is
-    dropped)."""
+    dropped).
+
+    An error propagates (the queue retries the task), except on the queue's ``last_attempt``: then
+    the run ends, failed, saying why (:func:`_unplanned`), since the queue deletes the task next."""
+    try:
+        return _start_run(task, deps)
+    except Exception as exc:  # every error: after the last attempt nothing would ever plan it
+        if not last_attempt:
+            raise
+        reason = exc.reason if isinstance(exc, AgentError) else "an unexpected error"
+        log.exception(
+            "the plan task's last attempt failed: %s", reason, extra={"fields": {"run": task.run_id}}
+        )
+        return _unplanned(task, deps, reason)
+
+
+def _start_run(task: PlanTask, deps: Deps) -> bool:
     run = deps.store.get_run(task.tenant_id, task.run_id)
     if run is not None:
         return _replan_if_needed(task, deps, run.state)
@@ -359,9 +375,9 @@ def start_run(task: PlanTask, deps: Deps) -> bool:
         log.info("trigger dropped, no run: %s", exc.reason, extra={"fields": {"run": task.run_id}})
         _release_page(task, deps)
         return False
-    except AgentError:
-        _keep_attempts(task, deps, attempts)
-        raise  # the queue retries the task: it plans into the run, if one was created
+    except AgentError as exc:
+        _keep_attempts(task, deps, attempts, exc)
+        raise  # the queue retries the task: it plans into the run
     created = _create(deps, task, events)
     if not created:  # another delivery of this task created it: the log is its, the money ours
         keep_paid(deps, task.tenant_id, task.run_id, events)
@@ -384,30 +400,81 @@ def _create(deps: Deps, task: PlanTask, events: list[RunEvent]) -> bool:
     return deps.store.get_event(task.tenant_id, task.run_id, events[0].seq) == events[0]
 
 
-def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts) -> None:
-    """A new run's planning stopped on an error (any: transient, a ConfigError, a permanent refusal)
-    after paid model calls: the run is created with them and no steps, running (as after a budget
-    approval), so the calls are recorded once. The task's retry (or the sweeper's follow-up) finds
-    the run and plans into it (:func:`_replan_if_needed`); an error that is permanent there ends the
-    run, failed, with the usual notice."""
-    if not attempts.paid:
-        return
+def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts, exc: AgentError) -> None:
+    """A new run's planning stopped on an error (any: transient, a ConfigError, a permanent refusal):
+    the run is created with the model calls paid for, no steps and the error, running (as after a
+    budget approval). From then on the trigger is durable in the store, not only in the plan task:
+    the task's retry plans into the run (:func:`_replan_if_needed`), the sweeper re-enqueues it if
+    the task is gone, and a last attempt that still fails ends it, failed (:func:`_unplanned`)."""
     head = RunPlanned(
         seq=attempts.first_seq - 1,
         at=deps.clock(),
-        goal=attempts.goal or task.goal,
+        goal=attempts.goal or task.goal or _unread_goal(task),
         trigger=task.trigger.kind,
         steps=[],
         prompt_version=prompts.VERSION,
         page_id=task.trigger.page_id,
     )
-    if _create(deps, task, [head, *attempts.events]):
-        log.info(
-            "planning stopped after paid calls: run created without steps",
-            extra={"fields": {"run": task.run_id}},
-        )
+    error = _planning_error(deps, attempts.first_seq + len(attempts.events), exc)
+    if _create(deps, task, [head, *attempts.events, error]):
+        log.info("planning failed: run created without steps", extra={"fields": {"run": task.run_id}})
     else:
         keep_paid(deps, task.tenant_id, task.run_id, attempts.events)
+
+
+def _planning_error(deps: Deps, seq: int, exc: AgentError) -> ErrorRecorded:
+    kind = ErrorKind.TRANSIENT if isinstance(exc, TransientError) else ErrorKind.PERMANENT
+    return ErrorRecorded(seq=seq, at=deps.clock(), step=0, error=kind, message=exc.reason[:500])
+
+
+def _unread_goal(task: PlanTask) -> str:
+    """The goal of a run whose trigger could not be read yet: what started it."""
+    trigger = task.trigger
+    if trigger.comment_id:
+        return "Answer a comment"
+    if trigger.page_id:
+        return f"Help with a page ({trigger.event_type or trigger.kind})"
+    return "Plan the day from the workspace's open tasks" if trigger.kind == "schedule" else "A run"
+
+
+def _unplanned(task: PlanTask, deps: Deps, reason: str) -> bool:
+    """The plan task's last attempt failed: the run ends, failed, saying why, with the usual end
+    notice and page release; a run created here if planning never got that far. A run already
+    planned, waiting or ended is left as it is (its follow-up re-enqueued)."""
+    attempts = deps.settings.plan_max_attempts
+    summary = f"the trigger could not be planned after {attempts} attempts: {reason}"[:2000]
+    run = deps.store.get_run(task.tenant_id, task.run_id)
+    if run is None:
+        head = RunPlanned(
+            seq=1,
+            at=deps.clock(),
+            goal=task.goal or _unread_goal(task),
+            trigger=task.trigger.kind,
+            steps=[],
+            prompt_version=prompts.VERSION,
+            page_id=task.trigger.page_id,
+        )
+        events: list[RunEvent] = [
+            head,
+            RunFinished(seq=2, at=head.at, status=RunStatus.FAILED, summary=summary),
+        ]
+        if _create(deps, task, events):
+            state = fold(events)
+            run_log.log_transition(task.run_id, None, state)
+            followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+            return True
+        run = deps.store.get_run(task.tenant_id, task.run_id)
+        if run is None:
+            return False
+    state = run.state
+    if state.status == RunStatus.RUNNING and not state.steps:
+        end = RunFinished(seq=state.last_seq + 1, at=deps.clock(), status=RunStatus.FAILED, summary=summary)
+        new = append_past_usage(deps, task.tenant_id, task.run_id, state, [end])
+        if new is not None:
+            run_log.log_transition(task.run_id, state.status, new)
+            state = new
+    followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+    return False
 
 
 def _waits_its_turn(task: PlanTask, deps: Deps) -> bool:
@@ -468,17 +535,25 @@ def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
         attempts = Attempts(prior_cost_usd=state.cost_usd, grants=state.budget_grants)
         try:
             events = _replan_events(task, deps, state, attempts)
-        except AgentError:  # its paid calls are kept: the retry plans after them
+        except AgentError as exc:  # its paid calls, with the error, are kept: the retry plans after them
             paid = renumbered(attempts.events, state.last_seq + 1)
-            if attempts.paid and append_past_usage(deps, task.tenant_id, task.run_id, state, paid) is None:
+            error = _planning_error(deps, state.last_seq + 1 + len(paid), exc)
+            if (
+                attempts.paid
+                and append_past_usage(deps, task.tenant_id, task.run_id, state, [*paid, error]) is None
+            ):
                 keep_paid(deps, task.tenant_id, task.run_id, paid)
             raise
         new = append_past_usage(deps, task.tenant_id, task.run_id, state, events)
         if new is not None:
             run_log.log_transition(task.run_id, state.status, new)
-        else:  # another delivery planned it: the log is its, the money ours
+            state = new
+        else:  # another delivery wrote first: the log is its, the money ours
             keep_paid(deps, task.tenant_id, task.run_id, events)
-        state = new or state
+            # The follow-up is named from the run as it is now: named from the state read before,
+            # it would be this task's own name (taken), and nothing would plan the run.
+            run = deps.store.get_run(task.tenant_id, task.run_id)
+            state = run.state if run is not None else state
     followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     return False
 

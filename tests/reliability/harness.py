@@ -24,7 +24,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import functions_framework
 from werkzeug.serving import make_server
@@ -59,6 +59,7 @@ GITHUB_TOKEN, VERCEL_TOKEN = "ghp_rel_tenant", "vercel_rel_tenant"
 REPOSITORY, VERCEL_PROJECT = "acme/site", "site"  # the code sandbox's seed
 MARKER = re.compile(r"Notion Agent · ref (\S+)")
 BOUNDARIES = ("before_intent", "intent_effect", "effect_result", "result_enqueue")
+DUPLICATES_ATTEMPTS = 100  # the emulator's default max_attempts (see engine_stack)
 
 
 @contextmanager
@@ -108,7 +109,7 @@ class Stack:
         self, *, shuffle: bool = True, twice: bool = False, drop: float = 0.0, workers: int = 8
     ) -> int:
         """One round: every pending task delivered (twice: a kept duplicate first, concurrently)."""
-        tasks = self.pending()
+        tasks = [t for t in self.pending() if _due(t)]
         if shuffle:
             self.rng.shuffle(tasks)
 
@@ -134,9 +135,10 @@ class Stack:
         """Deliver until nothing is pending (approving approvals from the outbox as they arrive)."""
         for _ in range(rounds):
             self.approve_from_outbox()
-            if not self.deliver_all(**options) and not self.approve_from_outbox():
+            delivered = self.deliver_all(**options)
+            if not self.approve_from_outbox() and not self.pending():
                 return
-            if all(t["dispatch_count"] > 0 for t in self.pending()):
+            if not delivered or all(t["dispatch_count"] > 0 for t in self.pending()):
                 time.sleep(0.2)  # only retries left: let leases and backoffs pass
 
     def approve_from_outbox(self) -> int:
@@ -145,7 +147,7 @@ class Stack:
 
         A 409 for a link whose run still waits for its request ("the run changed meanwhile") says
         to try again, as a person would; only a link the run no longer waits for is spent."""
-        from shared.errors import Conflict
+        from shared.errors import Conflict, TransientError
         from shared.services.humans import link_claims, respond_by_link
 
         acted = 0
@@ -157,6 +159,8 @@ class Stack:
                 acted += 1
                 try:
                     respond_by_link(self.deps, token)
+                except TransientError:
+                    continue  # a 503: the person tries the link again
                 except Conflict:
                     claims = link_claims(self.deps, token)
                     state = self.state(str(claims["run_id"]))
@@ -165,6 +169,19 @@ class Stack:
                         continue  # nothing was recorded: the link still works, next round
                 path.with_suffix(".used").touch()
         return acted
+
+    def sweep(self) -> None:
+        """One sweep, as Cloud Scheduler calls it: tried again after a transient error (a 503)."""
+        from shared.errors import TransientError
+        from shared.services.sweeper import sweep
+
+        for _ in range(10):
+            try:
+                sweep(self.deps)
+                return
+            except TransientError:
+                continue
+        raise AssertionError("the sweep failed ten times in a row")
 
     def describe(self, runs: list[str]) -> str:
         """Each run's status and its log's last events: what a failed tally prints."""
@@ -202,12 +219,29 @@ class Stack:
         return self.code.deployments()
 
 
+def _due(task: dict[str, Any]) -> bool:
+    """Whether the harness may deliver ``task`` now: a plan task's retry waits for its backoff (the
+    production policy, shortened: :func:`_create_queues`), so the plan queue's attempts span time as
+    they do in production; every other task is delivered when the harness chooses."""
+    if task["queue_id"] != Queue.PLAN.value or task["dispatch_count"] == 0:
+        return True
+    return datetime.fromisoformat(task["schedule_time"]) <= datetime.now(UTC)
+
+
 def body_of(task: dict[str, Any]) -> dict[str, Any]:
     value: dict[str, Any] = json.loads(base64.b64decode(task["body"]))
     return value
 
 
-def duplicated_effects(stack: Stack, pages: dict[str, str]) -> int:
+class NotionView(Protocol):
+    """Where the effects are read: the Notion sandbox's state and its request log."""
+
+    def notion_state(self) -> dict[str, Any]: ...
+
+    def requests(self) -> list[dict[str, Any]]: ...
+
+
+def duplicated_effects(stack: NotionView, pages: dict[str, str]) -> int:
     """Markers seen more than once, plus property updates of a run's page beyond one."""
     state = stack.notion_state()
     texts = [line["text"] for p in state["pages"] for line in p["content"]] + [
@@ -283,8 +317,18 @@ def crashing_store(inner: Any, crashes: StepCrashes) -> Any:
 
 @contextmanager
 def engine_stack(
-    tmp_path: Path, monkeypatch: Any, model: Any = None, code: bool = False, **settings: Any
+    tmp_path: Path,
+    monkeypatch: Any,
+    model: Any = None,
+    code: bool = False,
+    plan_attempts: int = 12,
+    **settings: Any,
 ) -> Iterator[Stack]:
+    """``plan_attempts``: the plan queue's max_attempts (production's 12 by default), after which
+    the queue deletes a task that never succeeded, as Cloud Tasks does. Scenarios that deliver every
+    task twice (``settle(twice=True)``) pass :data:`DUPLICATES_ATTEMPTS`: the emulator counts each
+    kept delivery as an attempt without its backoff, so a pair of deliveries per round would spend
+    production's 12 in a few rounds; they test duplicates, not the retry policy."""
     spend.forget()
     with ExitStack() as stack:
         tasks = stack.enter_context(TasksEmulator(admin_port=None, min_dispatch_deadline_s=1.0))
@@ -321,9 +365,10 @@ def engine_stack(
             "outbox_dir": str(tmp_path / "outbox"),
             "step_lease_s": 1.0,
             "spend_cache_ttl_s": 5.0,
+            "plan_max_attempts": plan_attempts,
         } | settings
         container = bootstrap.Container(Settings(**values))
-        _create_queues(container)
+        _create_queues(container, plan_attempts)
         tenants = FakeTenantStore()
         now = datetime.now(UTC)
         allowed = (
@@ -355,11 +400,24 @@ def engine_stack(
         yield Stack(container, tasks, sandbox, admin, tmp_path / "outbox", code=code_admin)
 
 
-def _create_queues(container: bootstrap.Container) -> None:
+def _create_queues(container: bootstrap.Container, plan_attempts: int) -> None:
+    """Every queue. plan's retries follow production's policy (terraform/tasks.tf) a hundred times
+    faster: backoff from 0.1 s doubling 4 times up to 6 s, ``plan_attempts`` attempts (12: ~36 s
+    for production's ~59 min), then the queue deletes the task. The others keep the emulator's
+    default of 100 attempts, delivered when the harness chooses."""
     from google.cloud import tasks_v2
+    from google.protobuf import duration_pb2
 
     queue_adapter: Any = container.queue  # the production Cloud Tasks adapter
     client = queue_adapter._client
     parent = f"projects/{PROJECT}/locations/{REGION}"
+    plan_retry = tasks_v2.RetryConfig(
+        max_attempts=plan_attempts,
+        min_backoff=duration_pb2.Duration(nanos=100_000_000),
+        max_backoff=duration_pb2.Duration(seconds=6),
+        max_doublings=4,
+    )
     for queue in Queue:
-        client.create_queue(parent=parent, queue=tasks_v2.Queue(name=f"{parent}/queues/{queue.value}"))
+        retry = plan_retry if queue == Queue.PLAN else None
+        name = f"{parent}/queues/{queue.value}"
+        client.create_queue(parent=parent, queue=tasks_v2.Queue(name=name, retry_config=retry))

@@ -22,6 +22,7 @@ from shared.domain.tenants import tenant_tag
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     BOUNDARIES,
+    DUPLICATES_ATTEMPTS,
     REPOSITORY,
     TENANT,
     VERCEL_PROJECT,
@@ -118,7 +119,9 @@ def check_each_step_once(events: dict[str, list[Any]]) -> None:
 def test_d_code_steps_every_task_twice_in_random_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    with engine_stack(tmp_path, monkeypatch, model=CodePlanModel(), code=True) as stack:
+    with engine_stack(
+        tmp_path, monkeypatch, model=CodePlanModel(), code=True, plan_attempts=DUPLICATES_ATTEMPTS
+    ) as stack:
         pages = {f"code-{i}": stack.new_idea(f"Code {i}") for i in range(scale(6, 40))}
         start_all(stack, pages)
         stack.settle(twice=True)
@@ -166,7 +169,9 @@ def crashing_deployer(inner: Any, crashes: StepCrashes) -> Any:
 def test_e_code_steps_a_crash_at_each_boundary_of_each_code_tool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    with engine_stack(tmp_path, monkeypatch, model=CodePlanModel(), code=True) as stack:
+    with engine_stack(
+        tmp_path, monkeypatch, model=CodePlanModel(), code=True, plan_attempts=DUPLICATES_ATTEMPTS
+    ) as stack:
         cases = [(tool, b) for tool in CODE_TOOLS for b in BOUNDARIES]
         pages = {f"code-crash-{i}": stack.new_idea(f"Code crash {i}") for i in range(len(cases))}
         plan = {run: (CODE_TOOLS[tool], b) for run, (tool, b) in zip(pages, cases, strict=True)}

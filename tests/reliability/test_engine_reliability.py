@@ -2,11 +2,16 @@
 
 (a) every task delivered twice (concurrently) and in random order; (b) a crash at each side-effect
 boundary of each write tool; (c) 30% Notion 429/5xx and 20% invalid model output, 5% of tasks lost,
-then the sweeper. Each adds to the RESULT line (conftest.py).
+then the sweeper; (f) a Notion outage in the middle of planning; (g) the store's writes aborted at
+random, before or after they commit; (h) tasks delivered late (some past several sweeps) and out of
+order. Each adds to the RESULT line (conftest.py) and asserts lost, duplicated_effects and stuck
+are 0.
 """
 
 import json
 import random
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,10 +22,10 @@ from shared.adapters.offline_model import OfflineModel
 from shared.domain.events import RunStatus, ToolResult
 from shared.domain.model_calls import ModelReply
 from shared.errors import ModelFixableError
-from shared.services.sweeper import sweep
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     BOUNDARIES,
+    DUPLICATES_ATTEMPTS,
     TENANT,
     ScriptedPlanModel,
     Stack,
@@ -32,6 +37,9 @@ from tests.reliability.harness import (
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 ENDED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.WAITING_FOR_HUMAN}
+# The storm's runs in make test: a loss rate of 5% goes unseen with probability 0.95**60 = 4.6%, so
+# 60 catch it 95 times in 100 (the full suite's 100: 99.4 in 100).
+STORM_SHORT = 60
 
 
 def tally(stack: Stack, pages: dict[str, str], allowed: set[RunStatus]) -> dict[str, int]:
@@ -54,7 +62,7 @@ def tally(stack: Stack, pages: dict[str, str], allowed: set[RunStatus]) -> dict[
 def test_a_every_task_twice_in_random_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    with engine_stack(tmp_path, monkeypatch) as stack:
+    with engine_stack(tmp_path, monkeypatch, plan_attempts=DUPLICATES_ATTEMPTS) as stack:
         pages = {f"dup-{i}": stack.new_idea(f"Idea {i}") for i in range(scale(12, 100))}
         for run, page in pages.items():
             stack.start(run, page)
@@ -157,8 +165,10 @@ def test_c_fault_storm_then_the_sweeper(
     from local.notion_sandbox.errors import injected
 
     rng = random.Random(11)
-    with engine_stack(tmp_path, monkeypatch, model=FlakyModel(rng), sweep_stall_s=0.0) as stack:
-        pages = {f"storm-{i}": stack.new_idea(f"Storm {i}") for i in range(scale(12, 60))}
+    with engine_stack(
+        tmp_path, monkeypatch, model=FlakyModel(rng), sweep_stall_s=0.0, notion_max_inline_wait_s=1.0
+    ) as stack:
+        pages = {f"storm-{i}": stack.new_idea(f"Storm {i}") for i in range(scale(STORM_SHORT, 100))}
         real_check = stack.sandbox.sandbox.faults.check
 
         def storm(token: str) -> None:
@@ -171,11 +181,139 @@ def test_c_fault_storm_then_the_sweeper(
             stack.start(run, page)
         stack.settle(drop=0.05)
         for _ in range(5):  # the sweeper finds what the lost tasks left behind
-            sweep(stack.deps)
+            stack.sweep()
             stack.settle(drop=0.0)
         result = tally(stack, pages, ENDED)
-        states = [s for s in (stack.state(r) for r in pages) if s]
-        failed = [s for s in states if s.status == RunStatus.FAILED]
-        print("storm outcomes:", Counter(s.status.value for s in states), [s.summary[:80] for s in failed])
-    assert result["duplicated_effects"] == 0 and result["stuck"] == 0, result
-    assert all(s.summary for s in failed), "a failed run says why"
+        outcomes = storm_outcomes(stack, pages)
+    # Tolerated: a run that failed saying why (a trigger whose planning failed at every attempt the
+    # plan queue allows ends so, visibly); never one lost, stuck or with an effect twice.
+    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert all(outcomes.values()), f"a failed run says why: {outcomes}"
+
+
+def storm_outcomes(stack: Stack, pages: dict[str, str]) -> dict[str, str]:
+    """Each ended run's status and, for a failed one, its summary (printed: the storm's outcomes)."""
+    states = {run: stack.state(run) for run in pages}
+    outcomes = {
+        run: (s.summary if s.status == RunStatus.FAILED else s.status.value)
+        for run, s in states.items()
+        if s is not None
+    }
+    print("storm outcomes:", Counter(s.status.value for s in states.values() if s))
+    return outcomes
+
+
+def test_f_a_notion_outage_in_the_middle_of_planning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    """Every Notion request answers 503 for 5 s, some 8 minutes at production's pace (the harness's
+    plan queue retries a hundred times faster), while the runs are being planned; then Notion is
+    healthy. Every run completes: the plan queue's retries outlast the outage."""
+    from local.notion_sandbox.errors import injected
+
+    with engine_stack(tmp_path, monkeypatch, sweep_stall_s=0.0, notion_max_inline_wait_s=1.0) as stack:
+        pages = {f"outage-{i}": stack.new_idea(f"Outage {i}") for i in range(scale(12, 40))}
+        real_check = stack.sandbox.sandbox.faults.check
+        outage_until, refused = time.monotonic() + 5.0, Counter[str]()
+
+        def outage(token: str) -> None:
+            if time.monotonic() < outage_until:
+                refused["503"] += 1
+                raise injected(503, None)
+            real_check(token)
+
+        stack.sandbox.sandbox.faults.check = outage
+        for run, page in pages.items():
+            stack.start(run, page)
+        stack.settle()
+        assert time.monotonic() > outage_until, "the runs settled after the outage"
+        assert refused["503"] >= len(pages), "every planning met the outage"
+        stack.sweep()
+        stack.settle()
+        result = tally(stack, pages, {RunStatus.COMPLETED})
+    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+
+
+def aborting_store(inner: Any, rng: random.Random, rate: float, aborted: Counter[str]) -> Any:
+    """The run store, whose writes fail as a Firestore transaction that aborted would: before the
+    commit (nothing written) or after it (written, the answer lost), each at ``rate``."""
+    from shared.errors import TransientError
+
+    writes = {"create_run", "append", "add_event", "claim_page", "release_page", "reserve_start"}
+    lock = threading.Lock()
+
+    def roll() -> bool:
+        with lock:
+            hit = rng.random() < rate
+            aborted["writes"] += hit
+            return hit
+
+    class Store:
+        def __getattr__(self, name: str) -> Any:
+            method = getattr(inner, name)
+            if name not in writes:
+                return method
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                if roll():
+                    raise TransientError("Firestore answered ABORTED (before the commit)")
+                result = method(*args, **kwargs)
+                if roll():
+                    raise TransientError("Firestore answered ABORTED (after the commit)")
+                return result
+
+            return call
+
+    return Store()
+
+
+def test_g_store_writes_aborted_before_or_after_their_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    rng = random.Random(5)
+    with engine_stack(tmp_path, monkeypatch, sweep_stall_s=0.0) as stack:
+        pages = {f"abort-{i}": stack.new_idea(f"Abort {i}") for i in range(scale(12, 40))}
+        aborted = Counter[str]()
+        stack.wrap("store", lambda inner: aborting_store(inner, rng, 0.08, aborted))
+        for run, page in pages.items():
+            stack.start(run, page)
+        stack.settle()
+        for _ in range(3):
+            stack.sweep()
+            stack.settle()
+        result = tally(stack, pages, ENDED)
+        outcomes = storm_outcomes(stack, pages)
+    assert aborted["writes"] >= len(pages), aborted
+    # Tolerated: a run that failed saying why (its planning aborted at every attempt); see (c).
+    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert all(outcomes.values()), f"a failed run says why: {outcomes}"
+
+
+def test_h_tasks_delivered_late_and_out_of_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    """A fifth of the tasks are held back for several rounds, past sweeps that re-enqueue their
+    runs' follow-ups under new names, and then delivered after those; the rest arrive shuffled."""
+    rng = random.Random(3)
+    with engine_stack(tmp_path, monkeypatch, sweep_stall_s=0.0) as stack:
+        pages = {f"late-{i}": stack.new_idea(f"Late {i}") for i in range(scale(12, 40))}
+        for run, page in pages.items():
+            stack.start(run, page)
+        held: dict[str, int] = {}  # task name -> rounds it is still held
+        for _ in range(200):
+            stack.approve_from_outbox()
+            pending = stack.pending()
+            if not pending:
+                break
+            for task in pending:
+                if task["name"] not in held and rng.random() < 0.2:
+                    held[task["name"]] = rng.randint(3, 8)
+            due = [t for t in pending if held.get(t["name"], 0) <= 0]
+            rng.shuffle(due)
+            for task in due:
+                stack.tasks.deliver(task["name"])
+            held = {name: left - 1 for name, left in held.items()}
+            stack.sweep()  # what the late tasks' runs look like to the sweeper: stalled
+            time.sleep(0.05)
+        result = tally(stack, pages, {RunStatus.COMPLETED})
+    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result

@@ -3,8 +3,11 @@ run stuck for good (a step failing without recording anything) costs nothing mor
 of it, and it no longer fills the oldest-first batch that newer stalled runs wait behind."""
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from shared.domain.events import RunStatus, ToolIntent
 from shared.domain.tasks.notify import NotifyTask
@@ -92,3 +95,14 @@ def test_a_stuck_run_whose_log_ends_in_an_expired_intent_is_failed_after_it() ->
     assert status(deps, "r0").status == RunStatus.FAILED
     events = deps.store.list_events("t1", "r0")
     assert [e.seq for e in events] == list(range(1, len(events) + 1))  # after the intent, no gap
+
+
+def test_a_run_the_sweeper_fails_writes_the_alert_line_every_failure_writes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    deps = runs(1)
+    last_moved(deps, "r0", GIVE_UP_AFTER + timedelta(minutes=5))
+    with caplog.at_level(logging.INFO):
+        sweep(deps)
+    failed = [r for r in caplog.records if getattr(r, "fields", {}).get("event") == "run_failed"]
+    assert len(failed) == 1 and failed[0].levelname == "ERROR" and "no progress" in failed[0].getMessage()
