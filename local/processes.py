@@ -122,6 +122,12 @@ class ProcessGroup:
             _signal_group(proc, signal.SIGKILL)  # grandchildren left in the group, if any
         self.procs.clear()
 
+    def kill(self, name: str) -> None:
+        """SIGKILL the named process's whole group at once (no grace) and reap it."""
+        proc = self.procs.pop(name)
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait()
+
     def pids(self) -> list[int]:
         return [p.pid for p in self.procs.values()]
 

@@ -142,26 +142,36 @@ class LocalStack:
         self.group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{self.firestore_port}/"))
         self._create_queues()
         for target in Target:
-            argv = [
-                sys.executable,
-                "-m",
-                "functions_framework",
-                "--target",
-                target.value,
-                "--source",
-                str(ROOT / "functions" / "main.py"),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.ports[target]),
-            ]
-            self.group.start(target.value, argv, self._child_env(), cwd=self.workdir)
+            self._start_function(target)
         self.group.wait_until(
             "code-sandbox", partial(http_answers, self.code_sandbox_url + "/_sandbox/health")
         )
         for target in Target:
             self.group.wait_until(target.value, partial(http_answers, self.url(target) + "/"))
         self._subscribe_webhook()
+
+    def _start_function(self, target: Target) -> None:
+        argv = [
+            sys.executable,
+            "-m",
+            "functions_framework",
+            "--target",
+            target.value,
+            "--source",
+            str(ROOT / "functions" / "main.py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.ports[target]),
+        ]
+        self.group.start(target.value, argv, self._child_env(), cwd=self.workdir)
+
+    def kill_and_restart(self, target: Target) -> None:
+        """kill -9 the function's whole process group (gunicorn's worker outlives its parent alone),
+        then start it again on the same port and wait until it answers."""
+        self.group.kill(target.value)
+        self._start_function(target)
+        self.group.wait_until(target.value, partial(http_answers, self.url(target) + "/"))
 
     def _start_tasks_emulator(self) -> None:
         argv = [

@@ -117,6 +117,11 @@ def set_limits(sandbox: Sandbox, body: JSON) -> JSON:
 
 def set_faults(sandbox: Sandbox, body: JSON) -> JSON:
     faults = sandbox.faults
+    if "latency_s" in body:
+        latency = float(body["latency_s"])
+        if not 0 <= latency <= 10:
+            raise AdminError("latency_s must be from 0 to 10 seconds")
+        faults.latency_s = latency
     if "overloaded" in body:
         faults.overloaded = bool(body["overloaded"])
         faults.overload_retry_after = body.get("retry_after")
@@ -131,7 +136,12 @@ def set_faults(sandbox: Sandbox, body: JSON) -> JSON:
 def faults_state(sandbox: Sandbox) -> JSON:
     faults = sandbox.faults
     budget = asdict(faults.budget) if faults.budget else None
-    return {"overloaded": faults.overloaded, "budget": budget, "pending": faults.pending()}
+    return {
+        "overloaded": faults.overloaded,
+        "latency_s": faults.latency_s,
+        "budget": budget,
+        "pending": faults.pending(),
+    }
 
 
 def set_webhook(sandbox: Sandbox, body: JSON) -> JSON:

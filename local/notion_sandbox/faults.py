@@ -33,6 +33,7 @@ class Faults:
     budget: Budget | None = None
     overloaded: bool = False
     overload_retry_after: int | None = None
+    latency_s: float = 0.0  # added to every request: a slow Notion (a process killed mid-request)
     _injections: deque[Injection] = field(default_factory=deque)
     _windows: dict[str, tuple[float, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -43,12 +44,15 @@ class Faults:
 
     def reset(self) -> None:
         with self._lock:
-            self.budget, self.overloaded = None, False
+            self.budget, self.overloaded, self.latency_s = None, False, 0.0
             self._injections.clear()
             self._windows.clear()
 
     def check(self, token: str) -> None:
-        """Raise the error this request should get, if any (injected first, then overload, then budget)."""
+        """Raise the error this request should get, if any (injected first, then overload, then budget),
+        after ``latency_s``."""
+        if self.latency_s:
+            time.sleep(self.latency_s)
         with self._lock:
             for item in self._injections:
                 if item.remaining > 0 and item.token in (None, token):
