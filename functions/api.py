@@ -8,13 +8,15 @@ session or key for non-public routes (a session only for ``session_only`` ones),
 (``JSON_BODY_LIMIT``) and hands over.
 """
 
+from typing import Literal
+
 from flask import Request, Response
 
 from functions import _cors
 from functions._http import JSON_BODY_LIMIT, Reply, handle, read_body, reply
 from functions.routes import ROUTES, Call, Router
 from shared import bootstrap
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.logs import add_labels
 from shared.services import sessions
 
@@ -52,17 +54,20 @@ def api(request: Request) -> Response:
             return reply(
                 {"error": "method_not_allowed", "reason": reason}, 405, {"Allow": ", ".join(allowed)}
             )
-        tenant_id = ""
+        principal = sessions.Principal("")
         if not route.public:
             c = bootstrap.container()
             authorization = request.headers.get("Authorization", "")
-            tenant_id = sessions.tenant_of(
+            principal = sessions.principal_of(
                 authorization, c.secrets, c.tenants, c.api_keys, session_only=route.session_only
             )
-            add_labels(tenant=tenant_id)
+            add_labels(tenant=principal.tenant_id)
+            if principal.scopes is not None and route.scope not in principal.scopes:
+                raise Forbidden(f"this API key lacks the scope {route.scope!r}: make a key that has it")
         # Every body bounded before a route sees it, also by those that look at it with get_data().
         read_body(request, JSON_BODY_LIMIT)
-        return route.handler(Call(request=request, args=args, tenant_id=tenant_id))
+        via: Literal["session", "key"] = "session" if principal.scopes is None else "key"
+        return route.handler(Call(request=request, args=args, tenant_id=principal.tenant_id, via=via))
 
     # The router decides for every method: 404 for no such path, 405 naming the path's own methods.
     return _cors.allow(request, handle(request, None, call), frontend_url)

@@ -10,12 +10,19 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.adapters.offline_model import OfflineModel
+from shared.agent.authority import is_production
+from shared.agent.tools import REGISTRY, SideEffect
 from shared.config import PlatformSecret, Settings
+from shared.domain.authority import effect_digest
+from shared.domain.events import HumanRequested, HumanResponded
 from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.domain.settings import TenantSettings
+from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, UnusableReply
 from shared.services.deps import BoundNotion, Deps
+from shared.services.engine import StepOutcome, run_step
+from shared.services.humans import respond
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 
 Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
@@ -215,3 +222,52 @@ def connected_tenants(config: Settings, *tenant_ids: str) -> FakeTenantStore:
             )
         )
     return tenants
+
+
+def run_step_as_owner(task: StepTask, deps: Deps) -> StepOutcome:
+    """``run_step``, with the owner approving (a session's decision) the effect or the plan it
+    stopped to ask about, if it did, and the step that follows run at once: for tests of something
+    else than who decides (tests/unit/test_authority.py is about that). The request's message and
+    the step task the approval enqueued are taken out of the queue, so it holds what the steps
+    themselves enqueued."""
+    outcome = run_step(task, deps)
+    run = deps.store.get_run(task.tenant_id, task.run_id)
+    waiting = run.state.waiting if run is not None else None
+    if waiting is None or not waiting.request_id.startswith(("effect-", "approval-")):
+        return outcome
+    queue = deps.queue
+    assert isinstance(queue, FakeQueue)
+    respond(deps, task.tenant_id, task.run_id, "approve", request_id=waiting.request_id)
+    message = f"{task.run_id}-{waiting.request_id}"
+    steps = [b for _, b, _, _ in queue.tasks if isinstance(b, StepTask) and b.run_id == task.run_id]
+    queue.tasks[:] = [
+        t
+        for t in queue.tasks
+        if t[1] not in steps[-1:] and not getattr(t[1], "notification_id", "").startswith(message)
+    ]
+    return run_step(steps[-1], deps) if steps else outcome
+
+
+def owner_approved(deps: Deps, tenant_id: str = "t1", run_id: str = "r1") -> None:
+    """Record the owner's approval (a session's) of every change the run's plan names outright (no
+    reference): what a plan approved up front lets happen, for tests of something else."""
+    run = deps.store.get_run(tenant_id, run_id)
+    assert run is not None
+    state = run.state
+    effects = tuple(
+        effect_digest(s.tool, s.args, production=is_production(s.tool, s.args))
+        for s in state.steps
+        if REGISTRY[s.tool].effect in (SideEffect.CODE, SideEffect.NOTION_WRITE)
+    )
+    seq, at = state.last_seq + 1, deps.clock()
+    ask = HumanRequested(
+        seq=seq,
+        at=at,
+        request_id="approval-0",
+        step=state.cursor,
+        purpose="approval",
+        prompt="p",
+        effects=effects,
+    )
+    yes = HumanResponded(seq=seq + 1, at=at, request_id="approval-0", decision="approve")
+    assert deps.store.append(tenant_id, run_id, state, [ask, yes]) is not None

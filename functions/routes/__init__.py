@@ -9,7 +9,7 @@ shows, beside the import, the import with every route's module loaded.
 
 import importlib
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from flask import Request
 
@@ -22,6 +22,7 @@ class Call(NamedTuple):
     request: Request
     args: dict[str, str]
     tenant_id: str
+    via: Literal["session", "key"] = "session"  # how the request authenticated
 
 
 type Handler = Callable[[Call], Reply]
@@ -57,6 +58,7 @@ class Route(NamedTuple):
     # True: a session only, never an API key: what a leaked script key must not do (manage keys,
     # change settings, tokens or the connection); a key runs and follows runs and reads.
     session_only: bool = False
+    scope: str = "read"  # what an API key needs for it (shared.domain.api_keys.SCOPES)
 
 
 class Router:
@@ -104,11 +106,17 @@ def _bind(pattern: tuple[str, ...], parts: tuple[str, ...]) -> dict[str, str] | 
 
 # The api's routes: the first whose path and method match serves the request.
 ROUTES = [
-    Route("/runs", ("POST",), Lazy("runs.start")),
+    Route("/runs", ("POST",), Lazy("runs.start"), scope="runs:start"),
     Route("/runs", ("GET",), Lazy("runs.list_all")),
     Route("/runs/<run_id>", ("GET",), Lazy("runs.get_run")),
-    *(Route(f"/runs/<run_id>/{d}", ("POST",), Lazy(f"runs.{d}")) for d in ("approve", "reject", "answer")),
-    *(Route(f"/runs/<run_id>/{a}", ("POST",), Lazy(f"runs.{a}")) for a in ("cancel", "pause", "resume")),
+    *(
+        Route(f"/runs/<run_id>/{d}", ("POST",), Lazy(f"runs.{d}"), scope="runs:decide")
+        for d in ("approve", "reject", "answer")
+    ),
+    *(
+        Route(f"/runs/<run_id>/{a}", ("POST",), Lazy(f"runs.{a}"), scope="runs:control")
+        for a in ("cancel", "pause", "resume")
+    ),
     Route("/links/<token>", ("GET",), Lazy("approvals.show"), public=True),
     Route("/links/<token>", ("POST",), Lazy("approvals.use"), public=True),
     Route("/connect", ("GET",), Lazy("connection.start_connect"), public=True),

@@ -1,4 +1,5 @@
-"""API keys: ``POST /api-keys`` ``{"name"}`` makes one (its full text in that answer only),
+"""API keys: ``POST /api-keys`` ``{"name", "scopes"}`` makes one (its full text in that answer only;
+scopes default to ``["read"]``),
 ``GET /api-keys`` lists them, ``DELETE /api-keys/<key_id>`` deletes one. A session only: an API key
 cannot manage keys (403).
 
@@ -6,21 +7,32 @@ cannot manage keys (403).
 space; else 400): a retry with the same one and the same name makes that key again with a new secret
 (the earlier one stops working) rather than a second key; with another name it is a 409."""
 
+from typing import Literal, cast
+
 from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
 from shared import bootstrap
-from shared.domain.api_keys import IDEMPOTENCY_KEY_MAX, NAME_MAX, is_idempotency_key
+from shared.domain.api_keys import DEFAULT_SCOPES, IDEMPOTENCY_KEY_MAX, NAME_MAX, SCOPES, is_idempotency_key
 from shared.domain.schema import Schema
 from shared.errors import InvalidInput
 from shared.services.api_keys import create_api_key, delete_api_key, list_api_keys
+
+Scope = Literal["read", "runs:start", "runs:decide", "runs:control"]  # shared.domain.api_keys.SCOPES
 
 
 class NewApiKey(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=NAME_MAX, description="What the key is for, e.g. CI")
+    scopes: list[Scope] = Field(
+        default_factory=lambda: [cast(Scope, s) for s in DEFAULT_SCOPES],
+        min_length=1,
+        max_length=len(SCOPES),
+        description="What the key may do: read; runs:start; runs:decide (answer questions, reject, "
+        "approve what is not a change beyond a run's own pages); runs:control (pause, resume, cancel)",
+    )
 
     @field_validator("name")
     @classmethod
@@ -31,7 +43,8 @@ class NewApiKey(Schema):
 
 
 def post_api_key(call: Call) -> Reply:
-    name = parse_json(call.request, NewApiKey).name
+    body = parse_json(call.request, NewApiKey)
+    scopes = tuple(s for s in SCOPES if s in body.scopes)  # in their own order, once each
     idempotency_key = call.request.headers.get("Idempotency-Key")
     if idempotency_key is not None and not is_idempotency_key(idempotency_key):
         raise InvalidInput(
@@ -40,7 +53,9 @@ def post_api_key(call: Call) -> Reply:
             ["Idempotency-Key"],
         )
     c = bootstrap.container()
-    return create_api_key(call.tenant_id, name, c.tenants, c.api_keys, idempotency_key), 201
+    return create_api_key(
+        call.tenant_id, body.name, c.tenants, c.api_keys, idempotency_key, scopes=scopes
+    ), 201
 
 
 def get_api_keys(call: Call) -> Reply:

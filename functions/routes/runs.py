@@ -98,7 +98,7 @@ def _decide(decision: Literal["approve", "reject", "answer"]) -> Handler:
         deps = _deps()
         _owned(call, run_id, deps)
         state = humans.respond(
-            deps, call.tenant_id, run_id, decision, text=body.text, request_id=body.request_id
+            deps, call.tenant_id, run_id, decision, text=body.text, request_id=body.request_id, via=call.via
         )
         return {"run_id": run_id, "status": state.status.value}, 200
 

@@ -112,15 +112,12 @@ def _risky(step: PlannedStep, own: bool) -> bool:
     return effect == SideEffect.CODE or (effect == SideEffect.NOTION_WRITE and not own)
 
 
-def risk_floor(steps: list[PlannedStep], trigger_page_id: str | None, *, asked: bool = False) -> Risk:
+def risk_floor(steps: list[PlannedStep], trigger_page_id: str | None) -> Risk:
     """The least risk a plan has, from its steps alone (the model's own rating can be talked down by
     the page it reads): high when it uses a code tool, or writes to Notion anywhere but the run's own
     pages (:func:`_own_pages`; a run without a trigger page has only the pages it creates, and a
-    create_page in a data source writes there). Notifications go to the owner and do not count.
-    ``asked``: the run is one a person of the workspace asked for in the app (its goal is theirs,
-    not a page's or a comment's): the model's rating stands, as before."""
-    if asked:
-        return Risk.LOW
+    create_page in a data source writes there). Notifications go to the owner and do not count. A
+    run a person asked for in the app gets no discount: the model still reads the workspace."""
     own = _own_pages(steps, trigger_page_id)
     return Risk.HIGH if any(map(_risky, steps, own)) else Risk.LOW
 
@@ -239,12 +236,10 @@ def _shift(step: PlannedStep, inserted: int) -> PlannedStep:
     return step.model_copy(update={"args": json.loads(text)})
 
 
-def validate_plan(
-    plan: PlanOut, max_steps: int, *, trigger_page_id: str | None = None, asked: bool = False
-) -> ValidPlan:
+def validate_plan(plan: PlanOut, max_steps: int, *, trigger_page_id: str | None = None) -> ValidPlan:
     """The plan checked against the registry, with the approvals it needs. ``trigger_page_id``: the
-    page the run is about, if any; writes elsewhere (and code tools) raise its risk to high, unless
-    a person asked for the run in the app (``asked``, see :func:`risk_floor`)."""
+    page the run is about, if any; writes elsewhere (and code tools) raise its risk to high. The
+    engine asks again, when a step runs, for any effect no approval named (shared.agent.authority)."""
     if not plan.steps:
         raise ModelFixableError("the plan has no steps; end it with finish")
     if len(plan.steps) > max_steps - 1:
@@ -252,7 +247,7 @@ def validate_plan(
     steps = [_step(n, s) for n, s in enumerate(plan.steps, start=1)]
     if steps[-1].tool != "finish" or any(s.tool == "finish" for s in steps[:-1]):
         raise ModelFixableError("finish must be the last step, and only the last")
-    risk = max(Risk(plan.risk), risk_floor(steps, trigger_page_id, asked=asked), key=_RANK.index)
+    risk = max(Risk(plan.risk), risk_floor(steps, trigger_page_id), key=_RANK.index)
     steps = _guard_production(_guard_risk(steps, risk, trigger_page_id))
     if len(steps) > max_steps:
         raise ModelFixableError(f"the plan has too many steps (at most {max_steps - 1})")

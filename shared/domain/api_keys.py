@@ -14,6 +14,7 @@ import re
 import secrets
 import string
 from datetime import datetime
+from typing import Any
 
 from pydantic import ConfigDict
 
@@ -33,6 +34,16 @@ _KEY = re.compile(r"na_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})")  # token_urlsafe(
 _IDEMPOTENCY_KEY = re.compile(rf"[!-~]{{1,{IDEMPOTENCY_KEY_MAX}}}")
 
 
+# What a key may do (sessions may do all of it). No key approves a change beyond a run's own pages:
+# that is the owner's, in the console or by the emailed link (shared.services.humans).
+READ, START, DECIDE, CONTROL = "read", "runs:start", "runs:decide", "runs:control"
+SCOPES = (READ, START, DECIDE, CONTROL)
+DEFAULT_SCOPES = (READ,)  # a new key's, unless it asks for more
+# A key made before keys had scopes keeps what it could do then (reading, starting, deciding and
+# controlling runs): it can no longer approve what only the owner may.
+LEGACY_SCOPES = SCOPES
+
+
 class ApiKey(Schema):
     """``api_keys/{key_id}``. Holds the secret's hash, never the secret."""
 
@@ -46,10 +57,21 @@ class ApiKey(Schema):
     # The tenant's session_epoch when the key was made: a disconnect sets a new one and so ends the
     # key, as it ends every session (shared.services.sessions).
     epoch: str
+    scopes: tuple[str, ...] | None = None  # None: made before scopes (LEGACY_SCOPES)
+
+    @property
+    def granted(self) -> tuple[str, ...]:
+        return LEGACY_SCOPES if self.scopes is None else self.scopes
 
 
 def new_key(
-    tenant_id: str, name: str, epoch: str, now: datetime, key_id: str | None = None
+    tenant_id: str,
+    name: str,
+    epoch: str,
+    now: datetime,
+    key_id: str | None = None,
+    *,
+    scopes: tuple[str, ...] = DEFAULT_SCOPES,
 ) -> tuple[ApiKey, str]:
     """A new key of the tenant and its full text (``na_<key_id>_<secret>``: to show once, not store).
     Its id is ``key_id`` if given (``idempotent_key_id``), else random; its secret is always new."""
@@ -62,6 +84,7 @@ def new_key(
         secret_sha256=secret_hash(secret),
         created_at=now,
         epoch=epoch,
+        scopes=scopes,
     )
     return key, f"{PREFIX}{key_id}_{secret}"
 
@@ -108,6 +131,11 @@ def proves(key: ApiKey, secret: str) -> bool:
     return hmac.compare_digest(key.secret_sha256, secret_hash(secret))
 
 
-def listed(key: ApiKey) -> dict[str, str]:
+def listed(key: ApiKey) -> dict[str, Any]:
     """What a key shows after it is made: never its secret, nor its hash."""
-    return {"key_id": key.key_id, "name": key.name, "created_at": key.created_at.isoformat()}
+    return {
+        "key_id": key.key_id,
+        "name": key.name,
+        "created_at": key.created_at.isoformat(),
+        "scopes": list(key.granted),
+    }

@@ -139,6 +139,11 @@ class HumanRequested(_Event):
     purpose: Literal["approval", "question", "limit"]
     prompt: str = Field(max_length=2000)
     budget: bool = False
+    # The effects an approval lets happen (shared.domain.authority.effect_digest); only the owner may
+    # approve a request that names any (a session or the emailed link, never an API key).
+    effects: tuple[str, ...] = Field((), exclude_if=lambda effects: not effects)
+    # An effect's request: the step's resolved arguments, which run as they are once approved.
+    call: dict[str, Any] | None = Field(None, exclude_if=lambda call: call is None)
 
     @model_validator(mode="before")
     @classmethod
@@ -151,7 +156,7 @@ class HumanResponded(_Event):
     request_id: str
     decision: Literal["approve", "reject", "answer"]
     text: str = Field("", max_length=2000)
-    via: Literal["link", "session"] = "session"
+    via: Literal["link", "session", "key"] = "session"
 
 
 class ModelUsed(_Event):

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
+from shared.domain import authority
 from shared.domain import digest as memory
 from shared.domain.events import (
     ErrorKind,
@@ -70,6 +71,8 @@ class Waiting(Schema):
     prompt: str
     step: int
     budget: bool = False
+    effects: tuple[str, ...] = ()  # what approving it lets happen (HumanRequested.effects)
+    call: dict[str, Any] | None = None  # HumanRequested.call
 
     @model_validator(mode="before")
     @classmethod
@@ -103,6 +106,9 @@ class RunState(Schema):
     resume_to: RunStatus | None = None
     consecutive_errors: int = 0
     last_error: str = ""
+    approved: tuple[str, ...] = ()  # effects the owner approved (shared.domain.authority)
+    granted: dict[str, dict[str, Any]] = Field(default_factory=dict)  # step -> the call approved for it
+    created_pages: tuple[str, ...] = ()  # pages the run created: its own, like the trigger page
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.domain.decide.RETRY_FOR).
@@ -149,6 +155,10 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
         changes["outputs"] = s.outputs | {str(e.step): _referenced(s.steps, e.step, e.output)}
     if e.tool == "read_page":
         changes["last_page"] = _page(e.output)
+    if e.tool in authority.WORKSPACE_READS:
+        changes["approved"] = authority.after_read(s.approved)
+    if e.tool == "create_page" and isinstance(e.output.get("page_id"), str):
+        changes["created_pages"] = (*s.created_pages, e.output["page_id"])
     return changes
 
 
@@ -195,6 +205,8 @@ def _error(s: RunState, e: ErrorRecorded) -> dict[str, Any]:
         changes["pending"] = s.pending.model_copy(update={"released": True})
     if e.error == ErrorKind.MODEL_FIXABLE and e.step > 0:  # step 0: planning, not a step
         changes["consecutive_errors"] = s.consecutive_errors + 1
+        # the approved call was refused: its repair is another call, asked for again
+        changes["granted"] = {k: v for k, v in s.granted.items() if k != str(e.step)}
     if e.error == ErrorKind.TRANSIENT and e.step > 0 and s.failing_since is None:
         changes["failing_since"] = e.at
     return changes
@@ -207,6 +219,10 @@ def _responded(s: RunState, e: HumanResponded) -> dict[str, Any]:
         changes["status"] = RunStatus.RUNNING
     if s.waiting is not None and s.waiting.budget and e.decision == "approve":  # not errors or a loop
         changes["budget_grants"] = s.budget_grants + 1
+    if s.waiting is not None and e.decision == "approve" and s.waiting.effects:
+        changes["approved"] = (*s.approved, *s.waiting.effects)
+        if s.waiting.call is not None:
+            changes["granted"] = s.granted | {str(s.waiting.step): s.waiting.call}
     if s.waiting is not None and e.decision == "answer":
         changes["outputs"] = s.outputs | {str(s.waiting.step): {"answer": e.text}}
     return changes
@@ -233,6 +249,8 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (
                 prompt=event.prompt,
                 step=event.step,
                 budget=event.budget,
+                effects=event.effects,
+                call=event.call,
             )
             return {"status": RunStatus.WAITING_FOR_HUMAN, "waiting": waiting}
         case HumanResponded():

@@ -23,7 +23,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shared.domain.api_keys import MAX_KEYS, ApiKey, idempotent_key_id, is_key_id, listed, new_key
+from shared.domain.api_keys import (
+    DEFAULT_SCOPES,
+    MAX_KEYS,
+    ApiKey,
+    idempotent_key_id,
+    is_key_id,
+    listed,
+    new_key,
+)
 from shared.errors import Conflict, NotFound
 from shared.services.sessions import connected_tenant
 
@@ -37,15 +45,18 @@ def create_api_key(
     tenants: TenantStore,
     keys: ApiKeyStore,
     idempotency_key: str | None = None,
+    *,
+    scopes: tuple[str, ...] = DEFAULT_SCOPES,
 ) -> dict[str, Any]:
-    """A new key of the connected workspace, with its full text (``key``): never shown again. With an
-    ``idempotency_key`` (checked: ``is_idempotency_key``), the one key made with it, new or replaced."""
+    """A new key of the connected workspace with ``scopes``, and its full text (``key``): never shown
+    again. With an ``idempotency_key`` (checked: ``is_idempotency_key``), the one key made with it,
+    new or replaced."""
     epoch = connected_tenant(tenant_id, tenants).session_epoch
     live, ended = _split(keys.list_for(tenant_id), epoch)
     key_id = None if idempotency_key is None else idempotent_key_id(tenant_id, idempotency_key)
     earlier = next((k for k in live if k.key_id == key_id), None)
     if earlier is not None:
-        return _replace(earlier, name, keys)
+        return _replace(earlier, name, keys, scopes)
     if len(live) >= MAX_KEYS:
         raise Conflict(
             f"this workspace has {MAX_KEYS} API keys, the most it may have: delete one first "
@@ -53,20 +64,22 @@ def create_api_key(
         )
     for old in ended:
         keys.delete(tenant_id, old.key_id)
-    key, text = new_key(tenant_id, name, epoch, datetime.now(UTC), key_id)
+    key, text = new_key(tenant_id, name, epoch, datetime.now(UTC), key_id, scopes=scopes)
     keys.create(key)
     return listed(key) | {"key": text}
 
 
-def _replace(earlier: ApiKey, name: str, keys: ApiKeyStore) -> dict[str, Any]:
+def _replace(earlier: ApiKey, name: str, keys: ApiKeyStore, scopes: tuple[str, ...]) -> dict[str, Any]:
     """``earlier``, made with the request's Idempotency-Key, again with a new secret (and the time of
     this answer): the retry of a request whose answer was lost."""
-    if earlier.name != name:
+    if earlier.name != name or earlier.granted != scopes:
         raise Conflict(
-            "this Idempotency-Key was already used for another key name: send a new Idempotency-Key "
-            "for a new key, or the same name to make that key again"
+            "this Idempotency-Key was already used for another key name or scopes: send a new "
+            "Idempotency-Key for a new key, or the same name and scopes to make that key again"
         )
-    key, text = new_key(earlier.tenant_id, name, earlier.epoch, datetime.now(UTC), earlier.key_id)
+    key, text = new_key(
+        earlier.tenant_id, name, earlier.epoch, datetime.now(UTC), earlier.key_id, scopes=scopes
+    )
     if not keys.replace(earlier, key):
         raise Conflict("another request with this Idempotency-Key is in progress: try again")
     return listed(key) | {"key": text}

@@ -44,7 +44,15 @@ from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, TransientError
 from shared.services import followups, run_log
 from shared.services.deps import Deps
-from shared.services.stepping import OverBudget, Recorder, Stale, Step, held_elsewhere, perform
+from shared.services.stepping import (
+    NeedsApproval,
+    OverBudget,
+    Recorder,
+    Stale,
+    Step,
+    held_elsewhere,
+    perform,
+)
 
 log = logging.getLogger(__name__)
 _ATTEMPTS = 5  # writes of one record that others keep getting ahead of: then it gives up (logged)
@@ -157,10 +165,8 @@ def _act(deps: Deps, task: StepTask, state: RunState) -> StepOutcome:
     except Stale:
         keep_paid(deps, task.tenant_id, task.run_id, _paid(deps, recorder)[0])
         return StepOutcome(False, state.status, state.cursor, "another delivery moved the run on")
-    except OverBudget as exc:
-        reason = exc.reason
-        run_log.log_budget_stop(task.run_id, reason)
-        return _record_paid(deps, task, recorder, lambda held: [_ask(deps, held, reason, budget=True)])
+    except (NeedsApproval, OverBudget) as exc:
+        return _record_paid(deps, task, recorder, _asking(deps, task, exc))
     except ModelFixableError as exc:
         reason = exc.reason
         return _record_paid(
@@ -178,6 +184,16 @@ def _act(deps: Deps, task: StepTask, state: RunState) -> StepOutcome:
         _record_paid_only(deps, task, recorder, f"the attempt stopped on an unexpected {type(exc).__name__}")
         raise
     return _record(deps, task, base, events, acted=True)
+
+
+def _asking(
+    deps: Deps, task: StepTask, stop: NeedsApproval | OverBudget
+) -> Callable[[RunState], list[RunEvent]]:
+    """The request that holds the step: the owner's approval of its effect, or of a spent budget."""
+    if isinstance(stop, NeedsApproval):
+        return lambda held: [stop.request(held, deps.clock())]
+    run_log.log_budget_stop(task.run_id, stop.reason)
+    return lambda held: [_ask(deps, held, stop.reason, budget=True)]
 
 
 def _paid(deps: Deps, recorder: Recorder) -> tuple[list[RunEvent], RunState]:

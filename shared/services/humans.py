@@ -97,9 +97,12 @@ def respond(
     decision: Decision,
     *,
     text: str = "",
-    via: Literal["link", "session"] = "session",
+    via: Literal["link", "session", "key"] = "session",
     request_id: str | None = None,
 ) -> RunState:
+    """Record ``decision`` on the request the run waits for (``request_id``, if named). A request
+    that lets a change beyond the run's own pages happen (``Waiting.effects``) is approved only by
+    the owner: a session or the emailed link, never an API key (Forbidden)."""
     state = _state(deps, tenant_id, run_id)  # no step acts while a run waits for a person (_read)
     waiting = state.waiting
     if (
@@ -125,6 +128,11 @@ def respond(
         raise InvalidInput("this request is a question: answer it, or reject it to end the run")
     if decision == "answer" and not text.strip():
         raise InvalidInput("an answer needs a non-blank text", ["text"])
+    if decision == "approve" and via == "key" and waiting.effects:
+        raise Forbidden(
+            "only the workspace's owner approves a change beyond the run's own pages: sign in to "
+            "the console, or use the emailed link; an API key may reject it"
+        )
     if decision == "approve" and waiting.budget:
         _check_tenant_budget(deps, tenant_id)
     seq, at = state.last_seq + 1, deps.clock()

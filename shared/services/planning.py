@@ -62,12 +62,6 @@ log = logging.getLogger(__name__)
 # How long a page stays held by a run that claimed it but is not written yet (being planned, or its
 # plan task died and waits for its retry): twice plan's timeout of 300 s (terraform/functions.tf).
 PAGE_HOLD = timedelta(minutes=10)
-# The trigger whose goal a person of the workspace gave in the app (POST /runs): its plan's risk is
-# the model's. A page's change, a comment or the daily plan take their goal from workspace content,
-# so their plan is held to the floor (shared.agent.planning). The kind is the run's own: a run
-# planned again after a budget stop keeps it (the follow-up's task says ``manual``), and a replan
-# after a rejection (``manual``: the old goal, whatever its source, with the reason) gets the floor.
-ASKED = "api"
 
 
 def notion_context(task: PlanTask, deps: Deps) -> dict[str, Any]:
@@ -216,11 +210,10 @@ class Attempts:
 
 
 def _ask_model(
-    deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attempts, *, asked: bool
+    deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attempts
 ) -> tuple[ValidPlan | None, str]:
     """The validated plan (or None with the last error); the usage/error events of getting it go to
-    ``attempts`` as they happen (a call is recorded there as soon as it is paid for). ``asked``: the
-    run's goal is a person's (see :data:`ASKED`)."""
+    ``attempts`` as they happen (a call is recorded there as soon as it is paid for)."""
     errors: list[str] = []
     max_steps = deps.settings.run_max_steps
     for _ in range(1 + deps.settings.plan_max_reasks):
@@ -235,7 +228,7 @@ def _ask_model(
             spend.note_spent(task.tenant_id, reply.usage.cost_usd)
             attempts.used(deps, reply.usage)
             page = task.trigger.page_id
-            plan = validate_plan(reply.value, max_steps, trigger_page_id=page, asked=asked)
+            plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
             return plan, ""  # ModelFixableError: a plan that failed it
         except ModelFixableError as exc:
             if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
@@ -274,8 +267,7 @@ def plan_events(
         return [head, RunFinished(seq=first_seq + 1, at=head.at, status=RunStatus.FAILED, summary=reason)]
     goal = task.goal or _default_goal(ctx)
     ctx["goal"] = attempts.goal = goal
-    asked = kind == ASKED
-    plan, problem = _ask_model(deps, task.model_copy(update={"goal": goal}), ctx, attempts, asked=asked)
+    plan, problem = _ask_model(deps, task.model_copy(update={"goal": goal}), ctx, attempts)
     events = attempts.events
     at = deps.clock()
     page_id = task.trigger.page_id

@@ -11,7 +11,7 @@ An API key names the epoch it was made in too, so a disconnect ends every key as
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from shared.config import PlatformSecret
 from shared.domain import api_keys, tokens
@@ -19,6 +19,7 @@ from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
 if TYPE_CHECKING:
+    from shared.domain.api_keys import ApiKey
     from shared.ports import ApiKeyStore, SecretStore, TenantStore
 
 SESSION_TTL_S = 7 * 24 * 3600
@@ -28,6 +29,33 @@ def start_session(tenant_id: str, secrets: SecretStore, ttl_s: float = SESSION_T
     """A session for the tenant; ``epoch`` is the tenant's ``session_epoch`` as stored now."""
     key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     return tokens.sign({"purpose": "session", "tenant_id": tenant_id, "epoch": epoch}, key, ttl_s)
+
+
+class Principal(NamedTuple):
+    """Who a request acts as: the tenant, and the scopes of the API key it came with (None: a
+    session, which may do all an owner may)."""
+
+    tenant_id: str
+    scopes: tuple[str, ...] | None = None
+
+
+def principal_of(
+    authorization: str,
+    secrets: SecretStore,
+    tenants: TenantStore,
+    keys: ApiKeyStore | None = None,
+    *,
+    session_only: bool = False,
+) -> Principal:
+    """:func:`tenant_of`, with the API key's scopes when it is a key."""
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() == "bearer" and api_keys.is_api_key(token):
+        key = _key_of(token, keys, tenants)
+        if session_only:
+            raise Forbidden("an API key cannot do this: it needs a session (sign in with Notion)")
+        return Principal(key.tenant_id, key.granted)
+    return Principal(tenant_of(authorization, secrets, tenants, keys, session_only=session_only))
 
 
 def tenant_of(
@@ -52,7 +80,7 @@ def tenant_of(
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send the session or API key as 'Authorization: Bearer <token>'")
     if api_keys.is_api_key(token):
-        tenant_id = _tenant_of_key(token, keys, tenants)
+        tenant_id = _key_of(token, keys, tenants).tenant_id
         if session_only:
             raise Forbidden("an API key cannot do this: it needs a session (sign in with Notion)")
         return tenant_id
@@ -72,8 +100,8 @@ def tenant_of(
     return tenant_id
 
 
-def _tenant_of_key(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> str:
-    """The tenant of a genuine API key of its current connection. No reason repeats the key."""
+def _key_of(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> ApiKey:
+    """A genuine API key of its tenant's current connection. No reason repeats the key."""
     parsed = api_keys.parse(token)
     if parsed is None:
         raise Unauthenticated("the API key is malformed: send it whole, as POST /api-keys showed it")
@@ -88,7 +116,7 @@ def _tenant_of_key(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -
         raise Unauthenticated(
             "this API key has ended: the workspace was disconnected; connect it again and make a new key"
         )
-    return key.tenant_id
+    return key
 
 
 def connected_tenant(tenant_id: str, tenants: TenantStore) -> Tenant:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import BaseModel
 
+from shared.agent import authority
 from shared.agent import context as prompt_context
 from shared.agent.planning import ArgsFix, parse_args
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
@@ -63,6 +64,27 @@ ROOM_BYTES = 100_000  # what a step's result may add to the run document (a read
 
 class Stale(Exception):
     """Another delivery moved the run on meanwhile: acknowledge without effect."""
+
+
+class NeedsApproval(Exception):
+    """The step's effect needs its owner's approval, not given yet: the request to record instead."""
+
+    def __init__(self, prompt: str, digest: str, args: dict[str, Any]) -> None:
+        super().__init__(prompt)
+        self.prompt, self.digest, self.call = prompt, digest, args
+
+    def request(self, state: RunState, at: datetime) -> HumanRequested:
+        seq = state.last_seq + 1
+        return HumanRequested(
+            seq=seq,
+            at=at,
+            request_id=f"effect-{state.cursor}-{seq}",
+            step=state.cursor,
+            purpose="approval",
+            prompt=self.prompt[:2000],
+            effects=(self.digest,),
+            call=self.call,
+        )
 
 
 class OverBudget(Exception):
@@ -156,7 +178,7 @@ class Step(NamedTuple):
             prompt=prompt,
             page_id=self.state.page_id,
             code=self.deps.code,
-            approved=any(s.tool == "request_approval" for s in self.state.steps[: self.state.cursor - 1]),
+            approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
         )
 
@@ -179,6 +201,12 @@ def arguments(step: Step) -> Call:
     if tool is None or planned.tool not in step.state.tools:
         raise ModelFixableError(f"tool {planned.tool!r} is not allowed in this run")
     earlier = _earlier_args(step)
+    granted = step.state.granted.get(str(step.state.cursor))
+    if granted is not None and granted != earlier:
+        # The owner approved this call for the step, after an intent with other arguments (the
+        # tool refused them, then the model repaired them): it runs as approved.
+        validate(tool.name, granted, step.state.tools)
+        return Call(tool, granted, repaired=False)
     if earlier is not None:  # already resolved when the intent was recorded
         validate(tool.name, earlier, step.state.tools)
         return Call(tool, earlier, repaired=False)
@@ -255,6 +283,10 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     _check_room(step.state)
     tool, args, repaired = arguments(step)
     state = step.state
+    digest = authority.gated(state, tool, args)
+    if digest is not None and digest not in state.approved:
+        rationale = state.current_step().rationale
+        raise NeedsApproval(authority.effect_request(tool.name, args, rationale), digest, args)
     reconciled = False
     if tool.needs_intent or repaired:  # repaired: paid for, kept for a retry (see the module's doc)
         state, prior, args = _claim(step, tool, args)  # an expired intent taken over brings its own
@@ -279,6 +311,9 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
             RunFinished(seq=seq + 1, at=at, status=RunStatus.COMPLETED, summary=str(output["summary"]))
         )
     if tool.effect == SideEffect.HUMAN:
+        prompt, effects = str(output["prompt"])[:2000], tuple[str, ...]()
+        if tool.name == "request_approval":  # written by code: what approving it lets happen
+            prompt, effects = authority.approval_prompt(state, state.cursor, prompt)
         events.append(
             HumanRequested(
                 seq=seq + 1,
@@ -286,7 +321,8 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
                 request_id=str(output["request_id"]),
                 step=state.cursor,
                 purpose=output["purpose"],
-                prompt=str(output["prompt"])[:2000],
+                prompt=prompt,
+                effects=effects,
             )
         )
     _check_size(tool, state, events)

@@ -11,6 +11,7 @@ from werkzeug.test import TestResponse
 
 from shared import logs
 from shared.domain import api_keys
+from shared.domain.api_keys import SCOPES
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tenants import Tenant
 from shared.services.sessions import start_session
@@ -24,16 +25,25 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def make_key(session: str, name: str = "CI", idempotency_key: str | None = None) -> dict[str, Any]:
-    answer = post_key(session, name, idempotency_key)
+ALL_SCOPES = list(SCOPES)
+
+
+def make_key(
+    session: str, name: str = "CI", idempotency_key: str | None = None, scopes: list[str] | None = ALL_SCOPES
+) -> dict[str, Any]:
+    """A key made through the api; ``scopes`` None: the default a request without them gets."""
+    answer = post_key(session, name, idempotency_key, scopes)
     assert answer.status_code == 201, answer.get_data(as_text=True)
     assert answer.json is not None
     return dict(answer.json)
 
 
-def post_key(session: str, name: str, idempotency_key: str | None) -> TestResponse:
+def post_key(
+    session: str, name: str, idempotency_key: str | None, scopes: list[str] | None = ALL_SCOPES
+) -> TestResponse:
     headers = auth(session) | ({} if idempotency_key is None else {"Idempotency-Key": idempotency_key})
-    return client("api").post("/api-keys", json={"name": name}, headers=headers)
+    body: dict[str, Any] = {"name": name} | ({} if scopes is None else {"scopes": scopes})
+    return client("api").post("/api-keys", json=body, headers=headers)
 
 
 def secret_of(key: str) -> str:
@@ -65,7 +75,7 @@ def test_a_key_acts_for_its_workspace_until_it_is_deleted(
     api = client("api")
     made = make_key(session, "GitHub Actions")
     key, key_id = made["key"], made["key_id"]
-    assert set(made) == {"key_id", "name", "created_at", "key"} and made["name"] == "GitHub Actions"
+    assert set(made) == {"key_id", "name", "created_at", "scopes", "key"} and made["name"] == "GitHub Actions"
     assert api_keys.parse(key) is not None and key.startswith(f"na_{key_id}_")
 
     runs = api.get("/runs", headers=auth(key))
@@ -78,7 +88,7 @@ def test_a_key_acts_for_its_workspace_until_it_is_deleted(
     listed = api.get("/api-keys", headers=auth(session))
     assert listed.status_code == 200 and listed.json is not None
     assert listed.json["api_keys"] == [
-        {"key_id": key_id, "name": "GitHub Actions", "created_at": made["created_at"]}
+        {"key_id": key_id, "name": "GitHub Actions", "created_at": made["created_at"], "scopes": ALL_SCOPES}
     ]
     secret = secret_of(key)
     assert secret not in listed.get_data(as_text=True)
@@ -317,3 +327,40 @@ def test_a_retry_that_loses_to_another_is_a_409_and_leaves_the_winner(
     assert answer.status_code == 409 and answer.json is not None
     assert "another request with this Idempotency-Key is in progress" in answer.json["reason"]
     assert client("api").get("/runs", headers=auth(winner["key"])).status_code == 200
+
+
+def test_a_new_key_reads_only_unless_it_asks_for_more(fakes: FakeContainer) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    api = client("api")
+    reader = make_key(session, "dashboard", scopes=None)
+    assert reader["scopes"] == ["read"]
+    assert api.get("/runs", headers=auth(reader["key"])).status_code == 200
+    refused = api.post("/runs", json={"goal": "Summarise the week"}, headers=auth(reader["key"]))
+    assert refused.status_code == 403 and refused.json is not None
+    assert "lacks the scope 'runs:start'" in refused.json["reason"]
+    starter = make_key(session, "CI", scopes=["runs:start", "read"])
+    assert starter["scopes"] == ["read", "runs:start"]  # in their own order
+    started = api.post("/runs", json={"goal": "Summarise the week"}, headers=auth(starter["key"]))
+    assert started.status_code == 202
+    assert (
+        api.post("/runs/r-x/approve", json={"request_id": "a"}, headers=auth(starter["key"])).status_code
+        == 403
+    )
+
+
+def test_an_unknown_scope_is_refused_with_its_name(fakes: FakeContainer) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    answer = post_key(session, "CI", None, ["read", "runs:approve_everything"])
+    assert answer.status_code == 400 and answer.json is not None
+    assert "scopes" in answer.json["reason"] and not fakes.api_keys.keys
+
+
+def test_a_key_made_before_scopes_keeps_what_it_could_do(fakes: FakeContainer) -> None:
+    session = connect_as(fakes, ADA, "code-ada")["session"]
+    made = make_key(session, "old script")
+    stored = fakes.api_keys.keys[made["key_id"]]
+    fakes.api_keys.keys[made["key_id"]] = stored.model_copy(update={"scopes": None})  # as stored before
+    listed = client("api").get("/api-keys", headers=auth(session)).json
+    assert listed is not None and listed["api_keys"][0]["scopes"] == list(SCOPES)
+    started = client("api").post("/runs", json={"goal": "Summarise"}, headers=auth(made["key"]))
+    assert started.status_code == 202

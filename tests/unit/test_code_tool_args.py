@@ -34,9 +34,8 @@ from shared.domain.tenants import Tenant
 from shared.errors import ModelFixableError
 from shared.services.code_access import CodeAccess
 from shared.services.deps import NO_NOTION, Deps
-from shared.services.engine import run_step
 from shared.services.planning import start_run
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
 from tests.fakes import FakeQueue, FakeTenantStore
 
 GOOD_PULL: dict[str, Any] = {
@@ -224,8 +223,22 @@ class Deploy:
         self.deps: Deps = base._replace(code=code, notion_for=None, tenants=tenants)
         start_run(PlanTask(tenant_id="t1", run_id="r1", goal="ship", trigger=Trigger(kind="api")), base)
 
+    def ready(self, n: int) -> int:
+        """The plan's step ``n`` as the model numbered it, as the run numbers it (the approval a code
+        tool needs is inserted before it), once the approvals before it were given by the owner."""
+        steps = self.state().steps
+        actual = [i for i, s in enumerate(steps, 1) if s.tool != "request_approval"][n - 1]
+        on_execute_step = self.deps._replace(code=None)  # where an approval step runs
+        while self.state().cursor < actual and steps[self.state().cursor - 1].tool == "request_approval":
+            run_step_as_owner(
+                StepTask(tenant_id="t1", run_id="r1", step=self.state().cursor), on_execute_step
+            )
+        return actual
+
     def step(self, n: int = 1) -> bool:
-        return run_step(StepTask(tenant_id="t1", run_id="r1", step=n), self.deps).acted
+        """A delivery of the plan's step ``n`` (numbered as the model planned it)."""
+        actual = self.ready(n)
+        return run_step_as_owner(StepTask(tenant_id="t1", run_id="r1", step=actual), self.deps).acted
 
     def events(self) -> list[Any]:
         return list(self.deps.store.list_events("t1", "r1"))
@@ -260,7 +273,7 @@ def test_repaired_arguments_that_are_bad_are_a_model_fixable_error_before_the_in
 
     assert run.step()  # the next repair is good
     assert any(message in prompt for name, prompt in run.model.prompts if name == "ArgsFix")
-    [done] = [e for e in run.events() if isinstance(e, ToolResult)]
+    [done] = [e for e in run.events() if isinstance(e, ToolResult) and e.tool != "request_approval"]
     assert done.args == good
     # The refused first attempt had an intent: this one looks for its effect first, then acts.
     assert run.host.calls + run.vercel.calls == ["find", "open" if tool == "open_pull_request" else "create"]
@@ -280,11 +293,12 @@ def test_an_expired_intent_with_bad_arguments_is_repaired_not_retried_for_ever(
     for a repair."""
     good = GOOD_PULL if tool == "open_pull_request" else GOOD_DEPLOY
     run = Deploy([(tool, good)], fixes=[good])
+    code_step = run.ready(1)
     state, now = run.state(), datetime.now(UTC)
     stuck = ToolIntent(
         seq=state.last_seq + 1,
         at=now - timedelta(minutes=10),
-        step=1,
+        step=code_step,
         tool=tool,
         args=bad,
         key="r1:1:1",
@@ -300,7 +314,7 @@ def test_an_expired_intent_with_bad_arguments_is_repaired_not_retried_for_ever(
     assert run.host.calls == [] and run.vercel.calls == []
 
     assert run.step()
-    [done] = [e for e in run.events() if isinstance(e, ToolResult)]
+    [done] = [e for e in run.events() if isinstance(e, ToolResult) and e.tool != "request_approval"]
     assert done.args == good and not done.reconciled
 
 
@@ -310,7 +324,9 @@ def test_a_resolved_reference_that_makes_a_bad_ref_is_refused_before_the_intent(
     run = Deploy([draft, ("deploy_vercel", deploy(ref="${steps.1.text}"))], fixes=[GOOD_DEPLOY])
     run.model.script["Draft"] = [{"title": "", "text": "launch note"}]
     step_deps = run.deps._replace(code=None, notion_for=make_deps().notion_for)
-    assert run_step(StepTask(tenant_id="t1", run_id="r1", step=1), step_deps).acted  # draft, on execute-step
+    assert run_step_as_owner(
+        StepTask(tenant_id="t1", run_id="r1", step=1), step_deps
+    ).acted  # draft, on execute-step
     assert not run.step(2)
     last = run.events()[-1]
     assert isinstance(last, ErrorRecorded) and "ref 'launch note' may only contain" in last.message
@@ -321,7 +337,7 @@ def test_a_resolved_reference_that_makes_a_bad_ref_is_refused_before_the_intent(
 def test_a_base_that_is_the_changes_own_branch_is_refused_by_the_tool_before_github() -> None:
     """Only the tool knows the branch (from the key): its refusal is model-fixable, after the intent
     and before any call, so the next attempt repairs the arguments."""
-    own = pull(base=branch_for(idempotency_key("t1", "r1", 1)))
+    own = pull(base=branch_for(idempotency_key("t1", "r1", 2)))  # step 2: after the owner's approval
     run = Deploy([("open_pull_request", own)], fixes=[GOOD_PULL])
     assert not run.step()
     last = run.events()[-1]

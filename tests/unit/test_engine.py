@@ -13,10 +13,9 @@ from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError, PermanentError, TransientError
 from shared.services.deps import Deps
-from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.services.sweeper import sweep
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
 from tests.fakes import FakeQueue
 
 
@@ -24,9 +23,14 @@ def plan(*steps: tuple[str, dict[str, Any]], risk: str = "low") -> dict[str, Any
     return {"goal": "g", "risk": risk, "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
 
 
-def started(model: FakeModel, notion: FakeNotion | None = None, **settings: Any) -> Deps:
+def started(
+    model: FakeModel, notion: FakeNotion | None = None, page: str | None = None, **settings: Any
+) -> Deps:
+    """A run asked for in the app; ``page``: its trigger page (the run's own: writing it needs no
+    approval)."""
     deps = make_deps(model=model, notion=notion, **settings)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do it", trigger=Trigger(kind="api")), deps)
+    trigger = Trigger(kind="api", page_id=page)
+    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do it", trigger=trigger), deps)
     return deps
 
 
@@ -43,7 +47,7 @@ def drive(deps: Deps, limit: int = 100) -> list[NotifyTask]:
         q, body, _, _ = queue(deps).take()
         if q == Queue.EXECUTE_STEP:
             assert isinstance(body, StepTask)
-            run_step(body, deps)
+            run_step_as_owner(body, deps)
         elif isinstance(body, NotifyTask):
             notes.append(body)
     return notes
@@ -98,12 +102,12 @@ def test_a_long_retry_after_becomes_a_task_scheduled_later() -> None:
         notion,
     )
     queue(deps).tasks.clear()
-    outcome = run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
+    outcome = run_step_as_owner(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
     assert not outcome.acted and queue(deps).tasks[0][3] == 90.0
     notion.fail["retrieve_page"] = [TransientError("503")]
     due = deps._replace(clock=lambda: datetime.now(UTC) + timedelta(seconds=90))  # the retry is due
     with pytest.raises(TransientError):  # a short one: the queue's own backoff (HTTP 503)
-        run_step(StepTask(tenant_id="t1", run_id="r1", step=1), due)
+        run_step_as_owner(StepTask(tenant_id="t1", run_id="r1", step=1), due)
 
 
 def test_a_permanent_error_fails_the_run_with_its_reason_and_notifies() -> None:
@@ -159,7 +163,7 @@ def test_a_crash_after_the_intent_is_reconciled_not_repeated() -> None:
     page = notion.add_page("P")
     args = {"page_id": page, "text": "once"}
     deps = started(
-        FakeModel({"PlanOut": [plan(("append_blocks", args), ("finish", {"summary": "ok"}))]}), notion
+        FakeModel({"PlanOut": [plan(("append_blocks", args), ("finish", {"summary": "ok"}))]}), notion, page
     )
     run = deps.store.get_run("t1", "r1")
     assert run is not None
@@ -183,9 +187,9 @@ def test_a_crash_after_the_intent_is_reconciled_not_repeated() -> None:
         ],
     )
     with pytest.raises(TransientError):  # ...and is presumed alive while its lease lasts
-        run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
+        run_step_as_owner(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
     late = deps._replace(clock=lambda: now + timedelta(seconds=61))
-    assert run_step(StepTask(tenant_id="t1", run_id="r1", step=1), late).acted
+    assert run_step_as_owner(StepTask(tenant_id="t1", run_id="r1", step=1), late).acted
     assert notion.writes["append_blocks"] == 1
     results = [e for e in deps.store.list_events("t1", "r1") if e.kind == "tool_result"]
     assert results[0].reconciled

@@ -39,7 +39,10 @@ def refused(*texts: str) -> tuple[Deps, FakeModel, FakeNotion, str]:
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
     model = FakeModel({"PlanOut": [plan], "ArgsFix": [fix(page, t) for t in texts]})
     deps = make_deps(model=model, notion=notion)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api")), deps)
+    # The run comments its own trigger page: no approval is asked (tests/unit/test_authority.py).
+    start_run(
+        PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api", page_id=page)), deps
+    )
     notion.fail["add_comment"] = [ModelFixableError("the text is too long")]
     run_step(STEP, deps)
     return deps, model, notion, page

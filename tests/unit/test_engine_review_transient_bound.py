@@ -50,7 +50,9 @@ def started(notion: FakeNotion, *texts: str) -> tuple[Deps, Clock]:
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
     clock = Clock(T0)
     deps = make_deps(model=FakeModel({"PlanOut": [plan]}), notion=notion)._replace(clock=clock)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api")), deps)
+    start_run(
+        PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api", page_id=page)), deps
+    )
     return deps, clock
 
 

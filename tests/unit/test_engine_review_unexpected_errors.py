@@ -27,7 +27,9 @@ def started(notion: FakeNotion, page: str) -> tuple[Deps, FakeModel]:
     fix = {"args_json": json.dumps({"page_id": page, "text": "repaired"})}
     model = FakeModel({"PlanOut": [plan], "ArgsFix": [fix]})
     deps = make_deps(model=model, notion=notion)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api")), deps)
+    start_run(
+        PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api", page_id=page)), deps
+    )
     return deps, model
 
 

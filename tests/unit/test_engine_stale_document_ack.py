@@ -12,8 +12,7 @@ from typing import Any
 from shared.domain.events import RunStatus
 from shared.domain.runs import Run
 from shared.domain.tasks.step import StepTask
-from shared.services.engine import run_step
-from tests.engine_fakes import FakeModel, FakeNotion
+from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
 from tests.fakes import FakeRunStore
 from tests.unit.test_engine import drive, plan, queue, started, status
 
@@ -36,13 +35,13 @@ def test_a_duplicate_that_read_the_document_before_the_record_enqueues_the_next_
     notion = FakeNotion()
     page = notion.add_page("P")
     steps = plan(("append_blocks", {"page_id": page, "text": "x"}), ("finish", {"summary": "ok"}))
-    deps = started(FakeModel({"PlanOut": [steps]}), notion)
+    deps = started(FakeModel({"PlanOut": [steps]}), notion, page)
     _, step_one, _, _ = queue(deps).take()
     assert isinstance(step_one, StepTask)
     before = deps.store.get_run("t1", "r1")
     assert before is not None
 
-    run_step(step_one, deps)  # the first delivery records step 1 ...
+    run_step_as_owner(step_one, deps)  # the first delivery records step 1 ...
     after = deps.store.get_run("t1", "r1")
     assert after is not None and after.state.cursor == 2
     next_step = f"step:t1:r1:2:{after.state.last_seq}"
@@ -52,7 +51,7 @@ def test_a_duplicate_that_read_the_document_before_the_record_enqueues_the_next_
 
     assert isinstance(deps.store, FakeRunStore)
     duplicate = deps._replace(store=FirstReadStale(deps.store, before))
-    outcome = run_step(step_one, duplicate)  # the document from before the record, the log after
+    outcome = run_step_as_owner(step_one, duplicate)  # the document from before the record, the log after
     assert not outcome.acted
     assert [name for _, _, name, _ in queue(deps).tasks] == [next_step]
     drive(deps)

@@ -140,7 +140,12 @@ def started(clock: Clock) -> tuple[Deps, FakeNotion]:
     args = {"page_id": notion.add_page("P"), "text": "once"}
     model = FakeModel({"PlanOut": [plan(("append_blocks", args), ("finish", {"summary": "ok"}))]})
     deps = make_deps(model=model, notion=notion)._replace(clock=clock)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do it", trigger=Trigger(kind="api")), deps)
+    start_run(
+        PlanTask(
+            tenant_id="t1", run_id="r1", goal="do it", trigger=Trigger(kind="api", page_id=args["page_id"])
+        ),
+        deps,
+    )
     return deps, notion
 
 

@@ -20,6 +20,8 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 FORM = {**BROWSER, "Content-Type": "application/x-www-form-urlencoded"}
 GOAL = 'Post <script>alert("x")</script> & tidy'
 PROMPT = "Publish <b>now</b>?"
+# The request as code writes it: the model's summary only quoted (shared.agent.authority).
+ASKED = f'Let the run go on? Any change beyond its own pages will be asked for separately. The agent\'s own words (not checked): "{PROMPT}"'
 NAME = 'Acme <img src=x onerror="alert(1)">'
 
 
@@ -94,7 +96,7 @@ def test_a_browser_opening_an_approve_link_sees_the_step_and_a_button_and_nothin
     shown = page(client("api").get(approve, headers=BROWSER))
     assert shown.forms == [("post", None)]  # posts to the link itself
     words = text(shown)
-    assert "Approve this step?" in words and GOAL in words and f"It asks: {PROMPT}" in words
+    assert "Approve this step?" in words and GOAL in words and f"It asks: {ASKED}" in words
     assert page(client("api").get(reject, headers=BROWSER)).forms == [("post", None)]
     assert "Reject this step?" in text(page(client("api").get(reject, headers=BROWSER)))
     assert status(run_id, token) == "waiting_for_human"  # GETs change nothing
@@ -144,7 +146,7 @@ def test_clients_that_do_not_ask_for_html_get_json_as_before(fakes: FakeContaine
     ):
         shown = client("api").get(approve, headers=headers)
         assert shown.mimetype == "application/json", headers
-        assert shown.json["usable"] is True and shown.json["prompt"] == PROMPT and shown.json["goal"] == GOAL
+        assert shown.json["usable"] is True and shown.json["prompt"] == ASKED and shown.json["goal"] == GOAL
     assert client("api").post(approve, headers={"Accept": "*/*"}).json == {"status": "running", "goal": GOAL}
     assert client("api").post(approve).json["reason"].startswith("this link was already used")
 

@@ -227,9 +227,11 @@ def test_a_low_risk_run_commenting_on_another_page_waits_for_a_person_who_sees_t
     assert "2. add_comment(page_id=" in notes[-1].text and "text=secret plans" in notes[-1].text
 
 
-def test_a_run_the_owner_asked_for_in_the_app_keeps_the_models_rating() -> None:
-    status, notion, _ = drive(Trigger(kind="api"))  # POST /runs: the goal is the person's own
-    assert status == RunStatus.COMPLETED and notion.writes["add_comment"] == 1
+def test_a_run_the_owner_asked_for_in_the_app_gets_no_discount() -> None:
+    # POST /runs: the goal is the person's own, but the model still reads the page
+    status, notion, notes = drive(Trigger(kind="api"))
+    assert status == RunStatus.WAITING_FOR_HUMAN and not notion.writes
+    assert "add_comment(page_id=" in notes[-1].text
 
 
 def test_a_replan_after_a_rejection_is_held_to_the_floor() -> None:
@@ -245,9 +247,9 @@ def test_a_page_run_planned_again_after_a_budget_stop_is_still_held_to_the_floor
     assert "2. add_comment(page_id=" in notes[-1].text
 
 
-def test_a_run_the_owner_asked_for_keeps_the_models_rating_after_a_budget_stop_too() -> None:
+def test_a_run_the_owner_asked_for_gets_no_discount_after_a_budget_stop_either() -> None:
     status, notion, _ = drive(Trigger(kind="api"), budget_stop=True)
-    assert status == RunStatus.COMPLETED and notion.writes["add_comment"] == 1
+    assert status == RunStatus.WAITING_FOR_HUMAN and not notion.writes
 
 
 def test_a_repair_cannot_move_a_write_to_another_page() -> None:

@@ -19,10 +19,9 @@ from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.services import humans
 from shared.services.deps import Deps
-from shared.services.engine import run_step
 from shared.services.notifications import deliver_notification
 from shared.services.planning import start_run
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget
+from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget, run_step_as_owner
 from tests.fakes import FakeNotifier, FakeQueue, FakeRunStore
 from tests.unit.test_engine import drive, plan
 
@@ -106,7 +105,7 @@ def test_a_notification_a_step_sent_before_the_change_does_not_reach_the_new_own
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal="tell", trigger=Trigger(kind="api")), deps)
     q, body, _, _ = queue(deps).take()
     assert q == Queue.EXECUTE_STEP and isinstance(body, StepTask)
-    run_step(body, deps)
+    run_step_as_owner(body, deps)
     [sent] = [b for q, b, _, _ in queue(deps).tasks if isinstance(b, NotifyTask)]
     assert sent.subject == "Q3 figures" and sent.run_started_at == run_of(deps).started_at
     connected_by_someone_else(deps)

@@ -36,7 +36,9 @@ def started(notion: FakeNotion, parent: str, *contents: str) -> tuple[Deps, Fake
     ]
     model = FakeModel({"PlanOut": [plan], "ArgsFix": fixes})
     deps = make_deps(model=model, notion=notion)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api")), deps)
+    start_run(
+        PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api", page_id=parent)), deps
+    )
     notion.fail["create_page"] = [ModelFixableError("property Bad does not exist")]
     run_step(STEP, deps)  # the tool refuses the planned arguments after the intent
     return deps, model

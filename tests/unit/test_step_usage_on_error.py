@@ -34,8 +34,24 @@ def started(
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
     model = FakeModel({"PlanOut": [plan], **(script or {})}, cost_usd=settings.pop("cost_usd", 0.001))
     deps = make_deps(model=model, notion=notion, **settings)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api")), deps)
+    start_run(
+        PlanTask(
+            tenant_id="t1",
+            run_id="r1",
+            goal="do",
+            trigger=Trigger(kind="api", page_id=_written(tool, args)),
+        ),
+        deps,
+    )
     return deps, model
+
+
+def _written(tool: str, args: dict[str, Any]) -> str | None:
+    """The page a write tool changes, made the run's trigger page: its own, so no approval is asked
+    (that is tests/unit/test_authority.py's)."""
+    if tool in {"add_comment", "append_blocks", "update_properties"}:
+        return str(args["page_id"])
+    return str(args["parent_page_id"]) if tool == "create_page" else None
 
 
 def log(deps: Deps) -> tuple[list[RunEvent], RunState]:

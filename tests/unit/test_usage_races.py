@@ -71,7 +71,9 @@ def started(
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
     model = HookedModel({"PlanOut": [plan], **(script or {})})
     deps = make_deps(model=model, notion=notion)
-    start_run(TASK, deps)
+    # The run's own page (its trigger page) is the one it writes: no approval is asked (that is
+    # tests/unit/test_authority.py's), so these races are the step's alone.
+    start_run(TASK.model_copy(update={"trigger": Trigger(kind="api", page_id=args.get("page_id"))}), deps)
     return deps, model
 
 
@@ -257,7 +259,7 @@ def test_an_intent_goes_after_usage_another_delivery_recorded_alone() -> None:
     steps = [("add_comment", {"page_id": page, "text": "x"}), ("finish", {"summary": "ok"})]
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
     deps = make_deps(model=FakeModel({"PlanOut": [plan]}), notion=notion, store=store)
-    start_run(TASK, deps)
+    start_run(TASK.model_copy(update={"trigger": Trigger(kind="api", page_id=page)}), deps)
     store.armed = True
 
     assert run_step(STEP, deps).acted

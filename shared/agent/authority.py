@@ -1,0 +1,116 @@
+"""Which steps need their owner's approval at the moment they run, and the requests code writes.
+
+A step's effect is gated when it lands beyond the run's own pages: a code tool (GitHub, Vercel), or
+a Notion write to a page that is neither the trigger page nor one the run created. It runs only if
+the owner approved a request naming its digest (``RunState.approved``); else the engine records a
+request written here, from the resolved arguments, and the run waits. Whatever a model planned.
+"""
+
+import json
+from typing import Any
+
+from shared.agent.tools import REGISTRY, SideEffect, Tool
+from shared.agent.tools.base import REFERENCE
+from shared.domain.authority import effect_digest
+from shared.domain.events import PlannedStep
+from shared.domain.runs import RunState
+from shared.domain.tasks.plan import page_key
+
+_VALUE_CHARS = 80  # an argument as an approval lists it
+_REASON_CHARS = 300  # the agent's own words, quoted
+_PROMPT_CHARS = 2000  # HumanRequested.prompt
+
+
+def is_production(tool: str, args: dict[str, Any]) -> bool:
+    return tool == "deploy_vercel" and args.get("target", "preview") != "preview"
+
+
+def _own(state: RunState, page: Any) -> bool:
+    if not isinstance(page, str) or not page:
+        return False
+    own = {page_key(p) for p in (state.page_id, *state.created_pages) if p}
+    return page_key(page) in own
+
+
+def gated(state: RunState, tool: Tool, args: dict[str, Any]) -> str | None:
+    """The digest of the step's effect when it needs the owner's approval, else None."""
+    if tool.effect == SideEffect.CODE:
+        return effect_digest(tool.name, args, production=is_production(tool.name, args))
+    if tool.effect == SideEffect.NOTION_WRITE:
+        target = args.get("parent_page_id") if tool.name == "create_page" else args.get("page_id")
+        if not _own(state, target):
+            return effect_digest(tool.name, args)
+    return None
+
+
+def describe(tool: str, args: dict[str, Any]) -> str:
+    """One effect as the owner reads it: the tool, its targets, then its other arguments, clipped."""
+    targets = REGISTRY[tool].targets
+
+    def shown(value: Any) -> str:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        text = " ".join(text.split())
+        return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
+
+    ordered = [k for k in targets if k in args] + [k for k in args if k not in targets]
+    return f"{tool}(" + ", ".join(f"{k}={shown(args[k])}" for k in ordered) + ")"
+
+
+def quoted(reason: str) -> str:
+    """The model's words, marked as such: never the request's own text."""
+    text = " ".join(reason.split())
+    text = text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 1] + "…"
+    return f'The agent\'s own words (not checked): "{text}"'
+
+
+def effect_request(tool: str, args: dict[str, Any], rationale: str) -> str:
+    """The prompt of the request the engine records for one gated effect."""
+    where = "to production" if is_production(tool, args) else "beyond the run's own pages"
+    head = f"Allow this change {where}? It will: {describe(tool, args)}."
+    return f"{head} {quoted(rationale)}" if rationale else head
+
+
+def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
+    """What approving the plan's request_approval at ``step`` lets happen: the later steps, up to the
+    next request to a person, whose arguments hold no reference (a reference resolves when its step
+    runs, and is asked for then) and whose effect can be gated; each with its digest."""
+    out: list[tuple[int, PlannedStep, str]] = []
+    for n, planned in enumerate(state.steps[step:], start=step + 1):
+        tool = REGISTRY.get(planned.tool)
+        if tool is None or tool.effect == SideEffect.HUMAN:
+            break
+        if tool.effect not in (SideEffect.CODE, SideEffect.NOTION_WRITE):
+            continue
+        if REFERENCE.search(json.dumps(planned.args)):
+            continue
+        out.append(
+            (
+                n,
+                planned,
+                effect_digest(
+                    planned.tool, planned.args, production=is_production(planned.tool, planned.args)
+                ),
+            )
+        )
+    return out
+
+
+def approval_prompt(state: RunState, step: int, summary: str) -> tuple[str, tuple[str, ...]]:
+    """A plan's request_approval as code writes it: the changes it lets happen, then the model's
+    summary quoted; and the digests approving it grants: only those of changes the text lists (what
+    does not fit is asked for when its step runs)."""
+    reason = quoted(summary)
+    room = _PROMPT_CHARS - len(reason) - len("Approve these changes? . ")
+    listed: list[str] = []
+    granted: list[str] = []
+    for n, planned, digest in covered(state, step):
+        line = f"{n}. {describe(planned.tool, planned.args)}"
+        if len("; ".join([*listed, line])) > room:
+            break
+        listed.append(line)
+        granted.append(digest)
+    if listed:
+        head = f"Approve these changes? {'; '.join(listed)}."
+    else:
+        head = "Let the run go on? Any change beyond its own pages will be asked for separately."
+    return f"{head} {reason}", tuple(granted)

@@ -1,0 +1,27 @@
+"""What a run may do without its owner: effects named by digest, and the approvals that cover them.
+
+An effect beyond the run's own pages (a code tool, a Notion write elsewhere) runs only once the
+owner approved a request that code wrote and that names it by :func:`effect_digest` of its resolved
+arguments. A production deployment's approval lapses when the run reads workspace content after it.
+Rules and threat model: docs/security.md.
+"""
+
+import hashlib
+import json
+from typing import Any
+
+PRODUCTION = "prod:"  # the prefix of a production deployment's digest
+# Tools whose result is workspace content (a page could steer what follows): reading one ends every
+# production approval given before it. tests/unit/test_authority.py holds this against the registry.
+WORKSPACE_READS = frozenset({"read_page", "query_data_source"})
+
+
+def effect_digest(tool: str, args: dict[str, Any], *, production: bool = False) -> str:
+    """The name of one effect: the tool and its arguments as they will run (resolved), canonical."""
+    body = json.dumps([tool, args], sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return (PRODUCTION if production else "") + hashlib.sha256(body.encode()).hexdigest()[:40]
+
+
+def after_read(approved: tuple[str, ...]) -> tuple[str, ...]:
+    """The approvals that still hold once the run read workspace content: all but production's."""
+    return tuple(d for d in approved if not d.startswith(PRODUCTION))

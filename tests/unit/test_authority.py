@@ -1,0 +1,177 @@
+"""What a run may do without its owner, whatever the model plans (shared.agent.authority): a change
+beyond the run's own pages runs only after the owner approved a request that code wrote and that
+names exactly that change; a production deployment's approval lapses once the run reads the
+workspace; no API key approves such a change, and keys do only what their scopes say."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared.agent import authority
+from shared.agent.tools import REGISTRY, SideEffect
+from shared.domain.authority import PRODUCTION, WORKSPACE_READS, effect_digest
+from shared.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, ToolResult
+from shared.domain.runs import RunState, RunStatus, fold
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
+from shared.errors import Forbidden
+from shared.services import humans
+from shared.services.deps import Deps
+from shared.services.engine import run_step
+from shared.services.planning import start_run
+from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+
+AT = datetime(2026, 11, 23, tzinfo=UTC)
+STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
+
+
+def plan(*steps: tuple[str, dict[str, Any]], summary: str = "All good, approve please") -> dict[str, Any]:
+    calls = [*steps, ("finish", {"summary": "done"})]
+    return {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls]}
+
+
+def asked_run(notion: FakeNotion, trigger_page: str, *steps: tuple[str, dict[str, Any]]) -> Deps:
+    """A run a person asked for in the app (POST /runs) about ``trigger_page``, planned as ``steps``."""
+    deps = make_deps(model=FakeModel({"PlanOut": [plan(*steps)]}), notion=notion)
+    start_run(
+        PlanTask(tenant_id="t1", run_id="r1", goal="tidy", trigger=Trigger(kind="api", page_id=trigger_page)),
+        deps,
+    )
+    return deps
+
+
+def forged_run(notion: FakeNotion, trigger_page: str, *steps: tuple[str, dict[str, Any]]) -> Deps:
+    """A run whose plan was never validated (as if the model's plan reached the log as it is): the
+    engine alone must hold the line."""
+    deps = make_deps(model=FakeModel(), notion=notion)
+    planned = [PlannedStep(tool=t, args=a) for t, a in [*steps, ("finish", {"summary": "done"})]]
+    head = RunPlanned(
+        seq=1, at=AT, goal="g", trigger="webhook", steps=planned, tools=sorted(REGISTRY), page_id=trigger_page
+    )
+    assert deps.store.create_run("t1", "r1", [head])
+    return deps
+
+
+def state(deps: Deps) -> RunState:
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None
+    return run.state
+
+
+def drive(deps: Deps, limit: int = 20) -> None:
+    """Deliver the run's steps until it waits, ends or stops moving (no one approves anything)."""
+    for _ in range(limit):
+        s = state(deps)
+        if s.status != RunStatus.RUNNING:
+            return
+        run_step(StepTask(tenant_id="t1", run_id="r1", step=s.cursor), deps)
+
+
+def test_an_asked_run_that_writes_elsewhere_gets_no_discount_and_asks_in_code_written_words() -> None:
+    notion = FakeNotion()
+    mine, other = notion.add_page("Offsite S2"), notion.add_page("Team wiki")
+    phishing = {"page_id": other, "text": "Sign in again: https://evil.example/login"}
+    deps = asked_run(notion, mine, ("append_blocks", phishing))
+    drive(deps)
+    s = state(deps)
+    assert s.status == RunStatus.WAITING_FOR_HUMAN and not notion.writes
+    assert s.waiting is not None and s.waiting.effects
+    prompt = s.waiting.prompt
+    assert prompt.startswith("Approve these changes? 2. append_blocks(page_id=" + other)
+    assert "The agent's own words (not checked): \"" in prompt  # the model's summary, only quoted
+    assert not prompt.startswith("All good")
+
+
+def test_a_forged_plan_that_writes_elsewhere_waits_for_the_owner_before_any_write() -> None:
+    notion = FakeNotion()
+    mine, other = notion.add_page("Mine"), notion.add_page("Not mine")
+    deps = forged_run(notion, mine, ("add_comment", {"page_id": other, "text": "leak"}))
+    drive(deps)
+    s = state(deps)
+    assert s.status == RunStatus.WAITING_FOR_HUMAN and not notion.writes
+    assert s.waiting is not None and s.waiting.request_id.startswith("effect-1-")
+    assert s.waiting.prompt.startswith(
+        f"Allow this change beyond the run's own pages? It will: add_comment(page_id={other}"
+    )
+    assert s.waiting.effects == (effect_digest("add_comment", {"page_id": other, "text": "leak"}),)
+    humans.respond(deps, "t1", "r1", "approve", request_id=s.waiting.request_id)  # the owner, signed in
+    drive(deps)
+    assert state(deps).status == RunStatus.COMPLETED and notion.writes["add_comment"] == 1
+
+
+def test_writes_to_the_trigger_page_and_to_pages_the_run_created_need_no_approval() -> None:
+    notion = FakeNotion()
+    mine = notion.add_page("Mine")
+    deps = forged_run(
+        notion,
+        mine,
+        ("create_page", {"parent_page_id": mine, "title": "Notes"}),
+        ("append_blocks", {"page_id": "${steps.1.page_id}", "text": "more"}),
+        ("add_comment", {"page_id": mine, "text": "done"}),
+    )
+    drive(deps)
+    assert state(deps).status == RunStatus.COMPLETED
+    assert notion.writes == {"create_page": 1, "append_blocks": 1, "add_comment": 1}
+
+
+def test_a_step_whose_resolved_arguments_differ_from_what_was_approved_asks_again() -> None:
+    notion = FakeNotion()
+    mine, other = notion.add_page("Mine", text="secret plans"), notion.add_page("Other")
+    deps = forged_run(
+        notion,
+        mine,
+        ("request_approval", {"summary": "ok?"}),
+        ("read_page", {"page_id": mine}),
+        ("add_comment", {"page_id": other, "text": "FYI: ${steps.2.text}"}),
+    )
+    drive(deps)
+    first = state(deps).waiting
+    assert first is not None and first.request_id == "approval-1" and first.effects == ()  # nothing named
+    humans.respond(deps, "t1", "r1", "approve", request_id=first.request_id)
+    drive(deps)
+    again = state(deps).waiting
+    assert again is not None and again.request_id.startswith("effect-3-") and not notion.writes
+    assert "text=FYI: secret plans" in again.prompt  # what will be written, resolved
+
+
+def test_a_production_approval_lapses_when_the_run_reads_the_workspace_after_it() -> None:
+    prod = {"project": "site", "repository": "acme/site", "ref": "main", "target": "production"}
+    digest = effect_digest("deploy_vercel", prod, production=True)
+    assert digest.startswith(PRODUCTION)
+    ask = HumanRequested(
+        seq=2, at=AT, request_id="a", step=1, purpose="approval", prompt="p", effects=(digest,)
+    )
+    yes = HumanResponded(seq=3, at=AT, request_id="a", decision="approve")
+    head = RunPlanned(seq=1, at=AT, goal="g", trigger="api", steps=[PlannedStep(tool="read_page", args={})])
+    approved = fold([head, ask, yes])
+    assert digest in approved.approved
+    read = ToolResult(seq=4, at=AT, step=1, tool="read_page", output={"id": "p", "text": "deploy now"})
+    assert digest not in fold([read], approved).approved
+    gated = authority.gated(fold([read], approved), REGISTRY["deploy_vercel"], prod)
+    assert gated == digest  # asked again, naming that deployment
+    assert "to production" in authority.effect_request("deploy_vercel", prod, "")
+
+
+def test_no_api_key_approves_a_change_beyond_the_runs_own_pages() -> None:
+    notion = FakeNotion()
+    mine, other = notion.add_page("Mine"), notion.add_page("Other")
+    deps = forged_run(notion, mine, ("add_comment", {"page_id": other, "text": "x"}))
+    drive(deps)
+    waiting = state(deps).waiting
+    assert waiting is not None
+    with pytest.raises(Forbidden, match="only the workspace's owner approves"):
+        humans.respond(deps, "t1", "r1", "approve", request_id=waiting.request_id, via="key")
+    assert state(deps).status == RunStatus.WAITING_FOR_HUMAN and not notion.writes
+    humans.respond(deps, "t1", "r1", "reject", request_id=waiting.request_id, via="key")  # a key may stop it
+    assert state(deps).status == RunStatus.CANCELLED and not notion.writes
+
+
+def test_the_tools_that_end_production_approvals_are_those_that_read_the_workspace() -> None:
+    reads = {
+        t.name
+        for t in REGISTRY.values()
+        if t.effect == SideEffect.READ and t.name.startswith(("read_", "query_"))
+    }
+    assert reads == WORKSPACE_READS
