@@ -144,12 +144,7 @@ resource "google_cloudfunctions2_function" "public" {
     environment_variables          = local.settings_env
   }
 
-  depends_on = [
-    google_project_service.enabled,
-    google_project_iam_member.project_roles,
-    google_artifact_registry_repository_iam_member.builder_writer,
-    google_storage_bucket_iam_member.builder_reads_source,
-  ]
+  depends_on = [google_project_service.enabled, time_sleep.iam_propagation]
 }
 
 resource "google_cloudfunctions2_function" "private" {
@@ -188,12 +183,7 @@ resource "google_cloudfunctions2_function" "private" {
     environment_variables          = local.settings_env
   }
 
-  depends_on = [
-    google_project_service.enabled,
-    google_project_iam_member.project_roles,
-    google_artifact_registry_repository_iam_member.builder_writer,
-    google_storage_bucket_iam_member.builder_reads_source,
-  ]
+  depends_on = [google_project_service.enabled, time_sleep.iam_propagation]
 }
 
 locals {

@@ -79,6 +79,16 @@ resource "google_logging_metric" "metric" {
   depends_on = [google_project_service.enabled]
 }
 
+# Cloud Monitoring learns a new log-based metric up to 10 minutes after it is created; an alert
+# policy on it created sooner fails with 404 "Cannot find metric(s)" (terraform-provider-google
+# #11102). The policies wait here; the wait is repeated only when a metric is created or replaced.
+resource "time_sleep" "log_metrics" {
+  create_duration = var.log_metric_wait
+  triggers = {
+    metrics = join(",", sort([for key, metric in google_logging_metric.metric : metric.id]))
+  }
+}
+
 resource "google_monitoring_notification_channel" "email" {
   count = var.alert_email == "" ? 0 : 1
 
@@ -120,6 +130,8 @@ resource "google_monitoring_alert_policy" "log_metric" {
     content   = each.value.runbook
     mime_type = "text/markdown"
   }
+
+  depends_on = [time_sleep.log_metrics]
 }
 
 # Cloud Tasks exports no "oldest task" gauge; task_attempt_delays (time between a task's scheduled

@@ -329,3 +329,25 @@ variable "billing_budget" {
     error_message = "billing_budget.thresholds must list at least one fraction of the amount, each above 0 and at most 10 (1.0 = the whole budget)."
   }
 }
+
+variable "iam_propagation_wait" {
+  type        = string
+  description = "How long the first apply waits after the project-level grants before building the functions (IAM propagation)."
+  default     = "120s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.iam_propagation_wait))
+    error_message = "iam_propagation_wait must be a number of seconds, e.g. \"120s\"."
+  }
+}
+
+variable "log_metric_wait" {
+  type        = string
+  description = "How long an apply that creates a log-based metric waits before creating its alert policy (a new metric can take up to 10 minutes to be known to Cloud Monitoring)."
+  default     = "600s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.log_metric_wait))
+    error_message = "log_metric_wait must be a number of seconds, e.g. \"600s\"."
+  }
+}
