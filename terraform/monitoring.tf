@@ -4,6 +4,7 @@
 # becomes jsonPayload.fields):
 #   a run that ends failed logs          fields.event = "run_failed"
 #   a run or tenant stopped by a budget  fields.event = "budget_exceeded"
+#   a configured model answered 404      fields.event = "model_unavailable" (shared/adapters/vertex_model.py)
 # shared/services/run_log.py logs both. tests/infra/test_monitoring.py reads the events the code logs
 # and fails when a metric below counts one that no code writes.
 # No metric reads a secret or a token from a log: the code never logs one (shared/logs.py masks
@@ -23,6 +24,10 @@ locals {
     budget_exceeded = {
       description = "Model calls refused because a run or tenant budget was exhausted."
       filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"budget_exceeded\""
+    }
+    model_unavailable = {
+      description = "Model calls answered 404: the configured model is retired or misspelt (NA_MODEL_PLAN, NA_MODEL_DRAFT)."
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"model_unavailable\""
     }
   }
 
@@ -50,6 +55,12 @@ locals {
       window       = "3600s"
       threshold    = var.alert_thresholds.budget_exceeded_per_hour
       runbook      = "A run or tenant hit its cost limit. Check for a looping run and the tenant's budget settings."
+    }
+    model_unavailable = {
+      display_name = "Notion Agent: model not available"
+      window       = "300s"
+      threshold    = 0 # any: every run that needs the model fails until the setting is changed
+      runbook      = "Vertex AI answered 404 for a configured model: it was retired or is misspelt. The log entry names the model and the setting (jsonPayload.fields.setting). Set model_plan or model_draft (and its price in model_prices) to a current model (docs/deploy.md, Models) and apply."
     }
   }
 }

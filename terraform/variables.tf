@@ -65,22 +65,22 @@ variable "model_location" {
 
 variable "model_plan" {
   type        = string
-  description = "Gemini model for planning and classification (NA_MODEL_PLAN)."
-  default     = "gemini-2.5-flash"
+  description = "Gemini model for planning and classification (NA_MODEL_PLAN): fast and cheap. docs/deploy.md, Models."
+  default     = "gemini-3.5-flash-lite"
 }
 
 variable "model_draft" {
   type        = string
-  description = "Gemini model for drafting text and code (NA_MODEL_DRAFT)."
-  default     = "gemini-2.5-pro"
+  description = "Gemini model for drafting text and code (NA_MODEL_DRAFT): strong. docs/deploy.md, Models."
+  default     = "gemini-3.5-flash"
 }
 
 variable "model_prices" {
   type        = map(list(number))
   description = "USD per million [input, output] tokens by model name (NA_MODEL_PRICES); must price model_plan and model_draft."
   default = {
-    "gemini-2.5-flash" = [0.30, 2.50]
-    "gemini-2.5-pro"   = [1.25, 10.00]
+    "gemini-3.5-flash-lite" = [0.30, 2.50]
+    "gemini-3.5-flash"      = [1.50, 9.00]
   }
 
   # The functions read them as 64-bit floats: a price past the largest one is no number to them.
