@@ -83,11 +83,28 @@ def _invalid(exc: ValidationError) -> Response:
     return reply({"error": "invalid_input", "reason": reason, "fields": fields}, 400)
 
 
+# On every answer unless it sets its own: no MIME sniffing, HTTPS only from the first visit on (the
+# load balancer redirects plain HTTP), and nothing cached (answers carry a tenant's data).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Cache-Control": "no-store",
+}
+
+
 def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[], Reply]) -> Response:
-    """Run ``call`` for an allowed method inside the request's trace, mapping every failure.
+    """Run ``call`` for an allowed method inside the request's trace, mapping every failure; the
+    answer carries :data:`SECURITY_HEADERS`.
 
     ``methods`` None: ``call`` answers every method itself (the api's router: 404 for a path it does
     not know, 405 naming the methods of one it does)."""
+    response = _answer(request, methods, call)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _answer(request: Request, methods: tuple[str, ...] | None, call: Callable[[], Reply]) -> Response:
     trace = logs.trace_id(
         request.headers.get("X-Cloud-Trace-Context", ""), request.headers.get("traceparent", "")
     )
