@@ -105,10 +105,10 @@ def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[],
 
 
 def _answer(request: Request, methods: tuple[str, ...] | None, call: Callable[[], Reply]) -> Response:
-    trace = logs.trace_id(
+    trace = logs.trace_context(
         request.headers.get("X-Cloud-Trace-Context", ""), request.headers.get("traceparent", "")
     )
-    with logs.log_context(trace=trace):
+    with logs.log_context(trace=trace, execution_id=request.headers.get("Function-Execution-Id", "")):
         if methods is not None and request.method not in methods:
             reason = f"{request.method} is not allowed here; use {', '.join(methods)}"
             return reply(
