@@ -15,8 +15,9 @@ from flask import Request, Response, json
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from shared import logs
+from shared import bootstrap, logs
 from shared.errors import AgentError, InvalidInput, PayloadTooLarge
+from shared.services import dead_letters
 
 log = logging.getLogger("functions")
 
@@ -51,6 +52,34 @@ def json_object(request: Request, reason: str = "the body must be a JSON object"
 
 def parse_json[T: BaseModel](request: Request, model: type[T]) -> T:
     return model.model_validate(json_object(request))
+
+
+class DeadLettered(Exception):
+    """A task body that can never become valid, kept as a dead letter: answered 200, so the queue
+    drops it instead of retrying it up to ``max_attempts``."""
+
+    def __init__(self, letter_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.letter_id, self.reason = letter_id, reason
+
+
+def parse_task[T: BaseModel](request: Request, model: type[T], queue: str) -> T:
+    """The task's body as ``model``; one that is not JSON, too large or off the model raises
+    :class:`DeadLettered` after it is kept (shared.services.dead_letters)."""
+    try:
+        return parse_json(request, model)
+    except ValidationError as exc:
+        reason = "invalid field(s): " + ", ".join(_fields(exc))
+    except (InvalidInput, PayloadTooLarge) as exc:
+        reason = exc.reason
+    body = b"" if request.content_length and request.content_length > JSON_BODY_LIMIT else request.get_data()
+    letter = dead_letters.record(bootstrap.container().dead_letters, queue, body[:JSON_BODY_LIMIT], reason)
+    raise DeadLettered(letter.letter_id, reason)
+
+
+def _fields(exc: ValidationError) -> list[str]:
+    errors = exc.errors(include_url=False, include_input=False)
+    return [".".join(str(p) for p in err["loc"]) or "(body)" for err in errors]
 
 
 def read_body(request: Request, limit: int) -> bytes:
@@ -116,6 +145,8 @@ def _answer(request: Request, methods: tuple[str, ...] | None, call: Callable[[]
             )
         try:
             result = call()
+        except DeadLettered as exc:  # kept: the queue must not retry it
+            result = {"dead_letter": exc.letter_id, "reason": exc.reason}, 200
         except ValidationError as exc:
             return _invalid(exc)
         except AgentError as exc:

@@ -5,6 +5,7 @@
 #   a run that ends failed logs          fields.event = "run_failed"
 #   a run or tenant stopped by a budget  fields.event = "budget_exceeded"
 #   a configured model answered 404      fields.event = "model_unavailable" (shared/adapters/vertex_model.py)
+#   a task body that can never be valid fields.event = "dead_letter" (shared/services/dead_letters.py)
 # shared/services/run_log.py logs both. tests/infra/test_monitoring.py reads the events the code logs
 # and fails when a metric below counts one that no code writes.
 # No metric reads a secret or a token from a log: the code never logs one (shared/logs.py masks
@@ -24,6 +25,10 @@ locals {
     budget_exceeded = {
       description = "Model calls refused because a run or tenant budget was exhausted."
       filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"budget_exceeded\""
+    }
+    dead_letter = {
+      description = "Task bodies that can never become valid, acknowledged and kept in Firestore dead_letters (never retried)."
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"dead_letter\""
     }
     model_unavailable = {
       description = "Model calls answered 404: the configured model is retired or misspelt (NA_MODEL_PLAN, NA_MODEL_DRAFT)."
@@ -55,6 +60,12 @@ locals {
       window       = "3600s"
       threshold    = var.alert_thresholds.budget_exceeded_per_hour
       runbook      = "A run or tenant hit its cost limit. Check for a looping run and the tenant's budget settings."
+    }
+    dead_letter = {
+      display_name = "Notion Agent: dead letters"
+      window       = "3600s"
+      threshold    = 0 # any: a sender (this code, a release, a hand-made task) writes bodies nobody can run
+      runbook      = "A task function received a body that can never become valid; it was acknowledged (2xx, never retried) and kept. List them with `make dead-letters` (docs/deploy.md, Dead letters): queue, tenant, reason and the body's SHA-256. A burst after a release points at a sender and a receiver that disagree on a task's shape."
     }
     model_unavailable = {
       display_name = "Notion Agent: model not available"

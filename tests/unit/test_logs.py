@@ -40,7 +40,7 @@ def test_a_line_carries_span_sampling_and_rfc3339_time() -> None:
         entry = _format("hello")
     assert entry["logging.googleapis.com/spanId"] == "00f067aa0ba902b7"
     assert entry["logging.googleapis.com/trace_sampled"] is True
-    assert entry["logging.googleapis.com/labels"] == {"execution_id": "exec-1"}
+    assert entry["logging.googleapis.com/labels"]["execution_id"] == "exec-1"
     # RFC 3339 in UTC with microseconds (Cloud Logging keeps the sub-second order of lines)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", str(entry["time"])), entry["time"]
     assert logs.rfc3339(0.25) == "1970-01-01T00:00:00.250000Z"
