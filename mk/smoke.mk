@@ -1,4 +1,4 @@
-# Operating a deployment from outside: the smoke test (tools/smoke.py) and the dead letters.
+# Operating a deployment: the smoke test, the dead letters and the signing key's rotation (tools/).
 .PHONY: smoke
 
 smoke: $(VENV)/.synced
@@ -10,3 +10,10 @@ smoke: $(VENV)/.synced
 .PHONY: dead-letters
 dead-letters: $(VENV)/.synced
 	$(PY) -m tools.dead_letters $(if $(LIMIT),--limit $(LIMIT))
+
+# The next value of session-signing-key from its current one, stdin to stdout (docs/deploy.md,
+# "Rotating the signing key"): STEP=stage, then STEP=promote after secret_cache_ttl_s.
+.PHONY: signing-key
+signing-key: $(VENV)/.synced
+	@test "$(STEP)" = stage -o "$(STEP)" = promote || { echo "usage: ... | make -s signing-key STEP=stage|promote" >&2; exit 2; }
+	@$(PY) -m tools.signing_keys $(STEP)

@@ -76,3 +76,11 @@ def test_the_first_deploy_checklist_names_sections_that_exist() -> None:
         assert step in checklist
     assert "An existing `(default)` Firestore database" in checklist and "make smoke URL=" in checklist
     assert "GitHub connection's region" in DEPLOY_MD and "docs/iam.md" in checklist
+
+
+def test_the_rotation_procedure_stages_then_promotes_through_make() -> None:
+    section = DEPLOY_MD[DEPLOY_MD.index("### Rotating the signing key") :]
+    stage = section.index("make -s signing-key STEP=stage")
+    promote = section.index("make -s signing-key STEP=promote")
+    assert stage < section.index("sleep 330") < promote  # secret_cache_ttl_s (300 s) in between
+    assert "signing-key:" in (ROOT / "mk" / "smoke.mk").read_text()
