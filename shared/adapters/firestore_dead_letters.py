@@ -11,6 +11,9 @@ from shared.errors import TransientError
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 
 
+TIMEOUT_S = 10.0  # a store that does not answer: 503, and the queue retries the task until it does
+
+
 class FirestoreDeadLetters:
     def __init__(self, client: Any) -> None:
         self._letters = client.collection("dead_letters")
@@ -18,7 +21,9 @@ class FirestoreDeadLetters:
     def keep(self, letter: DeadLetter) -> bool:
         """Store ``letter``; False if it was stored already (the same body on the same queue)."""
         try:
-            self._letters.document(letter.letter_id).create(letter.model_dump(exclude={"letter_id"}))
+            self._letters.document(letter.letter_id).create(
+                letter.model_dump(exclude={"letter_id"}), timeout=TIMEOUT_S
+            )
         except gexc.AlreadyExists:
             return False
         except _TRANSIENT as exc:

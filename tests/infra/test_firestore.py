@@ -190,7 +190,7 @@ class _Ref:
     def document(self, name: str) -> "_Ref":
         return _Ref(self.writes, (*self.path, name))
 
-    def create(self, doc: dict[str, Any]) -> None:
+    def create(self, doc: dict[str, Any], **_: Any) -> None:  # timeout and retry are the client's
         self.writes["/".join(self.path)] = doc
 
     @property
