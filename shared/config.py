@@ -195,8 +195,10 @@ class Settings:
         "offline", description="offline: deterministic local model; vertex: Gemini on Vertex AI."
     )
     model_location: str = setting("global", description="Vertex AI location for model calls.")
-    model_plan: str = setting("gemini-2.5-flash", description="Model for planning and classification.")
-    model_draft: str = setting("gemini-2.5-pro", description="Model for drafting text and code.")
+    model_plan: str = setting(
+        "gemini-3.5-flash-lite", description="Model for planning and classification (fast, cheap)."
+    )
+    model_draft: str = setting("gemini-3.5-flash", description="Model for drafting text and code (strong).")
     model_base_url: str = setting(
         "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
     )
@@ -208,7 +210,7 @@ class Settings:
         "that runs out is a transient error, retried. Below plan's function timeout (300 s).",
     )
     model_prices: dict[str, tuple[float, float]] = setting(
-        {"gemini-2.5-flash": (0.30, 2.50), "gemini-2.5-pro": (1.25, 10.00), "offline": (0.0, 0.0)},
+        {"gemini-3.5-flash-lite": (0.30, 2.50), "gemini-3.5-flash": (1.50, 9.00), "offline": (0.0, 0.0)},
         description="USD per million (input, output) tokens by model name, not negative; JSON in the "
         "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT.",
     )

@@ -58,10 +58,11 @@ def test_json_nested_too_deeply_is_a_400_and_stores_nothing(
 
 
 @pytest.mark.parametrize("target", ["plan", "execute_step", "notify", "deploy"])
-def test_a_task_body_nested_too_deeply_is_a_400(fakes: FakeContainer, target: str) -> None:
+def test_a_task_body_nested_too_deeply_is_a_dead_letter(fakes: FakeContainer, target: str) -> None:
     answer = client(target).post("/", headers={"Content-Type": "application/json"}, data=DEEP)
-    assert answer.status_code == 400 and answer.json is not None and answer.json["error"] == "invalid_input"
-    assert fakes.queue.tasks == []
+    assert answer.status_code == 200 and answer.json is not None and "dead_letter" in answer.json
+    assert answer.json["reason"].startswith("the body must be a JSON object")
+    assert fakes.queue.tasks == [] and len(fakes.dead_letters.letters) == 1
 
 
 @pytest.mark.parametrize("limit", ["\u00b2", "\u0663", "1" * 5000, "-1", "101", "", "1.5"])
