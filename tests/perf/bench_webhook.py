@@ -264,8 +264,8 @@ def pair_ratios(floor: list[Slice], handler: list[Slice]) -> Ratios:
             [f.cpu_per_request("firestore") + f.cpu_per_request("tasks") for f in floor],
         )
     )
-    nan = Estimate(float("inf"), float("inf"), float("inf"), 0)
-    return Ratios(p99 or nan, cpu, emu, len(floor) - len(kept))
+    missing = Estimate(float("inf"), float("inf"), float("inf"), 0)
+    return Ratios(p99 or missing, cpu, emu, len(floor) - len(kept))
 
 
 class Bench(Backends):
