@@ -11,8 +11,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, NamedTuple
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
+from shared.domain.ids import DocumentId
 from shared.domain.schema import Schema
 from shared.domain.tasks.plan import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
@@ -28,6 +29,7 @@ EVENT_TYPES = frozenset(
     }
 )
 _ID = r"^[A-Za-z0-9_-]{1,100}$"
+EventId = Annotated[DocumentId, StringConstraints(pattern=_ID)]  # not ``__x__`` either
 # Notion's verification tokens are short ASCII ("secret_..."); anything else is refused before it is
 # stored, and it could not be pasted back into Notion's Verify dialog anyway.
 _VERIFICATION_TOKEN = re.compile(r"[!-~]{1,500}")
@@ -76,10 +78,10 @@ class EventData(_Model):
 class NotionEvent(_Model):
     """One webhook event of a known type (unknown types are acknowledged before this is parsed)."""
 
-    id: str = Field(pattern=_ID)
+    id: EventId  # names its record, tenants/{t}/events/{id}
     type: str = Field(max_length=100)
     timestamp: Annotated[datetime, AfterValidator(_event_time)]  # see timestamp_problem too
-    workspace_id: str = Field(pattern=_ID)
+    workspace_id: EventId  # names its route, workspaces/{id}
     authors: list[Ref] = Field(default_factory=list, max_length=1000)
     entity: Ref
     data: EventData = Field(default_factory=EventData)
