@@ -366,6 +366,14 @@ class Settings:
         "of an event whose plan task was never created (the queue failed) is enqueued again, and any "
         "other repeat does nothing.",
     )
+    webhook_event_max_age_s: float = setting(
+        3 * 24 * 3600.0,
+        ge=3600,
+        le=29 * 24 * 3600,
+        description="How old (by its timestamp) a signed webhook event may be: an older one is "
+        "acknowledged and dropped (a replay, or later than Notion retries); at most "
+        "NA_WEBHOOK_EVENT_TTL_S less a day, so every event accepted is still in the ledger.",
+    )
     plan_max_attempts: int = setting(
         12,
         ge=1,
@@ -527,6 +535,11 @@ def _disagreements(s: Settings) -> list[str]:
         problems.append(
             "NA_WEBHOOK_VERIFICATION_UNTIL: must be empty or a time with its offset, such as "
             "2026-11-22T15:00:00Z"
+        )
+    if s.webhook_event_max_age_s + 24 * 3600 > s.webhook_event_ttl_s:
+        problems.append(
+            "NA_WEBHOOK_EVENT_MAX_AGE_S: must be at most NA_WEBHOOK_EVENT_TTL_S less a day (86400), "
+            "or a replayed event older than the ledger remembers would be taken as new"
         )
     if s.webhook_run_rate_per_min and s.webhook_run_rate_per_min < _MIN_RUN_RATE_PER_MIN:
         problems.append(

@@ -95,6 +95,18 @@ def timestamp_problem(event: NotionEvent, now: datetime) -> str | None:
     return None
 
 
+def too_old(event: NotionEvent, now: datetime, max_age: timedelta) -> str | None:
+    """Why ``event`` is too old to act on at ``now``, or None. Notion delivers an event within a
+    minute and retries a failed delivery for a bounded time (its API reference: Webhooks, Event
+    delivery); an event older than ``max_age`` is a replay or a delivery past any retry, and the
+    ledger that would recognise it as a repeat may have forgotten it (see docs/decisions/0101)."""
+    age = now - event.timestamp
+    if age > max_age:
+        hours = max_age // timedelta(hours=1)
+        return f"the event is older than {hours} hours (its timestamp): a replay or a delivery past Notion's retries"
+    return None
+
+
 def is_handshake(payload: Any) -> bool:
     """Notion's one-time subscription check: a body holding only ``verification_token``, a string
     (whether it is a plausible token is :func:`plausible_verification_token`)."""
