@@ -29,7 +29,6 @@ def notion_webhook(request: Request) -> Response:
             settings.webhook_event_ttl_s,
             settings.webhook_coalesce_s,
             settings.verification_open_until(),
-            settings.webhook_event_max_age_s,
         )
         outcome = ingest_webhook(body, request.headers.get(SIGNATURE_HEADER), intake)
         return {"result": outcome.result, "detail": outcome.detail}, 200

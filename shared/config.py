@@ -366,14 +366,6 @@ class Settings:
         "of an event whose plan task was never created (the queue failed) is enqueued again, and any "
         "other repeat does nothing.",
     )
-    webhook_event_max_age_s: float = setting(
-        3 * 24 * 3600.0,
-        ge=3600,
-        le=29 * 24 * 3600,
-        description="How old (by its timestamp) a signed webhook event may be: an older one is "
-        "acknowledged and dropped (a replay, or later than Notion retries); at most "
-        "NA_WEBHOOK_EVENT_TTL_S less a day, so every event accepted is still in the ledger.",
-    )
     plan_max_attempts: int = setting(
         12,
         ge=1,
@@ -500,6 +492,9 @@ def env_name(name: str) -> str:
 
 
 # What a deployment (NA_PROFILE=production) must choose where the local stack chooses otherwise.
+# How old (by its timestamp) a signed webhook event may be: older ones are a replay or later than
+# Notion retries, and are dropped (shared.services.webhooks; docs/decisions/0101-webhook-event-age.md).
+WEBHOOK_EVENT_MAX_AGE_S = 3 * 24 * 3600.0
 _PRODUCTION_CHOICES = {
     "secrets_backend": "secret-manager",
     "model_backend": "vertex",
@@ -536,10 +531,11 @@ def _disagreements(s: Settings) -> list[str]:
             "NA_WEBHOOK_VERIFICATION_UNTIL: must be empty or a time with its offset, such as "
             "2026-11-22T15:00:00Z"
         )
-    if s.webhook_event_max_age_s + 24 * 3600 > s.webhook_event_ttl_s:
+    if s.webhook_event_ttl_s < WEBHOOK_EVENT_MAX_AGE_S + 24 * 3600:
         problems.append(
-            "NA_WEBHOOK_EVENT_MAX_AGE_S: must be at most NA_WEBHOOK_EVENT_TTL_S less a day (86400), "
-            "or a replayed event older than the ledger remembers would be taken as new"
+            f"NA_WEBHOOK_EVENT_TTL_S: must be at least {WEBHOOK_EVENT_MAX_AGE_S + 24 * 3600:.0f} (the "
+            "age a webhook event may have, and a day): a replay of an older event than the ledger "
+            "remembers would be taken as new"
         )
     if s.webhook_run_rate_per_min and s.webhook_run_rate_per_min < _MIN_RUN_RATE_PER_MIN:
         problems.append(

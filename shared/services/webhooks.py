@@ -33,7 +33,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.config import PlatformSecret, Queue
+from shared.config import WEBHOOK_EVENT_MAX_AGE_S, PlatformSecret, Queue
 from shared.domain.notion_events import (
     EVENT_TYPES,
     NotionEvent,
@@ -68,8 +68,8 @@ class Intake(NamedTuple):
     coalesce_s: float = 0.0
     # Until when a verification token may be stored (NA_WEBHOOK_VERIFICATION_UNTIL); None: never.
     verification_until: datetime | None = None
-    # How old a signed event may be (NA_WEBHOOK_EVENT_MAX_AGE_S): older ones are dropped, unstored.
-    max_age_s: float = 3 * 24 * 3600.0
+    # How old (by its timestamp) a signed event may be: older ones are dropped, nothing stored.
+    max_age_s: float = WEBHOOK_EVENT_MAX_AGE_S
 
 
 class Outcome(NamedTuple):
