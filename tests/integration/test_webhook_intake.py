@@ -334,6 +334,11 @@ def test_rejected_requests_store_nothing(stack: Stack) -> None:
     assert signed_post(url, event, token="secret_wrong").status_code == 401
     malformed = signed_post(url, event | {"id": "has/a/slash"})
     assert malformed.status_code == 400 and "id" in malformed.json()["reason"]
+    for field in ("id", "workspace_id"):  # Firestore reserves __x__: it answered 500 before
+        reserved = signed_post(url, event | {field: "__x__"})
+        assert reserved.status_code == 400 and reserved.json()["fields"] == [
+            {"field": field, "problem": "Value error, ids of the form __name__ are reserved by the database"}
+        ]
     assert signed_post(url, event | {"type": "page.locked"}).json()["result"] == "ignored"
     assert signed_post(url, event | {"workspace_id": "unknown-workspace"}).json()["result"] == "dropped"
     assert httpx.get(url).status_code == 405
