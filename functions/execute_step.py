@@ -4,9 +4,10 @@ a step in progress elsewhere or a short transient failure answers 503 so the que
 
 from flask import Request, Response
 
+from functions._caller import check_caller
 from functions._http import Reply, handle, parse_task
 from shared import bootstrap
-from shared.config import Queue
+from shared.config import Queue, Target
 from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
@@ -19,6 +20,7 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
 
 def execute_step(request: Request) -> Response:
     def call() -> Reply:
+        check_caller(request, bootstrap.container().settings, Target.EXECUTE_STEP)
         deps = engine_deps(bootstrap.container())
         if request.path.rstrip("/") == "/sweep":
             return {"requeued": sweep(deps)}, 200

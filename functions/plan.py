@@ -4,9 +4,10 @@ plan of every active tenant whose local planning hour has come."""
 
 from flask import Request, Response
 
+from functions._caller import check_caller
 from functions._http import Reply, handle, parse_task, retry_count
 from shared import bootstrap
-from shared.config import Queue
+from shared.config import Queue, Target
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.logs import add_labels
@@ -19,6 +20,7 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
 
 def plan(request: Request) -> Response:
     def call() -> Reply:
+        check_caller(request, bootstrap.container().settings, Target.PLAN)
         deps = engine_deps(bootstrap.container())
         if request.path.rstrip("/") == ScheduleTask.ROUTE:
             schedule = parse_task(request, ScheduleTask, "schedule") if request.get_data() else ScheduleTask()

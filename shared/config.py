@@ -494,6 +494,9 @@ def env_name(name: str) -> str:
 
 
 # What a deployment (NA_PROFILE=production) must choose where the local stack chooses otherwise.
+# How old (by its timestamp) a signed webhook event may be: older ones are a replay or later than
+# Notion retries, and are dropped (shared.services.webhooks; docs/decisions/0101-webhook-event-age.md).
+WEBHOOK_EVENT_MAX_AGE_S = 3 * 24 * 3600.0
 _PRODUCTION_CHOICES = {
     "secrets_backend": "secret-manager",
     "model_backend": "vertex",
@@ -529,6 +532,12 @@ def _disagreements(s: Settings) -> list[str]:
         problems.append(
             "NA_WEBHOOK_VERIFICATION_UNTIL: must be empty or a time with its offset, such as "
             "2026-11-22T15:00:00Z"
+        )
+    if s.webhook_event_ttl_s < WEBHOOK_EVENT_MAX_AGE_S + 24 * 3600:
+        problems.append(
+            f"NA_WEBHOOK_EVENT_TTL_S: must be at least {WEBHOOK_EVENT_MAX_AGE_S + 24 * 3600:.0f} (the "
+            "age a webhook event may have, and a day): a replay of an older event than the ledger "
+            "remembers would be taken as new"
         )
     if s.webhook_run_rate_per_min and s.webhook_run_rate_per_min < _MIN_RUN_RATE_PER_MIN:
         problems.append(
