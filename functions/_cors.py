@@ -31,4 +31,6 @@ def allow(request: Request, response: Response, frontend_url: str) -> Response:
     if request.headers.get("Origin") == origin_of(frontend_url):
         response.headers["Access-Control-Allow-Origin"] = origin_of(frontend_url)
         response.headers["Access-Control-Allow-Credentials"] = "true"
+        # A 429 or 503 says when to try again; the frontend can read it only if exposed.
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
     return response

@@ -15,8 +15,9 @@ from flask import Request, Response, json
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from shared import logs
+from shared import bootstrap, logs
 from shared.errors import AgentError, InvalidInput, PayloadTooLarge
+from shared.services import dead_letters
 
 log = logging.getLogger("functions")
 
@@ -60,6 +61,34 @@ def retry_count(request: Request) -> int:
     return int(value) if value.isdigit() else 0
 
 
+class DeadLettered(Exception):
+    """A task body that can never become valid, kept as a dead letter: answered 200, so the queue
+    drops it instead of retrying it up to ``max_attempts``."""
+
+    def __init__(self, letter_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.letter_id, self.reason = letter_id, reason
+
+
+def parse_task[T: BaseModel](request: Request, model: type[T], queue: str) -> T:
+    """The task's body as ``model``; one that is not JSON, too large or off the model raises
+    :class:`DeadLettered` after it is kept (shared.services.dead_letters)."""
+    try:
+        return parse_json(request, model)
+    except ValidationError as exc:
+        reason = "invalid field(s): " + ", ".join(_fields(exc))
+    except (InvalidInput, PayloadTooLarge) as exc:
+        reason = exc.reason
+    body = b"" if request.content_length and request.content_length > JSON_BODY_LIMIT else request.get_data()
+    letter = dead_letters.record(bootstrap.container().dead_letters, queue, body[:JSON_BODY_LIMIT], reason)
+    raise DeadLettered(letter.letter_id, reason)
+
+
+def _fields(exc: ValidationError) -> list[str]:
+    errors = exc.errors(include_url=False, include_input=False)
+    return [".".join(str(p) for p in err["loc"]) or "(body)" for err in errors]
+
+
 def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 beyond ``limit`` bytes: by Content-Length before reading, and by
     a bounded read when the length is absent (chunked) or understated.
@@ -90,15 +119,32 @@ def _invalid(exc: ValidationError) -> Response:
     return reply({"error": "invalid_input", "reason": reason, "fields": fields}, 400)
 
 
+# On every answer unless it sets its own: no MIME sniffing, HTTPS only from the first visit on (the
+# load balancer redirects plain HTTP), and nothing cached (answers carry a tenant's data).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Cache-Control": "no-store",
+}
+
+
 def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[], Reply]) -> Response:
-    """Run ``call`` for an allowed method inside the request's trace, mapping every failure.
+    """Run ``call`` for an allowed method inside the request's trace, mapping every failure; the
+    answer carries :data:`SECURITY_HEADERS`.
 
     ``methods`` None: ``call`` answers every method itself (the api's router: 404 for a path it does
     not know, 405 naming the methods of one it does)."""
-    trace = logs.trace_id(
+    response = _answer(request, methods, call)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _answer(request: Request, methods: tuple[str, ...] | None, call: Callable[[], Reply]) -> Response:
+    trace = logs.trace_context(
         request.headers.get("X-Cloud-Trace-Context", ""), request.headers.get("traceparent", "")
     )
-    with logs.log_context(trace=trace):
+    with logs.log_context(trace=trace, execution_id=request.headers.get("Function-Execution-Id", "")):
         if methods is not None and request.method not in methods:
             reason = f"{request.method} is not allowed here; use {', '.join(methods)}"
             return reply(
@@ -106,6 +152,8 @@ def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[],
             )
         try:
             result = call()
+        except DeadLettered as exc:  # kept: the queue must not retry it
+            result = {"dead_letter": exc.letter_id, "reason": exc.reason}, 200
         except ValidationError as exc:
             return _invalid(exc)
         except AgentError as exc:

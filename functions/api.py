@@ -5,7 +5,7 @@ Routes live in ``functions/routes/`` (the table, and one module per concern, eac
 route's first request); this module only matches the path
 (404 for no such path whatever the method, 405 naming the path's own methods), authenticates the
 session or key for non-public routes (a session only for ``session_only`` ones), bounds the body
-(``JSON_BODY_LIMIT``) and hands over.
+(``JSON_BODY_LIMIT``), refuses a path id Firestore would (400, ``shared.domain.ids``) and hands over.
 """
 
 from typing import Literal
@@ -16,7 +16,8 @@ from functions import _cors
 from functions._http import JSON_BODY_LIMIT, Reply, handle, read_body, reply
 from functions.routes import ROUTES, Call, Router
 from shared import bootstrap
-from shared.errors import Forbidden, NotFound
+from shared.domain.ids import id_problem
+from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.logs import add_labels
 from shared.services import sessions
 
@@ -66,6 +67,9 @@ def api(request: Request) -> Response:
                 raise Forbidden(f"this API key lacks the scope {route.scope!r}: make a key that has it")
         # Every body bounded before a route sees it, also by those that look at it with get_data().
         read_body(request, JSON_BODY_LIMIT)
+        for name, value in args.items():  # an id in the path names a document: none Firestore refuses
+            if name.endswith("_id") and (problem := id_problem(value)):
+                raise InvalidInput(f"{name}: {problem}", [name])
         via: Literal["session", "key"] = "session" if principal.scopes is None else "key"
         return route.handler(Call(request=request, args=args, tenant_id=principal.tenant_id, via=via))
 

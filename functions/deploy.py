@@ -8,8 +8,10 @@ acknowledged (200); a step in progress elsewhere or a short transient failure an
 
 from flask import Request, Response
 
-from functions._http import Reply, handle, parse_json
+from functions._caller import check_caller
+from functions._http import Reply, handle, parse_task
 from shared import bootstrap
+from shared.config import Queue, Target
 from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
@@ -21,7 +23,8 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "model", "code_host", 
 
 def deploy(request: Request) -> Response:
     def call() -> Reply:
-        task = parse_json(request, StepTask)
+        check_caller(request, bootstrap.container().settings, Target.DEPLOY)
+        task = parse_task(request, StepTask, Queue.DEPLOY)
         add_labels(tenant=task.tenant_id, run=task.run_id)
         try:
             outcome = run_step(task, deploy_deps(bootstrap.container()))

@@ -4,8 +4,10 @@ a step in progress elsewhere or a short transient failure answers 503 so the que
 
 from flask import Request, Response
 
-from functions._http import Reply, handle, parse_json
+from functions._caller import check_caller
+from functions._http import Reply, handle, parse_task
 from shared import bootstrap
+from shared.config import Queue, Target
 from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
@@ -18,10 +20,11 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
 
 def execute_step(request: Request) -> Response:
     def call() -> Reply:
+        check_caller(request, bootstrap.container().settings, Target.EXECUTE_STEP)
         deps = engine_deps(bootstrap.container())
         if request.path.rstrip("/") == "/sweep":
             return {"requeued": sweep(deps)}, 200
-        task = parse_json(request, StepTask)
+        task = parse_task(request, StepTask, Queue.EXECUTE_STEP)
         add_labels(tenant=task.tenant_id, run=task.run_id)
         try:
             outcome = run_step(task, deps)

@@ -7,8 +7,10 @@ tenant's quiet hours is re-enqueued for their end (shared/services/notifications
 
 from flask import Request, Response
 
-from functions._http import Reply, handle, parse_json
+from functions._caller import check_caller
+from functions._http import Reply, handle, parse_task
 from shared import bootstrap
+from shared.config import Queue, Target
 from shared.domain.tasks.notify import NotifyTask
 from shared.logs import add_labels
 from shared.services.notifications import deliver_notification
@@ -23,7 +25,8 @@ bootstrap.preload(
 
 def notify(request: Request) -> Response:
     def call() -> Reply:
-        task = parse_json(request, NotifyTask)
+        check_caller(request, bootstrap.container().settings, Target.NOTIFY)
+        task = parse_task(request, NotifyTask, Queue.NOTIFY)
         add_labels(tenant=task.tenant_id, run=task.run_id or "")
         c = bootstrap.container()
         outcome = deliver_notification(task, c.notifier, c.tenants, c.queue)

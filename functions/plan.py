@@ -4,8 +4,10 @@ plan of every active tenant whose local planning hour has come."""
 
 from flask import Request, Response
 
-from functions._http import Reply, handle, parse_json, retry_count
+from functions._caller import check_caller
+from functions._http import Reply, handle, parse_task, retry_count
 from shared import bootstrap
+from shared.config import Queue, Target
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.logs import add_labels
@@ -18,11 +20,12 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
 
 def plan(request: Request) -> Response:
     def call() -> Reply:
+        check_caller(request, bootstrap.container().settings, Target.PLAN)
         deps = engine_deps(bootstrap.container())
         if request.path.rstrip("/") == ScheduleTask.ROUTE:
-            schedule = parse_json(request, ScheduleTask) if request.get_data() else ScheduleTask()
+            schedule = parse_task(request, ScheduleTask, "schedule") if request.get_data() else ScheduleTask()
             return plan_due_tenants(schedule, deps).as_json(), 200
-        task = parse_json(request, PlanTask)
+        task = parse_task(request, PlanTask, Queue.PLAN)
         add_labels(tenant=task.tenant_id, run=task.run_id)
         last = retry_count(request) + 1 >= deps.settings.plan_max_attempts
         return {"run_id": task.run_id, "created": start_run(task, deps, last_attempt=last)}, 200

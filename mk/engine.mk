@@ -1,7 +1,8 @@
 # The run engine (issue 4): reliability suite, benchmark, replay of a run's log.
 #   make reliability           the full suite (100 runs twice-delivered, crashes, fault storm), RESULT line last
 #   make reliability-short     the same scenarios with fewer runs (< 1 min; for `make test`)
-#   make bench-engine          a 200+-step run: engine time and Firestore ops per step, RESULT line last
+#   make bench-engine          a 200+-step run: engine time (wall, CPU) and Firestore ops per step,
+#                              late steps paired with a fresh run's first ones; RESULT line last
 #   make replay RUN=<id> [TENANT=<id>]   print a run's timeline from its log (settings: NA_* env)
 .PHONY: reliability reliability-short bench-engine replay
 

@@ -12,7 +12,17 @@ $(INFRA_VENV)/.synced: $(INFRA_REQUIREMENTS) | check-python
 	$(INFRA_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r $(INFRA_REQUIREMENTS)
 	@touch $@
 
-check-infra: $(VENV)/.synced $(INFRA_VENV)/.synced
-	$(PY) -m tools.check_infra --checkov $(INFRA_VENV)/bin/checkov
+# The providers' schemas, from the pinned binding wheels (downloaded only; tools/provider_schema.py).
+SCHEMA_REQUIREMENTS := terraform/requirements-schema.txt
+PROVIDER_SCHEMAS := $(INFRA_VENV)/provider-schemas.json
+
+$(PROVIDER_SCHEMAS): $(SCHEMA_REQUIREMENTS) tools/provider_schema.py $(INFRA_VENV)/.synced $(VENV)/.synced
+	rm -rf $(INFRA_VENV)/provider-wheels
+	$(INFRA_VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
+	  -r $(SCHEMA_REQUIREMENTS) -d $(INFRA_VENV)/provider-wheels
+	$(PY) -m tools.provider_schema $(INFRA_VENV)/provider-wheels $@
+
+check-infra: $(VENV)/.synced $(INFRA_VENV)/.synced $(PROVIDER_SCHEMAS)
+	$(PY) -m tools.check_infra --checkov $(INFRA_VENV)/bin/checkov --schemas $(PROVIDER_SCHEMAS)
 
 infra-tests: check-infra

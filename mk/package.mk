@@ -8,6 +8,7 @@ PACKAGE_ZIP := build/function-source.zip
 package: $(UV) | check-python
 	"$(PYTHON)" tools/package.py --uv $(UV) --out $(PACKAGE_ZIP)
 
-## bench-coldstart: import time of every target in fresh processes against its floor
+## bench-coldstart: import time of every target in fresh processes against its floor, then each
+## function's first request from process start against a floor's (paired rounds, 95 % intervals)
 bench-coldstart: $(VENV)/.synced
 	$(PY) -m tests.perf.bench_coldstart

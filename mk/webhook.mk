@@ -1,6 +1,7 @@
 # The webhook benchmark (tests/perf/bench_webhook.py): notion-webhook against a floor handler on
-# loopback, at rising rates, 20 s per rate and handler; a few minutes. Override with
-#   make bench-webhook BENCH_WEBHOOK_ARGS="--rates 25,50 --duration 20"
+# loopback: each one's knee (binary search) and what saturates there, then paired slices at each rate
+# both sustain, p99 and CPU-per-request ratios with 95 % intervals; about four minutes. Override with
+#   make bench-webhook BENCH_WEBHOOK_ARGS="--rates 50 --pairs 30"
 BENCH_WEBHOOK_ARGS ?=
 
 .PHONY: bench-webhook

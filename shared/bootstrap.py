@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         ApiKeyStore,
         Chat,
         CodeHost,
+        DeadLetterStore,
         Deployer,
         Mailer,
         Model,
@@ -51,6 +52,7 @@ Port = Literal[
     "tenants",
     "oauth_states",
     "webhook_events",
+    "dead_letters",
     "api_keys",
     "notion",
     "notion_oauth",
@@ -71,6 +73,7 @@ _MODULES: dict[Port, str] = {
     "tenants": "shared.adapters.firestore_tenants",
     "oauth_states": "shared.adapters.firestore_tenants",
     "webhook_events": "shared.adapters.firestore_tenants",
+    "dead_letters": "shared.adapters.firestore_dead_letters",
     "api_keys": "shared.adapters.firestore_api_keys",
     "notion": "shared.adapters.notion",
     "notion_oauth": "shared.adapters.notion",
@@ -89,6 +92,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "tenants": ("google.cloud.firestore",),
     "oauth_states": ("google.cloud.firestore",),
     "webhook_events": ("google.cloud.firestore",),
+    "dead_letters": ("google.cloud.firestore",),
     "api_keys": ("google.cloud.firestore",),
     "queue": ("google.cloud.tasks_v2",),
     "secrets": ("google.cloud.secretmanager",),
@@ -162,6 +166,10 @@ class Container:
     @property
     def webhook_events(self) -> WebhookEventLedger:
         return self._once("webhook_events", self._build_webhook_events)
+
+    @property
+    def dead_letters(self) -> DeadLetterStore:
+        return self._once("dead_letters", self._build_dead_letters)
 
     @property
     def api_keys(self) -> ApiKeyStore:
@@ -277,6 +285,11 @@ class Container:
         from shared.adapters.firestore_tenants import FirestoreWebhookEvents
 
         return FirestoreWebhookEvents(self._firestore())
+
+    def _build_dead_letters(self) -> DeadLetterStore:
+        from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
+
+        return FirestoreDeadLetters(self._firestore())
 
     def _build_api_keys(self) -> ApiKeyStore:
         from shared.adapters.firestore_api_keys import FirestoreApiKeys

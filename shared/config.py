@@ -195,8 +195,10 @@ class Settings:
         "offline", description="offline: deterministic local model; vertex: Gemini on Vertex AI."
     )
     model_location: str = setting("global", description="Vertex AI location for model calls.")
-    model_plan: str = setting("gemini-2.5-flash", description="Model for planning and classification.")
-    model_draft: str = setting("gemini-2.5-pro", description="Model for drafting text and code.")
+    model_plan: str = setting(
+        "gemini-3.5-flash-lite", description="Model for planning and classification (fast, cheap)."
+    )
+    model_draft: str = setting("gemini-3.5-flash", description="Model for drafting text and code (strong).")
     model_base_url: str = setting(
         "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
     )
@@ -208,7 +210,7 @@ class Settings:
         "that runs out is a transient error, retried. Below plan's function timeout (300 s).",
     )
     model_prices: dict[str, tuple[float, float]] = setting(
-        {"gemini-2.5-flash": (0.30, 2.50), "gemini-2.5-pro": (1.25, 10.00), "offline": (0.0, 0.0)},
+        {"gemini-3.5-flash-lite": (0.30, 2.50), "gemini-3.5-flash": (1.50, 9.00), "offline": (0.0, 0.0)},
         description="USD per million (input, output) tokens by model name, not negative; JSON in the "
         "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT.",
     )
@@ -492,6 +494,9 @@ def env_name(name: str) -> str:
 
 
 # What a deployment (NA_PROFILE=production) must choose where the local stack chooses otherwise.
+# How old (by its timestamp) a signed webhook event may be: older ones are a replay or later than
+# Notion retries, and are dropped (shared.services.webhooks; docs/decisions/0101-webhook-event-age.md).
+WEBHOOK_EVENT_MAX_AGE_S = 3 * 24 * 3600.0
 _PRODUCTION_CHOICES = {
     "secrets_backend": "secret-manager",
     "model_backend": "vertex",
@@ -527,6 +532,12 @@ def _disagreements(s: Settings) -> list[str]:
         problems.append(
             "NA_WEBHOOK_VERIFICATION_UNTIL: must be empty or a time with its offset, such as "
             "2026-11-22T15:00:00Z"
+        )
+    if s.webhook_event_ttl_s < WEBHOOK_EVENT_MAX_AGE_S + 24 * 3600:
+        problems.append(
+            f"NA_WEBHOOK_EVENT_TTL_S: must be at least {WEBHOOK_EVENT_MAX_AGE_S + 24 * 3600:.0f} (the "
+            "age a webhook event may have, and a day): a replay of an older event than the ledger "
+            "remembers would be taken as new"
         )
     if s.webhook_run_rate_per_min and s.webhook_run_rate_per_min < _MIN_RUN_RATE_PER_MIN:
         problems.append(

@@ -88,6 +88,13 @@ class PermanentError(AgentError):
     code = "permanent"
 
 
+class ModelUnavailable(PermanentError):
+    """The configured model does not exist for this project (retired, misspelt, not offered in the
+    location): every call would fail alike, so the run stops and ``reason`` names the setting."""
+
+    code = "model_unavailable"
+
+
 class ModelFixableError(AgentError):
     """The model's output was unusable; the compacted reason goes back into its context."""
 

@@ -1,9 +1,9 @@
 """Structured logs in Cloud Logging's JSON format, with trace, tenant and run, and no secrets.
 
-Each record is one JSON line on stdout: ``severity``, ``message``, ``logging.googleapis.com/trace``
-and ``logging.googleapis.com/labels`` (tenant, run). Every secret value this instance has read is
-registered with :func:`register_secret` and masked in every line, as are bearer tokens, Notion-style
-tokens and our API keys (``na_...``) that reach a message by accident.
+Each record is one JSON line on stdout: ``severity``, ``message``, ``time`` (RFC 3339, microseconds,
+UTC), the request's ``trace``, ``spanId`` and ``trace_sampled``, and ``labels`` (tenant, run, the
+framework's execution_id). Every secret value this instance has read (:func:`register_secret`) is
+masked in every line, as are bearer tokens, Notion-style tokens and API keys (``na_...``).
 """
 
 import contextvars
@@ -14,10 +14,21 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
-_trace: contextvars.ContextVar[str] = contextvars.ContextVar("trace", default="")
+
+class TraceContext(NamedTuple):
+    """A request's trace: the trace id, its span (16 hex digits) and whether it is sampled."""
+
+    trace: str
+    span: str = ""
+    sampled: bool = False
+
+
+_NO_TRACE = TraceContext("")
+_trace: contextvars.ContextVar[TraceContext] = contextvars.ContextVar("trace", default=_NO_TRACE)
 _labels: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
     "labels", default=MappingProxyType({})
 )
@@ -44,17 +55,28 @@ def redact(text: str) -> str:
     return _PATTERNS.sub(lambda m: (m.group(1) or "") + REDACTED, text)
 
 
-def trace_id(cloud_trace_context: str, traceparent: str) -> str:
-    """The trace id from ``X-Cloud-Trace-Context`` (TRACE/SPAN;o=1), else W3C ``traceparent``."""
-    if cloud_trace_context:
-        return cloud_trace_context.split("/", 1)[0].split(";", 1)[0].strip()
-    parts = traceparent.split("-")
-    return parts[1] if len(parts) == 4 and len(parts[1]) == 32 else ""
+_CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]+)(?:/(\d+))?(?:;o=([01]))?$")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+
+
+def trace_context(cloud_trace_context: str, traceparent: str) -> TraceContext:
+    """The trace from ``X-Cloud-Trace-Context`` (TRACE/SPAN;o=1, the span in decimal), else W3C
+    ``traceparent`` (00-TRACE-SPAN-FLAGS); an unreadable header gives no trace."""
+    cloud = _CLOUD_TRACE.match(cloud_trace_context.strip())
+    if cloud:
+        span = f"{int(cloud.group(2)):016x}" if cloud.group(2) else ""
+        return TraceContext(cloud.group(1), span[-16:], cloud.group(3) == "1")
+    parent = _TRACEPARENT.match(traceparent.strip())
+    if parent:
+        return TraceContext(parent.group(1), parent.group(2), bool(int(parent.group(3), 16) & 1))
+    return _NO_TRACE
 
 
 @contextmanager
-def log_context(trace: str | None = None, **labels: str) -> Iterator[None]:
-    """Attach a trace id and labels (tenant, run) to every record logged inside the block."""
+def log_context(trace: TraceContext | str | None = None, **labels: str) -> Iterator[None]:
+    """Attach a trace and labels (tenant, run, execution_id) to every record logged inside the block."""
+    if isinstance(trace, str):
+        trace = TraceContext(trace)
     trace_token = _trace.set(trace) if trace is not None else None
     label_token = _labels.set({**_labels.get(), **{k: v for k, v in labels.items() if v}})
     try:
@@ -83,11 +105,14 @@ class CloudLoggingFormatter(logging.Formatter):
             "severity": record.levelname if record.levelname != "WARN" else "WARNING",
             "message": redact(message),
             "logger": record.name,
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": rfc3339(record.created),
         }
         trace = _trace.get()
-        if trace:
-            entry["logging.googleapis.com/trace"] = f"projects/{self.project}/traces/{trace}"
+        if trace.trace:
+            entry["logging.googleapis.com/trace"] = f"projects/{self.project}/traces/{trace.trace}"
+            entry["logging.googleapis.com/trace_sampled"] = trace.sampled
+            if trace.span:
+                entry["logging.googleapis.com/spanId"] = trace.span
         labels = _labels.get()
         if labels:
             entry["logging.googleapis.com/labels"] = {k: redact(v) for k, v in labels.items()}
@@ -95,6 +120,11 @@ class CloudLoggingFormatter(logging.Formatter):
         if isinstance(fields, dict):
             entry["fields"] = json.loads(redact(json.dumps(fields, default=str)))
         return json.dumps(entry, ensure_ascii=False)
+
+
+def rfc3339(timestamp: float) -> str:
+    """``timestamp`` as RFC 3339 in UTC with microseconds, e.g. 2026-11-23T14:05:09.123456Z."""
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def configure(project: str, level: str = "INFO") -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from shared.config import Queue
     from shared.domain.api_keys import ApiKey
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
+    from shared.domain.dead_letters import DeadLetter
     from shared.domain.model_calls import ModelReply
     from shared.domain.notifications import Claimed, Mail, NotificationRecord, NotificationStatus
     from shared.domain.notion_grant import NotionGrant
@@ -277,6 +278,18 @@ class ApiKeyStore(Protocol):
     def delete(self, tenant_id: str, key_id: str) -> bool:
         """Delete the tenant's key; False if it has none of that id (unknown, deleted already, or
         another tenant's, which is left alone)."""
+        ...
+
+
+class DeadLetterStore(Protocol):
+    """``dead_letters/{letter_id}``: task bodies that can never become valid, for an operator."""
+
+    def keep(self, letter: DeadLetter) -> bool:
+        """Store the letter; False if it was stored already."""
+        ...
+
+    def recent(self, limit: int = 50) -> list[DeadLetter]:
+        """The newest letters first."""
         ...
 
 

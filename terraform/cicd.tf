@@ -1,12 +1,13 @@
 # Cloud Build triggers for cloudbuild.yaml (created only when a GitHub repository is configured; the
 # Cloud Build GitHub app must be installed on it first, see docs/deploy.md).
 #
-# - checks: every pull request to main runs lint, tests, package and a read-only plan as the `ci`
-#   account, which can read but not change the project. _APPLY=false, so the apply step is skipped.
-# - deploy: a push to main runs the same pipeline as the `deployer` account with _APPLY=true.
-#   approval_required holds the build before its first step until a person with
-#   roles/cloudbuild.builds.approver approves it in the console (or `gcloud builds approve`), so
-#   nothing reaches the project without a human decision.
+# - checks: every pull request to main runs validate, lint, tests, package and a read-only plan as
+#   the `ci` account, which can read but not change the project. Nothing is stored.
+# - deploy: a push to main runs the same pipeline as the `deployer` account with _STORE_PLAN=true:
+#   the plan and what it was made from are stored under the state bucket (cloudbuild.yaml).
+# - apply: run by hand with _PLAN_BUILD=<a deploy build's id>; approval_required holds it until a
+#   person with roles/cloudbuild.builds.approver, having read that plan, approves it. It applies
+#   exactly that plan (cloudbuild-apply.yaml), so nothing reaches the project without that decision.
 locals {
   cicd_enabled = var.github_owner != "" && var.github_repo != ""
 }
@@ -36,7 +37,7 @@ resource "google_cloudbuild_trigger" "checks" {
   substitutions = {
     _DEPLOY_PROJECT = var.project_id
     _STATE_BUCKET   = var.state_bucket
-    _APPLY          = "false"
+    _STORE_PLAN     = "false"
   }
 
   depends_on = [google_project_service.enabled]
@@ -46,7 +47,7 @@ resource "google_cloudbuild_trigger" "deploy" {
   count = local.cicd_enabled ? 1 : 0
 
   name            = "notion-agent-deploy"
-  description     = "main: lint, tests, package, terraform plan and apply, after manual approval."
+  description     = "main: validate, lint, tests, package, terraform plan, the plan stored for notion-agent-apply."
   location        = var.region
   filename        = "cloudbuild.yaml"
   service_account = google_service_account.platform["deployer"].id
@@ -59,17 +60,47 @@ resource "google_cloudbuild_trigger" "deploy" {
     }
   }
 
-  approval_config {
-    approval_required = true
-  }
-
   # Only what the build needs before it has the team's variables; every other variable comes from
   # gs://<state_bucket>/notion-agent/terraform.tfvars (cloudbuild.yaml). A substitution the build
   # does not use would fail it.
   substitutions = {
     _DEPLOY_PROJECT = var.project_id
     _STATE_BUCKET   = var.state_bucket
-    _APPLY          = "true"
+    _STORE_PLAN     = "true"
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+# A manual trigger: `gcloud builds triggers run notion-agent-apply --substitutions=_PLAN_BUILD=ID`.
+resource "google_cloudbuild_trigger" "apply" {
+  count = local.cicd_enabled ? 1 : 0
+
+  name            = "notion-agent-apply"
+  description     = "Apply one stored plan of notion-agent-deploy (_PLAN_BUILD), after manual approval."
+  location        = var.region
+  service_account = google_service_account.platform["deployer"].id
+
+  source_to_build {
+    uri       = "https://github.com/${var.github_owner}/${var.github_repo}"
+    ref       = "refs/heads/main"
+    repo_type = "GITHUB"
+  }
+
+  git_file_source {
+    path      = "cloudbuild-apply.yaml"
+    uri       = "https://github.com/${var.github_owner}/${var.github_repo}"
+    revision  = "refs/heads/main"
+    repo_type = "GITHUB"
+  }
+
+  approval_config {
+    approval_required = true
+  }
+
+  substitutions = {
+    _STATE_BUCKET = var.state_bucket
+    _PLAN_BUILD   = ""
   }
 
   depends_on = [google_project_service.enabled]

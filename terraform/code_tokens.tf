@@ -1,5 +1,5 @@
 # GitHub and Vercel tokens of tenants (code-token-<integration>-<tenant>, shared/domain/integrations.py).
-# api stores them (PUT /integrations/<name>: create the secret if needed, add a version, destroy the
+# api stores them (PUT /integrations/<name>: create the secret if needed (secret_creator, secrets.tf), add a version, destroy the
 # one it replaces) and deletes them (DELETE /integrations/<name>, and a workspace's disconnect); only
 # deploy reads them, when a run's step opens a pull request or a deployment. Every grant is limited by
 # an IAM condition to these secret names. tests/infra/test_code_access.py derives both lists from the
@@ -14,9 +14,8 @@ locals {
 resource "google_project_iam_custom_role" "code_token_keeper" {
   role_id     = "notionAgentCodeTokenKeeper"
   title       = "Notion Agent integration token keeper"
-  description = "Create code-token-* and chat-token-* secrets, add versions, destroy replaced ones, delete (name-prefix conditions)."
+  description = "Add versions to code-token-* and chat-token-* secrets, destroy replaced ones, delete (name-prefix conditions); creation is secret_creator."
   permissions = [
-    "secretmanager.secrets.create",
     "secretmanager.secrets.delete",
     "secretmanager.versions.add",
     "secretmanager.versions.destroy",

@@ -76,6 +76,8 @@ locals {
     run_starts    = { collection = "run_starts", field = "expires_at" } # a run's reserved start (planning)
     # the workspaces that asked one address to confirm it on a day (email confirmation's bound)
     email_recipients = { collection = "email_recipients", field = "expires_at" }
+    # task bodies that could never become valid, kept 30 days for an operator (shared.domain.dead_letters)
+    dead_letters = { collection = "dead_letters", field = "expires_at" }
   }
 }
 

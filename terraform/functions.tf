@@ -141,15 +141,10 @@ resource "google_cloudfunctions2_function" "public" {
     # https://PUBLIC_DOMAIN; their run.app URLs answer nothing from the internet.
     ingress_settings               = "ALLOW_INTERNAL_AND_GCLB"
     all_traffic_on_latest_revision = true
-    environment_variables          = local.settings_env
+    environment_variables          = merge(local.settings_env, local.runtime_env[each.key])
   }
 
-  depends_on = [
-    google_project_service.enabled,
-    google_project_iam_member.project_roles,
-    google_artifact_registry_repository_iam_member.builder_writer,
-    google_storage_bucket_iam_member.builder_reads_source,
-  ]
+  depends_on = [google_project_service.enabled, time_sleep.iam_propagation]
 }
 
 resource "google_cloudfunctions2_function" "private" {
@@ -185,18 +180,18 @@ resource "google_cloudfunctions2_function" "private" {
     # requires the OIDC token of the tasks or scheduler account.
     ingress_settings               = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision = true
-    environment_variables          = local.settings_env
+    environment_variables          = merge(local.settings_env, local.runtime_env[each.key])
   }
 
-  depends_on = [
-    google_project_service.enabled,
-    google_project_iam_member.project_roles,
-    google_artifact_registry_repository_iam_member.builder_writer,
-    google_storage_bucket_iam_member.builder_reads_source,
-  ]
+  depends_on = [google_project_service.enabled, time_sleep.iam_propagation]
 }
 
 locals {
+  # The runtime's own settings, per function. functions-framework serves each instance with one
+  # gunicorn worker of THREADS threads (default: 4 per vCPU): as many as the requests Cloud Run
+  # sends it at once (max_instance_request_concurrency), or the rest queue inside the instance.
+  runtime_env = { for key, fn in local.functions : key => { THREADS = tostring(fn.concurrency) } }
+
   # Every deployed function, keyed by entry point, whichever block declares it.
   deployed_functions = merge(google_cloudfunctions2_function.public, google_cloudfunctions2_function.private)
 }

@@ -28,8 +28,10 @@ locals {
     notify = ["roles/datastore.user"]
     # deploy moves runs on (their GitHub/Vercel steps) and repairs a step's arguments with the model.
     deploy = ["roles/datastore.user", "roles/aiplatform.user"]
-    # Build logs; image push and source read are granted on the repository and the bucket below.
-    builder = ["roles/logging.logWriter"]
+    # What Google's custom build service account example grants (docs/iam.md): build logs, the image
+    # push, and the source archive, which 2nd-gen builds fetch from Google's managed
+    # gcf-v2-sources-<number>-<region> bucket (a copy of ours), so a grant on our bucket is not enough.
+    builder = ["roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectAdmin"]
     # terraform apply manages every resource type in this configuration, in this project only.
     # resourcemanager.projectIamAdmin is granted separately, limited by a condition to the roles here.
     deployer = [
@@ -80,6 +82,7 @@ locals {
     "roles/secretmanager.secretAccessor", # tenant, code and chat token readers (conditions on the name)
   ]
   grantable_custom_roles = [
+    google_project_iam_custom_role.secret_creator.name,
     google_project_iam_custom_role.notion_token_writer.name,
     google_project_iam_custom_role.notion_token_rotator.name,
     google_project_iam_custom_role.notion_token_revoker.name,
@@ -215,18 +218,15 @@ resource "google_storage_bucket_iam_member" "ci_state" {
   member = "serviceAccount:${google_service_account.platform["ci"].email}"
 }
 
-# Function builds: read the archive, push the image. Nothing else.
-resource "google_storage_bucket_iam_member" "builder_reads_source" {
-  bucket = google_storage_bucket.source.name
-  role   = "roles/storage.objectViewer"
-  member = "serviceAccount:${google_service_account.platform["builder"].email}"
-}
-
-resource "google_artifact_registry_repository_iam_member" "builder_writer" {
-  location   = google_artifact_registry_repository.functions.location
-  repository = google_artifact_registry_repository.functions.name
-  role       = "roles/artifactregistry.writer"
-  member     = "serviceAccount:${google_service_account.platform["builder"].email}"
+# IAM is eventually consistent: a grant can take minutes to reach every check. The functions' builds
+# run as the builder and their first revisions as the function accounts, so they wait for the grants
+# (as Google's custom build service account example does). Only a grant created or replaced in this
+# apply waits again (triggers); later applies pass straight through.
+resource "time_sleep" "iam_propagation" {
+  create_duration = var.iam_propagation_wait
+  triggers = {
+    project_roles = join(",", sort([for key, member in google_project_iam_member.project_roles : member.id]))
+  }
 }
 
 # Cloud Tasks and Cloud Scheduler call the private functions with OIDC tokens of their own accounts:

@@ -4,6 +4,8 @@
 # becomes jsonPayload.fields):
 #   a run that ends failed logs          fields.event = "run_failed"
 #   a run or tenant stopped by a budget  fields.event = "budget_exceeded"
+#   a configured model answered 404      fields.event = "model_unavailable" (shared/adapters/vertex_model.py)
+#   a task body that can never be valid fields.event = "dead_letter" (shared/services/dead_letters.py)
 # shared/services/run_log.py logs both. tests/infra/test_monitoring.py reads the events the code logs
 # and fails when a metric below counts one that no code writes.
 # No metric reads a secret or a token from a log: the code never logs one (shared/logs.py masks
@@ -23,6 +25,14 @@ locals {
     budget_exceeded = {
       description = "Model calls refused because a run or tenant budget was exhausted."
       filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"budget_exceeded\""
+    }
+    dead_letter = {
+      description = "Task bodies that can never become valid, acknowledged and kept in Firestore dead_letters (never retried)."
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"dead_letter\""
+    }
+    model_unavailable = {
+      description = "Model calls answered 404: the configured model is retired or misspelt (NA_MODEL_PLAN, NA_MODEL_DRAFT)."
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"model_unavailable\""
     }
   }
 
@@ -51,6 +61,18 @@ locals {
       threshold    = var.alert_thresholds.budget_exceeded_per_hour
       runbook      = "A run or tenant hit its cost limit. Check for a looping run and the tenant's budget settings."
     }
+    dead_letter = {
+      display_name = "Notion Agent: dead letters"
+      window       = "3600s"
+      threshold    = 0 # any: a sender (this code, a release, a hand-made task) writes bodies nobody can run
+      runbook      = "A task function received a body that can never become valid; it was acknowledged (2xx, never retried) and kept. List them with `make dead-letters` (docs/deploy.md, Dead letters): queue, tenant, reason and the body's SHA-256. A burst after a release points at a sender and a receiver that disagree on a task's shape."
+    }
+    model_unavailable = {
+      display_name = "Notion Agent: model not available"
+      window       = "300s"
+      threshold    = 0 # any: every run that needs the model fails until the setting is changed
+      runbook      = "Vertex AI answered 404 for a configured model: it was retired or is misspelt. The log entry names the model and the setting (jsonPayload.fields.setting). Set model_plan or model_draft (and its price in model_prices) to a current model (docs/deploy.md, Models) and apply."
+    }
   }
 }
 
@@ -77,6 +99,16 @@ resource "google_logging_metric" "metric" {
   }
 
   depends_on = [google_project_service.enabled]
+}
+
+# Cloud Monitoring learns a new log-based metric up to 10 minutes after it is created; an alert
+# policy on it created sooner fails with 404 "Cannot find metric(s)" (terraform-provider-google
+# #11102). The policies wait here; the wait is repeated only when a metric is created or replaced.
+resource "time_sleep" "log_metrics" {
+  create_duration = var.log_metric_wait
+  triggers = {
+    metrics = join(",", sort([for key, metric in google_logging_metric.metric : metric.id]))
+  }
 }
 
 resource "google_monitoring_notification_channel" "email" {
@@ -120,6 +152,8 @@ resource "google_monitoring_alert_policy" "log_metric" {
     content   = each.value.runbook
     mime_type = "text/markdown"
   }
+
+  depends_on = [time_sleep.log_metrics]
 }
 
 # Cloud Tasks exports no "oldest task" gauge; task_attempt_delays (time between a task's scheduled

@@ -106,15 +106,42 @@ resource "google_secret_manager_secret_iam_member" "version_adders" {
   member    = "serviceAccount:${google_service_account.function[each.value.account].email}"
 }
 
+# Creating a secret is a request on the project (secretmanager.secrets.create is checked on the
+# parent, projects/<number>), so a condition on the new secret's name never matches it: creation is
+# granted without one, to the two functions that create tenants' secrets (oauth-callback: Notion
+# tokens; api: integration tokens). Creating grants nothing on the secret; every version added, read,
+# destroyed or deleted afterwards is checked on the secret itself, under a name condition (docs/iam.md).
+locals {
+  secret_creators = ["oauth_callback", "api"]
+}
+
+resource "google_project_iam_custom_role" "secret_creator" {
+  role_id     = "notionAgentSecretCreator"
+  title       = "Notion Agent secret creator"
+  description = "Create Secret Manager secrets (empty: adding, reading or deleting versions are separate, name-conditioned grants)."
+  permissions = [
+    "secretmanager.secrets.create",
+  ]
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_project_iam_member" "secret_creators" {
+  for_each = toset(local.secret_creators)
+
+  project = var.project_id
+  role    = google_project_iam_custom_role.secret_creator.name
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
 # oauth-callback stores a newly connected workspace's token in a secret of that connection's:
-# SecretStore.put creates it and adds its first version (there is no earlier version to destroy). It
-# cannot read tokens back, list other secrets, or touch any other secret name.
+# SecretStore.put creates it (secret_creator) and adds its first version here (there is no earlier
+# version to destroy). It cannot read tokens back or add versions to any other secret name.
 resource "google_project_iam_custom_role" "notion_token_writer" {
   role_id     = "notionAgentTokenWriter"
   title       = "Notion Agent tenant token writer"
-  description = "Create notion-token-* secrets and add versions (granted with a name-prefix condition)."
+  description = "Add versions to notion-token-* secrets (granted with a name-prefix condition)."
   permissions = [
-    "secretmanager.secrets.create",
     "secretmanager.versions.add",
   ]
 

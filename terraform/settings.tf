@@ -69,8 +69,9 @@ locals {
     NA_RUN_LOOP_LIMIT             = "3"
     NA_RUN_MAX_CONSECUTIVE_ERRORS = "3"
     NA_PLAN_MAX_REASKS            = "2"
-    # The plan queue's attempts (tasks.tf): the last one records a planning that still fails.
-    NA_PLAN_MAX_ATTEMPTS = tostring(local.queues["plan"].max_attempts)
+    # The plan queue's max_attempts (tasks.tf; tests/infra/test_task_retries.py holds them equal):
+    # its last attempt records a planning that still fails.
+    NA_PLAN_MAX_ATTEMPTS = "12"
     # A step's intent must outlive the function that holds it: execute-step may run for its whole
     # timeout (600 s, functions.tf), so the lease is that plus a minute. A shorter lease would let a
     # redelivery (or the sweeper) reconcile while the first delivery is still acting.

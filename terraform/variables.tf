@@ -65,22 +65,22 @@ variable "model_location" {
 
 variable "model_plan" {
   type        = string
-  description = "Gemini model for planning and classification (NA_MODEL_PLAN)."
-  default     = "gemini-2.5-flash"
+  description = "Gemini model for planning and classification (NA_MODEL_PLAN): fast and cheap. docs/deploy.md, Models."
+  default     = "gemini-3.5-flash-lite"
 }
 
 variable "model_draft" {
   type        = string
-  description = "Gemini model for drafting text and code (NA_MODEL_DRAFT)."
-  default     = "gemini-2.5-pro"
+  description = "Gemini model for drafting text and code (NA_MODEL_DRAFT): strong. docs/deploy.md, Models."
+  default     = "gemini-3.5-flash"
 }
 
 variable "model_prices" {
   type        = map(list(number))
   description = "USD per million [input, output] tokens by model name (NA_MODEL_PRICES); must price model_plan and model_draft."
   default = {
-    "gemini-2.5-flash" = [0.30, 2.50]
-    "gemini-2.5-pro"   = [1.25, 10.00]
+    "gemini-3.5-flash-lite" = [0.30, 2.50]
+    "gemini-3.5-flash"      = [1.50, 9.00]
   }
 
   # The functions read them as 64-bit floats: a price past the largest one is no number to them.
@@ -327,5 +327,27 @@ variable "billing_budget" {
   validation {
     condition     = length(var.billing_budget.thresholds) >= 1 && alltrue([for t in var.billing_budget.thresholds : t > 0 && t <= 10])
     error_message = "billing_budget.thresholds must list at least one fraction of the amount, each above 0 and at most 10 (1.0 = the whole budget)."
+  }
+}
+
+variable "iam_propagation_wait" {
+  type        = string
+  description = "How long the first apply waits after the project-level grants before building the functions (IAM propagation)."
+  default     = "120s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.iam_propagation_wait))
+    error_message = "iam_propagation_wait must be a number of seconds, e.g. \"120s\"."
+  }
+}
+
+variable "log_metric_wait" {
+  type        = string
+  description = "How long an apply that creates a log-based metric waits before creating its alert policy (a new metric can take up to 10 minutes to be known to Cloud Monitoring)."
+  default     = "600s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.log_metric_wait))
+    error_message = "log_metric_wait must be a number of seconds, e.g. \"600s\"."
   }
 }

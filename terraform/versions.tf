@@ -3,11 +3,16 @@ terraform {
   required_version = ">= 1.9, < 2.0"
 
   required_providers {
+    # Exactly the releases whose schemas `make check-infra` validates every block against
+    # (terraform/requirements-schema.txt); .terraform.lock.hcl records their checksums (docs/deploy.md).
     google = {
-      source = "hashicorp/google"
-      # 6.x has every resource used here (cloudfunctions2 build service accounts, Firestore TTL,
-      # Cloud Build approval config); 7.x is the current major. Both are accepted, 8.x is not.
-      version = ">= 6.20, < 8.0"
+      source  = "hashicorp/google"
+      version = "= 8.7.0"
+    }
+    # time_sleep: the wait for IAM to propagate before the functions are built (iam.tf).
+    time = {
+      source  = "hashicorp/time"
+      version = "= 0.14.2"
     }
   }
 }

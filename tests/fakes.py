@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.config import Queue
 from shared.domain.api_keys import ApiKey
+from shared.domain.dead_letters import DeadLetter
 from shared.domain.events import ModelUsed
 from shared.domain.notifications import Claim, Claimed, Mail, NotificationRecord, NotificationStatus
 from shared.domain.notion_grant import NotionGrant
@@ -351,6 +352,20 @@ class FakeApiKeys:
             return False
         del self.keys[key_id]
         return True
+
+
+@dataclass
+class FakeDeadLetters:
+    letters: dict[str, DeadLetter] = field(default_factory=dict)
+
+    def keep(self, letter: DeadLetter) -> bool:
+        if letter.letter_id in self.letters:
+            return False
+        self.letters[letter.letter_id] = letter
+        return True
+
+    def recent(self, limit: int = 50) -> list[DeadLetter]:
+        return sorted(self.letters.values(), key=lambda letter: letter.received_at, reverse=True)[:limit]
 
 
 @dataclass

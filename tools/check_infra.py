@@ -1,9 +1,9 @@
-"""Offline checks of terraform/: fmt, checkov, code drift, tests/infra; ends with one RESULT line.
+"""Offline checks of terraform/: fmt, checkov, code drift, provider schemas, tests/infra; one RESULT line.
 
-Usage: python -m tools.check_infra --checkov .venv-infra/bin/checkov
+Usage: python -m tools.check_infra --checkov .venv-infra/bin/checkov --schemas .venv-infra/provider-schemas.json
 Exit status is non-zero when any check fails. The last line is always
-``RESULT checkov_failed=<int> drift=<int>``; a checkov run that could not complete counts as
-failed checks (-1 would hide it), so it reports 1 and explains why above.
+``RESULT checkov_failed=<int> drift=<int> schema_errors=<int>``; a checkov run that could not
+complete counts as failed checks (-1 would hide it), so it reports 1 and explains why above.
 """
 
 import argparse
@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tools import provider_schema
 from tools.infra_drift import TERRAFORM_DIR, code_model, drift, load_terraform
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +55,26 @@ def checkov_failed(checkov: str) -> int:
     return failed
 
 
+def schema_errors(schemas_path: Path, directory: Path = TERRAFORM_DIR) -> list[str]:
+    """terraform/ against the providers' schemas, and versions.tf pinned to exactly those versions."""
+    schemas = json.loads(schemas_path.read_text())
+    errors = provider_schema.check(schemas, directory)
+    checked = provider_schema.versions(schemas)
+    for provider, pin in provider_schema.pinned_versions(directory).items():
+        if provider not in checked:
+            errors.append(f"versions.tf: no schema was checked for provider {provider!r}")
+        elif pin != f"= {checked[provider]}":
+            errors.append(
+                f"versions.tf: {provider} is pinned {pin!r}, the schema checked is = {checked[provider]}"
+            )
+    return errors
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--checkov", required=True, help="path of the checkov executable")
+    parser.add_argument("--schemas", required=True, type=Path, help="tools/provider_schema.py output (JSON)")
+    parser.add_argument("--terraform", type=Path, default=TERRAFORM_DIR, help="the root module to check")
     parser.add_argument("--no-pytest", action="store_true", help="skip tests/infra (when run by pytest)")
     args = parser.parse_args()
 
@@ -67,14 +85,17 @@ def main() -> int:
     mismatches = drift(code_model(), load_terraform())
     for item in mismatches:
         print(f"drift: {item}")
+    schema = schema_errors(args.schemas, args.terraform)
+    for item in schema:
+        print(f"schema: {item}")
     tests_ok = True
     if not args.no_pytest:
         tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/infra"], cwd=ROOT, check=False)
         tests_ok = tests.returncode == 0
         if not tests_ok:
             print(f"tests/infra failed (pytest exit {tests.returncode})")
-    print(f"RESULT checkov_failed={failed} drift={len(mismatches)}")
-    return 0 if not problems and failed == 0 and not mismatches and tests_ok else 1
+    print(f"RESULT checkov_failed={failed} drift={len(mismatches)} schema_errors={len(schema)}")
+    return 0 if not problems and failed == 0 and not mismatches and not schema and tests_ok else 1
 
 
 if __name__ == "__main__":

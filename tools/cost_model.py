@@ -74,11 +74,12 @@ class Prices:
     # data processed $0.008 per GiB, counted here for request and response bytes alike (an upper bound).
     lb_rules_hour: float = 0.025
     lb_gib_processed: float = 0.008
-    # Gemini on Vertex AI, per million tokens (2.5 Flash for plan/steps, 2.5 Pro for drafts, <=200k context)
+    # Gemini on Vertex AI, per million tokens, global endpoint: 3.5 Flash-Lite for plan/steps
+    # ("flash"), 3.5 Flash for drafts ("pro", the strong model; docs/deploy.md, Models)
     flash_in: float = 0.30
     flash_out: float = 2.50
-    pro_in: float = 1.25
-    pro_out: float = 10.00
+    pro_in: float = 1.50
+    pro_out: float = 9.00
 
 
 # (invocations per tenant-day, seconds per invocation, vCPU, GiB). Billed as if each request had its

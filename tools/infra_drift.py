@@ -21,6 +21,8 @@ from hcl2 import SerializationOptions
 ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_DIR = ROOT / "terraform"
 MAIN_PY = ROOT / "functions" / "main.py"
+# Every function's environment: the settings, and the runtime's own per function (functions.tf).
+FUNCTION_ENV = "${merge(local.settings_env, local.runtime_env[each.key])}"
 HCL_OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
 
 
@@ -204,8 +206,8 @@ def _function_drift(code: CodeModel, tf: Terraform) -> list[str]:
     for name, body in tf.resources.get("google_cloudfunctions2_function", {}).items():
         if _first(body.get("build_config")).get("runtime") != "python313":
             items.append(f"google_cloudfunctions2_function.{name}: runtime is not python313")
-        if _first(body.get("service_config")).get("environment_variables") != "${local.settings_env}":
-            items.append(f"google_cloudfunctions2_function.{name}: environment is not local.settings_env")
+        if _first(body.get("service_config")).get("environment_variables") != FUNCTION_ENV:
+            items.append(f"google_cloudfunctions2_function.{name}: environment is not {FUNCTION_ENV}")
     return items
 
 

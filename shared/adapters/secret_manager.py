@@ -8,6 +8,7 @@ import time
 from google.api_core import exceptions as gexc
 from google.cloud import secretmanager
 
+from shared.domain.tokens import ring
 from shared.errors import ConfigError, InvalidInput, NotFound, TransientError
 from shared.logs import register_secret
 
@@ -45,6 +46,8 @@ class SecretManagerSecrets:
                 f"secret {name}: its latest version is not UTF-8 text; add one that is"
             ) from None
         register_secret(value)
+        for key in ring(value)[1].values():  # the signing key's ring: each version masked on its own
+            register_secret(key)
         with self._lock:
             self._cache[name] = (time.monotonic(), value)
         return value

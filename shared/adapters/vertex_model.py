@@ -1,17 +1,13 @@
 """Gemini on Vertex AI through google-genai (``genai.Client(vertexai=True, ...)``).
 
-One structured call per ``generate``: the pydantic schema goes into the request as
-``response_schema``; token usage comes back in ``usage_metadata`` and is priced from the settings'
-price table (output: the answer's tokens and the model's thinking tokens, both billed as output).
-Failures are the project's kinds: 408/429/5xx, timeouts and connections that fail → TransientError
-(the SDK's HTTP client raises its own exceptions, not the built-in TimeoutError), output that does
-not parse → UnusableReply (a ModelFixableError carrying the call's usage: it was paid for), other
-4xx → ConfigError (a wrong model name or permissions).
-
-Safety: outside production, or under pytest, the adapter refuses any base URL that is not a
-loopback address, so no test and no local stack can ever reach a real model.
+One structured call per ``generate``: the pydantic schema goes in as ``response_schema``; usage is
+priced from the settings' table (thinking tokens billed as output). Failures become the project's
+kinds: 408/429/5xx and transport errors → TransientError; an answer off the schema → UnusableReply
+(paid for); a model not found → ModelUnavailable naming its setting (the run stops, the operator is
+alerted); other 4xx → ConfigError. Outside production, or under pytest, only loopback URLs are used.
 """
 
+import logging
 import os
 from typing import Any
 from urllib.parse import urlparse
@@ -23,8 +19,11 @@ from google.genai import errors, types
 from pydantic import BaseModel, ValidationError
 
 from shared.adapters.loopback import is_loopback
+from shared.config import env_name
 from shared.domain.model_calls import ModelReply, ModelUsage
-from shared.errors import ConfigError, TransientError, UnusableReply
+from shared.errors import ConfigError, ModelUnavailable, TransientError, UnusableReply
+
+logger = logging.getLogger(__name__)
 
 # What the SDK's transport raises for a call that timed out or never connected: httpx2's (what
 # google-genai uses), httpx's (what it used before), and the standard library's.
@@ -65,7 +64,7 @@ class VertexModel:
         self._client = genai.Client(
             vertexai=True, project=project, location=location, credentials=credentials, http_options=options
         )
-        self._models, self._prices = models, prices
+        self._models, self._prices, self._location = models, prices, location
 
     def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         model = self._models[purpose]
@@ -73,6 +72,8 @@ class VertexModel:
         try:
             response = self._client.models.generate_content(model=model, contents=prompt, config=config)
         except errors.APIError as exc:
+            if _not_found(exc):
+                raise self._unavailable(purpose, model, exc) from exc
             raise _classify(exc) from exc
         except _TRANSPORT_ERRORS as exc:
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
@@ -90,6 +91,22 @@ class VertexModel:
                 f"the answer did not match the {schema.__name__} schema: {reason}", usage
             ) from exc
 
+    def _unavailable(self, purpose: str, model: str, exc: errors.APIError) -> ModelUnavailable:
+        """The error that stops the run, and the log line the operator's alert counts."""
+        setting = env_name(f"model_{purpose}")
+        logger.error(
+            "model %s (%s) is not available: HTTP %s",
+            model,
+            setting,
+            exc.code,
+            extra={"fields": {"event": "model_unavailable", "model": model, "setting": setting}},
+        )
+        return ModelUnavailable(
+            f"the model {model!r} is not available on Vertex AI in {self._location} (HTTP {exc.code}: "
+            f"retired, misspelt or not offered there); set {setting} (terraform variable "
+            f"model_{purpose}) to a current model and give it a price in NA_MODEL_PRICES"
+        )
+
     def _usage(self, model: str, response: Any) -> ModelUsage:
         meta = response.usage_metadata
         tokens_in = int(getattr(meta, "prompt_token_count", 0) or 0)
@@ -99,6 +116,11 @@ class VertexModel:
         tokens_out = answer + int(getattr(meta, "thoughts_token_count", 0) or 0)
         price_in, price_out = self._prices.get(model, (0.0, 0.0))
         return ModelUsage(model, tokens_in, tokens_out, (tokens_in * price_in + tokens_out * price_out) / 1e6)
+
+
+def _not_found(exc: errors.APIError) -> bool:
+    """A model that does not exist: 404, or NOT_FOUND in the status of another 4xx."""
+    return int(exc.code or 0) == 404 or str(exc.status or "").upper() == "NOT_FOUND"
 
 
 def _classify(exc: errors.APIError) -> Exception:

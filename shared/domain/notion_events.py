@@ -11,8 +11,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, NamedTuple
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
+from shared.domain.ids import DocumentId
 from shared.domain.schema import Schema
 from shared.domain.tasks.plan import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
@@ -28,6 +29,7 @@ EVENT_TYPES = frozenset(
     }
 )
 _ID = r"^[A-Za-z0-9_-]{1,100}$"
+EventId = Annotated[DocumentId, StringConstraints(pattern=_ID)]  # not ``__x__`` either
 # Notion's verification tokens are short ASCII ("secret_..."); anything else is refused before it is
 # stored, and it could not be pasted back into Notion's Verify dialog anyway.
 _VERIFICATION_TOKEN = re.compile(r"[!-~]{1,500}")
@@ -76,10 +78,10 @@ class EventData(_Model):
 class NotionEvent(_Model):
     """One webhook event of a known type (unknown types are acknowledged before this is parsed)."""
 
-    id: str = Field(pattern=_ID)
+    id: EventId  # names its record, tenants/{t}/events/{id}
     type: str = Field(max_length=100)
     timestamp: Annotated[datetime, AfterValidator(_event_time)]  # see timestamp_problem too
-    workspace_id: str = Field(pattern=_ID)
+    workspace_id: EventId  # names its route, workspaces/{id}
     authors: list[Ref] = Field(default_factory=list, max_length=1000)
     entity: Ref
     data: EventData = Field(default_factory=EventData)
@@ -90,6 +92,18 @@ def timestamp_problem(event: NotionEvent, now: datetime) -> str | None:
     """Why ``event``'s timestamp cannot be used at ``now`` (it is in the future), or None."""
     if event.timestamp > now + CLOCK_SKEW:
         return "the event's timestamp is more than a day ahead of our clock: not a real change time"
+    return None
+
+
+def too_old(event: NotionEvent, now: datetime, max_age: timedelta) -> str | None:
+    """Why ``event`` is too old to act on at ``now``, or None. Notion delivers an event within a
+    minute and retries a failed delivery for a bounded time (its API reference: Webhooks, Event
+    delivery); an event older than ``max_age`` is a replay or a delivery past any retry, and the
+    ledger that would recognise it as a repeat may have forgotten it (see docs/decisions/0101)."""
+    age = now - event.timestamp
+    if age > max_age:
+        hours = max_age // timedelta(hours=1)
+        return f"the event is older than {hours} hours (its timestamp): a replay or a delivery past Notion's retries"
     return None
 
 

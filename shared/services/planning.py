@@ -46,6 +46,7 @@ from shared.errors import (
     AgentError,
     ConfigError,
     ModelFixableError,
+    ModelUnavailable,
     PermanentError,
     TransientError,
     UnusableReply,
@@ -230,6 +231,8 @@ def _ask_model(
             page = task.trigger.page_id
             plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
             return plan, ""  # ModelFixableError: a plan that failed it
+        except ModelUnavailable as exc:  # every call would fail alike: the run fails, naming the setting
+            return None, exc.reason
         except ModelFixableError as exc:
             if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
                 spend.note_spent(task.tenant_id, exc.usage.cost_usd)

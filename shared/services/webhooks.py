@@ -3,9 +3,10 @@
 Order of checks, cheapest and safest first: the verification handshake (unsigned; a token that is not
 1-500 visible ASCII characters is a 400; stored only if no token is stored yet) → signature over the
 raw body (401) → JSON object with a type (400) → unknown types acknowledged and ignored → the event's
-shape, its timestamp included (400 before ``EARLIEST_EVENT`` or beyond ``CLOCK_SKEW`` ahead, see
-:mod:`shared.domain.notion_events`) → routing by workspace (unknown, revoked or needing reconnect:
-200, dropped) → the tenant's filters (200, ignored) → de-duplication and enqueue.
+shape, its ids (Firestore's rules) and timestamp included (400 before ``EARLIEST_EVENT`` or beyond
+``CLOCK_SKEW`` ahead, see :mod:`shared.domain.notion_events`) → its age (older than ``max_age_s``:
+200, dropped, see ``too_old``) → routing by workspace (unknown, revoked or needing reconnect: 200,
+dropped) → the tenant's filters (200, ignored) → de-duplication and enqueue.
 
 Changes to one page within ``coalesce_s`` (see :func:`~shared.domain.notion_events.plan_task`) name
 one task, scheduled ``READ_LAG`` (at most a window) after the end of their window, so its read shows them all: the first
@@ -32,7 +33,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.config import PlatformSecret, Queue
+from shared.config import WEBHOOK_EVENT_MAX_AGE_S, PlatformSecret, Queue
 from shared.domain.notion_events import (
     EVENT_TYPES,
     NotionEvent,
@@ -44,6 +45,7 @@ from shared.domain.notion_events import (
     settle_time,
     signature_valid,
     timestamp_problem,
+    too_old,
 )
 from shared.domain.tenants import TenantStatus
 from shared.errors import InvalidInput, NotFound, Unauthenticated
@@ -66,6 +68,8 @@ class Intake(NamedTuple):
     coalesce_s: float = 0.0
     # Until when a verification token may be stored (NA_WEBHOOK_VERIFICATION_UNTIL); None: never.
     verification_until: datetime | None = None
+    # How old (by its timestamp) a signed event may be: older ones are dropped, nothing stored.
+    max_age_s: float = WEBHOOK_EVENT_MAX_AGE_S
 
 
 class Outcome(NamedTuple):
@@ -148,6 +152,11 @@ def ingest_webhook(
         # Signed, so from Notion: logged, as Notion gives up on it after its retries.
         log.warning("webhook: event %s (%s) refused: %s", event.id, event.type, problem)
         raise InvalidInput(problem, ["timestamp"])
+    stale = too_old(event, now, timedelta(seconds=intake.max_age_s))
+    if stale:
+        # Acknowledged (200), not refused: a refusal would only have Notion deliver it again, as old.
+        log.warning("webhook: event %s (%s) dropped: %s", event.id, event.type, stale)
+        return Outcome("dropped", stale)
     return _route(event, intake, now)
 
 

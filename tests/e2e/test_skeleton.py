@@ -11,7 +11,8 @@ import pytest
 
 from local.code_sandbox import SEED as CODE_SEED
 from local.demo import http, run_demo, wait_for
-from local.stack import LocalStack
+from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack
+from local.tasks_emulator import mint_id_token
 from shared.adapters.local_secrets import LocalFileSecrets
 from shared.config import Target
 from shared.services.sessions import start_session
@@ -148,11 +149,28 @@ def test_api_refuses_without_a_session_and_hides_other_tenants(
     assert status_of(url, {"Authorization": f"Bearer {other}"}) == 404
 
 
+def as_tasks(stack: LocalStack, target: Target) -> dict[str, str]:
+    """The headers of a task the stack's queue sends ``target``: the tasks account's ID token."""
+    token = mint_id_token(TASKS_SERVICE_ACCOUNT, stack.url(target))
+    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+
 def test_the_functions_validate_their_input_over_http(stack: LocalStack) -> None:
     for target in (Target.PLAN, Target.EXECUTE_STEP, Target.NOTIFY, Target.DEPLOY):
-        json_headers = {"Content-Type": "application/json"}
-        assert status_of(stack.url(target) + "/", json_headers, "POST", b"{}") == 400
+        # a body that can never be valid: acknowledged (200) and kept as a dead letter, never retried
+        assert status_of(stack.url(target) + "/", as_tasks(stack, target), "POST", b"{}") == 200
         assert status_of(stack.url(target) + "/") == 405
+
+
+def test_the_task_functions_answer_only_the_tasks_account(stack: LocalStack) -> None:
+    """Besides IAM, in code: no token is a 401, another account's a 403 (the stack's own emulator
+    tokens, as its queue sends them)."""
+    for target in (Target.PLAN, Target.EXECUTE_STEP, Target.NOTIFY, Target.DEPLOY):
+        json_headers = {"Content-Type": "application/json"}
+        assert status_of(stack.url(target) + "/", json_headers, "POST", b"{}") == 401
+        other = mint_id_token("someone@notion-agent-local.iam.gserviceaccount.com", stack.url(target))
+        headers = json_headers | {"Authorization": f"Bearer {other}"}
+        assert status_of(stack.url(target) + "/", headers, "POST", b"{}") == 403
     assert status_of(stack.url(Target.OAUTH_CALLBACK) + "/?code=x") == 400
     assert (
         status_of(stack.url(Target.NOTION_WEBHOOK) + "/", {"Content-Type": "application/json"}, "POST", b"{}")
@@ -189,7 +207,7 @@ def test_our_log_lines_are_cloud_logging_json_with_trace_and_labels(
     body = json.dumps(
         {"tenant_id": "trace-tenant", "run_id": "traced-run", "goal": "g", "trigger": {"kind": "manual"}}
     )
-    headers = {"Content-Type": "application/json", "traceparent": f"00-{trace}-b7ad6b7169203331-01"}
+    headers = as_tasks(stack, Target.PLAN) | {"traceparent": f"00-{trace}-b7ad6b7169203331-01"}
     status_of(stack.url(Target.PLAN) + "/", headers, "POST", body.encode())
     entries = []
     for path in (stack.workdir / "logs").glob("*.log"):

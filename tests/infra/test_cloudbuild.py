@@ -1,4 +1,8 @@
-"""cloudbuild.yaml: the stages in order, pinned images, substitutions, its own account, apply gated on main."""
+"""cloudbuild.yaml and cloudbuild-apply.yaml: validate first, the stages in order, pinned images,
+substitutions, their own accounts; the plan stored, and only an approved stored plan applied.
+
+The steps' scripts are run here with fake gcloud and terraform on PATH (tar and sha256sum are real),
+as Cloud Build would run them after substitution."""
 
 import json
 import re
@@ -10,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOUDBUILD = ROOT / "cloudbuild.yaml"
+CLOUDBUILD_APPLY = ROOT / "cloudbuild-apply.yaml"
 INFRA_PYTHON = ROOT / ".venv-infra" / "bin" / "python"
 
 
@@ -35,28 +40,35 @@ def build() -> dict[str, Any]:
     return load_yaml(CLOUDBUILD)
 
 
+@pytest.fixture(scope="module")
+def apply_build() -> dict[str, Any]:
+    return load_yaml(CLOUDBUILD_APPLY)
+
+
 def _step(build: dict[str, Any], step_id: str) -> dict[str, Any]:
     return next(s for s in build["steps"] if s.get("id") == step_id)
 
 
 def test_stages_run_in_order(build: dict[str, Any]) -> None:
     ids = [s["id"] for s in build["steps"]]
-    stages = ["lint", "test", "package", "plan", "apply"]
+    stages = ["validate", "lint", "test", "package", "plan", "store-plan"]
     assert [i for i in ids if i in stages] == stages
+    assert ids[0] == "validate", "terraform validate runs before anything else"
+    assert "apply" not in ids, "the deploy pipeline never applies: cloudbuild-apply.yaml does"
     assert not any("waitFor" in s for s in build["steps"]), "steps must run sequentially"
     assert "make lint" in " ".join(_step(build, "lint")["args"])
     assert "make test" in " ".join(_step(build, "test")["args"])
     assert "make package" in " ".join(_step(build, "package")["args"])
 
 
-@pytest.mark.parametrize("image_index", range(8))
-def test_every_image_is_pinned(build: dict[str, Any], image_index: int) -> None:
-    assert len(build["steps"]) == 8
-    image = build["steps"][image_index]["name"]
-    pinned_digest = re.search(r"@sha256:[0-9a-f]{64}$", image)
-    tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
-    assert pinned_digest or re.match(r"^\d+\.\d+\.\d+", tag), f"{image} is not pinned to a version or digest"
-    assert "latest" not in image
+def test_every_image_is_pinned(build: dict[str, Any], apply_build: dict[str, Any]) -> None:
+    images = [step["name"] for step in [*build["steps"], *apply_build["steps"]]]
+    assert len(images) == 11
+    for image in images:
+        pinned_digest = re.search(r"@sha256:[0-9a-f]{64}$", image)
+        tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
+        assert pinned_digest or re.match(r"^\d+\.\d+\.\d+", tag), f"{image} is not pinned"
+        assert "latest" not in image
 
 
 def test_tests_run_where_the_firestore_emulator_and_java_are(build: dict[str, Any]) -> None:
@@ -65,40 +77,31 @@ def test_tests_run_where_the_firestore_emulator_and_java_are(build: dict[str, An
 
 def test_substitutions_for_project_and_state(build: dict[str, Any]) -> None:
     subs = build["substitutions"]
-    assert {"_DEPLOY_PROJECT", "_STATE_BUCKET", "_APPLY"} <= set(subs)
-    assert subs["_APPLY"] == "false", "applying must be opted into by the approved trigger"
+    assert {"_DEPLOY_PROJECT", "_STATE_BUCKET", "_STORE_PLAN"} <= set(subs)
+    assert subs["_STORE_PLAN"] == "false", "storing a plan must be opted into by the deploy trigger"
 
 
-def test_own_service_account_and_logging(build: dict[str, Any]) -> None:
-    assert re.fullmatch(
-        r"projects/\$\{PROJECT_ID\}/serviceAccounts/na-[a-z-]+@\$\{PROJECT_ID\}\.iam\.gserviceaccount\.com",
-        build["serviceAccount"],
-    )
-    assert build["options"]["logging"] == "CLOUD_LOGGING_ONLY"
+def test_own_service_account_and_logging(build: dict[str, Any], apply_build: dict[str, Any]) -> None:
+    account = r"projects/\$\{PROJECT_ID\}/serviceAccounts/na-%s@\$\{PROJECT_ID\}\.iam\.gserviceaccount\.com"
+    assert re.fullmatch(account % "[a-z-]+", build["serviceAccount"])
+    assert re.fullmatch(account % "deployer", apply_build["serviceAccount"])
+    assert build["options"]["logging"] == apply_build["options"]["logging"] == "CLOUD_LOGGING_ONLY"
 
 
-def test_apply_only_on_main_with_the_saved_plan(build: dict[str, Any]) -> None:
-    script = " ".join(_step(build, "apply")["args"])
-    assert '[ "${BRANCH_NAME}" = "main" ]' in script
-    assert '[ "${_APPLY}" = "true" ]' in script
-    assert "terraform apply -input=false /workspace/tfplan" in script
-    assert "-out=/workspace/tfplan" in " ".join(_step(build, "plan")["args"])
-
-
-def test_deploy_trigger_requires_manual_approval() -> None:
-    import hcl2
-
-    from tools.infra_drift import HCL_OPTIONS
-
-    doc = hcl2.loads((ROOT / "terraform" / "cicd.tf").read_text(), serialization_options=HCL_OPTIONS)
-    triggers = {
-        name: body for block in doc["resource"] for name, body in block["google_cloudbuild_trigger"].items()
-    }
-    assert triggers["deploy"]["approval_config"][0]["approval_required"] is True
-    assert triggers["deploy"]["substitutions"]["_APPLY"] == "true"
+def test_only_the_approved_apply_trigger_applies_and_only_a_stored_plan() -> None:
+    triggers = _triggers()
+    apply = triggers["apply"]
+    assert apply["approval_config"][0]["approval_required"] is True
+    assert apply["git_file_source"][0]["path"] == "cloudbuild-apply.yaml"
+    assert apply["service_account"] == '${google_service_account.platform["deployer"].id}'
+    assert "approval_config" not in triggers["deploy"], "the deploy build only plans: nothing to approve"
+    assert triggers["deploy"]["substitutions"]["_STORE_PLAN"] == "true"
     assert triggers["deploy"]["github"][0]["push"][0]["branch"] == "^main$"
-    assert triggers["checks"]["substitutions"]["_APPLY"] == "false"
+    assert triggers["checks"]["substitutions"]["_STORE_PLAN"] == "false"
     assert triggers["checks"]["service_account"] == '${google_service_account.platform["ci"].id}'
+    applies = [t for t in triggers.values() if "cloudbuild-apply" in json.dumps(t)]
+    assert applies == [apply]
+    assert "terraform apply" not in CLOUDBUILD.read_text().replace("cloudbuild-apply", "")
 
 
 TEAM_TFVARS = "/workspace/team.tfvars"
@@ -132,7 +135,7 @@ def test_the_plan_takes_every_variable_from_the_teams_tfvars(build: dict[str, An
     # TF_VAR_ values rank below a -var-file: none is set, so none can look like it counts.
     assert not any(e.startswith("TF_VAR_") for s in build["steps"] for e in s.get("env", []))
     ids = [s["id"] for s in build["steps"]]
-    assert ids[0] == "tfvars", "fetch the team's variables first, so a build without them fails fast"
+    assert ids[1] == "tfvars", "fetch the team's variables next, so a build without them fails fast"
     assert TEAM_TFVARS in " ".join(_step(build, "tfvars")["args"])
 
 
@@ -177,10 +180,182 @@ def test_an_empty_tfvars_file_fails_the_build(build: dict[str, Any], tmp_path: P
 def test_the_triggers_set_exactly_the_substitutions_the_build_uses(build: dict[str, Any]) -> None:
     """Cloud Build refuses a trigger substitution its build does not use; one the triggers do not set
     would keep the YAML's placeholder."""
-    text = CLOUDBUILD.read_text()
-    used = set(re.findall(r"\$\{(_[A-Z_]+)\}", text))
-    assert used == set(build["substitutions"])
-    for name, trigger in _triggers().items():
-        assert set(trigger["substitutions"]) == used, name
-        assert trigger["substitutions"]["_DEPLOY_PROJECT"] == "${var.project_id}"
-        assert trigger["substitutions"]["_STATE_BUCKET"] == "${var.state_bucket}"
+    for path, names in ((CLOUDBUILD, ("checks", "deploy")), (CLOUDBUILD_APPLY, ("apply",))):
+        used = set(re.findall(r"\$\{(_[A-Z_]+)\}", path.read_text()))
+        assert used == set(load_yaml(path)["substitutions"]), path.name
+        for name in names:
+            trigger = _triggers()[name]
+            assert set(trigger["substitutions"]) == used, name
+            assert trigger["substitutions"]["_STATE_BUCKET"] == "${var.state_bucket}"
+    assert _triggers()["deploy"]["substitutions"]["_DEPLOY_PROJECT"] == "${var.project_id}"
+
+
+def _run_step(
+    step: dict[str, Any], tmp_path: Path, subs: dict[str, str], fakes: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """A step's script substituted as Cloud Build would, in ``tmp_path`` (the workspace), with fake
+    programs on PATH (``fakes``: name -> bash body; each call is appended to ``tmp_path/calls``)."""
+    script = step["args"][-1]
+    for name, value in subs.items():
+        script = script.replace("${" + name + "}", value)
+    script = (
+        script.replace("$$", "$").replace("/workspace/", f"{tmp_path}/").replace("/workspace", str(tmp_path))
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, body in fakes.items():
+        fake = bin_dir / name
+        fake.write_text(f'#!/bin/bash\necho "{name} $*" >> {tmp_path}/calls\n{body}\n')
+        fake.chmod(0o755)
+    cwd = tmp_path / step.get("dir", "")
+    cwd.mkdir(parents=True, exist_ok=True)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    return subprocess.run(
+        ["bash", "-c", script], cwd=cwd, capture_output=True, text=True, env=env, check=False
+    )
+
+
+def _calls(tmp_path: Path) -> list[str]:
+    calls = tmp_path / "calls"
+    return calls.read_text().splitlines() if calls.exists() else []
+
+
+def test_validate_refuses_a_build_without_the_lock_file(build: dict[str, Any], tmp_path: Path) -> None:
+    result = _run_step(_step(build, "validate"), tmp_path, {}, {"terraform": ""})
+    assert result.returncode == 1
+    assert ".terraform.lock.hcl is missing" in result.stderr and "providers lock" in result.stderr
+    assert _calls(tmp_path) == []  # nothing ran without it
+
+
+def test_validate_runs_with_the_committed_lock_file(build: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "terraform").mkdir()
+    (tmp_path / "terraform" / ".terraform.lock.hcl").write_text(
+        'provider "registry.terraform.io/hashicorp/google" {}\n'
+    )
+    result = _run_step(_step(build, "validate"), tmp_path, {}, {"terraform": ""})
+    assert result.returncode == 0, result.stderr
+    assert _calls(tmp_path) == [
+        "terraform init -input=false -backend=false -lockfile=readonly",
+        "terraform validate",
+    ]
+
+
+def _planned_workspace(tmp_path: Path) -> None:
+    """What the plan step leaves in the workspace: the plan, its text, terraform/ and the archive."""
+    terraform = tmp_path / "terraform"
+    (terraform / ".terraform" / "providers").mkdir(parents=True)
+    (terraform / ".terraform" / "providers" / "huge-binary").write_text("not stored")
+    (terraform / "main.tf").write_text('resource "x" "y" {}\n')
+    (terraform / ".terraform.lock.hcl").write_text("lock\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "function-source.zip").write_text("zip")
+    (tmp_path / "tfplan").write_text("the plan")
+    (tmp_path / "tfplan.txt").write_text("Plan: 1 to add")
+
+
+def test_the_deploy_build_stores_its_plan_with_what_it_was_made_from(
+    build: dict[str, Any], tmp_path: Path
+) -> None:
+    _planned_workspace(tmp_path)
+    subs = {
+        "_STORE_PLAN": "true",
+        "_STATE_BUCKET": "team-tfstate",
+        "BUILD_ID": "b-1",
+        "LOCATION": "europe-west1",
+    }
+    result = _run_step(_step(build, "store-plan"), tmp_path, subs, {"gcloud": ""})
+    assert result.returncode == 0, result.stderr
+    assert _calls(tmp_path) == [
+        "gcloud storage cp deployment.tar.gz deployment.sha256 tfplan.txt gs://team-tfstate/notion-agent/plans/b-1/"
+    ]
+    listing = subprocess.run(
+        ["tar", "-tzf", str(tmp_path / "deployment.tar.gz")], capture_output=True, text=True, check=True
+    )
+    members = set(listing.stdout.split())
+    assert {
+        "tfplan",
+        "terraform/main.tf",
+        "terraform/.terraform.lock.hcl",
+        "build/function-source.zip",
+    } <= members
+    assert not [m for m in members if m.startswith("terraform/.terraform/")]
+    assert "_PLAN_BUILD=b-1" in result.stdout
+    check = subprocess.run(
+        ["sha256sum", "-c", "deployment.sha256"], cwd=tmp_path, capture_output=True, check=False
+    )
+    assert check.returncode == 0
+
+
+def test_pull_request_builds_store_nothing(build: dict[str, Any], tmp_path: Path) -> None:
+    _planned_workspace(tmp_path)
+    subs = {"_STORE_PLAN": "false", "_STATE_BUCKET": "team-tfstate", "BUILD_ID": "b-1", "LOCATION": "x"}
+    result = _run_step(_step(build, "store-plan"), tmp_path, subs, {"gcloud": "exit 9"})
+    assert result.returncode == 0 and _calls(tmp_path) == []
+
+
+def _stored_plan(tmp_path: Path, lock: bool = True) -> Path:
+    """A plan as the deploy build stores it, in a directory standing for its gs:// folder."""
+    made = tmp_path / "made"
+    made.mkdir()
+    _planned_workspace(made)
+    if not lock:
+        (made / "terraform" / ".terraform.lock.hcl").unlink()
+    store = tmp_path / "store"
+    store.mkdir()
+    tar = ["tar", "--exclude=terraform/.terraform", "-czf", str(store / "deployment.tar.gz")]
+    subprocess.run([*tar, "tfplan", "terraform", "build/function-source.zip"], cwd=made, check=True)
+    digest = subprocess.run(
+        ["sha256sum", "deployment.tar.gz"], cwd=store, capture_output=True, text=True, check=True
+    )
+    (store / "deployment.sha256").write_text(digest.stdout)
+    return store
+
+
+# A fake `gcloud storage cp SRC... DEST` that copies from the local "bucket" directory.
+FAKE_CP = 'dest="${@: -1}"; for src in "${@:3:$#-3}"; do cp "%s/$(basename "$src")" "$dest"; done'
+
+
+def _fetch(apply_build: dict[str, Any], tmp_path: Path, store: Path, plan_build: str = "b-1") -> Any:
+    work = tmp_path / "work"
+    work.mkdir()
+    subs = {"_STATE_BUCKET": "team-tfstate", "_PLAN_BUILD": plan_build}
+    return work, _run_step(_step(apply_build, "fetch-plan"), work, subs, {"gcloud": FAKE_CP % store})
+
+
+def test_the_apply_build_applies_exactly_the_stored_plan(apply_build: dict[str, Any], tmp_path: Path) -> None:
+    work, fetched = _fetch(apply_build, tmp_path, _stored_plan(tmp_path))
+    assert fetched.returncode == 0, fetched.stderr
+    assert _calls(work) == [
+        "gcloud storage cp gs://team-tfstate/notion-agent/plans/b-1/deployment.tar.gz "
+        "gs://team-tfstate/notion-agent/plans/b-1/deployment.sha256 ."
+    ]
+    assert (work / "deployment" / "terraform" / "main.tf").exists()
+    assert (work / "deployment" / "build" / "function-source.zip").exists()  # ../build from terraform/
+    (work / "calls").unlink()
+    applied = _run_step(
+        _step(apply_build, "apply"), work, {"_STATE_BUCKET": "team-tfstate"}, {"terraform": ""}
+    )
+    assert applied.returncode == 0, applied.stderr
+    init, apply = _calls(work)
+    assert "-lockfile=readonly" in init and "bucket=team-tfstate" in init
+    assert apply == f"terraform apply -input=false {work}/deployment/tfplan"
+
+
+def test_a_tampered_plan_is_not_applied(apply_build: dict[str, Any], tmp_path: Path) -> None:
+    store = _stored_plan(tmp_path)
+    with (store / "deployment.tar.gz").open("ab") as tar:
+        tar.write(b"x")
+    _, fetched = _fetch(apply_build, tmp_path, store)
+    assert fetched.returncode == 1 and "does not match its SHA-256" in fetched.stderr
+
+
+def test_a_plan_made_without_the_lock_file_is_not_applied(
+    apply_build: dict[str, Any], tmp_path: Path
+) -> None:
+    _, fetched = _fetch(apply_build, tmp_path, _stored_plan(tmp_path, lock=False))
+    assert fetched.returncode == 1 and ".terraform.lock.hcl: not applied" in fetched.stderr
+
+
+def test_the_apply_build_needs_a_plan_named(apply_build: dict[str, Any], tmp_path: Path) -> None:
+    work, fetched = _fetch(apply_build, tmp_path, _stored_plan(tmp_path), plan_build="")
+    assert fetched.returncode == 1 and "_PLAN_BUILD" in fetched.stderr and _calls(work) == []

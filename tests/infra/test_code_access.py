@@ -330,7 +330,12 @@ def test_only_the_connect_flow_may_create_token_secrets(tf: Terraform) -> None:
         if site.endswith(":_store_connection")
     )
     writer = tf.resources["google_project_iam_custom_role"]["notion_token_writer"]["permissions"]
-    assert sorted(writer) == ["secretmanager.secrets.create", "secretmanager.versions.add"]
+    assert writer == ["secretmanager.versions.add"]
+    # Creating is checked on the project, so it is a grant of its own, without a name condition
+    # (docs/iam.md): to the connect flow and to api, which stores integration tokens.
+    assert _holders(tf, "secret_creators") == TENANT_TOKEN_CREATORS | _holders(tf, "code_token_keepers")
+    creator = tf.resources["google_project_iam_custom_role"]["secret_creator"]["permissions"]
+    assert creator == ["secretmanager.secrets.create"]
     rotator = tf.resources["google_project_iam_custom_role"]["notion_token_rotator"]["permissions"]
     assert sorted(rotator) == ["secretmanager.versions.add", "secretmanager.versions.destroy"]
     revoker = tf.resources["google_project_iam_custom_role"]["notion_token_revoker"]["permissions"]

@@ -10,6 +10,7 @@ DEPLOY_MD = (ROOT / "docs" / "deploy.md").read_text()
 README = (ROOT / "README.md").read_text()
 README_DEPLOY = README[README.index("## Deploy to your Google Cloud project") : README.index("## Settings")]
 CLOUDBUILD = (ROOT / "cloudbuild.yaml").read_text()
+CLOUDBUILD_APPLY = (ROOT / "cloudbuild-apply.yaml").read_text()
 _BACKEND = re.compile(r'-backend-config="?(\w+)=([^"\s`]+)"?')
 
 
@@ -23,9 +24,10 @@ def backend_configs(text: str) -> list[dict[str, str]]:
 
 
 def test_readme_and_deploy_md_init_the_backend_the_pipeline_reads() -> None:
-    [pipeline] = backend_configs(CLOUDBUILD)
-    assert pipeline == {"bucket": "${_STATE_BUCKET}", "prefix": "notion-agent"}
-    [doc] = backend_configs(DEPLOY_MD)
+    plan, apply = [config for config in backend_configs(CLOUDBUILD + CLOUDBUILD_APPLY) if config]
+    assert plan == apply == {"bucket": "${_STATE_BUCKET}", "prefix": "notion-agent"}
+    pipeline = plan
+    [doc] = [config for config in backend_configs(DEPLOY_MD) if config]  # not `init -backend=false`
     [readme] = backend_configs(README_DEPLOY)
     assert readme == doc == {"bucket": "$PROJECT-tfstate", "prefix": pipeline["prefix"]}
 
@@ -44,3 +46,41 @@ def test_both_name_the_tfvars_file_the_pipeline_reads() -> None:
     path = f"gs://$PROJECT-tfstate/{source.group(1)}"
     assert f"gcloud storage cp terraform/terraform.tfvars {path}" in DEPLOY_MD
     assert path in README_DEPLOY
+
+
+def test_the_lock_file_procedure_is_the_one_the_pipeline_asks_for() -> None:
+    asked = re.search(r"echo \"  (terraform -chdir=terraform providers lock [^\"]+)\"", CLOUDBUILD)
+    assert asked, "cloudbuild.yaml's validate step no longer says how to make the lock file"
+    assert asked.group(1) in DEPLOY_MD
+    assert "-lockfile=readonly" in CLOUDBUILD and "-lockfile=readonly" in CLOUDBUILD_APPLY
+    assert "(docs/deploy.md, The provider lock file)" in CLOUDBUILD
+    assert "### The provider lock file" in DEPLOY_MD
+
+
+def test_the_apply_command_is_the_one_the_deploy_build_prints() -> None:
+    printed = re.search(r"echo \"  (gcloud builds triggers run notion-agent-apply [^\"]+)\"", CLOUDBUILD)
+    assert printed
+    documented = printed.group(1).replace("${LOCATION}", "$REGION").replace("${BUILD_ID}", "BUILD_ID")
+    assert documented in DEPLOY_MD
+
+
+def test_the_first_deploy_checklist_names_sections_that_exist() -> None:
+    checklist = DEPLOY_MD[
+        DEPLOY_MD.index("### First deploy, top to bottom") : DEPLOY_MD.index("### Prerequisites")
+    ]
+    steps = re.findall(r"^\d+\. ([^:(\n]+)", checklist, re.M)
+    assert len(steps) >= 10
+    headings = {h.lower() for h in re.findall(r"^### (.+)$", DEPLOY_MD, re.M)}
+    for step in ("The state bucket", "The provider lock file", "Apply", "One public origin"):
+        assert any(h.startswith(step.lower()) for h in headings), step
+        assert step in checklist
+    assert "An existing `(default)` Firestore database" in checklist and "make smoke URL=" in checklist
+    assert "GitHub connection's region" in DEPLOY_MD and "docs/iam.md" in checklist
+
+
+def test_the_rotation_procedure_stages_then_promotes_through_make() -> None:
+    section = DEPLOY_MD[DEPLOY_MD.index("### Rotating the signing key") :]
+    stage = section.index("make -s signing-key STEP=stage")
+    promote = section.index("make -s signing-key STEP=promote")
+    assert stage < section.index("sleep 330") < promote  # secret_cache_ttl_s (300 s) in between
+    assert "signing-key:" in (ROOT / "mk" / "smoke.mk").read_text()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tools.infra_drift import CodeModel, Terraform, drift, function_instances, main_targets
+from tools.infra_drift import FUNCTION_ENV, CodeModel, Terraform, drift, function_instances, main_targets
 
 
 def _with_locals(tf: Terraform, **changes: object) -> Terraform:
@@ -85,7 +85,7 @@ def test_a_duplicated_function_resource_is_drift(code: CodeModel, tf: Terraform)
     resources = copy.deepcopy(tf.resources)
     resources["google_cloudfunctions2_function"]["plan_again"] = {
         "build_config": [{"entry_point": "plan", "runtime": "python313"}],
-        "service_config": [{"environment_variables": "${local.settings_env}"}],
+        "service_config": [{"environment_variables": FUNCTION_ENV}],
     }
     items = drift(code, dataclasses.replace(tf, resources=resources))
     assert any("'plan' has 2" in item for item in items), items

@@ -39,6 +39,10 @@ def _idx(collection: str, scope: str, *fields: str) -> Index:
 
 # (adapter file, qualified function) -> the query it makes and the composite indexes it needs.
 QUERIES: dict[tuple[str, str], Query] = {
+    ("firestore_dead_letters.py", "FirestoreDeadLetters.recent"): Query(
+        "dead_letters order by received_at DESC (an operator's listing); one field, collection scope: automatic",
+        (),
+    ),
     ("firestore_store.py", "FirestoreRunStore.list_events"): Query(
         "tenants/{t}/runs/{r}/events: seq > n order by seq; one field, collection scope: automatic", ()
     ),
@@ -186,7 +190,7 @@ class _Ref:
     def document(self, name: str) -> "_Ref":
         return _Ref(self.writes, (*self.path, name))
 
-    def create(self, doc: dict[str, Any]) -> None:
+    def create(self, doc: dict[str, Any], **_: Any) -> None:  # timeout and retry are the client's
         self.writes["/".join(self.path)] = doc
 
     @property
@@ -220,6 +224,7 @@ class _Batch:
 
 def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from shared.adapters.firestore_api_keys import FirestoreApiKeys
+    from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
     from shared.adapters.firestore_store import FirestoreRunStore
     from shared.adapters.firestore_tenants import (
         FirestoreOAuthStates,
@@ -236,6 +241,9 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     assert FirestoreTenantStore(client).ask_recipient("h1", "20260101", "t1", 3, now)
     key = ApiKey(key_id="k1", tenant_id="t1", name="CI", secret_sha256="0" * 64, created_at=now, epoch="e")
     FirestoreApiKeys(client).create(key)
+    from shared.domain.dead_letters import dead_letter
+
+    assert FirestoreDeadLetters(client).keep(dead_letter("plan", b"{}", "invalid", now))
     store = FirestoreRunStore(client)
     assert store.claim_page("t1", "p1", "r1", now, timedelta(minutes=1)) is None
     assert store.reserve_start("t1", "r1", now, timedelta(seconds=10), 1) == now
@@ -256,6 +264,7 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "tenants/t1/run_starts/r1",
         "email_recipients/h1-20260101",
         "api_keys/k1",
+        "dead_letters/plan-44136fa355b3678a1146ad16f7e8649e94fb4fc2",
     }
     # One a tenant, rewritten in place; and API keys, which live until deleted: never expire.
     kept = {"tenants/t1/limits/webhook_runs", "api_keys/k1"}

@@ -1,4 +1,10 @@
-"""Least privilege: no basic roles, project-level roles only from the allowlist, public only where designed."""
+"""Least privilege: no basic roles, every grant in one reviewed table, public only where designed.
+
+The tables below are the review: ALLOWLIST and CONDITIONAL (project-level roles and who may hold
+them), RESOURCE_GRANTS (every grant on a single resource) and PUBLIC (every grant to a principal
+outside the project). A grant terraform/ makes that no table lists fails, and so does a table row
+that terraform/ no longer grants. docs/iam.md says why each exists.
+"""
 
 import copy
 import dataclasses
@@ -21,6 +27,12 @@ ALLOWLIST: dict[str, set[str]] = {
         "deploy",
     },  # the model callers (deploy: argument repair)
     "roles/logging.logWriter": {"builder", "deployer", "ci"},  # build logs
+    # Google's custom build service account example (docs/iam.md): the image push, and the source
+    # that 2nd-gen builds fetch from Google's managed gcf-v2-sources-* bucket in this project.
+    "roles/artifactregistry.writer": {"builder"},
+    "roles/storage.objectAdmin": {"builder"},
+    # Creating a secret is checked on the project: no name condition can hold it (docs/iam.md).
+    "custom:secret_creator": {"oauth_callback", "api"},
     # terraform apply: every resource type of the configuration (deploy pipeline only).
     **{
         role: {"deployer"}
@@ -66,6 +78,42 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
     "custom:code_token_keeper": [({"api"}, "/secrets/code-token-")],
     "roles/resourcemanager.projectIamAdmin": [({"deployer"}, "modifiedGrantsByRole")],
 }
+
+# Every grant on a single resource: (resource type, name) -> (role, who). "who" is the account key of
+# google_service_account.function/platform, or a Terraform expression for the for_each forms.
+RESOURCE_GRANTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("google_storage_bucket_iam_member", "ci_reads_source"): ("roles/storage.objectViewer", "ci"),
+    ("google_storage_bucket_iam_member", "deployer_state"): ("roles/storage.objectAdmin", "deployer"),
+    ("google_storage_bucket_iam_member", "ci_state"): ("roles/storage.objectViewer", "ci"),
+    ("google_cloud_run_v2_service_iam_member", "tasks_invoker"): ("roles/run.invoker", "tasks_invoker"),
+    ("google_cloud_run_v2_service_iam_member", "scheduler_invoker"): ("roles/run.invoker", "scheduler"),
+    ("google_service_account_iam_member", "enqueuers_act_as_tasks_invoker"): (
+        "roles/iam.serviceAccountUser",
+        "each.key",  # the enqueuers, on the tasks_invoker account only
+    ),
+    ("google_secret_manager_secret_iam_member", "readers"): (
+        "roles/secretmanager.secretAccessor",
+        "each.value.account",  # local.platform_secrets' readers, per secret
+    ),
+    ("google_secret_manager_secret_iam_member", "version_adders"): (
+        "roles/secretmanager.secretVersionAdder",
+        "each.value.account",  # local.platform_secrets' version_adders, per secret
+    ),
+    ("google_cloud_tasks_queue_iam_member", "enqueuers"): (
+        "roles/cloudtasks.enqueuer",
+        "each.value.enqueuer",
+    ),
+    # PUBLIC below: the one grant to principals outside the project.
+    ("google_cloud_run_v2_service_iam_member", "public"): ("roles/run.invoker", "allUsers"),
+}
+# Grants to principals outside the project (allUsers, allAuthenticatedUsers, domain:, user:, group:).
+# run.invoker for allUsers on the three public functions: Notion and browsers carry no Google identity,
+# each function authenticates its caller itself. Under domain-restricted sharing this binding is
+# refused; docs/iam.md gives the organisation-policy step.
+PUBLIC: dict[tuple[str, str], tuple[str, str]] = {
+    ("google_cloud_run_v2_service_iam_member", "public"): ("roles/run.invoker", "allUsers"),
+}
+OUTSIDE_PRINCIPALS = ("allUsers", "allAuthenticatedUsers", "domain:", "user:", "group:", "principalSet:")
 
 _ACCOUNT = re.compile(r'google_service_account\.\w+\["?([\w.]+)"?\]')
 
@@ -341,6 +389,7 @@ def test_the_ci_role_can_refresh_every_resource_type(tf: Terraform) -> None:
         "google_storage_bucket_iam_member": "storage.buckets.getIamPolicy",
         # Read through grants on the resource, not the project role:
         "google_storage_bucket_object": None,  # ci_reads_source (objectViewer on the source bucket)
+        "time_sleep": None,  # no Google resource: a wait recorded in the state
         "google_billing_budget": None,  # roles/billing.viewer on the billing account (docs/deploy.md)
     }
     assert set(tf.resources) <= set(needs), "a new resource type: add the permission that reads it"
@@ -349,3 +398,93 @@ def test_the_ci_role_can_refresh_every_resource_type(tf: Terraform) -> None:
     reader = tf.resources["google_storage_bucket_iam_member"]["ci_reads_source"]
     assert reader["bucket"] == "${google_storage_bucket.source.name}"
     assert reader["role"] == "roles/storage.objectViewer"
+
+
+def resource_grants(tf: Terraform) -> dict[tuple[str, str], tuple[str, str]]:
+    """Every *_iam_member on a single resource as (type, name) -> (role, who), as the tables spell it."""
+    found = {}
+    for rtype, named in tf.resources.items():
+        if not rtype.endswith("_iam_member") or rtype == "google_project_iam_member":
+            continue
+        for name, body in named.items():
+            member = str(body["member"])
+            account = _ACCOUNT.search(member)
+            inner = re.search(r"\[(each\.[\w.]+)\]", member)
+            who = (inner.group(1) if inner else account.group(1)) if account else member
+            found[(rtype, name)] = (str(body["role"]), who)
+    return found
+
+
+def test_every_resource_grant_is_in_the_reviewed_table(tf: Terraform) -> None:
+    assert resource_grants(tf) == RESOURCE_GRANTS
+
+
+def test_grants_outside_the_project_are_only_the_reviewed_public_ones(tf: Terraform) -> None:
+    outside = {
+        key: grant for key, grant in resource_grants(tf).items() if grant[1].startswith(OUTSIDE_PRINCIPALS)
+    }
+    assert outside == PUBLIC
+    project_members = [str(b["member"]) for b in tf.resources["google_project_iam_member"].values()]
+    assert [m for m in project_members if m.startswith(OUTSIDE_PRINCIPALS)] == []
+
+
+def test_a_new_public_grant_is_caught(tf: Terraform) -> None:
+    resources = copy.deepcopy(tf.resources)
+    resources["google_storage_bucket_iam_member"]["ci_state"]["member"] = "allAuthenticatedUsers"
+    grants = resource_grants(dataclasses.replace(tf, resources=resources))
+    assert grants != RESOURCE_GRANTS
+    assert grants[("google_storage_bucket_iam_member", "ci_state")][1] == "allAuthenticatedUsers"
+
+
+# Permissions checked on the parent (the project) when a resource is created: a condition on the new
+# resource's name cannot match them, so a conditioned grant of one is a 403 at run time.
+CHECKED_ON_PARENT = ("secretmanager.secrets.create",)
+
+
+def test_no_conditioned_grant_relies_on_a_create_permission(tf: Terraform) -> None:
+    custom = tf.resources["google_project_iam_custom_role"]
+    conditioned = [
+        (name, role)
+        for name, _, role, condition in project_grants(tf)
+        if condition and role.startswith("custom:")
+    ]
+    assert conditioned, "no conditioned custom-role grant seen: the check looks at nothing"
+    offending = [
+        (name, role)
+        for name, role in conditioned
+        if set(custom[role.removeprefix("custom:")]["permissions"]) & set(CHECKED_ON_PARENT)
+    ]
+    assert offending == []
+    creators = {
+        account for name, account, role, condition in project_grants(tf) if role == "custom:secret_creator"
+    }
+    assert creators == {"oauth_callback", "api"}
+    assert all(
+        not condition for _, _, role, condition in project_grants(tf) if role == "custom:secret_creator"
+    )
+
+
+BUILDER_EXAMPLE_ROLES = {
+    "roles/logging.logWriter",
+    "roles/artifactregistry.writer",
+    "roles/storage.objectAdmin",
+}
+
+
+def test_the_builder_has_the_roles_of_googles_example_and_functions_wait_for_iam(tf: Terraform) -> None:
+    assert set(tf.locals["project_roles"]["builder"]) == BUILDER_EXAMPLE_ROLES
+    wait = tf.resources["time_sleep"]["iam_propagation"]
+    assert "google_project_iam_member.project_roles" in str(wait["triggers"])
+    for name, body in tf.resources["google_cloudfunctions2_function"].items():
+        assert "${time_sleep.iam_propagation}" in body["depends_on"], name
+        assert (
+            body["build_config"][0]["service_account"] == '${google_service_account.platform["builder"].id}'
+        )
+
+
+def test_alerts_on_log_metrics_wait_for_the_metrics(tf: Terraform) -> None:
+    wait = tf.resources["time_sleep"]["log_metrics"]
+    assert "google_logging_metric.metric" in str(wait["triggers"])
+    for name, policy in tf.resources["google_monitoring_alert_policy"].items():
+        if "logging.googleapis.com/user/" in str(policy["conditions"]):
+            assert "${time_sleep.log_metrics}" in policy.get("depends_on", []), name

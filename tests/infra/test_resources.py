@@ -1,5 +1,7 @@
 """Firestore indexes and TTLs, queues, scheduler jobs, source archive, alerts: as DESIGN.md and issue 5 ask."""
 
+import pytest
+
 from tools.infra_drift import Terraform
 
 
@@ -70,8 +72,14 @@ def test_functions_run_python313_with_min_instances_variable(tf: Terraform) -> N
         assert fn["concurrency"] == 1 or float(fn["cpu"]) >= 1, f"{key}: concurrency > 1 needs a whole vCPU"
 
 
-def test_alerts_cover_the_four_signals(tf: Terraform) -> None:
-    assert set(tf.locals["log_metrics"]) == {"run_failed", "webhook_rejected", "budget_exceeded"}
+def test_alerts_cover_the_six_signals(tf: Terraform) -> None:
+    assert set(tf.locals["log_metrics"]) == {
+        "run_failed",
+        "webhook_rejected",
+        "budget_exceeded",
+        "model_unavailable",
+        "dead_letter",
+    }
     assert set(tf.locals["log_alerts"]) == set(tf.locals["log_metrics"])
     task_age = tf.resources["google_monitoring_alert_policy"]["task_age"]
     assert (
@@ -85,3 +93,25 @@ def test_variables_are_typed_and_described(tf: Terraform) -> None:
         assert variable.get("type") and variable.get("description"), name
     for name, output in tf.outputs.items():
         assert output.get("description"), name
+
+
+def test_each_functions_threads_equal_its_concurrency(tf: Terraform) -> None:
+    """Cloud Run sends an instance up to max_instance_request_concurrency requests at once; with fewer
+    gunicorn threads the rest queue inside it, counted against the request's timeout."""
+    runtime_env = tf.locals["runtime_env"]
+    assert runtime_env == "${{for key, fn in local.functions : key => {THREADS = tostring(fn.concurrency)}}}"
+    for body in tf.resources["google_cloudfunctions2_function"].values():
+        service = body["service_config"][0]
+        assert service["environment_variables"] == "${merge(local.settings_env, local.runtime_env[each.key])}"
+        assert service["max_instance_request_concurrency"] == "${each.value.concurrency}"
+
+
+def test_functions_framework_reads_its_thread_count_from_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mechanism runtime_env relies on, in the functions-framework version uv.lock pins."""
+    from flask import Flask
+    from functions_framework._http.gunicorn import GunicornApplication
+
+    monkeypatch.setenv("THREADS", "40")
+    assert GunicornApplication(Flask(__name__), "127.0.0.1", 0, False).options["threads"] == 40
+    monkeypatch.delenv("THREADS")
+    assert GunicornApplication(Flask(__name__), "127.0.0.1", 0, False).options["threads"] != 40

@@ -82,3 +82,11 @@ def test_notify_retries_for_the_window_the_notifier_relies_on(tf: Terraform) -> 
     # Enough attempts after the notifier's own bound to end the record (live_notifier.py).
     late = (GIVE_UP_AFTER + timedelta(hours=3)).total_seconds()
     assert len([t for t in times if t >= late]) >= 3
+
+
+def test_the_plan_function_knows_its_queues_last_attempt(tf: Terraform) -> None:
+    """plan records a trigger whose last attempt failed (shared.services.planning.start_run): it must
+    count the attempts the queue makes, or the queue deletes the task with nothing recorded."""
+    env = tf.locals["settings_env"]
+    assert int(env["NA_PLAN_MAX_ATTEMPTS"]) == tf.locals["queues"]["plan"]["max_attempts"]
+    assert len(attempt_times(tf.locals["queues"]["plan"])) == int(env["NA_PLAN_MAX_ATTEMPTS"])

@@ -39,7 +39,7 @@ SMTP = {
     "username": "apikey",
     "sender": "Notion Agent <a@example.com>",
 }
-PRICES = {"gemini-2.5-flash": [0.3, 2.5], "gemini-2.5-pro": [1.25, 10]}
+PRICES = {"gemini-3.5-flash-lite": [0.3, 2.5], "gemini-3.5-flash": [1.25, 10]}
 
 
 def _parsed(name: str) -> dict[str, Any]:
@@ -158,7 +158,7 @@ def test_the_required_values_and_every_default_pass(variables: Variables) -> Non
         {"smtp": SMTP | {"port": 465, "security": "tls", "sender": "agent@example.com"}},
         {"smtp": {"host": ""}},  # no email: nothing else is needed
         {"min_instances": {"api": 1, "notion_webhook": 0}},
-        {"model_prices": {"gemini-2.5-flash": [0.3, 2.5], "gemini-2.5-pro": [0, 0]}},
+        {"model_prices": {"gemini-3.5-flash-lite": [0.3, 2.5], "gemini-3.5-flash": [0, 0]}},
         {"lb_log_sample_rate": 0.25, "log_level": "DEBUG", "connect_cookie_samesite": "None"},
         {"public_domain": "agent.eu-1.example.co.uk"},
         {"default_budgets_usd": {"run": 2.5, "day": 20, "month": 300}, "secret_cache_ttl_s": 0},
@@ -229,13 +229,13 @@ PRICE_VALUES = "model_prices values must be [input, output] prices"
         ({"smtp": SMTP | {"sender": ""}}, SENDER),
         ({"smtp": SMTP | {"sender": "Notion Agent"}}, SENDER),
         ({"smtp": {"host": "", "sender": ""}}, None),
-        ({"model_prices": PRICES | {"gemini-2.5-flash": [0.3]}}, PRICE_VALUES),
-        ({"model_prices": PRICES | {"gemini-2.5-flash": [0.3, -2.5]}}, PRICE_VALUES),
-        ({"model_prices": PRICES | {"gemini-2.5-flash": [-0.01, 2.5]}}, PRICE_VALUES),
+        ({"model_prices": PRICES | {"gemini-3.5-flash-lite": [0.3]}}, PRICE_VALUES),
+        ({"model_prices": PRICES | {"gemini-3.5-flash-lite": [0.3, -2.5]}}, PRICE_VALUES),
+        ({"model_prices": PRICES | {"gemini-3.5-flash-lite": [-0.01, 2.5]}}, PRICE_VALUES),
         # A price past the largest 64-bit float: the functions cannot read it.
-        ({"model_prices": PRICES | {"gemini-2.5-pro": [1.25, 10**309]}}, PRICE_VALUES),
-        ({"model_prices": PRICES | {"gemini-2.5-pro": [1.25, 1e308]}}, None),
-        ({"model_prices": {"gemini-2.5-flash": [0.3, 2.5]}}, PRICED),
+        ({"model_prices": PRICES | {"gemini-3.5-flash": [1.25, 10**309]}}, PRICE_VALUES),
+        ({"model_prices": PRICES | {"gemini-3.5-flash": [1.25, 1e308]}}, None),
+        ({"model_prices": {"gemini-3.5-flash-lite": [0.3, 2.5]}}, PRICED),
         ({"model_plan": "gemini-3-flash"}, PRICED),
         ({"model_draft": "gemini-3-pro"}, PRICED),
         ({"model_plan": "gemini-3-flash", "model_prices": PRICES | {"gemini-3-flash": [0.5, 3]}}, None),

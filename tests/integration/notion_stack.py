@@ -159,7 +159,8 @@ def event_for(
 ) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
-        "timestamp": "2026-01-05T09:00:00.000Z",
+        # An hour ago: its window long ended (the task is due at once), well within the age accepted.
+        "timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
         "workspace_id": workspace_id,
         "workspace_name": "Demo workspace",
         "subscription_id": "sub-1",

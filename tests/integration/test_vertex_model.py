@@ -14,7 +14,7 @@ from google.oauth2.credentials import Credentials
 
 from shared.adapters.vertex_model import VertexModel, check_reachable
 from shared.agent.planning import PlanOut
-from shared.errors import ConfigError, ModelFixableError, TransientError
+from shared.errors import ConfigError, ModelFixableError, ModelUnavailable, TransientError
 
 pytestmark = pytest.mark.integration
 PLAN = {
@@ -120,8 +120,11 @@ def test_rate_limits_are_transient_and_refusals_are_configuration(stub: Stub) ->
     )
     with pytest.raises(TransientError):
         model(stub).generate("plan", "p", PlanOut)
-    stub.replies.append((404, {"error": {"code": 404, "message": "no such model", "status": "NOT_FOUND"}}))
+    stub.replies.append((403, {"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}))
     with pytest.raises(ConfigError):
+        model(stub).generate("plan", "p", PlanOut)
+    stub.replies.append((404, {"error": {"code": 404, "message": "no such model", "status": "NOT_FOUND"}}))
+    with pytest.raises(ModelUnavailable, match="NA_MODEL_PLAN"):
         model(stub).generate("plan", "p", PlanOut)
 
 

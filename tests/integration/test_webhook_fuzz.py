@@ -10,7 +10,7 @@ import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -66,6 +66,7 @@ json_tree = st.recursive(
     ),
     max_leaves=12,
 )
+AN_HOUR_AGO = (datetime.now(UTC) - timedelta(hours=1)).isoformat()  # within the age events may have
 EVENT_TYPES = ["page.created", "page.properties_updated", "page.content_updated", "comment.created"]
 OTHER_TYPES = ["data_source.content_updated", "page.deleted", "database.created", "", "PAGE.CREATED"]
 
@@ -75,7 +76,7 @@ def events(draw: st.DrawFn, workspace_id: str, data_source_id: str, bot_id: str)
     """An event close to Notion's shape, with some fields replaced by junk."""
     event: dict[str, Any] = {
         "id": str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)))),
-        "timestamp": "2026-01-05T09:00:00.000Z",
+        "timestamp": AN_HOUR_AGO,
         "workspace_id": draw(st.sampled_from([workspace_id, workspace_id, "ws-unknown"])),
         "type": draw(st.sampled_from(EVENT_TYPES + OTHER_TYPES)),
         "authors": [{"id": draw(st.sampled_from(["person-1", bot_id])), "type": "person"}],

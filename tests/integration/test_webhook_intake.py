@@ -334,7 +334,30 @@ def test_rejected_requests_store_nothing(stack: Stack) -> None:
     assert signed_post(url, event, token="secret_wrong").status_code == 401
     malformed = signed_post(url, event | {"id": "has/a/slash"})
     assert malformed.status_code == 400 and "id" in malformed.json()["reason"]
+    for field in ("id", "workspace_id"):  # Firestore reserves __x__: it answered 500 before
+        reserved = signed_post(url, event | {field: "__x__"})
+        assert reserved.status_code == 400 and reserved.json()["fields"] == [
+            {"field": field, "problem": "Value error, ids of the form __name__ are reserved by the database"}
+        ]
     assert signed_post(url, event | {"type": "page.locked"}).json()["result"] == "ignored"
     assert signed_post(url, event | {"workspace_id": "unknown-workspace"}).json()["result"] == "dropped"
     assert httpx.get(url).status_code == 405
     assert stack.plan_tasks() == [] and stack.all_event_records() == []
+
+
+def test_a_signed_event_from_2024_or_from_far_ahead_starts_nothing_and_stores_nothing(stack: Stack) -> None:
+    """A replay of a validly signed event the ledger has forgotten (the red team's, from 2024) is
+    acknowledged so that Notion stops delivering it, and dropped; one from far ahead is a 400."""
+    _, ws = connected(stack)
+    old = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"], timestamp="2024-06-01T12:00:00Z")
+    answer = signed_post(stack.webhook_url, old)
+    assert answer.status_code == 200 and answer.json()["result"] == "dropped"
+    assert "older than" in answer.json()["detail"]
+    ahead = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    future = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"], timestamp=ahead)
+    assert signed_post(stack.webhook_url, future).status_code == 400
+    assert stack.plan_tasks() == [] and stack.all_event_records() == []
+    # The same event with a timestamp of an hour ago is taken: the age alone refused it.
+    recent = old | {"timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
+    assert signed_post(stack.webhook_url, recent).json()["result"] == "enqueued"
+    assert len(stack.plan_tasks()) == 1

@@ -148,8 +148,10 @@ def _environment(directory: Path) -> Path:
     return venv / "bin"
 
 
-def _post_empty(url: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=b"", method="POST")
+def _put_empty(url: str) -> tuple[int, bytes]:
+    """A request no target takes (405/404 from our own error mapping). Not an empty POST: a task
+    function keeps such a body as a dead letter, in Firestore, which is unreachable here."""
+    request = urllib.request.Request(url, data=b"", method="PUT")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read()
@@ -184,7 +186,7 @@ def test_every_target_starts_from_the_unpacked_archive(archive: Path, tmp_path: 
         answers = {}
         for target, port in ports.items():
             group.wait_until(target, lambda port=port: http_answers(f"http://127.0.0.1:{port}/"), 60.0)
-            answers[target] = _post_empty(f"http://127.0.0.1:{port}/")
+            answers[target] = _put_empty(f"http://127.0.0.1:{port}/")
     finally:
         group.stop_all()
     failed = {t: (status, body[:300]) for t, (status, body) in answers.items() if status >= 500}

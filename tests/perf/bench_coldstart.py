@@ -27,7 +27,7 @@ from run to run (measured: the floor alone 0.42 to 0.61 s within a minute; on 20
 notion_webhook's floor had a coefficient of variation of 0.12), only partly a drift of the machine's
 speed over seconds (successive floors correlate at 0.29, a target and the floor of its round at 0.39).
 So the runs are paired: each of ``--rounds`` rounds (default 41) runs the target and its floor back to
-back (in alternating order), and a ratio is the median of the rounds' ratios (:func:`paired_ratio`), in
+back (in alternating order), and a ratio is the median of the rounds' ratios (``tests.perf.stats``), in
 which the drift cancels. The two columns for information (``+pydantic``, ``+all``) are measured in
 every other round only, paired with that round's target or floor. Measured on api, nine repeats of 21 rounds: the
 median of the rounds' ratios had a standard deviation of 0.024 (range 0.07), the ratio of the two
@@ -48,6 +48,9 @@ from pathlib import Path
 
 from functions.main import TARGETS
 from shared import bootstrap
+from tests.perf.backends import Backends
+from tests.perf.cold_request import FLOOR_OF, ColdRow, measure
+from tests.perf.stats import Estimate, paired_estimate, paired_ratio, verdict, verdict_of_all
 from tools.package import source_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +62,8 @@ FRAMEWORK = "functions_framework"
 PYDANTIC = ("pydantic.main", "pydantic.fields")
 GOAL_MAX_RATIO = 1.2
 GOAL_NOTION_WEBHOOK_S = 0.6
+GOAL_COLD_REQUEST_RATIO = 1.2
+COLD_ROUNDS = 9
 
 _CHILD = """\
 import importlib, sys, time
@@ -141,46 +146,37 @@ def _time(python: str, cwd: Path, target: str, modules: tuple[str, ...], build: 
 
 
 Row = tuple[str, str, float, float, float, float]  # target, libraries, import, floor, +pydantic, +all
-# Per target: the median ratio import/floor, import/(floor + pydantic) and import with all/floor.
-Ratios = tuple[float, float, float]
+# Per target: the paired ratio import/floor (with its interval), import/(floor + pydantic) and import
+# with all/floor (medians).
+Ratios = tuple[Estimate, float, float]
 
 
-def paired_ratio(numerators: list[float], denominators: list[float]) -> float:
-    """The median of the rounds' ratios: run i of the numerator over run i of the denominator."""
-    if len(numerators) != len(denominators) or not numerators:
-        raise ValueError("paired_ratio needs two lists of the same, non-zero length")
-    return statistics.median(n / d for n, d in zip(numerators, denominators, strict=True))
-
-
-def bench(python: str, rounds: int, targets: tuple[str, ...]) -> list[tuple[Row, Ratios]]:
+def bench(python: str, rounds: int, targets: tuple[str, ...], source: Path) -> list[tuple[Row, Ratios]]:
     """Target, floor and floor + pydantic runs interleaved (pydantic: every body is validated with it,
     by design, yet it is no client library; the extra column shows what is left that is our own)."""
     rows: list[tuple[Row, Ratios]] = []
-    with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
-        source = Path(tmp)
-        stage(source)
-        for target in targets:
-            floor = floor_modules(target)
-            _time(python, source, target, (FRAMEWORK,))  # warm-up: writes our modules' bytecode
-            kinds = {
-                "t": (target, (FRAMEWORK,)),
-                "f": ("", floor),
-                "p": ("", (*floor, *PYDANTIC)),
-                "s": (target, (FRAMEWORK, *preloaded_ports(target))),
-            }
-            measured: list[dict[str, float]] = []
-            for i in range(rounds):
-                order = "tfps" if i % 2 == 0 else "tf"  # the columns for information: every other round
-                if (i // 2) % 2:
-                    order = order[::-1]
-                measured.append({k: _time(python, source, *kinds[k], build=k == "s") for k in order})
-            t, f, p, s = ([m[k] for m in measured if k in m] for k in "tfps")
-            t_half, f_half = ([m[k] for m in measured if "p" in m] for k in "tf")
-            imported, floored, with_pydantic, with_all = (statistics.median(x) for x in (t, f, p, s))
-            ratios = (paired_ratio(t, f), paired_ratio(t_half, p), paired_ratio(s, f_half))
-            libraries = ",".join(floor[1:]) or "-"
-            rows.append(((target, libraries, imported, floored, with_pydantic, with_all), ratios))
-            print(f"  measured {target}", file=sys.stderr, flush=True)
+    for target in targets:
+        floor = floor_modules(target)
+        _time(python, source, target, (FRAMEWORK,))  # warm-up: writes our modules' bytecode
+        kinds = {
+            "t": (target, (FRAMEWORK,)),
+            "f": ("", floor),
+            "p": ("", (*floor, *PYDANTIC)),
+            "s": (target, (FRAMEWORK, *preloaded_ports(target))),
+        }
+        measured: list[dict[str, float]] = []
+        for i in range(rounds):
+            order = "tfps" if i % 2 == 0 else "tf"  # the columns for information: every other round
+            if (i // 2) % 2:
+                order = order[::-1]
+            measured.append({k: _time(python, source, *kinds[k], build=k == "s") for k in order})
+        t, f, p, s = ([m[k] for m in measured if k in m] for k in "tfps")
+        t_half, f_half = ([m[k] for m in measured if "p" in m] for k in "tf")
+        imported, floored, with_pydantic, with_all = (statistics.median(x) for x in (t, f, p, s))
+        ratios = (paired_estimate(t, f), paired_ratio(t_half, p), paired_ratio(s, f_half))
+        libraries = ",".join(floor[1:]) or "-"
+        rows.append(((target, libraries, imported, floored, with_pydantic, with_all), ratios))
+        print(f"  measured {target}", file=sys.stderr, flush=True)
     return rows
 
 
@@ -192,23 +188,37 @@ def main(argv: list[str] | None = None) -> int:
         default=41,
         help="rounds per target (>= 5): the target and its floor each round; median",
     )
+    parser.add_argument(
+        "--cold-rounds",
+        type=int,
+        default=COLD_ROUNDS,
+        help="rounds of the cold request per target (>= 5; 0: not measured)",
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter whose site-packages to use")
     parser.add_argument("--target", action="append", choices=TARGETS, help="only these targets")
     args = parser.parse_args(argv)
     if args.rounds < 5:
         parser.error("--rounds must be at least 5 (a median of 5 or more)")
-    rows = bench(args.python, args.rounds, tuple(args.target or TARGETS))
+    if 0 < args.cold_rounds < 5:
+        parser.error("--cold-rounds must be 0 or at least 5")
+    targets = tuple(args.target or TARGETS)
+    with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
+        source = Path(tmp) / "source"
+        source.mkdir()
+        stage(source)
+        rows = bench(args.python, args.rounds, targets, source)
+        cold = cold_requests(Path(tmp), source, targets, args.cold_rounds) if args.cold_rounds else []
     print(
-        f"{'target':<16}{'import s':>10}{'floor s':>10}{'ratio':>8}{'+pydantic s':>13}{'ratio':>8}"
+        f"{'target':<16}{'import s':>10}{'floor s':>10}{'ratio [95% CI]':>22}{'+pydantic s':>13}{'ratio':>8}"
         f"{'+all s':>12}{'ratio':>8}  floor = functions_framework +"
     )
     for (target, libraries, imported, floor, with_pydantic, schemas), (r, rp, rs) in rows:
         print(
-            f"{target:<16}{imported:>10.3f}{floor:>10.3f}{r:>8.3f}{with_pydantic:>13.3f}{rp:>8.3f}"
-            f"{schemas:>12.3f}{rs:>8.3f}  {libraries}"
+            f"{target:<16}{imported:>10.3f}{floor:>10.3f}{r.median:>8.3f} [{r.lo:.3f}-{r.hi:.3f}]"
+            f"{with_pydantic:>13.3f}{rp:>8.3f}{schemas:>12.3f}{rs:>8.3f}  {libraries}"
         )
     print("(times: medians of the runs; ratios: medians of the rounds' paired ratios)")
-    max_ratio = max(ratios[0] for _, ratios in rows)
+    worst = max((ratios[0] for _, ratios in rows), key=lambda e: e.median)
     max_ratio_pydantic = max(ratios[1] for _, ratios in rows)
     webhook = next((row[2] for row, _ in rows if row[0] == "notion_webhook"), float("nan"))
     max_ratio_schemas = max(ratios[2] for _, ratios in rows)
@@ -217,12 +227,46 @@ def main(argv: list[str] | None = None) -> int:
         "import + every adapter, route and model its requests may load (information only): "
         f"max_ratio={max_ratio_schemas:.3f}"
     )
-    met = max_ratio <= GOAL_MAX_RATIO and webhook <= GOAL_NOTION_WEBHOOK_S
+    imports = verdict_of_all([ratios[0] for _, ratios in rows], GOAL_MAX_RATIO)
     print(
-        f"goals: max_ratio <= {GOAL_MAX_RATIO}, notion_webhook_s <= {GOAL_NOTION_WEBHOOK_S}: {'met' if met else 'NOT met'}"
+        f"goals: max_ratio <= {GOAL_MAX_RATIO}: {imports}; notion_webhook_s <= {GOAL_NOTION_WEBHOOK_S}: "
+        f"{'met' if webhook <= GOAL_NOTION_WEBHOOK_S else 'not met'}"
     )
-    print(f"RESULT max_ratio={max_ratio:.3f} notion_webhook_s={webhook:.3f}", flush=True)
+    result = f"RESULT {worst.fields('max_ratio')} notion_webhook_s={webhook:.3f}"
+    if cold:
+        print(f"{'cold request':<16}{'target s':>10}{'floor s':>10}{'ratio [95% CI]':>22}  verdict")
+        for row in cold:
+            r = row.ratio
+            print(
+                f"{row.target:<16}{row.target_s:>10.3f}{row.floor_s:>10.3f}{r.median:>8.3f} [{r.lo:.3f}-{r.hi:.3f}]"
+                f"  {verdict(r, GOAL_COLD_REQUEST_RATIO)}"
+            )
+        print(
+            "(process start to the first request's answer, a floor doing the same request: medians; "
+            f"ratios: medians of {args.cold_rounds} rounds' paired ratios)"
+        )
+        slowest = max((row.ratio for row in cold), key=lambda e: e.median)
+        print(
+            f"goal: cold_request_max_ratio <= {GOAL_COLD_REQUEST_RATIO}: "
+            f"{verdict_of_all([row.ratio for row in cold], GOAL_COLD_REQUEST_RATIO)}"
+        )
+        result += " " + slowest.fields("cold_request_max_ratio")
+    print(result, flush=True)
     return 0
+
+
+def cold_requests(workdir: Path, source: Path, targets: tuple[str, ...], rounds: int) -> list[ColdRow]:
+    """The cold request of each target that has one (``tests/perf/cold_request.py``)."""
+    backends = Backends(workdir)
+    try:
+        backends.start()
+        rows = []
+        for target in (t for t in targets if t in FLOOR_OF):
+            rows.append(measure(backends, source, target, rounds))
+            print(f"  measured the cold request of {target}", file=sys.stderr, flush=True)
+        return rows
+    finally:
+        backends.stop()
 
 
 if __name__ == "__main__":

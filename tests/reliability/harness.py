@@ -109,7 +109,7 @@ class Stack:
         self, *, shuffle: bool = True, twice: bool = False, drop: float = 0.0, workers: int = 8
     ) -> int:
         """One round: every pending task delivered (twice: a kept duplicate first, concurrently)."""
-        tasks = [t for t in self.pending() if _due(t)]
+        tasks = [t for t in self.pending() if twice or _due(t)]
         if shuffle:
             self.rng.shuffle(tasks)
 
@@ -222,7 +222,8 @@ class Stack:
 def _due(task: dict[str, Any]) -> bool:
     """Whether the harness may deliver ``task`` now: a plan task's retry waits for its backoff (the
     production policy, shortened: :func:`_create_queues`), so the plan queue's attempts span time as
-    they do in production; every other task is delivered when the harness chooses."""
+    they do in production; every other task is delivered when the harness chooses. Deliveries in
+    pairs (``twice``) skip this: a kept delivery is not rescheduled, so its backoff never passes."""
     if task["queue_id"] != Queue.PLAN.value or task["dispatch_count"] == 0:
         return True
     return datetime.fromisoformat(task["schedule_time"]) <= datetime.now(UTC)

@@ -46,3 +46,19 @@ def test_other_origins_get_no_cors_headers(fakes: FakeContainer) -> None:
     assert api.options("/settings", headers={"Origin": "https://evil.example"}).status_code == 403
     answer = api.get("/runs", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in answer.headers and "Origin" in answer.headers["Vary"]
+
+
+def test_the_frontend_can_read_when_to_retry(fakes: FakeContainer) -> None:
+    """A 429 or 503 carries Retry-After; a browser hides every header CORS does not expose."""
+    answer = client("api").get("/runs", headers={"Origin": FRONTEND})
+    assert answer.headers["Access-Control-Expose-Headers"] == "Retry-After"
+    other = client("api").get("/runs", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Expose-Headers" not in other.headers
+
+
+@pytest.mark.parametrize("target", ["api", "oauth_callback", "notion_webhook", "plan"])
+def test_every_answer_carries_the_security_headers(fakes: FakeContainer, target: str) -> None:
+    answer = client(target).get("/runs")  # a 401, 400 or 405: refusals carry them too
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert answer.headers["Cache-Control"] == "no-store"

@@ -201,8 +201,8 @@ def test_post_schedule_on_plan_fans_out_and_plan_tasks_still_go_to_the_root(fake
     assert queue == Queue.PLAN and name == "plan:t-paris:daily-20260105" and isinstance(task, PlanTask)
     assert app.post("/schedule", json={}).json["read"] == 2  # what Cloud Scheduler sends: now
     assert app.post("/schedule").status_code == 200  # no body at all: the same
-    assert app.post("/schedule", json={"after": "bad/id"}).status_code == 400
-    assert app.post("/schedule", json={"tick": "2026-01-05T07:00:00"}).status_code == 400  # naive time
+    assert "dead_letter" in app.post("/schedule", json={"after": "bad/id"}).json
+    assert "dead_letter" in app.post("/schedule", json={"tick": "2026-01-05T07:00:00"}).json  # naive time
     assert app.get("/schedule").status_code == 405
     fakes.queue.tasks.clear()
     fakes.secrets.put("notion-token-t-paris", '{"access_token": "tok"}')

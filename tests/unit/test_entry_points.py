@@ -16,6 +16,7 @@ from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
     FakeApiKeys,
     FakeCodeAccounts,
+    FakeDeadLetters,
     FakeNotificationLog,
     FakeNotifier,
     FakeNotionOAuth,
@@ -43,6 +44,7 @@ class FakeContainer:
     tenants: FakeTenantStore = field(default_factory=FakeTenantStore)
     oauth_states: FakeOAuthStates = field(default_factory=FakeOAuthStates)
     webhook_events: FakeWebhookEvents = field(default_factory=FakeWebhookEvents)
+    dead_letters: FakeDeadLetters = field(default_factory=FakeDeadLetters)
     api_keys: FakeApiKeys = field(default_factory=FakeApiKeys)
     notion_oauth: FakeNotionOAuth = field(default_factory=FakeNotionOAuth)
     notion: FakeNotion = field(default_factory=FakeNotion)
@@ -84,20 +86,22 @@ def test_plan_creates_a_run_and_enqueues_step_one(fakes: FakeContainer) -> None:
         ("deploy", {"tenant_id": "t1", "run_id": "r1", "step": 1, "repository": "acme/site"}, "repository"),
     ],
 )
-def test_an_invalid_body_gets_a_400_naming_the_field_and_stores_nothing(
+def test_an_invalid_task_body_is_a_dead_letter_naming_the_field_and_runs_nothing(
     fakes: FakeContainer, target: str, body: dict[str, Any], field_name: str
 ) -> None:
     response = client(target).post("/", json=body)
-    assert response.status_code == 400
-    assert response.json is not None and field_name in [f["field"] for f in response.json["fields"]]
-    assert field_name in response.json["reason"]
+    assert response.status_code == 200  # acknowledged: the queue must not retry what can never be valid
+    assert response.json is not None and field_name in response.json["reason"].split(": ")[1].split(", ")
+    [letter] = fakes.dead_letters.letters.values()
+    assert letter.letter_id == response.json["dead_letter"] and field_name in letter.reason
     assert not fakes.store.runs and not fakes.queue.tasks and not fakes.notifier.delivered
 
 
 @pytest.mark.parametrize("target", ["plan", "execute_step", "notify", "deploy"])
-def test_a_non_json_body_is_a_400_and_a_get_is_a_405(fakes: FakeContainer, target: str) -> None:
+def test_a_non_json_body_is_a_dead_letter_and_a_get_is_a_405(fakes: FakeContainer, target: str) -> None:
     response = client(target).post("/", data=b"not json", content_type="text/plain")
-    assert response.status_code == 400 and response.json is not None and "JSON" in response.json["reason"]
+    assert response.status_code == 200 and response.json is not None and "JSON" in response.json["reason"]
+    assert "dead_letter" in response.json
     get = client(target).get("/")
     assert get.status_code == 405 and get.headers["Allow"] == "POST"
 
@@ -149,3 +153,36 @@ def test_oauth_callback_validates_its_query(fakes: FakeContainer) -> None:
     missing = callback.get("/?code=abc")
     assert missing.status_code == 400 and missing.json is not None and "state" in missing.json["reason"]
     assert callback.post("/").status_code == 405
+
+
+def test_an_entry_points_lines_carry_the_requests_trace_span_and_execution_id() -> None:
+    """Cloud Run functions sends X-Cloud-Trace-Context and Function-Execution-Id with each request."""
+    import io
+    import json
+    import logging
+
+    from flask import Flask, request
+
+    from functions._http import handle
+    from shared import logs
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.CloudLoggingFormatter("proj"))
+    logger = logging.getLogger("test.entry")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    headers = {
+        "X-Cloud-Trace-Context": "105445aa7843bc8bf206b12000100000/2748;o=1",
+        "Function-Execution-Id": "abc123def456",
+    }
+    try:
+        with Flask(__name__).test_request_context("/", method="POST", headers=headers):
+            handle(request, ("POST",), lambda: (logger.info("inside"), ({}, 200))[1])
+    finally:
+        logger.removeHandler(handler)
+    entry = json.loads(stream.getvalue())
+    assert entry["logging.googleapis.com/trace"] == "projects/proj/traces/105445aa7843bc8bf206b12000100000"
+    assert entry["logging.googleapis.com/spanId"] == "0000000000000abc"
+    assert entry["logging.googleapis.com/trace_sampled"] is True
+    assert entry["logging.googleapis.com/labels"] == {"execution_id": "abc123def456"}

@@ -19,7 +19,7 @@ import pytest
 
 from functions.main import TARGETS
 from shared import bootstrap
-from tests.perf.bench_coldstart import CLIENT_LIBRARIES, floor_modules, paired_ratio, preloaded_ports
+from tests.perf.bench_coldstart import CLIENT_LIBRARIES, floor_modules, preloaded_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 KNOWN_CLIENTS = sorted({lib for libs in CLIENT_LIBRARIES.values() for lib in libs})
@@ -253,18 +253,6 @@ def test_the_check_catches_a_client_built_at_import(tmp_path: Path) -> None:
     fake = _fake_main(tmp_path, "import grpc\nglobals()['channel'] = grpc.insecure_channel('127.0.0.1:9')")
     report = _child("target", "anything", fake, tmp_path)
     assert report["clients"] == ["grpc._channel.Channel"]
-
-
-def test_the_cold_start_ratio_is_the_median_of_paired_rounds() -> None:
-    # Round i of the target over round i of its floor: a drift of the machine's speed that slows both
-    # runs of a round cancels. Three rounds at 1.10, 1.30 and 1.20 → 1.20, whatever the drift.
-    assert paired_ratio([1.10, 2.60, 0.60], [1.0, 2.0, 0.5]) == pytest.approx(1.20)
-    # Not the ratio of the medians (2.6 / 2.0 = 1.30 here).
-    assert paired_ratio([1.1, 5.0, 2.6], [1.0, 4.0, 2.0]) == pytest.approx(1.25)
-    with pytest.raises(ValueError, match="same, non-zero length"):
-        paired_ratio([1.0, 2.0], [1.0])
-    with pytest.raises(ValueError, match="same, non-zero length"):
-        paired_ratio([], [])
 
 
 @pytest.mark.parametrize("target", TARGETS)

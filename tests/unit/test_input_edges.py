@@ -14,7 +14,7 @@ from google.api_core import exceptions as gexc
 from pydantic import ValidationError
 
 from shared.adapters.secret_manager import SecretManagerSecrets
-from shared.config import PlatformSecret, Settings
+from shared.config import WEBHOOK_EVENT_MAX_AGE_S, PlatformSecret, Settings
 from shared.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
 from shared.domain.notion_events import CLOCK_SKEW, EARLIEST_EVENT, NotionEvent, plan_task
 from shared.domain.settings import TenantSettings
@@ -119,6 +119,57 @@ def test_the_far_future_event_is_refused_through_the_entry_point(fakes: FakeCont
     assert answer.status_code == 400 and answer.json is not None
     assert answer.json["fields"] == [{"field": "timestamp"}] and "ahead of our clock" in answer.json["reason"]
     assert not fakes.webhook_events.records and not fakes.queue.tasks
+
+
+# --- (a') a signed event older than the age events may have: a replay, or past Notion's retries ---
+
+MAX_AGE = timedelta(seconds=WEBHOOK_EVENT_MAX_AGE_S)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "2024-06-01T12:00:00Z",  # the red team's: a validly signed event from 2024 was accepted
+        (NOW - MAX_AGE - timedelta(seconds=1)).isoformat(),  # just past the age accepted
+        (NOW - timedelta(days=6, hours=23)).isoformat(),  # still in the 7-day ledger, older than allowed
+    ],
+)
+def test_an_event_older_than_the_age_accepted_is_acknowledged_dropped_logged_and_stores_nothing(
+    when: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    i = intake()
+    outcome = ingest_webhook(*signed(when), i, now=NOW)
+    assert outcome.result == "dropped" and "older than 72 hours" in outcome.detail
+    assert untouched(i)
+    assert (
+        "webhook: event evt-1 (page.content_updated) dropped: the event is older than 72 hours" in caplog.text
+    )
+
+
+def test_an_event_of_exactly_the_age_accepted_is_still_taken() -> None:
+    i = intake()
+    assert ingest_webhook(*signed((NOW - MAX_AGE).isoformat()), i, now=NOW).result == "enqueued"
+
+
+def test_an_event_from_2024_is_dropped_through_the_entry_point_with_the_default_age(
+    fakes: FakeContainer,
+) -> None:
+    i = intake()
+    fakes.tenants, fakes.secrets = i.tenants, i.secrets
+    body, signature = signed("2024-06-01T12:00:00Z")
+    answer = client("notion_webhook").post("/", data=body, headers={"X-Notion-Signature": signature})
+    assert answer.status_code == 200 and answer.json is not None and answer.json["result"] == "dropped"
+    assert not fakes.webhook_events.records and not fakes.queue.tasks and not fakes.store.runs
+    recent = signed((datetime.now(UTC) - timedelta(hours=1)).isoformat(), "evt-2")
+    answer = client("notion_webhook").post("/", data=recent[0], headers={"X-Notion-Signature": recent[1]})
+    assert answer.json is not None and answer.json["result"] == "enqueued"  # the same event, recent
+
+
+def test_the_ledger_remembers_events_for_longer_than_the_age_accepted_and_a_day() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings(webhook_event_ttl_s=WEBHOOK_EVENT_MAX_AGE_S + 24 * 3600 - 1)
+    assert "NA_WEBHOOK_EVENT_TTL_S" in caught.value.reason and "a day" in caught.value.reason
+    Settings(webhook_event_ttl_s=WEBHOOK_EVENT_MAX_AGE_S + 24 * 3600)
 
 
 # --- (c) the handshake's token, and the Secret Manager adapter --------------------------------------
@@ -324,12 +375,14 @@ def test_post_schedule_with_an_absurd_tick_is_a_400_naming_tick(fakes: FakeConta
 
 
 @pytest.mark.parametrize("when", ["9999-12-31T23:59:59Z", "3000-01-01T00:00:00Z", "0001-01-01T00:00:00Z"])
-def test_a_plan_task_with_an_absurd_change_time_is_a_400_naming_it(fakes: FakeContainer, when: str) -> None:
+def test_a_plan_task_with_an_absurd_change_time_is_a_dead_letter_naming_it(
+    fakes: FakeContainer, when: str
+) -> None:
     trigger = {"kind": "webhook", "event_type": "page.content_updated", "page_id": PAGE}
     body = {"tenant_id": "t1", "run_id": "r1", "trigger": trigger | {"changed_before": when}}
     answer = client("plan").post("/", json=body)
-    assert answer.status_code == 400 and answer.json is not None
-    assert [f["field"] for f in answer.json["fields"]] == ["trigger.changed_before"]
+    assert answer.status_code == 200 and answer.json is not None  # a dead letter: never retried
+    assert answer.json["reason"] == "invalid field(s): trigger.changed_before"
     assert not fakes.queue.tasks and not fakes.store.runs
 
 

@@ -1,5 +1,6 @@
 import json
 import logging
+import re
 
 from shared import logs
 
@@ -22,10 +23,28 @@ def test_a_line_is_cloud_logging_json_with_trace_and_labels() -> None:
 
 
 def test_trace_comes_from_cloud_trace_context_or_traceparent() -> None:
-    assert logs.trace_id("105445aa7843bc8bf206b12000100000/1;o=1", "") == "105445aa7843bc8bf206b12000100000"
+    cloud = logs.trace_context("105445aa7843bc8bf206b12000100000/2748;o=1", "")
+    assert cloud == logs.TraceContext("105445aa7843bc8bf206b12000100000", "0000000000000abc", True)
+    assert logs.trace_context("105445aa7843bc8bf206b12000100000/1;o=0", "").sampled is False
     parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-    assert logs.trace_id("", parent) == "4bf92f3577b34da6a3ce929d0e0e4736"
-    assert logs.trace_id("", "garbage") == ""
+    assert logs.trace_context("", parent) == logs.TraceContext(
+        "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", True
+    )
+    assert logs.trace_context("", parent[:-2] + "00").sampled is False
+    assert logs.trace_context("", "garbage") == logs.trace_context("not/a;trace", "") == logs.TraceContext("")
+
+
+def test_a_line_carries_span_sampling_and_rfc3339_time() -> None:
+    trace = logs.TraceContext("abc123", "00f067aa0ba902b7", True)
+    with logs.log_context(trace=trace, execution_id="exec-1"):
+        entry = _format("hello")
+    assert entry["logging.googleapis.com/spanId"] == "00f067aa0ba902b7"
+    assert entry["logging.googleapis.com/trace_sampled"] is True
+    assert entry["logging.googleapis.com/labels"]["execution_id"] == "exec-1"
+    # RFC 3339 in UTC with microseconds (Cloud Logging keeps the sub-second order of lines)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", str(entry["time"])), entry["time"]
+    assert logs.rfc3339(0.25) == "1970-01-01T00:00:00.250000Z"
+    assert "logging.googleapis.com/spanId" not in _format("outside")
 
 
 def test_registered_secrets_and_token_shapes_never_reach_a_line() -> None:

@@ -27,7 +27,7 @@ PRODUCTION = {
     "NA_LOCAL_SECRETS_FILE": "",
     "NA_MODEL_BACKEND": "vertex",
     "NA_MODEL_BASE_URL": "",
-    "NA_MODEL_PRICES": '{"gemini-2.5-flash": [0.3, 2.5], "gemini-2.5-pro": [1.25, 10.0]}',
+    "NA_MODEL_PRICES": '{"gemini-3.5-flash-lite": [0.3, 2.5], "gemini-3.5-flash": [1.25, 10.0]}',
     "NA_NOTIFIER_BACKEND": "live",
     "NA_OUTBOX_DIR": "",
     "NA_FRONTEND_URL": "https://app.acme.example/connected",

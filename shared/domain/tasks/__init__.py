@@ -7,20 +7,21 @@ One module per body, so a function loads the bodies it sends or receives and no 
 """
 
 import re
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StringConstraints
 
+from shared.domain.ids import DocumentId, is_document_id
 from shared.domain.schema import Schema
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"  # tenant, run and notification ids
+# Such an id in a task body: the pattern, and a document id Firestore accepts (not ``__x__``).
+TaskId = Annotated[DocumentId, StringConstraints(pattern=ID_PATTERN)]
 
 
 def is_run_id(value: str) -> bool:
-    """Whether ``value`` can name a run: what task bodies accept, and none of the document names
-    Firestore reserves (``__...__``)."""
-    reserved = value.startswith("__") and value.endswith("__")
-    return re.fullmatch(ID_PATTERN, value) is not None and not reserved
+    """Whether ``value`` can name a run: what task bodies accept (:data:`TaskId`)."""
+    return re.fullmatch(ID_PATTERN, value) is not None and is_document_id(value)
 
 
 class TaskBody(Schema):

@@ -5,15 +5,15 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from shared.domain.tasks import ID_PATTERN, TaskBody
+from shared.domain.tasks import TaskBody, TaskId
 
 
 class NotifyTask(TaskBody):
     """Deliver one notification, at most once per ``notification_id``."""
 
-    notification_id: str = Field(pattern=ID_PATTERN)
-    tenant_id: str = Field(pattern=ID_PATTERN)
-    run_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    notification_id: TaskId
+    tenant_id: TaskId
+    run_id: TaskId | None = None
     channel: str = Field(default="outbox", pattern=r"^(outbox|email|slack|notion_comment)$")
     subject: str = Field(min_length=1, max_length=300)
     text: str = Field(max_length=20_000)

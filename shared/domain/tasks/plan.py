@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from shared.domain.tasks import ID_PATTERN, TaskBody
+from shared.domain.tasks import TaskBody, TaskId
 
 # Notion's changes to a page itself (not its comments). One page's changes within a window start one
 # run (shared.domain.notion_events.plan_task), and a page has one such run active at a time
@@ -77,8 +77,8 @@ class PlanTask(TaskBody):
     """Turn a trigger into a run. ``run_id`` is derived from the trigger's identity (e.g. the event
     id) so a repeated trigger names the same run."""
 
-    tenant_id: str = Field(pattern=ID_PATTERN)
-    run_id: str = Field(pattern=ID_PATTERN)
+    tenant_id: TaskId
+    run_id: TaskId
     goal: str = Field(default="", max_length=2000)
     trigger: Trigger
     # The run's start was scheduled already (``shared.services.planning.start_run``): plan it now.

@@ -3,9 +3,9 @@
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import AwareDatetime, ValidationInfo, field_validator
 
-from shared.domain.tasks import ID_PATTERN, TaskBody
+from shared.domain.tasks import TaskBody, TaskId
 
 # How far back daily planning catches up ticks it missed (an outage at the top of an hour): a day
 # planned up to this late is still worth a plan, and each tick past it costs every tenant a check.
@@ -20,7 +20,7 @@ class ScheduleTask(TaskBody):
     ROUTE: ClassVar[str] = "/schedule"
 
     tick: AwareDatetime | None = None
-    after: str | None = Field(default=None, pattern=ID_PATTERN)
+    after: TaskId | None = None
     # The first of the ticks this fan-out plans for: earlier than ``tick`` when ticks before it were
     # missed (shared.services.daily_planning), at most CATCH_UP earlier. None: ``tick`` alone.
     since: AwareDatetime | None = None

@@ -2,12 +2,12 @@
 
 from pydantic import Field
 
-from shared.domain.tasks import ID_PATTERN, TaskBody
+from shared.domain.tasks import TaskBody, TaskId
 
 
 class StepTask(TaskBody):
     """Carry out step ``step`` of one run: on execute-step, or on deploy for a GitHub/Vercel step."""
 
-    tenant_id: str = Field(pattern=ID_PATTERN)
-    run_id: str = Field(pattern=ID_PATTERN)
+    tenant_id: TaskId
+    run_id: TaskId
     step: int = Field(ge=1, le=10_000)

@@ -1,0 +1,170 @@
+"""What the HTTP benchmarks run against: the Firestore emulator and the local Cloud Tasks emulator
+(every queue held: tasks are created and kept, never dispatched), a connected bench tenant whose
+filters accept every event, the secrets the functions read, and functions-framework processes of our
+targets or of a floor, each in a process group of its own (``local.processes``)."""
+
+import hashlib
+import hmac
+import json
+import os
+import sys
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from local.firestore_emulator import emulator_argv
+from local.processes import ProcessGroup, free_port, http_answers
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOORS = Path(__file__).with_name("floors.py")
+
+PROJECT = "notion-agent-bench"
+REGION = "europe-west1"
+TOKEN = "secret_bench_verification_token"
+SESSION_KEY = "bench-session-signing-key-" + "k" * 16
+WORKSPACE = "5e1f0000-0000-4000-8000-00000000bench"
+DATA_SOURCE = "da7a5000-0000-4000-8000-000000000001"
+QUEUES = ("plan", "execute-step", "deploy", "notify", "floor")
+
+
+def sign(body: bytes) -> str:
+    return "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+
+
+def event_body() -> bytes:
+    """A Notion page.created event of the bench workspace, in a data source its filters accept."""
+    event = {
+        "id": str(uuid.uuid4()),
+        "timestamp": datetime.now(UTC).isoformat(),
+        "workspace_id": WORKSPACE,
+        "workspace_name": "Bench",
+        "subscription_id": "sub",
+        "integration_id": "int",
+        "type": "page.created",
+        "authors": [{"id": "person-1", "type": "person"}],
+        "accessible_by": [],
+        "attempt_number": 1,
+        "api_version": "2025-09-03",
+        "entity": {"id": str(uuid.uuid4()), "type": "page"},
+        "data": {"parent": {"id": "db", "type": "database", "data_source_id": DATA_SOURCE}},
+    }
+    return json.dumps(event).encode()
+
+
+class Backends:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.group = ProcessGroup(workdir / "logs")
+        self.firestore = f"127.0.0.1:{free_port()}"
+        self.tasks = ""
+        self.tasks_admin = ""
+        self.tenant_id = ""
+        self.session_epoch = ""
+        self.base_env = {k: v for k, v in os.environ.items() if not k.startswith("NA_")} | {
+            "PYTHONPATH": str(ROOT)
+        }
+
+    def start(self) -> None:
+        env = self.base_env
+        self.group.start("firestore", emulator_argv(int(self.firestore.split(":")[1])), env)
+        tasks_argv = [sys.executable, "-m", "local.tasks_emulator", "--port", str(free_port())]
+        self.group.start("tasks", [*tasks_argv, "--admin-port", str(free_port())], env)
+        self.group.wait_until("tasks", self._tasks_ready)
+        self.group.wait_until("firestore", lambda: http_answers(f"http://{self.firestore}/"))
+        self._queues()
+        self._tenant()
+        secrets = {"notion-webhook-verification-token": TOKEN, "session-signing-key": SESSION_KEY}
+        (self.workdir / "secrets.json").write_text(json.dumps(secrets))
+        (self.workdir / "outbox").mkdir(exist_ok=True)
+
+    def app_env(self) -> dict[str, str]:
+        """Our functions' settings (README, Settings) against these backends."""
+        return self.base_env | {
+            "NA_GCP_PROJECT": PROJECT,
+            "NA_REGION": REGION,
+            "NA_FIRESTORE_EMULATOR_HOST": self.firestore,
+            "NA_TASKS_EMULATOR_HOST": self.tasks,
+            "NA_SECRETS_BACKEND": "local",
+            "NA_LOCAL_SECRETS_FILE": str(self.workdir / "secrets.json"),
+            "NA_OUTBOX_DIR": str(self.workdir / "outbox"),
+        }
+
+    def floor_env(self) -> dict[str, str]:
+        """The floors' few settings (``tests/perf/floors.py``)."""
+        return self.base_env | {
+            "FLOOR_PROJECT": PROJECT,
+            "FIRESTORE_EMULATOR_HOST": self.firestore,
+            "FLOOR_TASKS_HOST": self.tasks,
+            "FLOOR_TOKEN": TOKEN,
+            "FLOOR_SESSION_KEY": SESSION_KEY,
+            "FLOOR_QUEUE": f"projects/{PROJECT}/locations/{REGION}/queues/floor",
+        }
+
+    def function_argv(self, target: str, source: Path, port: int) -> list[str]:
+        argv = [sys.executable, "-m", "functions_framework", "--target", target, "--source", str(source)]
+        return [*argv, "--host", "127.0.0.1", "--port", str(port)]
+
+    def _tasks_ready(self) -> bool:
+        for line in (self.group.log_dir / "tasks.log").read_text(errors="replace").splitlines():
+            if line.startswith("READY "):
+                fields = dict(part.split("=", 1) for part in line.split()[1:])
+                self.tasks, self.tasks_admin = fields["grpc"], fields["admin"]
+                return True
+        return False
+
+    def _queues(self) -> None:
+        import grpc
+        from google.cloud import tasks_v2
+        from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+        self._tasks_client = client = tasks_v2.CloudTasksClient(
+            transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(self.tasks))
+        )
+        parent = f"projects/{PROJECT}/locations/{REGION}"
+        for queue in QUEUES:
+            name = f"{parent}/queues/{queue}"
+            client.create_queue(parent=parent, queue={"name": name})
+            hold = urllib.request.Request(
+                f"http://{self.tasks_admin}/queues/{name}:hold", data=b"{}", method="POST"
+            )
+            urllib.request.urlopen(hold, timeout=5).close()
+
+    def purge_queues(self) -> None:
+        """Drop the held tasks: the emulator's scheduler sorts all of them whenever one is created, so
+        tens of thousands held would make every create slower as a benchmark goes on."""
+        for queue in QUEUES:
+            self._tasks_client.purge_queue(name=f"projects/{PROJECT}/locations/{REGION}/queues/{queue}")
+
+    def _tenant(self) -> None:
+        os.environ["FIRESTORE_EMULATOR_HOST"] = self.firestore
+        from google.cloud import firestore
+
+        from shared.adapters.firestore_tenants import FirestoreTenantStore
+        from shared.domain.connection import token_secret_name
+        from shared.domain.settings import TenantSettings
+        from shared.domain.tenants import Tenant, tenant_id_for
+
+        tenant_id, now = tenant_id_for(WORKSPACE), datetime.now(UTC)
+        tenant = Tenant(
+            tenant_id=tenant_id,
+            workspace_id=WORKSPACE,
+            bot_id="bot-bench",
+            token_secret=token_secret_name(tenant_id, "bench"),
+            settings=TenantSettings(data_source_ids=[DATA_SOURCE]),
+            session_epoch="bench-epoch",
+            created_at=now,
+            updated_at=now,
+        )
+        FirestoreTenantStore(firestore.Client(project=PROJECT)).save(tenant)
+        self.tenant_id, self.session_epoch = tenant_id, tenant.session_epoch
+
+    def session(self) -> str:
+        """A session of the bench tenant's owner (``Authorization: Bearer <it>`` on api)."""
+        from shared.domain import tokens
+
+        claims = {"purpose": "session", "tenant_id": self.tenant_id, "epoch": self.session_epoch}
+        return tokens.sign(claims, SESSION_KEY, 3600)
+
+    def stop(self) -> None:
+        self.group.stop_all()

@@ -1,0 +1,73 @@
+"""The floors of the HTTP benchmarks: the least each kind of request needs, written plainly.
+
+``webhook`` (notion-webhook's floor): the same HMAC check, one Firestore create, one task create.
+``runs`` (api's ``GET /runs``): the session's HMAC checked, the tenant read, its last runs queried.
+``task`` (plan, execute-step, deploy, notify): the JSON body parsed, the run and its tenant read.
+Clients are built on first use and nothing else is: no settings, no ports, no validation beyond what
+the work needs, no logging.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from typing import Any
+
+from flask import Request
+from google.cloud import firestore, tasks_v2
+
+_clients: dict[str, Any] = {}
+
+
+def _db() -> firestore.Client:
+    if "db" not in _clients:
+        _clients["db"] = firestore.Client(project=os.environ["FLOOR_PROJECT"])
+    return _clients["db"]
+
+
+def _tasks() -> tasks_v2.CloudTasksClient:
+    if "tasks" not in _clients:
+        import grpc
+        from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+        channel = grpc.insecure_channel(os.environ["FLOOR_TASKS_HOST"])
+        _clients["tasks"] = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+    return _clients["tasks"]
+
+
+def webhook(request: Request) -> tuple[str, int]:
+    body = request.get_data()
+    token = os.environ["FLOOR_TOKEN"].encode()
+    expected = "sha256=" + hmac.new(token, body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, request.headers.get("X-Notion-Signature", "")):
+        return "", 401
+    event = json.loads(body)
+    _db().collection("floor_events").document(event["id"]).create({"type": event["type"]})
+    queue = os.environ["FLOOR_QUEUE"]
+    name = f"{queue}/tasks/{hashlib.sha256(event['id'].encode()).hexdigest()}"
+    task = {"name": name, "http_request": {"url": "http://127.0.0.1:9/", "body": body[:300]}}
+    _tasks().create_task(parent=queue, task=task, timeout=10.0)
+    return "", 200
+
+
+def runs(request: Request) -> tuple[str, int]:
+    body, _, mac = request.headers.get("Authorization", "").removeprefix("Bearer ").partition(".")
+    key = os.environ["FLOOR_SESSION_KEY"].encode()
+    expected = base64.urlsafe_b64encode(hmac.new(key, body.encode(), hashlib.sha256).digest())
+    if not hmac.compare_digest(mac.encode(), expected.rstrip(b"=")):
+        return "", 401
+    tenant_id = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["tenant_id"]
+    tenant = _db().collection("tenants").document(tenant_id)
+    if not tenant.get().exists:
+        return "", 401
+    query = tenant.collection("runs").order_by("created_at", direction="DESCENDING").limit(50)
+    return json.dumps({"runs": [snap.to_dict() for snap in query.stream()]}, default=str), 200
+
+
+def task(request: Request) -> tuple[str, int]:
+    body = json.loads(request.get_data())
+    tenant = _db().collection("tenants").document(body["tenant_id"])
+    tenant.collection("runs").document(body.get("run_id") or "none").get()
+    tenant.get()
+    return "", 200

@@ -1,0 +1,85 @@
+"""Paired estimates for the benchmarks: a ratio per pair of runs, its median and a 95 % interval.
+
+Every benchmark compares a measured thing with its floor in pairs run back to back, so that a drift of
+the shared machine's speed slows both sides of a pair and cancels in their ratio. The estimate is the
+median of the pairs' ratios with a percentile-bootstrap interval of that median; a goal is met only
+when the whole interval is within it, missed when the whole interval is beyond it, else inconclusive.
+"""
+
+import random
+import statistics
+from collections.abc import Sequence
+from typing import NamedTuple
+
+CONFIDENCE = 0.95
+RESAMPLES = 4000
+SEED = 38  # the interval is a function of the data: the same pairs give the same interval
+
+
+class Estimate(NamedTuple):
+    """The median of ``n`` paired ratios and its ``CONFIDENCE`` interval [lo, hi]."""
+
+    median: float
+    lo: float
+    hi: float
+    n: int
+
+    def fields(self, name: str) -> str:
+        """``name=<median> name_ci=<lo>-<hi>`` for a RESULT line."""
+        return f"{name}={self.median:.3f} {name}_ci={self.lo:.3f}-{self.hi:.3f}"
+
+    def overlaps(self, other: "Estimate") -> bool:
+        return self.lo <= other.hi and other.lo <= self.hi
+
+
+def ratios(numerators: Sequence[float], denominators: Sequence[float]) -> list[float]:
+    """Pair i's ratio: run i of the numerator over run i of the denominator."""
+    if len(numerators) != len(denominators) or not numerators:
+        raise ValueError("paired ratios need two lists of the same, non-zero length")
+    if any(d <= 0 for d in denominators):
+        raise ValueError("a paired ratio's denominator must be positive")
+    return [n / d for n, d in zip(numerators, denominators, strict=True)]
+
+
+def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float:
+    """The median of the pairs' ratios (not the ratio of the medians)."""
+    return statistics.median(ratios(numerators, denominators))
+
+
+def median_ci(
+    values: Sequence[float], confidence: float = CONFIDENCE, resamples: int = RESAMPLES, seed: int = SEED
+) -> Estimate:
+    """The median of ``values`` and a percentile-bootstrap interval of it (seeded: reproducible)."""
+    if not values:
+        raise ValueError("an estimate needs at least one value")
+    rng = random.Random(seed)
+    n = len(values)
+    medians = sorted(statistics.median(rng.choices(values, k=n)) for _ in range(resamples))
+    tail = (1.0 - confidence) / 2.0
+    lo = medians[int(tail * (resamples - 1))]
+    hi = medians[round((1.0 - tail) * (resamples - 1))]
+    return Estimate(statistics.median(values), lo, hi, n)
+
+
+def paired_estimate(numerators: Sequence[float], denominators: Sequence[float]) -> Estimate:
+    """:func:`median_ci` of the pairs' ratios."""
+    return median_ci(ratios(numerators, denominators))
+
+
+def verdict(estimate: Estimate, goal: float) -> str:
+    """Against a goal of ``<= goal``: "met" (the interval within it), "not met" (beyond it) or
+    "inconclusive" (the interval straddles it: more pairs, or a quieter machine, are needed)."""
+    if estimate.hi <= goal:
+        return "met"
+    if estimate.lo > goal:
+        return "not met"
+    return "inconclusive"
+
+
+def verdict_of_all(estimates: Sequence[Estimate], goal: float) -> str:
+    """A goal every estimate must meet (a largest ratio): "not met" if one is beyond it, "met" if all
+    are within it, else "inconclusive"."""
+    verdicts = {verdict(e, goal) for e in estimates}
+    if "not met" in verdicts:
+        return "not met"
+    return "met" if verdicts == {"met"} else "inconclusive"

@@ -1,0 +1,14 @@
+"""Fixtures of the unit tests that drive entry points (test modules may still define their own)."""
+
+import pytest
+
+from shared import bootstrap
+from tests.unit.test_entry_points import FakeContainer
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    """The ports of every entry point, as fakes, for the test's requests."""
+    container = FakeContainer()
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    return container

@@ -1,0 +1,126 @@
+"""The benchmarks' shared statistics (tests/perf/stats.py): paired ratios, the median's bootstrap
+interval and the verdict against a goal; their CPU time read from /proc (tests/perf/procstat.py); the
+webhook bench's search of a handler's knee."""
+
+import random
+import statistics
+from pathlib import Path
+
+import pytest
+
+from tests.perf.bench_webhook import next_rate
+from tests.perf.procstat import TICK_S, group_cpu_s, parse_stat
+from tests.perf.stats import (
+    Estimate,
+    median_ci,
+    paired_estimate,
+    paired_ratio,
+    ratios,
+    verdict,
+    verdict_of_all,
+)
+
+
+def test_a_paired_ratio_is_the_median_of_the_pairs_ratios() -> None:
+    # Round i of the target over round i of its floor: a drift of the machine's speed that slows both
+    # runs of a round cancels. Three rounds at 1.10, 1.30 and 1.20 → 1.20, whatever the drift.
+    assert paired_ratio([1.10, 2.60, 0.60], [1.0, 2.0, 0.5]) == pytest.approx(1.20)
+    # Not the ratio of the medians (2.6 / 2.0 = 1.30 here).
+    assert paired_ratio([1.1, 5.0, 2.6], [1.0, 4.0, 2.0]) == pytest.approx(1.25)
+
+
+def test_pairs_must_match_and_have_a_positive_denominator() -> None:
+    with pytest.raises(ValueError, match="same, non-zero length"):
+        ratios([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="same, non-zero length"):
+        paired_ratio([], [])
+    with pytest.raises(ValueError, match="positive"):
+        ratios([1.0], [0.0])
+    with pytest.raises(ValueError, match="at least one"):
+        median_ci([])
+
+
+def test_the_interval_holds_the_median_and_is_reproducible() -> None:
+    values = [1.0, 1.4, 0.9, 1.2, 1.1, 1.3, 0.95, 1.05, 1.15, 1.25]
+    estimate = median_ci(values)
+    assert estimate.median == statistics.median(values) and estimate.n == 10
+    assert min(values) <= estimate.lo <= estimate.median <= estimate.hi <= max(values)
+    assert estimate.lo < estimate.hi
+    assert median_ci(values) == estimate  # seeded: the same pairs give the same interval
+    assert median_ci([2.0] * 7) == Estimate(2.0, 2.0, 2.0, 7)
+
+
+def test_the_interval_narrows_with_more_pairs_and_covers_the_true_median() -> None:
+    # Ratios drawn around a true median of 1.2 (log-normal, as a ratio of two noisy times is).
+    rng = random.Random(1)
+    draw = lambda n: [1.2 * rng.lognormvariate(0.0, 0.2) for _ in range(n)]  # noqa: E731
+    few, many = median_ci(draw(10)), median_ci(draw(160))
+    assert many.hi - many.lo < (few.hi - few.lo) / 2
+    assert many.lo <= 1.2 <= many.hi
+    # Coverage: of 200 samples of 21 pairs, about 95 % of the intervals hold 1.2 (not 60 %, not all).
+    covered = sum(e.lo <= 1.2 <= e.hi for e in (median_ci(draw(21), resamples=500) for _ in range(200)))
+    assert 175 <= covered <= 200
+
+
+def test_the_paired_estimate_is_the_interval_of_the_ratios() -> None:
+    numerators, denominators = [1.1, 2.6, 0.6, 3.9], [1.0, 2.0, 0.5, 3.0]
+    assert paired_estimate(numerators, denominators) == median_ci(ratios(numerators, denominators))
+
+
+def test_the_verdict_is_inconclusive_when_the_interval_straddles_the_goal() -> None:
+    assert verdict(Estimate(1.1, 1.0, 1.3, 20), 1.3) == "met"
+    assert verdict(Estimate(1.5, 1.31, 1.7, 20), 1.3) == "not met"
+    assert verdict(Estimate(1.2, 1.1, 1.35, 20), 1.3) == "inconclusive"
+    assert verdict(Estimate(1.4, 1.25, 1.5, 20), 1.3) == "inconclusive"  # a median above is not a verdict
+
+
+def test_a_goal_for_every_target_is_missed_by_one_and_met_by_all() -> None:
+    met, open_, missed = Estimate(1.1, 1.0, 1.15, 9), Estimate(1.2, 1.1, 1.3, 9), Estimate(1.5, 1.4, 1.6, 9)
+    assert verdict_of_all([met, met], 1.2) == "met"
+    assert verdict_of_all([met, open_], 1.2) == "inconclusive"
+    assert verdict_of_all([met, open_, missed], 1.2) == "not met"
+
+
+def test_a_result_field_carries_the_median_and_its_interval() -> None:
+    assert Estimate(1.2345, 1.1, 1.3, 9).fields("p99_ratio") == "p99_ratio=1.234 p99_ratio_ci=1.100-1.300"
+    assert Estimate(1.0, 0.9, 1.1, 9).overlaps(Estimate(1.1, 1.05, 1.2, 9))
+    assert not Estimate(1.0, 0.9, 1.1, 9).overlaps(Estimate(1.3, 1.2, 1.4, 9))
+
+
+def test_cpu_time_is_read_past_a_command_name_with_spaces_and_parentheses(tmp_path: Path) -> None:
+    # /proc/<pid>/stat: pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt
+    # cmajflt utime stime ...; the name may hold ") (", so fields are counted from its last ')'.
+    line = "4242 (python (x) y) S 1 4240 4240 0 -1 4194304 10 0 0 0 250 50 0 0 20 0 3 0 100"
+    assert parse_stat(line) == (4240, pytest.approx(300 * TICK_S))
+    for pid, pgrp, ticks in ((4240, 4240, 100), (4242, 4240, 50), (4300, 4300, 7), (4400, 99, 1000)):
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "stat").write_text(
+            f"{pid} (gunicorn: w) S 1 {pgrp} {pgrp} 0 -1 0 0 0 0 0 {ticks} {ticks} 0 0 20 0 1 0 1"
+        )
+    (tmp_path / "self").mkdir()
+    assert group_cpu_s({"hook": 4240, "floor": 4300}, tmp_path) == {
+        "hook": pytest.approx(300 * TICK_S),
+        "floor": pytest.approx(14 * TICK_S),
+    }
+
+
+def _knee(capacity: float, limit: float = 3200.0) -> tuple[float, float | None, int]:
+    low, high, rate, probes = 0.0, None, 100.0, 0
+    while rate is not None:
+        probes += 1
+        low, high = (rate, high) if rate <= capacity else (low, rate)
+        rate = next_rate(low, high, limit)
+    return low, high, probes
+
+
+@pytest.mark.parametrize("capacity", [7.0, 30.0, 137.0, 420.0, 2999.0])
+def test_the_knee_search_brackets_the_capacity_within_ten_percent(capacity: float) -> None:
+    low, high, probes = _knee(capacity)
+    assert high is not None and low <= capacity < high and high <= max(1.1 * low, low + 1)
+    assert probes <= 12
+
+
+def test_the_knee_search_stops_at_its_limit_or_below_the_lowest_rate() -> None:
+    assert _knee(5000.0) == (3200.0, None, 6)  # 100, 200, ..., 3200 all held
+    low, high, _ = _knee(3.0)
+    assert low == 0.0 and high is not None and high < 10  # nothing held: no max_rate is made up

@@ -1,0 +1,144 @@
+"""Ids that become Firestore document ids: one rule (shared.domain.ids), over generated ids, and a 400
+naming the field, with nothing stored, through the entry points that receive them (a signed Notion
+event, task bodies). Firestore's own verdict on the same grammar: tests/integration/test_document_ids.py."""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shared import bootstrap
+from shared.config import PlatformSecret
+from shared.domain.ids import MAX_BYTES, id_problem, is_document_id
+from tests.unit.test_entry_points import PLAN_BODY, FakeContainer, client
+
+TOKEN = "secret_verification"
+# Any text Python can encode (no lone surrogates), with and without Firestore's separators.
+CHARS = st.characters(exclude_categories=("Cs",))
+TEXT = st.text(CHARS, max_size=40)
+
+
+def reserved(text: str) -> bool:
+    return len(text) >= 4 and text.startswith("__") and text.endswith("__")
+
+
+def _sized(parts: tuple[str, int]) -> str:
+    """``text`` cut or padded to exactly ``size`` bytes of UTF-8."""
+    text, size = parts
+    head = text.encode()[:size].decode("utf-8", "ignore")
+    return head + "k" * (size - len(head.encode()))
+
+
+# Ids Firestore accepts: 1 to 1,500 bytes, no "/", not "." nor "..", not __name__.
+NO_SLASH = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="/"), max_size=60)
+ACCEPTED = st.one_of(
+    NO_SLASH.filter(bool),
+    st.tuples(NO_SLASH, st.integers(1, MAX_BYTES)).map(_sized),
+    st.sampled_from(["...", "__", "___", "_x_", "a__b__", "__a", "x" * MAX_BYTES, "é" * (MAX_BYTES // 2)]),
+).filter(lambda v: not reserved(v) and v not in {".", ".."} and len(v.encode()) <= MAX_BYTES)
+
+# Ids it refuses, one rule each.
+REFUSED = st.one_of(
+    TEXT.map(lambda t: f"__{t}__"),
+    st.tuples(TEXT, TEXT).map(lambda ab: f"{ab[0]}/{ab[1]}"),
+    st.sampled_from([".", "..", ""]),
+    TEXT.map(lambda t: "x" * MAX_BYTES + (t or "y")),
+    st.integers(MAX_BYTES // 2 + 1, MAX_BYTES).map(lambda n: "é" * n),
+)
+
+# What the entry points' patterns let through and Firestore still refuses: the reserved form.
+PATTERN_CHARS = "abcXYZ019_-"
+RESERVED_IN_PATTERN = st.text(st.sampled_from(PATTERN_CHARS), max_size=60).map(lambda t: f"__{t}__")
+
+
+@settings(max_examples=500, deadline=None)
+@given(ACCEPTED)
+def test_every_id_firestore_accepts_passes(value: str) -> None:
+    assert id_problem(value) is None and is_document_id(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(REFUSED)
+def test_every_id_firestore_refuses_is_refused_with_a_reason(value: str) -> None:
+    problem = id_problem(value)
+    assert problem is not None and problem.startswith(("an id", "ids of the form"))
+
+
+@contextmanager
+def fresh() -> Iterator[FakeContainer]:
+    """A new set of fakes behind bootstrap.container() for one generated example."""
+    container = FakeContainer()
+    container.secrets.put(PlatformSecret.NOTION_WEBHOOK_TOKEN, TOKEN)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bootstrap, "container", lambda: container)
+        yield container
+
+
+def nothing_stored(c: FakeContainer) -> bool:
+    return not (c.store.runs or c.store.events or c.queue.tasks or c.webhook_events.records) and not (
+        c.notifier.delivered or c.notifications.records
+    )
+
+
+def signed_event(**changes: Any) -> tuple[bytes, dict[str, str]]:
+    event = {
+        "id": "evt-1",
+        "type": "page.content_updated",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "workspace_id": "ws1",
+        "authors": [{"id": "person-1", "type": "person"}],
+        "entity": {"id": "3b4c5d6e-0000-4000-8000-000000000002", "type": "page"},
+        "data": {},
+    } | changes
+    body = json.dumps(event).encode()
+    signature = "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"X-Notion-Signature": signature, "Content-Type": "application/json"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["id", "workspace_id"]), RESERVED_IN_PATTERN)
+def test_a_signed_event_carrying_a_reserved_id_is_a_400_and_stores_nothing(field: str, value: str) -> None:
+    """Before: the event id named its record (tenants/{t}/events/__x__) and Firestore's refusal was a 500."""
+    with fresh() as c:
+        body, headers = signed_event(**{field: value})
+        answer = client("notion_webhook").post("/", data=body, headers=headers)
+        assert answer.status_code == 400, answer.json
+        assert answer.json is not None and [f["field"] for f in answer.json["fields"]] == [field]
+        problems = [f["problem"] for f in answer.json["fields"]]
+        assert problems == ["Value error, ids of the form __name__ are reserved by the database"]
+        assert nothing_stored(c)
+
+
+TASKS = {
+    "plan": (PLAN_BODY, ["tenant_id", "run_id"]),
+    "execute_step": ({"tenant_id": "t1", "run_id": "r1", "step": 1}, ["tenant_id", "run_id"]),
+    "deploy": ({"tenant_id": "t1", "run_id": "r1", "step": 1}, ["tenant_id", "run_id"]),
+    "notify": (
+        {"notification_id": "n1", "tenant_id": "t1", "run_id": "r1", "subject": "s", "text": "x"},
+        ["notification_id", "tenant_id", "run_id"],
+    ),
+}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(TASKS)), st.data())
+def test_a_task_body_carrying_a_reserved_id_is_a_400_naming_it_and_stores_nothing(
+    target: str, data: st.DataObject
+) -> None:
+    body, fields = TASKS[target]
+    field = data.draw(st.sampled_from(fields))
+    value = data.draw(RESERVED_IN_PATTERN)
+    with fresh() as c:
+        answer = client(target).post("/", json={**body, field: value})
+        assert answer.status_code == 400, answer.json
+        assert answer.json is not None and [f["field"] for f in answer.json["fields"]] == [field]
+        problems = [f["problem"] for f in answer.json["fields"]]
+        assert problems == ["Value error, ids of the form __name__ are reserved by the database"]
+        assert nothing_stored(c)
