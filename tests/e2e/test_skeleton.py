@@ -120,19 +120,34 @@ def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
     assert status in (200, 201, 202), started
     run_id = started["run_id"]
 
-    def finished() -> dict[str, Any] | None:
+    def settled() -> dict[str, Any] | None:
         run = http("GET", f"{api}/runs/{run_id}", headers=auth)[1]
-        return run if run and run.get("status") in {"completed", "failed", "cancelled"} else None
+        done = {"completed", "failed", "cancelled", "waiting_for_human"}
+        return run if run and run.get("status") in done else None
 
-    run = wait_for(finished, "the code run to finish")
+    asked: list[str] = []
+    run = wait_for(settled, "the code run to finish or ask")
+    while run["status"] == "waiting_for_human":  # code tools ask the owner, who approves signed in
+        request = run["waiting"]["request_id"]
+        asked.append(run["waiting"]["prompt"])
+        decided = http("POST", f"{api}/runs/{run_id}/approve", {"request_id": request}, auth)
+        assert decided[0] == 200, decided
+
+        def moved_on(request: str = request) -> dict[str, Any] | None:
+            now = settled()
+            still = now is not None and (now.get("waiting") or {}).get("request_id") == request
+            return None if still else now
+
+        run = wait_for(moved_on, "the run to move on")
     assert run["status"] == "completed", run
+    assert asked and all("open_pull_request(" in a or "deploy_vercel(" in a for a in asked), asked
     code = f"http://127.0.0.1:{stack.code_sandbox_port}/_sandbox"
     repo = json.loads(urllib.request.urlopen(code + "/github/repos/acme/site", timeout=5).read())
     [pull] = repo["pulls"]
     assert pull["title"] == "add the launch checklist" and pull["base"] == "main"
     deployments = json.loads(urllib.request.urlopen(code + "/vercel/deployments", timeout=5).read())
     assert len(deployments) == 1 and deployments[0]["gitSource"]["ref"] == pull["head"]
-    results = [e for e in run["events"] if e["kind"] == "tool_result"]
+    results = [e for e in run["events"] if e["kind"] == "tool_result" and e["tool"] != "request_approval"]
     assert [e["tool"] for e in results] == [
         "draft_text", "open_pull_request", "deploy_vercel", "send_notification", "finish",
     ]  # fmt: skip

@@ -18,12 +18,14 @@ from shared.agent.tools.base import idempotency_key
 from shared.agent.tools.code import branch_for
 from shared.config import Queue
 from shared.domain.code import DeployRequest
-from shared.domain.events import RunStatus, ToolIntent, ToolResult
+from shared.domain.events import PlannedStep, RunPlanned, RunStatus, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
+from shared.domain.runs import fold
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
+from shared.services import followups, humans
 from shared.services.code_access import CodeAccess
 from shared.services.engine import run_step
 from shared.services.planning import start_run
@@ -94,8 +96,13 @@ class Pair:
         assert isinstance(self.step.queue, FakeQueue)
         return self.step.queue
 
-    def drive(self, limit: int = 50) -> None:
+    def drive(self, limit: int = 50, *, approve: bool = True) -> None:
+        """Deliver the queued steps; ``approve``: the owner, signed in, approves what the run asks
+        (a code tool always asks: shared.agent.authority)."""
         for _ in range(limit):
+            waiting = self.state().waiting
+            if approve and waiting is not None and waiting.purpose == "approval":
+                humans.respond(self.step, self.tenant, "r1", "approve", request_id=waiting.request_id)
             if not self.queue.tasks:
                 return
             q, body, _, _ = self.queue.take()
@@ -160,6 +167,21 @@ FINISH = ("finish", {"summary": "Opened ${steps.2.url}"})
 
 
 def start(pair: Pair) -> None:
+    """The run as its model planned it, no approval inserted: the engine itself asks the owner before
+    each code step (shared.agent.authority), which Pair.drive approves; the steps keep their numbers."""
+    model = pair.step.model
+    assert isinstance(model, FakeModel)
+    planned = model.script["PlanOut"].pop(0)
+    assert isinstance(planned, dict)
+    steps = [PlannedStep(tool=s["tool"], args=json.loads(s["args_json"])) for s in planned["steps"]]
+    tools = sorted({s.tool for s in steps})
+    head = RunPlanned(seq=1, at=datetime.now(UTC), goal="ship it", trigger="api", steps=steps, tools=tools)
+    assert pair.step.store.create_run(pair.tenant, "r1", [head])
+    followups.enqueue_followup(pair.step, pair.tenant, "r1", fold([head]))
+
+
+def planned_start(pair: Pair) -> None:
+    """The run planned through ``plan`` (its approvals inserted)."""
     task = PlanTask(tenant_id=pair.tenant, run_id="r1", goal="ship it", trigger=Trigger(kind="api"))
     start_run(task, pair.step)
 
@@ -176,7 +198,9 @@ def test_a_pull_request_and_a_preview_run_on_deploy_once_and_the_run_completes(
     assert state.status == RunStatus.COMPLETED, state.last_error
     assert pair.taken == [
         (Queue.EXECUTE_STEP, 1),
+        (Queue.DEPLOY, 2),  # asks the owner first (a code step), then runs once approved
         (Queue.DEPLOY, 2),
+        (Queue.DEPLOY, 3),
         (Queue.DEPLOY, 3),
         (Queue.EXECUTE_STEP, 4),
     ]
@@ -340,10 +364,10 @@ def test_production_is_deployed_only_after_a_person_approved(
         {"project": "site", "repository": "acme/site", "ref": "main", "target": "production"},
     )
     pair = Pair(sandbox[0], FakeModel({"PlanOut": [plan(production, ("finish", {"summary": "live"}))]}))
-    start(pair)
+    planned_start(pair)
     state = pair.state()
     assert [s.tool for s in state.steps] == ["request_approval", "deploy_vercel", "finish"]
-    pair.drive()
+    pair.drive(approve=False)
     assert pair.state().status == RunStatus.WAITING_FOR_HUMAN
     assert admin.get("/vercel/deployments") == []
 

@@ -62,7 +62,11 @@ def started(db: Any, model: FakeModel, notion: FakeNotion, tool: str, args: dict
         {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
     ]
     deps = make_deps(model=model, notion=notion)._replace(store=FirestoreRunStore(db))
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api")), deps)
+    # A write's page is the run's trigger page, its own: no approval is asked (test_authority.py).
+    page = args.get("page_id") if tool in {"add_comment", "append_blocks", "update_properties"} else None
+    start_run(
+        PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api", page_id=page)), deps
+    )
     return deps
 
 
