@@ -100,17 +100,21 @@ def test_the_local_stack_passes_the_smoke_test(origin: str) -> None:
 
 
 def test_a_task_function_open_to_anyone_fails_it(origin: str, stack: LocalStack) -> None:
-    """Locally nothing checks a caller's Google identity (Cloud Run IAM does, in a deployment): the
-    local plan function answers a stranger, and the smoke test must say so."""
+    """A task function that answers a stranger (an open door standing for one deployed without its
+    IAM and caller checks) fails the smoke test; the stack's own plan function, which checks its
+    caller in code (functions._caller), and an IAM-guarded one pass."""
+    open_door = _door(lambda *_: (200, [("Content-Type", "application/json")], b"{}"))
     guarded = _door(lambda *_: (403, [], b"Forbidden: no credentials"))
-    iam_url = next(guarded)
+    open_url, iam_url = next(open_door), next(guarded)
     try:
-        result = smoke(origin, f"{stack.url(Target.PLAN)} {iam_url}")
+        result = smoke(origin, f"{stack.url(Target.PLAN)} {iam_url} {open_url}")
     finally:
         next(guarded, None)
+        next(open_door, None)
     assert result.returncode != 0
-    assert result.stdout.splitlines()[-1] == "RESULT checks=10 failed=1"
-    assert f"FAIL {stack.url(Target.PLAN)} refuses a call without credentials" in result.stdout
+    assert result.stdout.splitlines()[-1] == "RESULT checks=11 failed=1"
+    assert f"FAIL {open_url} refuses a call without credentials" in result.stdout
+    assert f"PASS {stack.url(Target.PLAN)} refuses a call without credentials" in result.stdout
     assert f"PASS {iam_url} refuses a call without credentials" in result.stdout
 
 

@@ -18,11 +18,15 @@ FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 
 
 def firestore_takes(db: Any, value: str) -> bool:
+    """Whether Firestore stores a document whose id is ``value``: an id with an even number of "/"
+    names another document (in a subcollection), which is not taking that id."""
     try:
         ref = db.collection("ids").document(value)
+        if ref.id != value:
+            return False
         ref.set({"v": 1})
         return bool(ref.get().exists)
-    except Exception:  # the client's ValueError (a "/"), or the server's InvalidArgument
+    except Exception:  # the client's ValueError (an odd "/"), or the server's InvalidArgument
         return False
 
 
