@@ -18,3 +18,9 @@ bench-engine: $(VENV)/.synced
 replay: $(VENV)/.synced
 	@test -n "$(RUN)" || { echo "usage: make replay RUN=<run id> [TENANT=<tenant id>]" >&2; exit 2; }
 	$(PY) -m local.replay $(RUN) $(if $(TENANT),--tenant $(TENANT),)
+
+# The model as the attacker (issue 33): 5,000 generated plans against the engine with fakes; the
+# short form (300) runs in make test. RESULT attacks= unapproved_effects= misleading_approvals= key_approvals=
+.PHONY: redteam
+redteam: $(VENV)/.synced
+	REDTEAM=full $(PY) -m pytest tests/redteam -q -p no:cacheprovider -s
