@@ -47,30 +47,11 @@ def principal_of(
     *,
     session_only: bool = False,
 ) -> Principal:
-    """:func:`tenant_of`, with the API key's scopes when it is a key."""
-    scheme, _, token = authorization.partition(" ")
-    token = token.strip()
-    if scheme.lower() == "bearer" and api_keys.is_api_key(token):
-        key = _key_of(token, keys, tenants)
-        if session_only:
-            raise Forbidden("an API key cannot do this: it needs a session (sign in with Notion)")
-        return Principal(key.tenant_id, key.granted)
-    return Principal(tenant_of(authorization, secrets, tenants, keys, session_only=session_only))
-
-
-def tenant_of(
-    authorization: str,
-    secrets: SecretStore,
-    tenants: TenantStore,
-    keys: ApiKeyStore | None = None,
-    *,
-    session_only: bool = False,
-) -> str:
-    """The tenant a request acts for, from ``Authorization: Bearer <session>``: a genuine, unexpired
-    session of the tenant's current connection (one read of the tenant), else Unauthenticated.
-    Or ``Bearer na_...``: an API key of ``keys`` (none given: refused) made during the tenant's
-    current connection (one read of the key, one of the tenant), else Unauthenticated; a genuine key
-    where ``session_only`` is Forbidden.
+    """Who a request acts as, from ``Authorization: Bearer <session>``: a genuine, unexpired session
+    of the tenant's current connection (one read of the tenant), else Unauthenticated. Or ``Bearer
+    na_...``: an API key of ``keys`` (none given: refused) made during the tenant's current
+    connection (one read of the key, one of the tenant), with its scopes, else Unauthenticated; a
+    genuine key where ``session_only`` is Forbidden.
 
     A disconnect sets a new epoch, so its sessions and keys stop here (401). A session whose tenant
     has no document acts for nothing there: the services answer 404 (tenants are never deleted, and a
@@ -80,10 +61,10 @@ def tenant_of(
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send the session or API key as 'Authorization: Bearer <token>'")
     if api_keys.is_api_key(token):
-        tenant_id = _key_of(token, keys, tenants).tenant_id
+        key = _key_of(token, keys, tenants)
         if session_only:
             raise Forbidden("an API key cannot do this: it needs a session (sign in with Notion)")
-        return tenant_id
+        return Principal(key.tenant_id, key.granted)
     claims = tokens.verify(token, secrets.get(PlatformSecret.SESSION_SIGNING_KEY), "session")
     epoch = claims.get("epoch")
     if not isinstance(epoch, str):
@@ -97,7 +78,19 @@ def tenant_of(
             "this session has ended: the workspace was disconnected, or connected again by someone "
             "else; connect it to sign in again"
         )
-    return tenant_id
+    return Principal(tenant_id)
+
+
+def tenant_of(
+    authorization: str,
+    secrets: SecretStore,
+    tenants: TenantStore,
+    keys: ApiKeyStore | None = None,
+    *,
+    session_only: bool = False,
+) -> str:
+    """The tenant a request acts for (:func:`principal_of`)."""
+    return principal_of(authorization, secrets, tenants, keys, session_only=session_only).tenant_id
 
 
 def _key_of(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> ApiKey:

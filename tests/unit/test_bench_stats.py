@@ -53,7 +53,10 @@ def test_the_interval_holds_the_median_and_is_reproducible() -> None:
 def test_the_interval_narrows_with_more_pairs_and_covers_the_true_median() -> None:
     # Ratios drawn around a true median of 1.2 (log-normal, as a ratio of two noisy times is).
     rng = random.Random(1)
-    draw = lambda n: [1.2 * rng.lognormvariate(0.0, 0.2) for _ in range(n)]  # noqa: E731
+
+    def draw(n: int) -> list[float]:
+        return [1.2 * rng.lognormvariate(0.0, 0.2) for _ in range(n)]
+
     few, many = median_ci(draw(10)), median_ci(draw(160))
     assert many.hi - many.lo < (few.hi - few.lo) / 2
     assert many.lo <= 1.2 <= many.hi
