@@ -17,7 +17,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared import bootstrap, logs
 from shared.errors import AgentError, InvalidInput, PayloadTooLarge
-from shared.services import dead_letters
 
 log = logging.getLogger("functions")
 
@@ -80,6 +79,8 @@ def parse_task[T: BaseModel](request: Request, model: type[T], queue: str) -> T:
     except (InvalidInput, PayloadTooLarge) as exc:
         reason = exc.reason
     body = b"" if request.content_length and request.content_length > JSON_BODY_LIMIT else request.get_data()
+    from shared.services import dead_letters  # only a bad body loads it: kept off every cold start
+
     letter = dead_letters.record(bootstrap.container().dead_letters, queue, body[:JSON_BODY_LIMIT], reason)
     raise DeadLettered(letter.letter_id, reason)
 
