@@ -1,0 +1,13 @@
+"""What every red-team module found, counted for the one RESULT line ``test_zz_result.py`` asserts.
+
+Each attack module adds ``attacks`` (cases run) and its per-guarantee counts here; ``ATTACKS`` is how
+many cases the whole suite must run: 5,000 under ``REDTEAM=full`` (make redteam), 300 otherwise.
+"""
+
+import os
+from collections import Counter
+
+FULL = os.environ.get("REDTEAM", "short") == "full"
+ATTACKS = 5000 if FULL else 300
+COUNTS = ("unapproved_effects", "misleading_approvals", "key_approvals")
+TOTALS: Counter[str] = Counter()
