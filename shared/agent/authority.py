@@ -1,9 +1,10 @@
 """Which steps need their owner's approval at the moment they run, and the requests code writes.
 
-A step's effect is gated when it lands beyond the run's own pages: a code tool (GitHub, Vercel), or
-a Notion write to a page that is neither the trigger page nor one the run created. It runs only if
-the owner approved a request naming its digest (``RunState.approved``); else the engine records a
-request written here, from the resolved arguments, and the run waits. Whatever a model planned.
+A step is gated when its effect lands beyond the run's own pages (a code tool; a Notion write to a
+page that is neither the trigger page nor one the run created), or when a member's run reads beyond
+its trigger's reach. It runs only if the owner approved a request naming its digest
+(``RunState.approved``); else the engine records a request written here, from the resolved
+arguments, and the run waits. Whatever a model planned. Rules: docs/security.md.
 """
 
 import json
@@ -11,9 +12,10 @@ from typing import Any
 
 from shared.agent.tools import REGISTRY, SideEffect, Tool
 from shared.agent.tools.base import REFERENCE
-from shared.domain.authority import effect_digest
+from shared.domain.authority import WORKSPACE_READS, effect_digest
 from shared.domain.events import PlannedStep
 from shared.domain.runs import RunState
+from shared.domain.settings import plain_notion_id
 from shared.domain.tasks.plan import page_key
 
 _VALUE_CHARS = 80  # an argument as an approval lists it
@@ -32,6 +34,15 @@ def _own(state: RunState, page: Any) -> bool:
     return page_key(page) in own
 
 
+def within_reach(state: RunState, tool: str, args: dict[str, Any]) -> bool:
+    """Whether a member's run may make this read unasked: its trigger page or a page it created, or
+    a data source the owner chose that the trigger belongs to (``RunState.sources``)."""
+    if tool == "read_page":
+        return _own(state, args.get("page_id"))
+    source = args.get("data_source_id")
+    return isinstance(source, str) and plain_notion_id(source) in {plain_notion_id(s) for s in state.sources}
+
+
 def gated(state: RunState, tool: Tool, args: dict[str, Any]) -> str | None:
     """The digest of the step's effect when it needs the owner's approval, else None."""
     if tool.effect == SideEffect.CODE:
@@ -40,6 +51,8 @@ def gated(state: RunState, tool: Tool, args: dict[str, Any]) -> str | None:
         target = args.get("parent_page_id") if tool.name == "create_page" else args.get("page_id")
         if not _own(state, target):
             return effect_digest(tool.name, args)
+    if tool.name in WORKSPACE_READS and state.member and not within_reach(state, tool.name, args):
+        return effect_digest(tool.name, args)
     return None
 
 
@@ -65,6 +78,12 @@ def quoted(reason: str) -> str:
 
 def effect_request(tool: str, args: dict[str, Any], rationale: str) -> str:
     """The prompt of the request the engine records for one gated effect."""
+    if tool in WORKSPACE_READS:
+        head = (
+            "Allow this run, started by a workspace member who is not you, to read beyond the page "
+            f"it was started from? It will: {describe(tool, args)}."
+        )
+        return f"{head} {quoted(rationale)}" if rationale else head
     where = "to production" if is_production(tool, args) else "beyond the run's own pages"
     head = f"Allow this change {where}? It will: {describe(tool, args)}."
     return f"{head} {quoted(rationale)}" if rationale else head
@@ -79,19 +98,11 @@ def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
         tool = REGISTRY.get(planned.tool)
         if tool is None or tool.effect == SideEffect.HUMAN:
             break
-        if tool.effect not in (SideEffect.CODE, SideEffect.NOTION_WRITE):
-            continue
         if REFERENCE.search(json.dumps(planned.args)):
             continue
-        out.append(
-            (
-                n,
-                planned,
-                effect_digest(
-                    planned.tool, planned.args, production=is_production(planned.tool, planned.args)
-                ),
-            )
-        )
+        digest = gated(state, tool, planned.args)
+        if digest is not None:
+            out.append((n, planned, digest))
     return out
 
 
@@ -110,7 +121,9 @@ def approval_prompt(state: RunState, step: int, summary: str) -> tuple[str, tupl
         listed.append(line)
         granted.append(digest)
     if listed:
-        head = f"Approve these changes? {'; '.join(listed)}."
+        reads = any(planned.tool in WORKSPACE_READS for _, planned, _ in covered(state, step)[: len(listed)])
+        what = "changes and reads beyond its trigger" if reads else "changes"
+        head = f"Approve these {what}? {'; '.join(listed)}."
     else:
         head = "Let the run go on? Any change beyond its own pages will be asked for separately."
     return f"{head} {reason}", tuple(granted)

@@ -66,6 +66,10 @@ class RunPlanned(_Event):
     on_reject: Literal["end", "replan"] = "end"
     prompt_version: str = ""
     page_id: str | None = None
+    # Started by a member, not the owner: reads beyond ``sources``, the trigger page and the run's own
+    # pages need the owner's approval (shared.agent.authority). Left out when False, as before it.
+    member: bool = Field(False, exclude_if=lambda member: not member)
+    sources: list[str] = Field(default_factory=list, exclude_if=lambda sources: not sources)
 
 
 class ToolIntent(_Event):

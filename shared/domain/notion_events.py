@@ -182,8 +182,22 @@ def settle_time(window_s: float) -> timedelta:
     return min(READ_LAG, timedelta(seconds=window_s))
 
 
+def by_owner(event: NotionEvent, tenant: Tenant) -> bool:
+    """Whether the workspace's owner authored ``event``: every author is the owner (or our own bot,
+    with the owner among them). Unknown when the tenant's owner is (a connection from before the
+    field): a member's then."""
+    owner, bot = _norm(tenant.owner_user_id), _norm(tenant.bot_id)
+    people = {_norm(a.id) for a in event.authors} - {bot}
+    return bool(owner) and people == {owner}
+
+
 def plan_task(
-    event: NotionEvent, tenant_id: str, window_s: float = 0.0, arrived: datetime | None = None
+    event: NotionEvent,
+    tenant_id: str,
+    window_s: float = 0.0,
+    arrived: datetime | None = None,
+    *,
+    owner: bool = False,
 ) -> PlanRequest:
     """The plan task for ``event``; a repeat of the event names the same task and the same run
     (``arrived``, when given, must be when the event was *first* received: a repeat passes the same).
@@ -198,7 +212,9 @@ def plan_task(
     latter (the late events of one batch share it), whose run claims the page and either finds that
     the page's run read it, or is remembered or planned (``shared.services.planning.start_run``).
     Comments are never merged: each one may ask for something different. The event's timestamp must
-    have passed :func:`timestamp_problem` (a far-future one would overflow here).
+    have passed :func:`timestamp_problem` (a far-future one would overflow here). ``owner``: the
+    owner authored it (:func:`by_owner`); the owner's changes and a member's within one window name
+    different tasks, so a member's change never joins a run with the owner's reach.
     """
     comment = event.type.startswith("comment.")
     parent = event.data.parent or Parent()
@@ -211,11 +227,12 @@ def plan_task(
         page_id=page_id,
         data_source_id=data_source,
         comment_id=event.entity.id if comment else None,
+        by_owner=owner,
     )
     changed = trigger.changed_page
     if window_s > 0 and changed:
         window = int(event.timestamp.timestamp() // window_s)
-        key = f"{page_key(changed)}-{window}"
+        key = f"{page_key(changed)}-{window}" + ("-o" if owner else "")
         ends = datetime.fromtimestamp((window + 1) * window_s, UTC)
         run_at = ends + settle_time(window_s)
         if arrived is not None and arrived >= run_at:  # the window's task may have run: not joined

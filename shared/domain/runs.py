@@ -109,6 +109,8 @@ class RunState(Schema):
     approved: tuple[str, ...] = ()  # effects the owner approved (shared.domain.authority)
     granted: dict[str, dict[str, Any]] = Field(default_factory=dict)  # step -> the call approved for it
     created_pages: tuple[str, ...] = ()  # pages the run created: its own, like the trigger page
+    member: bool = False  # RunPlanned.member: a member's run, whose reads stay within reach
+    sources: tuple[str, ...] = ()  # RunPlanned.sources: data sources a member's run may query
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.domain.decide.RETRY_FOR).
@@ -138,6 +140,8 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "on_reject": e.on_reject,
         "prompt_version": e.prompt_version,
         "keep_outputs": memory.referenced_steps(e.steps),
+        "member": e.member,
+        "sources": tuple(e.sources),
     }
 
 

@@ -42,7 +42,7 @@ def enqueue_followup(deps: Deps, tenant_id: str, run_id: str, state: RunState, *
     if state.status == RunStatus.RUNNING and not state.steps:
         # Approved by a person: planned at once, never held back; the plan still records the run's
         # own trigger (planning._replan_events), so a page's change run releases its page.
-        trigger = Trigger(kind="manual", page_id=state.page_id)
+        trigger = Trigger(kind="manual", page_id=state.page_id, by_owner=not state.member)
         task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=state.goal[:2000], trigger=trigger)
         deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}:{state.last_seq}{tag}")
     elif state.status == RunStatus.RUNNING:

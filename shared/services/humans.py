@@ -215,7 +215,7 @@ def _replan(deps: Deps, tenant_id: str, new_id: str, state: RunState, text: str)
         tenant_id=tenant_id,
         run_id=new_id,
         goal=goal[:2000],
-        trigger=Trigger(kind="manual", page_id=state.page_id),
+        trigger=Trigger(kind="manual", page_id=state.page_id, by_owner=not state.member),
     )
     from shared.config import Queue
 

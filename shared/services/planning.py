@@ -40,6 +40,7 @@ from shared.domain.events import (
 from shared.domain.model_calls import ModelUsage
 from shared.domain.notion_events import mentions_bot
 from shared.domain.runs import RunState, fold
+from shared.domain.settings import plain_notion_id
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, page_key
 from shared.errors import (
@@ -65,8 +66,9 @@ log = logging.getLogger(__name__)
 PAGE_HOLD = timedelta(minutes=10)
 
 
-def notion_context(task: PlanTask, deps: Deps) -> dict[str, Any]:
-    """The page that triggered the run, its data source's schema and a few related tasks."""
+def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> dict[str, Any]:
+    """The page that triggered the run, its data source's schema and a few related tasks (for a
+    member's run, only from the trigger's own data source, if the owner chose it)."""
     notion, token = deps.need_notion(task.tenant_id), ""  # the token is bound (see BoundNotion)
     ctx: dict[str, Any] = {"goal": task.goal, "trigger": task.trigger.model_dump(exclude_none=True)}
     source_id = task.trigger.data_source_id
@@ -87,7 +89,7 @@ def notion_context(task: PlanTask, deps: Deps) -> dict[str, Any]:
     if task.trigger.comment_id:  # what the person asked: the event names the comment, not its text
         comment = notion.get_comment(token, task.trigger.comment_id)
         ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
-    ctx["related"] = _related(deps, task, notion)
+    ctx["related"] = _related(deps, task, notion, _sources(deps, task, source_id) if member else None)
     return ctx
 
 
@@ -159,12 +161,22 @@ def _prop(prop: dict[str, Any]) -> dict[str, Any]:
     return {"type": kind} | ({"options": [o.get("name") for o in options]} if options else {})
 
 
-def _related(deps: Deps, task: PlanTask, notion: Notion) -> list[dict[str, Any]]:
+def _related(deps: Deps, task: PlanTask, notion: Notion, sources: list[str] | None) -> list[dict[str, Any]]:
+    """A few pages of the first chosen data source, or of ``sources`` (a member's run) when given."""
     tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
-    if tenant is None or not tenant.settings.data_source_ids:
+    chosen = tenant.settings.data_source_ids if tenant is not None else []
+    source = (sources if sources is not None else chosen)[:1]
+    if not source:
         return []
-    pages = islice(notion.query_data_source("", tenant.settings.data_source_ids[0]), 10)
+    pages = islice(notion.query_data_source("", source[0]), 10)
     return [{"id": p["id"], "title": nt.title_of(p), "properties": nt.plain_properties(p)} for p in pages]
+
+
+def _sources(deps: Deps, task: PlanTask, source_id: str | None) -> list[str]:
+    """What a member's run may query unasked: the trigger's data source, if the owner chose it."""
+    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    chosen = {plain_notion_id(d) for d in tenant.settings.data_source_ids} if tenant is not None else set()
+    return [source_id] if source_id and plain_notion_id(source_id) in chosen else []
 
 
 @dataclass
@@ -243,16 +255,24 @@ def _ask_model(
 
 
 def plan_events(
-    task: PlanTask, deps: Deps, first_seq: int, *, trigger: str = "", attempts: Attempts | None = None
+    task: PlanTask,
+    deps: Deps,
+    first_seq: int,
+    *,
+    trigger: str = "",
+    member: bool = False,
+    attempts: Attempts | None = None,
 ) -> list[RunEvent]:
     """The events that plan the run from ``first_seq``; ``trigger``: the kind the plan records, when
-    not the task's (a run planned again stays what it is, see :func:`_replan_events`). ``attempts``
-    receives the model calls as they are paid for (from ``first_seq + 1``): what an error leaves."""
+    not the task's (a run planned again stays what it is, see :func:`_replan_events`); ``member``: a
+    run planned again that a member started. ``attempts`` receives the model calls as they are paid
+    for (from ``first_seq + 1``): what an error leaves."""
     attempts = attempts if attempts is not None else Attempts()
     attempts.first_seq = first_seq + 1
     kind = trigger or task.trigger.kind
+    member = member or task.trigger.member
     try:
-        ctx = notion_context(task, deps)
+        ctx = notion_context(task, deps, member=member)
     except ReconnectRequired:
         raise  # no run at all: the connection is gone (start_run drops the trigger)
     except PermanentError as exc:  # the page is gone or closed to us: a run that failed, said why
@@ -265,6 +285,7 @@ def plan_events(
             steps=[],
             prompt_version=prompts.VERSION,
             page_id=task.trigger.page_id,
+            member=member,
         )
         reason = f"the workspace could not be read: {exc.reason}"[:2000]
         return [head, RunFinished(seq=first_seq + 1, at=head.at, status=RunStatus.FAILED, summary=reason)]
@@ -283,6 +304,7 @@ def plan_events(
             steps=[],
             prompt_version=prompts.VERSION,
             page_id=page_id,
+            member=member,
         )
         seq = first_seq + 1 + len(events)
         if problem.startswith("budget:"):
@@ -310,6 +332,8 @@ def plan_events(
         on_reject=plan.on_reject,
         prompt_version=prompts.VERSION,
         page_id=page_id,
+        member=member,
+        sources=_sources(deps, task, (ctx.get("data_source") or {}).get("id")) if member else [],
     )
     return [head, *events]
 
@@ -409,6 +433,7 @@ def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts, exc: AgentErr
         steps=[],
         prompt_version=prompts.VERSION,
         page_id=task.trigger.page_id,
+        member=task.trigger.member,
     )
     error = _planning_error(deps, attempts.first_seq + len(attempts.events), exc)
     if _create(deps, task, [head, *attempts.events, error]):
@@ -448,6 +473,7 @@ def _unplanned(task: PlanTask, deps: Deps, reason: str) -> bool:
             steps=[],
             prompt_version=prompts.VERSION,
             page_id=task.trigger.page_id,
+            member=task.trigger.member,
         )
         events: list[RunEvent] = [
             head,
@@ -569,7 +595,7 @@ def _replan_events(task: PlanTask, deps: Deps, state: RunState, attempts: Attemp
     if gone:
         return [RunCancelled(seq=seq, at=deps.clock(), reason=gone)]
     try:
-        return plan_events(task, deps, seq, trigger=state.trigger, attempts=attempts)
+        return plan_events(task, deps, seq, trigger=state.trigger, member=state.member, attempts=attempts)
     except (TransientError, ConfigError):
         raise
     except ReconnectRequired as exc:

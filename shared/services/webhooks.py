@@ -38,6 +38,7 @@ from shared.domain.notion_events import (
     EVENT_TYPES,
     NotionEvent,
     PlanRequest,
+    by_owner,
     decide,
     is_handshake,
     plan_task,
@@ -173,7 +174,8 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         return Outcome("ignored", decision.reason)
     expires = now + timedelta(seconds=intake.event_ttl_s)
     record = intake.events.record(tenant.tenant_id, event.id, event.type, now, expires)
-    request = plan_task(event, tenant.tenant_id, intake.coalesce_s, record.first_seen)
+    owner = by_owner(event, tenant)
+    request = plan_task(event, tenant.tenant_id, intake.coalesce_s, record.first_seen, owner=owner)
     task = request.task
     created = False
     if not record.enqueued:  # new, or a repeat of a delivery that may not have made its task

@@ -56,9 +56,10 @@ def window_of(event: dict[str, Any]) -> int:
     return int(datetime.fromisoformat(event["timestamp"]).timestamp() // WINDOW_S)
 
 
-def page_run(event: dict[str, Any]) -> str:
-    """The run a page's change in that window starts."""
-    return f"wh-{event['entity']['id'].replace('-', '')}-{window_of(event)}"
+def page_run(event: dict[str, Any], *, owner: bool = False) -> str:
+    """The run a page's change in that window starts: the owner's changes (the sandbox's own events,
+    made as the person who connected it) name a run of their own."""
+    return f"wh-{event['entity']['id'].replace('-', '')}-{window_of(event)}" + ("-o" if owner else "")
 
 
 def test_the_stack_runs_with_the_production_window(stack: Stack) -> None:
@@ -87,7 +88,7 @@ def test_a_persons_new_idea_becomes_one_plan_task(stack: Stack) -> None:
     assert all(d["status"] == 200 for d in deliveries)
     [task] = stack.plan_tasks()
     created = next(d for d in deliveries if d["type"] == "page.created")
-    assert task.tenant_id == tenant_id and task.run_id == page_run(created["event"])
+    assert task.tenant_id == tenant_id and task.run_id == page_run(created["event"], owner=True)
     assert task.trigger.kind == "webhook" and task.trigger.page_id == created["entity_id"]
     assert task.trigger.data_source_id == ws["ids"]["ideas_data_source"]
     assert stack.event_ids(tenant_id) == [created["event_id"]]
@@ -141,10 +142,12 @@ def test_duplicate_reordered_late_and_aggregated_deliveries(stack: Stack) -> Non
     tasks = stack.plan_tasks()
     # One task per page and window: page one's creation and edit share one unless a minute ended between.
     page_events = [d["event"] for d in deliveries if d["event_id"] in created | updated]
-    assert sorted(t.run_id for t in tasks) == sorted({page_run(e) for e in page_events})
+    assert sorted(t.run_id for t in tasks) == sorted({page_run(e, owner=True) for e in page_events})
     assert {t.trigger.page_id for t in tasks} == set(pages)
     for task in tasks:
-        assert task.trigger.event_id in {e["id"] for e in page_events if page_run(e) == task.run_id}
+        assert task.trigger.event_id in {
+            e["id"] for e in page_events if page_run(e, owner=True) == task.run_id
+        }
     assert stack.event_ids(tenant_id) == sorted(created | updated)  # every event is remembered
 
 
@@ -212,9 +215,9 @@ def test_a_pages_next_window_starts_no_second_run_while_its_run_is_active(stack:
         }
         assert signed_post(stack.webhook_url, event).json() == {
             "result": "enqueued",
-            "detail": page_run(event),
+            "detail": page_run(event, owner=True),
         }
-        return next(t for t in stack.plan_tasks() if t.run_id == page_run(event))
+        return next(t for t in stack.plan_tasks() if t.run_id == page_run(event, owner=True))
 
     [first] = stack.plan_tasks()
     assert start_run(first, deps) is True

@@ -58,6 +58,15 @@ class Trigger(TaskBody):
     # A page's change: every change the trigger stands for (one event, or a window's) happened
     # before this time, by Notion's clock.
     changed_before: AwareDatetime | None = Field(default=None, ge=EARLIEST_EVENT, lt=LATEST_EVENT)
+    # Whether the workspace's owner authored it (every author of the event). None: a Notion event's
+    # trigger counts as a member's, any other kind as the owner's (the API, the schedule).
+    by_owner: bool | None = None
+
+    @property
+    def member(self) -> bool:
+        """Started by someone other than the owner: its run reads only within the trigger's reach
+        (docs/security.md, "Runs a member starts")."""
+        return self.by_owner is False or (self.kind == "webhook" and self.by_owner is None)
 
     @property
     def changed_page(self) -> str | None:
