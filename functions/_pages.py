@@ -1,15 +1,15 @@
-"""Pages for a person who opens a signed link from a mail in a browser.
+"""The page a person's mailed link opens in a browser, and the JSON its script asks for.
 
-Approve/reject links and address confirmations point at api. A browser opens them with a GET that
-asks for ``text/html``: that request gets a page saying what the link would do, with one button, a
-form posting to the same URL, and the POST from that form gets a page with the outcome or the reason
-it was refused. Every other client (``Accept: application/json``, ``*/*`` or none) gets the JSON it
-got before. The GET stays safe (mail scanners follow links; none submits forms).
+A mail's link carries its token in the URL's fragment (``{api_url}/links#<token>``,
+``shared.services.links``), which a browser never sends: no request log holds it. ``GET /links`` (or
+``/email-confirmations``) answers one fixed page whose script reads the fragment, POSTs it in a JSON
+body to ``<path>/preview`` (what the link would do; changes nothing) and shows the answer's ``page``;
+if the link can be used, its one button POSTs it to ``<path>/decide`` (``/confirm``). A GET changes
+nothing (mail scanners follow links), and so does a preview.
 
-A page has no script and loads nothing: its only style is inline, allowed by its hash. Its text is
-escaped (a run's goal and a workspace's name are the owner's words), framing it is refused (a button
-under someone else's page could be clicked unawares), and it is neither cached nor sent as a referrer:
-its URL holds the link's token.
+The page loads nothing and runs only its own script, both allowed by their hashes; its text is set as
+text (a run's goal and a workspace's name are the owner's words), framing it is refused, and it is
+neither cached nor sent as a referrer.
 """
 
 import base64
@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 
 from flask import Request, Response
 
-from functions._http import Reply
-from shared.errors import AgentError
+from functions._http import Reply, json_object
+from shared.errors import AgentError, InvalidInput
 
 log = logging.getLogger("functions")
 
@@ -33,10 +33,48 @@ _STYLE = (
     "button{font:inherit;padding:.5rem 1.25rem;border-radius:6px;border:1px solid #1f2328;cursor:pointer}"
 )
 _STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+_SCRIPT = """(function () {
+  var main = document.getElementById("page");
+  var base = location.pathname.replace(/\\/+$/, "");
+  var token = location.hash.slice(1);
+  if (history.replaceState) history.replaceState(null, "", base);
+  var failed = {title: "Something went wrong, please try again in a minute",
+                paragraphs: ["Open the link in your email again."]};
+  function el(tag, text) { var e = document.createElement(tag); e.textContent = text; return e; }
+  function show(page, act) {
+    main.textContent = "";
+    document.title = page.title + " \u00b7 Notion Agent";
+    main.appendChild(el("h1", page.title));
+    if (page.quote) main.appendChild(el("blockquote", page.quote));
+    (page.paragraphs || []).forEach(function (p) { main.appendChild(el("p", p)); });
+    if (page.button && act) {
+      var button = el("button", page.button);
+      button.type = "button";
+      button.addEventListener("click", function () { button.disabled = true; call(act, ""); });
+      main.appendChild(button);
+    }
+  }
+  function call(action, then) {
+    fetch(base + "/" + action, {
+      method: "POST", credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer",
+      headers: {"Content-Type": "application/json", "Accept": "application/json"},
+      body: JSON.stringify({token: token})
+    }).then(function (r) { return r.json(); })
+      .then(function (body) { show(body.page || failed, then); })
+      .catch(function () { show(failed, ""); });
+  }
+  if (!token) {
+    show({title: "This link is incomplete",
+          paragraphs: ["Open the whole link from your email: it ends with # and a long code."]}, "");
+    return;
+  }
+  call("preview", main.getAttribute("data-act"));
+})();"""
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
 HEADERS = {
     "Content-Security-Policy": (
-        f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+        f"default-src 'none'; script-src 'sha256-{_SCRIPT_HASH}'; style-src 'sha256-{_STYLE_HASH}'; "
+        "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
@@ -49,6 +87,7 @@ _REFUSED = {
     409: "This link cannot be used now",
     429: "Too many requests",
 }
+TOKEN_CHARS = 4096  # far above any token we sign
 
 
 class Page(NamedTuple):
@@ -60,45 +99,59 @@ class Page(NamedTuple):
     quote: str = ""
     button: str = ""
 
+    def words(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "paragraphs": list(self.paragraphs),
+            "quote": self.quote,
+            "button": self.button,
+        }
+
 
 def sentence(text: str) -> str:
     """``text`` with its first letter upper case (``str.capitalize`` would lower the rest)."""
     return text[:1].upper() + text[1:]
 
 
-def wants_page(request: Request) -> bool:
-    """Whether the client prefers HTML to JSON (a browser does; ``*/*`` or no Accept means JSON)."""
-    return request.accept_mimetypes.best_match(("application/json", "text/html")) == "text/html"
-
-
-def render(page: Page, status: int = 200) -> Response:
-    parts = [f"<h1>{escape(page.title)}</h1>"]
-    if page.quote:
-        parts.append(f"<blockquote>{escape(page.quote)}</blockquote>")
-    parts += [f"<p>{escape(p)}</p>" for p in page.paragraphs]
-    if page.button:
-        parts.append(f'<form method="post"><button type="submit">{escape(page.button)}</button></form>')
+def shell(act: str) -> Response:
+    """The fixed page a mailed link opens: its script reads the token from the fragment, previews it,
+    and its button POSTs it to ``<path>/<act>``. No token, nothing of the link, is in it."""
     html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         '<meta name="robots" content="noindex">'
-        f"<title>{escape(page.title)} · Notion Agent</title><style>{_STYLE}</style></head>"
-        f"<body><main>{''.join(parts)}</main></body></html>"
+        f"<title>Notion Agent</title><style>{_STYLE}</style></head>"
+        f'<body><main id="page" data-act="{escape(act)}"><h1>Opening the link…</h1>'
+        "<noscript><p>This page needs JavaScript to read the link: its code stays in your browser's "
+        "address bar until you use it.</p></noscript></main>"
+        f"<script>{_SCRIPT}</script></body></html>"
     )
-    return Response(html, status=status, mimetype="text/html", headers=HEADERS)
+    return Response(html, status=200, mimetype="text/html", headers=HEADERS)
 
 
-def answer(
-    request: Request, produce: Callable[[], dict[str, Any]], page: Callable[[dict[str, Any]], Page]
-) -> Reply:
-    """``produce``'s JSON, or for a browser the page made of it; a refusal (a project error) becomes a
-    page with its status and reason, which never holds the token."""
-    if not wants_page(request):
-        return produce(), 200
+def moved(url: str) -> Response:
+    """A redirect (303) to ``url``, the page with a link's token in its fragment."""
+    headers = {"Location": url, "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+    return Response(status=303, headers=headers)
+
+
+def token_of(request: Request) -> str:
+    """The link's token from a JSON body ``{"token": "..."}``; InvalidInput (never repeating it)."""
+    token = json_object(request, 'the body must be {"token": "<the link\'s code>"}').get("token")
+    if not isinstance(token, str) or not token or len(token) > TOKEN_CHARS:
+        raise InvalidInput("token: the link's code (after # in the link) is missing or malformed", ["token"])
+    return token
+
+
+def answer(produce: Callable[[], dict[str, Any]], page: Callable[[dict[str, Any]], Page]) -> Reply:
+    """``produce``'s JSON with the ``page`` the script shows; a refusal (a project error) keeps its
+    status, with a page saying why (the reason never holds the token)."""
     try:
-        return render(page(produce()))
+        result = produce()
     except AgentError as exc:
         if exc.http_status >= 500:
             log.error("%s: %s", exc.code, exc.reason)
         title = _REFUSED.get(exc.http_status, "Something went wrong, please try again in a minute")
-        return render(Page(title, [exc.reason]), exc.http_status)
+        body = {"error": exc.code, "reason": exc.reason, "page": Page(title, [exc.reason]).words()}
+        return body, exc.http_status
+    return result | {"page": page(result).words()}, 200

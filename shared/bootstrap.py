@@ -342,6 +342,9 @@ class Container:
         return FirestoreNotificationLog(self._firestore())
 
     def _build_notifier(self) -> Notifier:
+        from shared.services.links import LinkMinter
+
+        minter = LinkMinter(self.secrets, self.settings.api_url, self.settings.approval_link_ttl_s)
         if self.settings.notifier_backend == "live":
             from shared.adapters.live_notifier import (
                 Channel,
@@ -356,13 +359,13 @@ class Container:
             channels: list[Channel] = [
                 NotionComments(self.notion_access, self.notion),
                 SlackMessages(self.chat, self.secrets),
-                Emails(mailer, self.secrets, sender_domain(self.settings.smtp_sender)),
+                Emails(mailer, self.secrets, sender_domain(self.settings.smtp_sender), minter),
             ]
             lease_s = self.settings.step_lease_s  # longer than a message's requests and a token refresh
             return LiveNotifier(self.notifications, channels, lease_s)
         from shared.adapters.outbox import OutboxNotifier
 
-        return OutboxNotifier(self.settings.outbox_dir)
+        return OutboxNotifier(self.settings.outbox_dir, minter)
 
     def _build_model(self) -> Model:
         s = self.settings

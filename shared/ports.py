@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.dead_letters import DeadLetter
     from shared.domain.model_calls import ModelReply
-    from shared.domain.notifications import Claimed, Mail, NotificationRecord, NotificationStatus
+    from shared.domain.notifications import Claimed, Links, Mail, NotificationRecord, NotificationStatus
     from shared.domain.notion_grant import NotionGrant
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
     from shared.domain.tasks import TaskBody
@@ -149,6 +149,14 @@ class Notifier(Protocol):
     def deliver(self, task: NotifyTask, tenant: Tenant | None) -> bool:
         """Deliver once to ``tenant`` (as just read; None: gone); False if this notification id was
         delivered before or cannot be delivered (the live notifier records why: ``NotificationLog``)."""
+        ...
+
+
+class LinkMinter(Protocol):
+    """Mints a notification's signed links as it is sent (``shared.services.links.LinkMinter``)."""
+
+    def links(self, task: NotifyTask, tenant: Tenant) -> Links:
+        """The links ``task``'s mail carries for ``tenant`` as just read (none: ``NO_LINKS``)."""
         ...
 
 

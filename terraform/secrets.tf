@@ -27,9 +27,9 @@ locals {
     }
     "session-signing-key" = {
       # Signs OAuth state (api issues it, oauth-callback checks it), sessions (oauth-callback issues,
-      # api verifies) and approve/reject links (whoever enqueues a run's follow-up signs them: plan,
-      # execute-step, deploy, api; api verifies them).
-      readers        = ["oauth_callback", "api", "plan", "execute_step", "deploy"]
+      # api verifies) and the links mailed to a person, approve/reject and address confirmations
+      # (notify mints them as it sends; api verifies them).
+      readers        = ["oauth_callback", "api", "notify"]
       version_adders = []
     }
     "smtp-password" = {

@@ -117,8 +117,11 @@ ROUTES = [
         Route(f"/runs/<run_id>/{a}", ("POST",), Lazy(f"runs.{a}"), scope="runs:control")
         for a in ("cancel", "pause", "resume")
     ),
-    Route("/links/<token>", ("GET",), Lazy("approvals.show"), public=True),
-    Route("/links/<token>", ("POST",), Lazy("approvals.use"), public=True),
+    # A mailed link's token is in its fragment, POSTed by the page's script: never in a logged URL.
+    Route("/links", ("GET",), Lazy("approvals.page"), public=True),
+    Route("/links/preview", ("POST",), Lazy("approvals.preview"), public=True),
+    Route("/links/decide", ("POST",), Lazy("approvals.decide"), public=True),
+    Route("/links/<token>", ("GET",), Lazy("approvals.legacy"), public=True),
     Route("/connect", ("GET",), Lazy("connection.start_connect"), public=True),
     Route("/connection", ("DELETE",), Lazy("connection.remove_connection"), session_only=True),
     Route("/settings", ("GET",), Lazy("settings.get_settings")),
@@ -127,8 +130,10 @@ ROUTES = [
     Route("/integrations", ("GET",), Lazy("integrations.get_integrations")),
     Route("/integrations/<name>", ("PUT",), Lazy("integrations.put_integration"), session_only=True),
     Route("/integrations/<name>", ("DELETE",), Lazy("integrations.delete_integration"), session_only=True),
-    Route("/email-confirmations/<token>", ("GET",), Lazy("email_confirmations.show"), public=True),
-    Route("/email-confirmations/<token>", ("POST",), Lazy("email_confirmations.confirm"), public=True),
+    Route("/email-confirmations", ("GET",), Lazy("email_confirmations.page"), public=True),
+    Route("/email-confirmations/preview", ("POST",), Lazy("email_confirmations.preview"), public=True),
+    Route("/email-confirmations/confirm", ("POST",), Lazy("email_confirmations.confirm"), public=True),
+    Route("/email-confirmations/<token>", ("GET",), Lazy("email_confirmations.legacy"), public=True),
     Route("/usage", ("GET",), Lazy("usage.get_usage")),
     Route("/api-keys", ("POST",), Lazy("api_keys.post_api_key"), session_only=True),
     Route("/api-keys", ("GET",), Lazy("api_keys.get_api_keys"), session_only=True),

@@ -1,17 +1,19 @@
 """Signed approve/reject links from notifications (public: the link's signed token authenticates).
 
-``GET /links/<token>`` says what the link would do and changes nothing (mail scanners follow links);
-``POST /links/<token>`` applies the decision once: a second use answers 409. A browser gets both as
-pages, the GET's with the button that POSTs (``functions._pages``).
+A mail's link is ``/links#<token>``: ``GET /links`` is the page whose script reads the token and
+POSTs it (``functions._pages``). ``POST /links/preview`` says what the link would do and changes
+nothing; ``POST /links/decide`` applies the decision once: a second use answers 409. ``GET
+/links/<token>`` (links mailed before the token moved to the fragment) redirects to that page.
 """
 
 from typing import Any
 
 from functions._http import Reply
-from functions._pages import Page, answer, sentence
+from functions._pages import Page, answer, moved, sentence, shell, token_of
 from functions.routes import Call
 from shared import bootstrap
 from shared.services import humans
+from shared.services.links import DECISION_PATH, link_url
 from shared.services.wiring import engine_deps
 
 _AFTER = {
@@ -38,16 +40,26 @@ def _used(result: dict[str, Any]) -> Page:
     return Page("Your decision is recorded", [_AFTER.get(result["status"], "")], result["goal"])
 
 
-def show(call: Call) -> Reply:
-    deps = engine_deps(bootstrap.container(), with_model=False)
-    return answer(call.request, lambda: humans.link_info(deps, call.args["token"]), _shown)
+def page(call: Call) -> Reply:
+    return shell("decide")
 
 
-def use(call: Call) -> Reply:
-    def decide() -> dict[str, Any]:
-        state = humans.respond_by_link(
-            engine_deps(bootstrap.container(), with_model=False), call.args["token"]
-        )
+def preview(call: Call) -> Reply:
+    deps, token = engine_deps(bootstrap.container(), with_model=False), token_of(call.request)
+    return answer(lambda: humans.link_info(deps, token), _shown)
+
+
+def decide(call: Call) -> Reply:
+    token = token_of(call.request)
+
+    def decided() -> dict[str, Any]:
+        state = humans.respond_by_link(engine_deps(bootstrap.container(), with_model=False), token)
         return {"status": state.status.value, "goal": state.goal}
 
-    return answer(call.request, decide, _used)
+    return answer(decided, _used)
+
+
+def legacy(call: Call) -> Reply:
+    """A link mailed with its token in the path: the same page, the token moved to the fragment."""
+    api_url = bootstrap.container().settings.api_url
+    return moved(link_url(api_url, DECISION_PATH, call.args["token"]))

@@ -1,19 +1,21 @@
 """Signed links confirming a notification_email (public: the link's signed token authenticates).
 
-``GET /email-confirmations/<token>`` says what the link would do and changes nothing (mail scanners
-follow links); ``POST /email-confirmations/<token>`` confirms the address, if it is still the
-workspace's notification_email (else 409). A browser gets both as pages, the GET's with the button
-that POSTs (``functions._pages``).
+A mail's link is ``/email-confirmations#<token>``: ``GET /email-confirmations`` is the page whose
+script reads the token and POSTs it (``functions._pages``). ``POST /email-confirmations/preview``
+says what the link would do and changes nothing; ``POST /email-confirmations/confirm`` confirms the
+address, if it is still the workspace's notification_email (else 409). ``GET
+/email-confirmations/<token>`` (links mailed before the token moved to the fragment) redirects there.
 """
 
 from datetime import UTC, datetime
 from typing import Any
 
 from functions._http import Reply
-from functions._pages import Page, answer, sentence
+from functions._pages import Page, answer, moved, sentence, shell, token_of
 from functions.routes import Call
 from shared import bootstrap
 from shared.services import email_confirmation
+from shared.services.links import CONFIRMATION_PATH, link_url
 
 
 def _of(info: dict[str, Any]) -> str:
@@ -37,19 +39,23 @@ def _confirmed(result: dict[str, Any]) -> Page:
     return Page("Address confirmed", [f"The notifications of {_of(result)} now go to {result['email']}."])
 
 
-def show(call: Call) -> Reply:
-    container = bootstrap.container()
-    token = call.args["token"]
-    return answer(
-        call.request, lambda: email_confirmation.describe(token, container.tenants, container.secrets), _shown
-    )
+def page(call: Call) -> Reply:
+    return shell("confirm")
+
+
+def preview(call: Call) -> Reply:
+    container, token = bootstrap.container(), token_of(call.request)
+    return answer(lambda: email_confirmation.describe(token, container.tenants, container.secrets), _shown)
 
 
 def confirm(call: Call) -> Reply:
-    container = bootstrap.container()
-    token, now = call.args["token"], datetime.now(UTC)
+    container, token, now = bootstrap.container(), token_of(call.request), datetime.now(UTC)
     return answer(
-        call.request,
-        lambda: email_confirmation.confirm(token, container.tenants, container.secrets, now),
-        _confirmed,
+        lambda: email_confirmation.confirm(token, container.tenants, container.secrets, now), _confirmed
     )
+
+
+def legacy(call: Call) -> Reply:
+    """A link mailed with its token in the path: the same page, the token moved to the fragment."""
+    api_url = bootstrap.container().settings.api_url
+    return moved(link_url(api_url, CONFIRMATION_PATH, call.args["token"]))

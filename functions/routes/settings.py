@@ -3,7 +3,6 @@
 from functions._http import Reply, json_object
 from functions.routes import Call
 from shared import bootstrap
-from shared.services.email_confirmation import Mailing
 from shared.services.tenant_settings import change_settings, read_settings
 
 
@@ -14,5 +13,4 @@ def get_settings(call: Call) -> Reply:
 def patch_settings(call: Call) -> Reply:
     changes = json_object(call.request, "the body must be a JSON object of the settings to change")
     container = bootstrap.container()
-    mailing = Mailing(container.queue, container.secrets, container.settings.api_url)
-    return change_settings(call.tenant_id, changes, container.tenants, mailing), 200
+    return change_settings(call.tenant_id, changes, container.tenants, container.queue), 200

@@ -8,8 +8,9 @@ owner's Notion email or its recipient confirmed it, else to the owner's Notion e
 ``notification_channels`` that can carry it (a task naming a channel of its own, like the reconnect
 notice, goes there or nowhere). The one exception to the recipient: the mail asking a
 notification_email to confirm itself (``CONFIRMATION_KIND``, email only) goes to that address, while
-it is still the tenant's notification_email, with its link appended to the text (the record keeps the
-text without it: see ``shared.services.email_confirmation``).
+it is still the tenant's notification_email. Signed links (a decision's, a confirmation's) are minted
+as the mail is sent (``LinkMinter``) and go into that mail alone: never a comment, a Slack message,
+the record or a log.
 
 1. The record ``tenants/{t}/notifications/{id}`` is created exclusively (``sending``, with the channel
    and a lease of ``lease_s``); a record already ``sent`` or ``undeliverable`` means nothing is left to
@@ -64,7 +65,7 @@ from shared.domain.tenants import CONFIRMATION_KIND, Tenant, TenantStatus, same_
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
-    from shared.ports import Chat, Mailer, NotificationLog, Notion, SecretStore
+    from shared.ports import Chat, LinkMinter, Mailer, NotificationLog, Notion, SecretStore
 
 log = logging.getLogger(__name__)
 
@@ -198,8 +199,8 @@ class Emails:
 
     name = "email"
 
-    def __init__(self, mailer: Mailer | None, secrets: SecretStore, domain: str) -> None:
-        self._mailer, self._secrets, self._domain = mailer, secrets, domain
+    def __init__(self, mailer: Mailer | None, secrets: SecretStore, domain: str, minter: LinkMinter) -> None:
+        self._mailer, self._secrets, self._domain, self._minter = mailer, secrets, domain, minter
 
     def unable(self, task: NotifyTask, tenant: Tenant) -> str | None:
         if self._mailer is None:
@@ -238,10 +239,19 @@ class Emails:
         except NotFound:
             log.error("email is failing: the platform secret %s is not set", PlatformSecret.SMTP_PASSWORD)
             raise PermanentError(f"the platform secret {PlatformSecret.SMTP_PASSWORD} is not set") from None
+        try:
+            links = self._minter.links(task, tenant)
+        except NotFound:  # the operator's to fix; the run waits for this mail: retried, not dropped
+            log.error(
+                "email is failing: the platform secret %s is not set", PlatformSecret.SESSION_SIGNING_KEY
+            )
+            raise TransientError(
+                f"the platform secret {PlatformSecret.SESSION_SIGNING_KEY} is not set"
+            ) from None
         mail = Mail(
             to=self._address(task, tenant),
             subject=task.subject,
-            text=dn.email_text(_with_link(task)),
+            text=dn.email_text(task, links),
             message_id=dn.email_message_id(task, self._domain),
         )
         try:
@@ -265,14 +275,6 @@ class Emails:
 def _confirmation(task: NotifyTask) -> bool:
     """Whether ``task`` asks a notification_email to confirm itself (email only, by our own code)."""
     return task.data.get("kind") == CONFIRMATION_KIND and task.channel == "email"
-
-
-def _with_link(task: NotifyTask) -> NotifyTask:
-    """A confirmation with its link at the end of the text (only in the mail, never in the record)."""
-    url = task.data.get("confirm_url")
-    if not _confirmation(task) or not isinstance(url, str) or not url:
-        return task
-    return task.model_copy(update={"text": f"{task.text.rstrip()}\n\n{url}"})
 
 
 def _now() -> datetime:

@@ -1,22 +1,29 @@
 """The local outbox: each notification becomes one JSON file, created exclusively (at most once).
 
 The file is written as a draft first and then linked under its name, so a reader never sees it half
-written and a delivery that dies while writing leaves nothing that would stop its retry.
+written and a delivery that dies while writing leaves nothing that would stop its retry. It is the
+local stand-in for the mail: it holds the links notify mints as it sends (``links``), as a mail would.
 """
+
+from __future__ import annotations
 
 import json
 import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 
+if TYPE_CHECKING:
+    from shared.ports import LinkMinter
+
 
 class OutboxNotifier:
-    def __init__(self, directory: str) -> None:
-        self._dir = Path(directory)
+    def __init__(self, directory: str, minter: LinkMinter) -> None:
+        self._dir, self._minter = Path(directory), minter
 
     def deliver(self, task: NotifyTask, tenant: Tenant | None) -> bool:
         """Written to the outbox whoever the tenant is (the local stack has no real recipients)."""
@@ -25,6 +32,9 @@ class OutboxNotifier:
         if path.exists():
             return False
         record = task.model_dump(mode="json") | {"delivered_at": datetime.now(UTC).isoformat()}
+        links = self._minter.links(task, tenant) if tenant is not None else None
+        if links is not None and any(links):
+            record["links"] = links._asdict()
         draft = self._dir / f".{task.notification_id}.{uuid.uuid4().hex}.draft"
         fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

@@ -6,11 +6,12 @@ Its Notion comment or Slack message ends with a marker line naming the tenant an
 id (``marker_text``), so a delivery that finds a stale ``sending`` record can look for the message
 first.
 
-A decision's signed approve/reject links (``LINK_KEYS`` in the task's data) decide for whoever holds
-them, so they go only where the owner alone reads: the email to the tenant's recipient (the owner's
-Notion email, or the address they chose and its recipient confirmed). A page's comments are read by
-everyone the page is shared with (who may also be who asked for the run), and a Slack channel by its
-members: there the notification says to decide in the app, signed in. Nor does the record keep them.
+A decision's signed approve/reject links (:class:`Links`, minted by notify as it sends) decide for
+whoever holds them, so they go only where the owner alone reads: the email to the tenant's recipient
+(the owner's Notion email, or the address they chose and its recipient confirmed). A page's comments
+are read by everyone the page is shared with (who may also be who asked for the run), and a Slack
+channel by its members: there the notification says to decide in the app, signed in. Nor does the
+record keep them: only the text of the mail has them.
 """
 
 import re
@@ -23,9 +24,8 @@ from pydantic import ConfigDict
 
 from shared.domain.schema import Schema
 from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tenants import tenant_tag
+from shared.domain.tenants import CONFIRMATION_KIND, tenant_tag
 
-LINK_KEYS = ("approve_url", "reject_url")
 DECIDE_IN_APP = "Approve or reject it in Notion Agent, signed in as the workspace's owner."
 EARLY_S = 60.0  # a quiet window ending within this long is over (clock skew against the queue's)
 # chat.postMessage's limit on ``text``: Slack refuses (msg_too_long) or truncates longer messages.
@@ -42,6 +42,18 @@ class Mail(NamedTuple):
     subject: str
     text: str
     message_id: str
+
+
+class Links(NamedTuple):
+    """The signed links one mail carries ("": none): a decision's approve and reject links, or a
+    confirmation's link. Minted as it is sent, never stored."""
+
+    approve: str = ""
+    reject: str = ""
+    confirm: str = ""
+
+
+NO_LINKS = Links()
 
 
 class NotificationStatus(StrEnum):
@@ -155,19 +167,32 @@ def markers(task: NotifyTask) -> tuple[str, str]:
     return marker_text(task.tenant_id, task.notification_id), f"Notion Agent · ref {task.notification_id}"
 
 
-def decision_text(task: NotifyTask, *, private: bool) -> str:
-    """The task's text with how to decide, if it asks for a decision: its links where only the owner
-    reads it (``private``), else :data:`DECIDE_IN_APP` (module docstring)."""
-    approve, reject = (task.data.get(key) for key in LINK_KEYS)
-    if not (isinstance(approve, str) and approve and isinstance(reject, str) and reject):
+def decision_request(task: NotifyTask) -> tuple[str, str] | None:
+    """(run id, request id) of the decision ``task`` asks for (an approval, a plan, a limit: any
+    request but a question, which is answered in the app); None when it asks none."""
+    run_id, request_id, purpose = (task.data.get(k) for k in ("run_id", "request_id", "purpose"))
+    if not all(isinstance(v, str) and v for v in (run_id, request_id, purpose)) or purpose == "question":
+        return None
+    return str(run_id), str(request_id)
+
+
+def asks_links(task: NotifyTask) -> bool:
+    """Whether ``task``'s mail carries signed links: a decision's, or a confirmation's."""
+    return decision_request(task) is not None or task.data.get("kind") == CONFIRMATION_KIND
+
+
+def decision_text(task: NotifyTask, links: Links = NO_LINKS) -> str:
+    """The task's text with how to decide, if it asks for a decision: ``links`` when given (only for
+    where the owner alone reads it), else :data:`DECIDE_IN_APP` (module docstring)."""
+    if decision_request(task) is None:
         return task.text
-    decide = f"Approve: {approve}\nReject: {reject}" if private else DECIDE_IN_APP
+    decide = f"Approve: {links.approve}\nReject: {links.reject}" if links.approve else DECIDE_IN_APP
     return f"{task.text.rstrip()}\n\n{decide}".lstrip("\n")
 
 
 def comment_text(task: NotifyTask) -> str:
     """The comment: subject, text (never a decision's links), and the marker as its last line."""
-    body = f"{task.subject}\n\n{decision_text(task, private=False)}".rstrip()
+    body = f"{task.subject}\n\n{decision_text(task)}".rstrip()
     return f"{body}\n{marker_text(task.tenant_id, task.notification_id)}"
 
 
@@ -185,7 +210,7 @@ def slack_text(task: NotifyTask) -> str:
     escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
     subject = one_line(task.subject).translate(escape)
     head = f"*{subject}*\n\n" if subject else ""
-    text = decision_text(task, private=False).translate(escape).rstrip()
+    text = decision_text(task).translate(escape).rstrip()
     marker = marker_text(task.tenant_id, task.notification_id)
     room = SLACK_MAX_CHARS - len(head) - len(marker) - 2  # the line break before the marker, and "…"
     if len(text) > room:
@@ -194,11 +219,13 @@ def slack_text(task: NotifyTask) -> str:
     return f"{body}\n{marker}"
 
 
-def email_text(task: NotifyTask) -> str:
+def email_text(task: NotifyTask, links: Links = NO_LINKS) -> str:
     """The email's body (its subject is the Subject): the text with a decision's links (the
-    recipient is the owner or the address they confirmed), then the marker after a signature
-    separator, so a person can quote the reference."""
-    text = decision_text(task, private=True).rstrip()
+    recipient is the owner or the address they confirmed) or a confirmation's link, then the marker
+    after a signature separator, so a person can quote the reference."""
+    text = decision_text(task, links).rstrip()
+    if links.confirm:
+        text = f"{text}\n\n{links.confirm}"
     return f"{text}\n\n-- \n{marker_text(task.tenant_id, task.notification_id)}\n"
 
 

@@ -3,8 +3,9 @@
 PATCH /settings setting ``notification_email`` to an address that is neither the owner's Notion email
 nor the confirmed one asks that address (``ask``): one email to it alone, of our own fixed text (the
 workspace's name, cut short, is all of the owner's in it), with a signed link to api that expires
-after ``LINK_TTL_S``. ``GET /email-confirmations/<token>`` says what the link would do and changes
-nothing (mail scanners follow links, ``describe``); ``POST`` confirms (``confirm``): the tenant's
+after ``LINK_TTL_S``, minted by notify as it sends (``shared.services.links``; the token in the URL's
+fragment). The page there says what the link would do and changes nothing (``describe``, POSTed the
+token; mail scanners follow links); its button confirms (``confirm``): the tenant's
 ``confirmed_email`` becomes that address if it is still its notification_email, else 409. Until then
 the tenant's email goes to the owner's Notion email (``Tenant.email_recipient``).
 
@@ -18,10 +19,10 @@ the tenant's email goes to the owner's Notion email (``Tenant.email_recipient``)
   the tenant document in the same conditioned write as the setting: two PATCHes at once cannot both
   take the last one, and it costs no extra document or read. Beyond it the PATCH is a 429 and
   changes nothing.
-- The link is in the email only. The notification record (Firestore; GET /notifications, which the
-  owner reads) keeps the task's text, and that text has no link: it is in the task's data
-  (``confirm_url``), which the email channel appends to the mail it sends. Otherwise the owner could
-  confirm any address with the link from their own notification list.
+- The link is in the email only: neither the task body nor the notification record (Firestore; GET
+  /notifications, which the owner reads) has it; the email channel mints it and appends it to the
+  mail it sends. Otherwise the owner could confirm any address with the link from their own
+  notification list.
 - The token is signed with the session signing key under a purpose of its own, ``email_confirmation``:
   neither a session nor an approval link verifies as one, nor one of these as them. It names the
   tenant and the address, nothing secret.
@@ -30,7 +31,7 @@ the tenant's email goes to the owner's Notion email (``Tenant.email_recipient``)
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
@@ -38,14 +39,13 @@ from shared.domain.notifications import one_line
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant, address_hash, same_address
 from shared.errors import AgentError, Conflict, NotFound, Unauthenticated
+from shared.services import links
 
 if TYPE_CHECKING:
     from shared.ports import SecretStore, TaskQueue, TenantStore
 
-PURPOSE = "email_confirmation"
-# A week: long enough for a mail read after a weekend, and harmless: a link confirms only the address
-# it was sent to, only while that is still the workspace's notification_email.
-LINK_TTL_S = 7 * 24 * 3600.0
+PURPOSE = links.CONFIRMATION_PURPOSE
+LINK_TTL_S = links.CONFIRMATION_TTL_S
 MAX_ADDRESSES_PER_DAY = 5
 # Workspaces that may ask one address in a UTC day, across the deployment: one person connecting
 # many workspaces cannot mail someone more than this, whatever each workspace's own bound.
@@ -60,14 +60,6 @@ class TooManyConfirmations(AgentError):
 
     http_status = 429
     code = "too_many_confirmations"
-
-
-class Mailing(NamedTuple):
-    """What asking needs: the notify queue, the signing key's store and api's public URL."""
-
-    queue: TaskQueue
-    secrets: SecretStore
-    api_url: str
 
 
 def _day(now: datetime) -> str:
@@ -123,15 +115,13 @@ def reserve_recipient(tenant: Tenant, tenants: TenantStore, now: datetime) -> No
         )
 
 
-def ask(tenant: Tenant, mailing: Mailing, now: datetime) -> str | None:
+def ask(tenant: Tenant, queue: TaskQueue, now: datetime) -> str | None:
     """Enqueue the mail asking the tenant's notification_email to confirm, if it needs it (named: the
-    same address the same day enqueues nothing new); its notification id, or None."""
+    same address the same day enqueues nothing new); its notification id, or None. The body names
+    the address, never a link: notify mints that as it sends."""
     address = _pending(tenant)
     if address is None:
         return None
-    key = mailing.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
-    claims = {"purpose": PURPOSE, "tenant_id": tenant.tenant_id, "email": address}
-    token = tokens.sign(claims, key, LINK_TTL_S, now.timestamp())
     note = NotifyTask(
         notification_id=notification_id(address, now),
         tenant_id=tenant.tenant_id,
@@ -141,13 +131,9 @@ def ask(tenant: Tenant, mailing: Mailing, now: datetime) -> str | None:
         # Urgent: the owner is waiting for it on the settings page, and the address is mailed once a
         # day at most; quiet hours would hold it for hours.
         priority="urgent",
-        data={
-            "kind": CONFIRMATION_KIND,
-            "to": address,
-            "confirm_url": f"{mailing.api_url}/email-confirmations/{token}",
-        },
+        data={"kind": CONFIRMATION_KIND, "to": address},
     )
-    mailing.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant.tenant_id}:{note.notification_id}")
+    queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant.tenant_id}:{note.notification_id}")
     return note.notification_id
 
 
@@ -158,7 +144,7 @@ def _short_name(workspace_name: str) -> str:
 
 def _text(workspace_name: str, address: str) -> str:
     """The mail's text, ours but for the workspace's name; the link follows it (the email channel
-    appends it, so the stored record never has it)."""
+    mints and appends it, so neither the task nor the stored record has it)."""
     name = _short_name(workspace_name)
     workspace = f"the Notion workspace “{name}”" if name else "a Notion workspace"
     days = int(LINK_TTL_S // 86400)

@@ -8,16 +8,13 @@ name (the queue refuses it), while the same step re-run after a human decision o
 gets a new one (Cloud Tasks keeps executed names taken for about an hour).
 """
 
-from shared.config import PlatformSecret, Queue
-from shared.domain import tokens
+from shared.config import Queue
 from shared.domain.integrations import DEPLOY_TOOLS
 from shared.domain.runs import RunState, RunStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tasks.step import StepTask
 from shared.services.deps import Deps
-
-LINK_PURPOSE = "run_decision"
 
 
 def step_queue(state: RunState) -> Queue:
@@ -74,39 +71,19 @@ def _plan_page_change(deps: Deps, tenant_id: str, run_id: str, state: RunState) 
         deps.queue.enqueue(Queue.PLAN, change, f"plan:{tenant_id}:{change.run_id}:after:{run_id}")
 
 
-def decision_link(
-    deps: Deps, tenant_id: str, run_id: str, request_id: str, decision: str, *, epoch: str
-) -> str:
-    """A signed, expiring link to ``api`` that approves or rejects one request (single-use there).
-    ``epoch`` is the tenant's ``session_epoch`` now: a disconnect sets a new one, which ends the link
-    as it ends every session (``shared.services.humans.link_claims``)."""
-    key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
-    claims = {"purpose": LINK_PURPOSE, "tenant_id": tenant_id, "run_id": run_id, "request_id": request_id}
-    claims |= {"decision": decision, "epoch": epoch}
-    token = tokens.sign(claims, key, deps.settings.approval_link_ttl_s)
-    return f"{deps.settings.api_url}/links/{token}"
-
-
 def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
     assert state.waiting is not None
     request_id = state.waiting.request_id
     data: dict[str, object] = {"run_id": run_id, "request_id": request_id, "purpose": state.waiting.purpose}
     if state.page_id:
         data["page_id"] = state.page_id
-    text = state.waiting.prompt
-    if state.waiting.purpose != "question":
-        tenant = deps.need_tenants().get(tenant_id, fresh=True)
-        epoch = tenant.session_epoch if tenant is not None else ""
-        approve = decision_link(deps, tenant_id, run_id, request_id, "approve", epoch=epoch)
-        reject = decision_link(deps, tenant_id, run_id, request_id, "reject", epoch=epoch)
-        # In the data only: each channel says how to decide (shared.domain.notifications.decision_text)
-        data |= {"approve_url": approve, "reject_url": reject}
+    # Nothing more: notify mints a decision's links as it sends, into the mail alone (shared.services.links)
     note = NotifyTask(
         notification_id=f"{run_id}-{request_id}",
         tenant_id=tenant_id,
         run_id=run_id,
         subject=f"Your decision is needed: {state.goal}"[:300],
-        text=text[:20_000],
+        text=state.waiting.prompt[:20_000],
         priority="urgent",  # the run waits for this person (shared/services/notifications.py)
         data=data,
         run_started_at=state.started_at,

@@ -40,7 +40,7 @@ from shared.domain.runs import RunState, fold
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.services import followups, spend
+from shared.services import followups, links, spend
 from shared.services.deps import Deps
 
 Decision = Literal["approve", "reject", "answer"]
@@ -230,7 +230,7 @@ def link_claims(deps: Deps, token: str) -> dict[str, Any]:
     session does: someone who connects the workspace later is not bound by the earlier owner's links.
     Links made before they carried it have none and are refused the same way."""
     key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
-    claims = tokens.verify(token, key, followups.LINK_PURPOSE)
+    claims = tokens.verify(token, key, links.DECISION_PURPOSE)
     tenant = deps.need_tenants().get(str(claims["tenant_id"]), fresh=True)
     if tenant is None or tenant.status == TenantStatus.REVOKED:
         raise Forbidden("the workspace was disconnected: this link no longer works")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.config import Queue
 from shared.domain.daily import zone_of
-from shared.domain.notifications import quiet_until
+from shared.domain.notifications import asks_links, quiet_until
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 
@@ -41,7 +41,8 @@ def deliver_notification(
     now: datetime | None = None,
 ) -> Delivery:
     now = now or datetime.now(UTC)
-    tenant = tenants.get(task.tenant_id)
+    # Read fresh when notify mints links for it: they carry its session_epoch, which a disconnect changes.
+    tenant = tenants.get(task.tenant_id, fresh=asks_links(task))
     started = task.run_started_at
     if tenant is not None and started is not None and not tenant.owns(started):
         # The earlier owner's run: its news is not the new owner's to read, and no record of it is

@@ -14,10 +14,9 @@ from shared.domain.settings_input import SettingsInput
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.services import email_confirmation
-from shared.services.email_confirmation import Mailing
 
 if TYPE_CHECKING:
-    from shared.ports import TenantStore
+    from shared.ports import TaskQueue, TenantStore
 
 
 def _shown(tenant: Tenant) -> dict[str, Any]:
@@ -39,7 +38,7 @@ def change_settings(
     tenant_id: str,
     changes: dict[str, Any],
     tenants: TenantStore,
-    mailing: Mailing | None = None,
+    mailing: TaskQueue | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Apply ``changes`` to the named fields only; an unknown field or a bad value changes nothing.
@@ -51,7 +50,7 @@ def change_settings(
     bound of workspaces a day (``email_confirmation.reserve_recipient``) once the workspace's own bound
     admits it as just read, then against the workspace's bound again in the same write (beyond either:
     429, nothing changed, and no place among the address's asks taken) and, once stored, its
-    confirmation mail is enqueued through ``mailing`` (named: sending the same address again the same
+    confirmation mail is enqueued on ``mailing``, the notify queue (named: sending the same address again the same
     day, the retry of a failed enqueue, adds nothing). Without ``mailing`` nothing is asked, and the address stays
     unconfirmed, so gets no mail."""
     if not changes:

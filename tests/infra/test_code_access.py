@@ -55,16 +55,17 @@ REACH: dict[str, frozenset[str]] = {
     # Follow-ups of a run: after planning (plan), a step or the sweeper (execute-step), a decision (api).
     "shared/services/followups.py:enqueue_step": RUNS,
     "shared/services/followups.py:enqueue_followup": RUNS,
-    "shared/services/followups.py:decision_link": RUNS,
     "shared/services/followups.py:_ask": RUNS,
     # An ended run's page: the change that came while it ran is planned by whoever ended it.
     "shared/services/followups.py:_plan_page_change": RUNS,
     "shared/services/humans.py:_replan": frozenset({"api"}),
     "shared/services/humans.py:link_claims": frozenset({"api"}),
     "shared/services/runs.py:request_run": frozenset({"api"}),
-    # A notification_email to confirm (PATCH /settings): its signed link, its mail on the notify
-    # queue; the link's check (GET/POST /email-confirmations/<token>).
+    # A notification_email to confirm (PATCH /settings): its mail on the notify queue; the link's
+    # check (POST /email-confirmations/preview|confirm).
     "shared/services/email_confirmation.py:ask": frozenset({"api"}),
+    # Signed links (a decision's, a confirmation's) are minted by notify as it mails them.
+    "shared/services/links.py:LinkMinter.links": frozenset({"notify"}),
     "shared/services/email_confirmation.py:_claims": frozenset({"api"}),
     # A Notion event's run whose turn has not come is planned by a task scheduled for its start.
     "shared/services/planning.py:_waits_its_turn": frozenset({"plan"}),

@@ -10,7 +10,6 @@ cannot pass over a rule they do not model.
 
 import re
 from collections.abc import Callable, Iterable
-from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,7 +20,6 @@ from werkzeug.test import Client
 from shared import bootstrap
 from shared.config import PlatformSecret, Settings
 from shared.domain.connection import NONCE_COOKIE
-from shared.services.deps import Deps
 from tests.fakes import FakeSecrets
 from tests.infra.test_drift import _evaluate as evaluate_setting
 from tests.infra.test_iam import PUBLIC_FUNCTIONS
@@ -219,20 +217,43 @@ def test_settings_derive_from_the_domain(tf: Terraform) -> None:
 
 
 def test_approval_links_from_the_settings_reach_the_api(tf: Terraform) -> None:
-    from functions.routes import approvals, resolve
-    from shared.services.followups import decision_link
+    """A mailed link's path reaches the api's page, and the paths its script POSTs to reach the api:
+    the token is in the fragment, so no path the load balancer or Cloud Run logs holds it."""
+    from functions.routes import approvals, email_confirmations, resolve
+    from shared.domain.tasks.notify import NotifyTask
+    from shared.services.links import LinkMinter
+    from tests.unit.test_notifications import tenant
 
-    deps = SimpleNamespace(
-        settings=production_settings(tf),
-        secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
+    secrets = FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32})
+    settings = production_settings(tf)
+    minter = LinkMinter(secrets, settings.api_url, settings.approval_link_ttl_s)
+    decision = NotifyTask(
+        notification_id="r1-q1",
+        tenant_id="t1",
+        subject="s",
+        text="t",
+        data={"run_id": "r1", "request_id": "q1", "purpose": "approval"},
     )
-    link = urlsplit(decision_link(cast(Deps, deps), "t1", "r1", "q1", "approve", epoch="e1"))
-    assert (link.scheme, link.netloc) == ("https", DOMAIN) and link.path.startswith("/api/links/")
-    routed = route(tf, link.netloc, link.path)
-    assert isinstance(routed, tuple) and routed[0] == "api"
-    assert routed[1] == link.path.removeprefix("/api")
-    assert resolve(_router().match(routed[1], "GET").route.handler.name) is approvals.show
-    assert resolve(_router().match(routed[1], "POST").route.handler.name) is approvals.use
+    confirmation = NotifyTask(
+        notification_id="c1",
+        tenant_id="t1",
+        subject="s",
+        text="t",
+        data={"kind": "email_confirmation", "to": "a@b.c"},
+    )
+    approve, confirm = minter.links(decision, tenant()).approve, minter.links(confirmation, tenant()).confirm
+    cases = ((approve, approvals, "decide"), (confirm, email_confirmations, "confirm"))
+    for url, module, act in cases:
+        link = urlsplit(url)
+        assert (link.scheme, link.netloc) == ("https", DOMAIN) and link.fragment and "." in link.fragment
+        assert link.fragment not in link.path + link.query
+        routed = route(tf, link.netloc, link.path)
+        assert isinstance(routed, tuple) and routed[0] == "api"
+        assert resolve(_router().match(routed[1], "GET").route.handler.name) is module.page
+        for posted, handler in (("preview", module.preview), (act, getattr(module, act))):
+            routed = route(tf, link.netloc, f"{link.path}/{posted}")
+            assert isinstance(routed, tuple) and routed[0] == "api"
+            assert resolve(_router().match(routed[1], "POST").route.handler.name) is handler
 
 
 def test_outputs_come_from_the_domain(tf: Terraform) -> None:

@@ -16,6 +16,7 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
+from shared.services.links import LinkMinter
 from tests.fakes import FakeChat, FakeMailer, FakeSecrets
 
 pytestmark = pytest.mark.integration
@@ -69,7 +70,15 @@ def test_a_relay_failing_for_half_a_day_hands_it_to_slack_with_firestore_records
         {PlatformSecret.SMTP_PASSWORD: mailer.password, chat_token_secret(TENANT): chat.token}
     )
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
-    channels = [Emails(mailer, secrets, sender_domain("a@example.com")), SlackMessages(chat, secrets)]
+    channels = [
+        Emails(
+            mailer,
+            secrets,
+            sender_domain("a@example.com"),
+            LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
+        ),
+        SlackMessages(chat, secrets),
+    ]
     notifier = LiveNotifier(log, channels, 60.0, clock)
     tenant = owner(clock.now)
     for hours in (0, 1, 6):
@@ -104,7 +113,15 @@ def test_a_record_stored_without_created_at_is_retaken_with_no_start_and_deliver
     retake = new_record(note("n-legacy"), now, 60.0, NotificationStatus.SENDING, channel="slack")
     assert log.claim(TENANT, retake, now).started_at is None  # unknown: never taken as old
     firestore_db.document(f"tenants/{TENANT}/notifications/n-legacy").update({"lease_until": now})
-    channels = [Emails(mailer, secrets, sender_domain("a@example.com")), SlackMessages(chat, secrets)]
+    channels = [
+        Emails(
+            mailer,
+            secrets,
+            sender_domain("a@example.com"),
+            LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
+        ),
+        SlackMessages(chat, secrets),
+    ]
     notifier = LiveNotifier(log, channels, 60.0, Clock(now))
     mailer.fail.append(TransientError("the mail relay refused the session (421)"))
 

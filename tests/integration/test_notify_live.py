@@ -264,7 +264,8 @@ class EmailCase(NamedTuple):
     admin: Admin
 
     def mails(self, message_id: str) -> list[dict[str, Any]]:
-        return [m for m in self.admin.smtp_messages() if m["message_id"] == message_id]
+        # a long Message-ID may be folded onto its own line: the header's value then starts with a space
+        return [m for m in self.admin.smtp_messages() if m["message_id"].strip() == message_id]
 
 
 @pytest.fixture
@@ -304,8 +305,10 @@ def confirm_by_mail(stack: Stack, admin: Admin, address: str) -> None:
     assert answer.status_code == 200 and answer.json["delivered"] is True
     [mail] = [m for m in admin.smtp_messages() if m["rcpt_tos"] == [address]]
     assert mail["subject"] == CONFIRM_SUBJECT
-    [url] = re.findall(r"https?://\S+/email-confirmations/\S+", mail["text"])
-    confirmed = stack.client("api").post(urlsplit(url).path)
+    [url] = re.findall(r"https?://\S+/email-confirmations#\S+", mail["text"])
+    token = url.partition("#")[2]
+    assert token not in task.model_dump_json()  # the queued body has no link: notify minted it
+    confirmed = stack.client("api").post(f"{urlsplit(url).path}/confirm", json={"token": token})
     assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed", confirmed.json
 
 
@@ -385,3 +388,88 @@ def test_a_relay_refusing_the_credentials_hands_it_to_a_comment_on_the_page(emai
     )
     assert stored["reason"] == "email: the mail relay refused the SMTP credentials (535)"
     assert [m for m in email.admin.smtp_messages() if m["subject"] != CONFIRM_SUBJECT] == []
+
+
+# -- Decision links: minted by notify as it mails them, never queued or stored ----------------------
+
+
+def waiting_run(email: EmailCase, run_id: str) -> None:
+    """A run of the tenant waiting for its owner's approval, stored in Firestore."""
+    from shared.domain.events import HumanRequested, PlannedStep, RunPlanned
+
+    now = datetime.now(UTC)
+    steps = [PlannedStep(tool="request_approval", args={"summary": "ok?"}), PlannedStep(tool="finish")]
+    planned = RunPlanned(
+        seq=1, at=now, goal="Ship it", trigger="api", steps=steps, tools=["request_approval"]
+    )
+    asked = HumanRequested(seq=2, at=now, request_id="approval-1", step=1, purpose="approval", prompt="Ship?")
+    assert email.stack.container.store.create_run(email.tenant_id, run_id, [planned, asked])
+
+
+def stored_texts(email: EmailCase) -> str:
+    """Every Firestore document of the tenant's notifications and runs, as one text."""
+    tenant = email.stack.db.collection("tenants").document(email.tenant_id)
+    docs = [tenant.get().to_dict()]
+    for name in ("notifications", "runs", "events"):
+        docs += [d.to_dict() for d in tenant.collection(name).stream()]
+    return repr(docs)
+
+
+def test_a_decisions_links_are_minted_by_notify_into_the_mail_only_and_work(email: EmailCase) -> None:
+    from shared.services.followups import enqueue_followup
+    from shared.services.wiring import engine_deps
+
+    stack, container = email.stack, email.stack.container
+    waiting_run(email, "r-links")
+    run = container.store.get_run(email.tenant_id, "r-links")
+    assert run is not None and run.state.waiting is not None
+    enqueue_followup(engine_deps(container, with_model=False), email.tenant_id, "r-links", run.state)
+    queued = [base64.b64decode(t["body"]) for t in stack.pending(Queue.NOTIFY)]
+    [body] = [b for b in queued if b"r-links-approval-1" in b]  # the real body in the Cloud Tasks emulator
+    assert b"/links" not in body and b"http" not in body and b"approve_url" not in body
+    task = NotifyTask.model_validate_json(body)
+    assert task.data == {"run_id": "r-links", "request_id": "approval-1", "purpose": "approval"}
+
+    assert deliver_twice(stack, task) == (True, False)
+    [mail] = email.mails(f"<r-links-approval-1.{email.tenant_id}@acme.example>")
+    approve, reject = re.findall(r"^(?:Approve|Reject): (\S+)$", mail["text"].replace("\r\n", "\n"), re.M)
+    assert (
+        approve.startswith(f"{stack.settings.api_url}/links#")
+        and reject.partition("#")[0] == approve.partition("#")[0]
+    )
+    tokens_mailed = [approve.partition("#")[2], reject.partition("#")[2]]
+    stored = stored_texts(email)
+    assert all(t not in stored for t in tokens_mailed) and "/links" not in stored
+
+    api = stack.client("api")
+    shown = api.post("/links/preview", json={"token": tokens_mailed[0]})
+    assert shown.status_code == 200 and shown.json["usable"] is True
+    assert api.post("/links/decide", json={"token": tokens_mailed[0]}).json["status"] == "running"
+    assert api.post("/links/decide", json={"token": tokens_mailed[1]}).status_code == 409  # its pair is spent
+
+
+def test_a_body_queued_with_links_before_the_change_is_mailed_with_fresh_ones(email: EmailCase) -> None:
+    waiting_run(email, "r-old")
+    old = "https://old.example/links/eyJvbGQiOiAxfQ.c2ln"
+    legacy = {
+        "notification_id": "r-old-approval-1",
+        "tenant_id": email.tenant_id,
+        "run_id": "r-old",
+        "subject": "Your decision is needed: Ship it",
+        "text": "Ship?",
+        "priority": "urgent",
+        "data": {
+            "run_id": "r-old",
+            "request_id": "approval-1",
+            "purpose": "approval",
+            "approve_url": old,
+            "reject_url": old,
+        },
+    }
+    answer = email.stack.client("notify").post("/", json=legacy)
+    assert answer.status_code == 200 and answer.json["delivered"] is True
+    [mail] = email.mails(f"<r-old-approval-1.{email.tenant_id}@acme.example>")
+    assert old not in mail["text"] and "old.example" not in stored_texts(email)
+    [approve] = re.findall(r"^Approve: (\S+)$", mail["text"].replace("\r\n", "\n"), re.M)
+    shown = email.stack.client("api").post("/links/preview", json={"token": approve.partition("#")[2]})
+    assert shown.status_code == 200 and shown.json["usable"] is True

@@ -153,9 +153,9 @@ class Stack:
         acted = 0
         for path in sorted(self.outbox.glob("*.json")):
             note = json.loads(path.read_text())
-            link = note.get("data", {}).get("approve_url")
+            link = note.get("links", {}).get("approve")
             if link and path.suffix == ".json" and not path.with_suffix(".used").exists():
-                token = link.rsplit("/", 1)[1]
+                token = link.partition("#")[2]
                 acted += 1
                 try:
                     respond_by_link(self.deps, token)

@@ -43,7 +43,8 @@ def approve_waiting(outbox: Path, used: set[str]) -> None:
     for path in sorted(outbox.glob("*-approval-*.json")):
         if path.name in used:
             continue
-        status, _, _ = http("POST", json.loads(path.read_text())["data"]["approve_url"])
+        page, _, token = json.loads(path.read_text())["links"]["approve"].partition("#")
+        status, _, _ = http("POST", f"{page}/decide", {"token": token})
         if status < 500:
             used.add(path.name)
 

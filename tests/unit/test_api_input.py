@@ -31,7 +31,7 @@ def test_a_token_with_a_non_ascii_character_is_not_genuine(fakes: FakeContainer,
         "error": "unauthenticated",
         "reason": "the token is not genuine",
     }
-    link = api.post(f"/links/{token}")
+    link = api.post("/links/decide", json={"token": token})
     assert (
         link.status_code == 401
         and link.json is not None

@@ -16,10 +16,11 @@ from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.services.engine import run_step
-from shared.services.followups import LINK_PURPOSE
+from shared.services.links import DECISION_PURPOSE as LINK_PURPOSE
 from shared.services.planning import start_run
 from shared.services.sessions import start_session
 from shared.services.wiring import engine_deps
+from tests.link_tokens import decision_tokens
 from tests.unit.test_entry_points import FakeContainer, client
 
 
@@ -93,13 +94,13 @@ def test_approve_by_session_resumes_and_a_second_approve_is_a_conflict(fakes: Fa
 def test_a_link_is_signed_safe_to_open_and_single_use(fakes: FakeContainer) -> None:
     api, token = client("api"), start_session("t1", fakes.secrets)
     run_id, ask = waiting_run(fakes, api, token)
-    approve, reject = (str(ask.data[k]).split("/links/")[1] for k in ("approve_url", "reject_url"))
-    shown: Any = api.get(f"/links/{approve}").json
+    approve, reject = decision_tokens(fakes, ask)
+    shown: Any = api.post("/links/preview", json={"token": approve}).json
     assert shown["decision"] == "approve" and shown["status"] == "waiting_for_human"
-    assert api.post(f"/links/{approve[:-2]}xx").status_code == 401  # forged
-    assert api.post(f"/links/{approve}").status_code == 200
-    assert api.post(f"/links/{approve}").status_code == 409  # used
-    assert api.post(f"/links/{reject}").status_code == 409  # its pair is spent too
+    assert api.post("/links/decide", json={"token": f"{approve[:-2]}xx"}).status_code == 401  # forged
+    assert api.post("/links/decide", json={"token": approve}).status_code == 200
+    assert api.post("/links/decide", json={"token": approve}).status_code == 409  # used
+    assert api.post("/links/decide", json={"token": reject}).status_code == 409  # its pair is spent too
     pump(fakes)
     run: Any = api.get(f"/runs/{run_id}", headers=auth(token)).json
     assert run["status"] == "completed"
@@ -113,12 +114,12 @@ def test_a_link_sent_before_a_disconnect_no_longer_works_after_anyone_connects_a
     session, so a link the earlier owner was mailed cannot decide for whoever connects next."""
     api, token = client("api"), start_session("t1", fakes.secrets)
     run_id, ask = waiting_run(fakes, api, token)
-    approve, reject = (str(ask.data[k]).split("/links/")[1] for k in ("approve_url", "reject_url"))
-    assert api.get(f"/links/{approve}").status_code == 200
+    approve, reject = decision_tokens(fakes, ask)
+    assert api.post("/links/preview", json={"token": approve}).status_code == 200
 
     assert api.delete("/connection", headers=auth(token)).status_code == 200
-    for method in (api.get, api.post):  # disconnected: refused, and nothing is recorded
-        refused = method(f"/links/{approve}")
+    for action in ("preview", "decide"):  # disconnected: refused, and nothing is recorded
+        refused = api.post(f"/links/{action}", json={"token": approve})
         assert refused.status_code == 403 and refused.json is not None
         assert "no longer works" in refused.json["reason"]
 
@@ -127,8 +128,8 @@ def test_a_link_sent_before_a_disconnect_no_longer_works_after_anyone_connects_a
         "t1", lambda t: connected_tenant("t1", grant, t, datetime.now(UTC), "notion-token-t1-bob")
     )
     for link in (approve, reject):
-        for method in (api.get, api.post):
-            answer = method(f"/links/{link}")
+        for action in ("preview", "decide"):
+            answer = api.post(f"/links/{action}", json={"token": link})
             assert answer.status_code == 403 and answer.json is not None, link
             assert "decide in the app" in answer.json["reason"]
     # nor can Bob decide it in the app: the run was the earlier owner's (tests/unit/test_owner_change_runs.py)
@@ -147,10 +148,10 @@ def test_a_link_without_the_connections_epoch_is_refused(fakes: FakeContainer) -
     key = fakes.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     claims = {"purpose": LINK_PURPOSE, "tenant_id": "t1", "run_id": run_id, "decision": "approve"}
     legacy = tokens.sign(claims | {"request_id": ask.data["request_id"]}, key, 3600)
-    assert api.post(f"/links/{legacy}").status_code == 403
+    assert api.post("/links/decide", json={"token": legacy}).status_code == 403
     epoch = fakes.tenants.tenants["t1"].session_epoch
     current = tokens.sign(claims | {"request_id": ask.data["request_id"], "epoch": epoch}, key, 3600)
-    assert api.post(f"/links/{current}").status_code == 200
+    assert api.post("/links/decide", json={"token": current}).status_code == 200
 
 
 def test_reject_ends_the_run_and_pause_resume_cancel(fakes: FakeContainer) -> None:

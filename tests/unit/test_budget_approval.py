@@ -12,12 +12,13 @@ from shared.domain.runs import RunState
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.errors import Conflict
-from shared.services import followups, humans
+from shared.services import humans
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, make_deps, raise_budget
 from tests.fakes import FakeQueue
+from tests.link_tokens import decision_token
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 FINISH = {
@@ -94,9 +95,7 @@ def test_a_refused_approval_link_stays_usable() -> None:
     deps = stopped_at_planning(default_day_budget_usd=0.0)
     waiting = state(deps).waiting
     assert waiting is not None
-    token = followups.decision_link(deps, "t1", "r1", waiting.request_id, "approve", epoch="epoch-t1").rsplit(
-        "/", 1
-    )[1]
+    token = decision_token(deps, "t1", "r1", waiting.request_id, "approve", epoch="epoch-t1")
     with pytest.raises(Conflict, match="daily budget"):
         humans.respond_by_link(deps, token)
     raise_budget(deps, max_cost_per_day_usd=5.0)

@@ -15,6 +15,7 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from tests.fakes import FakeNotionOAuth, FakeSecrets
+from tests.link_tokens import fragment, mailed
 from tests.unit.test_entry_points import FakeContainer, client
 
 TENANT = tenant_id_for("ws-1")
@@ -140,7 +141,8 @@ def choose_and_confirm_a_mailbox(fakes: FakeContainer, session: str) -> None:
     }
     assert api.patch("/settings", headers=auth, json=chosen).status_code == 200
     asks = [t for q, t, _, _ in fakes.queue.tasks if q == Queue.NOTIFY and isinstance(t, NotifyTask)]
-    assert api.post(urlsplit(asks[-1].data["confirm_url"]).path).status_code == 200
+    token = fragment(mailed(fakes, asks[-1]).confirm)
+    assert api.post("/email-confirmations/confirm", json={"token": token}).status_code == 200
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.email_recipient() == "ada@home.example"
 

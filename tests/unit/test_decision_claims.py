@@ -21,10 +21,11 @@ from shared.domain.runs import RunEvent, RunState
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.plan import PlanTask
 from shared.errors import Conflict, InvalidInput, TransientError
-from shared.services import followups, humans
+from shared.services import humans
 from shared.services.deps import Deps
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue, FakeRunStore
+from tests.link_tokens import decision_token
 
 T0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
 STEPS = [PlannedStep(tool="request_approval"), PlannedStep(tool="finish")]
@@ -43,7 +44,7 @@ def waiting_run(
 
 
 def link(deps: Deps, decision: str) -> str:
-    return followups.decision_link(deps, "t1", "r1", "req-1", decision, epoch="epoch-t1").rsplit("/", 1)[1]
+    return decision_token(deps, "t1", "r1", "req-1", decision, epoch="epoch-t1")
 
 
 def store_of(deps: Deps) -> FakeRunStore:

@@ -1,5 +1,6 @@
 """A notification_email gets our mail only once its recipient confirmed it: PATCH /settings asks it by
-one email with a signed link, GET /email-confirmations/<token> describes, POST confirms; until then
+one email with a signed link (its token in the fragment), POST /email-confirmations/preview describes,
+POST /email-confirmations/confirm confirms (the page's script POSTs the token); until then
 email goes to the owner's Notion email. Through api and notify (functions-framework) with fakes."""
 
 import json
@@ -9,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,9 +21,11 @@ from shared.domain import tokens
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
+from shared.services.links import LinkMinter
 from shared.services.notifications import deliver_notification
 from shared.services.sessions import start_session
 from tests.fakes import FakeMailer
+from tests.link_tokens import fragment, mailed
 from tests.unit.test_entry_points import client
 from tests.unit.test_notifications_api import Access, LiveContainer
 
@@ -43,7 +47,12 @@ class MailContainer(LiveContainer):
         self.secrets.put(PlatformSecret.SMTP_PASSWORD, self.mailer.password)
         channels = [
             NotionComments(Access(), self.comments_on),
-            Emails(self.mailer, self.secrets, "example.com"),
+            Emails(
+                self.mailer,
+                self.secrets,
+                "example.com",
+                LinkMinter(self.secrets, self.settings.api_url, 3600.0),
+            ),
         ]
         self.notifier = LiveNotifier(self.notifications, channels, 120.0)
 
@@ -101,16 +110,20 @@ def choose(auth: dict[str, str], address: str | None, **more: Any) -> Any:
     return client("api").patch("/settings", headers=auth, json={"notification_email": address} | more)
 
 
-def path_of(url: str) -> str:
-    """The api path of a link (the api's URL is its base)."""
-    return "/" + url.split("/", 3)[3]
-
-
 def link_of(fakes: MailContainer, address: str = OPS) -> str:
+    """The link notify mails to ``address`` (minted as it sends)."""
     [task] = [t for t, _ in fakes.notify_tasks() if t.data.get("to") == address]
-    url = task.data["confirm_url"]
-    assert isinstance(url, str)
-    return url
+    return mailed(fakes, task).confirm
+
+
+def preview(token: str) -> Any:
+    """What the page's script POSTs first: what the link would do (public: no session)."""
+    return client("api").post("/email-confirmations/preview", json={"token": token})
+
+
+def use(token: str) -> Any:
+    """What the page's button POSTs."""
+    return client("api").post("/email-confirmations/confirm", json={"token": token})
 
 
 def run_notice(notification_id: str = "r1-completed") -> NotifyTask:
@@ -139,12 +152,8 @@ def test_another_address_is_sent_one_confirmation_mail_of_our_own_with_a_link(
     assert match is not None and match[1] == task.notification_id and match[2] in days()
     assert OPS not in name  # the address is hashed into the name
     assert (task.channel, task.priority, task.run_id) == ("email", "urgent", None)
-    assert task.data["kind"] == KIND and task.data["to"] == OPS
-    url = task.data["confirm_url"]
-    assert url.startswith(fakes.settings.api_url + "/email-confirmations/")
-    token = url.rsplit("/", 1)[1]
-    assert task.subject == SUBJECT
-    assert token not in task.text and "http" not in task.text  # the link is in the mail only
+    assert task.data == {"kind": KIND, "to": OPS}  # no link: notify mints it as it sends
+    assert task.subject == SUBJECT and "http" not in task.text
     assert OPS in task.text and "Acme Corporation" in task.text and WORKSPACE not in task.text  # cut short
     # the same change again, in another case, the same day: the same name, so nothing new is queued
     assert choose(auth, "OPS@Acme.Example").status_code == 200
@@ -183,10 +192,9 @@ def test_a_workspace_asks_at_most_five_addresses_a_day_then_gets_a_429_that_chan
 
 
 def test_the_next_utc_day_asks_again_and_counts_afresh(fakes: MailContainer) -> None:
-    from shared.services.email_confirmation import Mailing
     from shared.services.tenant_settings import change_settings
 
-    mailing = Mailing(fakes.queue, fakes.secrets, fakes.settings.api_url)
+    mailing = fakes.queue
     today = datetime(2026, 3, 1, 23, 59, tzinfo=UTC)
     for i in range(5):
         change_settings("t1", {"notification_email": f"ops{i}@acme.example"}, fakes.tenants, mailing, today)
@@ -257,7 +265,7 @@ def test_only_the_confirmation_itself_goes_to_the_address_it_names(
         subject=SUBJECT,
         text="x",
         priority="urgent",
-        data={"kind": KIND, "to": "someone@else.example", "confirm_url": "https://api.example/x"},
+        data={"kind": KIND, "to": "someone@else.example"},
     )
     assert fakes.deliver(other)["delivered"] is False
     reason = fakes.notifications.records[("t1", "email-confirm-other")].reason
@@ -274,11 +282,12 @@ def test_the_recipient_reads_the_link_confirms_it_and_then_gets_the_notices(
     caplog.set_level(logging.DEBUG)
     assert choose(auth, OPS, notification_channels=["email"]).status_code == 200
     [(task, _)] = fakes.notify_tasks()
-    url = link_of(fakes)
-    token = url.rsplit("/", 1)[1]
     assert fakes.deliver(task)["delivered"] is True and fakes.deliver(task)["delivered"] is False  # once
     [mail] = fakes.mailer.sent
-    assert (mail.to, mail.subject) == (OPS, SUBJECT) and url in mail.text and mail.text.count(token) == 1
+    [url] = re.findall(r"https?://\S+", mail.text)
+    assert url.startswith(fakes.settings.api_url + "/email-confirmations#")
+    token = fragment(url)
+    assert (mail.to, mail.subject) == (OPS, SUBJECT) and mail.text.count(token) == 1
     # the owner's own notification list never shows the link (else they could confirm any address)
     listed = client("api").get("/notifications", headers=auth)
     assert listed.status_code == 200 and listed.json["notifications"][0]["status"] == "sent"
@@ -286,18 +295,19 @@ def test_the_recipient_reads_the_link_confirms_it_and_then_gets_the_notices(
     assert all(token not in str(r) for r in fakes.notifications.records.values())
 
     before = fakes.tenant()
-    shown = client("api").get(path_of(url))  # public: no session; a mail scanner's GET
+    assert client("api").get(urlsplit(url).path).status_code == 200  # a mail scanner's GET: the page
+    shown = preview(token)
     assert shown.status_code == 200
     assert shown.json["status"] == "waiting" and shown.json["email"] == OPS
-    assert "POST" in shown.json["confirm"]
-    assert fakes.tenant() == before  # a GET changes nothing
+    assert shown.json["page"]["button"] == f"Confirm {OPS}"
+    assert fakes.tenant() == before  # neither the GET nor the preview changes anything
 
-    used = client("api").post(path_of(url))
+    used = use(token)
     assert used.status_code == 200 and used.json["status"] == "confirmed"
     assert fakes.tenant().confirmed_email == OPS
     assert client("api").get("/settings", headers=auth).json["notification_email_confirmed"] is True
-    assert client("api").post(path_of(url)).status_code == 200  # again: the same answer
-    assert client("api").get(path_of(url)).json["status"] == "confirmed"
+    assert use(token).status_code == 200  # again: the same answer
+    assert preview(token).json["status"] == "confirmed"
 
     assert fakes.deliver(run_notice())["delivered"] is True
     assert [m.to for m in fakes.mailer.sent] == [OPS, OPS]
@@ -308,12 +318,12 @@ def test_a_link_whose_address_is_no_longer_chosen_is_a_409_and_its_mail_is_not_s
     fakes: MailContainer, auth: dict[str, str]
 ) -> None:
     assert choose(auth, OPS).status_code == 200
-    url = link_of(fakes)
+    token = fragment(link_of(fakes))
     assert choose(auth, "support@acme.example").status_code == 200
-    shown = client("api").get(path_of(url))
+    shown = preview(token)
     assert shown.status_code == 200 and shown.json["status"] == "changed"
     assert "support@" not in json.dumps(shown.json)  # the current address is not the link holder's
-    refused = client("api").post(path_of(url))
+    refused = use(token)
     assert refused.status_code == 409 and "changed since this link was sent" in refused.json["reason"]
     assert fakes.tenant().confirmed_email == ""
     stale = next(t for t, _ in fakes.notify_tasks() if t.data["to"] == OPS)
@@ -337,16 +347,15 @@ def test_bad_expired_or_other_purpose_tokens_are_refused_without_repeating_them(
         (forged, "not genuine"),
     ]
     for token, why in cases:
-        for method in ("GET", "POST"):
-            answer = client("api").open(f"/email-confirmations/{token}", method=method)
+        for answer in (preview(token), use(token)):
             assert answer.status_code == 401, (token, answer.json)
             assert why in answer.json["reason"] and "confirmation link" in answer.json["reason"]
             assert token not in answer.get_data(as_text=True)
     assert fakes.tenant().confirmed_email == ""
     # nor is a confirmation link an approval link
-    confirmation = link_of(fakes).rsplit("/", 1)[1]
-    assert client("api").post(f"/links/{confirmation}").status_code == 401
-    assert client("api").get(f"/links/{confirmation}").status_code == 401
+    confirmation = fragment(link_of(fakes))
+    for action in ("preview", "decide"):
+        assert client("api").post(f"/links/{action}", json={"token": confirmation}).status_code == 401
 
 
 def test_quiet_hours_do_not_hold_a_confirmation_mail(fakes: MailContainer, auth: dict[str, str]) -> None:

@@ -15,12 +15,13 @@ from shared.domain.tasks import TaskBody
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.errors import Conflict, TransientError
-from shared.services import followups, humans
+from shared.services import humans
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue
+from tests.link_tokens import decision_token
 
 
 class DownOnce(FakeQueue):
@@ -60,8 +61,7 @@ def step_names(queue: FakeQueue) -> list[str]:
 
 
 def link(deps: Deps, request_id: str, decision: str) -> str:
-    url = followups.decision_link(deps, "t1", "r1", request_id, decision, epoch="epoch-t1")
-    return url.rsplit("/", 1)[1]
+    return decision_token(deps, "t1", "r1", request_id, decision, epoch="epoch-t1")
 
 
 Route = Literal["approve by session", "approve by link", "answer by session"]

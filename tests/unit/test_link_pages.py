@@ -1,64 +1,84 @@
-"""A person opening a mailed link in a browser gets a page with one button that POSTs to the same URL,
-and a page with the outcome; other clients get the JSON. Through api (functions-framework) with fakes.
-"""
+"""A person opening a mailed link: its token is in the fragment, so the GET is of a fixed page (no token
+in any URL a server sees); the page's script POSTs the token to preview, and its button to use it.
+Through api (functions-framework) with fakes; the script itself run by node against a local api."""
 
+import base64
+import hashlib
 import json
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
+import functions_framework
 import pytest
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from functions._pages import HEADERS
 from shared import bootstrap
+from shared.domain.tasks.notify import NotifyTask
+from shared.services.links import LinkMinter
 from shared.services.sessions import start_session
+from tests.link_tokens import decision_tokens, fragment
 from tests.unit.test_api_runs import PLAN, auth, fake_container, pump
-from tests.unit.test_email_confirmation import OPS, MailContainer, choose, connected, link_of, path_of
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.unit.test_email_confirmation import OPS, MailContainer, choose, connected, link_of
+from tests.unit.test_entry_points import SOURCE, FakeContainer, client
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-FORM = {**BROWSER, "Content-Type": "application/x-www-form-urlencoded"}
 GOAL = 'Post <script>alert("x")</script> & tidy'
 PROMPT = "Publish <b>now</b>?"
 # The request as code writes it: the model's summary only quoted (shared.agent.authority).
 ASKED = f'Let the run go on? Any change beyond its own pages will be asked for separately. The agent\'s own words (not checked): "{PROMPT}"'
 NAME = 'Acme <img src=x onerror="alert(1)">'
+DRIVER = Path(__file__).parent.parent / "pages" / "driver.mjs"
 
 
 class Parsed(HTMLParser):
-    """The page's text, its forms (method, action) and every element's name."""
+    """The page's text, its forms and every element's name, and its scripts' text."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
         self.text: list[str] = []
-        self.forms: list[tuple[str, str | None]] = []
         self.tags: list[str] = []
+        self.scripts: list[str] = []
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
-        if tag == "form":
-            values = dict(attrs)
-            self.forms.append((str(values.get("method")), values.get("action")))
 
     def handle_data(self, data: str) -> None:
-        self.text.append(data)
+        (self.scripts if self.lasttag == "script" else self.text).append(data)
 
 
-def page(answer: TestResponse, status: int = 200) -> Parsed:
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    assert answer.mimetype == "text/html"
+def shell(path: str) -> Parsed:
+    """The page at ``path``: fixed, its one inline script allowed by hash, no form, nothing of a link."""
+    answer = client("api").get(path, headers=BROWSER)
+    assert answer.status_code == 200 and answer.mimetype == "text/html"
     for name, value in HEADERS.items():
         assert answer.headers[name] == value
-    csp = answer.headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in csp and "script-src" not in csp and "default-src 'none'" in csp
     parsed = Parsed(answer.get_data(as_text=True))
-    assert "script" not in parsed.tags  # the goal's <script> is text, escaped
+    [script] = parsed.scripts
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    csp = answer.headers["Content-Security-Policy"]
+    assert f"script-src 'sha256-{digest}'" in csp and "default-src 'none'" in csp
+    assert "connect-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "form" not in parsed.tags and ".innerHTML" not in script  # text set as text, never as HTML
     return parsed
 
 
-def text(parsed: Parsed) -> str:
-    return " ".join(" ".join(parsed.text).split())
+def words(answer: TestResponse, status: int = 200) -> dict[str, Any]:
+    """The page words an answer gives the script."""
+    assert answer.status_code == status, answer.get_data(as_text=True)
+    page: dict[str, Any] = answer.json["page"]  # type: ignore[index]
+    return page
+
+
+def said(page: dict[str, Any]) -> str:
+    return " ".join([page["title"], page["quote"], *page["paragraphs"], page["button"]])
 
 
 # -- approve / reject links ----------------------------------------------------------------------------
@@ -70,7 +90,14 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
 
 
 def ask(fakes: FakeContainer) -> tuple[str, str, str, str]:
-    """A run waiting for approval: its id, the session, and the approve and reject link paths."""
+    """A run waiting for approval: its id, the session, and the approve and reject tokens notify mails."""
+    run_id, token, note = waiting(fakes)
+    approve, reject = decision_tokens(fakes, note)
+    return run_id, token, approve, reject
+
+
+def waiting(fakes: FakeContainer) -> tuple[str, str, NotifyTask]:
+    """A run waiting for approval: its id, the session, and the notify task asking for it."""
     steps = [
         {"tool": "request_approval", "args_json": json.dumps({"summary": PROMPT})},
         {"tool": "finish", "args_json": json.dumps({"summary": "done"})},
@@ -79,9 +106,7 @@ def ask(fakes: FakeContainer) -> tuple[str, str, str, str]:
     token = start_session("t1", fakes.secrets)
     started = client("api").post("/runs", json={"goal": GOAL, "request_id": "r"}, headers=auth(token))
     assert started.status_code == 202 and started.json is not None
-    note = pump(fakes)[-1]
-    approve, reject = ("/" + str(note.data[k]).split("/", 3)[3] for k in ("approve_url", "reject_url"))
-    return str(started.json["run_id"]), token, approve, reject
+    return str(started.json["run_id"]), token, pump(fakes)[-1]
 
 
 def status(run_id: str, token: str) -> str:
@@ -89,29 +114,37 @@ def status(run_id: str, token: str) -> str:
     return str(run["status"])
 
 
-def test_a_browser_opening_an_approve_link_sees_the_step_and_a_button_and_nothing_changes(
+def preview(token: str) -> TestResponse:
+    return client("api").post("/links/preview", json={"token": token})
+
+
+def decide(token: str) -> TestResponse:
+    return client("api").post("/links/decide", json={"token": token})
+
+
+def test_the_page_a_link_opens_is_fixed_and_a_preview_shows_the_step_and_changes_nothing(
     fakes: FakeContainer,
 ) -> None:
     run_id, token, approve, reject = ask(fakes)
-    shown = page(client("api").get(approve, headers=BROWSER))
-    assert shown.forms == [("post", None)]  # posts to the link itself
-    words = text(shown)
-    assert "Approve this step?" in words and GOAL in words and f"It asks: {ASKED}" in words
-    assert page(client("api").get(reject, headers=BROWSER)).forms == [("post", None)]
-    assert "Reject this step?" in text(page(client("api").get(reject, headers=BROWSER)))
-    assert status(run_id, token) == "waiting_for_human"  # GETs change nothing
+    page = shell("/links")
+    assert "Opening the link" in " ".join(page.text) and approve not in " ".join(page.text)
+    shown = words(preview(approve))
+    assert shown["title"] == "Approve this step?" and shown["quote"] == GOAL and shown["button"] == "Approve"
+    assert f"It asks: {ASKED}" in shown["paragraphs"]
+    assert words(preview(reject))["title"] == "Reject this step?"
+    assert status(run_id, token) == "waiting_for_human"  # the page and previews change nothing
 
 
 def test_the_button_applies_the_decision_once_and_a_spent_link_shows_no_button(fakes: FakeContainer) -> None:
     run_id, token, approve, reject = ask(fakes)
-    used = page(client("api").post(approve, headers=FORM, data="decision=approve"))
-    assert "Your decision is recorded" in text(used) and "The run goes on." in text(used)
-    assert used.forms == []
-    again = page(client("api").post(approve, headers=FORM), 409)
-    assert "already used" in text(again) and again.forms == []
+    used = words(decide(approve))
+    assert used["title"] == "Your decision is recorded" and "The run goes on." in used["paragraphs"]
+    assert used["button"] == ""
+    again = words(decide(approve), 409)
+    assert "already used" in said(again) and again["button"] == ""
     for link in (approve, reject):
-        spent = page(client("api").get(link, headers=BROWSER))
-        assert spent.forms == [] and "already used" in text(spent) and PROMPT not in text(spent)
+        spent = words(preview(link))
+        assert spent["button"] == "" and "already used" in said(spent) and PROMPT not in said(spent)
     pump(fakes)
     assert status(run_id, token) == "completed"
 
@@ -119,36 +152,83 @@ def test_the_button_applies_the_decision_once_and_a_spent_link_shows_no_button(f
 def test_a_paused_run_s_link_says_to_resume_first_and_stays_usable(fakes: FakeContainer) -> None:
     run_id, token, approve, _ = ask(fakes)
     assert client("api").post(f"/runs/{run_id}/pause", headers=auth(token)).status_code == 200
-    shown = page(client("api").get(approve, headers=BROWSER))
-    assert shown.forms == [] and "resume it, then use this link" in text(shown)
-    assert client("api").get(approve).json["usable"] is False
+    shown = preview(approve)
+    assert shown.json is not None and shown.json["usable"] is False
+    assert words(shown)["button"] == "" and "resume it, then use this link" in said(words(shown))
     assert client("api").post(f"/runs/{run_id}/resume", headers=auth(token)).status_code == 200
-    assert page(client("api").get(approve, headers=BROWSER)).forms == [("post", None)]
+    assert words(preview(approve))["button"] == "Approve"
 
 
-def test_a_forged_link_is_a_401_page_that_does_not_repeat_the_token(fakes: FakeContainer) -> None:
+def test_a_forged_or_missing_token_is_refused_without_repeating_it(fakes: FakeContainer) -> None:
     _, _, approve, _ = ask(fakes)
     forged = approve[:-2] + "xx"
-    for method in ("GET", "POST"):
-        answer = client("api").open(forged, method=method, headers=FORM)
-        refused = page(answer, 401)
-        assert "This link cannot be used" in text(refused) and refused.forms == []
-        assert forged.rsplit("/", 1)[1] not in answer.get_data(as_text=True)
+    for answer in (preview(forged), decide(forged)):
+        assert words(answer, 401)["title"] == "This link cannot be used"
+        assert forged not in answer.get_data(as_text=True)
+    for body in ({}, {"token": ""}, {"token": 7}, {"token": "x" * 5000}):
+        refused = client("api").post("/links/decide", json=body)
+        assert (
+            refused.status_code == 400
+            and refused.json is not None
+            and refused.json["fields"] == [{"field": "token"}]
+        )
 
 
-def test_clients_that_do_not_ask_for_html_get_json_as_before(fakes: FakeContainer) -> None:
-    _, _, approve, _ = ask(fakes)
-    for headers in (
-        {},
-        {"Accept": "*/*"},
-        {"Accept": "application/json"},
-        {"Accept": "application/json, */*"},
-    ):
-        shown = client("api").get(approve, headers=headers)
-        assert shown.mimetype == "application/json", headers
-        assert shown.json["usable"] is True and shown.json["prompt"] == ASKED and shown.json["goal"] == GOAL
-    assert client("api").post(approve, headers={"Accept": "*/*"}).json == {"status": "running", "goal": GOAL}
-    assert client("api").post(approve).json["reason"].startswith("this link was already used")
+def test_a_link_mailed_with_its_token_in_the_path_redirects_to_the_page_and_decides_nothing(
+    fakes: FakeContainer,
+) -> None:
+    run_id, token, approve, _ = ask(fakes)
+    moved = client("api").get(f"/links/{approve}", headers=BROWSER)
+    assert (
+        moved.status_code == 303 and moved.headers["Location"] == f"{fakes.settings.api_url}/links#{approve}"
+    )
+    assert moved.headers["Referrer-Policy"] == "no-referrer"
+    assert client("api").post(f"/links/{approve}").status_code == 405  # no decision by such a path
+    assert status(run_id, token) == "waiting_for_human"
+
+
+@pytest.fixture
+def api_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeContainer, str]]:
+    """The api of fakes over HTTP on 127.0.0.1, for node to open a link's page against."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    container = fake_container(monkeypatch)
+    server = make_server("127.0.0.1", 0, functions_framework.create_app("api", SOURCE), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield container, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def open_in_node(link: str, click: bool) -> dict[str, Any]:
+    args = ["node", str(DRIVER), link, *(["click"] if click else [])]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_the_mailed_link_works_in_a_script_engine_and_only_posts_carry_the_token(
+    api_server: tuple[FakeContainer, str],
+) -> None:
+    fakes, api_url = api_server
+    run_id, token, note = waiting(fakes)
+    link = LinkMinter(fakes.secrets, api_url, 3600.0).links(note, fakes.tenants.tenants["t1"]).approve
+    looked = open_in_node(link, click=False)
+    assert [(r["method"], r["path"]) for r in looked["requests"]] == [("POST", "/links/preview")]
+    assert looked["addressBar"] == f"{api_url}/links"  # the token leaves the address bar
+    [shown] = looked["shown"]
+    assert [e["tag"] for e in shown] == ["h1", "blockquote", "p", "p", "button"]
+    assert shown[0]["text"] == "Approve this step?" and shown[1]["text"] == GOAL
+    assert status(run_id, token) == "waiting_for_human"
+
+    used = open_in_node(link, click=True)
+    assert [r["path"] for r in used["requests"]] == ["/links/preview", "/links/decide"]
+    assert all(json.loads(r["body"]) == {"token": fragment(link)} for r in used["requests"])
+    assert used["shown"][-1][0]["text"] == "Your decision is recorded" and used["title"].startswith("Your")
+    assert status(run_id, token) == "running"
 
 
 # -- address confirmations -----------------------------------------------------------------------------
@@ -166,31 +246,46 @@ def owner(mail: MailContainer) -> dict[str, str]:
     return auth(start_session("t1", mail.secrets))
 
 
+def confirm_preview(token: str) -> TestResponse:
+    return client("api").post("/email-confirmations/preview", json={"token": token})
+
+
 def test_a_browser_confirms_an_address_with_the_button(mail: MailContainer) -> None:
     assert choose(owner(mail), OPS).status_code == 200
-    link = path_of(link_of(mail))
-    shown = page(client("api").get(link, headers=BROWSER))
-    assert shown.forms == [("post", None)] and "Confirm this address?" in text(shown)
-    assert f"Confirm {OPS}" in text(shown) and NAME in text(shown)
-    assert "img" not in shown.tags
-    assert mail.tenant().confirmed_email == ""  # the GET changed nothing
+    link = link_of(mail)
+    assert link.startswith(f"{mail.settings.api_url}/email-confirmations#")
+    shell("/email-confirmations")
+    token = fragment(link)
+    shown = words(confirm_preview(token))
+    assert shown["title"] == "Confirm this address?" and shown["button"] == f"Confirm {OPS}"
+    assert NAME in said(shown)  # the owner's words, set as text by the script
+    assert mail.tenant().confirmed_email == ""  # the GET and the preview changed nothing
 
-    done = page(client("api").post(link, headers=FORM))
-    assert "Address confirmed" in text(done) and done.forms == []
+    done = words(client("api").post("/email-confirmations/confirm", json={"token": token}))
+    assert done["title"] == "Address confirmed" and done["button"] == ""
     assert mail.tenant().confirmed_email == OPS
-    after = page(client("api").get(link, headers=BROWSER))
-    assert "This address is confirmed" in text(after) and after.forms == []
+    after = words(confirm_preview(token))
+    assert after["title"] == "This address is confirmed" and after["button"] == ""
 
 
 def test_a_confirmation_link_for_an_address_no_longer_chosen_shows_no_button_and_refuses(
     mail: MailContainer,
 ) -> None:
     assert choose(owner(mail), OPS).status_code == 200
-    link = path_of(link_of(mail))
+    token = fragment(link_of(mail))
     assert choose(owner(mail), "support@acme.example").status_code == 200
-    shown = page(client("api").get(link, headers=BROWSER))
-    assert "Nothing to confirm" in text(shown) and shown.forms == [] and "support@" not in text(shown)
-    assert "The Notion workspace “Acme" in text(shown)  # a sentence's first letter only is raised
-    refused = page(client("api").post(link, headers=FORM), 409)
-    assert "changed since this link was sent" in text(refused)
+    shown = words(confirm_preview(token))
+    assert shown["title"] == "Nothing to confirm" and shown["button"] == "" and "support@" not in said(shown)
+    assert "The Notion workspace “Acme" in said(shown)  # a sentence's first letter only is raised
+    refused = words(client("api").post("/email-confirmations/confirm", json={"token": token}), 409)
+    assert "changed since this link was sent" in said(refused)
     assert mail.tenant().confirmed_email == ""
+
+
+def test_a_confirmation_link_mailed_with_its_token_in_the_path_redirects_to_the_page(
+    mail: MailContainer,
+) -> None:
+    moved = client("api").get("/email-confirmations/abc.def", headers=BROWSER)
+    assert moved.status_code == 303
+    assert moved.headers["Location"] == f"{mail.settings.api_url}/email-confirmations#abc.def"
+    assert client("api").post("/email-confirmations/abc.def").status_code == 405

@@ -30,6 +30,7 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, TransientError
+from shared.services.links import LinkMinter
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeChat, FakeMailer, FakeNotificationLog, FakeSecrets
 from tests.infra.test_task_retries import attempt_times, seconds
@@ -147,7 +148,12 @@ def world(mailer: Any = None, chat: FakeChat | None = None) -> World:
     channels = [
         NotionComments(Access(), notion),
         SlackMessages(chat, secrets),
-        Emails(mailer, secrets, sender_domain(SENDER)),
+        Emails(
+            mailer,
+            secrets,
+            sender_domain(SENDER),
+            LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
+        ),
     ]
     page = notion.add_page("Launch plan")
     return World(LiveNotifier(records, channels, LEASE_S, clock), records, chat, mailer, notion, clock, page)

@@ -2,6 +2,7 @@
 id) and quiet hours, with fakes."""
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from shared.adapters.live_notifier import Emails, LiveNotifier, NotionComments, SlackMessages, sender_domain
 from shared.adapters.notion import NotionApiError
 from shared.config import PlatformSecret, Queue
+from shared.domain import tokens
 from shared.domain.connection import NotionTokens
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import DECIDE_IN_APP, NotificationStatus, marker_text, quiet_until
@@ -18,6 +20,7 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_tag
 from shared.errors import PermanentError, TransientError
+from shared.services.links import DECISION_PURPOSE, LinkMinter
 from shared.services.notifications import deliver_notification
 from shared.services.notion_access import NotionAccess
 from tests.engine_fakes import FakeNotion
@@ -143,7 +146,12 @@ def live_notifier(
     channels = [
         NotionComments(access, notion),
         SlackMessages(chat, secrets),
-        Emails(mailer, secrets, sender_domain(SENDER)),
+        Emails(
+            mailer,
+            secrets,
+            sender_domain(SENDER),
+            LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
+        ),
     ]
     return LiveNotifier(records, channels, LEASE_S, clock)
 
@@ -291,38 +299,52 @@ def test_a_long_text_keeps_its_marker_as_the_last_line(live: Live) -> None:
 REJECT = "https://api.example/links/signed-reject-token"
 
 
-def decision(page_id: str | None, notification_id: str) -> NotifyTask:
-    """An approval request, as the engine sends it: the links in the data, not in the text."""
-    data = {"approve_url": APPROVE, "reject_url": REJECT} | ({"page_id": page_id} if page_id else {})
+def decision(page_id: str | None, notification_id: str, **data: Any) -> NotifyTask:
+    """An approval request, as the engine sends it: the request it is about, no link."""
+    asked = {"run_id": "r1", "request_id": "approval-1", "purpose": "approval"} | data
     return task(
         page_id,
         notification_id,
         subject="Your decision is needed: ship it",
         text="Deploy to production?",
-        data=data,
+        data=asked | ({"page_id": page_id} if page_id else {}),
     )
 
 
 def test_a_decisions_links_go_by_email_only_never_to_a_page_or_a_slack_channel(live: Live) -> None:
     """A link decides for whoever holds it: anyone the page is shared with, or who is in the channel,
     could approve work the owner never saw (the very person who asked for the run, say)."""
+    live.secrets.put(PlatformSecret.SESSION_SIGNING_KEY, "k" * 32)
     assert live.deliver(decision(live.page, "n-comment")) is True
     live.connect_slack(notification_channels=["slack"])
     assert live.deliver(decision(live.page, "n-slack")) is True
     live.change(notification_channels=["email"])
     live.tenants.save(live.tenants.tenants["t1"].model_copy(update={"owner_email": "owner@acme.example"}))
-    assert live.deliver(decision(live.page, "n-email")) is True
+    # a body queued before notify minted the links still carries old ones: dropped, fresh ones mailed
+    assert live.deliver(decision(live.page, "n-email", approve_url=APPROVE, reject_url=REJECT)) is True
 
     [comment], [message], [mail] = live.comments(), live.messages(), live.mailer.sent
     for shared in (comment, message):
-        assert APPROVE not in shared and REJECT not in shared and "/links/" not in shared
-        assert "Deploy to production?\n\n" + DECIDE_IN_APP in shared
-    assert mail.to == "owner@acme.example"
-    assert mail.text.startswith(f"Deploy to production?\n\nApprove: {APPROVE}\nReject: {REJECT}\n\n-- \n")
+        assert "/links" not in shared and "Deploy to production?\n\n" + DECIDE_IN_APP in shared
+    assert mail.to == "owner@acme.example" and APPROVE not in mail.text and REJECT not in mail.text
+    approve, reject = re.findall(r"^(?:Approve|Reject): (https://api\.example/links#\S+)$", mail.text, re.M)
+    assert mail.text.startswith(f"Deploy to production?\n\nApprove: {approve}\nReject: {reject}\n\n-- \n")
+    for url, verb in ((approve, "approve"), (reject, "reject")):
+        claims = tokens.verify(url.partition("#")[2], "k" * 32, DECISION_PURPOSE)
+        assert (claims["decision"], claims["request_id"], claims["run_id"]) == (verb, "approval-1", "r1")
+        assert claims["epoch"] == live.tenants.tenants["t1"].session_epoch
     for notification_id in ("n-comment", "n-slack", "n-email"):
-        record = live.record(notification_id)
-        assert record.status == NotificationStatus.SENT
-        assert APPROVE not in record.model_dump_json() and REJECT not in record.model_dump_json()
+        record = live.record(notification_id).model_dump_json()
+        assert live.record(notification_id).status == NotificationStatus.SENT
+        assert "/links" not in record and approve.partition("#")[2] not in record
+
+
+def test_a_question_gets_no_links_and_no_decide_in_app_line(live: Live) -> None:
+    live.change(notification_channels=["email"])
+    live.tenants.save(live.tenants.tenants["t1"].model_copy(update={"owner_email": "owner@acme.example"}))
+    assert live.deliver(decision(live.page, "n-q", purpose="question")) is True  # no signing key read
+    [mail] = live.mailer.sent
+    assert "/links" not in mail.text and DECIDE_IN_APP not in mail.text
 
 
 # -- Slack ---------------------------------------------------------------------------------------

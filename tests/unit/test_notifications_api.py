@@ -132,7 +132,13 @@ def test_a_decision_request_is_urgent_and_about_the_trigger_page() -> None:
     state = RunState(goal="g", page_id="page-9", status=RunStatus.WAITING_FOR_HUMAN, waiting=waiting)
     enqueue_followup(deps, "t1", "r1", state)
     note = notified(deps.queue)
-    assert note.priority == "urgent" and note.data["page_id"] == "page-9" and note.data["approve_url"]
+    assert note.priority == "urgent" and note.data["page_id"] == "page-9"
+    assert note.data == {
+        "page_id": "page-9",
+        "run_id": "r1",
+        "request_id": "approval-2",
+        "purpose": "approval",
+    }
 
 
 def test_a_run_without_a_page_notifies_about_none() -> None:

@@ -11,6 +11,8 @@ import pytest
 from shared.adapters import outbox
 from shared.adapters.outbox import OutboxNotifier
 from shared.domain.tasks.notify import NotifyTask
+from shared.services.links import LinkMinter
+from tests.fakes import FakeSecrets
 
 TASK = NotifyTask(
     notification_id="r1-approval-3", tenant_id="t1", run_id="r1", subject="Approve?", text="Go?"
@@ -18,7 +20,7 @@ TASK = NotifyTask(
 
 
 def test_a_notification_is_one_file_written_once(tmp_path: Path) -> None:
-    box = OutboxNotifier(str(tmp_path))
+    box = OutboxNotifier(str(tmp_path), LinkMinter(FakeSecrets(), "http://127.0.0.1:8085", 3600.0))
     assert box.deliver(TASK, None) is True
     assert box.deliver(TASK, None) is False
     assert [p.name for p in tmp_path.iterdir()] == ["r1-approval-3.json"]
@@ -29,7 +31,7 @@ def test_a_notification_is_one_file_written_once(tmp_path: Path) -> None:
 def test_a_delivery_whose_write_fails_leaves_nothing_and_its_retry_writes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    box = OutboxNotifier(str(tmp_path))
+    box = OutboxNotifier(str(tmp_path), LinkMinter(FakeSecrets(), "http://127.0.0.1:8085", 3600.0))
 
     class DiskFull(io.StringIO):
         def write(self, _text: str) -> int:

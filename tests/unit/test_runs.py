@@ -18,6 +18,7 @@ from shared.services.planning import start_run
 from shared.services.runs import timeline
 from tests.engine_fakes import FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
+from tests.link_tokens import fragment, mailed
 
 
 def idea_deps() -> tuple[Deps, FakeNotion, str]:
@@ -75,9 +76,10 @@ def test_an_idea_is_planned_drafted_approved_by_link_written_and_finished() -> N
     run = deps.store.get_run("t1", "r1")
     assert run is not None and run.state.status == RunStatus.WAITING_FOR_HUMAN
     assert notion.writes == {"create_page": 1}
-    link = str(asks[-1].data["approve_url"])
-    assert link.startswith("http://127.0.0.1:8085/links/")
-    humans.respond_by_link(deps, link.rsplit("/", 1)[1])
+    assert not {"approve_url", "reject_url"} & set(asks[-1].data)  # notify mints them as it sends
+    link = mailed(deps, asks[-1]).approve
+    assert link.startswith("http://127.0.0.1:8085/links#")
+    humans.respond_by_link(deps, fragment(link))
     finals = drive(deps)
     run = deps.store.get_run("t1", "r1")
     assert run is not None and run.state.status == RunStatus.COMPLETED

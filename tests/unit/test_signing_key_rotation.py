@@ -14,9 +14,10 @@ import pytest
 from shared.config import PlatformSecret, Settings
 from shared.domain import tokens
 from shared.errors import Unauthenticated
-from shared.services import followups
+from shared.services import links
 from shared.services.sessions import start_session, tenant_of
 from tests.fakes import FakeTenantStore
+from tests.link_tokens import decision_token
 from tools.signing_keys import promote, stage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,15 +65,14 @@ class Live:
         deps = SimpleNamespace(secrets=on, settings=Settings(api_url="https://agent.example.com/api"))
         for i in range(n):
             self.sessions.append(start_session(f"t{len(self.sessions)}", on))
-            link = followups.decision_link(deps, "t1", f"r{i}", "req", "approve", epoch="e")
-            self.links.append(link.rsplit("/", 1)[1])
+            self.links.append(decision_token(deps, "t1", f"r{i}", "req", "approve", epoch="e"))
 
     def check(self, *instances: Instance) -> None:
         for instance in instances:
             for index, session in enumerate(self.sessions):
                 assert tenant_of(f"Bearer {session}", instance, FakeTenantStore()) == f"t{index}"
             for link in self.links:
-                assert tokens.verify(link, instance.cached, followups.LINK_PURPOSE)["decision"] == "approve"
+                assert tokens.verify(link, instance.cached, links.DECISION_PURPOSE)["decision"] == "approve"
 
 
 def test_a_rotation_fails_no_live_session_or_link_on_any_instance() -> None:
