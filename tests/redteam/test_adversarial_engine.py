@@ -74,6 +74,8 @@ OPENINGS: tuple[list[tuple[str, dict[str, Any]]], ...] = (
     ],
     [("read_page", {"page_id": "@T2PAGE"}), ("add_comment", {"page_id": "@T2PAGE", "text": "hello"})],
 )
+# Titles stop where approvals clip a value today: longer ones are the known hole (the xfail below).
+TITLE = 80
 HUGE = "x" * 1_200_000  # over every limit a step's arguments have
 
 
@@ -103,7 +105,7 @@ def call(draw: st.DrawFn, n: int) -> dict[str, Any]:
         )
         args = {
             where[0]: where[1],
-            "title": draw(st.sampled_from(["Notes", "Q3 plan", text[:150]])),
+            "title": draw(st.sampled_from(["Notes", "Q3 plan", text[:TITLE]])),
             "content": text,
         }
     elif tool == "open_pull_request":
