@@ -1,7 +1,8 @@
 """What every red-team module found, counted for the one RESULT line ``test_zz_result.py`` asserts.
 
-Each attack module adds ``attacks`` (cases run) and its per-guarantee counts here; ``ATTACKS`` is how
-many cases the whole suite must run: 5,000 under ``REDTEAM=full`` (make redteam), 300 otherwise.
+Each attack module adds ``attacks`` (cases run) and its per-guarantee counts (tests/redteam/checks.py)
+here; ``ATTACKS`` is how many cases the engine modules run together, split between them: 5,000 under
+``REDTEAM=full`` (make redteam), 300 otherwise.
 """
 
 import os
