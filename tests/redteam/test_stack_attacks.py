@@ -450,6 +450,8 @@ def test_an_injected_page_gets_no_effect_its_owner_did_not_approve(
     attacker.register(case)
     run_id = start_run(stack, t, trigger, page)
     run, found = drive(stack, t, run_id)
+    listed = http("GET", stack.url_of_api() + "/runs", headers=t.auth)[1]["runs"]
+    assert [r["run_id"] for r in listed] == [run_id]  # the one run checked is all that ran
     logged, approved = check_log(run["events"], page)
     found += logged
     # What the sandboxes recorded beyond the run's own pages, each against an approved logged effect.
