@@ -12,19 +12,16 @@ from typing import Any
 
 from shared.agent.tools import REGISTRY, SideEffect, Tool
 from shared.agent.tools.base import REFERENCE
-from shared.domain.authority import WORKSPACE_READS, effect_digest
+from shared.domain.authority import WORKSPACE_READS, effect_digest, is_production
 from shared.domain.events import PlannedStep
 from shared.domain.runs import RunState
 from shared.domain.settings import plain_notion_id
 from shared.domain.tasks.plan import page_key
+from shared.errors import ModelFixableError
 
 _VALUE_CHARS = 80  # an argument as an approval lists it
 _REASON_CHARS = 300  # the agent's own words, quoted
 _PROMPT_CHARS = 2000  # HumanRequested.prompt
-
-
-def is_production(tool: str, args: dict[str, Any]) -> bool:
-    return tool == "deploy_vercel" and args.get("target", "preview") != "preview"
 
 
 def _own(state: RunState, page: Any) -> bool:
@@ -57,16 +54,30 @@ def gated(state: RunState, tool: Tool, args: dict[str, Any]) -> str | None:
 
 
 def describe(tool: str, args: dict[str, Any]) -> str:
-    """One effect as the owner reads it: the tool, its targets, then its other arguments, clipped."""
+    """One effect as the owner reads it: the tool, its targets whole, a pull request's files each
+    with its size, then its other arguments, clipped."""
     targets = REGISTRY[tool].targets
 
-    def shown(value: Any) -> str:
+    def shown(key: str, value: Any) -> str:
+        if key == "files" and isinstance(value, list):
+            return "[" + ", ".join(_file(f) for f in value) + "]"
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         text = " ".join(text.split())
-        return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
+        return text if key in targets or len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
 
     ordered = [k for k in targets if k in args] + [k for k in args if k not in targets]
-    return f"{tool}(" + ", ".join(f"{k}={shown(args[k])}" for k in ordered) + ")"
+    return f"{tool}(" + ", ".join(f"{k}={shown(k, args[k])}" for k in ordered) + ")"
+
+
+def _file(file: Any) -> str:
+    """A pull request's file: its whole path and what it writes (lines, characters, executable)."""
+    if not isinstance(file, dict):
+        return json.dumps(file, ensure_ascii=False, default=str)[:_VALUE_CHARS]
+    content = str(file.get("content", ""))
+    lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
+    mode = ", executable" if file.get("executable") else ""
+    path = " ".join(str(file.get("path", "")).split())
+    return f"{path} ({lines} line{'' if lines == 1 else 's'}, {len(content)} characters{mode})"
 
 
 def quoted(reason: str) -> str:
@@ -77,16 +88,24 @@ def quoted(reason: str) -> str:
 
 
 def effect_request(tool: str, args: dict[str, Any], rationale: str) -> str:
-    """The prompt of the request the engine records for one gated effect."""
+    """The prompt of the request the engine records for one gated effect: the whole effect, then the
+    model's words as far as they fit. An effect too large to show whole in one request is refused
+    (ModelFixableError: the model splits it), never shown in part."""
     if tool in WORKSPACE_READS:
         head = (
             "Allow this run, started by a workspace member who is not you, to read beyond the page "
             f"it was started from? It will: {describe(tool, args)}."
         )
-        return f"{head} {quoted(rationale)}" if rationale else head
-    where = "to production" if is_production(tool, args) else "beyond the run's own pages"
-    head = f"Allow this change {where}? It will: {describe(tool, args)}."
-    return f"{head} {quoted(rationale)}" if rationale else head
+    else:
+        where = "to production" if is_production(tool, args) else "beyond the run's own pages"
+        head = f"Allow this change {where}? It will: {describe(tool, args)}."
+    if len(head) > _PROMPT_CHARS:
+        raise ModelFixableError(
+            f"{tool}: the change is too large to show the owner in one approval ({len(head)} characters "
+            f"of at most {_PROMPT_CHARS}); split it into smaller changes (fewer files, shorter paths)"
+        )
+    reason = quoted(rationale) if rationale else ""
+    return f"{head} {reason}"[:_PROMPT_CHARS] if reason else head
 
 
 def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:

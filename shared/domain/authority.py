@@ -2,7 +2,8 @@
 
 An effect beyond the run's own pages (a code tool, a Notion write elsewhere) runs only once the
 owner approved a request that code wrote and that names it by :func:`effect_digest` of its resolved
-arguments. A production deployment's approval lapses when the run reads workspace content after it.
+arguments; an approval lets its effect happen once. A production deployment's approval lapses when
+the run reads workspace content after it.
 Rules and threat model: docs/security.md.
 """
 
@@ -16,6 +17,10 @@ PRODUCTION = "prod:"  # the prefix of a production deployment's digest
 WORKSPACE_READS = frozenset({"read_page", "query_data_source"})
 
 
+def is_production(tool: str, args: dict[str, Any]) -> bool:
+    return tool == "deploy_vercel" and args.get("target", "preview") != "preview"
+
+
 def effect_digest(tool: str, args: dict[str, Any], *, production: bool = False) -> str:
     """The name of one effect: the tool and its arguments as they will run (resolved), canonical."""
     body = json.dumps([tool, args], sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -25,3 +30,13 @@ def effect_digest(tool: str, args: dict[str, Any], *, production: bool = False) 
 def after_read(approved: tuple[str, ...]) -> tuple[str, ...]:
     """The approvals that still hold once the run read workspace content: all but production's."""
     return tuple(d for d in approved if not d.startswith(PRODUCTION))
+
+
+def spent(approved: tuple[str, ...], tool: str, args: dict[str, Any]) -> tuple[str, ...]:
+    """The approvals left once this effect ran: the one naming it is used up (an identical effect
+    later in the run asks again)."""
+    digest = effect_digest(tool, args, production=is_production(tool, args))
+    if digest not in approved:
+        return approved
+    at = approved.index(digest)
+    return approved[:at] + approved[at + 1 :]

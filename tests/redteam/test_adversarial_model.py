@@ -56,7 +56,7 @@ def step(draw: st.DrawFn, n: int) -> tuple[str, dict[str, Any]]:
 def attack(draw: st.DrawFn) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
     size = draw(st.integers(1, 6))
     steps = [draw(step(n)) for n in range(1, size + 1)]
-    kind = draw(st.sampled_from(["api", "webhook"]))
+    kind = draw(st.sampled_from(["api", "webhook", "owner_webhook"]))
     return kind, steps
 
 
@@ -72,7 +72,7 @@ def run_attack(kind: str, steps: list[tuple[str, dict[str, Any]]]) -> Counter[st
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls]}
     model.script = {"PlanOut": [plan]}
     runs = world.drive(trigger_task(world, kind), Decisions([True]))
-    return check(Case(world, "t1", runs))
+    return check(Case(world, "t1", runs, member=kind == "webhook"))
 
 
 @settings(

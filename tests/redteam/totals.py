@@ -10,5 +10,5 @@ from collections import Counter
 
 FULL = os.environ.get("REDTEAM", "short") == "full"
 ATTACKS = 5000 if FULL else 300
-COUNTS = ("unapproved_effects", "misleading_approvals", "key_approvals")
+COUNTS = ("unapproved_effects", "misleading_approvals", "key_approvals", "deputy_reads")
 TOTALS: Counter[str] = Counter()

@@ -333,13 +333,19 @@ def _listing(tenant: Tenant | None, repos: list[str], projects: list[str]) -> Te
 
 
 def trigger_task(world: World, kind: str, run_id: str = "r1") -> PlanTask:
-    """The attacked run's plan task: started by the API or by a webhook about the trigger page."""
+    """The attacked run's plan task: started by the API, or by a webhook about the trigger page
+    (``webhook``: a member's change; ``owner_webhook``: the owner's)."""
     page = world.names["TRIGGER"]
-    event = "page.created" if kind == "webhook" else None
+    webhook = kind in ("webhook", "owner_webhook")
     return PlanTask(
         tenant_id="t1",
         run_id=run_id,
-        goal="" if kind == "webhook" else "tidy the offsite page",
-        trigger=Trigger(kind=kind, page_id=page, event_type=event),
+        goal="" if webhook else "tidy the offsite page",
+        trigger=Trigger(
+            kind="webhook" if webhook else "api",
+            page_id=page,
+            event_type="page.created" if webhook else None,
+            by_owner=True if kind == "owner_webhook" else None,
+        ),
         admitted=True,
     )
