@@ -87,6 +87,8 @@ class FakeNotion:
 
     def retrieve_page(self, token: str, page_id: str) -> dict[str, Any]:
         self._maybe_fail("retrieve_page")
+        if page_id not in self.pages:  # as the adapter: Notion's 404
+            raise PermanentError(f"Notion answered 404 object_not_found: no page {page_id}")
         return self.pages[page_id]
 
     def list_children(self, token: str, block_id: str) -> Iterator[dict[str, Any]]:

@@ -8,6 +8,7 @@ arguments, and the run waits. Whatever a model planned. Rules: docs/security.md.
 """
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from shared.agent.tools import REGISTRY, SideEffect, Tool
@@ -20,6 +21,9 @@ from shared.domain.tasks.plan import page_key
 from shared.errors import ModelFixableError
 
 _VALUE_CHARS = 80  # an argument as an approval lists it
+# A page's title by its id, for approvals to show beside the id (None: unknown). Workspace text: quoted.
+Titles = Callable[[Any], str | None]
+_TITLE_CHARS = 100  # a page's title as an approval shows it beside the page's id
 _REASON_CHARS = 300  # the agent's own words, quoted
 _PROMPT_CHARS = 2000  # HumanRequested.prompt
 
@@ -53,9 +57,10 @@ def gated(state: RunState, tool: Tool, args: dict[str, Any]) -> str | None:
     return None
 
 
-def describe(tool: str, args: dict[str, Any]) -> str:
-    """One effect as the owner reads it: the tool, its targets whole, a pull request's files each
-    with its size, then its other arguments, clipped."""
+def describe(tool: str, args: dict[str, Any], titles: Titles | None = None) -> str:
+    """One effect as the owner reads it: the tool, its targets whole (a page with its title, quoted,
+    when ``titles`` knows it), a pull request's files each with its size, then its other arguments,
+    clipped."""
     targets = REGISTRY[tool].targets
 
     def shown(key: str, value: Any) -> str:
@@ -63,10 +68,17 @@ def describe(tool: str, args: dict[str, Any]) -> str:
             return "[" + ", ".join(_file(f) for f in value) + "]"
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         text = " ".join(text.split())
-        return text if key in targets or len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
+        if key in targets:
+            title = titles(value) if titles is not None and key.endswith("page_id") else None
+            return f'{text} (titled "{_clip(" ".join(title.split()), _TITLE_CHARS)}")' if title else text
+        return _clip(text, _VALUE_CHARS)
 
     ordered = [k for k in targets if k in args] + [k for k in args if k not in targets]
     return f"{tool}(" + ", ".join(f"{k}={shown(k, args[k])}" for k in ordered) + ")"
+
+
+def _clip(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def _file(file: Any) -> str:
@@ -87,18 +99,18 @@ def quoted(reason: str) -> str:
     return f'The agent\'s own words (not checked): "{text}"'
 
 
-def effect_request(tool: str, args: dict[str, Any], rationale: str) -> str:
+def effect_request(tool: str, args: dict[str, Any], rationale: str, titles: Titles | None = None) -> str:
     """The prompt of the request the engine records for one gated effect: the whole effect, then the
     model's words as far as they fit. An effect too large to show whole in one request is refused
     (ModelFixableError: the model splits it), never shown in part."""
     if tool in WORKSPACE_READS:
         head = (
             "Allow this run, started by a workspace member who is not you, to read beyond the page "
-            f"it was started from? It will: {describe(tool, args)}."
+            f"it was started from? It will: {describe(tool, args, titles)}."
         )
     else:
         where = "to production" if is_production(tool, args) else "beyond the run's own pages"
-        head = f"Allow this change {where}? It will: {describe(tool, args)}."
+        head = f"Allow this change {where}? It will: {describe(tool, args, titles)}."
     if len(head) > _PROMPT_CHARS:
         raise ModelFixableError(
             f"{tool}: the change is too large to show the owner in one approval ({len(head)} characters "
@@ -125,7 +137,9 @@ def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
     return out
 
 
-def approval_prompt(state: RunState, step: int, summary: str) -> tuple[str, tuple[str, ...]]:
+def approval_prompt(
+    state: RunState, step: int, summary: str, titles: Titles | None = None
+) -> tuple[str, tuple[str, ...]]:
     """A plan's request_approval as code writes it: the changes it lets happen, then the model's
     summary quoted; and the digests approving it grants: only those of changes the text lists (what
     does not fit is asked for when its step runs)."""
@@ -134,7 +148,7 @@ def approval_prompt(state: RunState, step: int, summary: str) -> tuple[str, tupl
     listed: list[str] = []
     granted: list[str] = []
     for n, planned, digest in covered(state, step):
-        line = f"{n}. {describe(planned.tool, planned.args)}"
+        line = f"{n}. {describe(planned.tool, planned.args, titles)}"
         if len("; ".join([*listed, line])) > room:
             break
         listed.append(line)

@@ -38,6 +38,7 @@ from shared.agent import authority
 from shared.agent import context as prompt_context
 from shared.agent.planning import ArgsFix, parse_args
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
+from shared.agent.tools import notion_text as nt
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -51,7 +52,7 @@ from shared.domain.events import (
 )
 from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.domain.runs import RunState, apply, fold
-from shared.errors import ModelFixableError, PermanentError, TransientError, UnusableReply
+from shared.errors import AgentError, ModelFixableError, PermanentError, TransientError, UnusableReply
 from shared.services import spend
 from shared.services.deps import NO_NOTION, Deps
 
@@ -278,6 +279,25 @@ def _refused(step: Step) -> bool:
     )
 
 
+def titles(step: Step) -> authority.Titles:
+    """Pages' titles for an approval, each read once when asked; a page that cannot be read (gone,
+    closed to us, Notion failing) shows its id alone."""
+    seen: dict[str, str | None] = {}
+
+    def title(page_id: Any) -> str | None:
+        if not isinstance(page_id, str) or not page_id or "${" in page_id:
+            return None
+        if page_id not in seen:
+            try:
+                page = step.deps.need_notion(step.tenant_id).retrieve_page("", page_id)
+                seen[page_id] = nt.title_of(page) or None
+            except AgentError:
+                seen[page_id] = None
+        return seen[page_id]
+
+    return title
+
+
 def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     """The effect of the current step, once; returns the state it builds on and the result events."""
     _check_room(step.state)
@@ -286,7 +306,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     digest = authority.gated(state, tool, args)
     if digest is not None and digest not in state.approved:
         rationale = state.current_step().rationale
-        raise NeedsApproval(authority.effect_request(tool.name, args, rationale), digest, args)
+        raise NeedsApproval(authority.effect_request(tool.name, args, rationale, titles(step)), digest, args)
     reconciled = False
     if tool.needs_intent or repaired:  # repaired: paid for, kept for a retry (see the module's doc)
         state, prior, args = _claim(step, tool, args)  # an expired intent taken over brings its own
@@ -313,7 +333,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     if tool.effect == SideEffect.HUMAN:
         prompt, effects = str(output["prompt"])[:2000], tuple[str, ...]()
         if tool.name == "request_approval":  # written by code: what approving it lets happen
-            prompt, effects = authority.approval_prompt(state, state.cursor, prompt)
+            prompt, effects = authority.approval_prompt(state, state.cursor, prompt, titles(step))
         events.append(
             HumanRequested(
                 seq=seq + 1,

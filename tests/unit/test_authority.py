@@ -212,3 +212,22 @@ def test_an_effect_too_large_to_show_whole_is_the_models_to_split() -> None:
         authority.effect_request(
             "open_pull_request", {"repository": "acme/site", "title": "t", "files": files}, ""
         )
+
+
+def test_an_approval_names_each_page_by_its_id_and_its_title_quoted() -> None:
+    notion = FakeNotion()
+    mine, other = notion.add_page("Mine"), notion.add_page("Team wiki")
+    deps = forged_run(
+        notion,
+        mine,
+        ("add_comment", {"page_id": other, "text": "x"}),
+        ("append_blocks", {"page_id": "gone-page", "text": "y"}),
+    )
+    drive(deps)
+    s = state(deps)
+    assert s.waiting is not None
+    assert f'add_comment(page_id={other} (titled "Team wiki"), text=x)' in s.waiting.prompt
+    humans.respond(deps, "t1", "r1", "approve", request_id=s.waiting.request_id)
+    drive(deps)
+    s = state(deps)  # a page that cannot be read is named by its id alone
+    assert s.waiting is not None and "append_blocks(page_id=gone-page, text=y)" in s.waiting.prompt
