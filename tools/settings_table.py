@@ -1,4 +1,4 @@
-"""Print the README's settings table from shared/config.py (``--check README.md`` fails if stale)."""
+"""Print the settings table of docs/settings.md from shared/config.py (``--check`` fails if stale)."""
 
 import argparse
 import sys
@@ -18,8 +18,8 @@ def table() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", metavar="README", help="fail if README's table differs")
-    parser.add_argument("--write", metavar="README", help="replace README's table in place")
+    parser.add_argument("--check", metavar="DOC", help="fail if the document's table differs")
+    parser.add_argument("--write", metavar="DOC", help="replace the document's table in place")
     args = parser.parse_args()
     if not (args.check or args.write):
         print(table())

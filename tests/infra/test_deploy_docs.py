@@ -1,4 +1,4 @@
-"""README's deploy section and docs/deploy.md give the same commands as the pipeline uses."""
+"""docs/deploy.md gives the same commands as the pipeline uses, and is the only place that gives them."""
 
 import re
 from pathlib import Path
@@ -8,7 +8,6 @@ from tools.infra_drift import Terraform
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_MD = (ROOT / "docs" / "deploy.md").read_text()
 README = (ROOT / "README.md").read_text()
-README_DEPLOY = README[README.index("## Deploy to your Google Cloud project") : README.index("## Settings")]
 CLOUDBUILD = (ROOT / "cloudbuild.yaml").read_text()
 CLOUDBUILD_APPLY = (ROOT / "cloudbuild-apply.yaml").read_text()
 _BACKEND = re.compile(r'-backend-config="?(\w+)=([^"\s`]+)"?')
@@ -23,29 +22,32 @@ def backend_configs(text: str) -> list[dict[str, str]]:
     ]
 
 
-def test_readme_and_deploy_md_init_the_backend_the_pipeline_reads() -> None:
+def test_deploy_md_inits_the_backend_the_pipeline_reads() -> None:
     plan, apply = [config for config in backend_configs(CLOUDBUILD + CLOUDBUILD_APPLY) if config]
     assert plan == apply == {"bucket": "${_STATE_BUCKET}", "prefix": "notion-agent"}
     pipeline = plan
     [doc] = [config for config in backend_configs(DEPLOY_MD) if config]  # not `init -backend=false`
-    [readme] = backend_configs(README_DEPLOY)
-    assert readme == doc == {"bucket": "$PROJECT-tfstate", "prefix": pipeline["prefix"]}
+    assert doc == {"bucket": "$PROJECT-tfstate", "prefix": pipeline["prefix"]}
 
 
-def test_every_required_variable_is_named_in_both(tf: Terraform) -> None:
+def test_the_readme_leaves_the_procedure_to_deploy_md() -> None:
+    """One copy of the commands: the README links docs/deploy.md and repeats none of them."""
+    assert "(docs/deploy.md)" in README
+    assert not backend_configs(README) and "terraform apply" not in README and "tfvars" not in README
+
+
+def test_every_required_variable_is_in_the_tfvars_example(tf: Terraform) -> None:
     required = {name for name, body in tf.variables.items() if "default" not in body}
     assert {"project_id", "state_bucket", "firestore_location", "public_domain", "frontend_url"} <= required
     example = DEPLOY_MD[DEPLOY_MD.index("cat > terraform/terraform.tfvars") :].split("VARS\n", 2)[1]
     assert required <= set(re.findall(r"^(\w+)\s*=", example, re.M)), "deploy.md's tfvars example"
-    assert required <= set(re.findall(r"`(\w+)`", README_DEPLOY)), "README's deploy section"
 
 
-def test_both_name_the_tfvars_file_the_pipeline_reads() -> None:
+def test_deploy_md_names_the_tfvars_file_the_pipeline_reads() -> None:
     source = re.search(r'source="gs://\$\{_STATE_BUCKET\}/([^"]+)"', CLOUDBUILD)
     assert source, "cloudbuild.yaml's tfvars step"
     path = f"gs://$PROJECT-tfstate/{source.group(1)}"
     assert f"gcloud storage cp terraform/terraform.tfvars {path}" in DEPLOY_MD
-    assert path in README_DEPLOY
 
 
 def test_the_lock_file_procedure_is_the_one_the_pipeline_asks_for() -> None:
