@@ -1,4 +1,4 @@
-# Firestore (native mode) and what the queries need (DESIGN.md, "State in Firestore").
+# Firestore (native mode) and what the queries need (docs/architecture.md, "State").
 resource "google_firestore_database" "main" {
   name        = var.firestore_database
   location_id = var.firestore_location

@@ -256,7 +256,7 @@ resource "google_cloud_run_v2_service_iam_member" "scheduler_invoker" {
 # reaches them only through the load balancer (ingress ALLOW_INTERNAL_AND_GCLB, functions.tf), which
 # forwards requests without a Google identity: run.invoker for allUsers is what lets them through.
 resource "google_cloud_run_v2_service_iam_member" "public" {
-  # oauth-callback, notion-webhook and api are called by Notion and browsers without Google identities; each verifies its caller itself (DESIGN.md, Functions)
+  # oauth-callback, notion-webhook and api are called by Notion and browsers without Google identities; each verifies its caller itself (docs/security.md)
   for_each = { for key, fn in local.functions : key => fn if fn.public }
 
   project  = var.project_id

@@ -1,4 +1,4 @@
-"""Firestore indexes and TTLs, queues, scheduler jobs, source archive, alerts: as DESIGN.md and issue 5 ask."""
+"""Firestore indexes and TTLs, queues, scheduler jobs, source archive, alerts: as docs/architecture.md describes."""
 
 import pytest
 

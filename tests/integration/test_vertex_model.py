@@ -1,5 +1,5 @@
 """The Vertex AI model adapter driving the real google-genai SDK against a loopback stub of
-``generateContent`` (the request and response shapes LOCAL.md records)."""
+``generateContent`` (the request and response shapes google-genai sends and parses)."""
 
 import json
 import socket

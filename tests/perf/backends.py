@@ -79,7 +79,7 @@ class Backends:
         (self.workdir / "outbox").mkdir(exist_ok=True)
 
     def app_env(self) -> dict[str, str]:
-        """Our functions' settings (README, Settings) against these backends."""
+        """Our functions' settings (docs/settings.md) against these backends."""
         return self.base_env | {
             "NA_GCP_PROJECT": PROJECT,
             "NA_REGION": REGION,
