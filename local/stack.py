@@ -77,7 +77,7 @@ class LocalStack:
         return self.workdir / "outbox"
 
     def env(self) -> dict[str, str]:
-        """The settings every function of this stack runs with (see README, Settings)."""
+        """The settings every function of this stack runs with (docs/settings.md)."""
         settings = {
             "NA_PROFILE": "local",
             "NA_GCP_PROJECT": PROJECT,
