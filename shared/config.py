@@ -1,6 +1,6 @@
 """Typed settings, read from the environment (prefix ``NA_``); the local profile is the default.
 
-Every field is listed with its meaning in README.md ("Settings"). Production values are set by
+Every field is listed with its meaning in docs/settings.md. Production values are set by
 Terraform as environment variables of each function; nothing here reads a secret, only secret names.
 
 Settings is an immutable class checked by a few lines of our own (types, bounds, choices, and the
@@ -63,7 +63,7 @@ class PlatformSecret(StrEnum):
 
 
 class Setting(NamedTuple):
-    """One settings field: its default, its meaning (README) and its bounds."""
+    """One settings field: its default, its meaning (docs/settings.md) and its bounds."""
 
     default: Any
     description: str
@@ -495,7 +495,7 @@ def env_name(name: str) -> str:
 
 # What a deployment (NA_PROFILE=production) must choose where the local stack chooses otherwise.
 # How old (by its timestamp) a signed webhook event may be: older ones are a replay or later than
-# Notion retries, and are dropped (shared.services.webhooks; docs/decisions/0101-webhook-event-age.md).
+# Notion retries, and are dropped (shared.services.webhooks; docs/decisions/0005-webhook-event-age.md).
 WEBHOOK_EVENT_MAX_AGE_S = 3 * 24 * 3600.0
 _PRODUCTION_CHOICES = {
     "secrets_backend": "secret-manager",
@@ -616,7 +616,7 @@ def _bound_text(bound: float) -> str:
 
 
 def _range(spec: Setting) -> str:
-    """The bounds of a setting as the README says them ("" when it has none)."""
+    """The bounds of a setting as docs/settings.md says them ("" when it has none)."""
     if spec.ge is not None and spec.le is not None:
         return f"{_bound_text(spec.ge)} to {_bound_text(spec.le)}"
     parts = [
@@ -628,7 +628,7 @@ def _range(spec: Setting) -> str:
 
 
 def documented() -> list[tuple[str, Any, str]]:
-    """(variable, default, meaning) of every setting, in declaration order (the README's table); the
+    """(variable, default, meaning) of every setting, in declaration order (docs/settings.md); the
     meaning ends with the setting's bounds, if any."""
     rows = []
     for name, (_, spec) in _FIELDS.items():

@@ -139,7 +139,7 @@ class FirestoreRunStore:
         a retry are read, only the fields this needs, and skipped here, and the query goes on past
         them page by page (up to ``_STALLED_PAGES``), so a page full of them does not hide stalled
         runs behind. A delayed run costs a read a sweep while it waits: cheaper than a second field
-        and index kept on every run, which run documents written before it would lack (docs/engine.md)."""
+        and index kept on every run, which run documents written before it would lack (docs/decisions/0019-a-failing-step-is-bounded-by-a-day.md)."""
         query = (
             self._db.collection_group("runs")
             .where(filter=FieldFilter("status", "==", status.value))

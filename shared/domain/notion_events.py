@@ -99,7 +99,7 @@ def too_old(event: NotionEvent, now: datetime, max_age: timedelta) -> str | None
     """Why ``event`` is too old to act on at ``now``, or None. Notion delivers an event within a
     minute and retries a failed delivery for a bounded time (its API reference: Webhooks, Event
     delivery); an event older than ``max_age`` is a replay or a delivery past any retry, and the
-    ledger that would recognise it as a repeat may have forgotten it (see docs/decisions/0101)."""
+    ledger that would recognise it as a repeat may have forgotten it (see docs/decisions/0005-webhook-event-age.md)."""
     age = now - event.timestamp
     if age > max_age:
         hours = max_age // timedelta(hours=1)

@@ -3,7 +3,7 @@
 notify mints them as it sends, only into the mail (never a task body, a record or a log). The token
 rides in the URL's fragment (``{api_url}/links#<token>``), which a browser never sends: the page there
 (``functions._pages``) posts it in a request body, so no request log holds it. A GET changes nothing.
-See docs/decisions/decision-links.md.
+See docs/decisions/0011-decision-links-minted-at-sending.md.
 """
 
 from __future__ import annotations

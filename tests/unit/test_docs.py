@@ -65,6 +65,15 @@ def test_every_docs_path_named_in_prose_exists() -> None:
             assert (ROOT / named).exists(), f"{path.relative_to(ROOT)} names {named}: no such file"
 
 
+def test_every_decision_record_the_code_names_exists() -> None:
+    code = [
+        p for d in ("shared", "functions", "local", "tools", "terraform") for p in (ROOT / d).rglob("*.py")
+    ]
+    for path in code:
+        for named in re.findall(r"docs/decisions/[\w.-]+\.md", _text(path)):
+            assert (ROOT / named).exists(), f"{path.relative_to(ROOT)} names {named}: no such file"
+
+
 def test_no_document_is_titled_by_an_issue() -> None:
     for path in [ROOT / "README.md", *DOCS]:
         title = _text(path).splitlines()[0]
