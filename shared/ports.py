@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from shared.domain.api_keys import ApiKey
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.dead_letters import DeadLetter
+    from shared.domain.integrations import Integration
     from shared.domain.model_calls import ModelReply
     from shared.domain.notifications import Claimed, Links, Mail, NotificationRecord, NotificationStatus
     from shared.domain.notion_grant import NotionGrant
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
+    from shared.domain.settings import TenantSettings
     from shared.domain.tasks import TaskBody
     from shared.domain.tasks.notify import NotifyTask
     from shared.domain.tasks.plan import PlanTask
@@ -410,6 +412,21 @@ class Deployer(Protocol):
     def create_deployment(self, token: str, request: DeployRequest) -> Deployment: ...
 
     def get_deployment(self, token: str, deployment_id: str, team_id: str | None = None) -> Deployment: ...
+
+
+class CodeAccess(Protocol):
+    """What the code tools use (``shared.services.code_access`` implements it): GitHub and Vercel,
+    a tenant's token for each, and what the tenant's owner allowed."""
+
+    @property
+    def host(self) -> CodeHost: ...
+
+    @property
+    def deployer(self) -> Deployer: ...
+
+    def token(self, tenant_id: str, integration: Integration) -> str: ...
+
+    def allowed(self, tenant_id: str) -> TenantSettings: ...
 
 
 class Chat(Protocol):

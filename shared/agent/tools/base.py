@@ -16,8 +16,7 @@ from shared.domain.tenants import tenant_tag
 from shared.errors import ModelFixableError
 
 if TYPE_CHECKING:
-    from shared.ports import Model, Notion, TaskQueue
-    from shared.services.code_access import CodeAccess
+    from shared.ports import CodeAccess, Model, Notion, TaskQueue
 
 
 class SideEffect(StrEnum):

@@ -28,7 +28,7 @@ from shared.domain.code import (
 from shared.domain.code_names import check_project, check_repository
 from shared.domain.integrations import Integration
 from shared.errors import ConfigError, ModelFixableError
-from shared.services.code_access import CodeAccess
+from shared.ports import CodeAccess
 
 BRANCH_PREFIX = "notion-agent/"
 
