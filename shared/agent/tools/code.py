@@ -8,7 +8,7 @@ is always preceded by a person's approval (``shared.agent.planning``).
 """
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -28,12 +28,14 @@ from shared.domain.code import (
 from shared.domain.code_names import check_project, check_repository
 from shared.domain.integrations import Integration
 from shared.errors import ConfigError, ModelFixableError
-from shared.ports import CodeAccess
+
+if TYPE_CHECKING:
+    from shared.ports import CodeAccess
 
 BRANCH_PREFIX = "notion-agent/"
 
 
-def _code(ctx: ToolContext) -> CodeAccess:
+def _code(ctx: ToolContext) -> "CodeAccess":
     if ctx.code is None:
         raise ConfigError("code tools run in the deploy function only")
     return ctx.code
