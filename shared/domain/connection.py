@@ -124,7 +124,7 @@ def same_connection(before: Tenant | None, now: Tenant | None) -> bool:
     return now.session_epoch == before.session_epoch and (now.status == revoked) == (before.status == revoked)
 
 
-def connected_tenant(
+def tenant_from_grant(
     tenant_id: str, grant_fields: dict[str, Any], existing: Tenant | None, now: datetime, token_secret: str
 ) -> Tenant:
     """The tenant after a successful connect: a new one, or the existing one updated and active, its

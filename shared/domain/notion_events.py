@@ -127,37 +127,39 @@ def _norm(notion_id: str | None) -> str:
     return (notion_id or "").replace("-", "").lower()
 
 
-class Decision(NamedTuple):
-    start: bool
+class Admission(NamedTuple):
+    """Whether an event starts work, and why (the reason is logged)."""
+
+    admitted: bool
     reason: str
 
 
-def decide(event: NotionEvent, tenant: Tenant) -> Decision:
+def admit(event: NotionEvent, tenant: Tenant) -> Admission:
     """Whether ``event`` starts work for ``tenant``, and why (the reason is logged)."""
     bot = _norm(tenant.bot_id)
     if bot and event.authors and all(_norm(a.id) == bot for a in event.authors):
         # Only our own bot's changes: acting on them would make the agent trigger itself. An
         # aggregated event that also carries a person's change is kept, or that change would be lost.
-        return Decision(False, "authored by our own bot")
+        return Admission(False, "authored by our own bot")
     if event.type == "comment.created":
         # The event does not carry the comment's text: the plan step checks the mention
         # (mentions_bot) once it fetches the comment.
         if tenant.settings.react_to_mentions:
-            return Decision(True, "comment (mention checked when planning)")
-        return Decision(False, "mentions are switched off")
+            return Admission(True, "comment (mention checked when planning)")
+        return Admission(False, "mentions are switched off")
     if event.type == "data_source.content_updated":
-        return Decision(False, "covered by the page events of the same change")
-    return _page_decision(event, tenant)
+        return Admission(False, "covered by the page events of the same change")
+    return _page_admission(event, tenant)
 
 
-def _page_decision(event: NotionEvent, tenant: Tenant) -> Decision:
+def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:
     settings, parent = tenant.settings, event.data.parent or Parent()
     pages = {_norm(p) for p in settings.page_ids}
     if _norm(event.entity.id) in pages or (parent.type == "page" and _norm(parent.id) in pages):
-        return Decision(True, "a chosen page")
+        return Admission(True, "a chosen page")
     if _norm(parent.data_source_id) in {_norm(d) for d in settings.data_source_ids} - {""}:
-        return Decision(True, "a page of a chosen data source")
-    return Decision(False, "not in the chosen pages or data sources")
+        return Admission(True, "a page of a chosen data source")
+    return Admission(False, "not in the chosen pages or data sources")
 
 
 class PlanRequest(NamedTuple):

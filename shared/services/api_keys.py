@@ -33,7 +33,7 @@ from shared.domain.api_keys import (
     new_key,
 )
 from shared.errors import Conflict, NotFound
-from shared.services.sessions import connected_tenant
+from shared.services.sessions import require_connected
 
 if TYPE_CHECKING:
     from shared.ports import ApiKeyStore, TenantStore
@@ -51,7 +51,7 @@ def create_api_key(
     """A new key of the connected workspace with ``scopes``, and its full text (``key``): never shown
     again. With an ``idempotency_key`` (checked: ``is_idempotency_key``), the one key made with it,
     new or replaced."""
-    epoch = connected_tenant(tenant_id, tenants).session_epoch
+    epoch = require_connected(tenant_id, tenants).session_epoch
     live, ended = _split(keys.list_for(tenant_id), epoch)
     key_id = None if idempotency_key is None else idempotent_key_id(tenant_id, idempotency_key)
     earlier = next((k for k in live if k.key_id == key_id), None)

@@ -51,7 +51,6 @@ from shared.domain.connection import (
     STATE_TTL_S,
     NotionTokens,
     checked_nonce,
-    connected_tenant,
     frontend_redirect,
     may_connect,
     new_connection_id,
@@ -59,6 +58,7 @@ from shared.domain.connection import (
     new_state,
     nonce_key,
     same_connection,
+    tenant_from_grant,
     token_secret_name,
 )
 from shared.domain.notion_grant import NotionGrant
@@ -191,7 +191,7 @@ def _store_connection(
         if not same_connection(before, existing):  # a disconnect or another person's connect came first
             raise Conflict("the workspace's connection changed while connecting")
         replaced[:] = [existing.token_secret] if existing is not None else []
-        return connected_tenant(tenant_id, fields, existing, datetime.fromtimestamp(now, UTC), secret)
+        return tenant_from_grant(tenant_id, fields, existing, datetime.fromtimestamp(now, UTC), secret)
 
     try:
         tenant = deps.tenants.update(tenant_id, connect)

@@ -35,7 +35,7 @@ from shared.errors import (
     TransientError,
     Unauthenticated,
 )
-from shared.services.sessions import connected_tenant
+from shared.services.sessions import require_connected
 
 if TYPE_CHECKING:
     from shared.ports import SecretStore, TenantStore
@@ -76,7 +76,7 @@ def connect_integration(
     integration, or the workspace's disconnect, landing after the mark wins: 409, no token kept."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise InvalidInput(f"token: a {integration.label} token is 8 to 1000 printable characters", ["token"])
-    connected_tenant(tenant_id, tenants)  # before asking the service: a disconnected one is a 409
+    require_connected(tenant_id, tenants)  # before asking the service: a disconnected one is a 409
     try:
         login = account(token)
     except Unauthenticated:

@@ -14,7 +14,7 @@ from shared.domain.runs import Run
 from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, NotFound
-from shared.services.sessions import connected_tenant
+from shared.services.sessions import require_connected
 
 if TYPE_CHECKING:
     from shared.ports import RunStore, TaskQueue, TenantStore, WebhookEventLedger
@@ -42,7 +42,7 @@ def request_run(
     With a ``request_id`` the run is named from it and from what was asked, so a retry of the request
     queues nothing new; the id is recorded first, so reusing it for a different request is refused
     instead of being answered with the first request's run."""
-    tenant = connected_tenant(tenant_id, tenants)
+    tenant = require_connected(tenant_id, tenants)
     if tenant.status == TenantStatus.NEEDS_RECONNECT:
         raise Conflict("Notion refused this workspace's access: connect it again to start runs")
     if request_id is None:

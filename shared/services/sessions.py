@@ -112,7 +112,7 @@ def _key_of(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> ApiKe
     return key
 
 
-def connected_tenant(tenant_id: str, tenants: TenantStore) -> Tenant:
+def require_connected(tenant_id: str, tenants: TenantStore) -> Tenant:
     """The session's tenant, whose workspace must still be connected: NotFound if it is gone,
     Conflict if it was disconnected (since ``tenant_of`` read it, say)."""
     tenant = tenants.get(tenant_id)

@@ -38,8 +38,8 @@ from shared.domain.notion_events import (
     EVENT_TYPES,
     NotionEvent,
     PlanRequest,
+    admit,
     by_owner,
-    decide,
     is_handshake,
     plan_task,
     plausible_verification_token,
@@ -168,10 +168,10 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         log.info("webhook: event %s (%s) dropped: %s", event.id, event.type, why)
         return Outcome("dropped", why)
     add_labels(tenant=tenant.tenant_id)
-    decision = decide(event, tenant)
-    if not decision.start:
-        log.info("webhook: event %s (%s) ignored: %s", event.id, event.type, decision.reason)
-        return Outcome("ignored", decision.reason)
+    admission = admit(event, tenant)
+    if not admission.admitted:
+        log.info("webhook: event %s (%s) ignored: %s", event.id, event.type, admission.reason)
+        return Outcome("ignored", admission.reason)
     expires = now + timedelta(seconds=intake.event_ttl_s)
     record = intake.events.record(tenant.tenant_id, event.id, event.type, now, expires)
     owner = by_owner(event, tenant)
@@ -187,7 +187,7 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
     if request.coalesced and not created:
         log.info("webhook: event %s (%s) joins run %s of the same page", event.id, event.type, task.run_id)
         return Outcome("coalesced", task.run_id)
-    log.info("webhook: event %s (%s) → run %s (%s)", event.id, event.type, task.run_id, decision.reason)
+    log.info("webhook: event %s (%s) → run %s (%s)", event.id, event.type, task.run_id, admission.reason)
     return Outcome("enqueued", task.run_id)
 
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from shared import bootstrap
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
-from shared.domain.connection import connected_tenant
+from shared.domain.connection import tenant_from_grant
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.step import StepTask
@@ -125,7 +125,7 @@ def test_a_link_sent_before_a_disconnect_no_longer_works_after_anyone_connects_a
 
     grant = {"workspace_id": "w1", "owner": {"type": "user", "user": {"id": "bob"}}}
     fakes.tenants.update(
-        "t1", lambda t: connected_tenant("t1", grant, t, datetime.now(UTC), "notion-token-t1-bob")
+        "t1", lambda t: tenant_from_grant("t1", grant, t, datetime.now(UTC), "notion-token-t1-bob")
     )
     for link in (approve, reject):
         for action in ("preview", "decide"):

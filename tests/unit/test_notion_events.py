@@ -9,7 +9,7 @@ import pytest
 
 from shared.domain.notion_events import (
     NotionEvent,
-    decide,
+    admit,
     is_handshake,
     mentions_bot,
     plan_task,
@@ -111,14 +111,14 @@ IN_DS = {"parent": {"id": "db-1", "type": "database", "data_source_id": DS}}
 def test_tenant_settings_decide_which_events_start_work(
     settings: dict[str, Any], kind: str, data: dict[str, Any], start: bool
 ) -> None:
-    assert decide(event(kind, **data), tenant(**settings)).start is start
+    assert admit(event(kind, **data), tenant(**settings)).admitted is start
 
 
 def test_our_own_bots_events_never_start_work_but_a_persons_share_of_an_aggregate_does() -> None:
     chosen = tenant(data_source_ids=[DS])
-    assert not decide(event("page.created", [BOT], **IN_DS), chosen).start
-    assert not decide(event("comment.created", [BOT], page_id=PAGE), chosen).start
-    assert decide(event("page.content_updated", [BOT, "person-1"], **IN_DS), chosen).start
+    assert not admit(event("page.created", [BOT], **IN_DS), chosen).admitted
+    assert not admit(event("comment.created", [BOT], page_id=PAGE), chosen).admitted
+    assert admit(event("page.content_updated", [BOT, "person-1"], **IN_DS), chosen).admitted
 
 
 def test_the_plan_task_is_named_from_the_event_and_carries_its_identities() -> None:

@@ -10,7 +10,7 @@ owner: not the end notice, nor a decision asked before the change, nor a notific
 from datetime import UTC, datetime, timedelta
 
 from shared.config import Queue
-from shared.domain.connection import connected_tenant
+from shared.domain.connection import tenant_from_grant
 from shared.domain.events import RunCancelled, RunStatus
 from shared.domain.runs import RunState
 from shared.domain.tasks.notify import NotifyTask
@@ -51,7 +51,7 @@ def connected_by_someone_else(deps: Deps) -> None:
     disconnect(deps)
     now = datetime.now(UTC) + timedelta(milliseconds=1)
     grant = {"workspace_id": "ws-t1", "owner": NEW_OWNER}
-    deps.need_tenants().update("t1", lambda t: connected_tenant("t1", grant, t, now, "notion-token-new"))
+    deps.need_tenants().update("t1", lambda t: tenant_from_grant("t1", grant, t, now, "notion-token-new"))
 
 
 def writing_run() -> tuple[Deps, FakeNotion]:
