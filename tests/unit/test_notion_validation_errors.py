@@ -29,7 +29,7 @@ from shared.services.engine import run_step
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.unit.test_notifications import Live, live, task
-from tests.unit.test_notion_write_robustness import planned
+from tests.unit.test_notion_write_args import planned
 from tests.unit.test_trigger_gates import comment, runs, setup
 
 __all__ = ["live"]  # the fixture, imported for its tests here
