@@ -9,14 +9,19 @@ import logging
 import math
 import uuid
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from flask import Request, Response, json
+from flask import Flask, Request, Response, current_app, has_app_context, json
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared import bootstrap, logs
+from shared.bootstrap import Container
 from shared.errors import AgentError, InvalidInput, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from shared.ports import DeadLetterStore
 
 log = logging.getLogger("functions")
 
@@ -28,6 +33,27 @@ Reply = tuple[Any, int] | Response  # (JSON payload, status), or a response buil
 # escaped; a notify task (20,000 characters, UTF-8) ~80 KB. Parsing costs ~25 bytes of memory per
 # byte of `[{},{},...]`: this bounds a request at a few MB on instances of 512 MiB.
 JSON_BODY_LIMIT = 256 * 1024
+
+
+CONTAINER = "NOTION_AGENT_CONTAINER"  # the app's config key of the container it answers from
+MAIN = str(Path(__file__).with_name("main.py"))  # functions-framework's source of every target
+
+
+def app(target: str, container: Container) -> Flask:
+    """functions-framework's app for ``target`` answering from ``container`` (tests, the local stack)
+    instead of the instance's :func:`shared.bootstrap.root`."""
+    import functions_framework
+
+    served: Flask = functions_framework.create_app(target, MAIN)  # type: ignore[no-untyped-call]
+    served.config[CONTAINER] = container
+    return served
+
+
+def container_of() -> Container:
+    """The container of the app serving this request: the one :func:`app` was given, else the
+    instance's root."""
+    given = current_app.config.get(CONTAINER) if has_app_context() else None
+    return given if isinstance(given, Container) else bootstrap.root()
 
 
 def reply(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -69,9 +95,9 @@ class DeadLettered(Exception):
         self.letter_id, self.reason = letter_id, reason
 
 
-def parse_task[T: BaseModel](request: Request, model: type[T], queue: str) -> T:
+def parse_task[T: BaseModel](request: Request, model: type[T], queue: str, letters: "DeadLetterStore") -> T:
     """The task's body as ``model``; one that is not JSON, too large or off the model raises
-    :class:`DeadLettered` after it is kept (shared.services.dead_letters)."""
+    :class:`DeadLettered` after it is kept in ``letters`` (shared.services.dead_letters)."""
     try:
         return parse_json(request, model)
     except ValidationError as exc:
@@ -81,7 +107,7 @@ def parse_task[T: BaseModel](request: Request, model: type[T], queue: str) -> T:
     body = b"" if request.content_length and request.content_length > JSON_BODY_LIMIT else request.get_data()
     from shared.services import dead_letters  # only a bad body loads it: kept off every cold start
 
-    letter = dead_letters.record(bootstrap.container().dead_letters, queue, body[:JSON_BODY_LIMIT], reason)
+    letter = dead_letters.record(letters, queue, body[:JSON_BODY_LIMIT], reason)
     raise DeadLettered(letter.letter_id, reason)
 
 
@@ -129,9 +155,9 @@ SECURITY_HEADERS = {
 }
 
 
-def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[], Reply]) -> Response:
-    """Run ``call`` for an allowed method inside the request's trace, mapping every failure; the
-    answer carries :data:`SECURITY_HEADERS`.
+def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[Container], Reply]) -> Response:
+    """Run ``call`` with the app's container (:func:`container_of`) for an allowed method inside the
+    request's trace, mapping every failure; the answer carries :data:`SECURITY_HEADERS`.
 
     ``methods`` None: ``call`` answers every method itself (the api's router: 404 for a path it does
     not know, 405 naming the methods of one it does)."""
@@ -141,7 +167,9 @@ def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[],
     return response
 
 
-def _answer(request: Request, methods: tuple[str, ...] | None, call: Callable[[], Reply]) -> Response:
+def _answer(
+    request: Request, methods: tuple[str, ...] | None, call: Callable[[Container], Reply]
+) -> Response:
     trace = logs.trace_context(
         request.headers.get("X-Cloud-Trace-Context", ""), request.headers.get("traceparent", "")
     )
@@ -152,7 +180,7 @@ def _answer(request: Request, methods: tuple[str, ...] | None, call: Callable[[]
                 {"error": "method_not_allowed", "reason": reason}, 405, {"Allow": ", ".join(methods)}
             )
         try:
-            result = call()
+            result = call(container_of())
         except DeadLettered as exc:  # kept: the queue must not retry it
             result = {"dead_letter": exc.letter_id, "reason": exc.reason}, 200
         except ValidationError as exc:

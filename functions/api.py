@@ -13,9 +13,10 @@ from typing import Literal
 from flask import Request, Response
 
 from functions import _cors
-from functions._http import JSON_BODY_LIMIT, Reply, handle, read_body, reply
+from functions._http import JSON_BODY_LIMIT, Reply, container_of, handle, read_body, reply
 from functions.routes import ROUTES, Call, Router
 from shared import bootstrap
+from shared.bootstrap import Container
 from shared.domain.ids import id_problem
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.logs import add_labels
@@ -40,11 +41,11 @@ ROUTER = Router(ROUTES)
 
 
 def api(request: Request) -> Response:
-    frontend_url = bootstrap.container().settings.frontend_url
+    frontend_url = container_of().settings.frontend_url
     if request.method == "OPTIONS":
         return _cors.preflight(request, frontend_url)
 
-    def call() -> Reply:
+    def call(c: Container) -> Reply:
         # HEAD is GET without the body (werkzeug drops it from the response)
         method = "GET" if request.method == "HEAD" else request.method
         route, args, allowed = ROUTER.match(request.path, method)
@@ -57,7 +58,6 @@ def api(request: Request) -> Response:
             )
         principal = sessions.Principal("")
         if not route.public:
-            c = bootstrap.container()
             authorization = request.headers.get("Authorization", "")
             principal = sessions.principal_of(
                 authorization, c.secrets, c.tenants, c.api_keys, session_only=route.session_only
@@ -71,7 +71,9 @@ def api(request: Request) -> Response:
             if name.endswith("_id") and (problem := id_problem(value)):
                 raise InvalidInput(f"{name}: {problem}", [name])
         via: Literal["session", "key"] = "session" if principal.scopes is None else "key"
-        return route.handler(Call(request=request, args=args, tenant_id=principal.tenant_id, via=via))
+        return route.handler(
+            Call(request=request, args=args, tenant_id=principal.tenant_id, container=c, via=via)
+        )
 
     # The router decides for every method: 404 for no such path, 405 naming the path's own methods.
     return _cors.allow(request, handle(request, None, call), frontend_url)

@@ -11,23 +11,23 @@ from flask import Request, Response
 from functions._caller import check_caller
 from functions._http import Reply, handle, parse_task
 from shared import bootstrap
+from shared.bootstrap import Container
 from shared.config import Queue, Target
 from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step
-from shared.services.wiring import deploy_deps
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "model", "code_host", "deployer")
 
 
 def deploy(request: Request) -> Response:
-    def call() -> Reply:
-        check_caller(request, bootstrap.container().settings, Target.DEPLOY)
-        task = parse_task(request, StepTask, Queue.DEPLOY)
+    def call(c: Container) -> Reply:
+        check_caller(request, c.settings, Target.DEPLOY)
+        task = parse_task(request, StepTask, Queue.DEPLOY, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id)
         try:
-            outcome = run_step(task, deploy_deps(bootstrap.container()))
+            outcome = run_step(task, c.deploy_engine())
         except RunNotFound as exc:  # retrying cannot make the run appear: the queue drops the task
             return {"acted": False, "reason": exc.reason}, 200
         except NotFound as exc:  # something else is missing (a secret): an error, logged and retried

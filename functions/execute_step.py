@@ -7,24 +7,24 @@ from flask import Request, Response
 from functions._caller import check_caller
 from functions._http import Reply, handle, parse_task
 from shared import bootstrap
+from shared.bootstrap import Container
 from shared.config import Queue, Target
 from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step
 from shared.services.sweeper import sweep
-from shared.services.wiring import engine_deps
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
 
 
 def execute_step(request: Request) -> Response:
-    def call() -> Reply:
-        check_caller(request, bootstrap.container().settings, Target.EXECUTE_STEP)
-        deps = engine_deps(bootstrap.container())
+    def call(c: Container) -> Reply:
+        check_caller(request, c.settings, Target.EXECUTE_STEP)
+        deps = c.engine()
         if request.path.rstrip("/") == "/sweep":
             return {"requeued": sweep(deps)}, 200
-        task = parse_task(request, StepTask, Queue.EXECUTE_STEP)
+        task = parse_task(request, StepTask, Queue.EXECUTE_STEP, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id)
         try:
             outcome = run_step(task, deps)

@@ -1,7 +1,7 @@
 """``notify``: deliver one notification, at most once per notification id (a Cloud Tasks task).
 
 Live (production): a Notion comment on the page it is about, a Slack message or an email, by the
-tenant's choice, recorded in Firestore (shared/adapters/live_notifier.py); a normal notification in the
+tenant's choice, recorded in Firestore (shared/services/delivery.py); a normal notification in the
 tenant's quiet hours is re-enqueued for their end (shared/services/notifications.py).
 """
 
@@ -10,6 +10,7 @@ from flask import Request, Response
 from functions._caller import check_caller
 from functions._http import Reply, handle, parse_task
 from shared import bootstrap
+from shared.bootstrap import Container
 from shared.config import Queue, Target
 from shared.domain.tasks.notify import NotifyTask
 from shared.logs import add_labels
@@ -24,11 +25,10 @@ bootstrap.preload(
 
 
 def notify(request: Request) -> Response:
-    def call() -> Reply:
-        check_caller(request, bootstrap.container().settings, Target.NOTIFY)
-        task = parse_task(request, NotifyTask, Queue.NOTIFY)
+    def call(c: Container) -> Reply:
+        check_caller(request, c.settings, Target.NOTIFY)
+        task = parse_task(request, NotifyTask, Queue.NOTIFY, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id or "")
-        c = bootstrap.container()
         outcome = deliver_notification(task, c.notifier, c.tenants, c.queue)
         body: dict[str, object] = {"notification_id": task.notification_id, "delivered": outcome.delivered}
         if outcome.deferred_until is not None:

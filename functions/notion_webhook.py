@@ -10,27 +10,17 @@ from flask import Request, Response
 
 from functions._http import Reply, handle, read_body
 from shared import bootstrap
+from shared.bootstrap import Container
 from shared.domain.notion_events import SIGNATURE_HEADER
-from shared.services.webhooks import Intake, ingest_webhook
+from shared.services.webhooks import ingest_webhook
 
 bootstrap.preload("tenants", "webhook_events", "queue", "secrets")
 
 
 def notion_webhook(request: Request) -> Response:
-    def call() -> Reply:
-        c = bootstrap.container()
+    def call(c: Container) -> Reply:
         body = read_body(request, c.settings.webhook_max_body_bytes)
-        settings = c.settings
-        intake = Intake(
-            c.tenants,
-            c.webhook_events,
-            c.queue,
-            c.secrets,
-            settings.webhook_event_ttl_s,
-            settings.webhook_coalesce_s,
-            settings.verification_open_until(),
-        )
-        outcome = ingest_webhook(body, request.headers.get(SIGNATURE_HEADER), intake)
+        outcome = ingest_webhook(body, request.headers.get(SIGNATURE_HEADER), c.intake())
         return {"result": outcome.result, "detail": outcome.detail}, 200
 
     return handle(request, ("POST",), call)

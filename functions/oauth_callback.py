@@ -13,17 +13,17 @@ from flask import Request, Response
 
 from functions._http import Reply, handle
 from shared import bootstrap
+from shared.bootstrap import Container
 from shared.domain.connection import NONCE_COOKIE
-from shared.services.connect import Connecting, complete_connect
+from shared.services.connect import complete_connect
 
 bootstrap.preload("tenants", "oauth_states", "secrets", "notion_oauth")
 
 
 def oauth_callback(request: Request) -> Response:
-    def call() -> Reply:
-        c = bootstrap.container()
-        deps = Connecting(c.settings, c.secrets, c.oauth_states, c.tenants, c.notion_oauth)
-        target = complete_connect(request.args.to_dict(), request.cookies.get(NONCE_COOKIE, ""), deps)
+    def call(c: Container) -> Reply:
+        nonce = request.cookies.get(NONCE_COOKIE, "")
+        target = complete_connect(request.args.to_dict(), nonce, c.connecting())
         headers = {"Location": target, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
         response = Response(status=302, headers=headers)
         response.delete_cookie(NONCE_COOKIE, path="/")

@@ -7,25 +7,29 @@ from flask import Request, Response
 from functions._caller import check_caller
 from functions._http import Reply, handle, parse_task, retry_count
 from shared import bootstrap
+from shared.bootstrap import Container
 from shared.config import Queue, Target
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.logs import add_labels
 from shared.services.daily_planning import plan_due_tenants
 from shared.services.planning import start_run
-from shared.services.wiring import engine_deps
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
 
 
 def plan(request: Request) -> Response:
-    def call() -> Reply:
-        check_caller(request, bootstrap.container().settings, Target.PLAN)
-        deps = engine_deps(bootstrap.container())
+    def call(c: Container) -> Reply:
+        check_caller(request, c.settings, Target.PLAN)
+        deps = c.engine()
         if request.path.rstrip("/") == ScheduleTask.ROUTE:
-            schedule = parse_task(request, ScheduleTask, "schedule") if request.get_data() else ScheduleTask()
+            schedule = (
+                parse_task(request, ScheduleTask, "schedule", c.dead_letters)
+                if request.get_data()
+                else ScheduleTask()
+            )
             return plan_due_tenants(schedule, deps).as_json(), 200
-        task = parse_task(request, PlanTask, Queue.PLAN)
+        task = parse_task(request, PlanTask, Queue.PLAN, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id)
         last = retry_count(request) + 1 >= deps.settings.plan_max_attempts
         return {"run_id": task.run_id, "created": start_run(task, deps, last_attempt=last)}, 200

@@ -1,11 +1,10 @@
-"""The one place that builds adapters from settings: lazily, once per instance, never at import time.
+"""The composition root: builds the adapters from settings and the bundles of them the use cases take
+(the engine's Deps, webhook intake, the connect flow, the notifier), lazily, once per instance. Entry
+points use the instance's :func:`root`; tests build a :class:`Container` from their own adapters.
 
-Entry points call :func:`preload` at import with the ports they use, which imports (but does not
-build) their client libraries and our adapter modules, so a cold start pays for exactly the client
-libraries the function needs and nothing else; the first request then builds each adapter once. A
-function whose requests use different ports (``api``: one route reads runs, another changes settings)
-names the adapters every request uses (``adapters=``): the others' modules load with the first
-request that builds them, their client libraries still at import.
+:func:`preload`, called by an entry point at import, imports the client libraries of the ports it
+uses (and our adapter modules, or only those of ``adapters=``) without building anything: a cold start
+pays for the libraries its function needs and nothing else.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from shared.config import Settings, get_settings
 from shared.errors import ConfigError
 
 if TYPE_CHECKING:
+    from shared.domain.integrations import Integration
     from shared.ports import (
         ApiKeyStore,
         Chat,
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         Deployer,
         Mailer,
         Model,
+        NotificationChannel,
         NotificationLog,
         Notifier,
         Notion,
@@ -41,7 +42,10 @@ if TYPE_CHECKING:
         TenantStore,
         WebhookEventLedger,
     )
+    from shared.services.connect import Connecting
+    from shared.services.deps import Deps
     from shared.services.notion_access import NotionAccess
+    from shared.services.webhooks import Intake
 
 Port = Literal[
     "store",
@@ -68,7 +72,7 @@ _MODULES: dict[Port, str] = {
     "store": "shared.adapters.firestore_store",
     "queue": "shared.adapters.cloud_tasks",
     "secrets": "shared.adapters.secret_manager",
-    "notifier": "shared.adapters.live_notifier",
+    "notifier": "shared.services.delivery",  # a use case over the channels' ports, not an adapter
     "notifications": "shared.adapters.firestore_notifications",
     "tenants": "shared.adapters.firestore_tenants",
     "oauth_states": "shared.adapters.firestore_tenants",
@@ -87,6 +91,9 @@ _MODULES: dict[Port, str] = {
 
 # The client libraries each port's production adapter imports (tests/unit/test_import_hygiene.py
 # checks them against the adapters' imports): what a cold start of a function using the port loads.
+PORTS = frozenset(_MODULES)  # every port a Container builds or is given
+
+
 CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "store": ("google.cloud.firestore",),
     "tenants": ("google.cloud.firestore",),
@@ -121,13 +128,16 @@ def preload(*ports: Port, adapters: tuple[Port, ...] | None = None) -> None:
 
 
 class Container:
-    """The adapters of one instance. Tests build their own with fakes instead."""
+    """The adapters of one instance and the bundles built from them. ``adapters`` (by port name)
+    replace the ones the settings would build: tests pass fakes or the local stack's."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **adapters: object) -> None:
+        unknown = set(adapters) - set(_MODULES)
+        if unknown:
+            raise ValueError(f"Container: no such port {sorted(unknown)}")
         self.settings = settings
-        self._built: dict[str, object] = {}
+        self._built: dict[str, object] = dict(adapters)
         self._lock = threading.RLock()  # re-entrant: a builder may use another built object
-        logs.configure(settings.gcp_project, settings.log_level)
 
     def _once[T](self, key: str, build: Callable[[], T]) -> T:
         with self._lock:
@@ -205,6 +215,107 @@ class Container:
         from shared.services.notion_access import NotionAccess
 
         return NotionAccess(self.tenants, self.secrets, self.notion_oauth, self.queue)
+
+    # The bundles of adapters the use cases take (built here, never in entry points).
+
+    def engine(self, with_model: bool = True) -> Deps:
+        """The engine's dependencies (plan, execute-step, the api's run routes, the sweeper), built
+        once: the tenant read through :class:`CachedTenants`, Notion bound per tenant to its current
+        token on first use (a step that does not use Notion reads no token)."""
+        return self._once(f"engine:{with_model}", lambda: self._build_engine(with_model))
+
+    def deploy_engine(self) -> Deps:
+        """The engine's dependencies for the deploy function: GitHub and Vercel, no Notion (its steps
+        never touch a workspace, so it holds no Notion token)."""
+        return self._once("deploy_engine", self._build_deploy_engine)
+
+    def intake(self) -> Intake:
+        """What webhook intake uses, with the settings as they are now."""
+        from shared.services.webhooks import Intake
+
+        s = self.settings
+        return Intake(
+            self.tenants,
+            self.webhook_events,
+            self.queue,
+            self.secrets,
+            s.webhook_event_ttl_s,
+            s.webhook_coalesce_s,
+            s.verification_open_until(),
+        )
+
+    def connecting(self) -> Connecting:
+        """What the connect flow (connect, OAuth callback, disconnect) uses."""
+        from shared.services.connect import Connecting
+
+        return Connecting(self.settings, self.secrets, self.oauth_states, self.tenants, self.notion_oauth)
+
+    def stop_held_runs(self) -> Callable[[str, str], int]:
+        """``(tenant_id, reason)`` → how many held runs were cancelled (``humans.cancel_held``), as
+        a disconnect needs it."""
+        from shared.services.humans import cancel_held
+
+        engine = self.engine(with_model=False)
+        return lambda tenant_id, reason: cancel_held(engine, tenant_id, reason)
+
+    def account_checker(self, integration: Integration) -> Callable[[str], str]:
+        """The "who is this token" call of ``integration``'s adapter (only that adapter is built)."""
+        from shared.domain.integrations import Integration
+
+        if integration == Integration.GITHUB:
+            return self.code_host.account
+        if integration == Integration.VERCEL:
+            return self.deployer.account
+        return self.chat.account
+
+    def _build_engine(self, with_model: bool) -> Deps:
+        from shared.services.deps import Deps, bind_notion
+        from shared.services.notion_access import NotionAccess
+
+        tenants = self._cached_tenants()
+        access = NotionAccess(tenants, self.secrets, self.notion_oauth, self.queue)
+        notion = self.notion
+
+        def notion_for(tenant_id: str) -> Notion:
+            session: list[Any] = []  # opened on the first call: a step that does not use Notion reads nothing
+
+            def run(operation: Any) -> Any:
+                if not session:
+                    session.append(access.session(tenant_id))
+                return session[0].run(operation)
+
+            return bind_notion(notion, run)
+
+        return Deps(
+            store=self.store,
+            queue=self.queue,
+            secrets=self.secrets,
+            settings=self.settings,
+            model=self.model if with_model else None,
+            notion_for=notion_for,
+            tenants=tenants,
+        )
+
+    def _build_deploy_engine(self) -> Deps:
+        from shared.services.code_access import CodeAccess
+        from shared.services.deps import Deps
+
+        tenants = self._cached_tenants()
+        return Deps(
+            store=self.store,
+            queue=self.queue,
+            secrets=self.secrets,
+            settings=self.settings,
+            model=self.model,
+            tenants=tenants,
+            code=CodeAccess(self.code_host, self.deployer, self.secrets, tenants),
+        )
+
+    def _cached_tenants(self) -> TenantStore:
+        """The tenant store an engine bundle reads through (one each, as each is built once)."""
+        from shared.adapters.cached_tenants import CachedTenants
+
+        return CachedTenants(self.tenants)
 
     def _firestore(self) -> Any:
         """One Firestore client per instance, shared by every Firestore adapter."""
@@ -346,23 +457,17 @@ class Container:
 
         minter = LinkMinter(self.secrets, self.settings.api_url, self.settings.approval_link_ttl_s)
         if self.settings.notifier_backend == "live":
-            from shared.adapters.live_notifier import (
-                Channel,
-                Emails,
-                LiveNotifier,
-                NotionComments,
-                SlackMessages,
-                sender_domain,
-            )
+            from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
+            from shared.services.delivery import ChannelDelivery
 
             mailer = self.mailer if self.settings.smtp_host else None  # no relay: no email channel
-            channels: list[Channel] = [
+            channels: list[NotificationChannel] = [
                 NotionComments(self.notion_access, self.notion),
                 SlackMessages(self.chat, self.secrets),
                 Emails(mailer, self.secrets, sender_domain(self.settings.smtp_sender), minter),
             ]
             lease_s = self.settings.step_lease_s  # longer than a message's requests and a token refresh
-            return LiveNotifier(self.notifications, channels, lease_s)
+            return ChannelDelivery(self.notifications, channels, lease_s)
         from shared.adapters.outbox import OutboxNotifier
 
         return OutboxNotifier(self.settings.outbox_dir, minter)
@@ -389,6 +494,9 @@ class Container:
 
 
 @lru_cache(maxsize=1)
-def container() -> Container:
-    """This instance's adapters, built on first use from the environment's settings."""
-    return Container(get_settings())
+def root() -> Container:
+    """This instance's container, built on first use from the environment's settings (and logging
+    configured by them)."""
+    settings = get_settings()
+    logs.configure(settings.gcp_project, settings.log_level)
+    return Container(settings)

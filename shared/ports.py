@@ -154,6 +154,35 @@ class Notifier(Protocol):
         ...
 
 
+class NotificationChannel(Protocol):
+    """One way a notification reaches a person (a page's comments, a Slack channel, email): the
+    delivery policy (shared.services.delivery) asks it whether it can carry a notification, where it
+    goes, to send it, and to find by its marker what an earlier attempt sent."""
+
+    name: str
+
+    def unable(self, task: NotifyTask, tenant: Tenant) -> str | None:
+        """Why this channel cannot carry ``task`` for ``tenant``; None when it can."""
+        ...
+
+    def destination(self, tenant: Tenant) -> str:
+        """Where in this channel a notification goes now, when the tenant's settings say and may
+        change (the Slack channel's id); "" when the task alone says (a page's comments) or nothing
+        can be searched (email)."""
+        ...
+
+    def find(
+        self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime, where: str
+    ) -> str | None:
+        """The id of what an earlier attempt sent between ``since`` and ``until`` (found by its marker
+        line) to ``where`` (as it recorded it), if any."""
+        ...
+
+    def send(self, task: NotifyTask, tenant: Tenant) -> str:
+        """Send it; the id of the comment, message or email."""
+        ...
+
+
 class LinkMinter(Protocol):
     """Mints a notification's signed links as it is sent (``shared.services.links.LinkMinter``)."""
 

@@ -80,7 +80,7 @@ locals {
       # Email/Slack/Notion comments; quiet hours are tasks scheduled for later, not retries.
       # A notification is still worth delivering for a day; notify de-duplicates by notification id.
       # 56 attempts over 24 h (10 s doubling to 640 s, then 1280 s, then every 30 min): the
-      # window shared/adapters/live_notifier.py relies on (NOTIFY_RETRY_WINDOW, GIVE_UP_AFTER = 12 h).
+      # window shared/services/delivery.py relies on (NOTIFY_RETRY_WINDOW, GIVE_UP_AFTER = 12 h).
       max_dispatches_per_second = 20
       max_concurrent_dispatches = 100
       max_attempts              = 56

@@ -15,7 +15,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=50, help="how many, newest first")
     args = parser.parse_args()
-    letters = bootstrap.container().dead_letters.recent(args.limit)
+    letters = bootstrap.root().dead_letters.recent(args.limit)
     for letter in letters:
         tenant = letter.tenant_id or "-"
         received = letter.received_at.isoformat(timespec="seconds")

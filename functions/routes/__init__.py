@@ -14,14 +14,17 @@ from typing import Literal, NamedTuple
 from flask import Request
 
 from functions._http import Reply
+from shared.bootstrap import Container
 
 
 class Call(NamedTuple):
-    """What a handler receives: the request, the path arguments and the session's tenant (if any)."""
+    """What a handler receives: the request, the path arguments, the session's tenant (if any) and
+    the container it answers from."""
 
     request: Request
     args: dict[str, str]
     tenant_id: str
+    container: Container
     via: Literal["session", "key"] = "session"  # how the request authenticated
 
 

@@ -13,7 +13,6 @@ from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared import bootstrap
 from shared.domain.api_keys import DEFAULT_SCOPES, IDEMPOTENCY_KEY_MAX, NAME_MAX, SCOPES, is_idempotency_key
 from shared.domain.schema import Schema
 from shared.errors import InvalidInput
@@ -52,16 +51,16 @@ def post_api_key(call: Call) -> Reply:
             "characters, without spaces",
             ["Idempotency-Key"],
         )
-    c = bootstrap.container()
+    c = call.container
     return create_api_key(
         call.tenant_id, body.name, c.tenants, c.api_keys, idempotency_key, scopes=scopes
     ), 201
 
 
 def get_api_keys(call: Call) -> Reply:
-    c = bootstrap.container()
+    c = call.container
     return list_api_keys(call.tenant_id, c.tenants, c.api_keys), 200
 
 
 def remove_api_key(call: Call) -> Reply:
-    return delete_api_key(call.tenant_id, call.args["key_id"], bootstrap.container().api_keys), 200
+    return delete_api_key(call.tenant_id, call.args["key_id"], call.container.api_keys), 200

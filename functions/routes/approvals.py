@@ -11,10 +11,8 @@ from typing import Any
 from functions._http import Reply
 from functions._pages import Page, answer, moved, sentence, shell, token_of
 from functions.routes import Call
-from shared import bootstrap
 from shared.services import humans
 from shared.services.links import DECISION_PATH, link_url
-from shared.services.wiring import engine_deps
 
 _AFTER = {
     "running": "The run goes on.",
@@ -45,7 +43,7 @@ def page(call: Call) -> Reply:
 
 
 def preview(call: Call) -> Reply:
-    deps, token = engine_deps(bootstrap.container(), with_model=False), token_of(call.request)
+    deps, token = call.container.engine(with_model=False), token_of(call.request)
     return answer(lambda: humans.link_info(deps, token), _shown)
 
 
@@ -53,7 +51,7 @@ def decide(call: Call) -> Reply:
     token = token_of(call.request)
 
     def decided() -> dict[str, Any]:
-        state = humans.respond_by_link(engine_deps(bootstrap.container(), with_model=False), token)
+        state = humans.respond_by_link(call.container.engine(with_model=False), token)
         return {"status": state.status.value, "goal": state.goal}
 
     return answer(decided, _used)
@@ -61,5 +59,5 @@ def decide(call: Call) -> Reply:
 
 def legacy(call: Call) -> Reply:
     """A link mailed with its token in the path: the same page, the token moved to the fragment."""
-    api_url = bootstrap.container().settings.api_url
+    api_url = call.container.settings.api_url
     return moved(link_url(api_url, DECISION_PATH, call.args["token"]))

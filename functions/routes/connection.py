@@ -4,20 +4,12 @@ from flask import Response
 
 from functions._http import Reply, reply
 from functions.routes import Call
-from shared import bootstrap
 from shared.domain.connection import NONCE_COOKIE
-from shared.services.connect import Connecting, begin_connect, disconnect
-from shared.services.humans import cancel_held
-from shared.services.wiring import engine_deps
-
-
-def _deps() -> Connecting:
-    c = bootstrap.container()
-    return Connecting(c.settings, c.secrets, c.oauth_states, c.tenants, c.notion_oauth)
+from shared.services.connect import begin_connect, disconnect
 
 
 def start_connect(call: Call) -> Reply:
-    deps = _deps()
+    deps = call.container.connecting()
     start = begin_connect(deps)
     response: Response = reply({"authorize_url": start.authorize_url, "expires_in_s": start.expires_in_s})
     response.headers["Cache-Control"] = "no-store"
@@ -35,5 +27,5 @@ def start_connect(call: Call) -> Reply:
 
 
 def remove_connection(call: Call) -> Reply:
-    runs = engine_deps(bootstrap.container(), with_model=False)
-    return disconnect(call.tenant_id, _deps(), lambda tenant, why: cancel_held(runs, tenant, why)), 200
+    c = call.container
+    return disconnect(call.tenant_id, c.connecting(), c.stop_held_runs()), 200

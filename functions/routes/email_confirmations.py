@@ -13,7 +13,6 @@ from typing import Any
 from functions._http import Reply
 from functions._pages import Page, answer, moved, sentence, shell, token_of
 from functions.routes import Call
-from shared import bootstrap
 from shared.services import email_confirmation
 from shared.services.links import CONFIRMATION_PATH, link_url
 
@@ -44,12 +43,12 @@ def page(call: Call) -> Reply:
 
 
 def preview(call: Call) -> Reply:
-    container, token = bootstrap.container(), token_of(call.request)
+    container, token = call.container, token_of(call.request)
     return answer(lambda: email_confirmation.describe(token, container.tenants, container.secrets), _shown)
 
 
 def confirm(call: Call) -> Reply:
-    container, token, now = bootstrap.container(), token_of(call.request), datetime.now(UTC)
+    container, token, now = call.container, token_of(call.request), datetime.now(UTC)
     return answer(
         lambda: email_confirmation.confirm(token, container.tenants, container.secrets, now), _confirmed
     )
@@ -57,5 +56,5 @@ def confirm(call: Call) -> Reply:
 
 def legacy(call: Call) -> Reply:
     """A link mailed with its token in the path: the same page, the token moved to the fragment."""
-    api_url = bootstrap.container().settings.api_url
+    api_url = call.container.settings.api_url
     return moved(link_url(api_url, CONFIRMATION_PATH, call.args["token"]))

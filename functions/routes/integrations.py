@@ -3,13 +3,8 @@ with GitHub, Vercel or Slack, then stored in Secret Manager, never echoed) and
 ``DELETE /integrations/<name>``. A PUT and a DELETE at once end agreeing (connected with its token, or
 disconnected without); a PUT that a DELETE overtook answers 409 (shared.services.integrations)."""
 
-from collections.abc import Callable
-
 from functions._http import Reply, json_object
 from functions.routes import Call
-from shared import bootstrap
-from shared.bootstrap import Container
-from shared.domain.integrations import Integration
 from shared.errors import InvalidInput
 from shared.services.integrations import (
     connect_integration,
@@ -22,7 +17,7 @@ _BODY = 'the body must be a JSON object {"token": "..."}'
 
 
 def get_integrations(call: Call) -> Reply:
-    return list_integrations(call.tenant_id, bootstrap.container().tenants), 200
+    return list_integrations(call.tenant_id, call.container.tenants), 200
 
 
 def put_integration(call: Call) -> Reply:
@@ -30,25 +25,16 @@ def put_integration(call: Call) -> Reply:
     body = json_object(call.request, _BODY)
     if set(body) != {"token"}:
         raise InvalidInput(_BODY, ["token"])
-    c = bootstrap.container()
+    c = call.container
     # The adapter is built (and its module imported) on this first PUT, not at the api's cold start.
-    account = _checker(c, integration)
+    account = c.account_checker(integration)
     connected = connect_integration(
         call.tenant_id, integration, body["token"], c.tenants, c.secrets, account=account
     )
     return connected, 200
 
 
-def _checker(c: Container, integration: Integration) -> Callable[[str], str]:
-    """The "who is this token" call of the integration's adapter (only that adapter is built)."""
-    if integration == Integration.GITHUB:
-        return c.code_host.account
-    if integration == Integration.VERCEL:
-        return c.deployer.account
-    return c.chat.account
-
-
 def delete_integration(call: Call) -> Reply:
     integration = integration_of(call.args["name"])
-    c = bootstrap.container()
+    c = call.container
     return disconnect_integration(call.tenant_id, integration, c.tenants, c.secrets), 200

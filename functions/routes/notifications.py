@@ -3,7 +3,6 @@ a frontend can show what could not be delivered (e.g. a daily plan, which is abo
 
 from functions._http import Reply
 from functions.routes import Call
-from shared import bootstrap
 from shared.errors import InvalidInput
 from shared.services.notifications import MAX_PAGE, recent_notifications
 
@@ -13,5 +12,5 @@ def list_notifications(call: Call) -> Reply:
     # ASCII digits (str.isdigit() also takes "²", which int() refuses), and few (int() refuses thousands)
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= MAX_PAGE:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}", ["limit"])
-    c = bootstrap.container()
+    c = call.container
     return recent_notifications(call.tenant_id, c.notifications, c.tenants, int(raw)), 200

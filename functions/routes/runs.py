@@ -6,14 +6,12 @@ from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
 from functions.routes import Call, Handler
-from shared import bootstrap
 from shared.domain.schema import Schema
 from shared.domain.settings import NOTION_ID
 from shared.domain.tasks import is_run_id
 from shared.errors import NotFound
 from shared.services import humans, runs
 from shared.services.deps import Deps
-from shared.services.wiring import engine_deps
 
 
 class NewRun(Schema):
@@ -46,10 +44,6 @@ class Decision(Note):
     request_id: str = Field(min_length=1, max_length=100, description="The request decided on")
 
 
-def _deps() -> Deps:
-    return engine_deps(bootstrap.container(), with_model=False)
-
-
 def _note(call: Call) -> str:
     return parse_json(call.request, Note).text if call.request.get_data() else ""
 
@@ -64,7 +58,7 @@ def _run_id(call: Call) -> str:
 
 def start(call: Call) -> Reply:
     body = parse_json(call.request, NewRun)
-    c = bootstrap.container()
+    c = call.container
     return runs.request_run(
         call.tenant_id,
         body.goal,
@@ -77,12 +71,12 @@ def start(call: Call) -> Reply:
 
 
 def list_all(call: Call) -> Reply:
-    c = bootstrap.container()
+    c = call.container
     return runs.list_runs(call.tenant_id, c.store, c.tenants), 200
 
 
 def get_run(call: Call) -> Reply:
-    c = bootstrap.container()
+    c = call.container
     return runs.timeline(call.tenant_id, _run_id(call), c.store, c.tenants), 200
 
 
@@ -95,7 +89,7 @@ def _decide(decision: Literal["approve", "reject", "answer"]) -> Handler:
     def handler(call: Call) -> Reply:
         run_id = _run_id(call)
         body = parse_json(call.request, Decision)
-        deps = _deps()
+        deps = call.container.engine(with_model=False)
         _owned(call, run_id, deps)
         state = humans.respond(
             deps, call.tenant_id, run_id, decision, text=body.text, request_id=body.request_id, via=call.via
@@ -108,7 +102,7 @@ def _decide(decision: Literal["approve", "reject", "answer"]) -> Handler:
 def _control(action: Literal["cancel", "pause", "resume"]) -> Handler:
     def handler(call: Call) -> Reply:
         run_id = _run_id(call)
-        deps = _deps()
+        deps = call.container.engine(with_model=False)
         _owned(call, run_id, deps)
         state = humans.control(deps, call.tenant_id, run_id, action, _note(call))
         return {"run_id": run_id, "status": state.status.value}, 200

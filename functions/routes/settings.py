@@ -2,15 +2,14 @@
 
 from functions._http import Reply, json_object
 from functions.routes import Call
-from shared import bootstrap
 from shared.services.tenant_settings import change_settings, read_settings
 
 
 def get_settings(call: Call) -> Reply:
-    return read_settings(call.tenant_id, bootstrap.container().tenants), 200
+    return read_settings(call.tenant_id, call.container.tenants), 200
 
 
 def patch_settings(call: Call) -> Reply:
     changes = json_object(call.request, "the body must be a JSON object of the settings to change")
-    container = bootstrap.container()
+    container = call.container
     return change_settings(call.tenant_id, changes, container.tenants, container.queue), 200

@@ -13,10 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.agent.context import extract_context
-from shared.agent.planning import ArgsFix, PlanOut
-from shared.agent.tools.flow import Draft
 from shared.domain.model_calls import ModelReply, ModelUsage
+from shared.domain.model_replies import ArgsFix, Draft, PlanOut, extract_context
 from shared.errors import ModelFixableError
 
 NAME = "offline"

@@ -65,16 +65,3 @@ def step_prompt(state: RunState, task: str, context: dict[str, Any]) -> str:
         task=task,
         context=_json(context),
     )
-
-
-def extract_context(prompt: str) -> dict[str, Any]:
-    """The JSON block at the end of a prompt built here (used by the offline model)."""
-    start = prompt.rfind("```json\n")
-    end = prompt.find("\n```", start + 8)
-    if start < 0 or end < 0:
-        return {}
-    try:
-        value = json.loads(prompt[start + 8 : end])
-    except json.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}

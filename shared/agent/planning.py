@@ -9,36 +9,20 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import Field
-
 from shared.agent.tools import REGISTRY, SideEffect, validate
 from shared.agent.tools.base import REFERENCE
 from shared.domain.events import PlannedStep, Risk
+
+# The replies' schemas live in the domain (the model adapters answer them); re-exported here.
+from shared.domain.model_replies import ArgsFix as ArgsFix  # noqa: PLC0414
+from shared.domain.model_replies import PlanOut as PlanOut  # noqa: PLC0414
+from shared.domain.model_replies import StepOut as StepOut  # noqa: PLC0414
 from shared.domain.schema import Schema
 from shared.domain.tasks.plan import page_key
 from shared.errors import ModelFixableError
 
 _REF = re.compile(r"\$\{steps\.(\d+)")
 _RANK = [Risk.LOW, Risk.MEDIUM, Risk.HIGH]
-
-
-class StepOut(Schema):
-    tool: str
-    args_json: str = Field(description="The tool's arguments as a JSON object")
-    rationale: str = ""
-
-
-class PlanOut(Schema):
-    goal: str
-    risk: Literal["low", "medium", "high"] = "low"
-    on_reject: Literal["end", "replan"] = "end"
-    steps: list[StepOut]
-
-
-class ArgsFix(Schema):
-    """The model's corrected arguments for one step (after a model-fixable error)."""
-
-    args_json: str
 
 
 class ValidPlan(Schema):

@@ -39,7 +39,7 @@ def tenant_tag(tenant_id: str) -> str:
 
 # ``data["kind"]`` of the notification asking a notification_email's recipient to confirm it: the
 # only notification whose email goes to the address it names (``data["to"]``, and only while that is
-# still the tenant's notification_email), not to the tenant's recipient (shared.adapters.live_notifier).
+# still the tenant's notification_email), not to the tenant's recipient (shared.services.channels).
 CONFIRMATION_KIND = "email_confirmation"
 
 

@@ -4,7 +4,7 @@ A token is first shown to its service (who is it?): one it refuses is a 400 and 
 Then it goes to Secret Manager (``shared.domain.integrations.token_secret``) and the tenant document
 lists the integration as connected. Nothing reads a token back here: only ``deploy`` reads GitHub and
 Vercel tokens, when a run opens a pull request or a deployment (shared.services.code_access), and only
-``notify`` reads the Slack one (shared.adapters.live_notifier); api may not (IAM).
+``notify`` reads the Slack one (shared.services.channels); api may not (IAM).
 
 A PUT and a DELETE of one integration at once touch two stores that share no transaction (and api
 may not read a token back), so each reads the tenant again after its secret write and repairs what it

@@ -2,7 +2,7 @@
 
 For the engine::
 
-    access = bootstrap.container().notion_access            # or NotionAccess(tenants, secrets, oauth, queue)
+    access = container.notion_access                        # or NotionAccess(tenants, secrets, oauth, queue)
     page = access.run(tenant_id, lambda token: notion.retrieve_page(token, page_id))
 
     notion_session = access.session(tenant_id)              # loads the tenant and its token once

@@ -86,9 +86,9 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/integrations.py:disconnect_integration": frozenset({"api"}),
     "shared/services/code_access.py:CodeAccess.token": frozenset({"deploy"}),
     # The Slack token: api stores and forgets it (as above); only notify reads it, to post a message.
-    "shared/adapters/live_notifier.py:SlackMessages._token": frozenset({"notify"}),
+    "shared/services/channels.py:SlackMessages._token": frozenset({"notify"}),
     # The mail relay's password (a platform secret): only notify reads it, to send an email.
-    "shared/adapters/live_notifier.py:Emails.send": frozenset({"notify"}),
+    "shared/services/channels.py:Emails.send": frozenset({"notify"}),
 }
 
 # SecretStore.put creates a secret only when it does not exist. Only the connect flow writes a
@@ -292,7 +292,7 @@ def test_the_extraction_sees_the_calls_it_must() -> None:
     }
     assert sites["shared/services/followups.py:enqueue_step"] == {"enqueue:deploy", "enqueue:execute-step"}
     assert sites["shared/services/code_access.py:CodeAccess.token"] == {"code_token:read"}
-    assert sites["shared/adapters/live_notifier.py:SlackMessages._token"] == {"chat_token:read"}
+    assert sites["shared/services/channels.py:SlackMessages._token"] == {"chat_token:read"}
     assert sites["shared/services/integrations.py:connect_integration"] == {
         "code_token:add",
         "chat_token:add",

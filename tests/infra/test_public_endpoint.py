@@ -13,17 +13,16 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-import functions_framework
 import pytest
 from werkzeug.test import Client
 
-from shared import bootstrap
+from functions._http import app
 from shared.config import PlatformSecret, Settings
 from shared.domain.connection import NONCE_COOKIE
 from tests.fakes import FakeSecrets
 from tests.infra.test_drift import _evaluate as evaluate_setting
 from tests.infra.test_iam import PUBLIC_FUNCTIONS
-from tests.unit.test_entry_points import SOURCE, FakeContainer
+from tests.unit.test_entry_points import FakeContainer
 from tools.infra_drift import Terraform, for_each_function_keys
 
 DOMAIN = "agent.example.com"
@@ -346,12 +345,11 @@ def container(tf: Terraform, monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
         }
     )
     fakes = FakeContainer(secrets=secrets, settings=production_settings(tf))
-    monkeypatch.setattr(bootstrap, "container", lambda: fakes)
     return fakes
 
 
-def _app(target: str) -> Wsgi:
-    return cast(Wsgi, functions_framework.create_app(target, SOURCE).wsgi_app)
+def _app(target: str, container: FakeContainer) -> Wsgi:
+    return cast(Wsgi, app(target, container).wsgi_app)
 
 
 def _get(client: Client, url: str) -> Any:
@@ -371,7 +369,7 @@ def _connect(client: Client, connect_url: str) -> tuple[str, str]:
 def test_the_connect_cookie_reaches_the_callback_under_one_origin(
     tf: Terraform, container: FakeContainer
 ) -> None:
-    lb = EmulatedLoadBalancer(tf, {key: _app(key) for key in PUBLIC_FUNCTIONS})
+    lb = EmulatedLoadBalancer(tf, {key: _app(key, container) for key in PUBLIC_FUNCTIONS})
     browser = Client(lb)
     answer = _get(browser, f"https://{DOMAIN}/api/connect")
     cookie = answer.headers["Set-Cookie"]
@@ -392,7 +390,10 @@ def test_the_connect_cookie_reaches_the_callback_under_one_origin(
 def test_on_separate_run_app_hosts_the_cookie_never_arrives(tf: Terraform, container: FakeContainer) -> None:
     """The production bug this configuration fixes: one host per function, so the callback gets no
     nonce and refuses the connect (400), storing nothing."""
-    hosts = {f"api-{RUN_APP}": _app("api"), f"oauth-callback-{RUN_APP}": _app("oauth_callback")}
+    hosts = {
+        f"api-{RUN_APP}": _app("api", container),
+        f"oauth-callback-{RUN_APP}": _app("oauth_callback", container),
+    }
 
     def by_host(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         return hosts[environ["HTTP_HOST"]](environ, start_response)

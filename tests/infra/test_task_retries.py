@@ -74,12 +74,12 @@ def test_steps_stop_retrying_long_before_the_sweeper_fails_the_run(tf: Terraform
 
 
 def test_notify_retries_for_the_window_the_notifier_relies_on(tf: Terraform) -> None:
-    from shared.adapters.live_notifier import GIVE_UP_AFTER, NOTIFY_RETRY_WINDOW
+    from shared.services.delivery import GIVE_UP_AFTER, NOTIFY_RETRY_WINDOW
 
     queue = tf.locals["queues"]["notify"]
     times = attempt_times(queue)
     assert seconds(queue["max_retry_duration"]) == NOTIFY_RETRY_WINDOW.total_seconds()
-    # Enough attempts after the notifier's own bound to end the record (live_notifier.py).
+    # Enough attempts after the notifier's own bound to end the record (shared/services/delivery.py).
     late = (GIVE_UP_AFTER + timedelta(hours=3)).total_seconds()
     assert len([t for t in times if t >= late]) >= 3
 

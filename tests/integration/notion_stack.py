@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import functions_framework
 import grpc
 import httpx
 import pytest
@@ -23,6 +22,7 @@ from google.cloud import tasks_v2
 from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from functions._http import app
 from local.notion_sandbox import SandboxServer
 from local.notion_sandbox.testing import Admin, QuietHandler
 from local.tasks_emulator import TasksEmulator
@@ -77,7 +77,7 @@ class Stack:
         return list(self.admin.get("/webhook/deliveries"))[self.deliveries_before :]
 
     def client(self, target: str) -> FlaskClient:
-        return functions_framework.create_app(target, SOURCE).test_client()
+        return app(target, self.container).test_client()
 
     # -- connecting ---------------------------------------------------------------------------
     def start_connect(self) -> tuple[str, str]:
@@ -240,7 +240,5 @@ def stack(
     )
     monkeypatch.setattr(logs, "configure", lambda *a, **k: None)  # keep pytest's log capture
     container = bootstrap.Container(settings)
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
-    app = functions_framework.create_app("notion_webhook", SOURCE)
-    with serve(app) as url:
+    with serve(app("notion_webhook", container)) as url:
         yield Stack(settings, running_sandbox, admin, running_tasks, container, url, firestore_db, before)

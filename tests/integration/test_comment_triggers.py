@@ -8,7 +8,6 @@ import pytest
 
 from shared.domain.tasks.plan import PlanTask
 from shared.services.planning import start_run
-from shared.services.wiring import engine_deps
 from tests.integration.notion_stack import Stack
 from tests.integration.test_webhook_intake import connected, flush
 
@@ -44,7 +43,7 @@ def test_only_a_comment_that_mentions_the_agent_starts_a_run_and_the_model_reads
     tasks: list[PlanTask] = [t for t in stack.plan_tasks() if t.trigger.comment_id in {chatter, asked}]
     assert {t.trigger.comment_id for t in tasks} == {chatter, asked}  # intake cannot tell them apart
 
-    deps = engine_deps(stack.container)
+    deps = stack.container.engine()
     started = {t.trigger.comment_id: start_run(t, deps) for t in tasks}
     assert started == {chatter: False, asked: True}
     [run] = deps.store.list_runs(tenant_id)

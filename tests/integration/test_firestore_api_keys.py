@@ -110,26 +110,30 @@ def on_firestore(fakes: FakeContainer, firestore_db: Any, monkeypatch: pytest.Mo
 
 def test_a_retried_post_leaves_one_key_whose_new_text_alone_works(on_firestore: FakeContainer) -> None:
     session = connect_as(on_firestore, ADA, "code-ada")["session"]
-    api = client("api")
-    first = make_key(session, "CI", "deploy-1")
-    again = make_key(session, "CI", "deploy-1")
+    api = client("api", on_firestore)
+    first = make_key(on_firestore, session, "CI", "deploy-1")
+    again = make_key(on_firestore, session, "CI", "deploy-1")
     assert again["key_id"] == first["key_id"] == idempotent_key_id(TENANT, "deploy-1")
     listed = api.get("/api-keys", headers=auth(session)).json
     assert listed is not None and [k["key_id"] for k in listed["api_keys"]] == [first["key_id"]]
     refused(api.get("/runs", headers=auth(first["key"])), 401, "not valid", first["key"])
     assert api.get("/runs", headers=auth(again["key"])).status_code == 200
 
-    other_name = post_key(session, "Nightly", "deploy-1")
+    other_name = post_key(on_firestore, session, "Nightly", "deploy-1")
     assert other_name.status_code == 409 and other_name.json is not None
     assert "already used for another key name" in other_name.json["reason"]
-    invalid = post_key(session, "CI", "two words")
+    invalid = post_key(on_firestore, session, "CI", "two words")
     assert invalid.status_code == 400 and invalid.json is not None
     assert invalid.json["fields"] == [{"field": "Idempotency-Key"}]
     keys = on_firestore.api_keys.list_for(TENANT)
     assert [(k.key_id, k.name) for k in keys] == [(first["key_id"], "CI")]  # neither changed anything
     assert api.get("/runs", headers=auth(again["key"])).status_code == 200
 
-    others = [make_key(session, "CI", "deploy-2"), make_key(session, "CI"), make_key(session, "CI")]
+    others = [
+        make_key(on_firestore, session, "CI", "deploy-2"),
+        make_key(on_firestore, session, "CI"),
+        make_key(on_firestore, session, "CI"),
+    ]
     assert len({k["key_id"] for k in [again, *others]}) == 4
     assert len(on_firestore.api_keys.list_for(TENANT)) == 4
 
@@ -139,11 +143,11 @@ def test_a_retry_that_read_before_another_retry_replaced_the_key_is_a_409(
 ) -> None:
     session = connect_as(on_firestore, ADA, "code-ada")["session"]
     store = on_firestore.api_keys
-    make_key(session, "CI", "ci")
+    make_key(on_firestore, session, "CI", "ci")
     read = store.list_for(TENANT)
-    winner = make_key(session, "CI", "ci")
+    winner = make_key(on_firestore, session, "CI", "ci")
     monkeypatch.setattr(store, "list_for", lambda tenant_id: read)
-    answer = post_key(session, "CI", "ci")
+    answer = post_key(on_firestore, session, "CI", "ci")
     assert answer.status_code == 409 and answer.json is not None
     assert "another request with this Idempotency-Key is in progress" in answer.json["reason"]
-    assert client("api").get("/runs", headers=auth(winner["key"])).status_code == 200
+    assert client("api", on_firestore).get("/runs", headers=auth(winner["key"])).status_code == 200

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from shared.adapters.firestore_notifications import FirestoreNotificationLog
-from shared.adapters.live_notifier import Emails, LiveNotifier, SlackMessages, sender_domain
 from shared.config import PlatformSecret
 from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.notifications import Claim, NotificationStatus, new_record
@@ -16,6 +15,8 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
+from shared.services.channels import Emails, SlackMessages, sender_domain
+from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
 from tests.fakes import FakeChat, FakeMailer, FakeSecrets
 
@@ -79,7 +80,7 @@ def test_a_relay_failing_for_half_a_day_hands_it_to_slack_with_firestore_records
         ),
         SlackMessages(chat, secrets),
     ]
-    notifier = LiveNotifier(log, channels, 60.0, clock)
+    notifier = ChannelDelivery(log, channels, 60.0, clock)
     tenant = owner(clock.now)
     for hours in (0, 1, 6):
         clock.now += timedelta(hours=hours)
@@ -122,7 +123,7 @@ def test_a_record_stored_without_created_at_is_retaken_with_no_start_and_deliver
         ),
         SlackMessages(chat, secrets),
     ]
-    notifier = LiveNotifier(log, channels, 60.0, Clock(now))
+    notifier = ChannelDelivery(log, channels, 60.0, Clock(now))
     mailer.fail.append(TransientError("the mail relay refused the session (421)"))
 
     with pytest.raises(TransientError):  # not known to be old: a passing failure stays passing

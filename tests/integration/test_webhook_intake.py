@@ -22,7 +22,6 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.plan import READ_LAG, PlanTask
 from shared.services import followups, humans
 from shared.services.planning import start_run
-from shared.services.wiring import engine_deps
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
 
 pytestmark = pytest.mark.integration
@@ -204,7 +203,7 @@ def test_a_pages_next_window_starts_no_second_run_while_its_run_is_active(stack:
     tenant_id, _ = connected(stack)
     stack.admin.post("/workspaces/demo/ideas", {"title": "Quarterly offsite", "content": "Two days"})
     created = next(d for d in flush(stack) if d["type"] == "page.created")["event"]
-    deps = engine_deps(stack.container)
+    deps = stack.container.engine()
 
     def change(offset_windows: int) -> PlanTask:
         at = datetime.fromisoformat(created["timestamp"]) + timedelta(seconds=WINDOW_S * offset_windows)
@@ -253,7 +252,7 @@ def test_an_import_starts_a_burst_of_runs_and_schedules_the_rest_one_interval_ap
     flush(stack)
     tasks = stack.plan_tasks()
     assert len(tasks) == burst + 2 and {t.trigger.event_type for t in tasks} == {"page.created"}
-    deps = engine_deps(stack.container)._replace(settings=settings)
+    deps = stack.container.engine()._replace(settings=settings)
     assert [start_run(t, deps) for t in tasks] == [True] * burst + [False] * 2
     assert len(deps.store.list_runs(tenant_id)) == burst
     waiting = [

@@ -121,6 +121,7 @@ class Step(NamedTuple):
 def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     from google.cloud import firestore
 
+    from shared.adapters.cached_tenants import CachedTenants
     from shared.adapters.firestore_store import FirestoreRunStore
     from shared.adapters.firestore_tenants import FirestoreTenantStore
     from shared.adapters.notion import NotionApi, build_client
@@ -129,7 +130,6 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     from shared.domain.model_calls import ModelReply
     from shared.domain.tenants import Tenant
     from shared.services.deps import BoundNotion, Deps
-    from shared.services.wiring import CachedTenants
     from tests.fakes import FakeQueue, FakeSecrets
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
@@ -157,7 +157,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
             return reply
 
     queue = FakeQueue()
-    # Read as a deployment reads it, through the instance's cache (wiring.engine_deps): every step
+    # Read as a deployment reads it, through the instance's cache (bootstrap.Container.engine): every step
     # checks that its workspace still runs it (cached; a model call's budget check reads afresh).
     tenants = CachedTenants(FirestoreTenantStore(client))
     now = datetime.now(UTC)

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from shared.agent.context import extract_context
+from shared.domain.model_replies import extract_context
 
 type Steps = list[tuple[str, dict[str, Any]]]
 

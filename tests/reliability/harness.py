@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import functions_framework
+from flask import Flask
 from werkzeug.serving import make_server
 
+from functions._http import CONTAINER
 from local.code_sandbox.testing import Admin as CodeAdmin
 from local.code_sandbox.testing import running_code_sandbox
 from local.notion_sandbox import SandboxServer
@@ -47,7 +49,6 @@ from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import Tenant
 from shared.services import spend
 from shared.services.deps import Deps
-from shared.services.wiring import engine_deps
 from tests.conftest import PROJECT
 from tests.fakes import FakeSecrets, FakeTenantStore
 
@@ -63,8 +64,7 @@ DUPLICATES_ATTEMPTS = 100  # the emulator's default max_attempts (see engine_sta
 
 
 @contextmanager
-def serve(target: str) -> Iterator[str]:
-    app = functions_framework.create_app(target, SOURCE)
+def serve(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -86,7 +86,7 @@ class Stack:
 
     @property
     def deps(self) -> Deps:
-        return engine_deps(self.container)
+        return self.container.engine()
 
     def wrap(self, port: str, wrapper: Callable[[Any], Any]) -> None:
         current = getattr(self.container, port)
@@ -337,7 +337,9 @@ def engine_stack(
             tasks.hold(queue.value)
         sandbox = stack.enter_context(SandboxServer())
         targets = ("plan", "execute_step", "notify", *(("deploy",) if code else ()))
-        urls = {t: stack.enter_context(serve(t)) for t in targets}
+        # Served before their container exists (its settings name their URLs): it is passed in below.
+        apps = {t: functions_framework.create_app(t, SOURCE) for t in targets}
+        urls = {t: stack.enter_context(serve(a)) for t, a in apps.items()}
         code_admin: CodeAdmin | None = None
         if code:
             code_sandbox = stack.enter_context(running_code_sandbox())
@@ -369,6 +371,8 @@ def engine_stack(
             "plan_max_attempts": plan_attempts,
         } | settings
         container = bootstrap.Container(Settings(**values))
+        for served in apps.values():
+            served.config[CONTAINER] = container
         _create_queues(container, plan_attempts)
         tenants = FakeTenantStore()
         now = datetime.now(UTC)
@@ -396,7 +400,6 @@ def engine_stack(
         container._built |= {"tenants": tenants, "secrets": secrets}
         if model is not None:
             container._built["model"] = model
-        monkeypatch.setattr(bootstrap, "container", lambda: container)
         admin = Admin(sandbox.url)
         yield Stack(container, tasks, sandbox, admin, tmp_path / "outbox", code=code_admin)
 

@@ -2,7 +2,6 @@
 
 import pytest
 
-from shared import bootstrap
 from tests.unit.test_entry_points import FakeContainer
 
 
@@ -10,5 +9,4 @@ from tests.unit.test_entry_points import FakeContainer
 def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     """The ports of every entry point, as fakes, for the test's requests."""
     container = FakeContainer()
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container

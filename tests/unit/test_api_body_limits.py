@@ -54,7 +54,7 @@ def test_the_largest_valid_settings_body_is_far_below_the_limit_and_accepted(fak
     }
     body = json.dumps(largest, indent=4).encode()
     assert len(body) < LIMIT / 8  # ~25 KB: even every character \u-escaped (6 bytes) would fit
-    answer = client("api").patch("/settings", headers=session(fakes), data=body)
+    answer = client("api", fakes).patch("/settings", headers=session(fakes), data=body)
     assert answer.status_code == 200, answer.json
     tenant = fakes.tenants.get("t1")
     assert tenant is not None and len(tenant.settings.github_repositories) == 50
@@ -63,7 +63,7 @@ def test_the_largest_valid_settings_body_is_far_below_the_limit_and_accepted(fak
 def test_a_settings_body_at_the_limit_works_and_one_byte_more_is_a_413_changing_nothing(
     fakes: FakeContainer,
 ) -> None:
-    api = client("api")
+    api = client("api", fakes)
     at_limit = api.patch("/settings", headers=session(fakes), data=padded('{"planning_hour": 6}', LIMIT))
     assert at_limit.status_code == 200 and at_limit.json["settings"]["planning_hour"] == 6
     over = api.patch("/settings", headers=session(fakes), data=padded('{"planning_hour": 7}', LIMIT + 1))
@@ -102,19 +102,21 @@ def test_a_run_body_over_the_limit_is_refused_whatever_its_content_length(
 ) -> None:
     stream = Endless(b'{"goal": "Say hello"}')
     headers = session(fakes) | ({} if length is None else {"Content-Length": str(length)})
-    answer = client("api").post("/runs", headers=headers, environ_overrides=chunked(stream))
+    answer = client("api", fakes).post("/runs", headers=headers, environ_overrides=chunked(stream))
     assert answer.status_code == 413 and str(LIMIT) in answer.json["reason"]
     assert stream.served <= LIMIT + 1 and fakes.queue.tasks == []
 
 
 def test_a_streamed_run_body_of_a_normal_size_starts_a_run(fakes: FakeContainer) -> None:
     body = b'{"goal": "Say hello"}'
-    answer = client("api").post("/runs", headers=session(fakes), environ_overrides=chunked(io.BytesIO(body)))
+    answer = client("api", fakes).post(
+        "/runs", headers=session(fakes), environ_overrides=chunked(io.BytesIO(body))
+    )
     assert answer.status_code == 202 and len(fakes.queue.tasks) == 1
 
 
 def test_a_run_body_over_the_limit_is_a_413_and_starts_nothing(fakes: FakeContainer) -> None:
-    api = client("api")
+    api = client("api", fakes)
     over = api.post("/runs", headers=session(fakes), data=padded('{"goal": "Say hello"}', LIMIT + 1))
     assert over.status_code == 413 and fakes.queue.tasks == []
     normal = api.post("/runs", headers=session(fakes), json={"goal": "Say hello"})
@@ -123,7 +125,7 @@ def test_a_run_body_over_the_limit_is_a_413_and_starts_nothing(fakes: FakeContai
 
 def test_a_note_on_a_control_is_read_once_and_bounded_too(fakes: FakeContainer) -> None:
     """``pause`` looks whether a body came (get_data) before parsing it: both reads see it."""
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     run_id, _ = waiting_run(fakes, api, token)
     over = api.post(
         f"/runs/{run_id}/pause", headers=session(fakes), data=padded('{"text": "lunch"}', LIMIT + 1)

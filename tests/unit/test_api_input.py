@@ -3,7 +3,6 @@ stored and queued work that could never be done. Now: a 4xx with a reason, and n
 
 import pytest
 
-from shared import bootstrap
 from shared.domain.tasks import is_run_id
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tenants import TenantStatus
@@ -18,14 +17,13 @@ DEEP = "[" * 100_000  # nested deeper than the JSON parser's recursion allows
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     container = FakeContainer()
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
 @pytest.mark.parametrize("token", ["abc.déf", "é" * 40, "abc.d\u00e9f.ghi"])
 def test_a_token_with_a_non_ascii_character_is_not_genuine(fakes: FakeContainer, token: str) -> None:
     connect(fakes)
-    api = client("api")
+    api = client("api", fakes)
     session = api.get("/runs", headers={"Authorization": f"Bearer {token}"})
     assert session.status_code == 401 and session.json == {
         "error": "unauthenticated",
@@ -48,7 +46,7 @@ def test_json_nested_too_deeply_is_a_400_and_stores_nothing(
 ) -> None:
     auth = connect(fakes)
     before = fakes.tenants.get("t1")
-    answer = getattr(client("api"), method)(
+    answer = getattr(client("api", fakes), method)(
         path, headers=auth | {"Content-Type": "application/json"}, data=DEEP
     )
     assert answer.status_code == 400 and answer.json is not None
@@ -59,7 +57,7 @@ def test_json_nested_too_deeply_is_a_400_and_stores_nothing(
 
 @pytest.mark.parametrize("target", ["plan", "execute_step", "notify", "deploy"])
 def test_a_task_body_nested_too_deeply_is_a_dead_letter(fakes: FakeContainer, target: str) -> None:
-    answer = client(target).post("/", headers={"Content-Type": "application/json"}, data=DEEP)
+    answer = client(target, fakes).post("/", headers={"Content-Type": "application/json"}, data=DEEP)
     assert answer.status_code == 200 and answer.json is not None and "dead_letter" in answer.json
     assert answer.json["reason"].startswith("the body must be a JSON object")
     assert fakes.queue.tasks == [] and len(fakes.dead_letters.letters) == 1
@@ -70,7 +68,7 @@ def test_a_notifications_limit_that_is_no_plain_number_from_1_to_100_is_a_400(
     fakes: FakeContainer, limit: str
 ) -> None:
     auth = connect(fakes)
-    answer = client("api").get("/notifications", headers=auth, query_string={"limit": limit})
+    answer = client("api", fakes).get("/notifications", headers=auth, query_string={"limit": limit})
     assert answer.status_code == 400 and answer.json is not None
     assert answer.json["reason"] == "limit must be a whole number from 1 to 100"
 
@@ -79,7 +77,9 @@ def test_a_notifications_limit_may_have_leading_zeros(
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fakes, "notifications", FakeNotificationLog(), raising=False)
-    answer = client("api").get("/notifications", headers=connect(fakes), query_string={"limit": "0050"})
+    answer = client("api", fakes).get(
+        "/notifications", headers=connect(fakes), query_string={"limit": "0050"}
+    )
     assert answer.status_code == 200
 
 
@@ -96,7 +96,7 @@ def test_a_run_id_no_run_can_have_is_refused_and_not_looked_up(
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch, run_id: str, status: int, reason: str
 ) -> None:
     """One Firestore refuses is a 400 saying why; one it accepts but no run has, not found."""
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
 
     def refuse(*_: object) -> None:
         raise AssertionError("looked up in the store")
@@ -123,7 +123,7 @@ def test_a_run_is_not_queued_for_a_workspace_that_cannot_run_it(
     auth = connect(fakes, status or TenantStatus.ACTIVE)
     if status is None:
         fakes.tenants.tenants.clear()
-    answer = client("api").post("/runs", headers=auth, json={"goal": "hi"})
+    answer = client("api", fakes).post("/runs", headers=auth, json={"goal": "hi"})
     assert answer.status_code == code and answer.json is not None and "connect" in answer.json["reason"]
     assert fakes.queue.tasks == []
 
@@ -131,7 +131,7 @@ def test_a_run_is_not_queued_for_a_workspace_that_cannot_run_it(
 @pytest.mark.parametrize("page_id", ["../users/me?x=\u0000", "not-a-page", "0" * 31, "0" * 33])
 def test_a_run_for_a_page_needs_a_notion_page_id(fakes: FakeContainer, page_id: str) -> None:
     auth = connect(fakes)
-    answer = client("api").post("/runs", headers=auth, json={"goal": "hi", "page_id": page_id})
+    answer = client("api", fakes).post("/runs", headers=auth, json={"goal": "hi", "page_id": page_id})
     assert answer.status_code == 400 and answer.json is not None
     assert [f["field"] for f in answer.json["fields"]] == ["page_id"]
     assert fakes.queue.tasks == []
@@ -142,7 +142,7 @@ def test_a_run_for_a_page_needs_a_notion_page_id(fakes: FakeContainer, page_id: 
 )
 def test_a_run_for_a_page_is_queued_with_its_id(fakes: FakeContainer, page_id: str) -> None:
     auth = connect(fakes)
-    answer = client("api").post("/runs", headers=auth, json={"goal": "hi", "page_id": page_id})
+    answer = client("api", fakes).post("/runs", headers=auth, json={"goal": "hi", "page_id": page_id})
     assert answer.status_code == 202
     [(_, task, _, _)] = fakes.queue.tasks
     assert isinstance(task, PlanTask) and task.trigger.page_id == page_id
@@ -151,7 +151,7 @@ def test_a_run_for_a_page_is_queued_with_its_id(fakes: FakeContainer, page_id: s
 def test_a_405_says_which_methods_in_its_allow_header_and_head_is_get_without_a_body(
     fakes: FakeContainer,
 ) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     wrong = api.delete("/runs", headers=auth)
     assert wrong.status_code == 405 and wrong.headers["Allow"] == "GET, POST"
     head, get = api.head("/runs", headers=auth), api.get("/runs", headers=auth)
@@ -159,7 +159,7 @@ def test_a_405_says_which_methods_in_its_allow_header_and_head_is_get_without_a_
 
 
 def test_the_frontend_may_preflight_every_method_the_api_takes(fakes: FakeContainer) -> None:
-    api = client("api")
+    api = client("api", fakes)
     for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
         headers = {"Origin": FRONTEND, "Access-Control-Request-Method": method}
         preflight = api.options("/integrations/github", headers=headers)
@@ -168,7 +168,7 @@ def test_the_frontend_may_preflight_every_method_the_api_takes(fakes: FakeContai
 
 
 def test_a_retried_run_request_is_the_same_run_and_queued_once(fakes: FakeContainer) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     body = {"goal": "Write a note", "page_id": "0123456789abcdef0123456789abcdef", "request_id": "r-1"}
     first, again = api.post("/runs", headers=auth, json=body), api.post("/runs", headers=auth, json=body)
     assert first.status_code == again.status_code == 202 and first.json is not None
@@ -183,7 +183,7 @@ def test_a_retried_run_request_is_the_same_run_and_queued_once(fakes: FakeContai
 def test_a_request_id_used_again_for_a_different_request_is_a_409_and_queues_nothing(
     fakes: FakeContainer, changed: dict[str, str]
 ) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     first = api.post("/runs", headers=auth, json={"goal": "Write a note", "request_id": "r-1"})
     assert first.status_code == 202
     other = api.post("/runs", headers=auth, json={"goal": "Write a note", "request_id": "r-1"} | changed)
@@ -197,7 +197,7 @@ def test_a_request_id_used_again_for_a_different_request_is_a_409_and_queues_not
 def test_a_request_id_forgotten_after_its_memory_names_a_new_run_for_a_new_request(
     fakes: FakeContainer,
 ) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     first = api.post("/runs", headers=auth, json={"goal": "Write a note", "request_id": "r-1"}).json
     fakes.webhook_events.records.clear()  # expired by its TTL (REQUEST_MEMORY)
     later = api.post("/runs", headers=auth, json={"goal": "Something else", "request_id": "r-1"})
@@ -211,12 +211,12 @@ def test_a_request_id_forgotten_after_its_memory_names_a_new_run_for_a_new_reque
 
 def test_a_run_request_refused_for_its_workspace_records_no_request_id(fakes: FakeContainer) -> None:
     auth = connect(fakes, TenantStatus.NEEDS_RECONNECT)
-    answer = client("api").post("/runs", headers=auth, json={"goal": "hi", "request_id": "r-1"})
+    answer = client("api", fakes).post("/runs", headers=auth, json={"goal": "hi", "request_id": "r-1"})
     assert answer.status_code == 409 and not fakes.webhook_events.records and not fakes.queue.tasks
 
 
 def test_a_retry_may_write_the_page_id_with_or_without_hyphens(fakes: FakeContainer) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     body = {"goal": "Write a note", "request_id": "r-1"}
     first = api.post("/runs", headers=auth, json=body | {"page_id": "0123456789abcdef0123456789abcdef"})
     again = api.post("/runs", headers=auth, json=body | {"page_id": "01234567-89AB-cdef-0123-456789abcdef"})

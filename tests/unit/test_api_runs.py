@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from shared import bootstrap
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
 from shared.domain.connection import tenant_from_grant
@@ -19,7 +18,6 @@ from shared.services.engine import run_step
 from shared.services.links import DECISION_PURPOSE as LINK_PURPOSE
 from shared.services.planning import start_run
 from shared.services.sessions import start_session
-from shared.services.wiring import engine_deps
 from tests.link_tokens import decision_tokens
 from tests.unit.test_entry_points import FakeContainer, client
 
@@ -36,7 +34,6 @@ def fake_container(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     container.tenants.save(
         Tenant(tenant_id="t1", workspace_id="w1", token_secret="s", created_at=now, updated_at=now)
     )
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
@@ -57,7 +54,7 @@ def waiting_run(fakes: FakeContainer, api: FlaskClient, token: str) -> tuple[str
 
 
 def pump(fakes: FakeContainer) -> list[NotifyTask]:
-    deps, notes = engine_deps(fakes), []
+    deps, notes = fakes.engine(), []
     while fakes.queue.tasks:
         q, body, _, _ = fakes.queue.take()
         if q == Queue.PLAN and isinstance(body, PlanTask):
@@ -74,7 +71,7 @@ def auth(token: str) -> dict[str, str]:
 
 
 def test_approve_by_session_resumes_and_a_second_approve_is_a_conflict(fakes: FakeContainer) -> None:
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     run_id, ask = waiting_run(fakes, api, token)
     assert ask.data["purpose"] == "approval"
     other = start_session("t2", fakes.secrets)
@@ -92,7 +89,7 @@ def test_approve_by_session_resumes_and_a_second_approve_is_a_conflict(fakes: Fa
 
 
 def test_a_link_is_signed_safe_to_open_and_single_use(fakes: FakeContainer) -> None:
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     run_id, ask = waiting_run(fakes, api, token)
     approve, reject = decision_tokens(fakes, ask)
     shown: Any = api.post("/links/preview", json={"token": approve}).json
@@ -112,7 +109,7 @@ def test_a_link_sent_before_a_disconnect_no_longer_works_after_anyone_connects_a
 ) -> None:
     """A decision link carries the connection's session epoch: a disconnect ends it, as it ends every
     session, so a link the earlier owner was mailed cannot decide for whoever connects next."""
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     run_id, ask = waiting_run(fakes, api, token)
     approve, reject = decision_tokens(fakes, ask)
     assert api.post("/links/preview", json={"token": approve}).status_code == 200
@@ -143,7 +140,7 @@ def test_a_link_sent_before_a_disconnect_no_longer_works_after_anyone_connects_a
 
 def test_a_link_without_the_connections_epoch_is_refused(fakes: FakeContainer) -> None:
     """Links signed before they carried the epoch name no connection: refused, like a stale one."""
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     run_id, ask = waiting_run(fakes, api, token)
     key = fakes.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     claims = {"purpose": LINK_PURPOSE, "tenant_id": "t1", "run_id": run_id, "decision": "approve"}
@@ -155,7 +152,7 @@ def test_a_link_without_the_connections_epoch_is_refused(fakes: FakeContainer) -
 
 
 def test_reject_ends_the_run_and_pause_resume_cancel(fakes: FakeContainer) -> None:
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     run_id, ask = waiting_run(fakes, api, token)
     assert api.post(f"/runs/{run_id}/pause", headers=auth(token)).json == {
         "run_id": run_id,
@@ -183,7 +180,7 @@ def test_a_budget_the_owner_just_raised_counts_at_once_for_usage_approval_and_th
     assert tenant is not None
     spent = tenant.settings.model_copy(update={"max_cost_per_day_usd": 0.0})
     fakes.tenants.save(tenant.model_copy(update={"settings": spent}))
-    token, api = start_session("t1", fakes.secrets), client("api")
+    token, api = start_session("t1", fakes.secrets), client("api", fakes)
     assert api.get("/usage", headers=auth(token)).json["day"]["budget_usd"] == 0.0  # now cached
     fakes.model.script["PlanOut"] = [PLAN]
     run_id = api.post("/runs", json={"goal": "Write a note"}, headers=auth(token)).json["run_id"]

@@ -53,7 +53,7 @@ def nothing_done(c: FakeContainer) -> bool:
 def test_a_task_without_a_token_is_a_401_with_a_reason_and_does_nothing(
     checked: FakeContainer, target: Target
 ) -> None:
-    answer = client(target.value).post("/", json=BODIES[target])
+    answer = client(target.value, checked).post("/", json=BODIES[target])
     assert answer.status_code == 401 and answer.json is not None
     assert "OIDC ID token" in answer.json["reason"] and nothing_done(checked)
 
@@ -63,14 +63,14 @@ def test_the_tasks_accounts_token_for_the_functions_url_is_let_through(
     checked: FakeContainer, target: Target
 ) -> None:
     audience = checked.settings.target_url(target)
-    answer = client(target.value).post("/", json=BODIES[target], headers=bearer(TASKS, audience))
+    answer = client(target.value, checked).post("/", json=BODIES[target], headers=bearer(TASKS, audience))
     assert answer.status_code not in (401, 403), answer.json
 
 
 def test_another_account_a_forged_an_expired_or_anothers_audience_token_does_nothing(
     checked: FakeContainer,
 ) -> None:
-    plan, url = client("plan"), checked.settings.plan_url
+    plan, url = client("plan", checked), checked.settings.plan_url
     other_account = plan.post(
         "/", json=PLAN_BODY, headers=bearer("someone@proj.iam.gserviceaccount.com", url)
     )
@@ -90,12 +90,23 @@ def test_another_account_a_forged_an_expired_or_anothers_audience_token_does_not
 
 def test_cloud_schedulers_account_is_taken_on_its_routes_only(checked: FakeContainer) -> None:
     plan_url, step_url = checked.settings.plan_url, checked.settings.execute_step_url
-    assert client("plan").post("/schedule", json={}, headers=bearer(SCHEDULER, plan_url)).status_code == 200
-    assert client("execute_step").post("/sweep", headers=bearer(SCHEDULER, step_url)).status_code == 200
-    assert client("plan").post("/", json=PLAN_BODY, headers=bearer(SCHEDULER, plan_url)).status_code == 403
+    assert (
+        client("plan", checked).post("/schedule", json={}, headers=bearer(SCHEDULER, plan_url)).status_code
+        == 200
+    )
+    assert (
+        client("execute_step", checked).post("/sweep", headers=bearer(SCHEDULER, step_url)).status_code == 200
+    )
+    assert (
+        client("plan", checked).post("/", json=PLAN_BODY, headers=bearer(SCHEDULER, plan_url)).status_code
+        == 403
+    )
     step = BODIES[Target.EXECUTE_STEP]
-    assert client("execute_step").post("/", json=step, headers=bearer(SCHEDULER, step_url)).status_code == 403
-    assert client("execute_step").post("/sweep").status_code == 401
+    assert (
+        client("execute_step", checked).post("/", json=step, headers=bearer(SCHEDULER, step_url)).status_code
+        == 403
+    )
+    assert client("execute_step", checked).post("/sweep").status_code == 401
     # The scheduler's account beside the tasks account, as terraform/iam.tf names them.
     assert _caller.scheduler_account(TASKS) == SCHEDULER
     iam = (Path(__file__).resolve().parents[2] / "terraform" / "iam.tf").read_text()
@@ -107,7 +118,7 @@ def test_cloud_schedulers_account_is_taken_on_its_routes_only(checked: FakeConta
 def test_the_local_profile_without_a_tasks_account_checks_nothing(fakes: FakeContainer) -> None:
     """What tests' in-process stacks run: the queue adapter then sends no token either."""
     assert fakes.settings.profile == "local" and not fakes.settings.tasks_service_account
-    assert client("plan").post("/", json=PLAN_BODY).status_code == 200
+    assert client("plan", fakes).post("/", json=PLAN_BODY).status_code == 200
 
 
 # --- production: Google-signed tokens only ----------------------------------------------------------

@@ -250,7 +250,7 @@ def test_the_409_of_a_cancel_while_a_step_acts_tells_a_client_when_to_try_again(
     assert fakes.store.create_run("t1", "r1", [planned])
     held = intent(2, "append_blocks", args).model_copy(update={"lease_until": now + timedelta(seconds=20)})
     assert fakes.store.add_event("t1", "r1", held)
-    answer = client("api").post("/runs/r1/cancel", headers=auth(start_session("t1", fakes.secrets)))
+    answer = client("api", fakes).post("/runs/r1/cancel", headers=auth(start_session("t1", fakes.secrets)))
     assert answer.status_code == 409 and answer.json is not None
     assert (
         answer.headers["Retry-After"] in {"19", "20"}

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shared import bootstrap
 from shared.config import PlatformSecret, Queue, Settings
 from shared.domain.connection import NONCE_COOKIE, NotionTokens
 from shared.domain.notion_grant import NotionGrant
@@ -50,7 +49,6 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
         frontend_url="https://app.test",
     )
     container = FakeContainer(secrets=secrets, settings=settings, notion_oauth=PeopleOAuth())
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
@@ -60,21 +58,21 @@ def connect_as(fakes: FakeContainer, person: tuple[str, str], code: str) -> dict
     assert isinstance(oauth, PeopleOAuth)
     oauth.person = person
     oauth.codes.add(code)
-    api = client("api")
+    api = client("api", fakes)
     start = api.get("/connect")
     assert start.status_code == 200 and start.json is not None
     cookie = api.get_cookie(NONCE_COOKIE)
     assert cookie is not None
     state = parse_qs(urlsplit(start.json["authorize_url"]).query)["state"][0]
-    callback = client("oauth_callback")
+    callback = client("oauth_callback", fakes)
     callback.set_cookie(NONCE_COOKIE, cookie.value)
     answer = callback.get("/", query_string={"code": code, "state": state})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).fragment).items()}
 
 
-def settings_status(session: str) -> int:
-    return client("api").get("/settings", headers={"Authorization": f"Bearer {session}"}).status_code
+def settings_status(c: FakeContainer, session: str) -> int:
+    return client("api", c).get("/settings", headers={"Authorization": f"Bearer {session}"}).status_code
 
 
 def stored_access(fakes: FakeContainer) -> str:
@@ -91,7 +89,7 @@ def token_secrets(secrets: FakeSecrets) -> list[str]:
 
 def test_another_member_cannot_take_over_a_connected_workspace(fakes: FakeContainer) -> None:
     ada = connect_as(fakes, ADA, "code-ada")
-    assert ada["connected"] == "true" and settings_status(ada["session"]) == 200
+    assert ada["connected"] == "true" and settings_status(fakes, ada["session"]) == 200
     before = fakes.tenants.get(TENANT)
     bob = connect_as(fakes, BOB, "code-bob")
     assert bob["connected"] == "false" and bob["error"] == "connected_by_another_user"
@@ -99,7 +97,7 @@ def test_another_member_cannot_take_over_a_connected_workspace(fakes: FakeContai
     assert fakes.tenants.get(TENANT) == before  # owner, email, settings: untouched
     assert stored_access(fakes) == "access-1"
     assert fakes.notion_oauth.revoked == ["access-2"]  # Bob's token is not left alive at Notion
-    assert settings_status(ada["session"]) == 200
+    assert settings_status(fakes, ada["session"]) == 200
 
 
 def test_the_owner_reconnecting_replaces_the_token_and_stays_signed_in(fakes: FakeContainer) -> None:
@@ -111,7 +109,7 @@ def test_the_owner_reconnecting_replaces_the_token_and_stays_signed_in(fakes: Fa
     assert again["connected"] == "true" and again["tenant_id"] == TENANT
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE and stored_access(fakes) == "access-2"
-    assert settings_status(first["session"]) == 200 and settings_status(again["session"]) == 200
+    assert settings_status(fakes, first["session"]) == 200 and settings_status(fakes, again["session"]) == 200
     assert isinstance(fakes.secrets, FakeSecrets)  # the replaced connection's secret is gone
     assert token_secrets(fakes.secrets) == [tenant.token_secret]
 
@@ -119,20 +117,20 @@ def test_the_owner_reconnecting_replaces_the_token_and_stays_signed_in(fakes: Fa
 def test_after_a_disconnect_someone_else_may_connect_and_the_old_sessions_end(fakes: FakeContainer) -> None:
     ada = connect_as(fakes, ADA, "code-ada")
     auth = {"Authorization": f"Bearer {ada['session']}"}
-    assert client("api").delete("/connection", headers=auth).status_code == 200
-    ended = client("api").get("/settings", headers=auth)
+    assert client("api", fakes).delete("/connection", headers=auth).status_code == 200
+    ended = client("api", fakes).get("/settings", headers=auth)
     assert ended.status_code == 401 and ended.json is not None and "disconnected" in ended.json["reason"]
     bob = connect_as(fakes, BOB, "code-bob")
     assert bob["connected"] == "true"
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE
     assert (tenant.owner_user_id, tenant.owner_email) == BOB
-    assert settings_status(ada["session"]) == 401 and settings_status(bob["session"]) == 200
+    assert settings_status(fakes, ada["session"]) == 401 and settings_status(fakes, bob["session"]) == 200
 
 
 def choose_and_confirm_a_mailbox(fakes: FakeContainer, session: str) -> None:
     """The owner picks pages that start work and a private address, and confirms it by its link."""
-    api = client("api")
+    api = client("api", fakes)
     auth = {"Authorization": f"Bearer {session}"}
     chosen = {
         "notification_email": "ada@home.example",
@@ -153,7 +151,9 @@ def test_someone_else_connecting_after_a_disconnect_starts_afresh(fakes: FakeCon
     ada = connect_as(fakes, ADA, "code-ada")
     choose_and_confirm_a_mailbox(fakes, ada["session"])
     assert (
-        client("api").delete("/connection", headers={"Authorization": f"Bearer {ada['session']}"}).status_code
+        client("api", fakes)
+        .delete("/connection", headers={"Authorization": f"Bearer {ada['session']}"})
+        .status_code
         == 200
     )
     bob = connect_as(fakes, BOB, "code-bob")
@@ -173,7 +173,9 @@ def test_the_owner_connecting_again_after_a_disconnect_keeps_their_choices(fakes
     choose_and_confirm_a_mailbox(fakes, ada["session"])
     before = fakes.tenants.get(TENANT)
     assert (
-        client("api").delete("/connection", headers={"Authorization": f"Bearer {ada['session']}"}).status_code
+        client("api", fakes)
+        .delete("/connection", headers={"Authorization": f"Bearer {ada['session']}"})
+        .status_code
         == 200
     )
     again = connect_as(fakes, ADA, "code-2")
@@ -206,7 +208,7 @@ def test_a_tenant_without_an_owner_id_is_reconnected_only_by_its_owners_email(fa
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.owner_email == "Ada@Example.com" and not tenant.owner_user_id
     ada = connect_as(fakes, ADA, "code-ada")
-    assert ada["connected"] == "true" and settings_status(ada["session"]) == 200
+    assert ada["connected"] == "true" and settings_status(fakes, ada["session"]) == 200
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.owner_user_id == "user-1"  # recorded from now on
     assert isinstance(fakes.secrets, FakeSecrets)  # the old secret went with the connection it held
@@ -220,5 +222,5 @@ def test_a_workspace_with_nothing_chosen_is_sent_to_onboarding_until_its_owner_c
     assert first["onboarding"] == "choose_sources"  # the frontend's cue: nothing starts work yet
     auth = {"Authorization": f"Bearer {first['session']}"}
     chosen = {"data_source_ids": ["1a2b3c4d-0000-4000-8000-00000000abcd"]}
-    assert client("api").patch("/settings", headers=auth, json=chosen).status_code == 200
+    assert client("api", fakes).patch("/settings", headers=auth, json=chosen).status_code == 200
     assert "onboarding" not in connect_as(fakes, ADA, "code-2")  # a reconnect with sources chosen

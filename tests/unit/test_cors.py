@@ -2,7 +2,6 @@
 
 import pytest
 
-from shared import bootstrap
 from tests.unit.test_entry_points import FakeContainer, client
 
 FRONTEND = "http://127.0.0.1:3000"
@@ -11,12 +10,11 @@ FRONTEND = "http://127.0.0.1:3000"
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     container = FakeContainer()
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
 def test_the_frontend_may_preflight_and_read_answers_with_credentials(fakes: FakeContainer) -> None:
-    api = client("api")
+    api = client("api", fakes)
     headers = {"Origin": FRONTEND, "Access-Control-Request-Method": "PATCH"}
     preflight = api.options("/settings", headers=headers)
     assert preflight.status_code == 204
@@ -35,14 +33,14 @@ def test_the_frontend_may_send_an_idempotency_key_to_create_an_api_key(fakes: Fa
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization,content-type,idempotency-key",
     }
-    preflight = client("api").options("/api-keys", headers=headers)
+    preflight = client("api", fakes).options("/api-keys", headers=headers)
     assert preflight.status_code == 204
     allowed = {h.strip().lower() for h in preflight.headers["Access-Control-Allow-Headers"].split(",")}
     assert {"authorization", "content-type", "idempotency-key"} <= allowed
 
 
 def test_other_origins_get_no_cors_headers(fakes: FakeContainer) -> None:
-    api = client("api")
+    api = client("api", fakes)
     assert api.options("/settings", headers={"Origin": "https://evil.example"}).status_code == 403
     answer = api.get("/runs", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in answer.headers and "Origin" in answer.headers["Vary"]
@@ -50,15 +48,15 @@ def test_other_origins_get_no_cors_headers(fakes: FakeContainer) -> None:
 
 def test_the_frontend_can_read_when_to_retry(fakes: FakeContainer) -> None:
     """A 429 or 503 carries Retry-After; a browser hides every header CORS does not expose."""
-    answer = client("api").get("/runs", headers={"Origin": FRONTEND})
+    answer = client("api", fakes).get("/runs", headers={"Origin": FRONTEND})
     assert answer.headers["Access-Control-Expose-Headers"] == "Retry-After"
-    other = client("api").get("/runs", headers={"Origin": "https://evil.example"})
+    other = client("api", fakes).get("/runs", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Expose-Headers" not in other.headers
 
 
 @pytest.mark.parametrize("target", ["api", "oauth_callback", "notion_webhook", "plan"])
 def test_every_answer_carries_the_security_headers(fakes: FakeContainer, target: str) -> None:
-    answer = client(target).get("/runs")  # a 401, 400 or 405: refusals carry them too
+    answer = client(target, fakes).get("/runs")  # a 401, 400 or 405: refusals carry them too
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert answer.headers["Cache-Control"] == "no-store"

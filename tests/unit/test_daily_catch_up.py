@@ -111,7 +111,7 @@ def test_a_since_outside_the_catch_up_window_is_refused(body: dict[str, str]) ->
 
 def test_post_schedule_names_since_and_plans_nothing_when_it_is_refused(fakes: FakeContainer) -> None:
     fakes.tenants.save(tenant("t-at-8", "UTC", 8))
-    app = client("plan")
+    app = client("plan", fakes)
     bad = app.post("/schedule", json={"tick": "2026-01-05T09:00:00Z", "since": "2026-01-05T01:00:00Z"})
     # a body that can never be valid: acknowledged and kept as a dead letter, never retried
     assert bad.status_code == 200 and "dead_letter" in bad.json and "since" in bad.json["reason"]

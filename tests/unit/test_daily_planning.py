@@ -25,7 +25,7 @@ from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeTenantStore
 from tests.unit.test_entry_points import FakeContainer, client, fakes
 
-__all__ = ["fakes"]  # the fixture that puts fakes behind bootstrap.container()
+__all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 
 WINTER_7_UTC = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # Paris 08:00, London 07:00, Los Angeles 23:00 (Jan 4)
 
@@ -188,7 +188,7 @@ def test_the_daily_run_reads_the_tasks_and_sends_a_plan_with_the_offline_model()
 def test_post_schedule_on_plan_fans_out_and_plan_tasks_still_go_to_the_root(fakes: FakeContainer) -> None:
     fakes.tenants.save(tenant("t-paris", "Europe/Paris", 8))
     fakes.tenants.save(tenant("t-tokyo", "Asia/Tokyo", 8))
-    app = client("plan")
+    app = client("plan", fakes)
     response = app.post("/schedule", json={"tick": "2026-01-05T07:00:00Z"})
     assert response.status_code == 200 and response.json == {
         "tick": "2026-01-05T07:00:00+00:00",

@@ -26,8 +26,8 @@ def test_an_invalid_task_body_is_acknowledged_and_kept_once(
 ) -> None:
     raw = json.dumps(body).encode()
     with caplog.at_level(logging.ERROR):
-        first = client(target).post("/", data=raw, content_type="application/json")
-        again = client(target).post("/", data=raw, content_type="application/json")  # a redelivery
+        first = client(target, fakes).post("/", data=raw, content_type="application/json")
+        again = client(target, fakes).post("/", data=raw, content_type="application/json")  # a redelivery
     assert first.status_code == again.status_code == 200  # Cloud Tasks drops it: never retried
     assert first.json["dead_letter"] == again.json["dead_letter"]
     [letter] = fakes.dead_letters.letters.values()
@@ -41,20 +41,20 @@ def test_an_invalid_task_body_is_acknowledged_and_kept_once(
 
 
 def test_a_body_that_is_not_json_is_a_dead_letter_without_a_tenant(fakes: FakeContainer) -> None:
-    answer = client("plan").post("/", data=b"\x00not json", content_type="application/json")
+    answer = client("plan", fakes).post("/", data=b"\x00not json", content_type="application/json")
     assert answer.status_code == 200
     [letter] = fakes.dead_letters.letters.values()
     assert letter.tenant_id == "" and "JSON object" in letter.reason
 
 
 def test_a_valid_body_is_still_run(fakes: FakeContainer) -> None:
-    answer = client("plan").post("/", json=PLAN_BODY)
+    answer = client("plan", fakes).post("/", json=PLAN_BODY)
     assert answer.status_code == 200 and "dead_letter" not in answer.json
     assert fakes.dead_letters.letters == {}
 
 
 def test_the_api_still_refuses_bad_input_with_a_400(fakes: FakeContainer) -> None:
     """Dead letters are for queues: a person's bad request is told why."""
-    answer = client("api").post("/runs", data=b"nope", content_type="application/json")
+    answer = client("api", fakes).post("/runs", data=b"nope", content_type="application/json")
     assert answer.status_code in (400, 401)
     assert fakes.dead_letters.letters == {}

@@ -7,7 +7,6 @@ import logging
 
 import pytest
 
-from shared import bootstrap
 from shared.config import PlatformSecret, Queue
 from shared.domain.tasks.notify import NotifyTask
 from shared.logs import CloudLoggingFormatter
@@ -21,7 +20,6 @@ from tests.unit.test_link_pages import BROWSER, waiting
 def fakes(monkeypatch: pytest.MonkeyPatch) -> MailContainer:
     container = MailContainer()
     container.tenants.save(connected(owner_email="ada@acme.example", notification_channels=["email"]))
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
@@ -39,7 +37,7 @@ def asked(fakes: MailContainer) -> tuple[str, str, list[NotifyTask]]:
     """A run waiting for approval, and a notification_email to confirm: the run's id, the session,
     and the notify bodies queued for both (the decision's as the engine enqueued it)."""
     run_id, session, note = waiting(fakes)  # type: ignore[arg-type]
-    assert choose({"Authorization": f"Bearer {session}"}, OPS).status_code == 200
+    assert choose(fakes, {"Authorization": f"Bearer {session}"}, OPS).status_code == 200
     return run_id, session, [note, *(t for t, _ in fakes.notify_tasks())]
 
 
@@ -57,9 +55,9 @@ def test_no_queued_body_or_record_holds_a_link_and_the_mail_s_links_work(fakes: 
     stored = repr(fakes.notifications.records) + repr(fakes.tenants.tenants) + repr(fakes.queue.tasks)
     assert all(token not in stored for token in tokens)
 
-    decided = client("api").post("/links/decide", json={"token": tokens[0]})
+    decided = client("api", fakes).post("/links/decide", json={"token": tokens[0]})
     assert decided.status_code == 200 and decided.json is not None and decided.json["status"] == "running"
-    confirmed = client("api").post("/email-confirmations/confirm", json={"token": tokens[2]})
+    confirmed = client("api", fakes).post("/email-confirmations/confirm", json={"token": tokens[2]})
     assert confirmed.status_code == 200 and fakes.tenant().confirmed_email == OPS
 
 
@@ -69,7 +67,7 @@ def test_without_the_signing_key_notify_answers_503_and_its_retry_mails_the_link
     _, _, notes = asked(fakes)
     key = fakes.secrets.values.pop(PlatformSecret.SESSION_SIGNING_KEY)
     with caplog.at_level(logging.ERROR):
-        failed = client("notify").post("/", json=notes[0].model_dump(mode="json"))
+        failed = client("notify", fakes).post("/", json=notes[0].model_dump(mode="json"))
     assert failed.status_code == 503 and fakes.mailer.sent == []
     assert any(PlatformSecret.SESSION_SIGNING_KEY in r.getMessage() for r in caplog.records)
     fakes.secrets.values[PlatformSecret.SESSION_SIGNING_KEY] = key
@@ -86,7 +84,7 @@ def test_no_log_line_of_api_or_notify_holds_a_link_s_token(
         fakes.deliver(note)
     approve, reject = (fragment(u) for u in mailed_links(fakes, notes[0].notification_id))
     [confirm] = (fragment(u) for u in mailed_links(fakes, notes[1].notification_id))
-    api = client("api")
+    api = client("api", fakes)
     for path in ("/links", "/email-confirmations", f"/links/{reject}", f"/email-confirmations/{confirm}"):
         assert api.get(path, headers=BROWSER).status_code in (200, 303)
     for token in (approve, reject, approve[:-3] + "xyz"):

@@ -13,7 +13,6 @@ from shared.domain.runs import RunEvent, RunState
 from shared.errors import TransientError
 from shared.services.humans import cancel_held
 from shared.services.sessions import start_session
-from shared.services.wiring import engine_deps
 from tests.unit.test_api_runs import PLAN, auth, fake_container, pump
 from tests.unit.test_entry_points import FakeContainer, client
 
@@ -45,7 +44,7 @@ def state(fakes: FakeContainer, run_id: str) -> RunState:
 
 
 def test_a_disconnect_cancels_the_waiting_and_paused_runs_and_tells_their_owner(fakes: FakeContainer) -> None:
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     waiting, paused, done = (asking(fakes, api, token, rid) for rid in ("r-a", "r-b", "r-c"))
     assert api.post(f"/runs/{paused}/pause", headers=auth(token)).status_code == 200
     asked = state(fakes, done).waiting
@@ -69,7 +68,7 @@ def test_a_disconnect_cancels_the_waiting_and_paused_runs_and_tells_their_owner(
 def test_a_disconnect_that_fails_while_cancelling_is_retried_with_the_same_session(
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     waiting = asking(fakes, api, token, "r-a")
     held = fakes.store.held
 
@@ -90,7 +89,7 @@ def test_a_disconnect_that_fails_while_cancelling_is_retried_with_the_same_sessi
 def test_a_held_run_a_step_writes_to_meanwhile_is_left_to_that_step(
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     moving, held = asking(fakes, api, token, "r-a"), asking(fakes, api, token, "r-b")
     append = fakes.store.append
 
@@ -102,6 +101,6 @@ def test_a_held_run_a_step_writes_to_meanwhile_is_left_to_that_step(
         return append(tenant_id, run_id, at, events)
 
     monkeypatch.setattr(fakes.store, "append", another_writer_first)
-    assert cancel_held(engine_deps(fakes, with_model=False), "t1", DISCONNECTED, page=1) == 1
+    assert cancel_held(fakes.engine(with_model=False), "t1", DISCONNECTED, page=1) == 1
     assert state(fakes, moving).status == "waiting_for_human"
     assert state(fakes, held).status == "cancelled"

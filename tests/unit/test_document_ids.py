@@ -10,11 +10,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared import bootstrap
 from shared.config import PlatformSecret
 from shared.domain.ids import MAX_BYTES, id_problem, is_document_id
 from tests.unit.test_entry_points import PLAN_BODY, FakeContainer, client
@@ -73,12 +71,10 @@ def test_every_id_firestore_refuses_is_refused_with_a_reason(value: str) -> None
 
 @contextmanager
 def fresh() -> Iterator[FakeContainer]:
-    """A new set of fakes behind bootstrap.container() for one generated example."""
+    """A new set of fakes for one generated example."""
     container = FakeContainer()
     container.secrets.put(PlatformSecret.NOTION_WEBHOOK_TOKEN, TOKEN)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bootstrap, "container", lambda: container)
-        yield container
+    yield container
 
 
 def nothing_stored(c: FakeContainer) -> bool:
@@ -108,7 +104,7 @@ def test_a_signed_event_carrying_a_reserved_id_is_a_400_and_stores_nothing(field
     """Before: the event id named its record (tenants/{t}/events/__x__) and Firestore's refusal was a 500."""
     with fresh() as c:
         body, headers = signed_event(**{field: value})
-        answer = client("notion_webhook").post("/", data=body, headers=headers)
+        answer = client("notion_webhook", c).post("/", data=body, headers=headers)
         assert answer.status_code == 400, answer.json
         assert answer.json is not None and [f["field"] for f in answer.json["fields"]] == [field]
         problems = [f["problem"] for f in answer.json["fields"]]
@@ -138,7 +134,7 @@ def test_a_task_body_carrying_a_reserved_id_is_a_dead_letter_naming_it_and_store
     field = data.draw(st.sampled_from(fields))
     value = data.draw(RESERVED_IN_PATTERN)
     with fresh() as c:
-        answer = client(target).post("/", json={**body, field: value})
+        answer = client(target, c).post("/", json={**body, field: value})
         assert answer.status_code == 200, answer.json
         assert answer.json is not None and answer.json["reason"] == f"invalid field(s): {field}"
         [letter] = c.dead_letters.letters.values()

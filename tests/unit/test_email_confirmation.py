@@ -7,20 +7,20 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from shared import bootstrap
-from shared.adapters.live_notifier import Emails, LiveNotifier, NotionComments
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
+from shared.services.channels import Emails, NotionComments
+from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
 from shared.services.notifications import deliver_notification
 from shared.services.sessions import start_session
@@ -41,9 +41,9 @@ WORKSPACE = "Acme Corporation's very long workspace name that goes on and on"
 class MailContainer(LiveContainer):
     """api and notify with the live notifier: Notion comments, and email through a fake relay."""
 
-    mailer: FakeMailer = field(default_factory=FakeMailer)
-
-    def __post_init__(self) -> None:
+    def __init__(self, **ports: Any) -> None:
+        super().__init__(**ports)
+        self.mailer = FakeMailer()
         self.secrets.put(PlatformSecret.SMTP_PASSWORD, self.mailer.password)
         channels = [
             NotionComments(Access(), self.comments_on),
@@ -54,7 +54,7 @@ class MailContainer(LiveContainer):
                 LinkMinter(self.secrets, self.settings.api_url, 3600.0),
             ),
         ]
-        self.notifier = LiveNotifier(self.notifications, channels, 120.0)
+        self.notifier = ChannelDelivery(self.notifications, channels, 120.0)
 
     def tenant(self) -> Tenant:
         tenant = self.tenants.get("t1")
@@ -67,7 +67,7 @@ class MailContainer(LiveContainer):
         ]
 
     def deliver(self, task: NotifyTask) -> dict[str, Any]:
-        answer = client("notify").post("/", json=task.model_dump(mode="json"))
+        answer = client("notify", self).post("/", json=task.model_dump(mode="json"))
         assert answer.status_code == 200, answer.json
         result: dict[str, Any] = answer.json
         return result
@@ -91,7 +91,6 @@ def connected(owner_email: str = OWNER, **settings: Any) -> Tenant:
 def fakes(monkeypatch: pytest.MonkeyPatch) -> MailContainer:
     container = MailContainer()
     container.tenants.save(connected())
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
@@ -106,8 +105,8 @@ def days() -> set[str]:
     return {f"{d:%Y%m%d}" for d in (now, now + timedelta(minutes=1))}
 
 
-def choose(auth: dict[str, str], address: str | None, **more: Any) -> Any:
-    return client("api").patch("/settings", headers=auth, json={"notification_email": address} | more)
+def choose(c: MailContainer, auth: dict[str, str], address: str | None, **more: Any) -> Any:
+    return client("api", c).patch("/settings", headers=auth, json={"notification_email": address} | more)
 
 
 def link_of(fakes: MailContainer, address: str = OPS) -> str:
@@ -116,14 +115,14 @@ def link_of(fakes: MailContainer, address: str = OPS) -> str:
     return mailed(fakes, task).confirm
 
 
-def preview(token: str) -> Any:
+def preview(c: MailContainer, token: str) -> Any:
     """What the page's script POSTs first: what the link would do (public: no session)."""
-    return client("api").post("/email-confirmations/preview", json={"token": token})
+    return client("api", c).post("/email-confirmations/preview", json={"token": token})
 
 
-def use(token: str) -> Any:
+def use(c: MailContainer, token: str) -> Any:
     """What the page's button POSTs."""
-    return client("api").post("/email-confirmations/confirm", json={"token": token})
+    return client("api", c).post("/email-confirmations/confirm", json={"token": token})
 
 
 def run_notice(notification_id: str = "r1-completed") -> NotifyTask:
@@ -143,10 +142,10 @@ def run_notice(notification_id: str = "r1-completed") -> NotifyTask:
 def test_another_address_is_sent_one_confirmation_mail_of_our_own_with_a_link(
     fakes: MailContainer, auth: dict[str, str]
 ) -> None:
-    answer = choose(auth, OPS, notification_channels=["email"])
+    answer = choose(fakes, auth, OPS, notification_channels=["email"])
     assert answer.status_code == 200 and answer.json["settings"]["notification_email"] == OPS
     assert answer.json["notification_email_confirmed"] is False
-    assert client("api").get("/settings", headers=auth).json["notification_email_confirmed"] is False
+    assert client("api", fakes).get("/settings", headers=auth).json["notification_email_confirmed"] is False
     [(task, name)] = fakes.notify_tasks()
     match = re.fullmatch(r"notify:t1:(email-confirm-[0-9a-f]{16}-(\d{8}))", name)
     assert match is not None and match[1] == task.notification_id and match[2] in days()
@@ -156,19 +155,19 @@ def test_another_address_is_sent_one_confirmation_mail_of_our_own_with_a_link(
     assert task.subject == SUBJECT and "http" not in task.text
     assert OPS in task.text and "Acme Corporation" in task.text and WORKSPACE not in task.text  # cut short
     # the same change again, in another case, the same day: the same name, so nothing new is queued
-    assert choose(auth, "OPS@Acme.Example").status_code == 200
+    assert choose(fakes, auth, "OPS@Acme.Example").status_code == 200
     assert len(fakes.notify_tasks()) == 1
     # the confirmed address is not a setting: the owner cannot set it
-    refused = client("api").patch("/settings", headers=auth, json={"confirmed_email": OPS})
+    refused = client("api", fakes).patch("/settings", headers=auth, json={"confirmed_email": OPS})
     assert refused.status_code == 400 and "confirmed_email" in refused.json["reason"]
     assert fakes.tenant().email_confirmed() is False and fakes.tenant().confirmed_email == ""
 
 
 def test_the_owners_own_email_needs_no_confirmation(fakes: MailContainer, auth: dict[str, str]) -> None:
-    answer = choose(auth, "Ada@ACME.example")
+    answer = choose(fakes, auth, "Ada@ACME.example")
     assert answer.status_code == 200 and answer.json["notification_email_confirmed"] is True
     assert fakes.notify_tasks() == []
-    assert choose(auth, None).json["notification_email_confirmed"] is None  # none: the owner's email
+    assert choose(fakes, auth, None).json["notification_email_confirmed"] is None  # none: the owner's email
     assert fakes.notify_tasks() == []
 
 
@@ -177,8 +176,8 @@ def test_a_workspace_asks_at_most_five_addresses_a_day_then_gets_a_429_that_chan
 ) -> None:
     addresses = [f"ops{i}@acme.example" for i in range(6)]
     for address in addresses[:5]:
-        assert choose(auth, address).status_code == 200
-    refused = choose(auth, addresses[5], planning_hour=6)
+        assert choose(fakes, auth, address).status_code == 200
+    refused = choose(fakes, auth, addresses[5], planning_hour=6)
     assert refused.status_code == 429 and refused.json["error"] == "too_many_confirmations"
     assert "5 different addresses" in refused.json["reason"] and "midnight UTC" in refused.json["reason"]
     tenant = fakes.tenant()
@@ -187,7 +186,9 @@ def test_a_workspace_asks_at_most_five_addresses_a_day_then_gets_a_429_that_chan
     # nor does the refused address lose a place among the three workspaces it may be asked by today
     assert len(fakes.tenants.recipients) == 5
     # one asked already today, or the owner's own email, is still fine (and asks nothing new)
-    assert choose(auth, addresses[0]).status_code == 200 and choose(auth, OWNER).status_code == 200
+    assert (
+        choose(fakes, auth, addresses[0]).status_code == 200 and choose(fakes, auth, OWNER).status_code == 200
+    )
     assert len(fakes.notify_tasks()) == 5
 
 
@@ -216,17 +217,19 @@ def test_an_address_is_asked_by_at_most_three_workspaces_a_day_whoever_connected
         t: {"Authorization": f"Bearer {start_session(t, fakes.secrets)}"} for t in ("t1", "t2", "t3", "t4")
     }
     for tenant_id in ("t1", "t2", "t3"):
-        assert choose(sessions[tenant_id], OPS).status_code == 200
-    assert choose(sessions["t1"], OPS).status_code == 200  # the same workspace again takes no new place
-    refused = choose(sessions["t4"], OPS, planning_hour=6)
+        assert choose(fakes, sessions[tenant_id], OPS).status_code == 200
+    assert (
+        choose(fakes, sessions["t1"], OPS).status_code == 200
+    )  # the same workspace again takes no new place
+    refused = choose(fakes, sessions["t4"], OPS, planning_hour=6)
     assert refused.status_code == 429 and refused.json["error"] == "too_many_confirmations"
     assert "3 workspaces asked this address" in refused.json["reason"]
     fourth = fakes.tenants.get("t4")
     assert fourth is not None and fourth.settings.notification_email is None
     assert fourth.settings.planning_hour == 8 and fourth.confirmations_asked == ()  # nothing stored
     assert sorted(t.tenant_id for t, _ in fakes.notify_tasks()) == ["t1", "t2", "t3"]  # three mails
-    assert choose(sessions["t4"], "another@acme.example").status_code == 200  # another address is fine
-    assert choose(sessions["t4"], OWNER).status_code == 200  # and so is the owner's own
+    assert choose(fakes, sessions["t4"], "another@acme.example").status_code == 200  # another address is fine
+    assert choose(fakes, sessions["t4"], OWNER).status_code == 200  # and so is the owner's own
 
 
 # -- until confirmed, email goes to the owner ------------------------------------------------------------
@@ -237,7 +240,7 @@ def test_an_unconfirmed_address_gets_no_run_notice_the_owner_does(
 ) -> None:
     """The reported abuse: a run's notice (the owner's goal in its subject) to an address nobody
     confirmed. It goes to the owner's Notion email instead."""
-    assert choose(auth, "victim@example.com", notification_channels=["email"]).status_code == 200
+    assert choose(fakes, auth, "victim@example.com", notification_channels=["email"]).status_code == 200
     assert fakes.deliver(run_notice())["delivered"] is True
     assert [m.to for m in fakes.mailer.sent] == [OWNER]
     fakes.tenants.save(fakes.tenant().model_copy(update={"owner_email": ""}))  # Notion gave none
@@ -253,7 +256,7 @@ def test_an_unconfirmed_address_gets_no_run_notice_the_owner_does(
 def test_only_the_confirmation_itself_goes_to_the_address_it_names(
     fakes: MailContainer, auth: dict[str, str]
 ) -> None:
-    assert choose(auth, OPS, notification_channels=["email"]).status_code == 200
+    assert choose(fakes, auth, OPS, notification_channels=["email"]).status_code == 200
     # another task naming an address (not a confirmation) goes to the tenant's recipient, the owner
     redirect = run_notice().model_copy(update={"channel": "email", "data": {"to": OPS}})
     fakes.deliver(redirect)
@@ -280,7 +283,7 @@ def test_the_recipient_reads_the_link_confirms_it_and_then_gets_the_notices(
     fakes: MailContainer, auth: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    assert choose(auth, OPS, notification_channels=["email"]).status_code == 200
+    assert choose(fakes, auth, OPS, notification_channels=["email"]).status_code == 200
     [(task, _)] = fakes.notify_tasks()
     assert fakes.deliver(task)["delivered"] is True and fakes.deliver(task)["delivered"] is False  # once
     [mail] = fakes.mailer.sent
@@ -289,25 +292,25 @@ def test_the_recipient_reads_the_link_confirms_it_and_then_gets_the_notices(
     token = fragment(url)
     assert (mail.to, mail.subject) == (OPS, SUBJECT) and mail.text.count(token) == 1
     # the owner's own notification list never shows the link (else they could confirm any address)
-    listed = client("api").get("/notifications", headers=auth)
+    listed = client("api", fakes).get("/notifications", headers=auth)
     assert listed.status_code == 200 and listed.json["notifications"][0]["status"] == "sent"
     assert token not in json.dumps(listed.json)
     assert all(token not in str(r) for r in fakes.notifications.records.values())
 
     before = fakes.tenant()
-    assert client("api").get(urlsplit(url).path).status_code == 200  # a mail scanner's GET: the page
-    shown = preview(token)
+    assert client("api", fakes).get(urlsplit(url).path).status_code == 200  # a mail scanner's GET: the page
+    shown = preview(fakes, token)
     assert shown.status_code == 200
     assert shown.json["status"] == "waiting" and shown.json["email"] == OPS
     assert shown.json["page"]["button"] == f"Confirm {OPS}"
     assert fakes.tenant() == before  # neither the GET nor the preview changes anything
 
-    used = use(token)
+    used = use(fakes, token)
     assert used.status_code == 200 and used.json["status"] == "confirmed"
     assert fakes.tenant().confirmed_email == OPS
-    assert client("api").get("/settings", headers=auth).json["notification_email_confirmed"] is True
-    assert use(token).status_code == 200  # again: the same answer
-    assert preview(token).json["status"] == "confirmed"
+    assert client("api", fakes).get("/settings", headers=auth).json["notification_email_confirmed"] is True
+    assert use(fakes, token).status_code == 200  # again: the same answer
+    assert preview(fakes, token).json["status"] == "confirmed"
 
     assert fakes.deliver(run_notice())["delivered"] is True
     assert [m.to for m in fakes.mailer.sent] == [OPS, OPS]
@@ -317,13 +320,13 @@ def test_the_recipient_reads_the_link_confirms_it_and_then_gets_the_notices(
 def test_a_link_whose_address_is_no_longer_chosen_is_a_409_and_its_mail_is_not_sent(
     fakes: MailContainer, auth: dict[str, str]
 ) -> None:
-    assert choose(auth, OPS).status_code == 200
+    assert choose(fakes, auth, OPS).status_code == 200
     token = fragment(link_of(fakes))
-    assert choose(auth, "support@acme.example").status_code == 200
-    shown = preview(token)
+    assert choose(fakes, auth, "support@acme.example").status_code == 200
+    shown = preview(fakes, token)
     assert shown.status_code == 200 and shown.json["status"] == "changed"
     assert "support@" not in json.dumps(shown.json)  # the current address is not the link holder's
-    refused = use(token)
+    refused = use(fakes, token)
     assert refused.status_code == 409 and "changed since this link was sent" in refused.json["reason"]
     assert fakes.tenant().confirmed_email == ""
     stale = next(t for t, _ in fakes.notify_tasks() if t.data["to"] == OPS)
@@ -333,7 +336,7 @@ def test_a_link_whose_address_is_no_longer_chosen_is_a_409_and_its_mail_is_not_s
 def test_bad_expired_or_other_purpose_tokens_are_refused_without_repeating_them(
     fakes: MailContainer, auth: dict[str, str]
 ) -> None:
-    assert choose(auth, OPS).status_code == 200
+    assert choose(fakes, auth, OPS).status_code == 200
     claims = {"tenant_id": "t1", "email": OPS}
     expired = tokens.sign(claims | {"purpose": KIND}, KEY, 60, now=time.time() - 3600)
     approval = tokens.sign(claims | {"purpose": "run_decision", "run_id": "r1", "request_id": "q"}, KEY, 60)
@@ -347,7 +350,7 @@ def test_bad_expired_or_other_purpose_tokens_are_refused_without_repeating_them(
         (forged, "not genuine"),
     ]
     for token, why in cases:
-        for answer in (preview(token), use(token)):
+        for answer in (preview(fakes, token), use(fakes, token)):
             assert answer.status_code == 401, (token, answer.json)
             assert why in answer.json["reason"] and "confirmation link" in answer.json["reason"]
             assert token not in answer.get_data(as_text=True)
@@ -355,11 +358,11 @@ def test_bad_expired_or_other_purpose_tokens_are_refused_without_repeating_them(
     # nor is a confirmation link an approval link
     confirmation = fragment(link_of(fakes))
     for action in ("preview", "decide"):
-        assert client("api").post(f"/links/{action}", json={"token": confirmation}).status_code == 401
+        assert client("api", fakes).post(f"/links/{action}", json={"token": confirmation}).status_code == 401
 
 
 def test_quiet_hours_do_not_hold_a_confirmation_mail(fakes: MailContainer, auth: dict[str, str]) -> None:
-    assert choose(auth, OPS, quiet_hours=[22, 7], timezone="UTC").status_code == 200
+    assert choose(fakes, auth, OPS, quiet_hours=[22, 7], timezone="UTC").status_code == 200
     [(task, _)] = fakes.notify_tasks()
     night = datetime(2026, 3, 1, 23, 0, tzinfo=UTC)
     outcome = deliver_notification(task, fakes.notifier, fakes.tenants, fakes.queue, night)
@@ -369,5 +372,5 @@ def test_quiet_hours_do_not_hold_a_confirmation_mail(fakes: MailContainer, auth:
 
 def test_a_disconnected_workspace_asks_nothing(fakes: MailContainer, auth: dict[str, str]) -> None:
     fakes.tenants.save(fakes.tenant().model_copy(update={"status": TenantStatus.REVOKED}))
-    assert choose(auth, OPS).status_code == 409
+    assert choose(fakes, auth, OPS).status_code == 409
     assert fakes.notify_tasks() == [] and fakes.tenant().confirmations_asked == ()

@@ -1,15 +1,14 @@
 """Entry points through functions-framework's own app, with the ports replaced by fakes."""
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import functions_framework
 import pytest
 from flask.testing import FlaskClient
 
-from shared import bootstrap
+from functions._http import app
+from shared.bootstrap import PORTS, Container
 from shared.config import PlatformSecret, Settings
 from shared.services.sessions import start_session
 from tests.engine_fakes import FakeModel, FakeNotion
@@ -31,45 +30,56 @@ from tests.fakes import (
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 
 
-@dataclass
-class FakeContainer:
-    store: FakeRunStore = field(default_factory=FakeRunStore)
-    queue: FakeQueue = field(default_factory=FakeQueue)
-    secrets: FakeSecrets = field(
-        default_factory=lambda: FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32})
-    )
-    notifier: FakeNotifier = field(default_factory=FakeNotifier)
-    notifications: FakeNotificationLog = field(default_factory=FakeNotificationLog)
-    settings: Settings = field(default_factory=Settings)
-    tenants: FakeTenantStore = field(default_factory=FakeTenantStore)
-    oauth_states: FakeOAuthStates = field(default_factory=FakeOAuthStates)
-    webhook_events: FakeWebhookEvents = field(default_factory=FakeWebhookEvents)
-    dead_letters: FakeDeadLetters = field(default_factory=FakeDeadLetters)
-    api_keys: FakeApiKeys = field(default_factory=FakeApiKeys)
-    notion_oauth: FakeNotionOAuth = field(default_factory=FakeNotionOAuth)
-    notion: FakeNotion = field(default_factory=FakeNotion)
-    model: FakeModel = field(default_factory=FakeModel)
-    code_host: FakeCodeAccounts = field(default_factory=lambda: FakeCodeAccounts("GitHub"))
-    deployer: FakeCodeAccounts = field(default_factory=lambda: FakeCodeAccounts("Vercel"))
-    chat: FakeCodeAccounts = field(default_factory=lambda: FakeCodeAccounts("Slack"))
+def _fake_ports() -> dict[str, Any]:
+    return {
+        "store": FakeRunStore(),
+        "queue": FakeQueue(),
+        "secrets": FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
+        "notifier": FakeNotifier(),
+        "notifications": FakeNotificationLog(),
+        "tenants": FakeTenantStore(),
+        "oauth_states": FakeOAuthStates(),
+        "webhook_events": FakeWebhookEvents(),
+        "dead_letters": FakeDeadLetters(),
+        "api_keys": FakeApiKeys(),
+        "notion_oauth": FakeNotionOAuth(),
+        "notion": FakeNotion(),
+        "model": FakeModel(),
+        "code_host": FakeCodeAccounts("GitHub"),
+        "deployer": FakeCodeAccounts("Vercel"),
+        "chat": FakeCodeAccounts("Slack"),
+    }
+
+
+class FakeContainer(Container):
+    """The composition root over fakes: every port of every entry point (``ports`` replace some).
+    A port may be swapped before the first request (``fakes.tenants = other``)."""
+
+    def __init__(self, settings: Settings | None = None, **ports: Any) -> None:
+        super().__init__(settings or Settings(), **(_fake_ports() | ports))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in PORTS:
+            self._built[name] = value
+        else:
+            super().__setattr__(name, value)
 
 
 @pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
-    container = FakeContainer()
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
-    return container
+def fakes() -> FakeContainer:
+    return FakeContainer()
 
 
-def client(target: str) -> FlaskClient:
-    return functions_framework.create_app(target, SOURCE).test_client()
+def client(target: str, container: Container) -> FlaskClient:
+    """functions-framework's app of ``target``, answering from ``container``."""
+    return app(target, container).test_client()
 
 
 PLAN_BODY = {"tenant_id": "t1", "run_id": "r1", "goal": "Say hello", "trigger": {"kind": "manual"}}
 
 
 def test_plan_creates_a_run_and_enqueues_step_one(fakes: FakeContainer) -> None:
-    response = client("plan").post("/", json=PLAN_BODY)
+    response = client("plan", fakes).post("/", json=PLAN_BODY)
     assert response.status_code == 200 and response.json == {"run_id": "r1", "created": True}
     assert [t[2] for t in fakes.queue.tasks] == ["step:t1:r1:1:2"]  # after the plan and its model usage
 
@@ -89,7 +99,7 @@ def test_plan_creates_a_run_and_enqueues_step_one(fakes: FakeContainer) -> None:
 def test_an_invalid_task_body_is_a_dead_letter_naming_the_field_and_runs_nothing(
     fakes: FakeContainer, target: str, body: dict[str, Any], field_name: str
 ) -> None:
-    response = client(target).post("/", json=body)
+    response = client(target, fakes).post("/", json=body)
     assert response.status_code == 200  # acknowledged: the queue must not retry what can never be valid
     assert response.json is not None and field_name in response.json["reason"].split(": ")[1].split(", ")
     [letter] = fakes.dead_letters.letters.values()
@@ -99,10 +109,10 @@ def test_an_invalid_task_body_is_a_dead_letter_naming_the_field_and_runs_nothing
 
 @pytest.mark.parametrize("target", ["plan", "execute_step", "notify", "deploy"])
 def test_a_non_json_body_is_a_dead_letter_and_a_get_is_a_405(fakes: FakeContainer, target: str) -> None:
-    response = client(target).post("/", data=b"not json", content_type="text/plain")
+    response = client(target, fakes).post("/", data=b"not json", content_type="text/plain")
     assert response.status_code == 200 and response.json is not None and "JSON" in response.json["reason"]
     assert "dead_letter" in response.json
-    get = client(target).get("/")
+    get = client(target, fakes).get("/")
     assert get.status_code == 405 and get.headers["Allow"] == "POST"
 
 
@@ -114,7 +124,7 @@ def test_an_unexpected_error_is_a_500_with_an_error_id_and_the_traceback_only_in
 
     monkeypatch.setattr(fakes.store, "create_run", explode)
     with caplog.at_level(logging.ERROR):
-        response = client("plan").post("/", json=PLAN_BODY)
+        response = client("plan", fakes).post("/", json=PLAN_BODY)
     assert response.status_code == 500 and response.json is not None
     error_id = response.json["error_id"]
     assert "internal detail" not in response.get_data(as_text=True)
@@ -122,21 +132,21 @@ def test_an_unexpected_error_is_a_500_with_an_error_id_and_the_traceback_only_in
 
 
 def test_execute_step_acknowledges_a_step_of_an_unknown_run(fakes: FakeContainer) -> None:
-    response = client("execute_step").post("/", json={"tenant_id": "t1", "run_id": "gone", "step": 1})
+    response = client("execute_step", fakes).post("/", json={"tenant_id": "t1", "run_id": "gone", "step": 1})
     assert response.status_code == 200 and response.json is not None and response.json["acted"] is False
 
 
 def test_notify_delivers_once_per_notification_id(fakes: FakeContainer) -> None:
     body = {"notification_id": "n1", "tenant_id": "t1", "subject": "Hi", "text": "there"}
-    first, second = client("notify").post("/", json=body), client("notify").post("/", json=body)
+    first, second = client("notify", fakes).post("/", json=body), client("notify", fakes).post("/", json=body)
     assert first.json == {"notification_id": "n1", "delivered": True}
     assert second.json == {"notification_id": "n1", "delivered": False}
     assert list(fakes.notifier.delivered) == ["n1"]
 
 
 def test_api_needs_a_session_and_hides_other_tenants_runs(fakes: FakeContainer) -> None:
-    client("plan").post("/", json=PLAN_BODY)
-    api = client("api")
+    client("plan", fakes).post("/", json=PLAN_BODY)
+    api = client("api", fakes)
     assert api.get("/runs/r1").status_code == 401
     own = start_session("t1", fakes.secrets)
     other = start_session("t2", fakes.secrets)
@@ -149,7 +159,7 @@ def test_api_needs_a_session_and_hides_other_tenants_runs(fakes: FakeContainer) 
 
 
 def test_oauth_callback_validates_its_query(fakes: FakeContainer) -> None:
-    callback = client("oauth_callback")
+    callback = client("oauth_callback", fakes)
     missing = callback.get("/?code=abc")
     assert missing.status_code == 400 and missing.json is not None and "state" in missing.json["reason"]
     assert callback.post("/").status_code == 405
@@ -178,7 +188,7 @@ def test_an_entry_points_lines_carry_the_requests_trace_span_and_execution_id() 
     }
     try:
         with Flask(__name__).test_request_context("/", method="POST", headers=headers):
-            handle(request, ("POST",), lambda: (logger.info("inside"), ({}, 200))[1])
+            handle(request, ("POST",), lambda _: (logger.info("inside"), ({}, 200))[1])
     finally:
         logger.removeHandler(handler)
     entry = json.loads(stream.getvalue())

@@ -15,7 +15,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "PUT", "GET"])
 def test_an_unknown_path_is_a_404_whatever_the_method(fakes: FakeContainer, method: str) -> None:
-    answer = client("api").open("/no-such-path", method=method)
+    answer = client("api", fakes).open("/no-such-path", method=method)
     assert answer.status_code == 404 and answer.json["error"] == "not_found"
 
 
@@ -23,7 +23,7 @@ def test_an_unknown_path_is_a_404_whatever_the_method(fakes: FakeContainer, meth
 def test_a_method_a_path_does_not_serve_is_a_405_naming_that_paths_methods(
     fakes: FakeContainer, method: str
 ) -> None:
-    api = client("api")
+    api = client("api", fakes)
     runs = api.open("/runs", method=method)
     assert runs.status_code == 405 and runs.headers["Allow"] == "GET, POST"
     assert runs.json == {"error": "method_not_allowed", "reason": "use GET, POST here"}
@@ -32,7 +32,7 @@ def test_a_method_a_path_does_not_serve_is_a_405_naming_that_paths_methods(
 
 
 def test_the_methods_a_path_serves_still_reach_it(fakes: FakeContainer) -> None:
-    api, headers = client("api"), auth(start_session("t1", fakes.secrets))
+    api, headers = client("api", fakes), auth(start_session("t1", fakes.secrets))
     assert api.get("/runs", headers=headers).status_code == 200
     assert api.head("/runs", headers=headers).status_code == 200
     preflight = {"Origin": "http://127.0.0.1:3000", "Access-Control-Request-Method": "POST"}
@@ -42,5 +42,5 @@ def test_the_methods_a_path_serves_still_reach_it(fakes: FakeContainer) -> None:
 
 @pytest.mark.parametrize("target", ["plan", "execute_step", "deploy", "notify", "notion_webhook"])
 def test_a_single_route_function_still_refuses_other_methods(fakes: FakeContainer, target: str) -> None:
-    answer = client(target).open("/", method="TRACE")
+    answer = client(target, fakes).open("/", method="TRACE")
     assert answer.status_code == 405 and answer.headers["Allow"] == "POST"

@@ -72,8 +72,8 @@ _CHILD = textwrap.dedent(
         type(obj).__name__ == "Settings" and type(obj).__module__.startswith("shared.")
         for obj in gc.get_objects()
     )
-    container = sys.modules.get("shared.bootstrap")
-    built = bool(container and container.container.cache_info().currsize)
+    bootstrap = sys.modules.get("shared.bootstrap")
+    built = bool(bootstrap and bootstrap.root.cache_info().currsize)
     pydantic_main, type_adapter = sys.modules.get("pydantic.main"), sys.modules.get("pydantic.type_adapter")
     schemas_built = sorted(
         f"{obj.__module__}.{obj.__qualname__}"

@@ -30,7 +30,7 @@ from tests.unit.test_connection_services import deps as connect_deps
 from tests.unit.test_daily_planning import deps_with, queued
 from tests.unit.test_entry_points import FakeContainer, client, fakes
 
-__all__ = ["fakes"]  # the fixture that puts fakes behind bootstrap.container()
+__all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 
 TOKEN = "secret_verification"
 PAGE = "3b4c5d6e-0000-4000-8000-000000000002"
@@ -115,7 +115,7 @@ def test_the_far_future_event_is_refused_through_the_entry_point(fakes: FakeCont
     i = intake()
     fakes.tenants, fakes.secrets = i.tenants, i.secrets
     body, signature = signed("9999-12-31T23:59:59Z")
-    answer = client("notion_webhook").post("/", data=body, headers={"X-Notion-Signature": signature})
+    answer = client("notion_webhook", fakes).post("/", data=body, headers={"X-Notion-Signature": signature})
     assert answer.status_code == 400 and answer.json is not None
     assert answer.json["fields"] == [{"field": "timestamp"}] and "ahead of our clock" in answer.json["reason"]
     assert not fakes.webhook_events.records and not fakes.queue.tasks
@@ -157,11 +157,13 @@ def test_an_event_from_2024_is_dropped_through_the_entry_point_with_the_default_
     i = intake()
     fakes.tenants, fakes.secrets = i.tenants, i.secrets
     body, signature = signed("2024-06-01T12:00:00Z")
-    answer = client("notion_webhook").post("/", data=body, headers={"X-Notion-Signature": signature})
+    answer = client("notion_webhook", fakes).post("/", data=body, headers={"X-Notion-Signature": signature})
     assert answer.status_code == 200 and answer.json is not None and answer.json["result"] == "dropped"
     assert not fakes.webhook_events.records and not fakes.queue.tasks and not fakes.store.runs
     recent = signed((datetime.now(UTC) - timedelta(hours=1)).isoformat(), "evt-2")
-    answer = client("notion_webhook").post("/", data=recent[0], headers={"X-Notion-Signature": recent[1]})
+    answer = client("notion_webhook", fakes).post(
+        "/", data=recent[0], headers={"X-Notion-Signature": recent[1]}
+    )
     assert answer.json is not None and answer.json["result"] == "enqueued"  # the same event, recent
 
 
@@ -192,10 +194,10 @@ OPEN = (NOW + timedelta(days=365 * 100)).isoformat()  # verification open (NA_WE
 def test_a_plausible_verification_token_is_still_stored(fakes: FakeContainer) -> None:
     fakes.settings = Settings(webhook_verification_until=OPEN)
     body = json.dumps({"verification_token": "secret_" + "A1b2" * 10}).encode()
-    answer = client("notion_webhook").post("/", data=body, content_type="application/json")
+    answer = client("notion_webhook", fakes).post("/", data=body, content_type="application/json")
     assert answer.status_code == 200 and answer.json == {"result": "verification_stored", "detail": ""}
     assert fakes.secrets.values[PlatformSecret.NOTION_WEBHOOK_TOKEN] == "secret_" + "A1b2" * 10
-    surrogate = client("notion_webhook").post("/", data=b'{"verification_token": "\\ud800abc"}')
+    surrogate = client("notion_webhook", fakes).post("/", data=b'{"verification_token": "\\ud800abc"}')
     assert surrogate.status_code == 400  # checked before the stored token is even read
 
 
@@ -366,7 +368,7 @@ def test_ticks_at_the_bounds_still_plan_in_every_zone() -> None:
 @pytest.mark.parametrize("tick", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"])
 def test_post_schedule_with_an_absurd_tick_is_a_400_naming_tick(fakes: FakeContainer, tick: str) -> None:
     fakes.tenants.save(tenant("t-utc", "UTC", 8))
-    answer = client("plan").post("/schedule", json={"tick": tick})
+    answer = client("plan", fakes).post("/schedule", json={"tick": tick})
     assert answer.status_code == 400 and answer.json is not None
     assert answer.json["fields"] == [{"field": "tick"}] and not fakes.queue.tasks
 
@@ -380,7 +382,7 @@ def test_a_plan_task_with_an_absurd_change_time_is_a_dead_letter_naming_it(
 ) -> None:
     trigger = {"kind": "webhook", "event_type": "page.content_updated", "page_id": PAGE}
     body = {"tenant_id": "t1", "run_id": "r1", "trigger": trigger | {"changed_before": when}}
-    answer = client("plan").post("/", json=body)
+    answer = client("plan", fakes).post("/", json=body)
     assert answer.status_code == 200 and answer.json is not None  # a dead letter: never retried
     assert answer.json["reason"] == "invalid field(s): trigger.changed_before"
     assert not fakes.queue.tasks and not fakes.store.runs

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from werkzeug.test import TestResponse
 
-from shared import bootstrap
 from shared.domain.integrations import Integration, code_token_secret
 from tests.unit.test_entry_points import FakeContainer, client
 from tests.unit.test_settings_api import connect
@@ -63,16 +62,16 @@ def _consistent(fakes: FakeContainer, answers: list[TestResponse], sent: dict[st
         assert token == OLD or sent[token].status_code == 200
 
 
-def _put(auth: dict[str, str], token: str, sent: dict[str, TestResponse]) -> Request:
+def _put(fakes: FakeContainer, auth: dict[str, str], token: str, sent: dict[str, TestResponse]) -> Request:
     def put() -> TestResponse:
-        sent[token] = client("api").put("/integrations/github", headers=auth, json={"token": token})
+        sent[token] = client("api", fakes).put("/integrations/github", headers=auth, json={"token": token})
         return sent[token]
 
     return put
 
 
-def _delete(auth: dict[str, str]) -> Request:
-    return lambda: client("api").delete("/integrations/github", headers=auth)
+def _delete(fakes: FakeContainer, auth: dict[str, str]) -> Request:
+    return lambda: client("api", fakes).delete("/integrations/github", headers=auth)
 
 
 SCENARIOS = ["put+delete", "delete+put", "put+put"]
@@ -86,12 +85,14 @@ def test_a_put_and_a_delete_or_two_puts_at_once_end_agreeing_however_they_interl
     for at in range(100):
         with monkeypatch.context() as patches:
             fakes = FakeContainer()
-            patches.setattr(bootstrap, "container", lambda fakes=fakes: fakes)
             auth, sent = connect(fakes), dict[str, TestResponse]()
             if connected_before:
-                assert _put(auth, OLD, {})().status_code == 200
-            requests = {"put": iter([_put(auth, A, sent), _put(auth, B, sent)]), "delete": iter([])}
-            outer, inner = (next(requests[r], _delete(auth)) for r in scenario.split("+"))
+                assert _put(fakes, auth, OLD, {})().status_code == 200
+            requests = {
+                "put": iter([_put(fakes, auth, A, sent), _put(fakes, auth, B, sent)]),
+                "delete": iter([]),
+            }
+            outer, inner = (next(requests[r], _delete(fakes, auth)) for r in scenario.split("+"))
             interleaved = Interleaving(fakes, patches, at)
             during = interleaved.run(outer, inner)
             _consistent(fakes, interleaved.answers, sent)
@@ -103,7 +104,6 @@ def test_a_put_and_a_delete_or_two_puts_at_once_end_agreeing_however_they_interl
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     container = FakeContainer()
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
@@ -128,7 +128,7 @@ def test_a_delete_between_a_puts_first_write_and_its_listing_leaves_it_connected
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The reported race (before: listed as connected, the token deleted): the DELETE came first."""
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     deleted: list[TestResponse] = []
     _once_on_call(
         monkeypatch,
@@ -149,7 +149,7 @@ def test_a_delete_between_a_puts_token_and_its_check_wins_and_the_put_asks_for_i
 ) -> None:
     """The DELETE lands once the PUT has listed the integration and written its token again, before
     the PUT's last look at the tenant: the PUT deletes its token and asks for it again."""
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     deleted: list[TestResponse] = []
     _once_on_call(
         monkeypatch,
@@ -172,7 +172,7 @@ def test_a_put_landing_between_a_deletes_unlisting_and_its_secret_delete_loses_t
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The PUT was answered first (connected), so the DELETE that ends after it has the last word."""
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     answers: list[TestResponse] = []
     _once_on_call(
         monkeypatch,
@@ -193,7 +193,7 @@ def test_a_put_whose_token_was_deleted_by_a_put_that_lost_to_a_delete_writes_it_
 ) -> None:
     """A DELETE lands after PUT A's token is written; PUT B lands before A's cleanup, which so deletes
     B's token: A then finds the integration listed again and writes its own token once more."""
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     answers: dict[str, TestResponse] = {}
 
     def put_b() -> None:
@@ -214,7 +214,7 @@ def test_a_put_whose_token_was_deleted_by_a_put_that_lost_to_a_delete_writes_it_
 def test_the_workspace_disconnected_during_a_put_keeps_no_token(
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     disconnected: list[TestResponse] = []
 
     def disconnect() -> None:

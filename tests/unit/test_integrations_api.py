@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared import bootstrap
 from shared.domain.integrations import Integration, chat_token_secret, code_token_secret, token_secret
 from shared.domain.tenants import TenantStatus
 from shared.errors import PermanentError
@@ -20,12 +19,11 @@ TOKEN = "ghp_" + "x" * 36
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     container = FakeContainer()
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
 def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: FakeContainer) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     answer = api.put("/integrations/github", headers=auth, json={"token": TOKEN})
     assert answer.status_code == 200 and TOKEN not in answer.get_data(as_text=True)
     assert answer.json == {"integration": "github", "connected": True, "account": "octo"}
@@ -53,7 +51,7 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
 def test_a_slack_token_is_checked_with_slack_and_kept_where_only_notify_reads_it(
     fakes: FakeContainer,
 ) -> None:
-    auth, api, slack = connect(fakes), client("api"), "xoxb-" + "1" * 30
+    auth, api, slack = connect(fakes), client("api", fakes), "xoxb-" + "1" * 30
     answer = api.put("/integrations/slack", headers=auth, json={"token": slack})
     assert answer.json == {"integration": "slack", "connected": True, "account": "octo"}
     assert (
@@ -72,7 +70,7 @@ def test_a_slack_token_is_checked_with_slack_and_kept_where_only_notify_reads_it
 def test_a_token_the_integration_refuses_or_cannot_check_now_is_not_stored(
     fakes: FakeContainer, name: str
 ) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     check = {"github": fakes.code_host, "vercel": fakes.deployer, "slack": fakes.chat}[name]
     check.refused.add(TOKEN)
     refused = api.put(f"/integrations/{name}", headers=auth, json={"token": TOKEN})
@@ -103,7 +101,7 @@ def test_a_token_the_integration_refuses_or_cannot_check_now_is_not_stored(
 def test_bad_input_stores_nothing(fakes: FakeContainer, path: str, body: object, status: int) -> None:
     auth = connect(fakes)
     before = dict(fakes.secrets.values)
-    answer = client("api").put(path, headers=auth, json=body)
+    answer = client("api", fakes).put(path, headers=auth, json=body)
     assert answer.status_code == status and answer.json is not None and answer.json["reason"]
     assert fakes.secrets.values == before
     tenant = fakes.tenants.get("t1")
@@ -112,22 +110,22 @@ def test_bad_input_stores_nothing(fakes: FakeContainer, path: str, body: object,
 
 def test_a_disconnected_workspace_cannot_connect_an_integration(fakes: FakeContainer) -> None:
     auth = connect(fakes, TenantStatus.REVOKED)
-    answer = client("api").put("/integrations/vercel", headers=auth, json={"token": TOKEN})
+    answer = client("api", fakes).put("/integrations/vercel", headers=auth, json={"token": TOKEN})
     assert answer.status_code == 409
     assert code_token_secret("t1", Integration.VERCEL) not in fakes.secrets.values
 
 
 def test_without_a_session_nothing_is_reachable(fakes: FakeContainer) -> None:
     connect(fakes)
-    assert client("api").put("/integrations/github", json={"token": TOKEN}).status_code == 401
-    assert client("api").get("/integrations").status_code == 401
+    assert client("api", fakes).put("/integrations/github", json={"token": TOKEN}).status_code == 401
+    assert client("api", fakes).get("/integrations").status_code == 401
 
 
 def test_disconnecting_the_workspace_forgets_its_integration_tokens(fakes: FakeContainer) -> None:
     from shared.services.connect import Connecting, disconnect
     from tests.fakes import no_held_runs
 
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     for name in ("github", "vercel", "slack"):
         assert api.put(f"/integrations/{name}", headers=auth, json={"token": TOKEN}).status_code == 200
     deps = Connecting(
@@ -150,7 +148,7 @@ def test_disconnecting_the_workspace_forgets_its_integration_tokens(fakes: FakeC
 def test_an_unknown_path_is_a_404_and_a_wrong_method_a_405_naming_the_right_ones(
     fakes: FakeContainer,
 ) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     missing = api.get("/nowhere", headers=auth)
     assert missing.status_code == 404 and "no such endpoint" in missing.json["reason"]
     wrong = api.patch("/integrations/github", headers=auth, json={})
@@ -161,7 +159,7 @@ def test_an_unknown_path_is_a_404_and_a_wrong_method_a_405_naming_the_right_ones
 def test_a_disconnect_during_the_token_check_wins_and_nothing_is_kept(
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
 
     def disconnected_meanwhile(token: str) -> str:
         assert api.delete("/connection", headers=auth).status_code == 200
@@ -178,7 +176,7 @@ def test_a_disconnect_during_the_token_check_wins_and_nothing_is_kept(
 def test_integrations_connected_at_once_are_all_kept(
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     vercel = "v" * 24
 
     def vercel_connected_meanwhile(token: str) -> str:
@@ -198,7 +196,7 @@ def test_integrations_connected_at_once_are_all_kept(
 def test_a_token_of_the_wrong_kind_is_a_400_naming_the_token_not_a_502(
     fakes: FakeContainer, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     check = {"github": fakes.code_host, "vercel": fakes.deployer, "slack": fakes.chat}[name]
 
     def wrong_kind(token: str) -> str:  # e.g. a Slack app-level token, a GitHub App installation token

@@ -13,20 +13,19 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import functions_framework
 import pytest
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from functions._http import app
 from functions._pages import HEADERS
-from shared import bootstrap
 from shared.domain.tasks.notify import NotifyTask
 from shared.services.links import LinkMinter
 from shared.services.sessions import start_session
 from tests.link_tokens import decision_tokens, fragment
 from tests.unit.test_api_runs import PLAN, auth, fake_container, pump
 from tests.unit.test_email_confirmation import OPS, MailContainer, choose, connected, link_of
-from tests.unit.test_entry_points import SOURCE, FakeContainer, client
+from tests.unit.test_entry_points import FakeContainer, client
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 GOAL = 'Post <script>alert("x")</script> & tidy'
@@ -54,9 +53,9 @@ class Parsed(HTMLParser):
         (self.scripts if self.lasttag == "script" else self.text).append(data)
 
 
-def shell(path: str) -> Parsed:
+def shell(c: FakeContainer, path: str) -> Parsed:
     """The page at ``path``: fixed, its one inline script allowed by hash, no form, nothing of a link."""
-    answer = client("api").get(path, headers=BROWSER)
+    answer = client("api", c).get(path, headers=BROWSER)
     assert answer.status_code == 200 and answer.mimetype == "text/html"
     for name, value in HEADERS.items():
         assert answer.headers[name] == value
@@ -104,69 +103,69 @@ def waiting(fakes: FakeContainer) -> tuple[str, str, NotifyTask]:
     ]
     fakes.model.script["PlanOut"] = [PLAN | {"goal": GOAL, "steps": steps}]
     token = start_session("t1", fakes.secrets)
-    started = client("api").post("/runs", json={"goal": GOAL, "request_id": "r"}, headers=auth(token))
+    started = client("api", fakes).post("/runs", json={"goal": GOAL, "request_id": "r"}, headers=auth(token))
     assert started.status_code == 202 and started.json is not None
     return str(started.json["run_id"]), token, pump(fakes)[-1]
 
 
-def status(run_id: str, token: str) -> str:
-    run: Any = client("api").get(f"/runs/{run_id}", headers=auth(token)).json
+def status(c: FakeContainer, run_id: str, token: str) -> str:
+    run: Any = client("api", c).get(f"/runs/{run_id}", headers=auth(token)).json
     return str(run["status"])
 
 
-def preview(token: str) -> TestResponse:
-    return client("api").post("/links/preview", json={"token": token})
+def preview(c: FakeContainer, token: str) -> TestResponse:
+    return client("api", c).post("/links/preview", json={"token": token})
 
 
-def decide(token: str) -> TestResponse:
-    return client("api").post("/links/decide", json={"token": token})
+def decide(c: FakeContainer, token: str) -> TestResponse:
+    return client("api", c).post("/links/decide", json={"token": token})
 
 
 def test_the_page_a_link_opens_is_fixed_and_a_preview_shows_the_step_and_changes_nothing(
     fakes: FakeContainer,
 ) -> None:
     run_id, token, approve, reject = ask(fakes)
-    page = shell("/links")
+    page = shell(fakes, "/links")
     assert "Opening the link" in " ".join(page.text) and approve not in " ".join(page.text)
-    shown = words(preview(approve))
+    shown = words(preview(fakes, approve))
     assert shown["title"] == "Approve this step?" and shown["quote"] == GOAL and shown["button"] == "Approve"
     assert f"It asks: {ASKED}" in shown["paragraphs"]
-    assert words(preview(reject))["title"] == "Reject this step?"
-    assert status(run_id, token) == "waiting_for_human"  # the page and previews change nothing
+    assert words(preview(fakes, reject))["title"] == "Reject this step?"
+    assert status(fakes, run_id, token) == "waiting_for_human"  # the page and previews change nothing
 
 
 def test_the_button_applies_the_decision_once_and_a_spent_link_shows_no_button(fakes: FakeContainer) -> None:
     run_id, token, approve, reject = ask(fakes)
-    used = words(decide(approve))
+    used = words(decide(fakes, approve))
     assert used["title"] == "Your decision is recorded" and "The run goes on." in used["paragraphs"]
     assert used["button"] == ""
-    again = words(decide(approve), 409)
+    again = words(decide(fakes, approve), 409)
     assert "already used" in said(again) and again["button"] == ""
     for link in (approve, reject):
-        spent = words(preview(link))
+        spent = words(preview(fakes, link))
         assert spent["button"] == "" and "already used" in said(spent) and PROMPT not in said(spent)
     pump(fakes)
-    assert status(run_id, token) == "completed"
+    assert status(fakes, run_id, token) == "completed"
 
 
 def test_a_paused_run_s_link_says_to_resume_first_and_stays_usable(fakes: FakeContainer) -> None:
     run_id, token, approve, _ = ask(fakes)
-    assert client("api").post(f"/runs/{run_id}/pause", headers=auth(token)).status_code == 200
-    shown = preview(approve)
+    assert client("api", fakes).post(f"/runs/{run_id}/pause", headers=auth(token)).status_code == 200
+    shown = preview(fakes, approve)
     assert shown.json is not None and shown.json["usable"] is False
     assert words(shown)["button"] == "" and "resume it, then use this link" in said(words(shown))
-    assert client("api").post(f"/runs/{run_id}/resume", headers=auth(token)).status_code == 200
-    assert words(preview(approve))["button"] == "Approve"
+    assert client("api", fakes).post(f"/runs/{run_id}/resume", headers=auth(token)).status_code == 200
+    assert words(preview(fakes, approve))["button"] == "Approve"
 
 
 def test_a_forged_or_missing_token_is_refused_without_repeating_it(fakes: FakeContainer) -> None:
     _, _, approve, _ = ask(fakes)
     forged = approve[:-2] + "xx"
-    for answer in (preview(forged), decide(forged)):
+    for answer in (preview(fakes, forged), decide(fakes, forged)):
         assert words(answer, 401)["title"] == "This link cannot be used"
         assert forged not in answer.get_data(as_text=True)
     for body in ({}, {"token": ""}, {"token": 7}, {"token": "x" * 5000}):
-        refused = client("api").post("/links/decide", json=body)
+        refused = client("api", fakes).post("/links/decide", json=body)
         assert (
             refused.status_code == 400
             and refused.json is not None
@@ -178,13 +177,13 @@ def test_a_link_mailed_with_its_token_in_the_path_redirects_to_the_page_and_deci
     fakes: FakeContainer,
 ) -> None:
     run_id, token, approve, _ = ask(fakes)
-    moved = client("api").get(f"/links/{approve}", headers=BROWSER)
+    moved = client("api", fakes).get(f"/links/{approve}", headers=BROWSER)
     assert (
         moved.status_code == 303 and moved.headers["Location"] == f"{fakes.settings.api_url}/links#{approve}"
     )
     assert moved.headers["Referrer-Policy"] == "no-referrer"
-    assert client("api").post(f"/links/{approve}").status_code == 405  # no decision by such a path
-    assert status(run_id, token) == "waiting_for_human"
+    assert client("api", fakes).post(f"/links/{approve}").status_code == 405  # no decision by such a path
+    assert status(fakes, run_id, token) == "waiting_for_human"
 
 
 @pytest.fixture
@@ -193,7 +192,7 @@ def api_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeContainer,
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
     container = fake_container(monkeypatch)
-    server = make_server("127.0.0.1", 0, functions_framework.create_app("api", SOURCE), threaded=True)
+    server = make_server("127.0.0.1", 0, app("api", container), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -222,13 +221,13 @@ def test_the_mailed_link_works_in_a_script_engine_and_only_posts_carry_the_token
     [shown] = looked["shown"]
     assert [e["tag"] for e in shown] == ["h1", "blockquote", "p", "p", "button"]
     assert shown[0]["text"] == "Approve this step?" and shown[1]["text"] == GOAL
-    assert status(run_id, token) == "waiting_for_human"
+    assert status(fakes, run_id, token) == "waiting_for_human"
 
     used = open_in_node(link, click=True)
     assert [r["path"] for r in used["requests"]] == ["/links/preview", "/links/decide"]
     assert all(json.loads(r["body"]) == {"token": fragment(link)} for r in used["requests"])
     assert used["shown"][-1][0]["text"] == "Your decision is recorded" and used["title"].startswith("Your")
-    assert status(run_id, token) == "running"
+    assert status(fakes, run_id, token) == "running"
 
 
 # -- address confirmations -----------------------------------------------------------------------------
@@ -238,7 +237,6 @@ def test_the_mailed_link_works_in_a_script_engine_and_only_posts_carry_the_token
 def mail(monkeypatch: pytest.MonkeyPatch) -> MailContainer:
     container = MailContainer()
     container.tenants.save(connected().model_copy(update={"workspace_name": NAME}))
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
@@ -246,38 +244,38 @@ def owner(mail: MailContainer) -> dict[str, str]:
     return auth(start_session("t1", mail.secrets))
 
 
-def confirm_preview(token: str) -> TestResponse:
-    return client("api").post("/email-confirmations/preview", json={"token": token})
+def confirm_preview(c: FakeContainer, token: str) -> TestResponse:
+    return client("api", c).post("/email-confirmations/preview", json={"token": token})
 
 
 def test_a_browser_confirms_an_address_with_the_button(mail: MailContainer) -> None:
-    assert choose(owner(mail), OPS).status_code == 200
+    assert choose(mail, owner(mail), OPS).status_code == 200
     link = link_of(mail)
     assert link.startswith(f"{mail.settings.api_url}/email-confirmations#")
-    shell("/email-confirmations")
+    shell(mail, "/email-confirmations")
     token = fragment(link)
-    shown = words(confirm_preview(token))
+    shown = words(confirm_preview(mail, token))
     assert shown["title"] == "Confirm this address?" and shown["button"] == f"Confirm {OPS}"
     assert NAME in said(shown)  # the owner's words, set as text by the script
     assert mail.tenant().confirmed_email == ""  # the GET and the preview changed nothing
 
-    done = words(client("api").post("/email-confirmations/confirm", json={"token": token}))
+    done = words(client("api", mail).post("/email-confirmations/confirm", json={"token": token}))
     assert done["title"] == "Address confirmed" and done["button"] == ""
     assert mail.tenant().confirmed_email == OPS
-    after = words(confirm_preview(token))
+    after = words(confirm_preview(mail, token))
     assert after["title"] == "This address is confirmed" and after["button"] == ""
 
 
 def test_a_confirmation_link_for_an_address_no_longer_chosen_shows_no_button_and_refuses(
     mail: MailContainer,
 ) -> None:
-    assert choose(owner(mail), OPS).status_code == 200
+    assert choose(mail, owner(mail), OPS).status_code == 200
     token = fragment(link_of(mail))
-    assert choose(owner(mail), "support@acme.example").status_code == 200
-    shown = words(confirm_preview(token))
+    assert choose(mail, owner(mail), "support@acme.example").status_code == 200
+    shown = words(confirm_preview(mail, token))
     assert shown["title"] == "Nothing to confirm" and shown["button"] == "" and "support@" not in said(shown)
     assert "The Notion workspace “Acme" in said(shown)  # a sentence's first letter only is raised
-    refused = words(client("api").post("/email-confirmations/confirm", json={"token": token}), 409)
+    refused = words(client("api", mail).post("/email-confirmations/confirm", json={"token": token}), 409)
     assert "changed since this link was sent" in said(refused)
     assert mail.tenant().confirmed_email == ""
 
@@ -285,7 +283,7 @@ def test_a_confirmation_link_for_an_address_no_longer_chosen_shows_no_button_and
 def test_a_confirmation_link_mailed_with_its_token_in_the_path_redirects_to_the_page(
     mail: MailContainer,
 ) -> None:
-    moved = client("api").get("/email-confirmations/abc.def", headers=BROWSER)
+    moved = client("api", mail).get("/email-confirmations/abc.def", headers=BROWSER)
     assert moved.status_code == 303
     assert moved.headers["Location"] == f"{mail.settings.api_url}/email-confirmations#abc.def"
-    assert client("api").post("/email-confirmations/abc.def").status_code == 405
+    assert client("api", mail).post("/email-confirmations/abc.def").status_code == 405

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from shared.adapters import smtp as smtp_module
-from shared.adapters.live_notifier import Emails, LiveNotifier, NotionComments, SlackMessages, sender_domain
 from shared.adapters.notion import NotionApiError
 from shared.adapters.slack import convert
 from shared.adapters.smtp import SmtpMailer
@@ -30,6 +29,8 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, TransientError
+from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
+from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeChat, FakeMailer, FakeNotificationLog, FakeSecrets
@@ -124,7 +125,7 @@ def note(subject: str = "Run completed", page_id: str | None = None, **changes: 
 
 @dataclass
 class World:
-    notifier: LiveNotifier
+    notifier: ChannelDelivery
     records: FakeNotificationLog
     chat: FakeChat
     mailer: Any
@@ -156,7 +157,9 @@ def world(mailer: Any = None, chat: FakeChat | None = None) -> World:
         ),
     ]
     page = notion.add_page("Launch plan")
-    return World(LiveNotifier(records, channels, LEASE_S, clock), records, chat, mailer, notion, clock, page)
+    return World(
+        ChannelDelivery(records, channels, LEASE_S, clock), records, chat, mailer, notion, clock, page
+    )
 
 
 # -- 1. a line break in the subject ----------------------------------------------------------------
@@ -254,7 +257,7 @@ def test_two_workspaces_posting_to_one_slack_channel_never_take_each_others_mess
     records, clock = FakeNotificationLog(), Clock()
     chat = FakeChat(clock=clock)
     secrets = FakeSecrets({chat_token_secret(t): chat.token for t in ("t1", "t2")})
-    notifier = LiveNotifier(records, [SlackMessages(chat, secrets)], LEASE_S, clock)
+    notifier = ChannelDelivery(records, [SlackMessages(chat, secrets)], LEASE_S, clock)
     first, second = (
         note(notification_id="daily-20260105-completed", tenant_id=t, text=f"Workspace {t}")
         for t in ("t1", "t2")
@@ -429,7 +432,7 @@ def test_a_lookup_still_failing_half_a_day_later_ends_it_undeliverable_not_sent_
 
 
 def test_give_up_after_is_safely_inside_the_notify_queues_retry_window() -> None:
-    from shared.adapters.live_notifier import GIVE_UP_AFTER, NOTIFY_RETRY_WINDOW
+    from shared.services.delivery import GIVE_UP_AFTER, NOTIFY_RETRY_WINDOW
     from tools.infra_drift import load_terraform
 
     queue = load_terraform().locals["queues"]["notify"]

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.live_notifier import Emails, LiveNotifier, NotionComments, SlackMessages, sender_domain
 from shared.adapters.notion import NotionApiError
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
@@ -20,6 +19,8 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_tag
 from shared.errors import PermanentError, TransientError
+from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
+from shared.services.delivery import ChannelDelivery
 from shared.services.links import DECISION_PURPOSE, LinkMinter
 from shared.services.notifications import deliver_notification
 from shared.services.notion_access import NotionAccess
@@ -77,7 +78,7 @@ def tenant(status: TenantStatus = TenantStatus.ACTIVE, slack: bool = False, **se
 
 @dataclass
 class Live:
-    notifier: LiveNotifier
+    notifier: ChannelDelivery
     notion: FakeNotion
     chat: FakeChat
     mailer: FakeMailer
@@ -134,7 +135,7 @@ SENDER = "Notion Agent <agent@example.com>"
 NO_EMAIL = "email: no address: set notification_email (Notion gave no owner email)"
 
 
-def live_notifier(
+def channel_delivery(
     records: Any,
     access: Any,
     notion: Any,
@@ -142,7 +143,7 @@ def live_notifier(
     secrets: Any,
     clock: Any,
     mailer: FakeMailer | None = None,
-) -> LiveNotifier:
+) -> ChannelDelivery:
     channels = [
         NotionComments(access, notion),
         SlackMessages(chat, secrets),
@@ -153,7 +154,7 @@ def live_notifier(
             LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
         ),
     ]
-    return LiveNotifier(records, channels, LEASE_S, clock)
+    return ChannelDelivery(records, channels, LEASE_S, clock)
 
 
 @pytest.fixture
@@ -164,7 +165,7 @@ def live() -> Live:
     tenants.save(tenant())
     secrets.put(PlatformSecret.SMTP_PASSWORD, mailer.password)
     page = notion.add_page("Launch plan")
-    notifier = live_notifier(records, Access(), notion, chat, secrets, clock, mailer)
+    notifier = channel_delivery(records, Access(), notion, chat, secrets, clock, mailer)
     return Live(notifier, notion, chat, mailer, records, tenants, secrets, clock, page)
 
 
@@ -269,7 +270,7 @@ def test_a_tenant_that_must_reconnect_gets_an_undeliverable_record_not_a_retry_l
     secrets.put("notion-token-t1", NotionTokens(access_token="dead").dump())
     access = NotionAccess(tenants, secrets, FakeNotionOAuth(), queue)
     notion, records = FakeNotion(), FakeNotificationLog()
-    notifier = live_notifier(records, access, notion, FakeChat(), secrets, Clock())
+    notifier = channel_delivery(records, access, notion, FakeChat(), secrets, Clock())
     assert notifier.deliver(task("page-1"), tenants.get("t1")) is False
     assert records.records[("t1", "n1")].status == NotificationStatus.UNDELIVERABLE
     assert "Notion connection is gone" in records.records[("t1", "n1")].reason and not notion.comments
@@ -284,7 +285,7 @@ def test_a_tenant_whose_notion_token_was_refused_between_two_checks_is_undeliver
     page = notion.add_page("Launch plan")
     notion.fail["add_comment"] = [NotionApiError(401, "unauthorized", "API token is invalid.")]
     access = NotionAccess(tenants, secrets, oauth, queue)
-    notifier = live_notifier(records, access, notion, FakeChat(), secrets, Clock())
+    notifier = channel_delivery(records, access, notion, FakeChat(), secrets, Clock())
     assert notifier.deliver(task(page), tenants.get("t1")) is False
     record = records.records[("t1", "n1")]
     assert record.status == NotificationStatus.UNDELIVERABLE and record.reason.startswith("notion_comment: ")
@@ -489,7 +490,7 @@ def test_without_a_relay_or_its_password_email_is_not_a_way_out(live: Live) -> N
     assert live.deliver(task(None, "n1")) is False
     assert live.record("n1").reason == "email: the platform secret smtp-password is not set"
     records, secrets = FakeNotificationLog(), FakeSecrets()
-    notifier = live_notifier(records, Access(), FakeNotion(), FakeChat(), secrets, Clock(), mailer=None)
+    notifier = channel_delivery(records, Access(), FakeNotion(), FakeChat(), secrets, Clock(), mailer=None)
     assert notifier.deliver(task(None, "n2"), live.tenants.get("t1")) is False
     assert records.records[("t1", "n2")].reason.endswith(
         "email: this deployment has no mail relay (smtp_host)"

@@ -1,23 +1,22 @@
 """notify and GET /notifications through functions-framework with fakes; the engine puts the page."""
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from shared import bootstrap
-from shared.adapters.live_notifier import LiveNotifier, NotionComments
 from shared.agent.tools.base import ToolContext
 from shared.agent.tools.flow import SendNotificationArgs, send_notification
 from shared.domain.runs import RunState, RunStatus, Waiting
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
+from shared.services.channels import NotionComments
+from shared.services.delivery import ChannelDelivery
 from shared.services.followups import enqueue_followup
 from shared.services.sessions import start_session
 from tests.engine_fakes import FakeNotion, make_deps
-from tests.fakes import FakeNotificationLog, FakeQueue
+from tests.fakes import FakeQueue
 from tests.unit.test_entry_points import FakeContainer, client
 
 
@@ -26,14 +25,16 @@ class Access:
         return operation("token")
 
 
-@dataclass
 class LiveContainer(FakeContainer):
-    notifications: FakeNotificationLog = field(default_factory=FakeNotificationLog)
-    comments_on: FakeNotion = field(default_factory=FakeNotion)
+    """Fakes, with the live delivery over a Notion of its own (``comments_on``) instead of the outbox."""
+
+    def __init__(self, **ports: Any) -> None:
+        super().__init__(**ports)
+        self.comments_on = FakeNotion()
 
     @property
-    def live(self) -> LiveNotifier:
-        return LiveNotifier(self.notifications, [NotionComments(Access(), self.comments_on)], 120.0)
+    def live(self) -> ChannelDelivery:
+        return ChannelDelivery(self.notifications, [NotionComments(Access(), self.comments_on)], 120.0)
 
 
 @pytest.fixture
@@ -44,7 +45,6 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> LiveContainer:
         Tenant(tenant_id="t1", workspace_id="w1", token_secret="s", created_at=now, updated_at=now)
     )
     container.notifier = container.live
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
@@ -60,7 +60,7 @@ def body(notification_id: str, page_id: str | None = None, **data: str) -> dict[
 
 def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fakes: LiveContainer) -> None:
     page = fakes.comments_on.add_page("Launch")
-    notify = client("notify")
+    notify = client("notify", fakes)
     first = notify.post("/", json=body("n-sent", page))
     again = notify.post("/", json=body("n-sent", page))
     assert first.json == {"notification_id": "n-sent", "delivered": True}
@@ -76,7 +76,7 @@ def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fak
     )
 
     auth = {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
-    listed = client("api").get("/notifications", headers=auth)
+    listed = client("api", fakes).get("/notifications", headers=auth)
     assert listed.status_code == 200
     rows = listed.json["notifications"]
     assert [(r["notification_id"], r["status"]) for r in rows] == [
@@ -86,19 +86,19 @@ def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fak
     assert "no page" in rows[0]["reason"] and approve not in json.dumps(rows[0])  # a link is never kept
     assert set(rows[0]) >= {"subject", "text", "status", "created_at"}
     other = {"Authorization": f"Bearer {start_session('t2', fakes.secrets)}"}
-    assert client("api").get("/notifications", headers=other).json == {"notifications": []}
-    assert len(client("api").get("/notifications?limit=1", headers=auth).json["notifications"]) == 1
+    assert client("api", fakes).get("/notifications", headers=other).json == {"notifications": []}
+    assert len(client("api", fakes).get("/notifications?limit=1", headers=auth).json["notifications"]) == 1
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "ten", "-1"])
 def test_get_notifications_bounds_its_page_size(fakes: LiveContainer, limit: str) -> None:
     auth = {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
-    answer = client("api").get(f"/notifications?limit={limit}", headers=auth)
+    answer = client("api", fakes).get(f"/notifications?limit={limit}", headers=auth)
     assert answer.status_code == 400 and "limit" in answer.json["reason"]
 
 
 def test_get_notifications_needs_a_session(fakes: LiveContainer) -> None:
-    assert client("api").get("/notifications").status_code == 401
+    assert client("api", fakes).get("/notifications").status_code == 401
 
 
 def test_a_transient_notion_error_is_a_503(fakes: LiveContainer) -> None:
@@ -106,8 +106,8 @@ def test_a_transient_notion_error_is_a_503(fakes: LiveContainer) -> None:
 
     page = fakes.comments_on.add_page("Launch")
     fakes.comments_on.fail["add_comment"] = [TransientError("Notion answered 503")]
-    assert client("notify").post("/", json=body("n1", page)).status_code == 503
-    assert client("notify").post("/", json=body("n1", page)).json["delivered"] is True
+    assert client("notify", fakes).post("/", json=body("n1", page)).status_code == 503
+    assert client("notify", fakes).post("/", json=body("n1", page)).json["delivered"] is True
 
 
 # -- the engine says which page a notification is about -------------------------------------------

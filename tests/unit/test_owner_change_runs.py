@@ -26,7 +26,9 @@ def waiting_run(fakes: FakeContainer, session: str) -> tuple[str, str]:
             "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps],
         }
     ]
-    started = client("api").post("/runs", json={"goal": "Publish the launch notes"}, headers=auth(session))
+    started = client("api", fakes).post(
+        "/runs", json={"goal": "Publish the launch notes"}, headers=auth(session)
+    )
     assert started.status_code == 202 and started.json is not None
     ask = pump(fakes)[-1].data
     return str(started.json["run_id"]), str(ask["request_id"])
@@ -48,7 +50,7 @@ def listed(answer: Any, key: str, id_key: str) -> list[str]:
 def test_someone_else_connecting_after_a_disconnect_gets_none_of_the_earlier_owners_runs(
     fakes: FakeContainer,
 ) -> None:
-    api = client("api")
+    api = client("api", fakes)
     ada = auth(connect_as(fakes, ADA, "code-ada")["session"])
     run_id, request_id = waiting_run(fakes, ada["Authorization"].removeprefix("Bearer "))
     notified(fakes, "ada-note")
@@ -83,7 +85,7 @@ def test_the_owner_connecting_again_after_a_disconnect_finds_their_runs_ended_by
 ) -> None:
     """Still theirs (listed, shown), but a disconnect stops the agent: a decision asked before it is
     not taken after a reconnect, which would carry out a plan made before the disconnect."""
-    api = client("api")
+    api = client("api", fakes)
     first = auth(connect_as(fakes, ADA, "code-1")["session"])
     run_id, request_id = waiting_run(fakes, first["Authorization"].removeprefix("Bearer "))
     assert api.delete("/connection", headers=first).status_code == 200

@@ -6,6 +6,7 @@ import pytest
 from flask import Request
 
 from functions.routes import Call, Route, Router
+from tests.unit.test_entry_points import FakeContainer
 
 
 def handler(call: Call) -> tuple[dict[str, str], int]:
@@ -56,5 +57,5 @@ def test_a_lazy_handler_calls_the_function_it_names(monkeypatch: pytest.MonkeyPa
 
     calls: list[Call] = []
     monkeypatch.setattr(usage, "get_usage", lambda call: calls.append(call) or ({"ok": True}, 200))
-    call = Call(request=cast(Request, None), args={}, tenant_id="t1")
+    call = Call(request=cast(Request, None), args={}, tenant_id="t1", container=FakeContainer())
     assert Lazy("usage.get_usage")(call) == ({"ok": True}, 200) and calls == [call]

@@ -38,7 +38,7 @@ def plan(*steps: tuple[str, dict[str, Any]]) -> dict[str, Any]:
 
 def start(fakes: FakeContainer, *steps: tuple[str, dict[str, Any]]) -> tuple[str, str, dict[str, Any]]:
     """A run of ``steps`` started by session and carried to its first request: (session, run, ask)."""
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     fakes.model.script["PlanOut"] = [plan(*steps)]
     answer = api.post("/runs", json={"goal": "Ship it"}, headers=auth(token))
     assert answer.status_code == 202 and answer.json is not None
@@ -70,7 +70,7 @@ def test_a_retried_approval_never_approves_the_request_asked_after_it(fakes: Fak
         ("request_approval", {"summary": "deploy to production?"}),
         ("finish", {"summary": "done"}),
     )
-    api, first = client("api"), {"request_id": ask["request_id"]}
+    api, first = client("api", fakes), {"request_id": ask["request_id"]}
     assert api.post(f"/runs/{run_id}/approve", json=first, headers=auth(token)).status_code == 200
     second = pump(fakes)[-1].data
     assert second["request_id"] != first["request_id"]
@@ -95,7 +95,7 @@ def test_a_question_is_answered_or_rejected_never_approved(fakes: FakeContainer)
         ("ask_question", {"question": "Which colour?"}),
         ("finish", {"summary": "done"}),
     )
-    api, named = client("api"), {"request_id": ask["request_id"]}
+    api, named = client("api", fakes), {"request_id": ask["request_id"]}
     refused = api.post(f"/runs/{run_id}/approve", json=named, headers=auth(token))
     assert refused.status_code == 400 and "question" in body(refused)["reason"]
     assert decisions(fakes, run_id) == [] and fakes.queue.tasks == []
@@ -106,7 +106,7 @@ def test_a_question_is_answered_or_rejected_never_approved(fakes: FakeContainer)
 
 @pytest.mark.parametrize("goal", [" ", "   \t\n "])
 def test_a_goal_of_blanks_is_refused_and_nothing_is_queued(fakes: FakeContainer, goal: str) -> None:
-    api, token = client("api"), start_session("t1", fakes.secrets)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
     answer = api.post("/runs", json={"goal": goal}, headers=auth(token))
     assert answer.status_code == 400 and [f["field"] for f in body(answer)["fields"]] == ["goal"]
     assert fakes.queue.tasks == []

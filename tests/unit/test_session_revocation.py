@@ -54,22 +54,22 @@ def test_a_session_acts_only_for_the_epoch_it_names() -> None:
 
 def test_a_session_from_before_epochs_is_refused(fakes: FakeContainer) -> None:
     ada = connect_as(fakes, ADA, "code-ada")
-    assert settings_status(ada["session"]) == 200
+    assert settings_status(fakes, ada["session"]) == 200
     old = tokens.sign({"purpose": "session", "tenant_id": TENANT}, KEY, 3600)  # as issued until now
-    answer = client("api").get("/settings", headers={"Authorization": f"Bearer {old}"})
+    answer = client("api", fakes).get("/settings", headers={"Authorization": f"Bearer {old}"})
     assert answer.status_code == 401 and answer.json is not None and "sign in again" in answer.json["reason"]
 
 
 def test_every_session_of_a_disconnected_workspace_ends_at_once(fakes: FakeContainer) -> None:
     one, two = connect_as(fakes, ADA, "code-1"), connect_as(fakes, ADA, "code-2")
-    assert settings_status(one["session"]) == 200 and settings_status(two["session"]) == 200
+    assert settings_status(fakes, one["session"]) == 200 and settings_status(fakes, two["session"]) == 200
     auth = {"Authorization": f"Bearer {two['session']}"}
-    assert client("api").delete("/connection", headers=auth).status_code == 200
+    assert client("api", fakes).delete("/connection", headers=auth).status_code == 200
     for session in (one["session"], two["session"]):
-        answer = client("api").get("/runs", headers={"Authorization": f"Bearer {session}"})
+        answer = client("api", fakes).get("/runs", headers={"Authorization": f"Bearer {session}"})
         assert answer.status_code == 401 and answer.json is not None
         assert "this session has ended" in answer.json["reason"]
-    assert client("api").delete("/connection", headers=auth).status_code == 401
+    assert client("api", fakes).delete("/connection", headers=auth).status_code == 401
 
 
 def test_a_disconnect_landing_while_a_reconnect_completes_leaves_the_workspace_disconnected(
@@ -83,7 +83,7 @@ def test_a_disconnect_landing_while_a_reconnect_completes_leaves_the_workspace_d
     def put_then_disconnect(name: str, value: str, *, create: bool = True) -> None:
         put(name, value, create=create)
         if name.startswith(f"notion-token-{TENANT}") and not disconnects:  # after the new token is stored
-            disconnects.append(client("api").delete("/connection", headers=auth).status_code)
+            disconnects.append(client("api", fakes).delete("/connection", headers=auth).status_code)
 
     monkeypatch.setattr(fakes.secrets, "put", put_then_disconnect)
     again = connect_as(fakes, ADA, "code-2")
@@ -94,7 +94,7 @@ def test_a_disconnect_landing_while_a_reconnect_completes_leaves_the_workspace_d
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
     assert isinstance(fakes.secrets, FakeSecrets) and token_secrets(fakes.secrets) == []
     assert fakes.notion_oauth.revoked == ["access-1", "access-2"]  # the new token too: none left behind
-    assert settings_status(ada["session"]) == 401
+    assert settings_status(fakes, ada["session"]) == 401
 
 
 def test_a_disconnect_that_fails_half_way_can_be_retried_with_the_same_session(
@@ -108,15 +108,17 @@ def test_a_disconnect_that_fails_half_way_can_be_retried_with_the_same_session(
         raise TransientError("Notion did not answer")
 
     monkeypatch.setattr(fakes.notion_oauth, "revoke", unreachable)
-    assert client("api").delete("/connection", headers=auth).status_code == 503
+    assert client("api", fakes).delete("/connection", headers=auth).status_code == 503
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED  # nothing runs for it already
     assert isinstance(fakes.secrets, FakeSecrets)
     assert token_secrets(fakes.secrets) == [tenant.token_secret]  # the token is not forgotten unrevoked
     monkeypatch.setattr(fakes.notion_oauth, "revoke", revoke)
-    assert client("api").delete("/connection", headers=auth).status_code == 200  # the retry, same session
+    assert (
+        client("api", fakes).delete("/connection", headers=auth).status_code == 200
+    )  # the retry, same session
     assert token_secrets(fakes.secrets) == [] and fakes.notion_oauth.revoked == ["access-1"]
-    assert settings_status(ada["session"]) == 401  # and now the sessions have ended
+    assert settings_status(fakes, ada["session"]) == 401  # and now the sessions have ended
 
 
 def test_a_connect_completing_while_a_disconnect_runs_keeps_its_own_token(
@@ -138,13 +140,13 @@ def test_a_connect_completing_while_a_disconnect_runs_keeps_its_own_token(
 
     monkeypatch.setattr(fakes.secrets, "get", bob_connects_first)
     auth = {"Authorization": f"Bearer {ada['session']}"}
-    assert client("api").delete("/connection", headers=auth).status_code == 200
+    assert client("api", fakes).delete("/connection", headers=auth).status_code == 200
     assert bob and bob[0]["connected"] == "true"
     tenant = fakes.tenants.get(TENANT)
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE and tenant.owner_user_id == BOB[0]
     assert stored_access(fakes) == "access-2" and "access-2" not in fakes.notion_oauth.revoked
     assert token_secrets(fakes.secrets) == [tenant.token_secret]  # Ada's went with her connection
-    assert settings_status(bob[0]["session"]) == 200 and settings_status(ada["session"]) == 401
+    assert settings_status(fakes, bob[0]["session"]) == 200 and settings_status(fakes, ada["session"]) == 401
 
 
 def test_of_two_connects_racing_the_refused_one_deletes_only_its_own_token(
@@ -155,7 +157,7 @@ def test_of_two_connects_racing_the_refused_one_deletes_only_its_own_token(
     one secret name, and her refusal revoked it, leaving Bob's workspace with a dead token)."""
     ada = connect_as(fakes, ADA, "code-1")
     auth = {"Authorization": f"Bearer {ada['session']}"}
-    assert client("api").delete("/connection", headers=auth).status_code == 200
+    assert client("api", fakes).delete("/connection", headers=auth).status_code == 200
     assert isinstance(fakes.secrets, FakeSecrets)
     put = fakes.secrets.put
     bob: list[dict[str, str]] = []
@@ -176,4 +178,4 @@ def test_of_two_connects_racing_the_refused_one_deletes_only_its_own_token(
     assert stored_access(fakes) == "access-3" and "access-3" not in fakes.notion_oauth.revoked
     assert "access-2" in fakes.notion_oauth.revoked  # Ada's refused grant: revoked, its secret deleted
     assert token_secrets(fakes.secrets) == [tenant.token_secret]
-    assert settings_status(bob[0]["session"]) == 200
+    assert settings_status(fakes, bob[0]["session"]) == 200

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared import bootstrap
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.services.sessions import start_session
 from tests.unit.test_entry_points import FakeContainer, client
@@ -15,7 +14,6 @@ NOW = datetime.now(UTC)
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     container = FakeContainer()
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
@@ -38,7 +36,7 @@ def connect(fakes: FakeContainer, status: TenantStatus = TenantStatus.ACTIVE) ->
 
 def test_the_owner_reads_and_changes_settings(fakes: FakeContainer) -> None:
     auth = connect(fakes)
-    api = client("api")
+    api = client("api", fakes)
     assert api.get("/settings", headers=auth).json["settings"]["planning_hour"] == 8
     changed = api.patch(
         "/settings", headers=auth, json={"planning_hour": 6, "data_source_ids": [DATA_SOURCE]}
@@ -63,7 +61,7 @@ def test_the_owner_reads_and_changes_settings(fakes: FakeContainer) -> None:
 
 def test_bad_settings_get_a_400_that_names_them_and_change_nothing(fakes: FakeContainer) -> None:
     auth = connect(fakes)
-    api = client("api")
+    api = client("api", fakes)
     bad: list[tuple[dict[str, object], str]] = [
         ({"planning_hour": 25}, "planning_hour"),
         ({"colour": "red"}, "colour"),
@@ -86,6 +84,6 @@ def test_bad_settings_get_a_400_that_names_them_and_change_nothing(fakes: FakeCo
 
 
 def test_settings_need_a_session_and_a_live_connection(fakes: FakeContainer) -> None:
-    assert client("api").get("/settings").status_code == 401
+    assert client("api", fakes).get("/settings").status_code == 401
     auth = connect(fakes, TenantStatus.REVOKED)
-    assert client("api").patch("/settings", headers=auth, json={"planning_hour": 6}).status_code == 409
+    assert client("api", fakes).patch("/settings", headers=auth, json={"planning_hour": 6}).status_code == 409

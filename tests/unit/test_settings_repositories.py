@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared import bootstrap
 from shared.agent.tools.code import DeployArgs, OpenPullRequestArgs
 from shared.domain.settings_input import SettingsInput
 from shared.services.sessions import start_session
@@ -36,7 +35,6 @@ ACCEPTED_PROJECTS = ["site", "my-site.v2", "prj_abc123"]
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     container = FakeContainer()
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     return container
 
 
@@ -48,7 +46,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
 def test_a_repository_or_project_no_run_could_use_is_a_400_and_nothing_is_stored(
     fakes: FakeContainer, name: str, value: str
 ) -> None:
-    auth, api = connect(fakes), client("api")
+    auth, api = connect(fakes), client("api", fakes)
     before = fakes.tenants.get("t1")
     good = "site" if name == "vercel_projects" else "acme/site"
     answer = api.patch("/settings", headers=auth, json={name: [good, value]})
@@ -91,9 +89,11 @@ def test_a_repository_stored_before_the_check_loads_and_blocks_no_other_change(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     container = FakeContainer()
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     container.tenants = store_with({"github_repositories": ["acme_corp/site", "acme/.."]})
-    auth, api = {"Authorization": f"Bearer {start_session('t1', container.secrets)}"}, client("api")
+    auth, api = (
+        {"Authorization": f"Bearer {start_session('t1', container.secrets)}"},
+        client("api", container),
+    )
     shown = api.get("/settings", headers=auth)
     assert shown.status_code == 200 and shown.json is not None
     assert shown.json["settings"]["github_repositories"] == ["acme_corp/site", "acme/.."]

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared import bootstrap
 from shared.domain.settings import MAX_BUDGET_USD, TenantSettings
 from shared.domain.settings_input import MAX_NOTION_IDS
 from shared.domain.tenants import Tenant
@@ -167,10 +166,9 @@ def test_over_http_infinity_is_a_400_naming_the_field_and_get_stays_json(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     container = FakeContainer()
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
     container.tenants = store_with()
     auth = {"Authorization": f"Bearer {start_session('t1', container.secrets)}"}
-    api = client("api")
+    api = client("api", container)
     for body in (
         '{"max_cost_per_run_usd": Infinity}',
         '{"max_cost_per_run_usd": 1e400}',

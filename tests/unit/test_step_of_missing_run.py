@@ -6,15 +6,14 @@ the key has no enabled version."""
 import logging
 from datetime import UTC, datetime
 
-import functions_framework
 import pytest
 
-from shared import bootstrap
+from functions._http import app
 from shared.config import PlatformSecret
 from shared.domain.events import HumanRequested, PlannedStep, RunPlanned
 from shared.domain.tasks.notify import NotifyTask
 from tests.fakes import FakeSecrets
-from tests.unit.test_entry_points import SOURCE, FakeContainer
+from tests.unit.test_entry_points import FakeContainer
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -22,7 +21,6 @@ NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def container(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     built = FakeContainer(secrets=FakeSecrets())  # no session signing key (no enabled version)
-    monkeypatch.setattr(bootstrap, "container", lambda: built)
     steps = [PlannedStep(tool="request_approval", args={"summary": "ok?"}), PlannedStep(tool="finish")]
     planned = RunPlanned(seq=1, at=NOW, goal="g", trigger="api", steps=steps, tools=["request_approval"])
     asked = HumanRequested(seq=2, at=NOW, request_id="approval-1", step=1, purpose="approval", prompt="ok?")
@@ -34,7 +32,7 @@ def container(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
 def test_a_missing_run_is_acknowledged_and_asking_a_person_needs_no_signing_key(
     container: FakeContainer, target: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = functions_framework.create_app(target, SOURCE).test_client()
+    client = app(target, container).test_client()
     gone = client.post("/", json={"tenant_id": "t1", "run_id": "gone", "step": 1})
     assert gone.status_code == 200 and gone.json is not None and gone.json["acted"] is False
 

@@ -17,8 +17,8 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     return fake_container(monkeypatch)
 
 
-def usage(token: str) -> dict[str, Any]:
-    answer = client("api").get("/usage", headers=auth(token))
+def usage(c: FakeContainer, token: str) -> dict[str, Any]:
+    answer = client("api", c).get("/usage", headers=auth(token))
     assert answer.status_code == 200, answer.json
     result: dict[str, Any] = answer.json
     return result
@@ -30,12 +30,12 @@ def test_usage_counts_the_workspaces_model_calls_against_its_budgets(fakes: Fake
         Tenant(tenant_id="t2", workspace_id="w2", token_secret="s", created_at=now, updated_at=now)
     )
     t1, t2 = start_session("t1", fakes.secrets), start_session("t2", fakes.secrets)
-    before = usage(t1)
+    before = usage(fakes, t1)
     assert before["day"]["spent_usd"] == 0 and before["month"]["spent_usd"] == 0 and before["paused"] is None
-    waiting_run(fakes, client("api"), t1)  # planned, then a draft step: each call at the fake's $0.001
+    waiting_run(fakes, client("api", fakes), t1)  # planned, then a draft step: each call at the fake's $0.001
     paid = 0.001 * len(fakes.model.prompts)
     assert paid > 0
-    after = usage(t1)
+    after = usage(fakes, t1)
     day, month = after["day"], after["month"]
     assert day["date"] == now.strftime("%Y-%m-%d") and month["month"] == now.strftime("%Y-%m")
     assert day["spent_usd"] == pytest.approx(paid) and month["spent_usd"] == pytest.approx(paid)
@@ -44,20 +44,20 @@ def test_usage_counts_the_workspaces_model_calls_against_its_budgets(fakes: Fake
         50.0,
         1.0,
     )
-    assert usage(t2)["day"]["spent_usd"] == 0  # the other workspace's session sees its own only
+    assert usage(fakes, t2)["day"]["spent_usd"] == 0  # the other workspace's session sees its own only
 
 
 def test_a_spent_day_budget_says_the_workspace_is_paused(fakes: FakeContainer) -> None:
     token = start_session("t1", fakes.secrets)
-    waiting_run(fakes, client("api"), token)
+    waiting_run(fakes, client("api", fakes), token)
     tenant = fakes.tenants.get("t1")
     assert tenant is not None
     low = tenant.settings.model_copy(update={"max_cost_per_day_usd": 0.0005})
     fakes.tenants.save(tenant.model_copy(update={"settings": low}))
-    paused = usage(token)["paused"]
+    paused = usage(fakes, token)["paused"]
     assert isinstance(paused, str) and "daily budget" in paused
 
 
 def test_usage_needs_a_session(fakes: FakeContainer) -> None:
-    assert client("api").get("/usage").status_code == 401
-    assert client("api").post("/usage").status_code == 405
+    assert client("api", fakes).get("/usage").status_code == 401
+    assert client("api", fakes).post("/usage").status_code == 405

@@ -22,7 +22,7 @@ from shared.services.webhooks import Intake, ingest_webhook
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 from tests.unit.test_entry_points import FakeContainer, client, fakes
 
-__all__ = ["fakes"]  # the fixture that puts fakes behind bootstrap.container()
+__all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 
 TOKEN = "secret_verification"
 PAGE = "3b4c5d6e-0000-4000-8000-000000000002"
@@ -157,7 +157,7 @@ def test_through_the_entry_point_a_retry_after_half_an_hour_recovers_the_event(
         raise TransientError("cloud tasks: ServiceUnavailable")
 
     monkeypatch.setattr(fakes.queue, "enqueue", unavailable)
-    webhook = client("notion_webhook")
+    webhook = client("notion_webhook", fakes)
     first = webhook.post("/", data=body, headers={"X-Notion-Signature": signature})
     assert first.status_code == 503 and not fakes.queue.tasks
     # Notion's later retry: the record was made 40 minutes ago and the queue works again.

@@ -4,15 +4,8 @@ from pydantic import Field
 
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
 from shared.config import Queue
-from shared.domain.schema import Schema
+from shared.domain.model_replies import Draft as Draft  # noqa: PLC0414 (re-exported)
 from shared.domain.tasks.notify import NotifyTask
-
-
-class Draft(Schema):
-    """The model's answer to a drafting request."""
-
-    title: str = Field("", max_length=200)
-    text: str = Field(min_length=1, max_length=20_000)
 
 
 class DraftTextArgs(Args):

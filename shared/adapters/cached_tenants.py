@@ -1,0 +1,56 @@
+"""A TenantStore that remembers a tenant for a while, in front of another (the engine's per instance).
+
+A step then reads the run document and nothing else about the tenant, which keeps a step's Firestore
+operations constant; its Notion token is cached by the secret store, and a 401 still refreshes it at
+once (``NotionAccess``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from shared.domain.tenants import Tenant
+
+if TYPE_CHECKING:
+    from shared.ports import TenantStore
+
+TENANT_TTL_S = 60.0
+
+
+class CachedTenants:
+    """A TenantStore that remembers ``get`` for a while; ``save`` writes through and forgets."""
+
+    def __init__(self, inner: TenantStore, ttl_s: float = TENANT_TTL_S) -> None:
+        self._inner, self._ttl = inner, ttl_s
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, Tenant | None]] = {}
+
+    def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:
+        with self._lock:
+            hit = self._cache.get(tenant_id)
+            if hit and hit[0] > time.monotonic() and not fresh:
+                return hit[1]
+        tenant = self._inner.get(tenant_id)
+        with self._lock:
+            self._cache[tenant_id] = (time.monotonic() + self._ttl, tenant)
+        return tenant
+
+    def by_workspace(self, workspace_id: str) -> Tenant | None:
+        return self._inner.by_workspace(workspace_id)
+
+    def save(self, tenant: Tenant) -> None:
+        with self._lock:
+            self._cache.pop(tenant.tenant_id, None)
+        self._inner.save(tenant)
+
+    def update(self, tenant_id: str, change: Callable[[Tenant | None], Tenant]) -> Tenant:
+        tenant = self._inner.update(tenant_id, change)
+        with self._lock:
+            self._cache.pop(tenant_id, None)
+        return tenant
+
+    def __getattr__(self, name: str) -> Any:  # other TenantStore methods pass through
+        return getattr(self._inner, name)
