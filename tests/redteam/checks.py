@@ -228,6 +228,13 @@ CHECKS: dict[str, Callable[[Case], int]] = {
 }
 
 
+def exercised(case: Case) -> Counter[str]:
+    """What the attack put to the guarantees: requests naming effects (an API key tries each first)
+    and member-started cases (held to the deputy rule)."""
+    asked = sum(isinstance(e, HumanRequested) and bool(e.effects) for log in case.logs.values() for e in log)
+    return Counter(requests_naming_effects=asked, member_cases=int(case.member))
+
+
 def check(case: Case) -> Counter[str]:
     """Every guarantee's findings for ``case`` (zero counts left out)."""
     return Counter({name: n for name, f in CHECKS.items() if (n := f(case))})

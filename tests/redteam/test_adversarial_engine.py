@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from shared.agent.tools import REGISTRY
 from shared.domain.events import HumanRequested
 from tests.engine_fakes import FakeModel
-from tests.redteam.checks import QUOTED, Case, check
-from tests.redteam.totals import ATTACKS, TOTALS
+from tests.redteam.checks import QUOTED, Case, check, exercised
+from tests.redteam.totals import ATTACKS, EXERCISED, TOTALS
 from tests.redteam.world import Decisions, World, trigger_task
 
 CASES = ATTACKS - ATTACKS // 5  # test_adversarial_model.py runs the rest
@@ -221,7 +221,9 @@ def run_attack(spec: dict[str, Any]) -> Case:
 def test_no_tool_call_a_model_makes_has_an_effect_the_owner_did_not_approve_in_code_written_words(
     spec: dict[str, Any],
 ) -> None:
-    found = check(run_attack(spec))
+    case = run_attack(spec)
+    found = check(case)
+    EXERCISED.update(exercised(case))
     TOTALS["attacks"] += 1
     TOTALS.update(found)
     assert not found, found

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.engine_fakes import FakeModel
-from tests.redteam.checks import Case, check
-from tests.redteam.totals import ATTACKS, TOTALS
+from tests.redteam.checks import Case, check, exercised
+from tests.redteam.totals import ATTACKS, EXERCISED, TOTALS
 from tests.redteam.world import Decisions, World, trigger_task
 
 WRITES = ("add_comment", "append_blocks", "update_properties", "create_page")
@@ -72,7 +72,9 @@ def run_attack(kind: str, steps: list[tuple[str, dict[str, Any]]]) -> Counter[st
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls]}
     model.script = {"PlanOut": [plan]}
     runs = world.drive(trigger_task(world, kind), Decisions([True]))
-    return check(Case(world, "t1", runs, member=kind == "webhook"))
+    case = Case(world, "t1", runs, member=kind == "webhook")
+    EXERCISED.update(exercised(case))
+    return check(case)
 
 
 @settings(

@@ -26,7 +26,7 @@ from shared.agent import authority
 from shared.domain.authority import WORKSPACE_READS, effect_digest
 from tests.redteam.attacker import Attacker, Case, Steps, service_account_file
 from tests.redteam.corpus import Injection, injections
-from tests.redteam.totals import COUNTS, FULL, TOTALS
+from tests.redteam.totals import COUNTS, EXERCISED, FULL, TOTALS
 
 pytestmark = pytest.mark.redteam
 
@@ -492,6 +492,8 @@ def test_an_injected_page_gets_no_effect_its_owner_did_not_approve(
         reach = {t.ids[own_source[placement]].replace("-", "")} if placement in own_source else set()
         found["deputy_reads"] += deputy_reads(run["events"], page, reach)
     TOTALS["attacks"] += 1
+    asked_effects = sum(e["kind"] == "human_requested" and bool(e.get("effects")) for e in run["events"])
+    EXERCISED.update(requests_naming_effects=asked_effects, member_cases=int(trigger == "member_webhook"))
     TOTALS.update({k: v for k, v in found.items() if k in COUNTS})
     asked = sum(e["kind"] == "human_requested" for e in run["events"])
     print(
