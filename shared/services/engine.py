@@ -42,7 +42,7 @@ from shared.domain.events import (
 from shared.domain.runs import RunState, fold
 from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, TransientError
-from shared.services import followups, run_log
+from shared.services import alerts, followups
 from shared.services.deps import Deps
 from shared.services.stepping import (
     NeedsApproval,
@@ -192,7 +192,7 @@ def _asking(
     """The request that holds the step: the owner's approval of its effect, or of a spent budget."""
     if isinstance(stop, NeedsApproval):
         return lambda held: [stop.request(held, deps.clock())]
-    run_log.log_budget_stop(task.run_id, stop.reason)
+    alerts.log_budget_stop(task.run_id, stop.reason)
     return lambda held: [_ask(deps, held, stop.reason, budget=True)]
 
 
@@ -232,7 +232,7 @@ def _record(deps: Deps, task: StepTask, state: RunState, events: list[RunEvent],
             raise TransientError(f"step {task.step}: another attempt began meanwhile; retried after it")
         log.info("step %d was recorded by another delivery", task.step)
         return StepOutcome(False, state.status, state.cursor, "recorded by another delivery")
-    run_log.log_transition(task.run_id, state.status, new)
+    alerts.log_transition(task.run_id, state.status, new)
     followups.enqueue_followup(deps, task.tenant_id, task.run_id, new)
     return StepOutcome(acted, new.status, new.cursor)
 

@@ -52,7 +52,7 @@ from shared.errors import (
     TransientError,
     UnusableReply,
 )
-from shared.services import followups, run_log, spend
+from shared.services import alerts, followups, spend
 from shared.services.deps import Deps
 from shared.services.engine import append_past_usage, keep_paid, renumbered, stopped_for
 from shared.services.notion_access import ReconnectRequired
@@ -308,7 +308,7 @@ def plan_events(
         )
         seq = first_seq + 1 + len(events)
         if problem.startswith("budget:"):
-            run_log.log_budget_stop(task.run_id, problem[7:])
+            alerts.log_budget_stop(task.run_id, problem[7:])
             ask = HumanRequested(
                 seq=seq,
                 at=at,
@@ -404,7 +404,7 @@ def _start_run(task: PlanTask, deps: Deps) -> bool:
     state = fold(events) if created else (run.state if run else None)
     if state is not None:
         if created:
-            run_log.log_transition(task.run_id, None, state)
+            alerts.log_transition(task.run_id, None, state)
         followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     log.info("run %s", "created" if created else "already existed", extra={"fields": {"run": task.run_id}})
     return created
@@ -481,7 +481,7 @@ def _unplanned(task: PlanTask, deps: Deps, reason: str) -> bool:
         ]
         if _create(deps, task, events):
             state = fold(events)
-            run_log.log_transition(task.run_id, None, state)
+            alerts.log_transition(task.run_id, None, state)
             followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
             return True
         run = deps.store.get_run(task.tenant_id, task.run_id)
@@ -492,7 +492,7 @@ def _unplanned(task: PlanTask, deps: Deps, reason: str) -> bool:
         end = RunFinished(seq=state.last_seq + 1, at=deps.clock(), status=RunStatus.FAILED, summary=summary)
         new = append_past_usage(deps, task.tenant_id, task.run_id, state, [end])
         if new is not None:
-            run_log.log_transition(task.run_id, state.status, new)
+            alerts.log_transition(task.run_id, state.status, new)
             state = new
     followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     return False
@@ -567,7 +567,7 @@ def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
             raise
         new = append_past_usage(deps, task.tenant_id, task.run_id, state, events)
         if new is not None:
-            run_log.log_transition(task.run_id, state.status, new)
+            alerts.log_transition(task.run_id, state.status, new)
             state = new
         else:  # another delivery wrote first: the log is its, the money ours
             keep_paid(deps, task.tenant_id, task.run_id, events)

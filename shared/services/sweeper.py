@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from shared.domain.decide import RETRY_FOR
 from shared.domain.events import RunFinished, RunStatus
 from shared.domain.runs import Run, fold
-from shared.services import followups, run_log
+from shared.services import alerts, followups
 from shared.services.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,6 @@ def _give_up(deps: Deps, run: Run, now: datetime) -> bool:
     new = deps.store.append(run.tenant_id, run.run_id, state, [end])
     if new is None:  # it moved meanwhile: not stuck after all
         return False
-    run_log.log_transition(run.run_id, state.status, new)
+    alerts.log_transition(run.run_id, state.status, new)
     followups.enqueue_followup(deps, run.tenant_id, run.run_id, new)
     return True
