@@ -85,6 +85,7 @@ def read_past(deps: Deps, run: Run) -> Logged:
 
 
 def event_at(deps: Deps, tenant_id: str, run_id: str, seq: int) -> RunEvent | None:
+    """The event at ``seq``, if one was written there."""
     return deps.store.get_event(tenant_id, run_id, seq)
 
 
