@@ -6,7 +6,7 @@
 #   a run or tenant stopped by a budget  fields.event = "budget_exceeded"
 #   a configured model answered 404      fields.event = "model_unavailable" (shared/adapters/vertex_model.py)
 #   a task body that can never be valid fields.event = "dead_letter" (shared/services/dead_letters.py)
-# shared/services/run_log.py logs both. tests/infra/test_monitoring.py reads the events the code logs
+# shared/services/alerts.py logs both. tests/infra/test_monitoring.py reads the events the code logs
 # and fails when a metric below counts one that no code writes.
 # No metric reads a secret or a token from a log: the code never logs one (shared/logs.py masks
 # every secret it has read), and the webhook verification token lives only in Secret Manager.

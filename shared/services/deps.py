@@ -44,6 +44,15 @@ class Deps(NamedTuple):
         t = tenant.settings
         return Budget(t.max_cost_per_run_usd, t.max_cost_per_day_usd, t.max_cost_per_month_usd)
 
+    def tenant_stops(self, tenant_id: str, started: datetime | None) -> str:
+        """Why the workspace no longer runs a run started at ``started`` ("" while it does:
+        ``Tenant.stops``), the tenant as the instance caches it (read again within a minute, and
+        afresh at every model call's budget check). A step and a plan ask before they act."""
+        if self.tenants is None:
+            return ""
+        tenant = self.tenants.get(tenant_id)
+        return "the workspace is no longer connected" if tenant is None else tenant.stops(started)
+
     def need_model(self) -> Model:
         if self.model is None:
             raise RuntimeError("this function was built without a model")

@@ -35,15 +35,19 @@ def enqueue_step(
         deps.queue.enqueue(Queue.EXECUTE_STEP, body, name, delay_s)
 
 
-def enqueue_followup(deps: Deps, tenant_id: str, run_id: str, state: RunState, *, tag: str = "") -> None:
+def enqueue_followup(
+    deps: Deps, tenant_id: str, run_id: str, state: RunState, *, tag: str = "", delay_s: float = 0.0
+) -> None:
+    """The task that follows ``state``, by name; ``delay_s``: a running run's next step runs that much
+    later (a long Retry-After), other follow-ups at once."""
     if state.status == RunStatus.RUNNING and not state.steps:
         # Approved by a person: planned at once, never held back; the plan still records the run's
-        # own trigger (planning._replan_events), so a page's change run releases its page.
+        # own trigger (``planning``), so a page's change run releases its page.
         trigger = Trigger(kind="manual", page_id=state.page_id, by_owner=not state.member)
         task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=state.goal[:2000], trigger=trigger)
         deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}:{state.last_seq}{tag}")
     elif state.status == RunStatus.RUNNING:
-        enqueue_step(deps, tenant_id, run_id, state, tag=tag)
+        enqueue_step(deps, tenant_id, run_id, state, delay_s=delay_s, tag=tag)
     elif state.status == RunStatus.WAITING_FOR_HUMAN and state.waiting is not None:
         _ask(deps, tenant_id, run_id, state)
     elif state.status.terminal:

@@ -12,12 +12,12 @@ Side effects of a decision (a rejection's replan) happen only after it is record
 fails, the same decision tried again sends them (by name: a repeat adds nothing) and is still a 409.
 
 The state decided on is the log's, not the run document's alone: a step's intent is created without
-the document (``stepping``), so the events past it are folded in (:func:`_read`), or every write
+the document (``stepping``), so the events past it are folded in (``run_log.read``), or every write
 would take the intent's seq and lose until the step records. While that intent's lease lasts, its
 effect may be under way and a cancel or pause is a 409 saying when to try again; once it ran out
 (the holder died), the cancel or pause is recorded after the intent. The step's late result then
 collides with it and is not recorded; its retry acknowledges a cancelled or paused run, and after a
-resume takes the intent over and looks for its effect before acting (``stepping._claim``).
+resume takes the intent over and looks for its effect before acting (``stepping``).
 """
 
 import math
@@ -27,7 +27,6 @@ from shared.config import PlatformSecret
 from shared.domain import tokens
 from shared.domain.events import (
     HumanResponded,
-    ModelUsed,
     RunCancelled,
     RunEvent,
     RunFinished,
@@ -36,33 +35,28 @@ from shared.domain.events import (
     RunStatus,
     ToolIntent,
 )
-from shared.domain.runs import RunState, fold
+from shared.domain.runs import RunState
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.services import followups, links, spend
+from shared.services import followups, links, run_log, spend
 from shared.services.deps import Deps
+from shared.services.run_log import Seqs
 
 Decision = Literal["approve", "reject", "answer"]
 
 
-def _read(deps: Deps, tenant_id: str, run_id: str) -> tuple[RunState, ToolIntent | None]:
-    """The run as its log has it (the document and the events past it), and the intent a step holds.
-
-    Only an intent, and usage a duplicate delivery records alone after it (``engine.keep_paid``), are
-    created without the document; every other write moves the document with it. So an intent past the
-    document, followed by nothing but usage, is one whose step has recorded nothing since: it holds the
-    step. An intent the document folds in (a step stopped for its budget after it) holds nothing."""
-    run = deps.store.get_run(tenant_id, run_id)
-    if run is None:
+def _read(deps: Deps, tenant_id: str, run_id: str) -> run_log.Logged:
+    """The run as its log has it, and the intent a step holds (``run_log.read_past``); an intent the
+    document folds in (a step stopped for its budget after it) holds nothing. NotFound if none."""
+    logged = run_log.read(deps, tenant_id, run_id)
+    if logged is None:
         raise NotFound(f"run {run_id} was not found")
-    past = deps.store.list_events(tenant_id, run_id, run.state.last_seq)
-    last = next((e for e in reversed(past) if not isinstance(e, ModelUsed)), None)
-    return fold(past, run.state), last if isinstance(last, ToolIntent) else None
+    return logged
 
 
 def _state(deps: Deps, tenant_id: str, run_id: str) -> RunState:
-    return _read(deps, tenant_id, run_id)[0]
+    return _read(deps, tenant_id, run_id).state
 
 
 def _not_acting(deps: Deps, run_id: str, held: ToolIntent | None, action: str) -> None:
@@ -82,11 +76,12 @@ def _not_acting(deps: Deps, run_id: str, held: ToolIntent | None, action: str) -
     )
 
 
-def _append(deps: Deps, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]) -> RunState:
-    new = deps.store.append(tenant_id, run_id, state, events)
+def _record(deps: Deps, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]) -> RunState:
+    """Write ``events`` after ``state`` and send what follows them (``run_log.record``), only if no
+    write came since, usage included: Conflict otherwise, and nothing is recorded."""
+    new = run_log.record(deps, tenant_id, run_id, state, events, after_usage=False)
     if new is None:
         raise Conflict("the run changed meanwhile (a step is in progress); try again in a moment")
-    followups.enqueue_followup(deps, tenant_id, run_id, new)
     return new
 
 
@@ -135,10 +130,15 @@ def respond(
         )
     if decision == "approve" and waiting.budget:
         _check_tenant_budget(deps, tenant_id)
-    seq, at = state.last_seq + 1, deps.clock()
+    seqs, at = Seqs.after(state), deps.clock()
     events: list[RunEvent] = [
         HumanResponded(
-            seq=seq, at=at, request_id=waiting.request_id, decision=decision, text=text[:2000], via=via
+            seq=seqs.next(),
+            at=at,
+            request_id=waiting.request_id,
+            decision=decision,
+            text=text[:2000],
+            via=via,
         )
     ]
     replanned = None
@@ -149,15 +149,14 @@ def respond(
             reason += f"; replanned as run {replanned}"
         events.append(
             RunFinished(
-                seq=seq + 1, at=at, status=RunStatus.CANCELLED, summary=reason, replanned_as=replanned
+                seq=seqs.next(), at=at, status=RunStatus.CANCELLED, summary=reason, replanned_as=replanned
             )
         )
-    new = deps.store.append(tenant_id, run_id, state, events)
-    if new is None:
-        raise Conflict("the run changed meanwhile (a step is in progress); try again in a moment")
-    # Only now: a rejection that lost to another decision plans nothing. If sending fails (the
-    # queue is down, the instance dies), the decision's retry sends them (above), by name, once.
-    _send_followups(deps, tenant_id, run_id, new, text)
+    # What follows, only once recorded: a rejection that lost to another decision plans nothing. If
+    # sending fails (the queue is down, the instance dies), the decision's retry sends it (above), by
+    # name, once.
+    new = _record(deps, tenant_id, run_id, state, events)
+    _replan_rejected(deps, tenant_id, new, text)
     return new
 
 
@@ -190,22 +189,25 @@ def _check_tenant_budget(deps: Deps, tenant_id: str) -> None:
     )
 
 
-def _send_followups(
-    deps: Deps, tenant_id: str, run_id: str, state: RunState, text: str | None = None
-) -> None:
-    """What follows a decision: the next step or the notice of the end, and a rejection's replan.
-    All are named tasks, so sending them again adds nothing."""
+def _send_followups(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
+    """What follows a decision, sent again: the next step or the notice of the end, and a
+    rejection's replan. All are named tasks, so sending them again adds nothing."""
     followups.enqueue_followup(deps, tenant_id, run_id, state)
+    if state.replanned_as is not None:  # the rejection's own words, from the log
+        text = next(
+            (
+                e.text
+                for e in reversed(deps.store.list_events(tenant_id, run_id))
+                if isinstance(e, HumanResponded)
+            ),
+            "",
+        )
+        _replan_rejected(deps, tenant_id, state, text)
+
+
+def _replan_rejected(deps: Deps, tenant_id: str, state: RunState, text: str) -> None:
+    """A rejection that asks for another plan (``replanned_as``) plans the new run."""
     if state.replanned_as is not None:
-        if text is None:  # a retry: the rejection's own words, from the log
-            text = next(
-                (
-                    e.text
-                    for e in reversed(deps.store.list_events(tenant_id, run_id))
-                    if isinstance(e, HumanResponded)
-                ),
-                "",
-            )
         _replan(deps, tenant_id, state.replanned_as, state, text)
 
 
@@ -286,8 +288,9 @@ def link_info(deps: Deps, token: str) -> dict[str, Any]:
 def control(
     deps: Deps, tenant_id: str, run_id: str, action: Literal["cancel", "pause", "resume"], reason: str = ""
 ) -> RunState:
-    state, held = _read(deps, tenant_id, run_id)
-    seq, at = state.last_seq + 1, deps.clock()
+    logged = _read(deps, tenant_id, run_id)
+    state = logged.state
+    seq, at = run_log.next_seq(state), deps.clock()
     if state.status.terminal:  # the retry of a cancel whose follow-ups failed half-way sends them
         followups.enqueue_followup(deps, tenant_id, run_id, state)
         raise Conflict(f"run {run_id} has already ended ({state.status.value})")
@@ -304,14 +307,14 @@ def control(
                 followups.enqueue_followup(deps, tenant_id, run_id, state)
             raise Conflict(f"run {run_id} is not paused (it is {state.status.value})")
         event = RunResumed(seq=seq, at=at)
-    _not_acting(deps, run_id, held, action)
-    return _append(deps, tenant_id, run_id, state, [event])
+    _not_acting(deps, run_id, logged.holder, action)
+    return _record(deps, tenant_id, run_id, state, [event])
 
 
 def cancel_held(deps: Deps, tenant_id: str, reason: str, page: int = 100) -> int:
     """Cancel the tenant's runs that wait for a person or are paused (``RunStore.held``): no step
     reaches them to find that their workspace no longer runs them, as it does for a running run
-    (``engine.stopped_for``). Each is an owner's cancel (:func:`control`, its follow-ups with it: the
+    (``Deps.tenant_stops``). Each is an owner's cancel (:func:`control`, its follow-ups with it: the
     end notice, its page released). One a step moves meanwhile is left to that step. Returns how many
     were cancelled; a repeat finds only those still held."""
     cancelled = 0

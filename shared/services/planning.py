@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.agent import context as prompt_context
 from shared.agent import prompts
@@ -52,10 +52,10 @@ from shared.errors import (
     TransientError,
     UnusableReply,
 )
-from shared.services import followups, run_log, spend
+from shared.services import alerts, followups, run_log, spend
 from shared.services.deps import Deps
-from shared.services.engine import append_past_usage, keep_paid, renumbered, stopped_for
 from shared.services.notion_access import ReconnectRequired
+from shared.services.run_log import Seqs
 
 if TYPE_CHECKING:
     from shared.ports import Notion
@@ -182,10 +182,11 @@ def _sources(deps: Deps, task: PlanTask, source_id: str | None) -> list[str]:
 @dataclass
 class Attempts:
     """Asking for a plan so far: the ``model_used`` events of the calls paid for and the errors
-    between them (from ``first_seq``), and the goal. Kept by the caller when planning stops on an
-    error, so the budgets see those calls."""
+    between them (numbered by ``seqs``, after the plan's head at ``head_seq``), and the goal. Kept by
+    the caller when planning stops on an error, so the budgets see those calls."""
 
-    first_seq: int = 2  # set by plan_events: the seq after the plan's head
+    head_seq: int = 1  # set by plan_events
+    seqs: Seqs = field(default_factory=lambda: Seqs(1))  # set by plan_events: the seqs after the head
     # A run planned again: what it spent already and the run budgets a person granted it, so its run
     # budget counts every attempt, not only this one's (a retry after a 429 pays again).
     prior_cost_usd: float = 0.0
@@ -200,7 +201,7 @@ class Attempts:
     def used(self, deps: Deps, usage: ModelUsage) -> None:
         self.events.append(
             ModelUsed(
-                seq=self.first_seq + len(self.events),
+                seq=self.seqs.next(),
                 at=deps.clock(),
                 purpose="plan",
                 model=usage.model,
@@ -213,7 +214,7 @@ class Attempts:
     def failed(self, deps: Deps, reason: str) -> None:
         self.events.append(
             ErrorRecorded(
-                seq=self.first_seq + len(self.events),
+                seq=self.seqs.next(),
                 at=deps.clock(),
                 step=0,
                 error=ErrorKind.MODEL_FIXABLE,
@@ -222,10 +223,14 @@ class Attempts:
         )
 
 
-def _ask_model(
-    deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attempts
-) -> tuple[ValidPlan | None, str]:
-    """The validated plan (or None with the last error); the usage/error events of getting it go to
+class Asked(NamedTuple):
+    plan: ValidPlan | None
+    problem: str = ""  # why there is no plan: the last error, or the budget that is spent
+    over_budget: bool = False  # ``problem`` is a spent budget: a person may let planning go on
+
+
+def _ask_model(deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attempts) -> Asked:
+    """The validated plan (or None and why); the usage/error events of getting it go to
     ``attempts`` as they happen (a call is recorded there as soon as it is paid for)."""
     errors: list[str] = []
     max_steps = deps.settings.run_max_steps
@@ -233,7 +238,7 @@ def _ask_model(
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
         problem = spend.budget_problem(deps, task.tenant_id, spent, attempts.grants)
         if problem:
-            return None, "budget:" + problem
+            return Asked(None, problem, over_budget=True)
         try:
             reply = deps.need_model().generate(
                 "plan", prompt_context.plan_prompt(task.goal, ctx, errors, max_steps), PlanOut
@@ -242,33 +247,34 @@ def _ask_model(
             attempts.used(deps, reply.usage)
             page = task.trigger.page_id
             plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
-            return plan, ""  # ModelFixableError: a plan that failed it
+            return Asked(plan)  # ModelFixableError: a plan that failed it
         except ModelUnavailable as exc:  # every call would fail alike: the run fails, naming the setting
-            return None, exc.reason
+            return Asked(None, exc.reason)
         except ModelFixableError as exc:
             if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
                 spend.note_spent(task.tenant_id, exc.usage.cost_usd)
                 attempts.used(deps, exc.usage)
             errors.append(exc.reason)
             attempts.failed(deps, exc.reason)
-    return None, errors[-1]
+    return Asked(None, errors[-1])
 
 
 def plan_events(
     task: PlanTask,
     deps: Deps,
-    first_seq: int,
+    seqs: Seqs,
     *,
     trigger: str = "",
     member: bool = False,
     attempts: Attempts | None = None,
 ) -> list[RunEvent]:
-    """The events that plan the run from ``first_seq``; ``trigger``: the kind the plan records, when
-    not the task's (a run planned again stays what it is, see :func:`_replan_events`); ``member``: a
-    run planned again that a member started. ``attempts`` receives the model calls as they are paid
-    for (from ``first_seq + 1``): what an error leaves."""
+    """The events that plan the run, at the next seqs of ``seqs``; ``trigger``: the kind the plan
+    records, when not the task's (a run planned again stays what it is, see :func:`_replan_events`);
+    ``member``: a run planned again that a member started. ``attempts`` receives the model calls as
+    they are paid for (after the plan's head): what an error leaves."""
     attempts = attempts if attempts is not None else Attempts()
-    attempts.first_seq = first_seq + 1
+    first_seq = attempts.head_seq = seqs.next()
+    attempts.seqs = seqs
     kind = trigger or task.trigger.kind
     member = member or task.trigger.member
     try:
@@ -288,10 +294,10 @@ def plan_events(
             member=member,
         )
         reason = f"the workspace could not be read: {exc.reason}"[:2000]
-        return [head, RunFinished(seq=first_seq + 1, at=head.at, status=RunStatus.FAILED, summary=reason)]
+        return [head, RunFinished(seq=seqs.next(), at=head.at, status=RunStatus.FAILED, summary=reason)]
     goal = task.goal or _default_goal(ctx)
     ctx["goal"] = attempts.goal = goal
-    plan, problem = _ask_model(deps, task.model_copy(update={"goal": goal}), ctx, attempts)
+    plan, problem, over_budget = _ask_model(deps, task.model_copy(update={"goal": goal}), ctx, attempts)
     events = attempts.events
     at = deps.clock()
     page_id = task.trigger.page_id
@@ -306,16 +312,16 @@ def plan_events(
             page_id=page_id,
             member=member,
         )
-        seq = first_seq + 1 + len(events)
-        if problem.startswith("budget:"):
-            run_log.log_budget_stop(task.run_id, problem[7:])
+        seq = seqs.next()
+        if over_budget:
+            alerts.log_budget_stop(task.run_id, problem)
             ask = HumanRequested(
                 seq=seq,
                 at=at,
                 request_id=f"limit-plan-{seq}",
                 step=0,
                 purpose="limit",
-                prompt=f"Planning stopped: {problem[7:]}. Approve to plan anyway, reject to drop it.",
+                prompt=f"Planning stopped: {problem}. Approve to plan anyway, reject to drop it.",
                 budget=True,
             )
             return [head, *events, ask]
@@ -389,7 +395,7 @@ def _start_run(task: PlanTask, deps: Deps) -> bool:
         return False
     attempts = Attempts()
     try:
-        events = plan_events(task, deps, 1, attempts=attempts)
+        events = plan_events(task, deps, Seqs(), attempts=attempts)
     except ReconnectRequired as exc:
         log.info("trigger dropped, no run: %s", exc.reason, extra={"fields": {"run": task.run_id}})
         _release_page(task, deps)
@@ -397,26 +403,16 @@ def _start_run(task: PlanTask, deps: Deps) -> bool:
     except AgentError as exc:
         _keep_attempts(task, deps, attempts, exc)
         raise  # the queue retries the task: it plans into the run
-    created = _create(deps, task, events)
-    if not created:  # another delivery of this task created it: the log is its, the money ours
-        keep_paid(deps, task.tenant_id, task.run_id, events)
-    run = None if created else deps.store.get_run(task.tenant_id, task.run_id)
-    state = fold(events) if created else (run.state if run else None)
-    if state is not None:
-        if created:
-            run_log.log_transition(task.run_id, None, state)
-        followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+    # Another delivery of this task may have created it: the log is its, the money ours (kept).
+    created = run_log.create(deps, task.tenant_id, task.run_id, events)
+    if created:
+        run_log.emit_transition(deps, task.tenant_id, task.run_id, None, fold(events))
+    else:
+        run = deps.store.get_run(task.tenant_id, task.run_id)
+        if run is not None:
+            followups.enqueue_followup(deps, task.tenant_id, task.run_id, run.state)
     log.info("run %s", "created" if created else "already existed", extra={"fields": {"run": task.run_id}})
     return created
-
-
-def _create(deps: Deps, task: PlanTask, events: list[RunEvent]) -> bool:
-    """``create_run``, true also when the run found is this call's own: the Firestore client retries
-    a commit that met UNAVAILABLE, and one that went through then answers "already exists" (its
-    usage must not be kept a second time)."""
-    if deps.store.create_run(task.tenant_id, task.run_id, events):
-        return True
-    return deps.store.get_event(task.tenant_id, task.run_id, events[0].seq) == events[0]
 
 
 def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts, exc: AgentError) -> None:
@@ -426,7 +422,7 @@ def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts, exc: AgentErr
     the task's retry plans into the run (:func:`_replan_if_needed`), the sweeper re-enqueues it if
     the task is gone, and a last attempt that still fails ends it, failed (:func:`_unplanned`)."""
     head = RunPlanned(
-        seq=attempts.first_seq - 1,
+        seq=attempts.head_seq,
         at=deps.clock(),
         goal=attempts.goal or task.goal or _unread_goal(task),
         trigger=task.trigger.kind,
@@ -435,11 +431,9 @@ def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts, exc: AgentErr
         page_id=task.trigger.page_id,
         member=task.trigger.member,
     )
-    error = _planning_error(deps, attempts.first_seq + len(attempts.events), exc)
-    if _create(deps, task, [head, *attempts.events, error]):
+    error = _planning_error(deps, attempts.seqs.next(), exc)
+    if run_log.create(deps, task.tenant_id, task.run_id, [head, *attempts.events, error]):
         log.info("planning failed: run created without steps", extra={"fields": {"run": task.run_id}})
-    else:
-        keep_paid(deps, task.tenant_id, task.run_id, attempts.events)
 
 
 def _planning_error(deps: Deps, seq: int, exc: AgentError) -> ErrorRecorded:
@@ -465,8 +459,9 @@ def _unplanned(task: PlanTask, deps: Deps, reason: str) -> bool:
     summary = f"the trigger could not be planned after {attempts} attempts: {reason}"[:2000]
     run = deps.store.get_run(task.tenant_id, task.run_id)
     if run is None:
+        seqs = Seqs()
         head = RunPlanned(
-            seq=1,
+            seq=seqs.next(),
             at=deps.clock(),
             goal=task.goal or _unread_goal(task),
             trigger=task.trigger.kind,
@@ -477,23 +472,21 @@ def _unplanned(task: PlanTask, deps: Deps, reason: str) -> bool:
         )
         events: list[RunEvent] = [
             head,
-            RunFinished(seq=2, at=head.at, status=RunStatus.FAILED, summary=summary),
+            RunFinished(seq=seqs.next(), at=head.at, status=RunStatus.FAILED, summary=summary),
         ]
-        if _create(deps, task, events):
-            state = fold(events)
-            run_log.log_transition(task.run_id, None, state)
-            followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+        if run_log.create(deps, task.tenant_id, task.run_id, events):
+            run_log.emit_transition(deps, task.tenant_id, task.run_id, None, fold(events))
             return True
         run = deps.store.get_run(task.tenant_id, task.run_id)
         if run is None:
             return False
     state = run.state
     if state.status == RunStatus.RUNNING and not state.steps:
-        end = RunFinished(seq=state.last_seq + 1, at=deps.clock(), status=RunStatus.FAILED, summary=summary)
-        new = append_past_usage(deps, task.tenant_id, task.run_id, state, [end])
-        if new is not None:
-            run_log.log_transition(task.run_id, state.status, new)
-            state = new
+        end = RunFinished(
+            seq=run_log.next_seq(state), at=deps.clock(), status=RunStatus.FAILED, summary=summary
+        )
+        if run_log.record(deps, task.tenant_id, task.run_id, state, [end]) is not None:
+            return False
     followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     return False
 
@@ -557,24 +550,19 @@ def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
         try:
             events = _replan_events(task, deps, state, attempts)
         except AgentError as exc:  # its paid calls, with the error, are kept: the retry plans after them
-            paid = renumbered(attempts.events, state.last_seq + 1)
-            error = _planning_error(deps, state.last_seq + 1 + len(paid), exc)
-            if (
-                attempts.paid
-                and append_past_usage(deps, task.tenant_id, task.run_id, state, [*paid, error]) is None
-            ):
-                keep_paid(deps, task.tenant_id, task.run_id, paid)
+            if attempts.paid:
+                seqs = Seqs.after(state)
+                paid = run_log.numbered(attempts.events, seqs)
+                error = _planning_error(deps, seqs.next(), exc)
+                run_log.append(deps, task.tenant_id, task.run_id, state, [*paid, error])
             raise
-        new = append_past_usage(deps, task.tenant_id, task.run_id, state, events)
-        if new is not None:
-            run_log.log_transition(task.run_id, state.status, new)
-            state = new
-        else:  # another delivery wrote first: the log is its, the money ours
-            keep_paid(deps, task.tenant_id, task.run_id, events)
-            # The follow-up is named from the run as it is now: named from the state read before,
-            # it would be this task's own name (taken), and nothing would plan the run.
-            run = deps.store.get_run(task.tenant_id, task.run_id)
-            state = run.state if run is not None else state
+        if run_log.record(deps, task.tenant_id, task.run_id, state, events) is not None:
+            return False
+        # Another delivery wrote first: the log is its, the money ours (kept). The follow-up is
+        # named from the run as it is now: named from the state read before, it would be this
+        # task's own name (taken), and nothing would plan the run.
+        run = deps.store.get_run(task.tenant_id, task.run_id)
+        state = run.state if run is not None else state
     followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
     return False
 
@@ -588,20 +576,21 @@ def _replan_events(task: PlanTask, deps: Deps, state: RunState, attempts: Attemp
     sweep; the model calls paid for before the error are recorded before its end. Transient errors and
     a deployment's ConfigError propagate, as in execute-step: the queue or the sweeper plans the run
     again (the caller records the calls paid for before them). A run its workspace no longer runs
-    (disconnected, or the earlier owner's: :func:`~shared.services.engine.stopped_for`) is cancelled
-    instead, before any Notion read or model call, as its next step would be."""
-    seq = state.last_seq + 1
-    gone = stopped_for(deps, task.tenant_id, state.started_at)
+    (disconnected, or the earlier owner's: ``Deps.tenant_stops``) is cancelled instead, before any
+    Notion read or model call, as its next step would be."""
+    gone = deps.tenant_stops(task.tenant_id, state.started_at)
     if gone:
-        return [RunCancelled(seq=seq, at=deps.clock(), reason=gone)]
+        return [RunCancelled(seq=run_log.next_seq(state), at=deps.clock(), reason=gone)]
     try:
-        return plan_events(task, deps, seq, trigger=state.trigger, member=state.member, attempts=attempts)
+        seqs = Seqs.after(state)
+        return plan_events(task, deps, seqs, trigger=state.trigger, member=state.member, attempts=attempts)
     except (TransientError, ConfigError):
         raise
     except ReconnectRequired as exc:
         reason = f"the run could not be planned: {exc.reason}. Connect the workspace again and start it anew"
     except AgentError as exc:  # the tenant is gone, the model refused for good, ...
         reason = f"the run could not be planned: {exc.reason}"
-    paid = renumbered(attempts.events, seq)
-    end = RunFinished(seq=seq + len(paid), at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000])
+    seqs = Seqs.after(state)
+    paid = run_log.numbered(attempts.events, seqs)
+    end = RunFinished(seq=seqs.next(), at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000])
     return [*paid, end]

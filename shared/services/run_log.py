@@ -1,28 +1,244 @@
-"""The log lines that alerts count (terraform/monitoring.tf): a run that failed, a budget that stopped
-one. Each is written once, where the transition is recorded, with ``fields.event`` as the metric key."""
+"""A run's event log and its one owner: the engine, stepping, planning, humans and the sweeper read and
+write a run's log only through here. It reads a run as its log has it (the document and the events
+written past it), numbers events (:class:`Seqs`), writes them by the race rule (each event is created
+at its seq, so of two writers from one state exactly one wins), keeps the paid usage of a write that
+lost, and after a write emits what follows the transition: the alert line and the next task.
+"""
+
+from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import NamedTuple
 
-from shared.domain.runs import RunState, RunStatus
+from shared.domain.events import ModelUsed, RunEvent, RunStatus, ToolIntent
+from shared.domain.runs import Run, RunState, fold
+from shared.errors import TransientError
+from shared.services import alerts, followups
+from shared.services.deps import Deps
 
 log = logging.getLogger(__name__)
+_ATTEMPTS = 5  # writes of one record that others keep getting ahead of: then it gives up (logged)
 
 
-def log_transition(run_id: str, before: RunStatus | None, after: RunState) -> None:
-    """Called after a write that moved a run from ``before`` to ``after``."""
-    if after.status == RunStatus.FAILED and before != RunStatus.FAILED:
-        log.error(
-            "run %s failed: %s",
-            run_id,
-            after.summary[:300],
-            extra={"fields": {"event": "run_failed", "run": run_id}},
-        )
+class StepHeld(TransientError):
+    """Another delivery holds the current step: its intent's lease lasts ``retry_after_s`` more. The
+    log's next seq is the holder's, so nothing is decided or written past it until it records or
+    its lease runs out."""
+
+    def __init__(self, step: int, wait_s: float) -> None:
+        super().__init__(f"step {step} is in progress elsewhere", retry_after_s=wait_s)
 
 
-def log_budget_stop(run_id: str, reason: str) -> None:
-    log.warning(
-        "run %s stopped by a budget: %s",
-        run_id,
-        reason[:300],
-        extra={"fields": {"event": "budget_exceeded", "run": run_id}},
-    )
+class Seqs:
+    """The seqs of the events that follow a log position, handed out in order. A run's log is dense
+    (1, 2, 3, ...) and the store creates each event at its seq, so a seq is the place a write claims.
+    ``Seqs()`` numbers a new log from 1; ``Seqs.after(state)`` the events written after ``state``."""
+
+    def __init__(self, last_seq: int = 0) -> None:
+        self._last = last_seq
+
+    @classmethod
+    def after(cls, state: RunState) -> Seqs:
+        return cls(state.last_seq)
+
+    def next(self) -> int:
+        """The next seq, taken: the following call hands out the one after it."""
+        self._last += 1
+        return self._last
+
+
+def next_seq(state: RunState) -> int:
+    """The seq of the one event that follows ``state``."""
+    return Seqs.after(state).next()
+
+
+def numbered(events: Sequence[RunEvent], seqs: Seqs) -> list[RunEvent]:
+    """``events``, in order, at the seqs ``seqs`` hands out next."""
+    return [e.model_copy(update={"seq": seqs.next()}) for e in events]
+
+
+class Logged(NamedTuple):
+    """A run as its log has it."""
+
+    run: Run  # the run document as read
+    state: RunState  # the document's state with the events past it folded in
+    holder: ToolIntent | None  # the intent past the document, followed by nothing but usage
+
+
+def read(deps: Deps, tenant_id: str, run_id: str) -> Logged | None:
+    """The run as its log has it (:func:`read_past`); None when it does not exist."""
+    run = deps.store.get_run(tenant_id, run_id)
+    return None if run is None else read_past(deps, run)
+
+
+def read_past(deps: Deps, run: Run) -> Logged:
+    """``run`` (a document just read) with what its log holds past it. Only a step's intent and usage
+    recorded alone (:func:`keep_usage`) are written without the document; every other write moves
+    the document with it. So an intent past the document, followed by nothing but usage, is one whose
+    step has recorded nothing since: it holds the step (``holder``). One query, empty on the usual
+    path."""
+    past = deps.store.list_events(run.tenant_id, run.run_id, run.state.last_seq)
+    last = next((e for e in reversed(past) if not isinstance(e, ModelUsed)), None)
+    state = fold(past, run.state) if past else run.state
+    return Logged(run, state, last if isinstance(last, ToolIntent) else None)
+
+
+def event_at(deps: Deps, tenant_id: str, run_id: str, seq: int) -> RunEvent | None:
+    """The event at ``seq``, if one was written there."""
+    return deps.store.get_event(tenant_id, run_id, seq)
+
+
+def last_but_usage(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> RunEvent | None:
+    """The log's last event up to ``state.last_seq`` that is not usage (``model_used``) recorded
+    after it; read one event at a time from the end (one read, unless usage follows it)."""
+    seq = state.last_seq
+    last = deps.store.get_event(tenant_id, run_id, seq)
+    while isinstance(last, ModelUsed) and seq > 1:
+        seq -= 1
+        last = deps.store.get_event(tenant_id, run_id, seq)
+    return last
+
+
+def outcome_past(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> bool:
+    """Whether the log past ``state`` holds an outcome or a decision (another delivery's result or
+    error, a person's), not only what is written without the document: an intent and usage."""
+    tail = deps.store.list_events(tenant_id, run_id, state.last_seq)
+    return any(not isinstance(e, ToolIntent | ModelUsed) for e in tail)
+
+
+def create(deps: Deps, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
+    """Create the run with ``events`` (numbered from 1); True also when the run found is this call's
+    own (the Firestore client retries a commit that met UNAVAILABLE, and one that went through then
+    answers "already exists"). When another writer created it, the log is theirs and the paid usage
+    among ``events`` is kept after it (:func:`keep_usage`)."""
+    if deps.store.create_run(tenant_id, run_id, events):
+        return True
+    if deps.store.get_event(tenant_id, run_id, events[0].seq) == events[0]:
+        return True
+    keep_usage(deps, tenant_id, run_id, events)
+    return False
+
+
+def add_alone(deps: Deps, tenant_id: str, run_id: str, event: RunEvent) -> bool:
+    """Create ``event`` at its seq without moving the run document (a step's intent: one write);
+    False when another writer created that seq first (read it with :func:`event_at`)."""
+    return deps.store.add_event(tenant_id, run_id, event)
+
+
+def append(
+    deps: Deps,
+    tenant_id: str,
+    run_id: str,
+    state: RunState,
+    events: list[RunEvent],
+    *,
+    after_usage: bool = True,
+) -> RunState | None:
+    """Write ``events`` (numbered after ``state``) and move the run document with them, by the race
+    rule: the store's append fails when another writer created any of their seqs first. With
+    ``after_usage``, usage recorded alone since ``state`` (:func:`keep_usage`), which changes nothing
+    but the cost, does not count as such a writer: ``events`` go after it, renumbered. Returns the new
+    state, or None when another writer got there first; then the paid usage among ``events`` is kept
+    after whatever the log holds now, so the budgets still see it."""
+    if after_usage:
+        new = _append_after_usage(deps, tenant_id, run_id, state, events)
+    else:
+        new = deps.store.append(tenant_id, run_id, state, events)
+    if new is None:
+        keep_usage(deps, tenant_id, run_id, events)
+    return new
+
+
+def record(
+    deps: Deps,
+    tenant_id: str,
+    run_id: str,
+    state: RunState,
+    events: list[RunEvent],
+    *,
+    after_usage: bool = True,
+    delay_s: float = 0.0,
+) -> RunState | None:
+    """:func:`append`, then, when it was written, what follows the transition
+    (:func:`emit_transition`). None when another writer got there first (nothing is emitted)."""
+    new = append(deps, tenant_id, run_id, state, events, after_usage=after_usage)
+    if new is not None:
+        emit_transition(deps, tenant_id, run_id, state.status, new, delay_s=delay_s)
+    return new
+
+
+def emit_transition(
+    deps: Deps,
+    tenant_id: str,
+    run_id: str,
+    before: RunStatus | None,
+    after: RunState,
+    *,
+    delay_s: float = 0.0,
+) -> None:
+    """What follows a write that moved the run from ``before`` (None: it was created) to ``after``:
+    the alert line of a run that failed (``alerts``), then its next task by name (``followups``; a
+    running run's next step ``delay_s`` later)."""
+    alerts.log_transition(run_id, before, after)
+    followups.enqueue_followup(deps, tenant_id, run_id, after, delay_s=delay_s)
+
+
+def keep_usage(deps: Deps, tenant_id: str, run_id: str, events: Sequence[RunEvent]) -> None:
+    """Write the ``model_used`` events among ``events``, and nothing else, after whatever the log holds
+    now: the paid calls of an attempt whose outcome is not written (another writer got there first
+    or holds the step), or of a planning stopped by an error. Each write creates the next seqs, so it
+    never overwrites or reorders the log. The run document moves with them, unless the log ends past
+    it, in another delivery's intent (a live intent stays out of the document, see ``stepping``):
+    then they are created after it, without the document, and the holder's outcome (:func:`append`
+    ``after_usage``) or the delivery that takes the intent over (``stepping``) goes after them."""
+    used = [e for e in events if isinstance(e, ModelUsed)]
+    for _ in range(_ATTEMPTS):
+        if not used:
+            return
+        run = deps.store.get_run(tenant_id, run_id)
+        if run is None:
+            break
+        tail = deps.store.list_events(tenant_id, run_id, run.state.last_seq)
+        if tail and _document_moved(deps, tenant_id, run_id, run.state.last_seq):
+            continue  # an append landed between the two reads: its events are in the tail, committed
+        batch = numbered(used, Seqs(tail[-1].seq if tail else run.state.last_seq))
+        if not tail:
+            if _append_after_usage(deps, tenant_id, run_id, run.state, batch) is not None:
+                return
+            continue
+        for event in batch:
+            created = deps.store.add_event(tenant_id, run_id, event)
+            if not (created or deps.store.get_event(tenant_id, run_id, event.seq) == event):
+                break  # another write took that seq: read again
+            used = used[1:]
+    if used:
+        cost = sum(e.cost_usd for e in used)
+        log.warning("run %s: %d paid model call(s), $%.6f, could not be recorded", run_id, len(used), cost)
+
+
+def _append_after_usage(
+    deps: Deps, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]
+) -> RunState | None:
+    """``store.append``, and again after any usage recorded alone since ``state`` (it changes nothing
+    but the cost, so ``events`` still follow, renumbered). None when the log moved on otherwise."""
+    for _ in range(_ATTEMPTS):
+        new = deps.store.append(tenant_id, run_id, state, events)
+        if new is not None:
+            return new
+        tail = deps.store.list_events(tenant_id, run_id, state.last_seq)
+        if tail[: len(events)] == events:  # ours: a commit retried after it went through
+            return fold(events, state)
+        if not tail or not all(isinstance(e, ModelUsed) for e in tail):
+            return None
+        state = fold(tail, state)
+        events = numbered(events, Seqs.after(state))
+    return None
+
+
+def _document_moved(deps: Deps, tenant_id: str, run_id: str, last_seq: int) -> bool:
+    """Whether the run document moved past ``last_seq`` (read again). An append writes its events and
+    the document together, so a tail listed while the document stayed at ``last_seq`` holds only
+    events created without it: an intent, and usage recorded alone."""
+    run = deps.store.get_run(tenant_id, run_id)
+    return run is None or run.state.last_seq != last_seq

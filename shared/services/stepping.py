@@ -1,13 +1,13 @@
 """Carrying out one step once: resolve and check the arguments, then record an intent before any
 side effect, perform it (or find it, after a crash), and return the events of the result.
 
-The intent is one created event document (``seq = last_seq + 1``) and is *not* cached in the run
+The intent is one created event document (the log's next seq) and is *not* cached in the run
 document, so a write step costs one extra write. A second delivery finds the intent in the log past
-the run document (the engine decides on both, ``engine._logged``) or, reading before it was written,
+the run document (the engine decides on both, ``run_log.read``) or, reading before it was written,
 collides on its seq; either way it backs off while the intent's lease lasts (:func:`held_elsewhere`)
 or, once it expired (its holder crashed), records a new attempt (the next seq, again exclusive) and
 reconciles: the tool looks for the effect by its key before doing anything. Usage a duplicate
-delivery recorded alone (``engine.keep_paid``) may come between: it changes nothing but the cost, so
+delivery recorded alone (``run_log.keep_usage``) may come between: it changes nothing but the cost, so
 the claim goes after it, and a refusal is looked for before it.
 
 A retry after an intent whose effect may have happened (its reply was lost, its holder crashed) uses
@@ -52,9 +52,10 @@ from shared.domain.events import (
 )
 from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.domain.runs import RunState, apply, fold
-from shared.errors import AgentError, ModelFixableError, PermanentError, TransientError, UnusableReply
-from shared.services import spend
+from shared.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
+from shared.services import run_log, spend
 from shared.services.deps import NO_NOTION, Deps
+from shared.services.run_log import Seqs, StepHeld
 
 if TYPE_CHECKING:
     from shared.ports import Model
@@ -75,7 +76,7 @@ class NeedsApproval(Exception):
         self.prompt, self.digest, self.call = prompt, digest, args
 
     def request(self, state: RunState, at: datetime) -> HumanRequested:
-        seq = state.last_seq + 1
+        seq = run_log.next_seq(state)
         return HumanRequested(
             seq=seq,
             at=at,
@@ -123,10 +124,11 @@ class Recorder:
         self.usage.append((purpose, usage))
         spend.note_spent(self.tenant_id, usage.cost_usd)
 
-    def events(self, first_seq: int, deps: Deps) -> list[RunEvent]:
+    def events(self, seqs: Seqs, deps: Deps) -> list[RunEvent]:
+        """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``."""
         return [
             ModelUsed(
-                seq=first_seq + i,
+                seq=seqs.next(),
                 at=deps.clock(),
                 purpose=p,
                 model=u.model,
@@ -134,7 +136,7 @@ class Recorder:
                 output_tokens=u.output_tokens,
                 cost_usd=u.cost_usd,
             )
-            for i, (p, u) in enumerate(self.usage)
+            for p, u in self.usage
         ]
 
 
@@ -266,12 +268,8 @@ def _earlier_args(step: Step) -> dict[str, Any] | None:
 
 def _refused(step: Step) -> bool:
     """Whether the log ends with a model-fixable error of this step (the error after the intent),
-    past any usage a duplicate delivery recorded alone after it (``engine.keep_paid``)."""
-    seq = step.state.last_seq
-    last = step.deps.store.get_event(step.tenant_id, step.run_id, seq)
-    while isinstance(last, ModelUsed) and seq > 1:
-        seq -= 1
-        last = step.deps.store.get_event(step.tenant_id, step.run_id, seq)
+    past any usage a duplicate delivery recorded alone after it (``run_log.keep_usage``)."""
+    last = run_log.last_but_usage(step.deps, step.tenant_id, step.run_id, step.state)
     return (
         isinstance(last, ErrorRecorded)
         and last.step == step.state.cursor
@@ -318,17 +316,22 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         output = found if found is not None else tool.run(step.context(tool, args), typed)
     else:
         output = tool.run(step.context(tool, args), tool.args.model_validate(args))
-    seq, at = state.last_seq + 1, step.deps.clock()
-    events: list[RunEvent] = step.model.events(seq, step.deps)
-    seq += len(events)
+    seqs, at = Seqs.after(state), step.deps.clock()
+    events: list[RunEvent] = step.model.events(seqs, step.deps)
     events.append(
         ToolResult(
-            seq=seq, at=at, step=state.cursor, tool=tool.name, args=args, output=output, reconciled=reconciled
+            seq=seqs.next(),
+            at=at,
+            step=state.cursor,
+            tool=tool.name,
+            args=args,
+            output=output,
+            reconciled=reconciled,
         )
     )
     if tool.name == "finish":
         events.append(
-            RunFinished(seq=seq + 1, at=at, status=RunStatus.COMPLETED, summary=str(output["summary"]))
+            RunFinished(seq=seqs.next(), at=at, status=RunStatus.COMPLETED, summary=str(output["summary"]))
         )
     if tool.effect == SideEffect.HUMAN:
         prompt, effects = str(output["prompt"])[:2000], tuple[str, ...]()
@@ -336,7 +339,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
             prompt, effects = authority.approval_prompt(state, state.cursor, prompt, titles(step))
         events.append(
             HumanRequested(
-                seq=seq + 1,
+                seq=seqs.next(),
                 at=at,
                 request_id=str(output["request_id"]),
                 step=state.cursor,
@@ -411,7 +414,7 @@ def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
         now = deps.clock()
         attempt = state.pending.attempt + 1 if prior and state.pending else 1
         intent = ToolIntent(
-            seq=state.last_seq + 1,
+            seq=run_log.next_seq(state),
             at=now,
             step=state.cursor,
             tool=tool.name,
@@ -420,9 +423,9 @@ def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
             attempt=attempt,
             lease_until=now + timedelta(seconds=deps.settings.step_lease_s),
         )
-        if deps.store.add_event(step.tenant_id, step.run_id, intent):
+        if run_log.add_alone(deps, step.tenant_id, step.run_id, intent):
             return Claim(apply(state, intent), prior, args)
-        other = deps.store.get_event(step.tenant_id, step.run_id, intent.seq)
+        other = run_log.event_at(deps, step.tenant_id, step.run_id, intent.seq)
         if isinstance(other, ModelUsed):  # a duplicate's paid calls, recorded alone: the log goes on after
             state = apply(state, other)
             continue
@@ -431,6 +434,5 @@ def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
         if not tool.needs_intent:  # repaired arguments kept, no effect to hold: take them, no lease
             return Claim(apply(state, other), True, other.args)
         if other.lease_until > now:
-            wait = (other.lease_until - now).total_seconds()
-            raise TransientError(f"step {state.cursor} is in progress elsewhere", retry_after_s=wait)
+            raise StepHeld(state.cursor, (other.lease_until - now).total_seconds())
         state, prior, args = apply(state, other), True, other.args

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from shared.domain.decide import RETRY_FOR
 from shared.domain.events import RunFinished, RunStatus
-from shared.domain.runs import Run, fold
+from shared.domain.runs import Run
 from shared.services import followups, run_log
 from shared.services.deps import Deps
 
@@ -47,7 +47,7 @@ def sweep(deps: Deps, limit: int = 200) -> int:
         if run is None or run.state.status != RunStatus.RUNNING or run.idle_since >= before:
             continue
         if run.idle_since < now - GIVE_UP_AFTER:
-            failed += _give_up(deps, run, now)
+            failed += _fail_stuck(deps, run, now)
             continue
         followups.enqueue_followup(deps, tenant_id, run_id, run.state, tag=tag)
         count += 1
@@ -55,18 +55,13 @@ def sweep(deps: Deps, limit: int = 200) -> int:
     return count
 
 
-def _give_up(deps: Deps, run: Run, now: datetime) -> bool:
-    """End ``run``, failed, after whatever its log holds past its document (an intent, say)."""
-    state = run.state
-    tail = deps.store.list_events(run.tenant_id, run.run_id, state.last_seq)
-    state = fold(tail, state) if tail else state
+def _fail_stuck(deps: Deps, run: Run, now: datetime) -> bool:
+    """End ``run``, failed, after whatever its log holds past its document (an intent, say), with
+    what follows every failure (the alert line, the owner's notice: ``run_log.record``). False
+    when any write came first: it moved meanwhile, so it is not stuck after all."""
+    state = run_log.read_past(deps, run).state
     hours = int(GIVE_UP_AFTER.total_seconds() // 3600)
     why = f"; the last error: {state.last_error}" if state.last_error else ""
     summary = f"the run made no progress for {hours} hours at step {state.cursor}, so it was stopped{why}"
-    end = RunFinished(seq=state.last_seq + 1, at=now, status=RunStatus.FAILED, summary=summary[:2000])
-    new = deps.store.append(run.tenant_id, run.run_id, state, [end])
-    if new is None:  # it moved meanwhile: not stuck after all
-        return False
-    run_log.log_transition(run.run_id, state.status, new)
-    followups.enqueue_followup(deps, run.tenant_id, run.run_id, new)
-    return True
+    end = RunFinished(seq=run_log.next_seq(state), at=now, status=RunStatus.FAILED, summary=summary[:2000])
+    return run_log.record(deps, run.tenant_id, run.run_id, state, [end], after_usage=False) is not None

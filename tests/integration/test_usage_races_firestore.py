@@ -16,11 +16,12 @@ from shared.domain.model_calls import ModelReply
 from shared.domain.runs import fold
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
-from shared.errors import ModelFixableError, TransientError
+from shared.errors import ModelFixableError
 from shared.services import spend
 from shared.services.deps import Deps
 from shared.services.engine import StepOutcome, run_step
 from shared.services.planning import start_run
+from shared.services.run_log import StepHeld
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 
 pytestmark = pytest.mark.integration
@@ -108,7 +109,7 @@ def test_a_delivery_that_finds_the_intent_held_pays_for_nothing(firestore_db: An
 
     def other_delivery() -> None:
         # it reads the intent past the run document (which the intent stays out of): no repair, 503
-        with pytest.raises(TransientError, match="in progress elsewhere"):
+        with pytest.raises(StepHeld, match="in progress elsewhere"):
             run_step(STEP, deps)
         run = deps.store.get_run("t1", "r1")
         assert run is not None and run.state.pending is not None and run.state.pending.released

@@ -18,6 +18,7 @@ from shared.errors import ModelFixableError, TransientError
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
+from shared.services.run_log import StepHeld
 from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps, raise_budget
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
@@ -112,7 +113,7 @@ def test_a_retry_whose_repair_would_be_refused_takes_the_dead_intent_over_instea
 def test_a_delivery_that_finds_the_step_held_answers_503_without_paying_for_a_repair() -> None:
     deps, model, notion, _ = refused_then_died()
     before = deps.store.list_events("t1", "r1")
-    with pytest.raises(TransientError, match="in progress elsewhere") as raised:
+    with pytest.raises(StepHeld, match="in progress elsewhere") as raised:
         run_step(STEP, deps)  # the intent's lease still runs: its holder may be writing
     assert raised.value.retry_after_s is not None and 0 < raised.value.retry_after_s <= 30
     assert repairs(model) == 1 and deps.store.list_events("t1", "r1") == before  # nothing paid or written

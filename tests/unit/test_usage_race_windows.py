@@ -1,6 +1,6 @@
-"""Two narrow windows of recording usage alone (``engine.keep_paid``), found by review:
+"""Two narrow windows of recording usage alone (``run_log.keep_usage``), found by review:
 
-- an append that lands between keep_paid's read of the run and its listing of the log's tail: its
+- an append that lands between keep_usage's read of the run and its listing of the log's tail: its
   committed events were taken for another delivery's live intent, the usage went past them without
   the run document, and every later decision on the run (approve, cancel, pause) was a 409 for good;
 - a new run whose creation went through but was answered "already exists" (the Firestore client
@@ -74,7 +74,7 @@ def test_usage_kept_while_the_next_step_records_goes_after_it_in_the_document_to
 
     def the_other_delivery_records_first() -> None:
         assert run_step(STEP, deps).acted
-        store.armed = True  # this delivery's next run read is keep_paid's
+        store.armed = True  # this delivery's next run read is keep_usage's
         store.between = lambda: run_step(StepTask(tenant_id="t1", run_id="r1", step=2), deps)
 
     notion.during["retrieve_page"] = the_other_delivery_records_first

@@ -29,6 +29,7 @@ from shared.errors import ConfigError, ModelFixableError, PermanentError, Transi
 from shared.services.deps import Deps
 from shared.services.engine import StepOutcome, run_step
 from shared.services.planning import start_run
+from shared.services.run_log import StepHeld
 from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
 
@@ -163,7 +164,7 @@ def test_a_duplicate_that_finds_the_step_held_pays_for_nothing() -> None:
     run_step(STEP, deps)  # the tool refused: the next attempts repair the arguments
 
     def other_delivery() -> None:  # while this one holds the intent and writes
-        with pytest.raises(TransientError, match="in progress elsewhere"):
+        with pytest.raises(StepHeld, match="in progress elsewhere"):
             run_step(STEP, deps)  # it reads the intent past the run document: no repair
 
     notion.during["add_comment"] = other_delivery
@@ -190,7 +191,7 @@ def test_a_refusal_followed_by_a_duplicates_usage_is_still_repaired() -> None:
         run_step(STEP, deps)
 
     model.during["ArgsFix"] = other_delivery
-    with pytest.raises(TransientError, match="in progress elsewhere"):
+    with pytest.raises(StepHeld, match="in progress elsewhere"):
         run_step(STEP, deps)  # repaired ("mine"), then finds the other's intent: keeps its usage
     events, _ = log(deps)
     assert isinstance(events[-1], ModelUsed) and isinstance(events[-2], ErrorRecorded)
@@ -393,7 +394,7 @@ def test_usage_recorded_after_a_crashed_holders_intent_is_walked_past_by_the_tak
             run_step(STEP, deps)
 
     model.during["ArgsFix"] = holder  # while the other delivery, which read before it, repairs
-    with pytest.raises(TransientError, match="in progress elsewhere"):
+    with pytest.raises(StepHeld, match="in progress elsewhere"):
         run_step(STEP, deps)  # its repair is recorded after the holder's intent
     assert [e.kind for e in deps.store.list_events("t1", "r1")[-2:]] == ["tool_intent", "model_used"]
 

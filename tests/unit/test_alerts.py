@@ -1,0 +1,36 @@
+"""The log lines alerts count are written once, when a run fails and when a budget stops it."""
+
+import logging
+
+import pytest
+
+from shared.errors import PermanentError
+from tests.engine_fakes import FakeModel, FakeNotion
+from tests.unit.test_engine import drive, plan, started
+
+
+def events_logged(caplog: pytest.LogCaptureFixture, event: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if getattr(r, "fields", {}).get("event") == event]
+
+
+def test_a_failed_run_logs_run_failed_once(caplog: pytest.LogCaptureFixture) -> None:
+    notion = FakeNotion()
+    page = notion.add_page("P")
+    notion.fail["add_comment"] = [PermanentError("Notion answered 403 restricted_resource")]
+    steps = plan(("add_comment", {"page_id": page, "text": "x"}), ("finish", {"summary": "ok"}))
+    with caplog.at_level(logging.INFO):
+        deps = started(FakeModel({"PlanOut": [steps]}), notion)
+        drive(deps)
+        drive(deps)  # re-deliveries of settled steps log nothing more
+    failed = events_logged(caplog, "run_failed")
+    assert len(failed) == 1 and failed[0].levelname == "ERROR" and "403" in failed[0].getMessage()
+
+
+def test_a_budget_stop_logs_budget_exceeded(caplog: pytest.LogCaptureFixture) -> None:
+    steps = plan(
+        *[("draft_text", {"instructions": f"n{i}"}) for i in range(5)], ("finish", {"summary": "ok"})
+    )
+    with caplog.at_level(logging.INFO):
+        drive(started(FakeModel({"PlanOut": [steps]}, cost_usd=0.4), default_run_budget_usd=1.0))
+    assert len(events_logged(caplog, "budget_exceeded")) == 1
+    assert not events_logged(caplog, "run_failed")
