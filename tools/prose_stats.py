@@ -54,21 +54,22 @@ def docstrings(path: Path) -> Iterator[Docstring]:
 
 
 def comment_blocks(path: Path) -> Iterator[tuple[int, str]]:
-    """(first line, text) of each run of comments on consecutive lines, the ``#`` marks dropped."""
+    """(first line, text) of each comment: a trailing one alone, whole-line ones on consecutive lines
+    at the same column together; the ``#`` marks dropped."""
     block: list[str] = []
-    start = last = 0
-    tokens = tokenize.generate_tokens(io.StringIO(path.read_text()).readline)
-    for token in tokens:
+    start = last = column = 0
+    for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
         if token.type != tokenize.COMMENT:
             continue
-        line = token.start[0]
+        line, col = token.start
         text = token.string.lstrip("#").strip()
-        if block and line == last + 1:
+        whole_line = not token.line[:col].strip()
+        if block and whole_line and line == last + 1 and col == column:
             block.append(text)
         else:
             if block:
                 yield start, " ".join(block)
-            block, start = [text], line
+            block, start, column = [text], line, col if whole_line else -1
         last = line
     if block:
         yield start, " ".join(block)
