@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("shared", "functions")
 MODULE_MAX_LINES = 8
 SENTENCE_MAX_WORDS = 40
-# a sentence ends at . ! or ? followed by a space and a capital, a quote or a backtick, or at the end
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
+# a sentence ends at . ! or ? before a space and what may start one (a capital, a digit, a quote, a
+# backtick, a role such as :func:), or at the end
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(:*])")
 
 
 class Docstring(NamedTuple):
