@@ -1,10 +1,10 @@
-"""The composition root: builds the adapters from settings and the bundles of them the use cases take
-(the engine's Deps, webhook intake, the connect flow, the notifier), lazily, once per instance. Entry
-points use the instance's :func:`root`; tests build a :class:`Container` from their own adapters.
+"""The composition root: builds the adapters from settings, and the bundles of them the use cases take
+(the engine's Deps, webhook intake, the connect flow, the notifier), lazily, once per instance.
+Entry points use the instance's :func:`root`; tests build a :class:`Container` from their own adapters.
 
 :func:`preload`, called by an entry point at import, imports the client libraries of the ports it
-uses (and our adapter modules, or only those of ``adapters=``) without building anything: a cold start
-pays for the libraries its function needs and nothing else.
+uses (and our adapter modules, or only those of ``adapters=``) without building anything. A cold
+start pays for the libraries its function needs and nothing else.
 """
 
 from __future__ import annotations

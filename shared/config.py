@@ -1,12 +1,10 @@
 """Typed settings, read from the environment (prefix ``NA_``); the local profile is the default.
 
-Every field is listed with its meaning in docs/settings.md. Production values are set by
-Terraform as environment variables of each function; nothing here reads a secret, only secret names.
-
-Settings is an immutable class checked by a few lines of our own (types, bounds, choices, and the
-rules between settings in :func:`_disagreements`), not a pydantic model nor a dataclass: every
-instance reads it on its first request, and a 50-field pydantic schema cost each cold start ~8 ms (a
-dataclass ~3 ms) on top of pydantic-settings' import (~55 ms) that this replaced.
+Every field is listed with its meaning in docs/settings.md. Terraform sets production values as each
+function's environment; nothing here reads a secret, only secret names. Settings is an immutable
+class checked by a few lines of our own (types, bounds, choices, and the rules between settings in
+:func:`_disagreements`), not a pydantic model nor a dataclass, so a cold start builds no schema
+(docs/decisions/0017-cold-start-budget.md).
 """
 
 import json

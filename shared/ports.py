@@ -1,11 +1,9 @@
-"""Protocols for every external system. One adapter per system implements each (shared/adapters).
+"""Protocols for every external system; one adapter per system implements each (shared/adapters).
 
-For type checking only: the functions' modules name these under ``if TYPE_CHECKING:`` (with
-``from __future__ import annotations``), so a cold start builds none of these classes (checked:
-tests/unit/test_import_hygiene.py); tests' fakes may import them. The values the
-ports exchange live with the domain they belong to (``shared.domain``), imported here for type
-checking as well: a function that never touches runs (notify, notion-webhook) does not build the run
-models either.
+For type checking only: the functions' modules import these under ``if TYPE_CHECKING:``, so a cold
+start builds none of these classes (tests/unit/test_import_hygiene.py); tests' fakes may import them.
+The values the ports exchange live in ``shared.domain`` and are imported here for type checking too,
+so a function that never touches runs (notify, notion-webhook) does not build the run models.
 """
 
 from __future__ import annotations
@@ -88,16 +86,14 @@ class RunStore(Protocol):
         *,
         change: PlanTask | None = None,
     ) -> str | None:
-        """Make ``run_id`` the one active run of the page (see ``shared.domain.tasks.plan.page_key``).
+        """Make ``run_id`` the one active run of the page (``shared.domain.tasks.plan.page_key``).
 
-        None when it is now (or already was). Otherwise the id of the run that holds the page: one
-        that exists, is not finished and not released, or one not written yet (still being planned)
-        that claimed the page less than ``hold`` before ``now``; or, for a ``change``, a released
-        holder that claimed the page after it (its run read the change). Any other finished,
-        released or expired holder is replaced. While the page is held, ``change`` (the plan task
-        of the change that found it held) is remembered on the claim, replacing the one remembered
-        before, unless the holder claimed the page after it (``change.trigger.seen_by``);
-        :meth:`release_page` hands it over. A claimer that replaces an unreleased holder keeps the remembered change it has not seen.
+        None when it is now (or already was). Otherwise the id of the holder: a run that exists and is
+        neither finished nor released, or a run not yet written that claimed the page less than ``hold``
+        before ``now``. For a ``change``, also a released holder that claimed the page after it.
+        Any other holder is replaced. While the page is held, ``change`` is remembered on the claim in place
+        of the earlier one, unless the holder claimed after it (``change.trigger.seen_by``);
+        :meth:`release_page` hands it over. A claimer replacing an unreleased holder keeps its unseen change.
         """
         ...
 
@@ -155,7 +151,7 @@ class Notifier(Protocol):
 
 
 class NotificationChannel(Protocol):
-    """One way a notification reaches a person (a page's comments, a Slack channel, email): the
+    """One way a notification reaches a person (a page's comments, a Slack channel, email). The
     delivery policy (shared.services.delivery) asks it whether it can carry a notification, where it
     goes, to send it, and to find by its marker what an earlier attempt sent."""
 
@@ -462,9 +458,9 @@ class Chat(Protocol):
     """Slack's Web API with a workspace's bot token (``xoxb-...``); the caller passes the token.
 
     Errors: a refused token (``invalid_auth``, ``not_authed``, ``token_revoked``, ``token_expired``,
-    ``account_inactive``) is Unauthenticated; a channel that does not exist or the bot cannot see is
+    ``account_inactive``) is Unauthenticated. A channel that does not exist or the bot cannot see is
     NotFound; another refusal for good (``not_in_channel``, ``is_archived``, ``missing_scope``, ...) is
-    PermanentError; rate limiting (429, ``ratelimited``), Slack's 5xx and transport failures are
+    PermanentError. Rate limiting (429, ``ratelimited``), Slack's 5xx and transport failures are
     TransientError (``retry_after_s`` from Retry-After). No message carries the token.
     """
 

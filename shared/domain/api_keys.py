@@ -1,11 +1,10 @@
 """API keys: a workspace's credentials for scripts (CI starting runs, say) that have no browser session.
 
 A key is ``na_<key_id>_<secret>``: ``key_id`` names its document (``api_keys/{key_id}``), ``secret``
-proves it. Only the secret's SHA-256 is stored, never the secret: it is shown once, when the key is
-made. The secret is 32 random bytes, so an unsalted hash is as good as any (nothing to guess from).
-A key made with an ``Idempotency-Key`` gets an id derived from it and the tenant (``idempotent_key_id``)
-instead of a random one, so that a retry finds the key its lost answer was about.
-Pure code: the format, parsing and the hash; the keys are stored by the ApiKeyStore port.
+proves it. Only the secret's SHA-256 is stored; the secret is shown once, when the key is made. It is
+32 random bytes, so an unsalted hash is enough. A key made with an ``Idempotency-Key`` gets an id
+derived from it and the tenant (``idempotent_key_id``), so a retry finds the key its lost answer named.
+Pure: the format, parsing and the hash; the ApiKeyStore port stores the keys.
 """
 
 import hashlib

@@ -1,8 +1,8 @@
 """What a run may do without its owner: effects named by digest, and the approvals that cover them.
 
-An effect beyond the run's own pages (a code tool, a Notion write elsewhere) runs only once the
-owner approved a request that code wrote and that names it by :func:`effect_digest` of its resolved
-arguments; an approval lets its effect happen once. A production deployment's approval lapses when
+An effect beyond the run's own pages (a code tool, a Notion write elsewhere) runs only after the
+owner approved a request, written by code, that names it by :func:`effect_digest` of its resolved
+arguments. An approval lets its effect happen once. A production deployment's approval lapses when
 the run reads workspace content after it.
 Rules and threat model: docs/security.md.
 """

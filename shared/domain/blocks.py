@@ -1,10 +1,10 @@
 """Rich text split to Notion's limits, text blocks and append batches. Pure.
 
 Limits (Notion's request limits reference): at most 2,000 characters per rich text ``text.content``,
-100 elements per rich text array and 100 blocks per append (or page create). Notion is written in
-JavaScript and counts string length in UTF-16 code units, so an emoji counts twice: every split here
-keeps the UTF-16 length at or under the limit and never cuts a character in two, which also keeps the
-code-point length (what the local sandbox counts) under it.
+100 elements per rich text array and 100 blocks per append (or page create). Notion counts string
+length in UTF-16 code units, so an emoji counts twice. Every split keeps the UTF-16 length within the
+limit and never cuts a character in two, which keeps the code-point length (what the local sandbox
+counts) within it too.
 """
 
 from collections.abc import Iterator

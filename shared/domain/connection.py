@@ -130,14 +130,10 @@ def tenant_from_grant(
     """The tenant after a successful connect: a new one, or the existing one updated and active, its
     tokens in ``token_secret`` (this connection's, :func:`token_secret_name`).
 
-    Its owner reconnecting keeps the session epoch (their sessions go on); a new or revoked tenant
-    (or one stored before epochs existed) gets a new one: no session issued before acts for it.
-
-    Another person connecting a disconnected workspace starts afresh: the settings were the previous
-    owner's choices (pages that start work, where notifications and decision links go, budgets,
-    repositories), and a confirmed address was their mailbox, so none of it is kept; and the runs and
-    notifications so far were theirs (tool arguments and results, page content their grant covered),
-    so from ``owner_since`` on, none of those is shown to, decided by or run for the new owner.
+    Its owner reconnecting keeps the session epoch; a new or revoked tenant (or one without an epoch)
+    gets a new one, so no earlier session acts for it. Another person connecting a disconnected
+    workspace keeps none of the previous owner's settings or confirmed address, and from ``owner_since``
+    on sees, decides and runs none of their runs or notifications (docs/api.md, "Connecting and ownership").
     """
     user_id, email = _owner(grant_fields.get("owner"))
     kept = existing.session_epoch if existing is not None and existing.status != TenantStatus.REVOKED else ""

@@ -1,11 +1,10 @@
-"""When a tenant's day is planned: pure time arithmetic for the hourly scheduler tick (no I/O).
+"""When a tenant's day is planned: pure time arithmetic for the hourly scheduler tick.
 
-The scheduler calls at the top of every UTC hour; a tenant is due when its local planning hour, in
-its own time zone, is the local hour of that tick. Each local hour of a day meets exactly one tick
-(half-hour zones included), so a tenant is planned once a day without any stored state. Two DST
-cases: an hour skipped by a spring-forward gap is planned at the first tick after the gap; an hour
-that occurs twice (fall back) is due twice, and the run id, named from the local date, makes the
-second a no-op.
+The scheduler calls at the top of every UTC hour; a tenant is due when the tick's hour, in the
+tenant's time zone, is its planning hour. Each local hour meets exactly one tick (half-hour zones
+included), so a tenant is planned once a day with no stored state. Daylight saving: an hour skipped
+by a spring-forward gap is planned at the first tick after it; an hour that occurs twice is due
+twice, and the run id, named from the local date, makes the second a no-op.
 """
 
 from datetime import UTC, date, datetime, timedelta, tzinfo

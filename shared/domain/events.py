@@ -1,8 +1,8 @@
 """The typed events of a run's append-only log (12-factor agents: a thread is a list of events).
 
-Every event has a dense sequence number ``seq`` (1, 2, 3, ...): the store creates event documents by
-seq, so two writers that both try to extend the log from the same point collide on the same id and
-exactly one wins. That collision is the engine's only concurrency control (see services/engine.py).
+Every event has a dense sequence number ``seq`` (1, 2, 3, ...), and the store creates event documents
+by seq. Two writers extending the log from the same point collide on the same id and exactly one
+wins: the engine's only concurrency control (docs/engine.md, "Storage and concurrency").
 """
 
 import re

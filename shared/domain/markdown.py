@@ -1,12 +1,10 @@
 """Simple markdown to Notion block request objects. Pure.
 
-Markdown understood: paragraphs (lines joined by newlines), ``#``/``##``/``###`` headings, ``-``/``*``
-bullets, ``1.`` numbers, ``- [ ]``/``- [x]`` to-dos (items nest by indentation), fenced code with a
-language, ``>`` quotes, ``> [!NOTE]`` callouts (NOTE, TIP, INFO, IMPORTANT, WARNING, CAUTION), ``---``
-dividers and ``<details><summary>Title</summary> ... </details>`` toggles; inline ``**bold**``,
-``*italic*``/``_italic_``, ``~~strike~~``, `` `code` `` and ``[text](https://link)``.
-Children nest at most two levels below a top-level block (what Notion accepts in one request);
-deeper items are placed after their parent instead.
+Blocks: paragraphs, ``#`` to ``###`` headings, ``-``/``*`` bullets, ``1.`` numbers, ``- [ ]``/``- [x]``
+to-dos, fenced code with a language, ``>`` quotes, ``> [!NOTE]`` callouts (also TIP, INFO, IMPORTANT,
+WARNING, CAUTION), ``---`` dividers and ``<details><summary>`` toggles. List items nest by indentation.
+Children nest at most two levels below a top-level block (Notion's limit in one request); deeper ones
+follow their parent. Inline: ``**bold**``, ``*italic*``/``_italic_``, ``~~strike~~``, `` `code` ``, links.
 """
 
 import re

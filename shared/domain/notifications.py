@@ -1,17 +1,10 @@
-"""Notifications as records, Notion comments, Slack messages and emails, and quiet hours. Pure: no I/O.
+"""Notifications as records, Notion comments, Slack messages and emails, and quiet hours. Pure.
 
-A notification is recorded under ``tenants/{t}/notifications/{notification_id}`` before it is sent
-(``sending``, with the channel chosen), then marked ``sent`` or ``undeliverable`` (with the reason).
-Its Notion comment or Slack message ends with a marker line naming the tenant and the notification
-id (``marker_text``), so a delivery that finds a stale ``sending`` record can look for the message
-first.
-
-A decision's signed approve/reject links (:class:`Links`, minted by notify as it sends) decide for
-whoever holds them, so they go only where the owner alone reads: the email to the tenant's recipient
-(the owner's Notion email, or the address they chose and its recipient confirmed). A page's comments
-are read by everyone the page is shared with (who may also be who asked for the run), and a Slack
-channel by its members: there the notification says to decide in the app, signed in. Nor does the
-record keep them: only the text of the mail has them.
+A notification is recorded (``tenants/{t}/notifications/{id}``) as ``sending``, with its channel,
+before it is sent, then marked ``sent`` or ``undeliverable`` with the reason. Its comment or Slack
+message ends with a marker (``marker_text``), so a retry can look for it first. A decision's signed
+links (:class:`Links`) go only in the email to the owner's recipient, never in a comment, a Slack
+message or the record. Why: docs/notifications.md, "At most once" and "Decision links are minted".
 """
 
 import re
@@ -204,8 +197,8 @@ def one_line(text: str) -> str:
 
 def slack_text(task: NotifyTask) -> str:
     """The Slack message: the subject in bold on one line (Slack's bold does not span lines), the text,
-    and the marker as its last line; ``&``, ``<`` and ``>`` escaped as Slack requires (its links and
-    mentions use them); URLs are linked by Slack. At most ``SLACK_MAX_CHARS``: a longer text is cut
+    and the marker as its last line. ``&``, ``<`` and ``>`` are escaped as Slack requires; Slack links
+    the URLs. At most ``SLACK_MAX_CHARS``: a longer text is cut
     (and ends with "…"), so Slack neither refuses it nor truncates the marker away."""
     escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
     subject = one_line(task.subject).translate(escape)
@@ -220,9 +213,9 @@ def slack_text(task: NotifyTask) -> str:
 
 
 def email_text(task: NotifyTask, links: Links = NO_LINKS) -> str:
-    """The email's body (its subject is the Subject): the text with a decision's links (the
-    recipient is the owner or the address they confirmed) or a confirmation's link, then the marker
-    after a signature separator, so a person can quote the reference."""
+    """The email's body: the text with a decision's links (the recipient is the owner or the address
+    they confirmed) or a confirmation's link, then the marker after a signature separator, so a
+    person can quote the reference."""
     text = decision_text(task, links).rstrip()
     if links.confirm:
         text = f"{text}\n\n{links.confirm}"

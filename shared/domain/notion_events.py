@@ -34,8 +34,8 @@ EventId = Annotated[DocumentId, StringConstraints(pattern=_ID)]  # not ``__x__``
 # stored, and it could not be pasted back into Notion's Verify dialog anyway.
 _VERIFICATION_TOKEN = re.compile(r"[!-~]{1,500}")
 # An event's timestamp names its coalescing window and bounds what a run has read
-# (``Trigger.changed_before``): one from before Notion's public API existed, or from further ahead than
-# any clock skew, is not a real change time, and using it could skip a change or overflow.
+# (``Trigger.changed_before``). One from before Notion's public API existed, or further ahead than any
+# clock skew, is not a real change time: using it could skip a change or overflow.
 CLOCK_SKEW = timedelta(days=1)
 
 
@@ -97,9 +97,10 @@ def timestamp_problem(event: NotionEvent, now: datetime) -> str | None:
 
 def too_old(event: NotionEvent, now: datetime, max_age: timedelta) -> str | None:
     """Why ``event`` is too old to act on at ``now``, or None. Notion delivers an event within a
-    minute and retries a failed delivery for a bounded time (its API reference: Webhooks, Event
-    delivery); an event older than ``max_age`` is a replay or a delivery past any retry, and the
-    ledger that would recognise it as a repeat may have forgotten it (see docs/decisions/0005-webhook-event-age.md)."""
+    minute and retries a failed delivery for a bounded time. An event older than ``max_age`` is a replay
+    or a delivery past any retry, and the ledger that would know it as a repeat may have forgotten it
+    (docs/decisions/0005-webhook-event-age.md).
+    """
     age = now - event.timestamp
     if age > max_age:
         hours = max_age // timedelta(hours=1)
@@ -179,8 +180,9 @@ class PlanRequest(NamedTuple):
 
 def settle_time(window_s: float) -> timedelta:
     """How long after its window's end a page's window task runs: :data:`READ_LAG`, at most the window
-    itself (a short window, as the local stack's 2 s, is for a quick answer and a sandbox without read
-    lag; its late events still go through the page's claim)."""
+    itself. A short window (the local stack's 2 s) is for a quick answer against a sandbox without read
+    lag; its late events still go through the page's claim.
+    """
     return min(READ_LAG, timedelta(seconds=window_s))
 
 
@@ -201,22 +203,18 @@ def plan_task(
     *,
     owner: bool = False,
 ) -> PlanRequest:
-    """The plan task for ``event``; a repeat of the event names the same task and the same run
-    (``arrived``, when given, must be when the event was *first* received: a repeat passes the same).
+    """The plan task for ``event``; a repeat of the event names the same task and run (``arrived``, if
+    given, is when the event was *first* received).
 
-    With ``window_s`` > 0, the changes of one page (created, properties or content updated) whose
-    timestamps fall in the same window of that length (counted from the epoch) name one task and one
-    run, scheduled :func:`settle_time` after the window's end (``READ_LAG`` for a window of a minute or
-    more), so that its read of the page shows every change of the window (``Trigger.seen_by``): a person typing or editing a page
-    makes one run, not one per event, and Notion's late, aggregated events of the window still join
-    it. An event first received at or after that time (``arrived``) joins no task that may have run:
-    it names a task of its own window and of the window it came in, scheduled for the end of the
-    latter (the late events of one batch share it), whose run claims the page and either finds that
-    the page's run read it, or is remembered or planned (``shared.services.planning.start_run``).
-    Comments are never merged: each one may ask for something different. The event's timestamp must
-    have passed :func:`timestamp_problem` (a far-future one would overflow here). ``owner``: the
-    owner authored it (:func:`by_owner`); the owner's changes and a member's within one window name
-    different tasks, so a member's change never joins a run with the owner's reach.
+    With ``window_s`` > 0, a page's changes (created, properties or content updated) whose timestamps
+    fall in one window of that length (counted from the epoch) name one task and run. It is scheduled
+    :func:`settle_time` after the window's end, so its read shows every change of the window. An event
+    first received at or after that time names a task of its own window and the one it came in,
+    scheduled for the latter's end; its run claims the page (``shared.services.planning.start_run``).
+    Comments are never merged. ``owner``: the owner authored it (:func:`by_owner`); the owner's and a
+    member's changes name different tasks, so a member's never joins a run with the owner's reach.
+    The timestamp must have passed :func:`timestamp_problem`.
+    Why: docs/decisions/0014-webhook-runs-coalesced-and-paced.md.
     """
     comment = event.type.startswith("comment.")
     parent = event.data.parent or Parent()

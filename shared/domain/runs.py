@@ -1,7 +1,7 @@
 """Runs as a stateless reducer over an append-only event log (12-factor agents, factor 12).
 
 ``state = fold(events)``. The run document in Firestore caches the state the log implies, so a step
-reads one document, decides, acts once and appends; :func:`apply` is the single transition function
+reads one document, decides, acts once and appends. :func:`apply` is the single transition function,
 used both to update that cache and to replay a log from scratch. It is pure and total over valid
 logs, so replaying a finished run's log reproduces its cached final state exactly.
 """

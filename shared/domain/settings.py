@@ -1,10 +1,10 @@
 """A tenant's settings: what its owner chose (data sources and pages that start work, planning hour,
 time zone, quiet hours, notification channels, budgets, allowed repositories and Vercel projects).
 
-Stored settings, :class:`TenantSettings`: their checks are those of the day each document was
-written, so a document saved before a check was added still loads (a stricter stored model would turn
-one old value into a 500 on every request of that tenant). What an owner may send now is checked by
-:class:`shared.domain.settings_input.SettingsInput`, strictly, with every string and list bounded.
+Stored settings (:class:`TenantSettings`) keep the checks of the day each document was written, so a
+document saved before a check was added still loads, rather than failing every request of its tenant.
+What an owner may send now is checked strictly by
+:class:`shared.domain.settings_input.SettingsInput`, with every string and list bounded.
 """
 
 import math
@@ -21,7 +21,7 @@ from pydantic import (
 from shared.domain.schema import Schema
 
 # What a stored document may hold (TenantSettings): looser than what the code tools accept and an owner
-# may send now (check_repository: an owner has no '_' and does not start with '-' or '.'; a name is not
+# may send (check_repository: an owner has no '_' and does not start with '-' or '.'; a name is not
 # '.' or '..'). A repository stored before that check still loads; a run naming it is refused by the
 # tool's own check, and the owner replaces it with PATCH /settings.
 REPOSITORY = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"

@@ -31,8 +31,8 @@ def tenant_id_for(workspace_id: str) -> str:
 
 def tenant_tag(tenant_id: str) -> str:
     """A short name of the tenant for what leaves the workspace: the keys and markers that find an
-    effect again in a repository, a Vercel project or a Slack channel, which two workspaces may share
-    (a run id is unique only within its tenant: every tenant's daily run is ``daily-YYYYMMDD``). A
+    effect again in a repository, a Vercel project or a Slack channel, which two workspaces may share.
+    A run id is unique only within its tenant (every tenant's daily run is ``daily-YYYYMMDD``). A
     hash, not the id: branch names and pull request bodies may be public."""
     return hashlib.sha256(f"tenant-tag:{tenant_id}".encode()).hexdigest()[:10]
 
@@ -115,9 +115,9 @@ class Tenant(Schema):
 
     def stops(self, started: datetime | None) -> str:
         """Why a run started at ``started`` no longer runs ("" while it does): the workspace was
-        disconnected, or someone else connected it since (the run is the earlier owner's: it must not
-        go on with the new owner's tokens, budget and channels). ``started`` None: not known (a run
-        stored before ``RunState.started_at``), so only a disconnect stops it."""
+        disconnected, or someone else connected it since. The run is then the earlier owner's and must
+        not go on with the new owner's tokens, budget and channels. ``started`` None (not known): only
+        a disconnect stops it."""
         if self.status == TenantStatus.REVOKED:
             return DISCONNECTED
         if started is not None and not self.owns(started):
