@@ -1,21 +1,10 @@
 """A workspace's API keys: make one (its full text shown in that answer only), list them, delete one.
 
-Only a session manages keys (the api's ``/api-keys`` routes are session-only): a leaked key cannot
-make more keys nor hide itself. A key acts for its workspace until it is deleted or the workspace is
-disconnected (``shared.services.sessions.tenant_of``). Keys of an earlier connection have ended: they
-are not listed nor counted, and making a key deletes them.
-
-The cap is checked by a query before the create, not in a transaction: two keys made at the very
-same moment may both pass it (one over); it bounds what a workspace accumulates, it guards nothing.
-
-A key made with an ``Idempotency-Key`` has an id derived from the workspace and that key, so a
-workspace has at most one key per ``Idempotency-Key``. A retry (the same ``Idempotency-Key`` and name)
-replaces that key: the same id, a new secret shown in that answer, and the earlier secret (seen or
-not) stops working at once. A replacement is no new key (the cap does not apply); it is conditioned on
-the key read, so of two retries at once one replaces it and the other is a Conflict (as is the second
-of two first requests at once: its create finds the id taken). The same ``Idempotency-Key`` with
-another name is a Conflict. A key of an earlier connection under that id has ended: a new key takes
-its place, counted against the cap like any other.
+Only a session manages keys, so a leaked key cannot make more keys nor hide itself. A key acts for
+its workspace until it is deleted or the workspace is disconnected; keys of an earlier connection
+have ended, are not listed nor counted, and making a key deletes them. The cap is checked by a query
+before the create, not in a transaction: it bounds what a workspace accumulates and guards nothing.
+Retries by ``Idempotency-Key``: :func:`create_api_key`, and docs/api.md, "API keys".
 """
 
 from __future__ import annotations
@@ -49,8 +38,12 @@ def create_api_key(
     scopes: tuple[str, ...] = DEFAULT_SCOPES,
 ) -> dict[str, Any]:
     """A new key of the connected workspace with ``scopes``, and its full text (``key``): never shown
-    again. With an ``idempotency_key`` (checked: ``is_idempotency_key``), the one key made with it,
-    new or replaced."""
+    again. With an ``idempotency_key`` (checked: ``is_idempotency_key``), the one key made with it, new
+    or replaced. A retry (the same ``Idempotency-Key``, name and scopes) replaces it: the same id, a new
+    secret, the earlier one dead at once; it is no new key, so the cap does not apply. Conflict: another
+    name or scopes, a replacement or create racing another, or the cap reached. A key of an earlier
+    connection under that id is replaced by a new key, counted like any other.
+    """
     epoch = require_connected(tenant_id, tenants).session_epoch
     live, ended = _split(keys.list_for(tenant_id), epoch)
     key_id = None if idempotency_key is None else idempotent_key_id(tenant_id, idempotency_key)

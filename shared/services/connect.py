@@ -1,38 +1,10 @@
 """Connecting a workspace with Notion OAuth, and disconnecting it.
 
-``begin_connect`` (``GET /connect``) issues a signed state valid 10 minutes and hands back a nonce
-for the browser's cookie; it writes nothing (anyone may ask for one, as often as they like).
-``complete_connect`` (the oauth-callback) accepts the redirect only with a genuine, unexpired, unused
-state issued to this browser: the signature shows the first two, the cookie the third, and the state
-is used up by creating its record in ``oauth_states`` (one create; a second use finds it). Anything
-else is a 400 and nothing is stored. The redirect's own checks (a code of visible
-ASCII, unless Notion reports an error) come before the state is used up, so a 400 for them leaves it
-usable; Notion's ``error`` (e.g. ``access_denied``) ends that attempt: the state is used up and the
-browser goes to the frontend with the reason. ``disconnect`` (``DELETE /connection``) marks
-the tenant revoked first (its webhooks are dropped from then on, and its running runs stop at their
-next step), then revokes the token at Notion and destroys its secret, cancels the runs no step will
-reach (waiting for a person, or paused) and last ends its sessions with a new session epoch;
-repeating it, with the same session, finishes whatever a failed attempt left.
-
-Who may connect (:func:`shared.domain.connection.may_connect`): a workspace that is connected is
-reconnected by its owner only; another member of it is sent back with
-``error=connected_by_another_user``, nothing is stored and the token Notion just granted them is
-revoked. After a disconnect anyone of the workspace may connect it, and becomes its owner.
-
-Each connect keeps its tokens in a secret of its own (:func:`shared.domain.connection.token_secret_name`),
-written before the tenant; the tenant's update, which points the tenant at that secret, is
-conditioned on the connection read before (:func:`shared.domain.connection.same_connection`). If a
-disconnect, or another person's connect, landed in between, the connect is refused
-(``error=connection_changed``): its secret is deleted and its token revoked. Since no connect writes
-another's secret and a disconnect deletes only the secret of the connection it revoked, a tenant
-never ends up active with a token that a racing disconnect or refused connect revoked or deleted.
-A tenant update whose outcome is unknown (a TransientError: the commit may have landed) is read back:
-if the tenant names the new secret the connect succeeded, else the secret is deleted and its token
-revoked (``error=temporarily_unavailable``), so no live token is left that nothing names.
-
-The secret a connect replaces is deleted once the tenant points at the new one; its token is not
-revoked at Notion (the oauth-callback may not read tenant tokens, tests/infra/test_iam.py), but
-nothing holds it any more.
+:func:`begin_connect` (``GET /connect``) hands out a signed state and a cookie nonce, writing nothing;
+:func:`complete_connect` (the oauth-callback) stores the grant; :func:`disconnect`
+(``DELETE /connection``) ends the connection. Who may connect, what a disconnect ends, and why a
+connect racing another is refused: docs/api.md, "Connecting and ownership", and
+docs/decisions/0018-one-owner-per-workspace.md.
 """
 
 from __future__ import annotations
@@ -118,7 +90,13 @@ def _check_code(code: str) -> None:
 
 
 def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connecting) -> str:
-    """The frontend URL to redirect the browser to, carrying the outcome in its fragment."""
+    """The frontend URL to redirect the browser to, carrying the outcome in its fragment.
+
+    Only a genuine, unexpired state issued to this browser (the signature, the cookie) is accepted, and
+    it is used up by creating its ``oauth_states`` record; anything else is a 400 storing nothing. The
+    redirect's own checks (a code of visible ASCII) come first, so a 400 for them leaves the state
+    usable. Notion's ``error`` (e.g. ``access_denied``) uses the state up and reports the reason.
+    """
     now = time.time()
     key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     nonce = checked_nonce(args.get("state", ""), cookie_nonce, key, now)
@@ -176,7 +154,13 @@ def _store_connection(
     now: float,
 ) -> Tenant | dict[str, str]:
     """Keep the grant's tokens in a new secret and point the tenant at it: the tenant, or the outcome
-    to redirect with when it was refused or failed (its secret deleted and its token revoked then)."""
+    to redirect with when it was refused or failed (its secret deleted and its token revoked then).
+
+    The tenant's update is conditioned on the connection read before (``same_connection``): a disconnect
+    or another person's connect in between refuses it (``error=connection_changed``). The secret it
+    replaces is deleted; its token is not revoked (the oauth-callback may not read tenant tokens), but
+    nothing names it any more.
+    """
     secret = token_secret_name(tenant_id, new_connection_id())
     deps.secrets.put(secret, tokens.dump())
     fields = {
@@ -262,10 +246,13 @@ def _revoke_refused(tokens: NotionTokens, deps: Connecting) -> None:
 
 
 def disconnect(tenant_id: str, deps: Connecting, stop_held: Callable[[str, str], int]) -> dict[str, object]:
-    """``stop_held(tenant_id, reason)`` cancels the runs that wait for a person or are paused and
-    says how many (``shared.services.humans.cancel_held``): the sessions and links that could decide
-    them end here, so they would wait, and a later connect would find them still waiting. Before the
-    sessions end, so that a disconnect that fails there can be repeated with the same session."""
+    """Revoke the tenant first (its webhooks are dropped and its running runs stop at their next step),
+    then revoke its token at Notion and delete its secret, cancel the held runs, and last end its
+    sessions with a new session epoch. Repeated with the same session, it finishes what a failed
+    attempt left. ``stop_held(tenant_id, reason)`` cancels the runs that wait for a person or are paused
+    and says how many (``shared.services.humans.cancel_held``): the sessions and links that could decide
+    them end here.
+    """
 
     def revoke(tenant: Tenant | None) -> Tenant:
         if tenant is None:

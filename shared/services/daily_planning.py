@@ -1,20 +1,10 @@
 """Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one plan task per
-active tenant whose local planning hour is the hour of the tick (``shared/domain/daily.py``).
+active tenant whose local planning hour is the tick's (``shared/domain/daily.py``).
 
-One call reads one page of active tenants (``schedule_page_size``, in tenant-id order) and, when the
-page is full, first enqueues the next page as a ``ScheduleTask`` on the plan queue carrying the same
-tick, so the chain is not queued behind the plan tasks it creates and a late page plans the tenants
-of its own tick. Firestore reads and enqueues per call are bounded by the page size.
-
-Ticks missed (the plan function or Firestore down at the top of an hour, beyond the scheduler's two
-retries) are caught up: the first page of a tick reads the last tick recorded (``TenantStore.
-last_tick``) and plans the tenants due at every tick since, up to ``CATCH_UP`` back, then records its
-own; its continuations carry that ``since``.
-
-Idempotent at two levels: a plan task and a continuation are named from (tenant, local date) and
-(tick, cursor), so a repeated or retried call creates no second task while the queue remembers the
-name; and the run id is ``daily-<YYYYMMDD>``, so a plan task that does get through again finds the
-run and plans nothing (``start_run``).
+A call reads one page of active tenants and, for a full page, first enqueues the next page with the
+same tick, so the chain is not queued behind its own plan tasks. The first page catches up missed
+ticks (``CATCH_UP`` back). Tasks are named from (tenant, local date) and (tick, cursor), and the run
+id is ``daily-<YYYYMMDD>``: repeats plan nothing twice. Why: docs/decisions/0016-daily-planning-by-scan.md.
 """
 
 import logging

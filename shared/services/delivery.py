@@ -26,14 +26,10 @@ log = logging.getLogger(__name__)
 # How much wider than the attempts' time the Slack search looks: our clock against Slack's, and an
 # attempt's post landing a little after its lease ended.
 SEARCH_MARGIN = timedelta(minutes=2)
-# The notify queue (terraform/tasks.tf, local.queues.notify) retries a failed task until it has made
-# max_attempts (56) attempts AND max_retry_duration (24 h) has passed since its first attempt: Cloud
-# Tasks stops only when both are reached. Its backoff (10 s doubling 6 times, then growing to
-# max_backoff, 30 min) reaches 30 min after about 2 h, so a notification failing transiently is
-# attempted every 30 min until 24 h after its task's first attempt, then dropped. GIVE_UP_AFTER is
-# half of that window: the ~24 attempts after it leave room for a record created some attempts after
-# its task's first one (a failed tenant read), a lease left by a crashed attempt (NA_STEP_LEASE_S, at
-# most 1 h) and a few lost attempts, so one of them finds the bound passed and ends the record.
+# The notify queue (terraform/tasks.tf, local.queues.notify) retries a failed task until both
+# max_attempts (56) and max_retry_duration (24 h) are reached; its backoff reaches max_backoff (30 min)
+# after about 2 h. GIVE_UP_AFTER is half that window, so the ~24 attempts after it leave room for a
+# late record, a crashed attempt's lease (NA_STEP_LEASE_S, at most 1 h) and lost attempts.
 # tests/unit/test_notification_retries.py checks both against terraform/tasks.tf.
 NOTIFY_RETRY_WINDOW = timedelta(hours=24)  # the notify queue's max_retry_duration
 GIVE_UP_AFTER = NOTIFY_RETRY_WINDOW / 2
@@ -46,40 +42,17 @@ def _now() -> datetime:
 class ChannelDelivery:
     """Delivers a notification on one of the tenant's channels, at most once (the ``Notifier`` port).
 
-    1. The record ``tenants/{t}/notifications/{id}`` is created exclusively (``sending``, with the channel
-       and a lease of ``lease_s``); a record already ``sent`` or ``undeliverable`` means nothing is left to
-       do, one still ``sending`` under its lease means another delivery is at work (TransientError:
-       retried).
-    2. A record found ``sending`` after its lease (a crash between recording and finishing, or a
-       transient failure that released it) is taken over, and it stays on the channel recorded: the
-       page's comments, or the Slack channel's messages posted while an earlier attempt could have sent
-       it (from the first attempt's start to the end of the lease taken over, ``SEARCH_MARGIN`` wider on
-       each side), are searched for the notification's marker line before sending again. The record
-       names the Slack channel too (``where``, before each post): a retry looks in the channel an
-       earlier attempt posted to even when the owner has chosen another since, and only what is not
-       found there is posted, to the new one (recorded first). Sent mail
-       cannot be searched: an email is sent again with the same Message-ID, which mail clients that
-       de-duplicate by it show once.
-       Only when the recorded channel can no longer carry it (Slack disconnected meanwhile, say) does
-       the retry choose again; the owner may then get it on both. When that search is refused (the Slack
-       app lacks ``channels:history``, the bot left the channel, Notion refuses to list the comments), the
-       earlier attempt may have sent it and nothing can tell: it is recorded ``undeliverable`` ("may have
-       been sent on ...; could not check"), never sent again there or elsewhere. So is a Slack window
-       holding more messages than the search may read (``shared.adapters.slack.SearchExhausted``).
-    3. The comment, message or email is sent and the record marked ``sent`` with its id.
-    4. A channel that refuses it for good (page deleted or not shared, the Slack token revoked, the bot
-       not in the channel, the relay refusing the address or this deployment's credentials) sent
-       nothing, so the next channel of the tenant's order that can carry it gets it: the record is moved
-       there first (``NotificationLog.move``, with the refusal as its reason), so a crash while sending on
-       it is reconciled there. A task naming its own channel is not moved.
-
-    No channel can carry it (no page, no Slack and no address, a tenant gone), or every one that could
-    refused it: recorded ``undeliverable`` with the reasons, logged at WARNING (id and reasons only, never
-    the text or its links). A transient error releases the lease and propagates (notify answers 503;
-    Cloud Tasks retries, and the retry reconciles first), until ``GIVE_UP_AFTER`` has passed since the
-    first attempt (the record's ``created_at``): then it counts as that channel refusing it (a failed
-    search as one that cannot check), so the queue's last attempts end it, never leaving it ``sending``
-    once the queue stops retrying.
+    1. The record is created exclusively (``sending``, its channel, a lease of ``lease_s``): one ``sent``
+       or ``undeliverable`` leaves nothing to do, one ``sending`` under its lease is a TransientError.
+    2. One ``sending`` past its lease is taken over on its recorded channel (and Slack channel,
+       ``where``), unless that can no longer carry it. What an earlier attempt may have posted is
+       searched for the marker first (``SEARCH_MARGIN`` wider); an email goes again with its Message-ID.
+       A search refused or exhausted records ``undeliverable`` ("may have been sent") and sends nothing.
+    3. The message is sent and the record marked ``sent`` with its id.
+    4. A refusal for good moves the record to the next channel that can carry it, unless the task names
+       its channel; none left: ``undeliverable``, logged with the reasons only.
+    A transient error releases the lease and propagates until ``GIVE_UP_AFTER`` past ``created_at``,
+    then counts as a refusal. Why: docs/notifications.md, "At most once", "Fallback and giving up".
     """
 
     def __init__(

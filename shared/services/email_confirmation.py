@@ -1,31 +1,10 @@
 """Confirming a ``notification_email``: an address gets our mail only once its recipient said yes.
 
-PATCH /settings setting ``notification_email`` to an address that is neither the owner's Notion email
-nor the confirmed one asks that address (``ask``): one email to it alone, of our own fixed text (the
-workspace's name, cut short, is all of the owner's in it), with a signed link to api that expires
-after ``LINK_TTL_S``, minted by notify as it sends (``shared.services.links``; the token in the URL's
-fragment). The page there says what the link would do and changes nothing (``describe``, POSTed the
-token; mail scanners follow links); its button confirms (``confirm``): the tenant's
-``confirmed_email`` becomes that address if it is still its notification_email, else 409. Until then
-the tenant's email goes to the owner's Notion email (``Tenant.email_recipient``).
-
-- One mail per address per tenant per UTC day: the notify task and its notification are named from
-  the tenant, a hash of the address and the day, so the same change again that day (or the retry of
-  a PATCH whose enqueue failed) sends nothing new; a later day asks again.
-- At most ``MAX_WORKSPACES_PER_ADDRESS`` workspaces may ask one address in a UTC day, across the
-  deployment (``reserve_recipient``, counted in ``email_recipients/{hash}-{day}`` before the PATCH
-  stores anything): one person connecting many workspaces cannot mail someone more often.
-- At most ``MAX_ADDRESSES_PER_DAY`` different addresses per tenant per UTC day (``admit``), counted on
-  the tenant document in the same conditioned write as the setting: two PATCHes at once cannot both
-  take the last one, and it costs no extra document or read. Beyond it the PATCH is a 429 and
-  changes nothing.
-- The link is in the email only: neither the task body nor the notification record (Firestore; GET
-  /notifications, which the owner reads) has it; the email channel mints it and appends it to the
-  mail it sends. Otherwise the owner could confirm any address with the link from their own
-  notification list.
-- The token is signed with the session signing key under a purpose of its own, ``email_confirmation``:
-  neither a session nor an approval link verifies as one, nor one of these as them. It names the
-  tenant and the address, nothing secret.
+Setting one that is neither the owner's Notion email nor the confirmed one asks it (:func:`ask`):
+one mail of our own text with a signed link, minted by notify as it sends, never in the task or the
+record. The link's page changes nothing (:func:`describe`); its button confirms (:func:`confirm`).
+Bounds: one mail per address and tenant a UTC day, ``MAX_ADDRESSES_PER_DAY`` addresses per tenant
+(:func:`admit`), ``MAX_WORKSPACES_PER_ADDRESS`` (:func:`reserve_recipient`). See docs/notifications.md.
 """
 
 from __future__ import annotations
@@ -79,7 +58,9 @@ def _pending(tenant: Tenant) -> str | None:
 
 def admit(tenant: Tenant, now: datetime) -> Tenant:
     """``tenant`` (as changed) with today's confirmation of its notification_email counted, if it needs
-    one; TooManyConfirmations when it is a new address beyond the day's bound (nothing is stored)."""
+    one; TooManyConfirmations when it is a new address beyond the day's bound (nothing is stored).
+    Counted on the tenant in the same conditioned write as the setting, so two PATCHes at once cannot
+    both take the last place."""
     address = _pending(tenant)
     if address is None:
         return tenant
@@ -118,7 +99,8 @@ def reserve_recipient(tenant: Tenant, tenants: TenantStore, now: datetime) -> No
 def ask(tenant: Tenant, queue: TaskQueue, now: datetime) -> str | None:
     """Enqueue the mail asking the tenant's notification_email to confirm, if it needs it (named: the
     same address the same day enqueues nothing new); its notification id, or None. The body names
-    the address, never a link: notify mints that as it sends."""
+    the address, never a link: notify mints that as it sends, so the owner cannot confirm an address
+    with a link from their own notification list."""
     address = _pending(tenant)
     if address is None:
         return None
@@ -159,7 +141,8 @@ def _text(workspace_name: str, address: str) -> str:
 
 def _claims(token: str, secrets: SecretStore) -> tuple[str, str]:
     """The tenant and the address of a genuine, unexpired confirmation link; Unauthenticated (401)
-    otherwise, saying why (never repeating the token)."""
+    otherwise, saying why (never repeating the token). The token is signed with the session key under
+    its own purpose, ``email_confirmation``: no session or approval link verifies as one."""
     key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     try:
         claims = tokens.verify(token, key, PURPOSE)

@@ -1,23 +1,10 @@
 """``execute-step``: load the run, decide, act once, record the result with the cursor, enqueue next.
 
-A step is decided on the run as its log has it (``run_log.read``), not only its document: an intent or
-usage written past the document is folded in first, so a retry finds its step's intent, backs off
-while another delivery holds it (``run_log.StepHeld``) and takes it over once its lease is over. A run
-its workspace no longer runs (disconnected, or connected afresh by someone else) is cancelled at its
-next step, before any tool (``Deps.tenant_stops``).
-
-Errors are classified here: transient → the queue retries (HTTP 503) or, for a long Retry-After, the
-step is re-enqueued with that delay and the error records when it may run again (``retry_at``; a
-delivery before then puts the step back for the rest of the wait without acting, :func:`_defer`),
-a person after the step has failed so for ``decide.RETRY_FOR``; model-fixable → compacted into the
-log and retried (the model repairs the arguments), a human after ``run_max_consecutive_errors`` in a
-row; permanent → the run fails with the reason and the owner is notified; anything else (a bug, a
-ConfigError) → the request fails (500, retried) after the step's intent is released. Budgets,
-loops and max steps stop a run for a human.
-Whatever ends the attempt, the model calls it paid for are recorded first (``model_used``), in the
-same append as its outcome, so the run, day and month budgets see them. A delivery whose outcome is
-not recorded (a duplicate that lost the race, or found the step held) records its paid calls alone
-(``run_log.keep_usage``). Every write goes through ``run_log``, which numbers the events.
+A step is decided on the run as its log has it (``run_log.read``), so a retry finds its step's
+intent, backs off while another delivery holds it and takes it over once its lease is over. Errors
+are classified here (transient, model-fixable, permanent, other). The model calls an attempt paid for
+are recorded in the same append as its outcome, or alone when it records none
+(``run_log.keep_usage``). The protocol: docs/engine.md, "The step protocol" and "Errors".
 """
 
 import logging

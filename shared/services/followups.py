@@ -1,11 +1,8 @@
-"""What comes after a state, enqueued by name so a repeat is harmless: the next step, the planning
-of a run that has none yet, the message asking a person, or the notification that the run ended
-(and the planning of its page's change that came while it ran).
-
-Step tasks go to execute-step, or to deploy for a GitHub/Vercel step, and are named from (run, step,
-log position): a repeat of the same follow-up gets the same
-name (the queue refuses it), while the same step re-run after a human decision or a delayed retry
-gets a new one (Cloud Tasks keeps executed names taken for about an hour).
+"""What comes after a state, enqueued by name so a repeat is harmless: the next step, the planning of a
+run that has none yet, the message asking a person, or the notice that the run ended (and the
+planning of its page's change that came while it ran). Step tasks go to execute-step, or to deploy
+for a GitHub or Vercel step, named from (run, step, log position): a repeat gets the same name,
+which the queue refuses, while a step re-run after a decision or a delayed retry gets a new one.
 """
 
 from shared.config import Queue

@@ -1,23 +1,10 @@
-"""People in the loop: approve/reject/answer a waiting run (by session or by signed link), and
-pause, resume or cancel a run (and all a workspace's held runs when it is disconnected). Every
-change is one appended event after the state just read.
+"""People in the loop: approve, reject or answer a waiting run (by session or signed link), and pause,
+resume or cancel a run (or all of a workspace's held runs at its disconnect).
 
-A second decision on the same request is a 409 Conflict (the run no longer waits for it). A link is
-spent by its decision and by nothing else: the decision is the ``human_responded`` event, created
-exclusively at the seq after a state that waits for the request, and a run never waits for the same
-request again (request ids carry the step or the seq). So of two decisions on one request at once
-(the same link twice, its approve and reject links, a link and a session) exactly one is recorded,
-and a refusal that records nothing (a paused run, a step writing meanwhile) leaves the link usable.
-Side effects of a decision (a rejection's replan) happen only after it is recorded; if sending them
-fails, the same decision tried again sends them (by name: a repeat adds nothing) and is still a 409.
-
-The state decided on is the log's, not the run document's alone: a step's intent is created without
-the document (``stepping``), so the events past it are folded in (``run_log.read``), or every write
-would take the intent's seq and lose until the step records. While that intent's lease lasts, its
-effect may be under way and a cancel or pause is a 409 saying when to try again; once it ran out
-(the holder died), the cancel or pause is recorded after the intent. The step's late result then
-collides with it and is not recorded; its retry acknowledges a cancelled or paused run, and after a
-resume takes the intent over and looks for its effect before acting (``stepping``).
+Every change is one event appended after the state just read from the log (``run_log.read``), so of
+decisions made at once exactly one is recorded and the others are a 409. Follow-ups of a decision go
+only after it is recorded, by name; the same decision tried again resends them (still a 409). While
+a step's intent holds its lease, cancel and pause are a 409. Why: docs/engine.md, "Humans".
 """
 
 import math

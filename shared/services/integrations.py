@@ -1,20 +1,10 @@
 """Connecting and disconnecting a tenant's integrations (GitHub, Vercel, Slack) by token.
 
 A token is first shown to its service (who is it?): one it refuses is a 400 and nothing is stored.
-Then it goes to Secret Manager (``shared.domain.integrations.token_secret``) and the tenant document
-lists the integration as connected. Nothing reads a token back here: only ``deploy`` reads GitHub and
-Vercel tokens, when a run opens a pull request or a deployment (shared.services.code_access), and only
-``notify`` reads the Slack one (shared.services.channels); api may not (IAM).
-
-A PUT and a DELETE of one integration at once touch two stores that share no transaction (and api
-may not read a token back), so each reads the tenant again after its secret write and repairs what it
-sees. A PUT writes the token again once listed; still listed, the token is kept; unlisted (a DELETE
-came meanwhile), it deletes the token again and answers 409: send it again. A DELETE that finds the
-integration listed again after its delete (a PUT came in between, whose token may be the one just
-deleted) unlists it again and deletes again. Every change of the list is followed by a secret write
-of the request that made it, and every secret write by a read of the list, so the request whose
-secret write is the last one reads the final list: both stores end agreeing, connected with a token
-or disconnected without. Two PUTs at once both end connected, with the token written last.
+Then it goes to Secret Manager (``shared.domain.integrations.token_secret``) and the tenant lists the
+integration. Nothing reads a token back here: only ``deploy`` (GitHub, Vercel) and ``notify`` (Slack)
+may. A PUT and a DELETE at once share no transaction, so each reads the tenant again after its secret
+write and repairs what it sees; both stores end agreeing (docs/api.md, "Integrations").
 """
 
 from __future__ import annotations

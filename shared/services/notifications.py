@@ -1,11 +1,9 @@
 """Deliver a notification at most once per notification id, and never in the tenant's quiet hours
 unless it is urgent; list a tenant's notification records (``GET /notifications`` on api).
 
-Quiet hours (``TenantSettings.quiet_hours`` in its ``timezone``): a ``normal`` notification that
-arrives inside them is not sent but enqueued again on the notify queue for the end of the window,
-named from its id + ``after-quiet`` + that end (a repeated delivery inside the same window finds the
-name taken). ``urgent`` ones (a run waiting for a person's decision or answer: it is blocked, and it
-usually follows that person's own edit by seconds) are sent at once.
+In quiet hours a ``normal`` notification is enqueued again for the window's end, named from its id,
+``after-quiet`` and that end. ``urgent`` ones (a run waiting for a decision or an answer) go at once.
+Why: docs/notifications.md, "Quiet hours and urgency".
 """
 
 from __future__ import annotations

@@ -1,36 +1,9 @@
-"""Notion calls on behalf of a tenant, with its current token: refreshed on 401, or a reconnect asked for.
+"""Notion calls on behalf of a tenant with its current token, refreshed on 401, or a reconnect asked for.
 
-For the engine::
-
-    access = container.notion_access                        # or NotionAccess(tenants, secrets, oauth, queue)
-    page = access.run(tenant_id, lambda token: notion.retrieve_page(token, page_id))
-
-    notion_session = access.session(tenant_id)              # loads the tenant and its token once
-    rows = notion_session.run(lambda token: list(notion.query_data_source(token, ds_id)))
-    notion_session.run(lambda token: notion.append_blocks(token, page_id, blocks))
-
-``run(operation)`` calls ``operation(access_token)`` and returns its result. Make the operation finish
-its Notion requests inside the call (``list(...)`` a paginated iterator), so a 401 is seen here.
-
-- A 401 (``Unauthenticated``) is handled once per call: if another instance already stored a newer
-  token, it is used; else, with a refresh token, the token is refreshed at Notion and stored as a new
-  version of the tenant's secret, and the operation runs again. Without a refresh token, or when the
-  refresh is refused, the tenant is marked ``needs_reconnect``, its owner is sent a notification
-  (a ``NotifyTask`` on the notify queue, at most one per tenant per day) and :class:`ReconnectRequired`
-  (a PermanentError) is raised.
-- One refresh per tenant at a time. Notion's refresh tokens are single use, so of two instances
-  refreshing at once the second would be refused, and would take a healthy workspace for revoked if
-  it looked before the first stored its result. So the refresh is leased: the tenant's
-  ``token_refresh_until`` is set by a conditioned write (:data:`REFRESH_LEASE`, longer than a refresh
-  and its store take). An instance that finds the lease held uses the new token if it is stored
-  already, else raises a TransientError to retry shortly; a lease whose holder died expires.
-- A tenant that is revoked or already needs reconnecting raises ReconnectRequired before any call.
-- A connection replaced meanwhile (its owner connected again: the tenant names a new token secret,
-  and the old one is deleted) is no reason to reconnect: the tenant is not marked, no one is
-  notified, and a TransientError says to retry, which reads the new connection.
-- Everything else the Notion adapter raises passes through unchanged: TransientError (with
-  ``retry_after_s`` for 429/529: schedule the retry as a later task, do not sleep), PermanentError
-  (``NotionApiError`` with ``notion_code``) and so on. An unknown tenant raises NotFound.
+``access.run(tenant_id, lambda token: notion.retrieve_page(token, page_id))`` calls the operation
+with the token and returns its result; ``access.session(tenant_id)`` loads the tenant and token once
+for several calls. The operation must finish its Notion requests inside the call (``list(...)`` a
+paginated iterator), so a 401 is seen here. The rules for a 401: :class:`NotionAccess`.
 """
 
 from __future__ import annotations
@@ -70,6 +43,17 @@ def oauth_client(secrets: SecretStore) -> tuple[str, str]:
 
 
 class NotionAccess:
+    """A tenant's Notion calls, and what a 401 (``Unauthenticated``) leads to, once per call.
+
+    A newer token another instance stored is used. Else a refresh token is refreshed at Notion, stored as
+    a new secret version, and the operation runs again. Without one, or refused, the tenant is marked
+    ``needs_reconnect``, its owner told (at most once a day) and :class:`ReconnectRequired` raised, as
+    for a revoked tenant up front. Notion's refresh tokens are single use, so one refresh per tenant runs
+    at a time, under a conditioned ``token_refresh_until`` lease (:data:`REFRESH_LEASE`); another
+    instance retries (TransientError). A connection replaced meanwhile is a TransientError, not a
+    reconnect. Anything else the adapter raises passes through; an unknown tenant is NotFound.
+    """
+
     def __init__(
         self, tenants: TenantStore, secrets: SecretStore, oauth: NotionOAuth, queue: TaskQueue
     ) -> None:

@@ -1,16 +1,10 @@
-"""``plan``: turn a trigger into a run. Fetch the current Notion context with the tenant's token (a
-webhook is only a signal), ask the model for a structured plan, validate it against the tool
-registry (re-asking with the compacted error, at most ``plan_max_reasks`` times), write the run and
-its first events in one batch, and enqueue step 1.
-
-Idempotent: the run id comes from the trigger, so a repeated plan task finds the run and only
-re-enqueues its follow-up. A page has one active run started by its changes: a later change of the
-page, while that run is being planned or has not finished, starts no second run, and is planned
-once that run ends if the run may not have read it (see :func:`start_run`). A run created while over budget has no steps and waits for a person;
-approving it makes it plannable, and the next plan task plans into the same run (or ends it, failed,
-if it can no longer be planned). Every model call paid for is recorded (``model_used``), also when
-planning then stops on an error (a 429 on a re-ask, say): a new run is created with those calls and
-no steps yet, and the plan task's retry plans into it, so no call is counted twice.
+"""``plan``: turn a trigger into a run. Read the current Notion context with the tenant's token (a
+webhook is only a signal), ask the model for a structured plan, validate it against the tool registry
+(re-asking with the error, at most ``plan_max_reasks`` times), write the run and its first events in
+one batch, and enqueue step 1. The run id comes from the trigger, so a repeated plan task only
+re-enqueues its follow-up. One active run per page (:func:`start_run`); every paid model call is
+recorded, on an error too, and a retry plans into the same run. Why: docs/engine.md, "Planning";
+docs/decisions/0001-planning-failures-end-as-runs.md, 0014-webhook-runs-coalesced-and-paced.md.
 """
 
 from __future__ import annotations

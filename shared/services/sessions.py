@@ -1,12 +1,9 @@
 """Who a request acts for: a frontend session (a signed, expiring token naming one tenant and its
-session epoch) or an API key (``na_...``, shared.domain.api_keys; made and deleted by
-shared.services.api_keys).
+session epoch) or an API key (``na_...``, shared.domain.api_keys).
 
-A session acts for its tenant only while the tenant is connected and its ``session_epoch`` is the one
-the session names: a disconnect, or a connect that starts the connection afresh (a new owner after a
-disconnect), sets a new epoch and so ends every session issued before, at once and on every instance.
-A session without an epoch (issued before epochs existed) is refused: its holder signs in again.
-An API key names the epoch it was made in too, so a disconnect ends every key as well.
+A session or key acts for its tenant only while the tenant is connected and its ``session_epoch`` is
+the one it names: a disconnect, or a new owner's connect, sets a new epoch and so ends every earlier
+session and key at once, on every instance. A session without an epoch is refused.
 """
 
 from __future__ import annotations

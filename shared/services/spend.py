@@ -1,12 +1,9 @@
 """Budgets checked before every model call: the run's own cost (in its state) and the tenant's day
 and month spend, summed from its append-only ``model_used`` events (no hot counter document).
 
-The tenant's sums are cached per instance for ``spend_cache_ttl_s`` and the instance adds what it
-spent since, so a busy instance reads them about once a minute, not once per call. So are its
-budgets, for a call that they let go ahead; a call they would stop reads them again first, so a stop
-is only ever made on the budgets as stored: an owner who raised one and approved the stop is not
-stopped again by an instance's older copy. (A lowered budget takes effect within that time, as new
-spend by other instances does.)
+Sums and budgets are cached per instance for ``spend_cache_ttl_s``, plus what the instance spent
+since. A call the cached budgets would stop reads them again first, so a stop is made only on the
+budgets as stored; a lowered budget or others' spend takes effect within the cache time.
 """
 
 import threading

@@ -1,29 +1,10 @@
-"""Carrying out one step once: resolve and check the arguments, then record an intent before any
-side effect, perform it (or find it, after a crash), and return the events of the result.
+"""Carrying out one step once: resolve and check the arguments, record an intent before any side
+effect, perform it (or find it by its key, after a crash), and return the events of the result.
 
-The intent is one created event document (the log's next seq) and is *not* cached in the run
-document, so a write step costs one extra write. A second delivery finds the intent in the log past
-the run document (the engine decides on both, ``run_log.read``) or, reading before it was written,
-collides on its seq; either way it backs off while the intent's lease lasts (:func:`held_elsewhere`)
-or, once it expired (its holder crashed), records a new attempt (the next seq, again exclusive) and
-reconciles: the tool looks for the effect by its key before doing anything. Usage a duplicate
-delivery recorded alone (``run_log.keep_usage``) may come between: it changes nothing but the cost, so
-the claim goes after it, and a refusal is looked for before it.
-
-A retry after an intent whose effect may have happened (its reply was lost, its holder crashed) uses
-that intent's arguments, not new ones: the tool finds an effect by what it wrote (a page by its
-title, say), so other arguments would miss it and write again.
-
-Arguments the model repaired are paid for, so they are kept: a step without effects (a read, a
-draft) records them in an intent too before it runs (one more write, on a repair only), and a retry
-after a transient error takes them from there like a write's, instead of paying for another repair
-(perhaps with other arguments). Only a refusal (a fixable error right after the intent) is repaired.
-
-What a step records is bounded (``RECORD_BYTES``, under Firestore's 1 MiB a document): a result
-that would make its event or the run document larger is not written. A step without effects fails
-with a fixable error (the model asks for less: a smaller ``limit``, a narrower filter); a step whose
-effect happened fails the run with the reason (asking again would repeat the effect). Never a write
-that Firestore refuses, which would fail the delivery again at every retry.
+The intent is a created event (the log's next seq), not cached in the run document. A retry after an
+intent whose effect may have happened uses that intent's arguments, so the tool finds the effect. A
+repair's paid-for arguments are kept in an intent too. A result too large to record (``RECORD_BYTES``)
+is a fixable error, or fails the run after an effect. Why: docs/engine.md, "Intents and reconciliation".
 """
 
 from __future__ import annotations

@@ -1,26 +1,9 @@
 """The sweeper (Cloud Scheduler → ``POST /sweep`` on execute-step): re-enqueue runs whose next task
-was lost. A running run whose document has not changed for ``sweep_stall_s`` gets its follow-up
-again under a fresh name per sweep window (the original name may still be taken); if the original
-task was merely slow, the two deliveries collide and exactly one acts, as for any duplicate.
-
-A run whose step waits for a long Retry-After (its last error records ``retry_at``, and its retry is
-a task scheduled for then) is not stalled: it is left alone until ``sweep_stall_s`` past its
-``retry_at`` (:attr:`Run.idle_since`), as a run is after its last write. Re-enqueued earlier, the step
-would call into the active rate limit again, perhaps after paid model work, every window until the
-limit lifted. The store leaves such runs out of the batch (``RunStore.stalled``), so a batch full of
-them does not hide the stalled runs behind; the check here is for a run delayed since the query.
-
-A run that has not moved for ``GIVE_UP_AFTER`` (counted from its ``retry_at``, if later) is not
-re-enqueued again but failed, saying so: its steps keep failing in a way that records nothing (a
-deployment's ConfigError for a day, a bug), and re-enqueuing it every window for ever would cost a
-task, an invocation and reads each time, while the owner hears nothing. Failing it notifies the
-owner and releases its page, like any failed run. It also takes it out of the oldest-first batch
-(``limit``), which runs stuck for good would otherwise fill, leaving newer stalled runs unswept.
-
-A step that records an error at every attempt (one that fails after its intent releases it: a
-transient error, a ConfigError, a bug) never looks idle here: the engine stops it for a person after
-the same day of failing (``decide.RETRY_FOR``), at the first delivery past it, which this sweep
-keeps sending.
+was lost. A running run idle for ``sweep_stall_s`` (since its last write or its ``retry_at``,
+:attr:`Run.idle_since`) gets its follow-up again under a fresh name per sweep window; a duplicate
+collides as any does. A run idle for ``GIVE_UP_AFTER`` is failed instead, which tells its owner,
+releases its page and keeps runs stuck for good from filling the oldest-first batch.
+Why: docs/engine.md, "Sweeper".
 """
 
 import logging

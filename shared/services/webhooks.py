@@ -1,29 +1,10 @@
 """Webhook intake: every Notion event becomes at most one ``plan`` task, and never calls Notion.
 
-Order of checks, cheapest and safest first: the verification handshake (unsigned; a token that is not
-1-500 visible ASCII characters is a 400; stored only if no token is stored yet) → signature over the
-raw body (401) → JSON object with a type (400) → unknown types acknowledged and ignored → the event's
-shape, its ids (Firestore's rules) and timestamp included (400 before ``EARLIEST_EVENT`` or beyond
-``CLOCK_SKEW`` ahead, see :mod:`shared.domain.notion_events`) → its age (older than ``max_age_s``:
-200, dropped, see ``too_old``) → routing by workspace (unknown, revoked or needing reconnect: 200,
-dropped) → the tenant's filters (200, ignored) → de-duplication and enqueue.
-
-Changes to one page within ``coalesce_s`` (see :func:`~shared.domain.notion_events.plan_task`) name
-one task, scheduled ``READ_LAG`` (at most a window) after the end of their window, so its read shows them all: the first
-creates it, the others find it (``coalesced``) and their change is read when the run fetches the page.
-An event first received once that task may have run (Notion delivers aggregated events late) joins
-no such task: it names one from its window and the window it came in, whose run claims the page, where
-the change is dropped if the page's run read the page after it, and otherwise remembered or planned.
-
-De-duplication without losing an event: the record ``tenants/{t}/events/{id}`` is created first, then
-the task is created (its name depends only on the event and on when it was first received, kept in
-the record), then the record is marked ``enqueued``. A repeat delivery finds the record: marked, it is
-a duplicate and nothing more is done; unmarked (the instance died or the queue failed before the mark,
-or the first delivery is still in flight), the task is created again, whatever the record's age within
-its TTL. That is harmless: the queue refuses the name while it is taken (about an hour after the task
-ran), and later a task of the same run finds the run and only re-enqueues its follow-up. Firestore per
-event that starts work: the create and the mark (two writes); per repeat, the failed create and one
-read, plus the mark when it had to enqueue.
+:func:`ingest_webhook` checks, cheapest first, then routes, filters, de-duplicates and enqueues.
+Changes to one page within ``coalesce_s`` name one task (``shared.domain.notion_events.plan_task``).
+The record ``tenants/{t}/events/{id}`` is created, then the task, then the record is marked
+``enqueued``; a repeat finding it unmarked enqueues again, which the task's name makes harmless.
+Why: docs/engine.md, "Triggers"; docs/decisions/0014-webhook-runs-coalesced-and-paced.md.
 """
 
 from __future__ import annotations
@@ -131,6 +112,12 @@ def _handshake(token: str, secrets: SecretStore, until: datetime | None, now: da
 def ingest_webhook(
     body: bytes, signature: str | None, intake: Intake, now: datetime | None = None
 ) -> Outcome:
+    """What one delivery comes to. Checks in order: the verification handshake (unsigned; a token not
+    1-500 visible ASCII characters is a 400; stored only if none is) → the signature over the raw body
+    (401) → a JSON object with a type (400) → unknown types acknowledged → the event's shape, ids and
+    timestamp (400, :func:`~shared.domain.notion_events.timestamp_problem`) → its age (200, dropped,
+    ``too_old``) → routing by workspace (unknown, revoked or needing reconnect: 200, dropped) → the
+    tenant's filters (200, ignored) → de-duplication and enqueue."""
     payload = _json(body)
     now = now or datetime.now(UTC)
     if signature is None and is_handshake(payload):
