@@ -24,9 +24,8 @@ from shared.errors import NotFound, TransientError
 # Built on first use, like every model of ours (shared.domain.schema).
 _EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent, config=ConfigDict(defer_build=True))
 # A page's claim is kept 30 days (TTL on expires_at): a run still waiting for a person after that
-# no longer holds its page back. The 30 days count again from each change remembered on it (a change
-# is dropped only if its run still waits 30 days after it) and from its release (a repeated follow-up
-# of the run that released it gets the same answer for as long).
+# no longer holds its page back. The 30 days count again from each change remembered on it and from
+# its release, so a repeated follow-up of the run that released it gets the same answer as long.
 PAGE_CLAIM_TTL = timedelta(days=30)
 # A run's reserved start is kept a day past it (TTL on expires_at), for a repeat of its plan task.
 RUN_START_TTL = timedelta(days=1)

@@ -1,22 +1,10 @@
-"""Tenants, workspace routing, OAuth states and webhook event records in Firestore.
+"""Tenants, workspace routing, OAuth states, webhook event records and the daily tick in Firestore.
 
-- ``tenants/{t}``: the tenant (settings, status, the *name* of its token secret; never a token).
-- ``workspaces/{workspace_id}``: ``{tenant_id, status}``, written with the tenant in one batch.
-- ``oauth_states/{sha256(nonce)}``: single-use connect states; TTL policy on ``expires_at``.
-- ``tenants/{t}/events/{event_id}``: de-duplication records of webhook events (``enqueued`` once
-  the event's task exists) and, as ``request-{request_id}``, of ``POST /runs`` requests; TTL policy
-  on ``expires_at``.
-- ``schedule/daily``: ``{last_tick}``, the latest daily-planning tick fanned out (one document).
-
-Every method that reads tenant data takes the tenant id and builds the path from it, so it cannot
-reach another tenant's documents. A change of a stored tenant (settings, integrations, connect,
-disconnect, a refused token) is ``update``: read, change, and a write conditioned on the read, so a
-disconnect during an integration's check stays a disconnect and two changes at once are both kept.
-
-Routing (``by_workspace``) may be cached per instance for ``routing_ttl_s`` seconds: it is on every
-webhook's path and changes rarely. Only found tenants are cached (a newly connected workspace is routed
-at once); a save in this instance refreshes its entry; another instance's change (revoke, new filters)
-is seen within the TTL. ``get`` is never cached.
+Documents: ``tenants/{t}`` (never a token, only its secret's name), ``workspaces/{workspace_id}``
+(written with the tenant in one batch), ``oauth_states/{sha256(nonce)}`` and
+``tenants/{t}/events/{event_id}`` (TTL on ``expires_at``; ``request-{id}`` for ``POST /runs``), and
+``schedule/daily``. Every method reading tenant data builds the path from the tenant id. Changes and
+routing's cache: :class:`FirestoreTenantStore`.
 """
 
 import threading

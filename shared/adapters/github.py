@@ -1,24 +1,8 @@
 """GitHub's REST API (version 2022-11-28) on httpx: one client per instance, the tenant's token per call.
 
-``open_pull_request`` is idempotent under repeats and crashes. Every step first looks at what is
-already there: a pull request that was closed or merged is returned as it is (its branch is never
-brought back); the branch is created from the base's head only if missing; the files go into ONE
-commit through the git data API (a tree on top of the branch head's tree, a commit, a fast-forward of
-the branch), skipped when the new tree equals the head's tree, i.e. the head already holds exactly
-these files (a repeat after a crash between commit and pull request adds no second commit; an orphan
-commit left by a crash before the branch moved is never referenced); the pull request is opened
-unless one exists for the branch. A file is written executable (mode 100755) when the change asks for
-it or when the file it replaces is (read from the head's tree, one listing per directory on the
-way), else as a regular file (100644): an edited script keeps working.
-
-Errors become the project's kinds: 401 → Unauthenticated; 403 or 429 with rate-limit headers (or
-GitHub's rate-limit message) → TransientError with ``retry_after_s`` from Retry-After, else from
-X-RateLimit-Reset; other 403 → :class:`GitHubApiError`; 404 → NotFound naming the repository; 422 and
-other 4xx → :class:`GitHubApiError` with GitHub's message; 5xx, timeouts, connection failures →
-TransientError; so is a successful reply that is not JSON (a proxy's or an outage page) or not of the
-shape read from it (:func:`_read`: a missing key, a list for an object): the next try may reach GitHub
-itself. No message or log line carries the token, nor any part of a reply's body. Nothing is retried
-here: the caller repeats the whole call, which the steps above make safe.
+``open_pull_request`` is idempotent under repeats and crashes (its steps: there). Errors become the
+project's kinds (:func:`convert`); no message or log line carries the token, nor any part of a
+reply's body. Nothing is retried here: the caller repeats the whole call.
 """
 
 import logging
@@ -85,7 +69,12 @@ def _rate_limited(response: httpx.Response, message: str) -> bool:
 
 
 def convert(response: httpx.Response, repository: str, token: str) -> AgentError:
-    """The project's error for a GitHub error response about ``repository``."""
+    """The project's error for a GitHub error response about ``repository``: 401 → Unauthenticated;
+    403 or 429 rate limited → TransientError (``retry_after_s`` from Retry-After, else
+    X-RateLimit-Reset); 404 → NotFound naming the repository; 5xx → TransientError; other 4xx →
+    :class:`GitHubApiError` with GitHub's message. A 2xx reply that is not JSON or not of the shape read
+    (``read_json``) is a TransientError too: the next try may reach GitHub itself.
+    """
     status = response.status_code
     message = _message(response)
     message = message.replace(token, "[REDACTED]") if token else message
@@ -169,7 +158,7 @@ class GitHubCodeHost:
     def _call[T](
         self, method: str, path: str, token: str, repository: str, parse: Callable[[Any], T], **kw: Any
     ) -> T:
-        """One request: its JSON answer read by ``parse`` (see :func:`_read`), else the converted error."""
+        """One request: its JSON answer read by ``parse`` (:func:`read_json`), else the converted error."""
         headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/vnd.github+json",
@@ -197,7 +186,15 @@ class GitHubCodeHost:
         return mine[0]
 
     def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
-        """The pull request of ``change``: found, or made by the idempotent steps in the module doc."""
+        """The pull request of ``change``, found or made; each step first looks at what is there:
+
+        - a pull request closed or merged is returned as it is (its branch is never brought back);
+        - the branch is created from the base's head only if missing;
+        - the files go into ONE commit through the git data API (a tree on the head's tree, a commit, a
+          fast-forward), skipped when the new tree equals the head's: a repeat after a crash adds nothing;
+        - a file is written executable (100755) when the change asks or the file it replaces is, else 100644;
+        - the pull request is opened unless one exists for the branch.
+        """
         repo, branch = change.repository, change.branch
         existing = self.find_pull_request(token, repo, branch)
         if existing is not None and existing.state != "open":

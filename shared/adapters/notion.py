@@ -1,25 +1,10 @@
 """Notion's API (version 2025-09-03) on notion-client: one client per instance, the token per call.
 
-Errors become the project's kinds (:func:`convert`): 429 and 529 → TransientError with ``retry_after_s``
-from ``Retry-After``; other 5xx, timeouts and connection failures → TransientError; 401 →
-Unauthenticated (``shared.services.notion_access`` refreshes or asks for a reconnect); 400
-``validation_error`` and 404 ``object_not_found`` → :class:`NotionRequestRefused` (a NotionApiError that
-is also model-fixable, see there); other 4xx → :class:`NotionApiError` (a PermanentError carrying
-Notion's code and message).
-
-Retries: notion-client's own retry is switched off (``retry=False``). It sleeps inside the call, and
-with a long ``Retry-After`` it would either hold the function for that long or (capped by
-``max_retry_delay_ms``) retry before the wait Notion asked for. Instead this adapter retries at most
-once, inline, and only when the wait is short (``max_inline_wait_s``): a 429/529 for any request
-(Notion refused it, nothing was done), a 5xx or timeout only for reads. Anything longer is raised as
-TransientError(retry_after_s) so the caller turns it into a task scheduled for later.
-
-Pacing (:class:`~shared.adapters.pacing.Pacer`, per connection, keyed by a hash of the token): each
-request waits for its connection's slot (``notion_rate_per_s`` on average, ``notion_burst`` at once),
-and a 429/529 closes the connection for its Retry-After, so the other steps of that workspace on
-this instance wait or are rescheduled instead of being refused one by one. A slot or back-off
-further away than ``max_inline_wait_s`` (and than one interval of the pace) is raised as
-TransientError(retry_after_s) before any request.
+Errors become the project's kinds (:func:`convert`). notion-client's own retry is off: it sleeps
+inside the call. This adapter retries at most once, inline, only for a short wait
+(``max_inline_wait_s``): a 429/529 for any request, a 5xx or timeout for reads only; a longer wait is
+TransientError(retry_after_s), for a task scheduled later. Each connection's requests are paced
+(:class:`~shared.adapters.pacing.Pacer`, keyed by a hash of the token).
 """
 
 import hashlib
@@ -104,7 +89,13 @@ def _code_and_message(error: HTTPResponseError) -> tuple[str, str]:
 
 
 def convert(error: Exception) -> AgentError:
-    """The project's error for a notion-client or transport error; other exceptions are re-raised."""
+    """The project's error for a notion-client or transport error; other exceptions are re-raised.
+
+    429 and 529 → TransientError with ``retry_after_s``; other 5xx, timeouts and connection failures →
+    TransientError; 401 → Unauthenticated (``shared.services.notion_access`` refreshes the token); 400
+    ``validation_error`` and 404 ``object_not_found`` → :class:`NotionRequestRefused`; other 4xx →
+    :class:`NotionApiError` with Notion's code and message.
+    """
     if isinstance(error, RequestTimeoutError | httpx.TimeoutException):
         return TransientError("Notion did not answer in time")
     if isinstance(error, httpx.TransportError):

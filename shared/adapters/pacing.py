@@ -1,23 +1,10 @@
 """Pacing of one connection's requests to a rate-limited API, within an instance, and its back-off
 after the API refuses one (429/529 with Retry-After).
 
-Notion allows each connection an average of three requests per second with short bursts, and refuses
-the excess with 429 and Retry-After. Without pacing, one step that reads a large data source (a
-request per 100 rows) or appends a long page (a request per 100 blocks) runs into that limit, and so
-does every other run of the same workspace while one of them is being refused.
-
-:class:`Pacer` keeps, per connection key, the time its next request conforms (the generic cell rate
-algorithm: ``burst`` requests at once, then one per ``1 / rate_per_s`` seconds), and after a refusal
-closes the key until the Retry-After has passed and lets it start again with a single request:
-
-- a request that conforms within ``max_wait_s`` gets its slot and waits for it (a short sleep);
-- a later one gets :class:`TransientError` with ``retry_after_s``, without a request being made, so
-  the engine schedules the step for later instead of holding an instance (and the queue's dispatch
-  slot) for one workspace's backlog while other workspaces wait.
-
-Keys are independent: one connection's pace or back-off never delays another's. The state is per
-instance; two instances working for one workspace at once may still together exceed its limit, and
-then Notion's 429 closes the key on each of them.
+Notion allows each connection about three requests a second with short bursts. Without pacing, a
+step reading a large data source or appending a long page runs into that limit, and so does every
+other run of the workspace while it is refused. The state is per instance: two instances working for
+one workspace may together exceed the limit, and Notion's 429 then closes the key on each.
 """
 
 import threading
@@ -30,6 +17,13 @@ _MAX_KEYS = 1024  # beyond this many connections, forget the idle ones
 
 
 class Pacer:
+    """Per connection key, the time its next request conforms (the generic cell rate algorithm:
+    ``burst`` at once, then one per ``1 / rate_per_s`` seconds); after a refusal the key is closed
+    until its Retry-After has passed, then starts again with one request. A request that conforms
+    within ``max_wait_s`` waits for its slot; a later one gets a TransientError with ``retry_after_s``
+    and makes no request, so the step is scheduled for later instead of holding an instance. Keys are
+    independent: one connection's pace never delays another's."""
+
     def __init__(
         self,
         rate_per_s: float,

@@ -1,19 +1,10 @@
 """Slack's Web API on httpx: a workspace's bot token (``xoxb-...``) per call, nothing kept per tenant.
 
-``post_message`` is ``chat.postMessage`` with a JSON body (link and media previews off); Slack has no
-idempotency key, so a caller that may repeat a post (after a lost answer) first looks for it with
-``find_message``: ``conversations.history`` between two times, newest first, ``PAGE_SIZE`` messages a
-page, following ``response_metadata.next_cursor`` for at most ``MAX_PAGES`` pages, for a message whose
-text ends with the caller's marker. A window holding more messages than those pages is
-:class:`SearchExhausted`: None would tell the caller to post again, and the message may be there.
-
-Every method answers HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": <code>}``. The
-codes become the project's kinds: a refused token (:data:`REFUSED_TOKEN`) → Unauthenticated;
-``channel_not_found`` → NotFound naming the channel; ``ratelimited`` or HTTP 429 → TransientError with
-``retry_after_s`` from Retry-After; Slack's own failures (:data:`SLACK_FAILURES`), HTTP 5xx, an answer
-that is not JSON, timeouts and connection failures → TransientError; any other code →
-:class:`SlackApiError`, a sentence naming the code (and the scope a ``missing_scope`` needs). No
-message or log line carries the token.
+``post_message`` is ``chat.postMessage`` (link and media previews off). Slack has no idempotency key,
+so a caller that may repeat a post first looks for it with ``find_message``: the channel's history
+between two times, at most ``MAX_PAGES`` pages, for a message ending with the caller's marker. A
+window holding more is :class:`SearchExhausted`, never None: the message may be there. Every answer
+is ``{"ok": ...}``; ``ok: false`` becomes the project's kinds (:func:`convert`). No token in messages.
 """
 
 import json
@@ -93,7 +84,13 @@ def _answer(response: httpx.Response, subject: str) -> JSON:
 
 
 def convert(body: JSON, subject: str, channel: str | None, token: str) -> AgentError:
-    """The project's error for Slack's ``ok: false`` answer ``body`` about ``subject``."""
+    """The project's error for Slack's ``ok: false`` answer ``body`` about ``subject``: a refused token
+    (:data:`REFUSED_TOKEN`) → Unauthenticated; ``channel_not_found`` → NotFound naming the channel;
+    ``ratelimited`` → TransientError with ``retry_after_s``; Slack's own failures
+    (:data:`SLACK_FAILURES`) → TransientError; any other code → :class:`SlackApiError` naming it (and
+    the scope a ``missing_scope`` needs). HTTP 429, 5xx, non-JSON answers and transport failures are
+    TransientErrors too (:func:`_answer`).
+    """
     code = str(body.get("error") or "unknown_error")
     code = code.replace(token, "[REDACTED]") if token else code
     if code in REFUSED_TOKEN:

@@ -1,30 +1,10 @@
 """Email through an SMTP relay on the standard library (``smtplib``, ``email``): one connection per mail.
 
-``send`` builds a plain-text UTF-8 message (From, To, Subject, the caller's Message-ID, Date and
-``Auto-Submitted: auto-generated``, RFC 3834, so that auto-responders stay quiet), connects with
-``timeout_s`` (per step: smtplib has no overall deadline), says EHLO, upgrades with STARTTLS when
-``security`` is "starttls" (refusing to go on if the relay does not offer it), logs in when a username
-is configured, hands the message over and says QUIT (a failed QUIT after the relay accepted the message
-changes nothing). "tls" is TLS from the first byte (port 465); "none" is plain text and allowed only
-to a loopback relay (the local stack), so the password never crosses a network in clear.
-
-The Subject header is the mail's subject on one line (control characters, line breaks included, and
-whitespace runs become one space: a header cannot hold a line break, and a multi-line run goal is
-legitimate) and at most ``MAX_SUBJECT`` characters; the text goes as it is.
-
-Replies become the project's kinds: the relay refusing the credentials (an AUTH refusal, or 530
-"authentication required") → Unauthenticated naming the reply code; a 5xx refusal of the sender, the
-recipient (named) or the message → PermanentError naming the code; any 4xx → TransientError; a refused,
-reset or lost connection and a timeout → TransientError naming only host:port; a relay without
-STARTTLS (when required), a TLS certificate that is not trusted, or a TLS handshake that fails (TLS
-against a plain-text port, say: ``smtp_security`` does not fit ``smtp_port``) → PermanentError. No
-message or log line carries the password, nor the relay's reply to AUTH (a relay may echo what it was
-sent): those errors are raised outside the ``except`` block, so no exception of theirs is even chained.
-
 At most once, not exactly once: SMTP has no idempotency key and sent mail cannot be searched, so an
-answer lost after the relay accepted the message (a TransientError) leaves it unknown whether it went.
-The caller fixes the Message-ID per notification, so its retry resends the *same* message, which mail
-clients that deduplicate by Message-ID show once.
+answer lost after the relay accepted a message leaves it unknown whether it went. The caller fixes
+the Message-ID per notification, so a retry resends the *same* message, which mail clients that
+de-duplicate by Message-ID show once. No message or log line carries the password or the relay's
+reply to AUTH. Why: docs/decisions/0015-notifications-at-most-once.md.
 """
 
 import contextlib
@@ -119,6 +99,14 @@ class SmtpMailer:
         return message, recipient
 
     def send(self, password: str, mail: Mail) -> str:
+        """Send ``mail`` as plain-text UTF-8 (From, To, Subject on one line, its Message-ID, Date,
+        ``Auto-Submitted: auto-generated``) with ``timeout_s`` per step; its Message-ID. Security:
+        "starttls" (refused if the relay lacks it), "tls" from the first byte, "none" to a loopback
+        relay only. Errors: refused credentials → Unauthenticated; a 5xx refusal of the sender, the
+        recipient or the message → PermanentError; a 4xx, a lost connection or a timeout →
+        TransientError; no STARTTLS, an untrusted certificate or a failed TLS handshake →
+        PermanentError. AUTH errors are raised outside the ``except``, so nothing of the reply is
+        chained."""
         message, recipient = self._message(mail)
         refused: AgentError | None = None
         try:

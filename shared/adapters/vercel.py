@@ -1,22 +1,10 @@
 """Vercel's REST API on httpx: git deployments of a project, found again by our idempotency key.
 
-A deployment is created with ``POST /v13/deployments`` from a GitHub ``gitSource`` and carries our
-key in its ``meta`` (``notionAgentKey``). ``find_deployment`` lists the project's deployments with
-``GET /v6/deployments`` filtered by ``meta-notionAgentKey=<key>`` (the filter Vercel's own CLI sends
-for ``vercel list --meta``), checks each result's ``meta`` itself as well, and follows
-``pagination.next`` (as ``until``), newest first. Creating is not idempotent by itself: callers look
-for the key first, and record their intent before creating. A project owned by a team is reached
-with ``teamId=<team id>`` on every call (Vercel scopes each request to the team it names, or else to
-the token's own account).
-
-Errors become the project's kinds: 401, or 403 for a missing or invalid token (``invalidToken`` or
-"Not authorized") → Unauthenticated; 429 → TransientError with ``retry_after_s`` from Retry-After,
-else X-RateLimit-Reset; 404 → NotFound naming the project or deployment; other 4xx →
-:class:`VercelApiError` with Vercel's code and message; 5xx, timeouts, connection failures →
-TransientError; so is a successful reply that is not JSON (a proxy's or an outage page) or not of the
-shape read from it (:func:`_read`: a deployment without its id, url or readyState, a list for an
-object): the next try may reach Vercel itself. No message or log line carries the token, nor any part
-of a reply's body.
+A deployment is created (``POST /v13/deployments``) from a GitHub ``gitSource`` with our key in its
+``meta`` (``notionAgentKey``); ``find_deployment`` lists the project's deployments filtered by that
+key (as ``vercel list --meta`` does), checks each ``meta`` too, and follows ``pagination.next``.
+Creating is not idempotent: callers look first and record their intent. A team's project is reached
+with ``teamId`` on every call. Errors: :func:`convert`; no message or log line carries the token.
 """
 
 import logging
@@ -67,7 +55,12 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def convert(response: httpx.Response, subject: str, token: str) -> AgentError:
-    """The project's error for a Vercel error response about ``subject`` (a project or deployment)."""
+    """The project's error for a Vercel error response about ``subject`` (a project or deployment): 401,
+    or 403 for a missing or invalid token → Unauthenticated; 429 → TransientError with ``retry_after_s``
+    from Retry-After, else X-RateLimit-Reset; 404 → NotFound naming it; other 4xx →
+    :class:`VercelApiError` with Vercel's code and message; 5xx → TransientError. A 2xx reply that is not
+    JSON or not of the shape read (:func:`read_json`) is a TransientError too.
+    """
     status, error = response.status_code, _error_body(response)
     code = str(error.get("code") or status)
     message = str(error.get("message") or response.reason_phrase)
@@ -142,7 +135,7 @@ class VercelDeployer:
         team_id: str | None,
         **kw: Any,
     ) -> T:
-        """One request: its JSON answer read by ``parse`` (see :func:`_read`), else the converted error."""
+        """One request: its JSON answer read by ``parse`` (:func:`read_json`), else the converted error."""
         headers = {"Authorization": f"Bearer {token}"}
         if team_id:
             kw["params"] = {**kw.get("params", {}), "teamId": team_id}
