@@ -50,8 +50,8 @@ MAX_CHANGE_CHARS = 300_000  # a call's arguments are stored in its events (Fires
 
 
 # The arguments are checked as CodeChange and DeployRequest check them (shared.domain.code), when the
-# plan is made and again, resolved, before the step's intent: what GitHub or Vercel would refuse is
-# the model's to fix, never an error after the intent that the step would meet on every retry.
+# plan is made and again, resolved, before the step's intent. What GitHub or Vercel would refuse is
+# the model's to fix, never an error the step would meet on every retry.
 def _checked_by(check: Callable[[str], str]) -> AfterValidator:
     return AfterValidator(lambda value: checked(value, check))
 

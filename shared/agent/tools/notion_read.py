@@ -1,11 +1,9 @@
 """Read tools: a page with its content, and the pages of a data source.
 
-Their outputs are stored (the ``tool_result`` event, and the run document when a later step refers
-to them), so every part is bounded whatever the workspace holds: a property value's strings are
-clipped to ``PROPERTY_CHARS`` (Notion's own limit for one rich text item) and its lists to
-``LIST_ITEMS``, a value still longer than ``VALUE_CHARS`` becomes its clipped JSON text, and an output
-keeps rows (or a page's properties) while they fit in ``OUTPUT_BYTES``, counting the ones left out in
-``omitted``. A property whose value was clipped is named in its page's or row's ``clipped``, so the
+Their outputs are stored (``tool_result``, and the run document when a later step refers to them),
+so every part is bounded: strings clipped to ``PROPERTY_CHARS`` and lists to ``LIST_ITEMS``, a value
+longer than ``VALUE_CHARS`` becomes its clipped JSON text, and rows are kept while they fit in
+``OUTPUT_BYTES`` (the rest counted in ``omitted``). A clipped property is named in ``clipped``, so the
 model knows not to copy it as the whole value.
 """
 

@@ -1,11 +1,9 @@
 """Plain text in and out of Notion objects, and the marker that makes an effect findable by key.
 
 Notion has no hidden fields, so a run's write carries a small visible provenance line,
-``Notion Agent · ref <tenant tag>-<run:step:call>`` (gray, italic): the last block of a created page or of an
-appended batch, the last line of a comment. Reconciliation looks for exactly that text.
-
-Text is split to Notion's limits by :mod:`shared.domain.blocks` (2,000 UTF-16 units a rich text item:
-an emoji counts twice).
+``Notion Agent · ref <tenant tag>-<run:step:call>`` (gray, italic): the last block of a created page
+or an appended batch, the last line of a comment. Reconciliation looks for exactly that text. Text
+is split to Notion's limits by :mod:`shared.domain.blocks`.
 """
 
 from collections.abc import Iterable

@@ -1,16 +1,9 @@
-"""Notion write tools. Each carries its idempotency key into the workspace and can find it again.
-
-Reconciliation after a crash, per tool (``find``):
-- create_page: the page ends with the key's marker block; candidates are the parent's child pages
-  (page parent) or the data source's pages with the same title, newest first.
-- append_blocks: the appended batch ends with the marker block; look in the page's children.
-- add_comment: the comment ends with the marker line; look in the page's comments.
-- update_properties: setting values is idempotent in itself; ``find`` reads the page and reports the
-  effect as done when every property already has the requested plain value.
-
-Arguments Notion would refuse for their shape (a plain value where a property value object belongs,
-text of more blocks than one request carries) are refused when the plan is checked and again, resolved,
-before the step's intent: the model's to fix, never an error the step would meet on every retry.
+"""Notion write tools. Each carries its idempotency key into the workspace and can find it again
+(``find``): a created page, an appended batch and a comment end with the key's marker; properties
+are set idempotently, and found done when every one already has the requested value.
+How each is found: docs/engine.md, "Intents and reconciliation". Arguments Notion would refuse for
+their shape are refused when the plan is checked and again, resolved, before the step's intent: the
+model's to fix, never an error the step would meet on every retry.
 """
 
 from collections.abc import Callable
