@@ -27,10 +27,10 @@ log = logging.getLogger("functions")
 
 Reply = tuple[Any, int] | Response  # (JSON payload, status), or a response built by hand (redirect, cookie)
 
-# The largest JSON body read (413 beyond), far above every valid one: PATCH /settings with every
+# The largest JSON body read (413 beyond), far above every valid one. PATCH /settings with every
 # list full (100 data source ids, 100 page ids, 50 repositories, 50 projects, the longest email) is
-# ~25 KB, ~150 KB even with every character \u-escaped; POST /runs (a 2,000-character goal) ~24 KB
-# escaped; a notify task (20,000 characters, UTF-8) ~80 KB. Parsing costs ~25 bytes of memory per
+# ~25 KB, ~150 KB with every character \u-escaped. POST /runs (a 2,000-character goal) is ~24 KB
+# escaped, a notify task (20,000 characters, UTF-8) ~80 KB. Parsing costs ~25 bytes of memory per
 # byte of `[{},{},...]`: this bounds a request at a few MB on instances of 512 MiB.
 JSON_BODY_LIMIT = 256 * 1024
 

@@ -1,15 +1,10 @@
 """The page a person's mailed link opens in a browser, and the JSON its script asks for.
 
-A mail's link carries its token in the URL's fragment (``{api_url}/links#<token>``,
-``shared.services.links``), which a browser never sends: no request log holds it. ``GET /links`` (or
-``/email-confirmations``) answers one fixed page whose script reads the fragment, POSTs it in a JSON
-body to ``<path>/preview`` (what the link would do; changes nothing) and shows the answer's ``page``;
-if the link can be used, its one button POSTs it to ``<path>/decide`` (``/confirm``). A GET changes
-nothing (mail scanners follow links), and so does a preview.
-
-The page loads nothing and runs only its own script, both allowed by their hashes; its text is set as
-text (a run's goal and a workspace's name are the owner's words), framing it is refused, and it is
-neither cached nor sent as a referrer.
+The token is in the URL's fragment (``{api_url}/links#<token>``), which a browser never sends. One
+fixed page reads it and POSTs it to ``<path>/preview`` (changes nothing); its one button POSTs it to
+``<path>/decide`` (``/confirm``). A GET changes nothing: mail scanners follow links. The page loads
+nothing, runs only its own hashed script, sets text as text, refuses framing and is never cached
+nor sent as a referrer. Why: docs/decisions/0011-decision-links-minted-at-sending.md.
 """
 
 import base64

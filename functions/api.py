@@ -1,11 +1,9 @@
-"""``api``: the HTTPS API frontends call, with the tenant's session or one of its API keys
-(``Authorization: Bearer``).
+"""``api``: the HTTPS API frontends call, with the tenant's session or one of its API keys.
 
-Routes live in ``functions/routes/`` (the table, and one module per concern, each loaded with its
-route's first request); this module only matches the path
-(404 for no such path whatever the method, 405 naming the path's own methods), authenticates the
-session or key for non-public routes (a session only for ``session_only`` ones), bounds the body
-(``JSON_BODY_LIMIT``), refuses a path id Firestore would (400, ``shared.domain.ids``) and hands over.
+Routes live in ``functions/routes/`` (each module loaded with its route's first request). This module
+matches the path (404 for none, 405 naming its methods), authenticates the session or key (a session
+only for ``session_only`` routes), bounds the body (``JSON_BODY_LIMIT``), refuses a path id Firestore
+would (400, ``shared.domain.ids``) and hands over.
 """
 
 from typing import Literal

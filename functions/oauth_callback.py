@@ -1,12 +1,9 @@
 """``oauth-callback``: Notion's redirect after a person connects a workspace (HTTPS GET, public).
 
-The state must be genuine, unexpired, unused and issued to this browser (the nonce cookie set by
-``GET /connect``); otherwise 400 and nothing is stored. On success, or on Notion's
-``error=access_denied``, the browser is redirected (302) to the frontend with the outcome in the URL
-fragment; the nonce cookie is cleared either way. A connect that is refused after Notion granted it
-(``connected_by_another_user``: the workspace is connected by another member; ``connection_changed``:
-a disconnect or someone else's connect landed meanwhile) is redirected the same way, with ``error``
-and a ``reason`` to show (see :mod:`shared.services.connect`).
+A state that is not genuine, unexpired, unused and this browser's is a 400 storing nothing. Else the
+browser is redirected (302) to the frontend with the outcome in the fragment, ``error`` and a
+``reason`` for a refusal (``access_denied``, ``connected_by_another_user``, ``connection_changed``);
+the nonce cookie is cleared either way. See :mod:`shared.services.connect`.
 """
 
 from flask import Request, Response
