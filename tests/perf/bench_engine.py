@@ -178,13 +178,13 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
         return run_one_step(deps, queue, run_id, Model, spent)
 
     Model.length = 20  # a short warm-up run first: connections and caches as in a warm instance
-    start(deps, "warm-up")
+    start(deps, "warm-up", idea)
     while any(body.run_id == "warm-up" for _, body, _, _ in queue.tasks if isinstance(body, StepTask)):
         step("warm-up")
     Model.length = STEPS
-    start(deps, "long")
+    start(deps, "long", idea)
     steps = [step("long") for _ in range(LATE - 1)]
-    start(deps, "fresh")  # the same plan: the pairs differ only in how far their run has come
+    start(deps, "fresh", idea)  # the same plan: the pairs differ only in how far their run has come
     early: list[Step] = []
     late: list[Step] = []
     for k in range(PAIRS):  # in turns, the order alternating: the same tool in a pair
@@ -216,13 +216,14 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     }
 
 
-def start(deps: Any, run_id: str) -> None:
+def start(deps: Any, run_id: str, page: str) -> None:
     from shared.domain.tasks.plan import PlanTask, Trigger
     from shared.services.planning import start_run
 
-    # Asked for in the app ("api"): its plan stands as the model made it, with no approval put in
-    # before its first write to a page other than its own, so every step is one of the long plan's.
-    start_run(PlanTask(tenant_id="bench", run_id=run_id, trigger=Trigger(kind="api")), deps)
+    # Asked for in the app about the page the plan writes to: the run's own page, so no step waits
+    # for an approval and every step is one of the long plan's.
+    trigger = Trigger(kind="api", page_id=page)
+    start_run(PlanTask(tenant_id="bench", run_id=run_id, trigger=trigger), deps)
 
 
 def run_one_step(deps: Any, queue: Any, run_id: str, model: Any, spent: list[float]) -> Step:
