@@ -1,5 +1,6 @@
 """Shared by several test modules: helpers first written for ``tests/unit/test_notifications.py``."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +12,7 @@ from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
+from shared.services.channels import Emails, NotionComments, SlackMessages, TenantNotion, sender_domain
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
 from tests.engine_fakes import FakeNotion
@@ -44,10 +45,10 @@ class Crash(Exception):
     """The instance dies at this point (nothing of ours catches it)."""
 
 
-class Access:
+class Access(TenantNotion):
     """NotionAccess's ``run`` with a fixed token."""
 
-    def run(self, tenant_id: str, operation: Any) -> Any:
+    def run[T](self, tenant_id: str, operation: Callable[[str], T]) -> T:
         return operation("token")
 
 

@@ -1,15 +1,18 @@
 """Shared by several test modules: helpers first written for ``tests/unit/test_notifications_api.py``."""
 
+from collections.abc import Callable
 from typing import Any
 
-from shared.services.channels import NotionComments
+from shared.services.channels import NotionComments, TenantNotion
 from shared.services.delivery import ChannelDelivery
 from tests.api_fakes import FakeContainer
 from tests.engine_fakes import FakeNotion
 
 
-class Access:
-    def run(self, tenant_id: str, operation: object) -> object:
+class Access(TenantNotion):
+    """NotionAccess's ``run`` with a fixed token."""
+
+    def run[T](self, tenant_id: str, operation: Callable[[str], T]) -> T:
         return operation("token")
 
 
