@@ -10,16 +10,16 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.adapters.offline_model import OfflineModel
-from shared.agent.authority import is_production
 from shared.agent.tools import REGISTRY, SideEffect
 from shared.config import PlatformSecret, Settings
-from shared.domain.authority import effect_digest
+from shared.domain.authority import effect_digest, is_production
 from shared.domain.events import HumanRequested, HumanResponded
 from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, UnusableReply
+from shared.ports import Model, Notion
 from shared.services.deps import BoundNotion, Deps
 from shared.services.engine import StepOutcome, run_step
 from shared.services.humans import respond
@@ -29,7 +29,7 @@ Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
 
 
 @dataclass
-class FakeModel:
+class FakeModel(Model):
     """Answers from a script per schema name (dicts, exceptions, or functions of the prompt); when a
     script runs out it falls back to the offline model. Records every prompt. A scripted exception is
     a call nobody paid for; an answer off the schema is paid for (UnusableReply, as the adapter)."""
@@ -55,7 +55,7 @@ class FakeModel:
 
 
 @dataclass
-class FakeNotion:
+class FakeNotion(Notion):
     """Pages, children, comments and data sources in memory; ``writes`` counts effects by kind;
     ``fail`` maps a method name to exceptions raised by its next calls."""
 
@@ -63,6 +63,7 @@ class FakeNotion:
     children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    databases: dict[str, dict[str, Any]] = field(default_factory=dict)
     writes: Counter[str] = field(default_factory=Counter)
     fail: dict[str, list[Exception]] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=itertools.count)
@@ -74,7 +75,7 @@ class FakeNotion:
 
     def add_page(self, title: str, parent: dict[str, Any] | None = None, text: str = "", **props: Any) -> str:
         pid = f"page-{next(self.ids)}"
-        properties = {"Name": {"type": "title", "title": [{"plain_text": title}]}}
+        properties: dict[str, dict[str, Any]] = {"Name": {"type": "title", "title": [{"plain_text": title}]}}
         properties |= {k: {"type": "status", "status": {"name": v}} for k, v in props.items()}
         self.pages[pid] = {
             "id": pid,
@@ -90,6 +91,12 @@ class FakeNotion:
         if page_id not in self.pages:  # as the adapter: Notion's 404
             raise PermanentError(f"Notion answered 404 object_not_found: no page {page_id}")
         return self.pages[page_id]
+
+    def retrieve_database(self, token: str, database_id: str) -> dict[str, Any]:
+        self._maybe_fail("retrieve_database")
+        if database_id not in self.databases:
+            raise PermanentError(f"Notion answered 404 object_not_found: no database {database_id}")
+        return self.databases[database_id]
 
     def list_children(self, token: str, block_id: str) -> Iterator[dict[str, Any]]:
         self._maybe_fail("list_children")

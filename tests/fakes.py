@@ -17,9 +17,24 @@ from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, next_start
 from shared.domain.tenants import EventRecord, Tenant, TenantStatus
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
+from shared.ports import (
+    ApiKeyStore,
+    Chat,
+    DeadLetterStore,
+    Mailer,
+    NotificationLog,
+    Notifier,
+    NotionOAuth,
+    OAuthStateStore,
+    RunStore,
+    SecretStore,
+    TaskQueue,
+    TenantStore,
+    WebhookEventLedger,
+)
 
 
-class FakeRunStore:
+class FakeRunStore(RunStore):
     """In memory, with the same rule as Firestore: an event's seq can be created once."""
 
     def __init__(self) -> None:
@@ -152,7 +167,7 @@ class PageClaim:
 
 
 @dataclass
-class FakeQueue:
+class FakeQueue(TaskQueue):
     tasks: list[tuple[Queue, TaskBody, str, float]] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
 
@@ -168,7 +183,7 @@ class FakeQueue:
 
 
 @dataclass
-class FakeSecrets:
+class FakeSecrets(SecretStore):
     values: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str, fresh: bool = False) -> str:
@@ -186,7 +201,7 @@ class FakeSecrets:
 
 
 @dataclass
-class FakeNotifier:
+class FakeNotifier(Notifier):
     delivered: dict[str, NotifyTask] = field(default_factory=dict)
 
     def deliver(self, task: NotifyTask, tenant: Tenant | None) -> bool:
@@ -196,7 +211,7 @@ class FakeNotifier:
         return True
 
 
-class FakeNotificationLog:
+class FakeNotificationLog(NotificationLog):
     """Notification records with Firestore's rules: created once; a stale ``sending`` is taken once."""
 
     def __init__(self) -> None:
@@ -263,7 +278,7 @@ class FakeNotificationLog:
         return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
 
 
-class FakeTenantStore:
+class FakeTenantStore(TenantStore):
     def __init__(self) -> None:
         self.tenants: dict[str, Tenant] = {}
         self.routes: dict[str, str] = {}
@@ -310,7 +325,7 @@ class FakeTenantStore:
 
 
 @dataclass
-class FakeOAuthStates:
+class FakeOAuthStates(OAuthStateStore):
     used: dict[str, datetime] = field(default_factory=dict)  # key → until when it is kept
 
     def use(self, key: str, expires_at: datetime) -> bool:
@@ -321,7 +336,7 @@ class FakeOAuthStates:
 
 
 @dataclass
-class FakeApiKeys:
+class FakeApiKeys(ApiKeyStore):
     """``api_keys/{key_id}`` in memory; ``reads`` counts ``get`` (one Firestore read each)."""
 
     keys: dict[str, ApiKey] = field(default_factory=dict)
@@ -355,7 +370,7 @@ class FakeApiKeys:
 
 
 @dataclass
-class FakeDeadLetters:
+class FakeDeadLetters(DeadLetterStore):
     letters: dict[str, DeadLetter] = field(default_factory=dict)
 
     def keep(self, letter: DeadLetter) -> bool:
@@ -369,7 +384,7 @@ class FakeDeadLetters:
 
 
 @dataclass
-class FakeWebhookEvents:
+class FakeWebhookEvents(WebhookEventLedger):
     records: dict[tuple[str, str], tuple[datetime, str]] = field(default_factory=dict)
     expiry: dict[tuple[str, str], datetime] = field(default_factory=dict)
     enqueued: set[tuple[str, str]] = field(default_factory=set)  # records marked: their task exists
@@ -396,7 +411,7 @@ class FakeWebhookEvents:
 
 
 @dataclass
-class FakeNotionOAuth:
+class FakeNotionOAuth(NotionOAuth):
     """Grants tokens like Notion: a code once, a refresh token once (refresh rotates both)."""
 
     client: tuple[str, str] = ("client-id", "client-secret")
@@ -455,7 +470,7 @@ class FakeCodeAccounts:
 
 
 @dataclass
-class FakeChat:
+class FakeChat(Chat):
     """Slack (the Chat port): channels of (ts, text) messages; ``fail`` queues an exception per method."""
 
     token: str = "xoxb-fake"
@@ -496,7 +511,7 @@ class FakeChat:
 
 
 @dataclass
-class FakeMailer:
+class FakeMailer(Mailer):
     """An SMTP relay (the Mailer port) that keeps what it accepted; ``fail`` queues exceptions."""
 
     password: str = "relay-password"

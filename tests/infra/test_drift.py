@@ -2,13 +2,11 @@
 
 import copy
 import dataclasses
-import json
-import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.support.infra_drift import _evaluate
 from tools.infra_drift import FUNCTION_ENV, CodeModel, Terraform, drift, function_instances, main_targets
 
 
@@ -127,18 +125,6 @@ def test_public_and_private_function_blocks_differ_only_in_ingress(tf: Terraform
     public.pop("for_each")
     private.pop("for_each")
     assert public == private
-
-
-def _evaluate(value: str, tf: Terraform) -> str:
-    """A literal as is; var.X, var.X.Y, tostring(...) of those and jsonencode(var.X) from the variables'
-    defaults; anything else (computed by Terraform) a URL-like stand-in."""
-    match = re.fullmatch(r"\$\{(tostring|jsonencode)?\(?var\.(\w+)((?:\.\w+)*)\)?\}", value)
-    if match and "default" in tf.variables[match.group(2)]:
-        found: Any = tf.variables[match.group(2)]["default"]
-        for key in filter(None, match.group(3).split(".")):
-            found = found[key]
-        return json.dumps(found) if match.group(1) == "jsonencode" else str(found)
-    return value if "${" not in value else "https://computed-by-terraform.example"
 
 
 def test_settings_env_holds_valid_production_values(tf: Terraform) -> None:

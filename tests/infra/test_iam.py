@@ -12,11 +12,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from tests.support.infra_iam import PUBLIC_FUNCTIONS
 from tools.infra_drift import Terraform, for_each_function_keys
 
 FUNCTIONS = {"oauth_callback", "notion_webhook", "plan", "execute_step", "deploy", "notify", "api"}
-# docs/architecture.md, "Functions, queues, jobs"
-PUBLIC_FUNCTIONS = {"oauth_callback", "notion_webhook", "api"}
 FORBIDDEN = {"roles/owner", "roles/editor"}
 
 # Project-level roles, and who may hold them. Each has no narrower resource to be granted on.

@@ -19,10 +19,10 @@ from werkzeug.test import Client
 from functions._http import app
 from shared.config import PlatformSecret, Settings
 from shared.domain.connection import NONCE_COOKIE
+from tests.api_fakes import FakeContainer
 from tests.fakes import FakeSecrets
-from tests.infra.test_drift import _evaluate as evaluate_setting
-from tests.infra.test_iam import PUBLIC_FUNCTIONS
-from tests.unit.test_entry_points import FakeContainer
+from tests.support.infra_drift import _evaluate as evaluate_setting
+from tests.support.infra_iam import PUBLIC_FUNCTIONS
 from tools.infra_drift import Terraform, for_each_function_keys
 
 DOMAIN = "agent.example.com"
@@ -221,7 +221,7 @@ def test_approval_links_from_the_settings_reach_the_api(tf: Terraform) -> None:
     from functions.routes import approvals, email_confirmations, resolve
     from shared.domain.tasks.notify import NotifyTask
     from shared.services.links import LinkMinter
-    from tests.unit.test_notifications import tenant
+    from tests.support.notifications import tenant
 
     secrets = FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32})
     settings = production_settings(tf)

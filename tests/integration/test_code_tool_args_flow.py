@@ -13,16 +13,7 @@ from shared.agent.tools.base import idempotency_key
 from shared.agent.tools.code import branch_for
 from shared.domain.events import ErrorKind, ErrorRecorded, RunStatus
 from tests.engine_fakes import FakeModel
-from tests.integration.test_deploy_steps import (
-    DRAFT,
-    FINISH,
-    PULL,
-    Pair,
-    admin,
-    plan,
-    sandbox,
-    start,
-)
+from tests.support.deploy_steps import DRAFT, FINISH, PULL, Pair, admin, plan, sandbox, start
 
 pytestmark = pytest.mark.integration
 __all__ = ["admin", "sandbox"]  # the code sandbox's fixtures, as test_deploy_steps sets them up

@@ -9,7 +9,7 @@ import pytest
 from shared.domain.tasks.plan import PlanTask
 from shared.services.planning import start_run
 from tests.integration.notion_stack import Stack
-from tests.integration.test_webhook_intake import connected, flush
+from tests.support.webhook_intake import connected, flush
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from shared.errors import Unauthenticated
 from shared.services.connect import Connecting, disconnect
 from shared.services.sessions import tenant_of
 from tests.fakes import FakeOAuthStates, FakeSecrets, no_held_runs
-from tests.unit.test_connection_ownership import ADA, BOB, PeopleOAuth, token_secrets
-from tests.unit.test_connection_services import connect, deps
+from tests.support.connection_ownership import ADA, BOB, PeopleOAuth, token_secrets
+from tests.support.connection_services import connect, deps
 
 pytestmark = pytest.mark.integration
 TENANT = tenant_id_for("ws-1")

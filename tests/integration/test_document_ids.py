@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from shared.domain.ids import is_document_id
-from tests.unit.test_document_ids import ACCEPTED, REFUSED
+from tests.support.document_ids import ACCEPTED, REFUSED
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ import pytest
 from shared.adapters.firestore_api_keys import FirestoreApiKeys
 from shared.domain.api_keys import ApiKey, idempotent_key_id, new_key, parse, proves, secret_hash
 from shared.errors import Conflict
-from tests.unit.test_api_keys import auth, make_key, post_key, refused
-from tests.unit.test_connection_ownership import ADA, TENANT, connect_as, fakes
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.api_fakes import FakeContainer, client
+from tests.support.api_keys import auth, make_key, post_key, refused
+from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]  # the fixture: a workspace connected through the real flow (its keys: see on_firestore)
 

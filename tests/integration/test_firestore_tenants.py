@@ -1,9 +1,7 @@
 """Tenants, routing, OAuth states and webhook event records against the real Firestore emulator."""
 
-import threading
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,45 +11,10 @@ from shared.adapters.firestore_tenants import (
     FirestoreTenantStore,
     FirestoreWebhookEvents,
 )
-from shared.domain.connection import token_secret_name
-from shared.domain.settings import TenantSettings
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
+from tests.support.firestore_tenants import NOW, at_once, tenant
 
 pytestmark = pytest.mark.integration
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-def tenant(workspace_id: str, **changes: Any) -> Tenant:
-    tenant_id = tenant_id_for(workspace_id)
-    fields: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "workspace_id": workspace_id,
-        "workspace_name": "Acme",
-        "bot_id": "bot-1",
-        "token_secret": token_secret_name(tenant_id, "c1"),
-        "settings": TenantSettings(data_source_ids=["ds-1"], quiet_hours=(22, 7)),
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    return Tenant.model_validate(fields | changes)
-
-
-def at_once[T](call: Callable[[], T], n: int) -> list[T]:
-    """``call`` made by ``n`` threads released together; their results, in the order they ended."""
-    results: list[T] = []
-    barrier = threading.Barrier(n)
-
-    def one() -> None:
-        barrier.wait()
-        results.append(call())
-
-    threads = [threading.Thread(target=one) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(results) == n, "a call raised (see the thread's traceback above)"
-    return results
 
 
 def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -> None:

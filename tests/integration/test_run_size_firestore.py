@@ -11,7 +11,7 @@ from shared.adapters.firestore_store import FirestoreRunStore
 from shared.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.runs import fold
 from shared.services import stepping
-from tests.unit.test_run_size import daily_plan_over_long_rows, size
+from tests.support.run_size import daily_plan_over_long_rows, size
 
 pytestmark = pytest.mark.integration
 

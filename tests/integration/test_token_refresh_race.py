@@ -18,8 +18,8 @@ from shared.domain.tenants import TenantStatus
 from shared.errors import TransientError
 from shared.services.notion_access import NotionAccess
 from tests.fakes import FakeNotionOAuth, FakeQueue, FakeSecrets
-from tests.integration.test_firestore_tenants import at_once, tenant
-from tests.unit.test_connection_services import FakeNotion
+from tests.support.connection_services import FakeNotion
+from tests.support.firestore_tenants import at_once, tenant
 
 pytestmark = pytest.mark.integration
 

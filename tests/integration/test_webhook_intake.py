@@ -18,33 +18,13 @@ import pytest
 from local.notion_sandbox import signature
 from shared.config import PlatformSecret, Queue
 from shared.domain.notion_events import SIGNATURE_HEADER
-from shared.domain.settings import TenantSettings
 from shared.domain.tasks.plan import READ_LAG, PlanTask
 from shared.services import followups, humans
 from shared.services.planning import start_run
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
+from tests.support.webhook_intake import connected, flush
 
 pytestmark = pytest.mark.integration
-
-
-def connected(stack: Stack, key: str = "demo") -> tuple[str, dict[str, Any]]:
-    """Connect workspace ``key`` and choose its Tasks and Ideas data sources; subscribe the webhook."""
-    if key != "demo":
-        stack.admin.post("/workspaces", {"key": key})
-    tenant_id = stack.connect(key)["tenant_id"]
-    ws = next(w for w in stack.admin.get("/workspaces") if w["key"] == key)
-    tenant = stack.container.tenants.get(tenant_id)
-    assert tenant is not None
-    chosen = TenantSettings(data_source_ids=[ws["ids"]["tasks_data_source"], ws["ids"]["ideas_data_source"]])
-    stack.container.tenants.save(tenant.model_copy(update={"settings": chosen}))
-    subscription = stack.admin.get("/webhook")["subscription"]
-    if subscription is None or subscription["url"] != stack.webhook_url:
-        assert stack.subscribe()["verified"]
-    return tenant_id, ws
-
-
-def flush(stack: Stack) -> list[dict[str, Any]]:
-    return stack.deliveries()
 
 
 WINDOW_S = 60.0

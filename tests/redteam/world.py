@@ -4,8 +4,9 @@ seq it followed): what the checks (tests/redteam/checks.py) hold against the run
 drives one tenant's runs to the end, the owner deciding by a script and an API key trying first.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from shared.config import PlatformSecret, Queue, Settings
@@ -17,6 +18,7 @@ from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.errors import AgentError, Forbidden, PermanentError
+from shared.ports import CodeHost, Deployer
 from shared.services import followups, humans
 from shared.services.code_access import CodeAccess
 from shared.services.deps import BoundNotion, Deps
@@ -149,7 +151,7 @@ def _tenant_of(token: str) -> str:
 
 
 @dataclass
-class FakeGitHub:
+class FakeGitHub(CodeHost):
     """GitHub (the ``CodeHost`` port): opens any pull request asked for, recorded; finds none."""
 
     log: Recorder
@@ -171,7 +173,7 @@ class FakeGitHub:
 
 
 @dataclass
-class FakeVercel:
+class FakeVercel(Deployer):
     """Vercel (the ``Deployer`` port): creates any deployment asked for, recorded; finds none."""
 
     log: Recorder
@@ -244,14 +246,14 @@ class World:
         config = Settings(step_lease_s=30.0, spend_cache_ttl_s=0.0, webhook_coalesce_s=0.0)
         tenants = connected_tenants(config, *ALLOWED)
         for tenant, (repos, projects) in ALLOWED.items():
-            tenants.update(tenant, lambda t, r=repos, p=projects: _listing(t, r, p))
+            tenants.update(tenant, partial(_listing, repos=repos, projects=projects))
         self.step = Deps(
             store=self.store,
             queue=FakeQueue(),
             secrets=secrets,
             settings=config,
             model=model,
-            notion_for=lambda tenant: BoundNotion(self.notion, lambda op, t=tenant: op(t)),
+            notion_for=lambda tenant: BoundNotion(self.notion, partial(_as_tenant, tenant)),
             tenants=tenants,
         )
         self.github, self.vercel = FakeGitHub(self.recorder), FakeVercel(self.recorder)
@@ -324,6 +326,11 @@ class World:
             pass
         approve = purpose == "limit" or decisions.owner_approves()
         humans.respond(self.step, tenant, run_id, "approve" if approve else "reject", request_id=request)
+
+
+def _as_tenant(tenant: str, op: Callable[[str], Any]) -> Any:
+    """The runner of a tenant's Notion calls: each gets the tenant's id as its token."""
+    return op(tenant)
 
 
 def _listing(tenant: Tenant | None, repos: list[str], projects: list[str]) -> Tenant:

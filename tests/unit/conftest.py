@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.unit.test_entry_points import FakeContainer
+from tests.api_fakes import FakeContainer
 
 
 @pytest.fixture

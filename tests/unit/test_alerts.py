@@ -6,7 +6,7 @@ import pytest
 
 from shared.errors import PermanentError
 from tests.engine_fakes import FakeModel, FakeNotion
-from tests.unit.test_engine import drive, plan, started
+from tests.support.engine_runs import drive, plan, started
 
 
 def events_logged(caplog: pytest.LogCaptureFixture, event: str) -> list[logging.LogRecord]:

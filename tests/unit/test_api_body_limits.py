@@ -9,8 +9,8 @@ import pytest
 
 from shared.domain.settings_input import MAX_NOTION_IDS
 from shared.services.sessions import start_session
-from tests.unit.test_api_runs import auth, fake_container, waiting_run
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.api_fakes import FakeContainer, client
+from tests.support.api_runs import auth, fake_container, waiting_run
 
 LIMIT = 256 * 1024  # functions._http.JSON_BODY_LIMIT, spelled out so the test stands on its own
 

@@ -6,9 +6,9 @@ import pytest
 from shared.domain.tasks import is_run_id
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tenants import TenantStatus
+from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeNotificationLog
-from tests.unit.test_entry_points import FakeContainer, client
-from tests.unit.test_settings_api import connect
+from tests.support.settings_api import connect
 
 FRONTEND = "http://127.0.0.1:3000"
 DEEP = "[" * 100_000  # nested deeper than the JSON parser's recursion allows

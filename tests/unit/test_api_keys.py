@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from werkzeug.test import TestResponse
 
 from shared import logs
 from shared.domain import api_keys
@@ -15,55 +14,11 @@ from shared.domain.api_keys import SCOPES
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tenants import Tenant
 from shared.services.sessions import start_session
-from tests.unit.test_connection_ownership import ADA, TENANT, connect_as, fakes
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.api_fakes import FakeContainer, client
+from tests.support.api_keys import ALL_SCOPES, auth, make_key, post_key, refused, secret_of
+from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]  # the fixture: a workspace connected through the real flow (a real epoch)
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-ALL_SCOPES = list(SCOPES)
-
-
-def make_key(
-    c: FakeContainer,
-    session: str,
-    name: str = "CI",
-    idempotency_key: str | None = None,
-    scopes: list[str] | None = ALL_SCOPES,
-) -> dict[str, Any]:
-    """A key made through the api; ``scopes`` None: the default a request without them gets."""
-    answer = post_key(c, session, name, idempotency_key, scopes)
-    assert answer.status_code == 201, answer.get_data(as_text=True)
-    assert answer.json is not None
-    return dict(answer.json)
-
-
-def post_key(
-    c: FakeContainer,
-    session: str,
-    name: str,
-    idempotency_key: str | None,
-    scopes: list[str] | None = ALL_SCOPES,
-) -> TestResponse:
-    headers = auth(session) | ({} if idempotency_key is None else {"Idempotency-Key": idempotency_key})
-    body: dict[str, Any] = {"name": name} | ({} if scopes is None else {"scopes": scopes})
-    return client("api", c).post("/api-keys", json=body, headers=headers)
-
-
-def secret_of(key: str) -> str:
-    return key.split("_", 2)[2]  # na_<key_id>_<secret>: the id has no "_"
-
-
-def refused(answer: TestResponse, status: int, reason: str, key: str) -> None:
-    """``answer`` has ``status`` and a reason saying ``reason``, and repeats no part of ``key``."""
-    assert answer.status_code == status and answer.json is not None
-    assert reason in answer.json["reason"], answer.json
-    text = answer.get_data(as_text=True)
-    assert key not in text and (key.count("_") < 2 or secret_of(key) not in text)
 
 
 def other_workspace(fakes: FakeContainer) -> str:

@@ -20,7 +20,7 @@ from functions import _caller
 from local.tasks_emulator import mint_id_token
 from shared.config import Settings, Target
 from shared.errors import Forbidden, Unauthenticated
-from tests.unit.test_entry_points import PLAN_BODY, FakeContainer, client, fakes
+from tests.api_fakes import PLAN_BODY, FakeContainer, client, fakes
 
 __all__ = ["fakes"]
 

@@ -237,8 +237,8 @@ def test_the_409_of_a_cancel_while_a_step_acts_tells_a_client_when_to_try_again(
 ) -> None:
     """Through api: the wait is in the answer's Retry-After, not only in its words."""
     from shared.services.sessions import start_session
-    from tests.unit.test_api_runs import auth, fake_container
-    from tests.unit.test_entry_points import client
+    from tests.api_fakes import client
+    from tests.support.api_runs import auth, fake_container
 
     fakes = fake_container(monkeypatch)
     now = datetime.now(UTC)

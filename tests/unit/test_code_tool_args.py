@@ -37,26 +37,7 @@ from shared.services.deps import NO_NOTION, Deps
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
 from tests.fakes import FakeQueue, FakeTenantStore
-
-GOOD_PULL: dict[str, Any] = {
-    "repository": "acme/site",
-    "title": "Add the launch note",
-    "files": [{"path": "notes/launch.md", "content": "Launch\n"}, {"path": "README.md", "content": "Hi\n"}],
-}
-GOOD_DEPLOY: dict[str, Any] = {"project": "site", "repository": "acme/site", "ref": "main"}
-
-
-def pull(**changes: Any) -> dict[str, Any]:
-    return GOOD_PULL | changes
-
-
-def deploy(**changes: Any) -> dict[str, Any]:
-    return GOOD_DEPLOY | changes
-
-
-def files(*paths: str) -> list[dict[str, Any]]:
-    return [{"path": p, "content": "x\n"} for p in paths]
-
+from tests.support.code_tool_args import GOOD_DEPLOY, GOOD_PULL, deploy, files, pull
 
 # id: (tool, arguments, what the message must say)
 CASES: dict[str, tuple[str, dict[str, Any], str]] = {

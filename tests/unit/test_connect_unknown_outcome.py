@@ -12,7 +12,7 @@ from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
 from shared.services.connect import Connecting, begin_connect, complete_connect
 from tests.fakes import FakeNotionOAuth, FakeSecrets, FakeTenantStore
-from tests.unit.test_connection_services import deps
+from tests.support.connection_services import deps
 
 TENANT = tenant_id_for("ws-1")
 

@@ -1,90 +1,28 @@
 """Who may connect a workspace that is connected already: its owner only, through the real entry
 points (``GET /connect`` on api, then the oauth-callback) with fakes of every port."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
-from shared.config import PlatformSecret, Queue, Settings
-from shared.domain.connection import NONCE_COOKIE, NotionTokens
-from shared.domain.notion_grant import NotionGrant
+from shared.config import Queue
+from shared.domain.connection import NotionTokens
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
-from tests.fakes import FakeNotionOAuth, FakeSecrets
+from shared.domain.tenants import Tenant, TenantStatus
+from tests.api_fakes import FakeContainer, client
+from tests.fakes import FakeSecrets
 from tests.link_tokens import fragment, mailed
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.support.connection_ownership import (
+    ADA,
+    BOB,
+    TENANT,
+    connect_as,
+    fakes,
+    settings_status,
+    stored_access,
+    token_secrets,
+)
 
-TENANT = tenant_id_for("ws-1")
-ADA = ("user-1", "ada@example.com")
-BOB = ("user-2", "bob@example.com")
-
-
-@dataclass
-class PeopleOAuth(FakeNotionOAuth):
-    """Grants to whichever Notion user ``person`` (id, email) says went through the flow."""
-
-    person: tuple[str, str] = ADA
-
-    def _grant(self) -> NotionGrant:
-        user_id, email = self.person
-        owner = {"type": "user", "user": {"id": user_id, "person": {"email": email}}}
-        return super()._grant()._replace(owner=owner)
-
-
-@pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
-    secrets = FakeSecrets(
-        {
-            PlatformSecret.SESSION_SIGNING_KEY: "k" * 32,
-            PlatformSecret.NOTION_CLIENT_ID: "client-id",
-            PlatformSecret.NOTION_CLIENT_SECRET: "client-secret",
-        }
-    )
-    settings = Settings(
-        notion_api_base_url="https://notion.test",
-        oauth_callback_url="https://cb.test/",
-        frontend_url="https://app.test",
-    )
-    container = FakeContainer(secrets=secrets, settings=settings, notion_oauth=PeopleOAuth())
-    return container
-
-
-def connect_as(fakes: FakeContainer, person: tuple[str, str], code: str) -> dict[str, str]:
-    """``person`` goes through the whole flow; the outcome the frontend gets in the fragment."""
-    oauth = fakes.notion_oauth
-    assert isinstance(oauth, PeopleOAuth)
-    oauth.person = person
-    oauth.codes.add(code)
-    api = client("api", fakes)
-    start = api.get("/connect")
-    assert start.status_code == 200 and start.json is not None
-    cookie = api.get_cookie(NONCE_COOKIE)
-    assert cookie is not None
-    state = parse_qs(urlsplit(start.json["authorize_url"]).query)["state"][0]
-    callback = client("oauth_callback", fakes)
-    callback.set_cookie(NONCE_COOKIE, cookie.value)
-    answer = callback.get("/", query_string={"code": code, "state": state})
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).fragment).items()}
-
-
-def settings_status(c: FakeContainer, session: str) -> int:
-    return client("api", c).get("/settings", headers={"Authorization": f"Bearer {session}"}).status_code
-
-
-def stored_access(fakes: FakeContainer) -> str:
-    """The access token of the connection the tenant names."""
-    tenant = fakes.tenants.get(TENANT)
-    assert tenant is not None
-    return NotionTokens.load(fakes.secrets.get(tenant.token_secret)).access_token
-
-
-def token_secrets(secrets: FakeSecrets) -> list[str]:
-    """The names of the workspace's Notion token secrets, of every connection."""
-    return sorted(name for name in secrets.values if name.startswith(f"notion-token-{TENANT}"))
+__all__ = ["fakes"]  # the fixture the tests here ask for
 
 
 def test_another_member_cannot_take_over_a_connected_workspace(fakes: FakeContainer) -> None:

@@ -5,41 +5,21 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shared.config import PlatformSecret, Queue, Settings
+from shared.config import Queue
 from shared.domain import tokens
 from shared.domain.connection import NotionTokens
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import TenantStatus, tenant_id_for
-from shared.errors import InvalidInput, TransientError, Unauthenticated
+from shared.errors import InvalidInput, TransientError
 from shared.services.connect import Connecting, begin_connect, complete_connect, disconnect
 from shared.services.notion_access import NotionAccess, ReconnectRequired
 from shared.services.sessions import tenant_of
 from tests.fakes import (
-    FakeNotionOAuth,
-    FakeOAuthStates,
     FakeQueue,
     FakeSecrets,
-    FakeTenantStore,
     no_held_runs,
 )
-
-KEY = "k" * 32
-
-
-def deps() -> Connecting:
-    secrets = FakeSecrets(
-        {
-            PlatformSecret.SESSION_SIGNING_KEY: KEY,
-            PlatformSecret.NOTION_CLIENT_ID: "client-id",
-            PlatformSecret.NOTION_CLIENT_SECRET: "client-secret",
-        }
-    )
-    settings = Settings(
-        notion_api_base_url="https://notion.test",
-        oauth_callback_url="https://cb.test/",
-        frontend_url="https://app.test",
-    )
-    return Connecting(settings, secrets, FakeOAuthStates(), FakeTenantStore(), FakeNotionOAuth())
+from tests.support.connection_services import KEY, FakeNotion, connect, deps
 
 
 def secret_of(d: Connecting, tenant_id: str) -> str:
@@ -47,14 +27,6 @@ def secret_of(d: Connecting, tenant_id: str) -> str:
     tenant = d.tenants.get(tenant_id)
     assert tenant is not None
     return tenant.token_secret
-
-
-def connect(d: Connecting, code: str = "good-code") -> tuple[str, dict[str, str]]:
-    start = begin_connect(d)
-    state = parse_qs(urlsplit(start.authorize_url).query)["state"][0]
-    url = complete_connect({"code": code, "state": state}, start.nonce, d)
-    fragment = {k: v[0] for k, v in parse_qs(urlsplit(url).fragment).items()}
-    return url, fragment
 
 
 def test_the_authorize_url_names_the_client_redirect_and_a_signed_state() -> None:
@@ -166,20 +138,6 @@ def access_for(d: Connecting) -> tuple[NotionAccess, FakeQueue, str]:
     connect(d)
     queue = FakeQueue()
     return NotionAccess(d.tenants, d.secrets, d.oauth, queue), queue, tenant_id_for("ws-1")
-
-
-class FakeNotion:
-    """Accepts only the tokens listed as valid."""
-
-    def __init__(self, valid: set[str]) -> None:
-        self.valid = valid
-        self.seen: list[str] = []
-
-    def __call__(self, token: str) -> str:
-        self.seen.append(token)
-        if token not in self.valid:
-            raise Unauthenticated("Notion refused the token")
-        return f"ok with {token}"
 
 
 def test_a_401_refreshes_the_token_stores_a_new_version_and_retries() -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.api_fakes import FakeContainer, client
 
 FRONTEND = "http://127.0.0.1:3000"
 

@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.services.daily_planning import plan_due_tenants
 from shared.services.deps import Deps
+from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeTenantStore
-from tests.unit.test_daily_planning import deps_with, plan_tasks, queued, tenant
-from tests.unit.test_entry_points import FakeContainer, client, fakes
+from tests.support.daily_planning import deps_with, plan_tasks, queued, tenant
 
 __all__ = ["fakes"]
 

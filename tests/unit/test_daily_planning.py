@@ -3,7 +3,6 @@ daily run itself planned and carried out by the offline model; and ``POST /sched
 
 import logging
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,47 +15,16 @@ from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.domain.tasks.step import StepTask
-from shared.domain.tenants import Tenant, TenantStatus
+from shared.domain.tenants import TenantStatus
 from shared.services.daily_planning import Fanout, daily_plan_task, plan_due_tenants
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
+from tests.api_fakes import FakeContainer, client, fakes
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue, FakeTenantStore
-from tests.unit.test_entry_points import FakeContainer, client, fakes
+from tests.support.daily_planning import WINTER_7_UTC, deps_with, plan_tasks, queued, tenant
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
-
-WINTER_7_UTC = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # Paris 08:00, London 07:00, Los Angeles 23:00 (Jan 4)
-
-
-def tenant(tenant_id: str, tz: str = "UTC", hour: int = 8, **changes: Any) -> Tenant:
-    settings = TenantSettings(timezone=tz, planning_hour=hour, data_source_ids=["ds-tasks"])
-    fields: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "workspace_id": f"ws-{tenant_id}",
-        "token_secret": f"notion-token-{tenant_id}",
-        "settings": settings,
-        "created_at": WINTER_7_UTC,
-        "updated_at": WINTER_7_UTC,
-    }
-    return Tenant.model_validate(fields | changes)
-
-
-def deps_with(*tenants: Tenant, now: datetime = WINTER_7_UTC, **settings: Any) -> Deps:
-    store = FakeTenantStore()
-    for t in tenants:
-        store.save(t)
-    return make_deps(**settings)._replace(tenants=store, clock=lambda: now)
-
-
-def queued(deps: Deps) -> FakeQueue:
-    assert isinstance(deps.queue, FakeQueue)
-    return deps.queue
-
-
-def plan_tasks(deps: Deps) -> dict[str, PlanTask]:
-    return {b.tenant_id: b for _, b, _, _ in queued(deps).tasks if isinstance(b, PlanTask)}
 
 
 def test_a_tenant_is_due_when_its_local_planning_hour_is_the_hour_of_the_tick() -> None:

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from tests.unit.test_entry_points import PLAN_BODY, FakeContainer, client
+from tests.api_fakes import PLAN_BODY, FakeContainer, client
 
 SECRET = "secret_AbCdEfGhIjKlMnOpQrStUv"
 

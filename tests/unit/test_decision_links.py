@@ -10,10 +10,10 @@ import pytest
 from shared.config import PlatformSecret, Queue
 from shared.domain.tasks.notify import NotifyTask
 from shared.logs import CloudLoggingFormatter
+from tests.api_fakes import client
 from tests.link_tokens import fragment
-from tests.unit.test_email_confirmation import OPS, MailContainer, choose, connected
-from tests.unit.test_entry_points import client
-from tests.unit.test_link_pages import BROWSER, waiting
+from tests.support.email_confirmation import OPS, MailContainer, choose, connected
+from tests.support.link_pages import BROWSER, waiting
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from shared.domain.runs import RunEvent, RunState
 from shared.errors import TransientError
 from shared.services.humans import cancel_held
 from shared.services.sessions import start_session
-from tests.unit.test_api_runs import PLAN, auth, fake_container, pump
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.api_fakes import FakeContainer, client
+from tests.support.api_runs import PLAN, auth, fake_container, pump
 
 DISCONNECTED = "the workspace was disconnected"
 

@@ -1,62 +1,15 @@
 """The execute-step protocol and planning over fakes: errors, limits, reconciliation, bounded context."""
 
-import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.events import RunStatus, ToolIntent
-from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError, PermanentError, TransientError
-from shared.services.deps import Deps
-from shared.services.planning import start_run
 from shared.services.sweeper import sweep
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
-from tests.fakes import FakeQueue
-
-
-def plan(*steps: tuple[str, dict[str, Any]], risk: str = "low") -> dict[str, Any]:
-    return {"goal": "g", "risk": risk, "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
-
-
-def started(
-    model: FakeModel, notion: FakeNotion | None = None, page: str | None = None, **settings: Any
-) -> Deps:
-    """A run asked for in the app; ``page``: its trigger page (the run's own: writing it needs no
-    approval)."""
-    deps = make_deps(model=model, notion=notion, **settings)
-    trigger = Trigger(kind="api", page_id=page)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do it", trigger=trigger), deps)
-    return deps
-
-
-def queue(deps: Deps) -> FakeQueue:
-    assert isinstance(deps.queue, FakeQueue)
-    return deps.queue
-
-
-def drive(deps: Deps, limit: int = 100) -> list[NotifyTask]:
-    notes = []
-    for _ in range(limit):
-        if not queue(deps).tasks:
-            break
-        q, body, _, _ = queue(deps).take()
-        if q == Queue.EXECUTE_STEP:
-            assert isinstance(body, StepTask)
-            run_step_as_owner(body, deps)
-        elif isinstance(body, NotifyTask):
-            notes.append(body)
-    return notes
-
-
-def status(deps: Deps) -> RunStatus:
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None
-    return run.state.status
+from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
+from tests.support.engine_runs import drive, plan, queue, started, status
 
 
 def test_an_invalid_plan_is_re_asked_with_the_error_at_most_twice() -> None:

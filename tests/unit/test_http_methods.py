@@ -4,8 +4,8 @@
 import pytest
 
 from shared.services.sessions import start_session
-from tests.unit.test_api_runs import auth, fake_container
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.api_fakes import FakeContainer, client
+from tests.support.api_runs import auth, fake_container
 
 
 @pytest.fixture

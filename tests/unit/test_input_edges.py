@@ -25,10 +25,10 @@ from shared.errors import ConfigError, InvalidInput
 from shared.services.connect import begin_connect, complete_connect
 from shared.services.daily_planning import plan_due_tenants
 from shared.services.webhooks import Intake, ingest_webhook
+from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
-from tests.unit.test_connection_services import deps as connect_deps
-from tests.unit.test_daily_planning import deps_with, queued
-from tests.unit.test_entry_points import FakeContainer, client, fakes
+from tests.support.connection_services import deps as connect_deps
+from tests.support.daily_planning import deps_with, queued
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 

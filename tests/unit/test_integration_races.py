@@ -13,8 +13,8 @@ import pytest
 from werkzeug.test import TestResponse
 
 from shared.domain.integrations import Integration, code_token_secret
-from tests.unit.test_entry_points import FakeContainer, client
-from tests.unit.test_settings_api import connect
+from tests.api_fakes import FakeContainer, client
+from tests.support.settings_api import connect
 
 SECRET = code_token_secret("t1", Integration.GITHUB)
 OLD, A, B = ("ghp_" + c * 36 for c in "oab")

@@ -10,8 +10,8 @@ import pytest
 from shared.domain.integrations import Integration, chat_token_secret, code_token_secret, token_secret
 from shared.domain.tenants import TenantStatus
 from shared.errors import PermanentError
-from tests.unit.test_entry_points import FakeContainer, client
-from tests.unit.test_settings_api import connect
+from tests.api_fakes import FakeContainer, client
+from tests.support.settings_api import connect
 
 TOKEN = "ghp_" + "x" * 36
 

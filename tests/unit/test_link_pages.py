@@ -6,11 +6,9 @@ import base64
 import hashlib
 import json
 import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,21 +17,23 @@ from werkzeug.test import TestResponse
 
 from functions._http import app
 from functions._pages import HEADERS
-from shared.domain.tasks.notify import NotifyTask
 from shared.services.links import LinkMinter
 from shared.services.sessions import start_session
+from tests.api_fakes import FakeContainer, client
 from tests.link_tokens import decision_tokens, fragment
-from tests.unit.test_api_runs import PLAN, auth, fake_container, pump
-from tests.unit.test_email_confirmation import OPS, MailContainer, choose, connected, link_of
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.support.api_runs import auth, fake_container, pump
+from tests.support.email_confirmation import OPS, MailContainer, choose, connected, link_of
+from tests.support.link_pages import BROWSER, GOAL, PROMPT, open_in_node, waiting
 
-BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-GOAL = 'Post <script>alert("x")</script> & tidy'
-PROMPT = "Publish <b>now</b>?"
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    return fake_container(monkeypatch)
+
+
 # The request as code writes it: the model's summary only quoted (shared.agent.authority).
 ASKED = f'Let the run go on? Any change beyond its own pages will be asked for separately. The agent\'s own words (not checked): "{PROMPT}"'
 NAME = 'Acme <img src=x onerror="alert(1)">'
-DRIVER = Path(__file__).parent.parent / "pages" / "driver.mjs"
 
 
 class Parsed(HTMLParser):
@@ -83,29 +83,11 @@ def said(page: dict[str, Any]) -> str:
 # -- approve / reject links ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
-    return fake_container(monkeypatch)
-
-
 def ask(fakes: FakeContainer) -> tuple[str, str, str, str]:
     """A run waiting for approval: its id, the session, and the approve and reject tokens notify mails."""
     run_id, token, note = waiting(fakes)
     approve, reject = decision_tokens(fakes, note)
     return run_id, token, approve, reject
-
-
-def waiting(fakes: FakeContainer) -> tuple[str, str, NotifyTask]:
-    """A run waiting for approval: its id, the session, and the notify task asking for it."""
-    steps = [
-        {"tool": "request_approval", "args_json": json.dumps({"summary": PROMPT})},
-        {"tool": "finish", "args_json": json.dumps({"summary": "done"})},
-    ]
-    fakes.model.script["PlanOut"] = [PLAN | {"goal": GOAL, "steps": steps}]
-    token = start_session("t1", fakes.secrets)
-    started = client("api", fakes).post("/runs", json={"goal": GOAL, "request_id": "r"}, headers=auth(token))
-    assert started.status_code == 202 and started.json is not None
-    return str(started.json["run_id"]), token, pump(fakes)[-1]
 
 
 def status(c: FakeContainer, run_id: str, token: str) -> str:
@@ -200,13 +182,6 @@ def api_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeContainer,
     finally:
         server.shutdown()
         thread.join(5)
-
-
-def open_in_node(link: str, click: bool) -> dict[str, Any]:
-    args = ["node", str(DRIVER), link, *(["click"] if click else [])]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
 
 
 def test_the_mailed_link_works_in_a_script_engine_and_only_posts_carry_the_token(

@@ -9,11 +9,9 @@ import re
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
 
@@ -21,47 +19,31 @@ from shared.adapters import smtp as smtp_module
 from shared.adapters.notion import NotionApiError
 from shared.adapters.slack import convert
 from shared.adapters.smtp import SmtpMailer
-from shared.config import PlatformSecret
 from shared.domain import notifications
-from shared.domain.integrations import Integration, chat_token_secret
+from shared.domain.integrations import chat_token_secret
 from shared.domain.notifications import Mail, NotificationStatus, marker_text, slack_text
-from shared.domain.settings import TenantSettings
-from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, TransientError
-from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
+from shared.services.channels import SlackMessages
 from shared.services.delivery import ChannelDelivery
-from shared.services.links import LinkMinter
-from tests.engine_fakes import FakeNotion
-from tests.fakes import FakeChat, FakeMailer, FakeNotificationLog, FakeSecrets
-from tests.infra.test_task_retries import attempt_times, seconds
-from tests.unit.test_notifications import Clock
+from tests.fakes import FakeChat, FakeNotificationLog, FakeSecrets
+from tests.support.notification_retries import (
+    LEASE_S,
+    NOW,
+    RELAY_PASSWORD,
+    SENDER,
+    SLACK_CHANNEL,
+    LostReplyChat,
+    note,
+    tenant,
+    world,
+)
+from tests.support.notifications import Clock
+from tests.support.task_retries import attempt_times, seconds
 
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-LEASE_S = 120.0
-SLACK_CHANNEL = "C0SANDBOX01"
-SENDER = "Notion Agent <agent@example.com>"
-RELAY_PASSWORD = "relay-password-never-shown"
 MISSING_SCOPE = {"ok": False, "error": "missing_scope", "needed": "channels:history"}
 # What followups._ask builds for a run whose goal (POST /runs "goal") has line breaks.
 GOAL = "Draft the launch post\nand ask me\r\n\tbefore publishing"
 ONE_LINE_GOAL = "Draft the launch post and ask me before publishing"
-
-
-class Access:
-    """NotionAccess's ``run`` with a fixed token."""
-
-    def run(self, tenant_id: str, operation: Any) -> Any:
-        return operation("token")
-
-
-@dataclass
-class Notion(FakeNotion):
-    """FakeNotion whose comment listing can be refused (``fail["list_comments"]``)."""
-
-    def list_comments(self, token: str, block_id: str) -> Iterator[dict[str, Any]]:
-        self._maybe_fail("list_comments")
-        return super().list_comments(token, block_id)
 
 
 @dataclass
@@ -98,68 +80,6 @@ def relay(monkeypatch: pytest.MonkeyPatch) -> Relay:
     relay = Relay()
     monkeypatch.setattr(smtp_module.smtplib, "SMTP", relay.smtp)
     return relay
-
-
-def tenant(*channels: str, slack: bool = True) -> Tenant:
-    settings = TenantSettings(
-        notification_channels=list(channels), slack_channel_id=SLACK_CHANNEL if slack else None
-    )
-    return Tenant(
-        tenant_id="t1",
-        workspace_id="w1",
-        token_secret="notion-token-t1",
-        owner_email="owner@example.com",
-        settings=settings,
-        integrations=(Integration.SLACK,) if slack else (),
-        created_at=NOW,
-        updated_at=NOW,
-    )
-
-
-def note(subject: str = "Run completed", page_id: str | None = None, **changes: Any) -> NotifyTask:
-    data = {"page_id": page_id} if page_id else {}
-    return NotifyTask(
-        notification_id="n1", tenant_id="t1", run_id="r1", subject=subject, text="All done.", data=data
-    ).model_copy(update=changes)
-
-
-@dataclass
-class World:
-    notifier: ChannelDelivery
-    records: FakeNotificationLog
-    chat: FakeChat
-    mailer: Any
-    notion: Notion
-    clock: Clock
-    page: str
-
-    def record(self) -> Any:
-        return self.records.records[("t1", "n1")]
-
-    def messages(self) -> list[str]:
-        return [text for _, text in self.chat.messages.get(SLACK_CHANNEL, [])]
-
-
-def world(mailer: Any = None, chat: FakeChat | None = None) -> World:
-    records, notion, clock = FakeNotificationLog(), Notion(), Clock()
-    chat = FakeChat() if chat is None else chat
-    chat.clock = chat.clock or clock  # Slack stamps a message with the time it is posted
-    mailer = FakeMailer(password=RELAY_PASSWORD) if mailer is None else mailer
-    secrets = FakeSecrets({PlatformSecret.SMTP_PASSWORD: RELAY_PASSWORD, chat_token_secret("t1"): chat.token})
-    channels = [
-        NotionComments(Access(), notion),
-        SlackMessages(chat, secrets),
-        Emails(
-            mailer,
-            secrets,
-            sender_domain(SENDER),
-            LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
-        ),
-    ]
-    page = notion.add_page("Launch plan")
-    return World(
-        ChannelDelivery(records, channels, LEASE_S, clock), records, chat, mailer, notion, clock, page
-    )
 
 
 # -- 1. a line break in the subject ----------------------------------------------------------------
@@ -209,19 +129,6 @@ def test_a_slack_message_keeps_its_subject_bold_on_one_line_and_its_marker_withi
 
 
 # -- 2. a retry whose look for the earlier message fails -------------------------------------------
-
-
-class LostReplyChat(FakeChat):
-    """Slack posts the message but the answer is lost (a timeout), once."""
-
-    lose: bool = True
-
-    def post_message(self, token: str, channel: str, text: str) -> str:
-        ts = super().post_message(token, channel, text)
-        if self.lose:
-            self.lose = False
-            raise TransientError("Slack did not answer in time (chat.postMessage)")
-        return ts
 
 
 def test_a_retry_that_slack_will_not_let_look_for_its_message_is_not_sent_again_anywhere() -> None:

@@ -9,7 +9,7 @@ import pytest
 from shared.domain.notifications import NotificationStatus
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
-from tests.unit.test_notification_retries import SLACK_CHANNEL, LostReplyChat, note, tenant, world
+from tests.support.notification_retries import SLACK_CHANNEL, LostReplyChat, note, tenant, world
 
 OTHER_CHANNEL = "C0SANDBOX02"
 

@@ -3,7 +3,6 @@ id) and quiet hours, with fakes."""
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,21 +12,18 @@ from shared.adapters.notion import NotionApiError
 from shared.config import PlatformSecret, Queue
 from shared.domain import tokens
 from shared.domain.connection import NotionTokens
-from shared.domain.integrations import Integration, chat_token_secret
+from shared.domain.integrations import chat_token_secret
 from shared.domain.notifications import DECIDE_IN_APP, NotificationStatus, marker_text, quiet_until
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_tag
 from shared.errors import PermanentError, TransientError
-from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
-from shared.services.delivery import ChannelDelivery
-from shared.services.links import DECISION_PURPOSE, LinkMinter
+from shared.services.links import DECISION_PURPOSE
 from shared.services.notifications import deliver_notification
 from shared.services.notion_access import NotionAccess
 from tests.engine_fakes import FakeNotion
 from tests.fakes import (
     FakeChat,
-    FakeMailer,
     FakeNotificationLog,
     FakeNotifier,
     FakeNotionOAuth,
@@ -35,144 +31,25 @@ from tests.fakes import (
     FakeSecrets,
     FakeTenantStore,
 )
+from tests.support.notifications import (
+    LEASE_S,
+    NOW,
+    Access,
+    Clock,
+    Crash,
+    Live,
+    channel_delivery,
+    live,
+    task,
+    tenant,
+)
 
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-LEASE_S = 120.0
+__all__ = ["live"]  # the fixture the tests here ask for
+
 APPROVE = "https://api.example/links/signed-approve-token"
-SLACK_CHANNEL = "C0SANDBOX01"
 
 
-@dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class Crash(Exception):
-    """The instance dies at this point (nothing of ours catches it)."""
-
-
-class Access:
-    """NotionAccess's ``run`` with a fixed token."""
-
-    def run(self, tenant_id: str, operation: Any) -> Any:
-        return operation("token")
-
-
-def tenant(status: TenantStatus = TenantStatus.ACTIVE, slack: bool = False, **settings: Any) -> Tenant:
-    if slack:
-        settings.setdefault("slack_channel_id", SLACK_CHANNEL)
-    return Tenant(
-        tenant_id="t1",
-        workspace_id="w1",
-        token_secret="notion-token-t1",
-        status=status,
-        settings=TenantSettings(**settings),
-        integrations=(Integration.SLACK,) if slack else (),
-        created_at=NOW,
-        updated_at=NOW,
-    )
-
-
-@dataclass
-class Live:
-    notifier: ChannelDelivery
-    notion: FakeNotion
-    chat: FakeChat
-    mailer: FakeMailer
-    records: FakeNotificationLog
-    tenants: FakeTenantStore
-    secrets: FakeSecrets
-    clock: Clock
-    page: str
-
-    def deliver(self, note: NotifyTask) -> bool:
-        """What notify does: the tenant as it is now, then the notifier."""
-        return self.notifier.deliver(note, self.tenants.get(note.tenant_id))
-
-    def dies_before_finishing(self, note: NotifyTask) -> None:
-        """A delivery whose instance dies after sending, before the record is marked sent."""
-        finish = self.records.finish
-
-        def crash(*_: Any, **__: Any) -> None:
-            raise Crash("instance died before marking the record sent")
-
-        self.records.finish = crash
-        try:
-            with pytest.raises(Crash):
-                self.deliver(note)
-        finally:
-            self.records.finish = finish
-
-    def comments(self) -> list[str]:
-        return [c["rich_text"][0]["plain_text"] for c in self.notion.comments.get(self.page, [])]
-
-    def messages(self) -> list[str]:
-        return [text for _, text in self.chat.messages.get(SLACK_CHANNEL, [])]
-
-    def record(self, notification_id: str = "n1") -> Any:
-        return self.records.records[("t1", notification_id)]
-
-    def connect_slack(self, **settings: Any) -> None:
-        self.tenants.save(tenant(slack=True, **settings))
-        self.secrets.put(chat_token_secret("t1"), self.chat.token)
-
-    def change(self, **settings: Any) -> None:
-        """The owner changes settings (PUT /settings)."""
-        current = self.tenants.tenants["t1"]
-        changed = current.settings.model_copy(update=settings)
-        self.tenants.save(current.model_copy(update={"settings": changed}))
-
-    def confirm(self, address: str) -> None:
-        """``address``'s recipient follows its confirmation link (POST /email-confirmations/...)."""
-        current = self.tenants.tenants["t1"]
-        self.tenants.save(current.model_copy(update={"confirmed_email": address}))
-
-
-SENDER = "Notion Agent <agent@example.com>"
 NO_EMAIL = "email: no address: set notification_email (Notion gave no owner email)"
-
-
-def channel_delivery(
-    records: Any,
-    access: Any,
-    notion: Any,
-    chat: Any,
-    secrets: Any,
-    clock: Any,
-    mailer: FakeMailer | None = None,
-) -> ChannelDelivery:
-    channels = [
-        NotionComments(access, notion),
-        SlackMessages(chat, secrets),
-        Emails(
-            mailer,
-            secrets,
-            sender_domain(SENDER),
-            LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
-        ),
-    ]
-    return ChannelDelivery(records, channels, LEASE_S, clock)
-
-
-@pytest.fixture
-def live() -> Live:
-    notion, records, clock = FakeNotion(), FakeNotificationLog(), Clock()
-    chat = FakeChat(clock=clock)
-    tenants, secrets, mailer = FakeTenantStore(), FakeSecrets(), FakeMailer()
-    tenants.save(tenant())
-    secrets.put(PlatformSecret.SMTP_PASSWORD, mailer.password)
-    page = notion.add_page("Launch plan")
-    notifier = channel_delivery(records, Access(), notion, chat, secrets, clock, mailer)
-    return Live(notifier, notion, chat, mailer, records, tenants, secrets, clock, page)
-
-
-def task(page_id: str | None, notification_id: str = "n1", **changes: Any) -> NotifyTask:
-    data = {"page_id": page_id} if page_id else {}
-    fields = {"subject": "Run completed: plan the launch", "text": "All done.", "data": data} | changes
-    return NotifyTask(notification_id=notification_id, tenant_id="t1", run_id="r1", **fields)
 
 
 def test_a_notification_becomes_one_comment_ending_with_its_marker_and_is_recorded_sent(live: Live) -> None:

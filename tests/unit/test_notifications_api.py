@@ -11,30 +11,12 @@ from shared.agent.tools.flow import SendNotificationArgs, send_notification
 from shared.domain.runs import RunState, RunStatus, Waiting
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
-from shared.services.channels import NotionComments
-from shared.services.delivery import ChannelDelivery
 from shared.services.followups import enqueue_followup
 from shared.services.sessions import start_session
+from tests.api_fakes import client
 from tests.engine_fakes import FakeNotion, make_deps
 from tests.fakes import FakeQueue
-from tests.unit.test_entry_points import FakeContainer, client
-
-
-class Access:
-    def run(self, tenant_id: str, operation: object) -> object:
-        return operation("token")
-
-
-class LiveContainer(FakeContainer):
-    """Fakes, with the live delivery over a Notion of its own (``comments_on``) instead of the outbox."""
-
-    def __init__(self, **ports: Any) -> None:
-        super().__init__(**ports)
-        self.comments_on = FakeNotion()
-
-    @property
-    def live(self) -> ChannelDelivery:
-        return ChannelDelivery(self.notifications, [NotionComments(Access(), self.comments_on)], 120.0)
+from tests.support.notifications_api import LiveContainer
 
 
 @pytest.fixture

@@ -9,10 +9,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import httpx
-from notion_client.errors import APIResponseError
-
-from shared.adapters.notion import NotionApiError, convert
+from shared.adapters.notion import NotionApiError
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -23,27 +20,21 @@ from shared.domain.events import (
 from shared.domain.notifications import NotificationStatus
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
-from shared.errors import AgentError, ModelFixableError, PermanentError
+from shared.errors import ModelFixableError, PermanentError
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.unit.test_notifications import Live, live, task
-from tests.unit.test_notion_write_args import planned
-from tests.unit.test_trigger_gates import comment, runs, setup
+from tests.support.notifications import Live, live, task
+from tests.support.notion_validation import SELECT, refused
+from tests.support.notion_write_args import planned
+from tests.support.trigger_gates import comment, runs, setup
 
 __all__ = ["live"]  # the fixture, imported for its tests here
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 DONE = {"Status": {"status": {"name": "Done"}}}
 
 
-def refused(status: int, code: str, message: str) -> AgentError:
-    """What the adapter makes of Notion's answer ``status`` ``code``."""
-    body = json.dumps({"object": "error", "status": status, "code": code, "message": message})
-    return convert(APIResponseError(code, status, message, httpx.Headers(), body))
-
-
-SELECT = (400, "validation_error", "Status is expected to be status.")
 MISSING = (404, "object_not_found", "Could not find page with ID: p-404.")
 
 

@@ -19,8 +19,6 @@ from shared.domain.blocks import utf16_len
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
-    PlannedStep,
-    RunPlanned,
     RunStatus,
     ToolIntent,
     ToolResult,
@@ -30,29 +28,10 @@ from shared.errors import ModelFixableError
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.notion_write_args import planned
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 DONE = {"Status": {"status": {"name": "Done"}}}
-
-
-def planned(
-    notion: FakeNotion, page: str, *steps: tuple[str, dict[str, Any]], fixes: list[Any] | None = None
-) -> Deps:
-    """A run about ``page`` planned with ``steps`` as they are (created as planning creates it, so no
-    approval is inserted whatever the planner's risk rules); ``fixes``: the model's argument repairs."""
-    model = FakeModel({"ArgsFix": fixes or [], "Draft": []})
-    deps = make_deps(model=model, notion=notion)
-    head = RunPlanned(
-        seq=1,
-        at=deps.clock(),
-        goal="g",
-        trigger="api",
-        steps=[PlannedStep(tool=t, args=a) for t, a in steps],
-        tools=sorted({t for t, _ in steps}),
-        page_id=page,
-    )
-    assert deps.store.create_run("t1", "r1", [head])
-    return deps
 
 
 def refusal(tool: str, args: dict[str, Any]) -> str:

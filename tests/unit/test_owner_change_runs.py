@@ -9,9 +9,9 @@ from typing import Any
 
 from shared.domain.notifications import NotificationStatus, new_record
 from shared.domain.tasks.notify import NotifyTask
-from tests.unit.test_api_runs import auth, pump
-from tests.unit.test_connection_ownership import ADA, BOB, TENANT, connect_as, fakes
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.api_fakes import FakeContainer, client
+from tests.support.api_runs import auth, pump
+from tests.support.connection_ownership import ADA, BOB, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]  # the fixture
 

@@ -14,7 +14,7 @@ from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.errors import TransientError
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.unit.test_runs import queue_of as queue
+from tests.support.runs import queue_of as queue
 
 PLAN = {"goal": "g", "risk": "low", "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}]}
 

@@ -23,7 +23,7 @@ from shared.services.planning import start_run
 from shared.services.stepping import _keep_targets
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps, raise_budget
 from tests.fakes import FakeQueue
-from tests.unit.test_notion_validation_errors import SELECT, refused
+from tests.support.notion_validation import SELECT, refused
 
 TRIGGER = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 OTHER = "11111111-2222-3333-4444-555555555555"

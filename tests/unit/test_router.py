@@ -6,7 +6,7 @@ import pytest
 from flask import Request
 
 from functions.routes import Call, Route, Router
-from tests.unit.test_entry_points import FakeContainer
+from tests.api_fakes import FakeContainer
 
 
 def handler(call: Call) -> tuple[dict[str, str], int]:

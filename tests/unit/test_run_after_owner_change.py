@@ -23,7 +23,7 @@ from shared.services.notifications import deliver_notification
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget, run_step_as_owner
 from tests.fakes import FakeNotifier, FakeQueue, FakeRunStore
-from tests.unit.test_engine import drive, plan
+from tests.support.engine_runs import drive, plan
 
 NEW_OWNER = {"type": "user", "user": {"id": "u-new", "person": {"email": "new@example.com"}}}
 

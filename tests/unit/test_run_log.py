@@ -29,8 +29,8 @@ from shared.services.deps import Deps
 from shared.services.run_log import Seqs
 from shared.services.sweeper import GIVE_UP_AFTER, sweep
 from tests.engine_fakes import FakeModel, FakeNotion
-from tests.unit.test_engine import drive, plan, queue, started
-from tests.unit.test_sweeper_give_up import last_moved, runs
+from tests.support.engine_runs import drive, plan, queue, started
+from tests.support.sweeper import last_moved, runs
 from tools.infra_drift import load_terraform
 
 AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

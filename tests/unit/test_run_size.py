@@ -3,9 +3,7 @@ outputs are clipped and capped, the run document keeps only the fields later ste
 result that would still be too large is refused as an error the run records (never a write Firestore
 refuses, which would fail every retry)."""
 
-import json
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -13,63 +11,18 @@ from shared.agent.tools import notion_read, resolve
 from shared.domain.events import ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.runs import RunEvent, fold
 from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError
 from shared.services import stepping
 from shared.services.deps import Deps
 from shared.services.engine import run_step
-from shared.services.planning import start_run
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeQueue
-
-NOTES = "n" * 22_000  # the reviewer's rows: a long Notes property each
-
-
-def plan(*steps: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    return {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
-
-
-def started(notion: FakeNotion, *steps: tuple[str, dict[str, Any]], store: Any = None) -> Deps:
-    model = FakeModel({"PlanOut": [plan(*steps)]}, cost_usd=0.0)
-    deps = make_deps(model=model, notion=notion, store=store)
-    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="g", trigger=Trigger(kind="api")), deps)
-    return deps
-
-
-def drive(deps: Deps, steps: int) -> None:
-    for n in range(1, steps + 1):
-        run_step(StepTask(tenant_id="t1", run_id="r1", step=n), deps)
-
-
-def with_notes(notion: FakeNotion, title: str, notes: str, **parent: str) -> str:
-    pid = notion.add_page(title, parent or None, Status="Open")
-    notion.pages[pid]["properties"]["Notes"] = {"type": "rich_text", "rich_text": [{"plain_text": notes}]}
-    return pid
-
-
-def size(value: Any) -> int:
-    return len(json.dumps(value, default=str).encode())
+from tests.support.run_size import NOTES, daily_plan_over_long_rows, drive, size, started, with_notes
 
 
 def results(deps: Deps) -> list[ToolResult]:
     return [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ToolResult)]
-
-
-def daily_plan_over_long_rows(store: Any = None) -> Deps:
-    """The daily plan's steps over 50 rows with a long Notes property each, carried out."""
-    notion = FakeNotion()
-    for i in range(50):
-        with_notes(notion, f"Task {i}", NOTES, data_source_id="ds")
-    deps = started(
-        notion,
-        ("query_data_source", {"data_source_id": "ds", "limit": 50}),
-        ("draft_text", {"instructions": "Plan my day:\n${steps.1.titles}"}),
-        ("finish", {"summary": "ok"}),
-        store=store,
-    )
-    drive(deps, 3)
-    return deps
 
 
 def test_the_daily_plan_over_long_rows_records_small_events_and_a_small_run_document() -> None:

@@ -17,8 +17,8 @@ from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.services.runs import timeline
 from tests.engine_fakes import FakeNotion, make_deps
-from tests.fakes import FakeQueue, FakeRunStore
 from tests.link_tokens import fragment, mailed
+from tests.support.runs import queue_of
 
 
 def idea_deps() -> tuple[Deps, FakeNotion, str]:
@@ -37,16 +37,6 @@ def idea_deps() -> tuple[Deps, FakeNotion, str]:
 
 def plan_task(page: str, run_id: str = "r1") -> PlanTask:
     return PlanTask(tenant_id="t1", run_id=run_id, trigger=Trigger(kind="webhook", page_id=page))
-
-
-def queue_of(deps: Deps) -> FakeQueue:
-    assert isinstance(deps.queue, FakeQueue)
-    return deps.queue
-
-
-def store_of(deps: Deps) -> FakeRunStore:
-    assert isinstance(deps.store, FakeRunStore)
-    return deps.store
 
 
 def drive(deps: Deps) -> list[NotifyTask]:

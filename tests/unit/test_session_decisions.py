@@ -17,10 +17,10 @@ from shared.errors import Conflict, TransientError
 from shared.services import humans
 from shared.services.planning import start_run
 from shared.services.sessions import start_session
+from tests.api_fakes import FakeContainer, client
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue
-from tests.unit.test_api_runs import auth, fake_container, pump
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.support.api_runs import auth, fake_container, pump
 
 
 @pytest.fixture

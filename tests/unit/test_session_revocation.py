@@ -10,8 +10,9 @@ from shared.domain import tokens
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import TransientError, Unauthenticated
 from shared.services.sessions import start_session, tenant_of
+from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets, FakeTenantStore
-from tests.unit.test_connection_ownership import (
+from tests.support.connection_ownership import (
     ADA,
     BOB,
     TENANT,
@@ -21,7 +22,6 @@ from tests.unit.test_connection_ownership import (
     stored_access,
     token_secrets,
 )
-from tests.unit.test_entry_points import FakeContainer, client
 
 __all__ = ["fakes"]  # the fixture, shared with the ownership tests
 KEY = "k" * 32

@@ -1,14 +1,10 @@
 """GET/PATCH /settings on api: a merge of known fields, validated; bad input changes nothing."""
 
-from datetime import UTC, datetime
-
 import pytest
 
-from shared.domain.tenants import Tenant, TenantStatus
-from shared.services.sessions import start_session
-from tests.unit.test_entry_points import FakeContainer, client
-
-NOW = datetime.now(UTC)
+from shared.domain.tenants import TenantStatus
+from tests.api_fakes import FakeContainer, client
+from tests.support.settings_api import connect
 
 
 @pytest.fixture
@@ -18,20 +14,6 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
 
 
 DATA_SOURCE = "1f2e3d4c-5b6a-4789-8abc-def012345678"
-
-
-def connect(fakes: FakeContainer, status: TenantStatus = TenantStatus.ACTIVE) -> dict[str, str]:
-    fakes.tenants.save(
-        Tenant(
-            tenant_id="t1",
-            workspace_id="w1",
-            token_secret="notion-token-t1",
-            status=status,
-            created_at=NOW,
-            updated_at=NOW,
-        )
-    )
-    return {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
 
 
 def test_the_owner_reads_and_changes_settings(fakes: FakeContainer) -> None:

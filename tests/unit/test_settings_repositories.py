@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from shared.agent.tools.code import DeployArgs, OpenPullRequestArgs
 from shared.domain.settings_input import SettingsInput
 from shared.services.sessions import start_session
-from tests.unit.test_code_tool_args import deploy, pull
-from tests.unit.test_entry_points import FakeContainer, client
-from tests.unit.test_settings_api import connect
-from tests.unit.test_settings_validation import store_with
+from tests.api_fakes import FakeContainer, client
+from tests.support.code_tool_args import deploy, pull
+from tests.support.settings_api import connect
+from tests.support.settings_validation import store_with
 
 REFUSED_REPOSITORIES = [
     "acme/..",

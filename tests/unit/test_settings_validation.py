@@ -2,7 +2,6 @@
 store); a document stored before these checks still loads and can still be changed."""
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,31 +9,14 @@ from pydantic import ValidationError
 
 from shared.domain.settings import MAX_BUDGET_USD, TenantSettings
 from shared.domain.settings_input import MAX_NOTION_IDS
-from shared.domain.tenants import Tenant
 from shared.services.sessions import start_session
 from shared.services.tenant_settings import change_settings, read_settings
-from tests.fakes import FakeTenantStore
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.api_fakes import FakeContainer, client
+from tests.support.settings_validation import store_with
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DATA_SOURCE = "1f2e3d4c-5b6a-4789-8abc-def012345678"
 PAGE = "0123456789abcdef0123456789abcdef"
 SURROGATE = "\ud800"  # a lone surrogate: what JSON "\ud800" parses to; not UTF-8, Firestore refuses it
-
-
-def store_with(settings: dict[str, Any] | None = None) -> FakeTenantStore:
-    """One tenant, its settings as a stored document holds them (not checked as input)."""
-    tenants = FakeTenantStore()
-    doc = {
-        "tenant_id": "t1",
-        "workspace_id": "w1",
-        "token_secret": "notion-token-t1",
-        "settings": settings or {},
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    tenants.save(Tenant.model_validate(doc))
-    return tenants
 
 
 # Each was stored before these checks. (Already refused then, so not repeated: NaN or negative budgets,

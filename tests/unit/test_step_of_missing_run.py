@@ -12,8 +12,8 @@ from functions._http import app
 from shared.config import PlatformSecret
 from shared.domain.events import HumanRequested, PlannedStep, RunPlanned
 from shared.domain.tasks.notify import NotifyTask
+from tests.api_fakes import FakeContainer
 from tests.fakes import FakeSecrets
-from tests.unit.test_entry_points import FakeContainer
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

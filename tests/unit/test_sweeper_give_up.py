@@ -2,41 +2,19 @@
 run stuck for good (a step failing without recording anything) costs nothing more, its owner hears
 of it, and it no longer fills the oldest-first batch that newer stalled runs wait behind."""
 
-import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from shared.domain.events import RunStatus, ToolIntent
 from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.services.deps import Deps
-from shared.services.planning import start_run
 from shared.services.sweeper import GIVE_UP_AFTER, sweep
-from tests.engine_fakes import FakeModel, make_deps
-from tests.unit.test_runs import queue_of as queue
-from tests.unit.test_runs import store_of as store
-
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-PLAN = {"goal": "g", "risk": "low", "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}]}
-
-
-def runs(n: int) -> Deps:
-    deps = make_deps(model=FakeModel({"PlanOut": [PLAN] * n}), sweep_stall_s=600.0)._replace(
-        clock=lambda: NOW
-    )
-    for i in range(n):
-        start_run(PlanTask(tenant_id="t1", run_id=f"r{i}", goal="do it", trigger=Trigger(kind="api")), deps)
-    queue(deps).tasks.clear()  # every step task was lost
-    return deps
-
-
-def last_moved(deps: Deps, run_id: str, ago: timedelta) -> None:
-    key = ("t1", run_id)
-    store(deps).runs[key] = store(deps).runs[key].model_copy(update={"updated_at": NOW - ago})
+from tests.support.runs import queue_of as queue
+from tests.support.sweeper import NOW, last_moved, runs
 
 
 def status(deps: Deps, run_id: str) -> Any:

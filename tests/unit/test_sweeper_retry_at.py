@@ -17,8 +17,8 @@ from shared.services.planning import start_run
 from shared.services.sweeper import GIVE_UP_AFTER, sweep
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue
-from tests.unit.test_runs import queue_of as queue
-from tests.unit.test_runs import store_of as store
+from tests.support.runs import queue_of as queue
+from tests.support.runs import store_of as store
 
 WAIT = 3000.0  # a GitHub rate limit's reset, say: far beyond the sweeper's 600 s window
 STALL = 600.0

@@ -17,7 +17,7 @@ from shared.errors import TransientError
 from shared.services.connect import Connecting
 from shared.services.notion_access import REFRESH_LEASE, NotionAccess, ReconnectRequired
 from tests.fakes import FakeNotionOAuth, FakeQueue, FakeSecrets
-from tests.unit.test_connection_services import FakeNotion, connect, deps
+from tests.support.connection_services import FakeNotion, connect, deps
 
 
 @dataclass

@@ -2,8 +2,6 @@
 mentions the agent (read once, before anything is claimed or paid for), and nothing starts while the
 workspace's day or month budget is spent (no Notion read, no waiting run, one notice per period)."""
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,46 +15,9 @@ from shared.domain.tenants import Tenant
 from shared.errors import TransientError
 from shared.services.deps import Deps
 from shared.services.planning import start_run
-from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps
+from tests.engine_fakes import asking
 from tests.fakes import FakeQueue, FakeRunStore, FakeTenantStore
-
-T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-PAGE = "1a2b3c4d-0000-4000-8000-00000000abcd"
-PLAN = {"goal": "", "risk": "low", "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}]}
-
-
-class CountingNotion(FakeNotion):
-    """FakeNotion that counts every call (reads included)."""
-
-    calls: list[str]
-
-    def __getattribute__(self, name: str) -> Any:
-        value = super().__getattribute__(name)
-        if callable(value) and not name.startswith("_") and name not in {"add_page"}:
-            super().__getattribute__("calls").append(name)
-        return value
-
-
-def setup(**settings: Any) -> tuple[Deps, FakeModel, CountingNotion]:
-    notion = CountingNotion()
-    notion.calls = []
-    for page in (PAGE, "page-1", "page-2", "page-3"):
-        notion.pages[page] = {"id": page, "parent": {}, "properties": {}, "url": f"https://n/{page}"}
-        notion.children[page] = []
-    model = FakeModel({"PlanOut": [PLAN] * 10})
-    deps = make_deps(model=model, notion=notion, **settings)._replace(clock=lambda: T0)
-    return deps, model, notion
-
-
-def comment(comment_id: str, run_id: str | None = None) -> PlanTask:
-    trigger = Trigger(
-        kind="webhook",
-        event_id=f"ev-{comment_id}",
-        event_type="comment.created",
-        page_id=PAGE,
-        comment_id=comment_id,
-    )
-    return PlanTask(tenant_id="t1", run_id=run_id or f"wh-ev-{comment_id}", trigger=trigger)
+from tests.support.trigger_gates import PAGE, T0, comment, runs, setup
 
 
 def change(n: int) -> PlanTask:
@@ -64,11 +25,6 @@ def change(n: int) -> PlanTask:
         kind="webhook", event_id=f"ev{n}", event_type="page.content_updated", page_id=f"page-{n}"
     )
     return PlanTask(tenant_id="t1", run_id=f"wh-ev{n}", trigger=trigger)
-
-
-def runs(deps: Deps) -> list[str]:
-    assert isinstance(deps.store, FakeRunStore)
-    return sorted(r for _, r in deps.store.runs)
 
 
 def queued(deps: Deps) -> list[tuple[Queue, Any, str, float]]:

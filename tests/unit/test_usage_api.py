@@ -8,8 +8,8 @@ import pytest
 
 from shared.domain.tenants import Tenant
 from shared.services.sessions import start_session
-from tests.unit.test_api_runs import auth, fake_container, waiting_run
-from tests.unit.test_entry_points import FakeContainer, client
+from tests.api_fakes import FakeContainer, client
+from tests.support.api_runs import auth, fake_container, waiting_run
 
 
 @pytest.fixture

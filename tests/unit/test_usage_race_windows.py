@@ -21,7 +21,7 @@ from shared.services.engine import run_step
 from shared.services.planning import start_run
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeRunStore
-from tests.unit.test_usage_races import (
+from tests.support.usage_races import (
     INVALID,
     STEP,
     TASK,

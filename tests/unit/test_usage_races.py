@@ -4,13 +4,10 @@ planning that an error stops after paid attempts. The loser records its usage an
 writer that finds only such usage in its way records after it; nothing is counted twice."""
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 from shared.domain.events import (
     ErrorRecorded,
@@ -21,9 +18,8 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
-from shared.domain.model_calls import ModelReply
-from shared.domain.runs import RunState, fold
-from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.runs import RunState
+from shared.domain.tasks.plan import Trigger
 from shared.domain.tasks.step import StepTask
 from shared.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.services.deps import Deps
@@ -32,37 +28,15 @@ from shared.services.planning import start_run
 from shared.services.run_log import StepHeld
 from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
-
-STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
-TASK = PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api"))
-Hook = Callable[[], None]
-
-
-@dataclass
-class HookedNotion(FakeNotion):
-    """``during[method]`` runs once, inside the next call of that method (before it does anything):
-    another delivery of the same task at that moment."""
-
-    during: dict[str, Hook] = field(default_factory=dict)
-
-    def _maybe_fail(self, name: str) -> None:
-        hook = self.during.pop(name, None)
-        if hook is not None:
-            hook()
-        super()._maybe_fail(name)
-
-
-@dataclass
-class HookedModel(FakeModel):
-    """``during[schema]`` runs once, inside the next call for that schema (before it answers)."""
-
-    during: dict[str, Hook] = field(default_factory=dict)
-
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
-        hook = self.during.pop(schema.__name__, None)
-        if hook is not None:
-            hook()
-        return super().generate(purpose, prompt, schema)
+from tests.support.usage_races import (
+    INVALID,
+    STEP,
+    TASK,
+    HookedModel,
+    HookedNotion,
+    assert_every_paid_call_recorded,
+    log,
+)
 
 
 def started(
@@ -80,23 +54,6 @@ def started(
 
 def fix(text: str, page: str) -> dict[str, Any]:
     return {"args_json": json.dumps({"page_id": page, "text": text})}
-
-
-def log(deps: Deps) -> tuple[list[RunEvent], RunState]:
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None
-    events = deps.store.list_events("t1", "r1")
-    assert run.state == fold(events)  # the cached state is the log's, whoever wrote last
-    return events, run.state
-
-
-def assert_every_paid_call_recorded(deps: Deps, model: FakeModel, unpaid: int = 0) -> list[RunEvent]:
-    """``unpaid``: calls answered by a scripted exception (no answer, nothing to pay)."""
-    events, state = log(deps)
-    paid = len(model.prompts) - unpaid
-    assert len([e for e in events if isinstance(e, ModelUsed)]) == paid
-    assert state.cost_usd == pytest.approx(model.cost_usd * paid)
-    return events
 
 
 def used_alone(state: RunState) -> ModelUsed:
@@ -299,8 +256,6 @@ def test_a_write_that_went_through_unacknowledged_is_neither_lost_nor_counted_tw
 
 
 # --- planning ------------------------------------------------------------------------------------
-
-INVALID = {"goal": "g", "risk": "low", "steps": [{"tool": "no_such_tool", "args_json": "{}"}]}
 
 
 @pytest.mark.parametrize(

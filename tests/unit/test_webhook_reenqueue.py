@@ -19,8 +19,8 @@ from shared.domain.tasks.plan import PlanTask, page_key
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
 from shared.services.webhooks import Intake, ingest_webhook
+from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
-from tests.unit.test_entry_points import FakeContainer, client, fakes
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 

@@ -1,0 +1,61 @@
+"""Shared by several test modules: helpers first written for ``tests/unit/test_api_runs.py``."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from flask.testing import FlaskClient
+
+from shared.config import Queue
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask
+from shared.domain.tasks.step import StepTask
+from shared.domain.tenants import Tenant
+from shared.services.engine import run_step
+from shared.services.planning import start_run
+from tests.api_fakes import FakeContainer
+
+
+def fake_container(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    """The container ``api`` gets, of fakes, with tenant t1 connected."""
+    container = FakeContainer()
+    now = datetime.now(UTC)
+    container.tenants.save(
+        Tenant(tenant_id="t1", workspace_id="w1", token_secret="s", created_at=now, updated_at=now)
+    )
+    return container
+
+
+STEPS = [
+    ("draft_text", {"instructions": "draft"}),
+    ("request_approval", {"summary": "ok?"}),
+    ("finish", {"summary": "done"}),
+]
+
+
+PLAN = {"goal": "g", "on_reject": "end", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in STEPS]}
+
+
+def waiting_run(fakes: FakeContainer, api: FlaskClient, token: str) -> tuple[str, NotifyTask]:
+    fakes.model.script["PlanOut"] = [PLAN]
+    answer = api.post("/runs", json={"goal": "Write a note", "request_id": "abc"}, headers=auth(token))
+    assert answer.status_code == 202 and answer.json is not None
+    run_id = str(answer.json["run_id"])
+    return run_id, pump(fakes)[-1]
+
+
+def pump(fakes: FakeContainer) -> list[NotifyTask]:
+    deps, notes = fakes.engine(), []
+    while fakes.queue.tasks:
+        q, body, _, _ = fakes.queue.take()
+        if q == Queue.PLAN and isinstance(body, PlanTask):
+            start_run(body, deps)
+        elif q == Queue.EXECUTE_STEP and isinstance(body, StepTask):
+            run_step(body, deps)
+        elif isinstance(body, NotifyTask):
+            notes.append(body)
+    return notes
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

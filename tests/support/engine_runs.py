@@ -1,0 +1,54 @@
+"""Shared by several test modules: helpers first written for ``tests/unit/test_engine.py``."""
+
+import json
+from typing import Any
+
+from shared.config import Queue
+from shared.domain.events import RunStatus
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.step import StepTask
+from shared.services.deps import Deps
+from shared.services.planning import start_run
+from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
+from tests.fakes import FakeQueue
+
+
+def plan(*steps: tuple[str, dict[str, Any]], risk: str = "low") -> dict[str, Any]:
+    return {"goal": "g", "risk": risk, "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
+
+
+def started(
+    model: FakeModel, notion: FakeNotion | None = None, page: str | None = None, **settings: Any
+) -> Deps:
+    """A run asked for in the app; ``page``: its trigger page (the run's own: writing it needs no
+    approval)."""
+    deps = make_deps(model=model, notion=notion, **settings)
+    trigger = Trigger(kind="api", page_id=page)
+    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do it", trigger=trigger), deps)
+    return deps
+
+
+def queue(deps: Deps) -> FakeQueue:
+    assert isinstance(deps.queue, FakeQueue)
+    return deps.queue
+
+
+def drive(deps: Deps, limit: int = 100) -> list[NotifyTask]:
+    notes = []
+    for _ in range(limit):
+        if not queue(deps).tasks:
+            break
+        q, body, _, _ = queue(deps).take()
+        if q == Queue.EXECUTE_STEP:
+            assert isinstance(body, StepTask)
+            run_step_as_owner(body, deps)
+        elif isinstance(body, NotifyTask):
+            notes.append(body)
+    return notes
+
+
+def status(deps: Deps) -> RunStatus:
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None
+    return run.state.status

@@ -1,0 +1,30 @@
+"""Shared by several test modules: helpers first written for ``tests/unit/test_notion_write_args.py``."""
+
+from typing import Any
+
+from shared.domain.events import (
+    PlannedStep,
+    RunPlanned,
+)
+from shared.services.deps import Deps
+from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+
+
+def planned(
+    notion: FakeNotion, page: str, *steps: tuple[str, dict[str, Any]], fixes: list[Any] | None = None
+) -> Deps:
+    """A run about ``page`` planned with ``steps`` as they are (created as planning creates it, so no
+    approval is inserted whatever the planner's risk rules); ``fixes``: the model's argument repairs."""
+    model = FakeModel({"ArgsFix": fixes or [], "Draft": []})
+    deps = make_deps(model=model, notion=notion)
+    head = RunPlanned(
+        seq=1,
+        at=deps.clock(),
+        goal="g",
+        trigger="api",
+        steps=[PlannedStep(tool=t, args=a) for t, a in steps],
+        tools=sorted({t for t, _ in steps}),
+        page_id=page,
+    )
+    assert deps.store.create_run("t1", "r1", [head])
+    return deps

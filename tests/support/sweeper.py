@@ -1,0 +1,31 @@
+"""Shared by several test modules: helpers first written for ``tests/unit/test_sweeper_give_up.py``."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.services.deps import Deps
+from shared.services.planning import start_run
+from tests.engine_fakes import FakeModel, make_deps
+from tests.support.runs import queue_of as queue
+from tests.support.runs import store_of as store
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+PLAN = {"goal": "g", "risk": "low", "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}]}
+
+
+def runs(n: int) -> Deps:
+    deps = make_deps(model=FakeModel({"PlanOut": [PLAN] * n}), sweep_stall_s=600.0)._replace(
+        clock=lambda: NOW
+    )
+    for i in range(n):
+        start_run(PlanTask(tenant_id="t1", run_id=f"r{i}", goal="do it", trigger=Trigger(kind="api")), deps)
+    queue(deps).tasks.clear()  # every step task was lost
+    return deps
+
+
+def last_moved(deps: Deps, run_id: str, ago: timedelta) -> None:
+    key = ("t1", run_id)
+    store(deps).runs[key] = store(deps).runs[key].model_copy(update={"updated_at": NOW - ago})
