@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STEPS = 220
 LATE = 191  # the long run's steps LATE.. are paired with a fresh run's steps 1..
 PAIRS = 20
+PROMPT_STEPS = (10, 200)  # the long run's draft steps whose prompts are compared
 GOAL_OVERHEAD_RATIO = 1.2
 OPS = Counter[str]()
 
@@ -206,13 +207,17 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
             f"engine {name} time per step (median): steps 1-{PAIRS} {first * 1000:.1f} ms, "
             f"steps {LATE}-{LATE + PAIRS - 1} {last * 1000:.1f} ms"
         )
-    print(f"draft prompt chars: step 10 {prompts[('long', 10)]}, step 200 {prompts[('long', 200)]}")
+    early_step, late_step = PROMPT_STEPS
+    print(
+        f"draft prompt chars: step {early_step} {prompts[('long', early_step)]}, "
+        f"step {late_step} {prompts[('long', late_step)]}"
+    )
     return {
         "ops": max(ops),
         "constant": len(set(ops)) == 1,
         "overhead": wall,
         "cpu": cpu,
-        "prompt": prompts[("long", 200)] / prompts[("long", 10)],
+        "prompt": prompts[("long", late_step)] / prompts[("long", early_step)],
     }
 
 
