@@ -23,6 +23,8 @@ from shared.errors import ModelFixableError
 _VALUE_CHARS = 80  # an argument as an approval lists it
 # A page's title by its id, for approvals to show beside the id (None: unknown). Workspace text: quoted.
 Titles = Callable[[Any], str | None]
+# What a read approval names (read tools declare no targets: a repair may aim a read elsewhere).
+_READ_TARGETS = {"read_page": ("page_id",), "query_data_source": ("data_source_id",)}
 _TITLE_CHARS = 100  # a page's title as an approval shows it beside the page's id
 _REASON_CHARS = 300  # the agent's own words, quoted
 _PROMPT_CHARS = 2000  # HumanRequested.prompt
@@ -61,7 +63,7 @@ def describe(tool: str, args: dict[str, Any], titles: Titles | None = None) -> s
     """One effect as the owner reads it: the tool, its targets whole (a page with its title, quoted,
     when ``titles`` knows it), a pull request's files each with its size, then its other arguments,
     clipped."""
-    targets = REGISTRY[tool].targets
+    targets = REGISTRY[tool].targets or _READ_TARGETS.get(tool, ())
 
     def shown(key: str, value: Any) -> str:
         if key == "files" and isinstance(value, list):

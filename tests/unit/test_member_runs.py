@@ -101,7 +101,7 @@ def test_a_members_run_that_reads_another_page_waits_for_the_owner_and_writes_no
     assert s.member and s.status == RunStatus.WAITING_FOR_HUMAN
     assert read_pages(deps) == [] and not notion.writes
     assert s.waiting is not None and s.waiting.effects
-    assert f"read_page(page_id={secret})" in s.waiting.prompt
+    assert f'read_page(page_id={secret} (titled "Salaries"))' in s.waiting.prompt
     assert "started by a workspace member who is not you" in s.waiting.prompt
     with pytest.raises(Forbidden):  # a key answers no such request
         humans.respond(deps, "t1", "r1", "approve", request_id=s.waiting.request_id, via="key")
@@ -209,7 +209,7 @@ def test_an_approval_up_front_lists_the_reads_it_lets_happen() -> None:
     drive(deps)
     waiting = state(deps).waiting
     assert waiting is not None
-    assert f"read_page(page_id={other})" in waiting.prompt and len(waiting.effects) == 1
+    assert f'read_page(page_id={other} (titled "Wiki"))' in waiting.prompt and len(waiting.effects) == 1
     assert waiting.prompt.startswith("Approve these changes and reads beyond its trigger?")
     humans.respond(deps, "t1", "r1", "approve", request_id=waiting.request_id)
     drive(deps)
