@@ -160,8 +160,7 @@ class Step(NamedTuple):
         return step_key(self.tenant_id, self.run_id, self.state)
 
     def context(self, tool: Tool, args: dict[str, Any]) -> ToolContext:
-        uses_notion = tool.name not in _NO_NOTION and tool.effect != SideEffect.CODE
-        notion = self.deps.need_notion(self.tenant_id) if uses_notion else NO_NOTION
+        notion = self.deps.need_notion(self.tenant_id) if tool.uses_notion else NO_NOTION
         task_context = {"goal": self.state.goal, "page": self.state.last_page}
 
         def prompt(instructions: str) -> str:
@@ -184,9 +183,6 @@ class Step(NamedTuple):
             approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
         )
-
-
-_NO_NOTION = {"draft_text", "request_approval", "ask_question", "send_notification", "finish"}
 
 
 class Call(NamedTuple):

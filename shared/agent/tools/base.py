@@ -100,6 +100,7 @@ class Tool(NamedTuple):
     args: type[Args]
     description: str
     run: Callable[[ToolContext, Any], Output]
+    uses_notion: bool  # the engine gives ``ToolContext.notion`` to these tools only
     find: Callable[[ToolContext, Any], Output | None] | None = None
     uses_model: bool = False
     # The argument fields naming where the effect lands (a page, a repository, production or not): what

@@ -140,6 +140,7 @@ TOOLS = [
         ReadPageArgs,
         "Read a page: title, properties and text; long property values are clipped and named in clipped.",
         read_page,
+        uses_notion=True,
     ),
     Tool(
         "query_data_source",
@@ -150,5 +151,6 @@ TOOLS = [
         "clipped and named in the row's clipped; rows past the output's size limit are left out of "
         "results and counted in omitted.",
         query_data_source,
+        uses_notion=True,
     ),
 ]

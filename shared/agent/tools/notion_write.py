@@ -246,7 +246,8 @@ TOOLS = [
         f"Create a page (under a page or in a data source) with text content (at most {nt.MAX_BLOCKS} "
         "non-empty lines: one request).",
         create_page,
-        _reconciling(find_page),
+        uses_notion=True,
+        find=_reconciling(find_page),
         targets=("parent_page_id", "data_source_id", "title"),  # find_page looks a page up by its title
     ),
     Tool(
@@ -255,7 +256,8 @@ TOOLS = [
         UpdatePropertiesArgs,
         f"Set properties of a page: property name → Notion property value, e.g. {_EXAMPLE}.",
         update_properties,
-        _reconciling(find_update),
+        uses_notion=True,
+        find=_reconciling(find_update),
         targets=("page_id",),
     ),
     Tool(
@@ -265,7 +267,8 @@ TOOLS = [
         f"Append text (paragraphs, '# ' headings, '- ' bullets) to a page: at most {nt.MAX_BLOCKS} "
         "non-empty lines in one call (one atomic request); split longer text across several steps.",
         append_blocks,
-        _reconciling(find_append),
+        uses_notion=True,
+        find=_reconciling(find_append),
         targets=("page_id",),
     ),
     Tool(
@@ -274,7 +277,8 @@ TOOLS = [
         AddCommentArgs,
         "Comment on a page.",
         add_comment,
-        _reconciling(find_comment),
+        uses_notion=True,
+        find=_reconciling(find_comment),
         targets=("page_id",),
     ),
 ]
