@@ -58,7 +58,7 @@ from shared.services.notion_access import ReconnectRequired
 from shared.services.run_log import Seqs
 
 if TYPE_CHECKING:
-    from shared.ports import Notion
+    from shared.ports import TenantNotion
 
 log = logging.getLogger(__name__)
 # How long a page stays held by a run that claimed it but is not written yet (being planned, or its
@@ -69,12 +69,12 @@ PAGE_HOLD = timedelta(minutes=10)
 def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> dict[str, Any]:
     """The page that triggered the run, its data source's schema and a few related tasks (for a
     member's run, only from the trigger's own data source, if the owner chose it)."""
-    notion, token = deps.need_notion(task.tenant_id), ""  # the token is bound (see BoundNotion)
+    notion = deps.need_notion(task.tenant_id)
     ctx: dict[str, Any] = {"goal": task.goal, "trigger": task.trigger.model_dump(exclude_none=True)}
     source_id = task.trigger.data_source_id
     if task.trigger.page_id:
-        page = notion.retrieve_page(token, task.trigger.page_id)
-        text = "\n".join(nt.block_text(b) for b in islice(notion.list_children(token, page["id"]), 50))
+        page = notion.retrieve_page(task.trigger.page_id)
+        text = "\n".join(nt.block_text(b) for b in islice(notion.list_children(page["id"]), 50))
         props = nt.plain_properties(page)
         ctx["page"] = {
             "id": page["id"],
@@ -84,10 +84,10 @@ def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> dict[
         }
         source_id = source_id or page.get("parent", {}).get("data_source_id")
     if source_id:
-        schema = notion.retrieve_data_source(token, source_id).get("properties", {})
+        schema = notion.retrieve_data_source(source_id).get("properties", {})
         ctx["data_source"] = {"id": source_id, "properties": {n: _prop(p) for n, p in schema.items()}}
     if task.trigger.comment_id:  # what the person asked: the event names the comment, not its text
-        comment = notion.get_comment(token, task.trigger.comment_id)
+        comment = notion.get_comment(task.trigger.comment_id)
         ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
     ctx["related"] = _related(deps, task, notion, _sources(deps, task, source_id) if member else None)
     return ctx
@@ -144,8 +144,8 @@ def _unasked(task: PlanTask, deps: Deps) -> str:
     notion = deps.need_notion(task.tenant_id)
     tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
     try:
-        comment = notion.get_comment("", str(task.trigger.comment_id))
-        bot_id = tenant.bot_id if tenant is not None and tenant.bot_id else str(notion.me("").get("id", ""))
+        comment = notion.get_comment(str(task.trigger.comment_id))
+        bot_id = tenant.bot_id if tenant is not None and tenant.bot_id else str(notion.me().get("id", ""))
     except ReconnectRequired as exc:
         return exc.reason
     except PermanentError as exc:
@@ -161,14 +161,16 @@ def _prop(prop: dict[str, Any]) -> dict[str, Any]:
     return {"type": kind} | ({"options": [o.get("name") for o in options]} if options else {})
 
 
-def _related(deps: Deps, task: PlanTask, notion: Notion, sources: list[str] | None) -> list[dict[str, Any]]:
+def _related(
+    deps: Deps, task: PlanTask, notion: TenantNotion, sources: list[str] | None
+) -> list[dict[str, Any]]:
     """A few pages of the first chosen data source, or of ``sources`` (a member's run) when given."""
     tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
     chosen = tenant.settings.data_source_ids if tenant is not None else []
     source = (sources if sources is not None else chosen)[:1]
     if not source:
         return []
-    pages = islice(notion.query_data_source("", source[0]), 10)
+    pages = islice(notion.query_data_source(source[0]), 10)
     return [{"id": p["id"], "title": nt.title_of(p), "properties": nt.plain_properties(p)} for p in pages]
 
 

@@ -54,7 +54,7 @@ from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.domain.runs import RunState, apply, fold
 from shared.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
 from shared.services import run_log, spend
-from shared.services.deps import NO_NOTION, Deps
+from shared.services.deps import Deps
 from shared.services.run_log import Seqs, StepHeld
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ class Step(NamedTuple):
         return step_key(self.tenant_id, self.run_id, self.state)
 
     def context(self, tool: Tool, args: dict[str, Any]) -> ToolContext:
-        notion = self.deps.need_notion(self.tenant_id) if tool.uses_notion else NO_NOTION
+        notion = self.deps.need_notion(self.tenant_id) if tool.uses_notion else None
         task_context = {"goal": self.state.goal, "page": self.state.last_page}
 
         def prompt(instructions: str) -> str:
@@ -174,7 +174,6 @@ class Step(NamedTuple):
             step=self.state.cursor,
             key=self.key(),
             notion=notion,
-            token=lambda: "",  # bound by deps.notion_for (NotionAccess: refreshed on 401)
             model=self.model,
             queue=self.deps.queue,
             prompt=prompt,
@@ -283,7 +282,7 @@ def titles(step: Step) -> authority.Titles:
             return None
         if page_id not in seen:
             try:
-                page = step.deps.need_notion(step.tenant_id).retrieve_page("", page_id)
+                page = step.deps.need_notion(step.tenant_id).retrieve_page(page_id)
                 seen[page_id] = nt.title_of(page) or None
             except AgentError:
                 seen[page_id] = None

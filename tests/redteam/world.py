@@ -19,8 +19,9 @@ from shared.domain.tenants import Tenant
 from shared.errors import AgentError, Forbidden, PermanentError
 from shared.services import followups, humans
 from shared.services.code_access import CodeAccess
-from shared.services.deps import BoundNotion, Deps
+from shared.services.deps import Deps
 from shared.services.engine import run_step
+from shared.services.notion_access import NotionForTenant
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
@@ -251,7 +252,7 @@ class World:
             secrets=secrets,
             settings=config,
             model=model,
-            notion_for=lambda tenant: BoundNotion(self.notion, lambda op, t=tenant: op(t)),
+            notion_for=lambda tenant: NotionForTenant(self.notion, lambda op, t=tenant: op(t)),
             tenants=tenants,
         )
         self.github, self.vercel = FakeGitHub(self.recorder), FakeVercel(self.recorder)

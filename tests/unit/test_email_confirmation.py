@@ -9,6 +9,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,7 +47,7 @@ class MailContainer(LiveContainer):
         self.mailer = FakeMailer()
         self.secrets.put(PlatformSecret.SMTP_PASSWORD, self.mailer.password)
         channels = [
-            NotionComments(Access(), self.comments_on),
+            NotionComments(partial(Access().for_tenant, self.comments_on)),
             Emails(
                 self.mailer,
                 self.secrets,

@@ -5,6 +5,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from shared.services.channels import Emails, NotionComments, SlackMessages, send
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import DECISION_PURPOSE, LinkMinter
 from shared.services.notifications import deliver_notification
-from shared.services.notion_access import NotionAccess
+from shared.services.notion_access import NotionAccess, NotionForTenant
 from tests.engine_fakes import FakeNotion
 from tests.fakes import (
     FakeChat,
@@ -55,10 +56,10 @@ class Crash(Exception):
 
 
 class Access:
-    """NotionAccess's ``run`` with a fixed token."""
+    """NotionAccess's ``for_tenant`` with a fixed token."""
 
-    def run(self, tenant_id: str, operation: Any) -> Any:
-        return operation("token")
+    def for_tenant(self, notion: Any, tenant_id: str) -> NotionForTenant:
+        return NotionForTenant(notion, lambda operation: operation("token"))
 
 
 def tenant(status: TenantStatus = TenantStatus.ACTIVE, slack: bool = False, **settings: Any) -> Tenant:
@@ -145,7 +146,7 @@ def channel_delivery(
     mailer: FakeMailer | None = None,
 ) -> ChannelDelivery:
     channels = [
-        NotionComments(access, notion),
+        NotionComments(partial(access.for_tenant, notion)),
         SlackMessages(chat, secrets),
         Emails(
             mailer,

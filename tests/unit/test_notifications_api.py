@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from shared.domain.tenants import Tenant
 from shared.services.channels import NotionComments
 from shared.services.delivery import ChannelDelivery
 from shared.services.followups import enqueue_followup
+from shared.services.notion_access import NotionForTenant
 from shared.services.sessions import start_session
 from tests.engine_fakes import FakeNotion, make_deps
 from tests.fakes import FakeQueue
@@ -21,8 +23,8 @@ from tests.unit.test_entry_points import FakeContainer, client
 
 
 class Access:
-    def run(self, tenant_id: str, operation: object) -> object:
-        return operation("token")
+    def for_tenant(self, notion: Any, tenant_id: str) -> NotionForTenant:
+        return NotionForTenant(notion, lambda operation: operation("token"))
 
 
 class LiveContainer(FakeContainer):
@@ -34,7 +36,9 @@ class LiveContainer(FakeContainer):
 
     @property
     def live(self) -> ChannelDelivery:
-        return ChannelDelivery(self.notifications, [NotionComments(Access(), self.comments_on)], 120.0)
+        return ChannelDelivery(
+            self.notifications, [NotionComments(partial(Access().for_tenant, self.comments_on))], 120.0
+        )
 
 
 @pytest.fixture
@@ -149,8 +153,7 @@ def test_a_run_without_a_page_notifies_about_none() -> None:
 
 def test_the_send_notification_tool_carries_the_runs_page() -> None:
     queue = FakeQueue()
-    notion: Any = FakeNotion()
     model: Any = None  # the tool calls no model
-    ctx = ToolContext("t1", "r1", 3, "r1:3:1", notion, lambda: "", model, queue, str, page_id="page-9")
+    ctx = ToolContext("t1", "r1", 3, "r1:3:1", None, model, queue, str, page_id="page-9")  # nor Notion
     send_notification(ctx, SendNotificationArgs(subject="Hi", text="There"))
     assert notified(queue).data == {"page_id": "page-9"}

@@ -132,7 +132,6 @@ def test_reconciling_an_update_whatever_its_recorded_arguments_finds_nothing_rat
         step=1,
         key="r1:1:1",
         notion=deps.need_notion("t1"),
-        token=lambda: "",
         model=FakeModel(),
         queue=deps.queue,
         prompt=lambda text: text,

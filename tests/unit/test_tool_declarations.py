@@ -9,8 +9,7 @@ import pytest
 
 from shared.agent.tools import REGISTRY, Tool
 from shared.domain.runs import PlannedStep, RunState
-from shared.ports import Notion
-from shared.services.deps import NO_NOTION
+from shared.ports import TenantNotion
 from shared.services.stepping import Recorder, Step
 from tests.engine_fakes import make_deps
 
@@ -24,7 +23,7 @@ def test_uses_notion_is_a_field_every_tool_must_set() -> None:
 
 def _reaches_notion(tool: Tool) -> bool:
     """Whether the code named in the tool's ``Tool(...)`` (its run and find functions, and the
-    module's functions they call, transitively) touches ``<something>.notion``."""
+    module's functions they call, transitively) touches ``ctx.notion`` or ``ctx.need_notion``."""
     module = sys.modules[tool.run.__module__]
     tree = ast.parse(inspect.getsource(module))
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
@@ -46,7 +45,7 @@ def _reaches_notion(tool: Tool) -> bool:
             continue
         seen.add(name)
         for node in ast.walk(functions[name]):
-            if isinstance(node, ast.Attribute) and node.attr == "notion":
+            if isinstance(node, ast.Attribute) and node.attr in ("notion", "need_notion"):
                 return True
             if isinstance(node, ast.Name):
                 todo.append(node.id)
@@ -70,7 +69,7 @@ def test_the_engine_gives_notion_only_to_tools_that_declare_it(name: str) -> Non
     notion_for = deps.notion_for
     assert notion_for is not None
 
-    def recording(tenant_id: str) -> Notion:
+    def recording(tenant_id: str) -> TenantNotion:
         asked.append(tenant_id)
         return notion_for(tenant_id)
 
@@ -80,7 +79,9 @@ def test_the_engine_gives_notion_only_to_tools_that_declare_it(name: str) -> Non
     ctx = step.context(REGISTRY[name], {})
     if REGISTRY[name].uses_notion:
         assert asked == ["t1"]
-        assert ctx.notion is not NO_NOTION
+        assert ctx.notion is not None
     else:
         assert asked == []
-        assert ctx.notion is NO_NOTION
+        assert ctx.notion is None
+        with pytest.raises(RuntimeError, match="no Notion access"):
+            ctx.need_notion()
