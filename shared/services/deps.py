@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from shared.config import Settings
-from shared.domain.decide import Budget, Limits
+from shared.domain.run_limits import Budget, Limits
 
 if TYPE_CHECKING:
     from shared.ports import Model, RunStore, SecretStore, TaskQueue, TenantNotion, TenantStore

@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.config import PlatformSecret, Queue
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.notifications import one_line
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant, address_hash, same_address
@@ -162,7 +162,7 @@ def _claims(token: str, secrets: SecretStore) -> tuple[str, str]:
     otherwise, saying why (never repeating the token)."""
     key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     try:
-        claims = tokens.verify(token, key, PURPOSE)
+        claims = signed_tokens.verify(token, key, PURPOSE)
     except Unauthenticated as exc:
         raise Unauthenticated(f"this confirmation link cannot be used: {exc.reason}") from None
     tenant_id, address = claims.get("tenant_id"), claims.get("email")

@@ -103,7 +103,7 @@ class NotionAccess:
 
         return NotionForTenant(notion, run)
 
-    def renewed(self, tenant: Tenant, failed: NotionTokens) -> NotionTokens:
+    def newer_tokens(self, tenant: Tenant, failed: NotionTokens) -> NotionTokens:
         """Tokens newer than ``failed``: stored by another instance, or refreshed here (under the lease)."""
         current = self._stored(tenant)
         if current.access_token != failed.access_token:
@@ -218,7 +218,7 @@ class NotionSession:
         try:
             return operation(self.tokens.access_token)
         except Unauthenticated:
-            self.tokens = self.access.renewed(self.tenant, self.tokens)
+            self.tokens = self.access.newer_tokens(self.tenant, self.tokens)
         try:
             return operation(self.tokens.access_token)
         except Unauthenticated as exc:

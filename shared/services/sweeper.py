@@ -19,15 +19,15 @@ owner and releases its page, like any failed run. It also takes it out of the ol
 
 A step that records an error at every attempt (one that fails after its intent releases it: a
 transient error, a ConfigError, a bug) never looks idle here: the engine stops it for a person after
-the same day of failing (``decide.RETRY_FOR``), at the first delivery past it, which this sweep
+the same day of failing (``run_limits.RETRY_FOR``), at the first delivery past it, which this sweep
 keeps sending.
 """
 
 import logging
 from datetime import datetime, timedelta
 
-from shared.domain.decide import RETRY_FOR
 from shared.domain.events import RunFinished, RunStatus
+from shared.domain.run_limits import RETRY_FOR
 from shared.domain.runs import Run
 from shared.services import followups, run_log
 from shared.services.deps import Deps

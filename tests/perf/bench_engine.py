@@ -93,7 +93,7 @@ class Timed:
 
 
 def long_plan(page: str, count: int) -> Any:
-    from shared.agent.planning import PlanOut
+    from shared.agent.plans import PlanOut
 
     steps = []
     for k in range(1, count):

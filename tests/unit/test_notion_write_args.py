@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.agent.planning import PlanOut, validate_plan
+from shared.agent.plans import PlanOut, validate_plan
 from shared.agent.tools import notion_text as nt
 from shared.agent.tools import validate
 from shared.agent.tools.base import ToolContext, idempotency_key

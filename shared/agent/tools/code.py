@@ -4,7 +4,7 @@ They run in the ``deploy`` function (the only one holding the tenant's GitHub an
 after an intent is recorded, and are found again by the call's key after a crash: the pull request
 by its branch (named from the key), the deployment by the key stored in its metadata. Only the
 repositories and projects the owner listed in the settings can be touched; a production deployment
-is always preceded by a person's approval (``shared.agent.planning``).
+is always preceded by a person's approval (``shared.agent.plans``).
 """
 
 from collections.abc import Callable
