@@ -12,7 +12,7 @@ from shared.config import Queue, Target
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.logs import add_labels
-from shared.services.daily_planning import plan_due_tenants
+from shared.services.daily_schedule import plan_due_tenants
 from shared.services.planning import start_run
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")

@@ -13,7 +13,7 @@ import importlib
 import os
 import threading
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from shared import logs
@@ -269,30 +269,18 @@ class Container:
         return self.chat.account
 
     def _build_engine(self, with_model: bool) -> Deps:
-        from shared.services.deps import Deps, bind_notion
+        from shared.services.deps import Deps
         from shared.services.notion_access import NotionAccess
 
         tenants = self._cached_tenants()
         access = NotionAccess(tenants, self.secrets, self.notion_oauth, self.queue)
-        notion = self.notion
-
-        def notion_for(tenant_id: str) -> Notion:
-            session: list[Any] = []  # opened on the first call: a step that does not use Notion reads nothing
-
-            def run(operation: Any) -> Any:
-                if not session:
-                    session.append(access.session(tenant_id))
-                return session[0].run(operation)
-
-            return bind_notion(notion, run)
-
         return Deps(
             store=self.store,
             queue=self.queue,
             secrets=self.secrets,
             settings=self.settings,
             model=self.model if with_model else None,
-            notion_for=notion_for,
+            notion_for=partial(access.for_tenant, self.notion),
             tenants=tenants,
         )
 
@@ -462,7 +450,7 @@ class Container:
 
             mailer = self.mailer if self.settings.smtp_host else None  # no relay: no email channel
             channels: list[NotificationChannel] = [
-                NotionComments(self.notion_access, self.notion),
+                NotionComments(partial(self.notion_access.for_tenant, self.notion)),
                 SlackMessages(self.chat, self.secrets),
                 Emails(mailer, self.secrets, sender_domain(self.settings.smtp_sender), minter),
             ]

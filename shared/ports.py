@@ -409,6 +409,48 @@ class Notion(Protocol):
     def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]: ...
 
 
+class TenantNotion(Protocol):
+    """Notion's API for one tenant: :class:`Notion`'s calls without the token, which the engine
+    supplies (the tenant's current one, refreshed once on a 401: shared.services.notion_access).
+    A listing is read as its caller takes it, each request with the token. Errors as :class:`Notion`'s."""
+
+    def me(self) -> dict[str, Any]: ...
+
+    def search(self, query: str = "", filter: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]: ...
+
+    def retrieve_page(self, page_id: str) -> dict[str, Any]: ...
+
+    def create_page(
+        self,
+        parent: dict[str, Any],
+        properties: dict[str, Any],
+        children: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]: ...
+
+    def update_page_properties(self, page_id: str, properties: dict[str, Any]) -> dict[str, Any]: ...
+
+    def retrieve_data_source(self, data_source_id: str) -> dict[str, Any]: ...
+
+    def query_data_source(
+        self,
+        data_source_id: str,
+        filter: dict[str, Any] | None = None,
+        sorts: list[dict[str, Any]] | None = None,
+    ) -> Iterator[dict[str, Any]]: ...
+
+    def retrieve_database(self, database_id: str) -> dict[str, Any]: ...
+
+    def list_children(self, block_id: str) -> Iterator[dict[str, Any]]: ...
+
+    def append_blocks(self, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
+
+    def list_comments(self, block_id: str) -> Iterator[dict[str, Any]]: ...
+
+    def get_comment(self, comment_id: str) -> dict[str, Any]: ...
+
+    def add_comment(self, page_id: str, text: str) -> dict[str, Any]: ...
+
+
 class CodeHost(Protocol):
     """GitHub: a branch, one commit and a pull request per change; the caller passes the token."""
 

@@ -20,9 +20,10 @@ from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, UnusableReply
 from shared.ports import Model, Notion
-from shared.services.deps import BoundNotion, Deps
+from shared.services.deps import Deps
 from shared.services.engine import StepOutcome, run_step
 from shared.services.humans import respond
+from shared.services.notion_access import NotionForTenant
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 
 Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
@@ -193,7 +194,7 @@ def make_deps(
         secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
         settings=config,
         model=model or FakeModel(),
-        notion_for=lambda _tenant: BoundNotion(fake_notion, lambda op: op("token")),
+        notion_for=lambda _tenant: NotionForTenant(fake_notion, lambda op: op("token")),
         tenants=connected_tenants(config, "t1"),
     )
 

@@ -9,7 +9,7 @@ from shared.config import Queue
 from shared.domain.api_keys import ApiKey
 from shared.domain.dead_letters import DeadLetter
 from shared.domain.events import ModelUsed
-from shared.domain.notifications import Claim, Claimed, Mail, NotificationRecord, NotificationStatus
+from shared.domain.notifications import Claimed, DeliveryClaim, Mail, NotificationRecord, NotificationStatus
 from shared.domain.notion_grant import NotionGrant
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks import TaskBody
@@ -222,14 +222,16 @@ class FakeNotificationLog(NotificationLog):
         current = self.records.get(key)
         if current is None:
             self.records[key] = record
-            return Claimed(Claim.NEW)
+            return Claimed(DeliveryClaim.NEW)
         if current.status != NotificationStatus.SENDING:
-            return Claimed(Claim.DONE)
+            return Claimed(DeliveryClaim.DONE)
         if current.lease_until > now:
-            return Claimed(Claim.BUSY)
+            return Claimed(DeliveryClaim.BUSY)
         update = {"lease_until": record.lease_until, "attempts": current.attempts + 1, "updated_at": now}
         self.records[key] = current.model_copy(update=update)
-        return Claimed(Claim.RETAKEN, current.channel, current.created_at, current.lease_until, current.where)
+        return Claimed(
+            DeliveryClaim.RETAKEN, current.channel, current.created_at, current.lease_until, current.where
+        )
 
     def finish(
         self,

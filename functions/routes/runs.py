@@ -37,7 +37,7 @@ class Note(Schema):
     text: str = Field("", max_length=2000)
 
 
-class Decision(Note):
+class DecisionBody(Note):
     """A decision names the request it decides (``waiting.request_id`` of ``GET /runs/{id}``): a
     retried or stale decision never applies to a request asked after it."""
 
@@ -85,10 +85,10 @@ def _owned(call: Call, run_id: str, deps: Deps) -> None:
     runs.owned_run(call.tenant_id, run_id, deps.store, deps.need_tenants())
 
 
-def _decide(decision: Literal["approve", "reject", "answer"]) -> Handler:
+def _decide(decision: humans.Decision) -> Handler:
     def handler(call: Call) -> Reply:
         run_id = _run_id(call)
-        body = parse_json(call.request, Decision)
+        body = parse_json(call.request, DecisionBody)
         deps = call.container.engine(with_model=False)
         _owned(call, run_id, deps)
         state = humans.respond(

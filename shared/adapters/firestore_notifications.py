@@ -15,7 +15,7 @@ from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.domain.notifications import Claim, Claimed, NotificationRecord, NotificationStatus
+from shared.domain.notifications import Claimed, DeliveryClaim, NotificationRecord, NotificationStatus
 from shared.errors import TransientError
 
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
@@ -50,16 +50,16 @@ class FirestoreNotificationLog:
         with _transient():
             try:
                 ref.create(doc)
-                return Claimed(Claim.NEW)
+                return Claimed(DeliveryClaim.NEW)
             except gexc.AlreadyExists:
                 snap = ref.get()
             if not snap.exists:
-                return Claimed(Claim.BUSY)  # removed meanwhile: let the retry create it again
+                return Claimed(DeliveryClaim.BUSY)  # removed meanwhile: let the retry create it again
             found = snap.to_dict() or {}
             if found.get("status") != NotificationStatus.SENDING.value:
-                return Claimed(Claim.DONE)
+                return Claimed(DeliveryClaim.DONE)
             if found["lease_until"] > now:
-                return Claimed(Claim.BUSY)
+                return Claimed(DeliveryClaim.BUSY)
             changes = {
                 "lease_until": record.lease_until,
                 "updated_at": now,
@@ -68,10 +68,10 @@ class FirestoreNotificationLog:
             try:
                 ref.update(changes, option=self._db.write_option(last_update_time=snap.update_time))
             except (gexc.FailedPrecondition, gexc.NotFound):
-                return Claimed(Claim.BUSY)
+                return Claimed(DeliveryClaim.BUSY)
         started = found.get("created_at")  # the first attempt's (a record is created by its claim)
         return Claimed(
-            Claim.RETAKEN,
+            DeliveryClaim.RETAKEN,
             str(found.get("channel") or ""),
             _aware(started),
             _aware(found["lease_until"]),

@@ -8,7 +8,7 @@ import time
 from google.api_core import exceptions as gexc
 from google.cloud import secretmanager
 
-from shared.domain.tokens import ring
+from shared.domain.signed_tokens import ring
 from shared.errors import ConfigError, InvalidInput, NotFound, TransientError
 from shared.logs import register_secret
 

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from shared.agent import prompts
-from shared.agent.planning import catalogue
+from shared.agent.plans import catalogue
 from shared.domain import digest
 from shared.domain.runs import RunState
 

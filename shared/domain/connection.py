@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from pydantic import ConfigDict
 
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.schema import Schema
 from shared.domain.settings import TenantSettings
 from shared.domain.tenants import Tenant, TenantStatus, same_address
@@ -51,7 +51,7 @@ class NotionTokens(Schema):
 def new_state(key: str, now: float) -> tuple[str, str]:
     """A fresh nonce (for the browser's cookie) and the signed state that names it."""
     nonce = secrets.token_urlsafe(32)
-    return nonce, tokens.sign({"purpose": STATE_PURPOSE, "nonce": nonce}, key, STATE_TTL_S, now=now)
+    return nonce, signed_tokens.sign({"purpose": STATE_PURPOSE, "nonce": nonce}, key, STATE_TTL_S, now=now)
 
 
 def nonce_key(nonce: str) -> str:
@@ -64,7 +64,7 @@ def checked_nonce(state: str, cookie_nonce: str, key: str, now: float) -> str:
     if not state or not cookie_nonce:
         raise InvalidInput("the connect request is missing its state or cookie: start again")
     try:
-        claims = tokens.verify(state, key, STATE_PURPOSE, now=now)
+        claims = signed_tokens.verify(state, key, STATE_PURPOSE, now=now)
     except Unauthenticated as exc:
         raise InvalidInput(f"the connect state is not valid ({exc.reason}): start again") from exc
     nonce = str(claims.get("nonce", ""))

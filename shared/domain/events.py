@@ -120,8 +120,8 @@ class ErrorRecorded(_Event):
 
 
 # The prompts of the limit stops that are budgets: planning's (it stops only for a budget) and
-# execute-step's, "The run stopped at step N: " and shared.domain.decide.over_budget's reason. The
-# other limits (errors in a row, a loop) stop with decide.decide's reasons, which never read so.
+# execute-step's, "The run stopped at step N: " and shared.domain.run_limits.over_budget's reason. The
+# other limits (errors in a row, a loop) stop with run_limits.step_verdict's reasons, which never read so.
 _BUDGET_PROMPT = re.compile(r"Planning stopped: |The run stopped at step \d+: the (run|workspace) spent \$")
 
 

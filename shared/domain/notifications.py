@@ -55,7 +55,7 @@ class NotificationStatus(StrEnum):
     UNDELIVERABLE = "undeliverable"  # will never be sent on this channel; ``reason`` says why
 
 
-class Claim(StrEnum):
+class DeliveryClaim(StrEnum):
     """What recording a notification before sending it found."""
 
     NEW = "new"  # created now: send
@@ -65,7 +65,7 @@ class Claim(StrEnum):
 
 
 class Claimed(NamedTuple):
-    claim: Claim
+    claim: DeliveryClaim
     channel: str = ""  # RETAKEN: the channel the earlier delivery had chosen (it may have sent there)
     # RETAKEN: when the first attempt started (the record's ``created_at``); None if the record lacks it.
     started_at: datetime | None = None

@@ -113,7 +113,7 @@ class RunState(Schema):
     sources: tuple[str, ...] = ()  # RunPlanned.sources: data sources a member's run may query
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
-    # it go on (a decision, a resume): how long it has been failing (shared.domain.decide.RETRY_FOR).
+    # it go on (a decision, a resume): how long it has been failing (shared.domain.run_limits.RETRY_FOR).
     failing_since: datetime | None = None
     repeat_sig: str = ""
     repeat_count: int = 0

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import parseaddr
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from shared.config import PlatformSecret
 from shared.domain import notifications as dn
@@ -23,7 +23,7 @@ from shared.domain.tenants import CONFIRMATION_KIND, Tenant, TenantStatus, same_
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
-    from shared.ports import Chat, LinkMinter, Mailer, Notion, SecretStore
+    from shared.ports import Chat, LinkMinter, Mailer, SecretStore, TenantNotion
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +31,11 @@ log = logging.getLogger(__name__)
 # itself (``CONFIRMATION_KIND``, email only), which goes to that address while it is still the tenant's.
 
 
-class TenantNotion(Protocol):
-    """Runs a Notion operation with a tenant's current token (``NotionAccess``)."""
-
-    def run[T](self, tenant_id: str, operation: Callable[[str], T]) -> T: ...
-
-
 class NotionComments:
     name = "notion_comment"
 
-    def __init__(self, access: TenantNotion, notion: Notion) -> None:
-        self._access, self._notion = access, notion
+    def __init__(self, notion_for: Callable[[str], TenantNotion]) -> None:
+        self._notion_for = notion_for  # tenant id → Notion with its token
 
     def unable(self, task: NotifyTask, tenant: Tenant) -> str | None:
         if dn.page_of(task) is None:
@@ -58,19 +52,14 @@ class NotionComments:
     ) -> str | None:
         page_id, marker = dn.page_of(task) or "", dn.markers(task)  # every comment of the page
 
-        def search(token: str) -> str | None:
-            for comment in self._notion.list_comments(token, page_id):
-                if dn.plain(comment.get("rich_text")).rstrip().endswith(marker):
-                    return str(comment.get("id", ""))
-            return None
-
-        return self._access.run(tenant.tenant_id, search)
+        for comment in self._notion_for(tenant.tenant_id).list_comments(page_id):
+            if dn.plain(comment.get("rich_text")).rstrip().endswith(marker):
+                return str(comment.get("id", ""))
+        return None
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
         page_id, text = dn.page_of(task) or "", dn.comment_text(task)
-        comment = self._access.run(
-            tenant.tenant_id, lambda token: self._notion.add_comment(token, page_id, text)
-        )
+        comment = self._notion_for(tenant.tenant_id).add_comment(page_id, text)
         return str(comment.get("id", ""))
 
 

@@ -185,7 +185,7 @@ def _store_connection(
         _revoke_refused(tokens, deps)
         return _refusal("connection_changed")
     except TransientError as exc:  # the update may have landed or not: the tenant as stored says
-        landed = _landed(deps, tenant_id, secret)
+        landed = _tenant_naming_secret(deps, tenant_id, secret)
         if landed is None:
             log.warning(
                 "connect: workspace %s not connected, the tenant update failed: %s",
@@ -205,7 +205,7 @@ def _store_connection(
     return tenant
 
 
-def _landed(deps: Connecting, tenant_id: str, secret: str) -> Tenant | None:
+def _tenant_naming_secret(deps: Connecting, tenant_id: str, secret: str) -> Tenant | None:
     """The tenant, if the update whose outcome is unknown landed (it names this connect's secret);
     None if it did not, so the caller deletes that secret and revokes its token rather than leave a
     live token that nothing names. An update that lands after this read (a commit applied after its

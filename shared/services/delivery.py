@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shared.domain import notifications as dn
-from shared.domain.notifications import Claim, NotificationStatus
+from shared.domain.notifications import DeliveryClaim, NotificationStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
@@ -81,13 +81,13 @@ class ChannelDelivery:
             where=where,
         )
         claimed = self._records.claim(task.tenant_id, record, now)
-        if claimed.claim is Claim.DONE:
+        if claimed.claim is DeliveryClaim.DONE:
             return False
-        if claimed.claim is Claim.BUSY:
+        if claimed.claim is DeliveryClaim.BUSY:
             raise TransientError("another delivery of this notification is in progress")
-        retaken = claimed.claim is Claim.RETAKEN
+        retaken = claimed.claim is DeliveryClaim.RETAKEN
         if retaken and tenant is not None:
-            channel = self._recorded(task, tenant, claimed.channel) or channel
+            channel = self._earlier_channel(task, tenant, claimed.channel) or channel
         if channel is None or tenant is None:
             if retaken:  # a new record was created undeliverable already
                 self._finish(task, NotificationStatus.UNDELIVERABLE, reason=reason)
@@ -122,9 +122,9 @@ class ChannelDelivery:
                 if self._overdue(started) is None:
                     self._release(task)
                     raise
-                return self._unchecked(task, channel, exc.reason)
+                return self._give_up_possibly_sent(task, channel, exc.reason)
             except (PermanentError, NotFound, Unauthenticated) as exc:
-                return self._unchecked(task, channel, exc.reason)
+                return self._give_up_possibly_sent(task, channel, exc.reason)
             if found is not None:
                 self._finish(
                     task, NotificationStatus.SENT, channel=channel.name, **{_SENT_ID[channel.name]: found}
@@ -182,7 +182,7 @@ class ChannelDelivery:
         minutes = int(age.total_seconds() // 60)
         return f"{minutes // 60} h {minutes % 60} min"
 
-    def _unchecked(self, task: NotifyTask, channel: Channel, reason: str) -> bool:
+    def _give_up_possibly_sent(self, task: NotifyTask, channel: Channel, reason: str) -> bool:
         """An earlier attempt may have sent ``task`` on ``channel`` and looking there failed: sending
         again there or elsewhere may send it twice, so it ends undeliverable."""
         why = f"may have been sent on {channel.name}; could not check: {reason}"
@@ -204,7 +204,7 @@ class ChannelDelivery:
                 return channel
         return None
 
-    def _recorded(self, task: NotifyTask, tenant: Tenant, name: str) -> Channel | None:
+    def _earlier_channel(self, task: NotifyTask, tenant: Tenant, name: str) -> Channel | None:
         """The channel an earlier delivery chose, if it can still carry ``task`` (it may have sent it
         there: the retry looks there first and sends nowhere else)."""
         if not name:

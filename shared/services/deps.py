@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from itertools import islice
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple
 
 from shared.config import Settings
-from shared.domain.decide import Budget, Limits
+from shared.domain.run_limits import Budget, Limits
 
 if TYPE_CHECKING:
-    from shared.ports import Model, Notion, RunStore, SecretStore, TaskQueue, TenantStore
+    from shared.ports import Model, RunStore, SecretStore, TaskQueue, TenantNotion, TenantStore
     from shared.services.code_access import CodeAccess
 
 
@@ -25,7 +24,7 @@ class Deps(NamedTuple):
     secrets: SecretStore
     settings: Settings
     model: Model | None = None
-    notion_for: Callable[[str], Notion] | None = None  # tenant id → Notion bound to its token
+    notion_for: Callable[[str], TenantNotion] | None = None  # tenant id → Notion with its token
     tenants: TenantStore | None = None
     clock: Callable[[], datetime] = utcnow
     code: CodeAccess | None = None  # GitHub and Vercel: set in the deploy function only
@@ -63,71 +62,7 @@ class Deps(NamedTuple):
             raise RuntimeError("this function was built without the tenant store")
         return self.tenants
 
-    def need_notion(self, tenant_id: str) -> Notion:
+    def need_notion(self, tenant_id: str) -> TenantNotion:
         if self.notion_for is None:
             raise RuntimeError("this function was built without Notion access")
         return self.notion_for(tenant_id)
-
-
-type Runner = Callable[[Callable[[str], Any]], Any]
-_END = object()
-
-
-class BoundNotion:
-    """The Notion port bound to one tenant: every call runs through ``run`` (which supplies the token
-    and, with NotionAccess, refreshes it once on a 401). The ``token`` argument callers pass is
-    ignored. A paginated result is read as the caller takes it (:func:`_read_lazily`), each request
-    inside ``run``: a plan that wants ten rows of a data source of 30,000 makes one request, not 300."""
-
-    def __init__(self, notion: Notion, run: Runner) -> None:
-        self._notion, self._run = notion, run
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        method = getattr(self._notion, name)
-
-        def call(_token: str, *args: Any, **kwargs: Any) -> Any:
-            def operation(token: str) -> Any:
-                return method(token, *args, **kwargs)
-
-            result = self._run(operation)  # a listing's first request waits for its first item
-            return _read_lazily(operation, self._run) if isinstance(result, Iterator) else result
-
-        return call
-
-
-def _read_lazily(start: Callable[[str], Iterator[Any]], run: Runner) -> Iterator[Any]:
-    """The items of ``start(token)``, each taken inside ``run``, so the request that fetches a page
-    does too and a 401 there is refreshed. A listing that raised cannot go on, so after a refresh it
-    starts again with the new token and skips the items already taken (a rare re-read)."""
-    taken = 0
-    listing: tuple[str, Iterator[Any]] | None = None
-
-    def take(token: str) -> Any:
-        nonlocal listing
-        if listing is None or listing[0] != token:
-            listing = (token, islice(start(token), taken, None))
-        try:
-            return next(listing[1], _END)
-        except BaseException:
-            listing = None
-            raise
-
-    while (item := run(take)) is not _END:
-        taken += 1
-        yield item
-
-
-def bind_notion(notion: Notion, run: Callable[[Callable[[str], Any]], Any]) -> Notion:
-    """``notion`` bound to one tenant through ``run``. A cast: the proxy satisfies the Protocol by
-    delegating every method, which a type checker cannot see through ``__getattr__``."""
-    return cast("Notion", BoundNotion(notion, run))
-
-
-class _NoNotion:
-    """What a tool without Notion access gets: any use is a programming error, said plainly."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(f"this tool has no Notion access (it called {name})")
-
-
-NO_NOTION: Notion = cast("Notion", _NoNotion())

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.config import PlatformSecret, Queue
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.notifications import one_line
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant, address_hash, same_address
@@ -145,7 +145,7 @@ def _claims(token: str, secrets: SecretStore) -> tuple[str, str]:
     its own purpose, ``email_confirmation``: no session or approval link verifies as one."""
     key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     try:
-        claims = tokens.verify(token, key, PURPOSE)
+        claims = signed_tokens.verify(token, key, PURPOSE)
     except Unauthenticated as exc:
         raise Unauthenticated(f"this confirmation link cannot be used: {exc.reason}") from None
     tenant_id, address = claims.get("tenant_id"), claims.get("email")

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from shared.config import Queue
-from shared.domain.decide import Decision, decide
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -23,6 +22,7 @@ from shared.domain.events import (
     RunFinished,
     RunStatus,
 )
+from shared.domain.run_limits import StepVerdict, step_verdict
 from shared.domain.runs import RunState, fold
 from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, TransientError
@@ -52,19 +52,19 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
     if logged is None:
         raise RunNotFound(f"run {task.run_id} does not exist")
     run, recorded, state, now = logged.run, logged.run.state, logged.state, deps.clock()
-    decision = decide(state, task.step, deps.limits(), now)
+    verdict = step_verdict(state, task.step, deps.limits(), now)
     # Follow-ups are named from the document, as its writer named them: a repeat is refused.
-    if decision.action == "ack":
+    if verdict.action == "ack":
         if (state.cursor, state.status) != (recorded.cursor, recorded.status):
             recorded = _reread(deps, task, recorded)  # recorded after our read: name it as its writer did
         followups.enqueue_followup(deps, task.tenant_id, task.run_id, recorded)
-        return StepOutcome(False, state.status, state.cursor, decision.reason)
+        return StepOutcome(False, state.status, state.cursor, verdict.reason)
     if state.retry_at is not None and (state.retry_at - now).total_seconds() > _EARLY_S:
         return _defer(deps, task, recorded, state.retry_at)
     held = held_elsewhere(state, now)
     if held is not None:  # nothing is decided or recorded past a live intent: its holder does that
         raise StepHeld(state.cursor, held)
-    stop = _stop(deps, task.tenant_id, state, run.created_at, decision)
+    stop = _stop(deps, task.tenant_id, state, run.created_at, verdict)
     if stop:
         return _record(deps, task, state, stop, acted=False)
     if followups.step_queue(state) != (Queue.DEPLOY if deps.code is not None else Queue.EXECUTE_STEP):
@@ -78,17 +78,17 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
 
 
 def _stop(
-    deps: Deps, tenant_id: str, state: RunState, created_at: datetime, decision: Decision
+    deps: Deps, tenant_id: str, state: RunState, created_at: datetime, verdict: StepVerdict
 ) -> list[RunEvent]:
     """What ends or holds the run instead of its step ([] for none): the workspace no longer runs it
-    (cancelled), or ``decide`` fails it or asks a person."""
+    (cancelled), or ``step_verdict`` fails it or asks a person."""
     gone = deps.tenant_stops(tenant_id, state.started_at or created_at)
     if gone:
         return [RunCancelled(seq=run_log.next_seq(state), at=deps.clock(), reason=gone)]
-    if decision.action == "fail":
-        return _failure(deps, state, decision.reason)
-    if decision.action == "escalate":
-        return [_ask(deps, state, decision.reason)]
+    if verdict.action == "fail":
+        return _failure(deps, state, verdict.reason)
+    if verdict.action == "escalate":
+        return [_ask(deps, state, verdict.reason)]
     return []
 
 

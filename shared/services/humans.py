@@ -11,7 +11,7 @@ import math
 from typing import Any, Literal
 
 from shared.config import PlatformSecret
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.events import (
     HumanResponded,
     RunCancelled,
@@ -96,7 +96,7 @@ def respond(
         # a running one's only if this very decision was recorded (another one stays refused).
         if state.status.terminal:
             _send_followups(deps, tenant_id, run_id, state)
-        elif _decided(deps, tenant_id, run_id, request_id, decision):
+        elif _matches_recorded_decision(deps, tenant_id, run_id, request_id, decision):
             followups.enqueue_followup(deps, tenant_id, run_id, state)
         if state.status == RunStatus.WAITING_FOR_HUMAN and waiting is not None:
             raise Conflict(
@@ -147,7 +147,9 @@ def respond(
     return new
 
 
-def _decided(deps: Deps, tenant_id: str, run_id: str, request_id: str | None, decision: Decision) -> bool:
+def _matches_recorded_decision(
+    deps: Deps, tenant_id: str, run_id: str, request_id: str | None, decision: Decision
+) -> bool:
     """Whether ``decision`` is the one recorded on the request (the latest decided, if none is named).
     Read only when a decision is refused, so the log is read whole."""
     decided = [
@@ -219,7 +221,7 @@ def link_claims(deps: Deps, token: str) -> dict[str, Any]:
     session does: someone who connects the workspace later is not bound by the earlier owner's links.
     Links made before they carried it have none and are refused the same way."""
     key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
-    claims = tokens.verify(token, key, links.DECISION_PURPOSE)
+    claims = signed_tokens.verify(token, key, links.DECISION_PURPOSE)
     tenant = deps.need_tenants().get(str(claims["tenant_id"]), fresh=True)
     if tenant is None or tenant.status == TenantStatus.REVOKED:
         raise Forbidden("the workspace was disconnected: this link no longer works")
@@ -290,7 +292,7 @@ def control(
         event = RunPaused(seq=seq, at=at)
     else:
         if state.status != RunStatus.PAUSED:
-            if _resumed(deps, tenant_id, run_id):  # the retry of a resume whose follow-up failed sends it
+            if _is_resumed(deps, tenant_id, run_id):  # the retry of a resume whose follow-up failed sends it
                 followups.enqueue_followup(deps, tenant_id, run_id, state)
             raise Conflict(f"run {run_id} is not paused (it is {state.status.value})")
         event = RunResumed(seq=seq, at=at)
@@ -318,7 +320,7 @@ def cancel_held(deps: Deps, tenant_id: str, reason: str, page: int = 100) -> int
                 moving.add(run_id)
 
 
-def _resumed(deps: Deps, tenant_id: str, run_id: str) -> bool:
+def _is_resumed(deps: Deps, tenant_id: str, run_id: str) -> bool:
     """Whether the run's latest pause was resumed. Read only when a resume is refused."""
     changes = [e for e in deps.store.list_events(tenant_id, run_id) if isinstance(e, RunPaused | RunResumed)]
     return bool(changes) and isinstance(changes[-1], RunResumed)

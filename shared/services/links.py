@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from shared.config import PlatformSecret
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.notifications import NO_LINKS, Links, decision_request
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant
@@ -45,13 +45,13 @@ def decision_token(
     ``session_epoch`` now: a disconnect sets a new one, which ends the link as it ends every session
     (``shared.services.humans.link_claims``)."""
     claims = {"purpose": DECISION_PURPOSE, "tenant_id": tenant_id, "run_id": run_id, "request_id": request_id}
-    return tokens.sign(claims | {"decision": decision, "epoch": epoch}, key, ttl_s, now)
+    return signed_tokens.sign(claims | {"decision": decision, "epoch": epoch}, key, ttl_s, now)
 
 
 def confirmation_token(key: str, tenant_id: str, email: str, now: float | None = None) -> str:
     """A token that confirms ``email`` as the tenant's notification_email, for ``CONFIRMATION_TTL_S``."""
     claims = {"purpose": CONFIRMATION_PURPOSE, "tenant_id": tenant_id, "email": email}
-    return tokens.sign(claims, key, CONFIRMATION_TTL_S, now)
+    return signed_tokens.sign(claims, key, CONFIRMATION_TTL_S, now)
 
 
 def link_url(api_url: str, path: str, token: str) -> str:

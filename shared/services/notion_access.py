@@ -8,9 +8,10 @@ paginated iterator), so a 401 is seen here. The rules for a 401: :class:`NotionA
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.config import PlatformSecret, Queue
 from shared.domain.connection import NotionTokens
@@ -19,7 +20,7 @@ from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import ConfigError, NotFound, PermanentError, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
-    from shared.ports import NotionOAuth, SecretStore, TaskQueue, TenantStore
+    from shared.ports import Notion, NotionOAuth, SecretStore, TaskQueue, TenantStore
 
 REFRESH_LEASE = timedelta(seconds=30)  # one refresh and one secret version: seconds at worst
 REFRESH_WAIT_S = 5.0  # how soon an instance that found the lease held tries again (at most)
@@ -74,7 +75,19 @@ class NotionAccess:
     def run[T](self, tenant_id: str, operation: Callable[[str], T]) -> T:
         return self.session(tenant_id).run(operation)
 
-    def renewed(self, tenant: Tenant, failed: NotionTokens) -> NotionTokens:
+    def for_tenant(self, notion: Notion, tenant_id: str) -> NotionForTenant:
+        """``notion`` with ``tenant_id``'s token: its session opens at the first call (a caller that
+        never calls Notion reads no tenant and no secret) and serves every later one."""
+        session: list[NotionSession] = []
+
+        def run[T](operation: Callable[[str], T]) -> T:
+            if not session:
+                session.append(self.session(tenant_id))
+            return session[0].run(operation)
+
+        return NotionForTenant(notion, run)
+
+    def newer_tokens(self, tenant: Tenant, failed: NotionTokens) -> NotionTokens:
         """Tokens newer than ``failed``: stored by another instance, or refreshed here (under the lease)."""
         current = self._stored(tenant)
         if current.access_token != failed.access_token:
@@ -189,8 +202,99 @@ class NotionSession:
         try:
             return operation(self.tokens.access_token)
         except Unauthenticated:
-            self.tokens = self.access.renewed(self.tenant, self.tokens)
+            self.tokens = self.access.newer_tokens(self.tenant, self.tokens)
         try:
             return operation(self.tokens.access_token)
         except Unauthenticated as exc:
             raise self.access.needs_reconnect(self.tenant, "Notion refused a fresh token") from exc
+
+
+type JSON = dict[str, Any]
+
+
+class Runner(Protocol):
+    """Calls an operation with the tenant's token and returns its result (``NotionSession.run``)."""
+
+    def __call__[T](self, operation: Callable[[str], T]) -> T: ...
+
+
+_END = object()
+
+
+class NotionForTenant:
+    """The Notion port for one tenant (``shared.ports.TenantNotion``): each call runs inside ``run``,
+    which supplies the token (``NotionSession.run``: refreshed once on a 401). A listing is read as the
+    caller takes it (:func:`_read_lazily`), each request inside ``run``: a plan that wants ten rows of
+    a data source of 30,000 makes one request, not 300."""
+
+    def __init__(self, notion: Notion, run: Runner) -> None:
+        self._notion, self._run = notion, run
+
+    def _listing(self, start: Callable[[str], Iterator[JSON]]) -> Iterator[JSON]:
+        self._run(start)  # opens the session now; the adapter's listing requests nothing until read
+        return _read_lazily(start, self._run)
+
+    def me(self) -> JSON:
+        return self._run(self._notion.me)
+
+    def search(self, query: str = "", filter: JSON | None = None) -> Iterator[JSON]:
+        return self._listing(lambda token: self._notion.search(token, query, filter))
+
+    def retrieve_page(self, page_id: str) -> JSON:
+        return self._run(lambda token: self._notion.retrieve_page(token, page_id))
+
+    def create_page(self, parent: JSON, properties: JSON, children: list[JSON] | None = None) -> JSON:
+        return self._run(lambda token: self._notion.create_page(token, parent, properties, children))
+
+    def update_page_properties(self, page_id: str, properties: JSON) -> JSON:
+        return self._run(lambda token: self._notion.update_page_properties(token, page_id, properties))
+
+    def retrieve_data_source(self, data_source_id: str) -> JSON:
+        return self._run(lambda token: self._notion.retrieve_data_source(token, data_source_id))
+
+    def query_data_source(
+        self, data_source_id: str, filter: JSON | None = None, sorts: list[JSON] | None = None
+    ) -> Iterator[JSON]:
+        return self._listing(
+            lambda token: self._notion.query_data_source(token, data_source_id, filter, sorts)
+        )
+
+    def retrieve_database(self, database_id: str) -> JSON:
+        return self._run(lambda token: self._notion.retrieve_database(token, database_id))
+
+    def list_children(self, block_id: str) -> Iterator[JSON]:
+        return self._listing(lambda token: self._notion.list_children(token, block_id))
+
+    def append_blocks(self, block_id: str, blocks: list[JSON]) -> list[JSON]:
+        return self._run(lambda token: self._notion.append_blocks(token, block_id, blocks))
+
+    def list_comments(self, block_id: str) -> Iterator[JSON]:
+        return self._listing(lambda token: self._notion.list_comments(token, block_id))
+
+    def get_comment(self, comment_id: str) -> JSON:
+        return self._run(lambda token: self._notion.get_comment(token, comment_id))
+
+    def add_comment(self, page_id: str, text: str) -> JSON:
+        return self._run(lambda token: self._notion.add_comment(token, page_id, text))
+
+
+def _read_lazily(start: Callable[[str], Iterator[Any]], run: Runner) -> Iterator[Any]:
+    """The items of ``start(token)``, each taken inside ``run``, so the request that fetches a page
+    does too and a 401 there is refreshed. A listing that raised cannot go on, so after a refresh it
+    starts again with the new token and skips the items already taken (a rare re-read)."""
+    taken = 0
+    listing: tuple[str, Iterator[Any]] | None = None
+
+    def take(token: str) -> Any:
+        nonlocal listing
+        if listing is None or listing[0] != token:
+            listing = (token, islice(start(token), taken, None))
+        try:
+            return next(listing[1], _END)
+        except BaseException:
+            listing = None
+            raise
+
+    while (item := run(take)) is not _END:
+        taken += 1
+        yield item

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.agent import context as prompt_context
 from shared.agent import prompts
-from shared.agent.planning import PlanOut, ValidPlan, validate_plan
+from shared.agent.plans import PlanOut, ValidPlan, validate_plan
 from shared.agent.tools import notion_text as nt
 from shared.config import Queue
 from shared.domain.events import (
@@ -52,7 +52,7 @@ from shared.services.notion_access import ReconnectRequired
 from shared.services.run_log import Seqs
 
 if TYPE_CHECKING:
-    from shared.ports import Notion
+    from shared.ports import TenantNotion
 
 log = logging.getLogger(__name__)
 # How long a page stays held by a run that claimed it but is not written yet (being planned, or its
@@ -63,12 +63,12 @@ PAGE_HOLD = timedelta(minutes=10)
 def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> dict[str, Any]:
     """The page that triggered the run, its data source's schema and a few related tasks (for a
     member's run, only from the trigger's own data source, if the owner chose it)."""
-    notion, token = deps.need_notion(task.tenant_id), ""  # the token is bound (see BoundNotion)
+    notion = deps.need_notion(task.tenant_id)
     ctx: dict[str, Any] = {"goal": task.goal, "trigger": task.trigger.model_dump(exclude_none=True)}
     source_id = task.trigger.data_source_id
     if task.trigger.page_id:
-        page = notion.retrieve_page(token, task.trigger.page_id)
-        text = "\n".join(nt.block_text(b) for b in islice(notion.list_children(token, page["id"]), 50))
+        page = notion.retrieve_page(task.trigger.page_id)
+        text = "\n".join(nt.block_text(b) for b in islice(notion.list_children(page["id"]), 50))
         props = nt.plain_properties(page)
         ctx["page"] = {
             "id": page["id"],
@@ -78,21 +78,21 @@ def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> dict[
         }
         source_id = source_id or page.get("parent", {}).get("data_source_id")
     if source_id:
-        schema = notion.retrieve_data_source(token, source_id).get("properties", {})
+        schema = notion.retrieve_data_source(source_id).get("properties", {})
         ctx["data_source"] = {"id": source_id, "properties": {n: _prop(p) for n, p in schema.items()}}
     if task.trigger.comment_id:  # what the person asked: the event names the comment, not its text
-        comment = notion.get_comment(token, task.trigger.comment_id)
+        comment = notion.get_comment(task.trigger.comment_id)
         ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
     ctx["related"] = _related(deps, task, notion, _sources(deps, task, source_id) if member else None)
     return ctx
 
 
-def _dropped(task: PlanTask, deps: Deps) -> bool:
+def _starts_nothing(task: PlanTask, deps: Deps) -> bool:
     """Whether a Notion event's trigger starts nothing: the workspace's budget is spent, or it is a
     comment that does not ask the agent (both before the run's turn is taken or anything paid for)."""
     if task.trigger.kind == "webhook" and _budget_spent(task, deps):
         return True
-    unasked = _unasked(task, deps) if task.trigger.comment_id else ""
+    unasked = _why_comment_starts_nothing(task, deps) if task.trigger.comment_id else ""
     if unasked:
         log.info("trigger dropped, no run: %s", unasked, extra={"fields": {"run": task.run_id}})
     return bool(unasked)
@@ -129,7 +129,7 @@ def _budget_spent(task: PlanTask, deps: Deps) -> bool:
     return True
 
 
-def _unasked(task: PlanTask, deps: Deps) -> str:
+def _why_comment_starts_nothing(task: PlanTask, deps: Deps) -> str:
     """Why a comment's trigger starts nothing, or "" when it starts a run: the comment must mention
     the workspace's bot (Notion's event does not carry the text, so it is read: one Notion call,
     before the run's turn is taken, its page claimed or anything paid for). A comment that is gone
@@ -138,8 +138,8 @@ def _unasked(task: PlanTask, deps: Deps) -> str:
     notion = deps.need_notion(task.tenant_id)
     tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
     try:
-        comment = notion.get_comment("", str(task.trigger.comment_id))
-        bot_id = tenant.bot_id if tenant is not None and tenant.bot_id else str(notion.me("").get("id", ""))
+        comment = notion.get_comment(str(task.trigger.comment_id))
+        bot_id = tenant.bot_id if tenant is not None and tenant.bot_id else str(notion.me().get("id", ""))
     except ReconnectRequired as exc:
         return exc.reason
     except PermanentError as exc:
@@ -155,14 +155,16 @@ def _prop(prop: dict[str, Any]) -> dict[str, Any]:
     return {"type": kind} | ({"options": [o.get("name") for o in options]} if options else {})
 
 
-def _related(deps: Deps, task: PlanTask, notion: Notion, sources: list[str] | None) -> list[dict[str, Any]]:
+def _related(
+    deps: Deps, task: PlanTask, notion: TenantNotion, sources: list[str] | None
+) -> list[dict[str, Any]]:
     """A few pages of the first chosen data source, or of ``sources`` (a member's run) when given."""
     tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
     chosen = tenant.settings.data_source_ids if tenant is not None else []
     source = (sources if sources is not None else chosen)[:1]
     if not source:
         return []
-    pages = islice(notion.query_data_source("", source[0]), 10)
+    pages = islice(notion.query_data_source(source[0]), 10)
     return [{"id": p["id"], "title": nt.title_of(p), "properties": nt.plain_properties(p)} for p in pages]
 
 
@@ -359,7 +361,7 @@ def start_run(task: PlanTask, deps: Deps, *, last_attempt: bool = False) -> bool
     dropped).
 
     An error propagates (the queue retries the task), except on the queue's ``last_attempt``: then
-    the run ends, failed, saying why (:func:`_unplanned`), since the queue deletes the task next."""
+    the run ends, failed, saying why (:func:`_fail_unplanned_run`), since the queue deletes the task next."""
     try:
         return _start_run(task, deps)
     except Exception as exc:  # every error: after the last attempt nothing would ever plan it
@@ -369,14 +371,14 @@ def start_run(task: PlanTask, deps: Deps, *, last_attempt: bool = False) -> bool
         log.exception(
             "the plan task's last attempt failed: %s", reason, extra={"fields": {"run": task.run_id}}
         )
-        return _unplanned(task, deps, reason)
+        return _fail_unplanned_run(task, deps, reason)
 
 
 def _start_run(task: PlanTask, deps: Deps) -> bool:
     run = deps.store.get_run(task.tenant_id, task.run_id)
     if run is not None:
         return _replan_if_needed(task, deps, run.state)
-    if _dropped(task, deps) or _waits_its_turn(task, deps):
+    if _starts_nothing(task, deps) or _waits_its_turn(task, deps):
         return False
     holder = _page_held_by(task, deps)
     if holder is not None:
@@ -414,7 +416,7 @@ def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts, exc: AgentErr
     the run is created with the model calls paid for, no steps and the error, running (as after a
     budget approval). From then on the trigger is durable in the store, not only in the plan task:
     the task's retry plans into the run (:func:`_replan_if_needed`), the sweeper re-enqueues it if
-    the task is gone, and a last attempt that still fails ends it, failed (:func:`_unplanned`)."""
+    the task is gone, and a last attempt that still fails ends it, failed (:func:`_fail_unplanned_run`)."""
     head = RunPlanned(
         seq=attempts.head_seq,
         at=deps.clock(),
@@ -445,7 +447,7 @@ def _unread_goal(task: PlanTask) -> str:
     return "Plan the day from the workspace's open tasks" if trigger.kind == "schedule" else "A run"
 
 
-def _unplanned(task: PlanTask, deps: Deps, reason: str) -> bool:
+def _fail_unplanned_run(task: PlanTask, deps: Deps, reason: str) -> bool:
     """The plan task's last attempt failed: the run ends, failed, saying why, with the usual end
     notice and page release; a run created here if planning never got that far. A run already
     planned, waiting or ended is left as it is (its follow-up re-enqueued)."""
@@ -546,7 +548,7 @@ def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
         except AgentError as exc:  # its paid calls, with the error, are kept: the retry plans after them
             if attempts.paid:
                 seqs = Seqs.after(state)
-                paid = run_log.numbered(attempts.events, seqs)
+                paid = run_log.with_next_seqs(attempts.events, seqs)
                 error = _planning_error(deps, seqs.next(), exc)
                 run_log.append(deps, task.tenant_id, task.run_id, state, [*paid, error])
             raise
@@ -585,6 +587,6 @@ def _replan_events(task: PlanTask, deps: Deps, state: RunState, attempts: Attemp
     except AgentError as exc:  # the tenant is gone, the model refused for good, ...
         reason = f"the run could not be planned: {exc.reason}"
     seqs = Seqs.after(state)
-    paid = run_log.numbered(attempts.events, seqs)
+    paid = run_log.with_next_seqs(attempts.events, seqs)
     end = RunFinished(seq=seqs.next(), at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000])
     return [*paid, end]

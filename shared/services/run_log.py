@@ -53,7 +53,7 @@ def next_seq(state: RunState) -> int:
     return Seqs.after(state).next()
 
 
-def numbered(events: Sequence[RunEvent], seqs: Seqs) -> list[RunEvent]:
+def with_next_seqs(events: Sequence[RunEvent], seqs: Seqs) -> list[RunEvent]:
     """``events``, in order, at the seqs ``seqs`` hands out next."""
     return [e.model_copy(update={"seq": seqs.next()}) for e in events]
 
@@ -202,7 +202,7 @@ def keep_usage(deps: Deps, tenant_id: str, run_id: str, events: Sequence[RunEven
         tail = deps.store.list_events(tenant_id, run_id, run.state.last_seq)
         if tail and _document_moved(deps, tenant_id, run_id, run.state.last_seq):
             continue  # an append landed between the two reads: its events are in the tail, committed
-        batch = numbered(used, Seqs(tail[-1].seq if tail else run.state.last_seq))
+        batch = with_next_seqs(used, Seqs(tail[-1].seq if tail else run.state.last_seq))
         if not tail:
             if _append_after_usage(deps, tenant_id, run_id, run.state, batch) is not None:
                 return
@@ -232,7 +232,7 @@ def _append_after_usage(
         if not tail or not all(isinstance(e, ModelUsed) for e in tail):
             return None
         state = fold(tail, state)
-        events = numbered(events, Seqs.after(state))
+        events = with_next_seqs(events, Seqs.after(state))
     return None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from shared.config import PlatformSecret
-from shared.domain import api_keys, tokens
+from shared.domain import api_keys, signed_tokens
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
@@ -25,7 +25,7 @@ SESSION_TTL_S = 7 * 24 * 3600
 def start_session(tenant_id: str, secrets: SecretStore, ttl_s: float = SESSION_TTL_S, epoch: str = "") -> str:
     """A session for the tenant; ``epoch`` is the tenant's ``session_epoch`` as stored now."""
     key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
-    return tokens.sign({"purpose": "session", "tenant_id": tenant_id, "epoch": epoch}, key, ttl_s)
+    return signed_tokens.sign({"purpose": "session", "tenant_id": tenant_id, "epoch": epoch}, key, ttl_s)
 
 
 class Principal(NamedTuple):
@@ -62,7 +62,7 @@ def principal_of(
         if session_only:
             raise Forbidden("an API key cannot do this: it needs a session (sign in with Notion)")
         return Principal(key.tenant_id, key.granted)
-    claims = tokens.verify(token, secrets.get(PlatformSecret.SESSION_SIGNING_KEY), "session")
+    claims = signed_tokens.verify(token, secrets.get(PlatformSecret.SESSION_SIGNING_KEY), "session")
     epoch = claims.get("epoch")
     if not isinstance(epoch, str):
         raise Unauthenticated(

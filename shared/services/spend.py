@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any
 
-from shared.domain.decide import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
+from shared.domain.run_limits import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
 from shared.services.deps import Deps
 
 _lock = threading.Lock()

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from shared.agent import authority
 from shared.agent import context as prompt_context
-from shared.agent.planning import ArgsFix, parse_args
+from shared.agent.plans import ArgsFix, parse_args
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
 from shared.agent.tools import notion_text as nt
 from shared.domain.events import (
@@ -35,7 +35,7 @@ from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.domain.runs import RunState, apply, fold
 from shared.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
 from shared.services import run_log, spend
-from shared.services.deps import NO_NOTION, Deps
+from shared.services.deps import Deps
 from shared.services.run_log import Seqs, StepHeld
 
 if TYPE_CHECKING:
@@ -141,8 +141,7 @@ class Step(NamedTuple):
         return step_key(self.tenant_id, self.run_id, self.state)
 
     def context(self, tool: Tool, args: dict[str, Any]) -> ToolContext:
-        uses_notion = tool.name not in _NO_NOTION and tool.effect != SideEffect.CODE
-        notion = self.deps.need_notion(self.tenant_id) if uses_notion else NO_NOTION
+        notion = self.deps.need_notion(self.tenant_id) if tool.uses_notion else None
         task_context = {"goal": self.state.goal, "page": self.state.last_page}
 
         def prompt(instructions: str) -> str:
@@ -156,7 +155,6 @@ class Step(NamedTuple):
             step=self.state.cursor,
             key=self.key(),
             notion=notion,
-            token=lambda: "",  # bound by deps.notion_for (NotionAccess: refreshed on 401)
             model=self.model,
             queue=self.deps.queue,
             prompt=prompt,
@@ -165,9 +163,6 @@ class Step(NamedTuple):
             approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
         )
-
-
-_NO_NOTION = {"draft_text", "request_approval", "ask_question", "send_notification", "finish"}
 
 
 class Call(NamedTuple):
@@ -242,12 +237,12 @@ def _earlier_args(step: Step) -> dict[str, Any] | None:
     pending = state.pending
     if pending is None or pending.step != state.cursor:
         return None
-    if state.consecutive_errors and _refused(step):
+    if state.consecutive_errors and _ends_with_fixable_error(step):
         return None
     return pending.args
 
 
-def _refused(step: Step) -> bool:
+def _ends_with_fixable_error(step: Step) -> bool:
     """Whether the log ends with a model-fixable error of this step (the error after the intent),
     past any usage a duplicate delivery recorded alone after it (``run_log.keep_usage``)."""
     last = run_log.last_but_usage(step.deps, step.tenant_id, step.run_id, step.state)
@@ -268,7 +263,7 @@ def titles(step: Step) -> authority.Titles:
             return None
         if page_id not in seen:
             try:
-                page = step.deps.need_notion(step.tenant_id).retrieve_page("", page_id)
+                page = step.deps.need_notion(step.tenant_id).retrieve_page(page_id)
                 seen[page_id] = nt.title_of(page) or None
             except AgentError:
                 seen[page_id] = None
@@ -288,7 +283,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         raise NeedsApproval(authority.effect_request(tool.name, args, rationale, titles(step)), digest, args)
     reconciled = False
     if tool.needs_intent or repaired:  # repaired: paid for, kept for a retry (see the module's doc)
-        state, prior, args = _claim(step, tool, args)  # an expired intent taken over brings its own
+        state, prior, args = _claim_intent(step, tool, args)  # an expired intent taken over brings its own
         step.model.state = state  # errors from here on are recorded after the intent (releasing it)
         typed = validate(tool.name, args)  # a taken-over intent's arguments, by today's checks
         step = Step(step.deps, step.tenant_id, step.run_id, state, step.model)
@@ -369,7 +364,7 @@ def held_elsewhere(state: RunState, now: datetime) -> float | None:
     """Seconds for which another delivery still holds the current step: its intent (the log's, which
     the engine folds in from past the run document) is not given up (no error after it) and its
     lease lasts. None when nobody holds it: no intent, a released one, an expired lease (its holder
-    died: taken over, :func:`_claim`), or one that keeps repaired arguments only (taken as it is)."""
+    died: taken over, :func:`_claim_intent`), or one that keeps repaired arguments only (taken as it is)."""
     pending = state.pending
     if pending is None or pending.step != state.cursor or pending.released:
         return None
@@ -378,13 +373,13 @@ def held_elsewhere(state: RunState, now: datetime) -> float | None:
     return wait if tool is not None and tool.needs_intent and wait > 0 else None
 
 
-class Claim(NamedTuple):
+class IntentClaim(NamedTuple):
     state: RunState  # with the new intent applied
     prior: bool  # an earlier attempt exists: look for its effect before acting
     args: dict[str, Any]  # the intent's arguments: those of an expired intent taken over, if any
 
 
-def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
+def _claim_intent(step: Step, tool: Tool, args: dict[str, Any]) -> IntentClaim:
     """Record the intent (exclusive by seq). Taking over an expired intent keeps its arguments, so
     the tool looks for the effect its holder may have had. A step without effects records one only
     for arguments the model repaired; another delivery's is taken as it is, whatever its lease (a
@@ -405,7 +400,7 @@ def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
             lease_until=now + timedelta(seconds=deps.settings.step_lease_s),
         )
         if run_log.add_alone(deps, step.tenant_id, step.run_id, intent):
-            return Claim(apply(state, intent), prior, args)
+            return IntentClaim(apply(state, intent), prior, args)
         other = run_log.event_at(deps, step.tenant_id, step.run_id, intent.seq)
         if isinstance(other, ModelUsed):  # a duplicate's paid calls, recorded alone: the log goes on after
             state = apply(state, other)
@@ -413,7 +408,7 @@ def _claim(step: Step, tool: Tool, args: dict[str, Any]) -> Claim:
         if not isinstance(other, ToolIntent) or other.step != state.cursor:
             raise Stale()
         if not tool.needs_intent:  # repaired arguments kept, no effect to hold: take them, no lease
-            return Claim(apply(state, other), True, other.args)
+            return IntentClaim(apply(state, other), True, other.args)
         if other.lease_until > now:
             raise StepHeld(state.cursor, (other.lease_until - now).total_seconds())
         state, prior, args = apply(state, other), True, other.args

@@ -9,8 +9,8 @@ Why: docs/engine.md, "Sweeper".
 import logging
 from datetime import datetime, timedelta
 
-from shared.domain.decide import RETRY_FOR
 from shared.domain.events import RunFinished, RunStatus
+from shared.domain.run_limits import RETRY_FOR
 from shared.domain.runs import Run
 from shared.services import followups, run_log
 from shared.services.deps import Deps

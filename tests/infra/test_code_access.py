@@ -78,8 +78,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/stepping.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
     "shared/agent/tools/flow.py:send_notification": frozenset({"execute_step"}),
     # Daily planning (POST /schedule on plan): continuations and one plan task per due tenant.
-    "shared/services/daily_planning.py:plan_due_tenants": frozenset({"plan"}),
-    "shared/services/daily_planning.py:_enqueue_due": frozenset({"plan"}),
+    "shared/services/daily_schedule.py:plan_due_tenants": frozenset({"plan"}),
+    "shared/services/daily_schedule.py:_enqueue_due": frozenset({"plan"}),
     # GitHub/Vercel tokens: api stores and forgets them (PUT/DELETE /integrations, and a disconnect);
     # only deploy reads them, when a step opens a pull request or a deployment.
     "shared/services/integrations.py:connect_integration": frozenset({"api"}),

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.tenants import TenantStatus, tenant_id_for
 from tests.integration.notion_stack import FRONTEND, Stack, event_for, fragment, signed_post
 
@@ -72,10 +72,10 @@ def forge(query: str, how: str) -> str:
     args = {k: v[0] for k, v in parse_qs(query).items()}
     claims = {"purpose": "oauth_state", "nonce": "n"}
     if how == "forged":
-        args["state"] = tokens.sign(claims, "not-our-key", 600)
+        args["state"] = signed_tokens.sign(claims, "not-our-key", 600)
     elif how == "expired":
         key = "session-key-for-tests-0123456789"
-        args["state"] = tokens.sign(claims, key, 600, now=time.time() - 601)
+        args["state"] = signed_tokens.sign(claims, key, 600, now=time.time() - 601)
     elif how == "missing":
         args.pop("state")
     return urlencode(args)

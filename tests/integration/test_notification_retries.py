@@ -10,7 +10,7 @@ import pytest
 from shared.adapters.firestore_notifications import FirestoreNotificationLog
 from shared.config import PlatformSecret
 from shared.domain.integrations import Integration, chat_token_secret
-from shared.domain.notifications import Claim, NotificationStatus, new_record
+from shared.domain.notifications import DeliveryClaim, NotificationStatus, new_record
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
@@ -56,13 +56,13 @@ def test_a_retaken_record_tells_when_its_first_attempt_started(firestore_db: Any
     log = FirestoreNotificationLog(firestore_db)
     first = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
     stale = new_record(note("n-started"), first, 60.0, NotificationStatus.SENDING, channel="email")
-    assert log.claim(TENANT, stale, first).claim is Claim.NEW
+    assert log.claim(TENANT, stale, first).claim is DeliveryClaim.NEW
     later = first + timedelta(hours=2)
     retake = new_record(note("n-started"), later, 60.0, NotificationStatus.SENDING, channel="slack")
 
     claimed = log.claim(TENANT, retake, later)
 
-    assert (claimed.claim, claimed.channel, claimed.started_at) == (Claim.RETAKEN, "email", first)
+    assert (claimed.claim, claimed.channel, claimed.started_at) == (DeliveryClaim.RETAKEN, "email", first)
 
 
 def test_a_relay_failing_for_half_a_day_hands_it_to_slack_with_firestore_records(firestore_db: Any) -> None:
@@ -140,7 +140,7 @@ def test_records_are_listed_newest_first_and_from_a_time_on(firestore_db: Any) -
     for i, at in enumerate((now - timedelta(hours=2), now - timedelta(hours=1), now)):
         assert log.claim(
             TENANT, new_record(note(f"since-{i}"), at, 60, NotificationStatus.SENDING), at
-        ).claim == (Claim.NEW)
+        ).claim == (DeliveryClaim.NEW)
 
     def listed(since: datetime | None = None) -> list[str]:
         return [
@@ -155,13 +155,13 @@ def test_a_retaken_record_tells_where_in_its_channel_it_went_as_last_moved(fires
     log = FirestoreNotificationLog(firestore_db)
     first = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     posted = new_record(note("n-where"), first, 60.0, NotificationStatus.SENDING, channel="slack", where="C1")
-    assert log.claim(TENANT, posted, first).claim is Claim.NEW
+    assert log.claim(TENANT, posted, first).claim is DeliveryClaim.NEW
     later = first + timedelta(minutes=5)
     retake = new_record(note("n-where"), later, 60.0, NotificationStatus.SENDING, channel="slack", where="C2")
 
     claimed = log.claim(TENANT, retake, later)
-    assert (claimed.claim, claimed.channel, claimed.where) == (Claim.RETAKEN, "slack", "C1")
+    assert (claimed.claim, claimed.channel, claimed.where) == (DeliveryClaim.RETAKEN, "slack", "C1")
 
     log.move(TENANT, "n-where", "slack", later, reason="", lease_until=later, where="C2")
     again = log.claim(TENANT, retake, later + timedelta(minutes=1))
-    assert (again.claim, again.where) == (Claim.RETAKEN, "C2")
+    assert (again.claim, again.where) == (DeliveryClaim.RETAKEN, "C2")

@@ -18,8 +18,8 @@ from shared import bootstrap
 from shared.config import PlatformSecret, Queue
 from shared.domain.integrations import chat_token_secret
 from shared.domain.notifications import (
-    Claim,
     Claimed,
+    DeliveryClaim,
     NotificationStatus,
     comment_text,
     email_text,
@@ -103,7 +103,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_comment_already_on_the_page
     past = datetime.now(UTC) - timedelta(minutes=10)
     log = stack.container.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="notion_comment")
-    assert log.claim(tenant_id, stale, past).claim is Claim.NEW
+    assert log.claim(tenant_id, stale, past).claim is DeliveryClaim.NEW
     token = stack.notion_tokens(tenant_id).access_token
     stack.container.notion.add_comment(token, PAGE, comment_text(task))  # then the instance died
 
@@ -119,16 +119,16 @@ def test_firestore_claims_are_exclusive(live: tuple[Stack, str, str]) -> None:
     log, now = stack.container.notifications, datetime.now(UTC)
     task = NotifyTask(notification_id="n-claims", tenant_id=tenant_id, subject="s", text="t")
     fresh = new_record(task, now, 60.0, NotificationStatus.SENDING, channel="slack")
-    assert log.claim(tenant_id, fresh, now) == Claimed(Claim.NEW)
-    assert log.claim(tenant_id, fresh, now) == Claimed(Claim.BUSY)  # within the lease
+    assert log.claim(tenant_id, fresh, now) == Claimed(DeliveryClaim.NEW)
+    assert log.claim(tenant_id, fresh, now) == Claimed(DeliveryClaim.BUSY)  # within the lease
     later = now + timedelta(seconds=61)
     retake = new_record(task, later, 60.0, NotificationStatus.SENDING, channel="email")
     # the channel the first delivery chose, not the taker's: it may have sent it there
-    taken = Claimed(Claim.RETAKEN, "slack", fresh.created_at, fresh.lease_until)
+    taken = Claimed(DeliveryClaim.RETAKEN, "slack", fresh.created_at, fresh.lease_until)
     assert log.claim(tenant_id, retake, later) == taken
-    assert log.claim(tenant_id, retake, later) == Claimed(Claim.BUSY)  # the taker's new lease
+    assert log.claim(tenant_id, retake, later) == Claimed(DeliveryClaim.BUSY)  # the taker's new lease
     log.finish(tenant_id, "n-claims", NotificationStatus.SENT, later, channel="email", message_id="<m@x>")
-    assert log.claim(tenant_id, retake, later + timedelta(hours=1)) == Claimed(Claim.DONE)
+    assert log.claim(tenant_id, retake, later + timedelta(hours=1)) == Claimed(DeliveryClaim.DONE)
     [listed] = log.recent(tenant_id, 10)
     assert listed.status == NotificationStatus.SENT and listed.attempts == 2
     assert (listed.channel, listed.message_id) == ("email", "<m@x>")
@@ -187,7 +187,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_message_already_in_the_chan
     past = datetime.now(UTC) - timedelta(seconds=61)  # its 60 s lease ended a second ago
     log = slack.stack.container.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
-    assert log.claim(slack.tenant_id, stale, past).claim is Claim.NEW
+    assert log.claim(slack.tenant_id, stale, past).claim is DeliveryClaim.NEW
     slack.stack.container.chat.post_message(SEED["slack_token"], SEED["slack_channel"], slack_text(task))
 
     answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
@@ -203,7 +203,7 @@ def crashed_half_an_hour_ago(slack: SlackCase, task: NotifyTask, chatter: int, a
     past = datetime.now(UTC) - timedelta(minutes=30)
     log = slack.stack.container.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
-    assert log.claim(slack.tenant_id, stale, past).claim is Claim.NEW
+    assert log.claim(slack.tenant_id, stale, past).claim is DeliveryClaim.NEW
     posted = past + timedelta(seconds=10)
     slack.admin.slack_post(SEED["slack_channel"], slack_text(task), user=SEED["slack_bot"], at=posted)
     texts = [f"chatter {i}" for i in range(chatter)]

@@ -24,9 +24,8 @@ from shared.domain.markdown import markdown_to_blocks
 from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import ModelFixableError, PermanentError, TransientError, Unauthenticated
-from shared.services.deps import BoundNotion
 from shared.services.engine import run_step
-from shared.services.notion_access import NotionAccess, ReconnectRequired
+from shared.services.notion_access import NotionAccess, NotionForTenant, ReconnectRequired
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore
 
@@ -324,7 +323,9 @@ def test_an_update_notion_refuses_is_repaired_by_the_model_and_written_once(
     page = IDS["task_report"]
     fixed = {"page_id": page, "properties": {"Status": {"status": {"name": "Done"}}}}
     model = FakeModel({"ArgsFix": [{"args_json": json.dumps(fixed)}]})
-    deps = make_deps(model=model)._replace(notion_for=lambda _t: BoundNotion(notion, lambda op: op(TOKEN)))
+    deps = make_deps(model=model)._replace(
+        notion_for=lambda _t: NotionForTenant(notion, lambda op: op(TOKEN))
+    )
     typo = {"page_id": page, "properties": {"Stauts": {"status": {"name": "Done"}}}}
     head = RunPlanned(
         seq=1,

@@ -13,7 +13,7 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from shared.adapters.vertex_model import VertexModel, check_reachable
-from shared.agent.planning import PlanOut
+from shared.agent.plans import PlanOut
 from shared.errors import ConfigError, ModelFixableError, ModelUnavailable, TransientError
 
 pytestmark = pytest.mark.integration

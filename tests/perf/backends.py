@@ -161,10 +161,10 @@ class Backends:
 
     def session(self) -> str:
         """A session of the bench tenant's owner (``Authorization: Bearer <it>`` on api)."""
-        from shared.domain import tokens
+        from shared.domain import signed_tokens
 
         claims = {"purpose": "session", "tenant_id": self.tenant_id, "epoch": self.session_epoch}
-        return tokens.sign(claims, SESSION_KEY, 3600)
+        return signed_tokens.sign(claims, SESSION_KEY, 3600)
 
     def stop(self) -> None:
         self.group.stop_all()

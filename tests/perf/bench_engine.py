@@ -94,7 +94,7 @@ class Timed:
 
 
 def long_plan(page: str, count: int) -> Any:
-    from shared.agent.planning import PlanOut
+    from shared.agent.plans import PlanOut
 
     steps = []
     for k in range(1, count):
@@ -130,7 +130,8 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     from shared.config import PlatformSecret, Settings
     from shared.domain.model_calls import ModelReply
     from shared.domain.tenants import Tenant
-    from shared.services.deps import BoundNotion, Deps
+    from shared.services.deps import Deps
+    from shared.services.notion_access import NotionForTenant
     from tests.fakes import FakeQueue, FakeSecrets
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
@@ -171,7 +172,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
         secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
         settings=Settings(run_max_steps=STEPS + 10, step_lease_s=30.0, spend_cache_ttl_s=600.0),
         model=Model(),
-        notion_for=lambda _t: BoundNotion(notion, lambda op: op("ntn_sandbox_demo")),
+        notion_for=lambda _t: NotionForTenant(notion, lambda op: op("ntn_sandbox_demo")),
         tenants=tenants,
     )
 

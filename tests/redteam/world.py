@@ -21,8 +21,9 @@ from shared.errors import AgentError, Forbidden, PermanentError
 from shared.ports import CodeHost, Deployer
 from shared.services import followups, humans
 from shared.services.code_access import CodeAccess
-from shared.services.deps import BoundNotion, Deps
+from shared.services.deps import Deps
 from shared.services.engine import run_step
+from shared.services.notion_access import NotionForTenant
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
@@ -253,7 +254,7 @@ class World:
             secrets=secrets,
             settings=config,
             model=model,
-            notion_for=lambda tenant: BoundNotion(self.notion, partial(_as_tenant, tenant)),
+            notion_for=lambda tenant: NotionForTenant(self.notion, partial(_as_tenant, tenant)),
             tenants=tenants,
         )
         self.github, self.vercel = FakeGitHub(self.recorder), FakeVercel(self.recorder)

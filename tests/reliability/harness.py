@@ -38,7 +38,7 @@ from local.notion_sandbox.testing import Admin, QuietHandler
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap
 from shared.adapters.offline_model import OfflineModel
-from shared.agent.planning import PlanOut
+from shared.agent.plans import PlanOut
 from shared.config import PlatformSecret, Queue, Settings
 from shared.domain.events import ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret

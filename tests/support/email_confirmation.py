@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from shared.config import PlatformSecret, Queue
@@ -34,7 +35,7 @@ class MailContainer(LiveContainer):
         self.mailer = FakeMailer()
         self.secrets.put(PlatformSecret.SMTP_PASSWORD, self.mailer.password)
         channels = [
-            NotionComments(Access(), self.comments_on),
+            NotionComments(partial(Access().for_tenant, self.comments_on)),
             Emails(
                 self.mailer,
                 self.secrets,

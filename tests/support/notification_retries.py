@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from shared.config import PlatformSecret
@@ -14,6 +15,7 @@ from shared.errors import TransientError
 from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
+from shared.services.notion_access import NotionForTenant
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeChat, FakeMailer, FakeNotificationLog, FakeSecrets
 from tests.support.notifications import Clock
@@ -34,10 +36,10 @@ RELAY_PASSWORD = "relay-password-never-shown"
 
 
 class Access:
-    """NotionAccess's ``run`` with a fixed token."""
+    """NotionAccess's ``for_tenant`` with a fixed token."""
 
-    def run(self, tenant_id: str, operation: Any) -> Any:
-        return operation("token")
+    def for_tenant(self, notion: Any, tenant_id: str) -> NotionForTenant:
+        return NotionForTenant(notion, lambda operation: operation("token"))
 
 
 @dataclass
@@ -96,7 +98,7 @@ def world(mailer: Any = None, chat: FakeChat | None = None) -> World:
     mailer = FakeMailer(password=RELAY_PASSWORD) if mailer is None else mailer
     secrets = FakeSecrets({PlatformSecret.SMTP_PASSWORD: RELAY_PASSWORD, chat_token_secret("t1"): chat.token})
     channels = [
-        NotionComments(Access(), notion),
+        NotionComments(partial(Access().for_tenant, notion)),
         SlackMessages(chat, secrets),
         Emails(
             mailer,

@@ -1,8 +1,8 @@
 """Shared by several test modules: helpers first written for ``tests/unit/test_notifications.py``."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -12,9 +12,10 @@ from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.services.channels import Emails, NotionComments, SlackMessages, TenantNotion, sender_domain
+from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
+from shared.services.notion_access import NotionForTenant
 from tests.engine_fakes import FakeNotion
 from tests.fakes import (
     FakeChat,
@@ -45,11 +46,11 @@ class Crash(Exception):
     """The instance dies at this point (nothing of ours catches it)."""
 
 
-class Access(TenantNotion):
-    """NotionAccess's ``run`` with a fixed token."""
+class Access:
+    """NotionAccess's ``for_tenant`` with a fixed token."""
 
-    def run[T](self, tenant_id: str, operation: Callable[[str], T]) -> T:
-        return operation("token")
+    def for_tenant(self, notion: Any, tenant_id: str) -> NotionForTenant:
+        return NotionForTenant(notion, lambda operation: operation("token"))
 
 
 def tenant(status: TenantStatus = TenantStatus.ACTIVE, slack: bool = False, **settings: Any) -> Tenant:
@@ -135,7 +136,7 @@ def channel_delivery(
     mailer: FakeMailer | None = None,
 ) -> ChannelDelivery:
     channels = [
-        NotionComments(access, notion),
+        NotionComments(partial(access.for_tenant, notion)),
         SlackMessages(chat, secrets),
         Emails(
             mailer,

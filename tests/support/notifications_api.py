@@ -1,19 +1,20 @@
 """Shared by several test modules: helpers first written for ``tests/unit/test_notifications_api.py``."""
 
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from shared.services.channels import NotionComments, TenantNotion
+from shared.services.channels import NotionComments
 from shared.services.delivery import ChannelDelivery
+from shared.services.notion_access import NotionForTenant
 from tests.api_fakes import FakeContainer
 from tests.engine_fakes import FakeNotion
 
 
-class Access(TenantNotion):
-    """NotionAccess's ``run`` with a fixed token."""
+class Access:
+    """NotionAccess's ``for_tenant`` with a fixed token."""
 
-    def run[T](self, tenant_id: str, operation: Callable[[str], T]) -> T:
-        return operation("token")
+    def for_tenant(self, notion: Any, tenant_id: str) -> NotionForTenant:
+        return NotionForTenant(notion, lambda operation: operation("token"))
 
 
 class LiveContainer(FakeContainer):
@@ -25,4 +26,6 @@ class LiveContainer(FakeContainer):
 
     @property
     def live(self) -> ChannelDelivery:
-        return ChannelDelivery(self.notifications, [NotionComments(Access(), self.comments_on)], 120.0)
+        return ChannelDelivery(
+            self.notifications, [NotionComments(partial(Access().for_tenant, self.comments_on))], 120.0
+        )

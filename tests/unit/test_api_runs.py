@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from shared.config import PlatformSecret
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.connection import tenant_from_grant
 from shared.services.links import DECISION_PURPOSE as LINK_PURPOSE
 from shared.services.sessions import start_session
@@ -94,10 +94,10 @@ def test_a_link_without_the_connections_epoch_is_refused(fakes: FakeContainer) -
     run_id, ask = waiting_run(fakes, api, token)
     key = fakes.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     claims = {"purpose": LINK_PURPOSE, "tenant_id": "t1", "run_id": run_id, "decision": "approve"}
-    legacy = tokens.sign(claims | {"request_id": ask.data["request_id"]}, key, 3600)
+    legacy = signed_tokens.sign(claims | {"request_id": ask.data["request_id"]}, key, 3600)
     assert api.post("/links/decide", json={"token": legacy}).status_code == 403
     epoch = fakes.tenants.tenants["t1"].session_epoch
-    current = tokens.sign(claims | {"request_id": ask.data["request_id"], "epoch": epoch}, key, 3600)
+    current = signed_tokens.sign(claims | {"request_id": ask.data["request_id"], "epoch": epoch}, key, 3600)
     assert api.post("/links/decide", json={"token": current}).status_code == 200
 
 

@@ -15,7 +15,7 @@ from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tasks.step import StepTask
 from shared.errors import PermanentError
-from shared.ports import Notion
+from shared.ports import TenantNotion
 from shared.services import humans
 from shared.services.deps import Deps
 from shared.services.engine import run_step
@@ -106,7 +106,7 @@ def test_an_approved_page_run_stays_a_page_run_and_plans_the_change_remembered_m
 def test_a_workspace_disconnected_before_the_replan_fails_the_run_and_releases_its_page() -> None:
     deps = approved_after_budget_stop(FakeModel({"PlanOut": [FINISH]}))
 
-    def gone(_tenant: str) -> Notion:
+    def gone(_tenant: str) -> TenantNotion:
         raise ReconnectRequired("the workspace's Notion connection is revoked")
 
     deps = deps._replace(notion_for=gone)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from shared.agent.planning import PlanOut, validate_plan
+from shared.agent.plans import PlanOut, validate_plan
 from shared.agent.tools import validate
 from shared.agent.tools.base import ToolContext, idempotency_key
 from shared.agent.tools.code import (
@@ -33,7 +33,7 @@ from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.errors import ModelFixableError
 from shared.services.code_access import CodeAccess
-from shared.services.deps import NO_NOTION, Deps
+from shared.services.deps import Deps
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
 from tests.fakes import FakeQueue, FakeTenantStore
@@ -338,8 +338,7 @@ def context(run: Deploy) -> ToolContext:
         run_id="r1",
         step=1,
         key="r1:1:1",
-        notion=NO_NOTION,
-        token=lambda: "",
+        notion=None,
         model=run.model,
         queue=run.deps.queue,
         prompt=lambda text: text,

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from shared.config import Queue
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.connection import NotionTokens
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import TenantStatus, tenant_id_for
@@ -37,7 +37,7 @@ def test_the_authorize_url_names_the_client_redirect_and_a_signed_state() -> Non
     assert f"{url.scheme}://{url.netloc}{url.path}" == "https://notion.test/v1/oauth/authorize"
     assert query["client_id"] == "client-id" and query["redirect_uri"] == "https://cb.test/"
     assert query["response_type"] == "code" and query["owner"] == "user"
-    assert tokens.verify(query["state"], KEY, "oauth_state")["nonce"] == start.nonce
+    assert signed_tokens.verify(query["state"], KEY, "oauth_state")["nonce"] == start.nonce
     assert start.expires_in_s == 600 and not d.states.used  # GET /connect writes nothing
 
 
@@ -64,9 +64,11 @@ def test_a_bad_state_is_a_400_and_nothing_is_stored(problem: str) -> None:
     state = parse_qs(urlsplit(start.authorize_url).query)["state"][0]
     nonce = start.nonce
     if problem == "forged":
-        state = tokens.sign({"purpose": "oauth_state", "nonce": nonce}, "another-key", 600)
+        state = signed_tokens.sign({"purpose": "oauth_state", "nonce": nonce}, "another-key", 600)
     elif problem == "expired":
-        state = tokens.sign({"purpose": "oauth_state", "nonce": nonce}, KEY, 600, now=time.time() - 601)
+        state = signed_tokens.sign(
+            {"purpose": "oauth_state", "nonce": nonce}, KEY, 600, now=time.time() - 601
+        )
     elif problem == "other_browser":
         nonce = "someone-elses-nonce"
     elif problem == "missing_cookie":

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
-from shared.services.daily_planning import plan_due_tenants
+from shared.services.daily_schedule import plan_due_tenants
 from shared.services.deps import Deps
 from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeTenantStore

@@ -16,7 +16,7 @@ from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import TenantStatus
-from shared.services.daily_planning import Fanout, daily_plan_task, plan_due_tenants
+from shared.services.daily_schedule import Fanout, daily_plan_task, plan_due_tenants
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import TenantStatus
 from shared.services.notifications import deliver_notification
@@ -269,9 +269,11 @@ def test_bad_expired_or_other_purpose_tokens_are_refused_without_repeating_them(
 ) -> None:
     assert choose(fakes, auth, OPS).status_code == 200
     claims = {"tenant_id": "t1", "email": OPS}
-    expired = tokens.sign(claims | {"purpose": KIND}, KEY, 60, now=time.time() - 3600)
-    approval = tokens.sign(claims | {"purpose": "run_decision", "run_id": "r1", "request_id": "q"}, KEY, 60)
-    forged = tokens.sign(claims | {"purpose": KIND}, "another-key" * 3, 3600)
+    expired = signed_tokens.sign(claims | {"purpose": KIND}, KEY, 60, now=time.time() - 3600)
+    approval = signed_tokens.sign(
+        claims | {"purpose": "run_decision", "run_id": "r1", "request_id": "q"}, KEY, 60
+    )
+    forged = signed_tokens.sign(claims | {"purpose": KIND}, "another-key" * 3, 3600)
     session = auth["Authorization"].removeprefix("Bearer ")
     cases = [
         ("not-a-token", "not genuine"),

@@ -132,7 +132,7 @@ def test_a_crash_after_the_intent_is_reconciled_not_repeated() -> None:
     )
     deps.store.add_event("t1", "r1", intent)  # an instance recorded the intent...
     notion.append_blocks(
-        "",
+        "token",
         page,
         [
             {"type": "paragraph", "paragraph": {"rich_text": [{"plain_text": "once"}]}},

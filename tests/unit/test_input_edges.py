@@ -23,7 +23,7 @@ from shared.domain.tasks.schedule import ScheduleTask
 from shared.domain.tenants import Tenant
 from shared.errors import ConfigError, InvalidInput
 from shared.services.connect import begin_connect, complete_connect
-from shared.services.daily_planning import plan_due_tenants
+from shared.services.daily_schedule import plan_due_tenants
 from shared.services.webhooks import Intake, ingest_webhook
 from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents

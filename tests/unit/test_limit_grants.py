@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from shared.domain.decide import Budget, Spend, over_budget
 from shared.domain.events import HumanRequested, RunStatus
+from shared.domain.run_limits import Budget, Spend, over_budget
 from shared.domain.runs import RunState, Waiting
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask

@@ -8,7 +8,7 @@ import pytest
 from google.genai import errors
 
 from shared.adapters.vertex_model import VertexModel
-from shared.agent.planning import PlanOut
+from shared.agent.plans import PlanOut
 from shared.domain.events import RunStatus
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask

@@ -10,7 +10,7 @@ import pytest
 
 from shared.adapters.notion import NotionApiError
 from shared.config import PlatformSecret, Queue
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.connection import NotionTokens
 from shared.domain.integrations import chat_token_secret
 from shared.domain.notifications import DECIDE_IN_APP, NotificationStatus, marker_text, quiet_until
@@ -208,7 +208,7 @@ def test_a_decisions_links_go_by_email_only_never_to_a_page_or_a_slack_channel(l
     approve, reject = re.findall(r"^(?:Approve|Reject): (https://api\.example/links#\S+)$", mail.text, re.M)
     assert mail.text.startswith(f"Deploy to production?\n\nApprove: {approve}\nReject: {reject}\n\n-- \n")
     for url, verb in ((approve, "approve"), (reject, "reject")):
-        claims = tokens.verify(url.partition("#")[2], "k" * 32, DECISION_PURPOSE)
+        claims = signed_tokens.verify(url.partition("#")[2], "k" * 32, DECISION_PURPOSE)
         assert (claims["decision"], claims["request_id"], claims["run_id"]) == (verb, "approval-1", "r1")
         assert claims["epoch"] == live.tenants.tenants["t1"].session_epoch
     for notification_id in ("n-comment", "n-slack", "n-email"):

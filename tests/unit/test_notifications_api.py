@@ -14,7 +14,7 @@ from shared.domain.tenants import Tenant
 from shared.services.followups import enqueue_followup
 from shared.services.sessions import start_session
 from tests.api_fakes import client
-from tests.engine_fakes import FakeNotion, make_deps
+from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue
 from tests.support.notifications_api import LiveContainer
 
@@ -131,8 +131,7 @@ def test_a_run_without_a_page_notifies_about_none() -> None:
 
 def test_the_send_notification_tool_carries_the_runs_page() -> None:
     queue = FakeQueue()
-    notion: Any = FakeNotion()
     model: Any = None  # the tool calls no model
-    ctx = ToolContext("t1", "r1", 3, "r1:3:1", notion, lambda: "", model, queue, str, page_id="page-9")
+    ctx = ToolContext("t1", "r1", 3, "r1:3:1", None, model, queue, str, page_id="page-9")  # nor Notion
     send_notification(ctx, SendNotificationArgs(subject="Hi", text="There"))
     assert notified(queue).data == {"page_id": "page-9"}

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.agent.planning import PlanOut, validate_plan
+from shared.agent.plans import PlanOut, validate_plan
 from shared.agent.tools import notion_text as nt
 from shared.agent.tools import validate
 from shared.agent.tools.base import ToolContext, idempotency_key
@@ -111,7 +111,6 @@ def test_reconciling_an_update_whatever_its_recorded_arguments_finds_nothing_rat
         step=1,
         key="r1:1:1",
         notion=deps.need_notion("t1"),
-        token=lambda: "",
         model=FakeModel(),
         queue=deps.queue,
         prompt=lambda text: text,

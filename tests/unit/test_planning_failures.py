@@ -6,7 +6,7 @@ from shared.domain.events import RunStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.errors import PermanentError
-from shared.ports import Notion
+from shared.ports import TenantNotion
 from shared.services.notion_access import ReconnectRequired
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
@@ -16,7 +16,7 @@ TASK = PlanTask(tenant_id="t1", run_id="r1", trigger=Trigger(kind="webhook", pag
 
 
 def test_a_gone_connection_drops_the_trigger_without_a_run() -> None:
-    def gone(_tenant: str) -> Notion:
+    def gone(_tenant: str) -> TenantNotion:
         raise ReconnectRequired("the workspace was disconnected")
 
     deps = make_deps(model=FakeModel())._replace(notion_for=gone)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shared.adapters.offline_model import daily_plan, plan_for
-from shared.agent.planning import PlanOut, ValidPlan, validate_plan
+from shared.agent.plans import PlanOut, ValidPlan, validate_plan
 from shared.agent.tools import REGISTRY, resolve, validate
 from shared.config import Queue
 from shared.domain.events import Risk, RunPlanned

@@ -6,7 +6,6 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain.decide import Budget, Limits, Spend, decide, over_budget
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -23,6 +22,7 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
+from shared.domain.run_limits import Budget, Limits, Spend, over_budget, step_verdict
 from shared.domain.runs import RunState, fold
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -86,21 +86,21 @@ def planned(*tools: str, args: dict[str, Any] | None = None) -> RunState:
 
 def test_a_stale_or_non_running_step_is_acknowledged() -> None:
     state = planned("read_page", "finish")
-    assert decide(state, 1, Limits()).action == "act"
-    assert decide(state, 2, Limits()).action == "ack"
+    assert step_verdict(state, 1, Limits()).action == "act"
+    assert step_verdict(state, 2, Limits()).action == "ack"
     paused = fold([RunPaused(seq=2, at=T0)], state)
-    assert decide(paused, 1, Limits()).action == "ack"
+    assert step_verdict(paused, 1, Limits()).action == "ack"
 
 
 def test_the_third_identical_call_in_a_row_asks_a_human() -> None:
     state = planned("append_blocks", "append_blocks", "append_blocks", "finish", args={"text": "x"})
     for step in (1, 2):
-        assert decide(state, step, Limits()).action == "act"
+        assert step_verdict(state, step, Limits()).action == "act"
         state = fold(
             [ToolResult(seq=state.last_seq + 1, at=T0, step=step, tool="append_blocks", args={"text": "x"})],
             state,
         )
-    decision = decide(state, 3, Limits())
+    decision = step_verdict(state, 3, Limits())
     assert decision.action == "escalate" and "3 times" in decision.reason
 
 
@@ -110,7 +110,7 @@ def test_three_fixable_errors_in_a_row_ask_a_human_and_a_result_resets_the_count
         state = fold(
             [ErrorRecorded(seq=seq, at=T0, step=1, error=ErrorKind.MODEL_FIXABLE, message="bad args")], state
         )
-    assert decide(state, 1, Limits()).action == "escalate"
+    assert step_verdict(state, 1, Limits()).action == "escalate"
     state = fold(
         [
             HumanRequested(seq=5, at=T0, request_id="x", step=1, purpose="limit", prompt="p"),
@@ -118,12 +118,12 @@ def test_three_fixable_errors_in_a_row_ask_a_human_and_a_result_resets_the_count
         ],
         state,
     )
-    assert state.consecutive_errors == 0 and decide(state, 1, Limits()).action == "act"
+    assert state.consecutive_errors == 0 and step_verdict(state, 1, Limits()).action == "act"
 
 
 def test_max_steps_fails_the_run() -> None:
     state = planned(*(["read_page"] * 4), "finish")
-    assert decide(state, 1, Limits(max_steps=0)).action == "fail"
+    assert step_verdict(state, 1, Limits(max_steps=0)).action == "fail"
 
 
 def test_budgets_run_day_and_month_and_a_granted_extension() -> None:

@@ -69,7 +69,7 @@ def test_seqs_hand_out_the_places_after_a_state_in_order() -> None:
     assert [seqs.next(), seqs.next(), seqs.next()] == [5, 6, 7]
     assert Seqs().next() == 1  # a new log
     assert run_log.next_seq(state) == 5 and run_log.next_seq(state) == 5  # taking nothing
-    again = run_log.numbered([error(1, "a"), usage(1, 0.1)], Seqs(9))
+    again = run_log.with_next_seqs([error(1, "a"), usage(1, 0.1)], Seqs(9))
     assert [e.seq for e in again] == [10, 11]
     assert [type(e) for e in again] == [ErrorRecorded, ModelUsed] and again[0].message == "a"
 

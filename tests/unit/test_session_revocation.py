@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.config import PlatformSecret
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import TransientError, Unauthenticated
 from shared.services.sessions import start_session, tenant_of
@@ -55,7 +55,7 @@ def test_a_session_acts_only_for_the_epoch_it_names() -> None:
 def test_a_session_from_before_epochs_is_refused(fakes: FakeContainer) -> None:
     ada = connect_as(fakes, ADA, "code-ada")
     assert settings_status(fakes, ada["session"]) == 200
-    old = tokens.sign({"purpose": "session", "tenant_id": TENANT}, KEY, 3600)  # as issued until now
+    old = signed_tokens.sign({"purpose": "session", "tenant_id": TENANT}, KEY, 3600)  # as issued until now
     answer = client("api", fakes).get("/settings", headers={"Authorization": f"Bearer {old}"})
     assert answer.status_code == 401 and answer.json is not None and "sign in again" in answer.json["reason"]
 

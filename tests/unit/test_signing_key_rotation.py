@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from shared.config import PlatformSecret, Settings
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.errors import Unauthenticated
 from shared.services import links
 from shared.services.sessions import start_session, tenant_of
@@ -72,7 +72,10 @@ class Live:
             for index, session in enumerate(self.sessions):
                 assert tenant_of(f"Bearer {session}", instance, FakeTenantStore()) == f"t{index}"
             for link in self.links:
-                assert tokens.verify(link, instance.cached, links.DECISION_PURPOSE)["decision"] == "approve"
+                assert (
+                    signed_tokens.verify(link, instance.cached, links.DECISION_PURPOSE)["decision"]
+                    == "approve"
+                )
 
 
 def test_a_rotation_fails_no_live_session_or_link_on_any_instance() -> None:
@@ -99,7 +102,10 @@ def test_a_rotation_fails_no_live_session_or_link_on_any_instance() -> None:
     b.refresh()
     live.issue(b, 2)
     live.check(a, b)
-    assert {json.loads(tokens._unb64(s.split(".")[0])).get("kid", "0") for s in live.sessions} == {"0", "1"}
+    assert {json.loads(signed_tokens._unb64(s.split(".")[0])).get("kid", "0") for s in live.sessions} == {
+        "0",
+        "1",
+    }
     assert len(live.sessions) == len(live.links) == 16
 
 
@@ -111,7 +117,7 @@ def test_only_the_current_and_previous_versions_are_accepted() -> None:
         versions.add(stage(versions.values[-1]))
         versions.add(promote(versions.values[-1]))
     a.refresh()
-    current, keys = tokens.ring(a.cached)
+    current, keys = signed_tokens.ring(a.cached)
     assert (current, sorted(keys)) == ("2", ["1", "2"])
     with pytest.raises(Unauthenticated, match="not genuine"):
         tenant_of(f"Bearer {old}", a, FakeTenantStore())
@@ -119,12 +125,16 @@ def test_only_the_current_and_previous_versions_are_accepted() -> None:
 
 def test_tokens_name_their_version_and_a_forged_version_is_refused() -> None:
     ring = promote(stage("plain-key-" + "y" * 40))
-    token = tokens.sign({"purpose": "session"}, ring, 60)
-    body = json.loads(tokens._unb64(token.split(".")[0]))
+    token = signed_tokens.sign({"purpose": "session"}, ring, 60)
+    body = json.loads(signed_tokens._unb64(token.split(".")[0]))
     assert body["kid"] == "1"
-    forged = tokens._b64(json.dumps(body | {"kid": "9"}, sort_keys=True).encode()) + "." + token.split(".")[1]
+    forged = (
+        signed_tokens._b64(json.dumps(body | {"kid": "9"}, sort_keys=True).encode())
+        + "."
+        + token.split(".")[1]
+    )
     with pytest.raises(Unauthenticated, match="not genuine"):
-        tokens.verify(forged, ring, "session")
+        signed_tokens.verify(forged, ring, "session")
 
 
 def test_staging_twice_or_promoting_nothing_is_refused() -> None:
@@ -145,5 +155,5 @@ def test_the_tool_reads_stdin_and_writes_only_the_next_value() -> None:
         check=False,
     )
     assert run.returncode == 0 and run.stderr == ""
-    current, keys = tokens.ring(run.stdout)
+    current, keys = signed_tokens.ring(run.stdout)
     assert current == "0" and keys["0"] == "plain-key-" + "w" * 40 and len(keys["1"]) >= 64

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared.adapters.vertex_model import VertexModel
-from shared.agent.planning import PlanOut
+from shared.agent.plans import PlanOut
 from shared.domain.events import ErrorRecorded, HumanRequested, ModelUsed, RunEvent, RunStatus
 from shared.domain.runs import RunState
 from shared.domain.tasks.plan import PlanTask, Trigger

@@ -172,7 +172,7 @@ def test_a_secret_gone_with_its_connection_is_no_reason_to_reconnect() -> None:
     connect(d, "code-2")
     access = NotionAccess(d.tenants, d.secrets, oauth, queue)
     with pytest.raises(TransientError, match="connected again"):
-        access.renewed(stale, NotionTokens(access_token="access-1"))
+        access.newer_tokens(stale, NotionTokens(access_token="access-1"))
     assert stored_tenant(d, tenant_id).status == TenantStatus.ACTIVE and queue.tasks == []
     gone = stale.model_copy(update={"status": TenantStatus.REVOKED})
     d.tenants.update(tenant_id, lambda t: gone)  # disconnected: no one is asked to reconnect either

@@ -3,7 +3,7 @@ from collections.abc import Callable
 import pytest
 
 from shared.config import PlatformSecret
-from shared.domain import tokens
+from shared.domain import signed_tokens
 from shared.errors import Unauthenticated
 from shared.services.sessions import start_session, tenant_of
 from tests.fakes import FakeSecrets, FakeTenantStore
@@ -12,8 +12,8 @@ KEY = "k" * 32
 
 
 def test_a_token_round_trips_its_claims() -> None:
-    token = tokens.sign({"purpose": "session", "tenant_id": "t1"}, KEY, 60)
-    assert tokens.verify(token, KEY, "session")["tenant_id"] == "t1"
+    token = signed_tokens.sign({"purpose": "session", "tenant_id": "t1"}, KEY, 60)
+    assert signed_tokens.verify(token, KEY, "session")["tenant_id"] == "t1"
 
 
 @pytest.mark.parametrize(
@@ -25,19 +25,19 @@ def test_a_token_round_trips_its_claims() -> None:
     ],
 )
 def test_a_tampered_token_is_refused(mangle: Callable[[str], str], reason: str) -> None:
-    token = tokens.sign({"purpose": "session", "tenant_id": "t1"}, KEY, 60)
+    token = signed_tokens.sign({"purpose": "session", "tenant_id": "t1"}, KEY, 60)
     with pytest.raises(Unauthenticated, match=reason):
-        tokens.verify(mangle(token), KEY, "session")
+        signed_tokens.verify(mangle(token), KEY, "session")
 
 
 def test_an_expired_token_or_one_for_another_purpose_is_refused() -> None:
-    old = tokens.sign({"purpose": "session"}, KEY, 60, now=1000.0)
+    old = signed_tokens.sign({"purpose": "session"}, KEY, 60, now=1000.0)
     with pytest.raises(Unauthenticated, match="expired"):
-        tokens.verify(old, KEY, "session", now=1061.0)
+        signed_tokens.verify(old, KEY, "session", now=1061.0)
     with pytest.raises(Unauthenticated, match="not for this use"):
-        tokens.verify(tokens.sign({"purpose": "oauth_state"}, KEY, 60), KEY, "session")
+        signed_tokens.verify(signed_tokens.sign({"purpose": "oauth_state"}, KEY, 60), KEY, "session")
     with pytest.raises(Unauthenticated):
-        tokens.verify(tokens.sign({"purpose": "session"}, "other-key", 60), KEY, "session")
+        signed_tokens.verify(signed_tokens.sign({"purpose": "session"}, "other-key", 60), KEY, "session")
 
 
 def test_sessions_name_their_tenant_and_need_the_bearer_scheme() -> None:

@@ -1,4 +1,4 @@
-"""A step that keeps failing transiently is bounded (``decide.RETRY_FOR``): a write whose every attempt
+"""A step that keeps failing transiently is bounded (``run_limits.RETRY_FOR``): a write whose every attempt
 records an error (releasing its intent) never looked idle to the sweeper, so it retried for ever,
 writing to Notion each time, and nobody was told. Now, a day after its first transient error, the
 next delivery asks a person; an outage of hours is ridden out and a long Retry-After is honoured."""
@@ -32,7 +32,7 @@ from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-RETRY_FOR = timedelta(days=1)  # shared.domain.decide.RETRY_FOR, as documented (docs/engine.md)
+RETRY_FOR = timedelta(days=1)  # shared.domain.run_limits.RETRY_FOR, as documented (docs/engine.md)
 
 
 class Clock:
@@ -176,10 +176,10 @@ def test_the_fold_keeps_when_the_current_step_started_failing(kinds: list[str], 
 
 
 def test_the_bound_is_the_documented_day_the_sweeper_gives_a_run_too() -> None:
-    from shared.domain import decide
+    from shared.domain import run_limits
     from shared.services import sweeper
 
-    assert getattr(decide, "RETRY_FOR", None) == RETRY_FOR == sweeper.GIVE_UP_AFTER
+    assert getattr(run_limits, "RETRY_FOR", None) == RETRY_FOR == sweeper.GIVE_UP_AFTER
 
 
 def test_a_planning_error_does_not_start_the_clock() -> None:

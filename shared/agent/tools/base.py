@@ -16,7 +16,7 @@ from shared.domain.tenants import tenant_tag
 from shared.errors import ModelFixableError
 
 if TYPE_CHECKING:
-    from shared.ports import CodeAccess, Model, Notion, TaskQueue
+    from shared.ports import CodeAccess, Model, TaskQueue, TenantNotion
 
 
 class SideEffect(StrEnum):
@@ -74,14 +74,14 @@ def build[M: BaseModel](tool: str, model: type[M], fields: Mapping[str, Any]) ->
 
 
 class ToolContext(NamedTuple):
-    """What a tool may use. ``token`` is the tenant's Notion token, fetched only when called."""
+    """What a tool may use. ``notion`` is the tenant's Notion for a tool that declares it
+    (``Tool.uses_notion``), None for any other."""
 
     tenant_id: str
     run_id: str
     step: int
     key: str
-    notion: Notion
-    token: Callable[[], str]
+    notion: TenantNotion | None
     model: Model
     queue: TaskQueue
     prompt: Callable[[str], str]  # instructions → the full, bounded prompt for a model call
@@ -89,6 +89,12 @@ class ToolContext(NamedTuple):
     code: CodeAccess | None = None  # GitHub and Vercel: only in the deploy function
     approved: bool = False  # an earlier step of the run asked a person, who approved (the run went on)
     started_at: datetime | None = None  # when the run began: whose it is (NotifyTask.run_started_at)
+
+    def need_notion(self) -> TenantNotion:
+        """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""
+        if self.notion is None:
+            raise RuntimeError("this tool has no Notion access: it does not declare uses_notion")
+        return self.notion
 
 
 Output = dict[str, Any]
@@ -100,6 +106,7 @@ class Tool(NamedTuple):
     args: type[Args]
     description: str
     run: Callable[[ToolContext, Any], Output]
+    uses_notion: bool  # the engine gives ``ToolContext.notion`` to these tools only
     find: Callable[[ToolContext, Any], Output | None] | None = None
     uses_model: bool = False
     # The argument fields naming where the effect lands (a page, a repository, production or not): what

@@ -4,7 +4,7 @@ They run in the ``deploy`` function (the only one holding the tenant's GitHub an
 after an intent is recorded, and are found again by the call's key after a crash: the pull request
 by its branch (named from the key), the deployment by the key stored in its metadata. Only the
 repositories and projects the owner listed in the settings can be touched; a production deployment
-is always preceded by a person's approval (``shared.agent.planning``).
+is always preceded by a person's approval (``shared.agent.plans``).
 """
 
 from collections.abc import Callable
@@ -199,7 +199,8 @@ TOOLS = [
         "Open a GitHub pull request in an allowed repository: one branch, one commit with the files; "
         "output: repository, number, url, branch, head_sha.",
         open_pull_request,
-        find_pull_request,
+        uses_notion=False,
+        find=find_pull_request,
         targets=("repository",),
     ),
     Tool(
@@ -209,7 +210,8 @@ TOOLS = [
         "Start a Vercel deployment of an allowed project from a branch or commit (e.g. a pull "
         "request's branch); production only after a person approved. Output: id, url, state, target.",
         deploy_vercel,
-        find_deployment,
+        uses_notion=False,
+        find=find_deployment,
         targets=("project", "repository", "target"),
     ),
 ]

@@ -74,6 +74,7 @@ TOOLS = [
         DraftTextArgs,
         "Draft text with the model from instructions and the run's context; output: title, text.",
         draft_text,
+        uses_notion=False,
         uses_model=True,
     ),
     Tool(
@@ -82,6 +83,7 @@ TOOLS = [
         RequestApprovalArgs,
         "Ask the owner to approve before going on (the run waits).",
         request_approval,
+        uses_notion=False,
     ),
     Tool(
         "ask_question",
@@ -89,6 +91,7 @@ TOOLS = [
         AskQuestionArgs,
         "Ask the owner a question (the run waits; the answer is ${steps.N.answer}).",
         ask_question,
+        uses_notion=False,
     ),
     Tool(
         "send_notification",
@@ -96,6 +99,14 @@ TOOLS = [
         SendNotificationArgs,
         "Send the owner a notification.",
         send_notification,
+        uses_notion=False,
     ),
-    Tool("finish", SideEffect.READ, FinishArgs, "End the run with a summary (always the last step).", finish),
+    Tool(
+        "finish",
+        SideEffect.READ,
+        FinishArgs,
+        "End the run with a summary (always the last step).",
+        finish,
+        uses_notion=False,
+    ),
 ]

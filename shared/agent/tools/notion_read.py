@@ -30,9 +30,9 @@ class ReadPageArgs(Args):
 
 
 def read_page(ctx: ToolContext, args: ReadPageArgs) -> Output:
-    token = ctx.token()
-    page = ctx.notion.retrieve_page(token, args.page_id)
-    lines = [nt.block_text(b) for b in islice(ctx.notion.list_children(token, args.page_id), 100)]
+    notion = ctx.need_notion()
+    page = notion.retrieve_page(args.page_id)
+    lines = [nt.block_text(b) for b in islice(notion.list_children(args.page_id), 100)]
     values, clipped = _properties(page)
     props = list(values.items())
     kept = _fitting(props, OUTPUT_BYTES - 4 * PAGE_TEXT_CHARS)  # the text: at most 4 bytes a char
@@ -55,7 +55,7 @@ class QueryArgs(Args):
 
 
 def query_data_source(ctx: ToolContext, args: QueryArgs) -> Output:
-    pages = islice(ctx.notion.query_data_source(ctx.token(), args.data_source_id, args.filter), args.limit)
+    pages = islice(ctx.need_notion().query_data_source(args.data_source_id, args.filter), args.limit)
     rows = [_row(p) for p in pages]
     titles = _titles(rows)  # every row, whatever ``results`` keeps
     kept = _fitting(rows, OUTPUT_BYTES - 4 * TITLES_CHARS)
@@ -138,6 +138,7 @@ TOOLS = [
         ReadPageArgs,
         "Read a page: title, properties and text; long property values are clipped and named in clipped.",
         read_page,
+        uses_notion=True,
     ),
     Tool(
         "query_data_source",
@@ -148,5 +149,6 @@ TOOLS = [
         "clipped and named in the row's clipped; rows past the output's size limit are left out of "
         "results and counted in omitted.",
         query_data_source,
+        uses_notion=True,
     ),
 ]

@@ -36,9 +36,9 @@ def _reconciling[A: Args](
     return look
 
 
-def _has_marker(ctx: ToolContext, token: str, block_id: str) -> bool:
+def _has_marker(ctx: ToolContext, block_id: str) -> bool:
     wanted = nt.marker_text(ctx.key)
-    return any(nt.block_text(b) == wanted for b in ctx.notion.list_children(token, block_id))
+    return any(nt.block_text(b) == wanted for b in ctx.need_notion().list_children(block_id))
 
 
 def _fits_one_call(text: str) -> str:
@@ -73,32 +73,31 @@ class CreatePageArgs(Args):
         return self
 
 
-def _title_property(ctx: ToolContext, token: str, args: CreatePageArgs) -> str:
+def _title_property(ctx: ToolContext, args: CreatePageArgs) -> str:
     if args.data_source_id is None:
         return "title"
-    schema = ctx.notion.retrieve_data_source(token, args.data_source_id).get("properties", {})
+    schema = ctx.need_notion().retrieve_data_source(args.data_source_id).get("properties", {})
     return next((name for name, p in schema.items() if p.get("type") == "title"), "Name")
 
 
 def create_page(ctx: ToolContext, args: CreatePageArgs) -> Output:
-    token = ctx.token()
-    title = {_title_property(ctx, token, args): {"title": nt.rich(args.title)}}
+    title = {_title_property(ctx, args): {"title": nt.rich(args.title)}}
     parent = (
         {"page_id": args.parent_page_id} if args.parent_page_id else {"data_source_id": args.data_source_id}
     )
     children = _blocks_with_marker(ctx, args.content)
-    page = ctx.notion.create_page(token, parent, args.properties | title, children)
+    page = ctx.need_notion().create_page(parent, args.properties | title, children)
     return {"page_id": page["id"], "url": page.get("url", ""), "title": args.title}
 
 
 def find_page(ctx: ToolContext, args: CreatePageArgs) -> Output | None:
-    token = ctx.token()
+    notion = ctx.need_notion()
     if args.parent_page_id:
         # Child pages are child_page blocks of the parent; search (by title) covers a lagging listing.
-        blocks = ctx.notion.list_children(token, args.parent_page_id)
+        blocks = notion.list_children(args.parent_page_id)
         ids = [b["id"] for b in blocks if b.get("type") == "child_page"]
-        ids = [i for i in ids if nt.title_of(ctx.notion.retrieve_page(token, i)) == args.title]
-        found = islice(ctx.notion.search(token, args.title, {"property": "object", "value": "page"}), _SCAN)
+        ids = [i for i in ids if nt.title_of(notion.retrieve_page(i)) == args.title]
+        found = islice(notion.search(args.title, {"property": "object", "value": "page"}), _SCAN)
         ids += [
             p["id"]
             for p in found
@@ -106,16 +105,13 @@ def find_page(ctx: ToolContext, args: CreatePageArgs) -> Output | None:
         ]
     else:
         assert args.data_source_id is not None
-        name = _title_property(ctx, token, args)
+        name = _title_property(ctx, args)
         where = {"property": name, "title": {"equals": args.title}}
         newest = [{"timestamp": "created_time", "direction": "descending"}]
-        ids = [
-            p["id"]
-            for p in islice(ctx.notion.query_data_source(token, args.data_source_id, where, newest), _SCAN)
-        ]
+        ids = [p["id"] for p in islice(notion.query_data_source(args.data_source_id, where, newest), _SCAN)]
     for page_id in ids[:_SCAN]:
-        if _has_marker(ctx, token, page_id):
-            page = ctx.notion.retrieve_page(token, page_id)
+        if _has_marker(ctx, page_id):
+            page = notion.retrieve_page(page_id)
             return {"page_id": page_id, "url": page.get("url", ""), "title": args.title}
     return None
 
@@ -174,12 +170,12 @@ class UpdatePropertiesArgs(Args):
 
 
 def update_properties(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output:
-    page = ctx.notion.update_page_properties(ctx.token(), args.page_id, args.properties)
+    page = ctx.need_notion().update_page_properties(args.page_id, args.properties)
     return {"page_id": page["id"], "properties": sorted(args.properties)}
 
 
 def find_update(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output | None:
-    current = ctx.notion.retrieve_page(ctx.token(), args.page_id).get("properties", {})
+    current = ctx.need_notion().retrieve_page(args.page_id).get("properties", {})
     if all(_holds(current.get(name), wanted) for name, wanted in args.properties.items()):
         return {"page_id": args.page_id, "properties": sorted(args.properties)}
     return None
@@ -204,12 +200,12 @@ class AppendBlocksArgs(Args):
 
 def append_blocks(ctx: ToolContext, args: AppendBlocksArgs) -> Output:
     blocks = _blocks_with_marker(ctx, args.text)
-    created = ctx.notion.append_blocks(ctx.token(), args.page_id, blocks)
+    created = ctx.need_notion().append_blocks(args.page_id, blocks)
     return {"page_id": args.page_id, "blocks": len(created)}
 
 
 def find_append(ctx: ToolContext, args: AppendBlocksArgs) -> Output | None:
-    found = _has_marker(ctx, ctx.token(), args.page_id)
+    found = _has_marker(ctx, args.page_id)
     return {"page_id": args.page_id, "blocks": len(nt.blocks_from_text(args.text)) + 1} if found else None
 
 
@@ -219,13 +215,13 @@ class AddCommentArgs(Args):
 
 
 def add_comment(ctx: ToolContext, args: AddCommentArgs) -> Output:
-    comment = ctx.notion.add_comment(ctx.token(), args.page_id, f"{args.text}\n{nt.marker_text(ctx.key)}")
+    comment = ctx.need_notion().add_comment(args.page_id, f"{args.text}\n{nt.marker_text(ctx.key)}")
     return {"page_id": args.page_id, "comment_id": comment.get("id", "")}
 
 
 def find_comment(ctx: ToolContext, args: AddCommentArgs) -> Output | None:
     wanted = nt.marker_text(ctx.key)
-    for comment in ctx.notion.list_comments(ctx.token(), args.page_id):
+    for comment in ctx.need_notion().list_comments(args.page_id):
         if nt.plain(comment.get("rich_text")).endswith(wanted):
             return {"page_id": args.page_id, "comment_id": comment.get("id", "")}
     return None
@@ -239,7 +235,8 @@ TOOLS = [
         f"Create a page (under a page or in a data source) with text content (at most {nt.MAX_BLOCKS} "
         "non-empty lines: one request).",
         create_page,
-        _reconciling(find_page),
+        uses_notion=True,
+        find=_reconciling(find_page),
         targets=("parent_page_id", "data_source_id", "title"),  # find_page looks a page up by its title
     ),
     Tool(
@@ -248,7 +245,8 @@ TOOLS = [
         UpdatePropertiesArgs,
         f"Set properties of a page: property name → Notion property value, e.g. {_EXAMPLE}.",
         update_properties,
-        _reconciling(find_update),
+        uses_notion=True,
+        find=_reconciling(find_update),
         targets=("page_id",),
     ),
     Tool(
@@ -258,7 +256,8 @@ TOOLS = [
         f"Append text (paragraphs, '# ' headings, '- ' bullets) to a page: at most {nt.MAX_BLOCKS} "
         "non-empty lines in one call (one atomic request); split longer text across several steps.",
         append_blocks,
-        _reconciling(find_append),
+        uses_notion=True,
+        find=_reconciling(find_append),
         targets=("page_id",),
     ),
     Tool(
@@ -267,7 +266,8 @@ TOOLS = [
         AddCommentArgs,
         "Comment on a page.",
         add_comment,
-        _reconciling(find_comment),
+        uses_notion=True,
+        find=_reconciling(find_comment),
         targets=("page_id",),
     ),
 ]

@@ -22,7 +22,7 @@ class ScheduleTask(TaskBody):
     tick: AwareDatetime | None = None
     after: TaskId | None = None
     # The first of the ticks this fan-out plans for: earlier than ``tick`` when ticks before it were
-    # missed (shared.services.daily_planning), at most CATCH_UP earlier. None: ``tick`` alone.
+    # missed (shared.services.daily_schedule), at most CATCH_UP earlier. None: ``tick`` alone.
     since: AwareDatetime | None = None
 
     @field_validator("since")

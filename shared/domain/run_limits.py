@@ -1,4 +1,4 @@
-"""The step decision and the limits that stop runaway runs: pure functions of the state (and the time)."""
+"""The step verdict and the limits that stop runaway runs: pure functions of the state (and the time)."""
 
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
@@ -22,7 +22,7 @@ class Limits(NamedTuple):
     max_consecutive_errors: int = 3  # model-fixable errors in a row → a human
 
 
-class Decision(NamedTuple):
+class StepVerdict(NamedTuple):
     """``act``: carry out the step; ``ack``: nothing to do (stale or not running);
     ``escalate``: ask a human (reason); ``fail``: end the run (reason)."""
 
@@ -30,27 +30,27 @@ class Decision(NamedTuple):
     reason: str = ""
 
 
-def decide(state: RunState, step: int, limits: Limits, now: datetime | None = None) -> Decision:
+def step_verdict(state: RunState, step: int, limits: Limits, now: datetime | None = None) -> StepVerdict:
     """What to do with ``step`` now; ``now`` None: without the time limit (:data:`RETRY_FOR`)."""
     if state.status != RunStatus.RUNNING or state.cursor != step:
-        return Decision("ack", f"step {step} is stale (cursor {state.cursor}, {state.status.value})")
+        return StepVerdict("ack", f"step {step} is stale (cursor {state.cursor}, {state.status.value})")
     if step > len(state.steps) or step > limits.max_steps:
-        return Decision(
+        return StepVerdict(
             "fail", f"the run reached its limit of {min(len(state.steps), limits.max_steps)} steps"
         )
     if state.consecutive_errors >= limits.max_consecutive_errors:
         reason = f"{state.consecutive_errors} errors in a row; the last: {state.last_error}"
-        return Decision("escalate", reason[:500])
+        return StepVerdict("escalate", reason[:500])
     failing = _failing_too_long(state, now) if now is not None else None
     if failing:
-        return Decision("escalate", failing)
+        return StepVerdict("escalate", failing)
     planned = state.current_step()
     repeats = state.repeat_count if signature(planned.tool, planned.args) == state.repeat_sig else 0
     if repeats >= limits.loop_limit - 1:
-        return Decision(
+        return StepVerdict(
             "escalate", f"{planned.tool} would run {repeats + 1} times in a row with the same arguments"
         )
-    return Decision("act")
+    return StepVerdict("act")
 
 
 def _failing_too_long(state: RunState, now: datetime) -> str | None:

@@ -1,5 +1,5 @@
-"""The Notion port bound to a tenant reads a listing as its caller takes it: each page's request
-inside the token-refreshing ``run``, and no more pages than the caller wants."""
+"""The Notion port for a tenant (``NotionForTenant``) reads a listing as its caller takes it: each
+page's request inside the token-refreshing ``run``, and no more pages than the caller wants."""
 
 from collections.abc import Callable, Iterator
 from itertools import islice
@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from shared.errors import Unauthenticated
 from shared.ports import Notion
-from shared.services.deps import bind_notion
+from shared.services.notion_access import NotionForTenant
 
 ROWS, PAGE = 3_000, 100
 
@@ -20,7 +20,9 @@ class PagedNotion:
         self.requests: list[tuple[str, int]] = []  # (token, first row of the page)
         self.expired: set[str] = set()
 
-    def query_data_source(self, token: str, data_source_id: str) -> Iterator[dict[str, Any]]:
+    def query_data_source(
+        self, token: str, data_source_id: str, filter: Any = None, sorts: Any = None
+    ) -> Iterator[dict[str, Any]]:
         for start in range(0, ROWS, PAGE):
             self.requests.append((token, start))
             if token in self.expired:
@@ -49,28 +51,28 @@ class Session:
 
 def test_taking_ten_rows_of_a_big_data_source_makes_one_request() -> None:
     paged = PagedNotion()
-    notion = bind_notion(cast(Notion, paged), Session(paged).run)
-    rows = list(islice(notion.query_data_source("", "ds"), 10))
+    notion = NotionForTenant(cast(Notion, paged), Session(paged).run)
+    rows = list(islice(notion.query_data_source("ds"), 10))
     assert [r["id"] for r in rows] == [f"row-{i}" for i in range(10)]
     assert paged.requests == [("t0", 0)]
-    assert notion.retrieve_page("", "p1") == {"id": "p1", "token": "t0"}  # not a listing: as it was
+    assert notion.retrieve_page("p1") == {"id": "p1", "token": "t0"}  # not a listing: as it was
 
 
 def test_reading_on_requests_the_next_pages_and_reading_all_reads_each_once() -> None:
     paged = PagedNotion()
-    notion = bind_notion(cast(Notion, paged), Session(paged).run)
-    assert len(list(islice(notion.query_data_source("", "ds"), 250))) == 250
+    notion = NotionForTenant(cast(Notion, paged), Session(paged).run)
+    assert len(list(islice(notion.query_data_source("ds"), 250))) == 250
     assert [start for _, start in paged.requests] == [0, 100, 200]
     paged.requests.clear()
-    assert [r["id"] for r in notion.query_data_source("", "ds")] == [f"row-{i}" for i in range(ROWS)]
+    assert [r["id"] for r in notion.query_data_source("ds")] == [f"row-{i}" for i in range(ROWS)]
     assert len(paged.requests) == ROWS // PAGE
 
 
 def test_a_token_expiring_between_pages_is_refreshed_and_the_listing_goes_on_without_a_gap() -> None:
     paged = PagedNotion()
     session = Session(paged)
-    notion = bind_notion(cast(Notion, paged), session.run)
-    listing = notion.query_data_source("", "ds")
+    notion = NotionForTenant(cast(Notion, paged), session.run)
+    listing = notion.query_data_source("ds")
     head = list(islice(listing, 150))
     paged.expired.add("t0")  # the token runs out while the caller works on the first rows
     rest = list(listing)
