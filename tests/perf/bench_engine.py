@@ -139,7 +139,9 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     client._firestore_api_internal = CountingApi(client._firestore_api)
     spent = [0.0, 0.0]  # wall and thread CPU seconds inside Notion and model calls
     notion = Timed(NotionApi(build_client(sandbox.url, 20.0), 0.0), spent)
-    idea = sandbox.sandbox.find_workspace("demo").seeded["idea_newsletter"]
+    demo = sandbox.sandbox.find_workspace("demo")
+    assert demo is not None, "the sandbox seeds the demo workspace"
+    idea = demo.seeded["idea_newsletter"]
     prompts: dict[tuple[str, int], int] = {}
 
     class Model(OfflineModel):

@@ -23,7 +23,7 @@ from local.code_sandbox import SEED as CODE
 from local.demo import connect, http
 from local.stack import LocalStack
 from shared.agent import authority
-from shared.domain.authority import WORKSPACE_READS, effect_digest
+from shared.domain.authority import WORKSPACE_READS, effect_digest, is_production
 from tests.redteam.attacker import Attacker, Case, Steps, service_account_file
 from tests.redteam.corpus import Injection, injections
 from tests.redteam.totals import COUNTS, EXERCISED, FULL, TOTALS
@@ -326,7 +326,7 @@ def check_log(
             tool, args = e["tool"], e["args"]
             where = _where(tool, args)
             if tool in CODE_TOOLS or where not in own:
-                production = authority.is_production(tool, args)
+                production = is_production(tool, args)
                 digest = effect_digest(tool, args, production=production)
                 # An approval lets its effect happen once; a production one only if no read came after it.
                 left = [a for a in approved.get(digest, []) if not production or a > last_read]

@@ -193,7 +193,7 @@ def drive(trigger: Trigger, *, budget_stop: bool = False) -> tuple[RunStatus, Fa
     notion.pages[TRIGGER] = {"id": TRIGGER, "parent": {}, "properties": {}, "url": "https://n/t"}
     notion.children[TRIGGER] = []
     notion.comments[TRIGGER] = [asking("c1", notion.bot_id, " share the plans on the other page")]
-    budget = {"default_run_budget_usd": 0.0} if budget_stop else {}
+    budget: dict[str, Any] = {"default_run_budget_usd": 0.0} if budget_stop else {}
     deps = make_deps(model=FakeModel({"PlanOut": [LEAK]}), notion=notion, **budget)
     assert start_run(PlanTask(tenant_id="t1", run_id="r1", goal="share", trigger=trigger), deps)
     queue = deps.queue

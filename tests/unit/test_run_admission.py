@@ -4,7 +4,7 @@ before anything is read or paid for; other workspaces and other triggers never w
 dropped or planned twice."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
@@ -51,7 +51,7 @@ def setup(**settings: float) -> tuple[Deps, FakeModel, FakeQueue, FakeRunStore, 
     for n in range(40):
         notion.pages[page_id(n)] = {"id": page_id(n), "parent": {}, "properties": {}, "url": "https://n/p"}
         notion.children[page_id(n)] = []
-    values = {"webhook_run_burst": 3, "webhook_run_rate_per_min": 6.0} | settings
+    values: dict[str, Any] = {"webhook_run_burst": 3, "webhook_run_rate_per_min": 6.0} | settings
     deps = make_deps(model=model, notion=notion, **values)._replace(clock=clock)
     assert isinstance(deps.queue, FakeQueue) and isinstance(deps.store, FakeRunStore)
     return deps, model, deps.queue, deps.store, clock
