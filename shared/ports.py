@@ -87,13 +87,12 @@ class RunStore(Protocol):
         change: PlanTask | None = None,
     ) -> str | None:
         """Make ``run_id`` the one active run of the page (``shared.domain.tasks.plan.page_key``).
-
         None when it is now (or already was). Otherwise the id of the holder: a run that exists and is
         neither finished nor released, or a run not yet written that claimed the page less than ``hold``
         before ``now``. For a ``change``, also a released holder that claimed the page after it.
-        Any other holder is replaced. While the page is held, ``change`` is remembered on the claim in place
-        of the earlier one, unless the holder claimed after it (``change.trigger.seen_by``);
-        :meth:`release_page` hands it over. A claimer replacing an unreleased holder keeps its unseen change.
+        Any other holder is replaced. While the page is held, ``change`` is remembered on the claim in
+        place of the earlier one, unless the holder claimed after it (``change.trigger.seen_by``).
+        :meth:`release_page` hands it over; replacing an unreleased holder keeps its unseen change.
         """
         ...
 

@@ -1,7 +1,8 @@
-"""The delivery of a notification across the tenant's channels, at most once: a lease on its record,
-reconciling what a crashed or failed attempt may have sent, falling back to the next channel when one
-refuses it for good, and giving up once the queue would stop retrying. Channels
+"""The delivery of a notification across the tenant's channels, at most once. It holds a lease on its
+record, reconciles what a crashed or failed attempt may have sent, falls back to the next channel when
+one refuses it for good, and gives up once the queue would stop retrying. Channels
 (``NotificationChannel``, shared.services.channels) and the record (``NotificationLog``) are ports.
+Why: docs/notifications.md, "At most once", "Fallback and giving up".
 """
 
 from __future__ import annotations
@@ -41,19 +42,13 @@ def _now() -> datetime:
 
 class ChannelDelivery:
     """Delivers a notification on one of the tenant's channels, at most once (the ``Notifier`` port).
-
-    1. The record is created exclusively (``sending``, its channel, a lease of ``lease_s``): one ``sent``
-       or ``undeliverable`` leaves nothing to do, one ``sending`` under its lease is a TransientError.
-    2. One ``sending`` past its lease is taken over on its recorded channel (and Slack channel,
-       ``where``), unless that can no longer carry it. What an earlier attempt may have posted is
-       searched for the marker first (``SEARCH_MARGIN`` wider); an email goes again with its Message-ID.
-       A search refused or exhausted records ``undeliverable`` ("may have been sent") and sends nothing.
-    3. The message is sent and the record marked ``sent`` with its id.
-    4. A refusal for good moves the record to the next channel that can carry it, unless the task names
-       its channel; none left: ``undeliverable``, logged with the reasons only.
-    A transient error releases the lease and propagates until ``GIVE_UP_AFTER`` past ``created_at``,
-    then counts as a refusal. Why: docs/notifications.md, "At most once", "Fallback and giving up".
-    """
+    The record is created exclusively (``sending``, its channel, a lease of ``lease_s``); a ``sent`` or
+    ``undeliverable`` one leaves nothing to do, a ``sending`` one under its lease is a TransientError.
+    One past its lease is taken over on its channel (and ``where``) unless that can no longer carry it;
+    what it may have sent is searched for first (refused or exhausted: ``undeliverable``, nothing sent).
+    Refused for good, it moves to the next channel that can carry it, unless the task names its channel;
+    none left: ``undeliverable``, logged with the reasons only. A transient error releases the lease and
+    propagates until ``GIVE_UP_AFTER`` past ``created_at``, then counts as a refusal."""
 
     def __init__(
         self,
