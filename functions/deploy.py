@@ -18,7 +18,7 @@ from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step
 
-bootstrap.preload("store", "queue", "secrets", "tenants", "model", "code_host", "deployer")
+bootstrap.preload("store", "queue", "secrets", "tenants", "code_host", "deployer")
 
 
 def deploy(request: Request) -> Response:

@@ -273,14 +273,19 @@ class Container:
         from shared.services.notion_access import NotionAccess
 
         tenants = self._cached_tenants()
-        access = NotionAccess(tenants, self.secrets, self.notion_oauth, self.queue)
+
+        def access() -> NotionAccess:
+            return self._once(
+                "engine_notion", lambda: NotionAccess(tenants, self.secrets, self.notion_oauth, self.queue)
+            )
+
         return Deps(
             store=self.store,
             queue=self.queue,
             secrets=self.secrets,
             settings=self.settings,
-            model=self.model if with_model else None,
-            notion_for=partial(access.for_tenant, self.notion),
+            model_source=(lambda: self.model) if with_model else None,
+            notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
             tenants=tenants,
         )
 
@@ -294,7 +299,7 @@ class Container:
             queue=self.queue,
             secrets=self.secrets,
             settings=self.settings,
-            model=self.model,
+            model_source=lambda: self.model,
             tenants=tenants,
             code=CodeAccess(self.code_host, self.deployer, self.secrets, tenants),
         )

@@ -2,7 +2,10 @@
 
 ``webhook`` (notion-webhook's floor): the same HMAC check, one Firestore create, one task create.
 ``runs`` (api's ``GET /runs``): the session's HMAC checked, the tenant read, its last runs queried.
-``task`` (plan, execute-step, deploy, notify): the JSON body parsed, the run and its tenant read.
+``plan``: the run and its tenant read, the data source queried (notion-client), the model asked
+(google-genai), the run written, a task created. ``step`` (execute-step): the run and its tenant read,
+the page read (notion-client), the step written, a task created. ``task`` (deploy, notify, a task
+delivered again): the JSON body parsed, the run and its tenant read.
 Clients are built on first use and nothing else is: no settings, no ports, no validation beyond what
 the work needs, no logging.
 """
@@ -34,6 +37,61 @@ def _tasks() -> tasks_v2.CloudTasksClient:
         channel = grpc.insecure_channel(os.environ["FLOOR_TASKS_HOST"])
         _clients["tasks"] = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
     return _clients["tasks"]
+
+
+def _notion() -> Any:
+    if "notion" not in _clients:
+        from notion_client import Client
+
+        url, token = os.environ["FLOOR_NOTION_URL"], os.environ["FLOOR_NOTION_TOKEN"]
+        _clients["notion"] = Client(auth=token, base_url=url, notion_version="2025-09-03")
+    return _clients["notion"]
+
+
+def _model() -> Any:
+    if "model" not in _clients:
+        from google import genai
+        from google.genai import types
+
+        options = types.HttpOptions(base_url=os.environ["FLOOR_MODEL_URL"])
+        project, region = os.environ["FLOOR_PROJECT"], os.environ["FLOOR_REGION"]
+        _clients["model"] = genai.Client(
+            vertexai=True, project=project, location=region, http_options=options
+        )
+    return _clients["model"]
+
+
+def _next_task(body: bytes) -> None:
+    queue = os.environ["FLOOR_QUEUE"]
+    task = {"http_request": {"url": "http://127.0.0.1:9/", "body": body[:300]}}
+    _tasks().create_task(parent=queue, task=task, timeout=10.0)
+
+
+def plan(request: Request) -> tuple[str, int]:
+    body = json.loads(request.get_data())
+    tenant = _db().collection("tenants").document(body["tenant_id"])
+    run = tenant.collection("floor_runs").document(body["run_id"])
+    run.get()
+    tenant.get()
+    rows = _notion().data_sources.query(data_source_id=os.environ["FLOOR_DATA_SOURCE"], page_size=10)
+    prompt = json.dumps({"goal": body["goal"], "rows": rows["results"]})
+    config = {"response_mime_type": "application/json"}
+    reply = _model().models.generate_content(model="gemini-2.5-flash", contents=prompt, config=config)
+    run.set({"plan": reply.text})
+    _next_task(json.dumps({"run_id": body["run_id"], "step": 1}).encode())
+    return json.dumps({"created": True}), 200
+
+
+def step(request: Request) -> tuple[str, int]:
+    body = json.loads(request.get_data())
+    tenant = _db().collection("tenants").document(body["tenant_id"])
+    run = tenant.collection("runs").document(body["run_id"])
+    run.get()
+    tenant.get()
+    page = _notion().pages.retrieve(page_id=os.environ["FLOOR_PAGE"])
+    tenant.collection("floor_runs").document(body["run_id"]).set({"page": page["id"]})
+    _next_task(json.dumps({"run_id": body["run_id"], "step": 2}).encode())
+    return json.dumps({"acted": True}), 200
 
 
 def webhook(request: Request) -> tuple[str, int]:
