@@ -523,6 +523,24 @@ class Chat(Protocol):
         ...
 
 
+class ChatWebhooks(Protocol):
+    """Discord's incoming webhooks; the caller passes the webhook's URL (its path holds the secret).
+
+    Errors: a URL that is not a Discord webhook's is PermanentError (naming the expected form). A
+    webhook Discord no longer knows (401, 403, 404) is Unauthenticated. A message Discord refuses (400)
+    is PermanentError. Rate limiting (429), Discord's 5xx and transport failures are TransientError.
+    No message carries the URL.
+    """
+
+    def account(self, url: str) -> str:
+        """The webhook's name and channel ("<name> in channel <id>"); checked when it is stored."""
+        ...
+
+    def post(self, url: str, text: str) -> str:
+        """Post ``text`` (at most 2,000 characters; no mention pings anyone); the message's id."""
+        ...
+
+
 class Mailer(Protocol):
     """Email through an SMTP relay (SendGrid, Mailgun, Amazon SES, Google Workspace, ...), from the one
     sender the deployment configures; the caller passes the relay's password.

@@ -27,6 +27,7 @@ from shared.ports import (
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
     FakeApiKeys,
+    FakeChatWebhooks,
     FakeCodeAccounts,
     FakeDeadLetters,
     FakeNotificationLog,
@@ -59,6 +60,7 @@ def _fake_ports() -> dict[str, Any]:
         "code_host": FakeCodeAccounts("GitHub"),
         "deployer": FakeCodeAccounts("Vercel"),
         "chat": FakeCodeAccounts("Slack"),
+        "webhooks": FakeChatWebhooks(),
     }
 
 

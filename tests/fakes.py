@@ -20,6 +20,7 @@ from shared.errors import NotFound, PermanentError, TransientError, Unauthentica
 from shared.ports import (
     ApiKeyStore,
     Chat,
+    ChatWebhooks,
     DeadLetterStore,
     Mailer,
     NotificationLog,
@@ -510,6 +511,32 @@ class FakeChat(Chat):
         after, before = oldest.timestamp(), latest.timestamp()
         found = [ts for ts, text in self.messages.get(channel, []) if text.rstrip().endswith(marker)]
         return next((ts for ts in found if after <= float(ts) <= before), None)
+
+
+@dataclass
+class FakeChatWebhooks(ChatWebhooks):
+    """Discord's webhooks (the ChatWebhooks port): messages per webhook URL; ``fail`` queues an
+    exception per method."""
+
+    url: str = "https://discord.com/api/webhooks/120000000000000001/fake-webhook-token-0123456789"
+    messages: dict[str, list[str]] = field(default_factory=dict)
+    fail: dict[str, list[Exception]] = field(default_factory=dict)
+
+    def _check(self, method: str, url: str) -> None:
+        if self.fail.get(method):
+            raise self.fail[method].pop(0)
+        if url != self.url:
+            raise Unauthenticated("Discord no longer knows this webhook")
+
+    def account(self, url: str) -> str:
+        self._check("account", url)
+        return "Notion Agent in channel 1"
+
+    def post(self, url: str, text: str) -> str:
+        self._check("post", url)
+        sent = self.messages.setdefault(url, [])
+        sent.append(text)
+        return str(1_300_000_000_000_000_000 + len(sent))
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from shared.errors import TransientError
+from shared.errors import NothingSent, TransientError
 
 
 class RestClient:
@@ -36,6 +36,9 @@ class RestClient:
         # "from None": an httpx error holds its request, Authorization header included
         except httpx.TimeoutException:
             raise TransientError(f"{self.service} did not answer in time ({method} for {subject})") from None
+        except httpx.ConnectError as exc:  # no connection: the request never left
+            reason = f"{self.service} is unreachable ({exc.__class__.__name__}, {method} for {subject})"
+            raise NothingSent(reason) from None
         except httpx.TransportError as exc:
             reason = f"{self.service} is unreachable ({exc.__class__.__name__}, {method} for {subject})"
             raise TransientError(reason) from None

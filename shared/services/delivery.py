@@ -16,7 +16,7 @@ from shared.domain import notifications as dn
 from shared.domain.notifications import DeliveryClaim, NotificationStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
-from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
+from shared.errors import NotFound, NothingSent, PermanentError, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
     from shared.ports import NotificationChannel as Channel
@@ -135,7 +135,7 @@ class ChannelDelivery:
             except TransientError as exc:
                 overdue = self._overdue(started)
                 if overdue is None:
-                    self._release(task)
+                    self._release(task, nothing_sent=isinstance(exc, NothingSent))
                     raise
                 refused[channel.name] = f"{exc.reason} (still failing {overdue} after the first attempt)"
             except (PermanentError, NotFound, Unauthenticated) as exc:
@@ -185,8 +185,14 @@ class ChannelDelivery:
         log.warning("notification %s is undeliverable: %s", task.notification_id, why)
         return False
 
-    def _release(self, task: NotifyTask) -> None:
-        self._records.release(task.tenant_id, task.notification_id, self._clock())
+    def _release(self, task: NotifyTask, *, nothing_sent: bool = False) -> None:
+        """End this attempt's lease. When its channel certainly received nothing (``NothingSent``),
+        the record names no channel, so the retry sends without looking first."""
+        now = self._clock()
+        if nothing_sent:
+            self._records.move(task.tenant_id, task.notification_id, "", now, reason="", lease_until=now)
+        else:
+            self._records.release(task.tenant_id, task.notification_id, now)
 
     def _following(self, task: NotifyTask, tenant: Tenant, refused: dict[str, str]) -> Channel | None:
         """The first channel of the tenant's order that can carry ``task`` and has not refused it (none
@@ -230,4 +236,9 @@ class ChannelDelivery:
 
 
 # Where each channel's id of what it sent is recorded.
-_SENT_ID = {"notion_comment": "comment_id", "slack": "message_ts", "email": "message_id"}
+_SENT_ID = {
+    "notion_comment": "comment_id",
+    "slack": "message_ts",
+    "discord": "message_id",
+    "email": "message_id",
+}

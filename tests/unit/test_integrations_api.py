@@ -37,6 +37,7 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
             "github": {"connected": True},
             "vercel": {"connected": False},
             "slack": {"connected": False},
+            "discord": {"connected": False},
         }
     }
     again = api.put("/integrations/github", headers=auth, json={"token": TOKEN + "2"})  # replaced
