@@ -12,28 +12,24 @@ import hashlib
 import hmac
 import json
 import os
-from typing import Any
+from functools import cache
 
 from flask import Request
 from google.cloud import firestore, tasks_v2
 
-_clients: dict[str, Any] = {}
 
-
+@cache
 def _db() -> firestore.Client:
-    if "db" not in _clients:
-        _clients["db"] = firestore.Client(project=os.environ["FLOOR_PROJECT"])
-    return _clients["db"]
+    return firestore.Client(project=os.environ["FLOOR_PROJECT"])
 
 
+@cache
 def _tasks() -> tasks_v2.CloudTasksClient:
-    if "tasks" not in _clients:
-        import grpc
-        from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+    import grpc
+    from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 
-        channel = grpc.insecure_channel(os.environ["FLOOR_TASKS_HOST"])
-        _clients["tasks"] = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
-    return _clients["tasks"]
+    channel = grpc.insecure_channel(os.environ["FLOOR_TASKS_HOST"])
+    return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
 
 
 def webhook(request: Request) -> tuple[str, int]:
@@ -46,7 +42,9 @@ def webhook(request: Request) -> tuple[str, int]:
     _db().collection("floor_events").document(event["id"]).create({"type": event["type"]})
     queue = os.environ["FLOOR_QUEUE"]
     name = f"{queue}/tasks/{hashlib.sha256(event['id'].encode()).hexdigest()}"
-    task = {"name": name, "http_request": {"url": "http://127.0.0.1:9/", "body": body[:300]}}
+    task = tasks_v2.Task(
+        name=name, http_request=tasks_v2.HttpRequest(url="http://127.0.0.1:9/", body=body[:300])
+    )
     _tasks().create_task(parent=queue, task=task, timeout=10.0)
     return "", 200
 
