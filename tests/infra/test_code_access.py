@@ -219,7 +219,11 @@ def preloaded_ports() -> dict[str, set[str]]:
         tree = ast.parse((ROOT / "functions" / f"{fn}.py").read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and ast.unparse(node.func) == "bootstrap.preload":
-                ports[fn] |= {arg.value for arg in node.args if isinstance(arg, ast.Constant)}
+                ports[fn] |= {
+                    arg.value
+                    for arg in node.args
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                }
     return ports
 
 

@@ -150,7 +150,7 @@ class Backends:
         parent = f"projects/{PROJECT}/locations/{REGION}"
         for queue in QUEUES:
             name = f"{parent}/queues/{queue}"
-            client.create_queue(parent=parent, queue={"name": name})
+            client.create_queue(parent=parent, queue=tasks_v2.Queue(name=name))
             hold = urllib.request.Request(
                 f"http://{self.tasks_admin}/queues/{name}:hold", data=b"{}", method="POST"
             )

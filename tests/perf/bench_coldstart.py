@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TypeIs
 
 from functions.main import TARGETS
 from shared import bootstrap
@@ -117,9 +118,18 @@ def preloaded_ports(target: str, root: Path = ROOT) -> tuple[str, ...]:
     return tuple(ports)
 
 
+def _is_port(name: str) -> TypeIs[bootstrap.Port]:
+    return name in bootstrap.PORTS
+
+
+def _libraries_of(port: str) -> tuple[str, ...]:
+    assert _is_port(port), f"preload() names {port!r}, which is not a port"
+    return CLIENT_LIBRARIES[port]
+
+
 def floor_modules(target: str, root: Path = ROOT) -> tuple[str, ...]:
     """functions_framework plus the client libraries of the target's ports."""
-    libraries = [lib for port in preloaded_ports(target, root) for lib in CLIENT_LIBRARIES[port]]
+    libraries = [lib for port in preloaded_ports(target, root) for lib in _libraries_of(port)]
     return (FRAMEWORK, *dict.fromkeys(libraries))
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -12,6 +13,7 @@ from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
+from shared.ports import NotificationChannel
 from shared.services.channels import DiscordMessages, Emails, NotionComments, SlackMessages, sender_domain
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
@@ -91,17 +93,12 @@ class Live:
 
     def dies_before_finishing(self, note: NotifyTask) -> None:
         """A delivery whose instance dies after sending, before the record is marked sent."""
-        finish = self.records.finish
 
         def crash(*_: Any, **__: Any) -> None:
             raise Crash("instance died before marking the record sent")
 
-        self.records.finish = crash
-        try:
-            with pytest.raises(Crash):
-                self.deliver(note)
-        finally:
-            self.records.finish = finish
+        with patch.object(self.records, "finish", crash), pytest.raises(Crash):
+            self.deliver(note)
 
     def comments(self) -> list[str]:
         return [c["rich_text"][0]["plain_text"] for c in self.notion.comments.get(self.page, [])]
@@ -148,7 +145,7 @@ def channel_delivery(
     mailer: FakeMailer | None = None,
     webhooks: FakeChatWebhooks | None = None,
 ) -> ChannelDelivery:
-    channels = [
+    channels: list[NotificationChannel] = [
         NotionComments(partial(access.for_tenant, notion)),
         SlackMessages(chat, secrets),
         DiscordMessages(webhooks or FakeChatWebhooks(), secrets),

@@ -10,7 +10,7 @@ import pytest
 from shared.domain.integrations import Integration, chat_token_secret, code_token_secret, token_secret
 from shared.domain.tenants import TenantStatus
 from shared.errors import PermanentError
-from tests.api_fakes import FakeContainer, client
+from tests.api_fakes import FakeContainer, client, json_body
 from tests.support.settings_api import connect
 
 TOKEN = "ghp_" + "x" * 36
@@ -151,9 +151,9 @@ def test_an_unknown_path_is_a_404_and_a_wrong_method_a_405_naming_the_right_ones
 ) -> None:
     auth, api = connect(fakes), client("api", fakes)
     missing = api.get("/nowhere", headers=auth)
-    assert missing.status_code == 404 and "no such endpoint" in missing.json["reason"]
+    assert missing.status_code == 404 and "no such endpoint" in json_body(missing)["reason"]
     wrong = api.patch("/integrations/github", headers=auth, json={})
-    assert wrong.status_code == 405 and wrong.json["reason"] == "use DELETE, PUT here"
+    assert wrong.status_code == 405 and json_body(wrong)["reason"] == "use DELETE, PUT here"
     assert wrong.headers["Allow"] == "DELETE, PUT"
 
 
@@ -168,7 +168,7 @@ def test_a_disconnect_during_the_token_check_wins_and_nothing_is_kept(
 
     monkeypatch.setattr(fakes.code_host, "account", disconnected_meanwhile)
     answer = api.put("/integrations/github", headers=auth, json={"token": TOKEN})
-    assert answer.status_code == 409 and "disconnected" in answer.json["reason"]
+    assert answer.status_code == 409 and "disconnected" in json_body(answer)["reason"]
     tenant = fakes.tenants.get("t1")
     assert tenant is not None and tenant.status == TenantStatus.REVOKED and tenant.integrations == ()
     assert code_token_secret("t1", Integration.GITHUB) not in fakes.secrets.values
