@@ -1,5 +1,5 @@
-"""GitHub, Vercel and Slack tokens through api: checked with the integration first (a refused token is a 400,
-an outage a 503, both storing nothing), stored in secrets (never echoed, never in the tenant
+"""GitHub, Vercel, Slack and Discord tokens through api: checked with the integration first (a
+refused token is a 400, an outage a 503, both storing nothing), stored in secrets (never echoed, never in the tenant
 document), listed as connected, forgotten on DELETE and on a workspace's disconnect; bad input
 stores nothing."""
 
@@ -211,3 +211,53 @@ def test_a_token_of_the_wrong_kind_is_a_400_naming_the_token_not_a_502(
     assert token_secret("t1", Integration(name)) not in fakes.secrets.values
     tenant = fakes.tenants.get("t1")
     assert tenant is not None and tenant.integrations == ()
+
+
+DISCORD_URL = "https://discord.com/api/webhooks/120000000000000001/fake-webhook-token-0123456789"
+
+
+def test_a_discord_webhook_is_checked_kept_where_notify_reads_it_and_never_shown(
+    fakes: FakeContainer,
+) -> None:
+    auth, api = connect(fakes), client("api", fakes)
+    answer = api.put("/integrations/discord", headers=auth, json={"token": DISCORD_URL})
+    assert answer.json == {
+        "integration": "discord",
+        "connected": True,
+        "account": "Notion Agent in channel 1",
+    }
+    assert fakes.secrets.values["chat-token-discord-t1"] == DISCORD_URL
+    assert "fake-webhook-token" not in api.get("/integrations", headers=auth).get_data(as_text=True)
+    assert api.delete("/integrations/discord", headers=auth).json == {
+        "integration": "discord",
+        "connected": False,
+    }
+    assert "chat-token-discord-t1" not in fakes.secrets.values
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/api/webhooks/120000000000000001/fake-webhook-token-0123456789",
+        "http://discord.com/api/webhooks/120000000000000001/fake-webhook-token-0123456789",
+        "xoxb-not-a-discord-webhook",
+    ],
+)
+def test_anything_but_a_discord_webhook_url_is_a_400_storing_nothing(fakes: FakeContainer, url: str) -> None:
+    auth, api = connect(fakes), client("api", fakes)
+    answer = api.put("/integrations/discord", headers=auth, json={"token": url})
+    assert answer.status_code == 400
+    reason = json_body(answer)["reason"]
+    assert "https://discord.com/api/webhooks/<id>/<token>" in reason and "nothing was stored" in reason
+    assert "fake-webhook-token" not in answer.get_data(as_text=True)
+    assert not [name for name in fakes.secrets.values if "discord" in name]
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None and Integration.DISCORD not in tenant.integrations
+
+
+def test_a_webhook_discord_no_longer_knows_is_a_400_storing_nothing(fakes: FakeContainer) -> None:
+    auth, api = connect(fakes), client("api", fakes)
+    other = DISCORD_URL.replace("fake-webhook-token", "deleted-webhook-token")
+    answer = api.put("/integrations/discord", headers=auth, json={"token": other})
+    assert answer.status_code == 400 and "Discord refused this token" in json_body(answer)["reason"]
+    assert not [name for name in fakes.secrets.values if "discord" in name]
