@@ -86,7 +86,9 @@ def _summary(run: Run) -> dict[str, Any]:
 
 
 def _owner_since(tenant_id: str, tenants: TenantStore) -> datetime | None:
-    tenant = tenants.get(tenant_id)
+    """When the workspace's current owner connected, read past any cache: an owner who just
+    connected must not see, for a cache's minute, runs of the one before."""
+    tenant = tenants.get(tenant_id, fresh=True)
     return tenant.owner_since if tenant is not None else None
 
 

@@ -66,7 +66,7 @@ def test_someone_else_connecting_after_a_disconnect_gets_none_of_the_earlier_own
     assert api.get(f"/runs/{run_id}", headers=bob).status_code == 404  # its log is what Ada's grant read
     for decision in ("approve", "reject"):  # it would go on with Bob's token, on Ada's plan
         answer = api.post(f"/runs/{run_id}/{decision}", json={"request_id": request_id}, headers=bob)
-        assert answer.status_code == 404
+        assert answer.status_code == 404, answer.json
     for action in ("cancel", "pause", "resume"):
         assert api.post(f"/runs/{run_id}/{action}", headers=bob).status_code == 404
     assert listed(api.get("/notifications", headers=bob), "notifications", "notification_id") == ["bob-note"]
@@ -95,3 +95,17 @@ def test_the_owner_connecting_again_after_a_disconnect_finds_their_runs_ended_by
     assert shown.status_code == 200 and shown.json is not None and shown.json["status"] == "cancelled"
     answer = api.post(f"/runs/{run_id}/approve", json={"request_id": request_id}, headers=again)
     assert answer.status_code == 409
+
+
+def test_an_instance_that_cached_the_earlier_owner_still_hides_their_runs(fakes: FakeContainer) -> None:
+    """The owner check reads the workspace afresh: a tenant cached (for a minute) before the new
+    owner connected must not open the earlier owner's waiting run to them."""
+    api = client("api", fakes)
+    ada = auth(connect_as(fakes, ADA, "code-ada")["session"])
+    run_id, request_id = waiting_run(fakes, ada["Authorization"].removeprefix("Bearer "))
+    fakes.engine(with_model=False).need_tenants().get(TENANT)  # this instance caches Ada's tenant
+    assert api.delete("/connection", headers=ada).status_code == 200
+    bob = auth(connect_as(fakes, BOB, "code-bob")["session"])
+    answer = api.post(f"/runs/{run_id}/approve", json={"request_id": request_id}, headers=bob)
+    assert answer.status_code == 404, answer.json
+    assert listed(api.get("/runs", headers=bob), "runs", "run_id") == []
