@@ -1,6 +1,6 @@
 """``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step. Also
 ``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations): it enqueues the daily plan
-of every active tenant whose local planning hour has come."""
+(and digest) of every active tenant whose local planning hour has come; ``POST /digest`` sends one."""
 
 from flask import Request, Response
 
@@ -9,9 +9,11 @@ from functions._http import Reply, handle, parse_task, retry_count
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.config import Queue, Target
+from shared.domain.tasks.digest import DigestTask
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.logs import add_labels
+from shared.services.daily_digest import send_digest
 from shared.services.daily_schedule import plan_due_tenants
 from shared.services.planning import start_run
 
@@ -22,6 +24,10 @@ def plan(request: Request) -> Response:
     def call(c: Container) -> Reply:
         check_caller(request, c.settings, Target.PLAN)
         deps = c.engine()
+        if request.path.rstrip("/") == DigestTask.ROUTE:
+            digest = parse_task(request, DigestTask, "digest", c.dead_letters)
+            add_labels(tenant=digest.tenant_id)
+            return {"sent": send_digest(digest, deps)}, 200
         if request.path.rstrip("/") == ScheduleTask.ROUTE:
             schedule = (
                 parse_task(request, ScheduleTask, "schedule", c.dead_letters)

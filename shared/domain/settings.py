@@ -67,6 +67,12 @@ class TenantSettings(Schema):
 
     timezone: str = "UTC"
     planning_hour: int = Field(8, ge=0, le=23)
+    digest: bool = Field(
+        False,
+        description="A daily digest at planning_hour (runs ended, runs waiting for you, spend) on the "
+        "first of Slack, Discord or email that can carry it, instead of a message at each run's end "
+        "(a run's page still gets its comment)",
+    )
     data_source_ids: list[str] = Field(
         default_factory=list, description="Data sources whose changes start work"
     )

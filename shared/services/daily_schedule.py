@@ -1,5 +1,5 @@
-"""Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one plan task per
-active tenant whose local planning hour is the tick's (``shared/domain/daily.py``).
+"""Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one plan task (and one
+digest task, if wanted) per active tenant whose local planning hour is the tick's.
 
 A call reads one page of active tenants and, for a full page, first enqueues the next page with the
 same tick, so the chain is not queued behind its own plan tasks. The first page catches up missed
@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from shared.config import Queue
 from shared.domain.daily import HOUR, daily_run_id, planning_day, tick_of, zone_of
+from shared.domain.tasks.digest import DigestTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.domain.tenants import Tenant
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class Fanout(NamedTuple):
-    """What one call did: the tick, tenants read, plan tasks created, the next page's cursor, and the
+    """What one call did: the tick, tenants read, tasks created, the next page's cursor, and the
     first tick planned for (``tick`` unless missed ticks were caught up)."""
 
     tick: datetime
@@ -92,11 +93,14 @@ def _enqueue_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> int:
     days = [d for d in (planning_day(t, zone or UTC, settings.planning_hour) for t in ticks) if d is not None]
     if not days:
         return 0
-    if not settings.data_source_ids:
-        log.info("no data source chosen: no daily plan", extra={"fields": {"tenant": tenant.tenant_id}})
-        return 0
     enqueued = 0
     for day in dict.fromkeys(days):  # a fall-back hour is due twice: one task
+        if settings.digest:
+            digest = DigestTask(tenant_id=tenant.tenant_id, day=day)
+            enqueued += deps.queue.enqueue(Queue.PLAN, digest, f"digest:{tenant.tenant_id}:{day:%Y%m%d}")
+        if not settings.data_source_ids:
+            log.info("no data source chosen: no daily plan", extra={"fields": {"tenant": tenant.tenant_id}})
+            continue
         task = daily_plan_task(tenant, day)
         enqueued += deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant.tenant_id}:{task.run_id}")
     return enqueued

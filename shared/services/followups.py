@@ -49,17 +49,28 @@ def enqueue_followup(
     elif state.status == RunStatus.WAITING_FOR_HUMAN and state.waiting is not None:
         _ask(deps, tenant_id, run_id, state)
     elif state.status.terminal:
-        note = NotifyTask(
-            notification_id=f"{run_id}-{state.status.value}",
-            tenant_id=tenant_id,
-            run_id=run_id,
-            subject=f"Run {state.status.value}: {state.goal}"[:300],
-            text=state.summary[:20_000],
-            data={"page_id": state.page_id} if state.page_id else {},
-            run_started_at=state.started_at,
-        )
-        deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
+        _tell_the_end(deps, tenant_id, run_id, state)
         _plan_page_change(deps, tenant_id, run_id, state)
+
+
+def _tell_the_end(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
+    """A message that the run ended. A workspace taking the daily digest gets it only as a comment on
+    the run's page (none without a page): its Slack, Discord or email hear of it in the digest."""
+    tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
+    digest = tenant is not None and tenant.settings.digest
+    if digest and not state.page_id:
+        return
+    note = NotifyTask(
+        notification_id=f"{run_id}-{state.status.value}",
+        tenant_id=tenant_id,
+        run_id=run_id,
+        channel="notion_comment" if digest else "outbox",
+        subject=f"Run {state.status.value}: {state.goal}"[:300],
+        text=state.summary[:20_000],
+        data={"page_id": state.page_id} if state.page_id else {},
+        run_started_at=state.started_at,
+    )
+    deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
 
 
 def _plan_page_change(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
