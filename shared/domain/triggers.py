@@ -144,7 +144,7 @@ def decide(event_type: str, updated_properties: Sequence[str] | None, rules: Seq
 
     ``page.created``: starts with a ``page_created`` rule. ``page.properties_updated``: only rules naming
     an updated property id count; one without ``to`` starts it, those needing a value become checks.
-    An event without ``updated_properties`` is checked against every rule needing a value.
+    An event without ``updated_properties`` counts as changing every property a rule names.
     ``page.content_updated`` and other types start nothing (no rule watches content)."""
     if event_type == "page.created":
         if any(r.kind == "page_created" for r in rules):
@@ -157,8 +157,8 @@ def decide(event_type: str, updated_properties: Sequence[str] | None, rules: Seq
         watching = [
             r for r in watching if any(_same_property(str(r.property_id), u) for u in updated_properties)
         ]
-        if any(isinstance(r, PropertyChanged) and r.to is None for r in watching):
-            return Verdict(True, "a property a rule names changed (rule property_changed)")
+    if any(isinstance(r, PropertyChanged) and r.to is None for r in watching):
+        return Verdict(True, "a property a rule names changed (rule property_changed)")
     checks = tuple(
         dict.fromkeys(_check(r) for r in watching if not (isinstance(r, PropertyChanged) and r.to is None))
     )
@@ -218,7 +218,7 @@ def holds(check: PropertyCheck, page: Mapping[str, Any], bot_id: str) -> bool:
         return check.to in value
     if isinstance(check.to, bool):
         return value is check.to
-    return value == check.to
+    return bool(value == check.to)
 
 
 def page_matches(checks: Sequence[PropertyCheck], page: Mapping[str, Any], bot_id: str) -> bool:

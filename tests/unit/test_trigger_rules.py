@@ -137,6 +137,7 @@ STATUS_READY = {"kind": "property_changed", "property": "Status", "to": "Ready f
             ["fa1"],
         ),
         ("page.properties_updated", None, [STATUS_READY], True, ["s%3Ft"]),  # no ids sent: checked
+        ("page.properties_updated", None, [{"kind": "property_changed", "property": "Due"}], True, []),
         ("page.properties_updated", [], [STATUS_READY], False, []),
     ],
 )
@@ -235,6 +236,7 @@ def test_a_checked_change_names_a_task_of_its_own_in_the_window() -> None:
 def test_settings_input_bounds_and_types_rules() -> None:
     ok = SettingsInput.model_validate({"triggers": {DS: [STATUS_READY, {"kind": "mentioned"}]}})
     assert [r.kind for r in ok.triggers[DS]] == ["property_changed", "mentioned"]
+    bad: dict[str, Any]
     for bad in (
         {DS: [{"kind": "every_edit"}]},
         {DS: [{"kind": "property_changed"}]},  # no property
