@@ -252,6 +252,12 @@ class Container:
             s.verification_open_until(),
         )
 
+    def data_source_schemas(self, tenant_id: str) -> Callable[[str], dict[str, Any]]:
+        """data source id → its ``properties`` as Notion returns them, read with ``tenant_id``'s token
+        (the token is read at the first call only): settings check trigger rules against it."""
+        notion = self.notion_access.for_tenant(self.notion, tenant_id)
+        return lambda source: dict(notion.retrieve_data_source(source).get("properties") or {})
+
     def connecting(self) -> Connecting:
         """What the connect flow (connect, OAuth callback, disconnect) uses."""
         from shared.services.connect import Connecting

@@ -1,4 +1,5 @@
-"""Print the settings table of docs/settings.md from shared/config.py (``--check`` fails if stale)."""
+"""Print the settings table of docs/settings.md from shared/config.py, and its trigger rules table from
+shared/domain/triggers.py (``--check`` fails if either is stale)."""
 
 import argparse
 import sys
@@ -7,6 +8,7 @@ from pathlib import Path
 from shared.config import documented
 
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
+RULES_BEGIN, RULES_END = "<!-- triggers:begin -->", "<!-- triggers:end -->"
 
 
 def table() -> str:
@@ -16,6 +18,31 @@ def table() -> str:
     return "\n".join(rows)
 
 
+def rules_table() -> str:
+    """One row per field of each trigger rule model: the rule's kind, the field, its type, its meaning."""
+    from shared.domain.triggers import RULE_MODELS
+
+    rows = ["| rule `kind` | field | type | meaning |", "|---|---|---|---|"]
+    for model in RULE_MODELS:
+        schema = model.model_json_schema()
+        kind = schema["properties"]["kind"]["const"]
+        rows.append(f"| `{kind}` | | | {' '.join((model.__doc__ or '').split())} |")
+        for name, prop in schema["properties"].items():
+            if name == "kind":
+                continue
+            types = [t.get("type", "") for t in prop.get("anyOf", [prop])]
+            shown = " or ".join(t.replace("null", "none").replace("boolean", "true/false") for t in types)
+            needed = "required" if name in schema.get("required", []) else "optional"
+            rows.append(f"| | `{name}` | {shown}, {needed} | {prop.get('description', '')} |")
+    return "\n".join(rows)
+
+
+def _replace(text: str, begin: str, end: str, body: str) -> str:
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", metavar="DOC", help="fail if the document's table differs")
@@ -23,12 +50,11 @@ def main() -> int:
     args = parser.parse_args()
     if not (args.check or args.write):
         print(table())
+        print(rules_table())
         return 0
     path = Path(args.check or args.write)
     text = path.read_text()
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    updated = f"{head}{BEGIN}\n{table()}\n{END}{tail}"
+    updated = _replace(_replace(text, BEGIN, END, table()), RULES_BEGIN, RULES_END, rules_table())
     if args.write:
         path.write_text(updated)
         return 0

@@ -12,4 +12,5 @@ def get_settings(call: Call) -> Reply:
 def patch_settings(call: Call) -> Reply:
     changes = json_object(call.request, "the body must be a JSON object of the settings to change")
     container = call.container
-    return change_settings(call.tenant_id, changes, container.tenants, container.queue), 200
+    schemas = container.data_source_schemas(call.tenant_id)
+    return change_settings(call.tenant_id, changes, container.tenants, container.queue, schemas=schemas), 200

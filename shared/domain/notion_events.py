@@ -17,6 +17,7 @@ from shared.domain.ids import DocumentId
 from shared.domain.schema import Schema
 from shared.domain.tasks.plan import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
+from shared.domain.triggers import PropertyCheck, decide, rules_for
 
 SIGNATURE_HEADER = "X-Notion-Signature"
 EVENT_TYPES = frozenset(
@@ -73,6 +74,10 @@ class Parent(_Model):
 class EventData(_Model):
     parent: Parent | None = None
     page_id: str | None = Field(default=None, max_length=100)
+    # page.properties_updated: the ids of the properties that changed (what trigger rules match on)
+    updated_properties: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(
+        default=None, max_length=1000
+    )
 
 
 class NotionEvent(_Model):
@@ -129,10 +134,12 @@ def _norm(notion_id: str | None) -> str:
 
 
 class Admission(NamedTuple):
-    """Whether an event starts work, and why (the reason is logged)."""
+    """Whether an event starts work, and why (the reason is logged); ``checks``: values the page must
+    then have for a run to start, checked when planning (none: it starts as it is)."""
 
     admitted: bool
     reason: str
+    checks: tuple[PropertyCheck, ...] = ()
 
 
 def admit(event: NotionEvent, tenant: Tenant) -> Admission:
@@ -159,7 +166,10 @@ def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:
     if _norm(event.entity.id) in pages or (parent.type == "page" and _norm(parent.id) in pages):
         return Admission(True, "a chosen page")
     if _norm(parent.data_source_id) in {_norm(d) for d in settings.data_source_ids} - {""}:
-        return Admission(True, "a page of a chosen data source")
+        # The data source's trigger rules, from the event alone (docs/settings.md, "Trigger rules")
+        rules = rules_for(settings.triggers, parent.data_source_id)
+        verdict = decide(event.type, event.data.updated_properties, rules)
+        return Admission(verdict.starts, f"a page of a chosen data source: {verdict.reason}", verdict.checks)
     return Admission(False, "not in the chosen pages or data sources")
 
 
@@ -202,15 +212,15 @@ def plan_task(
     arrived: datetime | None = None,
     *,
     owner: bool = False,
+    checks: tuple[PropertyCheck, ...] = (),
 ) -> PlanRequest:
     """The plan task for ``event`` (its timestamp must have passed :func:`timestamp_problem`); a repeat
-    names the same task and run (``arrived``, if given, is when the event was *first* received).
-    With ``window_s`` > 0, a page's changes (created, properties or content updated) timed in one
-    window of that length (from the epoch) name one task and run, due :func:`settle_time` after the
-    window's end. One first received at or after that names a task of its own window and the one it
-    came in, due at the latter's end; its run claims the page. Comments never merge. ``owner``
-    (:func:`by_owner`): the owner's and a member's changes name different tasks, never one run. Why:
-    docs/decisions/0014-webhook-runs-coalesced-and-paced.md."""
+    names the same task and run (``arrived``: when the event was *first* received). With ``window_s``
+    > 0, a page's changes timed in one window name one task and run, due :func:`settle_time` after
+    the window's end; one first received later names a task of its own window. Comments never merge.
+    ``owner`` (:func:`by_owner`): the owner's and a member's changes name different tasks. ``checks``:
+    the values a trigger rule asks the page to have; changes with checks name a task per set of
+    checked properties. Why: docs/decisions/0014-webhook-runs-coalesced-and-paced.md."""
     comment = event.type.startswith("comment.")
     parent = event.data.parent or Parent()
     data_source = event.entity.id if event.entity.type == "data_source" else parent.data_source_id
@@ -223,11 +233,12 @@ def plan_task(
         data_source_id=data_source,
         comment_id=event.entity.id if comment else None,
         by_owner=owner,
+        checks=list(checks),
     )
     changed = trigger.changed_page
     if window_s > 0 and changed:
         window = int(event.timestamp.timestamp() // window_s)
-        key = f"{page_key(changed)}-{window}" + ("-o" if owner else "")
+        key = f"{page_key(changed)}-{window}" + ("-o" if owner else "") + _checked(checks)
         ends = datetime.fromtimestamp((window + 1) * window_s, UTC)
         run_at = ends + settle_time(window_s)
         if arrived is not None and arrived >= run_at:  # the window's task may have run: not joined
@@ -238,6 +249,15 @@ def plan_task(
         return PlanRequest(task, f"plan:{tenant_id}:page:{key}", ends, run_at)
     task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{event.id}", trigger=trigger)
     return PlanRequest(task, f"plan:{tenant_id}:{event.id}")
+
+
+def _checked(checks: tuple[PropertyCheck, ...]) -> str:
+    """The part of a window's task name that sets a change to be checked apart: the checked
+    properties' ids, hashed (a change that starts as it is must not wait on another's check)."""
+    if not checks:
+        return ""
+    ids = "\n".join(sorted({c.property_id for c in checks}))
+    return "-if" + hashlib.sha256(ids.encode()).hexdigest()[:10]
 
 
 def mentions_bot(comment: dict[str, Any], bot_id: str) -> bool:

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from shared.domain.schema import Schema
+from shared.domain.triggers import Rule
 
 # What a stored document may hold (TenantSettings): looser than what the code tools accept and an owner
 # may send (check_repository: an owner has no '_' and does not start with '-' or '.'; a name is not
@@ -77,6 +78,11 @@ class TenantSettings(Schema):
         default_factory=list, description="Data sources whose changes start work"
     )
     page_ids: list[str] = Field(default_factory=list, description="Pages whose changes start work")
+    triggers: dict[str, list[Rule]] = Field(
+        default_factory=dict,
+        description="Trigger rules by chosen data source id: the changes of its pages that start work "
+        "(docs/settings.md, Trigger rules); a chosen data source without rules here: page_created and mentioned",
+    )
     react_to_mentions: bool = True
     notification_channels: list[NotificationChannel] = Field(
         default_factory=_every_channel,

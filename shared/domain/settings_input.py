@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from shared.domain.code_names import check_project, check_repository
 from shared.domain.daily import zone_of
 from shared.domain.settings import EMAIL, MAX_BUDGET_USD, NOTION_ID, TenantSettings, plain_notion_id
+from shared.domain.triggers import MAX_RULES, Rule
 
 # An IANA zone name: parts of letters, digits, _ + -, joined by /. No dot and no empty part, so never
 # a path ("../x", "/etc/passwd") that the zone loader would be asked to open.
@@ -96,6 +97,12 @@ class SettingsInput(TenantSettings):
         default_factory=list,
         max_length=MAX_NOTION_IDS,
         description=f"Notion ids of pages whose changes start work, each once, at most {MAX_NOTION_IDS}",
+    )
+    triggers: dict[NotionId, Annotated[list[Rule], Field(max_length=MAX_RULES)]] = Field(
+        default_factory=dict,
+        max_length=MAX_NOTION_IDS,
+        description="Trigger rules by data source id (each one of data_source_ids), at most "
+        f"{MAX_RULES} a source; the whole map is replaced, and checked against each source's schema",
     )
     react_to_mentions: bool = Field(True, strict=True, description="Whether a mention of the bot starts work")
     notification_email: Email | None = Field(

@@ -34,9 +34,10 @@ from shared.domain.events import (
 from shared.domain.model_calls import ModelUsage
 from shared.domain.notion_events import mentions_bot
 from shared.domain.runs import RunState, fold
-from shared.domain.settings import plain_notion_id
+from shared.domain.settings import TenantSettings, plain_notion_id
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, page_key
+from shared.domain.triggers import mentions_start, page_matches
 from shared.errors import (
     AgentError,
     ConfigError,
@@ -88,11 +89,17 @@ def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> dict[
 
 
 def _starts_nothing(task: PlanTask, deps: Deps) -> bool:
-    """Whether a Notion event's trigger starts nothing: the workspace's budget is spent, or it is a
-    comment that does not ask the agent (both before the run's turn is taken or anything paid for)."""
+    """Whether a Notion event's trigger starts nothing: a spent budget, a comment that does not ask
+    the agent, or a change whose page lacks the value its trigger rule asks. All are decided before
+    the run's turn is taken or anything is paid for."""
     if task.trigger.kind == "webhook" and _budget_spent(task, deps):
         return True
-    unasked = _why_comment_starts_nothing(task, deps) if task.trigger.comment_id else ""
+    if task.trigger.comment_id:
+        unasked = _why_comment_starts_nothing(task, deps)
+    elif task.trigger.checks:
+        unasked = _why_change_starts_nothing(task, deps)
+    else:
+        unasked = ""
     if unasked:
         log.info("trigger dropped, no run: %s", unasked, extra={"fields": {"run": task.run_id}})
     return bool(unasked)
@@ -146,6 +153,47 @@ def _why_comment_starts_nothing(task: PlanTask, deps: Deps) -> str:
         return f"the comment could not be read: {exc.reason}"
     if not mentions_bot(comment, bot_id):
         return "the comment does not mention the agent"
+    return _mention_opted_out(task, deps, tenant.settings if tenant is not None else None)
+
+
+def _mention_opted_out(task: PlanTask, deps: Deps, settings: TenantSettings | None) -> str:
+    """Why a mention starts nothing: its page is in a chosen data source whose trigger rules leave out
+    ``mentioned``, or "". The page is read (once) only when some chosen source leaves it out."""
+    if settings is None or not task.trigger.page_id:
+        return ""
+    without = {
+        plain_notion_id(d) for d in settings.data_source_ids if not mentions_start(settings.triggers, d)
+    }
+    if not without:
+        return ""
+    try:
+        page = deps.need_notion(task.tenant_id).retrieve_page(task.trigger.page_id)
+    except PermanentError as exc:
+        return f"the comment's page could not be read: {exc.reason}"
+    source = str((page.get("parent") or {}).get("data_source_id") or "")
+    if source and plain_notion_id(source) in without:
+        return "the trigger rules of the page's data source leave out mentions"
+    return ""
+
+
+def _why_change_starts_nothing(task: PlanTask, deps: Deps) -> str:
+    """Why a page's property change starts nothing: after one read, the page has none of the values
+    its trigger rules ask (``Trigger.checks``), or it is gone; "" when one holds. A transient error
+    propagates (the queue retries)."""
+    notion = deps.need_notion(task.tenant_id)
+    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    try:
+        page = notion.retrieve_page(str(task.trigger.page_id))
+        needs_bot = any(c.agent for c in task.trigger.checks)
+        bot_id = tenant.bot_id if tenant is not None and tenant.bot_id else ""
+        if needs_bot and not bot_id:
+            bot_id = str(notion.me().get("id", ""))
+    except ReconnectRequired as exc:
+        return exc.reason
+    except PermanentError as exc:
+        return f"the page could not be read: {exc.reason}"
+    if not page_matches(task.trigger.checks, page, bot_id):
+        return "the changed property does not have the value a trigger rule asks"
     return ""
 
 

@@ -2,29 +2,87 @@
 
 A ``notification_email`` that is neither the owner's Notion email nor the confirmed address gets mail
 only once its recipient confirms it: the change asks it by email (``shared.services.email_confirmation``),
-and the reply says whether it is confirmed (``notification_email_confirmed``: null without one)."""
+and the reply says whether it is confirmed (``notification_email_confirmed``: null without one).
+Trigger rules are checked against each data source's schema, read from Notion, and stored with
+their properties' ids (``shared.domain.triggers.resolve``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.settings import TenantSettings
 from shared.domain.settings_input import SettingsInput
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.domain.triggers import Rule, RuleProblem, plain_id, resolve, rules_for
+from shared.errors import Conflict, InvalidInput, NotFound, PermanentError
 from shared.services import email_confirmation
 
 if TYPE_CHECKING:
     from shared.ports import TaskQueue, TenantStore
 
 
+# A data source's schema by its id: its ``properties`` ({name: config}) as Notion returns them.
+type SchemaReader = Callable[[str], Mapping[str, Any]]
+
+
 def _shown(tenant: Tenant) -> dict[str, Any]:
+    settings = tenant.settings
+    effective = {
+        source: [r.model_dump(mode="json") for r in rules_for(settings.triggers, source)]
+        for source in settings.data_source_ids
+    }
     return {
         "status": tenant.status.value,
-        "settings": tenant.settings.model_dump(mode="json"),
+        "settings": settings.model_dump(mode="json"),
+        "effective_triggers": effective,
         "notification_email_confirmed": tenant.email_confirmed(),
     }
+
+
+def _resolved_triggers(triggers: dict[str, list[Rule]], schemas: SchemaReader | None) -> dict[str, Any]:
+    """The sent rules of each data source checked against its schema (one Notion read per source),
+    with their properties' names, ids and types; InvalidInput names the first that does not fit."""
+    seen: set[str] = set()
+    resolved: dict[str, Any] = {}
+    for source, rules in triggers.items():
+        if plain_id(source) in seen:
+            raise InvalidInput(f"triggers names data source {source} twice", [f"triggers.{source}"])
+        seen.add(plain_id(source))
+        needs_schema = any(r.kind in ("property_changed", "assigned_to_agent") for r in rules)
+        if not needs_schema:
+            resolved[source] = [r.model_dump(mode="json") for r in rules]
+            continue
+        if schemas is None:
+            raise InvalidInput("trigger rules naming properties cannot be checked here", ["triggers"])
+        try:
+            schema = schemas(source)
+        except PermanentError as exc:
+            raise InvalidInput(
+                f"data source {source} could not be read from Notion to check its rules: {exc.reason}",
+                [f"triggers.{source}"],
+            ) from exc
+        try:
+            rules_out = resolve(rules, schema, source, f"triggers.{source}")
+        except RuleProblem as problem:
+            raise InvalidInput(problem.reason, [problem.field]) from problem
+        resolved[source] = [r.model_dump(mode="json") for r in rules_out]
+    return resolved
+
+
+def _chosen_triggers(settings: dict[str, Any], sent: bool) -> dict[str, Any]:
+    """The rules of the chosen data sources only: sent rules for a source not chosen are a 400; stored
+    rules of a source no longer chosen are dropped (choosing it again starts from the default)."""
+    chosen = {plain_id(s) for s in settings.get("data_source_ids", [])}
+    triggers = settings.get("triggers") or {}
+    unchosen = [s for s in triggers if plain_id(s) not in chosen]
+    if unchosen and sent:
+        raise InvalidInput(
+            f"triggers names data source {unchosen[0]}, which is not among data_source_ids",
+            [f"triggers.{unchosen[0]}"],
+        )
+    return {s: r for s, r in triggers.items() if plain_id(s) in chosen}
 
 
 def read_settings(tenant_id: str, tenants: TenantStore) -> dict[str, Any]:
@@ -40,21 +98,25 @@ def change_settings(
     tenants: TenantStore,
     mailing: TaskQueue | None = None,
     now: datetime | None = None,
+    *,
+    schemas: SchemaReader | None = None,
 ) -> dict[str, Any]:
     """Apply ``changes`` to the named fields only; an unknown field or a bad value changes nothing.
-    Only the changes are checked, strictly (SettingsInput), so a value stored before a check existed
-    does not block changing another setting. A ``notification_email`` that needs confirming counts
-    against the workspace's own bound (as read, then again in the write) and the address's bound of
-    workspaces a day (``email_confirmation.reserve_recipient``). Beyond either: 429, nothing changed,
-    no place among the address's asks taken. Once stored, its confirmation mail is enqueued on
-    ``mailing``, the notify queue, by name: the same address that day, or a retried enqueue, adds
-    nothing. Without ``mailing`` nothing is asked, and the address stays unconfirmed, so gets no mail."""
+    Only the changes are checked, strictly (SettingsInput). A ``notification_email`` that needs
+    confirming counts against the workspace's bound and the address's bound of workspaces a day
+    (``email_confirmation.reserve_recipient``); beyond either: 429, nothing changed. Once stored, its
+    confirmation mail is enqueued on ``mailing`` by name (a retry adds nothing); without ``mailing``
+    the address stays unconfirmed. Sent ``triggers`` replace the stored map whole, checked against
+    each source's schema read through ``schemas`` (:func:`_resolved_triggers`)."""
     if not changes:
         raise InvalidInput("send at least one setting to change")
     unknown = sorted(set(changes) - set(TenantSettings.model_fields))
     if unknown:
         raise InvalidInput(f"unknown setting(s): {', '.join(unknown)}", unknown)
-    checked = SettingsInput.model_validate(changes).model_dump(include=set(changes))
+    validated = SettingsInput.model_validate(changes)
+    checked = validated.model_dump(include=set(changes))
+    if "triggers" in checked:
+        checked["triggers"] = _resolved_triggers(validated.triggers, schemas)
     now = now or datetime.now(UTC)
     asks = mailing is not None and "notification_email" in checked
 
@@ -63,7 +125,9 @@ def change_settings(
             raise NotFound("this workspace is not connected")
         if tenant.status == TenantStatus.REVOKED:
             raise Conflict("this workspace was disconnected: connect it again to change its settings")
-        settings = TenantSettings.model_validate(tenant.settings.model_dump() | checked)
+        merged = tenant.settings.model_dump() | checked
+        merged["triggers"] = _chosen_triggers(merged, "triggers" in checked)
+        settings = TenantSettings.model_validate(merged)
         return tenant.model_copy(update={"settings": settings, "updated_at": now})
 
     def change(tenant: Tenant | None) -> Tenant:

@@ -157,12 +157,21 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
     add_labels(tenant=tenant.tenant_id)
     admission = admit(event, tenant)
     if not admission.admitted:
-        log.info("webhook: event %s (%s) ignored: %s", event.id, event.type, admission.reason)
+        # No Notion read, no model call, no record, no task: counted by its label
+        log.info(
+            "webhook: event %s (%s) ignored: %s",
+            event.id,
+            event.type,
+            admission.reason,
+            extra={"fields": {"event": "webhook_ignored", "type": event.type}},
+        )
         return Outcome("ignored", admission.reason)
     expires = now + timedelta(seconds=intake.event_ttl_s)
     record = intake.events.record(tenant.tenant_id, event.id, event.type, now, expires)
     owner = by_owner(event, tenant)
-    request = plan_task(event, tenant.tenant_id, intake.coalesce_s, record.first_seen, owner=owner)
+    request = plan_task(
+        event, tenant.tenant_id, intake.coalesce_s, record.first_seen, owner=owner, checks=admission.checks
+    )
     task = request.task
     created = False
     if not record.enqueued:  # new, or a repeat of a delivery that may not have made its task

@@ -22,7 +22,7 @@ from shared.domain.tasks.plan import READ_LAG, PlanTask
 from shared.services import followups, humans
 from shared.services.planning import start_run
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
-from tests.support.webhook_intake import connected, flush
+from tests.support.webhook_intake import STATUS_EDITS, connected, flush, schema
 
 pytestmark = pytest.mark.integration
 
@@ -100,7 +100,7 @@ def test_the_same_event_five_times_at_once_makes_exactly_one_task(stack: Stack) 
 
 
 def test_duplicate_reordered_late_and_aggregated_deliveries(stack: Stack) -> None:
-    tenant_id, _ = connected(stack)
+    tenant_id, _ = connected(stack, rules=STATUS_EDITS)
     stack.admin.post(
         "/webhook/switches", {"duplicates": 2, "reorder": True, "delay": 0.3, "aggregation_delay": 0.3}
     )
@@ -131,19 +131,21 @@ def test_duplicate_reordered_late_and_aggregated_deliveries(stack: Stack) -> Non
 
 
 def test_a_pages_changes_within_a_window_make_one_task_that_waits_for_its_end(stack: Stack) -> None:
-    tenant_id, ws = connected(stack)
+    tenant_id, ws = connected(stack, rules=STATUS_EDITS)
+    status = schema(stack, "demo", ws["ids"]["tasks_data_source"])["Status"]["id"]
     now = datetime.now(UTC)
     start = datetime.fromtimestamp((now.timestamp() // WINDOW_S) * WINDOW_S, UTC)  # this window's start
     page = {"id": "5c6d7e8f-0000-4000-8000-0000000000aa", "type": "page"}
     first = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"], entity=page)
     edits = [
         first
-        | {"id": str(uuid.uuid4()), "type": kind, "timestamp": (start + timedelta(seconds=s)).isoformat()}
-        for kind, s in (
-            ("page.content_updated", 1),
-            ("page.properties_updated", 30),
-            ("page.content_updated", 59),
-        )
+        | {
+            "id": str(uuid.uuid4()),
+            "type": "page.properties_updated",
+            "timestamp": (start + timedelta(seconds=s)).isoformat(),
+            "data": first["data"] | {"updated_properties": [status]},
+        }
+        for s in (1, 30, 59)
     ]
     first["timestamp"] = start.isoformat()
     results = [signed_post(stack.webhook_url, e).json() for e in (first, *edits)]
@@ -180,7 +182,8 @@ def test_a_pages_next_window_starts_no_second_run_while_its_run_is_active(stack:
     """The plan tasks intake made, planned for real (Firestore emulator, Notion sandbox, offline model):
     the page's changes in the next windows find the page's run active and start nothing; when that
     run ends, the latest of them is planned once, through the plan queue, and holds the page in turn."""
-    tenant_id, _ = connected(stack)
+    tenant_id, ws = connected(stack, rules=STATUS_EDITS)
+    status = schema(stack, "demo", ws["ids"]["ideas_data_source"])["Status"]["id"]
     stack.admin.post("/workspaces/demo/ideas", {"title": "Quarterly offsite", "content": "Two days"})
     created = next(d for d in flush(stack) if d["type"] == "page.created")["event"]
     deps = stack.container.engine()
@@ -189,8 +192,9 @@ def test_a_pages_next_window_starts_no_second_run_while_its_run_is_active(stack:
         at = datetime.fromisoformat(created["timestamp"]) + timedelta(seconds=WINDOW_S * offset_windows)
         event = created | {
             "id": str(uuid.uuid4()),
-            "type": "page.content_updated",
+            "type": "page.properties_updated",
             "timestamp": at.isoformat(),
+            "data": created["data"] | {"updated_properties": [status]},
         }
         assert signed_post(stack.webhook_url, event).json() == {
             "result": "enqueued",

@@ -196,8 +196,16 @@ def new_tenant(stack: LocalStack, key: str, data_sources: list[str]) -> Tenant:
     stack.sandbox_admin("POST", "/oauth", {"workspace": key})
     auth = {"Authorization": f"Bearer {connect(stack)}"}
     api, ids = stack.url_of_api(), info["ids"]
+    # A Priority change in Tasks starts a run (the property placement's webhook); other sources keep
+    # the default trigger rules (created, mentioned).
+    edits = [
+        {"kind": "page_created"},
+        {"kind": "mentioned"},
+        {"kind": "property_changed", "property": "Priority"},
+    ]
     chosen = {
         "data_source_ids": [ids[d] for d in data_sources],
+        "triggers": {ids[d]: edits for d in data_sources if d == "tasks_data_source"},
         "github_repositories": [REPO],
         "vercel_projects": [PROJECT],
     }

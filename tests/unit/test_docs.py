@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from shared.config import documented
-from tools.settings_table import BEGIN, END, table
+from tools.settings_table import BEGIN, END, RULES_BEGIN, RULES_END, rules_table, table
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -100,6 +100,17 @@ def test_every_setting_is_in_the_settings_table_with_its_meaning() -> None:
     assert table_text == table(), "run: python -m tools.settings_table --write docs/settings.md"
     for variable, _, meaning in documented():
         assert f"`{variable}`" in table_text and meaning
+
+
+def test_every_trigger_rule_is_in_the_rules_table_with_its_fields() -> None:
+    from shared.domain.triggers import RULE_MODELS
+
+    document = _text(ROOT / "docs" / "settings.md")
+    table_text = document.split(RULES_BEGIN, 1)[1].split(RULES_END, 1)[0].strip()
+    assert table_text == rules_table(), "run: python -m tools.settings_table --write docs/settings.md"
+    for model in RULE_MODELS:
+        for name in model.model_fields:
+            assert f"`{name}`" in table_text or name == "kind"
 
 
 def test_the_readme_cost_figures_are_the_cost_models() -> None:

@@ -88,7 +88,8 @@ IN_DS: dict[str, Any] = {"parent": {"id": "db-1", "type": "database", "data_sour
     ("settings", "kind", "data", "start"),
     [
         ({"data_source_ids": [DS]}, "page.created", IN_DS, True),
-        ({"data_source_ids": [DS.replace("-", "")]}, "page.properties_updated", IN_DS, True),  # URL form
+        ({"data_source_ids": [DS.replace("-", "")]}, "page.created", IN_DS, True),  # URL form
+        ({"data_source_ids": [DS]}, "page.properties_updated", IN_DS, False),  # default rules: no edits
         ({"data_source_ids": ["other"]}, "page.created", IN_DS, False),
         ({}, "page.content_updated", IN_DS, False),
         ({"page_ids": [PAGE]}, "page.content_updated", {"parent": {"id": "x", "type": "space"}}, True),
@@ -118,7 +119,16 @@ def test_our_own_bots_events_never_start_work_but_a_persons_share_of_an_aggregat
     chosen = tenant(data_source_ids=[DS])
     assert not admit(event("page.created", [BOT], **IN_DS), chosen).admitted
     assert not admit(event("comment.created", [BOT], page_id=PAGE), chosen).admitted
-    assert admit(event("page.content_updated", [BOT, "person-1"], **IN_DS), chosen).admitted
+    rule = {
+        "kind": "property_changed",
+        "property": "Status",
+        "property_id": "st%3A",
+        "property_type": "status",
+    }
+    watching = tenant(data_source_ids=[DS], triggers={DS: [rule]})
+    changed = IN_DS | {"updated_properties": ["st%3A"]}
+    assert admit(event("page.properties_updated", [BOT, "person-1"], **changed), watching).admitted
+    assert not admit(event("page.properties_updated", [BOT], **changed), watching).admitted
 
 
 def test_the_plan_task_is_named_from_the_event_and_carries_its_identities() -> None:

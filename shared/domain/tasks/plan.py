@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from shared.domain.tasks import TaskBody, TaskId
+from shared.domain.triggers import PropertyCheck
 
 # Notion's changes to a page itself (not its comments). One page's changes within a window start one
 # run (shared.domain.notion_events.plan_task), and a page has one such run active at a time
@@ -61,6 +62,8 @@ class Trigger(TaskBody):
     # Whether the workspace's owner authored it (every author of the event). None: a Notion event's
     # trigger counts as a member's, any other kind as the owner's (the API, the schedule).
     by_owner: bool | None = None
+    # A page's property change that starts a run only if the page then has one of these values.
+    checks: list[PropertyCheck] = Field(default_factory=list, max_length=40)
 
     @property
     def member(self) -> bool:
