@@ -113,6 +113,7 @@ def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
             "github": {"connected": True},
             "vercel": {"connected": True},
             "slack": {"connected": False},
+            "discord": {"connected": False},
         }
     }
     goal = "Open a pull request in acme/site and deploy a preview of site: add the launch checklist"

@@ -474,3 +474,42 @@ def test_a_body_queued_with_links_before_the_change_is_mailed_with_fresh_ones(em
     [approve] = re.findall(r"^Approve: (\S+)$", mail["text"].replace("\r\n", "\n"), re.M)
     shown = email.stack.client("api").post("/links/preview", json={"token": approve.partition("#")[2]})
     assert shown.status_code == 200 and json_body(shown)["usable"] is True
+
+
+def test_discord_connected_through_api_gets_one_message_for_two_deliveries(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord, end to end: the webhook URL checked with Discord and kept as a secret, a notification
+    posted through it once with mentions off, and the URL in no record or answer."""
+    outcome = stack.connect()
+    tenant_id, auth = outcome["tenant_id"], {"Authorization": f"Bearer {outcome['session']}"}
+    hook_id, hook_token = SEED["discord_webhook_id"], SEED["discord_webhook_token"]
+    url = f"https://discord.com/api/webhooks/{hook_id}/{hook_token}"
+    with running_code_sandbox() as sandbox:
+        serve(stack, monkeypatch, notifier_backend="live", discord_api_base_url=sandbox.discord_url)
+        api = stack.client("api")
+        unknown = url.replace(hook_token, "a-webhook-discord-does-not-know-0123456789")
+        refused = api.put("/integrations/discord", headers=auth, json={"token": unknown})
+        assert refused.status_code == 400 and "Discord refused this token" in json_body(refused)["reason"]
+        connected = api.put("/integrations/discord", headers=auth, json={"token": url})
+        assert connected.status_code == 200, json_body(connected)
+        assert json_body(connected)["account"] == "Notion Agent in channel 1200000000000000002"
+        assert (
+            api.patch("/settings", headers=auth, json={"notification_channels": ["discord"]}).status_code
+            == 200
+        )
+        task = NotifyTask(
+            notification_id="r9-completed", tenant_id=tenant_id, subject="Done", text="@everyone ok"
+        )
+        assert deliver_twice(stack, task) == (True, False)
+        [message] = sandbox.admin.get(f"/discord/webhooks/{hook_id}/messages")
+        assert message["content"] == "**Done**\n\n@everyone ok" and message["allowed_mentions"] == {
+            "parse": []
+        }
+        stored = record(stack, tenant_id, "r9-completed")
+        assert (stored["status"], stored["channel"], stored["message_id"]) == (
+            "sent",
+            "discord",
+            message["id"],
+        )
+        assert hook_token not in str(stored) and hook_token not in connected.get_data(as_text=True)
