@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from shared.services.connect import Connecting
     from shared.services.deps import Deps
     from shared.services.notion_access import NotionAccess
+    from shared.services.spend import SpendCache
     from shared.services.webhooks import Intake
 
 Port = Literal[
@@ -300,10 +301,17 @@ class Container:
             queue=self.queue,
             secrets=self.secrets,
             settings=self.settings,
+            spend=self._spend_cache(),
             model_source=(lambda: self.model) if with_model else None,
             notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
             tenants=tenants,
         )
+
+    def _spend_cache(self) -> SpendCache:
+        """This instance's one cache of tenants' spend, shared by its engine bundles."""
+        from shared.services.spend import SpendCache
+
+        return self._once("spend_cache", SpendCache)
 
     def _build_deploy_engine(self) -> Deps:
         from shared.services.code_access import CodeAccess
@@ -315,6 +323,7 @@ class Container:
             queue=self.queue,
             secrets=self.secrets,
             settings=self.settings,
+            spend=self._spend_cache(),
             model_source=lambda: self.model,
             tenants=tenants,
             code=CodeAccess(self.code_host, self.deployer, self.secrets, tenants),

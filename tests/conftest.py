@@ -14,15 +14,6 @@ from local.processes import ProcessGroup, free_port, http_answers
 PROJECT = "notion-agent-test"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_instance_caches() -> None:
-    """Each test a fresh instance: no spend sums or budgets cached by an earlier test's tenant of the
-    same id (``shared.services.spend``)."""
-    from shared.services import spend
-
-    spend.forget()
-
-
 class FirestoreEmulator:
     def __init__(self, host: str) -> None:
         self.host = host

@@ -24,6 +24,7 @@ from shared.services.deps import Deps
 from shared.services.engine import StepOutcome, run_step
 from shared.services.humans import respond
 from shared.services.notion_access import NotionForTenant
+from shared.services.spend import SpendCache
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 
 Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
@@ -193,6 +194,7 @@ def make_deps(
         queue=FakeQueue(),
         secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
         settings=config,
+        spend=SpendCache(),
         model=model or FakeModel(),
         notion_for=lambda _tenant: NotionForTenant(fake_notion, lambda op: op("token")),
         tenants=connected_tenants(config, "t1"),

@@ -287,7 +287,7 @@ def _ask_model(deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attemp
             reply = deps.need_model().generate(
                 "plan", prompt_context.plan_prompt(task.goal, ctx, errors, max_steps), PlanOut
             )
-            spend.note_spent(task.tenant_id, reply.usage.cost_usd)
+            deps.spend.note_spent(task.tenant_id, reply.usage.cost_usd)
             attempts.used(deps, reply.usage)
             page = task.trigger.page_id
             plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
@@ -296,7 +296,7 @@ def _ask_model(deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attemp
             return Asked(None, exc.reason)
         except ModelFixableError as exc:
             if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
-                spend.note_spent(task.tenant_id, exc.usage.cost_usd)
+                deps.spend.note_spent(task.tenant_id, exc.usage.cost_usd)
                 attempts.used(deps, exc.usage)
             errors.append(exc.reason)
             attempts.failed(deps, exc.reason)

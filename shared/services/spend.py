@@ -13,47 +13,46 @@ from typing import Any
 from shared.domain.run_limits import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
 from shared.services.deps import Deps
 
-_lock = threading.Lock()
-_cache: dict[str, tuple[float, str, float, float]] = {}  # tenant → (expires, day, day $, month $)
-_budgets: dict[str, tuple[float, Budget]] = {}  # tenant → (expires, its budgets as read)
+
+class SpendCache:
+    """One instance's cached tenant spend and budgets (built once by bootstrap, carried in ``Deps``)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sums: dict[str, tuple[float, str, float, float]] = {}  # tenant → (expires, day, day $, month $)
+        self.budgets: dict[str, tuple[float, Budget]] = {}  # tenant → (expires, its budgets as read)
+
+    def note_spent(self, tenant_id: str, cost_usd: float) -> None:
+        """Add this instance's new spend to its cached sums (until the next read)."""
+        with self.lock:
+            cached = self.sums.get(tenant_id)
+            if cached:
+                self.sums[tenant_id] = (cached[0], cached[1], cached[2] + cost_usd, cached[3] + cost_usd)
 
 
 def _tenant_spend(deps: Deps, tenant_id: str) -> tuple[float, float]:
-    now = deps.clock()
+    now, cache = deps.clock(), deps.spend
     day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
-    with _lock:
-        cached = _cache.get(tenant_id)
+    with cache.lock:
+        cached = cache.sums.get(tenant_id)
         if cached and cached[0] > time.monotonic() and cached[1] == day:
             return cached[2], cached[3]
     day_usd, month_usd = deps.store.spend(tenant_id, day, month)
-    with _lock:
-        _cache[tenant_id] = (time.monotonic() + deps.settings.spend_cache_ttl_s, day, day_usd, month_usd)
+    with cache.lock:
+        cache.sums[tenant_id] = (time.monotonic() + deps.settings.spend_cache_ttl_s, day, day_usd, month_usd)
     return day_usd, month_usd
-
-
-def note_spent(tenant_id: str, cost_usd: float) -> None:
-    """Add this instance's new spend to its cached sums (until the next read)."""
-    with _lock:
-        cached = _cache.get(tenant_id)
-        if cached:
-            _cache[tenant_id] = (cached[0], cached[1], cached[2] + cost_usd, cached[3] + cost_usd)
-
-
-def forget() -> None:
-    with _lock:
-        _cache.clear()
-        _budgets.clear()
 
 
 def _budget(deps: Deps, tenant_id: str, *, fresh: bool = False) -> Budget:
     """The tenant's budgets, as read within ``spend_cache_ttl_s`` unless ``fresh``."""
-    with _lock:
-        cached = _budgets.get(tenant_id)
+    cache = deps.spend
+    with cache.lock:
+        cached = cache.budgets.get(tenant_id)
         if not fresh and cached and cached[0] > time.monotonic():
             return cached[1]
     budget = deps.budget(tenant_id)
-    with _lock:
-        _budgets[tenant_id] = (time.monotonic() + deps.settings.spend_cache_ttl_s, budget)
+    with cache.lock:
+        cache.budgets[tenant_id] = (time.monotonic() + deps.settings.spend_cache_ttl_s, budget)
     return budget
 
 

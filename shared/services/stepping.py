@@ -103,7 +103,7 @@ class Recorder:
 
     def _paid(self, purpose: str, usage: ModelUsage) -> None:
         self.usage.append((purpose, usage))
-        spend.note_spent(self.tenant_id, usage.cost_usd)
+        self.deps.spend.note_spent(self.tenant_id, usage.cost_usd)
 
     def events(self, seqs: Seqs, deps: Deps) -> list[RunEvent]:
         """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``."""

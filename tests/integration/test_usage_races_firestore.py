@@ -17,7 +17,6 @@ from shared.domain.runs import fold
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError
-from shared.services import spend
 from shared.services.deps import Deps
 from shared.services.engine import StepOutcome, run_step
 from shared.services.planning import start_run
@@ -57,7 +56,6 @@ class HeldNotion(FakeNotion):
 
 
 def started(db: Any, model: FakeModel, notion: FakeNotion, tool: str, args: dict[str, Any]) -> Deps:
-    spend.forget()
     steps = [(tool, args), ("finish", {"summary": "ok"})]
     model.script["PlanOut"] = [
         {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}

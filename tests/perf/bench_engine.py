@@ -132,6 +132,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     from shared.domain.tenants import Tenant
     from shared.services.deps import Deps
     from shared.services.notion_access import NotionForTenant
+    from shared.services.spend import SpendCache
     from tests.fakes import FakeQueue, FakeSecrets
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
@@ -173,6 +174,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
         queue=queue,
         secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
         settings=Settings(run_max_steps=STEPS + 10, step_lease_s=30.0, spend_cache_ttl_s=600.0),
+        spend=SpendCache(),
         model=Model(),
         notion_for=lambda _t: NotionForTenant(notion, lambda op: op("ntn_sandbox_demo")),
         tenants=tenants,

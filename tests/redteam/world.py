@@ -25,6 +25,7 @@ from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.notion_access import NotionForTenant
 from shared.services.planning import start_run
+from shared.services.spend import SpendCache
 from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
 
@@ -253,6 +254,7 @@ class World:
             queue=FakeQueue(),
             secrets=secrets,
             settings=config,
+            spend=SpendCache(),
             model=model,
             notion_for=lambda tenant: NotionForTenant(self.notion, partial(_as_tenant, tenant)),
             tenants=tenants,

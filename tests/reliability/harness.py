@@ -47,7 +47,6 @@ from shared.domain.runs import RunState
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import Tenant
-from shared.services import spend
 from shared.services.deps import Deps
 from tests.conftest import PROJECT
 from tests.fakes import FakeSecrets, FakeTenantStore
@@ -330,7 +329,6 @@ def engine_stack(
     task twice (``settle(twice=True)``) pass :data:`DUPLICATES_ATTEMPTS`: the emulator counts each
     kept delivery as an attempt without its backoff, so a pair of deliveries per round would spend
     production's 12 in a few rounds; they test duplicates, not the retry policy."""
-    spend.forget()
     with ExitStack() as stack:
         tasks = stack.enter_context(TasksEmulator(admin_port=None, min_dispatch_deadline_s=1.0))
         for queue in Queue:
