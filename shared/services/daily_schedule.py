@@ -8,11 +8,13 @@ id is ``daily-<YYYYMMDD>``: repeats plan nothing twice. Why: docs/decisions/0016
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from shared.config import Queue
 from shared.domain.daily import HOUR, daily_run_id, planning_day, tick_of, zone_of
+from shared.domain.tasks import TaskBody
 from shared.domain.tasks.digest import DigestTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
@@ -20,6 +22,7 @@ from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
 
 log = logging.getLogger(__name__)
+ENQUEUE_AT_ONCE = 16  # a page's task creations in flight at once (each a round trip to Cloud Tasks)
 
 
 class Fanout(NamedTuple):
@@ -58,7 +61,9 @@ def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
         more = ScheduleTask(tick=tick, after=next_after, since=since)
         deps.queue.enqueue(Queue.PLAN, more, f"schedule:{tick:%Y%m%d%H}:{next_after}")
     ticks = [since + HOUR * i for i in range((tick - since) // HOUR + 1)]
-    enqueued = sum(_enqueue_due(deps, tenant, ticks) for tenant in page)
+    due = [job for tenant in page for job in _due(tenant, ticks)]
+    with ThreadPoolExecutor(max_workers=max(1, min(ENQUEUE_AT_ONCE, len(due)))) as pool:
+        enqueued = sum(pool.map(lambda job: deps.queue.enqueue(Queue.PLAN, *job), due))
     if first_page:  # the rest is in the continuation's task: this tick is under way
         deps.tenants.record_tick(tick)
     log.info(
@@ -80,8 +85,8 @@ def _missed_since(last: datetime | None, tick: datetime) -> datetime:
     return since
 
 
-def _enqueue_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> int:
-    """Plan tasks for the tenant's days that are due at ``ticks`` (one, usually)."""
+def _due(tenant: Tenant, ticks: list[datetime]) -> list[tuple[TaskBody, str]]:
+    """The tasks (and their names) of the tenant's days that are due at ``ticks`` (one, usually)."""
     settings = tenant.settings
     zone = zone_of(settings.timezone)
     if zone is None:
@@ -91,19 +96,18 @@ def _enqueue_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> int:
             extra={"fields": {"tenant": tenant.tenant_id}},
         )
     days = [d for d in (planning_day(t, zone or UTC, settings.planning_hour) for t in ticks) if d is not None]
-    if not days:
-        return 0
-    enqueued = 0
+    due: list[tuple[TaskBody, str]] = []
     for day in dict.fromkeys(days):  # a fall-back hour is due twice: one task
         if settings.digest:
-            digest = DigestTask(tenant_id=tenant.tenant_id, day=day)
-            enqueued += deps.queue.enqueue(Queue.PLAN, digest, f"digest:{tenant.tenant_id}:{day:%Y%m%d}")
+            due.append(
+                (DigestTask(tenant_id=tenant.tenant_id, day=day), f"digest:{tenant.tenant_id}:{day:%Y%m%d}")
+            )
         if not settings.data_source_ids:
             log.info("no data source chosen: no daily plan", extra={"fields": {"tenant": tenant.tenant_id}})
             continue
         task = daily_plan_task(tenant, day)
-        enqueued += deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant.tenant_id}:{task.run_id}")
-    return enqueued
+        due.append((task, f"plan:{tenant.tenant_id}:{task.run_id}"))
+    return due
 
 
 def daily_plan_task(tenant: Tenant, day: date) -> PlanTask:
