@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from shared.domain.blocks import MAX_TEXT, utf16_len
 from shared.domain.markdown import (
+    CODE_LANGUAGES,
     MAX_NESTING,
     Append,
     code_language,
@@ -180,3 +181,9 @@ def test_requests_keep_100_blocks_and_two_levels_and_rebuild_the_tree() -> None:
 def test_any_markdown_gives_requests_within_the_limits(markdown: str, budget: int) -> None:
     blocks = markdown_to_blocks(markdown)
     assert rebuilt(plan_appends(blocks, budget)) == blocks
+
+
+def test_the_code_languages_are_those_of_notions_published_request_type() -> None:
+    from local.notion_sandbox.contract import load_contract
+
+    assert set(load_contract()["definitions"]["LanguageRequest"]["enum"]) == CODE_LANGUAGES
