@@ -63,7 +63,9 @@ def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, 
         cells = raw.get("cells")
         if not isinstance(cells, list):
             raise validation_error(f"body failed validation: {path}.table_row.cells should be an array.")
-        return kind, {"cells": [rich_text(c, f"{path}.table_row.cells[{i}]", names) for i, c in enumerate(cells)]}
+        return kind, {
+            "cells": [rich_text(c, f"{path}.table_row.cells[{i}]", names) for i, c in enumerate(cells)]
+        }
     content: JSON = {"rich_text": rich_text(raw.get("rich_text", []), f"{path}.{kind}.rich_text", names)}
     if kind == "code":
         content["caption"] = rich_text(raw.get("caption", []), f"{path}.code.caption", names)

@@ -48,7 +48,7 @@ def insert_blocks(
         block_ops.check_children(r.get(kind, {}).get("children", []), f"{path}[{i}].{kind}.children")
         for i, (r, (kind, _)) in enumerate(zip(requests, prepared, strict=True))
     ]
-    _check_shape(ws, container, path, prepared, nested, depth)
+    _check_shape(ws, container, path, prepared, nested, depth=depth)
     siblings = ws.children.setdefault(container, [])
     position = siblings.index(after) + 1 if after in siblings else len(siblings)
     created: list[JSON] = []
@@ -71,16 +71,30 @@ def insert_blocks(
 
 
 def _check_shape(
-    ws: Workspace, container: str, path: str, prepared: list[tuple[str, JSON]], nested: list[list[JSON]], depth: int
+    ws: Workspace,
+    container: str,
+    path: str,
+    prepared: list[tuple[str, JSON]],
+    nested: list[list[JSON]],
+    *,
+    depth: int,
 ) -> None:
     """Notion's refusals for nesting too deep in one request and for rows outside a table (or a
     table row of the wrong width)."""
-    table = ws.blocks.get(container, {}).get("table") if ws.blocks.get(container, {}).get("type") == "table" else None
+    table = (
+        ws.blocks.get(container, {}).get("table")
+        if ws.blocks.get(container, {}).get("type") == "table"
+        else None
+    )
     for i, ((kind, content), grandchildren) in enumerate(zip(prepared, nested, strict=True)):
         if grandchildren and depth >= block_ops.MAX_NESTING:
-            raise validation_error(f"body failed validation: {path}[{i}].{kind}.children should be not present.")
+            raise validation_error(
+                f"body failed validation: {path}[{i}].{kind}.children should be not present."
+            )
         if (kind == "table_row") != (table is not None):
-            raise validation_error(f"body failed validation: {path}[{i}] should be a table_row under a table only.")
+            raise validation_error(
+                f"body failed validation: {path}[{i}] should be a table_row under a table only."
+            )
         if table is not None and len(content["cells"]) != table["table_width"]:
             raise validation_error(
                 f"body failed validation: {path}[{i}].table_row.cells.length should be `{table['table_width']}`."
@@ -96,7 +110,9 @@ def update_block(ws: Workspace, actor: Actor, block_id: str, body: JSON) -> tupl
     kind = block["type"]
     if not isinstance(body.get(kind), dict):
         raise validation_error(f"body failed validation: body.{kind} should be defined.")
-    _, content = block_ops.block_content({"type": kind, kind: {**block[kind], **body[kind]}}, "body", user_names(ws))
+    _, content = block_ops.block_content(
+        {"type": kind, kind: {**block[kind], **body[kind]}}, "body", user_names(ws)
+    )
     block[kind] = content
     block["last_edited_time"], block["last_edited_by"] = now_iso(), actor.partial_user()
     return block, _content_changed(ws, actor, bid, [block])
@@ -124,7 +140,10 @@ def _content_changed(ws: Workspace, actor: Actor, block_id: str, blocks: list[JS
         return []
     page = ws.pages[root]
     page["last_edited_time"], page["last_edited_by"] = now_iso(), actor.partial_user()
-    data = {"parent": event_parent(ws, page), "updated_blocks": [{"id": b["id"], "type": "block"} for b in blocks]}
+    data = {
+        "parent": event_parent(ws, page),
+        "updated_blocks": [{"id": b["id"], "type": "block"} for b in blocks],
+    }
     return [Change("page.content_updated", {"id": root, "type": "page"}, data, actor)]
 
 

@@ -24,7 +24,11 @@ _VALUE_CHARS = 80  # an argument as an approval lists it
 # A page's title by its id, for approvals to show beside the id (None: unknown). Workspace text: quoted.
 Titles = Callable[[Any], str | None]
 # What a read approval names (read tools declare no targets: a repair may aim a read elsewhere).
-_READ_TARGETS = {"read_page": ("page_id",), "query_data_source": ("data_source_id",), "search_pages": ("query",)}
+_READ_TARGETS = {
+    "read_page": ("page_id",),
+    "query_data_source": ("data_source_id",),
+    "search_pages": ("query",),
+}
 _TITLE_CHARS = 100  # a page's title as an approval shows it beside the page's id
 _REASON_CHARS = 300  # the agent's own words, quoted
 _PROMPT_CHARS = 2000  # HumanRequested.prompt

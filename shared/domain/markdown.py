@@ -61,6 +61,7 @@ _DETAILS_PARTS = re.compile(
     r"(?P<open><details\b[^>]*>)|<summary\b[^>]*>(?P<summary>.*?)</summary\s*>|(?P<close></details\s*>)",
     re.IGNORECASE | re.DOTALL,
 )
+_PLAIN = Span("")
 _LINKABLE = re.compile(r"^(?:https?://[^\s]+|mailto:[^\s]+)$", re.IGNORECASE)
 
 
@@ -101,7 +102,7 @@ def comment_rich_text(text: str) -> list[dict[str, Any]]:
 # --- inline ---------------------------------------------------------------------------------------
 
 
-def _spans(node: SyntaxTreeNode, style: Span = Span("")) -> list[Span]:  # noqa: PLR0912 (one branch per token kind)
+def _spans(node: SyntaxTreeNode, style: Span = _PLAIN) -> list[Span]:
     out: list[Span] = []
     for child in node.children:
         kind = child.type
@@ -112,7 +113,11 @@ def _spans(node: SyntaxTreeNode, style: Span = Span("")) -> list[Span]:  # noqa:
         elif kind == "code_inline":
             out.append(style._replace(text=child.content, code=True))
         elif kind == "html_inline":
-            out.append(style._replace(text="\n" if re.fullmatch(r"<br\s*/?>", child.content, re.I) else child.content))
+            out.append(
+                style._replace(
+                    text="\n" if re.fullmatch(r"<br\s*/?>", child.content, re.I) else child.content
+                )
+            )
         elif kind == "strong":
             out += _spans(child, style._replace(bold=True))
         elif kind == "em":
@@ -321,7 +326,9 @@ def plan_appends(blocks: list[Block], budget: int = MAX_BLOCKS_PER_APPEND) -> li
     return appends
 
 
-def _take(node: Block, depth: int, left: int) -> tuple[Block, int, list[tuple[tuple[int, ...], list[Block]]]] | None:
+def _take(
+    node: Block, depth: int, left: int
+) -> tuple[Block, int, list[tuple[tuple[int, ...], list[Block]]]] | None:
     """``node`` as far as ``left`` blocks and the nesting allow: the request object, the blocks it
     holds, and (relative path, children) left for later; None if it cannot go in at all."""
     kind = node["type"]

@@ -68,7 +68,9 @@ def calls() -> Calls:
 @pytest.fixture(scope="module")
 def notion(server: SandboxServer, calls: Calls) -> NotionForTenant:
     http = httpx.Client(event_hooks={"response": [calls.response]})
-    options = ClientOptions(base_url=server.url, timeout_ms=10_000, notion_version=NOTION_VERSION, retry=False)
+    options = ClientOptions(
+        base_url=server.url, timeout_ms=10_000, notion_version=NOTION_VERSION, retry=False
+    )
     api = NotionApi(Client(options=options, client=http), max_inline_wait_s=1.0, rate_per_s=1000, burst=1000)
     return NotionForTenant(api, lambda operation: operation(TOKEN))
 
@@ -128,7 +130,9 @@ def in_order(words: list[str], text: str) -> bool:
 
 # --- random Markdown, built with the words it holds ---------------------------------------------
 
-words = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9), min_size=1, max_size=6)
+words = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9), min_size=1, max_size=6
+)
 Piece = tuple[str, list[str]]  # Markdown and the words of its text, in order
 
 
@@ -164,7 +168,9 @@ def items(draw: st.DrawFn, level: int = 0) -> Piece:
 
 @st.composite
 def block(draw: st.DrawFn) -> Piece:
-    kind = draw(st.sampled_from(["p", "h", "list", "code", "quote", "callout", "toggle", "table", "hr", "long"]))
+    kind = draw(
+        st.sampled_from(["p", "h", "list", "code", "quote", "callout", "toggle", "table", "hr", "long"])
+    )
     text, said = line(draw)
     if kind == "h":
         return f"{'#' * draw(st.integers(1, 4))} {text}", said
@@ -205,7 +211,11 @@ def documents(draw: st.DrawFn) -> Piece:
     max_examples=40,
     deadline=None,
     derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(documents())
 def test_random_markdown_is_written_within_the_contract_and_found_again(
@@ -268,7 +278,9 @@ def test_a_page_left_half_written_is_completed_not_created_twice(notion: NotionF
     ctx = context(notion, "k-page:4:1")
     args = CreatePageArgs(title="Half written", parent_page_id=IDS["home_page"], content=SECTION)
     first = nt.section(ctx.key, SECTION)[0].children
-    half = notion.create_page({"page_id": IDS["home_page"]}, {"title": {"title": nt.rich("Half written")}}, first)
+    half = notion.create_page(
+        {"page_id": IDS["home_page"]}, {"title": {"title": nt.rich("Half written")}}, first
+    )
     out = create_page(ctx, args)
     assert out["page_id"] == half["id"]
     text = tops(notion, half["id"])
@@ -295,4 +307,3 @@ def test_search_pages_finds_pages_by_title_bounded(notion: NotionForTenant) -> N
     everything = search_pages(context(notion, "k-search:6:2"), SearchPagesArgs(query="Quarterly review"))
     assert {r["id"] for r in everything["results"]} == set(made)
     assert not any(r["id"] == IDS["tasks_data_source"] for r in everything["results"])
-

@@ -232,7 +232,9 @@ def exercised(case: Case) -> Counter[str]:
     """What the attack put to the guarantees: requests naming effects (an API key tries each first),
     member-started cases (held to the deputy rule) and searches that ran."""
     asked = sum(isinstance(e, HumanRequested) and bool(e.effects) for log in case.logs.values() for e in log)
-    searched = sum(isinstance(e, ToolResult) and e.tool == "search_pages" for log in case.logs.values() for e in log)
+    searched = sum(
+        isinstance(e, ToolResult) and e.tool == "search_pages" for log in case.logs.values() for e in log
+    )
     return Counter(requests_naming_effects=asked, member_cases=int(case.member), searches=searched)
 
 

@@ -16,7 +16,6 @@ from shared.agent.tools import validate
 from shared.agent.tools.base import ToolContext, idempotency_key
 from shared.agent.tools.notion_write import UpdatePropertiesArgs, find_update
 from shared.domain.blocks import utf16_len
-from shared.domain.markdown import markdown_to_blocks
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -24,6 +23,7 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
+from shared.domain.markdown import markdown_to_blocks
 from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError
 from shared.services.deps import Deps
@@ -208,7 +208,9 @@ TOO_LONG = "\n".join(f"- line {i}" for i in range(1200))  # 1,201 blocks with th
         ("append_blocks", {"page_id": "p", "text": "${steps.1.text}\n" + TOO_LONG}),
     ],
 )
-def test_text_over_one_calls_requests_is_refused_when_checked_not_cut(tool: str, args: dict[str, Any]) -> None:
+def test_text_over_one_calls_requests_is_refused_when_checked_not_cut(
+    tool: str, args: dict[str, Any]
+) -> None:
     reason = refusal(tool, args)
     assert "requests of at most 100 blocks and one call writes at most 10" in reason
     assert "split it across several append_blocks steps" in reason

@@ -1,5 +1,4 @@
-"""Plain text in and out of Notion objects, a run's writes (sections), and the marker that makes an
-effect findable by key.
+"""Plain text in and out of Notion objects, a run's writes (sections), and the marker that finds them.
 
 Notion has no hidden fields, so a write carries a small visible provenance line,
 ``Notion Agent · ref <tenant tag>-<run:step:call>`` (gray, italic): the first block of a written
@@ -57,7 +56,9 @@ def too_many_requests(text: str) -> str:
     )
 
 
-def write_section(notion: "TenantNotion", target: str, appends: list[Append], made: list[dict[str, Any]] | None = None) -> int:
+def write_section(
+    notion: "TenantNotion", target: str, appends: list[Append], made: list[dict[str, Any]] | None = None
+) -> int:
     """Run ``appends`` (from :func:`section`) under ``target`` in order, then complete the marker;
     ``made``: the first request's blocks when it was already carried out (a page created with them).
     Returns the top-level blocks written."""
@@ -100,7 +101,10 @@ def clear_section(notion: "TenantNotion", parent: str, key: str) -> int:
             author = (block.get("created_by") or {}).get("id")
             doomed.append(str(block["id"]))
             for after in children:
-                if block_text(after).startswith(MARKER_PREFIX) or (after.get("created_by") or {}).get("id") != author:
+                if (
+                    block_text(after).startswith(MARKER_PREFIX)
+                    or (after.get("created_by") or {}).get("id") != author
+                ):
                     break
                 doomed.append(str(after["id"]))
             break

@@ -226,7 +226,11 @@ def append_blocks(ctx: ToolContext, args: AppendBlocksArgs) -> Output:
 
 def find_append(ctx: ToolContext, args: AppendBlocksArgs) -> Output | None:
     found = _has_marker(ctx, args.page_id)
-    return {"page_id": args.page_id, "blocks": len(nt.section(ctx.key, args.text)[0].children)} if found else None
+    return (
+        {"page_id": args.page_id, "blocks": len(nt.section(ctx.key, args.text)[0].children)}
+        if found
+        else None
+    )
 
 
 class AddCommentArgs(Args):
