@@ -5,6 +5,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from local.notion_sandbox.contract import load_contract
 from shared.domain.blocks import MAX_TEXT, utf16_len
 from shared.domain.markdown import (
     CODE_LANGUAGES,
@@ -184,6 +185,4 @@ def test_any_markdown_gives_requests_within_the_limits(markdown: str, budget: in
 
 
 def test_the_code_languages_are_those_of_notions_published_request_type() -> None:
-    from local.notion_sandbox.contract import load_contract
-
     assert set(load_contract()["definitions"]["LanguageRequest"]["enum"]) == CODE_LANGUAGES

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from shared.agent.plans import PlanOut, validate_plan
+from shared.agent.plans import PlanOut, catalogue, validate_plan
+from shared.agent.prompts import render
 from shared.agent.tools import notion_text as nt
 from shared.agent.tools import validate
 from shared.agent.tools.base import ToolContext, idempotency_key
@@ -275,3 +276,9 @@ def test_a_page_an_older_release_created_is_found_again_after_its_arguments_are_
     result = last_event(deps)
     assert isinstance(result, ToolResult) and result.reconciled
     assert notion.writes["create_page"] == 1  # the older release's page, found again
+
+
+def test_the_plan_prompt_tells_the_model_of_search_and_of_markdown() -> None:
+    prompt = render("plan", tools=catalogue(), goal="g", context="{}", errors="", max_steps=5)
+    assert "- search_pages (read): Find pages by title" in prompt
+    assert "> [!NOTE] callouts" in prompt and "<details><summary>" in prompt

@@ -69,7 +69,8 @@ def write_section(
         if index > 0 or made is None:
             made = notion.append_blocks(parent, append.children)
         written += len(made) if append.parent < 0 else 0
-        marker = marker or str(made[0]["id"]) if len(appends) > 1 else ""
+        if index == 0 and len(appends) > 1:
+            marker = str(made[0]["id"])  # the section's first block: completed once the rest is written
         for handle, path in append.handles:
             ids[handle] = _block_id(notion, made, path)
     if marker:
