@@ -31,6 +31,7 @@ from shared.agent.tools.notion_write import (
     create_page,
 )
 from shared.domain.markdown import MAX_NESTING, markdown_to_blocks
+from shared.errors import ModelFixableError
 from shared.services.notion_access import NotionForTenant
 from tests.engine_fakes import FakeModel
 from tests.fakes import FakeQueue
@@ -307,3 +308,21 @@ def test_search_pages_finds_pages_by_title_bounded(notion: NotionForTenant) -> N
     everything = search_pages(context(notion, "k-search:6:2"), SearchPagesArgs(query="Quarterly review"))
     assert {r["id"] for r in everything["results"]} == set(made)
     assert not any(r["id"] == IDS["tasks_data_source"] for r in everything["results"])
+
+
+def test_the_sandbox_refuses_what_notion_refuses_in_one_append(notion: NotionForTenant) -> None:
+    page = new_page(notion)
+    deep = markdown_to_blocks("- a\n    - b\n        - c\n            - d")  # three levels of children
+    table = markdown_to_blocks("| a | b |\n|---|---|\n| 1 | 2 |")[0]
+    no_rows = {"type": "table", "table": {**table["table"], "children": []}}
+    row = table["table"]["children"][0]
+    for blocks, says in (
+        (deep, "children should be not present"),
+        ([no_rows], "table.children should be defined"),
+        ([row], "should be a table_row under a table only"),
+    ):
+        with pytest.raises(ModelFixableError, match=says):
+            notion.append_blocks(page, blocks)
+    [made] = notion.append_blocks(page, [table])
+    with pytest.raises(ModelFixableError, match=re.escape("cells.length should be `2`")):
+        notion.append_blocks(made["id"], [{"type": "table_row", "table_row": {"cells": [[]]}}])
