@@ -29,11 +29,11 @@ def scheduler_account(tasks_account: str) -> str:
 
 
 def check_caller(request: Request, settings: Settings, target: Target) -> None:
-    """Return if the caller proves to be the tasks service account (or, on a scheduler route, Cloud
-    Scheduler's) with a token for this function's URL; Unauthenticated (401) without a token or with
-    one that fails verification, Forbidden (403) for another account's. The local profile without a
-    tasks service account checks nothing: nothing there sends tokens (in-process test stacks); a
-    production deployment must name the account (shared.config) and is always checked."""
+    """Return if the caller is the tasks service account (on a scheduler route, Cloud Scheduler's)
+    with a token for this function's URL. Raise Unauthenticated (401) for a missing or failing token,
+    Forbidden (403) for another account's. The local profile without a tasks service account checks
+    nothing: nothing there sends tokens (in-process test stacks); a production deployment must name
+    the account (shared.config) and is always checked."""
     account = settings.tasks_service_account
     if settings.profile != "production" and not account:
         return

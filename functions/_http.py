@@ -1,8 +1,8 @@
 """What every entry point shares: method check, body parsing, error mapping, trace and log context.
 
-Invalid body → 400 naming the fields; a JSON body beyond ``JSON_BODY_LIMIT`` → 413, never read
-whole; wrong method → 405; a project error → its own status with a reason a person can read;
-anything unexpected → 500 with an error id (the traceback goes to the log only).
+An invalid body is a 400 naming the fields; a JSON body beyond ``JSON_BODY_LIMIT`` is a 413, never
+read whole; a wrong method is a 405. A project error gets its own status with a reason a person can
+read. Anything unexpected is a 500 with an error id (the traceback goes to the log only).
 """
 
 import logging

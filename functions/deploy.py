@@ -1,9 +1,9 @@
 """``deploy``: the GitHub and Vercel steps of runs (Cloud Tasks, ``POST`` with a step task).
 
-The engine's step, like execute-step's, with the tenant's GitHub/Vercel tokens and no Notion: load
-the run, decide, record the intent, open the pull request or start the deployment (or find it, after
-a crash), record the result, enqueue the next step on execute-step. Duplicates and stale steps are
-acknowledged (200); a step in progress elsewhere or a short transient failure answers 503.
+The engine's step, like execute-step's, with the tenant's GitHub/Vercel tokens and no Notion. It loads
+the run, decides, records the intent, opens the pull request or starts the deployment (or finds it,
+after a crash), records the result and enqueues the next step on execute-step. Duplicates and stale
+steps are acknowledged (200); a step in progress elsewhere or a short transient failure answers 503.
 """
 
 from flask import Request, Response
@@ -18,7 +18,7 @@ from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step
 
-bootstrap.preload("store", "queue", "secrets", "tenants", "model", "code_host", "deployer")
+bootstrap.preload("store", "queue", "secrets", "tenants", "code_host", "deployer")
 
 
 def deploy(request: Request) -> Response:

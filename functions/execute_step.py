@@ -15,7 +15,7 @@ from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step
 from shared.services.sweeper import sweep
 
-bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
+bootstrap.preload("store", "queue", "secrets", "tenants", "notion")
 
 
 def execute_step(request: Request) -> Response:

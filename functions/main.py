@@ -26,12 +26,10 @@ def __getattr__(name: str) -> Any:
 def paused_collector() -> Iterator[None]:
     """Load a cold start's modules without the cyclic garbage collector, then freeze what loaded.
 
-    Importing a target allocates some 100,000 objects that live as long as the instance, and the
-    collector walks them again and again while they pile up: about a fifth of pydantic's import time
-    on these machines. Paused, it does none of that; frozen afterwards (``gc.freeze`` moves them to
-    the permanent generation without walking them), no later collection walks them either, so the
-    work is not merely put off to the first request. The cost: the few hundred cyclic leftovers of
-    the imports are never collected.
+    Paused, the collector does not walk the import's objects (some 100,000 that live as long as the
+    instance) while they pile up; frozen (``gc.freeze``), no later collection walks them either. The
+    cost: the few hundred cyclic leftovers of the imports are never collected. Why:
+    docs/decisions/0017-cold-start-budget.md.
     """
     enabled = gc.isenabled()
     gc.disable()

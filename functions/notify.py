@@ -20,7 +20,16 @@ from shared.services.notifications import deliver_notification
 # refresh (Secret Manager, the OAuth client), Slack, the mail relay, the queue (quiet hours; a
 # reconnect notice).
 bootstrap.preload(
-    "notifier", "notifications", "tenants", "notion", "notion_oauth", "secrets", "queue", "chat", "mailer"
+    "notifier",
+    "notifications",
+    "tenants",
+    "notion",
+    "notion_oauth",
+    "secrets",
+    "queue",
+    "chat",
+    "webhooks",
+    "mailer",
 )
 
 

@@ -1,7 +1,7 @@
 """``notion-webhook``: events from Notion (HTTPS POST, public, HMAC-signed).
 
-Reads at most ``webhook_max_body_bytes`` (413 beyond), hands the raw body and its signature to
-:func:`shared.services.webhooks.ingest_webhook` and answers at once: the handshake and every event
+Reads at most ``webhook_max_body_bytes`` (413 beyond) and hands the raw body and its signature to
+:func:`shared.services.webhooks.ingest_webhook`. It answers at once: the handshake and every event
 (enqueued, coalesced with other changes of its page, repeated, ignored or dropped) get 200, a bad
 signature 401, a malformed event 400. Nothing here calls Notion; the plan task does the work.
 """

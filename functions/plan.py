@@ -1,6 +1,6 @@
-"""``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step; and
-``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations) which enqueues the daily
-plan of every active tenant whose local planning hour has come."""
+"""``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step. Also
+``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations): it enqueues the daily plan
+of every active tenant whose local planning hour has come."""
 
 from flask import Request, Response
 

@@ -92,6 +92,7 @@ class LocalStack:
             "NA_GITHUB_API_BASE_URL": self.code_sandbox_url + "/github",
             "NA_VERCEL_API_BASE_URL": self.code_sandbox_url + "/vercel",
             "NA_SLACK_API_BASE_URL": self.code_sandbox_url + "/slack/api",
+            "NA_DISCORD_API_BASE_URL": self.code_sandbox_url + "/discord/api/v10",
             # The code sandbox's mail relay: loopback, so plain text is allowed (never in production).
             "NA_SMTP_HOST": "127.0.0.1",
             "NA_SMTP_PORT": str(self.smtp_port),

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from shared.ports import (
         ApiKeyStore,
         Chat,
+        ChatWebhooks,
         CodeHost,
         DeadLetterStore,
         Deployer,
@@ -64,6 +65,7 @@ Port = Literal[
     "code_host",
     "deployer",
     "chat",
+    "webhooks",
     "mailer",
 ]
 
@@ -85,6 +87,7 @@ _MODULES: dict[Port, str] = {
     "code_host": "shared.adapters.github",
     "deployer": "shared.adapters.vercel",
     "chat": "shared.adapters.slack",
+    "webhooks": "shared.adapters.discord",
     "mailer": "shared.adapters.smtp",
 }
 
@@ -111,6 +114,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "code_host": ("httpx",),
     "deployer": ("httpx",),
     "chat": ("httpx",),  # Slack's Web API, on httpx
+    "webhooks": ("httpx",),  # Discord's incoming webhooks, on httpx
     "mailer": ("smtplib",),  # the standard library's SMTP client
 }
 
@@ -210,6 +214,10 @@ class Container:
         return self._once("chat", self._build_chat)
 
     @property
+    def webhooks(self) -> ChatWebhooks:
+        return self._once("webhooks", self._build_webhooks)
+
+    @property
     def notion_access(self) -> NotionAccess:
         """Notion calls with a tenant's current token (refresh on 401): see shared.services.notion_access."""
         from shared.services.notion_access import NotionAccess
@@ -266,6 +274,8 @@ class Container:
             return self.code_host.account
         if integration == Integration.VERCEL:
             return self.deployer.account
+        if integration == Integration.DISCORD:
+            return self.webhooks.account
         return self.chat.account
 
     def _build_engine(self, with_model: bool) -> Deps:
@@ -273,14 +283,19 @@ class Container:
         from shared.services.notion_access import NotionAccess
 
         tenants = self._cached_tenants()
-        access = NotionAccess(tenants, self.secrets, self.notion_oauth, self.queue)
+
+        def access() -> NotionAccess:
+            return self._once(
+                "engine_notion", lambda: NotionAccess(tenants, self.secrets, self.notion_oauth, self.queue)
+            )
+
         return Deps(
             store=self.store,
             queue=self.queue,
             secrets=self.secrets,
             settings=self.settings,
-            model=self.model if with_model else None,
-            notion_for=partial(access.for_tenant, self.notion),
+            model_source=(lambda: self.model) if with_model else None,
+            notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
             tenants=tenants,
         )
 
@@ -294,7 +309,7 @@ class Container:
             queue=self.queue,
             secrets=self.secrets,
             settings=self.settings,
-            model=self.model,
+            model_source=lambda: self.model,
             tenants=tenants,
             code=CodeAccess(self.code_host, self.deployer, self.secrets, tenants),
         )
@@ -364,6 +379,11 @@ class Container:
         from shared.adapters.slack import SlackChat
 
         return SlackChat(self.settings.slack_api_base_url, self.settings.slack_timeout_s)
+
+    def _build_webhooks(self) -> ChatWebhooks:
+        from shared.adapters.discord import DiscordWebhookClient
+
+        return DiscordWebhookClient(self.settings.discord_api_base_url, self.settings.slack_timeout_s)
 
     def _build_store(self) -> RunStore:
         from shared.adapters.firestore_store import FirestoreRunStore
@@ -445,13 +465,20 @@ class Container:
 
         minter = LinkMinter(self.secrets, self.settings.api_url, self.settings.approval_link_ttl_s)
         if self.settings.notifier_backend == "live":
-            from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
+            from shared.services.channels import (
+                DiscordMessages,
+                Emails,
+                NotionComments,
+                SlackMessages,
+                sender_domain,
+            )
             from shared.services.delivery import ChannelDelivery
 
             mailer = self.mailer if self.settings.smtp_host else None  # no relay: no email channel
             channels: list[NotificationChannel] = [
                 NotionComments(partial(self.notion_access.for_tenant, self.notion)),
                 SlackMessages(self.chat, self.secrets),
+                DiscordMessages(self.webhooks, self.secrets),
                 Emails(mailer, self.secrets, sender_domain(self.settings.smtp_sender), minter),
             ]
             lease_s = self.settings.step_lease_s  # longer than a message's requests and a token refresh

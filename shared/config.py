@@ -308,7 +308,13 @@ class Settings:
     slack_api_base_url: str = setting(
         "https://slack.com/api", description="Base URL of Slack's Web API (notifications, by notify)."
     )
-    slack_timeout_s: float = setting(15.0, ge=1, le=120, description="Timeout of one Slack API request.")
+    slack_timeout_s: float = setting(
+        15.0, ge=1, le=120, description="Timeout of one Slack or Discord API request."
+    )
+    discord_api_base_url: str = setting(
+        "https://discord.com/api/v10",
+        description="Base URL of Discord's API (incoming webhooks: notifications, by notify).",
+    )
     smtp_host: str = setting(
         "",
         description="The SMTP relay of email notifications (SendGrid, Mailgun, Amazon SES, Google "

@@ -81,6 +81,11 @@ class TransientError(AgentError):
         self.retry_after_s = retry_after_s
 
 
+class NothingSent(TransientError):
+    """A passing failure before the service acted on the request (a rate limit, a refused
+    connection): a retry need not look for what this attempt might have done."""
+
+
 class PermanentError(AgentError):
     """An external system refused for good (4xx other than 401/429); retrying will not help."""
 

@@ -87,13 +87,12 @@ class RunStore(Protocol):
         change: PlanTask | None = None,
     ) -> str | None:
         """Make ``run_id`` the one active run of the page (``shared.domain.tasks.plan.page_key``).
-
         None when it is now (or already was). Otherwise the id of the holder: a run that exists and is
         neither finished nor released, or a run not yet written that claimed the page less than ``hold``
         before ``now``. For a ``change``, also a released holder that claimed the page after it.
-        Any other holder is replaced. While the page is held, ``change`` is remembered on the claim in place
-        of the earlier one, unless the holder claimed after it (``change.trigger.seen_by``);
-        :meth:`release_page` hands it over. A claimer replacing an unreleased holder keeps its unseen change.
+        Any other holder is replaced. While the page is held, ``change`` is remembered on the claim in
+        place of the earlier one, unless the holder claimed after it (``change.trigger.seen_by``).
+        :meth:`release_page` hands it over; replacing an unreleased holder keeps its unseen change.
         """
         ...
 
@@ -533,6 +532,24 @@ class Chat(Protocol):
         ends with ``marker`` (or one of several), or None when there is none. Read through
         ``conversations.history`` for a bounded number of pages: a window holding more messages than
         those is a PermanentError (whether the message is there cannot be told), never None."""
+        ...
+
+
+class ChatWebhooks(Protocol):
+    """Discord's incoming webhooks; the caller passes the webhook's URL (its path holds the secret).
+
+    Errors: a URL that is not a Discord webhook's is PermanentError (naming the expected form). A
+    webhook Discord no longer knows (401, 403, 404) is Unauthenticated. A message Discord refuses (400)
+    is PermanentError. Rate limiting (429), Discord's 5xx and transport failures are TransientError.
+    No message carries the URL.
+    """
+
+    def account(self, url: str) -> str:
+        """The webhook's name and channel ("<name> in channel <id>"); checked when it is stored."""
+        ...
+
+    def post(self, url: str, text: str) -> str:
+        """Post ``text`` (at most 2,000 characters; no mention pings anyone); the message's id."""
         ...
 
 

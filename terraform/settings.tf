@@ -30,7 +30,8 @@ locals {
     NA_VERCEL_API_BASE_URL      = "https://api.vercel.com"
     NA_CODE_TIMEOUT_S           = "30" # one GitHub/Vercel request; far inside deploy's timeout
     NA_SLACK_API_BASE_URL       = "https://slack.com/api"
-    NA_SLACK_TIMEOUT_S          = "15" # one Slack request; far inside notify's timeout
+    NA_SLACK_TIMEOUT_S          = "15" # one Slack or Discord request; far inside notify's timeout
+    NA_DISCORD_API_BASE_URL     = "https://discord.com/api/v10"
     NA_FRONTEND_URL             = var.frontend_url
     NA_LOG_LEVEL                = var.log_level
     NA_OAUTH_CALLBACK_URL       = local.public_endpoints["oauth_callback"] # the redirect_uri registered with Notion; same origin as NA_API_URL, so the connect cookie reaches it

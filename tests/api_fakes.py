@@ -5,13 +5,17 @@ from typing import Any, cast
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from functions._http import app
 from shared.bootstrap import PORTS, Container
 from shared.config import PlatformSecret, Settings
 from shared.ports import (
     ApiKeyStore,
+    Chat,
+    CodeHost,
     DeadLetterStore,
+    Deployer,
     Model,
     NotificationLog,
     Notifier,
@@ -27,6 +31,7 @@ from shared.ports import (
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
     FakeApiKeys,
+    FakeChatWebhooks,
     FakeCodeAccounts,
     FakeDeadLetters,
     FakeNotificationLog,
@@ -59,6 +64,7 @@ def _fake_ports() -> dict[str, Any]:
         "code_host": FakeCodeAccounts("GitHub"),
         "deployer": FakeCodeAccounts("Vercel"),
         "chat": FakeCodeAccounts("Slack"),
+        "webhooks": FakeChatWebhooks(),
     }
 
 
@@ -182,6 +188,30 @@ class FakeContainer(Container):
     def model(self, value: Model) -> None:
         self._built["model"] = value
 
+    @property
+    def code_host(self) -> FakeCodeAccounts:
+        return cast(FakeCodeAccounts, self._built["code_host"])
+
+    @code_host.setter
+    def code_host(self, value: CodeHost) -> None:
+        self._built["code_host"] = value
+
+    @property
+    def deployer(self) -> FakeCodeAccounts:
+        return cast(FakeCodeAccounts, self._built["deployer"])
+
+    @deployer.setter
+    def deployer(self, value: Deployer) -> None:
+        self._built["deployer"] = value
+
+    @property
+    def chat(self) -> FakeCodeAccounts:
+        return cast(FakeCodeAccounts, self._built["chat"])
+
+    @chat.setter
+    def chat(self, value: Chat) -> None:
+        self._built["chat"] = value
+
 
 @pytest.fixture
 def fakes() -> FakeContainer:
@@ -191,6 +221,12 @@ def fakes() -> FakeContainer:
 def client(target: str, container: Container) -> FlaskClient:
     """functions-framework's app of ``target``, answering from ``container``."""
     return app(target, container).test_client()
+
+
+def json_body(answer: TestResponse) -> dict[str, Any]:
+    """The JSON object ``answer`` carries (werkzeug types ``answer.json`` as ``Any | None``)."""
+    assert isinstance(answer.json, dict), answer.get_data(as_text=True)
+    return answer.json
 
 
 PLAN_BODY = {"tenant_id": "t1", "run_id": "r1", "goal": "Say hello", "trigger": {"kind": "manual"}}

@@ -66,7 +66,7 @@ class FakeNotion(Notion):
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     databases: dict[str, dict[str, Any]] = field(default_factory=dict)
     writes: Counter[str] = field(default_factory=Counter)
-    fail: dict[str, list[Exception]] = field(default_factory=dict)
+    fail: dict[str, list[BaseException]] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=itertools.count)
     bot_id: str = "bot-1"  # the integration's bot user (``me``)
 

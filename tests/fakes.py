@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.config import Queue
 from shared.domain.api_keys import ApiKey
+from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
 from shared.domain.dead_letters import DeadLetter
 from shared.domain.events import ModelUsed
 from shared.domain.notifications import Claimed, DeliveryClaim, Mail, NotificationRecord, NotificationStatus
@@ -20,7 +21,10 @@ from shared.errors import NotFound, PermanentError, TransientError, Unauthentica
 from shared.ports import (
     ApiKeyStore,
     Chat,
+    ChatWebhooks,
+    CodeHost,
     DeadLetterStore,
+    Deployer,
     Mailer,
     NotificationLog,
     Notifier,
@@ -454,9 +458,10 @@ class FakeNotionOAuth(NotionOAuth):
 
 
 @dataclass
-class FakeCodeAccounts:
+class FakeCodeAccounts(CodeHost, Deployer, Chat):
     """The "who am I" check of CodeHost/Deployer/Chat: any token but the ``refused`` ones is ``login``;
-    ``down`` makes the check a passing outage (as a 5xx or a timeout would)."""
+    ``down`` makes the check a passing outage (as a 5xx or a timeout would). Nothing else of those
+    ports is faked: a test reaching another method fails."""
 
     label: str
     login: str = "octo"
@@ -469,6 +474,34 @@ class FakeCodeAccounts:
         if token in self.refused:
             raise Unauthenticated(f"{self.label} refused the token; reconnect {self.label}")
         return self.login
+
+    def _not_faked(self, method: str) -> NotImplementedError:
+        return NotImplementedError(f"FakeCodeAccounts({self.label!r}) fakes account() only, not {method}()")
+
+    def find_pull_request(self, token: str, repository: str, branch: str) -> PullRequest | None:
+        raise self._not_faked("find_pull_request")
+
+    def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
+        raise self._not_faked("open_pull_request")
+
+    def find_deployment(
+        self, token: str, project: str, key: str, team_id: str | None = None
+    ) -> Deployment | None:
+        raise self._not_faked("find_deployment")
+
+    def create_deployment(self, token: str, request: DeployRequest) -> Deployment:
+        raise self._not_faked("create_deployment")
+
+    def get_deployment(self, token: str, deployment_id: str, team_id: str | None = None) -> Deployment:
+        raise self._not_faked("get_deployment")
+
+    def post_message(self, token: str, channel: str, text: str) -> str:
+        raise self._not_faked("post_message")
+
+    def find_message(
+        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime, latest: datetime
+    ) -> str | None:
+        raise self._not_faked("find_message")
 
 
 @dataclass
@@ -510,6 +543,32 @@ class FakeChat(Chat):
         after, before = oldest.timestamp(), latest.timestamp()
         found = [ts for ts, text in self.messages.get(channel, []) if text.rstrip().endswith(marker)]
         return next((ts for ts in found if after <= float(ts) <= before), None)
+
+
+@dataclass
+class FakeChatWebhooks(ChatWebhooks):
+    """Discord's webhooks (the ChatWebhooks port): messages per webhook URL; ``fail`` queues an
+    exception per method."""
+
+    url: str = "https://discord.com/api/webhooks/120000000000000001/fake-webhook-token-0123456789"
+    messages: dict[str, list[str]] = field(default_factory=dict)
+    fail: dict[str, list[Exception]] = field(default_factory=dict)
+
+    def _check(self, method: str, url: str) -> None:
+        if self.fail.get(method):
+            raise self.fail[method].pop(0)
+        if url != self.url:
+            raise Unauthenticated("Discord no longer knows this webhook")
+
+    def account(self, url: str) -> str:
+        self._check("account", url)
+        return "Notion Agent in channel 1"
+
+    def post(self, url: str, text: str) -> str:
+        self._check("post", url)
+        sent = self.messages.setdefault(url, [])
+        sent.append(text)
+        return str(1_300_000_000_000_000_000 + len(sent))
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Routes of the ``api`` function: the table :data:`ROUTES` here, the handlers in one module per
 concern. A handler gets the request context and answers a Reply.
 
-A route names its handler (:class:`Lazy`, ``"<module>.<function>"``) and the handler's module is
-imported on the route's first request: a cold start loads the code of the route it serves, not of all
-of them (Cloud Functions' advice for code that not every request runs). ``make bench-coldstart``
+A route names its handler (:class:`Lazy`, ``"<module>.<function>"``); the handler's module is
+imported on the route's first request. So a cold start loads the code of the route it serves, not of
+all of them (Cloud Functions' advice for code that not every request runs). ``make bench-coldstart``
 shows, beside the import, the import with every route's module loaded.
 """
 

@@ -1,10 +1,9 @@
 """API keys: ``POST /api-keys`` ``{"name", "scopes"}`` makes one (its full text in that answer only;
-scopes default to ``["read"]``),
-``GET /api-keys`` lists them, ``DELETE /api-keys/<key_id>`` deletes one. A session only: an API key
-cannot manage keys (403).
+scopes default to ``["read"]``), ``GET /api-keys`` lists them, ``DELETE /api-keys/<key_id>`` deletes
+one. A session only: an API key cannot manage keys (403).
 
 ``POST /api-keys`` takes an optional ``Idempotency-Key`` header (1-100 printable ASCII characters, no
-space; else 400): a retry with the same one and the same name makes that key again with a new secret
+space; else 400). A retry with the same one and the same name makes that key again with a new secret
 (the earlier one stops working) rather than a second key; with another name it is a 409."""
 
 from typing import Literal, cast

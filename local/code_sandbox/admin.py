@@ -240,6 +240,13 @@ def set_faults(sandbox: CodeSandbox, body: JSON) -> JSON:
     return {"pending": sandbox.faults.pending()}
 
 
+def _discord_messages(sandbox: CodeSandbox, webhook_id: str) -> list[JSON]:
+    webhook = sandbox.discord.webhooks.get(webhook_id)
+    if webhook is None:
+        raise AdminError(f"no Discord webhook {webhook_id}", 404)
+    return list(webhook.messages)
+
+
 def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
     def route(rule: str, methods: list[str], fn: Callable[..., Any]) -> None:
         def wrapped(**kwargs: str) -> Response:
@@ -274,6 +281,11 @@ def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
 
     route("/health", ["GET"], lambda _b: {"ok": True, "seed": SEED, "smtp_port": sandbox.smtp_port})
     route("/reset", ["POST"], reset)
+    route(
+        "/discord/webhooks/<webhook_id>/messages",
+        ["GET"],
+        lambda _b, webhook_id: _discord_messages(sandbox, webhook_id),
+    )
     route("/github/tokens", ["POST"], lambda b: grant_github(sandbox, b))
     route("/github/repos", ["POST"], lambda b: create_repo(sandbox, b))
     route(

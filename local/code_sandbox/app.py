@@ -19,8 +19,8 @@ METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 
 def make_app(sandbox: CodeSandbox | None = None) -> Flask:
-    """The WSGI app: GitHub under /github, Vercel under /vercel, Slack's Web API under /slack/api, the
-    admin API under /_sandbox."""
+    """The WSGI app: GitHub under /github, Vercel under /vercel, Slack's Web API under /slack/api,
+    Discord's under /discord/api/v10, the admin API under /_sandbox."""
     state = sandbox or CodeSandbox()
     app = Flask("code_sandbox")
     app.config["SANDBOX"] = state
@@ -36,6 +36,10 @@ def make_app(sandbox: CodeSandbox | None = None) -> Flask:
     @app.route("/slack/api/<path:path>", methods=METHODS)
     def slack(path: str) -> Response:
         return state.serve("slack", path, request)
+
+    @app.route("/discord/api/v10/<path:path>", methods=METHODS)
+    def discord(path: str) -> Response:
+        return state.serve("discord", path, request)
 
     register_admin(app, state)
     return app

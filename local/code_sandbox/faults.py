@@ -1,6 +1,6 @@
 """Failures injected on demand: the next N matching requests answer an error, or are slowed down.
 
-An injection matches a service (``github``, ``vercel``, ``slack`` or any), optionally a method and a path
+An injection matches a service (``github``, ``vercel``, ``slack``, ``discord`` or any), optionally a method and a path
 fragment. ``when="before"`` refuses the request (nothing happens); ``when="after"`` carries it out and
 then answers the error instead of the result, like a crash or a lost response after the effect.
 """
@@ -11,7 +11,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SERVICES = ("github", "vercel", "slack")
+SERVICES = ("github", "vercel", "slack", "discord")
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Faults:
         if item.status is None and item.delay_s <= 0:
             raise ValueError("give a status, a delay_s, or both")
         if item.service not in (None, *SERVICES) or item.when not in ("before", "after"):
-            raise ValueError("service must be github, vercel or slack; when must be before or after")
+            raise ValueError("service must be github, vercel, slack or discord; when must be before or after")
         with self._lock:
             self._items.append(item)
         return item

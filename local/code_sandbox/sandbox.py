@@ -1,4 +1,4 @@
-"""The sandbox's state (GitHub, Vercel, Slack and the SMTP relay), its seed, injected faults, a request
+"""The sandbox's state (GitHub, Vercel, Slack, Discord and the SMTP relay), its seed, injected faults, a request
 log, and the one path every API request takes: faults, then the service under the lock, then the log."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Request, Response
 
-from local.code_sandbox import github_api, slack_api, vercel_api
+from local.code_sandbox import discord_api, github_api, slack_api, vercel_api
 from local.code_sandbox.faults import Faults, Injection
 from local.code_sandbox.github_state import GitHubState, Grant
 from local.code_sandbox.slack_state import SlackState, Token
@@ -29,6 +29,8 @@ SEED = {
     "slack_channel": "C0SANDBOX01",  # #agent: the bot is a member
     "slack_outside_channel": "C0OUTSIDE01",  # #general: the bot is not a member
     "slack_archived_channel": "C0ARCHIVE01",  # #old-agent: archived
+    "discord_webhook_id": "1200000000000000001",
+    "discord_webhook_token": "sandbox-discord-webhook-token-acme-0123456789",
     "smtp_username": "notion-agent",
     "smtp_password": "smtp-sandbox-password",
     "smtp_sender": "Notion Agent <agent@sandbox.notion-agent.local>",  # for reference: any is relayed
@@ -46,6 +48,7 @@ class CodeSandbox:
         self.github = GitHubState()
         self.vercel = VercelState()
         self.slack = SlackState()
+        self.discord = discord_api.DiscordState()
         self.smtp = SmtpState()
         self.smtp_port: int | None = None  # the relay's, once a CodeSandboxServer has bound it
         self.reset()
@@ -56,6 +59,13 @@ class CodeSandbox:
         message."""
         with self.lock:
             self.github, self.vercel, self.slack = GitHubState(), VercelState(), SlackState()
+            self.discord = discord_api.DiscordState()
+            self.discord.add_webhook(
+                SEED["discord_webhook_id"],
+                SEED["discord_webhook_token"],
+                "Notion Agent",
+                "1200000000000000002",
+            )
             self.smtp = SmtpState({SEED["smtp_username"]: SEED["smtp_password"]})
             self.faults.clear()
             self.requests.clear()
@@ -86,7 +96,7 @@ class CodeSandbox:
         return repo.branch_head(ref) or (ref if ref in repo.objects.commits else None)
 
     def serve(self, service: str, path: str, request: Request) -> Response:
-        """Answer one API request of ``service`` (github, vercel or slack)."""
+        """Answer one API request of ``service`` (github, vercel, slack or discord)."""
         injection = self.faults.take(service, request.method, path)
         if injection is not None and injection.delay_s:
             time.sleep(injection.delay_s)  # outside the lock: other requests go on meanwhile
@@ -111,6 +121,8 @@ class CodeSandbox:
             elif service == "slack":
                 payload, status, headers = slack_api.dispatch(self.slack, request, path)
                 return json_response(payload, status, headers)
+            elif service == "discord":
+                payload, status = discord_api.dispatch(self.discord, request, path)
             else:
                 payload, status = vercel_api.dispatch(self.vercel, request, path, self.resolve_ref)
         except ApiError as error:
@@ -121,19 +133,25 @@ class CodeSandbox:
 
     @staticmethod
     def _injected(service: str, injection: Injection) -> ApiError:
-        shapes = {"github": github_api.injected, "vercel": vercel_api.injected, "slack": slack_api.injected}
+        shapes = {
+            "github": github_api.injected,
+            "vercel": vercel_api.injected,
+            "slack": slack_api.injected,
+            "discord": discord_api.injected,
+        }
         return shapes[service](injection)
 
     def _log(
         self, service: str, path: str, request: Request, status: int, injection: Injection | None
     ) -> None:
-        """One line per request, without the token (not even one sent, wrongly, in the query string)."""
+        """One line per request, without the token (not even one sent, wrongly, in the query string,
+        nor a Discord webhook's, the last segment of its path)."""
         self.requests.append(
             {
                 "seq": len(self.requests) + 1,
                 "service": service,
                 "method": request.method,
-                "path": "/" + path,
+                "path": "/" + (path.rsplit("/", 1)[0] + "/[token]" if service == "discord" else path),
                 "query": {k: v for k, v in request.args.items() if k != "token"},
                 "status": status,
                 "authorized": bool(request.headers.get("Authorization")),

@@ -140,6 +140,10 @@ class RunningSandbox(NamedTuple):
         return self.url + "/slack/api"
 
     @property
+    def discord_url(self) -> str:
+        return self.url + "/discord/api/v10"
+
+    @property
     def smtp_port(self) -> int:
         """The SMTP relay's port on 127.0.0.1 (asked of the sandbox: the tuple stays ``(url, admin)``)."""
         port: int = self.admin.get("/health")["smtp_port"]

@@ -2,9 +2,9 @@
 ``created_at`` and ``epoch``; never the secret.
 
 A top-level collection, keyed by the key's id, so that a request's key is found in one read without
-knowing its tenant. A key's tenant never changes: a key is made, replaced by one of the same tenant
-(a retry of ``POST /api-keys`` with its ``Idempotency-Key``: a new secret) or deleted, so what one read
-says of its tenant still holds at the write that follows. No TTL: a key lives until it is deleted.
+knowing its tenant. A key's tenant never changes, so what one read says of its tenant still holds at
+the write that follows. A key is made, replaced by one of the same tenant (a retry of ``POST /api-keys``
+with its ``Idempotency-Key``: a new secret) or deleted. No TTL: a key lives until it is deleted.
 """
 
 from collections.abc import Iterator

@@ -1,7 +1,7 @@
 """Notification records in Firestore: ``tenants/{t}/notifications/{notification_id}``.
 
-Exclusive without a transaction: the record is *created* (one write; a second creator is refused);
-taking over a stale ``sending`` record is an update conditioned on the document's update time, so of
+Exclusive without a transaction: the record is *created* (one write; a second creator is refused).
+Taking over a stale ``sending`` record is an update conditioned on the document's update time, so of
 two deliveries that both saw the lease expired only one proceeds. No TTL: the records are the
 tenant's notification history (``GET /notifications`` on api).
 """

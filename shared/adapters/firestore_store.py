@@ -1,9 +1,9 @@
 """Runs and their event logs in Firestore: ``tenants/{t}/runs/{r}`` and ``.../events/{seq}``.
 
 Concurrency control without transactions: event documents are named by their dense sequence number
-and always *created* (never overwritten), so two writers extending the log from the same point
-collide on the same document id and Firestore refuses the second commit as a whole. A write of
-events and the run document (the cached state) is one batch, so the cache moves only with the log.
+and always *created* (never overwritten). Two writers extending the log from the same point collide
+on the same document id, and Firestore refuses the second commit as a whole. A write of events and
+the run document (the cached state) is one batch, so the cache moves only with the log.
 Normal step: 1 read (the run document) + at most 3 writes; no transaction round trips.
 """
 
@@ -134,11 +134,11 @@ class FirestoreRunStore:
         """Runs in ``status`` idle since ``before``: not updated since, and no retry scheduled at or
         after it (``retry_at``, a long Retry-After: :attr:`Run.idle_since`). Oldest first.
 
-        The query is the one index (collection group ``runs``: status, updated_at); runs waiting for
-        a retry are read, only the fields this needs, and skipped here, and the query goes on past
-        them page by page (up to ``_STALLED_PAGES``), so a page full of them does not hide stalled
-        runs behind. A delayed run costs a read a sweep while it waits: cheaper than a second field
-        and index kept on every run, which run documents written before it would lack (docs/decisions/0019-a-failing-step-is-bounded-by-a-day.md)."""
+        The query uses the one index (collection group ``runs``: status, updated_at). Runs waiting
+        for a retry are read (only the fields this needs) and skipped here; the query goes on past
+        them page by page (up to ``_STALLED_PAGES``), so a page full of them hides no stalled run.
+        A delayed run costs a read a sweep while it waits; why no second index:
+        docs/decisions/0019-a-failing-step-is-bounded-by-a-day.md."""
         query = (
             self._db.collection_group("runs")
             .where(filter=FieldFilter("status", "==", status.value))
@@ -185,10 +185,10 @@ class FirestoreRunStore:
         change: PlanTask | None = None,
     ) -> str | None:
         """``tenants/{t}/page_runs/{page}`` names the page's active run. Created if absent; taken over
-        only from a finished, released or expired holder, and a change is remembered only on the
-        claim as it was read: both are updates conditioned on the document not having changed since,
-        so of two runs claiming at once exactly one gets the page, and a change remembered on a
-        holder that is being released is never lost (the release changes the document first)."""
+        only from a finished, released or expired holder. A change is remembered only on the claim as
+        it was read. Both are updates conditioned on the document not having changed since. So of two
+        runs claiming at once exactly one gets the page, and a change remembered on a holder being
+        released is never lost (the release changes the document first)."""
         ref = self._page(tenant_id, page_key)
         claim = {
             "run_id": run_id,
@@ -304,9 +304,9 @@ class FirestoreRunStore:
 
 
 def _kept_change(held: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The fields a takeover at ``now`` writes besides the claim: the released mark goes, and so
-    does the remembered change, unless the old holder never released the page (it will never hand
-    the change over) and the new one, claiming now, may not have seen it."""
+    """The fields a takeover at ``now`` writes besides the claim. The released mark goes. So does the
+    remembered change, unless the old holder never released the page (it will never hand the change
+    over) and the new one, claiming now, may not have seen it."""
     kept = None if held.get("released") else _change(held)
     unseen = kept is not None and not kept.trigger.seen_by(now)
     change = kept.model_dump(mode="json") if kept is not None and unseen else firestore.DELETE_FIELD

@@ -219,8 +219,8 @@ class FirestoreWebhookEvents:
         self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
     ) -> EventRecord:
         """A record past its ``expires_at`` counts as gone, though the TTL sweep (which may take a
-        day) has not deleted it yet: it is replaced, conditioned on its last update, so of two
-        callers replacing it at once one creates the record and the other finds it."""
+        day) has not deleted it yet. It is replaced, conditioned on its last update: of two callers
+        replacing it at once, one creates the record and the other finds it."""
         ref = self._ref(tenant_id, event_id)
         # ``enqueued`` written false, not left out: a replaced record must not keep the old one's mark.
         doc = {"event_type": event_type, "first_seen": now, "expires_at": expires_at, "enqueued": False}

@@ -69,9 +69,9 @@ def _rate_limited(response: httpx.Response, message: str) -> bool:
 
 
 def convert(response: httpx.Response, repository: str, token: str) -> AgentError:
-    """The project's error for a GitHub error response about ``repository``: 401 → Unauthenticated;
+    """The project's error for a GitHub error response about ``repository``: 401 → Unauthenticated.
     403 or 429 rate limited → TransientError (``retry_after_s`` from Retry-After, else
-    X-RateLimit-Reset); 404 → NotFound naming the repository; 5xx → TransientError; other 4xx →
+    X-RateLimit-Reset). 404 → NotFound naming the repository; 5xx → TransientError; other 4xx →
     :class:`GitHubApiError` with GitHub's message. A 2xx reply that is not JSON or not of the shape read
     (``read_json``) is a TransientError too: the next try may reach GitHub itself.
     """
@@ -186,14 +186,13 @@ class GitHubCodeHost:
         return mine[0]
 
     def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
-        """The pull request of ``change``, found or made; each step first looks at what is there:
-
-        - a pull request closed or merged is returned as it is (its branch is never brought back);
-        - the branch is created from the base's head only if missing;
-        - the files go into ONE commit through the git data API (a tree on the head's tree, a commit, a
-          fast-forward), skipped when the new tree equals the head's: a repeat after a crash adds nothing;
-        - a file is written executable (100755) when the change asks or the file it replaces is, else 100644;
-        - the pull request is opened unless one exists for the branch.
+        """The pull request of ``change``, found or made; each step first looks at what is there.
+        A pull request closed or merged is returned as it is (its branch is never brought back). The
+        branch is created from the base's head only if missing. The files go into ONE commit through
+        the git data API (a tree on the head's tree, a commit, a fast-forward), skipped when the new
+        tree equals the head's: a repeat after a crash adds nothing. A file is written executable
+        (100755) when the change asks or the file it replaces is, else 100644. The pull request is
+        opened unless one exists for the branch.
         """
         repo, branch = change.repository, change.branch
         existing = self.find_pull_request(token, repo, branch)

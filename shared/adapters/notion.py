@@ -44,15 +44,12 @@ class NotionApiError(PermanentError):
 
 
 class NotionRequestRefused(NotionApiError, ModelFixableError):
-    """Notion refused what was asked and said what to fix, having done nothing: 400
-    ``validation_error`` (a property name or value, a select option, a filter, a block's shape) or 404
-    ``object_not_found`` (an id that is wrong, deleted or not shared with the integration).
-
-    Both kinds at once, so each caller keeps its own reading. A tool step's engine checks
-    ModelFixableError first: the model gets Notion's message and repairs the arguments (safe after
-    the intent, as the request had no effect). Every other caller catches PermanentError as before:
-    planning fails the run of a page it cannot read, the comment check drops a comment that is gone,
-    the comment channel passes a notification to the next channel.
+    """Notion refused what was asked and said what to fix, having done nothing: 400 ``validation_error``
+    (a property name or value, a select option, a filter, a block's shape) or 404 ``object_not_found``
+    (an id that is wrong, deleted or not shared). It is both model-fixable and permanent. A tool step's
+    engine checks ModelFixableError first: the model gets Notion's message and repairs the arguments
+    (safe after the intent, as the request had no effect). Every other caller catches PermanentError:
+    planning fails the run, the comment check drops the comment, the comment channel tries the next.
     """
 
 

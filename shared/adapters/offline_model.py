@@ -1,10 +1,10 @@
 """Offline mode: a deterministic stand-in for Gemini, for the local stack (``NA_MODEL_BACKEND=offline``).
 
-It reads the JSON context block our prompts end with and answers the same schemas a real model
-gets: plans built from the page, its data source and the trigger (a scheduled run without a page
-reads its data source, drafts the day and sends it); drafts built from the goal, the instructions
-(their "- " lines, e.g. the day's tasks) and the page; corrected arguments echoed from the context. Same input, same output,
-no network. Usage is counted as characters / 4 and priced from the price table (normally $0).
+It reads the JSON context block our prompts end with and answers the schemas a real model gets.
+Plans come from the page, its data source and the trigger (a scheduled run without a page reads its
+data source, drafts the day and sends it). Drafts come from the goal, the instructions (their "- "
+lines, e.g. the day's tasks) and the page; corrected arguments are echoed from the context. Same
+input, same output, no network. Usage counts characters / 4, priced from the price table (normally $0).
 """
 
 import json

@@ -18,7 +18,7 @@ _MAX_KEYS = 1024  # beyond this many connections, forget the idle ones
 
 class Pacer:
     """Per connection key, the time its next request conforms (the generic cell rate algorithm:
-    ``burst`` at once, then one per ``1 / rate_per_s`` seconds); after a refusal the key is closed
+    ``burst`` at once, then one per ``1 / rate_per_s`` seconds). After a refusal the key is closed
     until its Retry-After has passed, then starts again with one request. A request that conforms
     within ``max_wait_s`` waits for its slot; a later one gets a TransientError with ``retry_after_s``
     and makes no request, so the step is scheduled for later instead of holding an instance. Keys are

@@ -1,6 +1,6 @@
-"""What the GitHub and Vercel adapters share: one lazily built httpx client per adapter, a request
-whose transport failures become TransientErrors that never carry the request (its Authorization
-header holds a tenant's token), and the reading of a successful reply (:func:`read_json`)."""
+"""What the GitHub and Vercel adapters share: one lazily built httpx client per adapter, and a
+request whose transport failures become TransientErrors that never carry the request (its
+Authorization header holds a tenant's token). Also the reading of a successful reply (:func:`read_json`)."""
 
 import threading
 from collections.abc import Callable
@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from shared.errors import TransientError
+from shared.errors import NothingSent, TransientError
 
 
 class RestClient:
@@ -36,6 +36,9 @@ class RestClient:
         # "from None": an httpx error holds its request, Authorization header included
         except httpx.TimeoutException:
             raise TransientError(f"{self.service} did not answer in time ({method} for {subject})") from None
+        except httpx.ConnectError as exc:  # no connection: the request never left
+            reason = f"{self.service} is unreachable ({exc.__class__.__name__}, {method} for {subject})"
+            raise NothingSent(reason) from None
         except httpx.TransportError as exc:
             reason = f"{self.service} is unreachable ({exc.__class__.__name__}, {method} for {subject})"
             raise TransientError(reason) from None
@@ -45,9 +48,9 @@ def read_json[T](
     service: str, response: httpx.Response, parse: Callable[[Any], T], request: str, token: str
 ) -> T:
     """``parse`` applied to the JSON of a successful reply to ``request``. A body that is not JSON (a
-    proxy's or an outage page), or JSON that ``parse`` cannot read (the parsers index and check, so a
-    missing key is a KeyError, a wrong type a TypeError or ValueError), is a TransientError: the next
-    try may reach the service itself. Its reason never quotes the body."""
+    proxy's or an outage page), or JSON that ``parse`` cannot read, is a TransientError: the next try
+    may reach the service itself. The parsers index and check, so a missing key is a KeyError, a wrong
+    type a TypeError or ValueError. The error's reason never quotes the body."""
     try:
         body = response.json()
     except ValueError:  # JSONDecodeError, UnicodeDecodeError

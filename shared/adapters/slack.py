@@ -84,9 +84,9 @@ def _answer(response: httpx.Response, subject: str) -> JSON:
 
 
 def convert(body: JSON, subject: str, channel: str | None, token: str) -> AgentError:
-    """The project's error for Slack's ``ok: false`` answer ``body`` about ``subject``: a refused token
+    """The project's error for Slack's ``ok: false`` answer ``body`` about ``subject``. A refused token
     (:data:`REFUSED_TOKEN`) → Unauthenticated; ``channel_not_found`` → NotFound naming the channel;
-    ``ratelimited`` → TransientError with ``retry_after_s``; Slack's own failures
+    ``ratelimited`` → TransientError with ``retry_after_s``. Slack's own failures
     (:data:`SLACK_FAILURES`) → TransientError; any other code → :class:`SlackApiError` naming it (and
     the scope a ``missing_scope`` needs). HTTP 429, 5xx, non-JSON answers and transport failures are
     TransientErrors too (:func:`_answer`).
@@ -151,9 +151,9 @@ class SlackChat:
 
     def account(self, token: str) -> str:
         """Who ``token`` is (``auth.test``): "<bot user> in <team>". A token whose app lacks what the
-        notifications need (``X-OAuth-Scopes``, which Slack sends with every answer to a token) is a
-        SlackApiError naming the missing scopes: without ``channels:history`` (or ``groups:history``,
-        for a private channel) a retried notification cannot look for the message it may have sent."""
+        notifications need is a SlackApiError naming the missing scopes (from ``X-OAuth-Scopes``, sent
+        with every answer to a token). Without ``channels:history`` (or ``groups:history``, for a
+        private channel) a retried notification cannot look for the message it may have sent."""
         body, headers = self._exchange("POST", "auth.test", token, "auth.test")
         granted = headers.get("x-oauth-scopes")
         if granted is not None:
@@ -180,7 +180,7 @@ class SlackChat:
     ) -> str | None:
         """The ``ts`` of the newest message in ``channel`` from ``oldest`` to ``latest`` (both
         timezone-aware, both included) whose text, trailing whitespace aside, ends with ``marker`` (or
-        one of several); None if the window has none; SearchExhausted if it holds more than
+        one of several). None if the window has none; SearchExhausted if it holds more than
         ``MAX_PAGES`` pages and none of them has it."""
         markers = (marker,) if isinstance(marker, str) else marker
         if oldest.tzinfo is None or latest.tzinfo is None or not markers or not all(markers):

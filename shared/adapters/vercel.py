@@ -55,9 +55,9 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def convert(response: httpx.Response, subject: str, token: str) -> AgentError:
-    """The project's error for a Vercel error response about ``subject`` (a project or deployment): 401,
-    or 403 for a missing or invalid token → Unauthenticated; 429 → TransientError with ``retry_after_s``
-    from Retry-After, else X-RateLimit-Reset; 404 → NotFound naming it; other 4xx →
+    """The project's error for a Vercel error response about ``subject`` (a project or deployment).
+    401, or 403 for a missing or invalid token → Unauthenticated; 429 → TransientError with
+    ``retry_after_s`` from Retry-After, else X-RateLimit-Reset; 404 → NotFound naming it. Other 4xx →
     :class:`VercelApiError` with Vercel's code and message; 5xx → TransientError. A 2xx reply that is not
     JSON or not of the shape read (:func:`read_json`) is a TransientError too.
     """

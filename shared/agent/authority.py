@@ -1,8 +1,8 @@
 """Which steps need their owner's approval at the moment they run, and the requests code writes.
 
 A step is gated when its effect lands beyond the run's own pages (a code tool; a Notion write to a
-page that is neither the trigger page nor one the run created), or when a member's run reads beyond
-its trigger's reach. It runs only if the owner approved a request naming its digest
+page that is neither the trigger page nor one the run created). It is gated too when a member's run
+reads beyond its trigger's reach. It runs only if the owner approved a request naming its digest
 (``RunState.approved``); else the engine records a request written here, from the resolved
 arguments, and the run waits. Whatever a model planned. Rules: docs/security.md.
 """
@@ -130,9 +130,9 @@ def effect_request(tool: str, args: dict[str, Any], rationale: str, titles: Titl
 
 
 def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
-    """What approving the plan's request_approval at ``step`` lets happen: the later steps, up to the
-    next request to a person, whose arguments hold no reference (a reference resolves when its step
-    runs, and is asked for then) and whose effect can be gated; each with its digest."""
+    """What approving the plan's request_approval at ``step`` lets happen, each with its digest: the
+    later steps, up to the next request to a person, whose effect can be gated and whose arguments
+    hold no reference. A reference resolves when its step runs, and is asked for then."""
     out: list[tuple[int, PlannedStep, str]] = []
     for n, planned in enumerate(state.steps[step:], start=step + 1):
         tool = REGISTRY.get(planned.tool)
@@ -150,7 +150,7 @@ def approval_prompt(
     state: RunState, step: int, summary: str, titles: Titles | None = None
 ) -> tuple[str, tuple[str, ...]]:
     """A plan's request_approval as code writes it: the changes it lets happen, then the model's
-    summary quoted; and the digests approving it grants: only those of changes the text lists (what
+    summary quoted. Also the digests approving it grants: only those of changes the text lists (what
     does not fit is asked for when its step runs)."""
     reason = quoted(summary)
     room = _PROMPT_CHARS - len(reason) - len("Approve these changes? . ")

@@ -98,9 +98,9 @@ def _risky(step: PlannedStep, own: bool) -> bool:
 
 def risk_floor(steps: list[PlannedStep], trigger_page_id: str | None) -> Risk:
     """The least risk a plan has, from its steps alone (the model's own rating can be talked down by
-    the page it reads): high when it uses a code tool, or writes to Notion anywhere but the run's own
-    pages (:func:`_own_pages`; a run without a trigger page has only the pages it creates, and a
-    create_page in a data source writes there). Notifications go to the owner and do not count. A
+    the page it reads). High when it uses a code tool, or writes to Notion anywhere but the run's own
+    pages (:func:`_own_pages`). A run without a trigger page has only the pages it creates, and a
+    create_page in a data source writes there. Notifications go to the owner and do not count. A
     run a person asked for in the app gets no discount: the model still reads the workspace."""
     own = _own_pages(steps, trigger_page_id)
     return Risk.HIGH if any(map(_risky, steps, own)) else Risk.LOW
@@ -108,9 +108,9 @@ def risk_floor(steps: list[PlannedStep], trigger_page_id: str | None) -> Risk:
 
 def _guard_risk(steps: list[PlannedStep], risk: Risk, trigger_page_id: str | None) -> list[PlannedStep]:
     """A high-risk plan asks a person before its first write, whether or not the model said so. Only
-    a request_approval counts (an ask_question is not a decision on the changes), and the approval
-    lists the changes that follow it: the one inserted here, and the model's own (whose words alone
-    may come from the page the run read)."""
+    a request_approval counts (an ask_question is not a decision on the changes). The approval lists
+    the changes that follow it: the one inserted here, and the model's own (whose words alone may
+    come from the page the run read)."""
     if risk != Risk.HIGH:
         return steps
     risky = [
@@ -169,7 +169,7 @@ def _change(n: int, step: PlannedStep, planned: list[PlannedStep], *, compact: b
 def _changes(head: str, planned: list[PlannedStep], after: int, risky: set[int]) -> str:
     """``head`` followed by the steps with effects after step number ``after`` of ``planned``: what
     the approver is asked to let happen. Every change is listed with its arguments when the summary
-    has room, else with its targets only; when even that is too long, the risky ones (``risky``: step
+    has room, else with its targets only. When even that is too long, the risky ones (``risky``: step
     numbers) come first and the rest are counted, so no write elsewhere is hidden behind harmless ones."""
     head = _clip(_named(head, planned), _HEAD_CHARS)
     numbered = [

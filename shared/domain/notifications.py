@@ -195,6 +195,21 @@ def one_line(text: str) -> str:
     return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
 
 
+DISCORD_MAX_CHARS = 2_000
+
+
+def discord_text(task: NotifyTask) -> str:
+    """The Discord message: the subject in bold, then the text, at most ``DISCORD_MAX_CHARS`` (a longer
+    text is cut and ends with "…"). No marker: a webhook's messages cannot be searched."""
+    subject = one_line(task.subject).replace("*", "")
+    head = f"**{subject}**\n\n" if subject else ""
+    text = decision_text(task).rstrip()
+    room = DISCORD_MAX_CHARS - len(head) - 1
+    if len(text) > room:
+        text = text[:room] + "…"
+    return f"{head}{text}".rstrip() or "(no text)"
+
+
 def slack_text(task: NotifyTask) -> str:
     """The Slack message: the subject in bold on one line (Slack's bold does not span lines), the text,
     and the marker as its last line. ``&``, ``<`` and ``>`` are escaped as Slack requires; Slack links

@@ -203,19 +203,14 @@ def plan_task(
     *,
     owner: bool = False,
 ) -> PlanRequest:
-    """The plan task for ``event``; a repeat of the event names the same task and run (``arrived``, if
-    given, is when the event was *first* received).
-
-    With ``window_s`` > 0, a page's changes (created, properties or content updated) whose timestamps
-    fall in one window of that length (counted from the epoch) name one task and run. It is scheduled
-    :func:`settle_time` after the window's end, so its read shows every change of the window. An event
-    first received at or after that time names a task of its own window and the one it came in,
-    scheduled for the latter's end; its run claims the page (``shared.services.planning.start_run``).
-    Comments are never merged. ``owner``: the owner authored it (:func:`by_owner`); the owner's and a
-    member's changes name different tasks, so a member's never joins a run with the owner's reach.
-    The timestamp must have passed :func:`timestamp_problem`.
-    Why: docs/decisions/0014-webhook-runs-coalesced-and-paced.md.
-    """
+    """The plan task for ``event`` (its timestamp must have passed :func:`timestamp_problem`); a repeat
+    names the same task and run (``arrived``, if given, is when the event was *first* received).
+    With ``window_s`` > 0, a page's changes (created, properties or content updated) timed in one
+    window of that length (from the epoch) name one task and run, due :func:`settle_time` after the
+    window's end. One first received at or after that names a task of its own window and the one it
+    came in, due at the latter's end; its run claims the page. Comments never merge. ``owner``
+    (:func:`by_owner`): the owner's and a member's changes name different tasks, never one run. Why:
+    docs/decisions/0014-webhook-runs-coalesced-and-paced.md."""
     comment = event.type.startswith("comment.")
     parent = event.data.parent or Parent()
     data_source = event.entity.id if event.entity.type == "data_source" else parent.data_source_id

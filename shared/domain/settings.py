@@ -31,7 +31,7 @@ SLACK_CHANNEL = r"^[CG][A-Z0-9]{8,20}$"  # public (C) or private (G, older) chan
 # An address a person reads: one @, a dot in the domain, no spaces or angle brackets (the relay checks
 # the rest); 254 characters at most (RFC 5321).
 EMAIL = r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$"
-type NotificationChannel = Literal["notion_comment", "slack", "email"]
+type NotificationChannel = Literal["notion_comment", "slack", "discord", "email"]
 # The largest budgets an owner may choose: 100 times the defaults, far above real use, low enough that
 # a typo (or a number too large to be one) is refused rather than becoming no limit at all.
 MAX_BUDGET_USD = {
@@ -42,7 +42,7 @@ MAX_BUDGET_USD = {
 
 
 def _every_channel() -> list[NotificationChannel]:
-    return ["notion_comment", "slack", "email"]
+    return ["notion_comment", "slack", "discord", "email"]
 
 
 # A Notion id (page, data source, workspace): a UUID, with or without its hyphens, in either case.
@@ -74,10 +74,10 @@ class TenantSettings(Schema):
     react_to_mentions: bool = True
     notification_channels: list[NotificationChannel] = Field(
         default_factory=_every_channel,
-        max_length=3,
+        max_length=4,
         description="Where notifications go, in order of preference: each goes to the first that can "
         "carry it (notion_comment: a comment on the page it is about; slack: a message in "
-        "slack_channel_id once Slack is connected; email: to notification_email once its recipient "
+        "slack_channel_id once Slack is connected; discord: through the connected Discord webhook; email: to notification_email once its recipient "
         "confirmed it, else the owner's Notion email, when the deployment has a mail relay)",
     )
     notification_email: str | None = Field(

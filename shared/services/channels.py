@@ -1,9 +1,9 @@
 """The notification channels (``NotificationChannel``): a comment on the page a notification is about,
-a message in the tenant's Slack channel, an email through the deployment's relay. Each says whether it
-can carry a notification for a tenant and where it goes, and sends it or finds what an earlier attempt
-sent, over the ports of Notion, Slack, the mail relay and the secret store. Signed links are minted as
-a mail is sent (``LinkMinter``) and go into that mail alone: never a comment, a message, a record or a
-log. The delivery policy across channels is shared.services.delivery.
+a message in the tenant's Slack channel or through its Discord webhook, an email through the relay.
+Each says whether it can carry a notification for a tenant and where it goes, and sends it or finds
+what an earlier attempt sent, over the ports of Notion, Slack, Discord, the relay and the secrets.
+Signed links are minted as a mail is sent (``LinkMinter``) and go into that mail alone: never a
+comment, a message, a record or a log. The delivery policy across channels is shared.services.delivery.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from shared.domain.tenants import CONFIRMATION_KIND, Tenant, TenantStatus, same_
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
-    from shared.ports import Chat, LinkMinter, Mailer, SecretStore, TenantNotion
+    from shared.ports import Chat, ChatWebhooks, LinkMinter, Mailer, SecretStore, TenantNotion
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,35 @@ class SlackMessages:
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
         channel = tenant.settings.slack_channel_id or ""
         return self._chat.post_message(self._token(tenant), channel, dn.slack_text(task))
+
+
+class DiscordMessages:
+    """A message through the tenant's Discord incoming webhook. A webhook's messages cannot be
+    listed, so an attempt that may have posted cannot be checked: ``find`` refuses, and the delivery
+    ends undeliverable rather than post twice (docs/notifications.md)."""
+
+    name = "discord"
+
+    def __init__(self, webhooks: ChatWebhooks, secrets: SecretStore) -> None:
+        self._webhooks, self._secrets = webhooks, secrets
+
+    def unable(self, task: NotifyTask, tenant: Tenant) -> str | None:
+        return None if Integration.DISCORD in tenant.integrations else "Discord is not connected"
+
+    def destination(self, tenant: Tenant) -> str:
+        return ""
+
+    def find(
+        self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime, where: str
+    ) -> str | None:
+        raise PermanentError("a Discord webhook's messages cannot be searched")
+
+    def send(self, task: NotifyTask, tenant: Tenant) -> str:
+        try:
+            url = self._secrets.get(chat_token_secret(tenant.tenant_id, Integration.DISCORD))
+        except NotFound:
+            raise PermanentError("Discord was disconnected (its webhook is gone)") from None
+        return self._webhooks.post(url, dn.discord_text(task))
 
 
 def sender_domain(sender: str) -> str:

@@ -206,11 +206,11 @@ def _store_connection(
 
 
 def _tenant_naming_secret(deps: Connecting, tenant_id: str, secret: str) -> Tenant | None:
-    """The tenant, if the update whose outcome is unknown landed (it names this connect's secret);
+    """The tenant, if the update whose outcome is unknown landed (it names this connect's secret).
     None if it did not, so the caller deletes that secret and revokes its token rather than leave a
     live token that nothing names. An update that lands after this read (a commit applied after its
-    caller gave up) then names a deleted secret: the workspace asks its owner to reconnect
-    (``notion_access``), which is a nuisance where the alternative would be a token kept forever.
+    caller gave up) then names a deleted secret, and the workspace asks its owner to reconnect
+    (``notion_access``): a nuisance, where the alternative would be a token kept forever.
     When this read fails too, its error propagates (the request fails, a 503) and the secret stays;
     the log names the tenant for an operator."""
     try:
@@ -246,8 +246,8 @@ def _revoke_refused(tokens: NotionTokens, deps: Connecting) -> None:
 
 
 def disconnect(tenant_id: str, deps: Connecting, stop_held: Callable[[str, str], int]) -> dict[str, object]:
-    """Revoke the tenant first (its webhooks are dropped and its running runs stop at their next step),
-    then revoke its token at Notion and delete its secret, cancel the held runs, and last end its
+    """Revoke the tenant first (its webhooks are dropped and its running runs stop at their next step).
+    Then revoke its token at Notion and delete its secret, cancel the held runs, and last end its
     sessions with a new session epoch. Repeated with the same session, it finishes what a failed
     attempt left. ``stop_held(tenant_id, reason)`` cancels the runs that wait for a person or are paused
     and says how many (``shared.services.humans.cancel_held``): the sessions and links that could decide

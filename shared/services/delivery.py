@@ -1,7 +1,8 @@
-"""The delivery of a notification across the tenant's channels, at most once: a lease on its record,
-reconciling what a crashed or failed attempt may have sent, falling back to the next channel when one
-refuses it for good, and giving up once the queue would stop retrying. Channels
+"""The delivery of a notification across the tenant's channels, at most once. It holds a lease on its
+record, reconciles what a crashed or failed attempt may have sent, falls back to the next channel when
+one refuses it for good, and gives up once the queue would stop retrying. Channels
 (``NotificationChannel``, shared.services.channels) and the record (``NotificationLog``) are ports.
+Why: docs/notifications.md, "At most once", "Fallback and giving up".
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from shared.domain import notifications as dn
 from shared.domain.notifications import DeliveryClaim, NotificationStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
-from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
+from shared.errors import NotFound, NothingSent, PermanentError, TransientError, Unauthenticated
 
 if TYPE_CHECKING:
     from shared.ports import NotificationChannel as Channel
@@ -41,19 +42,13 @@ def _now() -> datetime:
 
 class ChannelDelivery:
     """Delivers a notification on one of the tenant's channels, at most once (the ``Notifier`` port).
-
-    1. The record is created exclusively (``sending``, its channel, a lease of ``lease_s``): one ``sent``
-       or ``undeliverable`` leaves nothing to do, one ``sending`` under its lease is a TransientError.
-    2. One ``sending`` past its lease is taken over on its recorded channel (and Slack channel,
-       ``where``), unless that can no longer carry it. What an earlier attempt may have posted is
-       searched for the marker first (``SEARCH_MARGIN`` wider); an email goes again with its Message-ID.
-       A search refused or exhausted records ``undeliverable`` ("may have been sent") and sends nothing.
-    3. The message is sent and the record marked ``sent`` with its id.
-    4. A refusal for good moves the record to the next channel that can carry it, unless the task names
-       its channel; none left: ``undeliverable``, logged with the reasons only.
-    A transient error releases the lease and propagates until ``GIVE_UP_AFTER`` past ``created_at``,
-    then counts as a refusal. Why: docs/notifications.md, "At most once", "Fallback and giving up".
-    """
+    The record is created exclusively (``sending``, its channel, a lease of ``lease_s``); a ``sent`` or
+    ``undeliverable`` one leaves nothing to do, a ``sending`` one under its lease is a TransientError.
+    One past its lease is taken over on its channel (and ``where``) unless that can no longer carry it;
+    what it may have sent is searched for first (refused or exhausted: ``undeliverable``, nothing sent).
+    Refused for good, it moves to the next channel that can carry it, unless the task names its channel;
+    none left: ``undeliverable``, logged with the reasons only. A transient error releases the lease and
+    propagates until ``GIVE_UP_AFTER`` past ``created_at``, then counts as a refusal."""
 
     def __init__(
         self,
@@ -140,7 +135,7 @@ class ChannelDelivery:
             except TransientError as exc:
                 overdue = self._overdue(started)
                 if overdue is None:
-                    self._release(task)
+                    self._release(task, nothing_sent=isinstance(exc, NothingSent))
                     raise
                 refused[channel.name] = f"{exc.reason} (still failing {overdue} after the first attempt)"
             except (PermanentError, NotFound, Unauthenticated) as exc:
@@ -190,8 +185,14 @@ class ChannelDelivery:
         log.warning("notification %s is undeliverable: %s", task.notification_id, why)
         return False
 
-    def _release(self, task: NotifyTask) -> None:
-        self._records.release(task.tenant_id, task.notification_id, self._clock())
+    def _release(self, task: NotifyTask, *, nothing_sent: bool = False) -> None:
+        """End this attempt's lease. When its channel certainly received nothing (``NothingSent``),
+        the record names no channel, so the retry sends without looking first."""
+        now = self._clock()
+        if nothing_sent:
+            self._records.move(task.tenant_id, task.notification_id, "", now, reason="", lease_until=now)
+        else:
+            self._records.release(task.tenant_id, task.notification_id, now)
 
     def _following(self, task: NotifyTask, tenant: Tenant, refused: dict[str, str]) -> Channel | None:
         """The first channel of the tenant's order that can carry ``task`` and has not refused it (none
@@ -235,4 +236,9 @@ class ChannelDelivery:
 
 
 # Where each channel's id of what it sent is recorded.
-_SENT_ID = {"notion_comment": "comment_id", "slack": "message_ts", "email": "message_id"}
+_SENT_ID = {
+    "notion_comment": "comment_id",
+    "slack": "message_ts",
+    "discord": "message_id",
+    "email": "message_id",
+}

@@ -23,11 +23,12 @@ class Deps(NamedTuple):
     queue: TaskQueue
     secrets: SecretStore
     settings: Settings
-    model: Model | None = None
+    model: Model | None = None  # given as built (tests), or
     notion_for: Callable[[str], TenantNotion] | None = None  # tenant id → Notion with its token
     tenants: TenantStore | None = None
     clock: Callable[[], datetime] = utcnow
     code: CodeAccess | None = None  # GitHub and Vercel: set in the deploy function only
+    model_source: Callable[[], Model] | None = None  # builds the model on first use (bootstrap)
 
     def limits(self) -> Limits:
         s = self.settings
@@ -53,9 +54,13 @@ class Deps(NamedTuple):
         return "the workspace is no longer connected" if tenant is None else tenant.stops(started)
 
     def need_model(self) -> Model:
-        if self.model is None:
+        """The model: as given, else built on first use by ``model_source`` (a request that calls no
+        model loads no model client)."""
+        if self.model is not None:
+            return self.model
+        if self.model_source is None:
             raise RuntimeError("this function was built without a model")
-        return self.model
+        return self.model_source()
 
     def need_tenants(self) -> TenantStore:
         if self.tenants is None:

@@ -105,7 +105,7 @@ def _defer(deps: Deps, task: StepTask, state: RunState, retry_at: datetime) -> S
     """A delivery before the step may run again (a duplicate, a resume, a sweep): the step is put
     back for the rest of the wait, and nothing else happens (no tool, no model call, no write). The
     task has the name the delayed retry got, unless the log moved since, so while that retry waits
-    the queue refuses it; if that retry was never created (a crash after the error was recorded),
+    the queue refuses it. If that retry was never created (a crash after the error was recorded),
     this one takes its place."""
     wait = (retry_at - deps.clock()).total_seconds()
     followups.enqueue_step(deps, task.tenant_id, task.run_id, state, delay_s=wait)
@@ -174,9 +174,9 @@ def _record_with_usage(
 
 def _record_usage_and_release(deps: Deps, task: StepTask, recorder: Recorder, reason: str) -> None:
     """An attempt that records no outcome and is retried (the run stays as it was): keep its paid
-    calls, and release its intent with a transient error (``reason``), so that neither the retry
-    nor a pause or cancel (which append after the document) waits out the lease of a holder that
-    has given up. The retry takes the intent's arguments and looks for its effect first."""
+    calls, and release its intent with a transient error (``reason``). Then neither the retry nor a
+    pause or cancel (which append after the document) waits out the lease of a holder that has given
+    up. The retry takes the intent's arguments and looks for its effect first."""
     used, held = _usage(deps, recorder)
     if held.pending is not None and not held.pending.released:
         used.append(_error(deps, held, ErrorKind.TRANSIENT, reason))

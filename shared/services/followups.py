@@ -1,8 +1,9 @@
-"""What comes after a state, enqueued by name so a repeat is harmless: the next step, the planning of a
-run that has none yet, the message asking a person, or the notice that the run ended (and the
-planning of its page's change that came while it ran). Step tasks go to execute-step, or to deploy
-for a GitHub or Vercel step, named from (run, step, log position): a repeat gets the same name,
-which the queue refuses, while a step re-run after a decision or a delayed retry gets a new one.
+"""What comes after a state, enqueued by name so a repeat is harmless. That is the next step, the
+planning of a run that has none yet, the message asking a person, or the notice that the run ended
+(and the planning of its page's change that came while it ran). Step tasks go to execute-step, or to
+deploy for a GitHub or Vercel step. They are named from (run, step, log position): a repeat gets the
+same name, which the queue refuses, while a step re-run after a decision or a delayed retry gets a
+new one.
 """
 
 from shared.config import Queue
@@ -62,7 +63,7 @@ def enqueue_followup(
 
 
 def _plan_page_change(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
-    """An ended run started by its page's changes releases the page; the latest change that came
+    """An ended run started by its page's changes releases the page. The latest change that came
     while it held the page, and that it may not have read, is planned now (by name: a repeat of
     this follow-up enqueues nothing new)."""
     if not state.page_id or state.trigger != "webhook" or deps.settings.webhook_coalesce_s <= 0:

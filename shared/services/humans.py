@@ -216,7 +216,7 @@ def _replan(deps: Deps, tenant_id: str, new_id: str, state: RunState, text: str)
 def link_claims(deps: Deps, token: str) -> dict[str, Any]:
     """The claims of a genuine, unexpired decision link of the workspace's current connection.
 
-    A link carries the tenant's ``session_epoch`` from when it was made; a disconnect sets a new one
+    A link carries the tenant's ``session_epoch`` from when it was made. A disconnect sets a new one
     (``shared.services.connect.disconnect``), so a link mailed before it stops working, as every
     session does: someone who connects the workspace later is not bound by the earlier owner's links.
     Links made before they carried it have none and are refused the same way."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shared.domain.integrations import Integration, token_secret
+from shared.domain.integrations import Integration, discord_webhook, token_secret
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import (
     Conflict,
@@ -66,6 +66,11 @@ def connect_integration(
     integration, or the workspace's disconnect, landing after the mark wins: 409, no token kept."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise InvalidInput(f"token: a {integration.label} token is 8 to 1000 printable characters", ["token"])
+    if integration is Integration.DISCORD:
+        try:
+            discord_webhook(token)
+        except ValueError as exc:
+            raise InvalidInput(f"token: {exc}; nothing was stored", ["token"]) from None
     require_connected(tenant_id, tenants)  # before asking the service: a disconnected one is a 409
     try:
         login = account(token)

@@ -45,15 +45,13 @@ def oauth_client(secrets: SecretStore) -> tuple[str, str]:
 
 class NotionAccess:
     """A tenant's Notion calls, and what a 401 (``Unauthenticated``) leads to, once per call.
-
     A newer token another instance stored is used. Else a refresh token is refreshed at Notion, stored as
     a new secret version, and the operation runs again. Without one, or refused, the tenant is marked
     ``needs_reconnect``, its owner told (at most once a day) and :class:`ReconnectRequired` raised, as
     for a revoked tenant up front. Notion's refresh tokens are single use, so one refresh per tenant runs
     at a time, under a conditioned ``token_refresh_until`` lease (:data:`REFRESH_LEASE`); another
     instance retries (TransientError). A connection replaced meanwhile is a TransientError, not a
-    reconnect. Anything else the adapter raises passes through; an unknown tenant is NotFound.
-    """
+    reconnect. Anything else the adapter raises passes through; an unknown tenant is NotFound."""
 
     def __init__(
         self, tenants: TenantStore, secrets: SecretStore, oauth: NotionOAuth, queue: TaskQueue

@@ -1,8 +1,8 @@
 """``plan``: turn a trigger into a run. Read the current Notion context with the tenant's token (a
-webhook is only a signal), ask the model for a structured plan, validate it against the tool registry
-(re-asking with the error, at most ``plan_max_reasks`` times), write the run and its first events in
-one batch, and enqueue step 1. The run id comes from the trigger, so a repeated plan task only
-re-enqueues its follow-up. One active run per page (:func:`start_run`); every paid model call is
+webhook is only a signal) and ask the model for a structured plan. Validate it against the tool
+registry (re-asking with the error, at most ``plan_max_reasks`` times), write the run and its first
+events in one batch, and enqueue step 1. The run id comes from the trigger, so a repeated plan task
+only re-enqueues its follow-up. One active run per page (:func:`start_run`); every paid model call is
 recorded, on an error too, and a retry plans into the same run. Why: docs/engine.md, "Planning";
 docs/decisions/0001-planning-failures-end-as-runs.md, 0014-webhook-runs-coalesced-and-paced.md.
 """
@@ -102,7 +102,7 @@ def _budget_spent(task: PlanTask, deps: Deps) -> bool:
     """A Notion event's trigger (a page's change, a comment) while the workspace's day or month budget
     is spent starts nothing: no Notion read, no run waiting for an approval that the budget refuses
     anyway (``humans``), no page claim. The owner is told once per period (the notification is named
-    from the period, so every later event of that day or month sends nothing new); a person's own
+    from the period, so every later event of that day or month sends nothing new). A person's own
     request (api), the daily plan and a replan still make a run that waits for a decision."""
     spent = spend.tenant_over_budget(deps, task.tenant_id)
     if spent is None:
@@ -130,8 +130,8 @@ def _budget_spent(task: PlanTask, deps: Deps) -> bool:
 
 
 def _why_comment_starts_nothing(task: PlanTask, deps: Deps) -> str:
-    """Why a comment's trigger starts nothing, or "" when it starts a run: the comment must mention
-    the workspace's bot (Notion's event does not carry the text, so it is read: one Notion call,
+    """Why a comment's trigger starts nothing, or "" when it starts a run. The comment must mention
+    the workspace's bot; Notion's event does not carry the text, so it is read (one Notion call,
     before the run's turn is taken, its page claimed or anything paid for). A comment that is gone
     (deleted, its page closed to us) starts nothing either; a transient error propagates (the queue
     retries)."""
@@ -264,8 +264,8 @@ def plan_events(
     member: bool = False,
     attempts: Attempts | None = None,
 ) -> list[RunEvent]:
-    """The events that plan the run, at the next seqs of ``seqs``; ``trigger``: the kind the plan
-    records, when not the task's (a run planned again stays what it is, see :func:`_replan_events`);
+    """The events that plan the run, at the next seqs of ``seqs``. ``trigger``: the kind the plan
+    records, when not the task's (a run planned again stays what it is, see :func:`_replan_events`).
     ``member``: a run planned again that a member started. ``attempts`` receives the model calls as
     they are paid for (after the plan's head): what an error leaves."""
     attempts = attempts if attempts is not None else Attempts()
@@ -353,15 +353,14 @@ def _default_goal(ctx: dict[str, Any]) -> str:
 
 
 def start_run(task: PlanTask, deps: Deps, *, last_attempt: bool = False) -> bool:
-    """Create and plan the run; False if it existed (its follow-up is re-enqueued, harmless), if it
-    is a comment's that does not mention the agent (the trigger is dropped), if
-    it is a Notion event's run whose turn has not come (planned by a later task), if the tenant's
-    connection is gone (revoked or to be reconnected: the trigger is dropped), or if it is a page's
-    change and another run of that page is still active or read the page after it (the trigger is
-    dropped).
+    """Create and plan the run. False if the run existed (its follow-up is re-enqueued, harmless) or
+    is a Notion event's run whose turn has not come (a later task plans it). False, and the trigger
+    dropped, if it is a comment's that does not mention the agent or the tenant's connection is gone
+    (revoked or to be reconnected). The same if it is a page's change and another run of that page is
+    still active or read the page after it.
 
-    An error propagates (the queue retries the task), except on the queue's ``last_attempt``: then
-    the run ends, failed, saying why (:func:`_fail_unplanned_run`), since the queue deletes the task next."""
+    An error propagates (the queue retries the task), except on the queue's ``last_attempt``: then the
+    run ends, failed, saying why (:func:`_fail_unplanned_run`), since the queue deletes the task next."""
     try:
         return _start_run(task, deps)
     except Exception as exc:  # every error: after the last attempt nothing would ever plan it
@@ -414,9 +413,9 @@ def _start_run(task: PlanTask, deps: Deps) -> bool:
 def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts, exc: AgentError) -> None:
     """A new run's planning stopped on an error (any: transient, a ConfigError, a permanent refusal):
     the run is created with the model calls paid for, no steps and the error, running (as after a
-    budget approval). From then on the trigger is durable in the store, not only in the plan task:
-    the task's retry plans into the run (:func:`_replan_if_needed`), the sweeper re-enqueues it if
-    the task is gone, and a last attempt that still fails ends it, failed (:func:`_fail_unplanned_run`)."""
+    budget approval). From then on the trigger is durable in the store, not only in the plan task.
+    The task's retry plans into the run (:func:`_replan_if_needed`), the sweeper re-enqueues it if the
+    task is gone, and a last attempt that still fails ends it, failed (:func:`_fail_unplanned_run`)."""
     head = RunPlanned(
         seq=attempts.head_seq,
         at=deps.clock(),
@@ -517,7 +516,7 @@ def _page_held_by(task: PlanTask, deps: Deps) -> str | None:
     """For a page's change (with coalescing on: ``webhook_coalesce_s`` > 0), claim the page for this
     run before anything is paid for; the run that holds it instead, if one does. Changes that straddle
     a coalescing window, or come while the page's run waits for a person, then make no second plan,
-    model call and approval request while it is active; the latest such change that the run may not
+    model call and approval request while it is active. The latest such change that the run may not
     have read is remembered on the claim and planned once the run ends (``followups``). Other
     triggers (API, schedule, comments, a replan) never wait."""
     page = task.trigger.changed_page
@@ -566,14 +565,12 @@ def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
 def _replan_events(task: PlanTask, deps: Deps, state: RunState, attempts: Attempts) -> list[RunEvent]:
     """The plan of a run approved after a budget stop. It records the run's own trigger, not the
     follow-up's ``manual``: a page's change run still releases its page when it ends, and plans the
-    change remembered meanwhile. A run that can no longer be planned fails saying why, as a new
-    run's plan does (a new run is not even created when the connection is gone), and gets the usual
-    end notice and page release instead of staying running with no steps, planned again by every
-    sweep; the model calls paid for before the error are recorded before its end. Transient errors and
-    a deployment's ConfigError propagate, as in execute-step: the queue or the sweeper plans the run
-    again (the caller records the calls paid for before them). A run its workspace no longer runs
-    (disconnected, or the earlier owner's: ``Deps.tenant_stops``) is cancelled instead, before any
-    Notion read or model call, as its next step would be."""
+    change remembered meanwhile. A run that can no longer be planned fails saying why, as a new run's
+    plan does, with the usual end notice and page release (not left running with no steps). The model
+    calls paid for before the error are recorded before its end. Transient errors and a deployment's
+    ConfigError propagate, as in execute-step: the queue or the sweeper plans the run again (the caller
+    records the calls paid for before them). A run its workspace no longer runs (``Deps.tenant_stops``:
+    disconnected, or the earlier owner's) is cancelled instead, before any Notion read or model call."""
     gone = deps.tenant_stops(task.tenant_id, state.started_at)
     if gone:
         return [RunCancelled(seq=run_log.next_seq(state), at=deps.clock(), reason=gone)]

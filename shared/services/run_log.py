@@ -1,8 +1,8 @@
 """A run's event log and its one owner: the engine, stepping, planning, humans and the sweeper read and
 write a run's log only through here. It reads a run as its log has it (the document and the events
-written past it), numbers events (:class:`Seqs`), writes them by the race rule (each event is created
-at its seq, so of two writers from one state exactly one wins), keeps the paid usage of a write that
-lost, and after a write emits what follows the transition: the alert line and the next task.
+written past it) and numbers events (:class:`Seqs`). It writes them by the race rule (each event is
+created at its seq, so of two writers from one state exactly one wins) and keeps the paid usage of a
+write that lost. After a write it emits what follows the transition: the alert line and the next task.
 """
 
 from __future__ import annotations
@@ -186,11 +186,11 @@ def emit_transition(
 
 def keep_usage(deps: Deps, tenant_id: str, run_id: str, events: Sequence[RunEvent]) -> None:
     """Write the ``model_used`` events among ``events``, and nothing else, after whatever the log holds
-    now: the paid calls of an attempt whose outcome is not written (another writer got there first
-    or holds the step), or of a planning stopped by an error. Each write creates the next seqs, so it
-    never overwrites or reorders the log. The run document moves with them, unless the log ends past
-    it, in another delivery's intent (a live intent stays out of the document, see ``stepping``):
-    then they are created after it, without the document, and the holder's outcome (:func:`append`
+    now. They are the paid calls of an attempt whose outcome is not written (another writer got there
+    first or holds the step), or of a planning stopped by an error. Each write creates the next seqs, so
+    it never overwrites or reorders the log. The run document moves with them, unless the log ends past
+    it, in another delivery's intent (a live intent stays out of the document, see ``stepping``). Then
+    they are created after it, without the document, and the holder's outcome (:func:`append`
     ``after_usage``) or the delivery that takes the intent over (``stepping``) goes after them."""
     used = [e for e in events if isinstance(e, ModelUsed)]
     for _ in range(_ATTEMPTS):

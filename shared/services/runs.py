@@ -40,7 +40,7 @@ def request_run(
     the run of one that is not, so it is refused here, with nothing queued).
 
     With a ``request_id`` the run is named from it and from what was asked, so a retry of the request
-    queues nothing new; the id is recorded first, so reusing it for a different request is refused
+    queues nothing new. The id is recorded first, so reusing it for a different request is refused
     instead of being answered with the first request's run."""
     tenant = require_connected(tenant_id, tenants)
     if tenant.status == TenantStatus.NEEDS_RECONNECT:
@@ -99,7 +99,7 @@ def list_runs(tenant_id: str, store: RunStore, tenants: TenantStore, limit: int 
 
 def owned_run(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> Run:
     """The run, if it is the workspace's current owner's. Another tenant's run is simply not found,
-    and so is one of an earlier owner of the workspace (``Tenant.owns``): its log holds what their
+    and so is one of an earlier owner of the workspace (``Tenant.owns``). Its log holds what their
     grant could read, and deciding or resuming it would act on their plan with this owner's token."""
     run = store.get_run(tenant_id, run_id)
     since = _owner_since(tenant_id, tenants) if run is not None else None

@@ -2,7 +2,7 @@
 session epoch) or an API key (``na_...``, shared.domain.api_keys).
 
 A session or key acts for its tenant only while the tenant is connected and its ``session_epoch`` is
-the one it names: a disconnect, or a new owner's connect, sets a new epoch and so ends every earlier
+the one it names. A disconnect, or a new owner's connect, sets a new epoch and so ends every earlier
 session and key at once, on every instance. A session without an epoch is refused.
 """
 
@@ -48,11 +48,10 @@ def principal_of(
     of the tenant's current connection (one read of the tenant), else Unauthenticated. Or ``Bearer
     na_...``: an API key of ``keys`` (none given: refused) made during the tenant's current
     connection (one read of the key, one of the tenant), with its scopes, else Unauthenticated; a
-    genuine key where ``session_only`` is Forbidden.
-
-    A disconnect sets a new epoch, so its sessions and keys stop here (401). A session whose tenant
-    has no document acts for nothing there: the services answer 404 (tenants are never deleted, and a
-    tenant created again gets a new random epoch, which such a session does not name)."""
+    genuine key where ``session_only`` is Forbidden. A disconnect sets a new epoch, so its sessions
+    and keys stop here (401). A session whose tenant has no document acts for nothing there: the
+    services answer 404 (tenants are never deleted, and a tenant created again gets a new random
+    epoch, which such a session does not name)."""
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:

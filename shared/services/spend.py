@@ -75,7 +75,7 @@ def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
 
 def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
     """What the workspace spent on models today and this month (UTC days and months, as the budgets
-    count them), read now rather than from this instance's cache, against its budgets; ``paused``:
+    count them), read now rather than from this instance's cache, against its budgets. ``paused``:
     why Notion's events start nothing now (a spent budget), or None."""
     now = deps.clock()
     day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")

@@ -210,8 +210,8 @@ OWNER_LISTED = frozenset({"repository", "project"})
 
 def _keep_targets(tool: Tool, cursor: int, planned: dict[str, Any], repaired: dict[str, Any]) -> None:
     """A repair may fix a step's arguments but not where its effect lands (``Tool.targets``: the page
-    it writes, production or not), except within the owner's lists (:data:`OWNER_LISTED`): they are
-    what the risk floor judged and an approval listed, and a repair prompt holds what the run read.
+    it writes, production or not), except within the owner's lists (:data:`OWNER_LISTED`). The targets
+    are what the risk floor judged and an approval listed, and a repair prompt holds what the run read.
     Compared as written (a reference must stay that reference), a field left out at its default."""
     fields = tool.args.model_fields
     fixed = [f for f in tool.targets if f not in OWNER_LISTED]

@@ -42,17 +42,13 @@ def change_settings(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Apply ``changes`` to the named fields only; an unknown field or a bad value changes nothing.
-
-    The changes alone are checked, strictly (SettingsInput); the stored values they join are not checked
-    again, so a value stored before a check existed does not block changing another setting.
-
-    A change naming a ``notification_email`` that needs confirming is counted against the address's
-    bound of workspaces a day (``email_confirmation.reserve_recipient``) once the workspace's own bound
-    admits it as just read, then against the workspace's bound again in the same write (beyond either:
-    429, nothing changed, and no place among the address's asks taken) and, once stored, its
-    confirmation mail is enqueued on ``mailing``, the notify queue (named: sending the same address again the same
-    day, the retry of a failed enqueue, adds nothing). Without ``mailing`` nothing is asked, and the address stays
-    unconfirmed, so gets no mail."""
+    Only the changes are checked, strictly (SettingsInput), so a value stored before a check existed
+    does not block changing another setting. A ``notification_email`` that needs confirming counts
+    against the workspace's own bound (as read, then again in the write) and the address's bound of
+    workspaces a day (``email_confirmation.reserve_recipient``). Beyond either: 429, nothing changed,
+    no place among the address's asks taken. Once stored, its confirmation mail is enqueued on
+    ``mailing``, the notify queue, by name: the same address that day, or a retried enqueue, adds
+    nothing. Without ``mailing`` nothing is asked, and the address stays unconfirmed, so gets no mail."""
     if not changes:
         raise InvalidInput("send at least one setting to change")
     unknown = sorted(set(changes) - set(TenantSettings.model_fields))

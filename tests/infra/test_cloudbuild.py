@@ -37,12 +37,16 @@ def load_yaml(path: Path) -> Any:
 
 @pytest.fixture(scope="module")
 def build() -> dict[str, Any]:
-    return load_yaml(CLOUDBUILD)
+    loaded = load_yaml(CLOUDBUILD)
+    assert isinstance(loaded, dict)
+    return loaded
 
 
 @pytest.fixture(scope="module")
 def apply_build() -> dict[str, Any]:
-    return load_yaml(CLOUDBUILD_APPLY)
+    loaded = load_yaml(CLOUDBUILD_APPLY)
+    assert isinstance(loaded, dict)
+    return loaded
 
 
 def _step(build: dict[str, Any], step_id: str) -> dict[str, Any]:

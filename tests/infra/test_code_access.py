@@ -87,6 +87,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/code_access.py:CodeAccess.token": frozenset({"deploy"}),
     # The Slack token: api stores and forgets it (as above); only notify reads it, to post a message.
     "shared/services/channels.py:SlackMessages._token": frozenset({"notify"}),
+    "shared/services/channels.py:DiscordMessages.send": frozenset({"notify"}),
     # The mail relay's password (a platform secret): only notify reads it, to send an email.
     "shared/services/channels.py:Emails.send": frozenset({"notify"}),
 }
@@ -219,7 +220,11 @@ def preloaded_ports() -> dict[str, set[str]]:
         tree = ast.parse((ROOT / "functions" / f"{fn}.py").read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and ast.unparse(node.func) == "bootstrap.preload":
-                ports[fn] |= {arg.value for arg in node.args if isinstance(arg, ast.Constant)}
+                ports[fn] |= {
+                    arg.value
+                    for arg in node.args
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                }
     return ports
 
 
@@ -293,6 +298,7 @@ def test_the_extraction_sees_the_calls_it_must() -> None:
     assert sites["shared/services/followups.py:enqueue_step"] == {"enqueue:deploy", "enqueue:execute-step"}
     assert sites["shared/services/code_access.py:CodeAccess.token"] == {"code_token:read"}
     assert sites["shared/services/channels.py:SlackMessages._token"] == {"chat_token:read"}
+    assert sites["shared/services/channels.py:DiscordMessages.send"] == {"chat_token:read"}
     assert sites["shared/services/integrations.py:connect_integration"] == {
         "code_token:add",
         "chat_token:add",

@@ -111,7 +111,11 @@ def test_functions_framework_reads_its_thread_count_from_threads(monkeypatch: py
     from flask import Flask
     from functions_framework._http.gunicorn import GunicornApplication
 
+    def threads() -> object:
+        app = GunicornApplication(Flask(__name__), "127.0.0.1", 0, False)  # type: ignore[no-untyped-call]
+        return app.options["threads"]
+
     monkeypatch.setenv("THREADS", "40")
-    assert GunicornApplication(Flask(__name__), "127.0.0.1", 0, False).options["threads"] == 40
+    assert threads() == 40
     monkeypatch.delenv("THREADS")
-    assert GunicornApplication(Flask(__name__), "127.0.0.1", 0, False).options["threads"] != 40
+    assert threads() != 40

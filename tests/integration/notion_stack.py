@@ -31,6 +31,7 @@ from shared.config import PlatformSecret, Queue, Settings
 from shared.domain.connection import NONCE_COOKIE, NotionTokens
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.tasks.plan import PlanTask
+from tests.api_fakes import json_body
 from tests.conftest import PROJECT
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
@@ -86,7 +87,7 @@ class Stack:
         assert answer.status_code == 200, answer.json
         cookie = next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith(NONCE_COOKIE + "="))
         assert "HttpOnly" in cookie and "Max-Age=600" in cookie
-        return answer.json["authorize_url"], cookie.split(";", 1)[0].split("=", 1)[1]
+        return json_body(answer)["authorize_url"], cookie.split(";", 1)[0].split("=", 1)[1]
 
     def authorize(self, authorize_url: str, workspace: str = "demo") -> str:
         """The person approves (or denies) at Notion: the query string Notion redirects back with."""
@@ -183,7 +184,7 @@ def running_tasks() -> Iterator[TasksEmulator]:
         parent = f"projects/{PROJECT}/locations/{REGION}"
         for queue in Queue:
             name = f"{parent}/queues/{queue.value}"
-            client.create_queue(parent=parent, queue={"name": name})
+            client.create_queue(parent=parent, queue=tasks_v2.Queue(name=name))
             emulator.hold(name)
         yield emulator
 

@@ -39,7 +39,9 @@ def adapter(
     client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
     if create_queues:
         for queue in Queue:
-            client.create_queue(parent="projects/p/locations/r", queue={"name": settings.queue_path(queue)})
+            client.create_queue(
+                parent="projects/p/locations/r", queue=tasks_v2.Queue(name=settings.queue_path(queue))
+            )
             emulator.hold(settings.queue_path(queue))
     return CloudTaskQueue(client, settings)
 

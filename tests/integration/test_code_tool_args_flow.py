@@ -12,7 +12,7 @@ from local.code_sandbox.testing import Admin
 from shared.agent.tools.base import idempotency_key
 from shared.agent.tools.code import branch_for
 from shared.domain.events import ErrorKind, ErrorRecorded, RunStatus
-from tests.engine_fakes import FakeModel
+from tests.engine_fakes import Answer, FakeModel
 from tests.support.deploy_steps import DRAFT, FINISH, PULL, Pair, admin, plan, sandbox, start
 
 pytestmark = pytest.mark.integration
@@ -40,7 +40,7 @@ def test_a_dot_slash_path_is_repaired_and_the_pull_request_holds_the_file_at_the
 ) -> None:
     other = (PULL[0], PULL[1] | {"repository": "acme/other"})  # refused by the tool: a repair follows
     readme = {"path": "./README.md", "content": "Launch\n"}
-    fixes = [
+    fixes: list[Answer] = [
         {"args_json": json.dumps(PULL[1] | {"files": [readme]})},
         {"args_json": json.dumps(PULL[1] | {"files": [readme | {"path": "README.md"}]})},
     ]
@@ -64,7 +64,7 @@ def test_a_ref_with_a_space_is_repaired_before_vercel_is_asked(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
     good: dict[str, Any] = {"project": "site", "repository": "acme/site", "ref": "main"}
-    fixes = [
+    fixes: list[Answer] = [
         {"args_json": json.dumps(good | {"ref": "launch note"})},
         {"args_json": json.dumps(good)},
     ]

@@ -7,8 +7,18 @@ from typing import Any
 import pytest
 
 from shared.adapters.firestore_store import RUN_START_TTL, FirestoreRunStore
-from shared.domain.events import HumanRequested, ModelUsed, RunCancelled, RunPaused, ToolIntent
-from shared.domain.runs import PlannedStep, RunFinished, RunPlanned, RunStatus, ToolResult, fold
+from shared.domain.events import (
+    HumanRequested,
+    ModelUsed,
+    RunCancelled,
+    RunEvent,
+    RunFinished,
+    RunPaused,
+    RunPlanned,
+    ToolIntent,
+    ToolResult,
+)
+from shared.domain.runs import PlannedStep, RunStatus, fold
 from shared.domain.tasks.plan import READ_LAG, PlanTask, Trigger
 from shared.errors import NotFound
 
@@ -117,7 +127,7 @@ def test_held_finds_the_tenants_runs_waiting_for_a_person_or_paused(firestore_db
     """What a disconnect cancels (humans.cancel_held): the runs no step moves by itself."""
     store, now = FirestoreRunStore(firestore_db), datetime.now(UTC)
     ask = HumanRequested(seq=2, at=now, request_id="q2", step=1, purpose="question", prompt="ok?")
-    changes = {
+    changes: dict[str, list[RunEvent]] = {
         "waiting": [ask],
         "paused": [RunPaused(seq=2, at=now)],
         "waiting-then-paused": [ask, RunPaused(seq=3, at=now)],

@@ -15,6 +15,7 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
+from shared.ports import NotificationChannel
 from shared.services.channels import Emails, SlackMessages, sender_domain
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
@@ -71,7 +72,7 @@ def test_a_relay_failing_for_half_a_day_hands_it_to_slack_with_firestore_records
         {PlatformSecret.SMTP_PASSWORD: mailer.password, chat_token_secret(TENANT): chat.token}
     )
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
-    channels = [
+    channels: list[NotificationChannel] = [
         Emails(
             mailer,
             secrets,
@@ -114,7 +115,7 @@ def test_a_record_stored_without_created_at_is_retaken_with_no_start_and_deliver
     retake = new_record(note("n-legacy"), now, 60.0, NotificationStatus.SENDING, channel="slack")
     assert log.claim(TENANT, retake, now).started_at is None  # unknown: never taken as old
     firestore_db.document(f"tenants/{TENANT}/notifications/n-legacy").update({"lease_until": now})
-    channels = [
+    channels: list[NotificationChannel] = [
         Emails(
             mailer,
             secrets,

@@ -29,6 +29,7 @@ from shared.domain.notifications import (
     slack_text,
 )
 from shared.domain.tasks.notify import NotifyTask
+from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -55,7 +56,7 @@ def deliver_twice(stack: Stack, task: NotifyTask) -> tuple[bool, bool]:
     notify = stack.client("notify")
     first, second = (notify.post("/", json=task.model_dump(mode="json")) for _ in range(2))
     assert (first.status_code, second.status_code) == (200, 200)
-    return first.json["delivered"], second.json["delivered"]
+    return json_body(first)["delivered"], json_body(second)["delivered"]
 
 
 def comments_with(stack: Stack, tenant_id: str, notification_id: str) -> list[dict[str, Any]]:
@@ -89,7 +90,7 @@ def test_two_deliveries_of_the_same_task_leave_one_comment_on_the_page(live: tup
     assert stored["status"] == "sent" and stored["comment_id"] == comment["id"]
 
     listed = stack.client("api").get("/notifications", headers={"Authorization": f"Bearer {session}"})
-    assert [(n["notification_id"], n["status"]) for n in listed.json["notifications"]] == [
+    assert [(n["notification_id"], n["status"]) for n in json_body(listed)["notifications"]] == [
         ("r1-completed", "sent")
     ]
 
@@ -108,7 +109,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_comment_already_on_the_page
     stack.container.notion.add_comment(token, PAGE, comment_text(task))  # then the instance died
 
     answer = stack.client("notify").post("/", json=task.model_dump(mode="json"))
-    assert answer.status_code == 200 and answer.json["delivered"] is False
+    assert answer.status_code == 200 and json_body(answer)["delivered"] is False
     assert len(comments_with(stack, tenant_id, "r2-failed")) == 1
     stored = record(stack, tenant_id, "r2-failed")
     assert stored["status"] == "sent" and stored["attempts"] == 2
@@ -157,10 +158,10 @@ def slack(live: tuple[Stack, str, str], monkeypatch: pytest.MonkeyPatch) -> Iter
         auth = {"Authorization": f"Bearer {session}"}
         api = stack.client("api")
         refused = api.put("/integrations/slack", headers=auth, json={"token": "xoxb-not-a-real-token"})
-        assert refused.status_code == 400 and refused.json["fields"] == [{"field": "token"}]
+        assert refused.status_code == 400 and json_body(refused)["fields"] == [{"field": "token"}]
         assert chat_token_secret(tenant_id) not in stack.secrets_file()
         connected = api.put("/integrations/slack", headers=auth, json={"token": SEED["slack_token"]})
-        assert connected.status_code == 200 and connected.json["account"] == "notion-agent in Acme"
+        assert connected.status_code == 200 and json_body(connected)["account"] == "notion-agent in Acme"
         chosen = {"slack_channel_id": SEED["slack_channel"], "notification_channels": ["slack"]}
         assert api.patch("/settings", headers=auth, json=chosen).status_code == 200
         yield SlackCase(stack, tenant_id, sandbox.admin)
@@ -191,7 +192,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_message_already_in_the_chan
     slack.stack.container.chat.post_message(SEED["slack_token"], SEED["slack_channel"], slack_text(task))
 
     answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
-    assert answer.status_code == 200 and answer.json["delivered"] is False
+    assert answer.status_code == 200 and json_body(answer)["delivered"] is False
     assert len(slack.messages("r3-completed")) == 1
     stored = record(slack.stack, slack.tenant_id, "r3-completed")
     assert stored["status"] == "sent" and stored["attempts"] == 2 and stored["message_ts"]
@@ -219,7 +220,7 @@ def test_a_retry_finds_its_message_under_many_posted_since(slack: SlackCase) -> 
     crashed_half_an_hour_ago(slack, task, chatter=100, at_once=False)
 
     answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
-    assert answer.status_code == 200 and answer.json["delivered"] is False
+    assert answer.status_code == 200 and json_body(answer)["delivered"] is False
     assert len(slack.messages("r4-completed")) == 1
     stored = record(slack.stack, slack.tenant_id, "r4-completed")
     assert stored["status"] == "sent" and stored["message_ts"] == slack.messages("r4-completed")[0]["ts"]
@@ -233,7 +234,7 @@ def test_a_window_too_busy_to_read_whole_is_recorded_unchecked_and_not_posted_ag
     crashed_half_an_hour_ago(slack, task, chatter=100, at_once=True)
 
     answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
-    assert answer.status_code == 200 and answer.json["delivered"] is False
+    assert answer.status_code == 200 and json_body(answer)["delivered"] is False
     assert len(slack.messages("r5-completed")) == 1  # the earlier one only: never a second copy
     stored = record(slack.stack, slack.tenant_id, "r5-completed")
     assert stored["status"] == "undeliverable"
@@ -248,7 +249,7 @@ def test_a_channel_the_bot_is_not_in_makes_it_undeliverable_with_the_reason(slac
     container.tenants.save(tenant.model_copy(update={"settings": outside}))
     task = NotifyTask(notification_id="n-outside", tenant_id=slack.tenant_id, subject="s", text="t")
     answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
-    assert answer.status_code == 200 and answer.json["delivered"] is False
+    assert answer.status_code == 200 and json_body(answer)["delivered"] is False
     stored = record(slack.stack, slack.tenant_id, "n-outside")
     assert stored["status"] == "undeliverable" and "not_in_channel" in stored["reason"]
     assert slack.admin.slack_messages(SEED["slack_outside_channel"]) == []
@@ -301,14 +302,16 @@ def confirm_by_mail(stack: Stack, admin: Admin, address: str) -> None:
     ]
     [task] = [b for b in bodies if b.data.get("to") == address]
     answer = stack.client("notify").post("/", json=task.model_dump(mode="json"))
-    assert answer.status_code == 200 and answer.json["delivered"] is True
+    assert answer.status_code == 200 and json_body(answer)["delivered"] is True
     [mail] = [m for m in admin.smtp_messages() if m["rcpt_tos"] == [address]]
     assert mail["subject"] == CONFIRM_SUBJECT
     [url] = re.findall(r"https?://\S+/email-confirmations#\S+", mail["text"])
     token = url.partition("#")[2]
     assert token not in task.model_dump_json()  # the queued body has no link: notify minted it
     confirmed = stack.client("api").post(f"{urlsplit(url).path}/confirm", json={"token": token})
-    assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed", confirmed.json
+    assert confirmed.status_code == 200 and json_body(confirmed)["status"] == "confirmed", json_body(
+        confirmed
+    )
 
 
 def test_email_is_sent_once_for_two_deliveries_with_its_headers_and_recorded(email: EmailCase) -> None:
@@ -333,7 +336,7 @@ def test_a_lost_answer_is_retried_by_the_queue_with_the_same_message_id(email: E
     email.admin.smtp_fault("lost_answer")
     notify = email.stack.client("notify")
     assert notify.post("/", json=task.model_dump(mode="json")).status_code == 503  # Cloud Tasks retries
-    assert notify.post("/", json=task.model_dump(mode="json")).json["delivered"] is True
+    assert json_body(notify.post("/", json=task.model_dump(mode="json")))["delivered"] is True
     ids = [m["message_id"] for m in email.mails(f"<r4-completed.{email.tenant_id}@acme.example>")]
     assert len(ids) == 2 and len(set(ids)) == 1  # one message to clients that de-duplicate by it
     assert record(email.stack, email.tenant_id, "r4-completed")["attempts"] == 2
@@ -349,7 +352,7 @@ def test_an_address_the_relay_refuses_is_undeliverable_with_the_reply_code(email
     )
     task = NotifyTask(notification_id="n-bounce", tenant_id=email.tenant_id, subject="s", text="t")
     answer = email.stack.client("notify").post("/", json=task.model_dump(mode="json"))
-    assert answer.status_code == 200 and answer.json["delivered"] is False
+    assert answer.status_code == 200 and json_body(answer)["delivered"] is False
     stored = record(email.stack, email.tenant_id, "n-bounce")
     assert stored["status"] == "undeliverable" and "550" in stored["reason"]
     assert [m for m in email.admin.smtp_messages() if m["subject"] != CONFIRM_SUBJECT] == []
@@ -373,10 +376,10 @@ def test_a_relay_refusing_the_credentials_hands_it_to_a_comment_on_the_page(emai
     )
     notify = email.stack.client("notify")
     confirmation = len(email.admin.smtp_auth_attempts())  # the confirmation mail's, accepted
-    assert notify.post("/", json=task.model_dump(mode="json")).json["delivered"] is True
+    assert json_body(notify.post("/", json=task.model_dump(mode="json")))["delivered"] is True
     refused = email.admin.smtp_auth_attempts()[confirmation:]  # smtplib tries each mechanism offered
     assert refused and not any(attempt["accepted"] for attempt in refused)
-    assert notify.post("/", json=task.model_dump(mode="json")).json["delivered"] is False
+    assert json_body(notify.post("/", json=task.model_dump(mode="json")))["delivered"] is False
     assert email.admin.smtp_auth_attempts()[confirmation:] == refused  # done: the relay is not asked again
     [comment] = comments_with(email.stack, email.tenant_id, "r5-completed")
     stored = record(email.stack, email.tenant_id, "r5-completed")
@@ -441,8 +444,8 @@ def test_a_decisions_links_are_minted_by_notify_into_the_mail_only_and_work(emai
 
     api = stack.client("api")
     shown = api.post("/links/preview", json={"token": tokens_mailed[0]})
-    assert shown.status_code == 200 and shown.json["usable"] is True
-    assert api.post("/links/decide", json={"token": tokens_mailed[0]}).json["status"] == "running"
+    assert shown.status_code == 200 and json_body(shown)["usable"] is True
+    assert json_body(api.post("/links/decide", json={"token": tokens_mailed[0]}))["status"] == "running"
     assert api.post("/links/decide", json={"token": tokens_mailed[1]}).status_code == 409  # its pair is spent
 
 
@@ -465,9 +468,9 @@ def test_a_body_queued_with_links_before_the_change_is_mailed_with_fresh_ones(em
         },
     }
     answer = email.stack.client("notify").post("/", json=legacy)
-    assert answer.status_code == 200 and answer.json["delivered"] is True
+    assert answer.status_code == 200 and json_body(answer)["delivered"] is True
     [mail] = email.mails(f"<r-old-approval-1.{email.tenant_id}@acme.example>")
     assert old not in mail["text"] and "old.example" not in stored_texts(email)
     [approve] = re.findall(r"^Approve: (\S+)$", mail["text"].replace("\r\n", "\n"), re.M)
     shown = email.stack.client("api").post("/links/preview", json={"token": approve.partition("#")[2]})
-    assert shown.status_code == 200 and shown.json["usable"] is True
+    assert shown.status_code == 200 and json_body(shown)["usable"] is True

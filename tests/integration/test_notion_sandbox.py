@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,6 +42,13 @@ def sdk(server: SandboxServer, token: str = TOKEN, retries: int = 2) -> Client:
     return Client(options=options, client=httpx.Client(verify=False))
 
 
+def sync_reply(answer: Any | Awaitable[Any]) -> dict[str, Any]:
+    """The JSON object the (synchronous) client answered: notion-client types each call for its sync
+    and async clients alike."""
+    assert isinstance(answer, dict), answer
+    return answer
+
+
 def title(text: str) -> dict[str, Any]:
     return {"title": [{"text": {"content": text}}]}
 
@@ -54,8 +61,7 @@ def new_task(
     client: Client, name: str, data_source: str = DEMO["tasks_data_source"], **props: Any
 ) -> dict[str, Any]:
     properties = {"Name": title(name), **props}
-    page: dict[str, Any] = client.pages.create(parent={"data_source_id": data_source}, properties=properties)
-    return page
+    return sync_reply(client.pages.create(parent={"data_source_id": data_source}, properties=properties))
 
 
 def names(result: dict[str, Any]) -> list[str]:
@@ -66,7 +72,7 @@ def names(result: dict[str, Any]) -> list[str]:
 
 
 def test_users_me_is_the_bot_and_the_version_header_is_required(server: SandboxServer) -> None:
-    me = sdk(server).users.me()
+    me = sync_reply(sdk(server).users.me())
     assert me["type"] == "bot" and me["id"] == DEMO["bot"]
     assert me["bot"]["workspace_name"] == "Demo workspace"
 
@@ -82,9 +88,9 @@ def test_users_me_is_the_bot_and_the_version_header_is_required(server: SandboxS
 
 def test_seeded_workspace_has_tasks_and_ideas(server: SandboxServer) -> None:
     client = sdk(server)
-    database = client.databases.retrieve(database_id=DEMO["tasks_database"])
+    database = sync_reply(client.databases.retrieve(database_id=DEMO["tasks_database"]))
     assert database["data_sources"] == [{"id": DEMO["tasks_data_source"], "name": "Tasks"}]
-    tasks = client.data_sources.retrieve(data_source_id=DEMO["tasks_data_source"])
+    tasks = sync_reply(client.data_sources.retrieve(data_source_id=DEMO["tasks_data_source"]))
     kinds = {name: prop["type"] for name, prop in tasks["properties"].items()}
     assert kinds == {
         "Name": "title",
@@ -94,9 +100,9 @@ def test_seeded_workspace_has_tasks_and_ideas(server: SandboxServer) -> None:
         "Assignee": "people",
         "For agent": "checkbox",
     }
-    ideas = client.data_sources.retrieve(data_source_id=DEMO["ideas_data_source"])
+    ideas = sync_reply(client.data_sources.retrieve(data_source_id=DEMO["ideas_data_source"]))
     assert {p["type"] for p in ideas["properties"].values()} == {"title", "status"}
-    blocks = client.blocks.children.list(block_id=DEMO["idea_newsletter"])
+    blocks = sync_reply(client.blocks.children.list(block_id=DEMO["idea_newsletter"]))
     assert (
         blocks["results"][0]["paragraph"]["rich_text"][0]["plain_text"]
         == "Draft it from the week's done tasks."
@@ -117,18 +123,22 @@ def test_create_retrieve_and_update_pages(server: SandboxServer, admin: Admin) -
         "data_source_id": DEMO["tasks_data_source"],
         "database_id": DEMO["tasks_database"],
     }
-    fetched = client.pages.retrieve(page_id=page["id"])
+    fetched = sync_reply(client.pages.retrieve(page_id=page["id"]))
     assert fetched["properties"]["Status"]["status"]["name"] == "In progress"
 
-    updated = client.pages.update(
-        page_id=page["id"],
-        properties={"Status": {"status": {"name": "Done"}}, "For agent": {"checkbox": True}},
+    updated = sync_reply(
+        client.pages.update(
+            page_id=page["id"],
+            properties={"Status": {"status": {"name": "Done"}}, "For agent": {"checkbox": True}},
+        )
     )
     assert updated["properties"]["Status"]["status"]["name"] == "Done"
     assert updated["properties"]["For agent"]["checkbox"] is True
 
-    child = client.pages.create(
-        parent={"page_id": page["id"]}, properties={"title": title("Notes")}, children=[paragraph("hi")]
+    child = sync_reply(
+        client.pages.create(
+            parent={"page_id": page["id"]}, properties={"title": title("Notes")}, children=[paragraph("hi")]
+        )
     )
     assert child["parent"] == {"type": "page_id", "page_id": page["id"]}
 
@@ -149,7 +159,10 @@ def test_create_retrieve_and_update_pages(server: SandboxServer, admin: Admin) -
 
 def test_query_filters_and_sorts(server: SandboxServer) -> None:
     client = sdk(server)
-    query = client.data_sources.query
+
+    def query(**arguments: Any) -> dict[str, Any]:
+        return sync_reply(client.data_sources.query(**arguments))
+
     ds = DEMO["tasks_data_source"]
     assert names(query(data_source_id=ds, filter={"property": "Status", "status": {"equals": "Done"}})) == [
         "Archive old notes"
@@ -185,7 +198,8 @@ def test_query_filters_and_sorts(server: SandboxServer) -> None:
         query(data_source_id=ds, filter={"property": "Assignee", "people": {"contains": DEMO["teammate"]}})
     ) == ["Send the invoices"]
 
-    flagged = new_task(client, "Agent task", **{"For agent": {"checkbox": True}})
+    for_agent: dict[str, Any] = {"For agent": {"checkbox": True}}  # a property name with a space
+    flagged = new_task(client, "Agent task", **for_agent)
     assert [
         p["id"]
         for p in query(data_source_id=ds, filter={"property": "For agent", "checkbox": {"equals": True}})[
@@ -210,9 +224,9 @@ def test_query_paginates_at_100(server: SandboxServer) -> None:
     for i in range(150):
         new_task(client, f"Bulk {i:03}")
     ds = DEMO["tasks_data_source"]
-    first = client.data_sources.query(data_source_id=ds)
+    first = sync_reply(client.data_sources.query(data_source_id=ds))
     assert len(first["results"]) == 100 and first["has_more"] is True and first["next_cursor"]
-    second = client.data_sources.query(data_source_id=ds, start_cursor=first["next_cursor"])
+    second = sync_reply(client.data_sources.query(data_source_id=ds, start_cursor=first["next_cursor"]))
     assert len(second["results"]) == 54 and second["has_more"] is False and second["next_cursor"] is None
     everything = collect_paginated_api(client.data_sources.query, data_source_id=ds, page_size=40)
     assert len({p["id"] for p in everything}) == 154
@@ -227,14 +241,14 @@ def test_block_append_limit_and_children_pagination(server: SandboxServer) -> No
     with pytest.raises(APIResponseError) as caught:
         client.blocks.children.append(block_id=page["id"], children=[paragraph(str(i)) for i in range(101)])
     assert caught.value.code == APIErrorCode.ValidationError and "100" in str(caught.value)
-    appended = client.blocks.children.append(
-        block_id=page["id"], children=[paragraph(str(i)) for i in range(100)]
+    appended = sync_reply(
+        client.blocks.children.append(block_id=page["id"], children=[paragraph(str(i)) for i in range(100)])
     )
     assert len(appended["results"]) == 100
     client.blocks.children.append(block_id=page["id"], children=[paragraph("last")])
-    first = client.blocks.children.list(block_id=page["id"])
+    first = sync_reply(client.blocks.children.list(block_id=page["id"]))
     assert len(first["results"]) == 100 and first["has_more"] is True
-    rest = client.blocks.children.list(block_id=page["id"], start_cursor=first["next_cursor"])
+    rest = sync_reply(client.blocks.children.list(block_id=page["id"], start_cursor=first["next_cursor"]))
     assert [b["paragraph"]["rich_text"][0]["plain_text"] for b in rest["results"]] == ["last"]
 
 
@@ -257,20 +271,24 @@ def test_rich_text_is_limited_to_2000_characters(server: SandboxServer, admin: A
 
 def test_comments_and_search(server: SandboxServer) -> None:
     client = sdk(server)
-    comment = client.comments.create(
-        parent={"page_id": DEMO["task_report"]}, rich_text=[{"text": {"content": "On it."}}]
+    comment = sync_reply(
+        client.comments.create(
+            parent={"page_id": DEMO["task_report"]}, rich_text=[{"text": {"content": "On it."}}]
+        )
     )
-    reply = client.comments.create(
-        discussion_id=comment["discussion_id"], rich_text=[{"text": {"content": "Done."}}]
+    reply = sync_reply(
+        client.comments.create(
+            discussion_id=comment["discussion_id"], rich_text=[{"text": {"content": "Done."}}]
+        )
     )
     assert reply["discussion_id"] == comment["discussion_id"]
-    listed = client.comments.list(block_id=DEMO["task_report"])
+    listed = sync_reply(client.comments.list(block_id=DEMO["task_report"]))
     assert [c["rich_text"][0]["plain_text"] for c in listed["results"]] == ["On it.", "Done."]
     assert listed["results"][0]["created_by"] == {"object": "user", "id": DEMO["bot"]}
 
-    found = client.search(query="newsletter", filter={"property": "object", "value": "page"})
+    found = sync_reply(client.search(query="newsletter", filter={"property": "object", "value": "page"}))
     assert [r["id"] for r in found["results"]] == [DEMO["idea_newsletter"]]
-    sources = client.search(filter={"property": "object", "value": "data_source"})
+    sources = sync_reply(client.search(filter={"property": "object", "value": "data_source"}))
     assert {r["id"] for r in sources["results"]} == {DEMO["tasks_data_source"], DEMO["ideas_data_source"]}
 
 
@@ -285,7 +303,7 @@ def test_rate_budget_answers_429_with_retry_after(server: SandboxServer, admin: 
     assert statuses[-1].json()["code"] == "rate_limited"
     # The budget is per connection: another workspace's token is unaffected.
     other = admin.post("/workspaces", {"key": "acme", "name": "Acme"})
-    assert sdk(server, token=other["access_token"]).users.me()["id"] == other["bot_id"]
+    assert sync_reply(sdk(server, token=other["access_token"]).users.me())["id"] == other["bot_id"]
 
 
 def test_sdk_retries_429_and_gives_up_when_exhausted(server: SandboxServer, admin: Admin) -> None:
@@ -318,13 +336,13 @@ def test_overload_529_and_server_errors(server: SandboxServer, admin: Admin) -> 
     admin.delete("/faults")
 
     admin.post("/faults", {"status": 500, "count": 1})
-    assert client.users.me()["type"] == "bot"  # GET retried after one 500
+    assert sync_reply(client.users.me())["type"] == "bot"  # GET retried after one 500
     admin.post("/faults", {"status": 503, "count": 1})
     with pytest.raises(APIResponseError) as caught:
         new_task(client, "not retried")  # POST is not retried on 5xx by the SDK
     assert caught.value.code == APIErrorCode.ServiceUnavailable
     admin.post("/faults", {"status": 529, "count": 1, "token": "someone-else"})
-    assert client.users.me()["type"] == "bot"  # injection scoped to another token
+    assert sync_reply(client.users.me())["type"] == "bot"  # injection scoped to another token
 
 
 @pytest.mark.parametrize(
@@ -529,7 +547,7 @@ def test_oauth_code_flow_refresh_and_revoke(server: SandboxServer, admin: Admin)
     tokens = granted.json()
     assert tokens["token_type"] == "bearer" and tokens["workspace_id"] == DEMO["workspace"]
     assert tokens["bot_id"] == DEMO["bot"] and tokens["owner"]["type"] == "user"
-    assert sdk(server, token=tokens["access_token"]).users.me()["id"] == DEMO["bot"]
+    assert sync_reply(sdk(server, token=tokens["access_token"]).users.me())["id"] == DEMO["bot"]
 
     replay = HTTP.post(url, json=body, headers=basic("cid", "csecret"))
     assert replay.status_code == 400 and replay.json()["code"] == "invalid_grant"
@@ -583,11 +601,13 @@ def test_workspaces_are_isolated(server: SandboxServer, admin: Admin) -> None:
     with pytest.raises(APIResponseError):
         theirs.blocks.children.append(block_id=DEMO["idea_newsletter"], children=[paragraph("x")])
     new_task(theirs, "Acme only", acme["ids"]["tasks_data_source"])
-    assert "Acme only" not in names(ours.data_sources.query(data_source_id=DEMO["tasks_data_source"]))
+    assert "Acme only" not in names(
+        sync_reply(ours.data_sources.query(data_source_id=DEMO["tasks_data_source"]))
+    )
     assert admin.get("/workspaces/demo/state")["writes"] == {}
     assert admin.get(f"/workspaces/{acme['workspace_id']}/state")["writes"] == {"pages.create": 1}
-    ids_ours = {r["id"] for r in ours.search()["results"]}
-    ids_theirs = {r["id"] for r in theirs.search()["results"]}
+    ids_ours = {r["id"] for r in sync_reply(ours.search())["results"]}
+    ids_theirs = {r["id"] for r in sync_reply(theirs.search())["results"]}
     assert ids_ours.isdisjoint(ids_theirs)
 
 

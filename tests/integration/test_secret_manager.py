@@ -25,7 +25,7 @@ def stub() -> Iterator[SecretManagerStub]:
 def adapter(stub: SecretManagerStub, ttl_s: float = 300.0) -> SecretManagerSecrets:
     client = secretmanager.SecretManagerServiceClient(
         transport="rest",
-        credentials=AnonymousCredentials(),
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]  # google-auth: unannotated
         client_options=ClientOptions(api_endpoint=stub.endpoint),
     )
     return SecretManagerSecrets(client, "p1", ttl_s=ttl_s)

@@ -6,6 +6,7 @@ The last section checks the sandbox itself where the adapter does not reach."""
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from local.code_sandbox import SEED
 from local.code_sandbox.testing import Admin, RunningSandbox
 from local.processes import free_port
 from shared.adapters.slack import MAX_PAGES, PAGE_SIZE, SearchExhausted, SlackApiError, SlackChat
-from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
+from shared.errors import AgentError, NotFound, PermanentError, TransientError, Unauthenticated
 from tests.integration.assertions import assert_token_absent
 
 pytestmark = pytest.mark.integration
@@ -219,10 +220,11 @@ def test_short_pages_are_followed_too(slack: SlackChat, admin: Admin, token: str
 def test_a_channel_the_bot_is_not_in_is_refused_for_good_saying_to_invite_it(
     slack: SlackChat, token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for call in (
+    calls: tuple[Callable[[], object], ...] = (
         lambda: slack.post_message(token, OUTSIDE, "hello"),
         lambda: slack.find_message(token, OUTSIDE, marker(), *this_minute()),
-    ):
+    )
+    for call in calls:
         with caplog.at_level(logging.DEBUG), pytest.raises(PermanentError) as caught:
             call()
         assert not isinstance(caught.value, NotFound)
@@ -243,10 +245,11 @@ def test_an_archived_channel_is_refused_for_good(slack: SlackChat, admin: Admin,
 def test_an_unknown_channel_is_not_found(
     slack: SlackChat, token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for call in (
+    calls: tuple[Callable[[], object], ...] = (
         lambda: slack.post_message(token, "C0NOSUCH001", "hello"),
         lambda: slack.find_message(token, "C0NOSUCH001", marker(), *this_minute()),
-    ):
+    )
+    for call in calls:
         with (
             caplog.at_level(logging.DEBUG),
             pytest.raises(NotFound, match="Slack channel C0NOSUCH001") as caught,
@@ -375,7 +378,7 @@ def answering(status: int, body: object, headers: dict[str, str] | None = None) 
         (200, {"ok": False, "error": "something_new"}, SlackApiError, r"no further detail \(something_new\)"),
     ],
 )
-def test_other_answers_map_to_our_kinds(status: int, body: object, kind: type, text: str) -> None:
+def test_other_answers_map_to_our_kinds(status: int, body: object, kind: type[AgentError], text: str) -> None:
     with pytest.raises(kind, match=text) as caught:
         answering(status, body).post_message("xoxb-secret", AGENT, "hello")
     assert caught.value.reason.startswith("Slack ")

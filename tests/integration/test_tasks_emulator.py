@@ -182,7 +182,9 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_task_is_delivered_with_cloud_tasks_headers_and_body(client, receiver):
+def test_task_is_delivered_with_cloud_tasks_headers_and_body(
+    client: tasks_v2.CloudTasksClient, receiver: Receiver
+) -> None:
     queue = new_queue(client)
     created = client.create_task(
         parent=queue,
@@ -220,7 +222,9 @@ def test_task_is_delivered_with_cloud_tasks_headers_and_body(client, receiver):
         pytest.fail("task still exists after a 2xx")
 
 
-def test_oidc_token_identifies_the_service_account(client, receiver):
+def test_oidc_token_identifies_the_service_account(
+    client: tasks_v2.CloudTasksClient, receiver: Receiver
+) -> None:
     queue = new_queue(client)
     oidc = tasks_v2.OidcToken(service_account_email=SERVICE_ACCOUNT)
     client.create_task(parent=queue, task=http_task(queue, receiver.url("/a"), http={"oidc_token": oidc}))
@@ -245,7 +249,7 @@ def test_oidc_token_identifies_the_service_account(client, receiver):
         verify_id_token(token, audience="https://someone-else.example")
 
 
-def test_schedule_time_delays_delivery(client, receiver):
+def test_schedule_time_delays_delivery(client: tasks_v2.CloudTasksClient, receiver: Receiver) -> None:
     queue = new_queue(client)
     eta = datetime.now(UTC) + timedelta(seconds=0.8)
     client.create_task(parent=queue, task=http_task(queue, receiver.url("/later"), schedule_time=eta))
@@ -256,7 +260,9 @@ def test_schedule_time_delays_delivery(client, receiver):
     assert abs(float(got.headers["x-cloudtasks-tasketa"]) - eta.timestamp()) < 1e-3
 
 
-def test_duplicate_name_is_refused_while_pending_and_after_execution(emulator, client, receiver):
+def test_duplicate_name_is_refused_while_pending_and_after_execution(
+    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, receiver: Receiver
+) -> None:
     queue = new_queue(client)
     refused_before = emulator.stats()["duplicates_refused"]
     later = datetime.now(UTC) + timedelta(seconds=0.3)
@@ -273,7 +279,7 @@ def test_duplicate_name_is_refused_while_pending_and_after_execution(emulator, c
     assert emulator.stats()["duplicates_refused"] == refused_before + 2
 
 
-def test_name_reuse_window_is_configurable(receiver):
+def test_name_reuse_window_is_configurable(receiver: Receiver) -> None:
     with TasksEmulator(admin_port=None, name_reuse_window_s=0.4) as short_memory:
         client = client_for(short_memory.grpc_address)
         queue = new_queue(client)
@@ -286,7 +292,9 @@ def test_name_reuse_window_is_configurable(receiver):
         receiver.wait_for("/w", 2)
 
 
-def test_failed_attempts_are_retried_with_growing_backoff_until_success(emulator, client, receiver):
+def test_failed_attempts_are_retried_with_growing_backoff_until_success(
+    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, receiver: Receiver
+) -> None:
     retry = tasks_v2.RetryConfig(min_backoff=seconds(0.1), max_backoff=seconds(2))
     queue = new_queue(client, retry_config=retry)
     receiver.respond("/flaky", 500, 503, 404)
@@ -305,14 +313,16 @@ def test_failed_attempts_are_retried_with_growing_backoff_until_success(emulator
         client.get_task(name=task.name)
 
 
-def test_backoff_follows_the_documented_schedule():
+def test_backoff_follows_the_documented_schedule() -> None:
     config = tasks_v2.RetryConfig.pb()(max_doublings=3)
     config.min_backoff.FromSeconds(10)
     config.max_backoff.FromSeconds(300)
     assert [retry_delay(config, n) for n in range(1, 9)] == [10, 20, 40, 80, 160, 240, 300, 300]
 
 
-def test_max_attempts_is_respected_and_the_task_is_deleted(emulator, client, receiver):
+def test_max_attempts_is_respected_and_the_task_is_deleted(
+    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, receiver: Receiver
+) -> None:
     retry = tasks_v2.RetryConfig(max_attempts=3, min_backoff=seconds(0.05), max_backoff=seconds(0.1))
     queue = new_queue(client, retry_config=retry)
     receiver.respond("/down", *[500] * 10)
@@ -328,7 +338,9 @@ def test_max_attempts_is_respected_and_the_task_is_deleted(emulator, client, rec
         client.create_task(parent=queue, task=http_task(queue, receiver.url("/down"), "doomed"))
 
 
-def test_connection_errors_and_deadlines_are_failed_attempts(emulator, client, receiver):
+def test_connection_errors_and_deadlines_are_failed_attempts(
+    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, receiver: Receiver
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
@@ -358,7 +370,9 @@ def test_connection_errors_and_deadlines_are_failed_attempts(emulator, client, r
     client.delete_task(name=task.name)
 
 
-def test_rate_limits_bound_concurrency_and_dispatch_rate(client, receiver):
+def test_rate_limits_bound_concurrency_and_dispatch_rate(
+    client: tasks_v2.CloudTasksClient, receiver: Receiver
+) -> None:
     one_at_a_time = new_queue(client, rate_limits=tasks_v2.RateLimits(max_concurrent_dispatches=1))
     unlimited = new_queue(client)
     for queue, path in ((one_at_a_time, "/serial"), (unlimited, "/parallel")):
@@ -378,10 +392,10 @@ def test_rate_limits_bound_concurrency_and_dispatch_rate(client, receiver):
     assert got[-1].at - got[0].at >= 0.9  # a burst of 2, then one every 0.5 s
 
 
-def test_get_list_delete_and_run_tasks(client, receiver):
+def test_get_list_delete_and_run_tasks(client: tasks_v2.CloudTasksClient, receiver: Receiver) -> None:
     queue = new_queue(client)
     later = datetime.now(UTC) + timedelta(hours=1)
-    body = {"http": {"body": b"payload"}, "schedule_time": later}
+    body: dict[str, Any] = {"http": {"body": b"payload"}, "schedule_time": later}
     first = client.create_task(parent=queue, task=http_task(queue, receiver.url("/t"), "first", **body))
     second = client.create_task(parent=queue, task=http_task(queue, receiver.url("/t"), **body))
     assert second.name.startswith(f"{queue}/tasks/") and second.name != f"{queue}/tasks/"
@@ -409,7 +423,9 @@ def test_get_list_delete_and_run_tasks(client, receiver):
         client.create_task(parent=queue, task=http_task(queue, "ftp://example/x"))
 
 
-def test_queue_lifecycle_pause_resume_purge_update_delete(client, receiver):
+def test_queue_lifecycle_pause_resume_purge_update_delete(
+    client: tasks_v2.CloudTasksClient, receiver: Receiver
+) -> None:
     queue = new_queue(client)
     fetched = client.get_queue(name=queue)
     assert fetched.state == tasks_v2.Queue.State.RUNNING
@@ -417,7 +433,7 @@ def test_queue_lifecycle_pause_resume_purge_update_delete(client, receiver):
     assert fetched.retry_config.max_doublings == 16
     assert queue in [q.name for q in client.list_queues(parent=LOCATION)]
     with pytest.raises(exceptions.AlreadyExists):
-        client.create_queue(parent=LOCATION, queue={"name": queue})
+        client.create_queue(parent=LOCATION, queue=tasks_v2.Queue(name=queue))
 
     assert client.pause_queue(name=queue).state == tasks_v2.Queue.State.PAUSED
     client.create_task(parent=queue, task=http_task(queue, receiver.url("/paused")))
@@ -427,7 +443,7 @@ def test_queue_lifecycle_pause_resume_purge_update_delete(client, receiver):
     receiver.wait_for("/paused", 1)
 
     updated = client.update_queue(
-        queue={"name": queue, "retry_config": {"max_attempts": 5}},
+        queue=tasks_v2.Queue(name=queue, retry_config=tasks_v2.RetryConfig(max_attempts=5)),
         update_mask={"paths": ["retry_config.max_attempts"]},
     )
     assert (updated.retry_config.max_attempts, updated.retry_config.max_doublings) == (5, 16)
@@ -443,7 +459,9 @@ def test_queue_lifecycle_pause_resume_purge_update_delete(client, receiver):
         client.get_queue(name=queue)
 
 
-def test_hold_then_deliver_twice_and_out_of_order(emulator, client, receiver):
+def test_hold_then_deliver_twice_and_out_of_order(
+    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, receiver: Receiver
+) -> None:
     queue = new_queue(client)
     queue_id = queue.rpartition("/")[2]
     assert admin(emulator, "POST", f"/queues/{queue_id}:hold") == (200, {"queue": queue_id, "held": True})
@@ -484,7 +502,9 @@ def test_hold_then_deliver_twice_and_out_of_order(emulator, client, receiver):
     assert {"created", "dispatched", "succeeded", "failed", "duplicates_refused"} <= set(stats)
 
 
-def test_drop_loses_a_task(emulator, client, receiver):
+def test_drop_loses_a_task(
+    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, receiver: Receiver
+) -> None:
     queue = new_queue(client)
     emulator.hold(queue)
     lost = client.create_task(parent=queue, task=http_task(queue, receiver.url("/lost"), "lost"))
@@ -503,7 +523,7 @@ def test_drop_loses_a_task(emulator, client, receiver):
     assert receiver.wait_for("/lost", 1)[0].headers["x-cloudtasks-taskname"] == again.name.rpartition("/")[2]
 
 
-def test_binds_only_to_loopback(emulator):
+def test_binds_only_to_loopback(emulator: TasksEmulator) -> None:
     grpc_port = int(emulator.grpc_address.rpartition(":")[2])
     admin_port = int(emulator.admin_url.rpartition(":")[2])
     for port in (grpc_port, admin_port):
@@ -511,7 +531,7 @@ def test_binds_only_to_loopback(emulator):
         assert addresses and addresses <= LOOPBACK, addresses  # no wildcard or other interface
 
 
-def test_cli_prints_ready_and_exits_cleanly_on_sigterm():
+def test_cli_prints_ready_and_exits_cleanly_on_sigterm() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "local.tasks_emulator", "--port", "0", "--admin-port", "0"],
         cwd=REPO,
@@ -520,6 +540,7 @@ def test_cli_prints_ready_and_exits_cleanly_on_sigterm():
         text=True,
     )
     try:
+        assert process.stdout is not None  # stdout=PIPE
         line = process.stdout.readline().strip()
         assert line.startswith("READY grpc=127.0.0.1:"), line
         fields = dict(part.split("=", 1) for part in line.split()[1:])

@@ -80,7 +80,7 @@ def model(stub: Stub, timeout_s: float = 120.0, base_url: str = "") -> VertexMod
         {"plan": "gemini-test", "draft": "gemini-test"},
         {"gemini-test": (2.0, 10.0)},
         base_url=base_url or stub.url,
-        credentials=Credentials(token="fake"),
+        credentials=Credentials(token="fake"),  # type: ignore[no-untyped-call]  # google-auth: unannotated
         timeout_s=timeout_s,
     )
 

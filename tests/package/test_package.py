@@ -13,6 +13,7 @@ import sys
 import urllib.error
 import urllib.request
 import zipfile
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -185,7 +186,7 @@ def test_every_target_starts_from_the_unpacked_archive(archive: Path, tmp_path: 
             group.start(target, [*argv, "--host", "127.0.0.1", "--port", str(port)], env, cwd=source)
         answers = {}
         for target, port in ports.items():
-            group.wait_until(target, lambda port=port: http_answers(f"http://127.0.0.1:{port}/"), 60.0)
+            group.wait_until(target, partial(http_answers, f"http://127.0.0.1:{port}/"), 60.0)
             answers[target] = _put_empty(f"http://127.0.0.1:{port}/")
     finally:
         group.stop_all()

@@ -1,7 +1,8 @@
-"""What the HTTP benchmarks run against: the Firestore emulator and the local Cloud Tasks emulator
-(every queue held: tasks are created and kept, never dispatched), a connected bench tenant whose
-filters accept every event, the secrets the functions read, and functions-framework processes of our
-targets or of a floor, each in a process group of its own (``local.processes``)."""
+"""What the HTTP benchmarks run against: the Firestore emulator, the local Cloud Tasks emulator (every
+queue held: tasks are created and kept, never dispatched), the Notion sandbox and a Gemini stand-in
+(``model_standin``), a connected bench tenant (the sandbox's demo workspace token; filters accepting
+every event), the secrets the functions read, and functions-framework processes of our targets or of
+a floor, each in a process group of its own (``local.processes``)."""
 
 import hashlib
 import hmac
@@ -14,7 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from local.firestore_emulator import emulator_argv
+from local.notion_sandbox.seed import seed_ids
 from local.processes import ProcessGroup, free_port, http_answers
+from tests.perf.model_standin import ModelStandIn
+from tests.support.google_credentials import service_account_file
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOORS = Path(__file__).with_name("floors.py")
@@ -24,7 +28,10 @@ REGION = "europe-west1"
 TOKEN = "secret_bench_verification_token"
 SESSION_KEY = "bench-session-signing-key-" + "k" * 16
 WORKSPACE = "5e1f0000-0000-4000-8000-00000000bench"
-DATA_SOURCE = "da7a5000-0000-4000-8000-000000000001"
+SANDBOX = seed_ids("demo")
+DATA_SOURCE = SANDBOX["tasks_data_source"]  # the sandbox's Tasks, which plans read
+PAGE = SANDBOX["task_report"]  # the page the stand-in's plans read
+NOTION_TOKEN = "ntn_sandbox_demo"
 QUEUES = ("plan", "execute-step", "deploy", "notify", "floor")
 
 
@@ -61,6 +68,8 @@ class Backends:
         self.tasks_admin = ""
         self.tenant_id = ""
         self.session_epoch = ""
+        self.notion = f"http://127.0.0.1:{free_port()}"
+        self.model: ModelStandIn | None = None
         self.base_env = {k: v for k, v in os.environ.items() if not k.startswith("NA_")} | {
             "PYTHONPATH": str(ROOT)
         }
@@ -71,10 +80,16 @@ class Backends:
         tasks_argv = [sys.executable, "-m", "local.tasks_emulator", "--port", str(free_port())]
         self.group.start("tasks", [*tasks_argv, "--admin-port", str(free_port())], env)
         self.group.wait_until("tasks", self._tasks_ready)
+        notion_argv = [sys.executable, "-m", "local.notion_sandbox", "--port", self.notion.rsplit(":", 1)[1]]
+        self.group.start("notion", notion_argv, env)
+        self.model = ModelStandIn(PAGE)
+        service_account_file(self.workdir / "credentials.json", self.model.url + "/token")
         self.group.wait_until("firestore", lambda: http_answers(f"http://{self.firestore}/"))
+        self.group.wait_until("notion", lambda: http_answers(self.notion + "/v1/users/me"))
         self._queues()
-        self._tenant()
+        token_secret = self._tenant()
         secrets = {"notion-webhook-verification-token": TOKEN, "session-signing-key": SESSION_KEY}
+        secrets[token_secret] = json.dumps({"access_token": NOTION_TOKEN})
         (self.workdir / "secrets.json").write_text(json.dumps(secrets))
         (self.workdir / "outbox").mkdir(exist_ok=True)
 
@@ -88,6 +103,10 @@ class Backends:
             "NA_SECRETS_BACKEND": "local",
             "NA_LOCAL_SECRETS_FILE": str(self.workdir / "secrets.json"),
             "NA_OUTBOX_DIR": str(self.workdir / "outbox"),
+            "NA_NOTION_API_BASE_URL": self.notion,
+            "NA_MODEL_BACKEND": "vertex",
+            "NA_MODEL_BASE_URL": self.model.url if self.model else "",
+            "GOOGLE_APPLICATION_CREDENTIALS": str(self.workdir / "credentials.json"),
         }
 
     def floor_env(self) -> dict[str, str]:
@@ -99,6 +118,13 @@ class Backends:
             "FLOOR_TOKEN": TOKEN,
             "FLOOR_SESSION_KEY": SESSION_KEY,
             "FLOOR_QUEUE": f"projects/{PROJECT}/locations/{REGION}/queues/floor",
+            "FLOOR_REGION": REGION,
+            "FLOOR_NOTION_URL": self.notion,
+            "FLOOR_NOTION_TOKEN": NOTION_TOKEN,
+            "FLOOR_DATA_SOURCE": DATA_SOURCE,
+            "FLOOR_PAGE": PAGE,
+            "FLOOR_MODEL_URL": self.model.url if self.model else "",
+            "GOOGLE_APPLICATION_CREDENTIALS": str(self.workdir / "credentials.json"),
         }
 
     def function_argv(self, target: str, source: Path, port: int) -> list[str]:
@@ -124,7 +150,7 @@ class Backends:
         parent = f"projects/{PROJECT}/locations/{REGION}"
         for queue in QUEUES:
             name = f"{parent}/queues/{queue}"
-            client.create_queue(parent=parent, queue={"name": name})
+            client.create_queue(parent=parent, queue=tasks_v2.Queue(name=name))
             hold = urllib.request.Request(
                 f"http://{self.tasks_admin}/queues/{name}:hold", data=b"{}", method="POST"
             )
@@ -136,7 +162,8 @@ class Backends:
         for queue in QUEUES:
             self._tasks_client.purge_queue(name=f"projects/{PROJECT}/locations/{REGION}/queues/{queue}")
 
-    def _tenant(self) -> None:
+    def _tenant(self) -> str:
+        """Save the bench tenant; the name of its Notion token's secret."""
         os.environ["FIRESTORE_EMULATOR_HOST"] = self.firestore
         from google.cloud import firestore
 
@@ -158,6 +185,7 @@ class Backends:
         )
         FirestoreTenantStore(firestore.Client(project=PROJECT)).save(tenant)
         self.tenant_id, self.session_epoch = tenant_id, tenant.session_epoch
+        return tenant.token_secret
 
     def session(self) -> str:
         """A session of the bench tenant's owner (``Authorization: Bearer <it>`` on api)."""
@@ -167,4 +195,6 @@ class Backends:
         return signed_tokens.sign(claims, SESSION_KEY, 3600)
 
     def stop(self) -> None:
+        if self.model is not None:
+            self.model.stop()
         self.group.stop_all()

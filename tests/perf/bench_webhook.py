@@ -40,6 +40,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -292,7 +293,7 @@ class Bench(Backends):
             cwd=self.workdir,
         )
         for name, port in self.ports.items():
-            self.group.wait_until(name, lambda port=port: http_answers(f"http://127.0.0.1:{port}/"))
+            self.group.wait_until(name, partial(http_answers, f"http://127.0.0.1:{port}/"))
 
 
 def ms(seconds: float) -> str:

@@ -2,7 +2,10 @@
 
 ``webhook`` (notion-webhook's floor): the same HMAC check, one Firestore create, one task create.
 ``runs`` (api's ``GET /runs``): the session's HMAC checked, the tenant read, its last runs queried.
-``task`` (plan, execute-step, deploy, notify): the JSON body parsed, the run and its tenant read.
+``plan``: the run and its tenant read, the data source queried (notion-client), the model asked
+(google-genai), the run written, a task created. ``step`` (execute-step): the run and its tenant read,
+the page read (notion-client), the step written, a task created. ``task`` (deploy, notify, a task
+delivered again): the JSON body parsed, the run and its tenant read.
 Clients are built on first use and nothing else is: no settings, no ports, no validation beyond what
 the work needs, no logging.
 """
@@ -12,28 +15,85 @@ import hashlib
 import hmac
 import json
 import os
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Request
 from google.cloud import firestore, tasks_v2
 
-_clients: dict[str, Any] = {}
+if TYPE_CHECKING:
+    import notion_client
+    from google import genai
 
 
+@cache
 def _db() -> firestore.Client:
-    if "db" not in _clients:
-        _clients["db"] = firestore.Client(project=os.environ["FLOOR_PROJECT"])
-    return _clients["db"]
+    return firestore.Client(project=os.environ["FLOOR_PROJECT"])
 
 
+@cache
 def _tasks() -> tasks_v2.CloudTasksClient:
-    if "tasks" not in _clients:
-        import grpc
-        from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+    import grpc
+    from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 
-        channel = grpc.insecure_channel(os.environ["FLOOR_TASKS_HOST"])
-        _clients["tasks"] = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
-    return _clients["tasks"]
+    channel = grpc.insecure_channel(os.environ["FLOOR_TASKS_HOST"])
+    return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+
+
+@cache
+def _notion() -> "notion_client.Client":
+    from notion_client import Client
+
+    url, token = os.environ["FLOOR_NOTION_URL"], os.environ["FLOOR_NOTION_TOKEN"]
+    return Client(auth=token, base_url=url, notion_version="2025-09-03")
+
+
+@cache
+def _model() -> "genai.Client":
+    from google import genai
+    from google.genai import types
+
+    options = types.HttpOptions(base_url=os.environ["FLOOR_MODEL_URL"])
+    project, region = os.environ["FLOOR_PROJECT"], os.environ["FLOOR_REGION"]
+    return genai.Client(vertexai=True, project=project, location=region, http_options=options)
+
+
+def _next_task(body: bytes) -> None:
+    queue = os.environ["FLOOR_QUEUE"]
+    task = tasks_v2.Task(http_request=tasks_v2.HttpRequest(url="http://127.0.0.1:9/", body=body[:300]))
+    _tasks().create_task(parent=queue, task=task, timeout=10.0)
+
+
+def plan(request: Request) -> tuple[str, int]:
+    from google.genai import types
+
+    body = json.loads(request.get_data())
+    tenant = _db().collection("tenants").document(body["tenant_id"])
+    run = tenant.collection("floor_runs").document(body["run_id"])
+    run.get()
+    tenant.get()
+    rows = cast(
+        dict[str, Any],
+        _notion().data_sources.query(data_source_id=os.environ["FLOOR_DATA_SOURCE"], page_size=10),
+    )
+    prompt = json.dumps({"goal": body["goal"], "rows": rows["results"]})
+    config = types.GenerateContentConfig(response_mime_type="application/json")
+    reply = _model().models.generate_content(model="gemini-2.5-flash", contents=prompt, config=config)
+    run.set({"plan": reply.text})
+    _next_task(json.dumps({"run_id": body["run_id"], "step": 1}).encode())
+    return json.dumps({"created": True}), 200
+
+
+def step(request: Request) -> tuple[str, int]:
+    body = json.loads(request.get_data())
+    tenant = _db().collection("tenants").document(body["tenant_id"])
+    run = tenant.collection("runs").document(body["run_id"])
+    run.get()
+    tenant.get()
+    page = cast(dict[str, Any], _notion().pages.retrieve(page_id=os.environ["FLOOR_PAGE"]))
+    tenant.collection("floor_runs").document(body["run_id"]).set({"page": page["id"]})
+    _next_task(json.dumps({"run_id": body["run_id"], "step": 2}).encode())
+    return json.dumps({"acted": True}), 200
 
 
 def webhook(request: Request) -> tuple[str, int]:
@@ -46,7 +106,9 @@ def webhook(request: Request) -> tuple[str, int]:
     _db().collection("floor_events").document(event["id"]).create({"type": event["type"]})
     queue = os.environ["FLOOR_QUEUE"]
     name = f"{queue}/tasks/{hashlib.sha256(event['id'].encode()).hexdigest()}"
-    task = {"name": name, "http_request": {"url": "http://127.0.0.1:9/", "body": body[:300]}}
+    task = tasks_v2.Task(
+        name=name, http_request=tasks_v2.HttpRequest(url="http://127.0.0.1:9/", body=body[:300])
+    )
     _tasks().create_task(parent=queue, task=task, timeout=10.0)
     return "", 200
 

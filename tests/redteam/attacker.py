@@ -10,7 +10,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 from shared.domain.model_replies import extract_context
@@ -137,29 +136,6 @@ class Attacker:
             "on_reject": "end",
             "steps": [{"tool": t, "args_json": json.dumps(a), "rationale": reason} for t, a in steps],
         }
-
-
-def service_account_file(path: Path, token_uri: str) -> Path:
-    """Credentials for google.auth.default(): a fresh key, and a token endpoint on loopback."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    info = {
-        "type": "service_account",
-        "project_id": "notion-agent-local",
-        "private_key_id": "redteam",
-        "private_key": pem,
-        "client_email": "redteam@notion-agent-local.iam.gserviceaccount.com",
-        "client_id": "1",
-        "token_uri": token_uri,
-    }
-    path.write_text(json.dumps(info))
-    path.chmod(0o600)
-    return path
 
 
 _EXFIL = re.compile(r"https?://[^\s)\]>\"']+")

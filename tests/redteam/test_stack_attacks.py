@@ -24,9 +24,10 @@ from local.demo import connect, http
 from local.stack import LocalStack
 from shared.agent import authority
 from shared.domain.authority import WORKSPACE_READS, effect_digest, is_production
-from tests.redteam.attacker import Attacker, Case, Steps, service_account_file
+from tests.redteam.attacker import Attacker, Case, Steps
 from tests.redteam.corpus import Injection, injections
 from tests.redteam.totals import COUNTS, EXERCISED, FULL, TOTALS
+from tests.support.google_credentials import service_account_file
 
 pytestmark = pytest.mark.redteam
 

@@ -338,7 +338,7 @@ def engine_stack(
         sandbox = stack.enter_context(SandboxServer())
         targets = ("plan", "execute_step", "notify", *(("deploy",) if code else ()))
         # Served before their container exists (its settings name their URLs): it is passed in below.
-        apps = {t: functions_framework.create_app(t, SOURCE) for t in targets}
+        apps = {t: functions_framework.create_app(t, SOURCE) for t in targets}  # type: ignore[no-untyped-call]
         urls = {t: stack.enter_context(serve(a)) for t, a in apps.items()}
         code_admin: CodeAdmin | None = None
         if code:

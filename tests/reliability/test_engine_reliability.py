@@ -176,7 +176,7 @@ def test_c_fault_storm_then_the_sweeper(
                 raise injected(rng.choice([429, 500, 502, 503]), rng.choice([None, 0, 1]))
             real_check(token)
 
-        stack.sandbox.sandbox.faults.check = storm
+        monkeypatch.setattr(stack.sandbox.sandbox.faults, "check", storm)
         for run, page in pages.items():
             stack.start(run, page)
         stack.settle(drop=0.05)
@@ -222,7 +222,7 @@ def test_f_a_notion_outage_in_the_middle_of_planning(
                 raise injected(503, None)
             real_check(token)
 
-        stack.sandbox.sandbox.faults.check = outage
+        monkeypatch.setattr(stack.sandbox.sandbox.faults, "check", outage)
         for run, page in pages.items():
             stack.start(run, page)
         stack.settle()

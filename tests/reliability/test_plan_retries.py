@@ -24,7 +24,7 @@ def test_planning_that_fails_at_every_attempt_ends_as_a_failed_run(
         def outage(token: str) -> None:
             raise injected(503, None)
 
-        stack.sandbox.sandbox.faults.check = outage
+        monkeypatch.setattr(stack.sandbox.sandbox.faults, "check", outage)
         stack.start("outage-1", page)
         stack.settle()
         state = stack.state("outage-1")

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from shared.domain.ids import MAX_BYTES
 
 # Any text Python can encode (no lone surrogates), with and without Firestore's separators.
-CHARS = st.characters(exclude_categories=("Cs",))
+CHARS = st.characters(exclude_categories=["Cs"])
 
 
 TEXT = st.text(CHARS, max_size=40)
@@ -23,7 +23,7 @@ def _sized(parts: tuple[str, int]) -> str:
 
 
 # Ids Firestore accepts: 1 to 1,500 bytes, no "/", not "." nor "..", not __name__.
-NO_SLASH = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="/"), max_size=60)
+NO_SLASH = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="/"), max_size=60)
 
 
 ACCEPTED = st.one_of(

@@ -9,10 +9,11 @@ from shared.config import PlatformSecret, Queue
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
+from shared.ports import NotificationChannel
 from shared.services.channels import Emails, NotionComments
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
-from tests.api_fakes import client
+from tests.api_fakes import client, json_body
 from tests.fakes import FakeMailer
 from tests.link_tokens import mailed
 from tests.support.notifications_api import Access, LiveContainer
@@ -31,10 +32,10 @@ class MailContainer(LiveContainer):
     """api and notify with the live notifier: Notion comments, and email through a fake relay."""
 
     def __init__(self, **ports: Any) -> None:
-        super().__init__(**ports)
-        self.mailer = FakeMailer()
+        self._mailer = FakeMailer()
+        super().__init__(mailer=self._mailer, **ports)
         self.secrets.put(PlatformSecret.SMTP_PASSWORD, self.mailer.password)
-        channels = [
+        channels: list[NotificationChannel] = [
             NotionComments(partial(Access().for_tenant, self.comments_on)),
             Emails(
                 self.mailer,
@@ -44,6 +45,10 @@ class MailContainer(LiveContainer):
             ),
         ]
         self.notifier = ChannelDelivery(self.notifications, channels, 120.0)
+
+    @property
+    def mailer(self) -> FakeMailer:
+        return self._mailer
 
     def tenant(self) -> Tenant:
         tenant = self.tenants.get("t1")
@@ -58,8 +63,7 @@ class MailContainer(LiveContainer):
     def deliver(self, task: NotifyTask) -> dict[str, Any]:
         answer = client("notify", self).post("/", json=task.model_dump(mode="json"))
         assert answer.status_code == 200, answer.json
-        result: dict[str, Any] = answer.json
-        return result
+        return json_body(answer)
 
 
 def connected(owner_email: str = OWNER, **settings: Any) -> Tenant:

@@ -12,6 +12,7 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
+from shared.ports import NotificationChannel
 from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
@@ -97,7 +98,7 @@ def world(mailer: Any = None, chat: FakeChat | None = None) -> World:
     chat.clock = chat.clock or clock  # Slack stamps a message with the time it is posted
     mailer = FakeMailer(password=RELAY_PASSWORD) if mailer is None else mailer
     secrets = FakeSecrets({PlatformSecret.SMTP_PASSWORD: RELAY_PASSWORD, chat_token_secret("t1"): chat.token})
-    channels = [
+    channels: list[NotificationChannel] = [
         NotionComments(partial(Access().for_tenant, notion)),
         SlackMessages(chat, secrets),
         Emails(

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -12,13 +13,15 @@ from shared.domain.integrations import Integration, chat_token_secret
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
+from shared.ports import NotificationChannel
+from shared.services.channels import DiscordMessages, Emails, NotionComments, SlackMessages, sender_domain
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
 from shared.services.notion_access import NotionForTenant
 from tests.engine_fakes import FakeNotion
 from tests.fakes import (
     FakeChat,
+    FakeChatWebhooks,
     FakeMailer,
     FakeNotificationLog,
     FakeSecrets,
@@ -53,16 +56,19 @@ class Access:
         return NotionForTenant(notion, lambda operation: operation("token"))
 
 
-def tenant(status: TenantStatus = TenantStatus.ACTIVE, slack: bool = False, **settings: Any) -> Tenant:
+def tenant(
+    status: TenantStatus = TenantStatus.ACTIVE, slack: bool = False, discord: bool = False, **settings: Any
+) -> Tenant:
     if slack:
         settings.setdefault("slack_channel_id", SLACK_CHANNEL)
+    connected = (Integration.SLACK,) * slack + (Integration.DISCORD,) * discord
     return Tenant(
         tenant_id="t1",
         workspace_id="w1",
         token_secret="notion-token-t1",
         status=status,
         settings=TenantSettings(**settings),
-        integrations=(Integration.SLACK,) if slack else (),
+        integrations=connected,
         created_at=NOW,
         updated_at=NOW,
     )
@@ -79,6 +85,7 @@ class Live:
     secrets: FakeSecrets
     clock: Clock
     page: str
+    webhooks: FakeChatWebhooks
 
     def deliver(self, note: NotifyTask) -> bool:
         """What notify does: the tenant as it is now, then the notifier."""
@@ -86,17 +93,12 @@ class Live:
 
     def dies_before_finishing(self, note: NotifyTask) -> None:
         """A delivery whose instance dies after sending, before the record is marked sent."""
-        finish = self.records.finish
 
         def crash(*_: Any, **__: Any) -> None:
             raise Crash("instance died before marking the record sent")
 
-        self.records.finish = crash
-        try:
-            with pytest.raises(Crash):
-                self.deliver(note)
-        finally:
-            self.records.finish = finish
+        with patch.object(self.records, "finish", crash), pytest.raises(Crash):
+            self.deliver(note)
 
     def comments(self) -> list[str]:
         return [c["rich_text"][0]["plain_text"] for c in self.notion.comments.get(self.page, [])]
@@ -110,6 +112,13 @@ class Live:
     def connect_slack(self, **settings: Any) -> None:
         self.tenants.save(tenant(slack=True, **settings))
         self.secrets.put(chat_token_secret("t1"), self.chat.token)
+
+    def connect_discord(self, **settings: Any) -> None:
+        self.tenants.save(tenant(discord=True, **settings))
+        self.secrets.put(chat_token_secret("t1", Integration.DISCORD), self.webhooks.url)
+
+    def discord_messages(self) -> list[str]:
+        return self.webhooks.messages.get(self.webhooks.url, [])
 
     def change(self, **settings: Any) -> None:
         """The owner changes settings (PUT /settings)."""
@@ -134,10 +143,12 @@ def channel_delivery(
     secrets: Any,
     clock: Any,
     mailer: FakeMailer | None = None,
+    webhooks: FakeChatWebhooks | None = None,
 ) -> ChannelDelivery:
-    channels = [
+    channels: list[NotificationChannel] = [
         NotionComments(partial(access.for_tenant, notion)),
         SlackMessages(chat, secrets),
+        DiscordMessages(webhooks or FakeChatWebhooks(), secrets),
         Emails(
             mailer,
             secrets,
@@ -156,8 +167,9 @@ def live() -> Live:
     tenants.save(tenant())
     secrets.put(PlatformSecret.SMTP_PASSWORD, mailer.password)
     page = notion.add_page("Launch plan")
-    notifier = channel_delivery(records, Access(), notion, chat, secrets, clock, mailer)
-    return Live(notifier, notion, chat, mailer, records, tenants, secrets, clock, page)
+    webhooks = FakeChatWebhooks()
+    notifier = channel_delivery(records, Access(), notion, chat, secrets, clock, mailer, webhooks)
+    return Live(notifier, notion, chat, mailer, records, tenants, secrets, clock, page, webhooks)
 
 
 def task(page_id: str | None, notification_id: str = "n1", **changes: Any) -> NotifyTask:

@@ -23,7 +23,7 @@ STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 TASK = PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api"))
 
 
-Hook = Callable[[], None]
+Hook = Callable[[], object]
 
 
 @dataclass

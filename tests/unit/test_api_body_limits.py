@@ -9,7 +9,7 @@ import pytest
 
 from shared.domain.settings_input import MAX_NOTION_IDS
 from shared.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client
+from tests.api_fakes import FakeContainer, client, json_body
 from tests.support.api_runs import auth, fake_container, waiting_run
 
 LIMIT = 256 * 1024  # functions._http.JSON_BODY_LIMIT, spelled out so the test stands on its own
@@ -65,10 +65,10 @@ def test_a_settings_body_at_the_limit_works_and_one_byte_more_is_a_413_changing_
 ) -> None:
     api = client("api", fakes)
     at_limit = api.patch("/settings", headers=session(fakes), data=padded('{"planning_hour": 6}', LIMIT))
-    assert at_limit.status_code == 200 and at_limit.json["settings"]["planning_hour"] == 6
+    assert at_limit.status_code == 200 and json_body(at_limit)["settings"]["planning_hour"] == 6
     over = api.patch("/settings", headers=session(fakes), data=padded('{"planning_hour": 7}', LIMIT + 1))
-    assert over.status_code == 413 and over.json["error"] == "payload_too_large"
-    assert str(LIMIT) in over.json["reason"]
+    assert over.status_code == 413 and json_body(over)["error"] == "payload_too_large"
+    assert str(LIMIT) in json_body(over)["reason"]
     tenant = fakes.tenants.get("t1")
     assert tenant is not None and tenant.settings.planning_hour == 6
 
@@ -103,7 +103,7 @@ def test_a_run_body_over_the_limit_is_refused_whatever_its_content_length(
     stream = Endless(b'{"goal": "Say hello"}')
     headers = session(fakes) | ({} if length is None else {"Content-Length": str(length)})
     answer = client("api", fakes).post("/runs", headers=headers, environ_overrides=chunked(stream))
-    assert answer.status_code == 413 and str(LIMIT) in answer.json["reason"]
+    assert answer.status_code == 413 and str(LIMIT) in json_body(answer)["reason"]
     assert stream.served <= LIMIT + 1 and fakes.queue.tasks == []
 
 
@@ -132,6 +132,6 @@ def test_a_note_on_a_control_is_read_once_and_bounded_too(fakes: FakeContainer) 
     )
     assert over.status_code == 413
     paused = api.post(f"/runs/{run_id}/pause", headers=auth(token), json={"text": "lunch"})
-    assert paused.status_code == 200 and paused.json["status"] == "paused"
+    assert paused.status_code == 200 and json_body(paused)["status"] == "paused"
     bad = api.post(f"/runs/{run_id}/resume", headers=session(fakes), data=b"[1]")
-    assert bad.status_code == 400 and "JSON object" in bad.json["reason"]
+    assert bad.status_code == 400 and "JSON object" in json_body(bad)["reason"]

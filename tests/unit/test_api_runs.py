@@ -10,7 +10,7 @@ from shared.domain import signed_tokens
 from shared.domain.connection import tenant_from_grant
 from shared.services.links import DECISION_PURPOSE as LINK_PURPOSE
 from shared.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client
+from tests.api_fakes import FakeContainer, client, json_body
 from tests.link_tokens import decision_tokens
 from tests.support.api_runs import PLAN, auth, fake_container, pump, waiting_run
 
@@ -131,19 +131,19 @@ def test_a_budget_the_owner_just_raised_counts_at_once_for_usage_approval_and_th
     spent = tenant.settings.model_copy(update={"max_cost_per_day_usd": 0.0})
     fakes.tenants.save(tenant.model_copy(update={"settings": spent}))
     token, api = start_session("t1", fakes.secrets), client("api", fakes)
-    assert api.get("/usage", headers=auth(token)).json["day"]["budget_usd"] == 0.0  # now cached
+    assert json_body(api.get("/usage", headers=auth(token)))["day"]["budget_usd"] == 0.0  # now cached
     fakes.model.script["PlanOut"] = [PLAN]
-    run_id = api.post("/runs", json={"goal": "Write a note"}, headers=auth(token)).json["run_id"]
+    run_id = json_body(api.post("/runs", json={"goal": "Write a note"}, headers=auth(token)))["run_id"]
     pump(fakes)
-    waiting = api.get(f"/runs/{run_id}", headers=auth(token)).json["waiting"]
+    waiting = json_body(api.get(f"/runs/{run_id}", headers=auth(token)))["waiting"]
     decision = {"request_id": waiting["request_id"]}
     refused = api.post(f"/runs/{run_id}/approve", json=decision, headers=auth(token))
-    assert refused.status_code == 409 and "max_cost_per_day_usd" in refused.json["reason"]
+    assert refused.status_code == 409 and "max_cost_per_day_usd" in json_body(refused)["reason"]
 
     raised = api.patch("/settings", headers=auth(token), json={"max_cost_per_day_usd": 5.0})
     assert raised.status_code == 200
-    assert api.get("/usage", headers=auth(token)).json["day"]["budget_usd"] == 5.0
+    assert json_body(api.get("/usage", headers=auth(token)))["day"]["budget_usd"] == 5.0
     assert api.post(f"/runs/{run_id}/approve", json=decision, headers=auth(token)).status_code == 200
     pump(fakes)
-    run = api.get(f"/runs/{run_id}", headers=auth(token)).json
+    run = json_body(api.get(f"/runs/{run_id}", headers=auth(token)))
     assert run["waiting"]["purpose"] == "approval"  # the plan's own approval step, not the limit again

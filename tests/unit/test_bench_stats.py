@@ -94,7 +94,8 @@ def test_cpu_time_is_read_past_a_command_name_with_spaces_and_parentheses(tmp_pa
     # /proc/<pid>/stat: pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt
     # cmajflt utime stime ...; the name may hold ") (", so fields are counted from its last ')'.
     line = "4242 (python (x) y) S 1 4240 4240 0 -1 4194304 10 0 0 0 250 50 0 0 20 0 3 0 100"
-    assert parse_stat(line) == (4240, pytest.approx(300 * TICK_S))
+    pgrp, cpu_s = parse_stat(line)
+    assert pgrp == 4240 and cpu_s == pytest.approx(300 * TICK_S)
     for pid, pgrp, ticks in ((4240, 4240, 100), (4242, 4240, 50), (4300, 4300, 7), (4400, 99, 1000)):
         (tmp_path / str(pid)).mkdir()
         (tmp_path / str(pid) / "stat").write_text(
@@ -108,7 +109,9 @@ def test_cpu_time_is_read_past_a_command_name_with_spaces_and_parentheses(tmp_pa
 
 
 def _knee(capacity: float, limit: float = 3200.0) -> tuple[float, float | None, int]:
-    low, high, rate, probes = 0.0, None, 100.0, 0
+    high: float | None = None
+    rate: float | None = 100.0
+    low, probes = 0.0, 0
     while rate is not None:
         probes += 1
         low, high = (rate, high) if rate <= capacity else (low, rate)

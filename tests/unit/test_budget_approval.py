@@ -4,6 +4,7 @@ month budgets are hard; an approval grants the run one more *run* budget only)."
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,8 @@ FINISH = {
 
 
 def stopped_at_planning(**budgets: float) -> Deps:
-    deps = make_deps(model=FakeModel({"PlanOut": [FINISH]}), **budgets)._replace(clock=lambda: T0)
+    chosen: dict[str, Any] = dict(budgets)
+    deps = make_deps(model=FakeModel({"PlanOut": [FINISH]}), **chosen)._replace(clock=lambda: T0)
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal="Tidy my tasks", trigger=Trigger(kind="api")), deps)
     waiting = state(deps).waiting
     assert state(deps).status == RunStatus.WAITING_FOR_HUMAN and waiting is not None and waiting.budget

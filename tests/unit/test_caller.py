@@ -6,7 +6,6 @@ whose certificate the verifier is handed in place of Google's), and never the em
 import datetime as dt
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,7 +13,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from flask import Request
 from google.auth import crypt, jwt
+from werkzeug.test import EnvironBuilder
 
 from functions import _caller
 from local.tasks_emulator import mint_id_token
@@ -146,24 +147,35 @@ def google_key() -> tuple[bytes, bytes]:
     return private, cert.public_bytes(serialization.Encoding.PEM)
 
 
-PROD = SimpleNamespace(
+# A deployment's settings: each task target at https://<target>.example.
+PROD = Settings(
     profile="production",
     tasks_service_account=TASKS,
-    target_url=lambda target: f"https://{target.value}.example",
+    secrets_backend="secret-manager",
+    model_backend="vertex",
+    notifier_backend="live",
+    frontend_url="https://app.example",
+    oauth_callback_url="https://api.example/oauth/callback",
+    **{
+        f"{t.value}_url": f"https://{t.value}.example"
+        for t in (Target.PLAN, Target.EXECUTE_STEP, Target.DEPLOY, Target.NOTIFY, Target.API)
+    },
 )
 
 
 def google_token(private: bytes, email: str, audience: str, kid: str = "k1", **claims: Any) -> str:
     now = int(time.time())
-    payload = {"iss": "https://accounts.google.com", "aud": audience, "email": email}
+    payload: dict[str, Any] = {"iss": "https://accounts.google.com", "aud": audience, "email": email}
     payload |= {"email_verified": True, "iat": now, "exp": now + 3600, "sub": "1"} | claims
-    signer = crypt.RSASigner.from_string(private, key_id=kid)
-    return jwt.encode(signer, payload).decode()  # type: ignore[no-untyped-call]
+    signer = crypt.RSASigner.from_string(private, key_id=kid)  # type: ignore[no-untyped-call]  # google-auth
+    token: bytes = jwt.encode(signer, payload)  # type: ignore[no-untyped-call]  # google-auth: unannotated
+    return token.decode()
 
 
-class Request(SimpleNamespace):
-    def __init__(self, token: str, path: str = "/") -> None:
-        super().__init__(headers={"Authorization": f"Bearer {token}"}, path=path)
+def request(path: str = "/", token: str | None = None) -> Request:
+    """A request to ``path``, with ``token`` as its bearer token if given."""
+    headers = [] if token is None else [("Authorization", f"Bearer {token}")]
+    return Request(EnvironBuilder(path=path, headers=headers).get_environ())
 
 
 @pytest.fixture
@@ -181,7 +193,7 @@ def google(monkeypatch: pytest.MonkeyPatch, google_key: tuple[bytes, bytes]) -> 
 
 
 def check(token: str, path: str = "/", target: Target = Target.PLAN) -> None:
-    _caller.check_caller(Request(token, path), PROD, target)  # type: ignore[arg-type]
+    _caller.check_caller(request(path, token), PROD, target)
 
 
 def test_production_takes_a_google_signed_token_of_the_tasks_account_for_its_url(
@@ -215,4 +227,4 @@ def test_production_never_takes_the_emulators_tokens_nor_an_unknown_key(
         check(google_token(other, TASKS, "https://plan.example", kid="k2"))
     assert len(google) - fetched <= 1  # an unknown key refetches Google's certificates, once at most
     with pytest.raises(Unauthenticated, match="OIDC ID token"):
-        _caller.check_caller(SimpleNamespace(headers={}, path="/"), PROD, Target.PLAN)  # type: ignore[arg-type]
+        _caller.check_caller(request(), PROD, Target.PLAN)

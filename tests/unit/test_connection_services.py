@@ -15,8 +15,11 @@ from shared.services.connect import Connecting, begin_connect, complete_connect,
 from shared.services.notion_access import NotionAccess, ReconnectRequired
 from shared.services.sessions import tenant_of
 from tests.fakes import (
+    FakeNotionOAuth,
+    FakeOAuthStates,
     FakeQueue,
     FakeSecrets,
+    FakeTenantStore,
     no_held_runs,
 )
 from tests.support.connection_services import KEY, FakeNotion, connect, deps
@@ -38,6 +41,7 @@ def test_the_authorize_url_names_the_client_redirect_and_a_signed_state() -> Non
     assert query["client_id"] == "client-id" and query["redirect_uri"] == "https://cb.test/"
     assert query["response_type"] == "code" and query["owner"] == "user"
     assert signed_tokens.verify(query["state"], KEY, "oauth_state")["nonce"] == start.nonce
+    assert isinstance(d.states, FakeOAuthStates)
     assert start.expires_in_s == 600 and not d.states.used  # GET /connect writes nothing
 
 
@@ -77,6 +81,8 @@ def test_a_bad_state_is_a_400_and_nothing_is_stored(problem: str) -> None:
         state = ""
     with pytest.raises(InvalidInput):
         complete_connect({"code": "good-code", "state": state}, nonce, d)
+    assert isinstance(d.tenants, FakeTenantStore) and isinstance(d.states, FakeOAuthStates)
+    assert isinstance(d.oauth, FakeNotionOAuth)
     assert not d.tenants.tenants and not d.states.used and d.oauth.codes == {"good-code"}
 
 
@@ -95,13 +101,13 @@ def test_denial_redirects_with_the_reason_and_stores_nothing() -> None:
     state = parse_qs(urlsplit(start.authorize_url).query)["state"][0]
     url = complete_connect({"error": "access_denied", "state": state}, start.nonce, d)
     assert url == "https://app.test#connected=false&error=access_denied"
-    assert not d.tenants.tenants
+    assert isinstance(d.tenants, FakeTenantStore) and not d.tenants.tenants
 
 
 def test_a_refused_code_redirects_with_exchange_failed() -> None:
     _, outcome = connect(d := deps(), code="stale-code")
     assert outcome == {"connected": "false", "error": "exchange_failed"}
-    assert not d.tenants.tenants
+    assert isinstance(d.tenants, FakeTenantStore) and not d.tenants.tenants
 
 
 def test_connecting_the_same_workspace_again_updates_the_tenant() -> None:
@@ -111,9 +117,11 @@ def test_connecting_the_same_workspace_again_updates_the_tenant() -> None:
     first = d.tenants.get(tenant_id)
     assert first is not None
     d.tenants.save(first.model_copy(update={"status": TenantStatus.REVOKED}))
+    assert isinstance(d.oauth, FakeNotionOAuth)
     d.oauth.codes.add("second-code")
     connect(d, "second-code")
     again = d.tenants.get(tenant_id)
+    assert isinstance(d.tenants, FakeTenantStore)
     assert len(d.tenants.tenants) == 1 and again is not None
     assert again.status == TenantStatus.ACTIVE and again.created_at == first.created_at
     assert NotionTokens.load(d.secrets.get(again.token_secret)).access_token == "access-2"
@@ -130,7 +138,7 @@ def test_disconnect_revokes_at_notion_destroys_the_secret_and_marks_the_tenant_r
     }
     tenant = d.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
-    assert d.oauth.revoked == ["access-1"]
+    assert isinstance(d.oauth, FakeNotionOAuth) and d.oauth.revoked == ["access-1"]
     assert isinstance(d.secrets, FakeSecrets)
     assert not [name for name in d.secrets.values if name.startswith("notion-token-")]
     assert disconnect(tenant_id, d, no_held_runs)["revoked"]  # repeating it is harmless
@@ -159,7 +167,7 @@ def test_a_token_refreshed_by_another_instance_is_used_without_refreshing_again(
     session = access.session(tenant_id)  # holds access-1
     d.secrets.put(secret_of(d, tenant_id), NotionTokens(access_token="access-9", refresh_token="r9").dump())
     assert session.run(FakeNotion({"access-9"})) == "ok with access-9"
-    assert d.oauth.issued == 1
+    assert isinstance(d.oauth, FakeNotionOAuth) and d.oauth.issued == 1
 
 
 def test_without_a_refresh_token_the_tenant_needs_reconnecting_and_its_owner_is_told_once() -> None:
@@ -184,6 +192,7 @@ def test_without_a_refresh_token_the_tenant_needs_reconnecting_and_its_owner_is_
 def test_a_refused_refresh_needs_reconnecting() -> None:
     d = deps()
     access, queue, tenant_id = access_for(d)
+    assert isinstance(d.oauth, FakeNotionOAuth)
     d.oauth.refresh_tokens.clear()
     with pytest.raises(ReconnectRequired):
         access.run(tenant_id, FakeNotion(set()))

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.services.daily_schedule import plan_due_tenants
 from shared.services.deps import Deps
-from tests.api_fakes import FakeContainer, client, fakes
+from tests.api_fakes import FakeContainer, client, fakes, json_body
 from tests.fakes import FakeTenantStore
 from tests.support.daily_planning import deps_with, plan_tasks, queued, tenant
 
@@ -114,7 +114,7 @@ def test_post_schedule_names_since_and_plans_nothing_when_it_is_refused(fakes: F
     app = client("plan", fakes)
     bad = app.post("/schedule", json={"tick": "2026-01-05T09:00:00Z", "since": "2026-01-05T01:00:00Z"})
     # a body that can never be valid: acknowledged and kept as a dead letter, never retried
-    assert bad.status_code == 200 and "dead_letter" in bad.json and "since" in bad.json["reason"]
+    assert bad.status_code == 200 and "dead_letter" in json_body(bad) and "since" in json_body(bad)["reason"]
     assert not fakes.queue.tasks and fakes.tenants.tick is None
     good = app.post("/schedule", json={"tick": "2026-01-05T09:00:00Z", "since": "2026-01-05T08:00:00Z"})
-    assert good.status_code == 200 and good.json["enqueued"] == 1
+    assert good.status_code == 200 and json_body(good)["enqueued"] == 1

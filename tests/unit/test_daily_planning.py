@@ -20,7 +20,7 @@ from shared.services.daily_schedule import Fanout, daily_plan_task, plan_due_ten
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
-from tests.api_fakes import FakeContainer, client, fakes
+from tests.api_fakes import FakeContainer, client, fakes, json_body
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.support.daily_planning import WINTER_7_UTC, deps_with, plan_tasks, queued, tenant
 
@@ -167,10 +167,12 @@ def test_post_schedule_on_plan_fans_out_and_plan_tasks_still_go_to_the_root(fake
     }
     ((queue, task, name, _),) = fakes.queue.tasks
     assert queue == Queue.PLAN and name == "plan:t-paris:daily-20260105" and isinstance(task, PlanTask)
-    assert app.post("/schedule", json={}).json["read"] == 2  # what Cloud Scheduler sends: now
+    assert json_body(app.post("/schedule", json={}))["read"] == 2  # what Cloud Scheduler sends: now
     assert app.post("/schedule").status_code == 200  # no body at all: the same
-    assert "dead_letter" in app.post("/schedule", json={"after": "bad/id"}).json
-    assert "dead_letter" in app.post("/schedule", json={"tick": "2026-01-05T07:00:00"}).json  # naive time
+    assert "dead_letter" in json_body(app.post("/schedule", json={"after": "bad/id"}))
+    assert "dead_letter" in json_body(
+        app.post("/schedule", json={"tick": "2026-01-05T07:00:00"})
+    )  # naive time
     assert app.get("/schedule").status_code == 405
     fakes.queue.tasks.clear()
     fakes.secrets.put("notion-token-t-paris", '{"access_token": "tok"}')

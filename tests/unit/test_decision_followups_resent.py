@@ -82,7 +82,7 @@ def test_a_decision_recorded_while_the_queue_was_down_sends_its_step_when_tried_
     deps, queue, request_id = waiting(
         ask or ("request_approval", {"summary": "ok?"}), ("finish", {"summary": "x"})
     )
-    decision = route.split()[0]
+    decision: humans.Decision = "answer" if route.startswith("answer") else "approve"
     queue.down = True
     with pytest.raises(TransientError):  # recorded, then the queue is down
         decide(deps, route, request_id, decision)

@@ -36,7 +36,7 @@ def mailed_links(fakes: MailContainer, notification_id: str) -> list[str]:
 def asked(fakes: MailContainer) -> tuple[str, str, list[NotifyTask]]:
     """A run waiting for approval, and a notification_email to confirm: the run's id, the session,
     and the notify bodies queued for both (the decision's as the engine enqueued it)."""
-    run_id, session, note = waiting(fakes)  # type: ignore[arg-type]
+    run_id, session, note = waiting(fakes)
     assert choose(fakes, {"Authorization": f"Bearer {session}"}, OPS).status_code == 200
     return run_id, session, [note, *(t for t, _ in fakes.notify_tasks())]
 

@@ -82,7 +82,7 @@ def test_a_signed_event_carrying_a_reserved_id_is_a_400_and_stores_nothing(field
         assert nothing_stored(c)
 
 
-TASKS = {
+TASKS: dict[str, tuple[dict[str, Any], list[str]]] = {
     "plan": (PLAN_BODY, ["tenant_id", "run_id"]),
     "execute_step": ({"tenant_id": "t1", "run_id": "r1", "step": 1}, ["tenant_id", "run_id"]),
     "deploy": ({"tenant_id": "t1", "run_id": "r1", "step": 1}, ["tenant_id", "run_id"]),

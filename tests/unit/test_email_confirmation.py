@@ -18,7 +18,7 @@ from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import TenantStatus
 from shared.services.notifications import deliver_notification
 from shared.services.sessions import start_session
-from tests.api_fakes import client
+from tests.api_fakes import client, json_body
 from tests.link_tokens import fragment
 from tests.support.email_confirmation import OPS, OWNER, WORKSPACE, MailContainer, choose, connected, link_of
 
@@ -76,7 +76,10 @@ def test_another_address_is_sent_one_confirmation_mail_of_our_own_with_a_link(
     answer = choose(fakes, auth, OPS, notification_channels=["email"])
     assert answer.status_code == 200 and answer.json["settings"]["notification_email"] == OPS
     assert answer.json["notification_email_confirmed"] is False
-    assert client("api", fakes).get("/settings", headers=auth).json["notification_email_confirmed"] is False
+    assert (
+        json_body(client("api", fakes).get("/settings", headers=auth))["notification_email_confirmed"]
+        is False
+    )
     [(task, name)] = fakes.notify_tasks()
     match = re.fullmatch(r"notify:t1:(email-confirm-[0-9a-f]{16}-(\d{8}))", name)
     assert match is not None and match[1] == task.notification_id and match[2] in days()
@@ -90,7 +93,7 @@ def test_another_address_is_sent_one_confirmation_mail_of_our_own_with_a_link(
     assert len(fakes.notify_tasks()) == 1
     # the confirmed address is not a setting: the owner cannot set it
     refused = client("api", fakes).patch("/settings", headers=auth, json={"confirmed_email": OPS})
-    assert refused.status_code == 400 and "confirmed_email" in refused.json["reason"]
+    assert refused.status_code == 400 and "confirmed_email" in json_body(refused)["reason"]
     assert fakes.tenant().email_confirmed() is False and fakes.tenant().confirmed_email == ""
 
 
@@ -224,7 +227,7 @@ def test_the_recipient_reads_the_link_confirms_it_and_then_gets_the_notices(
     assert (mail.to, mail.subject) == (OPS, SUBJECT) and mail.text.count(token) == 1
     # the owner's own notification list never shows the link (else they could confirm any address)
     listed = client("api", fakes).get("/notifications", headers=auth)
-    assert listed.status_code == 200 and listed.json["notifications"][0]["status"] == "sent"
+    assert listed.status_code == 200 and json_body(listed)["notifications"][0]["status"] == "sent"
     assert token not in json.dumps(listed.json)
     assert all(token not in str(r) for r in fakes.notifications.records.values())
 
@@ -239,7 +242,9 @@ def test_the_recipient_reads_the_link_confirms_it_and_then_gets_the_notices(
     used = use(fakes, token)
     assert used.status_code == 200 and used.json["status"] == "confirmed"
     assert fakes.tenant().confirmed_email == OPS
-    assert client("api", fakes).get("/settings", headers=auth).json["notification_email_confirmed"] is True
+    assert (
+        json_body(client("api", fakes).get("/settings", headers=auth))["notification_email_confirmed"] is True
+    )
     assert use(fakes, token).status_code == 200  # again: the same answer
     assert preview(fakes, token).json["status"] == "confirmed"
 

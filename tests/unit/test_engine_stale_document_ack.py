@@ -21,7 +21,8 @@ class FirstReadStale:
     """The run store, whose first ``get_run`` answers with ``before`` (read before the record)."""
 
     def __init__(self, inner: FakeRunStore, before: Run) -> None:
-        self.inner, self.before = inner, before
+        self.inner = inner
+        self.before: Run | None = before
 
     def get_run(self, tenant_id: str, run_id: str) -> Run | None:
         before, self.before = self.before, None

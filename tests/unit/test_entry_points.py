@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from shared.bootstrap import Container
 from shared.services.sessions import start_session
 from tests.api_fakes import PLAN_BODY, FakeContainer, client
 
@@ -120,9 +121,14 @@ def test_an_entry_points_lines_carry_the_requests_trace_span_and_execution_id() 
         "X-Cloud-Trace-Context": "105445aa7843bc8bf206b12000100000/2748;o=1",
         "Function-Execution-Id": "abc123def456",
     }
+
+    def inside(_: Container) -> tuple[dict[str, Any], int]:
+        logger.info("inside")
+        return {}, 200
+
     try:
         with Flask(__name__).test_request_context("/", method="POST", headers=headers):
-            handle(request, ("POST",), lambda _: (logger.info("inside"), ({}, 200))[1])
+            handle(request, ("POST",), inside)
     finally:
         logger.removeHandler(handler)
     entry = json.loads(stream.getvalue())

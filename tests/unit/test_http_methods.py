@@ -4,7 +4,7 @@
 import pytest
 
 from shared.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client
+from tests.api_fakes import FakeContainer, client, json_body
 from tests.support.api_runs import auth, fake_container
 
 
@@ -16,7 +16,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "PUT", "GET"])
 def test_an_unknown_path_is_a_404_whatever_the_method(fakes: FakeContainer, method: str) -> None:
     answer = client("api", fakes).open("/no-such-path", method=method)
-    assert answer.status_code == 404 and answer.json["error"] == "not_found"
+    assert answer.status_code == 404 and json_body(answer)["error"] == "not_found"
 
 
 @pytest.mark.parametrize("method", ["TRACE", "PUT", "PROPFIND"])

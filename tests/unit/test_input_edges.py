@@ -4,21 +4,22 @@
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from google.api_core import exceptions as gexc
+from google.cloud import secretmanager
 from pydantic import ValidationError
 
 from shared.adapters.secret_manager import SecretManagerSecrets
 from shared.config import WEBHOOK_EVENT_MAX_AGE_S, PlatformSecret, Settings
 from shared.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
-from shared.domain.notion_events import CLOCK_SKEW, EARLIEST_EVENT, NotionEvent, plan_task
+from shared.domain.notion_events import CLOCK_SKEW, NotionEvent, plan_task
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks.plan import LATEST_EVENT, Trigger
+from shared.domain.tasks.plan import EARLIEST_EVENT, LATEST_EVENT, Trigger
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.domain.tenants import Tenant
 from shared.errors import ConfigError, InvalidInput
@@ -227,20 +228,38 @@ def test_the_verification_window_must_be_a_time_with_its_offset() -> None:
             Settings(webhook_verification_until=wrong)
 
 
-class FakeSecretManagerClient:
-    """The calls SecretManagerSecrets makes, recorded; ``data`` is what a read returns."""
+class FakeSecretManagerClient(secretmanager.SecretManagerServiceClient):
+    """The calls SecretManagerSecrets makes, recorded; ``data`` is what a read returns. The SDK's
+    client, with no connection made (its ``__init__`` is not run) and these two calls faked."""
 
     def __init__(self, data: bytes = b"") -> None:
         self.data = data
         self.calls: list[str] = []
 
-    def add_secret_version(self, parent: str, payload: Any) -> Any:
+    def add_secret_version(
+        self,
+        request: object = None,
+        *,
+        parent: str | None = None,
+        payload: object = None,
+        retry: object = None,
+        timeout: object = None,
+        metadata: Sequence[tuple[str, str | bytes]] = (),
+    ) -> secretmanager.SecretVersion:
         self.calls.append("add")
-        return SimpleNamespace(name=f"{parent}/versions/1")
+        return secretmanager.SecretVersion(name=f"{parent}/versions/1")
 
-    def access_secret_version(self, name: str) -> Any:
+    def access_secret_version(
+        self,
+        request: object = None,
+        *,
+        name: str | None = None,
+        retry: object = None,
+        timeout: object = None,
+        metadata: Sequence[tuple[str, str | bytes]] = (),
+    ) -> secretmanager.AccessSecretVersionResponse:
         self.calls.append("access")
-        return SimpleNamespace(payload=SimpleNamespace(data=self.data))
+        return secretmanager.AccessSecretVersionResponse(payload=secretmanager.SecretPayload(data=self.data))
 
 
 def test_the_adapter_refuses_an_unencodable_value_without_echoing_it() -> None:
@@ -268,11 +287,19 @@ class EmptiedSecretManagerClient(FakeSecretManagerClient):
         super().__init__(data)
         self.emptied = False
 
-    def access_secret_version(self, name: str) -> Any:
+    def access_secret_version(
+        self,
+        request: object = None,
+        *,
+        name: str | None = None,
+        retry: object = None,
+        timeout: object = None,
+        metadata: Sequence[tuple[str, str | bytes]] = (),
+    ) -> secretmanager.AccessSecretVersionResponse:
         if self.emptied:
             self.calls.append("access")
-            raise gexc.NotFound("no enabled version")
-        return super().access_secret_version(name)
+            raise gexc.NotFound("no enabled version")  # type: ignore[no-untyped-call]  # google-api-core: unannotated
+        return super().access_secret_version(name=name)
 
 
 def test_a_new_verification_token_is_stored_even_while_the_old_one_is_cached() -> None:

@@ -1,5 +1,5 @@
-"""GitHub, Vercel and Slack tokens through api: checked with the integration first (a refused token is a 400,
-an outage a 503, both storing nothing), stored in secrets (never echoed, never in the tenant
+"""GitHub, Vercel, Slack and Discord tokens through api: checked with the integration first (a
+refused token is a 400, an outage a 503, both storing nothing), stored in secrets (never echoed, never in the tenant
 document), listed as connected, forgotten on DELETE and on a workspace's disconnect; bad input
 stores nothing."""
 
@@ -10,7 +10,7 @@ import pytest
 from shared.domain.integrations import Integration, chat_token_secret, code_token_secret, token_secret
 from shared.domain.tenants import TenantStatus
 from shared.errors import PermanentError
-from tests.api_fakes import FakeContainer, client
+from tests.api_fakes import FakeContainer, client, json_body
 from tests.support.settings_api import connect
 
 TOKEN = "ghp_" + "x" * 36
@@ -37,6 +37,7 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
             "github": {"connected": True},
             "vercel": {"connected": False},
             "slack": {"connected": False},
+            "discord": {"connected": False},
         }
     }
     again = api.put("/integrations/github", headers=auth, json={"token": TOKEN + "2"})  # replaced
@@ -150,9 +151,9 @@ def test_an_unknown_path_is_a_404_and_a_wrong_method_a_405_naming_the_right_ones
 ) -> None:
     auth, api = connect(fakes), client("api", fakes)
     missing = api.get("/nowhere", headers=auth)
-    assert missing.status_code == 404 and "no such endpoint" in missing.json["reason"]
+    assert missing.status_code == 404 and "no such endpoint" in json_body(missing)["reason"]
     wrong = api.patch("/integrations/github", headers=auth, json={})
-    assert wrong.status_code == 405 and wrong.json["reason"] == "use DELETE, PUT here"
+    assert wrong.status_code == 405 and json_body(wrong)["reason"] == "use DELETE, PUT here"
     assert wrong.headers["Allow"] == "DELETE, PUT"
 
 
@@ -167,7 +168,7 @@ def test_a_disconnect_during_the_token_check_wins_and_nothing_is_kept(
 
     monkeypatch.setattr(fakes.code_host, "account", disconnected_meanwhile)
     answer = api.put("/integrations/github", headers=auth, json={"token": TOKEN})
-    assert answer.status_code == 409 and "disconnected" in answer.json["reason"]
+    assert answer.status_code == 409 and "disconnected" in json_body(answer)["reason"]
     tenant = fakes.tenants.get("t1")
     assert tenant is not None and tenant.status == TenantStatus.REVOKED and tenant.integrations == ()
     assert code_token_secret("t1", Integration.GITHUB) not in fakes.secrets.values
@@ -210,3 +211,53 @@ def test_a_token_of_the_wrong_kind_is_a_400_naming_the_token_not_a_502(
     assert token_secret("t1", Integration(name)) not in fakes.secrets.values
     tenant = fakes.tenants.get("t1")
     assert tenant is not None and tenant.integrations == ()
+
+
+DISCORD_URL = "https://discord.com/api/webhooks/120000000000000001/fake-webhook-token-0123456789"
+
+
+def test_a_discord_webhook_is_checked_kept_where_notify_reads_it_and_never_shown(
+    fakes: FakeContainer,
+) -> None:
+    auth, api = connect(fakes), client("api", fakes)
+    answer = api.put("/integrations/discord", headers=auth, json={"token": DISCORD_URL})
+    assert answer.json == {
+        "integration": "discord",
+        "connected": True,
+        "account": "Notion Agent in channel 1",
+    }
+    assert fakes.secrets.values["chat-token-discord-t1"] == DISCORD_URL
+    assert "fake-webhook-token" not in api.get("/integrations", headers=auth).get_data(as_text=True)
+    assert api.delete("/integrations/discord", headers=auth).json == {
+        "integration": "discord",
+        "connected": False,
+    }
+    assert "chat-token-discord-t1" not in fakes.secrets.values
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/api/webhooks/120000000000000001/fake-webhook-token-0123456789",
+        "http://discord.com/api/webhooks/120000000000000001/fake-webhook-token-0123456789",
+        "xoxb-not-a-discord-webhook",
+    ],
+)
+def test_anything_but_a_discord_webhook_url_is_a_400_storing_nothing(fakes: FakeContainer, url: str) -> None:
+    auth, api = connect(fakes), client("api", fakes)
+    answer = api.put("/integrations/discord", headers=auth, json={"token": url})
+    assert answer.status_code == 400
+    reason = json_body(answer)["reason"]
+    assert "https://discord.com/api/webhooks/<id>/<token>" in reason and "nothing was stored" in reason
+    assert "fake-webhook-token" not in answer.get_data(as_text=True)
+    assert not [name for name in fakes.secrets.values if "discord" in name]
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None and Integration.DISCORD not in tenant.integrations
+
+
+def test_a_webhook_discord_no_longer_knows_is_a_400_storing_nothing(fakes: FakeContainer) -> None:
+    auth, api = connect(fakes), client("api", fakes)
+    other = DISCORD_URL.replace("fake-webhook-token", "deleted-webhook-token")
+    answer = api.put("/integrations/discord", headers=auth, json={"token": other})
+    assert answer.status_code == 400 and "Discord refused this token" in json_body(answer)["reason"]
+    assert not [name for name in fakes.secrets.values if "discord" in name]

@@ -19,7 +19,7 @@ from functions._http import app
 from functions._pages import HEADERS
 from shared.services.links import LinkMinter
 from shared.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client
+from tests.api_fakes import FakeContainer, client, json_body
 from tests.link_tokens import decision_tokens, fragment
 from tests.support.api_runs import auth, fake_container, pump
 from tests.support.email_confirmation import OPS, MailContainer, choose, connected, link_of
@@ -72,7 +72,7 @@ def shell(c: FakeContainer, path: str) -> Parsed:
 def words(answer: TestResponse, status: int = 200) -> dict[str, Any]:
     """The page words an answer gives the script."""
     assert answer.status_code == status, answer.get_data(as_text=True)
-    page: dict[str, Any] = answer.json["page"]  # type: ignore[index]
+    page: dict[str, Any] = json_body(answer)["page"]
     return page
 
 

@@ -1,11 +1,12 @@
 import json
 import logging
 import re
+from typing import Any
 
 from shared import logs
 
 
-def _format(record_msg: str, *args: object, **extra: object) -> dict[str, object]:
+def _format(record_msg: str, *args: object, **extra: object) -> dict[str, Any]:
     formatter = logs.CloudLoggingFormatter("proj")
     record = logging.LogRecord("t", logging.WARNING, __file__, 1, record_msg, args, None)
     for key, value in extra.items():

@@ -13,6 +13,7 @@ import pytest
 
 from shared.agent import authority
 from shared.config import PlatformSecret
+from shared.domain.events import ToolResult
 from shared.domain.notion_events import NotionEvent, by_owner, plan_task
 from shared.domain.runs import RunState, RunStatus
 from shared.domain.settings import TenantSettings
@@ -82,7 +83,7 @@ def read_pages(deps: Deps, run_id: str = "r1") -> list[str]:
     return [
         str(e.args.get("page_id") or e.args.get("data_source_id"))
         for e in deps.store.list_events("t1", run_id)
-        if getattr(e, "kind", "") == "tool_result" and e.tool in ("read_page", "query_data_source")
+        if isinstance(e, ToolResult) and e.tool in ("read_page", "query_data_source")
     ]
 
 
@@ -192,6 +193,7 @@ def test_a_rejected_members_plan_is_planned_again_as_a_members_run() -> None:
     humans.respond(deps, "t1", "r1", "reject", request_id=waiting.request_id, text="no")
     new = state(deps).replanned_as
     assert new is not None
+    assert isinstance(deps.queue, FakeQueue)
     plan_task_body = next(b for _, b, _, _ in deps.queue.tasks if isinstance(b, PlanTask) and b.run_id == new)
     assert plan_task_body.trigger.member
     start_run(plan_task_body, deps)

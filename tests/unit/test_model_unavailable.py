@@ -47,8 +47,9 @@ def test_a_model_not_found_names_its_setting_and_is_logged_for_the_alert(
         model.generate("draft", "write it", PlanOut)
     assert "NA_MODEL_DRAFT" in raised.value.reason and "gemini-2.5-pro" in raised.value.reason
     assert "model_draft" in raised.value.reason  # the terraform variable too
-    [record] = [r for r in caplog.records if getattr(r, "fields", {}).get("event") == "model_unavailable"]
-    assert record.fields == {
+    fields: list[dict[str, object]] = [getattr(r, "fields", {}) for r in caplog.records]
+    [logged] = [f for f in fields if f.get("event") == "model_unavailable"]
+    assert logged == {
         "event": "model_unavailable",
         "model": "gemini-2.5-pro",
         "setting": "NA_MODEL_DRAFT",

@@ -15,7 +15,6 @@ from email.message import EmailMessage
 
 import pytest
 
-from shared.adapters import smtp as smtp_module
 from shared.adapters.notion import NotionApiError
 from shared.adapters.slack import convert
 from shared.adapters.smtp import SmtpMailer
@@ -78,7 +77,7 @@ class Relay:
 @pytest.fixture
 def relay(monkeypatch: pytest.MonkeyPatch) -> Relay:
     relay = Relay()
-    monkeypatch.setattr(smtp_module.smtplib, "SMTP", relay.smtp)
+    monkeypatch.setattr("shared.adapters.smtp.smtplib.SMTP", relay.smtp)
     return relay
 
 

@@ -117,7 +117,10 @@ def test_no_page_is_recorded_undeliverable_and_logged_without_the_text_or_links(
         assert live.deliver(daily) is False
     record = live.record("n-daily")
     assert record.status == NotificationStatus.UNDELIVERABLE and record.channel == ""
-    assert record.reason == f"notion_comment: it is about no page; slack: Slack is not connected; {NO_EMAIL}"
+    assert record.reason == (
+        f"notion_comment: it is about no page; slack: Slack is not connected; "
+        f"discord: Discord is not connected; {NO_EMAIL}"
+    )
     assert APPROVE not in record.model_dump_json()  # a decision's link is never stored
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "n-daily" in warning.getMessage() and APPROVE not in warning.getMessage()
@@ -256,7 +259,7 @@ def test_slack_without_a_channel_chosen_is_not_used(live: Live) -> None:
     assert live.deliver(task(None)) is False
     assert live.record().reason == (
         "notion_comment: it is about no page; slack: no Slack channel is chosen (slack_channel_id); "
-        + NO_EMAIL
+        "discord: Discord is not connected; " + NO_EMAIL
     )
 
 

@@ -11,9 +11,10 @@ from shared.agent.tools.flow import SendNotificationArgs, send_notification
 from shared.domain.runs import RunState, RunStatus, Waiting
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
+from shared.ports import TaskQueue
 from shared.services.followups import enqueue_followup
 from shared.services.sessions import start_session
-from tests.api_fakes import client
+from tests.api_fakes import client, json_body
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue
 from tests.support.notifications_api import LiveContainer
@@ -50,7 +51,7 @@ def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fak
     assert len(fakes.comments_on.comments[page]) == 1
     approve = "https://api.example/links/tok"
     later = notify.post("/", json=body("n-daily", None, approve_url=approve))
-    assert later.status_code == 200 and later.json["delivered"] is False
+    assert later.status_code == 200 and json_body(later)["delivered"] is False
     fakes.notifications.records[("t1", "n-daily")] = fakes.notifications.records[
         ("t1", "n-daily")
     ].model_copy(
@@ -60,7 +61,7 @@ def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fak
     auth = {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
     listed = client("api", fakes).get("/notifications", headers=auth)
     assert listed.status_code == 200
-    rows = listed.json["notifications"]
+    rows = json_body(listed)["notifications"]
     assert [(r["notification_id"], r["status"]) for r in rows] == [
         ("n-daily", "undeliverable"),
         ("n-sent", "sent"),
@@ -69,14 +70,16 @@ def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fak
     assert set(rows[0]) >= {"subject", "text", "status", "created_at"}
     other = {"Authorization": f"Bearer {start_session('t2', fakes.secrets)}"}
     assert client("api", fakes).get("/notifications", headers=other).json == {"notifications": []}
-    assert len(client("api", fakes).get("/notifications?limit=1", headers=auth).json["notifications"]) == 1
+    assert (
+        len(json_body(client("api", fakes).get("/notifications?limit=1", headers=auth))["notifications"]) == 1
+    )
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "ten", "-1"])
 def test_get_notifications_bounds_its_page_size(fakes: LiveContainer, limit: str) -> None:
     auth = {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
     answer = client("api", fakes).get(f"/notifications?limit={limit}", headers=auth)
-    assert answer.status_code == 400 and "limit" in answer.json["reason"]
+    assert answer.status_code == 400 and "limit" in json_body(answer)["reason"]
 
 
 def test_get_notifications_needs_a_session(fakes: LiveContainer) -> None:
@@ -89,13 +92,14 @@ def test_a_transient_notion_error_is_a_503(fakes: LiveContainer) -> None:
     page = fakes.comments_on.add_page("Launch")
     fakes.comments_on.fail["add_comment"] = [TransientError("Notion answered 503")]
     assert client("notify", fakes).post("/", json=body("n1", page)).status_code == 503
-    assert client("notify", fakes).post("/", json=body("n1", page)).json["delivered"] is True
+    assert json_body(client("notify", fakes).post("/", json=body("n1", page)))["delivered"] is True
 
 
 # -- the engine says which page a notification is about -------------------------------------------
 
 
-def notified(queue: FakeQueue) -> NotifyTask:
+def notified(queue: TaskQueue) -> NotifyTask:
+    assert isinstance(queue, FakeQueue)
     [(_, note, _, _)] = queue.tasks
     assert isinstance(note, NotifyTask)
     return note

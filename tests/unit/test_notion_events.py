@@ -81,7 +81,7 @@ def event(kind: str = "page.created", authors: list[str] | None = None, **data: 
     )
 
 
-IN_DS = {"parent": {"id": "db-1", "type": "database", "data_source_id": DS}}
+IN_DS: dict[str, Any] = {"parent": {"id": "db-1", "type": "database", "data_source_id": DS}}
 
 
 @pytest.mark.parametrize(

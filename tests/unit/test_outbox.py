@@ -3,12 +3,12 @@
 import errno
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shared.adapters import outbox
 from shared.adapters.outbox import OutboxNotifier
 from shared.domain.tasks.notify import NotifyTask
 from shared.services.links import LinkMinter
@@ -37,14 +37,14 @@ def test_a_delivery_whose_write_fails_leaves_nothing_and_its_retry_writes_it(
         def write(self, _text: str) -> int:
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    real_fdopen = outbox.os.fdopen
+    real_fdopen = os.fdopen
 
     def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
         real_fdopen(fd).close()
         return DiskFull()
 
     with monkeypatch.context() as patch:
-        patch.setattr(outbox.os, "fdopen", fdopen)
+        patch.setattr(os, "fdopen", fdopen)
         with pytest.raises(OSError, match="No space left"):
             box.deliver(TASK, None)
     assert list(tmp_path.iterdir()) == []  # no half-written file, no draft left

@@ -4,6 +4,7 @@ have read is planned once it ends, never twice and never lost; other triggers ne
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any, NoReturn
 
 import pytest
 
@@ -54,7 +55,8 @@ def setup(**settings: float) -> tuple[Deps, FakeModel, Clock]:
         notion.pages[page] = {"id": page, "parent": {}, "properties": {}, "url": f"https://n/{page}"}
         notion.children[page] = []
     notion.comments[PAGE] = [asking("c1", notion.bot_id)]  # a comment that mentions the agent
-    return make_deps(model=model, notion=notion, **settings)._replace(clock=clock), model, clock
+    chosen: dict[str, Any] = dict(settings)
+    return make_deps(model=model, notion=notion, **chosen)._replace(clock=clock), model, clock
 
 
 def runs(deps: Deps) -> list[str]:
@@ -306,7 +308,7 @@ def test_a_change_dropped_for_a_gone_connection_lets_go_of_its_page() -> None:
     deps, _, clock = setup()
     working = deps.notion_for
 
-    def gone(_tenant: str) -> object:
+    def gone(_tenant: str) -> NoReturn:
         raise ReconnectRequired("Notion refused the token and it could not be refreshed")
 
     assert start_run(change("wh-a-1"), deps._replace(notion_for=gone)) is False
@@ -319,7 +321,7 @@ def test_a_change_dropped_for_a_gone_connection_lets_go_of_its_page() -> None:
 def test_a_change_remembered_while_the_dropped_run_held_the_page_is_planned_when_it_lets_go() -> None:
     deps, _, _ = setup()
 
-    def gone_meanwhile(_tenant: str) -> object:
+    def gone_meanwhile(_tenant: str) -> NoReturn:
         # another change of the page comes while this run holds it, then Notion refuses the token
         assert start_run(change("wh-a-2"), deps) is False
         raise ReconnectRequired("Notion refused the token and it could not be refreshed")

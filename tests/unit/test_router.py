@@ -56,6 +56,11 @@ def test_a_lazy_handler_calls_the_function_it_names(monkeypatch: pytest.MonkeyPa
     from functions.routes import Lazy, usage
 
     calls: list[Call] = []
-    monkeypatch.setattr(usage, "get_usage", lambda call: calls.append(call) or ({"ok": True}, 200))
+
+    def get_usage(call: Call) -> tuple[dict[str, bool], int]:
+        calls.append(call)
+        return {"ok": True}, 200
+
+    monkeypatch.setattr(usage, "get_usage", get_usage)
     call = Call(request=cast(Request, None), args={}, tenant_id="t1", container=FakeContainer())
     assert Lazy("usage.get_usage")(call) == ({"ok": True}, 200) and calls == [call]

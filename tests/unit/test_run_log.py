@@ -71,7 +71,11 @@ def test_seqs_hand_out_the_places_after_a_state_in_order() -> None:
     assert run_log.next_seq(state) == 5 and run_log.next_seq(state) == 5  # taking nothing
     again = run_log.with_next_seqs([error(1, "a"), usage(1, 0.1)], Seqs(9))
     assert [e.seq for e in again] == [10, 11]
-    assert [type(e) for e in again] == [ErrorRecorded, ModelUsed] and again[0].message == "a"
+    assert (
+        [type(e) for e in again] == [ErrorRecorded, ModelUsed]
+        and isinstance(again[0], ErrorRecorded)
+        and again[0].message == "a"
+    )
 
 
 # The race rule
@@ -117,10 +121,10 @@ def test_creating_a_run_counts_a_retried_commit_as_its_own_and_keeps_usage_when_
     deps = one_step()
     seqs = Seqs()
     head = RunPlanned(seq=seqs.next(), at=AT, goal="g", trigger="api", steps=[])
-    mine = [head, usage(seqs.next(), 0.1)]
+    mine: list[RunEvent] = [head, usage(seqs.next(), 0.1)]
     assert run_log.create(deps, "t1", "r2", mine)
     assert run_log.create(deps, "t1", "r2", mine)  # the same commit, retried after it went through
-    other = [head.model_copy(update={"goal": "other"}), usage(2, 0.3)]
+    other: list[RunEvent] = [head.model_copy(update={"goal": "other"}), usage(2, 0.3)]
     assert not run_log.create(deps, "t1", "r2", other)
     assert [e.cost_usd for e in events(deps, "r2") if isinstance(e, ModelUsed)] == [0.1, 0.3]
     assert doc(deps, "r2").goal == "g"
@@ -172,7 +176,7 @@ def test_a_recorded_write_emits_the_alert_line_and_the_next_task_and_a_lost_one_
     queue(deps).tasks.clear()
     state = doc(deps)
     seqs = Seqs.after(state)
-    failed = [
+    failed: list[RunEvent] = [
         error(seqs.next(), "bad"),
         RunFinished(seq=seqs.next(), at=AT, status=RunStatus.FAILED, summary="bad"),
     ]

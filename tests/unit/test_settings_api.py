@@ -3,7 +3,7 @@
 import pytest
 
 from shared.domain.tenants import TenantStatus
-from tests.api_fakes import FakeContainer, client
+from tests.api_fakes import FakeContainer, client, json_body
 from tests.support.settings_api import connect
 
 
@@ -19,7 +19,7 @@ DATA_SOURCE = "1f2e3d4c-5b6a-4789-8abc-def012345678"
 def test_the_owner_reads_and_changes_settings(fakes: FakeContainer) -> None:
     auth = connect(fakes)
     api = client("api", fakes)
-    assert api.get("/settings", headers=auth).json["settings"]["planning_hour"] == 8
+    assert json_body(api.get("/settings", headers=auth))["settings"]["planning_hour"] == 8
     changed = api.patch(
         "/settings", headers=auth, json={"planning_hour": 6, "data_source_ids": [DATA_SOURCE]}
     )
@@ -32,13 +32,17 @@ def test_the_owner_reads_and_changes_settings(fakes: FakeContainer) -> None:
     )
     assert tenant.settings.timezone == "UTC"  # untouched fields stay
     team = api.patch("/settings", headers=auth, json={"vercel_team_id": "team_Acme42"})
-    assert team.status_code == 200 and team.json["settings"]["vercel_team_id"] == "team_Acme42"
+    assert team.status_code == 200 and json_body(team)["settings"]["vercel_team_id"] == "team_Acme42"
     slack = {"slack_channel_id": "C0SANDBOX01", "notification_channels": ["slack"]}
     chosen = api.patch("/settings", headers=auth, json=slack)
-    assert chosen.status_code == 200 and chosen.json["settings"] | slack == chosen.json["settings"]
+    assert (
+        chosen.status_code == 200 and json_body(chosen)["settings"] | slack == json_body(chosen)["settings"]
+    )
     email = {"notification_email": "ops@acme.example", "notification_channels": ["email", "notion_comment"]}
     chosen = api.patch("/settings", headers=auth, json=email)
-    assert chosen.status_code == 200 and chosen.json["settings"] | email == chosen.json["settings"]
+    assert (
+        chosen.status_code == 200 and json_body(chosen)["settings"] | email == json_body(chosen)["settings"]
+    )
 
 
 def test_bad_settings_get_a_400_that_names_them_and_change_nothing(fakes: FakeContainer) -> None:

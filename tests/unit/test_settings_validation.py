@@ -11,7 +11,7 @@ from shared.domain.settings import MAX_BUDGET_USD, TenantSettings
 from shared.domain.settings_input import MAX_NOTION_IDS
 from shared.services.sessions import start_session
 from shared.services.tenant_settings import change_settings, read_settings
-from tests.api_fakes import FakeContainer, client
+from tests.api_fakes import FakeContainer, client, json_body
 from tests.support.settings_validation import store_with
 
 DATA_SOURCE = "1f2e3d4c-5b6a-4789-8abc-def012345678"
@@ -157,11 +157,11 @@ def test_over_http_infinity_is_a_400_naming_the_field_and_get_stays_json(
         '{"timezone": "\\ud800"}',
     ):
         refused = api.patch("/settings", headers=auth, data=body, content_type="application/json")
-        named = {f["field"] for f in refused.json["fields"]}
+        named = {f["field"] for f in json_body(refused)["fields"]}
         assert refused.status_code == 400 and named <= {"max_cost_per_run_usd", "timezone"} and named
     got = api.get("/settings", headers=auth)
     assert got.status_code == 200 and json.loads(got.get_data(as_text=True), parse_constant=_no_constant)
-    assert got.json["settings"]["max_cost_per_run_usd"] == 1.0
+    assert json_body(got)["settings"]["max_cost_per_run_usd"] == 1.0
 
 
 def _no_constant(token: str) -> None:

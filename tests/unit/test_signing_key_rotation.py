@@ -14,6 +14,7 @@ import pytest
 from shared.config import PlatformSecret, Settings
 from shared.domain import signed_tokens
 from shared.errors import Unauthenticated
+from shared.ports import SecretStore
 from shared.services import links
 from shared.services.sessions import start_session, tenant_of
 from tests.fakes import FakeTenantStore
@@ -35,8 +36,9 @@ class Versions:
 
 
 @dataclass
-class Instance:
-    """One function instance: its secret cache refreshes only when its TTL runs out (``refresh``)."""
+class Instance(SecretStore):
+    """One function instance: its secret cache refreshes only when its TTL runs out (``refresh``).
+    Only the signing key is read through it; nothing is written."""
 
     versions: Versions
     cached: str = ""
@@ -52,6 +54,12 @@ class Instance:
         if fresh:
             self.refresh()
         return self.cached
+
+    def put(self, name: str, value: str, *, create: bool = True) -> None:
+        raise AssertionError(f"nothing writes a secret here ({name})")
+
+    def delete(self, name: str) -> None:
+        raise AssertionError(f"nothing deletes a secret here ({name})")
 
 
 @dataclass

@@ -5,12 +5,14 @@ stored now, so an owner who raised one is not stopped again by an instance's old
 from typing import Any
 
 from shared.domain.tenants import Tenant
+from shared.ports import TenantStore
 from shared.services import spend
 from tests.engine_fakes import make_deps, raise_budget
 
 
 class CountingTenants:
-    def __init__(self, tenants: Any) -> None:
+    def __init__(self, tenants: TenantStore | None) -> None:
+        assert tenants is not None, "make_deps gives Deps a tenant store"
         self.tenants, self.reads = tenants, 0
 
     def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:

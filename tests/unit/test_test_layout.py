@@ -4,10 +4,15 @@ incident that asked for it), and what several test modules share lives in a fake
 another test module."""
 
 import ast
+import re
+import tomllib
 from pathlib import Path
+from typing import Any
 
 TESTS = Path(__file__).resolve().parents[1]
 OCCASIONS = ("review", "robustness", "incident", "issue")
+# A type: ignore without its error code ("type: ignore" alone, or followed by a space or "#").
+BARE_IGNORE = re.compile(r"#\s*type:\s*ignore(?!\[)")
 
 
 def _is_test_module(module: str) -> bool:
@@ -55,3 +60,58 @@ def test_no_test_file_is_named_for_an_occasion() -> None:
         if any(word in path.stem for word in OCCASIONS)
     ]
     assert named == [], "name a test file for the module or behaviour it checks"
+
+
+def _mypy_config(pyproject: Path = TESTS.parent / "pyproject.toml") -> dict[str, Any]:
+    config: dict[str, Any] = tomllib.loads(pyproject.read_text())["tool"]["mypy"]
+    return config
+
+
+def _silenced_test_modules(config: dict[str, Any]) -> list[str]:
+    """What keeps a module under tests/ out of the type check: an ``exclude`` pattern, or an override
+    that names it and hides its errors (``follow_imports = "silent"`` or ``"skip"``, ``ignore_errors``)."""
+    found: list[str] = []
+    excludes = config.get("exclude", [])
+    for pattern in [excludes] if isinstance(excludes, str) else excludes:
+        if any(re.search(pattern, str(p.relative_to(TESTS.parent))) for p in TESTS.rglob("*.py")):
+            found.append(f"exclude {pattern}")
+    for override in config.get("overrides", []):
+        modules = override.get("module", [])
+        named = [m for m in ([modules] if isinstance(modules, str) else modules) if m.startswith("tests")]
+        if named and (override.get("ignore_errors") or override.get("follow_imports") in ("silent", "skip")):
+            found += [f"override {m}" for m in named]
+    return found
+
+
+def test_mypy_checks_every_module_under_tests() -> None:
+    """Issue 34: tests/ is type-checked whole, so a fake that drifts from its port fails make typecheck."""
+    config = _mypy_config()
+    assert "tests" in config["files"]
+    assert _silenced_test_modules(config) == [], "fix the module's type errors instead"
+
+
+def test_the_mypy_check_sees_an_excluded_or_silenced_test_module() -> None:
+    config = {
+        "files": ["tests"],
+        "exclude": ["^tests/unit/test_test_layout\\.py$", "^nowhere/"],
+        "overrides": [
+            {"module": "shared.*", "strict": True},
+            {"module": ["tests.unit.test_x"], "follow_imports": "silent"},
+            {"module": "tests.*", "ignore_errors": True},
+        ],
+    }
+    assert _silenced_test_modules(config) == [
+        "exclude ^tests/unit/test_test_layout\\.py$",
+        "override tests.unit.test_x",
+        "override tests.*",
+    ]
+
+
+def test_every_type_ignore_under_tests_names_its_error_code() -> None:
+    bare = [
+        f"{path.relative_to(TESTS.parent)}:{number}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if BARE_IGNORE.search(line) or line.startswith("# mypy: ignore-errors")
+    ]
+    assert bare == [], "an ignore names the error it allows, e.g. # type: ignore[no-untyped-call]"

@@ -24,7 +24,7 @@ from tests.support.connection_services import FakeNotion, connect, deps
 class SlowOAuth(FakeNotionOAuth):
     """Runs ``during`` after Notion granted the new tokens and before the caller has stored them."""
 
-    during: list[Callable[[], None]] = field(default_factory=list)
+    during: list[Callable[[], object]] = field(default_factory=list)
 
     def refresh(self, client_id: str, client_secret: str, refresh_token: str) -> NotionGrant:
         grant = super().refresh(client_id, client_secret, refresh_token)
@@ -50,7 +50,7 @@ def test_a_second_instance_waits_for_the_refresh_under_way_instead_of_marking_th
     d, oauth, queue, tenant_id = setup()
     first = NotionAccess(d.tenants, d.secrets, oauth, queue)
     second = NotionAccess(d.tenants, d.secrets, oauth, queue)
-    seen: list[BaseException] = []
+    seen: list[TransientError] = []
 
     def second_gets_a_401_meanwhile() -> None:
         with pytest.raises(TransientError) as caught:

@@ -4,6 +4,7 @@ writing to Notion each time, and nobody was told. Now, a day after its first tra
 next delivery asks a person; an outage of hours is ridden out and a long Retry-After is honoured."""
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from shared.domain.events import (
     RunStatus,
     ToolResult,
 )
-from shared.domain.runs import RunState, fold
+from shared.domain.runs import RunEvent, RunState, fold
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
@@ -140,9 +141,9 @@ def test_a_long_retry_after_is_honoured_past_the_day_and_the_step_stops_once_it_
     assert notion.writes["add_comment"] == 0 and len(notion.fail["add_comment"]) == 0
 
 
-def _event(kind: str, seq: int, at: datetime, **fields: Any) -> Any:
-    common = {"seq": seq, "at": at}
-    return {
+def _event(kind: str, seq: int, at: datetime, **fields: Any) -> RunEvent:
+    common: dict[str, Any] = {"seq": seq, "at": at}
+    made: dict[str, Callable[[], RunEvent]] = {
         "transient": lambda: ErrorRecorded(
             **common, step=1, error=ErrorKind.TRANSIENT, message="503", **fields
         ),
@@ -152,7 +153,8 @@ def _event(kind: str, seq: int, at: datetime, **fields: Any) -> Any:
         "approved": lambda: HumanResponded(**common, request_id="q", decision="approve"),
         "paused": lambda: RunPaused(**common),
         "resumed": lambda: RunResumed(**common),
-    }[kind]()
+    }
+    return made[kind]()
 
 
 @pytest.mark.parametrize(

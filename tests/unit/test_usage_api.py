@@ -8,7 +8,7 @@ import pytest
 
 from shared.domain.tenants import Tenant
 from shared.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client
+from tests.api_fakes import FakeContainer, client, json_body
 from tests.support.api_runs import auth, fake_container, waiting_run
 
 
@@ -20,7 +20,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
 def usage(c: FakeContainer, token: str) -> dict[str, Any]:
     answer = client("api", c).get("/usage", headers=auth(token))
     assert answer.status_code == 200, answer.json
-    result: dict[str, Any] = answer.json
+    result: dict[str, Any] = json_body(answer)
     return result
 
 

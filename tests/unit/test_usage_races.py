@@ -338,7 +338,10 @@ class Died(BaseException):
 
 def test_usage_recorded_after_a_crashed_holders_intent_is_walked_past_by_the_takeover() -> None:
     notion = HookedNotion()
-    fixes = [fix("holder", (page := notion.add_page("P"))), fix("other", page)]  # the holder asks first
+    fixes: list[Answer] = [
+        fix("holder", (page := notion.add_page("P"))),
+        fix("other", page),
+    ]  # the holder asks first
     deps, model = started("add_comment", {"page_id": page, "text": "x"}, notion, {"ArgsFix": fixes})
     notion.fail["add_comment"] = [ModelFixableError("bad text")]
     run_step(STEP, deps)

@@ -1,7 +1,7 @@
 """Tools that change code outside Notion: a GitHub pull request, a Vercel deployment.
 
 They run in the ``deploy`` function (the only one holding the tenant's GitHub and Vercel tokens),
-after an intent is recorded, and are found again by the call's key after a crash: the pull request
+after an intent is recorded. After a crash they are found again by the call's key: the pull request
 by its branch (named from the key), the deployment by the key stored in its metadata. Only the
 repositories and projects the owner listed in the settings can be touched; a production deployment
 is always preceded by a person's approval (``shared.agent.plans``).

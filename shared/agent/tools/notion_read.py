@@ -1,8 +1,8 @@
 """Read tools: a page with its content, the pages of a data source, and pages found by title.
 
 Their outputs are stored (``tool_result``, and the run document when a later step refers to them),
-so every part is bounded: strings clipped to ``PROPERTY_CHARS`` and lists to ``LIST_ITEMS``, a value
-longer than ``VALUE_CHARS`` becomes its clipped JSON text, and rows are kept while they fit in
+so every part is bounded. Strings are clipped to ``PROPERTY_CHARS`` and lists to ``LIST_ITEMS``; a
+value longer than ``VALUE_CHARS`` becomes its clipped JSON text; rows are kept while they fit in
 ``OUTPUT_BYTES`` (the rest counted in ``omitted``). A clipped property is named in ``clipped``, so the
 model knows not to copy it as the whole value.
 """

@@ -1,6 +1,6 @@
 """Notion write tools. Each carries its idempotency key into the workspace and can find it again
-(``find``): a created page's and an appended section's first block is the key's completed marker, a
-comment's last line the marker; text is Markdown (shared.domain.markdown); properties
+(``find``). A created page's and an appended section's first block is the key's completed marker,
+a comment's last line the marker; text is Markdown (shared.domain.markdown); properties
 are set idempotently, and found done when every one already has the requested value.
 How each is found: docs/engine.md, "Intents and reconciliation". Arguments Notion would refuse for
 their shape are refused when the plan is checked and again, resolved, before the step's intent: the
@@ -24,10 +24,10 @@ _SCAN = 50  # candidates examined during reconciliation
 def _reconciling[A: Args](
     find: Callable[[ToolContext, A], Output | None],
 ) -> Callable[[ToolContext, A], Output | None]:
-    """``find`` with a refusal while looking (Notion's 404 for a page deleted or unshared since, say)
-    failing the run, as it always did, rather than being model-fixable: it comes right after the
-    intent, where it would get repaired arguments, but the earlier attempt may have written, and
-    other arguments would write again."""
+    """``find``, with a refusal while looking (Notion's 404 for a page deleted or unshared since, say)
+    failing the run rather than being model-fixable. It comes right after the intent, where it would
+    get repaired arguments, but the earlier attempt may have written, and other arguments would
+    write again."""
 
     def look(ctx: ToolContext, args: A) -> Output | None:
         try:
