@@ -317,7 +317,7 @@ def searches(deps: Deps) -> list[dict[str, Any]]:
     return [
         e.output
         for e in deps.store.list_events("t1", "r1")
-        if getattr(e, "kind", "") == "tool_result" and e.tool == "search_pages"
+        if isinstance(e, ToolResult) and e.tool == "search_pages"
     ]
 
 
