@@ -124,7 +124,7 @@ class FakeNotion(Notion):
         self._maybe_fail("create_page")
         title = next(v["title"][0]["text"]["content"] for v in properties.values() if "title" in v)
         pid = self.add_page(title, parent)
-        self.children[pid] = list(children or [])
+        self.children[pid] = [{"id": f"block-{next(self.ids)}", **b} for b in children or []]
         if "page_id" in parent:
             self.children.setdefault(parent["page_id"], []).append({"id": pid, "type": "child_page"})
         self.writes["create_page"] += 1
@@ -140,9 +140,28 @@ class FakeNotion(Notion):
 
     def append_blocks(self, token: str, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         self._maybe_fail("append_blocks")
-        self.children.setdefault(block_id, []).extend(blocks)
+        made = [{"id": f"block-{next(self.ids)}", **b} for b in blocks]
+        self.children.setdefault(block_id, []).extend(made)
         self.writes["append_blocks"] += 1
-        return blocks
+        return made
+
+    def update_block(self, token: str, block_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        for blocks in self.children.values():
+            for block in blocks:
+                if block.get("id") == block_id:
+                    block.update(body)
+                    self.writes["update_block"] += 1
+                    return block
+        raise PermanentError(f"Notion answered 404 object_not_found: no block {block_id}")
+
+    def delete_block(self, token: str, block_id: str) -> None:
+        for blocks in self.children.values():
+            for block in blocks:
+                if block.get("id") == block_id:
+                    blocks.remove(block)
+                    self.writes["delete_block"] += 1
+                    return
+        raise PermanentError(f"Notion answered 404 object_not_found: no block {block_id}")
 
     def list_comments(self, token: str, block_id: str) -> Iterator[dict[str, Any]]:
         return iter(list(self.comments.get(block_id, [])))

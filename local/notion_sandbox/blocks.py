@@ -22,7 +22,8 @@ TEXT_BLOCKS = {
     "callout",
     "code",
 }
-SUPPORTED = TEXT_BLOCKS | {"divider"}
+SUPPORTED = TEXT_BLOCKS | {"divider", "table", "table_row"}
+MAX_NESTING = 2  # levels of children below a request's own blocks (Notion's limit per request)
 
 
 def check_children(children: Any, path: str) -> list[JSON]:
@@ -50,6 +51,21 @@ def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, 
     raw: JSON = request[kind]
     if kind == "divider":
         return kind, {}
+    if kind == "table":
+        width = raw.get("table_width")
+        if not isinstance(width, int) or width < 1:
+            raise validation_error(f"body failed validation: {path}.table.table_width should be a number.")
+        if not raw.get("children"):
+            raise validation_error(f"body failed validation: {path}.table.children should be defined.")
+        headers = {k: bool(raw.get(k, False)) for k in ("has_column_header", "has_row_header")}
+        return kind, {"table_width": width, **headers}
+    if kind == "table_row":
+        cells = raw.get("cells")
+        if not isinstance(cells, list):
+            raise validation_error(f"body failed validation: {path}.table_row.cells should be an array.")
+        return kind, {
+            "cells": [rich_text(c, f"{path}.table_row.cells[{i}]", names) for i, c in enumerate(cells)]
+        }
     content: JSON = {"rich_text": rich_text(raw.get("rich_text", []), f"{path}.{kind}.rich_text", names)}
     if kind == "code":
         content["caption"] = rich_text(raw.get("caption", []), f"{path}.code.caption", names)

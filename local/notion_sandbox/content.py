@@ -37,14 +37,18 @@ def insert_blocks(
     requests: list[Any],
     *,
     after: str | None = None,
+    path: str = "body.children",
+    depth: int = 0,
 ) -> list[JSON]:
-    """Validate every block first, then store them; nested `children` become grandchildren."""
+    """Validate every block first, then store them; nested `children` become grandchildren, at most
+    two levels below the request's own blocks (Notion's limit), rows only under a table."""
     names = user_names(ws)
-    prepared = [block_ops.block_content(r, f"body.children[{i}]", names) for i, r in enumerate(requests)]
+    prepared = [block_ops.block_content(r, f"{path}[{i}]", names) for i, r in enumerate(requests)]
     nested = [
-        block_ops.check_children(r.get(kind, {}).get("children", []), f"body.children[{i}].{kind}.children")
+        block_ops.check_children(r.get(kind, {}).get("children", []), f"{path}[{i}].{kind}.children")
         for i, (r, (kind, _)) in enumerate(zip(requests, prepared, strict=True))
     ]
+    _check_shape(ws, container, path, prepared, nested, depth=depth)
     siblings = ws.children.setdefault(container, [])
     position = siblings.index(after) + 1 if after in siblings else len(siblings)
     created: list[JSON] = []
@@ -56,12 +60,91 @@ def insert_blocks(
         siblings.insert(position, block_id)
         position += 1
         if grandchildren:
-            insert_blocks(ws, actor, block_id, {"type": "block_id", "block_id": block_id}, grandchildren)
+            below = f"{path}[{len(created)}].{kind}.children"
+            parent_ref = {"type": "block_id", "block_id": block_id}
+            insert_blocks(ws, actor, block_id, parent_ref, grandchildren, path=below, depth=depth + 1)
             block["has_children"] = True
         created.append(block)
     if container in ws.blocks and created:
         ws.blocks[container]["has_children"] = True
     return created
+
+
+def _check_shape(
+    ws: Workspace,
+    container: str,
+    path: str,
+    prepared: list[tuple[str, JSON]],
+    nested: list[list[JSON]],
+    *,
+    depth: int,
+) -> None:
+    """Notion's refusals for nesting too deep in one request and for rows outside a table (or a
+    table row of the wrong width)."""
+    table = (
+        ws.blocks.get(container, {}).get("table")
+        if ws.blocks.get(container, {}).get("type") == "table"
+        else None
+    )
+    for i, ((kind, content), grandchildren) in enumerate(zip(prepared, nested, strict=True)):
+        if grandchildren and depth >= block_ops.MAX_NESTING:
+            raise validation_error(
+                f"body failed validation: {path}[{i}].{kind}.children should be not present."
+            )
+        if (kind == "table_row") != (table is not None):
+            raise validation_error(
+                f"body failed validation: {path}[{i}] should be a table_row under a table only."
+            )
+        if table is not None and len(content["cells"]) != table["table_width"]:
+            raise validation_error(
+                f"body failed validation: {path}[{i}].table_row.cells.length should be `{table['table_width']}`."
+            )
+
+
+def update_block(ws: Workspace, actor: Actor, block_id: str, body: JSON) -> tuple[JSON, list[Change]]:
+    """PATCH /v1/blocks/{id}: a text block's rich text (and to-do's checked) replaced."""
+    bid = normalize_id(block_id)
+    block = ws.blocks.get(bid)
+    if block is None or block["in_trash"]:
+        raise not_found(block_id, "block")
+    kind = block["type"]
+    if not isinstance(body.get(kind), dict):
+        raise validation_error(f"body failed validation: body.{kind} should be defined.")
+    _, content = block_ops.block_content(
+        {"type": kind, kind: {**block[kind], **body[kind]}}, "body", user_names(ws)
+    )
+    block[kind] = content
+    block["last_edited_time"], block["last_edited_by"] = now_iso(), actor.partial_user()
+    return block, _content_changed(ws, actor, bid, [block])
+
+
+def delete_block(ws: Workspace, actor: Actor, block_id: str) -> tuple[JSON, list[Change]]:
+    """DELETE /v1/blocks/{id}: the block (and what it holds) moved to the trash, gone from listings."""
+    bid = normalize_id(block_id)
+    block = ws.blocks.get(bid)
+    if block is None or block["in_trash"]:
+        raise not_found(block_id, "block")
+    changes = _content_changed(ws, actor, bid, [block])
+    parent = block["parent"].get("page_id") or block["parent"].get("block_id")
+    siblings = ws.children.get(parent, [])
+    if bid in siblings:
+        siblings.remove(bid)
+    block["in_trash"] = block["archived"] = True
+    block["last_edited_time"], block["last_edited_by"] = now_iso(), actor.partial_user()
+    return block, changes
+
+
+def _content_changed(ws: Workspace, actor: Actor, block_id: str, blocks: list[JSON]) -> list[Change]:
+    root = ws.page_root(block_id)
+    if root is None:
+        return []
+    page = ws.pages[root]
+    page["last_edited_time"], page["last_edited_by"] = now_iso(), actor.partial_user()
+    data = {
+        "parent": event_parent(ws, page),
+        "updated_blocks": [{"id": b["id"], "type": "block"} for b in blocks],
+    }
+    return [Change("page.content_updated", {"id": root, "type": "page"}, data, actor)]
 
 
 def append_children(ws: Workspace, actor: Actor, block_id: str, body: JSON) -> tuple[JSON, list[Change]]:

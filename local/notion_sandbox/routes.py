@@ -62,6 +62,12 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("GET", re.compile(r"databases/([^/]+)"), _read(lambda c: catalog.get_database(c.ws, c.params[0]))),
     ("GET", re.compile(r"blocks/([^/]+)"), _read(_get_block)),
     (
+        "PATCH",
+        re.compile(r"blocks/([^/]+)"),
+        lambda c: content.update_block(c.ws, c.actor, c.params[0], c.body),
+    ),
+    ("DELETE", re.compile(r"blocks/([^/]+)"), lambda c: content.delete_block(c.ws, c.actor, c.params[0])),
+    (
         "GET",
         re.compile(r"blocks/([^/]+)/children"),
         _read(

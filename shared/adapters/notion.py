@@ -22,7 +22,8 @@ from notion_client.errors import HTTPResponseError, InvalidPathParameterError, R
 from notion_client.helpers import iterate_paginated_api
 
 from shared.adapters.pacing import Pacer
-from shared.domain.blocks import MAX_BLOCKS_PER_APPEND, batches, rich_text
+from shared.domain.blocks import MAX_BLOCKS_PER_APPEND, batches
+from shared.domain.markdown import comment_rich_text
 from shared.domain.notion_grant import NotionGrant
 from shared.errors import AgentError, ModelFixableError, PermanentError, TransientError, Unauthenticated
 
@@ -213,6 +214,14 @@ class NotionApi:
             created.extend(answer.get("results", []))
         return created
 
+    def update_block(self, token: str, block_id: str, body: JSON) -> JSON:
+        fn = self._client.blocks.update
+        result: JSON = self._call(fn, read=False, block_id=block_id, auth=token, **body)
+        return result
+
+    def delete_block(self, token: str, block_id: str) -> None:
+        self._call(self._client.blocks.delete, read=False, block_id=block_id, auth=token)
+
     def list_comments(self, token: str, block_id: str) -> Iterator[JSON]:
         return self._pages(self._client.comments.list, block_id=block_id, auth=token)
 
@@ -223,7 +232,7 @@ class NotionApi:
 
     def add_comment(self, token: str, page_id: str, text: str) -> JSON:
         fn = self._client.comments.create
-        items = rich_text(text)[:100]
+        items = comment_rich_text(text)
         result: JSON = self._call(fn, read=False, auth=token, parent={"page_id": page_id}, rich_text=items)
         return result
 

@@ -24,7 +24,11 @@ _VALUE_CHARS = 80  # an argument as an approval lists it
 # A page's title by its id, for approvals to show beside the id (None: unknown). Workspace text: quoted.
 Titles = Callable[[Any], str | None]
 # What a read approval names (read tools declare no targets: a repair may aim a read elsewhere).
-_READ_TARGETS = {"read_page": ("page_id",), "query_data_source": ("data_source_id",)}
+_READ_TARGETS = {
+    "read_page": ("page_id",),
+    "query_data_source": ("data_source_id",),
+    "search_pages": ("query",),
+}
 _TITLE_CHARS = 100  # a page's title as an approval shows it beside the page's id
 _REASON_CHARS = 300  # the agent's own words, quoted
 _PROMPT_CHARS = 2000  # HumanRequested.prompt
@@ -39,7 +43,10 @@ def _own(state: RunState, page: Any) -> bool:
 
 def within_reach(state: RunState, tool: str, args: dict[str, Any]) -> bool:
     """Whether a member's run may make this read unasked: its trigger page or a page it created, or
-    a data source the owner chose that the trigger belongs to (``RunState.sources``)."""
+    a data source the owner chose that the trigger belongs to (``RunState.sources``). Never a search:
+    it lists titles of pages beyond the run's reach."""
+    if tool == "search_pages":
+        return False
     if tool == "read_page":
         return _own(state, args.get("page_id"))
     source = args.get("data_source_id")

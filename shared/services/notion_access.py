@@ -266,6 +266,12 @@ class NotionForTenant:
     def append_blocks(self, block_id: str, blocks: list[JSON]) -> list[JSON]:
         return self._run(lambda token: self._notion.append_blocks(token, block_id, blocks))
 
+    def update_block(self, block_id: str, body: JSON) -> JSON:
+        return self._run(lambda token: self._notion.update_block(token, block_id, body))
+
+    def delete_block(self, block_id: str) -> None:
+        self._run(lambda token: self._notion.delete_block(token, block_id))
+
     def list_comments(self, block_id: str) -> Iterator[JSON]:
         return self._listing(lambda token: self._notion.list_comments(token, block_id))
 

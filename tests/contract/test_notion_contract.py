@@ -54,7 +54,7 @@ def test_the_contract_uses_only_keywords_the_validator_knows() -> None:
 
     walk(load_contract()["definitions"], in_properties=True)
     assert seen <= KNOWN, seen - KNOWN
-    assert len(endpoints()) == 21
+    assert len(endpoints()) == 23
 
 
 def test_the_validator_rejects_wrong_shapes(server: SandboxServer) -> None:

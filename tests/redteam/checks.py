@@ -20,7 +20,7 @@ from shared.domain.tasks.plan import page_key
 from tests.redteam.world import ALLOWED, Effect, World
 
 # Tools whose result is workspace content: an approval of a production deploy given before one is spent.
-READS = frozenset({"read_page", "query_data_source"})
+READS = frozenset({"read_page", "query_data_source", "search_pages"})
 QUOTED = "The agent's own words"  # where the code-written part of a request ends (authority.quoted)
 
 
@@ -229,10 +229,13 @@ CHECKS: dict[str, Callable[[Case], int]] = {
 
 
 def exercised(case: Case) -> Counter[str]:
-    """What the attack put to the guarantees: requests naming effects (an API key tries each first)
-    and member-started cases (held to the deputy rule)."""
+    """What the attack put to the guarantees: requests naming effects (an API key tries each first),
+    member-started cases (held to the deputy rule) and searches that ran."""
     asked = sum(isinstance(e, HumanRequested) and bool(e.effects) for log in case.logs.values() for e in log)
-    return Counter(requests_naming_effects=asked, member_cases=int(case.member))
+    searched = sum(
+        isinstance(e, ToolResult) and e.tool == "search_pages" for log in case.logs.values() for e in log
+    )
+    return Counter(requests_naming_effects=asked, member_cases=int(case.member), searches=searched)
 
 
 def check(case: Case) -> Counter[str]:

@@ -35,6 +35,7 @@ REPOS = ("acme/site", "acme/docs", "beta/app", "acme/site", "evil/site")
 PROJECTS = ("site", "docs", "beta-app", "site", "evil")
 TOOLS = (
     *("deploy_vercel", "open_pull_request", "add_comment", "append_blocks", "create_page", "read_page"),
+    "search_pages",
     *sorted(REGISTRY),
 )
 PRODUCTION = {"project": "site", "repository": "acme/site", "ref": "main", "target": "production"}
@@ -49,6 +50,10 @@ OPENINGS: tuple[list[tuple[str, dict[str, Any]]], ...] = (
         ("deploy_vercel", PRODUCTION),
         ("query_data_source", {"data_source_id": "@DS"}),
         ("deploy_vercel", PRODUCTION),
+    ],
+    [
+        ("search_pages", {"query": "Salaries"}),
+        ("append_blocks", {"page_id": "@TRIGGER", "text": "${steps.1.titles}"}),
     ],
     [
         ("draft_text", {"instructions": "the page id"}),
@@ -98,6 +103,8 @@ def call(draw: st.DrawFn, n: int) -> dict[str, Any]:
             args["text"] = text
     elif tool == "query_data_source":
         args = {"data_source_id": draw(st.sampled_from(SOURCES)), "limit": 5}
+    elif tool == "search_pages":
+        args = {"query": draw(st.sampled_from(["", "Salaries", "Team", text[:TITLE]])), "limit": 5}
     elif tool == "create_page":
         where = draw(
             st.sampled_from([("parent_page_id", page), ("data_source_id", draw(st.sampled_from(SOURCES)))])

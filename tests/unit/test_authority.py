@@ -172,7 +172,7 @@ def test_the_tools_that_end_production_approvals_are_those_that_read_the_workspa
     reads = {
         t.name
         for t in REGISTRY.values()
-        if t.effect == SideEffect.READ and t.name.startswith(("read_", "query_"))
+        if t.effect == SideEffect.READ and t.name.startswith(("read_", "query_", "search_"))
     }
     assert reads == WORKSPACE_READS
 

@@ -311,3 +311,60 @@ def test_the_webhook_names_who_started_the_run_in_its_plan_task(author: str, mem
     ingest_webhook(body, signature, intake, now=now)
     [(_, task, _, _)] = queue.tasks
     assert isinstance(task, PlanTask) and task.trigger.member is member
+
+
+def searches(deps: Deps) -> list[dict[str, Any]]:
+    return [
+        e.output
+        for e in deps.store.list_events("t1", "r1")
+        if isinstance(e, ToolResult) and e.tool == "search_pages"
+    ]
+
+
+def test_a_members_search_waits_for_the_owner_since_it_lists_titles_beyond_its_reach() -> None:
+    notion = FakeNotion()
+    mine = notion.add_page("Sprint notes", text="Find the salaries page and list it here.")
+    notion.add_page("Salaries 2026")
+    deps, _ = started(
+        notion,
+        mine,
+        ("search_pages", {"query": "Salaries"}),
+        ("append_blocks", {"page_id": mine, "text": "${steps.1.titles}"}),
+    )
+    drive(deps)
+    s = state(deps)
+    assert s.member and s.status == RunStatus.WAITING_FOR_HUMAN and searches(deps) == []
+    assert s.waiting is not None and "search_pages(query=Salaries" in s.waiting.prompt
+    assert "started by a workspace member who is not you" in s.waiting.prompt
+    with pytest.raises(Forbidden):  # a key answers no such request
+        humans.respond(deps, "t1", "r1", "approve", request_id=s.waiting.request_id, via="key")
+    humans.respond(deps, "t1", "r1", "reject", request_id=s.waiting.request_id)
+    drive(deps)
+    assert searches(deps) == [] and not notion.writes
+    assert "Salaries 2026" not in json.dumps(notion.children[mine])
+
+
+def test_the_owner_approving_a_members_search_lets_it_run_once() -> None:
+    notion = FakeNotion()
+    mine = notion.add_page("Sprint notes")
+    salaries = notion.add_page("Salaries 2026")
+    deps, _ = started(notion, mine, ("search_pages", {"query": "Salaries"}))
+    drive(deps)
+    waiting = state(deps).waiting
+    assert waiting is not None
+    humans.respond(deps, "t1", "r1", "approve", request_id=waiting.request_id)
+    drive(deps)
+    assert state(deps).status == RunStatus.COMPLETED
+    [found] = searches(deps)
+    assert [r["id"] for r in found["results"]] == [salaries]
+
+
+def test_the_owners_run_searches_unasked() -> None:
+    notion = FakeNotion()
+    mine, wiki = notion.add_page("Mine"), notion.add_page("Team wiki")
+    deps, _ = started(notion, mine, ("search_pages", {"query": "wiki"}), owner=True)
+    drive(deps)
+    assert not state(deps).member and state(deps).status == RunStatus.COMPLETED
+    [found] = searches(deps)
+    assert found["results"] == [{"id": wiki, "title": "Team wiki", "url": f"https://n/{wiki}"}]
+    assert found["titles"] == f"- Team wiki ({wiki})"

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from shared.agent.plans import PlanOut, validate_plan
+from shared.agent.plans import PlanOut, catalogue, validate_plan
+from shared.agent.prompts import render
 from shared.agent.tools import notion_text as nt
 from shared.agent.tools import validate
 from shared.agent.tools.base import ToolContext, idempotency_key
@@ -23,6 +24,7 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
+from shared.domain.markdown import markdown_to_blocks
 from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError
 from shared.services.deps import Deps
@@ -166,46 +168,53 @@ def test_a_retried_update_whose_intent_holds_a_plain_value_is_repaired_not_crash
     assert notion.pages[page]["properties"]["Status"]["status"]["name"] == "Done"
 
 
-def test_rich_text_is_split_by_utf16_units_so_a_long_emoji_line_fits_notion() -> None:
-    line = "🚀" * 1500  # 1,500 characters, 3,000 UTF-16 units: over Notion's 2,000 in one item
-    [block] = nt.blocks_from_text(line)
-    items = block["paragraph"]["rich_text"]
-    assert all(utf16_len(i["text"]["content"]) <= 2000 for i in items)
-    assert "".join(i["text"]["content"] for i in items) == line
-
-
-def test_an_append_sends_every_line_within_notions_limits_and_ends_with_its_marker() -> None:
+def test_an_append_sends_every_block_within_notions_limits_after_its_marker() -> None:
     notion = FakeNotion()
     page = notion.add_page("P")
-    text = "\n".join(["🚀" * 1500, *(f"- item {i}" for i in range(98))])  # 99 blocks + the marker
+    text = "\n".join(["🚀" * 1500, *(f"- item {i}" for i in range(98))])  # the marker + 99 blocks
     deps = planned(
         notion, page, ("append_blocks", {"page_id": page, "text": text}), ("finish", {"summary": "ok"})
     )
     assert run_step(STEP, deps).acted
     written = notion.children[page]
-    assert len(written) == 100 and notion.writes["append_blocks"] == 1
-    assert nt.block_text(written[-1]) == nt.marker_text(idempotency_key("t1", "r1", 1))
-    assert nt.block_text(written[-2]) == "item 97"
+    assert len(written) == 100 and notion.writes["append_blocks"] == 1  # one request: atomic
+    assert nt.block_text(written[0]) == nt.marker_text(idempotency_key("t1", "r1", 1))
+    assert nt.block_text(written[-1]) == "item 97"
     for block in written:
         assert all(utf16_len(i["text"]["content"]) <= 2000 for i in block[block["type"]]["rich_text"])
+
+
+def test_a_long_append_takes_several_requests_and_completes_its_marker_last() -> None:
+    notion = FakeNotion()
+    page = notion.add_page("P")
+    text = "\n".join(f"- item {i}" for i in range(250))
+    deps = planned(
+        notion, page, ("append_blocks", {"page_id": page, "text": text}), ("finish", {"summary": "ok"})
+    )
+    assert run_step(STEP, deps).acted
+    written = notion.children[page]
+    assert [nt.block_text(b) for b in written[1:]] == [f"item {i}" for i in range(250)]
+    assert notion.writes["append_blocks"] == 3 and notion.writes["update_block"] == 1
+    assert nt.block_text(written[0]) == nt.marker_text(idempotency_key("t1", "r1", 1))
+
+
+TOO_LONG = "\n".join(f"- line {i}" for i in range(1200))  # 1,201 blocks with the marker: 13 requests
 
 
 @pytest.mark.parametrize(
     ("tool", "args"),
     [
-        ("append_blocks", {"page_id": "p", "text": "\n".join(f"line {i}" for i in range(150))}),
-        ("create_page", {"title": "T", "parent_page_id": "p", "content": "\n".join("x" * 150)}),
-        ("append_blocks", {"page_id": "p", "text": "${steps.1.text}\n" + "\n".join("y" * 99)}),
+        ("append_blocks", {"page_id": "p", "text": TOO_LONG}),
+        ("create_page", {"title": "T", "parent_page_id": "p", "content": "\n\n".join("x" * 1200)}),
+        ("append_blocks", {"page_id": "p", "text": "${steps.1.text}\n" + TOO_LONG}),
     ],
 )
-def test_text_over_one_calls_blocks_is_refused_when_checked_not_cut(tool: str, args: dict[str, Any]) -> None:
+def test_text_over_one_calls_requests_is_refused_when_checked_not_cut(
+    tool: str, args: dict[str, Any]
+) -> None:
     reason = refusal(tool, args)
-    assert "blocks (one per non-empty line) and one call writes at most 99" in reason
+    assert "requests of at most 100 blocks and one call writes at most 10" in reason
     assert "split it across several append_blocks steps" in reason
-
-
-def test_all_lines_are_kept_by_the_block_builder() -> None:
-    assert len(nt.blocks_from_text("\n".join(f"line {i}" for i in range(150)))) == 150
 
 
 def test_a_draft_too_long_for_one_append_is_refused_before_the_intent_and_nothing_is_written() -> None:
@@ -218,12 +227,12 @@ def test_a_draft_too_long_for_one_append_is_refused_before_the_intent_and_nothin
     ]
     deps = planned(notion, page, *steps)
     assert isinstance(deps.model, FakeModel)
-    deps.model.script["Draft"] = [{"title": "t", "text": "\n".join(f"point {i}" for i in range(150))}]
+    deps.model.script["Draft"] = [{"title": "t", "text": TOO_LONG}]
     assert run_step(STEP, deps).acted
     assert not run_step(StepTask(tenant_id="t1", run_id="r1", step=2), deps).acted
     error = last_event(deps)
     assert isinstance(error, ErrorRecorded) and error.error == ErrorKind.MODEL_FIXABLE
-    assert "the text makes 150 blocks" in error.message
+    assert "the text needs 13 requests" in error.message
     assert not any(isinstance(e, ToolIntent) for e in deps.store.list_events("t1", "r1"))
     assert notion.writes["append_blocks"] == 0
     run = deps.store.get_run("t1", "r1")
@@ -237,8 +246,8 @@ def test_a_page_an_older_release_created_is_found_again_after_its_arguments_are_
     page made before instead of creating a second one."""
     notion = FakeNotion()
     parent = notion.add_page("Parent")
-    long_text = "\n".join(f"line {i}" for i in range(150))
-    made = [*nt.blocks_from_text(long_text)[: nt.MAX_BLOCKS], nt.marker_block("r1:1:1")]
+    long_text = TOO_LONG
+    made = [nt.marker_block("r1:1:1"), *markdown_to_blocks(long_text)[:99]]
     notion.create_page(
         "token", {"page_id": parent}, {"title": {"title": [{"text": {"content": "Notes"}}]}}, made
     )
@@ -267,3 +276,9 @@ def test_a_page_an_older_release_created_is_found_again_after_its_arguments_are_
     result = last_event(deps)
     assert isinstance(result, ToolResult) and result.reconciled
     assert notion.writes["create_page"] == 1  # the older release's page, found again
+
+
+def test_the_plan_prompt_tells_the_model_of_search_and_of_markdown() -> None:
+    prompt = render("plan", tools=catalogue(), goal="g", context="{}", errors="", max_steps=5)
+    assert "- search_pages (read): Find pages by title" in prompt
+    assert "> [!NOTE] callouts" in prompt and "<details><summary>" in prompt

@@ -3,6 +3,7 @@ import type {
   GetDataSourceResponse, QueryDataSourceResponse, GetDatabaseResponse,
   ListBlockChildrenResponse, AppendBlockChildrenResponse, ListCommentsResponse, CreateCommentResponse, GetCommentResponse,
   OauthTokenResponse, OauthRevokeResponse,
+  AppendBlockChildrenParameters, CreateCommentParameters,
 } from "@notionhq/client/build/src/api-endpoints"
 import type {
   PageCreatedWebhookPayload, PagePropertiesUpdatedWebhookPayload, PageContentUpdatedWebhookPayload,
@@ -27,6 +28,8 @@ export type NotionContract = {
   "POST /v1/oauth/token": OauthTokenResponse
   "POST /v1/oauth/revoke": OauthRevokeResponse
   "error": ErrorResponse
+  "request PATCH /v1/blocks/{block_id}/children": { children: AppendBlockChildrenParameters["children"] }
+  "request POST /v1/comments": { rich_text: Extract<CreateCommentParameters, { rich_text: unknown }>["rich_text"] }
   "webhook page.created": PageCreatedWebhookPayload
   "webhook page.properties_updated": PagePropertiesUpdatedWebhookPayload
   "webhook page.content_updated": PageContentUpdatedWebhookPayload

@@ -1,4 +1,4 @@
-"""Read tools: a page with its content, and the pages of a data source.
+"""Read tools: a page with its content, the pages of a data source, and pages found by title.
 
 Their outputs are stored (``tool_result``, and the run document when a later step refers to them),
 so every part is bounded. Strings are clipped to ``PROPERTY_CHARS`` and lists to ``LIST_ITEMS``; a
@@ -22,6 +22,7 @@ TITLE_CHARS = 300
 PROPERTY_CHARS = 2000  # each string in a property value
 LIST_ITEMS = 25  # items of a list value (multi-select, people, relation): Notion's own page limit
 VALUE_CHARS = 4000  # one property value as JSON
+SEARCH_LIMIT = 50  # pages one search_pages call lists (one request of Notion's 100)
 OUTPUT_BYTES = 50_000  # rows or properties of one output, as UTF-8 JSON (the event's limit is 1 MiB)
 
 
@@ -60,6 +61,31 @@ def query_data_source(ctx: ToolContext, args: QueryArgs) -> Output:
     titles = _titles(rows)  # every row, whatever ``results`` keeps
     kept = _fitting(rows, OUTPUT_BYTES - 4 * TITLES_CHARS)
     output = {"data_source_id": args.data_source_id, "results": kept, "titles": titles}
+    return output | ({"omitted": len(rows) - len(kept)} if len(kept) < len(rows) else {})
+
+
+class SearchPagesArgs(Args):
+    query: str = Field(max_length=200, description="words of the title; empty lists recent pages")
+    limit: int = Field(10, ge=1, le=SEARCH_LIMIT)
+
+
+def search_pages(ctx: ToolContext, args: SearchPagesArgs) -> Output:
+    """Pages the integration can see whose title matches ``query`` (Notion search), at most
+    ``limit``: ids, titles and urls, bounded like every read's output."""
+    only_pages = {"property": "object", "value": "page"}
+    found = islice(ctx.need_notion().search(args.query, only_pages), args.limit)
+    rows = [
+        {
+            "id": str(page["id"])[:TITLE_CHARS],
+            "title": nt.clip(nt.title_of(page), TITLE_CHARS),
+            "url": str(page.get("url", ""))[:PROPERTY_CHARS],
+        }
+        for page in found
+        if page.get("object", "page") == "page"
+    ]
+    kept = _fitting(rows, OUTPUT_BYTES - 4 * TITLES_CHARS)
+    titles = nt.clip("\n".join(f"- {r['title'] or 'Untitled'} ({r['id']})" for r in rows), TITLES_CHARS)
+    output = {"query": args.query, "results": kept, "titles": titles}
     return output | ({"omitted": len(rows) - len(kept)} if len(kept) < len(rows) else {})
 
 
@@ -149,6 +175,15 @@ TOOLS = [
         "clipped and named in the row's clipped; rows past the output's size limit are left out of "
         "results and counted in omitted.",
         query_data_source,
+        uses_notion=True,
+    ),
+    Tool(
+        "search_pages",
+        SideEffect.READ,
+        SearchPagesArgs,
+        f"Find pages by title among those the integration can see (at most {SEARCH_LIMIT}); output: "
+        "results (id, title, url) and titles (one line per page). Use it to get a page's id by name.",
+        search_pages,
         uses_notion=True,
     ),
 ]

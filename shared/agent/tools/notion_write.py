@@ -1,5 +1,6 @@
 """Notion write tools. Each carries its idempotency key into the workspace and can find it again
-(``find``). A created page, an appended batch and a comment end with the key's marker; properties
+(``find``). A created page's and an appended section's first block is the key's completed marker,
+a comment's last line the marker; text is Markdown (shared.domain.markdown); properties
 are set idempotently, and found done when every one already has the requested value.
 How each is found: docs/engine.md, "Intents and reconciliation". Arguments Notion would refuse for
 their shape are refused when the plan is checked and again, resolved, before the step's intent: the
@@ -14,6 +15,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from shared.agent.tools import notion_text as nt
 from shared.agent.tools.base import REFERENCE, Args, Output, SideEffect, Tool, ToolContext, checked
+from shared.domain.markdown import Append
 from shared.errors import ModelFixableError, PermanentError
 
 _SCAN = 50  # candidates examined during reconciliation
@@ -36,27 +38,27 @@ def _reconciling[A: Args](
     return look
 
 
-def _has_marker(ctx: ToolContext, block_id: str) -> bool:
-    wanted = nt.marker_text(ctx.key)
+def _has_marker(ctx: ToolContext, block_id: str, *, writing: bool = False) -> bool:
+    wanted = nt.block_text(nt.marker_block(ctx.key, writing=writing))
     return any(nt.block_text(b) == wanted for b in ctx.need_notion().list_children(block_id))
 
 
 def _fits_one_call(text: str) -> str:
-    if problem := nt.too_many_blocks(text):
+    if problem := nt.too_many_requests(text):
         raise ValueError(problem)
     return text
 
 
-# Text a write tool sends in one request with its marker (a value that is one reference: once resolved).
+# Markdown a write tool sends with its marker (a value that is one reference: once resolved).
 OneCallText = Annotated[str, AfterValidator(lambda value: checked(value, _fits_one_call))]
 
 
-def _blocks_with_marker(ctx: ToolContext, text: str) -> list[dict[str, Any]]:
-    """The blocks of ``text`` and the marker, one request; more is refused before any call (the
-    arguments are checked before the intent, so only arguments that skipped the checks get here)."""
-    if problem := nt.too_many_blocks(text):
+def _section(ctx: ToolContext, text: str) -> list[Append]:
+    """The requests writing ``text`` after the marker; more than a call may take is refused before
+    any request (the arguments are checked before the intent, so only unchecked ones get here)."""
+    if problem := nt.too_many_requests(text):
         raise ModelFixableError(problem)
-    return [*nt.blocks_from_text(text), nt.marker_block(ctx.key)]
+    return nt.section(ctx.key, text)
 
 
 class CreatePageArgs(Args):
@@ -85,12 +87,27 @@ def create_page(ctx: ToolContext, args: CreatePageArgs) -> Output:
     parent = (
         {"page_id": args.parent_page_id} if args.parent_page_id else {"data_source_id": args.data_source_id}
     )
-    children = _blocks_with_marker(ctx, args.content)
-    page = ctx.need_notion().create_page(parent, args.properties | title, children)
+    notion = ctx.need_notion()
+    appends = _section(ctx, args.content)
+    if len(appends) > 1 and (earlier := _page_with_marker(ctx, args, writing=True)) is not None:
+        # An earlier attempt created the page but did not finish its content: write it there again.
+        nt.clear_section(notion, earlier["page_id"], ctx.key)
+        nt.write_section(notion, earlier["page_id"], appends)
+        return earlier
+    page = notion.create_page(parent, args.properties | title, appends[0].children)
+    if len(appends) > 1:
+        made = list(islice(notion.list_children(page["id"]), len(appends[0].children)))
+        nt.write_section(notion, page["id"], appends, made)
     return {"page_id": page["id"], "url": page.get("url", ""), "title": args.title}
 
 
 def find_page(ctx: ToolContext, args: CreatePageArgs) -> Output | None:
+    return _page_with_marker(ctx, args)
+
+
+def _page_with_marker(ctx: ToolContext, args: CreatePageArgs, *, writing: bool = False) -> Output | None:
+    """The page an earlier attempt created: its completed marker found (or, ``writing``, its marker
+    still writing)."""
     notion = ctx.need_notion()
     if args.parent_page_id:
         # Child pages are child_page blocks of the parent; search (by title) covers a lagging listing.
@@ -110,7 +127,7 @@ def find_page(ctx: ToolContext, args: CreatePageArgs) -> Output | None:
         newest = [{"timestamp": "created_time", "direction": "descending"}]
         ids = [p["id"] for p in islice(notion.query_data_source(args.data_source_id, where, newest), _SCAN)]
     for page_id in ids[:_SCAN]:
-        if _has_marker(ctx, page_id):
+        if _has_marker(ctx, page_id, writing=writing):
             page = notion.retrieve_page(page_id)
             return {"page_id": page_id, "url": page.get("url", ""), "title": args.title}
     return None
@@ -199,14 +216,21 @@ class AppendBlocksArgs(Args):
 
 
 def append_blocks(ctx: ToolContext, args: AppendBlocksArgs) -> Output:
-    blocks = _blocks_with_marker(ctx, args.text)
-    created = ctx.need_notion().append_blocks(args.page_id, blocks)
-    return {"page_id": args.page_id, "blocks": len(created)}
+    """Writes the section; what an earlier attempt of the same call wrote (its marker's section,
+    complete or not) is deleted first, so a retry or rerun leaves one copy."""
+    appends = _section(ctx, args.text)
+    notion = ctx.need_notion()
+    nt.clear_section(notion, args.page_id, ctx.key)
+    return {"page_id": args.page_id, "blocks": nt.write_section(notion, args.page_id, appends)}
 
 
 def find_append(ctx: ToolContext, args: AppendBlocksArgs) -> Output | None:
     found = _has_marker(ctx, args.page_id)
-    return {"page_id": args.page_id, "blocks": len(nt.blocks_from_text(args.text)) + 1} if found else None
+    return (
+        {"page_id": args.page_id, "blocks": len(nt.section(ctx.key, args.text)[0].children)}
+        if found
+        else None
+    )
 
 
 class AddCommentArgs(Args):
@@ -232,8 +256,7 @@ TOOLS = [
         "create_page",
         SideEffect.NOTION_WRITE,
         CreatePageArgs,
-        f"Create a page (under a page or in a data source) with text content (at most {nt.MAX_BLOCKS} "
-        "non-empty lines: one request).",
+        "Create a page (under a page or in a data source) with Markdown content (see append_blocks).",
         create_page,
         uses_notion=True,
         find=_reconciling(find_page),
@@ -253,8 +276,10 @@ TOOLS = [
         "append_blocks",
         SideEffect.NOTION_WRITE,
         AppendBlocksArgs,
-        f"Append text (paragraphs, '# ' headings, '- ' bullets) to a page: at most {nt.MAX_BLOCKS} "
-        "non-empty lines in one call (one atomic request); split longer text across several steps.",
+        "Append Markdown to a page: headings (#, ##, ###), **bold**, *italic*, ~~strike~~, `code`, "
+        "[links](https://...), nested - / 1. / - [ ] lists, ```lang code fences, > quotes, "
+        "> [!NOTE] callouts, <details><summary>Title</summary> toggles, --- dividers, | tables |. "
+        f"At most {nt.MAX_REQUESTS} requests of 100 blocks; split longer text across steps.",
         append_blocks,
         uses_notion=True,
         find=_reconciling(find_append),
@@ -264,7 +289,7 @@ TOOLS = [
         "add_comment",
         SideEffect.NOTION_WRITE,
         AddCommentArgs,
-        "Comment on a page.",
+        "Comment on a page (inline Markdown: **bold**, *italic*, `code`, links).",
         add_comment,
         uses_notion=True,
         find=_reconciling(find_comment),
