@@ -1,6 +1,6 @@
-"""A workspace's plan for a day, built without a model from its task sources: how to read each
-source (its status groups, its date and priority properties, from its schema), the bounded query
-that reads it, and the plan's sections as Markdown. Pure: the caller reads Notion."""
+"""A workspace's plan for a day, built without a model from its task sources. How to read each
+source comes from its schema (status groups, date and priority properties); one bounded query reads
+it; the plan's sections are written as Markdown. Pure: the caller reads Notion."""
 
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -132,7 +132,7 @@ class DayPlan(NamedTuple):
 
 def plan(tasks: Iterable[Task], today: date, yesterday: Sequence[str] = ()) -> DayPlan:
     """The day's sections from the open tasks: what is due (overdue first), what is in progress, what
-    was planned yesterday and is still open, what waits on others; the focus is the first three of
+    was planned yesterday and is still open, what waits on others. The focus is the first three of
     due, then in progress, by priority then date."""
     open_tasks = sorted(
         {t.page_id: t for t in tasks}.values(), key=lambda t: (t.rank, t.due or date.max, t.title)
