@@ -1,6 +1,6 @@
 """The agent's home in a workspace: the Runs, Daily plans and Tasks databases it makes under a page
-the owner chose, their property schemas (Notion's property configuration requests) and the ids kept
-on the tenant (``Tenant.home``), so later code finds them without searching. Pure.
+the owner chose. Here: their property schemas (Notion's property configuration requests) and the ids
+kept on the tenant (``Tenant.home``), so later code finds them without searching. Pure.
 """
 
 from datetime import datetime

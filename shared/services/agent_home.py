@@ -1,7 +1,7 @@
-"""The agent's home in a workspace: what the integration can see (for the owner's page picker), and the
-Runs, Daily plans and Tasks databases made under the page the owner chose, found again by their
-stored ids, then by title under that page, so nothing is made twice (``POST /home``, one at a time per
-tenant under a claim on the tenant document). Schemas: :mod:`shared.domain.agent_home`.
+"""The agent's home in a workspace: what the integration can see (the owner's page picker), and the
+Runs, Daily plans and Tasks databases under the page the owner chose. Each is found by its stored ids,
+then by title under that page, else made: nothing is made twice. One ``POST /home`` runs at a time
+per tenant, under a claim on the tenant document. Schemas: :mod:`shared.domain.agent_home`.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def test_the_contract_uses_only_keywords_the_validator_knows() -> None:
 
     walk(load_contract()["definitions"], in_properties=True)
     assert seen <= KNOWN, seen - KNOWN
-    assert len(endpoints()) == 21
+    assert len(endpoints()) == 25
 
 
 def test_the_validator_rejects_wrong_shapes(server: SandboxServer) -> None:
@@ -176,6 +176,52 @@ def test_write_endpoints_conform(server: SandboxServer) -> None:
     status, missing = call(server, "GET", f"/v1/comments/{page['id']}")  # a page's id is no comment's
     assert status == 404 and missing["code"] == "object_not_found"
     conforms("error", missing)
+
+
+def test_database_endpoints_conform(server: SandboxServer) -> None:
+    """Create a database under a page (2025-09-03: with its initial data source), trash it; each
+    request body is checked against the SDK's parameter types too."""
+    create = {
+        "parent": {"type": "page_id", "page_id": DEMO["home_page"]},
+        "title": [{"type": "text", "text": {"content": "Runs"}}],
+        "initial_data_source": {
+            "properties": {
+                "Goal": {"title": {}},
+                "Status": {"status": {}},
+                "Decision": {"select": {"options": [{"name": "Waiting", "color": "yellow"}]}},
+                "Cost": {"number": {"format": "dollar"}},
+                "Started": {"date": {}},
+                "Trigger page": {"url": {}},
+            }
+        },
+    }
+    conforms("request POST /v1/databases", create)
+    status, database = call(server, "POST", "/v1/databases", create)
+    assert status == 200, database
+    conforms("POST /v1/databases", database)
+    _, source = call(server, "GET", f"/v1/data_sources/{database['data_sources'][0]['id']}")
+    conforms("GET /v1/data_sources/{data_source_id}", source)
+    assert source["database_parent"] == {"type": "page_id", "page_id": DEMO["home_page"]}
+    assert [g["name"] for g in source["properties"]["Status"]["status"]["groups"]] == [
+        "To-do",
+        "In progress",
+        "Complete",
+    ]
+    status, trashed = call(server, "PATCH", f"/v1/databases/{database['id']}", {"in_trash": True})
+    assert status == 200 and trashed["in_trash"]
+    conforms("PATCH /v1/databases/{database_id}", trashed)
+    _, found = call(server, "POST", "/v1/search", {"query": "Runs"})
+    assert database["data_sources"][0]["id"] not in [r["id"] for r in found["results"]]
+    search = {"query": "", "page_size": 2, "filter": {"property": "object", "value": "page"}}
+    conforms("request POST /v1/search", search)
+    assert validate("request POST /v1/databases", {"parent": {"page_id": DEMO["home_page"]}})
+    for refused in (
+        {"parent": {"type": "page_id", "page_id": DEMO["owner"]}},
+        {**create, "initial_data_source": {"properties": {"Goal": {"rich_text": {}}}}},
+    ):
+        status, error = call(server, "POST", "/v1/databases", refused)
+        assert status in (400, 404), error
+        conforms("error", error)
 
 
 def test_error_bodies_conform(server: SandboxServer) -> None:

@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 
 from local.notion_sandbox import seed_ids
 from local.notion_sandbox.contract import endpoints, validate
+from shared.domain.tenants import Tenant, TenantStatus
 from tests.integration.notion_stack import Stack
 
 DEMO = seed_ids("demo")
@@ -254,3 +255,16 @@ def test_the_page_picker_pages_through_what_the_integration_sees(stack: Stack, r
     assert api.post("/home", json={"parent_page_id": HOME_PAGE}, headers=_auth(key)).status_code == 403
     assert recorder.check() == []
     assert "POST /v1/search" in recorder.names()
+
+    # A connection Notion no longer honours: the reason, and nothing claimed for good.
+    def needs_reconnect(tenant: Tenant | None) -> Tenant:
+        assert tenant is not None
+        return tenant.model_copy(update={"status": TenantStatus.NEEDS_RECONNECT})
+
+    stack.container.tenants.update(_tenant(stack), needs_reconnect)
+    gone = api.get("/notion/pages", headers=_auth(session))
+    assert gone.status_code == 502 and _j(gone)["error"] == "reconnect_required", gone.json
+    home = api.post("/home", json={"parent_page_id": HOME_PAGE}, headers=_auth(session))
+    assert home.status_code == 502 and _j(home)["error"] == "reconnect_required", home.json
+    tenant = stack.container.tenants.get(_tenant(stack), fresh=True)
+    assert tenant is not None and tenant.home is not None and tenant.home.claim == ""
