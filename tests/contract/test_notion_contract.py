@@ -324,3 +324,41 @@ def test_webhook_payloads_conform(server: SandboxServer) -> None:
     ]
     for event in events:
         conforms(f"webhook {event['type']}", event)
+
+
+def test_a_persons_change_in_a_created_database_names_the_property_and_the_person(
+    server: SandboxServer,
+) -> None:
+    """What the Runs database's Decision needs: a row's property changed by a person (of several) is
+    a page.properties_updated event naming that property's id and that person."""
+    admin = Admin(server.url)
+    properties = {"Goal": {"title": {}}, "Decision": {"select": {"options": [{"name": "Waiting"}]}}}
+    body = {
+        "parent": {"type": "page_id", "page_id": DEMO["home_page"]},
+        "title": [{"text": {"content": "Runs"}}],
+        "initial_data_source": {"properties": properties},
+    }
+    _, database = call(server, "POST", "/v1/databases", body)
+    source_id = database["data_sources"][0]["id"]
+    _, source = call(server, "GET", f"/v1/data_sources/{source_id}")
+    row = {"Goal": {"title": [{"text": {"content": "a run"}}]}, "Decision": {"select": {"name": "Waiting"}}}
+    _, page = call(server, "POST", "/v1/pages", {"parent": {"data_source_id": source_id}, "properties": row})
+    with WebhookReceiver() as receiver:
+        admin.post("/webhook", {"url": receiver.url})
+        acted = admin.post(
+            "/workspaces/demo/act",
+            {
+                "method": "PATCH",
+                "path": f"/v1/pages/{page['id']}",
+                "body": {"properties": {"Decision": {"select": {"name": "Approve"}}}},
+                "user_id": DEMO["teammate"],
+            },
+        )
+        assert acted["status"] == 200, acted
+        admin.post("/webhook/flush")
+        events = [r.json() for r in receiver.events() if r.json()["type"] == "page.properties_updated"]
+    assert len(events) == 1
+    conforms("webhook page.properties_updated", events[0])
+    assert events[0]["data"]["updated_properties"] == [source["properties"]["Decision"]["id"]]
+    assert events[0]["authors"] == [{"id": DEMO["teammate"], "type": "person"}]
+    assert events[0]["data"]["parent"]["data_source_id"] == source_id
