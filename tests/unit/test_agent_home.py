@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from shared.adapters.notion import NotionRequestRefused
-from shared.domain.agent_home import SCHEMAS, AgentHome, TasksChoice
+from shared.domain.agent_home import SCHEMAS, AgentHome, HomeDatabase, TasksChoice
 from shared.domain.settings import TenantSettings
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, InvalidInput, TransientError
@@ -342,3 +342,26 @@ def test_the_picker_lists_titles_and_passes_the_cursor_through() -> None:
     with pytest.raises(InvalidInput) as refused:
         agent_home.list_visible(notion, "", "bad", 10)
     assert refused.value.fields == ["cursor"]
+
+
+def test_a_call_whose_claim_ran_out_fills_in_only_what_nothing_is_stored_for(
+    tenants: FakeTenantStore,
+) -> None:
+    notion = HomeNotion()
+    real = notion.create_database
+    theirs = AgentHome(
+        claim="later",
+        claim_until=NOW + timedelta(minutes=5),
+        runs=HomeDatabase(database_id="db-theirs", data_source_id="ds-theirs"),
+    )
+
+    def overtaken(parent: str, title: str, properties: JSON) -> JSON:
+        if title == "Tasks":  # meanwhile our claim ran out; a later call took it and stored Runs
+            _set(tenants, home=theirs)
+        return real(parent, title, properties)
+
+    notion.create_database = overtaken  # type: ignore[method-assign,assignment]
+    _ensure(tenants, notion)
+    home = _home(tenants)
+    assert home.runs == theirs.runs and home.claim == "later"  # neither overwritten nor released
+    assert home.daily_plans is not None and home.tasks is not None
