@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         RunStore,
         SecretStore,
         TaskQueue,
+        TenantNotion,
         TenantStore,
         WebhookEventLedger,
     )
@@ -284,6 +285,11 @@ class Container:
         if integration == Integration.DISCORD:
             return self.webhooks.account
         return self.chat.account
+
+    def tenant_notion(self, tenant_id: str) -> TenantNotion:
+        """Notion with ``tenant_id``'s current token (refreshed once on a 401), for the api's routes
+        that read or change the workspace (the agent's home)."""
+        return self.notion_access.for_tenant(self.notion, tenant_id)
 
     def _build_engine(self, with_model: bool) -> Deps:
         from shared.services.deps import Deps

@@ -415,6 +415,20 @@ class Notion(Protocol):
 
     def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]: ...
 
+    def search_visible(
+        self, token: str, query: str, start_cursor: str | None, page_size: int
+    ) -> dict[str, Any]:
+        """One page of search (pages and data sources the integration can see, titles matching
+        ``query``): Notion's ``results``, ``next_cursor`` and ``has_more``."""
+        ...
+
+    def create_database(
+        self, token: str, parent_page_id: str, title: str, properties: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Create a database under the page with one data source of ``properties`` (Notion's property
+        configuration requests); the database object, its ``data_sources`` naming that one."""
+        ...
+
 
 class TenantNotion(Protocol):
     """Notion's API for one tenant: :class:`Notion`'s calls without the token, which the engine
@@ -460,6 +474,12 @@ class TenantNotion(Protocol):
     def get_comment(self, comment_id: str) -> dict[str, Any]: ...
 
     def add_comment(self, page_id: str, text: str) -> dict[str, Any]: ...
+
+    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> dict[str, Any]: ...
+
+    def create_database(
+        self, parent_page_id: str, title: str, properties: dict[str, Any]
+    ) -> dict[str, Any]: ...
 
 
 class CodeHost(Protocol):

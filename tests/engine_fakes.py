@@ -1,6 +1,7 @@
 """Fakes for the run engine: a scripted model and a small in-memory Notion, plus Deps over fakes."""
 
 import itertools
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -183,6 +184,24 @@ class FakeNotion(Notion):
         self.comments.setdefault(page_id, []).append(comment)
         self.writes["add_comment"] += 1
         return comment
+
+    def search_visible(
+        self, token: str, query: str, start_cursor: str | None, page_size: int
+    ) -> dict[str, Any]:
+        titled = [p for p in self.pages.values() if query.lower() in json.dumps(p["properties"]).lower()]
+        return {"results": titled[:page_size], "next_cursor": None, "has_more": False}
+
+    def create_database(
+        self, token: str, parent_page_id: str, title: str, properties: dict[str, Any]
+    ) -> dict[str, Any]:
+        self._maybe_fail("create_database")
+        n = next(self.ids)
+        database: dict[str, Any] = {"id": f"db-{n}", "title": [{"plain_text": title}]}
+        database["data_sources"] = [{"id": f"ds-{n}"}]
+        self.databases[f"db-{n}"] = database
+        self.sources[f"ds-{n}"] = {"id": f"ds-{n}", "properties": properties}
+        self.writes["create_database"] += 1
+        return database
 
 
 def asking(comment_id: str, user_id: str, text: str = " please help") -> dict[str, Any]:

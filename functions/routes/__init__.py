@@ -141,4 +141,7 @@ ROUTES = [
     Route("/api-keys", ("POST",), Lazy("api_keys.post_api_key"), session_only=True),
     Route("/api-keys", ("GET",), Lazy("api_keys.get_api_keys"), session_only=True),
     Route("/api-keys/<key_id>", ("DELETE",), Lazy("api_keys.remove_api_key"), session_only=True),
+    Route("/notion/pages", ("GET",), Lazy("home.list_pages")),
+    Route("/home", ("GET",), Lazy("home.get_home")),
+    Route("/home", ("POST",), Lazy("home.post_home"), session_only=True),
 ]

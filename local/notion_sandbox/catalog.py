@@ -46,7 +46,7 @@ def search(ws: Workspace, body: JSON) -> JSON:
     if wanted in (None, "page"):
         candidates += [p for p in ws.pages.values() if not p["in_trash"]]
     if wanted in (None, "data_source"):
-        candidates += list(ws.data_sources.values())
+        candidates += [d for d in ws.data_sources.values() if not d["in_trash"]]
     hits = [c for c in candidates if needle in _title(c).lower()]
     sort = body.get("sort") or {"direction": "descending", "timestamp": "last_edited_time"}
     hits.sort(key=lambda c: str(c.get("last_edited_time")), reverse=sort.get("direction") != "ascending")

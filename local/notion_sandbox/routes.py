@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.notion_sandbox import catalog, comments, content, pages
+from local.notion_sandbox import catalog, comments, content, databases, pages
 from local.notion_sandbox.errors import NotionError, not_found
 from local.notion_sandbox.ids import normalize_id
 from local.notion_sandbox.model import JSON, Actor, Change, Workspace
@@ -60,6 +60,12 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         _read(lambda c: catalog.query_data_source(c.ws, c.params[0], c.body)),
     ),
     ("GET", re.compile(r"databases/([^/]+)"), _read(lambda c: catalog.get_database(c.ws, c.params[0]))),
+    ("POST", re.compile(r"databases"), lambda c: databases.create_database(c.ws, c.actor, c.body)),
+    (
+        "PATCH",
+        re.compile(r"databases/([^/]+)"),
+        lambda c: databases.update_database(c.ws, c.actor, c.params[0], c.body),
+    ),
     ("GET", re.compile(r"blocks/([^/]+)"), _read(_get_block)),
     (
         "PATCH",

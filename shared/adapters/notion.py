@@ -22,7 +22,7 @@ from notion_client.errors import HTTPResponseError, InvalidPathParameterError, R
 from notion_client.helpers import iterate_paginated_api
 
 from shared.adapters.pacing import Pacer
-from shared.domain.blocks import MAX_BLOCKS_PER_APPEND, batches
+from shared.domain.blocks import MAX_BLOCKS_PER_APPEND, batches, rich_text
 from shared.domain.markdown import comment_rich_text
 from shared.domain.notion_grant import NotionGrant
 from shared.errors import AgentError, ModelFixableError, PermanentError, TransientError, Unauthenticated
@@ -234,6 +234,25 @@ class NotionApi:
         fn = self._client.comments.create
         items = comment_rich_text(text)
         result: JSON = self._call(fn, read=False, auth=token, parent={"page_id": page_id}, rich_text=items)
+        return result
+
+    def search_visible(self, token: str, query: str, start_cursor: str | None, page_size: int) -> JSON:
+        """One page of ``POST /v1/search``: ``results``, ``next_cursor``, ``has_more`` as Notion sends them."""
+        extra: JSON = {"start_cursor": start_cursor} if start_cursor else {}
+        fn = self._client.search
+        result: JSON = self._call(fn, read=True, auth=token, query=query, page_size=page_size, **extra)
+        return result
+
+    def create_database(self, token: str, parent_page_id: str, title: str, properties: JSON) -> JSON:
+        fn = self._client.databases.create
+        result: JSON = self._call(
+            fn,
+            read=False,
+            auth=token,
+            parent={"type": "page_id", "page_id": parent_page_id},
+            title=rich_text(title),
+            initial_data_source={"properties": properties},
+        )
         return result
 
 

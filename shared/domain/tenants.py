@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from pydantic import ConfigDict, Field
 
+from shared.domain.agent_home import AgentHome
 from shared.domain.integrations import Integration
 from shared.domain.schema import Schema
 from shared.domain.settings import TenantSettings, plain_notion_id
@@ -106,6 +107,8 @@ class Tenant(Schema):
     # notifications from before are the earlier owner's, so they are not this one's to read, decide or
     # run (:meth:`owns`). None: one owner since it was created (or stored before this field).
     owner_since: datetime | None = None
+    # The agent's databases in the workspace (POST /home): their ids, so nothing searches for them.
+    home: AgentHome | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -281,6 +281,12 @@ class NotionForTenant:
     def add_comment(self, page_id: str, text: str) -> JSON:
         return self._run(lambda token: self._notion.add_comment(token, page_id, text))
 
+    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> JSON:
+        return self._run(lambda token: self._notion.search_visible(token, query, start_cursor, page_size))
+
+    def create_database(self, parent_page_id: str, title: str, properties: JSON) -> JSON:
+        return self._run(lambda token: self._notion.create_database(token, parent_page_id, title, properties))
+
 
 def _read_lazily(start: Callable[[str], Iterator[Any]], run: Runner) -> Iterator[Any]:
     """The items of ``start(token)``, each taken inside ``run``, so the request that fetches a page

@@ -54,7 +54,7 @@ def test_the_contract_uses_only_keywords_the_validator_knows() -> None:
 
     walk(load_contract()["definitions"], in_properties=True)
     assert seen <= KNOWN, seen - KNOWN
-    assert len(endpoints()) == 23
+    assert len(endpoints()) == 27
 
 
 def test_the_validator_rejects_wrong_shapes(server: SandboxServer) -> None:
@@ -178,6 +178,52 @@ def test_write_endpoints_conform(server: SandboxServer) -> None:
     conforms("error", missing)
 
 
+def test_database_endpoints_conform(server: SandboxServer) -> None:
+    """Create a database under a page (2025-09-03: with its initial data source), trash it; each
+    request body is checked against the SDK's parameter types too."""
+    create = {
+        "parent": {"type": "page_id", "page_id": DEMO["home_page"]},
+        "title": [{"type": "text", "text": {"content": "Runs"}}],
+        "initial_data_source": {
+            "properties": {
+                "Goal": {"title": {}},
+                "Status": {"status": {}},
+                "Decision": {"select": {"options": [{"name": "Waiting", "color": "yellow"}]}},
+                "Cost": {"number": {"format": "dollar"}},
+                "Started": {"date": {}},
+                "Trigger page": {"url": {}},
+            }
+        },
+    }
+    conforms("request POST /v1/databases", create)
+    status, database = call(server, "POST", "/v1/databases", create)
+    assert status == 200, database
+    conforms("POST /v1/databases", database)
+    _, source = call(server, "GET", f"/v1/data_sources/{database['data_sources'][0]['id']}")
+    conforms("GET /v1/data_sources/{data_source_id}", source)
+    assert source["database_parent"] == {"type": "page_id", "page_id": DEMO["home_page"]}
+    assert [g["name"] for g in source["properties"]["Status"]["status"]["groups"]] == [
+        "To-do",
+        "In progress",
+        "Complete",
+    ]
+    status, trashed = call(server, "PATCH", f"/v1/databases/{database['id']}", {"in_trash": True})
+    assert status == 200 and trashed["in_trash"]
+    conforms("PATCH /v1/databases/{database_id}", trashed)
+    _, found = call(server, "POST", "/v1/search", {"query": "Runs"})
+    assert database["data_sources"][0]["id"] not in [r["id"] for r in found["results"]]
+    search = {"query": "", "page_size": 2, "filter": {"property": "object", "value": "page"}}
+    conforms("request POST /v1/search", search)
+    assert validate("request POST /v1/databases", {"parent": {"page_id": DEMO["home_page"]}})
+    for refused in (
+        {"parent": {"type": "page_id", "page_id": DEMO["owner"]}},
+        {**create, "initial_data_source": {"properties": {"Goal": {"rich_text": {}}}}},
+    ):
+        status, error = call(server, "POST", "/v1/databases", refused)
+        assert status in (400, 404), error
+        conforms("error", error)
+
+
 def test_error_bodies_conform(server: SandboxServer) -> None:
     admin = Admin(server.url)
     errors = [
@@ -278,3 +324,41 @@ def test_webhook_payloads_conform(server: SandboxServer) -> None:
     ]
     for event in events:
         conforms(f"webhook {event['type']}", event)
+
+
+def test_a_persons_change_in_a_created_database_names_the_property_and_the_person(
+    server: SandboxServer,
+) -> None:
+    """What the Runs database's Decision needs: a row's property changed by a person (of several) is
+    a page.properties_updated event naming that property's id and that person."""
+    admin = Admin(server.url)
+    properties = {"Goal": {"title": {}}, "Decision": {"select": {"options": [{"name": "Waiting"}]}}}
+    body = {
+        "parent": {"type": "page_id", "page_id": DEMO["home_page"]},
+        "title": [{"text": {"content": "Runs"}}],
+        "initial_data_source": {"properties": properties},
+    }
+    _, database = call(server, "POST", "/v1/databases", body)
+    source_id = database["data_sources"][0]["id"]
+    _, source = call(server, "GET", f"/v1/data_sources/{source_id}")
+    row = {"Goal": {"title": [{"text": {"content": "a run"}}]}, "Decision": {"select": {"name": "Waiting"}}}
+    _, page = call(server, "POST", "/v1/pages", {"parent": {"data_source_id": source_id}, "properties": row})
+    with WebhookReceiver() as receiver:
+        admin.post("/webhook", {"url": receiver.url})
+        acted = admin.post(
+            "/workspaces/demo/act",
+            {
+                "method": "PATCH",
+                "path": f"/v1/pages/{page['id']}",
+                "body": {"properties": {"Decision": {"select": {"name": "Approve"}}}},
+                "user_id": DEMO["teammate"],
+            },
+        )
+        assert acted["status"] == 200, acted
+        admin.post("/webhook/flush")
+        events = [r.json() for r in receiver.events() if r.json()["type"] == "page.properties_updated"]
+    assert len(events) == 1
+    conforms("webhook page.properties_updated", events[0])
+    assert events[0]["data"]["updated_properties"] == [source["properties"]["Decision"]["id"]]
+    assert events[0]["authors"] == [{"id": DEMO["teammate"], "type": "person"}]
+    assert events[0]["data"]["parent"]["data_source_id"] == source_id

@@ -1,6 +1,7 @@
 import type {
   GetSelfResponse, SearchResponse, CreatePageResponse, GetPageResponse, UpdatePageResponse,
   GetDataSourceResponse, QueryDataSourceResponse, GetDatabaseResponse,
+  CreateDatabaseResponse, CreateDatabaseParameters, UpdateDatabaseResponse, SearchParameters,
   ListBlockChildrenResponse, AppendBlockChildrenResponse, ListCommentsResponse, CreateCommentResponse, GetCommentResponse,
   OauthTokenResponse, OauthRevokeResponse,
   AppendBlockChildrenParameters, CreateCommentParameters,
@@ -20,6 +21,10 @@ export type NotionContract = {
   "GET /v1/data_sources/{data_source_id}": GetDataSourceResponse
   "POST /v1/data_sources/{data_source_id}/query": QueryDataSourceResponse
   "GET /v1/databases/{database_id}": GetDatabaseResponse
+  "POST /v1/databases": CreateDatabaseResponse
+  "PATCH /v1/databases/{database_id}": UpdateDatabaseResponse
+  "request POST /v1/databases": CreateDatabaseParameters
+  "request POST /v1/search": SearchParameters
   "GET /v1/blocks/{block_id}/children": ListBlockChildrenResponse
   "PATCH /v1/blocks/{block_id}/children": AppendBlockChildrenResponse
   "GET /v1/comments": ListCommentsResponse
