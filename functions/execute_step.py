@@ -1,6 +1,7 @@
-"""``execute-step``: one step of one run (a Cloud Tasks task), and ``POST /sweep`` (Cloud Scheduler)
-which re-enqueues runs whose next task was lost. Duplicates and stale steps are acknowledged (200);
-a step in progress elsewhere or a short transient failure answers 503 so the queue retries later."""
+"""``execute-step``: one step of one run (a Cloud Tasks task), ``POST /sweep`` (Cloud Scheduler)
+which re-enqueues runs whose next task was lost, and the Runs rows' tasks (``/row``, ``/decide``).
+Duplicates and stale steps are acknowledged (200); a step in progress elsewhere or a short transient
+failure answers 503 so the queue retries later."""
 
 from flask import Request, Response
 
@@ -9,10 +10,12 @@ from functions._http import Reply, handle, parse_task
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.config import Queue, Target
+from shared.domain.tasks.rows import DecideTask, RowTask
 from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step
+from shared.services.run_rows import decide, write_row
 from shared.services.sweeper import sweep
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "notion")
@@ -24,6 +27,14 @@ def execute_step(request: Request) -> Response:
         deps = c.engine()
         if request.path.rstrip("/") == "/sweep":
             return {"requeued": sweep(deps)}, 200
+        if request.path.rstrip("/") == RowTask.ROUTE:
+            row = parse_task(request, RowTask, "row", c.dead_letters)
+            add_labels(tenant=row.tenant_id, run=row.run_id)
+            return {"row": write_row(row, deps)}, 200
+        if request.path.rstrip("/") == DecideTask.ROUTE:
+            asked = parse_task(request, DecideTask, "decide", c.dead_letters)
+            add_labels(tenant=asked.tenant_id)
+            return {"outcome": decide(asked, deps)}, 200
         task = parse_task(request, StepTask, Queue.EXECUTE_STEP, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id)
         try:

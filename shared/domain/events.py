@@ -160,7 +160,7 @@ class HumanResponded(_Event):
     request_id: str
     decision: Literal["approve", "reject", "answer"]
     text: str = Field("", max_length=2000)
-    via: Literal["link", "session", "key"] = "session"
+    via: Literal["link", "session", "key", "notion"] = "session"
 
 
 class ModelUsed(_Event):

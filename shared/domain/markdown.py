@@ -6,12 +6,16 @@ callouts, ``<details><summary>`` toggles, dividers and tables. Inline: bold, ita
 code and http(s)/mailto links. :func:`plan_appends` splits a tree into requests within Notion's limits.
 """
 
+from __future__ import annotations
+
 import re
 from collections import deque
-from typing import Any, NamedTuple
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from markdown_it import MarkdownIt
-from markdown_it.tree import SyntaxTreeNode
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.tree import SyntaxTreeNode
 
 from shared.domain.blocks import (
     MAX_BLOCKS_PER_APPEND,
@@ -25,7 +29,21 @@ from shared.domain.blocks import (
 MAX_NESTING = 2  # levels of children one request may carry below its top-level blocks
 MAX_URL = 2000
 MARKER_PREFIX = "Notion Agent · ref "  # a run's or notification's provenance line (notion_text.marker_text)
-_PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+@cache
+def _parser() -> MarkdownIt:
+    """The parser, built at the first conversion: a function that writes no text loads none of it."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def _tree(tokens: list[Any]) -> SyntaxTreeNode:
+    from markdown_it.tree import SyntaxTreeNode
+
+    return SyntaxTreeNode(tokens)
+
 
 # Notion's code block languages (@notionhq/client 5.26.0, LanguageRequest).
 CODE_LANGUAGES = frozenset({
@@ -75,13 +93,13 @@ def code_language(name: str) -> str:
 def markdown_to_blocks(markdown: str) -> list[Block]:
     """Notion block request objects for ``markdown``, children nested as written (unbounded: see
     :func:`plan_appends`). Every rich text item holds at most 2,000 UTF-16 units, every array 100."""
-    return _blocks(SyntaxTreeNode(_PARSER.parse(markdown)).children)
+    return _blocks(_tree(_parser().parse(markdown)).children)
 
 
 def inline_spans(markdown: str) -> list[Span]:
     """The inline formatting of ``markdown`` (line breaks kept), as for a comment's rich text."""
-    tokens = _PARSER.parseInline(markdown)
-    return _spans(SyntaxTreeNode(tokens).children[0]) if tokens else []
+    tokens = _parser().parseInline(markdown)
+    return _spans(_tree(tokens).children[0]) if tokens else []
 
 
 def inline_rich_text(markdown: str) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from shared.domain.integrations import DEPLOY_TOOLS
 from shared.domain.runs import RunState, RunStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger, page_key
+from shared.domain.tasks.rows import RowTask
 from shared.domain.tasks.step import StepTask
 from shared.services.deps import Deps
 
@@ -102,3 +103,29 @@ def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
         run_started_at=state.started_at,
     )
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
+
+
+ROW_EVERY_S = 10.0  # a running run's row is written at most this often (its steps coalesce)
+
+
+def enqueue_row(deps: Deps, tenant_id: str, run_id: str, before: RunStatus | None, after: RunState) -> None:
+    """After a transition: the task that writes the run's row, named so that a start, a wait and an
+    end each get theirs and the steps between share one per ``ROW_EVERY_S``. Nothing without a Runs
+    database."""
+    tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
+    if tenant is None or tenant.home is None or tenant.home.runs is None:
+        return
+    prefix, delay_s = f"row:{tenant_id}:{run_id}", 0.0
+    waits = after.status == RunStatus.WAITING_FOR_HUMAN
+    task = RowTask(tenant_id=tenant_id, run_id=run_id, create=True, decision=waits)
+    if before is None:
+        name = f"{prefix}:start"
+    elif after.status.terminal:
+        name = f"{prefix}:end"
+    elif waits:
+        name = f"{prefix}:wait:{after.last_seq}"
+    else:
+        now = deps.clock().timestamp()
+        name, delay_s = f"{prefix}:{int(now // ROW_EVERY_S)}", ROW_EVERY_S - now % ROW_EVERY_S
+        task = task.model_copy(update={"create": False})
+    deps.queue.enqueue(Queue.EXECUTE_STEP, task, name, delay_s=delay_s)

@@ -79,7 +79,7 @@ def respond(
     decision: Decision,
     *,
     text: str = "",
-    via: Literal["link", "session", "key"] = "session",
+    via: Literal["link", "session", "key", "notion"] = "session",
     request_id: str | None = None,
 ) -> RunState:
     """Record ``decision`` on the request the run waits for (``request_id``, if named). A request

@@ -177,11 +177,12 @@ def emit_transition(
     *,
     delay_s: float = 0.0,
 ) -> None:
-    """What follows a write that moved the run from ``before`` (None: it was created) to ``after``:
-    the alert line of a run that failed (``alerts``), then its next task by name (``followups``; a
-    running run's next step ``delay_s`` later)."""
+    """What follows a write that moved the run from ``before`` (None: it was created) to ``after``.
+    The alert line of a run that failed (``alerts``); its next task by name (``followups``; a
+    running run's next step ``delay_s`` later); its Runs row's task (``followups.enqueue_row``)."""
     alerts.log_transition(run_id, before, after)
     followups.enqueue_followup(deps, tenant_id, run_id, after, delay_s=delay_s)
+    followups.enqueue_row(deps, tenant_id, run_id, before, after)
 
 
 def keep_usage(deps: Deps, tenant_id: str, run_id: str, events: Sequence[RunEvent]) -> None:

@@ -29,7 +29,8 @@ from shared.domain.notion_events import (
     timestamp_problem,
     too_old,
 )
-from shared.domain.tenants import TenantStatus
+from shared.domain.tasks.rows import DecideTask
+from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import InvalidInput, NotFound, Unauthenticated
 from shared.logs import add_labels
 
@@ -155,6 +156,8 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         log.info("webhook: event %s (%s) dropped: %s", event.id, event.type, why)
         return Outcome("dropped", why)
     add_labels(tenant=tenant.tenant_id)
+    if _in_runs_database(event, tenant):
+        return _route_decision(event, tenant, intake)
     admission = admit(event, tenant)
     if not admission.admitted:
         # No Notion read, no model call, no record, no task: counted by its label
@@ -185,6 +188,36 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         return Outcome("coalesced", task.run_id)
     log.info("webhook: event %s (%s) → run %s (%s)", event.id, event.type, task.run_id, admission.reason)
     return Outcome("enqueued", task.run_id)
+
+
+def _in_runs_database(event: NotionEvent, tenant: Tenant) -> bool:
+    """Whether ``event`` changed a row of the agent's Runs database (``Tenant.home``)."""
+    runs = tenant.home.runs if tenant.home is not None else None
+    parent = event.data.parent.data_source_id if event.data.parent is not None else None
+    same = runs is not None and bool(parent) and _plain(parent) == _plain(runs.data_source_id)
+    return same and event.type == "page.properties_updated"
+
+
+def _plain(notion_id: str | None) -> str:
+    return (notion_id or "").replace("-", "").lower()
+
+
+def _route_decision(event: NotionEvent, tenant: Tenant, intake: Intake) -> Outcome:
+    """A person's change of a Runs row: a task that reads the row and decides if the owner alone
+    made it (``run_rows.decide``); our own bot's writes are ignored. Named by the event: once."""
+    people = [a.id for a in event.authors if _plain(a.id) != _plain(tenant.bot_id)]
+    if not people:
+        return Outcome("ignored", "the agent's own change of a Runs row")
+    task = DecideTask(
+        tenant_id=tenant.tenant_id,
+        page_id=event.entity.id,
+        event_id=event.id,
+        by_owner=by_owner(event, tenant),
+        authors=people[:20],
+    )
+    intake.queue.enqueue(Queue.EXECUTE_STEP, task, f"decide:{tenant.tenant_id}:{event.id}")
+    log.info("webhook: event %s changed a Runs row: its decision is checked", event.id)
+    return Outcome("enqueued", f"decision on row {event.entity.id}")
 
 
 def _delay_s(request: PlanRequest, intake: Intake, now: datetime) -> float:

@@ -1,0 +1,83 @@
+"""A run as its row in the agent's Runs database (``shared.domain.agent_home``): the properties a
+row shows, and what an owner's change of the Decision property asks. Pure."""
+
+from datetime import datetime
+from typing import Any, Literal, NamedTuple
+
+from shared.domain.events import RunStatus
+from shared.domain.runs import RunState
+
+JSON = dict[str, Any]
+TEXT_MAX = 2_000  # one rich text item
+STATUS = {
+    RunStatus.RUNNING: "Running",
+    RunStatus.WAITING_FOR_HUMAN: "Waiting for you",
+    RunStatus.PAUSED: "Paused",
+    RunStatus.COMPLETED: "Completed",
+    RunStatus.FAILED: "Failed",
+    RunStatus.CANCELLED: "Cancelled",
+}
+_REQUEST_SEP = " · "  # "<request id> · <prompt>": the request a decision answers, first
+
+
+def _text(value: str) -> JSON:
+    return {"rich_text": [{"type": "text", "text": {"content": value[:TEXT_MAX]}}] if value else []}
+
+
+def _date(at: datetime | None) -> JSON:
+    return {"date": {"start": at.isoformat()} if at is not None else None}
+
+
+def properties(
+    run_id: str, state: RunState, trigger_url: str, finished: datetime | None, *, decision: bool = False
+) -> JSON:
+    """The row's properties for ``state``: goal, status, current step, cost. With ``decision`` (the
+    run just began to wait) also Decision, Waiting, and Request: the request's id, then its text.
+    Otherwise Decision is left as it is: an owner's choice is never overwritten."""
+    steps = len(state.steps)
+    current = ""
+    if steps and state.status == RunStatus.RUNNING:
+        tool = state.steps[min(state.cursor, steps) - 1].tool
+        current = f"{min(state.cursor, steps)} of {steps}: {tool}"
+    waiting = state.waiting if state.status == RunStatus.WAITING_FOR_HUMAN else None
+    props: JSON = {
+        "Goal": {"title": [{"type": "text", "text": {"content": (state.goal or run_id)[:TEXT_MAX]}}]},
+        "Run id": _text(run_id),
+        "Status": {"select": {"name": STATUS[state.status]}},
+        "Current step": _text(current),
+        "Started": _date(state.started_at),
+        "Finished": _date(finished if state.status.terminal else None),
+        "Steps": {"number": steps},
+        "Cost": {"number": round(state.cost_usd, 4)},
+    }
+    if decision and waiting is not None:
+        props["Decision"] = {"select": {"name": "Waiting"}}
+        props["Request"] = _text(f"{waiting.request_id}{_REQUEST_SEP}{waiting.prompt}")
+    if trigger_url.startswith("https://"):
+        props["Trigger page"] = {"url": trigger_url}
+    return props
+
+
+class RowDecision(NamedTuple):
+    """What a row says the owner decided: the run, the request it answers, approve or reject."""
+
+    run_id: str
+    request_id: str
+    decision: Literal["approve", "reject", ""]  # "": the row asks nothing (Waiting, or empty)
+
+
+def decision_of(row: JSON) -> RowDecision:
+    """Read a Runs row: its run id, the request its Request names, and its Decision."""
+    props = row.get("properties") or {}
+    run_id = _plain(props.get("Run id"))
+    request_id = _plain(props.get("Request")).split(_REQUEST_SEP, 1)[0].strip()
+    chosen = ((props.get("Decision") or {}).get("select") or {}).get("name", "")
+    decision: Literal["approve", "reject", ""] = (
+        "approve" if chosen == "Approve" else "reject" if chosen == "Reject" else ""
+    )
+    return RowDecision(run_id, request_id, decision)
+
+
+def _plain(value: JSON | None) -> str:
+    items = (value or {}).get("rich_text") or (value or {}).get("title") or []
+    return "".join(str(i.get("plain_text") or (i.get("text") or {}).get("content", "")) for i in items)

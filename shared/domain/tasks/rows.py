@@ -1,0 +1,32 @@
+"""Bodies of the Runs-row tasks on execute-step: keep a run's row current (``POST /row``), and act on
+a person's change of a row's Decision (``POST /decide``)."""
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from shared.domain.tasks import TaskBody, TaskId
+
+
+class RowTask(TaskBody):
+    """Write run ``run_id``'s row as its log has it now (create it if ``create`` and it is missing)."""
+
+    ROUTE: ClassVar[str] = "/row"
+
+    tenant_id: TaskId
+    run_id: TaskId
+    create: bool = False
+    decision: bool = False  # write Decision and Request too: the run just began to wait
+
+
+class DecideTask(TaskBody):
+    """A person changed row ``page_id`` of the Runs database (Notion's signed event ``event_id``); the
+    change decides only if its authors are the workspace's owner alone (``by_owner``)."""
+
+    ROUTE: ClassVar[str] = "/decide"
+
+    tenant_id: TaskId
+    page_id: TaskId
+    event_id: TaskId
+    by_owner: bool
+    authors: list[str] = Field(default_factory=list, max_length=20)

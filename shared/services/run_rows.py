@@ -1,0 +1,80 @@
+"""The Runs database as a live view of runs, and the owner's decisions made in it. A run's row is
+written by the tasks ``followups.enqueue_row`` names. A person's change of a row decides only when
+the owner alone made it, for the request the row names; anyone else's is set back and answered
+(docs/notion-home.md, "Decisions in Notion")."""
+
+import logging
+from typing import Literal
+
+from shared.domain import run_rows
+from shared.domain.tasks.rows import DecideTask, RowTask
+from shared.errors import Conflict, NotFound
+from shared.services import humans, run_log, runs
+from shared.services.deps import Deps
+
+log = logging.getLogger(__name__)
+NOT_THE_OWNER = (
+    "Only the workspace's owner (the person who connected Notion Agent) decides for the agent: this "
+    "change decided nothing and was set back."
+)
+
+
+def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped"]:
+    """Write the run's row as its log has it now: found by its Run id (one query), else created when
+    ``task.create``. Skipped without a Runs database, a run, or a row to update."""
+    tenant = deps.need_tenants().get(task.tenant_id)
+    home = tenant.home if tenant is not None else None
+    logged = run_log.read(deps, task.tenant_id, task.run_id)
+    if home is None or home.runs is None or logged is None:
+        return "skipped"
+    state = logged.state
+    page = (state.page_id or "").replace("-", "")
+    url = f"https://www.notion.so/{page}" if page else ""
+    props = run_rows.properties(task.run_id, state, url, deps.clock(), decision=task.decision)
+    notion = deps.need_notion(task.tenant_id)
+    row = _row(deps, task.tenant_id, home.runs.data_source_id, task.run_id)
+    if row is not None:
+        notion.update_page_properties(str(row["id"]), props)
+        return "updated"
+    if not task.create:
+        return "skipped"
+    notion.create_page({"type": "data_source_id", "data_source_id": home.runs.data_source_id}, props)
+    return "created"
+
+
+def _row(deps: Deps, tenant_id: str, source_id: str, run_id: str) -> dict[str, object] | None:
+    where = {"property": "Run id", "rich_text": {"equals": run_id}}
+    return next(iter(deps.need_notion(tenant_id).query_data_source(source_id, filter=where)), None)
+
+
+def decide(task: DecideTask, deps: Deps) -> str:
+    """Act on a person's change of a Runs row. The owner's Approve or Reject of the request the row
+    names is recorded once; a repeat, or a change for an older request, decides nothing. Anyone
+    else's is set back to Waiting and answered with a comment. Returns what happened, in words."""
+    notion = deps.need_notion(task.tenant_id)
+    asked = run_rows.decision_of(notion.retrieve_page(task.page_id))
+    decision = asked.decision
+    if decision == "" or not asked.run_id:
+        return "the row asks nothing"
+    try:
+        runs.owned_run(task.tenant_id, asked.run_id, deps.store, deps.need_tenants())
+    except NotFound:
+        return "no such run of this owner"
+    logged = run_log.read(deps, task.tenant_id, asked.run_id)
+    waiting = logged.state.waiting if logged is not None else None
+    current = waiting is not None and waiting.request_id == asked.request_id
+    if not task.by_owner:
+        if current:
+            notion.update_page_properties(task.page_id, {"Decision": {"select": {"name": "Waiting"}}})
+        notion.add_comment(task.page_id, NOT_THE_OWNER)
+        log.warning("a Runs row's decision by someone other than the owner was refused and set back")
+        return "refused: not the owner"
+    if not current:
+        return "decides nothing: the run does not wait for that request"
+    try:
+        humans.respond(
+            deps, task.tenant_id, asked.run_id, decision, request_id=asked.request_id, via="notion"
+        )
+    except Conflict as exc:  # decided meanwhile (this change delivered twice, a link, the console)
+        return f"decides nothing: {exc.reason}"
+    return f"{decision}d request {asked.request_id} of run {asked.run_id}"
