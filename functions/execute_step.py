@@ -15,7 +15,7 @@ from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step
-from shared.services.run_rows import decide, write_row
+from shared.services.run_rows import apply_row_decision, write_row
 from shared.services.sweeper import sweep
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "notion")
@@ -34,7 +34,7 @@ def execute_step(request: Request) -> Response:
         if request.path.rstrip("/") == DecideTask.ROUTE:
             asked = parse_task(request, DecideTask, "decide", c.dead_letters)
             add_labels(tenant=asked.tenant_id)
-            return {"outcome": decide(asked, deps)}, 200
+            return {"outcome": apply_row_decision(asked, deps)}, 200
         task = parse_task(request, StepTask, Queue.EXECUTE_STEP, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id)
         try:

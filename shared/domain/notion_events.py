@@ -17,7 +17,7 @@ from shared.domain.ids import DocumentId
 from shared.domain.schema import Schema
 from shared.domain.tasks.plan import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
-from shared.domain.triggers import PropertyCheck, decide, rules_for
+from shared.domain.triggers import PropertyCheck, rule_verdict, rules_for
 
 SIGNATURE_HEADER = "X-Notion-Signature"
 EVENT_TYPES = frozenset(
@@ -168,7 +168,7 @@ def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:
     if _norm(parent.data_source_id) in {_norm(d) for d in settings.data_source_ids} - {""}:
         # The data source's trigger rules, from the event alone (docs/settings.md, "Trigger rules")
         rules = rules_for(settings.triggers, parent.data_source_id)
-        verdict = decide(event.type, event.data.updated_properties, rules)
+        verdict = rule_verdict(event.type, event.data.updated_properties, rules)
         return Admission(verdict.starts, f"a page of a chosen data source: {verdict.reason}", verdict.checks)
     return Admission(False, "not in the chosen pages or data sources")
 

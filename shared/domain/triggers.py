@@ -2,7 +2,7 @@
 
 An owner sets rules per data source; a source without any gets :func:`default_rules`. Properties
 are named by name or id and resolved to ids when saved (:func:`resolve`), so a webhook event, which
-names changed properties by id, is matched without a Notion read (:func:`decide`). Only a rule that
+names changed properties by id, is matched without a Notion read (:func:`rule_verdict`). Only a rule that
 needs a value (``to``, ``assigned_to_agent``) reads the page, once, when planning (:func:`page_matches`).
 Why: docs/decisions/0024-trigger-rules-resolved-to-property-ids-at-save.md.
 """
@@ -139,7 +139,7 @@ def _check(rule: PropertyChanged | AssignedToAgent) -> PropertyCheck:
     )
 
 
-def decide(event_type: str, updated_properties: Sequence[str] | None, rules: Sequence[Rule]) -> Verdict:
+def rule_verdict(event_type: str, updated_properties: Sequence[str] | None, rules: Sequence[Rule]) -> Verdict:
     """What a page event of a chosen data source comes to by ``rules``, from the event alone.
 
     ``page.created``: starts with a ``page_created`` rule. ``page.properties_updated``: only rules naming

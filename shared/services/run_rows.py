@@ -47,7 +47,7 @@ def _row(deps: Deps, tenant_id: str, source_id: str, run_id: str) -> dict[str, o
     return next(iter(deps.need_notion(tenant_id).query_data_source(source_id, filter=where)), None)
 
 
-def decide(task: DecideTask, deps: Deps) -> str:
+def apply_row_decision(task: DecideTask, deps: Deps) -> str:
     """Act on a person's change of a Runs row. The owner's Approve or Reject of the request the row
     names is recorded once; a repeat, or a change for an older request, decides nothing. Anyone
     else's is set back to Waiting and answered with a comment. Returns what happened, in words."""

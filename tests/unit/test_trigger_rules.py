@@ -15,11 +15,11 @@ from shared.domain.triggers import (
     PropertyCheck,
     Rule,
     RuleProblem,
-    decide,
     default_rules,
     holds,
     page_matches,
     resolve,
+    rule_verdict,
     rules_for,
 )
 
@@ -145,14 +145,14 @@ def test_the_event_alone_decides_unless_a_value_must_be_read(
     event_type: str, updated: list[str] | None, raw: list[dict[str, Any]], starts: bool, checked: list[str]
 ) -> None:
     given = rules(*raw) if raw else list(default_rules())
-    verdict = decide(event_type, updated, given)
+    verdict = rule_verdict(event_type, updated, given)
     assert verdict.starts is starts, verdict.reason
     assert [c.property_id for c in verdict.checks] == checked
 
 
 def test_a_rule_without_to_starts_at_once_even_beside_one_that_needs_a_read() -> None:
     both = rules(STATUS_READY, {"kind": "property_changed", "property": "Status"})
-    assert decide("page.properties_updated", ["s%3Ft"], both).checks == ()
+    assert rule_verdict("page.properties_updated", ["s%3Ft"], both).checks == ()
 
 
 def page(**props: dict[str, Any]) -> dict[str, Any]:
