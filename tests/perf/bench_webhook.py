@@ -376,7 +376,8 @@ def main() -> int:
         f"RESULT {headline.p99.fields('p99_ratio')} {headline.cpu.fields('cpu_ratio')} rate={rate:.1f}"
         f" max_rate={knees['notion_webhook'].rate:.1f} floor_max_rate={knees['floor'].rate:.1f}"
     )
-    return 0
+    # A goal the interval says is missed fails the run; an inconclusive one is printed as such.
+    return 1 if verdict(headline.p99, GOAL_P99_RATIO) == "not met" else 0
 
 
 if __name__ == "__main__":
