@@ -2,9 +2,9 @@
 generateContent that plans one Notion read then the end (``PLAN``), whatever it is asked."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.gemini_server import GeminiServer
 
 
 def plan_reply(page_id: str) -> dict[str, Any]:
@@ -23,36 +23,17 @@ class ModelStandIn:
         reply = json.dumps(plan_reply(page_id))
         candidate = {"content": {"role": "model", "parts": [{"text": reply}]}, "finishReason": "STOP"}
         usage = {"promptTokenCount": 1000, "candidatesTokenCount": 100, "totalTokenCount": 1100}
-        answer = json.dumps({"candidates": [candidate], "usageMetadata": usage}).encode()
-        token = json.dumps(
-            {"access_token": "ya29.bench", "token_type": "Bearer", "expires_in": 3600}
-        ).encode()
+        self._answer = {"candidates": [candidate], "usageMetadata": usage}
         self.calls = 0
-        standin = self
+        self.server = GeminiServer(self._reply)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if not self.path.endswith("/token"):
-                    standin.calls += 1
-                self.send_response(200)
-                payload = token if self.path.endswith("/token") else answer
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def _reply(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.calls += 1
+        return self._answer
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.server.url
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()

@@ -6,13 +6,12 @@ the payload, and corrected arguments unchanged. Also the token endpoint google-a
 
 import json
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from shared.domain.model_replies import extract_context
+from tests.support.gemini_server import GeminiServer
 
 type Steps = list[tuple[str, dict[str, Any]]]
 
@@ -56,40 +55,14 @@ class Attacker:
     unknown: int = 0  # prompts no case was registered for
 
     def __post_init__(self) -> None:
-        attacker = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path.endswith("/token"):  # google-auth's service-account grant
-                    self._send(
-                        {"access_token": "ya29.redteam-stub", "token_type": "Bearer", "expires_in": 3600}
-                    )
-                    return
-                self._send(attacker.answer(json.loads(body)))
-
-            def _send(self, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = GeminiServer(self.answer)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.server.url
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
     def register(self, case: Case) -> None:
         self.cases[_key(case.page_id)] = case

@@ -1,0 +1,41 @@
+"""A Gemini stand-in's HTTP side on 127.0.0.1: google-auth's token grant at ``.../token``, and every
+other POST answered with ``answer(request JSON)``. The red team's attacker and the cold-request
+benchmark's model each supply their ``answer``."""
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+JSON = dict[str, Any]
+TOKEN = {"access_token": "ya29.stand-in", "token_type": "Bearer", "expires_in": 3600}
+
+
+class GeminiServer:
+    def __init__(self, answer: Callable[[JSON], JSON]) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                payload = TOKEN if self.path.endswith("/token") else answer(json.loads(body or b"{}"))
+                data = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
