@@ -49,6 +49,27 @@ def create_database(ws: Workspace, actor: Actor, body: JSON) -> tuple[JSON, list
         "last_edited_time": now,
         "public_url": None,
     }
+    database = place_database(
+        ws, actor, db_id=db_id, ds_id=ds_id, home=home, name=name, common=common, schema=schema, now=now
+    )
+    ws.writes["databases.create"] += 1
+    return database, []
+
+
+def place_database(
+    ws: Workspace,
+    actor: Actor,
+    *,
+    db_id: str,
+    ds_id: str,
+    home: str,
+    name: str,
+    common: JSON,
+    schema: JSON,
+    now: str,
+) -> JSON:
+    """Put a database with its one data source (``schema``) under page ``home``: the database, the
+    data source, and the child_database block among the page's children. Returns the database."""
     database: JSON = {
         "object": "database",
         "id": db_id,
@@ -75,8 +96,7 @@ def create_database(ws: Workspace, actor: Actor, body: JSON) -> tuple[JSON, list
         db_id, parent_ref, "child_database", {"title": name}, actor=actor, now=now
     )
     ws.children.setdefault(home, []).append(db_id)
-    ws.writes["databases.create"] += 1
-    return database, []
+    return database
 
 
 def update_database(ws: Workspace, actor: Actor, database_id: str, body: JSON) -> tuple[JSON, list[Change]]:

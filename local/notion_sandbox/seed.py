@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from local.notion_sandbox.blocks import block_object
 from local.notion_sandbox.content import insert_blocks
+from local.notion_sandbox.databases import place_database
 from local.notion_sandbox.ids import now_iso, stable_id
 from local.notion_sandbox.model import JSON, Actor, Workspace, bot_user, person_user
-from local.notion_sandbox.pages import create_page, page_url
+from local.notion_sandbox.pages import create_page
 from local.notion_sandbox.properties import property_config
 from local.notion_sandbox.richtext import text_items
 
@@ -127,28 +127,6 @@ def _database(
         "last_edited_time": now,
         "public_url": None,
     }
-    ws.databases[db_id] = {
-        "object": "database",
-        "id": db_id,
-        **common,
-        "parent": {"type": "page_id", "page_id": home},
-        "is_locked": False,
-        "data_sources": [{"id": ds_id, "name": title}],
-        "url": page_url(db_id, title),
-    }
-    ws.data_sources[ds_id] = {
-        "object": "data_source",
-        "id": ds_id,
-        **common,
-        "created_by": actor.partial_user(),
-        "last_edited_by": actor.partial_user(),
-        "parent": {"type": "database_id", "database_id": db_id},
-        "database_parent": {"type": "page_id", "page_id": home},
-        "properties": schema,
-        "url": page_url(ds_id, title),
-    }
-    block = block_object(
-        db_id, {"type": "page_id", "page_id": home}, "child_database", {"title": title}, actor=actor, now=now
+    place_database(
+        ws, actor, db_id=db_id, ds_id=ds_id, home=home, name=title, common=common, schema=schema, now=now
     )
-    ws.blocks[db_id] = block
-    ws.children.setdefault(home, []).append(db_id)
