@@ -38,8 +38,8 @@ locals {
     execute-step = {
       target = "execute_step"
       # The next step, after planning (plan), a step (execute-step, deploy, the sweeper) or a
-      # decision (api).
-      enqueuers = ["plan", "execute_step", "api", "deploy"]
+      # decision (api); a Runs row's write (after any transition) and a row's decision (notion-webhook).
+      enqueuers = ["notion_webhook", "plan", "execute_step", "api", "deploy"]
       # The hot queue: every step of every run. Notion pacing is per tenant in the code; this caps the
       # total against Notion's per-integration limits and Vertex quotas. 400 in flight = 50 x 8.
       max_dispatches_per_second = 50

@@ -37,6 +37,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/webhooks.py:_verification_token": frozenset({"notion_webhook"}),
     "shared/services/webhooks.py:_handshake": frozenset({"notion_webhook"}),
     "shared/services/webhooks.py:_route": frozenset({"notion_webhook"}),
+    "shared/services/webhooks.py:_route_decision": frozenset({"notion_webhook"}),
     # Connecting (GET /connect on api, the redirect on oauth-callback) and disconnecting (api).
     "shared/services/connect.py:begin_connect": frozenset({"api"}),
     "shared/services/connect.py:complete_connect": frozenset({"oauth_callback"}),
@@ -55,6 +56,8 @@ REACH: dict[str, frozenset[str]] = {
     # Follow-ups of a run: after planning (plan), a step or the sweeper (execute-step), a decision (api).
     "shared/services/followups.py:enqueue_step": RUNS,
     "shared/services/followups.py:enqueue_followup": RUNS,
+    "shared/services/followups.py:_tell_the_end": RUNS,
+    "shared/services/followups.py:enqueue_row": RUNS,
     "shared/services/followups.py:_ask": RUNS,
     # An ended run's page: the change that came while it ran is planned by whoever ended it.
     "shared/services/followups.py:_plan_page_change": RUNS,
@@ -79,7 +82,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/agent/tools/flow.py:send_notification": frozenset({"execute_step"}),
     # Daily planning (POST /schedule on plan): continuations and one plan task per due tenant.
     "shared/services/daily_schedule.py:plan_due_tenants": frozenset({"plan"}),
-    "shared/services/daily_schedule.py:_enqueue_due": frozenset({"plan"}),
+    "shared/services/daily_digest.py:send_digest": frozenset({"plan"}),
     # GitHub/Vercel tokens: api stores and forgets them (PUT/DELETE /integrations, and a disconnect);
     # only deploy reads them, when a step opens a pull request or a deployment.
     "shared/services/integrations.py:connect_integration": frozenset({"api"}),
