@@ -1,33 +1,36 @@
-"""``make demo``: the main job on the local stack, from connecting a workspace to a finished run.
+"""``make demo``: the product as a person meets it, on the local stack, from connecting a workspace to
+a decision made in Notion and today's plan page.
 
 1. Connect the sandbox's demo workspace through the real OAuth flow (``GET /connect`` on api, Notion's
    authorize redirect, ``oauth-callback``), as a browser would, and keep the session it hands out.
-2. Choose the Ideas data source in the settings (``PATCH /settings``).
-3. A person creates an idea page in the sandbox; its signed webhook reaches ``notion-webhook``, which
-   enqueues ``plan``; the run reads the page, drafts a plan page with the offline model and asks for
-   approval through ``notify`` (a signed link in the local outbox).
-4. The demo follows the approve link; the run writes the result to Notion and finishes.
-It prints the timeline (every hop, with its latency) and the pages the run wrote, then stops the stack.
+2. Set up the agent's home under the page the owner picks (``GET /notion/pages``, ``POST /home``),
+   choose the Ideas and Tasks data sources, and a trigger rule: Ideas' Status → "Ready for agent".
+3. An unrelated edit (an idea renamed) starts nothing. The owner moves an idea to "Ready for agent":
+   its signed webhook starts a run, whose row in Runs moves as it works and asks for a decision.
+4. A member who is not the owner sets the row's Decision to Approve: refused, set back, answered.
+   The owner approves on the row; the run finishes.
+5. Cloud Scheduler's hourly call (``POST /schedule`` on plan) writes today's page in Daily plans.
+It prints the timeline and the pages as they are now, then stops the stack.
 """
 
 import json
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 
-from local.stack import LocalStack, exit_on_sigterm
+from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, exit_on_sigterm
+from local.tasks_emulator import mint_id_token
 from shared.config import Target
 
-IDEA = {
-    "title": "Weekly team retro",
-    "content": ["Fifteen minutes every Friday: what went well, what to change."],
-}
+READY = "Ready for agent"
+JSON = dict[str, Any]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -84,103 +87,224 @@ def connect(stack: LocalStack) -> str:
     return str(outcome["session"])
 
 
-def run_demo(stack: LocalStack) -> dict[str, Any]:
-    started = datetime.now(UTC)
-    session = connect(stack)
-    auth = {"Authorization": f"Bearer {session}"}
-    ideas = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]["ideas_data_source"]
-    status, settings, _ = http("PATCH", stack.url_of_api() + "/settings", {"data_source_ids": [ideas]}, auth)
-    assert status == 200, f"PATCH /settings answered {status}: {settings}"
-    idea_created = datetime.now(UTC)
-    idea = stack.sandbox_admin("POST", "/workspaces/demo/ideas", IDEA)["response"]
-    stack.sandbox_admin("POST", "/webhook/flush", {"timeout": 10, "force": True})
+class Demo:
+    """One walk through the product: what a person does, and what each part answered, with times."""
 
-    def runs() -> list[dict[str, Any]]:
-        listed: list[dict[str, Any]] = http("GET", stack.url_of_api() + "/runs", headers=auth)[1].get(
-            "runs", []
-        )
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        self.timeline: list[tuple[datetime, str, str]] = []
+        self.auth: dict[str, str] = {}
+        self.ids: dict[str, str] = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
+
+    def note(self, where: str, what: str) -> None:
+        self.timeline.append((datetime.now(UTC), where, what))
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        status, answer, _ = http(method, self.stack.url_of_api() + path, body, self.auth)
+        assert 200 <= status < 300, f"{method} {path} answered {status}: {answer}"
+        return answer
+
+    def act(self, person: str, method: str, path: str, body: JSON, what: str) -> JSON:
+        """A person of the workspace calls Notion (the sandbox sends the signed webhook it causes)."""
+        call = {"method": method, "path": path, "body": body, "user_id": self.ids[person]}
+        self.note(f"{'owner' if person == 'owner' else 'member'} → Notion", what)
+        answer: JSON = self.stack.sandbox_admin("POST", "/workspaces/demo/act", call)
+        assert answer["status"] == 200, answer
+        return answer["response"]
+
+    def deliver(self) -> list[JSON]:
+        """Deliver the webhook events pending in the sandbox; what notion-webhook answered to each."""
+        before = len(self.stack.sandbox_admin("GET", "/webhook/deliveries"))
+        self.stack.sandbox_admin("POST", "/webhook/flush", {"timeout": 10, "force": True})
+        new: list[JSON] = self.stack.sandbox_admin("GET", "/webhook/deliveries")[before:]
+        for d in new:
+            self.note("Notion → notion-webhook", f"{d['type']} event answered {d['status']}")
+        return new
+
+    def runs(self) -> list[JSON]:
+        listed: list[JSON] = self.api("GET", "/runs").get("runs", [])
         return listed
 
-    run_id = wait_for(lambda: next((r["run_id"] for r in runs()), None), "the webhook to start a run")
-    approval = wait_for(
-        lambda: sorted(stack.outbox_dir.glob(f"{run_id}-approval-*.json")), "the approval request"
-    )
-    # The outbox stands in for the mail: it has the links notify minted as it sent it. The link's
-    # page POSTs the token from its fragment (functions._pages), as done here.
-    approve = json.loads(approval[0].read_text())["links"]["approve"]
-    page, _, token = approve.partition("#")
-    approved_at = datetime.now(UTC)
-    status, answer, _ = http("POST", f"{page}/decide", {"token": token})
-    assert status == 200, f"the approve link answered {status}: {answer}"
+    def state(self) -> JSON:
+        state: JSON = self.stack.sandbox_admin("GET", "/workspaces/demo/state")
+        return state
 
-    def finished() -> dict[str, Any] | None:
-        run = http("GET", f"{stack.url_of_api()}/runs/{run_id}", headers=auth)[1]
-        return run if run and run.get("status") in {"completed", "failed", "cancelled"} else None
 
-    run = wait_for(finished, "the run to finish")
-    done = wait_for(
-        lambda: sorted(stack.outbox_dir.glob(f"{run_id}-{run['status']}.json")), "the final notice"
-    )
-    notes = [json.loads(p.read_text()) for p in sorted(stack.outbox_dir.glob(f"{run_id}-*.json"))]
-    state = stack.sandbox_admin("GET", "/workspaces/demo/state")
+class RowWatch:
+    """Polls the sandbox for the Runs rows and notes each change of Status, Current step or Decision:
+    what the owner sees in Notion as the run works."""
+
+    FIELDS = ("Status", "Current step", "Decision")
+
+    def __init__(self, demo: Demo, runs_source: str) -> None:
+        self.demo, self.source = demo, runs_source
+        self.seen: dict[str, tuple[Any, ...]] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> "RowWatch":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.poll()
+        self.stop.set()
+        self.thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self.stop.wait(0.05):
+            self.poll()
+
+    def poll(self) -> None:
+        for page in self.demo.state()["pages"]:
+            if page["parent"].get("data_source_id") != self.source:
+                continue
+            props = page["properties"]
+            now = tuple(props.get(f) for f in self.FIELDS)
+            if self.seen.get(page["id"]) != now:
+                self.seen[page["id"]] = now
+                shown = ", ".join(f"{f}: {v}" for f, v in zip(self.FIELDS, now, strict=True) if v)
+                self.demo.note("Runs row in Notion", shown)
+
+
+def run_demo(stack: LocalStack) -> JSON:
+    """The walk (module docstring): returns what a test or the report needs."""
+    demo = Demo(stack)
+    started = datetime.now(UTC)
+    demo.auth = {"Authorization": f"Bearer {connect(stack)}"}
+    demo.note("owner → api", "connected the workspace through Notion OAuth")
+    ids = demo.ids
+    visible = demo.api("GET", "/notion/pages?query=" + urllib.parse.quote("Notion Agent home"))["results"]
+    parent = next(p["id"] for p in visible if p["id"].replace("-", "") == ids["home_page"].replace("-", ""))
+    rules = [{"kind": "property_changed", "property": "Status", "to": READY}, {"kind": "mentioned"}]
+    settings = {
+        "data_source_ids": [ids["ideas_data_source"], ids["tasks_data_source"]],
+        "triggers": {ids["ideas_data_source"]: rules},
+    }
+    demo.api("PATCH", "/settings", settings)
+    demo.note("owner → api", f"chose Ideas and Tasks; Ideas starts work on Status → {READY!r}")
+    home = demo.api("POST", "/home", {"parent_page_id": parent, "tasks": "auto"})
+    made = ", ".join(f"{kind} {d['state']}" for kind, d in home["databases"].items())
+    demo.note("owner → api", f"set up the agent's home under 'Notion Agent home': {made}")
+    runs_source = home["databases"]["runs"]["data_source_id"]
+
+    newsletter, dashboard = ids["idea_newsletter"], ids["idea_dashboard"]
+    rename = {"properties": {"Name": {"title": [{"text": {"content": "A dashboard of overdue tasks"}}]}}}
+    demo.act("owner", "PATCH", f"pages/{dashboard}", rename, "renamed an idea (no rule names its title)")
+    demo.deliver()
+    quiet = not demo.runs()
+    demo.note("api", f"runs started by the rename: {0 if quiet else len(demo.runs())}")
+
+    with RowWatch(demo, runs_source) as watch:
+        ready = {"properties": {"Status": {"status": {"name": READY}}}}
+        demo.act("owner", "PATCH", f"pages/{newsletter}", ready, f"moved 'Automate the newsletter' to {READY!r}")
+        demo.deliver()
+        run_id = wait_for(lambda: next((r["run_id"] for r in demo.runs()), None), "the trigger to start a run")
+        row = wait_for(lambda: _row(demo, runs_source, "Decision", "Waiting"), "the row to ask for a decision")
+        approve = {"properties": {"Decision": {"select": {"name": "Approve"}}}}
+        demo.act("teammate", "PATCH", f"pages/{row['id']}", approve, "a member sets the row's Decision to Approve")
+        demo.deliver()
+        wait_for(lambda: _comments_on(demo, row["id"]), "the answer to the member")
+        wait_for(lambda: _row(demo, runs_source, "Decision", "Waiting", after=watch), "the Decision set back")
+        demo.act("owner", "PATCH", f"pages/{row['id']}", approve, "the owner sets the row's Decision to Approve")
+        demo.deliver()
+        run = wait_for(lambda: _finished(demo, run_id), "the run to finish")
+        wait_for(lambda: _row(demo, runs_source, "Status", "Completed"), "the row to show the end")
+
+    plan_page = daily_plan(demo)
     return {
-        "started": started, "session": session, "idea": idea, "idea_created": idea_created, "approved_at": approved_at,
-        "run": run, "notifications": notes, "final_notice": json.loads(done[0].read_text()),
-        "sandbox": state, "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
+        "started": started, "auth": demo.auth, "quiet": quiet, "run": run, "row_id": row["id"],
+        "plan_page": plan_page, "home": home, "sandbox": demo.state(), "timeline": sorted(demo.timeline),
+        "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
     }  # fmt: skip
 
 
-def _where(event: dict[str, Any]) -> str:
-    """Which function wrote an event."""
+def _row(demo: Demo, source: str, field: str, value: str, after: RowWatch | None = None) -> JSON | None:
+    """The first row of the Runs data source whose ``field`` reads ``value``; with ``after``, only once
+    the watch saw it read something else since (the Decision set back after the member's change)."""
+    rows = [p for p in demo.state()["pages"] if p["parent"].get("data_source_id") == source]
+    found = next((p for p in rows if p["properties"].get(field) == value), None)
+    if after is not None and found is not None:
+        changes = [what for _, where, what in demo.timeline if where == "Runs row in Notion"]
+        if not any("Decision: Approve" in c for c in changes):
+            return None
+    return found
+
+
+def _comments_on(demo: Demo, page_id: str) -> list[JSON]:
+    return [c for c in demo.state()["comments"] if c["parent"].get("page_id") == page_id]
+
+
+def _finished(demo: Demo, run_id: str) -> JSON | None:
+    run: JSON = demo.api("GET", f"/runs/{run_id}")
+    return run if run.get("status") in {"completed", "failed", "cancelled"} else None
+
+
+def daily_plan(demo: Demo) -> JSON:
+    """Cloud Scheduler's hourly call, at an hour that is this workspace's planning hour, and the page
+    it makes in Daily plans."""
+    tick = (datetime.now(UTC) + timedelta(minutes=30)).replace(minute=0, second=0, microsecond=0)
+    demo.api("PATCH", "/settings", {"timezone": "UTC", "planning_hour": tick.hour})
+    url = demo.stack.url(Target.PLAN)
+    token = mint_id_token("na-scheduler@" + TASKS_SERVICE_ACCOUNT.partition("@")[2], url)
+    demo.note("Cloud Scheduler → plan", f"POST /schedule for {tick:%H:%M} UTC, the planning hour")
+    status, answer, _ = http("POST", url + "/schedule", {}, {"Authorization": f"Bearer {token}"})
+    assert status == 200, f"POST /schedule answered {status}: {answer}"
+    source = demo.api("GET", "/home")["databases"]["daily_plans"]["data_source_id"]
+    page: JSON = wait_for(
+        lambda: next((p for p in demo.state()["pages"] if p["parent"].get("data_source_id") == source), None),
+        "today's plan page",
+    )
+    demo.note("plan → Notion", f"wrote {page['properties'].get('Plan')!r} in Daily plans")
+    return page
+
+
+def _where(event: JSON) -> str:
+    """Which function wrote a run event."""
     if event["kind"] == "human_responded":
-        return "api (approve link)"
+        return f"execute-step ({event.get('via', '')})"
     if event["kind"] == "run_planned" or event.get("purpose") == "plan":
         return "notion-webhook → plan"
     return "execute-step"
 
 
-def timeline_rows(result: dict[str, Any]) -> list[tuple[datetime, str, str]]:
-    rows = [(result["idea_created"], "person → Notion sandbox", f"idea page created: {IDEA['title']}")]
+def timeline_rows(result: JSON) -> list[tuple[datetime, str, str]]:
+    rows = list(result["timeline"])
     for event in result["run"]["events"]:
-        where = _where(event)
         what = event["kind"] + (f" #{event['step']} {event.get('tool', '')}" if "step" in event else "")
-        detail = (
-            event.get("summary") or event.get("prompt") or event.get("decision") or event.get("purpose") or ""
-        )
-        rows.append((datetime.fromisoformat(event["at"]), where, f"{what} {str(detail)[:60]}".strip()))
-    for note in result["notifications"]:
-        rows.append((datetime.fromisoformat(note["delivered_at"]), "notify → outbox", note["subject"][:70]))
-    rows.append((result["approved_at"], "person → approve link", "POST the approve link's token"))
+        detail = event.get("summary") or event.get("prompt") or event.get("decision") or ""
+        rows.append((datetime.fromisoformat(event["at"]), _where(event), f"{what} {str(detail)[:60]}".strip()))
     return sorted(rows, key=lambda row: row[0])
 
 
-def print_report(result: dict[str, Any]) -> None:
+def print_report(result: JSON) -> None:
     run = result["run"]
     print(f"\nRun {run['run_id']} ({run['status']}): {run.get('goal', '')}\n")
-    print(f"  {'+ms':>7} {'Δms':>6}  {'where':22} what happened")
-    start = previous = result["idea_created"]
+    print(f"  {'+ms':>7} {'Δms':>6}  {'where':26} what happened")
+    start = previous = result["started"]
     for when, where, what in timeline_rows(result):
         total, delta = (when - start).total_seconds() * 1000, (when - previous).total_seconds() * 1000
-        print(f"  {total:7.0f} {delta:6.0f}  {where:22} {what}")
+        print(f"  {total:7.0f} {delta:6.0f}  {where:26} {what}")
         previous = when
     print(
         "  (plan waits for the end of the page's window and as long again, at most 60 s, for Notion's"
-        " reads to show every change of it: NA_WEBHOOK_COALESCE_S is 2 s here, 60 s deployed; a page's"
-        " changes within one window make one run; one made while the page's run is active is planned"
-        " when it ends)"
+        " reads to show every change of it: NA_WEBHOOK_COALESCE_S is 2 s here, 60 s deployed)"
     )
-    bot = result["sandbox"]["ids"]["bot"]
-    print("\nWhat the run wrote in the sandbox's demo workspace (the idea page, then the pages it created):")
-    for page in result["sandbox"]["pages"]:
-        written = [b for b in page["content"] if b.get("created_by") == bot] or page["content"]
-        if page["created_by"] == bot or page["id"] == result["idea"]["id"]:
-            props = page["properties"]
-            title = props.get("title") or props.get("Name")
-            extra = f", Status: {props['Status']}" if "Status" in props else ""
-            print(f"  - {title!r} ({page['id']}{extra})")
-            for block in written[:14]:
-                if block.get("text"):
-                    print(f"      {'  ' * block.get('depth', 0)}[{block['type']}] {block['text'][:90]}")
+    state = result["sandbox"]
+    bot = state["ids"]["bot"]
+    shown = {state["ids"]["idea_newsletter"], result["row_id"], result["plan_page"]["id"]}
+    print("\nThe pages as they are now (the idea, what the run wrote, its row, today's plan):")
+    for page in state["pages"]:
+        if page["id"] not in shown and page["created_by"] != bot:
+            continue
+        props = {k: v for k, v in page["properties"].items() if v not in (None, "", [])}
+        title = props.pop("title", None) or props.pop("Name", None) or props.pop("Goal", None) or props.pop("Plan", "")
+        print(f"  - {title!r} {json.dumps(props, ensure_ascii=False)[:160]}")
+        for block in page["content"][:16]:
+            if block.get("text"):
+                print(f"      {'  ' * block.get('depth', 0)}[{block['type']}] {block['text'][:90]}")
+        for comment in (c for c in state["comments"] if c["parent"].get("page_id") == page["id"]):
+            print(f"      (comment) {comment['text'][:110]}")
     print()
 
 
