@@ -110,7 +110,8 @@ class Demo:
         self.note(f"{'owner' if person == 'owner' else 'member'} → Notion", what)
         answer: JSON = self.stack.sandbox_admin("POST", "/workspaces/demo/act", call)
         assert answer["status"] == 200, answer
-        return answer["response"]
+        response: JSON = answer["response"]
+        return response
 
     def deliver(self) -> list[JSON]:
         """Deliver the webhook events pending in the sandbox; what notion-webhook answered to each."""
@@ -171,7 +172,8 @@ def run_demo(stack: LocalStack) -> JSON:
     """The walk (module docstring): returns what a test or the report needs."""
     demo = Demo(stack)
     started = datetime.now(UTC)
-    demo.auth = {"Authorization": f"Bearer {connect(stack)}"}
+    session = connect(stack)
+    demo.auth = {"Authorization": f"Bearer {session}"}
     demo.note("owner → api", "connected the workspace through Notion OAuth")
     ids = demo.ids
     visible = demo.api("GET", "/notion/pages?query=" + urllib.parse.quote("Notion Agent home"))["results"]
@@ -197,25 +199,36 @@ def run_demo(stack: LocalStack) -> JSON:
 
     with RowWatch(demo, runs_source) as watch:
         ready = {"properties": {"Status": {"status": {"name": READY}}}}
-        demo.act("owner", "PATCH", f"pages/{newsletter}", ready, f"moved 'Automate the newsletter' to {READY!r}")
+        demo.act(
+            "owner", "PATCH", f"pages/{newsletter}", ready, f"moved 'Automate the newsletter' to {READY!r}"
+        )
         demo.deliver()
-        run_id = wait_for(lambda: next((r["run_id"] for r in demo.runs()), None), "the trigger to start a run")
-        row = wait_for(lambda: _row(demo, runs_source, "Decision", "Waiting"), "the row to ask for a decision")
+        run_id = wait_for(
+            lambda: next((r["run_id"] for r in demo.runs()), None), "the trigger to start a run"
+        )
+        row = wait_for(
+            lambda: _row(demo, runs_source, "Decision", "Waiting"), "the row to ask for a decision"
+        )
         approve = {"properties": {"Decision": {"select": {"name": "Approve"}}}}
-        demo.act("teammate", "PATCH", f"pages/{row['id']}", approve, "a member sets the row's Decision to Approve")
+        demo.act(
+            "teammate", "PATCH", f"pages/{row['id']}", approve, "a member sets the row's Decision to Approve"
+        )
         demo.deliver()
         wait_for(lambda: _comments_on(demo, row["id"]), "the answer to the member")
         wait_for(lambda: _row(demo, runs_source, "Decision", "Waiting", after=watch), "the Decision set back")
-        demo.act("owner", "PATCH", f"pages/{row['id']}", approve, "the owner sets the row's Decision to Approve")
+        demo.act(
+            "owner", "PATCH", f"pages/{row['id']}", approve, "the owner sets the row's Decision to Approve"
+        )
         demo.deliver()
         run = wait_for(lambda: _finished(demo, run_id), "the run to finish")
         wait_for(lambda: _row(demo, runs_source, "Status", "Completed"), "the row to show the end")
 
     plan_page = daily_plan(demo)
     return {
-        "started": started, "auth": demo.auth, "quiet": quiet, "run": run, "row_id": row["id"],
+        "started": started, "session": session, "quiet": quiet, "idea_id": newsletter, "run": run, "row_id": row["id"],
         "plan_page": plan_page, "home": home, "sandbox": demo.state(), "timeline": sorted(demo.timeline),
         "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
+        "notifications": [json.loads(p.read_text()) for p in sorted(stack.outbox_dir.glob(f"{run['run_id']}-*.json"))],
     }  # fmt: skip
 
 
@@ -273,7 +286,9 @@ def timeline_rows(result: JSON) -> list[tuple[datetime, str, str]]:
     for event in result["run"]["events"]:
         what = event["kind"] + (f" #{event['step']} {event.get('tool', '')}" if "step" in event else "")
         detail = event.get("summary") or event.get("prompt") or event.get("decision") or ""
-        rows.append((datetime.fromisoformat(event["at"]), _where(event), f"{what} {str(detail)[:60]}".strip()))
+        rows.append(
+            (datetime.fromisoformat(event["at"]), _where(event), f"{what} {str(detail)[:60]}".strip())
+        )
     return sorted(rows, key=lambda row: row[0])
 
 
@@ -298,7 +313,12 @@ def print_report(result: JSON) -> None:
         if page["id"] not in shown and page["created_by"] != bot:
             continue
         props = {k: v for k, v in page["properties"].items() if v not in (None, "", [])}
-        title = props.pop("title", None) or props.pop("Name", None) or props.pop("Goal", None) or props.pop("Plan", "")
+        title = (
+            props.pop("title", None)
+            or props.pop("Name", None)
+            or props.pop("Goal", None)
+            or props.pop("Plan", "")
+        )
         print(f"  - {title!r} {json.dumps(props, ensure_ascii=False)[:160]}")
         for block in page["content"][:16]:
             if block.get("text"):
