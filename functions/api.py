@@ -21,7 +21,9 @@ from shared.logs import add_labels
 from shared.services import sessions
 
 # Every request authenticates (a session or an API key: secrets, tenants, api_keys); the other ports'
-# adapters load with the routes that use them, their client libraries now.
+# adapters load with the routes that use them, the Google client libraries now. Notion's client
+# (notion-client, httpx) loads with the few routes that call Notion (the home, the page picker, a
+# disconnect's token revocation): following and deciding runs never does (decision 0023).
 bootstrap.preload(
     "store",
     "queue",
@@ -29,7 +31,6 @@ bootstrap.preload(
     "tenants",
     "oauth_states",
     "webhook_events",
-    "notion_oauth",
     "notifications",
     "api_keys",
     adapters=("secrets", "tenants", "api_keys"),

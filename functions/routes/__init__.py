@@ -113,11 +113,11 @@ ROUTES = [
     Route("/runs", ("GET",), Lazy("runs.list_all")),
     Route("/runs/<run_id>", ("GET",), Lazy("runs.get_run")),
     *(
-        Route(f"/runs/<run_id>/{d}", ("POST",), Lazy(f"runs.{d}"), scope="runs:decide")
+        Route(f"/runs/<run_id>/{d}", ("POST",), Lazy(f"run_actions.{d}"), scope="runs:decide")
         for d in ("approve", "reject", "answer")
     ),
     *(
-        Route(f"/runs/<run_id>/{a}", ("POST",), Lazy(f"runs.{a}"), scope="runs:control")
+        Route(f"/runs/<run_id>/{a}", ("POST",), Lazy(f"run_actions.{a}"), scope="runs:control")
         for a in ("cancel", "pause", "resume")
     ),
     # A mailed link's token is in its fragment, POSTed by the page's script: never in a logged URL.

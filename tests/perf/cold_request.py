@@ -20,21 +20,22 @@ from pathlib import Path
 from typing import NamedTuple
 
 from local.processes import free_port
-from tests.perf.backends import FLOORS, Backends, event_body, sign
+from tests.perf.backends import FLOORS, PAGE, Backends, event_body, sign
 from tests.perf.stats import Estimate, paired_estimate
 
 # The first request of each target and the floor doing the same work with the same client libraries
 # (``floors.py``): a signed webhook; an authenticated GET /runs; plan: a new run planned (its chosen
 # data source queried in the Notion sandbox, the model asked, the run written, its first step
 # enqueued); execute-step: that step (a page read in the sandbox, recorded, the next step enqueued);
-# deploy and notify: a task delivered again, acknowledged after a read or two.
+# notify: a new notification, delivered as a comment on a sandbox page; deploy: a task delivered
+# again, acknowledged after a read or two.
 FLOOR_OF = {
     "notion_webhook": "webhook",
     "api": "runs",
     "plan": "plan",
     "execute_step": "step",
     "deploy": "task",
-    "notify": "task",
+    "notify": "comment",
 }
 START_TIMEOUT_S = 60.0
 
@@ -64,10 +65,12 @@ def first_request(target: str, backends: Backends, run_id: str = "") -> Request:
         task["trigger"] = {"kind": "api"}
     elif target == "notify":
         task = {
-            "notification_id": "cold-notify",
+            "notification_id": f"cold-notify-{uuid.uuid4().hex[:12]}",
             "tenant_id": tenant,
+            "channel": "notion_comment",
             "subject": "Bench",
             "text": "A cold notice",
+            "data": {"page_id": PAGE},
         }
     elif target == "execute_step":
         task = {"tenant_id": tenant, "run_id": run_id, "step": 1}
@@ -121,7 +124,7 @@ def _ask(port: int, request: Request, proc: subprocess.Popen[bytes], start: floa
 
 
 # What a target's answer must say for its work to have been done (not dropped, not a duplicate).
-DID_THE_WORK = {"plan": ("created", True), "execute_step": ("acted", True)}
+DID_THE_WORK = {"plan": ("created", True), "execute_step": ("acted", True), "notify": ("delivered", True)}
 
 
 def time_to_first_answer(

@@ -4,8 +4,9 @@
 ``runs`` (api's ``GET /runs``): the session's HMAC checked, the tenant read, its last runs queried.
 ``plan``: the run and its tenant read, the data source queried (notion-client), the model asked
 (google-genai), the run written, a task created. ``step`` (execute-step): the run and its tenant read,
-the page read (notion-client), the step written, a task created. ``task`` (deploy, notify, a task
-delivered again): the JSON body parsed, the run and its tenant read.
+the page read (notion-client), the step written, a task created. ``comment`` (notify): the tenant
+read, the delivery recorded, a comment created (notion-client), the delivery marked. ``task``
+(deploy, a task delivered again): the JSON body parsed, the run and its tenant read.
 Clients are built on first use and nothing else is: no settings, no ports, no validation beyond what
 the work needs, no logging.
 """
@@ -125,6 +126,18 @@ def runs(request: Request) -> tuple[str, int]:
         return "", 401
     query = tenant.collection("runs").order_by("created_at", direction="DESCENDING").limit(50)
     return json.dumps({"runs": [snap.to_dict() for snap in query.stream()]}, default=str), 200
+
+
+def comment(request: Request) -> tuple[str, int]:
+    body = json.loads(request.get_data())
+    tenant = _db().collection("tenants").document(body["tenant_id"])
+    tenant.get()
+    record = tenant.collection("floor_notifications").document(body["notification_id"])
+    record.create({"state": "sending"})
+    text = [{"type": "text", "text": {"content": body["text"]}}]
+    _notion().comments.create(parent={"page_id": body["data"]["page_id"]}, rich_text=text)
+    record.update({"state": "delivered"})
+    return json.dumps({"delivered": True}), 200
 
 
 def task(request: Request) -> tuple[str, int]:

@@ -1,0 +1,65 @@
+"""Runs: decide one (approve, reject, answer the request it waits for) or control it (cancel, pause,
+resume), as the workspace's current owner. Apart from ``runs`` so that listing and following runs
+does not load the engine."""
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from functions._http import Reply, parse_json
+from functions.routes import Call, Handler
+from functions.routes.runs import run_id_of
+from shared.domain.schema import Schema
+from shared.services import humans, runs
+from shared.services.deps import Deps
+
+
+class Note(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field("", max_length=2000)
+
+
+class DecisionBody(Note):
+    """A decision names the request it decides (``waiting.request_id`` of ``GET /runs/{id}``): a
+    retried or stale decision never applies to a request asked after it."""
+
+    request_id: str = Field(min_length=1, max_length=100, description="The request decided on")
+
+
+def _note(call: Call) -> str:
+    return parse_json(call.request, Note).text if call.request.get_data() else ""
+
+
+def _owned(call: Call, run_id: str, deps: Deps) -> None:
+    """Not found unless the run is the workspace's current owner's (``runs.owned_run``)."""
+    runs.owned_run(call.tenant_id, run_id, deps.store, deps.need_tenants())
+
+
+def _decide(decision: humans.Decision) -> Handler:
+    def handler(call: Call) -> Reply:
+        run_id = run_id_of(call)
+        body = parse_json(call.request, DecisionBody)
+        deps = call.container.engine(with_model=False)
+        _owned(call, run_id, deps)
+        state = humans.respond(
+            deps, call.tenant_id, run_id, decision, text=body.text, request_id=body.request_id, via=call.via
+        )
+        return {"run_id": run_id, "status": state.status.value}, 200
+
+    return handler
+
+
+def _control(action: Literal["cancel", "pause", "resume"]) -> Handler:
+    def handler(call: Call) -> Reply:
+        run_id = run_id_of(call)
+        deps = call.container.engine(with_model=False)
+        _owned(call, run_id, deps)
+        state = humans.control(deps, call.tenant_id, run_id, action, _note(call))
+        return {"run_id": run_id, "status": state.status.value}, 200
+
+    return handler
+
+
+approve, reject, answer = _decide("approve"), _decide("reject"), _decide("answer")
+cancel, pause, resume = _control("cancel"), _control("pause"), _control("resume")
