@@ -103,6 +103,7 @@ class Backends:
             "NA_SECRETS_BACKEND": "local",
             "NA_LOCAL_SECRETS_FILE": str(self.workdir / "secrets.json"),
             "NA_OUTBOX_DIR": str(self.workdir / "outbox"),
+            "NA_NOTIFIER_BACKEND": "live",  # as deployed: notify sends (a Notion comment here)
             "NA_NOTION_API_BASE_URL": self.notion,
             "NA_MODEL_BACKEND": "vertex",
             "NA_MODEL_BASE_URL": self.model.url if self.model else "",
