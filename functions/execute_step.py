@@ -1,7 +1,7 @@
 """``execute-step``: one step of one run (a Cloud Tasks task), ``POST /sweep`` (Cloud Scheduler)
-which re-enqueues runs whose next task was lost, and the Runs rows' tasks (``/row``, ``/decide``).
-Duplicates and stale steps are acknowledged (200); a step in progress elsewhere or a short transient
-failure answers 503 so the queue retries later."""
+which re-enqueues runs whose next task was lost, and the Runs rows' tasks (``/row``, ``/decide``,
+``/answer``). Duplicates and stale steps are acknowledged (200); a step in progress elsewhere or a
+short transient failure answers 503 so the queue retries later."""
 
 from flask import Request, Response
 
@@ -10,11 +10,12 @@ from functions._http import Reply, handle, parse_task
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.config import Queue, Target
-from shared.domain.tasks.rows import DecideTask, RowTask
+from shared.domain.tasks.rows import AnswerTask, DecideTask, RowTask
 from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step
+from shared.services.row_answers import answer_by_comment
 from shared.services.run_rows import apply_row_decision, write_row
 from shared.services.sweeper import sweep
 
@@ -35,6 +36,10 @@ def execute_step(request: Request) -> Response:
             asked = parse_task(request, DecideTask, "decide", c.dead_letters)
             add_labels(tenant=asked.tenant_id)
             return {"outcome": apply_row_decision(asked, deps)}, 200
+        if request.path.rstrip("/") == AnswerTask.ROUTE:
+            answer = parse_task(request, AnswerTask, "answer", c.dead_letters)
+            add_labels(tenant=answer.tenant_id)
+            return {"outcome": answer_by_comment(answer, deps)}, 200
         task = parse_task(request, StepTask, Queue.EXECUTE_STEP, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id)
         try:

@@ -277,6 +277,15 @@ class TenantStore(Protocol):
         ``limit`` workspaces); False otherwise, changing nothing. The count expires at ``expires_at``."""
         ...
 
+    def note_run_row(self, tenant_id: str, page_id: str, run_id: str) -> None:
+        """Remember page ``page_id`` (plain: no hyphens, lowercase) as run ``run_id``'s row in the
+        Runs database (``tenants/{t}/run_rows/{page}``); writing it again changes nothing."""
+        ...
+
+    def is_run_row(self, tenant_id: str, page_id: str) -> bool:
+        """Whether ``page_id`` (plain) was noted as a Runs row: one document read."""
+        ...
+
 
 class OAuthStateStore(Protocol):
     """``oauth_states/{key}``: the connect states used so far, each kept until it has expired (TTL on

@@ -290,6 +290,8 @@ class FakeTenantStore(TenantStore):
         self.routes: dict[str, str] = {}
         self.tick: datetime | None = None
         self.recipients: dict[str, list[str]] = {}  # ask_recipient: address hash and day → workspaces
+        self.run_rows: dict[tuple[str, str], str] = {}  # (tenant, row page) → run
+        self.row_reads = 0  # is_run_row calls: what the webhook pays per comment
 
     def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:
         return self.tenants.get(tenant_id)
@@ -328,6 +330,13 @@ class FakeTenantStore(TenantStore):
     def record_tick(self, tick: datetime) -> None:
         if self.tick is None or tick > self.tick:
             self.tick = tick
+
+    def note_run_row(self, tenant_id: str, page_id: str, run_id: str) -> None:
+        self.run_rows[(tenant_id, page_id)] = run_id
+
+    def is_run_row(self, tenant_id: str, page_id: str) -> bool:
+        self.row_reads += 1
+        return (tenant_id, page_id) in self.run_rows
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 Documents: ``tenants/{t}`` (never a token, only its secret's name), ``workspaces/{workspace_id}``
 (written with the tenant in one batch), ``oauth_states/{sha256(nonce)}`` and
-``tenants/{t}/events/{event_id}`` (TTL on ``expires_at``; ``request-{id}`` for ``POST /runs``), and
-``schedule/daily``. Every method reading tenant data builds the path from the tenant id. Changes and
+``tenants/{t}/events/{event_id}`` (TTL on ``expires_at``; ``request-{id}`` for ``POST /runs``),
+``tenants/{t}/run_rows/{page}`` (the Runs database's rows) and ``schedule/daily``. Every method reading tenant data builds the path from the tenant id. Changes and
 routing's cache: :class:`FirestoreTenantStore`.
 """
 
@@ -190,6 +190,17 @@ class FirestoreTenantStore:
                     continue  # another workspace asked meanwhile: count again
                 return True
         raise TransientError("firestore: this address was asked too often at once; try again")
+
+    def _run_row_ref(self, tenant_id: str, page_id: str) -> Any:
+        return self._tenant_ref(tenant_id).collection("run_rows").document(page_id)
+
+    def note_run_row(self, tenant_id: str, page_id: str, run_id: str) -> None:
+        with _transient():
+            self._run_row_ref(tenant_id, page_id).set({"run_id": run_id})
+
+    def is_run_row(self, tenant_id: str, page_id: str) -> bool:
+        with _transient():
+            return bool(self._run_row_ref(tenant_id, page_id).get().exists)
 
     def _remember(self, tenant: Tenant) -> None:
         with self._lock:

@@ -34,6 +34,7 @@ EventId = Annotated[DocumentId, StringConstraints(pattern=_ID)]  # not ``__x__``
 # Notion's verification tokens are short ASCII ("secret_..."); anything else is refused before it is
 # stored, and it could not be pasted back into Notion's Verify dialog anyway.
 _VERIFICATION_TOKEN = re.compile(r"[!-~]{1,500}")
+_PLAIN_ID = re.compile(r"[0-9a-f]{32}")  # a Notion id (a UUID) without its hyphens
 # An event's timestamp names its coalescing window and bounds what a run has read
 # (``Trigger.changed_before``). One from before Notion's public API existed, or further ahead than any
 # clock skew, is not a real change time: using it could skip a change or overflow.
@@ -131,6 +132,12 @@ def plausible_verification_token(token: str) -> bool:
 def _norm(notion_id: str | None) -> str:
     """Notion ids appear with and without hyphens (URLs drop them): compare them without."""
     return (notion_id or "").replace("-", "").lower()
+
+
+def plain_id(notion_id: str | None) -> str:
+    """A Notion id without hyphens, lowercase, as a document id; "" if it is no Notion id."""
+    plain = _norm(notion_id)
+    return plain if _PLAIN_ID.fullmatch(plain) else ""
 
 
 class Admission(NamedTuple):

@@ -7,10 +7,12 @@ import logging
 from typing import Literal
 
 from shared.domain import run_rows
+from shared.domain.runs import Waiting
 from shared.domain.tasks.rows import DecideTask, RowTask
 from shared.errors import Conflict, NotFound
 from shared.services import humans, run_log, runs
 from shared.services.deps import Deps
+from shared.services.run_row_index import note_row
 
 log = logging.getLogger(__name__)
 NOT_THE_OWNER = (
@@ -33,6 +35,7 @@ def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipp
     props = run_rows.properties(task.run_id, state, url, deps.clock(), decision=task.decision)
     notion = deps.need_notion(task.tenant_id)
     row = _row(deps, task.tenant_id, home.runs.data_source_id, task.run_id)
+    note_row(deps, task, row)
     if row is not None:
         notion.update_page_properties(str(row["id"]), props)
         return "updated"
@@ -57,11 +60,9 @@ def apply_row_decision(task: DecideTask, deps: Deps) -> str:
     if decision == "" or not asked.run_id:
         return "the row asks nothing"
     try:
-        runs.owned_run(task.tenant_id, asked.run_id, deps.store, deps.need_tenants())
+        waiting = owned_waiting(deps, task.tenant_id, asked.run_id)
     except NotFound:
         return "no such run of this owner"
-    logged = run_log.read(deps, task.tenant_id, asked.run_id)
-    waiting = logged.state.waiting if logged is not None else None
     current = waiting is not None and waiting.request_id == asked.request_id
     if not task.by_owner:
         if current:
@@ -78,3 +79,11 @@ def apply_row_decision(task: DecideTask, deps: Deps) -> str:
     except Conflict as exc:  # decided meanwhile (this change delivered twice, a link, the console)
         return f"decides nothing: {exc.reason}"
     return f"{decision}d request {asked.request_id} of run {asked.run_id}"
+
+
+def owned_waiting(deps: Deps, tenant_id: str, run_id: str) -> Waiting | None:
+    """What run ``run_id`` waits for, as its log has it (None: nothing); NotFound unless it is a run
+    of the workspace's current owner (``runs.owned_run``)."""
+    runs.owned_run(tenant_id, run_id, deps.store, deps.need_tenants())
+    logged = run_log.read(deps, tenant_id, run_id)
+    return logged.state.waiting if logged is not None else None

@@ -1,9 +1,9 @@
-"""Webhook intake: every Notion event becomes at most one ``plan`` task, and never calls Notion.
-
-:func:`ingest_webhook` checks, cheapest first, then routes, filters, de-duplicates and enqueues.
-Changes to one page within ``coalesce_s`` name one task (``shared.domain.notion_events.plan_task``).
-The record ``tenants/{t}/events/{id}`` is created, then the task, then the record is marked
-``enqueued``; a repeat finding it unmarked enqueues again, which the task's name makes harmless.
+"""Webhook intake: every Notion event becomes at most one task (``plan``, or a Runs row's decision or
+answer on execute-step), and never calls Notion. :func:`ingest_webhook` checks, cheapest first, then
+routes, filters, de-duplicates and enqueues. Changes to one page within ``coalesce_s`` name one task
+(``shared.domain.notion_events.plan_task``). The record ``tenants/{t}/events/{id}`` is created, then
+the task, then the record is marked ``enqueued``; a repeat finding it unmarked enqueues again, which
+the task's name makes harmless.
 Why: docs/engine.md, "Triggers"; docs/decisions/0014-webhook-runs-coalesced-and-paced.md.
 """
 
@@ -22,6 +22,7 @@ from shared.domain.notion_events import (
     admit,
     by_owner,
     is_handshake,
+    plain_id,
     plan_task,
     plausible_verification_token,
     settle_time,
@@ -29,7 +30,8 @@ from shared.domain.notion_events import (
     timestamp_problem,
     too_old,
 )
-from shared.domain.tasks.rows import DecideTask
+from shared.domain.tasks import is_run_id
+from shared.domain.tasks.rows import AnswerTask, DecideTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import InvalidInput, NotFound, Unauthenticated
 from shared.logs import add_labels
@@ -156,8 +158,9 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         log.info("webhook: event %s (%s) dropped: %s", event.id, event.type, why)
         return Outcome("dropped", why)
     add_labels(tenant=tenant.tenant_id)
-    if _in_runs_database(event, tenant):
-        return _route_decision(event, tenant, intake)
+    on_row = _runs_row_task(event, tenant, intake)
+    if on_row is not None:
+        return on_row
     admission = admit(event, tenant)
     if not admission.admitted:
         # No Notion read, no model call, no record, no task: counted by its label
@@ -190,6 +193,15 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
     return Outcome("enqueued", task.run_id)
 
 
+def _runs_row_task(event: NotionEvent, tenant: Tenant, intake: Intake) -> Outcome | None:
+    """A person's change of, or comment on, a Runs row: the task that checks it; None otherwise."""
+    if _in_runs_database(event, tenant):
+        return _route_decision(event, tenant, intake)
+    if _on_runs_row(event, tenant, intake):
+        return _route_answer(event, tenant, intake)
+    return None
+
+
 def _in_runs_database(event: NotionEvent, tenant: Tenant) -> bool:
     """Whether ``event`` changed a row of the agent's Runs database (``Tenant.home``)."""
     runs = tenant.home.runs if tenant.home is not None else None
@@ -218,6 +230,33 @@ def _route_decision(event: NotionEvent, tenant: Tenant, intake: Intake) -> Outco
     intake.queue.enqueue(Queue.EXECUTE_STEP, task, f"decide:{tenant.tenant_id}:{event.id}")
     log.info("webhook: event %s changed a Runs row: its decision is checked", event.id)
     return Outcome("enqueued", f"decision on row {event.entity.id}")
+
+
+def _on_runs_row(event: NotionEvent, tenant: Tenant, intake: Intake) -> bool:
+    """Whether ``event`` is a person's comment on a row of the agent's Runs database: one Firestore
+    read (``run_row_index``), and none for our own bot's comments or a workspace without Runs."""
+    if event.type != "comment.created" or tenant.home is None or tenant.home.runs is None:
+        return False
+    bot = _plain(tenant.bot_id)
+    page = plain_id(event.data.page_id)
+    if not page or not is_run_id(event.entity.id) or all(_plain(a.id) == bot for a in event.authors):
+        return False
+    return intake.tenants.is_run_row(tenant.tenant_id, page)
+
+
+def _route_answer(event: NotionEvent, tenant: Tenant, intake: Intake) -> Outcome:
+    """A person's comment on a Runs row: a task that answers the row's question with the comment if
+    the owner alone wrote it (``row_answers.answer_by_comment``). Named by the event: once."""
+    task = AnswerTask(
+        tenant_id=tenant.tenant_id,
+        page_id=plain_id(event.data.page_id),
+        comment_id=event.entity.id,
+        event_id=event.id,
+        by_owner=by_owner(event, tenant),
+    )
+    intake.queue.enqueue(Queue.EXECUTE_STEP, task, f"answer:{tenant.tenant_id}:{event.id}")
+    log.info("webhook: event %s commented on a Runs row: its answer is checked", event.id)
+    return Outcome("enqueued", f"answer on row {task.page_id}")
 
 
 def _delay_s(request: PlanRequest, intake: Intake, now: datetime) -> float:

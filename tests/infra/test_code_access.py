@@ -38,6 +38,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/webhooks.py:_handshake": frozenset({"notion_webhook"}),
     "shared/services/webhooks.py:_route": frozenset({"notion_webhook"}),
     "shared/services/webhooks.py:_route_decision": frozenset({"notion_webhook"}),
+    "shared/services/webhooks.py:_route_answer": frozenset({"notion_webhook"}),
     # Connecting (GET /connect on api, the redirect on oauth-callback) and disconnecting (api).
     "shared/services/connect.py:begin_connect": frozenset({"api"}),
     "shared/services/connect.py:complete_connect": frozenset({"oauth_callback"}),

@@ -1,5 +1,6 @@
-"""Bodies of the Runs-row tasks on execute-step: keep a run's row current (``POST /row``), and act on
-a person's change of a row's Decision (``POST /decide``)."""
+"""Bodies of the Runs-row tasks on execute-step: keep a run's row current (``POST /row``), act on
+a person's change of a row's Decision (``POST /decide``) and on a person's comment on a row
+(``POST /answer``)."""
 
 from typing import ClassVar
 
@@ -30,3 +31,17 @@ class DecideTask(TaskBody):
     event_id: TaskId
     by_owner: bool
     authors: list[str] = Field(default_factory=list, max_length=20)
+
+
+class AnswerTask(TaskBody):
+    """A person commented (comment ``comment_id``, Notion's signed event ``event_id``) on row
+    ``page_id`` of the Runs database; it answers the row's question only if its author is the
+    workspace's owner (``by_owner``)."""
+
+    ROUTE: ClassVar[str] = "/answer"
+
+    tenant_id: TaskId
+    page_id: TaskId
+    comment_id: TaskId
+    event_id: TaskId
+    by_owner: bool

@@ -1,0 +1,94 @@
+"""The owner's answer to a run's question by a comment on its row in the Runs database; anyone
+else's comment there decides nothing and is answered (docs/notion-home.md, "Decisions in Notion")."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from shared.domain import run_rows
+from shared.domain.notion_events import plain_id
+from shared.domain.tasks.rows import AnswerTask
+from shared.domain.tenants import Tenant
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.services import humans
+from shared.services.deps import Deps
+from shared.services.run_rows import NOT_THE_OWNER, owned_waiting
+
+if TYPE_CHECKING:
+    from shared.domain.runs import Waiting
+    from shared.ports import TenantNotion
+
+log = logging.getLogger(__name__)
+ANSWER_MAX = 2_000  # what humans.respond keeps of an answer's text
+ONLY_THE_OWNER = NOT_THE_OWNER.split(":", 1)[0] + ": this comment answered nothing."
+USE_DECISION = (
+    "This run asks for an approval, which a comment cannot give: set this row's Decision to Approve "
+    "or Reject. This comment decided nothing."
+)
+
+
+def answer_by_comment(task: AnswerTask, deps: Deps) -> str:
+    """Act on a person's comment on a Runs row, while the run waits for the request the row names
+    (else nothing, no reply). The owner's comment answers a question once; on an approval it gets a
+    reply naming Decision. Anyone else's gets a reply that only the owner decides. Returns what
+    happened, in words; never the comment's text."""
+    notion = deps.need_notion(task.tenant_id)
+    asked = _waited_for(task, deps, notion)
+    if isinstance(asked, str):
+        return asked
+    run_id, waiting = asked
+    if not task.by_owner:
+        notion.add_comment(task.page_id, ONLY_THE_OWNER)
+        log.warning("a comment on a Runs row by someone other than the owner answered nothing")
+        return "refused: not the owner"
+    if waiting.purpose != "question":
+        notion.add_comment(task.page_id, USE_DECISION)
+        return "decides nothing: the request needs Approve or Reject"
+    tenant = deps.need_tenants().get(task.tenant_id)
+    try:
+        text = _owners_text(notion.get_comment(task.comment_id), task.page_id, tenant)
+        humans.respond(
+            deps, task.tenant_id, run_id, "answer", text=text, request_id=waiting.request_id, via="notion"
+        )
+    except (Conflict, InvalidInput) as exc:  # answered meanwhile (a repeat, a link); not an answer
+        return f"decides nothing: {exc.reason}"
+    return f"answered request {waiting.request_id} of run {run_id}"
+
+
+def _waited_for(task: AnswerTask, deps: Deps, notion: TenantNotion) -> tuple[str, Waiting] | str:
+    """The run the row names and the request it waits for, if that is the one the row's Request
+    names and the run is the current owner's; else why not, in words."""
+    asked = run_rows.decision_of(notion.retrieve_page(task.page_id))
+    if not asked.run_id:
+        return "the row names no run"
+    try:
+        waiting = owned_waiting(deps, task.tenant_id, asked.run_id)
+    except NotFound:
+        return "no such run of this owner"
+    if waiting is None or waiting.request_id != asked.request_id:
+        return "decides nothing: the run does not wait for that request"
+    return asked.run_id, waiting
+
+
+def _owners_text(comment: dict[str, Any], page_id: str, tenant: Tenant | None) -> str:
+    """The comment's text without mentions of the agent, at most ANSWER_MAX characters. InvalidInput
+    unless Notion says the owner wrote it on this row (besides the event's authors)."""
+    author = (comment.get("created_by") or {}).get("id")
+    parent = (comment.get("parent") or {}).get("page_id")
+    owner = plain_id(tenant.owner_user_id if tenant is not None else None)
+    if not owner or plain_id(author) != owner or (parent is not None and plain_id(parent) != page_id):
+        raise InvalidInput("the comment is not the owner's own on this row")
+    bot = plain_id(tenant.bot_id if tenant is not None else None)
+    parts = [
+        str(item.get("plain_text") or (item.get("text") or {}).get("content", ""))
+        for item in comment.get("rich_text") or []
+        if isinstance(item, dict) and not (bot and _mentions(item, bot))
+    ]
+    return "".join(parts).strip()[:ANSWER_MAX]
+
+
+def _mentions(item: dict[str, Any], bot: str) -> bool:
+    mention = item.get("mention") if item.get("type") == "mention" else None
+    user = mention.get("user") if isinstance(mention, dict) else None
+    return isinstance(user, dict) and plain_id(str(user.get("id", ""))) == bot
