@@ -2,10 +2,9 @@
 
 Documents: ``tenants/{t}`` (never a token, only its secret's name), ``workspaces/{workspace_id}``
 (written with the tenant in one batch), ``oauth_states/{sha256(nonce)}`` and
-``tenants/{t}/events/{event_id}`` (TTL on ``expires_at``; ``request-{id}`` for ``POST /runs``),
-``tenants/{t}/day_plans/{YYYYMMDD}`` (a day's plan page and tasks; TTL on ``expires_at``) and
-``schedule/daily``. Every method reading tenant data builds the path from the tenant id. Changes and
-routing's cache: :class:`FirestoreTenantStore`.
+``tenants/{t}/events/{event_id}`` (``request-{id}`` for ``POST /runs``), ``tenants/{t}/day_plans/{day}``
+(TTL on ``expires_at`` for these three) and ``schedule/daily``. Every method reading tenant data
+builds the path from the tenant id. Changes and routing's cache: :class:`FirestoreTenantStore`.
 """
 
 import threading
