@@ -1,6 +1,7 @@
 """``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step. Also
 ``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations): it enqueues the daily plan
-(and digest) of every active tenant whose local planning hour has come; ``POST /digest`` sends one."""
+(and digest) of every active tenant whose local planning hour has come; ``POST /day-plan`` writes a
+day's plan page, ``POST /digest`` sends a digest."""
 
 from flask import Request, Response
 
@@ -9,12 +10,14 @@ from functions._http import Reply, handle, parse_task, retry_count
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.config import Queue, Target
+from shared.domain.tasks.day_plan import DayPlanTask
 from shared.domain.tasks.digest import DigestTask
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.logs import add_labels
 from shared.services.daily_digest import send_digest
 from shared.services.daily_schedule import plan_due_tenants
+from shared.services.day_plan_page import write_day_plan
 from shared.services.planning import start_run
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
@@ -28,6 +31,10 @@ def plan(request: Request) -> Response:
             digest = parse_task(request, DigestTask, "digest", c.dead_letters)
             add_labels(tenant=digest.tenant_id)
             return {"sent": send_digest(digest, deps)}, 200
+        if request.path.rstrip("/") == DayPlanTask.ROUTE:
+            day = parse_task(request, DayPlanTask, "day-plan", c.dead_letters)
+            add_labels(tenant=day.tenant_id)
+            return {"page": write_day_plan(day, deps)}, 200
         if request.path.rstrip("/") == ScheduleTask.ROUTE:
             schedule = (
                 parse_task(request, ScheduleTask, "schedule", c.dead_letters)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from shared.config import Queue
     from shared.domain.api_keys import ApiKey
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
+    from shared.domain.day_plan import Kept
     from shared.domain.dead_letters import DeadLetter
     from shared.domain.integrations import Integration
     from shared.domain.model_calls import ModelReply
@@ -284,6 +285,19 @@ class TenantStore(Protocol):
 
     def is_run_row(self, tenant_id: str, page_id: str) -> bool:
         """Whether ``page_id`` (plain) was noted as a Runs row: one document read."""
+        ...
+
+    def claim_day_plan(self, tenant_id: str, day: str, now: datetime, until: datetime) -> Kept:
+        """Take the writing of ``tenant_id``'s plan of ``day`` (YYYYMMDD) until ``until`` and return
+        what is kept of it. TransientError while another holds it (a task delivered twice at once)."""
+        ...
+
+    def kept_day_plan(self, tenant_id: str, day: str) -> Kept | None:
+        """What is kept of the plan of ``day``; None: none was written (or it expired)."""
+        ...
+
+    def keep_day_plan(self, tenant_id: str, day: str, kept: Kept, expires_at: datetime) -> None:
+        """Store ``kept`` for ``day`` and end the claim; it expires at ``expires_at``."""
         ...
 
 

@@ -78,6 +78,8 @@ locals {
     email_recipients = { collection = "email_recipients", field = "expires_at" }
     # task bodies that could never become valid, kept 30 days for an operator (shared.domain.dead_letters)
     dead_letters = { collection = "dead_letters", field = "expires_at" }
+    # a day's plan page and the tasks it named, kept a week (shared.domain.day_plan.KEPT)
+    day_plans = { collection = "day_plans", field = "expires_at" }
   }
 }
 

@@ -8,6 +8,7 @@ from typing import Any
 from shared.config import Queue
 from shared.domain.api_keys import ApiKey
 from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
+from shared.domain.day_plan import Kept
 from shared.domain.dead_letters import DeadLetter
 from shared.domain.events import ModelUsed
 from shared.domain.notifications import Claimed, DeliveryClaim, Mail, NotificationRecord, NotificationStatus
@@ -292,6 +293,7 @@ class FakeTenantStore(TenantStore):
         self.recipients: dict[str, list[str]] = {}  # ask_recipient: address hash and day → workspaces
         self.run_rows: dict[tuple[str, str], str] = {}  # (tenant, row page) → run
         self.row_reads = 0  # is_run_row calls: what the webhook pays per comment
+        self.day_plans: dict[tuple[str, str], tuple[Kept, datetime | None]] = {}  # kept, claimed until
 
     def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:
         return self.tenants.get(tenant_id)
@@ -337,6 +339,21 @@ class FakeTenantStore(TenantStore):
     def is_run_row(self, tenant_id: str, page_id: str) -> bool:
         self.row_reads += 1
         return (tenant_id, page_id) in self.run_rows
+    def claim_day_plan(self, tenant_id: str, day: str, now: datetime, until: datetime) -> Kept:
+        kept, held = self.day_plans.get((tenant_id, day), (Kept(), None))
+        if held is not None and held > now:
+            raise TransientError(
+                "this day's plan is being written", retry_after_s=(held - now).total_seconds()
+            )
+        self.day_plans[(tenant_id, day)] = (kept, until)
+        return kept
+
+    def kept_day_plan(self, tenant_id: str, day: str) -> Kept | None:
+        found = self.day_plans.get((tenant_id, day))
+        return found[0] if found else None
+
+    def keep_day_plan(self, tenant_id: str, day: str, kept: Kept, expires_at: datetime) -> None:
+        self.day_plans[(tenant_id, day)] = (kept, None)
 
 
 @dataclass

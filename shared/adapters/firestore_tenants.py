@@ -2,9 +2,10 @@
 
 Documents: ``tenants/{t}`` (never a token, only its secret's name), ``workspaces/{workspace_id}``
 (written with the tenant in one batch), ``oauth_states/{sha256(nonce)}`` and
-``tenants/{t}/events/{event_id}`` (TTL on ``expires_at``; ``request-{id}`` for ``POST /runs``),
-``tenants/{t}/run_rows/{page}`` (the Runs database's rows) and ``schedule/daily``. Every method reading tenant data builds the path from the tenant id. Changes and
-routing's cache: :class:`FirestoreTenantStore`.
+``tenants/{t}/events/{event_id}`` (``request-{id}`` for ``POST /runs``), ``tenants/{t}/day_plans/{day}``
+(TTL on ``expires_at`` for these three), ``tenants/{t}/run_rows/{page}`` (the Runs database's rows)
+and ``schedule/daily``. Every method reading tenant data builds the path from the tenant id.
+Changes and routing's cache: :class:`FirestoreTenantStore`.
 """
 
 import threading
@@ -19,6 +20,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
+from shared.domain.day_plan import KEPT, Kept
 from shared.domain.tenants import EventRecord, Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
 
@@ -201,11 +203,55 @@ class FirestoreTenantStore:
     def is_run_row(self, tenant_id: str, page_id: str) -> bool:
         with _transient():
             return bool(self._run_row_ref(tenant_id, page_id).get().exists)
+    def _day_plan_ref(self, tenant_id: str, day: str) -> Any:
+        return self._tenant_ref(tenant_id).collection("day_plans").document(day)
+
+    def claim_day_plan(self, tenant_id: str, day: str, now: datetime, until: datetime) -> Kept:
+        """A create, or an update conditioned on what was read: of two at once one takes it."""
+        ref = self._day_plan_ref(tenant_id, day)
+        with _transient():
+            for _ in range(_UPDATE_ATTEMPTS):
+                snap = ref.get()
+                doc = (snap.to_dict() or {}) if snap.exists else {}
+                held = doc.get("lease_until")
+                if isinstance(held, datetime) and held > now:
+                    wait = (held - now).total_seconds()
+                    raise TransientError("this day's plan is being written", retry_after_s=wait)
+                try:
+                    if snap.exists:
+                        unchanged = self._db.write_option(last_update_time=snap.update_time)
+                        ref.update({"lease_until": until}, option=unchanged)
+                    else:
+                        ref.create({"lease_until": until, "expires_at": until + KEPT})
+                except (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition):
+                    continue  # claimed or kept meanwhile: look again
+                return _kept(doc)
+        raise TransientError("firestore: this day's plan changed too often at once; try again")
+
+    def kept_day_plan(self, tenant_id: str, day: str) -> Kept | None:
+        with _transient():
+            snap = self._day_plan_ref(tenant_id, day).get()
+        return _kept(snap.to_dict() or {}) if snap.exists else None
+
+    def keep_day_plan(self, tenant_id: str, day: str, kept: Kept, expires_at: datetime) -> None:
+        doc = {
+            "page_id": kept.page_id,
+            "task_ids": list(kept.task_ids),
+            "lease_until": None,
+            "expires_at": expires_at,
+        }
+        with _transient():
+            self._day_plan_ref(tenant_id, day).set(doc)
 
     def _remember(self, tenant: Tenant) -> None:
         with self._lock:
             if tenant.workspace_id in self._routes:
                 self._routes[tenant.workspace_id] = (time.monotonic(), tenant)
+
+
+def _kept(doc: dict[str, Any]) -> Kept:
+    ids = doc.get("task_ids") or []
+    return Kept(str(doc.get("page_id") or ""), tuple(str(i) for i in ids if isinstance(i, str)))
 
 
 class FirestoreOAuthStates:

@@ -4,7 +4,7 @@ The scheduler calls at the top of every UTC hour; a tenant is due when the tick'
 tenant's time zone, is its planning hour. Each local hour meets exactly one tick (half-hour zones
 included), so a tenant is planned once a day with no stored state. Daylight saving: an hour skipped
 by a spring-forward gap is planned at the first tick after it; an hour that occurs twice is due
-twice, and the run id, named from the local date, makes the second a no-op.
+twice, and the task's name, made from the local date, makes the second a no-op.
 """
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -56,8 +56,3 @@ def planning_day(tick: datetime, zone: tzinfo, planning_hour: int) -> date | Non
 
 def _wall_hour(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None, minute=0, second=0, microsecond=0)
-
-
-def daily_run_id(day: date) -> str:
-    """The run of one tenant's day (runs live under the tenant, so the date alone is unique)."""
-    return f"daily-{day:%Y%m%d}"

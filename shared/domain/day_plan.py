@@ -1,10 +1,13 @@
 """A workspace's plan for a day, built without a model from its task sources. How to read each
 source comes from its schema (status groups, date and priority properties); one bounded query reads
-it; the plan's sections are written as Markdown. Pure: the caller reads Notion."""
+it; the plan's sections are written as Markdown. The page it is written to (one per day in Daily
+plans) is named and found by :func:`plan_key`. Pure: the caller reads and writes Notion."""
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
+
+from shared.domain.blocks import rich_text
 
 PAGE_SIZE = 50  # rows read per source (one query)
 FOCUS = 3  # tasks in "Focus for today"
@@ -12,6 +15,8 @@ LISTED = 15  # tasks listed per section; the rest counted
 WAITING_WORDS = ("wait", "block", "hold")  # a status option naming work that waits on others
 DUE_WORDS = ("due", "deadline", "date", "when")
 JSON = dict[str, Any]
+KEPT = timedelta(days=7)  # how long a day's record (its page, its tasks) is kept in Firestore
+LEASE = timedelta(minutes=5)  # one writer of a day's page at a time: plan's timeout (300 s)
 
 
 class Reading(NamedTuple):
@@ -210,3 +215,47 @@ def _title(props: JSON) -> str:
         if isinstance(value, dict) and value.get("type") == "title":
             return "".join(str(t.get("plain_text", "")) for t in value.get("title", [])).strip()
     return ""
+
+
+def plan_key(day: date) -> str:
+    """The day's page's ``Run id`` and the marker of its section: one per workspace and day."""
+    return f"day-plan-{day:%Y%m%d}"
+
+
+def page_title(day: date) -> str:
+    return f"Plan for {day.isoformat()}"
+
+
+def page_properties(day: date) -> JSON:
+    """The Daily plans row of ``day`` (shared.domain.agent_home.SCHEMAS): Plan, Day and Run id."""
+    return {
+        "Plan": {"title": rich_text(page_title(day))},
+        "Day": {"date": {"start": day.isoformat()}},
+        "Run id": {"rich_text": rich_text(plan_key(day))},
+    }
+
+
+def page_filter(day: date) -> JSON:
+    """The query that finds ``day``'s page in Daily plans: its Day and its Run id."""
+    return {
+        "and": [
+            {"property": "Day", "date": {"equals": day.isoformat()}},
+            {"property": "Run id", "rich_text": {"equals": plan_key(day)}},
+        ]
+    }
+
+
+def unread(source_ids: Sequence[str]) -> str:
+    """The Markdown that names the sources a plan could not read (none: "")."""
+    if not source_ids:
+        return ""
+    lines = [f"- data source {s}: not shared with the integration, or deleted" for s in source_ids]
+    return "\n".join(["", "## Not read", *lines])
+
+
+class Kept(NamedTuple):
+    """What is kept of a day's plan (Firestore ``tenants/{t}/day_plans/{YYYYMMDD}``): its page in
+    Daily plans ("" before it is written) and the tasks it named (the next day's "planned yesterday")."""
+
+    page_id: str = ""
+    task_ids: tuple[str, ...] = ()

@@ -77,6 +77,16 @@ class TenantSettings(Schema):
     data_source_ids: list[str] = Field(
         default_factory=list, description="Data sources whose changes start work"
     )
+    daily_plan: bool = Field(
+        True,
+        description="A page a day in the agent's Daily plans database at planning_hour: focus, due or "
+        "overdue, in progress, planned yesterday and not done, waiting on others",
+    )
+    daily_plan_sources: list[str] = Field(
+        default_factory=list,
+        description="Data sources the daily plan reads, each one of data_source_ids or the home's Tasks; "
+        "none: all of data_source_ids and the home's Tasks",
+    )
     page_ids: list[str] = Field(default_factory=list, description="Pages whose changes start work")
     triggers: dict[str, list[Rule]] = Field(
         default_factory=dict,

@@ -98,6 +98,15 @@ class SettingsInput(TenantSettings):
         max_length=MAX_NOTION_IDS,
         description=f"Notion ids of pages whose changes start work, each once, at most {MAX_NOTION_IDS}",
     )
+    daily_plan: bool = Field(
+        True, strict=True, description="Whether a plan page is written each day at planning_hour"
+    )
+    daily_plan_sources: NotionIds = Field(
+        default_factory=list,
+        max_length=MAX_NOTION_IDS,
+        description="Notion ids of the data sources the daily plan reads, each one of data_source_ids "
+        "or the home's Tasks; []: all of them",
+    )
     triggers: dict[NotionId, Annotated[list[Rule], Field(max_length=MAX_RULES)]] = Field(
         default_factory=dict,
         max_length=MAX_NOTION_IDS,

@@ -127,6 +127,21 @@ class Tenant(Schema):
             return "the workspace was connected again by someone else"
         return ""
 
+    def task_sources(self) -> list[str]:
+        """Every chosen task source: the settings' data sources and the home's Tasks, each once."""
+        home = self.home.tasks.data_source_id if self.home is not None and self.home.tasks else None
+        chosen = [*self.settings.data_source_ids, *([home] if home else [])]
+        return list({plain_notion_id(s): s for s in reversed(chosen)}.values())[::-1]
+
+    def plan_sources(self) -> list[str]:
+        """The data sources the daily plan reads: ``daily_plan_sources`` still chosen, else (none
+        named) every chosen task source. Empty when the daily plan is off."""
+        if not self.settings.daily_plan:
+            return []
+        chosen = self.task_sources()
+        named = {plain_notion_id(s) for s in self.settings.daily_plan_sources}
+        return [s for s in chosen if plain_notion_id(s) in named] if named else chosen
+
     def in_epoch(self, epoch: str) -> bool:
         """Whether ``epoch`` (a session's, an API key's, a decision link's) is this connection's: a
         disconnect sets a new ``session_epoch`` and so ends all of them. Compared in constant time."""

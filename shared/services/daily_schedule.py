@@ -1,22 +1,22 @@
-"""Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one plan task (and one
-digest task, if wanted) per active tenant whose local planning hour is the tick's.
+"""Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one day-plan task (and
+one digest task, if wanted) per active tenant whose local planning hour is the tick's.
 
 A call reads one page of active tenants and, for a full page, first enqueues the next page with the
 same tick, so the chain is not queued behind its own plan tasks. The first page catches up missed
-ticks (``CATCH_UP`` back). Tasks are named from (tenant, local date) and (tick, cursor), and the run
-id is ``daily-<YYYYMMDD>``: repeats plan nothing twice. Why: docs/decisions/0016-daily-planning-by-scan.md.
+ticks (``CATCH_UP`` back). Tasks are named from (tenant, local date) and (tick, cursor): repeats
+enqueue nothing twice, and the day's page is written once (``shared.services.day_plan_page``). Why: docs/decisions/0016-daily-planning-by-scan.md.
 """
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from shared.config import Queue
-from shared.domain.daily import HOUR, daily_run_id, planning_day, tick_of, zone_of
+from shared.domain.daily import HOUR, planning_day, tick_of, zone_of
 from shared.domain.tasks import TaskBody
+from shared.domain.tasks.day_plan import DayPlanTask
 from shared.domain.tasks.digest import DigestTask
-from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
@@ -102,20 +102,9 @@ def _due(tenant: Tenant, ticks: list[datetime]) -> list[tuple[TaskBody, str]]:
             due.append(
                 (DigestTask(tenant_id=tenant.tenant_id, day=day), f"digest:{tenant.tenant_id}:{day:%Y%m%d}")
             )
-        if not settings.data_source_ids:
-            log.info("no data source chosen: no daily plan", extra={"fields": {"tenant": tenant.tenant_id}})
+        if not tenant.plan_sources():
+            log.info("no daily plan: off, or no task source", extra={"fields": {"tenant": tenant.tenant_id}})
             continue
-        task = daily_plan_task(tenant, day)
-        due.append((task, f"plan:{tenant.tenant_id}:{task.run_id}"))
+        plan = DayPlanTask(tenant_id=tenant.tenant_id, day=day)
+        due.append((plan, f"day-plan:{tenant.tenant_id}:{day:%Y%m%d}"))
     return due
-
-
-def daily_plan_task(tenant: Tenant, day: date) -> PlanTask:
-    """The day's run reads the tenant's first chosen data source (its tasks) and sends a plan."""
-    source = tenant.settings.data_source_ids[0]
-    goal = (
-        f"Plan my day ({day.isoformat()}): read the open tasks in the data source {source} and send "
-        "me a short, prioritised plan for today."
-    )
-    trigger = Trigger(kind="schedule", data_source_id=source)
-    return PlanTask(tenant_id=tenant.tenant_id, run_id=daily_run_id(day), goal=goal, trigger=trigger)

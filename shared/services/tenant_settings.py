@@ -85,6 +85,22 @@ def _chosen_triggers(settings: dict[str, Any], sent: bool) -> dict[str, Any]:
     return {s: r for s, r in triggers.items() if plain_id(s) in chosen}
 
 
+def _plan_sources(tenant: Tenant, settings: dict[str, Any], sent: bool) -> list[str]:
+    """The daily plan's sources among the chosen task sources only (:meth:`Tenant.task_sources`): a
+    sent one that is not chosen is a 400 naming it; a stored one no longer chosen is dropped."""
+    chosen = tenant.model_copy(update={"settings": TenantSettings.model_validate(settings)})
+    known = {plain_id(s) for s in chosen.task_sources()}
+    named = settings.get("daily_plan_sources") or []
+    unchosen = [s for s in named if plain_id(s) not in known]
+    if unchosen and sent:
+        raise InvalidInput(
+            f"daily_plan_sources names data source {unchosen[0]}, which is neither among "
+            "data_source_ids nor the home's Tasks",
+            ["daily_plan_sources"],
+        )
+    return [s for s in named if plain_id(s) in known]
+
+
 def read_settings(tenant_id: str, tenants: TenantStore) -> dict[str, Any]:
     tenant = tenants.get(tenant_id)
     if tenant is None:
@@ -127,6 +143,7 @@ def change_settings(
             raise Conflict("this workspace was disconnected: connect it again to change its settings")
         merged = tenant.settings.model_dump() | checked
         merged["triggers"] = _chosen_triggers(merged, "triggers" in checked)
+        merged["daily_plan_sources"] = _plan_sources(tenant, merged, "daily_plan_sources" in checked)
         settings = TenantSettings.model_validate(merged)
         return tenant.model_copy(update={"settings": settings, "updated_at": now})
 

@@ -84,6 +84,8 @@ REACH: dict[str, frozenset[str]] = {
     # Daily planning (POST /schedule on plan): continuations and one plan task per due tenant.
     "shared/services/daily_schedule.py:plan_due_tenants": frozenset({"plan"}),
     "shared/services/daily_digest.py:send_digest": frozenset({"plan"}),
+    # A day's plan, for a workspace without a Daily plans database, as a notification (POST /day-plan).
+    "shared/services/day_plan_page.py:_notify": frozenset({"plan"}),
     # GitHub/Vercel tokens: api stores and forgets them (PUT/DELETE /integrations, and a disconnect);
     # only deploy reads them, when a step opens a pull request or a deployment.
     "shared/services/integrations.py:connect_integration": frozenset({"api"}),

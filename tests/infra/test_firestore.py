@@ -198,6 +198,9 @@ class _Ref:
     def create(self, doc: dict[str, Any], **_: Any) -> None:  # timeout and retry are the client's
         self.writes["/".join(self.path)] = doc
 
+    def set(self, doc: dict[str, Any], **_: Any) -> None:
+        self.writes["/".join(self.path)] = doc
+
     @property
     def reference(self) -> "_Ref":  # as a snapshot: of a document that does not exist
         return self
@@ -237,6 +240,7 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
         FirestoreWebhookEvents,
     )
     from shared.domain.api_keys import ApiKey
+    from shared.domain.day_plan import Kept
 
     writes: dict[str, dict[str, Any]] = {}
     now = datetime(2026, 1, 1, tzinfo=UTC)
@@ -252,6 +256,9 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     store = FirestoreRunStore(client)
     assert store.claim_page("t1", "p1", "r1", now, timedelta(minutes=1)) is None
     assert store.reserve_start("t1", "r1", now, timedelta(seconds=10), 1) == now
+    tenants = FirestoreTenantStore(client)
+    tenants.claim_day_plan("t1", "20260101", now, now)
+    tenants.keep_day_plan("t1", "20260102", Kept("p1", ("a",)), now)
     return writes
 
 
@@ -270,6 +277,8 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "email_recipients/h1-20260101",
         "api_keys/k1",
         "dead_letters/plan-44136fa355b3678a1146ad16f7e8649e94fb4fc2",
+        "tenants/t1/day_plans/20260101",
+        "tenants/t1/day_plans/20260102",
     }
     # One a tenant, rewritten in place; and API keys, which live until deleted: never expire.
     kept = {"tenants/t1/limits/webhook_runs", "api_keys/k1"}

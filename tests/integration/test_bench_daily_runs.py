@@ -1,5 +1,5 @@
 """``make bench-daily`` still runs and holds its goals: 300 tenants instead of 10,000 (the figures
-are the benchmark's; here that every tenant is planned once, a repeat plans none, and each costs
+are the benchmark's; here that every tenant gets one day-plan task, a repeat enqueues none, and each costs
 about one Firestore read)."""
 
 import re

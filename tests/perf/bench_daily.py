@@ -2,8 +2,8 @@
 whose planning hour is the tick's, on the Firestore and Cloud Tasks emulators. The chain of
 ``POST /schedule`` pages runs as the queue would deliver it (each page's continuation in turn, with
 the real adapters behind ``plan_due_tenants``), timed from the first page to the last; Firestore's
-billed document reads are counted at the client's API (as ``bench_engine`` does), and the plan tasks
-are counted again in the emulator's queue. A repeat of the whole fan-out must enqueue nothing.
+billed document reads are counted at the client's API (as ``bench_engine`` does), and the day-plan
+tasks (``POST /day-plan``, one per tenant) are counted again in the emulator's queue. A repeat of the whole fan-out must enqueue nothing.
 Last line: ``RESULT tenants=<n> fanout_s=<float> reads_per_tenant=<float>`` (goals: every tenant
 planned once, fanout_s <= 60); the run exits 1 when a goal is missed.
 """
@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from shared.domain.tasks.day_plan import DayPlanTask
 from tests.perf.backends import PROJECT, REGION, Backends
 from tests.perf.bench_engine import OPS, CountingApi
 
@@ -78,13 +79,14 @@ def fan_out(backends: Backends) -> tuple[int, int, float]:
 
 
 def queued_plans(backends: Backends) -> int:
-    """The plan tasks the emulator holds (continuations of the chain left out)."""
+    """The day-plan tasks the emulator holds (continuations of the chain left out)."""
     from google.cloud import tasks_v2
 
     client = backends._tasks_client
     parent = f"projects/{PROJECT}/locations/{REGION}/queues/plan"
     request = tasks_v2.ListTasksRequest(parent=parent, page_size=1000, response_view=tasks_v2.Task.View.FULL)
-    return sum(1 for t in client.list_tasks(request=request) if b'"run_id"' in t.http_request.body)
+    tasks = client.list_tasks(request=request)
+    return sum(1 for t in tasks if t.http_request.url.endswith(DayPlanTask.ROUTE))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             backends.stop()
     print(
-        f"tenants read: {read}; plan tasks enqueued: {enqueued}, held by the queue: {held}; a repeat enqueued {again}"
+        f"tenants read: {read}; day-plan tasks enqueued: {enqueued}, held by the queue: {held}; "
+        f"a repeat enqueued {again}"
     )
     print(f"Firestore document reads: {reads}; writes: {OPS['writes']}")
     planned = enqueued == held == args.tenants and again == 0

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.settings import TenantSettings
-from shared.domain.tasks.plan import PlanTask
+from shared.domain.tasks.day_plan import DayPlanTask
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
 from tests.engine_fakes import make_deps
@@ -38,5 +38,6 @@ def queued(deps: Deps) -> FakeQueue:
     return deps.queue
 
 
-def plan_tasks(deps: Deps) -> dict[str, PlanTask]:
-    return {b.tenant_id: b for _, b, _, _ in queued(deps).tasks if isinstance(b, PlanTask)}
+def plan_tasks(deps: Deps) -> dict[str, DayPlanTask]:
+    """The day-plan tasks daily planning enqueued, by tenant."""
+    return {b.tenant_id: b for _, b, _, _ in queued(deps).tasks if isinstance(b, DayPlanTask)}

@@ -1,7 +1,7 @@
 """Daily planning catches up ticks it missed: the plan function or Firestore down at the top of an
 hour (beyond Cloud Scheduler's two retries) no longer costs those tenants their day's plan."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -35,7 +35,7 @@ def test_the_tick_after_a_missed_one_plans_the_tenants_due_at_the_missed_one() -
     store(deps).tick = NINE - 2 * H  # 07:00 ran; 08:00 never reached plan
     fanout = plan_due_tenants(ScheduleTask(), deps)
     assert sorted(plan_tasks(deps)) == ["t-at-8", "t-at-9"]  # 7 was planned at its own tick
-    assert plan_tasks(deps)["t-at-8"].run_id == "daily-20260105"
+    assert plan_tasks(deps)["t-at-8"].day == date(2026, 1, 5)
     assert (fanout.since, fanout.enqueued) == (NINE - H, 2)
     assert store(deps).tick == NINE
 
@@ -92,7 +92,7 @@ def test_a_catch_up_across_a_fall_back_hour_plans_the_day_once() -> None:
     deps = deps_with(tenant("t-ny", "America/New_York", 1), now=datetime(2026, 11, 1, 7, tzinfo=UTC))
     store(deps).tick = datetime(2026, 11, 1, 4, tzinfo=UTC)
     assert plan_due_tenants(ScheduleTask(), deps).enqueued == 1
-    assert plan_tasks(deps)["t-ny"].run_id == "daily-20261101"
+    assert plan_tasks(deps)["t-ny"].day == date(2026, 11, 1)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""Daily planning over fakes: who is due at a tick, paging with continuations, idempotency, and the
-daily run itself planned and carried out by the offline model; and ``POST /schedule`` on plan."""
+"""Daily planning over fakes: who is due at a tick, paging with continuations, idempotency, the day's
+plan sent as a notification when the workspace has no Daily plans database; and ``POST /schedule``
+and ``POST /day-plan`` on plan."""
 
 import logging
 from datetime import UTC, date, datetime, timedelta
@@ -9,19 +10,16 @@ import pytest
 
 from shared.config import Queue
 from shared.domain.daily import planning_day, tick_of, zone_of
-from shared.domain.events import RunStatus
 from shared.domain.settings import TenantSettings
+from shared.domain.tasks.day_plan import DayPlanTask
 from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
-from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import TenantStatus
-from shared.services.daily_schedule import Fanout, daily_plan_task, plan_due_tenants
+from shared.services.daily_schedule import Fanout, plan_due_tenants
+from shared.services.day_plan_page import write_day_plan
 from shared.services.deps import Deps
-from shared.services.engine import run_step
-from shared.services.planning import start_run
 from tests.api_fakes import FakeContainer, client, fakes, json_body
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.engine_fakes import FakeNotion, make_deps
 from tests.support.daily_planning import WINTER_7_UTC, deps_with, plan_tasks, queued, tenant
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
@@ -39,22 +37,19 @@ def test_a_tenant_is_due_when_its_local_planning_hour_is_the_hour_of_the_tick() 
     assert fanout == Fanout(WINTER_7_UTC, read=5, enqueued=3, next_after=None, since=WINTER_7_UTC)
     tasks = plan_tasks(deps)
     assert sorted(tasks) == ["t-la-23", "t-paris", "t-utc-7"]
-    assert tasks["t-paris"].run_id == "daily-20260105" and tasks["t-la-23"].run_id == "daily-20260104"
-    paris = tasks["t-paris"]
-    assert paris.trigger.kind == "schedule" and paris.trigger.data_source_id == "ds-tasks"
-    assert paris.goal.startswith("Plan my day (2026-01-05)") and paris.trigger.page_id is None
+    assert tasks["t-paris"].day == date(2026, 1, 5) and tasks["t-la-23"].day == date(2026, 1, 4)
     names = {name for _, _, name, _ in queued(deps).tasks}
-    assert "plan:t-paris:daily-20260105" in names
+    assert "day-plan:t-paris:20260105" in names
     at_16 = deps_with(tenant("t-la-8", "America/Los_Angeles", 8), now=datetime(2026, 1, 5, 16, tzinfo=UTC))
     assert list(plan_tasks_after(at_16)) == ["t-la-8"]
 
 
-def plan_tasks_after(deps: Deps) -> dict[str, PlanTask]:
+def plan_tasks_after(deps: Deps) -> dict[str, DayPlanTask]:
     plan_due_tenants(ScheduleTask(), deps)
     return plan_tasks(deps)
 
 
-def test_only_active_tenants_with_a_data_source_are_planned() -> None:
+def test_only_active_tenants_with_a_task_source_and_the_plan_on_are_planned() -> None:
     deps = deps_with(
         tenant("t-active"),
         tenant("t-revoked", status=TenantStatus.REVOKED),
@@ -66,6 +61,9 @@ def test_only_active_tenants_with_a_data_source_are_planned() -> None:
     assert list(plan_tasks(deps)) == ["t-active"] and fanout.read == 2  # t-no-source is at 7, not due
     deps = deps_with(tenant("t-no-source", settings=TenantSettings(planning_hour=7)))
     assert plan_due_tenants(ScheduleTask(), deps).enqueued == 0 and not queued(deps).tasks
+    off = TenantSettings(planning_hour=7, data_source_ids=["ds-tasks"], daily_plan=False)
+    deps = deps_with(tenant("t-off", settings=off))
+    assert plan_due_tenants(ScheduleTask(), deps).enqueued == 0 and not queued(deps).tasks
 
 
 def test_a_repeated_call_in_the_same_hour_or_a_retry_creates_no_second_task_nor_run() -> None:
@@ -76,9 +74,6 @@ def test_a_repeated_call_in_the_same_hour_or_a_retry_creates_no_second_task_nor_
     early = deps._replace(clock=lambda: WINTER_7_UTC - timedelta(seconds=2))
     assert plan_due_tenants(ScheduleTask(), early).enqueued == 0  # a little early: still that tick
     assert len(queued(deps).tasks) == 1
-    task = plan_tasks(deps)["t1"]
-    assert start_run(task, deps) and not start_run(task, deps)  # the task delivered twice: one run
-    assert len(deps.store.list_runs("t1")) == 1
 
 
 def test_tenants_are_paged_and_the_rest_continues_in_tasks_that_keep_the_tick() -> None:
@@ -124,33 +119,26 @@ def test_the_tick_is_the_nearest_hour_and_dst_gaps_and_repeats_plan_once_a_day()
     assert [t.hour for t in spring if planning_day(t, kolkata, 8)] == [3]
 
 
-def test_the_daily_run_reads_the_tasks_and_sends_a_plan_with_the_offline_model() -> None:
+def test_without_a_daily_plans_database_the_plan_is_sent_once_as_a_notification() -> None:
     notion = FakeNotion()
-    for title, state in [("Write the report", "Todo"), ("Call the bank", "In progress")]:
-        notion.add_page(title, {"data_source_id": "ds-tasks"}, Status=state)
+    notion.sources["ds-tasks"] = {
+        "properties": {
+            "Name": {"name": "Name", "type": "title"},
+            "Status": {"name": "Status", "type": "select", "select": {"options": [{"name": "In progress"}]}},
+        }
+    }
+    notion.add_page("Call the bank", {"data_source_id": "ds-tasks"}, Status="In progress")
     owner = tenant("t1", "Europe/Paris", 8)
-    deps = deps_with(owner)._replace(model=FakeModel(), notion_for=make_deps(notion=notion).notion_for)
-    task = daily_plan_task(owner, date(2026, 1, 5))
-    assert start_run(task, deps)
-    run = deps.store.get_run("t1", "daily-20260105")
-    assert run is not None and [s.tool for s in run.state.steps] == [
-        "query_data_source",
-        "draft_text",
-        "send_notification",
-        "finish",
-    ]
-    notes = []
-    while queued(deps).tasks:
-        q, body, _, _ = queued(deps).take()
-        if q == Queue.EXECUTE_STEP:
-            assert isinstance(body, StepTask)
-            run_step(body, deps)
-        elif isinstance(body, NotifyTask):
-            notes.append(body)
-    run = deps.store.get_run("t1", "daily-20260105")
-    assert run is not None and run.state.status == RunStatus.COMPLETED
-    plan = next(n for n in notes if n.subject == "Plan my day (2026-01-05)")
-    assert "Write the report (Status: Todo)" in plan.text and "Call the bank" in plan.text
+    deps = deps_with(owner)._replace(notion_for=make_deps(notion=notion).notion_for)
+    task = DayPlanTask(tenant_id="t1", day=date(2026, 1, 5))
+    assert write_day_plan(task, deps) == "notified"
+    assert write_day_plan(task, deps) == "notified"  # delivered twice: the same notification id
+    notes = [(b, name) for _, b, name, _ in queued(deps).tasks if isinstance(b, NotifyTask)]
+    assert len({name for _, name in notes}) == 1
+    note = notes[0][0]
+    assert note.subject == "Plan for 2026-01-05" and "## In progress" in note.text
+    assert "Call the bank" in note.text.split("## In progress")[1]
+    assert notion.writes["create_page"] == 0
 
 
 def test_post_schedule_on_plan_fans_out_and_plan_tasks_still_go_to_the_root(fakes: FakeContainer) -> None:
@@ -166,7 +154,7 @@ def test_post_schedule_on_plan_fans_out_and_plan_tasks_still_go_to_the_root(fake
         "next_after": None,
     }
     ((queue, task, name, _),) = fakes.queue.tasks
-    assert queue == Queue.PLAN and name == "plan:t-paris:daily-20260105" and isinstance(task, PlanTask)
+    assert queue == Queue.PLAN and name == "day-plan:t-paris:20260105" and isinstance(task, DayPlanTask)
     assert json_body(app.post("/schedule", json={}))["read"] == 2  # what Cloud Scheduler sends: now
     assert app.post("/schedule").status_code == 200  # no body at all: the same
     assert "dead_letter" in json_body(app.post("/schedule", json={"after": "bad/id"}))
@@ -176,9 +164,9 @@ def test_post_schedule_on_plan_fans_out_and_plan_tasks_still_go_to_the_root(fake
     assert app.get("/schedule").status_code == 405
     fakes.queue.tasks.clear()
     fakes.secrets.put("notion-token-t-paris", '{"access_token": "tok"}')
-    response = app.post("/", json=task.model_dump(mode="json"))
-    assert response.status_code == 200 and response.json == {"run_id": "daily-20260105", "created": True}
-    assert fakes.store.get_run("t-paris", "daily-20260105") is not None
+    response = app.post(DayPlanTask.ROUTE, json=task.model_dump(mode="json"))
+    assert response.status_code == 200 and response.json == {"page": "notified"}  # no Daily plans yet
+    assert "dead_letter" in json_body(app.post(DayPlanTask.ROUTE, json={"tenant_id": "t-paris"}))
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,18 @@ def write_section(
     return written
 
 
+def create_with_section(
+    notion: "TenantNotion", parent: dict[str, Any], properties: dict[str, Any], appends: list[Append]
+) -> dict[str, Any]:
+    """Create a page whose content is ``appends`` (from :func:`section`): the first request's blocks
+    with the page, the rest written after them (:func:`write_section`). Returns the page."""
+    page = notion.create_page(parent, properties, appends[0].children)
+    if len(appends) > 1:
+        made = list(islice(notion.list_children(page["id"]), len(appends[0].children)))
+        write_section(notion, page["id"], appends, made)
+    return page
+
+
 def _key_of(appends: list[Append]) -> str:
     return block_text(appends[0].children[0]).removeprefix(MARKER_PREFIX).removesuffix(_WRITING)
 

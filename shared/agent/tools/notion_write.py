@@ -94,10 +94,7 @@ def create_page(ctx: ToolContext, args: CreatePageArgs) -> Output:
         nt.clear_section(notion, earlier["page_id"], ctx.key)
         nt.write_section(notion, earlier["page_id"], appends)
         return earlier
-    page = notion.create_page(parent, args.properties | title, appends[0].children)
-    if len(appends) > 1:
-        made = list(islice(notion.list_children(page["id"]), len(appends[0].children)))
-        nt.write_section(notion, page["id"], appends, made)
+    page = nt.create_with_section(notion, parent, args.properties | title, appends)
     return {"page_id": page["id"], "url": page.get("url", ""), "title": args.title}
 
 
