@@ -339,6 +339,7 @@ class FakeTenantStore(TenantStore):
     def is_run_row(self, tenant_id: str, page_id: str) -> bool:
         self.row_reads += 1
         return (tenant_id, page_id) in self.run_rows
+
     def claim_day_plan(self, tenant_id: str, day: str, now: datetime, until: datetime) -> Kept:
         kept, held = self.day_plans.get((tenant_id, day), (Kept(), None))
         if held is not None and held > now:

@@ -11,7 +11,12 @@ from local.notion_sandbox.properties import property_config
 from local.notion_sandbox.richtext import text_items
 
 TASK_STATUSES = [("Not started", "default"), ("In progress", "blue"), ("Done", "green")]
-IDEA_STATUSES = [("New", "default"), ("Exploring", "yellow"), ("Ready for agent", "purple"), ("Done", "green")]
+IDEA_STATUSES = [
+    ("New", "default"),
+    ("Exploring", "yellow"),
+    ("Ready for agent", "purple"),
+    ("Done", "green"),
+]
 PRIORITIES = [("High", "red"), ("Medium", "yellow"), ("Low", "gray")]
 TASKS = [
     ("task_report", "Write the weekly report", "In progress", "High", "2026-01-05", "owner"),

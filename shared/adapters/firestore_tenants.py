@@ -203,6 +203,7 @@ class FirestoreTenantStore:
     def is_run_row(self, tenant_id: str, page_id: str) -> bool:
         with _transient():
             return bool(self._run_row_ref(tenant_id, page_id).get().exists)
+
     def _day_plan_ref(self, tenant_id: str, day: str) -> Any:
         return self._tenant_ref(tenant_id).collection("day_plans").document(day)
 
