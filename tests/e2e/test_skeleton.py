@@ -46,7 +46,7 @@ def status_of(
 def test_an_unrelated_edit_starts_nothing_and_the_rule_starts_one_run(demo: dict[str, Any]) -> None:
     assert demo["quiet"]  # the rename: no rule names the title
     run = demo["run"]
-    assert run["status"] == "completed" and run["trigger"] == "webhook"
+    assert run["status"] == "completed" and run["run_id"].startswith("wh-")  # a webhook's run
     kinds = [e["kind"] for e in run["events"]]
     assert kinds[0] in {"run_planned", "model_used"} and kinds[-1] == "run_finished"
 
