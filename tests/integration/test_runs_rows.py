@@ -16,22 +16,12 @@ from shared.domain.events import HumanRequested, HumanResponded, PlannedStep, Ru
 from shared.domain.tasks.rows import DecideTask, RowTask
 from shared.services import run_log
 from shared.services.run_rows import NOT_THE_OWNER
-from shared.services.sessions import start_session
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
+from tests.support.run_rows import make_home
 from tests.support.webhook_intake import connected
 
 DEMO = seed_ids("demo")
-
-
-def _home(stack: Stack, session: str) -> str:
-    answer = stack.client("api").post(
-        "/home", json={"parent_page_id": DEMO["home_page"]}, headers={"Authorization": f"Bearer {session}"}
-    )
-    assert answer.status_code == 200, json_body(answer)
-    tenant = stack.container.tenants.get(_tenant_id(stack), fresh=True)
-    assert tenant is not None and tenant.home is not None and tenant.home.runs is not None
-    return tenant.home.runs.data_source_id
 
 
 def _tenant_id(stack: Stack) -> str:
@@ -100,7 +90,7 @@ def test_the_owner_decides_in_notion_once_and_a_member_cannot(stack: Stack) -> N
     tenant_id, _ = connected(stack)
     tenant = stack.container.tenants.get(tenant_id, fresh=True)
     assert tenant is not None
-    runs_source = _home(stack, start_session(tenant_id, stack.container.secrets, epoch=tenant.session_epoch))
+    runs_source = make_home(stack, tenant_id)
     _waiting_run(stack, tenant_id, "run-rows-1")
     assert _run_tasks(stack, RowTask) == [{"row": "created"}]
     row = _row(stack, runs_source, "run-rows-1")
