@@ -112,8 +112,9 @@ def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
 
 def enqueue_row(deps: Deps, tenant_id: str, run_id: str, before: RunStatus | None, after: RunState) -> None:
     """After a transition: the task that writes the run's row, named so that a start, a wait and an
-    end each get theirs and the steps between share one per interval (``run_rows.row_interval_s``:
-    longer while more of the workspace's runs are running). Nothing without a Runs database."""
+    end each get theirs and the steps between share one per interval. That interval
+    (``run_rows.row_interval_s``) grows while more of the workspace's runs are running. Nothing
+    without a Runs database."""
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
     if tenant is None or tenant.home is None or tenant.home.runs is None:
         return

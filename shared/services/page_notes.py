@@ -19,9 +19,9 @@ def _tenant(deps: Deps, tenant_id: str) -> Tenant | None:
 def after_transition(
     deps: Deps, tenant_id: str, run_id: str, before: RunStatus | None, after: RunState
 ) -> None:
-    """The notes a transition from ``before`` (None: created) to ``after`` calls for: the start note
-    of a run created unfinished in a workspace without a Runs database (with one, the row's task sends
-    it, linking the row), and with ``every_step`` the note of the step that just finished."""
+    """The notes a transition from ``before`` (None: created) to ``after`` calls for. A run created
+    unfinished gets its start note here when there is no Runs database (with one, the row's task
+    sends it, linking the row). With ``every_step``, the step that just finished gets its note."""
     tenant = _tenant(deps, tenant_id)
     settings = tenant.settings if tenant is not None else None
     if not page_notes.on_the_page(settings, after):

@@ -6,9 +6,10 @@ the owner alone made it, for the request the row names; anyone else's is set bac
 import logging
 from typing import Literal
 
+from shared.config import Queue
 from shared.domain import run_rows
 from shared.domain.tasks.rows import DecideTask, RowTask
-from shared.errors import Conflict, ModelFixableError, NotFound
+from shared.errors import Conflict, ModelFixableError, NotFound, NothingSent
 from shared.services import humans, page_notes, run_log, runs
 from shared.services.deps import Deps
 
@@ -19,11 +20,25 @@ NOT_THE_OWNER = (
 )
 
 
-def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped"]:
+def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped", "paced"]:
     """Write the run's row as its log has it now: at the page id kept for the run (no query), else
     found by its Run id (one query), else created when ``task.create``; the id is kept. With
     ``task.note``, then the run's start note linking the row. Skipped without a Runs database, a
-    run, or a row to update."""
+    run, or a row to update. Paced: a request not sent for the connection's pace; the task is put
+    back for its turn."""
+    try:
+        return _write_row(task, deps)
+    except NothingSent as exc:
+        if not exc.retry_after_s:
+            raise
+        turn = int((deps.clock().timestamp() + exc.retry_after_s) * 10)
+        flags = f"{int(task.create)}{int(task.decision)}{int(task.note)}"
+        name = f"row:{task.tenant_id}:{task.run_id}:paced:{turn}:{flags}"
+        deps.queue.enqueue(Queue.EXECUTE_STEP, task, name, delay_s=exc.retry_after_s)
+        return "paced"
+
+
+def _write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped"]:
     tenant = deps.need_tenants().get(task.tenant_id)
     home = tenant.home if tenant is not None else None
     logged = run_log.read(deps, task.tenant_id, task.run_id)
