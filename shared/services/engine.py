@@ -218,7 +218,7 @@ def _paced(deps: Deps, task: StepTask, wait: float) -> StepOutcome:
     logged = run_log.read(deps, task.tenant_id, task.run_id)
     if logged is None or logged.state.status != RunStatus.RUNNING or logged.state.cursor != task.step:
         return StepOutcome(False, RunStatus.RUNNING, task.step, "another delivery moved the run on")
-    turn = int((deps.clock().timestamp() + wait) * 10)
+    turn = int((deps.clock().timestamp() + wait) * 1000)  # ms: a turn after a turn is a new name
     followups.enqueue_step(
         deps, task.tenant_id, task.run_id, logged.state, delay_s=wait, tag=f":paced:{turn}"
     )

@@ -31,7 +31,7 @@ def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipp
     except NothingSent as exc:
         if not exc.retry_after_s:
             raise
-        turn = int((deps.clock().timestamp() + exc.retry_after_s) * 10)
+        turn = int((deps.clock().timestamp() + exc.retry_after_s) * 1000)
         flags = f"{int(task.create)}{int(task.decision)}{int(task.note)}"
         name = f"row:{task.tenant_id}:{task.run_id}:paced:{turn}:{flags}"
         deps.queue.enqueue(Queue.EXECUTE_STEP, task, name, delay_s=exc.retry_after_s)

@@ -172,7 +172,20 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
             ended = _wait(deps, tenant_id, runs, timeout_s)
             log = admin.get("/requests")
             admin.post("/limits", {"requests": None})
+            _quiesce(tasks)
     return figures(ended, log, started, budget / window_s)
+
+
+def _quiesce(tasks: Any, within_s: float = 30.0) -> None:
+    """Dispatch nothing more, and let the attempts under way finish (their follow-ups still reach
+    the emulator), so nothing calls a server or the emulator once they are stopped."""
+    from shared.config import Queue
+
+    for queue in Queue:
+        tasks.hold(queue.value)
+    until = time.monotonic() + within_s
+    while any(t["running"] for t in tasks.pending_tasks()) and time.monotonic() < until:
+        time.sleep(0.2)
 
 
 def _page(admin: Any, parent: str, title: str) -> str:
