@@ -68,6 +68,18 @@ class RunStore(Protocol):
         """Ids of the tenant's runs that wait for a person or are paused: no step moves them by itself."""
         ...
 
+    def count_running(self, tenant_id: str, cap: int = 1000) -> int:
+        """How many of the tenant's runs are ``running`` (counted up to ``cap``)."""
+        ...
+
+    def row_page(self, tenant_id: str, run_id: str) -> str | None:
+        """The id of the run's row in the Runs database, once :meth:`keep_row_page` kept it."""
+        ...
+
+    def keep_row_page(self, tenant_id: str, run_id: str, page_id: str) -> None:
+        """Keep the id of the run's row (``tenants/{t}/run_rows/{r}``), so later writes need no query."""
+        ...
+
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         """(tenant, run) of runs in ``status`` idle since ``before``: not updated since, and with no
         ``retry_at`` (a step waiting out a Retry-After) at or after it; oldest first."""
@@ -280,7 +292,7 @@ class TenantStore(Protocol):
 
     def note_run_row(self, tenant_id: str, page_id: str, run_id: str) -> None:
         """Remember page ``page_id`` (plain: no hyphens, lowercase) as run ``run_id``'s row in the
-        Runs database (``tenants/{t}/run_rows/{page}``); writing it again changes nothing."""
+        Runs database (``tenants/{t}/row_pages/{page}``); writing it again changes nothing."""
         ...
 
     def is_run_row(self, tenant_id: str, page_id: str) -> bool:

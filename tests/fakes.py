@@ -45,6 +45,7 @@ class FakeRunStore(RunStore):
     def __init__(self) -> None:
         self.runs: dict[tuple[str, str], Run] = {}
         self.events: dict[tuple[str, str], dict[int, RunEvent]] = {}
+        self.row_pages: dict[tuple[str, str], str] = {}
         self.page_runs: dict[tuple[str, str], PageClaim] = {}  # (tenant, page) → its claim
         self.starts_due: dict[str, datetime] = {}  # tenant → its webhook runs' next due start
         self.run_starts: dict[tuple[str, str], datetime] = {}  # (tenant, run) → its reserved start
@@ -97,6 +98,18 @@ class FakeRunStore(RunStore):
 
     def held(self, tenant_id: str, limit: int = 100) -> list[str]:
         return [r for (t, r), run in self.runs.items() if t == tenant_id and run.state.status.held][:limit]
+
+    def count_running(self, tenant_id: str, cap: int = 1000) -> int:
+        running = [
+            r for (t, _), r in self.runs.items() if t == tenant_id and r.state.status == RunStatus.RUNNING
+        ]
+        return min(cap, len(running))
+
+    def row_page(self, tenant_id: str, run_id: str) -> str | None:
+        return self.row_pages.get((tenant_id, run_id))
+
+    def keep_row_page(self, tenant_id: str, run_id: str, page_id: str) -> None:
+        self.row_pages[(tenant_id, run_id)] = page_id
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         found = [k for k, r in self.runs.items() if r.state.status == status and r.idle_since < before]

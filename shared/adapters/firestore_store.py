@@ -130,6 +130,27 @@ class FirestoreRunStore:
         )
         return [snap.get("run_id") for snap in query.stream()]
 
+    def count_running(self, tenant_id: str, cap: int = 1000) -> int:
+        """One equality in the tenant's own collection, counted by an aggregation (one read per
+        1,000 runs counted): the automatic single-field index serves it."""
+        query = (
+            self._tenant(tenant_id)
+            .collection("runs")
+            .where(filter=FieldFilter("status", "==", RunStatus.RUNNING.value))
+            .limit(cap)
+        )
+        (result,) = query.count().get()[0]
+        return int(result.value)
+
+    def row_page(self, tenant_id: str, run_id: str) -> str | None:
+        snap = self._tenant(tenant_id).collection("run_rows").document(run_id).get()
+        page = (snap.to_dict() or {}).get("page_id") if snap.exists else None
+        return str(page) if page else None
+
+    def keep_row_page(self, tenant_id: str, run_id: str, page_id: str) -> None:
+        doc = {"run_id": run_id, "page_id": page_id}  # kept as long as the run's own document
+        self._tenant(tenant_id).collection("run_rows").document(run_id).set(doc)
+
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         """Runs in ``status`` idle since ``before``: not updated since, and no retry scheduled at or
         after it (``retry_at``, a long Retry-After: :attr:`Run.idle_since`). Oldest first.

@@ -3,7 +3,7 @@
 Documents: ``tenants/{t}`` (never a token, only its secret's name), ``workspaces/{workspace_id}``
 (written with the tenant in one batch), ``oauth_states/{sha256(nonce)}`` and
 ``tenants/{t}/events/{event_id}`` (``request-{id}`` for ``POST /runs``), ``tenants/{t}/day_plans/{day}``
-(TTL on ``expires_at`` for these three), ``tenants/{t}/run_rows/{page}`` (the Runs database's rows)
+(TTL on ``expires_at`` for these three), ``tenants/{t}/row_pages/{page}`` (the Runs database's rows)
 and ``schedule/daily``. Every method reading tenant data builds the path from the tenant id.
 Changes and routing's cache: :class:`FirestoreTenantStore`.
 """
@@ -194,7 +194,7 @@ class FirestoreTenantStore:
         raise TransientError("firestore: this address was asked too often at once; try again")
 
     def _run_row_ref(self, tenant_id: str, page_id: str) -> Any:
-        return self._tenant_ref(tenant_id).collection("run_rows").document(page_id)
+        return self._tenant_ref(tenant_id).collection("row_pages").document(page_id)
 
     def note_run_row(self, tenant_id: str, page_id: str, run_id: str) -> None:
         with _transient():

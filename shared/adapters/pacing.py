@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from shared.errors import TransientError
+from shared.errors import NothingSent
 
 _MAX_KEYS = 1024  # beyond this many connections, forget the idle ones
 
@@ -20,8 +20,8 @@ class Pacer:
     """Per connection key, the time its next request conforms (the generic cell rate algorithm:
     ``burst`` at once, then one per ``1 / rate_per_s`` seconds). After a refusal the key is closed
     until its Retry-After has passed, then starts again with one request. A request that conforms
-    within ``max_wait_s`` waits for its slot; a later one gets a TransientError with ``retry_after_s``
-    and makes no request, so the step is scheduled for later instead of holding an instance. Keys are
+    within ``max_wait_s`` waits for its slot; a later one gets NothingSent (a TransientError) with
+    ``retry_after_s`` and makes no request, so the step is put back for its turn. Keys are
     independent: one connection's pace never delays another's."""
 
     def __init__(
@@ -46,7 +46,7 @@ class Pacer:
         self._closed: dict[str, float] = {}  # key → end of its back-off after a refusal
 
     def acquire(self, key: str) -> None:
-        """Wait for ``key``'s next slot, or raise TransientError(retry_after_s) when it is too far."""
+        """Wait for ``key``'s next slot, or raise NothingSent(retry_after_s) when it is too far."""
         with self._lock:
             now = self._clock()
             due = self._next.get(key, now)
@@ -54,7 +54,7 @@ class Pacer:
             wait = at - now
             if wait > self._max_wait:
                 reason = f"{self._what} is paced for this connection: its next request may go in {wait:.1f} s"
-                raise TransientError(reason, retry_after_s=wait)
+                raise NothingSent(reason, retry_after_s=wait)
             self._next[key] = max(due, at) + self._interval
             if len(self._next) > _MAX_KEYS:
                 self._forget_idle(now)

@@ -18,6 +18,20 @@ STATUS = {
     RunStatus.CANCELLED: "Cancelled",
 }
 _REQUEST_SEP = " · "  # "<request id> · <prompt>": the request a decision answers, first
+ROW_EVERY_S = 10.0  # a running run's row is written at most this often (its steps coalesce)
+# The part of a workspace's Notion rate its running runs' rows may take together between their
+# starts, waits and ends: a third, the rest left to the steps themselves.
+ROW_SHARE = 1 / 3
+
+
+def row_interval_s(running: int, rate_per_s: float) -> float:
+    """How often one running run's row may be written between its start, waits and end. At least
+    ``ROW_EVERY_S``, doubled until ``running`` runs writing a row (one request) that often take at
+    most ``ROW_SHARE`` of ``rate_per_s``: a run's fair share. Doubling keeps the buckets aligned."""
+    every = ROW_EVERY_S
+    while running / every > ROW_SHARE * rate_per_s:
+        every *= 2
+    return every
 
 
 def _text(value: str) -> JSON:

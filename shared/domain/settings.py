@@ -33,6 +33,7 @@ SLACK_CHANNEL = r"^[CG][A-Z0-9]{8,20}$"  # public (C) or private (G, older) chan
 # the rest); 254 characters at most (RFC 5321).
 EMAIL = r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$"
 type NotificationChannel = Literal["notion_comment", "slack", "discord", "email"]
+type PageNotes = Literal["none", "start_end", "every_step"]
 # The largest budgets an owner may choose: 100 times the defaults, far above real use, low enough that
 # a typo (or a number too large to be one) is refused rather than becoming no limit at all.
 MAX_BUDGET_USD = {
@@ -73,6 +74,12 @@ class TenantSettings(Schema):
         description="A daily digest at planning_hour (runs ended, runs waiting for you, spend) on the "
         "first of Slack, Discord or email that can carry it, instead of a message at each run's end "
         "(a run's page still gets its comment)",
+    )
+    trigger_page_notes: PageNotes = Field(
+        "start_end",
+        description="Comments a run leaves on the page that started it: start_end, one when it starts "
+        "(linking its Runs row) and its result at the end; every_step, also one per finished step; "
+        "none, nothing (decision requests still go there; its end goes to the other channels)",
     )
     data_source_ids: list[str] = Field(
         default_factory=list, description="Data sources whose changes start work"

@@ -25,7 +25,7 @@ from shared.domain.events import (
 from shared.domain.run_limits import StepVerdict, step_verdict
 from shared.domain.runs import RunState, fold
 from shared.domain.tasks.step import StepTask
-from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, TransientError
+from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, NothingSent, TransientError
 from shared.services import alerts, followups, run_log
 from shared.services.deps import Deps
 from shared.services.run_log import Seqs, StepHeld
@@ -196,16 +196,33 @@ def _record(deps: Deps, task: StepTask, state: RunState, events: list[RunEvent],
 
 
 def _transient(deps: Deps, task: StepTask, recorder: Recorder, exc: TransientError) -> StepOutcome:
-    """Short waits: the queue's backoff (re-raise → 503). Long ones: a task scheduled for later."""
+    """Short waits: the queue's backoff (re-raise → 503), except a request not sent for the
+    connection's pace (``NothingSent`` with its wait): the step is put back for its turn, so the
+    workspace's Notion rate is not left unused. Long ones: a task scheduled for later."""
     wait = exc.retry_after_s or 0.0
     if wait <= deps.settings.step_retry_inline_s:
         _record_usage_and_release(deps, task, recorder, exc.reason)
+        if isinstance(exc, NothingSent) and wait > 0:
+            return _paced(deps, task, wait)
         raise exc
     used, held = _usage(deps, recorder)
     retry_at = deps.clock() + timedelta(seconds=wait)
     events = [*used, _error(deps, held, ErrorKind.TRANSIENT, exc.reason, retry_at=retry_at)]
     run_log.record(deps, task.tenant_id, task.run_id, recorder.state, events, delay_s=wait)
     return StepOutcome(False, recorder.state.status, recorder.state.cursor, f"retry in {wait:.0f} s")
+
+
+def _paced(deps: Deps, task: StepTask, wait: float) -> StepOutcome:
+    """The step again in ``wait`` seconds, named by that time (a duplicate delivery paced to the same
+    turn adds nothing), unless another delivery moved the run on meanwhile."""
+    logged = run_log.read(deps, task.tenant_id, task.run_id)
+    if logged is None or logged.state.status != RunStatus.RUNNING or logged.state.cursor != task.step:
+        return StepOutcome(False, RunStatus.RUNNING, task.step, "another delivery moved the run on")
+    turn = int((deps.clock().timestamp() + wait) * 1000)  # ms: a turn after a turn is a new name
+    followups.enqueue_step(
+        deps, task.tenant_id, task.run_id, logged.state, delay_s=wait, tag=f":paced:{turn}"
+    )
+    return StepOutcome(False, logged.state.status, logged.state.cursor, f"paced: again in {wait:.1f} s")
 
 
 def _error(

@@ -7,12 +7,15 @@ new one.
 """
 
 from shared.config import Queue
+from shared.domain import page_notes as dpn
 from shared.domain.integrations import DEPLOY_TOOLS
+from shared.domain.run_rows import row_interval_s
 from shared.domain.runs import RunState, RunStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tasks.rows import RowTask
 from shared.domain.tasks.step import StepTask
+from shared.services import page_notes
 from shared.services.deps import Deps
 
 
@@ -55,20 +58,22 @@ def enqueue_followup(
 
 
 def _tell_the_end(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
-    """A message that the run ended. A workspace taking the daily digest gets it only as a comment on
-    the run's page (none without a page): its Slack, Discord or email hear of it in the digest."""
+    """A message that the run ended. A run with a page notes its result there (``page_notes``) unless
+    its owner chose no notes; otherwise its owner hears it on the first channel that can carry it,
+    never the page, or, taking the daily digest, in the digest."""
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
-    digest = tenant is not None and tenant.settings.digest
-    if digest and not state.page_id:
+    settings = tenant.settings if tenant is not None else None
+    if dpn.on_the_page(settings, state):
+        page_notes.enqueue(deps, tenant_id, run_id, state, dpn.end(run_id, state))
+        return
+    if settings is not None and settings.digest:
         return
     note = NotifyTask(
         notification_id=f"{run_id}-{state.status.value}",
         tenant_id=tenant_id,
         run_id=run_id,
-        channel="notion_comment" if digest else "outbox",
         subject=f"Run {state.status.value}: {state.goal}"[:300],
         text=state.summary[:20_000],
-        data={"page_id": state.page_id} if state.page_id else {},
         run_started_at=state.started_at,
     )
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
@@ -105,13 +110,11 @@ def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
 
 
-ROW_EVERY_S = 10.0  # a running run's row is written at most this often (its steps coalesce)
-
-
 def enqueue_row(deps: Deps, tenant_id: str, run_id: str, before: RunStatus | None, after: RunState) -> None:
     """After a transition: the task that writes the run's row, named so that a start, a wait and an
-    end each get theirs and the steps between share one per ``ROW_EVERY_S``. Nothing without a Runs
-    database."""
+    end each get theirs and the steps between share one per interval. That interval
+    (``run_rows.row_interval_s``) grows while more of the workspace's runs are running. Nothing
+    without a Runs database."""
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
     if tenant is None or tenant.home is None or tenant.home.runs is None:
         return
@@ -120,12 +123,14 @@ def enqueue_row(deps: Deps, tenant_id: str, run_id: str, before: RunStatus | Non
     task = RowTask(tenant_id=tenant_id, run_id=run_id, create=True, decision=waits)
     if before is None:
         name = f"{prefix}:start"
+        task = task.model_copy(update={"note": dpn.on_the_page(tenant.settings, after)})
     elif after.status.terminal:
         name = f"{prefix}:end"
     elif waits:
         name = f"{prefix}:wait:{after.last_seq}"
     else:
+        every = row_interval_s(deps.store.count_running(tenant_id), deps.settings.notion_rate_per_s)
         now = deps.clock().timestamp()
-        name, delay_s = f"{prefix}:{int(now // ROW_EVERY_S)}", ROW_EVERY_S - now % ROW_EVERY_S
+        name, delay_s = f"{prefix}:{every:g}:{int(now // every)}", every - now % every
         task = task.model_copy(update={"create": False})
     deps.queue.enqueue(Queue.EXECUTE_STEP, task, name, delay_s=delay_s)

@@ -9,7 +9,7 @@ Why: docs/notifications.md, "Quiet hours and urgency".
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.config import Queue
@@ -17,6 +17,7 @@ from shared.domain.daily import zone_of
 from shared.domain.notifications import asks_links, quiet_until
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
+from shared.errors import NothingSent
 
 if TYPE_CHECKING:
     from shared.ports import NotificationLog, Notifier, TaskQueue, TenantStore
@@ -53,7 +54,19 @@ def deliver_notification(
         queue.enqueue(Queue.NOTIFY, task, name, delay_s=(until - now).total_seconds())
         log.info("notification %s deferred to %s (quiet hours)", task.notification_id, until.isoformat())
         return Delivery(False, until)
-    delivered = notifier.deliver(task, tenant)
+    try:
+        delivered = notifier.deliver(task, tenant)
+    except NothingSent as exc:  # not sent for the connection's pace (or a limit): again at its turn
+        if not exc.retry_after_s:
+            raise
+        at = now + timedelta(seconds=exc.retry_after_s)
+        queue.enqueue(
+            Queue.NOTIFY,
+            task,
+            f"notify:{task.tenant_id}:{task.notification_id}:paced:{at:%Y%m%dT%H%M%S%f}",
+            delay_s=exc.retry_after_s,
+        )
+        return Delivery(False, at)
     log.info("notification %s %s", task.notification_id, "delivered" if delivered else "not delivered now")
     return Delivery(delivered)
 

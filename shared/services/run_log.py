@@ -14,7 +14,7 @@ from typing import NamedTuple
 from shared.domain.events import ModelUsed, RunEvent, RunStatus, ToolIntent
 from shared.domain.runs import Run, RunState, fold
 from shared.errors import TransientError
-from shared.services import alerts, followups
+from shared.services import alerts, followups, page_notes
 from shared.services.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -179,10 +179,12 @@ def emit_transition(
 ) -> None:
     """What follows a write that moved the run from ``before`` (None: it was created) to ``after``.
     The alert line of a run that failed (``alerts``); its next task by name (``followups``; a
-    running run's next step ``delay_s`` later); its Runs row's task (``followups.enqueue_row``)."""
+    running run's next step ``delay_s`` later); its Runs row's task (``followups.enqueue_row``); the
+    notes on its trigger page (``page_notes``)."""
     alerts.log_transition(run_id, before, after)
     followups.enqueue_followup(deps, tenant_id, run_id, after, delay_s=delay_s)
     followups.enqueue_row(deps, tenant_id, run_id, before, after)
+    page_notes.after_transition(deps, tenant_id, run_id, before, after)
 
 
 def keep_usage(deps: Deps, tenant_id: str, run_id: str, events: Sequence[RunEvent]) -> None:

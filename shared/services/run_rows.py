@@ -6,11 +6,12 @@ the owner alone made it, for the request the row names; anyone else's is set bac
 import logging
 from typing import Literal
 
+from shared.config import Queue
 from shared.domain import run_rows
 from shared.domain.runs import Waiting
 from shared.domain.tasks.rows import DecideTask, RowTask
-from shared.errors import Conflict, NotFound
-from shared.services import humans, run_log, runs
+from shared.errors import Conflict, ModelFixableError, NotFound, NothingSent
+from shared.services import humans, page_notes, run_log, runs
 from shared.services.deps import Deps
 from shared.services.run_row_index import note_row
 
@@ -21,9 +22,25 @@ NOT_THE_OWNER = (
 )
 
 
-def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped"]:
-    """Write the run's row as its log has it now: found by its Run id (one query), else created when
-    ``task.create``. Skipped without a Runs database, a run, or a row to update."""
+def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped", "paced"]:
+    """Write the run's row as its log has it now: at the page id kept for the run (no query), else
+    found by its Run id (one query), else created when ``task.create``; the id is kept. With
+    ``task.note``, then the run's start note linking the row. Skipped without a Runs database, a
+    run, or a row to update. Paced: a request not sent for the connection's pace; the task is put
+    back for its turn."""
+    try:
+        return _write_row(task, deps)
+    except NothingSent as exc:
+        if not exc.retry_after_s:
+            raise
+        turn = int((deps.clock().timestamp() + exc.retry_after_s) * 1000)
+        flags = f"{int(task.create)}{int(task.decision)}{int(task.note)}"
+        name = f"row:{task.tenant_id}:{task.run_id}:paced:{turn}:{flags}"
+        deps.queue.enqueue(Queue.EXECUTE_STEP, task, name, delay_s=exc.retry_after_s)
+        return "paced"
+
+
+def _write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped"]:
     tenant = deps.need_tenants().get(task.tenant_id)
     home = tenant.home if tenant is not None else None
     logged = run_log.read(deps, task.tenant_id, task.run_id)
@@ -34,15 +51,35 @@ def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipp
     url = f"https://www.notion.so/{page}" if page else ""
     props = run_rows.properties(task.run_id, state, url, deps.clock(), decision=task.decision)
     notion = deps.need_notion(task.tenant_id)
-    row = _row(deps, task.tenant_id, home.runs.data_source_id, task.run_id)
-    note_row(deps, task, row)
-    if row is not None:
-        notion.update_page_properties(str(row["id"]), props)
-        return "updated"
-    if not task.create:
-        return "skipped"
-    notion.create_page({"type": "data_source_id", "data_source_id": home.runs.data_source_id}, props)
-    return "created"
+    outcome: Literal["created", "updated", "skipped"] = "updated"
+    row = _kept_row(deps, task, props)
+    if row is None:
+        row = _row(deps, task.tenant_id, home.runs.data_source_id, task.run_id)
+        if row is not None:
+            row = notion.update_page_properties(str(row["id"]), props)
+        elif task.create:
+            where = {"type": "data_source_id", "data_source_id": home.runs.data_source_id}
+            row, outcome = notion.create_page(where, props), "created"
+        else:
+            return "skipped"
+        deps.store.keep_row_page(task.tenant_id, task.run_id, str(row["id"]))
+        note_row(deps, task.tenant_id, task.run_id, row)
+    if task.note:
+        page_notes.send_start(deps, task.tenant_id, task.run_id, state, str(row.get("url") or ""))
+    return outcome
+
+
+def _kept_row(deps: Deps, task: RowTask, props: run_rows.JSON) -> run_rows.JSON | None:
+    """The row updated at its kept page id; None when none is kept or that page is gone (in the
+    trash, or deleted: then it is looked for again)."""
+    kept = deps.store.row_page(task.tenant_id, task.run_id)
+    if kept is None:
+        return None
+    try:
+        return deps.need_notion(task.tenant_id).update_page_properties(kept, props)
+    except (NotFound, ModelFixableError):  # Notion's 404, or 400 for a page in the trash
+        log.info("run %s: its kept Runs row is gone; looking for it again", task.run_id)
+        return None
 
 
 def _row(deps: Deps, tenant_id: str, source_id: str, run_id: str) -> dict[str, object] | None:

@@ -59,6 +59,10 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/followups.py:enqueue_followup": RUNS,
     "shared/services/followups.py:_tell_the_end": RUNS,
     "shared/services/followups.py:enqueue_row": RUNS,
+    # Notes on a run's trigger page: after its transitions, and the start note from its row's task.
+    "shared/services/page_notes.py:enqueue": RUNS,
+    # A Runs row's write held back by the Notion pacer is put back on execute-step for its turn.
+    "shared/services/run_rows.py:write_row": frozenset({"execute_step"}),
     "shared/services/followups.py:_ask": RUNS,
     # An ended run's page: the change that came while it ran is planned by whoever ended it.
     "shared/services/followups.py:_plan_page_change": RUNS,

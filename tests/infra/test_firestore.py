@@ -58,6 +58,11 @@ QUERIES: dict[tuple[str, str], Query] = {
         "field, collection scope: automatic",
         (),
     ),
+    ("firestore_store.py", "FirestoreRunStore.count_running"): Query(
+        "tenants/{t}/runs: status == 'running', count() (a Runs row's interval); one field, "
+        "collection scope: automatic",
+        (),
+    ),
     ("firestore_store.py", "FirestoreRunStore.stalled"): Query(
         "collection group runs: status == ?, updated_at < ? (the sweeper)",
         (_idx("runs", "COLLECTION_GROUP", "status", "updated_at"),),

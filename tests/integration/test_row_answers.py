@@ -23,7 +23,7 @@ from shared.services.row_answers import ONLY_THE_OWNER, USE_DECISION
 from shared.services.run_rows import NOT_THE_OWNER
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
-from tests.support.runs_rows import DEMO, home, row, run_tasks, select, set_decision
+from tests.support.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
 from tests.support.webhook_intake import connected
 
 pytestmark = pytest.mark.integration
@@ -66,7 +66,7 @@ def _waiting_on_row(stack: Stack, run_id: str, steps: list[PlannedStep]) -> tupl
     """Connected, with a Runs database; run ``run_id`` started, its row written, its first step run
     and waiting for a person, the row showing it (found by the wait's row task, so noted)."""
     tenant_id, _ = connected(stack)
-    source = home(stack, tenant_id)
+    source = make_home(stack, tenant_id)
     _started(stack, tenant_id, run_id, steps)
     assert run_tasks(stack, RowTask) == [{"row": "created"}]
     _steps(stack)
@@ -186,7 +186,7 @@ def test_a_comment_on_a_page_that_is_no_row_is_unchanged_and_reads_nothing_in_th
     stack: Stack,
 ) -> None:
     tenant_id, ws = connected(stack)
-    home(stack, tenant_id)
+    make_home(stack, tenant_id)
     tenant = stack.container.tenants.get(tenant_id, fresh=True)
     assert tenant is not None and tenant.bot_id
     page = ws["ids"]["idea_newsletter"]
@@ -211,7 +211,7 @@ def test_a_production_deploy_is_approved_on_its_row_and_then_deploys(
     stack: Stack, sandbox: RunningSandbox, admin: Admin
 ) -> None:
     tenant_id, _ = connected(stack)
-    source = home(stack, tenant_id)
+    source = make_home(stack, tenant_id)
     token = "vercel_token_row_decisions"
     admin.grant_vercel(token, ["site"])
     stack.container.secrets.put(code_token_secret(tenant_id, Integration.VERCEL), token)

@@ -11,7 +11,7 @@ from shared.services import run_log
 from shared.services.run_rows import NOT_THE_OWNER
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
-from tests.support.runs_rows import DEMO, home, row, run_tasks, select, set_decision
+from tests.support.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
 from tests.support.webhook_intake import connected
 
 
@@ -38,7 +38,7 @@ def _responses(stack: Stack, tenant_id: str) -> list[HumanResponded]:
 
 def test_the_owner_decides_in_notion_once_and_a_member_cannot(stack: Stack) -> None:
     tenant_id, _ = connected(stack)
-    runs_source = home(stack, tenant_id)
+    runs_source = make_home(stack, tenant_id)
     _waiting_run(stack, tenant_id, "run-rows-1")
     assert run_tasks(stack, RowTask) == [{"row": "created"}]
     page = row(stack, runs_source, "run-rows-1")

@@ -1,6 +1,7 @@
 """When a run's Runs row is written: a task at its start, when it begins to wait, at its end, and at
-most one per ``ROW_EVERY_S`` between (named by time bucket); none without a Runs database. And what
-a row's properties say (the Decision only when the run begins to wait)."""
+most one per interval between (named by time bucket), the interval growing with the workspace's
+running runs so their rows keep to a share of its Notion rate; none without a Runs database. And
+what a row's properties say (the Decision only when the run begins to wait)."""
 
 from datetime import UTC, datetime
 
@@ -8,12 +9,14 @@ from shared.config import Queue
 from shared.domain import run_rows
 from shared.domain.agent_home import AgentHome, HomeDatabase
 from shared.domain.events import PlannedStep, RunStatus
-from shared.domain.runs import RunState, Waiting
+from shared.domain.run_rows import ROW_EVERY_S, ROW_SHARE, row_interval_s
+from shared.domain.runs import Run, RunState, Waiting
 from shared.domain.tasks.rows import RowTask
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
-from shared.services.followups import ROW_EVERY_S, enqueue_row
+from shared.services.followups import enqueue_row
 from tests.engine_fakes import make_deps
+from tests.fakes import FakeRunStore
 from tests.support.daily_planning import queued
 
 AT = datetime(2026, 1, 5, 12, 0, 3, tzinfo=UTC)
@@ -54,13 +57,44 @@ def test_start_wait_and_end_each_get_a_task_and_steps_share_one_per_bucket() -> 
     bucket = int(AT.timestamp() // ROW_EVERY_S)
     assert [n for _, n, _ in rows] == [
         "row:t1:r1:start",
-        f"row:t1:r1:{bucket}",
+        f"row:t1:r1:{ROW_EVERY_S:g}:{bucket}",
         "row:t1:r1:wait:5",
         "row:t1:r1:end",
     ]
     between = rows[1]
     assert between[0].create is False and 0 < between[2] <= ROW_EVERY_S  # written at the bucket's end
     assert rows[2][0].decision is True and not rows[0][0].decision and rows[3][0].create
+
+
+def test_a_row_interval_keeps_every_run_to_a_fair_share_of_the_rate() -> None:
+    assert row_interval_s(0, 3.0) == row_interval_s(10, 3.0) == ROW_EVERY_S
+    for running in (1, 11, 20, 21, 100, 1000, 5000):
+        for rate in (0.5, 3.0, 10.0):
+            every = row_interval_s(running, rate)
+            # all running runs' rows together: at most ROW_SHARE of the rate; one run: 1/running of that
+            assert running / every <= ROW_SHARE * rate + 1e-9
+            assert 1 / every <= ROW_SHARE * rate / running + 1e-9
+            assert every == ROW_EVERY_S or running / (every / 2) > ROW_SHARE * rate  # no longer than needed
+    assert row_interval_s(20, 3.0) == 2 * ROW_EVERY_S and row_interval_s(41, 3.0) == 8 * ROW_EVERY_S
+
+
+def test_the_row_interval_grows_with_the_workspace_s_running_runs() -> None:
+    deps = _deps()
+    running = RunState(goal="g", status=RunStatus.RUNNING, steps=STEPS, last_seq=3)
+    store = deps.store
+    assert isinstance(store, FakeRunStore)
+    for i in range(25):  # 25 running runs of t1, and some of another workspace that do not count
+        store.runs[("t1", f"r{i}")] = Run(
+            tenant_id="t1", run_id=f"r{i}", state=running, created_at=AT, updated_at=AT
+        )
+        store.runs[("t2", f"r{i}")] = Run(
+            tenant_id="t2", run_id=f"r{i}", state=running, created_at=AT, updated_at=AT
+        )
+    enqueue_row(deps, "t1", "r1", RunStatus.RUNNING, running)
+    ((task, name, delay),) = _rows(deps)
+    every = row_interval_s(25, deps.settings.notion_rate_per_s)
+    assert every == 4 * ROW_EVERY_S and name == f"row:t1:r1:{every:g}:{int(AT.timestamp() // every)}"
+    assert 0 < delay <= every and task.create is False
 
 
 def test_no_runs_database_no_task() -> None:

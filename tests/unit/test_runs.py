@@ -86,7 +86,7 @@ def test_a_repeated_plan_task_creates_nothing_new() -> None:
     events = len(deps.store.list_events("t1", "r1"))
     assert not start_run(plan_task(page), deps)
     assert len(deps.store.list_events("t1", "r1")) == events
-    assert [t[2] for t in queue_of(deps).tasks] == ["step:t1:r1:1:2"]
+    assert [t[2] for t in queue_of(deps).tasks] == ["step:t1:r1:1:2", "notify:t1:r1-started"]  # once each
 
 
 def test_a_duplicate_step_delivery_acts_once() -> None:

@@ -55,6 +55,7 @@ def test_bad_settings_get_a_400_that_names_them_and_change_nothing(fakes: FakeCo
         ({"vercel_team_id": "acme"}, "vercel_team_id"),  # a team's id (team_...), not its name
         ({"slack_channel_id": "#agent"}, "slack_channel_id"),  # the channel's id, not its name
         ({"notification_channels": ["sms"]}, "notification_channels"),  # not a channel we have
+        ({"trigger_page_notes": "always"}, "trigger_page_notes"),  # none, start_end or every_step
         ({"notification_channels": ["slack", "email", "slack"]}, "notification_channels"),
         ({"notification_email": "ops at acme"}, "notification_email"),
         ({"notification_email": "Ops <ops@acme.example>"}, "notification_email"),  # the address only

@@ -94,7 +94,7 @@ def test_a_write_failing_at_every_attempt_asks_a_person_after_a_day_instead_of_f
     assert answers.count("503") == tries and answers[tries:] == ["recorded"]  # the next one asked
     assert isinstance(deps.queue, FakeQueue)
     asked = [b for _, b, _, _ in deps.queue.tasks if isinstance(b, NotifyTask)]
-    assert [b.notification_id for b in asked] == [f"r1-{stopped.waiting.request_id}"]
+    assert [b.notification_id for b in asked] == ["r1-started", f"r1-{stopped.waiting.request_id}"]
 
     # Approving lets the step go on with a fresh day: it is carried out at the next delivery.
     notion.fail.clear()

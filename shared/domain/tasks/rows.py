@@ -18,6 +18,7 @@ class RowTask(TaskBody):
     run_id: TaskId
     create: bool = False
     decision: bool = False  # write Decision and Request too: the run just began to wait
+    note: bool = False  # then the start note on the run's page, linking the row (shared.services.page_notes)
 
 
 class DecideTask(TaskBody):

@@ -1,0 +1,28 @@
+"""``make bench-notion`` still runs and holds its goals, small: five concurrent runs against the
+sandbox limited to 4 requests a second (10 s windows), on the Firestore emulator and a Notion sandbox
+of its own; every run completes and the workspace's rate is used, not exceeded."""
+
+from typing import Any
+
+import pytest
+
+from local.notion_sandbox import SandboxServer
+from tests.perf import bench_notion
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_notion_bench_completes_every_run_and_uses_the_allowed_rate(firestore_emulator: Any) -> None:
+    firestore_emulator.reset()
+    with SandboxServer() as sandbox:
+        figures = bench_notion.run(firestore_emulator.host, sandbox, runs=5, rate=4.0, window_s=10.0)
+    assert figures["runs_completed"] == 5 and figures["failed"] == 0, figures["statuses"]
+    assert figures["allowed_per_s"] == 4.0 and figures["requests_ok"] >= 5 * 10
+    # the sandbox's own log: every run's rows and notes were written within the runs' time, and the
+    # rate used is close to the rate allowed, never well above it
+    assert figures["kinds"]["row writes"] >= 5 and figures["kinds"]["comments"] >= 5, figures["kinds"]
+    assert figures["throughput_ratio"] <= 1.1, figures
+    assert bench_notion.met(figures, 5)
+    assert bench_notion.result_line(figures) == (
+        f"RESULT throughput_ratio={figures['throughput_ratio']:.2f} failed=0 runs_completed=5"
+    )

@@ -1,0 +1,61 @@
+"""A request the Notion pacer did not send (``NothingSent`` with the wait for the connection's turn):
+the step is put back for that turn under a name of its own, answered 200 with nothing recorded, not
+left to the queue's growing backoff; a duplicate paced to the same turn adds nothing; the run then
+completes. A Runs row's write paced likewise is put back for its turn."""
+
+from shared.config import Queue
+from shared.domain.agent_home import AgentHome, HomeDatabase
+from shared.domain.events import ErrorRecorded, RunStatus
+from shared.domain.tasks.rows import RowTask
+from shared.domain.tasks.step import StepTask
+from shared.domain.tenants import Tenant
+from shared.errors import NothingSent
+from shared.services.run_rows import write_row
+from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
+from tests.support.engine_runs import drive, plan, queue, started, status
+
+
+def test_a_paced_read_is_put_back_for_its_turn_and_nothing_is_recorded() -> None:
+    notion = FakeNotion()
+    page = notion.add_page("P")
+    deps = started(
+        FakeModel({"PlanOut": [plan(("read_page", {"page_id": page}), ("finish", {"summary": "ok"}))]}),
+        notion,
+        page,
+    )
+    _, step_one, _, _ = queue(deps).take()
+    assert isinstance(step_one, StepTask)
+    queue(deps).tasks.clear()
+    paced = NothingSent("Notion is paced for this connection", retry_after_s=1.2)
+    notion.fail["retrieve_page"] = [paced, paced]
+    outcome = run_step_as_owner(step_one, deps)
+    assert not outcome.acted and outcome.reason.startswith("paced")
+    ((q, again, name, delay),) = queue(deps).tasks
+    assert q == Queue.EXECUTE_STEP and again == step_one and ":paced:" in name and delay == 1.2
+    assert not any(isinstance(e, ErrorRecorded) for e in deps.store.list_events("t1", "r1"))
+    run_step_as_owner(step_one, deps)  # a duplicate, paced to the same turn: the same name, refused
+    assert len(queue(deps).tasks) == 1
+    drive(deps)
+    assert status(deps) == RunStatus.COMPLETED
+
+
+def test_a_paced_row_write_is_put_back_for_its_turn() -> None:
+    notion = FakeNotion()
+    page = notion.add_page("P")
+    deps = started(FakeModel({"PlanOut": [plan(("finish", {"summary": "ok"}))]}), notion, page)
+    queue(deps).tasks.clear()
+    deps.store.keep_row_page("t1", "r1", page)  # a row kept: its write is an update
+
+    def with_runs(tenant: Tenant | None) -> Tenant:
+        assert tenant is not None
+        return tenant.model_copy(
+            update={"home": AgentHome(runs=HomeDatabase(database_id="d", data_source_id="s"))}
+        )
+
+    deps.need_tenants().update("t1", with_runs)
+    notion.fail["update_page_properties"] = [NothingSent("paced", retry_after_s=0.7)]
+    task = RowTask(tenant_id="t1", run_id="r1", create=True)
+    assert write_row(task, deps) == "paced"
+    ((q, again, name, delay),) = queue(deps).tasks
+    assert q == Queue.EXECUTE_STEP and again == task and name.startswith("row:t1:r1:paced:") and delay == 0.7
+    assert write_row(task, deps) == "updated"
