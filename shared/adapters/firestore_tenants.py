@@ -1,11 +1,9 @@
 """Tenants, workspace routing, OAuth states, webhook event records and the daily tick in Firestore.
 
 Documents: ``tenants/{t}`` (never a token, only its secret's name), ``workspaces/{workspace_id}``
-(written with the tenant in one batch), ``oauth_states/{sha256(nonce)}`` and
-``tenants/{t}/events/{event_id}`` (``request-{id}`` for ``POST /runs``), ``tenants/{t}/day_plans/{day}``
-(TTL on ``expires_at`` for these three), ``tenants/{t}/row_pages/{page}`` (the Runs database's rows)
-and ``schedule/daily``. Every method reading tenant data builds the path from the tenant id.
-Changes and routing's cache: :class:`FirestoreTenantStore`.
+(written with the tenant in one batch), ``oauth_states/{sha256(nonce)}``, ``tenants/{t}/events/{id}``
+and ``tenants/{t}/day_plans/{day}`` (TTL on ``expires_at``), ``tenants/{t}/row_pages/{page}`` (Runs
+rows) and ``schedule/daily`` (docs/architecture.md). Every method builds the path from the tenant id.
 """
 
 import threading
