@@ -30,6 +30,7 @@ from local.tasks_emulator import mint_id_token
 from shared.config import Target
 
 READY = "Ready for agent"
+LIVE = {"NA_NOTIFIER_BACKEND": "live"}  # notify sends, as deployed: comments go to the sandbox's pages
 JSON = dict[str, Any]
 
 
@@ -132,14 +133,15 @@ class Demo:
 
 
 class RowWatch:
-    """Polls the sandbox for the Runs rows and notes each change of Status, Current step or Decision:
-    what the owner sees in Notion as the run works."""
+    """Polls the sandbox for the Runs rows and comments, and notes each new comment and each change of
+    a row's Status, Current step or Decision: what people see in Notion as the run works."""
 
     FIELDS = ("Status", "Current step", "Decision")
 
     def __init__(self, demo: Demo, runs_source: str) -> None:
         self.demo, self.source = demo, runs_source
         self.seen: dict[str, tuple[Any, ...]] = {}
+        self.lock = threading.Lock()  # the demo polls too, before it acts on what it saw
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -157,7 +159,16 @@ class RowWatch:
             self.poll()
 
     def poll(self) -> None:
-        for page in self.demo.state()["pages"]:
+        with self.lock:
+            self._poll()
+
+    def _poll(self) -> None:
+        state = self.demo.state()
+        for comment in state["comments"]:
+            if comment["id"] not in self.seen:
+                self.seen[comment["id"]] = ()
+                self.demo.note("comment in Notion", comment["text"].splitlines()[0][:100])
+        for page in state["pages"]:
             if page["parent"].get("data_source_id") != self.source:
                 continue
             props = page["properties"]
@@ -207,6 +218,7 @@ def run_demo(stack: LocalStack) -> JSON:
         row = wait_for(
             lambda: _row(demo, runs_source, "Decision", "Waiting"), "the row to ask for a decision"
         )
+        watch.poll()  # the timeline shows what the member saw before acting
         approve = {"properties": {"Decision": {"select": {"name": "Approve"}}}}
         demo.act(
             "teammate", "PATCH", f"pages/{row['id']}", approve, "a member sets the row's Decision to Approve"
@@ -214,6 +226,7 @@ def run_demo(stack: LocalStack) -> JSON:
         demo.deliver()
         wait_for(lambda: _comments_on(demo, row["id"]), "the answer to the member")
         wait_for(lambda: _row(demo, runs_source, "Decision", "Waiting", after=watch), "the Decision set back")
+        watch.poll()
         demo.act(
             "owner", "PATCH", f"pages/{row['id']}", approve, "the owner sets the row's Decision to Approve"
         )
@@ -333,7 +346,7 @@ def print_report(result: JSON) -> None:
 def main() -> int:
     exit_on_sigterm()
     print("Starting the local stack (Firestore and Cloud Tasks emulators, Notion sandbox, 7 functions)...")
-    with LocalStack() as stack:
+    with LocalStack(extra_env=LIVE) as stack:
         print(f"Stack up in {stack.workdir} (logs kept there if the demo fails). Connecting...", flush=True)
         result = run_demo(stack)
         if result["run"]["status"] != "completed":

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from local.code_sandbox import SEED as CODE_SEED
-from local.demo import http, run_demo, wait_for
+from local.demo import LIVE, http, run_demo, wait_for
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack
 from local.tasks_emulator import mint_id_token
 from shared.adapters.local_secrets import LocalFileSecrets
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    with LocalStack() as running:
+    with LocalStack(extra_env=LIVE) as running:
         yield running
 
 
@@ -108,9 +108,11 @@ def test_slack_is_connected_through_api_after_slack_says_whose_token_it_is(
     )
 
 
-def test_one_notification_per_decision_and_outcome(demo: dict[str, Any]) -> None:
-    ids = [n["notification_id"] for n in demo["notifications"]]
-    assert sorted(ids) == sorted({*ids}) and sum("-approval-" in i for i in ids) <= 1
+def test_the_trigger_page_gets_a_start_note_the_request_and_the_result_once(demo: dict[str, Any]) -> None:
+    state = demo["sandbox"]
+    on_idea = [c["text"] for c in state["comments"] if c["parent"].get("page_id") == demo["idea_id"]]
+    assert [t.split(":", 1)[0] for t in on_idea] == ["Started", "Your decision is needed", "Done"]
+    assert "Runs" in on_idea[0] or "notion.so" in on_idea[0]  # the start note points to the row
 
 
 def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
