@@ -24,7 +24,7 @@ from shared.domain.events import (
 )
 from shared.domain.run_limits import StepVerdict, step_verdict
 from shared.domain.runs import RunState, fold
-from shared.domain.tasks.step import StepTask
+from shared.domain.tasks.step import PACED_MAX, StepTask
 from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, NothingSent, TransientError
 from shared.services import alerts, followups, run_log
 from shared.services.deps import Deps
@@ -45,6 +45,9 @@ class StepOutcome(NamedTuple):
 class RunNotFound(NotFound):
     """The step's run does not exist: retrying cannot make it appear, so the task is acknowledged.
     Anything else not found on the way (a secret, say) is an error of the step, retried."""
+
+
+PACED_BACKOFF_MAX = 5  # a step put back for its turn waits at most 32 times its turn's distance
 
 
 def run_step(task: StepTask, deps: Deps) -> StepOutcome:
@@ -213,14 +216,20 @@ def _transient(deps: Deps, task: StepTask, recorder: Recorder, exc: TransientErr
 
 
 def _paced(deps: Deps, task: StepTask, wait: float) -> StepOutcome:
-    """The step again in ``wait`` seconds, named by that time (a duplicate delivery paced to the same
-    turn adds nothing), unless another delivery moved the run on meanwhile."""
+    """The step again at its turn, ``wait`` seconds away, named by how often it was put back (a
+    duplicate delivery adds nothing), unless another delivery moved the run on meanwhile. Put back
+    again, it waits twice as long each time: a step whose first requests went while a later one was
+    held back would otherwise spend each turn on those again, and in a busy workspace none would end."""
     logged = run_log.read(deps, task.tenant_id, task.run_id)
     if logged is None or logged.state.status != RunStatus.RUNNING or logged.state.cursor != task.step:
         return StepOutcome(False, RunStatus.RUNNING, task.step, "another delivery moved the run on")
-    turn = int((deps.clock().timestamp() + wait) * 1000)  # ms: a turn after a turn is a new name
+    wait *= 2 ** min(task.paced, PACED_BACKOFF_MAX)
+    paced = min(task.paced + 1, PACED_MAX)
+    tag = f":paced:{paced}"  # a duplicate delivery adds nothing; the next putting back is new
+    if paced == PACED_MAX:  # counted no further: the turn, in ms, names it
+        tag += f":{int((deps.clock().timestamp() + wait) * 1000)}"
     followups.enqueue_step(
-        deps, task.tenant_id, task.run_id, logged.state, delay_s=wait, tag=f":paced:{turn}"
+        deps, task.tenant_id, task.run_id, logged.state, delay_s=wait, tag=tag, paced=paced
     )
     return StepOutcome(False, logged.state.status, logged.state.cursor, f"paced: again in {wait:.1f} s")
 

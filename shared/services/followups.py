@@ -27,9 +27,16 @@ def step_queue(state: RunState) -> Queue:
 
 
 def enqueue_step(
-    deps: Deps, tenant_id: str, run_id: str, state: RunState, *, delay_s: float = 0.0, tag: str = ""
+    deps: Deps,
+    tenant_id: str,
+    run_id: str,
+    state: RunState,
+    *,
+    delay_s: float = 0.0,
+    tag: str = "",
+    paced: int = 0,
 ) -> None:
-    body = StepTask(tenant_id=tenant_id, run_id=run_id, step=state.cursor)
+    body = StepTask(tenant_id=tenant_id, run_id=run_id, step=state.cursor, paced=paced)
     name = f"step:{tenant_id}:{run_id}:{state.cursor}:{state.last_seq}{tag}"
     if step_queue(state) == Queue.DEPLOY:  # each queue named here, where IAM review can see it
         deps.queue.enqueue(Queue.DEPLOY, body, name, delay_s)

@@ -31,11 +31,37 @@ def test_a_paced_read_is_put_back_for_its_turn_and_nothing_is_recorded() -> None
     outcome = run_step_as_owner(step_one, deps)
     assert not outcome.acted and outcome.reason.startswith("paced")
     ((q, again, name, delay),) = queue(deps).tasks
-    assert q == Queue.EXECUTE_STEP and again == step_one and ":paced:" in name and delay == 1.2
+    assert q == Queue.EXECUTE_STEP and ":paced:" in name and delay == 1.2
+    assert again == step_one.model_copy(update={"paced": 1})
     assert not any(isinstance(e, ErrorRecorded) for e in deps.store.list_events("t1", "r1"))
     run_step_as_owner(step_one, deps)  # a duplicate, paced to the same turn: the same name, refused
     assert len(queue(deps).tasks) == 1
     drive(deps)
+    assert status(deps) == RunStatus.COMPLETED
+
+
+def test_a_step_put_back_again_waits_twice_as_long_each_time() -> None:
+    """A step whose first request goes and whose next is held back would spend each turn on the first
+    again: put back again and again, it waits longer, so the busy workspace's other steps finish."""
+    notion = FakeNotion()
+    page = notion.add_page("P")
+    deps = started(
+        FakeModel({"PlanOut": [plan(("read_page", {"page_id": page}), ("finish", {"summary": "ok"}))]}),
+        notion,
+        page,
+    )
+    _, step, _, _ = queue(deps).take()
+    assert isinstance(step, StepTask)
+    delays = []
+    for _ in range(8):
+        queue(deps).tasks.clear()
+        notion.fail["retrieve_page"] = [NothingSent("Notion is paced", retry_after_s=1.0)]
+        run_step_as_owner(step, deps)
+        ((_, step, _, delay),) = queue(deps).tasks
+        assert isinstance(step, StepTask)
+        delays.append(delay)
+    assert delays == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 32.0, 32.0]
+    drive(deps)  # its turn at last: the read goes
     assert status(deps) == RunStatus.COMPLETED
 
 

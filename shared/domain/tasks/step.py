@@ -4,6 +4,8 @@ from pydantic import Field
 
 from shared.domain.tasks import TaskBody, TaskId
 
+PACED_MAX = 1000
+
 
 class StepTask(TaskBody):
     """Carry out step ``step`` of one run: on execute-step, or on deploy for a GitHub/Vercel step."""
@@ -11,3 +13,5 @@ class StepTask(TaskBody):
     tenant_id: TaskId
     run_id: TaskId
     step: int = Field(ge=1, le=10_000)
+    # Times this step was put back for its Notion turn (``engine._paced``): each waits twice as long.
+    paced: int = Field(0, ge=0, le=PACED_MAX)
