@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from shared import task_pacing
 from shared.errors import NothingSent
 
 _MAX_KEYS = 1024  # beyond this many connections, forget the idle ones
@@ -20,9 +21,9 @@ class Pacer:
     """Per connection key, the time its next request conforms (the generic cell rate algorithm:
     ``burst`` at once, then one per ``1 / rate_per_s`` seconds). After a refusal the key is closed
     until its Retry-After has passed, then starts again with one request. A request that conforms
-    within ``max_wait_s`` waits for its slot; a later one gets NothingSent (a TransientError) with
-    ``retry_after_s`` and makes no request, so the step is put back for its turn. Keys are
-    independent: one connection's pace never delays another's."""
+    within ``max_wait_s`` (longer within a task that has sent some: ``shared.task_pacing``) waits for
+    its slot; a later one gets NothingSent (a TransientError) with ``retry_after_s`` and makes no
+    request, so the task is put back for its turn. One connection's pace never delays another's."""
 
     def __init__(
         self,
@@ -52,12 +53,18 @@ class Pacer:
             due = self._next.get(key, now)
             at = max(now, due - self._tolerance, self._closed.get(key, now))
             wait = at - now
-            if wait > self._max_wait:
+            limit = (
+                max(self._max_wait, task_pacing.STARTED_MAX_WAIT_S)
+                if task_pacing.started()
+                else self._max_wait
+            )
+            if wait > limit:
                 reason = f"{self._what} is paced for this connection: its next request may go in {wait:.1f} s"
                 raise NothingSent(reason, retry_after_s=wait)
             self._next[key] = max(due, at) + self._interval
             if len(self._next) > _MAX_KEYS:
                 self._forget_idle(now)
+        task_pacing.count_sent()
         if wait > 0:
             self._sleep(wait)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from shared import task_pacing
 from shared.config import Queue
 from shared.domain.events import (
     ErrorKind,
@@ -119,7 +120,8 @@ def _act(deps: Deps, task: StepTask, state: RunState) -> StepOutcome:
     recorder = Recorder(deps, task.tenant_id, state)
     step = Step(deps, task.tenant_id, task.run_id, state, recorder)
     try:
-        base, events = perform(step)
+        with task_pacing.one_task():
+            base, events = perform(step)
     except Stale:
         run_log.keep_usage(deps, task.tenant_id, task.run_id, _usage(deps, recorder)[0])
         return StepOutcome(False, state.status, state.cursor, "another delivery moved the run on")

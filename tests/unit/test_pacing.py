@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from shared import task_pacing
 from shared.adapters.pacing import Pacer
 from shared.errors import TransientError
 
@@ -59,6 +60,27 @@ def test_a_slot_beyond_max_wait_is_refused_before_any_request_and_not_reserved()
     clock.now += 1.0  # the refused attempt reserved nothing: the slot is free when it said
     p.acquire("a")
     assert clock.waits == []
+
+
+def test_a_task_that_has_sent_a_request_waits_its_turn_for_the_next_rather_than_be_put_back() -> None:
+    """Put back after its first request went, a step would spend its next turn on that one again."""
+    clock = Clock()
+    p = pacer(clock, rate=1.0, burst=1, max_wait=0.5)
+    with task_pacing.one_task():
+        p.acquire("a")  # its first request goes at once
+        p.acquire("a")  # its second waits its turn, a second, beyond max_wait
+    assert clock.waits == [pytest.approx(1.0)]
+    with pytest.raises(TransientError):  # outside a task, a second is too far: put back
+        p.acquire("a")
+
+
+def test_a_task_waits_no_longer_than_its_bound() -> None:
+    waits: list[float] = []
+    p = Pacer(1.0, 1, 0.5, clock=lambda: 100.0, sleep=waits.append)  # others take the slots meanwhile
+    with task_pacing.one_task(), pytest.raises(TransientError):
+        for _ in range(int(task_pacing.STARTED_MAX_WAIT_S) + 2):
+            p.acquire("a")
+    assert max(waits) == pytest.approx(task_pacing.STARTED_MAX_WAIT_S)
 
 
 def test_a_refusal_closes_the_connection_for_its_retry_after_then_lets_one_request_go() -> None:
