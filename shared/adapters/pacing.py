@@ -21,9 +21,9 @@ class Pacer:
     """Per connection key, the time its next request conforms (the generic cell rate algorithm:
     ``burst`` at once, then one per ``1 / rate_per_s`` seconds). After a refusal the key is closed
     until its Retry-After has passed, then starts again with one request. A request that conforms
-    within ``max_wait_s`` (longer within a task that has sent some: ``shared.task_pacing``) waits for
-    its slot; a later one gets NothingSent (a TransientError) with ``retry_after_s`` and makes no
-    request, so the task is put back for its turn. One connection's pace never delays another's."""
+    within ``max_wait_s`` waits for its slot (longer in a task that has sent some: ``task_pacing``).
+    A later one gets NothingSent (a TransientError) with ``retry_after_s`` and makes no request: the
+    task is put back for its turn. One connection's pace never delays another's."""
 
     def __init__(
         self,

@@ -48,9 +48,6 @@ class RunNotFound(NotFound):
     Anything else not found on the way (a secret, say) is an error of the step, retried."""
 
 
-PACED_BACKOFF_MAX = 5  # a step put back for its turn waits at most 32 times its turn's distance
-
-
 def run_step(task: StepTask, deps: Deps) -> StepOutcome:
     logged = run_log.read(deps, task.tenant_id, task.run_id)
     if logged is None:
@@ -219,13 +216,11 @@ def _transient(deps: Deps, task: StepTask, recorder: Recorder, exc: TransientErr
 
 def _paced(deps: Deps, task: StepTask, wait: float) -> StepOutcome:
     """The step again at its turn, ``wait`` seconds away, named by how often it was put back (a
-    duplicate delivery adds nothing), unless another delivery moved the run on meanwhile. Put back
-    again, it waits twice as long each time: a step whose first requests went while a later one was
-    held back would otherwise spend each turn on those again, and in a busy workspace none would end."""
+    duplicate delivery adds nothing), unless another delivery moved the run on meanwhile. Only a
+    step's first request is put back so (``shared.task_pacing``): nothing it sent is sent again."""
     logged = run_log.read(deps, task.tenant_id, task.run_id)
     if logged is None or logged.state.status != RunStatus.RUNNING or logged.state.cursor != task.step:
         return StepOutcome(False, RunStatus.RUNNING, task.step, "another delivery moved the run on")
-    wait *= 2 ** min(task.paced, PACED_BACKOFF_MAX)
     paced = min(task.paced + 1, PACED_MAX)
     tag = f":paced:{paced}"  # a duplicate delivery adds nothing; the next putting back is new
     if paced == PACED_MAX:  # counted no further: the turn, in ms, names it
