@@ -339,7 +339,8 @@ def print_report(result: JSON) -> None:
             if block.get("text"):
                 print(f"      {'  ' * block.get('depth', 0)}[{block['type']}] {block['text'][:90]}")
         for comment in (c for c in state["comments"] if c["parent"].get("page_id") == page["id"]):
-            print(f"      (comment) {comment['text'][:110]}")
+            lines = " · ".join(line for line in comment["text"].splitlines() if line.strip())
+            print(f"      (comment) {lines[:130]}")
     print()
 
 
