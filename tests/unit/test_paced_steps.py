@@ -10,12 +10,14 @@ from shared.domain.tasks.rows import RowTask
 from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.errors import NothingSent
+from shared.services.deps import Deps
 from shared.services.run_rows import write_row
 from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
 from tests.support.engine_runs import drive, plan, queue, started, status
 
 
-def test_a_paced_read_is_put_back_for_its_turn_and_nothing_is_recorded() -> None:
+def _reading_run() -> tuple[FakeNotion, Deps, StepTask]:
+    """A run planned to read its page, then finish; its first step's task, taken off the queue."""
     notion = FakeNotion()
     page = notion.add_page("P")
     deps = started(
@@ -23,8 +25,13 @@ def test_a_paced_read_is_put_back_for_its_turn_and_nothing_is_recorded() -> None
         notion,
         page,
     )
-    _, step_one, _, _ = queue(deps).take()
-    assert isinstance(step_one, StepTask)
+    _, step, _, _ = queue(deps).take()
+    assert isinstance(step, StepTask)
+    return notion, deps, step
+
+
+def test_a_paced_read_is_put_back_for_its_turn_and_nothing_is_recorded() -> None:
+    notion, deps, step_one = _reading_run()
     queue(deps).tasks.clear()
     paced = NothingSent("Notion is paced for this connection", retry_after_s=1.2)
     notion.fail["retrieve_page"] = [paced, paced]
@@ -41,22 +48,15 @@ def test_a_paced_read_is_put_back_for_its_turn_and_nothing_is_recorded() -> None
 
 
 def test_a_step_put_back_again_and_again_gets_a_new_name_each_time() -> None:
-    notion = FakeNotion()
-    page = notion.add_page("P")
-    deps = started(
-        FakeModel({"PlanOut": [plan(("read_page", {"page_id": page}), ("finish", {"summary": "ok"}))]}),
-        notion,
-        page,
-    )
-    _, step, _, _ = queue(deps).take()
-    assert isinstance(step, StepTask)
+    notion, deps, step = _reading_run()
     names = []
     for _ in range(4):
         queue(deps).tasks.clear()
         notion.fail["retrieve_page"] = [NothingSent("Notion is paced", retry_after_s=1.0)]
         run_step_as_owner(step, deps)
-        ((_, step, name, delay),) = queue(deps).tasks
-        assert isinstance(step, StepTask) and delay == 1.0
+        ((_, again, name, delay),) = queue(deps).tasks
+        assert isinstance(again, StepTask) and delay == 1.0
+        step = again
         names.append(name)
     assert len(set(names)) == 4 and step.paced == 4
     drive(deps)  # its turn at last: the read goes
