@@ -81,3 +81,11 @@ def test_the_api_s_cold_start_does_not_make_the_contract() -> None:
     loaded = done.stdout
     assert "functions.openapi" not in loaded and "functions.routes.contract" not in loaded
     assert "functions.routes.answers" not in loaded
+
+
+def test_a_path_the_framework_cannot_route_is_a_json_404_as_the_contract_says() -> None:
+    """werkzeug's path rule takes no line break: functions-framework's own 404 page answered it."""
+    answer = client("api", FakeContainer()).delete("/integrations/%0Agithub")
+    assert (answer.status_code, answer.mimetype) == (404, "application/json")
+    assert answer.json == {"error": "not_found", "reason": "no such endpoint"}
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
