@@ -21,7 +21,7 @@ type JSON = dict[str, Any]
 
 VERSION = "1"
 REF = "#/components/schemas/{model}"
-ERROR = "answers.Error"
+ERROR = "models.Error"
 SCOPE, SESSION_ONLY = "x-scope", "x-session-only"  # the extensions an operation's security has
 DESCRIPTION = """Called by the owner's console and by scripts, at `https://<public_domain>/api`.
 Every operation says how it authenticates: `security` lists a session (`session`) and, unless

@@ -133,8 +133,8 @@ _DECISIONS = {
     "answer": "Answer the question the run asks",
 }
 _CONTROLS = {"cancel": "Cancel a run", "pause": "Pause a run", "resume": "Resume a paused run"}
-_LINK = "answers.LinkRefusal"  # what a mailed link's routes answer when they refuse
-_LINK_BODY = "answers.LinkToken"  # what a mailed link's page POSTs
+_LINK = "models.LinkRefusal"  # what a mailed link's routes answer when they refuse
+_LINK_BODY = "models.LinkToken"  # what a mailed link's page POSTs
 _HTML = {200: "text/html"}
 _MOVED = {303: ""}  # a redirect, without a body
 
@@ -145,16 +145,25 @@ ROUTES = [
         ("POST",),
         Lazy("runs.start"),
         scope="runs:start",
-        doc=Doc("Start a run", "runs", body="runs.NewRun", answers={202: "runs.RunStarted"}, refusals=(409,)),
+        doc=Doc(
+            "Start a run",
+            "runs",
+            body="runs.NewRun",
+            answers={202: "models.runs.RunStarted"},
+            refusals=(409,),
+        ),
     ),
     Route(
-        "/runs", ("GET",), Lazy("runs.list_all"), doc=Doc("List runs", "runs", answers={200: "runs.RunList"})
+        "/runs",
+        ("GET",),
+        Lazy("runs.list_all"),
+        doc=Doc("List runs", "runs", answers={200: "models.runs.RunList"}),
     ),
     Route(
         "/runs/<run_id>",
         ("GET",),
         Lazy("runs.get_run"),
-        doc=Doc("A run and its timeline", "runs", answers={200: "runs.RunTimeline"}),
+        doc=Doc("A run and its timeline", "runs", answers={200: "models.runs.RunTimeline"}),
     ),
     *(
         Route(
@@ -166,7 +175,7 @@ ROUTES = [
                 summary,
                 "runs",
                 body="run_actions.DecisionBody",
-                answers={200: "run_actions.RunMoved"},
+                answers={200: "models.runs.RunMoved"},
                 refusals=(409,),
             ),
         )
@@ -183,7 +192,7 @@ ROUTES = [
                 "runs",
                 body="run_actions.Note",
                 body_required=False,
-                answers={200: "run_actions.RunMoved"},
+                answers={200: "models.runs.RunMoved"},
                 refusals=(409,),
             ),
         )
@@ -206,7 +215,7 @@ ROUTES = [
             "What a decision link would do",
             "links",
             body=_LINK_BODY,
-            answers={200: "approvals.LinkPreview"},
+            answers={200: "models.links.LinkPreview"},
             refusals=(401, 403, 404),
             error=_LINK,
         ),
@@ -220,7 +229,7 @@ ROUTES = [
             "Apply a decision link",
             "links",
             body=_LINK_BODY,
-            answers={200: "approvals.LinkDecided"},
+            answers={200: "models.links.LinkDecided"},
             refusals=(401, 403, 404, 409),
             error=_LINK,
         ),
@@ -237,7 +246,9 @@ ROUTES = [
         ("GET",),
         Lazy("connection.start_connect"),
         public=True,
-        doc=Doc("Start connecting a workspace", "connection", answers={200: "connection.ConnectStart"}),
+        doc=Doc(
+            "Start connecting a workspace", "connection", answers={200: "models.connection.ConnectStart"}
+        ),
     ),
     Route(
         "/connection",
@@ -247,7 +258,7 @@ ROUTES = [
         doc=Doc(
             "Disconnect the workspace",
             "connection",
-            answers={200: "connection.Disconnected"},
+            answers={200: "models.connection.Disconnected"},
             refusals=(502, 503),
         ),
     ),
@@ -255,7 +266,7 @@ ROUTES = [
         "/settings",
         ("GET",),
         Lazy("settings.get_settings"),
-        doc=Doc("The owner's settings", "settings", answers={200: "settings.SettingsView"}),
+        doc=Doc("The owner's settings", "settings", answers={200: "models.settings.SettingsView"}),
     ),
     Route(
         "/settings",
@@ -265,8 +276,8 @@ ROUTES = [
         doc=Doc(
             "Change some settings",
             "settings",
-            body="settings.SettingsChange",
-            answers={200: "settings.SettingsView"},
+            body="models.settings.SettingsChange",
+            answers={200: "models.settings.SettingsView"},
             refusals=(409, 429, 503),
         ),
     ),
@@ -277,8 +288,8 @@ ROUTES = [
         doc=Doc(
             "Notification records, newest first",
             "notifications",
-            query="notifications.NotificationsQuery",
-            answers={200: "notifications.NotificationList"},
+            query="models.notifications.NotificationsQuery",
+            answers={200: "models.notifications.NotificationList"},
         ),
     ),
     Route(
@@ -286,7 +297,9 @@ ROUTES = [
         ("GET",),
         Lazy("integrations.get_integrations"),
         doc=Doc(
-            "Which integrations are connected", "integrations", answers={200: "integrations.IntegrationList"}
+            "Which integrations are connected",
+            "integrations",
+            answers={200: "models.integrations.IntegrationList"},
         ),
     ),
     Route(
@@ -297,9 +310,9 @@ ROUTES = [
         doc=Doc(
             "Connect an integration with its token",
             "integrations",
-            path="integrations.IntegrationPath",
-            body="integrations.IntegrationToken",
-            answers={200: "integrations.IntegrationConnected"},
+            path="models.integrations.IntegrationPath",
+            body="models.integrations.IntegrationToken",
+            answers={200: "models.integrations.IntegrationConnected"},
             refusals=(409, 503),
         ),
     ),
@@ -311,8 +324,8 @@ ROUTES = [
         doc=Doc(
             "Disconnect an integration",
             "integrations",
-            path="integrations.IntegrationPath",
-            answers={200: "integrations.IntegrationDisconnected"},
+            path="models.integrations.IntegrationPath",
+            answers={200: "models.integrations.IntegrationDisconnected"},
             refusals=(503,),
         ),
     ),
@@ -332,7 +345,7 @@ ROUTES = [
             "What a confirmation link would do",
             "email confirmations",
             body=_LINK_BODY,
-            answers={200: "email_confirmations.ConfirmationPreview"},
+            answers={200: "models.links.ConfirmationPreview"},
             refusals=(401, 404),
             error=_LINK,
         ),
@@ -346,7 +359,7 @@ ROUTES = [
             "Confirm a notification_email",
             "email confirmations",
             body=_LINK_BODY,
-            answers={200: "email_confirmations.Confirmed"},
+            answers={200: "models.links.Confirmed"},
             refusals=(401, 404, 409),
             error=_LINK,
         ),
@@ -362,7 +375,7 @@ ROUTES = [
         "/usage",
         ("GET",),
         Lazy("usage.get_usage"),
-        doc=Doc("Model spend against the budgets", "usage", answers={200: "usage.Usage"}),
+        doc=Doc("Model spend against the budgets", "usage", answers={200: "models.usage.Usage"}),
     ),
     Route(
         "/api-keys",
@@ -373,8 +386,8 @@ ROUTES = [
             "Make an API key",
             "api keys",
             body="api_keys.NewApiKey",
-            headers="api_keys.KeyHeaders",
-            answers={201: "api_keys.MadeApiKey"},
+            headers="models.api_keys.KeyHeaders",
+            answers={201: "models.api_keys.MadeApiKey"},
             refusals=(409,),
         ),
     ),
@@ -383,14 +396,14 @@ ROUTES = [
         ("GET",),
         Lazy("api_keys.get_api_keys"),
         session_only=True,
-        doc=Doc("List the API keys", "api keys", answers={200: "api_keys.ApiKeyList"}),
+        doc=Doc("List the API keys", "api keys", answers={200: "models.api_keys.ApiKeyList"}),
     ),
     Route(
         "/api-keys/<key_id>",
         ("DELETE",),
         Lazy("api_keys.remove_api_key"),
         session_only=True,
-        doc=Doc("Delete an API key", "api keys", answers={200: "api_keys.DeletedApiKey"}),
+        doc=Doc("Delete an API key", "api keys", answers={200: "models.api_keys.DeletedApiKey"}),
     ),
     Route(
         "/notion/pages",
@@ -399,8 +412,8 @@ ROUTES = [
         doc=Doc(
             "Pages and data sources the integration can see",
             "home",
-            query="home.PagesQuery",
-            answers={200: "home.PickerPage"},
+            query="models.home.PagesQuery",
+            answers={200: "models.home.PickerPage"},
             refusals=(502, 503),
         ),
     ),
@@ -409,7 +422,10 @@ ROUTES = [
         ("GET",),
         Lazy("home.get_home"),
         doc=Doc(
-            "The agent's databases in Notion", "home", answers={200: "home.HomeView"}, refusals=(502, 503)
+            "The agent's databases in Notion",
+            "home",
+            answers={200: "models.home.HomeView"},
+            refusals=(502, 503),
         ),
     ),
     Route(
@@ -421,7 +437,7 @@ ROUTES = [
             "Find or make the agent's databases under a page",
             "home",
             body="home.NewHome",
-            answers={200: "home.HomeView"},
+            answers={200: "models.home.HomeView"},
             refusals=(409, 502, 503),
         ),
     ),

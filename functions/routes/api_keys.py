@@ -6,7 +6,6 @@ one. A session only: an API key cannot manage keys (403).
 space; else 400). A retry with the same one and the same name makes that key again with a new secret
 (the earlier one stops working) rather than a second key; with another name it is a 409."""
 
-from datetime import datetime
 from typing import Literal, cast
 
 from pydantic import ConfigDict, Field, field_validator
@@ -39,41 +38,6 @@ class NewApiKey(Schema):
         if not name.isprintable() or not name.strip():
             raise ValueError("a name is printable text (no line breaks nor control characters)")
         return name
-
-
-class KeyHeaders(Schema):
-    idempotency_key: str | None = Field(
-        None,
-        alias="Idempotency-Key",
-        pattern=rf"^[!-~]{{1,{IDEMPOTENCY_KEY_MAX}}}$",
-        description="Makes a retry answer the same key_id (with a new secret) instead of a second key",
-    )
-
-
-class ListedApiKey(Schema):
-    """A key as listed: never its secret."""
-
-    key_id: str
-    name: str
-    created_at: datetime
-    scopes: list[Scope]
-
-
-class MadeApiKey(ListedApiKey):
-    key: str = Field(description="The key, na_<key_id>_<secret>: shown in this answer only")
-
-
-class ApiKeyList(Schema):
-    """The workspace's live keys, newest first."""
-
-    api_keys: list[ListedApiKey]
-
-
-class DeletedApiKey(Schema):
-    """The key stopped working."""
-
-    key_id: str
-    deleted: Literal[True]
 
 
 def post_api_key(call: Call) -> Reply:

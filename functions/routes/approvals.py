@@ -6,16 +6,11 @@ nothing; ``POST /links/decide`` applies the decision once: a second use answers 
 /links/<token>`` (links mailed before the token moved to the fragment) redirects to that page.
 """
 
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from functions._http import Reply
 from functions._pages import Page, answer, moved, sentence, shell, token_of
 from functions.routes import Call
-from functions.routes.answers import PageWords
-from shared.domain.events import RunStatus
-from shared.domain.schema import Schema
 from shared.services import humans
 from shared.services.links import DECISION_PATH, link_url
 
@@ -27,27 +22,6 @@ _AFTER = {
     "failed": "The run has ended.",
     "cancelled": "The run has ended.",
 }
-
-
-class LinkPreview(Schema):
-    """What the link would do, changing nothing; ``usable``: deciding now would apply it."""
-
-    run_id: str
-    decision: Literal["approve", "reject"]
-    goal: str
-    prompt: str = Field(description="The request it decides; empty once another is asked")
-    status: RunStatus
-    usable: bool
-    confirm: str = Field(description="What using it now does, in words")
-    page: PageWords
-
-
-class LinkDecided(Schema):
-    """The decision is recorded: the run's status after it."""
-
-    status: RunStatus
-    goal: str
-    page: PageWords
 
 
 def _shown(info: dict[str, Any]) -> Page:

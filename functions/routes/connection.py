@@ -1,31 +1,11 @@
 """Connection: start connecting a workspace (``GET /connect``, public) and disconnect it."""
 
-from typing import Literal
-
 from flask import Response
-from pydantic import Field
 
 from functions._http import Reply, reply
 from functions.routes import Call
 from shared.domain.connection import NONCE_COOKIE
-from shared.domain.schema import Schema
 from shared.services.connect import begin_connect, disconnect
-
-
-class ConnectStart(Schema):
-    """Where to send the browser (Notion's consent page); the answer sets the nonce cookie the
-    callback checks."""
-
-    authorize_url: str
-    expires_in_s: int = Field(description="How long the connect may take")
-
-
-class Disconnected(Schema):
-    """The workspace is disconnected: its token revoked, its sessions and API keys ended."""
-
-    revoked: Literal[True]
-    tenant_id: str
-    runs_cancelled: int = Field(description="Runs that waited for a person or were paused")
 
 
 def start_connect(call: Call) -> Reply:

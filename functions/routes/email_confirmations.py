@@ -8,35 +8,13 @@ address, if it is still the workspace's notification_email (else 409). ``GET
 """
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from functions._http import Reply
 from functions._pages import Page, answer, moved, sentence, shell, token_of
 from functions.routes import Call
-from functions.routes.answers import PageWords
-from shared.domain.schema import Schema
 from shared.services import email_confirmation
 from shared.services.links import CONFIRMATION_PATH, link_url
-
-
-class ConfirmationPreview(Schema):
-    """What the link would do: ``waiting`` (confirming it applies), ``confirmed`` (done already) or
-    ``changed`` (it is no longer the notification_email: confirming is a 409)."""
-
-    email: str
-    workspace_name: str
-    status: Literal["waiting", "confirmed", "changed"]
-    confirm: str
-    page: PageWords
-
-
-class Confirmed(Schema):
-    """The address is the workspace's confirmed notification_email."""
-
-    email: str
-    workspace_name: str
-    status: Literal["confirmed"]
-    page: PageWords
 
 
 def _of(info: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.domain.agent_home import HomeState, PickerItem, TasksChoice
+from shared.domain.agent_home import TasksChoice
 from shared.domain.schema import Schema
 from shared.domain.settings import NOTION_ID
 from shared.errors import InvalidInput
@@ -25,44 +25,6 @@ class NewHome(Schema):
     tasks: str = Field(
         "auto", pattern=f"^(create|auto)$|{NOTION_ID}", description='"create", "auto" or a data source id'
     )
-
-
-class PagesQuery(Schema):
-    query: str = Field("", max_length=QUERY_MAX, description="Words of the title")
-    cursor: str | None = Field(
-        None, max_length=CURSOR_MAX, pattern=r"^[ -~]*$", description="The next_cursor of an earlier answer"
-    )
-    page_size: int = Field(25, ge=1, le=PAGE_SIZE_MAX)
-
-
-class PickerPage(Schema):
-    """One page of what the integration can see; ``next_cursor`` null at the end."""
-
-    results: list[PickerItem]
-    next_cursor: str | None
-
-
-class HomeDatabaseView(Schema):
-    """One of the home's databases; its ids once one is stored."""
-
-    title: str
-    state: HomeState
-    database_id: str = ""
-    data_source_id: str = ""
-    chosen: bool = Field(False, description="The owner's own database (Tasks only)")
-
-
-class HomeDatabases(Schema):
-    runs: HomeDatabaseView
-    daily_plans: HomeDatabaseView
-    tasks: HomeDatabaseView
-
-
-class HomeView(Schema):
-    """The page the home is under (null: none chosen yet) and its databases."""
-
-    parent_page_id: str | None
-    databases: HomeDatabases
 
 
 def _page_size(raw: str) -> int:

@@ -3,14 +3,8 @@ with GitHub, Vercel or Slack, then stored in Secret Manager, never echoed) and
 ``DELETE /integrations/<name>``. A PUT and a DELETE at once end agreeing (connected with its token, or
 disconnected without); a PUT that a DELETE overtook answers 409 (shared.services.integrations)."""
 
-from typing import Literal
-
-from pydantic import ConfigDict, Field
-
 from functions._http import Reply, json_object
 from functions.routes import Call
-from shared.domain.integrations import Integration
-from shared.domain.schema import Schema
 from shared.errors import InvalidInput
 from shared.services.integrations import (
     connect_integration,
@@ -20,44 +14,6 @@ from shared.services.integrations import (
 )
 
 _BODY = 'the body must be a JSON object {"token": "..."}'
-
-
-class IntegrationPath(Schema):
-    name: Integration
-
-
-class IntegrationToken(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    token: str = Field(
-        min_length=8,
-        max_length=1000,
-        pattern=r"^[!-~]+$",
-        description="The integration's token (Discord: its incoming webhook's URL); never shown again",
-    )
-
-
-class Connection(Schema):
-    connected: bool
-
-
-class IntegrationList(Schema):
-    integrations: dict[Integration, Connection]
-
-
-class IntegrationConnected(Schema):
-    """The token is checked with the service and kept in Secret Manager."""
-
-    integration: Integration
-    connected: Literal[True]
-    account: str = Field(description="Whose the token is, as the service says")
-
-
-class IntegrationDisconnected(Schema):
-    """The token is forgotten (its secret deleted)."""
-
-    integration: Integration
-    connected: Literal[False]
 
 
 def get_integrations(call: Call) -> Reply:

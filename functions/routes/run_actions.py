@@ -9,7 +9,6 @@ from pydantic import ConfigDict, Field
 from functions._http import Reply, parse_json
 from functions.routes import Call, Handler
 from functions.routes.runs import run_id_of
-from shared.domain.events import RunStatus
 from shared.domain.schema import Schema
 from shared.services import humans, runs
 from shared.services.deps import Deps
@@ -26,13 +25,6 @@ class DecisionBody(Note):
     retried or stale decision never applies to a request asked after it."""
 
     request_id: str = Field(min_length=1, max_length=100, description="The request decided on")
-
-
-class RunMoved(Schema):
-    """The run's status once the decision or the control is recorded."""
-
-    run_id: str
-    status: RunStatus
 
 
 def _note(call: Call) -> str:

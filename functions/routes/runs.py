@@ -1,14 +1,9 @@
 """Runs: start one, list them, follow one (timeline). Deciding and controlling one: ``run_actions``."""
 
-from datetime import datetime
-from typing import Literal
-
 from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.domain.events import Risk, RunEvent, RunStatus
-from shared.domain.runs import Waiting
 from shared.domain.schema import Schema
 from shared.domain.settings import NOTION_ID
 from shared.domain.tasks import is_run_id
@@ -31,42 +26,6 @@ class NewRun(Schema):
         if not goal.strip():
             raise ValueError("a goal needs some text besides spaces")
         return goal
-
-
-class RunStarted(Schema):
-    """Its planning is queued: the run appears once planned."""
-
-    run_id: str
-    status: Literal["planning"]
-
-
-class RunSummary(Schema):
-    """A run as listed (``shared.services.runs``)."""
-
-    run_id: str
-    status: RunStatus
-    goal: str
-    cursor: int = Field(description="The step it is at, from 1")
-    steps: int = Field(description="How many steps its plan has")
-    risk: Risk
-    prompt_version: str
-    cost_usd: float
-    summary: str = Field(description="How it ended; empty until then")
-    waiting: Waiting | None = Field(description="The request it waits for (waiting_for_human)")
-    created_at: datetime
-    updated_at: datetime
-
-
-class RunList(Schema):
-    """The current owner's runs, newest first."""
-
-    runs: list[RunSummary]
-
-
-class RunTimeline(RunSummary):
-    """The run and the events of its log, in order."""
-
-    events: list[RunEvent]
 
 
 def run_id_of(call: Call) -> str:

@@ -37,7 +37,7 @@ def test_a_route_without_its_doc_stops_the_contract(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_path_model_names_the_path_s_own_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
-    doc = Doc("x", "x", {200: "usage.Usage"}, path="integrations.IntegrationPath")
+    doc = Doc("x", "x", {200: "models.usage.Usage"}, path="models.integrations.IntegrationPath")
     monkeypatch.setattr(openapi, "ROUTES", [Route("/x/<key_id>", ("GET",), Lazy("usage.get_usage"), doc=doc)])
     with pytest.raises(ValueError, match="not \\['key_id'\\]"):
         openapi.document()
@@ -75,12 +75,18 @@ def test_get_openapi_json_serves_the_contract_to_anyone_with_an_etag() -> None:
     assert api.get("/openapi.json", headers={"If-None-Match": '"other"'}).status_code == 200
 
 
-def test_the_api_s_cold_start_does_not_make_the_contract() -> None:
-    code = "import sys, functions.api; print(sorted(m for m in sys.modules if m.startswith('functions.')))"
+def test_neither_the_api_s_cold_start_nor_its_handlers_load_the_contract_s_models() -> None:
+    """The contract's models are for the contract: a route's first request loads none (decision 0017)."""
+    code = (
+        "import json, sys, functions.api\n"
+        "from functions.routes import ROUTES, resolve\n"
+        "[resolve(r.handler.name) for r in ROUTES]\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('functions.'))))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    loaded = done.stdout
-    assert "functions.openapi" not in loaded and "functions.routes.contract" not in loaded
-    assert "functions.routes.answers" not in loaded
+    loaded = json.loads(done.stdout)
+    assert "functions.routes.contract" in loaded  # every handler's module is loaded
+    assert [m for m in loaded if m == "functions.openapi" or m.startswith("functions.routes.models")] == []
 
 
 def test_a_path_the_framework_cannot_route_is_a_json_404_as_the_contract_says() -> None:

@@ -1,6 +1,7 @@
-"""Models of what several routes answer: the error body (``functions._http``) and the words and
-token of a mailed link's page (``functions._pages``). They describe answers for the contract
-(``functions.openapi``); the handlers build the same dicts by hand."""
+"""Models of what the api's routes answer, and of the requests they check by hand, for the contract
+only (``functions.openapi``): no handler imports them, so a route's first request loads none
+(decision 0017). Here: the error body and the words and token of a mailed link's page; one module
+per concern beside."""
 
 from pydantic import Field
 
