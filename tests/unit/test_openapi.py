@@ -95,3 +95,10 @@ def test_a_path_the_framework_cannot_route_is_a_json_404_as_the_contract_says() 
     assert (answer.status_code, answer.mimetype) == (404, "application/json")
     assert answer.json == {"error": "not_found", "reason": "no such endpoint"}
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_integrations_answer_names_every_integration() -> None:
+    from functions.routes.models.integrations import Integrations
+    from shared.domain.integrations import Integration
+
+    assert list(Integrations.model_fields) == [i.value for i in Integration]

@@ -23,12 +23,24 @@ class IntegrationToken(Schema):
     )
 
 
-class Connection(Schema):
+class IntegrationState(Schema):
     connected: bool
 
 
+class Integrations(Schema):
+    """Every integration, by name: one field per ``shared.domain.integrations.Integration`` (a test
+    keeps them equal), so a new one is no key the contract does not name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    github: IntegrationState
+    vercel: IntegrationState
+    slack: IntegrationState
+    discord: IntegrationState
+
+
 class IntegrationList(Schema):
-    integrations: dict[Integration, Connection]
+    integrations: Integrations
 
 
 class IntegrationConnected(Schema):
