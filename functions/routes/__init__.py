@@ -127,6 +127,8 @@ ROUTES = [
     Route("/links/<token>", ("GET",), Lazy("approvals.legacy"), public=True),
     Route("/connect", ("GET",), Lazy("connection.start_connect"), public=True),
     Route("/connection", ("DELETE",), Lazy("connection.remove_connection"), session_only=True),
+    Route("/session", ("GET",), Lazy("session.get_session"), session_only=True),
+    Route("/session", ("DELETE",), Lazy("session.sign_out"), session_only=True),
     Route("/settings", ("GET",), Lazy("settings.get_settings")),
     Route("/settings", ("PATCH",), Lazy("settings.patch_settings"), session_only=True),
     Route("/notifications", ("GET",), Lazy("notifications.list_notifications")),
