@@ -38,7 +38,8 @@ def test_the_readme_leaves_the_procedure_to_deploy_md() -> None:
 
 def test_every_required_variable_is_in_the_tfvars_example(tf: Terraform) -> None:
     required = {name for name, body in tf.variables.items() if "default" not in body}
-    assert {"project_id", "state_bucket", "firestore_location", "public_domain", "frontend_url"} <= required
+    assert {"project_id", "state_bucket", "firestore_location", "public_domain"} <= required
+    assert "frontend_url" not in required, "empty is the console on the public origin"
     example = DEPLOY_MD[DEPLOY_MD.index("cat > terraform/terraform.tfvars") :].split("VARS\n", 2)[1]
     assert required <= set(re.findall(r"^(\w+)\s*=", example, re.M)), "deploy.md's tfvars example"
 
