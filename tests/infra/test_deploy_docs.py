@@ -87,3 +87,23 @@ def test_the_rotation_procedure_stages_then_promotes_through_make() -> None:
     promote = section.index("make -s signing-key STEP=promote")
     assert stage < section.index("sleep 330") < promote  # secret_cache_ttl_s (300 s) in between
     assert "signing-key:" in (ROOT / "mk" / "smoke.mk").read_text()
+
+
+def _copies(text: str) -> list[str]:
+    """The `gcloud storage cp` commands of a text, continuation lines joined, spaces collapsed."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    return [
+        " ".join(line.split()) for line in joined.splitlines() if line.strip().startswith("gcloud storage cp")
+    ]
+
+
+def test_deploy_md_uploads_the_console_as_the_pipeline_does() -> None:
+    """Same objects, same Cache-Control, same order (index.html last), by hand and after an apply."""
+    step = CLOUDBUILD_APPLY[CLOUDBUILD_APPLY.index("- id: console") :].replace("$$", "$")
+    pipeline = [c for c in _copies(step) if "$dist" in c]
+    section = DEPLOY_MD[DEPLOY_MD.index("### The console") :]
+    section = section[: section.index("\n### ")]
+    assert len(pipeline) == 3 and _copies(section) == pipeline
+    assert pipeline[-1].endswith('"$dist/index.html" "$bucket/index.html"')
+    for rule in ("public, max-age=31536000, immutable", "no-cache"):
+        assert f"`{rule}`" in section
