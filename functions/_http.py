@@ -21,6 +21,7 @@ from shared.bootstrap import Container
 from shared.errors import AgentError, InvalidInput, PayloadTooLarge
 
 if TYPE_CHECKING:
+    from shared.domain.connection import SessionCookie
     from shared.ports import DeadLetterStore
 
 log = logging.getLogger("functions")
@@ -159,12 +160,30 @@ def _invalid(exc: ValidationError) -> Response:
 
 
 # On every answer unless it sets its own: no MIME sniffing, HTTPS only from the first visit on (the
-# load balancer redirects plain HTTP), and nothing cached (answers carry a tenant's data).
+# load balancer redirects plain HTTP), nothing cached (answers carry a tenant's data). A JSON answer
+# opened as a page runs and loads nothing (the pages of _pages.py allow their own script).
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
     "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
+
+
+def secured(response: Response) -> Response:
+    """``response`` with each of :data:`SECURITY_HEADERS` it does not set itself."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def set_session_cookie(response: Response, cookie: "SessionCookie", session: str, max_age: int) -> None:
+    """Set the session cookie (``max_age`` 0 and no ``session``: clear it). HttpOnly: no script reads
+    it. SameSite=Lax: Notion's cross-site redirect to the callback stores it, a cross-site POST does
+    not carry it. Host-only and Path=/, as the ``__Host-`` name requires."""
+    response.set_cookie(
+        cookie.name, session, max_age=max_age, path="/", secure=cookie.secure, httponly=True, samesite="Lax"
+    )
 
 
 def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[Container], Reply]) -> Response:
@@ -173,10 +192,7 @@ def handle(request: Request, methods: tuple[str, ...] | None, call: Callable[[Co
 
     ``methods`` None: ``call`` answers every method itself (the api's router: 404 for a path it does
     not know, 405 naming the methods of one it does)."""
-    response = _answer(request, methods, call)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+    return secured(_answer(request, methods, call))
 
 
 def _answer(

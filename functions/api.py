@@ -1,9 +1,9 @@
-"""``api``: the HTTPS API frontends call, with the tenant's session or one of its API keys.
+"""``api``: the HTTPS API the console calls with its session cookie, and scripts with an API key.
 
 Routes live in ``functions/routes/`` (each module loaded with its route's first request). This module
-matches the path (404 for none, 405 naming its methods), authenticates the session or key (a session
-only for ``session_only`` routes), bounds the body (``JSON_BODY_LIMIT``), refuses a path id Firestore
-would (400, ``shared.domain.ids``) and hands over.
+matches the path (404 for none, 405 naming its methods) and authenticates the Bearer session or key,
+else the session cookie (a session only for ``session_only`` routes). It refuses a cookie's cross-site
+change (403), bounds the body (``JSON_BODY_LIMIT``), refuses a path id Firestore would (400).
 """
 
 from typing import Literal
@@ -11,10 +11,20 @@ from typing import Literal
 from flask import Request, Response
 
 from functions import _cors
-from functions._http import JSON_BODY_LIMIT, Reply, container_of, handle, read_body, reply
-from functions.routes import ROUTES, Call, Router
+from functions._http import (
+    JSON_BODY_LIMIT,
+    Reply,
+    container_of,
+    handle,
+    read_body,
+    reply,
+    secured,
+    set_session_cookie,
+)
+from functions.routes import ROUTES, Call, Route, Router
 from shared import bootstrap
 from shared.bootstrap import Container
+from shared.domain.connection import session_cookie
 from shared.domain.ids import id_problem
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.logs import add_labels
@@ -37,12 +47,16 @@ bootstrap.preload(
 )
 
 ROUTER = Router(ROUTES)
+# What a cookie session must prove to be the console's (an Origin and its CSRF token) before it acts.
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Answers that end the session (signing out, disconnecting) clear its cookie when they succeed.
+ENDS_SESSION = frozenset({("DELETE", "/session"), ("DELETE", "/connection")})
 
 
 def api(request: Request) -> Response:
     frontend_url = container_of().settings.frontend_url
     if request.method == "OPTIONS":
-        return _cors.preflight(request, frontend_url)
+        return secured(_cors.preflight(request, frontend_url))
 
     def call(c: Container) -> Reply:
         # HEAD is GET without the body (werkzeug drops it from the response)
@@ -55,24 +69,43 @@ def api(request: Request) -> Response:
             return reply(
                 {"error": "method_not_allowed", "reason": reason}, 405, {"Allow": ", ".join(allowed)}
             )
-        principal = sessions.Principal("")
-        if not route.public:
-            authorization = request.headers.get("Authorization", "")
-            principal = sessions.principal_of(
-                authorization, c.secrets, c.tenants, c.api_keys, session_only=route.session_only
-            )
-            add_labels(tenant=principal.tenant_id)
-            if principal.scopes is not None and route.scope not in principal.scopes:
-                raise Forbidden(f"this API key lacks the scope {route.scope!r}: make a key that has it")
+        principal = sessions.Principal("") if route.public else _principal(request, route, method, c)
         # Every body bounded before a route sees it, also by those that look at it with get_data().
         read_body(request, JSON_BODY_LIMIT)
         for name, value in args.items():  # an id in the path names a document: none Firestore refuses
             if name.endswith("_id") and (problem := id_problem(value)):
                 raise InvalidInput(f"{name}: {problem}", [name])
         via: Literal["session", "key"] = "session" if principal.scopes is None else "key"
-        return route.handler(
+        answer = route.handler(
             Call(request=request, args=args, tenant_id=principal.tenant_id, container=c, via=via)
         )
+        if (method, route.path) not in ENDS_SESSION:
+            return answer
+        response = answer if isinstance(answer, Response) else reply(*answer)
+        if response.status_code < 300:
+            set_session_cookie(response, session_cookie(frontend_url), "", 0)
+        return response
 
     # The router decides for every method: 404 for no such path, 405 naming the path's own methods.
     return _cors.allow(request, handle(request, None, call), frontend_url)
+
+
+def _principal(request: Request, route: Route, method: str, c: Container) -> sessions.Principal:
+    """Who the request acts as: its Bearer session or key, else the session cookie, whose changes must
+    come from the console (its Origin, its CSRF token: 403 otherwise); a key needs the route's scope."""
+    frontend_url = c.settings.frontend_url
+    principal = sessions.principal_of(
+        request.headers.get("Authorization", ""),
+        c.secrets,
+        c.tenants,
+        c.api_keys,
+        session_only=route.session_only,
+        cookie=request.cookies.get(session_cookie(frontend_url).name, ""),
+    )
+    add_labels(tenant=principal.tenant_id)
+    if principal.csrf_token and method in STATE_CHANGING:  # no other site's page can send both
+        _cors.check_same_origin(request, frontend_url)
+        sessions.check_csrf_token(principal, request.headers.get("X-CSRF-Token", ""))
+    if principal.scopes is not None and route.scope not in principal.scopes:
+        raise Forbidden(f"this API key lacks the scope {route.scope!r}: make a key that has it")
+    return principal

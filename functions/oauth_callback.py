@@ -3,16 +3,18 @@
 A state that is not genuine, unexpired, unused and this browser's is a 400 storing nothing. Else the
 browser is redirected (302) to the frontend with the outcome in the fragment, ``error`` and a
 ``reason`` for a refusal (``access_denied``, ``connected_by_another_user``, ``connection_changed``);
-the nonce cookie is cleared either way. See :mod:`shared.services.connect`.
+the nonce cookie is cleared either way. A connect sets the session cookie (never in the URL). See
+:mod:`shared.services.connect`.
 """
 
 from flask import Request, Response
 
-from functions._http import Reply, handle
+from functions._http import Reply, handle, set_session_cookie
 from shared import bootstrap
 from shared.bootstrap import Container
-from shared.domain.connection import NONCE_COOKIE
+from shared.domain.connection import NONCE_COOKIE, session_cookie
 from shared.services.connect import complete_connect
+from shared.services.sessions import SESSION_TTL_S
 
 bootstrap.preload("tenants", "oauth_states", "secrets", "notion_oauth")
 
@@ -20,10 +22,17 @@ bootstrap.preload("tenants", "oauth_states", "secrets", "notion_oauth")
 def oauth_callback(request: Request) -> Response:
     def call(c: Container) -> Reply:
         nonce = request.cookies.get(NONCE_COOKIE, "")
-        target = complete_connect(request.args.to_dict(), nonce, c.connecting())
-        headers = {"Location": target, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+        outcome = complete_connect(request.args.to_dict(), nonce, c.connecting())
+        headers = {
+            "Location": outcome.location,
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        }
         response = Response(status=302, headers=headers)
         response.delete_cookie(NONCE_COOKIE, path="/")
+        if outcome.session:
+            cookie = session_cookie(c.settings.frontend_url)
+            set_session_cookie(response, cookie, outcome.session, SESSION_TTL_S)
         return response
 
     return handle(request, ("GET",), call)

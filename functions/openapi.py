@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
@@ -24,16 +24,26 @@ REF = "#/components/schemas/{model}"
 ERROR = "models.Error"
 SCOPE, SESSION_ONLY = "x-scope", "x-session-only"  # the extensions an operation's security has
 DESCRIPTION = """Called by the owner's console and by scripts, at `https://<public_domain>/api`.
-Every operation says how it authenticates: `security` lists a session (`session`) and, unless
-the operation is `x-session-only`, an API key (`apiKey`) holding the scope in `x-scope`.
+Every operation says how it authenticates: `security` lists a session (the console's cookie,
+`sessionCookie`, or `session` as a Bearer token) and, unless the operation is `x-session-only`, an
+API key (`apiKey`) holding the scope in `x-scope`. A change made with the cookie also needs the
+console's `Origin` and its `X-CSRF-Token` (403 otherwise).
 A refusal or failure answers `{"error", "reason"}` (the `Error` schema). A method a path does not
 take is a 405 whose `Allow` header lists those it does; a path the api does not know is a 404."""
 SECURITY_SCHEMES: JSON = {
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "__Host-na_session",
+        "description": "The console's session, set by the connect's callback (7 days), HttpOnly; `na_session` "
+        "on a plain-http frontend (the local stack). A POST, PUT, PATCH or DELETE made with it needs the "
+        "console's Origin and the X-CSRF-Token of GET /session, else 403.",
+    },
     "session": {
         "type": "http",
         "scheme": "bearer",
-        "description": "A session of the workspace's owner, handed out at the end of a connect (7 days); "
-        "it may do all an owner may.",
+        "description": "The session as a Bearer token (tests, tools): it may do all an owner may, "
+        "and no CSRF token is asked for (no other site's page can send this header).",
     },
     "apiKey": {
         "type": "http",
@@ -56,6 +66,15 @@ ERRORS = {
 }
 RETRY_AFTER: JSON = {
     "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
+}
+# What a cookie session must send its X-CSRF-Token with (functions.api.STATE_CHANGING; a test).
+CSRF_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_HEADER: JSON = {
+    "name": "X-CSRF-Token",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "With the session cookie: the session's CSRF token (GET /session), else 403",
 }
 _ARG = re.compile(r"<(\w+)>")
 type In = Literal["query", "header", "path"]
@@ -98,6 +117,14 @@ def _wanted(doc: Doc) -> Iterator[tuple[str, JsonSchemaMode]]:
     yield doc.error or ERROR, "serialization"
 
 
+class _Made(NamedTuple):
+    """What the operations share as they are made: model schemas, and the error answers named."""
+
+    refs: Refs
+    schemas: JSON
+    refusals: JSON  # the error answers operations refer to, by name (added as they are)
+
+
 def document() -> JSON:
     """The contract: OpenAPI 3.1.0, its schemas JSON Schema 2020-12 as pydantic writes them."""
     names = dict.fromkeys(w for _, _, doc in operations() for w in _wanted(doc))
@@ -107,10 +134,10 @@ def document() -> JSON:
     refs: Refs = {named: keys[(model, named[1])] for named, model in models.items()}
     schemas: JSON = defs.get("$defs", {})
     paths: JSON = {}
-    refusals: JSON = {}  # the error answers operations refer to, by name
+    made = _Made(refs, schemas, {})
     for route, method, doc in operations():
         path = _ARG.sub(r"{\1}", route.path)
-        paths.setdefault(path, {})[method.lower()] = _operation(route, doc, refs, schemas, refusals)
+        paths.setdefault(path, {})[method.lower()] = _operation(route, method, doc, made)
     for _, _, doc in operations():  # parameter models became parameters: no schema refers to them
         for name in filter(None, (doc.query, doc.headers, doc.path)):
             schemas.pop(_component(refs[(name, "validation")]), None)
@@ -121,7 +148,7 @@ def document() -> JSON:
         "servers": [{"url": "/api", "description": "The load balancer sends /api/* here without /api"}],
         "tags": [{"name": tag} for tag in tags],
         "paths": paths,
-        "components": {"schemas": schemas, "responses": refusals, "securitySchemes": SECURITY_SCHEMES},
+        "components": {"schemas": schemas, "responses": made.refusals, "securitySchemes": SECURITY_SCHEMES},
     }
 
 
@@ -134,20 +161,23 @@ def _component(ref: JSON) -> str:
     return str(ref["$ref"]).rsplit("/", 1)[1]
 
 
-def _operation(route: Route, doc: Doc, refs: Refs, schemas: JSON, refusals: JSON) -> JSON:
+def _operation(route: Route, method: str, doc: Doc, made: _Made) -> JSON:
+    refs, schemas = made.refs, made.schemas
+
     def parameters(name: str, where: In) -> list[JSON]:
         return _parameters(schemas[_component(refs[(name, "validation")])], where) if name else []
 
     args = _ARG.findall(route.path)
     params = parameters(doc.path, "path") or [_path_arg(a) for a in args]
+    csrf = [CSRF_HEADER] if not route.public and method in CSRF_METHODS else []
     if sorted(p["name"] for p in params) != sorted(args):
         raise ValueError(f"{route.path}: its path model names {[p['name'] for p in params]}, not {args}")
     op: JSON = {
         "summary": doc.summary,
         "tags": [doc.tag],
         "operationId": _operation_id(route),
-        "parameters": params + parameters(doc.query, "query") + parameters(doc.headers, "header"),
-        "responses": _responses(route, doc, refs, refusals),
+        "parameters": params + parameters(doc.query, "query") + parameters(doc.headers, "header") + csrf,
+        "responses": _responses(route, doc, refs, made.refusals),
     } | _security(route)
     if doc.body:
         content = {"application/json": {"schema": refs[(doc.body, "validation")]}}
@@ -166,11 +196,12 @@ def _operation_id(route: Route) -> str:
 def _security(route: Route) -> JSON:
     if route.public:
         return {"security": [], "description": "Public: no session or API key."}
+    sessions: list[JSON] = [{"sessionCookie": []}, {"session": []}]
     if route.session_only:
         said = "A session only: an API key is refused (403)."
-        return {"security": [{"session": []}], SESSION_ONLY: True, "description": said}
+        return {"security": sessions, SESSION_ONLY: True, "description": said}
     said = f"A session, or an API key with the scope `{route.scope}`."
-    return {"security": [{"session": []}, {"apiKey": [route.scope]}], SCOPE: route.scope, "description": said}
+    return {"security": [*sessions, {"apiKey": [route.scope]}], SCOPE: route.scope, "description": said}
 
 
 def _parameters(model: JSON, where: In) -> list[JSON]:

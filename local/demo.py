@@ -2,7 +2,7 @@
 a decision made in Notion and today's plan page.
 
 1. Connect the sandbox's demo workspace through the real OAuth flow (``GET /connect`` on api, Notion's
-   authorize redirect, ``oauth-callback``), as a browser would, and keep the session it hands out.
+   authorize redirect, ``oauth-callback``), as a browser would, and keep the session cookie it sets.
 2. Set up the agent's home under the page the owner picks (``GET /notion/pages``, ``POST /home``),
    choose the Ideas and Tasks data sources, and a trigger rule: Ideas' Status → "Ready for agent".
 3. An unrelated edit (an idea renamed) starts nothing. The owner moves an idea to "Ready for agent":
@@ -28,6 +28,7 @@ from typing import Any
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, exit_on_sigterm
 from local.tasks_emulator import mint_id_token
 from shared.config import Target
+from shared.domain.connection import session_cookie
 
 READY = "Ready for agent"
 LIVE = {"NA_NOTIFIER_BACKEND": "live"}  # notify sends, as deployed: comments go to the sandbox's pages
@@ -74,8 +75,9 @@ def wait_for[T](check: Callable[[], T | None], what: str, timeout_s: float = 60.
     raise TimeoutError(f"timed out waiting for {what} (see the stack's logs)")
 
 
-def connect(stack: LocalStack) -> str:
-    """The OAuth flow as a browser runs it; returns the session the frontend receives."""
+def connect(stack: LocalStack) -> dict[str, str]:
+    """The OAuth flow as a browser runs it; returns the headers the console's browser then sends: the
+    session cookie the callback set, and the Origin and CSRF token (``GET /session``) its changes need."""
     status, start, headers = http("GET", stack.url_of_api() + "/connect")
     assert status == 200, f"GET /connect answered {status}"
     cookie = "; ".join(f"{m.key}={m.value}" for m in SimpleCookie(headers["Set-Cookie"]).values())
@@ -85,7 +87,16 @@ def connect(stack: LocalStack) -> str:
     assert status == 302, f"oauth-callback answered {status}"
     outcome = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(headers["Location"]).fragment))
     assert outcome.get("connected") == "true", f"connecting failed: {outcome.get('error')}"
-    return str(outcome["session"])
+    frontend_url = stack.env()["NA_FRONTEND_URL"]
+    name = session_cookie(frontend_url).name
+    jar: SimpleCookie = SimpleCookie()
+    for header in headers.get_all("Set-Cookie"):
+        jar.load(header)
+    browser = {"Cookie": f"{name}={jar[name].value}"}
+    status, me, _ = http("GET", stack.url_of_api() + "/session", headers=browser)
+    assert status == 200, f"GET /session answered {status}: {me}"
+    origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(frontend_url))
+    return browser | {"Origin": origin, "X-CSRF-Token": me["csrf_token"]}
 
 
 class Demo:
@@ -183,8 +194,7 @@ def run_demo(stack: LocalStack) -> JSON:
     """The walk (module docstring): returns what a test or the report needs."""
     demo = Demo(stack)
     started = datetime.now(UTC)
-    session = connect(stack)
-    demo.auth = {"Authorization": f"Bearer {session}"}
+    demo.auth = connect(stack)  # the console's browser: its cookie, Origin and CSRF token
     demo.note("owner → api", "connected the workspace through Notion OAuth")
     ids = demo.ids
     visible = demo.api("GET", "/notion/pages?query=" + urllib.parse.quote("Notion Agent home"))["results"]
@@ -240,7 +250,7 @@ def run_demo(stack: LocalStack) -> JSON:
     quiet = not renamed
     demo.note("api", f"runs of the renamed idea, listed at the end: {len(renamed)}")
     return {
-        "started": started, "session": session, "quiet": quiet, "idea_id": newsletter, "run": run, "row_id": row["id"],
+        "started": started, "browser": demo.auth, "quiet": quiet, "idea_id": newsletter, "run": run, "row_id": row["id"],
         "plan_page": plan_page, "home": home, "sandbox": demo.state(), "timeline": sorted(demo.timeline),
         "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
         "notifications": [json.loads(p.read_text()) for p in sorted(stack.outbox_dir.glob(f"{run['run_id']}-*.json"))],

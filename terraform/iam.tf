@@ -156,6 +156,7 @@ resource "google_project_iam_custom_role" "ci_plan_reader" {
     "cloudscheduler.jobs.get",
     "cloudtasks.queues.get",
     "cloudtasks.queues.getIamPolicy",
+    "compute.backendBuckets.get",
     "compute.backendServices.get",
     "compute.globalAddresses.get",
     "compute.globalForwardingRules.get",
@@ -218,6 +219,15 @@ resource "google_storage_bucket_iam_member" "ci_state" {
   member = "serviceAccount:${google_service_account.platform["ci"].email}"
 }
 
+# The console's files: the deploy pipeline uploads web/dist after an approved apply
+# (cloudbuild-apply.yaml). objectUser creates objects and replaces index.html (a replacement needs
+# delete); no IAM on objects, nothing on any other bucket.
+resource "google_storage_bucket_iam_member" "deployer_publishes_console" {
+  bucket = google_storage_bucket.console.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.platform["deployer"].email}"
+}
+
 # IAM is eventually consistent: a grant can take minutes to reach every check. The functions' builds
 # run as the builder and their first revisions as the function accounts, so they wait for the grants
 # (as Google's custom build service account example does). Only a grant created or replaced in this
@@ -264,6 +274,17 @@ resource "google_cloud_run_v2_service_iam_member" "public" {
   name     = local.deployed_functions[each.key].name
   role     = "roles/run.invoker"
   member   = "allUsers"
+}
+
+# The load balancer reads a backend bucket's objects without credentials: the console's built files
+# are readable by anyone (what every browser downloads anyway). Reading and listing this bucket's
+# objects only: no write, no other bucket. Under domain-restricted sharing or enforced public access prevention this
+# binding is refused; docs/iam.md gives the organisation-policy steps.
+resource "google_storage_bucket_iam_member" "console_public" {
+  # checkov:skip=CKV_GCP_28: the console's built files, served by the load balancer's backend bucket, which reads public objects only (docs/decisions/0032)
+  bucket = google_storage_bucket.console.name
+  role   = "roles/storage.objectViewer"
+  member = "allUsers"
 }
 
 # A function that creates a task with an OIDC token for tasks_invoker must be allowed to act as it,

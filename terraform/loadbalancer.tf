@@ -1,5 +1,5 @@
 # One public origin, https://PUBLIC_DOMAIN, for everything a browser or Notion calls: a global external
-# Application Load Balancer in front of the three public functions.
+# Application Load Balancer in front of the three public functions and the owner's console.
 #
 # Why one origin: connecting a workspace binds the OAuth state to the browser with a nonce cookie that
 # GET /connect (api) sets and the oauth-callback reads. Each Cloud Run function has its own host
@@ -10,6 +10,7 @@
 #   https://PUBLIC_DOMAIN/api/...          -> api, with /api stripped (/api/links/T -> /links/T)
 #   https://PUBLIC_DOMAIN/oauth/callback   -> oauth-callback (the redirect URI registered with Notion)
 #   https://PUBLIC_DOMAIN/notion/webhook   -> notion-webhook (the webhook URL registered with Notion)
+#   https://PUBLIC_DOMAIN/, /assets/...    -> the owner's console, a Cloud Storage bucket (console.tf)
 #   anything else                          -> 404, answered by the load balancer itself
 #   http://PUBLIC_DOMAIN/...               -> 301 to https
 #
@@ -27,6 +28,7 @@ locals {
     api            = "${local.public_url}/api"
     oauth_callback = "${local.public_url}/oauth/callback"
     notion_webhook = "${local.public_url}/notion/webhook"
+    console        = "${local.public_url}/" # the owner's console (console.tf); NA_FRONTEND_URL by default
   }
 }
 
@@ -144,7 +146,7 @@ resource "google_compute_security_policy" "public" {
 # Route rules match the path without its query string, so /oauth/callback?code=...&state=... matches.
 resource "google_compute_url_map" "public" {
   name            = "na-public"
-  description     = "Notion Agent: /api/* -> api (prefix stripped), /oauth/callback, /notion/webhook; else 404."
+  description     = "Notion Agent: /api/* -> api (prefix stripped), /oauth/callback, /notion/webhook, / and /assets/* -> console; else 404."
   default_service = google_compute_backend_service.public["api"].id
 
   # Requests for another host (e.g. the bare IP address) are not ours.
@@ -206,6 +208,25 @@ resource "google_compute_url_map" "public" {
         full_path_match = "/notion/webhook"
       }
     }
+
+    # The owner's console (console.tf): its page and its hashed assets, from the bucket. The bucket
+    # answers / with index.html (its main page suffix); other paths keep the 404 above.
+    route_rules {
+      priority = 4
+      service  = google_compute_backend_bucket.console.id
+      match_rules {
+        full_path_match = "/"
+      }
+      match_rules {
+        full_path_match = "/index.html"
+      }
+      match_rules {
+        full_path_match = "/favicon.ico"
+      }
+      match_rules {
+        prefix_match = "/assets/"
+      }
+    }
   }
 
   # Checked by the API on every create and update of the URL map.
@@ -228,6 +249,20 @@ resource "google_compute_url_map" "public" {
     host        = var.public_domain
     path        = "/notion/webhook"
     service     = google_compute_backend_service.public["notion_webhook"].id
+  }
+
+  test {
+    description = "The console's page is the bucket's."
+    host        = var.public_domain
+    path        = "/"
+    service     = google_compute_backend_bucket.console.id
+  }
+
+  test {
+    description = "The console's hashed assets come from the bucket."
+    host        = var.public_domain
+    path        = "/assets/app.3f2a9c1b.js"
+    service     = google_compute_backend_bucket.console.id
   }
 }
 

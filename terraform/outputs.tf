@@ -4,8 +4,18 @@ output "function_urls" {
 }
 
 output "public_url" {
-  description = "The one public origin (https://PUBLIC_DOMAIN) in front of api, oauth-callback and notion-webhook."
+  description = "The one public origin (https://PUBLIC_DOMAIN) in front of api, oauth-callback, notion-webhook and the console."
   value       = local.public_url
+}
+
+output "console_url" {
+  description = "The owner's console (console.tf): https://PUBLIC_DOMAIN/, where connecting a workspace ends unless frontend_url names another frontend."
+  value       = local.public_endpoints["console"]
+}
+
+output "console_bucket" {
+  description = "Bucket holding the console's built files (web/dist); cloudbuild-apply.yaml uploads them there."
+  value       = google_storage_bucket.console.name
 }
 
 output "public_ip_address" {

@@ -32,7 +32,7 @@ locals {
     NA_SLACK_API_BASE_URL       = "https://slack.com/api"
     NA_SLACK_TIMEOUT_S          = "15" # one Slack or Discord request; far inside notify's timeout
     NA_DISCORD_API_BASE_URL     = "https://discord.com/api/v10"
-    NA_FRONTEND_URL             = var.frontend_url
+    NA_FRONTEND_URL             = coalesce(var.frontend_url, local.public_endpoints["console"]) # the console, unless another frontend is named
     NA_LOG_LEVEL                = var.log_level
     NA_OAUTH_CALLBACK_URL       = local.public_endpoints["oauth_callback"] # the redirect_uri registered with Notion; same origin as NA_API_URL, so the connect cookie reaches it
     NA_CONNECT_COOKIE_SAMESITE  = var.connect_cookie_samesite

@@ -165,11 +165,12 @@ variable "webhook_verification_until" {
 
 variable "frontend_url" {
   type        = string
-  description = "Where the browser is sent after connecting a workspace (NA_FRONTEND_URL)."
+  description = "Where the browser is sent after connecting a workspace, and the one origin api's CORS admits (NA_FRONTEND_URL). Empty (the default): the owner's console, https://PUBLIC_DOMAIN/ (console.tf). Set it only for a frontend of your own elsewhere."
+  default     = ""
 
   validation {
-    condition     = startswith(var.frontend_url, "https://")
-    error_message = "frontend_url must be an https:// URL."
+    condition     = var.frontend_url == "" || startswith(var.frontend_url, "https://")
+    error_message = "frontend_url must be empty (the console at https://PUBLIC_DOMAIN/) or an https:// URL."
   }
 }
 
@@ -197,7 +198,7 @@ variable "log_level" {
 
 variable "connect_cookie_samesite" {
   type        = string
-  description = "SameSite of the connect nonce cookie (NA_CONNECT_COOKIE_SAMESITE). Lax: the cookie comes back on Notion's top-level redirect to /oauth/callback; None only when the frontend calls GET /connect from another site."
+  description = "SameSite of the connect nonce cookie (NA_CONNECT_COOKIE_SAMESITE). Lax: the cookie comes back on Notion's top-level redirect to /oauth/callback, and the console calls GET /connect from the same origin; None only when a frontend_url of another site calls it."
   default     = "Lax"
 
   validation {

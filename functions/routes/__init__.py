@@ -263,6 +263,20 @@ ROUTES = [
         ),
     ),
     Route(
+        "/session",
+        ("GET",),
+        Lazy("session.get_session"),
+        session_only=True,
+        doc=Doc("The session and its CSRF token", "session", answers={200: "models.session.SessionView"}),
+    ),
+    Route(
+        "/session",
+        ("DELETE",),
+        Lazy("session.sign_out"),
+        session_only=True,
+        doc=Doc("Sign this browser out", "session", answers={200: "models.session.SignedOut"}),
+    ),
+    Route(
         "/settings",
         ("GET",),
         Lazy("settings.get_settings"),

@@ -5,7 +5,7 @@ import hmac
 import json
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from pydantic import ConfigDict
@@ -19,6 +19,21 @@ from shared.errors import InvalidInput, Unauthenticated
 STATE_PURPOSE = "oauth_state"
 STATE_TTL_S = 600.0
 NONCE_COOKIE = "na_connect_nonce"
+
+
+class SessionCookie(NamedTuple):
+    """The session cookie's name and Secure flag; it is also HttpOnly, SameSite=Lax and Path=/."""
+
+    name: str
+    secure: bool
+
+
+def session_cookie(frontend_url: str) -> SessionCookie:
+    """``__Host-na_session``, Secure, for an https frontend (production); ``na_session`` for a plain
+    http one (the local stack on 127.0.0.1, where a browser would not store a Secure cookie)."""
+    if frontend_url.lower().startswith("https://"):
+        return SessionCookie("__Host-na_session", True)
+    return SessionCookie("na_session", False)
 
 
 def token_secret_name(tenant_id: str, connection: str) -> str:

@@ -52,6 +52,14 @@ class ConnectStart(NamedTuple):
     expires_in_s: int
 
 
+class ConnectOutcome(NamedTuple):
+    """Where the oauth-callback sends the browser (the outcome in the fragment), and the session it
+    sets as the cookie after a successful connect ("" otherwise): never in the URL."""
+
+    location: str
+    session: str = ""
+
+
 class Connecting(NamedTuple):
     """What the connect flow uses."""
 
@@ -89,8 +97,9 @@ def _check_code(code: str) -> None:
         raise InvalidInput("the redirect's code is not 1 to 500 visible ASCII characters", ["code"])
 
 
-def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connecting) -> str:
-    """The frontend URL to redirect the browser to, carrying the outcome in its fragment.
+def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connecting) -> ConnectOutcome:
+    """The frontend URL to redirect the browser to, carrying the outcome in its fragment, and the
+    session of a successful connect.
 
     Only a genuine, unexpired state issued to this browser (the signature, the cookie) is accepted, and
     it is used up by creating its ``oauth_states`` record; anything else is a 400 storing nothing. The
@@ -109,39 +118,40 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         raise InvalidInput("this connect link was already used: start again")
     frontend = deps.settings.frontend_url
     if error:  # e.g. access_denied: this attempt is over, so its state is used up like any other
-        return frontend_redirect(frontend, {"connected": "false", "error": _reason(error)})
+        return _refused(frontend, {"connected": "false", "error": _reason(error)})
     client_id, client_secret = oauth_client(deps.secrets)
     try:
         grant = deps.oauth.exchange_code(client_id, client_secret, code, deps.settings.oauth_callback_url)
     except (PermanentError, Unauthenticated) as exc:
         log.warning("connect: Notion refused the code exchange: %s", exc.reason)
-        return frontend_redirect(frontend, {"connected": "false", "error": "exchange_failed"})
+        return _refused(frontend, {"connected": "false", "error": "exchange_failed"})
     except TransientError as exc:
         log.warning("connect: Notion's token endpoint failed: %s", exc.reason)
-        return frontend_redirect(frontend, {"connected": "false", "error": "temporarily_unavailable"})
+        return _refused(frontend, {"connected": "false", "error": "temporarily_unavailable"})
     tenant_id = tenant_id_for(grant.workspace_id)
     tokens = NotionTokens(access_token=grant.access_token, refresh_token=grant.refresh_token)
     before = deps.tenants.get(tenant_id)
     if not may_connect(before, grant.owner):
         log.warning("connect: workspace %s is connected by another user: refused", grant.workspace_id)
         _revoke_refused(tokens, deps)
-        return frontend_redirect(frontend, _refusal("connected_by_another_user"))
+        return _refused(frontend, _refusal("connected_by_another_user"))
     stored = _store_connection(deps, tenant_id, before, grant, tokens, now=now)
     if not isinstance(stored, Tenant):
-        return frontend_redirect(frontend, stored)
+        return _refused(frontend, stored)
     tenant = stored
     log.info("connect: workspace %s %s", grant.workspace_id, "re-connected" if before else "connected")
-    outcome = {
-        "connected": "true",
-        "tenant_id": tenant_id,
-        "workspace_name": tenant.workspace_name,
-        "session": start_session(tenant_id, deps.secrets, epoch=tenant.session_epoch),
-    }
+    # The console asks GET /session for the tenant and its CSRF token: the fragment names no secret.
+    outcome = {"connected": "true", "workspace_name": tenant.workspace_name}
     if not (tenant.settings.data_source_ids or tenant.settings.page_ids):
         # Onboarding is the frontend's: nothing is chosen yet, so nothing starts work (no event, no
         # daily plan reads anything) until the owner picks data sources or pages in the settings.
         outcome["onboarding"] = "choose_sources"
-    return frontend_redirect(frontend, outcome)
+    session = start_session(tenant_id, deps.secrets, epoch=tenant.session_epoch)
+    return ConnectOutcome(frontend_redirect(frontend, outcome), session)
+
+
+def _refused(frontend: str, outcome: dict[str, str]) -> ConnectOutcome:
+    return ConnectOutcome(frontend_redirect(frontend, outcome))
 
 
 def _store_connection(

@@ -1,5 +1,5 @@
-"""Who a request acts for: a frontend session (a signed, expiring token naming one tenant and its
-session epoch) or an API key (``na_...``, shared.domain.api_keys).
+"""Who a request acts for: a session (a signed, expiring token naming one tenant and its session
+epoch, in the console's HttpOnly cookie or ``Authorization: Bearer``) or an API key (``na_...``).
 
 A session or key acts for its tenant only while the tenant is connected and its ``session_epoch`` is
 the one it names. A disconnect, or a new owner's connect, sets a new epoch and so ends every earlier
@@ -8,6 +8,9 @@ session and key at once, on every instance. A session without an epoch is refuse
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from shared.config import PlatformSecret
@@ -30,10 +33,21 @@ def start_session(tenant_id: str, secrets: SecretStore, ttl_s: float = SESSION_T
 
 class Principal(NamedTuple):
     """Who a request acts as: the tenant, and the scopes of the API key it came with (None: a
-    session, which may do all an owner may)."""
+    session, which may do all an owner may). ``csrf_token``: set for a session sent as the cookie,
+    the ``X-CSRF-Token`` its state changes must carry."""
 
     tenant_id: str
     scopes: tuple[str, ...] | None = None
+    csrf_token: str = ""
+
+
+class Session(NamedTuple):
+    """A genuine session of its tenant's current connection: what ``GET /session`` tells the console."""
+
+    tenant_id: str
+    tenant: Tenant | None  # None: no document (the services answer 404)
+    expires_at: datetime
+    csrf_token: str
 
 
 def principal_of(
@@ -43,25 +57,38 @@ def principal_of(
     keys: ApiKeyStore | None = None,
     *,
     session_only: bool = False,
+    cookie: str = "",
 ) -> Principal:
-    """Who a request acts as, from ``Authorization: Bearer <session>``: a genuine, unexpired session
-    of the tenant's current connection (one read of the tenant), else Unauthenticated. Or ``Bearer
-    na_...``: an API key of ``keys`` (none given: refused) made during the tenant's current
-    connection (one read of the key, one of the tenant), with its scopes, else Unauthenticated; a
-    genuine key where ``session_only`` is Forbidden. A disconnect sets a new epoch, so its sessions
-    and keys stop here (401). A session whose tenant has no document acts for nothing there: the
-    services answer 404 (tenants are never deleted, and a tenant created again gets a new random
-    epoch, which such a session does not name)."""
+    """Who a request acts as, from ``Authorization: Bearer <session>``, else from the session cookie's
+    value ``cookie``: a session of :func:`session_of` (one read of the tenant). Or ``Bearer na_...``:
+    an API key of ``keys`` (none given: refused) made during the tenant's current connection (one read
+    of the key, one of the tenant), with its scopes, else Unauthenticated; a genuine key where
+    ``session_only`` is Forbidden."""
+    if not authorization and cookie:
+        session = session_of(cookie, secrets, tenants)
+        return Principal(session.tenant_id, None, session.csrf_token)
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("send the session or API key as 'Authorization: Bearer <token>'")
+        raise Unauthenticated(
+            "sign in with Notion (the console's session cookie), or send an API key as "
+            "'Authorization: Bearer <key>'"
+        )
     if api_keys.is_api_key(token):
         key = _key_of(token, keys, tenants)
         if session_only:
             raise Forbidden("an API key cannot do this: it needs a session (sign in with Notion)")
         return Principal(key.tenant_id, key.granted)
-    claims = signed_tokens.verify(token, secrets.get(PlatformSecret.SESSION_SIGNING_KEY), "session")
+    return Principal(session_of(token, secrets, tenants).tenant_id)
+
+
+def session_of(token: str, secrets: SecretStore, tenants: TenantStore) -> Session:
+    """A genuine, unexpired session of the tenant's current connection (one read of the tenant), else
+    Unauthenticated. A disconnect sets a new epoch, so its sessions stop here (401). A session whose
+    tenant has no document acts for nothing (tenants are never deleted, and a tenant created again
+    gets a new random epoch, which such a session does not name)."""
+    key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+    claims = signed_tokens.verify(token, key, "session")
     epoch = claims.get("epoch")
     if not isinstance(epoch, str):
         raise Unauthenticated(
@@ -74,7 +101,28 @@ def principal_of(
             "this session has ended: the workspace was disconnected, or connected again by someone "
             "else; connect it to sign in again"
         )
-    return Principal(tenant_id)
+    expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
+    kid = str(claims.get("kid", signed_tokens.LEGACY_KID))  # a version ``key`` holds: verify checked it
+    return Session(tenant_id, tenant, expires_at, _csrf_token(token, signed_tokens.ring(key)[1][kid]))
+
+
+def _csrf_token(session: str, secret: str) -> str:
+    """The session's CSRF token: an HMAC of it under the key version that signed it (``secret``), so a
+    rotation that keeps the session keeps its token. A cross-site page can neither read nor make it."""
+    return hmac.new(secret.encode(), b"csrf:" + session.encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf_token(principal: Principal, sent: str) -> None:
+    """Forbidden unless ``sent`` (the ``X-CSRF-Token`` header) is the cookie session's CSRF token."""
+    if not sent:
+        raise Forbidden(
+            "cross-site request refused: a change made with the session cookie needs the "
+            "X-CSRF-Token header (GET /session gives it)"
+        )
+    if not hmac.compare_digest(sent.encode("utf-8", "replace"), principal.csrf_token.encode()):
+        raise Forbidden(
+            "cross-site request refused: the X-CSRF-Token is not this session's (GET /session gives it)"
+        )
 
 
 def tenant_of(

@@ -67,7 +67,7 @@ def notices_to(stack: LocalStack, admin: Admin, auth: dict[str, str], run: dict[
 def test_an_address_gets_the_workspaces_mail_only_after_its_recipient_confirmed_it(stack: LocalStack) -> None:
     api = stack.url_of_api()
     admin = Admin(stack.code_sandbox_url)
-    auth = {"Authorization": f"Bearer {connect(stack)}"}
+    auth = connect(stack)  # the console's browser: its session cookie, Origin and CSRF token
     chosen = {"notification_email": OPS, "notification_channels": ["email"]}
     status, answer, _ = http("PATCH", api + "/settings", chosen, auth)
     assert status == 200 and answer["notification_email_confirmed"] is False, answer

@@ -88,7 +88,7 @@ def test_the_hourly_schedule_writes_today_s_plan_page(demo: dict[str, Any]) -> N
 def test_slack_is_connected_through_api_after_slack_says_whose_token_it_is(
     stack: LocalStack, demo: dict[str, Any]
 ) -> None:
-    auth = {"Authorization": f"Bearer {demo['session']}"}
+    auth = demo["browser"]  # the console's cookie, Origin and CSRF token
     api = stack.url_of_api()
     refused = http("PUT", api + "/integrations/slack", {"token": "xoxb-unknown-to-slack"}, auth)
     assert refused[0] == 400 and "Slack refused this token" in refused[1]["reason"]
@@ -120,7 +120,7 @@ def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
 ) -> None:
     """The owner allows a repository and a project and sends both tokens; a run asked for a pull
     request is planned, drafted on execute-step, and its GitHub and Vercel steps run on deploy."""
-    auth = {"Authorization": f"Bearer {demo['session']}"}
+    auth = demo["browser"]  # the console's cookie, Origin and CSRF token
     api = stack.url_of_api()
     allowed = {"github_repositories": ["acme/site"], "vercel_projects": ["site"]}
     assert http("PATCH", api + "/settings", allowed, auth)[0] == 200
@@ -187,6 +187,27 @@ def test_api_refuses_without_a_session_and_hides_other_tenants(
     assert status_of(url) == 401
     other = start_session("someone-else", LocalFileSecrets(str(stack.secrets_file)))
     assert status_of(url, {"Authorization": f"Bearer {other}"}) == 404
+
+
+def test_a_cross_site_change_with_the_session_cookie_is_refused(
+    stack: LocalStack, demo: dict[str, Any]
+) -> None:
+    """A page elsewhere can make the browser send the cookie, but neither the console's Origin nor
+    its CSRF token; the console's own request, with both, passes."""
+    api, cookie = stack.url_of_api(), {"Cookie": demo["browser"]["Cookie"]}
+    change = {"daily_plan": True}  # as it is: the other tests' workspace stays the demo's
+    for headers in (
+        cookie | {"Origin": "https://evil.example"},
+        cookie,
+        demo["browser"] | {"X-CSRF-Token": "x"},
+    ):
+        status, answer, _ = http("PATCH", api + "/settings", change, headers)
+        assert status == 403 and answer["reason"].startswith("cross-site request refused"), answer
+    status, answer, headers = http("GET", api + "/session", headers=cookie)
+    assert status == 200 and answer["csrf_token"] == demo["browser"]["X-CSRF-Token"]
+    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert http("PATCH", api + "/settings", change, demo["browser"])[0] == 200
 
 
 def as_tasks(stack: LocalStack, target: Target) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """cloudbuild.yaml and cloudbuild-apply.yaml: validate first, the stages in order, pinned images,
-substitutions, their own accounts; the plan stored, and only an approved stored plan applied.
+substitutions, their own accounts; the plan stored with the console built for it, only an approved
+stored plan applied, and then that console uploaded with its cache rules.
 
 The steps' scripts are run here with fake gcloud and terraform on PATH (tar and sha256sum are real),
 as Cloud Build would run them after substitution."""
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tools.infra_drift import Terraform
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOUDBUILD = ROOT / "cloudbuild.yaml"
@@ -55,7 +58,7 @@ def _step(build: dict[str, Any], step_id: str) -> dict[str, Any]:
 
 def test_stages_run_in_order(build: dict[str, Any]) -> None:
     ids = [s["id"] for s in build["steps"]]
-    stages = ["validate", "lint", "test", "package", "plan", "store-plan"]
+    stages = ["validate", "lint", "test", "console", "package", "plan", "store-plan"]
     assert [i for i in ids if i in stages] == stages
     assert ids[0] == "validate", "terraform validate runs before anything else"
     assert "apply" not in ids, "the deploy pipeline never applies: cloudbuild-apply.yaml does"
@@ -63,11 +66,14 @@ def test_stages_run_in_order(build: dict[str, Any]) -> None:
     assert "make lint" in " ".join(_step(build, "lint")["args"])
     assert "make test" in " ".join(_step(build, "test")["args"])
     assert "make package" in " ".join(_step(build, "package")["args"])
+    console = _step(build, "console")
+    assert console["name"].startswith("node:20.") and console["dir"] == "web"
+    assert "npm ci" in console["args"][-1] and "npm run build" in console["args"][-1]
 
 
 def test_every_image_is_pinned(build: dict[str, Any], apply_build: dict[str, Any]) -> None:
     images = [step["name"] for step in [*build["steps"], *apply_build["steps"]]]
-    assert len(images) == 11
+    assert len(images) == 13
     for image in images:
         pinned_digest = re.search(r"@sha256:[0-9a-f]{64}$", image)
         tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
@@ -255,6 +261,24 @@ def _planned_workspace(tmp_path: Path) -> None:
     (tmp_path / "build" / "function-source.zip").write_text("zip")
     (tmp_path / "tfplan").write_text("the plan")
     (tmp_path / "tfplan.txt").write_text("Plan: 1 to add")
+    _write(tmp_path / "web" / "dist", CONSOLE_FILES)
+    _write(tmp_path / "web" / "node_modules", {"left-pad/index.js": "not stored"})
+
+
+CONSOLE_FILES = {
+    "index.html": '<script type="module" src="/assets/app.3f2a9c1b.js"></script>',
+    "favicon.ico": "icon",
+    "assets/app.3f2a9c1b.js": "js",
+    "assets/app.9e8d7c6b.css": "css",
+    "assets/index-BXhV3k9a.js": "vite's default naming",
+    "assets/app.3f2a9c1b.js.map": "source map",
+}
+
+
+def _write(directory: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        (directory / name).write_text(text)
 
 
 def test_the_deploy_build_stores_its_plan_with_what_it_was_made_from(
@@ -281,8 +305,9 @@ def test_the_deploy_build_stores_its_plan_with_what_it_was_made_from(
         "terraform/main.tf",
         "terraform/.terraform.lock.hcl",
         "build/function-source.zip",
+        *(f"web/dist/{name}" for name in CONSOLE_FILES),
     } <= members
-    assert not [m for m in members if m.startswith("terraform/.terraform/")]
+    assert not [m for m in members if m.startswith(("terraform/.terraform/", "web/node_modules"))]
     assert "_PLAN_BUILD=b-1" in result.stdout
     check = subprocess.run(
         ["sha256sum", "-c", "deployment.sha256"], cwd=tmp_path, capture_output=True, check=False
@@ -307,7 +332,9 @@ def _stored_plan(tmp_path: Path, lock: bool = True) -> Path:
     store = tmp_path / "store"
     store.mkdir()
     tar = ["tar", "--exclude=terraform/.terraform", "-czf", str(store / "deployment.tar.gz")]
-    subprocess.run([*tar, "tfplan", "terraform", "build/function-source.zip"], cwd=made, check=True)
+    subprocess.run(
+        [*tar, "tfplan", "terraform", "build/function-source.zip", "web/dist"], cwd=made, check=True
+    )
     digest = subprocess.run(
         ["sha256sum", "deployment.tar.gz"], cwd=store, capture_output=True, text=True, check=True
     )
@@ -335,14 +362,20 @@ def test_the_apply_build_applies_exactly_the_stored_plan(apply_build: dict[str, 
     ]
     assert (work / "deployment" / "terraform" / "main.tf").exists()
     assert (work / "deployment" / "build" / "function-source.zip").exists()  # ../build from terraform/
+    assert (work / "deployment" / "web" / "dist" / "index.html").exists()
     (work / "calls").unlink()
+    terraform = '[ "$1 $2 $3" = "output -raw console_bucket" ] && echo acme-notion-agent-console; true'
     applied = _run_step(
-        _step(apply_build, "apply"), work, {"_STATE_BUCKET": "team-tfstate"}, {"terraform": ""}
+        _step(apply_build, "apply"), work, {"_STATE_BUCKET": "team-tfstate"}, {"terraform": terraform}
     )
     assert applied.returncode == 0, applied.stderr
-    init, apply = _calls(work)
+    init, apply, output = _calls(work)
     assert "-lockfile=readonly" in init and "bucket=team-tfstate" in init
     assert apply == f"terraform apply -input=false {work}/deployment/tfplan"
+    # The console's bucket, as the apply left it, for the upload that comes next.
+    assert output == "terraform output -raw console_bucket"
+    assert (work / "console-bucket").read_text().strip() == "acme-notion-agent-console"
+    assert [s["id"] for s in apply_build["steps"]] == ["fetch-plan", "apply", "console"]
 
 
 def test_a_tampered_plan_is_not_applied(apply_build: dict[str, Any], tmp_path: Path) -> None:
@@ -363,3 +396,98 @@ def test_a_plan_made_without_the_lock_file_is_not_applied(
 def test_the_apply_build_needs_a_plan_named(apply_build: dict[str, Any], tmp_path: Path) -> None:
     work, fetched = _fetch(apply_build, tmp_path, _stored_plan(tmp_path), plan_build="")
     assert fetched.returncode == 1 and "_PLAN_BUILD" in fetched.stderr and _calls(work) == []
+
+
+# --- the console: built with the plan, uploaded after the approved apply -------------------------------
+
+# A fake `npm` for the console step: `npm run build` writes the files of $DIST (name=text lines).
+FAKE_NPM = """if [ "$1 $2" = "run build" ]; then
+  while IFS='=' read -r name text; do mkdir -p "dist/$(dirname "$name")"; printf '%s' "$text" > "dist/$name"; done < ../dist.txt
+fi"""
+
+
+def _console_build(build: dict[str, Any], tmp_path: Path, files: dict[str, str]) -> Any:
+    (tmp_path / "dist.txt").write_text("".join(f"{name}={text}\n" for name, text in files.items()))
+    return _run_step(_step(build, "console"), tmp_path, {}, {"npm": FAKE_NPM})
+
+
+def test_the_console_is_built_with_npm_ci_for_the_stored_plan(build: dict[str, Any], tmp_path: Path) -> None:
+    result = _console_build(build, tmp_path, CONSOLE_FILES)
+    assert result.returncode == 0, result.stderr
+    assert _calls(tmp_path) == ["npm ci --no-audit --no-fund", "npm run build"]
+    assert (tmp_path / "web" / "dist" / "assets" / "app.3f2a9c1b.js").read_text() == "js"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"assets/app.3f2a9c1b.js": "js"}, "wrote no web/dist/index.html"),
+        (CONSOLE_FILES | {"robots.txt": "x"}, "serves only index.html, favicon.ico and assets/"),
+        (CONSOLE_FILES | {"static/app.3f2a9c1b.js": "x"}, "serves only index.html, favicon.ico and assets/"),
+        (CONSOLE_FILES | {"assets/app.js": "x"}, "no content hash"),
+        (CONSOLE_FILES | {"assets/logo.svg": "x"}, "no content hash"),
+    ],
+)
+def test_a_console_the_load_balancer_could_not_serve_right_fails_the_build(
+    build: dict[str, Any], tmp_path: Path, files: dict[str, str], message: str
+) -> None:
+    """An asset without a hash would be cached for a year under a name its next version reuses; a
+    file outside index.html, favicon.ico and assets/ has no route. Neither reaches the stored plan."""
+    result = _console_build(build, tmp_path, files)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+
+
+def test_the_console_build_lets_through_what_the_url_map_routes(build: dict[str, Any], tf: Terraform) -> None:
+    """The names the build step admits at web/dist's top are the console route's paths."""
+    rules = tf.resources["google_compute_url_map"]["public"]["path_matcher"][0]["route_rules"]
+    [console] = [r for r in rules if r["service"] == "${google_compute_backend_bucket.console.id}"]
+    routed = {m.get("full_path_match") or m["prefix_match"] for m in console["match_rules"]}
+    admitted = set(re.findall(r"! -name ([\w.]+)", _step(build, "console")["args"][-1]))
+    assert routed == {"/"} | {f"/{name}" for name in admitted - {"assets"}} | {"/assets/"}
+
+
+SEPARATOR = "\x1f"
+# A fake gcloud that records each call's arguments exactly (they hold spaces), one call a line.
+FAKE_GCLOUD = f'for a in "$@"; do printf "%s{SEPARATOR}" "$a"; done >> "$WORK/gcloud-calls"; echo >> "$WORK/gcloud-calls"'
+
+
+def _upload(apply_build: dict[str, Any], tmp_path: Path, files: dict[str, str]) -> Any:
+    """The console step after an apply: the stored plan's web/dist, the bucket the apply named."""
+    _write(tmp_path / "deployment" / "web" / "dist", files)
+    (tmp_path / "console-bucket").write_text("acme-notion-agent-console\n")
+    step = _step(apply_build, "console")
+    fake = FAKE_GCLOUD.replace("$WORK", str(tmp_path))
+    (tmp_path / "gcloud-calls").touch()
+    result = _run_step(step, tmp_path, {}, {"gcloud": fake})
+    lines = (tmp_path / "gcloud-calls").read_text().splitlines()
+    return result, [line.split(SEPARATOR)[:-1] for line in lines]
+
+
+def _cache_control(call: list[str]) -> str:
+    [value] = [a.removeprefix("--cache-control=") for a in call if a.startswith("--cache-control=")]
+    return value
+
+
+def test_the_console_upload_caches_assets_for_a_year_and_index_html_never(
+    apply_build: dict[str, Any], tmp_path: Path
+) -> None:
+    result, calls = _upload(apply_build, tmp_path, CONSOLE_FILES)
+    assert result.returncode == 0, result.stderr
+    assert all(call[:2] == ["storage", "cp"] for call in calls), "only copies: nothing deleted"
+    dist, bucket = f"{tmp_path}/deployment/web/dist", "gs://acme-notion-agent-console"
+    assets, favicon, index = calls
+    assert "--recursive" in assets and assets[-2:] == [f"{dist}/assets", f"{bucket}/"]
+    assert _cache_control(assets) == "public, max-age=31536000, immutable"
+    assert favicon[-2:] == [f"{dist}/favicon.ico", f"{bucket}/favicon.ico"]
+    assert "immutable" not in _cache_control(favicon)  # its name carries no hash
+    # Last, so that it never names an asset not yet uploaded; revalidated on every load.
+    assert index[-2:] == [f"{dist}/index.html", f"{bucket}/index.html"]
+    assert _cache_control(index) == "no-cache"
+    script = _step(apply_build, "console")["args"][-1]
+    assert not re.search(r"\b(rm|rsync|delete)\b", script), "old assets stay for pages already open"
+
+
+def test_without_a_built_console_nothing_is_uploaded(apply_build: dict[str, Any], tmp_path: Path) -> None:
+    result, calls = _upload(apply_build, tmp_path, {"assets/app.3f2a9c1b.js": "js"})
+    assert result.returncode == 1 and "no web/dist/index.html" in result.stderr
+    assert calls == []

@@ -45,7 +45,9 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/connect.py:_store_connection": frozenset({"oauth_callback"}),
     "shared/services/connect.py:disconnect": frozenset({"api"}),
     "shared/services/sessions.py:start_session": frozenset({"oauth_callback"}),
-    "shared/services/sessions.py:principal_of": frozenset({"api"}),
+    "shared/services/sessions.py:session_of": frozenset(
+        {"api"}
+    ),  # a Bearer session, the cookie, GET /session
     # The OAuth client: connect, disconnect (api's revoke) and token refresh (NotionAccess._refresh).
     "shared/services/notion_access.py:oauth_client": frozenset({"oauth_callback", "api", *NOTION_CALLERS}),
     "shared/services/notion_access.py:NotionAccess.session": NOTION_CALLERS,

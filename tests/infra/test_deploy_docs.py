@@ -38,7 +38,8 @@ def test_the_readme_leaves_the_procedure_to_deploy_md() -> None:
 
 def test_every_required_variable_is_in_the_tfvars_example(tf: Terraform) -> None:
     required = {name for name, body in tf.variables.items() if "default" not in body}
-    assert {"project_id", "state_bucket", "firestore_location", "public_domain", "frontend_url"} <= required
+    assert {"project_id", "state_bucket", "firestore_location", "public_domain"} <= required
+    assert "frontend_url" not in required, "empty is the console on the public origin"
     example = DEPLOY_MD[DEPLOY_MD.index("cat > terraform/terraform.tfvars") :].split("VARS\n", 2)[1]
     assert required <= set(re.findall(r"^(\w+)\s*=", example, re.M)), "deploy.md's tfvars example"
 
@@ -86,3 +87,23 @@ def test_the_rotation_procedure_stages_then_promotes_through_make() -> None:
     promote = section.index("make -s signing-key STEP=promote")
     assert stage < section.index("sleep 330") < promote  # secret_cache_ttl_s (300 s) in between
     assert "signing-key:" in (ROOT / "mk" / "smoke.mk").read_text()
+
+
+def _copies(text: str) -> list[str]:
+    """The `gcloud storage cp` commands of a text, continuation lines joined, spaces collapsed."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    return [
+        " ".join(line.split()) for line in joined.splitlines() if line.strip().startswith("gcloud storage cp")
+    ]
+
+
+def test_deploy_md_uploads_the_console_as_the_pipeline_does() -> None:
+    """Same objects, same Cache-Control, same order (index.html last), by hand and after an apply."""
+    step = CLOUDBUILD_APPLY[CLOUDBUILD_APPLY.index("- id: console") :].replace("$$", "$")
+    pipeline = [c for c in _copies(step) if "$dist" in c]
+    section = DEPLOY_MD[DEPLOY_MD.index("### The console") :]
+    section = section[: section.index("\n### ")]
+    assert len(pipeline) == 3 and _copies(section) == pipeline
+    assert pipeline[-1].endswith('"$dist/index.html" "$bucket/index.html"')
+    for rule in ("public, max-age=31536000, immutable", "no-cache"):
+        assert f"`{rule}`" in section

@@ -85,6 +85,11 @@ RESOURCE_GRANTS: dict[tuple[str, str], tuple[str, str]] = {
     ("google_storage_bucket_iam_member", "ci_reads_source"): ("roles/storage.objectViewer", "ci"),
     ("google_storage_bucket_iam_member", "deployer_state"): ("roles/storage.objectAdmin", "deployer"),
     ("google_storage_bucket_iam_member", "ci_state"): ("roles/storage.objectViewer", "ci"),
+    # The console's upload after an approved apply (cloudbuild-apply.yaml): objects of that bucket only.
+    ("google_storage_bucket_iam_member", "deployer_publishes_console"): (
+        "roles/storage.objectUser",
+        "deployer",
+    ),
     ("google_cloud_run_v2_service_iam_member", "tasks_invoker"): ("roles/run.invoker", "tasks_invoker"),
     ("google_cloud_run_v2_service_iam_member", "scheduler_invoker"): ("roles/run.invoker", "scheduler"),
     ("google_service_account_iam_member", "enqueuers_act_as_tasks_invoker"): (
@@ -103,15 +108,18 @@ RESOURCE_GRANTS: dict[tuple[str, str], tuple[str, str]] = {
         "roles/cloudtasks.enqueuer",
         "each.value.enqueuer",
     ),
-    # PUBLIC below: the one grant to principals outside the project.
+    # PUBLIC below: the two grants to principals outside the project.
     ("google_cloud_run_v2_service_iam_member", "public"): ("roles/run.invoker", "allUsers"),
+    ("google_storage_bucket_iam_member", "console_public"): ("roles/storage.objectViewer", "allUsers"),
 }
 # Grants to principals outside the project (allUsers, allAuthenticatedUsers, domain:, user:, group:).
 # run.invoker for allUsers on the three public functions: Notion and browsers carry no Google identity,
-# each function authenticates its caller itself. Under domain-restricted sharing this binding is
-# refused; docs/iam.md gives the organisation-policy step.
+# each function authenticates its caller itself. Reading the console's bucket: the load balancer
+# reads a backend bucket's objects anonymously, and they are the files every browser downloads.
+# Under domain-restricted sharing these bindings are refused; docs/iam.md gives the policy steps.
 PUBLIC: dict[tuple[str, str], tuple[str, str]] = {
     ("google_cloud_run_v2_service_iam_member", "public"): ("roles/run.invoker", "allUsers"),
+    ("google_storage_bucket_iam_member", "console_public"): ("roles/storage.objectViewer", "allUsers"),
 }
 OUTSIDE_PRINCIPALS = ("allUsers", "allAuthenticatedUsers", "domain:", "user:", "group:", "principalSet:")
 
@@ -241,7 +249,13 @@ def test_public_invokers_only_on_the_public_functions(tf: Terraform) -> None:
     public_values = [
         (path, v) for path, v in _walk(tf.resources) if v in ("allUsers", "allAuthenticatedUsers")
     ]
-    assert public_values == [(".google_cloud_run_v2_service_iam_member.public.member", "allUsers")]
+    assert sorted(public_values) == [
+        (".google_cloud_run_v2_service_iam_member.public.member", "allUsers"),
+        (".google_storage_bucket_iam_member.console_public.member", "allUsers"),
+    ]
+    console = tf.resources["google_storage_bucket_iam_member"]["console_public"]
+    assert console["bucket"] == "${google_storage_bucket.console.name}"
+    assert console["role"] == "roles/storage.objectViewer"  # read, never write
     binding = tf.resources["google_cloud_run_v2_service_iam_member"]["public"]
     assert set(for_each_function_keys(binding["for_each"], tf.locals["functions"])) == PUBLIC_FUNCTIONS
     public_block = tf.resources["google_cloudfunctions2_function"]["public"]
@@ -362,6 +376,7 @@ def test_the_ci_role_can_refresh_every_resource_type(tf: Terraform) -> None:
         "google_cloud_tasks_queue_iam_member": "cloudtasks.queues.getIamPolicy",
         "google_cloudbuild_trigger": "cloudbuild.builds.get",
         "google_cloudfunctions2_function": "cloudfunctions.functions.get",
+        "google_compute_backend_bucket": "compute.backendBuckets.get",
         "google_compute_backend_service": "compute.backendServices.get",
         "google_compute_global_address": "compute.globalAddresses.get",
         "google_compute_global_forwarding_rule": "compute.globalForwardingRules.get",
@@ -398,6 +413,30 @@ def test_the_ci_role_can_refresh_every_resource_type(tf: Terraform) -> None:
     reader = tf.resources["google_storage_bucket_iam_member"]["ci_reads_source"]
     assert reader["bucket"] == "${google_storage_bucket.source.name}"
     assert reader["role"] == "roles/storage.objectViewer"
+
+
+# What the console's upload does (cloudbuild-apply.yaml): create objects, replace index.html (a
+# replacement deletes the object it replaces), read them back. Never an IAM policy.
+CONSOLE_UPLOAD_ROLE = "roles/storage.objectUser"
+
+
+def test_the_deployer_writes_the_consoles_objects_and_nothing_else_of_it(tf: Terraform) -> None:
+    grant = tf.resources["google_storage_bucket_iam_member"]["deployer_publishes_console"]
+    assert grant["bucket"] == "${google_storage_bucket.console.name}"
+    assert grant["role"] == CONSOLE_UPLOAD_ROLE
+    assert grant["member"] == 'serviceAccount:${google_service_account.platform["deployer"].email}'
+    # The console's bucket is granted to no other account, and to none with admin or IAM rights.
+    on_console = [
+        (name, body["role"])
+        for name, body in tf.resources["google_storage_bucket_iam_member"].items()
+        if body["bucket"] == "${google_storage_bucket.console.name}"
+    ]
+    assert sorted(on_console) == [
+        ("console_public", "roles/storage.objectViewer"),
+        ("deployer_publishes_console", CONSOLE_UPLOAD_ROLE),
+    ]
+    # No project-level role was added for it: the allowlist above holds every project role.
+    assert not [g for g in project_grants(tf) if g[2] == CONSOLE_UPLOAD_ROLE]
 
 
 def resource_grants(tf: Terraform) -> dict[tuple[str, str], tuple[str, str]]:

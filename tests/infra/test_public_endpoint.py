@@ -1,6 +1,6 @@
 """One public origin (terraform/loadbalancer.tf): the URL map's routes and rewrite, the public functions
-reachable only through the load balancer, the settings and outputs derived from the domain, and the
-connect cookie that needs all of it.
+reachable only through the load balancer, the owner's console beside them (terraform/console.tf), the
+settings and outputs derived from the domain, and the connect cookie that needs all of it.
 
 ``route`` below evaluates the URL map as parsed from the HCL: host rule, route rules by priority
 (prefix and full-path matches; the path without its query string, as the load balancer matches it),
@@ -26,10 +26,12 @@ from tests.support.infra_iam import PUBLIC_FUNCTIONS
 from tools.infra_drift import Terraform, for_each_function_keys
 
 DOMAIN = "agent.example.com"
-FRONTEND = "https://app.example.com/connected"
+CONSOLE = f"https://{DOMAIN}/"
 RUN_APP = "123456789012.europe-west1.run.app"  # what a function's own host looks like
 
 _BACKEND = re.compile(r'\$\{google_compute_backend_service\.public\["(\w+)"\]\.id\}')
+_BUCKET = "${google_compute_backend_bucket.console.id}"
+_COALESCE = re.compile(r'\$\{coalesce\(var\.(\w+), (local\.public_endpoints\["\w+"\])\)\}')
 
 
 def resolve(value: str, tf: Terraform) -> str:
@@ -59,12 +61,16 @@ def _abort_status(block: dict[str, Any]) -> int | None:
 
 
 def _backend(reference: str) -> str:
+    """The entry point of a public function's backend service, or "console" for the console's bucket."""
+    if reference == _BUCKET:
+        return "console"
     match = _BACKEND.fullmatch(reference)
-    assert match, f"not a backend of the public functions: {reference}"
+    assert match, f"not a backend of the public functions or the console: {reference}"
     return match.group(1)
 
 
-Routed = tuple[str, str] | int  # (entry point, path the function receives), or the LB's own status
+# (entry point or "console", path the backend receives), or the load balancer's own status
+Routed = tuple[str, str] | int
 
 
 def route(tf: Terraform, host: str, path: str) -> Routed:
@@ -130,9 +136,20 @@ def test_each_public_path_reaches_its_function(tf: Terraform, path: str, expecte
 
 
 @pytest.mark.parametrize(
+    "path", ["/", "/index.html", "/favicon.ico", "/assets/app.3f2a9c1b.js", "/assets/app.9e8d7c6b.css"]
+)
+def test_the_consoles_page_and_assets_come_from_its_bucket(tf: Terraform, path: str) -> None:
+    """The bucket gets the path as asked; it answers / with its main page (test_the_console_bucket...)."""
+    assert route(tf, DOMAIN, path) == ("console", path)
+
+
+@pytest.mark.parametrize(
     "path",
     [
-        "/",
+        "/runs/r1",  # the console routes with the fragment (#/runs/r1): no other path is its
+        "/assets",
+        "/index.htm",
+        "/static/app.js",
         "/api",
         "/apix/runs",
         "/connect",
@@ -150,6 +167,7 @@ def test_any_other_path_is_a_404_at_the_load_balancer(tf: Terraform, path: str) 
 def test_another_host_gets_404_and_plain_http_is_redirected(tf: Terraform) -> None:
     assert route(tf, "34.120.0.1", "/api/runs") == 404
     assert route(tf, f"api-{RUN_APP}", "/api/runs") == 404
+    assert route(tf, "34.120.0.1", "/") == route(tf, "34.120.0.1", "/assets/app.3f2a9c1b.js") == 404
     redirect = _block(tf.resources["google_compute_url_map"]["https_redirect"]["default_url_redirect"])
     assert redirect["https_redirect"] is True and redirect["strip_query"] is False
     http = tf.resources["google_compute_global_forwarding_rule"]["http"]
@@ -176,7 +194,9 @@ def test_every_api_route_is_served_under_api(tf: Terraform) -> None:
 def test_the_load_balancers_own_tests_agree_with_the_routes(tf: Terraform) -> None:
     """The URL map's test blocks (checked by the API at apply) say what route() computes."""
     tests = tf.resources["google_compute_url_map"]["public"]["test"]
-    assert {_backend(t["service"]) for t in tests} == PUBLIC_FUNCTIONS
+    assert {_backend(t["service"]) for t in tests} == PUBLIC_FUNCTIONS | {"console"}
+    console_paths = {t["path"] for t in tests if _backend(t["service"]) == "console"}
+    assert "/" in console_paths and any(p.startswith("/assets/") for p in console_paths)
     for case in tests:
         routed = route(tf, resolve(case["host"], tf), case["path"])
         assert isinstance(routed, tuple) and routed[0] == _backend(case["service"]), case
@@ -185,22 +205,38 @@ def test_the_load_balancers_own_tests_agree_with_the_routes(tf: Terraform) -> No
 # --- the settings, the approval links and the outputs -------------------------------------------------
 
 
-def production_settings(tf: Terraform) -> Settings:
-    """Settings as Terraform sets them, with the domain resolved; values only Terraform computes
-    (service account emails, other functions' run.app URLs) get stand-ins."""
-    env = {name: resolve(str(raw), tf) for name, raw in tf.locals["settings_env"].items()}
-    env = {
-        name: FRONTEND if value == "${var.frontend_url}" else evaluate_setting(value, tf)
-        for name, value in env.items()
-    }
+def _setting(raw: str, tf: Terraform, variables: dict[str, str]) -> str:
+    """One setting's value: coalesce(var.X, local.public_endpoints[...]) as Terraform evaluates it
+    (the variable as given, else its default; empty falls back), anything else by evaluate_setting."""
+    found = _COALESCE.fullmatch(raw)
+    if found is None:
+        return evaluate_setting(resolve(raw, tf), tf)
+    given = variables.get(found.group(1), tf.variables[found.group(1)]["default"])
+    return given or resolve("${" + found.group(2) + "}", tf)
+
+
+def production_settings(tf: Terraform, **variables: str) -> Settings:
+    """Settings as Terraform sets them, with the domain resolved and ``variables`` over the defaults;
+    values only Terraform computes (service account emails, run.app URLs) get stand-ins."""
+    env = {name: _setting(str(raw), tf, variables) for name, raw in tf.locals["settings_env"].items()}
     return Settings.from_env(env)
+
+
+def test_the_browser_comes_back_to_the_console_unless_another_frontend_is_named(tf: Terraform) -> None:
+    """frontend_url is optional: empty (its default) is the console on this origin, which the URL map
+    serves from its bucket; a frontend of its own is kept as given."""
+    assert tf.variables["frontend_url"]["default"] == ""
+    assert production_settings(tf).frontend_url == CONSOLE
+    assert route(tf, DOMAIN, urlsplit(CONSOLE).path) == ("console", "/")
+    own = "https://app.example.com/connected"
+    assert production_settings(tf, frontend_url=own).frontend_url == own
 
 
 def test_settings_derive_from_the_domain(tf: Terraform) -> None:
     settings = production_settings(tf)
     assert settings.api_url == f"https://{DOMAIN}/api"
     assert settings.oauth_callback_url == f"https://{DOMAIN}/oauth/callback"
-    assert tf.locals["settings_env"]["NA_FRONTEND_URL"] == "${var.frontend_url}"
+    assert settings.frontend_url == CONSOLE
     # Lax: the cookie is sent on Notion's top-level GET redirect back to /oauth/callback.
     assert settings.connect_cookie_samesite == "Lax"
     assert tf.variables["connect_cookie_samesite"]["default"] == "Lax"
@@ -263,10 +299,79 @@ def test_outputs_come_from_the_domain(tf: Terraform) -> None:
     assert out["notion_redirect_uri"] == settings.oauth_callback_url == f"https://{DOMAIN}/oauth/callback"
     assert out["notion_webhook_url"] == f"https://{DOMAIN}/notion/webhook"
     assert out["api_url"] == settings.api_url
+    assert out["console_url"] == settings.frontend_url == CONSOLE
+    assert out["console_bucket"] == "${google_storage_bucket.console.name}"
     assert out["public_ip_address"] == "${google_compute_global_address.public.address}"
     https = tf.resources["google_compute_global_forwarding_rule"]["https"]
     assert https["ip_address"] == tf.resources["google_compute_global_forwarding_rule"]["http"]["ip_address"]
     assert https["ip_address"] == "${google_compute_global_address.public.id}"
+
+
+# --- the console: its bucket and the headers of every answer ----------------------------------------
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def console_headers(tf: Terraform) -> dict[str, str]:
+    """The backend bucket's custom response headers, by name (each "Name: value", as the API takes them)."""
+    raw = tf.resources["google_compute_backend_bucket"]["console"]["custom_response_headers"]
+    assert isinstance(raw, list) and all("${" not in h for h in raw), "headers must be literal to check them"
+    pairs = [header.split(": ", 1) for header in raw]
+    assert len({name.lower() for name, _ in pairs}) == len(pairs), "a header named twice"
+    return {name: value for name, value in pairs}
+
+
+def directives(policy: str) -> dict[str, list[str]]:
+    return {d.split()[0]: d.split()[1:] for d in (p.strip() for p in policy.split(";")) if d}
+
+
+def test_every_answer_of_the_console_carries_its_security_headers(tf: Terraform) -> None:
+    headers = console_headers(tf)
+    assert headers["Content-Security-Policy"] == CSP
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] in ("no-referrer", "strict-origin")
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_the_policy_admits_no_inline_script_and_no_other_host(tf: Terraform) -> None:
+    policy = directives(console_headers(tf)["Content-Security-Policy"])
+    sources = [source for values in policy.values() for source in values]
+    assert not [s for s in sources if s.startswith("'unsafe-") or s.startswith(("'nonce-", "'sha"))]
+    # Only this origin, data: images and 'none': no host, scheme or wildcard of another site.
+    assert set(sources) <= {"'self'", "'none'", "data:"}
+    assert policy["img-src"] == ["'self'", "data:"]
+    for fetch in ("default-src", "script-src", "style-src", "connect-src", "font-src"):
+        assert policy[fetch] == ["'self'"], fetch
+    for closed in ("object-src", "base-uri", "frame-ancestors"):
+        assert policy[closed] == ["'none'"], closed
+    assert policy["form-action"] == ["'self'"]
+
+
+def test_the_policy_check_catches_inline_script() -> None:
+    loose = directives(CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"))
+    assert "'unsafe-inline'" in loose["script-src"]
+
+
+def test_the_console_bucket_serves_index_html_for_the_origins_root(tf: Terraform) -> None:
+    bucket = tf.resources["google_storage_bucket"]["console"]
+    backend = tf.resources["google_compute_backend_bucket"]["console"]
+    assert backend["bucket_name"] == "${google_storage_bucket.console.name}"
+    assert _block(bucket["website"])["main_page_suffix"] == "index.html"
+    assert bucket["uniform_bucket_level_access"] is True
+    assert bucket["location"] == "${var.region}"
+    # With Cloud CDN, only the objects' own Cache-Control may decide: index.html is no-cache.
+    if backend.get("enable_cdn"):
+        assert _block(backend.get("cdn_policy"))["cache_mode"] == "USE_ORIGIN_HEADERS"
+    # The bucket's objects are public for the load balancer to read (iam.tf); nothing public but them.
+    reader = tf.resources["google_storage_bucket_iam_member"]["console_public"]
+    assert (reader["bucket"], reader["role"], reader["member"]) == (
+        "${google_storage_bucket.console.name}",
+        "roles/storage.objectViewer",
+        "allUsers",
+    )
 
 
 # --- reachable only through the load balancer --------------------------------------------------------
@@ -383,7 +488,11 @@ def test_the_connect_cookie_reaches_the_callback_under_one_origin(
     # Notion sends the browser back to the redirect URI (a top-level GET: Lax cookies go along).
     back = _get(browser, f"{redirect_uri}?code=good-code&state={state}")
     assert back.status_code == 302, back.get_data(as_text=True)
-    assert back.headers["Location"].startswith(f"{FRONTEND}#connected=true")
+    # Back to the console, on this origin: its page is the bucket's, the outcome in the fragment.
+    landing = urlsplit(back.headers["Location"])
+    assert f"{landing.scheme}://{landing.netloc}{landing.path}" == CONSOLE
+    assert landing.fragment.startswith("connected=true")
+    assert route(tf, landing.netloc, landing.path) == ("console", "/")
     assert len(container.tenants.tenants) == 1
 
 

@@ -28,7 +28,6 @@ from tools.infra_drift import HCL_OPTIONS, TERRAFORM_DIR
 REQUIRED = {
     "project_id": "acme-agent",
     "public_domain": "agent.example.com",
-    "frontend_url": "https://app.example.com",
     "state_bucket": "acme-agent-tfstate",
     # Required, not defaulted: the database's location is chosen once, for good.
     "firestore_location": "europe-west1",
@@ -52,8 +51,10 @@ VARIABLES: dict[str, dict[str, Any]] = {
 SETTINGS_ENV: dict[str, str] = {
     env: str(raw) for block in _parsed("settings.tf")["locals"] for env, raw in block["settings_env"].items()
 }
-# How settings.tf hands a variable to a setting: var.X, var.X.Y, tostring(var.X.Y) or jsonencode(var.X).
-FED = re.compile(r"\$\{(?:(tostring|jsonencode)\()?var\.(\w+(?:\.\w+)?)\)?\}")
+# How settings.tf hands a variable to a setting: var.X, var.X.Y, tostring(var.X.Y), jsonencode(var.X),
+# or coalesce(var.X, <what Terraform computes>): an empty variable takes the computed value.
+FED = re.compile(r"\$\{(?:(tostring|jsonencode|coalesce)\()?var\.(\w+(?:\.\w+)?)(?:, [^()]+)?\)?\}")
+COMPUTED = "https://computed-by-terraform.example"
 
 
 class Feed(NamedTuple):
@@ -93,11 +94,13 @@ def config_problems(**values: Any) -> str:
     for name, raw in SETTINGS_ENV.items():
         match = FED.fullmatch(raw)
         if match is None:
-            env[name] = raw if "${" not in raw else "https://computed-by-terraform.example"
+            env[name] = raw if "${" not in raw else COMPUTED
             continue
         encoder, (variable, *attribute) = match.group(1), match.group(2).split(".")
         value = _variable(values, variable)
         value = value[attribute[0]] if attribute else value
+        if encoder == "coalesce" and value in ("", None):
+            value = COMPUTED
         env[name] = value if isinstance(value, str) and encoder != "jsonencode" else json.dumps(value)
     try:
         Settings.from_env(env)
@@ -204,15 +207,17 @@ SMTP_AGREE = "smtp.security must agree with smtp.port when smtp.host is set"
 SENDER = "smtp.sender must hold the From address"
 PRICED = "model_prices must have a price for model_plan and for model_draft"
 PRICE_VALUES = "model_prices values must be [input, output] prices"
+FRONTEND_URL = "frontend_url must be empty (the console at https://PUBLIC_DOMAIN/) or an https:// URL"
 
 
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"frontend_url": "http://app.example.com"}, "frontend_url must be an https:// URL"),
-        ({"frontend_url": "HTTPS://app.example.com"}, "frontend_url must be an https:// URL"),
-        ({"frontend_url": "app.example.com"}, "frontend_url must be an https:// URL"),
+        ({"frontend_url": "http://app.example.com"}, FRONTEND_URL),
+        ({"frontend_url": "HTTPS://app.example.com"}, FRONTEND_URL),
+        ({"frontend_url": "app.example.com"}, FRONTEND_URL),
         ({"frontend_url": "https://app.example.com/connected"}, None),
+        ({"frontend_url": ""}, None),  # the default: the console, https://<public_domain>/
         ({"notion_api_base_url": "http://api.notion.com"}, "notion_api_base_url must be an https:// URL"),
         ({"notion_api_base_url": "https://notion-proxy.example.com/v1"}, None),
         ({"smtp": SMTP | {"security": "none"}}, "smtp.security must be starttls or tls"),

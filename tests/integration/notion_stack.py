@@ -28,11 +28,12 @@ from local.notion_sandbox.testing import Admin, QuietHandler
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap, logs
 from shared.config import PlatformSecret, Queue, Settings
-from shared.domain.connection import NONCE_COOKIE, NotionTokens
+from shared.domain.connection import NONCE_COOKIE, NotionTokens, session_cookie
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.tasks.plan import PlanTask
 from tests.api_fakes import json_body
 from tests.conftest import PROJECT
+from tests.support.session_cookies import cookie_set
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 REGION = "europe-west1"
@@ -104,11 +105,21 @@ class Stack:
         return client.get("/?" + query)
 
     def connect(self, workspace: str = "demo") -> dict[str, str]:
-        """The whole flow; returns the outcome the frontend receives in the URL fragment."""
+        """The whole flow; returns the outcome the frontend receives in the URL fragment, plus after a
+        connect the ``session`` its cookie holds and the ``tenant_id`` ``GET /session`` names."""
         url, nonce = self.start_connect()
         answer = self.callback(self.authorize(url, workspace), nonce)
         assert answer.status_code == 302, answer.get_data(as_text=True)
-        return fragment(answer.headers["Location"])
+        outcome = fragment(answer.headers["Location"])
+        if outcome["connected"] != "true":
+            return outcome
+        name = session_cookie(self.settings.frontend_url).name
+        session = cookie_set(answer.headers.getlist("Set-Cookie"), name).value
+        browser = self.client("api")
+        browser.set_cookie(name, session)
+        me = browser.get("/session")
+        assert me.status_code == 200, me.get_data(as_text=True)
+        return outcome | {"session": session, "tenant_id": json_body(me)["tenant_id"]}
 
     # -- inspecting -------------------------------------------------------------------------------
     def plan_tasks(self) -> list[PlanTask]:

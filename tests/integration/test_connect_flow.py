@@ -3,14 +3,16 @@ with the Firestore emulator and local secrets; then DELETE /connection."""
 
 import time
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode
 
 import httpx
 import pytest
 
 from shared.domain import signed_tokens
 from shared.domain.tenants import TenantStatus, tenant_id_for
+from tests.api_fakes import json_body
 from tests.integration.notion_stack import FRONTEND, Stack, event_for, fragment, signed_post
+from tests.support.session_cookies import cookie_set
 
 pytestmark = pytest.mark.integration
 
@@ -48,13 +50,30 @@ def test_connecting_stores_the_tenant_routing_and_tokens_and_starts_a_session(st
     assert set(used.to_dict()) == {"expires_at"}  # a hash of the nonce as its id, nothing else
 
 
-def test_the_session_travels_in_the_fragment_and_the_cookie_is_cleared(stack: Stack) -> None:
+def test_the_session_travels_in_an_httponly_cookie_never_in_the_url(stack: Stack) -> None:
     url, nonce = stack.start_connect()
     answer = stack.callback(stack.authorize(url), nonce)
     location = answer.headers["Location"]
-    assert location.startswith(FRONTEND + "#") and "session=" not in urlsplit(location).query
+    assert location.startswith(FRONTEND + "#") and "?" not in location
+    assert set(fragment(location)) == {"connected", "workspace_name", "onboarding"}  # no session, no tenant
     assert answer.headers["Cache-Control"] == "no-store"
-    assert any(h.startswith("na_connect_nonce=;") for h in answer.headers.getlist("Set-Cookie"))
+    cookies = answer.headers.getlist("Set-Cookie")
+    assert any(h.startswith("na_connect_nonce=;") for h in cookies)
+    # The stack's frontend is plain http (127.0.0.1): a cookie a browser stores there, not Secure.
+    session = cookie_set(cookies, "na_session")
+    assert session["httponly"] and session["samesite"] == "Lax" and session["path"] == "/"
+    assert not session["secure"] and session["max-age"] == str(7 * 24 * 3600)
+    assert session.value not in location
+    # The console's browser: reads with the cookie; changes from its own origin with its token only.
+    browser = stack.client("api")
+    browser.set_cookie("na_session", session.value)
+    me = browser.get("/session")
+    assert me.status_code == 200 and me.json is not None
+    change = {"daily_plan": False}
+    evil = browser.patch("/settings", json=change, headers={"Origin": "https://evil.example"})
+    assert evil.status_code == 403 and "cross-site request refused" in json_body(evil)["reason"]
+    console = {"Origin": "http://127.0.0.1:3999", "X-CSRF-Token": me.json["csrf_token"]}
+    assert browser.patch("/settings", json=change, headers=console).status_code == 200
 
 
 def test_denial_redirects_with_access_denied_and_stores_nothing(stack: Stack) -> None:
@@ -130,9 +149,13 @@ def test_disconnect_revokes_at_notion_destroys_the_secret_and_drops_later_webhoo
     token = stack.notion_tokens(tenant_id).access_token
     api = stack.client("api")
     assert api.delete("/connection").status_code == 401
-    answer = api.delete("/connection", headers={"Authorization": f"Bearer {session}"})
+    api.set_cookie("na_session", session)  # the console's browser, as the callback left it
+    csrf = json_body(api.get("/session"))["csrf_token"]
+    answer = api.delete("/connection", headers={"Origin": "http://127.0.0.1:3999", "X-CSRF-Token": csrf})
     assert answer.status_code == 200
     assert answer.json == {"revoked": True, "tenant_id": tenant_id, "runs_cancelled": 0}
+    assert api.get_cookie("na_session") is None  # the answer cleared it
+    assert api.get("/settings", headers={"Authorization": f"Bearer {session}"}).status_code == 401
     tenant = stack.container.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
     assert stack.token_secrets(tenant_id) == []

@@ -6,11 +6,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from shared.config import PlatformSecret, Settings
-from shared.domain.connection import NONCE_COOKIE, NotionTokens
+from shared.domain.connection import NONCE_COOKIE, NotionTokens, session_cookie
 from shared.domain.notion_grant import NotionGrant
 from shared.domain.tenants import tenant_id_for
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeNotionOAuth, FakeSecrets
+from tests.support.session_cookies import cookie_set
 
 TENANT = tenant_id_for("ws-1")
 
@@ -52,7 +53,8 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
 
 
 def connect_as(fakes: FakeContainer, person: tuple[str, str], code: str) -> dict[str, str]:
-    """``person`` goes through the whole flow; the outcome the frontend gets in the fragment."""
+    """``person`` goes through the whole flow; the outcome the frontend gets in the fragment, plus
+    after a connect the ``session`` its cookie holds and the ``tenant_id`` ``GET /session`` names."""
     oauth = fakes.notion_oauth
     assert isinstance(oauth, PeopleOAuth)
     oauth.person = person
@@ -67,7 +69,15 @@ def connect_as(fakes: FakeContainer, person: tuple[str, str], code: str) -> dict
     callback.set_cookie(NONCE_COOKIE, cookie.value)
     answer = callback.get("/", query_string={"code": code, "state": state})
     assert answer.status_code == 302, answer.get_data(as_text=True)
-    return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).fragment).items()}
+    outcome = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).fragment).items()}
+    if outcome["connected"] != "true":
+        return outcome
+    name = session_cookie(fakes.settings.frontend_url).name
+    session = cookie_set(answer.headers.getlist("Set-Cookie"), name).value
+    api.set_cookie(name, session)  # as the browser keeps it (the test client's jar overrides a header)
+    me = api.get("/session")
+    assert me.status_code == 200 and me.json is not None, me.get_data(as_text=True)
+    return outcome | {"session": session, "tenant_id": me.json["tenant_id"]}
 
 
 def settings_status(c: FakeContainer, session: str) -> int:

@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 from shared.config import PlatformSecret, Settings
 from shared.errors import Unauthenticated
 from shared.services.connect import Connecting, begin_connect, complete_connect
+from shared.services.sessions import tenant_of
 from tests.fakes import (
     FakeNotionOAuth,
     FakeOAuthStates,
@@ -32,11 +33,16 @@ def deps() -> Connecting:
 
 
 def connect(d: Connecting, code: str = "good-code") -> tuple[str, dict[str, str]]:
+    """The redirect's URL, and its fragment's outcome plus, after a connect, the ``session`` set as
+    the cookie and its ``tenant_id`` (what the console learns from ``GET /session``)."""
     start = begin_connect(d)
     state = parse_qs(urlsplit(start.authorize_url).query)["state"][0]
-    url = complete_connect({"code": code, "state": state}, start.nonce, d)
-    fragment = {k: v[0] for k, v in parse_qs(urlsplit(url).fragment).items()}
-    return url, fragment
+    outcome = complete_connect({"code": code, "state": state}, start.nonce, d)
+    fragment = {k: v[0] for k, v in parse_qs(urlsplit(outcome.location).fragment).items()}
+    if outcome.session:
+        tenant_id = tenant_of(f"Bearer {outcome.session}", d.secrets, d.tenants)
+        fragment |= {"session": outcome.session, "tenant_id": tenant_id}
+    return outcome.location, fragment
 
 
 class FakeNotion:

@@ -4,14 +4,14 @@ is deleted and its token revoked, rather than left as a live token that nothing 
 
 from collections.abc import Callable
 from typing import Literal
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
-from shared.services.connect import Connecting, begin_connect, complete_connect
+from shared.services.connect import Connecting
 from tests.fakes import FakeNotionOAuth, FakeSecrets, FakeTenantStore
+from tests.support.connection_services import connect as connect_with
 from tests.support.connection_services import deps
 
 TENANT = tenant_id_for("ws-1")
@@ -43,10 +43,7 @@ def with_store(store: FakeTenantStore) -> Connecting:
 
 
 def connect(d: Connecting, code: str = "good-code") -> dict[str, str]:
-    start = begin_connect(d)
-    state = parse_qs(urlsplit(start.authorize_url).query)["state"][0]
-    url = complete_connect({"code": code, "state": state}, start.nonce, d)
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).fragment).items()}
+    return connect_with(d, code)[1]
 
 
 def token_secrets(d: Connecting) -> list[str]:

@@ -49,6 +49,8 @@ def test_connect_stores_tokens_in_the_secret_creates_the_tenant_and_starts_a_ses
     d = deps()
     url, outcome = connect(d)
     assert url.startswith("https://app.test#") and "?" not in url
+    # The session goes in the cookie only: the URL names no secret, nor the tenant.
+    assert set(parse_qs(urlsplit(url).fragment)) == {"connected", "workspace_name", "onboarding"}
     tenant_id = tenant_id_for("ws-1")
     assert outcome["connected"] == "true" and outcome["tenant_id"] == tenant_id
     assert tenant_of(f"Bearer {outcome['session']}", d.secrets, d.tenants) == tenant_id
@@ -99,8 +101,8 @@ def test_denial_redirects_with_the_reason_and_stores_nothing() -> None:
     d = deps()
     start = begin_connect(d)
     state = parse_qs(urlsplit(start.authorize_url).query)["state"][0]
-    url = complete_connect({"error": "access_denied", "state": state}, start.nonce, d)
-    assert url == "https://app.test#connected=false&error=access_denied"
+    outcome = complete_connect({"error": "access_denied", "state": state}, start.nonce, d)
+    assert outcome == ("https://app.test#connected=false&error=access_denied", "")  # and no session
     assert isinstance(d.tenants, FakeTenantStore) and not d.tenants.tenants
 
 

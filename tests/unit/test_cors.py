@@ -21,6 +21,9 @@ def test_the_frontend_may_preflight_and_read_answers_with_credentials(fakes: Fak
     assert preflight.headers["Access-Control-Allow-Origin"] == FRONTEND
     assert preflight.headers["Access-Control-Allow-Credentials"] == "true"
     assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    # The console's changes carry its session's CSRF token (the cookie goes by itself).
+    assert "X-CSRF-Token" in preflight.headers["Access-Control-Allow-Headers"]
+    assert preflight.headers["X-Content-Type-Options"] == "nosniff" and "Origin" in preflight.headers["Vary"]
     answer = api.get("/runs", headers={"Origin": FRONTEND})  # 401 without a session, still readable
     assert answer.status_code == 401 and answer.headers["Access-Control-Allow-Origin"] == FRONTEND
 
@@ -60,3 +63,12 @@ def test_every_answer_carries_the_security_headers(fakes: FakeContainer, target:
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert answer.headers["Cache-Control"] == "no-store"
+    # A JSON answer opened as a page runs and loads nothing, and no page may frame it.
+    assert answer.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_the_link_page_keeps_its_own_policy_for_its_hashed_script(fakes: FakeContainer) -> None:
+    page = client("api", fakes).get("/links")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'sha256-" in policy and "'unsafe-inline'" not in policy

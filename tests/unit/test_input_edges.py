@@ -334,16 +334,17 @@ def test_a_redirect_without_a_plausible_code_is_a_400_that_leaves_the_state_usab
     with pytest.raises(InvalidInput) as refused:
         complete_connect(args | {"state": state}, nonce, d)
     assert refused.value.fields == ["code"] and not d.states.used and not d.tenants.tenants
-    url = complete_connect({"code": "good-code", "state": state}, nonce, d)
-    assert "connected=true" in url and len(d.tenants.tenants) == 1
+    outcome = complete_connect({"code": "good-code", "state": state}, nonce, d)
+    assert "connected=true" in outcome.location and len(d.tenants.tenants) == 1
 
 
 def test_a_denial_uses_up_the_state() -> None:
     """The person declined: that attempt is over. A replay of the redirect, or a code for the same
     state, is "already used: start again", as for any other finished attempt."""
     d, state, nonce = started()
-    url = complete_connect({"error": "access_denied", "state": state}, nonce, d)
-    assert url == "https://app.test#connected=false&error=access_denied" and len(d.states.used) == 1
+    outcome = complete_connect({"error": "access_denied", "state": state}, nonce, d)
+    assert outcome.location == "https://app.test#connected=false&error=access_denied"
+    assert len(d.states.used) == 1
     with pytest.raises(InvalidInput, match="already used"):
         complete_connect({"code": "good-code", "state": state}, nonce, d)
     assert not d.tenants.tenants

@@ -49,12 +49,11 @@ def test_the_contract_is_openapi_3_1_with_each_operation_s_security() -> None:
     document = openapi.document()
     schemathesis.openapi.from_dict(document).validate()  # OpenAPI 3.1's own schema
     assert document["openapi"] == "3.1.0" and [s["url"] for s in document["servers"]] == ["/api"]
+    sessions: list[dict[str, list[str]]] = [{"sessionCookie": []}, {"session": []}]
     runs = document["paths"]["/runs"]["post"]
-    assert (
-        runs["security"] == [{"session": []}, {"apiKey": ["runs:start"]}] and runs["x-scope"] == "runs:start"
-    )
+    assert runs["security"] == [*sessions, {"apiKey": ["runs:start"]}] and runs["x-scope"] == "runs:start"
     keys = document["paths"]["/api-keys"]["post"]
-    assert keys["security"] == [{"session": []}] and keys["x-session-only"] is True
+    assert keys["security"] == sessions and keys["x-session-only"] is True
     assert document["paths"]["/connect"]["get"]["security"] == []
     assert keys["responses"]["409"] == {"$ref": "#/components/responses/Error409"}
     error = document["components"]["responses"]["Error409"]
@@ -102,3 +101,19 @@ def test_the_integrations_answer_names_every_integration() -> None:
     from shared.domain.integrations import Integration
 
     assert list(Integrations.model_fields) == [i.value for i in Integration]
+
+
+def test_a_change_made_with_the_cookie_names_its_csrf_header() -> None:
+    from functions.api import STATE_CHANGING
+
+    assert openapi.CSRF_METHODS == STATE_CHANGING
+    paths = openapi.document()["paths"]
+    headers = {
+        (method.upper(), path): [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
+        for path, methods in paths.items()
+        for method, op in methods.items()
+    }
+    assert "X-CSRF-Token" in headers[("POST", "/runs")] and "X-CSRF-Token" in headers[("DELETE", "/session")]
+    assert (
+        "X-CSRF-Token" not in headers[("GET", "/runs")] + headers[("POST", "/links/decide")]
+    )  # a read; public
