@@ -253,7 +253,7 @@ def _responses(route: Route, doc: Doc, refs: Refs, refusals: JSON) -> JSON:
 def _answer(status: int, answer: str, refs: Refs) -> JSON:
     if not answer:
         said: JSON = {"description": HTTPStatus(status).phrase}
-        if 300 <= status < 400:
+        if status in (301, 302, 303, 307, 308):  # a redirect (not a 304)
             said["headers"] = {"Location": {"description": "Where to go", "schema": {"type": "string"}}}
         return said
     if "/" in answer:  # a media type: a page, or a document of its own
