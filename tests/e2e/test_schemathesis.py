@@ -228,16 +228,23 @@ def served_contract(api: str) -> Any:
     return contract
 
 
-def report(tally: Tally, operations: list[Any], elapsed: float) -> None:
-    print(f"\nschemathesis: {tally.statuses.total()} requests in {elapsed:.0f} s, {dict(tally.modes)}")
-    print(f"  statuses {dict(sorted(tally.statuses.items()))}")
+def report(tally: Tally, operations: list[Any], elapsed: float, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each operation's distinct cases and statuses (shown with a failure); the totals and the RESULT
+    line go to the terminal in any case."""
     for (label, who), cases in sorted(tally.cases.items()):
         print(f"  {len(cases):3} {label} ({who}): {sorted(tally.answered[(label, who)])}")
     total = sum(len(c) for c in tally.cases.values())
-    print(f"RESULT schemathesis_operations={len(operations)} cases={total} failures={len(tally.failures)}")
+    with capsys.disabled():
+        print(f"\nschemathesis: {tally.statuses.total()} requests in {elapsed:.0f} s, {dict(tally.modes)}")
+        print(f"  statuses {dict(sorted(tally.statuses.items()))}")
+        print(
+            f"RESULT schemathesis_operations={len(operations)} cases={total} failures={len(tally.failures)}"
+        )
 
 
-def test_every_operation_answers_as_the_contract_says_with_a_key_and_a_session(stack: LocalStack) -> None:
+def test_every_operation_answers_as_the_contract_says_with_a_key_and_a_session(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     started = time.monotonic()
     seeded = seed(stack)
     contract = served_contract(stack.url_of_api())
@@ -261,7 +268,7 @@ def test_every_operation_answers_as_the_contract_says_with_a_key_and_a_session(s
             fuzz(operation, tally, credential)
             inputs = has_inputs(operation, tally.headers[credential])
             wanted[(operation.label, credential)] = CASES if inputs else 1
-    report(tally, operations, time.monotonic() - started)
+    report(tally, operations, time.monotonic() - started, capsys)
     assert tally.failures == [], "\n".join(tally.failures)
     assert {op.label for op in operations} == {label for label, _ in tally.cases}  # every one ran
     short = {k: len(tally.cases[k]) for k, n in wanted.items() if len(tally.cases.get(k, ())) < n}
