@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Request, Response, current_app, has_app_context, json
 from pydantic import BaseModel, ValidationError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from shared import bootstrap, logs
 from shared.bootstrap import Container
@@ -48,6 +48,18 @@ def app(target: str, container: Container) -> Flask:
     served: Flask = functions_framework.create_app(target, MAIN)  # type: ignore[no-untyped-call]
     served.config[CONTAINER] = container
     return served
+
+
+def unrouted_as_json() -> None:
+    """Make the app functions-framework is building (it loads a target inside its context) answer a
+    path its router cannot match (one with a line break) as our router does. That is a JSON 404 with
+    :data:`SECURITY_HEADERS`, not werkzeug's HTML page."""
+    if has_app_context():
+        current_app.register_error_handler(NotFound, _unrouted)
+
+
+def _unrouted(error: NotFound) -> Response:
+    return reply({"error": "not_found", "reason": "no such endpoint"}, 404, SECURITY_HEADERS)
 
 
 def container_of() -> Container:

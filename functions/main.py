@@ -18,6 +18,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'main' has no target {name!r}; targets: {', '.join(TARGETS)}")
     with paused_collector():
         target = getattr(importlib.import_module(f"functions.{name}"), name)
+    importlib.import_module("functions._http").unrouted_as_json()  # every target's app answers JSON
     globals()[name] = target  # functions-framework looks the target up twice
     return target
 

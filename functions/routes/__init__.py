@@ -4,11 +4,11 @@ concern. A handler gets the request context and answers a Reply.
 A route names its handler (:class:`Lazy`, ``"<module>.<function>"``); the handler's module is
 imported on the route's first request. So a cold start loads the code of the route it serves, not of
 all of them (Cloud Functions' advice for code that not every request runs). ``make bench-coldstart``
-shows, beside the import, the import with every route's module loaded.
-"""
+shows, beside the import, the import with every route's module loaded. A :class:`Doc` names models
+alike, for the contract (``functions.openapi``)."""
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal, NamedTuple
 
 from flask import Request
@@ -53,6 +53,24 @@ def resolve(name: str) -> Handler:
     return handler
 
 
+class Doc(NamedTuple):
+    """What the contract says of a route beyond its path, methods and authentication. A model is named
+    ``"<module>.<Class>"`` of this package (or ``"shared.<...>.<Class>"``), imported only by the
+    contract's generator (``functions.openapi``); error answers its shape implies are added there."""
+
+    summary: str
+    tag: str
+    # status -> the answer's model, a media type ("text/html": a page), or "" (no body: a redirect)
+    answers: Mapping[int, str]
+    body: str = ""  # the JSON body's model
+    body_required: bool = True  # False: the body may be left out
+    query: str = ""  # the model of the query parameters, one field each
+    headers: str = ""  # the model of the header parameters (aliases are their names)
+    path: str = ""  # the model of the path parameters; none: each is a non-empty string
+    refusals: tuple[int, ...] = ()  # error statuses beyond those implied (409, 429, 502, 503)
+    error: str = ""  # the model of its error answers, when not the api's usual one
+
+
 class Route(NamedTuple):
     path: str  # werkzeug rule syntax, e.g. "/runs/<run_id>"
     methods: tuple[str, ...]
@@ -62,6 +80,7 @@ class Route(NamedTuple):
     # change settings, tokens or the connection); a key runs and follows runs and reads.
     session_only: bool = False
     scope: str = "read"  # what an API key needs for it (shared.domain.api_keys.SCOPES)
+    doc: Doc | None = None  # the contract's words for it: every route of ROUTES has them (a test)
 
 
 class Router:
@@ -107,43 +126,340 @@ def _bind(pattern: tuple[str, ...], parts: tuple[str, ...]) -> dict[str, str] | 
     return args
 
 
+# Summaries of the routes made in a loop below.
+_DECISIONS = {
+    "approve": "Approve the request the run waits for",
+    "reject": "Reject the request the run waits for",
+    "answer": "Answer the question the run asks",
+}
+_CONTROLS = {"cancel": "Cancel a run", "pause": "Pause a run", "resume": "Resume a paused run"}
+_LINK = "models.LinkRefusal"  # what a mailed link's routes answer when they refuse
+_LINK_BODY = "models.LinkToken"  # what a mailed link's page POSTs
+_HTML = {200: "text/html"}
+_MOVED = {303: ""}  # a redirect, without a body
+
 # The api's routes: the first whose path and method match serves the request.
 ROUTES = [
-    Route("/runs", ("POST",), Lazy("runs.start"), scope="runs:start"),
-    Route("/runs", ("GET",), Lazy("runs.list_all")),
-    Route("/runs/<run_id>", ("GET",), Lazy("runs.get_run")),
-    *(
-        Route(f"/runs/<run_id>/{d}", ("POST",), Lazy(f"run_actions.{d}"), scope="runs:decide")
-        for d in ("approve", "reject", "answer")
+    Route(
+        "/runs",
+        ("POST",),
+        Lazy("runs.start"),
+        scope="runs:start",
+        doc=Doc(
+            "Start a run",
+            "runs",
+            body="runs.NewRun",
+            answers={202: "models.runs.RunStarted"},
+            refusals=(409,),
+        ),
+    ),
+    Route(
+        "/runs",
+        ("GET",),
+        Lazy("runs.list_all"),
+        doc=Doc("List runs", "runs", answers={200: "models.runs.RunList"}),
+    ),
+    Route(
+        "/runs/<run_id>",
+        ("GET",),
+        Lazy("runs.get_run"),
+        doc=Doc("A run and its timeline", "runs", answers={200: "models.runs.RunTimeline"}),
     ),
     *(
-        Route(f"/runs/<run_id>/{a}", ("POST",), Lazy(f"run_actions.{a}"), scope="runs:control")
-        for a in ("cancel", "pause", "resume")
+        Route(
+            f"/runs/<run_id>/{d}",
+            ("POST",),
+            Lazy(f"run_actions.{d}"),
+            scope="runs:decide",
+            doc=Doc(
+                summary,
+                "runs",
+                body="run_actions.DecisionBody",
+                answers={200: "models.runs.RunMoved"},
+                refusals=(409,),
+            ),
+        )
+        for d, summary in _DECISIONS.items()
+    ),
+    *(
+        Route(
+            f"/runs/<run_id>/{a}",
+            ("POST",),
+            Lazy(f"run_actions.{a}"),
+            scope="runs:control",
+            doc=Doc(
+                summary,
+                "runs",
+                body="run_actions.Note",
+                body_required=False,
+                answers={200: "models.runs.RunMoved"},
+                refusals=(409,),
+            ),
+        )
+        for a, summary in _CONTROLS.items()
     ),
     # A mailed link's token is in its fragment, POSTed by the page's script: never in a logged URL.
-    Route("/links", ("GET",), Lazy("approvals.page"), public=True),
-    Route("/links/preview", ("POST",), Lazy("approvals.preview"), public=True),
-    Route("/links/decide", ("POST",), Lazy("approvals.decide"), public=True),
-    Route("/links/<token>", ("GET",), Lazy("approvals.legacy"), public=True),
-    Route("/connect", ("GET",), Lazy("connection.start_connect"), public=True),
-    Route("/connection", ("DELETE",), Lazy("connection.remove_connection"), session_only=True),
-    Route("/session", ("GET",), Lazy("session.get_session"), session_only=True),
-    Route("/session", ("DELETE",), Lazy("session.sign_out"), session_only=True),
-    Route("/settings", ("GET",), Lazy("settings.get_settings")),
-    Route("/settings", ("PATCH",), Lazy("settings.patch_settings"), session_only=True),
-    Route("/notifications", ("GET",), Lazy("notifications.list_notifications")),
-    Route("/integrations", ("GET",), Lazy("integrations.get_integrations")),
-    Route("/integrations/<name>", ("PUT",), Lazy("integrations.put_integration"), session_only=True),
-    Route("/integrations/<name>", ("DELETE",), Lazy("integrations.delete_integration"), session_only=True),
-    Route("/email-confirmations", ("GET",), Lazy("email_confirmations.page"), public=True),
-    Route("/email-confirmations/preview", ("POST",), Lazy("email_confirmations.preview"), public=True),
-    Route("/email-confirmations/confirm", ("POST",), Lazy("email_confirmations.confirm"), public=True),
-    Route("/email-confirmations/<token>", ("GET",), Lazy("email_confirmations.legacy"), public=True),
-    Route("/usage", ("GET",), Lazy("usage.get_usage")),
-    Route("/api-keys", ("POST",), Lazy("api_keys.post_api_key"), session_only=True),
-    Route("/api-keys", ("GET",), Lazy("api_keys.get_api_keys"), session_only=True),
-    Route("/api-keys/<key_id>", ("DELETE",), Lazy("api_keys.remove_api_key"), session_only=True),
-    Route("/notion/pages", ("GET",), Lazy("home.list_pages")),
-    Route("/home", ("GET",), Lazy("home.get_home")),
-    Route("/home", ("POST",), Lazy("home.post_home"), session_only=True),
+    Route(
+        "/links",
+        ("GET",),
+        Lazy("approvals.page"),
+        public=True,
+        doc=Doc("The page a mailed decision link opens", "links", answers=_HTML),
+    ),
+    Route(
+        "/links/preview",
+        ("POST",),
+        Lazy("approvals.preview"),
+        public=True,
+        doc=Doc(
+            "What a decision link would do",
+            "links",
+            body=_LINK_BODY,
+            answers={200: "models.links.LinkPreview"},
+            refusals=(401, 403, 404),
+            error=_LINK,
+        ),
+    ),
+    Route(
+        "/links/decide",
+        ("POST",),
+        Lazy("approvals.decide"),
+        public=True,
+        doc=Doc(
+            "Apply a decision link",
+            "links",
+            body=_LINK_BODY,
+            answers={200: "models.links.LinkDecided"},
+            refusals=(401, 403, 404, 409),
+            error=_LINK,
+        ),
+    ),
+    Route(
+        "/links/<token>",
+        ("GET",),
+        Lazy("approvals.legacy"),
+        public=True,
+        doc=Doc("An older decision link: to the page", "links", answers=_MOVED),
+    ),
+    Route(
+        "/connect",
+        ("GET",),
+        Lazy("connection.start_connect"),
+        public=True,
+        doc=Doc(
+            "Start connecting a workspace", "connection", answers={200: "models.connection.ConnectStart"}
+        ),
+    ),
+    Route(
+        "/connection",
+        ("DELETE",),
+        Lazy("connection.remove_connection"),
+        session_only=True,
+        doc=Doc(
+            "Disconnect the workspace",
+            "connection",
+            answers={200: "models.connection.Disconnected"},
+            refusals=(502, 503),
+        ),
+    ),
+    Route(
+        "/session",
+        ("GET",),
+        Lazy("session.get_session"),
+        session_only=True,
+        doc=Doc("The session and its CSRF token", "session", answers={200: "models.session.SessionView"}),
+    ),
+    Route(
+        "/session",
+        ("DELETE",),
+        Lazy("session.sign_out"),
+        session_only=True,
+        doc=Doc("Sign this browser out", "session", answers={200: "models.session.SignedOut"}),
+    ),
+    Route(
+        "/settings",
+        ("GET",),
+        Lazy("settings.get_settings"),
+        doc=Doc("The owner's settings", "settings", answers={200: "models.settings.SettingsView"}),
+    ),
+    Route(
+        "/settings",
+        ("PATCH",),
+        Lazy("settings.patch_settings"),
+        session_only=True,
+        doc=Doc(
+            "Change some settings",
+            "settings",
+            body="models.settings.SettingsChange",
+            answers={200: "models.settings.SettingsView"},
+            refusals=(409, 429, 503),
+        ),
+    ),
+    Route(
+        "/notifications",
+        ("GET",),
+        Lazy("notifications.list_notifications"),
+        doc=Doc(
+            "Notification records, newest first",
+            "notifications",
+            query="models.notifications.NotificationsQuery",
+            answers={200: "models.notifications.NotificationList"},
+        ),
+    ),
+    Route(
+        "/integrations",
+        ("GET",),
+        Lazy("integrations.get_integrations"),
+        doc=Doc(
+            "Which integrations are connected",
+            "integrations",
+            answers={200: "models.integrations.IntegrationList"},
+        ),
+    ),
+    Route(
+        "/integrations/<name>",
+        ("PUT",),
+        Lazy("integrations.put_integration"),
+        session_only=True,
+        doc=Doc(
+            "Connect an integration with its token",
+            "integrations",
+            path="models.integrations.IntegrationPath",
+            body="models.integrations.IntegrationToken",
+            answers={200: "models.integrations.IntegrationConnected"},
+            refusals=(409, 503),
+        ),
+    ),
+    Route(
+        "/integrations/<name>",
+        ("DELETE",),
+        Lazy("integrations.delete_integration"),
+        session_only=True,
+        doc=Doc(
+            "Disconnect an integration",
+            "integrations",
+            path="models.integrations.IntegrationPath",
+            answers={200: "models.integrations.IntegrationDisconnected"},
+            refusals=(503,),
+        ),
+    ),
+    Route(
+        "/email-confirmations",
+        ("GET",),
+        Lazy("email_confirmations.page"),
+        public=True,
+        doc=Doc("The page a mailed confirmation link opens", "email confirmations", answers=_HTML),
+    ),
+    Route(
+        "/email-confirmations/preview",
+        ("POST",),
+        Lazy("email_confirmations.preview"),
+        public=True,
+        doc=Doc(
+            "What a confirmation link would do",
+            "email confirmations",
+            body=_LINK_BODY,
+            answers={200: "models.links.ConfirmationPreview"},
+            refusals=(401, 404),
+            error=_LINK,
+        ),
+    ),
+    Route(
+        "/email-confirmations/confirm",
+        ("POST",),
+        Lazy("email_confirmations.confirm"),
+        public=True,
+        doc=Doc(
+            "Confirm a notification_email",
+            "email confirmations",
+            body=_LINK_BODY,
+            answers={200: "models.links.Confirmed"},
+            refusals=(401, 404, 409),
+            error=_LINK,
+        ),
+    ),
+    Route(
+        "/email-confirmations/<token>",
+        ("GET",),
+        Lazy("email_confirmations.legacy"),
+        public=True,
+        doc=Doc("An older confirmation link: to the page", "email confirmations", answers=_MOVED),
+    ),
+    Route(
+        "/usage",
+        ("GET",),
+        Lazy("usage.get_usage"),
+        doc=Doc("Model spend against the budgets", "usage", answers={200: "models.usage.Usage"}),
+    ),
+    Route(
+        "/api-keys",
+        ("POST",),
+        Lazy("api_keys.post_api_key"),
+        session_only=True,
+        doc=Doc(
+            "Make an API key",
+            "api keys",
+            body="api_keys.NewApiKey",
+            headers="models.api_keys.KeyHeaders",
+            answers={201: "models.api_keys.MadeApiKey"},
+            refusals=(409,),
+        ),
+    ),
+    Route(
+        "/api-keys",
+        ("GET",),
+        Lazy("api_keys.get_api_keys"),
+        session_only=True,
+        doc=Doc("List the API keys", "api keys", answers={200: "models.api_keys.ApiKeyList"}),
+    ),
+    Route(
+        "/api-keys/<key_id>",
+        ("DELETE",),
+        Lazy("api_keys.remove_api_key"),
+        session_only=True,
+        doc=Doc("Delete an API key", "api keys", answers={200: "models.api_keys.DeletedApiKey"}),
+    ),
+    Route(
+        "/notion/pages",
+        ("GET",),
+        Lazy("home.list_pages"),
+        doc=Doc(
+            "Pages and data sources the integration can see",
+            "home",
+            query="models.home.PagesQuery",
+            answers={200: "models.home.PickerPage"},
+            refusals=(502, 503),
+        ),
+    ),
+    Route(
+        "/home",
+        ("GET",),
+        Lazy("home.get_home"),
+        doc=Doc(
+            "The agent's databases in Notion",
+            "home",
+            answers={200: "models.home.HomeView"},
+            refusals=(502, 503),
+        ),
+    ),
+    Route(
+        "/home",
+        ("POST",),
+        Lazy("home.post_home"),
+        session_only=True,
+        doc=Doc(
+            "Find or make the agent's databases under a page",
+            "home",
+            body="home.NewHome",
+            answers={200: "models.home.HomeView"},
+            refusals=(409, 502, 503),
+        ),
+    ),
+    Route(
+        "/openapi.json",
+        ("GET",),
+        Lazy("contract.get_contract"),
+        public=True,
+        doc=Doc("This contract (OpenAPI 3.1)", "contract", answers={200: "application/json", 304: ""}),
+    ),
 ]

@@ -1,0 +1,23 @@
+"""What connecting and disconnecting answer (``functions.routes.connection``)."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.domain.schema import Schema
+
+
+class ConnectStart(Schema):
+    """Where to send the browser (Notion's consent page); the answer sets the nonce cookie the
+    callback checks."""
+
+    authorize_url: str
+    expires_in_s: int = Field(description="How long the connect may take")
+
+
+class Disconnected(Schema):
+    """The workspace is disconnected: its token revoked, its sessions and API keys ended."""
+
+    revoked: Literal[True]
+    tenant_id: str
+    runs_cancelled: int = Field(description="Runs that waited for a person or were paused")

@@ -1,0 +1,45 @@
+"""The home's and page picker's query and answers (``functions.routes.home``)."""
+
+from pydantic import Field
+
+from functions.routes.home import CURSOR_MAX, PAGE_SIZE_MAX, QUERY_MAX
+from shared.domain.agent_home import HomeState, PickerItem
+from shared.domain.schema import Schema
+
+
+class PagesQuery(Schema):
+    query: str = Field("", max_length=QUERY_MAX, description="Words of the title")
+    cursor: str | None = Field(
+        None, max_length=CURSOR_MAX, pattern=r"^[ -~]*$", description="The next_cursor of an earlier answer"
+    )
+    page_size: int = Field(25, ge=1, le=PAGE_SIZE_MAX)
+
+
+class PickerPage(Schema):
+    """One page of what the integration can see; ``next_cursor`` null at the end."""
+
+    results: list[PickerItem]
+    next_cursor: str | None
+
+
+class HomeDatabaseView(Schema):
+    """One of the home's databases; its ids once one is stored."""
+
+    title: str
+    state: HomeState
+    database_id: str = ""
+    data_source_id: str = ""
+    chosen: bool = Field(False, description="The owner's own database (Tasks only)")
+
+
+class HomeDatabases(Schema):
+    runs: HomeDatabaseView
+    daily_plans: HomeDatabaseView
+    tasks: HomeDatabaseView
+
+
+class HomeView(Schema):
+    """The page the home is under (null: none chosen yet) and its databases."""
+
+    parent_page_id: str | None
+    databases: HomeDatabases

@@ -1,0 +1,58 @@
+"""The integrations' path, body and answers (``functions.routes.integrations``)."""
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from shared.domain.integrations import Integration
+from shared.domain.schema import Schema
+
+
+class IntegrationPath(Schema):
+    name: Integration
+
+
+class IntegrationToken(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(
+        min_length=8,
+        max_length=1000,
+        pattern=r"^[!-~]+$",
+        description="The integration's token (Discord: its incoming webhook's URL); never shown again",
+    )
+
+
+class IntegrationState(Schema):
+    connected: bool
+
+
+class Integrations(Schema):
+    """Every integration, by name: one field per ``shared.domain.integrations.Integration`` (a test
+    keeps them equal), so a new one is no key the contract does not name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    github: IntegrationState
+    vercel: IntegrationState
+    slack: IntegrationState
+    discord: IntegrationState
+
+
+class IntegrationList(Schema):
+    integrations: Integrations
+
+
+class IntegrationConnected(Schema):
+    """The token is checked with the service and kept in Secret Manager."""
+
+    integration: Integration
+    connected: Literal[True]
+    account: str = Field(description="Whose the token is, as the service says")
+
+
+class IntegrationDisconnected(Schema):
+    """The token is forgotten (its secret deleted)."""
+
+    integration: Integration
+    connected: Literal[False]

@@ -1,0 +1,30 @@
+"""The notifications' query and answer (``functions.routes.notifications``)."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from shared.domain.notifications import NotificationStatus
+from shared.domain.schema import Schema
+from shared.services.notifications import MAX_PAGE
+
+
+class NotificationsQuery(Schema):
+    limit: int = Field(50, ge=1, le=MAX_PAGE, description="How many, newest first")
+
+
+class Notification(Schema):
+    """A notification's record (``NotificationRecord.listing``)."""
+
+    notification_id: str
+    run_id: str | None
+    subject: str
+    text: str
+    status: NotificationStatus
+    reason: str = Field(description="Why it is undeliverable; empty otherwise")
+    channel: str = Field(description="Where it went: notion_comment, slack, discord or email; empty: nowhere")
+    created_at: datetime
+
+
+class NotificationList(Schema):
+    notifications: list[Notification]

@@ -1,0 +1,28 @@
+"""The settings' body and answer (``functions.routes.settings``)."""
+
+from pydantic import ConfigDict, Field
+
+from shared.domain.schema import Schema
+from shared.domain.settings import TenantSettings
+from shared.domain.settings_input import SettingsInput
+from shared.domain.tenants import TenantStatus
+from shared.domain.triggers import Rule
+
+
+class SettingsChange(SettingsInput):
+    """The settings to change, at least one; the others keep their values (a JSON merge)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+
+class SettingsView(Schema):
+    """The owner's settings and what they imply."""
+
+    status: TenantStatus
+    settings: TenantSettings
+    effective_triggers: dict[str, list[Rule]] = Field(
+        description="The rules each chosen data source starts work by (its own, or the default ones)"
+    )
+    notification_email_confirmed: bool | None = Field(
+        description="Whether notification_email gets mail; null without one"
+    )
