@@ -194,7 +194,7 @@ def new_tenant(stack: LocalStack, key: str, data_sources: list[str]) -> Tenant:
     """A fresh workspace connected by its owner (Ada), with code tools allowed and an API key."""
     info = stack.sandbox_admin("POST", "/workspaces", {"key": key, "seed": "demo"})
     stack.sandbox_admin("POST", "/oauth", {"workspace": key})
-    auth = {"Authorization": f"Bearer {connect(stack)}"}
+    auth = connect(stack)  # the console's browser: cookie, Origin, CSRF token
     api, ids = stack.url_of_api(), info["ids"]
     # A Priority change in Tasks starts a run (the property placement's webhook); other sources keep
     # the default trigger rules (created, mentioned).

@@ -53,7 +53,7 @@ def test_i_kill_9_of_execute_steps_process_group_mid_step() -> None:
     rng = random.Random(9)
     count, kills_wanted = scale(4, 12), scale(3, 8)
     with LocalStack() as stack:
-        auth = {"Authorization": f"Bearer {connect(stack)}"}
+        auth = connect(stack)  # the console's browser: cookie, Origin, CSRF token
         ideas = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]["ideas_data_source"]
         status, _, _ = http("PATCH", stack.url_of_api() + "/settings", {"data_source_ids": [ideas]}, auth)
         assert status == 200
