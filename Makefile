@@ -16,7 +16,8 @@ PY := $(VENV)/bin/python
 
 help:
 	@echo "make demo   - run the walking skeleton on the local stack and print its timeline"
-	@echo "make test   - install what the tests need, lint, type-check and run every test"
+	@echo "make test   - install what the tests need, lint, type-check and run every test (the console too)"
+	@echo "make stack  - keep the local stack up; it prints the console's URL (make web builds the console)"
 	@echo "make package - build the Cloud Functions source archive under build/"
 
 check-python:
@@ -49,13 +50,14 @@ check-java:
 	  "install openjdk-17-jre-headless (Debian) and the gcloud cloud-firestore-emulator component." >&2; exit 1; }
 
 # Unit, integration (real Firestore emulator, local Cloud Tasks emulator, Notion sandbox) and e2e
-# (the whole local stack over HTTP). tests/infra runs under infra-tests; benchmarks have their own targets.
-PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf
+# (the whole local stack over HTTP). tests/infra runs under infra-tests, tests/web under web-check (the
+# console in a browser, mk/webcheck.mk); benchmarks have their own targets.
+PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/web
 
 pytest: $(VENV)/.synced check-java
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_SUITES)
 
-test: check-python lint typecheck pytest infra-tests
+test: check-python lint typecheck pytest infra-tests web-check
 	@echo "make test: all checks passed"
 
 -include mk/*.mk

@@ -364,6 +364,7 @@ def main() -> int:
             stack.keep_workdir()  # the functions' logs say why
         print_report(result)
         print(f"  api: {stack.url(Target.API)}  (stopping the stack now)")
+        print(f"  console: {stack.console_url}/  (`make web`, then `make stack`, keeps one up to open)")
     print("Stack stopped.")
     return 0 if result["run"]["status"] == "completed" else 1
 

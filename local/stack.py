@@ -43,6 +43,7 @@ class LocalStack:
         self.sandbox_port = free_port()
         self.code_sandbox_port = free_port()
         self.smtp_port = free_port()  # the code sandbox's mail relay
+        self.gateway_port = free_port()  # one origin: the console, /api, /oauth/callback (local.gateway)
         self.tasks_grpc = ""
         self.tasks_admin = ""
         self.secrets = {
@@ -58,6 +59,11 @@ class LocalStack:
 
     def url_of_api(self) -> str:
         return self.url(Target.API)
+
+    @property
+    def console_url(self) -> str:
+        """The console and the public paths on one origin, as the load balancer serves them."""
+        return f"http://127.0.0.1:{self.gateway_port}"
 
     @property
     def sandbox_url(self) -> str:
@@ -99,11 +105,12 @@ class LocalStack:
             "NA_SMTP_SECURITY": "none",
             "NA_SMTP_USERNAME": SEED["smtp_username"],
             "NA_SMTP_SENDER": SEED["smtp_sender"],
-            # All on 127.0.0.1, cookies ignore ports: the connect nonce gets here (prod: loadbalancer.tf)
-            "NA_OAUTH_CALLBACK_URL": self.url(Target.OAUTH_CALLBACK),
-            "NA_FRONTEND_URL": "http://127.0.0.1:9/connected",  # the demo reads the redirect, no page
             "NA_WEBHOOK_COALESCE_S": "2",  # a page's changes still merge, and the demo waits 2 s at most
             **{f"NA_{t.name}_URL": self.url(t) for t in Target},
+            # The console's origin (local.gateway) as in production: the callback under it, the
+            # console at its root (the session cookie and the CSRF Origin check name it).
+            "NA_OAUTH_CALLBACK_URL": self.console_url + "/oauth/callback",
+            "NA_FRONTEND_URL": self.console_url + "/",
         }
         return settings | self.extra_env
 
@@ -147,8 +154,10 @@ class LocalStack:
         self.group.wait_until(
             "code-sandbox", partial(http_answers, self.code_sandbox_url + "/_sandbox/health")
         )
+        self._start_gateway()
         for target in Target:
             self.group.wait_until(target.value, partial(http_answers, self.url(target) + "/"))
+        self.group.wait_until("gateway", partial(http_answers, self.console_url + "/api/openapi.json"))
         self._subscribe_webhook()
 
     def _start_function(self, target: Target) -> None:
@@ -166,6 +175,16 @@ class LocalStack:
             str(self.ports[target]),
         ]
         self.group.start(target.value, argv, self._child_env(), cwd=self.workdir)
+
+    def _start_gateway(self) -> None:
+        """The load balancer's stand-in: the console (web/dist, built by `make web`) and the public
+        paths on one origin."""
+        argv = [
+            sys.executable, "-m", "local.gateway", "--port", str(self.gateway_port),
+            "--api", self.url(Target.API), "--oauth-callback", self.url(Target.OAUTH_CALLBACK),
+            "--webhook", self.url(Target.NOTION_WEBHOOK), "--dist", str(ROOT / "web" / "dist"),
+        ]  # fmt: skip
+        self.group.start("gateway", argv, self._child_env())
 
     def kill_and_restart(self, target: Target) -> None:
         """kill -9 the function's whole process group (gunicorn's worker outlives its parent alone),
@@ -203,7 +222,7 @@ class LocalStack:
             sys.executable, "-m", "local.notion_sandbox", "--port", str(self.sandbox_port),
             "--client-id", self.secrets[PlatformSecret.NOTION_CLIENT_ID.value],
             "--client-secret", self.secrets[PlatformSecret.NOTION_CLIENT_SECRET.value],
-            "--redirect-uri", self.url(Target.OAUTH_CALLBACK),
+            "--redirect-uri", self.console_url + "/oauth/callback",
         ]  # fmt: skip
         self.group.start("notion-sandbox", argv, self._child_env())
         self.group.wait_until("notion-sandbox", partial(http_answers, self.sandbox_url + "/_sandbox/health"))
@@ -284,8 +303,9 @@ def exit_on_sigterm() -> None:
 def main() -> None:
     exit_on_sigterm()
     with LocalStack() as stack:
-        print(json.dumps({"workdir": str(stack.workdir), **stack.env()}, indent=2), flush=True)
-        print("Local stack is up. Ctrl-C stops it.", flush=True)
+        described = {"workdir": str(stack.workdir), "console_url": stack.console_url + "/", **stack.env()}
+        print(json.dumps(described, indent=2), flush=True)
+        print(f"Local stack is up: the console at {stack.console_url}/ . Ctrl-C stops it.", flush=True)
         try:
             while True:
                 time.sleep(3600)

@@ -4,5 +4,5 @@
 demo: check-python $(VENV)/.synced
 	$(PY) -m local.demo
 
-stack: $(VENV)/.synced
+stack: $(VENV)/.synced web
 	$(PY) -m local.stack

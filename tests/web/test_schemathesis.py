@@ -35,6 +35,7 @@ from local.code_sandbox import SEED as CODE_SEED
 from local.demo import connect, http, wait_for
 from local.stack import LocalStack
 from shared.config import Queue
+from tests.web.browser import Figures
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,7 +244,7 @@ def report(tally: Tally, operations: list[Any], elapsed: float, capsys: pytest.C
 
 
 def test_every_operation_answers_as_the_contract_says_with_a_key_and_a_session(
-    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+    stack: LocalStack, capsys: pytest.CaptureFixture[str], figures: Figures
 ) -> None:
     started = time.monotonic()
     seeded = seed(stack)
@@ -269,6 +270,7 @@ def test_every_operation_answers_as_the_contract_says_with_a_key_and_a_session(
             inputs = has_inputs(operation, tally.headers[credential])
             wanted[(operation.label, credential)] = CASES if inputs else 1
     report(tally, operations, time.monotonic() - started, capsys)
+    figures.schemathesis_failures = len(tally.failures)
     assert tally.failures == [], "\n".join(tally.failures)
     assert {op.label for op in operations} == {label for label, _ in tally.cases}  # every one ran
     short = {k: len(tally.cases[k]) for k, n in wanted.items() if len(tally.cases.get(k, ())) < n}

@@ -1,0 +1,176 @@
+"""Debian's Chromium driven by Playwright (``executable_path``: no browser build can be downloaded
+here), and :class:`Console`, a person at the console using the keyboard alone: each screen is checked
+by axe-core (injected through the DevTools protocol, so the page's CSP still holds) and photographed
+under ``build/screenshots/``."""
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+type Role = Literal["button", "link", "checkbox", "textbox", "spinbutton", "combobox", "searchbox"]
+TAB_LIMIT = 200  # presses of Tab before a control counts as unreachable by keyboard
+
+
+def chromium_path() -> str:
+    """NA_CHROMIUM, else Debian's /usr/bin/chromium (make web-check installs it when missing)."""
+    path = os.environ.get("NA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise RuntimeError(f"no Chromium at {path}: run `make chromium` (Debian's chromium package)")
+    return path
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS, headless=True)
+
+
+@dataclass
+class Figures:
+    """What the web suite measured: its RESULT line's figures."""
+
+    flows_passed: int = 0
+    flows_failed: int = 0
+    axe_serious: int = 0
+    schemathesis_failures: int | None = None
+    bundle_gzip_kb: float | None = None
+    screens: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+
+class Console:
+    """One browser tab on the console: keyboard-only actions, and each screen checked and shot."""
+
+    def __init__(self, page: Page, origin: str, figures: Figures) -> None:
+        self.page, self.origin, self.figures = page, origin, figures
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("console", self._console_message)
+
+    def _console_message(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def open(self, path: str = "/") -> None:
+        self.page.goto(self.origin + path)
+
+    def reach(self, role: Role, name: str, exact: bool = False) -> None:
+        """Move the focus by Tab (and Shift+Tab) until the control ``role`` named ``name`` has it."""
+        target = self.page.get_by_role(role, name=name, exact=exact).first
+        expect(target).to_be_visible()
+        for key in ("Tab", "Shift+Tab"):
+            for _ in range(TAB_LIMIT):
+                if target.evaluate("el => el === document.activeElement"):
+                    return
+                self.page.keyboard.press(key)
+        raise AssertionError(f"the {role} {name!r} cannot be reached with the keyboard")
+
+    def press(self, role: Role, name: str, exact: bool = False) -> None:
+        """Reach a button or a link by keyboard and press Enter."""
+        self.reach(role, name, exact)
+        self.page.keyboard.press("Enter")
+
+    def tick(self, name: str, on: bool = True) -> None:
+        """Reach a checkbox by keyboard and set it with Space."""
+        box = self.page.get_by_role("checkbox", name=name).first
+        self.reach("checkbox", name)
+        if box.is_checked() != on:
+            self.page.keyboard.press("Space")
+        expect(box).to_be_checked(checked=on)
+
+    def fill(self, label: str, text: str) -> None:
+        """Reach a text field by keyboard, select what it holds and type ``text``."""
+        roles: tuple[Role, ...] = ("textbox", "searchbox", "spinbutton")
+        self.reach(next((r for r in roles if self._is(r, label)), "textbox"), label)
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.press("Delete")
+        if text:
+            self.page.keyboard.type(text)
+
+    def choose(self, label: str, option: str) -> None:
+        """Reach a select by keyboard and pick ``option`` (the keyboard's type-ahead picks it)."""
+        self.reach("combobox", label)
+        select = self.page.get_by_role("combobox", name=label).first
+        select.select_option(label=option)  # what type-ahead does, without its timing
+        expect(select).to_have_value(select.evaluate("el => el.value"))
+
+    def _is(self, role: Role, name: str) -> bool:
+        return self.page.get_by_role(role, name=name).count() > 0
+
+    def screen(self, name: str, heading: str) -> None:
+        """The screen whose h1 is ``heading``: axe finds no serious or critical violation; shot."""
+        expect(self.page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+        found = axe(self.page)
+        serious = [v for v in found if v["impact"] in ("serious", "critical")]
+        self.figures.axe_serious += len(serious)
+        self.figures.violations += [f"{name}: {v['id']} ({v['impact']}) {v['help']}" for v in serious]
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        self.figures.screens.append(name)
+
+    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """A request from the page's own script, as the console makes it (cookie, CSRF token)."""
+        answer: tuple[int, Any] = self.page.evaluate(
+            """async ([method, path, body]) => {
+                const me = await fetch('/api/session', {credentials: 'same-origin'});
+                const token = me.ok ? (await me.json()).csrf_token : '';
+                const r = await fetch('/api' + path, {method, credentials: 'same-origin',
+                    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': token},
+                    body: body === null ? undefined : JSON.stringify(body)});
+                const text = await r.text();
+                return [r.status, text ? JSON.parse(text) : null];
+            }""",
+            [method, path, body],
+        )
+        return answer
+
+    def other_hosts(self) -> list[str]:
+        """Every URL this tab requested of a host other than the console's (none may be third-party)."""
+        own = urlsplit(self.origin).netloc
+        return sorted(
+            {
+                u
+                for u in self.requests
+                if urlsplit(u).scheme in ("http", "https") and urlsplit(u).netloc != own
+            }
+        )
+
+
+def axe(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is (WCAG 2 A and AA rules)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    violations: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})).violations"""
+    )
+    return violations
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 30.0) -> Any:
+    """``check()``'s first truthy answer within the time, else an AssertionError naming ``what``."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -1,0 +1,97 @@
+"""The web suite (``make web-check``): the console in Debian's Chromium against the whole local
+stack, axe-core on every screen, schemathesis against the live api, the bundle's size.
+
+Each test of a ``test_console_*`` module is one flow. The session ends with
+``RESULT flows_passed=<n> flows_failed=0 axe_serious=0 schemathesis_failures=0 bundle_gzip_kb=<kb>``
+and fails if any figure misses its goal, or, under ``NA_WEB_CHECK=1`` (make web-check), if one was
+not measured at all."""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from local.stack import LocalStack
+from tests.web.browser import Figures, launch
+
+FIGURES = Figures()
+BUNDLE_LIMIT_KB = 150.0
+# The stack's Notion pacing off: the browser and schemathesis reach the sandbox faster than Notion's 3/s.
+FAST_NOTION = {"NA_NOTION_RATE_PER_S": "1000", "NA_NOTION_BURST": "1000"}
+
+
+@pytest.fixture(scope="session")
+def figures() -> Figures:
+    return FIGURES
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    """A whole local stack per module, the console served at ``stack.console_url``."""
+    with LocalStack(extra_env=FAST_NOTION) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each test of a test_console_* module is a flow: passed at its call, failed at any phase."""
+    if not report.nodeid.split("::")[0].rsplit("/", 1)[-1].startswith("test_console_"):
+        return
+    if report.when == "call" and report.passed:
+        FIGURES.flows_passed += 1
+    elif report.failed:
+        FIGURES.flows_failed += 1
+
+
+def problems() -> list[str]:
+    """What keeps the RESULT line from meeting its goals."""
+    found = []
+    if FIGURES.flows_failed:
+        found.append(f"{FIGURES.flows_failed} flow(s) failed")
+    if FIGURES.axe_serious:
+        found.append("axe: " + "; ".join(FIGURES.violations))
+    if FIGURES.schemathesis_failures:
+        found.append(f"schemathesis: {FIGURES.schemathesis_failures} failure(s)")
+    if FIGURES.bundle_gzip_kb is not None and FIGURES.bundle_gzip_kb > BUNDLE_LIMIT_KB:
+        found.append(f"the bundle is {FIGURES.bundle_gzip_kb} KB gzipped, over {BUNDLE_LIMIT_KB}")
+    if os.environ.get("NA_WEB_CHECK") == "1":
+        if not FIGURES.flows_passed:
+            found.append("no browser flow ran")
+        if FIGURES.schemathesis_failures is None:
+            found.append("schemathesis did not run")
+        if FIGURES.bundle_gzip_kb is None:
+            found.append("the bundle was not measured")
+    return found
+
+
+def result_line() -> str:
+    def shown(value: object) -> str:
+        return "unmeasured" if value is None else str(value)
+
+    return (
+        f"RESULT flows_passed={FIGURES.flows_passed} flows_failed={FIGURES.flows_failed} "
+        f"axe_serious={FIGURES.axe_serious} schemathesis_failures={shown(FIGURES.schemathesis_failures)} "
+        f"bundle_gzip_kb={shown(FIGURES.bundle_gzip_kb)}"
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if problems() and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(f"screens: {', '.join(FIGURES.screens) or 'none'} (build/screenshots/)")
+    for problem in problems():
+        terminalreporter.write_line(f"FAILED goal: {problem}")
+    terminalreporter.write_line(result_line())

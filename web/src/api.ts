@@ -1,0 +1,96 @@
+// The console's one way to the api: same origin, under /api, with the session cookie. Types come from
+// docs/api/openapi.json (npm run types), so a route or a field the api drops fails `tsc`.
+import type { components, paths } from "./contract";
+
+export type S = components["schemas"];
+export type Path = keyof paths;
+
+const BASE = "/api";
+const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+let csrfToken = "";
+
+/** The session's CSRF token, sent as X-CSRF-Token with every change the cookie makes. */
+export function useCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** A refusal or failure of the api, in words a person reads. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A path of the contract with its {parameters} filled in (each one encoded). */
+export function url(path: Path, args: Record<string, string> = {}, query: Record<string, string> = {}): string {
+  const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(args[name] ?? ""));
+  const search = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== "")).toString();
+  return BASE + filled + (search ? `?${search}` : "");
+}
+
+function words(status: number, body: unknown): ApiError {
+  if (body && typeof body === "object" && "reason" in body) {
+    const error = body as S["Error"];
+    const fields = (error.fields ?? [])
+      .map((f) => (f.problem ? `${f.field}: ${f.problem}` : f.field))
+      .join("; ");
+    return new ApiError(status, error.error, fields ? `${error.reason} (${fields})` : error.reason);
+  }
+  if (status >= 500) return new ApiError(status, "server", "The server failed to answer: try again in a moment.");
+  return new ApiError(status, "http", `The server answered ${status}.`);
+}
+
+export interface Answer<T> {
+  status: number;
+  body: T | null;
+  etag: string;
+}
+
+/** One request; a non-2xx answer (other than 304) is thrown as an ApiError in words. */
+export async function request<T>(
+  method: string,
+  target: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer<T>> {
+  const sent: Record<string, string> = { Accept: "application/json", ...headers };
+  if (body !== undefined) sent["Content-Type"] = "application/json";
+  if (CHANGES.has(method) && csrfToken) sent["X-CSRF-Token"] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(target, {
+      method,
+      headers: sent,
+      body: body === undefined ? null : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "network", "The console cannot reach the server: check your connection.");
+  }
+  const etag = response.headers.get("ETag") ?? "";
+  if (response.status === 304) return { status: 304, body: null, etag };
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) throw words(response.status, parsed);
+  return { status: response.status, body: parsed as T, etag };
+}
+
+export async function get<T>(target: string): Promise<T> {
+  const answer = await request<T>("GET", target);
+  return answer.body as T;
+}
+
+export async function send<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", target: string, body?: unknown): Promise<T> {
+  const answer = await request<T>(method, target, body);
+  return answer.body as T;
+}

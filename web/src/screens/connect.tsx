@@ -1,0 +1,42 @@
+// Connect: the Notion OAuth flow. GET /connect sets the nonce cookie and names Notion's consent page;
+// oauth-callback brings the browser back with the outcome in the fragment and the session in a cookie.
+import { type S, get, url } from "../api";
+import { ErrorText, useAction } from "../ui";
+
+const REFUSALS: Record<string, string> = {
+  access_denied: "You declined in Notion, so nothing was connected.",
+  connected_by_another_user: "Another person already connected this workspace: ask them, or have them disconnect it first.",
+  connection_changed: "The connection changed while you were connecting: please try again.",
+  exchange_failed: "Notion did not accept the sign-in: please try again.",
+  temporarily_unavailable: "Notion did not answer in time: please try again in a minute.",
+};
+
+export function ConnectScreen({ outcome }: { outcome: URLSearchParams | null }) {
+  const [busy, error, run] = useAction();
+  const refused = outcome?.get("connected") === "false";
+  const code = outcome?.get("error") ?? "";
+  const reason = outcome?.get("reason") ?? REFUSALS[code] ?? (code ? `Notion said: ${code}.` : "");
+  const connect = () =>
+    run(async () => {
+      const start = await get<S["ConnectStart"]>(url("/connect"));
+      window.location.assign(start.authorize_url);
+    });
+  return (
+    <main id="main" class="connect">
+      <h1>Connect your Notion workspace</h1>
+      <p>
+        Notion Agent works in the pages and databases you share with it. Connecting opens Notion, where
+        you choose what it may see; you come back here to choose what starts its work.
+      </p>
+      {refused && (
+        <p class="error" role="alert">
+          {reason}
+        </p>
+      )}
+      <button type="button" class="primary" onClick={connect} disabled={busy}>
+        {busy ? "Opening Notion…" : "Connect Notion"}
+      </button>
+      <ErrorText error={error} />
+    </main>
+  );
+}

@@ -1,0 +1,90 @@
+// API keys for scripts: made with their scopes, the key shown once, deleted.
+import { useState } from "preact/hooks";
+import { type S, get, send, url } from "../api";
+import { Empty, ErrorText, Loading, useAction, useLoad, when } from "../ui";
+
+type Scope = S["NewApiKey"]["scopes"] extends (infer T)[] | undefined ? T : never;
+const SCOPES: [Scope, string][] = [
+  ["read", "Read runs, usage and settings"],
+  ["runs:start", "Start runs"],
+  ["runs:decide", "Answer and reject; approve what stays within a run's own pages"],
+  ["runs:control", "Pause, resume and cancel runs"],
+];
+
+export function KeysScreen() {
+  const list = useLoad(() => get<S["ApiKeyList"]>(url("/api-keys")));
+  const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<Scope[]>(["read"]);
+  const [made, setMade] = useState<S["MadeApiKey"] | null>(null);
+  const [busy, error, act] = useAction();
+  const create = (event: Event) => {
+    event.preventDefault();
+    void act(async () => {
+      setMade(await send<S["MadeApiKey"]>("POST", url("/api-keys"), { name, scopes }));
+      setName("");
+      list.reload();
+    });
+  };
+  const remove = (key: S["ListedApiKey"]) =>
+    act(async () => {
+      await send("DELETE", url("/api-keys/{key_id}", { key_id: key.key_id }));
+      if (made?.key_id === key.key_id) setMade(null);
+      list.reload();
+    });
+  const tick = (scope: Scope, on: boolean) =>
+    setScopes((now) => (on ? [...now.filter((s) => s !== scope), scope] : now.filter((s) => s !== scope)));
+  const keys = list.data?.api_keys ?? [];
+  return (
+    <section>
+      <h1>API keys</h1>
+      <p>Scripts call the api with a key as a Bearer token. A key never changes settings or connections.</p>
+      {made && (
+        <div class="card made" role="status">
+          <h2>Your new key “{made.name}”</h2>
+          <p>Copy it now: it is shown this once and cannot be read again.</p>
+          <label>
+            The key
+            <input readOnly value={made.key} class="key" onFocus={(e) => e.currentTarget.select()} />
+          </label>
+          <button type="button" onClick={() => setMade(null)}>
+            I have copied it
+          </button>
+        </div>
+      )}
+      <form class="card" onSubmit={create}>
+        <h2>Make a key</h2>
+        <label>
+          What it is for
+          <input value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={100} required />
+        </label>
+        <fieldset>
+          <legend>What it may do</legend>
+          {SCOPES.map(([scope, words]) => (
+            <label class="check" key={scope}>
+              <input type="checkbox" checked={scopes.includes(scope)} onChange={(e) => tick(scope, e.currentTarget.checked)} />
+              {words}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit" class="primary" disabled={busy}>
+          Make the key
+        </button>
+      </form>
+      <ErrorText error={error || list.error} />
+      {list.loading && !list.data && <Loading what="keys" />}
+      {list.data && keys.length === 0 && <Empty>No API keys.</Empty>}
+      {keys.length > 0 && (
+        <ul class="keys">
+          {keys.map((key) => (
+            <li key={key.key_id}>
+              <strong>{key.name}</strong> ({key.scopes.join(", ")}), made {when(key.created_at)}{" "}
+              <button type="button" onClick={() => remove(key)} disabled={busy} aria-label={`Delete the key ${key.name}`}>
+                Delete
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

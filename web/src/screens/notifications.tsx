@@ -1,0 +1,54 @@
+// Notifications: what the agent told the owner, where it went, and what could not be delivered.
+import { type S, get, url } from "../api";
+import { Empty, ErrorText, Loading, useLoad, when } from "../ui";
+
+const CHANNELS: Record<string, string> = {
+  notion_comment: "A Notion comment",
+  slack: "Slack",
+  discord: "Discord",
+  email: "Email",
+};
+
+export function NotificationsScreen() {
+  const list = useLoad(() => get<S["NotificationList"]>(url("/notifications")));
+  const items = list.data?.notifications ?? [];
+  return (
+    <section>
+      <h1>Notifications</h1>
+      <p>
+        Where they go, and in which order, is in <a href="#/settings">settings</a>.
+      </p>
+      <ErrorText error={list.error} />
+      {list.loading && !list.data && <Loading what="notifications" />}
+      {list.data && items.length === 0 && <Empty>No notifications yet.</Empty>}
+      {items.length > 0 && (
+        <table>
+          <caption class="visually-hidden">Notifications, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Subject</th>
+              <th scope="col">Sent by</th>
+              <th scope="col">Status</th>
+              <th scope="col">When</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((n) => (
+              <tr key={n.notification_id}>
+                <td>
+                  {n.run_id ? <a href={`#/runs/${encodeURIComponent(n.run_id)}`}>{n.subject}</a> : n.subject}
+                </td>
+                <td>{CHANNELS[n.channel] ?? "Nowhere"}</td>
+                <td>
+                  {n.status}
+                  {n.reason ? `: ${n.reason}` : ""}
+                </td>
+                <td>{when(n.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

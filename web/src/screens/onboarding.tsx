@@ -1,0 +1,296 @@
+// Onboarding: choose what starts work from what the integration can see (searchable, paged), each
+// data source's trigger rules, the agent's home in Notion, then the rest of the settings; a first run
+// is suggested at the end.
+import { useEffect, useState } from "preact/hooks";
+import { type S, get, send, url } from "../api";
+import { type Draft, SettingsFields, changeOf, draftOf } from "../settings_form";
+import { Empty, ErrorText, Loading, go, useAction, useLoad } from "../ui";
+
+type Item = S["PickerItem"];
+type Rule = S["Rule"];
+type RuleKind = Rule["kind"];
+
+function Picker({ chosen, toggle, seen }: { chosen: Set<string>; toggle: (item: Item, on: boolean) => void; seen: (items: Item[]) => void }) {
+  const [query, setQuery] = useState("");
+  const [asked, setAsked] = useState("");
+  const [items, setItems] = useState<Item[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [busy, error, act] = useAction();
+  const load = (words: string, cursor: string) =>
+    act(async () => {
+      const page = await get<S["PickerPage"]>(url("/notion/pages", {}, { query: words, cursor, page_size: "25" }));
+      setItems((shown) => (cursor ? [...(shown ?? []), ...page.results] : page.results));
+      setNext(page.next_cursor ?? null);
+      seen(page.results);
+    });
+  useEffect(() => {
+    void load("", "");
+  }, []);
+  const search = (event: Event) => {
+    event.preventDefault();
+    setAsked(query);
+    void load(query, "");
+  };
+  return (
+    <div>
+      <form class="inline" role="search" onSubmit={search}>
+        <label>
+          Search what the agent can see
+          <input type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} maxLength={200} />
+        </label>
+        <button type="submit" disabled={busy}>
+          Search
+        </button>
+      </form>
+      <ErrorText error={error} />
+      {items === null && busy && <Loading what="your pages" />}
+      {items !== null && items.length === 0 && (
+        <Empty>
+          Nothing {asked ? `titled “${asked}”` : ""} is shared with the agent. In Notion, open a page or database,
+          choose ··· → Connections, and add Notion Agent.
+        </Empty>
+      )}
+      {items !== null && items.length > 0 && (
+        <ul class="picker">
+          {items.map((item) => (
+            <li key={item.id}>
+              <label class="check">
+                <input type="checkbox" checked={chosen.has(item.id)} onChange={(e) => toggle(item, e.currentTarget.checked)} />
+                {item.title || "Untitled"} <span class="kind">{item.object === "data_source" ? "database" : "page"}</span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+      {next && (
+        <button type="button" onClick={() => load(asked, next)} disabled={busy}>
+          More
+        </button>
+      )}
+    </div>
+  );
+}
+
+interface RuleDraft {
+  page_created: boolean;
+  mentioned: boolean;
+  property_changed: boolean;
+  property: string;
+  to: string;
+  assigned_to_agent: boolean;
+  assignee: string;
+}
+
+const NO_RULES: RuleDraft = {
+  page_created: true,
+  mentioned: true,
+  property_changed: false,
+  property: "",
+  to: "",
+  assigned_to_agent: false,
+  assignee: "",
+};
+
+function rulesOf(draft: RuleDraft): Rule[] {
+  const rules: Rule[] = [];
+  if (draft.page_created) rules.push({ kind: "page_created" });
+  if (draft.mentioned) rules.push({ kind: "mentioned" });
+  if (draft.property_changed && draft.property.trim())
+    rules.push({ kind: "property_changed", property: draft.property.trim(), to: draft.to.trim() || null });
+  if (draft.assigned_to_agent && draft.assignee.trim()) rules.push({ kind: "assigned_to_agent", property: draft.assignee.trim() });
+  return rules;
+}
+
+function draftOfRules(rules: Rule[]): RuleDraft {
+  const draft: RuleDraft = { ...NO_RULES, page_created: false, mentioned: false };
+  for (const rule of rules) {
+    if (rule.kind === "page_created") draft.page_created = true;
+    if (rule.kind === "mentioned") draft.mentioned = true;
+    if (rule.kind === "property_changed") Object.assign(draft, { property_changed: true, property: rule.property, to: rule.to == null ? "" : String(rule.to) });
+    if (rule.kind === "assigned_to_agent") Object.assign(draft, { assigned_to_agent: true, assignee: rule.property });
+  }
+  return draft;
+}
+
+function Rules({ title, draft, set }: { title: string; draft: RuleDraft; set: (draft: RuleDraft) => void }) {
+  const field = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => set({ ...draft, [key]: value });
+  const box = (key: RuleKind, words: string) => (
+    <label class="check">
+      <input type="checkbox" checked={draft[key]} onChange={(e) => field(key, e.currentTarget.checked)} />
+      {words}
+    </label>
+  );
+  return (
+    <fieldset>
+      <legend>What starts work in {title}</legend>
+      {box("page_created", "A page is created")}
+      {box("mentioned", "A comment mentions the agent")}
+      {box("property_changed", "A property changes")}
+      {draft.property_changed && (
+        <div class="nested">
+          <label>
+            Property name
+            <input value={draft.property} onInput={(e) => field("property", e.currentTarget.value)} maxLength={200} />
+          </label>
+          <label>
+            Changed to (optional)
+            <input value={draft.to} onInput={(e) => field("to", e.currentTarget.value)} maxLength={200} />
+          </label>
+        </div>
+      )}
+      {box("assigned_to_agent", "A page is assigned to the agent")}
+      {draft.assigned_to_agent && (
+        <label class="nested">
+          People or checkbox property
+          <input value={draft.assignee} onInput={(e) => field("assignee", e.currentTarget.value)} maxLength={200} />
+        </label>
+      )}
+    </fieldset>
+  );
+}
+
+export function OnboardingScreen() {
+  const current = useLoad(() => get<S["SettingsView"]>(url("/settings")));
+  const home = useLoad(() => get<S["HomeView"]>(url("/home")));
+  const [chosen, setChosen] = useState<Map<string, Item>>(new Map());
+  const [titles, setTitles] = useState<Map<string, Item>>(new Map());
+  const [rules, setRules] = useState<Record<string, RuleDraft>>({});
+  const [homePage, setHomePage] = useState("");
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [done, setDone] = useState(false);
+  const [busy, error, act] = useAction();
+
+  useEffect(() => {
+    const view = current.data;
+    if (!view || draft) return;
+    const settings = view.settings;
+    const known = new Map<string, Item>();
+    for (const id of settings.data_source_ids ?? []) known.set(id, { id, object: "data_source", title: id });
+    for (const id of settings.page_ids ?? []) known.set(id, { id, object: "page", title: id });
+    setChosen(known);
+    setRules(Object.fromEntries(Object.entries(view.effective_triggers).map(([id, list]) => [id, draftOfRules(list)])));
+    setDraft(draftOf(settings));
+  }, [current.data]);
+  useEffect(() => {
+    if (home.data?.parent_page_id) setHomePage((page) => page || (home.data?.parent_page_id ?? ""));
+  }, [home.data]);
+
+  const seen = (items: Item[]) =>
+    setTitles((known) => {
+      const next = new Map(known);
+      for (const item of items) next.set(item.id, item);
+      return next;
+    });
+  const toggle = (item: Item, on: boolean) => {
+    setChosen((now) => {
+      const next = new Map(now);
+      if (on) next.set(item.id, item);
+      else next.delete(item.id);
+      return next;
+    });
+    if (on && item.object === "data_source") setRules((now) => ({ [item.id]: { ...NO_RULES }, ...now }));
+  };
+  const titleOf = (id: string) => titles.get(id)?.title || chosen.get(id)?.title || id;
+  const sources = [...chosen.values()].filter((item) => item.object === "data_source");
+  const pages = [...titles.values()].filter((item) => item.object === "page");
+
+  const finish = (event: Event) => {
+    event.preventDefault();
+    if (!draft) return;
+    void act(async () => {
+      const triggers: Record<string, Rule[]> = {};
+      for (const source of sources) triggers[source.id] = rulesOf(rules[source.id] ?? NO_RULES);
+      await send<S["SettingsView"]>("PATCH", url("/settings"), {
+        ...changeOf(draft),
+        data_source_ids: sources.map((s) => s.id),
+        page_ids: [...chosen.values()].filter((item) => item.object === "page").map((p) => p.id),
+        triggers,
+      });
+      if (homePage && homePage !== home.data?.parent_page_id) {
+        await send<S["HomeView"]>("POST", url("/home"), { parent_page_id: homePage });
+      }
+      setDone(true);
+    });
+  };
+
+  if (done) return <FirstRun source={sources[0] ? titleOf(sources[0].id) : ""} />;
+  return (
+    <section>
+      <h1>Set up Notion Agent</h1>
+      <ErrorText error={current.error || home.error} />
+      {(!draft || home.loading) && !current.error && <Loading what="your settings" />}
+      {draft && (
+        <form onSubmit={finish}>
+          <h2>1. What starts work</h2>
+          <p>Choose databases (their pages' changes start runs) and pages.</p>
+          <Picker chosen={new Set(chosen.keys())} toggle={toggle} seen={seen} />
+          {chosen.size > 0 && <p>Chosen: {[...chosen.keys()].map(titleOf).join(", ")}.</p>}
+          <h2>2. Trigger rules</h2>
+          {sources.length === 0 ? (
+            <Empty>Choose a database above to set what starts work in it.</Empty>
+          ) : (
+            sources.map((source) => (
+              <Rules
+                key={source.id}
+                title={titleOf(source.id)}
+                draft={rules[source.id] ?? NO_RULES}
+                set={(next) => setRules((now) => ({ ...now, [source.id]: next }))}
+              />
+            ))
+          )}
+          <h2>3. The agent's home in Notion</h2>
+          <p>Its Runs, Daily plans and Tasks databases go under a page you choose.</p>
+          <label>
+            Page for the agent's home
+            <select value={homePage} onChange={(e) => setHomePage(e.currentTarget.value)}>
+              <option value="">Not now</option>
+              {homePage && !pages.some((p) => p.id === homePage) && <option value={homePage}>{titleOf(homePage)}</option>}
+              {pages.map((page) => (
+                <option key={page.id} value={page.id}>
+                  {page.title || "Untitled"}
+                </option>
+              ))}
+            </select>
+          </label>
+          <h2>4. Schedule, notifications and budgets</h2>
+          <SettingsFields draft={draft} set={setDraft} />
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? "Saving…" : "Save and finish"}
+          </button>
+          <ErrorText error={error} />
+        </form>
+      )}
+    </section>
+  );
+}
+
+function FirstRun({ source }: { source: string }) {
+  const [goal, setGoal] = useState(source ? `Summarise what changed in ${source} this week` : "Summarise what changed in my workspace this week");
+  const [busy, error, act] = useAction();
+  const start = (event: Event) => {
+    event.preventDefault();
+    void act(async () => {
+      const started = await send<S["RunStarted"]>("POST", url("/runs"), { goal });
+      go(`#/runs/${encodeURIComponent(started.run_id)}`);
+    });
+  };
+  return (
+    <section>
+      <h1>You are set up</h1>
+      <p>Changes in what you chose now start runs. Try a first one:</p>
+      <form class="inline" onSubmit={start}>
+        <label>
+          First run's goal
+          <input value={goal} onInput={(e) => setGoal(e.currentTarget.value)} maxLength={2000} required />
+        </label>
+        <button type="submit" class="primary" disabled={busy}>
+          Start this run
+        </button>
+      </form>
+      <ErrorText error={error} />
+      <p>
+        <a href="#/runs">Go to runs</a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,225 @@
+// A run: its timeline, followed while it works (GET /runs/{id} every 2 s with If-None-Match: an
+// unchanged run is a 304 that reads one document), what it wrote, its decision, its controls and
+// "run again".
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError, type S, request, send, url } from "../api";
+import { ErrorText, Loading, Status, go, money, useAction, when } from "../ui";
+
+type Timeline = S["RunTimeline"];
+type Event = Timeline["events"][number];
+const FOLLOW_MS = 2000;
+const ENDED = new Set(["completed", "failed", "cancelled"]);
+
+function describe(event: Event): string {
+  switch (event.kind) {
+    case "run_planned":
+      return `Planned ${event.steps.length} step${event.steps.length === 1 ? "" : "s"} (risk ${event.risk ?? "low"})`;
+    case "tool_intent":
+      return `Step ${event.step}: starting ${event.tool}`;
+    case "tool_result":
+      return `Step ${event.step}: ${event.tool} done`;
+    case "error_recorded":
+      return `Step ${event.step}: ${event.message}`;
+    case "human_requested":
+      return `Asked you (${event.purpose}): ${event.prompt}`;
+    case "human_responded":
+      return `You chose ${event.decision}${event.text ? `: ${event.text}` : ""}`;
+    case "model_used":
+      return `The model (${event.purpose}) cost ${money(event.cost_usd)}`;
+    case "run_paused":
+      return "Paused";
+    case "run_resumed":
+      return "Resumed";
+    case "run_cancelled":
+      return `Cancelled${event.reason ? `: ${event.reason}` : ""}`;
+    case "run_finished":
+      return `Finished (${event.status}): ${event.summary}`;
+    default:
+      return "An event this console does not know yet";
+  }
+}
+
+/** Follows one run: the timeline, refreshed until the run ends; 404 while its planning is queued. */
+function useRun(runId: string): { run: Timeline | null; error: unknown; planning: boolean; refresh: () => void } {
+  const [run, setRun] = useState<Timeline | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [planning, setPlanning] = useState(false);
+  const etag = useRef("");
+  const poke = useRef<() => void>(() => undefined);
+  useEffect(() => {
+    let live = true;
+    let timer = 0;
+    etag.current = "";
+    setRun(null);
+    const follow = async () => {
+      window.clearTimeout(timer);
+      let ended = false;
+      try {
+        const answer = await request<Timeline>("GET", url("/runs/{run_id}", { run_id: runId }), undefined,
+          etag.current ? { "If-None-Match": etag.current } : {});
+        if (!live) return;
+        if (answer.body) {
+          etag.current = answer.etag;
+          setRun(answer.body);
+          ended = ENDED.has(answer.body.status);
+        }
+        setPlanning(false);
+        setError(null);
+      } catch (reason) {
+        if (!live) return;
+        if (reason instanceof ApiError && reason.status === 404) setPlanning(true);
+        else setError(reason);
+      }
+      if (live && !ended) timer = window.setTimeout(follow, FOLLOW_MS);
+    };
+    poke.current = () => void follow();
+    void follow();
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [runId]);
+  return { run, error, planning, refresh: () => poke.current() };
+}
+
+function Decision({ run, refresh }: { run: Timeline; refresh: () => void }) {
+  const waiting = run.waiting;
+  const [text, setText] = useState("");
+  const [busy, error, act] = useAction();
+  if (!waiting || run.status !== "waiting_for_human") return null;
+  const decide = (decision: "approve" | "reject" | "answer") =>
+    act(async () => {
+      await send<S["RunMoved"]>("POST", url(`/runs/{run_id}/${decision}`, { run_id: run.run_id }), {
+        request_id: waiting.request_id,
+        text,
+      });
+      setText("");
+      refresh();
+    });
+  const question = waiting.purpose === "question";
+  return (
+    <section class="decision" aria-labelledby="decision-title">
+      <h2 id="decision-title">{question ? "The run asks you" : "The run needs your approval"}</h2>
+      <p class="prompt">{waiting.prompt}</p>
+      {(waiting.effects ?? []).length > 0 && (
+        <ul>
+          {(waiting.effects ?? []).map((effect) => (
+            <li key={effect}>{effect}</li>
+          ))}
+        </ul>
+      )}
+      <label>
+        {question ? "Your answer" : "A note (optional)"}
+        <textarea value={text} onInput={(e) => setText(e.currentTarget.value)} maxLength={2000} rows={2} />
+      </label>
+      <div class="actions">
+        {question ? (
+          <button type="button" class="primary" disabled={busy || !text.trim()} onClick={() => decide("answer")}>
+            Answer
+          </button>
+        ) : (
+          <button type="button" class="primary" disabled={busy} onClick={() => decide("approve")}>
+            Approve
+          </button>
+        )}
+        <button type="button" disabled={busy} onClick={() => decide("reject")}>
+          Reject
+        </button>
+      </div>
+      <ErrorText error={error} />
+    </section>
+  );
+}
+
+function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
+  const [busy, error, act] = useAction();
+  const control = (action: "pause" | "resume" | "cancel") =>
+    act(async () => {
+      await send<S["RunMoved"]>("POST", url(`/runs/{run_id}/${action}`, { run_id: run.run_id }), {});
+      refresh();
+    });
+  const again = () =>
+    act(async () => {
+      const started = await send<S["RunStarted"]>("POST", url("/runs/{run_id}/again", { run_id: run.run_id }), {});
+      go(`#/runs/${encodeURIComponent(started.run_id)}`);
+    });
+  const ended = ENDED.has(run.status);
+  return (
+    <div class="actions">
+      {run.status === "running" && (
+        <button type="button" disabled={busy} onClick={() => control("pause")}>
+          Pause
+        </button>
+      )}
+      {run.status === "paused" && (
+        <button type="button" disabled={busy} onClick={() => control("resume")}>
+          Resume
+        </button>
+      )}
+      {!ended && (
+        <button type="button" disabled={busy} onClick={() => control("cancel")}>
+          Cancel run
+        </button>
+      )}
+      <button type="button" disabled={busy} onClick={again}>
+        Run again
+      </button>
+      <ErrorText error={error} />
+    </div>
+  );
+}
+
+export function RunScreen({ runId }: { runId: string }) {
+  const { run, error, planning, refresh } = useRun(runId);
+  if (!run) {
+    return (
+      <section>
+        <h1>Run</h1>
+        <p>
+          <a href="#/runs">All runs</a>
+        </p>
+        {planning ? <p role="status">This run is being planned; it shows here in a moment.</p> : null}
+        {!planning && !error && <Loading what="the run" />}
+        <ErrorText error={error} />
+      </section>
+    );
+  }
+  return (
+    <section>
+      <p>
+        <a href="#/runs">All runs</a>
+      </p>
+      <h1>{run.goal}</h1>
+      <p class="meta" aria-live="polite">
+        <Status status={run.status} /> · step {Math.min(run.cursor, run.steps)} of {run.steps} · {money(run.cost_usd)} ·
+        started {when(run.created_at)}
+      </p>
+      {run.summary && <p class="summary">{run.summary}</p>}
+      <ErrorText error={error} />
+      <Decision run={run} refresh={refresh} />
+      <Controls run={run} refresh={refresh} />
+      <h2>What it wrote</h2>
+      {run.wrote.length === 0 ? (
+        <p class="state empty">Nothing yet.</p>
+      ) : (
+        <ul>
+          {run.wrote.map((item) => (
+            <li key={item.url}>
+              <a href={item.url} target="_blank" rel="noopener noreferrer">
+                {item.tool}: {item.url}
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Timeline</h2>
+      <ol class="timeline">
+        {run.events.map((event) => (
+          <li key={event.seq}>
+            <time dateTime={event.at}>{when(event.at)}</time> {describe(event)}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,168 @@
+// Runs: filtered by status and trigger, cursor-paged, each with its cost; new runs show up live.
+import { useEffect, useState } from "preact/hooks";
+import { type S, get, send, url } from "../api";
+import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, useAction, when } from "../ui";
+
+type Run = S["RunList"]["runs"][number];
+const TRIGGERS: Record<string, string> = {
+  webhook: "A change in Notion",
+  api: "The api",
+  schedule: "The daily schedule",
+  manual: "Run again",
+};
+const REFRESH_MS = 3000;
+
+function NewRun() {
+  const [goal, setGoal] = useState("");
+  const [busy, error, run] = useAction();
+  const start = (event: Event) => {
+    event.preventDefault();
+    void run(async () => {
+      const started = await send<S["RunStarted"]>("POST", url("/runs"), { goal });
+      go(`#/runs/${encodeURIComponent(started.run_id)}`);
+    });
+  };
+  return (
+    <form class="inline" onSubmit={start}>
+      <label>
+        New run's goal
+        <input value={goal} onInput={(e) => setGoal(e.currentTarget.value)} maxLength={2000} required />
+      </label>
+      <button type="submit" disabled={busy}>
+        Start
+      </button>
+      <ErrorText error={error} />
+    </form>
+  );
+}
+
+export function RunsScreen({ params }: { params: URLSearchParams }) {
+  const status = params.get("status") ?? "";
+  const trigger = params.get("trigger") ?? "";
+  const [runs, setRuns] = useState<Run[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [more, moreError, loadMore] = useAction();
+  const query = { status, trigger };
+
+  useEffect(() => {
+    let live = true;
+    let timer = 0;
+    setRuns(null);
+    setNext(null);
+    setError(null);
+    // The first page again every few seconds, so a run a page change started appears by itself.
+    const refresh = async () => {
+      try {
+        const page = await get<S["RunList"]>(url("/runs", {}, query));
+        if (!live) return;
+        setRuns((shown) => merge(page.runs, shown));
+        setNext((old) => old ?? page.next_cursor ?? null);
+        setError(null);
+      } catch (reason) {
+        if (live) setError(reason);
+      }
+      if (live) timer = window.setTimeout(refresh, REFRESH_MS);
+    };
+    void refresh();
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [status, trigger]);
+
+  const filter = (name: "status" | "trigger", value: string) => {
+    const next = new URLSearchParams({ status, trigger, [name]: value });
+    for (const [key, v] of [...next]) if (!v) next.delete(key);
+    go(`#/runs${next.size ? `?${next}` : ""}`);
+  };
+  const older = () =>
+    loadMore(async () => {
+      if (!next) return;
+      const page = await get<S["RunList"]>(url("/runs", {}, { ...query, cursor: next }));
+      setRuns((shown) => [...(shown ?? []), ...page.runs.filter((r) => !shown?.some((s) => s.run_id === r.run_id))]);
+      setNext(page.next_cursor ?? null);
+    });
+
+  return (
+    <section>
+      <h1>Runs</h1>
+      <NewRun />
+      <div class="filters">
+        <label>
+          Status
+          <select value={status} onChange={(e) => filter("status", e.currentTarget.value)}>
+            <option value="">Any</option>
+            {Object.entries(STATUS_WORDS)
+              .filter(([value]) => value !== "planning")
+              .map(([value, words]) => (
+                <option value={value} key={value}>
+                  {words}
+                </option>
+              ))}
+          </select>
+        </label>
+        <label>
+          Started by
+          <select value={trigger} onChange={(e) => filter("trigger", e.currentTarget.value)}>
+            <option value="">Anything</option>
+            {Object.entries(TRIGGERS).map(([value, words]) => (
+              <option value={value} key={value}>
+                {words}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorText error={error} />
+      {runs === null && !error && <Loading what="runs" />}
+      {runs !== null && runs.length === 0 && (
+        <Empty>
+          No runs {status || trigger ? "match these filters" : "yet"}. A change in a chosen Notion data source
+          starts one, or start one above.
+        </Empty>
+      )}
+      {runs !== null && runs.length > 0 && (
+        <table>
+          <caption class="visually-hidden">Runs, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Goal</th>
+              <th scope="col">Status</th>
+              <th scope="col">Started by</th>
+              <th scope="col">Cost</th>
+              <th scope="col">Started</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((run) => (
+              <tr key={run.run_id}>
+                <td>
+                  <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.goal}</a>
+                </td>
+                <td>
+                  <Status status={run.status} />
+                </td>
+                <td>{TRIGGERS[run.trigger ?? ""] ?? "—"}</td>
+                <td>{money(run.cost_usd)}</td>
+                <td>{when(run.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {next && (
+        <button type="button" onClick={older} disabled={more}>
+          {more ? "Loading…" : "Older runs"}
+        </button>
+      )}
+      <ErrorText error={moreError} />
+    </section>
+  );
+}
+
+/** The newest first page, followed by the older runs already shown that it does not hold. */
+function merge(first: Run[], shown: Run[] | null): Run[] {
+  const ids = new Set(first.map((run) => run.run_id));
+  return [...first, ...(shown ?? []).filter((run) => !ids.has(run.run_id))];
+}

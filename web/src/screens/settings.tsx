@@ -1,0 +1,92 @@
+// Settings: the owner's choices (what starts work is onboarding's), and disconnecting the workspace.
+import { useEffect, useState } from "preact/hooks";
+import { type S, get, send, url } from "../api";
+import { type Draft, SettingsFields, changeOf, draftOf } from "../settings_form";
+import { ErrorText, Loading, useAction, useLoad } from "../ui";
+
+function Disconnect({ workspace, disconnected }: { workspace: string; disconnected: () => void }) {
+  const [sure, setSure] = useState(false);
+  const [busy, error, act] = useAction();
+  const [result, setResult] = useState<S["Disconnected"] | null>(null);
+  const disconnect = () =>
+    act(async () => {
+      setResult(await send<S["Disconnected"]>("DELETE", url("/connection")));
+    });
+  if (result) {
+    return (
+      <section class="card" role="status">
+        <h2>Disconnected</h2>
+        <p>
+          {workspace} is disconnected; {result.runs_cancelled} run{result.runs_cancelled === 1 ? " was" : "s were"} cancelled.
+        </p>
+        <button type="button" onClick={disconnected}>
+          Done
+        </button>
+      </section>
+    );
+  }
+  return (
+    <section class="card danger" aria-labelledby="disconnect-title">
+      <h2 id="disconnect-title">Disconnect {workspace}</h2>
+      <p>
+        Disconnecting revokes the agent's Notion token, removes the GitHub, Vercel, Slack and Discord tokens,
+        ends every session and API key, and cancels the runs that wait for a person or are paused. Runs
+        already finished and their pages in Notion stay.
+      </p>
+      <label class="check">
+        <input type="checkbox" checked={sure} onChange={(e) => setSure(e.currentTarget.checked)} />I understand what
+        disconnecting cancels
+      </label>
+      <button type="button" class="danger" disabled={!sure || busy} onClick={disconnect}>
+        Disconnect the workspace
+      </button>
+      <ErrorText error={error} />
+    </section>
+  );
+}
+
+export function SettingsScreen({ session, disconnected }: { session: S["SessionView"]; disconnected: () => void }) {
+  const view = useLoad(() => get<S["SettingsView"]>(url("/settings")));
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, error, act] = useAction();
+  useEffect(() => {
+    if (view.data) setDraft(draftOf(view.data.settings));
+  }, [view.data]);
+  const save = (event: Event) => {
+    event.preventDefault();
+    if (!draft) return;
+    setSaved(false);
+    void act(async () => {
+      const answer = await send<S["SettingsView"]>("PATCH", url("/settings"), changeOf(draft));
+      setDraft(draftOf(answer.settings));
+      setSaved(true);
+    });
+  };
+  const data = view.data;
+  return (
+    <section>
+      <h1>Settings</h1>
+      <ErrorText error={view.error} />
+      {view.loading && !data && <Loading what="settings" />}
+      {data && (
+        <p>
+          {data.settings.data_source_ids?.length ?? 0} database(s) and {data.settings.page_ids?.length ?? 0} page(s) start
+          work. <a href="#/onboarding">Change what starts work, its rules and the agent's home</a>.
+          {data.status !== "active" && <strong> The workspace needs to be connected again ({data.status}).</strong>}
+        </p>
+      )}
+      {draft && (
+        <form onSubmit={save}>
+          <SettingsFields draft={draft} set={(next) => { setSaved(false); setDraft(next); }} />
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? "Saving…" : "Save settings"}
+          </button>
+          {saved && <p role="status">Saved.</p>}
+          <ErrorText error={error} />
+        </form>
+      )}
+      <Disconnect workspace={session.workspace_name} disconnected={disconnected} />
+    </section>
+  );
+}

@@ -1,0 +1,108 @@
+// Usage: spend per day for 30 days against the day budget, the month against its budget, the
+// costliest runs, and what is paused and why. Charts are SVG with their figures also as text.
+import { type S, get, url } from "../api";
+import { Empty, ErrorText, Loading, Status, money, useLoad } from "../ui";
+
+function DayChart({ days }: { days: S["Usage"]["days"] }) {
+  const width = 600;
+  const height = 160;
+  const top = Math.max(...days.map((d) => Math.max(d.spend_usd, d.budget_usd)), 0.01);
+  const bar = width / Math.max(days.length, 1);
+  const y = (usd: number) => height - (usd / top) * (height - 10);
+  const budget = days.at(-1)?.budget_usd ?? 0;
+  const over = days.filter((d) => d.spend_usd > d.budget_usd).length;
+  return (
+    <figure>
+      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-labelledby="days-caption">
+        {days.map((d, i) => (
+          <rect
+            key={d.date}
+            class={d.spend_usd > d.budget_usd ? "bar over" : "bar"}
+            x={i * bar + 1}
+            y={y(d.spend_usd)}
+            width={bar - 2}
+            height={height - y(d.spend_usd)}
+          >
+            <title>
+              {d.date}: {money(d.spend_usd)} of {money(d.budget_usd)}
+            </title>
+          </rect>
+        ))}
+        <line class="budget" x1={0} x2={width} y1={y(budget)} y2={y(budget)} />
+        <text x={4} y={Math.max(y(budget) - 4, 12)} class="label">
+          day budget {money(budget)}
+        </text>
+      </svg>
+      <figcaption id="days-caption">
+        Spend per day over the last {days.length} days against the day budget of {money(budget)}:{" "}
+        {money(days.reduce((sum, d) => sum + d.spend_usd, 0))} in all, {over} day{over === 1 ? "" : "s"} over budget.
+      </figcaption>
+    </figure>
+  );
+}
+
+function Meter({ label, spent, budget }: { label: string; spent: number; budget: number }) {
+  return (
+    <p>
+      {label}: {money(spent)} of {money(budget)}{" "}
+      <meter min={0} max={Math.max(budget, 0.0001)} value={spent} aria-label={`${label} against its budget`} />
+    </p>
+  );
+}
+
+export function UsageScreen() {
+  const usage = useLoad(() => get<S["Usage"]>(url("/usage")));
+  const data = usage.data;
+  return (
+    <section>
+      <h1>Usage</h1>
+      <ErrorText error={usage.error} />
+      {usage.loading && !data && <Loading what="usage" />}
+      {data && (
+        <>
+          <Meter label={`Today (${data.day.date})`} spent={data.day.spent_usd} budget={data.day.budget_usd} />
+          <Meter label={`This month (${data.month.month})`} spent={data.month.spent_usd} budget={data.month.budget_usd} />
+          <p>Each run may spend up to {money(data.run_budget_usd)}.</p>
+          <h2>The last 30 days</h2>
+          <DayChart days={data.days} />
+          <h2>Costliest runs this month</h2>
+          {data.costliest_runs.length === 0 ? (
+            <Empty>No run has cost anything this month.</Empty>
+          ) : (
+            <ol class="costliest">
+              {data.costliest_runs.map((run) => {
+                const top = data.costliest_runs[0]?.cost_usd || 1;
+                return (
+                  <li key={run.run_id}>
+                    <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.goal}</a> {money(run.cost_usd)}
+                    <svg viewBox="0 0 100 6" class="hbar" aria-hidden="true">
+                      <rect x={0} y={0} height={6} width={(run.cost_usd / top) * 100} />
+                    </svg>
+                  </li>
+                );
+              })}
+            </ol>
+          )}
+          <h2>Paused</h2>
+          {data.paused && (
+            <p class="error" role="alert">
+              {data.paused}
+            </p>
+          )}
+          {data.paused_runs.length === 0 && !data.paused ? (
+            <Empty>Nothing is paused.</Empty>
+          ) : (
+            <ul>
+              {data.paused_runs.map((run) => (
+                <li key={run.run_id}>
+                  <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.goal}</a> <Status status={run.status} />{" "}
+                  {run.reason}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
