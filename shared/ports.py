@@ -60,8 +60,19 @@ class RunStore(Protocol):
         """Create one event without updating the cached state (an intent); False if its seq is taken."""
         ...
 
-    def list_runs(self, tenant_id: str, limit: int = 50, since: datetime | None = None) -> list[Run]:
-        """The tenant's runs, newest first; with ``since``, only those created at or after it."""
+    def list_runs(
+        self,
+        tenant_id: str,
+        limit: int = 50,
+        since: datetime | None = None,
+        *,
+        status: str | None = None,
+        trigger: str | None = None,
+        after: tuple[datetime, str] | None = None,
+    ) -> list[Run]:
+        """The tenant's runs, newest first (created_at, then run_id, descending); with ``since``, only
+        those created at or after it; with ``status``/``trigger``, only those; with ``after`` (a run's
+        (created_at, run_id)), only those listed after it."""
         ...
 
     def held(self, tenant_id: str, limit: int = 100) -> list[str]:
@@ -87,6 +98,10 @@ class RunStore(Protocol):
 
     def spend(self, tenant_id: str, day: str, month: str) -> tuple[float, float]:
         """The tenant's recorded model spend on ``day`` (YYYY-MM-DD) and in ``month`` (YYYY-MM)."""
+        ...
+
+    def spend_days(self, tenant_id: str, days: list[str]) -> list[float]:
+        """The tenant's model spend on each of ``days`` (YYYY-MM-DD), in that order."""
         ...
 
     def claim_page(

@@ -31,6 +31,45 @@ locals {
         { field_path = "updated_at", order = "ASCENDING" },
       ]
     }
+    # FirestoreRunStore.list_runs (GET /runs, the console): a tenant's runs newest first, in a total
+    # order so a cursor starts a page exactly after the last (created_at DESC, run_id DESC), with
+    # created_at >= the owner's start, filtered by status, by trigger, by both or by neither.
+    runs_by_created = {
+      collection  = "runs"
+      query_scope = "COLLECTION"
+      fields = [
+        { field_path = "created_at", order = "DESCENDING" },
+        { field_path = "run_id", order = "DESCENDING" },
+      ]
+    }
+    runs_by_status_created = {
+      collection  = "runs"
+      query_scope = "COLLECTION"
+      fields = [
+        { field_path = "status", order = "ASCENDING" },
+        { field_path = "created_at", order = "DESCENDING" },
+        { field_path = "run_id", order = "DESCENDING" },
+      ]
+    }
+    runs_by_trigger_created = {
+      collection  = "runs"
+      query_scope = "COLLECTION"
+      fields = [
+        { field_path = "trigger", order = "ASCENDING" },
+        { field_path = "created_at", order = "DESCENDING" },
+        { field_path = "run_id", order = "DESCENDING" },
+      ]
+    }
+    runs_by_status_trigger_created = {
+      collection  = "runs"
+      query_scope = "COLLECTION"
+      fields = [
+        { field_path = "status", order = "ASCENDING" },
+        { field_path = "trigger", order = "ASCENDING" },
+        { field_path = "created_at", order = "DESCENDING" },
+        { field_path = "run_id", order = "DESCENDING" },
+      ]
+    }
     # FirestoreRunStore.spend (budgets): sum(cost_usd) of a tenant's model_used run events of one day
     # and of one month: tenant_id == ?, kind == ?, day|month == ?. Collection-group scope has no
     # automatic single-field indexes, and sum() reads the summed field from the index, so it is the

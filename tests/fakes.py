@@ -90,11 +90,26 @@ class FakeRunStore(RunStore):
         log[event.seq] = event
         return True
 
-    def list_runs(self, tenant_id: str, limit: int = 50, since: datetime | None = None) -> list[Run]:
+    def list_runs(
+        self,
+        tenant_id: str,
+        limit: int = 50,
+        since: datetime | None = None,
+        *,
+        status: str | None = None,
+        trigger: str | None = None,
+        after: tuple[datetime, str] | None = None,
+    ) -> list[Run]:
         mine = [
-            r for (t, _), r in self.runs.items() if t == tenant_id and (not since or r.created_at >= since)
+            r
+            for (t, _), r in self.runs.items()
+            if t == tenant_id
+            and (not since or r.created_at >= since)
+            and (status is None or r.state.status.value == status)
+            and (trigger is None or r.state.trigger == trigger)
+            and (after is None or (r.created_at, r.run_id) < after)
         ]
-        return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
+        return sorted(mine, key=lambda r: (r.created_at, r.run_id), reverse=True)[:limit]
 
     def held(self, tenant_id: str, limit: int = 100) -> list[str]:
         return [r for (t, r), run in self.runs.items() if t == tenant_id and run.state.status.held][:limit]
@@ -125,6 +140,9 @@ class FakeRunStore(RunStore):
         ]
         day_usd = sum(e.cost_usd for e in used if e.at.strftime("%Y-%m-%d") == day)
         return day_usd, sum(e.cost_usd for e in used if e.at.strftime("%Y-%m") == month)
+
+    def spend_days(self, tenant_id: str, days: list[str]) -> list[float]:
+        return [self.spend(tenant_id, day, day[:7])[0] for day in days]
 
     def claim_page(
         self,

@@ -157,13 +157,37 @@ ROUTES = [
         "/runs",
         ("GET",),
         Lazy("runs.list_all"),
-        doc=Doc("List runs", "runs", answers={200: "models.runs.RunList"}),
+        doc=Doc(
+            "List runs, filtered and paged",
+            "runs",
+            query="runs.RunsQuery",
+            answers={200: "models.runs.RunList"},
+        ),
     ),
     Route(
         "/runs/<run_id>",
         ("GET",),
         Lazy("runs.get_run"),
-        doc=Doc("A run and its timeline", "runs", answers={200: "models.runs.RunTimeline"}),
+        doc=Doc(
+            "A run, its timeline and what it wrote (ETag: a 304 when unchanged)",
+            "runs",
+            headers="models.runs.RunHeaders",
+            answers={200: "models.runs.RunTimeline", 304: ""},
+        ),
+    ),
+    Route(
+        "/runs/<run_id>/again",
+        ("POST",),
+        Lazy("runs.again"),
+        scope="runs:start",
+        doc=Doc(
+            "Run again: a new run with the same goal and page",
+            "runs",
+            body="runs.Again",
+            body_required=False,
+            answers={202: "models.runs.RunStarted"},
+            refusals=(409,),
+        ),
     ),
     *(
         Route(

@@ -1,13 +1,17 @@
 """Runs: start one, list them, follow one (timeline). Deciding and controlling one: ``run_actions``."""
 
+from typing import Literal
+
+from flask import Response
 from pydantic import ConfigDict, Field, field_validator
 
-from functions._http import Reply, parse_json
+from functions._http import Reply, parse_json, reply
 from functions.routes import Call
+from shared.domain.events import RunStatus
 from shared.domain.schema import Schema
 from shared.domain.settings import NOTION_ID
 from shared.domain.tasks import is_run_id
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.services import runs
 
 
@@ -50,11 +54,70 @@ def start(call: Call) -> Reply:
     ), 202
 
 
+type TriggerKind = Literal["webhook", "api", "schedule", "manual"]
+
+
+class RunsQuery(Schema):
+    """``GET /runs``' filters and page; each at most once, no other."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: RunStatus | None = Field(None, description="Only runs in this status")
+    trigger: TriggerKind | None = Field(
+        None,
+        description="Only runs started so: webhook (a change in Notion), api, schedule (the daily "
+        "plan) or manual (run again); runs started before runs recorded it match none",
+    )
+    limit: int = Field(25, ge=1, le=100, description="How many, newest first")
+    cursor: str | None = Field(
+        None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="The next_cursor of an earlier answer"
+    )
+
+
+class Again(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Makes retries idempotent"
+    )
+
+
 def list_all(call: Call) -> Reply:
+    args = call.request.args
+    repeated = sorted(name for name, values in args.lists() if len(values) > 1)
+    if repeated:
+        raise InvalidInput(f"{repeated[0]}: give it once", repeated)
+    query = RunsQuery.model_validate(args.to_dict())
     c = call.container
-    return runs.list_runs(call.tenant_id, c.store, c.tenants), 200
+    status = query.status.value if query.status else None
+    page = runs.list_runs(
+        call.tenant_id,
+        c.store,
+        c.tenants,
+        limit=query.limit,
+        status=status,
+        trigger=query.trigger,
+        cursor=query.cursor,
+    )
+    return page, 200
 
 
 def get_run(call: Call) -> Reply:
+    """The run's timeline with a weak ETag; 304 (the events unread) when If-None-Match names it."""
     c = call.container
-    return runs.timeline(call.tenant_id, run_id_of(call), c.store, c.tenants), 200
+    asked = call.request.headers.get("If-None-Match", "")
+    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.store, c.tenants, asked)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if body is None:
+        return Response(status=304, headers=headers)
+    return reply(body, 200, headers)
+
+
+def again(call: Call) -> Reply:
+    """A new run with this run's goal and page, started by hand (202, as ``POST /runs``)."""
+    body = parse_json(call.request, Again) if call.request.get_data() else Again()
+    c = call.container
+    started = runs.run_again(
+        call.tenant_id, run_id_of(call), body.request_id, store=c.store, tenants=c.tenants, queue=c.queue
+    )
+    return started, 202

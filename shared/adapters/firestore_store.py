@@ -111,12 +111,30 @@ class FirestoreRunStore:
         self._add_events(batch, tenant_id, run_id, [event])
         return self._commit(batch)
 
-    def list_runs(self, tenant_id: str, limit: int = 50, since: datetime | None = None) -> list[Run]:
-        """A range on the field it is ordered by: the automatic single-field index serves it."""
-        query = self._tenant(tenant_id).collection("runs")
+    def list_runs(
+        self,
+        tenant_id: str,
+        limit: int = 50,
+        since: datetime | None = None,
+        *,
+        status: str | None = None,
+        trigger: str | None = None,
+        after: tuple[datetime, str] | None = None,
+    ) -> list[Run]:
+        """Equalities on status and trigger, a range on created_at, ordered by created_at and run_id
+        (a total order, so a page starts exactly after the last one): terraform/firestore.tf's
+        runs_by_* indexes serve each combination."""
+        query: Any = self._tenant(tenant_id).collection("runs")
+        if status is not None:
+            query = query.where(filter=FieldFilter("status", "==", status))
+        if trigger is not None:
+            query = query.where(filter=FieldFilter("trigger", "==", trigger))
         if since is not None:
             query = query.where(filter=FieldFilter("created_at", ">=", since))
         query = query.order_by("created_at", direction="DESCENDING")
+        query = query.order_by("run_id", direction="DESCENDING")
+        if after is not None:
+            query = query.start_after({"created_at": after[0], "run_id": after[1]})
         return [_run(s) for s in query.limit(limit).stream()]
 
     def held(self, tenant_id: str, limit: int = 100) -> list[str]:
@@ -194,6 +212,17 @@ class FirestoreRunStore:
             result = query.get()
             totals.append(float(result[0][0].value or 0.0) if result and result[0] else 0.0)
         return totals[0], totals[1]
+
+    def spend_days(self, tenant_id: str, days: list[str]) -> list[float]:
+        """One sum per day over the tenant's ``model_used`` events (the spend query's day index)."""
+        base = self._db.collection_group("events").where(filter=FieldFilter("tenant_id", "==", tenant_id))
+        base = base.where(filter=FieldFilter("kind", "==", "model_used"))
+        totals = []
+        for day in days:
+            query: Any = base.where(filter=FieldFilter("day", "==", day)).sum("cost_usd")
+            result = query.get()
+            totals.append(float(result[0][0].value or 0.0) if result and result[0] else 0.0)
+        return totals
 
     def claim_page(
         self,
@@ -363,6 +392,7 @@ def _run_doc(tenant_id: str, run_id: str, state: RunState, now: datetime) -> dic
         "tenant_id": tenant_id,
         "run_id": run_id,
         "status": state.status.value,
+        "trigger": state.trigger,  # how it started (GET /runs?trigger=): runs before it have none
         "cursor": state.cursor,
         "state": state.model_dump(mode="json"),
         "updated_at": now,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import uuid
@@ -10,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.config import Queue
+from shared.domain.events import RunEvent, ToolIntent, ToolResult
 from shared.domain.runs import Run
 from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tenants import TenantStatus
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.services.sessions import require_connected
 
 if TYPE_CHECKING:
@@ -42,9 +45,7 @@ def request_run(
     With a ``request_id`` the run is named from it and from what was asked, so a retry of the request
     queues nothing new. The id is recorded first, so reusing it for a different request is refused
     instead of being answered with the first request's run."""
-    tenant = require_connected(tenant_id, tenants)
-    if tenant.status == TenantStatus.NEEDS_RECONNECT:
-        raise Conflict("Notion refused this workspace's access: connect it again to start runs")
+    _check_usable(tenant_id, tenants)
     if request_id is None:
         run_id = f"api-{uuid.uuid4().hex[:16]}"
     else:
@@ -60,9 +61,37 @@ def request_run(
                 "use a new request_id for a new request"
             )
         run_id = f"api-{request_id}-{fingerprint}"
-    task = PlanTask(
-        tenant_id=tenant_id, run_id=run_id, goal=goal, trigger=Trigger(kind="api", page_id=page_id)
-    )
+    return _queue(tenant_id, run_id, goal, Trigger(kind="api", page_id=page_id), queue)
+
+
+def run_again(
+    tenant_id: str,
+    run_id: str,
+    request_id: str | None,
+    *,
+    store: RunStore,
+    tenants: TenantStore,
+    queue: TaskQueue,
+) -> dict[str, Any]:
+    """Queue a new run with the goal and the page of one of the owner's runs, started by the owner by
+    hand (trigger ``manual``). With a ``request_id``, a retry names the same new run (nothing more is
+    queued: planning creates a run once)."""
+    run = owned_run(tenant_id, run_id, store, tenants)
+    _check_usable(tenant_id, tenants)
+    suffix = request_id or uuid.uuid4().hex[:12]
+    digest = hashlib.sha256(f"{run_id}:{suffix}".encode()).hexdigest()[:16]
+    trigger = Trigger(kind="manual", page_id=run.state.page_id, by_owner=True)
+    return _queue(tenant_id, f"again-{digest}", run.state.goal, trigger, queue)
+
+
+def _check_usable(tenant_id: str, tenants: TenantStore) -> None:
+    tenant = require_connected(tenant_id, tenants)
+    if tenant.status == TenantStatus.NEEDS_RECONNECT:
+        raise Conflict("Notion refused this workspace's access: connect it again to start runs")
+
+
+def _queue(tenant_id: str, run_id: str, goal: str, trigger: Trigger, queue: TaskQueue) -> dict[str, Any]:
+    task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=goal, trigger=trigger)
     queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")
     return {"run_id": run_id, "status": "planning"}
 
@@ -72,6 +101,7 @@ def _summary(run: Run) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
         "status": s.status.value,
+        "trigger": s.trigger or None,
         "goal": s.goal,
         "cursor": s.cursor,
         "steps": len(s.steps),
@@ -85,18 +115,52 @@ def _summary(run: Run) -> dict[str, Any]:
     }
 
 
-def _owner_since(tenant_id: str, tenants: TenantStore) -> datetime | None:
+def owner_since(tenant_id: str, tenants: TenantStore) -> datetime | None:
     """When the workspace's current owner connected, read past any cache: an owner who just
     connected must not see, for a cache's minute, runs of the one before."""
     tenant = tenants.get(tenant_id, fresh=True)
     return tenant.owner_since if tenant is not None else None
 
 
-def list_runs(tenant_id: str, store: RunStore, tenants: TenantStore, limit: int = 50) -> dict[str, Any]:
-    """The current owner's runs, newest first (not an earlier owner's: ``Tenant.owner_since``)."""
-    return {
-        "runs": [_summary(r) for r in store.list_runs(tenant_id, limit, _owner_since(tenant_id, tenants))]
-    }
+def list_runs(
+    tenant_id: str,
+    store: RunStore,
+    tenants: TenantStore,
+    *,
+    limit: int = 25,
+    status: str | None = None,
+    trigger: str | None = None,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """One page of the current owner's runs, newest first (not an earlier owner's:
+    ``Tenant.owner_since``), with the cursor of the next page (None: this is the last)."""
+    after = decode_cursor(cursor) if cursor else None
+    since = owner_since(tenant_id, tenants)
+    found = store.list_runs(tenant_id, limit + 1, since, status=status, trigger=trigger, after=after)
+    page = found[:limit]
+    more = len(found) > limit
+    return {"runs": [_summary(r) for r in page], "next_cursor": encode_cursor(page[-1]) if more else None}
+
+
+def encode_cursor(run: Run) -> str:
+    """Where the next page starts: after this run, in the list's order (opaque to clients)."""
+    raw = json.dumps([run.created_at.isoformat(), run.run_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (created_at, run_id) a cursor names; a cursor this api did not make is invalid input."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, run_id = json.loads(raw)
+        at = datetime.fromisoformat(created)
+        if not isinstance(run_id, str) or at.tzinfo is None:
+            raise ValueError(run_id)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            "cursor: not one this api gave: start again from the first page", ["cursor"]
+        ) from exc
+    return at, run_id
 
 
 def owned_run(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> Run:
@@ -104,14 +168,41 @@ def owned_run(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore
     and so is one of an earlier owner of the workspace (``Tenant.owns``). Its log holds what their
     grant could read, and deciding or resuming it would act on their plan with this owner's token."""
     run = store.get_run(tenant_id, run_id)
-    since = _owner_since(tenant_id, tenants) if run is not None else None
+    since = owner_since(tenant_id, tenants) if run is not None else None
     if run is None or (since is not None and run.created_at < since):
         raise NotFound(f"run {run_id} was not found")  # run_id: checked by the route (is_run_id)
     return run
 
 
-def timeline(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> dict[str, Any]:
-    """The run and its events (:func:`owned_run`)."""
+def etag_of(run: Run) -> str:
+    """A weak validator of what ``GET /runs/{id}`` shows: the log's last event and the document's
+    last write (a control or a decision changes one of them)."""
+    return f'W/"{run.state.last_seq}-{int(run.updated_at.timestamp() * 1_000_000)}"'
+
+
+def timeline(
+    tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore, if_none_match: str = ""
+) -> tuple[dict[str, Any] | None, str]:
+    """The run, its events and what it wrote (:func:`owned_run`), with its ETag; None for the body
+    when ``if_none_match`` names that ETag: then the events are not read at all."""
     run = owned_run(tenant_id, run_id, store, tenants)
-    events = [e.model_dump(mode="json") for e in store.list_events(tenant_id, run_id)]
-    return _summary(run) | {"events": events}
+    tag = etag_of(run)
+    if tag in {t.strip() for t in if_none_match.split(",")}:
+        return None, tag
+    log = store.list_events(tenant_id, run_id)
+    events = [e.model_dump(mode="json") for e in log]
+    return _summary(run) | {"events": events, "wrote": wrote(log)}, tag
+
+
+def wrote(log: list[RunEvent]) -> list[dict[str, str]]:
+    """What the run's effects made, with a link: the results of steps that had an intent (a write to
+    Notion, a pull request, a deployment) and name an http(s) URL, each once, in order."""
+    effects = {e.step for e in log if isinstance(e, ToolIntent)}
+    found: list[dict[str, str]] = []
+    for event in log:
+        if isinstance(event, ToolResult) and event.step in effects:
+            url = event.output.get("url")
+            linked = isinstance(url, str) and url.startswith(("https://", "http://"))
+            if linked and all(item["url"] != url for item in found):
+                found.append({"tool": event.tool, "url": str(url)})
+    return found

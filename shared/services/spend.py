@@ -8,10 +8,18 @@ budgets as stored; a lowered budget or others' spend takes effect within the cac
 
 import threading
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
+from shared.domain.events import RunStatus
 from shared.domain.run_limits import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
+from shared.domain.runs import Run
 from shared.services.deps import Deps
+
+CHART_DAYS = 30  # GET /usage's days: one spend sum each
+RECENT_RUNS = 200  # the month's runs GET /usage ranks by cost, newest first
+COSTLIEST = 5
+HELD_RUNS = 20  # of each held status
 
 
 class SpendCache:
@@ -74,16 +82,63 @@ def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
 
 def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
     """What the workspace spent on models today and this month (UTC days and months, as the budgets
-    count them), read now rather than from this instance's cache, against its budgets. ``paused``:
+    count them), read now rather than from this instance's cache, against its budgets. Also each of
+    the last ``CHART_DAYS`` days, the month's costliest runs, and the runs held and why. ``paused``:
     why Notion's events start nothing now (a spent budget), or None."""
     now = deps.clock()
     day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
     day_usd, month_usd = deps.store.spend(tenant_id, day, month)
     budget = deps.budget(tenant_id)
     spent = over_tenant_budget(day_usd, month_usd, budget)
+    days = [(now - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(CHART_DAYS - 1, -1, -1)]
+    per_day = deps.store.spend_days(tenant_id, days)
     return {
         "day": {"date": day, "spent_usd": round(day_usd, 6), "budget_usd": budget.day_usd},
         "month": {"month": month, "spent_usd": round(month_usd, 6), "budget_usd": budget.month_usd},
         "run_budget_usd": budget.run_usd,
         "paused": spent.reason if spent else None,
+        "days": [
+            {"date": d, "spend_usd": round(usd, 6), "budget_usd": budget.day_usd}
+            for d, usd in zip(days, per_day, strict=True)
+        ],
+        **_runs_of_note(deps, tenant_id, now),
     }
+
+
+def _runs_of_note(deps: Deps, tenant_id: str, now: datetime) -> dict[str, Any]:
+    """The month's costliest runs (among its latest ``RECENT_RUNS``) and the runs held (paused, or
+    waiting for a person to lift a limit), each with why; only the current owner's."""
+    tenant = deps.tenants.get(tenant_id, fresh=True) if deps.tenants is not None else None
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    owner = tenant.owner_since if tenant is not None else None
+    since = max(month_start, owner) if owner is not None else month_start
+    recent = deps.store.list_runs(tenant_id, RECENT_RUNS, since)
+    costly = sorted((r for r in recent if r.state.cost_usd > 0), key=lambda r: -r.state.cost_usd)
+    held = [
+        r
+        for status in (RunStatus.PAUSED, RunStatus.WAITING_FOR_HUMAN)
+        for r in deps.store.list_runs(tenant_id, HELD_RUNS, owner, status=status.value)
+    ]
+    return {
+        "costliest_runs": [
+            {
+                "run_id": r.run_id,
+                "goal": r.state.goal,
+                "cost_usd": round(r.state.cost_usd, 6),
+                "status": r.state.status.value,
+            }
+            for r in costly[:COSTLIEST]
+        ],
+        "paused_runs": [
+            {"run_id": r.run_id, "goal": r.state.goal, "status": r.state.status.value, "reason": _why_held(r)}
+            for r in held
+            if r.state.status == RunStatus.PAUSED or (r.state.waiting and r.state.waiting.purpose == "limit")
+        ],
+    }
+
+
+def _why_held(run: Run) -> str:
+    waiting = run.state.waiting
+    if run.state.status == RunStatus.PAUSED:
+        return run.state.last_error or "paused by a person: resume it to go on"
+    return waiting.prompt if waiting else ""

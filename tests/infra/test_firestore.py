@@ -41,6 +41,10 @@ def _idx(collection: str, scope: str, *fields: str) -> Index:
     return (collection, scope, tuple((f, "ASCENDING") for f in fields))
 
 
+def _ordered(collection: str, scope: str, *fields: tuple[str, str]) -> Index:
+    return (collection, scope, tuple(fields))
+
+
 # (adapter file, qualified function) -> the query it makes and the composite indexes it needs.
 QUERIES: dict[tuple[str, str], Query] = {
     ("firestore_dead_letters.py", "FirestoreDeadLetters.recent"): Query(
@@ -51,7 +55,34 @@ QUERIES: dict[tuple[str, str], Query] = {
         "tenants/{t}/runs/{r}/events: seq > n order by seq; one field, collection scope: automatic", ()
     ),
     ("firestore_store.py", "FirestoreRunStore.list_runs"): Query(
-        "tenants/{t}/runs order by created_at DESC; one field, collection scope: automatic", ()
+        "tenants/{t}/runs [status == ?] [trigger == ?] [created_at >= ?] order by created_at DESC, "
+        "run_id DESC, start_after a cursor (GET /runs): two orders need a composite index, one per "
+        "combination of the equalities",
+        (
+            _ordered("runs", "COLLECTION", ("created_at", "DESCENDING"), ("run_id", "DESCENDING")),
+            _ordered(
+                "runs",
+                "COLLECTION",
+                ("status", "ASCENDING"),
+                ("created_at", "DESCENDING"),
+                ("run_id", "DESCENDING"),
+            ),
+            _ordered(
+                "runs",
+                "COLLECTION",
+                ("trigger", "ASCENDING"),
+                ("created_at", "DESCENDING"),
+                ("run_id", "DESCENDING"),
+            ),
+            _ordered(
+                "runs",
+                "COLLECTION",
+                ("status", "ASCENDING"),
+                ("trigger", "ASCENDING"),
+                ("created_at", "DESCENDING"),
+                ("run_id", "DESCENDING"),
+            ),
+        ),
     ),
     ("firestore_store.py", "FirestoreRunStore.held"): Query(
         "tenants/{t}/runs: status in [waiting_for_human, paused] (a disconnect cancels them); one "
@@ -81,6 +112,11 @@ QUERIES: dict[tuple[str, str], Query] = {
         "api_keys: tenant_id == ? (GET and POST /api-keys; sorted in memory, a workspace has a few "
         "keys); one equality: the automatic single-field index serves it",
         (),
+    ),
+    ("firestore_store.py", "FirestoreRunStore.spend_days"): Query(
+        "collection group events: tenant_id == ?, kind == 'model_used', day == ?, sum(cost_usd), one "
+        "per day of GET /usage's chart: the spend query's day index",
+        (_idx("events", "COLLECTION_GROUP", "tenant_id", "kind", "day", "cost_usd"),),
     ),
     ("firestore_store.py", "FirestoreRunStore.spend"): Query(
         "collection group events: tenant_id == ?, kind == 'model_used', day|month == ?, sum(cost_usd); "

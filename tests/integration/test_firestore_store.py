@@ -402,3 +402,42 @@ def test_runs_are_listed_newest_first_and_from_a_time_on(firestore_db: Any) -> N
     assert [r.run_id for r in store.list_runs("t-since")] == ["r-new", "r-old"]
     assert [r.run_id for r in store.list_runs("t-since", since=since)] == ["r-new"]
     assert store.list_runs("t-since", since=datetime.now(UTC) + timedelta(seconds=1)) == []
+
+
+def test_pages_of_runs_by_status_and_trigger_miss_and_repeat_none(firestore_db: Any) -> None:
+    """GET /runs' query on Firestore: equalities, the range, both orders and start_after together
+    (runs created in the same instant are ordered by run_id, so no page boundary splits a tie)."""
+    store = FirestoreRunStore(firestore_db)
+    triggers = ["webhook", "api", "manual"]
+    for i in range(30):
+        head = planned().model_copy(update={"trigger": triggers[i % 3]})
+        store.create_run("t-pages", f"r{i:02}", [head])
+        if i % 2:
+            store.append(
+                "t-pages",
+                f"r{i:02}",
+                fold([head]),
+                [RunFinished(seq=2, at=head.at, status=RunStatus.COMPLETED, summary="")],
+            )
+    since = datetime.now(UTC) - timedelta(minutes=1)
+
+    def every(**filters: Any) -> list[str]:
+        found, after = [], None
+        while True:
+            page = store.list_runs("t-pages", 4, since, after=after, **filters)
+            found += [r.run_id for r in page]
+            if len(page) < 4:
+                return found
+            after = (page[-1].created_at, page[-1].run_id)
+
+    listed = store.list_runs("t-pages", 100)
+    order = [(r.created_at, r.run_id) for r in listed]
+    assert order == sorted(order, reverse=True) and len(listed) == 30
+    assert every() == [r.run_id for r in listed]
+    assert every(trigger="manual") == [r.run_id for r in listed if r.state.trigger == "manual"]
+    assert every(status="completed") == [r.run_id for r in listed if int(r.run_id[1:]) % 2]
+    both = every(status="running", trigger="api")
+    assert both == [r.run_id for r in listed if r.state.trigger == "api" and not int(r.run_id[1:]) % 2]
+    assert len(both) == 5
+    doc = firestore_db.collection("tenants").document("t-pages").collection("runs").document("r00").get()
+    assert doc.to_dict()["trigger"] == "webhook"

@@ -42,7 +42,7 @@ def test_a_key_acts_for_its_workspace_until_it_is_deleted(
     assert api_keys.parse(key) is not None and key.startswith(f"na_{key_id}_")
 
     runs = api.get("/runs", headers=auth(key))
-    assert runs.status_code == 200 and runs.json == {"runs": []}
+    assert runs.status_code == 200 and runs.json == {"runs": [], "next_cursor": None}
     started = api.post("/runs", json={"goal": "Summarise the week"}, headers=auth(key))
     assert started.status_code == 202 and started.json is not None
     planned = [task[1] for task in fakes.queue.tasks if isinstance(task[1], PlanTask)]

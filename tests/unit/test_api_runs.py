@@ -35,7 +35,7 @@ def test_approve_by_session_resumes_and_a_second_approve_is_a_conflict(fakes: Fa
     pump(fakes)
     listed: Any = api.get("/runs", headers=auth(token)).json
     assert [(r["run_id"], r["status"]) for r in listed["runs"]] == [(run_id, "completed")]
-    assert api.get("/runs", headers=auth(other)).json == {"runs": []}
+    assert api.get("/runs", headers=auth(other)).json == {"runs": [], "next_cursor": None}
 
 
 def test_a_link_is_signed_safe_to_open_and_single_use(fakes: FakeContainer) -> None:

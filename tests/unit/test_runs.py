@@ -120,7 +120,8 @@ def test_a_step_of_an_unknown_run_is_not_found() -> None:
 def test_timeline_is_scoped_to_the_tenant() -> None:
     deps, _, page = idea_deps()
     start_run(plan_task(page), deps)
-    assert timeline("t1", "r1", deps.store, deps.need_tenants())["events"][0]["kind"] == "run_planned"
+    body, _ = timeline("t1", "r1", deps.store, deps.need_tenants())
+    assert body is not None and body["events"][0]["kind"] == "run_planned"
     with pytest.raises(NotFound):
         timeline("t2", "r1", deps.store, deps.need_tenants())
 

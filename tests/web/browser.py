@@ -97,6 +97,7 @@ class Console:
 
     def fill(self, label: str, text: str) -> None:
         """Reach a text field by keyboard, select what it holds and type ``text``."""
+        expect(self.page.get_by_label(label).first).to_be_visible()
         roles: tuple[Role, ...] = ("textbox", "searchbox", "spinbutton")
         self.reach(next((r for r in roles if self._is(r, label)), "textbox"), label)
         self.page.keyboard.press("Control+A")

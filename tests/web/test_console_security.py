@@ -85,7 +85,7 @@ def test_workspace_content_holding_html_renders_as_text(
     c.open("/#/onboarding")
     c.fill("Search what the agent can see", "Idea")
     c.press("button", "Search")
-    expect(c.page.get_by_text("Idea " + HOSTILE)).to_be_visible()
+    expect(c.page.get_by_role("checkbox", name="Idea " + HOSTILE)).to_be_visible()
     c.open("/#/runs")
     expect(c.page.get_by_role("link", name="Goal " + HOSTILE)).to_be_visible(timeout=30_000)
     assert c.page.locator("main img, main script").count() == 0

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from functions.routes.runs import TriggerKind
 from shared.domain.events import Risk, RunEvent, RunStatus
 from shared.domain.runs import Waiting
 from shared.domain.schema import Schema
@@ -17,11 +18,22 @@ class RunStarted(Schema):
     status: Literal["planning"]
 
 
+class RunHeaders(Schema):
+    if_none_match: str | None = Field(
+        None,
+        alias="If-None-Match",
+        max_length=200,
+        pattern=r"^[!-~ ]*$",
+        description="The ETag of an earlier answer: a 304 without a body if the run has not changed",
+    )
+
+
 class RunSummary(Schema):
     """A run as listed (``shared.services.runs``)."""
 
     run_id: str
     status: RunStatus
+    trigger: TriggerKind | None = Field(description="How it started; null for a run before this was kept")
     goal: str
     cursor: int = Field(description="The step it is at, from 1")
     steps: int = Field(description="How many steps its plan has")
@@ -35,15 +47,24 @@ class RunSummary(Schema):
 
 
 class RunList(Schema):
-    """The current owner's runs, newest first."""
+    """One page of the current owner's runs, newest first."""
 
     runs: list[RunSummary]
+    next_cursor: str | None = Field(description="Gives the next page as ?cursor=; null on the last page")
+
+
+class Wrote(Schema):
+    """Something a run's effect made: a Notion page, a pull request, a deployment."""
+
+    tool: str
+    url: str
 
 
 class RunTimeline(RunSummary):
-    """The run and the events of its log, in order."""
+    """The run, the events of its log in order, and what it wrote."""
 
     events: list[RunEvent]
+    wrote: list[Wrote] = Field(description="Links to what its effects made, in order")
 
 
 class RunMoved(Schema):

@@ -4,6 +4,7 @@ import datetime as dt
 
 from pydantic import Field
 
+from shared.domain.events import RunStatus
 from shared.domain.schema import Schema
 
 
@@ -19,6 +20,26 @@ class MonthSpend(Schema):
     budget_usd: float
 
 
+class ChartDay(Schema):
+    date: dt.date
+    spend_usd: float
+    budget_usd: float = Field(description="The day budget")
+
+
+class CostlyRun(Schema):
+    run_id: str
+    goal: str
+    cost_usd: float
+    status: RunStatus
+
+
+class HeldRun(Schema):
+    run_id: str
+    goal: str
+    status: RunStatus
+    reason: str = Field(description="Why it is held: paused by a person, or the limit it asks to lift")
+
+
 class Usage(Schema):
     """What the workspace spent on models today and this month, against its budgets."""
 
@@ -28,3 +49,8 @@ class Usage(Schema):
     paused: str | None = Field(
         description="Why Notion's events start nothing now (a spent budget); null: they do"
     )
+    days: list[ChartDay] = Field(description="The last 30 days (UTC), oldest first, today last")
+    costliest_runs: list[CostlyRun] = Field(
+        description="This month's 5 costliest runs, among its latest 200, costliest first"
+    )
+    paused_runs: list[HeldRun] = Field(description="Runs paused, or waiting for a person to lift a limit")
