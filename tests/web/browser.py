@@ -5,7 +5,6 @@ under ``build/screenshots/``."""
 
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -163,15 +162,3 @@ def axe(page: Page) -> list[dict[str, Any]]:
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})).violations"""
     )
     return violations
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 30.0) -> Any:
-    """``check()``'s first truthy answer within the time, else an AssertionError naming ``what``."""
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")

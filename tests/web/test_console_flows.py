@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, expect
 
 from local.demo import READY
 from local.stack import LocalStack
-from tests.web.browser import Console, Figures, wait_until
+from tests.web.browser import Console, Figures
 
 pytestmark = pytest.mark.e2e
 LIVE_S = 30_000  # ms a live change may take to show (the console polls every 2 to 3 s)
@@ -111,6 +111,8 @@ def test_a_page_change_starts_a_run_that_appears_and_moves_live(visit: Visit) ->
     link = row.get_by_role("link")
     goal = link.inner_text()
     c.press("link", goal, exact=True)
+    expect(c.page).to_have_url(re.compile(r"#/runs/[^/?]+$"))
+    expect(c.page.get_by_role("heading", level=1, name=goal)).to_be_visible()
     expect(c.page.get_by_text("Waiting for you").first).to_be_visible(timeout=LIVE_S)
     visit.run_id = c.page.url.rsplit("/", 1)[-1]
     expect(c.page.get_by_role("button", name="Approve")).to_be_visible()
@@ -133,7 +135,7 @@ def test_run_again_starts_a_new_run_of_the_same_goal(visit: Visit) -> None:
     c = visit.console
     goal = c.page.get_by_role("heading", level=1).inner_text()
     c.press("button", "Run again")
-    wait_until(lambda: visit.run_id not in c.page.url, "the new run's page")
+    expect(c.page).not_to_have_url(re.compile(re.escape(visit.run_id)), timeout=LIVE_S)
     expect(c.page.get_by_role("heading", level=1, name=goal)).to_be_visible(timeout=LIVE_S)
     c.screen("run-again", goal)
     status, listed = c.api("GET", "/runs?trigger=manual", None)
@@ -146,7 +148,7 @@ def test_usage_notifications_integrations_and_settings_screens(visit: Visit) -> 
     expect(c.page.get_by_role("img", name="Spend per day")).to_be_visible()
     c.screen("usage", "Usage")
     c.press("link", "Notifications", exact=True)
-    expect(c.page.locator("tbody tr").first).to_be_visible()
+    expect(c.page.locator("tbody tr, .empty").first).to_be_visible()
     c.screen("notifications", "Notifications")
     c.press("link", "Integrations", exact=True)
     expect(c.page.get_by_role("heading", name="Slack Not connected")).to_be_visible()
@@ -195,4 +197,7 @@ def test_disconnect_says_what_it_cancels_and_ends_the_session(visit: Visit) -> N
     sandbox = urlsplit(visit.stack.sandbox_url).netloc
     others = c.other_hosts()
     assert all(urlsplit(u).netloc == sandbox and "/v1/oauth/authorize" in u for u in others), others
-    assert c.console_errors == [] or all("401" in e or "404" in e for e in c.console_errors), c.console_errors
+    # The browser logs each refused request (a signed-out GET /session, a run still being planned,
+    # the planning hour 31); nothing else may go wrong in the page.
+    expected = ("status of 400", "status of 401", "status of 404")
+    assert [e for e in c.console_errors if not any(x in e for x in expected)] == []
