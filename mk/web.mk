@@ -8,7 +8,7 @@ WEB_STAMP := web/node_modules/.installed
 .PHONY: web check-node
 
 check-node:
-	@command -v node >/dev/null 2>&1 && node -e 'process.exit(+process.versions.node.split(".")[0] < 20)' || { \
+	@command -v node >/dev/null 2>&1 && node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' || { \
 	  echo "Node.js 20 or later is needed to build the console (web/): install it (e.g. Debian's nodejs" >&2; \
 	  echo "or nodesource's node 20) and re-run." >&2; exit 1; }
 

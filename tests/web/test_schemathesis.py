@@ -77,6 +77,7 @@ class Seeded(NamedTuple):
             "GET /runs/{run_id}": runs,
             **{f"POST /runs/{{run_id}}/{d}": [stale] for d in ("approve", "reject", "answer")},
             "POST /runs/{run_id}/cancel": [ended],
+            "POST /runs/{run_id}/again": [ended],
             **{f"POST /runs/{{run_id}}/{c}": [ended, held] for c in ("pause", "resume")},
             "PUT /integrations/{name}": [slack],
             "POST /home": [{"body": {"parent_page_id": self.home_page, "tasks": "auto"}}],

@@ -29,7 +29,7 @@ function DayChart({ days }: { days: S["Usage"]["days"] }) {
           </rect>
         ))}
         <line class="budget" x1={0} x2={width} y1={y(budget)} y2={y(budget)} />
-        <text x={4} y={Math.max(y(budget) - 4, 12)} class="label">
+        <text x={4} y={Math.min(y(budget) + 16, height)} class="label">
           day budget {money(budget)}
         </text>
       </svg>
