@@ -54,8 +54,12 @@ check-java:
 # console in a browser, mk/webcheck.mk); benchmarks have their own targets.
 PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/web
 
+# On PYTEST_WORKERS processes (pytest-xdist); the red team alone after, in one process: its RESULT
+# line sums what its modules found in that process (tests/redteam/test_zz_result.py).
+PYTEST_WORKERS ?= 2
 pytest: $(VENV)/.synced check-java
-	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_SUITES)
+	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_SUITES) --ignore=tests/redteam
+	$(PY) -m pytest -q -p no:cacheprovider tests/redteam
 
 test: check-python lint typecheck pytest infra-tests web-check
 	@echo "make test: all checks passed"

@@ -1,6 +1,7 @@
 """Shared fixtures: the real Firestore emulator (one per test session, reset per test that asks)."""
 
 import os
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,3 +47,28 @@ def firestore_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fir
 def firestore_db(firestore_emulator: FirestoreEmulator) -> Any:
     firestore_emulator.reset()
     return firestore_emulator.client()
+
+
+# pytest-xdist (make test runs the suites on 2 workers): each worker hands the reliability totals it
+# counted to the controller, which prints the one RESULT line the suite asserts scenario by scenario.
+RESULT_KEYS = ("runs", "lost", "duplicated_effects", "stuck")
+_WORKER_TOTALS: list[dict[str, int]] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    reliability = sys.modules.get("tests.reliability.conftest")
+    if workeroutput is not None and reliability is not None:
+        workeroutput["result_totals"] = dict(reliability.TOTALS)
+
+
+def pytest_testnodedown(node: Any, error: object) -> None:
+    totals = getattr(node, "workeroutput", {}).get("result_totals")
+    if totals:
+        _WORKER_TOTALS.append(totals)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _WORKER_TOTALS:
+        summed = {k: sum(t.get(k, 0) for t in _WORKER_TOTALS) for k in RESULT_KEYS}
+        terminalreporter.write_line("RESULT " + " ".join(f"{k}={v}" for k, v in summed.items()))

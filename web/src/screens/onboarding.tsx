@@ -4,7 +4,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
 import { type Draft, SettingsFields, changeOf, draftOf } from "../settings_form";
-import { Empty, ErrorText, Loading, go, useAction, useLoad } from "../ui";
+import { Empty, ErrorText, Loading, useAction, useLoad } from "../ui";
+import { StartRun } from "./runs";
 
 type Item = S["PickerItem"];
 type Rule = S["Rule"];
@@ -265,29 +266,12 @@ export function OnboardingScreen() {
 }
 
 function FirstRun({ source }: { source: string }) {
-  const [goal, setGoal] = useState(source ? `Summarise what changed in ${source} this week` : "Summarise what changed in my workspace this week");
-  const [busy, error, act] = useAction();
-  const start = (event: Event) => {
-    event.preventDefault();
-    void act(async () => {
-      const started = await send<S["RunStarted"]>("POST", url("/runs"), { goal });
-      go(`#/runs/${encodeURIComponent(started.run_id)}`);
-    });
-  };
+  const goal = `Summarise what changed in ${source || "my workspace"} this week`;
   return (
     <section>
       <h1>You are set up</h1>
       <p>Changes in what you chose now start runs. Try a first one:</p>
-      <form class="inline" onSubmit={start}>
-        <label>
-          First run's goal
-          <input value={goal} onInput={(e) => setGoal(e.currentTarget.value)} maxLength={2000} required />
-        </label>
-        <button type="submit" class="primary" disabled={busy}>
-          Start this run
-        </button>
-      </form>
-      <ErrorText error={error} />
+      <StartRun label="First run's goal" button="Start this run" initial={goal} />
       <p>
         <a href="#/runs">Go to runs</a>
       </p>

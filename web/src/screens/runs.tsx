@@ -12,8 +12,9 @@ const TRIGGERS: Record<string, string> = {
 };
 const REFRESH_MS = 3000;
 
-function NewRun() {
-  const [goal, setGoal] = useState("");
+/** A goal and a button that starts a run of it (POST /runs), then shows that run. */
+export function StartRun({ label, button, initial = "" }: { label: string; button: string; initial?: string }) {
+  const [goal, setGoal] = useState(initial);
   const [busy, error, run] = useAction();
   const start = (event: Event) => {
     event.preventDefault();
@@ -25,11 +26,11 @@ function NewRun() {
   return (
     <form class="inline" onSubmit={start}>
       <label>
-        New run's goal
+        {label}
         <input value={goal} onInput={(e) => setGoal(e.currentTarget.value)} maxLength={2000} required />
       </label>
-      <button type="submit" disabled={busy}>
-        Start
+      <button type="submit" class="primary" disabled={busy}>
+        {button}
       </button>
       <ErrorText error={error} />
     </form>
@@ -87,7 +88,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
   return (
     <section>
       <h1>Runs</h1>
-      <NewRun />
+      <StartRun label="New run's goal" button="Start" />
       <div class="filters">
         <label>
           Status
