@@ -1,6 +1,7 @@
 """The local stack leaves no orphan process: on Ctrl-C, on SIGTERM and when starting fails; and no
 working directory, unless something failed (then it keeps the logs)."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -59,22 +60,34 @@ def test_the_stack_stops_everything_it_started_on_a_signal(sig: signal.Signals, 
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert proc.stdout is not None
-    printed = []
-    for line in proc.stdout:
-        if "Local stack is up" in line:
-            break
-        printed.append(line)
-    else:
-        pytest.fail(f"the stack did not come up (exit {proc.wait()})")
-    workdir = Path(json.loads("".join(printed))["workdir"])
-    assert (workdir / "logs").is_dir()
-    children = descendants(proc.pid)
-    assert len(children) >= 9  # Firestore, Cloud Tasks and seven functions
-    proc.send_signal(sig)
-    assert proc.wait(timeout=20) in (0, 143, -sig)
-    assert wait_gone(children) == set()
-    assert not workdir.exists()  # a stop on a signal is a clean stop
+    try:
+        assert proc.stdout is not None
+        printed = []
+        for line in proc.stdout:
+            if "Local stack is up" in line:
+                break
+            printed.append(line)
+        else:
+            pytest.fail(f"the stack did not come up (exit {proc.wait()})")
+        workdir = Path(json.loads("".join(printed))["workdir"])
+        assert (workdir / "logs").is_dir()
+        children = descendants(proc.pid)
+        assert len(children) >= 9  # Firestore, Cloud Tasks and seven functions
+        proc.send_signal(sig)
+        assert proc.wait(timeout=20) in (0, 143, -sig)
+        assert wait_gone(children) == set()
+        assert not workdir.exists()  # a stop on a signal is a clean stop
+    finally:  # a failed check still stops the stack it started
+        if proc.poll() is None:
+            left = descendants(proc.pid)
+            proc.terminate()  # the stack stops its children on SIGTERM
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                for pid in left:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
 
 
 def test_a_failed_start_stops_what_had_started(monkeypatch: pytest.MonkeyPatch) -> None:

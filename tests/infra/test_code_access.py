@@ -70,7 +70,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/followups.py:_plan_page_change": RUNS,
     "shared/services/humans.py:_replan": frozenset({"api"}),
     "shared/services/humans.py:link_claims": frozenset({"api"}),
-    "shared/services/runs.py:request_run": frozenset({"api"}),
+    "shared/services/runs.py:_queue": frozenset({"api"}),  # request_run, run_again
     # A notification_email to confirm (PATCH /settings): its mail on the notify queue; the link's
     # check (POST /email-confirmations/preview|confirm).
     "shared/services/email_confirmation.py:ask": frozenset({"api"}),

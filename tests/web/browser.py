@@ -105,11 +105,15 @@ class Console:
             self.page.keyboard.type(text)
 
     def choose(self, label: str, option: str) -> None:
-        """Reach a select by keyboard and pick ``option`` (the keyboard's type-ahead picks it)."""
+        """Reach a select by keyboard and move its choice with the arrow keys to ``option``."""
         self.reach("combobox", label)
         select = self.page.get_by_role("combobox", name=label).first
-        select.select_option(label=option)  # what type-ahead does, without its timing
-        expect(select).to_have_value(select.evaluate("el => el.value"))
+        labels: list[str] = select.evaluate("el => [...el.options].map(o => o.label)")
+        target, now = labels.index(option), select.evaluate("el => el.selectedIndex")
+        value = select.evaluate(f"el => el.options[{target}].value")  # the list may change once chosen
+        for _ in range(abs(target - now)):
+            self.page.keyboard.press("ArrowDown" if target > now else "ArrowUp")
+        expect(select).to_have_value(value)
 
     def _is(self, role: Role, name: str) -> bool:
         return self.page.get_by_role(role, name=name).count() > 0
