@@ -38,7 +38,7 @@ def notify(request: Request) -> Response:
         check_caller(request, c.settings, Target.NOTIFY)
         task = parse_task(request, NotifyTask, Queue.NOTIFY, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id or "")
-        outcome = deliver_notification(task, c.notifier, c.tenants, c.queue)
+        outcome = deliver_notification(task, c.notifier, c.tenants, c.queue, console=c.settings.frontend_url)
         body: dict[str, object] = {"notification_id": task.notification_id, "delivered": outcome.delivered}
         if outcome.deferred_until is not None:
             body["deferred_until"] = outcome.deferred_until.isoformat()

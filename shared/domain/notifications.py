@@ -12,6 +12,7 @@ import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from pydantic import ConfigDict
 
@@ -179,8 +180,22 @@ def decision_text(task: NotifyTask, links: Links = NO_LINKS) -> str:
     where the owner alone reads it), else :data:`DECIDE_IN_APP` (module docstring)."""
     if decision_request(task) is None:
         return task.text
-    decide = f"Approve: {links.approve}\nReject: {links.reject}" if links.approve else DECIDE_IN_APP
+    decide = f"Approve: {links.approve}\nReject: {links.reject}" if links.approve else decide_in_app(task)
     return f"{task.text.rstrip()}\n\n{decide}".lstrip("\n")
+
+
+def decide_in_app(task: NotifyTask) -> str:
+    """:data:`DECIDE_IN_APP`, with the run's page in the console when the task names it (an http(s)
+    URL: never a link a person could not open)."""
+    url = task.data.get("console_url")
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return f"{DECIDE_IN_APP} Open the run: {url}"
+    return DECIDE_IN_APP
+
+
+def console_run_url(frontend_url: str, run_id: str) -> str:
+    """The run's page in the console at ``frontend_url`` (its screens route on the fragment)."""
+    return f"{frontend_url.rstrip('/')}/#/runs/{quote(run_id, safe='')}"
 
 
 def comment_text(task: NotifyTask) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.config import Queue
 from shared.domain.daily import zone_of
-from shared.domain.notifications import asks_links, quiet_until
+from shared.domain.notifications import asks_links, console_run_url, decision_request, quiet_until
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import NothingSent
@@ -38,7 +38,12 @@ def deliver_notification(
     tenants: TenantStore,
     queue: TaskQueue,
     now: datetime | None = None,
+    *,
+    console: str = "",
 ) -> Delivery:
+    """Deliver ``task`` now, or put it back for its quiet hours' end or its pace. A decision's text
+    links the run's page in the console at ``console`` (the frontend URL), added as it is sent: the
+    queued body and its record hold no link."""
     now = now or datetime.now(UTC)
     # Read fresh when notify mints links for it: they carry its session_epoch, which a disconnect changes.
     tenant = tenants.get(task.tenant_id, fresh=asks_links(task))
@@ -54,8 +59,13 @@ def deliver_notification(
         queue.enqueue(Queue.NOTIFY, task, name, delay_s=(until - now).total_seconds())
         log.info("notification %s deferred to %s (quiet hours)", task.notification_id, until.isoformat())
         return Delivery(False, until)
+    sent = task
+    if console and task.run_id and decision_request(task) is not None:
+        sent = task.model_copy(
+            update={"data": task.data | {"console_url": console_run_url(console, task.run_id)}}
+        )
     try:
-        delivered = notifier.deliver(task, tenant)
+        delivered = notifier.deliver(sent, tenant)
     except NothingSent as exc:  # not sent for the connection's pace (or a limit): again at its turn
         if not exc.retry_after_s:
             raise

@@ -8,8 +8,13 @@ import pytest
 
 from shared.config import Queue
 from shared.domain.events import ModelUsed, RunStatus
+from shared.domain.notifications import DECIDE_IN_APP, comment_text
 from shared.domain.runs import Run, RunState, Waiting
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask
+from shared.domain.tenants import Tenant
+from shared.ports import Notifier
+from shared.services.notifications import deliver_notification
 from shared.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client
 from tests.support.api_runs import PLAN, auth, fake_container, pump, waiting_run
@@ -225,3 +230,21 @@ def test_usage_has_thirty_days_the_costliest_runs_and_what_is_held(fakes: FakeCo
     held = {r["run_id"]: r for r in usage["paused_runs"]}
     assert set(held) == {paused.run_id, asks.run_id}
     assert held[asks.run_id]["reason"] == limit.prompt and "resume" in held[paused.run_id]["reason"]
+
+
+def test_a_decision_s_notice_links_the_run_in_the_console(fakes: FakeContainer) -> None:
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
+    run_id, ask = waiting_run(fakes, api, token)
+    assert "console_url" not in ask.data  # the queued body holds no link: it is added as it is sent
+    sent: list[NotifyTask] = []
+
+    class Recording(Notifier):
+        def deliver(self, task: NotifyTask, tenant: Tenant | None) -> bool:
+            sent.append(task)
+            return True
+
+    deliver_notification(ask, Recording(), fakes.tenants, fakes.queue, console="https://na.example/")
+    page = f"https://na.example/#/runs/{run_id}"
+    assert comment_text(sent[0]).count(f"{DECIDE_IN_APP} Open the run: {page}") == 1
+    hostile = ask.model_copy(update={"data": ask.data | {"console_url": "javascript:alert(1)"}})
+    assert "javascript:" not in comment_text(hostile) and DECIDE_IN_APP in comment_text(hostile)
