@@ -6,7 +6,7 @@ else the session cookie (a session only for ``session_only`` routes). It refuses
 change (403), bounds the body (``JSON_BODY_LIMIT``), refuses a path id Firestore would (400).
 """
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from flask import Request, Response
 
@@ -29,6 +29,9 @@ from shared.domain.ids import id_problem
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.logs import add_labels
 from shared.services import sessions
+
+if TYPE_CHECKING:
+    from shared.ports import TenantStore
 
 # Every request authenticates (a session or an API key: secrets, tenants, api_keys); the other ports'
 # adapters load with the routes that use them, the Google client libraries now. Notion's client
@@ -69,16 +72,15 @@ def api(request: Request) -> Response:
             return reply(
                 {"error": "method_not_allowed", "reason": reason}, 405, {"Allow": ", ".join(allowed)}
             )
-        principal = sessions.Principal("") if route.public else _principal(request, route, method, c)
+        tenants = c.request_tenants()  # the tenant authentication reads is not read again
+        principal = sessions.Principal("") if route.public else _principal(request, route, method, c, tenants)
         # Every body bounded before a route sees it, also by those that look at it with get_data().
         read_body(request, JSON_BODY_LIMIT)
         for name, value in args.items():  # an id in the path names a document: none Firestore refuses
             if name.endswith("_id") and (problem := id_problem(value)):
                 raise InvalidInput(f"{name}: {problem}", [name])
         via: Literal["session", "key"] = "session" if principal.scopes is None else "key"
-        answer = route.handler(
-            Call(request=request, args=args, tenant_id=principal.tenant_id, container=c, via=via)
-        )
+        answer = route.handler(Call(request, args, principal.tenant_id, c, via, read_tenants=tenants))
         if (method, route.path) not in ENDS_SESSION:
             return answer
         response = answer if isinstance(answer, Response) else reply(*answer)
@@ -90,14 +92,16 @@ def api(request: Request) -> Response:
     return _cors.allow(request, handle(request, None, call), frontend_url)
 
 
-def _principal(request: Request, route: Route, method: str, c: Container) -> sessions.Principal:
+def _principal(
+    request: Request, route: Route, method: str, c: Container, tenants: "TenantStore"
+) -> sessions.Principal:
     """Who the request acts as: its Bearer session or key, else the session cookie, whose changes must
     come from the console (its Origin, its CSRF token: 403 otherwise); a key needs the route's scope."""
     frontend_url = c.settings.frontend_url
     principal = sessions.principal_of(
         request.headers.get("Authorization", ""),
         c.secrets,
-        c.tenants,
+        tenants,
         c.api_keys,
         session_only=route.session_only,
         cookie=request.cookies.get(session_cookie(frontend_url).name, ""),

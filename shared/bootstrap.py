@@ -175,6 +175,12 @@ class Container:
     def tenants(self) -> TenantStore:
         return self._once("tenants", self._build_tenants)
 
+    def request_tenants(self) -> TenantStore:
+        """A new tenant store for one request: each tenant read once, however often it is asked for."""
+        from shared.adapters.cached_tenants import ReadOnce
+
+        return ReadOnce(self.tenants)
+
     @property
     def oauth_states(self) -> OAuthStateStore:
         return self._once("oauth_states", self._build_oauth_states)

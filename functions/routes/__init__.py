@@ -9,12 +9,15 @@ alike, for the contract (``functions.openapi``)."""
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from flask import Request
 
 from functions._http import Reply
 from shared.bootstrap import Container
+
+if TYPE_CHECKING:
+    from shared.ports import TenantStore
 
 
 class Call(NamedTuple):
@@ -26,6 +29,13 @@ class Call(NamedTuple):
     tenant_id: str
     container: Container
     via: Literal["session", "key"] = "session"  # how the request authenticated
+    read_tenants: "TenantStore | None" = None  # this request's (``ReadOnce``): its tenant read once
+
+    @property
+    def tenants(self) -> "TenantStore":
+        """The tenants as this request reads them: the tenant its authentication read is not read
+        again (``ReadOnce``)."""
+        return self.read_tenants or self.container.tenants
 
 
 type Handler = Callable[[Call], Reply]

@@ -48,7 +48,7 @@ def start(call: Call) -> Reply:
         body.goal,
         body.page_id,
         body.request_id,
-        tenants=c.tenants,
+        tenants=call.tenants,
         requests=c.webhook_events,
         queue=c.queue,
     ), 202
@@ -93,7 +93,7 @@ def list_all(call: Call) -> Reply:
     page = runs.list_runs(
         call.tenant_id,
         c.store,
-        c.tenants,
+        call.tenants,
         limit=query.limit,
         status=status,
         trigger=query.trigger,
@@ -106,7 +106,7 @@ def get_run(call: Call) -> Reply:
     """The run's timeline with a weak ETag; 304 (the events unread) when If-None-Match names it."""
     c = call.container
     asked = call.request.headers.get("If-None-Match", "")
-    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.store, c.tenants, asked)
+    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.store, call.tenants, asked)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if body is None:
         return Response(status=304, headers=headers)
@@ -118,6 +118,6 @@ def again(call: Call) -> Reply:
     body = parse_json(call.request, Again) if call.request.get_data() else Again()
     c = call.container
     started = runs.run_again(
-        call.tenant_id, run_id_of(call), body.request_id, store=c.store, tenants=c.tenants, queue=c.queue
+        call.tenant_id, run_id_of(call), body.request_id, store=c.store, tenants=call.tenants, queue=c.queue
     )
     return started, 202
