@@ -11,6 +11,9 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
+# The functions' runtime for benchmarks: the archive's requirements.txt only (no dev tools), compiled
+RUNTIME_VENV := .venv-runtime
+RUNTIME_PY := $(RUNTIME_VENV)/bin/python
 
 .PHONY: help check-python check-java venv demo test lint typecheck pytest package
 
@@ -36,6 +39,13 @@ $(VENV)/.synced: pyproject.toml uv.lock $(UV) | check-python
 	@touch $@
 
 venv: $(VENV)/.synced
+
+$(RUNTIME_VENV)/.synced: pyproject.toml uv.lock $(UV) | check-python
+	rm -rf $(RUNTIME_VENV)
+	$(UV) venv --quiet --python "$(PYTHON)" $(RUNTIME_VENV)
+	$(UV) export --frozen --no-dev --no-emit-project --no-header --quiet > $(RUNTIME_VENV)/requirements.txt
+	$(UV) pip install --quiet --compile-bytecode --python $(RUNTIME_PY) -r $(RUNTIME_VENV)/requirements.txt
+	@touch $@
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .

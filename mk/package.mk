@@ -9,6 +9,7 @@ package: $(UV) | check-python
 	"$(PYTHON)" tools/package.py --uv $(UV) --out $(PACKAGE_ZIP)
 
 ## bench-coldstart: import time of every target in fresh processes against its floor, then each
-## function's first request from process start against a floor's (paired rounds, 95 % intervals)
-bench-coldstart: $(VENV)/.synced
-	$(PY) -m tests.perf.bench_coldstart
+## function's first request from process start against a floor's (paired rounds, 95 % intervals);
+## both run in the functions' runtime (the archive's requirements only, as Cloud Functions installs them)
+bench-coldstart: $(VENV)/.synced $(RUNTIME_VENV)/.synced
+	$(PY) -m tests.perf.bench_coldstart --python $(RUNTIME_PY)

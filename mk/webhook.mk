@@ -5,5 +5,5 @@
 BENCH_WEBHOOK_ARGS ?=
 
 .PHONY: bench-webhook
-bench-webhook: $(VENV)/.synced
-	$(PY) -m tests.perf.bench_webhook $(BENCH_WEBHOOK_ARGS)
+bench-webhook: $(VENV)/.synced $(RUNTIME_VENV)/.synced
+	$(PY) -m tests.perf.bench_webhook --python $(RUNTIME_PY) $(BENCH_WEBHOOK_ARGS)

@@ -1,7 +1,7 @@
 """``make bench-coldstart``'s cold request still measures real work: plan plans a run (the data source
-queried in the Notion sandbox, the model stand-in asked), execute-step runs its first step and notify
-comments on a page, each against a floor doing the same; two rounds, figures not judged (the
-benchmark judges them)."""
+queried in the Notion sandbox, the model stand-in asked), execute-step runs its first step, deploy
+creates an approved run's Vercel preview and notify comments on a page, each against a floor doing
+the same; two rounds, figures not judged (the benchmark judges them)."""
 
 import tempfile
 from pathlib import Path
@@ -16,7 +16,7 @@ from tests.perf.cold_request import measure
 pytestmark = pytest.mark.integration
 
 
-def test_plan_execute_step_and_notify_do_their_work_cold() -> None:
+def test_plan_execute_step_deploy_and_notify_do_their_work_cold() -> None:
     with tempfile.TemporaryDirectory(prefix="cold-") as tmp:
         source = Path(tmp) / "source"
         source.mkdir()
@@ -25,12 +25,14 @@ def test_plan_execute_step_and_notify_do_their_work_cold() -> None:
         try:
             backends.start()
             assert backends.model is not None
-            for target in ("plan", "execute_step", "notify"):
+            for target in ("plan", "execute_step", "deploy", "notify"):
                 row = measure(backends, source, target, rounds=2)  # raises if the work was not done
                 assert row.target_s > 0 and row.floor_s > 0
             # plan's target and floor asked the model in each of 3 runs (the warm-up's included), and
-            # execute-step's runs were planned by it (4 more runs)
-            assert backends.model.calls == 3 + 3 + 6
+            # execute-step's and deploy's runs were planned by it (6 runs each)
+            assert backends.model.calls == 3 + 3 + 6 + 6
+            deployments = httpx.get(f"{backends.code}/_sandbox/vercel/deployments").json()
+            assert len(deployments) == 3 + 3  # deploy's three runs and its floor's each deployed once
             headers = {"Authorization": f"Bearer {NOTION_TOKEN}", "Notion-Version": "2025-09-03"}
             listed = httpx.get(f"{backends.notion}/v1/comments", params={"block_id": PAGE}, headers=headers)
             notices = [c for c in listed.json()["results"] if "A cold notice" in str(c["rich_text"])]

@@ -1,9 +1,12 @@
 """What the HTTP benchmarks run against: the Firestore emulator, the local Cloud Tasks emulator (every
-queue held: tasks are created and kept, never dispatched), the Notion sandbox and a Gemini stand-in
-(``model_standin``), a connected bench tenant (the sandbox's demo workspace token; filters accepting
-every event), the secrets the functions read, and functions-framework processes of our targets or of
-a floor, each in a process group of its own (``local.processes``)."""
+queue held: tasks are created and kept, never dispatched), the Notion sandbox, the code sandbox (its
+Vercel), a Gemini stand-in (``model_standin``), a connected bench tenant (the sandbox's demo workspace
+token, Vercel connected; filters accepting every event), the secrets the functions read, and
+functions-framework processes of our targets or of a floor, each in a process group of its own
+(``local.processes``), run by ``python``: the runtime environment of ``make runtime-venv`` (the
+requirements the archive ships, no dev tools) for the benchmarks, this interpreter for tests."""
 
+import compileall
 import hashlib
 import hmac
 import json
@@ -11,13 +14,15 @@ import os
 import sys
 import urllib.request
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 from local.firestore_emulator import emulator_argv
 from local.notion_sandbox.seed import seed_ids
 from local.processes import ProcessGroup, free_port, http_answers
-from tests.perf.model_standin import ModelStandIn
+from shared.domain.integrations import Integration, code_token_secret
+from tests.perf.model_standin import DEPLOY_PROJECT, DEPLOY_REPOSITORY, ModelStandIn
 from tests.support.google_credentials import service_account_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +37,7 @@ SANDBOX = seed_ids("demo")
 DATA_SOURCE = SANDBOX["tasks_data_source"]  # the sandbox's Tasks, which plans read
 PAGE = SANDBOX["task_report"]  # the page the stand-in's plans read
 NOTION_TOKEN = "ntn_sandbox_demo"
+VERCEL_TOKEN = "vercel_bench_token"
 QUEUES = ("plan", "execute-step", "deploy", "notify", "floor")
 
 
@@ -59,9 +65,15 @@ def event_body() -> bytes:
     return json.dumps(event).encode()
 
 
+def _post(url: str, body: Mapping[str, object]) -> urllib.request.Request:
+    headers = {"Content-Type": "application/json"}
+    return urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+
+
 class Backends:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, python: str = sys.executable) -> None:
         self.workdir = workdir
+        self.python = python
         self.group = ProcessGroup(workdir / "logs")
         self.firestore = f"127.0.0.1:{free_port()}"
         self.tasks = ""
@@ -69,12 +81,15 @@ class Backends:
         self.tenant_id = ""
         self.session_epoch = ""
         self.notion = f"http://127.0.0.1:{free_port()}"
+        self.code = f"http://127.0.0.1:{free_port()}"
         self.model: ModelStandIn | None = None
         self.base_env = {k: v for k, v in os.environ.items() if not k.startswith("NA_")} | {
             "PYTHONPATH": str(ROOT)
         }
 
     def start(self) -> None:
+        if not compileall.compile_file(FLOORS, quiet=1):  # compiled, as the targets' staged source is
+            raise RuntimeError(f"{FLOORS} does not compile")
         env = self.base_env
         self.group.start("firestore", emulator_argv(int(self.firestore.split(":")[1])), env)
         tasks_argv = [sys.executable, "-m", "local.tasks_emulator", "--port", str(free_port())]
@@ -82,14 +97,20 @@ class Backends:
         self.group.wait_until("tasks", self._tasks_ready)
         notion_argv = [sys.executable, "-m", "local.notion_sandbox", "--port", self.notion.rsplit(":", 1)[1]]
         self.group.start("notion", notion_argv, env)
+        code_argv = [sys.executable, "-m", "local.code_sandbox", "--port", self.code.rsplit(":", 1)[1]]
+        self.group.start("code", code_argv, env)
         self.model = ModelStandIn(PAGE)
         service_account_file(self.workdir / "credentials.json", self.model.url + "/token")
         self.group.wait_until("firestore", lambda: http_answers(f"http://{self.firestore}/"))
         self.group.wait_until("notion", lambda: http_answers(self.notion + "/v1/users/me"))
+        self.group.wait_until("code", lambda: http_answers(self.code + "/_sandbox/health"))
+        grant = {"token": VERCEL_TOKEN, "projects": [DEPLOY_PROJECT]}
+        urllib.request.urlopen(_post(self.code + "/_sandbox/vercel/tokens", grant), timeout=5).close()
         self._queues()
-        token_secret = self._tenant()
+        token_secret, vercel_secret = self._tenant()
         secrets = {"notion-webhook-verification-token": TOKEN, "session-signing-key": SESSION_KEY}
         secrets[token_secret] = json.dumps({"access_token": NOTION_TOKEN})
+        secrets[vercel_secret] = VERCEL_TOKEN
         (self.workdir / "secrets.json").write_text(json.dumps(secrets))
         (self.workdir / "outbox").mkdir(exist_ok=True)
 
@@ -105,6 +126,8 @@ class Backends:
             "NA_OUTBOX_DIR": str(self.workdir / "outbox"),
             "NA_NOTIFIER_BACKEND": "live",  # as deployed: notify sends (a Notion comment here)
             "NA_NOTION_API_BASE_URL": self.notion,
+            "NA_GITHUB_API_BASE_URL": self.code + "/github",
+            "NA_VERCEL_API_BASE_URL": self.code + "/vercel",
             "NA_MODEL_BACKEND": "vertex",
             "NA_MODEL_BASE_URL": self.model.url if self.model else "",
             "GOOGLE_APPLICATION_CREDENTIALS": str(self.workdir / "credentials.json"),
@@ -124,12 +147,15 @@ class Backends:
             "FLOOR_NOTION_TOKEN": NOTION_TOKEN,
             "FLOOR_DATA_SOURCE": DATA_SOURCE,
             "FLOOR_PAGE": PAGE,
+            "FLOOR_VERCEL_URL": self.code + "/vercel",
+            "FLOOR_SECRETS_FILE": str(self.workdir / "secrets.json"),
+            "FLOOR_VERCEL_SECRET": code_token_secret(self.tenant_id, Integration.VERCEL),
             "FLOOR_MODEL_URL": self.model.url if self.model else "",
             "GOOGLE_APPLICATION_CREDENTIALS": str(self.workdir / "credentials.json"),
         }
 
     def function_argv(self, target: str, source: Path, port: int) -> list[str]:
-        argv = [sys.executable, "-m", "functions_framework", "--target", target, "--source", str(source)]
+        argv = [self.python, "-m", "functions_framework", "--target", target, "--source", str(source)]
         return [*argv, "--host", "127.0.0.1", "--port", str(port)]
 
     def _tasks_ready(self) -> bool:
@@ -163,8 +189,8 @@ class Backends:
         for queue in QUEUES:
             self._tasks_client.purge_queue(name=f"projects/{PROJECT}/locations/{REGION}/queues/{queue}")
 
-    def _tenant(self) -> str:
-        """Save the bench tenant; the name of its Notion token's secret."""
+    def _tenant(self) -> tuple[str, str]:
+        """Save the bench tenant; the names of its Notion token's secret and of its Vercel token's."""
         os.environ["FIRESTORE_EMULATOR_HOST"] = self.firestore
         from google.cloud import firestore
 
@@ -179,14 +205,19 @@ class Backends:
             workspace_id=WORKSPACE,
             bot_id="bot-bench",
             token_secret=token_secret_name(tenant_id, "bench"),
-            settings=TenantSettings(data_source_ids=[DATA_SOURCE]),
+            settings=TenantSettings(
+                data_source_ids=[DATA_SOURCE],
+                github_repositories=[DEPLOY_REPOSITORY],
+                vercel_projects=[DEPLOY_PROJECT],
+            ),
+            integrations=(Integration.VERCEL,),
             session_epoch="bench-epoch",
             created_at=now,
             updated_at=now,
         )
         FirestoreTenantStore(firestore.Client(project=PROJECT)).save(tenant)
         self.tenant_id, self.session_epoch = tenant_id, tenant.session_epoch
-        return tenant.token_secret
+        return tenant.token_secret, code_token_secret(tenant_id, Integration.VERCEL)
 
     def session(self) -> str:
         """A session of the bench tenant's owner (``Authorization: Bearer <it>`` on api)."""

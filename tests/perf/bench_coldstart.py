@@ -40,6 +40,8 @@ upwards by their spread). The import and floor columns are medians of the times.
 
 import argparse
 import ast
+import compileall
+import os
 import statistics
 import subprocess
 import sys
@@ -134,11 +136,14 @@ def floor_modules(target: str, root: Path = ROOT) -> tuple[str, ...]:
 
 
 def stage(directory: Path) -> None:
-    """Write the files ``make package`` ships (without requirements.txt) into ``directory``."""
+    """Write the files ``make package`` ships (without requirements.txt) into ``directory``, with their
+    bytecode: a start never compiles our modules, as none compiles the libraries (pip compiles them)."""
     for name, path in source_files(ROOT):
         dest = directory / name
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(path.read_bytes())
+    if not compileall.compile_dir(directory, quiet=1):
+        raise SystemExit(f"the staged source in {directory} does not compile")
 
 
 def _time(python: str, cwd: Path, target: str, modules: tuple[str, ...], build: bool = False) -> float:
@@ -204,7 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         default=COLD_ROUNDS,
         help="rounds of the cold request per target (>= 5; 0: not measured)",
     )
-    parser.add_argument("--python", default=sys.executable, help="interpreter whose site-packages to use")
+    parser.add_argument(
+        "--python",
+        type=os.path.abspath,
+        default=sys.executable,
+        help="interpreter whose site-packages to use",
+    )
     parser.add_argument("--target", action="append", choices=TARGETS, help="only these targets")
     args = parser.parse_args(argv)
     if args.rounds < 5:
@@ -217,7 +227,11 @@ def main(argv: list[str] | None = None) -> int:
         source.mkdir()
         stage(source)
         rows = bench(args.python, args.rounds, targets, source)
-        cold = cold_requests(Path(tmp), source, targets, args.cold_rounds) if args.cold_rounds else []
+        cold = (
+            cold_requests(Path(tmp), source, targets, args.cold_rounds, args.python)
+            if args.cold_rounds
+            else []
+        )
     print(
         f"{'target':<16}{'import s':>10}{'floor s':>10}{'ratio [95% CI]':>22}{'+pydantic s':>13}{'ratio':>8}"
         f"{'+all s':>12}{'ratio':>8}  floor = functions_framework +"
@@ -271,9 +285,12 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if "not met" in verdicts else 0
 
 
-def cold_requests(workdir: Path, source: Path, targets: tuple[str, ...], rounds: int) -> list[ColdRow]:
-    """The cold request of each target that has one (``tests/perf/cold_request.py``)."""
-    backends = Backends(workdir)
+def cold_requests(
+    workdir: Path, source: Path, targets: tuple[str, ...], rounds: int, python: str
+) -> list[ColdRow]:
+    """The cold request of each target that has one (``tests/perf/cold_request.py``), its functions
+    and floors run by ``python``."""
+    backends = Backends(workdir, python)
     try:
         backends.start()
         rows = []

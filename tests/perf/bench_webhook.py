@@ -272,8 +272,8 @@ def pair_ratios(floor: list[Slice], handler: list[Slice]) -> Ratios:
 class Bench(Backends):
     """The backends, notion-webhook and its floor (``floors.webhook``), each on its own port."""
 
-    def __init__(self, workdir: Path) -> None:
-        super().__init__(workdir)
+    def __init__(self, workdir: Path, python: str) -> None:
+        super().__init__(workdir, python)
         self.ports = {name: free_port() for name in HANDLERS}
 
     def start(self) -> None:
@@ -309,13 +309,16 @@ def main() -> int:
     parser.add_argument("--start-rate", type=float, default=100.0, help="the knee search's first rate")
     parser.add_argument("--limit", type=float, default=3200.0, help="the knee search's highest rate")
     parser.add_argument("--concurrency", type=int, default=64, help="most requests in flight at once")
+    parser.add_argument(
+        "--python", type=os.path.abspath, default=sys.executable, help="the interpreter running both handlers"
+    )
     args = parser.parse_args()
     if args.pairs < 5:
         parser.error("--pairs must be at least 5")
     rates = sorted(float(r) for r in args.rates.split(","))
     cores = os.cpu_count() or 1
     workdir = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
-    bench = Bench(workdir)
+    bench = Bench(workdir, args.python)
     try:
         bench.start()
         meter = Meter(bench)

@@ -5,7 +5,8 @@ The functions run as they are deployed (functions-framework on the files ``make 
 against the benchmarks' backends (``tests/perf/backends.py``). A round starts the target and its
 floor one after the other, in alternating order; a run's time counts from just before the process is
 started to the first request's 200, the client connecting as soon as the port takes connections
-(gunicorn binds after the import, so the wait for the import and the worker is in it).
+(gunicorn binds after the import, so the wait for the import and the worker is in it). Functions
+run by ``backends.python`` (the runtime environment, for the benchmark).
 """
 
 import http.client
@@ -17,24 +18,25 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from local.processes import free_port
 from tests.perf.backends import FLOORS, PAGE, Backends, event_body, sign
+from tests.perf.model_standin import DEPLOY_GOAL
 from tests.perf.stats import Estimate, paired_estimate
 
 # The first request of each target and the floor doing the same work with the same client libraries
 # (``floors.py``): a signed webhook; an authenticated GET /runs; plan: a new run planned (its chosen
 # data source queried in the Notion sandbox, the model asked, the run written, its first step
 # enqueued); execute-step: that step (a page read in the sandbox, recorded, the next step enqueued);
-# notify: a new notification, delivered as a comment on a sandbox page; deploy: a task delivered
-# again, acknowledged after a read or two.
+# notify: a new notification, delivered as a comment on a sandbox page; deploy: a run's approved step,
+# a Vercel preview created in the code sandbox (recorded, the next step enqueued).
 FLOOR_OF = {
     "notion_webhook": "webhook",
     "api": "runs",
     "plan": "plan",
     "execute_step": "step",
-    "deploy": "task",
+    "deploy": "deployment",
     "notify": "comment",
 }
 START_TIMEOUT_S = 60.0
@@ -49,9 +51,15 @@ class ColdRow(NamedTuple):
     ratio: Estimate
 
 
-def first_request(target: str, backends: Backends, run_id: str = "") -> Request:
+# The step of a prepared run that the cold request of each task function takes (``prepared_runs``)
+FIRST_STEP = {"execute_step": 1, "deploy": 2}  # deploy: step 1 is the owner's approval, given
+
+
+def first_request(
+    target: str, backends: Backends, run_id: str = "", goal: str = "Bench the cold start"
+) -> Request:
     """The request a person (or the queue) first sends to ``target``; its floor gets the same.
-    ``run_id``: execute-step's planned run (``planned_runs``); a new run's for plan."""
+    ``run_id``: the prepared run of execute-step or deploy (``prepared_runs``); a new run's for plan."""
     tenant = backends.tenant_id
     json_headers = {"Content-Type": "application/json"}
     if target == "notion_webhook":
@@ -61,7 +69,7 @@ def first_request(target: str, backends: Backends, run_id: str = "") -> Request:
         return "GET", "/runs", {"Authorization": f"Bearer {backends.session()}"}, b""
     if target == "plan":
         run = run_id or f"cold-plan-{uuid.uuid4().hex[:12]}"
-        task: dict[str, object] = {"tenant_id": tenant, "run_id": run, "goal": "Bench the cold start"}
+        task: dict[str, object] = {"tenant_id": tenant, "run_id": run, "goal": goal}
         task["trigger"] = {"kind": "api"}
     elif target == "notify":
         task = {
@@ -72,33 +80,66 @@ def first_request(target: str, backends: Backends, run_id: str = "") -> Request:
             "text": "A cold notice",
             "data": {"page_id": PAGE},
         }
-    elif target == "execute_step":
-        task = {"tenant_id": tenant, "run_id": run_id, "step": 1}
+    elif target in FIRST_STEP:
+        task = {"tenant_id": tenant, "run_id": run_id, "step": FIRST_STEP[target]}
     else:
         task = {"tenant_id": tenant, "run_id": f"cold-{target}", "step": 1}
     return "POST", "/", json_headers, json.dumps(task).encode()
 
 
-def planned_runs(backends: Backends, source: Path, count: int) -> list[str]:
-    """``count`` runs planned by a plan function (warm, not measured), each waiting for its step 1."""
-    port = free_port()
-    argv = backends.function_argv("plan", source / "main.py", port)
-    env = backends.app_env() | {"PYTHONPATH": str(source)}
-    log = backends.group.log_dir / "cold-planned-runs.log"
+class Warm:
+    """A function process kept running to prepare what the measured requests need (not measured)."""
+
+    def __init__(self, backends: Backends, source: Path, target: str) -> None:
+        self.port = free_port()
+        self.log = backends.group.log_dir / f"cold-prepare-{target}.log"
+        argv = backends.function_argv(target, source / "main.py", self.port)
+        env = backends.app_env() | {"PYTHONPATH": str(source)}
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(argv, env=env, cwd=backends.workdir, stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+
+    def ask(self, method: str, path: str, headers: dict[str, str], body: object = None) -> dict[str, Any]:
+        data = b"" if body is None else json.dumps(body).encode()
+        headers = headers | ({"Content-Type": "application/json"} if data else {})
+        answer = _ask(self.port, (method, path, headers, data), self.proc, time.perf_counter(), self.log)
+        return cast(dict[str, Any], json.loads(answer))
+
+    def close(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+def prepared_runs(backends: Backends, source: Path, target: str, count: int) -> list[str]:
+    """``count`` runs planned by a plan function (warm, not measured), each waiting for the step
+    ``target`` takes first: execute-step, a page read (step 1); deploy, a Vercel preview (step 2),
+    the approval planning put before it (step 1) asked by execute-step and given through api."""
+    deploy = target == "deploy"
+    warm = [Warm(backends, source, name) for name in ("plan", "execute_step", "api")[: 3 if deploy else 1]]
+    session = {"Authorization": f"Bearer {backends.session()}"}
     runs = []
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(argv, env=env, cwd=backends.workdir, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     try:
         for _ in range(count):
-            method, path, headers, body = first_request("plan", backends)
-            answer = _ask(port, (method, path, headers, body), proc, time.perf_counter(), log)
-            if json.loads(answer).get("created") is not True:
-                raise RuntimeError(f"plan did not plan a run: {answer[:300]!r} (see {log})")
-            runs.append(json.loads(body)["run_id"])
+            _, _, _, body = first_request(
+                "plan", backends, goal=DEPLOY_GOAL if deploy else "Bench the cold start"
+            )
+            task = json.loads(body)
+            if warm[0].ask("POST", "/", {}, task).get("created") is not True:
+                raise RuntimeError(f"plan did not plan a run (see {warm[0].log})")
+            run = task["run_id"]
+            if deploy:
+                step = {"tenant_id": backends.tenant_id, "run_id": run, "step": 1}
+                asked = warm[1].ask("POST", "/", {}, step)
+                waiting = warm[2].ask("GET", f"/runs/{run}", session).get("waiting") or {}
+                if waiting.get("purpose") != "approval":
+                    raise RuntimeError(
+                        f"run {run} does not wait for an approval: {asked} (see {warm[1].log})"
+                    )
+                warm[2].ask("POST", f"/runs/{run}/approve", session, {"request_id": waiting["request_id"]})
+            runs.append(run)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        for process in warm:
+            process.close()
     return runs
 
 
@@ -124,7 +165,12 @@ def _ask(port: int, request: Request, proc: subprocess.Popen[bytes], start: floa
 
 
 # What a target's answer must say for its work to have been done (not dropped, not a duplicate).
-DID_THE_WORK = {"plan": ("created", True), "execute_step": ("acted", True), "notify": ("delivered", True)}
+DID_THE_WORK = {
+    "plan": ("created", True),
+    "execute_step": ("acted", True),
+    "deploy": ("acted", True),
+    "notify": ("delivered", True),
+}
 
 
 def time_to_first_answer(
@@ -156,8 +202,9 @@ def measure(backends: Backends, source: Path, target: str, rounds: int) -> ColdR
     app_env = backends.app_env() | {"PYTHONPATH": str(source)}
     floor = FLOOR_OF[target]
     logs = backends.group.log_dir
-    # execute-step's each run (the warm-up's two too) takes step 1 of a run of its own
-    planned = iter(planned_runs(backends, source, 2 * rounds + 2) if target == "execute_step" else [])
+    # execute-step's and deploy's each run (the warm-up's two too) takes a step of a run of its own
+    prepared = prepared_runs(backends, source, target, 2 * rounds + 2) if target in FIRST_STEP else []
+    planned = iter(prepared)
 
     def run(kind: str) -> float:
         port = free_port()

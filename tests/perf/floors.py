@@ -5,8 +5,11 @@
 ``plan``: the run and its tenant read, the data source queried (notion-client), the model asked
 (google-genai), the run written, a task created. ``step`` (execute-step): the run and its tenant read,
 the page read (notion-client), the step written, a task created. ``comment`` (notify): the tenant
-read, the delivery recorded, a comment created (notion-client), the delivery marked. ``task``
-(deploy, a task delivered again): the JSON body parsed, the run and its tenant read.
+read, the delivery recorded, a comment created (notion-client), the delivery marked. ``deployment``
+(deploy's approved step): the run and its tenant read, the Vercel token read (the secrets file our
+functions read here, with Secret Manager's client loaded as where they read it), the deployment
+created (httpx), the step written, a task created. ``task`` (a task delivered again): the JSON body
+parsed, the run and its tenant read.
 Clients are built on first use and nothing else is: no settings, no ports, no validation beyond what
 the work needs, no logging.
 """
@@ -94,6 +97,31 @@ def step(request: Request) -> tuple[str, int]:
     page = cast(dict[str, Any], _notion().pages.retrieve(page_id=os.environ["FLOOR_PAGE"]))
     tenant.collection("floor_runs").document(body["run_id"]).set({"page": page["id"]})
     _next_task(json.dumps({"run_id": body["run_id"], "step": 2}).encode())
+    return json.dumps({"acted": True}), 200
+
+
+def deployment(request: Request) -> tuple[str, int]:
+    import httpx
+    from google.cloud import secretmanager  # noqa: F401  (where a deployment reads the token)
+
+    body = json.loads(request.get_data())
+    tenant = _db().collection("tenants").document(body["tenant_id"])
+    run = tenant.collection("runs").document(body["run_id"])
+    run.get()
+    tenant.get()
+    with open(os.environ["FLOOR_SECRETS_FILE"]) as secrets:
+        token = json.load(secrets)[os.environ["FLOOR_VERCEL_SECRET"]]
+    git = {"type": "github", "org": "acme", "repo": "site", "ref": "main"}
+    deploy = {"name": "site", "project": "site", "gitSource": git, "meta": {"key": body["run_id"]}}
+    reply = httpx.post(
+        os.environ["FLOOR_VERCEL_URL"] + "/v13/deployments",
+        json=deploy,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10.0,
+    )
+    reply.raise_for_status()
+    tenant.collection("floor_runs").document(body["run_id"]).set({"deployment": reply.json()["id"]})
+    _next_task(json.dumps({"run_id": body["run_id"], "step": body["step"] + 1}).encode())
     return json.dumps({"acted": True}), 200
 
 
