@@ -19,8 +19,9 @@ from shared.services.daily_digest import send_digest
 from shared.services.daily_schedule import plan_due_tenants
 from shared.services.day_plan_page import write_day_plan
 from shared.services.planning import start_run
+from shared.services.webhooks import task_taken
 
-bootstrap.preload("store", "queue", "secrets", "tenants", "notion", "model")
+bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "notion", "model")
 
 
 def plan(request: Request) -> Response:
@@ -44,6 +45,7 @@ def plan(request: Request) -> Response:
             return plan_due_tenants(schedule, deps).as_json(), 200
         task = parse_task(request, PlanTask, Queue.PLAN, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id)
+        task_taken(task, c.webhook_events)  # its event's repeats now enqueue nothing
         last = retry_count(request) + 1 >= deps.settings.plan_max_attempts
         return {"run_id": task.run_id, "created": start_run(task, deps, last_attempt=last)}, 200
 

@@ -382,15 +382,23 @@ class WebhookEventLedger(Protocol):
     carry a ``request_id`` (expire by TTL)."""
 
     def record(
-        self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
+        self,
+        tenant_id: str,
+        event_id: str,
+        event_type: str,
+        now: datetime,
+        expires_at: datetime,
+        *,
+        task: dict[str, Any] | None = None,
     ) -> EventRecord:
-        """Create the record; if it exists already, report when it was first seen, with what type,
-        and whether it is marked ``enqueued``."""
+        """Create the record, keeping ``task`` (the task this delivery would make); if it exists
+        already, report when it was first seen, with what type and task, and whether it is marked
+        ``enqueued``. One create, and a read only for a repeat."""
         ...
 
     def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
-        """Mark the record: the event's task exists, so a repeat of the event enqueues nothing. One
-        update; a record that is gone (expired) is left gone."""
+        """Mark the record: the event's task exists or was taken by plan, so a repeat of the event
+        enqueues nothing. One update; a record that is gone (expired) is left gone."""
         ...
 
 

@@ -453,9 +453,17 @@ class FakeWebhookEvents(WebhookEventLedger):
     expiry: dict[tuple[str, str], datetime] = field(default_factory=dict)
     enqueued: set[tuple[str, str]] = field(default_factory=set)  # records marked: their task exists
     marks: int = 0  # mark_enqueued calls (each one Firestore update)
+    tasks: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # kept per record
 
     def record(
-        self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
+        self,
+        tenant_id: str,
+        event_id: str,
+        event_type: str,
+        now: datetime,
+        expires_at: datetime,
+        *,
+        task: dict[str, Any] | None = None,
     ) -> EventRecord:
         key = (tenant_id, event_id)
         expires = self.expiry.get(key)
@@ -466,7 +474,10 @@ class FakeWebhookEvents(WebhookEventLedger):
         if created:
             self.expiry[key] = expires_at
             self.enqueued.discard(key)  # a replaced record starts unmarked
-        return EventRecord(created, first_seen, stored, enqueued=key in self.enqueued)
+            self.tasks[key] = task
+        return EventRecord(
+            created, first_seen, stored, enqueued=key in self.enqueued, task=self.tasks.get(key)
+        )
 
     def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
         self.marks += 1

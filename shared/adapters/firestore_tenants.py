@@ -272,7 +272,14 @@ class FirestoreWebhookEvents:
         self._db = client
 
     def record(
-        self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
+        self,
+        tenant_id: str,
+        event_id: str,
+        event_type: str,
+        now: datetime,
+        expires_at: datetime,
+        *,
+        task: dict[str, Any] | None = None,
     ) -> EventRecord:
         """A record past its ``expires_at`` counts as gone, though the TTL sweep (which may take a
         day) has not deleted it yet. It is replaced, conditioned on its last update: of two callers
@@ -280,6 +287,7 @@ class FirestoreWebhookEvents:
         ref = self._ref(tenant_id, event_id)
         # ``enqueued`` written false, not left out: a replaced record must not keep the old one's mark.
         doc = {"event_type": event_type, "first_seen": now, "expires_at": expires_at, "enqueued": False}
+        doc["task"] = task  # None written too: a replaced record must not keep the old one's task
         with _transient():
             try:
                 ref.create(doc)
@@ -292,7 +300,7 @@ class FirestoreWebhookEvents:
                     ref.update(doc, option=self._db.write_option(last_update_time=snap.update_time))
                 except (gexc.FailedPrecondition, gexc.NotFound):
                     return _existing(ref.get(), now, event_type)  # replaced (or swept) meanwhile
-        return EventRecord(created=True, first_seen=now, event_type=event_type)
+        return EventRecord(created=True, first_seen=now, event_type=event_type, task=task)
 
     def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
         """One update (a field of the record; no read). A record gone meanwhile (expired and swept)
@@ -313,4 +321,5 @@ def _existing(snap: Any, now: datetime, event_type: str) -> EventRecord:
         first_seen=first_seen if isinstance(first_seen, datetime) else now,
         event_type=stored if isinstance(stored, str) else event_type,
         enqueued=(doc or {}).get("enqueued") is True,
+        task=kept if isinstance(kept := (doc or {}).get("task"), dict) else None,
     )

@@ -194,6 +194,28 @@ class PlanRequest(NamedTuple):
     def coalesced(self) -> bool:
         return self.not_before is not None
 
+    def stored(self) -> dict[str, Any]:
+        """What the event's record keeps of it, so that a repeat enqueues this very task."""
+        at = {
+            k: v.isoformat() if v else None
+            for k, v in (("not_before", self.not_before), ("run_at", self.run_at))
+        }
+        return {"id": self.task_id, "body": self.task.model_dump(mode="json")} | at
+
+    @classmethod
+    def restored(cls, stored: dict[str, Any] | None) -> "PlanRequest | None":
+        """The request a record kept (:meth:`stored`); None for a record that kept none or a
+        body this version cannot read (the caller names the task again from the event)."""
+        if not stored:
+            return None
+        try:
+            times = [
+                datetime.fromisoformat(stored[k]) if stored.get(k) else None for k in ("not_before", "run_at")
+            ]
+            return cls(PlanTask.model_validate(stored["body"]), str(stored["id"]), times[0], times[1])
+        except (KeyError, TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+            return None
+
 
 def settle_time(window_s: float) -> timedelta:
     """How long after its window's end a page's window task runs: :data:`READ_LAG`, at most the window

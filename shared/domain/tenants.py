@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import ConfigDict, Field
 
@@ -75,6 +75,7 @@ class EventRecord(NamedTuple):
     first_seen: datetime
     event_type: str  # the type the first record of this id was made with
     enqueued: bool = False  # the event's task was created (or found): see WebhookEventLedger
+    task: dict[str, Any] | None = None  # the task the first delivery made (PlanRequest.stored)
 
 
 class Tenant(Schema):

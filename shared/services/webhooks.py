@@ -1,10 +1,10 @@
 """Webhook intake: every Notion event becomes at most one task (``plan``, or a Runs row's decision or
 answer on execute-step), and never calls Notion. :func:`ingest_webhook` checks, cheapest first, then
 routes, filters, de-duplicates and enqueues. Changes to one page within ``coalesce_s`` name one task
-(``shared.domain.notion_events.plan_task``). The record ``tenants/{t}/events/{id}`` is created, then
-the task, then the record is marked ``enqueued``; a repeat finding it unmarked enqueues again, which
-the task's name makes harmless.
-Why: docs/engine.md, "Triggers"; docs/decisions/0014-webhook-runs-coalesced-and-paced.md.
+(``shared.domain.notion_events.plan_task``). The record ``tenants/{t}/events/{id}`` is created with
+the task, then the task; plan marks it ``enqueued`` as it takes the task (:func:`task_taken`), this
+module when the task was there already. A repeat of an unmarked record enqueues the kept task again,
+which its name makes harmless. Why: docs/engine.md, "Triggers"; decisions 0014 and 0036.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from shared.domain.notion_events import (
     too_old,
 )
 from shared.domain.tasks import is_run_id
+from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.rows import AnswerTask, DecideTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import InvalidInput, NotFound, Unauthenticated
@@ -173,16 +174,26 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         )
         return Outcome("ignored", admission.reason)
     expires = now + timedelta(seconds=intake.event_ttl_s)
-    record = intake.events.record(tenant.tenant_id, event.id, event.type, now, expires)
     owner = by_owner(event, tenant)
-    request = plan_task(
-        event, tenant.tenant_id, intake.coalesce_s, record.first_seen, owner=owner, checks=admission.checks
-    )
+    first = plan_task(event, tenant.tenant_id, intake.coalesce_s, now, owner=owner, checks=admission.checks)
+    record = intake.events.record(tenant.tenant_id, event.id, event.type, now, expires, task=first.stored())
+    # A repeat enqueues the task its first delivery made (kept in the record), whatever it says now
+    request = first if record.created else PlanRequest.restored(record.task)
+    if request is None:  # a record from before records kept their task: named from the event again
+        request = plan_task(
+            event,
+            tenant.tenant_id,
+            intake.coalesce_s,
+            record.first_seen,
+            owner=owner,
+            checks=admission.checks,
+        )
     task = request.task
     created = False
     if not record.enqueued:  # new, or a repeat of a delivery that may not have made its task
         created = intake.queue.enqueue(Queue.PLAN, task, request.task_id, _delay_s(request, intake, now))
-        intake.events.mark_enqueued(tenant.tenant_id, event.id)
+        if not created:  # the task was there: marked now; one this made, plan marks (task_taken)
+            intake.events.mark_enqueued(tenant.tenant_id, event.id)
     if not record.created:
         log.info("webhook: event %s (%s) is a repeat", event.id, event.type)
         return Outcome("duplicate", task.run_id)
@@ -191,6 +202,14 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         return Outcome("coalesced", task.run_id)
     log.info("webhook: event %s (%s) → run %s (%s)", event.id, event.type, task.run_id, admission.reason)
     return Outcome("enqueued", task.run_id)
+
+
+def task_taken(task: PlanTask, events: WebhookEventLedger) -> None:
+    """Mark the record of the event whose delivery made ``task`` (plan calls it as it takes the task):
+    a repeat of that event then enqueues nothing, also once Cloud Tasks lets the task's name be used
+    again. Not a Notion event's task: nothing to mark."""
+    if task.trigger.kind == "webhook" and task.trigger.event_id:
+        events.mark_enqueued(task.tenant_id, task.trigger.event_id)
 
 
 def _runs_row_task(event: NotionEvent, tenant: Tenant, intake: Intake) -> Outcome | None:

@@ -33,8 +33,25 @@ def test_a_repeat_reads_the_mark_the_first_delivery_set(firestore_db: Any) -> No
         "first_seen": NOW,
         "expires_at": NOW + WEEK,
         "enqueued": True,
+        "task": None,
     }
     assert not events.record("t2", "evt-1", "page.created", NOW, NOW + WEEK).enqueued  # another tenant
+
+
+def test_a_repeat_reads_the_task_the_first_delivery_kept_and_a_replacement_keeps_its_own(
+    firestore_db: Any,
+) -> None:
+    events = FirestoreWebhookEvents(firestore_db)
+    kept = {"id": "plan:t1:evt-1", "body": {"tenant_id": "t1", "run_id": "wh-evt-1"}, "run_at": None}
+    assert events.record("t1", "evt-1", "page.created", NOW, NOW + WEEK, task=kept).task == kept
+    other = kept | {"id": "plan:t1:other"}
+    repeat = events.record("t1", "evt-1", "page.created", NOW + timedelta(minutes=5), NOW + WEEK, task=other)
+    assert not repeat.created and repeat.task == kept
+    later = NOW + WEEK + timedelta(hours=1)  # the first record expired: replaced, with the new task
+    replaced = events.record("t1", "evt-1", "page.created", later, later + WEEK, task=other)
+    assert replaced.created and replaced.task == other
+    again = events.record("t1", "evt-1", "page.created", later, later + WEEK)
+    assert again.task == other
 
 
 def test_a_record_that_replaces_an_expired_one_starts_unmarked(firestore_db: Any) -> None:

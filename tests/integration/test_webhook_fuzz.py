@@ -41,10 +41,17 @@ class Spy:
     calls: list[str] = field(default_factory=list)
 
     def record(
-        self, tenant_id: str, event_id: str, event_type: str, now: datetime, expires_at: datetime
+        self,
+        tenant_id: str,
+        event_id: str,
+        event_type: str,
+        now: datetime,
+        expires_at: datetime,
+        *,
+        task: dict[str, Any] | None = None,
     ) -> EventRecord:
         self.calls.append("record")
-        return self.ledger.record(tenant_id, event_id, event_type, now, expires_at)
+        return self.ledger.record(tenant_id, event_id, event_type, now, expires_at, task=task)
 
     def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
         self.calls.append("mark_enqueued")

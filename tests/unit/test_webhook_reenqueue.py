@@ -18,7 +18,7 @@ from shared.domain.tasks import TaskBody
 from shared.domain.tasks.plan import PlanTask, page_key
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
-from shared.services.webhooks import Intake, ingest_webhook
+from shared.services.webhooks import Intake, ingest_webhook, task_taken
 from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 
@@ -96,6 +96,7 @@ def test_an_event_whose_task_could_not_be_created_is_enqueued_by_a_later_repeat(
     # Named as the first delivery would have named it: its window's task, due at once by now.
     assert isinstance(body, PlanTask) and again.detail == body.run_id and delay == 0
     assert name == f"plan:t1:page:{page_key(PAGE)}-{window}"
+    task_taken(body, i.events)  # plan takes the task
     calls = len(queue.calls)
     assert (
         ingest_webhook(*signed("evt-1", T0), i, now=T0 + later + timedelta(minutes=1)).result == "duplicate"
@@ -103,18 +104,33 @@ def test_an_event_whose_task_could_not_be_created_is_enqueued_by_a_later_repeat(
     assert len(queue.calls) == calls  # marked now: the next repeat does not touch the queue
 
 
-def test_a_repeat_of_an_event_whose_task_exists_touches_the_queue_no_more() -> None:
+def test_once_plan_took_the_task_a_repeat_touches_the_queue_no_more() -> None:
+    """However late it comes: also once Cloud Tasks lets the task's name be used again."""
     queue = FlakyQueue()
     i = intake(queue)
     assert ingest_webhook(*signed("evt-1", T0), i, now=T0 + timedelta(seconds=1)).result == "enqueued"
+    [(_, body, _, _)] = queue.tasks
+    assert isinstance(body, PlanTask)
+    task_taken(body, i.events)
     for later in (timedelta(seconds=2), timedelta(minutes=10), timedelta(days=2)):
         assert ingest_webhook(*signed("evt-1", T0), i, now=T0 + later).result == "duplicate"
     assert len(queue.calls) == 1 and len(queue.tasks) == 1
 
 
-def test_each_event_that_starts_work_costs_one_mark_and_a_repeat_none() -> None:
-    """The store writes per event: the record's create and one update marking it, also for an event
-    that joins its page's task (``coalesced``) and for a comment."""
+def test_a_repeat_before_plan_took_the_task_finds_it_and_marks_the_record() -> None:
+    queue = FlakyQueue()
+    i = intake(queue)
+    assert ingest_webhook(*signed("evt-1", T0), i, now=T0 + timedelta(seconds=1)).result == "enqueued"
+    for later in (timedelta(seconds=2), timedelta(seconds=3)):
+        assert ingest_webhook(*signed("evt-1", T0), i, now=T0 + later).result == "duplicate"
+    assert len(queue.calls) == 2 and len(queue.tasks) == 1  # the first repeat found the task: marked
+    assert isinstance(i.events, FakeWebhookEvents) and i.events.enqueued == {("t1", "evt-1")}
+
+
+def test_an_event_that_makes_its_task_costs_intake_no_mark_the_others_one() -> None:
+    """Intake's store writes per event: the record's create; one update marking it where the task was
+    there already (an event joining its page's task, a repeat). The event that made a task is
+    marked by plan as it takes it (``task_taken``), off the webhook's answer."""
     queue = FlakyQueue()
     i = intake(queue)
     assert isinstance(i.events, FakeWebhookEvents)
@@ -125,8 +141,12 @@ def test_each_event_that_starts_work_costs_one_mark_and_a_repeat_none() -> None:
         ingest_webhook(*signed("evt-1", T0), i, now=T0 + timedelta(seconds=12)).result,
     ]
     assert outcomes == ["enqueued", "coalesced", "enqueued", "duplicate"]
-    assert i.events.marks == 3 and len(i.events.records) == 3
-    assert i.events.enqueued == {("t1", "evt-1"), ("t1", "evt-2"), ("t1", "c-1")}
+    assert i.events.marks == 2 and len(i.events.records) == 3
+    assert i.events.enqueued == {("t1", "evt-2"), ("t1", "evt-1")}
+    comment = next(body for _, body, name, _ in queue.tasks if name.endswith(":c-1"))
+    assert isinstance(comment, PlanTask)
+    task_taken(comment, i.events)
+    assert i.events.marks == 3 and ("t1", "c-1") in i.events.enqueued
 
 
 def test_a_late_events_repeat_names_the_task_of_the_window_it_first_came_in() -> None:
@@ -168,4 +188,20 @@ def test_through_the_entry_point_a_retry_after_half_an_hour_recovers_the_event(
     assert retry.status_code == 200 and retry.json is not None and retry.json["result"] == "duplicate"
     [(queue, task, _, _)] = fakes.queue.tasks
     assert queue == Queue.PLAN and getattr(task, "run_id", None) == retry.json["detail"]
+    assert not fakes.webhook_events.enqueued  # the retry made the task: plan marks the record
+    taken = client("plan", fakes).post("/", json=task.model_dump(mode="json"))
+    assert taken.status_code == 200, taken.json
     assert fakes.webhook_events.enqueued == {key}
+
+
+def test_a_repeat_enqueues_the_task_its_first_delivery_made_whatever_it_says_now() -> None:
+    """The record keeps the first delivery's task: a repeat that would name another one (the rules,
+    the window or the body seen differently) makes no second task for the event."""
+    queue = FlakyQueue(down=1)
+    i = intake(queue)
+    with pytest.raises(TransientError):
+        ingest_webhook(*signed("evt-1", T0), i, now=T0 + timedelta(seconds=1))
+    [first] = queue.calls
+    moved = signed("evt-1", T0 + timedelta(hours=3))  # another window, were it named again
+    assert ingest_webhook(*moved, i, now=T0 + timedelta(hours=3, seconds=1)).result == "duplicate"
+    assert [name for _, _, name, _ in queue.tasks] == [first]
