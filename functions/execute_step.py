@@ -1,7 +1,8 @@
 """``execute-step``: one step of one run (a Cloud Tasks task), ``POST /sweep`` (Cloud Scheduler)
 which re-enqueues runs whose next task was lost, and the Runs rows' tasks (``/row``, ``/decide``,
 ``/answer``). Duplicates and stale steps are acknowledged (200); a step in progress elsewhere or a
-short transient failure answers 503 so the queue retries later."""
+short transient failure answers 503 so the queue retries later. The services of the sweep and of the
+rows' tasks load with their path's first request: a step never runs them (decision 0017)."""
 
 from flask import Request, Response
 
@@ -15,9 +16,6 @@ from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step
-from shared.services.row_answers import answer_by_comment
-from shared.services.run_rows import apply_row_decision, write_row
-from shared.services.sweeper import sweep
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "notion")
 
@@ -27,16 +25,24 @@ def execute_step(request: Request) -> Response:
         check_caller(request, c.settings, Target.EXECUTE_STEP)
         deps = c.engine()
         if request.path.rstrip("/") == "/sweep":
+            from shared.services.sweeper import sweep
+
             return {"requeued": sweep(deps)}, 200
         if request.path.rstrip("/") == RowTask.ROUTE:
+            from shared.services.run_rows import write_row
+
             row = parse_task(request, RowTask, "row", c.dead_letters)
             add_labels(tenant=row.tenant_id, run=row.run_id)
             return {"row": write_row(row, deps)}, 200
         if request.path.rstrip("/") == DecideTask.ROUTE:
+            from shared.services.run_rows import apply_row_decision
+
             asked = parse_task(request, DecideTask, "decide", c.dead_letters)
             add_labels(tenant=asked.tenant_id)
             return {"outcome": apply_row_decision(asked, deps)}, 200
         if request.path.rstrip("/") == AnswerTask.ROUTE:
+            from shared.services.row_answers import answer_by_comment
+
             answer = parse_task(request, AnswerTask, "answer", c.dead_letters)
             add_labels(tenant=answer.tenant_id)
             return {"outcome": answer_by_comment(answer, deps)}, 200

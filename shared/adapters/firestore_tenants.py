@@ -11,16 +11,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from shared.domain.day_plan import KEPT, Kept
 from shared.domain.tenants import EventRecord, Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
+
+if TYPE_CHECKING:  # the day plan's module loads with plan's day-plan task, not every tenant read
+    from shared.domain.day_plan import Kept
 
 _UPDATE_ATTEMPTS = 10  # each a read and a conditioned write: updates of one tenant are rare
 
@@ -205,8 +207,10 @@ class FirestoreTenantStore:
     def _day_plan_ref(self, tenant_id: str, day: str) -> Any:
         return self._tenant_ref(tenant_id).collection("day_plans").document(day)
 
-    def claim_day_plan(self, tenant_id: str, day: str, now: datetime, until: datetime) -> Kept:
+    def claim_day_plan(self, tenant_id: str, day: str, now: datetime, until: datetime) -> "Kept":
         """A create, or an update conditioned on what was read: of two at once one takes it."""
+        from shared.domain.day_plan import KEPT
+
         ref = self._day_plan_ref(tenant_id, day)
         with _transient():
             for _ in range(_UPDATE_ATTEMPTS):
@@ -227,12 +231,12 @@ class FirestoreTenantStore:
                 return _kept(doc)
         raise TransientError("firestore: this day's plan changed too often at once; try again")
 
-    def kept_day_plan(self, tenant_id: str, day: str) -> Kept | None:
+    def kept_day_plan(self, tenant_id: str, day: str) -> "Kept | None":
         with _transient():
             snap = self._day_plan_ref(tenant_id, day).get()
         return _kept(snap.to_dict() or {}) if snap.exists else None
 
-    def keep_day_plan(self, tenant_id: str, day: str, kept: Kept, expires_at: datetime) -> None:
+    def keep_day_plan(self, tenant_id: str, day: str, kept: "Kept", expires_at: datetime) -> None:
         doc = {
             "page_id": kept.page_id,
             "task_ids": list(kept.task_ids),
@@ -248,7 +252,9 @@ class FirestoreTenantStore:
                 self._routes[tenant.workspace_id] = (time.monotonic(), tenant)
 
 
-def _kept(doc: dict[str, Any]) -> Kept:
+def _kept(doc: dict[str, Any]) -> "Kept":
+    from shared.domain.day_plan import Kept
+
     ids = doc.get("task_ids") or []
     return Kept(str(doc.get("page_id") or ""), tuple(str(i) for i in ids if isinstance(i, str)))
 
