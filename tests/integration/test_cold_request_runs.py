@@ -1,7 +1,8 @@
 """``make bench-coldstart``'s cold request still measures real work: plan plans a run (the data source
 queried in the Notion sandbox, the model stand-in asked), execute-step runs its first step, deploy
 creates an approved run's Vercel preview and notify comments on a page, each against a floor doing
-the same; two rounds, figures not judged (the benchmark judges them)."""
+the same; notion-webhook's and api's floors answer with the secrets they read from the secrets file;
+two rounds, figures not judged (the benchmark judges them)."""
 
 import tempfile
 from pathlib import Path
@@ -25,7 +26,7 @@ def test_plan_execute_step_deploy_and_notify_do_their_work_cold() -> None:
         try:
             backends.start()
             assert backends.model is not None
-            for target in ("plan", "execute_step", "deploy", "notify"):
+            for target in ("notion_webhook", "api", "plan", "execute_step", "deploy", "notify"):
                 row = measure(backends, source, target, rounds=2)  # raises if the work was not done
                 assert row.target_s > 0 and row.floor_s > 0
             # plan's target and floor asked the model in each of 3 runs (the warm-up's included), and

@@ -21,6 +21,7 @@ from pathlib import Path
 from local.firestore_emulator import emulator_argv
 from local.notion_sandbox.seed import seed_ids
 from local.processes import ProcessGroup, free_port, http_answers
+from shared.config import PlatformSecret
 from shared.domain.integrations import Integration, code_token_secret
 from tests.perf.model_standin import DEPLOY_PROJECT, DEPLOY_REPOSITORY, ModelStandIn
 from tests.support.google_credentials import service_account_file
@@ -38,6 +39,10 @@ DATA_SOURCE = SANDBOX["tasks_data_source"]  # the sandbox's Tasks, which plans r
 PAGE = SANDBOX["task_report"]  # the page the stand-in's plans read
 NOTION_TOKEN = "ntn_sandbox_demo"
 VERCEL_TOKEN = "vercel_bench_token"
+WEBHOOK_SECRET, SESSION_SECRET = (
+    PlatformSecret.NOTION_WEBHOOK_TOKEN.value,
+    PlatformSecret.SESSION_SIGNING_KEY.value,
+)
 QUEUES = ("plan", "execute-step", "deploy", "notify", "floor")
 
 
@@ -80,6 +85,7 @@ class Backends:
         self.tasks_admin = ""
         self.tenant_id = ""
         self.session_epoch = ""
+        self.notion_secret = ""  # the name of the bench tenant's Notion token's secret
         self.notion = f"http://127.0.0.1:{free_port()}"
         self.code = f"http://127.0.0.1:{free_port()}"
         self.model: ModelStandIn | None = None
@@ -108,7 +114,8 @@ class Backends:
         urllib.request.urlopen(_post(self.code + "/_sandbox/vercel/tokens", grant), timeout=5).close()
         self._queues()
         token_secret, vercel_secret = self._tenant()
-        secrets = {"notion-webhook-verification-token": TOKEN, "session-signing-key": SESSION_KEY}
+        self.notion_secret = token_secret
+        secrets = {WEBHOOK_SECRET: TOKEN, SESSION_SECRET: SESSION_KEY}
         secrets[token_secret] = json.dumps({"access_token": NOTION_TOKEN})
         secrets[vercel_secret] = VERCEL_TOKEN
         (self.workdir / "secrets.json").write_text(json.dumps(secrets))
@@ -139,12 +146,12 @@ class Backends:
             "FLOOR_PROJECT": PROJECT,
             "FIRESTORE_EMULATOR_HOST": self.firestore,
             "FLOOR_TASKS_HOST": self.tasks,
-            "FLOOR_TOKEN": TOKEN,
-            "FLOOR_SESSION_KEY": SESSION_KEY,
+            "FLOOR_TOKEN_SECRET": WEBHOOK_SECRET,
+            "FLOOR_SESSION_SECRET": SESSION_SECRET,
             "FLOOR_QUEUE": f"projects/{PROJECT}/locations/{REGION}/queues/floor",
             "FLOOR_REGION": REGION,
             "FLOOR_NOTION_URL": self.notion,
-            "FLOOR_NOTION_TOKEN": NOTION_TOKEN,
+            "FLOOR_NOTION_SECRET": self.notion_secret,
             "FLOOR_DATA_SOURCE": DATA_SOURCE,
             "FLOOR_PAGE": PAGE,
             "FLOOR_VERCEL_URL": self.code + "/vercel",

@@ -4,12 +4,14 @@
 ``runs`` (api's ``GET /runs``): the session's HMAC checked, the tenant read, its last runs queried.
 ``plan``: the run and its tenant read, the data source queried (notion-client), the model asked
 (google-genai), the run written, a task created. ``step`` (execute-step): the run and its tenant read,
-the page read (notion-client), the step written, a task created. ``comment`` (notify): the tenant
-read, the delivery recorded, a comment created (notion-client), the delivery marked. ``deployment``
-(deploy's approved step): the run and its tenant read, the Vercel token read (the secrets file our
-functions read here, with Secret Manager's client loaded as where they read it), the deployment
-created (httpx), the step written, a task created. ``task`` (a task delivered again): the JSON body
-parsed, the run and its tenant read.
+the page and its blocks read, as the step's tool reads a page (notion-client), the step written, a task
+created. ``comment`` (notify): the tenant read, the delivery recorded, a comment created
+(notion-client), the delivery marked. ``deployment`` (deploy's approved step): the run and its tenant
+read, the deployment created (httpx), the step written, a task created. ``task`` (a task delivered
+again): the JSON body parsed, the run and its tenant read.
+A secret a request needs (the verification token, the session key, a tenant's Notion or Vercel token)
+is read where our functions read it here, the secrets file, with Secret Manager's client library
+loaded as where they read it in production (``_secret``; decision 0037).
 Clients are built on first use and nothing else is: no settings, no ports, no validation beyond what
 the work needs, no logging.
 """
@@ -32,6 +34,22 @@ if TYPE_CHECKING:
 
 
 @cache
+def _secrets() -> dict[str, str]:
+    importlib.import_module("google.cloud.secretmanager")  # as our functions' secrets port loads it
+    with open(os.environ["FLOOR_SECRETS_FILE"]) as secrets:
+        return cast(dict[str, str], json.load(secrets))
+
+
+def _secret(name: str) -> str:
+    """The secret named by the setting ``name`` (read once per process, as a client caches it)."""
+    return _secrets()[os.environ[name]]
+
+
+def _notion_token() -> str:
+    return str(json.loads(_secret("FLOOR_NOTION_SECRET"))["access_token"])
+
+
+@cache
 def _db() -> firestore.Client:
     return firestore.Client(project=os.environ["FLOOR_PROJECT"])
 
@@ -49,8 +67,8 @@ def _tasks() -> tasks_v2.CloudTasksClient:
 def _notion() -> "notion_client.Client":
     from notion_client import Client
 
-    url, token = os.environ["FLOOR_NOTION_URL"], os.environ["FLOOR_NOTION_TOKEN"]
-    return Client(auth=token, base_url=url, notion_version="2025-09-03")
+    url = os.environ["FLOOR_NOTION_URL"]
+    return Client(auth=_notion_token(), base_url=url, notion_version="2025-09-03")
 
 
 @cache
@@ -96,6 +114,7 @@ def step(request: Request) -> tuple[str, int]:
     run.get()
     tenant.get()
     page = cast(dict[str, Any], _notion().pages.retrieve(page_id=os.environ["FLOOR_PAGE"]))
+    _notion().blocks.children.list(block_id=page["id"], page_size=100)
     tenant.collection("floor_runs").document(body["run_id"]).set({"page": page["id"]})
     _next_task(json.dumps({"run_id": body["run_id"], "step": 2}).encode())
     return json.dumps({"acted": True}), 200
@@ -104,17 +123,12 @@ def step(request: Request) -> tuple[str, int]:
 def deployment(request: Request) -> tuple[str, int]:
     import httpx
 
-    # Secret Manager's client library is loaded, as by deploy (its ``secrets`` port), though here the
-    # token comes from the secrets file both sides read: no Secret Manager runs locally.
-    importlib.import_module("google.cloud.secretmanager")
-
     body = json.loads(request.get_data())
     tenant = _db().collection("tenants").document(body["tenant_id"])
     run = tenant.collection("runs").document(body["run_id"])
     run.get()
     tenant.get()
-    with open(os.environ["FLOOR_SECRETS_FILE"]) as secrets:
-        token = json.load(secrets)[os.environ["FLOOR_VERCEL_SECRET"]]
+    token = _secret("FLOOR_VERCEL_SECRET")
     git = {"type": "github", "org": "acme", "repo": "site", "ref": "main"}
     deploy = {"name": "site", "project": "site", "gitSource": git, "meta": {"key": body["run_id"]}}
     reply = httpx.post(
@@ -131,7 +145,7 @@ def deployment(request: Request) -> tuple[str, int]:
 
 def webhook(request: Request) -> tuple[str, int]:
     body = request.get_data()
-    token = os.environ["FLOOR_TOKEN"].encode()
+    token = _secret("FLOOR_TOKEN_SECRET").encode()
     expected = "sha256=" + hmac.new(token, body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, request.headers.get("X-Notion-Signature", "")):
         return "", 401
@@ -148,7 +162,7 @@ def webhook(request: Request) -> tuple[str, int]:
 
 def runs(request: Request) -> tuple[str, int]:
     body, _, mac = request.headers.get("Authorization", "").removeprefix("Bearer ").partition(".")
-    key = os.environ["FLOOR_SESSION_KEY"].encode()
+    key = _secret("FLOOR_SESSION_SECRET").encode()
     expected = base64.urlsafe_b64encode(hmac.new(key, body.encode(), hashlib.sha256).digest())
     if not hmac.compare_digest(mac.encode(), expected.rstrip(b"=")):
         return "", 401
