@@ -85,3 +85,37 @@ def test_the_engine_gives_notion_only_to_tools_that_declare_it(name: str) -> Non
         assert ctx.notion is None
         with pytest.raises(RuntimeError, match="no Notion access"):
             ctx.need_notion()
+
+
+def test_the_registry_names_every_tool_of_every_tool_module_and_no_other() -> None:
+    import importlib
+    import pkgutil
+
+    import shared.agent.tools as tools
+    from shared.agent.tools import TOOL_MODULES
+
+    declared: dict[str, str] = {}
+    for info in pkgutil.iter_modules(tools.__path__):
+        module = importlib.import_module(f"{tools.__name__}.{info.name}")
+        for tool in getattr(module, "TOOLS", []):
+            assert tool.name not in declared, f"{tool.name} is declared twice"
+            declared[tool.name] = info.name
+    assert declared == TOOL_MODULES
+    assert [REGISTRY[name].name for name in REGISTRY] == list(TOOL_MODULES)
+    assert "delete_workspace" not in REGISTRY and REGISTRY.get("delete_workspace") is None
+
+
+def test_looking_a_tool_up_loads_its_module_and_no_other_tool_s() -> None:
+    import subprocess
+
+    child = (
+        "import sys\n"
+        "from shared.agent.tools import REGISTRY\n"
+        "loaded = lambda: sorted(m for m in sys.modules if m.startswith('shared.agent.tools.')\n"
+        "                        and m.rsplit('.', 1)[1] in ('code', 'flow', 'notion_read', 'notion_write'))\n"
+        "before = loaded()\n"
+        "assert REGISTRY['read_page'].name == 'read_page'\n"
+        "print(before, loaded())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[]", "['shared.agent.tools.notion_read']"]

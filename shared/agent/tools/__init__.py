@@ -1,15 +1,58 @@
 """The tool registry: every tool a run can ever use. A plan picks its allow-list from here when it is
-made; nothing read from a workspace can add a tool or change this table."""
+made; nothing read from a workspace can add a tool or change this table.
 
+A tool's module loads when the tool is first looked up (:data:`TOOL_MODULES` names it), so a step
+loads the tools of its run's plan, not every tool's code and argument models (decision 0017).
+"""
+
+import importlib
+from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
-from shared.agent.tools import code, flow, notion_read, notion_write
 from shared.agent.tools.base import REFERENCE, Args, SideEffect, Tool, ToolContext, build, idempotency_key
 from shared.errors import ModelFixableError
 
-REGISTRY: dict[str, Tool] = {
-    t.name: t for t in (*notion_read.TOOLS, *notion_write.TOOLS, *code.TOOLS, *flow.TOOLS)
+# Every tool, by the module of shared.agent.tools that defines it (in its TOOLS); a test holds this
+# table to the modules.
+TOOL_MODULES: dict[str, str] = {
+    "read_page": "notion_read",
+    "query_data_source": "notion_read",
+    "search_pages": "notion_read",
+    "create_page": "notion_write",
+    "update_properties": "notion_write",
+    "append_blocks": "notion_write",
+    "add_comment": "notion_write",
+    "open_pull_request": "code",
+    "deploy_vercel": "code",
+    "draft_text": "flow",
+    "request_approval": "flow",
+    "ask_question": "flow",
+    "send_notification": "flow",
+    "finish": "flow",
 }
+
+
+@cache
+def _tools_of(module: str) -> dict[str, Tool]:
+    tools: list[Tool] = importlib.import_module(f"{__name__}.{module}").TOOLS
+    return {t.name: t for t in tools}
+
+
+class _Registry(Mapping[str, Tool]):
+    """The tools by name, in :data:`TOOL_MODULES`' order; looking one up loads its module."""
+
+    def __getitem__(self, name: str) -> Tool:
+        return _tools_of(TOOL_MODULES[name])[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TOOL_MODULES)
+
+    def __len__(self) -> int:
+        return len(TOOL_MODULES)
+
+
+REGISTRY: Mapping[str, Tool] = _Registry()
 
 __all__ = ["REGISTRY", "Args", "SideEffect", "Tool", "ToolContext", "idempotency_key", "resolve", "validate"]
 
