@@ -5,7 +5,6 @@ A tool's module loads when the tool is first looked up (:data:`TOOL_MODULES` nam
 loads the tools of its run's plan, not every tool's code and argument models (decision 0017).
 """
 
-import importlib
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
@@ -35,8 +34,29 @@ TOOL_MODULES: dict[str, str] = {
 
 @cache
 def _tools_of(module: str) -> dict[str, Tool]:
-    tools: list[Tool] = importlib.import_module(f"{__name__}.{module}").TOOLS
-    return {t.name: t for t in tools}
+    return {t.name: t for t in _declared(module)}
+
+
+def _declared(module: str) -> list[Tool]:
+    """The TOOLS of ``module``, imported here by name: readers of imports (tests/infra) see them."""
+    match module:
+        case "notion_read":
+            from shared.agent.tools import notion_read
+
+            return notion_read.TOOLS
+        case "notion_write":
+            from shared.agent.tools import notion_write
+
+            return notion_write.TOOLS
+        case "code":
+            from shared.agent.tools import code
+
+            return code.TOOLS
+        case "flow":
+            from shared.agent.tools import flow
+
+            return flow.TOOLS
+    raise KeyError(module)
 
 
 class _Registry(Mapping[str, Tool]):
