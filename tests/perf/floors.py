@@ -7,8 +7,7 @@
 the page and its blocks read, as the step's tool reads a page (notion-client), the step written, a task
 created. ``comment`` (notify): the tenant read, the delivery recorded, a comment created
 (notion-client), the delivery marked. ``deployment`` (deploy's approved step): the run and its tenant
-read, the deployment created (httpx), the step written, a task created. ``task`` (a task delivered
-again): the JSON body parsed, the run and its tenant read.
+read, the deployment created (httpx), the step written, a task created.
 A secret a request needs (the verification token, the session key, a tenant's Notion or Vercel token)
 is read where our functions read it here, the secrets file, with Secret Manager's client library
 loaded as where they read it in production (``_secret``; decision 0037).
@@ -87,14 +86,20 @@ def _next_task(body: bytes) -> None:
     _tasks().create_task(parent=queue, task=task, timeout=10.0)
 
 
+def _run_and_tenant(request: Request, runs: str = "runs") -> tuple[dict[str, Any], Any, Any]:
+    """The task's body, and its run (in ``runs``) and tenant, both read: every task floor starts so."""
+    body = json.loads(request.get_data())
+    tenant = _db().collection("tenants").document(body["tenant_id"])
+    run = tenant.collection(runs).document(body.get("run_id") or "none")
+    run.get()
+    tenant.get()
+    return body, tenant, run
+
+
 def plan(request: Request) -> tuple[str, int]:
     from google.genai import types
 
-    body = json.loads(request.get_data())
-    tenant = _db().collection("tenants").document(body["tenant_id"])
-    run = tenant.collection("floor_runs").document(body["run_id"])
-    run.get()
-    tenant.get()
+    body, _, run = _run_and_tenant(request, "floor_runs")
     rows = cast(
         dict[str, Any],
         _notion().data_sources.query(data_source_id=os.environ["FLOOR_DATA_SOURCE"], page_size=10),
@@ -108,11 +113,7 @@ def plan(request: Request) -> tuple[str, int]:
 
 
 def step(request: Request) -> tuple[str, int]:
-    body = json.loads(request.get_data())
-    tenant = _db().collection("tenants").document(body["tenant_id"])
-    run = tenant.collection("runs").document(body["run_id"])
-    run.get()
-    tenant.get()
+    body, tenant, _ = _run_and_tenant(request)
     page = cast(dict[str, Any], _notion().pages.retrieve(page_id=os.environ["FLOOR_PAGE"]))
     _notion().blocks.children.list(block_id=page["id"], page_size=100)
     tenant.collection("floor_runs").document(body["run_id"]).set({"page": page["id"]})
@@ -123,11 +124,7 @@ def step(request: Request) -> tuple[str, int]:
 def deployment(request: Request) -> tuple[str, int]:
     import httpx
 
-    body = json.loads(request.get_data())
-    tenant = _db().collection("tenants").document(body["tenant_id"])
-    run = tenant.collection("runs").document(body["run_id"])
-    run.get()
-    tenant.get()
+    body, tenant, _ = _run_and_tenant(request)
     token = _secret("FLOOR_VERCEL_SECRET")
     git = {"type": "github", "org": "acme", "repo": "site", "ref": "main"}
     deploy = {"name": "site", "project": "site", "gitSource": git, "meta": {"key": body["run_id"]}}
@@ -184,11 +181,3 @@ def comment(request: Request) -> tuple[str, int]:
     _notion().comments.create(parent={"page_id": body["data"]["page_id"]}, rich_text=text)
     record.update({"state": "delivered"})
     return json.dumps({"delivered": True}), 200
-
-
-def task(request: Request) -> tuple[str, int]:
-    body = json.loads(request.get_data())
-    tenant = _db().collection("tenants").document(body["tenant_id"])
-    tenant.collection("runs").document(body.get("run_id") or "none").get()
-    tenant.get()
-    return "", 200
