@@ -6,6 +6,7 @@ and ``tenants/{t}/day_plans/{day}`` (TTL on ``expires_at``), ``tenants/{t}/row_p
 rows) and ``schedule/daily`` (docs/architecture.md). Every method builds the path from the tenant id.
 """
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -293,7 +294,9 @@ class FirestoreWebhookEvents:
         ref = self._ref(tenant_id, event_id)
         # ``enqueued`` written false, not left out: a replaced record must not keep the old one's mark.
         doc = {"event_type": event_type, "first_seen": now, "expires_at": expires_at, "enqueued": False}
-        doc["task"] = task  # None written too: a replaced record must not keep the old one's task
+        # The task as one JSON string: encoded as a nested map it was most of the handler's CPU per
+        # event. None written too: a replaced record must not keep the old one's task.
+        doc["task"] = None if task is None else json.dumps(task, separators=(",", ":"))
         with _transient():
             try:
                 ref.create(doc)
@@ -327,5 +330,16 @@ def _existing(snap: Any, now: datetime, event_type: str) -> EventRecord:
         first_seen=first_seen if isinstance(first_seen, datetime) else now,
         event_type=stored if isinstance(stored, str) else event_type,
         enqueued=(doc or {}).get("enqueued") is True,
-        task=kept if isinstance(kept := (doc or {}).get("task"), dict) else None,
+        task=_kept_task((doc or {}).get("task")),
     )
+
+
+def _kept_task(stored: object) -> dict[str, Any] | None:
+    """A record's task: a JSON string, or a map in a record written before records kept a string;
+    None for none or anything unreadable (the caller then names the task from the event again)."""
+    if isinstance(stored, str):
+        try:
+            stored = json.loads(stored)
+        except ValueError:
+            return None
+    return stored if isinstance(stored, dict) else None

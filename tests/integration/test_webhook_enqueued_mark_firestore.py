@@ -2,6 +2,7 @@
 update, read back by a repeat, never inherited by a record that replaces an expired one, and left
 alone when the record is gone."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,3 +70,19 @@ def test_marking_a_record_that_is_gone_creates_nothing(firestore_db: Any) -> Non
     events = FirestoreWebhookEvents(firestore_db)
     events.mark_enqueued("t1", "never-recorded")
     assert not doc(firestore_db, "t1", "never-recorded").exists
+
+
+def test_the_kept_task_is_one_json_string_and_a_map_from_before_still_reads(firestore_db: Any) -> None:
+    events = FirestoreWebhookEvents(firestore_db)
+    kept = {"id": "plan:t1:evt-1", "body": {"tenant_id": "t1", "run_id": "wh-evt-1"}, "run_at": None}
+    events.record("t1", "evt-1", "page.created", NOW, NOW + WEEK, task=kept)
+    stored = doc(firestore_db, "t1", "evt-1").to_dict()["task"]
+    assert isinstance(stored, str) and json.loads(stored) == kept  # one value to encode, not a map
+    # a record an earlier version wrote, its task a map; and one whose task is unreadable
+    ref = firestore_db.collection("tenants").document("t1").collection("events")
+    ref.document("evt-map").set({"event_type": "page.created", "first_seen": NOW, "expires_at": NOW + WEEK,
+                                 "enqueued": False, "task": kept})  # fmt: skip
+    ref.document("evt-bad").set({"event_type": "page.created", "first_seen": NOW, "expires_at": NOW + WEEK,
+                                 "enqueued": False, "task": "{not json"})  # fmt: skip
+    assert events.record("t1", "evt-map", "page.created", NOW, NOW + WEEK).task == kept
+    assert events.record("t1", "evt-bad", "page.created", NOW, NOW + WEEK).task is None
