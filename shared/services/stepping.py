@@ -16,10 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from pydantic import BaseModel
 
 from shared.agent import authority
-from shared.agent import context as prompt_context
-from shared.agent.plans import ArgsFix, parse_args
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
-from shared.agent.tools import notion_text as nt
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -31,7 +28,6 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
-from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.domain.runs import RunState, apply, fold
 from shared.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
 from shared.services import run_log, spend
@@ -39,6 +35,7 @@ from shared.services.deps import Deps
 from shared.services.run_log import Seqs, StepHeld
 
 if TYPE_CHECKING:
+    from shared.domain.model_calls import ModelReply, ModelUsage
     from shared.ports import Model
 
 RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
@@ -145,6 +142,8 @@ class Step(NamedTuple):
         task_context = {"goal": self.state.goal, "page": self.state.last_page}
 
         def prompt(instructions: str) -> str:
+            from shared.agent import context as prompt_context  # a model's prompt: not every step's
+
             return prompt_context.step_prompt(
                 self.state, instructions, task_context | {"instructions": instructions}
             )
@@ -192,6 +191,9 @@ def arguments(step: Step) -> Call:
     args = planned.args
     repaired = step.state.consecutive_errors > 0
     if repaired:
+        from shared.agent import context as prompt_context  # a repair's modules: not every step's
+        from shared.agent.plans import ArgsFix, parse_args
+
         task = f"The last attempt of step {step.state.cursor} ({tool.name}) failed. Give corrected args_json."
         reply = step.model.generate(
             "plan", prompt_context.step_prompt(step.state, task, {"args": args}), ArgsFix
@@ -256,6 +258,8 @@ def _ends_with_fixable_error(step: Step) -> bool:
 def titles(step: Step) -> authority.Titles:
     """Pages' titles for an approval, each read once when asked; a page that cannot be read (gone,
     closed to us, Notion failing) shows its id alone."""
+    from shared.agent.tools import notion_text as nt  # an approval's: not every step's
+
     seen: dict[str, str | None] = {}
 
     def title(page_id: Any) -> str | None:

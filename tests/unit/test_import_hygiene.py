@@ -271,3 +271,19 @@ def test_a_target_loads_only_the_task_bodies_it_uses(target: str, reports: _Repo
     modules = reports[target]["modules"]
     loaded = {m.rsplit(".", 1)[1] for m in modules if m.startswith("shared.domain.tasks.")}
     assert loaded == TASK_BODIES[target]
+
+
+# What a step loads only when it asks the model (a repair, a draft's prompt) or an approval names pages.
+MODEL_OR_APPROVAL_ONLY = ("shared.agent.context", "shared.agent.prompts", "shared.agent.plans")
+
+
+@pytest.mark.parametrize("target", ("execute_step", "deploy"))
+def test_a_step_function_loads_the_model_s_prompts_and_plans_with_the_step_that_needs_them(
+    target: str, reports: _Reports
+) -> None:
+    """A step that acts as planned (most steps) builds no prompt and parses no plan; deploy's tools
+    write no Notion text either."""
+    modules = set(reports[target]["modules"])
+    assert not modules & {*MODEL_OR_APPROVAL_ONLY, "shared.domain.model_replies", "shared.domain.model_calls"}
+    if target == "deploy":
+        assert not modules & {"shared.agent.tools.notion_text", "shared.domain.markdown"}
