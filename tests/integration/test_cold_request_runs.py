@@ -29,6 +29,8 @@ def test_plan_execute_step_deploy_and_notify_do_their_work_cold() -> None:
             for target in ("notion_webhook", "api", "plan", "execute_step", "deploy", "notify"):
                 row = measure(backends, source, target, rounds=2)  # raises if the work was not done
                 assert row.target_s > 0 and row.floor_s > 0
+                # CPU is read per run: a process group on 2 cores uses at most twice its wall time
+                assert 0 < row.target_cpu_s <= 2 * row.target_s and 0 < row.floor_cpu_s <= 2 * row.floor_s
             # plan's target and floor asked the model in each of 3 runs (the warm-up's included), and
             # execute-step's and deploy's runs were planned by it (6 runs each)
             assert backends.model.calls == 3 + 3 + 6 + 6

@@ -35,7 +35,9 @@ medians (this benchmark's earlier estimator) 0.056 (range 0.18); both centred on
 the 80 notion_webhook rounds above, the median of 21 rounds had a standard deviation of 0.034 and of
 41 rounds 0.019: hence the default of 41 (``max_ratio``, the largest of seven noisy ratios, is biased
 upwards by their spread). The import and floor columns are medians of the times. The last line is
-``RESULT max_ratio=<float> notion_webhook_s=<float>``; goals: max_ratio <= 1.2, notion_webhook_s <= 0.6.
+``RESULT max_ratio=<float> notion_webhook_s=<float> cold_request_max_ratio=<float>
+cold_request_cpu_max_ratio=<float>`` (each ratio with its ``_ci``); goals: max_ratio <= 1.2,
+notion_webhook_s <= 0.6, cold_request_max_ratio <= 1.2. The cold request's CPU ratio is information.
 """
 
 import argparse
@@ -252,33 +254,47 @@ def main(argv: list[str] | None = None) -> int:
         f"max_ratio={max_ratio_schemas:.3f}"
     )
     imports = verdict_of_all([ratios[0] for _, ratios in rows], GOAL_MAX_RATIO)
+    webhook_verdict = (
+        "not measured"
+        if "notion_webhook" not in targets
+        else "met"
+        if webhook <= GOAL_NOTION_WEBHOOK_S
+        else "not met"
+    )
     print(
-        f"goals: max_ratio <= {GOAL_MAX_RATIO}: {imports}; notion_webhook_s <= {GOAL_NOTION_WEBHOOK_S}: "
-        f"{'met' if webhook <= GOAL_NOTION_WEBHOOK_S else 'not met'}"
+        f"goals: max_ratio <= {GOAL_MAX_RATIO}: {imports}; "
+        f"notion_webhook_s <= {GOAL_NOTION_WEBHOOK_S}: {webhook_verdict}"
     )
     result = f"RESULT {worst.fields('max_ratio')} notion_webhook_s={webhook:.3f}"
-    verdicts = [
-        imports,
-        "met" if webhook <= GOAL_NOTION_WEBHOOK_S or "notion_webhook" not in targets else "not met",
-    ]
+    verdicts = [imports, webhook_verdict]
     if cold:
-        print(f"{'cold request':<16}{'target s':>10}{'floor s':>10}{'ratio [95% CI]':>22}  verdict")
+        print(
+            f"{'cold request':<16}{'target s':>10}{'floor s':>10}{'ratio [95% CI]':>22}  {'verdict':<14}"
+            f"{'cpu s':>7}{'floor':>7}{'cpu ratio [95% CI]':>22}"
+        )
         for row in cold:
-            r = row.ratio
+            r, c = row.ratio, row.cpu
             print(
                 f"{row.target:<16}{row.target_s:>10.3f}{row.floor_s:>10.3f}{r.median:>8.3f} [{r.lo:.3f}-{r.hi:.3f}]"
-                f"  {verdict(r, GOAL_COLD_REQUEST_RATIO)}"
+                f"  {verdict(r, GOAL_COLD_REQUEST_RATIO):<14}{row.target_cpu_s:>7.3f}{row.floor_cpu_s:>7.3f}"
+                f"{c.median:>8.3f} [{c.lo:.3f}-{c.hi:.3f}]"
             )
         print(
             "(process start to the first request's answer, a floor doing the same request: medians; "
-            f"ratios: medians of {args.cold_rounds} rounds' paired ratios)"
+            f"ratios: medians of {args.cold_rounds} rounds' paired ratios; cpu: user + system of each "
+            "side's processes until the answer, the work done, which waits and other load hardly move)"
         )
+        cpu = verdict_of_all([row.cpu for row in cold], GOAL_COLD_REQUEST_RATIO)
+        print(f"the same goal for the CPU time (information: the goal is the wall clock's): {cpu}")
         slowest = max((row.ratio for row in cold), key=lambda e: e.median)
         print(
             f"goal: cold_request_max_ratio <= {GOAL_COLD_REQUEST_RATIO}: "
             f"{verdict_of_all([row.ratio for row in cold], GOAL_COLD_REQUEST_RATIO)}"
         )
         result += " " + slowest.fields("cold_request_max_ratio")
+        result += " " + max((row.cpu for row in cold), key=lambda e: e.median).fields(
+            "cold_request_cpu_max_ratio"
+        )
         verdicts.append(verdict_of_all([row.ratio for row in cold], GOAL_COLD_REQUEST_RATIO))
     print(result, flush=True)
     # A goal the interval says is missed fails the run; an inconclusive one is printed as such.

@@ -6,7 +6,9 @@ against the benchmarks' backends (``tests/perf/backends.py``). A round starts th
 floor one after the other, in alternating order; a run's time counts from just before the process is
 started to the first request's 200, the client connecting as soon as the port takes connections
 (gunicorn binds after the import, so the wait for the import and the worker is in it). Functions
-run by ``backends.python`` (the runtime environment, for the benchmark).
+run by ``backends.python`` (the runtime environment, for the benchmark). Each run's CPU time (user +
+system of its process group, read before the process is killed) is paired the same way: it shows the
+work a side did, which the machine's other load hardly moves, where the wall clock also shows waits.
 """
 
 import http.client
@@ -23,6 +25,7 @@ from typing import Any, NamedTuple, cast
 from local.processes import free_port
 from tests.perf.backends import FLOORS, PAGE, Backends, event_body, sign
 from tests.perf.model_standin import DEPLOY_GOAL
+from tests.perf.procstat import group_cpu_s
 from tests.perf.stats import Estimate, paired_estimate
 
 # The first request of each target and the floor doing the same work with the same client libraries
@@ -49,6 +52,9 @@ class ColdRow(NamedTuple):
     target_s: float  # median time to the first answer
     floor_s: float
     ratio: Estimate
+    target_cpu_s: float  # median CPU time of the process group until that answer
+    floor_cpu_s: float
+    cpu: Estimate  # the paired ratio of the CPU times
 
 
 # The step of a prepared run that the cold request of each task function takes (``prepared_runs``)
@@ -173,11 +179,17 @@ DID_THE_WORK = {
 }
 
 
+class Timed(NamedTuple):
+    wall_s: float  # from just before the start to the answer
+    cpu_s: float  # user + system of the process group by then
+
+
 def time_to_first_answer(
     argv: list[str], env: dict[str, str], cwd: Path, port: int, request: Request, log: Path, did: str = ""
-) -> float:
-    """Seconds from starting ``argv`` to the 200 of ``request`` on ``port``; the process is then
-    killed. ``did``: the target whose answer must show the work done (``DID_THE_WORK``)."""
+) -> Timed:
+    """Seconds from starting ``argv`` to the 200 of ``request`` on ``port``, and the CPU seconds its
+    process group used by then; the process is then killed. ``did``: the target whose answer must show
+    the work done (``DID_THE_WORK``)."""
     with open(log, "ab") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -187,11 +199,14 @@ def time_to_first_answer(
     try:
         answer = _ask(port, request, proc, start, log)
         elapsed = time.perf_counter() - start
+        cpu_s = group_cpu_s({"run": proc.pid})["run"]  # its own session: the group is the pid
         if did in DID_THE_WORK:
             key, value = DID_THE_WORK[did]
             if json.loads(answer).get(key) != value:
                 raise RuntimeError(f"{did} did not do the work: {answer[:300]!r} (see {log})")
-        return elapsed
+        if cpu_s <= 0:
+            raise RuntimeError(f"no CPU time read for the process group of {argv[0]} (see {log})")
+        return Timed(elapsed, cpu_s)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -206,7 +221,7 @@ def measure(backends: Backends, source: Path, target: str, rounds: int) -> ColdR
     prepared = prepared_runs(backends, source, target, 2 * rounds + 2) if target in FIRST_STEP else []
     planned = iter(prepared)
 
-    def run(kind: str) -> float:
+    def run(kind: str) -> Timed:
         port = free_port()
         if kind == "target":
             argv, env = backends.function_argv(target, source / "main.py", port), app_env
@@ -225,9 +240,18 @@ def measure(backends: Backends, source: Path, target: str, rounds: int) -> ColdR
 
     run("target")  # warm-up: bytecode written, the emulators' first requests served
     run("floor")
-    times: dict[str, list[float]] = {"target": [], "floor": []}
+    runs: dict[str, list[Timed]] = {"target": [], "floor": []}
     for i in range(rounds):
         for kind in ("target", "floor") if i % 2 == 0 else ("floor", "target"):
-            times[kind].append(run(kind))
-    ratio = paired_estimate(times["target"], times["floor"])
-    return ColdRow(target, statistics.median(times["target"]), statistics.median(times["floor"]), ratio)
+            runs[kind].append(run(kind))
+    wall = {kind: [r.wall_s for r in timed] for kind, timed in runs.items()}
+    cpu = {kind: [r.cpu_s for r in timed] for kind, timed in runs.items()}
+    return ColdRow(
+        target,
+        statistics.median(wall["target"]),
+        statistics.median(wall["floor"]),
+        paired_estimate(wall["target"], wall["floor"]),
+        statistics.median(cpu["target"]),
+        statistics.median(cpu["floor"]),
+        paired_estimate(cpu["target"], cpu["floor"]),
+    )
