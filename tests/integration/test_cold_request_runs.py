@@ -2,7 +2,8 @@
 queried in the Notion sandbox, the model stand-in asked), execute-step runs its first step, deploy
 creates an approved run's Vercel preview and notify comments on a page, each against a floor doing
 the same; notion-webhook's and api's floors answer with the secrets they read from the secrets file;
-two rounds, figures not judged (the benchmark judges them)."""
+two rounds (the first also with a floor that loads pydantic first), figures not judged (the benchmark
+judges them)."""
 
 import tempfile
 from pathlib import Path
@@ -31,14 +32,15 @@ def test_plan_execute_step_deploy_and_notify_do_their_work_cold() -> None:
                 assert row.target_s > 0 and row.floor_s > 0
                 # CPU is read per run: a process group on 2 cores uses at most twice its wall time
                 assert 0 < row.target_cpu_s <= 2 * row.target_s and 0 < row.floor_cpu_s <= 2 * row.floor_s
-            # plan's target and floor asked the model in each of 3 runs (the warm-up's included), and
-            # execute-step's and deploy's runs were planned by it (6 runs each)
-            assert backends.model.calls == 3 + 3 + 6 + 6
+                assert row.pydantic_ratio > 0
+            # plan's target and floor asked the model in each of 3 runs (the warm-up's included), its
+            # floor with pydantic in 1; execute-step's and deploy's runs were planned by it (7 each)
+            assert backends.model.calls == 3 + 3 + 1 + 7 + 7
             deployments = httpx.get(f"{backends.code}/_sandbox/vercel/deployments").json()
-            assert len(deployments) == 3 + 3  # deploy's three runs and its floor's each deployed once
+            assert len(deployments) == 3 + 3 + 1  # each of deploy's runs and its floors' deployed once
             headers = {"Authorization": f"Bearer {NOTION_TOKEN}", "Notion-Version": "2025-09-03"}
             listed = httpx.get(f"{backends.notion}/v1/comments", params={"block_id": PAGE}, headers=headers)
             notices = [c for c in listed.json()["results"] if "A cold notice" in str(c["rich_text"])]
-            assert len(notices) == 3 + 3  # notify's three runs and its floor's each commented once
+            assert len(notices) == 3 + 3 + 1  # each of notify's runs and its floors' commented once
         finally:
             backends.stop()

@@ -9,6 +9,8 @@ started to the first request's 200, the client connecting as soon as the port ta
 run by ``backends.python`` (the runtime environment, for the benchmark). Each run's CPU time (user +
 system of its process group, read before the process is killed) is paired the same way: it shows the
 work a side did, which the machine's other load hardly moves, where the wall clock also shows waits.
+Every other round also runs the floor with pydantic loaded at its start (``PYDANTIC``): the target's
+ratio to that floor says how much of the ratio to the plain floor is pydantic's import.
 """
 
 import http.client
@@ -26,7 +28,7 @@ from local.processes import free_port
 from tests.perf.backends import FLOORS, PAGE, Backends, event_body, sign
 from tests.perf.model_standin import DEPLOY_GOAL
 from tests.perf.procstat import group_cpu_s
-from tests.perf.stats import Estimate, paired_estimate
+from tests.perf.stats import Estimate, paired_estimate, paired_ratio
 
 # The first request of each target and the floor doing the same work with the same client libraries
 # (``floors.py``): a signed webhook; an authenticated GET /runs; plan: a new run planned (its chosen
@@ -43,6 +45,9 @@ FLOOR_OF = {
     "notify": "comment",
 }
 START_TIMEOUT_S = 60.0
+# What defining one pydantic model loads (pydantic.main, and pydantic.fields with pydantic.types and
+# annotated_types, which the first model class imports): the floors "+ pydantic".
+PYDANTIC = ("pydantic.main", "pydantic.fields")
 
 Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers, body
 
@@ -55,6 +60,7 @@ class ColdRow(NamedTuple):
     target_cpu_s: float  # median CPU time of the process group until that answer
     floor_cpu_s: float
     cpu: Estimate  # the paired ratio of the CPU times
+    pydantic_ratio: float  # the paired ratio (median) to the floor with pydantic, every other round
 
 
 # The step of a prepared run that the cold request of each task function takes (``prepared_runs``)
@@ -212,21 +218,36 @@ def time_to_first_answer(
         proc.wait()
 
 
+# A round's runs, in turns: the target before its floor in half of the rounds, and before the floor
+# with pydantic in half of the rounds that have one (every other round).
+_ORDERS = (
+    ("target", "floor", "pydantic"),
+    ("floor", "target"),
+    ("pydantic", "target", "floor"),
+    ("floor", "target"),
+)
+
+
 def measure(backends: Backends, source: Path, target: str, rounds: int) -> ColdRow:
     """``rounds`` paired rounds of ``target`` (from the staged ``source``) and its floor."""
     app_env = backends.app_env() | {"PYTHONPATH": str(source)}
     floor = FLOOR_OF[target]
     logs = backends.group.log_dir
     # execute-step's and deploy's each run (the warm-up's two too) takes a step of a run of its own
-    prepared = prepared_runs(backends, source, target, 2 * rounds + 2) if target in FIRST_STEP else []
+    count = 2 * rounds + (rounds + 1) // 2 + 2
+    prepared = prepared_runs(backends, source, target, count) if target in FIRST_STEP else []
     planned = iter(prepared)
+    floor_env = {
+        "floor": backends.floor_env(),
+        "pydantic": backends.floor_env() | {"FLOOR_PRELOAD": ",".join(PYDANTIC)},
+    }
 
     def run(kind: str) -> Timed:
         port = free_port()
         if kind == "target":
             argv, env = backends.function_argv(target, source / "main.py", port), app_env
         else:
-            argv, env = backends.function_argv(floor, FLOORS, port), backends.floor_env()
+            argv, env = backends.function_argv(floor, FLOORS, port), floor_env[kind]
         request = first_request(target, backends, next(planned, ""))
         return time_to_first_answer(
             argv,
@@ -240,10 +261,13 @@ def measure(backends: Backends, source: Path, target: str, rounds: int) -> ColdR
 
     run("target")  # warm-up: bytecode written, the emulators' first requests served
     run("floor")
-    runs: dict[str, list[Timed]] = {"target": [], "floor": []}
+    runs: dict[str, list[Timed]] = {"target": [], "floor": [], "pydantic": []}
+    with_pydantic: list[Timed] = []  # the target's runs of the rounds with a pydantic floor
     for i in range(rounds):
-        for kind in ("target", "floor") if i % 2 == 0 else ("floor", "target"):
+        for kind in _ORDERS[i % len(_ORDERS)]:
             runs[kind].append(run(kind))
+        if i % 2 == 0:
+            with_pydantic.append(runs["target"][-1])
     wall = {kind: [r.wall_s for r in timed] for kind, timed in runs.items()}
     cpu = {kind: [r.cpu_s for r in timed] for kind, timed in runs.items()}
     return ColdRow(
@@ -254,4 +278,5 @@ def measure(backends: Backends, source: Path, target: str, rounds: int) -> ColdR
         statistics.median(cpu["target"]),
         statistics.median(cpu["floor"]),
         paired_estimate(cpu["target"], cpu["floor"]),
+        paired_ratio([r.wall_s for r in with_pydantic], wall["pydantic"]),
     )

@@ -12,7 +12,8 @@ A secret a request needs (the verification token, the session key, a tenant's No
 is read where our functions read it here, the secrets file, with Secret Manager's client library
 loaded as where they read it in production (``_secret``; decision 0037).
 Clients are built on first use and nothing else is: no settings, no ports, no validation beyond what
-the work needs, no logging.
+the work needs, no logging. ``FLOOR_PRELOAD`` (comma-separated modules, loaded with this module) makes
+a floor that loads more at its start: the cold request's floor with pydantic (``cold_request``).
 """
 
 import base64
@@ -30,6 +31,9 @@ from google.cloud import firestore, tasks_v2
 if TYPE_CHECKING:
     import notion_client
     from google import genai
+
+for _module in filter(None, os.environ.get("FLOOR_PRELOAD", "").split(",")):
+    importlib.import_module(_module)
 
 
 @cache
