@@ -22,6 +22,7 @@ from notion_client.errors import HTTPResponseError, InvalidPathParameterError, R
 from notion_client.helpers import iterate_paginated_api
 
 from shared.adapters.pacing import Pacer
+from shared.adapters.tls import verifying_context
 from shared.domain.blocks import MAX_BLOCKS_PER_APPEND, batches, rich_text
 from shared.domain.markdown import comment_rich_text
 from shared.domain.notion_grant import NotionGrant
@@ -64,7 +65,7 @@ def build_client(base_url: str, timeout_s: float) -> Client:
         retry=False,
         logger=logging.getLogger("notion_client"),
     )
-    return Client(options=options)
+    return Client(options=options, client=httpx.Client(verify=verifying_context()))
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from shared.adapters.tls import verifying_context
 from shared.errors import NothingSent, TransientError
 
 
@@ -25,7 +26,7 @@ class RestClient:
         """The httpx client, built on first use (never at import or construction)."""
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(timeout=self._timeout_s)
+                self._client = httpx.Client(timeout=self._timeout_s, verify=verifying_context())
             return self._client
 
     def send(
