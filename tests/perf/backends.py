@@ -44,6 +44,9 @@ WEBHOOK_SECRET, SESSION_SECRET = (
     PlatformSecret.SESSION_SIGNING_KEY.value,
 )
 QUEUES = ("plan", "execute-step", "deploy", "notify", "floor")
+# Where a machine may point OpenSSL, httpx and requests at its own CA file. A Cloud Function's
+# environment sets none of them, so neither a function nor its floor sees this machine's.
+MACHINE_TLS = frozenset({"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"})
 
 
 def sign(body: bytes) -> str:
@@ -89,9 +92,9 @@ class Backends:
         self.notion = f"http://127.0.0.1:{free_port()}"
         self.code = f"http://127.0.0.1:{free_port()}"
         self.model: ModelStandIn | None = None
-        self.base_env = {k: v for k, v in os.environ.items() if not k.startswith("NA_")} | {
-            "PYTHONPATH": str(ROOT)
-        }
+        self.base_env = {
+            k: v for k, v in os.environ.items() if not k.startswith("NA_") and k not in MACHINE_TLS
+        } | {"PYTHONPATH": str(ROOT)}
 
     def start(self) -> None:
         if not compileall.compile_file(FLOORS, quiet=1):  # compiled, as the targets' staged source is
