@@ -2,7 +2,8 @@
 
 httpx's default reads certifi's whole bundle, about 150 certificates and 20 ms, when each client is
 built: at a cold start, inside the first request. The system's hashed CA directory is read lazily
-instead. OpenSSL looks up the one issuer a handshake needs. Why: docs/decisions/0040-the-system-s-ca-directory-read-lazily.md.
+instead: OpenSSL looks up the one issuer a handshake needs.
+Why: docs/decisions/0040-the-system-s-ca-directory-read-lazily.md.
 """
 
 import functools

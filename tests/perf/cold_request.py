@@ -237,10 +237,8 @@ def measure(backends: Backends, source: Path, target: str, rounds: int) -> ColdR
     count = 2 * rounds + (rounds + 1) // 2 + 2
     prepared = prepared_runs(backends, source, target, count) if target in FIRST_STEP else []
     planned = iter(prepared)
-    floor_env = {
-        "floor": backends.floor_env(),
-        "pydantic": backends.floor_env() | {"FLOOR_PRELOAD": ",".join(PYDANTIC)},
-    }
+    plain = backends.floor_env()
+    floor_env = {"floor": plain, "pydantic": plain | {"FLOOR_PRELOAD": ",".join(PYDANTIC)}}
 
     def run(kind: str) -> Timed:
         port = free_port()
