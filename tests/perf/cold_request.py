@@ -11,6 +11,7 @@ system of its process group, read before the process is killed) is paired the sa
 work a side did, which the machine's other load hardly moves, where the wall clock also shows waits.
 Every other round also runs the floor with pydantic loaded at its start (``PYDANTIC``): the target's
 ratio to that floor says how much of the ratio to the plain floor is pydantic's import.
+Rounds come in batches, another while the wall clock's interval straddles the goal (``measure``).
 """
 
 import http.client
@@ -21,6 +22,7 @@ import statistics
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
@@ -28,7 +30,7 @@ from local.processes import free_port
 from tests.perf.backends import FLOORS, PAGE, Backends, event_body, sign
 from tests.perf.model_standin import DEPLOY_GOAL
 from tests.perf.procstat import group_cpu_s
-from tests.perf.stats import Estimate, paired_estimate, paired_ratio
+from tests.perf.stats import LOOKS, Estimate, look_confidence, paired_estimate, paired_ratio, until_conclusive
 
 # The first request of each target and the floor doing the same work with the same client libraries
 # (``floors.py``): a signed webhook; an authenticated GET /runs; plan: a new run planned (its chosen
@@ -228,17 +230,24 @@ _ORDERS = (
 )
 
 
-def measure(backends: Backends, source: Path, target: str, rounds: int) -> ColdRow:
-    """``rounds`` paired rounds of ``target`` (from the staged ``source``) and its floor."""
+def measure(
+    backends: Backends, source: Path, target: str, rounds: int, goal: float, looks: int = LOOKS
+) -> ColdRow:
+    """Batches of ``rounds`` paired rounds of ``target`` (from the staged ``source``) and its floor,
+    another batch while the wall clock's interval straddles ``goal``, ``looks`` batches at most
+    (``until_conclusive``; every interval at ``look_confidence(looks)``)."""
     app_env = backends.app_env() | {"PYTHONPATH": str(source)}
     floor = FLOOR_OF[target]
     logs = backends.group.log_dir
-    # execute-step's and deploy's each run (the warm-up's two too) takes a step of a run of its own
-    count = 2 * rounds + (rounds + 1) // 2 + 2
-    prepared = prepared_runs(backends, source, target, count) if target in FIRST_STEP else []
-    planned = iter(prepared)
     plain = backends.floor_env()
     floor_env = {"floor": plain, "pydantic": plain | {"FLOOR_PRELOAD": ",".join(PYDANTIC)}}
+    planned: Iterator[str] = iter(())
+
+    def prepare(count: int) -> None:
+        # execute-step's and deploy's each run (the warm-up's too) takes a step of a run of its own
+        nonlocal planned
+        if target in FIRST_STEP:
+            planned = iter(prepared_runs(backends, source, target, count))
 
     def run(kind: str) -> Timed:
         port = free_port()
@@ -257,24 +266,39 @@ def measure(backends: Backends, source: Path, target: str, rounds: int) -> ColdR
             did=target if kind == "target" else "",
         )
 
+    prepare(2)
     run("target")  # warm-up: bytecode written, the emulators' first requests served
     run("floor")
     runs: dict[str, list[Timed]] = {"target": [], "floor": [], "pydantic": []}
     with_pydantic: list[Timed] = []  # the target's runs of the rounds with a pydantic floor
-    for i in range(rounds):
-        for kind in _ORDERS[i % len(_ORDERS)]:
-            runs[kind].append(run(kind))
-        if i % 2 == 0:
-            with_pydantic.append(runs["target"][-1])
-    wall = {kind: [r.wall_s for r in timed] for kind, timed in runs.items()}
-    cpu = {kind: [r.cpu_s for r in timed] for kind, timed in runs.items()}
+
+    def batch() -> None:
+        done = len(runs["target"])
+        prepare(sum(len(_ORDERS[i % len(_ORDERS)]) for i in range(done, done + rounds)))
+        for i in range(done, done + rounds):
+            for kind in _ORDERS[i % len(_ORDERS)]:
+                runs[kind].append(run(kind))
+            if i % 2 == 0:
+                with_pydantic.append(runs["target"][-1])
+
+    confidence = look_confidence(looks)
+
+    def times(field: str) -> dict[str, list[float]]:
+        return {kind: [getattr(r, field) for r in timed] for kind, timed in runs.items()}
+
+    def wall_estimate() -> Estimate:
+        wall = times("wall_s")
+        return paired_estimate(wall["target"], wall["floor"], confidence)
+
+    ratio = until_conclusive(batch, wall_estimate, goal, looks)
+    wall, cpu = times("wall_s"), times("cpu_s")
     return ColdRow(
         target,
         statistics.median(wall["target"]),
         statistics.median(wall["floor"]),
-        paired_estimate(wall["target"], wall["floor"]),
+        ratio,
         statistics.median(cpu["target"]),
         statistics.median(cpu["floor"]),
-        paired_estimate(cpu["target"], cpu["floor"]),
+        paired_estimate(cpu["target"], cpu["floor"], confidence),
         paired_ratio([r.wall_s for r in with_pydantic], wall["pydantic"]),
     )

@@ -4,16 +4,20 @@ Every benchmark compares a measured thing with its floor in pairs run back to ba
 the shared machine's speed slows both sides of a pair and cancels in their ratio. The estimate is the
 median of the pairs' ratios with a percentile-bootstrap interval of that median; a goal is met only
 when the whole interval is within it, missed when the whole interval is beyond it, else inconclusive.
+A benchmark may measure in batches until its interval is conclusive (``until_conclusive``): each of its
+at most ``LOOKS`` looks then uses the confidence ``look_confidence`` gives, so that all of them together
+are wrong no more often than one look at ``CONFIDENCE`` (docs/decisions/0041-more-pairs-when-inconclusive.md).
 """
 
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 CONFIDENCE = 0.95
 RESAMPLES = 4000
 SEED = 38  # the interval is a function of the data: the same pairs give the same interval
+LOOKS = 3  # batches a benchmark may measure while its interval straddles the goal
 
 
 class Estimate(NamedTuple):
@@ -61,9 +65,38 @@ def median_ci(
     return Estimate(statistics.median(values), lo, hi, n)
 
 
-def paired_estimate(numerators: Sequence[float], denominators: Sequence[float]) -> Estimate:
+def paired_estimate(
+    numerators: Sequence[float], denominators: Sequence[float], confidence: float = CONFIDENCE
+) -> Estimate:
     """:func:`median_ci` of the pairs' ratios."""
-    return median_ci(ratios(numerators, denominators))
+    return median_ci(ratios(numerators, denominators), confidence)
+
+
+def look_confidence(looks: int = LOOKS, confidence: float = CONFIDENCE) -> float:
+    """The confidence of each of ``looks`` looks at growing data such that the chance that any of
+    them is wrong is at most ``1 - confidence`` (Bonferroni: each errs at most ``(1 - confidence) /
+    looks``)."""
+    if looks < 1:
+        raise ValueError("a benchmark looks at its data at least once")
+    return 1.0 - (1.0 - confidence) / looks
+
+
+def until_conclusive(
+    measure_batch: Callable[[], None], estimate: Callable[[], Estimate], goal: float, looks: int = LOOKS
+) -> Estimate:
+    """Measure a batch, then estimate; while the estimate straddles ``goal`` (:func:`verdict`
+    inconclusive), measure another batch and estimate again on all of them, ``looks`` batches at
+    most. ``estimate`` must use :func:`look_confidence` of ``looks``. Returns the last estimate."""
+    if looks < 1:
+        raise ValueError("a benchmark looks at its data at least once")
+    measure_batch()
+    last = estimate()
+    for _ in range(looks - 1):
+        if verdict(last, goal) != "inconclusive":
+            break
+        measure_batch()
+        last = estimate()
+    return last
 
 
 def verdict(estimate: Estimate, goal: float) -> str:
