@@ -35,7 +35,8 @@ medians (this benchmark's earlier estimator) 0.056 (range 0.18); both centred on
 the 80 notion_webhook rounds above, the median of 21 rounds had a standard deviation of 0.034 and of
 41 rounds 0.019: hence the default of 41 (``max_ratio``, the largest of seven noisy ratios, is biased
 upwards by their spread). A target whose interval straddles the goal gets another batch of rounds,
-three at most, each interval then at 98.3 % (``--looks``, decision 0041). The import and floor columns are medians of the times. The last line is
+three at most, each interval then at 98.3 % (``--looks``, decision 0041). The import and floor
+columns are medians of the times. The last line is
 ``RESULT max_ratio=<float> notion_webhook_s=<float> cold_request_max_ratio=<float>
 cold_request_cpu_max_ratio=<float>`` (each ratio with its ``_ci``); goals: max_ratio <= 1.2,
 notion_webhook_s <= 0.6, cold_request_max_ratio <= 1.2. The cold request's CPU ratio, and its ratio
@@ -58,6 +59,7 @@ from shared import bootstrap
 from tests.perf.backends import Backends
 from tests.perf.cold_request import FLOOR_OF, PYDANTIC, ColdRow, measure
 from tests.perf.stats import (
+    CONFIDENCE,
     LOOKS,
     Estimate,
     look_confidence,
@@ -280,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"(times: medians of the runs; ratios: medians of the rounds' paired ratios, {args.rounds} rounds, "
         f"then {args.rounds} more while the interval straddles the goal, {args.looks} batches at most: each "
-        f"interval at {look_confidence(args.looks):.1%}, so that together they err at most 5 % of the time)"
+        f"interval at {look_confidence(args.looks):.1%}, so that together they err at most "
+        f"{1 - CONFIDENCE:.0%} of the time)"
     )
     worst = max((ratios[0] for _, ratios in rows), key=lambda e: e.median)
     max_ratio_pydantic = max(ratios[1] for _, ratios in rows)

@@ -4,9 +4,10 @@ Every benchmark compares a measured thing with its floor in pairs run back to ba
 the shared machine's speed slows both sides of a pair and cancels in their ratio. The estimate is the
 median of the pairs' ratios with a percentile-bootstrap interval of that median; a goal is met only
 when the whole interval is within it, missed when the whole interval is beyond it, else inconclusive.
-A benchmark may measure in batches until its interval is conclusive (``until_conclusive``): each of its
-at most ``LOOKS`` looks then uses the confidence ``look_confidence`` gives, so that all of them together
-are wrong no more often than one look at ``CONFIDENCE`` (docs/decisions/0041-more-pairs-when-inconclusive.md).
+A benchmark may measure in batches until its interval is conclusive (``until_conclusive``): each of
+its at most ``LOOKS`` looks then uses the confidence ``look_confidence`` gives, so that all of them
+together are wrong no more often than one look at ``CONFIDENCE``.
+Why: docs/decisions/0041-more-pairs-when-inconclusive.md.
 """
 
 import random
@@ -87,8 +88,7 @@ def until_conclusive(
     """Measure a batch, then estimate; while the estimate straddles ``goal`` (:func:`verdict`
     inconclusive), measure another batch and estimate again on all of them, ``looks`` batches at
     most. ``estimate`` must use :func:`look_confidence` of ``looks``. Returns the last estimate."""
-    if looks < 1:
-        raise ValueError("a benchmark looks at its data at least once")
+    look_confidence(looks)  # raises unless looks >= 1
     measure_batch()
     last = estimate()
     for _ in range(looks - 1):
