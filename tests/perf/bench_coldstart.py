@@ -358,7 +358,8 @@ def cold_requests(
         backends.start()
         rows = []
         for target in (t for t in targets if t in FLOOR_OF):
-            rows.append(measure(backends, source, target, rounds, GOAL_COLD_REQUEST_RATIO, looks))
+            libraries = floor_modules(target)[1:]  # functions_framework is loaded by the runtime
+            rows.append(measure(backends, source, target, libraries, rounds, GOAL_COLD_REQUEST_RATIO, looks))
             print(
                 f"  measured the cold request of {target} ({rows[-1].ratio.n} rounds)",
                 file=sys.stderr,

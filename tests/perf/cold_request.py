@@ -9,8 +9,9 @@ started to the first request's 200, the client connecting as soon as the port ta
 run by ``backends.python`` (the runtime environment, for the benchmark). Each run's CPU time (user +
 system of its process group, read before the process is killed) is paired the same way: it shows the
 work a side did, which the machine's other load hardly moves, where the wall clock also shows waits.
-Every other round also runs the floor with pydantic loaded at its start (``PYDANTIC``): the target's
-ratio to that floor says how much of the ratio to the plain floor is pydantic's import.
+A floor loads at its start the client libraries the target preloads, as the target loads them (the
+collector paused: ``floors.py``). Every other round also runs the floor with pydantic loaded too
+(``PYDANTIC``): the target's ratio to that floor says how much of the ratio is pydantic's import.
 Rounds come in batches, another while the wall clock's interval straddles the goal (``measure``).
 """
 
@@ -231,16 +232,26 @@ _ORDERS = (
 
 
 def measure(
-    backends: Backends, source: Path, target: str, rounds: int, goal: float, looks: int = LOOKS
+    backends: Backends,
+    source: Path,
+    target: str,
+    libraries: tuple[str, ...],
+    rounds: int,
+    goal: float,
+    looks: int = LOOKS,
 ) -> ColdRow:
     """Batches of ``rounds`` paired rounds of ``target`` (from the staged ``source``) and its floor,
-    another batch while the wall clock's interval straddles ``goal``, ``looks`` batches at most
-    (``until_conclusive``; every interval at ``look_confidence(looks)``)."""
+    which loads ``libraries`` (the target's client libraries) at its start, another batch while the
+    wall clock's interval straddles ``goal``, ``looks`` batches at most (``until_conclusive``; every
+    interval at ``look_confidence(looks)``)."""
     app_env = backends.app_env() | {"PYTHONPATH": str(source)}
     floor = FLOOR_OF[target]
     logs = backends.group.log_dir
-    plain = backends.floor_env()
-    floor_env = {"floor": plain, "pydantic": plain | {"FLOOR_PRELOAD": ",".join(PYDANTIC)}}
+    env = backends.floor_env()
+    floor_env = {
+        "floor": env | {"FLOOR_PRELOAD": ",".join(libraries)},
+        "pydantic": env | {"FLOOR_PRELOAD": ",".join((*libraries, *PYDANTIC))},
+    }
     planned: Iterator[str] = iter(())
 
     def prepare(count: int) -> None:

@@ -13,7 +13,10 @@ is read where our functions read it here, the secrets file, with Secret Manager'
 loaded as where they read it in production (``_secret``; decision 0037).
 Clients are built on first use and nothing else is: no settings, no ports, no validation beyond what
 the work needs, no logging. ``FLOOR_PRELOAD`` (comma-separated modules, loaded with this module) makes
-a floor that loads more at its start: the cold request's floor with pydantic (``cold_request``).
+a floor that loads more at its start: the cold request's floors load the client libraries of their
+target's ports, as the target does, and pydantic too for the "+ pydantic" floor (``cold_request``).
+This module and those are loaded as ``main`` loads a target, with the cyclic garbage collector paused
+and what loaded frozen (``main.paused_collector``): both sides of a ratio load alike (decision 0042).
 """
 
 import base64
@@ -25,15 +28,18 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import Request
-from google.cloud import firestore, tasks_v2
+from functions.main import paused_collector
+
+with paused_collector():
+    from flask import Request
+    from google.cloud import firestore, tasks_v2
+
+    for _module in filter(None, os.environ.get("FLOOR_PRELOAD", "").split(",")):
+        importlib.import_module(_module)
 
 if TYPE_CHECKING:
     import notion_client
     from google import genai
-
-for _module in filter(None, os.environ.get("FLOOR_PRELOAD", "").split(",")):
-    importlib.import_module(_module)
 
 
 @cache
