@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 
-from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, exit_on_sigterm
+from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, stop_on_signals
 from local.tasks_emulator import mint_id_token
 from shared.config import Target
 from shared.domain.connection import session_cookie
@@ -355,7 +355,7 @@ def print_report(result: JSON) -> None:
 
 
 def main() -> int:
-    exit_on_sigterm()
+    stop_on_signals()
     print("Starting the local stack (Firestore and Cloud Tasks emulators, Notion sandbox, 7 functions)...")
     with LocalStack(extra_env=LIVE) as stack:
         print(f"Stack up in {stack.workdir} (logs kept there if the demo fails). Connecting...", flush=True)

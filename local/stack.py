@@ -295,13 +295,16 @@ class LocalStack:
         self.stop()
 
 
-def exit_on_sigterm() -> None:
-    """Turn SIGTERM into a normal exit, so ``with LocalStack()`` blocks and atexit stop the children."""
+def stop_on_signals() -> None:
+    """Turn SIGTERM into a normal exit and SIGINT into KeyboardInterrupt, so ``with LocalStack()``
+    blocks and atexit stop the children; SIGINT also when the parent ignored it, as a shell script's
+    background job starts."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def main() -> None:
-    exit_on_sigterm()
+    stop_on_signals()
     with LocalStack() as stack:
         described = {"workdir": str(stack.workdir), "console_url": stack.console_url + "/", **stack.env()}
         print(json.dumps(described, indent=2), flush=True)

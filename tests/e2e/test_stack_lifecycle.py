@@ -51,14 +51,25 @@ def wait_gone(pids: set[int], timeout_s: float = 15.0) -> set[int]:
     return {p for p in pids if alive(p)}
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_the_stack_stops_everything_it_started_on_a_signal(sig: signal.Signals, tmp_path: Path) -> None:
+# The stack started as a shell script's background job starts: SIGINT ignored, kept across exec
+_IGNORING_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'local.stack'])"
+)
+
+
+@pytest.mark.parametrize(
+    ("sig", "started_ignoring_sigint"),
+    [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
+)
+def test_the_stack_stops_everything_it_started_on_a_signal(
+    sig: signal.Signals, started_ignoring_sigint: bool, tmp_path: Path
+) -> None:
+    """Also when its parent ignored SIGINT (a background job of a shell script): Ctrl-C or
+    ``kill -INT`` still stops it."""
+    argv = ["-c", _IGNORING_SIGINT] if started_ignoring_sigint else ["-m", "local.stack"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "local.stack"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        [sys.executable, *argv], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
         assert proc.stdout is not None
