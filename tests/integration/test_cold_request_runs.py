@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.perf.backends import NOTION_TOKEN, PAGE, Backends
-from tests.perf.bench_coldstart import floor_modules, stage
+from tests.perf.bench_coldstart import client_libraries, stage
 from tests.perf.cold_request import measure
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ def test_plan_execute_step_deploy_and_notify_do_their_work_cold() -> None:
             assert backends.model is not None
             for target in ("notion_webhook", "api", "plan", "execute_step", "deploy", "notify"):
                 # one batch whatever its interval says; raises if the work was not done
-                libraries = floor_modules(target)[1:]
+                libraries = client_libraries(target)
                 row = measure(backends, source, target, libraries, rounds=2, goal=1.2, looks=1)
                 assert row.target_s > 0 and row.floor_s > 0
                 # CPU is read per run: a process group on 2 cores uses at most twice its wall time

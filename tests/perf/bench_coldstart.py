@@ -142,10 +142,15 @@ def _libraries_of(port: str) -> tuple[str, ...]:
     return CLIENT_LIBRARIES[port]
 
 
+def client_libraries(target: str, root: Path = ROOT) -> tuple[str, ...]:
+    """The client libraries of the target's ports, each once: what it preloads."""
+    libraries = [lib for port in preloaded_ports(target, root) for lib in _libraries_of(port)]
+    return tuple(dict.fromkeys(libraries))
+
+
 def floor_modules(target: str, root: Path = ROOT) -> tuple[str, ...]:
     """functions_framework plus the client libraries of the target's ports."""
-    libraries = [lib for port in preloaded_ports(target, root) for lib in _libraries_of(port)]
-    return (FRAMEWORK, *dict.fromkeys(libraries))
+    return (FRAMEWORK, *client_libraries(target, root))
 
 
 def stage(directory: Path) -> None:
@@ -358,7 +363,7 @@ def cold_requests(
         backends.start()
         rows = []
         for target in (t for t in targets if t in FLOOR_OF):
-            libraries = floor_modules(target)[1:]  # functions_framework is loaded by the runtime
+            libraries = client_libraries(target)  # functions_framework is loaded by the runtime
             rows.append(measure(backends, source, target, libraries, rounds, GOAL_COLD_REQUEST_RATIO, looks))
             print(
                 f"  measured the cold request of {target} ({rows[-1].ratio.n} rounds)",

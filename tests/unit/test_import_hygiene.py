@@ -19,7 +19,7 @@ import pytest
 
 from functions.main import TARGETS
 from shared import bootstrap
-from tests.perf.bench_coldstart import CLIENT_LIBRARIES, floor_modules, preloaded_ports
+from tests.perf.bench_coldstart import CLIENT_LIBRARIES, client_libraries, preloaded_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 KNOWN_CLIENTS = sorted({lib for libs in CLIENT_LIBRARIES.values() for lib in libs})
@@ -159,7 +159,7 @@ def _loaded(report: dict[str, Any], library: str) -> bool:
 @pytest.mark.parametrize("target", TARGETS)
 def test_target_imports_only_the_clients_of_its_ports(target: str, reports: _Reports) -> None:
     report = reports[target]
-    expected = set(floor_modules(target)) - {"functions_framework"}
+    expected = set(client_libraries(target))
     loaded = {lib for lib in KNOWN_CLIENTS if _loaded(report, lib)}
     assert loaded == expected, f"{target} preloads {preloaded_ports(target)}"
     assert not [m for m in report["modules"] if m.startswith(NEVER)]
