@@ -1,7 +1,8 @@
 """``make bench-coldstart``'s cold request still measures real work: plan plans a run (the data source
 queried in the Notion sandbox, the model stand-in asked), execute-step runs its first step, deploy
 creates an approved run's Vercel preview and notify comments on a page, each against a floor doing
-the same; notion-webhook's and api's floors answer with the secrets they read from the secrets file;
+the same; notion-webhook's floor routes the workspace to its active tenant (a 404 otherwise), and it and api's
+floor answer with the secrets they read from the secrets file;
 one batch of two rounds (the first also with a floor that loads pydantic first), figures not judged
 (the benchmark judges them)."""
 

@@ -1,6 +1,7 @@
 """The floors of the HTTP benchmarks: the least each kind of request needs, written plainly.
 
-``webhook`` (notion-webhook's floor): the same HMAC check, one Firestore create, one task create.
+``webhook`` (notion-webhook's floor): the same HMAC check, the workspace's routing document read (once
+per process, as notion-webhook keeps its routes), one Firestore create, one task create.
 ``runs`` (api's ``GET /runs``): the session's HMAC checked, the tenant read, its last runs queried.
 ``plan``: the run and its tenant read, the data source queried (notion-client), the model asked
 (google-genai), the run written, a task created. ``step`` (execute-step): the run and its tenant read,
@@ -150,6 +151,16 @@ def deployment(request: Request) -> tuple[str, int]:
     return json.dumps({"acted": True}), 200
 
 
+@cache
+def _tenant_of(workspace_id: str) -> Any:
+    """The document of the active tenant ``workspace_id`` routes to, None if there is none: its routing
+    document read once per process, as notion-webhook keeps its routes (``routing_ttl_s``)."""
+    route = _db().collection("workspaces").document(workspace_id).get()
+    if not route.exists or route.get("status") != "active":
+        return None
+    return _db().collection("tenants").document(str(route.get("tenant_id")))
+
+
 def webhook(request: Request) -> tuple[str, int]:
     body = request.get_data()
     token = _secret("FLOOR_TOKEN_SECRET").encode()
@@ -157,7 +168,10 @@ def webhook(request: Request) -> tuple[str, int]:
     if not hmac.compare_digest(expected, request.headers.get("X-Notion-Signature", "")):
         return "", 401
     event = json.loads(body)
-    _db().collection("floor_events").document(event["id"]).create({"type": event["type"]})
+    tenant = _tenant_of(event["workspace_id"])
+    if tenant is None:  # a floor that dropped the event would do less than notion-webhook: refused
+        return "", 404
+    tenant.collection("floor_events").document(event["id"]).create({"type": event["type"]})
     queue = os.environ["FLOOR_QUEUE"]
     name = f"{queue}/tasks/{hashlib.sha256(event['id'].encode()).hexdigest()}"
     task = tasks_v2.Task(
