@@ -34,8 +34,10 @@ log = logging.getLogger(__name__)
 class NotionComments:
     name = "notion_comment"
 
-    def __init__(self, notion_for: Callable[[str], TenantNotion]) -> None:
-        self._notion_for = notion_for  # tenant id → Notion with its token
+    def __init__(self, notion_for: Callable[[Tenant], TenantNotion]) -> None:
+        # the tenant as the delivery read it → Notion with its token (NotionAccess.for_tenant): a
+        # comment costs no second read of the tenant
+        self._notion_for = notion_for
 
     def unable(self, task: NotifyTask, tenant: Tenant) -> str | None:
         if dn.page_of(task) is None:
@@ -52,14 +54,14 @@ class NotionComments:
     ) -> str | None:
         page_id, marker = dn.page_of(task) or "", dn.markers(task)  # every comment of the page
 
-        for comment in self._notion_for(tenant.tenant_id).list_comments(page_id):
+        for comment in self._notion_for(tenant).list_comments(page_id):
             if dn.plain(comment.get("rich_text")).rstrip().endswith(marker):
                 return str(comment.get("id", ""))
         return None
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
         page_id, text = dn.page_of(task) or "", dn.comment_text(task)
-        comment = self._notion_for(tenant.tenant_id).add_comment(page_id, text)
+        comment = self._notion_for(tenant).add_comment(page_id, text)
         return str(comment.get("id", ""))
 
 

@@ -58,10 +58,14 @@ class NotionAccess:
     ) -> None:
         self.tenants, self.secrets, self.oauth, self.queue = tenants, secrets, oauth, queue
 
-    def session(self, tenant_id: str) -> NotionSession:
-        tenant = self.tenants.get(tenant_id)
-        if tenant is None:
-            raise NotFound(f"tenant {tenant_id} does not exist")
+    def session(self, tenant: str | Tenant) -> NotionSession:
+        """The session of ``tenant``: its id (the tenant is read here), or the tenant as the caller has
+        just read it in this request (read no second time)."""
+        if isinstance(tenant, str):
+            found = self.tenants.get(tenant)
+            if found is None:
+                raise NotFound(f"tenant {tenant} does not exist")
+            tenant = found
         if tenant.status != TenantStatus.ACTIVE:
             raise ReconnectRequired(f"the workspace's Notion connection is {tenant.status.value}")
         try:
@@ -73,14 +77,15 @@ class NotionAccess:
     def run[T](self, tenant_id: str, operation: Callable[[str], T]) -> T:
         return self.session(tenant_id).run(operation)
 
-    def for_tenant(self, notion: Notion, tenant_id: str) -> NotionForTenant:
-        """``notion`` with ``tenant_id``'s token: its session opens at the first call (a caller that
-        never calls Notion reads no tenant and no secret) and serves every later one."""
+    def for_tenant(self, notion: Notion, tenant: str | Tenant) -> NotionForTenant:
+        """``notion`` with the token of ``tenant`` (its id, or the tenant just read: ``session``): its
+        session opens at the first call (a caller that never calls Notion reads no tenant and no
+        secret) and serves every later one."""
         session: list[NotionSession] = []
 
         def run[T](operation: Callable[[str], T]) -> T:
             if not session:
-                session.append(self.session(tenant_id))
+                session.append(self.session(tenant))
             return session[0].run(operation)
 
         return NotionForTenant(notion, run)

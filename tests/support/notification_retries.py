@@ -39,7 +39,7 @@ RELAY_PASSWORD = "relay-password-never-shown"
 class Access:
     """NotionAccess's ``for_tenant`` with a fixed token."""
 
-    def for_tenant(self, notion: Any, tenant_id: str) -> NotionForTenant:
+    def for_tenant(self, notion: Any, tenant: Any) -> NotionForTenant:
         return NotionForTenant(notion, lambda operation: operation("token"))
 
 

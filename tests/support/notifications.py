@@ -52,7 +52,7 @@ class Crash(Exception):
 class Access:
     """NotionAccess's ``for_tenant`` with a fixed token."""
 
-    def for_tenant(self, notion: Any, tenant_id: str) -> NotionForTenant:
+    def for_tenant(self, notion: Any, tenant: Any) -> NotionForTenant:
         return NotionForTenant(notion, lambda operation: operation("token"))
 
 

@@ -13,7 +13,7 @@ from tests.engine_fakes import FakeNotion
 class Access:
     """NotionAccess's ``for_tenant`` with a fixed token."""
 
-    def for_tenant(self, notion: Any, tenant_id: str) -> NotionForTenant:
+    def for_tenant(self, notion: Any, tenant: Any) -> NotionForTenant:
         return NotionForTenant(notion, lambda operation: operation("token"))
 
 

@@ -135,6 +135,32 @@ def test_a_page_notion_refuses_for_good_is_undeliverable(live: Live) -> None:
     assert record.status == NotificationStatus.UNDELIVERABLE and "object_not_found" in record.reason
 
 
+class CountingTenants(FakeTenantStore):
+    """FakeTenantStore that counts its reads of a tenant (each a Firestore read in production)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:
+        self.reads += 1
+        return super().get(tenant_id, fresh)
+
+
+def test_a_notion_comment_reads_the_tenant_once_the_delivery_read() -> None:
+    """notify reads the tenant for its channels and quiet hours; the comment's Notion token comes from
+    that read, not from a second one."""
+    tenants, secrets, queue = CountingTenants(), FakeSecrets(), FakeQueue()
+    tenants.save(tenant())
+    secrets.put("notion-token-t1", NotionTokens(access_token="access-1").dump())
+    notion, records = FakeNotion(), FakeNotificationLog()
+    page = notion.add_page("Launch plan")
+    access = NotionAccess(tenants, secrets, FakeNotionOAuth(), queue)
+    notifier = channel_delivery(records, access, notion, FakeChat(), secrets, Clock())
+    assert deliver_notification(task(page), notifier, tenants, queue, now=NOW).delivered is True
+    assert len(notion.comments[page]) == 1 and tenants.reads == 1
+
+
 def test_a_tenant_that_must_reconnect_gets_an_undeliverable_record_not_a_retry_loop() -> None:
     tenants, secrets, queue = FakeTenantStore(), FakeSecrets(), FakeQueue()
     tenants.save(
