@@ -16,7 +16,8 @@ from shared.services.links import LinkMinter
 from tests.api_fakes import client, json_body
 from tests.fakes import FakeMailer
 from tests.link_tokens import mailed
-from tests.support.notifications_api import Access, LiveContainer
+from tests.support.notifications import Access
+from tests.support.notifications_api import LiveContainer
 
 OWNER = "ada@acme.example"
 

@@ -16,10 +16,9 @@ from shared.ports import NotificationChannel
 from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
-from shared.services.notion_access import NotionForTenant
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeChat, FakeMailer, FakeNotificationLog, FakeSecrets
-from tests.support.notifications import Clock
+from tests.support.notifications import Access, Clock
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -34,13 +33,6 @@ SENDER = "Notion Agent <agent@example.com>"
 
 
 RELAY_PASSWORD = "relay-password-never-shown"
-
-
-class Access:
-    """NotionAccess's ``for_tenant`` with a fixed token."""
-
-    def for_tenant(self, notion: Any, tenant: Any) -> NotionForTenant:
-        return NotionForTenant(notion, lambda operation: operation("token"))
 
 
 @dataclass

@@ -5,16 +5,9 @@ from typing import Any
 
 from shared.services.channels import NotionComments
 from shared.services.delivery import ChannelDelivery
-from shared.services.notion_access import NotionForTenant
 from tests.api_fakes import FakeContainer
 from tests.engine_fakes import FakeNotion
-
-
-class Access:
-    """NotionAccess's ``for_tenant`` with a fixed token."""
-
-    def for_tenant(self, notion: Any, tenant: Any) -> NotionForTenant:
-        return NotionForTenant(notion, lambda operation: operation("token"))
+from tests.support.notifications import Access
 
 
 class LiveContainer(FakeContainer):
