@@ -10,14 +10,16 @@ import math
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+import msgspec
 from flask import Flask, Request, Response, current_app, has_app_context, json
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from shared import bootstrap, logs
 from shared.bootstrap import Container
+from shared.domain.structs import Struct, problem
 from shared.errors import AgentError, InvalidInput, PayloadTooLarge
 
 if TYPE_CHECKING:
@@ -88,8 +90,10 @@ def json_object(request: Request, reason: str = "the body must be a JSON object"
     return data
 
 
-def parse_json[T: BaseModel](request: Request, model: type[T]) -> T:
-    return model.model_validate(json_object(request))
+def parse_json[T: BaseModel | Struct](request: Request, model: type[T]) -> T:
+    """The body as ``model``: pydantic's ValidationError or :data:`shared.domain.structs.Invalid`
+    (each a 400 naming the fields, :func:`handle`) when it is not one."""
+    return cast(T, model.model_validate(json_object(request)))
 
 
 def retry_count(request: Request) -> int:
@@ -108,13 +112,15 @@ class DeadLettered(Exception):
         self.letter_id, self.reason = letter_id, reason
 
 
-def parse_task[T: BaseModel](request: Request, model: type[T], queue: str, letters: "DeadLetterStore") -> T:
+def parse_task[T: BaseModel | Struct](
+    request: Request, model: type[T], queue: str, letters: "DeadLetterStore"
+) -> T:
     """The task's body as ``model``; one that is not JSON, too large or off the model raises
     :class:`DeadLettered` after it is kept in ``letters`` (shared.services.dead_letters)."""
     try:
         return parse_json(request, model)
-    except ValidationError as exc:
-        reason = "invalid field(s): " + ", ".join(_fields(exc))
+    except (ValidationError, msgspec.ValidationError) as exc:
+        reason = "invalid field(s): " + ", ".join(f["field"] for f in _problems(exc))
     except (InvalidInput, PayloadTooLarge) as exc:
         reason = exc.reason
     body = b"" if request.content_length and request.content_length > JSON_BODY_LIMIT else request.get_data()
@@ -124,9 +130,15 @@ def parse_task[T: BaseModel](request: Request, model: type[T], queue: str, lette
     raise DeadLettered(letter.letter_id, reason)
 
 
-def _fields(exc: ValidationError) -> list[str]:
-    errors = exc.errors(include_url=False, include_input=False)
-    return [".".join(str(p) for p in err["loc"]) or "(body)" for err in errors]
+def _problems(exc: ValidationError | msgspec.ValidationError) -> list[dict[str, str]]:
+    """Each field ``exc`` found wrong (dotted, ``(body)`` for the whole) and its problem."""
+    if isinstance(exc, msgspec.ValidationError):  # msgspec stops at the first problem
+        field, words = problem(exc)
+        return [{"field": field, "problem": words}]
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["msg"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
 
 
 def read_body(request: Request, limit: int) -> bytes:
@@ -150,11 +162,8 @@ def read_body(request: Request, limit: int) -> bytes:
     return body
 
 
-def _invalid(exc: ValidationError) -> Response:
-    fields = [
-        {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["msg"]}
-        for err in exc.errors(include_url=False, include_input=False)
-    ]
+def _invalid(exc: ValidationError | msgspec.ValidationError) -> Response:
+    fields = _problems(exc)
     reason = "invalid field(s): " + ", ".join(f["field"] for f in fields)
     return reply({"error": "invalid_input", "reason": reason, "fields": fields}, 400)
 
@@ -211,7 +220,7 @@ def _answer(
             result = call(container_of())
         except DeadLettered as exc:  # kept: the queue must not retry it
             result = {"dead_letter": exc.letter_id, "reason": exc.reason}, 200
-        except ValidationError as exc:
+        except (ValidationError, msgspec.ValidationError) as exc:
             return _invalid(exc)
         except AgentError as exc:
             if exc.http_status >= 500:

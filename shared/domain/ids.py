@@ -1,4 +1,4 @@
-"""The one rule for ids that become Firestore document ids or path segments, and its pydantic type.
+"""The one rule for ids that become Firestore document ids or path segments.
 
 Firestore's limits on document ids (Firestore "Quotas and limits", collections, documents and
 fields): valid UTF-8, at most 1,500 bytes, no ``/``, not ``.`` nor ``..`` alone, not matching
@@ -7,9 +7,6 @@ fields): valid UTF-8, at most 1,500 bytes, no ``/``, not ``.`` nor ``..`` alone,
 """
 
 import re
-from typing import Annotated
-
-from pydantic import AfterValidator
 
 MAX_BYTES = 1500
 _RESERVED = re.compile(r"__.*__", re.DOTALL)
@@ -34,16 +31,3 @@ def id_problem(value: str) -> str | None:
 
 def is_document_id(value: str) -> bool:
     return id_problem(value) is None
-
-
-def check_document_id(value: str) -> str:
-    """``value`` itself, or ValueError (pydantic's 400 naming the field) with :func:`id_problem`."""
-    problem = id_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-# An id that names a document or a path segment: use it for every such field of a model that input
-# reaches (task bodies, webhook events, request bodies); combine with a narrower pattern as needed.
-DocumentId = Annotated[str, AfterValidator(check_document_id)]

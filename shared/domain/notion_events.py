@@ -11,10 +11,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, NamedTuple
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+import msgspec
+from msgspec import Meta
 
-from shared.domain.ids import DocumentId
-from shared.domain.schema import Schema
+from shared.domain.ids import id_problem
+from shared.domain.structs import Refused, Struct
 from shared.domain.tasks.plan import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
 from shared.domain.triggers import PropertyCheck, rule_verdict, rules_for
@@ -29,8 +30,8 @@ EVENT_TYPES = frozenset(
         "data_source.content_updated",
     }
 )
-_ID = r"^[A-Za-z0-9_-]{1,100}$"
-EventId = Annotated[DocumentId, StringConstraints(pattern=_ID)]  # not ``__x__`` either
+# An id that names a document: these characters, and a document id Firestore accepts (``_check``).
+EventId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,100}$")]
 # Notion's verification tokens are short ASCII ("secret_..."); anything else is refused before it is
 # stored, and it could not be pasted back into Notion's Verify dialog anyway.
 _VERIFICATION_TOKEN = re.compile(r"[!-~]{1,500}")
@@ -49,49 +50,54 @@ def signature_valid(verification_token: str, body: bytes, header: str | None) ->
     return hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace"))
 
 
-def _event_time(value: datetime) -> datetime:
-    """Notion stamps events in UTC; a timestamp without a zone is read as UTC."""
-    value = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if value < EARLIEST_EVENT:
-        raise ValueError(f"the timestamp is before {EARLIEST_EVENT:%Y-%m-%d}: not a real change time")
-    return value
+_Id = Annotated[str, Meta(max_length=100)]
+_Type = Annotated[str, Meta(max_length=50)]
 
 
-class _Model(Schema):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _Model(Struct, forbid_unknown_fields=False):  # what Notion adds to its events is ignored
+    pass
 
 
 class Ref(_Model):
-    id: str = Field(max_length=100)
-    type: str = Field(max_length=50)
+    id: _Id
+    type: _Type
 
 
 class Parent(_Model):
-    id: str | None = Field(default=None, max_length=100)
-    type: str | None = Field(default=None, max_length=50)
-    data_source_id: str | None = Field(default=None, max_length=100)
+    id: _Id | None = None
+    type: _Type | None = None
+    data_source_id: _Id | None = None
 
 
 class EventData(_Model):
     parent: Parent | None = None
-    page_id: str | None = Field(default=None, max_length=100)
+    page_id: _Id | None = None
     # page.properties_updated: the ids of the properties that changed (what trigger rules match on)
-    updated_properties: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(
-        default=None, max_length=1000
-    )
+    updated_properties: (
+        Annotated[list[Annotated[str, Meta(max_length=200)]], Meta(max_length=1000)] | None
+    ) = None
 
 
 class NotionEvent(_Model):
     """One webhook event of a known type (unknown types are acknowledged before this is parsed)."""
 
     id: EventId  # names its record, tenants/{t}/events/{id}
-    type: str = Field(max_length=100)
-    timestamp: Annotated[datetime, AfterValidator(_event_time)]  # see timestamp_problem too
+    type: Annotated[str, Meta(max_length=100)]
+    timestamp: datetime  # Notion's, in UTC (one without a zone is read so); see timestamp_problem too
     workspace_id: EventId  # names its route, workspaces/{id}
-    authors: list[Ref] = Field(default_factory=list, max_length=1000)
     entity: Ref
-    data: EventData = Field(default_factory=EventData)
-    attempt_number: int = Field(default=1, ge=1)
+    authors: Annotated[list[Ref], Meta(max_length=1000)] = msgspec.field(default_factory=list)
+    data: EventData = msgspec.field(default_factory=EventData)
+    attempt_number: Annotated[int, Meta(ge=1)] = 1
+
+    def _check(self) -> None:
+        for field in ("id", "workspace_id"):
+            if problem := id_problem(getattr(self, field)):
+                raise Refused(field, problem)
+        if self.timestamp.tzinfo is None:
+            self._normalize("timestamp", self.timestamp.replace(tzinfo=UTC))
+        if self.timestamp < EARLIEST_EVENT:
+            raise Refused("timestamp", f"is before {EARLIEST_EVENT:%Y-%m-%d}: not a real change time")
 
 
 def timestamp_problem(event: NotionEvent, now: datetime) -> str | None:

@@ -12,9 +12,11 @@ from functools import cache
 from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import unquote
 
+from msgspec import Meta
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
 from shared.domain.schema import Schema
+from shared.domain.structs import Struct
 
 MAX_RULES = 20  # per data source
 # What ``to`` may be compared with: a choice by its option name, a checkbox by true/false, text as is.
@@ -24,16 +26,14 @@ VALUE_TYPES = CHOICE_TYPES | TEXT_TYPES | {"checkbox"}
 AGENT_TYPES = frozenset({"people", "checkbox"})  # what assigned_to_agent may watch
 
 
-class PropertyCheck(Schema):
+class PropertyCheck(Struct):
     """A value a page's property must have for its change to start a run (a trigger rule's ``to``, or
     the agent assigned): checked when planning, after one read of the page
     (:func:`holds`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    property_id: str = Field(min_length=1, max_length=200)
-    type: str = Field(max_length=50)
-    to: StrictStr | StrictBool | None = None
+    property_id: Annotated[str, Meta(min_length=1, max_length=200)]
+    type: Annotated[str, Meta(max_length=50)]
+    to: str | bool | None = None
     agent: bool = False  # a people property holding the workspace's bot user
 
 

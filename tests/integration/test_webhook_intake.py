@@ -323,7 +323,7 @@ def test_rejected_requests_store_nothing(stack: Stack) -> None:
     for field in ("id", "workspace_id"):  # Firestore reserves __x__: it answered 500 before
         reserved = signed_post(url, event | {field: "__x__"})
         assert reserved.status_code == 400 and reserved.json()["fields"] == [
-            {"field": field, "problem": "Value error, ids of the form __name__ are reserved by the database"}
+            {"field": field, "problem": "ids of the form __name__ are reserved by the database"}
         ]
     assert signed_post(url, event | {"type": "page.locked"}).json()["result"] == "ignored"
     assert signed_post(url, event | {"workspace_id": "unknown-workspace"}).json()["result"] == "dropped"

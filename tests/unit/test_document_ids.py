@@ -78,7 +78,7 @@ def test_a_signed_event_carrying_a_reserved_id_is_a_400_and_stores_nothing(field
         assert answer.status_code == 400, answer.json
         assert answer.json is not None and [f["field"] for f in answer.json["fields"]] == [field]
         problems = [f["problem"] for f in answer.json["fields"]]
-        assert problems == ["Value error, ids of the form __name__ are reserved by the database"]
+        assert problems == ["ids of the form __name__ are reserved by the database"]
         assert nothing_stored(c)
 
 

@@ -7,11 +7,12 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.domain.schema import Schema
+from shared.domain.structs import Invalid, Struct, problem
 from shared.domain.tenants import tenant_tag
 from shared.errors import ModelFixableError
 
@@ -54,8 +55,11 @@ def checked(value: str, check: Callable[[str], str]) -> str:
     return value
 
 
-def problems(exc: ValidationError) -> str:
+def problems(exc: ValidationError | Invalid) -> str:
     """A validation error as one short line for the model: where, and what is wrong."""
+    if isinstance(exc, Invalid):
+        field, words = problem(exc)
+        return f"{'args' if field == '(body)' else field}: {words}"[:400]
     parts = [
         f"{'.'.join(str(p) for p in e['loc']) or 'args'}: {e['msg'].removeprefix('Value error, ')}"
         for e in exc.errors()
@@ -63,13 +67,13 @@ def problems(exc: ValidationError) -> str:
     return "; ".join(parts)[:400]
 
 
-def build[M: BaseModel](tool: str, model: type[M], fields: Mapping[str, Any]) -> M:
+def build[M: BaseModel | Struct](tool: str, model: type[M], fields: Mapping[str, Any]) -> M:
     """``model`` made from a call's arguments, or a ModelFixableError saying what to fix. Tools make
     their domain models with it before they ask anything of the outside, so arguments the model can
     fix are never an unexpected error (which would leave the step's intent held, retried for ever)."""
     try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
+        return cast(M, model.model_validate(fields))
+    except (ValidationError, Invalid) as exc:
         raise ModelFixableError(f"bad arguments for {tool}: {problems(exc)}") from exc
 
 

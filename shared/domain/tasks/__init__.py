@@ -9,14 +9,15 @@ One module per body, so a function loads the bodies it sends or receives and no 
 import re
 from typing import Annotated, ClassVar
 
-from pydantic import ConfigDict, StringConstraints
+from msgspec import Meta
 
-from shared.domain.ids import DocumentId, is_document_id
-from shared.domain.schema import Schema
+from shared.domain.ids import is_document_id
+from shared.domain.structs import Struct
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"  # tenant, run and notification ids
-# Such an id in a task body: the pattern, and a document id Firestore accepts (not ``__x__``).
-TaskId = Annotated[DocumentId, StringConstraints(pattern=ID_PATTERN)]
+# Such an id in a task body: the pattern, and a document id Firestore accepts. Within the pattern, the
+# only id Firestore refuses is a reserved ``__x__`` (shared.domain.ids), which the lookahead excludes.
+TaskId = Annotated[str, Meta(pattern=r"^(?!__.*__$)[A-Za-z0-9_-]{1,128}$")]
 
 
 def is_run_id(value: str) -> bool:
@@ -24,7 +25,7 @@ def is_run_id(value: str) -> bool:
     return re.fullmatch(ID_PATTERN, value) is not None and is_document_id(value)
 
 
-class TaskBody(Schema):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class TaskBody(Struct):
+    """A task's body: immutable, unknown fields refused (shared.domain.structs)."""
 
     ROUTE: ClassVar[str] = ""  # the path on the target function that receives this body

@@ -4,10 +4,11 @@ carries: which changes start work, when a read has seen them, how starts are pac
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from msgspec import Meta, field
 
+from shared.domain.structs import Refused
 from shared.domain.tasks import TaskBody, TaskId
 from shared.domain.triggers import PropertyCheck
 
@@ -46,24 +47,32 @@ def next_start(
     return start, max(due, start) + interval
 
 
+_Id = Annotated[str, Meta(max_length=100)]  # an id or type of Notion's a trigger names
+
+
 class Trigger(TaskBody):
     """What started a run: a Notion event (a signal: the page is fetched fresh), an API call, the
     daily schedule, or a person by hand."""
 
     kind: Literal["webhook", "api", "schedule", "manual"]
-    event_id: str | None = Field(default=None, max_length=100)
-    event_type: str | None = Field(default=None, max_length=100)
-    page_id: str | None = Field(default=None, max_length=100)
-    data_source_id: str | None = Field(default=None, max_length=100)
-    comment_id: str | None = Field(default=None, max_length=100)
+    event_id: _Id | None = None
+    event_type: _Id | None = None
+    page_id: _Id | None = None
+    data_source_id: _Id | None = None
+    comment_id: _Id | None = None
     # A page's change: every change the trigger stands for (one event, or a window's) happened
     # before this time, by Notion's clock.
-    changed_before: AwareDatetime | None = Field(default=None, ge=EARLIEST_EVENT, lt=LATEST_EVENT)
+    changed_before: Annotated[datetime, Meta(tz=True)] | None = None
     # Whether the workspace's owner authored it (every author of the event). None: a Notion event's
     # trigger counts as a member's, any other kind as the owner's (the API, the schedule).
     by_owner: bool | None = None
     # A page's property change that starts a run only if the page then has one of these values.
-    checks: list[PropertyCheck] = Field(default_factory=list, max_length=40)
+    checks: Annotated[list[PropertyCheck], Meta(max_length=40)] = field(default_factory=list)
+
+    def _check(self) -> None:
+        if self.changed_before is not None and not EARLIEST_EVENT <= self.changed_before < LATEST_EVENT:
+            why = f"must be from {EARLIEST_EVENT:%Y-%m-%d} to before {LATEST_EVENT:%Y-%m-%d}"
+            raise Refused("changed_before", why)
 
     @property
     def member(self) -> bool:
@@ -91,7 +100,7 @@ class PlanTask(TaskBody):
 
     tenant_id: TaskId
     run_id: TaskId
-    goal: str = Field(default="", max_length=2000)
     trigger: Trigger
+    goal: Annotated[str, Meta(max_length=2000)] = ""
     # The run's start was scheduled already (``shared.services.planning.start_run``): plan it now.
     admitted: bool = False

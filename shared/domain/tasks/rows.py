@@ -2,9 +2,9 @@
 a person's change of a row's Decision (``POST /decide``) and on a person's comment on a row
 (``POST /answer``)."""
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import Field
+from msgspec import Meta, field
 
 from shared.domain.tasks import TaskBody, TaskId
 
@@ -31,7 +31,7 @@ class DecideTask(TaskBody):
     page_id: TaskId
     event_id: TaskId
     by_owner: bool
-    authors: list[str] = Field(default_factory=list, max_length=20)
+    authors: Annotated[list[str], Meta(max_length=20)] = field(default_factory=list)
 
 
 class AnswerTask(TaskBody):

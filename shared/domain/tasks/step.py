@@ -1,6 +1,8 @@
 """The body of one step of a run, on execute-step (or on deploy, for a GitHub/Vercel step)."""
 
-from pydantic import Field
+from typing import Annotated
+
+from msgspec import Meta
 
 from shared.domain.tasks import TaskBody, TaskId
 
@@ -12,6 +14,6 @@ class StepTask(TaskBody):
 
     tenant_id: TaskId
     run_id: TaskId
-    step: int = Field(ge=1, le=10_000)
+    step: Annotated[int, Meta(ge=1, le=10_000)]
     # Times this step was put back for its Notion turn (``engine._paced``): each waits twice as long.
-    paced: int = Field(0, ge=0, le=PACED_MAX)
+    paced: Annotated[int, Meta(ge=0, le=PACED_MAX)] = 0

@@ -1,0 +1,128 @@
+"""The base of the models on the functions' cold paths: msgspec structs, checked as pydantic's were.
+
+A :class:`Struct` is checked however it is made, from data (:meth:`Struct.model_validate`) or by code
+(``Struct(...)``, a copy): types, constraints, unknown fields, the rules of ``_check``. So a value that
+breaks a rule never exists. Its methods carry pydantic's names: a caller does not tell the two kinds of
+model apart while the domain moves (docs/decisions/0045-the-cold-paths-move-to-msgspec.md).
+"""
+
+import re
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, cast, dataclass_transform
+
+import msgspec
+
+Invalid = msgspec.ValidationError  # a ValueError: what a Struct that breaks a rule raises
+
+_KEPT = (datetime,)  # what a dump in Python's types keeps as it is (Firestore stores datetimes)
+_state = threading.local()  # depth > 0: inside a conversion, which checks what it builds itself
+
+
+if TYPE_CHECKING:  # what the class keywords below make a struct, said so a type checker sees it in subclasses
+
+    @dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(msgspec.field,))
+    class _Base:
+        __struct_fields__: ClassVar[tuple[str, ...]]
+
+        def __init_subclass__(cls, **options: object) -> None: ...
+
+else:
+    _Base = msgspec.Struct
+
+
+class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """A model: immutable, unknown fields refused (override per class:
+    ``class X(Struct, forbid_unknown_fields=False)``), made with keywords only. msgspec applies
+    ``kw_only`` to the fields of the class that says it, so a subclass lists its required fields first."""
+
+    def __post_init__(self) -> None:
+        if getattr(_state, "depth", 0) > 0:  # made by a conversion, which checked its fields
+            self._check()
+            return
+        checked = _convert(msgspec.to_builtins(self, builtin_types=_KEPT), type(self))  # as data would be
+        for name in self.__struct_fields__:
+            self._normalize(name, getattr(checked, name))
+
+    def _check(self) -> None:
+        """Rules no field's constraints say (between fields, say): raise ValueError with a reason a
+        person understands. May normalize a field (:meth:`_normalize`)."""
+
+    def _normalize(self, name: str, value: Any) -> None:
+        """Set field ``name`` of this immutable struct while it is being made (``_check``)."""
+        msgspec.structs.force_setattr(cast(msgspec.Struct, self), name, value)
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """``data`` (a mapping as JSON or Firestore gives it) as this struct, or :data:`Invalid`."""
+        return _convert(data, cls)
+
+    @classmethod
+    def model_validate_json(cls, data: str | bytes) -> Self:
+        """``data`` (JSON text) as this struct, or :data:`Invalid`."""
+        _state.depth = getattr(_state, "depth", 0) + 1
+        try:
+            return msgspec.json.decode(data, type=cls)
+        finally:
+            _state.depth -= 1
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return cls.__struct_fields__
+
+    def model_dump(
+        self, *, mode: Literal["python", "json"] = "python", exclude_none: bool = False
+    ) -> dict[str, Any]:
+        """The fields as builtins (nested structs as dicts, enums as their values). ``python`` mode keeps
+        datetimes and tuples; ``json`` mode gives what JSON would carry (ISO 8601 text, lists)."""
+        if mode == "json":
+            dumped: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(self))
+        else:
+            dumped = msgspec.to_builtins(self, builtin_types=_KEPT)
+        return {k: v for k, v in dumped.items() if v is not None} if exclude_none else dumped
+
+    def model_dump_json(self) -> str:
+        return msgspec.json.encode(self).decode()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
+        """A copy with ``update``'s fields changed, checked as a new struct is."""
+        return cast(Self, msgspec.structs.replace(cast(msgspec.Struct, self), **(update or {})))
+
+
+def _convert[T](data: Any, into: type[T]) -> T:
+    _state.depth = getattr(_state, "depth", 0) + 1
+    try:
+        return msgspec.convert(data, into)
+    finally:
+        _state.depth -= 1
+
+
+class Refused(ValueError):
+    """A rule of ``_check`` that field ``field`` breaks: a 400 names the field."""
+
+    def __init__(self, field: str, why: str) -> None:
+        super().__init__(f"{field}: {why}")
+
+
+_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_NAMED = re.compile(r"field `(?P<name>[^`]+)`")
+_REFUSED = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*): (?P<why>.*)$", re.DOTALL)  # Refused's words
+
+
+def problem(error: msgspec.ValidationError) -> tuple[str, str]:
+    """The field ``error`` is about, dotted (``trigger.checks.0.to``; ``(body)`` for the whole), and
+    what is wrong with it, in msgspec's words."""
+    message = str(error)
+    at = _AT.search(message)
+    path = at.group("path") if at else ""
+    words = message[: at.start()] if at else message
+    parts = [p for p in re.split(r"[.\[\]]", path) if p]
+    named = _NAMED.search(words)  # "Object missing required field `x`": the field is x
+    refused = _REFUSED.match(words)
+    if named and words.startswith("Object "):
+        parts.append(named.group("name"))
+    elif refused:
+        parts.append(refused.group("name"))
+        words = refused.group("why")
+    return ".".join(parts) or "(body)", words

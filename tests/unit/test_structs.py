@@ -1,0 +1,159 @@
+"""The struct base (shared.domain.structs): checked however a struct is made, errors that name the field.
+
+The models here are the task bodies, the first on it (decision 0045); ``Sample`` stands in for a
+struct with every kind of field they use.
+"""
+
+import importlib
+import pkgutil
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+import msgspec
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import functions
+import shared
+from shared.domain.structs import Invalid, Refused, Struct, problem
+from shared.domain.tasks import ID_PATTERN, TaskId, is_run_id
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.domain.tasks.schedule import ScheduleTask
+from shared.domain.tasks.step import StepTask
+from shared.domain.triggers import PropertyCheck
+
+WHEN = datetime(2026, 1, 5, 9, tzinfo=UTC)
+
+
+class Inner(Struct):
+    name: Annotated[str, msgspec.Meta(max_length=5)]
+
+
+class Sample(Struct):
+    inner: Inner
+    names: tuple[str, ...] = ()
+    at: datetime | None = None
+    low: int = 0
+    high: int = 1
+
+    def _check(self) -> None:
+        if self.low > self.high:
+            raise Refused("low", "must not be above high")
+
+
+def test_code_that_builds_a_struct_gets_the_conversions_data_gets() -> None:
+    made = Sample(inner={"name": "a"}, names=["x", "y"], at="2026-01-05T09:00:00Z")  # type: ignore[arg-type]
+    assert made.inner == Inner(name="a") and made.names == ("x", "y") and made.at == WHEN
+    assert made == Sample.model_validate(
+        {"inner": {"name": "a"}, "names": ["x", "y"], "at": "2026-01-05T09:00:00Z"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Sample(inner=Inner(name="toolong")), "name"),  # Inner refuses it, being made first
+        (lambda: Sample(inner={"name": 3}), "inner.name"),  # type: ignore[arg-type]
+        (lambda: Sample(inner=Inner(name="a"), low=2), "low"),
+        (lambda: Sample.model_validate({"inner": {"name": "a"}, "extra": 1}), "extra"),
+        (lambda: Sample.model_validate({"names": []}), "inner"),
+        (lambda: Sample.model_validate({"inner": {"name": "a"}, "names": ["x", 2]}), "names.1"),
+        (lambda: Sample.model_validate({"inner": {"name": "a"}, "low": 3, "high": 2}), "low"),
+        (lambda: Sample.model_validate([]), "(body)"),
+    ],
+)
+def test_a_broken_rule_raises_invalid_naming_the_field(make: object, field: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        make()  # type: ignore[operator]
+    assert problem(refused.value)[0] == field
+    assert isinstance(refused.value, ValueError)  # callers catching ValueError keep working
+
+
+def test_a_copy_is_checked_as_a_new_struct_is() -> None:
+    made = Sample(inner=Inner(name="a"))
+    assert made.model_copy(update={"high": 5}).high == 5 and made.high == 1
+    with pytest.raises(Invalid):
+        made.model_copy(update={"low": 9})
+
+
+def test_a_dump_keeps_datetimes_in_python_mode_and_writes_iso_text_in_json_mode() -> None:
+    made = Sample(inner=Inner(name="a"), names=("x",), at=WHEN)
+    assert made.model_dump() == {"inner": {"name": "a"}, "names": ("x",), "at": WHEN, "low": 0, "high": 1}
+    assert made.model_dump(mode="json") | {"at": "2026-01-05T09:00:00Z", "names": ["x"]} == made.model_dump(
+        mode="json"
+    )
+    assert made.model_dump(exclude_none=True).keys() == made.model_dump().keys()
+    assert "at" not in Sample(inner=Inner(name="a")).model_dump(exclude_none=True)
+    assert Sample.model_validate_json(made.model_dump_json()) == made
+
+
+def test_a_task_body_round_trips_as_cloud_tasks_carries_it() -> None:
+    check = PropertyCheck(property_id="p", type="status", to="Done")
+    task = PlanTask(
+        tenant_id="t1", run_id="r1", trigger=Trigger(kind="webhook", changed_before=WHEN, checks=[check])
+    )
+    assert PlanTask.model_validate_json(task.model_dump_json()) == task
+    assert PlanTask.model_validate(task.model_dump(mode="json")) == task
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"tenant_id": "t1", "run_id": "r1", "step": 0},
+        {"tenant_id": "t1", "run_id": "r1", "step": "1"},  # no text for a number: a body is JSON
+        {"tenant_id": "t1", "run_id": "__r__", "step": 1},
+        {"tenant_id": "t1", "run_id": "a/b", "step": 1},
+        {"tenant_id": "t1", "run_id": "r1", "step": 1, "paced": 1001},
+        {"tenant_id": "t1", "run_id": "r1", "step": 1, "more": True},
+    ],
+)
+def test_a_step_task_off_its_rules_is_refused(body: dict[str, object]) -> None:
+    with pytest.raises(Invalid):
+        StepTask.model_validate(body)
+
+
+def test_a_property_check_takes_text_or_a_checkbox_value_but_no_number() -> None:
+    assert PropertyCheck.model_validate({"property_id": "p", "type": "checkbox", "to": True}).to is True
+    with pytest.raises(Invalid):
+        PropertyCheck.model_validate({"property_id": "p", "type": "number", "to": 3})
+
+
+def test_a_notify_task_drops_stale_links_however_it_is_made() -> None:
+    data = {"page_id": "p", "approve_url": "https://x/approve", "confirm_url": "https://x/c"}
+    fields = {"notification_id": "n1", "tenant_id": "t1", "subject": "s", "text": "t", "data": data}
+    assert NotifyTask(**fields).data == {"page_id": "p"}  # type: ignore[arg-type]
+    assert NotifyTask.model_validate(fields).data == {"page_id": "p"}
+
+
+def test_a_schedule_task_names_since_when_it_is_outside_the_catch_up() -> None:
+    with pytest.raises(Invalid) as refused:
+        ScheduleTask(since=WHEN)
+    assert problem(refused.value) == ("since", "needs a tick, and must be at most 6 hours before it")
+
+
+@given(st.one_of(st.text(max_size=140), st.from_regex(r"\A_{2}[A-Za-z0-9_-]{0,10}_{2}\Z")))
+def test_a_task_id_is_what_is_run_id_accepts(value: str) -> None:
+    try:
+        msgspec.convert(value, TaskId)
+        accepted = True
+    except msgspec.ValidationError:
+        accepted = False
+    assert accepted == is_run_id(value)
+    assert not accepted or re.fullmatch(ID_PATTERN, value)
+
+
+def test_every_struct_of_ours_derives_from_the_base() -> None:
+    for package in (shared, functions):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(info.name)
+    ours, pending = [], [msgspec.Struct]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith(("shared.", "functions.")):
+                ours.append(sub)
+    assert {"PlanTask", "StepTask", "PropertyCheck", "NotionEvent"} <= {s.__name__ for s in ours}
+    assert [s.__qualname__ for s in ours if not issubclass(s, Struct)] == []
