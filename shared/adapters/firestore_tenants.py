@@ -43,6 +43,16 @@ def _tenant_doc(tenant: Tenant) -> dict[str, Any]:
     return doc
 
 
+def _tenant(doc: dict[str, Any] | None) -> Tenant:
+    """A tenant as stored. Firestore gives its timestamps (``created_at``...) as its datetime subclass,
+    which the tenant's check takes only as a plain datetime."""
+    plain = {
+        k: datetime.fromisoformat(v.isoformat()) if isinstance(v, datetime) else v
+        for k, v in (doc or {}).items()
+    }
+    return Tenant.model_validate(plain)
+
+
 def _route_doc(tenant: Tenant) -> dict[str, Any]:
     return {"tenant_id": tenant.tenant_id, "status": tenant.status.value, "updated_at": tenant.updated_at}
 
@@ -63,7 +73,7 @@ class FirestoreTenantStore:
     def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:  # always fresh: no cache here
         with _transient():
             snap = self._tenant_ref(tenant_id).get()
-        return Tenant.model_validate(snap.to_dict()) if snap.exists else None
+        return _tenant(snap.to_dict()) if snap.exists else None
 
     def active_page(self, after: str | None, limit: int) -> list[Tenant]:
         """One bounded query: equality on ``status``, ordered by document id (the automatic
@@ -77,7 +87,7 @@ class FirestoreTenantStore:
         if after is not None:
             query = query.start_after({FieldPath.document_id(): self._tenant_ref(after)})
         with _transient():
-            return [Tenant.model_validate(snap.to_dict()) for snap in query.stream()]
+            return [_tenant(snap.to_dict()) for snap in query.stream()]
 
     def by_workspace(self, workspace_id: str) -> Tenant | None:
         with self._lock:
@@ -103,7 +113,7 @@ class FirestoreTenantStore:
         if tenant_id != guess_ref.id:
             return self.get(tenant_id)
         snap = snaps.get(guess_ref.path)
-        return Tenant.model_validate(snap.to_dict()) if snap is not None and snap.exists else None
+        return _tenant(snap.to_dict()) if snap is not None and snap.exists else None
 
     def save(self, tenant: Tenant) -> None:
         batch = self._db.batch()
@@ -120,7 +130,7 @@ class FirestoreTenantStore:
         with _transient():
             for _ in range(_UPDATE_ATTEMPTS):
                 snap = ref.get()
-                stored = Tenant.model_validate(snap.to_dict()) if snap.exists else None
+                stored = _tenant(snap.to_dict()) if snap.exists else None
                 tenant = change(stored)
                 if tenant == stored:
                     return tenant

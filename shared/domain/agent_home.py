@@ -7,9 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import ConfigDict
-
-from shared.domain.schema import Schema
+from shared.domain.structs import Struct
 
 type JSON = dict[str, Any]
 type HomeKind = Literal["runs", "daily_plans", "tasks"]
@@ -71,21 +69,17 @@ def title_of(kind: HomeKind) -> str:
     return SCHEMAS[kind][0]
 
 
-class HomeDatabase(Schema):
+class HomeDatabase(Struct, forbid_unknown_fields=False):
     """One database of the home: its id and its (one) data source's id."""
-
-    model_config = ConfigDict(frozen=True)
 
     database_id: str
     data_source_id: str
     chosen: bool = False  # the owner's own database (Tasks only), never made nor recreated by us
 
 
-class AgentHome(Schema):
+class AgentHome(Struct, forbid_unknown_fields=False):
     """``Tenant.home``: where the home is and the databases found or made there. ``claim`` and
     ``claim_until``: a ``POST /home`` under way (one at a time per tenant)."""
-
-    model_config = ConfigDict(frozen=True)
 
     parent_page_id: str = ""
     runs: HomeDatabase | None = None
@@ -111,7 +105,7 @@ class HomeState(StrEnum):
     ABSENT = "absent"  # none stored
 
 
-class TasksChoice(Schema):
+class TasksChoice(Struct, forbid_unknown_fields=False):
     """What ``tasks`` in ``POST /home`` asks: ``create`` ours, ``auto``, or the owner's data source."""
 
     mode: Literal["create", "auto", "existing"]
@@ -136,7 +130,7 @@ def looks_like_tasks(data_source: JSON) -> bool:
     return "status" in kinds and "date" in kinds
 
 
-class PickerItem(Schema):
+class PickerItem(Struct, forbid_unknown_fields=False):
     """One entry of ``GET /notion/pages``."""
 
     id: str
@@ -148,7 +142,7 @@ class PickerItem(Schema):
 
 def picker_item(result: JSON) -> PickerItem:
     """A search result (a page or a data source) as the picker shows it."""
-    kind = "data_source" if result.get("object") == "data_source" else "page"
+    kind: Literal["page", "data_source"] = "data_source" if result.get("object") == "data_source" else "page"
     if kind == "data_source":
         title = plain_title(result)
     else:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what the class keywords below make a struct, said so a type
     @dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(msgspec.field,))
     class _Base:
         __struct_fields__: ClassVar[tuple[str, ...]]
+        __struct_config__: ClassVar[msgspec.structs.StructConfig]
 
         def __init_subclass__(cls, **options: object) -> None: ...
 
@@ -52,6 +53,13 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
     def _normalize(self, name: str, value: Any) -> None:
         """Set field ``name`` of this immutable struct while it is being made (``_check``)."""
         msgspec.structs.force_setattr(cast(msgspec.Struct, self), name, value)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """A field of a pydantic model may hold a struct (shared.domain.struct_models)."""
+        from shared.domain.struct_models import core_schema_of
+
+        return core_schema_of(cls, handler)
 
     @classmethod
     def model_validate(cls, data: Any) -> Self:

@@ -13,12 +13,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from pydantic import ConfigDict, Field
+import msgspec
 
 from shared.domain.agent_home import AgentHome
 from shared.domain.integrations import Integration
-from shared.domain.schema import Schema
 from shared.domain.settings import TenantSettings, plain_notion_id
+from shared.domain.structs import Struct
 
 # Why a disconnected workspace's runs end: at their next step (stops) or at the disconnect itself.
 DISCONNECTED = "the workspace was disconnected"
@@ -78,20 +78,21 @@ class EventRecord(NamedTuple):
     task: dict[str, Any] | None = None  # the task the first delivery made (PlanRequest.stored)
 
 
-class Tenant(Schema):
-    """``tenants/{tenant_id}``. Holds the *name* of the token secret, never a token."""
-
-    model_config = ConfigDict(frozen=True)
+class Tenant(Struct, forbid_unknown_fields=False):
+    """``tenants/{tenant_id}``. Holds the *name* of the token secret, never a token. A field a newer
+    version stored is ignored by an older one."""
 
     tenant_id: str
     workspace_id: str
+    token_secret: str
+    created_at: datetime
+    updated_at: datetime
     workspace_name: str = ""
     bot_id: str = ""
     owner_email: str = ""
     owner_user_id: str = ""
     status: TenantStatus = TenantStatus.ACTIVE
-    settings: TenantSettings = Field(default_factory=TenantSettings)
-    token_secret: str
+    settings: TenantSettings = msgspec.field(default_factory=TenantSettings)
     integrations: tuple[Integration, ...] = ()  # connected integrations (their tokens: Secret Manager)
     # While in the future, one instance is refreshing the Notion token (the others wait for its result:
     # Notion's refresh tokens are single use). See shared.services.notion_access.
@@ -110,8 +111,6 @@ class Tenant(Schema):
     owner_since: datetime | None = None
     # The agent's databases in the workspace (POST /home): their ids, so nothing searches for them.
     home: AgentHome | None = None
-    created_at: datetime
-    updated_at: datetime
 
     def owns(self, created_at: datetime) -> bool:
         """Whether a run or notification created at ``created_at`` is the current owner's."""

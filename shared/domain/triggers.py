@@ -9,13 +9,11 @@ Why: docs/decisions/0024-trigger-rules-resolved-to-property-ids-at-save.md.
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import unquote
 
 from msgspec import Meta
-from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
-from shared.domain.schema import Schema
 from shared.domain.structs import Struct
 
 MAX_RULES = 20  # per data source
@@ -37,56 +35,67 @@ class PropertyCheck(Struct):
     agent: bool = False  # a people property holding the workspace's bot user
 
 
-class _Rule(Schema):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Rule(Struct, tag_field="kind"):
+    @property
+    def kind(self) -> str:
+        """The rule's kind, as stored and sent: its tag."""
+        return str(self.__struct_config__.tag)
 
 
-class PageCreated(_Rule):
+class PageCreated(_Rule, tag="page_created"):
     """A page is created in the data source."""
 
-    kind: Literal["page_created"]
 
-
-class Mentioned(_Rule):
+class Mentioned(_Rule, tag="mentioned"):
     """A comment on one of its pages mentions the agent (also needs react_to_mentions)."""
 
-    kind: Literal["mentioned"]
+
+_PropertyId = Annotated[
+    Annotated[str, Meta(max_length=200)] | None, Meta(description="Notion's id of it, set when saved")
+]
+_PropertyType = Annotated[
+    Annotated[str, Meta(max_length=50)] | None, Meta(description="Its type, set when saved")
+]
 
 
-class PropertyChanged(_Rule):
+class PropertyChanged(_Rule, tag="property_changed"):
     """A property of a page changed; with ``to``, changed to that value (read once when planning)."""
 
-    kind: Literal["property_changed"]
-    property: StrictStr = Field(
-        min_length=1, max_length=200, description="The property's name or id as sent; its name once saved"
-    )
-    to: StrictStr | StrictBool | None = Field(
-        None,
-        description="The value it must have after the change: an option's name (status, select, "
-        "multi_select: one of its options), true or false (checkbox), or text (title, rich_text, url, "
-        "email, phone_number); none: any change",
-    )
-    property_id: str | None = Field(None, max_length=200, description="Notion's id of it, set when saved")
-    property_type: str | None = Field(None, max_length=50, description="Its type, set when saved")
+    property: Annotated[
+        str,
+        Meta(
+            min_length=1, max_length=200, description="The property's name or id as sent; its name once saved"
+        ),
+    ]
+    to: Annotated[
+        str | bool | None,
+        Meta(
+            description="The value it must have after the change: an option's name (status, select, "
+            "multi_select: one of its options), true or false (checkbox), or text (title, rich_text, url, "
+            "email, phone_number); none: any change"
+        ),
+    ] = None
+    property_id: _PropertyId = None
+    property_type: _PropertyType = None
 
 
-class AssignedToAgent(_Rule):
+class AssignedToAgent(_Rule, tag="assigned_to_agent"):
     """A page is assigned to the agent: a people property now holds the agent's bot user, or a
     checkbox property is now true (read once when planning)."""
 
-    kind: Literal["assigned_to_agent"]
-    property: StrictStr = Field(
-        min_length=1,
-        max_length=200,
-        description="A people or checkbox property: name or id as sent; name once saved",
-    )
-    property_id: str | None = Field(None, max_length=200, description="Notion's id of it, set when saved")
-    property_type: str | None = Field(None, max_length=50, description="Its type, set when saved")
+    property: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=200,
+            description="A people or checkbox property: name or id as sent; name once saved",
+        ),
+    ]
+    property_id: _PropertyId = None
+    property_type: _PropertyType = None
 
 
-type Rule = Annotated[
-    PageCreated | PropertyChanged | AssignedToAgent | Mentioned, Field(discriminator="kind")
-]
+type Rule = PageCreated | PropertyChanged | AssignedToAgent | Mentioned  # tagged by ``kind``
 RULE_MODELS = (PageCreated, PropertyChanged, AssignedToAgent, Mentioned)
 DEFAULT_KINDS = ("page_created", "mentioned")
 
@@ -95,7 +104,7 @@ DEFAULT_KINDS = ("page_created", "mentioned")
 def default_rules() -> tuple[Rule, ...]:
     """The rules of a data source without its own: ``page_created`` and ``mentioned``, never an edit
     (built on first use, as every model's validator is)."""
-    return (PageCreated(kind="page_created"), Mentioned(kind="mentioned"))
+    return (PageCreated(), Mentioned())
 
 
 def plain_id(notion_id: str) -> str:

@@ -46,7 +46,8 @@ class Notion(FakeNotion):
 
 def tenant(*channels: str, slack: bool = True) -> Tenant:
     settings = TenantSettings(
-        notification_channels=list(channels), slack_channel_id=SLACK_CHANNEL if slack else None
+        notification_channels=list(channels),  # type: ignore[arg-type]  # checked when made
+        slack_channel_id=SLACK_CHANNEL if slack else None,
     )
     return Tenant(
         tenant_id="t1",

@@ -1,10 +1,11 @@
 """The struct base (shared.domain.structs): checked however a struct is made, errors that name the field.
 
-The models here are the task bodies, the first on it (decision 0045); ``Sample`` stands in for a
-struct with every kind of field they use.
+The models here are the task bodies and the tenant's, the first on it (decision 0045); ``Sample`` stands
+in for a struct with every kind of field they use. Last, a struct held by a pydantic model.
 """
 
 import importlib
+import json
 import pkgutil
 import re
 from datetime import UTC, datetime
@@ -14,16 +15,19 @@ import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import functions
 import shared
+from shared.domain.settings import TenantSettings
+from shared.domain.struct_models import Bridged, model_of
 from shared.domain.structs import Invalid, Refused, Struct, problem
 from shared.domain.tasks import ID_PATTERN, TaskId, is_run_id
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.domain.tasks.step import StepTask
-from shared.domain.triggers import PropertyCheck
+from shared.domain.triggers import PageCreated, PropertyChanged, PropertyCheck, Rule
 
 WHEN = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
@@ -157,3 +161,57 @@ def test_every_struct_of_ours_derives_from_the_base() -> None:
                 ours.append(sub)
     assert {"PlanTask", "StepTask", "PropertyCheck", "NotionEvent"} <= {s.__name__ for s in ours}
     assert [s.__qualname__ for s in ours if not issubclass(s, Struct)] == []
+
+
+# -- a struct in a pydantic model (shared.domain.struct_models) ----------------------------------------
+
+
+class _Holding(BaseModel):
+    rules: list[Annotated[Rule, Bridged(Rule)]] = []
+    settings: TenantSettings | None = None
+
+
+def test_a_pydantic_model_holds_structs_checked_by_the_structs_models() -> None:
+    body = {
+        "rules": [{"kind": "page_created"}, {"kind": "property_changed", "property": "Status", "to": True}]
+    }
+    held = _Holding.model_validate(body | {"settings": {"planning_hour": 9}})
+    assert held.rules == [PageCreated(), PropertyChanged(property="Status", to=True)]
+    assert held.settings == TenantSettings(planning_hour=9)
+    assert _Holding.model_validate(held.model_dump()) == held  # written as the models write it
+    assert json.loads(held.model_dump_json())["rules"][0] == {"kind": "page_created"}
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"rules": [{"kind": "nope"}]}, ("rules", 0)),
+        (
+            {"rules": [{"kind": "property_changed", "property": ""}]},
+            ("rules", 0, "property_changed", "property"),
+        ),
+        ({"settings": {"planning_hour": 24}}, ("settings", "planning_hour")),
+        ({"settings": {"unknown": 1}}, ("settings", "unknown")),
+        ({"settings": {"notification_channels": ["slack", "slack"]}}, ("settings",)),  # the struct's own rule
+    ],
+)
+def test_pydantic_names_the_field_a_held_struct_breaks(
+    body: dict[str, object], where: tuple[object, ...]
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _Holding.model_validate(body)
+    assert [e["loc"] for e in refused.value.errors()] == [where]
+
+
+def test_the_model_of_a_struct_describes_it_as_pydantic_described_the_model_it_replaced() -> None:
+    schema = model_of(TenantSettings).model_json_schema()
+    assert schema["additionalProperties"] is False and schema["description"].startswith(
+        "What the owner chose"
+    )
+    assert (
+        schema["properties"]["planning_hour"] | {"maximum": 23, "minimum": 0}
+        == schema["properties"]["planning_hour"]
+    )
+    assert "Trigger rules by chosen data source id" in schema["properties"]["triggers"]["description"]
+    rule = TypeAdapter(Annotated[Rule, Bridged(Rule)]).json_schema()
+    assert rule["discriminator"]["propertyName"] == "kind" and len(rule["oneOf"]) == 4

@@ -67,7 +67,7 @@ def choose(deps: Any, rules: list[dict[str, Any]]) -> None:
         assert tenant is not None
         settings = tenant.settings.model_copy(update={"data_source_ids": [DS]})
         settings = type(settings).model_validate(settings.model_dump() | {"triggers": {DS: rules}})
-        return tenant.model_copy(update={"settings": settings, "bot_id": None})
+        return tenant.model_copy(update={"settings": settings, "bot_id": ""})  # no bot id stored
 
     deps.need_tenants().update("t1", change)
 
