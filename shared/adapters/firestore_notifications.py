@@ -15,6 +15,7 @@ from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.adapters.firestore_docs import plain_times
 from shared.domain.notifications import Claimed, DeliveryClaim, NotificationRecord, NotificationStatus
 from shared.errors import TransientError
 
@@ -124,4 +125,4 @@ class FirestoreNotificationLog:
             query = query.where(filter=FieldFilter("created_at", ">=", since))
         query = query.order_by("created_at", direction="DESCENDING").limit(limit)
         with _transient():
-            return [NotificationRecord.model_validate(snap.to_dict()) for snap in query.stream()]
+            return [NotificationRecord.model_validate(plain_times(snap.to_dict())) for snap in query.stream()]

@@ -19,6 +19,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
+from shared.adapters.firestore_docs import plain_times
 from shared.domain.tenants import EventRecord, Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
 
@@ -44,13 +45,7 @@ def _tenant_doc(tenant: Tenant) -> dict[str, Any]:
 
 
 def _tenant(doc: dict[str, Any] | None) -> Tenant:
-    """A tenant as stored. Firestore gives its timestamps (``created_at``...) as its datetime subclass,
-    which the tenant's check takes only as a plain datetime."""
-    plain = {
-        k: datetime.fromisoformat(v.isoformat()) if isinstance(v, datetime) else v
-        for k, v in (doc or {}).items()
-    }
-    return Tenant.model_validate(plain)
+    return Tenant.model_validate(plain_times(doc))
 
 
 def _route_doc(tenant: Tenant) -> dict[str, Any]:

@@ -14,9 +14,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from pydantic import ConfigDict
-
-from shared.domain.schema import Schema
+from shared.domain.structs import Struct
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, tenant_tag
 
@@ -76,16 +74,17 @@ class Claimed(NamedTuple):
     where: str = ""  # RETAKEN: where in that channel it went (NotificationRecord.where)
 
 
-class NotificationRecord(Schema):
-    model_config = ConfigDict(frozen=True)
-
+class NotificationRecord(Struct, forbid_unknown_fields=False):
     notification_id: str
-    run_id: str | None = None
     subject: str
     text: str
+    status: NotificationStatus
+    lease_until: datetime
+    created_at: datetime  # when its first attempt started: a record is created by that attempt's claim
+    updated_at: datetime
+    run_id: str | None = None
     page_id: str | None = None
     priority: str = "normal"
-    status: NotificationStatus
     reason: str = ""
     channel: str = ""  # notion_comment, slack or email: where it went (none when it could go nowhere)
     # Where in the channel, when the tenant's settings say and may change (the Slack channel's id):
@@ -95,9 +94,6 @@ class NotificationRecord(Schema):
     message_ts: str = ""  # the Slack message's ts
     message_id: str = ""  # the email's Message-ID
     attempts: int = 1
-    lease_until: datetime
-    created_at: datetime  # when its first attempt started: a record is created by that attempt's claim
-    updated_at: datetime
 
     def listing(self) -> dict[str, Any]:
         """What ``GET /notifications`` shows of it."""

@@ -80,15 +80,28 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
         return cls.__struct_fields__
 
     def model_dump(
-        self, *, mode: Literal["python", "json"] = "python", exclude_none: bool = False
+        self,
+        *,
+        mode: Literal["python", "json"] = "python",
+        include: set[str] | None = None,
+        exclude: set[str] | None = None,
+        exclude_none: bool = False,
     ) -> dict[str, Any]:
-        """The fields as builtins (nested structs as dicts, enums as their values). ``python`` mode keeps
-        datetimes and tuples; ``json`` mode gives what JSON would carry (ISO 8601 text, lists)."""
+        """The fields as builtins (nested structs as dicts, enums as their values), those ``include``
+        names (all: None) less those ``exclude`` names and, with ``exclude_none``, those that are None.
+        ``python`` mode keeps datetimes and tuples; ``json`` mode gives what JSON would carry (ISO 8601
+        text, lists)."""
         if mode == "json":
             dumped: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(self))
         else:
             dumped = msgspec.to_builtins(self, builtin_types=_KEPT)
-        return {k: v for k, v in dumped.items() if v is not None} if exclude_none else dumped
+        return {
+            k: v
+            for k, v in dumped.items()
+            if (include is None or k in include)
+            and k not in (exclude or ())
+            and not (exclude_none and v is None)
+        }
 
     def model_dump_json(self) -> str:
         return msgspec.json.encode(self).decode()

@@ -51,7 +51,7 @@ STILL_ON_PYDANTIC: dict[str, set[str]] = {
         "shared.domain.runs",
         "shared.services.stepping",
     },
-    "notify": SCHEMA | {"shared.domain.notifications"},
+    "notify": set(),
     "api": SCHEMA | {"shared.domain.api_keys", "shared.domain.connection"},
 }
 _LOADED = (
