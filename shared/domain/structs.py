@@ -8,7 +8,8 @@ model apart while the domain moves (docs/decisions/0045-the-cold-paths-move-to-m
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, cast, dataclass_transform
 
@@ -69,11 +70,8 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
     @classmethod
     def model_validate_json(cls, data: str | bytes) -> Self:
         """``data`` (JSON text) as this struct, or :data:`Invalid`."""
-        _state.depth = getattr(_state, "depth", 0) + 1
-        try:
+        with _converting():
             return msgspec.json.decode(data, type=cls)
-        finally:
-            _state.depth -= 1
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -112,9 +110,16 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
 
 
 def _convert[T](data: Any, into: type[T]) -> T:
+    with _converting():
+        return msgspec.convert(data, into)
+
+
+@contextmanager
+def _converting() -> Iterator[None]:
+    """While msgspec makes structs from data: each checks only its own ``_check`` (``__post_init__``)."""
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
-        return msgspec.convert(data, into)
+        yield
     finally:
         _state.depth -= 1
 
