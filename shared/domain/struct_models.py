@@ -104,7 +104,7 @@ def _adapter(translated: Any) -> TypeAdapter[Any]:
 
 
 @functools.cache
-def _alias(alias: TypeAliasType | types.GenericAlias | Any) -> Any:
+def _alias(alias: TypeAliasType) -> TypeAliasType:
     return TypeAliasType(alias.__name__, _translated(alias.__value__))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.config import PlatformSecret
 from shared.domain.integrations import Integration, chat_token_secret
+from shared.domain.settings import NotificationChannel as ChannelName
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
@@ -44,10 +45,9 @@ class Notion(FakeNotion):
         return super().list_comments(token, block_id)
 
 
-def tenant(*channels: str, slack: bool = True) -> Tenant:
+def tenant(*channels: ChannelName, slack: bool = True) -> Tenant:
     settings = TenantSettings(
-        notification_channels=list(channels),  # type: ignore[arg-type]  # checked when made
-        slack_channel_id=SLACK_CHANNEL if slack else None,
+        notification_channels=list(channels), slack_channel_id=SLACK_CHANNEL if slack else None
     )
     return Tenant(
         tenant_id="t1",
