@@ -34,7 +34,8 @@ class _Ignoring(Schema):  # the model of a struct that ignores them
 
 def model_of(struct: type[Struct]) -> type[BaseModel]:
     """The pydantic model of ``struct``: its fields, their constraints and descriptions, its docstring,
-    unknown fields refused or ignored as the struct does; a tagged struct's tag as a ``Literal`` field."""
+    unknown fields refused or ignored as the struct does; a tagged struct's tag as a ``Literal`` field
+    (with a default for ``_tag_has_default``); an ``_omit_defaults`` field left out of dumps at its default."""
     if struct not in _MODELS:
         _MODELS[struct] = _made(struct)
     return _MODELS[struct]
@@ -44,13 +45,16 @@ def _made(struct: type[Struct]) -> type[BaseModel]:
     config = struct.__struct_config__
     fields: dict[str, Any] = {}
     if config.tag_field is not None:
-        fields[config.tag_field] = (Literal[config.tag], ...)
+        fields[config.tag_field] = (Literal[config.tag], config.tag if struct._tag_has_default else ...)
     hints = typing.get_type_hints(struct, include_extras=True)
     for info in msgspec.structs.fields(cast(type[msgspec.Struct], struct)):
+        omit = None  # left out while it holds its default, as the struct does
+        if info.name in struct._omit_defaults:
+            omit = functools.partial(operator.eq, struct.field_default(info.name))
         if info.default is not msgspec.NODEFAULT:
-            default = Field(info.default)
+            default = Field(info.default, exclude_if=omit)
         elif info.default_factory is not msgspec.NODEFAULT:
-            default = Field(default_factory=info.default_factory)
+            default = Field(default_factory=info.default_factory, exclude_if=omit)
         else:
             default = Field(PydanticUndefined)
         fields[info.name] = (_translated(hints[info.name]), default)

@@ -8,9 +8,10 @@ model apart while the domain moves (docs/decisions/0045-the-cold-paths-move-to-m
 
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, cast, dataclass_transform
 
 import msgspec
@@ -37,15 +38,35 @@ else:
 class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """A model: immutable, unknown fields refused (override per class:
     ``class X(Struct, forbid_unknown_fields=False)``), made with keywords only. msgspec applies
-    ``kw_only`` to the fields of the class that says it, so a subclass lists its required fields first."""
+    ``kw_only`` to the fields of the class that says it, so a subclass lists its required fields first.
+
+    Class settings: ``_field_checks`` (:func:`checks`) maps a field to a check (a ValueError says what is wrong; it may
+    return the value normalized), run before ``_check``; ``_omit_defaults`` names the fields this
+    struct's own dumps leave out while they hold their default; ``_tag_has_default``: its pydantic
+    model (``struct_models``) gives a tagged struct's tag as a default, not a required field."""
+
+    _field_checks: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+    _omit_defaults: ClassVar[frozenset[str]] = frozenset()
+    _tag_has_default: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         if getattr(_state, "depth", 0) > 0:  # made by a conversion, which checked its fields
+            self._check_fields()
             self._check()
             return
         checked = _convert(msgspec.to_builtins(self, builtin_types=_KEPT), type(self))  # as data would be
         for name in self.__struct_fields__:
             self._normalize(name, getattr(checked, name))
+
+    def _check_fields(self) -> None:
+        for name, check in self._field_checks.items():
+            value = getattr(self, name)
+            try:
+                checked = check(value)
+            except ValueError as exc:
+                raise Refused(name, str(exc)) from None
+            if checked is not value:
+                self._normalize(name, checked)
 
     def _check(self) -> None:
         """Rules no field's constraints say (between fields, say): raise ValueError with a reason a
@@ -77,6 +98,18 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
     def field_names(cls) -> tuple[str, ...]:
         return cls.__struct_fields__
 
+    @classmethod
+    def field_default(cls, name: str) -> Any:
+        """The default of field ``name`` (a fresh one, for a factory); a KeyError if it has none."""
+        for info in msgspec.structs.fields(cast(type[msgspec.Struct], cls)):
+            if info.name != name:
+                continue
+            if info.default is not msgspec.NODEFAULT:
+                return info.default
+            if info.default_factory is not msgspec.NODEFAULT:
+                return info.default_factory()
+        raise KeyError(name)
+
     def model_dump(
         self,
         *,
@@ -88,21 +121,29 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
         """The fields as builtins (nested structs as dicts, enums as their values), those ``include``
         names (all: None) less those ``exclude`` names and, with ``exclude_none``, those that are None.
         ``python`` mode keeps datetimes and tuples; ``json`` mode gives what JSON would carry (ISO 8601
-        text, lists)."""
+        text, lists). The ``_omit_defaults`` fields holding their default are left out."""
         if mode == "json":
             dumped: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(self))
         else:
             dumped = msgspec.to_builtins(self, builtin_types=_KEPT)
+        omitted = self._defaults_held()
         return {
             k: v
             for k, v in dumped.items()
             if (include is None or k in include)
             and k not in (exclude or ())
+            and k not in omitted
             and not (exclude_none and v is None)
         }
 
     def model_dump_json(self) -> str:
+        """The JSON text of :meth:`model_dump`."""
+        if self._omit_defaults:
+            return msgspec.json.encode(self.model_dump(mode="json")).decode()
         return msgspec.json.encode(self).decode()
+
+    def _defaults_held(self) -> frozenset[str]:
+        return frozenset(n for n in self._omit_defaults if getattr(self, n) == self.field_default(n))
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
         """A copy with ``update``'s fields changed, checked as a new struct is."""
@@ -129,6 +170,11 @@ class Refused(ValueError):
 
     def __init__(self, field: str, why: str) -> None:
         super().__init__(f"{field}: {why}")
+
+
+def checks(**by_field: Callable[[Any], Any]) -> Mapping[str, Callable[[Any], Any]]:
+    """A struct's ``_field_checks``: ``checks(path=check_path)``."""
+    return MappingProxyType(by_field)
 
 
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")

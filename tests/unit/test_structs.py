@@ -22,7 +22,7 @@ import functions
 import shared
 from shared.domain.settings import TenantSettings
 from shared.domain.struct_models import Bridged, model_of
-from shared.domain.structs import Invalid, Refused, Struct, problem
+from shared.domain.structs import Invalid, Refused, Struct, checks, problem
 from shared.domain.tasks import ID_PATTERN, TaskId, is_run_id
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
@@ -218,3 +218,65 @@ def test_the_model_of_a_struct_describes_it_as_pydantic_described_the_model_it_r
     assert "Trigger rules by chosen data source id" in schema["properties"]["triggers"]["description"]
     rule = TypeAdapter(Annotated[Rule, Bridged(Rule)]).json_schema()
     assert rule["discriminator"]["propertyName"] == "kind" and len(rule["oneOf"]) == 4
+
+
+# -- class settings: field checks, defaults left out, a tag with a default ------------------------------
+
+
+def _no_spaces(value: str) -> str:
+    if " " in value:
+        raise ValueError("may not hold spaces")
+    return value.lower()
+
+
+class _Event(Struct, tag_field="kind"):
+    seq: int
+
+
+class _Noted(_Event, tag="noted"):
+    """Something noted."""
+
+    name: str
+    when: datetime | None = None
+    tags: tuple[str, ...] = ()
+
+    _field_checks = checks(name=_no_spaces)
+    _omit_defaults = frozenset({"when", "tags"})
+    _tag_has_default = True
+
+
+def test_a_field_check_refuses_naming_the_field_and_may_normalize_however_the_struct_is_made() -> None:
+    assert _Noted(seq=1, name="Ab").name == "ab"
+    assert _Noted.model_validate({"seq": 1, "name": "Ab"}).name == "ab"
+    makers: list[Callable[[], object]] = [
+        lambda: _Noted(seq=1, name="a b"),
+        lambda: _Noted.model_validate({"seq": 1, "name": "a b"}),
+    ]
+    for make in makers:
+        with pytest.raises(Invalid) as refused:
+            make()
+        assert problem(refused.value) == ("name", "may not hold spaces")
+
+
+def test_fields_at_their_default_are_left_out_of_the_structs_own_dumps_only_then() -> None:
+    bare = _Noted(seq=1, name="a")
+    assert bare.model_dump() == {"kind": "noted", "seq": 1, "name": "a"}
+    assert json.loads(bare.model_dump_json()) == {"kind": "noted", "seq": 1, "name": "a"}
+    full = bare.model_copy(update={"when": WHEN, "tags": ("x",)})
+    assert full.model_dump(mode="json")["when"] == "2026-01-05T09:00:00Z"
+    assert json.loads(full.model_dump_json())["tags"] == ["x"]
+    assert _Noted.field_default("tags") == () and _Noted.field_default("when") is None
+    with pytest.raises(KeyError):
+        _Noted.field_default("name")
+
+
+def test_the_model_of_a_struct_keeps_its_tag_default_and_leaves_out_what_it_leaves_out() -> None:
+    model = model_of(_Noted)
+    schema = model.model_json_schema()
+    assert schema["required"] == ["seq", "name"] and schema["properties"]["kind"]["default"] == "noted"
+    assert model.model_validate({"seq": 1, "name": "a"}).model_dump() == {
+        "kind": "noted",
+        "seq": 1,
+        "name": "a",
+    }
+    assert "kind" in model_of(PageCreated).model_json_schema()["required"]  # a rule's tag has none
