@@ -14,15 +14,14 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
-from pydantic import ConfigDict, TypeAdapter, ValidationError
 
-from shared.domain.events import ModelUsed
+from shared.adapters.firestore_docs import plain_times
+from shared.domain.events import ModelUsed, event_of
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
+from shared.domain.structs import Invalid
 from shared.domain.tasks.plan import PlanTask, next_start
 from shared.errors import NotFound, TransientError
 
-# Built on first use, like every model of ours (shared.domain.schema).
-_EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent, config=ConfigDict(defer_build=True))
 # A page's claim is kept 30 days (TTL on expires_at): a run still waiting for a person after that
 # no longer holds its page back. The 30 days count again from each change remembered on it and from
 # its release, so a repeated follow-up of the run that released it gets the same answer as long.
@@ -86,11 +85,11 @@ class FirestoreRunStore:
     def list_events(self, tenant_id: str, run_id: str, after: int = 0) -> list[RunEvent]:
         events = self._run_ref(tenant_id, run_id).collection("events")
         query = events.where(filter=FieldFilter("seq", ">", after)).order_by("seq")
-        return [_EVENTS.validate_python(d.to_dict()) for d in query.stream()]
+        return [event_of(d.to_dict() or {}) for d in query.stream()]
 
     def get_event(self, tenant_id: str, run_id: str, seq: int) -> RunEvent | None:
         snap = self._run_ref(tenant_id, run_id).collection("events").document(_seq_id(seq)).get()
-        return _EVENTS.validate_python(snap.to_dict()) if snap.exists else None
+        return event_of(snap.to_dict() or {}) if snap.exists else None
 
     def append(self, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]) -> RunState | None:
         """Extend the log from ``state`` and cache the result; None when another writer got there first."""
@@ -370,13 +369,13 @@ def _change(held: dict[str, Any]) -> PlanTask | None:
         return None
     try:
         return PlanTask.model_validate(data)
-    except ValidationError:
+    except Invalid:
         log.warning("a page's remembered change no longer validates; dropped")
         return None
 
 
 def _run(snap: Any) -> Run:
-    doc = snap.to_dict() or {}
+    doc = plain_times(snap.to_dict())
     return Run(
         tenant_id=doc["tenant_id"],
         run_id=doc["run_id"],

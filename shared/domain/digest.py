@@ -10,9 +10,9 @@ import json
 import re
 from typing import Any
 
-from pydantic import ConfigDict, Field
+import msgspec
 
-from shared.domain.schema import Schema
+from shared.domain.structs import Struct
 
 RECENT = 8  # events kept verbatim (compact JSON lines)
 NOTES = 4  # notable older lines kept in the rolling summary (errors, human decisions)
@@ -20,12 +20,10 @@ LINE_CHARS = 300
 _REF = re.compile(r"\$\{steps\.(\d+)(?:\.[A-Za-z0-9_]+)*\}")
 
 
-class Digest(Schema):
-    model_config = ConfigDict(frozen=True)
-
+class Digest(Struct, forbid_unknown_fields=False):
     recent: tuple[str, ...] = ()
     older: int = 0
-    tool_counts: dict[str, int] = Field(default_factory=dict)
+    tool_counts: dict[str, int] = msgspec.field(default_factory=dict)
     errors: int = 0
     notes: tuple[str, ...] = ()
 

@@ -6,13 +6,15 @@ wins: the engine's only concurrency control (docs/engine.md, "Storage and concur
 """
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self, cast
 
-from pydantic import ConfigDict, Field, model_validator
+import msgspec
+from msgspec import Meta
 
-from shared.domain.schema import Schema
+from shared.domain.structs import Struct, convert
 
 
 class RunStatus(StrEnum):
@@ -39,59 +41,67 @@ class Risk(StrEnum):
     HIGH = "high"
 
 
-class PlannedStep(Schema):
-    model_config = ConfigDict(frozen=True)
-
+class PlannedStep(Struct, forbid_unknown_fields=False):
     tool: str
-    args: dict[str, Any] = Field(default_factory=dict)
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
     rationale: str = ""
 
 
-class _Event(Schema):
-    model_config = ConfigDict(frozen=True)
+_Step = Annotated[int, Meta(ge=1)]
+_StepOrPlanning = Annotated[int, Meta(ge=0)]  # 0: planning, not a step
 
-    seq: int = Field(ge=1)
+
+class _Event(Struct, tag_field="kind", forbid_unknown_fields=False):
+    """An event of the log; a stored one also holds its tenant's and run's ids, which it ignores."""
+
+    seq: _Step
     at: datetime
 
+    _tag_has_default = True  # the api's contract gives each kind as a default
 
-class RunPlanned(_Event):
+    @property
+    def kind(self) -> str:
+        """The event's kind, as stored and sent: its tag."""
+        return str(self.__struct_config__.tag)
+
+
+class RunPlanned(_Event, tag="run_planned"):
     """The plan: fixed tools and steps. ``tools`` is the allow-list, decided here and never widened."""
 
-    kind: Literal["run_planned"] = "run_planned"
     goal: str
     trigger: str
     steps: list[PlannedStep]
-    tools: list[str] = Field(default_factory=list)
+    tools: list[str] = msgspec.field(default_factory=list)
     risk: Risk = Risk.LOW
     on_reject: Literal["end", "replan"] = "end"
     prompt_version: str = ""
     page_id: str | None = None
     # Started by a member, not the owner: reads beyond ``sources``, the trigger page and the run's own
     # pages need the owner's approval (shared.agent.authority). Left out when False, as before it.
-    member: bool = Field(False, exclude_if=lambda member: not member)
-    sources: list[str] = Field(default_factory=list, exclude_if=lambda sources: not sources)
+    member: bool = False
+    sources: list[str] = msgspec.field(default_factory=list)
+
+    _omit_defaults = frozenset({"member", "sources"})
 
 
-class ToolIntent(_Event):
+class ToolIntent(_Event, tag="tool_intent"):
     """About to cause a side effect identified by ``key`` (``<tenant tag>-run:step:call``, or ``run:step:call`` if written before keys named the tenant); held until ``lease_until``."""
 
-    kind: Literal["tool_intent"] = "tool_intent"
-    step: int = Field(ge=1)
+    step: _Step
     tool: str
-    args: dict[str, Any] = Field(default_factory=dict)
     key: str
-    attempt: int = Field(1, ge=1)
     lease_until: datetime
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
+    attempt: Annotated[int, Meta(ge=1)] = 1
 
 
-class ToolResult(_Event):
+class ToolResult(_Event, tag="tool_result"):
     """A step's outcome; the cursor moves past ``step`` in the same write."""
 
-    kind: Literal["tool_result"] = "tool_result"
-    step: int = Field(ge=1)
+    step: _Step
     tool: str
-    args: dict[str, Any] = Field(default_factory=dict)
-    output: dict[str, Any] = Field(default_factory=dict)
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
+    output: dict[str, Any] = msgspec.field(default_factory=dict)
     reconciled: bool = False
 
 
@@ -101,7 +111,7 @@ class ErrorKind(StrEnum):
     PERMANENT = "permanent"
 
 
-class ErrorRecorded(_Event):
+class ErrorRecorded(_Event, tag="error_recorded"):
     """A compacted error (one line a model or a person can read), tied to the step that hit it.
 
     ``retry_at``: a transient error with a long Retry-After, whose step was re-enqueued for then; the
@@ -109,14 +119,14 @@ class ErrorRecorded(_Event):
     the step back). Absent from errors without one, as from every error logged before the field.
     """
 
-    kind: Literal["error_recorded"] = "error_recorded"
-    step: int = Field(ge=0)
+    step: _StepOrPlanning
     error: ErrorKind
-    message: str = Field(max_length=500)
+    message: Annotated[str, Meta(max_length=500)]
     # Left out when there is none: such events are stored, and shown to the model (digest.line),
-    # exactly as before the field. (exclude_if, not a model serializer: pydantic's serializer
-    # decorators cost every function that reads events 1.4 ms of import.)
-    retry_at: datetime | None = Field(None, exclude_if=lambda at: at is None)
+    # exactly as before the field.
+    retry_at: datetime | None = None
+
+    _omit_defaults = frozenset({"retry_at"})
 
 
 # The prompts of the limit stops that are budgets: planning's (it stops only for a budget) and
@@ -128,73 +138,75 @@ _BUDGET_PROMPT = re.compile(r"Planning stopped: |The run stopped at step \d+: th
 def with_budget(data: Any) -> Any:
     """A limit request's fields, with ``budget`` read from its prompt when they do not say: logs and
     run documents written before the field existed."""
-    if isinstance(data, dict) and "budget" not in data and data.get("purpose") == "limit":
-        return data | {"budget": _BUDGET_PROMPT.match(str(data.get("prompt", ""))) is not None}
+    if isinstance(data, Mapping) and "budget" not in data and data.get("purpose") == "limit":
+        return {**data, "budget": _BUDGET_PROMPT.match(str(data.get("prompt", ""))) is not None}
     return data
 
 
-class HumanRequested(_Event):
+_Prompt = Annotated[str, Meta(max_length=2000)]
+
+
+class HumanRequested(_Event, tag="human_requested"):
     """The run waits for a person: an approval, a question, or a limit that needs a decision.
     ``budget``: the limit is a budget, and approving it grants the run one more run budget."""
 
-    kind: Literal["human_requested"] = "human_requested"
     request_id: str
-    step: int = Field(ge=0)
+    step: _StepOrPlanning
     purpose: Literal["approval", "question", "limit"]
-    prompt: str = Field(max_length=2000)
+    prompt: _Prompt
     budget: bool = False
     # The effects an approval lets happen (shared.domain.authority.effect_digest); only the owner may
     # approve a request that names any (a session or the emailed link, never an API key).
-    effects: tuple[str, ...] = Field((), exclude_if=lambda effects: not effects)
+    effects: tuple[str, ...] = ()
     # An effect's request: the step's resolved arguments, which run as they are once approved.
-    call: dict[str, Any] | None = Field(None, exclude_if=lambda call: call is None)
+    call: dict[str, Any] | None = None
 
-    @model_validator(mode="before")
+    _omit_defaults = frozenset({"effects", "call"})
+
     @classmethod
-    def _budget(cls, data: Any) -> Any:
-        return with_budget(data)
+    def model_validate(cls, data: Any) -> Self:
+        return super().model_validate(with_budget(data))
 
 
-class HumanResponded(_Event):
-    kind: Literal["human_responded"] = "human_responded"
+class HumanResponded(_Event, tag="human_responded"):
     request_id: str
     decision: Literal["approve", "reject", "answer"]
-    text: str = Field("", max_length=2000)
+    text: _Prompt = ""
     via: Literal["link", "session", "key", "notion"] = "session"
 
 
-class ModelUsed(_Event):
+_Count = Annotated[int, Meta(ge=0)]
+
+
+class ModelUsed(_Event, tag="model_used"):
     """Tokens and cost of one model call (also the append-only ledger of a tenant's spend)."""
 
-    kind: Literal["model_used"] = "model_used"
     purpose: str
     model: str
-    input_tokens: int = Field(ge=0)
-    output_tokens: int = Field(ge=0)
-    cost_usd: float = Field(ge=0)
+    input_tokens: _Count
+    output_tokens: _Count
+    cost_usd: Annotated[float, Meta(ge=0)]
 
 
-class RunPaused(_Event):
-    kind: Literal["run_paused"] = "run_paused"
+class RunPaused(_Event, tag="run_paused"):
+    pass
 
 
-class RunResumed(_Event):
-    kind: Literal["run_resumed"] = "run_resumed"
+class RunResumed(_Event, tag="run_resumed"):
+    pass
 
 
-class RunCancelled(_Event):
-    kind: Literal["run_cancelled"] = "run_cancelled"
+class RunCancelled(_Event, tag="run_cancelled"):
     reason: str = ""
 
 
-class RunFinished(_Event):
-    kind: Literal["run_finished"] = "run_finished"
+class RunFinished(_Event, tag="run_finished"):
     status: RunStatus
     summary: str
-    replanned_as: str | None = Field(default=None, max_length=200)  # rejected, and planned anew as this run
+    replanned_as: Annotated[str, Meta(max_length=200)] | None = None  # rejected, and planned anew as this run
 
 
-RunEvent = Annotated[
+RunEvent = (
     RunPlanned
     | ToolIntent
     | ToolResult
@@ -205,6 +217,13 @@ RunEvent = Annotated[
     | RunPaused
     | RunResumed
     | RunCancelled
-    | RunFinished,
-    Field(discriminator="kind"),
-]
+    | RunFinished
+)  # tagged by ``kind``
+
+
+def event_of(data: Mapping[str, Any]) -> RunEvent:
+    """A stored or sent event (``kind`` names which) as its struct, or :data:`Invalid`; a limit's
+    request from before ``budget`` gets it from its prompt (:func:`with_budget`)."""
+    if data.get("kind") == "human_requested":
+        data = with_budget(data)
+    return cast(RunEvent, convert(data, RunEvent))

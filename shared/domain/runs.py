@@ -10,9 +10,9 @@ import json
 import re
 from datetime import datetime
 from functools import reduce
-from typing import Any
+from typing import Any, Self
 
-from pydantic import ConfigDict, Field, model_validator
+import msgspec
 
 from shared.domain import authority
 from shared.domain import digest as memory
@@ -35,7 +35,7 @@ from shared.domain.events import (
     ToolResult,
     with_budget,
 )
-from shared.domain.schema import Schema
+from shared.domain.structs import Struct, trusting
 from shared.errors import InvalidInput
 
 __all__ = ["PlannedStep", "Run", "RunEvent", "RunState", "RunStatus", "apply", "fold"]
@@ -47,10 +47,8 @@ PAGE_VALUE_CHARS = 200  # last_page: each property value (its JSON text, when no
 PAGE_PROPERTIES = 30  # last_page: properties kept
 
 
-class Pending(Schema):
+class Pending(Struct, forbid_unknown_fields=False):
     """An intent whose result is not recorded yet; ``released``: its holder gave up (an error)."""
-
-    model_config = ConfigDict(frozen=True)
 
     step: int
     tool: str
@@ -61,10 +59,8 @@ class Pending(Schema):
     released: bool = False
 
 
-class Waiting(Schema):
+class Waiting(Struct, forbid_unknown_fields=False):
     """The request the run waits for (see :class:`HumanRequested`)."""
-
-    model_config = ConfigDict(frozen=True)
 
     request_id: str
     purpose: str
@@ -74,16 +70,14 @@ class Waiting(Schema):
     effects: tuple[str, ...] = ()  # what approving it lets happen (HumanRequested.effects)
     call: dict[str, Any] | None = None  # HumanRequested.call
 
-    @model_validator(mode="before")
     @classmethod
-    def _budget(cls, data: Any) -> Any:
-        return with_budget(data)
+    def model_validate(cls, data: Any) -> Self:
+        return super().model_validate(with_budget(data))
 
 
-class RunState(Schema):
-    """What a run's log implies; the run document caches exactly this."""
-
-    model_config = ConfigDict(frozen=True)
+class RunState(Struct, forbid_unknown_fields=False):
+    """What a run's log implies; the run document caches exactly this. Fields it no longer has, in a
+    document stored before, are ignored."""
 
     goal: str = ""
     trigger: str = ""
@@ -107,7 +101,9 @@ class RunState(Schema):
     consecutive_errors: int = 0
     last_error: str = ""
     approved: tuple[str, ...] = ()  # effects the owner approved (shared.domain.authority)
-    granted: dict[str, dict[str, Any]] = Field(default_factory=dict)  # step -> the call approved for it
+    granted: dict[str, dict[str, Any]] = msgspec.field(
+        default_factory=dict
+    )  # step -> the call approved for it
     created_pages: tuple[str, ...] = ()  # pages the run created: its own, like the trigger page
     member: bool = False  # RunPlanned.member: a member's run, whose reads stay within reach
     sources: tuple[str, ...] = ()  # RunPlanned.sources: data sources a member's run may query
@@ -120,10 +116,18 @@ class RunState(Schema):
     budget_grants: int = 0
     cost_usd: float = 0.0
     tokens: int = 0
-    outputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
     keep_outputs: tuple[int, ...] = ()
-    last_page: dict[str, Any] = Field(default_factory=dict)  # the latest read_page, clipped (context)
-    digest: memory.Digest = Field(default_factory=memory.Digest)
+    last_page: dict[str, Any] = msgspec.field(default_factory=dict)  # the latest read_page, clipped (context)
+    digest: memory.Digest = msgspec.field(default_factory=memory.Digest)
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """A stored state; a limit's request it waits for, from before ``budget``, gets it from its
+        prompt (:func:`with_budget`)."""
+        if isinstance(data, dict) and isinstance(data.get("waiting"), dict):
+            data = data | {"waiting": with_budget(data["waiting"])}
+        return super().model_validate(data)
 
     def current_step(self) -> PlannedStep:
         return self.steps[self.cursor - 1]
@@ -280,24 +284,24 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (
 
 
 def apply(state: RunState, event: RunEvent) -> RunState:
-    """One transition. Events must arrive in sequence: a gap or repeat is a corrupt log."""
+    """One transition. Events must arrive in sequence: a gap or repeat is a corrupt log. Made from a
+    checked state and event, the new state is not converted again (``trusting``)."""
     if event.seq != state.last_seq + 1:
         raise InvalidInput(f"event {event.seq} does not follow {state.last_seq}")
-    changes = _changes(state, event) | {"last_seq": event.seq}
-    if event.seq == 1:
-        changes["started_at"] = event.at
-    changes["digest"] = memory.roll(state.digest, event)
-    return state.model_copy(update=changes)
+    with trusting():
+        changes = _changes(state, event) | {"last_seq": event.seq}
+        if event.seq == 1:
+            changes["started_at"] = event.at
+        changes["digest"] = memory.roll(state.digest, event)
+        return state.model_copy(update=changes)
 
 
 def fold(events: list[RunEvent], start: RunState | None = None) -> RunState:
     return reduce(apply, events, start or RunState())
 
 
-class Run(Schema):
+class Run(Struct):
     """A run as stored: identity, timestamps and the cached state."""
-
-    model_config = ConfigDict(frozen=True)
 
     tenant_id: str
     run_id: str

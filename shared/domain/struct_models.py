@@ -9,6 +9,7 @@ import functools
 import operator
 import types
 import typing
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAliasType, Union, cast, get_args, get_origin
 
 import msgspec
@@ -34,8 +35,9 @@ class _Ignoring(Schema):  # the model of a struct that ignores them
 
 def model_of(struct: type[Struct]) -> type[BaseModel]:
     """The pydantic model of ``struct``: its fields, their constraints and descriptions, its docstring,
-    unknown fields refused or ignored as the struct does; a tagged struct's tag as a ``Literal`` field
-    (with a default for ``_tag_has_default``); an ``_omit_defaults`` field left out of dumps at its default."""
+    unknown fields refused or ignored as the struct does. A tagged struct's tag is a ``Literal`` field
+    (with a default for ``_tag_has_default``). An ``_omit_defaults`` field is left out of dumps at its
+    default."""
     if struct not in _MODELS:
         _MODELS[struct] = _made(struct)
     return _MODELS[struct]
@@ -77,7 +79,7 @@ def core_schema_of(annotation: Any, handler: GetCoreSchemaHandler) -> core_schem
     models = _adapter(translated)
 
     def check(value: Any, validate: core_schema.ValidatorFunctionWrapHandler) -> Any:
-        return msgspec.convert(models.dump_python(validate(value)), annotation)
+        return msgspec.convert(models.dump_python(validate(_plain(value))), annotation)
 
     def write(value: Any) -> Any:  # written by the models, as they would be
         return models.validate_python(msgspec.to_builtins(value))
@@ -87,6 +89,15 @@ def core_schema_of(annotation: Any, handler: GetCoreSchemaHandler) -> core_schem
         schema,
         serialization=core_schema.plain_serializer_function_ser_schema(write, return_schema=schema),
     )
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with the structs in it as the dicts their models take (a list of them, say)."""
+    if isinstance(value, Struct):
+        return msgspec.to_builtins(value, builtin_types=(datetime,))
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 class Bridged:

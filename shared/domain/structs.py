@@ -40,10 +40,10 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
     ``class X(Struct, forbid_unknown_fields=False)``), made with keywords only. msgspec applies
     ``kw_only`` to the fields of the class that says it, so a subclass lists its required fields first.
 
-    Class settings: ``_field_checks`` (:func:`checks`) maps a field to a check (a ValueError says what is wrong; it may
-    return the value normalized), run before ``_check``; ``_omit_defaults`` names the fields this
-    struct's own dumps leave out while they hold their default; ``_tag_has_default``: its pydantic
-    model (``struct_models``) gives a tagged struct's tag as a default, not a required field."""
+    Class settings. ``_field_checks`` (:func:`checks`) maps a field to a check, run before ``_check``:
+    a ValueError says what is wrong, and a value returned normalizes the field. ``_omit_defaults``
+    names the fields this struct's own dumps leave out while they hold their default.
+    ``_tag_has_default``: its pydantic model (``struct_models``) gives the tag a default."""
 
     _field_checks: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
     _omit_defaults: ClassVar[frozenset[str]] = frozenset()
@@ -148,6 +148,19 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
     def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
         """A copy with ``update``'s fields changed, checked as a new struct is."""
         return cast(Self, msgspec.structs.replace(cast(msgspec.Struct, self), **(update or {})))
+
+
+@contextmanager
+def trusting() -> Iterator[None]:
+    """Structs made by code inside it are not converted again, only checked by their ``_check``:
+    for a pure function that makes them from checked values, as a reducer does (``runs.apply``)."""
+    with _converting():
+        yield
+
+
+def convert(data: Any, into: Any) -> Any:
+    """``data`` as ``into``, a type holding structs (a union of tagged structs, say), or :data:`Invalid`."""
+    return _convert(data, into)
 
 
 def _convert[T](data: Any, into: type[T]) -> T:

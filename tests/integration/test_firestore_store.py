@@ -441,3 +441,17 @@ def test_pages_of_runs_by_status_and_trigger_miss_and_repeat_none(firestore_db: 
     assert len(both) == 5
     doc = firestore_db.collection("tenants").document("t-pages").collection("runs").document("r00").get()
     assert doc.to_dict()["trigger"] == "webhook"
+
+
+def test_a_remembered_change_that_no_longer_validates_is_dropped_and_the_release_goes_on(
+    firestore_db: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    store, now = FirestoreRunStore(firestore_db), datetime.now(UTC)
+    assert store.claim_page("t1", "page1", "r1", now, HOLD) is None
+    store.create_run("t1", "r1", [planned()])
+    assert store.claim_page("t1", "page1", "r2", now, HOLD, change=page_change("r2", now)) == "r1"
+    ref = firestore_db.collection("tenants").document("t1").collection("page_runs").document("page1")
+    ref.update({"change.trigger.kind": "no such kind"})  # written by an older version, say
+    finished(store, "r1")
+    assert store.release_page("t1", "page1", "r1") is None
+    assert "no longer validates" in caplog.text

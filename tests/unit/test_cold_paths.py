@@ -22,35 +22,14 @@ STILL_ON_PYDANTIC: dict[str, set[str]] = {
     "notion_webhook": set(),
     "plan": SCHEMA
     | {
-        "shared.adapters.firestore_store",
         "shared.adapters.vertex_model",
         "shared.agent.tools.base",
         "shared.domain.connection",
-        "shared.domain.digest",
-        "shared.domain.events",
         "shared.domain.model_calls",
         "shared.domain.model_replies",
-        "shared.domain.runs",
     },
-    "execute_step": SCHEMA
-    | {
-        "shared.adapters.firestore_store",
-        "shared.agent.tools.base",
-        "shared.domain.digest",
-        "shared.domain.events",
-        "shared.domain.runs",
-        "shared.services.stepping",
-    },
-    "deploy": SCHEMA
-    | {
-        "shared.adapters.firestore_store",
-        "shared.agent.tools.base",
-        "shared.domain.code",
-        "shared.domain.digest",
-        "shared.domain.events",
-        "shared.domain.runs",
-        "shared.services.stepping",
-    },
+    "execute_step": SCHEMA | {"shared.agent.tools.base", "shared.services.stepping"},
+    "deploy": SCHEMA | {"shared.agent.tools.base", "shared.domain.code", "shared.services.stepping"},
     "notify": set(),
     "api": SCHEMA | {"shared.domain.api_keys", "shared.domain.connection"},
 }

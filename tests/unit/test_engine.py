@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.events import RunStatus, ToolIntent
+from shared.domain.events import RunStatus, ToolIntent, ToolResult
 from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError, PermanentError, TransientError
 from shared.services.sweeper import sweep
@@ -144,7 +144,7 @@ def test_a_crash_after_the_intent_is_reconciled_not_repeated() -> None:
     late = deps._replace(clock=lambda: now + timedelta(seconds=61))
     assert run_step_as_owner(StepTask(tenant_id="t1", run_id="r1", step=1), late).acted
     assert notion.writes["append_blocks"] == 1
-    results = [e for e in deps.store.list_events("t1", "r1") if e.kind == "tool_result"]
+    results = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ToolResult)]
     assert results[0].reconciled
 
 

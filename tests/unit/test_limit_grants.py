@@ -94,10 +94,15 @@ def test_requests_stored_before_the_field_say_from_their_prompt_whether_they_are
         "Approve to continue, reject to end it.": False,
     }
     for prompt, budget in prompts.items():
-        fields = {"request_id": "limit-2-9", "step": 2, "purpose": "limit", "prompt": prompt}
+        fields: dict[str, Any] = {"request_id": "limit-2-9", "step": 2, "purpose": "limit", "prompt": prompt}
         assert (
             HumanRequested.model_validate(fields | {"seq": 9, "at": "2026-01-01T00:00:00Z"}).budget is budget
         )
         assert _stored(Waiting(**fields, budget=budget)).waiting == Waiting(**fields, budget=budget)
-    approval = {"request_id": "a-1", "step": 1, "purpose": "approval", "prompt": "The run spent $1. OK?"}
+    approval: dict[str, Any] = {
+        "request_id": "a-1",
+        "step": 1,
+        "purpose": "approval",
+        "prompt": "The run spent $1. OK?",
+    }
     assert _stored(Waiting(**approval)).waiting == Waiting(**approval, budget=False)

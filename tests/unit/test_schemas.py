@@ -41,7 +41,7 @@ MODELS = _our_models()
 
 def test_the_walk_finds_our_models() -> None:
     names = {m.__name__ for m in MODELS}
-    assert {"SettingsView", "SettingsInput", "RunState", "NewRun"} <= names
+    assert {"SettingsView", "SettingsInput", "RunSummary", "NewRun"} <= names
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: f"{m.__module__}.{m.__qualname__}")
@@ -52,14 +52,13 @@ def test_every_model_is_a_deferred_schema_that_builds(model: type[BaseModel]) ->
     assert model.__pydantic_complete__
 
 
-def test_our_type_adapters_are_deferred_and_build() -> None:
+def test_a_type_adapter_of_ours_at_module_level_is_deferred_and_builds() -> None:
     adapters = [
         value
         for name in _our_modules()
         for value in vars(importlib.import_module(name)).values()
         if isinstance(value, TypeAdapter)
     ]
-    assert adapters, "the run event adapter of the Firestore store is expected here"
     for adapter in adapters:
         assert adapter.rebuild(force=True) is not False
         assert adapter.pydantic_complete
