@@ -34,8 +34,9 @@ class _Ignoring(Schema):  # the model of a struct that ignores them
 
 def model_of(struct: type[Struct]) -> type[BaseModel]:
     """The pydantic model of ``struct``: its fields, their constraints and descriptions, its docstring,
-    unknown fields refused or ignored as the struct does; a tagged struct's tag as a ``Literal`` field
-    (with a default for ``_tag_has_default``); an ``_omit_defaults`` field left out of dumps at its default."""
+    unknown fields refused or ignored as the struct does. A tagged struct's tag is a ``Literal`` field
+    (with a default for ``_tag_has_default``); an ``_omit_defaults`` field is left out of dumps at its
+    default."""
     if struct not in _MODELS:
         _MODELS[struct] = _made(struct)
     return _MODELS[struct]

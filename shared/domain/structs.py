@@ -40,10 +40,10 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
     ``class X(Struct, forbid_unknown_fields=False)``), made with keywords only. msgspec applies
     ``kw_only`` to the fields of the class that says it, so a subclass lists its required fields first.
 
-    Class settings: ``_field_checks`` (:func:`checks`) maps a field to a check (a ValueError says what is wrong; it may
-    return the value normalized), run before ``_check``; ``_omit_defaults`` names the fields this
-    struct's own dumps leave out while they hold their default; ``_tag_has_default``: its pydantic
-    model (``struct_models``) gives a tagged struct's tag as a default, not a required field."""
+    Class settings. ``_field_checks`` (:func:`checks`) maps a field to a check, run before ``_check``
+    (a ValueError says what is wrong; it may return the value normalized). ``_omit_defaults`` names the
+    fields this struct's own dumps leave out while they hold their default. ``_tag_has_default``: its
+    pydantic model (``struct_models``) gives a tagged struct's tag as a default, not a required field."""
 
     _field_checks: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
     _omit_defaults: ClassVar[frozenset[str]] = frozenset()
