@@ -1,17 +1,17 @@
 """Code changes, pull requests and deployments: what the deploy function asks GitHub and Vercel for.
 
-Pure: no I/O. The validators reject what GitHub or Vercel would refuse (or what would write outside
+Pure: no I/O. The checks reject what GitHub or Vercel would refuse (or what would write outside
 the repository) before any request is made, each with a message a person can act on.
 """
 
 import re
 from collections.abc import Iterable
-from typing import Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from msgspec import Meta
 
 from shared.domain.code_names import check_project, check_repository
-from shared.domain.schema import Schema
+from shared.domain.structs import Struct, checks
 
 MAX_PATH_CHARS = 300
 MAX_FILE_BYTES = 1_000_000  # utf-8 encoded
@@ -58,6 +58,16 @@ def check_path(value: str) -> str:
     return value
 
 
+def check_base(value: str) -> str:
+    """A change's base branch: empty (the repository's default branch) or a branch name."""
+    return check_ref_name(value, "base branch") if value else value
+
+
+def check_ref(value: str) -> str:
+    """What to deploy: a branch or a commit."""
+    return check_ref_name(value, "ref")
+
+
 def check_content(value: str) -> str:
     """A file's content: text (no lone surrogate) of at most ``MAX_FILE_BYTES`` utf-8 bytes."""
     try:
@@ -85,78 +95,47 @@ def check_not_blank(value: str) -> str:
     return value
 
 
-_CONFIG = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-
-class FileChange(Schema):
+class FileChange(Struct):
     """One file of a commit: its full new content (created or replaced). It is executable (mode
     100755) when ``executable`` says so or when the file it replaces was; otherwise a regular file."""
-
-    model_config = _CONFIG
 
     path: str
     content: str
     executable: bool = False
 
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        return check_path(value)
-
-    @field_validator("content")
-    @classmethod
-    def _content(cls, value: str) -> str:
-        return check_content(value)
+    _field_checks = checks(path=check_path, content=check_content)
 
 
-class CodeChange(Schema):
+class CodeChange(Struct, kw_only=True):  # kw_only: its fields in their order, required or not
     """Files to commit on ``branch`` (created from ``base`` if missing) and the pull request into base.
 
     ``base`` empty means the repository's default branch.
     """
 
-    model_config = _CONFIG
-
     repository: str
     base: str = ""
     branch: str
-    title: str = Field(max_length=256)
-    body: str = Field(default="", max_length=60_000)
-    commit_message: str = Field(max_length=10_000)
-    files: list[FileChange] = Field(min_length=1, max_length=MAX_FILES)
+    title: Annotated[str, Meta(max_length=256)]
+    body: Annotated[str, Meta(max_length=60_000)] = ""
+    commit_message: Annotated[str, Meta(max_length=10_000)]
+    files: Annotated[list[FileChange], Meta(min_length=1, max_length=MAX_FILES)]
 
-    @field_validator("repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        return check_repository(value)
+    _field_checks = checks(
+        repository=check_repository,
+        base=check_base,
+        branch=check_ref_name,
+        title=check_not_blank,
+        commit_message=check_not_blank,
+    )
 
-    @field_validator("branch")
-    @classmethod
-    def _branch(cls, value: str) -> str:
-        return check_ref_name(value, "branch")
-
-    @field_validator("base")
-    @classmethod
-    def _base(cls, value: str) -> str:
-        return check_ref_name(value, "base branch") if value else value
-
-    @field_validator("title", "commit_message")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        return check_not_blank(value)
-
-    @model_validator(mode="after")
-    def _distinct(self) -> Self:
+    def _check(self) -> None:
         if self.base and self.base == self.branch:
             raise ValueError(f"branch {self.branch!r} is the base branch; a change needs its own branch")
         check_distinct_paths(f.path for f in self.files)
-        return self
 
 
-class PullRequest(Schema):
+class PullRequest(Struct):
     """``state`` is GitHub's ``open`` or ``closed``, or ``merged`` for a closed one that was merged."""
-
-    model_config = _CONFIG
 
     number: int
     url: str
@@ -165,11 +144,16 @@ class PullRequest(Schema):
     state: str
 
 
-class DeployRequest(Schema):
+def check_key(value: str) -> str:
+    """Our idempotency key, as a deployment's metadata carries it."""
+    if not _KEY.fullmatch(value):
+        raise ValueError(f"key must be 1-128 letters, digits, '.', '_', ':' or '-', got {value!r}")
+    return value
+
+
+class DeployRequest(Struct):
     """Deploy ``ref`` of ``repository`` to the Vercel project. ``key`` is our idempotency key (e.g.
     ``run-1:4:1``), stored in the deployment's metadata so that a repeat finds the same deployment."""
-
-    model_config = _CONFIG
 
     project: str
     repository: str
@@ -178,34 +162,12 @@ class DeployRequest(Schema):
     key: str
     team_id: str | None = None  # the Vercel team owning the project; None: the token's own account
 
-    @field_validator("project")
-    @classmethod
-    def _project(cls, value: str) -> str:
-        return check_project(value)
-
-    @field_validator("repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        return check_repository(value)
-
-    @field_validator("ref")
-    @classmethod
-    def _ref(cls, value: str) -> str:
-        return check_ref_name(value, "ref")
-
-    @field_validator("key")
-    @classmethod
-    def _key(cls, value: str) -> str:
-        if not _KEY.fullmatch(value):
-            raise ValueError(f"key must be 1-128 letters, digits, '.', '_', ':' or '-', got {value!r}")
-        return value
+    _field_checks = checks(project=check_project, repository=check_repository, ref=check_ref, key=check_key)
 
 
-class Deployment(Schema):
+class Deployment(Struct):
     """``state`` is Vercel's readyState (QUEUED, BUILDING, READY, ERROR, CANCELED, ...); ``target`` is
     ``preview`` or ``production``; ``url`` is https://<the deployment's host>."""
-
-    model_config = _CONFIG
 
     id: str
     url: str

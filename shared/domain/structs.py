@@ -179,7 +179,8 @@ def _converting() -> Iterator[None]:
 
 
 class Refused(ValueError):
-    """A rule of ``_check`` that field ``field`` breaks: a 400 names the field."""
+    """A rule of ``_check`` that field ``field`` breaks: a 400 names the field (or a part of it,
+    dotted: ``properties.Status``)."""
 
     def __init__(self, field: str, why: str) -> None:
         super().__init__(f"{field}: {why}")
@@ -192,7 +193,8 @@ def checks(**by_field: Callable[[Any], Any]) -> Mapping[str, Callable[[Any], Any
 
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _NAMED = re.compile(r"field `(?P<name>[^`]+)`")
-_REFUSED = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*): (?P<why>.*)$", re.DOTALL)  # Refused's words
+# Refused's words: its field, which may name a part of it (``properties.Due date``), and why.
+_REFUSED = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*(?:\.[^:\n]+)?): (?P<why>.*)$", re.DOTALL)
 
 
 def problem(error: msgspec.ValidationError) -> tuple[str, str]:

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from pydantic import BaseModel
-
 from shared.agent import authority
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
 from shared.domain.events import (
@@ -35,6 +33,8 @@ from shared.services.deps import Deps
 from shared.services.run_log import Seqs, StepHeld
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from shared.domain.model_calls import ModelReply, ModelUsage
     from shared.ports import Model
 
@@ -215,15 +215,23 @@ def _keep_targets(tool: Tool, cursor: int, planned: dict[str, Any], repaired: di
     it writes, production or not), except within the owner's lists (:data:`OWNER_LISTED`). The targets
     are what the risk floor judged and an approval listed, and a repair prompt holds what the run read.
     Compared as written (a reference must stay that reference), a field left out at its default."""
-    fields = tool.args.model_fields
+    defaults = {f: _default(tool, f) for f in tool.targets}
     fixed = [f for f in tool.targets if f not in OWNER_LISTED]
-    moved = [f for f in fixed if repaired.get(f, fields[f].default) != planned.get(f, fields[f].default)]
+    moved = [f for f in fixed if repaired.get(f, defaults[f]) != planned.get(f, defaults[f])]
     if moved:
-        kept = ", ".join(f"{f}={planned.get(f, fields[f].default)!r}" for f in moved)
+        kept = ", ".join(f"{f}={planned.get(f, defaults[f])!r}" for f in moved)
         raise ModelFixableError(
             f"step {cursor} ({tool.name}): a repair may change its other arguments but not where it "
             f"writes; keep {kept}"
         )
+
+
+def _default(tool: Tool, name: str) -> Any:
+    """The default of argument ``name``; None for a required one (a repair leaving it out moves it)."""
+    try:
+        return tool.args.field_default(name)
+    except KeyError:
+        return None
 
 
 def _earlier_args(step: Step) -> dict[str, Any] | None:

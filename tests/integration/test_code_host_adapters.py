@@ -6,7 +6,7 @@ without the token in any message or log line."""
 import logging
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -384,7 +384,9 @@ def test_the_client_is_built_once_on_first_use(sandbox: RunningSandbox, token: s
 # --- Vercel ------------------------------------------------------------------------------------------
 
 
-def deploy(key: str = "run-1:4:1", target: str = "preview", ref: str = "main") -> DeployRequest:
+def deploy(
+    key: str = "run-1:4:1", target: Literal["preview", "production"] = "preview", ref: str = "main"
+) -> DeployRequest:
     return DeployRequest(project="site", repository=REPO, ref=ref, target=target, key=key)
 
 

@@ -38,6 +38,7 @@ from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
 from tests.fakes import FakeQueue, FakeTenantStore
 from tests.support.code_tool_args import GOOD_DEPLOY, GOOD_PULL, deploy, files, pull
+from tests.support.unchecked import unchecked
 
 # id: (tool, arguments, what the message must say)
 CASES: dict[str, tuple[str, dict[str, Any], str]] = {
@@ -361,16 +362,18 @@ BEHIND_THE_ALLOW_LIST = {
 def test_the_tools_turn_a_refused_domain_model_into_a_model_fixable_error_before_any_call(
     tool: str, bad: dict[str, Any], message: str
 ) -> None:
-    """Arguments that escaped the argument model's checks (``model_construct``: say an older
-    release's intent) are refused by the domain model inside the tool: model-fixable, nothing called."""
+    """Arguments that escaped the argument model's checks (``unchecked``: say an older release's
+    intent) are refused by the domain model inside the tool: model-fixable, nothing called."""
     run = Deploy([], fixes=[])
     with pytest.raises(ModelFixableError) as caught:
         if tool == "open_pull_request":
-            files = [FileArgs.model_construct(**{"executable": False} | f) for f in bad["files"]]
-            fields = {"body": "", "base": ""} | bad | {"files": files}
-            open_pull_request(context(run), OpenPullRequestArgs.model_construct(**fields))
+            files = [unchecked(FileArgs(path="a.md", content=""), **f) for f in bad["files"]]
+            fields = bad | {"files": files}
+            open_pull_request(
+                context(run), unchecked(OpenPullRequestArgs.model_validate(GOOD_PULL), **fields)
+            )
         else:
-            deploy_vercel(context(run), DeployArgs.model_construct(**{"target": "preview"} | bad))
+            deploy_vercel(context(run), unchecked(DeployArgs.model_validate(GOOD_DEPLOY), **bad))
     assert message in caught.value.reason
     assert "Value error" not in caught.value.reason
     assert run.host.calls == [] and run.vercel.calls == []
@@ -381,5 +384,5 @@ def test_send_notification_turns_a_refused_task_into_a_model_fixable_error_befor
     assert isinstance(run.deps.queue, FakeQueue)
     queued = list(run.deps.queue.tasks)
     with pytest.raises(ModelFixableError, match="bad arguments for send_notification: subject: "):
-        send_notification(context(run), SendNotificationArgs.model_construct(subject="", text="x"))
+        send_notification(context(run), unchecked(SendNotificationArgs(subject="s", text="x"), subject=""))
     assert run.deps.queue.tasks == queued

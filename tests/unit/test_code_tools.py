@@ -1,11 +1,11 @@
 """The code tools' routing table and their argument limits."""
 
 import pytest
-from pydantic import ValidationError
 
 from shared.agent.tools import REGISTRY, SideEffect
-from shared.agent.tools.code import MAX_CHANGE_CHARS, OpenPullRequestArgs, branch_for
+from shared.agent.tools.code import MAX_CHANGE_CHARS, FileArgs, OpenPullRequestArgs, branch_for
 from shared.domain.integrations import DEPLOY_TOOLS
+from shared.domain.structs import Invalid
 
 
 def test_the_deploy_routing_table_is_exactly_the_code_tools() -> None:
@@ -13,14 +13,13 @@ def test_the_deploy_routing_table_is_exactly_the_code_tools() -> None:
 
 
 def test_a_change_is_bounded_so_its_events_fit_in_firestore() -> None:
-    file = {"path": "a.md", "content": "x" * 100_000}
-    with pytest.raises(ValidationError, match="split the change"):
+    file = FileArgs(path="a.md", content="x" * 100_000)
+    with pytest.raises(Invalid, match="split the change"):
         OpenPullRequestArgs(
             repository="acme/site", title="t", files=[file] * (MAX_CHANGE_CHARS // 100_000 + 1)
         )
-    assert OpenPullRequestArgs(
-        repository="acme/site", title="t", files=[file | {"path": f"f{i}.md"} for i in range(3)]
-    )
+    files = [FileArgs(path=f"f{i}.md", content=file.content) for i in range(3)]
+    assert OpenPullRequestArgs(repository="acme/site", title="t", files=files)
 
 
 def test_the_branch_is_named_from_the_key() -> None:

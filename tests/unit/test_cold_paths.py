@@ -23,13 +23,12 @@ STILL_ON_PYDANTIC: dict[str, set[str]] = {
     "plan": SCHEMA
     | {
         "shared.adapters.vertex_model",
-        "shared.agent.tools.base",
         "shared.domain.connection",
         "shared.domain.model_calls",
         "shared.domain.model_replies",
     },
-    "execute_step": SCHEMA | {"shared.agent.tools.base", "shared.services.stepping"},
-    "deploy": SCHEMA | {"shared.agent.tools.base", "shared.domain.code", "shared.services.stepping"},
+    "execute_step": set(),
+    "deploy": set(),
     "notify": set(),
     "api": SCHEMA | {"shared.domain.api_keys", "shared.domain.connection"},
 }

@@ -31,6 +31,7 @@ from shared.services.deps import Deps
 from shared.services.engine import run_step
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.support.notion_write_args import planned
+from tests.support.unchecked import unchecked
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 DONE = {"Status": {"status": {"name": "Done"}}}
@@ -117,7 +118,7 @@ def test_reconciling_an_update_whatever_its_recorded_arguments_finds_nothing_rat
         queue=deps.queue,
         prompt=lambda text: text,
     )
-    args = UpdatePropertiesArgs.model_construct(page_id=page, properties=wanted)  # unchecked, as once
+    args = unchecked(UpdatePropertiesArgs(page_id=page, properties=DONE), properties=wanted)  # as once
     assert find_update(ctx, args) is None
     assert find_update(ctx, UpdatePropertiesArgs(page_id=page, properties=DONE)) is not None
 

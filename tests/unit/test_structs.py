@@ -258,6 +258,28 @@ def test_a_field_check_refuses_naming_the_field_and_may_normalize_however_the_st
         assert problem(refused.value) == ("name", "may not hold spaces")
 
 
+class _Keyed(Struct):
+    values: dict[str, int] = msgspec.field(default_factory=dict)
+
+    def _check(self) -> None:
+        for key, value in self.values.items():
+            if value < 0:
+                raise Refused(f"values.{key}", "must not be negative")
+
+
+class _HoldsKeyed(Struct):
+    keyed: _Keyed
+
+
+def test_a_refusal_may_name_a_part_of_a_field_dotted() -> None:
+    with pytest.raises(Invalid) as refused:
+        _Keyed(values={"Due date": -1})
+    assert problem(refused.value) == ("values.Due date", "must not be negative")
+    with pytest.raises(Invalid) as refused:
+        _HoldsKeyed.model_validate({"keyed": {"values": {"a": 1, "b": -1}}})
+    assert problem(refused.value) == ("keyed.values.b", "must not be negative")
+
+
 def test_fields_at_their_default_are_left_out_of_the_structs_own_dumps_only_then() -> None:
     bare = _Noted(seq=1, name="a")
     assert bare.model_dump() == {"kind": "noted", "seq": 1, "name": "a"}

@@ -4,19 +4,19 @@ find the effect after a crash (reconciliation by the call's idempotency key)."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from shared.domain.schema import Schema
 from shared.domain.structs import Invalid, Struct, problem
 from shared.domain.tenants import tenant_tag
 from shared.errors import ModelFixableError
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
     from shared.ports import CodeAccess, Model, TaskQueue, TenantNotion
 
 
@@ -28,10 +28,8 @@ class SideEffect(StrEnum):
     CODE = "code"  # GitHub/Vercel, in the deploy function: intent first, reconciled by key
 
 
-class Args(Schema):
+class Args(Struct):
     """Base of every tool's arguments: unknown fields are errors the model must fix."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # ``${steps.N.field}``: an earlier step's output, put in a plan's arguments when the step runs.
@@ -56,7 +54,8 @@ def checked(value: str, check: Callable[[str], str]) -> str:
 
 
 def problems(exc: ValidationError | Invalid) -> str:
-    """A validation error as one short line for the model: where, and what is wrong."""
+    """A validation error as one short line for the model: where, and what is wrong (msgspec's
+    error names the first problem, pydantic's every one)."""
     if isinstance(exc, Invalid):
         field, words = problem(exc)
         return f"{'args' if field == '(body)' else field}: {words}"[:400]
@@ -73,8 +72,17 @@ def build[M: BaseModel | Struct](tool: str, model: type[M], fields: Mapping[str,
     fix are never an unexpected error (which would leave the step's intent held, retried for ever)."""
     try:
         return cast(M, model.model_validate(fields))
-    except (ValidationError, Invalid) as exc:
+    except _invalid_errors() as exc:
         raise ModelFixableError(f"bad arguments for {tool}: {problems(exc)}") from exc
+
+
+def _invalid_errors() -> tuple[type[Invalid] | type[ValidationError], ...]:
+    """What a model raises for arguments off its rules: msgspec's error, and pydantic's once something
+    loaded pydantic (a struct never raises it, and checking for it loads no pydantic)."""
+    core = sys.modules.get("pydantic_core")
+    if core is None:
+        return (Invalid,)
+    return (Invalid, cast("type[ValidationError]", core.ValidationError))
 
 
 class ToolContext(NamedTuple):

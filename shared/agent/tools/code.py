@@ -10,7 +10,7 @@ is always preceded by a person's approval (``shared.agent.plans``).
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from msgspec import Meta
 
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, checked
 from shared.domain.code import (
@@ -19,14 +19,16 @@ from shared.domain.code import (
     Deployment,
     DeployRequest,
     PullRequest,
+    check_base,
     check_content,
     check_distinct_paths,
     check_not_blank,
     check_path,
-    check_ref_name,
+    check_ref,
 )
 from shared.domain.code_names import check_project, check_repository
 from shared.domain.integrations import Integration
+from shared.domain.structs import checks
 from shared.errors import ConfigError, ModelFixableError
 
 if TYPE_CHECKING:
@@ -52,46 +54,48 @@ MAX_CHANGE_CHARS = 300_000  # a call's arguments are stored in its events (Fires
 # The arguments are checked as CodeChange and DeployRequest check them (shared.domain.code), when the
 # plan is made and again, resolved, before the step's intent. What GitHub or Vercel would refuse is
 # the model's to fix, never an error the step would meet on every retry.
-def _checked_by(check: Callable[[str], str]) -> AfterValidator:
-    return AfterValidator(lambda value: checked(value, check))
-
-
-Repository = Annotated[str, _checked_by(check_repository)]
-FilePath = Annotated[str, _checked_by(check_path)]
-Content = Annotated[str, _checked_by(check_content)]
-Title = Annotated[str, _checked_by(check_not_blank)]
-Base = Annotated[str, _checked_by(lambda value: check_ref_name(value, "base branch") if value else value)]
-Ref = Annotated[str, _checked_by(lambda value: check_ref_name(value, "ref"))]
-Project = Annotated[str, _checked_by(check_project)]
+def _checked_by(check: Callable[[str], str]) -> Callable[[str], str]:
+    return lambda value: checked(value, check)
 
 
 class FileArgs(Args):
-    path: FilePath = Field(
-        min_length=1,
-        max_length=MAX_PATH_CHARS,
-        description="relative to the repository root, e.g. docs/notes.md (no leading '/' or './')",
+    path: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=MAX_PATH_CHARS,
+            description="relative to the repository root, e.g. docs/notes.md (no leading '/' or './')",
+        ),
+    ]
+    content: Annotated[str, Meta(max_length=100_000)]
+    executable: Annotated[
+        bool, Meta(description="true for a new script; a file that was executable stays so")
+    ] = False
+
+    _field_checks = checks(path=_checked_by(check_path), content=_checked_by(check_content))
+
+
+class OpenPullRequestArgs(Args, kw_only=True):  # kw_only: its fields in their order, required or not
+    repository: Annotated[
+        str, Meta(min_length=3, max_length=201, description="owner/name, one the owner allowed")
+    ]
+    title: Annotated[str, Meta(min_length=1, max_length=256)]
+    body: Annotated[str, Meta(max_length=59_000)] = ""  # + the ref line, within GitHub's 60,000
+    files: Annotated[list[FileArgs], Meta(min_length=1, max_length=100, description="each path once")]
+    base: Annotated[str, Meta(max_length=255, description="target branch; empty: the default branch")] = ""
+
+    _field_checks = checks(
+        repository=_checked_by(check_repository),
+        title=_checked_by(check_not_blank),
+        base=_checked_by(check_base),
     )
-    content: Content = Field(max_length=100_000)
-    executable: bool = Field(False, description="true for a new script; a file that was executable stays so")
 
-
-class OpenPullRequestArgs(Args):
-    repository: Repository = Field(
-        min_length=3, max_length=201, description="owner/name, one the owner allowed"
-    )
-    title: Title = Field(min_length=1, max_length=256)
-    body: str = Field("", max_length=59_000)  # + the ref line, within GitHub's 60,000
-    files: list[FileArgs] = Field(min_length=1, max_length=100, description="each path once")
-    base: Base = Field("", max_length=255, description="target branch; empty: the default branch")
-
-    @model_validator(mode="after")
-    def _bounded(self) -> "OpenPullRequestArgs":
+    def _check(self) -> None:
         if sum(len(f.content) for f in self.files) > MAX_CHANGE_CHARS:
             raise ValueError(
                 f"the files hold more than {MAX_CHANGE_CHARS} characters in all; split the change"
             )
         check_distinct_paths(f.path for f in self.files)  # unresolved: the same text is the same path
-        return self
 
 
 def _pull_output(pr: PullRequest, repository: str) -> Output:
@@ -139,12 +143,25 @@ def find_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output | N
 
 
 class DeployArgs(Args):
-    project: Project = Field(min_length=1, max_length=100, description="a Vercel project the owner allowed")
-    repository: Repository = Field(
-        min_length=3, max_length=201, description="owner/name of the project's repository (an allowed one)"
-    )
-    ref: Ref = Field(min_length=1, max_length=255, description="branch or commit to deploy")
+    project: Annotated[
+        str, Meta(min_length=1, max_length=100, description="a Vercel project the owner allowed")
+    ]
+    repository: Annotated[
+        str,
+        Meta(
+            min_length=3,
+            max_length=201,
+            description="owner/name of the project's repository (an allowed one)",
+        ),
+    ]
+    ref: Annotated[str, Meta(min_length=1, max_length=255, description="branch or commit to deploy")]
     target: Literal["preview", "production"] = "preview"
+
+    _field_checks = checks(
+        project=_checked_by(check_project),
+        repository=_checked_by(check_repository),
+        ref=_checked_by(check_ref),
+    )
 
 
 def _deploy_output(deployment: Deployment) -> Output:

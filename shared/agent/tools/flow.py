@@ -1,24 +1,27 @@
 """Tools that draft with the model, involve people, notify, or end the run."""
 
-from pydantic import Field
+from typing import Annotated
+
+from msgspec import Meta
 
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
 from shared.config import Queue
-from shared.domain.model_replies import Draft as Draft  # noqa: PLC0414 (re-exported)
 from shared.domain.tasks.notify import NotifyTask
 
 
 class DraftTextArgs(Args):
-    instructions: str = Field(min_length=1, max_length=4000)
+    instructions: Annotated[str, Meta(min_length=1, max_length=4000)]
 
 
 def draft_text(ctx: ToolContext, args: DraftTextArgs) -> Output:
+    from shared.domain.model_replies import Draft  # a pydantic model: loaded by a draft, not by finish
+
     reply = ctx.model.generate("draft", ctx.prompt(args.instructions), Draft)
     return {"title": reply.value.title, "text": reply.value.text}
 
 
 class RequestApprovalArgs(Args):
-    summary: str = Field(min_length=1, max_length=2000)
+    summary: Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
 def request_approval(ctx: ToolContext, args: RequestApprovalArgs) -> Output:
@@ -26,7 +29,7 @@ def request_approval(ctx: ToolContext, args: RequestApprovalArgs) -> Output:
 
 
 class AskQuestionArgs(Args):
-    question: str = Field(min_length=1, max_length=2000)
+    question: Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
 def ask_question(ctx: ToolContext, args: AskQuestionArgs) -> Output:
@@ -34,8 +37,8 @@ def ask_question(ctx: ToolContext, args: AskQuestionArgs) -> Output:
 
 
 class SendNotificationArgs(Args):
-    subject: str = Field(min_length=1, max_length=300)
-    text: str = Field(max_length=20_000)
+    subject: Annotated[str, Meta(min_length=1, max_length=300)]
+    text: Annotated[str, Meta(max_length=20_000)]
 
 
 def notification_id(key: str) -> str:
@@ -60,7 +63,7 @@ def send_notification(ctx: ToolContext, args: SendNotificationArgs) -> Output:
 
 
 class FinishArgs(Args):
-    summary: str = Field(min_length=1, max_length=2000)
+    summary: Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
 def finish(_ctx: ToolContext, args: FinishArgs) -> Output:

@@ -1,0 +1,21 @@
+"""The tool list the planner reads (``shared.agent.plans.catalogue``) is the committed one, to the byte:
+its argument schemas are part of the planner's prompt, and change only on purpose."""
+
+from pathlib import Path
+
+from shared.agent.plans import catalogue
+from shared.agent.tools import REGISTRY
+from shared.domain.structs import Struct
+
+COMMITTED = Path(__file__).with_name("tool_catalogue.txt")  # catalogue() and a final newline
+
+
+def test_the_catalogue_is_the_committed_one() -> None:
+    assert catalogue() + "\n" == COMMITTED.read_text(encoding="utf-8"), (
+        "the tools' list or argument schemas changed: the planner's prompt changes with them; if that "
+        "is meant, write catalogue() to tests/unit/tool_catalogue.txt and commit it"
+    )
+
+
+def test_every_tools_arguments_are_a_struct_its_schema_made_by_its_pydantic_model() -> None:
+    assert [t.name for t in REGISTRY.values() if not issubclass(t.args, Struct)] == []
