@@ -1,6 +1,7 @@
 """CPU time from /proc (Linux): of a process group (user + system of every process in it) and of the
 whole machine, read before and after a benchmark's slice. Time a process spent waiting for a core is
-not CPU time, so these figures hardly move with the machine's other load, unlike latencies."""
+not CPU time, so these figures hardly move with the machine's other load, unlike latencies. Also
+whether a group loaded a shared library (:func:`group_maps`)."""
 
 import os
 from pathlib import Path
@@ -44,3 +45,17 @@ def machine_busy_s(proc: Path = PROC) -> float:
     ticks = [int(v) for v in (proc / "stat").read_text().splitlines()[0].split()[1:]]
     idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
     return (sum(ticks[:8]) - idle) * TICK_S  # user..steal; guest time is counted within user
+
+
+def group_maps(pgid: int, needle: str, proc: Path = PROC) -> bool:
+    """Whether a live process of group ``pgid`` has a file whose path holds ``needle`` mapped in its
+    memory (a shared library it loaded: ``_pydantic_core``, say)."""
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if parse_stat((entry / "stat").read_text())[0] == pgid and needle in (entry / "maps").read_text():
+                return True
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile
+    return False

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.perf.bench_webhook import next_rate
-from tests.perf.procstat import TICK_S, group_cpu_s, parse_stat
+from tests.perf.procstat import TICK_S, group_cpu_s, group_maps, parse_stat
 from tests.perf.stats import (
     Estimate,
     look_confidence,
@@ -162,6 +162,21 @@ def test_cpu_time_is_read_past_a_command_name_with_spaces_and_parentheses(tmp_pa
         "hook": pytest.approx(300 * TICK_S),
         "floor": pytest.approx(14 * TICK_S),
     }
+
+
+def test_a_group_that_mapped_a_library_is_told_from_one_that_did_not(tmp_path: Path) -> None:
+    maps = {
+        4240: "7f00-7f10 r-xp 0 08:01 1 /lib/libc.so.6",
+        4242: "7f20-7f30 r-xp 0 08:01 2 /x/_pydantic_core.so",
+    }
+    for pid, pgrp in ((4240, 4240), (4242, 4240), (4300, 4300)):
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "stat").write_text(
+            f"{pid} (python) S 1 {pgrp} {pgrp} 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 1"
+        )
+        (tmp_path / str(pid) / "maps").write_text(maps.get(pid, maps[4240]))
+    assert group_maps(4240, "_pydantic_core", tmp_path)  # its worker loaded it
+    assert not group_maps(4300, "_pydantic_core", tmp_path)
 
 
 def _knee(capacity: float, limit: float = 3200.0) -> tuple[float, float | None, int]:

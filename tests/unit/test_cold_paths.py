@@ -14,24 +14,9 @@ from pathlib import Path
 import pytest
 
 from functions.main import TARGETS
+from tests.support.cold_paths import STILL_ON_PYDANTIC
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = {"shared.domain.schema"}  # the base of the pydantic models left
-STILL_ON_PYDANTIC: dict[str, set[str]] = {
-    "oauth_callback": SCHEMA | {"shared.domain.api_keys", "shared.domain.connection"},
-    "notion_webhook": set(),
-    "plan": SCHEMA
-    | {
-        "shared.adapters.vertex_model",
-        "shared.domain.connection",
-        "shared.domain.model_calls",
-        "shared.domain.model_replies",
-    },
-    "execute_step": set(),
-    "deploy": set(),
-    "notify": set(),
-    "api": SCHEMA | {"shared.domain.api_keys", "shared.domain.connection"},
-}
 _LOADED = (
     "import json, sys, functions.main as m; getattr(m, sys.argv[1]); print(json.dumps(sorted(sys.modules)))"
 )
