@@ -5,6 +5,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
+from shared.adapters.firestore_docs import plain_times
 from shared.domain.dead_letters import DeadLetter
 from shared.errors import TransientError
 
@@ -34,6 +35,6 @@ class FirestoreDeadLetters:
         """The newest letters first."""
         query = self._letters.order_by("received_at", direction=firestore.Query.DESCENDING).limit(limit)
         return [
-            DeadLetter.model_validate((snap.to_dict() or {}) | {"letter_id": snap.id})
+            DeadLetter.model_validate(plain_times(snap.to_dict()) | {"letter_id": snap.id})
             for snap in query.stream()
         ]

@@ -5,13 +5,13 @@ import json
 import re
 from datetime import datetime, timedelta
 
-from shared.domain.schema import Schema
+from shared.domain.structs import Struct
 
 RETENTION = timedelta(days=30)  # then Firestore's TTL removes it (terraform/firestore.tf)
 _TENANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-class DeadLetter(Schema):
+class DeadLetter(Struct, forbid_unknown_fields=False):
     """``letter_id`` is the queue and the body's hash: a redelivery of the same body is the same letter."""
 
     letter_id: str
