@@ -82,9 +82,8 @@ def _budget(default: float, name: str, what: str) -> float:
     )
 
 
-# Its base is made at import from the stored settings (one definition of their fields and descriptions);
-# a type checker cannot follow a base made at run time, hence the ignore.
-class SettingsInput(model_of(TenantSettings)):  # type: ignore[misc]
+# Its base is made at import from the stored settings (one definition of their fields and descriptions).
+class SettingsInput(model_of(TenantSettings)):  # type: ignore[misc]  # a base made at run time: mypy sees no class
     """Settings as an owner sends them (PATCH /settings): strict types (true is not an hour, "5" not a
     number) and bounded strings and lists. Every field has a default, so a partial change validates
     on its own, without checking again the stored values it is merged with. Fields not declared here
