@@ -11,7 +11,11 @@ from shared.config import PlatformSecret
 from shared.domain import signed_tokens
 from shared.errors import Unauthenticated
 from shared.services.sessions import start_session, tenant_of
+from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets, FakeTenantStore
+from tests.support.connection_ownership import fakes
+
+__all__ = ["fakes"]  # the fixture: the fakes' session-signing key is KEY
 
 KEY = "k" * 32
 
@@ -110,3 +114,20 @@ def test_sessions_name_their_tenant_and_need_the_bearer_scheme() -> None:
     for header in ("", token, f"Basic {token}", "Bearer "):
         with pytest.raises(Unauthenticated):
             tenant_of(header, secrets, tenants)
+
+
+@pytest.mark.parametrize("payload", [b"not json", b"[1]", b"\xff"])
+def test_the_entry_points_refuse_such_a_token_with_a_401(fakes: FakeContainer, payload: bytes) -> None:
+    """A session, a decision link and a confirmation link whose body is not a JSON object: 401 with a
+    reason, whether its MAC is ours (``KEY`` is the fakes' signing key) or not; never a 500."""
+    for key in (KEY, "another-key"):
+        token = signed_as_we_sign(payload, key)
+        api = client("api", fakes)
+        answers = [
+            api.get("/settings", headers={"Authorization": f"Bearer {token}"}),
+            api.post("/links/preview", json={"token": token}),
+            api.post("/email-confirmations/preview", json={"token": token}),
+        ]
+        for answer in answers:
+            assert answer.status_code == 401 and answer.json is not None, answer.get_data(as_text=True)
+            assert "the token is " in answer.json["reason"]
