@@ -174,7 +174,7 @@ def markdown(p: DayPlan, today: date) -> str:
 
 
 def _line(t: Task, today: date) -> str:
-    title = literal(t.title)  # a person's words: one line of plain text, never Markdown
+    title = literal(t.title) or "Untitled"  # a person's words: one line of plain text, never Markdown
     link = f"[{title}]({t.url})" if t.url.startswith("https://") else title
     when = ""
     if t.due is not None:

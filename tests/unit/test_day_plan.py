@@ -109,3 +109,9 @@ def test_a_title_with_line_breaks_and_markdown_is_one_line_of_plain_text(url: st
             assert not any((run.get("annotations") or {}).values())  # no bold, code, italic...
             link = (run["text"]["link"] or {}).get("url")
             assert link in ((url or None, None) if mine else ("https://www.notion.so/other", None))
+
+
+def test_a_title_of_control_characters_alone_is_untitled() -> None:
+    tasks = [_task("x", due=TODAY)._replace(title="\x00\x1b\x7f")]
+    blocks = markdown_to_blocks(day_plan.markdown(day_plan.plan(tasks, TODAY), TODAY))
+    assert [_said(b) for b in blocks if b["type"] == "bulleted_list_item"] == ["Untitled (due today)"] * 2
