@@ -10,6 +10,7 @@ nor sent as a referrer. Why: docs/decisions/0011-decision-links-minted-at-sendin
 import base64
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterable
 from html import escape
 from typing import Any, NamedTuple
@@ -18,6 +19,7 @@ from flask import Request, Response
 
 from functions._http import Reply, json_object
 from shared.errors import AgentError, InvalidInput
+from shared.services.links import link_url
 
 log = logging.getLogger("functions")
 
@@ -83,6 +85,7 @@ _REFUSED = {
     429: "Too many requests",
 }
 TOKEN_CHARS = 4096  # far above any token we sign
+_LINK_TOKEN = re.compile(rf"[A-Za-z0-9_.-]{{1,{TOKEN_CHARS}}}")  # base64url, "." between body and MAC
 
 
 class Page(NamedTuple):
@@ -124,9 +127,20 @@ def shell(act: str) -> Response:
     return Response(html, status=200, mimetype="text/html", headers=HEADERS)
 
 
-def moved(url: str) -> Response:
-    """A redirect (303) to ``url``, the page with a link's token in its fragment."""
-    headers = {"Location": url, "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+def moved(api_url: str, path: str, token: str) -> Response:
+    """A redirect (303) to the page at ``path`` with the link's ``token`` in its fragment. A token
+    of other characters than a signed token's (base64url and ".": a line break would split the
+    Location header) is InvalidInput, never repeating it."""
+    if not _LINK_TOKEN.fullmatch(token):
+        raise InvalidInput(
+            "this link is malformed: its code holds characters no link of ours has; open the link "
+            "exactly as it was mailed"
+        )
+    headers = {
+        "Location": link_url(api_url, path, token),
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    }
     return Response(status=303, headers=headers)
 
 

@@ -115,7 +115,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "model": ("google.genai", "httpx"),  # so is google-genai
     "code_host": ("httpx",),
     "deployer": ("httpx",),
-    "chat": ("httpx",),  # Slack's Web API, on httpx
+    "chat": ("slack_sdk.web",),  # Slack's Web API, through slack_sdk (on urllib)
     "webhooks": ("httpx",),  # Discord's incoming webhooks, on httpx
     "mailer": ("smtplib",),  # the standard library's SMTP client
 }

@@ -273,7 +273,7 @@ ROUTES = [
         ("GET",),
         Lazy("approvals.legacy"),
         public=True,
-        doc=Doc("An older decision link: to the page", "links", answers=_MOVED),
+        doc=Doc("An older decision link: to the page", "links", answers=_MOVED, refusals=(400,)),
     ),
     Route(
         "/connect",
@@ -417,7 +417,9 @@ ROUTES = [
         ("GET",),
         Lazy("email_confirmations.legacy"),
         public=True,
-        doc=Doc("An older confirmation link: to the page", "email confirmations", answers=_MOVED),
+        doc=Doc(
+            "An older confirmation link: to the page", "email confirmations", answers=_MOVED, refusals=(400,)
+        ),
     ),
     Route(
         "/usage",

@@ -12,7 +12,7 @@ from functions._http import Reply
 from functions._pages import Page, answer, moved, sentence, shell, token_of
 from functions.routes import Call
 from shared.services import humans
-from shared.services.links import DECISION_PATH, link_url
+from shared.services.links import DECISION_PATH
 
 _AFTER = {
     "running": "The run goes on.",
@@ -60,4 +60,4 @@ def decide(call: Call) -> Reply:
 def legacy(call: Call) -> Reply:
     """A link mailed with its token in the path: the same page, the token moved to the fragment."""
     api_url = call.container.settings.api_url
-    return moved(link_url(api_url, DECISION_PATH, call.args["token"]))
+    return moved(api_url, DECISION_PATH, call.args["token"])

@@ -14,7 +14,7 @@ from functions._http import Reply
 from functions._pages import Page, answer, moved, sentence, shell, token_of
 from functions.routes import Call
 from shared.services import email_confirmation
-from shared.services.links import CONFIRMATION_PATH, link_url
+from shared.services.links import CONFIRMATION_PATH
 
 
 def _of(info: dict[str, Any]) -> str:
@@ -57,4 +57,4 @@ def confirm(call: Call) -> Reply:
 def legacy(call: Call) -> Reply:
     """A link mailed with its token in the path: the same page, the token moved to the fragment."""
     api_url = call.container.settings.api_url
-    return moved(link_url(api_url, CONFIRMATION_PATH, call.args["token"]))
+    return moved(api_url, CONFIRMATION_PATH, call.args["token"])

@@ -1,5 +1,8 @@
 """The console's session: what it is (``GET /session``, with the CSRF token the console's changes
-carry) and signing out (``DELETE /session``; the api clears the cookie, as for ``DELETE /connection``)."""
+carry) and signing out (``DELETE /session``: every session issued until then ends on the server, and
+the api clears the cookie, as for ``DELETE /connection``)."""
+
+from datetime import UTC, datetime
 
 from functions._http import Reply
 from functions.routes import Call
@@ -27,6 +30,7 @@ def get_session(call: Call) -> Reply:
 
 
 def sign_out(call: Call) -> Reply:
-    """Signs this browser out: the api's answer clears the cookie. The token itself stays valid until
-    it expires or the connection's epoch ends (docs/security.md)."""
+    """Signs the owner out: every session issued until now ends on the server (the same token then
+    answers 401, on every instance), and the api's answer clears the cookie. API keys stay."""
+    sessions.sign_out(call.tenant_id, call.tenants, datetime.now(UTC))
     return {"signed_out": True}, 200

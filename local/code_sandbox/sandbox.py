@@ -3,6 +3,7 @@ log, and the one path every API request takes: faults, then the service under th
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -155,9 +156,23 @@ class CodeSandbox:
                 "query": {k: v for k, v in request.args.items() if k != "token"},
                 "status": status,
                 "authorized": bool(request.headers.get("Authorization")),
+                "auth_scheme": request.headers.get("Authorization", "").partition(" ")[0],
+                "body_keys": _body_keys(request),
                 "accept": request.headers.get("Accept"),
                 "content_type": request.headers.get("Content-Type"),
                 "api_version": request.headers.get("X-GitHub-Api-Version"),
                 "injected": injection is not None and bool(injection.status),
             }
         )
+
+
+def _body_keys(request: Request) -> list[str]:
+    """The names of the arguments a JSON object or form body carried (never their values; a form's
+    ``token`` not even named), sorted; [] for any other body."""
+    if request.mimetype == "application/json":
+        try:
+            body = json.loads(request.get_data() or b"null")
+        except ValueError:
+            return []
+        return sorted(body) if isinstance(body, dict) else []
+    return sorted(k for k in request.form if k != "token")

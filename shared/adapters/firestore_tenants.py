@@ -40,7 +40,7 @@ def _transient() -> Iterator[None]:
 def _tenant_doc(tenant: Tenant) -> dict[str, Any]:
     doc: dict[str, Any] = tenant.model_dump(mode="json")
     doc["created_at"], doc["updated_at"] = tenant.created_at, tenant.updated_at
-    doc["owner_since"] = tenant.owner_since
+    doc["owner_since"], doc["signed_out_at"] = tenant.owner_since, tenant.signed_out_at
     return doc
 
 

@@ -1,21 +1,31 @@
-"""Slack's Web API on httpx: a workspace's bot token (``xoxb-...``) per call, nothing kept per tenant.
+"""Slack's Web API through ``slack_sdk``'s WebClient: a workspace's bot token (``xoxb-...``) per call,
+nothing kept per tenant.
 
 ``post_message`` is ``chat.postMessage`` (link and media previews off). Slack has no idempotency key,
 so a caller that may repeat a post first looks for it with ``find_message``: the channel's history
 between two times, at most ``MAX_PAGES`` pages, for a message ending with the caller's marker. A
 window holding more is :class:`SearchExhausted`, never None: the message may be there. Every answer
 is ``{"ok": ...}``; ``ok: false`` becomes the project's kinds (:func:`convert`). No token in messages.
+The SDK retries nothing (a repeated post would be a second message) and logs nothing of ours: every
+failure becomes a project error here. Why slack_sdk: docs/decisions/0053-slack-through-slack-sdk.md.
 """
 
-import json
+import http.client
 import logging
+import socket
+import threading
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from ssl import SSLContext
 from typing import Any
+from urllib.error import URLError
 
-import httpx
+from slack_sdk.errors import SlackApiError as SdkApiError
+from slack_sdk.web import SlackResponse, WebClient
 
-from shared.adapters.rest import RestClient
-from shared.errors import AgentError, NotFound, PermanentError, TransientError, Unauthenticated
+from shared.adapters.tls import verifying_context
+from shared.errors import AgentError, NotFound, NothingSent, PermanentError, TransientError, Unauthenticated
 
 PAGE_SIZE = 200  # Slack's advice for conversations.history (at most 999)
 MAX_PAGES = 5
@@ -26,6 +36,10 @@ SLACK_FAILURES = frozenset({"internal_error", "fatal_error", "service_unavailabl
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 JSON = dict[str, Any]
 _log = logging.getLogger(__name__)
+# The SDK's own logger: at DEBUG it would log each message's text, and it logs each failure that
+# this adapter turns into a project error (which its caller logs). Only what is worse is let through.
+_sdk_log = logging.getLogger(__name__ + ".sdk")
+_sdk_log.setLevel(logging.CRITICAL)
 
 # What a person can do about a refusal, by Slack's error code ({channel} is filled in).
 _EXPLAINED = {
@@ -57,28 +71,34 @@ def _epoch(moment: datetime) -> str:
     return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    """A header of an answer, whatever the case the server gave its name in."""
+    return next((str(v) for k, v in headers.items() if k.lower() == name), None)
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float | None:
     try:
-        return max(0.0, float(response.headers["retry-after"]))
-    except (KeyError, ValueError):
+        return max(0.0, float(_header(headers, "retry-after") or ""))
+    except ValueError:
         return None
 
 
-def _answer(response: httpx.Response, subject: str) -> JSON:
+def _answer(response: SlackResponse, subject: str) -> JSON:
     """Slack's JSON answer; a rate limit, a 5xx or anything but a JSON object is a TransientError."""
-    status = response.status_code
+    status, headers = response.status_code, response.headers
     if status == 429:
-        raise TransientError(f"Slack rate limit reached ({subject})", retry_after_s=_retry_after(response))
+        raise TransientError(f"Slack rate limit reached ({subject})", retry_after_s=_retry_after(headers))
     if status >= 500:
         raise TransientError(f"Slack answered {status} ({subject})")
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or not isinstance(body.get("ok"), bool):
-        kind = response.headers.get("content-type", "no content type")
+    body = response.data
+    kind = _header(headers, "content-type") or "no content type"
+    if (
+        not kind.startswith("application/json")
+        or not isinstance(body, dict)
+        or not isinstance(body.get("ok"), bool)
+    ):
         raise TransientError(
-            f"Slack answered {status} with something other than Slack's JSON ({kind}; {subject})"
+            f"Slack answered {status} with something other than Slack's JSON ({kind.split(';')[0][:40]}; {subject})"
         )
     return body
 
@@ -128,22 +148,50 @@ def _check_scopes(granted: set[str]) -> None:
 class SlackChat:
     """The ``Chat`` port. Every method takes the workspace's token; nothing about a tenant is kept."""
 
-    def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
-        self._rest = RestClient("Slack", base_url, timeout_s, client)
+    def __init__(self, base_url: str, timeout_s: float, ssl: SSLContext | None = None) -> None:
+        self._base_url, self._timeout_s = base_url.rstrip("/") + "/", timeout_s
+        self._ssl = ssl  # None: the verifying context, on first use (never at import or construction)
+        self._lock = threading.Lock()
+
+    def _client(self, token: str) -> WebClient:
+        """A WebClient for ``token`` (none: Slack's not_authed), without the SDK's retries."""
+        with self._lock:
+            if self._ssl is None:
+                self._ssl = verifying_context()
+        return WebClient(
+            token=token or None,
+            base_url=self._base_url,
+            timeout=self._timeout_s,  # type: ignore[arg-type]  # urllib takes seconds as a float
+            ssl=self._ssl,
+            logger=_sdk_log,
+            retry_handlers=[],
+        )
 
     def _call(
-        self, http_method: str, method: str, token: str, subject: str, channel: str | None = None, **kw: Any
-    ) -> JSON:
-        """One Web API call: its ``ok: true`` answer, else the converted error."""
-        return self._exchange(http_method, method, token, subject, channel, **kw)[0]
-
-    def _exchange(
-        self, http_method: str, method: str, token: str, subject: str, channel: str | None = None, **kw: Any
-    ) -> tuple[JSON, httpx.Headers]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}  # none: Slack's not_authed
-        headers |= kw.pop("headers", {})
-        response = self._rest.send(http_method, f"/{method}", headers, subject, **kw)
-        _log.debug("slack %s -> %s", method, response.status_code)
+        self, call: Callable[[WebClient], SlackResponse], token: str, subject: str, channel: str | None = None
+    ) -> tuple[JSON, Mapping[str, Any]]:
+        """One Web API call: its ``ok: true`` answer and headers, else the converted error. A
+        transport failure never carries the request (its Authorization header holds the token)."""
+        try:
+            response = call(self._client(token))
+        except SdkApiError as exc:
+            response = exc.response
+        except TimeoutError:
+            raise TransientError(f"Slack did not answer in time ({subject})") from None
+        except URLError as exc:  # no answer: urllib names why in ``reason``
+            if isinstance(exc.reason, TimeoutError):
+                raise TransientError(f"Slack did not answer in time ({subject})") from None
+            reason = f"Slack is unreachable ({type(exc.reason).__name__}, {subject})"
+            if isinstance(exc.reason, ConnectionRefusedError | socket.gaierror):  # the request never left
+                raise NothingSent(reason) from None
+            raise TransientError(reason) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise TransientError(f"Slack is unreachable ({type(exc).__name__}, {subject})") from None
+        except (AttributeError, TypeError):  # the SDK read a JSON answer that is not an object
+            raise TransientError(
+                f"Slack answered with something other than Slack's JSON ({subject})"
+            ) from None
+        _log.debug("slack %s -> %s", subject, response.status_code)
         body = _answer(response, subject)
         if not body["ok"]:
             raise convert(body, subject, channel, token)
@@ -154,24 +202,20 @@ class SlackChat:
         notifications need is a SlackApiError naming the missing scopes (from ``X-OAuth-Scopes``, sent
         with every answer to a token). Without ``channels:history`` (or ``groups:history``, for a
         private channel) a retried notification cannot look for the message it may have sent."""
-        body, headers = self._exchange("POST", "auth.test", token, "auth.test")
-        granted = headers.get("x-oauth-scopes")
+        body, headers = self._call(lambda c: c.auth_test(), token, "auth.test")
+        granted = _header(headers, "x-oauth-scopes")
         if granted is not None:
             _check_scopes({s.strip() for s in granted.split(",") if s.strip()})
         user, team = body.get("user") or body.get("user_id"), body.get("team") or body.get("team_id")
         return f"{user} in {team}"
 
     def post_message(self, token: str, channel: str, text: str) -> str:
-        """Post ``text`` to the channel id ``channel``; the message's ``ts``."""
-        payload = {"channel": channel, "text": text, "unfurl_links": False, "unfurl_media": False}
-        body = self._call(
-            "POST",
-            "chat.postMessage",
+        """Post ``text`` to the channel id ``channel`` (a JSON body); the message's ``ts``."""
+        body, _ = self._call(
+            lambda c: c.chat_postMessage(channel=channel, text=text, unfurl_links=False, unfurl_media=False),
             token,
             f"chat.postMessage to channel {channel}",
             channel,
-            content=json.dumps(payload, ensure_ascii=False).encode(),
-            headers={"Content-Type": "application/json; charset=utf-8"},
         )
         return str(body["ts"])
 
@@ -185,23 +229,24 @@ class SlackChat:
         markers = (marker,) if isinstance(marker, str) else marker
         if oldest.tzinfo is None or latest.tzinfo is None or not markers or not all(markers):
             raise ValueError("find_message needs a marker and a timezone-aware oldest and latest")
-        params: dict[str, str | int] = {
+        subject = f"conversations.history of channel {channel}"
+        args: JSON = {
             "channel": channel,
             "oldest": _epoch(oldest),
             "latest": _epoch(latest),
-            "inclusive": "true",
+            "inclusive": True,
             "limit": PAGE_SIZE,
         }
-        subject = f"conversations.history of channel {channel}"
         for _ in range(MAX_PAGES):
-            page = self._call("GET", "conversations.history", token, subject, channel, params=params)
+            read = partial(WebClient.conversations_history, **args)  # this page's arguments, bound now
+            page, _ = self._call(read, token, subject, channel)
             for message in page.get("messages") or []:
                 if str(message.get("text") or "").rstrip().endswith(markers):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None
-            params["cursor"] = str(cursor)
+            args["cursor"] = str(cursor)
         start, end = oldest.astimezone(UTC), latest.astimezone(UTC)
         raise SearchExhausted(
             f"channel {channel} holds more messages from {start:%Y-%m-%d %H:%M:%S} to "

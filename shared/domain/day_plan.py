@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from shared.domain.blocks import rich_text
+from shared.domain.markdown import literal
 
 PAGE_SIZE = 50  # rows read per source (one query)
 FOCUS = 3  # tasks in "Focus for today"
@@ -152,7 +153,9 @@ def plan(tasks: Iterable[Task], today: date, yesterday: Sequence[str] = ()) -> D
 
 
 def markdown(p: DayPlan, today: date) -> str:
-    """The plan page's body: a heading per section, each task a link to its page."""
+    """The plan page's body: a heading per section, each task a link to its page. A task's title is
+    one line of plain text (:func:`shared.domain.markdown.literal`): line breaks, ``#``, ``-`` or
+    ``**`` in it add no heading, list item or formatting."""
     lines: list[str] = []
     for heading, tasks in (
         ("Focus for today", p.focus),
@@ -171,7 +174,7 @@ def markdown(p: DayPlan, today: date) -> str:
 
 
 def _line(t: Task, today: date) -> str:
-    title = t.title.replace("[", "(").replace("]", ")")
+    title = literal(t.title) or "Untitled"  # a person's words: one line of plain text, never Markdown
     link = f"[{title}]({t.url})" if t.url.startswith("https://") else title
     when = ""
     if t.due is not None:

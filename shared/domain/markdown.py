@@ -117,6 +117,17 @@ def comment_rich_text(text: str) -> list[dict[str, Any]]:
     return inline_rich_text(body)[: MAX_RICH_TEXT_ITEMS - len(marker)] + marker
 
 
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: CommonMark escapes every one
+
+
+def literal(text: str) -> str:
+    """``text`` as Markdown that renders as itself, on one line: whitespace runs and control
+    characters (line breaks included) become one space, and every ASCII punctuation character is
+    backslash-escaped, so no heading, list, link, emphasis, code or HTML can come of it."""
+    joined = " ".join("".join(" " if c < " " or "\x7f" <= c <= "\x9f" else c for c in text).split())
+    return _PUNCTUATION.sub(r"\\\1", joined)
+
+
 # --- inline ---------------------------------------------------------------------------------------
 
 

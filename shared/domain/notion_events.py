@@ -35,6 +35,7 @@ EventId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,100}$")]
 # Notion's verification tokens are short ASCII ("secret_..."); anything else is refused before it is
 # stored, and it could not be pasted back into Notion's Verify dialog anyway.
 _VERIFICATION_TOKEN = re.compile(r"[!-~]{1,500}")
+_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")  # a lone surrogate or a control character
 _PLAIN_ID = re.compile(r"[0-9a-f]{32}")  # a Notion id (a UUID) without its hyphens
 # An event's timestamp names its coalescing window and bounds what a run has read
 # (``Trigger.changed_before``). One from before Notion's public API existed, or further ahead than any
@@ -94,10 +95,30 @@ class NotionEvent(_Model):
         for field in ("id", "workspace_id"):
             if problem := id_problem(getattr(self, field)):
                 raise Refused(field, problem)
+        for field, value in self._texts():
+            if _NOT_TEXT.search(value):  # JSON's \ud800 escapes carry what no store or log can encode
+                raise Refused(
+                    field,
+                    "must be text: it holds a lone surrogate (\\ud800 to \\udfff) or a control character",
+                )
         if self.timestamp.tzinfo is None:
             self._normalize("timestamp", self.timestamp.replace(tzinfo=UTC))
         if self.timestamp < EARLIEST_EVENT:
             raise Refused("timestamp", f"is before {EARLIEST_EVENT:%Y-%m-%d}: not a real change time")
+
+    def _texts(self) -> list[tuple[str, str]]:
+        """Every other string of the event, named as a 400 names it (authors and properties by index)."""
+        parent = self.data.parent or Parent()
+        texts = [("type", self.type), ("entity.id", self.entity.id), ("entity.type", self.entity.type)]
+        for i, author in enumerate(self.authors):
+            texts += [(f"authors.{i}.id", author.id), (f"authors.{i}.type", author.type)]
+        for name in ("id", "type", "data_source_id"):
+            texts.append((f"data.parent.{name}", getattr(parent, name) or ""))
+        texts.append(("data.page_id", self.data.page_id or ""))
+        texts += [
+            (f"data.updated_properties.{i}", p) for i, p in enumerate(self.data.updated_properties or ())
+        ]
+        return texts
 
 
 def timestamp_problem(event: NotionEvent, now: datetime) -> str | None:

@@ -60,21 +60,25 @@ def sign(claims: dict[str, Any], key: str, ttl_s: float, now: float | None = Non
 
 def verify(token: str, key: str, purpose: str, now: float | None = None) -> dict[str, Any]:
     """The claims of a genuine, unexpired token of ``purpose``, signed by a version ``key`` holds;
-    Unauthenticated otherwise."""
+    Unauthenticated otherwise. The MAC is checked first, against every version the ring holds (at
+    most three), over the body as sent: nothing of a token is decoded or parsed before its MAC is
+    known to be ours. A genuine token names the version that signed it (``kid``)."""
     if not token.isascii():  # every token we sign is ASCII (base64url); compare_digest takes no other str
         raise Unauthenticated("the token is not genuine")
     body, _, mac = token.partition(".")
+    signers = {
+        kid
+        for kid, secret in ring(key)[1].items()
+        if mac
+        and hmac.compare_digest(mac, _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()))
+    }
+    if not signers:
+        raise Unauthenticated("the token is not genuine")
     try:
         claims: Any = json.loads(_unb64(body))
     except (ValueError, RecursionError):
-        claims = None  # judged below: without a genuine MAC it is "not genuine", with one malformed
-    current, keys = ring(key)
-    kid = str(claims.get("kid", LEGACY_KID)) if isinstance(claims, dict) else current
-    secret = keys.get(kid)
-    expected = _b64(hmac.new((secret or "").encode(), body.encode(), hashlib.sha256).digest())
-    if secret is None or not mac or not hmac.compare_digest(mac, expected):
-        raise Unauthenticated("the token is not genuine")
-    if not isinstance(claims, dict):
+        claims = None
+    if not isinstance(claims, dict) or str(claims.get("kid", LEGACY_KID)) not in signers:
         raise Unauthenticated("the token is malformed")
     if claims.get("purpose") != purpose:
         raise Unauthenticated("the token is not for this use")

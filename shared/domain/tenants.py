@@ -100,6 +100,9 @@ class Tenant(Struct, forbid_unknown_fields=False):
     # Every session names it (shared.services.sessions): a new one, on a disconnect or a connect that
     # starts the connection afresh, ends every session issued before. "": stored before it existed.
     session_epoch: str = ""
+    # When the owner last signed out (DELETE /session): every session issued before it has ended,
+    # on every instance, though its epoch is current (a sign-out keeps API keys and links). None: never.
+    signed_out_at: datetime | None = None
     # The notification_email its recipient confirmed (POST /email-confirmations/<token>); "": none.
     confirmed_email: str = ""
     # The confirmation mails asked on the latest day one was, "<UTC day YYYYMMDD>:<address_hash>" each
@@ -146,6 +149,11 @@ class Tenant(Struct, forbid_unknown_fields=False):
         """Whether ``epoch`` (a session's, an API key's, a decision link's) is this connection's: a
         disconnect sets a new ``session_epoch`` and so ends all of them. Compared in constant time."""
         return hmac.compare_digest(epoch.encode(), self.session_epoch.encode())
+
+    def signed_out_since(self, issued_at: float) -> bool:
+        """Whether the owner signed out after a session issued at ``issued_at`` (seconds since the
+        epoch; 0: a session issued before sessions carried it), which has so ended."""
+        return self.signed_out_at is not None and issued_at <= self.signed_out_at.timestamp()
 
     def email_confirmed(self) -> bool | None:
         """Whether ``notification_email`` may receive mail: it is the owner's Notion email or the

@@ -3,13 +3,15 @@ epoch, in the console's HttpOnly cookie or ``Authorization: Bearer``) or an API 
 
 A session or key acts for its tenant only while the tenant is connected and its ``session_epoch`` is
 the one it names. A disconnect, or a new owner's connect, sets a new epoch and so ends every earlier
-session and key at once, on every instance. A session without an epoch is refused.
+session and key at once, on every instance. A session without an epoch is refused. Signing out
+(:func:`sign_out`) ends every session issued before it, on every instance; keys and links stay.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -28,7 +30,8 @@ SESSION_TTL_S = 7 * 24 * 3600
 def start_session(tenant_id: str, secrets: SecretStore, ttl_s: float = SESSION_TTL_S, epoch: str = "") -> str:
     """A session for the tenant; ``epoch`` is the tenant's ``session_epoch`` as stored now."""
     key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
-    return signed_tokens.sign({"purpose": "session", "tenant_id": tenant_id, "epoch": epoch}, key, ttl_s)
+    claims = {"purpose": "session", "tenant_id": tenant_id, "epoch": epoch, "iat": time.time()}
+    return signed_tokens.sign(claims, key, ttl_s)
 
 
 class Principal(NamedTuple):
@@ -86,7 +89,8 @@ def session_of(token: str, secrets: SecretStore, tenants: TenantStore) -> Sessio
     """A genuine, unexpired session of the tenant's current connection (one read of the tenant), else
     Unauthenticated. A disconnect sets a new epoch, so its sessions stop here (401). A session whose
     tenant has no document acts for nothing (tenants are never deleted, and a tenant created again
-    gets a new random epoch, which such a session does not name)."""
+    gets a new random epoch, which such a session does not name). A session issued before the
+    owner's latest sign-out has ended too (401)."""
     key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     claims = signed_tokens.verify(token, key, "session")
     epoch = claims.get("epoch")
@@ -101,9 +105,30 @@ def session_of(token: str, secrets: SecretStore, tenants: TenantStore) -> Sessio
             "this session has ended: the workspace was disconnected, or connected again by someone "
             "else; connect it to sign in again"
         )
+    issued_at = claims.get("iat", 0)
+    if tenant is not None and tenant.signed_out_since(issued_at if isinstance(issued_at, int | float) else 0):
+        raise Unauthenticated("this session was signed out: sign in with Notion again")
     expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
     kid = str(claims.get("kid", signed_tokens.LEGACY_KID))  # a version ``key`` holds: verify checked it
     return Session(tenant_id, tenant, expires_at, _csrf_token(token, signed_tokens.ring(key)[1][kid]))
+
+
+def sign_out(tenant_id: str, tenants: TenantStore, now: datetime) -> None:
+    """End every session of ``tenant_id`` issued up to ``now``, on every instance (``Tenant.signed_out_at``):
+    the session signing out, and any copy of it, answers 401 from then on. API keys and mailed links
+    are not sessions and stay. A tenant without a document has nothing to end."""
+
+    def signed_out(tenant: Tenant | None) -> Tenant:
+        if tenant is None:
+            raise NotFound("this workspace is not connected")
+        if tenant.signed_out_at is not None and tenant.signed_out_at >= now:
+            return tenant
+        return tenant.model_copy(update={"signed_out_at": now, "updated_at": now})
+
+    try:
+        tenants.update(tenant_id, signed_out)
+    except NotFound:
+        return
 
 
 def _csrf_token(session: str, secret: str) -> str:

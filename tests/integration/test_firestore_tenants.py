@@ -36,6 +36,11 @@ def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -
     assert store.get(acme.tenant_id) == handed_over
     doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
     assert isinstance(doc["owner_since"], datetime)  # a timestamp, compared with the runs' created_at
+    signed_out = handed_over.model_copy(update={"signed_out_at": NOW + timedelta(hours=2, microseconds=7)})
+    store.update(acme.tenant_id, lambda _: signed_out)
+    assert store.get(acme.tenant_id) == signed_out
+    doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
+    assert isinstance(doc["signed_out_at"], datetime)  # a timestamp, compared with a session's iat
 
 
 def test_routing_to_a_tenant_whose_id_is_not_the_derived_one_still_works(firestore_db: Any) -> None:

@@ -1,4 +1,4 @@
-"""The Slack adapter (httpx underneath) against the code sandbox's Slack over real HTTP: who a token
+"""The Slack adapter (slack_sdk's WebClient underneath) against the code sandbox's Slack over real HTTP: who a token
 is, a post found again by its marker within a bounded number of history pages, Slack's refusals
 mapped to our kinds with a reason a person understands, and never the token in a message or log line.
 The last section checks the sandbox itself where the adapter does not reach."""
@@ -6,12 +6,15 @@ The last section checks the sandbox itself where the adapter does not reach."""
 import json
 import logging
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from werkzeug.serving import make_server
 
 from local.code_sandbox import SEED
 from local.code_sandbox.testing import Admin, RunningSandbox
@@ -51,18 +54,6 @@ def this_minute() -> tuple[datetime, datetime]:
     """A window from a minute ago to a minute from now."""
     now = datetime.now(UTC)
     return now - timedelta(minutes=1), now + timedelta(minutes=1)
-
-
-class Recording(httpx.BaseTransport):
-    """Real HTTP, keeping every request sent."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.sent: list[httpx.Request] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(request)
-        return self.inner.handle_request(request)
 
 
 # --- who a token is ----------------------------------------------------------------------------------
@@ -126,37 +117,48 @@ def test_trailing_whitespace_does_not_hide_the_marker(slack: SlackChat, admin: A
     assert slack.find_message(token, AGENT, mark, *this_minute()) == ts
 
 
-def test_the_adapter_sends_what_slack_expects(sandbox: RunningSandbox, admin: Admin, token: str) -> None:
-    recording = Recording()
-    slack = SlackChat(sandbox.slack_url, timeout_s=5, client=httpx.Client(transport=recording))
+def test_the_adapter_sends_what_slack_expects(slack: SlackChat, admin: Admin, token: str) -> None:
+    """As the sandbox received them: the method, the token as a bearer token, a JSON body with its
+    charset for the post (Slack warns without it) and the history's arguments in a form body."""
     since = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
     until = datetime(2026, 1, 2, 4, 4, 5, 1, tzinfo=UTC)
+    mark = marker()
 
-    slack.post_message(token, AGENT, "héllo <world>")
-    slack.find_message(token, AGENT, marker(), since, until)
+    slack.post_message(token, AGENT, f"héllo <world> {mark}")
+    assert slack.find_message(token, AGENT, mark, since, until) is None  # the window is in the past
+    assert slack.find_message(token, AGENT, mark, *this_minute())
 
-    post, history = recording.sent
-    assert (post.method, post.url.path) == ("POST", "/slack/api/chat.postMessage")
-    assert post.headers["content-type"] == "application/json; charset=utf-8"
-    assert post.headers["authorization"] == f"Bearer {token}"
-    assert json.loads(post.content) == {
-        "channel": AGENT,
-        "text": "héllo <world>",
-        "unfurl_links": False,
-        "unfurl_media": False,
-    }
-    assert (history.method, history.url.path) == ("GET", "/slack/api/conversations.history")
-    assert dict(history.url.params) == {
-        "channel": AGENT,
-        "oldest": "1767323045.678901",
-        "latest": "1767326645.000001",
-        "inclusive": "true",
-        "limit": "200",
-    }
-    assert admin.slack_messages(AGENT)[-1]["text"] == "héllo <world>"
-    logged = admin.requests()
-    assert [r["status"] for r in logged] == [200, 200] and all(r["authorized"] for r in logged)
-    assert token not in json.dumps(logged)
+    post, history, _ = admin.requests()
+    assert (post["method"], post["path"], post["status"]) == ("POST", "/chat.postMessage", 200)
+    assert post["auth_scheme"] == "Bearer" and post["query"] == {}
+    assert post["content_type"].replace(" ", "") == "application/json;charset=utf-8"
+    assert post["body_keys"] == ["channel", "text", "unfurl_links", "unfurl_media"]
+    assert (history["method"], history["path"], history["status"]) == ("POST", "/conversations.history", 200)
+    assert history["auth_scheme"] == "Bearer" and history["query"] == {}
+    assert history["body_keys"] == ["channel", "inclusive", "latest", "limit", "oldest"]
+    [stored] = [m for m in admin.slack_messages(AGENT) if m["text"].endswith(mark)]
+    assert stored["text"] == f"héllo <world> {mark}"
+    assert token not in json.dumps(admin.requests())
+
+
+def test_the_history_window_is_sent_to_the_microsecond(
+    sandbox: RunningSandbox, admin: Admin, token: str
+) -> None:
+    """Slack's ``<seconds>.<6 digits>``, exact: a message at the window's edge is in it, one a
+    microsecond outside is not (a float would round the last digit)."""
+    [ts] = admin.slack_post(AGENT, "at the edge [edge]", user="notion-agent")
+    seconds, micros = (int(part) for part in ts.split("."))
+    at = datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=micros)
+    slack = SlackChat(sandbox.slack_url, timeout_s=5)
+    assert slack.find_message(token, AGENT, "[edge]", at, at) == ts
+    assert (
+        slack.find_message(token, AGENT, "[edge]", at + timedelta(microseconds=1), at + timedelta(minutes=1))
+        is None
+    )
+    assert (
+        slack.find_message(token, AGENT, "[edge]", at - timedelta(minutes=1), at - timedelta(microseconds=1))
+        is None
+    )
 
 
 def test_a_naive_time_or_an_empty_marker_is_a_programming_error(slack: SlackChat, token: str) -> None:
@@ -351,15 +353,27 @@ def test_a_timeout_or_an_unreachable_slack_is_transient(
     assert token not in str(slow.value) and token not in str(down.value)
 
 
-def answering(status: int, body: object, headers: dict[str, str] | None = None) -> SlackChat:
-    """An adapter whose every call gets this answer (what the sandbox does not produce)."""
+@contextmanager
+def answering(status: int, body: object, headers: dict[str, str] | None = None) -> Iterator[SlackChat]:
+    """An adapter whose every call gets this answer from a server on 127.0.0.1 (what the sandbox does
+    not produce): real HTTP, so slack_sdk reads it as it would read Slack's."""
 
-    def answer(_request: httpx.Request) -> httpx.Response:
+    def answer(_environ: Any, start_response: Any) -> list[bytes]:
         if isinstance(body, str):
-            return httpx.Response(status, text=body, headers={"content-type": "text/html", **(headers or {})})
-        return httpx.Response(status, json=body, headers=headers)
+            content, kind = body.encode(), "text/html"
+        else:
+            content, kind = json.dumps(body).encode(), "application/json; charset=utf-8"
+        start_response(f"{status} Answer", [("Content-Type", kind), *(headers or {}).items()])
+        return [content]
 
-    return SlackChat("https://slack.test/api", 5, client=httpx.Client(transport=httpx.MockTransport(answer)))
+    server = make_server("127.0.0.1", 0, answer, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield SlackChat(f"http://127.0.0.1:{server.server_port}/api", 5)
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 @pytest.mark.parametrize(
@@ -379,25 +393,37 @@ def answering(status: int, body: object, headers: dict[str, str] | None = None) 
     ],
 )
 def test_other_answers_map_to_our_kinds(status: int, body: object, kind: type[AgentError], text: str) -> None:
-    with pytest.raises(kind, match=text) as caught:
-        answering(status, body).post_message("xoxb-secret", AGENT, "hello")
+    with answering(status, body) as slack, pytest.raises(kind, match=text) as caught:
+        slack.post_message("xoxb-secret", AGENT, "hello")
     assert caught.value.reason.startswith("Slack ")
     assert "xoxb-secret" not in str(caught.value)
 
 
 def test_a_bare_429_without_retry_after_is_transient_without_a_wait() -> None:
-    with pytest.raises(TransientError) as caught:
-        answering(429, {"ok": False, "error": "ratelimited"}).account("xoxb-secret")
+    with (
+        answering(429, {"ok": False, "error": "ratelimited"}) as slack,
+        pytest.raises(TransientError) as caught,
+    ):
+        slack.account("xoxb-secret")
     assert caught.value.retry_after_s is None
 
 
-def test_the_client_is_built_once_on_first_use(sandbox: RunningSandbox, token: str) -> None:
+def test_the_tls_context_is_built_once_on_first_use(sandbox: RunningSandbox, token: str) -> None:
     chat = SlackChat(sandbox.slack_url, timeout_s=5)
-    assert chat._rest._client is None
+    assert chat._ssl is None  # nothing read at construction (a cold start builds the adapter)
     chat.account(token)
-    client = chat._rest._client
+    context = chat._ssl
     chat.account(token)
-    assert client is not None and chat._rest._client is client
+    assert context is not None and chat._ssl is context
+
+
+def test_a_post_is_sent_once_though_its_answer_was_lost(slack: SlackChat, admin: Admin, token: str) -> None:
+    """The SDK's retry handlers are off: a repeated post would be a second message in the channel."""
+    admin.inject(service="slack", status=503, path="chat.postMessage", when="after")
+    with pytest.raises(TransientError, match="503"):
+        slack.post_message(token, AGENT, "once")
+    assert [r["path"] for r in admin.requests()] == ["/chat.postMessage"]
+    assert [m["text"] for m in admin.slack_messages(AGENT)] == ["once"]
 
 
 # --- the sandbox's Slack where the adapter does not reach -----------------------------------------------

@@ -347,3 +347,23 @@ def test_a_signed_event_from_2024_or_from_far_ahead_starts_nothing_and_stores_no
     recent = old | {"timestamp": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
     assert signed_post(stack.webhook_url, recent).json()["result"] == "enqueued"
     assert len(stack.plan_tasks()) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"entity": {"id": "\ud800", "type": "page"}},  # the probe's: a 500 from Firestore's encoding
+        {"type": "page.properties_updated", "data": {"updated_properties": ["\udfff"]}},
+    ],
+)
+def test_a_signed_event_holding_a_lone_surrogate_is_a_400_and_leaves_nothing(
+    stack: Stack, change: dict[str, Any]
+) -> None:
+    tenant_id, ws = connected(stack)
+    event = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"])
+    parent = event["data"]
+    answer = signed_post(stack.webhook_url, event | change | {"data": parent | change.get("data", {})})
+    assert answer.status_code == 400, answer.text
+    assert "lone surrogate" in answer.json()["fields"][0]["problem"]
+    assert stack.plan_tasks() == [] and stack.event_ids(tenant_id) == []
+    assert signed_post(stack.webhook_url, event).json()["result"] == "enqueued"  # the same, without it

@@ -2,9 +2,13 @@
 date still gives."""
 
 from datetime import date
+from typing import Any
+
+import pytest
 
 from shared.domain import day_plan
 from shared.domain.day_plan import Reading, Task
+from shared.domain.markdown import markdown_to_blocks
 
 TODAY = date(2026, 1, 7)
 
@@ -62,7 +66,7 @@ def test_a_select_named_status_stands_in_for_a_status_property() -> None:
 
 def test_the_page_text_links_each_task_and_names_empty_sections() -> None:
     text = day_plan.markdown(day_plan.plan([_task("a [b]", due=TODAY)], TODAY), TODAY)
-    assert "- [a (b)](https://www.notion.so/a [b]) (due today)" in text
+    assert "- [a \\[b\\]](https://www.notion.so/a [b]) (due today)" in text
     assert "## Waiting on others\nNothing." in text
 
 
@@ -70,3 +74,44 @@ def test_a_long_section_is_cut_and_counted() -> None:
     many = [_task(f"t{i:02}", due=TODAY) for i in range(20)]
     text = day_plan.markdown(day_plan.plan(many, TODAY), TODAY)
     assert "- and 5 more" in text
+
+
+def _said(block: dict[str, Any]) -> str:
+    return "".join(r["text"]["content"] for r in block[block["type"]]["rich_text"])
+
+
+@pytest.mark.parametrize("url", ["https://www.notion.so/p1", ""])  # linked, and not (no https url)
+def test_a_title_with_line_breaks_and_markdown_is_one_line_of_plain_text(url: str) -> None:
+    title = "Pay rent\n## Urgent: wire $5k\r\n- [ ] approve [this](https://evil.example)\u2028**now**\n\n1. `x` <b>&amp;"
+    tasks = [
+        _task("other", due=TODAY)._replace(title=title, page_id="p1", url=url),
+        _task("other", due=TODAY),
+    ]
+    blocks = markdown_to_blocks(day_plan.markdown(day_plan.plan(tasks, TODAY), TODAY))
+    headings = [_said(b) for b in blocks if b["type"].startswith("heading")]
+    assert headings == [
+        "Focus for today",
+        "Due or overdue",
+        "In progress",
+        "Planned yesterday, not done",
+        "Waiting on others",
+    ]
+    items = [b for b in blocks if b["type"] != "paragraph" and not b["type"].startswith("heading")]
+    assert [b["type"] for b in items] == ["bulleted_list_item"] * 4  # two tasks, in two sections
+    one_line = (
+        "Pay rent ## Urgent: wire $5k - [ ] approve [this](https://evil.example) **now** 1. `x` <b>&amp;"
+    )
+    shown = [_said(b) for b in items if "Pay rent" in _said(b)]
+    assert shown == [f"{one_line} (due today)"] * 2
+    for block in items:
+        mine = "Pay rent" in _said(block)
+        for run in block["bulleted_list_item"]["rich_text"]:
+            assert not any((run.get("annotations") or {}).values())  # no bold, code, italic...
+            link = (run["text"]["link"] or {}).get("url")
+            assert link in ((url or None, None) if mine else ("https://www.notion.so/other", None))
+
+
+def test_a_title_of_control_characters_alone_is_untitled() -> None:
+    tasks = [_task("x", due=TODAY)._replace(title="\x00\x1b\x7f")]
+    blocks = markdown_to_blocks(day_plan.markdown(day_plan.plan(tasks, TODAY), TODAY))
+    assert [_said(b) for b in blocks if b["type"] == "bulleted_list_item"] == ["Untitled (due today)"] * 2

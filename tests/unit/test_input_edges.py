@@ -122,6 +122,51 @@ def test_the_far_future_event_is_refused_through_the_entry_point(fakes: FakeCont
     assert not fakes.webhook_events.records and not fakes.queue.tasks
 
 
+def signed_event(event: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(event).encode()  # ensure_ascii: a lone surrogate travels as its \\ud800 escape
+    return body, {
+        "X-Notion-Signature": "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "change"),
+    [
+        ("entity.id", lambda e: e["entity"].update(id="\ud800")),
+        ("entity.id", lambda e: e["entity"].update(id=PAGE + "\udfff")),
+        ("authors.0.id", lambda e: e["authors"][0].update(id="person-\ud800")),
+        ("data.page_id", lambda e: e["data"].update(page_id="\udbff")),
+        (
+            "data.parent.data_source_id",
+            lambda e: e["data"].update(parent={"type": "data_source", "data_source_id": "\ud800"}),
+        ),
+        ("data.updated_properties.1", lambda e: e["data"].update(updated_properties=["title", "\ud800"])),
+        ("entity.id", lambda e: e["entity"].update(id=PAGE + "\n")),
+    ],
+)
+def test_a_signed_event_holding_a_lone_surrogate_is_a_400_naming_its_field_and_stores_nothing(
+    fakes: FakeContainer, field: str, change: Any
+) -> None:
+    i = intake()
+    fakes.tenants, fakes.secrets = i.tenants, i.secrets
+    tenant = i.tenants.get("t1")
+    assert tenant is not None  # every page is chosen: a plausible event here is taken (below)
+    fine = json.loads(signed(datetime.now(UTC).isoformat())[0])
+    fine["entity"]["type"] = "page"
+    event = json.loads(json.dumps(fine))
+    change(event)
+    body, headers = signed_event(event)
+    answer = client("notion_webhook", fakes).post("/", data=body, headers=headers)
+    assert answer.status_code == 400 and answer.json is not None, answer.get_data(as_text=True)
+    assert (
+        answer.json["fields"][0]["field"] == field and "lone surrogate" in answer.json["fields"][0]["problem"]
+    )
+    assert not fakes.webhook_events.records and not fakes.queue.tasks
+    body, headers = signed_event(fine)
+    assert client("notion_webhook", fakes).post("/", data=body, headers=headers).status_code == 200
+    assert fakes.queue.tasks  # the same event without it is taken
+
+
 # --- (a') a signed event older than the age events may have: a replay, or past Notion's retries ---
 
 MAX_AGE = timedelta(seconds=WEBHOOK_EVENT_MAX_AGE_S)

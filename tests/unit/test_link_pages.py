@@ -262,3 +262,14 @@ def test_a_confirmation_link_mailed_with_its_token_in_the_path_redirects_to_the_
     assert moved.status_code == 303
     assert moved.headers["Location"] == f"{mail.settings.api_url}/email-confirmations#abc.def"
     assert client("api", mail).post("/email-confirmations/abc.def").status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/links", "/email-confirmations"])
+@pytest.mark.parametrize("mangled", ["abc%0D.def", "abc.def%0D", "abc%0Ddef%0D%0D", "abc%20def"])
+def test_a_path_token_with_a_line_break_or_space_is_a_clear_400(
+    fakes: FakeContainer, path: str, mangled: str
+) -> None:
+    answer = client("api", fakes).get(f"{path}/{mangled}", headers=BROWSER)
+    assert answer.status_code == 400 and "Location" not in answer.headers
+    body = answer.json
+    assert body is not None and "this link is malformed" in body["reason"] and "abc" not in body["reason"]

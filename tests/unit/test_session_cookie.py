@@ -158,6 +158,30 @@ def test_signing_out_clears_the_cookie_so_the_browser_is_signed_out(fakes: FakeC
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE  # the workspace stays connected
 
 
+def test_signing_out_ends_the_session_on_the_server_for_every_copy_of_it(fakes: FakeContainer) -> None:
+    """A copy of the cookie taken before signing out (another tab, a stolen value) answers 401 after;
+    so does every other session issued before it. Signing in again, and an API key, still work."""
+    browser, csrf = signed_in(fakes)
+    copied = browser.get_cookie(COOKIE)
+    assert copied is not None
+    other = connect_as(fakes, ADA, "code-ada-2")["session"]  # another browser of the owner
+    key = make_key(fakes, other)["key"]
+    assert browser.delete("/session", headers={"Origin": CONSOLE, "X-CSRF-Token": csrf}).status_code == 200
+    thief = client("api", fakes)
+    thief.set_cookie(COOKIE, copied.value)
+    for answer in (
+        thief.get("/session"),
+        thief.get("/settings"),
+        client("api", fakes).get("/settings", headers=auth(copied.value)),
+        client("api", fakes).get("/settings", headers=auth(other)),
+    ):
+        assert answer.status_code == 401 and answer.json is not None
+        assert "this session was signed out" in answer.json["reason"]
+    assert client("api", fakes).get("/settings", headers=auth(key)).status_code == 200
+    again, _ = signed_in(fakes)
+    assert again.get("/settings").status_code == 200
+
+
 def test_a_disconnect_clears_the_cookie(fakes: FakeContainer) -> None:
     browser, csrf = signed_in(fakes)
     answer = browser.delete("/connection", headers={"Origin": CONSOLE, "X-CSRF-Token": csrf})

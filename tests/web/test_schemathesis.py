@@ -4,7 +4,8 @@ cookie, Origin and CSRF token), no 5xx and every answer as the contract says. Pr
 
 The workspace is connected through the sandbox's OAuth and seeded (a finished run, one waiting for a
 decision with its mailed links, a confirmation link, the agent's home); then every queue is held, so
-generated ``POST /runs`` only queue work. ``DELETE /connection`` ends every credential: it runs last.
+generated ``POST /runs`` only queue work. ``DELETE /connection`` ends every credential and ``DELETE
+/session`` every session: they run last, in that order (a disconnect needs a session).
 """
 
 import json
@@ -48,7 +49,7 @@ CHECKS = [
     response_schema_conformance,
     negative_data_rejection,
 ]
-LAST = "DELETE /connection"  # ends the workspace's sessions and keys
+LAST = ("DELETE /connection", "DELETE /session")  # end the workspace's keys and sessions, its sessions
 SCOPES = ["read", "runs:start", "runs:decide", "runs:control"]
 # Generated requests reach Notion's sandbox far faster than Notion's 3 a second: no pacing here, so a
 # busy moment is no 503 (which not_a_server_error would count).
@@ -250,7 +251,10 @@ def test_every_operation_answers_as_the_contract_says_with_a_key_and_a_session(
     started = time.monotonic()
     seeded = seed(stack)
     contract = served_contract(stack.url_of_api())
-    operations = sorted((op.ok() for op in contract.get_all_operations()), key=lambda op: op.label == LAST)
+    operations = sorted(
+        (op.ok() for op in contract.get_all_operations()),
+        key=lambda op: LAST.index(op.label) + 1 if op.label in LAST else 0,
+    )
     tally = Tally(
         {
             "key": {"Authorization": f"Bearer {seeded.key}"},
