@@ -16,12 +16,14 @@ _FIELD = re.compile(r'jsonPayload\.fields\.(\w+)\s*=\s*"([^"]*)"')
 
 # Events a metric counts but the code does not log yet. Each is a log line the code must add (the
 # infra report names them); once it is logged, this test fails until the name is removed here.
-AWAITING_CODE: set[str] = set()
+# task_caller_refused: functions/_caller.py logs it (issue 53, point 1, another change).
+AWAITING_CODE: set[str] = {"task_caller_refused"}
 
 
-def logged_events(paths: list[Path] = SOURCES) -> set[str]:
-    """Every constant ``event`` in ``extra={"fields": {...}}`` of a logging call in shared/ and functions/."""
-    events: set[str] = set()
+def logged_fields(paths: list[Path] = SOURCES) -> dict[str, set[str]]:
+    """event -> the keys of ``extra={"fields": {...}}`` of every logging call in shared/ and functions/
+    that writes that constant ``event``."""
+    found: dict[str, set[str]] = {}
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
@@ -35,18 +37,26 @@ def logged_events(paths: list[Path] = SOURCES) -> set[str]:
                         and key.value == "fields"
                         and isinstance(value, ast.Dict)
                     ):
-                        for k, v in zip(value.keys, value.values, strict=True):
-                            if (
-                                isinstance(k, ast.Constant)
-                                and k.value == "event"
-                                and isinstance(v, ast.Constant)
-                            ):
-                                events.add(str(v.value))
-    return events
+                        fields = {
+                            str(k.value): v
+                            for k, v in zip(value.keys, value.values, strict=True)
+                            if isinstance(k, ast.Constant)
+                        }
+                        event = fields.get("event")
+                        if isinstance(event, ast.Constant):
+                            found.setdefault(str(event.value), set()).update(fields)
+    return found
+
+
+def logged_events(paths: list[Path] = SOURCES) -> set[str]:
+    """Every constant ``event`` in ``extra={"fields": {...}}`` of a logging call in shared/ and functions/."""
+    return set(logged_fields(paths))
 
 
 def metric_fields(tf: Terraform) -> dict[str, set[tuple[str, str]]]:
-    return {name: set(_FIELD.findall(m["filter"])) for name, m in tf.locals["log_metrics"].items()}
+    """The jsonPayload.fields the filter of every log-based metric (alerts' and the dashboard's) needs."""
+    metrics = tf.locals["log_metrics"] | tf.locals["dashboard_metrics"]
+    return {name: set(_FIELD.findall(m["filter"])) for name, m in metrics.items()}
 
 
 def test_log_field_metrics_count_what_the_code_logs(tf: Terraform) -> None:
