@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.domain.events import RunStatus
 from tests.api_fakes import FakeContainer, client
-from tests.infra.test_monitoring import logged_fields
+from tests.support.log_events import logged_fields
 from tools.infra_drift import Terraform
 
 _USER_METRIC = re.compile(r'metric\.type="logging\.googleapis\.com/user/notion_agent/(\w+)"')

@@ -8,49 +8,16 @@ import ast
 import re
 from pathlib import Path
 
+from tests.support.log_events import logged_events
 from tools.infra_drift import TERRAFORM_DIR, Terraform
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [*sorted((ROOT / "shared").rglob("*.py")), *sorted((ROOT / "functions").rglob("*.py"))]
 _FIELD = re.compile(r'jsonPayload\.fields\.(\w+)\s*=\s*"([^"]*)"')
 
 # Events a metric counts but the code does not log yet. Each is a log line the code must add (the
 # infra report names them); once it is logged, this test fails until the name is removed here.
 # task_caller_refused: functions/_caller.py logs it (issue 53, point 1, another change).
 AWAITING_CODE: set[str] = {"task_caller_refused"}
-
-
-def logged_fields(paths: list[Path] = SOURCES) -> dict[str, set[str]]:
-    """event -> the keys of ``extra={"fields": {...}}`` of every logging call in shared/ and functions/
-    that writes that constant ``event``."""
-    found: dict[str, set[str]] = {}
-    for path in paths:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.Call):
-                continue
-            for keyword in node.keywords:
-                if keyword.arg != "extra" or not isinstance(keyword.value, ast.Dict):
-                    continue
-                for key, value in zip(keyword.value.keys, keyword.value.values, strict=True):
-                    if (
-                        isinstance(key, ast.Constant)
-                        and key.value == "fields"
-                        and isinstance(value, ast.Dict)
-                    ):
-                        fields = {
-                            str(k.value): v
-                            for k, v in zip(value.keys, value.values, strict=True)
-                            if isinstance(k, ast.Constant)
-                        }
-                        event = fields.get("event")
-                        if isinstance(event, ast.Constant):
-                            found.setdefault(str(event.value), set()).update(fields)
-    return found
-
-
-def logged_events(paths: list[Path] = SOURCES) -> set[str]:
-    """Every constant ``event`` in ``extra={"fields": {...}}`` of a logging call in shared/ and functions/."""
-    return set(logged_fields(paths))
 
 
 def metric_fields(tf: Terraform) -> dict[str, set[tuple[str, str]]]:
