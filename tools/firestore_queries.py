@@ -36,6 +36,7 @@ _CLIENT_MODULES = (
 )
 _CLIENT_CLASSES = ("FirestoreClient", "FirestoreAsyncClient")
 _WRAPPED = ("run_query", "run_aggregation_query")
+_SHORT = {"ASCENDING": "asc", "DESCENDING": "desc"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class QueryShape:
 
     def describe(self) -> str:
         where = " AND ".join(f"{f} {op}" for f, op in self.filters) or "-"
-        order = ", ".join(f"{f} {d[:4].lower().rstrip('e')}" for f, d in self.orders) or "-"
+        order = ", ".join(f"{f} {_SHORT.get(d, d)}" for f, d in self.orders) or "-"
         text = f"{self.scope.lower()} {self.collection}: where {where}; order by {order}"
         if self.aggregations:
             text += "; " + ", ".join(f"{k}({f})" for k, f in self.aggregations)
