@@ -116,7 +116,10 @@ class LocalStack:
 
     def _child_env(self) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith("NA_")}
-        return base | self.env() | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+        # While queries are recorded (make pytest, tools/firestore_queries.py), the children record too.
+        recording = [str(ROOT / "tools" / "query_recording")] if base.get("FIRESTORE_QUERY_LOG") else []
+        path = os.pathsep.join([str(ROOT), *recording])
+        return base | self.env() | {"PYTHONPATH": path, "PYTHONUNBUFFERED": "1"}
 
     def start(self) -> "LocalStack":
         try:

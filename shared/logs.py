@@ -38,6 +38,7 @@ _PATTERNS = re.compile(
     r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\b(secret_|ntn_|ghp_|xox[bp]-|na_)[A-Za-z0-9_-]{8,}"
 )
 REDACTED = "[REDACTED]"
+ERROR_EVENT_TYPE = "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent"
 
 
 def register_secret(value: str) -> None:
@@ -99,14 +100,20 @@ class CloudLoggingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
-        if record.exc_info:
-            message = f"{message}\n{self.formatException(record.exc_info)}"
+        stack = self.formatException(record.exc_info) if record.exc_info else ""
+        if stack:
+            message = f"{message}\n{stack}"
         entry: dict[str, Any] = {
             "severity": record.levelname if record.levelname != "WARN" else "WARNING",
             "message": redact(message),
             "logger": record.name,
             "time": rfc3339(record.created),
         }
+        if stack and record.levelno >= logging.ERROR:
+            # Error Reporting reads stack_trace first, in Python's own format; the @type makes it
+            # take the entry as an error event whatever else the entry holds.
+            entry["@type"] = ERROR_EVENT_TYPE
+            entry["stack_trace"] = redact(stack)
         trace = _trace.get()
         if trace.trace:
             entry["logging.googleapis.com/trace"] = f"projects/{self.project}/traces/{trace.trace}"

@@ -96,6 +96,22 @@ locals {
     }
   }
 
+  # Single-field indexes in collection-group scope, which Firestore does not make by itself. A field
+  # listed here keeps only the indexes listed, so its automatic collection-scope ones are listed too.
+  firestore_field_indexes = {
+    # local/replay.py (`make replay RUN=<id>` without TENANT): the run's tenant, across all tenants:
+    # collection group runs, run_id == ?.
+    runs_run_id = {
+      collection = "runs"
+      field      = "run_id"
+      indexes = [
+        { query_scope = "COLLECTION", order = "ASCENDING" },
+        { query_scope = "COLLECTION", order = "DESCENDING" },
+        { query_scope = "COLLECTION_GROUP", order = "ASCENDING" },
+      ]
+    }
+  }
+
   # TTL policies, on the field the code writes (shared/adapters/firestore_tenants.py).
   #
   # The collection-group name "events" is shared: tenants/{t}/events/{event_id} holds webhook
@@ -150,4 +166,22 @@ resource "google_firestore_field" "ttl" {
   # No single-field index on a timestamp that only the TTL sweeper reads: saves writes and avoids
   # a monotonically increasing index hotspot.
   index_config {}
+}
+
+resource "google_firestore_field" "indexed" {
+  for_each = local.firestore_field_indexes
+
+  database   = google_firestore_database.main.name
+  collection = each.value.collection
+  field      = each.value.field
+
+  index_config {
+    dynamic "indexes" {
+      for_each = each.value.indexes
+      content {
+        query_scope = indexes.value.query_scope
+        order       = indexes.value.order
+      }
+    }
+  }
 }

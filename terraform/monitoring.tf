@@ -6,6 +6,8 @@
 #   a run or tenant stopped by a budget  fields.event = "budget_exceeded"
 #   a configured model answered 404      fields.event = "model_unavailable" (shared/adapters/vertex_model.py)
 #   a task body that can never be valid fields.event = "dead_letter" (shared/services/dead_letters.py)
+#   a task function refused its caller  fields.event = "task_caller_refused" (functions/_caller.py;
+#                                        fields.status 401|403 and fields.reason)
 # shared/services/alerts.py logs both. tests/infra/test_monitoring.py reads the events the code logs
 # and fails when a metric below counts one that no code writes.
 # No metric reads a secret or a token from a log: the code never logs one (shared/logs.py masks
@@ -33,6 +35,10 @@ locals {
     model_unavailable = {
       description = "Model calls answered 404: the configured model is retired or misspelt (NA_MODEL_PLAN, NA_MODEL_DRAFT)."
       filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"model_unavailable\""
+    }
+    task_caller_refused = {
+      description = "Requests a task function (plan, execute-step, deploy, notify) answered 401 or 403: the caller's token was not Cloud Tasks' or Cloud Scheduler's for this function."
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"task_caller_refused\""
     }
   }
 
@@ -72,6 +78,12 @@ locals {
       window       = "300s"
       threshold    = 0 # any: every run that needs the model fails until the setting is changed
       runbook      = "Vertex AI answered 404 for a configured model: it was retired or is misspelt. The log entry names the model and the setting (jsonPayload.fields.setting). Set model_plan or model_draft (and its price in model_prices) to a current model (docs/deploy.md, Models) and apply."
+    }
+    task_caller_refused = {
+      display_name = "Notion Agent: task caller refused"
+      window       = "300s"
+      threshold    = 0 # any: a refused task is work that does not happen (runs never plan or step)
+      runbook      = "A task function answered 401 or 403 to its caller; the log entry gives the status and the reason (jsonPayload.fields.status, jsonPayload.fields.reason). After a release or an IAM change every task may be refused: check the tasks and scheduler service accounts, the functions' URLs (the token's audience) and docs/monitoring.md. A few refusals from unknown callers are someone probing a function's URL."
     }
   }
 }
@@ -185,6 +197,312 @@ resource "google_monitoring_alert_policy" "task_age" {
 
   documentation {
     content   = "Tasks of a queue wait longer than they should. Check the queue's target function (errors, max instances) and the queue's rate limits in terraform/tasks.tf."
+    mime_type = "text/markdown"
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+# --- The dashboard (docs/monitoring.md) -----------------------------------------------------------
+#
+# Log-based metrics the dashboard reads and no alert counts. Each line is written once, where it
+# happens (tests/infra/test_monitoring.py holds the events against the code's log calls):
+#   a run's status changed     fields.event = "run_status", fields.status, fields.from ("new": created)
+#                               (shared/services/alerts.py)
+#   a model call was priced    fields.event = "model_used", fields.model, fields.cost_usd (US dollars)
+#                               (shared/adapters/vertex_model.py)
+#   Notion refused a request   fields.event = "notion_refused", fields.status 429|529
+#                               (shared/adapters/notion.py)
+locals {
+  dashboard_metrics = {
+    run_status = {
+      description     = "Changes of a run's status: labels status (the new one) and from (the old one; new: the run was created)."
+      filter          = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"run_status\""
+      labels          = { status = "The run's new status.", from = "The run's status before; new when it was created." }
+      value_extractor = null
+    }
+    model_spend = {
+      description     = "Model calls, each with its price in US dollars as the budgets count it (a distribution: its sum is the spend)."
+      filter          = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"model_used\""
+      labels          = { model = "The model called." }
+      value_extractor = "EXTRACT(jsonPayload.fields.cost_usd)"
+    }
+    notion_refused = {
+      description     = "Notion requests refused with 429 (rate limited) or 529 (overloaded): label status."
+      filter          = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"notion_refused\""
+      labels          = { status = "Notion's HTTP status." }
+      value_extractor = null
+    }
+  }
+
+  # Only this deployment's Cloud Run services, whatever else runs in the project.
+  run_services = "resource.type=\"cloud_run_revision\" AND resource.label.service_name=one_of(${join(", ", [for fn in local.functions : "\"${fn.name}\""])})"
+
+  # One chart per entry, each a line per series (alignment over 5 minutes).
+  dashboard_charts = [
+    {
+      title = "Runs: started, completed, failed, began waiting (per 5 min)"
+      series = [
+        { legend = "started", filter = "metric.type=\"logging.googleapis.com/user/notion_agent/run_status\" AND metric.label.from=\"new\"", aligner = "ALIGN_SUM", reducer = "REDUCE_SUM", group_by = [] },
+        { legend = "completed", filter = "metric.type=\"logging.googleapis.com/user/notion_agent/run_status\" AND metric.label.status=\"completed\"", aligner = "ALIGN_SUM", reducer = "REDUCE_SUM", group_by = [] },
+        { legend = "failed", filter = "metric.type=\"logging.googleapis.com/user/notion_agent/run_status\" AND metric.label.status=\"failed\"", aligner = "ALIGN_SUM", reducer = "REDUCE_SUM", group_by = [] },
+        { legend = "waiting", filter = "metric.type=\"logging.googleapis.com/user/notion_agent/run_status\" AND metric.label.status=\"waiting_for_human\"", aligner = "ALIGN_SUM", reducer = "REDUCE_SUM", group_by = [] },
+      ]
+    },
+    {
+      title = "Task queues: depth (tasks in the queue)"
+      series = [
+        { legend = "$${resource.labels.queue_id}", filter = "metric.type=\"cloudtasks.googleapis.com/queue/depth\" AND resource.type=\"cloud_tasks_queue\"", aligner = "ALIGN_MAX", reducer = "REDUCE_MAX", group_by = ["resource.label.queue_id"] },
+      ]
+    },
+    {
+      title = "Task queues: p99 delay from a task's scheduled time to its dispatch (ms)"
+      series = [
+        { legend = "$${resource.labels.queue_id}", filter = "metric.type=\"cloudtasks.googleapis.com/queue/task_attempt_delays\" AND resource.type=\"cloud_tasks_queue\"", aligner = "ALIGN_PERCENTILE_99", reducer = "REDUCE_MAX", group_by = ["resource.label.queue_id"] },
+      ]
+    },
+    {
+      title = "Notion refusals: 429 and 529 (per 5 min)"
+      series = [
+        { legend = "$${metric.labels.status}", filter = "metric.type=\"logging.googleapis.com/user/notion_agent/notion_refused\"", aligner = "ALIGN_SUM", reducer = "REDUCE_SUM", group_by = ["metric.label.status"] },
+      ]
+    },
+    {
+      title = "4xx answers per function (per 5 min)"
+      series = [
+        { legend = "$${resource.labels.service_name}", filter = "metric.type=\"run.googleapis.com/request_count\" AND ${local.run_services} AND metric.label.response_code_class=\"4xx\"", aligner = "ALIGN_SUM", reducer = "REDUCE_SUM", group_by = ["resource.label.service_name"] },
+      ]
+    },
+    {
+      title = "5xx answers per function (per 5 min)"
+      series = [
+        { legend = "$${resource.labels.service_name}", filter = "metric.type=\"run.googleapis.com/request_count\" AND ${local.run_services} AND metric.label.response_code_class=\"5xx\"", aligner = "ALIGN_SUM", reducer = "REDUCE_SUM", group_by = ["resource.label.service_name"] },
+      ]
+    },
+  ]
+
+  # The model spend: the sum of the model_spend distribution's values (PromQL's _sum of it), per hour.
+  model_spend_promql = "sum by (model) (increase(logging_googleapis_com:user_notion_agent_model_spend_sum{monitored_resource=\"cloud_run_revision\"}[1h]))"
+}
+
+resource "google_logging_metric" "dashboard" {
+  for_each = local.dashboard_metrics
+
+  name        = "notion_agent/${each.key}"
+  description = each.value.description
+  filter      = each.value.filter
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = each.value.value_extractor == null ? "INT64" : "DISTRIBUTION"
+    unit        = "1"
+    labels {
+      key         = "service"
+      value_type  = "STRING"
+      description = "The function (Cloud Run service) that logged the entry."
+    }
+    dynamic "labels" {
+      for_each = each.value.labels
+      content {
+        key         = labels.key
+        value_type  = "STRING"
+        description = labels.value
+      }
+    }
+  }
+
+  value_extractor = each.value.value_extractor
+  dynamic "bucket_options" {
+    for_each = each.value.value_extractor == null ? [] : ["dollars"]
+    content {
+      exponential_buckets { # from a thousandth of a cent up, doubling
+        num_finite_buckets = 40
+        growth_factor      = 2
+        scale              = 0.00001
+      }
+    }
+  }
+
+  label_extractors = merge(
+    { service = "EXTRACT(resource.labels.service_name)" },
+    { for key, _ in each.value.labels : key => "EXTRACT(jsonPayload.fields.${key})" },
+  )
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_monitoring_dashboard" "main" {
+  dashboard_json = jsonencode({
+    displayName = "Notion Agent"
+    mosaicLayout = {
+      columns = 48
+      tiles = concat(
+        [
+          for i, chart in local.dashboard_charts : {
+            xPos   = (i % 2) * 24
+            yPos   = floor(i / 2) * 16
+            width  = 24
+            height = 16
+            widget = {
+              title = chart.title
+              xyChart = {
+                dataSets = [
+                  for series in chart.series : {
+                    plotType       = "LINE"
+                    targetAxis     = "Y1"
+                    legendTemplate = series.legend
+                    timeSeriesQuery = {
+                      timeSeriesFilter = {
+                        filter = series.filter
+                        aggregation = {
+                          alignmentPeriod    = "300s"
+                          perSeriesAligner   = series.aligner
+                          crossSeriesReducer = series.reducer
+                          groupByFields      = series.group_by
+                        }
+                      }
+                    }
+                  }
+                ]
+              }
+            }
+          }
+        ],
+        [
+          {
+            xPos   = (length(local.dashboard_charts) % 2) * 24
+            yPos   = floor(length(local.dashboard_charts) / 2) * 16
+            width  = 24
+            height = 16
+            widget = {
+              title = "Model spend, US dollars per hour"
+              xyChart = {
+                dataSets = [
+                  {
+                    plotType        = "LINE"
+                    targetAxis      = "Y1"
+                    timeSeriesQuery = { prometheusQuery = local.model_spend_promql }
+                  }
+                ]
+              }
+            }
+          }
+        ],
+      )
+    }
+  })
+
+  depends_on = [google_logging_metric.dashboard, google_project_service.enabled]
+}
+
+# --- Uptime checks on the public endpoints (the load balancer's domain) -----------------------------
+locals {
+  uptime_checks = {
+    # The console's page, from the bucket.
+    console = { path = "/", status = 200 }
+    # The api: its contract answers without a session (functions/routes/contract.py).
+    api = { path = "/api/openapi.json", status = 200 }
+    # The webhook answers only signed POSTs: a GET is 405, which shows the route and the function up.
+    notion_webhook = { path = "/notion/webhook", status = 405 }
+  }
+}
+
+resource "google_monitoring_uptime_check_config" "public" {
+  for_each = local.uptime_checks
+
+  display_name = "Notion Agent: ${each.key} (${each.value.path})"
+  timeout      = "10s"
+  period       = "300s"
+  checker_type = "STATIC_IP_CHECKERS"
+
+  http_check {
+    path           = each.value.path
+    port           = 443
+    use_ssl        = true
+    validate_ssl   = true
+    request_method = "GET"
+    accepted_response_status_codes {
+      status_value = each.value.status
+    }
+  }
+
+  monitored_resource {
+    type = "uptime_url"
+    labels = {
+      project_id = var.project_id
+      host       = var.public_domain
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_monitoring_alert_policy" "uptime" {
+  display_name          = "Notion Agent: public endpoint down"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+
+  conditions {
+    display_name = "An uptime check fails from more than one region"
+    condition_threshold {
+      filter          = "metric.type=\"monitoring.googleapis.com/uptime_check/check_passed\" AND resource.type=\"uptime_url\" AND metric.label.check_id=one_of(${join(", ", [for check in google_monitoring_uptime_check_config.public : "\"${check.uptime_check_id}\""])})"
+      comparison      = "COMPARISON_GT"
+      threshold_value = 1
+      duration        = "600s"
+      aggregations {
+        alignment_period     = "1200s"
+        per_series_aligner   = "ALIGN_NEXT_OLDER"
+        cross_series_reducer = "REDUCE_COUNT_FALSE"
+        group_by_fields      = ["resource.label.host", "metric.label.check_id"]
+      }
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    content   = "A public endpoint of ${var.public_domain} fails its uptime check (the console's page, GET /api/openapi.json, or GET /notion/webhook expecting 405). All three at once: the load balancer, its certificate or DNS. One: that function (its logs, its latest revision) or the console's bucket."
+    mime_type = "text/markdown"
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+# --- 5xx rate ---------------------------------------------------------------------------------------
+resource "google_monitoring_alert_policy" "http_5xx" {
+  display_name          = "Notion Agent: 5xx answers"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+
+  conditions {
+    display_name = "A function's 5xx share of its requests above ${var.alert_thresholds.http_5xx_share} over 5 minutes"
+    condition_threshold {
+      filter             = "metric.type=\"run.googleapis.com/request_count\" AND ${local.run_services} AND metric.label.response_code_class=\"5xx\""
+      denominator_filter = "metric.type=\"run.googleapis.com/request_count\" AND ${local.run_services}"
+      comparison         = "COMPARISON_GT"
+      threshold_value    = var.alert_thresholds.http_5xx_share
+      duration           = "300s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.label.service_name"]
+      }
+      denominator_aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.label.service_name"]
+      }
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    content   = "A function answers 5xx to a share of its requests. An unhandled exception is a 500 with an error id: Error Reporting groups them with their stack traces (docs/monitoring.md). A task function's 5xx is retried by its queue; a burst across functions points at Firestore, Secret Manager or a bad release."
     mime_type = "text/markdown"
   }
 

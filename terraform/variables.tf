@@ -275,6 +275,7 @@ variable "alert_thresholds" {
     webhook_rejections_per_5m = number
     budget_exceeded_per_hour  = number
     task_delay_p99_ms         = number
+    http_5xx_share            = optional(number, 0.05) # of a function's requests over 5 minutes
   })
   description = "Thresholds of the alert policies in monitoring.tf."
   default = {
@@ -282,6 +283,7 @@ variable "alert_thresholds" {
     webhook_rejections_per_5m = 20
     budget_exceeded_per_hour  = 1
     task_delay_p99_ms         = 600000
+    http_5xx_share            = 0.05
   }
 }
 

@@ -31,6 +31,7 @@ from shared.errors import AgentError, ModelFixableError, PermanentError, Transie
 NOTION_VERSION = "2025-09-03"
 PAGE_SIZE = 100
 _REFUSED = (429, 529)  # rate limited / overloaded: the request was not carried out
+log = logging.getLogger(__name__)
 JSON = dict[str, Any]
 
 
@@ -139,6 +140,13 @@ class NotionApi:
                 wait = 0.2 if wait is None else wait
                 if refused:  # the next request of this connection, here or in another step, waits
                     self._pacer.refused(connection, wait)
+                    status = getattr(raw, "status", 0)
+                    log.warning(
+                        "Notion answered %s: waiting %.1f s",
+                        status,
+                        wait,
+                        extra={"fields": {"event": "notion_refused", "status": status}},
+                    )  # the dashboard's Notion 429s (terraform/monitoring.tf)
                 if attempt == 2 or not isinstance(error, TransientError) or not (refused or read):
                     raise error from raw
                 if wait > self._max_inline_wait_s:

@@ -78,6 +78,20 @@ class VertexModel:
         except _TRANSPORT_ERRORS as exc:
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
         usage = self._usage(model, response)  # read first: an answer off the schema is paid for too
+        logger.info(
+            "model %s (%s): $%.6f",
+            model,
+            purpose,
+            usage.cost_usd,
+            extra={
+                "fields": {
+                    "event": "model_used",
+                    "model": model,
+                    "purpose": purpose,
+                    "cost_usd": usage.cost_usd,
+                }
+            },
+        )  # the dashboard's model spend (terraform/monitoring.tf)
         return ModelReply(self._parse(response, schema, usage), usage)
 
     def _parse[T: BaseModel](self, response: Any, schema: type[T], usage: ModelUsage) -> T:

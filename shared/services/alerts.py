@@ -1,5 +1,5 @@
-"""The log lines that alerts count (terraform/monitoring.tf): a run that failed, a budget that stopped
-one. Each is written once, where the transition is recorded, with ``fields.event`` as the metric key."""
+"""The log lines that alerts and the dashboard count (terraform/monitoring.tf): a run's change of status,
+a run that failed, a budget that stopped one. Each is written once, where the transition is recorded, with ``fields.event`` as the metric key."""
 
 import logging
 
@@ -9,7 +9,22 @@ log = logging.getLogger(__name__)
 
 
 def log_transition(run_id: str, before: RunStatus | None, after: RunState) -> None:
-    """Called after a write that moved a run from ``before`` to ``after``."""
+    """Called after a write that moved a run from ``before`` (None: created) to ``after``. Every change
+    of status is one ``run_status`` line (the dashboard's runs started, completed, failed, waiting)."""
+    if after.status != before:
+        log.info(
+            "run %s: %s",
+            run_id,
+            after.status.value,
+            extra={
+                "fields": {
+                    "event": "run_status",
+                    "run": run_id,
+                    "status": after.status.value,
+                    "from": before.value if before is not None else "new",
+                }
+            },
+        )
     if after.status == RunStatus.FAILED and before != RunStatus.FAILED:
         log.error(
             "run %s failed: %s",

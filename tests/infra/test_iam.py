@@ -392,6 +392,8 @@ def test_the_ci_role_can_refresh_every_resource_type(tf: Terraform) -> None:
         "google_firestore_index": "datastore.indexes.get",
         "google_logging_metric": "logging.logMetrics.get",
         "google_monitoring_alert_policy": "monitoring.alertPolicies.get",
+        "google_monitoring_dashboard": "monitoring.dashboards.get",
+        "google_monitoring_uptime_check_config": "monitoring.uptimeCheckConfigs.get",
         "google_monitoring_notification_channel": "monitoring.notificationChannels.get",
         "google_project_iam_custom_role": "iam.roles.get",
         "google_project_iam_member": "resourcemanager.projects.getIamPolicy",

@@ -72,13 +72,14 @@ def test_functions_run_python313_with_min_instances_variable(tf: Terraform) -> N
         assert fn["concurrency"] == 1 or float(fn["cpu"]) >= 1, f"{key}: concurrency > 1 needs a whole vCPU"
 
 
-def test_alerts_cover_the_six_signals(tf: Terraform) -> None:
+def test_alerts_cover_the_seven_signals(tf: Terraform) -> None:
     assert set(tf.locals["log_metrics"]) == {
         "run_failed",
         "webhook_rejected",
         "budget_exceeded",
         "model_unavailable",
         "dead_letter",
+        "task_caller_refused",
     }
     assert set(tf.locals["log_alerts"]) == set(tf.locals["log_metrics"])
     task_age = tf.resources["google_monitoring_alert_policy"]["task_age"]

@@ -5,6 +5,7 @@ keeping Notion's status, code and message (still a PermanentError for the reader
 and a tool step that meets one is repaired by the model with Notion's message and written once."""
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -354,3 +355,17 @@ def test_an_update_notion_refuses_is_repaired_by_the_model_and_written_once(
     status = notion.retrieve_page(TOKEN, page)["properties"]["Status"]["status"]["name"]
     assert status == "Done"
     assert admin.get("/workspaces/demo/state")["writes"].get("pages.update", 0) == 1
+
+
+def test_each_refusal_is_one_notion_refused_line(
+    notion: NotionApi, admin: Admin, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The dashboard's Notion 429s (terraform/monitoring.tf) count these lines, with Notion's status."""
+    admin.post("/faults", {"status": 429, "count": 1, "retry_after": 0})
+    with caplog.at_level(logging.WARNING, logger="shared.adapters.notion"):
+        notion.me(TOKEN)
+        admin.post("/faults", {"status": 529, "count": 1, "retry_after": 0})
+        notion.me(TOKEN)
+        notion.me(TOKEN)  # answered at once: no line
+    refused = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == "notion_refused"]  # type: ignore[attr-defined]
+    assert refused == [{"event": "notion_refused", "status": 429}, {"event": "notion_refused", "status": 529}]

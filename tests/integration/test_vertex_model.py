@@ -2,6 +2,7 @@
 ``generateContent`` (the request and response shapes google-genai sends and parses)."""
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -14,7 +15,7 @@ from google.oauth2.credentials import Credentials
 
 from shared.adapters.vertex_model import VertexModel, check_reachable
 from shared.agent.plans import PlanOut
-from shared.errors import ConfigError, ModelFixableError, ModelUnavailable, TransientError
+from shared.errors import ConfigError, ModelFixableError, ModelUnavailable, TransientError, UnusableReply
 
 pytestmark = pytest.mark.integration
 PLAN = {
@@ -154,3 +155,18 @@ def test_tests_cannot_reach_a_real_model() -> None:
         with pytest.raises(ConfigError):
             check_reachable(url, production=True)  # under pytest, even "production" is refused
     check_reachable("http://127.0.0.1:9", production=False)
+
+
+def test_each_paid_call_is_one_model_used_line_with_its_cost(
+    stub: Stub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The dashboard's model spend (terraform/monitoring.tf) sums cost_usd of these lines."""
+    stub.answer(json.dumps(PLAN))
+    stub.answer("not json")  # an answer off the schema is paid for, and logged, too
+    with caplog.at_level(logging.INFO, logger="shared.adapters.vertex_model"):
+        reply = model(stub).generate("plan", "make a plan", PlanOut)
+        with pytest.raises(UnusableReply):
+            model(stub).generate("draft", "write", PlanOut)
+    used = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == "model_used"]  # type: ignore[attr-defined]
+    assert [(u["purpose"], u["model"]) for u in used] == [("plan", "gemini-test"), ("draft", "gemini-test")]
+    assert used[0]["cost_usd"] == reply.usage.cost_usd > 0

@@ -34,3 +34,29 @@ def test_a_budget_stop_logs_budget_exceeded(caplog: pytest.LogCaptureFixture) ->
         drive(started(FakeModel({"PlanOut": [steps]}, cost_usd=0.4), default_run_budget_usd=1.0))
     assert len(events_logged(caplog, "budget_exceeded")) == 1
     assert not events_logged(caplog, "run_failed")
+
+
+def _statuses(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    return [(r.fields["from"], r.fields["status"]) for r in events_logged(caplog, "run_status")]  # type: ignore[attr-defined]
+
+
+def test_each_change_of_a_runs_status_is_one_run_status_line(caplog: pytest.LogCaptureFixture) -> None:
+    """The dashboard counts runs started (from "new"), completed, failed and waiting from these lines."""
+    notion = FakeNotion()
+    page = notion.add_page("P")
+    with caplog.at_level(logging.INFO):
+        deps = started(FakeModel({"PlanOut": [plan(("finish", {"summary": "ok"}))]}), notion, page=page)
+        drive(deps)
+        drive(deps)  # re-deliveries change nothing and log nothing more
+    assert _statuses(caplog) == [("new", "running"), ("running", "completed")]
+    caplog.clear()
+    notion.fail["add_comment"] = [PermanentError("Notion answered 403 restricted_resource")]
+    steps = plan(("add_comment", {"page_id": page, "text": "x"}), ("finish", {"summary": "ok"}))
+    with caplog.at_level(logging.INFO):
+        drive(started(FakeModel({"PlanOut": [steps]}), notion))
+    assert _statuses(caplog) == [  # a comment on a page not its own waits for the owner's approval
+        ("new", "running"),
+        ("running", "waiting_for_human"),
+        ("waiting_for_human", "running"),
+        ("running", "failed"),
+    ]

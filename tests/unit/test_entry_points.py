@@ -1,5 +1,6 @@
 """Entry points through functions-framework's own app, with the ports replaced by fakes."""
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import pytest
 
 from shared.bootstrap import Container
+from shared.logs import ERROR_EVENT_TYPE, CloudLoggingFormatter
 from shared.services.sessions import start_session
 from tests.api_fakes import PLAN_BODY, FakeContainer, client
 
@@ -64,6 +66,13 @@ def test_an_unexpected_error_is_a_500_with_an_error_id_and_the_traceback_only_in
     error_id = response.json["error_id"]
     assert "internal detail" not in response.get_data(as_text=True)
     assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
+    # Error Reporting groups it: the line it becomes has the traceback in stack_trace, Python's format.
+    [record] = [r for r in caplog.records if r.exc_info]
+    entry = json.loads(CloudLoggingFormatter("proj").format(record))
+    assert entry["severity"] == "ERROR" and entry["@type"] == ERROR_EVENT_TYPE
+    assert entry["stack_trace"].startswith("Traceback (most recent call last):\n")
+    assert ", in explode" in entry["stack_trace"]
+    assert entry["stack_trace"].rstrip().endswith("RuntimeError: internal detail that must not leak")
 
 
 def test_execute_step_acknowledges_a_step_of_an_unknown_run(fakes: FakeContainer) -> None:

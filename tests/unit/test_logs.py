@@ -1,6 +1,7 @@
 import json
 import logging
 import re
+import sys
 from typing import Any
 
 from shared import logs
@@ -58,3 +59,22 @@ def test_registered_secrets_and_token_shapes_never_reach_a_line() -> None:
     text = json.dumps(entry)
     assert "s3cr3t-value-xyz" not in text and "abcdefghijkl" not in text and "ntn_123456789abc" not in text
     assert logs.REDACTED in str(entry["message"])
+
+
+def test_only_an_error_with_an_exception_is_an_error_reporting_event() -> None:
+    """shared/logs.py adds stack_trace and the ReportedErrorEvent @type to ERROR lines with a traceback
+    (tests/unit/test_entry_points.py: an unhandled exception); other lines stay plain."""
+    formatter = logs.CloudLoggingFormatter("proj")
+    try:
+        raise ValueError("handled with s3cret-value-42")
+    except ValueError:
+        exc_info = sys.exc_info()
+    logs.register_secret("s3cret-value-42")
+    plain_error = logging.LogRecord("t", logging.ERROR, __file__, 1, "run failed", (), None)
+    warning = logging.LogRecord("t", logging.WARNING, __file__, 1, "retrying", (), exc_info)
+    for record in (plain_error, warning):
+        assert {"@type", "stack_trace"}.isdisjoint(json.loads(formatter.format(record)))
+    error = logging.LogRecord("t", logging.ERROR, __file__, 1, "failed", (), exc_info)
+    entry = json.loads(formatter.format(error))
+    assert entry["@type"] == logs.ERROR_EVENT_TYPE
+    assert entry["stack_trace"].rstrip().endswith("ValueError: handled with [REDACTED]")
