@@ -2,7 +2,8 @@
 
 Each record is one JSON line on stdout: ``severity``, ``message``, ``time`` (RFC 3339, microseconds,
 UTC), the request's ``trace``, ``spanId`` and ``trace_sampled``, and ``labels`` (tenant, run, the
-framework's execution_id). Every secret value this instance has read (:func:`register_secret`) is
+framework's execution_id); a record's ``fields`` under ``fields``, its ``payload`` as top-level keys
+(``jsonPayload.<key>`` for a log metric; never one of the keys above). Every secret value this instance has read (:func:`register_secret`) is
 masked in every line, as are bearer tokens, Notion-style tokens and API keys (``na_...``).
 """
 
@@ -119,6 +120,10 @@ class CloudLoggingFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             entry["fields"] = json.loads(redact(json.dumps(fields, default=str)))
+        payload = getattr(record, "payload", None)
+        if isinstance(payload, dict):
+            for key, value in json.loads(redact(json.dumps(payload, default=str))).items():
+                entry.setdefault(key, value)
         return json.dumps(entry, ensure_ascii=False)
 
 
