@@ -10,12 +10,14 @@ Per listening port (one Cloud Run service each), as Cloud Run does for a service
   (``Bearer``); the header it came in is forwarded stripped, the other one as sent;
 - no token: 403; a token it cannot accept (not signed with the tasks emulator's key, the local
   stand-in for Google's; expired; another issuer; an audience other than the service's URL): 401; a
-  valid token of an account without ``roles/run.invoker`` on the service: 403.
+  valid token of an account without ``roles/run.invoker`` on the service: 403;
+- the request timeout: no answer from the container within the service's timeout is a 504; a
+  container that cannot be reached (starting, killed) is a 503.
 
-Not reproduced: custom audiences, ingress settings, Cloud Run's own request headers, its request
-timeout and concurrency (docs/local-stack.md, the stand-ins table).
+Not reproduced: custom audiences, ingress settings, Cloud Run's own request headers and its
+concurrency (docs/local-stack.md, the stand-ins table).
 Run by :class:`local.stack.LocalStack`: ``python -m local.cloud_run_front --service PORT UPSTREAM
-INVOKER[,INVOKER] [--service ...]``.
+INVOKER[,INVOKER] TIMEOUT_S [--service ...]``.
 """
 
 import argparse
@@ -35,11 +37,13 @@ TOKEN_HEADERS = ("X-Serverless-Authorization", "Authorization")  # the first pre
 
 @dataclass(frozen=True)
 class Service:
-    """One Cloud Run service: the port its URL names, its container's URL and its invokers."""
+    """One Cloud Run service: the port its URL names, its container's URL, its invokers and its
+    request timeout (the function's ``timeout_seconds``)."""
 
     port: int
     upstream: str
     invokers: frozenset[str]
+    timeout_s: float = 300.0
 
     @property
     def url(self) -> str:
@@ -91,11 +95,16 @@ def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:
                 self._answer(verdict.status, message, [("Content-Type", "text/html; charset=UTF-8")])
                 return
             parts = urlsplit(service.upstream)
-            connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=600)
+            connection = http.client.HTTPConnection(
+                parts.hostname or "127.0.0.1", parts.port, timeout=service.timeout_s
+            )
             try:
                 connection.request(self.command, self.path, body=body, headers=dict(verdict.headers))
                 answer = connection.getresponse()
                 data = answer.read()
+            except TimeoutError:  # past the request timeout: Cloud Run ends the request with a 504
+                self._answer(504, b"upstream request timeout\n", [("Content-Type", "text/plain")])
+                return
             except OSError:  # the container is not up (starting, killed): Cloud Run answers 503
                 self._answer(503, b"Service Unavailable\n", [("Content-Type", "text/plain")])
                 return
@@ -139,10 +148,13 @@ class CloudRunFront:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--service", nargs=3, action="append", required=True, metavar=("PORT", "URL", "INVOKERS")
+        "--service", nargs=4, action="append", required=True, metavar=("PORT", "URL", "INVOKERS", "TIMEOUT_S")
     )
     args = parser.parse_args()
-    services = [Service(int(port), url, frozenset(who.split(","))) for port, url, who in args.service]
+    services = [
+        Service(int(port), url, frozenset(who.split(",")), float(timeout))
+        for port, url, who, timeout in args.service
+    ]
     front = CloudRunFront(services).start()
     print("READY " + " ".join(s.url for s in services), flush=True)
     try:

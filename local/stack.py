@@ -40,6 +40,13 @@ INVOKERS: dict[Target, frozenset[str]] = {
     )
     for target in QUEUE_TARGETS.values()
 }
+# Each task function's request timeout (terraform/functions.tf's timeout_seconds; tests/infra checks).
+TIMEOUTS_S: dict[Target, float] = {
+    Target.PLAN: 300,
+    Target.EXECUTE_STEP: 600,
+    Target.DEPLOY: 300,
+    Target.NOTIFY: 60,
+}
 
 
 class LocalStack:
@@ -196,7 +203,8 @@ class LocalStack:
         self.group.start(target.value, argv, self._child_env(), cwd=self.workdir)
 
     def _start_cloud_run_front(self) -> None:
-        """Cloud Run's front of the task functions: IAM's token check, the token forwarded stripped."""
+        """Cloud Run's front of the task functions: IAM's token check, the token forwarded stripped,
+        the request timeout."""
         argv = [sys.executable, "-m", "local.cloud_run_front"]
         for target, invokers in INVOKERS.items():
             argv += [
@@ -204,6 +212,7 @@ class LocalStack:
                 str(self.ports[target]),
                 self.container_url(target),
                 ",".join(sorted(invokers)),
+                str(TIMEOUTS_S[target]),
             ]
         self.group.start("cloud-run-front", argv, self._child_env())
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from local.stack import INVOKERS, SCHEDULER_SERVICE_ACCOUNT, TASKS_SERVICE_ACCOUNT
+from local.stack import INVOKERS, SCHEDULER_SERVICE_ACCOUNT, TASKS_SERVICE_ACCOUNT, TIMEOUTS_S
 from shared.config import Target
 from tools.infra_drift import Terraform, for_each_function_keys
 
@@ -93,3 +93,12 @@ def test_the_check_sees_a_public_task_function(tf: Terraform) -> None:
     resources["google_cloud_run_v2_service_iam_member"]["everyone"] = everyone
     with pytest.raises(AssertionError, match="makes a task function public"):
         invokers(dataclasses.replace(tf, resources=resources))
+
+
+def test_the_local_front_ends_each_task_functions_requests_at_its_terraform_timeout(tf: Terraform) -> None:
+    functions = tf.locals["functions"]
+    assert {t.value: timeout for t, timeout in TIMEOUTS_S.items()} == {
+        key: functions[key]["timeout"] for key in task_functions(tf)
+    }
+    private = tf.resources["google_cloudfunctions2_function"]["private"]
+    assert private["service_config"][0]["timeout_seconds"] == "${each.value.timeout}"

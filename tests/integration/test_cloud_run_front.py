@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import grpc
@@ -130,10 +131,52 @@ def test_a_task_from_the_emulator_passes_the_front_and_the_functions_check(plan:
         )
         CloudTaskQueue(client, settings).enqueue(Queue.PLAN, msgspec.convert(PLAN_BODY, PlanTask), "plan-r1")
         deadline = time.monotonic() + 10
-        while not plan.container.store.runs and time.monotonic() < deadline:
+        while not emulator.stats()["succeeded"] and time.monotonic() < deadline:
             time.sleep(0.02)
         stats = emulator.stats()
-    assert plan.container.store.runs and stats["succeeded"] >= 1
+    assert plan.container.store.runs and (stats["succeeded"], stats["failed"]) == (1, 0)
     forwarded = plan.received[-1]["HTTP_AUTHORIZATION"].removeprefix("Bearer ").split(".")
     claims = json.loads(base64.urlsafe_b64decode(forwarded[1] + "=" * (-len(forwarded[1]) % 4)))
     assert forwarded[2] == SIGNATURE_REMOVED and claims["email"] == TASKS and claims["aud"] == plan.url
+
+
+def test_a_request_past_the_services_timeout_is_a_504_and_an_unreachable_container_a_503() -> None:
+    """Cloud Run ends a request still running after the service's request timeout with a 504."""
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(1.0)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    slow = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    upstream = f"http://127.0.0.1:{slow.server_address[1]}"
+    quick, patient, gone = (
+        Service(free_port(), upstream, frozenset({TASKS}), 0.3),
+        Service(free_port(), upstream, frozenset({TASKS}), 5.0),
+        Service(free_port(), f"http://127.0.0.1:{free_port()}", frozenset({TASKS})),
+    )
+    front = CloudRunFront([quick, patient, gone]).start()
+    try:
+        statuses = []
+        for service in (quick, patient, gone):
+            request = urllib.request.Request(
+                service.url + "/", data=b"{}", method="POST",
+                headers=bearer(mint_id_token(TASKS, service.url)),
+            )  # fmt: skip
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    statuses.append(answer.status)
+            except urllib.error.HTTPError as exc:
+                statuses.append(exc.code)
+    finally:
+        front.stop()
+        slow.shutdown()
+        slow.server_close()
+    assert statuses == [504, 200, 503]
