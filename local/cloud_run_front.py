@@ -144,6 +144,12 @@ class CloudRunFront:
             server.shutdown()
             server.server_close()
 
+    def __enter__(self) -> "CloudRunFront":
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
