@@ -11,10 +11,12 @@ Per listening port (one Cloud Run service each), as Cloud Run does for a service
 - no token: 403; a token it cannot accept (not signed with the tasks emulator's key, the local
   stand-in for Google's; expired; another issuer; an audience other than the service's URL): 401; a
   valid token of an account without ``roles/run.invoker`` on the service: 403;
+- a request without a trace gets one: ``X-Cloud-Trace-Context`` (``TRACE/SPAN;o=0``) as Cloud Run
+  adds it to each request it forwards;
 - the request timeout: no answer from the container within the service's timeout is a 504; a
   container that cannot be reached (starting, killed) is a 503.
 
-Not reproduced: custom audiences, ingress settings, Cloud Run's own request headers and its
+Not reproduced: custom audiences, ingress settings, Cloud Run's other request headers, its
 concurrency (docs/local-stack.md, the stand-ins table).
 Run by :class:`local.stack.LocalStack`: ``python -m local.cloud_run_front --service PORT UPSTREAM
 INVOKER[,INVOKER] TIMEOUT_S [--service ...]``.
@@ -22,6 +24,7 @@ INVOKER[,INVOKER] TIMEOUT_S [--service ...]``.
 
 import argparse
 import http.client
+import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,7 +79,11 @@ def admit(service: Service, headers: Iterable[tuple[str, str]]) -> Verdict:
         return Verdict(403, "Your client does not have permission to get URL from this server.")
     header, payload, _ = token.strip().split(".")
     stripped = f"Bearer {header}.{payload}.{SIGNATURE_REMOVED}"
-    return Verdict(0, headers=tuple((k, stripped if k.lower() == checked.lower() else v) for k, v in sent))
+    forwarded = [(k, stripped if k.lower() == checked.lower() else v) for k, v in sent]
+    if not {"x-cloud-trace-context", "traceparent"} & present.keys():
+        trace = f"{secrets.token_hex(16)}/{secrets.randbelow(2**63) + 1};o=0"
+        forwarded.append(("X-Cloud-Trace-Context", trace))
+    return Verdict(0, headers=tuple(forwarded))
 
 
 def handler_for(service: Service) -> type[BaseHTTPRequestHandler]:

@@ -5,6 +5,7 @@ from the Cloud Tasks emulator reaches the real plan function and passes its prod
 
 import base64
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -94,6 +95,17 @@ def test_an_invokers_token_reaches_the_function_stripped_of_its_signature(plan: 
     assert plan.container.store.runs  # the run was started: the function's own check passed
     header, claims, _ = token.split(".")
     assert plan.received[-1]["HTTP_AUTHORIZATION"] == f"Bearer {header}.{claims}.{SIGNATURE_REMOVED}"
+
+
+def test_a_request_without_a_trace_gets_one_and_a_traced_one_keeps_its_own(plan: Plan) -> None:
+    """Cloud Run adds X-Cloud-Trace-Context to a request that carries no trace."""
+    token = mint_id_token(TASKS, plan.url)
+    assert plan.post(bearer(token)) == 200
+    assert re.fullmatch(r"[0-9a-f]{32}/\d+;o=0", plan.received[-1]["HTTP_X_CLOUD_TRACE_CONTEXT"])
+    traced = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+    assert plan.post(bearer(token) | traced) == 200
+    assert "HTTP_X_CLOUD_TRACE_CONTEXT" not in plan.received[-1]
+    assert plan.received[-1]["HTTP_TRACEPARENT"] == traced["traceparent"]
 
 
 def test_iam_answers_for_the_function_and_nothing_reaches_it(plan: Plan) -> None:
