@@ -58,3 +58,18 @@ def test_registered_secrets_and_token_shapes_never_reach_a_line() -> None:
     text = json.dumps(entry)
     assert "s3cr3t-value-xyz" not in text and "abcdefghijkl" not in text and "ntn_123456789abc" not in text
     assert logs.REDACTED in str(entry["message"])
+
+
+def test_a_payload_becomes_top_level_keys_masked_and_never_replacing_the_lines_own() -> None:
+    """What a log-based metric filters on (``jsonPayload.event``): functions._caller's refusals."""
+    logs.register_secret("s3cr3t-payload-xyz")
+    payload = {
+        "event": "task_caller_refused",
+        "status": 401,
+        "reason": "s3cr3t-payload-xyz",
+        "severity": "DEBUG",
+    }
+    entry = _format("refused", payload=payload)
+    assert (entry["event"], entry["status"], entry["severity"]) == ("task_caller_refused", 401, "WARNING")
+    assert entry["reason"] == logs.REDACTED
+    assert "event" not in _format("plain")
