@@ -3,8 +3,9 @@
 Each record is one JSON line on stdout: ``severity``, ``message``, ``time`` (RFC 3339, microseconds,
 UTC), the request's ``trace``, ``spanId`` and ``trace_sampled``, and ``labels`` (tenant, run, the
 framework's execution_id); a record's ``fields`` under ``fields``, its ``payload`` as top-level keys
-(``jsonPayload.<key>`` for a log metric; never one of the keys above). Every secret value this instance has read (:func:`register_secret`) is
-masked in every line, as are bearer tokens, Notion-style tokens and API keys (``na_...``).
+(``jsonPayload.<key>`` for a log metric; never one of the keys above). Every secret value this
+instance has read (:func:`register_secret`) is masked in every line, as are bearer tokens,
+Notion-style tokens and API keys (``na_...``).
 """
 
 import contextvars
