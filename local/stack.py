@@ -40,6 +40,16 @@ INVOKERS: dict[Target, frozenset[str]] = {
     )
     for target in QUEUE_TARGETS.values()
 }
+# Each function's threads, its concurrency as terraform/functions.tf sets THREADS (tests/infra checks).
+THREADS: dict[Target, int] = {
+    Target.OAUTH_CALLBACK: 1,
+    Target.NOTION_WEBHOOK: 40,
+    Target.PLAN: 8,
+    Target.EXECUTE_STEP: 8,
+    Target.DEPLOY: 4,
+    Target.NOTIFY: 20,
+    Target.API: 40,
+}
 # Each task function's request timeout (terraform/functions.tf's timeout_seconds; tests/infra checks).
 TIMEOUTS_S: dict[Target, float] = {
     Target.PLAN: 300,
@@ -200,7 +210,8 @@ class LocalStack:
             "--port",
             str(self.container_ports[target]),
         ]
-        self.group.start(target.value, argv, self._child_env(), cwd=self.workdir)
+        threads = {"THREADS": str(THREADS[target])}  # one instance serving its concurrency, as deployed
+        self.group.start(target.value, argv, self._child_env() | threads, cwd=self.workdir)
 
     def _start_cloud_run_front(self) -> None:
         """Cloud Run's front of the task functions: IAM's token check, the token forwarded stripped,

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from local.gateway import CONSOLE_HEADERS, Routes
+from local.stack import THREADS
 from local.tasks_emulator import TasksEmulator
 from local.tasks_emulator.__main__ import _arguments
 from local.tasks_emulator._state import State
@@ -82,3 +83,11 @@ def test_the_tasks_emulator_keeps_a_used_task_name_for_an_hour() -> None:
         state.tombstones["projects/p/locations/r/queues/q/tasks/step-1"] = 1_000_000.0
         assert state.name_in_use("projects/p/locations/r/queues/q/tasks/step-1", 1_000_000.0 + 3599)
         assert not state.name_in_use("projects/p/locations/r/queues/q/tasks/step-1", 1_000_000.0 + 3601)
+
+
+def test_each_local_function_serves_its_deployed_concurrency(tf: Terraform) -> None:
+    """One instance of each function with terraform's THREADS (its max_instance_request_concurrency)."""
+    functions = tf.locals["functions"]
+    assert {t.value: n for t, n in THREADS.items()} == {
+        key: fn["concurrency"] for key, fn in functions.items()
+    }
