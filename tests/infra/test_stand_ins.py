@@ -10,7 +10,10 @@ from local.gateway import CONSOLE_HEADERS, Routes
 from local.stack import THREADS
 from local.tasks_emulator import TasksEmulator
 from local.tasks_emulator.__main__ import _arguments
+from local.tasks_emulator._errors import ApiError
+from local.tasks_emulator._pb import TaskPb, duration, seconds
 from local.tasks_emulator._state import State
+from local.tasks_emulator._tasks import _check_times
 from tests.infra.test_public_endpoint import DOMAIN, Routed, console_headers, route
 from tools.infra_drift import Terraform
 
@@ -91,3 +94,21 @@ def test_each_local_function_serves_its_deployed_concurrency(tf: Terraform) -> N
     assert {t.value: n for t, n in THREADS.items()} == {
         key: fn["concurrency"] for key, fn in functions.items()
     }
+
+
+def test_the_tasks_emulators_dispatch_deadline_is_cloud_tasks_range() -> None:
+    """Cloud Tasks: dispatch_deadline defaults to 10 minutes and must lie in [15 s, 30 min]."""
+    defaults = _arguments([])  # as the local stack starts the emulator
+    state, now = State(defaults.name_reuse_window, defaults.min_dispatch_deadline), 1_000_000.0
+    unset = TaskPb()
+    _check_times(state, unset, now)
+    assert seconds(unset.dispatch_deadline) == 600.0
+    for allowed in (15.0, 1800.0):
+        task = TaskPb()
+        task.dispatch_deadline.CopyFrom(duration(allowed))
+        _check_times(state, task, now)
+    for refused in (14.0, 1801.0):
+        task = TaskPb()
+        task.dispatch_deadline.CopyFrom(duration(refused))
+        with pytest.raises(ApiError, match="dispatch_deadline"):
+            _check_times(state, task, now)
