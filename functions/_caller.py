@@ -1,25 +1,34 @@
 """Who may call the task functions, checked in code besides IAM: the OIDC ID token (``Authorization:
 Bearer``) of the tasks service account, for this function's URL; on Cloud Scheduler's routes (``POST
-/sweep``, ``POST /schedule``) also the scheduler's account. The profile chooses the verifier:
-production takes only Google-signed tokens (Google's certificates, cached per instance), the local
-profile the tasks emulator's (``local.tasks_emulator``, never packaged). Libraries load on first use.
+/sweep``, ``POST /schedule``) also the scheduler's account.
+
+Cloud Run checks the token itself (IAM: its signature, expiry and audience, and that its account may
+invoke the service), then passes it on with its signature replaced by ``SIGNATURE_REMOVED_BY_GOOGLE``
+(decision 0046). So every profile reads the token as Cloud Run forwards it and checks its claims:
+issuer (Google), audience, account, email_verified, expiry. A token that still carries a signature, or
+carries none, did not come through that check and is refused. Locally ``local.cloud_run_front`` stands
+in for Cloud Run's front. Each refusal is one WARNING line, ``event`` ``task_caller_refused``, with
+its status and reason (never the token), for the operator's log metric.
 """
 
+import base64
+import binascii
 import json
-import threading
+import logging
 import time
 from typing import Any
 
 from flask import Request
 
 from shared.config import Settings, Target
-from shared.errors import Forbidden, Unauthenticated
+from shared.errors import AgentError, Forbidden, Unauthenticated
 
 SCHEDULER_ROUTES = ("/sweep", "/schedule")
-GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"  # Google's ID-token signing certificates
-CERTS_TTL_S = 3600.0  # Google rotates its keys over days; an unknown key id refetches sooner
-_certs: dict[str, Any] = {"at": 0.0, "certs": None}
-_lock = threading.Lock()
+SIGNATURE_REMOVED = "SIGNATURE_REMOVED_BY_GOOGLE"  # what Cloud Run puts in place of the signature
+GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
+CLOCK_SKEW_S = 30  # Cloud Run's clock and this instance's may differ by a little
+
+log = logging.getLogger("functions.caller")
 
 
 def scheduler_account(tasks_account: str) -> str:
@@ -30,21 +39,37 @@ def scheduler_account(tasks_account: str) -> str:
 
 def check_caller(request: Request, settings: Settings, target: Target) -> None:
     """Return if the caller is the tasks service account (on a scheduler route, Cloud Scheduler's)
-    with a token for this function's URL. Raise Unauthenticated (401) for a missing or failing token,
-    Forbidden (403) for another account's. The local profile without a tasks service account checks
-    nothing: nothing there sends tokens (in-process test stacks); a production deployment must name
-    the account (shared.config) and is always checked."""
+    with a token, as Cloud Run forwards it, for this function's URL. Raise Unauthenticated (401) for a
+    missing, unreadable, unstripped, expired or misaddressed token, Forbidden (403) for another
+    account's; log either as one ``task_caller_refused`` WARNING line. The local profile without a
+    tasks service account checks nothing: nothing there sends tokens (in-process test stacks); a
+    production deployment must name the account (shared.config) and is always checked."""
     account = settings.tasks_service_account
     if settings.profile != "production" and not account:
         return
+    try:
+        _check(request, settings, target, account)
+    except (Unauthenticated, Forbidden) as exc:
+        _log_refusal(exc)
+        raise
+
+
+def _check(request: Request, settings: Settings, target: Target, account: str) -> None:
+    if "X-Serverless-Authorization" in request.headers:
+        # Cloud Run checks this header instead of Authorization and passes Authorization on as sent.
+        raise Unauthenticated("the caller's ID token came in X-Serverless-Authorization, which no queue uses")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("a task function needs its caller's OIDC ID token (Authorization: Bearer)")
+    claims = forwarded_claims(token.strip())
+    if claims.get("iss") not in GOOGLE_ISSUERS:
+        raise Unauthenticated("the caller's ID token was not issued by Google")
     audience = settings.target_url(target)
-    try:
-        claims = _verify(token.strip(), audience, production=settings.profile == "production")
-    except ValueError as exc:
-        raise Unauthenticated(f"the caller's ID token was refused: {str(exc)[:200]}") from None
+    if claims.get("aud") != audience:
+        raise Unauthenticated("the caller's ID token is for another audience than this function's URL")
+    expiry = claims.get("exp")
+    if not isinstance(expiry, int | float) or isinstance(expiry, bool) or expiry + CLOCK_SKEW_S < time.time():
+        raise Unauthenticated("the caller's ID token has expired or has no expiry")
     allowed = {account}
     if request.path.rstrip("/") in SCHEDULER_ROUTES:
         allowed.add(scheduler_account(account))
@@ -52,48 +77,32 @@ def check_caller(request: Request, settings: Settings, target: Target) -> None:
         raise Forbidden("this function answers only the tasks service account (and Cloud Scheduler's routes)")
 
 
-def _verify(token: str, audience: str, production: bool) -> dict[str, Any]:
-    """The token's claims if it is valid for ``audience``; ValueError otherwise."""
-    if not production:
-        from local.tasks_emulator import verify_id_token
-
-        return verify_id_token(token, audience)
-    from google.auth import exceptions, jwt
-
-    for fresh in (False, True):
-        try:
-            claims: dict[str, Any] = jwt.decode(token, certs=google_certs(fresh), audience=audience)  # type: ignore[no-untyped-call]
-        except (ValueError, exceptions.GoogleAuthError) as exc:
-            if fresh:
-                raise ValueError(str(exc)) from None
-            continue  # a key Google added since the certificates were fetched: fetch them again
-        if claims.get("iss") not in ("https://accounts.google.com", "accounts.google.com"):
-            raise ValueError("the token was not issued by Google")
-        return claims
-    raise AssertionError("unreachable")
-
-
-def google_certs(fresh: bool = False) -> dict[str, str]:
-    """Google's current certificates by key id, fetched at most once a minute (once an hour unless
-    ``fresh``)."""
-    with _lock:
-        age = time.monotonic() - _certs["at"]
-        if _certs["certs"] is None or age > CERTS_TTL_S or (fresh and age > 60):
-            _certs["certs"], _certs["at"] = fetch_certs(), time.monotonic()
-        certs: dict[str, str] = _certs["certs"]
-        return certs
-
-
-def fetch_certs() -> dict[str, str]:
-    """Google's certificates (ValueError if they cannot be had: the task is answered 401 and retried)."""
-    import google.auth.transport.requests
-    from google.auth import exceptions
-
+def forwarded_claims(token: str) -> dict[str, Any]:
+    """The claims of an ID token as Cloud Run forwards it (``header.claims.SIGNATURE_REMOVED_BY_GOOGLE``);
+    Unauthenticated for any other shape: a real signature means the token did not pass Cloud Run's
+    IAM check on the way in (decision 0046), none means it was never signed."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise Unauthenticated("the caller's ID token is not a JWT")
+    if parts[2] != SIGNATURE_REMOVED:
+        raise Unauthenticated(
+            "the caller's ID token was not forwarded by Cloud Run (its signature was not removed)"
+        )
     try:
-        response = google.auth.transport.requests.Request()(GOOGLE_CERTS_URL, method="GET")
-        certs: dict[str, str] = json.loads(response.data) if response.status == 200 else {}
-    except (ValueError, exceptions.GoogleAuthError):
-        certs = {}
-    if not certs:
-        raise ValueError("Google's certificates could not be fetched")
-    return certs
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        claims = None
+    if not isinstance(claims, dict):
+        raise Unauthenticated("the caller's ID token has unreadable claims")
+    return claims
+
+
+def _log_refusal(exc: AgentError) -> None:
+    """One WARNING line with ``fields`` ``event``, ``status`` and ``reason`` (the log metric's filter
+    is ``jsonPayload.fields.event``, as every other metric's)."""
+    log.warning(
+        "task caller refused (%d): %s",
+        exc.http_status,
+        exc.reason,
+        extra={"fields": {"event": "task_caller_refused", "status": exc.http_status, "reason": exc.reason}},
+    )

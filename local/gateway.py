@@ -12,6 +12,7 @@ import argparse
 import http.client
 import mimetypes
 import sys
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,6 +68,19 @@ class Routes:
         return None
 
 
+def send_answer(
+    handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: Iterable[tuple[str, str]]
+) -> None:
+    """Answer with ``status``, ``headers`` and ``body`` (no body to HEAD, 204 or 304)."""
+    handler.send_response(status)
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    if handler.command != "HEAD" and status not in (204, 304):
+        handler.wfile.write(body)
+
+
 def handler_for(routes: Routes) -> type[BaseHTTPRequestHandler]:
     class Gateway(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -116,13 +130,7 @@ def handler_for(routes: Routes) -> type[BaseHTTPRequestHandler]:
             self._answer(200, path.read_bytes(), headers)
 
         def _answer(self, status: int, body: bytes, headers: dict[str, str] | list[tuple[str, str]]) -> None:
-            self.send_response(status)
-            for name, value in headers.items() if isinstance(headers, dict) else headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD" and status not in (204, 304):
-                self.wfile.write(body)
+            send_answer(self, status, body, headers.items() if isinstance(headers, dict) else headers)
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             # The path without its query: a callback's code and state never reach the log.

@@ -1,4 +1,5 @@
-"""The local stack: Firestore emulator, Cloud Tasks emulator and every function on functions-framework.
+"""The local stack: Firestore emulator, Cloud Tasks emulator and every function on functions-framework;
+the task functions behind Cloud Run's front (local.cloud_run_front), which checks tokens as IAM does.
 
 Each piece listens on a free loopback port chosen at start, so two stacks can run side by side; the
 stack stops everything it started on exit, on Ctrl-C and on failure. Its working directory (logs,
@@ -23,12 +24,39 @@ from typing import Any
 from local.code_sandbox.sandbox import SEED
 from local.firestore_emulator import emulator_argv
 from local.processes import ProcessGroup, free_port, http_answers
-from shared.config import PlatformSecret, Queue, Target
+from shared.config import QUEUE_TARGETS, PlatformSecret, Queue, Target
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "notion-agent-local"
 REGION = "europe-west1"
 TASKS_SERVICE_ACCOUNT = "tasks-invoker@notion-agent-local.iam.gserviceaccount.com"
+SCHEDULER_SERVICE_ACCOUNT = "na-scheduler@notion-agent-local.iam.gserviceaccount.com"
+# roles/run.invoker on the task functions, as terraform/iam.tf grants it (tests/infra checks the two
+# agree): the tasks account on every queue's target, the scheduler's on its jobs' targets.
+SCHEDULER_TARGETS = frozenset({Target.PLAN, Target.EXECUTE_STEP})
+INVOKERS: dict[Target, frozenset[str]] = {
+    target: frozenset(
+        {TASKS_SERVICE_ACCOUNT} | ({SCHEDULER_SERVICE_ACCOUNT} if target in SCHEDULER_TARGETS else set())
+    )
+    for target in QUEUE_TARGETS.values()
+}
+# Each function's threads, its concurrency as terraform/functions.tf sets THREADS (tests/infra checks).
+THREADS: dict[Target, int] = {
+    Target.OAUTH_CALLBACK: 1,
+    Target.NOTION_WEBHOOK: 40,
+    Target.PLAN: 8,
+    Target.EXECUTE_STEP: 8,
+    Target.DEPLOY: 4,
+    Target.NOTIFY: 20,
+    Target.API: 40,
+}
+# Each task function's request timeout (terraform/functions.tf's timeout_seconds; tests/infra checks).
+TIMEOUTS_S: dict[Target, float] = {
+    Target.PLAN: 300,
+    Target.EXECUTE_STEP: 600,
+    Target.DEPLOY: 300,
+    Target.NOTIFY: 60,
+}
 
 
 class LocalStack:
@@ -38,7 +66,9 @@ class LocalStack:
         self._keep_workdir = False
         self.extra_env = extra_env or {}
         self.group = ProcessGroup(self.workdir / "logs")
-        self.ports = {t: free_port() for t in Target}
+        self.ports = {t: free_port() for t in Target}  # each function's URL (a task function's front)
+        # Where a task function's container listens, behind Cloud Run's front (local.cloud_run_front).
+        self.container_ports = {t: free_port() if t in INVOKERS else self.ports[t] for t in Target}
         self.firestore_port = free_port()
         self.sandbox_port = free_port()
         self.code_sandbox_port = free_port()
@@ -56,6 +86,10 @@ class LocalStack:
 
     def url(self, target: Target) -> str:
         return f"http://127.0.0.1:{self.ports[target]}"
+
+    def container_url(self, target: Target) -> str:
+        """The function itself, past Cloud Run's front: what only a misconfigured deployment exposes."""
+        return f"http://127.0.0.1:{self.container_ports[target]}"
 
     def url_of_api(self) -> str:
         return self.url(Target.API)
@@ -154,12 +188,14 @@ class LocalStack:
         self._create_queues()
         for target in Target:
             self._start_function(target)
+        self._start_cloud_run_front()
         self.group.wait_until(
             "code-sandbox", partial(http_answers, self.code_sandbox_url + "/_sandbox/health")
         )
         self._start_gateway()
         for target in Target:
-            self.group.wait_until(target.value, partial(http_answers, self.url(target) + "/"))
+            self.group.wait_until(target.value, partial(http_answers, self.container_url(target) + "/"))
+        self.group.wait_until("cloud-run-front", partial(http_answers, self.url(Target.PLAN) + "/"))
         self.group.wait_until("gateway", partial(http_answers, self.console_url + "/api/openapi.json"))
         self._subscribe_webhook()
 
@@ -175,9 +211,24 @@ class LocalStack:
             "--host",
             "127.0.0.1",
             "--port",
-            str(self.ports[target]),
+            str(self.container_ports[target]),
         ]
-        self.group.start(target.value, argv, self._child_env(), cwd=self.workdir)
+        threads = {"THREADS": str(THREADS[target])}  # one instance serving its concurrency, as deployed
+        self.group.start(target.value, argv, self._child_env() | threads, cwd=self.workdir)
+
+    def _start_cloud_run_front(self) -> None:
+        """Cloud Run's front of the task functions: IAM's token check, the token forwarded stripped,
+        the request timeout."""
+        argv = [sys.executable, "-m", "local.cloud_run_front"]
+        for target, invokers in INVOKERS.items():
+            argv += [
+                "--service",
+                str(self.ports[target]),
+                self.container_url(target),
+                ",".join(sorted(invokers)),
+                str(TIMEOUTS_S[target]),
+            ]
+        self.group.start("cloud-run-front", argv, self._child_env())
 
     def _start_gateway(self) -> None:
         """The load balancer's stand-in: the console (web/dist, built by `make web`) and the public
@@ -194,7 +245,7 @@ class LocalStack:
         then start it again on the same port and wait until it answers."""
         self.group.kill(target.value)
         self._start_function(target)
-        self.group.wait_until(target.value, partial(http_answers, self.url(target) + "/"))
+        self.group.wait_until(target.value, partial(http_answers, self.container_url(target) + "/"))
 
     def _start_tasks_emulator(self) -> None:
         argv = [

@@ -2,8 +2,9 @@
 
 Each record is one JSON line on stdout: ``severity``, ``message``, ``time`` (RFC 3339, microseconds,
 UTC), the request's ``trace``, ``spanId`` and ``trace_sampled``, and ``labels`` (tenant, run, the
-framework's execution_id). Every secret value this instance has read (:func:`register_secret`) is
-masked in every line, as are bearer tokens, Notion-style tokens and API keys (``na_...``).
+framework's execution_id), and a record's ``fields`` under ``fields`` (``jsonPayload.fields.<key>``
+for a log metric). Every secret value this instance has read (:func:`register_secret`) is masked in
+every line, as are bearer tokens, Notion-style tokens and API keys (``na_...``).
 """
 
 import contextvars

@@ -224,23 +224,50 @@ def test_the_functions_validate_their_input_over_http(stack: LocalStack) -> None
     for target in (Target.PLAN, Target.EXECUTE_STEP, Target.NOTIFY, Target.DEPLOY):
         # a body that can never be valid: acknowledged (200) and kept as a dead letter, never retried
         assert status_of(stack.url(target) + "/", as_tasks(stack, target), "POST", b"{}") == 200
-        assert status_of(stack.url(target) + "/") == 405
+        assert status_of(stack.url(target) + "/", as_tasks(stack, target)) == 405
 
 
 def test_the_task_functions_answer_only_the_tasks_account(stack: LocalStack) -> None:
-    """Besides IAM, in code: no token is a 401, another account's a 403 (the stack's own emulator
-    tokens, as its queue sends them)."""
+    """Cloud Run's front (local.cloud_run_front) answers for IAM: no token is a 403, another
+    account's a 403, a token for another function's URL a 401 (the stack's own emulator tokens)."""
+    json_headers = {"Content-Type": "application/json"}
     for target in (Target.PLAN, Target.EXECUTE_STEP, Target.NOTIFY, Target.DEPLOY):
-        json_headers = {"Content-Type": "application/json"}
-        assert status_of(stack.url(target) + "/", json_headers, "POST", b"{}") == 401
+        assert status_of(stack.url(target) + "/", json_headers, "POST", b"{}") == 403
         other = mint_id_token("someone@notion-agent-local.iam.gserviceaccount.com", stack.url(target))
         headers = json_headers | {"Authorization": f"Bearer {other}"}
         assert status_of(stack.url(target) + "/", headers, "POST", b"{}") == 403
+        elsewhere = mint_id_token(TASKS_SERVICE_ACCOUNT, stack.url(Target.API))
+        headers = json_headers | {"Authorization": f"Bearer {elsewhere}"}
+        assert status_of(stack.url(target) + "/", headers, "POST", b"{}") == 401
     assert status_of(stack.url(Target.OAUTH_CALLBACK) + "/?code=x") == 400
     assert (
         status_of(stack.url(Target.NOTION_WEBHOOK) + "/", {"Content-Type": "application/json"}, "POST", b"{}")
         == 401
     )
+
+
+def test_past_cloud_runs_front_a_task_function_still_checks_and_logs_its_refusals(stack: LocalStack) -> None:
+    """What a misgranted invoker or a public task function would let through reaches the function's
+    own check (functions._caller): a signed (unstripped) token is a 401, another account's forwarded
+    token a 403, each one ``task_caller_refused`` WARNING line with its status and reason, no token."""
+    plan = stack.container_url(Target.PLAN)
+    signed = mint_id_token(TASKS_SERVICE_ACCOUNT, stack.url(Target.PLAN))
+    stranger = mint_id_token("someone@notion-agent-local.iam.gserviceaccount.com", stack.url(Target.PLAN))
+    stripped = stranger.rsplit(".", 1)[0] + ".SIGNATURE_REMOVED_BY_GOOGLE"
+    json_headers = {"Content-Type": "application/json"}
+    assert status_of(plan + "/", json_headers | {"Authorization": f"Bearer {signed}"}, "POST", b"{}") == 401
+    assert status_of(plan + "/", json_headers | {"Authorization": f"Bearer {stripped}"}, "POST", b"{}") == 403
+    text = (stack.workdir / "logs" / "plan.log").read_text(errors="replace")
+    refused = [
+        (e["severity"], e["fields"])
+        for line in text.splitlines()
+        if line.startswith("{")
+        and (e := json.loads(line)).get("fields", {}).get("event") == "task_caller_refused"
+    ]
+    statuses = [(fields["status"], severity) for severity, fields in refused]
+    assert (401, "WARNING") in statuses and (403, "WARNING") in statuses
+    assert all(fields["reason"] for _, fields in refused)
+    assert signed.split(".")[1] not in text and stripped.split(".")[1] not in text
 
 
 def test_no_secret_value_appears_in_any_log_line(stack: LocalStack, demo: dict[str, Any]) -> None:

@@ -101,8 +101,8 @@ def test_the_local_stack_passes_the_smoke_test(origin: str) -> None:
 
 def test_a_task_function_open_to_anyone_fails_it(origin: str, stack: LocalStack) -> None:
     """A task function that answers a stranger (an open door standing for one deployed without its
-    IAM and caller checks) fails the smoke test; the stack's own plan function, which checks its
-    caller in code (functions._caller), and an IAM-guarded one pass."""
+    IAM and caller checks) fails the smoke test; the stack's own plan function, behind Cloud Run's
+    front (local.cloud_run_front) and checking its caller in code, and an IAM-guarded one pass."""
     open_door = _door(lambda *_: (200, [("Content-Type", "application/json")], b"{}"))
     guarded = _door(lambda *_: (403, [], b"Forbidden: no credentials"))
     open_url, iam_url = next(open_door), next(guarded)

@@ -1,7 +1,8 @@
 """The engine in one process against the real things: the Firestore emulator, the local Cloud Tasks
 emulator (queues held: the test decides what is delivered, when, how often, in which order) through
 the production queue adapter, the Notion sandbox over HTTP through the production Notion adapter,
-and plan / execute-step / notify on functions-framework's own apps behind loopback servers. With
+and plan / execute-step / notify on functions-framework's own apps behind loopback servers, each
+behind Cloud Run's front (local.cloud_run_front), as the tasks account's tokens reach them. With
 ``code=True`` the deploy function is served too, against the code sandbox (GitHub and Vercel over
 HTTP through the production adapters), the tenant allowed ``acme/site`` and ``site`` with its tokens.
 
@@ -31,10 +32,12 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from functions._http import CONTAINER
+from local.cloud_run_front import CloudRunFront, Service
 from local.code_sandbox.testing import Admin as CodeAdmin
 from local.code_sandbox.testing import running_code_sandbox
 from local.notion_sandbox import SandboxServer
 from local.notion_sandbox.testing import Admin, QuietHandler
+from local.processes import free_port
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap
 from shared.adapters.offline_model import OfflineModel
@@ -60,6 +63,8 @@ REPOSITORY, VERCEL_PROJECT = "acme/site", "site"  # the code sandbox's seed
 MARKER = re.compile(r"Notion Agent · ref (\S+)")
 BOUNDARIES = ("before_intent", "intent_effect", "effect_result", "result_enqueue")
 DUPLICATES_ATTEMPTS = 100  # the emulator's default max_attempts (see engine_stack)
+TASKS_ACCOUNT = "na-tasks-invoker@notion-agent-local.iam.gserviceaccount.com"
+INVOKER = frozenset({TASKS_ACCOUNT})  # run.invoker on every task function behind the front
 
 
 @contextmanager
@@ -337,7 +342,11 @@ def engine_stack(
         targets = ("plan", "execute_step", "notify", *(("deploy",) if code else ()))
         # Served before their container exists (its settings name their URLs): it is passed in below.
         apps = {t: functions_framework.create_app(t, SOURCE) for t in targets}  # type: ignore[no-untyped-call]
-        urls = {t: stack.enter_context(serve(a)) for t, a in apps.items()}
+        # Each behind Cloud Run's front: the queue's tokens checked as IAM does and forwarded as
+        # Cloud Run forwards them, so every scenario runs the functions' production check (0046).
+        fronts = [Service(free_port(), stack.enter_context(serve(a)), INVOKER) for a in apps.values()]
+        stack.enter_context(CloudRunFront(fronts))
+        urls = {t: front.url for t, front in zip(apps, fronts, strict=True)}
         code_admin: CodeAdmin | None = None
         if code:
             code_sandbox = stack.enter_context(running_code_sandbox())
@@ -353,6 +362,7 @@ def engine_stack(
             "gcp_project": PROJECT,
             "region": REGION,
             "tasks_emulator_host": tasks.grpc_address,
+            "tasks_service_account": TASKS_ACCOUNT,
             "notion_api_base_url": sandbox.url,
             "notion_max_inline_wait_s": 0.0,
             # One workspace carries every run here: paced through the adapter's pacer, ten times

@@ -1,26 +1,25 @@
 """The task functions check their caller in code (functions._caller): the tasks service account's OIDC
-token for the function's own URL, Cloud Scheduler's account on its routes only; the local profile
-verifies the tasks emulator's tokens, production Google-signed ones (here signed by a stand-in key
-whose certificate the verifier is handed in place of Google's), and never the emulator's."""
+token for the function's own URL, Cloud Scheduler's account on its routes only, read as Cloud Run
+forwards it (its signature replaced by SIGNATURE_REMOVED_BY_GOOGLE, decision 0046) in every profile;
+a token that still carries a signature did not pass Cloud Run's IAM check and is refused. Each refusal
+is one ``task_caller_refused`` WARNING line."""
 
-import datetime as dt
+import base64
+import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from flask import Request
-from google.auth import crypt, jwt
 from werkzeug.test import EnvironBuilder
 
 from functions import _caller
 from local.tasks_emulator import mint_id_token
 from shared.config import Settings, Target
 from shared.errors import Forbidden, Unauthenticated
+from shared.logs import CloudLoggingFormatter
 from tests.api_fakes import PLAN_BODY, FakeContainer, client, fakes
 
 __all__ = ["fakes"]
@@ -42,8 +41,21 @@ def checked(fakes: FakeContainer) -> FakeContainer:
     return fakes
 
 
-def bearer(email: str, audience: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_id_token(email, audience)}"}
+def forwarded(email: str, audience: str, **claims: Any) -> str:
+    """An ID token as Cloud Run passes it to the container: the claims Google signed, the signature
+    replaced by SIGNATURE_REMOVED_BY_GOOGLE (as local.cloud_run_front forwards the emulator's)."""
+    now = int(time.time())
+    payload: dict[str, Any] = {"iss": "https://accounts.google.com", "aud": audience, "email": email}
+    payload |= {"email_verified": True, "iat": now, "exp": now + 3600, "sub": "1"} | claims
+
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'kid': 'k1', 'typ': 'JWT'})}.{part(payload)}.SIGNATURE_REMOVED_BY_GOOGLE"
+
+
+def bearer(email: str, audience: str, **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {forwarded(email, audience, **claims)}"}
 
 
 def nothing_done(c: FakeContainer) -> bool:
@@ -68,25 +80,70 @@ def test_the_tasks_accounts_token_for_the_functions_url_is_let_through(
     assert answer.status_code not in (401, 403), answer.json
 
 
-def test_another_account_a_forged_an_expired_or_anothers_audience_token_does_nothing(
+def test_the_token_cloud_run_forwards_from_the_tasks_emulator_is_let_through(checked: FakeContainer) -> None:
+    """The emulator's token as Cloud Run's front passes it on (on the code before decision 0046 the
+    local profile verified the signature, so this forwarded token was a 401)."""
+    url = checked.settings.plan_url
+    token = mint_id_token(TASKS, url).rsplit(".", 1)[0] + ".SIGNATURE_REMOVED_BY_GOOGLE"
+    answer = client("plan", checked).post("/", json=PLAN_BODY, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.json
+
+
+def test_another_account_a_signed_an_expired_or_anothers_audience_token_does_nothing(
     checked: FakeContainer,
 ) -> None:
     plan, url = client("plan", checked), checked.settings.plan_url
-    other_account = plan.post(
-        "/", json=PLAN_BODY, headers=bearer("someone@proj.iam.gserviceaccount.com", url)
+
+    def status(headers: dict[str, str]) -> tuple[int, str]:
+        answer = plan.post("/", json=PLAN_BODY, headers=headers)
+        return answer.status_code, (answer.json or {}).get("reason", "")
+
+    other_account = status(bearer("someone@proj.iam.gserviceaccount.com", url))
+    assert other_account[0] == 403 and "tasks service account" in other_account[1]
+    assert status(bearer(TASKS, url, email_verified=False))[0] == 403
+    other_function = status(bearer(TASKS, checked.settings.notify_url))
+    assert other_function[0] == 401 and "audience" in other_function[1]
+    assert status(bearer(TASKS, url, iss="https://evil.example"))[0] == 401
+    expired = status(bearer(TASKS, url, exp=int(time.time()) - 120))
+    assert expired[0] == 401 and "expired" in expired[1]
+    assert status(bearer(TASKS, url, exp="never"))[0] == 401
+    # Signed by the emulator (or by anyone): it did not come through Cloud Run's IAM check.
+    signed = status({"Authorization": f"Bearer {mint_id_token(TASKS, url)}"})
+    assert signed[0] == 401 and "not forwarded by Cloud Run" in signed[1]
+    unsigned = forwarded(TASKS, url).rsplit(".", 1)[0] + "."
+    assert status({"Authorization": f"Bearer {unsigned}"})[0] == 401
+    not_json = "eyJhbGciOiJub25lIn0.bm90IGpzb24.SIGNATURE_REMOVED_BY_GOOGLE"
+    assert status({"Authorization": f"Bearer {not_json}"}) == (
+        401,
+        "the caller's ID token has unreadable claims",
     )
-    assert other_account.status_code == 403 and other_account.json is not None
-    assert "tasks service account" in other_account.json["reason"]
-    other_function = plan.post("/", json=PLAN_BODY, headers=bearer(TASKS, checked.settings.notify_url))
-    assert other_function.status_code == 401 and other_function.json is not None
-    assert "audience" in other_function.json["reason"]
-    token = mint_id_token(TASKS, url)
-    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
-    assert plan.post("/", json=PLAN_BODY, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
-    expired = mint_id_token(TASKS, url, now=time.time() - 7200)
-    assert plan.post("/", json=PLAN_BODY, headers={"Authorization": f"Bearer {expired}"}).status_code == 401
-    assert plan.post("/", json=PLAN_BODY, headers={"Authorization": "Basic x"}).status_code == 401
+    assert status({"Authorization": "Basic x"})[0] == 401
+    serverless = bearer(TASKS, url) | {"X-Serverless-Authorization": bearer(TASKS, url)["Authorization"]}
+    assert status(serverless)[0] == 401  # Cloud Run checked that header, not Authorization
     assert nothing_done(checked)
+
+
+def test_each_refusal_is_one_warning_line_with_event_status_and_reason(
+    checked: FakeContainer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The line the operator's log metric counts (jsonPayload.fields.event="task_caller_refused"), never
+    carrying the token."""
+    url, plan = checked.settings.plan_url, client("plan", checked)
+    stranger = bearer("someone@proj.iam.gserviceaccount.com", url)
+    signed = {"Authorization": f"Bearer {mint_id_token(TASKS, url)}"}
+    with caplog.at_level(logging.INFO):
+        assert plan.post("/", json=PLAN_BODY, headers=stranger).status_code == 403
+        assert plan.post("/", json=PLAN_BODY, headers=signed).status_code == 401
+        assert plan.post("/", json=PLAN_BODY, headers=bearer(TASKS, url)).status_code == 200
+    formatter = CloudLoggingFormatter("p")
+    lines = [formatter.format(r) for r in caplog.records]
+    entries = [json.loads(line) for line in lines]
+    refused = [e for e in entries if e.get("fields", {}).get("event") == "task_caller_refused"]
+    assert [(e["severity"], e["fields"]["status"]) for e in refused] == [("WARNING", 403), ("WARNING", 401)]
+    assert refused[0]["fields"]["reason"].startswith("this function answers only the tasks service account")
+    assert "not forwarded by Cloud Run" in refused[1]["fields"]["reason"]
+    for token in (stranger["Authorization"], signed["Authorization"]):
+        assert all(piece not in "\n".join(lines) for piece in token.removeprefix("Bearer ").split(".")[:2])
 
 
 def test_cloud_schedulers_account_is_taken_on_its_routes_only(checked: FakeContainer) -> None:
@@ -122,29 +179,7 @@ def test_the_local_profile_without_a_tasks_account_checks_nothing(fakes: FakeCon
     assert client("plan", fakes).post("/", json=PLAN_BODY).status_code == 200
 
 
-# --- production: Google-signed tokens only ----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def google_key() -> tuple[bytes, bytes]:
-    """A stand-in for one of Google's signing keys: (private key PEM, certificate PEM)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "stand-in")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return private, cert.public_bytes(serialization.Encoding.PEM)
+# --- production: the same check, no other path --------------------------------------------------------
 
 
 # A deployment's settings: each task target at https://<target>.example.
@@ -163,68 +198,38 @@ PROD = Settings(
 )
 
 
-def google_token(private: bytes, email: str, audience: str, kid: str = "k1", **claims: Any) -> str:
-    now = int(time.time())
-    payload: dict[str, Any] = {"iss": "https://accounts.google.com", "aud": audience, "email": email}
-    payload |= {"email_verified": True, "iat": now, "exp": now + 3600, "sub": "1"} | claims
-    signer = crypt.RSASigner.from_string(private, key_id=kid)  # type: ignore[no-untyped-call]  # google-auth
-    token: bytes = jwt.encode(signer, payload)  # type: ignore[no-untyped-call]  # google-auth: unannotated
-    return token.decode()
-
-
 def request(path: str = "/", token: str | None = None) -> Request:
     """A request to ``path``, with ``token`` as its bearer token if given."""
     headers = [] if token is None else [("Authorization", f"Bearer {token}")]
     return Request(EnvironBuilder(path=path, headers=headers).get_environ())
 
 
-@pytest.fixture
-def google(monkeypatch: pytest.MonkeyPatch, google_key: tuple[bytes, bytes]) -> list[int]:
-    """Google's certificates are the stand-in's; each fetch is counted."""
-    fetches: list[int] = []
-
-    def fetch() -> dict[str, str]:
-        fetches.append(1)
-        return {"k1": google_key[1].decode()}
-
-    monkeypatch.setattr(_caller, "fetch_certs", fetch)
-    monkeypatch.setattr(_caller, "_certs", {"at": 0.0, "certs": None})
-    return fetches
-
-
 def check(token: str, path: str = "/", target: Target = Target.PLAN) -> None:
     _caller.check_caller(request(path, token), PROD, target)
 
 
-def test_production_takes_a_google_signed_token_of_the_tasks_account_for_its_url(
-    google: list[int], google_key: tuple[bytes, bytes]
-) -> None:
-    private = google_key[0]
-    check(google_token(private, TASKS, "https://plan.example"))
-    check(google_token(private, TASKS, "https://plan.example"))
-    assert len(google) == 1  # the certificates are fetched once per instance, not per task
-    check(google_token(private, SCHEDULER, "https://execute_step.example"), "/sweep", Target.EXECUTE_STEP)
+def test_production_takes_the_token_cloud_run_forwards_and_checks_its_claims() -> None:
+    check(forwarded(TASKS, "https://plan.example"))
+    check(forwarded(SCHEDULER, "https://execute_step.example"), "/sweep", Target.EXECUTE_STEP)
     with pytest.raises(Forbidden):
-        check(google_token(private, SCHEDULER, "https://plan.example"))
+        check(forwarded(SCHEDULER, "https://plan.example"))
     with pytest.raises(Forbidden):
-        check(google_token(private, TASKS, "https://plan.example", email_verified=False))
+        check(forwarded(TASKS, "https://plan.example", email_verified=False))
     with pytest.raises(Unauthenticated, match="audience"):
-        check(google_token(private, TASKS, "https://notify.example"))
+        check(forwarded(TASKS, "https://notify.example"))
     with pytest.raises(Unauthenticated, match="Google"):
-        check(google_token(private, TASKS, "https://plan.example", iss="https://evil.example"))
+        check(forwarded(TASKS, "https://plan.example", iss="https://evil.example"))
+    with pytest.raises(Unauthenticated, match="expired"):
+        check(forwarded(TASKS, "https://plan.example", exp=int(time.time()) - 60))
 
 
-def test_production_never_takes_the_emulators_tokens_nor_an_unknown_key(
-    google: list[int], google_key: tuple[bytes, bytes]
-) -> None:
-    with pytest.raises(Unauthenticated):
-        check(mint_id_token(TASKS, "https://plan.example"))  # signed with the public local key
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    fetched = len(google)
-    with pytest.raises(Unauthenticated):
-        check(google_token(other, TASKS, "https://plan.example", kid="k2"))
-    assert len(google) - fetched <= 1  # an unknown key refetches Google's certificates, once at most
+def test_production_refuses_a_token_that_still_has_a_signature() -> None:
+    """Cloud Run removes the signature of every token its IAM checked: one that keeps it (the
+    emulator's, or a Google-signed one sent where IAM did not look) is refused, not verified."""
+    with pytest.raises(Unauthenticated, match="not forwarded by Cloud Run"):
+        check(mint_id_token(TASKS, "https://plan.example"))
+    google_like = forwarded(TASKS, "https://plan.example").rsplit(".", 1)[0] + ".c2lnbmVkIGJ5IGdvb2dsZQ"
+    with pytest.raises(Unauthenticated, match="not forwarded by Cloud Run"):
+        check(google_like)
     with pytest.raises(Unauthenticated, match="OIDC ID token"):
         _caller.check_caller(request(), PROD, Target.PLAN)
