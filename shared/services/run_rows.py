@@ -13,7 +13,14 @@ from shared.domain import run_rows
 from shared.domain.notion_events import plain_id
 from shared.domain.runs import Waiting
 from shared.domain.tasks.rows import DecideTask, RowTask
-from shared.errors import Conflict, ModelFixableError, NotFound, NothingSent, PermanentError
+from shared.errors import (
+    Conflict,
+    ModelFixableError,
+    NotFound,
+    NothingSent,
+    PermanentError,
+    TransientError,
+)
 from shared.services import humans, page_notes, run_log, runs
 from shared.services.deps import Deps
 from shared.services.run_row_index import note_row
@@ -31,7 +38,8 @@ SET_BACK = (
     "Someone other than Notion Agent changed this row's {changed}. The row was set back as the agent "
     "wrote it, and nothing was decided: read its request again before you decide."
 )
-ROW_CLAIM = timedelta(minutes=2)  # how long a task making a run's row holds the making
+ROW_CLAIM = timedelta(minutes=2)  # how long a task making a run's row holds the making, at most
+ROW_RETRY_S = 2.0  # when a task that found the row being made tries again: making it takes a request
 
 
 def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped", "paced"]:
@@ -109,7 +117,10 @@ def _made_row(
     notion = deps.need_notion(task.tenant_id)
     if task.create:
         now = deps.clock()
-        deps.store.claim_row(task.tenant_id, task.run_id, now, now + ROW_CLAIM)
+        try:
+            deps.store.claim_row(task.tenant_id, task.run_id, now, now + ROW_CLAIM)
+        except TransientError as exc:  # being made: look again soon, not when the lease would end
+            raise TransientError(exc.reason, retry_after_s=ROW_RETRY_S) from exc
         kept = deps.store.row_page(task.tenant_id, task.run_id)  # made by another task meanwhile?
         if kept is not None and kept.page_id != gone:
             return notion.update_page_properties(kept.page_id, props), "updated"
