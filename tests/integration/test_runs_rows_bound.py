@@ -8,14 +8,14 @@ import base64
 import json
 import threading
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
 
 from shared.config import Queue
 from shared.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, RunStatus
-from shared.domain.tasks.rows import DecideTask, RowTask
+from shared.domain.tasks.rows import AnswerTask, DecideTask, RowTask
 from shared.services import run_log
 from shared.services.run_rows import NOT_THE_AGENTS, SET_BACK
 from tests.api_fakes import json_body
@@ -27,20 +27,25 @@ pytestmark = pytest.mark.integration
 HEADERS = {"Authorization": "Bearer ntn_sandbox_demo", "Notion-Version": "2025-09-03"}
 
 
-def _waiting(stack: Stack, tenant_id: str, run_id: str, prompt: str, *, member: bool = False) -> None:
-    """Run ``run_id`` planned (a member's when ``member``) and waiting for approval ``approval-1``."""
+def _waiting(
+    stack: Stack, tenant_id: str, run_id: str, prompt: str, *, member: bool = False, question: bool = False
+) -> None:
+    """Run ``run_id`` planned (a member's when ``member``) and waiting for ``approval-1`` (or, with
+    ``question``, for the answer to ``question-1``)."""
     deps, now = stack.container.engine(), datetime.now(UTC)
-    steps = [PlannedStep(tool="request_approval", args={"summary": prompt})]
+    tool = "ask_question" if question else "request_approval"
+    purpose: Literal["question", "approval"] = "question" if question else "approval"
+    steps = [PlannedStep(tool=tool, args={"question" if question else "summary": prompt})]
     planned = RunPlanned(
         seq=1,
         at=now,
         goal=f"The goal of {run_id}",
         trigger="webhook" if member else "api",
         steps=steps,
-        tools=["request_approval"],
+        tools=[tool],
         member=member,
     )
-    asked = HumanRequested(seq=2, at=now, request_id="approval-1", step=1, purpose="approval", prompt=prompt)
+    asked = HumanRequested(seq=2, at=now, request_id=f"{purpose}-1", step=1, purpose=purpose, prompt=prompt)
     assert run_log.create(deps, tenant_id, run_id, [planned, asked])
     logged = run_log.read(deps, tenant_id, run_id)
     assert logged is not None
@@ -138,6 +143,26 @@ def test_a_row_re_pointed_at_a_members_run_is_set_back_and_the_owners_approve_de
     set_decision(stack, owners["id"], "Approve", DEMO["owner"])  # the owner decides on the row as written
     assert run_tasks(stack, DecideTask) == [{"outcome": "approved request approval-1 of run owners-1"}]
     assert _decided(stack, tenant_id, "members-1") == []
+
+
+def test_the_owners_comment_on_a_row_re_pointed_at_a_members_question_answers_nothing(
+    stack: Stack,
+) -> None:
+    tenant_id, _ = connected(stack)
+    source = make_home(stack, tenant_id)
+    _waiting(stack, tenant_id, "owners-5", "Publish the launch page?")
+    _waiting(stack, tenant_id, "members-5", "Which page should I copy here?", member=True, question=True)
+    assert [a["row"] for a in run_tasks(stack, RowTask)] == ["created", "created"]
+    [owners], [members] = _rows(stack, source, "owners-5"), _rows(stack, source, "members-5")
+    shown = {"Run id": _rich("members-5"), "Request": _rich(_text(members, "Request"))}
+    _as_member(stack, "PATCH", f"/v1/pages/{owners['id']}", {"properties": shown})
+    body = {"parent": {"page_id": owners["id"]}, "rich_text": [{"text": {"content": "The weekly report"}}]}
+    act = {"method": "POST", "path": "/v1/comments", "body": body, "user_id": DEMO["owner"]}
+    assert stack.admin.post("/workspaces/demo/act", act)["status"] == 200
+    stack.deliveries()
+    assert run_tasks(stack, AnswerTask) == [{"outcome": "set back: Run id, Request changed"}]
+    assert _decided(stack, tenant_id, "members-5") == [] and _waits(stack, tenant_id, "members-5")
+    assert _text(_page(stack, owners["id"]), "Run id") == "owners-5"
 
 
 def test_a_members_change_of_a_rows_goal_is_set_back_at_once(stack: Stack) -> None:
