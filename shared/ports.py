@@ -101,6 +101,10 @@ class RunStore(Protocol):
         tasks at once, one makes it. TransientError while another task holds it."""
         ...
 
+    def release_row(self, tenant_id: str, run_id: str) -> None:
+        """Let go of the making of the run's row (:meth:`claim_row`): the making failed."""
+        ...
+
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         """(tenant, run) of runs in ``status`` idle since ``before``: not updated since, and with no
         ``retry_at`` (a step waiting out a Retry-After) at or after it; oldest first."""

@@ -137,6 +137,9 @@ class FakeRunStore(RunStore):
             raise TransientError("this run's row is being made by another task")
         self.row_claims[(tenant_id, run_id)] = until
 
+    def release_row(self, tenant_id: str, run_id: str) -> None:
+        self.row_claims.pop((tenant_id, run_id), None)
+
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         found = [k for k, r in self.runs.items() if r.state.status == status and r.idle_since < before]
         return sorted(found, key=lambda k: self.runs[k].updated_at)[:limit]  # oldest first, as Firestore

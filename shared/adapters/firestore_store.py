@@ -176,6 +176,13 @@ class FirestoreRunStore:
         ref = self._tenant(tenant_id).collection("run_rows").document(run_id)
         take_lease(self._db, ref, now, until, new={"run_id": run_id}, what="this run's row")
 
+    def release_row(self, tenant_id: str, run_id: str) -> None:
+        ref = self._tenant(tenant_id).collection("run_rows").document(run_id)
+        try:
+            ref.update({"lease_until": None})
+        except gexc.NotFound:
+            return  # nothing claimed
+
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         """Runs in ``status`` idle since ``before``: not updated since, and no retry scheduled at or
         after it (``retry_at``, a long Retry-After: :attr:`Run.idle_since`). Oldest first.

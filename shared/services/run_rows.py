@@ -113,22 +113,35 @@ def _made_row(
     """The run's row, with no (live) page kept: one another task kept meanwhile, else one the agent
     made that a query by Run id finds, else a new one when ``task.create``; updated with ``props``.
     None: none, and none to make. A task that may make it first claims the making (``claim_row``):
-    a start and a wait written at once make one row, not two."""
+    a start and a wait written at once make one row, not two. A making that fails lets go of its
+    claim, so the queue's retry goes on at once."""
+    if not task.create:
+        row = _row(deps, task.tenant_id, bot_id, source_id, task.run_id)
+        notion = deps.need_notion(task.tenant_id)
+        return (notion.update_page_properties(str(row["id"]), props), "updated") if row else None
+    now = deps.clock()
+    try:
+        deps.store.claim_row(task.tenant_id, task.run_id, now, now + ROW_CLAIM)
+    except TransientError as exc:  # being made: look again soon, not when the lease would end
+        raise TransientError(exc.reason, retry_after_s=ROW_RETRY_S) from exc
+    try:
+        return _make_row(deps, task, bot_id, source_id, props, gone=gone)
+    except Exception:
+        deps.store.release_row(task.tenant_id, task.run_id)
+        raise
+
+
+def _make_row(
+    deps: Deps, task: RowTask, bot_id: str, source_id: str, props: run_rows.JSON, *, gone: str | None
+) -> tuple[run_rows.JSON, Literal["created", "updated"]]:
+    """With the making claimed: the row kept meanwhile, or the agent's own found, or a new one."""
     notion = deps.need_notion(task.tenant_id)
-    if task.create:
-        now = deps.clock()
-        try:
-            deps.store.claim_row(task.tenant_id, task.run_id, now, now + ROW_CLAIM)
-        except TransientError as exc:  # being made: look again soon, not when the lease would end
-            raise TransientError(exc.reason, retry_after_s=ROW_RETRY_S) from exc
-        kept = deps.store.row_page(task.tenant_id, task.run_id)  # made by another task meanwhile?
-        if kept is not None and kept.page_id != gone:
-            return notion.update_page_properties(kept.page_id, props), "updated"
+    kept = deps.store.row_page(task.tenant_id, task.run_id)  # made by another task meanwhile?
+    if kept is not None and kept.page_id != gone:
+        return notion.update_page_properties(kept.page_id, props), "updated"
     row = _row(deps, task.tenant_id, bot_id, source_id, task.run_id)
     if row is not None:
         return notion.update_page_properties(str(row["id"]), props), "updated"
-    if not task.create:
-        return None
     where = {"type": "data_source_id", "data_source_id": source_id}
     return notion.create_page(where, props), "created"
 

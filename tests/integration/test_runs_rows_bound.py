@@ -259,3 +259,20 @@ def test_a_start_and_a_wait_written_at_once_make_one_row(stack: Stack) -> None:
         )
     [made] = _rows(stack, source, "quick-wait")
     assert select(made, "Decision") == "Waiting" and _text(made, "Request").startswith("approval-1")
+
+
+def test_a_row_task_that_fails_while_making_the_row_lets_its_retry_make_it_at_once(stack: Stack) -> None:
+    tenant_id, _ = connected(stack)
+    source = make_home(stack, tenant_id)
+    _waiting(stack, tenant_id, "failed-make", "Publish the launch page?")
+    for held in stack.pending(Queue.EXECUTE_STEP):
+        if held["url"].endswith(RowTask.ROUTE):
+            stack.tasks.drop(held["name"])
+    task = RowTask(tenant_id=tenant_id, run_id="failed-make", create=True, decision=True)
+    stack.admin.post("/faults", {"status": 500, "count": 2})  # the next read, and its retry inline
+    first = stack.client("execute_step").post(RowTask.ROUTE, json=task.model_dump(mode="json"))
+    assert first.status_code == 503
+    again = stack.client("execute_step").post(RowTask.ROUTE, json=task.model_dump(mode="json"))
+    assert (again.status_code, json_body(again)) == (200, {"row": "created"})  # not held for 2 minutes
+    [made] = _rows(stack, source, "failed-make")
+    assert select(made, "Decision") == "Waiting"
