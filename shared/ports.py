@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from shared.domain.model_calls import ModelReply
     from shared.domain.notifications import Claimed, Links, Mail, NotificationRecord, NotificationStatus
     from shared.domain.notion_grant import NotionGrant
+    from shared.domain.run_rows import KeptRow
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
     from shared.domain.settings import TenantSettings
     from shared.domain.tasks import TaskBody
@@ -83,12 +84,25 @@ class RunStore(Protocol):
         """How many of the tenant's runs are ``running`` (counted up to ``cap``)."""
         ...
 
-    def row_page(self, tenant_id: str, run_id: str) -> str | None:
-        """The id of the run's row in the Runs database, once :meth:`keep_row_page` kept it."""
+    def row_page(self, tenant_id: str, run_id: str) -> KeptRow | None:
+        """The run's row in the Runs database, once :meth:`keep_row_page` kept it."""
         ...
 
-    def keep_row_page(self, tenant_id: str, run_id: str, page_id: str) -> None:
-        """Keep the id of the run's row (``tenants/{t}/run_rows/{r}``), so later writes need no query."""
+    def keep_row_page(
+        self, tenant_id: str, run_id: str, page_id: str, written: dict[str, str] | None = None
+    ) -> None:
+        """Keep the id of the run's row (``tenants/{t}/run_rows/{r}``), so later writes need no query,
+        with the digests of what binds a decision as the agent wrote it (``KeptRow.written``); this
+        ends a claim (:meth:`claim_row`)."""
+        ...
+
+    def claim_row(self, tenant_id: str, run_id: str, now: datetime, until: datetime) -> None:
+        """Take the making of the run's row until ``until`` (no row kept, or only a gone one): of two
+        tasks at once, one makes it. TransientError while another task holds it."""
+        ...
+
+    def release_row(self, tenant_id: str, run_id: str) -> None:
+        """Let go of the making of the run's row (:meth:`claim_row`): the making failed."""
         ...
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
@@ -312,6 +326,10 @@ class TenantStore(Protocol):
 
     def is_run_row(self, tenant_id: str, page_id: str) -> bool:
         """Whether ``page_id`` (plain) was noted as a Runs row: one document read."""
+        ...
+
+    def run_of_row(self, tenant_id: str, page_id: str) -> str | None:
+        """The run whose row the agent noted ``page_id`` (plain) to be; None: not a row it wrote."""
         ...
 
     def claim_day_plan(self, tenant_id: str, day: str, now: datetime, until: datetime) -> Kept:

@@ -13,6 +13,7 @@ from shared.domain.dead_letters import DeadLetter
 from shared.domain.events import ModelUsed
 from shared.domain.notifications import Claimed, DeliveryClaim, Mail, NotificationRecord, NotificationStatus
 from shared.domain.notion_grant import NotionGrant
+from shared.domain.run_rows import KeptRow
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.notify import NotifyTask
@@ -45,7 +46,8 @@ class FakeRunStore(RunStore):
     def __init__(self) -> None:
         self.runs: dict[tuple[str, str], Run] = {}
         self.events: dict[tuple[str, str], dict[int, RunEvent]] = {}
-        self.row_pages: dict[tuple[str, str], str] = {}
+        self.row_pages: dict[tuple[str, str], KeptRow] = {}
+        self.row_claims: dict[tuple[str, str], datetime] = {}
         self.page_runs: dict[tuple[str, str], PageClaim] = {}  # (tenant, page) → its claim
         self.starts_due: dict[str, datetime] = {}  # tenant → its webhook runs' next due start
         self.run_starts: dict[tuple[str, str], datetime] = {}  # (tenant, run) → its reserved start
@@ -120,11 +122,23 @@ class FakeRunStore(RunStore):
         ]
         return min(cap, len(running))
 
-    def row_page(self, tenant_id: str, run_id: str) -> str | None:
+    def row_page(self, tenant_id: str, run_id: str) -> KeptRow | None:
         return self.row_pages.get((tenant_id, run_id))
 
-    def keep_row_page(self, tenant_id: str, run_id: str, page_id: str) -> None:
-        self.row_pages[(tenant_id, run_id)] = page_id
+    def keep_row_page(
+        self, tenant_id: str, run_id: str, page_id: str, written: dict[str, str] | None = None
+    ) -> None:
+        self.row_pages[(tenant_id, run_id)] = KeptRow(page_id, written or {})
+        self.row_claims.pop((tenant_id, run_id), None)
+
+    def claim_row(self, tenant_id: str, run_id: str, now: datetime, until: datetime) -> None:
+        held = self.row_claims.get((tenant_id, run_id))
+        if held is not None and held > now:
+            raise TransientError("this run's row is being made by another task")
+        self.row_claims[(tenant_id, run_id)] = until
+
+    def release_row(self, tenant_id: str, run_id: str) -> None:
+        self.row_claims.pop((tenant_id, run_id), None)
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         found = [k for k, r in self.runs.items() if r.state.status == status and r.idle_since < before]
@@ -370,6 +384,9 @@ class FakeTenantStore(TenantStore):
     def is_run_row(self, tenant_id: str, page_id: str) -> bool:
         self.row_reads += 1
         return (tenant_id, page_id) in self.run_rows
+
+    def run_of_row(self, tenant_id: str, page_id: str) -> str | None:
+        return self.run_rows.get((tenant_id, page_id))
 
     def claim_day_plan(self, tenant_id: str, day: str, now: datetime, until: datetime) -> Kept:
         kept, held = self.day_plans.get((tenant_id, day), (Kept(), None))

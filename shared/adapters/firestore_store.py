@@ -15,8 +15,9 @@ from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.adapters.firestore_docs import plain_times
+from shared.adapters.firestore_docs import plain_times, take_lease
 from shared.domain.events import ModelUsed, event_of
+from shared.domain.run_rows import KeptRow
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.structs import Invalid
 from shared.domain.tasks.plan import PlanTask, next_start
@@ -159,14 +160,28 @@ class FirestoreRunStore:
         (result,) = query.count().get()[0]
         return int(result.value)
 
-    def row_page(self, tenant_id: str, run_id: str) -> str | None:
+    def row_page(self, tenant_id: str, run_id: str) -> KeptRow | None:
         snap = self._tenant(tenant_id).collection("run_rows").document(run_id).get()
-        page = (snap.to_dict() or {}).get("page_id") if snap.exists else None
-        return str(page) if page else None
+        doc = (snap.to_dict() or {}) if snap.exists else {}
+        page, written = doc.get("page_id"), doc.get("written")
+        return KeptRow(str(page), dict(written or {})) if page else None
 
-    def keep_row_page(self, tenant_id: str, run_id: str, page_id: str) -> None:
-        doc = {"run_id": run_id, "page_id": page_id}  # kept as long as the run's own document
-        self._tenant(tenant_id).collection("run_rows").document(run_id).set(doc)
+    def keep_row_page(
+        self, tenant_id: str, run_id: str, page_id: str, written: dict[str, str] | None = None
+    ) -> None:
+        doc = {"run_id": run_id, "page_id": page_id, "written": written or {}, "lease_until": None}
+        self._tenant(tenant_id).collection("run_rows").document(run_id).set(doc)  # as long as the run
+
+    def claim_row(self, tenant_id: str, run_id: str, now: datetime, until: datetime) -> None:
+        ref = self._tenant(tenant_id).collection("run_rows").document(run_id)
+        take_lease(self._db, ref, now, until, new={"run_id": run_id}, what="this run's row")
+
+    def release_row(self, tenant_id: str, run_id: str) -> None:
+        ref = self._tenant(tenant_id).collection("run_rows").document(run_id)
+        try:
+            ref.update({"lease_until": None})
+        except gexc.NotFound:
+            return  # nothing claimed
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         """Runs in ``status`` idle since ``before``: not updated since, and no retry scheduled at or

@@ -19,7 +19,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from shared.adapters.firestore_docs import plain_times
+from shared.adapters.firestore_docs import plain_times, take_lease
 from shared.domain.tenants import EventRecord, Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
 
@@ -210,6 +210,12 @@ class FirestoreTenantStore:
         with _transient():
             return bool(self._run_row_ref(tenant_id, page_id).get().exists)
 
+    def run_of_row(self, tenant_id: str, page_id: str) -> str | None:
+        with _transient():
+            snap = self._run_row_ref(tenant_id, page_id).get()
+        run = (snap.to_dict() or {}).get("run_id") if snap.exists else None
+        return str(run) if run else None
+
     def _day_plan_ref(self, tenant_id: str, day: str) -> Any:
         return self._tenant_ref(tenant_id).collection("day_plans").document(day)
 
@@ -219,23 +225,11 @@ class FirestoreTenantStore:
 
         ref = self._day_plan_ref(tenant_id, day)
         with _transient():
-            for _ in range(_UPDATE_ATTEMPTS):
-                snap = ref.get()
-                doc = (snap.to_dict() or {}) if snap.exists else {}
-                held = doc.get("lease_until")
-                if isinstance(held, datetime) and held > now:
-                    wait = (held - now).total_seconds()
-                    raise TransientError("this day's plan is being written", retry_after_s=wait)
-                try:
-                    if snap.exists:
-                        unchanged = self._db.write_option(last_update_time=snap.update_time)
-                        ref.update({"lease_until": until}, option=unchanged)
-                    else:
-                        ref.create({"lease_until": until, "expires_at": until + KEPT})
-                except (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition):
-                    continue  # claimed or kept meanwhile: look again
-                return _kept(doc)
-        raise TransientError("firestore: this day's plan changed too often at once; try again")
+            new = {"expires_at": until + KEPT}
+            doc = take_lease(
+                self._db, ref, now, until, new=new, what="this day's plan", attempts=_UPDATE_ATTEMPTS
+            )
+            return _kept(doc)
 
     def kept_day_plan(self, tenant_id: str, day: str) -> "Kept | None":
         with _transient():

@@ -1,6 +1,10 @@
 """A run as its row in the agent's Runs database (``shared.domain.agent_home``): the properties a
-row shows, and what an owner's change of the Decision property asks. Pure."""
+row shows, what an owner's change of the Decision property asks, and the digests that bind a decision
+to the row as the agent wrote it (docs/decisions/0049-a-decision-is-bound-to-the-row-the-agent-wrote.md).
+Pure."""
 
+import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
@@ -43,11 +47,19 @@ def _date(at: datetime | None) -> JSON:
 
 
 def properties(
-    run_id: str, state: RunState, trigger_url: str, finished: datetime | None, *, decision: bool = False
+    run_id: str,
+    state: RunState,
+    trigger_url: str,
+    finished: datetime | None,
+    *,
+    decision: bool = False,
+    set_back: bool = False,
 ) -> JSON:
     """The row's properties for ``state``: goal, status, current step, cost. With ``decision`` (the
     run just began to wait) also Decision, Waiting, and Request: the request's id, then its text.
-    Otherwise Decision is left as it is: an owner's choice is never overwritten."""
+    Otherwise Decision is left as it is: an owner's choice is never overwritten. With ``set_back``
+    (someone else changed what binds a decision) Request too, as the run asks now (empty when it
+    waits for nothing), and Decision back to Waiting while it waits."""
     steps = len(state.steps)
     current = ""
     if steps and state.status == RunStatus.RUNNING:
@@ -64,9 +76,11 @@ def properties(
         "Steps": {"number": steps},
         "Cost": {"number": round(state.cost_usd, 4)},
     }
-    if decision and waiting is not None:
+    if (decision or set_back) and waiting is not None:
         props["Decision"] = {"select": {"name": "Waiting"}}
         props["Request"] = _text(f"{waiting.request_id}{_REQUEST_SEP}{waiting.prompt}")
+    elif set_back:
+        props["Request"] = _text("")
     if trigger_url.startswith("https://"):
         props["Trigger page"] = {"url": trigger_url}
     return props
@@ -95,3 +109,37 @@ def decision_of(row: JSON) -> RowDecision:
 def _plain(value: JSON | None) -> str:
     items = (value or {}).get("rich_text") or (value or {}).get("title") or []
     return "".join(str(i.get("plain_text") or (i.get("text") or {}).get("content", "")) for i in items)
+
+
+# What a decision on a row is bound to: the properties that say which run and which request it
+# answers, and what for. The agent keeps a digest of each as it wrote it (``KeptRow.written``).
+BOUND = ("Run id", "Request", "Goal")
+
+
+class KeptRow(NamedTuple):
+    """The row the agent made for a run (``tenants/{t}/run_rows/{run}``): its page id, and the digest
+    of each ``BOUND`` property as the agent last wrote it (``written``; empty for a row kept before
+    digests were)."""
+
+    page_id: str
+    written: Mapping[str, str]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def written(props: JSON, before: Mapping[str, str]) -> dict[str, str]:
+    """The digests of the ``BOUND`` properties after the agent writes ``props``: each one ``props``
+    writes, the others as ``before`` has them (a property never written shows empty)."""
+    return {
+        name: _digest(_plain(props[name])) if name in props else before.get(name, _digest(""))
+        for name in BOUND
+    }
+
+
+def changed(kept: Mapping[str, str], row: JSON) -> list[str]:
+    """The ``BOUND`` properties whose text the row shows differs from what the agent wrote (every one
+    when nothing was kept): someone else changed them."""
+    props = row.get("properties") or {}
+    return [name for name in BOUND if kept.get(name) != _digest(_plain(props.get(name)))]

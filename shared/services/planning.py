@@ -61,15 +61,18 @@ log = logging.getLogger(__name__)
 PAGE_HOLD = timedelta(minutes=10)
 
 
-def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> dict[str, Any]:
+def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> tuple[dict[str, Any], bool]:
     """The page that triggered the run, its data source's schema and a few related tasks (for a
-    member's run, only from the trigger's own data source, if the owner chose it)."""
+    member's run, only from the trigger's own data source, if the owner chose it); and whether the
+    run reads as a member's: ``member``, or its page or comment holds text someone other than the
+    owner (or the agent) wrote (:func:`_by_others`), whoever started it."""
     notion = deps.need_notion(task.tenant_id)
     ctx: dict[str, Any] = {"goal": task.goal, "trigger": task.trigger.model_dump(exclude_none=True)}
     source_id = task.trigger.data_source_id
     if task.trigger.page_id:
         page = notion.retrieve_page(task.trigger.page_id)
-        text = "\n".join(nt.block_text(b) for b in islice(notion.list_children(page["id"]), 50))
+        blocks = list(islice(notion.list_children(page["id"]), 50))
+        text = "\n".join(nt.block_text(b) for b in blocks)
         props = nt.plain_properties(page)
         ctx["page"] = {
             "id": page["id"],
@@ -78,14 +81,33 @@ def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> dict[
             "text": nt.clip(text, 3000),
         }
         source_id = source_id or page.get("parent", {}).get("data_source_id")
+        member = member or _by_others(deps, task, [page, *blocks])
     if source_id:
         schema = notion.retrieve_data_source(source_id).get("properties", {})
         ctx["data_source"] = {"id": source_id, "properties": {n: _prop(p) for n, p in schema.items()}}
     if task.trigger.comment_id:  # what the person asked: the event names the comment, not its text
         comment = notion.get_comment(task.trigger.comment_id)
         ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
+        member = member or _by_others(deps, task, [comment])
     ctx["related"] = _related(deps, task, notion, _sources(deps, task, source_id) if member else None)
-    return ctx
+    return ctx, member
+
+
+def _by_others(deps: Deps, task: PlanTask, objects: list[dict[str, Any]]) -> bool:
+    """Whether someone other than the workspace's owner or the agent's bot created or last edited any
+    of ``objects`` (a page, its blocks, a comment: Notion's ``created_by``, ``last_edited_by``). Its
+    text may then be a member's instructions, so the run reads only within its trigger's reach. An
+    object naming no one counts as no one's; a workspace whose owner is unknown, as everyone's."""
+    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    owner = plain_notion_id(tenant.owner_user_id) if tenant is not None and tenant.owner_user_id else ""
+    bot = plain_notion_id(tenant.bot_id) if tenant is not None and tenant.bot_id else ""
+    authors = {
+        plain_notion_id(str(who.get("id")))
+        for o in objects
+        for who in (o.get("created_by"), o.get("last_edited_by"))
+        if isinstance(who, dict) and who.get("id")
+    }
+    return bool(authors - {owner, bot}) if owner else bool(authors)
 
 
 def _starts_nothing(task: PlanTask, deps: Deps) -> bool:
@@ -322,7 +344,7 @@ def plan_events(
     kind = trigger or task.trigger.kind
     member = member or task.trigger.member
     try:
-        ctx = notion_context(task, deps, member=member)
+        ctx, member = notion_context(task, deps, member=member)
     except ReconnectRequired:
         raise  # no run at all: the connection is gone (start_run drops the trigger)
     except PermanentError as exc:  # the page is gone or closed to us: a run that failed, said why

@@ -6,14 +6,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from shared.domain import run_rows
 from shared.domain.notion_events import plain_id
 from shared.domain.tasks.rows import AnswerTask
 from shared.domain.tenants import Tenant
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.services import humans
 from shared.services.deps import Deps
-from shared.services.run_rows import NOT_THE_OWNER, owned_waiting
+from shared.services.run_rows import NOT_THE_OWNER, bound_row, owned_waiting
 
 if TYPE_CHECKING:
     from shared.domain.runs import Waiting
@@ -57,18 +56,20 @@ def answer_by_comment(task: AnswerTask, deps: Deps) -> str:
 
 
 def _waited_for(task: AnswerTask, deps: Deps, notion: TenantNotion) -> tuple[str, Waiting] | str:
-    """The run the row names and the request it waits for, if that is the one the row's Request
-    names and the run is the current owner's; else why not, in words."""
-    asked = run_rows.decision_of(notion.retrieve_page(task.page_id))
-    if not asked.run_id:
-        return "the row names no run"
+    """The run whose row the agent made at the comment's page and the request it waits for, if the
+    row is as the agent wrote it (``run_rows.bound_row``: else set back), that is the request its
+    Request names and the run is the current owner's; else why not, in words."""
+    bound = bound_row(task.tenant_id, task.page_id, deps, told=False)
+    if isinstance(bound, str):
+        return bound
+    run_id, asked = bound
     try:
-        waiting = owned_waiting(deps, task.tenant_id, asked.run_id)
+        waiting = owned_waiting(deps, task.tenant_id, run_id)
     except NotFound:
         return "no such run of this owner"
     if waiting is None or waiting.request_id != asked.request_id:
         return "decides nothing: the run does not wait for that request"
-    return asked.run_id, waiting
+    return run_id, waiting
 
 
 def _owners_text(comment: dict[str, Any], page_id: str, tenant: Tenant | None) -> str:

@@ -1,16 +1,26 @@
 """The Runs database as a live view of runs, and the owner's decisions made in it. A run's row is
-written by the tasks ``followups.enqueue_row`` names. A person's change of a row decides only when
-the owner alone made it, for the request the row names; anyone else's is set back and answered
-(docs/notion-home.md, "Decisions in Notion")."""
+written by the tasks ``followups.enqueue_row`` names. A person's change of a row decides only on the
+row the agent made for the run, as the agent wrote it, and only when the owner alone made it, for the
+request the row names; anyone else's is set back and answered (docs/notion-home.md, "Decisions in
+Notion"; docs/decisions/0049-a-decision-is-bound-to-the-row-the-agent-wrote.md)."""
 
 import logging
+from datetime import timedelta
 from typing import Literal
 
 from shared.config import Queue
 from shared.domain import run_rows
+from shared.domain.notion_events import plain_id
 from shared.domain.runs import Waiting
 from shared.domain.tasks.rows import DecideTask, RowTask
-from shared.errors import Conflict, ModelFixableError, NotFound, NothingSent
+from shared.errors import (
+    Conflict,
+    ModelFixableError,
+    NotFound,
+    NothingSent,
+    PermanentError,
+    TransientError,
+)
 from shared.services import humans, page_notes, run_log, runs
 from shared.services.deps import Deps
 from shared.services.run_row_index import note_row
@@ -20,6 +30,16 @@ NOT_THE_OWNER = (
     "Only the workspace's owner (the person who connected Notion Agent) decides for the agent: this "
     "change decided nothing and was set back."
 )
+NOT_THE_AGENTS = (
+    "Notion Agent did not make this row, so its Decision decides nothing. Decide a run on the row "
+    "the agent made for it, or in the console."
+)
+SET_BACK = (
+    "Someone other than Notion Agent changed this row's {changed}. The row was set back as the agent "
+    "wrote it, and nothing was decided: read its request again before you decide."
+)
+ROW_CLAIM = timedelta(minutes=2)  # how long a task making a run's row holds the making, at most
+ROW_RETRY_S = 2.0  # when a task that found the row being made tries again: making it takes a request
 
 
 def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped", "paced"]:
@@ -40,82 +60,176 @@ def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipp
         return "paced"
 
 
-def _write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped"]:
+def _write_row(
+    task: RowTask, deps: Deps, *, set_back: bool = False
+) -> Literal["created", "updated", "skipped"]:
     tenant = deps.need_tenants().get(task.tenant_id)
     home = tenant.home if tenant is not None else None
     logged = run_log.read(deps, task.tenant_id, task.run_id)
-    if home is None or home.runs is None or logged is None:
+    if tenant is None or home is None or home.runs is None or logged is None:
         return "skipped"
     state = logged.state
     page = (state.page_id or "").replace("-", "")
     url = f"https://www.notion.so/{page}" if page else ""
-    props = run_rows.properties(task.run_id, state, url, deps.clock(), decision=task.decision)
-    notion = deps.need_notion(task.tenant_id)
+    props = run_rows.properties(
+        task.run_id, state, url, deps.clock(), decision=task.decision, set_back=set_back
+    )
     outcome: Literal["created", "updated", "skipped"] = "updated"
-    row = _kept_row(deps, task, props)
+    kept = deps.store.row_page(task.tenant_id, task.run_id)
+    row = _kept_row(deps, task, kept, props)
     if row is None:
-        row = _row(deps, task.tenant_id, home.runs.data_source_id, task.run_id)
-        if row is not None:
-            row = notion.update_page_properties(str(row["id"]), props)
-        elif task.create:
-            where = {"type": "data_source_id", "data_source_id": home.runs.data_source_id}
-            row, outcome = notion.create_page(where, props), "created"
-        else:
+        gone = kept.page_id if kept is not None else None
+        found = _made_row(deps, task, tenant.bot_id, home.runs.data_source_id, props, gone=gone)
+        if found is None:
             return "skipped"
-        deps.store.keep_row_page(task.tenant_id, task.run_id, str(row["id"]))
+        (row, outcome), kept = found, None
         note_row(deps, task.tenant_id, task.run_id, row)
+    before = kept.written if kept is not None else {}
+    written = run_rows.written(props, before)
+    if kept is None or written != before:
+        deps.store.keep_row_page(task.tenant_id, task.run_id, str(row["id"]), written)
     if task.note:
         page_notes.send_start(deps, task.tenant_id, task.run_id, state, str(row.get("url") or ""))
     return outcome
 
 
-def _kept_row(deps: Deps, task: RowTask, props: run_rows.JSON) -> run_rows.JSON | None:
+def _kept_row(
+    deps: Deps, task: RowTask, kept: run_rows.KeptRow | None, props: run_rows.JSON
+) -> run_rows.JSON | None:
     """The row updated at its kept page id; None when none is kept or that page is gone (in the
     trash, or deleted: then it is looked for again)."""
-    kept = deps.store.row_page(task.tenant_id, task.run_id)
     if kept is None:
         return None
     try:
-        return deps.need_notion(task.tenant_id).update_page_properties(kept, props)
+        return deps.need_notion(task.tenant_id).update_page_properties(kept.page_id, props)
     except (NotFound, ModelFixableError):  # Notion's 404, or 400 for a page in the trash
         log.info("run %s: its kept Runs row is gone; looking for it again", task.run_id)
         return None
 
 
-def _row(deps: Deps, tenant_id: str, source_id: str, run_id: str) -> dict[str, object] | None:
+def _made_row(
+    deps: Deps, task: RowTask, bot_id: str, source_id: str, props: run_rows.JSON, *, gone: str | None
+) -> tuple[run_rows.JSON, Literal["created", "updated"]] | None:
+    """The run's row, with no (live) page kept: one another task kept meanwhile, else one the agent
+    made that a query by Run id finds, else a new one when ``task.create``; updated with ``props``.
+    None: none, and none to make. A task that may make it first claims the making (``claim_row``):
+    a start and a wait written at once make one row, not two. A making that fails lets go of its
+    claim, so the queue's retry goes on at once."""
+    if not task.create:
+        row = _row(deps, task.tenant_id, bot_id, source_id, task.run_id)
+        notion = deps.need_notion(task.tenant_id)
+        return (notion.update_page_properties(str(row["id"]), props), "updated") if row else None
+    now = deps.clock()
+    try:
+        deps.store.claim_row(task.tenant_id, task.run_id, now, now + ROW_CLAIM)
+    except TransientError as exc:  # being made: look again soon, not when the lease would end
+        raise TransientError(exc.reason, retry_after_s=ROW_RETRY_S) from exc
+    try:
+        return _make_row(deps, task, bot_id, source_id, props, gone=gone)
+    except Exception:
+        deps.store.release_row(task.tenant_id, task.run_id)
+        raise
+
+
+def _make_row(
+    deps: Deps, task: RowTask, bot_id: str, source_id: str, props: run_rows.JSON, *, gone: str | None
+) -> tuple[run_rows.JSON, Literal["created", "updated"]]:
+    """With the making claimed: the row kept meanwhile, or the agent's own found, or a new one."""
+    notion = deps.need_notion(task.tenant_id)
+    kept = deps.store.row_page(task.tenant_id, task.run_id)  # made by another task meanwhile?
+    if kept is not None and kept.page_id != gone:
+        return notion.update_page_properties(kept.page_id, props), "updated"
+    row = _row(deps, task.tenant_id, bot_id, source_id, task.run_id)
+    if row is not None:
+        return notion.update_page_properties(str(row["id"]), props), "updated"
+    where = {"type": "data_source_id", "data_source_id": source_id}
+    return notion.create_page(where, props), "created"
+
+
+def _row(deps: Deps, tenant_id: str, bot_id: str, source_id: str, run_id: str) -> dict[str, object] | None:
+    """The row of ``run_id`` the agent itself made (a query by Run id); a row anyone else made, even
+    naming this run, is never taken for it."""
     where = {"property": "Run id", "rich_text": {"equals": run_id}}
-    return next(iter(deps.need_notion(tenant_id).query_data_source(source_id, filter=where)), None)
+    rows = deps.need_notion(tenant_id).query_data_source(source_id, filter=where)
+    bot = plain_id(bot_id)
+    return next(
+        (r for r in rows if bot and plain_id(str((r.get("created_by") or {}).get("id", ""))) == bot), None
+    )
 
 
 def apply_row_decision(task: DecideTask, deps: Deps) -> str:
-    """Act on a person's change of a Runs row. The owner's Approve or Reject of the request the row
-    names is recorded once; a repeat, or a change for an older request, decides nothing. Anyone
-    else's is set back to Waiting and answered with a comment. Returns what happened, in words."""
-    notion = deps.need_notion(task.tenant_id)
-    asked = run_rows.decision_of(notion.retrieve_page(task.page_id))
-    decision = asked.decision
-    if decision == "" or not asked.run_id:
+    """Act on a person's change of a Runs row. It counts only on the row the agent made for a run
+    (its page id kept), whose Run id, Request and Goal are as the agent wrote them: a row changed
+    there by anyone else is set back and the owner told; a row the agent did not make is answered.
+    The owner's Approve or Reject of the request the row names is then recorded once; a repeat, or a
+    change for an older request, decides nothing. Anyone else's is set back to Waiting and answered
+    with a comment. A row Notion cannot read decides nothing (no retry). Returns what happened, in
+    words."""
+    bound = bound_row(task.tenant_id, task.page_id, deps, told=True)
+    if isinstance(bound, str):
+        return bound
+    run_id, asked = bound
+    decision = asked.decision or None
+    if decision is None:
         return "the row asks nothing"
+    refused = _why_not(task, deps, run_id, asked.request_id)
+    if refused:
+        return refused
     try:
-        waiting = owned_waiting(deps, task.tenant_id, asked.run_id)
+        humans.respond(deps, task.tenant_id, run_id, decision, request_id=asked.request_id, via="notion")
+    except Conflict as exc:  # decided meanwhile (this change delivered twice, a link, the console)
+        return f"decides nothing: {exc.reason}"
+    return f"{decision}d request {asked.request_id} of run {run_id}"
+
+
+def _why_not(task: DecideTask, deps: Deps, run_id: str, request_id: str) -> str:
+    """Why the change of a bound row decides nothing ("" when it decides): the run is not the
+    owner's, the change is not the owner's alone (then set back to Waiting and answered), or the run
+    does not wait for that request."""
+    try:
+        waiting = owned_waiting(deps, task.tenant_id, run_id)
     except NotFound:
         return "no such run of this owner"
-    current = waiting is not None and waiting.request_id == asked.request_id
+    current = waiting is not None and waiting.request_id == request_id
     if not task.by_owner:
+        notion = deps.need_notion(task.tenant_id)
         if current:
             notion.update_page_properties(task.page_id, {"Decision": {"select": {"name": "Waiting"}}})
         notion.add_comment(task.page_id, NOT_THE_OWNER)
         log.warning("a Runs row's decision by someone other than the owner was refused and set back")
         return "refused: not the owner"
-    if not current:
-        return "decides nothing: the run does not wait for that request"
+    return "" if current else "decides nothing: the run does not wait for that request"
+
+
+def bound_row(
+    tenant_id: str, page_id: str, deps: Deps, *, told: bool
+) -> tuple[str, run_rows.RowDecision] | str:
+    """The run whose row the agent made at ``page_id`` and what the row asks, when the row is as the
+    agent wrote it; else why it decides nothing, in words. A row whose Run id, Request or Goal
+    someone else changed is written again as the agent writes it, with a comment saying so. With
+    ``told``, a row the agent did not make that asks a decision gets a comment saying it decides
+    nothing. The run comes from the agent's own records, never from the row."""
+    notion = deps.need_notion(tenant_id)
+    run_id = deps.need_tenants().run_of_row(tenant_id, plain_id(page_id))
+    kept = deps.store.row_page(tenant_id, run_id) if run_id else None
     try:
-        humans.respond(
-            deps, task.tenant_id, asked.run_id, decision, request_id=asked.request_id, via="notion"
-        )
-    except Conflict as exc:  # decided meanwhile (this change delivered twice, a link, the console)
-        return f"decides nothing: {exc.reason}"
-    return f"{decision}d request {asked.request_id} of run {asked.run_id}"
+        row = notion.retrieve_page(page_id)
+    except (NotFound, PermanentError) as exc:  # gone, closed to the agent, the connection revoked
+        log.info("a Runs row could not be read, so it decides nothing: %s", exc.reason)
+        return "decides nothing: the row could not be read"
+    asked = run_rows.decision_of(row)
+    if run_id is None or kept is None or plain_id(kept.page_id) != plain_id(page_id):
+        if told and asked.decision:
+            notion.add_comment(page_id, NOT_THE_AGENTS)
+        log.warning("a decision on a Runs row the agent did not make decided nothing")
+        return "decides nothing: not a row the agent made"
+    changed = run_rows.changed(kept.written, row)
+    if changed:
+        _write_row(RowTask(tenant_id=tenant_id, run_id=run_id), deps, set_back=True)
+        notion.add_comment(page_id, SET_BACK.format(changed=", ".join(changed)))
+        log.warning("a Runs row changed by someone other than the agent was set back: %s", changed)
+        return f"set back: {', '.join(changed)} changed"
+    return run_id, asked
 
 
 def owned_waiting(deps: Deps, tenant_id: str, run_id: str) -> Waiting | None:

@@ -74,13 +74,14 @@ def run_again(
     queue: TaskQueue,
 ) -> dict[str, Any]:
     """Queue a new run with the goal and the page of one of the owner's runs, started by the owner by
-    hand (trigger ``manual``). With a ``request_id``, a retry names the same new run (nothing more is
-    queued: planning creates a run once)."""
+    hand (trigger ``manual``), with the reach of the run it repeats: a member's run again reads only
+    within its trigger's reach (``Trigger.member``). With a ``request_id``, a retry names the same new
+    run (nothing more is queued: planning creates a run once)."""
     run = owned_run(tenant_id, run_id, store, tenants)
     _check_usable(tenant_id, tenants)
     suffix = request_id or uuid.uuid4().hex[:12]
     digest = hashlib.sha256(f"{run_id}:{suffix}".encode()).hexdigest()[:16]
-    trigger = Trigger(kind="manual", page_id=run.state.page_id, by_owner=True)
+    trigger = Trigger(kind="manual", page_id=run.state.page_id, by_owner=not run.state.member)
     return _queue(tenant_id, f"again-{digest}", run.state.goal, trigger, queue)
 
 
