@@ -280,26 +280,26 @@ def _ask_model(deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attemp
     max_steps = deps.settings.run_max_steps
     for _ in range(1 + deps.settings.plan_max_reasks):
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
-        problem = spend.budget_problem(deps, task.tenant_id, spent, attempts.grants)
-        if problem:
-            return Asked(None, problem, over_budget=True)
-        try:
-            reply = deps.need_model().generate(
-                "plan", prompt_context.plan_prompt(task.goal, ctx, errors, max_steps), PlanOut
-            )
-            deps.spend.note_spent(task.tenant_id, reply.usage.cost_usd)
-            attempts.used(deps, reply.usage)
-            page = task.trigger.page_id
-            plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
-            return Asked(plan)  # ModelFixableError: a plan that failed it
-        except ModelUnavailable as exc:  # every call would fail alike: the run fails, naming the setting
-            return Asked(None, exc.reason)
-        except ModelFixableError as exc:
-            if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
-                deps.spend.note_spent(task.tenant_id, exc.usage.cost_usd)
-                attempts.used(deps, exc.usage)
-            errors.append(exc.reason)
-            attempts.failed(deps, exc.reason)
+        with spend.model_call(deps, task.tenant_id, spent, attempts.grants) as call:
+            if call.problem:
+                return Asked(None, call.problem, over_budget=True)
+            try:
+                reply = deps.need_model().generate(
+                    "plan", prompt_context.plan_prompt(task.goal, ctx, errors, max_steps), PlanOut
+                )
+                call.paid(reply.usage.cost_usd)
+                attempts.used(deps, reply.usage)
+                page = task.trigger.page_id
+                plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
+                return Asked(plan)  # ModelFixableError: a plan that failed it
+            except ModelUnavailable as exc:  # every call would fail alike: the run fails, naming the setting
+                return Asked(None, exc.reason)
+            except ModelFixableError as exc:
+                if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
+                    call.paid(exc.usage.cost_usd)
+                    attempts.used(deps, exc.usage)
+                errors.append(exc.reason)
+                attempts.failed(deps, exc.reason)
     return Asked(None, errors[-1])
 
 
