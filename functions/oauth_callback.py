@@ -3,9 +3,8 @@
 A state that is not genuine, unexpired, unused and this browser's is a 400 storing nothing. Else the
 browser is redirected (302) to the frontend with the outcome in the fragment, ``error`` and a
 ``reason`` for a refusal (``access_denied``, ``connected_by_another_user``, ``connection_changed``,
-the sign-up policy's ``not_allowed``, ``not_invited`` and ``invite_used_up``);
-the nonce cookie is cleared either way. A connect sets the session cookie (never in the URL). See
-:mod:`shared.services.connect`.
+and the sign-up policy's ``not_allowed``, ``not_invited``, ``invite_used_up``); the nonce cookie is
+cleared either way. A connect sets the session cookie (never in the URL): :mod:`shared.services.connect`.
 """
 
 from flask import Request, Response

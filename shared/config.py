@@ -636,7 +636,7 @@ def _signup_problems(s: Settings) -> list[str]:
         if not _DOMAIN.fullmatch(entry)
     ]
     if s.signup_policy == "allowlist" and not (
-        s.signup_workspace_ids.strip() or s.signup_email_domains.strip()
+        _entries(s.signup_workspace_ids) or _entries(s.signup_email_domains)
     ):
         problems.append(
             "NA_SIGNUP_POLICY: allowlist needs NA_SIGNUP_WORKSPACE_IDS or NA_SIGNUP_EMAIL_DOMAINS (an "

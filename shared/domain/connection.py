@@ -164,10 +164,8 @@ def tenant_from_grant(
     *,
     new_settings: TenantSettings | None = None,
 ) -> Tenant:
-    """The tenant after a successful connect: a new one, or the existing one updated and active, its
-    tokens in ``token_secret`` (this connection's, :func:`token_secret_name`). A new tenant, or one a
-    new owner takes over, starts with ``new_settings`` (the operator's default budgets: the connect
-    flow's :func:`new_tenant_settings`), else with :class:`TenantSettings`' own defaults.
+    """The tenant after a successful connect: a new one (with ``new_settings``, default
+    :class:`TenantSettings`), or the existing one updated and active, its tokens in ``token_secret``.
 
     Its owner reconnecting keeps the session epoch; a new or revoked tenant (or one without an epoch)
     gets a new one, so no earlier session acts for it. Another person connecting a disconnected

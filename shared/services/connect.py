@@ -89,10 +89,10 @@ class Connecting(NamedTuple):
 def begin_connect(deps: Connecting, invite: str = "") -> ConnectStart:
     """Notion's authorize URL with a fresh signed state, and the nonce for the browser's cookie.
 
-    ``invite``: the invite code the person brings (the ``X-Invite-Code`` header), under the invite
-    sign-up policy: one that is not a code, unknown (400) or used up (409) is refused here, before the
-    person goes to Notion; a good one is carried in the state as its key (its use is taken when the
-    connection is made). Under another policy a code is ignored. Writes nothing."""
+    ``invite``: the code the person brings (the ``X-Invite-Code`` header). Under the invite sign-up
+    policy, one that is not a code or unknown (400) or used up (409) is refused here, before the person
+    goes to Notion. A good one travels in the state as its key; its use is taken at the callback. Under
+    another policy a code is ignored. Writes nothing."""
     now = time.time()
     key = signup.invite_key(invite) if invite and deps.settings.signup_policy == "invite" else ""
     if key:
@@ -209,10 +209,9 @@ def _signup_refusal(
 ) -> signup.Refusal | None:
     """Why the sign-up policy refuses this grant, or None (docs/decisions/0051-who-may-connect.md).
 
-    open: nobody is refused. allowlist: the workspace id or the owner's email domain must be listed,
-    at every connect (a workspace taken off the list cannot connect again). invite: a workspace with
-    no tenant yet needs the invite its state carries, whose use is taken here (atomically); one that
-    was admitted before reconnects without one."""
+    Open refuses nobody. Allowlist: the workspace id or the owner's email domain must be listed, at
+    every connect. Invite: a workspace with no tenant yet needs the invite its state carries, and one
+    use of it is taken here (atomically). A workspace admitted before reconnects without one."""
     s = deps.settings
     if s.signup_policy == "allowlist":
         workspaces, domains = s.signup_allowlist()

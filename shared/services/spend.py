@@ -1,13 +1,10 @@
-"""Budgets checked before every model call: the run's own cost (in its state) and the tenant's day
-and month spend, summed from its append-only ``model_used`` events (no hot counter document); then
-the deployment's daily cap over all tenants (``NA_SPEND_CAP_DAY_USD``), on one counter per day.
+"""Budgets checked before every model call: the run's own cost (in its state), the tenant's day
+and month spend summed from its ``model_used`` events, then the deployment's daily cap.
 
 Sums and budgets are cached per instance for ``spend_cache_ttl_s``, plus what the instance spent
 since. A call the cached budgets would stop reads them again first, so a stop is made only on the
-budgets as stored; a lowered budget or others' spend takes effect within the cache time. The daily
-cap is never cached: each call reserves ``NA_MODEL_CALL_RESERVE_USD`` on the counter before it is
-made (atomic, so calls at the cap cannot pass it together) and replaces it with its cost once paid
-(docs/decisions/0051-who-may-connect.md).
+budgets as stored. The daily cap is a counter, never cached (:func:`model_call`; why:
+docs/decisions/0051-who-may-connect.md).
 """
 
 import logging

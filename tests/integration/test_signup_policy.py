@@ -157,3 +157,23 @@ def test_without_an_invite_a_new_workspace_is_refused_and_nothing_stored(stack: 
 def test_under_another_policy_an_invite_is_ignored(stack: Stack) -> None:
     stack = with_settings(stack, signup_policy="open")
     assert connect(stack, "demo", invite="anything at all")["connected"] == "true"
+
+
+def test_the_operators_make_invite_makes_a_code_that_connects(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tools import invites
+
+    for name, value in {
+        "NA_GCP_PROJECT": stack.settings.gcp_project,
+        "NA_FIRESTORE_EMULATOR_HOST": stack.settings.firestore_emulator_host,
+        "NA_FRONTEND_URL": stack.settings.frontend_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert invites.main(["--uses", "2"]) == 0
+    printed = capsys.readouterr().out
+    code = printed.split("invite code (shown once): ", 1)[1].split()[0]
+    assert f"{stack.settings.frontend_url}#invite={code}" in printed and "RESULT invite uses=2" in printed
+    stack = with_settings(stack, signup_policy="invite")
+    assert connect(stack, "demo", invite=code)["connected"] == "true"
+    assert stack.container.invites.uses_left(signup.invite_key(code)) == 1
