@@ -3,6 +3,7 @@ codes. Through the real api GET /connect, the Notion sandbox's OAuth and the oau
 Firestore emulator; a refused connect stores nothing and revokes the token Notion gave."""
 
 import dataclasses
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,7 +109,10 @@ def make_invite(stack: Stack, uses: int) -> str:
     return code
 
 
-def test_an_invite_admits_as_many_workspaces_as_its_uses(stack: Stack) -> None:
+def test_an_invite_admits_as_many_workspaces_as_its_uses(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     workspace(stack, "acme")
     stack = with_settings(stack, signup_policy="invite")
     code = make_invite(stack, 1)
@@ -122,6 +126,7 @@ def test_an_invite_admits_as_many_workspaces_as_its_uses(stack: Stack) -> None:
     assert answer.status_code == 409 and "used up" in json_body(answer)["reason"]
     docs = [d.to_dict() for d in stack.db.collection("invites").stream()]
     assert code not in str(docs) and [d.id for d in stack.db.collection("invites").stream()] == [key]
+    assert caplog.records and code not in caplog.text  # never logged, by us or by a library
 
 
 def test_an_invite_used_up_while_connecting_stores_nothing(stack: Stack) -> None:
