@@ -114,6 +114,10 @@ class RunStore(Protocol):
         """Add ``usd`` (negative: give back) to the deployment's spend of ``day``, without a cap."""
         ...
 
+    def day_spend(self, day: str) -> float:
+        """The deployment's spend of ``day`` as counted (reservations included), all tenants."""
+        ...
+
     def claim_page(
         self,
         tenant_id: str,

@@ -154,6 +154,9 @@ class FakeRunStore(RunStore):
     def settle_spend(self, day: str, usd: float) -> None:
         self.spend_by_day[day] = self.spend_by_day.get(day, 0.0) + usd
 
+    def day_spend(self, day: str) -> float:
+        return self.spend_by_day.get(day, 0.0)
+
     def claim_page(
         self,
         tenant_id: str,

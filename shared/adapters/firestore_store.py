@@ -239,6 +239,13 @@ class FirestoreRunStore:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         return False
 
+    def day_spend(self, day: str) -> float:
+        try:
+            snap = self._db.collection("spend_days").document(day).get()
+        except _TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+        return float(snap.get("usd")) if snap.exists else 0.0
+
     def settle_spend(self, day: str, usd: float) -> None:
         ref = self._db.collection("spend_days").document(day)
         try:

@@ -81,6 +81,7 @@ def budget_problem(deps: Deps, tenant_id: str, run_cost_usd: float, grants: int)
     return over_budget(spend, _budget(deps, tenant_id, fresh=True), grants)
 
 
+_CENTS_EPSILON = 1e-9  # as the counter's own check (FirestoreRunStore.reserve_spend)
 SPEND_CAP_REACHED = (
     "the service's daily model budget, shared by every workspace, is spent (its operator's cap); "
     "model calls resume after midnight UTC"
@@ -134,9 +135,19 @@ def model_call(deps: Deps, tenant_id: str, run_cost_usd: float, grants: int) -> 
 
 
 def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
-    """The workspace budget (day or month) that stops every model call now, whatever a person approves."""
+    """The budget that stops every model call of the workspace now, whatever a person approves: its
+    day or month budget, or the deployment's daily cap when not one more call fits (``service``)."""
     day_usd, month_usd = _tenant_spend(deps, tenant_id)
-    return over_tenant_budget(day_usd, month_usd, deps.budget(tenant_id))
+    return over_tenant_budget(day_usd, month_usd, deps.budget(tenant_id)) or _cap_reached(deps)
+
+
+def _cap_reached(deps: Deps) -> TenantOverBudget | None:
+    """The deployment's daily cap, when the counter leaves no room for one more call's reservation."""
+    s = deps.settings
+    counted = deps.store.day_spend(deps.clock().strftime("%Y-%m-%d"))
+    if counted + s.model_call_reserve_usd > s.spend_cap_day_usd + _CENTS_EPSILON:
+        return TenantOverBudget("service", SPEND_CAP_REACHED)
+    return None
 
 
 def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
@@ -148,7 +159,7 @@ def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
     day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
     day_usd, month_usd = deps.store.spend(tenant_id, day, month)
     budget = deps.budget(tenant_id)
-    spent = over_tenant_budget(day_usd, month_usd, budget)
+    spent = over_tenant_budget(day_usd, month_usd, budget) or _cap_reached(deps)
     days = [(now - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(CHART_DAYS - 1, -1, -1)]
     per_day = deps.store.spend_days(tenant_id, days)
     return {

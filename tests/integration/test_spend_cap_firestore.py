@@ -49,6 +49,7 @@ def test_concurrent_reservations_at_the_cap_let_exactly_those_that_fit(firestore
         granted = list(pool.map(reserve, range(CALLS)))
     assert granted.count(True) == FIT
     assert total(firestore_db) == pytest.approx(1.0)  # the refused ones took theirs back
+    assert store.day_spend(DAY) == pytest.approx(1.0) and store.day_spend("2026-11-22") == 0.0
 
 
 @dataclass

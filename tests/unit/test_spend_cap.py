@@ -7,16 +7,22 @@ import json
 from contextlib import suppress
 from datetime import UTC, datetime
 
+import pytest
+
+from shared.config import Queue
 from shared.domain.events import RunStatus
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
-from shared.errors import TransientError
+from shared.errors import Conflict, TransientError
+from shared.services import humans, spend
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.services.spend import SPEND_CAP_REACHED
 from tests.engine_fakes import FakeModel, connected_tenants, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
+from tests.support.trigger_gates import setup as trigger_setup
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DAY = "2026-11-21"
@@ -105,3 +111,38 @@ def test_a_step_whose_model_call_meets_the_cap_stops_as_at_a_spent_budget() -> N
     assert run.state.waiting is not None and run.state.waiting.budget
     assert SPEND_CAP_REACHED in run.state.waiting.prompt
     assert [name for name, _ in model.prompts] == ["PlanOut"]  # the draft was never asked for
+
+
+# -- once the cap is spent, as a spent workspace budget: events start nothing, approvals are refused --
+
+
+def webhook_change(n: int) -> PlanTask:
+    trigger = Trigger(
+        kind="webhook", event_id=f"ev{n}", event_type="page.content_updated", page_id=f"page-{n}"
+    )
+    return PlanTask(tenant_id="t1", run_id=f"wh-ev{n}", trigger=trigger)
+
+
+def test_while_the_cap_is_spent_notion_events_start_nothing_and_the_owner_is_told_once() -> None:
+    deps, model, notion = trigger_setup(spend_cap_day_usd=0.0)
+    for n in (1, 2, 3):
+        assert start_run(webhook_change(n), deps) is False
+    assert model.prompts == [] and notion.calls == []  # no run, no Notion read
+    assert isinstance(deps.queue, FakeQueue)
+    [(queue, note, name, _)] = deps.queue.tasks  # one notice for the day, whatever the events
+    assert queue is Queue.NOTIFY and isinstance(note, NotifyTask)
+    assert name == "notify:t1:spend-cap-20261121"
+    assert "service's budget is spent" in note.subject and SPEND_CAP_REACHED in note.text
+    assert "raise" not in note.text  # no setting of the owner's lifts the operator's cap
+    assert spend.usage(deps, "t1")["paused"] == SPEND_CAP_REACHED
+
+
+def test_approving_a_run_stopped_by_the_cap_is_refused_while_it_is_spent() -> None:
+    deps = capped(FakeModel({"PlanOut": [FINISH]}), cap=0.0)
+    assert plan(deps, "r1") == RunStatus.WAITING_FOR_HUMAN
+    with pytest.raises(Conflict) as caught:
+        humans.respond(deps, "t1", "r1", "approve")
+    assert SPEND_CAP_REACHED in caught.value.reason and "after midnight UTC" in caught.value.reason
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None and run.state.status == RunStatus.WAITING_FOR_HUMAN  # nothing recorded
+    assert humans.respond(deps, "t1", "r1", "reject").status == RunStatus.CANCELLED
