@@ -4,6 +4,8 @@ Firestore emulator; a refused connect stores nothing and revokes the token Notio
 
 import dataclasses
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -182,3 +184,19 @@ def test_the_operators_make_invite_makes_a_code_that_connects(
     stack = with_settings(stack, signup_policy="invite")
     assert connect(stack, "demo", invite=code)["connected"] == "true"
     assert stack.container.invites.uses_left(signup.invite_key(code)) == 1
+
+
+def test_concurrent_connects_take_at_most_the_uses_an_invite_has(stack: Stack) -> None:
+    invites = with_settings(stack, signup_policy="invite").container.invites
+    key = signup.invite_key(make_invite(stack, 3))
+    start = threading.Barrier(10, timeout=30)
+
+    def use(_: int) -> bool:
+        start.wait()
+        return invites.use(key)
+
+    with ThreadPoolExecutor(10) as pool:
+        taken = list(pool.map(use, range(10)))
+    assert taken.count(True) == 3 and invites.uses_left(key) == 0
+    invites.give_back(key)  # a connect that stored nothing returns its use
+    assert invites.uses_left(key) == 1 and invites.uses_left(signup.invite_key("nainv_unknown")) is None
