@@ -43,6 +43,7 @@ bootstrap.preload(
     "secrets",
     "tenants",
     "oauth_states",
+    "invites",
     "webhook_events",
     "notifications",
     "api_keys",

@@ -2,9 +2,9 @@
 
 A state that is not genuine, unexpired, unused and this browser's is a 400 storing nothing. Else the
 browser is redirected (302) to the frontend with the outcome in the fragment, ``error`` and a
-``reason`` for a refusal (``access_denied``, ``connected_by_another_user``, ``connection_changed``);
-the nonce cookie is cleared either way. A connect sets the session cookie (never in the URL). See
-:mod:`shared.services.connect`.
+``reason`` for a refusal (``access_denied``, ``connected_by_another_user``, ``connection_changed``,
+and the sign-up policy's ``not_allowed``, ``not_invited``, ``invite_used_up``); the nonce cookie is
+cleared either way. A connect sets the session cookie (never in the URL): :mod:`shared.services.connect`.
 """
 
 from flask import Request, Response
@@ -16,7 +16,7 @@ from shared.domain.connection import NONCE_COOKIE, session_cookie
 from shared.services.connect import complete_connect
 from shared.services.sessions import SESSION_TTL_S
 
-bootstrap.preload("tenants", "oauth_states", "secrets", "notion_oauth")
+bootstrap.preload("tenants", "oauth_states", "invites", "secrets", "notion_oauth")
 
 
 def oauth_callback(request: Request) -> Response:

@@ -17,3 +17,9 @@ dead-letters: $(VENV)/.synced
 signing-key: $(VENV)/.synced
 	@test "$(STEP)" = stage -o "$(STEP)" = promote || { echo "usage: ... | make -s signing-key STEP=stage|promote" >&2; exit 2; }
 	@$(PY) -m tools.signing_keys $(STEP)
+
+# An invite code for NA_SIGNUP_POLICY=invite (tools/invites.py), admitting USES workspaces (default 1):
+# NA_GCP_PROJECT=<project> make invite USES=3. Printed once; only its hash is stored.
+.PHONY: invite
+invite: $(VENV)/.synced
+	@$(PY) -m tools.invites $(if $(USES),--uses $(USES))

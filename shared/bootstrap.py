@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         CodeHost,
         DeadLetterStore,
         Deployer,
+        InviteStore,
         Mailer,
         Model,
         NotificationChannel,
@@ -58,6 +59,7 @@ Port = Literal[
     "notifications",
     "tenants",
     "oauth_states",
+    "invites",
     "webhook_events",
     "dead_letters",
     "api_keys",
@@ -80,6 +82,7 @@ _MODULES: dict[Port, str] = {
     "notifications": "shared.adapters.firestore_notifications",
     "tenants": "shared.adapters.firestore_tenants",
     "oauth_states": "shared.adapters.firestore_tenants",
+    "invites": "shared.adapters.firestore_tenants",
     "webhook_events": "shared.adapters.firestore_tenants",
     "dead_letters": "shared.adapters.firestore_dead_letters",
     "api_keys": "shared.adapters.firestore_api_keys",
@@ -103,6 +106,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "store": ("google.cloud.firestore",),
     "tenants": ("google.cloud.firestore",),
     "oauth_states": ("google.cloud.firestore",),
+    "invites": ("google.cloud.firestore",),
     "webhook_events": ("google.cloud.firestore",),
     "dead_letters": ("google.cloud.firestore",),
     "api_keys": ("google.cloud.firestore",),
@@ -184,6 +188,10 @@ class Container:
     @property
     def oauth_states(self) -> OAuthStateStore:
         return self._once("oauth_states", self._build_oauth_states)
+
+    @property
+    def invites(self) -> InviteStore:
+        return self._once("invites", self._build_invites)
 
     @property
     def webhook_events(self) -> WebhookEventLedger:
@@ -270,7 +278,10 @@ class Container:
         """What the connect flow (connect, OAuth callback, disconnect) uses."""
         from shared.services.connect import Connecting
 
-        return Connecting(self.settings, self.secrets, self.oauth_states, self.tenants, self.notion_oauth)
+        invites = self.invites if self.settings.signup_policy == "invite" else None
+        return Connecting(
+            self.settings, self.secrets, self.oauth_states, self.tenants, self.notion_oauth, invites
+        )
 
     def stop_held_runs(self) -> Callable[[str, str], int]:
         """``(tenant_id, reason)`` → how many held runs were cancelled (``humans.cancel_held``), as
@@ -426,6 +437,11 @@ class Container:
         from shared.adapters.firestore_tenants import FirestoreOAuthStates
 
         return FirestoreOAuthStates(self._firestore())
+
+    def _build_invites(self) -> InviteStore:
+        from shared.adapters.firestore_tenants import FirestoreInvites
+
+        return FirestoreInvites(self._firestore())
 
     def _build_webhook_events(self) -> WebhookEventLedger:
         from shared.adapters.firestore_tenants import FirestoreWebhookEvents

@@ -10,6 +10,7 @@ class checked by a few lines of our own (types, bounds, choices, and the rules b
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -260,13 +261,46 @@ class Settings:
     )
     # The budgets' caps are the largest an owner may choose (shared.domain.settings.MAX_BUDGET_USD).
     default_run_budget_usd: float = setting(
-        1.0, ge=0, le=100, description="Run budget when a tenant has none."
+        1.0, ge=0, le=100, description="Run budget a new workspace starts with (and one without a tenant)."
     )
     default_day_budget_usd: float = setting(
-        5.0, ge=0, le=500, description="Daily tenant budget when none is set."
+        5.0, ge=0, le=500, description="Daily budget a new workspace starts with (its owner may change it)."
     )
     default_month_budget_usd: float = setting(
-        50.0, ge=0, le=5000, description="Monthly tenant budget when none is set."
+        50.0,
+        ge=0,
+        le=5000,
+        description="Monthly budget a new workspace starts with (its owner may change it).",
+    )
+    spend_cap_day_usd: float = setting(
+        100.0,
+        ge=0,
+        le=1_000_000,
+        description="Most the deployment spends on models in a UTC day, all workspaces together: a model "
+        "call that would go past it is refused (each reserves NA_MODEL_CALL_RESERVE_USD first); 0 "
+        "stops every model call.",
+    )
+    model_call_reserve_usd: float = setting(
+        0.05,
+        gt=0,
+        le=10,
+        description="What a model call reserves of NA_SPEND_CAP_DAY_USD before it is made, replaced by "
+        "its cost once paid: at least the cost of one call, so calls at the cap cannot pass it together.",
+    )
+    signup_policy: Literal["open", "allowlist", "invite"] = setting(
+        "open",
+        description="Who may connect a new workspace: open, anyone; allowlist, a workspace in "
+        "NA_SIGNUP_WORKSPACE_IDS or an owner whose email's domain is in NA_SIGNUP_EMAIL_DOMAINS; invite, "
+        "whoever brings an invite code (make invite). A workspace already connected may reconnect under "
+        "open and invite.",
+    )
+    signup_workspace_ids: str = setting(
+        "", description="Comma-separated Notion workspace ids the allowlist admits."
+    )
+    signup_email_domains: str = setting(
+        "",
+        description="Comma-separated email domains (e.g. example.com) the allowlist admits: the domain of "
+        "the email Notion gives for the person connecting, exactly (no subdomains).",
     )
     spend_cache_ttl_s: float = setting(
         60.0,
@@ -417,6 +451,11 @@ class Settings:
         """``webhook_verification_until`` as a time (checked when the settings were read)."""
         return _instant(self.webhook_verification_until)
 
+    def signup_allowlist(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The workspace ids (without hyphens) and the email domains the allowlist admits, lower case."""
+        workspaces = frozenset(e.replace("-", "") for e in _entries(self.signup_workspace_ids))
+        return workspaces, frozenset(_entries(self.signup_email_domains))
+
     def target_url(self, target: Target) -> str:
         """The URL at which a task-triggered function receives its tasks."""
         urls = {
@@ -516,6 +555,15 @@ _TIMEOUTS = ("notion_timeout_s", "code_timeout_s", "slack_timeout_s", "smtp_time
 _MIN_RUN_RATE_PER_MIN = 0.1  # one run every 10 min: 1,000 waiting runs are planned within 7 days
 
 
+_WORKSPACE_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_DOMAIN = re.compile(r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]")
+
+
+def _entries(value: str) -> list[str]:
+    """The entries of a comma-separated setting, trimmed and lower case, empty ones left out."""
+    return [entry.strip().lower() for entry in value.split(",") if entry.strip()]
+
+
 def _instant(value: str) -> datetime | None:
     """An RFC 3339 time with its offset; None for ""; ValueError for anything else."""
     if not value:
@@ -555,6 +603,7 @@ def _disagreements(s: Settings) -> list[str]:
             "NA_MODEL_PRICES: must price NA_MODEL_PLAN and NA_MODEL_DRAFT when NA_MODEL_BACKEND=vertex "
             "(a model without a price costs 0, so no budget would ever stop it)"
         )
+    problems += _signup_problems(s)
     if s.smtp_host:
         if "@" not in s.smtp_sender:
             problems.append(
@@ -570,6 +619,29 @@ def _disagreements(s: Settings) -> list[str]:
             )
     if s.profile == "production":
         problems += _production_problems(s)
+    return problems
+
+
+def _signup_problems(s: Settings) -> list[str]:
+    """The sign-up allowlist's entries are checked when read, so a typo is told at deployment rather
+    than admitting nobody (or, for a domain, the wrong people). Entries are named by position."""
+    problems = [
+        f"NA_SIGNUP_WORKSPACE_IDS: entry {n} is not a Notion workspace id (a UUID)"
+        for n, entry in enumerate(_entries(s.signup_workspace_ids), 1)
+        if not _WORKSPACE_ID.fullmatch(entry)
+    ]
+    problems += [
+        f"NA_SIGNUP_EMAIL_DOMAINS: entry {n} is not a domain such as example.com"
+        for n, entry in enumerate(_entries(s.signup_email_domains), 1)
+        if not _DOMAIN.fullmatch(entry)
+    ]
+    if s.signup_policy == "allowlist" and not (
+        _entries(s.signup_workspace_ids) or _entries(s.signup_email_domains)
+    ):
+        problems.append(
+            "NA_SIGNUP_POLICY: allowlist needs NA_SIGNUP_WORKSPACE_IDS or NA_SIGNUP_EMAIL_DOMAINS (an "
+            "empty allowlist admits nobody)"
+        )
     return problems
 
 

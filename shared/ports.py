@@ -118,6 +118,20 @@ class RunStore(Protocol):
         """The tenant's model spend on each of ``days`` (YYYY-MM-DD), in that order."""
         ...
 
+    def reserve_spend(self, day: str, usd: float, cap_usd: float) -> bool:
+        """Add ``usd`` to the deployment's model spend of ``day`` (all tenants: ``spend_days/{day}``,
+        the one document not scoped to a tenant) unless that would take it past ``cap_usd``: True
+        when added. Atomic: of concurrent callers at the cap, only those that fit are added."""
+        ...
+
+    def settle_spend(self, day: str, usd: float) -> None:
+        """Add ``usd`` (negative: give back) to the deployment's spend of ``day``, without a cap."""
+        ...
+
+    def day_spend(self, day: str) -> float:
+        """The deployment's spend of ``day`` as counted (reservations included), all tenants."""
+        ...
+
     def claim_page(
         self,
         tenant_id: str,
@@ -352,6 +366,28 @@ class OAuthStateStore(Protocol):
 
     def use(self, key: str, expires_at: datetime) -> bool:
         """Record the state used (an exclusive create): True for exactly one caller, ever."""
+        ...
+
+
+class InviteStore(Protocol):
+    """``invites/{sha256(code)}``: the operator's invite codes, each with the uses it has left (the
+    code itself is never stored: :mod:`shared.domain.signup`)."""
+
+    def create(self, key: str, uses: int, now: datetime) -> None:
+        """A new invite admitting ``uses`` connections."""
+        ...
+
+    def uses_left(self, key: str) -> int | None:
+        """The uses the invite has left; None when there is no such invite."""
+        ...
+
+    def use(self, key: str) -> bool:
+        """Take one use, atomically: True for at most ``uses`` callers ever, False once none is left
+        (or there is no such invite)."""
+        ...
+
+    def give_back(self, key: str) -> None:
+        """Return a use taken by a connect that then stored nothing."""
         ...
 
 

@@ -91,6 +91,15 @@ locals {
     NA_DEFAULT_DAY_BUDGET_USD   = tostring(var.default_budgets_usd.day)
     NA_DEFAULT_MONTH_BUDGET_USD = tostring(var.default_budgets_usd.month)
     NA_SPEND_CACHE_TTL_S        = "60"
+    # The deployment's daily model spend over every workspace, checked before each call; each call
+    # reserves 5 cents of it first (far above one planning or drafting call at today's prices).
+    NA_SPEND_CAP_DAY_USD      = tostring(var.spend_cap_day_usd)
+    NA_MODEL_CALL_RESERVE_USD = "0.05"
+
+    # Who may connect a new workspace (docs/decisions/0051-who-may-connect.md).
+    NA_SIGNUP_POLICY        = var.signup_policy
+    NA_SIGNUP_WORKSPACE_IDS = var.signup_workspace_ids
+    NA_SIGNUP_EMAIL_DOMAINS = var.signup_email_domains
 
     NA_APPROVAL_LINK_TTL_S = "259200" # approve/reject links in notifications stay valid 3 days
   }

@@ -125,6 +125,54 @@ variable "default_budgets_usd" {
   }
 }
 
+variable "spend_cap_day_usd" {
+  type        = number
+  description = "Most the deployment spends on models in a UTC day, all workspaces together (NA_SPEND_CAP_DAY_USD): a model call that would go past it is refused, in code, before it is made; 0 stops every model call. Beside the project's billing alert (budget.tf), which never stops anything."
+  default     = 100
+
+  validation {
+    condition     = var.spend_cap_day_usd >= 0 && var.spend_cap_day_usd <= 1000000
+    error_message = "spend_cap_day_usd must be from 0 to 1000000 (USD per day, all workspaces)."
+  }
+}
+
+variable "signup_policy" {
+  type        = string
+  description = "Who may connect a new workspace (NA_SIGNUP_POLICY): invite, whoever brings an invite code from `make invite`; allowlist, the workspaces in signup_workspace_ids and the owners whose email domain is in signup_email_domains; open, anyone who finds the connect link (and spends the model budget)."
+  default     = "invite"
+
+  validation {
+    condition     = contains(["open", "allowlist", "invite"], var.signup_policy)
+    error_message = "signup_policy must be open, allowlist or invite."
+  }
+  validation {
+    condition     = var.signup_policy != "allowlist" || trimspace(replace(var.signup_workspace_ids, ",", "")) != "" || trimspace(replace(var.signup_email_domains, ",", "")) != ""
+    error_message = "signup_policy allowlist needs signup_workspace_ids or signup_email_domains (an empty allowlist admits nobody)."
+  }
+}
+
+variable "signup_workspace_ids" {
+  type        = string
+  description = "Comma-separated Notion workspace ids the allowlist admits (NA_SIGNUP_WORKSPACE_IDS)."
+  default     = ""
+
+  validation {
+    condition     = alltrue([for id in split(",", var.signup_workspace_ids) : trimspace(id) == "" || can(regex("^([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", lower(trimspace(id))))])
+    error_message = "signup_workspace_ids must be Notion workspace ids (UUIDs), separated by commas."
+  }
+}
+
+variable "signup_email_domains" {
+  type        = string
+  description = "Comma-separated email domains the allowlist admits, exactly (example.com admits no a.example.com) (NA_SIGNUP_EMAIL_DOMAINS)."
+  default     = ""
+
+  validation {
+    condition     = alltrue([for domain in split(",", var.signup_email_domains) : trimspace(domain) == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", lower(trimspace(domain))))])
+    error_message = "signup_email_domains must be domains such as example.com, separated by commas."
+  }
+}
+
 variable "public_domain" {
   type        = string
   description = "Domain that serves the browser- and Notion-facing endpoints through the load balancer (e.g. agent.example.com); its DNS A record must point at the load balancer's address (output public_ip_address)."

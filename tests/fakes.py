@@ -51,6 +51,7 @@ class FakeRunStore(RunStore):
         self.page_runs: dict[tuple[str, str], PageClaim] = {}  # (tenant, page) → its claim
         self.starts_due: dict[str, datetime] = {}  # tenant → its webhook runs' next due start
         self.run_starts: dict[tuple[str, str], datetime] = {}  # (tenant, run) → its reserved start
+        self.spend_by_day: dict[str, float] = {}  # the deployment's model spend by day (all tenants)
 
     def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
         key = (tenant_id, run_id)
@@ -157,6 +158,18 @@ class FakeRunStore(RunStore):
 
     def spend_days(self, tenant_id: str, days: list[str]) -> list[float]:
         return [self.spend(tenant_id, day, day[:7])[0] for day in days]
+
+    def reserve_spend(self, day: str, usd: float, cap_usd: float) -> bool:
+        if self.spend_by_day.get(day, 0.0) + usd > cap_usd + 1e-9:
+            return False
+        self.settle_spend(day, usd)
+        return True
+
+    def settle_spend(self, day: str, usd: float) -> None:
+        self.spend_by_day[day] = self.spend_by_day.get(day, 0.0) + usd
+
+    def day_spend(self, day: str) -> float:
+        return self.spend_by_day.get(day, 0.0)
 
     def claim_page(
         self,

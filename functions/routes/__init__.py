@@ -281,7 +281,11 @@ ROUTES = [
         Lazy("connection.start_connect"),
         public=True,
         doc=Doc(
-            "Start connecting a workspace", "connection", answers={200: "models.connection.ConnectStart"}
+            "Start connecting a workspace",
+            "connection",
+            answers={200: "models.connection.ConnectStart"},
+            headers="models.connection.ConnectHeaders",
+            refusals=(409,),
         ),
     ),
     Route(

@@ -5,12 +5,13 @@ from flask import Response
 from functions._http import Reply, reply
 from functions.routes import Call
 from shared.domain.connection import NONCE_COOKIE
+from shared.domain.signup import INVITE_HEADER
 from shared.services.connect import begin_connect, disconnect
 
 
 def start_connect(call: Call) -> Reply:
     deps = call.container.connecting()
-    start = begin_connect(deps)
+    start = begin_connect(deps, call.request.headers.get(INVITE_HEADER, "").strip())
     response: Response = reply({"authorize_url": start.authorize_url, "expires_in_s": start.expires_in_s})
     response.headers["Cache-Control"] = "no-store"
     samesite = deps.settings.connect_cookie_samesite

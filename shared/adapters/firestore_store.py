@@ -31,6 +31,7 @@ PAGE_CLAIM_TTL = timedelta(days=30)
 RUN_START_TTL = timedelta(days=1)
 _CLAIM_ATTEMPTS = 5
 _RESERVE_ATTEMPTS = 20  # one write each: a plan dispatched during another's read and write retries
+_CENTS_EPSILON = 1e-9  # sums of float dollars: a total equal to the cap is not refused by rounding
 _STALLED_PAGES = 10  # pages of the sweeper's query read past runs waiting for a retry, at most
 log = logging.getLogger(__name__)
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
@@ -237,6 +238,35 @@ class FirestoreRunStore:
             result = query.get()
             totals.append(float(result[0][0].value or 0.0) if result and result[0] else 0.0)
         return totals
+
+    def reserve_spend(self, day: str, usd: float, cap_usd: float) -> bool:
+        """One increment, its result read back (no transaction, so no retries under contention): each
+        caller sees the total its own increment made. Past the cap, the increment is taken back, so a
+        refused call may briefly refuse another that would have fit, but never lets one past."""
+        ref = self._db.collection("spend_days").document(day)
+        try:
+            written = ref.set({"usd": firestore.Increment(float(usd)), "day": day}, merge=True)
+            total = float(written.transform_results[0].double_value)
+            if total <= cap_usd + _CENTS_EPSILON:
+                return True
+            ref.update({"usd": firestore.Increment(-float(usd))})
+        except _TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+        return False
+
+    def day_spend(self, day: str) -> float:
+        try:
+            snap = self._db.collection("spend_days").document(day).get()
+        except _TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+        return float(snap.get("usd")) if snap.exists else 0.0
+
+    def settle_spend(self, day: str, usd: float) -> None:
+        ref = self._db.collection("spend_days").document(day)
+        try:
+            ref.set({"usd": firestore.Increment(float(usd)), "day": day}, merge=True)
+        except _TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
 
     def claim_page(
         self,

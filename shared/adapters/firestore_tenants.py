@@ -1,7 +1,7 @@
 """Tenants, workspace routing, OAuth states, webhook event records and the daily tick in Firestore.
 
 Documents: ``tenants/{t}`` (never a token, only its secret's name), ``workspaces/{workspace_id}``
-(written with the tenant in one batch), ``oauth_states/{sha256(nonce)}``, ``tenants/{t}/events/{id}``
+(written with the tenant in one batch), ``oauth_states/{sha256(nonce)}``, ``invites/{sha256(code)}``, ``tenants/{t}/events/{id}``
 and ``tenants/{t}/day_plans/{day}`` (TTL on ``expires_at``), ``tenants/{t}/row_pages/{page}`` (Runs
 rows) and ``schedule/daily`` (docs/architecture.md). Every method builds the path from the tenant id.
 """
@@ -271,6 +271,45 @@ class FirestoreOAuthStates:
             except gexc.AlreadyExists:
                 return False
         return True
+
+
+class FirestoreInvites:
+    """``invites/{sha256(code)}``: ``uses_left``, ``created_at``. A use is an update conditioned on the
+    document as read, so concurrent connects with one code take at most the uses it has."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+
+    def _ref(self, key: str) -> Any:
+        return self._db.collection("invites").document(key)
+
+    def create(self, key: str, uses: int, now: datetime) -> None:
+        with _transient():
+            self._ref(key).create({"uses_left": uses, "created_at": now})
+
+    def uses_left(self, key: str) -> int | None:
+        with _transient():
+            snap = self._ref(key).get()
+        return int(snap.get("uses_left")) if snap.exists else None
+
+    def use(self, key: str) -> bool:
+        ref = self._ref(key)
+        with _transient():
+            for _ in range(_UPDATE_ATTEMPTS):
+                snap = ref.get()
+                if not snap.exists or int(snap.get("uses_left")) <= 0:
+                    return False
+                unchanged = self._db.write_option(last_update_time=snap.update_time)
+                try:
+                    ref.update({"uses_left": int(snap.get("uses_left")) - 1}, option=unchanged)
+                except gexc.FailedPrecondition:
+                    continue  # another connect took a use since the read: read again
+                return True
+        raise TransientError("firestore: this invite is being used by too many connects at once")
+
+    def give_back(self, key: str) -> None:
+        with _transient(), suppress(gexc.NotFound):
+            self._ref(key).update({"uses_left": firestore.Increment(1)})
 
 
 class FirestoreWebhookEvents:

@@ -59,10 +59,12 @@ class NotionTokens(Struct, forbid_unknown_fields=False):
         return cls.model_validate(json.loads(value))
 
 
-def new_state(key: str, now: float) -> tuple[str, str]:
-    """A fresh nonce (for the browser's cookie) and the signed state that names it."""
+def new_state(key: str, now: float, invite: str = "") -> tuple[str, str]:
+    """A fresh nonce (for the browser's cookie) and the signed state that names it, and the invite
+    the connect brings (its key, :func:`shared.domain.signup.invite_key`: never the code), if any."""
     nonce = secrets.token_urlsafe(32)
-    return nonce, signed_tokens.sign({"purpose": STATE_PURPOSE, "nonce": nonce}, key, STATE_TTL_S, now=now)
+    claims = {"purpose": STATE_PURPOSE, "nonce": nonce} | ({"invite": invite} if invite else {})
+    return nonce, signed_tokens.sign(claims, key, STATE_TTL_S, now=now)
 
 
 def nonce_key(nonce: str) -> str:
@@ -72,6 +74,12 @@ def nonce_key(nonce: str) -> str:
 
 def checked_nonce(state: str, cookie_nonce: str, key: str, now: float) -> str:
     """The nonce of a genuine, unexpired state issued to this browser; InvalidInput (400) otherwise."""
+    return checked_state(state, cookie_nonce, key, now)[0]
+
+
+def checked_state(state: str, cookie_nonce: str, key: str, now: float) -> tuple[str, str]:
+    """The nonce and the invite key ("" for none) of a genuine, unexpired state issued to this
+    browser; InvalidInput (400) otherwise."""
     if not state or not cookie_nonce:
         raise InvalidInput("the connect request is missing its state or cookie: start again")
     try:
@@ -81,7 +89,7 @@ def checked_nonce(state: str, cookie_nonce: str, key: str, now: float) -> str:
     nonce = str(claims.get("nonce", ""))
     if not hmac.compare_digest(nonce.encode(), cookie_nonce.encode("utf-8", "replace")):
         raise InvalidInput("the connect state was issued to another browser: start again")
-    return nonce
+    return nonce, str(claims.get("invite", ""))
 
 
 def frontend_redirect(frontend_url: str, outcome: dict[str, str]) -> str:
@@ -102,6 +110,18 @@ def _owner(owner: Any) -> tuple[str, str]:
     person = user.get("person")
     email = person.get("email") if isinstance(person, dict) else None
     return str(user.get("id") or ""), str(email or "")
+
+
+def new_tenant_settings(run_usd: float, day_usd: float, month_usd: float) -> TenantSettings:
+    """The settings a new workspace starts with: the defaults, with the operator's budgets."""
+    return TenantSettings(
+        max_cost_per_run_usd=run_usd, max_cost_per_day_usd=day_usd, max_cost_per_month_usd=month_usd
+    )
+
+
+def owner_email(owner: Any) -> str:
+    """The email Notion gives for the person of a grant's ``owner`` ("" when it gives none)."""
+    return _owner(owner)[1]
 
 
 def may_connect(existing: Tenant | None, owner: Any) -> bool:
@@ -136,10 +156,16 @@ def same_connection(before: Tenant | None, now: Tenant | None) -> bool:
 
 
 def tenant_from_grant(
-    tenant_id: str, grant_fields: dict[str, Any], existing: Tenant | None, now: datetime, token_secret: str
+    tenant_id: str,
+    grant_fields: dict[str, Any],
+    existing: Tenant | None,
+    now: datetime,
+    token_secret: str,
+    *,
+    new_settings: TenantSettings | None = None,
 ) -> Tenant:
-    """The tenant after a successful connect: a new one, or the existing one updated and active, its
-    tokens in ``token_secret`` (this connection's, :func:`token_secret_name`).
+    """The tenant after a successful connect: a new one (with ``new_settings``, default
+    :class:`TenantSettings`), or the existing one updated and active, its tokens in ``token_secret``.
 
     Its owner reconnecting keeps the session epoch; a new or revoked tenant (or one without an epoch)
     gets a new one, so no earlier session acts for it. Another person connecting a disconnected
@@ -160,9 +186,10 @@ def tenant_from_grant(
         "session_epoch": kept or new_session_epoch(),
         "updated_at": now,
     }
+    fresh = new_settings if new_settings is not None else TenantSettings()
     if existing is None:
-        return Tenant.model_validate(fields | {"created_at": now})
+        return Tenant.model_validate(fields | {"created_at": now, "settings": fresh})
     if existing.status == TenantStatus.REVOKED and not _same_owner(existing, grant_fields.get("owner")):
-        fields |= {"settings": TenantSettings(), "confirmed_email": "", "confirmations_asked": ()}
+        fields |= {"settings": fresh, "confirmed_email": "", "confirmations_asked": ()}
         fields["owner_since"] = now  # the earlier owner's runs and notifications stay theirs
     return existing.model_copy(update=fields)

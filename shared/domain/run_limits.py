@@ -83,9 +83,10 @@ def over_budget(spend: Spend, budget: Budget, grants: int = 0) -> str | None:
 
 
 class TenantOverBudget(NamedTuple):
-    """The workspace's budget that is spent (``day`` or ``month``) and why, in words."""
+    """The budget that is spent (the workspace's ``day`` or ``month``, or the deployment's daily cap,
+    ``service``) and why, in words."""
 
-    period: Literal["day", "month"]
+    period: Literal["day", "month", "service"]
     reason: str
 
 

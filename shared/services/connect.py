@@ -18,29 +18,39 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode
 
 from shared.config import PlatformSecret, Settings
-from shared.domain import integrations
+from shared.domain import integrations, signup
 from shared.domain.connection import (
     STATE_TTL_S,
     NotionTokens,
-    checked_nonce,
+    checked_state,
     frontend_redirect,
     may_connect,
     new_connection_id,
     new_session_epoch,
     new_state,
+    new_tenant_settings,
     nonce_key,
+    owner_email,
     same_connection,
     tenant_from_grant,
     token_secret_name,
 )
 from shared.domain.notion_grant import NotionGrant
 from shared.domain.tenants import DISCONNECTED, Tenant, TenantStatus, tenant_id_for
-from shared.errors import Conflict, InvalidInput, NotFound, PermanentError, TransientError, Unauthenticated
+from shared.errors import (
+    ConfigError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermanentError,
+    TransientError,
+    Unauthenticated,
+)
 from shared.services.notion_access import oauth_client
 from shared.services.sessions import start_session
 
 if TYPE_CHECKING:
-    from shared.ports import NotionOAuth, OAuthStateStore, SecretStore, TenantStore
+    from shared.ports import InviteStore, NotionOAuth, OAuthStateStore, SecretStore, TenantStore
 
 log = logging.getLogger(__name__)
 _CODE = re.compile(r"[!-~]{1,500}")
@@ -68,11 +78,26 @@ class Connecting(NamedTuple):
     states: OAuthStateStore
     tenants: TenantStore
     oauth: NotionOAuth
+    invites: InviteStore | None = None  # with NA_SIGNUP_POLICY=invite only
+
+    def need_invites(self) -> InviteStore:
+        if self.invites is None:
+            raise ConfigError("the invite sign-up policy needs the invite store")
+        return self.invites
 
 
-def begin_connect(deps: Connecting) -> ConnectStart:
+def begin_connect(deps: Connecting, invite: str = "") -> ConnectStart:
+    """Notion's authorize URL with a fresh signed state, and the nonce for the browser's cookie.
+
+    ``invite``: the code the person brings (the ``X-Invite-Code`` header). Under the invite sign-up
+    policy, one that is not a code or unknown (400) or used up (409) is refused here, before the person
+    goes to Notion. A good one travels in the state as its key; its use is taken at the callback. Under
+    another policy a code is ignored. Writes nothing."""
     now = time.time()
-    nonce, state = new_state(deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY), now)
+    key = signup.invite_key(invite) if invite and deps.settings.signup_policy == "invite" else ""
+    if key:
+        _check_invite(deps.need_invites(), invite, key)
+    nonce, state = new_state(deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY), now, invite=key)
     client_id, _ = oauth_client(deps.secrets)
     query = {
         "client_id": client_id,
@@ -83,6 +108,19 @@ def begin_connect(deps: Connecting) -> ConnectStart:
     }
     url = f"{deps.settings.notion_api_base_url.rstrip('/')}/v1/oauth/authorize?{urlencode(query)}"
     return ConnectStart(url, nonce, int(STATE_TTL_S))
+
+
+def _check_invite(invites: InviteStore, code: str, key: str) -> None:
+    """A code that is not one, or names no invite (400), or one used up (409); nothing is written."""
+    left = invites.uses_left(key) if signup.well_formed_invite(code) else None
+    if left is None:
+        raise InvalidInput(
+            "this is not a valid invite code: check that the whole invite link was opened, or ask the "
+            "operator for a new invite",
+            [signup.INVITE_HEADER],
+        )
+    if left <= 0:
+        raise Conflict("this invite code is used up: ask the operator for a new invite")
 
 
 def _reason(error: str) -> str:
@@ -108,7 +146,7 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
     """
     now = time.time()
     key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
-    nonce = checked_nonce(args.get("state", ""), cookie_nonce, key, now)
+    nonce, invite = checked_state(args.get("state", ""), cookie_nonce, key, now)
     error, code = args.get("error"), args.get("code", "")
     if not error:  # checked before the state is used up, so a fixed redirect can still use it
         _check_code(code)
@@ -131,12 +169,14 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
     tenant_id = tenant_id_for(grant.workspace_id)
     tokens = NotionTokens(access_token=grant.access_token, refresh_token=grant.refresh_token)
     before = deps.tenants.get(tenant_id)
-    if not may_connect(before, grant.owner):
-        log.warning("connect: workspace %s is connected by another user: refused", grant.workspace_id)
+    refused = _who_may_not_connect(deps, grant, before, invite)
+    if refused is not None:  # nothing is stored, and the token the exchange gave goes
         _revoke_refused(tokens, deps)
-        return _refused(frontend, _refusal("connected_by_another_user"))
+        return _refused(frontend, refused)
     stored = _store_connection(deps, tenant_id, before, grant, tokens, now=now)
     if not isinstance(stored, Tenant):
+        if before is None and invite and deps.invites is not None:
+            deps.invites.give_back(invite)  # nothing was connected with it
         return _refused(frontend, stored)
     tenant = stored
     log.info("connect: workspace %s %s", grant.workspace_id, "re-connected" if before else "connected")
@@ -148,6 +188,39 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         outcome["onboarding"] = "choose_sources"
     session = start_session(tenant_id, deps.secrets, epoch=tenant.session_epoch)
     return ConnectOutcome(frontend_redirect(frontend, outcome), session)
+
+
+def _who_may_not_connect(
+    deps: Connecting, grant: NotionGrant, before: Tenant | None, invite: str
+) -> dict[str, str] | None:
+    """The outcome refusing this grant (another user's workspace, or the sign-up policy), or None."""
+    if not may_connect(before, grant.owner):
+        log.warning("connect: workspace %s is connected by another user: refused", grant.workspace_id)
+        return _refusal("connected_by_another_user")
+    refused = _signup_refusal(deps, grant, before, invite)
+    if refused is None:
+        return None
+    log.warning("connect: workspace %s refused by the sign-up policy: %s", grant.workspace_id, refused.error)
+    return {"connected": "false", "error": refused.error, "reason": refused.reason}
+
+
+def _signup_refusal(
+    deps: Connecting, grant: NotionGrant, before: Tenant | None, invite: str
+) -> signup.Refusal | None:
+    """Why the sign-up policy refuses this grant, or None (docs/decisions/0051-who-may-connect.md).
+
+    Open refuses nobody. Allowlist: the workspace id or the owner's email domain must be listed, at
+    every connect. Invite: a workspace with no tenant yet needs the invite its state carries, and one
+    use of it is taken here (atomically). A workspace admitted before reconnects without one."""
+    s = deps.settings
+    if s.signup_policy == "allowlist":
+        workspaces, domains = s.signup_allowlist()
+        return signup.allowlist_refusal(grant.workspace_id, owner_email(grant.owner), workspaces, domains)
+    if s.signup_policy != "invite" or before is not None:
+        return None
+    if not invite:
+        return signup.NOT_INVITED
+    return None if deps.need_invites().use(invite) else signup.INVITE_USED_UP
 
 
 def _refused(frontend: str, outcome: dict[str, str]) -> ConnectOutcome:
@@ -185,7 +258,13 @@ def _store_connection(
         if not same_connection(before, existing):  # a disconnect or another person's connect came first
             raise Conflict("the workspace's connection changed while connecting")
         replaced[:] = [existing.token_secret] if existing is not None else []
-        return tenant_from_grant(tenant_id, fields, existing, datetime.fromtimestamp(now, UTC), secret)
+        s = deps.settings
+        budgets = new_tenant_settings(
+            s.default_run_budget_usd, s.default_day_budget_usd, s.default_month_budget_usd
+        )
+        return tenant_from_grant(
+            tenant_id, fields, existing, datetime.fromtimestamp(now, UTC), secret, new_settings=budgets
+        )
 
     try:
         tenant = deps.tenants.update(tenant_id, connect)

@@ -167,6 +167,11 @@ def _check_tenant_budget(deps: Deps, tenant_id: str) -> None:
     spent = spend.tenant_over_budget(deps, tenant_id)
     if spent is None:
         return
+    if spent.period == "service":  # the operator's cap over every workspace: no setting lifts it
+        raise Conflict(
+            f"{spent.reason}, so the run would stop again at once: approve after midnight UTC; reject "
+            "to end the run"
+        )
     when, setting = (
         ("after midnight UTC", "max_cost_per_day_usd")
         if spent.period == "day"

@@ -128,28 +128,35 @@ def _starts_nothing(task: PlanTask, deps: Deps) -> bool:
 
 
 def _budget_spent(task: PlanTask, deps: Deps) -> bool:
-    """A Notion event's trigger (a page's change, a comment) while the workspace's day or month budget
-    is spent starts nothing: no Notion read, no run waiting for an approval that the budget refuses
-    anyway (``humans``), no page claim. The owner is told once per period (the notification is named
-    from the period, so every later event of that day or month sends nothing new). A person's own
-    request (api), the daily plan and a replan still make a run that waits for a decision."""
+    """A Notion event's trigger (a page's change, a comment) starts nothing while the workspace's day
+    or month budget, or the deployment's daily cap, is spent. No Notion read, no run waiting for an
+    approval that the budget refuses anyway (``humans``), no page claim. The owner is told once per
+    period (the notification is named from the period, so every later event of that day or month sends
+    nothing new). A person's own request (api), the daily plan and a replan still make a run that waits
+    for a decision."""
     spent = spend.tenant_over_budget(deps, task.tenant_id)
     if spent is None:
         return False
     now = deps.clock()
     period, until = (
-        (f"{now:%Y%m%d}", "midnight UTC")
-        if spent.period == "day"
-        else (f"{now:%Y%m}", "the 1st of next month, UTC")
+        (f"{now:%Y%m}", "the 1st of next month, UTC")
+        if spent.period == "month"
+        else (f"{now:%Y%m%d}", "midnight UTC")
     )
     limit = "max_cost_per_day_usd" if spent.period == "day" else "max_cost_per_month_usd"
+    # The deployment's cap (``service``) is the operator's: no setting of the owner's lifts it.
+    whose, resume, name = (
+        ("service's", "", f"spend-cap-{period}")
+        if spent.period == "service"
+        else ("workspace's", f" To resume now, raise {limit} in the settings.", f"budget-spent-{period}")
+    )
     note = NotifyTask(
-        notification_id=f"budget-spent-{period}",
+        notification_id=name,
         tenant_id=task.tenant_id,
-        subject=f"Notion Agent is paused until {until}: the workspace's budget is spent",
+        subject=f"Notion Agent is paused until {until}: the {whose} budget is spent",
         text=(
             f"{nt.clip(spent.reason, 300)}. Until {until}, changes and comments in Notion start no "
-            f"run, and they are not planned later. To resume now, raise {limit} in the settings."
+            f"run, and they are not planned later.{resume}"
         ),
         data={"kind": "budget_spent", "period": spent.period},
     )
@@ -302,26 +309,26 @@ def _ask_model(deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attemp
     max_steps = deps.settings.run_max_steps
     for _ in range(1 + deps.settings.plan_max_reasks):
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
-        problem = spend.budget_problem(deps, task.tenant_id, spent, attempts.grants)
-        if problem:
-            return Asked(None, problem, over_budget=True)
-        try:
-            reply = deps.need_model().generate(
-                "plan", prompt_context.plan_prompt(task.goal, ctx, errors, max_steps), PlanOut
-            )
-            deps.spend.note_spent(task.tenant_id, reply.usage.cost_usd)
-            attempts.used(deps, reply.usage)
-            page = task.trigger.page_id
-            plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
-            return Asked(plan)  # ModelFixableError: a plan that failed it
-        except ModelUnavailable as exc:  # every call would fail alike: the run fails, naming the setting
-            return Asked(None, exc.reason)
-        except ModelFixableError as exc:
-            if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
-                deps.spend.note_spent(task.tenant_id, exc.usage.cost_usd)
-                attempts.used(deps, exc.usage)
-            errors.append(exc.reason)
-            attempts.failed(deps, exc.reason)
+        with spend.model_call(deps, task.tenant_id, spent, attempts.grants) as call:
+            if call.problem:
+                return Asked(None, call.problem, over_budget=True)
+            try:
+                reply = deps.need_model().generate(
+                    "plan", prompt_context.plan_prompt(task.goal, ctx, errors, max_steps), PlanOut
+                )
+                call.paid(reply.usage.cost_usd)
+                attempts.used(deps, reply.usage)
+                page = task.trigger.page_id
+                plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
+                return Asked(plan)  # ModelFixableError: a plan that failed it
+            except ModelUnavailable as exc:  # every call would fail alike: the run fails, naming the setting
+                return Asked(None, exc.reason)
+            except ModelFixableError as exc:
+                if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
+                    call.paid(exc.usage.cost_usd)
+                    attempts.used(deps, exc.usage)
+                errors.append(exc.reason)
+                attempts.failed(deps, exc.reason)
     return Asked(None, errors[-1])
 
 

@@ -1,20 +1,27 @@
-"""Budgets checked before every model call: the run's own cost (in its state) and the tenant's day
-and month spend, summed from its append-only ``model_used`` events (no hot counter document).
+"""Budgets checked before every model call: the run's own cost (in its state), the tenant's day
+and month spend summed from its ``model_used`` events, then the deployment's daily cap.
 
 Sums and budgets are cached per instance for ``spend_cache_ttl_s``, plus what the instance spent
 since. A call the cached budgets would stop reads them again first, so a stop is made only on the
-budgets as stored; a lowered budget or others' spend takes effect within the cache time.
+budgets as stored. The daily cap is a counter, never cached (:func:`model_call`; why:
+docs/decisions/0051-who-may-connect.md).
 """
 
+import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from shared.domain.events import RunStatus
 from shared.domain.run_limits import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
 from shared.domain.runs import Run
+from shared.errors import TransientError
 from shared.services.deps import Deps
+
+log = logging.getLogger(__name__)
 
 CHART_DAYS = 30  # GET /usage's days: one spend sum each
 RECENT_RUNS = 200  # the month's runs GET /usage ranks by cost, newest first
@@ -74,10 +81,73 @@ def budget_problem(deps: Deps, tenant_id: str, run_cost_usd: float, grants: int)
     return over_budget(spend, _budget(deps, tenant_id, fresh=True), grants)
 
 
+_CENTS_EPSILON = 1e-9  # as the counter's own check (FirestoreRunStore.reserve_spend)
+SPEND_CAP_REACHED = (
+    "the service's daily model budget, shared by every workspace, is spent (its operator's cap); "
+    "model calls resume after midnight UTC"
+)
+
+
+class ModelCall:
+    """One model call's place in the budgets (:func:`model_call`): ``problem`` says why it may not be
+    made; else the caller makes it and reports what it cost with :meth:`paid`."""
+
+    def __init__(self, deps: Deps, tenant_id: str, problem: str = "", day: str = "") -> None:
+        self.deps, self.tenant_id, self.problem, self.day = deps, tenant_id, problem, day
+        self.cost_usd: float | None = None
+
+    def paid(self, cost_usd: float) -> None:
+        """The call was made and cost ``cost_usd`` (kept for the tenant's cached sums and the cap)."""
+        self.deps.spend.note_spent(self.tenant_id, cost_usd)
+        self.cost_usd = (self.cost_usd or 0.0) + cost_usd
+
+
+@contextmanager
+def model_call(deps: Deps, tenant_id: str, run_cost_usd: float, grants: int) -> Iterator[ModelCall]:
+    """Whether the next model call may be made, checked before it: the run's and the workspace's
+    budgets (:func:`budget_problem`), then the deployment's daily cap, on which the call reserves
+    ``model_call_reserve_usd``. On leaving, the reservation becomes the cost :meth:`ModelCall.paid`
+    reported, or is given back when nothing was paid. A counter write that fails after the call is
+    only logged: the call is paid for, and failing its step would pay for it again."""
+    problem = budget_problem(deps, tenant_id, run_cost_usd, grants)
+    if problem:
+        yield ModelCall(deps, tenant_id, problem)
+        return
+    s, day = deps.settings, deps.clock().strftime("%Y-%m-%d")
+    reserved = s.model_call_reserve_usd
+    if not deps.store.reserve_spend(day, reserved, s.spend_cap_day_usd):
+        log.warning(
+            "model call refused: the deployment's daily spend cap of $%.2f is reached",
+            s.spend_cap_day_usd,
+            extra={"fields": {"event": "spend_cap_reached", "day": day}},
+        )
+        yield ModelCall(deps, tenant_id, SPEND_CAP_REACHED)
+        return
+    call = ModelCall(deps, tenant_id, day=day)
+    try:
+        yield call
+    finally:
+        try:
+            if (call.cost_usd or 0.0) != reserved:
+                deps.store.settle_spend(day, (call.cost_usd or 0.0) - reserved)
+        except TransientError as exc:
+            log.warning("the daily spend counter was not settled (%s): it keeps the reservation", exc.reason)
+
+
 def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
-    """The workspace budget (day or month) that stops every model call now, whatever a person approves."""
+    """The budget that stops every model call of the workspace now, whatever a person approves: its
+    day or month budget, or the deployment's daily cap when not one more call fits (``service``)."""
     day_usd, month_usd = _tenant_spend(deps, tenant_id)
-    return over_tenant_budget(day_usd, month_usd, deps.budget(tenant_id))
+    return over_tenant_budget(day_usd, month_usd, deps.budget(tenant_id)) or _cap_reached(deps)
+
+
+def _cap_reached(deps: Deps) -> TenantOverBudget | None:
+    """The deployment's daily cap, when the counter leaves no room for one more call's reservation."""
+    s = deps.settings
+    counted = deps.store.day_spend(deps.clock().strftime("%Y-%m-%d"))
+    if counted + s.model_call_reserve_usd > s.spend_cap_day_usd + _CENTS_EPSILON:
+        return TenantOverBudget("service", SPEND_CAP_REACHED)
+    return None
 
 
 def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
@@ -89,7 +159,7 @@ def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
     day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
     day_usd, month_usd = deps.store.spend(tenant_id, day, month)
     budget = deps.budget(tenant_id)
-    spent = over_tenant_budget(day_usd, month_usd, budget)
+    spent = over_tenant_budget(day_usd, month_usd, budget) or _cap_reached(deps)
     days = [(now - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(CHART_DAYS - 1, -1, -1)]
     per_day = deps.store.spend_days(tenant_id, days)
     return {

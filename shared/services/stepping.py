@@ -86,21 +86,21 @@ class Recorder:
         self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T]
     ) -> ModelReply[T]:
         spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
-        problem = spend.budget_problem(self.deps, self.tenant_id, spent, self.state.budget_grants)
-        if problem:
-            raise OverBudget(problem)
-        model: Model = self.deps.need_model()
-        try:
-            reply = model.generate(purpose, prompt, schema)
-        except UnusableReply as exc:  # a useless answer is paid for all the same
-            self._paid(purpose, exc.usage)
-            raise
-        self._paid(purpose, reply.usage)
-        return reply
+        with spend.model_call(self.deps, self.tenant_id, spent, self.state.budget_grants) as call:
+            if call.problem:
+                raise OverBudget(call.problem)
+            model: Model = self.deps.need_model()
+            try:
+                reply = model.generate(purpose, prompt, schema)
+            except UnusableReply as exc:  # a useless answer is paid for all the same
+                self._paid(purpose, exc.usage, call)
+                raise
+            self._paid(purpose, reply.usage, call)
+            return reply
 
-    def _paid(self, purpose: str, usage: ModelUsage) -> None:
+    def _paid(self, purpose: str, usage: ModelUsage, call: spend.ModelCall) -> None:
         self.usage.append((purpose, usage))
-        self.deps.spend.note_spent(self.tenant_id, usage.cost_usd)
+        call.paid(usage.cost_usd)
 
     def events(self, seqs: Seqs, deps: Deps) -> list[RunEvent]:
         """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``."""

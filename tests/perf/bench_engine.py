@@ -4,7 +4,7 @@ the Firestore emulator and the Notion sandbox (in-process, over HTTP), with the 
 Reported per step: the engine's own time (the step's wall time minus the time spent inside Notion
 calls and model calls), its own CPU time (the same, in this thread's CPU time, which waiting for a
 core does not add to), and Firestore reads + writes, counted by wrapping the Firestore client's API
-(a read per document returned, a write per document written). Step k alternates append_blocks (odd:
+(a read per document returned, a write per document written; the spend cap's counter apart). Step k alternates append_blocks (odd:
 an intent + a result) and draft_text (even: a model call + a result). The long run is driven to step
 190; then steps 191-210 of it and steps 1-20 of a fresh run go in turns (the same tool in a pair), so
 that both sides of a pair meet the same load of the shared machine, and "200 vs 1" is the median of
@@ -68,7 +68,10 @@ class CountingApi:
 
     def commit(self, *args: Any, **kwargs: Any) -> Any:
         request = kwargs.get("request") or args[0]
-        OPS["writes"] += len(request["writes"] if isinstance(request, dict) else request.writes)
+        for write in request["writes"] if isinstance(request, dict) else request.writes:
+            # The deployment's daily spend counter (a model call's reservation and its settling) is
+            # the cap's cost, not the run's: counted apart, so a step's own ops stay comparable.
+            OPS["cap_writes" if "/spend_days/" in str(write) else "writes"] += 1
         return self._inner.commit(*args, **kwargs)
 
 

@@ -7,6 +7,15 @@ from pydantic import Field
 from shared.domain.schema import Schema
 
 
+class ConnectHeaders(Schema):
+    invite_code: str | None = Field(
+        None,
+        alias="X-Invite-Code",
+        description="An invite code, when the deployment admits new workspaces by invitation "
+        "(NA_SIGNUP_POLICY=invite): not a code or unknown, 400; used up, 409; ignored under another policy",
+    )
+
+
 class ConnectStart(Schema):
     """Where to send the browser (Notion's consent page); the answer sets the nonce cookie the
     callback checks."""

@@ -1,6 +1,6 @@
 // Connect: the Notion OAuth flow. GET /connect sets the nonce cookie and names Notion's consent page;
 // oauth-callback brings the browser back with the outcome in the fragment and the session in a cookie.
-import { type S, get, url } from "../api";
+import { type S, request, url } from "../api";
 import { ErrorText, useAction } from "../ui";
 
 const REFUSALS: Record<string, string> = {
@@ -9,17 +9,26 @@ const REFUSALS: Record<string, string> = {
   connection_changed: "The connection changed while you were connecting: please try again.",
   exchange_failed: "Notion did not accept the sign-in: please try again.",
   temporarily_unavailable: "Notion did not answer in time: please try again in a minute.",
+  not_allowed: "This service admits only the workspaces and email domains its operator chose.",
+  not_invited: "This service admits new workspaces by invitation: open the invite link you were sent.",
+  invite_used_up: "This invite has been used up: ask the operator for a new one.",
 };
+
+// An invite link is the console's address with #invite=<code>: the code stays in the browser (a
+// fragment is never sent) until GET /connect carries it in a header, never in a URL or a log.
+const INVITE_HEADER = "X-Invite-Code";
 
 export function ConnectScreen({ outcome }: { outcome: URLSearchParams | null }) {
   const [busy, error, run] = useAction();
   const refused = outcome?.get("connected") === "false";
   const code = outcome?.get("error") ?? "";
   const reason = outcome?.get("reason") ?? REFUSALS[code] ?? (code ? `Notion said: ${code}.` : "");
+  const invite = outcome?.get("invite") ?? "";
   const connect = () =>
     run(async () => {
-      const start = await get<S["ConnectStart"]>(url("/connect"));
-      window.location.assign(start.authorize_url);
+      const headers: Record<string, string> = invite ? { [INVITE_HEADER]: invite } : {};
+      const answer = await request<S["ConnectStart"]>("GET", url("/connect"), undefined, headers);
+      if (answer.body) window.location.assign(answer.body.authorize_url);
     });
   return (
     <main id="main" class="connect">
@@ -28,6 +37,7 @@ export function ConnectScreen({ outcome }: { outcome: URLSearchParams | null }) 
         Notion Agent works in the pages and databases you share with it. Connecting opens Notion, where
         you choose what it may see; you come back here to choose what starts its work.
       </p>
+      {invite && <p>You were invited: connecting uses your invitation.</p>}
       {refused && (
         <p class="error" role="alert">
           {reason}

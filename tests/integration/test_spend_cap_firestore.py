@@ -1,0 +1,93 @@
+"""The deployment's daily spend cap on the Firestore emulator, under concurrency: calls at the cap
+reserve on one counter at once, and only as many as fit go ahead (never one more); the refused ones'
+runs wait, saying why, and the counter ends at what was paid."""
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from shared.adapters.firestore_store import FirestoreRunStore
+from shared.domain.events import RunStatus
+from shared.domain.model_calls import ModelReply
+from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.services.planning import start_run
+from shared.services.spend import SPEND_CAP_REACHED
+from tests.engine_fakes import FakeModel, connected_tenants, make_deps
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+DAY = "2026-11-21"
+FINISH = {
+    "goal": "g",
+    "risk": "low",
+    "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}],
+}
+CALLS, FIT = 12, 4
+
+
+def total(db: Any) -> float:
+    snap = db.collection("spend_days").document(DAY).get()
+    return float(snap.get("usd")) if snap.exists else 0.0
+
+
+def test_concurrent_reservations_at_the_cap_let_exactly_those_that_fit(firestore_db: Any) -> None:
+    store = FirestoreRunStore(firestore_db)
+    store.settle_spend(DAY, 0.6)  # spent so far today; the cap leaves room for four calls of 0.1
+    start = threading.Barrier(CALLS, timeout=30)
+
+    def reserve(_: int) -> bool:
+        start.wait()
+        return store.reserve_spend(DAY, 0.1, 1.0)
+
+    with ThreadPoolExecutor(CALLS) as pool:
+        granted = list(pool.map(reserve, range(CALLS)))
+    assert granted.count(True) == FIT
+    assert total(firestore_db) == pytest.approx(1.0)  # the refused ones took theirs back
+    assert store.day_spend(DAY) == pytest.approx(1.0) and store.day_spend("2026-11-22") == 0.0
+
+
+@dataclass
+class LockedModel(FakeModel):
+    """The fake model, one call at a time (its records are lists); the reservations before the calls
+    still race each other."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        with self.lock:
+            return super().generate(purpose, prompt, schema)
+
+
+def test_concurrent_runs_at_the_cap_plan_as_many_as_fit_and_the_rest_say_why(firestore_db: Any) -> None:
+    model = LockedModel({"PlanOut": [FINISH] * CALLS}, cost_usd=0.1)
+    tenant_ids = [f"t{n}" for n in range(CALLS)]  # one run in each of many workspaces
+    deps = make_deps(model=model, spend_cap_day_usd=FIT * 0.1, model_call_reserve_usd=0.1)
+    deps = deps._replace(
+        store=FirestoreRunStore(firestore_db),
+        tenants=connected_tenants(deps.settings, *tenant_ids),
+        clock=lambda: T0,
+    )
+    start = threading.Barrier(CALLS, timeout=30)
+
+    def plan(tenant_id: str) -> RunStatus:
+        start.wait()
+        task = PlanTask(tenant_id=tenant_id, run_id="r1", goal="Tidy", trigger=Trigger(kind="api"))
+        start_run(task, deps)
+        run = deps.store.get_run(tenant_id, "r1")
+        assert run is not None
+        if run.state.status == RunStatus.WAITING_FOR_HUMAN:
+            assert run.state.waiting is not None and SPEND_CAP_REACHED in run.state.waiting.prompt
+        return run.state.status
+
+    with ThreadPoolExecutor(CALLS) as pool:
+        statuses = list(pool.map(plan, tenant_ids))
+    assert statuses.count(RunStatus.RUNNING) == FIT
+    assert statuses.count(RunStatus.WAITING_FOR_HUMAN) == CALLS - FIT
+    assert len(model.prompts) == FIT  # no model call past the cap
+    assert total(firestore_db) == pytest.approx(FIT * 0.1)
