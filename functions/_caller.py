@@ -1,14 +1,10 @@
-"""Who may call the task functions, checked in code besides IAM: the OIDC ID token (``Authorization:
-Bearer``) of the tasks service account, for this function's URL; on Cloud Scheduler's routes (``POST
-/sweep``, ``POST /schedule``) also the scheduler's account.
-
-Cloud Run checks the token itself (IAM: its signature, expiry and audience, and that its account may
-invoke the service), then passes it on with its signature replaced by ``SIGNATURE_REMOVED_BY_GOOGLE``
-(decision 0046). So every profile reads the token as Cloud Run forwards it and checks its claims:
-issuer (Google), audience, account, email_verified, expiry. A token that still carries a signature, or
-carries none, did not come through that check and is refused. Locally ``local.cloud_run_front`` stands
-in for Cloud Run's front. Each refusal is one WARNING line, ``event`` ``task_caller_refused``, with
-its status and reason (never the token), for the operator's log metric.
+"""Who may call the task functions, checked in code besides IAM: the tasks service account's OIDC ID
+token for this function's URL; on Cloud Scheduler's routes (``/sweep``, ``/schedule``) also the
+scheduler's account. Cloud Run checks the token's signature itself and forwards it with the signature
+replaced by ``SIGNATURE_REMOVED_BY_GOOGLE`` (decision 0046), so every profile checks the claims of the
+token as forwarded: issuer, audience, account, email_verified, expiry. A token still signed, or never
+signed, did not pass that check and is refused. Each refusal is one ``task_caller_refused`` WARNING
+line with its status and reason, never the token. Locally ``local.cloud_run_front`` is Cloud Run's front.
 """
 
 import base64
@@ -78,9 +74,9 @@ def _check(request: Request, settings: Settings, target: Target, account: str) -
 
 
 def forwarded_claims(token: str) -> dict[str, Any]:
-    """The claims of an ID token as Cloud Run forwards it (``header.claims.SIGNATURE_REMOVED_BY_GOOGLE``);
-    Unauthenticated for any other shape: a real signature means the token did not pass Cloud Run's
-    IAM check on the way in (decision 0046), none means it was never signed."""
+    """The claims of an ID token as Cloud Run forwards it (``header.claims.SIGNATURE_REMOVED_BY_GOOGLE``).
+    Unauthenticated for any other shape: a real signature means the token did not pass Cloud Run's IAM
+    check on the way in (decision 0046), and none means it was never signed."""
     parts = token.split(".")
     if len(parts) != 3:
         raise Unauthenticated("the caller's ID token is not a JWT")

@@ -1,13 +1,10 @@
-"""Slack's Web API through ``slack_sdk``'s WebClient: a workspace's bot token (``xoxb-...``) per call,
-nothing kept per tenant.
+"""Slack's Web API through ``slack_sdk``'s WebClient (decision 0053): a workspace's bot token per call.
 
-``post_message`` is ``chat.postMessage`` (link and media previews off). Slack has no idempotency key,
-so a caller that may repeat a post first looks for it with ``find_message``: the channel's history
-between two times, at most ``MAX_PAGES`` pages, for a message ending with the caller's marker. A
-window holding more is :class:`SearchExhausted`, never None: the message may be there. Every answer
-is ``{"ok": ...}``; ``ok: false`` becomes the project's kinds (:func:`convert`). No token in messages.
-The SDK retries nothing (a repeated post would be a second message) and logs nothing of ours: every
-failure becomes a project error here. Why slack_sdk: docs/decisions/0053-slack-through-slack-sdk.md.
+``post_message`` is ``chat.postMessage`` (previews off). Slack has no idempotency key, so a caller
+that may repeat a post first looks for it with ``find_message`` (the channel's history between two
+times, at most ``MAX_PAGES`` pages; a fuller window is :class:`SearchExhausted`, never None). Every
+``ok: false`` becomes the project's kinds (:func:`convert`). The SDK retries nothing (a repeated post
+would be a second message) and logs nothing of ours. No token in messages.
 """
 
 import http.client

@@ -121,8 +121,8 @@ _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: CommonMark
 
 
 def literal(text: str) -> str:
-    """``text`` as Markdown that renders as itself, on one line: whitespace runs and control
-    characters (line breaks included) become one space, and every ASCII punctuation character is
+    """``text`` as Markdown that renders as itself, on one line. Whitespace runs and control
+    characters (line breaks included) become one space. Every ASCII punctuation character is
     backslash-escaped, so no heading, list, link, emphasis, code or HTML can come of it."""
     joined = " ".join("".join(" " if c < " " or "\x7f" <= c <= "\x9f" else c for c in text).split())
     return _PUNCTUATION.sub(r"\\\1", joined)

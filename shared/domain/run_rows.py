@@ -1,7 +1,6 @@
-"""A run as its row in the agent's Runs database (``shared.domain.agent_home``): the properties a
-row shows, what an owner's change of the Decision property asks, and the digests that bind a decision
-to the row as the agent wrote it (docs/decisions/0049-a-decision-is-bound-to-the-row-the-agent-wrote.md).
-Pure."""
+"""A run as its row in the agent's Runs database (``shared.domain.agent_home``). It holds the
+properties a row shows and what an owner's change of the Decision property asks. It also holds the
+digests that bind a decision to the row as the agent wrote it (decision 0049). Pure."""
 
 import hashlib
 from collections.abc import Mapping

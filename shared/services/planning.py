@@ -62,10 +62,10 @@ PAGE_HOLD = timedelta(minutes=10)
 
 
 def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> tuple[dict[str, Any], bool]:
-    """The page that triggered the run, its data source's schema and a few related tasks (for a
-    member's run, only from the trigger's own data source, if the owner chose it); and whether the
-    run reads as a member's: ``member``, or its page or comment holds text someone other than the
-    owner (or the agent) wrote (:func:`_by_others`), whoever started it."""
+    """The page that triggered the run, its data source's schema and a few related tasks. For a
+    member's run the tasks come only from the trigger's own data source, if the owner chose it. Also
+    whether the run reads as a member's: ``member``, or its page or comment holds text someone other
+    than the owner (or the agent) wrote (:func:`_by_others`), whoever started it."""
     notion = deps.need_notion(task.tenant_id)
     ctx: dict[str, Any] = {"goal": task.goal, "trigger": task.trigger.model_dump(exclude_none=True)}
     source_id = task.trigger.data_source_id

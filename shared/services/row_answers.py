@@ -56,9 +56,9 @@ def answer_by_comment(task: AnswerTask, deps: Deps) -> str:
 
 
 def _waited_for(task: AnswerTask, deps: Deps, notion: TenantNotion) -> tuple[str, Waiting] | str:
-    """The run whose row the agent made at the comment's page and the request it waits for, if the
-    row is as the agent wrote it (``run_rows.bound_row``: else set back), that is the request its
-    Request names and the run is the current owner's; else why not, in words."""
+    """The run whose row the agent made at the comment's page and the request it waits for. That holds
+    if the row is as the agent wrote it (``run_rows.bound_row``; else it is set back), the request is
+    the one its Request names, and the run is the current owner's. Else why not, in words."""
     bound = bound_row(task.tenant_id, task.page_id, deps, told=False)
     if isinstance(bound, str):
         return bound

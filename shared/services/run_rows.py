@@ -1,8 +1,8 @@
 """The Runs database as a live view of runs, and the owner's decisions made in it. A run's row is
 written by the tasks ``followups.enqueue_row`` names. A person's change of a row decides only on the
-row the agent made for the run, as the agent wrote it, and only when the owner alone made it, for the
-request the row names; anyone else's is set back and answered (docs/notion-home.md, "Decisions in
-Notion"; docs/decisions/0049-a-decision-is-bound-to-the-row-the-agent-wrote.md)."""
+row the agent made for the run, as the agent wrote it. It decides only when the owner alone made it,
+for the request the row names; anyone else's is set back and answered (docs/notion-home.md,
+"Decisions in Notion"; decision 0049)."""
 
 import logging
 from datetime import timedelta
@@ -159,9 +159,9 @@ def _row(deps: Deps, tenant_id: str, bot_id: str, source_id: str, run_id: str) -
 
 def apply_row_decision(task: DecideTask, deps: Deps) -> str:
     """Act on a person's change of a Runs row. It counts only on the row the agent made for a run
-    (its page id kept), whose Run id, Request and Goal are as the agent wrote them: a row changed
+    (its page id kept), whose Run id, Request and Goal are as the agent wrote them. A row changed
     there by anyone else is set back and the owner told; a row the agent did not make is answered.
-    The owner's Approve or Reject of the request the row names is then recorded once; a repeat, or a
+    The owner's Approve or Reject of the request the row names is then recorded once. A repeat, or a
     change for an older request, decides nothing. Anyone else's is set back to Waiting and answered
     with a comment. A row Notion cannot read decides nothing (no retry). Returns what happened, in
     words."""
@@ -183,9 +183,9 @@ def apply_row_decision(task: DecideTask, deps: Deps) -> str:
 
 
 def _why_not(task: DecideTask, deps: Deps, run_id: str, request_id: str) -> str:
-    """Why the change of a bound row decides nothing ("" when it decides): the run is not the
-    owner's, the change is not the owner's alone (then set back to Waiting and answered), or the run
-    does not wait for that request."""
+    """Why the change of a bound row decides nothing ("" when it decides). The run is not the
+    owner's, or the change is not the owner's alone (then set back to Waiting and answered), or the
+    run does not wait for that request."""
     try:
         waiting = owned_waiting(deps, task.tenant_id, run_id)
     except NotFound:

@@ -74,7 +74,7 @@ def run_again(
     queue: TaskQueue,
 ) -> dict[str, Any]:
     """Queue a new run with the goal and the page of one of the owner's runs, started by the owner by
-    hand (trigger ``manual``), with the reach of the run it repeats: a member's run again reads only
+    hand (trigger ``manual``), with the reach of the run it repeats. A member's run again reads only
     within its trigger's reach (``Trigger.member``). With a ``request_id``, a retry names the same new
     run (nothing more is queued: planning creates a run once)."""
     run = owned_run(tenant_id, run_id, store, tenants)
