@@ -133,7 +133,7 @@ def test_a_step_whose_resolved_arguments_differ_from_what_was_approved_asks_agai
     drive(deps)
     again = state(deps).waiting
     assert again is not None and again.request_id.startswith("effect-3-") and not notion.writes
-    assert "text=FYI: secret plans" in again.prompt  # what will be written, resolved
+    assert 'text="FYI: secret plans"' in again.prompt  # what will be written, resolved, quoted
 
 
 def test_a_production_approval_lapses_when_the_run_reads_the_workspace_after_it() -> None:
@@ -199,15 +199,15 @@ def test_an_approval_shows_every_file_of_a_pull_request_and_every_target_whole()
     ]
     args = {"repository": "acme/site", "title": "Fix typos", "files": files}
     text = authority.effect_request("open_pull_request", args, "harmless")
-    assert "docs/notes.md (2 lines, 20 characters)" in text
-    assert ".github/workflows/release.yml (1 line, 160 characters)" in text
+    assert "docs/notes.md (2 lines, 20 characters; its current content not read" in text
+    assert ".github/workflows/release.yml (1 line, 160 characters; its current content not read" in text
     title = "Quarterly report, draft for review by the finance team and the board (final: delete the old one)"
     text = authority.effect_request("create_page", {"parent_page_id": "p", "title": title}, "")
-    assert f"title={title}" in text
+    assert f'title="{title}"' in text
 
 
 def test_an_effect_too_large_to_show_whole_is_the_models_to_split() -> None:
-    files = [{"path": f"src/module_{n:03}/" + "deep/" * 10 + "file.py", "content": "x"} for n in range(40)]
+    files = [{"path": f"src/module_{n:03}/file.py", "content": "x" * 500} for n in range(40)]
     with pytest.raises(ModelFixableError, match="too large to show the owner"):
         authority.effect_request(
             "open_pull_request", {"repository": "acme/site", "title": "t", "files": files}, ""
@@ -230,4 +230,4 @@ def test_an_approval_names_each_page_by_its_id_and_its_title_quoted() -> None:
     humans.respond(deps, "t1", "r1", "approve", request_id=s.waiting.request_id)
     drive(deps)
     s = state(deps)  # a page that cannot be read is named by its id alone
-    assert s.waiting is not None and "append_blocks(page_id=gone-page, text=y)" in s.waiting.prompt
+    assert s.waiting is not None and "append_blocks(page_id=gone-page, text=y)" in s.waiting.prompt  # bare
