@@ -194,8 +194,22 @@ def console_run_url(frontend_url: str, run_id: str) -> str:
     return f"{frontend_url.rstrip('/')}/#/runs/{quote(run_id, safe='')}"
 
 
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def verbatim(text: str) -> str:
+    """``text`` as Markdown that reads back as itself: every ASCII punctuation character
+    backslash-escaped (CommonMark). A decision's request holds quoted literals whose escapes (``\\"``)
+    Markdown would otherwise undo, letting quoted text seem to end its quotes."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
 def comment_text(task: NotifyTask) -> str:
-    """The comment: subject, text (never a decision's links), and the marker as its last line."""
+    """The comment: subject, text (never a decision's links), and the marker as its last line. A
+    comment is read as Markdown (shared.domain.markdown): a decision's subject and request go in
+    :func:`verbatim`, so the owner reads them exactly as code wrote them."""
+    if decision_request(task) is not None:
+        task = task.model_copy(update={"subject": verbatim(task.subject), "text": verbatim(task.text)})
     body = f"{task.subject}\n\n{decision_text(task)}".rstrip()
     return f"{body}\n{marker_text(task.tenant_id, task.notification_id)}"
 

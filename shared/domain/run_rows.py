@@ -4,6 +4,7 @@ row shows, and what an owner's change of the Decision property asks. Pure."""
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
+from shared.domain.blocks import rich_text
 from shared.domain.events import RunStatus
 from shared.domain.runs import RunState
 
@@ -66,7 +67,8 @@ def properties(
     }
     if decision and waiting is not None:
         props["Decision"] = {"select": {"name": "Waiting"}}
-        props["Request"] = _text(f"{waiting.request_id}{_REQUEST_SEP}{waiting.prompt}")
+        # whole: a request (up to 20,000 characters) as 2,000-character items, never clipped
+        props["Request"] = {"rich_text": rich_text(f"{waiting.request_id}{_REQUEST_SEP}{waiting.prompt}")}
     if trigger_url.startswith("https://"):
         props["Trigger page"] = {"url": trigger_url}
     return props
