@@ -223,14 +223,22 @@ def one_line(text: str) -> str:
 DISCORD_MAX_CHARS = 2_000
 
 
+CUT_REQUEST = "… (cut here: Discord holds 2,000 characters; the whole request is in Notion Agent)"
+
+
 def discord_text(task: NotifyTask) -> str:
     """The Discord message: the subject in bold, then the text, at most ``DISCORD_MAX_CHARS`` (a longer
-    text is cut and ends with "…"). No marker: a webhook's messages cannot be searched."""
+    text is cut and ends with "…"). A decision's request is cut before how to decide (the run's page in
+    the console), saying so: the owner finds the whole of it there. No marker: a webhook's messages
+    cannot be searched."""
     subject = one_line(task.subject).replace("*", "")
     head = f"**{subject}**\n\n" if subject else ""
     text = decision_text(task).rstrip()
     room = DISCORD_MAX_CHARS - len(head) - 1
-    if len(text) > room:
+    if len(text) > room and decision_request(task) is not None:
+        decide = f"\n\n{decide_in_app(task)}"
+        text = task.text[: max(0, room + 1 - len(CUT_REQUEST) - len(decide))] + CUT_REQUEST + decide
+    elif len(text) > room:
         text = text[:room] + "…"
     return f"{head}{text}".rstrip() or "(no text)"
 
