@@ -190,7 +190,7 @@ def effect_request(
     current: Current | None = None,
 ) -> str:
     """The prompt of the request the engine records for one gated effect: the whole effect (a pull
-    request's diffs against ``current``), then the model's words as far as they fit. An effect too
+    request's diffs against ``current``), then the model's words if they fit. An effect too
     large to show whole in one request is refused (ModelFixableError: the model splits it), never
     shown in part."""
     if tool in WORKSPACE_READS:
@@ -207,7 +207,8 @@ def effect_request(
             f"of at most {PROMPT_CHARS}); split it into smaller changes (fewer files, shorter texts)"
         )
     reason = quoted(rationale) if rationale else ""
-    return f"{head} {reason}"[:PROMPT_CHARS] if reason else head
+    fits = reason and len(head) + 1 + len(reason) <= PROMPT_CHARS  # never cut: its quotes stay whole
+    return f"{head} {reason}" if fits else head
 
 
 def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
