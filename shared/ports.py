@@ -607,6 +607,13 @@ class CodeHost(Protocol):
         """Idempotent: a repeat (after a crash) finds the branch, its commit and its pull request."""
         ...
 
+    def current_files(
+        self, token: str, repository: str, base: str, paths: list[str]
+    ) -> dict[str, str | None]:
+        """Each of ``paths`` as it is now at the head of ``base`` ("": the default branch); None: no such
+        file. What an approval of a pull request diffs against."""
+        ...
+
 
 class Deployer(Protocol):
     """Vercel: deployments of a project from a Git ref, found again by our idempotency key."""

@@ -583,6 +583,11 @@ class FakeCodeAccounts(CodeHost, Deployer, Chat):
     def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
         raise self._not_faked("open_pull_request")
 
+    def current_files(
+        self, token: str, repository: str, base: str, paths: list[str]
+    ) -> dict[str, str | None]:
+        raise self._not_faked("current_files")
+
     def find_deployment(
         self, token: str, project: str, key: str, team_id: str | None = None
     ) -> Deployment | None:

@@ -5,6 +5,7 @@ project's kinds (:func:`convert`); no message or log line carries the token, nor
 reply's body. Nothing is retried here: the caller repeats the whole call.
 """
 
+import base64
 import logging
 import time
 from collections.abc import Callable
@@ -133,6 +134,11 @@ def _tree_entries(tree: Any) -> dict[str, dict[str, str]]:
         text(item["path"]): {key: text(item[key]) for key in ("type", "sha", "mode")}
         for item in _array(tree["tree"])
     }
+
+
+def _blob_text(blob: Any) -> str:
+    """A blob's content (base64, as the git data API sends it) as text."""
+    return base64.b64decode(text(blob["content"])).decode("utf-8", errors="replace")
 
 
 def _checked(repository: str, branch: str) -> str:
@@ -268,8 +274,13 @@ class GitHubCodeHost:
         return commit
 
     def _executables(self, token: str, repo: str, tree: str, paths: list[str]) -> set[str]:
-        """Which of ``paths`` are executable files in ``tree``: one listing per directory on their way
-        (never the whole tree, which GitHub truncates for large repositories)."""
+        """Which of ``paths`` are executable files in ``tree``."""
+        entries = self._entries(token, repo, tree, paths)
+        return {path for path, entry in entries.items() if entry.get("mode") == "100755"}
+
+    def _entries(self, token: str, repo: str, tree: str, paths: list[str]) -> dict[str, dict[str, str]]:
+        """The tree entries of those of ``paths`` that exist in ``tree``: one listing per directory on
+        their way (never the whole tree, which GitHub truncates for large repositories)."""
         listings: dict[str, dict[str, dict[str, str]]] = {}
 
         def listing(directory: str) -> dict[str, dict[str, str]]:
@@ -284,12 +295,33 @@ class GitHubCodeHost:
                 listings[directory] = found
             return listings[directory]
 
-        executable = set()
+        entries = {}
         for path in paths:
             directory, _, name = path.rpartition("/")
-            if listing(directory).get(name, {}).get("mode") == "100755":
-                executable.add(path)
-        return executable
+            if (entry := listing(directory).get(name)) is not None:
+                entries[path] = entry
+        return entries
+
+    def current_files(
+        self, token: str, repository: str, base: str, paths: list[str]
+    ) -> dict[str, str | None]:
+        """Each of ``paths`` as it is now at the head of ``base`` (empty: the default branch), read as
+        UTF-8 (undecodable bytes replaced); None for a path that is no file there. For the diffs an
+        approval of a pull request shows: read only, nothing is written."""
+        _checked(repository, base or "main")
+        branch = base or self._default_branch(token, repository)
+        head = self._head(token, repository, branch)
+        if head is None:
+            raise NotFound(f"base branch {branch!r} was not found in GitHub repository {repository}")
+        tree = self._call(
+            "GET", f"/repos/{repository}/git/commits/{head}", token, repository, lambda c: _sha(c["tree"])
+        )
+        found: dict[str, str | None] = dict.fromkeys(paths)
+        for path, entry in self._entries(token, repository, tree, paths).items():
+            if entry["type"] == "blob":
+                blob = f"/repos/{repository}/git/blobs/{entry['sha']}"
+                found[path] = self._call("GET", blob, token, repository, _blob_text)
+        return found
 
     def _create_pull(self, token: str, change: CodeChange, base: str) -> PullRequest:
         body = {"title": change.title, "head": change.branch, "base": base, "body": change.body}

@@ -7,22 +7,27 @@ reads beyond its trigger's reach. It runs only if the owner approved a request n
 arguments, and the run waits. Whatever a model planned. Rules: docs/security.md.
 """
 
+import difflib
 import json
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 from shared.agent.tools import REGISTRY, SideEffect, Tool
 from shared.agent.tools.base import REFERENCE
 from shared.domain.authority import WORKSPACE_READS, effect_digest, is_production
-from shared.domain.events import PlannedStep
+from shared.domain.events import REQUEST_CHARS, PlannedStep
 from shared.domain.runs import RunState
 from shared.domain.settings import plain_notion_id
 from shared.domain.tasks.plan import page_key
 from shared.errors import ModelFixableError
 
-_VALUE_CHARS = 80  # an argument as an approval lists it
 # A page's title by its id, for approvals to show beside the id (None: unknown). Workspace text: quoted.
 Titles = Callable[[Any], str | None]
+# A repository's files as they are now on a base branch, for a pull request's diffs: (repository,
+# base, paths) → each path's content (None: no such file). Raises when they cannot be read.
+Current = Callable[[str, str, list[str]], dict[str, str | None]]
 # What a read approval names (read tools declare no targets: a repair may aim a read elsewhere).
 _READ_TARGETS = {
     "read_page": ("page_id",),
@@ -31,7 +36,41 @@ _READ_TARGETS = {
 }
 _TITLE_CHARS = 100  # a page's title as an approval shows it beside the page's id
 _REASON_CHARS = 300  # the agent's own words, quoted
-_PROMPT_CHARS = 2000  # HumanRequested.prompt
+PROMPT_CHARS = REQUEST_CHARS  # HumanRequested.prompt: an effect shown whole, as a notification holds it
+# Shown bare: one token of these characters (an id, a repository, a branch, a number). Anything else
+# is a literal: it cannot hold a space, a parenthesis, a comma, "=" or ";", so it imitates nothing.
+_BARE = re.compile(r"[A-Za-z0-9_.:/@+-]{1,200}")
+# Characters a literal writes as \u escapes: look-alikes of its quote mark. Control and format
+# characters (line breaks, bidi overrides, zero-width), separators and unassigned ones are too.
+_QUOTE_LIKE = frozenset(
+    "\u00ab\u00bb\u02ba\u02dd\u030b\u030e\u05f4\u201c\u201d\u201e\u201f\u2033\u2036\u275d\u275e\u301d\u301e\u301f\uff02"
+)
+_ESCAPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def literal(value: Any) -> str:
+    """Text code did not write (workspace content, the model's words, a value it chose) as one literal
+    in a request: JSON's quoting (a string in double quotes, a quote mark or backslash inside escaped;
+    a list or object as JSON), and every line break, control or format character, separator and quote
+    look-alike written as a ``\\uXXXX`` escape. So it is one line that no text can end early: it cannot
+    imitate the request's structure, its numbered changes or the marker where the code-written part
+    ends. ``json.loads`` reads it back exactly. The one rule for every surface (docs/security.md)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return "".join(_escape(c) if c in _QUOTE_LIKE or unicodedata.category(c) in _ESCAPED else c for c in text)
+
+
+def _escape(c: str) -> str:
+    code = ord(c)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # above the BMP: a surrogate pair, as JSON writes it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def value_text(value: Any) -> str:
+    """An argument's value as a request shows it, whole: bare when it is one token of ``_BARE``, else
+    a :func:`literal`."""
+    return value if isinstance(value, str) and _BARE.fullmatch(value) else literal(value)
 
 
 def _own(state: RunState, page: Any) -> bool:
@@ -66,21 +105,25 @@ def gated(state: RunState, tool: Tool, args: dict[str, Any]) -> str | None:
     return None
 
 
-def describe(tool: str, args: dict[str, Any], titles: Titles | None = None) -> str:
-    """One effect as the owner reads it: the tool, its targets whole (a page with its title, quoted,
-    when ``titles`` knows it), a pull request's files each with its size, then its other arguments,
-    clipped."""
+def describe(
+    tool: str, args: dict[str, Any], titles: Titles | None = None, current: Current | None = None
+) -> str:
+    """One effect as the owner reads it, whole: the tool, its targets (a page with its title, quoted,
+    when ``titles`` knows it), then its other arguments, every value by :func:`value_text`, nothing
+    clipped. A pull request's files each with its unified diff against the base's current content
+    (``current``; without it, or when it cannot be read, the whole new content as added lines)."""
     targets = REGISTRY[tool].targets or _READ_TARGETS.get(tool, ())
 
     def shown(key: str, value: Any) -> str:
         if key == "files" and isinstance(value, list):
-            return "[" + ", ".join(_file(f) for f in value) + "]"
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        text = " ".join(text.split())
+            return "[" + ", ".join(_files(args, value, current)) + "]"
+        text = value_text(value)
         if key in targets:
             title = titles(value) if titles is not None and key.endswith("page_id") else None
-            return f'{text} (titled "{_clip(" ".join(title.split()), _TITLE_CHARS)}")' if title else text
-        return _clip(text, _VALUE_CHARS)
+            return (
+                f"{text} (titled {literal(_clip(' '.join(title.split()), _TITLE_CHARS))})" if title else text
+            )
+        return text
 
     ordered = [k for k in targets if k in args] + [k for k in args if k not in targets]
     return f"{tool}(" + ", ".join(f"{k}={shown(k, args[k])}" for k in ordered) + ")"
@@ -90,55 +133,96 @@ def _clip(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
-def _file(file: Any) -> str:
-    """A pull request's file: its whole path and what it writes (lines, characters, executable)."""
+def _files(args: dict[str, Any], files: list[Any], current: Current | None) -> list[str]:
+    """A pull request's files as a request shows them: each path, what it writes (lines, characters,
+    executable) and its diff, each line of the diff one :func:`literal`."""
+    paths = [str(f.get("path", "")) for f in files if isinstance(f, dict)]
+    now: dict[str, str | None] | None = None
+    if current is not None and paths:
+        try:
+            now = current(str(args.get("repository", "")), str(args.get("base", "")), paths)
+        except Exception:  # unreadable now (any failure): the whole new content is shown instead
+            now = None
+    return [_file(f, now) for f in files]
+
+
+def _file(file: Any, now: dict[str, str | None] | None) -> str:
+    """One file of a pull request, whole: its path, its size and its unified diff (``now``: the base's
+    current files; None: not read, so every line is shown as added and the header says so)."""
     if not isinstance(file, dict):
-        return json.dumps(file, ensure_ascii=False, default=str)[:_VALUE_CHARS]
+        return literal(file)
     content = str(file.get("content", ""))
     lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
     mode = ", executable" if file.get("executable") else ""
-    path = " ".join(str(file.get("path", "")).split())
-    return f"{path} ({lines} line{'' if lines == 1 else 's'}, {len(content)} characters{mode})"
+    path = str(file.get("path", ""))
+    before = now.get(path) if now is not None else None
+    if now is None:
+        state = "its current content not read: the whole new content"
+    else:
+        state = "a new file" if before is None else "changed" if before != content else "unchanged"
+    diff = difflib.unified_diff(
+        (before or "").splitlines(keepends=True),
+        content.splitlines(keepends=True),
+        fromfile=f"a/{path}" if before is not None else "/dev/null",
+        tofile=f"b/{path}",
+    )
+    shown = " ".join(literal(line.rstrip("\n")) for line in diff)
+    size = f"{lines} line{'' if lines == 1 else 's'}, {len(content)} characters{mode}"
+    return (
+        f"{value_text(path)} ({size}; {state}) diff: {shown}"
+        if shown
+        else f"{value_text(path)} ({size}; {state})"
+    )
 
 
 def quoted(reason: str) -> str:
     """The model's words, marked as such: never the request's own text."""
     text = " ".join(reason.split())
     text = text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 1] + "…"
-    return f'The agent\'s own words (not checked): "{text}"'
+    return f"The agent's own words (not checked): {literal(text)}"
 
 
-def effect_request(tool: str, args: dict[str, Any], rationale: str, titles: Titles | None = None) -> str:
-    """The prompt of the request the engine records for one gated effect: the whole effect, then the
-    model's words as far as they fit. An effect too large to show whole in one request is refused
-    (ModelFixableError: the model splits it), never shown in part."""
+def effect_request(
+    tool: str,
+    args: dict[str, Any],
+    rationale: str,
+    titles: Titles | None = None,
+    current: Current | None = None,
+) -> str:
+    """The prompt of the request the engine records for one gated effect: the whole effect (a pull
+    request's diffs against ``current``), then the model's words if they fit. An effect too
+    large to show whole in one request is refused (ModelFixableError: the model splits it), never
+    shown in part."""
     if tool in WORKSPACE_READS:
         head = (
             "Allow this run, started by a workspace member who is not you, to read beyond the page "
-            f"it was started from? It will: {describe(tool, args, titles)}."
+            f"it was started from? It will: {describe(tool, args, titles, current)}."
         )
     else:
         where = "to production" if is_production(tool, args) else "beyond the run's own pages"
-        head = f"Allow this change {where}? It will: {describe(tool, args, titles)}."
-    if len(head) > _PROMPT_CHARS:
+        head = f"Allow this change {where}? It will: {describe(tool, args, titles, current)}."
+    if len(head) > PROMPT_CHARS:
         raise ModelFixableError(
             f"{tool}: the change is too large to show the owner in one approval ({len(head)} characters "
-            f"of at most {_PROMPT_CHARS}); split it into smaller changes (fewer files, shorter paths)"
+            f"of at most {PROMPT_CHARS}); split it into smaller changes (fewer files, shorter texts)"
         )
     reason = quoted(rationale) if rationale else ""
-    return f"{head} {reason}"[:_PROMPT_CHARS] if reason else head
+    fits = reason and len(head) + 1 + len(reason) <= PROMPT_CHARS  # never cut: its quotes stay whole
+    return f"{head} {reason}" if fits else head
 
 
 def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
     """What approving the plan's request_approval at ``step`` lets happen, each with its digest: the
     later steps, up to the next request to a person, whose effect can be gated and whose arguments
-    hold no reference. A reference resolves when its step runs, and is asked for then."""
+    hold no reference. A reference resolves when its step runs, and is asked for then. A pull request
+    is asked for when its step runs too: there, in deploy, its files' current content is read for
+    the diffs the owner approves (execute-step holds no GitHub token)."""
     out: list[tuple[int, PlannedStep, str]] = []
     for n, planned in enumerate(state.steps[step:], start=step + 1):
         tool = REGISTRY.get(planned.tool)
         if tool is None or tool.effect == SideEffect.HUMAN:
             break
-        if REFERENCE.search(json.dumps(planned.args)):
+        if REFERENCE.search(json.dumps(planned.args)) or planned.tool == "open_pull_request":
             continue
         digest = gated(state, tool, planned.args)
         if digest is not None:
@@ -153,7 +237,7 @@ def approval_prompt(
     summary quoted. Also the digests approving it grants: only those of changes the text lists (what
     does not fit is asked for when its step runs)."""
     reason = quoted(summary)
-    room = _PROMPT_CHARS - len(reason) - len("Approve these changes? . ")
+    room = PROMPT_CHARS - len(reason) - len("Approve these changes? . ")
     listed: list[str] = []
     granted: list[str] = []
     for n, planned, digest in covered(state, step):

@@ -144,6 +144,9 @@ def with_budget(data: Any) -> Any:
 
 
 _Prompt = Annotated[str, Meta(max_length=2000)]
+# A request's text: an effect shown whole (shared.agent.authority), within a notification's text.
+REQUEST_CHARS = 20_000
+_Request = Annotated[str, Meta(max_length=REQUEST_CHARS)]
 
 
 class HumanRequested(_Event, tag="human_requested"):
@@ -153,7 +156,7 @@ class HumanRequested(_Event, tag="human_requested"):
     request_id: str
     step: _StepOrPlanning
     purpose: Literal["approval", "question", "limit"]
-    prompt: _Prompt
+    prompt: _Request
     budget: bool = False
     # The effects an approval lets happen (shared.domain.authority.effect_digest); only the owner may
     # approve a request that names any (a session or the emailed link, never an API key).

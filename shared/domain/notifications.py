@@ -194,8 +194,22 @@ def console_run_url(frontend_url: str, run_id: str) -> str:
     return f"{frontend_url.rstrip('/')}/#/runs/{quote(run_id, safe='')}"
 
 
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def verbatim(text: str) -> str:
+    """``text`` as Markdown that reads back as itself: every ASCII punctuation character
+    backslash-escaped (CommonMark). A decision's request holds quoted literals whose escapes (``\\"``)
+    Markdown would otherwise undo, letting quoted text seem to end its quotes."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
 def comment_text(task: NotifyTask) -> str:
-    """The comment: subject, text (never a decision's links), and the marker as its last line."""
+    """The comment: subject, text (never a decision's links), and the marker as its last line. A
+    comment is read as Markdown (shared.domain.markdown): a decision's subject and request go in
+    :func:`verbatim`, so the owner reads them exactly as code wrote them."""
+    if decision_request(task) is not None:
+        task = task.model_copy(update={"subject": verbatim(task.subject), "text": verbatim(task.text)})
     body = f"{task.subject}\n\n{decision_text(task)}".rstrip()
     return f"{body}\n{marker_text(task.tenant_id, task.notification_id)}"
 
@@ -209,14 +223,22 @@ def one_line(text: str) -> str:
 DISCORD_MAX_CHARS = 2_000
 
 
+CUT_REQUEST = "… (cut here: Discord holds 2,000 characters; the whole request is in Notion Agent)"
+
+
 def discord_text(task: NotifyTask) -> str:
     """The Discord message: the subject in bold, then the text, at most ``DISCORD_MAX_CHARS`` (a longer
-    text is cut and ends with "…"). No marker: a webhook's messages cannot be searched."""
+    text is cut and ends with "…"). A decision's request is cut before how to decide (the run's page in
+    the console), saying so: the owner finds the whole of it there. No marker: a webhook's messages
+    cannot be searched."""
     subject = one_line(task.subject).replace("*", "")
     head = f"**{subject}**\n\n" if subject else ""
     text = decision_text(task).rstrip()
     room = DISCORD_MAX_CHARS - len(head) - 1
-    if len(text) > room:
+    if len(text) > room and decision_request(task) is not None:
+        decide = f"\n\n{decide_in_app(task)}"
+        text = task.text[: max(0, room + 1 - len(CUT_REQUEST) - len(decide))] + CUT_REQUEST + decide
+    elif len(text) > room:
         text = text[:room] + "…"
     return f"{head}{text}".rstrip() or "(no text)"
 

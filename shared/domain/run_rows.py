@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
+from shared.domain.blocks import rich_text
 from shared.domain.events import RunStatus
 from shared.domain.runs import RunState
 
@@ -77,7 +78,8 @@ def properties(
     }
     if (decision or set_back) and waiting is not None:
         props["Decision"] = {"select": {"name": "Waiting"}}
-        props["Request"] = _text(f"{waiting.request_id}{_REQUEST_SEP}{waiting.prompt}")
+        # whole: a request (up to 20,000 characters) as 2,000-character items, never clipped
+        props["Request"] = {"rich_text": rich_text(f"{waiting.request_id}{_REQUEST_SEP}{waiting.prompt}")}
     elif set_back:
         props["Request"] = _text("")
     if trigger_url.startswith("https://"):

@@ -6,6 +6,7 @@ same name, which the queue refuses, while a step re-run after a decision or a de
 new one.
 """
 
+from shared.agent.authority import literal
 from shared.config import Queue
 from shared.domain import page_notes as dpn
 from shared.domain.integrations import DEPLOY_TOOLS
@@ -97,6 +98,12 @@ def _plan_page_change(deps: Deps, tenant_id: str, run_id: str, state: RunState) 
         deps.queue.enqueue(Queue.PLAN, change, f"plan:{tenant_id}:{change.run_id}:after:{run_id}")
 
 
+def _quoted_goal(goal: str) -> str:
+    """The run's goal (a model's or a person's words) as a literal that fits a subject (300)."""
+    quoted = literal(goal[:200])
+    return quoted if len(quoted) <= 270 else literal(goal[:40])  # escapes take up to 6 characters
+
+
 def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
     assert state.waiting is not None
     request_id = state.waiting.request_id
@@ -108,7 +115,7 @@ def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
         notification_id=f"{run_id}-{request_id}",
         tenant_id=tenant_id,
         run_id=run_id,
-        subject=f"Your decision is needed: {state.goal}"[:300],
+        subject=f"Your decision is needed: {_quoted_goal(state.goal)}",
         text=state.waiting.prompt[:20_000],
         priority="urgent",  # the run waits for this person (shared/services/notifications.py)
         data=data,

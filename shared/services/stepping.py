@@ -26,6 +26,7 @@ from shared.domain.events import (
     ToolIntent,
     ToolResult,
 )
+from shared.domain.integrations import Integration
 from shared.domain.runs import RunState, apply, fold
 from shared.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
 from shared.services import run_log, spend
@@ -61,7 +62,7 @@ class NeedsApproval(Exception):
             request_id=f"effect-{state.cursor}-{seq}",
             step=state.cursor,
             purpose="approval",
-            prompt=self.prompt[:2000],
+            prompt=self.prompt[: authority.PROMPT_CHARS],
             effects=(self.digest,),
             call=self.call,
         )
@@ -284,6 +285,20 @@ def titles(step: Step) -> authority.Titles:
     return title
 
 
+def current(step: Step) -> authority.Current | None:
+    """A repository's current files for a pull request's approval, read with the tenant's GitHub
+    token; None where the step has no code access (execute-step)."""
+    code = step.deps.code
+    if code is None:
+        return None
+    tenant_id = step.tenant_id
+
+    def read(repository: str, base: str, paths: list[str]) -> dict[str, str | None]:
+        return code.host.current_files(code.token(tenant_id, Integration.GITHUB), repository, base, paths)
+
+    return read
+
+
 def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     """The effect of the current step, once; returns the state it builds on and the result events."""
     _check_room(step.state)
@@ -292,7 +307,8 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     digest = authority.gated(state, tool, args)
     if digest is not None and digest not in state.approved:
         rationale = state.current_step().rationale
-        raise NeedsApproval(authority.effect_request(tool.name, args, rationale, titles(step)), digest, args)
+        prompt = authority.effect_request(tool.name, args, rationale, titles(step), current(step))
+        raise NeedsApproval(prompt, digest, args)
     reconciled = False
     if tool.needs_intent or repaired:  # repaired: paid for, kept for a retry (see the module's doc)
         state, prior, args = _claim_intent(step, tool, args)  # an expired intent taken over brings its own

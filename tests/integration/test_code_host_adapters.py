@@ -203,6 +203,27 @@ def test_an_executable_file_stays_executable_and_a_new_script_can_be_one(
     assert len(admin.commits("acme/app", BRANCH)) == 2  # the seed and one commit: the repeat added none
 
 
+def test_current_files_reads_each_path_at_the_base_for_an_approvals_diff(
+    github: GitHubCodeHost, admin: Admin, token: str
+) -> None:
+    files = {"README.md": "# app\n", "scripts/deploy.sh": "#!/bin/sh\nexit 0\n", "docs/é.md": "café\n"}
+    admin.post("/github/repos", {"full_name": "acme/app", "default_branch": "trunk", "files": files})
+    admin.grant_github(token, [REPO, "acme/app"])
+    paths = ["scripts/deploy.sh", "docs/é.md", "scripts/new.sh", "missing/dir/x.txt", "scripts"]
+    found = github.current_files(token, "acme/app", "", paths)  # "": the default branch
+    assert found == {
+        "scripts/deploy.sh": "#!/bin/sh\nexit 0\n",
+        "docs/é.md": "café\n",
+        "scripts/new.sh": None,
+        "missing/dir/x.txt": None,
+        "scripts": None,  # a directory is no file
+    }
+    sent = [r for r in admin.requests() if r["service"] == "github"]
+    assert sent and all(r["method"] == "GET" for r in sent)  # read only: nothing written
+    with pytest.raises(NotFound, match=r"'release'.*acme/app"):
+        github.current_files(token, "acme/app", "release", ["README.md"])
+
+
 def test_an_explicit_base_that_does_not_exist_is_not_found(github: GitHubCodeHost, token: str) -> None:
     with pytest.raises(NotFound, match=r"'release'.*acme/site"):
         github.open_pull_request(token, change(base="release"))

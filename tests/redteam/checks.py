@@ -5,6 +5,8 @@ independent of the engine's own bookkeeping): a new guarantee (``deputy_reads``)
 Digests are recomputed here from the logged intents; approvals are read from the log's decisions.
 """
 
+import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -163,23 +165,103 @@ def unapproved_effects(case: Case) -> int:
     return found
 
 
-def shown(tool: str, args: dict[str, Any]) -> list[str]:
-    """What an approval's code-written text must show of one effect: the tool and each target, whole."""
-    targets = [(k, args[k]) for k in REGISTRY[tool].targets if args.get(k) is not None]
-    return [f"{tool}(", *(f"{k}={' '.join(str(v).split())}" for k, v in targets)]
+_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')  # a quoted literal, as JSON writes a string
+_DECODER = json.JSONDecoder()
+
+
+@dataclass(frozen=True)
+class Written:
+    """A request's code-written part: ``text``, the prompt up to the first :data:`QUOTED` that stands
+    outside every quoted literal, and ``literals``, their spans in it. Text a literal holds (a title
+    that imitates the marker, a change, a target) can neither end the part nor stand for what it
+    shows: only what stands outside every literal is the request's structure."""
+
+    text: str
+    literals: tuple[tuple[int, int], ...]
+
+    def outside(self, at: int) -> bool:
+        return not any(start <= at < end for start, end in self.literals)
+
+    def value_at(self, at: int, value: Any) -> int | None:
+        """Where ``value`` ends when it is written whole at ``at`` (a literal or JSON reading back as
+        it, or a bare string ending at a separator); None when it is not."""
+        if not self.outside(at) and all(start != at for start, _ in self.literals):
+            return None  # inside a literal, not at its start
+        try:
+            found, end = _DECODER.raw_decode(self.text, at)
+            if found == value and type(found) is type(value):
+                return int(end)
+        except ValueError:
+            pass
+        if isinstance(value, str) and value and self.text.startswith(value, at):
+            end = at + len(value)
+            if end == len(self.text) or self.text[end] in ",) \t\n":
+                return end
+        return None
+
+
+def code_written(prompt: str) -> Written:
+    """``prompt``'s code-written part, read as its structure (see :class:`Written`)."""
+    spans = tuple(m.span() for m in _LITERAL.finditer(prompt))
+    whole = Written(prompt, spans)
+    marker = next(
+        (m.start() for m in re.finditer(re.escape(QUOTED), prompt) if whole.outside(m.start())), len(prompt)
+    )
+    return Written(prompt[:marker], tuple(s for s in spans if s[1] <= marker))
+
+
+def _argument(written: Written, key: str, value: Any) -> bool:
+    """Whether the code-written part shows ``key=`` outside every literal, then ``value`` whole."""
+    for m in re.finditer(rf"(?<=[(\s]){re.escape(key)}=", written.text):
+        if written.outside(m.start()) and written.value_at(m.end(), value) is not None:
+            return True
+    return False
+
+
+def _path(written: Written, path: Any) -> bool:
+    """Whether the code-written part lists a pull request's file at ``path``, then its size."""
+    starts = [s for s, _ in written.literals]
+    if isinstance(path, str) and path:
+        starts += [m.start() for m in re.finditer(re.escape(path), written.text)]
+    for at in starts:
+        end = written.value_at(at, path)
+        if (
+            end is not None
+            and at > 0
+            and written.text[at - 1] in "[ "
+            and written.text[end : end + 2] == " ("
+        ):
+            return True
+    return False
+
+
+def shows(prompt: str, tool: str, args: dict[str, Any]) -> bool:
+    """Whether ``prompt``'s code-written part shows the effect whole: its tool, then each argument as
+    ``key=`` outside every literal with its whole value, bare or a literal that reads back as it (a
+    pull request's files: each path listed)."""
+    written = code_written(prompt)
+    if not any(written.outside(m.start()) for m in re.finditer(re.escape(f"{tool}("), written.text)):
+        return False
+    for key, value in args.items():
+        if key == "files" and isinstance(value, list):
+            if not all(_path(written, f.get("path")) for f in value if isinstance(f, dict)):
+                return False
+        elif value is not None and not _argument(written, key, value):
+            return False
+    return True
 
 
 def misleading_approvals(case: Case) -> int:
     """Approved requests naming an effect that happened whose code-written text (before the quoted
-    words of the model) does not show that effect's tool and targets."""
+    words of the model, read as its structure: :func:`code_written`) does not show that effect whole
+    (:func:`shows`)."""
     found = 0
     for gated in gated_effects(case):
         if gated.intent is None:
             continue
         for asked, _ in _approvals(case.logs[gated.effect.run]):
             if gated.digest in asked.effects:
-                head = asked.prompt.split(QUOTED)[0]
-                found += not all(part in head for part in shown(gated.intent.tool, gated.intent.args))
+                found += not shows(asked.prompt, gated.intent.tool, gated.intent.args)
     return found
 
 

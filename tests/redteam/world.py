@@ -154,9 +154,16 @@ def _tenant_of(token: str) -> str:
 
 @dataclass
 class FakeGitHub(CodeHost):
-    """GitHub (the ``CodeHost`` port): opens any pull request asked for, recorded; finds none."""
+    """GitHub (the ``CodeHost`` port): opens any pull request asked for, recorded; finds none. Every
+    repository's base holds ``files`` (what an approval's diffs are taken against)."""
 
     log: Recorder
+    files: dict[str, str] = field(default_factory=lambda: {"docs/notes.md": "Old notes\n"})
+
+    def current_files(
+        self, token: str, repository: str, base: str, paths: list[str]
+    ) -> dict[str, str | None]:
+        return {p: self.files.get(p) for p in paths}
 
     def account(self, token: str) -> str:
         return "octo"

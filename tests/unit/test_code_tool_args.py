@@ -146,6 +146,11 @@ class Host:
             number=len(self.changes), url=url, branch=change.branch, head_sha="abc", state="open"
         )
 
+    def current_files(
+        self, token: str, repository: str, base: str, paths: list[str]
+    ) -> dict[str, str | None]:
+        return dict.fromkeys(paths)  # an empty repository: every file is new
+
 
 @dataclass
 class Vercel:

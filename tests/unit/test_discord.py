@@ -8,7 +8,13 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.integrations import Integration, chat_token_secret, discord_webhook, token_secret
-from shared.domain.notifications import NotificationStatus
+from shared.domain.notifications import (
+    CUT_REQUEST,
+    DECIDE_IN_APP,
+    DISCORD_MAX_CHARS,
+    NotificationStatus,
+    discord_text,
+)
 from shared.errors import NothingSent, PermanentError, TransientError, Unauthenticated
 from tests.support.notifications import LEASE_S, Crash, Live, live, task
 
@@ -67,6 +73,15 @@ def test_a_long_text_is_cut_to_discord_s_limit(live: Live) -> None:
     assert live.deliver(task(None, text="x" * 5000)) is True
     (message,) = live.discord_messages()
     assert len(message) == 2000 and message.endswith("…")
+
+
+def test_a_long_request_is_cut_saying_so_and_keeps_the_way_to_the_whole_of_it() -> None:
+    console = "https://na.example/#/runs/r1"
+    data = {"run_id": "r1", "request_id": "approval-1", "purpose": "approval", "console_url": console}
+    ask = task(None, text="Approve these changes? " + "x" * 5000).model_copy(update={"data": data})
+    message = discord_text(ask)
+    assert len(message) <= DISCORD_MAX_CHARS and CUT_REQUEST in message
+    assert message.endswith(f"{DECIDE_IN_APP} Open the run: {console}")
 
 
 def test_an_attempt_that_may_have_posted_ends_undeliverable_and_posts_nothing_more(live: Live) -> None:

@@ -13,7 +13,8 @@ from shared.config import PlatformSecret, Queue
 from shared.domain import signed_tokens
 from shared.domain.connection import NotionTokens
 from shared.domain.integrations import chat_token_secret
-from shared.domain.notifications import DECIDE_IN_APP, NotificationStatus, marker_text, quiet_until
+from shared.domain.markdown import comment_rich_text
+from shared.domain.notifications import DECIDE_IN_APP, NotificationStatus, marker_text, plain, quiet_until
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus, tenant_tag
@@ -231,7 +232,7 @@ def test_a_decisions_links_go_by_email_only_never_to_a_page_or_a_slack_channel(l
     assert live.deliver(decision(live.page, "n-email", approve_url=APPROVE, reject_url=REJECT)) is True
 
     [comment], [message], [mail] = live.comments(), live.messages(), live.mailer.sent
-    for shared in (comment, message):
+    for shared in (plain(comment_rich_text(comment)), message):  # the comment as Notion shows it
         assert "/links" not in shared and "Deploy to production?\n\n" + DECIDE_IN_APP in shared
     assert mail.to == "owner@acme.example" and APPROVE not in mail.text and REJECT not in mail.text
     approve, reject = re.findall(r"^(?:Approve|Reject): (https://api\.example/links#\S+)$", mail.text, re.M)
