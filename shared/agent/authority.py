@@ -50,9 +50,9 @@ _ESCAPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 def literal(value: Any) -> str:
     """Text code did not write (workspace content, the model's words, a value it chose) as one literal
-    in a request: JSON's quoting (a string in double quotes, a quote mark or backslash inside escaped;
-    a list or object as JSON), and every line break, control or format character, separator and quote
-    look-alike written as a ``\\uXXXX`` escape. So it is one line that no text can end early: it cannot
+    in a request. It uses JSON's quoting (a string in double quotes, a quote mark or backslash inside
+    escaped; a list or object as JSON). Every line break, control or format character, separator and
+    quote look-alike is written as a ``\\uXXXX`` escape. So it is one line that no text can end early: it cannot
     imitate the request's structure, its numbered changes or the marker where the code-written part
     ends. ``json.loads`` reads it back exactly. The one rule for every surface (docs/security.md)."""
     text = json.dumps(value, ensure_ascii=False, default=str)
