@@ -52,9 +52,9 @@ def literal(value: Any) -> str:
     """Text code did not write (workspace content, the model's words, a value it chose) as one literal
     in a request. It uses JSON's quoting (a string in double quotes, a quote mark or backslash inside
     escaped; a list or object as JSON). Every line break, control or format character, separator and
-    quote look-alike is written as a ``\\uXXXX`` escape. So it is one line that no text can end early: it cannot
-    imitate the request's structure, its numbered changes or the marker where the code-written part
-    ends. ``json.loads`` reads it back exactly. The one rule for every surface (docs/security.md)."""
+    quote look-alike is written as a ``\\uXXXX`` escape. So it is one line that no text can end early:
+    it cannot imitate the request's structure, its numbered changes or the marker where the
+    code-written part ends. ``json.loads`` reads it back exactly. The one rule for every surface (docs/security.md)."""
     text = json.dumps(value, ensure_ascii=False, default=str)
     return "".join(_escape(c) if c in _QUOTE_LIKE or unicodedata.category(c) in _ESCAPED else c for c in text)
 
