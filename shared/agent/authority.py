@@ -54,7 +54,8 @@ def literal(value: Any) -> str:
     escaped; a list or object as JSON). Every line break, control or format character, separator and
     quote look-alike is written as a ``\\uXXXX`` escape. So it is one line that no text can end early:
     it cannot imitate the request's structure, its numbered changes or the marker where the
-    code-written part ends. ``json.loads`` reads it back exactly. The one rule for every surface (docs/security.md)."""
+    code-written part ends. ``json.loads`` reads it back exactly. The one rule for every surface
+    (docs/security.md)."""
     text = json.dumps(value, ensure_ascii=False, default=str)
     return "".join(_escape(c) if c in _QUOTE_LIKE or unicodedata.category(c) in _ESCAPED else c for c in text)
 
