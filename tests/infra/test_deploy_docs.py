@@ -150,6 +150,7 @@ RUN = {
     r"\(cd web && npm ci && npm run build\)$": "builds web/dist on the pinned Node.js LTS",
     r"make smoke URL=\$ORIGIN TASK_URLS=\"\$TASK_URLS\"$": "passes against the local stack",
     r"make dead-letters PROJECT=\$PROJECT\b": "lists the local stack's dead letters",
+    r"curl -sS -[iI] \$ORIGIN/(api/runs|wp-admin/)?$": "the routes of the one origin answer",
     r"cat > /tmp/(drs|pap)\.yaml <<EOF\n": "an organisation policy naming the project",
     r"S=session-signing-key$": "a name the next commands use",
     r"BILLING=[0-9A-F-]+$": "a name the next commands use",
@@ -290,5 +291,7 @@ def test_the_runnable_commands_run_as_written_against_the_local_stack(
     assert not npm or (repo / "web" / "dist" / "index.html").stat().st_size > 0
     assert re.search(r"^RESULT checks=\d+ failed=0$", output, re.M), output[-2000:]
     assert "RESULT dead_letters=1" in output and "tenant=t7" in output
+    for status in (401, 404):  # /api/runs without a session, /wp-admin/ outside the routes
+        assert re.search(rf"HTTP/[\d.]+ {status} ", output), f"no {status} from the origin"
     for policy in ("drs", "pap"):
         assert f"name: projects/{project}/policies/" in Path(f"/tmp/{policy}.yaml").read_text()
