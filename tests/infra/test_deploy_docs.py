@@ -248,6 +248,7 @@ def stack() -> Iterator[LocalStack]:
         yield running
 
 
+@pytest.mark.e2e
 def test_the_runnable_commands_run_as_written_against_the_local_stack(
     stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
