@@ -5,11 +5,11 @@ smoke: $(VENV)/.synced
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://<public_domain> [TASK_URLS='<run.app URL> ...']" >&2; exit 2; }
 	$(PY) -m tools.smoke "$(URL)" $(foreach task,$(TASK_URLS),--task-url "$(task)")
 
-# Task bodies that could never become valid, newest first (tools/dead_letters.py): run with the
-# deployment's settings, e.g. NA_PROFILE=production NA_GCP_PROJECT=<project> make dead-letters.
+# Task bodies that could never become valid, newest first (tools/dead_letters.py), read with your own
+# credentials: make dead-letters PROJECT=<project> [DATABASE=<firestore_database>] [LIMIT=<n>].
 .PHONY: dead-letters
 dead-letters: $(VENV)/.synced
-	$(PY) -m tools.dead_letters $(if $(LIMIT),--limit $(LIMIT))
+	$(PY) -m tools.dead_letters $(if $(PROJECT),--project "$(PROJECT)") $(if $(DATABASE),--database "$(DATABASE)") $(if $(LIMIT),--limit $(LIMIT))
 
 # The next value of session-signing-key from its current one, stdin to stdout (docs/deploy.md,
 # "Rotating the signing key"): STEP=stage, then STEP=promote after secret_cache_ttl_s.

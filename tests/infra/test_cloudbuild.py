@@ -67,7 +67,7 @@ def test_stages_run_in_order(build: dict[str, Any]) -> None:
     assert "make test WEB_PREBUILT=1" in " ".join(_step(build, "test")["args"])  # the console built above
     assert "make package" in " ".join(_step(build, "package")["args"])
     console = _step(build, "console")
-    assert console["name"].startswith("node:20.") and console["dir"] == "web"
+    assert console["name"].startswith("node:24.") and console["dir"] == "web"
     assert "npm ci" in console["args"][-1] and "npm run build" in console["args"][-1]
 
 
