@@ -17,3 +17,12 @@ dead-letters: $(VENV)/.synced
 signing-key: $(VENV)/.synced
 	@test "$(STEP)" = stage -o "$(STEP)" = promote || { echo "usage: ... | make -s signing-key STEP=stage|promote" >&2; exit 2; }
 	@$(PY) -m tools.signing_keys $(STEP)
+
+# One real task through each queue and one model call, each hop reported (tools/doctor.py,
+# docs/monitoring.md): a deployment's key is read from Secret Manager of PROJECT with the operator's
+# credentials; without PROJECT, from NA_LOCAL_SECRETS_FILE (the local stack's, printed by make stack).
+.PHONY: doctor
+doctor: $(VENV)/.synced
+	@test -n "$(URL)" || { echo "usage: make doctor URL=https://<public_domain> PROJECT=<project>" \
+	  "(or URL=<the local stack's console URL> NA_LOCAL_SECRETS_FILE=<its secrets file>)" >&2; exit 2; }
+	$(PY) -m tools.doctor "$(URL)" $(if $(PROJECT),--project "$(PROJECT)") $(if $(WAIT),--wait $(WAIT))
