@@ -117,7 +117,14 @@ def run(url: str, project: str, wait_s: float) -> int:
     try:
         token = operator_token(_secrets(project))
     except Exception as exc:
-        print(f"FAIL key          could not read session-signing-key: {type(exc).__name__}")
+        if project:
+            where = f"Secret Manager of {project}"
+            cause = "no credentials (gcloud auth application-default login), or no access to the secret"
+        else:
+            where = "the local secrets file (NA_LOCAL_SECRETS_FILE)"
+            cause = "NA_LOCAL_SECRETS_FILE is not the file make stack printed"
+        print(f"FAIL key          could not read session-signing-key from {where}: {type(exc).__name__}")
+        print(f"                  likely cause: {cause}")
         print("RESULT hops=0 ok=0 failed=1")
         return 1
     headers = {"Authorization": f"{SCHEME} {token}"}

@@ -26,9 +26,10 @@ def stack() -> Iterator[LocalStack]:
         yield running
 
 
-def doctor(stack: LocalStack, *args: str, secrets: Path | None = None) -> subprocess.CompletedProcess[str]:
+def doctor(*args: str, secrets: Path) -> subprocess.CompletedProcess[str]:
+    """``args`` run in the repository with only ``secrets`` as the settings (the operator's shell)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NA_")}
-    env["NA_LOCAL_SECRETS_FILE"] = str(secrets or stack.secrets_file)
+    env["NA_LOCAL_SECRETS_FILE"] = str(secrets)
     return subprocess.run(
         list(args), cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300
     )
@@ -40,7 +41,8 @@ def signing_key(stack: LocalStack) -> str:
 
 
 def test_make_doctor_reports_each_queue_s_function_and_the_model(stack: LocalStack) -> None:
-    result = doctor(stack, "make", "--no-print-directory", "doctor", f"URL={stack.console_url}")
+    make = ["make", "--no-print-directory", "doctor", f"URL={stack.console_url}"]
+    result = doctor(*make, secrets=stack.secrets_file)
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert out.splitlines()[-1].startswith("RESULT hops=5 ok=5 failed=0 "), out
@@ -57,7 +59,8 @@ def test_a_queue_that_does_not_deliver_is_a_failed_hop_with_its_likely_cause(sta
     admin = f"http://{stack.tasks_admin}/queues/notify"
     urllib.request.urlopen(urllib.request.Request(admin + ":hold", method="POST"), timeout=10).close()
     try:
-        result = doctor(stack, sys.executable, "-m", "tools.doctor", stack.console_url, "--wait", "6")
+        args = ["-m", "tools.doctor", stack.console_url, "--wait", "6"]
+        result = doctor(sys.executable, *args, secrets=stack.secrets_file)
     finally:
         urllib.request.urlopen(urllib.request.Request(admin + ":release", method="POST"), timeout=10).close()
     out = result.stdout
@@ -72,7 +75,7 @@ def test_a_queue_that_does_not_deliver_is_a_failed_hop_with_its_likely_cause(sta
 def test_a_key_that_is_not_the_deployment_s_is_refused_and_said_so(stack: LocalStack, tmp_path: Path) -> None:
     other = tmp_path / "secrets.json"
     other.write_text(json.dumps({PlatformSecret.SESSION_SIGNING_KEY.value: "another-stack-s-key-" * 2}))
-    result = doctor(stack, sys.executable, "-m", "tools.doctor", stack.console_url, secrets=other)
+    result = doctor(sys.executable, "-m", "tools.doctor", stack.console_url, secrets=other)
     assert result.returncode == 1
     assert "FAIL api          POST /api/doctor -> 401 " in result.stdout, result.stdout
     assert "likely cause: the operator's token was refused" in result.stdout
@@ -85,3 +88,11 @@ def test_a_session_or_no_token_cannot_start_a_check(stack: LocalStack) -> None:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=10)
         assert refused.value.code == 401
+
+
+def test_a_key_that_cannot_be_read_is_a_failure_with_its_cause(tmp_path: Path) -> None:
+    result = doctor(sys.executable, "-m", "tools.doctor", "http://127.0.0.1:9", secrets=tmp_path / "no.json")
+    assert result.returncode == 1
+    assert "FAIL key          could not read session-signing-key from the local secrets file" in result.stdout
+    assert "likely cause: NA_LOCAL_SECRETS_FILE is not the file make stack printed" in result.stdout
+    assert result.stdout.splitlines()[-1] == "RESULT hops=0 ok=0 failed=1"
