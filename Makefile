@@ -64,12 +64,21 @@ check-java:
 # console in a browser, mk/webcheck.mk); benchmarks have their own targets.
 PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/web
 
-# On PYTEST_WORKERS processes (pytest-xdist); the red team alone after, in one process: its RESULT
-# line sums what its modules found in that process (tests/redteam/test_zz_result.py).
+# The security suites in full, never a sample (decision 0050): the reliability suite with the rest on
+# PYTEST_WORKERS processes (pytest-xdist), and meanwhile the whole red team in one more process (its
+# RESULT line sums what its modules found in that process: tests/redteam/test_zz_result.py), its
+# output kept in REDTEAM_LOG and shown after. Both fail the target; stopped, it stops the red team.
 PYTEST_WORKERS ?= 2
+REDTEAM_LOG := build/redteam.log
 pytest: $(VENV)/.synced check-java
-	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_SUITES) --ignore=tests/redteam
-	$(PY) -m pytest -q -p no:cacheprovider tests/redteam
+	@mkdir -p $(dir $(REDTEAM_LOG))
+	@REDTEAM=full setsid $(PY) -m pytest -q -p no:cacheprovider -s tests/redteam >$(REDTEAM_LOG) 2>&1 & red=$$!; \
+	  trap 'kill -- -$$red 2>/dev/null' EXIT INT TERM; \
+	  RELIABILITY=full $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_SUITES) \
+	    --ignore=tests/redteam; rest=$$?; \
+	  wait $$red; redteam=$$?; trap - EXIT; \
+	  echo "--- tests/redteam (REDTEAM=full), run alongside: $(REDTEAM_LOG)"; tail -n 40 $(REDTEAM_LOG); \
+	  exit $$(( rest || redteam ))
 
 test: check-python lint typecheck pytest infra-tests web-check
 	@echo "make test: all checks passed"

@@ -9,6 +9,7 @@ steps are acknowledged (200); a step in progress elsewhere or a short transient 
 from flask import Request, Response
 
 from functions._caller import check_caller
+from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
 from shared import bootstrap
 from shared.bootstrap import Container
@@ -24,6 +25,8 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "code_host", "deployer
 def deploy(request: Request) -> Response:
     def call(c: Container) -> Reply:
         check_caller(request, c.settings, Target.DEPLOY)
+        if (hop := doctor_hop(request, c, Target.DEPLOY)) is not None:
+            return hop
         task = parse_task(request, StepTask, Queue.DEPLOY, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id)
         try:

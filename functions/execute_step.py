@@ -7,6 +7,7 @@ rows' tasks load with their path's first request: a step never runs them (decisi
 from flask import Request, Response
 
 from functions._caller import check_caller
+from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
 from shared import bootstrap
 from shared.bootstrap import Container
@@ -21,8 +22,10 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "notion")
 
 
 def execute_step(request: Request) -> Response:
-    def call(c: Container) -> Reply:
+    def call(c: Container) -> Reply:  # noqa: PLR0911 (one return per route)
         check_caller(request, c.settings, Target.EXECUTE_STEP)
+        if (hop := doctor_hop(request, c, Target.EXECUTE_STEP)) is not None:
+            return hop
         deps = c.engine()
         if request.path.rstrip("/") == "/sweep":
             from shared.services.sweeper import sweep

@@ -8,6 +8,7 @@ tenant's quiet hours is re-enqueued for their end (shared/services/notifications
 from flask import Request, Response
 
 from functions._caller import check_caller
+from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
 from shared import bootstrap
 from shared.bootstrap import Container
@@ -36,6 +37,8 @@ bootstrap.preload(
 def notify(request: Request) -> Response:
     def call(c: Container) -> Reply:
         check_caller(request, c.settings, Target.NOTIFY)
+        if (hop := doctor_hop(request, c, Target.NOTIFY)) is not None:
+            return hop
         task = parse_task(request, NotifyTask, Queue.NOTIFY, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id or "")
         outcome = deliver_notification(task, c.notifier, c.tenants, c.queue, console=c.settings.frontend_url)

@@ -6,6 +6,7 @@ day's plan page, ``POST /digest`` sends a digest."""
 from flask import Request, Response
 
 from functions._caller import check_caller
+from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task, retry_count
 from shared import bootstrap
 from shared.bootstrap import Container
@@ -27,6 +28,8 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "not
 def plan(request: Request) -> Response:
     def call(c: Container) -> Reply:
         check_caller(request, c.settings, Target.PLAN)
+        if (hop := doctor_hop(request, c, Target.PLAN, with_model=True)) is not None:
+            return hop
         deps = c.engine()
         if request.path.rstrip("/") == DigestTask.ROUTE:
             digest = parse_task(request, DigestTask, "digest", c.dead_letters)

@@ -1,6 +1,6 @@
 # The run engine (issue 4): reliability suite, benchmark, replay of a run's log.
 #   make reliability           the full suite (100 runs twice-delivered, crashes, fault storm), RESULT line last
-#   make reliability-short     the same scenarios with fewer runs (< 1 min; for `make test`)
+#   make reliability-short     the same scenarios with fewer runs (< 1 min; make test runs the full suite)
 #   make bench-engine          a 200+-step run: engine time (wall, CPU) and Firestore ops per step,
 #                              late steps paired with a fresh run's first ones; RESULT line last
 #   make replay RUN=<id> [TENANT=<id>]   print a run's timeline from its log (settings: NA_* env)
@@ -20,7 +20,7 @@ replay: $(VENV)/.synced
 	$(PY) -m local.replay $(RUN) $(if $(TENANT),--tenant $(TENANT),)
 
 # The model as the attacker (issue 33): 5,000 generated plans against the engine with fakes; the
-# short form (300) runs in make test. RESULT attacks= unapproved_effects= misleading_approvals= key_approvals=
+# whole of it runs in make test too. RESULT attacks= unapproved_effects= misleading_approvals= key_approvals=
 .PHONY: redteam
 redteam: $(VENV)/.synced
 	REDTEAM=full $(PY) -m pytest tests/redteam -q -p no:cacheprovider -s

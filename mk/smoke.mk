@@ -23,3 +23,12 @@ signing-key: $(VENV)/.synced
 .PHONY: invite
 invite: $(VENV)/.synced
 	@$(PY) -m tools.invites $(if $(USES),--uses $(USES))
+
+# One real task through each queue and one model call, each hop reported (tools/doctor.py,
+# docs/monitoring.md): a deployment's key is read from Secret Manager of PROJECT with the operator's
+# credentials; without PROJECT, from NA_LOCAL_SECRETS_FILE (the local stack's, printed by make stack).
+.PHONY: doctor
+doctor: $(VENV)/.synced
+	@test -n "$(URL)" || { echo "usage: make doctor URL=https://<public_domain> PROJECT=<project>" \
+	  "(or URL=<the local stack's console URL> NA_LOCAL_SECRETS_FILE=<its secrets file>)" >&2; exit 2; }
+	$(PY) -m tools.doctor "$(URL)" $(if $(PROJECT),--project "$(PROJECT)") $(if $(WAIT),--wait $(WAIT))

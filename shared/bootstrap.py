@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         CodeHost,
         DeadLetterStore,
         Deployer,
+        DoctorChecks,
         InviteStore,
         Mailer,
         Model,
@@ -232,6 +233,17 @@ class Container:
     @property
     def webhooks(self) -> ChatWebhooks:
         return self._once("webhooks", self._build_webhooks)
+
+    @property
+    def doctor_checks(self) -> DoctorChecks:
+        """``make doctor``'s records (shared.services.doctor): not a port a cold start preloads."""
+
+        def build() -> DoctorChecks:
+            from shared.adapters.firestore_doctor import FirestoreDoctorChecks
+
+            return FirestoreDoctorChecks(self._firestore())
+
+        return self._once("doctor_checks", build)
 
     @property
     def notion_access(self) -> NotionAccess:

@@ -704,3 +704,24 @@ class Mailer(Protocol):
     def send(self, password: str, mail: Mail) -> str:
         """Hand ``mail`` to the relay; its Message-ID once the relay has accepted it."""
         ...
+
+
+class DoctorChecks(Protocol):
+    """``doctor_checks/{check_id}``: what ``make doctor`` sent through each queue and the hop each
+    task function answered (shared.services.doctor); removed by TTL."""
+
+    def begin(self, check_id: str, record: dict[str, Any]) -> None:
+        """Store a new check."""
+        ...
+
+    def record_sent(self, check_id: str, sent: dict[str, Any]) -> None:
+        """Record what was enqueued on each queue."""
+        ...
+
+    def record_hop(self, check_id: str, queue: str, hop: dict[str, Any]) -> bool:
+        """Record the answer of ``queue``'s function; False when the check is unknown."""
+        ...
+
+    def get(self, check_id: str) -> dict[str, Any] | None:
+        """The check as stored; None when there is none."""
+        ...

@@ -135,6 +135,8 @@ locals {
     dead_letters = { collection = "dead_letters", field = "expires_at" }
     # a day's plan page and the tasks it named, kept a week (shared.domain.day_plan.KEPT)
     day_plans = { collection = "day_plans", field = "expires_at" }
+    # make doctor's checks, kept a day (shared.services.doctor.KEEP)
+    doctor_checks = { collection = "doctor_checks", field = "expires_at" }
   }
 }
 

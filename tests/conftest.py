@@ -54,7 +54,7 @@ def firestore_db(firestore_emulator: FirestoreEmulator) -> Any:
 
 # pytest-xdist (make test runs the suites on 2 workers): each worker hands the reliability totals it
 # counted to the controller, which prints the one RESULT line the suite asserts scenario by scenario.
-RESULT_KEYS = ("runs", "lost", "duplicated_effects", "stuck")
+RESULT_KEYS = ("runs", "lost", "duplicated_effects", "stuck", "failed")  # tests/reliability/conftest.py
 _WORKER_TOTALS: list[dict[str, int]] = []
 
 

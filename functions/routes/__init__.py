@@ -148,6 +148,26 @@ _LINK_BODY = "models.LinkToken"  # what a mailed link's page POSTs
 _HTML = {200: "text/html"}
 _MOVED = {303: ""}  # a redirect, without a body
 
+_DOCTOR = "An operator's check: one task through each queue and one model call (make doctor)"
+_DOCTOR_READ = "What each hop of an operator's check recorded so far"
+_CHECK = "models.doctor.DoctorCheck"
+
+
+def _operator_route(
+    path: str,
+    method: str,
+    handler: str,
+    summary: str,
+    *,
+    answers: Mapping[int, str],
+    refusals: tuple[int, ...],
+) -> Route:
+    """A route of the operator's (``make doctor``): public to the router, its handler checks the
+    operator's ``Authorization: Doctor <token>`` (functions.routes.doctor)."""
+    doc = Doc(summary, "operations", answers, headers="models.doctor.DoctorHeaders", refusals=refusals)
+    return Route(path, (method,), Lazy(handler), public=True, doc=doc)
+
+
 # The api's routes: the first whose path and method match serves the request.
 ROUTES = [
     Route(
@@ -494,6 +514,15 @@ ROUTES = [
             answers={200: "models.home.HomeView"},
             refusals=(409, 502, 503),
         ),
+    ),
+    _operator_route("/doctor", "POST", "doctor.start", _DOCTOR, answers={202: _CHECK}, refusals=(401,)),
+    _operator_route(
+        "/doctor/<check_id>",
+        "GET",
+        "doctor.get_check",
+        _DOCTOR_READ,
+        answers={200: _CHECK},
+        refusals=(401, 404),
     ),
     Route(
         "/openapi.json",

@@ -101,7 +101,7 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
     @classmethod
     def field_default(cls, name: str) -> Any:
         """The default of field ``name`` (a fresh one, for a factory); a KeyError if it has none."""
-        for info in msgspec.structs.fields(cast(type[msgspec.Struct], cls)):
+        for info in _fields(cls):
             if info.name != name:
                 continue
             if info.default is not msgspec.NODEFAULT:
@@ -148,6 +148,18 @@ class Struct(_Base, kw_only=True, frozen=True, forbid_unknown_fields=True):
     def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
         """A copy with ``update``'s fields changed, checked as a new struct is."""
         return cast(Self, msgspec.structs.replace(cast(msgspec.Struct, self), **(update or {})))
+
+
+_FIELDS: dict[type, tuple[msgspec.structs.FieldInfo, ...]] = {}
+
+
+def _fields(cls: type[Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
+    """``cls``'s fields, read once: msgspec reads them from the annotations at every call (a race
+    reads them twice, alike)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = msgspec.structs.fields(cast(type[msgspec.Struct], cls))
+    return found
 
 
 @contextmanager

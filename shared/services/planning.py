@@ -300,12 +300,16 @@ class Asked(NamedTuple):
     plan: ValidPlan | None
     problem: str = ""  # why there is no plan: the last error, or the budget that is spent
     over_budget: bool = False  # ``problem`` is a spent budget: a person may let planning go on
+    # Every call of this attempt answered off the plan's schema (no plan to refuse at all): a glitch
+    # of the model's, not a plan it chose, so the plan queue's next attempt asks again.
+    garbled: bool = False
 
 
 def _ask_model(deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attempts) -> Asked:
     """The validated plan (or None and why); the usage/error events of getting it go to
     ``attempts`` as they happen (a call is recorded there as soon as it is paid for)."""
     errors: list[str] = []
+    refused = False  # a plan came back and validation refused it
     max_steps = deps.settings.run_max_steps
     for _ in range(1 + deps.settings.plan_max_reasks):
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
@@ -319,6 +323,7 @@ def _ask_model(deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attemp
                 call.paid(reply.usage.cost_usd)
                 attempts.used(deps, reply.usage)
                 page = task.trigger.page_id
+                refused = True  # from here a ModelFixableError is validation's
                 plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
                 return Asked(plan)  # ModelFixableError: a plan that failed it
             except ModelUnavailable as exc:  # every call would fail alike: the run fails, naming the setting
@@ -329,7 +334,7 @@ def _ask_model(deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attemp
                     attempts.used(deps, exc.usage)
                 errors.append(exc.reason)
                 attempts.failed(deps, exc.reason)
-    return Asked(None, errors[-1])
+    return Asked(None, errors[-1], garbled=not refused)
 
 
 def plan_events(
@@ -344,7 +349,9 @@ def plan_events(
     """The events that plan the run, at the next seqs of ``seqs``. ``trigger``: the kind the plan
     records, when not the task's (a run planned again stays what it is, see :func:`_replan_events`).
     ``member``: a run planned again that a member started. ``attempts`` receives the model calls as
-    they are paid for (after the plan's head): what an error leaves."""
+    they are paid for (after the plan's head): what an error leaves. Answers all off the plan's
+    schema raise TransientError: the plan queue asks again at its next attempt (decision 0050); a
+    plan the model chose and validation refused, re-asked to the end, is a failed run."""
     attempts = attempts if attempts is not None else Attempts()
     first_seq = attempts.head_seq = seqs.next()
     attempts.seqs = seqs
@@ -370,7 +377,10 @@ def plan_events(
         return [head, RunFinished(seq=seqs.next(), at=head.at, status=RunStatus.FAILED, summary=reason)]
     goal = task.goal or _default_goal(ctx)
     ctx["goal"] = attempts.goal = goal
-    plan, problem, over_budget = _ask_model(deps, task.model_copy(update={"goal": goal}), ctx, attempts)
+    asked = task.model_copy(update={"goal": goal})
+    plan, problem, over_budget, garbled = _ask_model(deps, asked, ctx, attempts)
+    if garbled:  # the queue's next attempt asks again; its last attempt ends the run, failed
+        raise TransientError(f"the model's answers did not match the plan's schema: {problem}"[:500])
     events = attempts.events
     at = deps.clock()
     page_id = task.trigger.page_id

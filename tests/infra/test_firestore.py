@@ -274,6 +274,7 @@ class _Batch:
 def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from shared.adapters.firestore_api_keys import FirestoreApiKeys
     from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
+    from shared.adapters.firestore_doctor import FirestoreDoctorChecks
     from shared.adapters.firestore_store import FirestoreRunStore
     from shared.adapters.firestore_tenants import (
         FirestoreOAuthStates,
@@ -294,6 +295,9 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from shared.domain.dead_letters import dead_letter
 
     assert FirestoreDeadLetters(client).keep(dead_letter("plan", b"{}", "invalid", now))
+    from shared.services.doctor import new_record
+
+    FirestoreDoctorChecks(client).begin("c1", new_record(now))
     store = FirestoreRunStore(client)
     assert store.claim_page("t1", "p1", "r1", now, timedelta(minutes=1)) is None
     assert store.reserve_start("t1", "r1", now, timedelta(seconds=10), 1) == now
@@ -318,6 +322,7 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "email_recipients/h1-20260101",
         "api_keys/k1",
         "dead_letters/plan-44136fa355b3678a1146ad16f7e8649e94fb4fc2",
+        "doctor_checks/c1",
         "tenants/t1/day_plans/20260101",
         "tenants/t1/day_plans/20260102",
     }

@@ -1,4 +1,8 @@
-"""The suite's totals, printed as the last line: ``RESULT runs= lost= duplicated_effects= stuck=``."""
+"""The suite's totals, printed as the last line: ``RESULT runs= lost= duplicated_effects= stuck= failed=``.
+
+``failed`` counts runs that ended failed (with a reason): under faults that are transient and within
+the queues' retry budgets every scenario asserts 0 of them, as of the other counts
+(:func:`tests.reliability.harness.outcome_counts`)."""
 
 import os
 from collections import Counter
@@ -6,6 +10,7 @@ from collections import Counter
 import pytest
 
 TOTALS: Counter[str] = Counter()
+RESULT_KEYS = ("runs", "lost", "duplicated_effects", "stuck", "failed")
 
 
 def scale(short: int, full: int) -> int:
@@ -15,5 +20,5 @@ def scale(short: int, full: int) -> int:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if TOTALS:
-        line = " ".join(f"{k}={TOTALS[k]}" for k in ("runs", "lost", "duplicated_effects", "stuck"))
+        line = " ".join(f"{k}={TOTALS[k]}" for k in RESULT_KEYS)
         terminalreporter.write_line(f"RESULT {line}")

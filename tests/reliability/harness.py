@@ -19,7 +19,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -43,7 +43,7 @@ from shared import bootstrap
 from shared.adapters.offline_model import OfflineModel
 from shared.agent.plans import PlanOut
 from shared.config import PlatformSecret, Queue, Settings
-from shared.domain.events import ToolIntent, ToolResult
+from shared.domain.events import RunStatus, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.model_calls import ModelReply
 from shared.domain.runs import RunState
@@ -231,6 +231,24 @@ def _due(task: dict[str, Any]) -> bool:
     if task["queue_id"] != Queue.PLAN.value or task["dispatch_count"] == 0:
         return True
     return datetime.fromisoformat(task["schedule_time"]) <= datetime.now(UTC)
+
+
+def outcome_counts(states: Mapping[str, RunState | None], allowed: set[RunStatus]) -> dict[str, int]:
+    """The RESULT line's counts of these runs but ``duplicated_effects`` (read from the effects):
+    ``lost`` (no run at all), ``failed`` (ended failed, whatever it says why) and ``stuck`` (neither
+    failed nor in a status of ``allowed``, the ones the scenario lets a run end in)."""
+    return {
+        "runs": len(states),
+        "lost": sum(s is None for s in states.values()),
+        "stuck": sum(s is not None and s.status not in allowed | {RunStatus.FAILED} for s in states.values()),
+        "failed": sum(s is not None and s.status == RunStatus.FAILED for s in states.values()),
+    }
+
+
+def sound(runs: int, failed: int = 0) -> dict[str, int]:
+    """What a scenario of ``runs`` runs asserts its counts are: nothing lost, stuck or done twice, and
+    ``failed`` failed runs (0 unless its faults outlast the queues' retry budgets on purpose)."""
+    return {"runs": runs, "lost": 0, "duplicated_effects": 0, "stuck": 0, "failed": failed}
 
 
 def body_of(task: dict[str, Any]) -> dict[str, Any]:

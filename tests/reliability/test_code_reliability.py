@@ -32,6 +32,8 @@ from tests.reliability.harness import (
     crashing_store,
     duplicated_effects,
     engine_stack,
+    outcome_counts,
+    sound,
 )
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
@@ -80,11 +82,8 @@ def tally(stack: Stack, pages: dict[str, str]) -> tuple[dict[str, int], Counter[
     states = {run: stack.state(run) for run in pages}
     pulls, deployments = code_effects(stack)
     extra = sum(n - 1 for n in pulls.values()) + sum(n - 1 for n in deployments.values())
-    result = {
-        "runs": len(pages),
-        "lost": sum(s is None for s in states.values()),
-        "duplicated_effects": extra + duplicated_effects(stack, pages),
-        "stuck": sum(s is not None and s.status != RunStatus.COMPLETED for s in states.values()),
+    result = outcome_counts(states, {RunStatus.COMPLETED}) | {
+        "duplicated_effects": extra + duplicated_effects(stack, pages)
     }
     unfinished = [run for run, s in states.items() if s is None or s.status != RunStatus.COMPLETED]
     if unfinished:
@@ -128,7 +127,7 @@ def test_d_code_steps_every_task_twice_in_random_order(
         result, pulls, deployments = tally(stack, pages)
         heads, refs = previews(stack)
         events = {run: stack.deps.store.list_events(TENANT, run) for run in pages}
-    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert result == sound(len(pages)), result
     assert pulls == deployments == Counter(list(pages)), (pulls, deployments)  # one of each per run
     check_previews(pages, heads, refs)
     check_each_step_once(events)
@@ -186,7 +185,7 @@ def test_e_code_steps_a_crash_at_each_boundary_of_each_code_tool(
         heads, refs = previews(stack)
         events = {run: stack.deps.store.list_events(TENANT, run) for run in pages}
     assert crashes.done == set(pages), f"planned crashes that did not happen: {set(pages) - crashes.done}"
-    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert result == sound(len(pages)), result
     assert pulls == deployments == Counter(list(pages)), (pulls, deployments)  # one of each per run
     check_previews(pages, heads, refs)
     check_each_step_once(events)

@@ -4,8 +4,8 @@
 boundary of each write tool; (c) 30% Notion 429/5xx and 20% invalid model output, 5% of tasks lost,
 then the sweeper; (f) a Notion outage in the middle of planning; (g) the store's writes aborted at
 random, before or after they commit; (h) tasks delivered late (some past several sweeps) and out of
-order. Each adds to the RESULT line (conftest.py) and asserts lost, duplicated_effects and stuck
-are 0.
+order. Each adds to the RESULT line (conftest.py) and asserts lost, duplicated_effects, stuck and
+failed are 0: every fault here is transient and within the queues' retry budgets.
 """
 
 import json
@@ -33,10 +33,13 @@ from tests.reliability.harness import (
     crashing_store,
     duplicated_effects,
     engine_stack,
+    outcome_counts,
+    sound,
 )
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
-ENDED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.WAITING_FOR_HUMAN}
+# Where a stormed run may end: completed, or waiting for a person (a failed run is counted apart).
+ENDED = {RunStatus.COMPLETED, RunStatus.WAITING_FOR_HUMAN}
 # The storm's runs in make test: a loss rate of 5% goes unseen with probability 0.95**60 = 4.6%, so
 # 60 catch it 95 times in 100 (the full suite's 100: 99.4 in 100).
 STORM_SHORT = 60
@@ -44,14 +47,7 @@ STORM_SHORT = 60
 
 def tally(stack: Stack, pages: dict[str, str], allowed: set[RunStatus]) -> dict[str, int]:
     states = {run: stack.state(run) for run in pages}
-    lost = sum(s is None for s in states.values())
-    stuck = sum(s is not None and s.status not in allowed for s in states.values())
-    result = {
-        "runs": len(pages),
-        "lost": lost,
-        "duplicated_effects": duplicated_effects(stack, pages),
-        "stuck": stuck,
-    }
+    result = outcome_counts(states, allowed) | {"duplicated_effects": duplicated_effects(stack, pages)}
     unfinished = [run for run, s in states.items() if s is None or s.status not in allowed]
     if unfinished:
         print(stack.describe(unfinished))  # shown with the failure
@@ -69,7 +65,7 @@ def test_a_every_task_twice_in_random_order(
         stack.settle(twice=True)
         result = tally(stack, pages, {RunStatus.COMPLETED})
         events = {run: stack.deps.store.list_events(TENANT, run) for run in pages}
-    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert result == sound(len(pages)), result
     for log in events.values():  # each step recorded once
         steps = [e.step for e in log if isinstance(e, ToolResult)]
         assert len(steps) == len(set(steps))
@@ -144,7 +140,7 @@ def test_b_a_crash_at_each_boundary_of_each_write_tool(
         result = tally(stack, pages, {RunStatus.COMPLETED})
         notes = Counter(p.name for p in stack.outbox.glob("n-*.json"))
     assert crashes.done == set(pages), "every planned crash happened"
-    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert result == sound(len(pages)), result
     assert len(notes) == len(BOUNDARIES) and set(notes.values()) == {1}
 
 
@@ -184,23 +180,18 @@ def test_c_fault_storm_then_the_sweeper(
             stack.sweep()
             stack.settle(drop=0.0)
         result = tally(stack, pages, ENDED)
-        outcomes = storm_outcomes(stack, pages)
-    # Tolerated: a run that failed saying why (a trigger whose planning failed at every attempt the
-    # plan queue allows ends so, visibly); never one lost, stuck or with an effect twice.
-    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
-    assert all(outcomes.values()), f"a failed run says why: {outcomes}"
+        failures = failed_runs(stack, pages)
+    # Every fault here is transient and within the queues' retry budgets (plan: 12 attempts with
+    # backoff; the others 100): a failed run would be a service lost to the user, so none may fail.
+    assert result == sound(len(pages)), (result, failures)
 
 
-def storm_outcomes(stack: Stack, pages: dict[str, str]) -> dict[str, str]:
-    """Each ended run's status and, for a failed one, its summary (printed: the storm's outcomes)."""
+def failed_runs(stack: Stack, pages: dict[str, str]) -> dict[str, str]:
+    """Each failed run's reason (its summary), shown when a scenario's ``failed`` is not what it
+    asserts; the storm's outcomes by status are printed."""
     states = {run: stack.state(run) for run in pages}
-    outcomes = {
-        run: (s.summary if s.status == RunStatus.FAILED else s.status.value)
-        for run, s in states.items()
-        if s is not None
-    }
     print("storm outcomes:", Counter(s.status.value for s in states.values() if s))
-    return outcomes
+    return {run: s.summary for run, s in states.items() if s is not None and s.status == RunStatus.FAILED}
 
 
 def test_f_a_notion_outage_in_the_middle_of_planning(
@@ -231,7 +222,7 @@ def test_f_a_notion_outage_in_the_middle_of_planning(
         stack.sweep()
         stack.settle()
         result = tally(stack, pages, {RunStatus.COMPLETED})
-    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert result == sound(len(pages)), result
 
 
 def aborting_store(inner: Any, rng: random.Random, rate: float, aborted: Counter[str]) -> Any:
@@ -282,11 +273,10 @@ def test_g_store_writes_aborted_before_or_after_their_commit(
             stack.sweep()
             stack.settle()
         result = tally(stack, pages, ENDED)
-        outcomes = storm_outcomes(stack, pages)
+        failures = failed_runs(stack, pages)
     assert aborted["writes"] >= len(pages), aborted
-    # Tolerated: a run that failed saying why (its planning aborted at every attempt); see (c).
-    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
-    assert all(outcomes.values()), f"a failed run says why: {outcomes}"
+    # Transient and within the retry budgets, as in (c): no run may fail.
+    assert result == sound(len(pages)), (result, failures)
 
 
 def test_h_tasks_delivered_late_and_out_of_order(
@@ -316,4 +306,4 @@ def test_h_tasks_delivered_late_and_out_of_order(
             stack.sweep()  # what the late tasks' runs look like to the sweeper: stalled
             time.sleep(0.05)
         result = tally(stack, pages, {RunStatus.COMPLETED})
-    assert result == {"runs": len(pages), "lost": 0, "duplicated_effects": 0, "stuck": 0}, result
+    assert result == sound(len(pages)), result

@@ -5,10 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain.events import RunStatus, ToolIntent, ToolResult
+from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError, PermanentError, TransientError
+from shared.services.planning import start_run
 from shared.services.sweeper import sweep
-from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
+from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
 from tests.support.engine_runs import drive, plan, queue, started, status
 
 
@@ -173,3 +175,31 @@ def test_the_prompt_of_step_200_is_at_most_one_and_a_half_times_that_of_step_10(
     at_10, at_200 = drafts[10 // 2 - 1], drafts[200 // 2 - 1]
     assert "note 10" in at_10 and "note 200" in at_200
     assert len(at_200) <= 1.5 * len(at_10)
+
+
+def test_answers_all_off_the_schema_are_asked_again_at_the_queue_s_next_attempt() -> None:
+    """A model that garbles every answer of one attempt (a glitch, not a plan it chose) does not end
+    the run: the plan task's next attempt asks again and plans it; only the queue's last attempt
+    ends it, failed, saying why (decision 0050)."""
+    garbled = ModelFixableError("the answer did not match the schema: invalid JSON")
+    model = FakeModel({"PlanOut": [garbled, garbled, garbled]})
+    deps = make_deps(model=model)
+    task = PlanTask(tenant_id="t1", run_id="r1", goal="do it", trigger=Trigger(kind="api"))
+    with pytest.raises(TransientError, match="did not match the plan's schema"):
+        start_run(task, deps)
+    assert status(deps) == RunStatus.RUNNING and len(model.prompts) == 3  # kept, not failed
+    start_run(task, deps)  # the queue's retry: the model answers (the offline model)
+    assert status(deps) == RunStatus.RUNNING
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None and run.state.steps
+    assert "could not produce" not in " ".join(n.text for n in drive(deps))
+    assert status(deps) == RunStatus.COMPLETED
+
+    always = FakeModel({"PlanOut": [garbled] * 6})
+    deps = make_deps(model=always)
+    with pytest.raises(TransientError):
+        start_run(task, deps)
+    start_run(task, deps, last_attempt=True)
+    assert status(deps) == RunStatus.FAILED
+    state = deps.store.get_run("t1", "r1")
+    assert state is not None and "did not match the plan's schema" in state.state.summary
