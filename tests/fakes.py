@@ -27,6 +27,7 @@ from shared.ports import (
     CodeHost,
     DeadLetterStore,
     Deployer,
+    InviteStore,
     Mailer,
     NotificationLog,
     Notifier,
@@ -427,6 +428,29 @@ class FakeOAuthStates(OAuthStateStore):
             return False
         self.used[key] = expires_at
         return True
+
+
+@dataclass
+class FakeInvites(InviteStore):
+    """``invites/{key}`` in memory: the uses each invite has left."""
+
+    left: dict[str, int] = field(default_factory=dict)
+
+    def create(self, key: str, uses: int, now: datetime) -> None:
+        self.left[key] = uses
+
+    def uses_left(self, key: str) -> int | None:
+        return self.left.get(key)
+
+    def use(self, key: str) -> bool:
+        if self.left.get(key, 0) <= 0:
+            return False
+        self.left[key] -= 1
+        return True
+
+    def give_back(self, key: str) -> None:
+        if key in self.left:
+            self.left[key] += 1
 
 
 @dataclass

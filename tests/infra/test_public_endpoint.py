@@ -23,87 +23,19 @@ from tests.api_fakes import FakeContainer
 from tests.fakes import FakeSecrets
 from tests.support.infra_drift import _evaluate as evaluate_setting
 from tests.support.infra_iam import PUBLIC_FUNCTIONS
+from tests.support.load_balancer import (
+    COALESCE,
+    CONSOLE,
+    DOMAIN,
+    RUN_APP,
+    Routed,
+    backend_of,
+    block,
+    console_headers,
+    resolve,
+    route,
+)
 from tools.infra_drift import Terraform, for_each_function_keys
-
-DOMAIN = "agent.example.com"
-CONSOLE = f"https://{DOMAIN}/"
-RUN_APP = "123456789012.europe-west1.run.app"  # what a function's own host looks like
-
-_BACKEND = re.compile(r'\$\{google_compute_backend_service\.public\["(\w+)"\]\.id\}')
-_BUCKET = "${google_compute_backend_bucket.console.id}"
-_COALESCE = re.compile(r'\$\{coalesce\(var\.(\w+), (local\.public_endpoints\["\w+"\])\)\}')
-
-
-def resolve(value: str, tf: Terraform) -> str:
-    """A string of the configuration with the domain and the public locals filled in."""
-    known = {
-        "${var.public_domain}": DOMAIN,
-        "${local.public_url}": str(tf.locals["public_url"]),
-        **{f'${{local.public_endpoints["{k}"]}}': str(v) for k, v in tf.locals["public_endpoints"].items()},
-    }
-    for _ in range(4):
-        for reference, replacement in known.items():
-            value = value.replace(reference, replacement)
-    return value
-
-
-def _block(blocks: Any) -> dict[str, Any]:
-    return blocks[0] if isinstance(blocks, list) and blocks else {}
-
-
-def _abort_status(block: dict[str, Any]) -> int | None:
-    abort = _block(
-        _block(_block(block.get("default_route_action")).get("fault_injection_policy")).get("abort")
-    )
-    if abort and abort.get("percentage") == 100:
-        return int(abort["http_status"])
-    return None
-
-
-def _backend(reference: str) -> str:
-    """The entry point of a public function's backend service, or "console" for the console's bucket."""
-    if reference == _BUCKET:
-        return "console"
-    match = _BACKEND.fullmatch(reference)
-    assert match, f"not a backend of the public functions or the console: {reference}"
-    return match.group(1)
-
-
-# (entry point or "console", path the backend receives), or the load balancer's own status
-Routed = tuple[str, str] | int
-
-
-def route(tf: Terraform, host: str, path: str) -> Routed:
-    url_map = tf.resources["google_compute_url_map"]["public"]
-    matcher: dict[str, Any] | None = None
-    for rule in url_map.get("host_rule", []):
-        if host in [resolve(h, tf) for h in rule["hosts"]]:
-            matcher = next(m for m in url_map["path_matcher"] if m["name"] == rule["path_matcher"])
-    if matcher is None:
-        return _default(url_map, path)
-    assert not matcher.get("path_rule"), "path_rule is not modelled here: use route_rules"
-    for rule in sorted(matcher.get("route_rules", []), key=lambda r: int(r["priority"])):
-        for match in rule["match_rules"]:
-            assert set(match) <= {"prefix_match", "full_path_match"}, f"unmodelled match {match}"
-            if "prefix_match" in match and path.startswith(match["prefix_match"]):
-                matched = match["prefix_match"]
-            elif path == match.get("full_path_match"):
-                matched = path
-            else:
-                continue
-            action = _block(rule.get("route_action"))
-            assert set(action) <= {"url_rewrite"}, f"unmodelled route action {action}"
-            rewrite = _block(action.get("url_rewrite"))
-            assert set(rewrite) <= {"path_prefix_rewrite"}, f"unmodelled rewrite {rewrite}"
-            if "path_prefix_rewrite" in rewrite:
-                path = rewrite["path_prefix_rewrite"] + path[len(matched) :]
-            return _backend(rule["service"]), path
-    return _default(matcher, path)
-
-
-def _default(block: dict[str, Any], path: str) -> Routed:
-    status = _abort_status(block)
-    return status if status is not None else (_backend(block["default_service"]), path)
 
 
 def _router() -> Any:
@@ -168,7 +100,7 @@ def test_another_host_gets_404_and_plain_http_is_redirected(tf: Terraform) -> No
     assert route(tf, "34.120.0.1", "/api/runs") == 404
     assert route(tf, f"api-{RUN_APP}", "/api/runs") == 404
     assert route(tf, "34.120.0.1", "/") == route(tf, "34.120.0.1", "/assets/app.3f2a9c1b.js") == 404
-    redirect = _block(tf.resources["google_compute_url_map"]["https_redirect"]["default_url_redirect"])
+    redirect = block(tf.resources["google_compute_url_map"]["https_redirect"]["default_url_redirect"])
     assert redirect["https_redirect"] is True and redirect["strip_query"] is False
     http = tf.resources["google_compute_global_forwarding_rule"]["http"]
     assert (http["port_range"], http["target"]) == (
@@ -194,12 +126,12 @@ def test_every_api_route_is_served_under_api(tf: Terraform) -> None:
 def test_the_load_balancers_own_tests_agree_with_the_routes(tf: Terraform) -> None:
     """The URL map's test blocks (checked by the API at apply) say what route() computes."""
     tests = tf.resources["google_compute_url_map"]["public"]["test"]
-    assert {_backend(t["service"]) for t in tests} == PUBLIC_FUNCTIONS | {"console"}
-    console_paths = {t["path"] for t in tests if _backend(t["service"]) == "console"}
+    assert {backend_of(t["service"]) for t in tests} == PUBLIC_FUNCTIONS | {"console"}
+    console_paths = {t["path"] for t in tests if backend_of(t["service"]) == "console"}
     assert "/" in console_paths and any(p.startswith("/assets/") for p in console_paths)
     for case in tests:
         routed = route(tf, resolve(case["host"], tf), case["path"])
-        assert isinstance(routed, tuple) and routed[0] == _backend(case["service"]), case
+        assert isinstance(routed, tuple) and routed[0] == backend_of(case["service"]), case
 
 
 # --- the settings, the approval links and the outputs -------------------------------------------------
@@ -208,18 +140,19 @@ def test_the_load_balancers_own_tests_agree_with_the_routes(tf: Terraform) -> No
 def _setting(raw: str, tf: Terraform, variables: dict[str, str]) -> str:
     """One setting's value: coalesce(var.X, local.public_endpoints[...]) as Terraform evaluates it
     (the variable as given, else its default; empty falls back), anything else by evaluate_setting."""
-    found = _COALESCE.fullmatch(raw)
+    found = COALESCE.fullmatch(raw)
     if found is None:
         return evaluate_setting(resolve(raw, tf), tf)
     given = variables.get(found.group(1), tf.variables[found.group(1)]["default"])
     return given or resolve("${" + found.group(2) + "}", tf)
 
 
-def production_settings(tf: Terraform, **variables: str) -> Settings:
+def production_settings(tf: Terraform, env: dict[str, str] | None = None, **variables: str) -> Settings:
     """Settings as Terraform sets them, with the domain resolved and ``variables`` over the defaults;
-    values only Terraform computes (service account emails, run.app URLs) get stand-ins."""
-    env = {name: _setting(str(raw), tf, variables) for name, raw in tf.locals["settings_env"].items()}
-    return Settings.from_env(env)
+    values only Terraform computes (service account emails, run.app URLs) get stand-ins. ``env``
+    replaces some settings outright."""
+    computed = {name: _setting(str(raw), tf, variables) for name, raw in tf.locals["settings_env"].items()}
+    return Settings.from_env(computed | (env or {}))
 
 
 def test_the_browser_comes_back_to_the_console_unless_another_frontend_is_named(tf: Terraform) -> None:
@@ -315,15 +248,6 @@ CSP = (
 )
 
 
-def console_headers(tf: Terraform) -> dict[str, str]:
-    """The backend bucket's custom response headers, by name (each "Name: value", as the API takes them)."""
-    raw = tf.resources["google_compute_backend_bucket"]["console"]["custom_response_headers"]
-    assert isinstance(raw, list) and all("${" not in h for h in raw), "headers must be literal to check them"
-    pairs = [header.split(": ", 1) for header in raw]
-    assert len({name.lower() for name, _ in pairs}) == len(pairs), "a header named twice"
-    return {name: value for name, value in pairs}
-
-
 def directives(policy: str) -> dict[str, list[str]]:
     return {d.split()[0]: d.split()[1:] for d in (p.strip() for p in policy.split(";")) if d}
 
@@ -359,12 +283,12 @@ def test_the_console_bucket_serves_index_html_for_the_origins_root(tf: Terraform
     bucket = tf.resources["google_storage_bucket"]["console"]
     backend = tf.resources["google_compute_backend_bucket"]["console"]
     assert backend["bucket_name"] == "${google_storage_bucket.console.name}"
-    assert _block(bucket["website"])["main_page_suffix"] == "index.html"
+    assert block(bucket["website"])["main_page_suffix"] == "index.html"
     assert bucket["uniform_bucket_level_access"] is True
     assert bucket["location"] == "${var.region}"
     # With Cloud CDN, only the objects' own Cache-Control may decide: index.html is no-cache.
     if backend.get("enable_cdn"):
-        assert _block(backend.get("cdn_policy"))["cache_mode"] == "USE_ORIGIN_HEADERS"
+        assert block(backend.get("cdn_policy"))["cache_mode"] == "USE_ORIGIN_HEADERS"
     # The bucket's objects are public for the load balancer to read (iam.tf); nothing public but them.
     reader = tf.resources["google_storage_bucket_iam_member"]["console_public"]
     assert (reader["bucket"], reader["role"], reader["member"]) == (
@@ -384,23 +308,23 @@ def _keys(body: dict[str, Any], tf: Terraform) -> set[str]:
 def test_public_functions_are_reachable_only_through_the_load_balancer(tf: Terraform) -> None:
     functions = tf.resources["google_cloudfunctions2_function"]
     assert _keys(functions["public"], tf) == PUBLIC_FUNCTIONS
-    assert _block(functions["public"]["service_config"])["ingress_settings"] == "ALLOW_INTERNAL_AND_GCLB"
-    assert _block(functions["private"]["service_config"])["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
+    assert block(functions["public"]["service_config"])["ingress_settings"] == "ALLOW_INTERNAL_AND_GCLB"
+    assert block(functions["private"]["service_config"])["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
 
     neg = tf.resources["google_compute_region_network_endpoint_group"]["public"]
     assert _keys(neg, tf) == PUBLIC_FUNCTIONS
     assert (neg["network_endpoint_type"], neg["region"]) == ("SERVERLESS", "${var.region}")
     # A 2nd-gen function is served by the Cloud Run service of the same name.
     assert "cloud_function" not in neg
-    assert _block(neg["cloud_run"]) == {"service": "${local.deployed_functions[each.key].name}"}
+    assert block(neg["cloud_run"]) == {"service": "${local.deployed_functions[each.key].name}"}
 
     backend = tf.resources["google_compute_backend_service"]["public"]
     assert _keys(backend, tf) == PUBLIC_FUNCTIONS
-    assert _block(backend["backend"])["group"] == (
+    assert block(backend["backend"])["group"] == (
         "${google_compute_region_network_endpoint_group.public[each.key].id}"
     )
     assert backend["load_balancing_scheme"] == "EXTERNAL_MANAGED"
-    assert _block(backend["log_config"])["enable"] is True
+    assert block(backend["log_config"])["enable"] is True
     # Serverless NEGs take neither health checks nor a backend timeout.
     assert not {"health_checks", "timeout_sec"} & set(backend)
 
@@ -412,7 +336,7 @@ def test_public_functions_are_reachable_only_through_the_load_balancer(tf: Terra
     assert proxy["ssl_certificates"] == ["${google_compute_managed_ssl_certificate.public.id}"]
     assert proxy["ssl_policy"] == "${google_compute_ssl_policy.public.id}"
     certificate = tf.resources["google_compute_managed_ssl_certificate"]["public"]
-    assert _block(certificate["managed"])["domains"] == ["${var.public_domain}"]
+    assert block(certificate["managed"])["domains"] == ["${var.public_domain}"]
     https = tf.resources["google_compute_global_forwarding_rule"]["https"]
     assert (https["port_range"], https["target"]) == ("443", "${google_compute_target_https_proxy.public.id}")
     for rule in tf.resources["google_compute_global_forwarding_rule"].values():
@@ -449,7 +373,8 @@ def container(tf: Terraform, monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
             PlatformSecret.NOTION_CLIENT_SECRET: "client-secret",
         }
     )
-    fakes = FakeContainer(secrets=secrets, settings=production_settings(tf))
+    # Open sign-up: these tests follow the connect cookie, not who may connect (test_signup_policy.py)
+    fakes = FakeContainer(secrets=secrets, settings=production_settings(tf, {"NA_SIGNUP_POLICY": "open"}))
     return fakes
 
 

@@ -19,9 +19,9 @@ import pytest
 from local.demo import http
 from local.stack import LocalStack
 from tests.redteam.attacker import Attacker, Case
-from tests.redteam.test_stack_attacks import Tenant, act, new_tenant, wait
-from tests.redteam.test_stack_attacks import attacker as attacker  # noqa: PLC0414 (this module's own)
-from tests.redteam.test_stack_attacks import stack as stack  # noqa: PLC0414 (this module's own)
+from tests.redteam.stack import Tenant, act, new_tenant, wait
+from tests.redteam.stack import attacker as attacker  # noqa: PLC0414 (this module's own)
+from tests.redteam.stack import stack as stack  # noqa: PLC0414 (this module's own)
 from tests.redteam.totals import COUNTS, EXERCISED, FULL, TOTALS
 
 pytestmark = pytest.mark.redteam
