@@ -2,10 +2,13 @@
 imported (:func:`check`): a route without a handler, a handler without a route, or a method and path
 served twice stops the import. Every handler's module loads with the table."""
 
+import importlib
 import inspect
+import pkgutil
 from collections.abc import Iterable
 from types import ModuleType
 
+from functions import routes as routes_package
 from functions._http import Reply
 from functions.routes import (
     Call,
@@ -27,394 +30,309 @@ from functions.routes import (
     usage,
 )
 
-# Summaries of the routes made in a loop below.
-_DECISIONS: dict[Handler, str] = {
-    run_actions.approve: "Approve the request the run waits for",
-    run_actions.reject: "Reject the request the run waits for",
-    run_actions.answer: "Answer the question the run asks",
-}
-_CONTROLS: dict[Handler, str] = {
-    run_actions.cancel: "Cancel a run",
-    run_actions.pause: "Pause a run",
-    run_actions.resume: "Resume a paused run",
-}
+
+def _route(
+    spec: str,
+    handler: Handler,
+    doc: Doc,
+    *,
+    public: bool = False,
+    session_only: bool = False,
+    scope: str = "read",
+) -> Route:
+    """The route ``"<METHOD> <path>"`` that ``handler`` serves (:class:`~functions.routes.Route`)."""
+    method, path = spec.split(" ")
+    return Route(path, (method,), handler, public, session_only, scope, doc)
+
+
 _LINK = "models.LinkRefusal"  # what a mailed link's routes answer when they refuse
 _LINK_BODY = "models.LinkToken"  # what a mailed link's page POSTs
 _HTML = {200: "text/html"}
 _MOVED = {303: ""}  # a redirect, without a body
+_MOVED_RUN = {200: "models.runs.RunMoved"}  # a decision's or a control's answer
+
+
+def _mailed_link(
+    path: str,
+    what: str,
+    handlers: tuple[Handler, Handler, Handler, Handler],
+    act_summary: str,
+    answers: tuple[str, str],
+    *,
+    refusals: tuple[int, ...],
+    tag: str = "links",
+) -> list[Route]:
+    """A mailed link's four public routes: the page it opens, what it would do (``answers[0]``), doing
+    it (``answers[1]``; the act's handler names its path), and an older link's redirect to the page.
+    ``refusals``: the statuses a link's token may be refused with."""
+    page, preview, act, legacy = handlers
+
+    def posted(spec: str, handler: Handler, summary: str, answer: str, refused: tuple[int, ...]) -> Route:
+        doc = Doc(summary, tag, {200: answer}, body=_LINK_BODY, refusals=refused, error=_LINK)
+        return _route(spec, handler, doc, public=True)
+
+    return [
+        _route(f"GET {path}", page, Doc(f"The page a mailed {what} link opens", tag, _HTML), public=True),
+        posted(f"POST {path}/preview", preview, f"What a {what} link would do", answers[0], refusals),
+        posted(f"POST {path}/{act.__name__}", act, act_summary, answers[1], (*refusals, 409)),
+        _route(
+            f"GET {path}/<token>",
+            legacy,
+            Doc(f"An older {what} link: to the page", tag, _MOVED, refusals=(400,)),
+            public=True,
+        ),
+    ]
+
+
+# Deciding a run's request, and controlling a run: routes alike but for their summaries.
+_DECISIONS = {
+    h: Doc(summary, "runs", _MOVED_RUN, body="run_actions.DecisionBody", refusals=(409,))
+    for h, summary in (
+        (run_actions.approve, "Approve the request the run waits for"),
+        (run_actions.reject, "Reject the request the run waits for"),
+        (run_actions.answer, "Answer the question the run asks"),
+    )
+}
+_CONTROLS = {
+    h: Doc(summary, "runs", _MOVED_RUN, body="run_actions.Note", body_required=False, refusals=(409,))
+    for h, summary in (
+        (run_actions.cancel, "Cancel a run"),
+        (run_actions.pause, "Pause a run"),
+        (run_actions.resume, "Resume a paused run"),
+    )
+}
 
 # The api's routes: the first whose path and method match serves the request.
 ROUTES: list[Route] = [
-    Route(
-        "/runs",
-        ("POST",),
+    _route(
+        "POST /runs",
         runs.start,
+        Doc("Start a run", "runs", {202: "models.runs.RunStarted"}, body="runs.NewRun", refusals=(409,)),
         scope="runs:start",
-        doc=Doc(
-            "Start a run",
-            "runs",
-            body="runs.NewRun",
-            answers={202: "models.runs.RunStarted"},
-            refusals=(409,),
-        ),
     ),
-    Route(
-        "/runs",
-        ("GET",),
+    _route(
+        "GET /runs",
         runs.list_all,
-        doc=Doc(
-            "List runs, filtered and paged",
-            "runs",
-            query="runs.RunsQuery",
-            answers={200: "models.runs.RunList"},
-        ),
+        Doc("List runs, filtered and paged", "runs", {200: "models.runs.RunList"}, query="runs.RunsQuery"),
     ),
-    Route(
-        "/runs/<run_id>",
-        ("GET",),
+    _route(
+        "GET /runs/<run_id>",
         runs.get_run,
-        doc=Doc(
+        Doc(
             "A run, its timeline and what it wrote (ETag: a 304 when unchanged)",
             "runs",
+            {200: "models.runs.RunTimeline", 304: ""},
             headers="models.runs.RunHeaders",
-            answers={200: "models.runs.RunTimeline", 304: ""},
         ),
     ),
-    Route(
-        "/runs/<run_id>/again",
-        ("POST",),
+    _route(
+        "POST /runs/<run_id>/again",
         runs.again,
-        scope="runs:start",
-        doc=Doc(
+        Doc(
             "Run again: a new run with the same goal and page",
             "runs",
+            {202: "models.runs.RunStarted"},
             body="runs.Again",
             body_required=False,
-            answers={202: "models.runs.RunStarted"},
             refusals=(409,),
         ),
+        scope="runs:start",
     ),
     *(
-        Route(
-            f"/runs/<run_id>/{decide.__name__}",
-            ("POST",),
-            decide,
-            scope="runs:decide",
-            doc=Doc(
-                summary,
-                "runs",
-                body="run_actions.DecisionBody",
-                answers={200: "models.runs.RunMoved"},
-                refusals=(409,),
-            ),
-        )
-        for decide, summary in _DECISIONS.items()
+        _route(f"POST /runs/<run_id>/{decide.__name__}", decide, doc, scope="runs:decide")
+        for decide, doc in _DECISIONS.items()
     ),
     *(
-        Route(
-            f"/runs/<run_id>/{control.__name__}",
-            ("POST",),
-            control,
-            scope="runs:control",
-            doc=Doc(
-                summary,
-                "runs",
-                body="run_actions.Note",
-                body_required=False,
-                answers={200: "models.runs.RunMoved"},
-                refusals=(409,),
-            ),
-        )
-        for control, summary in _CONTROLS.items()
+        _route(f"POST /runs/<run_id>/{control.__name__}", control, doc, scope="runs:control")
+        for control, doc in _CONTROLS.items()
     ),
     # A mailed link's token is in its fragment, POSTed by the page's script: never in a logged URL.
-    Route(
+    *_mailed_link(
         "/links",
-        ("GET",),
-        approvals.page,
-        public=True,
-        doc=Doc("The page a mailed decision link opens", "links", answers=_HTML),
+        "decision",
+        (approvals.page, approvals.preview, approvals.decide, approvals.legacy),
+        "Apply a decision link",
+        ("models.links.LinkPreview", "models.links.LinkDecided"),
+        refusals=(401, 403, 404),
     ),
-    Route(
-        "/links/preview",
-        ("POST",),
-        approvals.preview,
-        public=True,
-        doc=Doc(
-            "What a decision link would do",
-            "links",
-            body=_LINK_BODY,
-            answers={200: "models.links.LinkPreview"},
-            refusals=(401, 403, 404),
-            error=_LINK,
-        ),
-    ),
-    Route(
-        "/links/decide",
-        ("POST",),
-        approvals.decide,
-        public=True,
-        doc=Doc(
-            "Apply a decision link",
-            "links",
-            body=_LINK_BODY,
-            answers={200: "models.links.LinkDecided"},
-            refusals=(401, 403, 404, 409),
-            error=_LINK,
-        ),
-    ),
-    Route(
-        "/links/<token>",
-        ("GET",),
-        approvals.legacy,
-        public=True,
-        doc=Doc("An older decision link: to the page", "links", answers=_MOVED, refusals=(400,)),
-    ),
-    Route(
-        "/connect",
-        ("GET",),
+    _route(
+        "GET /connect",
         connection.start_connect,
-        public=True,
-        doc=Doc(
+        Doc(
             "Start connecting a workspace",
             "connection",
-            answers={200: "models.connection.ConnectStart"},
+            {200: "models.connection.ConnectStart"},
             headers="models.connection.ConnectHeaders",
             refusals=(409,),
         ),
+        public=True,
     ),
-    Route(
-        "/connection",
-        ("DELETE",),
+    _route(
+        "DELETE /connection",
         connection.remove_connection,
-        session_only=True,
-        doc=Doc(
+        Doc(
             "Disconnect the workspace",
             "connection",
-            answers={200: "models.connection.Disconnected"},
+            {200: "models.connection.Disconnected"},
             refusals=(502, 503),
         ),
+        session_only=True,
     ),
-    Route(
-        "/session",
-        ("GET",),
+    _route(
+        "GET /session",
         session.get_session,
+        Doc("The session and its CSRF token", "session", {200: "models.session.SessionView"}),
         session_only=True,
-        doc=Doc("The session and its CSRF token", "session", answers={200: "models.session.SessionView"}),
     ),
-    Route(
-        "/session",
-        ("DELETE",),
+    _route(
+        "DELETE /session",
         session.sign_out,
+        Doc("Sign this browser out", "session", {200: "models.session.SignedOut"}),
         session_only=True,
-        doc=Doc("Sign this browser out", "session", answers={200: "models.session.SignedOut"}),
     ),
-    Route(
-        "/settings",
-        ("GET",),
+    _route(
+        "GET /settings",
         settings.get_settings,
-        doc=Doc("The owner's settings", "settings", answers={200: "models.settings.SettingsView"}),
+        Doc("The owner's settings", "settings", {200: "models.settings.SettingsView"}),
     ),
-    Route(
-        "/settings",
-        ("PATCH",),
+    _route(
+        "PATCH /settings",
         settings.patch_settings,
-        session_only=True,
-        doc=Doc(
+        Doc(
             "Change some settings",
             "settings",
+            {200: "models.settings.SettingsView"},
             body="models.settings.SettingsChange",
-            answers={200: "models.settings.SettingsView"},
             refusals=(409, 429, 503),
         ),
+        session_only=True,
     ),
-    Route(
-        "/notifications",
-        ("GET",),
+    _route(
+        "GET /notifications",
         notifications.list_notifications,
-        doc=Doc(
+        Doc(
             "Notification records, newest first",
             "notifications",
+            {200: "models.notifications.NotificationList"},
             query="models.notifications.NotificationsQuery",
-            answers={200: "models.notifications.NotificationList"},
         ),
     ),
-    Route(
-        "/integrations",
-        ("GET",),
+    _route(
+        "GET /integrations",
         integrations.get_integrations,
-        doc=Doc(
-            "Which integrations are connected",
-            "integrations",
-            answers={200: "models.integrations.IntegrationList"},
-        ),
+        Doc("Which integrations are connected", "integrations", {200: "models.integrations.IntegrationList"}),
     ),
-    Route(
-        "/integrations/<name>",
-        ("PUT",),
+    _route(
+        "PUT /integrations/<name>",
         integrations.put_integration,
-        session_only=True,
-        doc=Doc(
+        Doc(
             "Connect an integration with its token",
             "integrations",
-            path="models.integrations.IntegrationPath",
+            {200: "models.integrations.IntegrationConnected"},
             body="models.integrations.IntegrationToken",
-            answers={200: "models.integrations.IntegrationConnected"},
+            path="models.integrations.IntegrationPath",
             refusals=(409, 503),
         ),
-    ),
-    Route(
-        "/integrations/<name>",
-        ("DELETE",),
-        integrations.delete_integration,
         session_only=True,
-        doc=Doc(
+    ),
+    _route(
+        "DELETE /integrations/<name>",
+        integrations.delete_integration,
+        Doc(
             "Disconnect an integration",
             "integrations",
+            {200: "models.integrations.IntegrationDisconnected"},
             path="models.integrations.IntegrationPath",
-            answers={200: "models.integrations.IntegrationDisconnected"},
             refusals=(503,),
         ),
-    ),
-    Route(
-        "/email-confirmations",
-        ("GET",),
-        email_confirmations.page,
-        public=True,
-        doc=Doc("The page a mailed confirmation link opens", "email confirmations", answers=_HTML),
-    ),
-    Route(
-        "/email-confirmations/preview",
-        ("POST",),
-        email_confirmations.preview,
-        public=True,
-        doc=Doc(
-            "What a confirmation link would do",
-            "email confirmations",
-            body=_LINK_BODY,
-            answers={200: "models.links.ConfirmationPreview"},
-            refusals=(401, 404),
-            error=_LINK,
-        ),
-    ),
-    Route(
-        "/email-confirmations/confirm",
-        ("POST",),
-        email_confirmations.confirm,
-        public=True,
-        doc=Doc(
-            "Confirm a notification_email",
-            "email confirmations",
-            body=_LINK_BODY,
-            answers={200: "models.links.Confirmed"},
-            refusals=(401, 404, 409),
-            error=_LINK,
-        ),
-    ),
-    Route(
-        "/email-confirmations/<token>",
-        ("GET",),
-        email_confirmations.legacy,
-        public=True,
-        doc=Doc(
-            "An older confirmation link: to the page", "email confirmations", answers=_MOVED, refusals=(400,)
-        ),
-    ),
-    Route(
-        "/usage",
-        ("GET",),
-        usage.get_usage,
-        doc=Doc("Model spend against the budgets", "usage", answers={200: "models.usage.Usage"}),
-    ),
-    Route(
-        "/api-keys",
-        ("POST",),
-        api_keys.post_api_key,
         session_only=True,
-        doc=Doc(
+    ),
+    *_mailed_link(
+        "/email-confirmations",
+        "confirmation",
+        (
+            email_confirmations.page,
+            email_confirmations.preview,
+            email_confirmations.confirm,
+            email_confirmations.legacy,
+        ),
+        "Confirm a notification_email",
+        ("models.links.ConfirmationPreview", "models.links.Confirmed"),
+        refusals=(401, 404),
+        tag="email confirmations",
+    ),
+    _route(
+        "GET /usage",
+        usage.get_usage,
+        Doc("Model spend against the budgets", "usage", {200: "models.usage.Usage"}),
+    ),
+    _route(
+        "POST /api-keys",
+        api_keys.post_api_key,
+        Doc(
             "Make an API key",
             "api keys",
+            {201: "models.api_keys.MadeApiKey"},
             body="api_keys.NewApiKey",
             headers="models.api_keys.KeyHeaders",
-            answers={201: "models.api_keys.MadeApiKey"},
             refusals=(409,),
         ),
+        session_only=True,
     ),
-    Route(
-        "/api-keys",
-        ("GET",),
+    _route(
+        "GET /api-keys",
         api_keys.get_api_keys,
+        Doc("List the API keys", "api keys", {200: "models.api_keys.ApiKeyList"}),
         session_only=True,
-        doc=Doc("List the API keys", "api keys", answers={200: "models.api_keys.ApiKeyList"}),
     ),
-    Route(
-        "/api-keys/<key_id>",
-        ("DELETE",),
+    _route(
+        "DELETE /api-keys/<key_id>",
         api_keys.remove_api_key,
+        Doc("Delete an API key", "api keys", {200: "models.api_keys.DeletedApiKey"}),
         session_only=True,
-        doc=Doc("Delete an API key", "api keys", answers={200: "models.api_keys.DeletedApiKey"}),
     ),
-    Route(
-        "/notion/pages",
-        ("GET",),
+    _route(
+        "GET /notion/pages",
         home.list_pages,
-        doc=Doc(
+        Doc(
             "Pages and data sources the integration can see",
             "home",
+            {200: "models.home.PickerPage"},
             query="models.home.PagesQuery",
-            answers={200: "models.home.PickerPage"},
             refusals=(502, 503),
         ),
     ),
-    Route(
-        "/home",
-        ("GET",),
+    _route(
+        "GET /home",
         home.get_home,
-        doc=Doc(
-            "The agent's databases in Notion",
-            "home",
-            answers={200: "models.home.HomeView"},
-            refusals=(502, 503),
-        ),
+        Doc("The agent's databases in Notion", "home", {200: "models.home.HomeView"}, refusals=(502, 503)),
     ),
-    Route(
-        "/home",
-        ("POST",),
+    _route(
+        "POST /home",
         home.post_home,
-        session_only=True,
-        doc=Doc(
+        Doc(
             "Find or make the agent's databases under a page",
             "home",
+            {200: "models.home.HomeView"},
             body="home.NewHome",
-            answers={200: "models.home.HomeView"},
             refusals=(409, 502, 503),
         ),
+        session_only=True,
     ),
-    Route(
-        "/openapi.json",
-        ("GET",),
+    _route(
+        "GET /openapi.json",
         contract.get_contract,
+        Doc("This contract (OpenAPI 3.1)", "contract", {200: "application/json", 304: ""}),
         public=True,
-        doc=Doc("This contract (OpenAPI 3.1)", "contract", answers={200: "application/json", 304: ""}),
     ),
 ]
 
-# The modules whose handlers the table serves: every function of theirs that takes a Call and answers
-# a Reply is a route's handler.
-MODULES = (
-    api_keys,
-    approvals,
-    connection,
-    contract,
-    email_confirmations,
-    home,
-    integrations,
-    notifications,
-    run_actions,
-    runs,
-    session,
-    settings,
-    usage,
+# The modules whose handlers the table serves, every module of functions.routes but the table: each
+# function of theirs that takes a Call and answers a Reply is a route's handler.
+MODULES = tuple(
+    importlib.import_module(f"{routes_package.__name__}.{m.name}")
+    for m in pkgutil.iter_modules(routes_package.__path__)
+    if not m.ispkg and m.name != __name__.rsplit(".", 1)[1]
 )
 
 
