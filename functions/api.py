@@ -1,6 +1,6 @@
 """``api``: the HTTPS API the console calls with its session cookie, and scripts with an API key.
 
-Routes live in ``functions/routes/`` (each module loaded with its route's first request). This module
+Routes live in ``functions/routes/``, their table in ``functions.routes.table``. This module
 matches the path (404 for none, 405 naming its methods) and authenticates the Bearer session or key,
 else the session cookie (a session only for ``session_only`` routes). It refuses a cookie's cross-site
 change (403), bounds the body (``JSON_BODY_LIMIT``), refuses a path id Firestore would (400).
@@ -21,7 +21,8 @@ from functions._http import (
     secured,
     set_session_cookie,
 )
-from functions.routes import ROUTES, Call, Route, Router
+from functions.routes import Call, Route, Router
+from functions.routes.table import ROUTES
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.domain.connection import session_cookie

@@ -1,4 +1,4 @@
-"""The api's OpenAPI 3.1 contract, made from the route table (``functions.routes.ROUTES``) and the
+"""The api's OpenAPI 3.1 contract, made from the route table (``functions.routes.table.ROUTES``) and the
 pydantic models each route's :class:`~functions.routes.Doc` names. ``GET /openapi.json`` answers it;
 ``make openapi`` writes it to docs/api/openapi.json, which a test keeps equal to it. Imported only by
 that route and tools: it imports every route's models. Why: docs/decisions/0031-the-api-contract-is-generated.md.
@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 from pydantic_core import CoreSchema
 
-from functions.routes import ROUTES, Doc, Lazy, Route
+from functions.routes import Doc, Route
+from functions.routes.table import ROUTES
 
 type JSON = dict[str, Any]
 
@@ -188,9 +189,8 @@ def _operation(route: Route, method: str, doc: Doc, made: _Made) -> JSON:
 
 
 def _operation_id(route: Route) -> str:
-    if isinstance(route.handler, Lazy):
-        return route.handler.name.replace(".", "_")
-    return "_".join(route.methods + tuple(_ARG.sub(r"\1", route.path).strip("/").split("/")))
+    """``<module>_<function>`` of the route's handler, its module's name within ``functions.routes``."""
+    return f"{route.handler.__module__.rsplit('.', 1)[1]}_{route.handler.__name__}"
 
 
 def _security(route: Route) -> JSON:

@@ -47,6 +47,7 @@ def _decide(decision: humans.Decision) -> Handler:
         )
         return {"run_id": run_id, "status": state.status.value}, 200
 
+    handler.__name__ = handler.__qualname__ = decision  # its path's last segment, its operationId
     return handler
 
 
@@ -58,6 +59,7 @@ def _control(action: Literal["cancel", "pause", "resume"]) -> Handler:
         state = humans.control(deps, call.tenant_id, run_id, action, _note(call))
         return {"run_id": run_id, "status": state.status.value}, 200
 
+    handler.__name__ = handler.__qualname__ = action
     return handler
 
 

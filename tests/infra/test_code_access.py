@@ -198,14 +198,6 @@ def import_closure(entry: Path) -> set[str]:
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-            if (
-                isinstance(node, ast.Call)
-                and ast.unparse(node.func) == "Lazy"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):  # a route's handler, imported on its first request (functions.routes.Lazy)
-                names = ["functions.routes." + node.args[0].value.rsplit(".", 1)[0]]
             for name in names:
                 if name.split(".")[0] in ("shared", "functions") and (found := _module_file(name)):
                     todo.append(found)

@@ -187,7 +187,7 @@ def test_settings_derive_from_the_domain(tf: Terraform) -> None:
 def test_approval_links_from_the_settings_reach_the_api(tf: Terraform) -> None:
     """A mailed link's path reaches the api's page, and the paths its script POSTs to reach the api:
     the token is in the fragment, so no path the load balancer or Cloud Run logs holds it."""
-    from functions.routes import approvals, email_confirmations, resolve
+    from functions.routes import approvals, email_confirmations
     from shared.domain.tasks.notify import NotifyTask
     from shared.services.links import LinkMinter
     from tests.support.notifications import tenant
@@ -217,11 +217,11 @@ def test_approval_links_from_the_settings_reach_the_api(tf: Terraform) -> None:
         assert link.fragment not in link.path + link.query
         routed = route(tf, link.netloc, link.path)
         assert isinstance(routed, tuple) and routed[0] == "api"
-        assert resolve(_router().match(routed[1], "GET").route.handler.name) is module.page
+        assert _router().match(routed[1], "GET").route.handler is module.page
         for posted, handler in (("preview", module.preview), (act, getattr(module, act))):
             routed = route(tf, link.netloc, f"{link.path}/{posted}")
             assert isinstance(routed, tuple) and routed[0] == "api"
-            assert resolve(_router().match(routed[1], "POST").route.handler.name) is handler
+            assert _router().match(routed[1], "POST").route.handler is handler
 
 
 def test_outputs_come_from_the_domain(tf: Terraform) -> None:

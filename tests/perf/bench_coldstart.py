@@ -13,12 +13,11 @@ ratio still shows only what is not a client library.
 Moving work from import to the first request lowers the ratio without shortening a cold start (the
 first request waits for both). Two such moves are deliberate, each of code that a request may not
 run: our pydantic models build their validators on first use (``shared.domain.schema.Schema``),
-because a target imports dozens of models and a request uses a few; and ``api`` loads a route's
-module, and the adapters only some routes use, with the first request of such a route
-(``functions.routes.Lazy``, ``preload(..., adapters=...)``). So that this hides nothing, the table
-also shows, for information, each target's import followed by all of that: every adapter module of
-its ports, every route module, then every model built (``+all s``): the most its requests can ever
-add, reached only by an instance that serves every kind of request.
+because a target imports dozens of models and a request uses a few; and ``api`` loads the adapters
+only some routes use with the first request of such a route (``preload(..., adapters=...)``). So
+that this hides nothing, the table also shows, for information, each target's import followed by all
+of that: every adapter module of its ports, then every model built (``+all s``): the most its
+requests can ever add, reached only by an instance that serves every kind of request.
 
 Each run is a fresh interpreter started in a directory holding the files ``make package`` would
 ship; it reports the time of its imports (interpreter start-up, the same for both, is left out).
@@ -97,10 +96,6 @@ if build:  # what its requests may load later: every adapter of its ports, every
     from shared import bootstrap
     for port in sys.argv[4:]:
         importlib.import_module(bootstrap._MODULES[port])
-    if "functions.routes" in sys.modules:
-        from functions.routes import ROUTES, resolve
-        for route in ROUTES:
-            resolve(route.handler.name)
     from pydantic import BaseModel, TypeAdapter
     pending = [BaseModel]
     while pending:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from functions import openapi
-from functions.routes import ROUTES, Doc, Lazy, Route
+from functions.routes import Doc, Route, usage
+from functions.routes.table import ROUTES
 from tests.api_fakes import FakeContainer, client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +32,14 @@ def test_every_route_of_the_table_is_an_operation_of_the_contract() -> None:
 
 
 def test_a_route_without_its_doc_stops_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(openapi, "ROUTES", [*ROUTES, Route("/new", ("GET",), Lazy("usage.get_usage"))])
+    monkeypatch.setattr(openapi, "ROUTES", [*ROUTES, Route("/new", ("GET",), usage.get_usage)])
     with pytest.raises(ValueError, match=r"/new has no Doc"):
         openapi.document()
 
 
 def test_a_path_model_names_the_path_s_own_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = Doc("x", "x", {200: "models.usage.Usage"}, path="models.integrations.IntegrationPath")
-    monkeypatch.setattr(openapi, "ROUTES", [Route("/x/<key_id>", ("GET",), Lazy("usage.get_usage"), doc=doc)])
+    monkeypatch.setattr(openapi, "ROUTES", [Route("/x/<key_id>", ("GET",), usage.get_usage, doc=doc)])
     with pytest.raises(ValueError, match="not \\['key_id'\\]"):
         openapi.document()
 
@@ -78,8 +79,6 @@ def test_neither_the_api_s_cold_start_nor_its_handlers_load_the_contract_s_model
     """The contract's models are for the contract: a route's first request loads none (decision 0017)."""
     code = (
         "import json, sys, functions.api\n"
-        "from functions.routes import ROUTES, resolve\n"
-        "[resolve(r.handler.name) for r in ROUTES]\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('functions.'))))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
