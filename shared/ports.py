@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
     from pydantic import BaseModel
 
-    from shared.config import Queue
     from shared.domain.api_keys import ApiKey
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.day_plan import Kept
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from shared.domain.tasks.notify import NotifyTask
     from shared.domain.tasks.plan import PlanTask
     from shared.domain.tenants import EventRecord, Tenant
+    from shared.topology import Queue
 
 
 class RunStore(Protocol):

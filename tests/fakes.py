@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.config import Queue
 from shared.domain.api_keys import ApiKey
 from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
 from shared.domain.day_plan import Kept
@@ -38,6 +37,7 @@ from shared.ports import (
     TenantStore,
     WebhookEventLedger,
 )
+from shared.topology import Queue
 
 
 class FakeRunStore(RunStore):

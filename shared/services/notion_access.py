@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.connection import NotionTokens
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import ConfigError, NotFound, PermanentError, TransientError, Unauthenticated
+from shared.topology import Queue
 
 if TYPE_CHECKING:
     from shared.ports import Notion, NotionOAuth, SecretStore, TaskQueue, TenantStore

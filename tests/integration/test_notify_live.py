@@ -15,7 +15,7 @@ from local.code_sandbox import SEED
 from local.code_sandbox.testing import Admin, running_code_sandbox
 from local.notion_sandbox import seed_ids
 from shared import bootstrap
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.integrations import chat_token_secret
 from shared.domain.notifications import (
     Claimed,
@@ -29,6 +29,7 @@ from shared.domain.notifications import (
     slack_text,
 )
 from shared.domain.tasks.notify import NotifyTask
+from shared.topology import Queue
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 

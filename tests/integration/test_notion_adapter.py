@@ -17,7 +17,7 @@ import pytest
 from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.testing import Admin
 from shared.adapters.notion import NotionApi, NotionApiError, NotionOAuthClient, build_client
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.blocks import text_blocks
 from shared.domain.connection import NotionTokens, token_secret_name
 from shared.domain.events import ErrorKind, ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
@@ -27,6 +27,7 @@ from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import ModelFixableError, PermanentError, TransientError, Unauthenticated
 from shared.services.engine import run_step
 from shared.services.notion_access import NotionAccess, NotionForTenant, ReconnectRequired
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore
 

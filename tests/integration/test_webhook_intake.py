@@ -16,11 +16,12 @@ import httpx
 import pytest
 
 from local.notion_sandbox import signature
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.tasks.plan import READ_LAG, PlanTask
 from shared.services import followups, humans
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
 from tests.support.webhook_intake import STATUS_EDITS, connected, flush, schema
 
