@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from shared.domain.dead_letters import DeadLetter
     from shared.domain.integrations import Integration
     from shared.domain.model_calls import ModelReply
-    from shared.domain.notifications import Claimed, Links, Mail, NotificationRecord, NotificationStatus
+    from shared.domain.notifications import Claimed, Links, Mail, Move, NotificationRecord, Outcome
     from shared.domain.notion_grant import NotionGrant
     from shared.domain.run_rows import KeptRow
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
@@ -251,40 +251,17 @@ class NotificationLog(Protocol):
         (RETAKEN, with the channel it records; of two takers only one wins, the other gets BUSY)."""
         ...
 
-    def finish(
-        self,
-        tenant_id: str,
-        notification_id: str,
-        status: NotificationStatus,
-        now: datetime,
-        *,
-        reason: str = "",
-        channel: str = "",
-        comment_id: str = "",
-        message_ts: str = "",
-        message_id: str = "",
-    ) -> None:
-        """Record the outcome; ``channel`` (when given) is where it went or failed for good."""
+    def finish(self, tenant_id: str, notification_id: str, outcome: Outcome, now: datetime) -> None:
+        """Record ``outcome`` at ``now`` (:meth:`Outcome.changes`: the record's lease ends)."""
         ...
 
     def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
         """End a ``sending`` record's lease (a transient failure): the retry takes it over at once."""
         ...
 
-    def move(
-        self,
-        tenant_id: str,
-        notification_id: str,
-        channel: str,
-        now: datetime,
-        *,
-        reason: str,
-        lease_until: datetime,
-        where: str = "",
-    ) -> None:
-        """A ``sending`` record goes to ``channel`` now (the one chosen before refused it: ``reason``),
-        to ``where`` in it (``NotificationRecord.where``), with a new lease: a retry after a crash
-        looks there."""
+    def move(self, tenant_id: str, notification_id: str, move: Move, now: datetime) -> None:
+        """A ``sending`` record goes to ``move.channel`` now (:meth:`Move.changes`), with a new lease:
+        a retry after a crash looks there."""
         ...
 
     def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:

@@ -21,6 +21,7 @@ from shared.domain.notifications import (
     Claimed,
     DeliveryClaim,
     NotificationStatus,
+    Outcome,
     comment_text,
     email_text,
     marker_text,
@@ -129,7 +130,8 @@ def test_firestore_claims_are_exclusive(live: tuple[Stack, str, str]) -> None:
     taken = Claimed(DeliveryClaim.RETAKEN, "slack", fresh.created_at, fresh.lease_until)
     assert log.claim(tenant_id, retake, later) == taken
     assert log.claim(tenant_id, retake, later) == Claimed(DeliveryClaim.BUSY)  # the taker's new lease
-    log.finish(tenant_id, "n-claims", NotificationStatus.SENT, later, channel="email", message_id="<m@x>")
+    sent = Outcome(NotificationStatus.SENT, channel="email", message_id="<m@x>")
+    log.finish(tenant_id, "n-claims", sent, later)
     assert log.claim(tenant_id, retake, later + timedelta(hours=1)) == Claimed(DeliveryClaim.DONE)
     [listed] = log.recent(tenant_id, 10)
     assert listed.status == NotificationStatus.SENT and listed.attempts == 2
