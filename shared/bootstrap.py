@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from shared.services.connect import Connecting
     from shared.services.deps import Deps
     from shared.services.notion_access import NotionAccess
-    from shared.services.spend import SpendCache
+    from shared.services.spend_cache import SpendCache
     from shared.services.webhooks import Intake
 
 Port = Literal[
@@ -332,7 +332,7 @@ class Container:
 
     def _spend_cache(self) -> SpendCache:
         """This instance's one cache of tenants' spend, shared by its engine bundles."""
-        from shared.services.spend import SpendCache
+        from shared.services.spend_cache import SpendCache
 
         return self._once("spend_cache", SpendCache)
 

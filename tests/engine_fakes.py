@@ -25,7 +25,7 @@ from shared.services.deps import Deps
 from shared.services.engine import StepOutcome, run_step
 from shared.services.humans import respond
 from shared.services.notion_access import NotionForTenant
-from shared.services.spend import SpendCache
+from shared.services.spend_cache import SpendCache
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 
 Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]

@@ -135,7 +135,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     from shared.domain.tenants import Tenant
     from shared.services.deps import Deps
     from shared.services.notion_access import NotionForTenant
-    from shared.services.spend import SpendCache
+    from shared.services.spend_cache import SpendCache
     from tests.fakes import FakeQueue, FakeSecrets
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host

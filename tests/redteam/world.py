@@ -25,7 +25,7 @@ from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.notion_access import NotionForTenant
 from shared.services.planning import start_run
-from shared.services.spend import SpendCache
+from shared.services.spend_cache import SpendCache
 from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
