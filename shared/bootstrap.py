@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         NotificationChannel,
         NotificationLog,
         Notifier,
-        Notion,
+        NotionClient,
         NotionOAuth,
         OAuthStateStore,
         RunStore,
@@ -206,7 +206,7 @@ class Container:
         return self._once("api_keys", self._build_api_keys)
 
     @property
-    def notion(self) -> Notion:
+    def notion(self) -> NotionClient:
         return self._once("notion", self._build_notion)
 
     @property
@@ -458,7 +458,7 @@ class Container:
 
         return FirestoreApiKeys(self._firestore())
 
-    def _build_notion(self) -> Notion:
+    def _build_notion(self) -> NotionClient:
         from shared.adapters.notion import NotionApi
 
         s = self.settings

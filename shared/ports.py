@@ -443,86 +443,22 @@ class NotionOAuth(Protocol):
     def revoke(self, client_id: str, client_secret: str, token: str) -> None: ...
 
 
-class Notion(Protocol):
-    """Notion's API (version 2025-09-03) with the tenant's token passed per call.
+class NotionClient(Protocol):
+    """Notion's API (version 2025-09-03) for whoever holds a token: one per instance."""
 
-    Errors are the project's kinds: 429/529 → TransientError with ``retry_after_s``; 5xx → TransientError;
-    401 → Unauthenticated; other 4xx → PermanentError carrying Notion's code and message.
-    """
-
-    def me(self, token: str) -> dict[str, Any]: ...
-
-    def search(
-        self, token: str, query: str = "", filter: dict[str, Any] | None = None
-    ) -> Iterator[dict[str, Any]]: ...
-
-    def retrieve_page(self, token: str, page_id: str) -> dict[str, Any]: ...
-
-    def create_page(
-        self,
-        token: str,
-        parent: dict[str, Any],
-        properties: dict[str, Any],
-        children: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any]:
-        """Creates the page with at most 100 children; the rest are appended in batches."""
-        ...
-
-    def update_page_properties(
-        self, token: str, page_id: str, properties: dict[str, Any]
-    ) -> dict[str, Any]: ...
-
-    def retrieve_data_source(self, token: str, data_source_id: str) -> dict[str, Any]: ...
-
-    def query_data_source(
-        self,
-        token: str,
-        data_source_id: str,
-        filter: dict[str, Any] | None = None,
-        sorts: list[dict[str, Any]] | None = None,
-    ) -> Iterator[dict[str, Any]]: ...
-
-    def retrieve_database(self, token: str, database_id: str) -> dict[str, Any]: ...
-
-    def list_children(self, token: str, block_id: str) -> Iterator[dict[str, Any]]: ...
-
-    def append_blocks(self, token: str, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Appends in batches of 100; returns the created blocks."""
-        ...
-
-    def update_block(self, token: str, block_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Replaces a block's type content (``{"paragraph": {"rich_text": [...]}}``); returns the block."""
-        ...
-
-    def delete_block(self, token: str, block_id: str) -> None:
-        """Moves a block, and what it holds, to the trash."""
-        ...
-
-    def list_comments(self, token: str, block_id: str) -> Iterator[dict[str, Any]]: ...
-
-    def get_comment(self, token: str, comment_id: str) -> dict[str, Any]: ...
-
-    def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]: ...
-
-    def search_visible(
-        self, token: str, query: str, start_cursor: str | None, page_size: int
-    ) -> dict[str, Any]:
-        """One page of search (pages and data sources the integration can see, titles matching
-        ``query``): Notion's ``results``, ``next_cursor`` and ``has_more``."""
-        ...
-
-    def create_database(
-        self, token: str, parent_page_id: str, title: str, properties: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Create a database under the page with one data source of ``properties`` (Notion's property
-        configuration requests); the database object, its ``data_sources`` naming that one."""
+    def with_token(self, token: str) -> TenantNotion:
+        """:class:`TenantNotion` calling with ``token`` (nothing is requested until a call)."""
         ...
 
 
 class TenantNotion(Protocol):
-    """Notion's API for one tenant: :class:`Notion`'s calls without the token, which the engine
-    supplies (the tenant's current one, refreshed once on a 401: shared.services.notion_access).
-    A listing is read as its caller takes it, each request with the token. Errors as :class:`Notion`'s."""
+    """Notion's API (version 2025-09-03) for one tenant. The engine supplies the tenant's current
+    token (refreshed once on a 401: shared.services.notion_access); a listing is read as its caller
+    takes it, each request with the token.
+
+    Errors are the project's kinds: 429/529 → TransientError with ``retry_after_s``; 5xx → TransientError;
+    401 → Unauthenticated; other 4xx → PermanentError carrying Notion's code and message.
+    """
 
     def me(self) -> dict[str, Any]: ...
 
@@ -535,7 +471,9 @@ class TenantNotion(Protocol):
         parent: dict[str, Any],
         properties: dict[str, Any],
         children: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any]: ...
+    ) -> dict[str, Any]:
+        """Creates the page with at most 100 children; the rest are appended in batches."""
+        ...
 
     def update_page_properties(self, page_id: str, properties: dict[str, Any]) -> dict[str, Any]: ...
 
@@ -552,11 +490,17 @@ class TenantNotion(Protocol):
 
     def list_children(self, block_id: str) -> Iterator[dict[str, Any]]: ...
 
-    def append_blocks(self, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
+    def append_blocks(self, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Appends in batches of 100; returns the created blocks."""
+        ...
 
-    def update_block(self, block_id: str, body: dict[str, Any]) -> dict[str, Any]: ...
+    def update_block(self, block_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Replaces a block's type content (``{"paragraph": {"rich_text": [...]}}``); returns the block."""
+        ...
 
-    def delete_block(self, block_id: str) -> None: ...
+    def delete_block(self, block_id: str) -> None:
+        """Moves a block, and what it holds, to the trash."""
+        ...
 
     def list_comments(self, block_id: str) -> Iterator[dict[str, Any]]: ...
 
@@ -564,11 +508,15 @@ class TenantNotion(Protocol):
 
     def add_comment(self, page_id: str, text: str) -> dict[str, Any]: ...
 
-    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> dict[str, Any]: ...
+    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> dict[str, Any]:
+        """One page of search (pages and data sources the integration can see, titles matching
+        ``query``): Notion's ``results``, ``next_cursor`` and ``has_more``."""
+        ...
 
-    def create_database(
-        self, parent_page_id: str, title: str, properties: dict[str, Any]
-    ) -> dict[str, Any]: ...
+    def create_database(self, parent_page_id: str, title: str, properties: dict[str, Any]) -> dict[str, Any]:
+        """Create a database under the page with one data source of ``properties`` (Notion's property
+        configuration requests); the database object, its ``data_sources`` naming that one."""
+        ...
 
 
 class CodeHost(Protocol):

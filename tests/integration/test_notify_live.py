@@ -63,7 +63,7 @@ def deliver_twice(stack: Stack, task: NotifyTask) -> tuple[bool, bool]:
 
 def comments_with(stack: Stack, tenant_id: str, notification_id: str) -> list[dict[str, Any]]:
     token = stack.notion_tokens(tenant_id).access_token
-    comments = stack.container.notion.list_comments(token, PAGE)
+    comments = stack.container.notion.with_token(token).list_comments(PAGE)
     return [c for c in comments if plain(c["rich_text"]).endswith(marker_text(tenant_id, notification_id))]
 
 
@@ -108,7 +108,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_comment_already_on_the_page
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="notion_comment")
     assert log.claim(tenant_id, stale, past).claim is DeliveryClaim.NEW
     token = stack.notion_tokens(tenant_id).access_token
-    stack.container.notion.add_comment(token, PAGE, comment_text(task))  # then the instance died
+    stack.container.notion.with_token(token).add_comment(PAGE, comment_text(task))  # then the instance died
 
     answer = stack.client("notify").post("/", json=task.model_dump(mode="json"))
     assert answer.status_code == 200 and json_body(answer)["delivered"] is False

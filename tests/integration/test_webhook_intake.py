@@ -268,9 +268,13 @@ def test_a_valid_signature_over_another_body_is_refused_and_nothing_is_stored(st
 def test_our_own_bots_changes_never_start_work(stack: Stack) -> None:
     tenant_id, ws = connected(stack)
     token = stack.notion_tokens(tenant_id).access_token
-    stack.container.notion.add_comment(token, ws["ids"]["idea_newsletter"], "a note from the agent")
+    stack.container.notion.with_token(token).add_comment(
+        ws["ids"]["idea_newsletter"], "a note from the agent"
+    )
     title = {"Name": {"title": [{"text": {"content": "made by the agent"}}]}}
-    stack.container.notion.create_page(token, {"data_source_id": ws["ids"]["ideas_data_source"]}, title)
+    stack.container.notion.with_token(token).create_page(
+        {"data_source_id": ws["ids"]["ideas_data_source"]}, title
+    )
     deliveries = flush(stack)
     assert {d["type"] for d in deliveries} >= {"comment.created", "page.created"}
     assert all(d["status"] == 200 for d in deliveries)
