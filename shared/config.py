@@ -18,8 +18,13 @@ from typing import Any, Literal, NamedTuple, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 from pydantic_settings.sources.utils import parse_env_vars
 
 from shared.errors import ConfigError
@@ -49,7 +54,6 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX,
         extra="forbid",
         allow_inf_nan=False,
-        validate_default=False,
         defer_build=True,  # the schema is built by the first Settings, not by importing this module
     )
 
@@ -364,9 +368,16 @@ class Settings(BaseSettings):
         return self
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], *sources: Any, **named: Any) -> Any:
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Only the values given: the environment is read by :meth:`from_env`, never implicitly."""
-        return (named["init_settings"] if "init_settings" in named else sources[0],)
+        return (init_settings,)
 
     def __init__(self, **values: Any) -> None:
         """Every field checked (and coerced: "12" → 12.0 for a float), then, when every field is
@@ -681,14 +692,10 @@ def documented() -> list[tuple[str, Any, str]]:
     meaning ends with the setting's bounds, if any."""
     rows = []
     for name, field in Settings.model_fields.items():
-        bounded, description = _range(bounds(name)), _description(field)
+        bounded, description = _range(bounds(name)), field.description or ""
         meaning = f"{description} Range: {bounded}." if bounded else description
         rows.append((env_name(name), field.default, meaning))
     return rows
-
-
-def _description(field: FieldInfo) -> str:
-    return field.description or ""
 
 
 @lru_cache(maxsize=1)
