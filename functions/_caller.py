@@ -16,8 +16,9 @@ from typing import Any
 
 from flask import Request
 
-from shared.config import Settings, Target
+from shared.config import Settings
 from shared.errors import AgentError, Forbidden, Unauthenticated
+from shared.topology import Target
 
 SCHEDULER_ROUTES = ("/sweep", "/schedule")
 SIGNATURE_REMOVED = "SIGNATURE_REMOVED_BY_GOOGLE"  # what Cloud Run puts in place of the signature

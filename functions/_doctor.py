@@ -6,7 +6,7 @@ from flask import Request
 
 from functions._http import Reply, parse_task, retry_count
 from shared.bootstrap import Container
-from shared.config import Target
+from shared.topology import Target
 
 ROUTE = "/doctor"  # DoctorTask.ROUTE, where the queue sends the body
 

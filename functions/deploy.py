@@ -13,11 +13,11 @@ from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
 from shared import bootstrap
 from shared.bootstrap import Container
-from shared.config import Queue, Target
 from shared.domain.tasks.step import StepTask
 from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
 from shared.services.engine import RunNotFound, run_step
+from shared.topology import Queue, Target
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "code_host", "deployer")
 

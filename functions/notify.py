@@ -12,10 +12,10 @@ from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
 from shared import bootstrap
 from shared.bootstrap import Container
-from shared.config import Queue, Target
 from shared.domain.tasks.notify import NotifyTask
 from shared.logs import add_labels
 from shared.services.notifications import deliver_notification
+from shared.topology import Queue, Target
 
 # The live notifier's ports: its records, the tenant (channels, quiet hours), Notion with a token
 # refresh (Secret Manager, the OAuth client), Slack, the mail relay, the queue (quiet hours; a

@@ -10,7 +10,6 @@ from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task, retry_count
 from shared import bootstrap
 from shared.bootstrap import Container
-from shared.config import Queue, Target
 from shared.domain.tasks.day_plan import DayPlanTask
 from shared.domain.tasks.digest import DigestTask
 from shared.domain.tasks.plan import PlanTask
@@ -21,6 +20,7 @@ from shared.services.daily_schedule import plan_due_tenants
 from shared.services.day_plan_page import write_day_plan
 from shared.services.planning import start_run
 from shared.services.webhooks import task_taken
+from shared.topology import Queue, Target
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "notion", "model")
 

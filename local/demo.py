@@ -27,8 +27,8 @@ from typing import Any
 
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, stop_on_signals
 from local.tasks_emulator import mint_id_token
-from shared.config import Target
 from shared.domain.connection import session_cookie
+from shared.topology import Target
 
 READY = "Ready for agent"
 LIVE = {"NA_NOTIFIER_BACKEND": "live"}  # notify sends, as deployed: comments go to the sandbox's pages

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         NotificationChannel,
         NotificationLog,
         Notifier,
-        Notion,
+        NotionClient,
         NotionOAuth,
         OAuthStateStore,
         RunStore,
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from shared.services.connect import Connecting
     from shared.services.deps import Deps
     from shared.services.notion_access import NotionAccess
-    from shared.services.spend import SpendCache
+    from shared.services.spend_cache import SpendCache
     from shared.services.webhooks import Intake
 
 Port = Literal[
@@ -207,7 +207,7 @@ class Container:
         return self._once("api_keys", self._build_api_keys)
 
     @property
-    def notion(self) -> Notion:
+    def notion(self) -> NotionClient:
         return self._once("notion", self._build_notion)
 
     @property
@@ -344,7 +344,7 @@ class Container:
 
     def _spend_cache(self) -> SpendCache:
         """This instance's one cache of tenants' spend, shared by its engine bundles."""
-        from shared.services.spend import SpendCache
+        from shared.services.spend_cache import SpendCache
 
         return self._once("spend_cache", SpendCache)
 
@@ -470,7 +470,7 @@ class Container:
 
         return FirestoreApiKeys(self._firestore())
 
-    def _build_notion(self) -> Notion:
+    def _build_notion(self) -> NotionClient:
         from shared.adapters.notion import NotionApi
 
         s = self.settings

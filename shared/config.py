@@ -1,54 +1,36 @@
-"""Typed settings, read from the environment (prefix ``NA_``); the local profile is the default.
+"""Typed settings, read from the environment (prefix ``NA_``) by pydantic-settings; the local profile
+is the default.
 
-Every field is listed with its meaning in docs/settings.md. Terraform sets production values as each
-function's environment; nothing here reads a secret, only secret names. Settings is an immutable
-class checked by a few lines of our own (types, bounds, choices, and the rules between settings in
-:func:`_disagreements`), not a pydantic model nor a dataclass, so a cold start builds no schema
-(docs/decisions/0017-cold-start-budget.md).
+Every field is listed with its meaning and bounds in docs/settings.md (generated from the fields here,
+:func:`documented`). Terraform sets production values as each function's environment; nothing here
+reads a secret, only secret names. A bad value is a ConfigError naming the variable and saying what to
+set, never echoing the value; the rules between settings are in :func:`_disagreements`
+(docs/decisions/0056-settings-read-by-pydantic-settings.md).
 """
 
-import json
-import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple, get_args, get_origin
 
+from annotated_types import Ge, Gt, Le
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+from pydantic_settings.sources.utils import parse_env_vars
+
 from shared.errors import ConfigError
+from shared.topology import Queue, Target
 
 ENV_PREFIX = "NA_"
-
-
-class Target(StrEnum):
-    """The deployable functions; each value is the entry point in ``functions/main.py``."""
-
-    OAUTH_CALLBACK = "oauth_callback"
-    NOTION_WEBHOOK = "notion_webhook"
-    PLAN = "plan"
-    EXECUTE_STEP = "execute_step"
-    DEPLOY = "deploy"
-    NOTIFY = "notify"
-    API = "api"
-
-
-class Queue(StrEnum):
-    """Cloud Tasks queues, by the function they deliver to. Values are the queue ids."""
-
-    PLAN = "plan"
-    EXECUTE_STEP = "execute-step"
-    DEPLOY = "deploy"
-    NOTIFY = "notify"
-
-
-QUEUE_TARGETS: dict[Queue, Target] = {
-    Queue.PLAN: Target.PLAN,
-    Queue.EXECUTE_STEP: Target.EXECUTE_STEP,
-    Queue.DEPLOY: Target.DEPLOY,
-    Queue.NOTIFY: Target.NOTIFY,
-}
 
 
 class PlatformSecret(StrEnum):
@@ -61,198 +43,120 @@ class PlatformSecret(StrEnum):
     SMTP_PASSWORD = "smtp-password"  # the mail relay's, for email notifications (notify)
 
 
-class Setting(NamedTuple):
-    """One settings field: its default, its meaning (docs/settings.md) and its bounds."""
-
-    default: Any
-    description: str
-    ge: float | None = None
-    gt: float | None = None
-    le: float | None = None
-
-
-def setting(
-    default: Any,
-    *,
-    description: str,
-    ge: float | None = None,
-    gt: float | None = None,
-    le: float | None = None,
-) -> Any:
-    """Declare a field of :class:`Settings` (typed ``Any`` so the annotation is the field's type)."""
-    return Setting(default, description, ge, gt, le)
-
-
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("must be a string")
-    return value
-
-
-def _whole(value: Any) -> int:
-    try:
-        if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise ValueError
-        return int(value)
-    except ValueError:
-        raise ValueError("must be a whole number") from None
-
-
-def _number(value: Any) -> float:
-    try:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError
-        number = float(value)
-    except ValueError:
-        raise ValueError("must be a number") from None
-    except OverflowError:  # a whole number beyond any float (JSON allows one)
-        raise ValueError("must be a finite number") from None
-    if not math.isfinite(number):
-        raise ValueError("must be a finite number")
-    return number
-
-
-_SCALARS: dict[Any, Callable[[Any], Any]] = {str: _string, int: _whole, float: _number}
-
-
-def _check(annotation: Any, value: Any) -> Any:
-    """``value`` as ``annotation`` (str, int, float, a Literal of strings, dicts and tuples of those),
-    or ValueError saying what is expected."""
-    origin, args = get_origin(annotation), get_args(annotation)
-    if annotation in _SCALARS:
-        return _SCALARS[annotation](value)
-    if origin is Literal:
-        if value not in args:
-            raise ValueError("must be one of " + ", ".join(repr(c) for c in args))
-        return value
-    if origin is dict and isinstance(value, dict):
-        return {_check(args[0], k): _check(args[1], v) for k, v in value.items()}
-    if origin is tuple and isinstance(value, (list, tuple)) and len(value) == len(args):
-        return tuple(_check(t, v) for t, v in zip(args, value, strict=True))
-    if origin in (dict, tuple):
-        raise ValueError(
-            "must be a JSON object" if origin is dict else f"must be a list of {len(args)} items"
-        )
-    raise TypeError(f"no check for settings of type {annotation!r}")
-
-
-def _bounded(value: float, spec: Setting) -> str | None:
-    if spec.ge is not None and value < spec.ge:
-        return f"must be at least {spec.ge}"
-    if spec.gt is not None and value <= spec.gt:
-        return f"must be greater than {spec.gt}"
-    if spec.le is not None and value > spec.le:
-        return f"must be at most {spec.le}"
-    return None
-
-
-class Settings:
+class Settings(BaseSettings):
     """Everything that differs between the local stack and a deployment. Immutable: see ``replace``.
 
-    A plain class rather than a dataclass: generating a 50-field dataclass cost every cold start ~3 ms.
-    The fields are the annotated class attributes below; :data:`_FIELDS` is read from them once.
+    ``Settings(**values)`` checks values given in code and reads no environment;
+    :meth:`from_env` reads ``NA_<FIELD>`` variables (structured fields as JSON).
     """
 
-    profile: Literal["local", "production"] = setting(
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        allow_inf_nan=False,
+        defer_build=True,  # the schema is built by the first Settings, not by importing this module
+    )
+
+    profile: Literal["local", "production"] = Field(
         "local",
         description="Which adapters to build. production refuses the local stack's choices: local "
         "secrets, offline model, outbox, an emulator or model stub, plain-text SMTP, a URL not https://.",
     )
-    gcp_project: str = setting("notion-agent-local", description="Google Cloud project id.")
-    region: str = setting("europe-west1", description="Region of the functions and queues.")
-    firestore_database: str = setting("(default)", description="Firestore database id.")
-    firestore_emulator_host: str = setting(
+    gcp_project: str = Field("notion-agent-local", description="Google Cloud project id.")
+    region: str = Field("europe-west1", description="Region of the functions and queues.")
+    firestore_database: str = Field("(default)", description="Firestore database id.")
+    firestore_emulator_host: str = Field(
         "", description="host:port of the Firestore emulator; empty in production."
     )
-    tasks_emulator_host: str = setting(
+    tasks_emulator_host: str = Field(
         "", description="host:port of the local Cloud Tasks emulator; empty in production."
     )
-    tasks_service_account: str = setting(
+    tasks_service_account: str = Field(
         "",
         description="Service account whose OIDC token Cloud Tasks sends to the target functions "
         "(required in production).",
     )
-    plan_url: str = setting("http://127.0.0.1:8081", description="HTTPS URL of the plan function.")
-    execute_step_url: str = setting("http://127.0.0.1:8082", description="URL of execute-step.")
-    deploy_url: str = setting("http://127.0.0.1:8083", description="URL of the deploy function.")
-    notify_url: str = setting("http://127.0.0.1:8084", description="URL of the notify function.")
-    api_url: str = setting("http://127.0.0.1:8085", description="Public URL of the api function.")
-    secrets_backend: Literal["local", "secret-manager"] = setting(
+    plan_url: str = Field("http://127.0.0.1:8081", description="HTTPS URL of the plan function.")
+    execute_step_url: str = Field("http://127.0.0.1:8082", description="URL of execute-step.")
+    deploy_url: str = Field("http://127.0.0.1:8083", description="URL of the deploy function.")
+    notify_url: str = Field("http://127.0.0.1:8084", description="URL of the notify function.")
+    api_url: str = Field("http://127.0.0.1:8085", description="Public URL of the api function.")
+    secrets_backend: Literal["local", "secret-manager"] = Field(
         "local", description="local: a JSON file of secrets; secret-manager: Google Secret Manager."
     )
-    local_secrets_file: str = setting(
+    local_secrets_file: str = Field(
         ".local/secrets.json", description="The local secrets file (local backend only)."
     )
-    secret_cache_ttl_s: float = setting(
+    secret_cache_ttl_s: float = Field(
         300.0,
         ge=0,
         le=3600,
         description="How long a secret value is cached per instance (0: read every time); a secret "
         "rotated in Secret Manager reaches every instance within this time.",
     )
-    model_backend: Literal["offline", "vertex"] = setting(
+    model_backend: Literal["offline", "vertex"] = Field(
         "offline", description="offline: deterministic local model; vertex: Gemini on Vertex AI."
     )
-    model_location: str = setting("global", description="Vertex AI location for model calls.")
-    model_plan: str = setting(
+    model_location: str = Field("global", description="Vertex AI location for model calls.")
+    model_plan: str = Field(
         "gemini-3.5-flash-lite", description="Model for planning and classification (fast, cheap)."
     )
-    model_draft: str = setting("gemini-3.5-flash", description="Model for drafting text and code (strong).")
-    model_base_url: str = setting(
+    model_draft: str = Field("gemini-3.5-flash", description="Model for drafting text and code (strong).")
+    model_base_url: str = Field(
         "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
     )
-    model_timeout_s: float = setting(
+    model_timeout_s: float = Field(
         120.0,
         ge=5,
         le=280,
         description="Timeout of one model call (a thinking model drafting code takes minutes); one "
         "that runs out is a transient error, retried. Below plan's function timeout (300 s).",
     )
-    model_prices: dict[str, tuple[float, float]] = setting(
+    model_prices: dict[str, tuple[float, float]] = Field(
         {"gemini-3.5-flash-lite": (0.30, 2.50), "gemini-3.5-flash": (1.50, 9.00), "offline": (0.0, 0.0)},
         description="USD per million (input, output) tokens by model name, not negative; JSON in the "
         "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT.",
     )
-    run_max_steps: int = setting(
+    run_max_steps: int = Field(
         50, ge=2, le=500, description="Most steps a run may have (plan plus execution)."
     )
-    run_loop_limit: int = setting(
+    run_loop_limit: int = Field(
         3,
         ge=2,
         le=20,
         description="The same tool with the same arguments this many times in a row → ask a human.",
     )
-    run_max_consecutive_errors: int = setting(
+    run_max_consecutive_errors: int = Field(
         3, ge=1, le=20, description="Model-fixable errors in a row before the run asks a human."
     )
-    plan_max_reasks: int = setting(
+    plan_max_reasks: int = Field(
         2,
         ge=0,
         le=5,
         description="Re-asks of the model after an invalid plan (each a paid call within plan's timeout).",
     )
-    step_lease_s: float = setting(
+    step_lease_s: float = Field(
         120.0,
         gt=0,
         le=3600,
         description="How long a step's recorded intent excludes other deliveries (> any effect; in "
         "production also > every request timeout, and below NA_SWEEP_STALL_S).",
     )
-    step_retry_inline_s: float = setting(
+    step_retry_inline_s: float = Field(
         10.0,
         ge=0,
         le=60,
         description="A transient error with a longer Retry-After is recorded and the step re-enqueued "
         "with that delay; shorter ones are retried by the queue's own backoff (HTTP 503).",
     )
-    sweep_stall_s: float = setting(
+    sweep_stall_s: float = Field(
         600.0,
         ge=0,
         le=86400,
         description="A running run not updated for this long is re-enqueued (in production: longer than "
         "NA_STEP_LEASE_S).",
     )
-    schedule_page_size: int = setting(
+    schedule_page_size: int = Field(
         100,
         ge=1,
         le=1000,
@@ -260,19 +164,19 @@ class Settings:
         "enqueues a continuation for the next one, so one call reads and enqueues at most this many.",
     )
     # The budgets' caps are the largest an owner may choose (shared.domain.settings.MAX_BUDGET_USD).
-    default_run_budget_usd: float = setting(
+    default_run_budget_usd: float = Field(
         1.0, ge=0, le=100, description="Run budget a new workspace starts with (and one without a tenant)."
     )
-    default_day_budget_usd: float = setting(
+    default_day_budget_usd: float = Field(
         5.0, ge=0, le=500, description="Daily budget a new workspace starts with (its owner may change it)."
     )
-    default_month_budget_usd: float = setting(
+    default_month_budget_usd: float = Field(
         50.0,
         ge=0,
         le=5000,
         description="Monthly budget a new workspace starts with (its owner may change it).",
     )
-    spend_cap_day_usd: float = setting(
+    spend_cap_day_usd: float = Field(
         100.0,
         ge=0,
         le=1_000_000,
@@ -280,101 +184,99 @@ class Settings:
         "call that would go past it is refused (each reserves NA_MODEL_CALL_RESERVE_USD first); 0 "
         "stops every model call.",
     )
-    model_call_reserve_usd: float = setting(
+    model_call_reserve_usd: float = Field(
         0.05,
         gt=0,
         le=10,
         description="What a model call reserves of NA_SPEND_CAP_DAY_USD before it is made, replaced by "
         "its cost once paid: at least the cost of one call, so calls at the cap cannot pass it together.",
     )
-    signup_policy: Literal["open", "allowlist", "invite"] = setting(
+    signup_policy: Literal["open", "allowlist", "invite"] = Field(
         "open",
         description="Who may connect a new workspace: open, anyone; allowlist, a workspace in "
         "NA_SIGNUP_WORKSPACE_IDS or an owner whose email's domain is in NA_SIGNUP_EMAIL_DOMAINS; invite, "
         "whoever brings an invite code (make invite). A workspace already connected may reconnect under "
         "open and invite.",
     )
-    signup_workspace_ids: str = setting(
+    signup_workspace_ids: str = Field(
         "", description="Comma-separated Notion workspace ids the allowlist admits."
     )
-    signup_email_domains: str = setting(
+    signup_email_domains: str = Field(
         "",
         description="Comma-separated email domains (e.g. example.com) the allowlist admits: the domain of "
         "the email Notion gives for the person connecting, exactly (no subdomains).",
     )
-    spend_cache_ttl_s: float = setting(
+    spend_cache_ttl_s: float = Field(
         60.0,
         ge=0,
         le=600,
         description="How long an instance reuses a tenant's summed spend, and its budgets for a "
         "model call they let go ahead, before re-reading them (a stop always re-reads the budgets).",
     )
-    approval_link_ttl_s: float = setting(
+    approval_link_ttl_s: float = Field(
         3 * 24 * 3600.0, ge=3600, le=30 * 24 * 3600, description="Lifetime of approve/reject links."
     )
-    notifier_backend: Literal["outbox", "live"] = setting(
+    notifier_backend: Literal["outbox", "live"] = Field(
         "outbox", description="outbox: write notifications to a local directory; live: send them."
     )
-    outbox_dir: str = setting(".local/outbox", description="Directory of the local outbox.")
-    notion_api_base_url: str = setting("https://api.notion.com", description="Base URL of Notion's API.")
-    frontend_url: str = setting(
-        "http://127.0.0.1:3000", description="Where the browser is sent after connect."
-    )
-    oauth_callback_url: str = setting(
+    outbox_dir: str = Field(".local/outbox", description="Directory of the local outbox.")
+    notion_api_base_url: str = Field("https://api.notion.com", description="Base URL of Notion's API.")
+    frontend_url: str = Field("http://127.0.0.1:3000", description="Where the browser is sent after connect.")
+    oauth_callback_url: str = Field(
         "http://127.0.0.1:8080",
         description="Public URL of the oauth-callback function: the redirect_uri registered with Notion.",
     )
-    connect_cookie_samesite: Literal["Lax", "Strict", "None"] = setting(
+    connect_cookie_samesite: Literal["Lax", "Strict", "None"] = Field(
         "Lax",
         description="SameSite of the connect nonce cookie; None (sent only over HTTPS) when the frontend "
         "calls GET /connect cross-site.",
     )
-    notion_timeout_s: float = setting(20.0, ge=1, le=120, description="Timeout of one Notion API request.")
-    github_api_base_url: str = setting(
+    notion_timeout_s: float = Field(20.0, ge=1, le=120, description="Timeout of one Notion API request.")
+    github_api_base_url: str = Field(
         "https://api.github.com", description="Base URL of GitHub's REST API (pull requests, by deploy)."
     )
-    vercel_api_base_url: str = setting(
+    vercel_api_base_url: str = Field(
         "https://api.vercel.com", description="Base URL of Vercel's REST API (deployments, by deploy)."
     )
-    code_timeout_s: float = setting(
+    code_timeout_s: float = Field(
         30.0, ge=1, le=120, description="Timeout of one GitHub or Vercel API request."
     )
-    slack_api_base_url: str = setting(
+    slack_api_base_url: str = Field(
         "https://slack.com/api", description="Base URL of Slack's Web API (notifications, by notify)."
     )
-    slack_timeout_s: float = setting(
+    slack_timeout_s: float = Field(
         15.0, ge=1, le=120, description="Timeout of one Slack or Discord API request."
     )
-    discord_api_base_url: str = setting(
+    discord_api_base_url: str = Field(
         "https://discord.com/api/v10",
         description="Base URL of Discord's API (incoming webhooks: notifications, by notify).",
     )
-    smtp_host: str = setting(
+    smtp_host: str = Field(
         "",
         description="The SMTP relay of email notifications (SendGrid, Mailgun, Amazon SES, Google "
         "Workspace, ...); empty: no email. Its password is the platform secret smtp-password.",
     )
-    smtp_port: int = setting(587, ge=1, le=65535, description="The SMTP relay's port.")
-    smtp_security: Literal["starttls", "tls", "none"] = setting(
+    smtp_port: int = Field(587, ge=1, le=65535, description="The SMTP relay's port.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
         "starttls",
         description="starttls: STARTTLS is required (port 587); tls: TLS from the start (port 465); "
         "none: plain text, only to a loopback relay (the local stack; never in production).",
     )
-    smtp_username: str = setting("", description="The SMTP relay's user name (empty: no AUTH).")
-    smtp_sender: str = setting(
+    smtp_username: str = Field("", description="The SMTP relay's user name (empty: no AUTH).")
+    smtp_sender: str = Field(
         "",
         description="The From of email notifications, e.g. 'Notion Agent <agent@example.com>' (needed "
         "with NA_SMTP_HOST); its domain names every Message-ID.",
     )
-    smtp_timeout_s: float = setting(15.0, ge=1, le=120, description="Timeout of one SMTP connection's steps.")
-    notion_max_inline_wait_s: float = setting(
+    smtp_timeout_s: float = Field(15.0, ge=1, le=120, description="Timeout of one SMTP connection's steps.")
+    notion_max_inline_wait_s: float = Field(
         1.0,
         ge=0,
         le=10,
         description="Longest Retry-After the Notion adapter waits inside a function (once); a longer "
         "wait is raised as TransientError(retry_after_s) for a task scheduled later.",
     )
-    notion_rate_per_s: float = setting(
+    notion_rate_per_s: float = Field(
         3.0,
         ge=0.5,
         description="Average Notion requests per second per workspace connection, paced within an "
@@ -382,23 +284,23 @@ class Settings:
         "NA_NOTION_MAX_INLINE_WAIT_S (and one interval of the pace, which it may always wait) is "
         "rescheduled as a later task.",
     )
-    notion_burst: int = setting(
+    notion_burst: int = Field(
         3, ge=1, description="Notion requests per connection that may go at once before pacing applies."
     )
-    webhook_max_body_bytes: int = setting(
+    webhook_max_body_bytes: int = Field(
         256 * 1024,
         ge=4096,
         le=1024 * 1024,
         description="Largest notion-webhook body accepted (larger: 413, never read whole).",
     )
-    tenant_routing_cache_s: float = setting(
+    tenant_routing_cache_s: float = Field(
         5.0,
         ge=0,
         le=300,
         description="How long an instance reuses a workspace → tenant lookup on the webhook path; a "
         "revoke or filter change made elsewhere takes effect within this time (0: always read).",
     )
-    webhook_event_ttl_s: float = setting(
+    webhook_event_ttl_s: float = Field(
         7 * 24 * 3600.0,
         ge=3600,
         le=30 * 24 * 3600,
@@ -406,7 +308,7 @@ class Settings:
         "of an event whose plan task was never created (the queue failed) is enqueued again, and any "
         "other repeat does nothing.",
     )
-    plan_max_attempts: int = setting(
+    plan_max_attempts: int = Field(
         12,
         ge=1,
         le=100,
@@ -414,7 +316,7 @@ class Settings:
         "whose planning still fails transiently is recorded as a failed run saying why, instead of "
         "being deleted by the queue with nothing recorded.",
     )
-    webhook_coalesce_s: float = setting(
+    webhook_coalesce_s: float = Field(
         60.0,
         ge=0,
         le=3600,
@@ -425,7 +327,7 @@ class Settings:
         "no other starts, and the latest change it may not have read is planned when it ends; 0: one "
         "run per event. Comments always start their own run.",
     )
-    webhook_run_rate_per_min: float = setting(
+    webhook_run_rate_per_min: float = Field(
         6.0,
         ge=0,
         description="Runs a workspace's Notion events may start per minute once its burst is spent; "
@@ -433,19 +335,77 @@ class Settings:
         "or a bulk edit neither starts hundreds of runs at once nor holds up other workspaces' "
         "planning (0: no limit; otherwise at least 0.1). API, daily and replanned runs are not limited.",
     )
-    webhook_run_burst: int = setting(
+    webhook_run_burst: int = Field(
         10, ge=1, description="Runs a workspace's Notion events may start at once before the rate applies."
     )
-    webhook_verification_until: str = setting(
+    webhook_verification_until: str = Field(
         "",
         description="Until when (RFC 3339 with its offset, e.g. 2026-11-22T15:00:00Z) notion-webhook "
         "stores the verification token a subscription sends while none is stored: set it for creating "
         "or replacing the subscription (docs/deploy.md). Empty: never. The token comes unsigned, so "
         "outside this window nobody can store one that events would then be checked against.",
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = setting(
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "INFO", description="Minimum log severity."
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number setting refuses true/false (pydantic would read them as 1 and 0)."""
+        if isinstance(value, bool) and info.field_name is not None:
+            kind = cls.model_fields[info.field_name].annotation
+            if kind in (int, float):
+                raise ValueError(_SHAPES[kind])
+        return value
+
+    @model_validator(mode="after")
+    def _agree(self) -> "Settings":
+        """The rules between settings, once every field is valid (a ConfigError listing each)."""
+        problems = _disagreements(self)
+        if problems:
+            raise ConfigError("invalid settings: " + "; ".join(problems))
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values given: the environment is read by :meth:`from_env`, never implicitly."""
+        return (init_settings,)
+
+    def __init__(self, **values: Any) -> None:
+        """Every field checked (and coerced: "12" → 12.0 for a float), then, when every field is
+        valid, the rules between them (:func:`_disagreements`); a bad value is a ConfigError naming
+        the variable(s) and the problem, never echoing the value."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError("invalid settings: " + "; ".join(_problems(exc))) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"settings are immutable; use replace({name}=...)")
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with ``changes`` applied (checked like any construction)."""
+        return Settings(**(dict(self) | changes))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+        """Settings from the ``NA_<FIELD>`` variables of ``environ`` (pydantic-settings' environment
+        source; structured fields are JSON); other variables are ignored."""
+        try:
+            values = _Environment(cls, environ)()
+        except SettingsError as exc:
+            field = re.search(r'field "(\w+)"', str(exc))
+            named = env_name(field.group(1)) if field else "a structured setting"
+            raise ConfigError(f"{named} must be JSON") from None
+        return cls(**values)
 
     def verification_open_until(self) -> datetime | None:
         """``webhook_verification_until`` as a time (checked when the settings were read)."""
@@ -470,65 +430,89 @@ class Settings:
     def queue_path(self, queue: Queue) -> str:
         return f"projects/{self.gcp_project}/locations/{self.region}/queues/{queue.value}"
 
-    def __init__(self, **values: Any) -> None:
-        """Every field checked (and coerced: "12" → 12.0 for a float), then, when every field is
-        valid, the rules between them (:func:`_disagreements`); a bad value is a ConfigError naming
-        the variable(s) and the problem, never echoing the value."""
-        unknown = sorted(set(values) - set(_FIELDS))
-        if unknown:
-            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
-        problems: list[str] = []
-        for name, (annotation, spec) in _FIELDS.items():
-            raw = values[name] if name in values else _default(spec)
-            try:
-                value = _check(annotation, raw)
-            except ValueError as exc:
-                problems.append(f"{env_name(name)}: {exc}")
-                continue
-            problem = _bounded(value, spec) if isinstance(value, (int, float)) else None
-            if problem:
-                problems.append(f"{env_name(name)}: {problem}")
-            object.__setattr__(self, name, value)
-        if not problems:
-            problems = _disagreements(self)
-        if problems:
-            raise ConfigError("invalid settings: " + "; ".join(problems))
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"settings are immutable; use replace({name}=...)")
+class _Environment(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping instead of ``os.environ``."""
 
-    def replace(self, **changes: Any) -> "Settings":
-        """A copy with ``changes`` applied (checked like any construction)."""
-        return Settings(**({name: getattr(self, name) for name in _FIELDS} | changes))
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = dict(environ)
+        super().__init__(settings_cls, case_sensitive=False, env_prefix=ENV_PREFIX)
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
-        """Settings from ``NA_<FIELD>`` variables; structured fields (dicts) are JSON."""
-        values: dict[str, Any] = {}
-        for name, (annotation, _) in _FIELDS.items():
-            raw = environ.get(env_name(name))
-            if raw is None:
-                continue
-            if get_origin(annotation) in (dict, list, tuple):
-                try:
-                    values[name] = json.loads(raw)
-                except ValueError as exc:
-                    raise ConfigError(f"{env_name(name)} must be JSON") from exc
-            else:
-                values[name] = raw
-        return cls(**values)
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, False, False, None)
 
 
-def _default(spec: Setting) -> Any:
-    return dict(spec.default) if isinstance(spec.default, dict) else spec.default  # never shared
-
-
-# name → (type, declaration), in declaration order; the class attributes become the defaults.
-_FIELDS: dict[str, tuple[Any, Setting]] = {
-    name: (annotation, vars(Settings)[name])
-    for name, annotation in Settings.__annotations__.items()
-    if isinstance(vars(Settings).get(name), Setting)
+_SHAPES: dict[Any, str] = {str: "must be a string", int: "must be a whole number", float: "must be a number"}
+_NUMBER_ERRORS = {
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "string_type": "must be a string",
+    "dict_type": "must be a JSON object",
 }
+
+
+def _problem(error: Any) -> str:
+    """One of pydantic's errors as a person reads it: the variable, then what it must be."""
+    name = str(error["loc"][0]) if error["loc"] else ""
+    if error["type"] == "extra_forbidden":
+        return f"unknown setting: {name}"
+    kind = Settings.model_fields[name].annotation if name in Settings.model_fields else None
+    ctx = error.get("ctx") or {}
+    if error["type"] == "literal_error":
+        text = "must be one of " + ", ".join(repr(choice) for choice in get_args(kind))
+    elif error["type"] in ("greater_than_equal", "greater_than", "less_than_equal"):
+        words = {
+            "greater_than_equal": "at least",
+            "greater_than": "greater than",
+            "less_than_equal": "at most",
+        }
+        bound = next(iter(ctx.values()))
+        text = f"must be {words[error['type']]} {bound}"
+    elif error["type"] == "float_type" and isinstance(error.get("input"), int):
+        text = "must be a finite number"  # a whole number beyond any float (JSON allows one)
+    elif (
+        error["type"] in ("missing", "too_short", "too_long", "tuple_type", "list_type")
+        and len(error["loc"]) > 1
+    ):
+        text = f"must be a list of {_items(kind)} items"
+    elif error["type"] == "value_error":
+        text = str(ctx.get("error", "is not valid"))
+    else:
+        text = _NUMBER_ERRORS.get(error["type"], "is not valid")
+    return f"{env_name(name)}: {text}"
+
+
+def _items(kind: Any) -> int:
+    """How many items the tuples inside a structured setting (``dict[str, tuple[...]]``) hold."""
+    inner = get_args(kind)[-1] if get_origin(kind) is dict else kind
+    return len(get_args(inner))
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    """Every problem of ``exc`` once, in the fields' order; never the values."""
+    return list(dict.fromkeys(_problem(error) for error in exc.errors(include_url=False)))
+
+
+class Bounds(NamedTuple):
+    """The numeric bounds of a setting (None: no such bound)."""
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+
+
+def bounds(name: str) -> Bounds:
+    """The bounds declared on the setting ``name`` (its ``Field(ge=, gt=, le=)``)."""
+    found: dict[str, float] = {}
+    for rule in Settings.model_fields[name].metadata:
+        for cls, key in ((Ge, "ge"), (Gt, "gt"), (Le, "le")):
+            if isinstance(rule, cls):
+                found[key] = getattr(rule, key)
+    return Bounds(**found)
 
 
 def env_name(name: str) -> str:
@@ -670,7 +654,7 @@ def _production_problems(s: Settings) -> list[str]:
         )
     problems += [
         f"{env_name(name)}: must be an https:// URL when NA_PROFILE=production"
-        for name in _FIELDS
+        for name in Settings.model_fields
         if name.endswith("_url") and name not in _LOCAL_ONLY and not getattr(s, name).startswith("https://")
     ]
     if s.sweep_stall_s <= s.step_lease_s:
@@ -691,7 +675,7 @@ def _bound_text(bound: float) -> str:
     return f"{bound:.0f}" if float(bound).is_integer() else f"{bound:g}"
 
 
-def _range(spec: Setting) -> str:
+def _range(spec: Bounds) -> str:
     """The bounds of a setting as docs/settings.md says them ("" when it has none)."""
     if spec.ge is not None and spec.le is not None:
         return f"{_bound_text(spec.ge)} to {_bound_text(spec.le)}"
@@ -707,10 +691,10 @@ def documented() -> list[tuple[str, Any, str]]:
     """(variable, default, meaning) of every setting, in declaration order (docs/settings.md); the
     meaning ends with the setting's bounds, if any."""
     rows = []
-    for name, (_, spec) in _FIELDS.items():
-        bounds = _range(spec)
-        meaning = f"{spec.description} Range: {bounds}." if bounds else spec.description
-        rows.append((env_name(name), spec.default, meaning))
+    for name, field in Settings.model_fields.items():
+        bounded, description = _range(bounds(name)), field.description or ""
+        meaning = f"{description} Range: {bounded}." if bounded else description
+        rows.append((env_name(name), field.default, meaning))
     return rows
 
 

@@ -16,14 +16,13 @@ if TYPE_CHECKING:
 
     from pydantic import BaseModel
 
-    from shared.config import Queue
     from shared.domain.api_keys import ApiKey
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.day_plan import Kept
     from shared.domain.dead_letters import DeadLetter
     from shared.domain.integrations import Integration
     from shared.domain.model_calls import ModelReply
-    from shared.domain.notifications import Claimed, Links, Mail, NotificationRecord, NotificationStatus
+    from shared.domain.notifications import Claimed, Links, Mail, Move, NotificationRecord, Outcome
     from shared.domain.notion_grant import NotionGrant
     from shared.domain.run_rows import KeptRow
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from shared.domain.tasks.notify import NotifyTask
     from shared.domain.tasks.plan import PlanTask
     from shared.domain.tenants import EventRecord, Tenant
+    from shared.topology import Queue
 
 
 class RunStore(Protocol):
@@ -251,40 +251,17 @@ class NotificationLog(Protocol):
         (RETAKEN, with the channel it records; of two takers only one wins, the other gets BUSY)."""
         ...
 
-    def finish(
-        self,
-        tenant_id: str,
-        notification_id: str,
-        status: NotificationStatus,
-        now: datetime,
-        *,
-        reason: str = "",
-        channel: str = "",
-        comment_id: str = "",
-        message_ts: str = "",
-        message_id: str = "",
-    ) -> None:
-        """Record the outcome; ``channel`` (when given) is where it went or failed for good."""
+    def finish(self, tenant_id: str, notification_id: str, outcome: Outcome, now: datetime) -> None:
+        """Record ``outcome`` at ``now`` (:meth:`Outcome.changes`: the record's lease ends)."""
         ...
 
     def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
         """End a ``sending`` record's lease (a transient failure): the retry takes it over at once."""
         ...
 
-    def move(
-        self,
-        tenant_id: str,
-        notification_id: str,
-        channel: str,
-        now: datetime,
-        *,
-        reason: str,
-        lease_until: datetime,
-        where: str = "",
-    ) -> None:
-        """A ``sending`` record goes to ``channel`` now (the one chosen before refused it: ``reason``),
-        to ``where`` in it (``NotificationRecord.where``), with a new lease: a retry after a crash
-        looks there."""
+    def move(self, tenant_id: str, notification_id: str, move: Move, now: datetime) -> None:
+        """A ``sending`` record goes to ``move.channel`` now (:meth:`Move.changes`), with a new lease:
+        a retry after a crash looks there."""
         ...
 
     def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:
@@ -466,86 +443,22 @@ class NotionOAuth(Protocol):
     def revoke(self, client_id: str, client_secret: str, token: str) -> None: ...
 
 
-class Notion(Protocol):
-    """Notion's API (version 2025-09-03) with the tenant's token passed per call.
+class NotionClient(Protocol):
+    """Notion's API (version 2025-09-03) for whoever holds a token: one per instance."""
 
-    Errors are the project's kinds: 429/529 → TransientError with ``retry_after_s``; 5xx → TransientError;
-    401 → Unauthenticated; other 4xx → PermanentError carrying Notion's code and message.
-    """
-
-    def me(self, token: str) -> dict[str, Any]: ...
-
-    def search(
-        self, token: str, query: str = "", filter: dict[str, Any] | None = None
-    ) -> Iterator[dict[str, Any]]: ...
-
-    def retrieve_page(self, token: str, page_id: str) -> dict[str, Any]: ...
-
-    def create_page(
-        self,
-        token: str,
-        parent: dict[str, Any],
-        properties: dict[str, Any],
-        children: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any]:
-        """Creates the page with at most 100 children; the rest are appended in batches."""
-        ...
-
-    def update_page_properties(
-        self, token: str, page_id: str, properties: dict[str, Any]
-    ) -> dict[str, Any]: ...
-
-    def retrieve_data_source(self, token: str, data_source_id: str) -> dict[str, Any]: ...
-
-    def query_data_source(
-        self,
-        token: str,
-        data_source_id: str,
-        filter: dict[str, Any] | None = None,
-        sorts: list[dict[str, Any]] | None = None,
-    ) -> Iterator[dict[str, Any]]: ...
-
-    def retrieve_database(self, token: str, database_id: str) -> dict[str, Any]: ...
-
-    def list_children(self, token: str, block_id: str) -> Iterator[dict[str, Any]]: ...
-
-    def append_blocks(self, token: str, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Appends in batches of 100; returns the created blocks."""
-        ...
-
-    def update_block(self, token: str, block_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Replaces a block's type content (``{"paragraph": {"rich_text": [...]}}``); returns the block."""
-        ...
-
-    def delete_block(self, token: str, block_id: str) -> None:
-        """Moves a block, and what it holds, to the trash."""
-        ...
-
-    def list_comments(self, token: str, block_id: str) -> Iterator[dict[str, Any]]: ...
-
-    def get_comment(self, token: str, comment_id: str) -> dict[str, Any]: ...
-
-    def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]: ...
-
-    def search_visible(
-        self, token: str, query: str, start_cursor: str | None, page_size: int
-    ) -> dict[str, Any]:
-        """One page of search (pages and data sources the integration can see, titles matching
-        ``query``): Notion's ``results``, ``next_cursor`` and ``has_more``."""
-        ...
-
-    def create_database(
-        self, token: str, parent_page_id: str, title: str, properties: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Create a database under the page with one data source of ``properties`` (Notion's property
-        configuration requests); the database object, its ``data_sources`` naming that one."""
+    def with_token(self, token: str) -> TenantNotion:
+        """:class:`TenantNotion` calling with ``token`` (nothing is requested until a call)."""
         ...
 
 
 class TenantNotion(Protocol):
-    """Notion's API for one tenant: :class:`Notion`'s calls without the token, which the engine
-    supplies (the tenant's current one, refreshed once on a 401: shared.services.notion_access).
-    A listing is read as its caller takes it, each request with the token. Errors as :class:`Notion`'s."""
+    """Notion's API (version 2025-09-03) for one tenant. The engine supplies the tenant's current
+    token (refreshed once on a 401: shared.services.notion_access); a listing is read as its caller
+    takes it, each request with the token.
+
+    Errors are the project's kinds: 429/529 → TransientError with ``retry_after_s``; 5xx → TransientError;
+    401 → Unauthenticated; other 4xx → PermanentError carrying Notion's code and message.
+    """
 
     def me(self) -> dict[str, Any]: ...
 
@@ -558,7 +471,9 @@ class TenantNotion(Protocol):
         parent: dict[str, Any],
         properties: dict[str, Any],
         children: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any]: ...
+    ) -> dict[str, Any]:
+        """Creates the page with at most 100 children; the rest are appended in batches."""
+        ...
 
     def update_page_properties(self, page_id: str, properties: dict[str, Any]) -> dict[str, Any]: ...
 
@@ -575,11 +490,17 @@ class TenantNotion(Protocol):
 
     def list_children(self, block_id: str) -> Iterator[dict[str, Any]]: ...
 
-    def append_blocks(self, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
+    def append_blocks(self, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Appends in batches of 100; returns the created blocks."""
+        ...
 
-    def update_block(self, block_id: str, body: dict[str, Any]) -> dict[str, Any]: ...
+    def update_block(self, block_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Replaces a block's type content (``{"paragraph": {"rich_text": [...]}}``); returns the block."""
+        ...
 
-    def delete_block(self, block_id: str) -> None: ...
+    def delete_block(self, block_id: str) -> None:
+        """Moves a block, and what it holds, to the trash."""
+        ...
 
     def list_comments(self, block_id: str) -> Iterator[dict[str, Any]]: ...
 
@@ -587,11 +508,15 @@ class TenantNotion(Protocol):
 
     def add_comment(self, page_id: str, text: str) -> dict[str, Any]: ...
 
-    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> dict[str, Any]: ...
+    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> dict[str, Any]:
+        """One page of search (pages and data sources the integration can see, titles matching
+        ``query``): Notion's ``results``, ``next_cursor`` and ``has_more``."""
+        ...
 
-    def create_database(
-        self, parent_page_id: str, title: str, properties: dict[str, Any]
-    ) -> dict[str, Any]: ...
+    def create_database(self, parent_page_id: str, title: str, properties: dict[str, Any]) -> dict[str, Any]:
+        """Create a database under the page with one data source of ``properties`` (Notion's property
+        configuration requests); the database object, its ``data_sources`` naming that one."""
+        ...
 
 
 class CodeHost(Protocol):

@@ -1,4 +1,4 @@
-# Cloud Tasks queues (shared.config.Queue), one per task-driven function (QUEUE_TARGETS).
+# Cloud Tasks queues (shared.topology.Queue), one per task-driven function (QUEUE_TARGETS).
 # Handlers are idempotent (docs/engine.md), so retries are safe; a body that does not validate gets a 4xx,
 # which Cloud Tasks also retries until the queue gives up. A long Retry-After is not a retry here: the
 # code schedules a new task for later. Runs that exhaust their retries are picked up by the

@@ -19,7 +19,7 @@ from shared.ports import (
     Model,
     NotificationLog,
     Notifier,
-    Notion,
+    NotionClient,
     NotionOAuth,
     OAuthStateStore,
     RunStore,
@@ -171,7 +171,7 @@ class FakeContainer(Container):
         return cast(FakeNotion, self._built["notion"])
 
     @notion.setter
-    def notion(self, value: Notion) -> None:
+    def notion(self, value: NotionClient) -> None:
         self._built["notion"] = value
 
     @property

@@ -6,7 +6,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -20,12 +21,12 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.errors import PermanentError, UnusableReply
-from shared.ports import Model, Notion
+from shared.ports import Model, NotionClient, TenantNotion
 from shared.services.deps import Deps
 from shared.services.engine import StepOutcome, run_step
 from shared.services.humans import respond
 from shared.services.notion_access import NotionForTenant
-from shared.services.spend import SpendCache
+from shared.services.spend_cache import SpendCache
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 
 Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
@@ -57,10 +58,22 @@ class FakeModel(Model):
             raise UnusableReply(f"the answer did not match {schema.__name__}", usage) from exc
 
 
+class WithToken:
+    """A fake whose calls take the token first, as the ``TenantNotion`` port its ``with_token``
+    gives: each call is the fake's with ``token`` put first (fakes may check which token came)."""
+
+    def __init__(self, fake: object, token: str) -> None:
+        self._fake, self._token = fake, token
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        return partial(getattr(self._fake, name), self._token)
+
+
 @dataclass
-class FakeNotion(Notion):
+class FakeNotion(NotionClient):
     """Pages, children, comments and data sources in memory; ``writes`` counts effects by kind;
-    ``fail`` maps a method name to exceptions raised by its next calls."""
+    ``fail`` maps a method name to exceptions raised by its next calls. Its calls take the token
+    first (:class:`WithToken`)."""
 
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -71,6 +84,9 @@ class FakeNotion(Notion):
     fail: dict[str, list[BaseException]] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=itertools.count)
     bot_id: str = "bot-1"  # the integration's bot user (``me``)
+
+    def with_token(self, token: str) -> TenantNotion:
+        return cast(TenantNotion, WithToken(self, token))
 
     def _maybe_fail(self, name: str) -> None:
         if self.fail.get(name):

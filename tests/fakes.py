@@ -5,13 +5,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.config import Queue
 from shared.domain.api_keys import ApiKey
 from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
 from shared.domain.day_plan import Kept
 from shared.domain.dead_letters import DeadLetter
 from shared.domain.events import ModelUsed
-from shared.domain.notifications import Claimed, DeliveryClaim, Mail, NotificationRecord, NotificationStatus
+from shared.domain.notifications import (
+    Claimed,
+    DeliveryClaim,
+    Mail,
+    Move,
+    NotificationRecord,
+    NotificationStatus,
+    Outcome,
+)
 from shared.domain.notion_grant import NotionGrant
 from shared.domain.run_rows import KeptRow
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
@@ -39,6 +46,7 @@ from shared.ports import (
     TenantStore,
     WebhookEventLedger,
 )
+from shared.topology import Queue
 
 
 class FakeRunStore(RunStore):
@@ -297,45 +305,17 @@ class FakeNotificationLog(NotificationLog):
             DeliveryClaim.RETAKEN, current.channel, current.created_at, current.lease_until, current.where
         )
 
-    def finish(
-        self,
-        tenant_id: str,
-        notification_id: str,
-        status: NotificationStatus,
-        now: datetime,
-        *,
-        reason: str = "",
-        channel: str = "",
-        comment_id: str = "",
-        message_ts: str = "",
-        message_id: str = "",
-    ) -> None:
+    def finish(self, tenant_id: str, notification_id: str, outcome: Outcome, now: datetime) -> None:
         key = (tenant_id, notification_id)
-        update: dict[str, Any] = {"status": status, "reason": reason, "updated_at": now}
-        update |= {"comment_id": comment_id, "message_ts": message_ts, "message_id": message_id}
-        if channel:
-            update["channel"] = channel
-        self.records[key] = self.records[key].model_copy(update=update | {"lease_until": now})
+        self.records[key] = self.records[key].model_copy(update=outcome.changes(now))
 
     def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
         key = (tenant_id, notification_id)
         self.records[key] = self.records[key].model_copy(update={"lease_until": now})
 
-    def move(
-        self,
-        tenant_id: str,
-        notification_id: str,
-        channel: str,
-        now: datetime,
-        *,
-        reason: str,
-        lease_until: datetime,
-        where: str = "",
-    ) -> None:
+    def move(self, tenant_id: str, notification_id: str, move: Move, now: datetime) -> None:
         key = (tenant_id, notification_id)
-        update = {"channel": channel, "reason": reason, "lease_until": lease_until, "updated_at": now}
-        update["where"] = where
-        self.records[key] = self.records[key].model_copy(update=update)
+        self.records[key] = self.records[key].model_copy(update=move.changes(now))
 
     def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:
         mine = [

@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 
 from shared import bootstrap
-from shared.config import Queue, Settings
+from shared.config import Settings
 from shared.services.doctor import SCHEME, operator_token
+from shared.topology import Queue
 
 TIMEOUT_S = 30.0
 UNANSWERED = (

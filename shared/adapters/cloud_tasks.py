@@ -13,9 +13,10 @@ from google.api_core import exceptions as gexc
 from google.cloud import tasks_v2
 from google.protobuf import timestamp_pb2
 
-from shared.config import QUEUE_TARGETS, Queue, Settings
+from shared.config import Settings
 from shared.domain.tasks import TaskBody
 from shared.errors import ConfigError, TransientError
+from shared.topology import QUEUE_TARGETS, Queue
 
 
 def task_name_for(task_id: str) -> str:

@@ -16,7 +16,14 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.adapters.firestore_docs import plain_times
-from shared.domain.notifications import Claimed, DeliveryClaim, NotificationRecord, NotificationStatus
+from shared.domain.notifications import (
+    Claimed,
+    DeliveryClaim,
+    Move,
+    NotificationRecord,
+    NotificationStatus,
+    Outcome,
+)
 from shared.errors import TransientError
 
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
@@ -79,45 +86,18 @@ class FirestoreNotificationLog:
             str(found.get("where") or ""),
         )
 
-    def finish(
-        self,
-        tenant_id: str,
-        notification_id: str,
-        status: NotificationStatus,
-        now: datetime,
-        *,
-        reason: str = "",
-        channel: str = "",
-        comment_id: str = "",
-        message_ts: str = "",
-        message_id: str = "",
-    ) -> None:
-        changes: dict[str, Any] = {"status": status.value, "reason": reason, "updated_at": now}
-        changes |= {"comment_id": comment_id, "message_ts": message_ts, "message_id": message_id}
-        if channel:
-            changes["channel"] = channel
+    def finish(self, tenant_id: str, notification_id: str, outcome: Outcome, now: datetime) -> None:
+        changes = outcome.changes(now) | {"status": outcome.status.value}
         with _transient():
-            self._collection(tenant_id).document(notification_id).update(changes | {"lease_until": now})
+            self._collection(tenant_id).document(notification_id).update(changes)
 
     def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
         with _transient():
             self._collection(tenant_id).document(notification_id).update({"lease_until": now})
 
-    def move(
-        self,
-        tenant_id: str,
-        notification_id: str,
-        channel: str,
-        now: datetime,
-        *,
-        reason: str,
-        lease_until: datetime,
-        where: str = "",
-    ) -> None:
-        changes = {"channel": channel, "reason": reason, "lease_until": lease_until, "updated_at": now}
-        changes["where"] = where
+    def move(self, tenant_id: str, notification_id: str, move: Move, now: datetime) -> None:
         with _transient():
-            self._collection(tenant_id).document(notification_id).update(changes)
+            self._collection(tenant_id).document(notification_id).update(move.changes(now))
 
     def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:
         query = self._collection(tenant_id)

@@ -1,4 +1,5 @@
-"""Notion's API (version 2025-09-03) on notion-client: one client per instance, the token per call.
+"""Notion's API (version 2025-09-03) on notion-client: one client per instance, bound to a
+tenant's token per call (``with_token``).
 
 Errors become the project's kinds (:func:`convert`). notion-client's own retry is off: it sleeps
 inside the call. This adapter retries at most once, inline, only for a short wait
@@ -7,6 +8,7 @@ TransientError(retry_after_s), for a task scheduled later. Each connection's req
 (:class:`~shared.adapters.pacing.Pacer`, keyed by a hash of the token).
 """
 
+import copy
 import hashlib
 import json
 import logging
@@ -116,7 +118,10 @@ def convert(error: Exception) -> AgentError:
 
 
 class NotionApi:
-    """The ``Notion`` port. Every method takes the tenant's token; nothing about a tenant is kept."""
+    """The ``NotionClient`` port: one per instance; :meth:`with_token` gives the ``Notion`` port with a
+    tenant's token, which is all it keeps of the tenant."""
+
+    _token = ""  # none: Notion refuses the call (401)
 
     def __init__(
         self, client: Client, max_inline_wait_s: float = 1.0, rate_per_s: float = 3.0, burst: int = 3
@@ -126,6 +131,12 @@ class NotionApi:
         # A request may always wait for its own turn at the pace, so a step's sequential requests go on
         # even with no inline wait allowed for Retry-After; a longer wait is the caller's to schedule.
         self._pacer = Pacer(rate_per_s, burst, max(max_inline_wait_s, 1.0 / rate_per_s), what="Notion")
+
+    def with_token(self, token: str) -> "NotionApi":
+        """This client (its connection pool and pacing) calling with ``token``."""
+        bound = copy.copy(self)
+        bound._token = token
+        return bound
 
     def _call(self, fn: Callable[..., Any], *, read: bool, **kwargs: Any) -> Any:
         connection = hashlib.sha256(str(kwargs.get("auth", "")).encode()).hexdigest()[:24]
@@ -159,105 +170,105 @@ class NotionApi:
         """Every result of a paginated list, 100 per request (Notion's maximum)."""
         yield from iterate_paginated_api(partial(self._call, fn, read=True), page_size=PAGE_SIZE, **kwargs)
 
-    def me(self, token: str) -> JSON:
-        result: JSON = self._call(self._client.users.me, read=True, auth=token)
+    def me(self) -> JSON:
+        result: JSON = self._call(self._client.users.me, read=True, auth=self._token)
         return result
 
-    def search(self, token: str, query: str = "", filter: JSON | None = None) -> Iterator[JSON]:
+    def search(self, query: str = "", filter: JSON | None = None) -> Iterator[JSON]:
         extra = {"filter": filter} if filter else {}
-        return self._pages(self._client.search, auth=token, query=query, **extra)
+        return self._pages(self._client.search, auth=self._token, query=query, **extra)
 
-    def retrieve_page(self, token: str, page_id: str) -> JSON:
-        result: JSON = self._call(self._client.pages.retrieve, read=True, page_id=page_id, auth=token)
+    def retrieve_page(self, page_id: str) -> JSON:
+        result: JSON = self._call(self._client.pages.retrieve, read=True, page_id=page_id, auth=self._token)
         return result
 
-    def create_page(
-        self, token: str, parent: JSON, properties: JSON, children: list[JSON] | None = None
-    ) -> JSON:
+    def create_page(self, parent: JSON, properties: JSON, children: list[JSON] | None = None) -> JSON:
         blocks = children or []
         first, rest = blocks[:MAX_BLOCKS_PER_APPEND], blocks[MAX_BLOCKS_PER_APPEND:]
         page: JSON = self._call(
             self._client.pages.create,
             read=False,
-            auth=token,
+            auth=self._token,
             parent=parent,
             properties=properties,
             children=first,
         )
         if rest:
-            self.append_blocks(token, page["id"], rest)
+            self.append_blocks(page["id"], rest)
         return page
 
-    def update_page_properties(self, token: str, page_id: str, properties: JSON) -> JSON:
+    def update_page_properties(self, page_id: str, properties: JSON) -> JSON:
         result: JSON = self._call(
-            self._client.pages.update, read=False, page_id=page_id, auth=token, properties=properties
+            self._client.pages.update, read=False, page_id=page_id, auth=self._token, properties=properties
         )
         return result
 
-    def retrieve_data_source(self, token: str, data_source_id: str) -> JSON:
+    def retrieve_data_source(self, data_source_id: str) -> JSON:
         fn = self._client.data_sources.retrieve
-        result: JSON = self._call(fn, read=True, data_source_id=data_source_id, auth=token)
+        result: JSON = self._call(fn, read=True, data_source_id=data_source_id, auth=self._token)
         return result
 
     def query_data_source(
-        self, token: str, data_source_id: str, filter: JSON | None = None, sorts: list[JSON] | None = None
+        self, data_source_id: str, filter: JSON | None = None, sorts: list[JSON] | None = None
     ) -> Iterator[JSON]:
         extra: JSON = {"filter": filter} if filter else {}
         extra |= {"sorts": sorts} if sorts else {}
         fn = self._client.data_sources.query
-        return self._pages(fn, data_source_id=data_source_id, auth=token, **extra)
+        return self._pages(fn, data_source_id=data_source_id, auth=self._token, **extra)
 
-    def retrieve_database(self, token: str, database_id: str) -> JSON:
+    def retrieve_database(self, database_id: str) -> JSON:
         fn = self._client.databases.retrieve
-        result: JSON = self._call(fn, read=True, database_id=database_id, auth=token)
+        result: JSON = self._call(fn, read=True, database_id=database_id, auth=self._token)
         return result
 
-    def list_children(self, token: str, block_id: str) -> Iterator[JSON]:
-        return self._pages(self._client.blocks.children.list, block_id=block_id, auth=token)
+    def list_children(self, block_id: str) -> Iterator[JSON]:
+        return self._pages(self._client.blocks.children.list, block_id=block_id, auth=self._token)
 
-    def append_blocks(self, token: str, block_id: str, blocks: list[JSON]) -> list[JSON]:
+    def append_blocks(self, block_id: str, blocks: list[JSON]) -> list[JSON]:
         created: list[JSON] = []
         for batch in batches(blocks):
             fn = self._client.blocks.children.append
-            answer = self._call(fn, read=False, block_id=block_id, auth=token, children=batch)
+            answer = self._call(fn, read=False, block_id=block_id, auth=self._token, children=batch)
             created.extend(answer.get("results", []))
         return created
 
-    def update_block(self, token: str, block_id: str, body: JSON) -> JSON:
+    def update_block(self, block_id: str, body: JSON) -> JSON:
         fn = self._client.blocks.update
-        result: JSON = self._call(fn, read=False, block_id=block_id, auth=token, **body)
+        result: JSON = self._call(fn, read=False, block_id=block_id, auth=self._token, **body)
         return result
 
-    def delete_block(self, token: str, block_id: str) -> None:
-        self._call(self._client.blocks.delete, read=False, block_id=block_id, auth=token)
+    def delete_block(self, block_id: str) -> None:
+        self._call(self._client.blocks.delete, read=False, block_id=block_id, auth=self._token)
 
-    def list_comments(self, token: str, block_id: str) -> Iterator[JSON]:
-        return self._pages(self._client.comments.list, block_id=block_id, auth=token)
+    def list_comments(self, block_id: str) -> Iterator[JSON]:
+        return self._pages(self._client.comments.list, block_id=block_id, auth=self._token)
 
-    def get_comment(self, token: str, comment_id: str) -> JSON:
+    def get_comment(self, comment_id: str) -> JSON:
         fn = self._client.comments.retrieve
-        result: JSON = self._call(fn, read=True, comment_id=comment_id, auth=token)
+        result: JSON = self._call(fn, read=True, comment_id=comment_id, auth=self._token)
         return result
 
-    def add_comment(self, token: str, page_id: str, text: str) -> JSON:
+    def add_comment(self, page_id: str, text: str) -> JSON:
         fn = self._client.comments.create
         items = comment_rich_text(text)
-        result: JSON = self._call(fn, read=False, auth=token, parent={"page_id": page_id}, rich_text=items)
+        result: JSON = self._call(
+            fn, read=False, auth=self._token, parent={"page_id": page_id}, rich_text=items
+        )
         return result
 
-    def search_visible(self, token: str, query: str, start_cursor: str | None, page_size: int) -> JSON:
+    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> JSON:
         """One page of ``POST /v1/search``: ``results``, ``next_cursor``, ``has_more`` as Notion sends them."""
         extra: JSON = {"start_cursor": start_cursor} if start_cursor else {}
         fn = self._client.search
-        result: JSON = self._call(fn, read=True, auth=token, query=query, page_size=page_size, **extra)
+        result: JSON = self._call(fn, read=True, auth=self._token, query=query, page_size=page_size, **extra)
         return result
 
-    def create_database(self, token: str, parent_page_id: str, title: str, properties: JSON) -> JSON:
+    def create_database(self, parent_page_id: str, title: str, properties: JSON) -> JSON:
         fn = self._client.databases.create
         result: JSON = self._call(
             fn,
             read=False,
-            auth=token,
+            auth=self._token,
             parent={"type": "page_id", "page_id": parent_page_id},
             title=rich_text(title),
             initial_data_source={"properties": properties},

@@ -63,6 +63,45 @@ class DeliveryClaim(StrEnum):
     DONE = "done"  # sent or undeliverable already: nothing to do
 
 
+class Outcome(NamedTuple):
+    """How a delivery ended (``NotificationLog.finish``): its status, the reason (why undeliverable, or
+    why not the first channel), the channel it went to or failed on for good ("": the recorded one
+    stays), and that channel's id of what it sent."""
+
+    status: NotificationStatus
+    reason: str = ""
+    channel: str = ""
+    comment_id: str = ""
+    message_ts: str = ""
+    message_id: str = ""
+
+    def changes(self, now: datetime) -> dict[str, Any]:
+        """The fields a record takes when it finishes at ``now``: these, and its lease ends now."""
+        changes: dict[str, Any] = {"status": self.status, "reason": self.reason, "updated_at": now}
+        changes |= {
+            "comment_id": self.comment_id,
+            "message_ts": self.message_ts,
+            "message_id": self.message_id,
+        }
+        if self.channel:
+            changes["channel"] = self.channel
+        return changes | {"lease_until": now}
+
+
+class Move(NamedTuple):
+    """A ``sending`` record going to ``channel`` (``NotificationLog.move``): why the one chosen before
+    refused it, the new lease's end, and ``where`` in the channel (``NotificationRecord.where``)."""
+
+    channel: str
+    reason: str
+    lease_until: datetime
+    where: str = ""
+
+    def changes(self, now: datetime) -> dict[str, Any]:
+        """The fields a record takes when it moves at ``now``."""
+        return {**self._asdict(), "updated_at": now}
+
+
 class Claimed(NamedTuple):
     claim: DeliveryClaim
     channel: str = ""  # RETAKEN: the channel the earlier delivery had chosen (it may have sent there)

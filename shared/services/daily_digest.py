@@ -5,13 +5,13 @@ sent by notify at most once per day. Bounded: one query of the last week's runs,
 import logging
 from datetime import timedelta
 
-from shared.config import Queue
 from shared.domain.daily_digest import MAX_LISTED, digest_id, digest_subject, digest_text
 from shared.domain.tasks.digest import DigestTask
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import TenantStatus
 from shared.services import spend
 from shared.services.deps import Deps
+from shared.topology import Queue
 
 log = logging.getLogger(__name__)
 RECENT_RUNS = 200  # runs of the last week read for those that ended in the last day

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from shared.config import Queue
 from shared.domain.daily import HOUR, planning_day, tick_of, zone_of
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.day_plan import DayPlanTask
@@ -20,6 +19,7 @@ from shared.domain.tasks.digest import DigestTask
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
+from shared.topology import Queue
 
 log = logging.getLogger(__name__)
 ENQUEUE_AT_ONCE = 16  # a page's task creations in flight at once (each a round trip to Cloud Tasks)

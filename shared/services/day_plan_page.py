@@ -12,13 +12,13 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared.agent.tools import notion_text as nt
-from shared.config import Queue
 from shared.domain import day_plan
 from shared.domain.agent_home import HomeDatabase, is_trashed
 from shared.domain.tasks.day_plan import DayPlanTask
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import PermanentError
+from shared.topology import Queue
 
 if TYPE_CHECKING:
     from shared.ports import TenantNotion

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shared.domain import notifications as dn
-from shared.domain.notifications import DeliveryClaim, NotificationStatus
+from shared.domain.notifications import DeliveryClaim, Move, NotificationStatus, Outcome
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import NotFound, NothingSent, PermanentError, TransientError, Unauthenticated
@@ -159,15 +159,8 @@ class ChannelDelivery:
         lease, before it is sent there: a retry after a crash looks there."""
         moved = self._clock()
         until = moved + timedelta(seconds=self._lease_s)
-        self._records.move(
-            task.tenant_id,
-            task.notification_id,
-            channel.name,
-            moved,
-            reason=reason,
-            lease_until=until,
-            where=channel.destination(tenant),
-        )
+        move = Move(channel.name, reason, until, channel.destination(tenant))
+        self._records.move(task.tenant_id, task.notification_id, move, moved)
 
     def _overdue(self, started: datetime) -> str | None:
         """How long since the first attempt, when that is ``GIVE_UP_AFTER`` or more; else None."""
@@ -190,7 +183,7 @@ class ChannelDelivery:
         the record names no channel, so the retry sends without looking first."""
         now = self._clock()
         if nothing_sent:
-            self._records.move(task.tenant_id, task.notification_id, "", now, reason="", lease_until=now)
+            self._records.move(task.tenant_id, task.notification_id, Move("", "", now), now)
         else:
             self._records.release(task.tenant_id, task.notification_id, now)
 
@@ -232,7 +225,7 @@ class ChannelDelivery:
         return None, "; ".join(reasons) or "no notification channel is chosen"
 
     def _finish(self, task: NotifyTask, status: NotificationStatus, **detail: str) -> None:
-        self._records.finish(task.tenant_id, task.notification_id, status, self._clock(), **detail)
+        self._records.finish(task.tenant_id, task.notification_id, Outcome(status, **detail), self._clock())
 
 
 # Where each channel's id of what it sent is recorded.

@@ -12,7 +12,7 @@ from shared.domain.run_limits import Budget, Limits
 if TYPE_CHECKING:
     from shared.ports import Model, RunStore, SecretStore, TaskQueue, TenantNotion, TenantStore
     from shared.services.code_access import CodeAccess
-    from shared.services.spend import SpendCache
+    from shared.services.spend_cache import SpendCache
 
 
 def utcnow() -> datetime:
@@ -24,7 +24,7 @@ class Deps(NamedTuple):
     queue: TaskQueue
     secrets: SecretStore
     settings: Settings
-    spend: SpendCache  # this instance's cached spend and budgets (shared.services.spend)
+    spend: SpendCache  # this instance's cached spend and budgets (shared.services.spend_cache)
     model: Model | None = None  # given as built (tests), or
     notion_for: Callable[[str], TenantNotion] | None = None  # tenant id → Notion with its token
     tenants: TenantStore | None = None

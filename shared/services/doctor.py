@@ -15,10 +15,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain import signed_tokens
 from shared.domain.tasks.doctor import DoctorTask
 from shared.errors import AgentError, Unauthenticated
+from shared.topology import Queue
 
 if TYPE_CHECKING:
     from shared.ports import DoctorChecks, Model, SecretStore, TaskQueue

@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain import signed_tokens
 from shared.domain.notifications import one_line
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant, address_hash, same_address
 from shared.errors import AgentError, Conflict, NotFound, Unauthenticated
 from shared.services import links
+from shared.topology import Queue
 
 if TYPE_CHECKING:
     from shared.ports import SecretStore, TaskQueue, TenantStore

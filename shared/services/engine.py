@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from shared import task_pacing
-from shared.config import Queue
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -31,6 +30,7 @@ from shared.services import alerts, followups, run_log
 from shared.services.deps import Deps
 from shared.services.run_log import Seqs, StepHeld
 from shared.services.stepping import NeedsApproval, OverBudget, Recorder, Stale, Step, held_elsewhere, perform
+from shared.topology import Queue
 
 log = logging.getLogger(__name__)
 _EARLY_S = 1.0  # a delivery this close to its step's retry_at acts (clock skew with the queue)

@@ -7,7 +7,6 @@ new one.
 """
 
 from shared.agent.authority import literal
-from shared.config import Queue
 from shared.domain import page_notes as dpn
 from shared.domain.integrations import DEPLOY_TOOLS
 from shared.domain.run_rows import row_interval_s
@@ -18,6 +17,7 @@ from shared.domain.tasks.rows import RowTask
 from shared.domain.tasks.step import StepTask
 from shared.services import page_notes
 from shared.services.deps import Deps
+from shared.topology import Queue
 
 
 def step_queue(state: RunState) -> Queue:

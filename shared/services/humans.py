@@ -213,7 +213,7 @@ def _replan(deps: Deps, tenant_id: str, new_id: str, state: RunState, text: str)
         goal=goal[:2000],
         trigger=Trigger(kind="manual", page_id=state.page_id, by_owner=not state.member),
     )
-    from shared.config import Queue
+    from shared.topology import Queue
 
     deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{new_id}")
 

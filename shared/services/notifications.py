@@ -12,12 +12,12 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.config import Queue
 from shared.domain.daily import zone_of
 from shared.domain.notifications import asks_links, console_run_url, decision_request, quiet_until
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.errors import NothingSent
+from shared.topology import Queue
 
 if TYPE_CHECKING:
     from shared.ports import NotificationLog, Notifier, TaskQueue, TenantStore

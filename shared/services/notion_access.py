@@ -1,6 +1,6 @@
 """Notion calls on behalf of a tenant with its current token, refreshed on 401, or a reconnect asked for.
 
-``access.run(tenant_id, lambda token: notion.retrieve_page(token, page_id))`` calls the operation
+``access.run(tenant_id, lambda token: notion.with_token(token).retrieve_page(page_id))`` calls the operation
 with the token and returns its result; ``access.session(tenant_id)`` loads the tenant and token once
 for several calls. The operation must finish its Notion requests inside the call (``list(...)`` a
 paginated iterator), so a 401 is seen here. The rules for a 401: :class:`NotionAccess`.
@@ -13,14 +13,15 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.connection import NotionTokens
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import ConfigError, NotFound, PermanentError, TransientError, Unauthenticated
+from shared.topology import Queue
 
 if TYPE_CHECKING:
-    from shared.ports import Notion, NotionOAuth, SecretStore, TaskQueue, TenantStore
+    from shared.ports import NotionClient, NotionOAuth, SecretStore, TaskQueue, TenantStore
 
 REFRESH_LEASE = timedelta(seconds=30)  # one refresh and one secret version: seconds at worst
 REFRESH_WAIT_S = 5.0  # how soon an instance that found the lease held tries again (at most)
@@ -77,7 +78,7 @@ class NotionAccess:
     def run[T](self, tenant_id: str, operation: Callable[[str], T]) -> T:
         return self.session(tenant_id).run(operation)
 
-    def for_tenant(self, notion: Notion, tenant: str | Tenant) -> NotionForTenant:
+    def for_tenant(self, notion: NotionClient, tenant: str | Tenant) -> NotionForTenant:
         """``notion`` with the token of ``tenant`` (its id, or the tenant just read: ``session``): its
         session opens at the first call (a caller that never calls Notion reads no tenant and no
         secret) and serves every later one."""
@@ -230,7 +231,7 @@ class NotionForTenant:
     caller takes it (:func:`_read_lazily`), each request inside ``run``: a plan that wants ten rows of
     a data source of 30,000 makes one request, not 300."""
 
-    def __init__(self, notion: Notion, run: Runner) -> None:
+    def __init__(self, notion: NotionClient, run: Runner) -> None:
         self._notion, self._run = notion, run
 
     def _listing(self, start: Callable[[str], Iterator[JSON]]) -> Iterator[JSON]:
@@ -238,59 +239,67 @@ class NotionForTenant:
         return _read_lazily(start, self._run)
 
     def me(self) -> JSON:
-        return self._run(self._notion.me)
+        return self._run(lambda token: self._notion.with_token(token).me())
 
     def search(self, query: str = "", filter: JSON | None = None) -> Iterator[JSON]:
-        return self._listing(lambda token: self._notion.search(token, query, filter))
+        return self._listing(lambda token: self._notion.with_token(token).search(query, filter))
 
     def retrieve_page(self, page_id: str) -> JSON:
-        return self._run(lambda token: self._notion.retrieve_page(token, page_id))
+        return self._run(lambda token: self._notion.with_token(token).retrieve_page(page_id))
 
     def create_page(self, parent: JSON, properties: JSON, children: list[JSON] | None = None) -> JSON:
-        return self._run(lambda token: self._notion.create_page(token, parent, properties, children))
+        return self._run(
+            lambda token: self._notion.with_token(token).create_page(parent, properties, children)
+        )
 
     def update_page_properties(self, page_id: str, properties: JSON) -> JSON:
-        return self._run(lambda token: self._notion.update_page_properties(token, page_id, properties))
+        return self._run(
+            lambda token: self._notion.with_token(token).update_page_properties(page_id, properties)
+        )
 
     def retrieve_data_source(self, data_source_id: str) -> JSON:
-        return self._run(lambda token: self._notion.retrieve_data_source(token, data_source_id))
+        return self._run(lambda token: self._notion.with_token(token).retrieve_data_source(data_source_id))
 
     def query_data_source(
         self, data_source_id: str, filter: JSON | None = None, sorts: list[JSON] | None = None
     ) -> Iterator[JSON]:
         return self._listing(
-            lambda token: self._notion.query_data_source(token, data_source_id, filter, sorts)
+            lambda token: self._notion.with_token(token).query_data_source(data_source_id, filter, sorts)
         )
 
     def retrieve_database(self, database_id: str) -> JSON:
-        return self._run(lambda token: self._notion.retrieve_database(token, database_id))
+        return self._run(lambda token: self._notion.with_token(token).retrieve_database(database_id))
 
     def list_children(self, block_id: str) -> Iterator[JSON]:
-        return self._listing(lambda token: self._notion.list_children(token, block_id))
+        return self._listing(lambda token: self._notion.with_token(token).list_children(block_id))
 
     def append_blocks(self, block_id: str, blocks: list[JSON]) -> list[JSON]:
-        return self._run(lambda token: self._notion.append_blocks(token, block_id, blocks))
+        return self._run(lambda token: self._notion.with_token(token).append_blocks(block_id, blocks))
 
     def update_block(self, block_id: str, body: JSON) -> JSON:
-        return self._run(lambda token: self._notion.update_block(token, block_id, body))
+        return self._run(lambda token: self._notion.with_token(token).update_block(block_id, body))
 
     def delete_block(self, block_id: str) -> None:
-        self._run(lambda token: self._notion.delete_block(token, block_id))
+        self._run(lambda token: self._notion.with_token(token).delete_block(block_id))
 
     def list_comments(self, block_id: str) -> Iterator[JSON]:
-        return self._listing(lambda token: self._notion.list_comments(token, block_id))
+        return self._listing(lambda token: self._notion.with_token(token).list_comments(block_id))
 
     def get_comment(self, comment_id: str) -> JSON:
-        return self._run(lambda token: self._notion.get_comment(token, comment_id))
+        return self._run(lambda token: self._notion.with_token(token).get_comment(comment_id))
 
     def add_comment(self, page_id: str, text: str) -> JSON:
-        return self._run(lambda token: self._notion.add_comment(token, page_id, text))
+        return self._run(lambda token: self._notion.with_token(token).add_comment(page_id, text))
 
     def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> JSON:
-        return self._run(lambda token: self._notion.search_visible(token, query, start_cursor, page_size))
+        return self._run(
+            lambda token: self._notion.with_token(token).search_visible(query, start_cursor, page_size)
+        )
 
     def create_database(self, parent_page_id: str, title: str, properties: JSON) -> JSON:
-        return self._run(lambda token: self._notion.create_database(token, parent_page_id, title, properties))
+        return self._run(
+            lambda token: self._notion.with_token(token).create_database(parent_page_id, title, properties)
+        )
 
 
 def _read_lazily(start: Callable[[str], Iterator[Any]], run: Runner) -> Iterator[Any]:

@@ -4,12 +4,12 @@ start note goes once the run's Runs row exists (``run_rows.write_row`` links it)
 Runs database; step notes after each finished step; the end note is ``followups``' end message.
 Why: docs/notion-home.md, "Notes on the trigger page"."""
 
-from shared.config import Queue
 from shared.domain import page_notes
 from shared.domain.runs import RunState, RunStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
+from shared.topology import Queue
 
 
 def _tenant(deps: Deps, tenant_id: str) -> Tenant | None:

@@ -19,7 +19,6 @@ from shared.agent import context as prompt_context
 from shared.agent import prompts
 from shared.agent.plans import PlanOut, ValidPlan, validate_plan
 from shared.agent.tools import notion_text as nt
-from shared.config import Queue
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -51,6 +50,7 @@ from shared.services import alerts, followups, run_log, spend
 from shared.services.deps import Deps
 from shared.services.notion_access import ReconnectRequired
 from shared.services.run_log import Seqs
+from shared.topology import Queue
 
 if TYPE_CHECKING:
     from shared.ports import TenantNotion

@@ -8,7 +8,6 @@ import logging
 from datetime import timedelta
 from typing import Literal
 
-from shared.config import Queue
 from shared.domain import run_rows
 from shared.domain.notion_events import plain_id
 from shared.domain.runs import Waiting
@@ -24,6 +23,7 @@ from shared.errors import (
 from shared.services import humans, page_notes, run_log, runs
 from shared.services.deps import Deps
 from shared.services.run_row_index import note_row
+from shared.topology import Queue
 
 log = logging.getLogger(__name__)
 NOT_THE_OWNER = (

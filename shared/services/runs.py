@@ -11,13 +11,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from shared.config import Queue
 from shared.domain.events import RunEvent, ToolIntent, ToolResult
 from shared.domain.runs import Run
 from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.services.sessions import require_connected
+from shared.topology import Queue
 
 if TYPE_CHECKING:
     from shared.ports import RunStore, TaskQueue, TenantStore, WebhookEventLedger

@@ -8,7 +8,6 @@ docs/decisions/0051-who-may-connect.md).
 """
 
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,22 +26,6 @@ CHART_DAYS = 30  # GET /usage's days: one spend sum each
 RECENT_RUNS = 200  # the month's runs GET /usage ranks by cost, newest first
 COSTLIEST = 5
 HELD_RUNS = 20  # of each held status
-
-
-class SpendCache:
-    """One instance's cached tenant spend and budgets (built once by bootstrap, carried in ``Deps``)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.sums: dict[str, tuple[float, str, float, float]] = {}  # tenant → (expires, day, day $, month $)
-        self.budgets: dict[str, tuple[float, Budget]] = {}  # tenant → (expires, its budgets as read)
-
-    def note_spent(self, tenant_id: str, cost_usd: float) -> None:
-        """Add this instance's new spend to its cached sums (until the next read)."""
-        with self.lock:
-            cached = self.sums.get(tenant_id)
-            if cached:
-                self.sums[tenant_id] = (cached[0], cached[1], cached[2] + cost_usd, cached[3] + cost_usd)
 
 
 def _tenant_spend(deps: Deps, tenant_id: str) -> tuple[float, float]:

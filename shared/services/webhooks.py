@@ -14,7 +14,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.config import WEBHOOK_EVENT_MAX_AGE_S, PlatformSecret, Queue
+from shared.config import WEBHOOK_EVENT_MAX_AGE_S, PlatformSecret
 from shared.domain.notion_events import (
     EVENT_TYPES,
     NotionEvent,
@@ -36,6 +36,7 @@ from shared.domain.tasks.rows import AnswerTask, DecideTask
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import InvalidInput, NotFound, Unauthenticated
 from shared.logs import add_labels
+from shared.topology import Queue
 
 if TYPE_CHECKING:
     from shared.ports import SecretStore, TaskQueue, TenantStore, WebhookEventLedger

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from local.stack import LocalStack
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
+from shared.topology import Queue
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

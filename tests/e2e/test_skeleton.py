@@ -15,8 +15,8 @@ from local.demo import LIVE, http, run_demo, wait_for
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack
 from local.tasks_emulator import mint_id_token
 from shared.adapters.local_secrets import LocalFileSecrets
-from shared.config import Target
 from shared.services.sessions import start_session
+from shared.topology import Target
 
 pytestmark = pytest.mark.e2e
 

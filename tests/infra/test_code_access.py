@@ -121,7 +121,7 @@ def _capabilities(call: ast.Call) -> Iterator[str]:
         return
     first = call.args[0] if call.args else None
     if func.attr == "enqueue" and ast.unparse(func.value).endswith("queue"):
-        from shared.config import Queue
+        from shared.topology import Queue
 
         if isinstance(first, ast.Attribute) and ast.unparse(first.value) == "Queue":
             yield f"enqueue:{Queue[first.attr].value}"

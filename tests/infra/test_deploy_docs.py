@@ -15,8 +15,8 @@ import pytest
 
 from local.stack import LocalStack
 from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
-from shared.config import Target
 from shared.domain.dead_letters import dead_letter
+from shared.topology import Target
 from tools.infra_drift import HCL_OPTIONS, Terraform
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -43,7 +43,7 @@ def test_main_py_targets_are_read_from_the_file(code: CodeModel) -> None:
     [
         ('TARGETS = ("plan", "api")\n', {"plan", "api"}),
         (
-            "from shared.config import Target\nTARGETS: tuple[str, ...] = (Target.PLAN, Target.API)\n",
+            "from shared.topology import Target\nTARGETS: tuple[str, ...] = (Target.PLAN, Target.API)\n",
             {"plan", "api"},
         ),
         ('TARGETS = frozenset({"notify"})\n', {"notify"}),

@@ -20,7 +20,7 @@ from typing import Any, Literal, NamedTuple, get_args, get_origin
 import hcl2
 import pytest
 
-from shared.config import _FIELDS, Settings, documented, env_name
+from shared.config import Settings, bounds, documented, env_name
 from shared.errors import ConfigError
 from tools.infra_drift import HCL_OPTIONS, TERRAFORM_DIR
 
@@ -66,12 +66,12 @@ class Feed(NamedTuple):
 
     @property
     def kind(self) -> Any:
-        return _FIELDS[self.setting][0]
+        return Settings.model_fields[self.setting].annotation
 
 
 FEEDS = [
     Feed(name, match.group(2), match.group(1))
-    for name in _FIELDS
+    for name in Settings.model_fields
     if (match := FED.fullmatch(SETTINGS_ENV.get(env_name(name), "")))
 ]
 
@@ -271,7 +271,7 @@ def _bound_cases() -> Iterator[Any]:
     """For each variable feeding a bounded setting: a value just outside each of shared.config's
     bounds and one on it (or, for ``gt``, just inside), and a fraction for a whole-number setting."""
     for feed in FEEDS:
-        spec = _FIELDS[feed.setting][1]
+        spec = bounds(feed.setting)
         if feed.kind not in (int, float):
             continue
         step = 1 if feed.kind is int else 0.001

@@ -27,10 +27,11 @@ from local.notion_sandbox import SandboxServer
 from local.notion_sandbox.testing import Admin, QuietHandler
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap, logs
-from shared.config import PlatformSecret, Queue, Settings
+from shared.config import PlatformSecret, Settings
 from shared.domain.connection import NONCE_COOKIE, NotionTokens, session_cookie
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.tasks.plan import PlanTask
+from shared.topology import Queue
 from tests.api_fakes import json_body
 from tests.conftest import PROJECT
 from tests.support.session_cookies import cookie_set

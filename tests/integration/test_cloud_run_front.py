@@ -27,8 +27,9 @@ from local.notion_sandbox.testing import QuietHandler
 from local.processes import free_port
 from local.tasks_emulator import TasksEmulator, mint_id_token
 from shared.adapters.cloud_tasks import CloudTaskQueue
-from shared.config import Queue, Settings
+from shared.config import Settings
 from shared.domain.tasks.plan import PlanTask
+from shared.topology import Queue
 from tests.api_fakes import PLAN_BODY, FakeContainer
 
 pytestmark = pytest.mark.integration

@@ -15,10 +15,11 @@ from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpc
 
 from local.tasks_emulator import TasksEmulator, verify_id_token
 from shared.adapters.cloud_tasks import CloudTaskQueue, task_name_for
-from shared.config import Queue, Settings
+from shared.config import Settings
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.domain.tasks.step import StepTask
 from shared.errors import ConfigError
+from shared.topology import Queue
 
 pytestmark = pytest.mark.integration
 

@@ -42,7 +42,8 @@ def test_connecting_stores_the_tenant_routing_and_tokens_and_starts_a_session(st
     assert secret.access_token.startswith("ntn_") and secret.refresh_token
     everything = str([d.to_dict() for d in stack.db.collection("tenants").stream()])
     assert secret.access_token not in everything and secret.refresh_token not in everything
-    assert stack.container.notion.me(secret.access_token)["id"] == ws["bot_id"]  # a real, working token
+    notion = stack.container.notion.with_token(secret.access_token)  # a real, working token
+    assert notion.me()["id"] == ws["bot_id"]
     # The session works with the api (a run of this tenant that does not exist: 404, not 401).
     api = stack.client("api")
     assert api.get("/runs/nope", headers={"Authorization": f"Bearer {outcome['session']}"}).status_code == 404

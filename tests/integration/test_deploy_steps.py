@@ -11,7 +11,6 @@ import pytest
 from local.code_sandbox.testing import Admin
 from shared.agent.tools.base import idempotency_key
 from shared.agent.tools.code import branch_for
-from shared.config import Queue
 from shared.domain.code import DeployRequest
 from shared.domain.events import RunStatus, ToolResult
 from shared.domain.settings import TenantSettings
@@ -19,6 +18,7 @@ from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.services.engine import run_step
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel
 from tests.support.deploy_steps import (
     DRAFT,

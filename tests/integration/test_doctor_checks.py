@@ -9,12 +9,13 @@ from google.api_core import exceptions as gexc
 
 from functions._doctor import ROUTE
 from shared.adapters.firestore_doctor import FirestoreDoctorChecks
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain import signed_tokens
 from shared.domain.tasks.doctor import DoctorTask
 from shared.errors import ConfigError, TransientError, Unauthenticated
 from shared.services import doctor
 from shared.services.sessions import start_session
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel
 from tests.fakes import FakeQueue, FakeSecrets
 

@@ -10,7 +10,7 @@ import pytest
 from shared.adapters.firestore_notifications import FirestoreNotificationLog
 from shared.config import PlatformSecret
 from shared.domain.integrations import Integration, chat_token_secret
-from shared.domain.notifications import DeliveryClaim, NotificationStatus, new_record
+from shared.domain.notifications import DeliveryClaim, Move, NotificationStatus, new_record
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
@@ -163,6 +163,6 @@ def test_a_retaken_record_tells_where_in_its_channel_it_went_as_last_moved(fires
     claimed = log.claim(TENANT, retake, later)
     assert (claimed.claim, claimed.channel, claimed.where) == (DeliveryClaim.RETAKEN, "slack", "C1")
 
-    log.move(TENANT, "n-where", "slack", later, reason="", lease_until=later, where="C2")
+    log.move(TENANT, "n-where", Move("slack", "", later, where="C2"), later)
     again = log.claim(TENANT, retake, later + timedelta(minutes=1))
     assert (again.claim, again.where) == (DeliveryClaim.RETAKEN, "C2")

@@ -15,12 +15,13 @@ from local.code_sandbox import SEED
 from local.code_sandbox.testing import Admin, running_code_sandbox
 from local.notion_sandbox import seed_ids
 from shared import bootstrap
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.integrations import chat_token_secret
 from shared.domain.notifications import (
     Claimed,
     DeliveryClaim,
     NotificationStatus,
+    Outcome,
     comment_text,
     email_text,
     marker_text,
@@ -29,6 +30,7 @@ from shared.domain.notifications import (
     slack_text,
 )
 from shared.domain.tasks.notify import NotifyTask
+from shared.topology import Queue
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 
@@ -61,7 +63,7 @@ def deliver_twice(stack: Stack, task: NotifyTask) -> tuple[bool, bool]:
 
 def comments_with(stack: Stack, tenant_id: str, notification_id: str) -> list[dict[str, Any]]:
     token = stack.notion_tokens(tenant_id).access_token
-    comments = stack.container.notion.list_comments(token, PAGE)
+    comments = stack.container.notion.with_token(token).list_comments(PAGE)
     return [c for c in comments if plain(c["rich_text"]).endswith(marker_text(tenant_id, notification_id))]
 
 
@@ -106,7 +108,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_comment_already_on_the_page
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="notion_comment")
     assert log.claim(tenant_id, stale, past).claim is DeliveryClaim.NEW
     token = stack.notion_tokens(tenant_id).access_token
-    stack.container.notion.add_comment(token, PAGE, comment_text(task))  # then the instance died
+    stack.container.notion.with_token(token).add_comment(PAGE, comment_text(task))  # then the instance died
 
     answer = stack.client("notify").post("/", json=task.model_dump(mode="json"))
     assert answer.status_code == 200 and json_body(answer)["delivered"] is False
@@ -128,7 +130,8 @@ def test_firestore_claims_are_exclusive(live: tuple[Stack, str, str]) -> None:
     taken = Claimed(DeliveryClaim.RETAKEN, "slack", fresh.created_at, fresh.lease_until)
     assert log.claim(tenant_id, retake, later) == taken
     assert log.claim(tenant_id, retake, later) == Claimed(DeliveryClaim.BUSY)  # the taker's new lease
-    log.finish(tenant_id, "n-claims", NotificationStatus.SENT, later, channel="email", message_id="<m@x>")
+    sent = Outcome(NotificationStatus.SENT, channel="email", message_id="<m@x>")
+    log.finish(tenant_id, "n-claims", sent, later)
     assert log.claim(tenant_id, retake, later + timedelta(hours=1)) == Claimed(DeliveryClaim.DONE)
     [listed] = log.recent(tenant_id, 10)
     assert listed.status == NotificationStatus.SENT and listed.attempts == 2

@@ -17,7 +17,7 @@ import pytest
 from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.testing import Admin
 from shared.adapters.notion import NotionApi, NotionApiError, NotionOAuthClient, build_client
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.blocks import text_blocks
 from shared.domain.connection import NotionTokens, token_secret_name
 from shared.domain.events import ErrorKind, ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
@@ -27,6 +27,7 @@ from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import ModelFixableError, PermanentError, TransientError, Unauthenticated
 from shared.services.engine import run_step
 from shared.services.notion_access import NotionAccess, NotionForTenant, ReconnectRequired
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore
 
@@ -65,11 +66,11 @@ def test_appending_250_blocks_takes_three_requests_and_keeps_their_order(
     notion: NotionApi, admin: Admin
 ) -> None:
     blocks = [b for i in range(250) for b in text_blocks("paragraph", f"line {i}")]
-    created = notion.append_blocks(TOKEN, IDS["home_page"], blocks)
+    created = notion.with_token(TOKEN).append_blocks(IDS["home_page"], blocks)
     assert len(created) == 250
     patches = [r for r in requests_to(admin, "/children") if r["method"] == "PATCH"]
     assert [r["status"] for r in patches] == [200, 200, 200]
-    listed = list(notion.list_children(TOKEN, IDS["home_page"]))
+    listed = list(notion.with_token(TOKEN).list_children(IDS["home_page"]))
     assert texts(listed)[-250:] == [f"line {i}" for i in range(250)]
     gets = [r for r in requests_to(admin, "/children") if r["method"] == "GET"]
     assert len(gets) == 3  # pages of 100
@@ -80,15 +81,15 @@ def test_a_page_with_150_children_is_created_then_completed_by_an_append(
 ) -> None:
     children = [b for i in range(150) for b in text_blocks("paragraph", f"p{i}")]
     title = {"Name": {"title": [{"text": {"content": "Long page"}}]}}
-    page = notion.create_page(TOKEN, {"data_source_id": IDS["ideas_data_source"]}, title, children)
-    assert texts(list(notion.list_children(TOKEN, page["id"]))) == [f"p{i}" for i in range(150)]
+    page = notion.with_token(TOKEN).create_page({"data_source_id": IDS["ideas_data_source"]}, title, children)
+    assert texts(list(notion.with_token(TOKEN).list_children(page["id"]))) == [f"p{i}" for i in range(150)]
     assert admin.get("/workspaces/demo/state")["writes"]["blocks.append"] == 1
 
 
 def test_long_text_and_markdown_are_accepted_whole(notion: NotionApi) -> None:
     long = "é" * 4500 + "😀" * 1500
     markdown = "# Plan\n- [ ] one\n- two\n  - nested\n```python\nprint(1)\n```\n> [!NOTE] hi\n---\n" + long
-    created = notion.append_blocks(TOKEN, IDS["home_page"], markdown_to_blocks(markdown))
+    created = notion.with_token(TOKEN).append_blocks(IDS["home_page"], markdown_to_blocks(markdown))
     assert [b["type"] for b in created] == [
         "heading_1", "to_do", "bulleted_list_item", "code", "callout", "divider", "paragraph",
     ]  # fmt: skip
@@ -102,45 +103,44 @@ def test_pagination_walks_every_row_100_at_a_time(
     setup = NotionApi(build_client(server.url, timeout_s=10), rate_per_s=1000.0, burst=1000)  # unpaced
     for i in range(205):
         title = {"Name": {"title": [{"text": {"content": f"Task {i:03d}"}}]}}
-        setup.create_page(TOKEN, {"data_source_id": IDS["tasks_data_source"]}, title)
+        setup.with_token(TOKEN).create_page({"data_source_id": IDS["tasks_data_source"]}, title)
     admin.delete("/requests")
-    rows = list(notion.query_data_source(TOKEN, IDS["tasks_data_source"]))
+    rows = list(notion.with_token(TOKEN).query_data_source(IDS["tasks_data_source"]))
     assert len(rows) == 209 and len({r["id"] for r in rows}) == 209  # the 4 seeded tasks too
     assert len(requests_to(admin, "/query")) == 3
-    sorted_rows = notion.query_data_source(
-        TOKEN,
+    sorted_rows = notion.with_token(TOKEN).query_data_source(
         IDS["tasks_data_source"],
         filter={"property": "Name", "title": {"starts_with": "Task 1"}},
         sorts=[{"property": "Name", "direction": "descending"}],
     )
     names = [r["properties"]["Name"]["title"][0]["plain_text"] for r in sorted_rows]
     assert names[0] == "Task 199" and len(names) == 100
-    assert len(list(notion.search(TOKEN, "Task 0"))) == 100
+    assert len(list(notion.with_token(TOKEN).search("Task 0"))) == 100
 
 
 def test_a_429_with_a_long_retry_after_is_raised_at_once_never_slept(notion: NotionApi, admin: Admin) -> None:
     admin.post("/faults", {"status": 429, "count": 1, "retry_after": 30})
     started = time.monotonic()
     with pytest.raises(TransientError) as caught:
-        notion.retrieve_page(TOKEN, IDS["task_report"])
+        notion.with_token(TOKEN).retrieve_page(IDS["task_report"])
     assert caught.value.retry_after_s == 30 and time.monotonic() - started < 1.0
     assert len(requests_to(admin, "/pages/")) == 1
 
 
 def test_a_429_from_the_rate_budget_carries_its_retry_after(notion: NotionApi, admin: Admin) -> None:
     admin.post("/limits", {"requests": 2, "window_seconds": 60})
-    notion.me(TOKEN)
-    notion.me(TOKEN)
+    notion.with_token(TOKEN).me()
+    notion.with_token(TOKEN).me()
     with pytest.raises(TransientError) as caught:
-        notion.me(TOKEN)
+        notion.with_token(TOKEN).me()
     assert caught.value.retry_after_s is not None and caught.value.retry_after_s > 1.0
 
 
 def test_a_short_429_or_529_is_retried_once_inline_even_for_a_write(notion: NotionApi, admin: Admin) -> None:
     admin.post("/faults", {"status": 429, "count": 1, "retry_after": 0})
-    notion.add_comment(TOKEN, IDS["task_report"], "hello")
+    notion.with_token(TOKEN).add_comment(IDS["task_report"], "hello")
     admin.post("/faults", {"status": 529, "count": 1, "retry_after": 0})
-    assert notion.me(TOKEN)["id"] == IDS["bot"]
+    assert notion.with_token(TOKEN).me()["id"] == IDS["bot"]
     assert [r["status"] for r in admin.get("/requests") if r["path"] != "/_sandbox"][-4:] == [
         429,
         200,
@@ -163,7 +163,7 @@ def test_requests_are_paced_per_connection_to_stay_inside_notions_rate_limit(
     unpaced = NotionApi(build_client(server.url, timeout_s=10), 0.0, rate_per_s=1000.0, burst=1000)
     with pytest.raises(TransientError, match="429"):
         for _ in range(12):
-            unpaced.me(TOKEN)
+            unpaced.with_token(TOKEN).me()
     assert 429 in statuses(admin)
 
     admin.post("/reset")
@@ -171,7 +171,7 @@ def test_requests_are_paced_per_connection_to_stay_inside_notions_rate_limit(
     paced = NotionApi(build_client(server.url, timeout_s=10), max_inline_wait_s=1.0, rate_per_s=3.0, burst=3)
     started = time.monotonic()
     for _ in range(12):
-        paced.me(TOKEN)
+        paced.with_token(TOKEN).me()
     elapsed = time.monotonic() - started
     assert statuses(admin).count(200) == 12 and 429 not in statuses(admin)
     assert 2.9 <= elapsed < 6.0  # 3 at once, then 9 more at a third of a second each
@@ -183,50 +183,52 @@ def test_a_refusal_holds_back_the_connections_other_requests_but_no_other_connec
     other_token = admin.post("/workspaces", {"key": "acme", "seed": "empty"})["access_token"]
     admin.post("/faults", {"status": 429, "count": 1, "retry_after": 30, "token": TOKEN})
     with pytest.raises(TransientError):
-        notion.retrieve_page(TOKEN, IDS["task_report"])
+        notion.with_token(TOKEN).retrieve_page(IDS["task_report"])
     before = len(admin.get("/requests"))
     started = time.monotonic()
     with pytest.raises(TransientError, match="paced for this connection") as held:
-        notion.me(TOKEN)  # another step of the same workspace: not sent, rescheduled
+        notion.with_token(TOKEN).me()  # another step of the same workspace: not sent, rescheduled
     assert 29.0 < (held.value.retry_after_s or 0) <= 30.0 and time.monotonic() - started < 0.5
     assert len(admin.get("/requests")) == before
-    assert notion.me(other_token)["object"] == "user"  # another workspace goes on at once
+    assert notion.with_token(other_token).me()["object"] == "user"  # another workspace goes on at once
 
 
 def test_529_overload_is_transient(notion: NotionApi, admin: Admin) -> None:
     admin.post("/faults", {"overloaded": True, "retry_after": 5})
     with pytest.raises(TransientError) as caught:
-        notion.me(TOKEN)
+        notion.with_token(TOKEN).me()
     assert caught.value.retry_after_s == 5 and "529" in caught.value.reason
 
 
 def test_a_5xx_is_retried_for_reads_but_not_for_writes(notion: NotionApi, admin: Admin) -> None:
     admin.post("/faults", {"status": 500, "count": 1})
-    assert notion.retrieve_page(TOKEN, IDS["task_report"])["id"] == IDS["task_report"]
+    assert notion.with_token(TOKEN).retrieve_page(IDS["task_report"])["id"] == IDS["task_report"]
     admin.post("/faults", {"status": 503, "count": 1})
     with pytest.raises(TransientError):
-        notion.append_blocks(TOKEN, IDS["home_page"], text_blocks("paragraph", "once"))
+        notion.with_token(TOKEN).append_blocks(IDS["home_page"], text_blocks("paragraph", "once"))
     assert admin.get("/workspaces/demo/state")["writes"].get("blocks.append", 0) == 0
     assert len([r for r in requests_to(admin, "/children") if r["method"] == "PATCH"]) == 1
 
 
 def test_other_4xx_are_permanent_with_notions_code_and_message(notion: NotionApi) -> None:
     with pytest.raises(NotionApiError) as missing:
-        notion.retrieve_page(TOKEN, "00000000-0000-4000-8000-000000000000")
+        notion.with_token(TOKEN).retrieve_page("00000000-0000-4000-8000-000000000000")
     assert missing.value.status == 404 and missing.value.notion_code == "object_not_found"
     with pytest.raises(NotionApiError) as invalid:
-        notion.append_blocks(TOKEN, IDS["home_page"], [{"type": "paragraph", "paragraph": {"rich_text": 5}}])
+        notion.with_token(TOKEN).append_blocks(
+            IDS["home_page"], [{"type": "paragraph", "paragraph": {"rich_text": 5}}]
+        )
     assert invalid.value.notion_code == "validation_error" and "rich_text" in invalid.value.notion_message
 
 
 def test_a_refused_token_is_unauthenticated(notion: NotionApi) -> None:
     with pytest.raises(Unauthenticated):
-        notion.me("ntn_not_a_token")
+        notion.with_token("ntn_not_a_token").me()
 
 
 def test_an_unreachable_notion_is_transient() -> None:
     with pytest.raises(TransientError):
-        NotionApi(build_client("http://127.0.0.1:9", timeout_s=2)).me(TOKEN)
+        NotionApi(build_client("http://127.0.0.1:9", timeout_s=2)).with_token(TOKEN).me()
 
 
 # -- 401: refresh through notion_access, against the sandbox's OAuth --------------------------------
@@ -282,12 +284,12 @@ def test_a_401_refreshes_the_token_at_notion_and_the_call_succeeds(
         first.workspace_id,
     )
     admin.post("/faults", {"status": 401, "count": 1, "token": first.access_token})
-    me = access.run(tenant_id, notion.me)
+    me = access.run(tenant_id, lambda token: notion.with_token(token).me())
     assert me["id"] == first.bot_id
     stored = NotionTokens.load(access.secrets.get(token_secret_name(tenant_id, "c1")))
     assert stored.access_token != first.access_token and stored.refresh_token != first.refresh_token
     with pytest.raises(Unauthenticated):  # the sandbox rotated both: the old token is dead
-        notion.me(first.access_token)
+        notion.with_token(first.access_token).me()
 
 
 def test_a_401_without_a_refresh_token_asks_the_owner_to_reconnect(
@@ -297,7 +299,7 @@ def test_a_401_without_a_refresh_token_asks_the_owner_to_reconnect(
     access, tenant_id = access_with(oauth, NotionTokens(access_token=first.access_token), first.workspace_id)
     oauth.revoke("sandbox-client-id", "sandbox-client-secret", first.access_token)
     with pytest.raises(ReconnectRequired):
-        access.run(tenant_id, notion.me)
+        access.run(tenant_id, lambda token: notion.with_token(token).me())
     tenant = access.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.NEEDS_RECONNECT
     queue = access.queue
@@ -307,13 +309,13 @@ def test_a_401_without_a_refresh_token_asks_the_owner_to_reconnect(
 def test_a_property_typo_and_an_unknown_page_are_model_fixable_with_notions_words(notion: NotionApi) -> None:
     typo = {"Stauts": {"status": {"name": "Done"}}}
     with pytest.raises(ModelFixableError) as invalid:
-        notion.update_page_properties(TOKEN, IDS["task_report"], typo)
+        notion.with_token(TOKEN).update_page_properties(IDS["task_report"], typo)
     error = invalid.value
     assert isinstance(error, NotionApiError) and isinstance(error, PermanentError)
     assert (error.status, error.notion_code) == (400, "validation_error")
     assert "Stauts is not a property that exists." in error.notion_message and "Stauts" in error.reason
     with pytest.raises(ModelFixableError) as missing:
-        notion.retrieve_page(TOKEN, "00000000-0000-4000-8000-000000000000")
+        notion.with_token(TOKEN).retrieve_page("00000000-0000-4000-8000-000000000000")
     assert isinstance(missing.value, NotionApiError)
     assert (missing.value.status, missing.value.notion_code) == (404, "object_not_found")
 
@@ -352,7 +354,7 @@ def test_an_update_notion_refuses_is_repaired_by_the_model_and_written_once(
     assert isinstance(result, ToolResult) and result.args == fixed
     run = deps.store.get_run("t1", "r1")
     assert run is not None and run.state.status == RunStatus.RUNNING and run.state.cursor == 2
-    status = notion.retrieve_page(TOKEN, page)["properties"]["Status"]["status"]["name"]
+    status = notion.with_token(TOKEN).retrieve_page(page)["properties"]["Status"]["status"]["name"]
     assert status == "Done"
     assert admin.get("/workspaces/demo/state")["writes"].get("pages.update", 0) == 1
 
@@ -363,9 +365,9 @@ def test_each_refusal_is_one_notion_refused_line(
     """The dashboard's Notion 429s (terraform/monitoring.tf) count these lines, with Notion's status."""
     admin.post("/faults", {"status": 429, "count": 1, "retry_after": 0})
     with caplog.at_level(logging.WARNING, logger="shared.adapters.notion"):
-        notion.me(TOKEN)
+        notion.with_token(TOKEN).me()
         admin.post("/faults", {"status": 529, "count": 1, "retry_after": 0})
-        notion.me(TOKEN)
-        notion.me(TOKEN)  # answered at once: no line
+        notion.with_token(TOKEN).me()
+        notion.with_token(TOKEN).me()  # answered at once: no line
     refused = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == "notion_refused"]  # type: ignore[attr-defined]
     assert refused == [{"event": "notion_refused", "status": 429}, {"event": "notion_refused", "status": 529}]

@@ -13,7 +13,6 @@ import pytest
 from functions._http import app
 from local.code_sandbox.testing import Admin, RunningSandbox
 from shared import bootstrap
-from shared.config import Queue
 from shared.domain.events import HumanResponded, PlannedStep, RunPlanned, RunStatus
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.tasks.rows import AnswerTask, DecideTask, RowTask
@@ -21,6 +20,7 @@ from shared.domain.tasks.step import StepTask
 from shared.services import humans, run_log
 from shared.services.row_answers import ONLY_THE_OWNER, USE_DECISION
 from shared.services.run_rows import NOT_THE_OWNER
+from shared.topology import Queue
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 from tests.support.run_rows import DEMO, make_home, row, run_tasks, select, set_decision

@@ -13,11 +13,11 @@ from typing import Any, Literal
 import httpx
 import pytest
 
-from shared.config import Queue
 from shared.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, RunStatus
 from shared.domain.tasks.rows import AnswerTask, DecideTask, RowTask
 from shared.services import run_log
 from shared.services.run_rows import NOT_THE_AGENTS, SET_BACK
+from shared.topology import Queue
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 from tests.support.run_rows import DEMO, make_home, run_tasks, select, set_decision

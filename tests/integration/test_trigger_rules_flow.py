@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared.config import Queue
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.integration.notion_stack import Stack
 from tests.support.trigger_rules import CountingModel, Planner, last_request, requests_since
 from tests.support.webhook_intake import flush

@@ -18,12 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.notion_sandbox import signature
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks import TaskBody
 from shared.domain.tenants import EventRecord
 from shared.ports import TaskQueue, WebhookEventLedger
+from shared.topology import Queue
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack
 

@@ -16,11 +16,12 @@ import httpx
 import pytest
 
 from local.notion_sandbox import signature
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.tasks.plan import READ_LAG, PlanTask
 from shared.services import followups, humans
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
 from tests.support.webhook_intake import STATUS_EDITS, connected, flush, schema
 
@@ -267,9 +268,13 @@ def test_a_valid_signature_over_another_body_is_refused_and_nothing_is_stored(st
 def test_our_own_bots_changes_never_start_work(stack: Stack) -> None:
     tenant_id, ws = connected(stack)
     token = stack.notion_tokens(tenant_id).access_token
-    stack.container.notion.add_comment(token, ws["ids"]["idea_newsletter"], "a note from the agent")
+    stack.container.notion.with_token(token).add_comment(
+        ws["ids"]["idea_newsletter"], "a note from the agent"
+    )
     title = {"Name": {"title": [{"text": {"content": "made by the agent"}}]}}
-    stack.container.notion.create_page(token, {"data_source_id": ws["ids"]["ideas_data_source"]}, title)
+    stack.container.notion.with_token(token).create_page(
+        {"data_source_id": ws["ids"]["ideas_data_source"]}, title
+    )
     deliveries = flush(stack)
     assert {d["type"] for d in deliveries} >= {"comment.created", "page.created"}
     assert all(d["status"] == 200 for d in deliveries)

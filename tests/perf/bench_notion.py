@@ -71,7 +71,7 @@ def _queues(tasks: Any, region: str) -> None:
     from google.cloud import tasks_v2
     from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 
-    from shared.config import Queue
+    from shared.topology import Queue
     from tests.support.task_retries import seconds
     from tools.infra_drift import load_terraform
 
@@ -179,7 +179,7 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
 def _quiesce(tasks: Any, within_s: float = 30.0) -> None:
     """Dispatch nothing more, and let the attempts under way finish (their follow-ups still reach
     the emulator), so nothing calls a server or the emulator once they are stopped."""
-    from shared.config import Queue
+    from shared.topology import Queue
 
     for queue in Queue:
         tasks.hold(queue.value)

@@ -143,7 +143,7 @@ def _queues(tasks: Any, project: str, region: str) -> None:
     from google.cloud import tasks_v2
     from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 
-    from shared.config import Queue
+    from shared.topology import Queue
 
     client = tasks_v2.CloudTasksClient(
         transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(tasks.grpc_address))

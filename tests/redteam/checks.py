@@ -14,11 +14,11 @@ from functools import cached_property
 from typing import Any
 
 from shared.agent.tools import REGISTRY, SideEffect
-from shared.config import Queue
 from shared.domain.authority import effect_digest
 from shared.domain.events import HumanRequested, HumanResponded, RunEvent, RunPlanned, ToolIntent, ToolResult
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import page_key
+from shared.topology import Queue
 from tests.redteam.world import ALLOWED, Effect, World
 
 # Tools whose result is workspace content: an approval of a production deploy given before one is spent.

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from shared.config import PlatformSecret, Queue, Settings
+from shared.config import PlatformSecret, Settings
 from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.runs import RunStatus
@@ -25,7 +25,8 @@ from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.notion_access import NotionForTenant
 from shared.services.planning import start_run
-from shared.services.spend import SpendCache
+from shared.services.spend_cache import SpendCache
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
 

@@ -42,7 +42,7 @@ from local.tasks_emulator import TasksEmulator
 from shared import bootstrap
 from shared.adapters.offline_model import OfflineModel
 from shared.agent.plans import PlanOut
-from shared.config import PlatformSecret, Queue, Settings
+from shared.config import PlatformSecret, Settings
 from shared.domain.events import RunStatus, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.model_calls import ModelReply
@@ -51,6 +51,7 @@ from shared.domain.settings import TenantSettings
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
+from shared.topology import Queue
 from tests.conftest import PROJECT
 from tests.fakes import FakeSecrets, FakeTenantStore
 

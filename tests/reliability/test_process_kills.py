@@ -14,8 +14,8 @@ import pytest
 
 from local.demo import connect, http
 from local.stack import LocalStack
-from shared.config import Target
 from shared.domain.events import RunStatus
+from shared.topology import Target
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import duplicated_effects, sound
 

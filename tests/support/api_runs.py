@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 import pytest
 from flask.testing import FlaskClient
 
-from shared.config import Queue
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.step import StepTask
 from shared.domain.tenants import Tenant
 from shared.services.engine import run_step
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.api_fakes import FakeContainer
 
 

@@ -11,7 +11,6 @@ from local.code_sandbox.testing import Admin, running_code_sandbox
 from shared.adapters.github import GitHubCodeHost
 from shared.adapters.vercel import VercelDeployer
 from shared.agent.tools import resolve
-from shared.config import Queue
 from shared.domain.events import PlannedStep, RunPlanned, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.runs import fold
@@ -21,6 +20,7 @@ from shared.domain.tenants import Tenant
 from shared.services import followups, humans
 from shared.services.code_access import CodeAccess
 from shared.services.engine import run_step
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeTenantStore
 

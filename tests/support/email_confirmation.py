@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
@@ -13,6 +13,7 @@ from shared.ports import NotificationChannel
 from shared.services.channels import Emails, NotionComments
 from shared.services.delivery import ChannelDelivery
 from shared.services.links import LinkMinter
+from shared.topology import Queue
 from tests.api_fakes import client, json_body
 from tests.fakes import FakeMailer
 from tests.link_tokens import mailed

@@ -3,13 +3,13 @@
 import json
 from typing import Any
 
-from shared.config import Queue
 from shared.domain.events import RunStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.services.deps import Deps
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
 from tests.fakes import FakeQueue
 

@@ -8,12 +8,12 @@ from pydantic import BaseModel
 
 from local.notion_sandbox.testing import Admin
 from local.tasks_emulator import TasksEmulator
-from shared.config import Queue
 from shared.domain.model_calls import ModelReply
 from shared.domain.tasks.plan import PlanTask
 from shared.ports import Model
 from shared.services.deps import Deps
 from shared.services.planning import start_run
+from shared.topology import Queue
 
 
 class CountingModel(Model):

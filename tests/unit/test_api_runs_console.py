@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.events import ModelUsed, RunStatus
 from shared.domain.notifications import DECIDE_IN_APP, comment_text
 from shared.domain.runs import Run, RunState, Waiting
@@ -16,6 +15,7 @@ from shared.domain.tenants import Tenant
 from shared.ports import Notifier
 from shared.services.notifications import deliver_notification
 from shared.services.sessions import start_session
+from shared.topology import Queue
 from tests.api_fakes import FakeContainer, client
 from tests.support.api_runs import PLAN, auth, fake_container, pump, waiting_run
 

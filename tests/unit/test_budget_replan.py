@@ -8,7 +8,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.config import Queue
 from shared.domain.events import RunStatus
 from shared.domain.runs import RunState
 from shared.domain.tasks.notify import NotifyTask
@@ -22,6 +21,7 @@ from shared.services.engine import run_step
 from shared.services.notion_access import ReconnectRequired
 from shared.services.planning import start_run
 from shared.services.sweeper import sweep
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget
 from tests.fakes import FakeQueue, FakeRunStore
 

@@ -17,9 +17,10 @@ from werkzeug.test import EnvironBuilder
 
 from functions import _caller
 from local.tasks_emulator import mint_id_token
-from shared.config import Settings, Target
+from shared.config import Settings
 from shared.errors import Forbidden, Unauthenticated
 from shared.logs import CloudLoggingFormatter
+from shared.topology import Target
 from tests.api_fakes import PLAN_BODY, FakeContainer, client, fakes
 
 __all__ = ["fakes"]

@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.events import (
     HumanRequested,
     ModelUsed,
@@ -31,6 +30,7 @@ from shared.services import humans
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
 

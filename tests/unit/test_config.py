@@ -1,5 +1,7 @@
 """Settings from the environment: prefix, coercion, JSON for structured fields, clear errors."""
 
+import os
+
 import pytest
 
 from shared.adapters.smtp import SmtpMailer
@@ -102,3 +104,12 @@ def test_a_mail_relay_needs_a_host_and_a_sender_and_plain_text_only_on_loopback(
         _ = Container(relay.replace(smtp_host="smtp.acme.example")).mailer
     with pytest.raises(ConfigError, match="NA_SMTP_SECURITY"):
         Settings(smtp_security="ssl")
+
+
+def test_only_from_env_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values given in code never pick up the process's NA_ variables; from_env reads the mapping
+    it is given (pydantic-settings' environment source), get_settings passes os.environ."""
+    monkeypatch.setenv("NA_REGION", "europe-west4")
+    assert Settings().region == "europe-west1"
+    assert Settings.from_env(os.environ).region == "europe-west4"
+    assert Settings.from_env({"na_region": "us-central1"}).region == "us-central1"  # case-insensitive

@@ -3,11 +3,11 @@ points (``GET /connect`` on api, then the oauth-callback) with fakes of every po
 
 from datetime import UTC, datetime
 
-from shared.config import Queue
 from shared.domain.connection import NotionTokens
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, TenantStatus
+from shared.topology import Queue
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets
 from tests.link_tokens import fragment, mailed

@@ -5,7 +5,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shared.config import Queue
 from shared.domain import signed_tokens
 from shared.domain.connection import NotionTokens
 from shared.domain.tasks.notify import NotifyTask
@@ -14,6 +13,7 @@ from shared.errors import InvalidInput, TransientError
 from shared.services.connect import Connecting, begin_connect, complete_connect, disconnect
 from shared.services.notion_access import NotionAccess, ReconnectRequired
 from shared.services.sessions import tenant_of
+from shared.topology import Queue
 from tests.fakes import (
     FakeNotionOAuth,
     FakeOAuthStates,

@@ -5,7 +5,6 @@ once per day by its notification id; a workspace taking it hears of a run's end 
 from datetime import date, timedelta
 from typing import Any
 
-from shared.config import Queue
 from shared.domain.events import RunStatus
 from shared.domain.runs import Run, RunState, Waiting
 from shared.domain.tasks.digest import DigestTask
@@ -16,6 +15,7 @@ from shared.services.daily_digest import send_digest
 from shared.services.daily_schedule import plan_due_tenants
 from shared.services.deps import Deps
 from shared.services.followups import enqueue_followup
+from shared.topology import Queue
 from tests.api_fakes import FakeContainer, client, json_body
 from tests.fakes import FakeRunStore
 from tests.support.daily_planning import WINTER_7_UTC, deps_with, queued, tenant

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.daily import planning_day, tick_of, zone_of
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.day_plan import DayPlanTask
@@ -18,6 +17,7 @@ from shared.domain.tenants import TenantStatus
 from shared.services.daily_schedule import Fanout, plan_due_tenants
 from shared.services.day_plan_page import write_day_plan
 from shared.services.deps import Deps
+from shared.topology import Queue
 from tests.api_fakes import FakeContainer, client, fakes, json_body
 from tests.engine_fakes import FakeNotion, make_deps
 from tests.support.daily_planning import WINTER_7_UTC, deps_with, plan_tasks, queued, tenant

@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.events import (
     HumanRequested,
     HumanResponded,
@@ -23,6 +22,7 @@ from shared.domain.tasks.plan import PlanTask
 from shared.errors import Conflict, InvalidInput, TransientError
 from shared.services import humans
 from shared.services.deps import Deps
+from shared.topology import Queue
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue, FakeRunStore
 from tests.link_tokens import decision_token

@@ -10,7 +10,6 @@ from typing import Any, Literal
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
@@ -19,6 +18,7 @@ from shared.services import humans
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue
 from tests.link_tokens import decision_token

@@ -7,9 +7,10 @@ import logging
 
 import pytest
 
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.tasks.notify import NotifyTask
 from shared.logs import CloudLoggingFormatter
+from shared.topology import Queue
 from tests.api_fakes import client
 from tests.link_tokens import fragment
 from tests.support.email_confirmation import OPS, MailContainer, choose, connected

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared.adapters.notion import NotionApiError
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain import signed_tokens
 from shared.domain.connection import NotionTokens
 from shared.domain.integrations import chat_token_secret
@@ -22,6 +22,7 @@ from shared.errors import PermanentError, TransientError
 from shared.services.links import DECISION_PURPOSE
 from shared.services.notifications import deliver_notification
 from shared.services.notion_access import NotionAccess
+from shared.topology import Queue
 from tests.engine_fakes import FakeNotion
 from tests.fakes import (
     FakeChat,

@@ -1,20 +1,30 @@
-"""One way to call Notion for a tenant: ``TenantNotion``, whose calls take no token (the engine
-supplies the tenant's). No call in the code passes a token of its own that is then ignored: no Notion
-method is called with a literal "" where the old proxy took its token."""
+"""One way to call Notion for a tenant: ``TenantNotion``, the one declaration of Notion's calls, which
+take no token (the engine supplies the tenant's; ``NotionClient.with_token`` binds one). No call in
+the code passes a token of its own that is then ignored: no Notion method is called with a literal ""
+where the old proxy took its token."""
 
 import ast
+import inspect
 from pathlib import Path
 
-from shared.ports import Notion, TenantNotion
+from shared.adapters.notion import NotionApi
+from shared.ports import NotionClient, TenantNotion
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTION_METHODS = {n for n in vars(Notion) if not n.startswith("_")}
+NOTION_METHODS = {n for n in vars(TenantNotion) if not n.startswith("_")}
 
 
-def test_the_tenant_port_has_the_notion_calls_without_the_token() -> None:
-    assert {n for n in vars(TenantNotion) if not n.startswith("_")} == NOTION_METHODS
+def test_the_notion_port_is_declared_once_and_the_adapter_implements_it() -> None:
+    """NotionClient only binds a token; the adapter's calls are the port's, parameter for parameter."""
+    assert {n for n in vars(NotionClient) if not n.startswith("_")} == {"with_token"}
     assert "token" not in TenantNotion.retrieve_page.__code__.co_varnames
-    assert "token" in Notion.retrieve_page.__code__.co_varnames
+    assert {n for n in vars(NotionApi) if not n.startswith("_")} == NOTION_METHODS | {"with_token"}
+    for name in NOTION_METHODS:
+        ours, port = (
+            inspect.signature(getattr(NotionApi, name)),
+            inspect.signature(getattr(TenantNotion, name)),
+        )
+        assert list(ours.parameters) == list(port.parameters), name
 
 
 def _empty_token_calls(source: str) -> list[int]:

@@ -23,7 +23,7 @@ def test_a_collision_is_tried_again_and_a_bad_request_is_not() -> None:
 def test_an_id_with_dots_is_the_models_to_correct_before_any_request() -> None:
     api = NotionApi(build_client("http://127.0.0.1:9", 1))
     try:
-        api.retrieve_page("tok", "1f2e..3c")
+        api.with_token("tok").retrieve_page("1f2e..3c")
     except ModelFixableError as exc:
         assert "not a Notion id" in exc.reason
     else:

@@ -6,8 +6,9 @@ from itertools import islice
 from typing import Any, cast
 
 from shared.errors import Unauthenticated
-from shared.ports import Notion
+from shared.ports import NotionClient, TenantNotion
 from shared.services.notion_access import NotionForTenant
+from tests.engine_fakes import WithToken
 
 ROWS, PAGE = 3_000, 100
 
@@ -33,6 +34,9 @@ class PagedNotion:
         self.requests.append((token, -1))
         return {"id": page_id, "token": token}
 
+    def with_token(self, token: str) -> TenantNotion:
+        return cast(TenantNotion, WithToken(self, token))
+
 
 class Session:
     """NotionAccess's session: the operation with the token; on a 401, once more with a fresh one."""
@@ -51,7 +55,7 @@ class Session:
 
 def test_taking_ten_rows_of_a_big_data_source_makes_one_request() -> None:
     paged = PagedNotion()
-    notion = NotionForTenant(cast(Notion, paged), Session(paged).run)
+    notion = NotionForTenant(cast(NotionClient, paged), Session(paged).run)
     rows = list(islice(notion.query_data_source("ds"), 10))
     assert [r["id"] for r in rows] == [f"row-{i}" for i in range(10)]
     assert paged.requests == [("t0", 0)]
@@ -60,7 +64,7 @@ def test_taking_ten_rows_of_a_big_data_source_makes_one_request() -> None:
 
 def test_reading_on_requests_the_next_pages_and_reading_all_reads_each_once() -> None:
     paged = PagedNotion()
-    notion = NotionForTenant(cast(Notion, paged), Session(paged).run)
+    notion = NotionForTenant(cast(NotionClient, paged), Session(paged).run)
     assert len(list(islice(notion.query_data_source("ds"), 250))) == 250
     assert [start for _, start in paged.requests] == [0, 100, 200]
     paged.requests.clear()
@@ -71,7 +75,7 @@ def test_reading_on_requests_the_next_pages_and_reading_all_reads_each_once() ->
 def test_a_token_expiring_between_pages_is_refreshed_and_the_listing_goes_on_without_a_gap() -> None:
     paged = PagedNotion()
     session = Session(paged)
-    notion = NotionForTenant(cast(Notion, paged), session.run)
+    notion = NotionForTenant(cast(NotionClient, paged), session.run)
     listing = notion.query_data_source("ds")
     head = list(islice(listing, 150))
     paged.expired.add("t0")  # the token runs out while the caller works on the first rows

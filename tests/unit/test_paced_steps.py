@@ -3,7 +3,6 @@ the step is put back for that turn under a name of its own, answered 200 with no
 left to the queue's growing backoff; a duplicate paced to the same turn adds nothing; the run then
 completes. A Runs row's write paced likewise is put back for its turn."""
 
-from shared.config import Queue
 from shared.domain.agent_home import AgentHome, HomeDatabase
 from shared.domain.events import ErrorRecorded, RunStatus
 from shared.domain.tasks.rows import RowTask
@@ -12,6 +11,7 @@ from shared.domain.tenants import Tenant
 from shared.errors import NothingSent
 from shared.services.deps import Deps
 from shared.services.run_rows import write_row
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
 from tests.support.engine_runs import drive, plan, queue, started, status
 

@@ -5,7 +5,6 @@ to the other channels (or the digest). Runs without a page are told as before.""
 
 from typing import Any
 
-from shared.config import Queue
 from shared.domain import page_notes
 from shared.domain.agent_home import AgentHome, HomeDatabase
 from shared.domain.events import PlannedStep, RunStatus
@@ -15,6 +14,7 @@ from shared.domain.tasks.rows import RowTask
 from shared.services import run_log
 from shared.services.deps import Deps
 from shared.services.followups import enqueue_followup
+from shared.topology import Queue
 from tests.support.daily_planning import deps_with, queued, tenant
 
 STEPS = (PlannedStep(tool="read_page"), PlannedStep(tool="draft_text"), PlannedStep(tool="finish"))

@@ -8,7 +8,6 @@ from typing import Any, NoReturn
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.events import RunFinished, RunStatus
 from shared.domain.tasks.plan import READ_LAG, PlanTask, Trigger, page_key
 from shared.domain.tasks.step import StepTask
@@ -17,6 +16,7 @@ from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.notion_access import ReconnectRequired
 from shared.services.planning import PAGE_HOLD, start_run
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
 

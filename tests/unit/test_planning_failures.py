@@ -1,7 +1,6 @@
 """Planning when the workspace cannot be read: a gone connection drops the trigger (no run, no retry);
 a page Notion refuses for good makes a failed run that says why, and its owner is told."""
 
-from shared.config import Queue
 from shared.domain.events import RunStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
@@ -9,6 +8,7 @@ from shared.errors import PermanentError
 from shared.ports import TenantNotion
 from shared.services.notion_access import ReconnectRequired
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue
 

@@ -10,7 +10,6 @@ import pytest
 from shared.adapters.offline_model import daily_plan, plan_for
 from shared.agent.plans import PlanOut, ValidPlan, validate_plan
 from shared.agent.tools import REGISTRY, resolve, validate
-from shared.config import Queue
 from shared.domain.events import Risk, RunPlanned
 from shared.domain.runs import RunStatus
 from shared.domain.tasks.notify import NotifyTask
@@ -21,6 +20,7 @@ from shared.services import humans
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.services.stepping import _keep_targets
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps, raise_budget
 from tests.fakes import FakeQueue
 from tests.support.notion_validation import SELECT, refused

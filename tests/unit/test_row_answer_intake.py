@@ -8,12 +8,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.agent_home import AgentHome, HomeDatabase
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.rows import AnswerTask
 from shared.domain.tenants import Tenant
 from shared.services.webhooks import Intake, ingest_webhook
+from shared.topology import Queue
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 
 TOKEN = "secret_verification"

@@ -8,11 +8,11 @@ from typing import Any, Literal
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.events import RunFinished, RunStatus
 from shared.domain.tasks.plan import READ_LAG, PlanTask, Trigger, next_start
 from shared.services.deps import Deps
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
 

@@ -10,7 +10,6 @@ owner: not the end notice, nor a decision asked before the change, nor a notific
 import time
 from datetime import UTC, datetime, timedelta
 
-from shared.config import Queue
 from shared.domain.connection import tenant_from_grant
 from shared.domain.events import RunCancelled, RunStatus
 from shared.domain.runs import RunState
@@ -22,6 +21,7 @@ from shared.services import humans
 from shared.services.deps import Deps
 from shared.services.notifications import deliver_notification
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget, run_step_as_owner
 from tests.fakes import FakeNotifier, FakeQueue, FakeRunStore
 from tests.support.engine_runs import drive, plan

@@ -5,7 +5,6 @@ what a row's properties say (the Decision only when the run begins to wait)."""
 
 from datetime import UTC, datetime
 
-from shared.config import Queue
 from shared.domain import run_rows
 from shared.domain.agent_home import AgentHome, HomeDatabase
 from shared.domain.events import PlannedStep, RunStatus
@@ -15,6 +14,7 @@ from shared.domain.tasks.rows import RowTask
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
 from shared.services.followups import enqueue_row
+from shared.topology import Queue
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeRunStore
 from tests.support.daily_planning import queued

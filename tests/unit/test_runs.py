@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.runs import fold
 from shared.domain.tasks.notify import NotifyTask
@@ -16,6 +15,7 @@ from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.services.runs import timeline
+from shared.topology import Queue
 from tests.engine_fakes import FakeNotion, make_deps
 from tests.link_tokens import fragment, mailed
 from tests.support.runs import queue_of

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from werkzeug.test import TestResponse
 
-from shared.config import Queue
 from shared.domain.events import HumanResponded
 from shared.domain.runs import RunState
 from shared.domain.tasks import TaskBody
@@ -17,6 +16,7 @@ from shared.errors import Conflict, TransientError
 from shared.services import humans
 from shared.services.planning import start_run
 from shared.services.sessions import start_session
+from shared.topology import Queue
 from tests.api_fakes import FakeContainer, client
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.events import RunStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
@@ -20,6 +19,7 @@ from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.services.spend import SPEND_CAP_REACHED
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, connected_tenants, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
 from tests.support.trigger_gates import setup as trigger_setup

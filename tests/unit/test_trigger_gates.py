@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from shared.config import Queue
 from shared.domain.events import RunStatus
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.notify import NotifyTask
@@ -15,6 +14,7 @@ from shared.domain.tenants import Tenant
 from shared.errors import TransientError
 from shared.services.deps import Deps
 from shared.services.planning import start_run
+from shared.topology import Queue
 from tests.engine_fakes import asking
 from tests.fakes import FakeQueue, FakeRunStore, FakeTenantStore
 from tests.support.trigger_gates import PAGE, T0, comment, runs, setup

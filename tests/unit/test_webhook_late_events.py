@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.notion_events import NotionEvent, plan_task
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks import TaskBody
@@ -20,6 +20,7 @@ from shared.services import humans
 from shared.services.deps import Deps
 from shared.services.planning import start_run
 from shared.services.webhooks import Intake, Outcome, ingest_webhook
+from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 

@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
-from shared.config import PlatformSecret, Queue
+from shared.config import PlatformSecret
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.plan import PlanTask, page_key
 from shared.domain.tenants import Tenant
 from shared.errors import TransientError
 from shared.services.webhooks import Intake, ingest_webhook, task_taken
+from shared.topology import Queue
 from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 

@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from local.code_sandbox import SEED as CODE_SEED
 from local.demo import connect, http, wait_for
 from local.stack import LocalStack
-from shared.config import Queue
+from shared.topology import Queue
 from tests.web.browser import Figures
 
 pytestmark = pytest.mark.e2e

@@ -5,8 +5,8 @@ from typing import Annotated
 from msgspec import Meta
 
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
-from shared.config import Queue
 from shared.domain.tasks.notify import NotifyTask
+from shared.topology import Queue
 
 
 class DraftTextArgs(Args):
