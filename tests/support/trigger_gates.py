@@ -19,13 +19,13 @@ PLAN = {"goal": "", "risk": "low", "steps": [{"tool": "finish", "args_json": jso
 
 
 class CountingNotion(FakeNotion):
-    """FakeNotion that counts every call (reads included)."""
+    """FakeNotion that counts every call to Notion (reads included; binding a token is none)."""
 
     calls: list[str]
 
     def __getattribute__(self, name: str) -> Any:
         value = super().__getattribute__(name)
-        if callable(value) and not name.startswith("_") and name not in {"add_page"}:
+        if callable(value) and not name.startswith("_") and name not in {"add_page", "with_token"}:
             super().__getattribute__("calls").append(name)
         return value
 
