@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -47,10 +47,10 @@ from shared.errors import (
     TransientError,
     UnusableReply,
 )
-from shared.services import alerts, followups, run_log, spend
+from shared.services import alerts, spend
 from shared.services.deps import Deps
 from shared.services.notion_access import ReconnectRequired
-from shared.services.run_log import Seqs
+from shared.services.run_log import RunLog, Seqs, with_next_seqs
 
 if TYPE_CHECKING:
     from shared.ports import TenantNotion
@@ -255,10 +255,10 @@ def _sources(deps: Deps, task: PlanTask, source_id: str | None) -> list[str]:
 @dataclass
 class Attempts:
     """Asking for a plan so far: the ``model_used`` events of the calls paid for and the errors
-    between them (numbered by ``seqs``, after the plan's head at ``head_seq``), and the goal. Kept by
-    the caller when planning stops on an error, so the budgets see those calls."""
+    between them (numbered by ``seqs``, after the plan's head, numbered by ``head``), and the goal.
+    Kept by the caller when planning stops on an error, so the budgets see those calls."""
 
-    head_seq: int = 1  # set by plan_events
+    head: Seqs = field(default_factory=Seqs)  # set by plan_events: the head's seq (a new log's 1)
     seqs: Seqs = field(default_factory=lambda: Seqs(1))  # set by plan_events: the seqs after the head
     # A run planned again: what it spent already and the run budgets a person granted it, so its run
     # budget counts every attempt, not only this one's (a retry after a 429 pays again).
@@ -273,8 +273,8 @@ class Attempts:
 
     def used(self, deps: Deps, usage: ModelUsage) -> None:
         self.events.append(
-            ModelUsed(
-                seq=self.seqs.next(),
+            self.seqs.event(
+                ModelUsed,
                 at=deps.clock(),
                 purpose="plan",
                 model=usage.model,
@@ -286,12 +286,8 @@ class Attempts:
 
     def failed(self, deps: Deps, reason: str) -> None:
         self.events.append(
-            ErrorRecorded(
-                seq=self.seqs.next(),
-                at=deps.clock(),
-                step=0,
-                error=ErrorKind.MODEL_FIXABLE,
-                message=reason[:500],
+            self.seqs.event(
+                ErrorRecorded, at=deps.clock(), step=0, error=ErrorKind.MODEL_FIXABLE, message=reason[:500]
             )
         )
 
@@ -346,8 +342,7 @@ def plan_events(
     ``member``: a run planned again that a member started. ``attempts`` receives the model calls as
     they are paid for (after the plan's head): what an error leaves."""
     attempts = attempts if attempts is not None else Attempts()
-    first_seq = attempts.head_seq = seqs.next()
-    attempts.seqs = seqs
+    attempts.head, attempts.seqs = seqs.split(), seqs  # the head goes first, built last
     kind = trigger or task.trigger.kind
     member = member or task.trigger.member
     try:
@@ -356,65 +351,64 @@ def plan_events(
         raise  # no run at all: the connection is gone (start_run drops the trigger)
     except PermanentError as exc:  # the page is gone or closed to us: a run that failed, said why
         goal = task.goal or "Help with a page that could not be read"
-        head = RunPlanned(
-            seq=first_seq,
-            at=deps.clock(),
-            goal=goal,
-            trigger=kind,
-            steps=[],
-            prompt_version=prompts.VERSION,
-            page_id=task.trigger.page_id,
-            member=member,
-        )
+        head = _planned(task, attempts.head, deps.clock(), goal=goal, trigger=kind, member=member)
         reason = f"the workspace could not be read: {exc.reason}"[:2000]
-        return [head, RunFinished(seq=seqs.next(), at=head.at, status=RunStatus.FAILED, summary=reason)]
+        return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=reason)]
     goal = task.goal or _default_goal(ctx)
     ctx["goal"] = attempts.goal = goal
     plan, problem, over_budget = _ask_model(deps, task.model_copy(update={"goal": goal}), ctx, attempts)
-    events = attempts.events
     at = deps.clock()
-    page_id = task.trigger.page_id
-    if plan is None:
-        head = RunPlanned(
-            seq=first_seq,
-            at=at,
-            goal=goal,
-            trigger=kind,
-            steps=[],
-            prompt_version=prompts.VERSION,
-            page_id=page_id,
-            member=member,
-        )
-        seq = seqs.next()
-        if over_budget:
-            alerts.log_budget_stop(task.run_id, problem)
-            ask = HumanRequested(
-                seq=seq,
-                at=at,
-                request_id=f"limit-plan-{seq}",
-                step=0,
-                purpose="limit",
-                prompt=f"Planning stopped: {problem}. Approve to plan anyway, reject to drop it.",
-                budget=True,
-            )
-            return [head, *events, ask]
-        reason = f"the model could not produce a valid plan: {problem}"
-        return [head, *events, RunFinished(seq=seq, at=at, status=RunStatus.FAILED, summary=reason[:2000])]
-    head = RunPlanned(
-        seq=first_seq,
-        at=at,
-        goal=plan.goal or goal,
-        trigger=kind,
-        steps=plan.steps,
-        tools=plan.tools,
-        risk=plan.risk,
-        on_reject=plan.on_reject,
-        prompt_version=prompts.VERSION,
-        page_id=page_id,
-        member=member,
-        sources=_sources(deps, task, (ctx.get("data_source") or {}).get("id")) if member else [],
+    sources = _sources(deps, task, (ctx.get("data_source") or {}).get("id")) if member and plan else []
+    head = _planned(
+        task, attempts.head, at, goal=goal, trigger=kind, member=member, plan=plan, sources=sources
     )
-    return [head, *events]
+    if plan is not None:
+        return [head, *attempts.events]
+    if over_budget:
+        alerts.log_budget_stop(task.run_id, problem)
+        ask = seqs.event(
+            HumanRequested,
+            request_id=f"limit-plan-{seqs.upcoming}",
+            at=at,
+            step=0,
+            purpose="limit",
+            prompt=f"Planning stopped: {problem}. Approve to plan anyway, reject to drop it.",
+            budget=True,
+        )
+        return [head, *attempts.events, ask]
+    reason = f"the model could not produce a valid plan: {problem}"
+    end = seqs.event(RunFinished, at=at, status=RunStatus.FAILED, summary=reason[:2000])
+    return [head, *attempts.events, end]
+
+
+def _planned(
+    task: PlanTask,
+    seqs: Seqs,
+    at: datetime,
+    *,
+    goal: str,
+    trigger: str = "",
+    member: bool | None = None,
+    plan: ValidPlan | None = None,
+    sources: list[str] | None = None,
+) -> RunPlanned:
+    """The run's plan, at the next seq of ``seqs``: the one place a ``run_planned`` is built. Without
+    ``plan``, a run with no steps (planning failed, stopped for a budget, or never got to ask).
+    ``trigger`` and ``member`` default to the task's; ``goal`` is the plan's own when it has one."""
+    planned: dict[str, Any] = {}
+    if plan is not None:
+        planned = {"goal": plan.goal or goal, "steps": plan.steps, "tools": plan.tools, "risk": plan.risk}
+        planned |= {"on_reject": plan.on_reject, "sources": sources or []}
+    fields: dict[str, Any] = {
+        "at": at,
+        "goal": goal,
+        "trigger": trigger or task.trigger.kind,
+        "steps": [],
+        "prompt_version": prompts.VERSION,
+        "page_id": task.trigger.page_id,
+        "member": task.trigger.member if member is None else member,
+    }
+    return seqs.event(RunPlanned, **(fields | planned))
 
 
 def _default_goal(ctx: dict[str, Any]) -> str:
@@ -451,9 +445,9 @@ def start_run(task: PlanTask, deps: Deps, *, last_attempt: bool = False) -> bool
 
 
 def _start_run(task: PlanTask, deps: Deps) -> bool:
-    run = deps.store.get_run(task.tenant_id, task.run_id)
-    if run is not None:
-        return _replan_if_needed(task, deps, run.state)
+    state = RunLog(deps, task.tenant_id, task.run_id).document()
+    if state is not None:
+        return _replan_if_needed(task, deps, state)
     if _starts_nothing(task, deps) or _waits_its_turn(task, deps):
         return False
     holder = _page_held_by(task, deps)
@@ -476,13 +470,14 @@ def _start_run(task: PlanTask, deps: Deps) -> bool:
         _keep_attempts(task, deps, attempts, exc)
         raise  # the queue retries the task: it plans into the run
     # Another delivery of this task may have created it: the log is its, the money ours (kept).
-    created = run_log.create(deps, task.tenant_id, task.run_id, events)
+    runlog = RunLog(deps, task.tenant_id, task.run_id)
+    created = runlog.create(events)
     if created:
-        run_log.emit_transition(deps, task.tenant_id, task.run_id, None, fold(events))
+        runlog.emit_transition(None, fold(events))
     else:
-        run = deps.store.get_run(task.tenant_id, task.run_id)
-        if run is not None:
-            followups.enqueue_followup(deps, task.tenant_id, task.run_id, run.state)
+        state = runlog.document()
+        if state is not None:
+            runlog.followup(state)
     log.info("run %s", "created" if created else "already existed", extra={"fields": {"run": task.run_id}})
     return created
 
@@ -493,24 +488,16 @@ def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts, exc: AgentErr
     budget approval). From then on the trigger is durable in the store, not only in the plan task.
     The task's retry plans into the run (:func:`_replan_if_needed`), the sweeper re-enqueues it if the
     task is gone, and a last attempt that still fails ends it, failed (:func:`_fail_unplanned_run`)."""
-    head = RunPlanned(
-        seq=attempts.head_seq,
-        at=deps.clock(),
-        goal=attempts.goal or task.goal or _unread_goal(task),
-        trigger=task.trigger.kind,
-        steps=[],
-        prompt_version=prompts.VERSION,
-        page_id=task.trigger.page_id,
-        member=task.trigger.member,
-    )
-    error = _planning_error(deps, attempts.seqs.next(), exc)
-    if run_log.create(deps, task.tenant_id, task.run_id, [head, *attempts.events, error]):
+    head = _planned(task, attempts.head, deps.clock(), goal=attempts.goal or task.goal or _unread_goal(task))
+    error = _planning_error(deps, attempts.seqs, exc)
+    if RunLog(deps, task.tenant_id, task.run_id).create([head, *attempts.events, error]):
         log.info("planning failed: run created without steps", extra={"fields": {"run": task.run_id}})
 
 
-def _planning_error(deps: Deps, seq: int, exc: AgentError) -> ErrorRecorded:
+def _planning_error(deps: Deps, seqs: Seqs, exc: AgentError) -> ErrorRecorded:
+    """Planning's error ``exc``, at the next seq of ``seqs``."""
     kind = ErrorKind.TRANSIENT if isinstance(exc, TransientError) else ErrorKind.PERMANENT
-    return ErrorRecorded(seq=seq, at=deps.clock(), step=0, error=kind, message=exc.reason[:500])
+    return seqs.event(ErrorRecorded, at=deps.clock(), step=0, error=kind, message=exc.reason[:500])
 
 
 def _unread_goal(task: PlanTask) -> str:
@@ -529,37 +516,25 @@ def _fail_unplanned_run(task: PlanTask, deps: Deps, reason: str) -> bool:
     planned, waiting or ended is left as it is (its follow-up re-enqueued)."""
     attempts = deps.settings.plan_max_attempts
     summary = f"the trigger could not be planned after {attempts} attempts: {reason}"[:2000]
-    run = deps.store.get_run(task.tenant_id, task.run_id)
-    if run is None:
+    runlog = RunLog(deps, task.tenant_id, task.run_id)
+    state = runlog.document()
+    if state is None:
         seqs = Seqs()
-        head = RunPlanned(
-            seq=seqs.next(),
-            at=deps.clock(),
-            goal=task.goal or _unread_goal(task),
-            trigger=task.trigger.kind,
-            steps=[],
-            prompt_version=prompts.VERSION,
-            page_id=task.trigger.page_id,
-            member=task.trigger.member,
-        )
-        events: list[RunEvent] = [
-            head,
-            RunFinished(seq=seqs.next(), at=head.at, status=RunStatus.FAILED, summary=summary),
-        ]
-        if run_log.create(deps, task.tenant_id, task.run_id, events):
-            run_log.emit_transition(deps, task.tenant_id, task.run_id, None, fold(events))
+        head = _planned(task, seqs, deps.clock(), goal=task.goal or _unread_goal(task))
+        end = seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=summary)
+        if runlog.create([head, end]):
+            runlog.emit_transition(None, fold([head, end]))
             return True
-        run = deps.store.get_run(task.tenant_id, task.run_id)
-        if run is None:
+        state = runlog.document()
+        if state is None:
             return False
-    state = run.state
     if state.status == RunStatus.RUNNING and not state.steps:
-        end = RunFinished(
-            seq=run_log.next_seq(state), at=deps.clock(), status=RunStatus.FAILED, summary=summary
+        end = RunLog.after(state).event(
+            RunFinished, at=deps.clock(), status=RunStatus.FAILED, summary=summary
         )
-        if run_log.record(deps, task.tenant_id, task.run_id, state, [end]) is not None:
+        if runlog.record(state, [end]) is not None:
             return False
-    followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+    runlog.followup(state)
     return False
 
 
@@ -617,25 +592,24 @@ def _release_page(task: PlanTask, deps: Deps) -> None:
 
 
 def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
+    runlog = RunLog(deps, task.tenant_id, task.run_id)
     if state.status == RunStatus.RUNNING and not state.steps:  # approved after a budget stop
         attempts = Attempts(prior_cost_usd=state.cost_usd, grants=state.budget_grants)
         try:
             events = _replan_events(task, deps, state, attempts)
         except AgentError as exc:  # its paid calls, with the error, are kept: the retry plans after them
             if attempts.paid:
-                seqs = Seqs.after(state)
-                paid = run_log.with_next_seqs(attempts.events, seqs)
-                error = _planning_error(deps, seqs.next(), exc)
-                run_log.append(deps, task.tenant_id, task.run_id, state, [*paid, error])
+                seqs = RunLog.after(state)
+                paid = with_next_seqs(attempts.events, seqs)
+                runlog.append(state, [*paid, _planning_error(deps, seqs, exc)])
             raise
-        if run_log.record(deps, task.tenant_id, task.run_id, state, events) is not None:
+        if runlog.record(state, events) is not None:
             return False
         # Another delivery wrote first: the log is its, the money ours (kept). The follow-up is
         # named from the run as it is now: named from the state read before, it would be this
         # task's own name (taken), and nothing would plan the run.
-        run = deps.store.get_run(task.tenant_id, task.run_id)
-        state = run.state if run is not None else state
-    followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+        state = runlog.document() or state
+    runlog.followup(state)
     return False
 
 
@@ -650,9 +624,9 @@ def _replan_events(task: PlanTask, deps: Deps, state: RunState, attempts: Attemp
     disconnected, or the earlier owner's) is cancelled instead, before any Notion read or model call."""
     gone = deps.tenant_stops(task.tenant_id, state.started_at)
     if gone:
-        return [RunCancelled(seq=run_log.next_seq(state), at=deps.clock(), reason=gone)]
+        return [RunLog.after(state).event(RunCancelled, at=deps.clock(), reason=gone)]
     try:
-        seqs = Seqs.after(state)
+        seqs = RunLog.after(state)
         return plan_events(task, deps, seqs, trigger=state.trigger, member=state.member, attempts=attempts)
     except (TransientError, ConfigError):
         raise
@@ -660,7 +634,7 @@ def _replan_events(task: PlanTask, deps: Deps, state: RunState, attempts: Attemp
         reason = f"the run could not be planned: {exc.reason}. Connect the workspace again and start it anew"
     except AgentError as exc:  # the tenant is gone, the model refused for good, ...
         reason = f"the run could not be planned: {exc.reason}"
-    seqs = Seqs.after(state)
-    paid = run_log.with_next_seqs(attempts.events, seqs)
-    end = RunFinished(seq=seqs.next(), at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000])
+    seqs = RunLog.after(state)
+    paid = with_next_seqs(attempts.events, seqs)
+    end = seqs.event(RunFinished, at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000])
     return [*paid, end]
