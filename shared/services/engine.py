@@ -59,8 +59,8 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
     if verdict.action == "ack":
         if (state.cursor, state.status) != (recorded.cursor, recorded.status):
             # Another delivery recorded the step between our two reads (the document moves only with
-            # an outcome): named from the document read first, the follow-up would be this very task
-            # again, a name already taken, and were the writer to die before enqueuing the next step,
+            # an outcome). Named from the document read first, the follow-up would be this very task
+            # again, a name already taken. Were the writer to die before enqueuing the next step,
             # nothing would until the sweeper. So the document is read again, named as its writer did.
             recorded = runlog.document() or recorded
         runlog.followup(recorded)

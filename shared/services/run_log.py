@@ -1,11 +1,9 @@
-"""A run's event log and its one owner: the engine, stepping, planning, humans and the sweeper read and
-write a run's log only through a :class:`RunLog`, which binds the run (its tenant, its id and the
-instance's adapters). It reads a run as its log has it (the document and the events written past it)
-and numbers the events it is given (:class:`Seqs`: from the position it read or wrote, never by hand).
+"""A run's event log and its one owner: the run services read and write a log only through a
+:class:`RunLog`, which binds a run (tenant, id, the instance's adapters). It reads a run as its log has
+it (the document and the events past it) and numbers events after the state it read (:class:`Seqs`).
 It writes them by the race rule (each event is created at its seq, so of two writers from one state
 exactly one wins) and keeps the paid usage of a write that lost. After a write it emits what follows
-the transition: the alert line and the next task. Why: docs/decisions/0021-the-run-log.md and
-0058-a-run-s-log-numbers-its-own-events.md.
+the transition: the alert line and the next task. Why: decisions 0021 and 0058.
 """
 
 from __future__ import annotations
