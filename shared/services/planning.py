@@ -108,7 +108,7 @@ def notion_context(p: Planning, *, member: bool = False) -> tuple[dict[str, Any]
         member = member or _by_others(p, [page, *blocks])
     if source_id:
         schema = notion.retrieve_data_source(source_id).get("properties", {})
-        ctx["data_source"] = {"id": source_id, "properties": {n: _prop(p) for n, p in schema.items()}}
+        ctx["data_source"] = {"id": source_id, "properties": {n: _prop(prop) for n, prop in schema.items()}}
     if task.trigger.comment_id:  # what the person asked: the event names the comment, not its text
         comment = notion.get_comment(task.trigger.comment_id)
         ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
@@ -269,7 +269,10 @@ def _related(p: Planning, notion: TenantNotion, sources: list[str] | None) -> li
     if not source:
         return []
     pages = islice(notion.query_data_source(source[0]), 10)
-    return [{"id": p["id"], "title": nt.title_of(p), "properties": nt.plain_properties(p)} for p in pages]
+    return [
+        {"id": page["id"], "title": nt.title_of(page), "properties": nt.plain_properties(page)}
+        for page in pages
+    ]
 
 
 def _sources(p: Planning, source_id: str | None) -> list[str]:
