@@ -1,7 +1,7 @@
 """People in the loop: approve, reject or answer a waiting run (by session or signed link), and pause,
 resume or cancel a run (or all of a workspace's held runs at its disconnect).
 
-Every change is one event appended after the state just read from the log (``run_log.read``), so of
+Every change is one event appended after the state just read from the log (``RunLog.read``), so of
 decisions made at once exactly one is recorded and the others are a 409. Follow-ups of a decision go
 only after it is recorded, by name; the same decision tried again resends them (still a 409). While
 a step's intent holds its lease, cancel and pause are a 409. Why: docs/engine.md, "Humans".
@@ -26,24 +26,24 @@ from shared.domain.runs import RunState
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.services import followups, links, run_log, spend
+from shared.services import links, spend
 from shared.services.deps import Deps
-from shared.services.run_log import Seqs
+from shared.services.run_log import Logged, RunLog
 
 Decision = Literal["approve", "reject", "answer"]
 
 
-def _read(deps: Deps, tenant_id: str, run_id: str) -> run_log.Logged:
-    """The run as its log has it, and the intent a step holds (``run_log.read_past``); an intent the
+def _read(runlog: RunLog) -> Logged:
+    """The run as its log has it, and the intent a step holds (``RunLog.read_past``); an intent the
     document folds in (a step stopped for its budget after it) holds nothing. NotFound if none."""
-    logged = run_log.read(deps, tenant_id, run_id)
+    logged = runlog.read()
     if logged is None:
-        raise NotFound(f"run {run_id} was not found")
+        raise NotFound(f"run {runlog.run_id} was not found")
     return logged
 
 
-def _state(deps: Deps, tenant_id: str, run_id: str) -> RunState:
-    return _read(deps, tenant_id, run_id).state
+def _state(runlog: RunLog) -> RunState:
+    return _read(runlog).state
 
 
 def _not_acting(deps: Deps, run_id: str, held: ToolIntent | None, action: str) -> None:
@@ -63,10 +63,10 @@ def _not_acting(deps: Deps, run_id: str, held: ToolIntent | None, action: str) -
     )
 
 
-def _record(deps: Deps, tenant_id: str, run_id: str, state: RunState, events: list[RunEvent]) -> RunState:
-    """Write ``events`` after ``state`` and send what follows them (``run_log.record``), only if no
+def _record(runlog: RunLog, state: RunState, events: list[RunEvent]) -> RunState:
+    """Write ``events`` after ``state`` and send what follows them (``RunLog.record``), only if no
     write came since, usage included: Conflict otherwise, and nothing is recorded."""
-    new = run_log.record(deps, tenant_id, run_id, state, events, after_usage=False)
+    new = runlog.record(state, events, after_usage=False)
     if new is None:
         raise Conflict("the run changed meanwhile (a step is in progress); try again in a moment")
     return new
@@ -85,7 +85,8 @@ def respond(
     """Record ``decision`` on the request the run waits for (``request_id``, if named). A request
     that lets a change beyond the run's own pages happen (``Waiting.effects``) is approved only by
     the owner: a session or the emailed link, never an API key (Forbidden)."""
-    state = _state(deps, tenant_id, run_id)  # no step acts while a run waits for a person (_read)
+    runlog = RunLog(deps, tenant_id, run_id)
+    state = _state(runlog)  # no step acts while a run waits for a person (_read)
     waiting = state.waiting
     if (
         state.status != RunStatus.WAITING_FOR_HUMAN
@@ -95,9 +96,9 @@ def respond(
         # The retry of a decision whose follow-ups failed half-way sends them: an ended run's always,
         # a running one's only if this very decision was recorded (another one stays refused).
         if state.status.terminal:
-            _send_followups(deps, tenant_id, run_id, state)
-        elif _matches_recorded_decision(deps, tenant_id, run_id, request_id, decision):
-            followups.enqueue_followup(deps, tenant_id, run_id, state)
+            _send_followups(runlog, state)
+        elif _matches_recorded_decision(runlog, request_id, decision):
+            runlog.followup(state)
         if state.status == RunStatus.WAITING_FOR_HUMAN and waiting is not None:
             raise Conflict(
                 f"run {run_id} no longer waits for request {request_id}: it now asks {waiting.request_id}"
@@ -117,10 +118,10 @@ def respond(
         )
     if decision == "approve" and waiting.budget:
         _check_tenant_budget(deps, tenant_id)
-    seqs, at = Seqs.after(state), deps.clock()
+    seqs, at = RunLog.after(state), deps.clock()
     events: list[RunEvent] = [
-        HumanResponded(
-            seq=seqs.next(),
+        seqs.event(
+            HumanResponded,
             at=at,
             request_id=waiting.request_id,
             decision=decision,
@@ -135,27 +136,21 @@ def respond(
             replanned = f"{run_id[:100]}-re{state.last_seq}"
             reason += f"; replanned as run {replanned}"
         events.append(
-            RunFinished(
-                seq=seqs.next(), at=at, status=RunStatus.CANCELLED, summary=reason, replanned_as=replanned
-            )
+            seqs.event(RunFinished, at=at, status=RunStatus.CANCELLED, summary=reason, replanned_as=replanned)
         )
     # What follows, only once recorded: a rejection that lost to another decision plans nothing. If
     # sending fails (the queue is down, the instance dies), the decision's retry sends it (above), by
     # name, once.
-    new = _record(deps, tenant_id, run_id, state, events)
+    new = _record(runlog, state, events)
     _replan_rejected(deps, tenant_id, new, text)
     return new
 
 
-def _matches_recorded_decision(
-    deps: Deps, tenant_id: str, run_id: str, request_id: str | None, decision: Decision
-) -> bool:
+def _matches_recorded_decision(runlog: RunLog, request_id: str | None, decision: Decision) -> bool:
     """Whether ``decision`` is the one recorded on the request (the latest decided, if none is named).
     Read only when a decision is refused, so the log is read whole."""
     decided = [
-        e
-        for e in deps.store.list_events(tenant_id, run_id)
-        if isinstance(e, HumanResponded) and request_id in (None, e.request_id)
+        e for e in runlog.events() if isinstance(e, HumanResponded) and request_id in (None, e.request_id)
     ]
     return bool(decided) and decided[-1].decision == decision
 
@@ -183,20 +178,13 @@ def _check_tenant_budget(deps: Deps, tenant_id: str) -> None:
     )
 
 
-def _send_followups(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
+def _send_followups(runlog: RunLog, state: RunState) -> None:
     """What follows a decision, sent again: the next step or the notice of the end, and a
     rejection's replan. All are named tasks, so sending them again adds nothing."""
-    followups.enqueue_followup(deps, tenant_id, run_id, state)
+    runlog.followup(state)
     if state.replanned_as is not None:  # the rejection's own words, from the log
-        text = next(
-            (
-                e.text
-                for e in reversed(deps.store.list_events(tenant_id, run_id))
-                if isinstance(e, HumanResponded)
-            ),
-            "",
-        )
-        _replan_rejected(deps, tenant_id, state, text)
+        text = next((e.text for e in reversed(runlog.events()) if isinstance(e, HumanResponded)), "")
+        _replan_rejected(runlog.deps, runlog.tenant_id, state, text)
 
 
 def _replan_rejected(deps: Deps, tenant_id: str, state: RunState, text: str) -> None:
@@ -247,7 +235,7 @@ def respond_by_link(deps: Deps, token: str) -> RunState:
     try:
         return respond(deps, tenant_id, run_id, decision, via="link", request_id=request_id)
     except Conflict:
-        waiting = _state(deps, tenant_id, run_id).waiting
+        waiting = _state(RunLog(deps, tenant_id, run_id)).waiting
         if waiting is not None and waiting.request_id == request_id:
             raise  # paused, or a step wrote meanwhile: nothing was recorded, the link still works
         raise Conflict("this link was already used, or the run no longer waits for it") from None
@@ -258,7 +246,7 @@ def link_info(deps: Deps, token: str) -> dict[str, Any]:
     ``usable``: a POST would apply the decision now. The prompt shown is the link's own request's: a
     run waiting for a later one (the link's request was answered) shows none, as the link is spent."""
     claims = link_claims(deps, token)
-    state = _state(deps, str(claims["tenant_id"]), str(claims["run_id"]))
+    state = _state(RunLog(deps, str(claims["tenant_id"]), str(claims["run_id"])))
     waiting = state.waiting
     ours = waiting is not None and waiting.request_id == str(claims["request_id"])
     usable = ours and state.status == RunStatus.WAITING_FOR_HUMAN
@@ -282,27 +270,28 @@ def link_info(deps: Deps, token: str) -> dict[str, Any]:
 def control(
     deps: Deps, tenant_id: str, run_id: str, action: Literal["cancel", "pause", "resume"], reason: str = ""
 ) -> RunState:
-    logged = _read(deps, tenant_id, run_id)
+    runlog = RunLog(deps, tenant_id, run_id)
+    logged = _read(runlog)
     state = logged.state
-    seq, at = run_log.next_seq(state), deps.clock()
+    seqs, at = RunLog.after(state), deps.clock()
     if state.status.terminal:  # the retry of a cancel whose follow-ups failed half-way sends them
-        followups.enqueue_followup(deps, tenant_id, run_id, state)
+        runlog.followup(state)
         raise Conflict(f"run {run_id} has already ended ({state.status.value})")
     event: RunEvent
     if action == "cancel":
-        event = RunCancelled(seq=seq, at=at, reason=reason[:500] or "cancelled by the owner")
+        event = seqs.event(RunCancelled, at=at, reason=reason[:500] or "cancelled by the owner")
     elif action == "pause":
         if state.status == RunStatus.PAUSED:
             raise Conflict(f"run {run_id} is already paused")
-        event = RunPaused(seq=seq, at=at)
+        event = seqs.event(RunPaused, at=at)
     else:
         if state.status != RunStatus.PAUSED:
-            if _is_resumed(deps, tenant_id, run_id):  # the retry of a resume whose follow-up failed sends it
-                followups.enqueue_followup(deps, tenant_id, run_id, state)
+            if _is_resumed(runlog):  # the retry of a resume whose follow-up failed sends it
+                runlog.followup(state)
             raise Conflict(f"run {run_id} is not paused (it is {state.status.value})")
-        event = RunResumed(seq=seq, at=at)
+        event = seqs.event(RunResumed, at=at)
     _not_acting(deps, run_id, logged.holder, action)
-    return _record(deps, tenant_id, run_id, state, [event])
+    return _record(runlog, state, [event])
 
 
 def cancel_held(deps: Deps, tenant_id: str, reason: str, page: int = 100) -> int:
@@ -325,7 +314,7 @@ def cancel_held(deps: Deps, tenant_id: str, reason: str, page: int = 100) -> int
                 moving.add(run_id)
 
 
-def _is_resumed(deps: Deps, tenant_id: str, run_id: str) -> bool:
+def _is_resumed(runlog: RunLog) -> bool:
     """Whether the run's latest pause was resumed. Read only when a resume is refused."""
-    changes = [e for e in deps.store.list_events(tenant_id, run_id) if isinstance(e, RunPaused | RunResumed)]
+    changes = [e for e in runlog.events() if isinstance(e, RunPaused | RunResumed)]
     return bool(changes) and isinstance(changes[-1], RunResumed)

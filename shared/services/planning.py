@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -46,13 +46,14 @@ from shared.errors import (
     TransientError,
     UnusableReply,
 )
-from shared.services import alerts, followups, run_log, spend
+from shared.services import alerts, spend
 from shared.services.deps import Deps
 from shared.services.notion_access import ReconnectRequired
-from shared.services.run_log import Seqs
+from shared.services.run_log import RunLog, Seqs, with_next_seqs
 from shared.topology import Queue
 
 if TYPE_CHECKING:
+    from shared.domain.tenants import Tenant
     from shared.ports import TenantNotion
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,35 @@ log = logging.getLogger(__name__)
 PAGE_HOLD = timedelta(minutes=10)
 
 
-def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> tuple[dict[str, Any], bool]:
+class Planning(NamedTuple):
+    """One plan task being carried out: the task and the instance's adapters. Its tenant, its Notion
+    and its run's log are reached from here, not by handing the task's ids around."""
+
+    task: PlanTask
+    deps: Deps
+
+    @property
+    def log(self) -> RunLog:
+        """The log of the run the task plans."""
+        return RunLog(self.deps, self.task.tenant_id, self.task.run_id)
+
+    def tenant(self) -> Tenant | None:
+        """The task's tenant, as the instance caches it (None without a tenant store, or if gone)."""
+        tenants = self.deps.tenants
+        return tenants.get(self.task.tenant_id) if tenants is not None else None
+
+    def notion(self) -> TenantNotion:
+        """Notion, with the task's tenant's token."""
+        return self.deps.need_notion(self.task.tenant_id)
+
+
+def notion_context(p: Planning, *, member: bool = False) -> tuple[dict[str, Any], bool]:
     """The page that triggered the run, its data source's schema and a few related tasks. For a
     member's run the tasks come only from the trigger's own data source, if the owner chose it. Also
     whether the run reads as a member's: ``member``, or its page or comment holds text someone other
     than the owner (or the agent) wrote (:func:`_by_others`), whoever started it."""
-    notion = deps.need_notion(task.tenant_id)
+    task = p.task
+    notion = p.notion()
     ctx: dict[str, Any] = {"goal": task.goal, "trigger": task.trigger.model_dump(exclude_none=True)}
     source_id = task.trigger.data_source_id
     if task.trigger.page_id:
@@ -81,24 +105,24 @@ def notion_context(task: PlanTask, deps: Deps, *, member: bool = False) -> tuple
             "text": nt.clip(text, 3000),
         }
         source_id = source_id or page.get("parent", {}).get("data_source_id")
-        member = member or _by_others(deps, task, [page, *blocks])
+        member = member or _by_others(p, [page, *blocks])
     if source_id:
         schema = notion.retrieve_data_source(source_id).get("properties", {})
-        ctx["data_source"] = {"id": source_id, "properties": {n: _prop(p) for n, p in schema.items()}}
+        ctx["data_source"] = {"id": source_id, "properties": {n: _prop(prop) for n, prop in schema.items()}}
     if task.trigger.comment_id:  # what the person asked: the event names the comment, not its text
         comment = notion.get_comment(task.trigger.comment_id)
         ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
-        member = member or _by_others(deps, task, [comment])
-    ctx["related"] = _related(deps, task, notion, _sources(deps, task, source_id) if member else None)
+        member = member or _by_others(p, [comment])
+    ctx["related"] = _related(p, notion, _sources(p, source_id) if member else None)
     return ctx, member
 
 
-def _by_others(deps: Deps, task: PlanTask, objects: list[dict[str, Any]]) -> bool:
+def _by_others(p: Planning, objects: list[dict[str, Any]]) -> bool:
     """Whether someone other than the workspace's owner or the agent's bot created or last edited any
     of ``objects`` (a page, its blocks, a comment: Notion's ``created_by``, ``last_edited_by``). Its
     text may then be a member's instructions, so the run reads only within its trigger's reach. An
     object naming no one counts as no one's; a workspace whose owner is unknown, as everyone's."""
-    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    tenant = p.tenant()
     owner = plain_notion_id(tenant.owner_user_id) if tenant is not None and tenant.owner_user_id else ""
     bot = plain_notion_id(tenant.bot_id) if tenant is not None and tenant.bot_id else ""
     authors = {
@@ -110,16 +134,17 @@ def _by_others(deps: Deps, task: PlanTask, objects: list[dict[str, Any]]) -> boo
     return bool(authors - {owner, bot}) if owner else bool(authors)
 
 
-def _starts_nothing(task: PlanTask, deps: Deps) -> bool:
+def _starts_nothing(p: Planning) -> bool:
     """Whether a Notion event's trigger starts nothing: a spent budget, a comment that does not ask
     the agent, or a change whose page lacks the value its trigger rule asks. All are decided before
     the run's turn is taken or anything is paid for."""
-    if task.trigger.kind == "webhook" and _budget_spent(task, deps):
+    task = p.task
+    if task.trigger.kind == "webhook" and _budget_spent(p):
         return True
     if task.trigger.comment_id:
-        unasked = _why_comment_starts_nothing(task, deps)
+        unasked = _why_comment_starts_nothing(p)
     elif task.trigger.checks:
-        unasked = _why_change_starts_nothing(task, deps)
+        unasked = _why_change_starts_nothing(p)
     else:
         unasked = ""
     if unasked:
@@ -127,13 +152,14 @@ def _starts_nothing(task: PlanTask, deps: Deps) -> bool:
     return bool(unasked)
 
 
-def _budget_spent(task: PlanTask, deps: Deps) -> bool:
+def _budget_spent(p: Planning) -> bool:
     """A Notion event's trigger (a page's change, a comment) starts nothing while the workspace's day
     or month budget, or the deployment's daily cap, is spent. No Notion read, no run waiting for an
     approval that the budget refuses anyway (``humans``), no page claim. The owner is told once per
     period (the notification is named from the period, so every later event of that day or month sends
     nothing new). A person's own request (api), the daily plan and a replan still make a run that waits
     for a decision."""
+    task, deps = p
     spent = spend.tenant_over_budget(deps, task.tenant_id)
     if spent is None:
         return False
@@ -165,14 +191,15 @@ def _budget_spent(task: PlanTask, deps: Deps) -> bool:
     return True
 
 
-def _why_comment_starts_nothing(task: PlanTask, deps: Deps) -> str:
+def _why_comment_starts_nothing(p: Planning) -> str:
     """Why a comment's trigger starts nothing, or "" when it starts a run. The comment must mention
     the workspace's bot; Notion's event does not carry the text, so it is read (one Notion call,
     before the run's turn is taken, its page claimed or anything paid for). A comment that is gone
     (deleted, its page closed to us) starts nothing either; a transient error propagates (the queue
     retries)."""
-    notion = deps.need_notion(task.tenant_id)
-    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    task = p.task
+    notion = p.notion()
+    tenant = p.tenant()
     try:
         comment = notion.get_comment(str(task.trigger.comment_id))
         bot_id = tenant.bot_id if tenant is not None and tenant.bot_id else str(notion.me().get("id", ""))
@@ -182,12 +209,13 @@ def _why_comment_starts_nothing(task: PlanTask, deps: Deps) -> str:
         return f"the comment could not be read: {exc.reason}"
     if not mentions_bot(comment, bot_id):
         return "the comment does not mention the agent"
-    return _mention_opted_out(task, deps, tenant.settings if tenant is not None else None)
+    return _mention_opted_out(p, tenant.settings if tenant is not None else None)
 
 
-def _mention_opted_out(task: PlanTask, deps: Deps, settings: TenantSettings | None) -> str:
+def _mention_opted_out(p: Planning, settings: TenantSettings | None) -> str:
     """Why a mention starts nothing: its page is in a chosen data source whose trigger rules leave out
     ``mentioned``, or "". The page is read (once) only when some chosen source leaves it out."""
+    task = p.task
     if settings is None or not task.trigger.page_id:
         return ""
     without = {
@@ -196,7 +224,7 @@ def _mention_opted_out(task: PlanTask, deps: Deps, settings: TenantSettings | No
     if not without:
         return ""
     try:
-        page = deps.need_notion(task.tenant_id).retrieve_page(task.trigger.page_id)
+        page = p.notion().retrieve_page(task.trigger.page_id)
     except PermanentError as exc:
         return f"the comment's page could not be read: {exc.reason}"
     source = str((page.get("parent") or {}).get("data_source_id") or "")
@@ -205,12 +233,13 @@ def _mention_opted_out(task: PlanTask, deps: Deps, settings: TenantSettings | No
     return ""
 
 
-def _why_change_starts_nothing(task: PlanTask, deps: Deps) -> str:
+def _why_change_starts_nothing(p: Planning) -> str:
     """Why a page's property change starts nothing: after one read, the page has none of the values
     its trigger rules ask (``Trigger.checks``), or it is gone; "" when one holds. A transient error
     propagates (the queue retries)."""
-    notion = deps.need_notion(task.tenant_id)
-    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    task = p.task
+    notion = p.notion()
+    tenant = p.tenant()
     try:
         page = notion.retrieve_page(str(task.trigger.page_id))
         needs_bot = any(c.agent for c in task.trigger.checks)
@@ -232,22 +261,23 @@ def _prop(prop: dict[str, Any]) -> dict[str, Any]:
     return {"type": kind} | ({"options": [o.get("name") for o in options]} if options else {})
 
 
-def _related(
-    deps: Deps, task: PlanTask, notion: TenantNotion, sources: list[str] | None
-) -> list[dict[str, Any]]:
+def _related(p: Planning, notion: TenantNotion, sources: list[str] | None) -> list[dict[str, Any]]:
     """A few pages of the first chosen data source, or of ``sources`` (a member's run) when given."""
-    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    tenant = p.tenant()
     chosen = tenant.settings.data_source_ids if tenant is not None else []
     source = (sources if sources is not None else chosen)[:1]
     if not source:
         return []
     pages = islice(notion.query_data_source(source[0]), 10)
-    return [{"id": p["id"], "title": nt.title_of(p), "properties": nt.plain_properties(p)} for p in pages]
+    return [
+        {"id": page["id"], "title": nt.title_of(page), "properties": nt.plain_properties(page)}
+        for page in pages
+    ]
 
 
-def _sources(deps: Deps, task: PlanTask, source_id: str | None) -> list[str]:
+def _sources(p: Planning, source_id: str | None) -> list[str]:
     """What a member's run may query unasked: the trigger's data source, if the owner chose it."""
-    tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
+    tenant = p.tenant()
     chosen = {plain_notion_id(d) for d in tenant.settings.data_source_ids} if tenant is not None else set()
     return [source_id] if source_id and plain_notion_id(source_id) in chosen else []
 
@@ -255,10 +285,10 @@ def _sources(deps: Deps, task: PlanTask, source_id: str | None) -> list[str]:
 @dataclass
 class Attempts:
     """Asking for a plan so far: the ``model_used`` events of the calls paid for and the errors
-    between them (numbered by ``seqs``, after the plan's head at ``head_seq``), and the goal. Kept by
-    the caller when planning stops on an error, so the budgets see those calls."""
+    between them (numbered by ``seqs``, after the plan's head, numbered by ``head``), and the goal.
+    Kept by the caller when planning stops on an error, so the budgets see those calls."""
 
-    head_seq: int = 1  # set by plan_events
+    head: Seqs = field(default_factory=Seqs)  # set by plan_events: the head's seq (a new log's 1)
     seqs: Seqs = field(default_factory=lambda: Seqs(1))  # set by plan_events: the seqs after the head
     # A run planned again: what it spent already and the run budgets a person granted it, so its run
     # budget counts every attempt, not only this one's (a retry after a 429 pays again).
@@ -273,8 +303,8 @@ class Attempts:
 
     def used(self, deps: Deps, usage: ModelUsage) -> None:
         self.events.append(
-            ModelUsed(
-                seq=self.seqs.next(),
+            self.seqs.event(
+                ModelUsed,
                 at=deps.clock(),
                 purpose="plan",
                 model=usage.model,
@@ -286,12 +316,8 @@ class Attempts:
 
     def failed(self, deps: Deps, reason: str) -> None:
         self.events.append(
-            ErrorRecorded(
-                seq=self.seqs.next(),
-                at=deps.clock(),
-                step=0,
-                error=ErrorKind.MODEL_FIXABLE,
-                message=reason[:500],
+            self.seqs.event(
+                ErrorRecorded, at=deps.clock(), step=0, error=ErrorKind.MODEL_FIXABLE, message=reason[:500]
             )
         )
 
@@ -305,9 +331,10 @@ class Asked(NamedTuple):
     garbled: bool = False
 
 
-def _ask_model(deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attempts) -> Asked:
+def _ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
     """The validated plan (or None and why); the usage/error events of getting it go to
     ``attempts`` as they happen (a call is recorded there as soon as it is paid for)."""
+    task, deps = p
     errors: list[str] = []
     refused = False  # a plan came back and validation refused it
     max_steps = deps.settings.run_max_steps
@@ -338,8 +365,7 @@ def _ask_model(deps: Deps, task: PlanTask, ctx: dict[str, Any], attempts: Attemp
 
 
 def plan_events(
-    task: PlanTask,
-    deps: Deps,
+    p: Planning,
     seqs: Seqs,
     *,
     trigger: str = "",
@@ -352,79 +378,79 @@ def plan_events(
     they are paid for (after the plan's head): what an error leaves. Answers all off the plan's
     schema raise TransientError: the plan queue asks again at its next attempt (decision 0050); a
     plan the model chose and validation refused, re-asked to the end, is a failed run."""
+    task, deps = p
     attempts = attempts if attempts is not None else Attempts()
-    first_seq = attempts.head_seq = seqs.next()
-    attempts.seqs = seqs
+    attempts.head, attempts.seqs = seqs.split(), seqs  # the head goes first, built last
     kind = trigger or task.trigger.kind
     member = member or task.trigger.member
     try:
-        ctx, member = notion_context(task, deps, member=member)
+        ctx, member = notion_context(p, member=member)
     except ReconnectRequired:
         raise  # no run at all: the connection is gone (start_run drops the trigger)
     except PermanentError as exc:  # the page is gone or closed to us: a run that failed, said why
         goal = task.goal or "Help with a page that could not be read"
-        head = RunPlanned(
-            seq=first_seq,
-            at=deps.clock(),
-            goal=goal,
-            trigger=kind,
-            steps=[],
-            prompt_version=prompts.VERSION,
-            page_id=task.trigger.page_id,
-            member=member,
-        )
+        head = _planned(task, attempts.head, deps.clock(), goal=goal, trigger=kind, member=member)
         reason = f"the workspace could not be read: {exc.reason}"[:2000]
-        return [head, RunFinished(seq=seqs.next(), at=head.at, status=RunStatus.FAILED, summary=reason)]
+        return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=reason)]
     goal = task.goal or _default_goal(ctx)
     ctx["goal"] = attempts.goal = goal
-    asked = task.model_copy(update={"goal": goal})
-    plan, problem, over_budget, garbled = _ask_model(deps, asked, ctx, attempts)
+    plan, problem, over_budget, garbled = _ask_model(
+        Planning(task.model_copy(update={"goal": goal}), deps), ctx, attempts
+    )
     if garbled:  # the queue's next attempt asks again; its last attempt ends the run, failed
         raise TransientError(f"the model's answers did not match the plan's schema: {problem}"[:500])
-    events = attempts.events
     at = deps.clock()
-    page_id = task.trigger.page_id
-    if plan is None:
-        head = RunPlanned(
-            seq=first_seq,
-            at=at,
-            goal=goal,
-            trigger=kind,
-            steps=[],
-            prompt_version=prompts.VERSION,
-            page_id=page_id,
-            member=member,
-        )
-        seq = seqs.next()
-        if over_budget:
-            alerts.log_budget_stop(task.run_id, problem)
-            ask = HumanRequested(
-                seq=seq,
-                at=at,
-                request_id=f"limit-plan-{seq}",
-                step=0,
-                purpose="limit",
-                prompt=f"Planning stopped: {problem}. Approve to plan anyway, reject to drop it.",
-                budget=True,
-            )
-            return [head, *events, ask]
-        reason = f"the model could not produce a valid plan: {problem}"
-        return [head, *events, RunFinished(seq=seq, at=at, status=RunStatus.FAILED, summary=reason[:2000])]
-    head = RunPlanned(
-        seq=first_seq,
-        at=at,
-        goal=plan.goal or goal,
-        trigger=kind,
-        steps=plan.steps,
-        tools=plan.tools,
-        risk=plan.risk,
-        on_reject=plan.on_reject,
-        prompt_version=prompts.VERSION,
-        page_id=page_id,
-        member=member,
-        sources=_sources(deps, task, (ctx.get("data_source") or {}).get("id")) if member else [],
+    sources = _sources(p, (ctx.get("data_source") or {}).get("id")) if member and plan else []
+    head = _planned(
+        task, attempts.head, at, goal=goal, trigger=kind, member=member, plan=plan, sources=sources
     )
-    return [head, *events]
+    if plan is not None:
+        return [head, *attempts.events]
+    if over_budget:
+        alerts.log_budget_stop(task.run_id, problem)
+        ask = seqs.event(
+            HumanRequested,
+            request_id=f"limit-plan-{seqs.upcoming}",
+            at=at,
+            step=0,
+            purpose="limit",
+            prompt=f"Planning stopped: {problem}. Approve to plan anyway, reject to drop it.",
+            budget=True,
+        )
+        return [head, *attempts.events, ask]
+    reason = f"the model could not produce a valid plan: {problem}"
+    end = seqs.event(RunFinished, at=at, status=RunStatus.FAILED, summary=reason[:2000])
+    return [head, *attempts.events, end]
+
+
+def _planned(
+    task: PlanTask,
+    seqs: Seqs,
+    at: datetime,
+    *,
+    goal: str,
+    trigger: str = "",
+    member: bool | None = None,
+    plan: ValidPlan | None = None,
+    sources: list[str] | None = None,
+) -> RunPlanned:
+    """The run's plan, at the next seq of ``seqs``: the one place a ``run_planned`` is built. Without
+    ``plan``, a run with no steps (planning failed, stopped for a budget, or never got to ask).
+    ``trigger`` and ``member`` default to the task's; ``goal`` is the plan's own when it has one."""
+    planned: dict[str, Any] = {}
+    if plan is not None:
+        planned = {"goal": plan.goal or goal, "steps": plan.steps, "tools": plan.tools, "risk": plan.risk}
+        planned |= {"on_reject": plan.on_reject, "sources": sources or []}
+    fields: dict[str, Any] = {
+        "at": at,
+        "goal": goal,
+        "trigger": trigger or task.trigger.kind,
+        "steps": [],
+        "prompt_version": prompts.VERSION,
+        "page_id": task.trigger.page_id,
+        "member": task.trigger.member if member is None else member,
+    }
+    return seqs.event(RunPlanned, **(fields | planned))
 
 
 def _default_goal(ctx: dict[str, Any]) -> str:
@@ -449,7 +475,7 @@ def start_run(task: PlanTask, deps: Deps, *, last_attempt: bool = False) -> bool
     An error propagates (the queue retries the task), except on the queue's ``last_attempt``: then the
     run ends, failed, saying why (:func:`_fail_unplanned_run`), since the queue deletes the task next."""
     try:
-        return _start_run(task, deps)
+        return _start_run(Planning(task, deps))
     except Exception as exc:  # every error: after the last attempt nothing would ever plan it
         if not last_attempt:
             raise
@@ -457,16 +483,17 @@ def start_run(task: PlanTask, deps: Deps, *, last_attempt: bool = False) -> bool
         log.exception(
             "the plan task's last attempt failed: %s", reason, extra={"fields": {"run": task.run_id}}
         )
-        return _fail_unplanned_run(task, deps, reason)
+        return _fail_unplanned_run(Planning(task, deps), reason)
 
 
-def _start_run(task: PlanTask, deps: Deps) -> bool:
-    run = deps.store.get_run(task.tenant_id, task.run_id)
-    if run is not None:
-        return _replan_if_needed(task, deps, run.state)
-    if _starts_nothing(task, deps) or _waits_its_turn(task, deps):
+def _start_run(p: Planning) -> bool:
+    task = p.task
+    state = p.log.document()
+    if state is not None:
+        return _replan_if_needed(p, state)
+    if _starts_nothing(p) or _waits_its_turn(p):
         return False
-    holder = _page_held_by(task, deps)
+    holder = _page_held_by(p)
     if holder is not None:
         log.info(
             "no run now: run %s is active for this page (a change it has not seen is planned when it "
@@ -477,50 +504,44 @@ def _start_run(task: PlanTask, deps: Deps) -> bool:
         return False
     attempts = Attempts()
     try:
-        events = plan_events(task, deps, Seqs(), attempts=attempts)
+        events = plan_events(p, Seqs(), attempts=attempts)
     except ReconnectRequired as exc:
         log.info("trigger dropped, no run: %s", exc.reason, extra={"fields": {"run": task.run_id}})
-        _release_page(task, deps)
+        _release_page(p)
         return False
     except AgentError as exc:
-        _keep_attempts(task, deps, attempts, exc)
+        _keep_attempts(p, attempts, exc)
         raise  # the queue retries the task: it plans into the run
     # Another delivery of this task may have created it: the log is its, the money ours (kept).
-    created = run_log.create(deps, task.tenant_id, task.run_id, events)
+    runlog = p.log
+    created = runlog.create(events)
     if created:
-        run_log.emit_transition(deps, task.tenant_id, task.run_id, None, fold(events))
+        runlog.emit_transition(None, fold(events))
     else:
-        run = deps.store.get_run(task.tenant_id, task.run_id)
-        if run is not None:
-            followups.enqueue_followup(deps, task.tenant_id, task.run_id, run.state)
+        state = runlog.document()
+        if state is not None:
+            runlog.followup(state)
     log.info("run %s", "created" if created else "already existed", extra={"fields": {"run": task.run_id}})
     return created
 
 
-def _keep_attempts(task: PlanTask, deps: Deps, attempts: Attempts, exc: AgentError) -> None:
+def _keep_attempts(p: Planning, attempts: Attempts, exc: AgentError) -> None:
     """A new run's planning stopped on an error (any: transient, a ConfigError, a permanent refusal):
     the run is created with the model calls paid for, no steps and the error, running (as after a
     budget approval). From then on the trigger is durable in the store, not only in the plan task.
     The task's retry plans into the run (:func:`_replan_if_needed`), the sweeper re-enqueues it if the
     task is gone, and a last attempt that still fails ends it, failed (:func:`_fail_unplanned_run`)."""
-    head = RunPlanned(
-        seq=attempts.head_seq,
-        at=deps.clock(),
-        goal=attempts.goal or task.goal or _unread_goal(task),
-        trigger=task.trigger.kind,
-        steps=[],
-        prompt_version=prompts.VERSION,
-        page_id=task.trigger.page_id,
-        member=task.trigger.member,
-    )
-    error = _planning_error(deps, attempts.seqs.next(), exc)
-    if run_log.create(deps, task.tenant_id, task.run_id, [head, *attempts.events, error]):
+    task, deps = p
+    head = _planned(task, attempts.head, deps.clock(), goal=attempts.goal or task.goal or _unread_goal(task))
+    error = _planning_error(deps, attempts.seqs, exc)
+    if p.log.create([head, *attempts.events, error]):
         log.info("planning failed: run created without steps", extra={"fields": {"run": task.run_id}})
 
 
-def _planning_error(deps: Deps, seq: int, exc: AgentError) -> ErrorRecorded:
+def _planning_error(deps: Deps, seqs: Seqs, exc: AgentError) -> ErrorRecorded:
+    """Planning's error ``exc``, at the next seq of ``seqs``."""
     kind = ErrorKind.TRANSIENT if isinstance(exc, TransientError) else ErrorKind.PERMANENT
-    return ErrorRecorded(seq=seq, at=deps.clock(), step=0, error=kind, message=exc.reason[:500])
+    return seqs.event(ErrorRecorded, at=deps.clock(), step=0, error=kind, message=exc.reason[:500])
 
 
 def _unread_goal(task: PlanTask) -> str:
@@ -533,52 +554,42 @@ def _unread_goal(task: PlanTask) -> str:
     return "Plan the day from the workspace's open tasks" if trigger.kind == "schedule" else "A run"
 
 
-def _fail_unplanned_run(task: PlanTask, deps: Deps, reason: str) -> bool:
+def _fail_unplanned_run(p: Planning, reason: str) -> bool:
     """The plan task's last attempt failed: the run ends, failed, saying why, with the usual end
     notice and page release; a run created here if planning never got that far. A run already
     planned, waiting or ended is left as it is (its follow-up re-enqueued)."""
+    task, deps = p
     attempts = deps.settings.plan_max_attempts
     summary = f"the trigger could not be planned after {attempts} attempts: {reason}"[:2000]
-    run = deps.store.get_run(task.tenant_id, task.run_id)
-    if run is None:
+    runlog = p.log
+    state = runlog.document()
+    if state is None:
         seqs = Seqs()
-        head = RunPlanned(
-            seq=seqs.next(),
-            at=deps.clock(),
-            goal=task.goal or _unread_goal(task),
-            trigger=task.trigger.kind,
-            steps=[],
-            prompt_version=prompts.VERSION,
-            page_id=task.trigger.page_id,
-            member=task.trigger.member,
-        )
-        events: list[RunEvent] = [
-            head,
-            RunFinished(seq=seqs.next(), at=head.at, status=RunStatus.FAILED, summary=summary),
-        ]
-        if run_log.create(deps, task.tenant_id, task.run_id, events):
-            run_log.emit_transition(deps, task.tenant_id, task.run_id, None, fold(events))
+        head = _planned(task, seqs, deps.clock(), goal=task.goal or _unread_goal(task))
+        end = seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=summary)
+        if runlog.create([head, end]):
+            runlog.emit_transition(None, fold([head, end]))
             return True
-        run = deps.store.get_run(task.tenant_id, task.run_id)
-        if run is None:
+        state = runlog.document()
+        if state is None:
             return False
-    state = run.state
     if state.status == RunStatus.RUNNING and not state.steps:
-        end = RunFinished(
-            seq=run_log.next_seq(state), at=deps.clock(), status=RunStatus.FAILED, summary=summary
+        end = RunLog.after(state).event(
+            RunFinished, at=deps.clock(), status=RunStatus.FAILED, summary=summary
         )
-        if run_log.record(deps, task.tenant_id, task.run_id, state, [end]) is not None:
+        if runlog.record(state, [end]) is not None:
             return False
-    followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+    runlog.followup(state)
     return False
 
 
-def _waits_its_turn(task: PlanTask, deps: Deps) -> bool:
+def _waits_its_turn(p: Planning) -> bool:
     """A run of a Notion event starts when its turn comes: a workspace's events start at most
     ``webhook_run_burst`` runs at once and then ``webhook_run_rate_per_min`` a minute, in the order
     they came. A later one is planned by a task scheduled for its start (named from the run: a repeat
     of this task gets the same start and enqueues nothing new), before anything is read, claimed or
     paid for."""
+    task, deps = p
     rate = deps.settings.webhook_run_rate_per_min
     if task.trigger.kind != "webhook" or task.admitted or rate <= 0:
         return False
@@ -599,13 +610,14 @@ def _waits_its_turn(task: PlanTask, deps: Deps) -> bool:
     return True
 
 
-def _page_held_by(task: PlanTask, deps: Deps) -> str | None:
+def _page_held_by(p: Planning) -> str | None:
     """For a page's change (with coalescing on: ``webhook_coalesce_s`` > 0), claim the page for this
     run before anything is paid for; the run that holds it instead, if one does. Changes that straddle
     a coalescing window, or come while the page's run waits for a person, then make no second plan,
     model call and approval request while it is active. The latest such change that the run may not
     have read is remembered on the claim and planned once the run ends (``followups``). Other
     triggers (API, schedule, comments, a replan) never wait."""
+    task, deps = p
     page = task.trigger.changed_page
     if page is None or deps.settings.webhook_coalesce_s <= 0:
         return None
@@ -613,11 +625,12 @@ def _page_held_by(task: PlanTask, deps: Deps) -> str | None:
     return deps.store.claim_page(task.tenant_id, page_key(page), task.run_id, now, PAGE_HOLD, change=task)
 
 
-def _release_page(task: PlanTask, deps: Deps) -> None:
+def _release_page(p: Planning) -> None:
     """A run that will never exist lets go of its page's claim (:func:`_page_held_by`) at once: held
     until the hold ran out, the owner's first change after reconnecting would be remembered on a claim
     that no run ends, and never planned. A change remembered meanwhile is planned now (by name, as
     ``followups`` does when a run ends; it is dropped in turn if the connection is still gone)."""
+    task, deps = p
     page = task.trigger.changed_page
     if page is None or deps.settings.webhook_coalesce_s <= 0:
         return
@@ -626,30 +639,30 @@ def _release_page(task: PlanTask, deps: Deps) -> None:
         deps.queue.enqueue(Queue.PLAN, change, f"plan:{task.tenant_id}:{change.run_id}:after:{task.run_id}")
 
 
-def _replan_if_needed(task: PlanTask, deps: Deps, state: RunState) -> bool:
+def _replan_if_needed(p: Planning, state: RunState) -> bool:
+    deps = p.deps
+    runlog = p.log
     if state.status == RunStatus.RUNNING and not state.steps:  # approved after a budget stop
         attempts = Attempts(prior_cost_usd=state.cost_usd, grants=state.budget_grants)
         try:
-            events = _replan_events(task, deps, state, attempts)
+            events = _replan_events(p, state, attempts)
         except AgentError as exc:  # its paid calls, with the error, are kept: the retry plans after them
             if attempts.paid:
-                seqs = Seqs.after(state)
-                paid = run_log.with_next_seqs(attempts.events, seqs)
-                error = _planning_error(deps, seqs.next(), exc)
-                run_log.append(deps, task.tenant_id, task.run_id, state, [*paid, error])
+                seqs = RunLog.after(state)
+                paid = with_next_seqs(attempts.events, seqs)
+                runlog.append(state, [*paid, _planning_error(deps, seqs, exc)])
             raise
-        if run_log.record(deps, task.tenant_id, task.run_id, state, events) is not None:
+        if runlog.record(state, events) is not None:
             return False
         # Another delivery wrote first: the log is its, the money ours (kept). The follow-up is
         # named from the run as it is now: named from the state read before, it would be this
         # task's own name (taken), and nothing would plan the run.
-        run = deps.store.get_run(task.tenant_id, task.run_id)
-        state = run.state if run is not None else state
-    followups.enqueue_followup(deps, task.tenant_id, task.run_id, state)
+        state = runlog.document() or state
+    runlog.followup(state)
     return False
 
 
-def _replan_events(task: PlanTask, deps: Deps, state: RunState, attempts: Attempts) -> list[RunEvent]:
+def _replan_events(p: Planning, state: RunState, attempts: Attempts) -> list[RunEvent]:
     """The plan of a run approved after a budget stop. It records the run's own trigger, not the
     follow-up's ``manual``: a page's change run still releases its page when it ends, and plans the
     change remembered meanwhile. A run that can no longer be planned fails saying why, as a new run's
@@ -658,19 +671,20 @@ def _replan_events(task: PlanTask, deps: Deps, state: RunState, attempts: Attemp
     ConfigError propagate, as in execute-step: the queue or the sweeper plans the run again (the caller
     records the calls paid for before them). A run its workspace no longer runs (``Deps.tenant_stops``:
     disconnected, or the earlier owner's) is cancelled instead, before any Notion read or model call."""
+    task, deps = p
     gone = deps.tenant_stops(task.tenant_id, state.started_at)
     if gone:
-        return [RunCancelled(seq=run_log.next_seq(state), at=deps.clock(), reason=gone)]
+        return [RunLog.after(state).event(RunCancelled, at=deps.clock(), reason=gone)]
     try:
-        seqs = Seqs.after(state)
-        return plan_events(task, deps, seqs, trigger=state.trigger, member=state.member, attempts=attempts)
+        seqs = RunLog.after(state)
+        return plan_events(p, seqs, trigger=state.trigger, member=state.member, attempts=attempts)
     except (TransientError, ConfigError):
         raise
     except ReconnectRequired as exc:
         reason = f"the run could not be planned: {exc.reason}. Connect the workspace again and start it anew"
     except AgentError as exc:  # the tenant is gone, the model refused for good, ...
         reason = f"the run could not be planned: {exc.reason}"
-    seqs = Seqs.after(state)
-    paid = run_log.with_next_seqs(attempts.events, seqs)
-    end = RunFinished(seq=seqs.next(), at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000])
+    seqs = RunLog.after(state)
+    paid = with_next_seqs(attempts.events, seqs)
+    end = seqs.event(RunFinished, at=deps.clock(), status=RunStatus.FAILED, summary=reason[:2000])
     return [*paid, end]

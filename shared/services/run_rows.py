@@ -20,8 +20,9 @@ from shared.errors import (
     PermanentError,
     TransientError,
 )
-from shared.services import humans, page_notes, run_log, runs
+from shared.services import humans, page_notes, runs
 from shared.services.deps import Deps
+from shared.services.run_log import RunLog
 from shared.services.run_row_index import note_row
 from shared.topology import Queue
 
@@ -65,7 +66,7 @@ def _write_row(
 ) -> Literal["created", "updated", "skipped"]:
     tenant = deps.need_tenants().get(task.tenant_id)
     home = tenant.home if tenant is not None else None
-    logged = run_log.read(deps, task.tenant_id, task.run_id)
+    logged = RunLog(deps, task.tenant_id, task.run_id).read()
     if tenant is None or home is None or home.runs is None or logged is None:
         return "skipped"
     state = logged.state
@@ -236,5 +237,5 @@ def owned_waiting(deps: Deps, tenant_id: str, run_id: str) -> Waiting | None:
     """What run ``run_id`` waits for, as its log has it (None: nothing); NotFound unless it is a run
     of the workspace's current owner (``runs.owned_run``)."""
     runs.owned_run(tenant_id, run_id, deps.store, deps.need_tenants())
-    logged = run_log.read(deps, tenant_id, run_id)
+    logged = RunLog(deps, tenant_id, run_id).read()
     return logged.state.waiting if logged is not None else None

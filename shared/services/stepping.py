@@ -29,9 +29,9 @@ from shared.domain.events import (
 from shared.domain.integrations import Integration
 from shared.domain.runs import RunState, apply, fold
 from shared.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
-from shared.services import run_log, spend
+from shared.services import spend
 from shared.services.deps import Deps
-from shared.services.run_log import Seqs, StepHeld
+from shared.services.run_log import RunLog, Seqs, StepHeld
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -55,11 +55,11 @@ class NeedsApproval(Exception):
         self.prompt, self.digest, self.call = prompt, digest, args
 
     def request(self, state: RunState, at: datetime) -> HumanRequested:
-        seq = run_log.next_seq(state)
-        return HumanRequested(
-            seq=seq,
+        seqs = RunLog.after(state)
+        return seqs.event(
+            HumanRequested,
             at=at,
-            request_id=f"effect-{state.cursor}-{seq}",
+            request_id=f"effect-{state.cursor}-{seqs.upcoming}",
             step=state.cursor,
             purpose="approval",
             prompt=self.prompt[: authority.PROMPT_CHARS],
@@ -106,8 +106,8 @@ class Recorder:
     def events(self, seqs: Seqs, deps: Deps) -> list[RunEvent]:
         """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``."""
         return [
-            ModelUsed(
-                seq=seqs.next(),
+            seqs.event(
+                ModelUsed,
                 at=deps.clock(),
                 purpose=p,
                 model=u.model,
@@ -129,11 +129,24 @@ def step_key(tenant_id: str, run_id: str, state: RunState) -> str:
 
 
 class Step(NamedTuple):
-    deps: Deps
-    tenant_id: str
-    run_id: str
+    """The current step of the run whose log is ``log``, at ``state``, its model calls recorded by
+    ``model``."""
+
+    log: RunLog
     state: RunState
     model: Recorder
+
+    @property
+    def deps(self) -> Deps:
+        return self.log.deps
+
+    @property
+    def tenant_id(self) -> str:
+        return self.log.tenant_id
+
+    @property
+    def run_id(self) -> str:
+        return self.log.run_id
 
     def key(self) -> str:
         return step_key(self.tenant_id, self.run_id, self.state)
@@ -255,8 +268,8 @@ def _earlier_args(step: Step) -> dict[str, Any] | None:
 
 def _ends_with_fixable_error(step: Step) -> bool:
     """Whether the log ends with a model-fixable error of this step (the error after the intent),
-    past any usage a duplicate delivery recorded alone after it (``run_log.keep_usage``)."""
-    last = run_log.last_but_usage(step.deps, step.tenant_id, step.run_id, step.state)
+    past any usage a duplicate delivery recorded alone after it (``RunLog.keep_usage``)."""
+    last = step.log.last_but_usage(step.state)
     return (
         isinstance(last, ErrorRecorded)
         and last.step == step.state.cursor
@@ -314,17 +327,17 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         state, prior, args = _claim_intent(step, tool, args)  # an expired intent taken over brings its own
         step.model.state = state  # errors from here on are recorded after the intent (releasing it)
         typed = validate(tool.name, args)  # a taken-over intent's arguments, by today's checks
-        step = Step(step.deps, step.tenant_id, step.run_id, state, step.model)
+        step = Step(step.log, state, step.model)
         found = tool.find(step.context(tool, args), typed) if prior and tool.find else None
         reconciled = found is not None
         output = found if found is not None else tool.run(step.context(tool, args), typed)
     else:
         output = tool.run(step.context(tool, args), tool.args.model_validate(args))
-    seqs, at = Seqs.after(state), step.deps.clock()
+    seqs, at = RunLog.after(state), step.deps.clock()
     events: list[RunEvent] = step.model.events(seqs, step.deps)
     events.append(
-        ToolResult(
-            seq=seqs.next(),
+        seqs.event(
+            ToolResult,
             at=at,
             step=state.cursor,
             tool=tool.name,
@@ -335,15 +348,15 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     )
     if tool.name == "finish":
         events.append(
-            RunFinished(seq=seqs.next(), at=at, status=RunStatus.COMPLETED, summary=str(output["summary"]))
+            seqs.event(RunFinished, at=at, status=RunStatus.COMPLETED, summary=str(output["summary"]))
         )
     if tool.effect == SideEffect.HUMAN:
         prompt, effects = str(output["prompt"])[:2000], tuple[str, ...]()
         if tool.name == "request_approval":  # written by code: what approving it lets happen
             prompt, effects = authority.approval_prompt(state, state.cursor, prompt, titles(step))
         events.append(
-            HumanRequested(
-                seq=seqs.next(),
+            seqs.event(
+                HumanRequested,
                 at=at,
                 request_id=str(output["request_id"]),
                 step=state.cursor,
@@ -417,8 +430,8 @@ def _claim_intent(step: Step, tool: Tool, args: dict[str, Any]) -> IntentClaim:
     while True:
         now = deps.clock()
         attempt = state.pending.attempt + 1 if prior and state.pending else 1
-        intent = ToolIntent(
-            seq=run_log.next_seq(state),
+        intent = RunLog.after(state).event(
+            ToolIntent,
             at=now,
             step=state.cursor,
             tool=tool.name,
@@ -427,9 +440,9 @@ def _claim_intent(step: Step, tool: Tool, args: dict[str, Any]) -> IntentClaim:
             attempt=attempt,
             lease_until=now + timedelta(seconds=deps.settings.step_lease_s),
         )
-        if run_log.add_alone(deps, step.tenant_id, step.run_id, intent):
+        if step.log.add_alone(intent):
             return IntentClaim(apply(state, intent), prior, args)
-        other = run_log.event_at(deps, step.tenant_id, step.run_id, intent.seq)
+        other = step.log.event_at(intent.seq)
         if isinstance(other, ModelUsed):  # a duplicate's paid calls, recorded alone: the log goes on after
             state = apply(state, other)
             continue

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from shared.domain.events import RunFinished, RunStatus
 from shared.domain.run_limits import RETRY_FOR
 from shared.domain.runs import Run
-from shared.services import followups, run_log
 from shared.services.deps import Deps
+from shared.services.run_log import RunLog
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def sweep(deps: Deps, limit: int = 200) -> int:
         if run.idle_since < now - GIVE_UP_AFTER:
             failed += _fail_stuck(deps, run, now)
             continue
-        followups.enqueue_followup(deps, tenant_id, run_id, run.state, tag=tag)
+        RunLog.of(deps, run).followup(run.state, tag=tag)
         count += 1
     log.info("sweeper re-enqueued %d stalled runs and failed %d stuck for a day", count, failed)
     return count
@@ -40,11 +40,12 @@ def sweep(deps: Deps, limit: int = 200) -> int:
 
 def _fail_stuck(deps: Deps, run: Run, now: datetime) -> bool:
     """End ``run``, failed, after whatever its log holds past its document (an intent, say), with
-    what follows every failure (the alert line, the owner's notice: ``run_log.record``). False
+    what follows every failure (the alert line, the owner's notice: ``RunLog.record``). False
     when any write came first: it moved meanwhile, so it is not stuck after all."""
-    state = run_log.read_past(deps, run).state
+    runlog = RunLog.of(deps, run)
+    state = runlog.read_past(run).state
     hours = int(GIVE_UP_AFTER.total_seconds() // 3600)
     why = f"; the last error: {state.last_error}" if state.last_error else ""
     summary = f"the run made no progress for {hours} hours at step {state.cursor}, so it was stopped{why}"
-    end = RunFinished(seq=run_log.next_seq(state), at=now, status=RunStatus.FAILED, summary=summary[:2000])
-    return run_log.record(deps, run.tenant_id, run.run_id, state, [end], after_usage=False) is not None
+    end = RunLog.after(state).event(RunFinished, at=now, status=RunStatus.FAILED, summary=summary[:2000])
+    return runlog.record(state, [end], after_usage=False) is not None

@@ -41,10 +41,10 @@ def _started(stack: Stack, tenant_id: str, run_id: str, steps: list[PlannedStep]
     planned = RunPlanned(
         seq=1, at=datetime.now(UTC), goal="Name the page", trigger="api", steps=steps, tools=tools
     )
-    assert run_log.create(deps, tenant_id, run_id, [planned])
-    logged = run_log.read(deps, tenant_id, run_id)
+    assert run_log.RunLog(deps, tenant_id, run_id).create([planned])
+    logged = run_log.RunLog(deps, tenant_id, run_id).read()
     assert logged is not None
-    run_log.emit_transition(deps, tenant_id, run_id, None, logged.state)
+    run_log.RunLog(deps, tenant_id, run_id).emit_transition(None, logged.state)
 
 
 def _steps(stack: Stack, deploy: Any = None) -> list[dict[str, Any]]:
@@ -91,7 +91,7 @@ def _responses(stack: Stack, tenant_id: str, run_id: str) -> list[HumanResponded
 
 
 def _status(stack: Stack, tenant_id: str, run_id: str) -> RunStatus:
-    logged = run_log.read(stack.container.engine(), tenant_id, run_id)
+    logged = run_log.RunLog(stack.container.engine(), tenant_id, run_id).read()
     assert logged is not None
     return logged.state.status
 
@@ -130,7 +130,7 @@ def test_the_owner_answers_by_comment_once_and_the_run_goes_on_with_the_answer(s
     assert len(_responses(stack, tenant_id, "run-answer-1")) == 1
 
     _steps(stack)  # the next step runs with the answer
-    logged = run_log.read(stack.container.engine(), tenant_id, "run-answer-1")
+    logged = run_log.RunLog(stack.container.engine(), tenant_id, "run-answer-1").read()
     assert logged is not None and logged.state.status == RunStatus.COMPLETED
     assert logged.state.summary == "Called it Northwind"
     assert _bots_comments(stack, page["id"]) == []  # nothing to reply to
@@ -162,7 +162,7 @@ def test_a_comment_for_an_older_request_decides_nothing(stack: Stack) -> None:
     _comment(stack, page["id"], "Fresh and calm", DEMO["owner"])
     outcome = "decides nothing: the run does not wait for that request"
     assert run_tasks(stack, AnswerTask) == [{"outcome": outcome}]
-    logged = run_log.read(deps, tenant_id, "run-answer-3")
+    logged = run_log.RunLog(deps, tenant_id, "run-answer-3").read()
     assert logged is not None and logged.state.waiting is not None
     assert logged.state.waiting.request_id == "question-2"
     assert [r.request_id for r in _responses(stack, tenant_id, "run-answer-3")] == ["question-1"]

@@ -25,10 +25,10 @@ def _waiting_run(stack: Stack, tenant_id: str, run_id: str) -> None:
     asked = HumanRequested(
         seq=2, at=now, request_id="approval-1", step=1, purpose="approval", prompt="Publish the page?"
     )
-    assert run_log.create(deps, tenant_id, run_id, [planned, asked])
-    logged = run_log.read(deps, tenant_id, run_id)
+    assert run_log.RunLog(deps, tenant_id, run_id).create([planned, asked])
+    logged = run_log.RunLog(deps, tenant_id, run_id).read()
     assert logged is not None
-    run_log.emit_transition(deps, tenant_id, run_id, None, logged.state)
+    run_log.RunLog(deps, tenant_id, run_id).emit_transition(None, logged.state)
 
 
 def _responses(stack: Stack, tenant_id: str) -> list[HumanResponded]:
@@ -52,12 +52,12 @@ def test_the_owner_decides_in_notion_once_and_a_member_cannot(stack: Stack) -> N
     assert select(page, "Decision") == "Waiting"
     comments = stack.admin.get("/workspaces/demo/state")["comments"]
     assert any(NOT_THE_OWNER in str(c) for c in comments)
-    state = run_log.read(stack.container.engine(), tenant_id, "run-rows-1")
+    state = run_log.RunLog(stack.container.engine(), tenant_id, "run-rows-1").read()
     assert state is not None and state.state.status == RunStatus.WAITING_FOR_HUMAN
 
     set_decision(stack, page["id"], "Approve", DEMO["owner"])  # the owner: recorded
     assert run_tasks(stack, DecideTask) == [{"outcome": "approved request approval-1 of run run-rows-1"}]
-    state = run_log.read(stack.container.engine(), tenant_id, "run-rows-1")
+    state = run_log.RunLog(stack.container.engine(), tenant_id, "run-rows-1").read()
     assert state is not None and state.state.status != RunStatus.WAITING_FOR_HUMAN
     decided = _responses(stack, tenant_id)
     assert len(decided) == 1 and decided[0].via == "notion"

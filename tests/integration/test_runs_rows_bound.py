@@ -46,10 +46,10 @@ def _waiting(
         member=member,
     )
     asked = HumanRequested(seq=2, at=now, request_id=f"{purpose}-1", step=1, purpose=purpose, prompt=prompt)
-    assert run_log.create(deps, tenant_id, run_id, [planned, asked])
-    logged = run_log.read(deps, tenant_id, run_id)
+    assert run_log.RunLog(deps, tenant_id, run_id).create([planned, asked])
+    logged = run_log.RunLog(deps, tenant_id, run_id).read()
     assert logged is not None
-    run_log.emit_transition(deps, tenant_id, run_id, None, logged.state)
+    run_log.RunLog(deps, tenant_id, run_id).emit_transition(None, logged.state)
 
 
 def _rows(stack: Stack, source_id: str, run_id: str) -> list[dict[str, Any]]:
@@ -97,7 +97,7 @@ def _decided(stack: Stack, tenant_id: str, run_id: str) -> list[HumanResponded]:
 
 
 def _waits(stack: Stack, tenant_id: str, run_id: str) -> bool:
-    logged = run_log.read(stack.container.engine(), tenant_id, run_id)
+    logged = run_log.RunLog(stack.container.engine(), tenant_id, run_id).read()
     return logged is not None and logged.state.status == RunStatus.WAITING_FOR_HUMAN
 
 

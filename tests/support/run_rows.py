@@ -66,10 +66,10 @@ def scripted_run(deps: Deps, tenant_id: str, run_id: str, page_id: str, steps: l
         tools=tools,
         page_id=page_id,
     )
-    assert run_log.create(deps, tenant_id, run_id, [planned])
-    logged = run_log.read(deps, tenant_id, run_id)
+    assert run_log.RunLog(deps, tenant_id, run_id).create([planned])
+    logged = run_log.RunLog(deps, tenant_id, run_id).read()
     assert logged is not None
-    run_log.emit_transition(deps, tenant_id, run_id, None, logged.state)
+    run_log.RunLog(deps, tenant_id, run_id).emit_transition(None, logged.state)
 
 
 TARGETS = {Queue.EXECUTE_STEP: "execute_step", Queue.NOTIFY: "notify"}

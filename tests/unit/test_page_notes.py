@@ -37,13 +37,13 @@ def _notes(deps: Deps) -> list[NotifyTask]:
 
 def _life(deps: Deps, state: RunState = RUNNING) -> None:
     """A run's transitions: created, steps 1 and 2 finished, then ended (completed)."""
-    run_log.emit_transition(deps, "t1", "r1", None, state)
+    run_log.RunLog(deps, "t1", "r1").emit_transition(None, state)
     for cursor in (2, 3):
-        run_log.emit_transition(
-            deps, "t1", "r1", RunStatus.RUNNING, state.model_copy(update={"cursor": cursor})
+        run_log.RunLog(deps, "t1", "r1").emit_transition(
+            RunStatus.RUNNING, state.model_copy(update={"cursor": cursor})
         )
     done = state.model_copy(update={"status": RunStatus.COMPLETED, "summary": "Closed 4 stale tasks."})
-    run_log.emit_transition(deps, "t1", "r1", RunStatus.RUNNING, done)
+    run_log.RunLog(deps, "t1", "r1").emit_transition(RunStatus.RUNNING, done)
 
 
 def _comments(deps: Deps) -> list[tuple[str, str, Any]]:
@@ -64,7 +64,7 @@ def test_by_default_a_start_note_and_the_result_and_nothing_per_step() -> None:
 
 def test_with_a_runs_database_the_row_task_sends_the_start_note() -> None:
     deps = _deps(rows=True)
-    run_log.emit_transition(deps, "t1", "r1", None, RUNNING)
+    run_log.RunLog(deps, "t1", "r1").emit_transition(None, RUNNING)
     assert _notes(deps) == []
     (start,) = [b for q, b, n, _ in queued(deps).tasks if isinstance(b, RowTask) and n.endswith(":start")]
     assert start.note is True and start.create is True
@@ -80,7 +80,9 @@ def test_every_step_notes_each_finished_step() -> None:
         "Done: Tidy the backlog",
     ]
     repeated = len(queued(deps).tasks)
-    run_log.emit_transition(deps, "t1", "r1", RunStatus.RUNNING, RUNNING.model_copy(update={"cursor": 3}))
+    run_log.RunLog(deps, "t1", "r1").emit_transition(
+        RunStatus.RUNNING, RUNNING.model_copy(update={"cursor": 3})
+    )
     again = [b for q, b, _, _ in queued(deps).tasks[repeated:] if q == Queue.NOTIFY]
     assert again == []  # a repeat has the same name: the queue refuses it
 

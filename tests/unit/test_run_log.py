@@ -84,9 +84,9 @@ def test_seqs_hand_out_the_places_after_a_state_in_order() -> None:
 def test_of_two_writers_from_one_state_exactly_one_is_recorded() -> None:
     deps = one_step()
     state = doc(deps)
-    first = run_log.append(deps, "t1", "r1", state, [error(run_log.next_seq(state), "first")])
+    first = run_log.RunLog(deps, "t1", "r1").append(state, [error(run_log.next_seq(state), "first")])
     assert first is not None and first.last_error == "first"
-    assert run_log.append(deps, "t1", "r1", state, [error(run_log.next_seq(state), "second")]) is None
+    assert run_log.RunLog(deps, "t1", "r1").append(state, [error(run_log.next_seq(state), "second")]) is None
     assert doc(deps) == first
     assert [e.message for e in events(deps) if isinstance(e, ErrorRecorded)] == ["first"]
 
@@ -94,11 +94,15 @@ def test_of_two_writers_from_one_state_exactly_one_is_recorded() -> None:
 def test_usage_recorded_alone_does_not_count_as_another_writer_unless_asked() -> None:
     deps = one_step()
     state = doc(deps)
-    run_log.keep_usage(deps, "t1", "r1", [usage(1, 0.25)])  # a duplicate's paid call, numbered by the log
+    run_log.RunLog(deps, "t1", "r1").keep_usage(
+        [usage(1, 0.25)]
+    )  # a duplicate's paid call, numbered by the log
     assert events(deps)[-1] == usage(state.last_seq + 1, 0.25)
-    strict = run_log.append(deps, "t1", "r1", state, [error(run_log.next_seq(state), "x")], after_usage=False)
+    strict = run_log.RunLog(deps, "t1", "r1").append(
+        state, [error(run_log.next_seq(state), "x")], after_usage=False
+    )
     assert strict is None  # a person's decision, the sweeper: any write since the state wins
-    new = run_log.append(deps, "t1", "r1", state, [error(run_log.next_seq(state), "x")])
+    new = run_log.RunLog(deps, "t1", "r1").append(state, [error(run_log.next_seq(state), "x")])
     assert new is not None and new.last_seq == state.last_seq + 2  # after the usage, renumbered
     assert new.cost_usd == pytest.approx(state.cost_usd + 0.25)
     assert [type(e) for e in events(deps)[-2:]] == [ModelUsed, ErrorRecorded]
@@ -108,8 +112,12 @@ def test_a_write_that_loses_keeps_its_paid_usage_after_the_winner() -> None:
     deps = one_step()
     state = doc(deps)
     seqs = Seqs.after(state)
-    assert run_log.append(deps, "t1", "r1", state, [error(run_log.next_seq(state), "winner")]) is not None
-    lost = run_log.append(deps, "t1", "r1", state, [usage(seqs.next(), 0.5), error(seqs.next(), "loser")])
+    assert (
+        run_log.RunLog(deps, "t1", "r1").append(state, [error(run_log.next_seq(state), "winner")]) is not None
+    )
+    lost = run_log.RunLog(deps, "t1", "r1").append(
+        state, [usage(seqs.next(), 0.5), error(seqs.next(), "loser")]
+    )
     assert lost is None
     log = events(deps)
     assert [e.message for e in log if isinstance(e, ErrorRecorded)] == ["winner"]
@@ -122,10 +130,10 @@ def test_creating_a_run_counts_a_retried_commit_as_its_own_and_keeps_usage_when_
     seqs = Seqs()
     head = RunPlanned(seq=seqs.next(), at=AT, goal="g", trigger="api", steps=[])
     mine: list[RunEvent] = [head, usage(seqs.next(), 0.1)]
-    assert run_log.create(deps, "t1", "r2", mine)
-    assert run_log.create(deps, "t1", "r2", mine)  # the same commit, retried after it went through
+    assert run_log.RunLog(deps, "t1", "r2").create(mine)
+    assert run_log.RunLog(deps, "t1", "r2").create(mine)  # the same commit, retried after it went through
     other: list[RunEvent] = [head.model_copy(update={"goal": "other"}), usage(2, 0.3)]
-    assert not run_log.create(deps, "t1", "r2", other)
+    assert not run_log.RunLog(deps, "t1", "r2").create(other)
     assert [e.cost_usd for e in events(deps, "r2") if isinstance(e, ModelUsed)] == [0.1, 0.3]
     assert doc(deps, "r2").goal == "g"
 
@@ -146,17 +154,17 @@ def test_a_run_is_read_with_what_its_log_holds_past_the_document() -> None:
         attempt=1,
         lease_until=AT + timedelta(minutes=1),
     )
-    assert run_log.add_alone(deps, "t1", "r1", intent)
-    assert not run_log.add_alone(deps, "t1", "r1", intent.model_copy(update={"key": "other"}))
-    assert run_log.event_at(deps, "t1", "r1", intent.seq) == intent
-    run_log.keep_usage(deps, "t1", "r1", [usage(1, 0.2)])  # after the intent, without the document
-    logged = run_log.read(deps, "t1", "r1")
+    assert run_log.RunLog(deps, "t1", "r1").add_alone(intent)
+    assert not run_log.RunLog(deps, "t1", "r1").add_alone(intent.model_copy(update={"key": "other"}))
+    assert run_log.RunLog(deps, "t1", "r1").event_at(intent.seq) == intent
+    run_log.RunLog(deps, "t1", "r1").keep_usage([usage(1, 0.2)])  # after the intent, without the document
+    logged = run_log.RunLog(deps, "t1", "r1").read()
     assert logged is not None and logged.run.state == state  # the document has not moved
     assert logged.holder == intent and logged.state.pending is not None
     assert logged.state.last_seq == state.last_seq + 2
-    assert run_log.last_but_usage(deps, "t1", "r1", logged.state) == intent
-    assert not run_log.outcome_past(deps, "t1", "r1", state)
-    assert run_log.read(deps, "t1", "nothing") is None
+    assert run_log.RunLog(deps, "t1", "r1").last_but_usage(logged.state) == intent
+    assert not run_log.RunLog(deps, "t1", "r1").outcome_past(state)
+    assert run_log.RunLog(deps, "t1", "nothing").read() is None
 
 
 # What follows a write
@@ -181,8 +189,10 @@ def test_a_recorded_write_emits_the_alert_line_and_the_next_task_and_a_lost_one_
         RunFinished(seq=seqs.next(), at=AT, status=RunStatus.FAILED, summary="bad"),
     ]
     with caplog.at_level(logging.INFO):
-        assert run_log.record(deps, "t1", "r1", state, failed) is not None
-        assert run_log.record(deps, "t1", "r1", state, [error(run_log.next_seq(state), "late")]) is None
+        assert run_log.RunLog(deps, "t1", "r1").record(state, failed) is not None
+        assert (
+            run_log.RunLog(deps, "t1", "r1").record(state, [error(run_log.next_seq(state), "late")]) is None
+        )
     assert len(alert_lines(caplog)) == 1
     notes = [b for _, b, _, _ in queue(deps).tasks]
     assert [n.notification_id for n in notes if isinstance(n, NotifyTask)] == ["r1-failed"] and len(

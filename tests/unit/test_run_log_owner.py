@@ -133,3 +133,67 @@ def test_no_service_decides_by_an_errors_text() -> None:
             ):
                 found.append(f"{rel(path)}:{node.lineno}")
     assert found == []
+
+
+def seq_keywords(tree: ast.AST) -> list[int]:
+    """Lines that give an event its seq: ``seq=`` in a call, whatever its value."""
+    return [n.value.lineno for n in ast.walk(tree) if isinstance(n, ast.keyword) and n.arg == "seq"]
+
+
+def test_no_module_but_the_run_log_gives_an_event_its_seq() -> None:
+    """Services build events with ``Seqs.event`` (``RunLog.after(state)``): numbered from the state
+    the log read, never ``seq=`` written at the call."""
+    found = {rel(p): seq_keywords(ast.parse(p.read_text())) for p in SOURCES if p != OWNER}
+    assert {path: lines for path, lines in found.items() if lines} == {}
+    assert seq_keywords(ast.parse("RunFinished(seq=seqs.next(), at=now)")) == [1]  # the check finds one
+
+
+# The api's entry points, whose tenant and run ids come from a request: each binds its run's log once.
+ENTRY_POINTS = {"respond", "control"}
+_TENANT, _RUN = {"tenant_id"}, {"run_id"}
+
+
+def _name(node: ast.AST) -> str:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+
+
+def ids_apart(tree: ast.AST) -> list[int]:
+    """Lines where ``deps``, a tenant id and a run id travel as three arguments (in a definition or a
+    call) instead of as the run's ``RunLog``, except the log's own constructor and :data:`ENTRY_POINTS`."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name not in ENTRY_POINTS:
+            names = [a.arg for a in node.args.args]
+            triples = zip(names, names[1:], names[2:], strict=False)
+            if any(d == "deps" and t in _TENANT and r in _RUN for d, t, r in triples):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Call) and _name(node.func) not in {"RunLog", *ENTRY_POINTS}:
+            names = [_name(a) for a in node.args]
+            triples = zip(names, names[1:], names[2:], strict=False)
+            if any(d == "deps" and t in _TENANT and r in _RUN for d, t, r in triples):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_a_runs_ids_travel_as_its_log_in_the_run_services() -> None:
+    """The run services pass a run as its ``RunLog``. The log itself takes none of its methods' ids
+    apart; it hands them to ``followups`` and ``page_notes`` only, which name their tasks by them."""
+    found = {rel(p): ids_apart(ast.parse(p.read_text())) for p in SERVICES if p.stem in RUN_SERVICES}
+    assert {path: lines for path, lines in found.items() if lines} == {}
+    owner = ast.parse(OWNER.read_text())
+    definitions = [n.lineno for n in ast.walk(owner) if isinstance(n, ast.FunctionDef)]
+    assert [line for line in ids_apart(owner) if line in definitions] == []
+    code = "def f(deps, tenant_id, run_id): pass\ng(deps, task.tenant_id, task.run_id)\nRunLog(deps, t.tenant_id, t.run_id)"
+    assert ids_apart(ast.parse(code)) == [1, 2]  # the check finds both, and lets the log's own through
+
+
+def test_planning_builds_a_runs_plan_in_one_place() -> None:
+    """``run_planned`` is built by one function (``planning._planned``), whatever the way planning ends."""
+    built = []
+    for path in SERVICES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and (
+                _name(node.func) == "RunPlanned" or any(_name(a) == "RunPlanned" for a in node.args)
+            ):
+                built.append(f"{rel(path)}:{node.lineno}")
+    assert len(built) == 1 and built[0].startswith("shared/services/planning.py"), built

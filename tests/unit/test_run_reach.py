@@ -122,7 +122,7 @@ def test_run_again_keeps_the_reach_of_the_run_it_repeats() -> None:
             seq=1, at=at, goal="g", trigger="webhook", steps=[ask], page_id=page, member=member
         )
         asked = HumanRequested(seq=2, at=at, request_id="q", step=1, purpose="approval", prompt="Go on?")
-        assert run_log.create(deps, "t1", run_id, [planned, asked])
+        assert run_log.RunLog(deps, "t1", run_id).create([planned, asked])
         again = runs.run_again(
             "t1", run_id, "once", store=deps.store, tenants=deps.need_tenants(), queue=deps.queue
         )

@@ -10,6 +10,7 @@ import pytest
 from shared.agent.tools import REGISTRY, Tool
 from shared.domain.runs import PlannedStep, RunState
 from shared.ports import TenantNotion
+from shared.services.run_log import RunLog
 from shared.services.stepping import Recorder, Step
 from tests.engine_fakes import make_deps
 
@@ -75,7 +76,7 @@ def test_the_engine_gives_notion_only_to_tools_that_declare_it(name: str) -> Non
 
     deps = deps._replace(notion_for=recording)
     state = RunState(goal="g", steps=(PlannedStep(tool=name, args={}),))
-    step = Step(deps, "t1", "r1", state, Recorder(deps, "t1", state))
+    step = Step(RunLog(deps, "t1", "r1"), state, Recorder(deps, "t1", state))
     ctx = step.context(REGISTRY[name], {})
     if REGISTRY[name].uses_notion:
         assert asked == ["t1"]

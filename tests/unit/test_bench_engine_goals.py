@@ -1,0 +1,44 @@
+"""``make bench-engine`` fails when a goal it prints is missed (tests/perf/bench_engine.py): ops per
+step constant and at most 4, the overhead ratio's interval not beyond 1.2 (an inconclusive one is
+not a failure), the prompt ratio at most 1.5, the tenant's record read once per period of the
+instance's cache of it (counted apart from a step's ops)."""
+
+from typing import Any
+
+from tests.perf.bench_engine import missed_goals
+from tests.perf.stats import Estimate
+
+MET = Estimate(1.0, 0.9, 1.1, 20)
+
+
+def result(**changes: Any) -> dict[str, Any]:
+    good = {"ops": 4, "constant": True, "overhead": MET, "cpu": MET, "prompt": 1.02}
+    return good | {"tenant_reads": 3, "measured_s": 200.0} | changes
+
+
+def test_a_run_that_meets_every_goal_misses_none() -> None:
+    assert missed_goals(result()) == []
+
+
+def test_a_fifth_operation_on_some_steps_is_a_missed_goal() -> None:
+    """The run of issue 54: ``ops per step: [(4, 237), (5, 3)]`` exited 0."""
+    (missed,) = missed_goals(result(ops=5, constant=False))
+    assert "ops_per_step" in missed and "5" in missed
+    assert missed_goals(result(constant=False))  # not constant, however few
+    assert missed_goals(result(ops=5))  # constant, but over the goal
+
+
+def test_the_overhead_ratio_fails_only_when_its_interval_is_beyond_the_goal() -> None:
+    assert missed_goals(result(overhead=Estimate(1.25, 1.21, 1.3, 20)))
+    assert missed_goals(result(overhead=Estimate(1.15, 1.05, 1.3, 20))) == []  # inconclusive
+
+
+def test_a_prompt_that_grows_with_the_run_is_a_missed_goal() -> None:
+    assert missed_goals(result(prompt=1.6))
+
+
+def test_the_tenants_record_read_more_often_than_its_cache_runs_out_is_a_missed_goal() -> None:
+    """Counted apart from a step's ops, the tenant's reads still fail the run when a step reads it."""
+    assert missed_goals(result(tenant_reads=5, measured_s=200.0)) == []  # 200 s: 4 periods, and the first
+    assert missed_goals(result(tenant_reads=6, measured_s=200.0))
+    assert missed_goals(result(tenant_reads=240, measured_s=200.0))  # a read per step
