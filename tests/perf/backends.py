@@ -164,8 +164,18 @@ class Backends:
             "GOOGLE_APPLICATION_CREDENTIALS": str(self.workdir / "credentials.json"),
         }
 
-    def function_argv(self, target: str, source: Path, port: int) -> list[str]:
-        argv = [self.python, "-m", "functions_framework", "--target", target, "--source", str(source)]
+    def function_argv(self, target: str, source: Path, port: int, python: str = "") -> list[str]:
+        """functions-framework serving ``target`` of ``source`` on ``port``, run by ``python`` (by
+        default this benchmark's runtime interpreter)."""
+        argv = [
+            python or self.python,
+            "-m",
+            "functions_framework",
+            "--target",
+            target,
+            "--source",
+            str(source),
+        ]
         return [*argv, "--host", "127.0.0.1", "--port", str(port)]
 
     def _tasks_ready(self) -> bool:
