@@ -23,7 +23,7 @@ from tests.api_fakes import FakeContainer
 from tests.fakes import FakeSecrets
 from tests.support.infra_drift import _evaluate as evaluate_setting
 from tests.support.infra_iam import PUBLIC_FUNCTIONS
-from tools.infra_drift import Terraform, for_each_function_keys
+from tools.infra_drift import Terraform, for_each_function_keys, function_ingress
 
 DOMAIN = "agent.example.com"
 CONSOLE = f"https://{DOMAIN}/"
@@ -382,10 +382,9 @@ def _keys(body: dict[str, Any], tf: Terraform) -> set[str]:
 
 
 def test_public_functions_are_reachable_only_through_the_load_balancer(tf: Terraform) -> None:
-    functions = tf.resources["google_cloudfunctions2_function"]
-    assert _keys(functions["public"], tf) == PUBLIC_FUNCTIONS
-    assert _block(functions["public"]["service_config"])["ingress_settings"] == "ALLOW_INTERNAL_AND_GCLB"
-    assert _block(functions["private"]["service_config"])["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
+    ingress = function_ingress(tf)
+    assert {key for key, value in ingress.items() if value == "ALLOW_INTERNAL_AND_GCLB"} == PUBLIC_FUNCTIONS
+    assert {value for key, value in ingress.items() if key not in PUBLIC_FUNCTIONS} == {"ALLOW_INTERNAL_ONLY"}
 
     neg = tf.resources["google_compute_region_network_endpoint_group"]["public"]
     assert _keys(neg, tf) == PUBLIC_FUNCTIONS
