@@ -8,8 +8,9 @@ PACKAGE_ZIP := build/function-source.zip
 package: $(UV) | check-python
 	"$(PYTHON)" tools/package.py --uv $(UV) --out $(PACKAGE_ZIP)
 
-## bench-coldstart: import time of every target in fresh processes against its floor, then each
-## function's first request from process start against a floor's (paired rounds, 95 % intervals);
-## both run in the functions' runtime (the archive's requirements only, as Cloud Functions installs them)
+## bench-coldstart: each function's first request from process start, this tree against the tree
+## before decision 0039 side by side (its own runtime venv, built from its uv.lock), and notion-webhook's
+## and api's against the seconds a person feels; exits 1 when a goal is missed. A full run:
+##   make bench-coldstart BENCH_COLDSTART_ARGS="--rounds 21 --looks 3"
 bench-coldstart: $(VENV)/.synced $(RUNTIME_VENV)/.synced
-	$(PY) -m tests.perf.bench_coldstart --python $(RUNTIME_PY)
+	$(PY) -m tests.perf.bench_coldstart --python $(RUNTIME_PY) $(BENCH_COLDSTART_ARGS)

@@ -20,54 +20,33 @@ resource "google_firestore_database" "main" {
 #   FirestoreRunStore.list_runs    tenants/{t}/runs: order by created_at DESC
 #   FirestoreRunStore.held         tenants/{t}/runs: status in [waiting_for_human, paused]
 locals {
+  # Each index: its collection, its scope and its fields in order, each [field_path, order].
   firestore_indexes = {
     # FirestoreRunStore.stalled (the sweeper): runs in a status, not updated since a time, across all
     # tenants: status == ?, updated_at < ?.
     runs_by_status_updated = {
-      collection  = "runs"
-      query_scope = "COLLECTION_GROUP"
-      fields = [
-        { field_path = "status", order = "ASCENDING" },
-        { field_path = "updated_at", order = "ASCENDING" },
-      ]
+      collection = "runs", query_scope = "COLLECTION_GROUP"
+      fields     = [["status", "ASCENDING"], ["updated_at", "ASCENDING"]]
     }
     # FirestoreRunStore.list_runs (GET /runs, the console): a tenant's runs newest first, in a total
     # order so a cursor starts a page exactly after the last (created_at DESC, run_id DESC), with
     # created_at >= the owner's start, filtered by status, by trigger, by both or by neither.
     runs_by_created = {
-      collection  = "runs"
-      query_scope = "COLLECTION"
-      fields = [
-        { field_path = "created_at", order = "DESCENDING" },
-        { field_path = "run_id", order = "DESCENDING" },
-      ]
+      collection = "runs", query_scope = "COLLECTION"
+      fields     = [["created_at", "DESCENDING"], ["run_id", "DESCENDING"]]
     }
     runs_by_status_created = {
-      collection  = "runs"
-      query_scope = "COLLECTION"
-      fields = [
-        { field_path = "status", order = "ASCENDING" },
-        { field_path = "created_at", order = "DESCENDING" },
-        { field_path = "run_id", order = "DESCENDING" },
-      ]
+      collection = "runs", query_scope = "COLLECTION"
+      fields     = [["status", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]]
     }
     runs_by_trigger_created = {
-      collection  = "runs"
-      query_scope = "COLLECTION"
-      fields = [
-        { field_path = "trigger", order = "ASCENDING" },
-        { field_path = "created_at", order = "DESCENDING" },
-        { field_path = "run_id", order = "DESCENDING" },
-      ]
+      collection = "runs", query_scope = "COLLECTION"
+      fields     = [["trigger", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]]
     }
     runs_by_status_trigger_created = {
-      collection  = "runs"
-      query_scope = "COLLECTION"
+      collection = "runs", query_scope = "COLLECTION"
       fields = [
-        { field_path = "status", order = "ASCENDING" },
-        { field_path = "trigger", order = "ASCENDING" },
-        { field_path = "created_at", order = "DESCENDING" },
-        { field_path = "run_id", order = "DESCENDING" },
+        ["status", "ASCENDING"], ["trigger", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]
       ]
     }
     # FirestoreRunStore.spend (budgets): sum(cost_usd) of a tenant's model_used run events of one day
@@ -75,24 +54,12 @@ locals {
     # automatic single-field indexes, and sum() reads the summed field from the index, so it is the
     # last field of each index.
     events_spend_by_day = {
-      collection  = "events"
-      query_scope = "COLLECTION_GROUP"
-      fields = [
-        { field_path = "tenant_id", order = "ASCENDING" },
-        { field_path = "kind", order = "ASCENDING" },
-        { field_path = "day", order = "ASCENDING" },
-        { field_path = "cost_usd", order = "ASCENDING" },
-      ]
+      collection = "events", query_scope = "COLLECTION_GROUP"
+      fields     = [["tenant_id", "ASCENDING"], ["kind", "ASCENDING"], ["day", "ASCENDING"], ["cost_usd", "ASCENDING"]]
     }
     events_spend_by_month = {
-      collection  = "events"
-      query_scope = "COLLECTION_GROUP"
-      fields = [
-        { field_path = "tenant_id", order = "ASCENDING" },
-        { field_path = "kind", order = "ASCENDING" },
-        { field_path = "month", order = "ASCENDING" },
-        { field_path = "cost_usd", order = "ASCENDING" },
-      ]
+      collection = "events", query_scope = "COLLECTION_GROUP"
+      fields     = [["tenant_id", "ASCENDING"], ["kind", "ASCENDING"], ["month", "ASCENDING"], ["cost_usd", "ASCENDING"]]
     }
   }
 
@@ -150,8 +117,8 @@ resource "google_firestore_index" "composite" {
   dynamic "fields" {
     for_each = each.value.fields
     content {
-      field_path = fields.value.field_path
-      order      = fields.value.order
+      field_path = fields.value[0]
+      order      = fields.value[1]
     }
   }
 }

@@ -107,10 +107,13 @@ resource "google_storage_bucket_object" "source" {
   source = var.source_archive
 }
 
-# Two blocks that differ only in ingress (tests/infra checks that they stay identical otherwise), so
-# that checkov evaluates each block's ingress instead of an unresolvable conditional.
-resource "google_cloudfunctions2_function" "public" {
-  for_each = { for key, fn in local.functions : key => fn if fn.public }
+# One block for every function. A public function (notion-webhook, api, oauth-callback) takes the
+# internet's requests only through the load balancer (loadbalancer.tf, at https://PUBLIC_DOMAIN): its
+# run.app URL answers nothing from the internet. A task-driven function accepts internal traffic only:
+# Cloud Tasks and Cloud Scheduler of the same project count as internal on the default run.app URL,
+# and IAM still requires the OIDC token of the tasks or scheduler account.
+resource "google_cloudfunctions2_function" "function" {
+  for_each = local.functions
 
   name        = each.value.name
   location    = var.region
@@ -137,53 +140,49 @@ resource "google_cloudfunctions2_function" "public" {
     min_instance_count               = lookup(var.min_instances, each.key, 0)
     max_instance_count               = lookup(var.max_instances, each.key, each.value.max_instances)
     service_account_email            = google_service_account.function[each.key].email
-    # Notion and browsers reach these only through the public load balancer (loadbalancer.tf), at
-    # https://PUBLIC_DOMAIN; their run.app URLs answer nothing from the internet.
-    ingress_settings               = "ALLOW_INTERNAL_AND_GCLB"
-    all_traffic_on_latest_revision = true
-    environment_variables          = merge(local.settings_env, local.runtime_env[each.key])
+    ingress_settings                 = each.value.public ? "ALLOW_INTERNAL_AND_GCLB" : "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    environment_variables            = merge(local.settings_env, local.runtime_env[each.key])
   }
 
   depends_on = [google_project_service.enabled, time_sleep.iam_propagation]
 }
 
-resource "google_cloudfunctions2_function" "private" {
-  for_each = { for key, fn in local.functions : key => fn if !fn.public }
+# The functions were two blocks, public and private, until they were one: each one's state moves (a
+# whole-resource move cannot take two sources to one destination).
+moved {
+  from = google_cloudfunctions2_function.public["oauth_callback"]
+  to   = google_cloudfunctions2_function.function["oauth_callback"]
+}
 
-  name        = each.value.name
-  location    = var.region
-  description = "Notion Agent: ${each.value.name} (entry point ${each.key})."
+moved {
+  from = google_cloudfunctions2_function.public["notion_webhook"]
+  to   = google_cloudfunctions2_function.function["notion_webhook"]
+}
 
-  build_config {
-    runtime           = "python313"
-    entry_point       = each.key
-    service_account   = google_service_account.platform["builder"].id
-    docker_repository = google_artifact_registry_repository.functions.id
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
+moved {
+  from = google_cloudfunctions2_function.public["api"]
+  to   = google_cloudfunctions2_function.function["api"]
+}
 
-  service_config {
-    available_memory                 = each.value.memory
-    available_cpu                    = each.value.cpu
-    max_instance_request_concurrency = each.value.concurrency
-    timeout_seconds                  = each.value.timeout
-    min_instance_count               = lookup(var.min_instances, each.key, 0)
-    max_instance_count               = lookup(var.max_instances, each.key, each.value.max_instances)
-    service_account_email            = google_service_account.function[each.key].email
-    # Cloud Tasks and Cloud Scheduler of the same project count as internal traffic on the default
-    # run.app URL: the task-driven functions accept nothing from the internet, and IAM still
-    # requires the OIDC token of the tasks or scheduler account.
-    ingress_settings               = "ALLOW_INTERNAL_ONLY"
-    all_traffic_on_latest_revision = true
-    environment_variables          = merge(local.settings_env, local.runtime_env[each.key])
-  }
+moved {
+  from = google_cloudfunctions2_function.private["plan"]
+  to   = google_cloudfunctions2_function.function["plan"]
+}
 
-  depends_on = [google_project_service.enabled, time_sleep.iam_propagation]
+moved {
+  from = google_cloudfunctions2_function.private["execute_step"]
+  to   = google_cloudfunctions2_function.function["execute_step"]
+}
+
+moved {
+  from = google_cloudfunctions2_function.private["deploy"]
+  to   = google_cloudfunctions2_function.function["deploy"]
+}
+
+moved {
+  from = google_cloudfunctions2_function.private["notify"]
+  to   = google_cloudfunctions2_function.function["notify"]
 }
 
 locals {
@@ -192,6 +191,6 @@ locals {
   # sends it at once (max_instance_request_concurrency), or the rest queue inside the instance.
   runtime_env = { for key, fn in local.functions : key => { THREADS = tostring(fn.concurrency) } }
 
-  # Every deployed function, keyed by entry point, whichever block declares it.
-  deployed_functions = merge(google_cloudfunctions2_function.public, google_cloudfunctions2_function.private)
+  # Every deployed function, keyed by entry point.
+  deployed_functions = google_cloudfunctions2_function.function
 }

@@ -42,8 +42,8 @@ variable "source_archive" {
 
 variable "min_instances" {
   type        = map(number)
-  description = "Minimum warm instances per function, keyed by entry point (e.g. { api = 1 }); unlisted functions scale to zero."
-  default     = {}
+  description = "Minimum warm instances per function, keyed by entry point; unlisted functions scale to zero. By default api keeps one, for a console page's first data (decision 0059; its cost is in tools/cost_model.py)."
+  default     = { api = 1 }
 
   validation {
     condition     = alltrue([for n in values(var.min_instances) : n >= 0 && n <= 10])

@@ -24,6 +24,7 @@ Prints ``RESULT queries=<distinct shapes> without_index=<n>`` and exits non-zero
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -206,15 +207,19 @@ def _block_items(tf_block: Any, each: Mapping[str, Any], name: str) -> list[Mapp
                         iterator = _resolve(spec["for_each"], each)
                         content = spec["content"][0] if isinstance(spec["content"], list) else spec["content"]
                         for item in iterator:
-                            items.append(
-                                {
-                                    k: item[v[len(f"${{{name}.value.") : -1]]
-                                    if isinstance(v, str) and v.startswith(f"${{{name}.value.")
-                                    else v
-                                    for k, v in content.items()
-                                }
-                            )
+                            items.append({k: _iterated(v, name, item) for k, v in content.items()})
     return items
+
+
+def _iterated(value: Any, name: str, item: Any) -> Any:
+    """A dynamic block's ``${<name>.value.<key>}`` or ``${<name>.value[<n>]}``, resolved against
+    the iterated ``item`` (a map or a list); any other value as it is."""
+    if not isinstance(value, str):
+        return value
+    match = re.fullmatch(rf"\$\{{{re.escape(name)}\.value(?:\.(\w+)|\[(\d+)\])\}}", value)
+    if match is None:
+        return value
+    return item[match.group(1)] if match.group(1) is not None else item[int(match.group(2))]
 
 
 def terraform_indexes(tf: Terraform) -> Indexes:

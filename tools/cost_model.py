@@ -9,6 +9,9 @@ per project (Cloud Run functions' and Cloud Tasks' are per billing account: assu
 from dataclasses import dataclass
 
 DAYS = 30
+# Instances kept warm all month, by entry point: terraform/variables.tf's default of min_instances (a
+# test holds them equal). api only: a person waits on its first answer (decision 0059).
+WARM_INSTANCES = {"api": 1}
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ class Prices:
     free_vcpu_seconds: float = 180_000
     free_gib_seconds: float = 360_000
     free_requests: float = 2_000_000
+    # An idle minimum instance (request-based billing, Tier 1), billed every second it is kept warm,
+    # outside the free tier here (an upper bound: its active seconds are counted above as well).
+    idle_vcpu_second: float = 0.0000025
+    idle_gib_second: float = 0.0000025
     # Secret Manager
     secret_version_month: float = 0.06
     free_secret_versions: float = 6
@@ -94,6 +101,16 @@ def _invocations(u: Usage) -> dict[str, tuple[float, float, float, float]]:
         "notify": (u.notifications, 1.0, 1.0, 0.5),
         "api": (u.api_requests, 0.2, 1.0, 0.5),
     }
+
+
+def warm_instances(u: Usage = Usage(), p: Prices = Prices()) -> float:
+    """USD per month of the ``WARM_INSTANCES`` kept idle, each sized as its function (``_invocations``)."""
+    sizes = _invocations(u)
+    month_s = DAYS * 24 * 3600
+    return sum(
+        count * month_s * (sizes[key][2] * p.idle_vcpu_second + sizes[key][3] * p.idle_gib_second)
+        for key, count in WARM_INSTANCES.items()
+    )
 
 
 def _over(amount: float, free: float) -> float:
@@ -141,6 +158,7 @@ def estimate(
         _over(vcpu_s, p.free_vcpu_seconds) * p.vcpu_second
         + _over(gib_s, p.free_gib_seconds) * p.gib_second
         + _over(requests, p.free_requests) / 1e6 * p.requests_per_million
+        + warm_instances(u, p)
     )
 
     versions = 4 + tenants  # platform secrets + one token per tenant

@@ -166,6 +166,29 @@ def for_each_function_keys(expression: str, functions: Mapping[str, Any]) -> lis
     return [key for key, fn in functions.items() if bool(fn.get(attribute)) != (negate == "!")]
 
 
+_INGRESS = re.compile(r'\$\{each\.value\.(\w+) \? "(\w+)" : "(\w+)"\}')
+
+
+def function_ingress(tf: Terraform) -> dict[str, str]:
+    """Each function's ingress_settings, keyed by entry point: the one function block's value is a
+    literal or ``each.value.<flag> ? "<if set>" : "<otherwise>"`` over local.functions."""
+    functions = tf.locals.get("functions", {})
+    found: dict[str, str] = {}
+    for name, body in tf.resources.get("google_cloudfunctions2_function", {}).items():
+        value = str(_first(body.get("service_config")).get("ingress_settings"))
+        match = _INGRESS.fullmatch(value)
+        for key in for_each_function_keys(str(body.get("for_each")), functions):
+            if match:
+                found[key] = match.group(2) if functions[key].get(match.group(1)) else match.group(3)
+            elif value.startswith("${"):
+                raise ValueError(
+                    f"google_cloudfunctions2_function.{name}: ingress {value!r} is not understood"
+                )
+            else:
+                found[key] = value
+    return found
+
+
 def _first(blocks: Any) -> dict[str, Any]:
     if isinstance(blocks, list):
         return blocks[0] if blocks else {}

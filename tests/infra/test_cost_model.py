@@ -3,7 +3,9 @@
 import re
 from pathlib import Path
 
-from tools.cost_model import DAYS, Prices, Usage, estimate, markdown
+import pytest
+
+from tools.cost_model import DAYS, WARM_INSTANCES, Prices, Usage, estimate, markdown, warm_instances
 from tools.infra_drift import Terraform
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
@@ -52,3 +54,13 @@ def test_the_load_balancer_costs_its_forwarding_rules_even_when_idle(tf: Terrafo
     idle = estimate(0)["Load balancer (public origin)"]
     assert idle == fixed
     assert estimate(10_000)["Load balancer (public origin)"] > idle
+
+
+def test_the_warm_instances_are_terraform_s_and_counted_every_second(tf: Terraform) -> None:
+    """terraform/variables.tf's default min_instances is the cost model's: api keeps one instance warm
+    (decision 0059), 1 vCPU and 0.5 GiB idle a whole month, even with no tenant."""
+    assert tf.variables["min_instances"]["default"] == WARM_INSTANCES
+    assert tf.locals["functions"]["api"]["cpu"] == "1" and tf.locals["functions"]["api"]["memory"] == "512Mi"
+    month = DAYS * 24 * 3600 * (Prices().idle_vcpu_second + 0.5 * Prices().idle_gib_second)
+    assert warm_instances() == pytest.approx(month) == pytest.approx(9.72)
+    assert estimate(0)["Cloud Run functions"] == pytest.approx(month)

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from tests.support.infra_drift import _evaluate
-from tools.infra_drift import FUNCTION_ENV, CodeModel, Terraform, drift, function_instances, main_targets
+from tools.infra_drift import (
+    FUNCTION_ENV,
+    CodeModel,
+    Terraform,
+    drift,
+    function_ingress,
+    function_instances,
+    main_targets,
+)
 
 
 def _with_locals(tf: Terraform, **changes: object) -> Terraform:
@@ -116,15 +124,22 @@ def test_a_removed_platform_secret_is_drift(code: CodeModel, tf: Terraform) -> N
     assert any("'session-signing-key'" in item for item in items)
 
 
-def test_public_and_private_function_blocks_differ_only_in_ingress(tf: Terraform) -> None:
-    blocks = tf.resources["google_cloudfunctions2_function"]
-    public, private = copy.deepcopy(blocks["public"]), copy.deepcopy(blocks["private"])
-    # The public functions take the internet's requests only through the load balancer (loadbalancer.tf).
-    assert public["service_config"][0].pop("ingress_settings") == "ALLOW_INTERNAL_AND_GCLB"
-    assert private["service_config"][0].pop("ingress_settings") == "ALLOW_INTERNAL_ONLY"
-    public.pop("for_each")
-    private.pop("for_each")
-    assert public == private
+def test_one_function_block_whose_ingress_follows_public(tf: Terraform) -> None:
+    """Every function is one block (functions.tf); a public one takes the internet's requests only
+    through the load balancer (loadbalancer.tf), the others internal traffic only."""
+    assert list(tf.resources["google_cloudfunctions2_function"]) == ["function"]
+    assert function_ingress(tf) == {
+        key: "ALLOW_INTERNAL_AND_GCLB" if fn["public"] else "ALLOW_INTERNAL_ONLY"
+        for key, fn in tf.locals["functions"].items()
+    }
+
+
+def test_an_ingress_the_check_cannot_read_is_refused(tf: Terraform) -> None:
+    resources = copy.deepcopy(tf.resources)
+    block = resources["google_cloudfunctions2_function"]["function"]
+    block["service_config"][0]["ingress_settings"] = "${var.ingress}"
+    with pytest.raises(ValueError, match="is not understood"):
+        function_ingress(dataclasses.replace(tf, resources=resources))
 
 
 def test_settings_env_holds_valid_production_values(tf: Terraform) -> None:

@@ -160,7 +160,7 @@ def _query_functions() -> dict[tuple[str, str], set[str]]:
 
 def _terraform_indexes(tf: Terraform) -> set[Index]:
     return {
-        (i["collection"], i["query_scope"], tuple((f["field_path"], f["order"]) for f in i["fields"]))
+        (i["collection"], i["query_scope"], tuple((path, order) for path, order in i["fields"]))
         for i in tf.locals["firestore_indexes"].values()
     }
 

@@ -12,7 +12,7 @@ import pytest
 
 from local.stack import INVOKERS, SCHEDULER_SERVICE_ACCOUNT, TASKS_SERVICE_ACCOUNT, TIMEOUTS_S
 from shared.topology import Target
-from tools.infra_drift import Terraform, for_each_function_keys
+from tools.infra_drift import Terraform, for_each_function_keys, function_ingress
 
 # The platform account each invoker binding names, and the local stack's stand-in for it.
 ACCOUNTS = {
@@ -77,9 +77,8 @@ def test_nothing_turns_cloud_runs_iam_check_off_or_opens_a_task_function(tf: Ter
         assert kind not in tf.resources
     for kind in ("google_cloud_run_service_iam_member", "google_cloudfunctions2_function_iam_member"):
         assert kind not in tf.resources
-    private = tf.resources["google_cloudfunctions2_function"]["private"]
-    assert set(for_each_function_keys(private["for_each"], tf.locals["functions"])) == task_functions(tf)
-    assert private["service_config"][0]["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
+    ingress = function_ingress(tf)
+    assert {key for key, value in ingress.items() if value == "ALLOW_INTERNAL_ONLY"} == task_functions(tf)
     project_roles = [
         g for _, g in _walk(tf.resources["google_project_iam_member"]) if g == "roles/run.invoker"
     ]
@@ -100,5 +99,5 @@ def test_the_local_front_ends_each_task_functions_requests_at_its_terraform_time
     assert {t.value: timeout for t, timeout in TIMEOUTS_S.items()} == {
         key: functions[key]["timeout"] for key in task_functions(tf)
     }
-    private = tf.resources["google_cloudfunctions2_function"]["private"]
-    assert private["service_config"][0]["timeout_seconds"] == "${each.value.timeout}"
+    block = tf.resources["google_cloudfunctions2_function"]["function"]
+    assert block["service_config"][0]["timeout_seconds"] == "${each.value.timeout}"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tests.support.infra_iam import PUBLIC_FUNCTIONS
-from tools.infra_drift import Terraform, for_each_function_keys
+from tools.infra_drift import Terraform, for_each_function_keys, function_ingress
 
 FUNCTIONS = {"oauth_callback", "notion_webhook", "plan", "execute_step", "deploy", "notify", "api"}
 FORBIDDEN = {"roles/owner", "roles/editor"}
@@ -258,8 +258,8 @@ def test_public_invokers_only_on_the_public_functions(tf: Terraform) -> None:
     assert console["role"] == "roles/storage.objectViewer"  # read, never write
     binding = tf.resources["google_cloud_run_v2_service_iam_member"]["public"]
     assert set(for_each_function_keys(binding["for_each"], tf.locals["functions"])) == PUBLIC_FUNCTIONS
-    public_block = tf.resources["google_cloudfunctions2_function"]["public"]
-    assert set(for_each_function_keys(public_block["for_each"], tf.locals["functions"])) == PUBLIC_FUNCTIONS
+    public = {key for key, value in function_ingress(tf).items() if value == "ALLOW_INTERNAL_AND_GCLB"}
+    assert public == PUBLIC_FUNCTIONS
 
 
 def test_invokers_are_granted_on_the_target_services(tf: Terraform) -> None:

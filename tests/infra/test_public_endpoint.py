@@ -35,7 +35,7 @@ from tests.support.load_balancer import (
     resolve,
     route,
 )
-from tools.infra_drift import Terraform, for_each_function_keys
+from tools.infra_drift import Terraform, for_each_function_keys, function_ingress
 
 
 def _router() -> Any:
@@ -306,10 +306,9 @@ def _keys(body: dict[str, Any], tf: Terraform) -> set[str]:
 
 
 def test_public_functions_are_reachable_only_through_the_load_balancer(tf: Terraform) -> None:
-    functions = tf.resources["google_cloudfunctions2_function"]
-    assert _keys(functions["public"], tf) == PUBLIC_FUNCTIONS
-    assert block(functions["public"]["service_config"])["ingress_settings"] == "ALLOW_INTERNAL_AND_GCLB"
-    assert block(functions["private"]["service_config"])["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
+    ingress = function_ingress(tf)
+    assert {key for key, value in ingress.items() if value == "ALLOW_INTERNAL_AND_GCLB"} == PUBLIC_FUNCTIONS
+    assert {value for key, value in ingress.items() if key not in PUBLIC_FUNCTIONS} == {"ALLOW_INTERNAL_ONLY"}
 
     neg = tf.resources["google_compute_region_network_endpoint_group"]["public"]
     assert _keys(neg, tf) == PUBLIC_FUNCTIONS

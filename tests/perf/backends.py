@@ -88,7 +88,6 @@ class Backends:
         self.tasks_admin = ""
         self.tenant_id = ""
         self.session_epoch = ""
-        self.notion_secret = ""  # the name of the bench tenant's Notion token's secret
         self.notion = f"http://127.0.0.1:{free_port()}"
         self.code = f"http://127.0.0.1:{free_port()}"
         self.model: ModelStandIn | None = None
@@ -117,7 +116,6 @@ class Backends:
         urllib.request.urlopen(_post(self.code + "/_sandbox/vercel/tokens", grant), timeout=5).close()
         self._queues()
         token_secret, vercel_secret = self._tenant()
-        self.notion_secret = token_secret
         secrets = {WEBHOOK_SECRET: TOKEN, SESSION_SECRET: SESSION_KEY}
         secrets[token_secret] = json.dumps({"access_token": NOTION_TOKEN})
         secrets[vercel_secret] = VERCEL_TOKEN
@@ -144,28 +142,29 @@ class Backends:
         }
 
     def floor_env(self) -> dict[str, str]:
-        """The floors' few settings (``tests/perf/floors.py``)."""
+        """The webhook floor's few settings (``tests/perf/floors.py``)."""
         return self.base_env | {
             "FLOOR_PROJECT": PROJECT,
             "FIRESTORE_EMULATOR_HOST": self.firestore,
             "FLOOR_TASKS_HOST": self.tasks,
             "FLOOR_TOKEN_SECRET": WEBHOOK_SECRET,
-            "FLOOR_SESSION_SECRET": SESSION_SECRET,
             "FLOOR_QUEUE": f"projects/{PROJECT}/locations/{REGION}/queues/floor",
-            "FLOOR_REGION": REGION,
-            "FLOOR_NOTION_URL": self.notion,
-            "FLOOR_NOTION_SECRET": self.notion_secret,
-            "FLOOR_DATA_SOURCE": DATA_SOURCE,
-            "FLOOR_PAGE": PAGE,
-            "FLOOR_VERCEL_URL": self.code + "/vercel",
             "FLOOR_SECRETS_FILE": str(self.workdir / "secrets.json"),
-            "FLOOR_VERCEL_SECRET": code_token_secret(self.tenant_id, Integration.VERCEL),
-            "FLOOR_MODEL_URL": self.model.url if self.model else "",
             "GOOGLE_APPLICATION_CREDENTIALS": str(self.workdir / "credentials.json"),
         }
 
-    def function_argv(self, target: str, source: Path, port: int) -> list[str]:
-        argv = [self.python, "-m", "functions_framework", "--target", target, "--source", str(source)]
+    def function_argv(self, target: str, source: Path, port: int, python: str = "") -> list[str]:
+        """functions-framework serving ``target`` of ``source`` on ``port``, run by ``python`` (by
+        default this benchmark's runtime interpreter)."""
+        argv = [
+            python or self.python,
+            "-m",
+            "functions_framework",
+            "--target",
+            target,
+            "--source",
+            str(source),
+        ]
         return [*argv, "--host", "127.0.0.1", "--port", str(port)]
 
     def _tasks_ready(self) -> bool:

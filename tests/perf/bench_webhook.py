@@ -47,7 +47,7 @@ from typing import NamedTuple
 from local.processes import free_port, http_answers
 from tests.perf.backends import FLOORS, ROOT, Backends, event_body, sign
 from tests.perf.procstat import group_cpu_s, machine_busy_s, own_cpu_s
-from tests.perf.stats import Estimate, median_ci, ratios, verdict
+from tests.perf.stats import Estimate, exit_status, median_ci, ratios, verdict
 
 P90_LIMIT_S = 0.100  # a rate is sustained when no request failed and p90 < this
 GOAL_P99_RATIO = 1.3
@@ -380,7 +380,7 @@ def main() -> int:
         f" max_rate={knees['notion_webhook'].rate:.1f} floor_max_rate={knees['floor'].rate:.1f}"
     )
     # A goal the interval says is missed fails the run; an inconclusive one is printed as such.
-    return 1 if verdict(headline.p99, GOAL_P99_RATIO) == "not met" else 0
+    return exit_status([verdict(headline.p99, GOAL_P99_RATIO)])
 
 
 if __name__ == "__main__":

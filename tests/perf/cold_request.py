@@ -1,18 +1,15 @@
 """Cold start as a person meets it: from a function's process start to its first answered request,
-against a floor process started the same way doing the same first request (``tests/perf/floors.py``).
+this tree's function against the same function of an earlier tree (the baseline), in one run.
 
-The functions run as they are deployed (functions-framework on the files ``make package`` ships)
-against the benchmarks' backends (``tests/perf/backends.py``). A round starts the target and its
-floor one after the other, in alternating order; a run's time counts from just before the process is
-started to the first request's 200, the client connecting as soon as the port takes connections
-(gunicorn binds after the import, so the wait for the import and the worker is in it). Functions
-run by ``backends.python`` (the runtime environment, for the benchmark). Each run's CPU time (user +
-system of its process group, read before the process is killed) is paired the same way: it shows the
-work a side did, which the machine's other load hardly moves, where the wall clock also shows waits.
-A floor loads at its start the client libraries the target preloads, as the target loads them (the
-collector paused: ``floors.py``). Every other round also runs the floor with pydantic loaded too
-(``PYDANTIC``): the target's ratio to that floor says how much of the ratio is pydantic's import.
-Rounds come in batches, another while the wall clock's interval straddles the goal (``measure``).
+The functions run as they are deployed (functions-framework on the files ``make package`` ships, by
+the interpreter of each tree's runtime environment) against the benchmarks' backends
+(``tests/perf/backends.py``). A round starts this tree's function and the baseline's one after the
+other, in alternating order; a run's time counts from just before the process is started to the
+first request's 200, the client connecting as soon as the port takes connections (gunicorn binds
+after the import, so the wait for the import and the worker is in it). Each run's CPU time (user +
+system of its process group, read before the process is killed) is kept beside it: the work a side
+did, which the machine's other load hardly moves. Rounds come in batches, another while the interval
+of the paired ratio (this tree over the baseline) straddles 1 (``measure``).
 """
 
 import http.client
@@ -28,43 +25,41 @@ from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 from local.processes import free_port
-from tests.perf.backends import FLOORS, PAGE, Backends, event_body, sign
+from tests.perf.backends import PAGE, Backends, event_body, sign
 from tests.perf.model_standin import DEPLOY_GOAL
-from tests.perf.procstat import group_cpu_s, group_maps
-from tests.perf.stats import LOOKS, Estimate, look_confidence, paired_estimate, paired_ratio, until_conclusive
-from tests.support.cold_paths import STILL_ON_PYDANTIC
+from tests.perf.procstat import group_cpu_s
+from tests.perf.stats import LOOKS, Estimate, look_confidence, paired_estimate, until_conclusive
 
-# The first request of each target and the floor doing the same work with the same client libraries
-# (``floors.py``): a signed webhook; an authenticated GET /runs; plan: a new run planned (its chosen
-# data source queried in the Notion sandbox, the model asked, the run written, its first step
-# enqueued); execute-step: that step (a page read in the sandbox, recorded, the next step enqueued);
-# notify: a new notification, delivered as a comment on a sandbox page; deploy: a run's approved step,
-# a Vercel preview created in the code sandbox (recorded, the next step enqueued).
-FLOOR_OF = {
-    "notion_webhook": "webhook",
-    "api": "runs",
-    "plan": "plan",
-    "execute_step": "step",
-    "deploy": "deployment",
-    "notify": "comment",
-}
+# The targets with a first request (``first_request``): a signed webhook; an authenticated GET /runs
+# (a console page's first data); plan: a new run planned (its chosen data source queried in the
+# Notion sandbox, the model asked, the run written, its first step enqueued); execute-step: that step
+# (a page read in the sandbox, recorded, the next step enqueued); notify: a new notification,
+# delivered as a comment on a sandbox page; deploy: a run's approved step, a Vercel preview created
+# in the code sandbox (recorded, the next step enqueued).
+COLD_TARGETS = ("notion_webhook", "api", "plan", "execute_step", "deploy", "notify")
 START_TIMEOUT_S = 60.0
-# What defining one pydantic model loads (pydantic.main, and pydantic.fields with pydantic.types and
-# annotated_types, which the first model class imports): the floors "+ pydantic".
-PYDANTIC = ("pydantic.main", "pydantic.fields")
+# A ratio this tree / baseline is "not slower" unless its whole interval is above this.
+NOT_SLOWER = 1.0
 
 Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers, body
 
 
+class Side(NamedTuple):
+    """One tree's functions: its staged source (``main.py`` at its top) and its runtime interpreter."""
+
+    name: str  # "current" or "baseline"
+    source: Path
+    python: str
+
+
 class ColdRow(NamedTuple):
     target: str
-    target_s: float  # median time to the first answer
-    floor_s: float
-    ratio: Estimate
-    target_cpu_s: float  # median CPU time of the process group until that answer
-    floor_cpu_s: float
-    cpu: Estimate  # the paired ratio of the CPU times
-    pydantic_ratio: float  # the paired ratio (median) to the floor with pydantic, every other round
+    current_s: float  # median time to the first answer
+    baseline_s: float
+    ratio: Estimate  # paired ratio current / baseline of the times to the first answer
+    current_max_s: float  # the slowest of this tree's runs
+    current_cpu_s: float  # median CPU time of the process group until that answer
+    baseline_cpu_s: float
 
 
 # The step of a prepared run that the cold request of each task function takes (``prepared_runs``)
@@ -74,7 +69,7 @@ FIRST_STEP = {"execute_step": 1, "deploy": 2}  # deploy: step 1 is the owner's a
 def first_request(
     target: str, backends: Backends, run_id: str = "", goal: str = "Bench the cold start"
 ) -> Request:
-    """The request a person (or the queue) first sends to ``target``; its floor gets the same.
+    """The request a person (or the queue) first sends to ``target``; both sides get the same.
     ``run_id``: the prepared run of execute-step or deploy (``prepared_runs``); a new run's for plan."""
     tenant = backends.tenant_id
     json_headers = {"Content-Type": "application/json"}
@@ -106,11 +101,11 @@ def first_request(
 class Warm:
     """A function process kept running to prepare what the measured requests need (not measured)."""
 
-    def __init__(self, backends: Backends, source: Path, target: str) -> None:
+    def __init__(self, backends: Backends, side: Side, target: str) -> None:
         self.port = free_port()
-        self.log = backends.group.log_dir / f"cold-prepare-{target}.log"
-        argv = backends.function_argv(target, source / "main.py", self.port)
-        env = backends.app_env() | {"PYTHONPATH": str(source)}
+        self.log = backends.group.log_dir / f"cold-prepare-{side.name}-{target}.log"
+        argv = backends.function_argv(target, side.source / "main.py", self.port, side.python)
+        env = backends.app_env() | {"PYTHONPATH": str(side.source)}
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(argv, env=env, cwd=backends.workdir, stdout=out, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
@@ -126,12 +121,12 @@ class Warm:
         self.proc.wait()
 
 
-def prepared_runs(backends: Backends, source: Path, target: str, count: int) -> list[str]:
-    """``count`` runs planned by a plan function (warm, not measured), each waiting for the step
-    ``target`` takes first: execute-step, a page read (step 1); deploy, a Vercel preview (step 2),
-    the approval planning put before it (step 1) asked by execute-step and given through api."""
+def prepared_runs(backends: Backends, side: Side, target: str, count: int) -> list[str]:
+    """``count`` runs planned by ``side``'s plan function (warm, not measured), each waiting for the
+    step ``target`` takes first: execute-step, a page read (step 1); deploy, a Vercel preview (step
+    2), the approval planning put before it (step 1) asked by execute-step and given through api."""
     deploy = target == "deploy"
-    warm = [Warm(backends, source, name) for name in ("plan", "execute_step", "api")[: 3 if deploy else 1]]
+    warm = [Warm(backends, side, name) for name in ("plan", "execute_step", "api")[: 3 if deploy else 1]]
     session = {"Authorization": f"Bearer {backends.session()}"}
     runs = []
     try:
@@ -199,8 +194,7 @@ def time_to_first_answer(
 ) -> Timed:
     """Seconds from starting ``argv`` to the 200 of ``request`` on ``port``, and the CPU seconds its
     process group used by then; the process is then killed. ``did``: the target whose answer must show
-    the work done (``DID_THE_WORK``), and which loads no pydantic by then if its cold path is off it
-    (``STILL_ON_PYDANTIC``)."""
+    the work done (``DID_THE_WORK``)."""
     with open(log, "ab") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -215,8 +209,6 @@ def time_to_first_answer(
             key, value = DID_THE_WORK[did]
             if json.loads(answer).get(key) != value:
                 raise RuntimeError(f"{did} did not do the work: {answer[:300]!r} (see {log})")
-        if did and not STILL_ON_PYDANTIC[did] and group_maps(proc.pid, "_pydantic_core"):
-            raise RuntimeError(f"{did} loaded pydantic by its first request's answer (decision 0045)")
         if cpu_s <= 0:
             raise RuntimeError(f"no CPU time read for the process group of {argv[0]} (see {log})")
         return Timed(elapsed, cpu_s)
@@ -225,92 +217,59 @@ def time_to_first_answer(
         proc.wait()
 
 
-# A round's runs, in turns: the target before its floor in half of the rounds, and before the floor
-# with pydantic in half of the rounds that have one (every other round).
-_ORDERS = (
-    ("target", "floor", "pydantic"),
-    ("floor", "target"),
-    ("pydantic", "target", "floor"),
-    ("floor", "target"),
-)
-
-
 def measure(
-    backends: Backends,
-    source: Path,
-    target: str,
-    libraries: tuple[str, ...],
-    rounds: int,
-    goal: float,
-    looks: int = LOOKS,
+    backends: Backends, current: Side, baseline: Side, target: str, rounds: int, looks: int = LOOKS
 ) -> ColdRow:
-    """Batches of ``rounds`` paired rounds of ``target`` (from the staged ``source``) and its floor,
-    which loads ``libraries`` (the target's client libraries) at its start, another batch while the
-    wall clock's interval straddles ``goal``, ``looks`` batches at most (``until_conclusive``; every
-    interval at ``look_confidence(looks)``)."""
-    app_env = backends.app_env() | {"PYTHONPATH": str(source)}
-    floor = FLOOR_OF[target]
-    logs = backends.group.log_dir
-    env = backends.floor_env()
-    floor_env = {
-        "floor": env | {"FLOOR_PRELOAD": ",".join(libraries)},
-        "pydantic": env | {"FLOOR_PRELOAD": ",".join((*libraries, *PYDANTIC))},
-    }
-    planned: Iterator[str] = iter(())
+    """Batches of ``rounds`` paired rounds of ``target`` from ``current`` and from ``baseline``, in
+    alternating order, another batch while the interval of the ratio current / baseline straddles
+    ``NOT_SLOWER``, ``looks`` batches at most (``until_conclusive``; every interval at
+    ``look_confidence(looks)``). Raises if either side's answer shows the work not done."""
+    sides = {side.name: side for side in (current, baseline)}
+    planned: dict[str, Iterator[str]] = {name: iter(()) for name in sides}
 
     def prepare(count: int) -> None:
-        # execute-step's and deploy's each run (the warm-up's too) takes a step of a run of its own
-        nonlocal planned
+        # execute-step's and deploy's each run (the warm-up's too) takes a step of a run of its own,
+        # planned by its own tree: a tree reads the runs its own code wrote
         if target in FIRST_STEP:
-            planned = iter(prepared_runs(backends, source, target, count))
+            for name, side in sides.items():
+                planned[name] = iter(prepared_runs(backends, side, target, count))
 
-    def run(kind: str) -> Timed:
-        port = free_port()
-        if kind == "target":
-            argv, env = backends.function_argv(target, source / "main.py", port), app_env
-        else:
-            argv, env = backends.function_argv(floor, FLOORS, port), floor_env[kind]
-        request = first_request(target, backends, next(planned, ""))
-        return time_to_first_answer(
-            argv,
-            env,
-            backends.workdir,
-            port,
-            request,
-            logs / f"cold-{target}-{kind}.log",
-            did=target if kind == "target" else "",
-        )
+    def run(name: str) -> Timed:
+        side, port = sides[name], free_port()
+        argv = backends.function_argv(target, side.source / "main.py", port, side.python)
+        env = backends.app_env() | {"PYTHONPATH": str(side.source)}
+        request = first_request(target, backends, next(planned[name], ""))
+        log = backends.group.log_dir / f"cold-{target}-{name}.log"
+        return time_to_first_answer(argv, env, backends.workdir, port, request, log, did=target)
 
-    prepare(2)
-    run("target")  # warm-up: bytecode written, the emulators' first requests served
-    run("floor")
-    runs: dict[str, list[Timed]] = {"target": [], "floor": [], "pydantic": []}  # run i of round i
+    prepare(1)
+    for name in sides:  # warm-up: bytecode written, the emulators' first requests served
+        run(name)
+    runs: dict[str, list[Timed]] = {name: [] for name in sides}  # run i of round i
 
     def batch() -> None:
-        done = len(runs["target"])
-        prepare(sum(len(_ORDERS[i % len(_ORDERS)]) for i in range(done, done + rounds)))
+        prepare(rounds)
+        done = len(runs[current.name])
         for i in range(done, done + rounds):
-            for kind in _ORDERS[i % len(_ORDERS)]:
-                runs[kind].append(run(kind))
+            order = (current.name, baseline.name) if i % 2 == 0 else (baseline.name, current.name)
+            for name in order:
+                runs[name].append(run(name))
 
     confidence = look_confidence(looks)
 
-    def times(field: str) -> dict[str, list[float]]:
-        return {kind: [getattr(r, field) for r in timed] for kind, timed in runs.items()}
+    def wall(name: str) -> list[float]:
+        return [r.wall_s for r in runs[name]]
 
-    def wall_estimate() -> Estimate:
-        wall = times("wall_s")
-        return paired_estimate(wall["target"], wall["floor"], confidence)
+    def estimate() -> Estimate:
+        return paired_estimate(wall(current.name), wall(baseline.name), confidence)
 
-    ratio = until_conclusive(batch, wall_estimate, goal, looks)
-    wall, cpu = times("wall_s"), times("cpu_s")
+    ratio = until_conclusive(batch, estimate, NOT_SLOWER, looks)
     return ColdRow(
         target,
-        statistics.median(wall["target"]),
-        statistics.median(wall["floor"]),
+        statistics.median(wall(current.name)),
+        statistics.median(wall(baseline.name)),
         ratio,
-        statistics.median(cpu["target"]),
-        statistics.median(cpu["floor"]),
-        paired_estimate(cpu["target"], cpu["floor"], confidence),
-        paired_ratio(wall["target"][::2], wall["pydantic"]),  # the rounds with a pydantic floor
+        max(wall(current.name)),
+        statistics.median(r.cpu_s for r in runs[current.name]),
+        statistics.median(r.cpu_s for r in runs[baseline.name]),
     )

@@ -116,3 +116,21 @@ def verdict_of_all(estimates: Sequence[Estimate], goal: float) -> str:
     if "not met" in verdicts:
         return "not met"
     return "met" if verdicts == {"met"} else "inconclusive"
+
+
+VERDICTS = ("met", "not met", "inconclusive", "not measured")
+
+
+def under(value: float, limit: float) -> str:
+    """Against a goal of ``< limit`` for one figure (no interval): "met" or "not met"."""
+    return "met" if value < limit else "not met"
+
+
+def exit_status(verdicts: Sequence[str]) -> int:
+    """The exit status of a benchmark that printed goals with these verdicts: 1 when one is "not
+    met", else 0 (an inconclusive or unmeasured goal is printed as such and fails nothing). A verdict
+    that is none of ``VERDICTS`` raises: a typo must not pass as met."""
+    unknown = [v for v in verdicts if v not in VERDICTS]
+    if unknown:
+        raise ValueError(f"verdicts must be among {VERDICTS}, not {unknown}")
+    return 1 if "not met" in verdicts else 0

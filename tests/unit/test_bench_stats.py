@@ -1,5 +1,5 @@
 """The benchmarks' shared statistics (tests/perf/stats.py): paired ratios, the median's bootstrap
-interval and the verdict against a goal; their CPU time read from /proc (tests/perf/procstat.py); the
+interval, the verdict against a goal and the exit status it gives (the cold-start guard's too); their CPU time read from /proc (tests/perf/procstat.py); the
 webhook bench's search of a handler's knee."""
 
 import random
@@ -8,15 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.perf.bench_coldstart import report
 from tests.perf.bench_webhook import next_rate
+from tests.perf.cold_request import ColdRow
 from tests.perf.procstat import TICK_S, group_cpu_s, group_maps, parse_stat
 from tests.perf.stats import (
     Estimate,
+    exit_status,
     look_confidence,
     median_ci,
     paired_estimate,
     paired_ratio,
     ratios,
+    under,
     until_conclusive,
     verdict,
     verdict_of_all,
@@ -201,3 +205,36 @@ def test_the_knee_search_stops_at_its_limit_or_below_the_lowest_rate() -> None:
     assert _knee(5000.0) == (3200.0, None, 6)  # 100, 200, ..., 3200 all held
     low, high, _ = _knee(3.0)
     assert low == 0.0 and high is not None and high < 10  # nothing held: no max_rate is made up
+
+
+def test_a_benchmark_exits_1_only_when_a_printed_goal_is_missed() -> None:
+    assert exit_status(["met", "met"]) == 0
+    assert exit_status(["met", "inconclusive", "not measured"]) == 0  # printed as such, not a miss
+    assert exit_status(["met", "not met"]) == 1
+    assert exit_status([]) == 0
+    with pytest.raises(ValueError, match="verdicts must be among"):
+        exit_status(["NOT met"])  # a verdict spelled otherwise cannot pass as met
+
+
+def test_a_figure_under_its_limit_meets_it_and_one_at_it_does_not() -> None:
+    assert under(0.99, 1.0) == "met"
+    assert under(1.0, 1.0) == "not met"
+
+
+def _cold(target: str, seconds: float, ratio: Estimate) -> ColdRow:
+    return ColdRow(target, seconds, seconds / ratio.median, ratio, seconds * 1.2, 0.4, 0.4)
+
+
+def test_the_cold_start_guard_fails_a_slow_answer_or_a_slower_tree(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    level, slower = Estimate(1.0, 0.9, 1.1, 11), Estimate(1.3, 1.1, 1.5, 11)
+    assert report([_cold("notion_webhook", 0.6, level), _cold("api", 0.7, level)], 1, "f" * 40) == 0
+    assert "RESULT notion_webhook_s=0.600 api_s=0.700 max_ratio=1.000" in capsys.readouterr().out
+    # the webhook's answer a person would wait for: over a second
+    assert report([_cold("notion_webhook", 1.2, level), _cold("api", 0.7, level)], 1, "f" * 40) == 1
+    # a console page's first data: 1.5 s or more
+    assert report([_cold("notion_webhook", 0.6, level), _cold("api", 1.5, level)], 1, "f" * 40) == 1
+    # a task function slower than before beyond the noise, though quick
+    assert report([_cold("notion_webhook", 0.6, level), _cold("plan", 0.9, slower)], 1, "f" * 40) == 1
+    assert "api's GET /runs cold < 1.5 s: not measured" in capsys.readouterr().out
