@@ -1,11 +1,9 @@
 """Typed settings, read from the environment (prefix ``NA_``) by pydantic-settings; the local profile
-is the default.
-
-Every field is listed with its meaning and bounds in docs/settings.md (generated from the fields here,
-:func:`documented`). Terraform sets production values as each function's environment; nothing here
-reads a secret, only secret names. A bad value is a ConfigError naming the variable and saying what to
-set, never echoing the value; the rules between settings are in :func:`_disagreements`
-(docs/decisions/0056-settings-read-by-pydantic-settings.md).
+is the default. Every field is listed with its meaning and bounds in docs/settings.md (generated
+from the fields here, :func:`documented`). Terraform sets production values as each function's
+environment; nothing here reads a secret, only secret names. A bad value is a ConfigError naming the
+variable and saying what to set, never echoing the value; the rules between settings are in
+:func:`_disagreements` (docs/decisions/0056-settings-read-by-pydantic-settings.md).
 """
 
 import os

@@ -1,11 +1,9 @@
 """Notion's API (version 2025-09-03) on notion-client: one client per instance, bound to a
-tenant's token per call (``with_token``).
-
-Errors become the project's kinds (:func:`convert`). notion-client's own retry is off: it sleeps
-inside the call. This adapter retries at most once, inline, only for a short wait
-(``max_inline_wait_s``): a 429/529 for any request, a 5xx or timeout for reads only; a longer wait is
-TransientError(retry_after_s), for a task scheduled later. Each connection's requests are paced
-(:class:`~shared.adapters.pacing.Pacer`, keyed by a hash of the token).
+tenant's token per call (``with_token``). Errors become the project's kinds (:func:`convert`).
+notion-client's own retry is off: it sleeps inside the call. This adapter retries at most once,
+inline, only for a short wait (``max_inline_wait_s``): a 429/529 for any request, a 5xx or timeout
+for reads only; a longer wait is TransientError(retry_after_s), for a task scheduled later. Each
+connection's requests are paced (:class:`~shared.adapters.pacing.Pacer`, keyed by a hash of the token).
 """
 
 import copy
