@@ -1,6 +1,6 @@
-"""The base of every pydantic model of ours."""
+"""The base of every pydantic model of ours, and of the checked records the domain stores and sends."""
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 
 class Schema(BaseModel):
@@ -12,3 +12,21 @@ class Schema(BaseModel):
     """
 
     model_config = ConfigDict(defer_build=True)
+
+
+class Record(Schema):
+    """A checked record (a task body, an event, a stored document): immutable, unknown fields refused.
+
+    A class that ignores unknown fields (a stored document a newer version may add to) says
+    ``model_config = ConfigDict(extra="ignore")``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def problems(error: ValidationError) -> list[tuple[str, str]]:
+    """Every problem ``error`` names, in order: the field it is about, dotted (``trigger.checks.0.to``;
+    ``(body)`` for the whole), and what is wrong with it, in pydantic's words."""
+    return [
+        (".".join(str(p) for p in e["loc"]) or "(body)", e["msg"].removeprefix("Value error, "))
+        for e in error.errors(include_url=False)
+    ]

@@ -13,7 +13,9 @@ from typing import Annotated, Any, NamedTuple
 from urllib.parse import unquote
 
 from msgspec import Meta
+from pydantic import Field
 
+from shared.domain.schema import Record
 from shared.domain.structs import Struct
 
 MAX_RULES = 20  # per data source
@@ -24,13 +26,13 @@ VALUE_TYPES = CHOICE_TYPES | TEXT_TYPES | {"checkbox"}
 AGENT_TYPES = frozenset({"people", "checkbox"})  # what assigned_to_agent may watch
 
 
-class PropertyCheck(Struct):
+class PropertyCheck(Record):
     """A value a page's property must have for its change to start a run (a trigger rule's ``to``, or
     the agent assigned): checked when planning, after one read of the page
     (:func:`holds`)."""
 
-    property_id: Annotated[str, Meta(min_length=1, max_length=200)]
-    type: Annotated[str, Meta(max_length=50)]
+    property_id: Annotated[str, Field(min_length=1, max_length=200)]
+    type: Annotated[str, Field(max_length=50)]
     to: str | bool | None = None
     agent: bool = False  # a people property holding the workspace's bot user
 

@@ -30,9 +30,8 @@ from typing import Any, NamedTuple, cast
 from local.processes import free_port
 from tests.perf.backends import FLOORS, PAGE, Backends, event_body, sign
 from tests.perf.model_standin import DEPLOY_GOAL
-from tests.perf.procstat import group_cpu_s, group_maps
+from tests.perf.procstat import group_cpu_s
 from tests.perf.stats import LOOKS, Estimate, look_confidence, paired_estimate, paired_ratio, until_conclusive
-from tests.support.cold_paths import STILL_ON_PYDANTIC
 
 # The first request of each target and the floor doing the same work with the same client libraries
 # (``floors.py``): a signed webhook; an authenticated GET /runs; plan: a new run planned (its chosen
@@ -199,8 +198,7 @@ def time_to_first_answer(
 ) -> Timed:
     """Seconds from starting ``argv`` to the 200 of ``request`` on ``port``, and the CPU seconds its
     process group used by then; the process is then killed. ``did``: the target whose answer must show
-    the work done (``DID_THE_WORK``), and which loads no pydantic by then if its cold path is off it
-    (``STILL_ON_PYDANTIC``)."""
+    the work done (``DID_THE_WORK``)."""
     with open(log, "ab") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -215,8 +213,6 @@ def time_to_first_answer(
             key, value = DID_THE_WORK[did]
             if json.loads(answer).get(key) != value:
                 raise RuntimeError(f"{did} did not do the work: {answer[:300]!r} (see {log})")
-        if did and not STILL_ON_PYDANTIC[did] and group_maps(proc.pid, "_pydantic_core"):
-            raise RuntimeError(f"{did} loaded pydantic by its first request's answer (decision 0045)")
         if cpu_s <= 0:
             raise RuntimeError(f"no CPU time read for the process group of {argv[0]} (see {log})")
         return Timed(elapsed, cpu_s)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import functions
 import shared
+from shared.domain.schema import problems
 from shared.domain.settings import TenantSettings
 from shared.domain.struct_models import Bridged, model_of
 from shared.domain.structs import Invalid, Refused, Struct, checks, problem
@@ -117,13 +118,13 @@ def test_a_task_body_round_trips_as_cloud_tasks_carries_it() -> None:
     ],
 )
 def test_a_step_task_off_its_rules_is_refused(body: dict[str, object]) -> None:
-    with pytest.raises(Invalid):
+    with pytest.raises(ValidationError):
         StepTask.model_validate(body)
 
 
 def test_a_property_check_takes_text_or_a_checkbox_value_but_no_number() -> None:
     assert PropertyCheck.model_validate({"property_id": "p", "type": "checkbox", "to": True}).to is True
-    with pytest.raises(Invalid):
+    with pytest.raises(ValidationError):
         PropertyCheck.model_validate({"property_id": "p", "type": "number", "to": 3})
 
 
@@ -136,17 +137,17 @@ def test_a_notify_task_drops_stale_links_however_it_is_made() -> None:
 
 
 def test_a_schedule_task_names_since_when_it_is_outside_the_catch_up() -> None:
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(ValidationError) as refused:
         ScheduleTask(since=WHEN)
-    assert problem(refused.value) == ("since", "needs a tick, and must be at most 6 hours before it")
+    assert problems(refused.value)[0] == ("since", "needs a tick, and must be at most 6 hours before it")
 
 
 @given(st.one_of(st.text(max_size=140), st.from_regex(r"\A_{2}[A-Za-z0-9_-]{0,10}_{2}\Z")))
 def test_a_task_id_is_what_is_run_id_accepts(value: str) -> None:
     try:
-        msgspec.convert(value, TaskId)
+        TypeAdapter(TaskId).validate_python(value)
         accepted = True
-    except msgspec.ValidationError:
+    except ValidationError:
         accepted = False
     assert accepted == is_run_id(value)
     assert not accepted or re.fullmatch(ID_PATTERN, value)
@@ -162,7 +163,7 @@ def test_every_struct_of_ours_derives_from_the_base() -> None:
             pending.append(sub)
             if sub.__module__.startswith(("shared.", "functions.")):
                 ours.append(sub)
-    assert {"PlanTask", "StepTask", "PropertyCheck", "NotionEvent"} <= {s.__name__ for s in ours}
+    assert {"NotionEvent"} <= {s.__name__ for s in ours}
     assert [s.__qualname__ for s in ours if not issubclass(s, Struct)] == []
 
 
