@@ -19,6 +19,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from shared import bootstrap, logs
 from shared.bootstrap import Container
+from shared.domain.schema import problems
 from shared.domain.structs import Struct, problem
 from shared.errors import AgentError, InvalidInput, PayloadTooLarge
 
@@ -146,10 +147,7 @@ def _problems(exc: "ValidationError | msgspec.ValidationError") -> list[dict[str
     if isinstance(exc, msgspec.ValidationError):  # msgspec stops at the first problem
         field, words = problem(exc)
         return [{"field": field, "problem": words}]
-    return [
-        {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["msg"]}
-        for err in exc.errors(include_url=False, include_input=False)
-    ]
+    return [{"field": field, "problem": words} for field, words in problems(exc)]
 
 
 def read_body(request: Request, limit: int) -> bytes:

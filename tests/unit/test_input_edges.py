@@ -12,13 +12,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from google.api_core import exceptions as gexc
 from google.cloud import secretmanager
+from pydantic import ValidationError
 
 from shared.adapters.secret_manager import SecretManagerSecrets
 from shared.config import WEBHOOK_EVENT_MAX_AGE_S, PlatformSecret, Settings
 from shared.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
 from shared.domain.notion_events import CLOCK_SKEW, NotionEvent, plan_task
+from shared.domain.schema import problems
 from shared.domain.settings import TenantSettings
-from shared.domain.structs import Invalid, problem
 from shared.domain.tasks.plan import EARLIEST_EVENT, LATEST_EVENT, Trigger
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.domain.tenants import Tenant
@@ -97,9 +98,9 @@ def test_an_event_from_before_notions_api_is_a_400_on_timestamp_and_stores_nothi
     """Not an overflow but a lost change: ``changed_before`` in 1970 would tell every run that
     claimed the page since then that it had read this change (``Trigger.seen_by``)."""
     i = intake()
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(ValidationError) as refused:
         ingest_webhook(*signed(when), i, now=NOW)
-    assert problem(refused.value)[0] == "timestamp" and untouched(i)
+    assert problems(refused.value)[0][0] == "timestamp" and untouched(i)
 
 
 def test_plausible_timestamps_still_coalesce_and_a_zoneless_one_is_utc() -> None:
