@@ -25,8 +25,12 @@ class Record(Schema):
 
 def problems(error: ValidationError) -> list[tuple[str, str]]:
     """Every problem ``error`` names, in order: the field it is about, dotted (``trigger.checks.0.to``;
-    ``(body)`` for the whole), and what is wrong with it, in pydantic's words."""
-    return [
-        (".".join(str(p) for p in e["loc"]) or "(body)", e["msg"].removeprefix("Value error, "))
-        for e in error.errors(include_url=False)
-    ]
+    ``(body)`` for the whole; a member of a tagged union by its tag, ``tool_intent.step``), and what is
+    wrong with it, in pydantic's words. A tag that names no member is a problem of the tag's field."""
+    found = []
+    for e in error.errors(include_url=False):
+        loc = [str(p) for p in e["loc"]]
+        if e["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc.append(str((e.get("ctx") or {}).get("discriminator", "")).strip("'"))
+        found.append((".".join(loc) or "(body)", e["msg"].removeprefix("Value error, ")))
+    return found
