@@ -34,15 +34,10 @@ class ValidPlan(Schema):
 
 
 def catalogue() -> str:
-    """The tool list as the model sees it: name, class, description, argument schema (its struct's
-    pydantic model's, so the same text as when the arguments were pydantic models)."""
-    from shared.domain.struct_models import model_of  # loads pydantic: only a plan's prompt needs it
-
+    """The tool list as the model sees it: name, class, description, argument schema."""
     lines = []
     for tool in REGISTRY.values():
-        schema = json.dumps(
-            model_of(tool.args).model_json_schema().get("properties", {}), separators=(",", ":")
-        )
+        schema = json.dumps(tool.args.model_json_schema().get("properties", {}), separators=(",", ":"))
         lines.append(f"- {tool.name} ({tool.effect.value}): {tool.description} args: {schema}")
     return "\n".join(lines)
 

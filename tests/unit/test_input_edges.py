@@ -168,6 +168,21 @@ def test_a_signed_event_holding_a_lone_surrogate_is_a_400_naming_its_field_and_s
     assert fakes.queue.tasks  # the same event without it is taken
 
 
+def test_a_400_names_every_problem_of_a_body(fakes: FakeContainer) -> None:
+    """Not only the first: the sender fixes them all at once (issue 54)."""
+    i = intake()
+    fakes.tenants, fakes.secrets = i.tenants, i.secrets
+    event = json.loads(signed(datetime.now(UTC).isoformat())[0])
+    event["entity"]["id"] = "\ud800"
+    event["attempt_number"] = 0
+    body, headers = signed_event(event)
+    answer = client("notion_webhook", fakes).post("/", data=body, headers=headers)
+    assert answer.status_code == 400 and answer.json is not None
+    assert [f["field"] for f in answer.json["fields"]] == ["entity.id", "attempt_number"]
+    assert answer.json["reason"] == "invalid field(s): entity.id, attempt_number"
+    assert not fakes.webhook_events.records and not fakes.queue.tasks
+
+
 # --- (a') a signed event older than the age events may have: a replay, or past Notion's retries ---
 
 MAX_AGE = timedelta(seconds=WEBHOOK_EVENT_MAX_AGE_S)
