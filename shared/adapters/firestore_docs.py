@@ -1,4 +1,4 @@
-"""What every Firestore adapter does to a document it reads before a struct checks it, and a lease
+"""What every Firestore adapter does to a document it reads before a model checks it, and a lease
 taken on a document by two tasks at once."""
 
 from datetime import datetime

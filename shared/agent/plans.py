@@ -1,7 +1,7 @@
 """The plan the model answers with, and its validation against the tool registry.
 
 Arguments travel as a JSON string (``args_json``) because a structured-output schema needs fixed
-properties; they are parsed and validated against each tool's argument struct here. Any problem is a
+properties; they are parsed and validated against each tool's argument model here. Any problem is a
 ModelFixableError whose compact text goes back to the model (the planner re-asks at most twice).
 """
 

@@ -6,6 +6,7 @@ used both to update that cache and to replay a log from scratch. It is pure and 
 logs, so replaying a finished run's log reproduces its cached final state exactly.
 """
 
+import functools
 import json
 import re
 from datetime import datetime
@@ -237,9 +238,12 @@ def _responded(s: RunState, e: HumanResponded) -> dict[str, Any]:
 def _held[M: (Pending, Waiting)](model: type[M], event: ToolIntent | HumanRequested) -> M:
     """What the state holds of ``event``: its fields ``model`` names, not validated again (the event
     was); the others at their defaults."""
-    return model.model_construct(
-        **{n: getattr(event, n) for n in model.model_fields if n in type(event).model_fields}
-    )
+    return model.model_construct(**{n: getattr(event, n) for n in _shared_fields(model, type(event))})
+
+
+@functools.cache
+def _shared_fields(model: type[Record], event: type[Record]) -> tuple[str, ...]:
+    return tuple(n for n in model.model_fields if n in event.model_fields)
 
 
 def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (one case per event kind)

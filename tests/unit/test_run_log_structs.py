@@ -84,7 +84,7 @@ def test_code_that_makes_an_event_off_its_rules_gets_the_same_refusal() -> None:
 
 def test_the_reducers_state_is_the_one_its_stored_document_reads_back() -> None:
     """``apply`` does not validate the states it makes again (``model_copy``): what it builds
-    must already be what a conversion gives (tuples, enums, structs), or a state read back from the
+    must already be what a conversion gives (tuples, enums, models), or a state read back from the
     run document would differ from the one folded."""
     state = fold(log())
     assert RunState.model_validate(state.model_dump(mode="json")) == state
