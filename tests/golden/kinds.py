@@ -10,30 +10,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from shared.domain import events as ev
 from shared.domain.agent_home import AgentHome, HomeDatabase
 from shared.domain.api_keys import ApiKey
 from shared.domain.code import CodeChange, DeployRequest, FileChange
 from shared.domain.connection import NotionTokens
 from shared.domain.dead_letters import DeadLetter
 from shared.domain.digest import Digest
-from shared.domain.events import (
-    ErrorKind,
-    ErrorRecorded,
-    HumanRequested,
-    HumanResponded,
-    ModelUsed,
-    PlannedStep,
-    Risk,
-    RunCancelled,
-    RunFinished,
-    RunPaused,
-    RunPlanned,
-    RunResumed,
-    RunStatus,
-    ToolIntent,
-    ToolResult,
-    event_of,
-)
 from shared.domain.notifications import NotificationRecord, NotificationStatus
 from shared.domain.runs import Pending, Run, RunState, Waiting
 from shared.domain.settings import TenantSettings
@@ -49,7 +32,7 @@ from shared.domain.triggers import AssignedToAgent, Mentioned, PageCreated, Prop
 
 AT = datetime(2026, 11, 26, 4, 30, 15, 123456, tzinfo=UTC)
 LATER = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
-STEP = PlannedStep(tool="read_page", args={"page_id": "p1"}, rationale="read it first")
+STEP = ev.PlannedStep(tool="read_page", args={"page_id": "p1"}, rationale="read it first")
 
 
 def _settings() -> TenantSettings:
@@ -114,21 +97,21 @@ def _tenant() -> Tenant:
     )
 
 
-_PLANNED = RunPlanned(
+_PLANNED = ev.RunPlanned(
     seq=1,
     at=AT,
     goal="Tidy the page",
     trigger="webhook",
     steps=[STEP],
     tools=["read_page", "update_page"],
-    risk=Risk.MEDIUM,
+    risk=ev.Risk.MEDIUM,
     on_reject="replan",
     prompt_version="v7",
     page_id="page-1",
     member=True,
     sources=["ds-1"],
 )
-_REQUESTED = HumanRequested(
+_REQUESTED = ev.HumanRequested(
     seq=5,
     at=AT,
     request_id="req-1",
@@ -143,10 +126,10 @@ _REQUESTED = HumanRequested(
 # Each stored kind: an example, how it is read (a stored dict to a model) and written (as stored).
 EVENTS: dict[str, Any] = {
     "run_planned": _PLANNED,
-    "run_planned_before_member": RunPlanned(
+    "run_planned_before_member": ev.RunPlanned(
         seq=1, at=AT, goal="Tidy the page", trigger="api", steps=[STEP], tools=["read_page"]
     ),
-    "tool_intent": ToolIntent(
+    "tool_intent": ev.ToolIntent(
         seq=2,
         at=AT,
         step=1,
@@ -156,23 +139,23 @@ EVENTS: dict[str, Any] = {
         args={"page_id": "p1"},
         attempt=2,
     ),
-    "tool_result": ToolResult(
+    "tool_result": ev.ToolResult(
         seq=3, at=AT, step=1, tool="read_page", args={"page_id": "p1"}, output={"text": "hi"}, reconciled=True
     ),
-    "error_recorded": ErrorRecorded(
-        seq=4, at=AT, step=2, error=ErrorKind.TRANSIENT, message="Notion said 503", retry_at=LATER
+    "error_recorded": ev.ErrorRecorded(
+        seq=4, at=AT, step=2, error=ev.ErrorKind.TRANSIENT, message="Notion said 503", retry_at=LATER
     ),
-    "error_recorded_before_retry_at": ErrorRecorded(
-        seq=4, at=AT, step=0, error=ErrorKind.MODEL_FIXABLE, message="bad args"
+    "error_recorded_before_retry_at": ev.ErrorRecorded(
+        seq=4, at=AT, step=0, error=ev.ErrorKind.MODEL_FIXABLE, message="bad args"
     ),
     "human_requested": _REQUESTED,
-    "human_requested_before_effects": HumanRequested(
+    "human_requested_before_effects": ev.HumanRequested(
         seq=5, at=AT, request_id="req-2", step=1, purpose="question", prompt="Which one?"
     ),
-    "human_responded": HumanResponded(
+    "human_responded": ev.HumanResponded(
         seq=6, at=AT, request_id="req-1", decision="approve", text="ok", via="link"
     ),
-    "model_used": ModelUsed(
+    "model_used": ev.ModelUsed(
         seq=7,
         at=AT,
         purpose="plan",
@@ -181,11 +164,11 @@ EVENTS: dict[str, Any] = {
         output_tokens=300,
         cost_usd=0.0021,
     ),
-    "run_paused": RunPaused(seq=8, at=AT),
-    "run_resumed": RunResumed(seq=9, at=AT),
-    "run_cancelled": RunCancelled(seq=10, at=AT, reason="not needed"),
-    "run_finished": RunFinished(
-        seq=11, at=AT, status=RunStatus.COMPLETED, summary="Done.", replanned_as="run-2"
+    "run_paused": ev.RunPaused(seq=8, at=AT),
+    "run_resumed": ev.RunResumed(seq=9, at=AT),
+    "run_cancelled": ev.RunCancelled(seq=10, at=AT, reason="not needed"),
+    "run_finished": ev.RunFinished(
+        seq=11, at=AT, status=ev.RunStatus.COMPLETED, summary="Done.", replanned_as="run-2"
     ),
 }
 
@@ -193,10 +176,10 @@ _STATE = RunState(
     goal="Tidy the page",
     trigger="webhook",
     page_id="page-1",
-    status=RunStatus.WAITING_FOR_HUMAN,
+    status=ev.RunStatus.WAITING_FOR_HUMAN,
     steps=(STEP,),
     tools=("read_page", "update_page"),
-    risk=Risk.HIGH,
+    risk=ev.Risk.HIGH,
     on_reject="replan",
     prompt_version="v7",
     cursor=2,
@@ -220,7 +203,7 @@ _STATE = RunState(
         effects=("write:page-1",),
         call={"page_id": "p1"},
     ),
-    resume_to=RunStatus.RUNNING,
+    resume_to=ev.RunStatus.RUNNING,
     consecutive_errors=1,
     last_error="Notion said 503",
     approved=("write:page-1",),
@@ -360,7 +343,7 @@ def kinds() -> dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]]:
     """Each fixture's name, its example and how a stored one is read."""
     found: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {}
     for name, event in EVENTS.items():
-        found[f"event.{name}"] = (event, event_of)
+        found[f"event.{name}"] = (event, ev.event_of)
     for name, task in TASKS.items():
         found[f"task.{name}"] = (task, _read(type(task)))
     for name, doc in DOCUMENTS.items():
