@@ -7,24 +7,21 @@ read. Anything unexpected is a 500 with an error id (the traceback goes to the l
 
 import logging
 import math
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-import msgspec
 from flask import Flask, Request, Response, current_app, has_app_context, json
+from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from shared import bootstrap, logs
 from shared.bootstrap import Container
-from shared.domain.structs import Struct, problem
+from shared.domain.schema import problems
 from shared.errors import AgentError, InvalidInput, PayloadTooLarge
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel, ValidationError
-
     from shared.domain.connection import SessionCookie
     from shared.ports import DeadLetterStore
 
@@ -92,10 +89,10 @@ def json_object(request: Request, reason: str = "the body must be a JSON object"
     return data
 
 
-def parse_json[T: "BaseModel | Struct"](request: Request, model: type[T]) -> T:
-    """The body as ``model``: pydantic's ValidationError or :data:`shared.domain.structs.Invalid`
-    (each a 400 naming the fields, :func:`handle`) when it is not one."""
-    return cast(T, model.model_validate(json_object(request)))
+def parse_json[T: BaseModel](request: Request, model: type[T]) -> T:
+    """The body as ``model``: pydantic's ValidationError (a 400 naming every field that is wrong,
+    :func:`handle`) when it is not one."""
+    return model.model_validate(json_object(request))
 
 
 def retry_count(request: Request) -> int:
@@ -114,14 +111,12 @@ class DeadLettered(Exception):
         self.letter_id, self.reason = letter_id, reason
 
 
-def parse_task[T: "BaseModel | Struct"](
-    request: Request, model: type[T], queue: str, letters: "DeadLetterStore"
-) -> T:
+def parse_task[T: BaseModel](request: Request, model: type[T], queue: str, letters: "DeadLetterStore") -> T:
     """The task's body as ``model``; one that is not JSON, too large or off the model raises
     :class:`DeadLettered` after it is kept in ``letters`` (shared.services.dead_letters)."""
     try:
         return parse_json(request, model)
-    except _invalid_errors() as exc:
+    except ValidationError as exc:
         reason = "invalid field(s): " + ", ".join(f["field"] for f in _problems(exc))
     except (InvalidInput, PayloadTooLarge) as exc:
         reason = exc.reason
@@ -132,24 +127,9 @@ def parse_task[T: "BaseModel | Struct"](
     raise DeadLettered(letter.letter_id, reason)
 
 
-def _invalid_errors() -> "tuple[type[msgspec.ValidationError] | type[ValidationError], ...]":
-    """What a model raises for data off its rules: msgspec's error, and pydantic's once something
-    loaded pydantic (a function that never did has no pydantic model to raise it, and loads none here)."""
-    core = sys.modules.get("pydantic_core")
-    if core is None:
-        return (msgspec.ValidationError,)
-    return (msgspec.ValidationError, cast("type[ValidationError]", core.ValidationError))
-
-
-def _problems(exc: "ValidationError | msgspec.ValidationError") -> list[dict[str, str]]:
-    """Each field ``exc`` found wrong (dotted, ``(body)`` for the whole) and its problem."""
-    if isinstance(exc, msgspec.ValidationError):  # msgspec stops at the first problem
-        field, words = problem(exc)
-        return [{"field": field, "problem": words}]
-    return [
-        {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["msg"]}
-        for err in exc.errors(include_url=False, include_input=False)
-    ]
+def _problems(exc: ValidationError) -> list[dict[str, str]]:
+    """Each field ``exc`` found wrong (dotted, ``(body)`` for the whole) and its problem: every one."""
+    return [{"field": field, "problem": words} for field, words in problems(exc)]
 
 
 def read_body(request: Request, limit: int) -> bytes:
@@ -173,7 +153,7 @@ def read_body(request: Request, limit: int) -> bytes:
     return body
 
 
-def _invalid(exc: "ValidationError | msgspec.ValidationError") -> Response:
+def _invalid(exc: ValidationError) -> Response:
     fields = _problems(exc)
     reason = "invalid field(s): " + ", ".join(f["field"] for f in fields)
     return reply({"error": "invalid_input", "reason": reason, "fields": fields}, 400)
@@ -231,7 +211,7 @@ def _answer(
             result = call(container_of())
         except DeadLettered as exc:  # kept: the queue must not retry it
             result = {"dead_letter": exc.letter_id, "reason": exc.reason}, 200
-        except _invalid_errors() as exc:
+        except ValidationError as exc:
             return _invalid(exc)
         except AgentError as exc:
             if exc.http_status >= 500:

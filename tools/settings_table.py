@@ -20,12 +20,11 @@ def table() -> str:
 
 def rules_table() -> str:
     """One row per field of each trigger rule model: the rule's kind, the field, its type, its meaning."""
-    from shared.domain.struct_models import model_of
     from shared.domain.triggers import RULE_MODELS
 
     rows = ["| rule `kind` | field | type | meaning |", "|---|---|---|---|"]
     for model in RULE_MODELS:
-        schema = model_of(model).model_json_schema()
+        schema = model.model_json_schema()
         kind = schema["properties"]["kind"]["const"]
         rows.append(f"| `{kind}` | | | {' '.join((model.__doc__ or '').split())} |")
         for name, prop in schema["properties"].items():

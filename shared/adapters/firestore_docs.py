@@ -1,4 +1,4 @@
-"""What every Firestore adapter does to a document it reads before a struct checks it, and a lease
+"""What every Firestore adapter does to a document it reads before a model checks it, and a lease
 taken on a document by two tasks at once."""
 
 from datetime import datetime
@@ -11,7 +11,7 @@ from shared.errors import TransientError
 
 def plain_times(doc: dict[str, Any] | None) -> dict[str, Any]:
     """``doc`` with each of its top-level timestamps as a plain datetime. Firestore gives them as its
-    own datetime subclass, which a struct (shared.domain.structs) takes only as a datetime."""
+    own datetime subclass, which a model would keep as it is."""
     return {
         k: datetime.fromisoformat(v.isoformat()) if isinstance(v, datetime) else v
         for k, v in (doc or {}).items()

@@ -14,12 +14,12 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
+from pydantic import ValidationError
 
 from shared.adapters.firestore_docs import plain_times, take_lease
 from shared.domain.events import ModelUsed, event_of
 from shared.domain.run_rows import KeptRow
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
-from shared.domain.structs import Invalid
 from shared.domain.tasks.plan import PlanTask, next_start
 from shared.errors import NotFound, TransientError
 
@@ -414,7 +414,7 @@ def _change(held: dict[str, Any]) -> PlanTask | None:
         return None
     try:
         return PlanTask.model_validate(data)
-    except Invalid:
+    except ValidationError:
         log.warning("a page's remembered change no longer validates; dropped")
         return None
 

@@ -1,7 +1,7 @@
 """The plan the model answers with, and its validation against the tool registry.
 
 Arguments travel as a JSON string (``args_json``) because a structured-output schema needs fixed
-properties; they are parsed and validated against each tool's argument struct here. Any problem is a
+properties; they are parsed and validated against each tool's argument model here. Any problem is a
 ModelFixableError whose compact text goes back to the model (the planner re-asks at most twice).
 """
 
@@ -36,16 +36,11 @@ class ValidPlan(Schema):
 
 @functools.cache
 def catalogue() -> str:
-    """The tool list as the model sees it: name, class, description, argument schema (its struct's
-    pydantic model's, so the same text as when the arguments were pydantic models). Made once per
+    """The tool list as the model sees it: name, class, description, argument schema. Made once per
     process: the registry is fixed, and making its schemas cost every plan prompt ~20 ms."""
-    from shared.domain.struct_models import model_of  # loads pydantic: only a plan's prompt needs it
-
     lines = []
     for tool in REGISTRY.values():
-        schema = json.dumps(
-            model_of(tool.args).model_json_schema().get("properties", {}), separators=(",", ":")
-        )
+        schema = json.dumps(tool.args.model_json_schema().get("properties", {}), separators=(",", ":"))
         lines.append(f"- {tool.name} ({tool.effect.value}): {tool.description} args: {schema}")
     return "\n".join(lines)
 

@@ -7,7 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from shared.domain.structs import Struct
+from pydantic import ConfigDict
+
+from shared.domain.schema import Record
 
 type JSON = dict[str, Any]
 type HomeKind = Literal["runs", "daily_plans", "tasks"]
@@ -69,17 +71,21 @@ def title_of(kind: HomeKind) -> str:
     return SCHEMAS[kind][0]
 
 
-class HomeDatabase(Struct, forbid_unknown_fields=False):
+class HomeDatabase(Record):
     """One database of the home: its id and its (one) data source's id."""
+
+    model_config = ConfigDict(extra="ignore")
 
     database_id: str
     data_source_id: str
     chosen: bool = False  # the owner's own database (Tasks only), never made nor recreated by us
 
 
-class AgentHome(Struct, forbid_unknown_fields=False):
+class AgentHome(Record):
     """``Tenant.home``: where the home is and the databases found or made there. ``claim`` and
     ``claim_until``: a ``POST /home`` under way (one at a time per tenant)."""
+
+    model_config = ConfigDict(extra="ignore")
 
     parent_page_id: str = ""
     runs: HomeDatabase | None = None
@@ -105,8 +111,10 @@ class HomeState(StrEnum):
     ABSENT = "absent"  # none stored
 
 
-class TasksChoice(Struct, forbid_unknown_fields=False):
+class TasksChoice(Record):
     """What ``tasks`` in ``POST /home`` asks: ``create`` ours, ``auto``, or the owner's data source."""
+
+    model_config = ConfigDict(extra="ignore")
 
     mode: Literal["create", "auto", "existing"]
     data_source_id: str = ""
@@ -130,8 +138,10 @@ def looks_like_tasks(data_source: JSON) -> bool:
     return "status" in kinds and "date" in kinds
 
 
-class PickerItem(Struct, forbid_unknown_fields=False):
+class PickerItem(Record):
     """One entry of ``GET /notion/pages``."""
+
+    model_config = ConfigDict(extra="ignore")
 
     id: str
     object: Literal["page", "data_source"]

@@ -6,12 +6,12 @@ the repository) before any request is made, each with a message a person can act
 
 import re
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from msgspec import Meta
+from pydantic import AfterValidator, Field, model_validator
 
 from shared.domain.code_names import check_project, check_repository
-from shared.domain.structs import Struct, checks
+from shared.domain.schema import Record
 
 MAX_PATH_CHARS = 300
 MAX_FILE_BYTES = 1_000_000  # utf-8 encoded
@@ -95,46 +95,38 @@ def check_not_blank(value: str) -> str:
     return value
 
 
-class FileChange(Struct):
+class FileChange(Record):
     """One file of a commit: its full new content (created or replaced). It is executable (mode
     100755) when ``executable`` says so or when the file it replaces was; otherwise a regular file."""
 
-    path: str
-    content: str
+    path: Annotated[str, AfterValidator(check_path)]
+    content: Annotated[str, AfterValidator(check_content)]
     executable: bool = False
 
-    _field_checks = checks(path=check_path, content=check_content)
 
-
-class CodeChange(Struct, kw_only=True):  # kw_only: its fields in their order, required or not
+class CodeChange(Record):  # its fields in their order, required or not
     """Files to commit on ``branch`` (created from ``base`` if missing) and the pull request into base.
 
     ``base`` empty means the repository's default branch.
     """
 
-    repository: str
-    base: str = ""
-    branch: str
-    title: Annotated[str, Meta(max_length=256)]
-    body: Annotated[str, Meta(max_length=60_000)] = ""
-    commit_message: Annotated[str, Meta(max_length=10_000)]
-    files: Annotated[list[FileChange], Meta(min_length=1, max_length=MAX_FILES)]
+    repository: Annotated[str, AfterValidator(check_repository)]
+    base: Annotated[str, AfterValidator(check_base)] = ""
+    branch: Annotated[str, AfterValidator(check_ref_name)]
+    title: Annotated[str, Field(max_length=256), AfterValidator(check_not_blank)]
+    body: Annotated[str, Field(max_length=60_000)] = ""
+    commit_message: Annotated[str, Field(max_length=10_000), AfterValidator(check_not_blank)]
+    files: Annotated[list[FileChange], Field(min_length=1, max_length=MAX_FILES)]
 
-    _field_checks = checks(
-        repository=check_repository,
-        base=check_base,
-        branch=check_ref_name,
-        title=check_not_blank,
-        commit_message=check_not_blank,
-    )
-
-    def _check(self) -> None:
+    @model_validator(mode="after")
+    def _own_branch_and_paths(self) -> Self:
         if self.base and self.base == self.branch:
             raise ValueError(f"branch {self.branch!r} is the base branch; a change needs its own branch")
         check_distinct_paths(f.path for f in self.files)
+        return self
 
 
-class PullRequest(Struct):
+class PullRequest(Record):
     """``state`` is GitHub's ``open`` or ``closed``, or ``merged`` for a closed one that was merged."""
 
     number: int
@@ -151,21 +143,19 @@ def check_key(value: str) -> str:
     return value
 
 
-class DeployRequest(Struct):
+class DeployRequest(Record):
     """Deploy ``ref`` of ``repository`` to the Vercel project. ``key`` is our idempotency key (e.g.
     ``run-1:4:1``), stored in the deployment's metadata so that a repeat finds the same deployment."""
 
-    project: str
-    repository: str
-    ref: str
+    project: Annotated[str, AfterValidator(check_project)]
+    repository: Annotated[str, AfterValidator(check_repository)]
+    ref: Annotated[str, AfterValidator(check_ref)]
     target: Literal["preview", "production"]
-    key: str
+    key: Annotated[str, AfterValidator(check_key)]
     team_id: str | None = None  # the Vercel team owning the project; None: the token's own account
 
-    _field_checks = checks(project=check_project, repository=check_repository, ref=check_ref, key=check_key)
 
-
-class Deployment(Struct):
+class Deployment(Record):
     """``state`` is Vercel's readyState (QUEUED, BUILDING, READY, ERROR, CANCELED, ...); ``target`` is
     ``preview`` or ``production``; ``url`` is https://<the deployment's host>."""
 

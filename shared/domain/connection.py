@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
+from pydantic import ConfigDict
+
 from shared.domain import signed_tokens
+from shared.domain.schema import Record
 from shared.domain.settings import TenantSettings
-from shared.domain.structs import Struct
 from shared.domain.tenants import Tenant, TenantStatus, same_address
 from shared.errors import InvalidInput, Unauthenticated
 
@@ -45,8 +47,10 @@ def new_connection_id() -> str:
     return secrets.token_hex(8)
 
 
-class NotionTokens(Struct, forbid_unknown_fields=False):
+class NotionTokens(Record):
     """What the tenant's token secret holds (as JSON); nothing of it ever goes to Firestore."""
+
+    model_config = ConfigDict(extra="ignore")
 
     access_token: str
     refresh_token: str | None = None

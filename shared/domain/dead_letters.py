@@ -5,14 +5,18 @@ import json
 import re
 from datetime import datetime, timedelta
 
-from shared.domain.structs import Struct
+from pydantic import ConfigDict
+
+from shared.domain.schema import Record
 
 RETENTION = timedelta(days=30)  # then Firestore's TTL removes it (terraform/firestore.tf)
 _TENANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-class DeadLetter(Struct, forbid_unknown_fields=False):
+class DeadLetter(Record):
     """``letter_id`` is the queue and the body's hash: a redelivery of the same body is the same letter."""
+
+    model_config = ConfigDict(extra="ignore")
 
     letter_id: str
     queue: str

@@ -10,9 +10,9 @@ import json
 import re
 from typing import Any
 
-import msgspec
+from pydantic import ConfigDict, Field
 
-from shared.domain.structs import Struct
+from shared.domain.schema import Record
 
 RECENT = 8  # events kept verbatim (compact JSON lines)
 NOTES = 4  # notable older lines kept in the rolling summary (errors, human decisions)
@@ -20,10 +20,14 @@ LINE_CHARS = 300
 _REF = re.compile(r"\$\{steps\.(\d+)(?:\.[A-Za-z0-9_]+)*\}")
 
 
-class Digest(Struct, forbid_unknown_fields=False):
+class Digest(Record):
+    """What the model sees of a run's older events: the recent ones verbatim, the rest counted."""
+
+    model_config = ConfigDict(extra="ignore")
+
     recent: tuple[str, ...] = ()
     older: int = 0
-    tool_counts: dict[str, int] = msgspec.field(default_factory=dict)
+    tool_counts: dict[str, int] = Field(default_factory=dict)
     errors: int = 0
     notes: tuple[str, ...] = ()
 

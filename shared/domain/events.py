@@ -5,16 +5,16 @@ by seq. Two writers extending the log from the same point collide on the same id
 wins: the engine's only concurrency control (docs/engine.md, "Storage and concurrency").
 """
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self, cast
+from typing import Annotated, Any, Literal
 
-import msgspec
-from msgspec import Meta
+from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
-from shared.domain.structs import Struct, convert
+from shared.domain.schema import Record
 
 
 class RunStatus(StrEnum):
@@ -41,67 +41,73 @@ class Risk(StrEnum):
     HIGH = "high"
 
 
-class PlannedStep(Struct, forbid_unknown_fields=False):
+class PlannedStep(Record):
+    model_config = ConfigDict(extra="ignore")
+
     tool: str
-    args: dict[str, Any] = msgspec.field(default_factory=dict)
+    args: dict[str, Any] = Field(default_factory=dict)
     rationale: str = ""
 
 
-_Step = Annotated[int, Meta(ge=1)]
-_StepOrPlanning = Annotated[int, Meta(ge=0)]  # 0: planning, not a step
+_Step = Annotated[int, Field(ge=1)]
+_StepOrPlanning = Annotated[int, Field(ge=0)]  # 0: planning, not a step
 
 
-class _Event(Struct, tag_field="kind", forbid_unknown_fields=False):
-    """An event of the log; a stored one also holds its tenant's and run's ids, which it ignores."""
+def _absent(value: object) -> bool:
+    """A field added after events were first stored, holding its default: left out of the stored
+    event, which so keeps the shape it had before the field (``exclude_if``)."""
+    return value is None or value is False or value in ((), [])
 
+
+class _Event(Record):
+    """An event of the log; a stored one also holds its tenant's and run's ids, which it ignores.
+    ``kind`` says which event it is (each kind's default, as the api's contract gives it)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: str
     seq: _Step
     at: datetime
 
-    _tag_has_default = True  # the api's contract gives each kind as a default
 
-    @property
-    def kind(self) -> str:
-        """The event's kind, as stored and sent: its tag."""
-        return str(self.__struct_config__.tag)
-
-
-class RunPlanned(_Event, tag="run_planned"):
+class RunPlanned(_Event):
     """The plan: fixed tools and steps. ``tools`` is the allow-list, decided here and never widened."""
 
+    kind: Literal["run_planned"] = "run_planned"
     goal: str
     trigger: str
     steps: list[PlannedStep]
-    tools: list[str] = msgspec.field(default_factory=list)
+    tools: list[str] = Field(default_factory=list)
     risk: Risk = Risk.LOW
     on_reject: Literal["end", "replan"] = "end"
     prompt_version: str = ""
     page_id: str | None = None
     # Started by a member, not the owner: reads beyond ``sources``, the trigger page and the run's own
     # pages need the owner's approval (shared.agent.authority). Left out when False, as before it.
-    member: bool = False
-    sources: list[str] = msgspec.field(default_factory=list)
-
-    _omit_defaults = frozenset({"member", "sources"})
+    member: bool = Field(False, exclude_if=_absent)
+    sources: list[str] = Field(default_factory=list, exclude_if=_absent)
 
 
-class ToolIntent(_Event, tag="tool_intent"):
+class ToolIntent(_Event):
     """About to cause a side effect identified by ``key`` (``<tenant tag>-run:step:call``, or ``run:step:call`` if written before keys named the tenant); held until ``lease_until``."""
 
+    kind: Literal["tool_intent"] = "tool_intent"
     step: _Step
     tool: str
     key: str
     lease_until: datetime
-    args: dict[str, Any] = msgspec.field(default_factory=dict)
-    attempt: Annotated[int, Meta(ge=1)] = 1
+    args: dict[str, Any] = Field(default_factory=dict)
+    attempt: Annotated[int, Field(ge=1)] = 1
 
 
-class ToolResult(_Event, tag="tool_result"):
+class ToolResult(_Event):
     """A step's outcome; the cursor moves past ``step`` in the same write."""
 
+    kind: Literal["tool_result"] = "tool_result"
     step: _Step
     tool: str
-    args: dict[str, Any] = msgspec.field(default_factory=dict)
-    output: dict[str, Any] = msgspec.field(default_factory=dict)
+    args: dict[str, Any] = Field(default_factory=dict)
+    output: dict[str, Any] = Field(default_factory=dict)
     reconciled: bool = False
 
 
@@ -111,7 +117,7 @@ class ErrorKind(StrEnum):
     PERMANENT = "permanent"
 
 
-class ErrorRecorded(_Event, tag="error_recorded"):
+class ErrorRecorded(_Event):
     """A compacted error (one line a model or a person can read), tied to the step that hit it.
 
     ``retry_at``: a transient error with a long Retry-After, whose step was re-enqueued for then; the
@@ -119,14 +125,13 @@ class ErrorRecorded(_Event, tag="error_recorded"):
     the step back). Absent from errors without one, as from every error logged before the field.
     """
 
+    kind: Literal["error_recorded"] = "error_recorded"
     step: _StepOrPlanning
     error: ErrorKind
-    message: Annotated[str, Meta(max_length=500)]
+    message: Annotated[str, Field(max_length=500)]
     # Left out when there is none: such events are stored, and shown to the model (digest.line),
     # exactly as before the field.
-    retry_at: datetime | None = None
-
-    _omit_defaults = frozenset({"retry_at"})
+    retry_at: datetime | None = Field(None, exclude_if=_absent)
 
 
 # The prompts of the limit stops that are budgets: planning's (it stops only for a budget) and
@@ -143,16 +148,17 @@ def with_budget(data: Any) -> Any:
     return data
 
 
-_Prompt = Annotated[str, Meta(max_length=2000)]
+_Prompt = Annotated[str, Field(max_length=2000)]
 # A request's text: an effect shown whole (shared.agent.authority), within a notification's text.
 REQUEST_CHARS = 20_000
-_Request = Annotated[str, Meta(max_length=REQUEST_CHARS)]
+_Request = Annotated[str, Field(max_length=REQUEST_CHARS)]
 
 
-class HumanRequested(_Event, tag="human_requested"):
+class HumanRequested(_Event):
     """The run waits for a person: an approval, a question, or a limit that needs a decision.
     ``budget``: the limit is a budget, and approving it grants the run one more run budget."""
 
+    kind: Literal["human_requested"] = "human_requested"
     request_id: str
     step: _StepOrPlanning
     purpose: Literal["approval", "question", "limit"]
@@ -160,56 +166,61 @@ class HumanRequested(_Event, tag="human_requested"):
     budget: bool = False
     # The effects an approval lets happen (shared.domain.authority.effect_digest); only the owner may
     # approve a request that names any (a session or the emailed link, never an API key).
-    effects: tuple[str, ...] = ()
+    effects: tuple[str, ...] = Field((), exclude_if=_absent)
     # An effect's request: the step's resolved arguments, which run as they are once approved.
-    call: dict[str, Any] | None = None
+    call: dict[str, Any] | None = Field(None, exclude_if=_absent)
 
-    _omit_defaults = frozenset({"effects", "call"})
-
+    @model_validator(mode="before")
     @classmethod
-    def model_validate(cls, data: Any) -> Self:
-        return super().model_validate(with_budget(data))
+    def _budget_of_old(cls, data: Any) -> Any:
+        return with_budget(data)
 
 
-class HumanResponded(_Event, tag="human_responded"):
+class HumanResponded(_Event):
+    kind: Literal["human_responded"] = "human_responded"
     request_id: str
     decision: Literal["approve", "reject", "answer"]
     text: _Prompt = ""
     via: Literal["link", "session", "key", "notion"] = "session"
 
 
-_Count = Annotated[int, Meta(ge=0)]
+_Count = Annotated[int, Field(ge=0)]
 
 
-class ModelUsed(_Event, tag="model_used"):
+class ModelUsed(_Event):
     """Tokens and cost of one model call (also the append-only ledger of a tenant's spend)."""
 
+    kind: Literal["model_used"] = "model_used"
     purpose: str
     model: str
     input_tokens: _Count
     output_tokens: _Count
-    cost_usd: Annotated[float, Meta(ge=0)]
+    cost_usd: Annotated[float, Field(ge=0)]
 
 
-class RunPaused(_Event, tag="run_paused"):
-    pass
+class RunPaused(_Event):
+    kind: Literal["run_paused"] = "run_paused"
 
 
-class RunResumed(_Event, tag="run_resumed"):
-    pass
+class RunResumed(_Event):
+    kind: Literal["run_resumed"] = "run_resumed"
 
 
-class RunCancelled(_Event, tag="run_cancelled"):
+class RunCancelled(_Event):
+    kind: Literal["run_cancelled"] = "run_cancelled"
     reason: str = ""
 
 
-class RunFinished(_Event, tag="run_finished"):
+class RunFinished(_Event):
+    kind: Literal["run_finished"] = "run_finished"
     status: RunStatus
     summary: str
-    replanned_as: Annotated[str, Meta(max_length=200)] | None = None  # rejected, and planned anew as this run
+    replanned_as: Annotated[str, Field(max_length=200)] | None = (
+        None  # rejected, and planned anew as this run
+    )
 
 
-RunEvent = (
+RunEvent = Annotated[
     RunPlanned
     | ToolIntent
     | ToolResult
@@ -220,13 +231,18 @@ RunEvent = (
     | RunPaused
     | RunResumed
     | RunCancelled
-    | RunFinished
-)  # tagged by ``kind``
+    | RunFinished,
+    Field(discriminator="kind"),
+]
 
 
 def event_of(data: Mapping[str, Any]) -> RunEvent:
-    """A stored or sent event (``kind`` names which) as its struct, or :data:`Invalid`; a limit's
+    """A stored or sent event (``kind`` names which) as its model, or a ValidationError; a limit's
     request from before ``budget`` gets it from its prompt (:func:`with_budget`)."""
-    if data.get("kind") == "human_requested":
-        data = with_budget(data)
-    return cast(RunEvent, convert(data, RunEvent))
+    return _events().validate_python(data)
+
+
+@functools.cache
+def _events() -> TypeAdapter[RunEvent]:
+    """The union's validator, built on first use (as every model's is: shared.domain.schema)."""
+    return TypeAdapter(RunEvent)

@@ -14,7 +14,9 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from shared.domain.structs import Struct
+from pydantic import ConfigDict
+
+from shared.domain.schema import Record
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, tenant_tag
 
@@ -113,7 +115,9 @@ class Claimed(NamedTuple):
     where: str = ""  # RETAKEN: where in that channel it went (NotificationRecord.where)
 
 
-class NotificationRecord(Struct, forbid_unknown_fields=False):
+class NotificationRecord(Record):
+    model_config = ConfigDict(extra="ignore")
+
     notification_id: str
     subject: str
     text: str

@@ -11,11 +11,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, NamedTuple
 
-import msgspec
-from msgspec import Meta
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
 
 from shared.domain.ids import id_problem
-from shared.domain.structs import Refused, Struct
+from shared.domain.schema import Record
 from shared.domain.tasks.plan import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
 from shared.domain.triggers import PropertyCheck, rule_verdict, rules_for
@@ -30,8 +29,6 @@ EVENT_TYPES = frozenset(
         "data_source.content_updated",
     }
 )
-# An id that names a document: these characters, and a document id Firestore accepts (``_check``).
-EventId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,100}$")]
 # Notion's verification tokens are short ASCII ("secret_..."); anything else is refused before it is
 # stored, and it could not be pasted back into Notion's Verify dialog anyway.
 _VERIFICATION_TOKEN = re.compile(r"[!-~]{1,500}")
@@ -51,12 +48,31 @@ def signature_valid(verification_token: str, body: bytes, header: str | None) ->
     return hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace"))
 
 
-_Id = Annotated[str, Meta(max_length=100)]
-_Type = Annotated[str, Meta(max_length=50)]
+def _text(value: object) -> object:
+    """``value``, unless it is a string that is not text: JSON's ``\\ud800`` escapes carry what no
+    store or log can encode (checked before pydantic's own refusal, to say so)."""
+    if isinstance(value, str) and _NOT_TEXT.search(value):
+        raise ValueError(
+            "must be text: it holds a lone surrogate (\\ud800 to \\udfff) or a control character"
+        )
+    return value
 
 
-class _Model(Struct, forbid_unknown_fields=False):  # what Notion adds to its events is ignored
-    pass
+def _document_id(value: str) -> str:
+    """``value``, if Firestore accepts it as a document id."""
+    if problem := id_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+# An id that names a document: these characters, and a document id Firestore accepts.
+EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,100}$"), AfterValidator(_document_id)]
+_Id = Annotated[str, Field(max_length=100), BeforeValidator(_text)]
+_Type = Annotated[str, Field(max_length=50), BeforeValidator(_text)]
+
+
+class _Model(Record):
+    model_config = ConfigDict(extra="ignore")  # what Notion adds to its events is ignored
 
 
 class Ref(_Model):
@@ -75,7 +91,8 @@ class EventData(_Model):
     page_id: _Id | None = None
     # page.properties_updated: the ids of the properties that changed (what trigger rules match on)
     updated_properties: (
-        Annotated[list[Annotated[str, Meta(max_length=200)]], Meta(max_length=1000)] | None
+        Annotated[list[Annotated[str, Field(max_length=200), BeforeValidator(_text)]], Field(max_length=1000)]
+        | None
     ) = None
 
 
@@ -83,42 +100,22 @@ class NotionEvent(_Model):
     """One webhook event of a known type (unknown types are acknowledged before this is parsed)."""
 
     id: EventId  # names its record, tenants/{t}/events/{id}
-    type: Annotated[str, Meta(max_length=100)]
+    type: Annotated[str, Field(max_length=100), BeforeValidator(_text)]
     timestamp: datetime  # Notion's, in UTC (one without a zone is read so); see timestamp_problem too
     workspace_id: EventId  # names its route, workspaces/{id}
     entity: Ref
-    authors: Annotated[list[Ref], Meta(max_length=1000)] = msgspec.field(default_factory=list)
-    data: EventData = msgspec.field(default_factory=EventData)
-    attempt_number: Annotated[int, Meta(ge=1)] = 1
+    authors: Annotated[list[Ref], Field(max_length=1000)] = Field(default_factory=list)
+    data: EventData = Field(default_factory=EventData)
+    attempt_number: Annotated[int, Field(ge=1, strict=True)] = 1
 
-    def _check(self) -> None:
-        for field in ("id", "workspace_id"):
-            if problem := id_problem(getattr(self, field)):
-                raise Refused(field, problem)
-        for field, value in self._texts():
-            if _NOT_TEXT.search(value):  # JSON's \ud800 escapes carry what no store or log can encode
-                raise Refused(
-                    field,
-                    "must be text: it holds a lone surrogate (\\ud800 to \\udfff) or a control character",
-                )
-        if self.timestamp.tzinfo is None:
-            self._normalize("timestamp", self.timestamp.replace(tzinfo=UTC))
-        if self.timestamp < EARLIEST_EVENT:
-            raise Refused("timestamp", f"is before {EARLIEST_EVENT:%Y-%m-%d}: not a real change time")
-
-    def _texts(self) -> list[tuple[str, str]]:
-        """Every other string of the event, named as a 400 names it (authors and properties by index)."""
-        parent = self.data.parent or Parent()
-        texts = [("type", self.type), ("entity.id", self.entity.id), ("entity.type", self.entity.type)]
-        for i, author in enumerate(self.authors):
-            texts += [(f"authors.{i}.id", author.id), (f"authors.{i}.type", author.type)]
-        for name in ("id", "type", "data_source_id"):
-            texts.append((f"data.parent.{name}", getattr(parent, name) or ""))
-        texts.append(("data.page_id", self.data.page_id or ""))
-        texts += [
-            (f"data.updated_properties.{i}", p) for i, p in enumerate(self.data.updated_properties or ())
-        ]
-        return texts
+    @field_validator("timestamp")
+    @classmethod
+    def _a_real_change_time(cls, timestamp: datetime) -> datetime:
+        if timestamp.tzinfo is None:
+            timestamp = timestamp.replace(tzinfo=UTC)
+        if timestamp < EARLIEST_EVENT:
+            raise ValueError(f"is before {EARLIEST_EVENT:%Y-%m-%d}: not a real change time")
+        return timestamp
 
 
 def timestamp_problem(event: NotionEvent, now: datetime) -> str | None:

@@ -6,13 +6,14 @@ used both to update that cache and to replay a log from scratch. It is pure and 
 logs, so replaying a finished run's log reproduces its cached final state exactly.
 """
 
+import functools
 import json
 import re
 from datetime import datetime
 from functools import reduce
-from typing import Any, Self
+from typing import Any
 
-import msgspec
+from pydantic import ConfigDict, Field, model_validator
 
 from shared.domain import authority
 from shared.domain import digest as memory
@@ -35,7 +36,7 @@ from shared.domain.events import (
     ToolResult,
     with_budget,
 )
-from shared.domain.structs import Struct, trusting
+from shared.domain.schema import Record
 from shared.errors import InvalidInput
 
 __all__ = ["PlannedStep", "Run", "RunEvent", "RunState", "RunStatus", "apply", "fold"]
@@ -47,8 +48,10 @@ PAGE_VALUE_CHARS = 200  # last_page: each property value (its JSON text, when no
 PAGE_PROPERTIES = 30  # last_page: properties kept
 
 
-class Pending(Struct, forbid_unknown_fields=False):
+class Pending(Record):
     """An intent whose result is not recorded yet; ``released``: its holder gave up (an error)."""
+
+    model_config = ConfigDict(extra="ignore")
 
     step: int
     tool: str
@@ -59,8 +62,10 @@ class Pending(Struct, forbid_unknown_fields=False):
     released: bool = False
 
 
-class Waiting(Struct, forbid_unknown_fields=False):
+class Waiting(Record):
     """The request the run waits for (see :class:`HumanRequested`)."""
+
+    model_config = ConfigDict(extra="ignore")
 
     request_id: str
     purpose: str
@@ -70,14 +75,17 @@ class Waiting(Struct, forbid_unknown_fields=False):
     effects: tuple[str, ...] = ()  # what approving it lets happen (HumanRequested.effects)
     call: dict[str, Any] | None = None  # HumanRequested.call
 
+    @model_validator(mode="before")
     @classmethod
-    def model_validate(cls, data: Any) -> Self:
-        return super().model_validate(with_budget(data))
+    def _budget_of_old(cls, data: Any) -> Any:
+        return with_budget(data)
 
 
-class RunState(Struct, forbid_unknown_fields=False):
+class RunState(Record):
     """What a run's log implies; the run document caches exactly this. Fields it no longer has, in a
     document stored before, are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
 
     goal: str = ""
     trigger: str = ""
@@ -101,9 +109,7 @@ class RunState(Struct, forbid_unknown_fields=False):
     consecutive_errors: int = 0
     last_error: str = ""
     approved: tuple[str, ...] = ()  # effects the owner approved (shared.domain.authority)
-    granted: dict[str, dict[str, Any]] = msgspec.field(
-        default_factory=dict
-    )  # step -> the call approved for it
+    granted: dict[str, dict[str, Any]] = Field(default_factory=dict)  # step -> the call approved for it
     created_pages: tuple[str, ...] = ()  # pages the run created: its own, like the trigger page
     member: bool = False  # RunPlanned.member: a member's run, whose reads stay within reach
     sources: tuple[str, ...] = ()  # RunPlanned.sources: data sources a member's run may query
@@ -116,18 +122,10 @@ class RunState(Struct, forbid_unknown_fields=False):
     budget_grants: int = 0
     cost_usd: float = 0.0
     tokens: int = 0
-    outputs: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     keep_outputs: tuple[int, ...] = ()
-    last_page: dict[str, Any] = msgspec.field(default_factory=dict)  # the latest read_page, clipped (context)
-    digest: memory.Digest = msgspec.field(default_factory=memory.Digest)
-
-    @classmethod
-    def model_validate(cls, data: Any) -> Self:
-        """A stored state; a limit's request it waits for, from before ``budget``, gets it from its
-        prompt (:func:`with_budget`)."""
-        if isinstance(data, dict) and isinstance(data.get("waiting"), dict):
-            data = data | {"waiting": with_budget(data["waiting"])}
-        return super().model_validate(data)
+    last_page: dict[str, Any] = Field(default_factory=dict)  # the latest read_page, clipped (context)
+    digest: memory.Digest = Field(default_factory=memory.Digest)
 
     def current_step(self) -> PlannedStep:
         return self.steps[self.cursor - 1]
@@ -237,31 +235,29 @@ def _responded(s: RunState, e: HumanResponded) -> dict[str, Any]:
     return changes
 
 
+def _held[M: (Pending, Waiting)](model: type[M], event: ToolIntent | HumanRequested) -> M:
+    """What the state holds of ``event``: its fields ``model`` names, not validated again (the event
+    was); the others at their defaults."""
+    return model.model_construct(**{n: getattr(event, n) for n in _shared_fields(model, type(event))})
+
+
+@functools.cache
+def _shared_fields(model: type[Record], event: type[Record]) -> tuple[str, ...]:
+    return tuple(n for n in model.model_fields if n in event.model_fields)
+
+
 def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (one case per event kind)
     match event:
         case RunPlanned():
             return _planned(event)
         case ToolIntent():
-            pending = Pending(
-                **event.model_dump(include={"step", "tool", "args", "key", "attempt"}),
-                lease_until=event.lease_until,
-            )
-            return {"pending": pending}
+            return {"pending": _held(Pending, event)}
         case ToolResult():
             return _result(s, event)
         case ErrorRecorded():
             return _error(s, event)
         case HumanRequested():
-            waiting = Waiting(
-                request_id=event.request_id,
-                purpose=event.purpose,
-                prompt=event.prompt,
-                step=event.step,
-                budget=event.budget,
-                effects=event.effects,
-                call=event.call,
-            )
-            return {"status": RunStatus.WAITING_FOR_HUMAN, "waiting": waiting}
+            return {"status": RunStatus.WAITING_FOR_HUMAN, "waiting": _held(Waiting, event)}
         case HumanResponded():
             return _responded(s, event)
         case ModelUsed():
@@ -285,22 +281,22 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (
 
 def apply(state: RunState, event: RunEvent) -> RunState:
     """One transition. Events must arrive in sequence: a gap or repeat is a corrupt log. Made from a
-    checked state and event, the new state is not converted again (``trusting``)."""
+    checked state and event, the new state is not validated again (``model_copy``, and
+    ``model_construct`` for what it holds)."""
     if event.seq != state.last_seq + 1:
         raise InvalidInput(f"event {event.seq} does not follow {state.last_seq}")
-    with trusting():
-        changes = _changes(state, event) | {"last_seq": event.seq}
-        if event.seq == 1:
-            changes["started_at"] = event.at
-        changes["digest"] = memory.roll(state.digest, event)
-        return state.model_copy(update=changes)
+    changes = _changes(state, event) | {"last_seq": event.seq}
+    if event.seq == 1:
+        changes["started_at"] = event.at
+    changes["digest"] = memory.roll(state.digest, event)
+    return state.model_copy(update=changes)
 
 
 def fold(events: list[RunEvent], start: RunState | None = None) -> RunState:
     return reduce(apply, events, start or RunState())
 
 
-class Run(Struct):
+class Run(Record):
     """A run as stored: identity, timestamps and the cached state."""
 
     tenant_id: str

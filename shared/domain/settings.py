@@ -10,10 +10,9 @@ What an owner may send now is checked strictly by
 import math
 from typing import Annotated, Literal
 
-import msgspec
-from msgspec import Meta
+from pydantic import Field, ValidationInfo, field_validator
 
-from shared.domain.structs import Refused, Struct
+from shared.domain.schema import Record
 from shared.domain.triggers import Rule
 
 # What a stored document may hold (TenantSettings): looser than what the code tools accept and an owner
@@ -52,19 +51,19 @@ def plain_notion_id(notion_id: str) -> str:
     return notion_id.replace("-", "").lower()
 
 
-Repository = Annotated[str, Meta(pattern=REPOSITORY)]
-Project = Annotated[str, Meta(pattern=PROJECT)]
+Repository = Annotated[str, Field(pattern=REPOSITORY)]
+Project = Annotated[str, Field(pattern=PROJECT)]
 
 
-class TenantSettings(Struct):
+class TenantSettings(Record):
     """What the owner chose, as stored; every field has a sane default. New values are checked by
     SettingsInput; these checks are only those every stored document already meets."""
 
     timezone: str = "UTC"
-    planning_hour: Annotated[int, Meta(ge=0, le=23)] = 8
+    planning_hour: Annotated[int, Field(ge=0, le=23)] = 8
     digest: Annotated[
         bool,
-        Meta(
+        Field(
             description="A daily digest at planning_hour (runs ended, runs waiting for you, spend) on the "
             "first of Slack, Discord or email that can carry it, instead of a message at each run's end "
             "(a run's page still gets its comment)"
@@ -72,91 +71,98 @@ class TenantSettings(Struct):
     ] = False
     trigger_page_notes: Annotated[
         PageNotes,
-        Meta(
+        Field(
             description="Comments a run leaves on the page that started it: start_end, one when it starts "
             "(linking its Runs row) and its result at the end; every_step, also one per finished step; "
             "none, nothing (decision requests still go there; its end goes to the other channels)"
         ),
     ] = "start_end"
-    data_source_ids: Annotated[list[str], Meta(description="Data sources whose changes start work")] = (
-        msgspec.field(default_factory=list)
+    data_source_ids: Annotated[list[str], Field(description="Data sources whose changes start work")] = Field(
+        default_factory=list
     )
     daily_plan: Annotated[
         bool,
-        Meta(
+        Field(
             description="A page a day in the agent's Daily plans database at planning_hour: focus, due or "
             "overdue, in progress, planned yesterday and not done, waiting on others"
         ),
     ] = True
     daily_plan_sources: Annotated[
         list[str],
-        Meta(
+        Field(
             description="Data sources the daily plan reads, each one of data_source_ids or the home's Tasks; "
             "none: all of data_source_ids and the home's Tasks"
         ),
-    ] = msgspec.field(default_factory=list)
-    page_ids: Annotated[list[str], Meta(description="Pages whose changes start work")] = msgspec.field(
+    ] = Field(default_factory=list)
+    page_ids: Annotated[list[str], Field(description="Pages whose changes start work")] = Field(
         default_factory=list
     )
     triggers: Annotated[
         dict[str, list[Rule]],
-        Meta(
+        Field(
             description="Trigger rules by chosen data source id: the changes of its pages that start work "
             "(docs/settings.md, Trigger rules); a chosen data source without rules here: page_created and mentioned"
         ),
-    ] = msgspec.field(default_factory=dict)
+    ] = Field(default_factory=dict)
     react_to_mentions: bool = True
     notification_channels: Annotated[
         list[NotificationChannel],
-        Meta(
+        Field(
             max_length=4,
             description="Where notifications go, in order of preference: each goes to the first that can "
             "carry it (notion_comment: a comment on the page it is about; slack: a message in "
             "slack_channel_id once Slack is connected; discord: through the connected Discord webhook; email: to notification_email once its recipient "
             "confirmed it, else the owner's Notion email, when the deployment has a mail relay)",
         ),
-    ] = msgspec.field(default_factory=_every_channel)
+    ] = Field(default_factory=_every_channel)
     notification_email: Annotated[
-        Annotated[str, Meta(max_length=254, pattern=EMAIL)] | None,
-        Meta(
+        Annotated[str, Field(max_length=254, pattern=EMAIL)] | None,
+        Field(
             description="Where email notifications go once its recipient confirmed it (a link is mailed to it); "
             "until then and when none: the email of the person who connected the workspace"
         ),
     ] = None
     slack_channel_id: Annotated[
-        Annotated[str, Meta(pattern=SLACK_CHANNEL)] | None,
-        Meta(description="id (C...) of the Slack channel notifications go to; the bot must be invited to it"),
+        Annotated[str, Field(pattern=SLACK_CHANNEL)] | None,
+        Field(
+            description="id (C...) of the Slack channel notifications go to; the bot must be invited to it"
+        ),
     ] = None
     quiet_hours: Annotated[
         tuple[int, int] | None,
-        Meta(
+        Field(
             description="(start, end) in whole local hours, end excluded, may wrap midnight (22, 7): normal "
             "notifications wait for the end; none (or, in a document stored before this was checked, "
             "start == end): no quiet hours"
         ),
     ] = None
-    max_cost_per_run_usd: Annotated[float, Meta(ge=0)] = 1.0
-    max_cost_per_day_usd: Annotated[float, Meta(ge=0)] = 5.0
-    max_cost_per_month_usd: Annotated[float, Meta(ge=0)] = 50.0
+    max_cost_per_run_usd: Annotated[float, Field(ge=0)] = 1.0
+    max_cost_per_day_usd: Annotated[float, Field(ge=0)] = 5.0
+    max_cost_per_month_usd: Annotated[float, Field(ge=0)] = 50.0
     github_repositories: Annotated[
         list[Repository],
-        Meta(max_length=50, description="owner/name of repositories runs may open pull requests in"),
-    ] = msgspec.field(default_factory=list)
+        Field(max_length=50, description="owner/name of repositories runs may open pull requests in"),
+    ] = Field(default_factory=list)
     vercel_projects: Annotated[
-        list[Project], Meta(max_length=50, description="Vercel projects runs may deploy")
-    ] = msgspec.field(default_factory=list)
+        list[Project], Field(max_length=50, description="Vercel projects runs may deploy")
+    ] = Field(default_factory=list)
     vercel_team_id: Annotated[
-        Annotated[str, Meta(pattern=VERCEL_TEAM)] | None,
-        Meta(
+        Annotated[str, Field(pattern=VERCEL_TEAM)] | None,
+        Field(
             description="id (team_...) of the Vercel team that owns those projects; none: the token's own account"
         ),
     ] = None
 
-    def _check(self) -> None:
-        if len(set(self.notification_channels)) != len(self.notification_channels):
-            raise Refused("notification_channels", "names each channel at most once")
-        for name, largest in MAX_BUDGET_USD.items():
-            # A budget stored before budgets were checked may be infinite, which every comparison takes
-            # as no limit (and JSON cannot carry): it is read as the largest budget one may choose.
-            if not math.isfinite(getattr(self, name)):
-                self._normalize(name, largest)
+    @field_validator("notification_channels")
+    @classmethod
+    def _each_channel_once(cls, channels: list[NotificationChannel]) -> list[NotificationChannel]:
+        if len(set(channels)) != len(channels):
+            raise ValueError("names each channel at most once")
+        return channels
+
+    @field_validator(*MAX_BUDGET_USD)
+    @classmethod
+    def _a_finite_budget(cls, budget: float, info: ValidationInfo) -> float:
+        """A budget stored before budgets were checked may be infinite, which every comparison takes
+        as no limit (and JSON cannot carry): it is read as the largest budget one may choose."""
+        return budget if math.isfinite(budget) else MAX_BUDGET_USD[str(info.field_name)]

@@ -11,12 +11,11 @@ import re
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints
 
 from shared.domain.code_names import check_project, check_repository
 from shared.domain.daily import zone_of
 from shared.domain.settings import EMAIL, MAX_BUDGET_USD, NOTION_ID, TenantSettings, plain_notion_id
-from shared.domain.struct_models import Bridged, model_of
 from shared.domain.triggers import MAX_RULES, Rule
 
 # An IANA zone name: parts of letters, digits, _ + -, joined by /. No dot and no empty part, so never
@@ -82,12 +81,12 @@ def _budget(default: float, name: str, what: str) -> float:
     )
 
 
-# Its base is made at import from the stored settings (one definition of their fields and descriptions).
-class SettingsInput(model_of(TenantSettings)):  # type: ignore[misc]  # a base made at run time: mypy sees no class
+# Its base is the stored settings (one definition of their fields and descriptions).
+class SettingsInput(TenantSettings):
     """Settings as an owner sends them (PATCH /settings): strict types (true is not an hour, "5" not a
     number) and bounded strings and lists. Every field has a default, so a partial change validates
     on its own, without checking again the stored values it is merged with. Fields not declared here
-    are the stored settings' own (``model_of(TenantSettings)``)."""
+    are the stored settings' own (``TenantSettings``)."""
 
     timezone: ZoneName = Field("UTC", description="IANA zone of planning_hour and quiet_hours")
     planning_hour: Hour = Field(8, description="Local hour (0-23) at which the day is planned")
@@ -110,13 +109,11 @@ class SettingsInput(model_of(TenantSettings)):  # type: ignore[misc]  # a base m
         description="Notion ids of the data sources the daily plan reads, each one of data_source_ids "
         "or the home's Tasks; []: all of them",
     )
-    triggers: dict[NotionId, Annotated[list[Annotated[Rule, Bridged(Rule)]], Field(max_length=MAX_RULES)]] = (
-        Field(
-            default_factory=dict,
-            max_length=MAX_NOTION_IDS,
-            description="Trigger rules by data source id (each one of data_source_ids), at most "
-            f"{MAX_RULES} a source; the whole map is replaced, and checked against each source's schema",
-        )
+    triggers: dict[NotionId, Annotated[list[Rule], Field(max_length=MAX_RULES)]] = Field(
+        default_factory=dict,
+        max_length=MAX_NOTION_IDS,
+        description="Trigger rules by data source id (each one of data_source_ids), at most "
+        f"{MAX_RULES} a source; the whole map is replaced, and checked against each source's schema",
     )
     react_to_mentions: bool = Field(True, strict=True, description="Whether a mention of the bot starts work")
     notification_email: Email | None = Field(
@@ -140,10 +137,3 @@ class SettingsInput(model_of(TenantSettings)):  # type: ignore[misc]  # a base m
     vercel_projects: Annotated[list[UsableProject], _once(str.lower, "project")] = Field(
         default_factory=list, max_length=50, description="Vercel projects runs may deploy, each once"
     )
-
-    @field_validator("notification_channels")
-    @classmethod
-    def _each_once(cls, channels: list[str]) -> list[str]:
-        if len(set(channels)) != len(channels):
-            raise ValueError("names each channel at most once")
-        return channels

@@ -13,12 +13,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-import msgspec
+from pydantic import ConfigDict, Field
 
 from shared.domain.agent_home import AgentHome
 from shared.domain.integrations import Integration
+from shared.domain.schema import Record
 from shared.domain.settings import TenantSettings, plain_notion_id
-from shared.domain.structs import Struct
 
 # Why a disconnected workspace's runs end: at their next step (stops) or at the disconnect itself.
 DISCONNECTED = "the workspace was disconnected"
@@ -78,9 +78,11 @@ class EventRecord(NamedTuple):
     task: dict[str, Any] | None = None  # the task the first delivery made (PlanRequest.stored)
 
 
-class Tenant(Struct, forbid_unknown_fields=False):
+class Tenant(Record):
     """``tenants/{tenant_id}``. Holds the *name* of the token secret, never a token. A field a newer
     version stored is ignored by an older one."""
+
+    model_config = ConfigDict(extra="ignore")
 
     tenant_id: str
     workspace_id: str
@@ -92,7 +94,7 @@ class Tenant(Struct, forbid_unknown_fields=False):
     owner_email: str = ""
     owner_user_id: str = ""
     status: TenantStatus = TenantStatus.ACTIVE
-    settings: TenantSettings = msgspec.field(default_factory=TenantSettings)
+    settings: TenantSettings = Field(default_factory=TenantSettings)
     integrations: tuple[Integration, ...] = ()  # connected integrations (their tokens: Secret Manager)
     # While in the future, one instance is refreshing the Notion token (the others wait for its result:
     # Notion's refresh tokens are single use). See shared.services.notion_access.

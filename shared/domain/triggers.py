@@ -9,12 +9,12 @@ Why: docs/decisions/0024-trigger-rules-resolved-to-property-ids-at-save.md.
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import unquote
 
-from msgspec import Meta
+from pydantic import ConfigDict, Field
 
-from shared.domain.structs import Struct
+from shared.domain.schema import Record
 
 MAX_RULES = 20  # per data source
 # What ``to`` may be compared with: a choice by its option name, a checkbox by true/false, text as is.
@@ -24,52 +24,61 @@ VALUE_TYPES = CHOICE_TYPES | TEXT_TYPES | {"checkbox"}
 AGENT_TYPES = frozenset({"people", "checkbox"})  # what assigned_to_agent may watch
 
 
-class PropertyCheck(Struct):
+class PropertyCheck(Record):
     """A value a page's property must have for its change to start a run (a trigger rule's ``to``, or
     the agent assigned): checked when planning, after one read of the page
     (:func:`holds`)."""
 
-    property_id: Annotated[str, Meta(min_length=1, max_length=200)]
-    type: Annotated[str, Meta(max_length=50)]
+    property_id: Annotated[str, Field(min_length=1, max_length=200)]
+    type: Annotated[str, Field(max_length=50)]
     to: str | bool | None = None
     agent: bool = False  # a people property holding the workspace's bot user
 
 
-class _Rule(Struct, tag_field="kind"):
-    @property
-    def kind(self) -> str:
-        """The rule's kind, as stored and sent: its tag."""
-        return str(self.__struct_config__.tag)
+def _kind_required(schema: dict[str, Any]) -> None:
+    """A rule's schema requires its ``kind``, which says which rule it is: its default serves code
+    (``PageCreated()``), and a rule sent or stored always names its kind."""
+    schema["properties"]["kind"].pop("default", None)
+    schema["required"] = ["kind", *schema.get("required", [])]
 
 
-class PageCreated(_Rule, tag="page_created"):
+class _Rule(Record):
+    model_config = ConfigDict(json_schema_extra=_kind_required)
+
+
+class PageCreated(_Rule):
     """A page is created in the data source."""
 
+    kind: Literal["page_created"] = "page_created"
 
-class Mentioned(_Rule, tag="mentioned"):
+
+class Mentioned(_Rule):
     """A comment on one of its pages mentions the agent (also needs react_to_mentions)."""
+
+    kind: Literal["mentioned"] = "mentioned"
 
 
 _PropertyId = Annotated[
-    Annotated[str, Meta(max_length=200)] | None, Meta(description="Notion's id of it, set when saved")
+    Annotated[str, Field(max_length=200)] | None, Field(description="Notion's id of it, set when saved")
 ]
 _PropertyType = Annotated[
-    Annotated[str, Meta(max_length=50)] | None, Meta(description="Its type, set when saved")
+    Annotated[str, Field(max_length=50)] | None, Field(description="Its type, set when saved")
 ]
 
 
-class PropertyChanged(_Rule, tag="property_changed"):
+class PropertyChanged(_Rule):
     """A property of a page changed; with ``to``, changed to that value (read once when planning)."""
 
+    kind: Literal["property_changed"] = "property_changed"
     property: Annotated[
         str,
-        Meta(
+        Field(
             min_length=1, max_length=200, description="The property's name or id as sent; its name once saved"
         ),
     ]
     to: Annotated[
         str | bool | None,
-        Meta(
+        Field(
             description="The value it must have after the change: an option's name (status, select, "
             "multi_select: one of its options), true or false (checkbox), or text (title, rich_text, url, "
             "email, phone_number); none: any change"
@@ -79,13 +88,14 @@ class PropertyChanged(_Rule, tag="property_changed"):
     property_type: _PropertyType = None
 
 
-class AssignedToAgent(_Rule, tag="assigned_to_agent"):
+class AssignedToAgent(_Rule):
     """A page is assigned to the agent: a people property now holds the agent's bot user, or a
     checkbox property is now true (read once when planning)."""
 
+    kind: Literal["assigned_to_agent"] = "assigned_to_agent"
     property: Annotated[
         str,
-        Meta(
+        Field(
             min_length=1,
             max_length=200,
             description="A people or checkbox property: name or id as sent; name once saved",
@@ -95,7 +105,9 @@ class AssignedToAgent(_Rule, tag="assigned_to_agent"):
     property_type: _PropertyType = None
 
 
-type Rule = PageCreated | PropertyChanged | AssignedToAgent | Mentioned  # tagged by ``kind``
+type Rule = Annotated[
+    PageCreated | PropertyChanged | AssignedToAgent | Mentioned, Field(discriminator="kind")
+]
 RULE_MODELS = (PageCreated, PropertyChanged, AssignedToAgent, Mentioned)
 DEFAULT_KINDS = ("page_created", "mentioned")
 

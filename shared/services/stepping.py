@@ -242,10 +242,10 @@ def _keep_targets(tool: Tool, cursor: int, planned: dict[str, Any], repaired: di
 
 def _default(tool: Tool, name: str) -> Any:
     """The default of argument ``name``; None for a required one (a repair leaving it out moves it)."""
-    try:
-        return tool.args.field_default(name)
-    except KeyError:
+    field = tool.args.model_fields.get(name)
+    if field is None or field.is_required():
         return None
+    return field.get_default(call_default_factory=True)
 
 
 def _earlier_args(step: Step) -> dict[str, Any] | None:

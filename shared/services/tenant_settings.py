@@ -126,7 +126,7 @@ def change_settings(
     each source's schema read through ``schemas`` (:func:`_resolved_triggers`)."""
     if not changes:
         raise InvalidInput("send at least one setting to change")
-    unknown = sorted(set(changes) - set(TenantSettings.field_names()))
+    unknown = sorted(set(changes) - set(TenantSettings.model_fields))
     if unknown:
         raise InvalidInput(f"unknown setting(s): {', '.join(unknown)}", unknown)
     validated = SettingsInput.model_validate(changes)

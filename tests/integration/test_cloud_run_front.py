@@ -15,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import grpc
-import msgspec
 import pytest
 from google.cloud import tasks_v2
 from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
@@ -142,7 +141,7 @@ def test_a_task_from_the_emulator_passes_the_front_and_the_functions_check(plan:
         client.create_queue(
             parent="projects/p/locations/r", queue=tasks_v2.Queue(name=settings.queue_path(Queue.PLAN))
         )
-        CloudTaskQueue(client, settings).enqueue(Queue.PLAN, msgspec.convert(PLAN_BODY, PlanTask), "plan-r1")
+        CloudTaskQueue(client, settings).enqueue(Queue.PLAN, PlanTask.model_validate(PLAN_BODY), "plan-r1")
         deadline = time.monotonic() + 10
         while not emulator.stats()["succeeded"] and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -30,7 +30,7 @@ def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -
     route = firestore_db.collection("workspaces").document("ws-acme").get().to_dict()
     assert route["tenant_id"] == acme.tenant_id and route["status"] == "revoked"
     doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
-    assert set(doc) == set(Tenant.field_names())
+    assert set(doc) == set(Tenant.model_fields)
     handed_over = acme.model_copy(update={"owner_since": NOW + timedelta(hours=1)})
     store.save(handed_over)
     assert store.get(acme.tenant_id) == handed_over

@@ -52,7 +52,7 @@ def _steps(stack: Stack, deploy: Any = None) -> list[dict[str, Any]]:
     answers = []
     for held in stack.pending(Queue.EXECUTE_STEP) + stack.pending(Queue.DEPLOY):
         body = json.loads(base64.b64decode(held["body"]))
-        if set(body) != set(StepTask.field_names()):
+        if set(body) != set(StepTask.model_fields):
             continue
         target = deploy if held["queue_id"] == Queue.DEPLOY.value else stack.client("execute_step")
         answer = target.post("/", json=body)

@@ -1,11 +1,11 @@
 """The code tools' routing table and their argument limits."""
 
 import pytest
+from pydantic import ValidationError as Invalid
 
 from shared.agent.tools import REGISTRY, SideEffect
 from shared.agent.tools.code import MAX_CHANGE_CHARS, FileArgs, OpenPullRequestArgs, branch_for
 from shared.domain.integrations import DEPLOY_TOOLS
-from shared.domain.structs import Invalid
 
 
 def test_the_deploy_routing_table_is_exactly_the_code_tools() -> None:

@@ -4,8 +4,9 @@ hour (beyond Cloud Scheduler's two retries) no longer costs those tenants their 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
-from shared.domain.structs import Invalid, problem
+from shared.domain.schema import problems
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.services.daily_schedule import plan_due_tenants
 from shared.services.deps import Deps
@@ -104,9 +105,9 @@ def test_a_catch_up_across_a_fall_back_hour_plans_the_day_once() -> None:
     ],
 )
 def test_a_since_outside_the_catch_up_window_is_refused(body: dict[str, str]) -> None:
-    with pytest.raises(Invalid) as caught:
+    with pytest.raises(ValidationError) as caught:
         ScheduleTask.model_validate(body)
-    assert problem(caught.value)[0] == "since"
+    assert problems(caught.value)[0][0] == "since"
 
 
 def test_post_schedule_names_since_and_plans_nothing_when_it_is_refused(fakes: FakeContainer) -> None:

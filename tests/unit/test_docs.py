@@ -109,7 +109,7 @@ def test_every_trigger_rule_is_in_the_rules_table_with_its_fields() -> None:
     table_text = document.split(RULES_BEGIN, 1)[1].split(RULES_END, 1)[0].strip()
     assert table_text == rules_table(), "run: python -m tools.settings_table --write docs/settings.md"
     for model in RULE_MODELS:
-        for name in model.field_names():
+        for name in model.model_fields:
             assert f"`{name}`" in table_text or name == "kind"
 
 

@@ -12,13 +12,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from google.api_core import exceptions as gexc
 from google.cloud import secretmanager
+from pydantic import ValidationError
 
 from shared.adapters.secret_manager import SecretManagerSecrets
 from shared.config import WEBHOOK_EVENT_MAX_AGE_S, PlatformSecret, Settings
 from shared.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
 from shared.domain.notion_events import CLOCK_SKEW, NotionEvent, plan_task
+from shared.domain.schema import problems
 from shared.domain.settings import TenantSettings
-from shared.domain.structs import Invalid, problem
 from shared.domain.tasks.plan import EARLIEST_EVENT, LATEST_EVENT, Trigger
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.domain.tenants import Tenant
@@ -97,9 +98,9 @@ def test_an_event_from_before_notions_api_is_a_400_on_timestamp_and_stores_nothi
     """Not an overflow but a lost change: ``changed_before`` in 1970 would tell every run that
     claimed the page since then that it had read this change (``Trigger.seen_by``)."""
     i = intake()
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(ValidationError) as refused:
         ingest_webhook(*signed(when), i, now=NOW)
-    assert problem(refused.value)[0] == "timestamp" and untouched(i)
+    assert problems(refused.value)[0][0] == "timestamp" and untouched(i)
 
 
 def test_plausible_timestamps_still_coalesce_and_a_zoneless_one_is_utc() -> None:
@@ -165,6 +166,21 @@ def test_a_signed_event_holding_a_lone_surrogate_is_a_400_naming_its_field_and_s
     body, headers = signed_event(fine)
     assert client("notion_webhook", fakes).post("/", data=body, headers=headers).status_code == 200
     assert fakes.queue.tasks  # the same event without it is taken
+
+
+def test_a_400_names_every_problem_of_a_body(fakes: FakeContainer) -> None:
+    """Not only the first: the sender fixes them all at once (issue 54)."""
+    i = intake()
+    fakes.tenants, fakes.secrets = i.tenants, i.secrets
+    event = json.loads(signed(datetime.now(UTC).isoformat())[0])
+    event["entity"]["id"] = "\ud800"
+    event["attempt_number"] = 0
+    body, headers = signed_event(event)
+    answer = client("notion_webhook", fakes).post("/", data=body, headers=headers)
+    assert answer.status_code == 400 and answer.json is not None
+    assert [f["field"] for f in answer.json["fields"]] == ["entity.id", "attempt_number"]
+    assert answer.json["reason"] == "invalid field(s): entity.id, attempt_number"
+    assert not fakes.webhook_events.records and not fakes.queue.tasks
 
 
 # --- (a') a signed event older than the age events may have: a replay, or past Notion's retries ---

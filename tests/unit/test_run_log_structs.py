@@ -1,15 +1,16 @@
-"""The run's log as structs (decision 0045): events as stored and read back, what a stored event
-leaves out, what is refused, and the reducer's states, which are not converted again."""
+"""The run's log as pydantic models (decision 0055): events as stored and read back, what a stored
+event leaves out, what is refused, and the reducer's states, which are not validated again."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from shared.domain import events as ev
 from shared.domain.events import RunEvent, RunStatus, event_of
 from shared.domain.runs import RunState, fold
-from shared.domain.structs import Invalid, problem
+from shared.domain.schema import problems
 
 AT = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 
@@ -70,20 +71,20 @@ def test_a_stored_event_leaves_out_the_fields_events_before_them_lacked_while_th
     ],
 )  # fmt: skip
 def test_an_event_off_its_rules_is_refused_naming_the_field(data: dict[str, Any], field: str) -> None:
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(ValidationError) as refused:
         event_of(data)
-    assert problem(refused.value)[0] == field
+    assert problems(refused.value)[0][0].split(".")[-1] == field  # after the member's tag
 
 
 def test_code_that_makes_an_event_off_its_rules_gets_the_same_refusal() -> None:
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(ValidationError) as refused:
         ev.ToolResult(seq=3, at=AT, step=0, tool="read_page")
-    assert problem(refused.value)[0] == "step"
+    assert problems(refused.value)[0][0] == "step"
 
 
 def test_the_reducers_state_is_the_one_its_stored_document_reads_back() -> None:
-    """``apply`` does not convert the states it makes again (``structs.trusting``): what it builds
-    must already be what a conversion gives (tuples, enums, structs), or a state read back from the
+    """``apply`` does not validate the states it makes again (``model_copy``): what it builds
+    must already be what a conversion gives (tuples, enums, models), or a state read back from the
     run document would differ from the one folded."""
     state = fold(log())
     assert RunState.model_validate(state.model_dump(mode="json")) == state

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from shared.agent.plans import catalogue
 from shared.agent.tools import REGISTRY
-from shared.domain.structs import Struct
+from shared.agent.tools.base import Args
 
 COMMITTED = Path(__file__).with_name("tool_catalogue.txt")  # catalogue() and a final newline
 
@@ -17,5 +17,5 @@ def test_the_catalogue_is_the_committed_one() -> None:
     )
 
 
-def test_every_tools_arguments_are_a_struct_its_schema_made_by_its_pydantic_model() -> None:
-    assert [t.name for t in REGISTRY.values() if not issubclass(t.args, Struct)] == []
+def test_every_tools_arguments_are_an_args_model() -> None:
+    assert [t.name for t in REGISTRY.values() if not issubclass(t.args, Args)] == []

@@ -1,7 +1,7 @@
 """What the runs' routes answer (``functions.routes.runs``, ``run_actions``)."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -9,7 +9,6 @@ from functions.routes.runs import TriggerKind
 from shared.domain.events import Risk, RunEvent, RunStatus
 from shared.domain.runs import Waiting
 from shared.domain.schema import Schema
-from shared.domain.struct_models import Bridged
 
 
 class RunStarted(Schema):
@@ -64,7 +63,7 @@ class Wrote(Schema):
 class RunTimeline(RunSummary):
     """The run, the events of its log in order, and what it wrote."""
 
-    events: list[Annotated[RunEvent, Bridged(RunEvent)]]
+    events: list[RunEvent]
     wrote: list[Wrote] = Field(description="Links to what its effects made, in order")
 
 

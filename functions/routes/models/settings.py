@@ -1,13 +1,10 @@
 """The settings' body and answer (``functions.routes.settings``)."""
 
-from typing import Annotated
-
 from pydantic import ConfigDict, Field
 
 from shared.domain.schema import Schema
 from shared.domain.settings import TenantSettings
 from shared.domain.settings_input import SettingsInput
-from shared.domain.struct_models import Bridged
 from shared.domain.tenants import TenantStatus
 from shared.domain.triggers import Rule
 
@@ -23,7 +20,7 @@ class SettingsView(Schema):
 
     status: TenantStatus
     settings: TenantSettings
-    effective_triggers: dict[str, list[Annotated[Rule, Bridged(Rule)]]] = Field(
+    effective_triggers: dict[str, list[Rule]] = Field(
         description="The rules each chosen data source starts work by (its own, or the default ones)"
     )
     notification_email_confirmed: bool | None = Field(

@@ -4,19 +4,19 @@ find the effect after a crash (reconciliation by the call's idempotency key)."""
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.domain.structs import Invalid, Struct, problem
+from pydantic import BaseModel, ValidationError
+
+from shared.domain.schema import Record
+from shared.domain.schema import problems as problems_of
 from shared.domain.tenants import tenant_tag
 from shared.errors import ModelFixableError
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel, ValidationError
-
     from shared.ports import CodeAccess, Model, TaskQueue, TenantNotion
 
 
@@ -28,7 +28,7 @@ class SideEffect(StrEnum):
     CODE = "code"  # GitHub/Vercel, in the deploy function: intent first, reconciled by key
 
 
-class Args(Struct):
+class Args(Record):
     """Base of every tool's arguments: unknown fields are errors the model must fix."""
 
 
@@ -53,36 +53,20 @@ def checked(value: str, check: Callable[[str], str]) -> str:
     return value
 
 
-def problems(exc: ValidationError | Invalid) -> str:
-    """A validation error as one short line for the model: where, and what is wrong (msgspec's
-    error names the first problem, pydantic's every one)."""
-    if isinstance(exc, Invalid):
-        field, words = problem(exc)
-        return f"{'args' if field == '(body)' else field}: {words}"[:400]
-    parts = [
-        f"{'.'.join(str(p) for p in e['loc']) or 'args'}: {e['msg'].removeprefix('Value error, ')}"
-        for e in exc.errors()
-    ]
+def problems(exc: ValidationError) -> str:
+    """A validation error as one short line for the model: where, and what is wrong, every problem."""
+    parts = [f"{'args' if field == '(body)' else field}: {words}" for field, words in problems_of(exc)]
     return "; ".join(parts)[:400]
 
 
-def build[M: BaseModel | Struct](tool: str, model: type[M], fields: Mapping[str, Any]) -> M:
+def build[M: BaseModel](tool: str, model: type[M], fields: Mapping[str, Any]) -> M:
     """``model`` made from a call's arguments, or a ModelFixableError saying what to fix. Tools make
     their domain models with it before they ask anything of the outside, so arguments the model can
     fix are never an unexpected error (which would leave the step's intent held, retried for ever)."""
     try:
-        return cast(M, model.model_validate(fields))
-    except _invalid_errors() as exc:
+        return model.model_validate(fields)
+    except ValidationError as exc:
         raise ModelFixableError(f"bad arguments for {tool}: {problems(exc)}") from exc
-
-
-def _invalid_errors() -> tuple[type[Invalid] | type[ValidationError], ...]:
-    """What a model raises for arguments off its rules: msgspec's error, and pydantic's once something
-    loaded pydantic (a struct never raises it, and checking for it loads no pydantic)."""
-    core = sys.modules.get("pydantic_core")
-    if core is None:
-        return (Invalid,)
-    return (Invalid, cast("type[ValidationError]", core.ValidationError))
 
 
 class ToolContext(NamedTuple):

@@ -8,9 +8,9 @@ is always preceded by a person's approval (``shared.agent.plans``).
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
-from msgspec import Meta
+from pydantic import AfterValidator, Field, model_validator
 
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, checked
 from shared.domain.code import (
@@ -28,7 +28,6 @@ from shared.domain.code import (
 )
 from shared.domain.code_names import check_project, check_repository
 from shared.domain.integrations import Integration
-from shared.domain.structs import checks
 from shared.errors import ConfigError, ModelFixableError
 
 if TYPE_CHECKING:
@@ -54,48 +53,49 @@ MAX_CHANGE_CHARS = 300_000  # a call's arguments are stored in its events (Fires
 # The arguments are checked as CodeChange and DeployRequest check them (shared.domain.code), when the
 # plan is made and again, resolved, before the step's intent. What GitHub or Vercel would refuse is
 # the model's to fix, never an error the step would meet on every retry.
-def _checked_by(check: Callable[[str], str]) -> Callable[[str], str]:
-    return lambda value: checked(value, check)
+def _checked_by(check: Callable[[str], str]) -> AfterValidator:
+    return AfterValidator(lambda value: checked(value, check))
 
 
 class FileArgs(Args):
     path: Annotated[
         str,
-        Meta(
+        Field(
             min_length=1,
             max_length=MAX_PATH_CHARS,
             description="relative to the repository root, e.g. docs/notes.md (no leading '/' or './')",
         ),
+        _checked_by(check_path),
     ]
-    content: Annotated[str, Meta(max_length=100_000)]
+    content: Annotated[str, Field(max_length=100_000), _checked_by(check_content)]
     executable: Annotated[
-        bool, Meta(description="true for a new script; a file that was executable stays so")
+        bool, Field(description="true for a new script; a file that was executable stays so")
     ] = False
 
-    _field_checks = checks(path=_checked_by(check_path), content=_checked_by(check_content))
 
-
-class OpenPullRequestArgs(Args, kw_only=True):  # kw_only: its fields in their order, required or not
+class OpenPullRequestArgs(Args):  # its fields in their order, required or not
     repository: Annotated[
-        str, Meta(min_length=3, max_length=201, description="owner/name, one the owner allowed")
+        str,
+        Field(min_length=3, max_length=201, description="owner/name, one the owner allowed"),
+        _checked_by(check_repository),
     ]
-    title: Annotated[str, Meta(min_length=1, max_length=256)]
-    body: Annotated[str, Meta(max_length=59_000)] = ""  # + the ref line, within GitHub's 60,000
-    files: Annotated[list[FileArgs], Meta(min_length=1, max_length=100, description="each path once")]
-    base: Annotated[str, Meta(max_length=255, description="target branch; empty: the default branch")] = ""
+    title: Annotated[str, Field(min_length=1, max_length=256), _checked_by(check_not_blank)]
+    body: Annotated[str, Field(max_length=59_000)] = ""  # + the ref line, within GitHub's 60,000
+    files: Annotated[list[FileArgs], Field(min_length=1, max_length=100, description="each path once")]
+    base: Annotated[
+        str,
+        Field(max_length=255, description="target branch; empty: the default branch"),
+        _checked_by(check_base),
+    ] = ""
 
-    _field_checks = checks(
-        repository=_checked_by(check_repository),
-        title=_checked_by(check_not_blank),
-        base=_checked_by(check_base),
-    )
-
-    def _check(self) -> None:
+    @model_validator(mode="after")
+    def _bounded_and_distinct(self) -> Self:
         if sum(len(f.content) for f in self.files) > MAX_CHANGE_CHARS:
             raise ValueError(
                 f"the files hold more than {MAX_CHANGE_CHARS} characters in all; split the change"
             )
         check_distinct_paths(f.path for f in self.files)  # unresolved: the same text is the same path
+        return self
 
 
 def _pull_output(pr: PullRequest, repository: str) -> Output:
@@ -144,24 +144,25 @@ def find_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output | N
 
 class DeployArgs(Args):
     project: Annotated[
-        str, Meta(min_length=1, max_length=100, description="a Vercel project the owner allowed")
+        str,
+        Field(min_length=1, max_length=100, description="a Vercel project the owner allowed"),
+        _checked_by(check_project),
     ]
     repository: Annotated[
         str,
-        Meta(
+        Field(
             min_length=3,
             max_length=201,
             description="owner/name of the project's repository (an allowed one)",
         ),
+        _checked_by(check_repository),
     ]
-    ref: Annotated[str, Meta(min_length=1, max_length=255, description="branch or commit to deploy")]
+    ref: Annotated[
+        str,
+        Field(min_length=1, max_length=255, description="branch or commit to deploy"),
+        _checked_by(check_ref),
+    ]
     target: Literal["preview", "production"] = "preview"
-
-    _field_checks = checks(
-        project=_checked_by(check_project),
-        repository=_checked_by(check_repository),
-        ref=_checked_by(check_ref),
-    )
 
 
 def _deploy_output(deployment: Deployment) -> Output:

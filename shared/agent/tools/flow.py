@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from msgspec import Meta
+from pydantic import Field
 
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
 from shared.domain.tasks.notify import NotifyTask
@@ -10,7 +10,7 @@ from shared.topology import Queue
 
 
 class DraftTextArgs(Args):
-    instructions: Annotated[str, Meta(min_length=1, max_length=4000)]
+    instructions: Annotated[str, Field(min_length=1, max_length=4000)]
 
 
 def draft_text(ctx: ToolContext, args: DraftTextArgs) -> Output:
@@ -21,7 +21,7 @@ def draft_text(ctx: ToolContext, args: DraftTextArgs) -> Output:
 
 
 class RequestApprovalArgs(Args):
-    summary: Annotated[str, Meta(min_length=1, max_length=2000)]
+    summary: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 def request_approval(ctx: ToolContext, args: RequestApprovalArgs) -> Output:
@@ -29,7 +29,7 @@ def request_approval(ctx: ToolContext, args: RequestApprovalArgs) -> Output:
 
 
 class AskQuestionArgs(Args):
-    question: Annotated[str, Meta(min_length=1, max_length=2000)]
+    question: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 def ask_question(ctx: ToolContext, args: AskQuestionArgs) -> Output:
@@ -37,8 +37,8 @@ def ask_question(ctx: ToolContext, args: AskQuestionArgs) -> Output:
 
 
 class SendNotificationArgs(Args):
-    subject: Annotated[str, Meta(min_length=1, max_length=300)]
-    text: Annotated[str, Meta(max_length=20_000)]
+    subject: Annotated[str, Field(min_length=1, max_length=300)]
+    text: Annotated[str, Field(max_length=20_000)]
 
 
 def notification_id(key: str) -> str:
@@ -63,7 +63,7 @@ def send_notification(ctx: ToolContext, args: SendNotificationArgs) -> Output:
 
 
 class FinishArgs(Args):
-    summary: Annotated[str, Meta(min_length=1, max_length=2000)]
+    summary: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 def finish(_ctx: ToolContext, args: FinishArgs) -> Output:

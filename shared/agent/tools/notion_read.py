@@ -11,7 +11,7 @@ import json
 from itertools import islice
 from typing import Annotated, Any
 
-from msgspec import Meta
+from pydantic import Field
 
 from shared.agent.tools import notion_text as nt
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext
@@ -27,7 +27,7 @@ OUTPUT_BYTES = 50_000  # rows or properties of one output, as UTF-8 JSON (the ev
 
 
 class ReadPageArgs(Args):
-    page_id: Annotated[str, Meta(min_length=1, max_length=100)]
+    page_id: Annotated[str, Field(min_length=1, max_length=100)]
 
 
 def read_page(ctx: ToolContext, args: ReadPageArgs) -> Output:
@@ -50,9 +50,9 @@ def read_page(ctx: ToolContext, args: ReadPageArgs) -> Output:
 
 
 class QueryArgs(Args):
-    data_source_id: Annotated[str, Meta(min_length=1, max_length=100)]
+    data_source_id: Annotated[str, Field(min_length=1, max_length=100)]
     filter: dict[str, Any] | None = None
-    limit: Annotated[int, Meta(ge=1, le=50)] = 20
+    limit: Annotated[int, Field(ge=1, le=50)] = 20
 
 
 def query_data_source(ctx: ToolContext, args: QueryArgs) -> Output:
@@ -65,8 +65,8 @@ def query_data_source(ctx: ToolContext, args: QueryArgs) -> Output:
 
 
 class SearchPagesArgs(Args):
-    query: Annotated[str, Meta(max_length=200, description="words of the title; empty lists recent pages")]
-    limit: Annotated[int, Meta(ge=1, le=SEARCH_LIMIT)] = 10
+    query: Annotated[str, Field(max_length=200, description="words of the title; empty lists recent pages")]
+    limit: Annotated[int, Field(ge=1, le=SEARCH_LIMIT)] = 10
 
 
 def search_pages(ctx: ToolContext, args: SearchPagesArgs) -> Output:

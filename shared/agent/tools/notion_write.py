@@ -9,14 +9,13 @@ model's to fix, never an error the step would meet on every retry.
 
 from collections.abc import Callable
 from itertools import islice
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from msgspec import Meta, field
+from pydantic import AfterValidator, Field, model_validator
 
 from shared.agent.tools import notion_text as nt
 from shared.agent.tools.base import REFERENCE, Args, Output, SideEffect, Tool, ToolContext, checked
 from shared.domain.markdown import Append
-from shared.domain.structs import Refused, checks
 from shared.errors import ModelFixableError, PermanentError
 
 _SCAN = 50  # candidates examined during reconciliation
@@ -64,17 +63,17 @@ def _section(ctx: ToolContext, text: str) -> list[Append]:
 
 
 class CreatePageArgs(Args):
-    title: Annotated[str, Meta(min_length=1, max_length=200)]
-    content: Annotated[str, Meta(max_length=50_000)] = ""
-    parent_page_id: Annotated[str, Meta(max_length=100)] | None = None
-    data_source_id: Annotated[str, Meta(max_length=100)] | None = None
-    properties: dict[str, Any] = field(default_factory=dict)
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    content: Annotated[str, Field(max_length=50_000), AfterValidator(_one_call_text)] = ""
+    parent_page_id: Annotated[str, Field(max_length=100)] | None = None
+    data_source_id: Annotated[str, Field(max_length=100)] | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
 
-    _field_checks = checks(content=_one_call_text)
-
-    def _check(self) -> None:
+    @model_validator(mode="after")
+    def _one_parent(self) -> Self:
         if (self.parent_page_id is None) == (self.data_source_id is None):
             raise ValueError("give exactly one of parent_page_id or data_source_id")
+        return self
 
 
 def _title_property(ctx: ToolContext, args: CreatePageArgs) -> str:
@@ -176,18 +175,11 @@ def check_property_value(value: Any) -> Any:
 
 
 class UpdatePropertiesArgs(Args):
-    page_id: Annotated[str, Meta(min_length=1, max_length=100)]
+    page_id: Annotated[str, Field(min_length=1, max_length=100)]
     properties: Annotated[
-        dict[str, Any],
-        Meta(min_length=1, description=f"property name → Notion property value, e.g. {_EXAMPLE}"),
+        dict[str, Annotated[Any, AfterValidator(check_property_value)]],  # a refusal names properties.<name>
+        Field(min_length=1, description=f"property name → Notion property value, e.g. {_EXAMPLE}"),
     ]
-
-    def _check(self) -> None:
-        for name, value in self.properties.items():  # each a property value: named as properties.<name>
-            try:
-                check_property_value(value)
-            except ValueError as exc:
-                raise Refused(f"properties.{name}", str(exc)) from None
 
 
 def update_properties(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output:
@@ -215,10 +207,8 @@ def _holds(have: Any, wanted: Any) -> bool:
 
 
 class AppendBlocksArgs(Args):
-    page_id: Annotated[str, Meta(min_length=1, max_length=100)]
-    text: Annotated[str, Meta(min_length=1, max_length=50_000)]
-
-    _field_checks = checks(text=_one_call_text)
+    page_id: Annotated[str, Field(min_length=1, max_length=100)]
+    text: Annotated[str, Field(min_length=1, max_length=50_000), AfterValidator(_one_call_text)]
 
 
 def append_blocks(ctx: ToolContext, args: AppendBlocksArgs) -> Output:
@@ -240,8 +230,8 @@ def find_append(ctx: ToolContext, args: AppendBlocksArgs) -> Output | None:
 
 
 class AddCommentArgs(Args):
-    page_id: Annotated[str, Meta(min_length=1, max_length=100)]
-    text: Annotated[str, Meta(min_length=1, max_length=1900)]
+    page_id: Annotated[str, Field(min_length=1, max_length=100)]
+    text: Annotated[str, Field(min_length=1, max_length=1900)]
 
 
 def add_comment(ctx: ToolContext, args: AddCommentArgs) -> Output:

@@ -9,15 +9,17 @@ One module per body, so a function loads the bodies it sends or receives and no 
 import re
 from typing import Annotated, ClassVar
 
-from msgspec import Meta
+from pydantic import Field
 
 from shared.domain.ids import is_document_id
-from shared.domain.structs import Struct
+from shared.domain.schema import Record
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"  # tenant, run and notification ids
 # Such an id in a task body: the pattern, and a document id Firestore accepts. Within the pattern, the
 # only id Firestore refuses is a reserved ``__x__`` (shared.domain.ids), which the lookahead excludes.
-TaskId = Annotated[str, Meta(pattern=r"^(?!__.*__$)[A-Za-z0-9_-]{1,128}$")]
+TaskId = Annotated[
+    str, Field(pattern=re.compile(r"^(?!__.*__$)[A-Za-z0-9_-]{1,128}$"))
+]  # Python's re: a lookahead
 
 
 def is_run_id(value: str) -> bool:
@@ -25,7 +27,7 @@ def is_run_id(value: str) -> bool:
     return re.fullmatch(ID_PATTERN, value) is not None and is_document_id(value)
 
 
-class TaskBody(Struct):
-    """A task's body: immutable, unknown fields refused (shared.domain.structs)."""
+class TaskBody(Record):
+    """A task's body: immutable, unknown fields refused (shared.domain.schema.Record)."""
 
     ROUTE: ClassVar[str] = ""  # the path on the target function that receives this body

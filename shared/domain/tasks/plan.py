@@ -6,9 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from msgspec import Meta, field
+from pydantic import AwareDatetime, Field, field_validator
 
-from shared.domain.structs import Refused
 from shared.domain.tasks import TaskBody, TaskId
 from shared.domain.triggers import PropertyCheck
 
@@ -47,7 +46,7 @@ def next_start(
     return start, max(due, start) + interval
 
 
-_Id = Annotated[str, Meta(max_length=100)]  # an id or type of Notion's a trigger names
+_Id = Annotated[str, Field(max_length=100)]  # an id or type of Notion's a trigger names
 
 
 class Trigger(TaskBody):
@@ -62,17 +61,19 @@ class Trigger(TaskBody):
     comment_id: _Id | None = None
     # A page's change: every change the trigger stands for (one event, or a window's) happened
     # before this time, by Notion's clock.
-    changed_before: Annotated[datetime, Meta(tz=True)] | None = None
+    changed_before: AwareDatetime | None = None
     # Whether the workspace's owner authored it (every author of the event). None: a Notion event's
     # trigger counts as a member's, any other kind as the owner's (the API, the schedule).
     by_owner: bool | None = None
     # A page's property change that starts a run only if the page then has one of these values.
-    checks: Annotated[list[PropertyCheck], Meta(max_length=40)] = field(default_factory=list)
+    checks: Annotated[list[PropertyCheck], Field(max_length=40)] = Field(default_factory=list)
 
-    def _check(self) -> None:
-        if self.changed_before is not None and not EARLIEST_EVENT <= self.changed_before < LATEST_EVENT:
-            why = f"must be from {EARLIEST_EVENT:%Y-%m-%d} to before {LATEST_EVENT:%Y-%m-%d}"
-            raise Refused("changed_before", why)
+    @field_validator("changed_before")
+    @classmethod
+    def _a_real_change_time(cls, changed_before: datetime | None) -> datetime | None:
+        if changed_before is not None and not EARLIEST_EVENT <= changed_before < LATEST_EVENT:
+            raise ValueError(f"must be from {EARLIEST_EVENT:%Y-%m-%d} to before {LATEST_EVENT:%Y-%m-%d}")
+        return changed_before
 
     @property
     def member(self) -> bool:
@@ -101,6 +102,6 @@ class PlanTask(TaskBody):
     tenant_id: TaskId
     run_id: TaskId
     trigger: Trigger
-    goal: Annotated[str, Meta(max_length=2000)] = ""
+    goal: Annotated[str, Field(max_length=2000)] = ""
     # The run's start was scheduled already (``shared.services.planning.start_run``): plan it now.
     admitted: bool = False

@@ -4,7 +4,7 @@ a person's change of a row's Decision (``POST /decide``) and on a person's comme
 
 from typing import Annotated, ClassVar
 
-from msgspec import Meta, field
+from pydantic import Field
 
 from shared.domain.tasks import TaskBody, TaskId
 
@@ -31,7 +31,7 @@ class DecideTask(TaskBody):
     page_id: TaskId
     event_id: TaskId
     by_owner: bool
-    authors: Annotated[list[str], Meta(max_length=20)] = field(default_factory=list)
+    authors: Annotated[list[str], Field(max_length=20)] = Field(default_factory=list)
 
 
 class AnswerTask(TaskBody):

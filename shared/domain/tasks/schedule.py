@@ -1,11 +1,10 @@
 """The body of daily planning's fan-out (``POST /schedule`` on plan)."""
 
 from datetime import datetime, timedelta
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
-from msgspec import Meta
+from pydantic import AwareDatetime, ValidationInfo, field_validator
 
-from shared.domain.structs import Refused
 from shared.domain.tasks import TaskBody, TaskId
 
 # How far back daily planning catches up ticks it missed (an outage at the top of an hour): a day
@@ -20,14 +19,17 @@ class ScheduleTask(TaskBody):
 
     ROUTE: ClassVar[str] = "/schedule"
 
-    tick: Annotated[datetime, Meta(tz=True)] | None = None
+    tick: AwareDatetime | None = None
     after: TaskId | None = None
     # The first of the ticks this fan-out plans for: earlier than ``tick`` when ticks before it were
     # missed (shared.services.daily_schedule), at most CATCH_UP earlier. None: ``tick`` alone.
-    since: Annotated[datetime, Meta(tz=True)] | None = None
+    since: AwareDatetime | None = None
 
-    def _check(self) -> None:
-        tick, since = self.tick, self.since
+    @field_validator("since")
+    @classmethod
+    def _within_catch_up(cls, since: datetime | None, info: ValidationInfo) -> datetime | None:
+        tick = info.data.get("tick")
         if since is not None and (tick is None or not tick - CATCH_UP <= since <= tick):
             hours = CATCH_UP // timedelta(hours=1)
-            raise Refused("since", f"needs a tick, and must be at most {hours} hours before it")
+            raise ValueError(f"needs a tick, and must be at most {hours} hours before it")
+        return since

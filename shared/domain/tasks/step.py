@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from msgspec import Meta
+from pydantic import Field
 
 from shared.domain.tasks import TaskBody, TaskId
 
@@ -14,6 +14,6 @@ class StepTask(TaskBody):
 
     tenant_id: TaskId
     run_id: TaskId
-    step: Annotated[int, Meta(ge=1, le=10_000)]
+    step: Annotated[int, Field(ge=1, le=10_000, strict=True)]
     # Times this step was put back for its Notion turn (``engine._paced``): each waits twice as long.
-    paced: Annotated[int, Meta(ge=0, le=PACED_MAX)] = 0
+    paced: Annotated[int, Field(ge=0, le=PACED_MAX, strict=True)] = 0
