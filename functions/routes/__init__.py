@@ -156,7 +156,7 @@ _CHECK = "models.doctor.DoctorCheck"
 def _operator_route(
     path: str,
     method: str,
-    handler: str,
+    handler: Lazy,
     summary: str,
     *,
     answers: Mapping[int, str],
@@ -165,7 +165,7 @@ def _operator_route(
     """A route of the operator's (``make doctor``): public to the router, its handler checks the
     operator's ``Authorization: Doctor <token>`` (functions.routes.doctor)."""
     doc = Doc(summary, "operations", answers, headers="models.doctor.DoctorHeaders", refusals=refusals)
-    return Route(path, (method,), Lazy(handler), public=True, doc=doc)
+    return Route(path, (method,), handler, public=True, doc=doc)
 
 
 # The api's routes: the first whose path and method match serves the request.
@@ -515,11 +515,11 @@ ROUTES = [
             refusals=(409, 502, 503),
         ),
     ),
-    _operator_route("/doctor", "POST", "doctor.start", _DOCTOR, answers={202: _CHECK}, refusals=(401,)),
+    _operator_route("/doctor", "POST", Lazy("doctor.start"), _DOCTOR, answers={202: _CHECK}, refusals=(401,)),
     _operator_route(
         "/doctor/<check_id>",
         "GET",
-        "doctor.get_check",
+        Lazy("doctor.get_check"),
         _DOCTOR_READ,
         answers={200: _CHECK},
         refusals=(401, 404),
