@@ -71,6 +71,11 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/humans.py:_replan": frozenset({"api"}),
     "shared/services/humans.py:link_claims": frozenset({"api"}),
     "shared/services/runs.py:_queue": frozenset({"api"}),  # request_run, run_again
+    # make doctor: api checks the operator's token (the session key) and sends a task through every
+    # queue; the token is made on the operator's machine (tools/doctor.py), by no function.
+    "shared/services/doctor.py:check_operator": frozenset({"api"}),
+    "shared/services/doctor.py:start_check": frozenset({"api"}),
+    "shared/services/doctor.py:operator_token": frozenset(),
     # A notification_email to confirm (PATCH /settings): its mail on the notify queue; the link's
     # check (POST /email-confirmations/preview|confirm).
     "shared/services/email_confirmation.py:ask": frozenset({"api"}),
@@ -115,7 +120,9 @@ def _rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-def _capabilities(call: ast.Call) -> Iterator[str]:
+def _capabilities(call: ast.Call, every_queue: frozenset[str] = frozenset()) -> Iterator[str]:
+    """What ``call`` needs a grant for. ``every_queue``: names the enclosing function binds with
+    ``for <name> in Queue`` (an enqueue to such a name is one to every queue)."""
     func = call.func
     if not isinstance(func, ast.Attribute):
         return
@@ -125,6 +132,8 @@ def _capabilities(call: ast.Call) -> Iterator[str]:
 
         if isinstance(first, ast.Attribute) and ast.unparse(first.value) == "Queue":
             yield f"enqueue:{Queue[first.attr].value}"
+        elif isinstance(first, ast.Name) and first.id in every_queue:
+            yield from (f"enqueue:{q.value}" for q in Queue)
         else:  # a queue the review cannot read off the call: no grant matches it, so the check fails
             yield f"enqueue:UNNAMED({ast.unparse(call)})"
     elif func.attr in ("get", "put", "delete") and ast.unparse(func.value).endswith("secrets"):
@@ -157,7 +166,14 @@ def call_sites() -> dict[str, set[str]]:
                     name = f"{prefix}{child.name}"
                     if not isinstance(child, ast.ClassDef):
                         own = [n for n in ast.walk(child) if isinstance(n, ast.Call)]
-                        found = {c for call in own for c in _capabilities(call)}
+                        every = frozenset(
+                            loop.target.id
+                            for loop in ast.walk(child)
+                            if isinstance(loop, ast.For)
+                            and isinstance(loop.target, ast.Name)
+                            and ast.unparse(loop.iter) == "Queue"
+                        )
+                        found = {c for call in own for c in _capabilities(call, every)}
                         nested = {  # calls inside nested defs belong to those
                             c
                             for inner in ast.walk(child)
