@@ -301,9 +301,9 @@ def test_failed_attempts_are_retried_with_growing_backoff_until_success(
     task = client.create_task(parent=queue, task=http_task(queue, receiver.url("/flaky"), "flaky"))
     got = receiver.wait_for("/flaky", 4)
     gaps = [b.at - a.at for a, b in itertools.pairwise(got)]
-    assert gaps[0] >= 0.09
-    assert gaps[1] >= 1.6 * gaps[0]
-    assert gaps[2] >= 1.6 * gaps[1]
+    # Each retry waits at least its doubled backoff after the answer before it (0.1, 0.2, 0.4 s); a busy
+    # machine only makes a gap longer, so the gaps are held to the schedule, not to each other.
+    assert [gap >= 0.95 * 0.1 * 2**n for n, gap in enumerate(gaps)] == [True, True, True], gaps
     assert [r.headers["x-cloudtasks-taskretrycount"] for r in got] == ["0", "1", "2", "3"]
     assert [r.headers.get("x-cloudtasks-taskpreviousresponse") for r in got] == [None, "500", "503", "404"]
     # 5xx answers are not executions; the 404 is.

@@ -90,22 +90,31 @@ class OneToolModel(ScriptedPlanModel):
 
 
 def crashing_notion(inner: Any, crashes: StepCrashes, run_of: dict[str, str]) -> Any:
+    """``inner`` whose clients bound to a token (``with_token``) crash a run after its page's write."""
     writes = {"create_page", "update_page_properties", "append_blocks", "add_comment"}
 
-    class Notion:
+    class Bound:
+        def __init__(self, bound: Any) -> None:
+            self.bound = bound
+
         def __getattr__(self, name: str) -> Any:
-            method = getattr(inner, name)
+            method = getattr(self.bound, name)
             if name not in writes:
                 return method
 
-            def call(token: str, target: Any, *args: Any, **kwargs: Any) -> Any:
-                result = method(token, target, *args, **kwargs)
+            def call(target: Any, *args: Any, **kwargs: Any) -> Any:
+                result = method(target, *args, **kwargs)
                 page = target.get("page_id") if isinstance(target, dict) else target
                 if page in run_of:
                     crashes.hit(run_of[page], WRITE_STEP, "effect_result")
                 return result
 
             return call
+
+    class Notion:
+        def __getattr__(self, name: str) -> Any:
+            method = getattr(inner, name)
+            return (lambda token: Bound(method(token))) if name == "with_token" else method
 
     return Notion()
 
