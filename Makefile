@@ -80,7 +80,7 @@ pytest: $(VENV)/.synced check-java
 	  echo "--- tests/redteam (REDTEAM=full), run alongside: $(REDTEAM_LOG)"; tail -n 40 $(REDTEAM_LOG); \
 	  exit $$(( rest || redteam ))
 
-test: check-python lint typecheck pytest infra-tests web-check
+test: check-python lint typecheck pytest check-indexes infra-tests web-check
 	@echo "make test: all checks passed"
 
 -include mk/*.mk
