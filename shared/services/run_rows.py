@@ -127,7 +127,7 @@ def _made_row(
         raise TransientError(exc.reason, retry_after_s=ROW_RETRY_S) from exc
     try:
         return _make_row(deps, task, bot_id, source_id, props, gone=gone)
-    except Exception:
+    except Exception:  # whatever stopped the making: let go of the lease, then fail as before
         deps.store.release_row(task.tenant_id, task.run_id)
         raise
 
