@@ -73,3 +73,13 @@ class Deps(NamedTuple):
         if self.notion_for is None:
             raise RuntimeError("this function was built without Notion access")
         return self.notion_for(tenant_id)
+
+
+class RunRef(NamedTuple):
+    """One run (``tenants/{tenant_id}/runs/{run_id}``) bound to the instance's adapters: what travels
+    instead of ``(deps, tenant_id, run_id)``. A service holds its ``run_log.RunLog``, which adds the
+    log's reads and writes; ``followups`` and ``page_notes``, below the log, take it as this."""
+
+    deps: Deps
+    tenant_id: str
+    run_id: str

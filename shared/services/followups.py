@@ -16,7 +16,7 @@ from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tasks.rows import RowTask
 from shared.domain.tasks.step import StepTask
 from shared.services import page_notes
-from shared.services.deps import Deps
+from shared.services.deps import RunRef
 from shared.topology import Queue
 
 
@@ -28,15 +28,9 @@ def step_queue(state: RunState) -> Queue:
 
 
 def enqueue_step(
-    deps: Deps,
-    tenant_id: str,
-    run_id: str,
-    state: RunState,
-    *,
-    delay_s: float = 0.0,
-    tag: str = "",
-    paced: int = 0,
+    run: RunRef, state: RunState, *, delay_s: float = 0.0, tag: str = "", paced: int = 0
 ) -> None:
+    deps, tenant_id, run_id = run
     body = StepTask(tenant_id=tenant_id, run_id=run_id, step=state.cursor, paced=paced)
     name = f"step:{tenant_id}:{run_id}:{state.cursor}:{state.last_seq}{tag}"
     if step_queue(state) == Queue.DEPLOY:  # each queue named here, where IAM review can see it
@@ -45,11 +39,10 @@ def enqueue_step(
         deps.queue.enqueue(Queue.EXECUTE_STEP, body, name, delay_s)
 
 
-def enqueue_followup(
-    deps: Deps, tenant_id: str, run_id: str, state: RunState, *, tag: str = "", delay_s: float = 0.0
-) -> None:
+def enqueue_followup(run: RunRef, state: RunState, *, tag: str = "", delay_s: float = 0.0) -> None:
     """The task that follows ``state``, by name; ``delay_s``: a running run's next step runs that much
     later (a long Retry-After), other follow-ups at once."""
+    deps, tenant_id, run_id = run
     if state.status == RunStatus.RUNNING and not state.steps:
         # Approved by a person: planned at once, never held back; the plan still records the run's
         # own trigger (``planning``), so a page's change run releases its page.
@@ -57,22 +50,23 @@ def enqueue_followup(
         task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=state.goal[:2000], trigger=trigger)
         deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}:{state.last_seq}{tag}")
     elif state.status == RunStatus.RUNNING:
-        enqueue_step(deps, tenant_id, run_id, state, delay_s=delay_s, tag=tag)
+        enqueue_step(run, state, delay_s=delay_s, tag=tag)
     elif state.status == RunStatus.WAITING_FOR_HUMAN and state.waiting is not None:
-        _ask(deps, tenant_id, run_id, state)
+        _ask(run, state)
     elif state.status.terminal:
-        _tell_the_end(deps, tenant_id, run_id, state)
-        _plan_page_change(deps, tenant_id, run_id, state)
+        _tell_the_end(run, state)
+        _plan_page_change(run, state)
 
 
-def _tell_the_end(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
+def _tell_the_end(run: RunRef, state: RunState) -> None:
     """A message that the run ended. A run with a page notes its result there (``page_notes``) unless
     its owner chose no notes; otherwise its owner hears it on the first channel that can carry it,
     never the page, or, taking the daily digest, in the digest."""
+    deps, tenant_id, run_id = run
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
     settings = tenant.settings if tenant is not None else None
     if dpn.on_the_page(settings, state):
-        page_notes.enqueue(deps, tenant_id, run_id, state, dpn.end(run_id, state))
+        page_notes.enqueue(run, state, dpn.end(run_id, state))
         return
     if settings is not None and settings.digest:
         return
@@ -87,10 +81,11 @@ def _tell_the_end(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> N
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
 
 
-def _plan_page_change(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
+def _plan_page_change(run: RunRef, state: RunState) -> None:
     """An ended run started by its page's changes releases the page. The latest change that came
     while it held the page, and that it may not have read, is planned now (by name: a repeat of
     this follow-up enqueues nothing new)."""
+    deps, tenant_id, run_id = run
     if not state.page_id or state.trigger != "webhook" or deps.settings.webhook_coalesce_s <= 0:
         return
     change = deps.store.release_page(tenant_id, page_key(state.page_id), run_id)
@@ -104,7 +99,8 @@ def _quoted_goal(goal: str) -> str:
     return quoted if len(quoted) <= 270 else literal(goal[:40])  # escapes take up to 6 characters
 
 
-def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
+def _ask(run: RunRef, state: RunState) -> None:
+    deps, tenant_id, run_id = run
     assert state.waiting is not None
     request_id = state.waiting.request_id
     data: dict[str, object] = {"run_id": run_id, "request_id": request_id, "purpose": state.waiting.purpose}
@@ -124,11 +120,12 @@ def _ask(deps: Deps, tenant_id: str, run_id: str, state: RunState) -> None:
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
 
 
-def enqueue_row(deps: Deps, tenant_id: str, run_id: str, before: RunStatus | None, after: RunState) -> None:
+def enqueue_row(run: RunRef, before: RunStatus | None, after: RunState) -> None:
     """After a transition: the task that writes the run's row, named so that a start, a wait and an
     end each get theirs and the steps between share one per interval. That interval
     (``run_rows.row_interval_s``) grows while more of the workspace's runs are running. Nothing
     without a Runs database."""
+    deps, tenant_id, run_id = run
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
     if tenant is None or tenant.home is None or tenant.home.runs is None:
         return

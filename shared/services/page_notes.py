@@ -8,7 +8,7 @@ from shared.domain import page_notes
 from shared.domain.runs import RunState, RunStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
-from shared.services.deps import Deps
+from shared.services.deps import Deps, RunRef
 from shared.topology import Queue
 
 
@@ -16,34 +16,33 @@ def _tenant(deps: Deps, tenant_id: str) -> Tenant | None:
     return deps.tenants.get(tenant_id) if deps.tenants is not None else None
 
 
-def after_transition(
-    deps: Deps, tenant_id: str, run_id: str, before: RunStatus | None, after: RunState
-) -> None:
+def after_transition(run: RunRef, before: RunStatus | None, after: RunState) -> None:
     """The notes a transition from ``before`` (None: created) to ``after`` calls for. A run created
     unfinished gets its start note here when there is no Runs database (with one, the row's task
     sends it, linking the row). With ``every_step``, the step that just finished gets its note."""
-    tenant = _tenant(deps, tenant_id)
+    tenant = _tenant(run.deps, run.tenant_id)
     settings = tenant.settings if tenant is not None else None
     if not page_notes.on_the_page(settings, after):
         return
     if before is None:
         rows = tenant is not None and tenant.home is not None and tenant.home.runs is not None
         if not after.status.terminal and not rows:
-            enqueue(deps, tenant_id, run_id, after, page_notes.start(run_id, after, ""))
+            enqueue(run, after, page_notes.start(run.run_id, after, ""))
     elif after.status == RunStatus.RUNNING and after.cursor > 1 and page_notes.every_step(settings, after):
-        enqueue(deps, tenant_id, run_id, after, page_notes.step(run_id, after, after.cursor - 1))
+        enqueue(run, after, page_notes.step(run.run_id, after, after.cursor - 1))
 
 
-def send_start(deps: Deps, tenant_id: str, run_id: str, state: RunState, row_url: str) -> None:
+def send_start(run: RunRef, state: RunState, row_url: str) -> None:
     """The start note linking the run's row at ``row_url``, unless the owner chose none."""
-    tenant = _tenant(deps, tenant_id)
+    tenant = _tenant(run.deps, run.tenant_id)
     if page_notes.on_the_page(tenant.settings if tenant is not None else None, state):
-        enqueue(deps, tenant_id, run_id, state, page_notes.start(run_id, state, row_url))
+        enqueue(run, state, page_notes.start(run.run_id, state, row_url))
 
 
-def enqueue(deps: Deps, tenant_id: str, run_id: str, state: RunState, note: page_notes.Note) -> None:
+def enqueue(run: RunRef, state: RunState, note: page_notes.Note) -> None:
     """``note`` as a comment on the run's page, by name: a repeat is refused by the queue, and notify's
     record of the id keeps a later one from posting it again."""
+    deps, tenant_id, run_id = run
     task = NotifyTask(
         notification_id=note.notification_id,
         tenant_id=tenant_id,

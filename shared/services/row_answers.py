@@ -12,6 +12,7 @@ from shared.domain.tenants import Tenant
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.services import humans
 from shared.services.deps import Deps
+from shared.services.run_log import RunLog
 from shared.services.run_rows import NOT_THE_OWNER, bound_row, owned_waiting
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _waited_for(task: AnswerTask, deps: Deps, notion: TenantNotion) -> tuple[str
         return bound
     run_id, asked = bound
     try:
-        waiting = owned_waiting(deps, task.tenant_id, run_id)
+        waiting = owned_waiting(RunLog(deps, task.tenant_id, run_id))
     except NotFound:
         return "no such run of this owner"
     if waiting is None or waiting.request_id != asked.request_id:

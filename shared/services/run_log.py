@@ -16,7 +16,7 @@ from shared.domain.events import ModelUsed, RunEvent, RunStatus, ToolIntent
 from shared.domain.runs import Run, RunState, fold
 from shared.errors import TransientError
 from shared.services import alerts, followups, page_notes
-from shared.services.deps import Deps
+from shared.services.deps import Deps, RunRef
 
 log = logging.getLogger(__name__)
 _ATTEMPTS = 5  # writes of one record that others keep getting ahead of: then it gives up (logged)
@@ -83,14 +83,12 @@ class Logged(NamedTuple):
     holder: ToolIntent | None  # the intent past the document, followed by nothing but usage
 
 
-class RunLog(NamedTuple):
+class RunLog(RunRef):
     """One run's log (``tenants/{tenant_id}/runs/{run_id}``), bound to the instance's adapters: what
     a service holds instead of ``(deps, tenant_id, run_id)``. Every read and write of the log goes
     through it; the events it writes are numbered after the state they follow (:meth:`after`)."""
 
-    deps: Deps
-    tenant_id: str
-    run_id: str
+    __slots__ = ()
 
     @classmethod
     def of(cls, deps: Deps, run: Run) -> RunLog:
@@ -193,20 +191,18 @@ class RunLog(NamedTuple):
         ``after``. The alert line of a run that failed (``alerts``); its next task by name
         (``followups``; a running run's next step ``delay_s`` later); its Runs row's task
         (``followups.enqueue_row``); the notes on its trigger page (``page_notes``)."""
-        deps, tenant_id, run_id = self
-        alerts.log_transition(run_id, before, after)
-        followups.enqueue_followup(deps, tenant_id, run_id, after, delay_s=delay_s)
-        followups.enqueue_row(deps, tenant_id, run_id, before, after)
-        page_notes.after_transition(deps, tenant_id, run_id, before, after)
+        alerts.log_transition(self.run_id, before, after)
+        followups.enqueue_followup(self, after, delay_s=delay_s)
+        followups.enqueue_row(self, before, after)
+        page_notes.after_transition(self, before, after)
 
     def followup(self, state: RunState, *, tag: str = "", delay_s: float = 0.0) -> None:
         """The task that follows ``state``, by name (``followups.enqueue_followup``): sent again."""
-        followups.enqueue_followup(self.deps, self.tenant_id, self.run_id, state, tag=tag, delay_s=delay_s)
+        followups.enqueue_followup(self, state, tag=tag, delay_s=delay_s)
 
     def step_task(self, state: RunState, *, delay_s: float = 0.0, tag: str = "", paced: int = 0) -> None:
         """The current step's task, by name (``followups.enqueue_step``)."""
-        deps, tenant_id, run_id = self
-        followups.enqueue_step(deps, tenant_id, run_id, state, delay_s=delay_s, tag=tag, paced=paced)
+        followups.enqueue_step(self, state, delay_s=delay_s, tag=tag, paced=paced)
 
     def keep_usage(self, events: Sequence[RunEvent]) -> None:
         """Write the ``model_used`` events among ``events``, and nothing else, after whatever the log

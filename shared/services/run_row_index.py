@@ -5,11 +5,11 @@ Firestore read, never a Notion one (docs/decisions/0029-a-comment-on-a-runs-row-
 from typing import Any
 
 from shared.domain.notion_events import plain_id
-from shared.services.deps import Deps
+from shared.services.deps import RunRef
 
 
-def note_row(deps: Deps, tenant_id: str, run_id: str, row: dict[str, Any]) -> None:
-    """Remember ``row`` as run ``run_id``'s row (the row task calls it when it keeps the row's id)."""
+def note_row(run: RunRef, row: dict[str, Any]) -> None:
+    """Remember ``row`` as ``run``'s row (the row task calls it when it keeps the row's id)."""
     page = plain_id(str(row.get("id", "")))
     if page:
-        deps.need_tenants().note_run_row(tenant_id, page, run_id)
+        run.deps.need_tenants().note_run_row(run.tenant_id, page, run.run_id)

@@ -66,7 +66,8 @@ def _write_row(
 ) -> Literal["created", "updated", "skipped"]:
     tenant = deps.need_tenants().get(task.tenant_id)
     home = tenant.home if tenant is not None else None
-    logged = RunLog(deps, task.tenant_id, task.run_id).read()
+    run = RunLog(deps, task.tenant_id, task.run_id)
+    logged = run.read()
     if tenant is None or home is None or home.runs is None or logged is None:
         return "skipped"
     state = logged.state
@@ -84,13 +85,13 @@ def _write_row(
         if found is None:
             return "skipped"
         (row, outcome), kept = found, None
-        note_row(deps, task.tenant_id, task.run_id, row)
+        note_row(run, row)
     before = kept.written if kept is not None else {}
     written = run_rows.written(props, before)
     if kept is None or written != before:
         deps.store.keep_row_page(task.tenant_id, task.run_id, str(row["id"]), written)
     if task.note:
-        page_notes.send_start(deps, task.tenant_id, task.run_id, state, str(row.get("url") or ""))
+        page_notes.send_start(run, state, str(row.get("url") or ""))
     return outcome
 
 
@@ -117,7 +118,7 @@ def _made_row(
     a start and a wait written at once make one row, not two. A making that fails lets go of its
     claim, so the queue's retry goes on at once."""
     if not task.create:
-        row = _row(deps, task.tenant_id, bot_id, source_id, task.run_id)
+        row = _row(deps, task, bot_id, source_id)
         notion = deps.need_notion(task.tenant_id)
         return (notion.update_page_properties(str(row["id"]), props), "updated") if row else None
     now = deps.clock()
@@ -140,18 +141,18 @@ def _make_row(
     kept = deps.store.row_page(task.tenant_id, task.run_id)  # made by another task meanwhile?
     if kept is not None and kept.page_id != gone:
         return notion.update_page_properties(kept.page_id, props), "updated"
-    row = _row(deps, task.tenant_id, bot_id, source_id, task.run_id)
+    row = _row(deps, task, bot_id, source_id)
     if row is not None:
         return notion.update_page_properties(str(row["id"]), props), "updated"
     where = {"type": "data_source_id", "data_source_id": source_id}
     return notion.create_page(where, props), "created"
 
 
-def _row(deps: Deps, tenant_id: str, bot_id: str, source_id: str, run_id: str) -> dict[str, object] | None:
-    """The row of ``run_id`` the agent itself made (a query by Run id); a row anyone else made, even
-    naming this run, is never taken for it."""
-    where = {"property": "Run id", "rich_text": {"equals": run_id}}
-    rows = deps.need_notion(tenant_id).query_data_source(source_id, filter=where)
+def _row(deps: Deps, task: RowTask, bot_id: str, source_id: str) -> dict[str, object] | None:
+    """The row of the task's run the agent itself made (a query by Run id); a row anyone else made,
+    even naming this run, is never taken for it."""
+    where = {"property": "Run id", "rich_text": {"equals": task.run_id}}
+    rows = deps.need_notion(task.tenant_id).query_data_source(source_id, filter=where)
     bot = plain_id(bot_id)
     return next(
         (r for r in rows if bot and plain_id(str((r.get("created_by") or {}).get("id", ""))) == bot), None
@@ -188,7 +189,7 @@ def _why_not(task: DecideTask, deps: Deps, run_id: str, request_id: str) -> str:
     owner's, or the change is not the owner's alone (then set back to Waiting and answered), or the
     run does not wait for that request."""
     try:
-        waiting = owned_waiting(deps, task.tenant_id, run_id)
+        waiting = owned_waiting(RunLog(deps, task.tenant_id, run_id))
     except NotFound:
         return "no such run of this owner"
     current = waiting is not None and waiting.request_id == request_id
@@ -233,9 +234,9 @@ def bound_row(
     return run_id, asked
 
 
-def owned_waiting(deps: Deps, tenant_id: str, run_id: str) -> Waiting | None:
-    """What run ``run_id`` waits for, as its log has it (None: nothing); NotFound unless it is a run
-    of the workspace's current owner (``runs.owned_run``)."""
-    runs.owned_run(tenant_id, run_id, deps.store, deps.need_tenants())
-    logged = RunLog(deps, tenant_id, run_id).read()
+def owned_waiting(run: RunLog) -> Waiting | None:
+    """What ``run`` waits for, as its log has it (None: nothing); NotFound unless it is a run of the
+    workspace's current owner (``runs.owned_run``)."""
+    runs.owned_run(run.tenant_id, run.run_id, run.deps.store, run.deps.need_tenants())
+    logged = run.read()
     return logged.state.waiting if logged is not None else None

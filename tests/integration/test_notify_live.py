@@ -422,12 +422,13 @@ def stored_texts(email: EmailCase) -> str:
 
 def test_a_decisions_links_are_minted_by_notify_into_the_mail_only_and_work(email: EmailCase) -> None:
     from shared.services.followups import enqueue_followup
+    from shared.services.run_log import RunLog
 
     stack, container = email.stack, email.stack.container
     waiting_run(email, "r-links")
     run = container.store.get_run(email.tenant_id, "r-links")
     assert run is not None and run.state.waiting is not None
-    enqueue_followup(container.engine(with_model=False), email.tenant_id, "r-links", run.state)
+    enqueue_followup(RunLog(container.engine(with_model=False), email.tenant_id, "r-links"), run.state)
     queued = [base64.b64decode(t["body"]) for t in stack.pending(Queue.NOTIFY)]
     [body] = [b for b in queued if b"r-links-approval-1" in b]  # the real body in the Cloud Tasks emulator
     assert b"/links" not in body and b"http" not in body and b"approve_url" not in body

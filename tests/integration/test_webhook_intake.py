@@ -21,6 +21,7 @@ from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.tasks.plan import READ_LAG, PlanTask
 from shared.services import followups, humans
 from shared.services.planning import start_run
+from shared.services.run_log import RunLog
 from shared.topology import Queue
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
 from tests.support.webhook_intake import STATUS_EDITS, connected, flush, schema
@@ -214,7 +215,7 @@ def test_a_pages_next_window_starts_no_second_run_while_its_run_is_active(stack:
     humans.control(deps, tenant_id, first.run_id, "cancel", "done by hand")
     ended = deps.store.get_run(tenant_id, first.run_id)
     assert ended is not None  # a repeat of the ended run's follow-ups enqueues nothing more
-    followups.enqueue_followup(deps, tenant_id, first.run_id, ended.state)
+    followups.enqueue_followup(RunLog(deps, tenant_id, first.run_id), ended.state)
     new = Counter(t.run_id for t in stack.plan_tasks()) - queued
     assert new == Counter({third.run_id: 1})  # the latest change only, once
     handed = [t for t in stack.plan_tasks() if t.run_id == third.run_id]

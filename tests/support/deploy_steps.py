@@ -20,6 +20,7 @@ from shared.domain.tenants import Tenant
 from shared.services import followups, humans
 from shared.services.code_access import CodeAccess
 from shared.services.engine import run_step
+from shared.services.run_log import RunLog
 from shared.topology import Queue
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeTenantStore
@@ -171,4 +172,4 @@ def start(pair: Pair) -> None:
     tools = sorted({s.tool for s in steps})
     head = RunPlanned(seq=1, at=datetime.now(UTC), goal="ship it", trigger="api", steps=steps, tools=tools)
     assert pair.step.store.create_run(pair.tenant, "r1", [head])
-    followups.enqueue_followup(pair.step, pair.tenant, "r1", fold([head]))
+    followups.enqueue_followup(RunLog(pair.step, pair.tenant, "r1"), fold([head]))

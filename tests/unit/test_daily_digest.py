@@ -15,6 +15,7 @@ from shared.services.daily_digest import send_digest
 from shared.services.daily_schedule import plan_due_tenants
 from shared.services.deps import Deps
 from shared.services.followups import enqueue_followup
+from shared.services.run_log import RunLog
 from shared.topology import Queue
 from tests.api_fakes import FakeContainer, client, json_body
 from tests.fakes import FakeRunStore
@@ -129,7 +130,7 @@ def test_no_digest_for_a_workspace_that_no_longer_wants_one_or_is_gone() -> None
 
 def _end(deps: Deps, page_id: str | None) -> list[NotifyTask]:
     state = RunState(goal="Tidy the backlog", status=RunStatus.COMPLETED, page_id=page_id, summary="Done.")
-    enqueue_followup(deps, "t1", "r1", state)
+    enqueue_followup(RunLog(deps, "t1", "r1"), state)
     return _notes(deps)
 
 

@@ -13,6 +13,7 @@ from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant
 from shared.ports import TaskQueue
 from shared.services.followups import enqueue_followup
+from shared.services.run_log import RunLog
 from shared.services.sessions import start_session
 from tests.api_fakes import client, json_body
 from tests.engine_fakes import make_deps
@@ -107,7 +108,9 @@ def notified(queue: TaskQueue) -> NotifyTask:
 
 def test_a_finished_run_notifies_about_its_trigger_page() -> None:
     deps = make_deps()
-    enqueue_followup(deps, "t1", "r1", RunState(goal="g", page_id="page-9", status=RunStatus.COMPLETED))
+    enqueue_followup(
+        RunLog(deps, "t1", "r1"), RunState(goal="g", page_id="page-9", status=RunStatus.COMPLETED)
+    )
     note = notified(deps.queue)
     assert note.data == {"page_id": "page-9"} and note.priority == "normal"
 
@@ -116,7 +119,7 @@ def test_a_decision_request_is_urgent_and_about_the_trigger_page() -> None:
     deps = make_deps()
     waiting = Waiting(request_id="approval-2", purpose="approval", prompt="Publish?", step=2)
     state = RunState(goal="g", page_id="page-9", status=RunStatus.WAITING_FOR_HUMAN, waiting=waiting)
-    enqueue_followup(deps, "t1", "r1", state)
+    enqueue_followup(RunLog(deps, "t1", "r1"), state)
     note = notified(deps.queue)
     assert note.priority == "urgent" and note.data["page_id"] == "page-9"
     assert note.data == {
@@ -129,7 +132,9 @@ def test_a_decision_request_is_urgent_and_about_the_trigger_page() -> None:
 
 def test_a_run_without_a_page_notifies_about_none() -> None:
     deps = make_deps()
-    enqueue_followup(deps, "t1", "daily-20260105", RunState(goal="Plan my day", status=RunStatus.FAILED))
+    enqueue_followup(
+        RunLog(deps, "t1", "daily-20260105"), RunState(goal="Plan my day", status=RunStatus.FAILED)
+    )
     assert "page_id" not in notified(deps.queue).data
 
 

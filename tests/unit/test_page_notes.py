@@ -116,6 +116,6 @@ def test_the_end_note_of_a_failed_run_gives_its_reason() -> None:
     note = page_notes.end("r1", failed)
     assert note == page_notes.Note("r1-failed", "Failed: Tidy the backlog", "the page is gone")
     deps = _deps()
-    enqueue_followup(deps, "t1", "r1", failed)
+    enqueue_followup(run_log.RunLog(deps, "t1", "r1"), failed)
     (sent,) = _notes(deps)
     assert sent.channel == "notion_comment" and sent.text == "the page is gone"

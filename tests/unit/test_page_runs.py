@@ -16,6 +16,7 @@ from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.notion_access import ReconnectRequired
 from shared.services.planning import PAGE_HOLD, start_run
+from shared.services.run_log import RunLog
 from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
@@ -216,7 +217,7 @@ def test_the_latest_change_that_found_the_page_held_is_planned_once_when_the_run
     # That run holds the page now; a repeat of the ended run's follow-ups plans nothing again.
     run = deps.store.get_run("t1", "wh-a-1")
     assert run is not None
-    followups.enqueue_followup(deps, "t1", "wh-a-1", run.state)
+    followups.enqueue_followup(RunLog(deps, "t1", "wh-a-1"), run.state)
     assert plans(deps) == []
     assert start_run(change("wh-a-4", before=clock.now), deps) is False
 
@@ -227,7 +228,7 @@ def test_a_cancelled_run_hands_its_pages_change_over_and_a_repeat_enqueues_it_on
     clock.now = T0 + timedelta(minutes=2)
     assert start_run(change("wh-a-2", before=T0 + timedelta(minutes=1)), deps) is False
     ended = humans.control(deps, "t1", "wh-a-1", "cancel")
-    followups.enqueue_followup(deps, "t1", "wh-a-1", ended)  # e.g. a duplicate step task's ack
+    followups.enqueue_followup(RunLog(deps, "t1", "wh-a-1"), ended)  # e.g. a duplicate step task's ack
     assert plans(deps) == [("wh-a-2", "plan:t1:wh-a-2:after:wh-a-1")]
     assert start_run(queued_plan(deps, "wh-a-2"), deps) is True
     assert "wh-a-2" in runs(deps)

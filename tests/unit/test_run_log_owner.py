@@ -148,43 +148,62 @@ def test_no_module_but_the_run_log_gives_an_event_its_seq() -> None:
     assert seq_keywords(ast.parse("RunFinished(seq=seqs.next(), at=now)")) == [1]  # the check finds one
 
 
-# The api's entry points, whose tenant and run ids come from a request: each binds its run's log once.
-ENTRY_POINTS = {"respond", "control"}
-_TENANT, _RUN = {"tenant_id"}, {"run_id"}
+# Where a run's ids enter from a request (a decision, a control): each binds its run's log once.
+ENTRY_POINTS = {"shared/services/humans.py": {"respond", "control"}}
+# What binds the three: the run (``deps.RunRef``), its log, and the log's own ``of``.
+BINDERS = {"RunRef", "RunLog", "cls"}
+PRODUCT = [*SOURCES, *sorted((ROOT / "local").rglob("*.py"))]
 
 
 def _name(node: ast.AST) -> str:
     return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
 
 
-def ids_apart(tree: ast.AST) -> list[int]:
-    """Lines where ``deps``, a tenant id and a run id travel as three arguments (in a definition or a
-    call) instead of as the run's ``RunLog``, except the log's own constructor and :data:`ENTRY_POINTS`."""
+def ids_apart(tree: ast.AST, defined_here: frozenset[str] = frozenset()) -> list[int]:
+    """Lines where ``deps``, a tenant id and a run id travel as three arguments, in any order (a
+    definition's parameters or a call's arguments), instead of as the run (``RunLog``). Except what
+    binds them (:data:`BINDERS`), calls of the :data:`ENTRY_POINTS` and the ones ``defined_here``."""
     lines = []
+    called = {*BINDERS, *(name for names in ENTRY_POINTS.values() for name in names)}
     for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name not in ENTRY_POINTS:
-            names = [a.arg for a in node.args.args]
-            triples = zip(names, names[1:], names[2:], strict=False)
-            if any(d == "deps" and t in _TENANT and r in _RUN for d, t, r in triples):
-                lines.append(node.lineno)
-        elif isinstance(node, ast.Call) and _name(node.func) not in {"RunLog", *ENTRY_POINTS}:
-            names = [_name(a) for a in node.args]
-            triples = zip(names, names[1:], names[2:], strict=False)
-            if any(d == "deps" and t in _TENANT and r in _RUN for d, t, r in triples):
-                lines.append(node.lineno)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name not in defined_here:
+            a = node.args
+            params = [p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]]
+        elif isinstance(node, ast.Call) and _name(node.func) not in called:
+            params = [_name(v) for v in [*node.args, *(k.value for k in node.keywords)]]
+        else:
+            continue
+        if {"deps", "tenant_id", "run_id"} <= set(params):
+            lines.append(node.lineno)
     return lines
 
 
-def test_a_runs_ids_travel_as_its_log_in_the_run_services() -> None:
-    """The run services pass a run as its ``RunLog``. The log itself takes none of its methods' ids
-    apart; it hands them to ``followups`` and ``page_notes`` only, which name their tasks by them."""
-    found = {rel(p): ids_apart(ast.parse(p.read_text())) for p in SERVICES if p.stem in RUN_SERVICES}
+def test_the_check_finds_a_runs_ids_apart() -> None:
+    code = (
+        "def f(deps, tenant_id, run_id): pass\n"
+        "def g(run_id, state, *, deps, tenant_id): pass\n"
+        "h(deps, task.tenant_id, state, run_id=task.run_id)\n"
+        "RunLog(deps, t.tenant_id, t.run_id)\n"
+        "def respond(deps, tenant_id, run_id): pass\n"
+        "humans.respond(deps, tenant_id, run_id)\n"
+    )
+    assert sorted(ids_apart(ast.parse(code))) == [1, 2, 3, 5]
+    assert sorted(ids_apart(ast.parse(code), frozenset({"respond"}))) == [1, 2, 3]
+
+
+def test_a_runs_ids_travel_as_the_run() -> None:
+    """No function of the product takes or passes a run as ``(deps, tenant_id, run_id)``: a service
+    holds its ``RunLog``, and ``followups``, ``page_notes`` and the Runs rows take it. Only the
+    entry points a request's ids come in by (:data:`ENTRY_POINTS`) bind them, once."""
+    found = {
+        rel(p): ids_apart(ast.parse(p.read_text()), frozenset(ENTRY_POINTS.get(rel(p), ()))) for p in PRODUCT
+    }
     assert {path: lines for path, lines in found.items() if lines} == {}
-    owner = ast.parse(OWNER.read_text())
-    definitions = [n.lineno for n in ast.walk(owner) if isinstance(n, ast.FunctionDef)]
-    assert [line for line in ids_apart(owner) if line in definitions] == []
-    code = "def f(deps, tenant_id, run_id): pass\ng(deps, task.tenant_id, task.run_id)\nRunLog(deps, t.tenant_id, t.run_id)"
-    assert ids_apart(ast.parse(code)) == [1, 2]  # the check finds both, and lets the log's own through
+    for path, names in ENTRY_POINTS.items():  # each exception is still there, and still an exception
+        tree = ast.parse((ROOT / path).read_text())
+        defined = {n.name: n.lineno for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        assert names <= defined.keys(), path
+        assert {defined[n] for n in names} <= set(ids_apart(tree)), path
 
 
 def test_planning_builds_a_runs_plan_in_one_place() -> None:

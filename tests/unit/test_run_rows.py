@@ -14,6 +14,7 @@ from shared.domain.tasks.rows import RowTask
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
 from shared.services.followups import enqueue_row
+from shared.services.run_log import RunLog
 from shared.topology import Queue
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeRunStore
@@ -45,13 +46,15 @@ def _rows(deps: Deps) -> list[tuple[RowTask, str, float]]:
 def test_start_wait_and_end_each_get_a_task_and_steps_share_one_per_bucket() -> None:
     deps = _deps()
     running = RunState(goal="g", status=RunStatus.RUNNING, steps=STEPS, last_seq=3)
-    enqueue_row(deps, "t1", "r1", None, running)
-    enqueue_row(deps, "t1", "r1", RunStatus.RUNNING, running)
-    enqueue_row(deps, "t1", "r1", RunStatus.RUNNING, running.model_copy(update={"cursor": 2}))
+    enqueue_row(RunLog(deps, "t1", "r1"), None, running)
+    enqueue_row(RunLog(deps, "t1", "r1"), RunStatus.RUNNING, running)
+    enqueue_row(RunLog(deps, "t1", "r1"), RunStatus.RUNNING, running.model_copy(update={"cursor": 2}))
     waiting = running.model_copy(update={"status": RunStatus.WAITING_FOR_HUMAN, "last_seq": 5})
-    enqueue_row(deps, "t1", "r1", RunStatus.RUNNING, waiting)
+    enqueue_row(RunLog(deps, "t1", "r1"), RunStatus.RUNNING, waiting)
     enqueue_row(
-        deps, "t1", "r1", RunStatus.RUNNING, running.model_copy(update={"status": RunStatus.COMPLETED})
+        RunLog(deps, "t1", "r1"),
+        RunStatus.RUNNING,
+        running.model_copy(update={"status": RunStatus.COMPLETED}),
     )
     rows = _rows(deps)
     bucket = int(AT.timestamp() // ROW_EVERY_S)
@@ -90,7 +93,7 @@ def test_the_row_interval_grows_with_the_workspace_s_running_runs() -> None:
         store.runs[("t2", f"r{i}")] = Run(
             tenant_id="t2", run_id=f"r{i}", state=running, created_at=AT, updated_at=AT
         )
-    enqueue_row(deps, "t1", "r1", RunStatus.RUNNING, running)
+    enqueue_row(RunLog(deps, "t1", "r1"), RunStatus.RUNNING, running)
     ((task, name, delay),) = _rows(deps)
     every = row_interval_s(25, deps.settings.notion_rate_per_s)
     assert every == 4 * ROW_EVERY_S and name == f"row:t1:r1:{every:g}:{int(AT.timestamp() // every)}"
@@ -99,7 +102,7 @@ def test_the_row_interval_grows_with_the_workspace_s_running_runs() -> None:
 
 def test_no_runs_database_no_task() -> None:
     deps = _deps(home=False)
-    enqueue_row(deps, "t1", "r1", None, RunState(goal="g"))
+    enqueue_row(RunLog(deps, "t1", "r1"), None, RunState(goal="g"))
     assert _rows(deps) == []
 
 
