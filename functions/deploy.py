@@ -11,12 +11,11 @@ from flask import Request, Response
 from functions._caller import check_caller
 from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
+from functions._step import step_reply
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.domain.tasks.step import StepTask
-from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
-from shared.services.engine import RunNotFound, run_step
 from shared.topology import Queue, Target
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "code_host", "deployer")
@@ -29,13 +28,6 @@ def deploy(request: Request) -> Response:
             return hop
         task = parse_task(request, StepTask, Queue.DEPLOY, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id)
-        try:
-            outcome = run_step(task, c.deploy_engine())
-        except RunNotFound as exc:  # retrying cannot make the run appear: the queue drops the task
-            return {"acted": False, "reason": exc.reason}, 200
-        except NotFound as exc:  # something else is missing (a secret): an error, logged and retried
-            raise AgentError(f"step {task.step} of run {task.run_id}: {exc.reason}") from exc
-        body = {"acted": outcome.acted, "status": outcome.status.value, "cursor": outcome.cursor}
-        return body | ({"reason": outcome.reason} if outcome.reason else {}), 200
+        return step_reply(task, c.deploy_engine())
 
     return handle(request, ("POST",), call)

@@ -9,20 +9,19 @@ from flask import Request, Response
 from functions._caller import check_caller
 from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
+from functions._step import step_reply
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.domain.tasks.rows import AnswerTask, DecideTask, RowTask
 from shared.domain.tasks.step import StepTask
-from shared.errors import AgentError, NotFound
 from shared.logs import add_labels
-from shared.services.engine import RunNotFound, run_step
 from shared.topology import Queue, Target
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "notion")
 
 
 def execute_step(request: Request) -> Response:
-    def call(c: Container) -> Reply:  # noqa: PLR0911 (one return per route)
+    def call(c: Container) -> Reply:
         check_caller(request, c.settings, Target.EXECUTE_STEP)
         if (hop := doctor_hop(request, c, Target.EXECUTE_STEP)) is not None:
             return hop
@@ -51,14 +50,6 @@ def execute_step(request: Request) -> Response:
             return {"outcome": answer_by_comment(answer, deps)}, 200
         task = parse_task(request, StepTask, Queue.EXECUTE_STEP, c.dead_letters)
         add_labels(tenant=task.tenant_id, run=task.run_id)
-        try:
-            outcome = run_step(task, deps)
-        except RunNotFound as exc:
-            # Retrying cannot make the run appear: acknowledge so the queue drops the task.
-            return {"acted": False, "reason": exc.reason}, 200
-        except NotFound as exc:  # something else is missing (a secret): an error, logged and retried
-            raise AgentError(f"step {task.step} of run {task.run_id}: {exc.reason}") from exc
-        body = {"acted": outcome.acted, "status": outcome.status.value, "cursor": outcome.cursor}
-        return body | ({"reason": outcome.reason} if outcome.reason else {}), 200
+        return step_reply(task, deps)
 
     return handle(request, ("POST",), call)
