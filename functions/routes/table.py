@@ -5,8 +5,9 @@ served twice stops the import. Every handler's module loads with the table."""
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import ModuleType
+from typing import Any
 
 from functions import routes as routes_package
 from functions._http import Reply
@@ -46,6 +47,30 @@ def _route(
     return Route(path, (method,), handler, public, session_only, scope, doc)
 
 
+class _Tag:
+    """The routes of one tag of the contract, with the access they have unless one says otherwise:
+    ``tag(spec, handler, summary, answers, **doc)`` is a route (:class:`~functions.routes.Doc`'s
+    other fields as keywords)."""
+
+    def __init__(self, tag: str, *, public: bool = False, session_only: bool = False) -> None:
+        self.tag, self.public, self.session_only = tag, public, session_only
+
+    def __call__(
+        self,
+        spec: str,
+        handler: Handler,
+        summary: str,
+        answers: Mapping[int, str],
+        *,
+        session_only: bool | None = None,
+        scope: str = "read",
+        **doc: Any,
+    ) -> Route:
+        only = self.session_only if session_only is None else session_only
+        words = Doc(summary, self.tag, answers, **doc)
+        return _route(spec, handler, words, public=self.public, session_only=only, scope=scope)
+
+
 _LINK = "models.LinkRefusal"  # what a mailed link's routes answer when they refuse
 _LINK_BODY = "models.LinkToken"  # what a mailed link's page POSTs
 _HTML = {200: "text/html"}
@@ -67,21 +92,28 @@ def _mailed_link(
     it (``answers[1]``; the act's handler names its path), and an older link's redirect to the page.
     ``refusals``: the statuses a link's token may be refused with."""
     page, preview, act, legacy = handlers
-
-    def posted(spec: str, handler: Handler, summary: str, answer: str, refused: tuple[int, ...]) -> Route:
-        doc = Doc(summary, tag, {200: answer}, body=_LINK_BODY, refusals=refused, error=_LINK)
-        return _route(spec, handler, doc, public=True)
-
+    link = _Tag(tag, public=True)
     return [
-        _route(f"GET {path}", page, Doc(f"The page a mailed {what} link opens", tag, _HTML), public=True),
-        posted(f"POST {path}/preview", preview, f"What a {what} link would do", answers[0], refusals),
-        posted(f"POST {path}/{act.__name__}", act, act_summary, answers[1], (*refusals, 409)),
-        _route(
-            f"GET {path}/<token>",
-            legacy,
-            Doc(f"An older {what} link: to the page", tag, _MOVED, refusals=(400,)),
-            public=True,
+        link(f"GET {path}", page, f"The page a mailed {what} link opens", _HTML),
+        link(
+            f"POST {path}/preview",
+            preview,
+            f"What a {what} link would do",
+            {200: answers[0]},
+            body=_LINK_BODY,
+            error=_LINK,
+            refusals=refusals,
         ),
+        link(
+            f"POST {path}/{act.__name__}",
+            act,
+            act_summary,
+            {200: answers[1]},
+            body=_LINK_BODY,
+            error=_LINK,
+            refusals=(*refusals, 409),
+        ),
+        link(f"GET {path}/<token>", legacy, f"An older {what} link: to the page", _MOVED, refusals=(400,)),
     ]
 
 
@@ -114,40 +146,49 @@ def _operator_route(spec: str, handler: Handler, summary: str, refusals: tuple[i
     return _route(spec, handler, doc, public=True)
 
 
+_runs = _Tag("runs")
+_connection = _Tag("connection", session_only=True)
+_session = _Tag("session", session_only=True)
+_settings = _Tag("settings", session_only=True)
+_integrations = _Tag("integrations", session_only=True)
+_keys = _Tag("api keys", session_only=True)
+_home = _Tag("home")
+_STARTED = {202: "models.runs.RunStarted"}
+_NOTION_DOWN = (502, 503)
+
 # The api's routes: the first whose path and method match serves the request.
 ROUTES: list[Route] = [
-    _route(
+    _runs(
         "POST /runs",
         runs.start,
-        Doc("Start a run", "runs", {202: "models.runs.RunStarted"}, body="runs.NewRun", refusals=(409,)),
+        "Start a run",
+        _STARTED,
+        body="runs.NewRun",
+        refusals=(409,),
         scope="runs:start",
     ),
-    _route(
+    _runs(
         "GET /runs",
         runs.list_all,
-        Doc("List runs, filtered and paged", "runs", {200: "models.runs.RunList"}, query="runs.RunsQuery"),
+        "List runs, filtered and paged",
+        {200: "models.runs.RunList"},
+        query="runs.RunsQuery",
     ),
-    _route(
+    _runs(
         "GET /runs/<run_id>",
         runs.get_run,
-        Doc(
-            "A run, its timeline and what it wrote (ETag: a 304 when unchanged)",
-            "runs",
-            {200: "models.runs.RunTimeline", 304: ""},
-            headers="models.runs.RunHeaders",
-        ),
+        "A run, its timeline and what it wrote (ETag: a 304 when unchanged)",
+        {200: "models.runs.RunTimeline", 304: ""},
+        headers="models.runs.RunHeaders",
     ),
-    _route(
+    _runs(
         "POST /runs/<run_id>/again",
         runs.again,
-        Doc(
-            "Run again: a new run with the same goal and page",
-            "runs",
-            {202: "models.runs.RunStarted"},
-            body="runs.Again",
-            body_required=False,
-            refusals=(409,),
-        ),
+        "Run again: a new run with the same goal and page",
+        _STARTED,
+        body="runs.Again",
+        body_required=False,
+        refusals=(409,),
         scope="runs:start",
     ),
     *(
@@ -167,97 +208,73 @@ ROUTES: list[Route] = [
         ("models.links.LinkPreview", "models.links.LinkDecided"),
         refusals=(401, 403, 404),
     ),
-    _route(
+    _Tag("connection", public=True)(
         "GET /connect",
         connection.start_connect,
-        Doc(
-            "Start connecting a workspace",
-            "connection",
-            {200: "models.connection.ConnectStart"},
-            headers="models.connection.ConnectHeaders",
-            refusals=(409,),
-        ),
-        public=True,
+        "Start connecting a workspace",
+        {200: "models.connection.ConnectStart"},
+        headers="models.connection.ConnectHeaders",
+        refusals=(409,),
     ),
-    _route(
+    _connection(
         "DELETE /connection",
         connection.remove_connection,
-        Doc(
-            "Disconnect the workspace",
-            "connection",
-            {200: "models.connection.Disconnected"},
-            refusals=(502, 503),
-        ),
-        session_only=True,
+        "Disconnect the workspace",
+        {200: "models.connection.Disconnected"},
+        refusals=_NOTION_DOWN,
     ),
-    _route(
+    _session(
         "GET /session",
         session.get_session,
-        Doc("The session and its CSRF token", "session", {200: "models.session.SessionView"}),
-        session_only=True,
+        "The session and its CSRF token",
+        {200: "models.session.SessionView"},
     ),
-    _route(
-        "DELETE /session",
-        session.sign_out,
-        Doc("Sign this browser out", "session", {200: "models.session.SignedOut"}),
-        session_only=True,
-    ),
-    _route(
+    _session("DELETE /session", session.sign_out, "Sign this browser out", {200: "models.session.SignedOut"}),
+    _settings(
         "GET /settings",
         settings.get_settings,
-        Doc("The owner's settings", "settings", {200: "models.settings.SettingsView"}),
+        "The owner's settings",
+        {200: "models.settings.SettingsView"},
+        session_only=False,
     ),
-    _route(
+    _settings(
         "PATCH /settings",
         settings.patch_settings,
-        Doc(
-            "Change some settings",
-            "settings",
-            {200: "models.settings.SettingsView"},
-            body="models.settings.SettingsChange",
-            refusals=(409, 429, 503),
-        ),
-        session_only=True,
+        "Change some settings",
+        {200: "models.settings.SettingsView"},
+        body="models.settings.SettingsChange",
+        refusals=(409, 429, 503),
     ),
-    _route(
+    _Tag("notifications")(
         "GET /notifications",
         notifications.list_notifications,
-        Doc(
-            "Notification records, newest first",
-            "notifications",
-            {200: "models.notifications.NotificationList"},
-            query="models.notifications.NotificationsQuery",
-        ),
+        "Notification records, newest first",
+        {200: "models.notifications.NotificationList"},
+        query="models.notifications.NotificationsQuery",
     ),
-    _route(
+    _integrations(
         "GET /integrations",
         integrations.get_integrations,
-        Doc("Which integrations are connected", "integrations", {200: "models.integrations.IntegrationList"}),
+        "Which integrations are connected",
+        {200: "models.integrations.IntegrationList"},
+        session_only=False,
     ),
-    _route(
+    _integrations(
         "PUT /integrations/<name>",
         integrations.put_integration,
-        Doc(
-            "Connect an integration with its token",
-            "integrations",
-            {200: "models.integrations.IntegrationConnected"},
-            body="models.integrations.IntegrationToken",
-            path="models.integrations.IntegrationPath",
-            refusals=(409, 503),
-        ),
-        session_only=True,
+        "Connect an integration with its token",
+        {200: "models.integrations.IntegrationConnected"},
+        body="models.integrations.IntegrationToken",
+        path="models.integrations.IntegrationPath",
+        refusals=(409, 503),
     ),
-    _route(
+    _integrations(
         "DELETE /integrations/<name>",
         integrations.delete_integration,
-        Doc(
-            "Disconnect an integration",
-            "integrations",
-            {200: "models.integrations.IntegrationDisconnected"},
-            path="models.integrations.IntegrationPath",
-            refusals=(503,),
-        ),
-        session_only=True,
+        "Disconnect an integration",
+        {200: "models.integrations.IntegrationDisconnected"},
+        path="models.integrations.IntegrationPath",
+        refusals=(503,),
     ),
     *_mailed_link(
         "/email-confirmations",
@@ -273,62 +290,47 @@ ROUTES: list[Route] = [
         refusals=(401, 404),
         tag="email confirmations",
     ),
-    _route(
-        "GET /usage",
-        usage.get_usage,
-        Doc("Model spend against the budgets", "usage", {200: "models.usage.Usage"}),
+    _Tag("usage")(
+        "GET /usage", usage.get_usage, "Model spend against the budgets", {200: "models.usage.Usage"}
     ),
-    _route(
+    _keys(
         "POST /api-keys",
         api_keys.post_api_key,
-        Doc(
-            "Make an API key",
-            "api keys",
-            {201: "models.api_keys.MadeApiKey"},
-            body="api_keys.NewApiKey",
-            headers="models.api_keys.KeyHeaders",
-            refusals=(409,),
-        ),
-        session_only=True,
+        "Make an API key",
+        {201: "models.api_keys.MadeApiKey"},
+        body="api_keys.NewApiKey",
+        headers="models.api_keys.KeyHeaders",
+        refusals=(409,),
     ),
-    _route(
-        "GET /api-keys",
-        api_keys.get_api_keys,
-        Doc("List the API keys", "api keys", {200: "models.api_keys.ApiKeyList"}),
-        session_only=True,
-    ),
-    _route(
+    _keys("GET /api-keys", api_keys.get_api_keys, "List the API keys", {200: "models.api_keys.ApiKeyList"}),
+    _keys(
         "DELETE /api-keys/<key_id>",
         api_keys.remove_api_key,
-        Doc("Delete an API key", "api keys", {200: "models.api_keys.DeletedApiKey"}),
-        session_only=True,
+        "Delete an API key",
+        {200: "models.api_keys.DeletedApiKey"},
     ),
-    _route(
+    _home(
         "GET /notion/pages",
         home.list_pages,
-        Doc(
-            "Pages and data sources the integration can see",
-            "home",
-            {200: "models.home.PickerPage"},
-            query="models.home.PagesQuery",
-            refusals=(502, 503),
-        ),
+        "Pages and data sources the integration can see",
+        {200: "models.home.PickerPage"},
+        query="models.home.PagesQuery",
+        refusals=_NOTION_DOWN,
     ),
-    _route(
+    _home(
         "GET /home",
         home.get_home,
-        Doc("The agent's databases in Notion", "home", {200: "models.home.HomeView"}, refusals=(502, 503)),
+        "The agent's databases in Notion",
+        {200: "models.home.HomeView"},
+        refusals=_NOTION_DOWN,
     ),
-    _route(
+    _home(
         "POST /home",
         home.post_home,
-        Doc(
-            "Find or make the agent's databases under a page",
-            "home",
-            {200: "models.home.HomeView"},
-            body="home.NewHome",
-            refusals=(409, 502, 503),
-        ),
+        "Find or make the agent's databases under a page",
+        {200: "models.home.HomeView"},
+        body="home.NewHome",
+        refusals=(409, *_NOTION_DOWN),
         session_only=True,
     ),
     _operator_route(
@@ -343,11 +345,11 @@ ROUTES: list[Route] = [
         "What each hop of an operator's check recorded so far",
         (401, 404),
     ),
-    _route(
+    _Tag("contract", public=True)(
         "GET /openapi.json",
         contract.get_contract,
-        Doc("This contract (OpenAPI 3.1)", "contract", {200: "application/json", 304: ""}),
-        public=True,
+        "This contract (OpenAPI 3.1)",
+        {200: "application/json", 304: ""},
     ),
 ]
 
