@@ -5,12 +5,9 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from shared.adapters.firestore_docs import plain_times
+from shared.adapters.firestore_docs import TRANSIENT, plain_times
 from shared.domain.dead_letters import DeadLetter
 from shared.errors import TransientError
-
-_TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
-
 
 TIMEOUT_S = 10.0  # a store that does not answer: 503, and the queue retries the task until it does
 
@@ -27,7 +24,7 @@ class FirestoreDeadLetters:
             )
         except gexc.AlreadyExists:
             return False
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         return True
 

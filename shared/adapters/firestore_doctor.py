@@ -5,10 +5,9 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 
-from shared.adapters.firestore_docs import plain_times
+from shared.adapters.firestore_docs import TRANSIENT, plain_times
 from shared.errors import TransientError
 
-_TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 TIMEOUT_S = 10.0
 
 
@@ -20,14 +19,14 @@ class FirestoreDoctorChecks:
         """Store a new check: what was sent, when it expires."""
         try:
             self._checks.document(check_id).create(record | {"hops": {}}, timeout=TIMEOUT_S)
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
 
     def record_sent(self, check_id: str, sent: dict[str, Any]) -> None:
         """Record what was enqueued on each queue."""
         try:
             self._checks.document(check_id).update({"sent": sent}, timeout=TIMEOUT_S)
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
 
     def record_hop(self, check_id: str, queue: str, hop: dict[str, Any]) -> bool:
@@ -36,7 +35,7 @@ class FirestoreDoctorChecks:
             self._checks.document(check_id).update({f"hops.`{queue}`": hop}, timeout=TIMEOUT_S)
         except gexc.NotFound:
             return False
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         return True
 

@@ -16,7 +16,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import ValidationError
 
-from shared.adapters.firestore_docs import plain_times, take_lease
+from shared.adapters.firestore_docs import TRANSIENT, plain_times, take_lease
 from shared.domain.events import ModelUsed, event_of
 from shared.domain.run_rows import KeptRow
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
@@ -34,7 +34,6 @@ _RESERVE_ATTEMPTS = 20  # one write each: a plan dispatched during another's rea
 _CENTS_EPSILON = 1e-9  # sums of float dollars: a total equal to the cap is not refused by rounding
 _STALLED_PAGES = 10  # pages of the sweeper's query read past runs waiting for a retry, at most
 log = logging.getLogger(__name__)
-_TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 
 
 def _seq_id(seq: int) -> str:
@@ -62,7 +61,7 @@ class FirestoreRunStore:
             batch.commit()
         except (gexc.AlreadyExists, gexc.Conflict):
             return False
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         return True
 
@@ -250,14 +249,14 @@ class FirestoreRunStore:
             if total <= cap_usd + _CENTS_EPSILON:
                 return True
             ref.update({"usd": firestore.Increment(-float(usd))})
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         return False
 
     def day_spend(self, day: str) -> float:
         try:
             snap = self._db.collection("spend_days").document(day).get()
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         return float(snap.get("usd")) if snap.exists else 0.0
 
@@ -265,7 +264,7 @@ class FirestoreRunStore:
         ref = self._db.collection("spend_days").document(day)
         try:
             ref.set({"usd": firestore.Increment(float(usd)), "day": day}, merge=True)
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
 
     def claim_page(
@@ -325,7 +324,7 @@ class FirestoreRunStore:
                     return None
                 except (gexc.FailedPrecondition, gexc.NotFound):
                     continue  # claimed, released or remembered on since the read: look again
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         raise TransientError("firestore: the page's active run kept changing")
 
@@ -347,7 +346,7 @@ class FirestoreRunStore:
                     except (gexc.FailedPrecondition, gexc.NotFound):
                         continue
                 return _change(held)
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         raise TransientError("firestore: the page's claim kept changing")
 
@@ -383,7 +382,7 @@ class FirestoreRunStore:
                     return start
                 except (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition, gexc.NotFound):
                     continue  # another reservation came first: read what it wrote
-        except _TRANSIENT as exc:
+        except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         raise TransientError("firestore: too many runs of this workspace are starting at once")
 

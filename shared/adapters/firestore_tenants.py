@@ -9,8 +9,8 @@ rows) and ``schedule/daily`` (docs/architecture.md). Every method builds the pat
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from shared.adapters.firestore_docs import plain_times, take_lease
+from shared.adapters.firestore_docs import plain_times, take_lease, transient
 from shared.domain.tenants import EventRecord, Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
 
@@ -27,14 +27,6 @@ if TYPE_CHECKING:  # the day plan's module loads with plan's day-plan task, not 
     from shared.domain.day_plan import Kept
 
 _UPDATE_ATTEMPTS = 10  # each a read and a conditioned write: updates of one tenant are rare
-
-
-@contextmanager
-def _transient() -> Iterator[None]:
-    try:
-        yield
-    except (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted) as exc:
-        raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
 
 
 def _tenant_doc(tenant: Tenant) -> dict[str, Any]:
@@ -66,7 +58,7 @@ class FirestoreTenantStore:
         return self._db.collection("workspaces").document(workspace_id)
 
     def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:  # always fresh: no cache here
-        with _transient():
+        with transient():
             snap = self._tenant_ref(tenant_id).get()
         return _tenant(snap.to_dict()) if snap.exists else None
 
@@ -81,7 +73,7 @@ class FirestoreTenantStore:
         )
         if after is not None:
             query = query.start_after({FieldPath.document_id(): self._tenant_ref(after)})
-        with _transient():
+        with transient():
             return [_tenant(snap.to_dict()) for snap in query.stream()]
 
     def by_workspace(self, workspace_id: str) -> Tenant | None:
@@ -99,7 +91,7 @@ class FirestoreTenantStore:
         """One round trip in the usual case: the routing document and the tenant whose id derives
         from the workspace are read together; a routing document naming another tenant costs a second."""
         route_ref, guess_ref = self._route_ref(workspace_id), self._tenant_ref(tenant_id_for(workspace_id))
-        with _transient():
+        with transient():
             snaps = {snap.reference.path: snap for snap in self._db.get_all([route_ref, guess_ref])}
         route = snaps.get(route_ref.path)
         if route is None or not route.exists:
@@ -114,7 +106,7 @@ class FirestoreTenantStore:
         batch = self._db.batch()
         batch.set(self._tenant_ref(tenant.tenant_id), _tenant_doc(tenant))
         batch.set(self._route_ref(tenant.workspace_id), _route_doc(tenant))
-        with _transient():
+        with transient():
             batch.commit()
         self._remember(tenant)
 
@@ -122,7 +114,7 @@ class FirestoreTenantStore:
         """A create, or an update conditioned on the document's last update time, in one batch with
         the routing document: a write that lost to another is refused as a whole, and read again."""
         ref = self._tenant_ref(tenant_id)
-        with _transient():
+        with transient():
             for _ in range(_UPDATE_ATTEMPTS):
                 snap = ref.get()
                 stored = _tenant(snap.to_dict()) if snap.exists else None
@@ -148,7 +140,7 @@ class FirestoreTenantStore:
         return self._db.collection("schedule").document("daily")
 
     def last_tick(self) -> datetime | None:
-        with _transient():
+        with transient():
             snap = self._tick_ref().get()
         tick = (snap.to_dict() or {}).get("last_tick") if snap.exists else None
         return tick if isinstance(tick, datetime) else None
@@ -156,7 +148,7 @@ class FirestoreTenantStore:
     def record_tick(self, tick: datetime) -> None:
         """Set, conditioned on what was read, unless a later tick is there: never moves back."""
         ref = self._tick_ref()
-        with _transient():
+        with transient():
             for _ in range(_UPDATE_ATTEMPTS):
                 snap = ref.get()
                 stored = (snap.to_dict() or {}).get("last_tick") if snap.exists else None
@@ -180,7 +172,7 @@ class FirestoreTenantStore:
         added by a create or an update conditioned on what was read (two at once cannot both take the
         last place); TTL on ``expires_at``."""
         ref = self._db.collection("email_recipients").document(f"{recipient}-{day}")
-        with _transient():
+        with transient():
             for _ in range(_UPDATE_ATTEMPTS):
                 snap = ref.get()
                 asked = list((snap.to_dict() or {}).get("tenants") or []) if snap.exists else []
@@ -203,15 +195,15 @@ class FirestoreTenantStore:
         return self._tenant_ref(tenant_id).collection("row_pages").document(page_id)
 
     def note_run_row(self, tenant_id: str, page_id: str, run_id: str) -> None:
-        with _transient():
+        with transient():
             self._run_row_ref(tenant_id, page_id).set({"run_id": run_id})
 
     def is_run_row(self, tenant_id: str, page_id: str) -> bool:
-        with _transient():
+        with transient():
             return bool(self._run_row_ref(tenant_id, page_id).get().exists)
 
     def run_of_row(self, tenant_id: str, page_id: str) -> str | None:
-        with _transient():
+        with transient():
             snap = self._run_row_ref(tenant_id, page_id).get()
         run = (snap.to_dict() or {}).get("run_id") if snap.exists else None
         return str(run) if run else None
@@ -224,7 +216,7 @@ class FirestoreTenantStore:
         from shared.domain.day_plan import KEPT
 
         ref = self._day_plan_ref(tenant_id, day)
-        with _transient():
+        with transient():
             new = {"expires_at": until + KEPT}
             doc = take_lease(
                 self._db, ref, now, until, new=new, what="this day's plan", attempts=_UPDATE_ATTEMPTS
@@ -232,7 +224,7 @@ class FirestoreTenantStore:
             return _kept(doc)
 
     def kept_day_plan(self, tenant_id: str, day: str) -> "Kept | None":
-        with _transient():
+        with transient():
             snap = self._day_plan_ref(tenant_id, day).get()
         return _kept(snap.to_dict() or {}) if snap.exists else None
 
@@ -243,7 +235,7 @@ class FirestoreTenantStore:
             "lease_until": None,
             "expires_at": expires_at,
         }
-        with _transient():
+        with transient():
             self._day_plan_ref(tenant_id, day).set(doc)
 
     def _remember(self, tenant: Tenant) -> None:
@@ -265,7 +257,7 @@ class FirestoreOAuthStates:
 
     def use(self, key: str, expires_at: datetime) -> bool:
         """One create: of concurrent users of one state, only one creates its record."""
-        with _transient():
+        with transient():
             try:
                 self._db.collection("oauth_states").document(key).create({"expires_at": expires_at})
             except gexc.AlreadyExists:
@@ -284,17 +276,17 @@ class FirestoreInvites:
         return self._db.collection("invites").document(key)
 
     def create(self, key: str, uses: int, now: datetime) -> None:
-        with _transient():
+        with transient():
             self._ref(key).create({"uses_left": uses, "created_at": now})
 
     def uses_left(self, key: str) -> int | None:
-        with _transient():
+        with transient():
             snap = self._ref(key).get()
         return int(snap.get("uses_left")) if snap.exists else None
 
     def use(self, key: str) -> bool:
         ref = self._ref(key)
-        with _transient():
+        with transient():
             for _ in range(_UPDATE_ATTEMPTS):
                 snap = ref.get()
                 if not snap.exists or int(snap.get("uses_left")) <= 0:
@@ -308,7 +300,7 @@ class FirestoreInvites:
         raise TransientError("firestore: this invite is being used by too many connects at once")
 
     def give_back(self, key: str) -> None:
-        with _transient(), suppress(gexc.NotFound):
+        with transient(), suppress(gexc.NotFound):
             self._ref(key).update({"uses_left": firestore.Increment(1)})
 
 
@@ -335,7 +327,7 @@ class FirestoreWebhookEvents:
         # The task as one JSON string: encoded as a nested map it was most of the handler's CPU per
         # event. None written too: a replaced record must not keep the old one's task.
         doc["task"] = None if task is None else json.dumps(task, separators=(",", ":"))
-        with _transient():
+        with transient():
             try:
                 ref.create(doc)
             except gexc.AlreadyExists:
@@ -352,7 +344,7 @@ class FirestoreWebhookEvents:
     def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
         """One update (a field of the record; no read). A record gone meanwhile (expired and swept)
         stays gone: a repeat then counts as a new event."""
-        with _transient(), suppress(gexc.NotFound):
+        with transient(), suppress(gexc.NotFound):
             self._ref(tenant_id, event_id).update({"enqueued": True})
 
     def _ref(self, tenant_id: str, event_id: str) -> Any:
