@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from shared.services.connect import Connecting
     from shared.services.deps import Deps
     from shared.services.notion_access import NotionAccess
-    from shared.services.spend_cache import SpendCache
     from shared.services.webhooks import Intake
 
 Port = Literal[
@@ -321,7 +320,6 @@ class Container:
         return self.notion_access.for_tenant(self.notion, tenant_id)
 
     def _build_engine(self, with_model: bool) -> Deps:
-        from shared.services.deps import Deps
         from shared.services.notion_access import NotionAccess
 
         tenants = self._cached_tenants()
@@ -331,38 +329,26 @@ class Container:
                 "engine_notion", lambda: NotionAccess(tenants, self.secrets, self.notion_oauth, self.queue)
             )
 
-        return Deps(
-            store=self.store,
-            queue=self.queue,
-            secrets=self.secrets,
-            settings=self.settings,
-            spend=self._spend_cache(),
+        return self._deps(
+            tenants,
             model_source=(lambda: self.model) if with_model else None,
             notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
-            tenants=tenants,
         )
 
-    def _spend_cache(self) -> SpendCache:
-        """This instance's one cache of tenants' spend, shared by its engine bundles."""
+    def _deps(self, tenants: TenantStore, **more: Any) -> Deps:
+        """An engine bundle of this instance's adapters, its one spend cache, ``tenants`` and ``more``."""
+        from shared.services.deps import Deps
         from shared.services.spend_cache import SpendCache
 
-        return self._once("spend_cache", SpendCache)
+        spend = self._once("spend_cache", SpendCache)
+        return Deps(self.store, self.queue, self.secrets, self.settings, spend, tenants=tenants, **more)
 
     def _build_deploy_engine(self) -> Deps:
         from shared.services.code_access import CodeAccess
-        from shared.services.deps import Deps
 
         tenants = self._cached_tenants()
-        return Deps(
-            store=self.store,
-            queue=self.queue,
-            secrets=self.secrets,
-            settings=self.settings,
-            spend=self._spend_cache(),
-            model_source=lambda: self.model,
-            tenants=tenants,
-            code=CodeAccess(self.code_host, self.deployer, self.secrets, tenants),
-        )
+        code = CodeAccess(self.code_host, self.deployer, self.secrets, tenants)
+        return self._deps(tenants, model_source=lambda: self.model, code=code)
 
     def _cached_tenants(self) -> TenantStore:
         """The tenant store an engine bundle reads through (one each, as each is built once)."""
