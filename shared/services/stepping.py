@@ -298,6 +298,31 @@ def titles(step: Step) -> authority.Titles:
     return title
 
 
+_HOLDERS = 20  # blocks a block may lie under before its page is reached (Notion nests far fewer)
+
+
+def blocks(step: Step) -> authority.Blocks:
+    """A block as the authority rules judge it: the page it lies on (through the blocks holding it)
+    and whether the agent's own bot created it and edited it last. Notion's refusal raises."""
+    notion = step.deps.need_notion(step.tenant_id)
+    tenant = step.deps.tenants.get(step.tenant_id) if step.deps.tenants is not None else None
+    bot = tenant.bot_id if tenant is not None and tenant.bot_id else ""
+
+    def read(block_id: str) -> authority.Block:
+        nonlocal bot
+        block = notion.retrieve_block(block_id)
+        by = {(block.get(k) or {}).get("id") for k in ("created_by", "last_edited_by")}
+        parent = block.get("parent") or {}
+        for _ in range(_HOLDERS):
+            if parent.get("type") != "block_id":
+                break
+            parent = notion.retrieve_block(str(parent["block_id"])).get("parent") or {}
+        bot = bot or str(notion.me().get("id", ""))
+        return authority.Block(str(parent.get("page_id") or ""), by == {bot})
+
+    return read
+
+
 def current(step: Step) -> authority.Current | None:
     """A repository's current files for a pull request's approval, read with the tenant's GitHub
     token; None where the step has no code access (execute-step)."""
@@ -317,7 +342,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     _check_room(step.state)
     tool, args, repaired = arguments(step)
     state = step.state
-    digest = authority.gated(state, tool, args)
+    digest = authority.gated(state, tool, args, blocks(step) if tool.name in authority.BLOCK_EDITS else None)
     if digest is not None and digest not in state.approved:
         rationale = state.current_step().rationale
         prompt = authority.effect_request(tool.name, args, rationale, titles(step), current(step))

@@ -134,10 +134,12 @@ class ScopedNotion(FakeNotion):
         self._note(token, "update_properties", page_id, properties=sorted(properties))
         return page
 
-    def append_blocks(self, token: str, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def append_blocks(
+        self, token: str, block_id: str, blocks: list[dict[str, Any]], after: str | None = None
+    ) -> list[dict[str, Any]]:
         self._see(token, block_id, "block")
         self._note(token, "append_blocks", block_id, blocks=len(blocks))
-        return super().append_blocks(token, block_id, blocks)
+        return super().append_blocks(token, block_id, blocks, after)
 
     def list_comments(self, token: str, block_id: str) -> Iterator[dict[str, Any]]:
         self._see(token, block_id, "block")
