@@ -171,7 +171,7 @@ class FakeNotion(NotionClient):
         self._maybe_fail("append_blocks")
         made = [{"id": f"block-{next(self.ids)}", **b, **_by(self.bot_id, block_id)} for b in blocks]
         siblings = self.children.setdefault(block_id, [])
-        at = next((i + 1 for i, b in enumerate(siblings) if b.get("id") == after), len(siblings))
+        at = next((i + 1 for i, b in enumerate(siblings) if after and b.get("id") == after), len(siblings))
         siblings[at:at] = made
         self.writes["append_blocks"] += 1
         return made

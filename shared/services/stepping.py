@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from shared.agent import authority
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
+from shared.agent.tools.base import Phase
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
     HumanRequested,
     ModelUsed,
+    PlannedStep,
     RunEvent,
     RunFinished,
+    RunReplanned,
     RunStatus,
     ToolIntent,
     ToolResult,
@@ -175,7 +178,31 @@ class Step(NamedTuple):
             code=self.deps.code,
             approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
+            phase=self.phase() if tool.name == "plan_next" else None,
         )
+
+    def phase(self) -> Phase:
+        bound = self.deps.settings.run_max_replans
+        return Phase(
+            self.state.phase, bound, lambda reason: [s.model_dump() for s in next_phase(self, reason)]
+        )
+
+
+def next_phase(step: Step, reason: str) -> list[PlannedStep]:
+    """The next phase's steps. The model is asked with the goal and what the run read (its last page,
+    the outputs it keeps, its recent events). Its answer is checked as a first plan is, within the
+    run's allow-list and the steps it has left, and numbered after the current step."""
+    from shared.agent import context as prompt_context  # a plan's modules: not every step's
+    from shared.agent.plans import PlanOut, validate_phase
+
+    state = step.state
+    left = step.deps.settings.run_max_steps - len(state.steps)
+    read = {"page": state.last_page, "outputs": state.outputs, "recent": list(state.digest.recent)}
+    context = {"goal": state.goal, "phase": state.phase + 1, "why": reason, "read": read}
+    context |= {"tools_allowed": list(state.tools)}
+    prompt = prompt_context.plan_prompt(state.goal, context, [], left + 1)
+    reply = step.model.generate("plan", prompt, PlanOut)
+    return validate_phase(reply.value, left, state.cursor, state.tools, trigger_page_id=state.page_id)
 
 
 class Call(NamedTuple):
@@ -360,6 +387,9 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         output = tool.run(step.context(tool, args), tool.args.model_validate(args))
     seqs, at = RunLog.after(state), step.deps.clock()
     events: list[RunEvent] = step.model.events(seqs, step.deps)
+    phase = output.pop("steps") if tool.name == "plan_next" else None  # a run_replanned's, below
+    if phase is not None:
+        output["steps"] = len(phase)
     events.append(
         seqs.event(
             ToolResult,
@@ -371,6 +401,19 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
             reconciled=reconciled,
         )
     )
+    if phase is not None:  # the phase planned, with what asking the model for it cost
+        used = [u for _, u in step.model.usage]
+        events.append(
+            seqs.event(
+                RunReplanned,
+                at=at,
+                step=state.cursor,
+                phase=output["phase"],
+                steps=phase,
+                cost_usd=round(sum(u.cost_usd for u in used), 9),
+                tokens=sum(u.input_tokens + u.output_tokens for u in used),
+            )
+        )
     if tool.name == "finish":
         events.append(
             seqs.event(RunFinished, at=at, status=RunStatus.COMPLETED, summary=str(output["summary"]))

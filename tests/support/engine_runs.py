@@ -5,10 +5,12 @@ from typing import Any
 
 from shared.agent.tools import REGISTRY
 from shared.domain.events import PlannedStep, RunPlanned, RunStatus
+from shared.domain.runs import RunState
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.services.deps import Deps
+from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
@@ -71,3 +73,16 @@ def forged_run(notion: FakeNotion, trigger_page: str, *steps: tuple[str, dict[st
     )
     assert deps.store.create_run("t1", "r1", [head])
     return deps
+
+
+def run_until_held(deps: Deps, limit: int = 12) -> RunState:
+    """Step run r1 of t1 until it ends or waits (no one approves anything); its state then."""
+    for _ in range(limit):
+        run = deps.store.get_run("t1", "r1")
+        assert run is not None
+        if run.state.status != RunStatus.RUNNING:
+            return run.state
+        run_step(StepTask(tenant_id="t1", run_id="r1", step=run.state.cursor), deps)
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None
+    return run.state

@@ -36,6 +36,7 @@ TOOL_MODULES: dict[str, str] = {
     "request_approval": "flow",
     "ask_question": "flow",
     "send_notification": "flow",
+    "plan_next": "flow",
     "finish": "flow",
 }
 
