@@ -89,7 +89,7 @@ class Block(NamedTuple):
     """What the rules need of a block an edit names, read from Notion when its step runs."""
 
     page_id: str  # the page it lies on (through the blocks that hold it)
-    agent_wrote: bool  # the agent's own bot created it and was the last to edit it
+    agent_wrote: bool  # the agent's own bot created and last edited it, and every block it holds
 
 
 # A block by its id, as the step reads it (Notion's refusal, say a 404, raises).

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from shared.domain.model_calls import ModelReply, ModelUsage
-    from shared.ports import Model
+    from shared.ports import Model, TenantNotion
 
 RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
 ROOM_BYTES = 100_000  # what a step's result may add to the run document (a read's output: 50 KB)
@@ -330,7 +330,8 @@ _HOLDERS = 20  # blocks a block may lie under before its page is reached (Notion
 
 def blocks(step: Step) -> authority.Blocks:
     """A block as the authority rules judge it: the page it lies on (through the blocks holding it)
-    and whether the agent's own bot created it and edited it last. Notion's refusal raises."""
+    and whether the agent's own bot created and last edited it and all it holds. Notion's refusal
+    raises."""
     notion = step.deps.need_notion(step.tenant_id)
     tenant = step.deps.tenants.get(step.tenant_id) if step.deps.tenants is not None else None
     bot = tenant.bot_id if tenant is not None and tenant.bot_id else ""
@@ -338,16 +339,36 @@ def blocks(step: Step) -> authority.Blocks:
     def read(block_id: str) -> authority.Block:
         nonlocal bot
         block = notion.retrieve_block(block_id)
-        by = {(block.get(k) or {}).get("id") for k in ("created_by", "last_edited_by")}
         parent = block.get("parent") or {}
         for _ in range(_HOLDERS):
             if parent.get("type") != "block_id":
                 break
             parent = notion.retrieve_block(str(parent["block_id"])).get("parent") or {}
         bot = bot or str(notion.me().get("id", ""))
-        return authority.Block(str(parent.get("page_id") or ""), by == {bot})
+        return authority.Block(str(parent.get("page_id") or ""), _all_by(notion, block, bot))
 
     return read
+
+
+_HELD = 200  # blocks below an edited block read to tell whose they are; more: counted as a person's
+
+
+def _all_by(notion: TenantNotion, block: dict[str, Any], bot: str) -> bool:
+    """Whether ``bot`` created and last edited ``block`` and every block it holds (a person may have
+    written inside the agent's toggle: deleting or moving it would take their words along)."""
+    todo, seen = [block], 0
+    while todo:
+        current = todo.pop()
+        by = {(current.get(k) or {}).get("id") for k in ("created_by", "last_edited_by")}
+        if by != {bot}:
+            return False
+        if current.get("has_children"):
+            for child in notion.list_children(str(current["id"])):
+                seen += 1
+                if seen > _HELD:
+                    return False
+                todo.append(child)
+    return True
 
 
 def current(step: Step) -> authority.Current | None:

@@ -142,3 +142,15 @@ def test_an_approved_deletion_of_a_person_s_block_happens_once_and_only_that_one
     assert after.status == RunStatus.WAITING_FOR_HUMAN  # the second block is asked for on its own
     assert notion.writes["delete_block"] == 1
     assert [b["id"] for b in notion.children[page]] == [second]
+
+
+def test_the_agent_s_own_toggle_holding_a_person_s_words_is_theirs_too() -> None:
+    """A person wrote inside a block the agent wrote: deleting or moving it would take their words."""
+    notion = FakeNotion()
+    page = notion.add_page("Trigger")
+    toggle = notion.add_block(page, "Details", author=notion.bot_id)
+    notion.retrieve_block("token", toggle)["has_children"] = True
+    notion.add_block(toggle, "my private note")
+    deps = forged_run(notion, page, ("delete_block", {"page_id": page, "block_id": toggle}))
+    assert run_until_held(deps).status == RunStatus.WAITING_FOR_HUMAN
+    assert notion.writes["delete_block"] == 0
