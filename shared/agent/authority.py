@@ -39,6 +39,7 @@ BLOCK_EDITS = frozenset({"update_block", "delete_block", "move_block"})
 # A page moved to or from the trash, or moved: unasked only for a page this run created.
 PAGE_EDITS = frozenset({"archive_page", "restore_page", "move_page"})
 _TITLE_CHARS = 100  # a page's title as an approval shows it beside the page's id
+_BLOCK_CHARS = 300  # a block's text as an approval shows it beside the block's id
 _REASON_CHARS = 300  # the agent's own words, quoted
 PROMPT_CHARS = REQUEST_CHARS  # HumanRequested.prompt: an effect shown whole, as a notification holds it
 # Shown bare: one token of these characters (an id, a repository, a branch, a number). Anything else
@@ -153,18 +154,24 @@ def gated(state: RunState, tool: Tool, args: dict[str, Any], blocks: Blocks | No
 
 
 def describe(
-    tool: str, args: dict[str, Any], titles: Titles | None = None, current: Current | None = None
+    tool: str,
+    args: dict[str, Any],
+    titles: Titles | None = None,
+    current: Current | None = None,
+    texts: Titles | None = None,
 ) -> str:
-    """One effect as the owner reads it, whole: the tool, its targets (a page with its title, quoted,
-    when ``titles`` knows it), then its other arguments, every value by :func:`value_text`, nothing
-    clipped. A pull request's files each with its unified diff against the base's current content
-    (``current``; without it, or when it cannot be read, the whole new content as added lines)."""
+    """One effect as the owner reads it, whole: the tool, its targets (a page with its title, a block
+    with its text, quoted, when ``titles`` and ``texts`` know them), then its other arguments, every
+    value by :func:`value_text`, nothing clipped. A pull request's files each with its unified diff
+    against the base's current content (``current``; without it, the new content as added lines)."""
     targets = REGISTRY[tool].targets or _READ_TARGETS.get(tool, ())
 
     def shown(key: str, value: Any) -> str:
         if key == "files" and isinstance(value, list):
             return "[" + ", ".join(_files(args, value, current)) + "]"
         text = value_text(value)
+        if key in targets and key.endswith("block_id") and texts is not None and (said := texts(value)):
+            return f"{text} (reading {literal(_clip(' '.join(said.split()), _BLOCK_CHARS))})"
         if key in targets:
             title = titles(value) if titles is not None and key.endswith("page_id") else None
             return (
@@ -235,9 +242,11 @@ def effect_request(
     rationale: str,
     titles: Titles | None = None,
     current: Current | None = None,
+    *,
+    texts: Titles | None = None,
 ) -> str:
     """The prompt of the request the engine records for one gated effect: the whole effect (a pull
-    request's diffs against ``current``), then the model's words if they fit. An effect too
+    request's diffs against ``current``, a block's text by ``texts``), then the model's words if they fit. An effect too
     large to show whole in one request is refused (ModelFixableError: the model splits it), never
     shown in part."""
     if tool in WORKSPACE_READS:
@@ -247,7 +256,7 @@ def effect_request(
         )
     else:
         where = "to production" if is_production(tool, args) else "beyond the run's own pages"
-        head = f"Allow this change {where}? It will: {describe(tool, args, titles, current)}."
+        head = f"Allow this change {where}? It will: {describe(tool, args, titles, current, texts)}."
     if len(head) > PROMPT_CHARS:
         raise ModelFixableError(
             f"{tool}: the change is too large to show the owner in one approval ({len(head)} characters "

@@ -325,6 +325,22 @@ def titles(step: Step) -> authority.Titles:
     return title
 
 
+def block_texts(step: Step) -> authority.Titles:
+    """A block's text (or its type, for one without text) for an approval; None when unreadable."""
+    from shared.agent.tools import notion_text as nt  # an approval's: not every step's
+
+    def text(block_id: Any) -> str | None:
+        if not isinstance(block_id, str) or not block_id or "${" in block_id:
+            return None
+        try:
+            block = step.deps.need_notion(step.tenant_id).retrieve_block(block_id)
+        except AgentError:
+            return None
+        return nt.block_text(block) or f"a {block.get('type', 'block')} block"
+
+    return text
+
+
 _HOLDERS = 20  # blocks a block may lie under before its page is reached (Notion nests far fewer)
 
 
@@ -393,7 +409,10 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     digest = authority.gated(state, tool, args, blocks(step) if tool.name in authority.BLOCK_EDITS else None)
     if digest is not None and digest not in state.approved:
         rationale = state.current_step().rationale
-        prompt = authority.effect_request(tool.name, args, rationale, titles(step), current(step))
+        texts = block_texts(step) if tool.name in authority.BLOCK_EDITS else None
+        prompt = authority.effect_request(
+            tool.name, args, rationale, titles(step), current(step), texts=texts
+        )
         raise NeedsApproval(prompt, digest, args)
     reconciled = False
     if tool.needs_intent or repaired:  # repaired: paid for, kept for a retry (see the module's doc)

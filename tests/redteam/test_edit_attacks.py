@@ -58,6 +58,7 @@ def test_a_hostile_page_cannot_make_the_agent_delete_a_person_s_paragraph_unaske
     request = asked(deps)
     assert request.effects == (effect_digest("delete_block", {"page_id": page, "block_id": theirs}),)
     assert request.prompt.startswith("Allow this change beyond the run's own pages? It will: delete_block(")
+    assert f"block_id={theirs} (reading {json.dumps(HOSTILE)})" in request.prompt  # what it would delete
     assert notion.writes["delete_block"] == 0
     humans.respond(deps, "t1", "r1", "reject", request_id=request.request_id)
     assert notion.retrieve_block("token", theirs).get("in_trash") is None  # still on the page
