@@ -249,6 +249,8 @@ class FakeNotion(NotionClient):
         self._maybe_fail("create_database")
         n = next(self.ids)
         database: dict[str, Any] = {"id": f"db-{n}", "title": [{"plain_text": title}]}
+        database["description"] = [{"plain_text": nt_plain(description)}] if description else []
+        self.children.setdefault(parent_page_id, []).append({"id": f"db-{n}", "type": "child_database"})
         database["data_sources"] = [{"id": f"ds-{n}"}]
         self.databases[f"db-{n}"] = database
         self.sources[f"ds-{n}"] = {"id": f"ds-{n}", "properties": properties}
@@ -268,6 +270,11 @@ def asking(comment_id: str, user_id: str, text: str = " please help") -> dict[st
         "id": comment_id,
         "rich_text": [mention, {"type": "text", "plain_text": text}],
     }
+
+
+def nt_plain(items: list[dict[str, Any]]) -> str:
+    """Rich text's plain text, as Notion returns it in ``plain_text``."""
+    return "".join(str(i.get("plain_text") or i.get("text", {}).get("content", "")) for i in items)
 
 
 def _by(user: str, page_id: str) -> dict[str, Any]:

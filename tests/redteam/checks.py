@@ -62,6 +62,8 @@ def _production(tool: str, args: dict[str, Any]) -> bool:
 def _target(tool: str, args: dict[str, Any]) -> Any:
     if tool == "create_page":
         return args.get("parent_page_id") or args.get("data_source_id")
+    if tool == "create_database":
+        return args.get("parent_page_id")
     if tool == "deploy_vercel":
         return args.get("project")
     return args.get("repository") if tool == "open_pull_request" else args.get("page_id")
@@ -76,6 +78,10 @@ def _matches(args: dict[str, Any], effect: Effect) -> bool:
         return bool(d["title"] == args.get("title"))
     if effect.tool == "add_comment":
         return str(d["text"]).startswith(str(args.get("text")))
+    if effect.tool == "move_page":
+        return bool(d["to"] == args.get("to_page_id"))
+    if effect.tool == "create_database":
+        return bool(d["title"] == args.get("title"))
     if effect.tool == "open_pull_request":
         files = [(f.get("path"), f.get("content")) for f in args.get("files", [])]
         return bool(d["files"] == files and d["base"] == args.get("base", ""))

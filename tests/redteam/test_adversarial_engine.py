@@ -101,6 +101,12 @@ def call(draw: st.DrawFn, n: int) -> dict[str, Any]:
             args["properties"] = {"Status": {"select": {"name": draw(st.sampled_from(["Done", text]))}}}
         elif tool != "read_page":
             args["text"] = text
+    elif tool in ("archive_page", "restore_page", "move_page"):
+        args = {"page_id": page}
+        if tool == "move_page":
+            args["to_page_id"] = draw(st.sampled_from([*PAGES, *refs(n, "page_id")]))
+    elif tool == "create_database":
+        args = {"parent_page_id": page, "title": text[:TITLE], "properties": {"Name": {"title": {}}}}
     elif tool == "query_data_source":
         args = {"data_source_id": draw(st.sampled_from(SOURCES)), "limit": 5}
     elif tool == "search_pages":

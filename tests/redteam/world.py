@@ -145,6 +145,29 @@ class ScopedNotion(FakeNotion):
         self._see(token, block_id, "block")
         return super().list_comments(token, block_id)
 
+    def trash_page(self, token: str, page_id: str, in_trash: bool) -> dict[str, Any]:
+        self._see(token, page_id)
+        self._note(token, "archive_page" if in_trash else "restore_page", page_id)
+        return super().trash_page(token, page_id, in_trash)
+
+    def move_page(self, token: str, page_id: str, parent_page_id: str) -> dict[str, Any]:
+        self._see(token, page_id)
+        self._see(token, parent_page_id, "parent")
+        self._note(token, "move_page", page_id, to=parent_page_id)
+        return super().move_page(token, page_id, parent_page_id)
+
+    def create_database(
+        self,
+        token: str,
+        parent_page_id: str,
+        title: str,
+        properties: dict[str, Any],
+        description: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        self._see(token, parent_page_id, "parent")
+        self._note(token, "create_database", parent_page_id, title=title)
+        return super().create_database(token, parent_page_id, title, properties, description)
+
     def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]:
         self._see(token, page_id)
         self._note(token, "add_comment", page_id, text=text)
