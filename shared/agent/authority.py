@@ -110,18 +110,16 @@ def _edits_own(state: RunState, tool: str, args: dict[str, Any], blocks: Blocks 
     page = args.get("page_id")
     if tool in PAGE_EDITS:
         return _made(state, page) and (tool != "move_page" or _own(state, args.get("to_page_id")))
-    if (
-        blocks is None
-        or not _own(state, page)
-        or (tool == "move_block" and not _own(state, args.get("to_page_id")))
-    ):
+    if blocks is None:
         return False
+    # Read first, whatever the page: an approval names the page, so the block must lie on it.
     block = blocks(str(args.get("block_id")))
     if page_key(block.page_id) != page_key(str(page)):
         raise ModelFixableError(
             f"{tool}: block {args.get('block_id')} lies on page {block.page_id}, not on {page}; name its page"
         )
-    return block.agent_wrote
+    lands = tool != "move_block" or _own(state, args.get("to_page_id"))
+    return _own(state, page) and lands and block.agent_wrote
 
 
 def within_reach(state: RunState, tool: str, args: dict[str, Any]) -> bool:

@@ -155,3 +155,17 @@ def test_the_agent_s_own_toggle_holding_a_person_s_words_is_theirs_too() -> None
     deps = forged_run(notion, page, ("delete_block", {"page_id": page, "block_id": toggle}))
     assert run_until_held(deps).status == RunStatus.WAITING_FOR_HUMAN
     assert notion.writes["delete_block"] == 0
+
+
+def test_a_block_named_on_another_page_is_refused_even_where_the_owner_would_be_asked() -> None:
+    """Found by the adversarial engine: delete_block(page_id=<another page>, block_id=<a block of
+    the trigger page>) was asked for naming the other page, and the owner's approval deleted a
+    block of the trigger page. The block is now read first, whatever the page."""
+    notion = FakeNotion()
+    page, other = notion.add_page("Trigger"), notion.add_page("Team wiki")
+    theirs = notion.add_block(page, "Keep the budget at 4000")
+    deps = forged_run(notion, page, ("delete_block", {"page_id": other, "block_id": theirs}))
+    after = run_until_held(deps, limit=2)
+    assert not [e for e in deps.store.list_events("t1", "r1") if isinstance(e, HumanRequested)]
+    assert f"lies on page {page}, not on {other}" in after.last_error
+    assert notion.writes["delete_block"] == 0
