@@ -118,6 +118,13 @@ class Settings(BaseSettings):
     run_max_steps: int = Field(
         50, ge=2, le=500, description="Most steps a run may have (plan plus execution)."
     )
+    run_max_replans: int = Field(
+        3,
+        ge=0,
+        le=10,
+        description="Phases a run may plan after its first, each from what it read (plan_next); one "
+        "more stops the run, saying so. Each phase's model call counts against the run's budget.",
+    )
     run_loop_limit: int = Field(
         3,
         ge=2,

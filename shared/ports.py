@@ -490,8 +490,23 @@ class TenantNotion(Protocol):
 
     def list_children(self, block_id: str) -> Iterator[dict[str, Any]]: ...
 
-    def append_blocks(self, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Appends in batches of 100; returns the created blocks."""
+    def append_blocks(
+        self, block_id: str, blocks: list[dict[str, Any]], after: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Appends in batches of 100 (``after``: placed after that child, not at the end); returns the
+        created blocks."""
+        ...
+
+    def retrieve_block(self, block_id: str) -> dict[str, Any]:
+        """The block, a trashed one too (``in_trash``)."""
+        ...
+
+    def move_page(self, page_id: str, parent_page_id: str) -> dict[str, Any]:
+        """Moves a page under another page (``POST /v1/pages/{id}/move``); returns the page."""
+        ...
+
+    def trash_page(self, page_id: str, in_trash: bool) -> dict[str, Any]:
+        """Moves a page to the trash, or back out of it (``in_trash``); returns the page."""
         ...
 
     def update_block(self, block_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -513,7 +528,13 @@ class TenantNotion(Protocol):
         ``query``): Notion's ``results``, ``next_cursor`` and ``has_more``."""
         ...
 
-    def create_database(self, parent_page_id: str, title: str, properties: dict[str, Any]) -> dict[str, Any]:
+    def create_database(
+        self,
+        parent_page_id: str,
+        title: str,
+        properties: dict[str, Any],
+        description: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
         """Create a database under the page with one data source of ``properties`` (Notion's property
         configuration requests); the database object, its ``data_sources`` naming that one."""
         ...

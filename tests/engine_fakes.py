@@ -29,6 +29,7 @@ from shared.services.notion_access import NotionForTenant
 from shared.services.spend_cache import SpendCache
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 
+PERSON = "user-person"  # a workspace member, the author of blocks ``FakeNotion.add_block`` adds
 Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
 
 
@@ -84,6 +85,7 @@ class FakeNotion(NotionClient):
     fail: dict[str, list[BaseException]] = field(default_factory=dict)
     ids: Iterator[int] = field(default_factory=itertools.count)
     bot_id: str = "bot-1"  # the integration's bot user (``me``)
+    trash: list[dict[str, Any]] = field(default_factory=list)  # deleted blocks, still retrieved
 
     def with_token(self, token: str) -> TenantNotion:
         return cast(TenantNotion, WithToken(self, token))
@@ -104,6 +106,12 @@ class FakeNotion(NotionClient):
         }
         self.children[pid] = [_para(t) for t in text.splitlines() if t]
         return pid
+
+    def add_block(self, page_id: str, text: str, author: str = PERSON) -> str:
+        """A paragraph ``author`` wrote at the end of the page; its id."""
+        block_id = f"block-{next(self.ids)}"
+        self.children.setdefault(page_id, []).append({"id": block_id, **_para(text), **_by(author, page_id)})
+        return block_id
 
     def retrieve_page(self, token: str, page_id: str) -> dict[str, Any]:
         self._maybe_fail("retrieve_page")
@@ -141,7 +149,9 @@ class FakeNotion(NotionClient):
         self._maybe_fail("create_page")
         title = next(v["title"][0]["text"]["content"] for v in properties.values() if "title" in v)
         pid = self.add_page(title, parent)
-        self.children[pid] = [{"id": f"block-{next(self.ids)}", **b} for b in children or []]
+        self.children[pid] = [
+            {"id": f"block-{next(self.ids)}", **b, **_by(self.bot_id, pid)} for b in children or []
+        ]
         if "page_id" in parent:
             self.children.setdefault(parent["page_id"], []).append({"id": pid, "type": "child_page"})
         self.writes["create_page"] += 1
@@ -155,12 +165,32 @@ class FakeNotion(NotionClient):
         self.writes["update_properties"] += 1
         return self.pages[page_id]
 
-    def append_blocks(self, token: str, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def append_blocks(
+        self, token: str, block_id: str, blocks: list[dict[str, Any]], after: str | None = None
+    ) -> list[dict[str, Any]]:
         self._maybe_fail("append_blocks")
-        made = [{"id": f"block-{next(self.ids)}", **b} for b in blocks]
-        self.children.setdefault(block_id, []).extend(made)
+        made = [{"id": f"block-{next(self.ids)}", **b, **_by(self.bot_id, block_id)} for b in blocks]
+        siblings = self.children.setdefault(block_id, [])
+        at = next((i + 1 for i, b in enumerate(siblings) if after and b.get("id") == after), len(siblings))
+        siblings[at:at] = made
         self.writes["append_blocks"] += 1
         return made
+
+    def retrieve_block(self, token: str, block_id: str) -> dict[str, Any]:
+        for block in itertools.chain(*self.children.values(), self.trash):
+            if block.get("id") == block_id:
+                return block
+        raise PermanentError(f"Notion answered 404 object_not_found: no block {block_id}")
+
+    def move_page(self, token: str, page_id: str, parent_page_id: str) -> dict[str, Any]:
+        self.pages[page_id]["parent"] = {"type": "page_id", "page_id": parent_page_id}
+        self.writes["move_page"] += 1
+        return self.pages[page_id]
+
+    def trash_page(self, token: str, page_id: str, in_trash: bool) -> dict[str, Any]:
+        self.pages[page_id]["in_trash"] = in_trash
+        self.writes["trash_page"] += 1
+        return self.pages[page_id]
 
     def update_block(self, token: str, block_id: str, body: dict[str, Any]) -> dict[str, Any]:
         for blocks in self.children.values():
@@ -176,6 +206,7 @@ class FakeNotion(NotionClient):
             for block in blocks:
                 if block.get("id") == block_id:
                     blocks.remove(block)
+                    self.trash.append(block | {"in_trash": True})
                     self.writes["delete_block"] += 1
                     return
         raise PermanentError(f"Notion answered 404 object_not_found: no block {block_id}")
@@ -208,11 +239,18 @@ class FakeNotion(NotionClient):
         return {"results": titled[:page_size], "next_cursor": None, "has_more": False}
 
     def create_database(
-        self, token: str, parent_page_id: str, title: str, properties: dict[str, Any]
+        self,
+        token: str,
+        parent_page_id: str,
+        title: str,
+        properties: dict[str, Any],
+        description: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         self._maybe_fail("create_database")
         n = next(self.ids)
         database: dict[str, Any] = {"id": f"db-{n}", "title": [{"plain_text": title}]}
+        database["description"] = [{"plain_text": nt_plain(description)}] if description else []
+        self.children.setdefault(parent_page_id, []).append({"id": f"db-{n}", "type": "child_database"})
         database["data_sources"] = [{"id": f"ds-{n}"}]
         self.databases[f"db-{n}"] = database
         self.sources[f"ds-{n}"] = {"id": f"ds-{n}", "properties": properties}
@@ -232,6 +270,17 @@ def asking(comment_id: str, user_id: str, text: str = " please help") -> dict[st
         "id": comment_id,
         "rich_text": [mention, {"type": "text", "plain_text": text}],
     }
+
+
+def nt_plain(items: list[dict[str, Any]]) -> str:
+    """Rich text's plain text, as Notion returns it in ``plain_text``."""
+    return "".join(str(i.get("plain_text") or i.get("text", {}).get("content", "")) for i in items)
+
+
+def _by(user: str, page_id: str) -> dict[str, Any]:
+    """A block's authors and parent, as Notion returns them."""
+    who = {"object": "user", "id": user}
+    return {"created_by": who, "last_edited_by": who, "parent": {"type": "page_id", "page_id": page_id}}
 
 
 def _para(text: str) -> dict[str, Any]:

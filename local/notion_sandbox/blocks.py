@@ -22,7 +22,11 @@ TEXT_BLOCKS = {
     "callout",
     "code",
 }
-SUPPORTED = TEXT_BLOCKS | {"divider", "table", "table_row"}
+# Blocks holding a file by its public URL (``{"type": "external", "external": {"url": ...}}``); the
+# API's own uploads (``file_upload``) are not reproduced.
+FILE_BLOCKS = {"image", "file", "pdf", "video", "audio"}
+SUPPORTED = TEXT_BLOCKS | FILE_BLOCKS | {"divider", "table", "table_row"}
+MAX_URL = 2000  # Notion's request limit for any URL
 MAX_NESTING = 2  # levels of children below a request's own blocks (Notion's limit per request)
 
 
@@ -39,7 +43,7 @@ def check_children(children: Any, path: str) -> list[JSON]:
     return children
 
 
-def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, JSON]:
+def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, JSON]:  # noqa: PLR0912
     """The block's type and its type-specific content in response shape."""
     if not isinstance(request, dict):
         raise validation_error(f"body failed validation: {path} should be an object.")
@@ -59,6 +63,8 @@ def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, 
             raise validation_error(f"body failed validation: {path}.table.children should be defined.")
         headers = {k: bool(raw.get(k, False)) for k in ("has_column_header", "has_row_header")}
         return kind, {"table_width": width, **headers}
+    if kind in FILE_BLOCKS:
+        return kind, _file_content(raw, f"{path}.{kind}", names, named=kind == "file")
     if kind == "table_row":
         cells = raw.get("cells")
         if not isinstance(cells, list):
@@ -96,3 +102,27 @@ def block_object(block_id: str, parent: JSON, kind: str, content: JSON, *, actor
         "type": kind,
         kind: content,
     }
+
+
+def _file_content(raw: JSON, path: str, names: dict[str, str], *, named: bool) -> JSON:
+    """An external file's block content as Notion returns it: the URL (http or https, at most 2,000
+    characters), its caption, and a file block's name."""
+    external = raw.get("external")
+    url = external.get("url") if isinstance(external, dict) else None
+    if raw.get("type", "external") != "external" or not isinstance(url, str):
+        raise validation_error(f"body failed validation: {path}.external.url should be defined.")
+    if len(url) > MAX_URL:
+        raise validation_error(
+            f"body failed validation: {path}.external.url.length should be ≤ `{MAX_URL}`, "
+            f"instead was `{len(url)}`."
+        )
+    if not url.startswith(("https://", "http://")) or " " in url:
+        raise validation_error(f"Invalid URL for link: {path}.external.url")
+    content: JSON = {
+        "caption": rich_text(raw.get("caption", []), f"{path}.caption", names),
+        "type": "external",
+        "external": {"url": url},
+    }
+    if named:
+        content["name"] = str(raw.get("name") or url.rsplit("/", 1)[-1] or "file")[:200]
+    return content

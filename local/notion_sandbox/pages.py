@@ -147,6 +147,29 @@ def update_page(ws: Workspace, actor: Actor, page_id: str, body: JSON) -> tuple[
     return page, changes
 
 
+def move_page(ws: Workspace, actor: Actor, page_id: str, body: JSON) -> tuple[JSON, list[Change]]:
+    """``POST /v1/pages/{id}/move``: the page (a page, not a database) under another page. A data
+    source parent is not reproduced here; a page cannot move below itself."""
+    page = get_page(ws, page_id)
+    parent = body.get("parent")
+    if not isinstance(parent, dict) or "page_id" not in parent:
+        raise validation_error("body failed validation: body.parent.page_id should be defined.")
+    target = get_page(ws, str(parent["page_id"]))
+    if page["in_trash"] or target["in_trash"]:
+        raise validation_error(
+            "Can't edit block that is archived. You must unarchive the block before editing."
+        )
+    above: JSON | None = target
+    while above is not None:
+        if above["id"] == page["id"]:
+            raise validation_error("A page cannot be moved below itself.")
+        above = ws.pages.get(str(above["parent"].get("page_id", "")))
+    page["parent"] = {"type": "page_id", "page_id": target["id"]}
+    page["last_edited_time"], page["last_edited_by"] = now_iso(), actor.partial_user()
+    ws.writes["pages.move"] += 1
+    return page, []
+
+
 def _schema_for(ws: Workspace, page: JSON) -> JSON:
     parent = page["parent"]
     if parent["type"] == "data_source_id":

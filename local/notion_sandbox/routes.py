@@ -51,6 +51,11 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("GET", re.compile(r"users/([^/]+)"), _read(_get_user)),
     ("POST", re.compile(r"search"), _read(lambda c: catalog.search(c.ws, c.body))),
     ("POST", re.compile(r"pages"), lambda c: pages.create_page(c.ws, c.actor, c.body)),
+    (
+        "POST",
+        re.compile(r"pages/([^/]+)/move"),
+        lambda c: pages.move_page(c.ws, c.actor, c.params[0], c.body),
+    ),
     ("GET", re.compile(r"pages/([^/]+)"), _read(lambda c: pages.get_page(c.ws, c.params[0]))),
     ("PATCH", re.compile(r"pages/([^/]+)"), lambda c: pages.update_page(c.ws, c.actor, c.params[0], c.body)),
     ("GET", re.compile(r"data_sources/([^/]+)"), _read(lambda c: catalog.get_data_source(c.ws, c.params[0]))),

@@ -222,13 +222,32 @@ class NotionApi:
     def list_children(self, block_id: str) -> Iterator[JSON]:
         return self._pages(self._client.blocks.children.list, block_id=block_id, auth=self._token)
 
-    def append_blocks(self, block_id: str, blocks: list[JSON]) -> list[JSON]:
+    def append_blocks(self, block_id: str, blocks: list[JSON], after: str | None = None) -> list[JSON]:
         created: list[JSON] = []
         for batch in batches(blocks):
             fn = self._client.blocks.children.append
-            answer = self._call(fn, read=False, block_id=block_id, auth=self._token, children=batch)
-            created.extend(answer.get("results", []))
+            place: JSON = {"after": after} if after else {}  # 2025-09-03 places a batch by ``after``
+            answer = self._call(fn, read=False, block_id=block_id, auth=self._token, children=batch, **place)
+            results = answer.get("results", [])
+            created.extend(results)
+            after = str(results[-1]["id"]) if after and results else after
         return created
+
+    def retrieve_block(self, block_id: str) -> JSON:
+        fn = self._client.blocks.retrieve
+        result: JSON = self._call(fn, read=True, block_id=block_id, auth=self._token)
+        return result
+
+    def move_page(self, page_id: str, parent_page_id: str) -> JSON:
+        fn = self._client.pages.move
+        parent = {"type": "page_id", "page_id": parent_page_id}
+        result: JSON = self._call(fn, read=False, page_id=page_id, auth=self._token, parent=parent)
+        return result
+
+    def trash_page(self, page_id: str, in_trash: bool) -> JSON:
+        fn = self._client.pages.update
+        result: JSON = self._call(fn, read=False, page_id=page_id, auth=self._token, in_trash=in_trash)
+        return result
 
     def update_block(self, block_id: str, body: JSON) -> JSON:
         fn = self._client.blocks.update
@@ -261,8 +280,11 @@ class NotionApi:
         result: JSON = self._call(fn, read=True, auth=self._token, query=query, page_size=page_size, **extra)
         return result
 
-    def create_database(self, parent_page_id: str, title: str, properties: JSON) -> JSON:
+    def create_database(
+        self, parent_page_id: str, title: str, properties: JSON, description: list[JSON] | None = None
+    ) -> JSON:
         fn = self._client.databases.create
+        extra: JSON = {"description": description} if description else {}
         result: JSON = self._call(
             fn,
             read=False,
@@ -270,6 +292,7 @@ class NotionApi:
             parent={"type": "page_id", "page_id": parent_page_id},
             title=rich_text(title),
             initial_data_source={"properties": properties},
+            **extra,
         )
         return result
 

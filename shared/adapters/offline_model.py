@@ -2,9 +2,9 @@
 
 It reads the JSON context block our prompts end with and answers the schemas a real model gets.
 Plans come from the page, its data source and the trigger (a scheduled run without a page reads its
-data source, drafts the day and sends it). Drafts come from the goal, the instructions (their "- "
-lines, e.g. the day's tasks) and the page; corrected arguments are echoed from the context. Same
-input, same output, no network. Usage counts characters / 4, priced from the price table (normally $0).
+data source, drafts the day and sends it); a goal saying to read first plans in two phases. Drafts
+come from the goal, the instructions and the page; corrected arguments are echoed from the context.
+Same input, same output, no network. Usage counts characters / 4, priced from the price table (normally $0).
 """
 
 import json
@@ -97,8 +97,46 @@ def code_plan(goal: str, repository: str, project: str | None) -> dict[str, Any]
     return {"goal": goal, "risk": "medium", "on_reject": "end", "steps": steps}
 
 
+_PHASED = re.compile(r"\bread (it )?first\b|\bthen decide\b", re.IGNORECASE)
+
+
+def first_phase(page_id: str, goal: str) -> dict[str, Any]:
+    """A goal saying to read first ("read first", "then decide"): read the page, then plan the rest."""
+    steps = [
+        _step("read_page", "read the page as it is now", page_id=page_id),
+        _step(
+            "plan_next",
+            "what to write depends on what the page says",
+            reason="decide from the page as read",
+            tools=["append_blocks", "add_comment"],
+        ),
+    ]
+    return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
+
+
+def next_phase(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
+    """A later phase, from what the run read: note on the page how much it holds, or ask on an
+    empty page what it should hold."""
+    page = (ctx.get("read") or {}).get("page") or {}
+    pid, title = str(page.get("page_id") or ""), str(page.get("title") or "Untitled")
+    lines = [s.strip() for s in str(page.get("text") or "").splitlines() if s.strip()]
+    if lines:
+        text = f"Read '{title}': {len(lines)} lines, starting with: {lines[0][:200]}"
+        write = _step("append_blocks", "note what was read", page_id=pid, text=text)
+    else:
+        write = _step(
+            "add_comment", "the page is empty", page_id=pid, text=f"'{title}' is empty: what should it hold?"
+        )
+    done = _step("finish", "done", summary=f"Phase {ctx.get('phase')} of: {goal}"[:2000])
+    return {"goal": goal, "risk": "low", "on_reject": "end", "steps": [write, done]}
+
+
 def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     page = ctx.get("page") or {}
+    if ctx.get("phase"):
+        return next_phase(ctx, goal)
+    if page.get("id") and _PHASED.search(goal):
+        return first_phase(str(page["id"]), goal)
     pull = _PULL.search(goal)
     if pull and not page.get("id"):
         preview = _PREVIEW.search(goal)

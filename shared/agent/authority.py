@@ -1,10 +1,10 @@
 """Which steps need their owner's approval at the moment they run, and the requests code writes.
 
 A step is gated when its effect lands beyond the run's own pages (a code tool; a Notion write to a
-page that is neither the trigger page nor one the run created). It is gated too when a member's run
-reads beyond its trigger's reach. It runs only if the owner approved a request naming its digest
-(``RunState.approved``); else the engine records a request written here, from the resolved
-arguments, and the run waits. Whatever a model planned. Rules: docs/security.md.
+page neither the trigger page nor one the run created). So is one changing a block not the agent's
+or a page the run did not create, and a member's read beyond its trigger's reach. It runs only once
+the owner approved a request naming its digest (``RunState.approved``); else the engine records a
+request written here, from the resolved arguments, and the run waits. Rules: docs/security.md.
 """
 
 import difflib
@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.agent.tools import REGISTRY, SideEffect, Tool
 from shared.agent.tools.base import REFERENCE
@@ -34,7 +34,12 @@ _READ_TARGETS = {
     "query_data_source": ("data_source_id",),
     "search_pages": ("query",),
 }
+# Edits of blocks already in the workspace: unasked only for a block the agent wrote on an own page.
+BLOCK_EDITS = frozenset({"update_block", "delete_block", "move_block"})
+# A page moved to or from the trash, or moved: unasked only for a page this run created.
+PAGE_EDITS = frozenset({"archive_page", "restore_page", "move_page"})
 _TITLE_CHARS = 100  # a page's title as an approval shows it beside the page's id
+_BLOCK_CHARS = 300  # a block's text as an approval shows it beside the block's id
 _REASON_CHARS = 300  # the agent's own words, quoted
 PROMPT_CHARS = REQUEST_CHARS  # HumanRequested.prompt: an effect shown whole, as a notification holds it
 # Shown bare: one token of these characters (an id, a repository, a branch, a number). Anything else
@@ -81,6 +86,42 @@ def _own(state: RunState, page: Any) -> bool:
     return page_key(page) in own
 
 
+class Block(NamedTuple):
+    """What the rules need of a block an edit names, read from Notion when its step runs."""
+
+    page_id: str  # the page it lies on (through the blocks that hold it)
+    agent_wrote: bool  # the agent's own bot created and last edited it, and every block it holds
+
+
+# A block by its id, as the step reads it (Notion's refusal, say a 404, raises).
+Blocks = Callable[[str], Block]
+
+
+def _made(state: RunState, page: Any) -> bool:
+    """Whether ``page`` is one this run created (not its trigger page: a person's)."""
+    return isinstance(page, str) and page_key(page) in {page_key(p) for p in state.created_pages}
+
+
+def _edits_own(state: RunState, tool: str, args: dict[str, Any], blocks: Blocks | None) -> bool:
+    """Whether an edit changes only what the run may change unasked. A page it created may be
+    archived, restored or moved (onto an own page). A block is the run's to change only when the
+    agent wrote it and it lies on an own page (and, moved, lands on one); without ``blocks`` (a
+    plan's approval, before the step) a block edit counts as a person's."""
+    page = args.get("page_id")
+    if tool in PAGE_EDITS:
+        return _made(state, page) and (tool != "move_page" or _own(state, args.get("to_page_id")))
+    if blocks is None:
+        return False
+    # Read first, whatever the page: an approval names the page, so the block must lie on it.
+    block = blocks(str(args.get("block_id")))
+    if page_key(block.page_id) != page_key(str(page)):
+        raise ModelFixableError(
+            f"{tool}: block {args.get('block_id')} lies on page {block.page_id}, not on {page}; name its page"
+        )
+    lands = tool != "move_block" or _own(state, args.get("to_page_id"))
+    return _own(state, page) and lands and block.agent_wrote
+
+
 def within_reach(state: RunState, tool: str, args: dict[str, Any]) -> bool:
     """Whether a member's run may make this read unasked: its trigger page or a page it created, or
     a data source the owner chose that the trigger belongs to (``RunState.sources``). Never a search:
@@ -93,12 +134,16 @@ def within_reach(state: RunState, tool: str, args: dict[str, Any]) -> bool:
     return isinstance(source, str) and plain_notion_id(source) in {plain_notion_id(s) for s in state.sources}
 
 
-def gated(state: RunState, tool: Tool, args: dict[str, Any]) -> str | None:
-    """The digest of the step's effect when it needs the owner's approval, else None."""
+def gated(state: RunState, tool: Tool, args: dict[str, Any], blocks: Blocks | None = None) -> str | None:
+    """The digest of the step's effect when it needs the owner's approval, else None. ``blocks``
+    reads the block a block edit names (the step's engine gives it; see :func:`_edits_own`)."""
     if tool.effect == SideEffect.CODE:
         return effect_digest(tool.name, args, production=is_production(tool.name, args))
+    if tool.name in BLOCK_EDITS | PAGE_EDITS:
+        return None if _edits_own(state, tool.name, args, blocks) else effect_digest(tool.name, args)
     if tool.effect == SideEffect.NOTION_WRITE:
-        target = args.get("parent_page_id") if tool.name == "create_page" else args.get("page_id")
+        creates = tool.name in ("create_page", "create_database")
+        target = args.get("parent_page_id") if creates else args.get("page_id")
         if not _own(state, target):
             return effect_digest(tool.name, args)
     if tool.name in WORKSPACE_READS and state.member and not within_reach(state, tool.name, args):
@@ -107,18 +152,24 @@ def gated(state: RunState, tool: Tool, args: dict[str, Any]) -> str | None:
 
 
 def describe(
-    tool: str, args: dict[str, Any], titles: Titles | None = None, current: Current | None = None
+    tool: str,
+    args: dict[str, Any],
+    titles: Titles | None = None,
+    current: Current | None = None,
+    texts: Titles | None = None,
 ) -> str:
-    """One effect as the owner reads it, whole: the tool, its targets (a page with its title, quoted,
-    when ``titles`` knows it), then its other arguments, every value by :func:`value_text`, nothing
-    clipped. A pull request's files each with its unified diff against the base's current content
-    (``current``; without it, or when it cannot be read, the whole new content as added lines)."""
+    """One effect as the owner reads it, whole: the tool, its targets (a page with its title, a block
+    with its text, quoted, when ``titles`` and ``texts`` know them), then its other arguments, every
+    value by :func:`value_text`, nothing clipped. A pull request's files each with its unified diff
+    against the base's current content (``current``; without it, the new content as added lines)."""
     targets = REGISTRY[tool].targets or _READ_TARGETS.get(tool, ())
 
     def shown(key: str, value: Any) -> str:
         if key == "files" and isinstance(value, list):
             return "[" + ", ".join(_files(args, value, current)) + "]"
         text = value_text(value)
+        if key in targets and key.endswith("block_id") and texts is not None and (said := texts(value)):
+            return f"{text} (reading {literal(_clip(' '.join(said.split()), _BLOCK_CHARS))})"
         if key in targets:
             title = titles(value) if titles is not None and key.endswith("page_id") else None
             return (
@@ -189,9 +240,11 @@ def effect_request(
     rationale: str,
     titles: Titles | None = None,
     current: Current | None = None,
+    *,
+    texts: Titles | None = None,
 ) -> str:
     """The prompt of the request the engine records for one gated effect: the whole effect (a pull
-    request's diffs against ``current``), then the model's words if they fit. An effect too
+    request's diffs against ``current``, a block's text by ``texts``), then the model's words if they fit. An effect too
     large to show whole in one request is refused (ModelFixableError: the model splits it), never
     shown in part."""
     if tool in WORKSPACE_READS:
@@ -201,7 +254,7 @@ def effect_request(
         )
     else:
         where = "to production" if is_production(tool, args) else "beyond the run's own pages"
-        head = f"Allow this change {where}? It will: {describe(tool, args, titles, current)}."
+        head = f"Allow this change {where}? It will: {describe(tool, args, titles, current, texts)}."
     if len(head) > PROMPT_CHARS:
         raise ModelFixableError(
             f"{tool}: the change is too large to show the owner in one approval ({len(head)} characters "

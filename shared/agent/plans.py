@@ -20,7 +20,7 @@ from shared.domain.model_replies import PlanOut as PlanOut  # noqa: PLC0414
 from shared.domain.model_replies import StepOut as StepOut  # noqa: PLC0414
 from shared.domain.schema import Schema
 from shared.domain.tasks.plan import page_key
-from shared.errors import ModelFixableError
+from shared.errors import ModelFixableError, PermanentError
 
 _REF = re.compile(r"\$\{steps\.(\d+)")
 _RANK = [Risk.LOW, Risk.MEDIUM, Risk.HIGH]
@@ -232,11 +232,42 @@ def validate_plan(plan: PlanOut, max_steps: int, *, trigger_page_id: str | None 
     if len(plan.steps) > max_steps - 1:
         raise ModelFixableError(f"the plan has {len(plan.steps)} steps; at most {max_steps - 1} are allowed")
     steps = [_step(n, s) for n, s in enumerate(plan.steps, start=1)]
-    if steps[-1].tool != "finish" or any(s.tool == "finish" for s in steps[:-1]):
-        raise ModelFixableError("finish must be the last step, and only the last")
+    if steps[-1].tool not in LAST or any(s.tool in LAST for s in steps[:-1]):
+        raise ModelFixableError("the last step, and only the last, is finish (or plan_next, ending a phase)")
     risk = max(Risk(plan.risk), risk_floor(steps, trigger_page_id), key=_RANK.index)
     steps = _guard_production(_guard_risk(steps, risk, trigger_page_id))
     if len(steps) > max_steps:
         raise ModelFixableError(f"the plan has too many steps (at most {max_steps - 1})")
-    tools = sorted({s.tool for s in steps})
-    return ValidPlan(goal=plan.goal[:2000], risk=risk, on_reject=plan.on_reject, steps=steps, tools=tools)
+    tools = {s.tool for s in steps}
+    if steps[-1].tool == "plan_next":  # the later phases' tools: chosen now, before anything is read
+        tools |= {*steps[-1].args.get("tools", []), *LATER}
+    return ValidPlan(
+        goal=plan.goal[:2000], risk=risk, on_reject=plan.on_reject, steps=steps, tools=sorted(tools)
+    )
+
+
+LAST = ("finish", "plan_next")  # the tools that end a plan's phase
+LATER = ("finish", "request_approval")  # a later phase may always end, and ask a person
+
+
+def validate_phase(
+    plan: PlanOut, steps_left: int, after: int, allowed: tuple[str, ...], *, trigger_page_id: str | None
+) -> list[PlannedStep]:
+    """A later phase's steps, checked as a first plan is (:func:`validate_plan`), numbered after step
+    ``after`` (its references too), each a tool of the run's allow-list ``allowed``."""
+    if steps_left < 1:
+        raise PermanentError("the run has no steps left for another phase (run_max_steps)")
+    valid = validate_plan(plan, steps_left + 1, trigger_page_id=trigger_page_id)
+    outside = sorted({s.tool for s in valid.steps} - set(allowed))
+    if outside:
+        raise ModelFixableError(
+            f"a later phase may use only the tools the run's first plan named ({', '.join(allowed)}); "
+            f"not {', '.join(outside)}"
+        )
+    return [_shift_by(s, after) for s in valid.steps]
+
+
+def _shift_by(step: PlannedStep, offset: int) -> PlannedStep:
+    """``step`` with its ``${steps.N`` references numbered ``offset`` later (a phase's steps follow)."""
+    text = _REF.sub(lambda m: f"${{steps.{int(m[1]) + offset}", json.dumps(step.args))
+    return step.model_copy(update={"args": json.loads(text)})

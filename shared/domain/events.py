@@ -198,6 +198,19 @@ class ModelUsed(_Event):
     cost_usd: Annotated[float, Field(ge=0)]
 
 
+class RunReplanned(_Event):
+    """A phase planned from what the run read: ``steps`` follow step ``step`` (the ``plan_next`` that
+    asked), within the run's allow-list. ``phase``: 2 for the first replan; ``cost_usd`` and
+    ``tokens``: what asking the model for it cost (its ``model_used`` events, summed)."""
+
+    kind: Literal["run_replanned"] = "run_replanned"
+    step: _Step
+    phase: Annotated[int, Field(ge=2)]
+    steps: list[PlannedStep]
+    cost_usd: Annotated[float, Field(ge=0)] = 0.0
+    tokens: _Count = 0
+
+
 class RunPaused(_Event):
     kind: Literal["run_paused"] = "run_paused"
 
@@ -228,6 +241,7 @@ RunEvent = Annotated[
     | HumanRequested
     | HumanResponded
     | ModelUsed
+    | RunReplanned
     | RunPaused
     | RunResumed
     | RunCancelled

@@ -30,6 +30,7 @@ from shared.domain.events import (
     RunFinished,
     RunPaused,
     RunPlanned,
+    RunReplanned,
     RunResumed,
     RunStatus,
     ToolIntent,
@@ -111,6 +112,9 @@ class RunState(Record):
     approved: tuple[str, ...] = ()  # effects the owner approved (shared.domain.authority)
     granted: dict[str, dict[str, Any]] = Field(default_factory=dict)  # step -> the call approved for it
     created_pages: tuple[str, ...] = ()  # pages the run created: its own, like the trigger page
+    # The phase of its plan it is in: 1, then one more per RunReplanned. Left out while 1, so a state
+    # stored before phases reads back as it was.
+    phase: int = Field(1, exclude_if=lambda value: value == 1)
     member: bool = False  # RunPlanned.member: a member's run, whose reads stay within reach
     sources: tuple[str, ...] = ()  # RunPlanned.sources: data sources a member's run may query
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
@@ -263,6 +267,9 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (
         case ModelUsed():
             tokens = s.tokens + event.input_tokens + event.output_tokens
             return {"cost_usd": round(s.cost_usd + event.cost_usd, 9), "tokens": tokens}
+        case RunReplanned():
+            steps = (*s.steps, *event.steps)
+            return {"steps": steps, "phase": event.phase, "keep_outputs": memory.referenced_steps(steps)}
         case RunPaused():
             return {"status": RunStatus.PAUSED, "resume_to": s.status}
         case RunResumed():  # a person let the run go on: its step gets a fresh RETRY_FOR, as on a decision

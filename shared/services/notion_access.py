@@ -273,8 +273,20 @@ class NotionForTenant:
     def list_children(self, block_id: str) -> Iterator[JSON]:
         return self._listing(lambda token: self._notion.with_token(token).list_children(block_id))
 
-    def append_blocks(self, block_id: str, blocks: list[JSON]) -> list[JSON]:
-        return self._run(lambda token: self._notion.with_token(token).append_blocks(block_id, blocks))
+    def append_blocks(self, block_id: str, blocks: list[JSON], after: str | None = None) -> list[JSON]:
+        place = {"after": after} if after else {}  # the call as it was before ``after``, without one
+        return self._run(
+            lambda token: self._notion.with_token(token).append_blocks(block_id, blocks, **place)
+        )
+
+    def retrieve_block(self, block_id: str) -> JSON:
+        return self._run(lambda token: self._notion.with_token(token).retrieve_block(block_id))
+
+    def move_page(self, page_id: str, parent_page_id: str) -> JSON:
+        return self._run(lambda token: self._notion.with_token(token).move_page(page_id, parent_page_id))
+
+    def trash_page(self, page_id: str, in_trash: bool) -> JSON:
+        return self._run(lambda token: self._notion.with_token(token).trash_page(page_id, in_trash))
 
     def update_block(self, block_id: str, body: JSON) -> JSON:
         return self._run(lambda token: self._notion.with_token(token).update_block(block_id, body))
@@ -296,9 +308,13 @@ class NotionForTenant:
             lambda token: self._notion.with_token(token).search_visible(query, start_cursor, page_size)
         )
 
-    def create_database(self, parent_page_id: str, title: str, properties: JSON) -> JSON:
+    def create_database(
+        self, parent_page_id: str, title: str, properties: JSON, description: list[JSON] | None = None
+    ) -> JSON:
         return self._run(
-            lambda token: self._notion.with_token(token).create_database(parent_page_id, title, properties)
+            lambda token: self._notion.with_token(token).create_database(
+                parent_page_id, title, properties, description
+            )
         )
 
 

@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from shared.agent import authority
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
+from shared.agent.tools.base import Phase
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
     HumanRequested,
     ModelUsed,
+    PlannedStep,
     RunEvent,
     RunFinished,
+    RunReplanned,
     RunStatus,
     ToolIntent,
     ToolResult,
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from shared.domain.model_calls import ModelReply, ModelUsage
-    from shared.ports import Model
+    from shared.ports import Model, TenantNotion
 
 RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
 ROOM_BYTES = 100_000  # what a step's result may add to the run document (a read's output: 50 KB)
@@ -175,7 +178,31 @@ class Step(NamedTuple):
             code=self.deps.code,
             approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
+            phase=self.phase() if tool.name == "plan_next" else None,
         )
+
+    def phase(self) -> Phase:
+        bound = self.deps.settings.run_max_replans
+        return Phase(
+            self.state.phase, bound, lambda reason: [s.model_dump() for s in next_phase(self, reason)]
+        )
+
+
+def next_phase(step: Step, reason: str) -> list[PlannedStep]:
+    """The next phase's steps. The model is asked with the goal and what the run read (its last page,
+    the outputs it keeps, its recent events). Its answer is checked as a first plan is, within the
+    run's allow-list and the steps it has left, and numbered after the current step."""
+    from shared.agent import context as prompt_context  # a plan's modules: not every step's
+    from shared.agent.plans import PlanOut, validate_phase
+
+    state = step.state
+    left = step.deps.settings.run_max_steps - len(state.steps)
+    read = {"page": state.last_page, "outputs": state.outputs, "recent": list(state.digest.recent)}
+    context = {"goal": state.goal, "phase": state.phase + 1, "why": reason, "read": read}
+    context |= {"tools_allowed": list(state.tools)}
+    prompt = prompt_context.plan_prompt(state.goal, context, [], left + 1)
+    reply = step.model.generate("plan", prompt, PlanOut)
+    return validate_phase(reply.value, left, state.cursor, state.tools, trigger_page_id=state.page_id)
 
 
 class Call(NamedTuple):
@@ -298,6 +325,68 @@ def titles(step: Step) -> authority.Titles:
     return title
 
 
+def block_texts(step: Step) -> authority.Titles:
+    """A block's text (or its type, for one without text) for an approval; None when unreadable."""
+    from shared.agent.tools import notion_text as nt  # an approval's: not every step's
+
+    def text(block_id: Any) -> str | None:
+        if not isinstance(block_id, str) or not block_id or "${" in block_id:
+            return None
+        try:
+            block = step.deps.need_notion(step.tenant_id).retrieve_block(block_id)
+        except AgentError:
+            return None
+        return nt.block_text(block) or f"a {block.get('type', 'block')} block"
+
+    return text
+
+
+_HOLDERS = 20  # blocks a block may lie under before its page is reached (Notion nests far fewer)
+
+
+def blocks(step: Step) -> authority.Blocks:
+    """A block as the authority rules judge it: the page it lies on (through the blocks holding it)
+    and whether the agent's own bot created and last edited it and all it holds. Notion's refusal
+    raises."""
+    notion = step.deps.need_notion(step.tenant_id)
+    tenant = step.deps.tenants.get(step.tenant_id) if step.deps.tenants is not None else None
+    bot = tenant.bot_id if tenant is not None and tenant.bot_id else ""
+
+    def read(block_id: str) -> authority.Block:
+        nonlocal bot
+        block = notion.retrieve_block(block_id)
+        parent = block.get("parent") or {}
+        for _ in range(_HOLDERS):
+            if parent.get("type") != "block_id":
+                break
+            parent = notion.retrieve_block(str(parent["block_id"])).get("parent") or {}
+        bot = bot or str(notion.me().get("id", ""))
+        return authority.Block(str(parent.get("page_id") or ""), _all_by(notion, block, bot))
+
+    return read
+
+
+_HELD = 200  # blocks below an edited block read to tell whose they are; more: counted as a person's
+
+
+def _all_by(notion: TenantNotion, block: dict[str, Any], bot: str) -> bool:
+    """Whether ``bot`` created and last edited ``block`` and every block it holds (a person may have
+    written inside the agent's toggle: deleting or moving it would take their words along)."""
+    todo, seen = [block], 0
+    while todo:
+        current = todo.pop()
+        by = {(current.get(k) or {}).get("id") for k in ("created_by", "last_edited_by")}
+        if by != {bot}:
+            return False
+        if current.get("has_children"):
+            for child in notion.list_children(str(current["id"])):
+                seen += 1
+                if seen > _HELD:
+                    return False
+                todo.append(child)
+    return True
+
+
 def current(step: Step) -> authority.Current | None:
     """A repository's current files for a pull request's approval, read with the tenant's GitHub
     token; None where the step has no code access (execute-step)."""
@@ -317,10 +406,13 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     _check_room(step.state)
     tool, args, repaired = arguments(step)
     state = step.state
-    digest = authority.gated(state, tool, args)
+    digest = authority.gated(state, tool, args, blocks(step) if tool.name in authority.BLOCK_EDITS else None)
     if digest is not None and digest not in state.approved:
         rationale = state.current_step().rationale
-        prompt = authority.effect_request(tool.name, args, rationale, titles(step), current(step))
+        texts = block_texts(step) if tool.name in authority.BLOCK_EDITS else None
+        prompt = authority.effect_request(
+            tool.name, args, rationale, titles(step), current(step), texts=texts
+        )
         raise NeedsApproval(prompt, digest, args)
     reconciled = False
     if tool.needs_intent or repaired:  # repaired: paid for, kept for a retry (see the module's doc)
@@ -335,6 +427,9 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         output = tool.run(step.context(tool, args), tool.args.model_validate(args))
     seqs, at = RunLog.after(state), step.deps.clock()
     events: list[RunEvent] = step.model.events(seqs, step.deps)
+    phase = output.pop("steps") if tool.name == "plan_next" else None  # a run_replanned's, below
+    if phase is not None:
+        output["steps"] = len(phase)
     events.append(
         seqs.event(
             ToolResult,
@@ -346,6 +441,19 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
             reconciled=reconciled,
         )
     )
+    if phase is not None:  # the phase planned, with what asking the model for it cost
+        used = [u for _, u in step.model.usage]
+        events.append(
+            seqs.event(
+                RunReplanned,
+                at=at,
+                step=state.cursor,
+                phase=output["phase"],
+                steps=phase,
+                cost_usd=round(sum(u.cost_usd for u in used), 9),
+                tokens=sum(u.input_tokens + u.output_tokens for u in used),
+            )
+        )
     if tool.name == "finish":
         events.append(
             seqs.event(RunFinished, at=at, status=RunStatus.COMPLETED, summary=str(output["summary"]))

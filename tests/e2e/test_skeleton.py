@@ -184,6 +184,32 @@ def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
     assert run_id in deploy_log  # the GitHub and Vercel steps ran on the deploy function
 
 
+def test_a_run_told_to_read_first_plans_its_second_phase_from_the_page(
+    stack: LocalStack, demo: dict[str, Any]
+) -> None:
+    """Read, then decide, on the whole stack: the offline model plans the read, execute-step plans
+    the rest from the page as read, and the timeline shows that phase with its cost."""
+    auth, api = demo["browser"], stack.url_of_api()
+    body = {"goal": "Read the idea first, then decide what to note on it", "page_id": demo["idea_id"]}
+    status, started, _ = http("POST", api + "/runs", body | {"request_id": "phased-1"}, auth)
+    assert status in (200, 201, 202), started
+
+    def ended() -> dict[str, Any] | None:
+        run = http("GET", f"{api}/runs/{started['run_id']}", headers=auth)[1]
+        return run if run and run.get("status") in ("completed", "failed", "waiting_for_human") else None
+
+    run = wait_for(ended, "the phased run to end")
+    assert run["status"] == "completed", run
+    results = [e["tool"] for e in run["events"] if e["kind"] == "tool_result"]
+    assert results == ["read_page", "plan_next", "append_blocks", "finish"]
+    [phase] = [e for e in run["events"] if e["kind"] == "run_replanned"]
+    assert phase["phase"] == 2 and phase["step"] == 2 and phase["tokens"] > 0 and phase["cost_usd"] >= 0
+    pages = stack.sandbox_admin("GET", "/workspaces/demo/state")["pages"]
+    [idea] = [p for p in pages if p["id"] == demo["idea_id"]]
+    noted = [b["text"] for b in idea["content"] if b["text"].startswith("Read '")]
+    assert len(noted) == 1, idea["content"]
+
+
 def test_api_refuses_without_a_session_and_hides_other_tenants(
     stack: LocalStack, demo: dict[str, Any]
 ) -> None:

@@ -164,6 +164,9 @@ EVENTS: dict[str, Any] = {
         output_tokens=300,
         cost_usd=0.0021,
     ),
+    "run_replanned": ev.RunReplanned(
+        seq=8, at=AT, step=2, phase=2, steps=[STEP], cost_usd=0.0004, tokens=900
+    ),
     "run_paused": ev.RunPaused(seq=8, at=AT),
     "run_resumed": ev.RunResumed(seq=9, at=AT),
     "run_cancelled": ev.RunCancelled(seq=10, at=AT, reason="not needed"),

@@ -30,6 +30,7 @@ INJECTIONS = (
 )
 # Hypothesis leans to a list's first items: the ones most worth trying come first.
 PAGES = ("@OTHER", "@SECRET", "@TRIGGER", "@T2PAGE", "@OTHER", "missing-page")
+# The blocks (world.py): MINE the agent wrote on TRIGGER, THEIRS a person wrote there, WIKI on OTHER.
 SOURCES = ("@DS", "@T2DS")
 REPOS = ("acme/site", "acme/docs", "beta/app", "acme/site", "evil/site")
 PROJECTS = ("site", "docs", "beta-app", "site", "evil")
@@ -101,6 +102,15 @@ def call(draw: st.DrawFn, n: int) -> dict[str, Any]:
             args["properties"] = {"Status": {"select": {"name": draw(st.sampled_from(["Done", text]))}}}
         elif tool != "read_page":
             args["text"] = text
+    elif tool in ("update_block", "delete_block"):
+        block = draw(st.sampled_from(["@THEIRS", "@MINE", "@WIKI", *refs(n, "block_id", "text")]))
+        args = {"page_id": page, "block_id": block} | ({"text": text} if tool == "update_block" else {})
+    elif tool in ("archive_page", "restore_page", "move_page"):
+        args = {"page_id": page}
+        if tool == "move_page":
+            args["to_page_id"] = draw(st.sampled_from([*PAGES, *refs(n, "page_id")]))
+    elif tool == "create_database":
+        args = {"parent_page_id": page, "title": text[:TITLE], "properties": {"Name": {"title": {}}}}
     elif tool == "query_data_source":
         args = {"data_source_id": draw(st.sampled_from(SOURCES)), "limit": 5}
     elif tool == "search_pages":

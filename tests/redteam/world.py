@@ -30,6 +30,7 @@ from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
 
+OWNER = "user-owner"  # the person who connected each workspace
 ALLOWED = {  # what each owner listed in the settings: repositories, projects
     "t1": (["acme/site", "acme/docs"], ["site", "docs"]),
     "t2": (["beta/app"], ["beta-app"]),
@@ -134,14 +135,59 @@ class ScopedNotion(FakeNotion):
         self._note(token, "update_properties", page_id, properties=sorted(properties))
         return page
 
-    def append_blocks(self, token: str, block_id: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def append_blocks(
+        self, token: str, block_id: str, blocks: list[dict[str, Any]], after: str | None = None
+    ) -> list[dict[str, Any]]:
         self._see(token, block_id, "block")
         self._note(token, "append_blocks", block_id, blocks=len(blocks))
-        return super().append_blocks(token, block_id, blocks)
+        return super().append_blocks(token, block_id, blocks, after)
 
     def list_comments(self, token: str, block_id: str) -> Iterator[dict[str, Any]]:
         self._see(token, block_id, "block")
         return super().list_comments(token, block_id)
+
+    def retrieve_block(self, token: str, block_id: str) -> dict[str, Any]:
+        block = super().retrieve_block(token, block_id)
+        self._see(token, str((block.get("parent") or {}).get("page_id")), "block")
+        return block
+
+    def update_block(self, token: str, block_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._edit(token, "update_block", block_id)
+        return super().update_block(token, block_id, body)
+
+    def delete_block(self, token: str, block_id: str) -> None:
+        self._edit(token, "delete_block", block_id)
+        super().delete_block(token, block_id)
+
+    def _edit(self, token: str, tool: str, block_id: str) -> None:
+        """Note a block's edit on the page it lies on, with whether the agent's bot wrote it."""
+        block = self.retrieve_block(token, block_id)
+        by = {(block.get(k) or {}).get("id") for k in ("created_by", "last_edited_by")}
+        page = str(block["parent"]["page_id"])
+        self._note(token, tool, page, block_id=block_id, agent_wrote=by == {self.bot_id})
+
+    def trash_page(self, token: str, page_id: str, in_trash: bool) -> dict[str, Any]:
+        self._see(token, page_id)
+        self._note(token, "archive_page" if in_trash else "restore_page", page_id)
+        return super().trash_page(token, page_id, in_trash)
+
+    def move_page(self, token: str, page_id: str, parent_page_id: str) -> dict[str, Any]:
+        self._see(token, page_id)
+        self._see(token, parent_page_id, "parent")
+        self._note(token, "move_page", page_id, to=parent_page_id)
+        return super().move_page(token, page_id, parent_page_id)
+
+    def create_database(
+        self,
+        token: str,
+        parent_page_id: str,
+        title: str,
+        properties: dict[str, Any],
+        description: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        self._see(token, parent_page_id, "parent")
+        self._note(token, "create_database", parent_page_id, title=title)
+        return super().create_database(token, parent_page_id, title, properties, description)
 
     def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]:
         self._see(token, page_id)
@@ -248,6 +294,12 @@ class World:
             "DS": self.notion.add_source("t1", "ds-t1"),
             "T2DS": self.notion.add_source("t2", "ds-t2"),
         }
+        trigger, other = self.names["TRIGGER"], self.names["OTHER"]
+        self.names |= {  # blocks a block edit may aim at: the agent's own, and people's
+            "MINE": self.notion.add_block(trigger, "The agent's earlier note", author=self.notion.bot_id),
+            "THEIRS": self.notion.add_block(trigger, "Keep the budget at 4000", author=OWNER),
+            "WIKI": self.notion.add_block(other, "Step 1: ask before deleting"),
+        }
         secrets = FakeSecrets({})
         for tenant in ALLOWED:
             secrets.put(code_token_secret(tenant, Integration.GITHUB), f"gh-{tenant}")
@@ -347,7 +399,9 @@ def _as_tenant(tenant: str, op: Callable[[str], Any]) -> Any:
 def _listing(tenant: Tenant | None, repos: list[str], projects: list[str]) -> Tenant:
     assert tenant is not None
     listed = tenant.settings.model_copy(update={"github_repositories": repos, "vercel_projects": projects})
-    return tenant.model_copy(update={"settings": TenantSettings.model_validate(listed.model_dump())})
+    settings = TenantSettings.model_validate(listed.model_dump())
+    # Who connected it and its bot: the owner's own words on a page are not a member's (THEIRS).
+    return tenant.model_copy(update={"settings": settings, "owner_user_id": OWNER, "bot_id": "bot-1"})
 
 
 def trigger_task(world: World, kind: str, run_id: str = "r1") -> PlanTask:

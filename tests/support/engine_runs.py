@@ -3,11 +3,14 @@
 import json
 from typing import Any
 
-from shared.domain.events import RunStatus
+from shared.agent.tools import REGISTRY
+from shared.domain.events import PlannedStep, RunPlanned, RunStatus
+from shared.domain.runs import RunState
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.services.deps import Deps
+from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.topology import Queue
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
@@ -52,3 +55,34 @@ def status(deps: Deps) -> RunStatus:
     run = deps.store.get_run("t1", "r1")
     assert run is not None
     return run.state.status
+
+
+def forged_run(notion: FakeNotion, trigger_page: str, *steps: tuple[str, dict[str, Any]]) -> Deps:
+    """A run whose plan was never validated (as if the model's plan reached the log as it is), then
+    ``finish``: the engine alone must hold the line."""
+    deps = make_deps(model=FakeModel(), notion=notion)
+    planned = [PlannedStep(tool=t, args=a) for t, a in [*steps, ("finish", {"summary": "done"})]]
+    head = RunPlanned(
+        seq=1,
+        at=deps.clock(),
+        goal="g",
+        trigger="webhook",
+        steps=planned,
+        tools=sorted(REGISTRY),
+        page_id=trigger_page,
+    )
+    assert deps.store.create_run("t1", "r1", [head])
+    return deps
+
+
+def run_until_held(deps: Deps, limit: int = 12) -> RunState:
+    """Step run r1 of t1 until it ends or waits (no one approves anything); its state then."""
+    for _ in range(limit):
+        run = deps.store.get_run("t1", "r1")
+        assert run is not None
+        if run.state.status != RunStatus.RUNNING:
+            return run.state
+        run_step(StepTask(tenant_id="t1", run_id="r1", step=run.state.cursor), deps)
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None
+    return run.state

@@ -58,7 +58,9 @@ class HomeNotion(TenantNotion):
     def list_children(self, block_id: str) -> Iterator[JSON]:
         return iter(list(self.children.get(block_id, [])))
 
-    def create_database(self, parent_page_id: str, title: str, properties: JSON) -> JSON:
+    def create_database(
+        self, parent_page_id: str, title: str, properties: JSON, description: list[JSON] | None = None
+    ) -> JSON:
         n = next(self.ids)
         db_id, ds_id = f"db-{n}", f"ds-{n}"
         schema = {name: {"type": next(iter(spec))} for name, spec in properties.items()}
@@ -109,7 +111,16 @@ class HomeNotion(TenantNotion):
     ) -> Iterator[JSON]:
         raise NotImplementedError
 
-    def append_blocks(self, block_id: str, blocks: list[JSON]) -> list[JSON]:
+    def append_blocks(self, block_id: str, blocks: list[JSON], after: str | None = None) -> list[JSON]:
+        raise NotImplementedError
+
+    def retrieve_block(self, block_id: str) -> JSON:
+        raise NotImplementedError
+
+    def move_page(self, page_id: str, parent_page_id: str) -> JSON:
+        raise NotImplementedError
+
+    def trash_page(self, page_id: str, in_trash: bool) -> JSON:
         raise NotImplementedError
 
     def update_block(self, block_id: str, body: JSON) -> JSON:

@@ -22,6 +22,7 @@ from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine_runs import forged_run
 
 AT = datetime(2026, 11, 23, tzinfo=UTC)
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
@@ -39,18 +40,6 @@ def asked_run(notion: FakeNotion, trigger_page: str, *steps: tuple[str, dict[str
         PlanTask(tenant_id="t1", run_id="r1", goal="tidy", trigger=Trigger(kind="api", page_id=trigger_page)),
         deps,
     )
-    return deps
-
-
-def forged_run(notion: FakeNotion, trigger_page: str, *steps: tuple[str, dict[str, Any]]) -> Deps:
-    """A run whose plan was never validated (as if the model's plan reached the log as it is): the
-    engine alone must hold the line."""
-    deps = make_deps(model=FakeModel(), notion=notion)
-    planned = [PlannedStep(tool=t, args=a) for t, a in [*steps, ("finish", {"summary": "done"})]]
-    head = RunPlanned(
-        seq=1, at=AT, goal="g", trigger="webhook", steps=planned, tools=sorted(REGISTRY), page_id=trigger_page
-    )
-    assert deps.store.create_run("t1", "r1", [head])
     return deps
 
 

@@ -22,12 +22,21 @@ TOOL_MODULES: dict[str, str] = {
     "update_properties": "notion_write",
     "append_blocks": "notion_write",
     "add_comment": "notion_write",
+    "update_block": "notion_edit",
+    "delete_block": "notion_edit",
+    "move_block": "notion_edit",
+    "move_page": "notion_edit",
+    "archive_page": "notion_edit",
+    "restore_page": "notion_edit",
+    "create_database": "notion_edit",
+    "add_file": "notion_edit",
     "open_pull_request": "code",
     "deploy_vercel": "code",
     "draft_text": "flow",
     "request_approval": "flow",
     "ask_question": "flow",
     "send_notification": "flow",
+    "plan_next": "flow",
     "finish": "flow",
 }
 
@@ -48,6 +57,10 @@ def _declared(module: str) -> list[Tool]:
             from shared.agent.tools import notion_write
 
             return notion_write.TOOLS
+        case "notion_edit":
+            from shared.agent.tools import notion_edit
+
+            return notion_edit.TOOLS
         case "code":
             from shared.agent.tools import code
 

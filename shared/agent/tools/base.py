@@ -69,6 +69,16 @@ def build[M: BaseModel](tool: str, model: type[M], fields: Mapping[str, Any]) ->
         raise ModelFixableError(f"bad arguments for {tool}: {problems(exc)}") from exc
 
 
+class Phase(NamedTuple):
+    """What ``plan_next`` needs of its run: its phases, and the engine's planner of the next one."""
+
+    number: int  # the phase ending now (1: the first plan's)
+    bound: int  # phases a run may plan after its first (settings.run_max_replans)
+    # The reason → the next phase's steps, asked of the model with what the run read and checked
+    # against its allow-list and steps left (shared.services.stepping.next_phase).
+    plan: Callable[[str], list[dict[str, Any]]]
+
+
 class ToolContext(NamedTuple):
     """What a tool may use. ``notion`` is the tenant's Notion for a tool that declares it
     (``Tool.uses_notion``), None for any other."""
@@ -85,6 +95,7 @@ class ToolContext(NamedTuple):
     code: CodeAccess | None = None  # GitHub and Vercel: only in the deploy function
     approved: bool = False  # an earlier step of the run asked a person, who approved (the run went on)
     started_at: datetime | None = None  # when the run began: whose it is (NotifyTask.run_started_at)
+    phase: Phase | None = None  # plan_next's only: the run's phases and what it read
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""

@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
 from shared.domain.tasks.notify import NotifyTask
+from shared.errors import PermanentError
 from shared.topology import Queue
 
 
@@ -70,6 +71,36 @@ def finish(_ctx: ToolContext, args: FinishArgs) -> Output:
     return {"summary": args.summary}
 
 
+def _tool_names(names: list[str]) -> list[str]:
+    from shared.agent.tools import TOOL_MODULES  # the registry's names: known when a plan is checked
+
+    unknown = sorted(set(names) - set(TOOL_MODULES))
+    if unknown:
+        raise ValueError(f"unknown tools {unknown}; name tools of the list")
+    return names
+
+
+class PlanNextArgs(Args):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    tools: Annotated[list[str], Field(max_length=30), AfterValidator(_tool_names)] = Field(
+        default_factory=list
+    )
+
+
+def plan_next(ctx: ToolContext, args: PlanNextArgs) -> Output:
+    """The next phase's steps, planned from what the run read, within the run's bound of phases (past
+    it the run stops, saying so). The engine records them as a ``run_replanned`` event."""
+    phase = ctx.phase
+    if phase is None:
+        raise RuntimeError("plan_next runs with its run's phase (ToolContext.phase)")
+    if phase.number > phase.bound:
+        raise PermanentError(
+            f"the run asked to plan phase {phase.number + 1}, past its bound of {phase.bound} phases "
+            "after the first (run_max_replans): it stops here, with what the earlier phases did"
+        )
+    return {"phase": phase.number + 1, "steps": phase.plan(args.reason)}
+
+
 TOOLS = [
     Tool(
         "draft_text",
@@ -103,6 +134,16 @@ TOOLS = [
         "Send the owner a notification.",
         send_notification,
         uses_notion=False,
+    ),
+    Tool(
+        "plan_next",
+        SideEffect.READ,
+        PlanNextArgs,
+        "End this phase and plan the next one from what the run read (always the last step of a "
+        "phase); tools: every tool the later phases may use.",
+        plan_next,
+        uses_notion=False,
+        uses_model=True,
     ),
     Tool(
         "finish",

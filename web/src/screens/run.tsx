@@ -26,6 +26,8 @@ function describe(event: Event): string {
       return `You chose ${event.decision}${event.text ? `: ${event.text}` : ""}`;
     case "model_used":
       return `The model (${event.purpose}) cost ${money(event.cost_usd)}`;
+    case "run_replanned":
+      return `Step ${event.step}: planned phase ${event.phase} from what it read, ${event.steps.length} step${event.steps.length === 1 ? "" : "s"} (cost ${money(event.cost_usd)})`;
     case "run_paused":
       return "Paused";
     case "run_resumed":
