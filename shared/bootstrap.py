@@ -23,6 +23,7 @@ from shared.errors import ConfigError
 if TYPE_CHECKING:
     from shared.domain.integrations import Integration
     from shared.ports import (
+        AgentStore,
         ApiKeyStore,
         Chat,
         ChatWebhooks,
@@ -64,6 +65,7 @@ Port = Literal[
     "webhook_events",
     "dead_letters",
     "api_keys",
+    "agents",
     "notion",
     "notion_oauth",
     "model",
@@ -87,6 +89,7 @@ _MODULES: dict[Port, str] = {
     "webhook_events": "shared.adapters.firestore_tenants",
     "dead_letters": "shared.adapters.firestore_dead_letters",
     "api_keys": "shared.adapters.firestore_api_keys",
+    "agents": "shared.adapters.firestore_agents",
     "notion": "shared.adapters.notion",
     "notion_oauth": "shared.adapters.notion",
     "model": "shared.adapters.vertex_model",
@@ -111,6 +114,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "webhook_events": ("google.cloud.firestore",),
     "dead_letters": ("google.cloud.firestore",),
     "api_keys": ("google.cloud.firestore",),
+    "agents": ("google.cloud.firestore",),
     "queue": ("google.cloud.tasks_v2",),
     "secrets": ("google.cloud.secretmanager",),
     "notifier": (),
@@ -205,6 +209,10 @@ class Container:
     @property
     def api_keys(self) -> ApiKeyStore:
         return self._once("api_keys", self._build_api_keys)
+
+    @property
+    def agents(self) -> AgentStore:
+        return self._once("agents", self._build_agents)
 
     @property
     def notion(self) -> NotionClient:
@@ -469,6 +477,11 @@ class Container:
         from shared.adapters.firestore_api_keys import FirestoreApiKeys
 
         return FirestoreApiKeys(self._firestore())
+
+    def _build_agents(self) -> AgentStore:
+        from shared.adapters.firestore_agents import FirestoreAgents
+
+        return FirestoreAgents(self._firestore())
 
     def _build_notion(self) -> NotionClient:
         from shared.adapters.notion import NotionApi

@@ -7,26 +7,15 @@ the write that follows. A key is made, replaced by one of the same tenant (a ret
 with its ``Idempotency-Key``: a new secret) or deleted. No TTL: a key lives until it is deleted.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.adapters.firestore_docs import transient
 from shared.domain.api_keys import ApiKey
-from shared.errors import Conflict, TransientError
-
-_TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
-
-
-@contextmanager
-def _transient() -> Iterator[None]:
-    try:
-        yield
-    except _TRANSIENT as exc:
-        raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+from shared.errors import Conflict
 
 
 def _key(snap: Any) -> ApiKey:
@@ -46,7 +35,7 @@ class FirestoreApiKeys:
 
     def create(self, key: ApiKey) -> None:
         """One create: an id taken already is refused (Conflict), never overwritten."""
-        with _transient():
+        with transient():
             try:
                 self._ref(key.key_id).create(_doc(key))
             except gexc.AlreadyExists:
@@ -59,7 +48,7 @@ class FirestoreApiKeys:
         if (key.key_id, key.tenant_id) != (previous.key_id, previous.tenant_id):
             raise ValueError("a key is replaced by one of the same id and tenant")
         ref = self._ref(key.key_id)
-        with _transient():
+        with transient():
             snap = ref.get()
             if not snap.exists or _key(snap) != previous:
                 return False
@@ -70,7 +59,7 @@ class FirestoreApiKeys:
         return True
 
     def get(self, key_id: str) -> ApiKey | None:
-        with _transient():
+        with transient():
             snap = self._ref(key_id).get()
         return _key(snap) if snap.exists else None
 
@@ -78,14 +67,14 @@ class FirestoreApiKeys:
         """One query, an equality on ``tenant_id`` (the automatic single-field index serves it; no
         composite index), sorted here: a workspace has a handful of keys."""
         query = self._db.collection("api_keys").where(filter=FieldFilter("tenant_id", "==", tenant_id))
-        with _transient():
+        with transient():
             keys = [_key(snap) for snap in query.stream()]
         return sorted(keys, key=lambda k: (k.created_at, k.key_id), reverse=True)
 
     def delete(self, tenant_id: str, key_id: str) -> bool:
         """A read (whose key is it?), then the delete."""
         ref = self._ref(key_id)
-        with _transient():
+        with transient():
             snap = ref.get()
             if not snap.exists or (snap.to_dict() or {}).get("tenant_id") != tenant_id:
                 return False

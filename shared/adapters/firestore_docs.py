@@ -1,12 +1,26 @@
 """What every Firestore adapter does to a document it reads before a model checks it, and a lease
 taken on a document by two tasks at once."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from google.api_core import exceptions as gexc
 
 from shared.errors import TransientError
+
+# Firestore's errors that a retry may get past: a TransientError (the queue retries the task).
+TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
+
+
+@contextmanager
+def transient() -> Iterator[None]:
+    """Firestore's retryable errors (:data:`TRANSIENT`) raised as TransientError."""
+    try:
+        yield
+    except TRANSIENT as exc:
+        raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
 
 
 def plain_times(doc: dict[str, Any] | None) -> dict[str, Any]:

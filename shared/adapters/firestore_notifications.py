@@ -6,8 +6,6 @@ two deliveries that both saw the lease expired only one proceeds. No TTL: the re
 tenant's notification history (``GET /notifications`` on api).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +13,7 @@ from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared.adapters.firestore_docs import plain_times
+from shared.adapters.firestore_docs import plain_times, transient
 from shared.domain.notifications import (
     Claimed,
     DeliveryClaim,
@@ -24,21 +22,10 @@ from shared.domain.notifications import (
     NotificationStatus,
     Outcome,
 )
-from shared.errors import TransientError
-
-_TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.InternalServerError)
 
 
 def _aware(value: object) -> datetime | None:
     return value if isinstance(value, datetime) and value.tzinfo is not None else None
-
-
-@contextmanager
-def _transient() -> Iterator[None]:
-    try:
-        yield
-    except _TRANSIENT as exc:
-        raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
 
 
 class FirestoreNotificationLog:
@@ -55,7 +42,7 @@ class FirestoreNotificationLog:
             "created_at": record.created_at,
             "updated_at": record.updated_at,
         }
-        with _transient():
+        with transient():
             try:
                 ref.create(doc)
                 return Claimed(DeliveryClaim.NEW)
@@ -88,15 +75,15 @@ class FirestoreNotificationLog:
 
     def finish(self, tenant_id: str, notification_id: str, outcome: Outcome, now: datetime) -> None:
         changes = outcome.changes(now) | {"status": outcome.status.value}
-        with _transient():
+        with transient():
             self._collection(tenant_id).document(notification_id).update(changes)
 
     def release(self, tenant_id: str, notification_id: str, now: datetime) -> None:
-        with _transient():
+        with transient():
             self._collection(tenant_id).document(notification_id).update({"lease_until": now})
 
     def move(self, tenant_id: str, notification_id: str, move: Move, now: datetime) -> None:
-        with _transient():
+        with transient():
             self._collection(tenant_id).document(notification_id).update(move.changes(now))
 
     def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:
@@ -104,5 +91,5 @@ class FirestoreNotificationLog:
         if since is not None:  # a range on the field it is ordered by: no composite index
             query = query.where(filter=FieldFilter("created_at", ">=", since))
         query = query.order_by("created_at", direction="DESCENDING").limit(limit)
-        with _transient():
+        with transient():
             return [NotificationRecord.model_validate(plain_times(snap.to_dict())) for snap in query.stream()]
