@@ -348,6 +348,7 @@ class Container:
             model_source=(lambda: self.model) if with_model else None,
             notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
             tenants=tenants,
+            agents_source=lambda: self.agents,
         )
 
     def _spend_cache(self) -> SpendCache:

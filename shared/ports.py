@@ -70,11 +70,12 @@ class RunStore(Protocol):
         *,
         status: str | None = None,
         trigger: str | None = None,
+        agent: str | None = None,
         after: tuple[datetime, str] | None = None,
     ) -> list[Run]:
         """The tenant's runs, newest first (created_at, then run_id, descending); with ``since``, only
-        those created at or after it; with ``status``/``trigger``, only those; with ``after`` (a run's
-        (created_at, run_id)), only those listed after it."""
+        those created at or after it; with ``status``/``trigger``/``agent``, only those; with ``after``
+        (a run's (created_at, run_id)), only those listed after it."""
         ...
 
     def held(self, tenant_id: str, limit: int = 100) -> list[str]:

@@ -112,6 +112,7 @@ class FakeRunStore(RunStore):
         *,
         status: str | None = None,
         trigger: str | None = None,
+        agent: str | None = None,
         after: tuple[datetime, str] | None = None,
     ) -> list[Run]:
         mine = [
@@ -121,6 +122,7 @@ class FakeRunStore(RunStore):
             and (not since or r.created_at >= since)
             and (status is None or r.state.status.value == status)
             and (trigger is None or r.state.trigger == trigger)
+            and (agent is None or r.state.agent_id == agent)
             and (after is None or (r.created_at, r.run_id) < after)
         ]
         return sorted(mine, key=lambda r: (r.created_at, r.run_id), reverse=True)[:limit]

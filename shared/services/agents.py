@@ -26,7 +26,6 @@ from shared.domain.agents import (
     Usable,
     agent_id_for,
     default_agent,
-    first_line,
     named_in,
     usable_version,
     version_of,
@@ -34,7 +33,6 @@ from shared.domain.agents import (
 from shared.domain.blocks import text_blocks
 from shared.domain.triggers import Rule
 from shared.errors import Conflict, InvalidInput, NotFound, PermanentError
-from shared.services.tenant_settings import _resolved_triggers
 
 if TYPE_CHECKING:
     from shared.domain.tenants import Tenant
@@ -104,8 +102,10 @@ def _refuse(problems: list[tuple[str, str]]) -> None:
 def _triggers(body: AgentInput, notion: TenantNotion | None) -> dict[str, list[Rule]] | None:
     if body.triggers is None:
         return None
+    from shared.services.tenant_settings import resolved_triggers  # the settings' checks: routes only
+
     reader = (lambda source: notion.retrieve_data_source(source).get("properties", {})) if notion else None
-    resolved = _resolved_triggers(body.triggers, reader)
+    resolved = resolved_triggers(body.triggers, reader)
     rules_of = TypeAdapter(list[Rule])
     return {s: rules_of.validate_python(rules) for s, rules in resolved.items()}
 
@@ -153,6 +153,7 @@ def create_agent(
     if parent and notion is not None:
         page = _write_page(notion, parent, name, text or f"Describe what {name} does.")
         agent = agent.model_copy(update={"instructions_page_id": page[0], "instructions_url": page[1]})
+        agent = _accept_as_read(notion, agent)
     else:
         kept = version_of(text, now, [tenant.owner_user_id if tenant else ""])
         agent = agent.model_copy(update={"accepted": kept.model_copy(update={"text": text})})
@@ -167,6 +168,14 @@ def _write_page(notion: TenantNotion, parent: str, name: str, text: str) -> tupl
     title = {"title": {"title": [{"type": "text", "text": {"content": f"Instructions: {name}"[:200]}}]}}
     page = notion.create_page({"type": "page_id", "page_id": parent}, title, blocks[:MAX_INSTRUCTION_BLOCKS])
     return str(page["id"]), str(page.get("url") or "")
+
+
+def _accept_as_read(notion: TenantNotion, agent: Agent) -> Agent:
+    """``agent`` with its new page's version (the owner's words, written by the agent) accepted."""
+    read = read_instructions(notion, agent)
+    if read is None:
+        return agent
+    return agent.model_copy(update={"accepted": read.version.model_copy(update={"text": read.text})})
 
 
 def edit_agent(
@@ -207,7 +216,10 @@ def ensure_default_instructions(tenant: Tenant, notion: TenantNotion, agents: Ag
                 raise
     page_id, url = _write_page(notion, parent, agent.name, DEFAULT_INSTRUCTIONS)
     update = {"instructions_page_id": page_id, "instructions_url": url, "updated_at": datetime.now(UTC)}
-    return agents.update(tenant.tenant_id, agent.agent_id, lambda a: a.model_copy(update=update))
+    made = _accept_as_read(notion, agent.model_copy(update=update))
+    return agents.update(
+        tenant.tenant_id, agent.agent_id, lambda a: a.model_copy(update=update | {"accepted": made.accepted})
+    )
 
 
 # -- instructions ----------------------------------------------------------------------------------
@@ -305,10 +317,22 @@ class RunAgent(NamedTuple):
         return self.version.text if self.version is not None else ""
 
     def goal(self, fallback: str) -> str:
-        """The run's goal: the instructions' first line, then what started it (``fallback``); the
-        fallback alone for an agent without instructions (the default agent before its page)."""
-        line = first_line(self.text)
-        return f"{nt.clip(line, 300)} ({fallback})" if line else fallback
+        """The goal the model plans for: the instructions, then what started this run (``fallback``);
+        the fallback alone for an agent without its own instructions (the default agent's, as before)."""
+        text = self.text.strip()
+        if not text or text == DEFAULT_INSTRUCTIONS:
+            return fallback
+        return f"{nt.clip(text, MAX_INSTRUCTIONS)}\n\nThis run: {fallback}"
+
+    def recorded(self) -> dict[str, Any]:
+        """What ``run_planned`` records of it: the agent and the instructions' version."""
+        version = self.version
+        return {
+            "agent_id": self.agent.agent_id,
+            "agent_name": self.agent.name,
+            "instructions_hash": version.content_hash if version else "",
+            "instructions_edited_at": version.edited_at if version else None,
+        }
 
 
 def chosen(tenant_id: str, agent_id: str | None, comment: str, agents: AgentStore) -> Agent:
@@ -323,10 +347,27 @@ def chosen(tenant_id: str, agent_id: str | None, comment: str, agents: AgentStor
     return named or next((a for a in every if a.is_default), every[0])
 
 
+def for_plan(
+    tenant: Tenant, agent_id: str | None, comment: str, agents: AgentStore, notion: TenantNotion
+) -> RunAgent:
+    """The agent a run being planned is for (:func:`chosen`) and the instructions it uses; none when
+    the agent is paused (the run then ends, saying so)."""
+    agent = chosen(tenant.tenant_id, agent_id, comment, agents)
+    if agent.paused:
+        return RunAgent(agent, None, f"the agent {agent.name!r} is paused")
+    return for_run(tenant, agent, notion, agents)
+
+
 def for_run(tenant: Tenant, agent: Agent, notion: TenantNotion, agents: AgentStore) -> RunAgent:
     """The instructions ``agent``'s run uses now: the page's version when the owner wrote it (kept
-    as accepted) or accepted it; else the last accepted one; else none, saying why."""
-    read = read_instructions(notion, agent)
+    as accepted) or accepted it; else the last accepted one; else none, saying why. A page that
+    cannot be read (deleted, closed to us): the last accepted version."""
+    try:
+        read = read_instructions(notion, agent)
+    except PermanentError as exc:
+        if agent.accepted is None and not agent.is_default:
+            return RunAgent(agent, None, f"the agent's instructions page could not be read: {exc.reason}")
+        return RunAgent(agent, agent.accepted)
     usable = _usable(tenant, agent, read)
     if usable.owners and read is not None and usable.version is not None:
         kept = usable.version

@@ -46,7 +46,8 @@ from shared.errors import (
     TransientError,
     UnusableReply,
 )
-from shared.services import alerts, spend
+from shared.services import agents, alerts, spend
+from shared.services.agents import RunAgent
 from shared.services.deps import Deps
 from shared.services.notion_access import ReconnectRequired
 from shared.services.run_log import RunLog, Seqs, with_next_seqs
@@ -392,7 +393,13 @@ def plan_events(
         head = _planned(task, attempts.head, deps.clock(), goal=goal, trigger=kind, member=member)
         reason = f"the workspace could not be read: {exc.reason}"[:2000]
         return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=reason)]
-    goal = task.goal or _default_goal(ctx)
+    ran = _run_agent(p, ctx)  # issue 55: the agent and its instructions
+    if ran is not None and ran.version is None and ran.why:
+        head = _planned(
+            task, attempts.head, deps.clock(), goal=task.goal or _default_goal(ctx), trigger=kind, ran=ran
+        )
+        return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=ran.why[:2000])]
+    goal = task.goal or (ran.goal(_default_goal(ctx)) if ran is not None else _default_goal(ctx))
     ctx["goal"] = attempts.goal = goal
     plan, problem, over_budget, garbled = _ask_model(
         Planning(task.model_copy(update={"goal": goal}), deps), ctx, attempts
@@ -402,7 +409,7 @@ def plan_events(
     at = deps.clock()
     sources = _sources(p, (ctx.get("data_source") or {}).get("id")) if member and plan else []
     head = _planned(
-        task, attempts.head, at, goal=goal, trigger=kind, member=member, plan=plan, sources=sources
+        task, attempts.head, at, goal=goal, trigger=kind, member=member, plan=plan, sources=sources, ran=ran
     )
     if plan is not None:
         return [head, *attempts.events]
@@ -433,6 +440,7 @@ def _planned(
     member: bool | None = None,
     plan: ValidPlan | None = None,
     sources: list[str] | None = None,
+    ran: RunAgent | None = None,
 ) -> RunPlanned:
     """The run's plan, at the next seq of ``seqs``: the one place a ``run_planned`` is built. Without
     ``plan``, a run with no steps (planning failed, stopped for a budget, or never got to ask).
@@ -450,7 +458,19 @@ def _planned(
         "page_id": task.trigger.page_id,
         "member": task.trigger.member if member is None else member,
     }
+    if ran is not None:
+        fields |= ran.recorded()
     return seqs.event(RunPlanned, **(fields | planned))
+
+
+def _run_agent(p: Planning, ctx: dict[str, Any]) -> RunAgent | None:
+    """The agent the run is for and the instructions it uses (``shared.services.agents``); None in a
+    bundle without the agents' store. A comment's text may name the agent."""
+    store, tenant = p.deps.agents(), p.tenant()
+    if store is None or tenant is None:
+        return None
+    comment = str((ctx.get("comment") or {}).get("text", ""))
+    return agents.for_plan(tenant, p.task.agent_id, comment, store, p.notion())
 
 
 def _default_goal(ctx: dict[str, Any]) -> str:
