@@ -316,13 +316,15 @@ class RunAgent(NamedTuple):
     def text(self) -> str:
         return self.version.text if self.version is not None else ""
 
-    def goal(self, fallback: str) -> str:
-        """The goal the model plans for: the instructions, then what started this run (``fallback``);
-        the fallback alone for an agent without its own instructions (the default agent's, as before)."""
+    def goal(self, fallback: str, *, scheduled: bool = False) -> str:
+        """The goal the model plans for: the instructions, then what started this run (``fallback``,
+        or its schedule); the fallback alone for an agent without its own instructions (the default
+        agent's, as before agents)."""
         text = self.text.strip()
         if not text or text == DEFAULT_INSTRUCTIONS:
             return fallback
-        return f"{nt.clip(text, MAX_INSTRUCTIONS)}\n\nThis run: {fallback}"
+        started = "the routine's scheduled time came" if scheduled else fallback
+        return f"{nt.clip(text, MAX_INSTRUCTIONS)}\n\nThis run: {started}"
 
     def recorded(self) -> dict[str, Any]:
         """What ``run_planned`` records of it: the agent and the instructions' version."""

@@ -399,7 +399,8 @@ def plan_events(
             task, attempts.head, deps.clock(), goal=task.goal or _default_goal(ctx), trigger=kind, ran=ran
         )
         return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=ran.why[:2000])]
-    goal = task.goal or (ran.goal(_default_goal(ctx)) if ran is not None else _default_goal(ctx))
+    scheduled = task.trigger.kind == "schedule" and task.agent_id is not None
+    goal = task.goal or (ran.goal(_default_goal(ctx), scheduled=scheduled) if ran else _default_goal(ctx))
     ctx["goal"] = attempts.goal = goal
     plan, problem, over_budget, garbled = _ask_model(
         Planning(task.model_copy(update={"goal": goal}), deps), ctx, attempts
