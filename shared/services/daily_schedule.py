@@ -2,10 +2,9 @@
 one digest task, if wanted) per active tenant whose local planning hour is the tick's. Also one plan
 task per agent's routine whose slot it is (``shared.domain.agents.Schedule``, named from the slot).
 
-A call reads one page of active tenants and, for a full page, first enqueues the next page with the
-same tick. The first page catches up missed ticks (``CATCH_UP`` back). Tasks are named from (tenant,
-local date) and (tick, cursor): repeats enqueue nothing twice, and the day's page is written once
-(``shared.services.day_plan_page``). Why: docs/decisions/0016-daily-planning-by-scan.md.
+A call reads a page of active tenants (a full page first enqueues the next); the first catches up
+missed ticks (``CATCH_UP`` back). Tasks are named from (tenant, local date) and (tick, cursor):
+repeats enqueue nothing twice. Why: docs/decisions/0016-daily-planning-by-scan.md.
 """
 
 import logging
