@@ -71,21 +71,29 @@ def edit(call: Call) -> Reply:
         raise InvalidInput("send at least one field to change")
     c = call.container
     notion = c.tenant_notion(call.tenant_id) if body.triggers else None
-    return agents.edit_agent(call.tenant_id, _agent_id(call), body, c.agents, notion), 200
+    return agents.edit_agent(
+        call.tenant_id, _agent_id(call), body, tenants=call.tenants, agents=c.agents, notion=notion
+    ), 200
+
+
+def _pause(call: Call, paused: bool) -> Reply:
+    change = AgentInput(paused=paused)
+    c = call.container
+    return agents.edit_agent(
+        call.tenant_id, _agent_id(call), change, tenants=call.tenants, agents=c.agents, notion=None
+    ), 200
 
 
 def pause(call: Call) -> Reply:
-    paused = AgentInput(paused=True)
-    return agents.edit_agent(call.tenant_id, _agent_id(call), paused, call.container.agents, None), 200
+    return _pause(call, True)
 
 
 def resume(call: Call) -> Reply:
-    going = AgentInput(paused=False)
-    return agents.edit_agent(call.tenant_id, _agent_id(call), going, call.container.agents, None), 200
+    return _pause(call, False)
 
 
 def remove(call: Call) -> Reply:
-    return agents.delete_agent(call.tenant_id, _agent_id(call), call.container.agents), 200
+    return agents.delete_agent(call.tenant_id, _agent_id(call), call.tenants, call.container.agents), 200
 
 
 def accept(call: Call) -> Reply:

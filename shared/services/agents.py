@@ -159,7 +159,25 @@ def create_agent(
         agent = agent.model_copy(update={"accepted": kept.model_copy(update={"text": text})})
     if not agents.create(tenant_id, agent):
         raise Conflict("an agent of that name was just made: list the agents and try again")
+    sync_triggers(tenant_id, tenants, agents)
     return view(agent)
+
+
+def sync_triggers(tenant_id: str, tenants: TenantStore, agents: AgentStore) -> None:
+    """Keep ``Tenant.agent_triggers`` the rules of the workspace's agents that are not paused (the
+    default agent's are the settings'), so webhook intake matches events without reading agents."""
+    wanted = {
+        a.agent_id: a.triggers
+        for a in agents.list_for(tenant_id)
+        if a.triggers and not a.paused and not a.is_default
+    }
+
+    def change(tenant: Tenant | None) -> Tenant:
+        if tenant is None:
+            raise NotFound("this workspace is not connected")
+        return tenant.model_copy(update={"agent_triggers": wanted})
+
+    tenants.update(tenant_id, change)
 
 
 def _write_page(notion: TenantNotion, parent: str, name: str, text: str) -> tuple[str, str]:
@@ -179,7 +197,13 @@ def _accept_as_read(notion: TenantNotion, agent: Agent) -> Agent:
 
 
 def edit_agent(
-    tenant_id: str, agent_id: str, body: AgentInput, agents: AgentStore, notion: TenantNotion | None
+    tenant_id: str,
+    agent_id: str,
+    body: AgentInput,
+    *,
+    tenants: TenantStore,
+    agents: AgentStore,
+    notion: TenantNotion | None,
 ) -> JSON:
     """Change what ``body`` sends (a pause is ``paused: true``). 400 naming every problem."""
     current = agent_of(tenant_id, agent_id, agents)
@@ -188,16 +212,25 @@ def edit_agent(
     changed = agents.update(tenant_id, current.agent_id, lambda a: a.model_copy(update=changes))
     if changed is None:
         raise NotFound("this workspace has no agent of that id")
+    if body.triggers is not None or body.paused is not None:
+        sync_triggers(tenant_id, tenants, agents)
     return view(changed)
 
 
-def delete_agent(tenant_id: str, agent_id: str, agents: AgentStore) -> JSON:
+def delete_agent(tenant_id: str, agent_id: str, tenants: TenantStore, agents: AgentStore) -> JSON:
     """Delete an agent; the default agent is paused, not deleted (409)."""
     if agent_id == DEFAULT_AGENT_ID:
         raise Conflict("the default agent cannot be deleted: pause it instead")
     if not agents.delete(tenant_id, agent_id):
         raise NotFound("this workspace has no agent of that id")
+    sync_triggers(tenant_id, tenants, agents)
     return {"agent_id": agent_id, "deleted": True}
+
+
+def paused(tenant_id: str, agent_id: str | None, agents: AgentStore) -> str:
+    """Why a run of ``agent_id`` (None: the default agent) starts nothing: it is paused; "" if not."""
+    found = agents.get(tenant_id, agent_id or DEFAULT_AGENT_ID)
+    return f"the agent {found.name!r} is paused" if found is not None and found.paused else ""
 
 
 def ensure_default_instructions(tenant: Tenant, notion: TenantNotion, agents: AgentStore) -> Agent | None:

@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 # How long a page stays held by a run that claimed it but is not written yet (being planned, or its
 # plan task died and waits for its retry): twice plan's timeout of 300 s (terraform/functions.tf).
 PAGE_HOLD = timedelta(minutes=10)
+STARTED = ("webhook", "schedule")  # the triggers an agent's pause holds back (not a person's own request)
 
 
 class Planning(NamedTuple):
@@ -148,6 +149,9 @@ def _starts_nothing(p: Planning) -> bool:
         unasked = _why_change_starts_nothing(p)
     else:
         unasked = ""
+    store = p.deps.agents()  # issue 55: a paused agent starts nothing (a comment may name another)
+    if not unasked and store is not None and not task.trigger.comment_id and task.trigger.kind in STARTED:
+        unasked = agents.paused(task.tenant_id, task.agent_id, store)
     if unasked:
         log.info("trigger dropped, no run: %s", unasked, extra={"fields": {"run": task.run_id}})
     return bool(unasked)
