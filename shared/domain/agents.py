@@ -111,8 +111,8 @@ class InstructionsVersion(Record):
 
 
 class Agent(Record):
-    """``tenants/{t}/agents/{agent_id}``. ``triggers`` None: the workspace settings' trigger rules
-    (the default agent, as before agents); ``{}``: no page change starts it."""
+    """``tenants/{t}/agents/{agent_id}``. The default agent's trigger rules are the workspace
+    settings' (as before agents); another's are ``triggers`` (None or empty: no page change starts it)."""
 
     model_config = ConfigDict(extra="ignore")
 
