@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 type JSON = dict[str, Any]
 log = logging.getLogger(__name__)
 MAX_INSTRUCTION_BLOCKS = 100  # blocks of an instructions page read
+ALWAYS_ALLOWED = ("finish", "request_approval", "ask_question")  # the engine's own: every agent has them
 
 
 def agents_of(tenant_id: str, agents: AgentStore, now: datetime | None = None) -> list[Agent]:
@@ -357,7 +358,16 @@ class RunAgent(NamedTuple):
         if not text or text == DEFAULT_INSTRUCTIONS:
             return fallback
         started = "the routine's scheduled time came" if scheduled else fallback
-        return f"{nt.clip(text, MAX_INSTRUCTIONS)}\n\nThis run: {started}"
+        tools = f"\nUse only these tools: {', '.join(self.agent.tools)}." if self.agent.tools else ""
+        return f"{nt.clip(text, MAX_INSTRUCTIONS)}\n\nThis run: {started}{tools}"
+
+    def outside_tools(self, tools: list[str]) -> list[str]:
+        """The tools of a plan its agent may not use (an agent without a list may use every tool;
+        the engine's own ``finish``, ``request_approval`` and ``ask_question`` always)."""
+        if not self.agent.tools:
+            return []
+        allowed = {*self.agent.tools, *ALWAYS_ALLOWED}
+        return [t for t in tools if t not in allowed]
 
     def recorded(self) -> dict[str, Any]:
         """What ``run_planned`` records of it: the agent and the instructions' version."""

@@ -411,6 +411,8 @@ def plan_events(
     )
     if garbled:  # the queue's next attempt asks again; its last attempt ends the run, failed
         raise TransientError(f"the model's answers did not match the plan's schema: {problem}"[:500])
+    if plan is not None and ran is not None and (outside := ran.outside_tools(plan.tools)):  # issue 55
+        plan, problem = None, f"it uses tools agent {ran.agent.name!r} may not use: {', '.join(outside)}"
     at = deps.clock()
     sources = _sources(p, (ctx.get("data_source") or {}).get("id")) if member and plan else []
     head = _planned(
