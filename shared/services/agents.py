@@ -260,11 +260,13 @@ def ensure_default_instructions(tenant: Tenant, notion: TenantNotion, agents: Ag
 
 
 def read_instructions(notion: TenantNotion, agent: Agent) -> Read | None:
-    """The agent's instructions page as it is now (None: it has none). Who edited it: the page's
-    last editor and every block's creator and last editor."""
+    """The agent's instructions page as it is now (None: it has none, or it is in Notion's trash).
+    Who edited it: the page's last editor and every block's creator and last editor."""
     if not agent.instructions_page_id:
         return None
     page = notion.retrieve_page(agent.instructions_page_id)
+    if page.get("in_trash") or page.get("archived"):  # in Notion's trash: the last accepted version
+        return None
     blocks = list(islice(notion.list_children(str(page["id"])), MAX_INSTRUCTION_BLOCKS))
     text = "\n".join(t for t in (nt.block_text(b) for b in blocks) if t.strip())[:MAX_INSTRUCTIONS]
     editors = [
@@ -288,7 +290,11 @@ def _when(text: str) -> datetime | None:
 def instructions_view(tenant: Tenant, agent: Agent, notion: TenantNotion) -> JSON:
     """The instructions as the page holds them now, the version a run would use, and whether the
     owner must accept the page's version first."""
-    read = read_instructions(notion, agent)
+    try:
+        read = read_instructions(notion, agent)
+    except PermanentError as exc:  # the page deleted or closed to us: the last accepted version is used
+        log.info("agent %s: its instructions page could not be read: %s", agent.agent_id, exc.reason)
+        read = None
     usable = _usable(tenant, agent, read)
     current = read.version.model_dump(mode="json") | {"text": read.text} if read else None
     return {

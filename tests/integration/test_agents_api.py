@@ -96,6 +96,14 @@ def test_onboarding_writes_the_default_agents_page_and_a_members_edit_waits_for_
     now = _j(api.get(f"/agents/{agent['agent_id']}", headers=auth))["instructions"]
     assert not now["needs_acceptance"] and now["used"]["content_hash"] == theirs["current"]["content_hash"]
 
+    # The page goes to Notion's trash: the version last accepted is what runs use.
+    trashed = stack.admin.post(
+        "/workspaces/demo/act", {"method": "PATCH", "path": f"/v1/pages/{page}", "body": {"in_trash": True}}
+    )
+    assert trashed["status"] == 200
+    gone = _j(api.get(f"/agents/{agent['agent_id']}", headers=auth))["instructions"]
+    assert gone["current"] is None and gone["used"]["content_hash"] == theirs["current"]["content_hash"]
+
 
 def test_bad_input_is_refused_naming_every_problem_and_nothing_is_stored(stack: Stack) -> None:
     api, auth = _setup(stack)
