@@ -229,9 +229,12 @@ def delete_agent(tenant_id: str, agent_id: str, tenants: TenantStore, agents: Ag
 
 
 def paused(tenant_id: str, agent_id: str | None, agents: AgentStore) -> str:
-    """Why a run of ``agent_id`` (None: the default agent) starts nothing: it is paused; "" if not."""
+    """Why a run of ``agent_id`` (None: the default agent) starts nothing: it is paused, or it was
+    deleted since its trigger was queued; "" when it runs."""
     found = agents.get(tenant_id, agent_id or DEFAULT_AGENT_ID)
-    return f"the agent {found.name!r} is paused" if found is not None and found.paused else ""
+    if found is None:
+        return "the agent was deleted" if agent_id else ""
+    return f"the agent {found.name!r} is paused" if found.paused else ""
 
 
 def ensure_default_instructions(tenant: Tenant, notion: TenantNotion, agents: AgentStore) -> Agent | None:

@@ -88,3 +88,6 @@ def test_agents_rules_follow_the_agents_and_a_paused_one_starts_nothing() -> Non
         "t1", "triage", AgentInput(paused=False), tenants=tenants, agents=store, notion=None
     )
     assert start_run(task, deps) and deps.store.get_run("t1", "wh-e1") is not None
+    agents_service.delete_agent("t1", "triage", tenants, store)
+    again = task.model_copy(update={"run_id": "wh-e2"})
+    assert not start_run(again, deps) and deps.store.get_run("t1", "wh-e2") is None  # deleted: dropped
