@@ -91,6 +91,7 @@ class RunPlanned(_Event):
     agent_name: str = Field("", exclude_if=_absent)
     instructions_hash: str = Field("", exclude_if=_absent)
     instructions_edited_at: datetime | None = Field(None, exclude_if=_absent)
+    run_budget_usd: float | None = Field(None, exclude_if=_absent)  # the agent's own, if lower
 
 
 class ToolIntent(_Event):

@@ -123,6 +123,7 @@ class RunState(Record):
     agent_name: str = Field("", exclude_if=_unset)
     instructions_hash: str = Field("", exclude_if=_unset)
     instructions_edited_at: datetime | None = Field(None, exclude_if=_unset)
+    run_budget_usd: float | None = Field(None, exclude_if=_unset)  # RunPlanned's: its agent's run budget
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.domain.run_limits.RETRY_FOR).
@@ -158,6 +159,7 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "agent_name": e.agent_name,
         "instructions_hash": e.instructions_hash,
         "instructions_edited_at": e.instructions_edited_at,
+        "run_budget_usd": e.run_budget_usd,
     }
 
 

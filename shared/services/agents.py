@@ -386,6 +386,7 @@ class RunAgent(NamedTuple):
             "agent_name": self.agent.name,
             "instructions_hash": version.content_hash if version else "",
             "instructions_edited_at": version.edited_at if version else None,
+            "run_budget_usd": self.agent.max_cost_per_run_usd,
         }
 
 

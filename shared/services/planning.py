@@ -299,6 +299,7 @@ class Attempts:
     # budget counts every attempt, not only this one's (a retry after a 429 pays again).
     prior_cost_usd: float = 0.0
     grants: int = 0
+    run_cap_usd: float | None = None  # the run's agent's own run budget (issue 55)
     goal: str = ""
     events: list[RunEvent] = field(default_factory=list)
 
@@ -345,7 +346,7 @@ def _ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
     max_steps = deps.settings.run_max_steps
     for _ in range(1 + deps.settings.plan_max_reasks):
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
-        with spend.model_call(deps, task.tenant_id, spent, attempts.grants) as call:
+        with spend.model_call(deps, task.tenant_id, spent, attempts.grants, attempts.run_cap_usd) as call:
             if call.problem:
                 return Asked(None, call.problem, over_budget=True)
             try:
@@ -406,6 +407,7 @@ def plan_events(
     scheduled = task.trigger.kind == "schedule" and task.agent_id is not None
     goal = task.goal or (ran.goal(_default_goal(ctx), scheduled=scheduled) if ran else _default_goal(ctx))
     ctx["goal"] = attempts.goal = goal
+    attempts.run_cap_usd = ran.agent.max_cost_per_run_usd if ran is not None else None
     plan, problem, over_budget, garbled = _ask_model(
         Planning(task.model_copy(update={"goal": goal}), deps), ctx, attempts
     )
