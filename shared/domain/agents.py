@@ -162,6 +162,17 @@ def named_in(agents: Sequence[Agent], text: str) -> Agent | None:
     return max(found, key=lambda a: len(a.name), default=None)
 
 
+def comment_words(comment: dict[str, object]) -> str:
+    """A comment's own words, its mentions left out: "@Notion Agent" names the integration, and must
+    not name an agent called "Notion"."""
+    items = comment.get("rich_text")
+    return "".join(
+        str(i.get("plain_text") or (i.get("text") or {}).get("content", ""))
+        for i in (items if isinstance(items, list) else [])
+        if isinstance(i, dict) and i.get("type") != "mention"
+    )
+
+
 # -- instructions versions --------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from shared.agent import context as prompt_context
 from shared.agent import prompts
 from shared.agent.plans import PlanOut, ValidPlan, validate_plan
 from shared.agent.tools import notion_text as nt
+from shared.domain.agents import comment_words
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -474,11 +475,14 @@ def _planned(
 
 def _run_agent(p: Planning, ctx: dict[str, Any]) -> RunAgent | None:
     """The agent the run is for and the instructions it uses (``shared.services.agents``); None in a
-    bundle without the agents' store. A comment's text may name the agent."""
+    bundle without the agents' store. A comment's own words (read again, without its mentions) may
+    name the agent, when the workspace has agents besides the default one."""
     store, tenant = p.deps.agents(), p.tenant()
     if store is None or tenant is None:
         return None
-    comment = str((ctx.get("comment") or {}).get("text", ""))
+    asked = p.task.trigger.comment_id if not p.task.agent_id else None
+    named = asked and any(not a.is_default for a in store.list_for(tenant.tenant_id))  # else no read
+    comment = comment_words(p.notion().get_comment(asked)) if asked and named else ""
     return agents.for_plan(tenant, p.task.agent_id, comment, store, p.notion())
 
 

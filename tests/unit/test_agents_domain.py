@@ -12,6 +12,7 @@ from shared.domain.agents import (
     Read,
     Schedule,
     agent_id_for,
+    comment_words,
     named_in,
     slot_of,
     usable_version,
@@ -73,3 +74,21 @@ def test_a_version_someone_else_edited_waits_for_the_owner() -> None:
     now_accepted = theirs.version.model_copy(update={"text": "Do B"})
     assert usable_version(theirs, now_accepted, OWNER, BOT).version == now_accepted
     assert usable_version(owners, None, "", BOT).version is None  # an unknown owner: nobody's words
+
+
+def test_a_comments_mention_of_the_integration_names_no_agent() -> None:
+    notion = Agent(agent_id="n", name="Notion", created_at=NOW, updated_at=NOW)
+    comment = {
+        "rich_text": [
+            {
+                "type": "mention",
+                "plain_text": "@Notion Agent",
+                "mention": {"type": "user", "user": {"id": BOT}},
+            },
+            {"type": "text", "plain_text": " please summarise", "text": {"content": " please summarise"}},
+        ]
+    }
+    assert named_in([notion], comment_words(comment)) is None
+    assert named_in([notion], "@Notion Agent please summarise") == notion  # what the mention would do
+    asked = {"rich_text": [*comment["rich_text"], {"type": "text", "text": {"content": " Notion, go"}}]}
+    assert named_in([notion], comment_words(asked)) == notion
