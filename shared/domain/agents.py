@@ -8,9 +8,9 @@ only once the owner accepts it (:func:`usable_version`). Why: docs/decisions/006
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, tzinfo
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -162,7 +162,7 @@ def named_in(agents: Sequence[Agent], text: str) -> Agent | None:
     return max(found, key=lambda a: len(a.name), default=None)
 
 
-def comment_words(comment: dict[str, object]) -> str:
+def comment_words(comment: Mapping[str, Any]) -> str:
     """A comment's own words, its mentions left out: "@Notion Agent" names the integration, and must
     not name an agent called "Notion"."""
     items = comment.get("rich_text")
