@@ -48,6 +48,7 @@ bootstrap.preload(
     "webhook_events",
     "notifications",
     "api_keys",
+    "agents",
     adapters=("secrets", "tenants", "api_keys"),
 )
 

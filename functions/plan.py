@@ -22,7 +22,7 @@ from shared.services.planning import start_run
 from shared.services.webhooks import task_taken
 from shared.topology import Queue, Target
 
-bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "notion", "model")
+bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "notion", "model", "agents")
 
 
 def plan(request: Request) -> Response:

@@ -210,6 +210,8 @@ def run_demo(stack: LocalStack) -> JSON:
     made = ", ".join(f"{kind} {d['state']}" for kind, d in home["databases"].items())
     demo.note("owner → api", f"set up the agent's home under 'Notion Agent home': {made}")
     runs_source = home["databases"]["runs"]["data_source_id"]
+    [agent] = demo.api("GET", "/agents")["agents"]
+    demo.note("api", f"the default agent {agent['name']!r}, its instructions in a page under the home")
 
     newsletter, dashboard = ids["idea_newsletter"], ids["idea_dashboard"]
     rename = {"properties": {"Name": {"title": [{"text": {"content": "A dashboard of overdue tasks"}}]}}}
@@ -319,7 +321,8 @@ def timeline_rows(result: JSON) -> list[tuple[datetime, str, str]]:
 
 def print_report(result: JSON) -> None:
     run = result["run"]
-    print(f"\nRun {run['run_id']} ({run['status']}): {run.get('goal', '')}\n")
+    by = f", agent {run['agent_name']!r}" if run.get("agent_name") else ""
+    print(f"\nRun {run['run_id']} ({run['status']}{by}): {run.get('goal', '')}\n")
     print(f"  {'+ms':>7} {'Δms':>6}  {'where':26} what happened")
     start = previous = result["started"]
     for when, where, what in timeline_rows(result):

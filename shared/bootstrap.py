@@ -23,6 +23,7 @@ from shared.errors import ConfigError
 if TYPE_CHECKING:
     from shared.domain.integrations import Integration
     from shared.ports import (
+        AgentStore,
         ApiKeyStore,
         Chat,
         ChatWebhooks,
@@ -63,6 +64,7 @@ Port = Literal[
     "webhook_events",
     "dead_letters",
     "api_keys",
+    "agents",
     "notion",
     "notion_oauth",
     "model",
@@ -86,6 +88,7 @@ _MODULES: dict[Port, str] = {
     "webhook_events": "shared.adapters.firestore_tenants",
     "dead_letters": "shared.adapters.firestore_dead_letters",
     "api_keys": "shared.adapters.firestore_api_keys",
+    "agents": "shared.adapters.firestore_agents",
     "notion": "shared.adapters.notion",
     "notion_oauth": "shared.adapters.notion",
     "model": "shared.adapters.vertex_model",
@@ -110,6 +113,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "webhook_events": ("google.cloud.firestore",),
     "dead_letters": ("google.cloud.firestore",),
     "api_keys": ("google.cloud.firestore",),
+    "agents": ("google.cloud.firestore",),
     "queue": ("google.cloud.tasks_v2",),
     "secrets": ("google.cloud.secretmanager",),
     "notifier": (),
@@ -204,6 +208,10 @@ class Container:
     @property
     def api_keys(self) -> ApiKeyStore:
         return self._once("api_keys", self._build_api_keys)
+
+    @property
+    def agents(self) -> AgentStore:
+        return self._once("agents", self._build_agents)
 
     @property
     def notion(self) -> NotionClient:
@@ -333,6 +341,7 @@ class Container:
             tenants,
             model_source=(lambda: self.model) if with_model else None,
             notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
+            agents_source=lambda: self.agents,
         )
 
     def _deps(self, tenants: TenantStore, **more: Any) -> Deps:
@@ -455,6 +464,11 @@ class Container:
         from shared.adapters.firestore_api_keys import FirestoreApiKeys
 
         return FirestoreApiKeys(self._firestore())
+
+    def _build_agents(self) -> AgentStore:
+        from shared.adapters.firestore_agents import FirestoreAgents
+
+        return FirestoreAgents(self._firestore())
 
     def _build_notion(self) -> NotionClient:
         from shared.adapters.notion import NotionApi

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from pydantic import BaseModel
 
+    from shared.domain.agents import Agent
     from shared.domain.api_keys import ApiKey
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.day_plan import Kept
@@ -69,11 +70,12 @@ class RunStore(Protocol):
         *,
         status: str | None = None,
         trigger: str | None = None,
+        agent: str | None = None,
         after: tuple[datetime, str] | None = None,
     ) -> list[Run]:
         """The tenant's runs, newest first (created_at, then run_id, descending); with ``since``, only
-        those created at or after it; with ``status``/``trigger``, only those; with ``after`` (a run's
-        (created_at, run_id)), only those listed after it."""
+        those created at or after it; with ``status``/``trigger``/``agent``, only those; with ``after``
+        (a run's (created_at, run_id)), only those listed after it."""
         ...
 
     def held(self, tenant_id: str, limit: int = 100) -> list[str]:
@@ -393,6 +395,28 @@ class ApiKeyStore(Protocol):
     def delete(self, tenant_id: str, key_id: str) -> bool:
         """Delete the tenant's key; False if it has none of that id (unknown, deleted already, or
         another tenant's, which is left alone)."""
+        ...
+
+
+class AgentStore(Protocol):
+    """``tenants/{t}/agents/{agent_id}``: a workspace's agents (shared.domain.agents)."""
+
+    def list_for(self, tenant_id: str) -> list[Agent]:
+        """The tenant's agents: the default first, then by name."""
+        ...
+
+    def get(self, tenant_id: str, agent_id: str) -> Agent | None: ...
+
+    def create(self, tenant_id: str, agent: Agent) -> bool:
+        """Store a new agent; False, writing nothing, if one of its id exists."""
+        ...
+
+    def update(self, tenant_id: str, agent_id: str, change: Callable[[Agent], Agent]) -> Agent | None:
+        """Apply ``change`` to the stored agent, losing no concurrent write; None if there is none."""
+        ...
+
+    def delete(self, tenant_id: str, agent_id: str) -> bool:
+        """False if there was no such agent."""
         ...
 
 

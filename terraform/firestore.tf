@@ -49,6 +49,30 @@ locals {
         ["status", "ASCENDING"], ["trigger", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]
       ]
     }
+    # GET /runs?agent= (issue 55): an agent's runs, alone or with status and trigger, in the same order.
+    runs_by_agent_created = {
+      collection = "runs", query_scope = "COLLECTION"
+      fields     = [["agent", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]]
+    }
+    runs_by_status_agent_created = {
+      collection = "runs", query_scope = "COLLECTION"
+      fields = [
+        ["status", "ASCENDING"], ["agent", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]
+      ]
+    }
+    runs_by_trigger_agent_created = {
+      collection = "runs", query_scope = "COLLECTION"
+      fields = [
+        ["trigger", "ASCENDING"], ["agent", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]
+      ]
+    }
+    runs_by_status_trigger_agent_created = {
+      collection = "runs", query_scope = "COLLECTION"
+      fields = [
+        ["status", "ASCENDING"], ["trigger", "ASCENDING"], ["agent", "ASCENDING"], ["created_at", "DESCENDING"],
+        ["run_id", "DESCENDING"]
+      ]
+    }
     # FirestoreRunStore.spend (budgets): sum(cost_usd) of a tenant's model_used run events of one day
     # and of one month: tenant_id == ?, kind == ?, day|month == ?. Collection-group scope has no
     # automatic single-field indexes, and sum() reads the summed field from the index, so it is the

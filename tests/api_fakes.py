@@ -11,6 +11,7 @@ from functions._http import app
 from shared.bootstrap import PORTS, Container
 from shared.config import PlatformSecret, Settings
 from shared.ports import (
+    AgentStore,
     ApiKeyStore,
     Chat,
     CodeHost,
@@ -30,6 +31,7 @@ from shared.ports import (
 )
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
+    FakeAgents,
     FakeApiKeys,
     FakeChatWebhooks,
     FakeCodeAccounts,
@@ -60,6 +62,7 @@ def _fake_ports() -> dict[str, Any]:
         "webhook_events": FakeWebhookEvents(),
         "dead_letters": FakeDeadLetters(),
         "api_keys": FakeApiKeys(),
+        "agents": FakeAgents(),
         "notion_oauth": FakeNotionOAuth(),
         "notion": FakeNotion(),
         "model": FakeModel(),
@@ -165,6 +168,14 @@ class FakeContainer(Container):
     @api_keys.setter
     def api_keys(self, value: ApiKeyStore) -> None:
         self._built["api_keys"] = value
+
+    @property
+    def agents(self) -> FakeAgents:
+        return cast(FakeAgents, self._built["agents"])
+
+    @agents.setter
+    def agents(self, value: AgentStore) -> None:
+        self._built["agents"] = value
 
     @property
     def notion(self) -> FakeNotion:

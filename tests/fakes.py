@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.domain.agents import Agent
 from shared.domain.api_keys import ApiKey
 from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
 from shared.domain.day_plan import Kept
@@ -28,6 +29,7 @@ from shared.domain.tasks.plan import PlanTask, next_start
 from shared.domain.tenants import EventRecord, Tenant, TenantStatus
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from shared.ports import (
+    AgentStore,
     ApiKeyStore,
     Chat,
     ChatWebhooks,
@@ -110,6 +112,7 @@ class FakeRunStore(RunStore):
         *,
         status: str | None = None,
         trigger: str | None = None,
+        agent: str | None = None,
         after: tuple[datetime, str] | None = None,
     ) -> list[Run]:
         mine = [
@@ -119,6 +122,7 @@ class FakeRunStore(RunStore):
             and (not since or r.created_at >= since)
             and (status is None or r.state.status.value == status)
             and (trigger is None or r.state.trigger == trigger)
+            and (agent is None or r.state.agent_id == agent)
             and (after is None or (r.created_at, r.run_id) < after)
         ]
         return sorted(mine, key=lambda r: (r.created_at, r.run_id), reverse=True)[:limit]
@@ -465,6 +469,36 @@ class FakeApiKeys(ApiKeyStore):
             return False
         del self.keys[key_id]
         return True
+
+
+@dataclass
+class FakeAgents(AgentStore):
+    """``tenants/{t}/agents/{agent_id}`` in memory."""
+
+    agents: dict[tuple[str, str], Agent] = field(default_factory=dict)
+
+    def list_for(self, tenant_id: str) -> list[Agent]:
+        mine = [a for (t, _), a in self.agents.items() if t == tenant_id]
+        return sorted(mine, key=lambda a: (not a.is_default, a.name.lower(), a.agent_id))
+
+    def get(self, tenant_id: str, agent_id: str) -> Agent | None:
+        return self.agents.get((tenant_id, agent_id))
+
+    def create(self, tenant_id: str, agent: Agent) -> bool:
+        if (tenant_id, agent.agent_id) in self.agents:
+            return False
+        self.agents[(tenant_id, agent.agent_id)] = agent
+        return True
+
+    def update(self, tenant_id: str, agent_id: str, change: Callable[[Agent], Agent]) -> Agent | None:
+        stored = self.agents.get((tenant_id, agent_id))
+        if stored is None:
+            return None
+        self.agents[(tenant_id, agent_id)] = changed = change(stored)
+        return changed
+
+    def delete(self, tenant_id: str, agent_id: str) -> bool:
+        return self.agents.pop((tenant_id, agent_id), None) is not None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from shared.domain.agent_home import TasksChoice
 from shared.domain.schema import Schema
 from shared.domain.settings import NOTION_ID
 from shared.errors import InvalidInput
-from shared.services import agent_home
+from shared.services import agent_home, agents
 
 PAGE_SIZE_MAX = 100
 QUERY_MAX = 200
@@ -59,4 +59,8 @@ def post_home(call: Call) -> Reply:
     choice = TasksChoice(mode=mode, data_source_id=body.tasks if mode == "existing" else "")
     c = call.container
     notion = c.tenant_notion(call.tenant_id)
-    return agent_home.ensure_home(call.tenant_id, body.parent_page_id, choice, c.tenants, notion), 200
+    made = agent_home.ensure_home(call.tenant_id, body.parent_page_id, choice, c.tenants, notion)
+    tenant = c.tenants.get(call.tenant_id, fresh=True)
+    if tenant is not None:  # onboarding: the default agent's instructions page, once (issue 55)
+        agents.ensure_default_instructions(tenant, notion, c.agents)
+    return made, 200

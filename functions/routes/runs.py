@@ -68,6 +68,11 @@ class RunsQuery(Schema):
         description="Only runs started so: webhook (a change in Notion), api, schedule (the daily "
         "plan) or manual (run again); runs started before runs recorded it match none",
     )
+    agent: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+        description="Only runs of this agent (its agent_id); runs from before agents match none",
+    )
     limit: int = Field(25, ge=1, le=100, description="How many, newest first")
     cursor: str | None = Field(
         None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="The next_cursor of an earlier answer"
@@ -97,6 +102,7 @@ def list_all(call: Call) -> Reply:
         limit=query.limit,
         status=status,
         trigger=query.trigger,
+        agent=query.agent,
         cursor=query.cursor,
     )
     return page, 200

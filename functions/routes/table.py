@@ -16,6 +16,7 @@ from functions.routes import (
     Doc,
     Handler,
     Route,
+    agents,
     api_keys,
     approvals,
     connection,
@@ -136,6 +137,8 @@ _CONTROLS = {
 }
 
 _CHECK = {200: "models.doctor.DoctorCheck"}
+_AGENT = "models.agents.AgentView"
+_AGENTS = "models.agents.AgentList"
 
 
 def _operator_route(spec: str, handler: Handler, summary: str, refusals: tuple[int, ...]) -> Route:
@@ -332,6 +335,80 @@ ROUTES: list[Route] = [
         body="home.NewHome",
         refusals=(409, *_NOTION_DOWN),
         session_only=True,
+    ),
+    _route(
+        "GET /agents",
+        agents.list_agents,
+        Doc("The workspace's agents (the default one made on first read)", "agents", {200: _AGENTS}),
+    ),
+    _route(
+        "POST /agents",
+        agents.create,
+        Doc(
+            "Make an agent", "agents", {201: _AGENT}, body="shared.domain.agents.AgentInput", refusals=(409,)
+        ),
+        session_only=True,
+    ),
+    _route(
+        "GET /agents/<agent_id>",
+        agents.get_agent,
+        Doc(
+            "An agent and its instructions as its page holds them",
+            "agents",
+            {200: _AGENT},
+            refusals=(502, 503),
+        ),
+    ),
+    _route(
+        "PATCH /agents/<agent_id>",
+        agents.edit,
+        Doc("Change an agent", "agents", {200: _AGENT}, body="shared.domain.agents.AgentInput"),
+        session_only=True,
+    ),
+    *(
+        _route(
+            f"POST /agents/<agent_id>/{h.__name__}",
+            h,
+            Doc(summary, "agents", {200: _AGENT}),
+            session_only=True,
+        )
+        for h, summary in (
+            (agents.pause, "Pause an agent: nothing starts it"),
+            (agents.resume, "Resume an agent"),
+        )
+    ),
+    _route(
+        "DELETE /agents/<agent_id>",
+        agents.remove,
+        Doc(
+            "Delete an agent (not the default one)",
+            "agents",
+            {200: "models.agents.DeletedAgent"},
+            refusals=(409,),
+        ),
+        session_only=True,
+    ),
+    _route(
+        "POST /agents/<agent_id>/instructions/accept",
+        agents.accept,
+        Doc(
+            "Accept the instructions page's version someone else edited",
+            "agents",
+            {200: "models.agents.Accepted"},
+            body="agents.Acceptance",
+            refusals=(409, 502, 503),
+        ),
+        session_only=True,
+    ),
+    _route(
+        "GET /agents/<agent_id>/runs",
+        agents.agent_runs,
+        Doc(
+            "An agent's runs, newest first",
+            "agents",
+            {200: "models.runs.RunList"},
+            query="agents.AgentRunsQuery",
+        ),
     ),
     _operator_route(
         "POST /doctor",

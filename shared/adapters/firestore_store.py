@@ -119,9 +119,10 @@ class FirestoreRunStore:
         *,
         status: str | None = None,
         trigger: str | None = None,
+        agent: str | None = None,
         after: tuple[datetime, str] | None = None,
     ) -> list[Run]:
-        """Equalities on status and trigger, a range on created_at, ordered by created_at and run_id
+        """Equalities on status, trigger and agent, a range on created_at, ordered by created_at and run_id
         (a total order, so a page starts exactly after the last one): terraform/firestore.tf's
         runs_by_* indexes serve each combination."""
         query: Any = self._tenant(tenant_id).collection("runs")
@@ -129,6 +130,8 @@ class FirestoreRunStore:
             query = query.where(filter=FieldFilter("status", "==", status))
         if trigger is not None:
             query = query.where(filter=FieldFilter("trigger", "==", trigger))
+        if agent is not None:
+            query = query.where(filter=FieldFilter("agent", "==", agent))
         if since is not None:
             query = query.where(filter=FieldFilter("created_at", ">=", since))
         query = query.order_by("created_at", direction="DESCENDING")
@@ -436,6 +439,7 @@ def _run_doc(tenant_id: str, run_id: str, state: RunState, now: datetime) -> dic
         "run_id": run_id,
         "status": state.status.value,
         "trigger": state.trigger,  # how it started (GET /runs?trigger=): runs before it have none
+        "agent": state.agent_id,  # the agent that ran it (GET /runs?agent=): "" before agents
         "cursor": state.cursor,
         "state": state.model_dump(mode="json"),
         "updated_at": now,

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from shared.domain.schema import Record
 
@@ -44,6 +44,8 @@ SCHEMAS: dict[HomeKind, tuple[str, JSON]] = {
             "Cost": {"number": {"format": "dollar"}},
             "Decision": _select(*DECISIONS, colors=("yellow", "green", "red")),
             "Request": {"rich_text": {}},
+            "Agent": {"rich_text": {}},
+            "Instructions": {"rich_text": {}},
         },
     ),
     "daily_plans": (
@@ -67,6 +69,9 @@ SCHEMAS: dict[HomeKind, tuple[str, JSON]] = {
 }
 
 
+AGENT_COLUMNS = ("Agent", "Instructions")  # the Runs properties that name a run's agent and version
+
+
 def title_of(kind: HomeKind) -> str:
     return SCHEMAS[kind][0]
 
@@ -79,6 +84,9 @@ class HomeDatabase(Record):
     database_id: str
     data_source_id: str
     chosen: bool = False  # the owner's own database (Tasks only), never made nor recreated by us
+    # Runs only: it has the Agent and Instructions properties (made since agents; one made before
+    # has not, and its rows are written without them). Left out of the document when False.
+    agent_columns: bool = Field(False, exclude_if=lambda v: not v)
 
 
 class AgentHome(Record):

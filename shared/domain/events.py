@@ -56,7 +56,7 @@ _StepOrPlanning = Annotated[int, Field(ge=0)]  # 0: planning, not a step
 def _absent(value: object) -> bool:
     """A field added after events were first stored, holding its default: left out of the stored
     event, which so keeps the shape it had before the field (``exclude_if``)."""
-    return value is None or value is False or value in ((), [])
+    return value is None or value is False or value in ((), [], "")
 
 
 class _Event(Record):
@@ -86,6 +86,12 @@ class RunPlanned(_Event):
     # pages need the owner's approval (shared.agent.authority). Left out when False, as before it.
     member: bool = Field(False, exclude_if=_absent)
     sources: list[str] = Field(default_factory=list, exclude_if=_absent)
+    # The agent that ran it and its instructions' version (content hash, last edit): left out when none.
+    agent_id: str = Field("", exclude_if=_absent)
+    agent_name: str = Field("", exclude_if=_absent)
+    instructions_hash: str = Field("", exclude_if=_absent)
+    instructions_edited_at: datetime | None = Field(None, exclude_if=_absent)
+    run_budget_usd: float | None = Field(None, exclude_if=_absent)  # the agent's own, if lower
 
 
 class ToolIntent(_Event):

@@ -171,6 +171,7 @@ class Admission(NamedTuple):
     admitted: bool
     reason: str
     checks: tuple[PropertyCheck, ...] = ()
+    agent_id: str | None = None  # the agent whose rules it meets (None: the default agent)
 
 
 def admit(event: NotionEvent, tenant: Tenant) -> Admission:
@@ -196,6 +197,15 @@ def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:
     pages = {_norm(p) for p in settings.page_ids}
     if _norm(event.entity.id) in pages or (parent.type == "page" and _norm(parent.id) in pages):
         return Admission(True, "a chosen page")
+    for agent_id, triggers in sorted(tenant.agent_triggers.items()):  # an agent's own rules first
+        if parent.data_source_id and _norm(parent.data_source_id) in {_norm(d) for d in triggers}:
+            verdict = rule_verdict(
+                event.type, event.data.updated_properties, rules_for(triggers, parent.data_source_id)
+            )
+            if verdict.starts:
+                return Admission(
+                    True, f"agent {agent_id}'s rules: {verdict.reason}", verdict.checks, agent_id
+                )
     if _norm(parent.data_source_id) in {_norm(d) for d in settings.data_source_ids} - {""}:
         # The data source's trigger rules, from the event alone (docs/settings.md, "Trigger rules")
         rules = rules_for(settings.triggers, parent.data_source_id)
@@ -266,6 +276,7 @@ def plan_task(
     *,
     owner: bool = False,
     checks: tuple[PropertyCheck, ...] = (),
+    agent_id: str | None = None,
 ) -> PlanRequest:
     """The plan task for ``event`` (its timestamp must have passed :func:`timestamp_problem`); a repeat
     names the same task and run (``arrived``: when the event was *first* received). With ``window_s``
@@ -273,7 +284,8 @@ def plan_task(
     the window's end; one first received later names a task of its own window. Comments never merge.
     ``owner`` (:func:`by_owner`): the owner's and a member's changes name different tasks. ``checks``:
     the values a trigger rule asks the page to have; changes with checks name a task per set of
-    checked properties. Why: docs/decisions/0014-webhook-runs-coalesced-and-paced.md."""
+    checked properties; ``agent_id``, the agent whose rules it met, a task per agent.
+    Why: docs/decisions/0014-webhook-runs-coalesced-and-paced.md."""
     comment = event.type.startswith("comment.")
     parent = event.data.parent or Parent()
     data_source = event.entity.id if event.entity.type == "data_source" else parent.data_source_id
@@ -292,15 +304,16 @@ def plan_task(
     if window_s > 0 and changed:
         window = int(event.timestamp.timestamp() // window_s)
         key = f"{page_key(changed)}-{window}" + ("-o" if owner else "") + _checked(checks)
+        key += f"-a{agent_id}" if agent_id else ""
         ends = datetime.fromtimestamp((window + 1) * window_s, UTC)
         run_at = ends + settle_time(window_s)
         if arrived is not None and arrived >= run_at:  # the window's task may have run: not joined
             came = int(arrived.timestamp() // window_s)
             key, run_at = f"{key}-{came}", datetime.fromtimestamp((came + 1) * window_s, UTC)
         trigger = trigger.model_copy(update={"changed_before": ends})
-        task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{key}", trigger=trigger)
+        task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{key}", trigger=trigger, agent_id=agent_id)
         return PlanRequest(task, f"plan:{tenant_id}:page:{key}", ends, run_at)
-    task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{event.id}", trigger=trigger)
+    task = PlanTask(tenant_id=tenant_id, run_id=f"wh-{event.id}", trigger=trigger, agent_id=agent_id)
     return PlanRequest(task, f"plan:{tenant_id}:{event.id}")
 
 

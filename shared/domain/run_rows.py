@@ -54,6 +54,7 @@ def properties(
     *,
     decision: bool = False,
     set_back: bool = False,
+    agent_columns: bool = False,
 ) -> JSON:
     """The row's properties for ``state``: goal, status, current step, cost. With ``decision`` (the
     run just began to wait) also Decision, Waiting, and Request: the request's id, then its text.
@@ -84,7 +85,18 @@ def properties(
         props["Request"] = _text("")
     if trigger_url.startswith("https://"):
         props["Trigger page"] = {"url": trigger_url}
+    if agent_columns:  # a Runs database made since agents (HomeDatabase.agent_columns)
+        props["Agent"] = _text(state.agent_name)
+        props["Instructions"] = _text(instructions_version(state))
     return props
+
+
+def instructions_version(state: RunState) -> str:
+    """The instructions version a run used, as its row shows it: hash and last edit ("": none)."""
+    if not state.instructions_hash:
+        return ""
+    edited = state.instructions_edited_at
+    return state.instructions_hash + (f" (edited {edited:%Y-%m-%d %H:%M} UTC)" if edited else "")
 
 
 class RowDecision(NamedTuple):

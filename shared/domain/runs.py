@@ -82,6 +82,11 @@ class Waiting(Record):
         return with_budget(data)
 
 
+def _unset(value: object) -> bool:
+    """A field added after run documents were first stored, holding its default (left out)."""
+    return value is None or value == ""
+
+
 class RunState(Record):
     """What a run's log implies; the run document caches exactly this. Fields it no longer has, in a
     document stored before, are ignored."""
@@ -117,6 +122,12 @@ class RunState(Record):
     phase: int = Field(1, exclude_if=lambda value: value == 1)
     member: bool = False  # RunPlanned.member: a member's run, whose reads stay within reach
     sources: tuple[str, ...] = ()  # RunPlanned.sources: data sources a member's run may query
+    # RunPlanned's agent and instructions version; left out of the document when none (before agents).
+    agent_id: str = Field("", exclude_if=_unset)
+    agent_name: str = Field("", exclude_if=_unset)
+    instructions_hash: str = Field("", exclude_if=_unset)
+    instructions_edited_at: datetime | None = Field(None, exclude_if=_unset)
+    run_budget_usd: float | None = Field(None, exclude_if=_unset)  # RunPlanned's: its agent's run budget
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.domain.run_limits.RETRY_FOR).
@@ -148,6 +159,11 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "keep_outputs": memory.referenced_steps(e.steps),
         "member": e.member,
         "sources": tuple(e.sources),
+        "agent_id": e.agent_id,
+        "agent_name": e.agent_name,
+        "instructions_hash": e.instructions_hash,
+        "instructions_edited_at": e.instructions_edited_at,
+        "run_budget_usd": e.run_budget_usd,
     }
 
 

@@ -19,6 +19,7 @@ from shared.domain.agent_home import AgentHome
 from shared.domain.integrations import Integration
 from shared.domain.schema import Record
 from shared.domain.settings import TenantSettings, plain_notion_id
+from shared.domain.triggers import Rule
 
 # Why a disconnected workspace's runs end: at their next step (stops) or at the disconnect itself.
 DISCONNECTED = "the workspace was disconnected"
@@ -116,6 +117,9 @@ class Tenant(Record):
     owner_since: datetime | None = None
     # The agent's databases in the workspace (POST /home): their ids, so nothing searches for them.
     home: AgentHome | None = None
+    # The trigger rules of each agent but the default (shared.services.agents keeps them in step with
+    # the agents): webhook intake matches an event against them without reading the agents.
+    agent_triggers: dict[str, dict[str, list[Rule]]] = Field(default_factory=dict, exclude_if=lambda v: not v)
 
     def owns(self, created_at: datetime) -> bool:
         """Whether a run or notification created at ``created_at`` is the current owner's."""

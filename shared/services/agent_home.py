@@ -15,6 +15,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.agent_home import (
+    AGENT_COLUMNS,
     KINDS,
     SCHEMAS,
     AgentHome,
@@ -136,7 +137,10 @@ class _Maker:
                 continue
             source = self.notion.retrieve_data_source(str(sources[0]["id"]))
             if str(source.get("created_by", {}).get("id", "")) == self.bot_id():
-                return HomeDatabase(database_id=str(database["id"]), data_source_id=str(source["id"]))
+                columns = all(c in (source.get("properties") or {}) for c in AGENT_COLUMNS)
+                return HomeDatabase(
+                    database_id=str(database["id"]), data_source_id=str(source["id"]), agent_columns=columns
+                )
         return None
 
     def bot_id(self) -> str:
@@ -155,7 +159,9 @@ class _Maker:
             return HomeState.FOUND, found
         database = self.notion.create_database(self.parent, title, properties)
         made = HomeDatabase(
-            database_id=str(database["id"]), data_source_id=str(database["data_sources"][0]["id"])
+            database_id=str(database["id"]),
+            data_source_id=str(database["data_sources"][0]["id"]),
+            agent_columns=kind == "runs",
         )
         return (HomeState.RECREATED if stored is not None else HomeState.CREATED), made
 

@@ -1,10 +1,10 @@
 """Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one day-plan task (and
-one digest task, if wanted) per active tenant whose local planning hour is the tick's.
+one digest task, if wanted) per active tenant whose local planning hour is the tick's. Also one plan
+task per agent's routine whose slot it is (``shared.domain.agents.Schedule``, named from the slot).
 
-A call reads one page of active tenants and, for a full page, first enqueues the next page with the
-same tick, so the chain is not queued behind its own plan tasks. The first page catches up missed
-ticks (``CATCH_UP`` back). Tasks are named from (tenant, local date) and (tick, cursor): repeats
-enqueue nothing twice, and the day's page is written once (``shared.services.day_plan_page``). Why: docs/decisions/0016-daily-planning-by-scan.md.
+A call reads a page of active tenants (a full page first enqueues the next); the first catches up
+missed ticks (``CATCH_UP`` back). Tasks are named from (tenant, local date) and (tick, cursor):
+repeats enqueue nothing twice. Why: docs/decisions/0016-daily-planning-by-scan.md.
 """
 
 import logging
@@ -12,10 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from shared.domain.agents import routine_run_id, slot_of
 from shared.domain.daily import HOUR, planning_day, tick_of, zone_of
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.day_plan import DayPlanTask
 from shared.domain.tasks.digest import DigestTask
+from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
@@ -62,6 +64,7 @@ def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
         deps.queue.enqueue(Queue.PLAN, more, f"schedule:{tick:%Y%m%d%H}:{next_after}")
     ticks = [since + HOUR * i for i in range((tick - since) // HOUR + 1)]
     due = [job for tenant in page for job in _due(tenant, ticks)]
+    due += [job for tenant in page for job in _routines_due(deps, tenant, ticks)]
     with ThreadPoolExecutor(max_workers=max(1, min(ENQUEUE_AT_ONCE, len(due)))) as pool:
         enqueued = sum(pool.map(lambda job: deps.queue.enqueue(Queue.PLAN, *job), due))
     if first_page:  # the rest is in the continuation's task: this tick is under way
@@ -83,6 +86,31 @@ def _missed_since(last: datetime | None, tick: datetime) -> datetime:
     since = max(tick_of(last) + HOUR, tick - CATCH_UP)
     log.warning("daily planning: catching up the ticks since %s, missed", since.isoformat())
     return since
+
+
+def _routines_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> list[tuple[TaskBody, str]]:
+    """The plan tasks of the tenant's routines due at ``ticks``: one per agent's schedule and local
+    slot, named from the slot (:func:`~shared.domain.agents.routine_run_id`). However many sweeps find
+    a slot due, they name one run, which Firestore creates once (a create-if-absent)."""
+    store = deps.agents()
+    if store is None:
+        return []
+    zone = zone_of(tenant.settings.timezone) or UTC
+    due: dict[str, TaskBody] = {}
+    for agent in store.list_for(tenant.tenant_id):
+        if agent.paused:
+            continue
+        for index, schedule in enumerate(agent.schedules):
+            for tick in ticks:
+                slot = slot_of(schedule, tick, zone)
+                if slot is None:
+                    continue
+                run_id = routine_run_id(agent.agent_id, index, slot)
+                trigger = Trigger(kind="schedule")
+                due[run_id] = PlanTask(
+                    tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent.agent_id
+                )
+    return [(task, f"plan:{tenant.tenant_id}:{run_id}") for run_id, task in due.items()]
 
 
 def _due(tenant: Tenant, ticks: list[datetime]) -> list[tuple[TaskBody, str]]:

@@ -10,7 +10,7 @@ from shared.config import Settings
 from shared.domain.run_limits import Budget, Limits
 
 if TYPE_CHECKING:
-    from shared.ports import Model, RunStore, SecretStore, TaskQueue, TenantNotion, TenantStore
+    from shared.ports import AgentStore, Model, RunStore, SecretStore, TaskQueue, TenantNotion, TenantStore
     from shared.services.code_access import CodeAccess
     from shared.services.spend_cache import SpendCache
 
@@ -31,6 +31,7 @@ class Deps(NamedTuple):
     clock: Callable[[], datetime] = utcnow
     code: CodeAccess | None = None  # GitHub and Vercel: set in the deploy function only
     model_source: Callable[[], Model] | None = None  # builds the model on first use (bootstrap)
+    agents_source: Callable[[], AgentStore] | None = None  # the agents' store, built on first use
 
     def limits(self) -> Limits:
         s = self.settings
@@ -63,6 +64,10 @@ class Deps(NamedTuple):
         if self.model_source is None:
             raise RuntimeError("this function was built without a model")
         return self.model_source()
+
+    def agents(self) -> AgentStore | None:
+        """The agents' store; None in a bundle built without it (runs are then the default agent's)."""
+        return self.agents_source() if self.agents_source is not None else None
 
     def need_tenants(self) -> TenantStore:
         if self.tenants is None:

@@ -19,6 +19,7 @@ from shared.agent import context as prompt_context
 from shared.agent import prompts
 from shared.agent.plans import PlanOut, ValidPlan, validate_plan
 from shared.agent.tools import notion_text as nt
+from shared.domain.agents import comment_words
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -46,7 +47,8 @@ from shared.errors import (
     TransientError,
     UnusableReply,
 )
-from shared.services import alerts, spend
+from shared.services import agents, alerts, spend
+from shared.services.agents import RunAgent
 from shared.services.deps import Deps
 from shared.services.notion_access import ReconnectRequired
 from shared.services.run_log import RunLog, Seqs, with_next_seqs
@@ -60,6 +62,7 @@ log = logging.getLogger(__name__)
 # How long a page stays held by a run that claimed it but is not written yet (being planned, or its
 # plan task died and waits for its retry): twice plan's timeout of 300 s (terraform/functions.tf).
 PAGE_HOLD = timedelta(minutes=10)
+STARTED = ("webhook", "schedule")  # the triggers an agent's pause holds back (not a person's own request)
 
 
 class Planning(NamedTuple):
@@ -147,6 +150,9 @@ def _starts_nothing(p: Planning) -> bool:
         unasked = _why_change_starts_nothing(p)
     else:
         unasked = ""
+    store = p.deps.agents()  # issue 55: a paused agent starts nothing (a comment may name another)
+    if not unasked and store is not None and not task.trigger.comment_id and task.trigger.kind in STARTED:
+        unasked = agents.paused(task.tenant_id, task.agent_id, store)
     if unasked:
         log.info("trigger dropped, no run: %s", unasked, extra={"fields": {"run": task.run_id}})
     return bool(unasked)
@@ -294,6 +300,7 @@ class Attempts:
     # budget counts every attempt, not only this one's (a retry after a 429 pays again).
     prior_cost_usd: float = 0.0
     grants: int = 0
+    run_cap_usd: float | None = None  # the run's agent's own run budget (issue 55)
     goal: str = ""
     events: list[RunEvent] = field(default_factory=list)
 
@@ -340,7 +347,7 @@ def _ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
     max_steps = deps.settings.run_max_steps
     for _ in range(1 + deps.settings.plan_max_reasks):
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
-        with spend.model_call(deps, task.tenant_id, spent, attempts.grants) as call:
+        with spend.model_call(deps, task.tenant_id, spent, attempts.grants, attempts.run_cap_usd) as call:
             if call.problem:
                 return Asked(None, call.problem, over_budget=True)
             try:
@@ -392,17 +399,27 @@ def plan_events(
         head = _planned(task, attempts.head, deps.clock(), goal=goal, trigger=kind, member=member)
         reason = f"the workspace could not be read: {exc.reason}"[:2000]
         return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=reason)]
-    goal = task.goal or _default_goal(ctx)
+    ran = _run_agent(p, ctx)  # issue 55: the agent and its instructions
+    if ran is not None and ran.version is None and ran.why:
+        head = _planned(
+            task, attempts.head, deps.clock(), goal=task.goal or _default_goal(ctx), trigger=kind, ran=ran
+        )
+        return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=ran.why[:2000])]
+    scheduled = task.trigger.kind == "schedule" and task.agent_id is not None
+    goal = task.goal or (ran.goal(_default_goal(ctx), scheduled=scheduled) if ran else _default_goal(ctx))
     ctx["goal"] = attempts.goal = goal
+    attempts.run_cap_usd = ran.agent.max_cost_per_run_usd if ran is not None else None
     plan, problem, over_budget, garbled = _ask_model(
         Planning(task.model_copy(update={"goal": goal}), deps), ctx, attempts
     )
     if garbled:  # the queue's next attempt asks again; its last attempt ends the run, failed
         raise TransientError(f"the model's answers did not match the plan's schema: {problem}"[:500])
+    if plan is not None and ran is not None and (outside := ran.outside_tools(plan.tools)):  # issue 55
+        plan, problem = None, f"it uses tools agent {ran.agent.name!r} may not use: {', '.join(outside)}"
     at = deps.clock()
     sources = _sources(p, (ctx.get("data_source") or {}).get("id")) if member and plan else []
     head = _planned(
-        task, attempts.head, at, goal=goal, trigger=kind, member=member, plan=plan, sources=sources
+        task, attempts.head, at, goal=goal, trigger=kind, member=member, plan=plan, sources=sources, ran=ran
     )
     if plan is not None:
         return [head, *attempts.events]
@@ -433,6 +450,7 @@ def _planned(
     member: bool | None = None,
     plan: ValidPlan | None = None,
     sources: list[str] | None = None,
+    ran: RunAgent | None = None,
 ) -> RunPlanned:
     """The run's plan, at the next seq of ``seqs``: the one place a ``run_planned`` is built. Without
     ``plan``, a run with no steps (planning failed, stopped for a budget, or never got to ask).
@@ -450,7 +468,22 @@ def _planned(
         "page_id": task.trigger.page_id,
         "member": task.trigger.member if member is None else member,
     }
+    if ran is not None:
+        fields |= ran.recorded()
     return seqs.event(RunPlanned, **(fields | planned))
+
+
+def _run_agent(p: Planning, ctx: dict[str, Any]) -> RunAgent | None:
+    """The agent the run is for and the instructions it uses (``shared.services.agents``); None in a
+    bundle without the agents' store. A comment's own words (read again, without its mentions) may
+    name the agent, when the workspace has agents besides the default one."""
+    store, tenant = p.deps.agents(), p.tenant()
+    if store is None or tenant is None:
+        return None
+    asked = p.task.trigger.comment_id if not p.task.agent_id else None
+    named = asked and any(not a.is_default for a in store.list_for(tenant.tenant_id))  # else no read
+    comment = comment_words(p.notion().get_comment(asked)) if asked and named else ""
+    return agents.for_plan(tenant, p.task.agent_id, comment, store, p.notion())
 
 
 def _default_goal(ctx: dict[str, Any]) -> str:

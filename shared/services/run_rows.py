@@ -74,7 +74,13 @@ def _write_row(
     page = (state.page_id or "").replace("-", "")
     url = f"https://www.notion.so/{page}" if page else ""
     props = run_rows.properties(
-        task.run_id, state, url, deps.clock(), decision=task.decision, set_back=set_back
+        task.run_id,
+        state,
+        url,
+        deps.clock(),
+        decision=task.decision,
+        set_back=set_back,
+        agent_columns=home.runs.agent_columns,
     )
     outcome: Literal["created", "updated", "skipped"] = "updated"
     kept = deps.store.row_page(task.tenant_id, task.run_id)

@@ -111,6 +111,10 @@ def _summary(run: Run) -> dict[str, Any]:
         "cost_usd": s.cost_usd,
         "summary": s.summary,
         "waiting": s.waiting.model_dump() if s.waiting else None,
+        "agent_id": s.agent_id or None,
+        "agent_name": s.agent_name or None,
+        "instructions_hash": s.instructions_hash or None,
+        "instructions_edited_at": s.instructions_edited_at.isoformat() if s.instructions_edited_at else None,
         "created_at": run.created_at.isoformat(),
         "updated_at": run.updated_at.isoformat(),
     }
@@ -131,13 +135,16 @@ def list_runs(
     limit: int = 25,
     status: str | None = None,
     trigger: str | None = None,
+    agent: str | None = None,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """One page of the current owner's runs, newest first (not an earlier owner's:
     ``Tenant.owner_since``), with the cursor of the next page (None: this is the last)."""
     after = decode_cursor(cursor) if cursor else None
     since = owner_since(tenant_id, tenants)
-    found = store.list_runs(tenant_id, limit + 1, since, status=status, trigger=trigger, after=after)
+    found = store.list_runs(
+        tenant_id, limit + 1, since, status=status, trigger=trigger, agent=agent, after=after
+    )
     page = found[:limit]
     more = len(found) > limit
     return {"runs": [_summary(r) for r in page], "next_cursor": encode_cursor(page[-1]) if more else None}

@@ -54,14 +54,23 @@ def _budget(deps: Deps, tenant_id: str, *, fresh: bool = False) -> Budget:
     return budget
 
 
-def budget_problem(deps: Deps, tenant_id: str, run_cost_usd: float, grants: int) -> str | None:
+def budget_problem(
+    deps: Deps, tenant_id: str, run_cost_usd: float, grants: int, run_cap_usd: float | None = None
+) -> str | None:
     """Why the next model call may not happen, or None: a stop on the budgets as stored now, a go
-    on those read within ``spend_cache_ttl_s`` (module docstring)."""
+    on those read within ``spend_cache_ttl_s`` (module docstring). ``run_cap_usd``: the run's agent's
+    own run budget, which applies when lower than the workspace's."""
     day_usd, month_usd = _tenant_spend(deps, tenant_id)
     spend = Spend(run_cost_usd, day_usd, month_usd)
-    if over_budget(spend, _budget(deps, tenant_id), grants) is None:
+
+    def capped(budget: Budget) -> Budget:
+        if run_cap_usd is None or run_cap_usd >= budget.run_usd:
+            return budget
+        return budget._replace(run_usd=run_cap_usd)
+
+    if over_budget(spend, capped(_budget(deps, tenant_id)), grants) is None:
         return None
-    return over_budget(spend, _budget(deps, tenant_id, fresh=True), grants)
+    return over_budget(spend, capped(_budget(deps, tenant_id, fresh=True)), grants)
 
 
 _CENTS_EPSILON = 1e-9  # as the counter's own check (FirestoreRunStore.reserve_spend)
@@ -86,13 +95,15 @@ class ModelCall:
 
 
 @contextmanager
-def model_call(deps: Deps, tenant_id: str, run_cost_usd: float, grants: int) -> Iterator[ModelCall]:
+def model_call(
+    deps: Deps, tenant_id: str, run_cost_usd: float, grants: int, run_cap_usd: float | None = None
+) -> Iterator[ModelCall]:
     """Whether the next model call may be made, checked before it: the run's and the workspace's
     budgets (:func:`budget_problem`), then the deployment's daily cap, on which the call reserves
     ``model_call_reserve_usd``. On leaving, the reservation becomes the cost :meth:`ModelCall.paid`
     reported, or is given back when nothing was paid. A counter write that fails after the call is
     only logged: the call is paid for, and failing its step would pay for it again."""
-    problem = budget_problem(deps, tenant_id, run_cost_usd, grants)
+    problem = budget_problem(deps, tenant_id, run_cost_usd, grants, run_cap_usd)
     if problem:
         yield ModelCall(deps, tenant_id, problem)
         return

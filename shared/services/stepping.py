@@ -90,7 +90,8 @@ class Recorder:
         self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T]
     ) -> ModelReply[T]:
         spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
-        with spend.model_call(self.deps, self.tenant_id, spent, self.state.budget_grants) as call:
+        grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
+        with spend.model_call(self.deps, self.tenant_id, spent, grants, cap) as call:
             if call.problem:
                 raise OverBudget(call.problem)
             model: Model = self.deps.need_model()

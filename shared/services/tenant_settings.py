@@ -41,7 +41,7 @@ def _shown(tenant: Tenant) -> dict[str, Any]:
     }
 
 
-def _resolved_triggers(triggers: dict[str, list[Rule]], schemas: SchemaReader | None) -> dict[str, Any]:
+def resolved_triggers(triggers: dict[str, list[Rule]], schemas: SchemaReader | None) -> dict[str, Any]:
     """The sent rules of each data source checked against its schema (one Notion read per source),
     with their properties' names, ids and types; InvalidInput names the first that does not fit."""
     seen: set[str] = set()
@@ -123,7 +123,7 @@ def change_settings(
     (``email_confirmation.reserve_recipient``); beyond either: 429, nothing changed. Once stored, its
     confirmation mail is enqueued on ``mailing`` by name (a retry adds nothing); without ``mailing``
     the address stays unconfirmed. Sent ``triggers`` replace the stored map whole, checked against
-    each source's schema read through ``schemas`` (:func:`_resolved_triggers`)."""
+    each source's schema read through ``schemas`` (:func:`resolved_triggers`)."""
     if not changes:
         raise InvalidInput("send at least one setting to change")
     unknown = sorted(set(changes) - set(TenantSettings.model_fields))
@@ -132,7 +132,7 @@ def change_settings(
     validated = SettingsInput.model_validate(changes)
     checked = validated.model_dump(include=set(changes))
     if "triggers" in checked:
-        checked["triggers"] = _resolved_triggers(validated.triggers, schemas)
+        checked["triggers"] = resolved_triggers(validated.triggers, schemas)
     now = now or datetime.now(UTC)
     asks = mailing is not None and "notification_email" in checked
 

@@ -176,7 +176,15 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         return Outcome("ignored", admission.reason)
     expires = now + timedelta(seconds=intake.event_ttl_s)
     owner = by_owner(event, tenant)
-    first = plan_task(event, tenant.tenant_id, intake.coalesce_s, now, owner=owner, checks=admission.checks)
+    first = plan_task(
+        event,
+        tenant.tenant_id,
+        intake.coalesce_s,
+        now,
+        owner=owner,
+        checks=admission.checks,
+        agent_id=admission.agent_id,
+    )
     record = intake.events.record(tenant.tenant_id, event.id, event.type, now, expires, task=first.stored())
     # A repeat enqueues the task its first delivery made (kept in the record), whatever it says now
     request = first if record.created else PlanRequest.restored(record.task)
@@ -188,6 +196,7 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
             record.first_seen,
             owner=owner,
             checks=admission.checks,
+            agent_id=admission.agent_id,
         )
     task = request.task
     created = False

@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.domain import events as ev
 from shared.domain.agent_home import AgentHome, HomeDatabase
+from shared.domain.agents import Agent, InstructionsVersion, Reach, Schedule
 from shared.domain.api_keys import ApiKey
 from shared.domain.code import CodeChange, DeployRequest, FileChange
 from shared.domain.connection import NotionTokens
@@ -126,6 +127,18 @@ _REQUESTED = ev.HumanRequested(
 # Each stored kind: an example, how it is read (a stored dict to a model) and written (as stored).
 EVENTS: dict[str, Any] = {
     "run_planned": _PLANNED,
+    "run_planned_by_agent": ev.RunPlanned(
+        seq=1,
+        at=AT,
+        goal="Summarise the week",
+        trigger="schedule",
+        steps=[STEP],
+        tools=["read_page"],
+        agent_id="weekly",
+        agent_name="Weekly report",
+        instructions_hash="0123456789abcdef",
+        instructions_edited_at=LATER,
+    ),
     "run_planned_before_member": ev.RunPlanned(
         seq=1, at=AT, goal="Tidy the page", trigger="api", steps=[STEP], tools=["read_page"]
     ),
@@ -242,6 +255,12 @@ _TRIGGER = Trigger(
 TASKS: dict[str, Any] = {
     "plan_task": PlanTask(tenant_id="t-1", run_id="run-1", trigger=_TRIGGER, goal="Tidy", admitted=True),
     "plan_task_plain": PlanTask(tenant_id="t-1", run_id="run-1", trigger=Trigger(kind="api")),
+    "plan_task_for_agent": PlanTask(
+        tenant_id="t-1",
+        run_id="routine-weekly-0-2026112616",
+        trigger=Trigger(kind="schedule"),
+        agent_id="weekly",
+    ),
     "step_task": StepTask(tenant_id="t-1", run_id="run-1", step=3, paced=2),
     "notify_task": NotifyTask(
         notification_id="n-1",
@@ -268,6 +287,33 @@ TASKS: dict[str, Any] = {
 }
 
 DOCUMENTS: dict[str, Any] = {
+    "agent": Agent(
+        agent_id="weekly",
+        name="Weekly report",
+        created_at=AT,
+        updated_at=LATER,
+        instructions_page_id="page-9",
+        instructions_url="https://www.notion.so/page9",
+        triggers={
+            "ds-1": [
+                PageCreated(),
+                PropertyChanged(property="Status", property_id="st", property_type="status"),
+            ]
+        },
+        schedules=(
+            Schedule(every="weekly", hour=16, days=["fri"]),
+            Schedule(every="monthly", hour=8, day_of_month=1),
+        ),
+        reach=Reach(read=["a" * 32], change=["b" * 32]),
+        tools=("read_page", "finish"),
+        model_tier="fast",
+        max_cost_per_run_usd=1.5,
+        reports_to="notion_comment",
+        paused=True,
+        accepted=InstructionsVersion(
+            content_hash="0123456789abcdef", edited_at=AT, edited_by=("c" * 32,), text="Summarise the week."
+        ),
+    ),
     "run_state": _STATE,
     "run_state_fresh": RunState(),
     "run": Run(tenant_id="t-1", run_id="run-1", state=_STATE, created_at=AT, updated_at=LATER),

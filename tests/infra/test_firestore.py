@@ -55,7 +55,7 @@ QUERIES: dict[tuple[str, str], Query] = {
         "tenants/{t}/runs/{r}/events: seq > n order by seq; one field, collection scope: automatic", ()
     ),
     ("firestore_store.py", "FirestoreRunStore.list_runs"): Query(
-        "tenants/{t}/runs [status == ?] [trigger == ?] [created_at >= ?] order by created_at DESC, "
+        "tenants/{t}/runs [status == ?] [trigger == ?] [agent == ?] [created_at >= ?] order by created_at DESC, "
         "run_id DESC, start_after a cursor (GET /runs): two orders need a composite index, one per "
         "combination of the equalities",
         (
@@ -81,6 +81,17 @@ QUERIES: dict[tuple[str, str], Query] = {
                 ("trigger", "ASCENDING"),
                 ("created_at", "DESCENDING"),
                 ("run_id", "DESCENDING"),
+            ),
+            *(
+                _ordered(
+                    "runs",
+                    "COLLECTION",
+                    *((name, "ASCENDING") for name in equalities),
+                    ("agent", "ASCENDING"),
+                    ("created_at", "DESCENDING"),
+                    ("run_id", "DESCENDING"),
+                )
+                for equalities in ((), ("status",), ("trigger",), ("status", "trigger"))
             ),
         ),
     ),

@@ -66,3 +66,34 @@ def test_the_owner_decides_in_notion_once_and_a_member_cannot(stack: Stack) -> N
     answer = stack.client("execute_step").post(DecideTask.ROUTE, json=again.model_dump(mode="json"))
     assert json_body(answer)["outcome"].startswith("decides nothing")  # delivered twice: applied once
     assert len(_responses(stack, tenant_id)) == 1
+
+
+def test_a_runs_row_names_the_agent_and_its_instructions_version(stack: Stack) -> None:
+    tenant_id, _ = connected(stack)
+    runs_source = make_home(stack, tenant_id)
+    deps, now = stack.container.engine(), datetime.now(UTC)
+    edited = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    planned = RunPlanned(
+        seq=1,
+        at=now,
+        goal="Summarise the week",
+        trigger="schedule",
+        steps=[PlannedStep(tool="finish", args={"summary": "done"})],
+        tools=["finish"],
+        agent_id="weekly",
+        agent_name="Weekly report",
+        instructions_hash="0123456789abcdef",
+        instructions_edited_at=edited,
+    )
+    assert run_log.RunLog(deps, tenant_id, "run-rows-agent").create([planned])
+    logged = run_log.RunLog(deps, tenant_id, "run-rows-agent").read()
+    assert logged is not None
+    run_log.RunLog(deps, tenant_id, "run-rows-agent").emit_transition(None, logged.state)
+    assert run_tasks(stack, RowTask) == [{"row": "created"}]
+    page = row(stack, runs_source, "run-rows-agent")
+
+    def text(name: str) -> str:
+        return "".join(t["plain_text"] for t in page["properties"][name]["rich_text"])
+
+    assert text("Agent") == "Weekly report"
+    assert text("Instructions") == "0123456789abcdef (edited 2026-11-20 09:30 UTC)"

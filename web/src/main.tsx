@@ -2,6 +2,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type S, get, send, url, useCsrfToken } from "./api";
+import { AgentsScreen } from "./screens/agents";
 import { ConnectScreen } from "./screens/connect";
 import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
@@ -16,6 +17,7 @@ import "./style.css";
 
 const NAV: [string, string][] = [
   ["#/runs", "Runs"],
+  ["#/agents", "Agents"],
   ["#/usage", "Usage"],
   ["#/notifications", "Notifications"],
   ["#/integrations", "Integrations"],
@@ -48,6 +50,8 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
   switch (parts[0]) {
     case "runs":
       return parts[1] ? <RunScreen runId={decodeURIComponent(parts[1])} /> : <RunsScreen params={params} />;
+    case "agents":
+      return <AgentsScreen />;
     case "usage":
       return <UsageScreen />;
     case "notifications":

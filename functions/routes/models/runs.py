@@ -42,6 +42,12 @@ class RunSummary(Schema):
     cost_usd: float
     summary: str = Field(description="How it ended; empty until then")
     waiting: Waiting | None = Field(description="The request it waits for (waiting_for_human)")
+    agent_id: str | None = Field(description="The agent that ran it; null for a run from before agents")
+    agent_name: str | None = Field(description="That agent's name when the run was planned")
+    instructions_hash: str | None = Field(
+        description="The content hash of the instructions version the run used; null: none"
+    )
+    instructions_edited_at: datetime | None = Field(description="That version's last edit in Notion")
     created_at: datetime
     updated_at: datetime
 

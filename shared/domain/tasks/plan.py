@@ -105,3 +105,5 @@ class PlanTask(TaskBody):
     goal: Annotated[str, Field(max_length=2000)] = ""
     # The run's start was scheduled already (``shared.services.planning.start_run``): plan it now.
     admitted: bool = False
+    # The agent it runs (shared.domain.agents); None: the one a comment names, else the default.
+    agent_id: TaskId | None = Field(None, exclude_if=lambda v: v is None)

@@ -1,0 +1,46 @@
+"""What the agents' routes answer (``functions.routes.agents``)."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from shared.domain.agents import Agent, InstructionsVersion
+from shared.domain.schema import Schema
+
+
+class InstructionsView(Schema):
+    """The instructions page now, the version a run would use, and whether the owner must accept."""
+
+    agent_id: str
+    page_id: str | None
+    url: str | None = Field(description="Where the owner edits them in Notion")
+    current: InstructionsVersion | None = Field(description="The page's version now, with its text")
+    used: InstructionsVersion | None = Field(description="The version a run uses now; null: none")
+    needs_acceptance: bool = Field(description="Someone else edited the page: accept its version to use it")
+
+
+class AgentView(Agent):
+    """An agent as stored; ``instructions`` only when one is read on its own."""
+
+    default: bool = Field(description="The workspace's default agent (paused, never deleted)")
+    instructions: InstructionsView | None = None
+
+
+class AgentList(Schema):
+    agents: list[AgentView]
+
+
+class DeletedAgent(Schema):
+    agent_id: str
+    deleted: bool
+
+
+class AcceptedVersion(Schema):
+    content_hash: str
+    edited_at: datetime | None
+    edited_by: list[str]
+
+
+class Accepted(Schema):
+    agent_id: str
+    accepted: AcceptedVersion

@@ -1,0 +1,246 @@
+"""Agents: a workspace's named agents, each with instructions in a Notion page, the rules and schedules
+that start it, its reach, tools, model tier, budget and where it reports. Pure models and rules.
+
+Stored at ``tenants/{t}/agents/{agent_id}`` (``shared.ports.AgentStore``). An instructions version
+is the page's content hash and last edit time; one edited by someone other than the owner is used
+only once the owner accepts it (:func:`usable_version`). Why: docs/decisions/0062-agents.md.
+"""
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, tzinfo
+from typing import Annotated, Any, Literal, NamedTuple
+
+from pydantic import ConfigDict, Field, model_validator
+
+from shared.domain.daily import HOUR
+from shared.domain.schema import Record
+from shared.domain.settings import NOTION_ID, plain_notion_id
+from shared.domain.triggers import MAX_RULES, Rule
+
+DEFAULT_AGENT_ID = "default"
+DEFAULT_NAME = "Notion Agent"
+# What the default agent does (today's product): its instructions page's first text.
+DEFAULT_INSTRUCTIONS = (
+    "Help with the page that started the run: read it, do what it asks within the workspace's rules, "
+    "and report what was done."
+)
+MAX_AGENTS = 50  # per workspace
+MAX_INSTRUCTIONS = 8000  # characters of an instructions page the run reads and a version keeps
+AGENT_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+type Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+type ModelTier = Literal["fast", "standard", "best"]
+type ReportsTo = Literal["notion_comment", "notification", "runs_row"]
+
+NotionId = Annotated[str, Field(pattern=NOTION_ID)]
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class Schedule(Record):
+    """When a routine starts: ``every`` day, weekday, chosen weekdays or month (on ``day_of_month``), at
+    ``hour`` in the workspace's time zone."""
+
+    every: Literal["daily", "weekdays", "weekly", "monthly"]
+    hour: Annotated[int, Field(ge=0, le=23)]
+    days: Annotated[list[Weekday], Field(max_length=7)] = Field(default_factory=list)
+    day_of_month: Annotated[int, Field(ge=1, le=28)] | None = None
+
+    @model_validator(mode="after")
+    def _days_fit(self) -> "Schedule":
+        if self.every == "weekly" and not self.days:
+            raise ValueError("a weekly schedule names its days (days: mon ... sun)")
+        if self.every != "weekly" and self.days:
+            raise ValueError("days are for a weekly schedule only")
+        if (self.every == "monthly") != (self.day_of_month is not None):
+            raise ValueError("day_of_month is needed by a monthly schedule, and only by one")
+        return self
+
+    def on(self, day: date) -> bool:
+        """Whether the routine runs on the local date ``day``."""
+        if self.every == "weekdays":
+            return day.weekday() < 5
+        if self.every == "weekly":
+            return WEEKDAYS[day.weekday()] in self.days
+        if self.every == "monthly":
+            return day.day == self.day_of_month
+        return True
+
+
+def slot_of(schedule: Schedule, tick: datetime, zone: tzinfo) -> datetime | None:
+    """The local slot (date and hour, naive) ``schedule`` is due in at the scheduler's ``tick``, or
+    None. A wall-clock hour a DST gap skipped since the previous tick is due at the tick after it."""
+    local = tick.astimezone(zone)
+    wall = local.replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    before = (tick - HOUR).astimezone(zone).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    hour = before + HOUR
+    while hour <= wall:
+        if hour.hour == schedule.hour and schedule.on(hour.date()):
+            return hour
+        hour += HOUR
+    return None
+
+
+def routine_run_id(agent_id: str, index: int, slot: datetime) -> str:
+    """The run of one schedule's slot: the same for every sweep that finds it due, so the run's
+    create-if-absent in Firestore lets one run through per slot."""
+    return f"routine-{agent_id}-{index}-{slot:%Y%m%d%H}"
+
+
+class Reach(Record):
+    """The data sources and pages an agent may read, and those it may change (empty: the workspace's
+    chosen ones, as before agents)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    read: Annotated[list[NotionId], Field(max_length=50)] = Field(default_factory=list)
+    change: Annotated[list[NotionId], Field(max_length=50)] = Field(default_factory=list)
+
+
+class InstructionsVersion(Record):
+    """One version of an instructions page: its content hash, its last edit and who made it; ``text``
+    when kept (the version last accepted)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    content_hash: str
+    edited_at: datetime | None = None
+    edited_by: tuple[str, ...] = ()  # every person (plain Notion ids) who last edited a part of it
+    text: str = ""
+
+
+class Agent(Record):
+    """``tenants/{t}/agents/{agent_id}``. The default agent's trigger rules are the workspace
+    settings' (as before agents); another's are ``triggers`` (None or empty: no page change starts it)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    agent_id: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    instructions_page_id: str = ""
+    instructions_url: str = ""
+    triggers: dict[str, list[Rule]] | None = None
+    schedules: tuple[Schedule, ...] = ()
+    reach: Reach = Field(default_factory=Reach)
+    tools: tuple[str, ...] = ()  # the tools it may use (empty: every tool)
+    model_tier: ModelTier = "standard"
+    max_cost_per_run_usd: float | None = None
+    reports_to: ReportsTo = "runs_row"
+    paused: bool = False
+    accepted: InstructionsVersion | None = None  # the owner's last version (accepted or written)
+
+    @property
+    def is_default(self) -> bool:
+        return self.agent_id == DEFAULT_AGENT_ID
+
+
+def default_agent(now: datetime) -> Agent:
+    """The agent every workspace starts with: what the product did before agents (the settings'
+    trigger rules, every tool, its default instructions until a page holds them)."""
+    return Agent(agent_id=DEFAULT_AGENT_ID, name=DEFAULT_NAME, created_at=now, updated_at=now)
+
+
+def agent_id_for(name: str, taken: Sequence[str]) -> str:
+    """A new agent's id from its name: lower-case letters, digits and hyphens, unique among ``taken``."""
+    stem = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:32] or "agent"
+    found, n = stem, 2
+    while found in taken or found == DEFAULT_AGENT_ID:
+        found, n = f"{stem}-{n}", n + 1
+    return found
+
+
+def named_in(agents: Sequence[Agent], text: str) -> Agent | None:
+    """The agent whose name ``text`` names (a whole-word, case-insensitive match; the longest name
+    wins, so "Weekly report" beats "Report"); None when it names none."""
+    folded = " ".join(text.lower().split())
+    found = [
+        a for a in agents if re.search(rf"(?<!\w){re.escape(' '.join(a.name.lower().split()))}(?!\w)", folded)
+    ]
+    return max(found, key=lambda a: len(a.name), default=None)
+
+
+def comment_words(comment: Mapping[str, Any]) -> str:
+    """A comment's own words, its mentions left out: "@Notion Agent" names the integration, and must
+    not name an agent called "Notion"."""
+    items = comment.get("rich_text")
+    return "".join(
+        str(i.get("plain_text") or (i.get("text") or {}).get("content", ""))
+        for i in (items if isinstance(items, list) else [])
+        if isinstance(i, dict) and i.get("type") != "mention"
+    )
+
+
+# -- instructions versions --------------------------------------------------------------------------
+
+
+class Read(NamedTuple):
+    """An instructions page as read now: its text and its version."""
+
+    text: str
+    version: InstructionsVersion
+
+
+def version_of(text: str, edited_at: datetime | None, editors: Sequence[str]) -> InstructionsVersion:
+    clipped = text[:MAX_INSTRUCTIONS]
+    digest = hashlib.sha256(clipped.encode()).hexdigest()[:16]
+    people = tuple(sorted({plain_notion_id(e) for e in editors if e}))
+    return InstructionsVersion(content_hash=digest, edited_at=edited_at, edited_by=people)
+
+
+class Usable(NamedTuple):
+    """The instructions a run uses (None: none may be used; ``why`` says so) and whether the version
+    read now is the owner's own (to keep as accepted)."""
+
+    version: InstructionsVersion | None
+    owners: bool
+    why: str = ""
+
+
+def usable_version(read: Read, accepted: InstructionsVersion | None, owner: str, bot: str) -> Usable:
+    """Which version a run uses. Written by the owner (or the agent) alone: the version read, kept as
+    accepted. Edited by anyone else: the version read if the owner accepted that very content, else
+    the last accepted one, else none (the owner is asked to accept it)."""
+    now = read.version.model_copy(update={"text": read.text[:MAX_INSTRUCTIONS]})
+    others = set(now.edited_by) - {plain_notion_id(owner), plain_notion_id(bot)} if owner else {"?"}
+    if not others:
+        return Usable(now, owners=True)
+    if accepted is not None and accepted.content_hash == now.content_hash:
+        return Usable(now, owners=False)
+    if accepted is not None:
+        return Usable(accepted, owners=False, why="a newer version by someone else awaits the owner")
+    return Usable(
+        None,
+        owners=False,
+        why="the agent's instructions were last edited by someone other than the owner, and no version "
+        "of them is accepted yet: the owner accepts them in the console (Agents)",
+    )
+
+
+def first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+class AgentInput(Record):
+    """What ``POST /agents`` and ``PATCH /agents/<id>`` take: every field checked and bounded (a
+    PATCH sends only what changes; a POST needs ``name``)."""
+
+    name: Name | None = None
+    instructions: Annotated[str, Field(max_length=MAX_INSTRUCTIONS)] | None = Field(
+        None, description="The first text of a new agent's instructions page (POST only)"
+    )
+    triggers: (
+        Annotated[dict[NotionId, Annotated[list[Rule], Field(max_length=MAX_RULES)]], Field(max_length=50)]
+        | None
+    ) = None
+    schedules: Annotated[list[Schedule], Field(max_length=10)] | None = None
+    reach: Reach | None = None
+    tools: Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{1,60}$")]], Field(max_length=50)] | None = (
+        None
+    )
+    model_tier: ModelTier | None = None
+    max_cost_per_run_usd: Annotated[float, Field(gt=0, le=100)] | None = None
+    reports_to: ReportsTo | None = None
+    paused: bool | None = None

@@ -1,0 +1,248 @@
+// Agents: the workspace's agents, each with its instructions (edited in Notion, accepted here when
+// someone else changed them), schedules, model tier, pause and delete, and its runs.
+import { useState } from "preact/hooks";
+import { type S, get, send, url } from "../api";
+import { Empty, ErrorText, Loading, Status, money, useAction, useLoad, when } from "../ui";
+
+type Agent = S["AgentView"];
+type Schedule = NonNullable<Agent["schedules"]>[number];
+const TIERS: [Agent["model_tier"], string][] = [
+  ["fast", "Fast"],
+  ["standard", "Standard"],
+  ["best", "Best"],
+];
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+function scheduleWords(s: Schedule): string {
+  const hour = `${String(s.hour).padStart(2, "0")}:00`;
+  if (s.every === "weekly") return `every ${(s.days ?? []).join(", ")} at ${hour}`;
+  if (s.every === "monthly") return `on day ${s.day_of_month} of each month at ${hour}`;
+  return `${s.every === "daily" ? "every day" : "on weekdays"} at ${hour}`;
+}
+
+export function AgentsScreen() {
+  const list = useLoad(() => get<S["AgentList"]>(url("/agents")));
+  const [name, setName] = useState("");
+  const [instructions, setInstructions] = useState("");
+  const [open, setOpen] = useState("");
+  const [busy, error, act] = useAction();
+  const create = (event: Event) => {
+    event.preventDefault();
+    void act(async () => {
+      const made = await send<Agent>("POST", url("/agents"), { name, instructions: instructions || undefined });
+      setName("");
+      setInstructions("");
+      setOpen(made.agent_id);
+      list.reload();
+    });
+  };
+  const agents = list.data?.agents ?? [];
+  return (
+    <section>
+      <h1>Agents</h1>
+      <p>Each agent does one job: its instructions live in a Notion page, edited where you write everything else.</p>
+      <form class="card" onSubmit={create}>
+        <h2>Make an agent</h2>
+        <label>
+          Name
+          <input value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={80} required />
+        </label>
+        <label>
+          Its instructions (written into its page in Notion)
+          <textarea value={instructions} onInput={(e) => setInstructions(e.currentTarget.value)} maxLength={8000} />
+        </label>
+        <button type="submit" class="primary" disabled={busy}>
+          Make the agent
+        </button>
+      </form>
+      <ErrorText error={error || list.error} />
+      {list.loading && !list.data && <Loading what="agents" />}
+      {list.data && agents.length === 0 && <Empty>No agents.</Empty>}
+      <ul class="agents">
+        {agents.map((agent) => (
+          <li key={agent.agent_id} class="card">
+            <h2>
+              {agent.name} {agent.paused && <span class="badge">paused</span>}
+            </h2>
+            <p>
+              Model {agent.model_tier ?? "standard"}
+              {agent.max_cost_per_run_usd ? `, at most ${money(agent.max_cost_per_run_usd)} a run` : ""}; reports to{" "}
+              {(agent.reports_to ?? "runs_row").replace("_", " ")}; tools: {agent.tools?.length ? agent.tools.join(", ") : "all"}.
+            </p>
+            <p>
+              Starts {agent.schedules?.length ? agent.schedules.map(scheduleWords).join("; ") : "on no schedule"}
+              {agent.default
+                ? ", and on the trigger rules of Settings"
+                : `, and on the trigger rules of ${Object.keys(agent.triggers ?? {}).length} data sources`}
+              .
+            </p>
+            <button
+              type="button"
+              aria-expanded={open === agent.agent_id}
+              onClick={() => setOpen(open === agent.agent_id ? "" : agent.agent_id)}
+            >
+              {open === agent.agent_id ? "Close" : `Open ${agent.name}`}
+            </button>
+            {open === agent.agent_id && <AgentDetail agentId={agent.agent_id} changed={list.reload} />}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function AgentDetail({ agentId, changed }: { agentId: string; changed: () => void }) {
+  const shown = useLoad(() => get<Agent>(url("/agents/{agent_id}", { agent_id: agentId })), agentId);
+  const runs = useLoad(() => get<S["RunList"]>(url("/agents/{agent_id}/runs", { agent_id: agentId })), agentId);
+  const [busy, error, act] = useAction();
+  const [every, setEvery] = useState<Schedule["every"]>("weekly");
+  const [hour, setHour] = useState(16);
+  const [days, setDays] = useState<string[]>(["fri"]);
+  const agent = shown.data;
+  const schedules = agent?.schedules ?? [];
+  const done = () => {
+    shown.reload();
+    changed();
+  };
+  const patch = (body: object) =>
+    act(async () => {
+      await send("PATCH", url("/agents/{agent_id}", { agent_id: agentId }), body);
+      done();
+    });
+  const control = (what: "pause" | "resume") =>
+    act(async () => {
+      await send("POST", url(`/agents/{agent_id}/${what}`, { agent_id: agentId }));
+      done();
+    });
+  const remove = () =>
+    act(async () => {
+      await send("DELETE", url("/agents/{agent_id}", { agent_id: agentId }));
+      changed();
+    });
+  const accept = (hash: string) =>
+    act(async () => {
+      await send("POST", url("/agents/{agent_id}/instructions/accept", { agent_id: agentId }), { content_hash: hash });
+      done();
+    });
+  if (!agent) return <>{shown.error ? <ErrorText error={shown.error} /> : <Loading what="the agent" />}</>;
+  const instructions = agent.instructions;
+  const addSchedule = (event: Event) => {
+    event.preventDefault();
+    const schedule: Schedule = { every, hour, ...(every === "weekly" ? { days: days as Schedule["days"] } : {}) };
+    if (every === "monthly") schedule.day_of_month = 1;
+    void patch({ schedules: [...schedules, schedule] });
+  };
+  return (
+    <div class="detail">
+      <h3>Instructions</h3>
+      {instructions?.url && (
+        <p>
+          <a href={instructions.url} target="_blank" rel="noreferrer">
+            Edit them in Notion
+          </a>
+        </p>
+      )}
+      {instructions?.current ? (
+        <blockquote class="instructions">{instructions.current.text}</blockquote>
+      ) : (
+        <p>{agent.accepted?.text || "The default instructions: help with the page that started the run."}</p>
+      )}
+      {instructions?.needs_acceptance && instructions.current && (
+        <div class="card" role="alert">
+          <p>
+            Someone other than you edited these instructions. Runs keep using the version you last accepted until you
+            accept this one.
+          </p>
+          <button type="button" class="primary" disabled={busy} onClick={() => accept(instructions.current?.content_hash ?? "")}>
+            Accept this version
+          </button>
+        </div>
+      )}
+      <h3>Model</h3>
+      <label>
+        Model tier
+        <select value={agent.model_tier} onChange={(e) => patch({ model_tier: e.currentTarget.value })} disabled={busy}>
+          {TIERS.map(([tier, words]) => (
+            <option key={tier} value={tier}>
+              {words}
+            </option>
+          ))}
+        </select>
+      </label>
+      <h3>Schedules</h3>
+      {schedules.length === 0 && <p>No schedule.</p>}
+      <ul>
+        {schedules.map((s, i) => (
+          <li key={`${s.every}-${s.hour}-${i}`}>
+            {scheduleWords(s)}{" "}
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => patch({ schedules: schedules.filter((_, j) => j !== i) })}
+              aria-label={`Remove the schedule ${scheduleWords(s)}`}
+            >
+              Remove
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={addSchedule}>
+        <label>
+          Every
+          <select value={every} onChange={(e) => setEvery(e.currentTarget.value as Schedule["every"])}>
+            <option value="daily">day</option>
+            <option value="weekdays">weekday</option>
+            <option value="weekly">week, on chosen days</option>
+            <option value="monthly">month (the 1st)</option>
+          </select>
+        </label>
+        <label>
+          At hour (the workspace's time zone)
+          <input type="number" min={0} max={23} value={hour} onInput={(e) => setHour(Number(e.currentTarget.value))} />
+        </label>
+        {every === "weekly" && (
+          <fieldset>
+            <legend>On</legend>
+            {DAYS.map((day) => (
+              <label class="check" key={day}>
+                <input
+                  type="checkbox"
+                  checked={days.includes(day)}
+                  onChange={(e) =>
+                    setDays((now) => (e.currentTarget.checked ? [...now, day] : now.filter((d) => d !== day)))
+                  }
+                />
+                {day}
+              </label>
+            ))}
+          </fieldset>
+        )}
+        <button type="submit" disabled={busy}>
+          Add the schedule
+        </button>
+      </form>
+      <h3>Runs</h3>
+      {runs.data && runs.data.runs.length === 0 && <Empty>No runs yet.</Empty>}
+      <ul>
+        {(runs.data?.runs ?? []).map((run) => (
+          <li key={run.run_id}>
+            <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.goal || run.run_id}</a> <Status status={run.status} />{" "}
+            {when(run.created_at)}
+            {run.instructions_hash ? `, instructions ${run.instructions_hash}` : ""}
+          </li>
+        ))}
+      </ul>
+      <div class="actions">
+        <button type="button" disabled={busy} onClick={() => control(agent.paused ? "resume" : "pause")}>
+          {agent.paused ? `Resume ${agent.name}` : `Pause ${agent.name}`}
+        </button>
+        {!agent.default && (
+          <button type="button" disabled={busy} onClick={remove}>
+            Delete {agent.name}
+          </button>
+        )}
+      </div>
+      <ErrorText error={error || runs.error} />
+    </div>
+  );
+}
