@@ -42,8 +42,13 @@ def list_pages(call: Call) -> Reply:
     if cursor is not None and (len(cursor) > CURSOR_MAX or not cursor.isascii() or not cursor.isprintable()):
         raise InvalidInput("cursor must be the next_cursor of an earlier answer", ["cursor"])
     page_size = _page_size(args.get("page_size", "25"))
+    kind = args.get("kind", "")
+    if kind not in ("", "page", "data_source"):
+        raise InvalidInput("kind must be page or data_source, or absent for both", ["kind"])
+    tenant = call.tenants.get(call.tenant_id)
+    hidden = agent_home.agent_written(tenant.home if tenant is not None else None)
     notion = call.container.tenant_notion(call.tenant_id)
-    return agent_home.list_visible(notion, query, cursor, page_size), 200
+    return agent_home.list_visible(notion, query, cursor, page_size, kind=kind or None, hidden=hidden), 200
 
 
 def get_home(call: Call) -> Reply:

@@ -158,7 +158,10 @@ def test_usage_notifications_integrations_and_settings_screens(visit: Visit) -> 
     c.press("link", "Settings", exact=True)
     c.fill("Planning hour (0 to 23)", "31")
     c.press("button", "Save settings")
-    expect(c.page.get_by_role("alert")).to_contain_text("planning_hour")  # the api's reason, in words
+    expect(c.page.get_by_role("alert")).to_contain_text("Not saved")
+    hour = c.page.get_by_label("Planning hour (0 to 23)")
+    expect(hour).to_have_accessible_description("Give an hour from 0 to 23.")  # beside it, in words
+    expect(hour).to_be_focused()
     c.screen("settings", "Settings")
     _, view = c.api("GET", "/settings", None)
     assert view["settings"]["planning_hour"] == 8  # nothing stored

@@ -1,7 +1,7 @@
 // The console's shell: who is signed in (GET /session), the navigation, and the screen the hash names.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, type S, get, send, url, useCsrfToken } from "./api";
+import { ApiError, ENDED_WORDS, type S, SESSION_ENDED, request, send, url, useCsrfToken } from "./api";
 import { ConnectScreen } from "./screens/connect";
 import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
@@ -11,7 +11,7 @@ import { RunScreen } from "./screens/run";
 import { RunsScreen } from "./screens/runs";
 import { SettingsScreen } from "./screens/settings";
 import { UsageScreen } from "./screens/usage";
-import { ErrorText, Loading } from "./ui";
+import { ErrorText, Loading, RETURN_KEY, TABS, keepReturn, tellTabs } from "./ui";
 import "./style.css";
 
 const NAV: [string, string][] = [
@@ -29,6 +29,21 @@ function takeOutcome(): URLSearchParams | null {
   if (!fragment.includes("=") || fragment.startsWith("/")) return null;
   history.replaceState(null, "", window.location.pathname);
   return new URLSearchParams(fragment);
+}
+
+const ELSEWHERE: Record<string, string> = {
+  "signed-out": "You signed out in another tab. Connect again to go on.",
+  disconnected: "The workspace was disconnected in another tab; its sessions ended. Connect again to go on.",
+};
+
+function takeReturn(): string {
+  try {
+    const hash = sessionStorage.getItem(RETURN_KEY) ?? "";
+    sessionStorage.removeItem(RETURN_KEY);
+    return hash;
+  } catch {
+    return "";
+  }
 }
 
 function useHash(): string {
@@ -70,15 +85,19 @@ function App() {
   const [session, setSession] = useState<S["SessionView"] | null>(null);
   const [state, setState] = useState<"loading" | "signed-in" | "signed-out" | "error">("loading");
   const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState("");
   const hash = useHash();
 
   useEffect(() => {
-    get<S["SessionView"]>(url("/session"))
-      .then((view) => {
+    request<S["SessionView"]>("GET", url("/session"), undefined, {}, true)
+      .then(({ body: view }) => {
+        if (!view) throw new ApiError(0, "http", "The server answered without a session.");
         useCsrfToken(view.csrf_token);
         setSession(view);
         setState("signed-in");
-        if (outcome?.get("onboarding")) window.location.hash = "#/onboarding";
+        const back = outcome?.get("connected") === "true" ? takeReturn() : "";
+        if (back) window.location.hash = back;
+        else if (outcome?.get("onboarding")) window.location.hash = "#/onboarding";
       })
       .catch((reason: unknown) => {
         if (reason instanceof ApiError && (reason.status === 401 || reason.status === 404)) {
@@ -90,14 +109,29 @@ function App() {
       });
   }, []);
 
-  const ended = () => {
+  const ended = (words = "", why: "" | "signed-out" | "disconnected" = "") => {
     useCsrfToken("");
     setSession(null);
+    setNotice(words);
     setState("signed-out");
+    if (why) tellTabs(why);
   };
+  useEffect(() => {
+    const lost = () => {
+      keepReturn(window.location.hash);
+      ended(ENDED_WORDS);
+    };
+    const told = (event: MessageEvent) => ended(ELSEWHERE[String(event.data)] ?? ENDED_WORDS);
+    window.addEventListener(SESSION_ENDED, lost);
+    TABS?.addEventListener("message", told);
+    return () => {
+      window.removeEventListener(SESSION_ENDED, lost);
+      TABS?.removeEventListener("message", told);
+    };
+  }, []);
   const signOut = async () => {
     await send("DELETE", url("/session")).catch(() => undefined);
-    ended();
+    ended("You signed out.", "signed-out");
   };
 
   if (state === "loading") return <main id="main"><Loading what="your session" /></main>;
@@ -109,7 +143,7 @@ function App() {
       </main>
     );
   }
-  if (state === "signed-out" || !session) return <ConnectScreen outcome={outcome} />;
+  if (state === "signed-out" || !session) return <ConnectScreen outcome={outcome} notice={notice} />;
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>
@@ -133,7 +167,7 @@ function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Screen hash={hash} session={session} ended={ended} />
+        <Screen hash={hash} session={session} ended={() => ended("The workspace is disconnected.", "disconnected")} />
       </main>
     </>
   );

@@ -1,5 +1,7 @@
 """The home's and page picker's query and answers (``functions.routes.home``)."""
 
+from typing import Literal
+
 from pydantic import Field
 
 from functions.routes.home import CURSOR_MAX, PAGE_SIZE_MAX, QUERY_MAX
@@ -13,6 +15,9 @@ class PagesQuery(Schema):
         None, max_length=CURSOR_MAX, pattern=r"^[ -~]*$", description="The next_cursor of an earlier answer"
     )
     page_size: int = Field(25, ge=1, le=PAGE_SIZE_MAX)
+    kind: Literal["", "page", "data_source"] = Field(
+        "", description="page or data_source: only those; empty or absent: both"
+    )
 
 
 class PickerPage(Schema):

@@ -2,24 +2,56 @@
 // data source's trigger rules, the agent's home in Notion, then the rest of the settings; a first run
 // is suggested at the end.
 import { useEffect, useState } from "preact/hooks";
-import { type S, get, send, url } from "../api";
-import { type Draft, SettingsFields, changeOf, draftOf } from "../settings_form";
-import { Empty, ErrorText, Loading, useAction, useLoad } from "../ui";
+import { ApiError, type S, get, send, url } from "../api";
+import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
+import { Empty, ErrorText, Invalid, Loading, type Problems, Refused, focusFirstInvalid, invalid, useAction, useLoad } from "../ui";
 import { StartRun } from "./runs";
 
 type Item = S["PickerItem"];
 type Rule = S["Rule"];
 type RuleKind = Rule["kind"];
 
+const SOURCE_PAGES = 5; // pages of 100 databases read at most: every database a workspace shares, in practice
+
+function Choices({ items, chosen, toggle }: { items: Item[]; chosen: Set<string>; toggle: (item: Item, on: boolean) => void }) {
+  return (
+    <ul class="picker">
+      {items.map((item) => (
+        <li key={item.id}>
+          <label class="check">
+            <input type="checkbox" checked={chosen.has(item.id)} onChange={(e) => toggle(item, e.currentTarget.checked)} />
+            <span class="title">{item.title || "Untitled"}</span> <span class="kind">{item.object === "data_source" ? "database" : "page"}</span>
+          </label>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Databases (all of them, first: they are what starts work) and pages (25 at a time), searchable.
+ * The api leaves out the agent's own Runs and Daily plans and their rows. */
 function Picker({ chosen, toggle, seen }: { chosen: Set<string>; toggle: (item: Item, on: boolean) => void; seen: (items: Item[]) => void }) {
   const [query, setQuery] = useState("");
   const [asked, setAsked] = useState("");
+  const [sources, setSources] = useState<Item[] | null>(null);
   const [items, setItems] = useState<Item[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [busy, error, act] = useAction();
   const load = (words: string, cursor: string) =>
     act(async () => {
-      const page = await get<S["PickerPage"]>(url("/notion/pages", {}, { query: words, cursor, page_size: "25" }));
+      if (!cursor) {
+        const found: Item[] = [];
+        let after = "";
+        for (let n = 0; n < SOURCE_PAGES; n++) {
+          const page = await get<S["PickerPage"]>(url("/notion/pages", {}, { query: words, cursor: after, page_size: "100", kind: "data_source" }));
+          found.push(...page.results);
+          after = page.next_cursor ?? "";
+          if (!after) break;
+        }
+        setSources(found);
+        seen(found);
+      }
+      const page = await get<S["PickerPage"]>(url("/notion/pages", {}, { query: words, cursor, page_size: "25", kind: "page" }));
       setItems((shown) => (cursor ? [...(shown ?? []), ...page.results] : page.results));
       setNext(page.next_cursor ?? null);
       seen(page.results);
@@ -32,6 +64,7 @@ function Picker({ chosen, toggle, seen }: { chosen: Set<string>; toggle: (item: 
     setAsked(query);
     void load(query, "");
   };
+  const nothing = sources !== null && items !== null && sources.length + items.length === 0;
   return (
     <div>
       <form class="inline" role="search" onSubmit={search}>
@@ -45,27 +78,27 @@ function Picker({ chosen, toggle, seen }: { chosen: Set<string>; toggle: (item: 
       </form>
       <ErrorText error={error} />
       {items === null && busy && <Loading what="your pages" />}
-      {items !== null && items.length === 0 && (
+      {nothing && (
         <Empty>
           Nothing {asked ? `titled “${asked}”` : ""} is shared with the agent. In Notion, open a page or database,
           choose ··· → Connections, and add Notion Agent.
         </Empty>
       )}
+      {sources !== null && sources.length > 0 && (
+        <>
+          <h3>Databases</h3>
+          <Choices items={sources} chosen={chosen} toggle={toggle} />
+        </>
+      )}
       {items !== null && items.length > 0 && (
-        <ul class="picker">
-          {items.map((item) => (
-            <li key={item.id}>
-              <label class="check">
-                <input type="checkbox" checked={chosen.has(item.id)} onChange={(e) => toggle(item, e.currentTarget.checked)} />
-                {item.title || "Untitled"} <span class="kind">{item.object === "data_source" ? "database" : "page"}</span>
-              </label>
-            </li>
-          ))}
-        </ul>
+        <>
+          <h3>Pages</h3>
+          <Choices items={items} chosen={chosen} toggle={toggle} />
+        </>
       )}
       {next && (
         <button type="button" onClick={() => load(asked, next)} disabled={busy}>
-          More
+          More pages
         </button>
       )}
     </div>
@@ -113,7 +146,32 @@ function draftOfRules(rules: Rule[]): RuleDraft {
   return draft;
 }
 
-function Rules({ title, draft, set }: { title: string; draft: RuleDraft; set: (draft: RuleDraft) => void }) {
+const NAME_IT = "Name the property whose change starts work, or untick “A property changes”.";
+const NAME_ASSIGNEE = "Name the people or checkbox property, or untick “A page is assigned to the agent”.";
+
+/** What a source's rules cannot be saved as (a rule ticked without its property), by field key. */
+function checkRules(source: string, draft: RuleDraft): Problems {
+  const problems: Problems = {};
+  if (draft.property_changed && !draft.property.trim()) problems[`rule-${source}-property`] = NAME_IT;
+  if (draft.assigned_to_agent && !draft.assignee.trim()) problems[`rule-${source}-assignee`] = NAME_ASSIGNEE;
+  return problems;
+}
+
+/** The api's refusal of `triggers.<source>.<n>...`, beside the field of that source's n-th rule. */
+function ruleProblemsOf(error: unknown, rules: Record<string, RuleDraft>): Problems {
+  const problems: Problems = {};
+  if (!(error instanceof ApiError)) return problems;
+  for (const { field } of error.fields) {
+    const [top, source, index] = field.split(".");
+    if (top !== "triggers" || !source) continue;
+    const rule = rulesOf(rules[source] ?? NO_RULES)[Number(index ?? 0)];
+    const key = rule?.kind === "assigned_to_agent" ? "assignee" : "property";
+    problems[`rule-${source}-${key}`] = error.message;
+  }
+  return problems;
+}
+
+function Rules({ id, title, draft, set, problems }: { id: string; title: string; draft: RuleDraft; set: (draft: RuleDraft) => void; problems: Problems }) {
   const field = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => set({ ...draft, [key]: value });
   const box = (key: RuleKind, words: string) => (
     <label class="check">
@@ -131,8 +189,9 @@ function Rules({ title, draft, set }: { title: string; draft: RuleDraft; set: (d
         <div class="nested">
           <label>
             Property name
-            <input value={draft.property} onInput={(e) => field("property", e.currentTarget.value)} maxLength={200} />
+            <input value={draft.property} onInput={(e) => field("property", e.currentTarget.value)} maxLength={200} {...invalid(problems, `rule-${id}-property`)} />
           </label>
+          <Invalid problems={problems} name={`rule-${id}-property`} />
           <label>
             Changed to (optional)
             <input value={draft.to} onInput={(e) => field("to", e.currentTarget.value)} maxLength={200} />
@@ -143,8 +202,11 @@ function Rules({ title, draft, set }: { title: string; draft: RuleDraft; set: (d
       {draft.assigned_to_agent && (
         <label class="nested">
           People or checkbox property
-          <input value={draft.assignee} onInput={(e) => field("assignee", e.currentTarget.value)} maxLength={200} />
+          <input value={draft.assignee} onInput={(e) => field("assignee", e.currentTarget.value)} maxLength={200} {...invalid(problems, `rule-${id}-assignee`)} />
         </label>
+      )}
+      {draft.assigned_to_agent && (
+        <Invalid problems={problems} name={`rule-${id}-assignee`} />
       )}
     </fieldset>
   );
@@ -159,6 +221,7 @@ export function OnboardingScreen() {
   const [homePage, setHomePage] = useState("");
   const [draft, setDraft] = useState<Draft | null>(null);
   const [done, setDone] = useState(false);
+  const [checked, setChecked] = useState<Problems>({});
   const [busy, error, act] = useAction();
 
   useEffect(() => {
@@ -195,9 +258,17 @@ export function OnboardingScreen() {
   const sources = [...chosen.values()].filter((item) => item.object === "data_source");
   const pages = [...titles.values()].filter((item) => item.object === "page");
 
+  const problems: Problems = { ...problemsOf(error), ...ruleProblemsOf(error, rules), ...checked };
   const finish = (event: Event) => {
     event.preventDefault();
     if (!draft) return;
+    const found: Problems = checkDraft(draft);
+    for (const source of sources) Object.assign(found, checkRules(source.id, rules[source.id] ?? NO_RULES));
+    setChecked(found);
+    if (Object.keys(found).length) {
+      focusFirstInvalid();
+      return;
+    }
     void act(async () => {
       const triggers: Record<string, Rule[]> = {};
       for (const source of sources) triggers[source.id] = rulesOf(rules[source.id] ?? NO_RULES);
@@ -211,7 +282,7 @@ export function OnboardingScreen() {
         await send<S["HomeView"]>("POST", url("/home"), { parent_page_id: homePage });
       }
       setDone(true);
-    });
+    }).then(focusFirstInvalid);
   };
 
   if (done) return <FirstRun source={sources[0] ? titleOf(sources[0].id) : ""} />;
@@ -233,6 +304,8 @@ export function OnboardingScreen() {
             sources.map((source) => (
               <Rules
                 key={source.id}
+                id={source.id}
+                problems={problems}
                 title={titleOf(source.id)}
                 draft={rules[source.id] ?? NO_RULES}
                 set={(next) => setRules((now) => ({ ...now, [source.id]: next }))}
@@ -254,11 +327,11 @@ export function OnboardingScreen() {
             </select>
           </label>
           <h2>4. Schedule, notifications and budgets</h2>
-          <SettingsFields draft={draft} set={setDraft} />
+          <SettingsFields draft={draft} set={setDraft} problems={problems} />
           <button type="submit" class="primary" disabled={busy}>
             {busy ? "Saving…" : "Save and finish"}
           </button>
-          <ErrorText error={error} />
+          <Refused problems={problems} error={error} />
         </form>
       )}
     </section>

@@ -1,7 +1,7 @@
 // Runs: filtered by status and trigger, cursor-paged, each with its cost; new runs show up live.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, useAction, when } from "../ui";
+import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, when } from "../ui";
 
 type Run = S["RunList"]["runs"][number];
 const TRIGGERS: Record<string, string> = {
@@ -20,6 +20,7 @@ export function StartRun({ label, button, initial = "" }: { label: string; butto
     event.preventDefault();
     void run(async () => {
       const started = await send<S["RunStarted"]>("POST", url("/runs"), { goal });
+      rememberStarted(started.run_id);
       go(`#/runs/${encodeURIComponent(started.run_id)}`);
     });
   };
