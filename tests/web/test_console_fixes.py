@@ -3,97 +3,24 @@ beside their field; a run link that names no run, or opened signed out; a decisi
 tab; other tabs after a sign-out or a disconnect. One workspace, connected and set up by the api."""
 
 import re
-import time
-import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
-from local.demo import READY, connect
+from local.demo import connect
 from local.stack import LocalStack
 from tests.web.browser import Console, Figures
+from tests.web.workspace import LIVE_MS, Setup, set_up
 
 pytestmark = pytest.mark.e2e
-LIVE_MS = 30_000  # a live change on a busy machine
-
-
-class Setup:
-    """The workspace set up as onboarding would, and a way to open signed-in tabs on it."""
-
-    def __init__(self, stack: LocalStack, browser: Browser, figures: Figures) -> None:
-        self.stack, self.browser, self.figures = stack, browser, figures
-        self.ids: dict[str, str] = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
-        self.auth = connect(stack)
-        self.contexts: list[BrowserContext] = []
-        rules = [{"kind": "property_changed", "property": "Status", "to": READY}]
-        ideas = self.ids["ideas_data_source"]
-        self.api("PATCH", "/settings", {"data_source_ids": [ideas], "triggers": {ideas: rules}})
-        self.api("POST", "/home", {"parent_page_id": self.ids["home_page"], "tasks": "auto"})
-
-    def api(self, method: str, path: str, body: Any = None) -> Any:
-        answer = requests.request(
-            method, self.stack.console_url + "/api" + path, json=body, headers=self.auth, timeout=30
-        )
-        assert answer.ok, f"{method} {path}: {answer.status_code} {answer.text}"
-        return answer.json() if answer.text else None
-
-    def context(self, signed_in: bool = True, width: int = 1200) -> BrowserContext:
-        context = self.browser.new_context(viewport={"width": width, "height": 900})
-        context.set_default_timeout(15_000)
-        if signed_in:
-            name, value = self.auth["Cookie"].split("=", 1)
-            cookie = {"name": name, "value": value, "url": self.stack.console_url + "/", "httpOnly": True}
-            context.add_cookies([cookie | {"sameSite": "Lax"}])  # type: ignore[list-item]
-        self.contexts.append(context)
-        return context
-
-    def tab(self, context: BrowserContext | None = None) -> Console:
-        return Console((context or self.context()).new_page(), self.stack.console_url, self.figures)
-
-    def waiting_run(self) -> str:
-        """A run the Ideas rule started, waiting for the owner's approval: its id."""
-        before = {r["run_id"] for r in self.api("GET", "/runs")["runs"]}
-        page = self.ids["idea_newsletter"]
-        for status in ("New", READY):  # each time a change to Ready for agent
-            call = {
-                "method": "PATCH",
-                "path": f"pages/{page}",
-                "body": {"properties": {"Status": {"status": {"name": status}}}},
-                "user_id": self.ids["owner"],
-            }
-            assert self.stack.sandbox_admin("POST", "/workspaces/demo/act", call)["status"] == 200
-            self.stack.sandbox_admin("POST", "/webhook/flush", {"timeout": 10, "force": True})
-        deadline = time.monotonic() + LIVE_MS / 1000
-        while time.monotonic() < deadline:
-            for run in self.api("GET", "/runs?status=waiting_for_human")["runs"]:
-                if run["run_id"] not in before:
-                    return str(run["run_id"])
-            time.sleep(0.5)
-        raise AssertionError("no run came to wait for the owner")
-
-    def started_run(self, goal: str) -> str:
-        run_id = str(self.api("POST", "/runs", {"goal": goal})["run_id"])
-        deadline = time.monotonic() + LIVE_MS / 1000
-        path = "/runs/" + urllib.parse.quote(run_id)
-        while time.monotonic() < deadline:
-            got = requests.get(self.stack.console_url + "/api" + path, headers=self.auth, timeout=10)
-            if got.status_code == 200:
-                return run_id
-            time.sleep(0.5)
-        raise AssertionError("the run was never planned")
 
 
 @pytest.fixture(scope="module")
 def setup(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Setup]:
-    made = Setup(stack, browser, figures)
-    try:
+    with set_up(stack, browser, figures) as made:
         yield made
-    finally:
-        for context in made.contexts:
-            context.close()
 
 
 def described(page: Page, label: str, says: str) -> None:
@@ -146,6 +73,22 @@ def test_a_property_rule_without_its_property_is_refused_not_dropped(setup: Setu
     assert setup.api("GET", "/settings")["settings"]["triggers"] == before
 
 
+def test_the_picker_offers_every_database_by_title_and_never_the_agents_own(setup: Setup) -> None:
+    runs = setup.api("GET", "/home")["databases"]["runs"]["data_source_id"]
+    for n in range(30):  # the agent's own rows, edited after Tasks and Ideas: once they filled the picker
+        title = {"Goal": {"title": [{"text": {"content": f"Run row {n}"}}]}}
+        setup.act("POST", "pages", {"parent": {"data_source_id": runs}, "properties": title})
+    c = setup.tab()
+    c.open("/#/onboarding")
+    for name in ("Ideas database", "Tasks database"):
+        expect(c.page.get_by_role("checkbox", name=name)).to_be_visible(timeout=LIVE_MS)
+    for name in ("Runs database", "Daily plans database", "Run row 3 page"):
+        expect(c.page.get_by_role("checkbox", name=name)).to_have_count(0)
+    expect(c.page.get_by_text("Chosen: Ideas.")).to_be_visible()  # a title, not the id
+    expect(c.page.get_by_role("group", name="What starts work in Ideas")).to_be_visible()
+    c.screen("onboarding-picker", "Set up Notion Agent")
+
+
 def test_a_run_link_naming_no_run_says_so_and_stops_asking(setup: Setup) -> None:
     c = setup.tab()
     c.open("/#/runs/api-0000000000000000")
@@ -191,6 +134,86 @@ def test_a_run_link_opened_signed_out_is_where_connecting_lands(setup: Setup) ->
     heading = c.page.get_by_role("heading", level=1, name="Summarise the open ideas")
     expect(heading).to_be_visible(timeout=LIVE_MS)
     assert c.page.url.endswith(f"#/runs/{run_id}")
+
+
+def test_an_api_key_is_copied_by_a_button_and_deleted_only_once_confirmed(setup: Setup) -> None:
+    context = setup.context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=setup.stack.console_url)
+    c = setup.tab(context)
+    c.open("/#/keys")
+    c.fill("What it is for", "Nightly export")
+    c.press("button", "Make the key")
+    shown = c.page.get_by_role("textbox", name="The key")
+    expect(shown).to_be_focused()
+    key = shown.input_value()
+    c.press("button", "Copy the key")
+    expect(c.page.get_by_role("status").filter(has_text="Copied")).to_be_visible()
+    assert c.page.evaluate("navigator.clipboard.readText()") == key
+    c.press("button", "I have copied it")
+    c.press("button", "Delete the key Nightly export")
+    names = [k["name"] for k in setup.api("GET", "/api-keys")["api_keys"]]
+    assert "Nightly export" in names  # one press deleted nothing
+    expect(c.page.get_by_role("button", name="Yes, delete the key Nightly export")).to_be_focused()
+    c.screen("api-key-confirm", "API keys")
+    c.press("button", "Yes, delete the key Nightly export")
+    expect(c.page.get_by_text("Nightly export")).to_have_count(0)
+    assert "Nightly export" not in [k["name"] for k in setup.api("GET", "/api-keys")["api_keys"]]
+
+
+def test_settings_say_whether_the_notification_email_is_confirmed(setup: Setup) -> None:
+    setup.api("PATCH", "/settings", {"notification_email": "ops@acme.example"})
+    c = setup.tab()
+    c.open("/#/settings")
+    expect(
+        c.page.get_by_text("Not confirmed yet: email notifications go to ops@acme.example")
+    ).to_be_visible()
+    setup.api("PATCH", "/settings", {"notification_email": None})
+
+
+LONG_GOAL = "Summarise_the_" * 25 + "ideas"  # one word of 330 characters: once it widened every screen
+PHONE = 390
+
+
+def test_every_screen_fits_a_phone_and_long_titles_fit_a_desktop(setup: Setup, figures: Figures) -> None:
+    run_id = setup.started_run(LONG_GOAL)
+    phone = setup.tab(setup.context(width=PHONE))
+    phone.page.set_viewport_size({"width": PHONE, "height": 844})
+    phone.open("/#/keys")
+    phone.fill("What it is for", "A phone's script with a rather long name")
+    phone.press("button", "Make the key")
+    expect(phone.page.get_by_role("textbox", name="The key")).to_be_visible()
+    screens = [
+        ("", "runs", "Runs"),
+        (f"runs/{run_id}", "run", LONG_GOAL),
+        ("usage", "usage", "Usage"),
+        ("notifications", "notifications", "Notifications"),
+        ("integrations", "integrations", "Integrations"),
+        ("settings", "settings", "Settings"),
+        ("onboarding", "onboarding", "Set up Notion Agent"),
+    ]
+    wide: list[str] = []
+    phone.screen("api-keys-phone", "API keys")
+    wide += phone.overflowing()
+    for path, name, heading in screens:
+        phone.open(f"/#/{path}")
+        expect(phone.page.get_by_role("heading", level=1, name=heading)).to_be_visible(timeout=LIVE_MS)
+        if name == "runs":
+            expect(phone.page.locator("tbody tr").first).to_be_visible(timeout=LIVE_MS)
+        if name == "onboarding":
+            expect(phone.page.get_by_role("checkbox", name="Ideas database")).to_be_visible(timeout=LIVE_MS)
+        phone.screen(f"{name}-phone", heading)
+        wide += [f"{name}: {e}" for e in phone.overflowing()]
+    signed_out = setup.tab(setup.context(signed_in=False, width=PHONE))
+    signed_out.open("/")
+    signed_out.screen("connect-phone", "Connect your Notion workspace")
+    wide += [f"connect: {e}" for e in signed_out.overflowing()]
+    figures.phone_overflow = (figures.phone_overflow or 0) + len(wide)
+    assert wide == []
+    desktop = setup.tab()
+    for path in ("", f"runs/{run_id}"):
+        desktop.open(f"/#/{path}")
+        expect(desktop.page.get_by_text(LONG_GOAL).first).to_be_visible(timeout=LIVE_MS)
+        assert desktop.overflowing() == []
 
 
 def stranded(c: Console) -> None:

@@ -183,6 +183,7 @@ def test_an_api_key_is_shown_once_works_and_is_deleted(visit: Visit) -> None:
     c.press("button", "I have copied it")
     expect(c.page.get_by_role("textbox", name="The key")).to_have_count(0)
     c.press("button", "Delete the key CI")
+    c.press("button", "Yes, delete the key CI")
     expect(c.page.get_by_text("No API keys.")).to_be_visible()
     assert requests.get(api, headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 401
 

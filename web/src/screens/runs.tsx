@@ -125,7 +125,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
         </Empty>
       )}
       {runs !== null && runs.length > 0 && (
-        <table>
+        <table class="stack">
           <caption class="visually-hidden">Runs, newest first</caption>
           <thead>
             <tr>
@@ -139,15 +139,15 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
           <tbody>
             {runs.map((run) => (
               <tr key={run.run_id}>
-                <td>
+                <td data-label="Goal">
                   <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.goal}</a>
                 </td>
-                <td>
+                <td data-label="Status">
                   <Status status={run.status} />
                 </td>
-                <td>{TRIGGERS[run.trigger ?? ""] ?? "—"}</td>
-                <td>{money(run.cost_usd)}</td>
-                <td>{when(run.created_at)}</td>
+                <td data-label="Started by">{TRIGGERS[run.trigger ?? ""] ?? "—"}</td>
+                <td data-label="Cost">{money(run.cost_usd)}</td>
+                <td data-label="Started">{when(run.created_at)}</td>
               </tr>
             ))}
           </tbody>
