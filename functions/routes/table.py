@@ -315,6 +315,17 @@ ROUTES: list[Route] = [
         ),
     ),
     _route(
+        "GET /notion/data-sources/<data_source_id>/properties",
+        home.list_properties,
+        Doc(
+            "A data source's properties, for its trigger rules",
+            "home",
+            {200: "models.home.PropertyList"},
+            path="models.home.PropertiesPath",
+            refusals=(404, 502, 503),
+        ),
+    ),
+    _route(
         "GET /home",
         home.get_home,
         Doc("The agent's databases in Notion", "home", {200: "models.home.HomeView"}, refusals=(502, 503)),

@@ -25,7 +25,7 @@ def setup(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Set
 
 def described(page: Page, label: str, says: str) -> None:
     """The field ``label`` is marked invalid and its description (beside it) says ``says``."""
-    field = page.get_by_label(label, exact=True).first
+    field = page.get_by_label(label).first
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(field).to_have_accessible_description(re.compile(says, re.IGNORECASE))
 
@@ -66,7 +66,12 @@ def test_a_property_rule_without_its_property_is_refused_not_dropped(setup: Setu
     name = c.page.get_by_label("Property name").first
     expect(name).to_have_value("Status")
     before = setup.api("GET", "/settings")["settings"]["triggers"]
-    c.fill("Property name", "")
+    # Picked from the schema (issue 58, point 5): Ideas' properties, and Status's options
+    labels = "el => [...el.options].map(o => o.label)"
+    assert name.evaluate(labels) == ["Choose a property…", "Name", "Status"]
+    to = c.page.get_by_label("Changed to (optional)").first
+    assert to.evaluate(labels) == ["Any value", "New", "Exploring", "Ready for agent", "Done"]
+    c.choose("Property name", "Choose a property…")
     c.press("button", "Save and finish")
     described(c.page, "Property name", "name the property")
     expect(c.page.get_by_role("heading", level=1, name="You are set up")).to_have_count(0)
@@ -80,13 +85,29 @@ def test_the_picker_offers_every_database_by_title_and_never_the_agents_own(setu
         setup.act("POST", "pages", {"parent": {"data_source_id": runs}, "properties": title})
     c = setup.tab()
     c.open("/#/onboarding")
-    for name in ("Ideas database", "Tasks database"):
-        expect(c.page.get_by_role("checkbox", name=name)).to_be_visible(timeout=LIVE_MS)
+    # The seeded Tasks, and the home's, told apart
+    for name in ("Ideas database", "Tasks database", "Tasks database in the agent's home"):
+        expect(c.page.get_by_role("checkbox", name=name, exact=True)).to_be_visible(timeout=LIVE_MS)
     for name in ("Runs database", "Daily plans database", "Run row 3 page"):
         expect(c.page.get_by_role("checkbox", name=name)).to_have_count(0)
     expect(c.page.get_by_text("Chosen: Ideas.")).to_be_visible()  # a title, not the id
     expect(c.page.get_by_role("group", name="What starts work in Ideas")).to_be_visible()
     c.screen("onboarding-picker", "Set up Notion Agent")
+
+
+def test_setup_left_unfinished_is_offered_again_and_focus_starts_each_screen(setup: Setup) -> None:
+    before = setup.api("GET", "/settings")["settings"]
+    setup.api("PATCH", "/settings", {"data_source_ids": []})
+    try:
+        c = setup.tab()
+        c.open("/#/runs")
+        expect(c.page.get_by_role("heading", name="Setup is not finished")).to_be_visible()
+        c.press("link", "Finish setting up")
+        expect(c.page.get_by_role("heading", level=1, name="Set up Notion Agent")).to_be_visible()
+        assert c.page.evaluate("document.activeElement.id") == "main"  # not left on the link, now gone
+    finally:
+        chosen = {k: before[k] for k in ("data_source_ids", "triggers")}
+        setup.api("PATCH", "/settings", chosen)
 
 
 def test_a_run_link_naming_no_run_says_so_and_stops_asking(setup: Setup) -> None:
@@ -147,7 +168,7 @@ def test_an_api_key_is_copied_by_a_button_and_deleted_only_once_confirmed(setup:
     expect(shown).to_be_focused()
     key = shown.input_value()
     c.press("button", "Copy the key")
-    expect(c.page.get_by_role("status").filter(has_text="Copied")).to_be_visible()
+    expect(c.page.get_by_text("Copied to the clipboard.")).to_be_visible()
     assert c.page.evaluate("navigator.clipboard.readText()") == key
     c.press("button", "I have copied it")
     c.press("button", "Delete the key Nightly export")

@@ -70,8 +70,8 @@ def test_onboarding_chooses_sources_rules_home_and_settings(visit: Visit) -> Non
     c.tick("Ideas database")
     c.tick("A page is created", on=False)
     c.tick("A property changes")
-    c.fill("Property name", "Status")
-    c.fill("Changed to (optional)", READY)
+    c.choose("Property name", "Status")  # from the data source's schema: nothing to type wrong
+    c.choose("Changed to (optional)", READY)
     c.fill("Search what the agent can see", "Notion Agent home")
     c.press("button", "Search")
     expect(c.page.get_by_role("checkbox", name="Notion Agent home page")).to_be_visible()

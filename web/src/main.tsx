@@ -49,7 +49,14 @@ function takeReturn(): string {
 function useHash(): string {
   const [hash, setHash] = useState(window.location.hash || "#/runs");
   useEffect(() => {
-    const changed = () => setHash(window.location.hash || "#/runs");
+    let screen = (window.location.hash || "#/runs").split("?")[0];
+    const changed = () => {
+      const now = window.location.hash || "#/runs";
+      setHash(now);
+      // Another screen (not a filter of this one): the focus goes to its start, not to the body
+      if (now.split("?")[0] !== screen) window.setTimeout(() => document.getElementById("main")?.focus(), 0);
+      screen = now.split("?")[0];
+    };
     window.addEventListener("hashchange", changed);
     return () => window.removeEventListener("hashchange", changed);
   }, []);

@@ -7,6 +7,8 @@ from pydantic import Field
 from functions.routes.home import CURSOR_MAX, PAGE_SIZE_MAX, QUERY_MAX
 from shared.domain.agent_home import HomeState, PickerItem
 from shared.domain.schema import Schema
+from shared.domain.settings import NOTION_ID
+from shared.domain.triggers import PropertyChoice
 
 
 class PagesQuery(Schema):
@@ -25,6 +27,16 @@ class PickerPage(Schema):
 
     results: list[PickerItem]
     next_cursor: str | None
+
+
+class PropertiesPath(Schema):
+    data_source_id: str = Field(pattern=NOTION_ID, description="A data source's Notion id")
+
+
+class PropertyList(Schema):
+    """A data source's properties, by name, as a trigger rule may name them."""
+
+    properties: list[PropertyChoice]
 
 
 class HomeDatabaseView(Schema):

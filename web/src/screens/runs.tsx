@@ -1,7 +1,7 @@
 // Runs: filtered by status and trigger, cursor-paged, each with its cost; new runs show up live.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, when } from "../ui";
+import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, when } from "../ui";
 
 type Run = S["RunList"]["runs"][number];
 const TRIGGERS: Record<string, string> = {
@@ -35,6 +35,20 @@ export function StartRun({ label, button, initial = "" }: { label: string; butto
       </button>
       <ErrorText error={error} />
     </form>
+  );
+}
+
+/** Setup left unfinished (nothing chosen to start work), offered again where runs would show. */
+function Unfinished() {
+  const view = useLoad(() => get<S["SettingsView"]>(url("/settings")));
+  const settings = view.data?.settings;
+  if (!settings || (settings.data_source_ids ?? []).length + (settings.page_ids ?? []).length > 0) return null;
+  return (
+    <section class="card notice" aria-labelledby="unfinished-title">
+      <h2 id="unfinished-title">Setup is not finished</h2>
+      <p>Nothing in Notion starts work yet: choose the databases and pages whose changes start runs.</p>
+      <a href="#/onboarding">Finish setting up</a>
+    </section>
   );
 }
 
@@ -89,6 +103,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
   return (
     <section>
       <h1>Runs</h1>
+      <Unfinished />
       <StartRun label="New run's goal" button="Start" />
       <div class="filters">
         <label>
