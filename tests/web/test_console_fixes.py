@@ -34,6 +34,7 @@ def test_settings_half_filled_are_refused_in_words_beside_their_field(setup: Set
     c = setup.tab()
     c.open("/#/settings")
     expect(c.page.get_by_role("heading", level=1, name="Settings")).to_be_visible()
+    expect(c.page.get_by_text("What starts work: Ideas.")).to_be_visible()  # by title, not by id
     before = setup.api("GET", "/settings")["settings"]
     c.fill("Planning hour (0 to 23)", "")  # once saved as midnight
     c.fill("Quiet from (hour)", "22")  # a start without an end: once dropped
@@ -127,6 +128,8 @@ def test_a_decision_another_tab_made_first_is_said_not_hidden(setup: Setup) -> N
     for tab in (first, second):
         tab.open(f"/#/runs/{run_id}")
         expect(tab.page.get_by_role("button", name="Approve")).to_be_visible(timeout=LIVE_MS)
+    # The shell counts what waits for the person, on every screen
+    expect(first.page.get_by_role("link", name="1 waiting for you")).to_be_visible(timeout=LIVE_MS)
     stale: dict[str, Any] = {}
 
     def frozen(route: Route) -> None:  # the second tab does not hear of the change before it acts
@@ -235,6 +238,22 @@ def test_every_screen_fits_a_phone_and_long_titles_fit_a_desktop(setup: Setup, f
         desktop.open(f"/#/{path}")
         expect(desktop.page.get_by_text(LONG_GOAL).first).to_be_visible(timeout=LIVE_MS)
         assert desktop.overflowing() == []
+
+
+def test_dark_mode_follows_the_system_with_the_same_contrast(setup: Setup) -> None:
+    context = setup.context()
+    c = setup.tab(context)
+    c.page.emulate_media(color_scheme="dark")
+    background = "getComputedStyle(document.body).backgroundColor"
+    serious = setup.figures.axe_serious
+    for path, name, heading in (("runs", "runs-dark", "Runs"), ("settings", "settings-dark", "Settings")):
+        c.open(f"/#/{path}")
+        expect(c.page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+        assert c.page.evaluate(background) == "rgb(13, 17, 23)"
+        c.screen(name, heading)  # axe's contrast checks, in the dark colours
+    assert setup.figures.axe_serious == serious, setup.figures.violations
+    c.page.emulate_media(color_scheme="light")
+    assert c.page.evaluate(background) == "rgb(255, 255, 255)"
 
 
 def stranded(c: Console) -> None:

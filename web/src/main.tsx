@@ -1,7 +1,7 @@
 // The console's shell: who is signed in (GET /session), the navigation, and the screen the hash names.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, ENDED_WORDS, type S, SESSION_ENDED, request, send, url, useCsrfToken } from "./api";
+import { ApiError, ENDED_WORDS, type S, SESSION_ENDED, get, request, send, url, useCsrfToken } from "./api";
 import { ConnectScreen } from "./screens/connect";
 import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
@@ -44,6 +44,34 @@ function takeReturn(): string {
   } catch {
     return "";
   }
+}
+
+const WAITING_MS = 15_000;
+const WAITING_PAGE = 25;
+
+/** How many runs wait for the person (the first page of them), asked again every WAITING_MS. */
+function useWaiting(signedIn: boolean): number {
+  const [count, setCount] = useState(0);
+  useEffect(() => {
+    if (!signedIn) return;
+    let live = true;
+    let timer = 0;
+    const ask = async () => {
+      try {
+        const page = await get<S["RunList"]>(url("/runs", {}, { status: "waiting_for_human", limit: String(WAITING_PAGE) }));
+        if (live) setCount(page.runs.length);
+      } catch {
+        // a refusal is the screens' to say (a 401 ends the session for all of them)
+      }
+      if (live) timer = window.setTimeout(ask, WAITING_MS);
+    };
+    void ask();
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [signedIn]);
+  return count;
 }
 
 function useHash(): string {
@@ -136,6 +164,7 @@ function App() {
       TABS?.removeEventListener("message", told);
     };
   }, []);
+  const waiting = useWaiting(state === "signed-in");
   const signOut = async () => {
     await send("DELETE", url("/session")).catch(() => undefined);
     ended("You signed out.", "signed-out");
@@ -165,6 +194,11 @@ function App() {
                 <a href={href} aria-current={hash.startsWith(href) ? "page" : undefined}>
                   {label}
                 </a>
+                {href === "#/runs" && waiting > 0 && (
+                  <a class="badge" href="#/runs?status=waiting_for_human">
+                    {waiting >= WAITING_PAGE ? `${WAITING_PAGE}+` : waiting} waiting for you
+                  </a>
+                )}
               </li>
             ))}
           </ul>

@@ -191,3 +191,6 @@ export function keepReturn(hash: string): void {
     // storage refused: connecting lands on the runs
   }
 }
+
+/** A Notion id as compared: without hyphens, lower case (Notion writes ids both ways). */
+export const plainId = (id: string): string => id.replace(/-/g, "").toLowerCase();

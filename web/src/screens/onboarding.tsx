@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
 import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
-import { Empty, ErrorText, Invalid, Loading, type Problems, Refused, focusFirstInvalid, invalid, useAction, useLoad } from "../ui";
+import { Empty, ErrorText, Invalid, Loading, type Problems, Refused, focusFirstInvalid, invalid, plainId, useAction, useLoad } from "../ui";
 import { StartRun } from "./runs";
 
 type Item = S["PickerItem"];
@@ -12,8 +12,6 @@ type Rule = S["Rule"];
 type RuleKind = Rule["kind"];
 
 const SOURCE_PAGES = 5; // pages of 100 databases read at most: every database a workspace shares, in practice
-
-const plain = (id: string) => id.replace(/-/g, "").toLowerCase();
 
 function Choices({ items, chosen, toggle, home }: { items: Item[]; chosen: Set<string>; toggle: (item: Item, on: boolean) => void; home: Set<string> }) {
   return (
@@ -24,7 +22,7 @@ function Choices({ items, chosen, toggle, home }: { items: Item[]; chosen: Set<s
             <input type="checkbox" checked={chosen.has(item.id)} onChange={(e) => toggle(item, e.currentTarget.checked)} />
             <span class="title">{item.title || "Untitled"}</span> <span class="kind">
               {item.object === "data_source" ? "database" : "page"}
-              {home.has(plain(item.id)) ? " in the agent's home" : ""}
+              {home.has(plainId(item.id)) ? " in the agent's home" : ""}
             </span>
           </label>
         </li>
@@ -317,7 +315,7 @@ export function OnboardingScreen() {
     if (on && item.object === "data_source") setRules((now) => ({ [item.id]: { ...NO_RULES }, ...now }));
   };
   const homeSources = new Set(
-    Object.values(home.data?.databases ?? {}).flatMap((d) => [d.database_id ?? "", d.data_source_id ?? ""].filter(Boolean).map(plain)),
+    Object.values(home.data?.databases ?? {}).flatMap((d) => [d.database_id ?? "", d.data_source_id ?? ""].filter(Boolean).map(plainId)),
   );
   const titleOf = (id: string) => titles.get(id)?.title || chosen.get(id)?.title || id;
   const sources = [...chosen.values()].filter((item) => item.object === "data_source");

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
 import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
-import { ErrorText, Loading, type Problems, Refused, focusFirstInvalid, tellTabs, useAction, useLoad } from "../ui";
+import { ErrorText, Loading, type Problems, Refused, focusFirstInvalid, plainId, tellTabs, useAction, useLoad } from "../ui";
 
 function Disconnect({ workspace, disconnected }: { workspace: string; disconnected: () => void }) {
   const [sure, setSure] = useState(false);
@@ -46,8 +46,18 @@ function Disconnect({ workspace, disconnected }: { workspace: string; disconnect
   );
 }
 
+/** What starts work, by the databases' titles (ids only while their titles load or if unshared). */
+function startsWork(settings: S["TenantSettings"], known: S["PickerItem"][] | null): string {
+  const titles = new Map((known ?? []).map((item) => [plainId(item.id), item.title || "Untitled"]));
+  const named = (settings.data_source_ids ?? []).map((id) => titles.get(plainId(id)) ?? (known ? "a database no longer shared" : "…"));
+  const pages = settings.page_ids?.length ?? 0;
+  const also = pages ? ` and ${pages} page${pages === 1 ? "" : "s"}` : "";
+  return named.length || pages ? `What starts work: ${named.join(", ") || "no database"}${also}.` : "Nothing starts work yet.";
+}
+
 export function SettingsScreen({ session, disconnected }: { session: S["SessionView"]; disconnected: () => void }) {
   const view = useLoad(() => get<S["SettingsView"]>(url("/settings")));
+  const sources = useLoad(() => get<S["PickerPage"]>(url("/notion/pages", {}, { kind: "data_source", page_size: "100" })));
   const [draft, setDraft] = useState<Draft | null>(null);
   const [saved, setSaved] = useState(false);
   const [checked, setChecked] = useState<Problems>({});
@@ -90,8 +100,8 @@ export function SettingsScreen({ session, disconnected }: { session: S["SessionV
       {view.loading && !data && <Loading what="settings" />}
       {data && (
         <p>
-          {data.settings.data_source_ids?.length ?? 0} database(s) and {data.settings.page_ids?.length ?? 0} page(s) start
-          work. <a href="#/onboarding">Change what starts work, its rules and the agent's home</a>.
+          {startsWork(data.settings, sources.data?.results ?? null)}{" "}
+          <a href="#/onboarding">Change what starts work, its rules and the agent's home</a>.
           {data.status !== "active" && <strong> The workspace needs to be connected again ({data.status}).</strong>}
         </p>
       )}
