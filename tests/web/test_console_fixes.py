@@ -44,7 +44,7 @@ def test_settings_half_filled_are_refused_in_words_beside_their_field(setup: Set
     described(c.page, "Planning hour (0 to 23)", "hour from 0 to 23")
     described(c.page, "Quiet until (hour)", "end")
     described(c.page, "Per run", "at most what a day")
-    assert c.page.evaluate("document.activeElement.labels[0].textContent").startswith("Planning hour")
+    expect(c.page.get_by_label("Planning hour (0 to 23)")).to_be_focused()  # the first field to change
     assert setup.api("GET", "/settings")["settings"] == before
     c.fill("Planning hour (0 to 23)", "7")
     c.fill("Quiet until (hour)", "6")
@@ -105,7 +105,7 @@ def test_setup_left_unfinished_is_offered_again_and_focus_starts_each_screen(set
         expect(c.page.get_by_role("heading", name="Setup is not finished")).to_be_visible()
         c.press("link", "Finish setting up")
         expect(c.page.get_by_role("heading", level=1, name="Set up Notion Agent")).to_be_visible()
-        assert c.page.evaluate("document.activeElement.id") == "main"  # not left on the link, now gone
+        expect(c.page.locator("#main")).to_be_focused()  # not left on the link, now gone
     finally:
         chosen = {k: before[k] for k in ("data_source_ids", "triggers")}
         setup.api("PATCH", "/settings", chosen)
