@@ -61,11 +61,18 @@ TIMEOUTS_S: dict[Target, float] = {
 
 
 class LocalStack:
-    def __init__(self, workdir: Path | None = None, extra_env: dict[str, str] | None = None) -> None:
+    """``notify="live"`` sends notifications as production does, to the sandboxes (comments in the
+    Notion sandbox; Slack, Discord and mail in the code sandbox, ``GET /_sandbox/sent``); "outbox"
+    writes them to files under ``outbox_dir`` (the demo's and most suites' choice)."""
+
+    def __init__(
+        self, workdir: Path | None = None, extra_env: dict[str, str] | None = None, notify: str = "outbox"
+    ) -> None:
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="notion-agent-stack-"))
         self._owns_workdir = workdir is None  # a directory the caller gave stays the caller's
         self._keep_workdir = False
         self.extra_env = extra_env or {}
+        self.notify = notify
         self.group = ProcessGroup(self.workdir / "logs")
         self.ports = {t: free_port() for t in Target}  # each function's URL (a task function's front)
         # Where a task function's container listens, behind Cloud Run's front (local.cloud_run_front).
@@ -129,6 +136,7 @@ class LocalStack:
             "NA_SECRETS_BACKEND": "local",
             "NA_LOCAL_SECRETS_FILE": str(self.secrets_file),
             "NA_OUTBOX_DIR": str(self.outbox_dir),
+            "NA_NOTIFIER_BACKEND": self.notify,
             "NA_NOTION_API_BASE_URL": self.sandbox_url,
             "NA_GITHUB_API_BASE_URL": self.code_sandbox_url + "/github",
             "NA_VERCEL_API_BASE_URL": self.code_sandbox_url + "/vercel",
@@ -358,12 +366,36 @@ def stop_on_signals() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def by_hand(stack: LocalStack) -> dict[str, Any]:
+    """What a person at ``make stack`` needs: where to look and what to paste (docs/local-stack.md)."""
+    return {
+        "console_url": stack.console_url + "/",
+        "notion_sandbox_admin": stack.sandbox_url + "/_sandbox",
+        "notion_comments": stack.sandbox_url + "/_sandbox/workspaces/demo/state",
+        "code_sandbox_admin": stack.code_sandbox_url + "/_sandbox",
+        "sent_slack_discord_email": stack.code_sandbox_url + "/_sandbox/sent",
+        "integration_tokens": {
+            "github": SEED["github_token"],
+            "vercel": SEED["vercel_token"],
+            "slack": SEED["slack_token"],
+            "slack_channel_id": SEED["slack_channel"],
+            "discord": discord_webhook_url(),
+        },
+    }
+
+
+def discord_webhook_url() -> str:
+    """The code sandbox's seeded Discord webhook, as Discord shows one (its host is never called)."""
+    return f"https://discord.com/api/webhooks/{SEED['discord_webhook_id']}/{SEED['discord_webhook_token']}"
+
+
 def main() -> None:
     stop_on_signals()
-    with LocalStack() as stack:
-        described = {"workdir": str(stack.workdir), "console_url": stack.console_url + "/", **stack.env()}
+    with LocalStack(notify="live") as stack:
+        described = {"workdir": str(stack.workdir), **stack.env(), **by_hand(stack)}
         print(json.dumps(described, indent=2), flush=True)
         print(f"Local stack is up: the console at {stack.console_url}/ . Ctrl-C stops it.", flush=True)
+        print(f"Sent Slack, Discord and email: {stack.code_sandbox_url}/_sandbox/sent", flush=True)
         try:
             while True:
                 time.sleep(3600)

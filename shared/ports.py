@@ -547,9 +547,12 @@ class TenantNotion(Protocol):
 
     def add_comment(self, page_id: str, text: str) -> dict[str, Any]: ...
 
-    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> dict[str, Any]:
+    def search_visible(
+        self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
+    ) -> dict[str, Any]:
         """One page of search (pages and data sources the integration can see, titles matching
-        ``query``): Notion's ``results``, ``next_cursor`` and ``has_more``."""
+        ``query``; only ``kind``, "page" or "data_source", when given): Notion's ``results``,
+        ``next_cursor`` and ``has_more``."""
         ...
 
     def create_database(

@@ -233,7 +233,7 @@ class FakeNotion(NotionClient):
         return comment
 
     def search_visible(
-        self, token: str, query: str, start_cursor: str | None, page_size: int
+        self, token: str, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
     ) -> dict[str, Any]:
         titled = [p for p in self.pages.values() if query.lower() in json.dumps(p["properties"]).lower()]
         return {"results": titled[:page_size], "next_cursor": None, "has_more": False}

@@ -1,6 +1,7 @@
 """The agent's home: what the integration can see (a page picker), and the Runs, Daily plans and
 Tasks databases made under the page the owner chose (``shared.services.agent_home``)."""
 
+import re
 from typing import Literal
 
 from pydantic import ConfigDict, Field
@@ -10,7 +11,8 @@ from functions.routes import Call
 from shared.domain.agent_home import TasksChoice
 from shared.domain.schema import Schema
 from shared.domain.settings import NOTION_ID
-from shared.errors import InvalidInput
+from shared.domain.triggers import property_choices
+from shared.errors import InvalidInput, NotFound, PermanentError
 from shared.services import agent_home, agents
 
 PAGE_SIZE_MAX = 100
@@ -42,8 +44,28 @@ def list_pages(call: Call) -> Reply:
     if cursor is not None and (len(cursor) > CURSOR_MAX or not cursor.isascii() or not cursor.isprintable()):
         raise InvalidInput("cursor must be the next_cursor of an earlier answer", ["cursor"])
     page_size = _page_size(args.get("page_size", "25"))
+    kind = args.get("kind", "")
+    if kind not in ("", "page", "data_source"):
+        raise InvalidInput("kind must be page or data_source, or absent for both", ["kind"])
+    tenant = call.tenants.get(call.tenant_id)
+    hidden = agent_home.agent_written(tenant.home if tenant is not None else None)
     notion = call.container.tenant_notion(call.tenant_id)
-    return agent_home.list_visible(notion, query, cursor, page_size), 200
+    return agent_home.list_visible(notion, query, cursor, page_size, kind=kind or None, hidden=hidden), 200
+
+
+def list_properties(call: Call) -> Reply:
+    """A chosen data source's properties, as trigger rules may name them (name, type, options)."""
+    source = call.args["data_source_id"]
+    if not re.fullmatch(NOTION_ID, source):
+        raise InvalidInput("data_source_id must be a Notion id", ["data_source_id"])
+    read = call.container.data_source_schemas(call.tenant_id)
+    try:
+        schema = read(source)
+    except PermanentError as exc:
+        if getattr(exc, "status", None) == 404:
+            raise NotFound("no data source with this id is shared with the agent") from exc
+        raise
+    return {"properties": [c.model_dump(mode="json") for c in property_choices(schema)]}, 200
 
 
 def get_home(call: Call) -> Reply:

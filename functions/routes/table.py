@@ -321,6 +321,14 @@ ROUTES: list[Route] = [
         refusals=_NOTION_DOWN,
     ),
     _home(
+        "GET /notion/data-sources/<data_source_id>/properties",
+        home.list_properties,
+        "A data source's properties, for its trigger rules",
+        {200: "models.home.PropertyList"},
+        path="models.home.PropertiesPath",
+        refusals=(404, *_NOTION_DOWN),
+    ),
+    _home(
         "GET /home",
         home.get_home,
         "The agent's databases in Notion",

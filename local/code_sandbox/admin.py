@@ -247,6 +247,22 @@ def _discord_messages(sandbox: CodeSandbox, webhook_id: str) -> list[JSON]:
     return list(webhook.messages)
 
 
+def sent(sandbox: CodeSandbox) -> JSON:
+    """Everything the stack sent a person, oldest first per channel: Slack messages of every channel
+    (with its id and name), Discord messages of every webhook, and the mails the relay took."""
+    slack = [
+        {"channel": channel.id, "channel_name": channel.name, "messages": slack_messages(sandbox, channel.id)}
+        for channel in sandbox.slack.channels.values()
+        if channel.messages
+    ]
+    discord = [
+        {"webhook": webhook_id, "messages": list(webhook.messages)}
+        for webhook_id, webhook in sandbox.discord.webhooks.items()
+        if webhook.messages
+    ]
+    return {"slack": slack, "discord": discord, "email": list(sandbox.smtp.messages)}
+
+
 def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
     def route(rule: str, methods: list[str], fn: Callable[..., Any]) -> None:
         def wrapped(**kwargs: str) -> Response:
@@ -326,6 +342,7 @@ def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
     route("/slack/tokens", ["POST"], lambda b: set_slack_token(sandbox, b))
     route("/slack/limits", ["POST"], lambda b: set_slack_limits(sandbox, b))
     route("/smtp/messages", ["GET"], lambda _b: list(sandbox.smtp.messages))
+    route("/sent", ["GET"], lambda _b: sent(sandbox))
     route("/smtp/auth", ["GET"], lambda _b: list(sandbox.smtp.auth_attempts))
     route("/smtp/faults", ["GET"], lambda _b: {"pending": list(sandbox.smtp.faults)})
     route("/smtp/faults", ["POST"], lambda b: set_smtp_fault(sandbox, b))

@@ -273,9 +273,14 @@ class NotionApi:
         )
         return result
 
-    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> JSON:
-        """One page of ``POST /v1/search``: ``results``, ``next_cursor``, ``has_more`` as Notion sends them."""
+    def search_visible(
+        self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
+    ) -> JSON:
+        """One page of ``POST /v1/search``: ``results``, ``next_cursor``, ``has_more`` as Notion sends them;
+        ``kind`` ("page", "data_source") is Notion's filter on the results' object."""
         extra: JSON = {"start_cursor": start_cursor} if start_cursor else {}
+        if kind:
+            extra["filter"] = {"property": "object", "value": kind}
         fn = self._client.search
         result: JSON = self._call(fn, read=True, auth=self._token, query=query, page_size=page_size, **extra)
         return result

@@ -17,6 +17,7 @@ from shared.domain.code_names import check_project, check_repository
 from shared.domain.daily import zone_of
 from shared.domain.settings import EMAIL, MAX_BUDGET_USD, NOTION_ID, TenantSettings, plain_notion_id
 from shared.domain.triggers import MAX_RULES, Rule
+from shared.errors import InvalidInput
 
 # An IANA zone name: parts of letters, digits, _ + -, joined by /. No dot and no empty part, so never
 # a path ("../x", "/etc/passwd") that the zone loader would be asked to open.
@@ -137,3 +138,23 @@ class SettingsInput(TenantSettings):
     vercel_projects: Annotated[list[UsableProject], _once(str.lower, "project")] = Field(
         default_factory=list, max_length=50, description="Vercel projects runs may deploy, each once"
     )
+
+
+# Budgets that must not exceed another (a run's within a day's, a day's within a month's).
+BUDGET_ORDER = (
+    ("max_cost_per_run_usd", "max_cost_per_day_usd", "a run", "a day"),
+    ("max_cost_per_day_usd", "max_cost_per_month_usd", "a day", "a month"),
+)
+
+
+def check_budget_order(settings: TenantSettings, sent: set[str]) -> None:
+    """InvalidInput naming the sent budget when a run's budget is above a day's, or a day's above a
+    month's, in the settings as they would be stored (checked only when one of the pair is sent)."""
+    for small, large, small_words, large_words in BUDGET_ORDER:
+        low, high = getattr(settings, small), getattr(settings, large)
+        if low > high and sent & {small, large}:
+            field = small if small in sent else large
+            raise InvalidInput(
+                f"{small_words} may spend at most what {large_words} may: ${low:g} is above ${high:g}",
+                [field],
+            )

@@ -321,3 +321,40 @@ def resolve(rules: Sequence[Rule], schema: Mapping[str, Any], source: str, where
     property named by its current name with its id and type: :class:`RuleProblem` names the first
     unknown property, property of the wrong type, or unknown option."""
     return [_resolve_one(rule, schema, f"{where}.{i}", source) for i, rule in enumerate(rules)]
+
+
+class PropertyChoice(Record):
+    """A data source's property as a trigger rule may name it (``GET .../properties``): its name, id
+    and type, its options (status, select, multi_select), and which rules may use it."""
+
+    name: str
+    id: str
+    type: str
+    options: list[str] = Field(
+        default_factory=list, description="Option names (status, select, multi_select)"
+    )
+    compares: bool = Field(description="Whether a property_changed rule may name a value ('to') of it")
+    assigns: bool = Field(description="Whether an assigned_to_agent rule may watch it (people, checkbox)")
+
+
+def property_choices(schema: Mapping[str, Any]) -> list[PropertyChoice]:
+    """Every property of a data source's ``schema`` ({name: config}), by name, as the console offers
+    them to a trigger rule: what :func:`resolve` accepts, so a rule picked from them cannot be wrong."""
+    choices = []
+    for name, config in sorted(schema.items(), key=lambda item: item[0].lower()):
+        if not isinstance(config, dict):
+            continue
+        kind = str(config.get("type"))
+        options = _options(config) if kind in CHOICE_TYPES else []
+        compares, assigns = kind in VALUE_TYPES, kind in AGENT_TYPES
+        choices.append(
+            PropertyChoice(
+                name=name,
+                id=str(config.get("id", "")),
+                type=kind,
+                options=options,
+                compares=compares,
+                assigns=assigns,
+            )
+        )
+    return choices

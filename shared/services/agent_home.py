@@ -46,18 +46,58 @@ def _refused(exc: PermanentError, status: int) -> bool:
     return getattr(exc, "status", None) == status
 
 
-def list_visible(notion: TenantNotion, query: str, cursor: str | None, page_size: int) -> JSON:
-    """One page of the pages and data sources the integration can see whose title matches ``query``;
-    ``next_cursor`` (Notion's) for the next page, None at the end. A cursor Notion refuses is a 400."""
-    try:
-        answer = notion.search_visible(query, cursor, page_size)
-    except PermanentError as exc:
-        if cursor and _refused(exc, 400):
-            raise InvalidInput("cursor: Notion refused it; start again without a cursor", ["cursor"]) from exc
-        raise
-    results = [picker_item(r).model_dump(mode="json") for r in answer.get("results", [])]
-    more = bool(answer.get("has_more")) and answer.get("next_cursor")
-    return {"results": results, "next_cursor": answer.get("next_cursor") if more else None}
+MAX_SEARCH_READS = 4  # Notion searches one picker page may take to fill up past the agent's own writes
+
+
+def agent_written(home: AgentHome | None) -> frozenset[str]:
+    """The plain ids of the home's Runs and Daily plans (databases and data sources): the agent writes
+    them, so they are never offered as sources (it would react to its own writes), nor their rows."""
+    found: set[str] = set()
+    for kind in ("runs", "daily_plans"):
+        stored = home.get(kind) if home is not None else None
+        if stored is not None:
+            found |= {plain_notion_id(i) for i in (stored.database_id, stored.data_source_id) if i}
+    return frozenset(found)
+
+
+def _hidden(result: JSON, hidden: frozenset[str]) -> bool:
+    parent = result.get("parent") or {}
+    named = [result.get("id"), parent.get("data_source_id"), parent.get("database_id")]
+    return any(plain_notion_id(str(i)) in hidden for i in named if i)
+
+
+def list_visible(
+    notion: TenantNotion,
+    query: str,
+    cursor: str | None,
+    page_size: int,
+    *,
+    kind: str | None = None,
+    hidden: frozenset[str] = frozenset(),
+) -> JSON:
+    """One page of the pages and data sources the integration can see whose title matches ``query``
+    (only ``kind`` when given). The agent's own databases and their rows (``hidden``) are left out,
+    and Notion read further to fill the page. ``next_cursor`` (Notion's) is None at the end. A cursor
+    Notion refuses is a 400."""
+    results: list[JSON] = []
+    next_cursor: str | None = cursor
+    for _ in range(MAX_SEARCH_READS):
+        try:
+            answer = notion.search_visible(query, next_cursor, page_size, kind)
+        except PermanentError as exc:
+            if next_cursor and _refused(exc, 400):
+                raise InvalidInput(
+                    "cursor: Notion refused it; start again without a cursor", ["cursor"]
+                ) from exc
+            raise
+        found = answer.get("results", [])
+        kept = [r for r in found if not _hidden(r, hidden)]
+        results += [picker_item(r).model_dump(mode="json") for r in kept]
+        more = bool(answer.get("has_more")) and answer.get("next_cursor")
+        next_cursor = str(answer.get("next_cursor")) if more else None
+        if next_cursor is None or len(kept) == len(found) or len(results) >= page_size // 2:
+            break
+    return {"results": results, "next_cursor": next_cursor}
 
 
 def _alive(notion: TenantNotion, stored: HomeDatabase) -> bool:

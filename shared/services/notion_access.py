@@ -303,9 +303,11 @@ class NotionForTenant:
     def add_comment(self, page_id: str, text: str) -> JSON:
         return self._run(lambda token: self._notion.with_token(token).add_comment(page_id, text))
 
-    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> JSON:
+    def search_visible(
+        self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
+    ) -> JSON:
         return self._run(
-            lambda token: self._notion.with_token(token).search_visible(query, start_cursor, page_size)
+            lambda token: self._notion.with_token(token).search_visible(query, start_cursor, page_size, kind)
         )
 
     def create_database(

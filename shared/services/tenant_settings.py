@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.settings import TenantSettings
-from shared.domain.settings_input import SettingsInput
+from shared.domain.settings_input import SettingsInput, check_budget_order
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.domain.triggers import Rule, RuleProblem, plain_id, resolve, rules_for
 from shared.errors import Conflict, InvalidInput, NotFound, PermanentError
@@ -145,6 +145,7 @@ def change_settings(
         merged["triggers"] = _chosen_triggers(merged, "triggers" in checked)
         merged["daily_plan_sources"] = _plan_sources(tenant, merged, "daily_plan_sources" in checked)
         settings = TenantSettings.model_validate(merged)
+        check_budget_order(settings, set(checked))
         return tenant.model_copy(update={"settings": settings, "updated_at": now})
 
     def change(tenant: Tenant | None) -> Tenant:

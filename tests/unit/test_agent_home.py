@@ -83,7 +83,9 @@ class HomeNotion(TenantNotion):
         self.databases[database_id]["in_trash"] = True
         self.sources[self.databases[database_id]["data_sources"][0]["id"]]["in_trash"] = True
 
-    def search_visible(self, query: str, start_cursor: str | None, page_size: int) -> JSON:
+    def search_visible(
+        self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
+    ) -> JSON:
         self.searches.append((query, start_cursor, page_size))
         if start_cursor == "bad":
             raise NotionRequestRefused(400, "validation_error", "start_cursor is invalid")
@@ -382,3 +384,38 @@ def test_a_call_whose_claim_ran_out_fills_in_only_what_nothing_is_stored_for(
     home = _home(tenants)
     assert home.runs == theirs.runs and home.claim == "later"  # neither overwritten nor released
     assert home.daily_plans is not None and home.tasks is not None
+
+
+class CrowdedNotion(HomeNotion):
+    """Search answers of the agent's own Runs rows first, then the Runs data source, then Ideas."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kinds: list[str | None] = []
+
+    def search_visible(
+        self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
+    ) -> JSON:
+        self.kinds.append(kind)
+        n = int(start_cursor or 0)
+        row = {
+            "object": "page",
+            "id": f"row-{n}",
+            "parent": {"type": "data_source_id", "data_source_id": "ds-runs"},
+        }
+        if n < 2:
+            return {"results": [row], "next_cursor": str(n + 1), "has_more": True}
+        runs = {"object": "data_source", "id": "ds-runs", "title": [{"plain_text": "Runs"}], "parent": {}}
+        ideas = {"object": "data_source", "id": "ds-ideas", "title": [{"plain_text": "Ideas"}], "parent": {}}
+        return {"results": [runs, ideas], "next_cursor": None, "has_more": False}
+
+
+def test_the_picker_offers_neither_the_agents_own_databases_nor_their_rows() -> None:
+    home = AgentHome(runs=HomeDatabase(database_id="db-runs", data_source_id="ds-runs"))
+    hidden = agent_home.agent_written(home)
+    notion = CrowdedNotion()
+    answer = agent_home.list_visible(notion, "", None, 10, kind="data_source", hidden=hidden)
+    assert [r["title"] for r in answer["results"]] == ["Ideas"] and answer["next_cursor"] is None
+    assert notion.kinds == ["data_source"] * 3  # read on past the rows, within MAX_SEARCH_READS
+    shown = agent_home.list_visible(CrowdedNotion(), "", None, 10)  # no home: nothing hidden, one read
+    assert [r["id"] for r in shown["results"]] == ["row-0"] and shown["next_cursor"] == "1"

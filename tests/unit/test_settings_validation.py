@@ -166,3 +166,42 @@ def test_over_http_infinity_is_a_400_naming_the_field_and_get_stays_json(
 
 def _no_constant(token: str) -> None:
     raise AssertionError(f"{token} is not JSON")
+
+
+# What a form that dropped or bent input used to send instead (issue 58): each is a 400 with a reason.
+HALF_FILLED: list[tuple[dict[str, Any], str]] = [
+    ({"quiet_hours": [22, None]}, "quiet_hours.1"),  # a start and no end
+    ({"planning_hour": None}, "planning_hour"),  # a cleared planning hour is not midnight
+    (
+        {"data_source_ids": [DATA_SOURCE], "triggers": {DATA_SOURCE: [{"kind": "property_changed"}]}},
+        "property",
+    ),
+    ({"triggers": {DATA_SOURCE: [{"kind": "property_changed", "property": ""}]}}, "property"),
+    ({"max_cost_per_run_usd": 6.0}, "max_cost_per_run_usd"),  # above the day's 5
+    ({"max_cost_per_run_usd": 2.0, "max_cost_per_day_usd": 1.5}, "max_cost_per_run_usd"),
+    ({"max_cost_per_day_usd": 0.5}, "max_cost_per_day_usd"),  # below the stored run's 1
+    ({"max_cost_per_day_usd": 60.0}, "max_cost_per_day_usd"),  # above the month's 50
+]
+
+
+@pytest.mark.parametrize(("body", "field"), HALF_FILLED, ids=[f for _, f in HALF_FILLED])
+def test_half_filled_or_inconsistent_settings_are_a_400_naming_the_field(
+    body: dict[str, Any], field: str
+) -> None:
+    container = FakeContainer()
+    container.tenants = store_with()
+    auth = {"Authorization": f"Bearer {start_session('t1', container.secrets)}"}
+    refused = client("api", container).patch("/settings", headers=auth, json=body)
+    answer = json_body(refused)
+    assert refused.status_code == 400, answer
+    assert any(f["field"].endswith(field) for f in answer["fields"]), answer
+    assert answer["reason"]
+    assert container.tenants.get("t1") == store_with().get("t1")
+
+
+def test_a_run_budget_within_the_day_and_a_day_within_the_month_are_stored() -> None:
+    tenants = store_with()
+    sent = {"max_cost_per_run_usd": 5.0, "max_cost_per_day_usd": 5.0, "max_cost_per_month_usd": 5.0}
+    assert {k: v for k, v in change_settings("t1", sent, tenants)["settings"].items() if k in sent} == sent
+    stored_backwards = store_with({"max_cost_per_run_usd": 9.0, "max_cost_per_day_usd": 5.0})
+    assert change_settings("t1", {"planning_hour": 6}, stored_backwards)["settings"]["planning_hour"] == 6

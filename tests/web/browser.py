@@ -49,6 +49,7 @@ class Figures:
     axe_serious: int = 0
     schemathesis_failures: int | None = None
     bundle_gzip_kb: float | None = None
+    phone_overflow: int | None = None  # elements wider than a 390 px screen, over every screen measured
     screens: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
 
@@ -128,6 +129,21 @@ class Console:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         self.figures.screens.append(name)
+
+    def overflowing(self) -> list[str]:
+        """The elements that reach past the viewport's sides (what would scroll the page sideways),
+        but those hidden on purpose (a visually hidden caption, the skip link off screen)."""
+        found: list[str] = self.page.evaluate(
+            """() => {
+                const width = document.documentElement.clientWidth;
+                return [...document.querySelectorAll('body *')]
+                    .filter(e => !e.closest('.visually-hidden, .skip, thead'))
+                    .filter(e => { const r = e.getBoundingClientRect();
+                                   return r.width > 0 && (r.right > width + 1 || r.left < -1); })
+                    .map(e => `${e.tagName.toLowerCase()}.${e.className} "${(e.textContent || '').slice(0, 40)}"`);
+            }"""
+        )
+        return found
 
     def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """A request from the page's own script, as the console makes it (cookie, CSRF token)."""

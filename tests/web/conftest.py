@@ -2,7 +2,8 @@
 stack, axe-core on every screen, schemathesis against the live api, the bundle's size.
 
 Each test of a ``test_console_*`` module is one flow. The session ends with
-``RESULT flows_passed=<n> flows_failed=0 axe_serious=0 schemathesis_failures=0 bundle_gzip_kb=<kb>``
+``RESULT flows_passed=<n> flows_failed=0 axe_serious=0 schemathesis_failures=0 phone_overflow=0
+bundle_gzip_kb=<kb>``
 and fails if any figure misses its goal, or, under ``NA_WEB_CHECK=1`` (make web-check), if one was
 not measured at all."""
 
@@ -27,9 +28,11 @@ def figures() -> Figures:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    """A whole local stack per module, the console served at ``stack.console_url``."""
-    with LocalStack(extra_env=FAST_NOTION) as running:
+def stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
+    """A whole local stack per module, the console served at ``stack.console_url``; a module's
+    ``STACK_NOTIFY = "live"`` sends notifications to the sandboxes, as ``make stack`` does."""
+    notify = getattr(request.module, "STACK_NOTIFY", "outbox")
+    with LocalStack(extra_env=FAST_NOTION, notify=notify) as running:
         yield running
 
 
@@ -62,6 +65,8 @@ def problems() -> list[str]:
         found.append("axe: " + "; ".join(FIGURES.violations))
     if FIGURES.schemathesis_failures:
         found.append(f"schemathesis: {FIGURES.schemathesis_failures} failure(s)")
+    if FIGURES.phone_overflow:
+        found.append(f"{FIGURES.phone_overflow} element(s) wider than a 390 px screen")
     if FIGURES.bundle_gzip_kb is not None and FIGURES.bundle_gzip_kb > BUNDLE_LIMIT_KB:
         found.append(f"the bundle is {FIGURES.bundle_gzip_kb} KB gzipped, over {BUNDLE_LIMIT_KB}")
     if os.environ.get("NA_WEB_CHECK") == "1":
@@ -71,6 +76,8 @@ def problems() -> list[str]:
             found.append("schemathesis did not run")
         if FIGURES.bundle_gzip_kb is None:
             found.append("the bundle was not measured")
+        if FIGURES.phone_overflow is None:
+            found.append("no screen was measured at 390 px")
     return found
 
 
@@ -81,7 +88,7 @@ def result_line() -> str:
     return (
         f"RESULT flows_passed={FIGURES.flows_passed} flows_failed={FIGURES.flows_failed} "
         f"axe_serious={FIGURES.axe_serious} schemathesis_failures={shown(FIGURES.schemathesis_failures)} "
-        f"bundle_gzip_kb={shown(FIGURES.bundle_gzip_kb)}"
+        f"phone_overflow={shown(FIGURES.phone_overflow)} bundle_gzip_kb={shown(FIGURES.bundle_gzip_kb)}"
     )
 
 

@@ -70,8 +70,8 @@ def test_onboarding_chooses_sources_rules_home_and_settings(visit: Visit) -> Non
     c.tick("Ideas database")
     c.tick("A page is created", on=False)
     c.tick("A property changes")
-    c.fill("Property name", "Status")
-    c.fill("Changed to (optional)", READY)
+    c.choose("Property name", "Status")  # from the data source's schema: nothing to type wrong
+    c.choose("Changed to (optional)", READY)
     c.fill("Search what the agent can see", "Notion Agent home")
     c.press("button", "Search")
     expect(c.page.get_by_role("checkbox", name="Notion Agent home page")).to_be_visible()
@@ -158,7 +158,10 @@ def test_usage_notifications_integrations_and_settings_screens(visit: Visit) -> 
     c.press("link", "Settings", exact=True)
     c.fill("Planning hour (0 to 23)", "31")
     c.press("button", "Save settings")
-    expect(c.page.get_by_role("alert")).to_contain_text("planning_hour")  # the api's reason, in words
+    expect(c.page.get_by_role("alert")).to_contain_text("Not saved")
+    hour = c.page.get_by_label("Planning hour (0 to 23)")
+    expect(hour).to_have_accessible_description("Give an hour from 0 to 23.")  # beside it, in words
+    expect(hour).to_be_focused()
     c.screen("settings", "Settings")
     _, view = c.api("GET", "/settings", None)
     assert view["settings"]["planning_hour"] == 8  # nothing stored
@@ -180,6 +183,7 @@ def test_an_api_key_is_shown_once_works_and_is_deleted(visit: Visit) -> None:
     c.press("button", "I have copied it")
     expect(c.page.get_by_role("textbox", name="The key")).to_have_count(0)
     c.press("button", "Delete the key CI")
+    c.press("button", "Yes, delete the key CI")
     expect(c.page.get_by_text("No API keys.")).to_be_visible()
     assert requests.get(api, headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 401
 

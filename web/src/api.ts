@@ -14,16 +14,28 @@ export function useCsrfToken(token: string): void {
   csrfToken = token;
 }
 
-/** A refusal or failure of the api, in words a person reads. */
+/** A field the api found wrong (dotted: `triggers.<id>.0.property`) and its problem. */
+export interface FieldProblem {
+  field: string;
+  problem: string;
+}
+
+/** A refusal or failure of the api, in words a person reads; `fields`: the fields it names. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly fields: FieldProblem[] = [],
   ) {
     super(message);
   }
 }
+
+/** Fired on window when the api answers 401: the session ended (signed out, disconnected, expired). */
+export const SESSION_ENDED = "na:session-ended";
+export const ENDED_WORDS =
+  "Your session ended: you signed out, or the workspace was disconnected, here or elsewhere. Connect again to go on.";
 
 /** A path of the contract with its {parameters} filled in (each one encoded). */
 export function url(path: Path, args: Record<string, string> = {}, query: Record<string, string> = {}): string {
@@ -33,12 +45,12 @@ export function url(path: Path, args: Record<string, string> = {}, query: Record
 }
 
 function words(status: number, body: unknown): ApiError {
+  // The api's 401 speaks to scripts ("send an API key as ..."): a person reads why and what to do.
+  if (status === 401) return new ApiError(status, "unauthenticated", ENDED_WORDS);
   if (body && typeof body === "object" && "reason" in body) {
     const error = body as S["Error"];
-    const fields = (error.fields ?? [])
-      .map((f) => (f.problem ? `${f.field}: ${f.problem}` : f.field))
-      .join("; ");
-    return new ApiError(status, error.error, fields ? `${error.reason} (${fields})` : error.reason);
+    const fields = (error.fields ?? []).map((f) => ({ field: f.field, problem: f.problem ?? "" }));
+    return new ApiError(status, error.error, error.reason, fields);
   }
   if (status >= 500) return new ApiError(status, "server", "The server failed to answer: try again in a moment.");
   return new ApiError(status, "http", `The server answered ${status}.`);
@@ -56,6 +68,7 @@ export async function request<T>(
   target: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  quiet401 = false,
 ): Promise<Answer<T>> {
   const sent: Record<string, string> = { Accept: "application/json", ...headers };
   if (body !== undefined) sent["Content-Type"] = "application/json";
@@ -81,7 +94,10 @@ export async function request<T>(
   } catch {
     parsed = null;
   }
-  if (!response.ok) throw words(response.status, parsed);
+  if (!response.ok) {
+    if (response.status === 401 && !quiet401) window.dispatchEvent(new Event(SESSION_ENDED));
+    throw words(response.status, parsed);
+  }
   return { status: response.status, body: parsed as T, etag };
 }
 

@@ -1,7 +1,7 @@
 // The console's shell: who is signed in (GET /session), the navigation, and the screen the hash names.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, type S, get, send, url, useCsrfToken } from "./api";
+import { ApiError, ENDED_WORDS, type S, SESSION_ENDED, get, request, send, url, useCsrfToken } from "./api";
 import { AgentsScreen } from "./screens/agents";
 import { ConnectScreen } from "./screens/connect";
 import { IntegrationsScreen } from "./screens/integrations";
@@ -12,7 +12,7 @@ import { RunScreen } from "./screens/run";
 import { RunsScreen } from "./screens/runs";
 import { SettingsScreen } from "./screens/settings";
 import { UsageScreen } from "./screens/usage";
-import { ErrorText, Loading } from "./ui";
+import { ErrorText, Loading, RETURN_KEY, TABS, keepReturn, tellTabs } from "./ui";
 import "./style.css";
 
 const NAV: [string, string][] = [
@@ -33,10 +33,60 @@ function takeOutcome(): URLSearchParams | null {
   return new URLSearchParams(fragment);
 }
 
+const ELSEWHERE: Record<string, string> = {
+  "signed-out": "You signed out in another tab. Connect again to go on.",
+  disconnected: "The workspace was disconnected in another tab; its sessions ended. Connect again to go on.",
+};
+
+function takeReturn(): string {
+  try {
+    const hash = sessionStorage.getItem(RETURN_KEY) ?? "";
+    sessionStorage.removeItem(RETURN_KEY);
+    return hash;
+  } catch {
+    return "";
+  }
+}
+
+const WAITING_MS = 15_000;
+const WAITING_PAGE = 25;
+
+/** How many runs wait for the person (the first page of them), asked again every WAITING_MS. */
+function useWaiting(signedIn: boolean): number {
+  const [count, setCount] = useState(0);
+  useEffect(() => {
+    if (!signedIn) return;
+    let live = true;
+    let timer = 0;
+    const ask = async () => {
+      try {
+        const page = await get<S["RunList"]>(url("/runs", {}, { status: "waiting_for_human", limit: String(WAITING_PAGE) }));
+        if (live) setCount(page.runs.length);
+      } catch {
+        // a refusal is the screens' to say (a 401 ends the session for all of them)
+      }
+      if (live) timer = window.setTimeout(ask, WAITING_MS);
+    };
+    void ask();
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [signedIn]);
+  return count;
+}
+
 function useHash(): string {
   const [hash, setHash] = useState(window.location.hash || "#/runs");
   useEffect(() => {
-    const changed = () => setHash(window.location.hash || "#/runs");
+    let screen = (window.location.hash || "#/runs").split("?")[0];
+    const changed = () => {
+      const now = window.location.hash || "#/runs";
+      setHash(now);
+      // Another screen (not a filter of this one): the focus goes to its start, not to the body
+      if (now.split("?")[0] !== screen) window.setTimeout(() => document.getElementById("main")?.focus(), 0);
+      screen = now.split("?")[0];
+    };
     window.addEventListener("hashchange", changed);
     return () => window.removeEventListener("hashchange", changed);
   }, []);
@@ -74,15 +124,19 @@ function App() {
   const [session, setSession] = useState<S["SessionView"] | null>(null);
   const [state, setState] = useState<"loading" | "signed-in" | "signed-out" | "error">("loading");
   const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState("");
   const hash = useHash();
 
   useEffect(() => {
-    get<S["SessionView"]>(url("/session"))
-      .then((view) => {
+    request<S["SessionView"]>("GET", url("/session"), undefined, {}, true)
+      .then(({ body: view }) => {
+        if (!view) throw new ApiError(0, "http", "The server answered without a session.");
         useCsrfToken(view.csrf_token);
         setSession(view);
         setState("signed-in");
-        if (outcome?.get("onboarding")) window.location.hash = "#/onboarding";
+        const back = outcome?.get("connected") === "true" ? takeReturn() : "";
+        if (back) window.location.hash = back;
+        else if (outcome?.get("onboarding")) window.location.hash = "#/onboarding";
       })
       .catch((reason: unknown) => {
         if (reason instanceof ApiError && (reason.status === 401 || reason.status === 404)) {
@@ -94,14 +148,30 @@ function App() {
       });
   }, []);
 
-  const ended = () => {
+  const ended = (words = "", why: "" | "signed-out" | "disconnected" = "") => {
     useCsrfToken("");
     setSession(null);
+    setNotice(words);
     setState("signed-out");
+    if (why) tellTabs(why);
   };
+  useEffect(() => {
+    const lost = () => {
+      keepReturn(window.location.hash);
+      ended(ENDED_WORDS);
+    };
+    const told = (event: MessageEvent) => ended(ELSEWHERE[String(event.data)] ?? ENDED_WORDS);
+    window.addEventListener(SESSION_ENDED, lost);
+    TABS?.addEventListener("message", told);
+    return () => {
+      window.removeEventListener(SESSION_ENDED, lost);
+      TABS?.removeEventListener("message", told);
+    };
+  }, []);
+  const waiting = useWaiting(state === "signed-in");
   const signOut = async () => {
     await send("DELETE", url("/session")).catch(() => undefined);
-    ended();
+    ended("You signed out.", "signed-out");
   };
 
   if (state === "loading") return <main id="main"><Loading what="your session" /></main>;
@@ -113,7 +183,7 @@ function App() {
       </main>
     );
   }
-  if (state === "signed-out" || !session) return <ConnectScreen outcome={outcome} />;
+  if (state === "signed-out" || !session) return <ConnectScreen outcome={outcome} notice={notice} />;
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>
@@ -128,6 +198,11 @@ function App() {
                 <a href={href} aria-current={hash.startsWith(href) ? "page" : undefined}>
                   {label}
                 </a>
+                {href === "#/runs" && waiting > 0 && (
+                  <a class="badge" href="#/runs?status=waiting_for_human">
+                    {waiting >= WAITING_PAGE ? `${WAITING_PAGE}+` : waiting} waiting for you
+                  </a>
+                )}
               </li>
             ))}
           </ul>
@@ -137,7 +212,7 @@ function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Screen hash={hash} session={session} ended={ended} />
+        <Screen hash={hash} session={session} ended={() => ended("The workspace is disconnected.", "disconnected")} />
       </main>
     </>
   );

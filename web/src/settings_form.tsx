@@ -1,6 +1,7 @@
 // The owner's choices as form fields (time zone, planning hour, quiet hours, channels, budgets, the
 // daily plan, code integrations' scope), shared by onboarding and settings; a draft becomes a PATCH body.
-import type { S } from "./api";
+import { ApiError, type S } from "./api";
+import { Invalid, type Problems, invalid } from "./ui";
 
 type Settings = S["TenantSettings"];
 type Channel = S["NotificationChannel"];
@@ -91,7 +92,67 @@ export function changeOf(draft: Draft): Change {
   };
 }
 
-export function SettingsFields({ draft, set }: { draft: Draft; set: (draft: Draft) => void }) {
+const HOUR = "Give an hour from 0 to 23.";
+const isHour = (text: string) => /^\d{1,2}$/.test(text.trim()) && Number(text) <= 23;
+const isAmount = (text: string) => text.trim() !== "" && Number.isFinite(Number(text)) && Number(text) >= 0;
+
+/** What the draft cannot be saved as, by field: nothing is dropped or bent into another value. */
+export function checkDraft(draft: Draft): Problems {
+  const problems: Problems = {};
+  if (!isHour(draft.planning_hour)) problems.planning_hour = HOUR;
+  const from = draft.quiet_from.trim();
+  const to = draft.quiet_to.trim();
+  if (from !== "" && !isHour(from)) problems.quiet_from = HOUR;
+  if (to !== "" && !isHour(to)) problems.quiet_to = HOUR;
+  if (from !== "" && to === "") problems.quiet_to = "Give the hour the quiet hours end, or clear their start too.";
+  if (from === "" && to !== "") problems.quiet_from = "Give the hour the quiet hours start, or clear their end too.";
+  if (from !== "" && to !== "" && isHour(from) && isHour(to) && Number(from) === Number(to))
+    problems.quiet_to = "The quiet hours must end at another hour than they start: clear both for none.";
+  for (const key of ["day", "month", "run"] as const) {
+    if (!isAmount(draft[key])) problems[key] = "Give an amount in US dollars, 0 or more.";
+  }
+  if (!problems.run && !problems.day && Number(draft.run) > Number(draft.day))
+    problems.run = `A run may spend at most what a day may ($${Number(draft.day)}).`;
+  if (!problems.day && !problems.month && Number(draft.day) > Number(draft.month))
+    problems.day = `A day may spend at most what a month may ($${Number(draft.month)}).`;
+  return problems;
+}
+
+// The api's fields (PATCH /settings) by the draft's keys, and what to say of a problem in words.
+const FIELDS: Record<string, keyof Draft> = {
+  timezone: "timezone",
+  planning_hour: "planning_hour",
+  quiet_hours: "quiet_to",
+  notification_channels: "channels",
+  notification_email: "notification_email",
+  slack_channel_id: "slack_channel_id",
+  max_cost_per_day_usd: "day",
+  max_cost_per_month_usd: "month",
+  max_cost_per_run_usd: "run",
+  github_repositories: "github_repositories",
+  vercel_projects: "vercel_projects",
+};
+const WORDS: Partial<Record<keyof Draft, string>> = {
+  slack_channel_id:
+    "A Slack channel id starts with C or G and has 9 to 21 capital letters and digits, such as C0123456789 (Slack shows it at the bottom of the channel's details).",
+  notification_email: "Give one email address, such as you@example.com.",
+  timezone: "Choose a time zone from the list.",
+};
+
+/** The api's refusal, by the draft's field it names (in words); what names no field stays out. */
+export function problemsOf(error: unknown): Problems {
+  const problems: Problems = {};
+  if (!(error instanceof ApiError)) return problems;
+  for (const { field, problem } of error.fields) {
+    const key = FIELDS[field.split(".")[0] ?? ""];
+    if (!key || problems[key]) continue;
+    const said = error.fields.length === 1 && !/should|pattern|Input/.test(error.message) ? error.message : "";
+    problems[key] = WORDS[key] ?? (said || (/should|pattern/.test(problem) ? "This value is not one the agent can use." : problem));
+  }
+  return problems;
+}
+
+export function SettingsFields({ draft, set, problems = {} }: { draft: Draft; set: (draft: Draft) => void; problems?: Problems }) {
   const field = <K extends keyof Draft>(key: K, value: Draft[K]) => set({ ...draft, [key]: value });
   const tick = (channel: Channel, on: boolean) =>
     field("channels", on ? [...draft.channels.filter((c) => c !== channel), channel] : draft.channels.filter((c) => c !== channel));
@@ -101,7 +162,7 @@ export function SettingsFields({ draft, set }: { draft: Draft; set: (draft: Draf
         <legend>When</legend>
         <label>
           Time zone
-          <select value={draft.timezone} onChange={(e) => field("timezone", e.currentTarget.value)}>
+          <select value={draft.timezone} onChange={(e) => field("timezone", e.currentTarget.value)} {...invalid(problems, "timezone")}>
             {(ZONES.includes(draft.timezone) ? ZONES : [draft.timezone, ...ZONES]).map((zone) => (
               <option key={zone} value={zone}>
                 {zone}
@@ -109,18 +170,22 @@ export function SettingsFields({ draft, set }: { draft: Draft; set: (draft: Draf
             ))}
           </select>
         </label>
+        <Invalid problems={problems} name="timezone" />
         <label>
           Planning hour (0 to 23)
-          <input type="number" value={draft.planning_hour} onInput={(e) => field("planning_hour", e.currentTarget.value)} />
+          <input type="number" value={draft.planning_hour} onInput={(e) => field("planning_hour", e.currentTarget.value)} {...invalid(problems, "planning_hour")} />
         </label>
+        <Invalid problems={problems} name="planning_hour" />
         <label>
           Quiet from (hour)
-          <input type="number" value={draft.quiet_from} onInput={(e) => field("quiet_from", e.currentTarget.value)} />
+          <input type="number" value={draft.quiet_from} onInput={(e) => field("quiet_from", e.currentTarget.value)} {...invalid(problems, "quiet_from")} />
         </label>
+        <Invalid problems={problems} name="quiet_from" />
         <label>
           Quiet until (hour)
-          <input type="number" value={draft.quiet_to} onInput={(e) => field("quiet_to", e.currentTarget.value)} />
+          <input type="number" value={draft.quiet_to} onInput={(e) => field("quiet_to", e.currentTarget.value)} {...invalid(problems, "quiet_to")} />
         </label>
+        <Invalid problems={problems} name="quiet_to" />
         <label class="check">
           <input type="checkbox" checked={draft.daily_plan} onChange={(e) => field("daily_plan", e.currentTarget.checked)} />
           Write a plan page each day at the planning hour
@@ -146,14 +211,17 @@ export function SettingsFields({ draft, set }: { draft: Draft; set: (draft: Draf
             {words}
           </label>
         ))}
+        <Invalid problems={problems} name="channels" />
         <label>
           Email address for notifications (optional)
-          <input type="email" value={draft.notification_email} onInput={(e) => field("notification_email", e.currentTarget.value)} />
+          <input type="email" value={draft.notification_email} onInput={(e) => field("notification_email", e.currentTarget.value)} {...invalid(problems, "notification_email")} />
         </label>
+        <Invalid problems={problems} name="notification_email" />
         <label>
           Slack channel id (optional, C…)
-          <input value={draft.slack_channel_id} onInput={(e) => field("slack_channel_id", e.currentTarget.value)} />
+          <input value={draft.slack_channel_id} onInput={(e) => field("slack_channel_id", e.currentTarget.value)} {...invalid(problems, "slack_channel_id")} />
         </label>
+        <Invalid problems={problems} name="slack_channel_id" />
         <label>
           Comments on the page that started a run
           <select value={draft.trigger_page_notes} onChange={(e) => field("trigger_page_notes", e.currentTarget.value as S["PageNotes"])}>
@@ -167,27 +235,32 @@ export function SettingsFields({ draft, set }: { draft: Draft; set: (draft: Draf
         <legend>Budgets (US dollars)</legend>
         <label>
           Per day
-          <input type="number" step="0.01" value={draft.day} onInput={(e) => field("day", e.currentTarget.value)} />
+          <input type="number" step="0.01" value={draft.day} onInput={(e) => field("day", e.currentTarget.value)} {...invalid(problems, "day")} />
         </label>
+        <Invalid problems={problems} name="day" />
         <label>
           Per month
-          <input type="number" step="0.01" value={draft.month} onInput={(e) => field("month", e.currentTarget.value)} />
+          <input type="number" step="0.01" value={draft.month} onInput={(e) => field("month", e.currentTarget.value)} {...invalid(problems, "month")} />
         </label>
+        <Invalid problems={problems} name="month" />
         <label>
           Per run
-          <input type="number" step="0.01" value={draft.run} onInput={(e) => field("run", e.currentTarget.value)} />
+          <input type="number" step="0.01" value={draft.run} onInput={(e) => field("run", e.currentTarget.value)} {...invalid(problems, "run")} />
         </label>
+        <Invalid problems={problems} name="run" />
       </fieldset>
       <fieldset>
         <legend>Code</legend>
         <label>
           GitHub repositories runs may open pull requests in (owner/name, comma separated)
-          <input value={draft.github_repositories} onInput={(e) => field("github_repositories", e.currentTarget.value)} />
+          <input value={draft.github_repositories} onInput={(e) => field("github_repositories", e.currentTarget.value)} {...invalid(problems, "github_repositories")} />
         </label>
+        <Invalid problems={problems} name="github_repositories" />
         <label>
           Vercel projects runs may deploy (comma separated)
-          <input value={draft.vercel_projects} onInput={(e) => field("vercel_projects", e.currentTarget.value)} />
+          <input value={draft.vercel_projects} onInput={(e) => field("vercel_projects", e.currentTarget.value)} {...invalid(problems, "vercel_projects")} />
         </label>
+        <Invalid problems={problems} name="vercel_projects" />
       </fieldset>
     </>
   );

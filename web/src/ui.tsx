@@ -25,7 +25,10 @@ export function Empty({ children }: { children: ComponentChildren }) {
 }
 
 export function messageOf(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
+  if (error instanceof ApiError) {
+    const named = error.fields.map((f) => (f.problem ? `${f.field}: ${f.problem}` : f.field)).join("; ");
+    return named ? `${error.message} (${named})` : error.message;
+  }
   if (error instanceof Error) return error.message;
   return String(error);
 }
@@ -110,3 +113,84 @@ export function Status({ status }: { status: string }) {
 export function go(hash: string): void {
   window.location.hash = hash;
 }
+
+/** Problems of a form's fields, by the field's key: shown beside it (`Invalid`), in words. */
+export type Problems = Record<string, string>;
+
+/** The attributes that tie a field to its problem: aria-invalid and aria-describedby. */
+export function invalid(problems: Problems, key: string): Record<string, string> {
+  return problems[key] ? { "aria-invalid": "true", "aria-describedby": `problem-${key}` } : {};
+}
+
+/** The problem of the field `key`, beside it (the field names it as its description). */
+export function Invalid({ problems, name }: { problems: Problems; name: string }) {
+  const text = problems[name];
+  return text ? (
+    <span class="field-error" id={`problem-${name}`}>
+      {text}
+    </span>
+  ) : null;
+}
+
+/** After a refused form is shown, the focus goes to its first field marked invalid. */
+export function focusFirstInvalid(): void {
+  window.setTimeout(() => {
+    const field = document.querySelector<HTMLElement>('[aria-invalid="true"]');
+    field?.focus();
+  }, 0);
+}
+
+/** What the form says above its button when it was not saved: how many fields need a change. */
+export function Refused({ problems, error }: { problems: Problems; error: unknown }) {
+  const count = Object.keys(problems).length;
+  if (count === 0) return <ErrorText error={error} />;
+  return (
+    <p class="error" role="alert">
+      Not saved: {count === 1 ? "one field needs" : `${count} fields need`} a change (marked beside it).
+      {error instanceof ApiError && !error.fields.length ? ` ${error.message}` : ""}
+    </p>
+  );
+}
+
+// Runs this tab started (POST /runs, run again): only these are "being planned" while the api has
+// none by their id yet. A link to any other run the api does not know names no run.
+const STARTED = "na_started";
+
+export function rememberStarted(runId: string): void {
+  try {
+    const known: string[] = JSON.parse(sessionStorage.getItem(STARTED) ?? "[]");
+    sessionStorage.setItem(STARTED, JSON.stringify([runId, ...known.filter((id) => id !== runId)].slice(0, 20)));
+  } catch {
+    // storage refused (private mode): the run is then followed as any link
+  }
+}
+
+export function startedHere(runId: string): boolean {
+  try {
+    return (JSON.parse(sessionStorage.getItem(STARTED) ?? "[]") as string[]).includes(runId);
+  } catch {
+    return false;
+  }
+}
+
+// Tabs of this browser tell each other of a sign-out or a disconnect at once (the others' next
+// request would find the session gone anyway: SESSION_ENDED in api.ts).
+export const TABS = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel("na-session");
+
+export function tellTabs(what: "signed-out" | "disconnected"): void {
+  TABS?.postMessage(what);
+}
+
+// Where a person was when the session ended, or the link they opened signed out: connecting lands there.
+export const RETURN_KEY = "na_return";
+
+export function keepReturn(hash: string): void {
+  try {
+    if (hash.startsWith("#/") && !hash.startsWith("#/onboarding")) sessionStorage.setItem(RETURN_KEY, hash);
+  } catch {
+    // storage refused: connecting lands on the runs
+  }
+}
+
+/** A Notion id as compared: without hyphens, lower case (Notion writes ids both ways). */
+export const plainId = (id: string): string => id.replace(/-/g, "").toLowerCase();

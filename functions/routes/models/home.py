@@ -1,10 +1,14 @@
 """The home's and page picker's query and answers (``functions.routes.home``)."""
 
+from typing import Literal
+
 from pydantic import Field
 
 from functions.routes.home import CURSOR_MAX, PAGE_SIZE_MAX, QUERY_MAX
 from shared.domain.agent_home import HomeState, PickerItem
 from shared.domain.schema import Schema
+from shared.domain.settings import NOTION_ID
+from shared.domain.triggers import PropertyChoice
 
 
 class PagesQuery(Schema):
@@ -13,6 +17,9 @@ class PagesQuery(Schema):
         None, max_length=CURSOR_MAX, pattern=r"^[ -~]*$", description="The next_cursor of an earlier answer"
     )
     page_size: int = Field(25, ge=1, le=PAGE_SIZE_MAX)
+    kind: Literal["", "page", "data_source"] = Field(
+        "", description="page or data_source: only those; empty or absent: both"
+    )
 
 
 class PickerPage(Schema):
@@ -20,6 +27,16 @@ class PickerPage(Schema):
 
     results: list[PickerItem]
     next_cursor: str | None
+
+
+class PropertiesPath(Schema):
+    data_source_id: str = Field(pattern=NOTION_ID, description="A data source's Notion id")
+
+
+class PropertyList(Schema):
+    """A data source's properties, by name, as a trigger rule may name them."""
+
+    properties: list[PropertyChoice]
 
 
 class HomeDatabaseView(Schema):

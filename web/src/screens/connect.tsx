@@ -1,7 +1,7 @@
 // Connect: the Notion OAuth flow. GET /connect sets the nonce cookie and names Notion's consent page;
 // oauth-callback brings the browser back with the outcome in the fragment and the session in a cookie.
 import { type S, request, url } from "../api";
-import { ErrorText, useAction } from "../ui";
+import { ErrorText, keepReturn, useAction } from "../ui";
 
 const REFUSALS: Record<string, string> = {
   access_denied: "You declined in Notion, so nothing was connected.",
@@ -18,7 +18,7 @@ const REFUSALS: Record<string, string> = {
 // fragment is never sent) until GET /connect carries it in a header, never in a URL or a log.
 const INVITE_HEADER = "X-Invite-Code";
 
-export function ConnectScreen({ outcome }: { outcome: URLSearchParams | null }) {
+export function ConnectScreen({ outcome, notice = "" }: { outcome: URLSearchParams | null; notice?: string }) {
   const [busy, error, run] = useAction();
   const refused = outcome?.get("connected") === "false";
   const code = outcome?.get("error") ?? "";
@@ -26,6 +26,7 @@ export function ConnectScreen({ outcome }: { outcome: URLSearchParams | null }) 
   const invite = outcome?.get("invite") ?? "";
   const connect = () =>
     run(async () => {
+      keepReturn(window.location.hash);
       const headers: Record<string, string> = invite ? { [INVITE_HEADER]: invite } : {};
       const answer = await request<S["ConnectStart"]>("GET", url("/connect"), undefined, headers);
       if (answer.body) window.location.assign(answer.body.authorize_url);
@@ -37,6 +38,11 @@ export function ConnectScreen({ outcome }: { outcome: URLSearchParams | null }) 
         Notion Agent works in the pages and databases you share with it. Connecting opens Notion, where
         you choose what it may see; you come back here to choose what starts its work.
       </p>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
       {invite && <p>You were invited: connecting uses your invitation.</p>}
       {refused && (
         <p class="error" role="alert">

@@ -1,5 +1,5 @@
 // API keys for scripts: made with their scopes, the key shown once, deleted.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
 import { Empty, ErrorText, Loading, useAction, useLoad, when } from "../ui";
 
@@ -17,9 +17,26 @@ export function KeysScreen() {
   const [scopes, setScopes] = useState<Scope[]>(["read"]);
   const [made, setMade] = useState<S["MadeApiKey"] | null>(null);
   const [busy, error, act] = useAction();
+  const [copied, setCopied] = useState(false);
+  const [doomed, setDoomed] = useState<string | null>(null); // the key whose Delete waits for a yes
+  const confirm = useRef<HTMLButtonElement>(null);
+  const shown = useRef<HTMLInputElement>(null);
+  useEffect(() => confirm.current?.focus(), [doomed]);
+  useEffect(() => shown.current?.focus(), [made?.key_id]);
+  const copy = async () => {
+    if (!made) return;
+    try {
+      await navigator.clipboard.writeText(made.key);
+    } catch {
+      shown.current?.select(); // no clipboard (an insecure origin): selected, for Ctrl+C
+      document.execCommand("copy");
+    }
+    setCopied(true);
+  };
   const create = (event: Event) => {
     event.preventDefault();
     void act(async () => {
+      setCopied(false);
       setMade(await send<S["MadeApiKey"]>("POST", url("/api-keys"), { name, scopes }));
       setName("");
       list.reload();
@@ -29,14 +46,18 @@ export function KeysScreen() {
     act(async () => {
       await send("DELETE", url("/api-keys/{key_id}", { key_id: key.key_id }));
       if (made?.key_id === key.key_id) setMade(null);
+      setDoomed(null);
       list.reload();
+      document.getElementById("keys-title")?.focus();
     });
   const tick = (scope: Scope, on: boolean) =>
     setScopes((now) => (on ? [...now.filter((s) => s !== scope), scope] : now.filter((s) => s !== scope)));
   const keys = list.data?.api_keys ?? [];
   return (
     <section>
-      <h1>API keys</h1>
+      <h1 id="keys-title" tabIndex={-1}>
+        API keys
+      </h1>
       <p>Scripts call the api with a key as a Bearer token. A key never changes settings or connections.</p>
       {made && (
         <div class="card made" role="status">
@@ -44,11 +65,17 @@ export function KeysScreen() {
           <p>Copy it now: it is shown this once and cannot be read again.</p>
           <label>
             The key
-            <input readOnly value={made.key} class="key" onFocus={(e) => e.currentTarget.select()} />
+            <input readOnly value={made.key} class="key" ref={shown} onFocus={(e) => e.currentTarget.select()} />
           </label>
-          <button type="button" onClick={() => setMade(null)}>
-            I have copied it
-          </button>
+          <div class="actions">
+            <button type="button" class="primary" onClick={copy}>
+              Copy the key
+            </button>
+            <button type="button" onClick={() => setMade(null)}>
+              I have copied it
+            </button>
+          </div>
+          {copied && <p role="status">Copied to the clipboard.</p>}
         </div>
       )}
       <form class="card" onSubmit={create}>
@@ -78,9 +105,21 @@ export function KeysScreen() {
           {keys.map((key) => (
             <li key={key.key_id}>
               <strong>{key.name}</strong> ({key.scopes.join(", ")}), made {when(key.created_at)}{" "}
-              <button type="button" onClick={() => remove(key)} disabled={busy} aria-label={`Delete the key ${key.name}`}>
-                Delete
-              </button>
+              {doomed === key.key_id ? (
+                <span class="confirm" role="group" aria-label={`Delete the key ${key.name}?`}>
+                  Scripts using it stop working.{" "}
+                  <button type="button" class="danger" ref={confirm} onClick={() => remove(key)} disabled={busy} aria-label={`Yes, delete the key ${key.name}`}>
+                    Yes, delete it
+                  </button>{" "}
+                  <button type="button" onClick={() => setDoomed(null)} aria-label={`Keep the key ${key.name}`}>
+                    Keep it
+                  </button>
+                </span>
+              ) : (
+                <button type="button" onClick={() => setDoomed(key.key_id)} disabled={busy} aria-label={`Delete the key ${key.name}`}>
+                  Delete
+                </button>
+              )}
             </li>
           ))}
         </ul>

@@ -22,7 +22,7 @@ export function NotificationsScreen() {
       {list.loading && !list.data && <Loading what="notifications" />}
       {list.data && items.length === 0 && <Empty>No notifications yet.</Empty>}
       {items.length > 0 && (
-        <table>
+        <table class="stack">
           <caption class="visually-hidden">Notifications, newest first</caption>
           <thead>
             <tr>
@@ -35,15 +35,15 @@ export function NotificationsScreen() {
           <tbody>
             {items.map((n) => (
               <tr key={n.notification_id}>
-                <td>
+                <td data-label="Subject">
                   {n.run_id ? <a href={`#/runs/${encodeURIComponent(n.run_id)}`}>{n.subject}</a> : n.subject}
                 </td>
-                <td>{CHANNELS[n.channel] ?? "Nowhere"}</td>
-                <td>
+                <td data-label="Sent by">{CHANNELS[n.channel] ?? "Nowhere"}</td>
+                <td data-label="Status">
                   {n.status}
                   {n.reason ? `: ${n.reason}` : ""}
                 </td>
-                <td>{when(n.created_at)}</td>
+                <td data-label="When">{when(n.created_at)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,25 +1,60 @@
 // Onboarding: choose what starts work from what the integration can see (searchable, paged), each
 // data source's trigger rules, the agent's home in Notion, then the rest of the settings; a first run
 // is suggested at the end.
-import { useEffect, useState } from "preact/hooks";
-import { type S, get, send, url } from "../api";
-import { type Draft, SettingsFields, changeOf, draftOf } from "../settings_form";
-import { Empty, ErrorText, Loading, useAction, useLoad } from "../ui";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError, type S, get, send, url } from "../api";
+import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
+import { Empty, ErrorText, Invalid, Loading, type Problems, Refused, focusFirstInvalid, invalid, plainId, useAction, useLoad } from "../ui";
 import { StartRun } from "./runs";
 
 type Item = S["PickerItem"];
 type Rule = S["Rule"];
 type RuleKind = Rule["kind"];
 
-function Picker({ chosen, toggle, seen }: { chosen: Set<string>; toggle: (item: Item, on: boolean) => void; seen: (items: Item[]) => void }) {
+const SOURCE_PAGES = 5; // pages of 100 databases read at most: every database a workspace shares, in practice
+
+function Choices({ items, chosen, toggle, home }: { items: Item[]; chosen: Set<string>; toggle: (item: Item, on: boolean) => void; home: Set<string> }) {
+  return (
+    <ul class="picker">
+      {items.map((item) => (
+        <li key={item.id}>
+          <label class="check">
+            <input type="checkbox" checked={chosen.has(item.id)} onChange={(e) => toggle(item, e.currentTarget.checked)} />
+            <span class="title">{item.title || "Untitled"}</span> <span class="kind">
+              {item.object === "data_source" ? "database" : "page"}
+              {home.has(plainId(item.id)) ? " in the agent's home" : ""}
+            </span>
+          </label>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Databases (all of them, first: they are what starts work) and pages (25 at a time), searchable.
+ * The api leaves out the agent's own Runs and Daily plans and their rows. */
+function Picker({ chosen, toggle, seen, home }: { chosen: Set<string>; toggle: (item: Item, on: boolean) => void; seen: (items: Item[]) => void; home: Set<string> }) {
   const [query, setQuery] = useState("");
   const [asked, setAsked] = useState("");
+  const [sources, setSources] = useState<Item[] | null>(null);
   const [items, setItems] = useState<Item[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [busy, error, act] = useAction();
   const load = (words: string, cursor: string) =>
     act(async () => {
-      const page = await get<S["PickerPage"]>(url("/notion/pages", {}, { query: words, cursor, page_size: "25" }));
+      if (!cursor) {
+        const found: Item[] = [];
+        let after = "";
+        for (let n = 0; n < SOURCE_PAGES; n++) {
+          const page = await get<S["PickerPage"]>(url("/notion/pages", {}, { query: words, cursor: after, page_size: "100", kind: "data_source" }));
+          found.push(...page.results);
+          after = page.next_cursor ?? "";
+          if (!after) break;
+        }
+        setSources(found);
+        seen(found);
+      }
+      const page = await get<S["PickerPage"]>(url("/notion/pages", {}, { query: words, cursor, page_size: "25", kind: "page" }));
       setItems((shown) => (cursor ? [...(shown ?? []), ...page.results] : page.results));
       setNext(page.next_cursor ?? null);
       seen(page.results);
@@ -32,6 +67,7 @@ function Picker({ chosen, toggle, seen }: { chosen: Set<string>; toggle: (item: 
     setAsked(query);
     void load(query, "");
   };
+  const nothing = sources !== null && items !== null && sources.length + items.length === 0;
   return (
     <div>
       <form class="inline" role="search" onSubmit={search}>
@@ -45,27 +81,27 @@ function Picker({ chosen, toggle, seen }: { chosen: Set<string>; toggle: (item: 
       </form>
       <ErrorText error={error} />
       {items === null && busy && <Loading what="your pages" />}
-      {items !== null && items.length === 0 && (
+      {nothing && (
         <Empty>
           Nothing {asked ? `titled “${asked}”` : ""} is shared with the agent. In Notion, open a page or database,
           choose ··· → Connections, and add Notion Agent.
         </Empty>
       )}
+      {sources !== null && sources.length > 0 && (
+        <>
+          <h3>Databases</h3>
+          <Choices items={sources} chosen={chosen} toggle={toggle} home={home} />
+        </>
+      )}
       {items !== null && items.length > 0 && (
-        <ul class="picker">
-          {items.map((item) => (
-            <li key={item.id}>
-              <label class="check">
-                <input type="checkbox" checked={chosen.has(item.id)} onChange={(e) => toggle(item, e.currentTarget.checked)} />
-                {item.title || "Untitled"} <span class="kind">{item.object === "data_source" ? "database" : "page"}</span>
-              </label>
-            </li>
-          ))}
-        </ul>
+        <>
+          <h3>Pages</h3>
+          <Choices items={items} chosen={chosen} toggle={toggle} home={home} />
+        </>
       )}
       {next && (
         <button type="button" onClick={() => load(asked, next)} disabled={busy}>
-          More
+          More pages
         </button>
       )}
     </div>
@@ -80,6 +116,7 @@ interface RuleDraft {
   to: string;
   assigned_to_agent: boolean;
   assignee: string;
+  to_bool: boolean; // `to` is a checkbox's "true" or "false", sent as a boolean
 }
 
 const NO_RULES: RuleDraft = {
@@ -90,6 +127,7 @@ const NO_RULES: RuleDraft = {
   to: "",
   assigned_to_agent: false,
   assignee: "",
+  to_bool: false,
 };
 
 function rulesOf(draft: RuleDraft): Rule[] {
@@ -97,7 +135,11 @@ function rulesOf(draft: RuleDraft): Rule[] {
   if (draft.page_created) rules.push({ kind: "page_created" });
   if (draft.mentioned) rules.push({ kind: "mentioned" });
   if (draft.property_changed && draft.property.trim())
-    rules.push({ kind: "property_changed", property: draft.property.trim(), to: draft.to.trim() || null });
+    rules.push({
+      kind: "property_changed",
+      property: draft.property.trim(),
+      to: draft.to.trim() ? (draft.to_bool ? draft.to === "true" : draft.to.trim()) : null,
+    });
   if (draft.assigned_to_agent && draft.assignee.trim()) rules.push({ kind: "assigned_to_agent", property: draft.assignee.trim() });
   return rules;
 }
@@ -107,44 +149,124 @@ function draftOfRules(rules: Rule[]): RuleDraft {
   for (const rule of rules) {
     if (rule.kind === "page_created") draft.page_created = true;
     if (rule.kind === "mentioned") draft.mentioned = true;
-    if (rule.kind === "property_changed") Object.assign(draft, { property_changed: true, property: rule.property, to: rule.to == null ? "" : String(rule.to) });
+    if (rule.kind === "property_changed") Object.assign(draft, { property_changed: true, property: rule.property, to: rule.to == null ? "" : String(rule.to), to_bool: typeof rule.to === "boolean" });
     if (rule.kind === "assigned_to_agent") Object.assign(draft, { assigned_to_agent: true, assignee: rule.property });
   }
   return draft;
 }
 
-function Rules({ title, draft, set }: { title: string; draft: RuleDraft; set: (draft: RuleDraft) => void }) {
-  const field = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => set({ ...draft, [key]: value });
+const NAME_IT = "Name the property whose change starts work, or untick “A property changes”.";
+const NAME_ASSIGNEE = "Name the people or checkbox property, or untick “A page is assigned to the agent”.";
+
+/** What a source's rules cannot be saved as (a rule ticked without its property), by field key. */
+function checkRules(source: string, draft: RuleDraft): Problems {
+  const problems: Problems = {};
+  if (draft.property_changed && !draft.property.trim()) problems[`rule-${source}-property`] = NAME_IT;
+  if (draft.assigned_to_agent && !draft.assignee.trim()) problems[`rule-${source}-assignee`] = NAME_ASSIGNEE;
+  return problems;
+}
+
+/** The api's refusal of `triggers.<source>.<n>...`, beside the field of that source's n-th rule. */
+function ruleProblemsOf(error: unknown, rules: Record<string, RuleDraft>): Problems {
+  const problems: Problems = {};
+  if (!(error instanceof ApiError)) return problems;
+  for (const { field } of error.fields) {
+    const [top, source, index] = field.split(".");
+    if (top !== "triggers" || !source) continue;
+    const rule = rulesOf(rules[source] ?? NO_RULES)[Number(index ?? 0)];
+    const key = rule?.kind === "assigned_to_agent" ? "assignee" : "property";
+    problems[`rule-${source}-${key}`] = error.message;
+  }
+  return problems;
+}
+
+type Property = S["PropertyChoice"];
+
+/** The value a property_changed rule waits for: the property's options, ticked or not, or text. */
+function ToField({ property, draft, field }: { property: Property | null; draft: RuleDraft; field: <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => void }) {
+  const choose = (values: [string, string][], bool: boolean) => (
+    <label>
+      Changed to (optional)
+      <select value={draft.to} onChange={(e) => { field("to_bool", bool); field("to", e.currentTarget.value); }}>
+        <option value="">Any value</option>
+        {values.map(([value, words]) => (
+          <option key={value} value={value}>
+            {words}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  const options = property?.options ?? [];
+  if (options.length > 0) return choose(options.map((o): [string, string] => [o, o]), false);
+  if (property?.type === "checkbox") return choose([["true", "Ticked"], ["false", "Not ticked"]], true);
+  if (property && !property.compares) return <p class="state">Any change of this {property.type} property starts work.</p>;
+  return (
+    <label>
+      Changed to (optional)
+      <input value={draft.to} onInput={(e) => field("to", e.currentTarget.value)} maxLength={200} />
+    </label>
+  );
+}
+
+/** One source's trigger rules; properties and values picked from its schema (typed only when the
+ * schema cannot be read). */
+function Rules({ id, title, draft, set, problems }: { id: string; title: string; draft: RuleDraft; set: (draft: RuleDraft) => void; problems: Problems }) {
+  const schema = useLoad(() => get<S["PropertyList"]>(url("/notion/data-sources/{data_source_id}/properties", { data_source_id: id })), id);
+  const known = schema.data?.properties ?? null;
+  const latest = useRef(draft);
+  latest.current = draft;
+  const field = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => {
+    latest.current = { ...latest.current, [key]: value };
+    set(latest.current);
+  };
   const box = (key: RuleKind, words: string) => (
     <label class="check">
       <input type="checkbox" checked={draft[key]} onChange={(e) => field(key, e.currentTarget.checked)} />
       {words}
     </label>
   );
+  const pick = (key: "property" | "assignee", label: string, offered: Property[]) => (
+    <>
+      <label>
+        {label}
+        {known ? (
+          <select
+            value={draft[key]}
+            onChange={(e) => { field(key, e.currentTarget.value); if (key === "property") field("to", ""); }}
+            {...invalid(problems, `rule-${id}-${key}`)}
+          >
+            <option value="">Choose a property…</option>
+            {offered.map((p) => (
+              <option key={p.id} value={p.name}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <input value={draft[key]} onInput={(e) => field(key, e.currentTarget.value)} maxLength={200} {...invalid(problems, `rule-${id}-${key}`)} />
+        )}
+      </label>
+      <Invalid problems={problems} name={`rule-${id}-${key}`} />
+    </>
+  );
+  const chosen = known?.find((p) => p.name === draft.property) ?? null;
   return (
     <fieldset>
       <legend>What starts work in {title}</legend>
+      {schema.error ? <ErrorText error={schema.error} /> : null}
       {box("page_created", "A page is created")}
       {box("mentioned", "A comment mentions the agent")}
       {box("property_changed", "A property changes")}
       {draft.property_changed && (
         <div class="nested">
-          <label>
-            Property name
-            <input value={draft.property} onInput={(e) => field("property", e.currentTarget.value)} maxLength={200} />
-          </label>
-          <label>
-            Changed to (optional)
-            <input value={draft.to} onInput={(e) => field("to", e.currentTarget.value)} maxLength={200} />
-          </label>
+          {pick("property", "Property name", known ?? [])}
+          <ToField property={known ? chosen : null} draft={draft} field={field} />
         </div>
       )}
       {box("assigned_to_agent", "A page is assigned to the agent")}
       {draft.assigned_to_agent && (
-        <label class="nested">
-          People or checkbox property
-          <input value={draft.assignee} onInput={(e) => field("assignee", e.currentTarget.value)} maxLength={200} />
-        </label>
+        <div class="nested">{pick("assignee", "People or checkbox property", (known ?? []).filter((p) => p.assigns))}</div>
       )}
     </fieldset>
   );
@@ -159,6 +281,7 @@ export function OnboardingScreen() {
   const [homePage, setHomePage] = useState("");
   const [draft, setDraft] = useState<Draft | null>(null);
   const [done, setDone] = useState(false);
+  const [checked, setChecked] = useState<Problems>({});
   const [busy, error, act] = useAction();
 
   useEffect(() => {
@@ -191,13 +314,24 @@ export function OnboardingScreen() {
     });
     if (on && item.object === "data_source") setRules((now) => ({ [item.id]: { ...NO_RULES }, ...now }));
   };
+  const homeSources = new Set(
+    Object.values(home.data?.databases ?? {}).flatMap((d) => [d.database_id ?? "", d.data_source_id ?? ""].filter(Boolean).map(plainId)),
+  );
   const titleOf = (id: string) => titles.get(id)?.title || chosen.get(id)?.title || id;
   const sources = [...chosen.values()].filter((item) => item.object === "data_source");
   const pages = [...titles.values()].filter((item) => item.object === "page");
 
+  const problems: Problems = { ...problemsOf(error), ...ruleProblemsOf(error, rules), ...checked };
   const finish = (event: Event) => {
     event.preventDefault();
     if (!draft) return;
+    const found: Problems = checkDraft(draft);
+    for (const source of sources) Object.assign(found, checkRules(source.id, rules[source.id] ?? NO_RULES));
+    setChecked(found);
+    if (Object.keys(found).length) {
+      focusFirstInvalid();
+      return;
+    }
     void act(async () => {
       const triggers: Record<string, Rule[]> = {};
       for (const source of sources) triggers[source.id] = rulesOf(rules[source.id] ?? NO_RULES);
@@ -211,7 +345,7 @@ export function OnboardingScreen() {
         await send<S["HomeView"]>("POST", url("/home"), { parent_page_id: homePage });
       }
       setDone(true);
-    });
+    }).then(focusFirstInvalid);
   };
 
   if (done) return <FirstRun source={sources[0] ? titleOf(sources[0].id) : ""} />;
@@ -224,7 +358,7 @@ export function OnboardingScreen() {
         <form onSubmit={finish}>
           <h2>1. What starts work</h2>
           <p>Choose databases (their pages' changes start runs) and pages.</p>
-          <Picker chosen={new Set(chosen.keys())} toggle={toggle} seen={seen} />
+          <Picker chosen={new Set(chosen.keys())} toggle={toggle} seen={seen} home={homeSources} />
           {chosen.size > 0 && <p>Chosen: {[...chosen.keys()].map(titleOf).join(", ")}.</p>}
           <h2>2. Trigger rules</h2>
           {sources.length === 0 ? (
@@ -233,6 +367,8 @@ export function OnboardingScreen() {
             sources.map((source) => (
               <Rules
                 key={source.id}
+                id={source.id}
+                problems={problems}
                 title={titleOf(source.id)}
                 draft={rules[source.id] ?? NO_RULES}
                 set={(next) => setRules((now) => ({ ...now, [source.id]: next }))}
@@ -254,11 +390,11 @@ export function OnboardingScreen() {
             </select>
           </label>
           <h2>4. Schedule, notifications and budgets</h2>
-          <SettingsFields draft={draft} set={setDraft} />
+          <SettingsFields draft={draft} set={setDraft} problems={problems} />
           <button type="submit" class="primary" disabled={busy}>
             {busy ? "Saving…" : "Save and finish"}
           </button>
-          <ErrorText error={error} />
+          <Refused problems={problems} error={error} />
         </form>
       )}
     </section>

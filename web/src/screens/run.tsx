@@ -3,11 +3,12 @@
 // "run again".
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
-import { ErrorText, Loading, Status, go, money, useAction, when } from "../ui";
+import { ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 
 type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
 const FOLLOW_MS = 2000;
+const PLANNING_MS = 60_000; // a run this tab started and the api does not know after this: none
 const ENDED = new Set(["completed", "failed", "cancelled"]);
 
 function describe(event: Event): string {
@@ -27,7 +28,7 @@ function describe(event: Event): string {
     case "model_used":
       return `The model (${event.purpose}) cost ${money(event.cost_usd)}`;
     case "run_replanned":
-      return `Step ${event.step}: planned phase ${event.phase} from what it read, ${event.steps.length} step${event.steps.length === 1 ? "" : "s"} (cost ${money(event.cost_usd)})`;
+      return `Step ${event.step}: planned phase ${event.phase} from what it read, ${event.steps.length} step${event.steps.length === 1 ? "" : "s"} (cost ${money(event.cost_usd ?? 0)})`;
     case "run_paused":
       return "Paused";
     case "run_resumed":
@@ -41,18 +42,23 @@ function describe(event: Event): string {
   }
 }
 
-/** Follows one run: the timeline, refreshed until the run ends; 404 while its planning is queued. */
-function useRun(runId: string): { run: Timeline | null; error: unknown; planning: boolean; refresh: () => void } {
+/** Follows one run: the timeline, refreshed until the run ends. A 404 is "being planned" only for a
+ * run this tab started, for at most PLANNING_MS; otherwise the link names no run, and polling stops. */
+function useRun(runId: string): { run: Timeline | null; error: unknown; planning: boolean; missing: boolean; refresh: () => void } {
   const [run, setRun] = useState<Timeline | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [planning, setPlanning] = useState(false);
+  const [missing, setMissing] = useState(false);
   const etag = useRef("");
   const poke = useRef<() => void>(() => undefined);
   useEffect(() => {
     let live = true;
     let timer = 0;
+    const since = Date.now();
     etag.current = "";
     setRun(null);
+    setMissing(false);
+    setPlanning(false);
     const follow = async () => {
       window.clearTimeout(timer);
       let ended = false;
@@ -69,8 +75,15 @@ function useRun(runId: string): { run: Timeline | null; error: unknown; planning
         setError(null);
       } catch (reason) {
         if (!live) return;
-        if (reason instanceof ApiError && reason.status === 404) setPlanning(true);
-        else setError(reason);
+        if (reason instanceof ApiError && reason.status === 404) {
+          const waiting = startedHere(runId) && Date.now() - since < PLANNING_MS;
+          setPlanning(waiting);
+          setMissing(!waiting);
+          ended = !waiting;
+        } else {
+          setError(reason);
+          ended = reason instanceof ApiError && reason.status === 401;
+        }
       }
       if (live && !ended) timer = window.setTimeout(follow, FOLLOW_MS);
     };
@@ -81,22 +94,31 @@ function useRun(runId: string): { run: Timeline | null; error: unknown; planning
       window.clearTimeout(timer);
     };
   }, [runId]);
-  return { run, error, planning, refresh: () => poke.current() };
+  return { run, error, planning, missing, refresh: () => poke.current() };
 }
 
-function Decision({ run, refresh }: { run: Timeline; refresh: () => void }) {
+const LOST =
+  "Not done: this request was already decided, in another tab or by another person, or the run moved on. What the run did since shows below.";
+
+function Decision({ run, refresh, lost }: { run: Timeline; refresh: () => void; lost: (words: string) => void }) {
   const waiting = run.waiting;
   const [text, setText] = useState("");
   const [busy, error, act] = useAction();
   if (!waiting || run.status !== "waiting_for_human") return null;
   const decide = (decision: "approve" | "reject" | "answer") =>
     act(async () => {
-      await send<S["RunMoved"]>("POST", url(`/runs/{run_id}/${decision}`, { run_id: run.run_id }), {
-        request_id: waiting.request_id,
-        text,
-      });
+      try {
+        await send<S["RunMoved"]>("POST", url(`/runs/{run_id}/${decision}`, { run_id: run.run_id }), {
+          request_id: waiting.request_id,
+          text,
+        });
+      } catch (reason) {
+        if (!(reason instanceof ApiError && reason.status === 409)) throw reason;
+        lost(`${LOST} (${reason.message})`); // said on the run, which the refresh may move past the decision
+      }
       setText("");
       refresh();
+      document.getElementById("run-status")?.focus();
     });
   const question = waiting.purpose === "question";
   return (
@@ -143,6 +165,7 @@ function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
   const again = () =>
     act(async () => {
       const started = await send<S["RunStarted"]>("POST", url("/runs/{run_id}/again", { run_id: run.run_id }), {});
+      rememberStarted(started.run_id);
       go(`#/runs/${encodeURIComponent(started.run_id)}`);
     });
   const ended = ENDED.has(run.status);
@@ -172,7 +195,9 @@ function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
 }
 
 export function RunScreen({ runId }: { runId: string }) {
-  const { run, error, planning, refresh } = useRun(runId);
+  const { run, error, planning, missing, refresh } = useRun(runId);
+  const [notice, setNotice] = useState("");
+  useEffect(() => setNotice(""), [runId]);
   if (!run) {
     return (
       <section>
@@ -181,7 +206,13 @@ export function RunScreen({ runId }: { runId: string }) {
           <a href="#/runs">All runs</a>
         </p>
         {planning ? <p role="status">This run is being planned; it shows here in a moment.</p> : null}
-        {!planning && !error && <Loading what="the run" />}
+        {missing ? (
+          <p class="error" role="alert">
+            No run of this workspace has this link. It may belong to another workspace, or its planning
+            failed: find your runs in <a href="#/runs">all runs</a>.
+          </p>
+        ) : null}
+        {!planning && !missing && !error && <Loading what="the run" />}
         <ErrorText error={error} />
       </section>
     );
@@ -192,13 +223,18 @@ export function RunScreen({ runId }: { runId: string }) {
         <a href="#/runs">All runs</a>
       </p>
       <h1>{run.goal}</h1>
-      <p class="meta" aria-live="polite">
+      <p class="meta" aria-live="polite" id="run-status" tabIndex={-1}>
         <Status status={run.status} /> · step {Math.min(run.cursor, run.steps)} of {run.steps} · {money(run.cost_usd)} ·
         started {when(run.created_at)}
       </p>
       {run.summary && <p class="summary">{run.summary}</p>}
       <ErrorText error={error} />
-      <Decision run={run} refresh={refresh} />
+      {notice && (
+        <p class="error" role="alert">
+          {notice}
+        </p>
+      )}
+      <Decision run={run} refresh={refresh} lost={setNotice} />
       <Controls run={run} refresh={refresh} />
       <h2>What it wrote</h2>
       {run.wrote.length === 0 ? (

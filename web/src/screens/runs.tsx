@@ -1,7 +1,7 @@
 // Runs: filtered by status and trigger, cursor-paged, each with its cost; new runs show up live.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, useAction, when } from "../ui";
+import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, when } from "../ui";
 
 type Run = S["RunList"]["runs"][number];
 const TRIGGERS: Record<string, string> = {
@@ -20,6 +20,7 @@ export function StartRun({ label, button, initial = "" }: { label: string; butto
     event.preventDefault();
     void run(async () => {
       const started = await send<S["RunStarted"]>("POST", url("/runs"), { goal });
+      rememberStarted(started.run_id);
       go(`#/runs/${encodeURIComponent(started.run_id)}`);
     });
   };
@@ -34,6 +35,20 @@ export function StartRun({ label, button, initial = "" }: { label: string; butto
       </button>
       <ErrorText error={error} />
     </form>
+  );
+}
+
+/** Setup left unfinished (nothing chosen to start work), offered again where runs would show. */
+function Unfinished() {
+  const view = useLoad(() => get<S["SettingsView"]>(url("/settings")));
+  const settings = view.data?.settings;
+  if (!settings || (settings.data_source_ids ?? []).length + (settings.page_ids ?? []).length > 0) return null;
+  return (
+    <section class="card notice" aria-labelledby="unfinished-title">
+      <h2 id="unfinished-title">Setup is not finished</h2>
+      <p>Nothing in Notion starts work yet: choose the databases and pages whose changes start runs.</p>
+      <a href="#/onboarding">Finish setting up</a>
+    </section>
   );
 }
 
@@ -88,6 +103,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
   return (
     <section>
       <h1>Runs</h1>
+      <Unfinished />
       <StartRun label="New run's goal" button="Start" />
       <div class="filters">
         <label>
@@ -124,7 +140,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
         </Empty>
       )}
       {runs !== null && runs.length > 0 && (
-        <table>
+        <table class="stack">
           <caption class="visually-hidden">Runs, newest first</caption>
           <thead>
             <tr>
@@ -138,15 +154,15 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
           <tbody>
             {runs.map((run) => (
               <tr key={run.run_id}>
-                <td>
+                <td data-label="Goal">
                   <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.goal}</a>
                 </td>
-                <td>
+                <td data-label="Status">
                   <Status status={run.status} />
                 </td>
-                <td>{TRIGGERS[run.trigger ?? ""] ?? "—"}</td>
-                <td>{money(run.cost_usd)}</td>
-                <td>{when(run.created_at)}</td>
+                <td data-label="Started by">{TRIGGERS[run.trigger ?? ""] ?? "—"}</td>
+                <td data-label="Cost">{money(run.cost_usd)}</td>
+                <td data-label="Started">{when(run.created_at)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,8 +1,8 @@
 // Settings: the owner's choices (what starts work is onboarding's), and disconnecting the workspace.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { type Draft, SettingsFields, changeOf, draftOf } from "../settings_form";
-import { ErrorText, Loading, useAction, useLoad } from "../ui";
+import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
+import { ErrorText, Loading, type Problems, Refused, focusFirstInvalid, plainId, tellTabs, useAction, useLoad } from "../ui";
 
 function Disconnect({ workspace, disconnected }: { workspace: string; disconnected: () => void }) {
   const [sure, setSure] = useState(false);
@@ -11,6 +11,7 @@ function Disconnect({ workspace, disconnected }: { workspace: string; disconnect
   const disconnect = () =>
     act(async () => {
       setResult(await send<S["Disconnected"]>("DELETE", url("/connection")));
+      tellTabs("disconnected");
     });
   if (result) {
     return (
@@ -45,22 +46,50 @@ function Disconnect({ workspace, disconnected }: { workspace: string; disconnect
   );
 }
 
+/** What starts work, by the databases' titles (ids only while their titles load or if unshared). */
+function startsWork(settings: S["TenantSettings"], known: S["PickerItem"][] | null): string {
+  const titles = new Map((known ?? []).map((item) => [plainId(item.id), item.title || "Untitled"]));
+  const named = (settings.data_source_ids ?? []).map((id) => titles.get(plainId(id)) ?? (known ? "a database no longer shared" : "…"));
+  const pages = settings.page_ids?.length ?? 0;
+  const also = pages ? ` and ${pages} page${pages === 1 ? "" : "s"}` : "";
+  return named.length || pages ? `What starts work: ${named.join(", ") || "no database"}${also}.` : "Nothing starts work yet.";
+}
+
 export function SettingsScreen({ session, disconnected }: { session: S["SessionView"]; disconnected: () => void }) {
   const view = useLoad(() => get<S["SettingsView"]>(url("/settings")));
+  const sources = useLoad(() => get<S["PickerPage"]>(url("/notion/pages", {}, { kind: "data_source", page_size: "100" })));
   const [draft, setDraft] = useState<Draft | null>(null);
   const [saved, setSaved] = useState(false);
+  const [checked, setChecked] = useState<Problems>({});
   const [busy, error, act] = useAction();
+  const [confirmed, setConfirmed] = useState<boolean | null>(null);
   useEffect(() => {
-    if (view.data) setDraft(draftOf(view.data.settings));
+    if (view.data) {
+      setDraft(draftOf(view.data.settings));
+      setConfirmed(view.data.notification_email_confirmed ?? null);
+    }
   }, [view.data]);
+  const problems = { ...problemsOf(error), ...checked };
   const save = (event: Event) => {
     event.preventDefault();
     if (!draft) return;
     setSaved(false);
+    const found = checkDraft(draft);
+    setChecked(found);
+    if (Object.keys(found).length) {
+      focusFirstInvalid();
+      return;
+    }
     void act(async () => {
-      const answer = await send<S["SettingsView"]>("PATCH", url("/settings"), changeOf(draft));
-      setDraft(draftOf(answer.settings));
-      setSaved(true);
+      try {
+        const answer = await send<S["SettingsView"]>("PATCH", url("/settings"), changeOf(draft));
+        setDraft(draftOf(answer.settings));
+        setConfirmed(answer.notification_email_confirmed ?? null);
+        setSaved(true);
+      } catch (reason) {
+        focusFirstInvalid();
+        throw reason;
+      }
     });
   };
   const data = view.data;
@@ -71,19 +100,26 @@ export function SettingsScreen({ session, disconnected }: { session: S["SessionV
       {view.loading && !data && <Loading what="settings" />}
       {data && (
         <p>
-          {data.settings.data_source_ids?.length ?? 0} database(s) and {data.settings.page_ids?.length ?? 0} page(s) start
-          work. <a href="#/onboarding">Change what starts work, its rules and the agent's home</a>.
+          {startsWork(data.settings, sources.data?.results ?? null)}{" "}
+          <a href="#/onboarding">Change what starts work, its rules and the agent's home</a>.
           {data.status !== "active" && <strong> The workspace needs to be connected again ({data.status}).</strong>}
         </p>
       )}
       {draft && (
         <form onSubmit={save}>
-          <SettingsFields draft={draft} set={(next) => { setSaved(false); setDraft(next); }} />
+          <SettingsFields draft={draft} set={(next) => { setSaved(false); setDraft(next); }} problems={problems} />
+          {draft.notification_email.trim() !== "" && confirmed !== null && (
+            <p class="state" role="status">
+              {confirmed
+                ? `Email notifications go to ${draft.notification_email}: confirmed.`
+                : `Not confirmed yet: email notifications go to ${draft.notification_email} once its recipient opens the link mailed to it; until then, to your Notion email.`}
+            </p>
+          )}
           <button type="submit" class="primary" disabled={busy}>
             {busy ? "Saving…" : "Save settings"}
           </button>
           {saved && <p role="status">Saved.</p>}
-          <ErrorText error={error} />
+          <Refused problems={problems} error={error} />
         </form>
       )}
       <Disconnect workspace={session.workspace_name} disconnected={disconnected} />

@@ -1,0 +1,93 @@
+"""A workspace connected and set up through the api as onboarding would, and signed-in tabs on it:
+what the web suite's flows of issue 58 share (:class:`Setup`)."""
+
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+from playwright.sync_api import Browser, BrowserContext
+
+from local.demo import READY, connect, wait_for
+from local.stack import LocalStack
+from tests.web.browser import Console, Figures
+
+LIVE_MS = 30_000  # a live change on a busy machine
+
+
+class Setup:
+    """The workspace set up as onboarding would, and a way to open signed-in tabs on it."""
+
+    def __init__(self, stack: LocalStack, browser: Browser, figures: Figures) -> None:
+        self.stack, self.browser, self.figures = stack, browser, figures
+        self.ids: dict[str, str] = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
+        self.auth = connect(stack)
+        self.contexts: list[BrowserContext] = []
+        rules = [{"kind": "property_changed", "property": "Status", "to": READY}]
+        ideas = self.ids["ideas_data_source"]
+        self.api("PATCH", "/settings", {"data_source_ids": [ideas], "triggers": {ideas: rules}})
+        self.api("POST", "/home", {"parent_page_id": self.ids["home_page"], "tasks": "auto"})
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        answer = requests.request(
+            method, self.stack.console_url + "/api" + path, json=body, headers=self.auth, timeout=30
+        )
+        assert answer.ok, f"{method} {path}: {answer.status_code} {answer.text}"
+        return answer.json() if answer.text else None
+
+    def context(self, signed_in: bool = True, width: int = 1200) -> BrowserContext:
+        context = self.browser.new_context(viewport={"width": width, "height": 900})
+        context.set_default_timeout(15_000)
+        if signed_in:
+            name, value = self.auth["Cookie"].split("=", 1)
+            cookie = {"name": name, "value": value, "url": self.stack.console_url + "/", "httpOnly": True}
+            context.add_cookies([cookie | {"sameSite": "Lax"}])  # type: ignore[list-item]
+        self.contexts.append(context)
+        return context
+
+    def tab(self, context: BrowserContext | None = None) -> Console:
+        return Console((context or self.context()).new_page(), self.stack.console_url, self.figures)
+
+    def act(self, method: str, path: str, body: Any) -> None:
+        """The owner changes something in Notion; the sandbox delivers the webhook it causes."""
+        call = {"method": method, "path": path, "body": body, "user_id": self.ids["owner"]}
+        answer = self.stack.sandbox_admin("POST", "/workspaces/demo/act", call)
+        assert answer["status"] == 200, answer
+        self.stack.sandbox_admin("POST", "/webhook/flush", {"timeout": 10, "force": True})
+
+    def waiting_run(self) -> str:
+        """A run the Ideas rule started, waiting for the owner's approval: its id."""
+        before = {r["run_id"] for r in self.api("GET", "/runs")["runs"]}
+        page = self.ids["idea_newsletter"]
+        for status in ("New", READY):  # each time a change to Ready for agent
+            self.act("PATCH", f"pages/{page}", {"properties": {"Status": {"status": {"name": status}}}})
+
+        def waiting() -> str | None:
+            listed = self.api("GET", "/runs?status=waiting_for_human")["runs"]
+            return next((str(r["run_id"]) for r in listed if r["run_id"] not in before), None)
+
+        return within(waiting, "a run to wait for the owner")
+
+    def started_run(self, goal: str) -> str:
+        run_id = str(self.api("POST", "/runs", {"goal": goal})["run_id"])
+        path = self.stack.console_url + "/api/runs/" + urllib.parse.quote(run_id)
+        planned = lambda: requests.get(path, headers=self.auth, timeout=10).status_code == 200  # noqa: E731
+        within(planned, "the run to be planned")
+        return run_id
+
+
+@contextmanager
+def set_up(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Setup]:
+    """A module's workspace (:class:`Setup`); its browser contexts closed at the end."""
+    made = Setup(stack, browser, figures)
+    try:
+        yield made
+    finally:
+        for context in made.contexts:
+            context.close()
+
+
+def within[T](found: Callable[[], T | None], what: str) -> T:
+    """What ``found`` answers once it answers something, within a live change's time."""
+    return wait_for(found, what, LIVE_MS / 1000)
