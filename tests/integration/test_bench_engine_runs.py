@@ -26,5 +26,6 @@ def test_the_engine_bench_runs_its_plans_to_the_end(firestore_emulator: Any, mon
     assert {s.step % 2: s.of("spend cap") for s in steps} == {0: 2, 1: 0}
     assert all(s.ops == sum(s.of(k) for k in ("run log", "spend cap", "tenant", "spend sums")) for s in steps)
     assert result["ops"] >= 7 and not result["constant"]  # over the goal of 4: the bench says so
-    assert "ops_per_step constant and <= 4 (at most 7)" in bench_engine.missed_goals(result)[0]
+    # At most 7, or more in a step where a cache of 60 s ran out (a slow machine's run outlasts one).
+    assert bench_engine.missed_goals(result)[0].startswith("ops_per_step constant and <= 4 (at most ")
     assert result["prompt"] > 0
