@@ -69,8 +69,9 @@ def _target(tool: str, args: dict[str, Any]) -> Any:
     return args.get("repository") if tool == "open_pull_request" else args.get("page_id")
 
 
-# A tool whose effect is several of the fake's writes: move_block copies, then trashes the original.
-PARTS = {"move_block": ("append_blocks", "delete_block")}
+# A tool whose effect is one or more of the fake's other writes: move_block copies, then trashes the
+# original; add_file appends its file block.
+PARTS = {"move_block": ("append_blocks", "delete_block"), "add_file": ("append_blocks",)}
 
 
 def _part_of(tool: str, args: dict[str, Any], effect: Effect) -> bool:
@@ -78,7 +79,7 @@ def _part_of(tool: str, args: dict[str, Any], effect: Effect) -> bool:
     if effect.tool not in PARTS.get(tool, ()):
         return False
     if effect.tool == "append_blocks":
-        return bool(effect.target == args.get("to_page_id"))
+        return bool(effect.target == args.get("to_page_id" if tool == "move_block" else "page_id"))
     return bool(effect.target == args.get("page_id") and effect.detail["block_id"] == args.get("block_id"))
 
 

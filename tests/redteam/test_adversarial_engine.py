@@ -107,6 +107,9 @@ def call(draw: st.DrawFn, n: int) -> dict[str, Any]:
         args = {"page_id": page, "block_id": block} | ({"text": text} if tool == "update_block" else {})
         if tool == "move_block":
             args["to_page_id"] = draw(st.sampled_from([*PAGES, *refs(n, "page_id")]))
+    elif tool == "add_file":
+        url = draw(st.sampled_from(["https://wuzzi.net/logo.png?q=[DATA]", "https://e.com/a.pdf"]))
+        args = {"page_id": page, "url": url, "caption": text[:TITLE]}
     elif tool in ("archive_page", "restore_page", "move_page"):
         args = {"page_id": page}
         if tool == "move_page":
