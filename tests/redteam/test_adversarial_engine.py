@@ -102,9 +102,14 @@ def call(draw: st.DrawFn, n: int) -> dict[str, Any]:
             args["properties"] = {"Status": {"select": {"name": draw(st.sampled_from(["Done", text]))}}}
         elif tool != "read_page":
             args["text"] = text
-    elif tool in ("update_block", "delete_block"):
+    elif tool in ("update_block", "delete_block", "move_block"):
         block = draw(st.sampled_from(["@THEIRS", "@MINE", "@WIKI", *refs(n, "block_id", "text")]))
         args = {"page_id": page, "block_id": block} | ({"text": text} if tool == "update_block" else {})
+        if tool == "move_block":
+            args["to_page_id"] = draw(st.sampled_from([*PAGES, *refs(n, "page_id")]))
+    elif tool == "add_file":
+        url = draw(st.sampled_from(["https://wuzzi.net/logo.png?q=[DATA]", "https://e.com/a.pdf"]))
+        args = {"page_id": page, "url": url, "caption": text[:TITLE]}
     elif tool in ("archive_page", "restore_page", "move_page"):
         args = {"page_id": page}
         if tool == "move_page":
