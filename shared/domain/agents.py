@@ -9,7 +9,7 @@ only once the owner accepts it (:func:`usable_version`). Why: docs/decisions/006
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import ConfigDict, Field, model_validator
@@ -28,6 +28,9 @@ DEFAULT_INSTRUCTIONS = (
 )
 MAX_AGENTS = 50  # per workspace
 MAX_INSTRUCTIONS = 8000  # characters of an instructions page the run reads and a version keeps
+SETTLE = timedelta(
+    minutes=2
+)  # Notion's last_edited_time is to the minute: a read this much later is after every edit
 AGENT_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 type Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -108,6 +111,17 @@ class InstructionsVersion(Record):
     edited_at: datetime | None = None
     edited_by: tuple[str, ...] = ()  # every person (plain Notion ids) who last edited a part of it
     text: str = ""
+    read_at: datetime | None = None  # when it was read from the page
+
+    def settled(self) -> bool:
+        """Whether it was read long enough after its last edit that a later edit would show in the
+        page's ``last_edited_time``, which Notion rounds to the minute. The page then need not be read
+        whole again while that time stays the same."""
+        return (
+            self.read_at is not None
+            and self.edited_at is not None
+            and self.read_at >= self.edited_at + SETTLE
+        )
 
 
 class Agent(Record):
@@ -183,11 +197,13 @@ class Read(NamedTuple):
     version: InstructionsVersion
 
 
-def version_of(text: str, edited_at: datetime | None, editors: Sequence[str]) -> InstructionsVersion:
+def version_of(
+    text: str, edited_at: datetime | None, editors: Sequence[str], read_at: datetime | None = None
+) -> InstructionsVersion:
     clipped = text[:MAX_INSTRUCTIONS]
     digest = hashlib.sha256(clipped.encode()).hexdigest()[:16]
     people = tuple(sorted({plain_notion_id(e) for e in editors if e}))
-    return InstructionsVersion(content_hash=digest, edited_at=edited_at, edited_by=people)
+    return InstructionsVersion(content_hash=digest, edited_at=edited_at, edited_by=people, read_at=read_at)
 
 
 class Usable(NamedTuple):

@@ -262,12 +262,13 @@ def ensure_default_instructions(tenant: Tenant, notion: TenantNotion, agents: Ag
 # -- instructions ----------------------------------------------------------------------------------
 
 
-def read_instructions(notion: TenantNotion, agent: Agent) -> Read | None:
-    """The agent's instructions page as it is now (None: it has none, or it is in Notion's trash).
-    Who edited it: the page's last editor and every block's creator and last editor."""
+def read_instructions(notion: TenantNotion, agent: Agent, page: JSON | None = None) -> Read | None:
+    """The agent's instructions page as it is now (None: it has none, or it is in Notion's trash);
+    ``page``: the page, retrieved already. Who edited it: the page's last editor and every block's
+    creator and last editor."""
     if not agent.instructions_page_id:
         return None
-    page = notion.retrieve_page(agent.instructions_page_id)
+    page = page or notion.retrieve_page(agent.instructions_page_id)
     if page.get("in_trash") or page.get("archived"):  # in Notion's trash: the last accepted version
         return None
     blocks = list(islice(notion.list_children(str(page["id"])), MAX_INSTRUCTION_BLOCKS))
@@ -280,7 +281,15 @@ def read_instructions(notion: TenantNotion, agent: Agent) -> Read | None:
     ]
     times = [str(o.get("last_edited_time")) for o in [page, *blocks] if o.get("last_edited_time")]
     edited = max((w for w in map(_when, times) if w is not None), default=None)
-    return Read(text, version_of(text, edited, editors))
+    return Read(text, version_of(text, edited, editors, datetime.now(UTC)))
+
+
+def _unchanged(accepted: InstructionsVersion, page: JSON) -> bool:
+    """Whether the page is as ``accepted`` read it: in no trash, last edited when that version was,
+    and that version read long enough after (``InstructionsVersion.settled``)."""
+    if page.get("in_trash") or page.get("archived") or not accepted.settled():
+        return False
+    return _when(str(page.get("last_edited_time") or "")) == accepted.edited_at
 
 
 def _when(text: str) -> datetime | None:
@@ -417,8 +426,12 @@ def for_run(tenant: Tenant, agent: Agent, notion: TenantNotion, agents: AgentSto
     """The instructions ``agent``'s run uses now: the page's version when the owner wrote it (kept
     as accepted) or accepted it; else the last accepted one; else none, saying why. A page that
     cannot be read (deleted, closed to us): the last accepted version."""
+    accepted = agent.accepted
     try:
-        read = read_instructions(notion, agent)
+        page = notion.retrieve_page(agent.instructions_page_id) if agent.instructions_page_id else None
+        if page is not None and accepted is not None and _unchanged(accepted, page):
+            return RunAgent(agent, accepted)  # one Notion read, not two
+        read = read_instructions(notion, agent, page)
     except PermanentError as exc:
         if agent.accepted is None and not agent.is_default:
             return RunAgent(agent, None, f"the agent's instructions page could not be read: {exc.reason}")
@@ -426,7 +439,8 @@ def for_run(tenant: Tenant, agent: Agent, notion: TenantNotion, agents: AgentSto
     usable = _usable(tenant, agent, read)
     if usable.owners and read is not None and usable.version is not None:
         kept = usable.version
-        if agent.accepted is None or agent.accepted.content_hash != kept.content_hash:
+        new = accepted is None or accepted.content_hash != kept.content_hash
+        if new or (accepted is not None and not accepted.settled() and kept.settled()):
             agents.update(tenant.tenant_id, agent.agent_id, lambda a: a.model_copy(update={"accepted": kept}))
     if usable.why:
         log.warning(
