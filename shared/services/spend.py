@@ -9,9 +9,10 @@ docs/decisions/0051-who-may-connect.md).
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.domain.events import RunStatus
@@ -23,7 +24,7 @@ from shared.services.deps import Deps
 log = logging.getLogger(__name__)
 
 CHART_DAYS = 30  # GET /usage's days: one spend sum each
-RECENT_RUNS = 200  # the month's runs GET /usage ranks by cost, newest first
+RECENT_RUNS = 200  # the latest runs GET /usage ranks (the month's) and counts per day (30 days'), newest first
 COSTLIEST = 5
 HELD_RUNS = 20  # of each held status
 
@@ -156,34 +157,49 @@ def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
     spent = over_tenant_budget(day_usd, month_usd, budget) or _cap_reached(deps)
     days = [(now - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(CHART_DAYS - 1, -1, -1)]
     per_day = deps.store.spend_days(tenant_id, days)
+    noted = _runs_of_note(deps, tenant_id, now, days[0])
+    started, failed = noted.pop("started"), noted.pop("failed")
     return {
         "day": {"date": day, "spent_usd": round(day_usd, 6), "budget_usd": budget.day_usd},
         "month": {"month": month, "spent_usd": round(month_usd, 6), "budget_usd": budget.month_usd},
         "run_budget_usd": budget.run_usd,
         "paused": spent.reason if spent else None,
         "days": [
-            {"date": d, "spend_usd": round(usd, 6), "budget_usd": budget.day_usd}
+            {
+                "date": d,
+                "spend_usd": round(usd, 6),
+                "budget_usd": budget.day_usd,
+                "runs": started.get(d, 0),
+                "failed": failed.get(d, 0),
+            }
             for d, usd in zip(days, per_day, strict=True)
         ],
-        **_runs_of_note(deps, tenant_id, now),
+        **noted,
     }
 
 
-def _runs_of_note(deps: Deps, tenant_id: str, now: datetime) -> dict[str, Any]:
-    """The month's costliest runs (among its latest ``RECENT_RUNS``) and the runs held (paused, or
-    waiting for a person to lift a limit), each with why; only the current owner's."""
+def _runs_of_note(deps: Deps, tenant_id: str, now: datetime, first_day: str) -> dict[str, Any]:
+    """The month's costliest runs and the runs started and failed each day from ``first_day`` (among
+    the latest ``RECENT_RUNS``), and the runs held (paused, or waiting for a person to lift a limit),
+    each with why; only the current owner's."""
     tenant = deps.tenants.get(tenant_id, fresh=True) if deps.tenants is not None else None
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    first = datetime.strptime(first_day, "%Y-%m-%d").replace(tzinfo=UTC)
     owner = tenant.owner_since if tenant is not None else None
-    since = max(month_start, owner) if owner is not None else month_start
+    since = max(min(month_start, first), owner) if owner is not None else min(month_start, first)
     recent = deps.store.list_runs(tenant_id, RECENT_RUNS, since)
-    costly = sorted((r for r in recent if r.state.cost_usd > 0), key=lambda r: -r.state.cost_usd)
+    started = Counter(r.created_at.strftime("%Y-%m-%d") for r in recent)
+    failed = Counter(r.created_at.strftime("%Y-%m-%d") for r in recent if r.state.status == RunStatus.FAILED)
+    this_month = (r for r in recent if r.created_at >= month_start and r.state.cost_usd > 0)
+    costly = sorted(this_month, key=lambda r: -r.state.cost_usd)
     held = [
         r
         for status in (RunStatus.PAUSED, RunStatus.WAITING_FOR_HUMAN)
         for r in deps.store.list_runs(tenant_id, HELD_RUNS, owner, status=status.value)
     ]
     return {
+        "started": started,
+        "failed": failed,
         "costliest_runs": [
             {
                 "run_id": r.run_id,

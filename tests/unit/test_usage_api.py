@@ -1,11 +1,12 @@
 """GET /usage: what the session's workspace spent on models today and this month, against its
 budgets, read from its runs' model_used events (another workspace's spend never shows)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from shared.domain.events import RunStatus
 from shared.domain.tenants import Tenant
 from shared.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client, json_body
@@ -61,3 +62,24 @@ def test_a_spent_day_budget_says_the_workspace_is_paused(fakes: FakeContainer) -
 def test_usage_needs_a_session(fakes: FakeContainer) -> None:
     assert client("api", fakes).get("/usage").status_code == 401
     assert client("api", fakes).post("/usage").status_code == 405
+
+
+def test_each_day_counts_the_runs_started_and_failed(fakes: FakeContainer) -> None:
+    token = start_session("t1", fakes.secrets)
+    assert usage(fakes, token)["days"][-1] | {"date": ""} == {
+        "date": "",
+        "spend_usd": 0.0,
+        "budget_usd": 5.0,
+        "runs": 0,
+        "failed": 0,
+    }
+    waiting_run(fakes, client("api", fakes), token)
+    (key, run), *_ = fakes.store.runs.items()
+    failed = run.state.model_copy(update={"status": RunStatus.FAILED})
+    fakes.store.runs[(key[0], "failed-1")] = run.model_copy(update={"run_id": "failed-1", "state": failed})
+    old = run.created_at - timedelta(days=3)
+    fakes.store.runs[(key[0], "old-1")] = run.model_copy(update={"run_id": "old-1", "created_at": old})
+    days = {d["date"]: (d["runs"], d["failed"]) for d in usage(fakes, token)["days"]}
+    assert days[run.created_at.strftime("%Y-%m-%d")] == (2, 1)
+    assert days[old.strftime("%Y-%m-%d")] == (1, 0)
+    assert sum(r for r, _ in days.values()) == 3

@@ -148,6 +148,12 @@ def test_usage_notifications_integrations_and_settings_screens(visit: Visit) -> 
     c = visit.console
     c.press("link", "Usage", exact=True)
     expect(c.page.get_by_role("img", name="Spend per day")).to_be_visible()
+    runs = c.page.get_by_role("img", name=re.compile(r"^Runs started per day .*: 2 runs, 0 failed"))
+    expect(runs).to_be_visible()  # the two runs of the flows so far, counted on their day
+    axis = [t.strip() for t in c.page.locator("svg .axis text").all_text_contents()]
+    assert axis[0] == "$0.000" and len(axis) >= 5 and re.fullmatch(r"\d\d-\d\d", axis[-1]), (
+        axis
+    )  # $ and dates
     c.screen("usage", "Usage")
     c.press("link", "Notifications", exact=True)
     expect(c.page.locator("tbody tr, .empty").first).to_be_visible()

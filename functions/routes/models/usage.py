@@ -24,6 +24,8 @@ class ChartDay(Schema):
     date: dt.date
     spend_usd: float
     budget_usd: float = Field(description="The day budget")
+    runs: int = Field(description="Runs started that day, among the workspace's latest 200")
+    failed: int = Field(description="Of those, the runs that failed")
 
 
 class CostlyRun(Schema):

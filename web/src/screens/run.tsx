@@ -9,6 +9,7 @@ type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
 const FOLLOW_MS = 2000;
 const PLANNING_MS = 60_000; // a run this tab started and the api does not know after this: none
+const LINK_GRACE_MS = 8_000; // any other link: a run started a moment ago elsewhere may still be planned
 const ENDED = new Set(["completed", "failed", "cancelled"]);
 
 function describe(event: Event): string {
@@ -42,8 +43,9 @@ function describe(event: Event): string {
   }
 }
 
-/** Follows one run: the timeline, refreshed until the run ends. A 404 is "being planned" only for a
- * run this tab started, for at most PLANNING_MS; otherwise the link names no run, and polling stops. */
+/** Follows one run: the timeline, refreshed until the run ends. A 404 is "being planned" for a run
+ * this tab started, for at most PLANNING_MS (any other link: LINK_GRACE_MS, said as loading); then the
+ * link names no run, and polling stops. */
 function useRun(runId: string): { run: Timeline | null; error: unknown; planning: boolean; missing: boolean; refresh: () => void } {
   const [run, setRun] = useState<Timeline | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -76,8 +78,9 @@ function useRun(runId: string): { run: Timeline | null; error: unknown; planning
       } catch (reason) {
         if (!live) return;
         if (reason instanceof ApiError && reason.status === 404) {
-          const waiting = startedHere(runId) && Date.now() - since < PLANNING_MS;
-          setPlanning(waiting);
+          const mine = startedHere(runId);
+          const waiting = Date.now() - since < (mine ? PLANNING_MS : LINK_GRACE_MS);
+          setPlanning(waiting && mine);
           setMissing(!waiting);
           ended = !waiting;
         } else {

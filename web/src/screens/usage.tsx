@@ -1,26 +1,43 @@
-// Usage: spend per day for 30 days against the day budget, the month against its budget, the
+// Usage: spend, and runs started and failed, per day for 30 days, the month against its budget, the
 // costliest runs, and what is paused and why. Charts are SVG with their figures also as text.
 import { type S, get, url } from "../api";
 import { Empty, ErrorText, Loading, Status, money, useLoad } from "../ui";
+
+const AXIS = 52; // the chart's left margin, for the dollar axis; the dates go below the bars
 
 function DayChart({ days }: { days: S["Usage"]["days"] }) {
   const width = 600;
   const height = 160;
   const top = Math.max(...days.map((d) => Math.max(d.spend_usd, d.budget_usd)), 0.01);
-  const bar = width / Math.max(days.length, 1);
+  const bar = (width - AXIS) / Math.max(days.length, 1);
   const y = (usd: number) => height - (usd / top) * (height - 10);
   const budget = days.at(-1)?.budget_usd ?? 0;
   const over = days.filter((d) => d.spend_usd > d.budget_usd).length;
+  const dated = [0, Math.floor((days.length - 1) / 2), days.length - 1].filter((i, n, all) => i >= 0 && all.indexOf(i) === n);
   return (
     <figure>
-      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-labelledby="days-caption">
+      <svg viewBox={`0 0 ${width} ${height + 24}`} role="img" aria-labelledby="days-caption">
+        <g class="axis" aria-hidden="true">
+          <line x1={AXIS - 2} x2={AXIS - 2} y1={0} y2={height} />
+          <line x1={AXIS - 2} x2={width} y1={height} y2={height} />
+          {[0, top / 2, top].map((usd) => (
+            <text key={usd} x={AXIS - 6} y={Math.max(y(usd) + 4, 10)} text-anchor="end">
+              {money(usd)}
+            </text>
+          ))}
+          {dated.map((i) => (
+            <text key={i} x={AXIS + i * bar + bar / 2} y={height + 18} text-anchor={i === 0 ? "start" : i === days.length - 1 ? "end" : "middle"}>
+              {days[i]?.date.slice(5)}
+            </text>
+          ))}
+        </g>
         {days.map((d, i) => (
           <rect
             key={d.date}
             class={d.spend_usd > d.budget_usd ? "bar over" : "bar"}
-            x={i * bar + 1}
+            x={AXIS + i * bar + 1}
             y={y(d.spend_usd)}
-            width={bar - 2}
+            width={Math.max(bar - 2, 1)}
             height={height - y(d.spend_usd)}
           >
             <title>
@@ -28,14 +45,60 @@ function DayChart({ days }: { days: S["Usage"]["days"] }) {
             </title>
           </rect>
         ))}
-        <line class="budget" x1={0} x2={width} y1={y(budget)} y2={y(budget)} />
-        <text x={4} y={Math.min(y(budget) + 16, height)} class="label">
+        <line class="budget" x1={AXIS} x2={width} y1={y(budget)} y2={y(budget)} />
+        <text x={AXIS + 4} y={Math.min(y(budget) + 16, height)} class="label">
           day budget {money(budget)}
         </text>
       </svg>
       <figcaption id="days-caption">
-        Spend per day over the last {days.length} days against the day budget of {money(budget)}:{" "}
+        Spend per day over the last {days.length} days (dates in UTC, month-day) against the day budget of {money(budget)}:{" "}
         {money(days.reduce((sum, d) => sum + d.spend_usd, 0))} in all, {over} day{over === 1 ? "" : "s"} over budget.
+      </figcaption>
+    </figure>
+  );
+}
+
+/** Runs started and failed each day, on a count axis, dates below; the figures also as text. */
+function RunsChart({ days }: { days: S["Usage"]["days"] }) {
+  const width = 600;
+  const height = 120;
+  const top = Math.max(...days.map((d) => d.runs ?? 0), 1);
+  const bar = (width - AXIS) / Math.max(days.length, 1);
+  const y = (n: number) => height - (n / top) * (height - 10);
+  const runs = days.reduce((sum, d) => sum + (d.runs ?? 0), 0);
+  const failed = days.reduce((sum, d) => sum + (d.failed ?? 0), 0);
+  const dated = [0, Math.floor((days.length - 1) / 2), days.length - 1].filter((i, n, all) => i >= 0 && all.indexOf(i) === n);
+  return (
+    <figure>
+      <svg viewBox={`0 0 ${width} ${height + 24}`} role="img" aria-labelledby="runs-caption">
+        <g class="axis" aria-hidden="true">
+          <line x1={AXIS - 2} x2={AXIS - 2} y1={0} y2={height} />
+          <line x1={AXIS - 2} x2={width} y1={height} y2={height} />
+          {[...new Set([0, Math.round(top / 2), top])].map((n) => (
+            <text key={n} x={AXIS - 6} y={Math.max(y(n) + 4, 10)} text-anchor="end">
+              {n}
+            </text>
+          ))}
+          {dated.map((i) => (
+            <text key={i} x={AXIS + i * bar + bar / 2} y={height + 18} text-anchor={i === 0 ? "start" : i === days.length - 1 ? "end" : "middle"}>
+              {days[i]?.date.slice(5)}
+            </text>
+          ))}
+        </g>
+        {days.map((d, i) => (
+          <g key={d.date}>
+            <rect class="bar" x={AXIS + i * bar + 1} y={y(d.runs ?? 0)} width={Math.max(bar - 2, 1)} height={height - y(d.runs ?? 0)}>
+              <title>
+                {d.date}: {d.runs ?? 0} run(s), {d.failed ?? 0} failed
+              </title>
+            </rect>
+            <rect class="bar over" x={AXIS + i * bar + 1} y={y(d.failed ?? 0)} width={Math.max(bar - 2, 1)} height={height - y(d.failed ?? 0)} />
+          </g>
+        ))}
+      </svg>
+      <figcaption id="runs-caption">
+        Runs started per day over the last {days.length} days, failed ones in red: {runs} run{runs === 1 ? "" : "s"},{" "}
+        {failed} failed (among the workspace's latest 200).
       </figcaption>
     </figure>
   );
@@ -65,6 +128,7 @@ export function UsageScreen() {
           <p>Each run may spend up to {money(data.run_budget_usd)}.</p>
           <h2>The last 30 days</h2>
           <DayChart days={data.days} />
+          <RunsChart days={data.days} />
           <h2>Costliest runs this month</h2>
           {data.costliest_runs.length === 0 ? (
             <Empty>No run has cost anything this month.</Empty>
