@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         DeadLetterStore,
         Deployer,
         DoctorChecks,
+        Embedder,
         InviteStore,
         Mailer,
         Model,
@@ -72,6 +73,7 @@ Port = Literal[
     "chat",
     "webhooks",
     "mailer",
+    "embedder",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -95,6 +97,7 @@ _MODULES: dict[Port, str] = {
     "chat": "shared.adapters.slack",
     "webhooks": "shared.adapters.discord",
     "mailer": "shared.adapters.smtp",
+    "embedder": "shared.adapters.vertex_embedder",
 }
 
 
@@ -123,6 +126,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "chat": ("slack_sdk.web",),  # Slack's Web API, through slack_sdk (on urllib)
     "webhooks": ("httpx",),  # Discord's incoming webhooks, on httpx
     "mailer": ("smtplib",),  # the standard library's SMTP client
+    "embedder": ("google.genai", "httpx"),  # Vertex AI's embeddings, through google-genai too
 }
 
 
@@ -217,6 +221,10 @@ class Container:
     @property
     def model(self) -> Model:
         return self._once("model", self._build_model)
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._once("embedder", self._build_embedder)
 
     @property
     def code_host(self) -> CodeHost:
@@ -560,6 +568,25 @@ class Container:
             base_url=s.model_base_url,
             production=production,
             timeout_s=s.model_timeout_s,
+        )
+
+    def _build_embedder(self) -> Embedder:
+        s = self.settings
+        if s.model_backend == "offline":
+            from shared.adapters.local_embedder import LocalEmbedder
+
+            return LocalEmbedder()
+        from shared.adapters.vertex_embedder import VertexEmbedder
+
+        price = s.model_prices.get(s.model_embed, (0.0, 0.0))[0]
+        production = s.profile == "production"
+        return VertexEmbedder(
+            s.gcp_project,
+            s.model_location,
+            s.model_embed,
+            price,
+            base_url=s.model_base_url,
+            production=production,
         )
 
 

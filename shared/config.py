@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         "gemini-3.5-flash-lite", description="Model for planning and classification (fast, cheap)."
     )
     model_draft: str = Field("gemini-3.5-flash", description="Model for drafting text and code (strong).")
+    model_embed: str = Field(
+        "gemini-embedding-001",
+        description="Vertex AI embedding model of the workspace index (768 values asked of it); the "
+        "offline backend embeds with a local model instead (decision 0068).",
+    )
     model_base_url: str = Field(
         "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
     )
@@ -111,9 +116,14 @@ class Settings(BaseSettings):
         "that runs out is a transient error, retried. Below plan's function timeout (300 s).",
     )
     model_prices: dict[str, tuple[float, float]] = Field(
-        {"gemini-3.5-flash-lite": (0.30, 2.50), "gemini-3.5-flash": (1.50, 9.00), "offline": (0.0, 0.0)},
+        {
+            "gemini-3.5-flash-lite": (0.30, 2.50),
+            "gemini-3.5-flash": (1.50, 9.00),
+            "gemini-embedding-001": (0.15, 0.0),
+            "offline": (0.0, 0.0),
+        },
         description="USD per million (input, output) tokens by model name, not negative; JSON in the "
-        "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT.",
+        "environment. With the vertex backend it must price NA_MODEL_PLAN, NA_MODEL_DRAFT and NA_MODEL_EMBED.",
     )
     run_max_steps: int = Field(
         50, ge=2, le=500, description="Most steps a run may have (plan plus execution)."
@@ -580,9 +590,12 @@ def _disagreements(s: Settings) -> list[str]:
         )
     if any(price < 0 for prices in s.model_prices.values() for price in prices):
         problems.append("NA_MODEL_PRICES: prices must not be negative")
-    if s.model_backend == "vertex" and not {s.model_plan, s.model_draft} <= set(s.model_prices):
+    if s.model_backend == "vertex" and not {s.model_plan, s.model_draft, s.model_embed} <= set(
+        s.model_prices
+    ):
         problems.append(
-            "NA_MODEL_PRICES: must price NA_MODEL_PLAN and NA_MODEL_DRAFT when NA_MODEL_BACKEND=vertex "
+            "NA_MODEL_PRICES: must price NA_MODEL_PLAN, NA_MODEL_DRAFT and NA_MODEL_EMBED when "
+            "NA_MODEL_BACKEND=vertex "
             "(a model without a price costs 0, so no budget would ever stop it)"
         )
     problems += _signup_problems(s)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.day_plan import Kept
     from shared.domain.dead_letters import DeadLetter
+    from shared.domain.embeddings import Embedded, Task
     from shared.domain.integrations import Integration
     from shared.domain.model_calls import ModelReply
     from shared.domain.notifications import Claimed, Links, Mail, Move, NotificationRecord, Outcome
@@ -166,6 +167,20 @@ class RunStore(Protocol):
         return its time: ``now`` or later. Of different runs reserving at once each gets its own
         start; a run reserving again (its plan task delivered twice) gets the start it has and
         reserves nothing more, for at least a day."""
+        ...
+
+
+class Embedder(Protocol):
+    """An embedding model: Vertex AI in production, a local model that runs on CPU elsewhere."""
+
+    @property
+    def model(self) -> str:
+        """The model's name, stored with each vector: a vector of another model is embedded again."""
+        ...
+
+    def embed(self, texts: list[str], task: Task) -> Embedded:
+        """Unit vectors of ``texts`` for retrieval (``task``: a passage or a query). TransientError to
+        retry; ConfigError for a refusal no retry mends."""
         ...
 
 
