@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         NotionClient,
         NotionOAuth,
         OAuthStateStore,
+        PassageStore,
         RunStore,
         SecretStore,
         TaskQueue,
@@ -74,6 +75,7 @@ Port = Literal[
     "webhooks",
     "mailer",
     "embedder",
+    "passages",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -98,6 +100,7 @@ _MODULES: dict[Port, str] = {
     "webhooks": "shared.adapters.discord",
     "mailer": "shared.adapters.smtp",
     "embedder": "shared.adapters.vertex_embedder",
+    "passages": "shared.adapters.firestore_passages",
 }
 
 
@@ -127,6 +130,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "webhooks": ("httpx",),  # Discord's incoming webhooks, on httpx
     "mailer": ("smtplib",),  # the standard library's SMTP client
     "embedder": ("google.genai", "httpx"),  # Vertex AI's embeddings, through google-genai too
+    "passages": ("google.cloud.firestore",),
 }
 
 
@@ -225,6 +229,10 @@ class Container:
     @property
     def embedder(self) -> Embedder:
         return self._once("embedder", self._build_embedder)
+
+    @property
+    def passages(self) -> PassageStore:
+        return self._once("passages", self._build_passages)
 
     @property
     def code_host(self) -> CodeHost:
@@ -348,6 +356,7 @@ class Container:
             model_source=(lambda: self.model) if with_model else None,
             notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
             tenants=tenants,
+            memory=lambda: (self.embedder, self.passages),
         )
 
     def _spend_cache(self) -> SpendCache:
@@ -569,6 +578,11 @@ class Container:
             production=production,
             timeout_s=s.model_timeout_s,
         )
+
+    def _build_passages(self) -> PassageStore:
+        from shared.adapters.firestore_passages import FirestorePassages
+
+        return FirestorePassages(self._firestore())
 
     def _build_embedder(self) -> Embedder:
         s = self.settings

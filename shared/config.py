@@ -123,7 +123,8 @@ class Settings(BaseSettings):
             "offline": (0.0, 0.0),
         },
         description="USD per million (input, output) tokens by model name, not negative; JSON in the "
-        "environment. With the vertex backend it must price NA_MODEL_PLAN, NA_MODEL_DRAFT and NA_MODEL_EMBED.",
+        "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT (and should price "
+        "NA_MODEL_EMBED).",
     )
     run_max_steps: int = Field(
         50, ge=2, le=500, description="Most steps a run may have (plan plus execution)."
@@ -590,12 +591,9 @@ def _disagreements(s: Settings) -> list[str]:
         )
     if any(price < 0 for prices in s.model_prices.values() for price in prices):
         problems.append("NA_MODEL_PRICES: prices must not be negative")
-    if s.model_backend == "vertex" and not {s.model_plan, s.model_draft, s.model_embed} <= set(
-        s.model_prices
-    ):
+    if s.model_backend == "vertex" and not {s.model_plan, s.model_draft} <= set(s.model_prices):
         problems.append(
-            "NA_MODEL_PRICES: must price NA_MODEL_PLAN, NA_MODEL_DRAFT and NA_MODEL_EMBED when "
-            "NA_MODEL_BACKEND=vertex "
+            "NA_MODEL_PRICES: must price NA_MODEL_PLAN and NA_MODEL_DRAFT when NA_MODEL_BACKEND=vertex "
             "(a model without a price costs 0, so no budget would ever stop it)"
         )
     problems += _signup_problems(s)

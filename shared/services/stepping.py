@@ -9,6 +9,7 @@ is a fixable error, or fails the run after an effect. Why: docs/engine.md, "Inte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -175,7 +176,14 @@ class Step(NamedTuple):
             code=self.deps.code,
             approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
+            search=self._search() if tool.uses_search else None,
         )
+
+    def _search(self) -> Callable[[str, int], list[dict[str, Any]]]:
+        from shared.agent.tools.memory import reach_scopes
+        from shared.services.workspace_search import searcher
+
+        return searcher(self.deps, self.tenant_id, reach_scopes(self.state))
 
 
 class Call(NamedTuple):
