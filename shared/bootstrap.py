@@ -294,6 +294,7 @@ class Container:
             s.webhook_event_ttl_s,
             s.webhook_coalesce_s,
             s.verification_open_until(),
+            index_pages=s.workspace_index,
         )
 
     def data_source_schemas(self, tenant_id: str) -> Callable[[str], dict[str, Any]]:
@@ -308,7 +309,13 @@ class Container:
 
         invites = self.invites if self.settings.signup_policy == "invite" else None
         return Connecting(
-            self.settings, self.secrets, self.oauth_states, self.tenants, self.notion_oauth, invites
+            self.settings,
+            self.secrets,
+            self.oauth_states,
+            self.tenants,
+            self.notion_oauth,
+            invites,
+            forget_index=lambda tenant_id: self.passages.delete_all(tenant_id),  # noqa: PLW0108 (built when used)
         )
 
     def stop_held_runs(self) -> Callable[[str, str], int]:

@@ -105,6 +105,11 @@ class Settings(BaseSettings):
         description="Vertex AI embedding model of the workspace index (768 values asked of it); the "
         "offline backend embeds with a local model instead (decision 0068).",
     )
+    workspace_index: bool = Field(
+        False,
+        description="Keep the workspace index (docs/memory.md): chosen pages' events queue index tasks, "
+        "daily planning queues a reconcile. Off: search finds what is indexed already.",
+    )
     model_base_url: str = Field(
         "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
     )

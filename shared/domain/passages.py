@@ -14,6 +14,7 @@ MIN_CHARS = 200  # a heading with a line under it says too little on its own to 
 MAX_TERMS = 300  # distinct words kept for the keyword match (Firestore indexes each array value)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before ASCII punctuation (CommonMark)
 STOPWORDS = frozenset(
     [
         "a",
@@ -84,8 +85,9 @@ class Passage(NamedTuple):
 
     @property
     def embedded_text(self) -> str:
-        """What the model embeds: the heading path gives a short section its topic."""
-        return f"{self.heading}\n\n{self.text}"
+        """What the model embeds: the heading path (it gives a short section its topic) and the text,
+        Markdown's backslash escapes taken out (``lru\\_cache`` is ``lru_cache`` to a reader)."""
+        return " ".join(_ESCAPE.sub(r"\1", f"{self.heading}\n\n{self.text}").split())
 
 
 def stem(word: str) -> str:

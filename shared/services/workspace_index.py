@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from shared.domain.passages import IndexedPage, StoredPassage, passage_id, split
 from shared.domain.settings import plain_notion_id
+from shared.domain.tenants import TenantStatus
 from shared.errors import PermanentError
 from shared.services.page_read import WHOLE, ReadBudget, read_loaded
 
 if TYPE_CHECKING:
+    from shared.domain.tasks.index import IndexTask, ReconcileTask
     from shared.ports import Embedder, PassageStore, TenantNotion
+    from shared.services.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -126,3 +129,26 @@ def reconcile(
             totals["dropped"] += 1
             totals["removed"] += store.delete_page(tenant_id, page.page_id)
     return totals
+
+
+def run_index_task(task: IndexTask, deps: Deps) -> dict[str, object]:
+    """``POST /index`` on plan: one page of an active tenant brought up to date in its index."""
+    tenant = deps.need_tenants().get(task.tenant_id)
+    if tenant is None or tenant.status != TenantStatus.ACTIVE or deps.memory is None:
+        return {"indexed": False, "why": "the workspace is not connected"}
+    embedder, store = deps.memory()
+    done = index_page(task.tenant_id, task.page_id, deps.need_notion(task.tenant_id), embedder, store)
+    outcome: dict[str, object] = {"indexed": True}
+    return outcome | done._asdict()
+
+
+def run_reconcile_task(task: ReconcileTask, deps: Deps) -> dict[str, object]:
+    """``POST /reconcile`` on plan: the daily synchronisation of an active tenant's index."""
+    tenant = deps.need_tenants().get(task.tenant_id)
+    if tenant is None or tenant.status != TenantStatus.ACTIVE or deps.memory is None:
+        return {"reconciled": False, "why": "the workspace is not connected"}
+    embedder, store = deps.memory()
+    notion = deps.need_notion(task.tenant_id)
+    wanted = chosen_pages(notion, tenant.settings.page_ids, tenant.settings.data_source_ids)
+    totals: dict[str, object] = {"reconciled": True}
+    return totals | reconcile(task.tenant_id, notion, embedder, store, wanted)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.domain.passages import passage_words, words
-from shared.domain.retrieval import bm25, fuse
+from shared.domain.retrieval import KEYWORD_WEIGHT, bm25, fuse
 from shared.errors import ConfigError, TransientError
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def search(
     (data source ids and ``page:<id>``) when given."""
     if not query.strip() or (scopes is not None and not scopes):
         return Searched([], 0.0)
-    embedded = embedder.embed([query], "query")
+    embedded = embedder.embed([" ".join(query.split())], "query")
     by_id: dict[str, StoredPassage] = {}
     vector_hits = store.nearest(tenant_id, embedded.vectors[0], VECTOR_CANDIDATES, scopes)
     by_id |= {p.passage_id: p for p in vector_hits}
@@ -67,7 +67,8 @@ def search(
         total,
         total_words / total if total else 0.0,
     )
-    fused = fuse([[p.passage_id for p in vector_hits], [pid for pid, _ in ranked[:VECTOR_CANDIDATES]]])
+    rankings = [[p.passage_id for p in vector_hits], [pid for pid, _ in ranked[:VECTOR_CANDIDATES]]]
+    fused = fuse(rankings, [1.0, KEYWORD_WEIGHT])
     results = [
         Found(p.page_id, p.title, p.heading, p.url, p.text, score)
         for pid, score in fused[:limit]

@@ -29,7 +29,7 @@ class Doc(NamedTuple):
 def _own(module: Any, obj: Any) -> bool:
     """Defined by ``module`` (or the C module it wraps: ``_heapq`` for ``heapq``), not imported."""
     home = str(getattr(obj, "__module__", "") or "")
-    return home.lstrip("_") == module.__name__.lstrip("_")
+    return bool(home.lstrip("_") == str(module.__name__).lstrip("_"))
 
 
 def documents() -> list[Doc]:
