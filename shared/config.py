@@ -107,8 +107,9 @@ class Settings(BaseSettings):
     )
     workspace_index: bool = Field(
         False,
-        description="Keep the workspace index (docs/memory.md): chosen pages' events queue index tasks, "
-        "daily planning queues a reconcile. Off: search finds what is indexed already.",
+        description="Keep and use the workspace index (docs/memory.md): chosen pages' events queue index "
+        "tasks, daily planning queues a reconcile, the planner's context gets passages. Off: none of "
+        "these; search_workspace finds what is indexed already.",
     )
     model_base_url: str = Field(
         "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."

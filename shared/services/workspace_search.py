@@ -103,8 +103,8 @@ def context_passages(
     deps: Deps, tenant_id: str, query: str, scopes: list[str] | None, limit: int = 3
 ) -> list[dict[str, Any]]:
     """The passages a planner's context gets for ``query`` (clipped to ``CONTEXT_CHARS`` each), each
-    numbered to cite; none when there is no index or it cannot be read now (planning goes on)."""
-    if deps.memory is None or not query.strip():
+    numbered to cite; none when the index is off (``NA_WORKSPACE_INDEX``) or cannot be read now."""
+    if deps.memory is None or not deps.settings.workspace_index or not query.strip():
         return []
     try:
         found = searcher(deps, tenant_id, scopes)(query, limit)

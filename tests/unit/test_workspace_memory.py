@@ -33,7 +33,7 @@ def workspace() -> tuple[FakeNotion, dict[str, str]]:
 
 def deps_with_index(notion: FakeNotion, model: FakeModel, *, member: bool) -> tuple[Deps, FakePassages]:
     store, embedder = FakePassages(), WordCountEmbedder()
-    deps = make_deps(model=model, notion=notion, webhook_coalesce_s=0.0)._replace(
+    deps = make_deps(model=model, notion=notion, webhook_coalesce_s=0.0, workspace_index=True)._replace(
         memory=lambda: (embedder, store)
     )
     for pid in notion.pages:
@@ -105,3 +105,15 @@ def test_a_members_run_finds_only_passages_within_its_reach() -> None:
     assert "three tiers" not in model.prompts[0][1]  # the Pricing page is outside the trigger's reach
     titles = {r["title"] for r in searched(deps)["results"]}
     assert titles and titles <= {"Hiring", "Draft the price page"}  # the chosen data source of the trigger
+
+
+def test_with_the_index_off_the_planner_searches_nothing() -> None:
+    notion, ids = workspace()
+    model = FakeModel({"PlanOut": [plan("pricing tiers")]})
+    deps, _ = deps_with_index(notion, model, member=False)
+    run(
+        deps._replace(settings=deps.settings.model_copy(update={"workspace_index": False})),
+        ids["trigger"],
+        member=False,
+    )
+    assert '"workspace"' not in model.prompts[0][1]
