@@ -136,6 +136,8 @@ def run_index_task(task: IndexTask, deps: Deps) -> dict[str, object]:
     tenant = deps.need_tenants().get(task.tenant_id)
     if tenant is None or tenant.status != TenantStatus.ACTIVE or deps.memory is None:
         return {"indexed": False, "why": "the workspace is not connected"}
+    if (spent := _over_budget(deps, task.tenant_id)) is not None:
+        return {"indexed": False, "why": spent}
     embedder, store = deps.memory()
     done = index_page(task.tenant_id, task.page_id, deps.need_notion(task.tenant_id), embedder, store)
     outcome: dict[str, object] = {"indexed": True}
@@ -147,8 +149,22 @@ def run_reconcile_task(task: ReconcileTask, deps: Deps) -> dict[str, object]:
     tenant = deps.need_tenants().get(task.tenant_id)
     if tenant is None or tenant.status != TenantStatus.ACTIVE or deps.memory is None:
         return {"reconciled": False, "why": "the workspace is not connected"}
+    if (spent := _over_budget(deps, task.tenant_id)) is not None:
+        return {"reconciled": False, "why": spent}
     embedder, store = deps.memory()
     notion = deps.need_notion(task.tenant_id)
     wanted = chosen_pages(notion, tenant.settings.page_ids, tenant.settings.data_source_ids)
     totals: dict[str, object] = {"reconciled": True}
     return totals | reconcile(task.tenant_id, notion, embedder, store, wanted)
+
+
+def _over_budget(deps: Deps, tenant_id: str) -> str | None:
+    """Why the workspace's budgets stop its embedding calls now, as they stop its model calls (the
+    day's reconcile catches up once they allow it); None while they allow them."""
+    from shared.services.spend import tenant_over_budget
+
+    spent = tenant_over_budget(deps, tenant_id)
+    if spent is None:
+        return None
+    log.info("workspace index: not updated, %s", spent.reason, extra={"fields": {"tenant": tenant_id}})
+    return spent.reason

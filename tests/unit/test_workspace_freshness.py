@@ -17,7 +17,7 @@ from shared.services.connect import disconnect
 from shared.services.daily_schedule import plan_due_tenants
 from shared.services.webhooks import Intake, ingest_webhook
 from shared.services.workspace_index import run_index_task, run_reconcile_task
-from tests.engine_fakes import FakeNotion, make_deps
+from tests.engine_fakes import FakeNotion, make_deps, raise_budget
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 from tests.support.connection_services import connect
 from tests.support.connection_services import deps as connecting
@@ -143,3 +143,16 @@ def test_a_disconnect_deletes_the_workspaces_index() -> None:
     connect(d)
     disconnect(tenant_id_for("ws-1"), d, lambda tenant_id, reason: 0)
     assert forgotten == [tenant_id_for("ws-1")]
+
+
+def test_a_spent_budget_stops_the_index_as_it_stops_model_calls() -> None:
+    notion = FakeNotion()
+    made = notion.add_page("Pricing", {"data_source_id": "ds-tasks"}, text="Three pricing tiers.")
+    notion.pages[ROW] = notion.pages.pop(made) | {"id": ROW}
+    notion.children[ROW] = notion.children.pop(made)
+    store, embedder = FakePassages(), WordCountEmbedder()
+    deps = make_deps(notion=notion)._replace(memory=lambda: (embedder, store))
+    raise_budget(deps, "t1", max_cost_per_day_usd=0.0)  # spent: nothing more today
+    done = run_index_task(IndexTask(tenant_id="t1", page_id=ROW), deps)
+    assert done["indexed"] is False and "budget" in str(done["why"]) and embedder.texts == 0
+    assert run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)["reconciled"] is False
