@@ -12,12 +12,14 @@ from shared import bootstrap
 from shared.bootstrap import Container
 from shared.domain.tasks.day_plan import DayPlanTask
 from shared.domain.tasks.digest import DigestTask
+from shared.domain.tasks.index import IndexTask, ReconcileTask
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.logs import add_labels
 from shared.services.daily_digest import send_digest
 from shared.services.daily_schedule import plan_due_tenants
 from shared.services.day_plan_page import write_day_plan
+from shared.services.deps import Deps
 from shared.services.planning import start_run
 from shared.services.webhooks import task_taken
 from shared.topology import Queue, Target
@@ -39,6 +41,8 @@ def plan(request: Request) -> Response:
             day = parse_task(request, DayPlanTask, "day-plan", c.dead_letters)
             add_labels(tenant=day.tenant_id)
             return {"page": write_day_plan(day, deps)}, 200
+        if request.path.rstrip("/") in (IndexTask.ROUTE, ReconcileTask.ROUTE):
+            return _index(request, c, deps)
         if request.path.rstrip("/") == ScheduleTask.ROUTE:
             schedule = (
                 parse_task(request, ScheduleTask, "schedule", c.dead_letters)
@@ -53,3 +57,16 @@ def plan(request: Request) -> Response:
         return {"run_id": task.run_id, "created": start_run(task, deps, last_attempt=last)}, 200
 
     return handle(request, ("POST",), call)
+
+
+def _index(request: Request, c: Container, deps: Deps) -> Reply:
+    """The workspace index's tasks (docs/memory.md): a page indexed again, or a tenant's reconcile."""
+    from shared.services.workspace_index import run_index_task, run_reconcile_task
+
+    if request.path.rstrip("/") == IndexTask.ROUTE:
+        task = parse_task(request, IndexTask, "index", c.dead_letters)
+        add_labels(tenant=task.tenant_id)
+        return run_index_task(task, deps), 200
+    daily = parse_task(request, ReconcileTask, "reconcile", c.dead_letters)
+    add_labels(tenant=daily.tenant_id)
+    return run_reconcile_task(daily, deps), 200

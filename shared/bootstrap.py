@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         DeadLetterStore,
         Deployer,
         DoctorChecks,
+        Embedder,
         InviteStore,
         Mailer,
         Model,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         NotionClient,
         NotionOAuth,
         OAuthStateStore,
+        PassageStore,
         RunStore,
         SecretStore,
         TaskQueue,
@@ -73,6 +75,8 @@ Port = Literal[
     "chat",
     "webhooks",
     "mailer",
+    "embedder",
+    "passages",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -97,6 +101,8 @@ _MODULES: dict[Port, str] = {
     "chat": "shared.adapters.slack",
     "webhooks": "shared.adapters.discord",
     "mailer": "shared.adapters.smtp",
+    "embedder": "shared.adapters.vertex_embedder",
+    "passages": "shared.adapters.firestore_passages",
 }
 
 
@@ -126,6 +132,8 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "chat": ("slack_sdk.web",),  # Slack's Web API, through slack_sdk (on urllib)
     "webhooks": ("httpx",),  # Discord's incoming webhooks, on httpx
     "mailer": ("smtplib",),  # the standard library's SMTP client
+    "embedder": ("google.genai", "httpx"),  # Vertex AI's embeddings, through google-genai too
+    "passages": ("google.cloud.firestore",),
 }
 
 
@@ -226,6 +234,14 @@ class Container:
         return self._once("model", self._build_model)
 
     @property
+    def embedder(self) -> Embedder:
+        return self._once("embedder", self._build_embedder)
+
+    @property
+    def passages(self) -> PassageStore:
+        return self._once("passages", self._build_passages)
+
+    @property
     def code_host(self) -> CodeHost:
         return self._once("code_host", self._build_code_host)
 
@@ -285,6 +301,7 @@ class Container:
             s.webhook_event_ttl_s,
             s.webhook_coalesce_s,
             s.verification_open_until(),
+            index_pages=s.workspace_index,
         )
 
     def data_source_schemas(self, tenant_id: str) -> Callable[[str], dict[str, Any]]:
@@ -299,7 +316,13 @@ class Container:
 
         invites = self.invites if self.settings.signup_policy == "invite" else None
         return Connecting(
-            self.settings, self.secrets, self.oauth_states, self.tenants, self.notion_oauth, invites
+            self.settings,
+            self.secrets,
+            self.oauth_states,
+            self.tenants,
+            self.notion_oauth,
+            invites,
+            forget_index=lambda tenant_id: self.passages.delete_all(tenant_id),  # noqa: PLW0108 (built when used)
         )
 
     def stop_held_runs(self) -> Callable[[str, str], int]:
@@ -342,6 +365,7 @@ class Container:
             model_source=(lambda: self.model) if with_model else None,
             notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
             agents_source=lambda: self.agents,
+            memory=lambda: (self.embedder, self.passages),
         )
 
     def _deps(self, tenants: TenantStore, **more: Any) -> Deps:
@@ -560,6 +584,30 @@ class Container:
             base_url=s.model_base_url,
             production=production,
             timeout_s=s.model_timeout_s,
+        )
+
+    def _build_passages(self) -> PassageStore:
+        from shared.adapters.firestore_passages import FirestorePassages
+
+        return FirestorePassages(self._firestore())
+
+    def _build_embedder(self) -> Embedder:
+        s = self.settings
+        if s.model_backend == "offline":
+            from shared.adapters.local_embedder import LocalEmbedder
+
+            return LocalEmbedder()
+        from shared.adapters.vertex_embedder import VertexEmbedder
+
+        price = s.model_prices.get(s.model_embed, (0.0, 0.0))[0]
+        production = s.profile == "production"
+        return VertexEmbedder(
+            s.gcp_project,
+            s.model_location,
+            s.model_embed,
+            price,
+            base_url=s.model_base_url,
+            production=production,
         )
 
 

@@ -100,6 +100,17 @@ class Settings(BaseSettings):
         "gemini-3.5-flash-lite", description="Model for planning and classification (fast, cheap)."
     )
     model_draft: str = Field("gemini-3.5-flash", description="Model for drafting text and code (strong).")
+    model_embed: str = Field(
+        "gemini-embedding-001",
+        description="Vertex AI embedding model of the workspace index (768 values asked of it); the "
+        "offline backend embeds with a local model instead (decision 0068).",
+    )
+    workspace_index: bool = Field(
+        False,
+        description="Keep and use the workspace index (docs/memory.md): chosen pages' events queue index "
+        "tasks, daily planning queues a reconcile, the planner's context gets passages. Off: none of "
+        "these; search_workspace finds what is indexed already.",
+    )
     model_base_url: str = Field(
         "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
     )
@@ -111,9 +122,15 @@ class Settings(BaseSettings):
         "that runs out is a transient error, retried. Below plan's function timeout (300 s).",
     )
     model_prices: dict[str, tuple[float, float]] = Field(
-        {"gemini-3.5-flash-lite": (0.30, 2.50), "gemini-3.5-flash": (1.50, 9.00), "offline": (0.0, 0.0)},
+        {
+            "gemini-3.5-flash-lite": (0.30, 2.50),
+            "gemini-3.5-flash": (1.50, 9.00),
+            "gemini-embedding-001": (0.15, 0.0),
+            "offline": (0.0, 0.0),
+        },
         description="USD per million (input, output) tokens by model name, not negative; JSON in the "
-        "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT.",
+        "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT (and should price "
+        "NA_MODEL_EMBED).",
     )
     run_max_steps: int = Field(
         50, ge=2, le=500, description="Most steps a run may have (plan plus execution)."

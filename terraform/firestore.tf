@@ -178,3 +178,40 @@ resource "google_firestore_field" "indexed" {
     }
   }
 }
+
+# The workspace index (issue 56; shared/adapters/firestore_passages.py): tenants/{t}/passages holds
+# 768 values per passage (Vertex AI's output_dimensionality: decision 0068). A vector query needs a
+# vector index, and one with a filter needs the filtered field before the vector field.
+# FirestorePassages.nearest: the nearest passages of a tenant (an owner's run).
+resource "google_firestore_index" "passages_nearest" {
+  database    = google_firestore_database.main.name
+  collection  = "passages"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "embedding"
+    vector_config {
+      dimension = 768
+      flat {}
+    }
+  }
+}
+
+# FirestorePassages.nearest within a reach: scope in [...], then the nearest (a member's run).
+resource "google_firestore_index" "passages_nearest_in_scope" {
+  database    = google_firestore_database.main.name
+  collection  = "passages"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "scope"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "embedding"
+    vector_config {
+      dimension = 768
+      flat {}
+    }
+  }
+}

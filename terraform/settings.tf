@@ -22,6 +22,8 @@ locals {
     NA_MODEL_LOCATION           = var.model_location
     NA_MODEL_PLAN               = var.model_plan
     NA_MODEL_DRAFT              = var.model_draft
+    NA_MODEL_EMBED              = var.model_embed
+    NA_WORKSPACE_INDEX          = "true" # docs/memory.md
     NA_MODEL_TIMEOUT_S          = "120" # one model call; a draft of code can take minutes; below plan's 300 s timeout
     NA_NOTIFIER_BACKEND         = "live"
     NA_OUTBOX_DIR               = "" # unused with the live notifier

@@ -75,12 +75,19 @@ variable "model_draft" {
   default     = "gemini-3.5-flash"
 }
 
+variable "model_embed" {
+  type        = string
+  description = "Vertex AI embedding model of the workspace index (NA_MODEL_EMBED); 768 values are asked of it. Decision 0068."
+  default     = "gemini-embedding-001"
+}
+
 variable "model_prices" {
   type        = map(list(number))
-  description = "USD per million [input, output] tokens by model name (NA_MODEL_PRICES); must price model_plan and model_draft."
+  description = "USD per million [input, output] tokens by model name (NA_MODEL_PRICES); must price model_plan and model_draft (and should price model_embed)."
   default = {
     "gemini-3.5-flash-lite" = [0.30, 2.50]
     "gemini-3.5-flash"      = [1.50, 9.00]
+    "gemini-embedding-001"  = [0.15, 0.0]
   }
 
   # The functions read them as 64-bit floats: a price past the largest one is no number to them.

@@ -47,6 +47,7 @@ from tests.fakes import (
     FakeTenantStore,
     FakeWebhookEvents,
 )
+from tests.support.memory import FakePassages, WordCountEmbedder
 
 
 def _fake_ports() -> dict[str, Any]:
@@ -70,6 +71,8 @@ def _fake_ports() -> dict[str, Any]:
         "deployer": FakeCodeAccounts("Vercel"),
         "chat": FakeCodeAccounts("Slack"),
         "webhooks": FakeChatWebhooks(),
+        "embedder": WordCountEmbedder(),
+        "passages": FakePassages(),
     }
 
 

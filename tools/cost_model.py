@@ -31,6 +31,13 @@ class Usage:
     # Share of steps that call a model, and of those, the share that use the draft (pro) model.
     model_step_share: float = 0.6
     draft_share: float = 0.15
+    # The workspace index (docs/memory.md): pages chosen, passages a page makes, pages edited a day,
+    # searches (the planner's and search_workspace's), tokens a passage embeds.
+    indexed_pages: float = 1_000
+    passages_per_page: float = 4
+    page_edits: float = 20
+    searches: float = 10
+    passage_tokens: float = 350
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ class Prices:
     flash_out: float = 2.50
     pro_in: float = 1.50
     pro_out: float = 9.00
+    # gemini-embedding-001 on Vertex AI, per million input tokens (decision 0068)
+    embed_in: float = 0.15
 
 
 # (invocations per tenant-day, seconds per invocation, vCPU, GiB). Billed as if each request had its
@@ -144,6 +153,14 @@ def estimate(
     writes = n * (u.webhook_events * 0.6 + u.runs * 8 + steps * 3 + u.notifications * 2) + DAYS * 24
     deletes = n * (u.webhook_events * 0.3 + u.runs)  # TTL expiry: de-duplication records, run starts
     stored_gib = tenants * 0.02  # ~20 MiB per tenant: run logs and their events
+    # The workspace index: each edit re-embeds one passage (1 write, the page's record and the stats:
+    # 3 writes; 2 reads: the page's record, Notion's page); the daily reconcile reads every page's
+    # record; a search reads its 30 nearest passages, one read per 100 vector index entries scanned
+    # (all the tenant's passages: a flat index) and at most 300 keyword candidates (300 counted).
+    passages = u.indexed_pages * u.passages_per_page
+    reads += n * (u.page_edits * 2 + u.indexed_pages + u.searches * (30 + passages / 100 + 300))
+    writes += n * u.page_edits * 3
+    stored_gib += tenants * passages * 8 / 1024**2  # ~8 KiB a passage: 768 values, text, terms
     firestore = (
         _over(reads, p.fs_free_reads) / 1e5 * p.fs_read_100k
         + _over(writes, p.fs_free_writes) / 1e5 * p.fs_write_100k
@@ -175,6 +192,11 @@ def estimate(
     pro_out = n * model_steps * u.draft_share * t.draft_out
     model = (flash_in * p.flash_in + flash_out * p.flash_out + pro_in * p.pro_in + pro_out * p.pro_out) / 1e6
 
+    # A month after the first: each edit's passage and each search's question (about 20 tokens). The
+    # first indexing is once per tenant (:func:`first_index_usd`), not a monthly cost.
+    embed_tokens = n * (u.page_edits * u.passage_tokens + u.searches * 20)
+    embeddings = embed_tokens * p.embed_in / 1e6
+
     lb_gib = n * (u.webhook_events * u.webhook_kib + u.api_requests * u.api_kib) / 1024**2
     load_balancer = DAYS * 24 * p.lb_rules_hour + lb_gib * p.lb_gib_processed
 
@@ -184,8 +206,14 @@ def estimate(
         "Cloud Run functions": functions,
         "Secret Manager": secrets,
         "Gemini tokens (Vertex AI)": model,
+        "Index embeddings (Vertex AI)": embeddings,
         "Load balancer (public origin)": load_balancer,
     }
+
+
+def first_index_usd(u: Usage = Usage(), p: Prices = Prices()) -> float:
+    """USD to embed one tenant's chosen pages the first time (every passage once)."""
+    return u.indexed_pages * u.passages_per_page * u.passage_tokens * p.embed_in / 1e6
 
 
 def markdown(tenant_counts: tuple[int, ...] = (100, 10_000)) -> str:

@@ -74,7 +74,7 @@ class VertexModel:
         except errors.APIError as exc:
             if _not_found(exc):
                 raise self._unavailable(purpose, model, exc) from exc
-            raise _classify(exc) from exc
+            raise classify(exc) from exc
         except _TRANSPORT_ERRORS as exc:
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
         usage = self._usage(model, response)  # read first: an answer off the schema is paid for too
@@ -137,7 +137,7 @@ def _not_found(exc: errors.APIError) -> bool:
     return int(exc.code or 0) == 404 or str(exc.status or "").upper() == "NOT_FOUND"
 
 
-def _classify(exc: errors.APIError) -> Exception:
+def classify(exc: errors.APIError) -> Exception:
     code = int(exc.code or 0)
     if code in (408, 429) or code >= 500:
         return TransientError(f"model: HTTP {code}")

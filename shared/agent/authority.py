@@ -124,10 +124,12 @@ def _edits_own(state: RunState, tool: str, args: dict[str, Any], blocks: Blocks 
 
 def within_reach(state: RunState, tool: str, args: dict[str, Any]) -> bool:
     """Whether a member's run may make this read unasked: its trigger page or a page it created, or
-    a data source the owner chose that the trigger belongs to (``RunState.sources``). Never a search:
-    it lists titles of pages beyond the run's reach."""
+    a data source the owner chose that the trigger belongs to (``RunState.sources``). Never a title
+    search: it lists titles of pages beyond the run's reach. A workspace search is searched within it."""
     if tool == "search_pages":
         return False
+    if tool == "search_workspace":  # the engine narrows its index to the run's reach (memory.reach_scopes)
+        return True
     if tool == "read_page":
         return _own(state, args.get("page_id"))
     source = args.get("data_source_id")

@@ -27,8 +27,13 @@ EVENT_TYPES = frozenset(
         "page.content_updated",
         "comment.created",
         "data_source.content_updated",
+        "page.deleted",  # these three change only the workspace index (INDEX_ONLY)
+        "page.undeleted",
+        "page.moved",
     }
 )
+INDEX_ONLY = frozenset({"page.deleted", "page.undeleted", "page.moved"})
+INDEX_EVENTS = INDEX_ONLY | {"page.created", "page.content_updated", "page.properties_updated"}
 # Notion's verification tokens are short ASCII ("secret_..."); anything else is refused before it is
 # stored, and it could not be pasted back into Notion's Verify dialog anyway.
 _VERIFICATION_TOKEN = re.compile(r"[!-~]{1,500}")
@@ -189,7 +194,20 @@ def admit(event: NotionEvent, tenant: Tenant) -> Admission:
         return Admission(False, "mentions are switched off")
     if event.type == "data_source.content_updated":
         return Admission(False, "covered by the page events of the same change")
+    if event.type in INDEX_ONLY:
+        return Admission(False, "changes only the workspace index")
     return _page_admission(event, tenant)
+
+
+def indexed_page(event: NotionEvent, tenant: Tenant) -> str | None:
+    """The page (plain id) whose passages ``event`` changes in the tenant's index: a page event on a
+    chosen page, or a row of a chosen data source, whoever made it; None for any other event."""
+    if event.type not in INDEX_EVENTS or event.entity.type != "page":
+        return None
+    settings, parent = tenant.settings, event.data.parent or Parent()
+    chosen = _norm(event.entity.id) in {_norm(p) for p in settings.page_ids}
+    in_source = _norm(parent.data_source_id) in {_norm(d) for d in settings.data_source_ids} - {""}
+    return _norm(event.entity.id) if chosen or in_source else None
 
 
 def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:

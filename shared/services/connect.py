@@ -79,6 +79,7 @@ class Connecting(NamedTuple):
     tenants: TenantStore
     oauth: NotionOAuth
     invites: InviteStore | None = None  # with NA_SIGNUP_POLICY=invite only
+    forget_index: Callable[[str], int] | None = None  # a tenant id → its workspace index deleted
 
     def need_invites(self) -> InviteStore:
         if self.invites is None:
@@ -380,6 +381,8 @@ def disconnect(tenant_id: str, deps: Connecting, stop_held: Callable[[str, str],
             )
         deps.secrets.delete(tenant.token_secret)
     cancelled = stop_held(tenant_id, DISCONNECTED)
+    if deps.forget_index is not None:  # what the index kept of the workspace goes with it
+        log.info("disconnect: %d documents of the workspace index deleted", deps.forget_index(tenant_id))
     deps.tenants.update(tenant_id, end_sessions)  # every session of the workspace ends here
     log.info("disconnect: workspace %s revoked, %d held runs cancelled", tenant.workspace_id, cancelled)
     return {"revoked": True, "tenant_id": tenant_id, "runs_cancelled": cancelled}

@@ -17,6 +17,7 @@ from shared.domain.daily import HOUR, planning_day, tick_of, zone_of
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.day_plan import DayPlanTask
 from shared.domain.tasks.digest import DigestTask
+from shared.domain.tasks.index import ReconcileTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.domain.tenants import Tenant
@@ -63,7 +64,7 @@ def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
         more = ScheduleTask(tick=tick, after=next_after, since=since)
         deps.queue.enqueue(Queue.PLAN, more, f"schedule:{tick:%Y%m%d%H}:{next_after}")
     ticks = [since + HOUR * i for i in range((tick - since) // HOUR + 1)]
-    due = [job for tenant in page for job in _due(tenant, ticks)]
+    due = [job for tenant in page for job in _due(tenant, ticks, index=deps.settings.workspace_index)]
     due += [job for tenant in page for job in _routines_due(deps, tenant, ticks)]
     with ThreadPoolExecutor(max_workers=max(1, min(ENQUEUE_AT_ONCE, len(due)))) as pool:
         enqueued = sum(pool.map(lambda job: deps.queue.enqueue(Queue.PLAN, *job), due))
@@ -113,8 +114,9 @@ def _routines_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> list[tup
     return [(task, f"plan:{tenant.tenant_id}:{run_id}") for run_id, task in due.items()]
 
 
-def _due(tenant: Tenant, ticks: list[datetime]) -> list[tuple[TaskBody, str]]:
-    """The tasks (and their names) of the tenant's days that are due at ``ticks`` (one, usually)."""
+def _due(tenant: Tenant, ticks: list[datetime], *, index: bool = False) -> list[tuple[TaskBody, str]]:
+    """The tasks (and their names) of the tenant's days that are due at ``ticks`` (one, usually); with
+    ``index``, the day's reconcile of its workspace index first (docs/memory.md)."""
     settings = tenant.settings
     zone = zone_of(settings.timezone)
     if zone is None:
@@ -126,6 +128,13 @@ def _due(tenant: Tenant, ticks: list[datetime]) -> list[tuple[TaskBody, str]]:
     days = [d for d in (planning_day(t, zone or UTC, settings.planning_hour) for t in ticks) if d is not None]
     due: list[tuple[TaskBody, str]] = []
     for day in dict.fromkeys(days):  # a fall-back hour is due twice: one task
+        if index and (settings.page_ids or settings.data_source_ids):
+            due.append(
+                (
+                    ReconcileTask(tenant_id=tenant.tenant_id, day=day),
+                    f"reconcile:{tenant.tenant_id}:{day:%Y%m%d}",
+                )
+            )
         if settings.digest:
             due.append(
                 (DigestTask(tenant_id=tenant.tenant_id, day=day), f"digest:{tenant.tenant_id}:{day:%Y%m%d}")

@@ -10,7 +10,16 @@ from shared.config import Settings
 from shared.domain.run_limits import Budget, Limits
 
 if TYPE_CHECKING:
-    from shared.ports import AgentStore, Model, RunStore, SecretStore, TaskQueue, TenantNotion, TenantStore
+    from shared.ports import (
+        AgentStore,
+        Memory,
+        Model,
+        RunStore,
+        SecretStore,
+        TaskQueue,
+        TenantNotion,
+        TenantStore,
+    )
     from shared.services.code_access import CodeAccess
     from shared.services.spend_cache import SpendCache
 
@@ -32,6 +41,8 @@ class Deps(NamedTuple):
     code: CodeAccess | None = None  # GitHub and Vercel: set in the deploy function only
     model_source: Callable[[], Model] | None = None  # builds the model on first use (bootstrap)
     agents_source: Callable[[], AgentStore] | None = None  # the agents' store, built on first use
+    # The workspace index and its embedder, built on first use (shared.services.workspace_search).
+    memory: Callable[[], Memory] | None = None
 
     def limits(self) -> Limits:
         s = self.settings

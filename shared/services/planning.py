@@ -117,7 +117,23 @@ def notion_context(p: Planning, *, member: bool = False) -> tuple[dict[str, Any]
         ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
         member = member or _by_others(p, [comment])
     ctx["related"] = _related(p, notion, _sources(p, source_id) if member else None)
+    ctx |= _workspace(p, ctx, _sources(p, source_id) if member else None)
     return ctx, member
+
+
+def _workspace(p: Planning, ctx: dict[str, Any], sources: list[str] | None) -> dict[str, Any]:
+    """The index's passages most relevant to the trigger, each with a number to cite (none when
+    nothing is indexed); a member's run gets those within its reach only (issue 56)."""
+    from shared.services.workspace_search import context_passages
+
+    page = ctx.get("page") or {}
+    query = " ".join(
+        str(x) for x in (ctx["goal"], page.get("title"), (ctx.get("comment") or {}).get("text")) if x
+    )
+    own = [f"page:{plain_notion_id(str(page['id']))}"] if page.get("id") else []
+    scopes = None if sources is None else [plain_notion_id(s) for s in sources] + own
+    found = context_passages(p.deps, p.task.tenant_id, query, scopes)
+    return {"workspace": found} if found else {}
 
 
 def _by_others(p: Planning, objects: list[dict[str, Any]]) -> bool:

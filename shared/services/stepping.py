@@ -9,6 +9,7 @@ is a fixable error, or fails the run after an effect. Why: docs/engine.md, "Inte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -180,6 +181,7 @@ class Step(NamedTuple):
             approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
             phase=self.phase() if tool.name == "plan_next" else None,
+            search=self._search() if tool.uses_search else None,
         )
 
     def phase(self) -> Phase:
@@ -187,6 +189,12 @@ class Step(NamedTuple):
         return Phase(
             self.state.phase, bound, lambda reason: [s.model_dump() for s in next_phase(self, reason)]
         )
+
+    def _search(self) -> Callable[[str, int], list[dict[str, Any]]]:
+        from shared.agent.tools.memory import reach_scopes
+        from shared.services.workspace_search import searcher
+
+        return searcher(self.deps, self.tenant_id, reach_scopes(self.state))
 
 
 def next_phase(step: Step, reason: str) -> list[PlannedStep]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -21,6 +22,7 @@ from shared.domain.notion_events import (
     PlanRequest,
     admit,
     by_owner,
+    indexed_page,
     is_handshake,
     plain_id,
     plan_task,
@@ -57,6 +59,8 @@ class Intake(NamedTuple):
     verification_until: datetime | None = None
     # How old (by its timestamp) a signed event may be: older ones are dropped, nothing stored.
     max_age_s: float = WEBHOOK_EVENT_MAX_AGE_S
+    # Page events of chosen pages queue an index task (NA_WORKSPACE_INDEX; docs/memory.md).
+    index_pages: bool = False
 
 
 class Outcome(NamedTuple):
@@ -160,6 +164,8 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         log.info("webhook: event %s (%s) dropped: %s", event.id, event.type, why)
         return Outcome("dropped", why)
     add_labels(tenant=tenant.tenant_id)
+    if intake.index_pages:
+        _queue_index(event, tenant, intake, now)
     on_row = _runs_row_task(event, tenant, intake)
     if on_row is not None:
         return on_row
@@ -220,6 +226,19 @@ def task_taken(task: PlanTask, events: WebhookEventLedger) -> None:
     again. Not a Notion event's task: nothing to mark."""
     if task.trigger.kind == "webhook" and task.trigger.event_id:
         events.mark_enqueued(task.tenant_id, task.trigger.event_id)
+
+
+def _queue_index(event: NotionEvent, tenant: Tenant, intake: Intake, now: datetime) -> None:
+    """A chosen page's change (any author's, a deletion too): its index task, one per page and
+    coalescing window, due at the window's end (a repeat or a later change in it names the same)."""
+    from shared.domain.tasks.index import IndexTask, index_task_name
+
+    page = indexed_page(event, tenant)
+    if page is None or not re.fullmatch(r"[0-9a-f]{32}", page):
+        return
+    name, run_at = index_task_name(tenant.tenant_id, page, event.timestamp, intake.coalesce_s)
+    delay = max(0.0, (run_at - now).total_seconds())
+    intake.queue.enqueue(Queue.PLAN, IndexTask(tenant_id=tenant.tenant_id, page_id=page), name, delay)
 
 
 def _runs_row_task(event: NotionEvent, tenant: Tenant, intake: Intake) -> Outcome | None:

@@ -37,6 +37,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/webhooks.py:_verification_token": frozenset({"notion_webhook"}),
     "shared/services/webhooks.py:_handshake": frozenset({"notion_webhook"}),
     "shared/services/webhooks.py:_route": frozenset({"notion_webhook"}),
+    "shared/services/webhooks.py:_queue_index": frozenset({"notion_webhook"}),  # a page's index task: plan
     "shared/services/webhooks.py:_route_decision": frozenset({"notion_webhook"}),
     "shared/services/webhooks.py:_route_answer": frozenset({"notion_webhook"}),
     # Connecting (GET /connect on api, the redirect on oauth-callback) and disconnecting (api).

@@ -39,10 +39,18 @@ def test_cost_grows_with_tenants_and_every_service_is_counted() -> None:
         "Cloud Run functions",
         "Secret Manager",
         "Gemini tokens (Vertex AI)",
+        "Index embeddings (Vertex AI)",
         "Load balancer (public origin)",
     }
     assert all(large[k] >= small[k] for k in small)
     assert sum(large.values()) > 50 * sum(small.values())
+
+
+def test_the_workspace_index_is_counted_per_tenant() -> None:
+    """Issue 56: embeddings of every passage and each edit and search, and the index's Firestore."""
+    none, some = estimate(100, Usage(indexed_pages=0, page_edits=0, searches=0)), estimate(100)
+    assert none["Index embeddings (Vertex AI)"] == 0 < some["Index embeddings (Vertex AI)"]
+    assert some["Firestore"] > none["Firestore"]
 
 
 def test_the_load_balancer_costs_its_forwarding_rules_even_when_idle(tf: Terraform) -> None:

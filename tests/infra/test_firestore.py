@@ -129,6 +129,17 @@ QUERIES: dict[tuple[str, str], Query] = {
         "per day of GET /usage's chart: the spend query's day index",
         (_idx("events", "COLLECTION_GROUP", "tenant_id", "kind", "day", "cost_usd"),),
     ),
+    ("firestore_passages.py", "FirestorePassages.nearest"): Query(
+        "tenants/{t}/passages [scope in ?] nearest to embedding (workspace search): vector indexes, "
+        "written as literal resources passages_nearest and passages_nearest_in_scope (a vector field "
+        "has no order); make check-indexes holds the recorded queries to them",
+        (),
+    ),
+    ("firestore_passages.py", "FirestorePassages.keyword"): Query(
+        "tenants/{t}/passages: terms array-contains-any (workspace search, keyword candidates); one "
+        "array field, collection scope: automatic",
+        (),
+    ),
     ("firestore_store.py", "FirestoreRunStore.spend"): Query(
         "collection group events: tenant_id == ?, kind == 'model_used', day|month == ?, sum(cost_usd); "
         "sum() reads the summed field from the index, so it comes last",

@@ -1,4 +1,4 @@
-"""The Notion adapter (notion-client underneath) against the Notion sandbox over real HTTP:
+"""The Notion adapter (notion-client underneath) against the Notion sandbox over real HTTP: whole pages,
 batching, splitting, pagination, error mapping (429/529/5xx/4xx/401) and the 401 refresh. Notion's
 refusals that say what to fix (400 ``validation_error``, 404 ``object_not_found``) are model-fixable,
 keeping Notion's status, code and message (still a PermanentError for the readers outside tool steps),
@@ -18,7 +18,7 @@ from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.testing import Admin
 from shared.adapters.notion import NotionApi, NotionApiError, NotionOAuthClient, build_client
 from shared.config import PlatformSecret
-from shared.domain.blocks import text_blocks
+from shared.domain.blocks import rich_text, text_blocks
 from shared.domain.connection import NotionTokens, token_secret_name
 from shared.domain.events import ErrorKind, ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.markdown import markdown_to_blocks
@@ -27,6 +27,7 @@ from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.errors import ModelFixableError, PermanentError, TransientError, Unauthenticated
 from shared.services.engine import run_step
 from shared.services.notion_access import NotionAccess, NotionForTenant, ReconnectRequired
+from shared.services.page_read import ReadBudget, read_page
 from shared.topology import Queue
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore
@@ -371,3 +372,27 @@ def test_each_refusal_is_one_notion_refused_line(
         notion.with_token(TOKEN).me()  # answered at once: no line
     refused = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == "notion_refused"]  # type: ignore[attr-defined]
     assert refused == [{"event": "notion_refused", "status": 429}, {"event": "notion_refused", "status": 529}]
+
+
+def test_a_long_nested_row_is_read_whole(notion: NotionApi) -> None:
+    """A whole page: more blocks than one list request returns, nesting, a row's properties."""
+    notion = notion.with_token(TOKEN)
+    title = {"Name": {"title": rich_text("Pricing decision")}}
+    page = notion.create_page({"data_source_id": IDS["tasks_data_source"]}, title)
+    notion.append_blocks(page["id"], markdown_to_blocks("# Outcome\n\n- tiers\n  - nested detail\n"))
+    notion.append_blocks(page["id"], [b for i in range(230) for b in text_blocks("paragraph", f"line {i}")])
+    read = read_page(notion, page["id"])
+    assert read.cut_short == ""
+    assert "# Pricing decision" in read.markdown and "- For agent: no" in read.markdown  # the row's property
+    assert "  - nested detail" in read.markdown  # a child read through its parent
+    assert "line 0" in read.markdown and "line 229" in read.markdown  # past two pages of 100
+    assert read.requests >= 5  # the page, three pages of children, the nested list's two levels
+
+
+def test_a_page_past_its_budget_says_it_was_cut_short(notion: NotionApi) -> None:
+    notion = notion.with_token(TOKEN)
+    notion.append_blocks(IDS["home_page"], [b for i in range(150) for b in text_blocks("paragraph", f"p{i}")])
+    read = read_page(notion, IDS["home_page"], ReadBudget(blocks=120))
+    assert read.cut_short == "more than 120 blocks"
+    assert read.markdown.rstrip().endswith("the rest was not read.)*")
+    assert "p149" not in read.markdown

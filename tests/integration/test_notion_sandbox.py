@@ -645,3 +645,25 @@ def test_malformed_filters_get_a_notion_error_not_a_crash(server: SandboxServer)
     ):
         response = HTTP.post(path, headers=HEADERS, json=bad)
         assert response.status_code == 400 and response.json()["code"] == "validation_error"
+
+
+def test_children_page_size_is_at_most_100(server: SandboxServer) -> None:
+    client = sdk(server)
+    page = new_task(client, "Paged page")
+    client.blocks.children.append(block_id=page["id"], children=[paragraph(str(i)) for i in range(25)])
+    with pytest.raises(APIResponseError) as caught:
+        client.blocks.children.list(block_id=page["id"], page_size=101)
+    assert caught.value.code == APIErrorCode.ValidationError
+    seen: list[str] = []
+    cursor = None
+    while True:
+        reply = sync_reply(
+            client.blocks.children.list(block_id=page["id"], page_size=10, start_cursor=cursor)
+        )
+        assert len(reply["results"]) <= 10
+        seen += [b["paragraph"]["rich_text"][0]["plain_text"] for b in reply["results"]]
+        if not reply["has_more"]:
+            assert reply["next_cursor"] is None
+            break
+        cursor = reply["next_cursor"]
+    assert seen == [str(i) for i in range(25)]

@@ -13,13 +13,20 @@ TOKEN = {"access_token": "ya29.stand-in", "token_type": "Bearer", "expires_in": 
 
 
 class GeminiServer:
+    """``paths``: the paths POSTed to, in order; ``status``: the HTTP status of the answers."""
+
     def __init__(self, answer: Callable[[JSON], JSON]) -> None:
+        self.paths: list[str] = []
+        self.status = 200
+        server = self
+
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                server.paths.append(self.path)
                 payload = TOKEN if self.path.endswith("/token") else answer(json.loads(body or b"{}"))
                 data = json.dumps(payload).encode()
-                self.send_response(200)
+                self.send_response(server.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -18,6 +18,7 @@ TOOL_MODULES: dict[str, str] = {
     "read_page": "notion_read",
     "query_data_source": "notion_read",
     "search_pages": "notion_read",
+    "search_workspace": "memory",
     "create_page": "notion_write",
     "update_properties": "notion_write",
     "append_blocks": "notion_write",
@@ -69,6 +70,10 @@ def _declared(module: str) -> list[Tool]:
             from shared.agent.tools import flow
 
             return flow.TOOLS
+        case "memory":
+            from shared.agent.tools import memory
+
+            return memory.TOOLS
     raise KeyError(module)
 
 

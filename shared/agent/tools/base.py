@@ -96,6 +96,9 @@ class ToolContext(NamedTuple):
     approved: bool = False  # an earlier step of the run asked a person, who approved (the run went on)
     started_at: datetime | None = None  # when the run began: whose it is (NotifyTask.run_started_at)
     phase: Phase | None = None  # plan_next's only: the run's phases and what it read
+    # The workspace index within the run's reach: (query, limit) → passages with page, heading and
+    # url. Given to a tool that declares ``Tool.uses_search``, None for any other.
+    search: Callable[[str, int], list[dict[str, Any]]] | None = None
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""
@@ -119,6 +122,7 @@ class Tool(NamedTuple):
     # The argument fields naming where the effect lands (a page, a repository, production or not): what
     # the risk floor reads and an approval lists, so a repair of the arguments may not change them.
     targets: tuple[str, ...] = ()
+    uses_search: bool = False  # the engine gives ``ToolContext.search`` to these tools only
 
     @property
     def needs_intent(self) -> bool:

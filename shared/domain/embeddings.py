@@ -1,0 +1,31 @@
+"""What an embedding call returns through the Embedder port, and the vectors' shared arithmetic. Pure.
+
+Production's model (Vertex AI ``gemini-embedding-001``) is asked for ``DIMENSION`` values, within
+Firestore's vector limit of 2,048; the local model has its own width, recorded with each passage.
+"""
+
+import math
+from typing import Literal, NamedTuple
+
+DIMENSION = 768  # Vertex AI's output_dimensionality; Firestore vector fields take at most 2,048
+Task = Literal["document", "query"]  # RETRIEVAL_DOCUMENT / RETRIEVAL_QUERY on Vertex AI
+
+
+class Embedded(NamedTuple):
+    """Vectors in the order of the texts given (unit length), and what the call cost."""
+
+    model: str
+    vectors: list[list[float]]
+    tokens: int
+    cost_usd: float
+
+
+def unit(vector: list[float]) -> list[float]:
+    """``vector`` scaled to length 1 (a zero vector stays zero): cosine is then a dot product."""
+    norm = math.sqrt(sum(v * v for v in vector))
+    return [v / norm for v in vector] if norm else list(vector)
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    """The cosine of two unit vectors (their dot product)."""
+    return sum(x * y for x, y in zip(a, b, strict=True))

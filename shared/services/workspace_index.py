@@ -1,0 +1,170 @@
+"""Keeping a tenant's workspace index: a page read whole, split into passages, only new passages
+embedded (content hash), stored per tenant. A page gone, trashed or no longer shared leaves the
+index; a disconnect deletes it; the nightly reconcile catches what events missed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
+
+from shared.domain.passages import IndexedPage, StoredPassage, passage_id, split
+from shared.domain.settings import plain_notion_id
+from shared.domain.tenants import TenantStatus
+from shared.errors import PermanentError
+from shared.services.page_read import WHOLE, ReadBudget, read_loaded
+
+if TYPE_CHECKING:
+    from shared.domain.tasks.index import IndexTask, ReconcileTask
+    from shared.ports import Embedder, PassageStore, TenantNotion
+    from shared.services.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+class Indexed(NamedTuple):
+    """What indexing one page did: passages embedded (paid for), kept, removed; read or not."""
+
+    embedded: int = 0
+    kept: int = 0
+    removed: int = 0
+    read: bool = False
+    cost_usd: float = 0.0
+    cut_short: str = ""
+
+
+def _gone(error: PermanentError) -> bool:
+    """Notion's 404 (deleted, or no longer shared with the integration) or 403 (access withdrawn)."""
+    return getattr(error, "status", 0) in (403, 404)
+
+
+def scope_of(page: dict[str, object]) -> str:
+    """A page's scope in the index: its data source (plain id), else ``page:<id>``."""
+    parent = page.get("parent")
+    source = parent.get("data_source_id") if isinstance(parent, dict) else None
+    return plain_notion_id(str(source)) if source else f"page:{plain_notion_id(str(page['id']))}"
+
+
+def index_page(
+    tenant_id: str,
+    page_id: str,
+    notion: TenantNotion,
+    embedder: Embedder,
+    store: PassageStore,
+    *,
+    budget: ReadBudget = WHOLE,
+) -> Indexed:
+    """Bring ``page_id``'s passages in the tenant's index up to date with Notion. A page Notion no
+    longer shows (deleted, trashed, unshared) leaves the index. One unchanged since it was indexed
+    (same last edit, same model) is not read further; an unchanged passage is never embedded again."""
+    plain = plain_notion_id(page_id)
+    try:
+        page = notion.retrieve_page(page_id)
+    except PermanentError as error:
+        if not _gone(error):
+            raise
+        return Indexed(removed=store.delete_page(tenant_id, plain))
+    if page.get("in_trash") or page.get("archived"):
+        return Indexed(removed=store.delete_page(tenant_id, plain))
+    known = store.indexed_page(tenant_id, plain)
+    edited = str(page.get("last_edited_time", ""))
+    if known is not None and known.last_edited_time == edited and known.model == embedder.model and edited:
+        return Indexed(kept=len(known.digests))
+    read = read_loaded(notion, page, budget)
+    passages = list({p.digest: p for p in split(embedder.model, read.title, read.markdown)}.values())
+    had = set(known.digests if known is not None else [])
+    new = [p for p in passages if p.digest not in had]
+    embedded = embedder.embed([p.embedded_text for p in new], "document") if new else None
+    scope = scope_of(page)
+    added = [
+        StoredPassage(
+            passage_id(plain, p.digest), plain, scope, read.title, read.url, p.heading, p.text, p.digest,
+            embedder.model, p.position, vector,
+        )
+        for p, vector in zip(new, embedded.vectors if embedded else [], strict=True)
+    ]  # fmt: skip
+    now = {p.digest for p in passages}
+    removed = [passage_id(plain, d) for d in had - now]
+    record = IndexedPage(plain, scope, read.title, read.url, edited, [p.digest for p in passages],
+                         embedder.model, read.cut_short)  # fmt: skip
+    store.write_page(tenant_id, record, added, removed)
+    cost = embedded.cost_usd if embedded else 0.0
+    return Indexed(len(added), len(passages) - len(added), len(removed), True, cost, read.cut_short)
+
+
+def forget_page(tenant_id: str, page_id: str, store: PassageStore) -> int:
+    """A page deleted or trashed (its event says so): its passages leave the index."""
+    return store.delete_page(tenant_id, plain_notion_id(page_id))
+
+
+def forget_workspace(tenant_id: str, store: PassageStore) -> int:
+    """A disconnect: the tenant's whole index goes."""
+    return store.delete_all(tenant_id)
+
+
+def chosen_pages(notion: TenantNotion, page_ids: Iterable[str], data_source_ids: Iterable[str]) -> list[str]:
+    """The pages the workspace chose to index: its chosen pages and every row of its chosen data
+    sources (plain ids, each once)."""
+    out = [plain_notion_id(p) for p in page_ids]
+    for source in data_source_ids:
+        out += [plain_notion_id(str(row["id"])) for row in notion.query_data_source(source)]
+    return list(dict.fromkeys(out))
+
+
+def reconcile(
+    tenant_id: str, notion: TenantNotion, embedder: Embedder, store: PassageStore, wanted: list[str]
+) -> dict[str, int]:
+    """The nightly synchronisation: every page in ``wanted`` indexed (unchanged ones cost one read),
+    and every indexed page no longer wanted, or gone from Notion, removed."""
+    totals = {"pages": 0, "embedded": 0, "removed": 0, "dropped": 0}
+    for page_id in wanted:
+        done = index_page(tenant_id, page_id, notion, embedder, store)
+        totals["pages"] += 1
+        totals["embedded"] += done.embedded
+        totals["removed"] += done.removed
+    keep = {plain_notion_id(p) for p in wanted}
+    for page in list(store.indexed_pages(tenant_id)):
+        if page.page_id not in keep:
+            totals["dropped"] += 1
+            totals["removed"] += store.delete_page(tenant_id, page.page_id)
+    return totals
+
+
+def run_index_task(task: IndexTask, deps: Deps) -> dict[str, object]:
+    """``POST /index`` on plan: one page of an active tenant brought up to date in its index."""
+    tenant = deps.need_tenants().get(task.tenant_id)
+    if tenant is None or tenant.status != TenantStatus.ACTIVE or deps.memory is None:
+        return {"indexed": False, "why": "the workspace is not connected"}
+    if (spent := _over_budget(deps, task.tenant_id)) is not None:
+        return {"indexed": False, "why": spent}
+    embedder, store = deps.memory()
+    done = index_page(task.tenant_id, task.page_id, deps.need_notion(task.tenant_id), embedder, store)
+    outcome: dict[str, object] = {"indexed": True}
+    return outcome | done._asdict()
+
+
+def run_reconcile_task(task: ReconcileTask, deps: Deps) -> dict[str, object]:
+    """``POST /reconcile`` on plan: the daily synchronisation of an active tenant's index."""
+    tenant = deps.need_tenants().get(task.tenant_id)
+    if tenant is None or tenant.status != TenantStatus.ACTIVE or deps.memory is None:
+        return {"reconciled": False, "why": "the workspace is not connected"}
+    if (spent := _over_budget(deps, task.tenant_id)) is not None:
+        return {"reconciled": False, "why": spent}
+    embedder, store = deps.memory()
+    notion = deps.need_notion(task.tenant_id)
+    wanted = chosen_pages(notion, tenant.settings.page_ids, tenant.settings.data_source_ids)
+    totals: dict[str, object] = {"reconciled": True}
+    return totals | reconcile(task.tenant_id, notion, embedder, store, wanted)
+
+
+def _over_budget(deps: Deps, tenant_id: str) -> str | None:
+    """Why the workspace's budgets stop its embedding calls now, as they stop its model calls (the
+    day's reconcile catches up once they allow it); None while they allow them."""
+    from shared.services.spend import tenant_over_budget
+
+    spent = tenant_over_budget(deps, tenant_id)
+    if spent is None:
+        return None
+    log.info("workspace index: not updated, %s", spent.reason, extra={"fields": {"tenant": tenant_id}})
+    return spent.reason

@@ -1,0 +1,277 @@
+"""``make bench-rag``: the workspace index's retrieval quality, freshness, re-indexing and isolation.
+
+The collection (tests/perf/rag_collection.py): 516 docstrings of Python's standard library, one page
+each, and 60 questions with their relevant documents. Every page goes through the real index
+(page read, passages, WordLlama, Firestore emulator) under two tenants; the questions are searched
+there (ours), by BM25 over whole documents (rank-bm25) and by the plain model (cosine, no fusion).
+Last line: ``RESULT ndcg_at_10= recall_at_10= bm25_ndcg_at_10= plain_ndcg_at_10= freshness_p95_s=
+unchanged_embeds=0 cross_tenant_hits=0 out_of_reach_hits=0``; each figure is asserted (see GOALS).
+"""
+
+import argparse
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from shared.adapters.firestore_passages import FirestorePassages
+from shared.adapters.local_embedder import LocalEmbedder
+from shared.domain.embeddings import Embedded, Task, cosine
+from shared.domain.passages import words
+from shared.domain.settings import plain_notion_id
+from shared.services.workspace_index import index_page, scope_of
+from shared.services.workspace_search import search
+from tests.engine_fakes import FakeNotion
+from tests.perf.rag_collection import Doc, documents, questions
+
+K = 10
+TENANTS = ("bench-a", "bench-b")
+PROJECT = "bench-rag"
+
+
+class Counting(LocalEmbedder):
+    """The local model, counting the passages it embeds."""
+
+    def __init__(self) -> None:
+        self.documents = 0
+
+    def embed(self, texts: list[str], task: Task) -> Embedded:
+        self.documents += len(texts) if task == "document" else 0
+        return super().embed(texts, task)
+
+
+class Workspace(NamedTuple):
+    notion: FakeNotion
+    page_of: dict[str, str]  # doc id -> page id
+    doc_of: dict[str, str]  # plain page id -> doc id
+
+
+def workspace(docs: Sequence[Doc], tenant: str) -> Workspace:
+    """One page per document, in a data source per module (the scope a reach names)."""
+    notion = FakeNotion()
+    page_of, doc_of = {}, {}
+    for doc in docs:
+        module = doc.doc_id.rsplit(".", 1)[0]
+        made = notion.add_page(doc.title, {"data_source_id": f"ds-{module}"}, text=doc.text)
+        pid = f"{tenant}-{made}"  # distinct ids per tenant: a result names whose page it is
+        notion.pages[pid] = notion.pages.pop(made) | {"id": pid, "last_edited_time": "2026-11-01T00:00:00Z"}
+        notion.children[pid] = notion.children.pop(made)
+        page_of[doc.doc_id] = pid
+        doc_of[plain_notion_id(pid)] = doc.doc_id
+    return Workspace(notion, page_of, doc_of)
+
+
+def ndcg(ranked: Sequence[str], relevant: frozenset[str], k: int = K) -> float:
+    gains = sum(1 / math.log2(i + 2) for i, d in enumerate(ranked[:k]) if d in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), k)))
+    return gains / ideal
+
+
+def recall(ranked: Sequence[str], relevant: frozenset[str], k: int = K) -> float:
+    return len(set(ranked[:k]) & relevant) / len(relevant)
+
+
+def scores(rank: Callable[[str], list[str]], judged: list[tuple[str, frozenset[str]]]) -> tuple[float, float]:
+    """Mean nDCG@10 and recall@10 of ``rank`` (a question → doc ids, best first)."""
+    n = r = 0.0
+    for question, relevant in judged:
+        ranked = rank(question)
+        n += ndcg(ranked, relevant)
+        r += recall(ranked, relevant)
+    return n / len(judged), r / len(judged)
+
+
+def bm25_ranker(docs: Sequence[Doc]) -> Callable[[str], list[str]]:
+    from rank_bm25 import BM25Okapi
+
+    index = BM25Okapi([words(d.text) for d in docs])
+
+    def rank(question: str) -> list[str]:
+        got = index.get_scores(words(question))
+        order = sorted(range(len(docs)), key=lambda i: -got[i])
+        return [docs[i].doc_id for i in order[:K] if got[i] > 0]
+
+    return rank
+
+
+def plain_ranker(docs: Sequence[Doc], model: LocalEmbedder) -> Callable[[str], list[str]]:
+    vectors = model.embed([d.text for d in docs], "document").vectors
+
+    def rank(question: str) -> list[str]:
+        [q] = model.embed([question], "query").vectors
+        order = sorted(range(len(docs)), key=lambda i: -cosine(vectors[i], q))
+        return [docs[i].doc_id for i in order[:K]]
+
+    return rank
+
+
+def our_ranker(
+    store: FirestorePassages, model: LocalEmbedder, tenant: str, ws: Workspace
+) -> Callable[[str], list[str]]:
+    def rank(question: str) -> list[str]:
+        found = search(tenant, question, model, store, limit=3 * K).results
+        pages = list(dict.fromkeys(ws.doc_of[f.page_id] for f in found))
+        return pages[:K]
+
+    return rank
+
+
+def freshness(
+    store: FirestorePassages, model: LocalEmbedder, tenant: str, ws: Workspace, edits: int
+) -> float:
+    """p95 seconds from an edit in Notion to a search that finds the new text: the page indexed
+    again (as its event's index task does) and searched, ``edits`` times."""
+    rng = random.Random(56)
+    waits = []
+    for n in range(edits):
+        pid = rng.choice(sorted(ws.page_of.values()))
+        marker = f"zephyrcode{n}"
+        began = time.perf_counter()
+        ws.notion.children[pid].append(
+            {"type": "paragraph", "paragraph": {"rich_text": [{"plain_text": marker}]}}
+        )
+        ws.notion.pages[pid]["last_edited_time"] = f"2026-11-02T00:00:{n:02d}.000Z"
+        index_page(tenant, pid, ws.notion.with_token("t"), model, store)
+        found = search(tenant, marker, model, store, limit=3).results
+        assert any(marker in f.text for f in found), f"edit {n} not found"
+        waits.append(time.perf_counter() - began)
+    waits.sort()
+    return waits[min(len(waits) - 1, math.ceil(0.95 * len(waits)) - 1)]
+
+
+def isolation(
+    store: FirestorePassages,
+    model: LocalEmbedder,
+    spaces: dict[str, Workspace],
+    judged: list[tuple[str, frozenset[str]]],
+    queries: int,
+) -> tuple[int, int]:
+    """(cross_tenant_hits, out_of_reach_hits) over ``queries`` random queries, alternating tenants,
+    every third within a reach of one to three modules (a member's run)."""
+    rng = random.Random(7)
+    texts = [q for q, _ in judged] + [doc_id.replace(".", " ") for doc_id in spaces[TENANTS[0]].page_of]
+    cross = out = 0
+    for n in range(queries):
+        tenant = TENANTS[n % 2]
+        mine = spaces[tenant]
+        scopes = None
+        if n % 3 == 2:
+            sources = sorted({scope_of(p) for p in mine.notion.pages.values()})
+            scopes = rng.sample(sources, rng.randint(1, 3))
+        found = search(tenant, rng.choice(texts), model, store, limit=K, scopes=scopes).results
+        cross += sum(1 for f in found if f.page_id not in mine.doc_of)
+        if scopes is not None:
+            allowed = {
+                plain_notion_id(p) for p, page in mine.notion.pages.items() if scope_of(page) in scopes
+            }
+            out += sum(1 for f in found if f.page_id not in allowed)
+    return cross, out
+
+
+def run(db: Any, *, queries: int = 1000, edits: int = 20, limit: int | None = None) -> dict[str, Any]:
+    """Every figure of the RESULT line, measured against the Firestore client ``db``; with ``limit``,
+    on the first ``limit`` documents and the questions answered within them (a shorter run)."""
+    docs = documents()[:limit]
+    kept = {d.doc_id for d in docs}
+    judged = [(q, relevant) for q, relevant in questions() if relevant <= kept]
+    store, model = FirestorePassages(db), Counting()
+    spaces = {tenant: workspace(docs, tenant) for tenant in TENANTS}
+    began = time.perf_counter()
+    for tenant, ws in spaces.items():
+        for pid in ws.page_of.values():
+            index_page(tenant, pid, ws.notion.with_token("t"), model, store)
+    indexing_s = time.perf_counter() - began
+    embedded_first = model.documents
+    ours = scores(our_ranker(store, model, TENANTS[0], spaces[TENANTS[0]]), judged)
+    bm25 = scores(bm25_ranker(docs), judged)
+    plain = scores(plain_ranker(docs, model), judged)
+    model.documents = 0
+    reads = 0
+    for tenant, ws in spaces.items():  # the nightly reconcile of an unchanged workspace
+        for pid in ws.page_of.values():
+            reads += int(index_page(tenant, pid, ws.notion.with_token("t"), model, store).read)
+    unchanged_embeds = model.documents
+    fresh = freshness(store, model, TENANTS[0], spaces[TENANTS[0]], edits)
+    cross, out = isolation(store, model, spaces, judged, queries)
+    return {
+        "documents": len(docs),
+        "questions": len(judged),
+        "passages_embedded": embedded_first,
+        "indexing_s": indexing_s,
+        "ndcg_at_10": ours[0],
+        "recall_at_10": ours[1],
+        "bm25_ndcg_at_10": bm25[0],
+        "bm25_recall_at_10": bm25[1],
+        "plain_ndcg_at_10": plain[0],
+        "plain_recall_at_10": plain[1],
+        "freshness_p95_s": fresh,
+        "unchanged_embeds": unchanged_embeds,
+        "unchanged_pages_read": reads,
+        "cross_tenant_hits": cross,
+        "out_of_reach_hits": out,
+        "queries": queries,
+    }
+
+
+FRESHNESS_GOAL_S = 5.0
+
+
+def goals(f: dict[str, Any]) -> dict[str, bool]:
+    """What the bench asserts of each figure it prints."""
+    return {
+        "ours beats BM25 (nDCG@10)": f["ndcg_at_10"] > f["bm25_ndcg_at_10"],
+        "ours loses nothing to the plain model (nDCG@10)": f["ndcg_at_10"] >= f["plain_ndcg_at_10"],
+        "ours recalls at least BM25 and the plain model (recall@10)": f["recall_at_10"]
+        >= max(f["bm25_recall_at_10"], f["plain_recall_at_10"]),
+        f"an edit is found within {FRESHNESS_GOAL_S} s (p95)": f["freshness_p95_s"] <= FRESHNESS_GOAL_S,
+        "an unchanged workspace embeds nothing and reads no page's content": f["unchanged_embeds"] == 0
+        and f["unchanged_pages_read"] == 0,
+        "no result of another tenant": f["cross_tenant_hits"] == 0,
+        "no result beyond a reach": f["out_of_reach_hits"] == 0,
+    }
+
+
+def result_line(f: dict[str, Any]) -> str:
+    return (
+        f"RESULT ndcg_at_10={f['ndcg_at_10']:.3f} recall_at_10={f['recall_at_10']:.3f} "
+        f"bm25_ndcg_at_10={f['bm25_ndcg_at_10']:.3f} plain_ndcg_at_10={f['plain_ndcg_at_10']:.3f} "
+        f"freshness_p95_s={f['freshness_p95_s']:.2f} unchanged_embeds={f['unchanged_embeds']} "
+        f"cross_tenant_hits={f['cross_tenant_hits']} out_of_reach_hits={f['out_of_reach_hits']}"
+    )
+
+
+def main() -> int:
+    import logging
+
+    from google.cloud import firestore
+
+    from tests.perf.emulator import firestore_emulator
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--queries", type=int, default=1000, help="isolation queries (two tenants)")
+    parser.add_argument("--edits", type=int, default=20, help="edits timed for freshness")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    with firestore_emulator() as host:
+        os.environ["FIRESTORE_EMULATOR_HOST"] = host
+        figures = run(firestore.Client(project=PROJECT), queries=args.queries, edits=args.edits)
+    f = figures
+    print(
+        f"{f['documents']} documents, {f['questions']} questions, two tenants; {f['passages_embedded']} "
+        f"passages embedded in {f['indexing_s']:.0f} s; {f['queries']} isolation queries"
+    )
+    print(
+        f"recall@10: ours {f['recall_at_10']:.3f}, BM25 {f['bm25_recall_at_10']:.3f}, plain {f['plain_recall_at_10']:.3f}"
+    )
+    met = goals(figures)
+    for goal, ok in met.items():
+        print(f"{'met' if ok else 'NOT met'}: {goal}")
+    print(result_line(figures))
+    return 0 if all(met.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

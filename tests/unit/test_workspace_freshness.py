@@ -1,0 +1,158 @@
+"""The workspace index stays fresh: a chosen page's events queue one index task per page and window
+(any author's, a deletion's too), the task brings the page up to date, daily planning queues the
+day's reconcile, and a disconnect deletes the workspace's index."""
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.config import PlatformSecret
+from shared.domain.settings import TenantSettings
+from shared.domain.tasks.index import IndexTask, ReconcileTask
+from shared.domain.tasks.schedule import ScheduleTask
+from shared.domain.tenants import Tenant, tenant_id_for
+from shared.services.connect import disconnect
+from shared.services.daily_schedule import plan_due_tenants
+from shared.services.webhooks import Intake, ingest_webhook
+from shared.services.workspace_index import run_index_task, run_reconcile_task
+from tests.engine_fakes import FakeNotion, make_deps, raise_budget
+from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.connection_services import connect
+from tests.support.connection_services import deps as connecting
+from tests.support.daily_planning import deps_with, queued, tenant
+from tests.support.memory import FakePassages, WordCountEmbedder
+
+TOKEN = "secret_verification"
+CHOSEN = "3b4c5d6e00004000800000000000000a"
+ROW = "3b4c5d6e00004000800000000000000b"
+OTHER = "3b4c5d6e00004000800000000000000c"
+T0 = datetime(2026, 1, 5, 9, 0, 10, tzinfo=UTC)
+
+
+def intake(queue: FakeQueue, index: bool = True) -> Intake:
+    tenants = FakeTenantStore()
+    settings = TenantSettings(page_ids=[CHOSEN], data_source_ids=["ds-chosen"])
+    tenants.save(
+        Tenant(
+            tenant_id="t1",
+            workspace_id="ws1",
+            token_secret="s",
+            settings=settings,
+            created_at=T0,
+            updated_at=T0,
+        )
+    )
+    secrets = FakeSecrets({PlatformSecret.NOTION_WEBHOOK_TOKEN: TOKEN})
+    return Intake(tenants, FakeWebhookEvents(), queue, secrets, 86400.0, 60.0, index_pages=index)
+
+
+def signed(
+    event_id: str, page: str, kind: str, at: datetime, parent: dict[str, Any] | None = None
+) -> tuple[bytes, str]:
+    event = {
+        "id": event_id,
+        "type": kind,
+        "timestamp": at.isoformat(),
+        "workspace_id": "ws1",
+        "authors": [{"id": "person-1", "type": "person"}],
+        "entity": {"id": page, "type": "page"},
+        "data": {"parent": parent} if parent else {},
+    }
+    body = json.dumps(event).encode()
+    return body, "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+
+
+def index_tasks(queue: FakeQueue) -> list[tuple[str, IndexTask, float]]:
+    return [(name, body, delay) for _, body, name, delay in queue.tasks if isinstance(body, IndexTask)]
+
+
+def test_chosen_pages_events_queue_one_index_task_per_page_and_window() -> None:
+    queue = FakeQueue()
+    intake_ = intake(queue)
+    row = {"type": "data_source_id", "id": "ds-chosen", "data_source_id": "ds-chosen"}
+    events: list[tuple[str, str, dict[str, Any] | None]] = [
+        (CHOSEN, "page.content_updated", None),
+        (CHOSEN, "page.properties_updated", None),  # the same window: the same task
+        (ROW, "page.created", row),
+        (ROW, "page.deleted", row),  # a deletion leaves the index through the same task
+        (OTHER, "page.content_updated", None),  # not chosen: nothing
+    ]
+    for n, (page, kind, parent) in enumerate(events):
+        at = T0 + timedelta(seconds=n)
+        ingest_webhook(*signed(f"e{n}", page, kind, at, parent), intake_, now=at)
+    tasks = index_tasks(queue)
+    assert sorted({body.page_id for _, body, _ in tasks}) == [CHOSEN, ROW]
+    assert len({name for name, _, _ in tasks}) == 2  # one name per page and window
+    assert all(0 < delay <= 60.0 for _, _, delay in tasks)  # due at the window's end
+    off = FakeQueue()
+    deleted = signed("e9", CHOSEN, "page.deleted", T0)
+    assert ingest_webhook(*deleted, intake(off, index=False), now=T0).result == "ignored"
+    assert index_tasks(off) == []  # with the index off, no task
+
+
+def test_an_index_task_follows_the_page_and_a_reconcile_drops_what_is_no_longer_chosen() -> None:
+    notion = FakeNotion()
+    made = [
+        notion.add_page("Pricing", {"data_source_id": "ds-tasks"}, text="Three pricing tiers."),
+        notion.add_page("Hiring", text="Hiring in Berlin."),
+    ]
+    kept, gone = ROW, OTHER
+    for old, pid in zip(made, (kept, gone), strict=True):  # Notion's ids, as reconcile names them
+        notion.pages[pid] = notion.pages.pop(old) | {"id": pid, "last_edited_time": "2026-01-05T09:00:00Z"}
+        notion.children[pid] = notion.children.pop(old)
+    store, embedder = FakePassages(), WordCountEmbedder()
+    deps = make_deps(notion=notion)._replace(memory=lambda: (embedder, store))
+    for pid in (kept, gone):
+        assert run_index_task(IndexTask(tenant_id="t1", page_id=pid), deps)["embedded"] == 1
+    assert {p.title for p in store.indexed_pages("t1")} == {"Pricing", "Hiring"}
+    deps.need_tenants().update("t1", choose_tasks)
+    done = run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)
+    assert done["reconciled"] and done["dropped"] == 1 and done["embedded"] == 0
+    assert {p.title for p in store.indexed_pages("t1")} == {"Pricing"}
+
+
+def choose_tasks(tenant: Tenant | None) -> Tenant:
+    assert tenant is not None
+    return tenant.model_copy(
+        update={"settings": tenant.settings.model_copy(update={"data_source_ids": ["ds-tasks"]})}
+    )
+
+
+def test_daily_planning_queues_the_days_reconcile_when_the_index_is_on() -> None:
+    nine = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    deps = deps_with(tenant("t-at-9", "UTC", 9), now=nine, workspace_index=True)
+    plan_due_tenants(ScheduleTask(), deps)
+    names = [name for _, body, name, _ in queued(deps).tasks if isinstance(body, ReconcileTask)]
+    assert names == ["reconcile:t-at-9:20260105"]
+    off = deps_with(tenant("t-at-9", "UTC", 9), now=nine)
+    plan_due_tenants(ScheduleTask(), off)
+    assert not [b for _, b, _, _ in queued(off).tasks if isinstance(b, ReconcileTask)]
+
+
+def test_a_disconnect_deletes_the_workspaces_index() -> None:
+    d = connecting()
+    forgotten: list[str] = []
+
+    def forget(tenant_id: str) -> int:
+        forgotten.append(tenant_id)
+        return 3
+
+    d = d._replace(forget_index=forget)
+    connect(d)
+    disconnect(tenant_id_for("ws-1"), d, lambda tenant_id, reason: 0)
+    assert forgotten == [tenant_id_for("ws-1")]
+
+
+def test_a_spent_budget_stops_the_index_as_it_stops_model_calls() -> None:
+    notion = FakeNotion()
+    made = notion.add_page("Pricing", {"data_source_id": "ds-tasks"}, text="Three pricing tiers.")
+    notion.pages[ROW] = notion.pages.pop(made) | {"id": ROW}
+    notion.children[ROW] = notion.children.pop(made)
+    store, embedder = FakePassages(), WordCountEmbedder()
+    deps = make_deps(notion=notion)._replace(memory=lambda: (embedder, store))
+    raise_budget(deps, "t1", max_cost_per_day_usd=0.0)  # spent: nothing more today
+    done = run_index_task(IndexTask(tenant_id="t1", page_id=ROW), deps)
+    assert done["indexed"] is False and "budget" in str(done["why"]) and embedder.texts == 0
+    assert run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)["reconciled"] is False
