@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from notion_client import Client
 from notion_client.client import ClientOptions
@@ -223,6 +223,7 @@ def test_random_markdown_is_written_within_the_contract_and_found_again(
     notion: NotionForTenant, calls: Calls, document: Piece
 ) -> None:
     markdown, said = document
+    assume(not nt.too_many_requests(markdown))  # past one call's requests: refused (tested apart)
     page = new_page(notion)
     calls.seen.clear()
     out = append_blocks(context(notion, "k-prop:1:1"), AppendBlocksArgs(page_id=page, text=markdown))
