@@ -24,7 +24,9 @@ from shared.services.deps import Deps
 log = logging.getLogger(__name__)
 
 CHART_DAYS = 30  # GET /usage's days: one spend sum each
-RECENT_RUNS = 200  # the latest runs GET /usage ranks (the month's) and counts per day (30 days'), newest first
+RECENT_RUNS = (
+    200  # the latest runs GET /usage ranks (the month's) and counts per day (30 days'), newest first
+)
 COSTLIEST = 5
 HELD_RUNS = 20  # of each held status
 
