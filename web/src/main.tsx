@@ -93,7 +93,7 @@ function useHash(): string {
   return hash;
 }
 
-function Screen({ hash, session, ended }: { hash: string; session: S["SessionView"]; ended: () => void }) {
+function Screen({ hash, session, ended }: { hash: string; session: S["SessionView"]; ended: (words: string) => void }) {
   const [path, query = ""] = hash.slice(1).split("?");
   const parts = (path ?? "").split("/").filter(Boolean);
   const params = new URLSearchParams(query);
@@ -212,7 +212,7 @@ function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Screen hash={hash} session={session} ended={() => ended("The workspace is disconnected.", "disconnected")} />
+        <Screen hash={hash} session={session} ended={(words) => ended(words, "disconnected")} />
       </main>
     </>
   );

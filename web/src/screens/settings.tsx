@@ -2,30 +2,19 @@
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
 import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
-import { ErrorText, Loading, type Problems, Refused, focusFirstInvalid, plainId, tellTabs, useAction, useLoad } from "../ui";
+import { ErrorText, Loading, type Problems, Refused, focusFirstInvalid, plainId, useAction, useLoad } from "../ui";
 
-function Disconnect({ workspace, disconnected }: { workspace: string; disconnected: () => void }) {
+function Disconnect({ workspace, disconnected }: { workspace: string; disconnected: (words: string) => void }) {
   const [sure, setSure] = useState(false);
   const [busy, error, act] = useAction();
-  const [result, setResult] = useState<S["Disconnected"] | null>(null);
+  // Once disconnected, the session has ended: the console says what was done on the Connect screen at
+  // once (a result card here would race the shell's next request, which a 401 answers).
   const disconnect = () =>
     act(async () => {
-      setResult(await send<S["Disconnected"]>("DELETE", url("/connection")));
-      tellTabs("disconnected");
+      const result = await send<S["Disconnected"]>("DELETE", url("/connection"));
+      const cancelled = result.runs_cancelled;
+      disconnected(`${workspace} is disconnected; ${cancelled} run${cancelled === 1 ? " was" : "s were"} cancelled.`);
     });
-  if (result) {
-    return (
-      <section class="card" role="status">
-        <h2>Disconnected</h2>
-        <p>
-          {workspace} is disconnected; {result.runs_cancelled} run{result.runs_cancelled === 1 ? " was" : "s were"} cancelled.
-        </p>
-        <button type="button" onClick={disconnected}>
-          Done
-        </button>
-      </section>
-    );
-  }
   return (
     <section class="card danger" aria-labelledby="disconnect-title">
       <h2 id="disconnect-title">Disconnect {workspace}</h2>
@@ -55,7 +44,7 @@ function startsWork(settings: S["TenantSettings"], known: S["PickerItem"][] | nu
   return named.length || pages ? `What starts work: ${named.join(", ") || "no database"}${also}.` : "Nothing starts work yet.";
 }
 
-export function SettingsScreen({ session, disconnected }: { session: S["SessionView"]; disconnected: () => void }) {
+export function SettingsScreen({ session, disconnected }: { session: S["SessionView"]; disconnected: (words: string) => void }) {
   const view = useLoad(() => get<S["SettingsView"]>(url("/settings")));
   const sources = useLoad(() => get<S["PickerPage"]>(url("/notion/pages", {}, { kind: "data_source", page_size: "100" })));
   const [draft, setDraft] = useState<Draft | null>(null);
