@@ -1,10 +1,9 @@
 """``execute-step``: load the run, decide, act once, record the result with the cursor, enqueue next.
 
-A step is decided on the run as its log has it (``RunLog.read``), so a retry finds its step's
-intent, backs off while another delivery holds it and takes it over once its lease is over. Errors
-are classified here (transient, model-fixable, permanent, other). The model calls an attempt paid for
-are recorded in the same append as its outcome, or alone when it records none
-(``RunLog.keep_usage``). The protocol: docs/engine.md, "The step protocol" and "Errors".
+A step is decided on the run document; an intent past it is found when a write collides with it,
+then the step backs off while another delivery holds it, or takes it over (decision 0061). Errors
+are classified here. An attempt's paid model calls are recorded with its outcome, or alone when it
+records none (``RunLog.keep_usage``). The protocol: docs/engine.md, "The step protocol" and "Errors".
 """
 
 import logging
@@ -28,7 +27,7 @@ from shared.domain.tasks.step import PACED_MAX, StepTask
 from shared.errors import AgentError, ConfigError, ModelFixableError, NotFound, NothingSent, TransientError
 from shared.services import alerts, followups
 from shared.services.deps import Deps
-from shared.services.run_log import RunLog, Seqs, StepHeld
+from shared.services.run_log import Collided, Logged, RunLog, Seqs, StepHeld
 from shared.services.stepping import NeedsApproval, OverBudget, Recorder, Stale, Step, held_elsewhere, perform
 from shared.topology import Queue
 
@@ -49,10 +48,26 @@ class RunNotFound(NotFound):
 
 
 def run_step(task: StepTask, deps: Deps) -> StepOutcome:
+    """The step of ``task``, decided on the run document alone. It is decided on the whole log when
+    it retries after errors (a repair is a paid call, so the intent it would repeat is read first).
+    It is decided again so when a write collides with what lies past the document (decision 0061)."""
     runlog = RunLog(deps, task.tenant_id, task.run_id)
-    logged = runlog.read()
+    logged = runlog.read_document()
     if logged is None:
         raise RunNotFound(f"run {task.run_id} does not exist")
+    if logged.state.consecutive_errors:
+        return _decide(runlog, task, runlog.read_past(logged.run), whole=True)
+    try:
+        return _decide(runlog, task, logged, whole=False)
+    except Collided:
+        logged = runlog.read()
+        if logged is None:
+            raise RunNotFound(f"run {task.run_id} does not exist") from None
+        return _decide(runlog, task, logged, whole=True)
+
+
+def _decide(runlog: RunLog, task: StepTask, logged: Logged, *, whole: bool) -> StepOutcome:
+    deps = runlog.deps
     run, recorded, state, now = logged.run, logged.run.state, logged.state, deps.clock()
     verdict = step_verdict(state, task.step, deps.limits(), now)
     # Follow-ups are named from the document, as its writer named them: a repeat is refused.
@@ -80,7 +95,7 @@ def run_step(task: StepTask, deps: Deps) -> StepOutcome:
         return StepOutcome(
             False, state.status, state.cursor, f"handed to {followups.step_queue(state).value}"
         )
-    return _act(runlog, task, state)
+    return _act(runlog, task, state, whole)
 
 
 def _stop(runlog: RunLog, state: RunState, created_at: datetime, verdict: StepVerdict) -> list[RunEvent]:
@@ -108,16 +123,16 @@ def _defer(runlog: RunLog, state: RunState, retry_at: datetime) -> StepOutcome:
     return StepOutcome(False, state.status, state.cursor, f"retry in {wait:.0f} s")
 
 
-def _act(runlog: RunLog, task: StepTask, state: RunState) -> StepOutcome:
+def _act(runlog: RunLog, task: StepTask, state: RunState, whole: bool) -> StepOutcome:
     recorder = Recorder(runlog.deps, runlog.tenant_id, state)
-    step = Step(runlog, state, recorder)
+    step = Step(runlog, state, recorder, whole)
     try:
         with task_pacing.one_task():
             base, events = perform(step)
     except Stale:
         runlog.keep_usage(_usage(runlog, recorder)[0])
         return StepOutcome(False, state.status, state.cursor, "another delivery moved the run on")
-    except StepHeld:  # the next seq is the holder's intent: this log is not ours to extend
+    except (StepHeld, Collided):  # the next seq is another's intent: this log is not ours to extend
         runlog.keep_usage(_usage(runlog, recorder)[0])
         raise  # a repair paid for before the collision is kept; the queue retries after the lease
     except (NeedsApproval, OverBudget) as exc:
@@ -186,8 +201,8 @@ def _record(
     new = runlog.record(state, events)
     if new is None:  # the log is the winner's, the money ours (kept by run_log)
         if not runlog.outcome_past(state):
-            # only an attempt begun meanwhile: nothing recorded
-            raise TransientError(f"step {task.step}: another attempt began meanwhile; retried after it")
+            # only an attempt begun meanwhile, nothing recorded: decided again on the whole log (run_step)
+            raise Collided(task.step)
         log.info("step %d was recorded by another delivery", task.step)
         return StepOutcome(False, state.status, state.cursor, "recorded by another delivery")
     return StepOutcome(acted, new.status, new.cursor)

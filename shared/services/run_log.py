@@ -31,6 +31,15 @@ class StepHeld(TransientError):
         super().__init__(f"step {step} is in progress elsewhere", retry_after_s=wait_s)
 
 
+class Collided(TransientError):
+    """A write decided on the run document alone met events past it (``RunLog.read_document``): an
+    intent, perhaps another delivery's. The step is decided again on the whole log; raised again
+    from there, the queue retries it."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__(f"step {step}: another attempt began meanwhile; retried after it")
+
+
 class Seqs:
     """The seqs of the events that follow a log position, handed out in order. A run's log is dense
     (1, 2, 3, ...) and the store creates each event at its seq, so a seq is the place a write claims.
@@ -104,6 +113,14 @@ class RunLog(RunRef):
         """The run as its log has it (:meth:`read_past`); None when it does not exist."""
         run = self.deps.store.get_run(self.tenant_id, self.run_id)
         return None if run is None else self.read_past(run)
+
+    def read_document(self) -> Logged | None:
+        """The run as its document has it, the log past it not read (one read): what a step decides
+        on. Past the document lie only a live or crashed intent and usage recorded alone; a write
+        from this state collides with them (each event is created at its seq), and the writer reads
+        them then (``stepping._claim_intent``, :meth:`append`). None when the run does not exist."""
+        run = self.deps.store.get_run(self.tenant_id, self.run_id)
+        return None if run is None else Logged(run, run.state, None)
 
     def read_past(self, run: Run) -> Logged:
         """``run`` (a document just read) with what its log holds past it. Only a step's intent and

@@ -3,8 +3,8 @@ and month spend summed from its ``model_used`` events, then the deployment's dai
 
 Sums and budgets are cached per instance for ``spend_cache_ttl_s``, plus what the instance spent
 since. A call the cached budgets would stop reads them again first, so a stop is made only on the
-budgets as stored. The daily cap is a counter, never cached (:func:`model_call`; why:
-docs/decisions/0051-who-may-connect.md).
+budgets as stored. The daily cap is a counter an instance reserves shares of, a chunk at a time,
+and spends locally (:func:`model_call`; why: decisions 0051 and 0061).
 """
 
 import logging
@@ -97,22 +97,68 @@ class ModelCall:
         self.cost_usd = (self.cost_usd or 0.0) + cost_usd
 
 
+CHUNK_SHARE = 0.01  # of the daily cap, an instance reserves at once (at least one call's reservation)
+
+
+def _take(deps: Deps, day: str, need: float) -> bool:
+    """Take ``need`` of the daily cap from this instance's share, reserving a chunk on the counter
+    when the share falls short, or only what is missing when the cap leaves no room for a chunk.
+    The counter refuses what would pass the cap, so shares together never do (one write a chunk)."""
+    cache, s = deps.spend, deps.settings
+    with cache.lock:
+        rest = cache.cap_held.get(day, 0.0)
+        if rest + _CENTS_EPSILON >= need:
+            cache.cap_held[day] = rest - need
+            return True
+        cache.cap_held = {day: 0.0}  # the rest is taken (another day's is gone with its counter)
+    want = need - rest
+    for amount in dict.fromkeys((max(want, s.spend_cap_day_usd * CHUNK_SHARE), want)):
+        if deps.store.reserve_spend(day, amount, s.spend_cap_day_usd):
+            _give(deps, day, amount - want)
+            return True
+    with cache.lock:  # refused: what this instance's other calls put back meanwhile may fund it
+        rest += cache.cap_held.get(day, 0.0)
+        cache.cap_held[day] = rest - need if rest + _CENTS_EPSILON >= need else rest
+    return rest + _CENTS_EPSILON >= need
+
+
+def _give(deps: Deps, day: str, usd: float) -> None:
+    """Put ``usd`` back in this instance's share (negative: a call cost more than it took)."""
+    with deps.spend.lock:
+        deps.spend.cap_held[day] = deps.spend.cap_held.get(day, 0.0) + usd
+
+
+def _settle(deps: Deps, day: str, need: float) -> None:
+    """A share that cannot fund one more call goes back to the counter (or, below zero, the cost the
+    share did not cover is added to it), so the counter ends at what was paid and nothing is held."""
+    cache = deps.spend
+    with cache.lock:
+        rest = cache.cap_held.get(day, 0.0)
+        if rest + _CENTS_EPSILON >= need or abs(rest) <= _CENTS_EPSILON:
+            return
+        cache.cap_held[day] = 0.0
+    try:
+        deps.store.settle_spend(day, -rest)
+    except TransientError as exc:
+        log.warning("the daily spend counter was not settled (%s): it keeps the reservation", exc.reason)
+
+
 @contextmanager
 def model_call(
     deps: Deps, tenant_id: str, run_cost_usd: float, grants: int, run_cap_usd: float | None = None
 ) -> Iterator[ModelCall]:
     """Whether the next model call may be made, checked before it: the run's and the workspace's
-    budgets (:func:`budget_problem`), then the deployment's daily cap, on which the call reserves
-    ``model_call_reserve_usd``. On leaving, the reservation becomes the cost :meth:`ModelCall.paid`
-    reported, or is given back when nothing was paid. A counter write that fails after the call is
-    only logged: the call is paid for, and failing its step would pay for it again."""
+    budgets (:func:`budget_problem`), then the deployment's daily cap, of which the call takes
+    ``model_call_reserve_usd`` from the instance's share (:func:`_take`). On leaving, what it did not
+    cost goes back to the share; a share left below one call goes back to the counter. A counter write
+    that fails after the call is only logged: failing its step would pay for it again."""
     problem = budget_problem(deps, tenant_id, run_cost_usd, grants, run_cap_usd)
     if problem:
         yield ModelCall(deps, tenant_id, problem)
         return
     s, day = deps.settings, deps.clock().strftime("%Y-%m-%d")
     reserved = s.model_call_reserve_usd
-    if not deps.store.reserve_spend(day, reserved, s.spend_cap_day_usd):
+    if not _take(deps, day, reserved):
         log.warning(
             "model call refused: the deployment's daily spend cap of $%.2f is reached",
             s.spend_cap_day_usd,
@@ -124,11 +170,8 @@ def model_call(
     try:
         yield call
     finally:
-        try:
-            if (call.cost_usd or 0.0) != reserved:
-                deps.store.settle_spend(day, (call.cost_usd or 0.0) - reserved)
-        except TransientError as exc:
-            log.warning("the daily spend counter was not settled (%s): it keeps the reservation", exc.reason)
+        _give(deps, day, reserved - (call.cost_usd or 0.0))
+        _settle(deps, day, reserved)
 
 
 def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
@@ -140,8 +183,11 @@ def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
 
 def _cap_reached(deps: Deps) -> TenantOverBudget | None:
     """The deployment's daily cap, when the counter leaves no room for one more call's reservation."""
-    s = deps.settings
-    counted = deps.store.day_spend(deps.clock().strftime("%Y-%m-%d"))
+    s, day = deps.settings, deps.clock().strftime("%Y-%m-%d")
+    with deps.spend.lock:
+        if deps.spend.cap_held.get(day, 0.0) + _CENTS_EPSILON >= s.model_call_reserve_usd:
+            return None  # this instance's share funds the next call
+    counted = deps.store.day_spend(day)
     if counted + s.model_call_reserve_usd > s.spend_cap_day_usd + _CENTS_EPSILON:
         return TenantOverBudget("service", SPEND_CAP_REACHED)
     return None

@@ -13,6 +13,7 @@ class SpendCache:
         self.lock = threading.Lock()
         self.sums: dict[str, tuple[float, str, float, float]] = {}  # tenant → (expires, day, day $, month $)
         self.budgets: dict[str, tuple[float, Budget]] = {}  # tenant → (expires, its budgets as read)
+        self.cap_held: dict[str, float] = {}  # day → this instance's share of the daily cap, unspent
 
     def note_spent(self, tenant_id: str, cost_usd: float) -> None:
         """Add this instance's new spend to its cached sums (until the next read)."""

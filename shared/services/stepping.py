@@ -35,7 +35,7 @@ from shared.domain.runs import RunState, apply, fold
 from shared.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
 from shared.services import spend
 from shared.services.deps import Deps
-from shared.services.run_log import RunLog, Seqs, StepHeld
+from shared.services.run_log import Collided, RunLog, Seqs, StepHeld
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -135,11 +135,12 @@ def step_key(tenant_id: str, run_id: str, state: RunState) -> str:
 
 class Step(NamedTuple):
     """The current step of the run whose log is ``log``, at ``state``, its model calls recorded by
-    ``model``."""
+    ``model``. Decided on the document alone (not ``whole``), a collision raises :class:`Collided`."""
 
     log: RunLog
     state: RunState
     model: Recorder
+    whole: bool = True  # ``state`` folds in the log past the document; False: the document alone
 
     @property
     def deps(self) -> Deps:
@@ -428,7 +429,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         state, prior, args = _claim_intent(step, tool, args)  # an expired intent taken over brings its own
         step.model.state = state  # errors from here on are recorded after the intent (releasing it)
         typed = validate(tool.name, args)  # a taken-over intent's arguments, by today's checks
-        step = Step(step.log, state, step.model)
+        step = Step(step.log, state, step.model, step.whole)
         found = tool.find(step.context(tool, args), typed) if prior and tool.find else None
         reconciled = found is not None
         output = found if found is not None else tool.run(step.context(tool, args), typed)
@@ -559,6 +560,8 @@ def _claim_intent(step: Step, tool: Tool, args: dict[str, Any]) -> IntentClaim:
         )
         if step.log.add_alone(intent):
             return IntentClaim(apply(state, intent), prior, args)
+        if not step.whole:  # past the document: an intent, perhaps followed by its result
+            raise Collided(state.cursor)
         other = step.log.event_at(intent.seq)
         if isinstance(other, ModelUsed):  # a duplicate's paid calls, recorded alone: the log goes on after
             state = apply(state, other)

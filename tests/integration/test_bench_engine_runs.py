@@ -1,6 +1,6 @@
 """``make bench-engine`` still runs: its long run, shortened, against the emulator and the sandbox.
 The figures are the benchmark's; here that it counts every billed Firestore operation of a step: the
-run's log (the same for every step), the spend cap's counter on a model call, and nothing left out."""
+run's log (4, the same for every step), the spend cap's counter once a chunk, and nothing left out."""
 
 from typing import Any
 
@@ -19,13 +19,17 @@ def test_the_engine_bench_runs_its_plans_to_the_end(firestore_emulator: Any, mon
     with SandboxServer() as sandbox:
         result = bench_engine.run(firestore_emulator.host, sandbox)
     steps = result["steps"]
-    # A step reads the run document and the log past it (a query that finds none: one billed read),
-    # then writes two events and the document: an intent and a result, or a model call's usage and
-    # a result. A model call (even steps: draft_text) also reserves and settles the daily spend cap.
-    assert {s.of("run log") for s in steps} == {5}
-    assert {s.step % 2: s.of("spend cap") for s in steps} == {0: 2, 1: 0}
+    # A step reads the run document alone (decision 0061: the log past it only when a write collides),
+    # then writes two events and the document: an intent and a result, or a model call's usage and a
+    # result. The daily cap's counter is written once a chunk of it (1 % of the cap), not per call:
+    # the warm-up's first model call reserved it, and the offline model's calls do not spend it.
+    assert {s.of("run log") for s in steps} == {4}
+    assert sum(s.of("spend cap") for s in steps) <= 1
     assert all(s.ops == sum(s.of(k) for k in ("run log", "spend cap", "tenant", "spend sums")) for s in steps)
-    assert result["ops"] >= 7 and not result["constant"]  # over the goal of 4: the bench says so
-    # At most 7, or more in a step where a cache of 60 s ran out (a slow machine's run outlasts one).
-    assert bench_engine.missed_goals(result)[0].startswith("ops_per_step constant and <= 4 (at most ")
+    cached = [s for s in steps if s.of("tenant") or s.of("spend sums") or s.of("spend cap")]
+    # A cache of 60 s that runs out (a slow machine's run outlasts one) adds its reads to one step.
+    assert all(s.ops == 4 for s in steps if s not in cached)
+    if not cached:
+        assert result["ops"] == 4 and result["constant"]
+        assert not any(g.startswith("ops_per_step") for g in bench_engine.missed_goals(result))
     assert result["prompt"] > 0

@@ -16,6 +16,7 @@ from shared.adapters.firestore_store import FirestoreRunStore
 from shared.domain.events import RunStatus
 from shared.domain.model_calls import ModelReply
 from shared.domain.tasks.plan import PlanTask, Trigger
+from shared.services import spend
 from shared.services.planning import start_run
 from shared.services.spend import SPEND_CAP_REACHED
 from tests.engine_fakes import FakeModel, connected_tenants, make_deps
@@ -91,3 +92,40 @@ def test_concurrent_runs_at_the_cap_plan_as_many_as_fit_and_the_rest_say_why(fir
     assert statuses.count(RunStatus.WAITING_FOR_HUMAN) == CALLS - FIT
     assert len(model.prompts) == FIT  # no model call past the cap
     assert total(firestore_db) == pytest.approx(FIT * 0.1)
+
+
+def test_two_instances_racing_at_the_cap_with_shares_never_pass_it(firestore_db: Any) -> None:
+    """Decision 0061: each instance reserves a share of the cap a chunk at a time (here 0.1: two calls
+    of 0.05) and spends it locally. At the cap's edge, racing, they pay for no more than it leaves."""
+    store = FirestoreRunStore(firestore_db)
+    store.settle_spend(DAY, 9.5)  # spent so far today: the cap of 10 leaves room for ten calls of 0.05
+    tenant_ids = [f"t{n}" for n in range(CALLS)]
+    instances = []
+    for _ in range(2):  # each its own SpendCache: its own share
+        deps = make_deps(spend_cap_day_usd=10.0, model_call_reserve_usd=0.05)
+        instances.append(
+            deps._replace(
+                store=store, tenants=connected_tenants(deps.settings, *tenant_ids), clock=lambda: T0
+            )
+        )
+    start = threading.Barrier(2 * CALLS, timeout=30)
+
+    def call(n: int) -> bool:
+        deps = instances[n % 2]
+        start.wait()
+        with spend.model_call(deps, tenant_ids[n // 2], 0.0, 0) as made:
+            if made.problem:
+                assert made.problem == SPEND_CAP_REACHED
+                return False
+            made.paid(0.05)
+            return True
+
+    with ThreadPoolExecutor(2 * CALLS) as pool:
+        made = list(pool.map(call, range(2 * CALLS))).count(True)
+    held = sum(d.spend.cap_held.get(DAY, 0.0) for d in instances)
+    assert total(firestore_db) <= 10.0 + 1e-9  # the counter never passes the cap ...
+    assert total(firestore_db) == pytest.approx(9.5 + made * 0.05 + held)  # ... and holds what was paid
+    assert made <= 10 and held <= 2 * 0.1 + 1e-9  # an instance holds at most a chunk unspent
+    start = threading.Barrier(1)  # then one call at a time: the shares held fund calls, nothing is lost
+    more = [call(n) for n in range(2 * CALLS)].count(True)
+    assert made + more == 10 and total(firestore_db) == pytest.approx(10.0)

@@ -93,7 +93,12 @@ def test_a_call_that_fails_unpaid_gives_its_reservation_back() -> None:
     deps = capped(model, cap=1.0)
     with suppress(TransientError):  # the queue retries the plan task
         plan(deps, "r1")
-    assert len(model.prompts) == 1 and counter(deps) == 0.0
+    # Changed by 0061: the reservation goes back to the instance's share of the cap, not the counter,
+    # and funds its next call; nothing of it is spent: the retry's call reserves nothing more.
+    assert len(model.prompts) == 1 and counter(deps) == 0.1 and deps.spend.cap_held == {DAY: 0.1}
+    model.script["PlanOut"].append(FINISH)
+    assert plan(deps, "r1") == RunStatus.RUNNING
+    assert counter(deps) == 0.1 and deps.spend.cap_held == {DAY: 0.0}  # the counter: what was paid
 
 
 def test_a_step_whose_model_call_meets_the_cap_stops_as_at_a_spent_budget() -> None:
