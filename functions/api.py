@@ -27,6 +27,7 @@ from shared import bootstrap
 from shared.bootstrap import Container
 from shared.domain.connection import session_cookie
 from shared.domain.ids import id_problem
+from shared.domain.members import at_least, role_refusal
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.logs import add_labels
 from shared.services import sessions
@@ -82,7 +83,8 @@ def api(request: Request) -> Response:
             if name.endswith("_id") and (problem := id_problem(value)):
                 raise InvalidInput(f"{name}: {problem}", [name])
         via: Literal["session", "key"] = "session" if principal.scopes is None else "key"
-        answer = route.handler(Call(request, args, principal.tenant_id, c, via, read_tenants=tenants))
+        call = Call(request, args, principal.tenant_id, c, via, tenants, principal.member, principal.key_id)
+        answer = route.handler(call)
         if (method, route.path) not in ENDS_SESSION:
             return answer
         response = answer if isinstance(answer, Response) else reply(*answer)
@@ -98,7 +100,8 @@ def _principal(
     request: Request, route: Route, method: str, c: Container, tenants: "TenantStore"
 ) -> sessions.Principal:
     """Who the request acts as: its Bearer session or key, else the session cookie, whose changes must
-    come from the console (its Origin, its CSRF token: 403 otherwise); a key needs the route's scope."""
+    come from the console (its Origin, its CSRF token: 403 otherwise); a key needs the route's scope.
+    The person (a key's too, with their role as held now) needs the route's role."""
     frontend_url = c.settings.frontend_url
     principal = sessions.principal_of(
         request.headers.get("Authorization", ""),
@@ -114,4 +117,8 @@ def _principal(
         sessions.check_csrf_token(principal, request.headers.get("X-CSRF-Token", ""))
     if principal.scopes is not None and route.scope not in principal.scopes:
         raise Forbidden(f"this API key lacks the scope {route.scope!r}: make a key that has it")
+    # The route's one declaration (functions.routes.table). A session of a tenant without a document
+    # names no member: it acts on nothing, and the services answer so (404, or an empty list).
+    if principal.member is not None and not at_least(principal.role, route.role):
+        raise Forbidden(role_refusal(principal.role, route.role))
     return principal

@@ -28,8 +28,10 @@ from functions.routes import (
     runs,
     session,
     settings,
+    team,
     usage,
 )
+from shared.domain.members import ROLES
 
 
 def _route(
@@ -40,10 +42,12 @@ def _route(
     public: bool = False,
     session_only: bool = False,
     scope: str = "read",
+    role: str = "",
 ) -> Route:
-    """The route ``"<METHOD> <path>"`` that ``handler`` serves (:class:`~functions.routes.Route`)."""
+    """The route ``"<METHOD> <path>"`` that ``handler`` serves (:class:`~functions.routes.Route`);
+    ``role``: the least role that may call it (every route but a public one names one)."""
     method, path = spec.split(" ")
-    return Route(path, (method,), handler, public, session_only, scope, doc)
+    return Route(path, (method,), handler, public, session_only, scope, doc, role)
 
 
 _LINK = "models.LinkRefusal"  # what a mailed link's routes answer when they refuse
@@ -121,11 +125,13 @@ ROUTES: list[Route] = [
         runs.start,
         Doc("Start a run", "runs", {202: "models.runs.RunStarted"}, body="runs.NewRun", refusals=(409,)),
         scope="runs:start",
+        role="editor",
     ),
     _route(
         "GET /runs",
         runs.list_all,
         Doc("List runs, filtered and paged", "runs", {200: "models.runs.RunList"}, query="runs.RunsQuery"),
+        role="viewer",
     ),
     _route(
         "GET /runs/<run_id>",
@@ -136,6 +142,7 @@ ROUTES: list[Route] = [
             {200: "models.runs.RunTimeline", 304: ""},
             headers="models.runs.RunHeaders",
         ),
+        role="viewer",
     ),
     _route(
         "POST /runs/<run_id>/again",
@@ -149,13 +156,14 @@ ROUTES: list[Route] = [
             refusals=(409,),
         ),
         scope="runs:start",
+        role="editor",
     ),
     *(
-        _route(f"POST /runs/<run_id>/{decide.__name__}", decide, doc, scope="runs:decide")
+        _route(f"POST /runs/<run_id>/{decide.__name__}", decide, doc, scope="runs:decide", role="editor")
         for decide, doc in _DECISIONS.items()
     ),
     *(
-        _route(f"POST /runs/<run_id>/{control.__name__}", control, doc, scope="runs:control")
+        _route(f"POST /runs/<run_id>/{control.__name__}", control, doc, scope="runs:control", role="editor")
         for control, doc in _CONTROLS.items()
     ),
     # A mailed link's token is in its fragment, POSTed by the page's script: never in a logged URL.
@@ -189,23 +197,27 @@ ROUTES: list[Route] = [
             refusals=(502, 503),
         ),
         session_only=True,
+        role="owner",
     ),
     _route(
         "GET /session",
         session.get_session,
         Doc("The session and its CSRF token", "session", {200: "models.session.SessionView"}),
         session_only=True,
+        role="viewer",
     ),
     _route(
         "DELETE /session",
         session.sign_out,
         Doc("Sign this browser out", "session", {200: "models.session.SignedOut"}),
         session_only=True,
+        role="viewer",
     ),
     _route(
         "GET /settings",
         settings.get_settings,
         Doc("The owner's settings", "settings", {200: "models.settings.SettingsView"}),
+        role="viewer",
     ),
     _route(
         "PATCH /settings",
@@ -218,6 +230,7 @@ ROUTES: list[Route] = [
             refusals=(409, 429, 503),
         ),
         session_only=True,
+        role="admin",
     ),
     _route(
         "GET /notifications",
@@ -228,11 +241,13 @@ ROUTES: list[Route] = [
             {200: "models.notifications.NotificationList"},
             query="models.notifications.NotificationsQuery",
         ),
+        role="viewer",
     ),
     _route(
         "GET /integrations",
         integrations.get_integrations,
         Doc("Which integrations are connected", "integrations", {200: "models.integrations.IntegrationList"}),
+        role="viewer",
     ),
     _route(
         "PUT /integrations/<name>",
@@ -246,6 +261,7 @@ ROUTES: list[Route] = [
             refusals=(409, 503),
         ),
         session_only=True,
+        role="admin",
     ),
     _route(
         "DELETE /integrations/<name>",
@@ -258,6 +274,7 @@ ROUTES: list[Route] = [
             refusals=(503,),
         ),
         session_only=True,
+        role="admin",
     ),
     *_mailed_link(
         "/email-confirmations",
@@ -277,6 +294,7 @@ ROUTES: list[Route] = [
         "GET /usage",
         usage.get_usage,
         Doc("Model spend against the budgets", "usage", {200: "models.usage.Usage"}),
+        role="viewer",
     ),
     _route(
         "POST /api-keys",
@@ -290,18 +308,21 @@ ROUTES: list[Route] = [
             refusals=(409,),
         ),
         session_only=True,
+        role="viewer",
     ),
     _route(
         "GET /api-keys",
         api_keys.get_api_keys,
         Doc("List the API keys", "api keys", {200: "models.api_keys.ApiKeyList"}),
         session_only=True,
+        role="viewer",
     ),
     _route(
         "DELETE /api-keys/<key_id>",
         api_keys.remove_api_key,
         Doc("Delete an API key", "api keys", {200: "models.api_keys.DeletedApiKey"}),
         session_only=True,
+        role="viewer",
     ),
     _route(
         "GET /notion/pages",
@@ -313,11 +334,13 @@ ROUTES: list[Route] = [
             query="models.home.PagesQuery",
             refusals=(502, 503),
         ),
+        role="admin",
     ),
     _route(
         "GET /home",
         home.get_home,
         Doc("The agent's databases in Notion", "home", {200: "models.home.HomeView"}, refusals=(502, 503)),
+        role="viewer",
     ),
     _route(
         "POST /home",
@@ -330,6 +353,70 @@ ROUTES: list[Route] = [
             refusals=(409, 502, 503),
         ),
         session_only=True,
+        role="admin",
+    ),
+    _route(
+        "GET /team",
+        team.get_team,
+        Doc("The team, its open invites and who approves what", "team", {200: "models.team.TeamView"}),
+        role="viewer",
+    ),
+    _route(
+        "POST /team/invites",
+        team.post_invite,
+        Doc(
+            "Invite a person to the team (the link is shown in this answer only)",
+            "team",
+            {201: "models.team.MadeInvite"},
+            body="team.NewInvite",
+            refusals=(409,),
+        ),
+        session_only=True,
+        role="admin",
+    ),
+    _route(
+        "DELETE /team/invites/<invite_id>",
+        team.delete_invite,
+        Doc("Withdraw an invite", "team", {200: "models.team.WithdrawnInvite"}, refusals=(404,)),
+        session_only=True,
+        role="admin",
+    ),
+    _route(
+        "PATCH /team/members/<member_id>",
+        team.patch_member,
+        Doc(
+            "Change a member's role",
+            "team",
+            {200: "models.team.TeamMember"},
+            body="team.RoleChange",
+            refusals=(404,),
+        ),
+        session_only=True,
+        role="admin",
+    ),
+    _route(
+        "DELETE /team/members/<member_id>",
+        team.delete_member,
+        Doc(
+            "Remove a member: their sessions and API keys end at once",
+            "team",
+            {200: "models.team.RemovedMember"},
+            refusals=(404,),
+        ),
+        session_only=True,
+        role="admin",
+    ),
+    _route(
+        "PUT /team/approvers",
+        team.put_approvers,
+        Doc(
+            "Choose who approves each class of request",
+            "team",
+            {200: "shared.domain.members.Approvers"},
+            body="shared.domain.members.Approvers",
+        ),
+        session_only=True,
+        role="owner",
     ),
     _operator_route(
         "POST /doctor",
@@ -373,13 +460,18 @@ def handlers_of(module: ModuleType) -> dict[str, Handler]:
 
 
 def check(routes: Iterable[Route], modules: Iterable[ModuleType]) -> None:
-    """ValueError naming what is wrong unless each route has a callable handler, each handler of
-    ``modules`` serves a route, and no method and path is served twice."""
+    """ValueError naming what is wrong unless each route has a callable handler and a role (a public
+    route none), each handler of ``modules`` serves a route, and no method and path is served twice."""
     routes = list(routes)
     served: set[tuple[str, str]] = set()
     for route in routes:
         if not callable(route.handler):
             raise ValueError(f"{route.methods} {route.path} has no handler: {route.handler!r}")
+        if route.public != (route.role not in ROLES):
+            raise ValueError(
+                f"{route.methods} {route.path}: a route names the least role that may call it "
+                f"({', '.join(ROLES)}; docs/security.md, 'Roles'), a public route none"
+            )
         for method in route.methods:
             if (method, route.path) in served:
                 raise ValueError(f"{method} {route.path} is served twice")
