@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field
 
 from shared.domain.agent_home import AgentHome
 from shared.domain.integrations import Integration
-from shared.domain.members import OWNER, Approvers, Member, MemberInvite, owner_member_id
+from shared.domain.members import OWNER, RANK, Approvers, Member, MemberInvite, owner_member_id
 from shared.domain.schema import Record
 from shared.domain.settings import TenantSettings, plain_notion_id
 
@@ -143,6 +143,14 @@ class Tenant(Record):
     def member(self, member_id: str) -> Member | None:
         """The team's member of ``member_id``; None when nobody of the team has it (removed, say)."""
         return next((m for m in self.team() if hmac.compare_digest(m.member_id, member_id)), None)
+
+    def role_of_authors(self, author_ids: list[str]) -> str:
+        """The role Notion authors act with together: the least of theirs when every one is a member of
+        the team, else "" (someone outside the team took part, or nobody is named)."""
+        found = [self.member_of_notion_user(a) for a in author_ids]
+        if not found or any(m is None for m in found):
+            return ""
+        return min((m.role for m in found if m is not None), key=RANK.__getitem__)
 
     def member_of_notion_user(self, notion_user_id: str) -> Member | None:
         """The member who is Notion user ``notion_user_id`` (hyphens and case aside); None: nobody."""

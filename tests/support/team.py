@@ -1,9 +1,13 @@
 """Shared by several test modules: a team on the api over fakes (an owner, invited members)."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.test import TestResponse
 
+from shared.domain.members import Member, member_id_for, new_epoch
+from shared.domain.tenants import Tenant
+from shared.ports import TenantStore
 from tests.api_fakes import FakeContainer, client
 from tests.support.api_keys import auth
 from tests.support.connection_ownership import connect_as
@@ -43,3 +47,21 @@ def team_of(fakes: FakeContainer, session: str) -> dict[str, Any]:
 
 def member_id(fakes: FakeContainer, session: str, email: str) -> str:
     return str(next(m["member_id"] for m in team_of(fakes, session)["members"] if m["email"] == email))
+
+
+def put_member(tenants: TenantStore, tenant_id: str, notion_user_id: str, role: str) -> None:
+    """Notion user ``notion_user_id`` is a member of the tenant's team as ``role`` (added, or changed)."""
+    member = Member(
+        member_id=member_id_for(notion_user_id),
+        notion_user_id=notion_user_id,
+        role=role,  # one of the roles
+        added_at=datetime.now(UTC),
+        epoch=new_epoch(),
+    )
+
+    def put(tenant: Tenant | None) -> Tenant:
+        assert tenant is not None
+        others = tuple(m for m in tenant.members if m.member_id != member.member_id)
+        return tenant.model_copy(update={"members": (*others, member)})
+
+    tenants.update(tenant_id, put)
