@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from shared.domain.integrations import Integration
     from shared.ports import (
         ApiKeyStore,
+        AuditLog,
         Chat,
         ChatWebhooks,
         CodeHost,
@@ -64,6 +65,7 @@ Port = Literal[
     "webhook_events",
     "dead_letters",
     "api_keys",
+    "audit",
     "notion",
     "notion_oauth",
     "model",
@@ -87,6 +89,7 @@ _MODULES: dict[Port, str] = {
     "webhook_events": "shared.adapters.firestore_tenants",
     "dead_letters": "shared.adapters.firestore_dead_letters",
     "api_keys": "shared.adapters.firestore_api_keys",
+    "audit": "shared.adapters.firestore_audit",
     "notion": "shared.adapters.notion",
     "notion_oauth": "shared.adapters.notion",
     "model": "shared.adapters.vertex_model",
@@ -111,6 +114,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "webhook_events": ("google.cloud.firestore",),
     "dead_letters": ("google.cloud.firestore",),
     "api_keys": ("google.cloud.firestore",),
+    "audit": ("google.cloud.firestore",),
     "queue": ("google.cloud.tasks_v2",),
     "secrets": ("google.cloud.secretmanager",),
     "notifier": (),
@@ -197,6 +201,10 @@ class Container:
     @property
     def webhook_events(self) -> WebhookEventLedger:
         return self._once("webhook_events", self._build_webhook_events)
+
+    @property
+    def audit(self) -> AuditLog:
+        return self._once("audit", self._build_audit)
 
     @property
     def dead_letters(self) -> DeadLetterStore:
@@ -340,6 +348,7 @@ class Container:
             model_source=(lambda: self.model) if with_model else None,
             notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
             tenants=tenants,
+            audit_source=lambda: self.audit,
         )
 
     def _spend_cache(self) -> SpendCache:
@@ -464,6 +473,11 @@ class Container:
         from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
 
         return FirestoreDeadLetters(self._firestore())
+
+    def _build_audit(self) -> AuditLog:
+        from shared.adapters.firestore_audit import FirestoreAudit
+
+        return FirestoreAudit(self._firestore())
 
     def _build_api_keys(self) -> ApiKeyStore:
         from shared.adapters.firestore_api_keys import FirestoreApiKeys

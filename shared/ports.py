@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from shared.domain.api_keys import ApiKey
+    from shared.domain.audit import AuditEntry
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.day_plan import Kept
     from shared.domain.dead_letters import DeadLetter
@@ -393,6 +394,21 @@ class ApiKeyStore(Protocol):
     def delete(self, tenant_id: str, key_id: str) -> bool:
         """Delete the tenant's key; False if it has none of that id (unknown, deleted already, or
         another tenant's, which is left alone)."""
+        ...
+
+
+class AuditLog(Protocol):
+    """``tenants/{t}/audit/{entry_id}``: the workspace's audit log, removed by TTL at ``expires_at``."""
+
+    def record(self, tenant_id: str, entry: AuditEntry) -> None:
+        """Store ``entry`` (its id is new: never overwritten)."""
+        ...
+
+    def newest(
+        self, tenant_id: str, *, before: datetime | None, since: datetime | None, limit: int
+    ) -> list[AuditEntry]:
+        """Up to ``limit`` entries of the tenant, newest first, made before ``before`` (None: any time)
+        and not before ``since`` (None: any time)."""
         ...
 
 

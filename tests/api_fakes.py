@@ -12,6 +12,7 @@ from shared.bootstrap import PORTS, Container
 from shared.config import PlatformSecret, Settings
 from shared.ports import (
     ApiKeyStore,
+    AuditLog,
     Chat,
     CodeHost,
     DeadLetterStore,
@@ -31,6 +32,7 @@ from shared.ports import (
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
     FakeApiKeys,
+    FakeAudit,
     FakeChatWebhooks,
     FakeCodeAccounts,
     FakeDeadLetters,
@@ -60,6 +62,7 @@ def _fake_ports() -> dict[str, Any]:
         "webhook_events": FakeWebhookEvents(),
         "dead_letters": FakeDeadLetters(),
         "api_keys": FakeApiKeys(),
+        "audit": FakeAudit(),
         "notion_oauth": FakeNotionOAuth(),
         "notion": FakeNotion(),
         "model": FakeModel(),
@@ -165,6 +168,14 @@ class FakeContainer(Container):
     @api_keys.setter
     def api_keys(self, value: ApiKeyStore) -> None:
         self._built["api_keys"] = value
+
+    @property
+    def audit(self) -> FakeAudit:
+        return cast(FakeAudit, self._built["audit"])
+
+    @audit.setter
+    def audit(self, value: AuditLog) -> None:
+        self._built["audit"] = value
 
     @property
     def notion(self) -> FakeNotion:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.domain.api_keys import ApiKey
+from shared.domain.audit import AuditEntry
 from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
 from shared.domain.day_plan import Kept
 from shared.domain.dead_letters import DeadLetter
@@ -29,6 +30,7 @@ from shared.domain.tenants import EventRecord, Tenant, TenantStatus
 from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from shared.ports import (
     ApiKeyStore,
+    AuditLog,
     Chat,
     ChatWebhooks,
     CodeHost,
@@ -465,6 +467,23 @@ class FakeApiKeys(ApiKeyStore):
             return False
         del self.keys[key_id]
         return True
+
+
+@dataclass
+class FakeAudit(AuditLog):
+    """``tenants/{t}/audit`` in memory, by tenant."""
+
+    entries: dict[str, list[AuditEntry]] = field(default_factory=dict)
+
+    def record(self, tenant_id: str, entry: AuditEntry) -> None:
+        self.entries.setdefault(tenant_id, []).append(entry)
+
+    def newest(
+        self, tenant_id: str, *, before: datetime | None, since: datetime | None, limit: int
+    ) -> list[AuditEntry]:
+        mine = sorted(self.entries.get(tenant_id, []), key=lambda e: e.at, reverse=True)
+        kept = [e for e in mine if (before is None or e.at < before) and (since is None or e.at >= since)]
+        return kept[:limit]
 
 
 @dataclass

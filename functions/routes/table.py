@@ -17,6 +17,7 @@ from functions.routes import (
     Route,
     api_keys,
     approvals,
+    audit,
     connection,
     contract,
     doctor,
@@ -414,6 +415,37 @@ ROUTES: list[Route] = [
             "team",
             {200: "shared.domain.members.Approvers"},
             body="shared.domain.members.Approvers",
+        ),
+        session_only=True,
+        role="owner",
+    ),
+    _route(
+        "GET /audit",
+        audit.get_audit,
+        Doc(
+            "The audit log: who did what, when, from where (newest first, filtered)",
+            "audit",
+            {200: "models.audit.AuditPage"},
+            query="audit.AuditQuery",
+        ),
+        role="admin",
+    ),
+    _route(
+        "GET /audit/export",
+        audit.export_audit,
+        Doc(
+            "Every entry the filters keep, as JSON lines",
+            "audit",
+            {200: "application/x-ndjson"},
+            query="audit.AuditQuery",
+        ),
+        role="admin",
+    ),
+    _route(
+        "PUT /audit/retention",
+        audit.put_retention,
+        Doc(
+            "How long the audit log keeps an entry", "audit", {200: "audit.Retention"}, body="audit.Retention"
         ),
         session_only=True,
         role="owner",

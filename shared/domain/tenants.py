@@ -122,6 +122,7 @@ class Tenant(Record):
     members: tuple[Member, ...] = ()
     member_invites: tuple[MemberInvite, ...] = ()
     approvers: Approvers = Field(default_factory=Approvers)
+    audit_retention_days: int = 365  # how long the audit log keeps an entry (shared.domain.audit)
 
     def owner_member(self) -> Member:
         """The person who connected the workspace, as the owner member (a tenant stored before teams

@@ -73,6 +73,8 @@ class ConnectOutcome(NamedTuple):
     location: str
     session: str = ""
     member_id: str = ""  # who signed in ("" for a refusal; the owner's for a connect)
+    tenant_id: str = ""
+    action: str = ""  # "connect" or "sign_in" (the audit log's words), "" for a refusal
 
 
 class Connecting(NamedTuple):
@@ -196,7 +198,8 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         # daily plan reads anything) until the owner picks data sources or pages in the settings.
         outcome["onboarding"] = "choose_sources"
     session = start_session(tenant_id, deps.secrets, epoch=tenant.session_epoch)
-    return ConnectOutcome(frontend_redirect(frontend, outcome), session, tenant.owner_member().member_id)
+    member_id = tenant.owner_member().member_id
+    return ConnectOutcome(frontend_redirect(frontend, outcome), session, member_id, tenant_id, "connect")
 
 
 def _exchange(deps: Connecting, code: str) -> NotionGrant | str:
@@ -248,7 +251,9 @@ def member_sign_in(
     log.info("connect: a member (%s) signed in to workspace %s", current.role, grant.workspace_id)
     session = start_session(tenant.tenant_id, deps.secrets, epoch=tenant.session_epoch, member=current)
     outcome = {"connected": "true", "workspace_name": tenant.workspace_name, "role": current.role}
-    return ConnectOutcome(frontend_redirect(frontend, outcome), session, current.member_id)
+    return ConnectOutcome(
+        frontend_redirect(frontend, outcome), session, current.member_id, tenant.tenant_id, "sign_in"
+    )
 
 
 def _accept_invite(

@@ -10,7 +10,7 @@ from shared.config import Settings
 from shared.domain.run_limits import Budget, Limits
 
 if TYPE_CHECKING:
-    from shared.ports import Model, RunStore, SecretStore, TaskQueue, TenantNotion, TenantStore
+    from shared.ports import AuditLog, Model, RunStore, SecretStore, TaskQueue, TenantNotion, TenantStore
     from shared.services.code_access import CodeAccess
     from shared.services.spend_cache import SpendCache
 
@@ -31,6 +31,7 @@ class Deps(NamedTuple):
     clock: Callable[[], datetime] = utcnow
     code: CodeAccess | None = None  # GitHub and Vercel: set in the deploy function only
     model_source: Callable[[], Model] | None = None  # builds the model on first use (bootstrap)
+    audit_source: Callable[[], AuditLog] | None = None  # the audit log, built on first use (bootstrap)
 
     def limits(self) -> Limits:
         s = self.settings

@@ -28,7 +28,7 @@ from shared.domain.runs import RunState, Waiting
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.services import links, spend
+from shared.services import audit, links, spend
 from shared.services.deps import Deps
 from shared.services.run_log import Logged, RunLog
 
@@ -258,12 +258,14 @@ def respond_by_link(deps: Deps, token: str) -> RunState:
     tenant_id, run_id, request_id = str(claims["tenant_id"]), str(claims["run_id"]), str(claims["request_id"])
     decision: Decision = "approve" if claims.get("decision") == "approve" else "reject"
     try:
-        return respond(deps, tenant_id, run_id, decision, via="link", request_id=request_id)
+        state = respond(deps, tenant_id, run_id, decision, via="link", request_id=request_id)
     except Conflict:
         waiting = _state(RunLog(deps, tenant_id, run_id)).waiting
         if waiting is not None and waiting.request_id == request_id:
             raise  # paused, or a step wrote meanwhile: nothing was recorded, the link still works
         raise Conflict("this link was already used, or the run no longer waits for it") from None
+    audit.record_decision(deps, tenant_id, "", "link", decision, run_id=run_id)
+    return state
 
 
 def link_info(deps: Deps, token: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from shared.domain.notion_events import plain_id
 from shared.domain.tasks.rows import AnswerTask
 from shared.domain.tenants import Tenant
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.services import humans
+from shared.services import audit, humans
 from shared.services.deps import Deps
 from shared.services.run_rows import NOT_THE_OWNER, bound_row, owned_waiting
 
@@ -58,6 +58,7 @@ def answer_by_comment(task: AnswerTask, deps: Deps) -> str:
         )
     except (Conflict, InvalidInput) as exc:  # answered meanwhile (a repeat, a link); not an answer
         return f"decides nothing: {exc.reason}"
+    audit.record_decision(deps, task.tenant_id, author, "notion", "answer", run_id=run_id)
     return f"answered request {waiting.request_id} of run {run_id}"
 
 

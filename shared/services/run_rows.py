@@ -21,7 +21,7 @@ from shared.errors import (
     PermanentError,
     TransientError,
 )
-from shared.services import humans, page_notes, runs
+from shared.services import audit, humans, page_notes, runs
 from shared.services.deps import Deps
 from shared.services.run_log import RunLog
 from shared.services.run_row_index import note_row
@@ -181,6 +181,8 @@ def apply_row_decision(task: DecideTask, deps: Deps) -> str:
         humans.respond(deps, task.tenant_id, run_id, decision, request_id=asked.request_id, via="notion")
     except Conflict as exc:  # decided meanwhile (this change delivered twice, a link, the console)
         return f"decides nothing: {exc.reason}"
+    author = "" if task.by_owner or not task.authors else task.authors[0]
+    audit.record_decision(deps, task.tenant_id, author, "notion", decision, run_id=run_id)
     return f"{decision}d request {asked.request_id} of run {run_id}"
 
 

@@ -6,6 +6,7 @@ answered. Production Container, Firestore and Cloud Tasks emulators, the Notion 
 from datetime import UTC, datetime
 
 from shared.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, RunStatus
+from shared.domain.members import member_id_for
 from shared.domain.tasks.rows import DecideTask, RowTask
 from shared.services import run_log
 from shared.services.run_rows import NOT_THE_OWNER
@@ -90,3 +91,7 @@ def test_a_member_decides_in_notion_as_their_role_allows(stack: Stack) -> None:
     assert run_tasks(stack, DecideTask) == [{"outcome": "approved request approval-1 of run run-rows-roles"}]
     decided = _responses(stack, tenant_id, "run-rows-roles")
     assert len(decided) == 1 and decided[0].via == "notion"
+    recorded = stack.container.audit.newest(tenant_id, before=None, since=None, limit=5)
+    (entry,) = [e for e in recorded if e.target == {"run_id": "run-rows-roles"}]
+    assert (entry.surface, entry.action, entry.role) == ("notion", "approve", "editor")
+    assert entry.actor == member_id_for(DEMO["teammate"])
