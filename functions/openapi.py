@@ -59,11 +59,11 @@ SECURITY_SCHEMES: JSON = {
 ERRORS = {
     400: "Invalid input: a body, query, header or path id; fields names what was wrong",
     401: "No credential (a session, an API key, a link's token), or one malformed, unknown, expired or ended",
-    403: "Not allowed: an API key where a session is needed, or without the scope",
+    403: "Not allowed: an API key where a session is needed, or without the scope, or a role below the route's",
     404: "Not found: the workspace is not connected, or what the path names is not the caller's",
     409: "The state forbids it now; Retry-After when that will pass",
     413: "The body is larger than the api reads",
-    429: "Too many of these today; Retry-After says when to try again",
+    429: "Too many requests (a person's or key's pace, or a daily bound); Retry-After says when to retry",
     502: "Notion or the service refused for good (reconnect_required: connect the workspace again)",
     503: "A passing failure of Notion or the service; Retry-After says when to try again",
 }
@@ -234,9 +234,10 @@ def _path_arg(name: str) -> JSON:
 
 
 def _implied(route: Route, doc: Doc) -> set[int]:
-    """The errors the route's shape implies: authentication's, a body's, a parameter's."""
+    """The errors the route's shape implies: authentication's (and a person's pace), a body's, a
+    parameter's."""
     args = _ARG.findall(route.path)
-    statuses = set() if route.public else {401, 403, 404}
+    statuses = set() if route.public else {401, 403, 404, 429}
     if doc.body:
         statuses |= {400, 413}
     if doc.query or doc.headers or any(a.endswith("_id") for a in args):

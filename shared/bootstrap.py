@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         TenantStore,
         WebhookEventLedger,
     )
+    from shared.adapters.api_limits import ApiLimits
     from shared.services.connect import Connecting
     from shared.services.deps import Deps
     from shared.services.notion_access import NotionAccess
@@ -201,6 +202,13 @@ class Container:
     @property
     def webhook_events(self) -> WebhookEventLedger:
         return self._once("webhook_events", self._build_webhook_events)
+
+    @property
+    def api_limits(self) -> ApiLimits:
+        """The api's pace per person and per key, this instance's (shared.adapters.api_limits)."""
+        from shared.adapters.api_limits import ApiLimits
+
+        return self._once("api_limits", lambda: ApiLimits(self.settings))
 
     @property
     def audit(self) -> AuditLog:
