@@ -21,6 +21,7 @@ from shared.config import Settings, get_settings
 from shared.errors import ConfigError
 
 if TYPE_CHECKING:
+    from shared.adapters.api_limits import ApiLimits
     from shared.domain.integrations import Integration
     from shared.ports import (
         ApiKeyStore,
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
         TenantStore,
         WebhookEventLedger,
     )
-    from shared.adapters.api_limits import ApiLimits
     from shared.services.connect import Connecting
     from shared.services.deps import Deps
     from shared.services.notion_access import NotionAccess
