@@ -10,6 +10,7 @@ import { OnboardingScreen } from "./screens/onboarding";
 import { RunScreen } from "./screens/run";
 import { RunsScreen } from "./screens/runs";
 import { SettingsScreen } from "./screens/settings";
+import { TeamScreen } from "./screens/team";
 import { UsageScreen } from "./screens/usage";
 import { ErrorText, Loading } from "./ui";
 import "./style.css";
@@ -21,6 +22,7 @@ const NAV: [string, string][] = [
   ["#/integrations", "Integrations"],
   ["#/keys", "API keys"],
   ["#/settings", "Settings"],
+  ["#/team", "Team"],
 ];
 
 /** What oauth-callback put in the fragment (connected, error, reason, onboarding), once. */
@@ -58,6 +60,8 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
       return <KeysScreen />;
     case "settings":
       return <SettingsScreen session={session} disconnected={ended} />;
+    case "team":
+      return <TeamScreen session={session} />;
     case "onboarding":
       return <OnboardingScreen />;
     default:
