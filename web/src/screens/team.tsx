@@ -142,7 +142,7 @@ export function TeamScreen({ session }: { session: S["SessionView"] }) {
           <input type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} required disabled={!!mayInvite} />
         </label>
         <label>
-          Role
+          Their role
           <select value={role} onChange={(e) => setRole(e.currentTarget.value as Granted)} disabled={!!mayInvite}>
             {GRANTED.map((r) => (
               <option key={r} value={r} disabled={!!grantRefusal(me, r)}>
