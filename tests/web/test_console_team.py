@@ -85,3 +85,18 @@ def test_removed_while_her_tab_is_open_her_next_request_is_refused(visit: Visit)
     m.press("link", "Runs", exact=True)
     expect(m.page.get_by_text("no longer a member").first).to_be_visible(timeout=LIVE_S)
     assert m.api("GET", "/runs")[0] == 401
+
+
+def test_the_owner_reads_the_audit_log_filtered(visit: Visit) -> None:
+    c = visit.owner
+    c.press("link", "Audit", exact=True)
+    c.screen("audit", "Audit log")
+    rows = c.page.locator("tbody tr")
+    expect(rows.filter(has_text="sign_in")).to_have_count(1, timeout=LIVE_S)
+    c.choose("Surface", "oauth")
+    expect(rows.filter(has_text="DELETE /team/members")).to_have_count(0)
+    expect(rows.filter(has_text="grace@demo.example")).to_have_count(1)
+    c.choose("Surface", "any")
+    c.fill("Action holds", "DELETE /team/members")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("ada@demo.example")

@@ -2,6 +2,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type S, get, send, url, useCsrfToken } from "./api";
+import { AuditScreen } from "./screens/audit";
 import { ConnectScreen } from "./screens/connect";
 import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
@@ -23,6 +24,7 @@ const NAV: [string, string][] = [
   ["#/keys", "API keys"],
   ["#/settings", "Settings"],
   ["#/team", "Team"],
+  ["#/audit", "Audit"],
 ];
 
 /** What oauth-callback put in the fragment (connected, error, reason, onboarding), once. */
@@ -60,6 +62,8 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
       return <KeysScreen />;
     case "settings":
       return <SettingsScreen session={session} disconnected={ended} />;
+    case "audit":
+      return <AuditScreen session={session} />;
     case "team":
       return <TeamScreen session={session} />;
     case "onboarding":
