@@ -136,3 +136,47 @@ def test_an_admin_manages_only_the_roles_below_theirs(fakes: FakeContainer) -> N
     assert api.put("/team/approvers", json=chosen, headers=auth(bob["session"])).status_code == 403
     assert api.put("/team/approvers", json=chosen, headers=auth(ada["session"])).status_code == 200
     assert team_of(fakes, bob["session"])["approvers"]["production"] == "admin"
+
+
+def test_an_expired_or_withdrawn_invite_admits_nobody(fakes: FakeContainer) -> None:
+    ada = connect_as(fakes, ADA, "code-ada")
+    api = client("api", fakes)
+    expired = invite_code(fakes, ada["session"], BOB[1], "editor")
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None
+    past = tuple(i.model_copy(update={"expires_at": i.created_at}) for i in tenant.member_invites)
+    fakes.tenants.save(tenant.model_copy(update={"member_invites": past}))
+    assert connect_as(fakes, BOB, "code-bob", invite=expired)["error"] == "invite_not_valid"
+    assert team_of(fakes, ada["session"])["invites"] == []  # an expired invite is not listed as open
+
+    withdrawn = invite_code(fakes, ada["session"], BOB[1], "editor")
+    (open_invite,) = team_of(fakes, ada["session"])["invites"]
+    gone = api.delete(f"/team/invites/{open_invite['invite_id']}", headers=auth(ada["session"]))
+    assert gone.status_code == 200 and gone.json == {"invite_id": open_invite["invite_id"], "withdrawn": True}
+    assert connect_as(fakes, BOB, "code-bob-2", invite=withdrawn)["error"] == "invite_not_valid"
+    assert (
+        api.delete(f"/team/invites/{open_invite['invite_id']}", headers=auth(ada["session"])).status_code
+        == 404
+    )
+
+
+def test_a_member_signing_out_ends_only_their_own_sessions(fakes: FakeContainer) -> None:
+    ada = connect_as(fakes, ADA, "code-ada")
+    bob = join(fakes, ada["session"], BOB, "viewer", "code-bob")
+    api = client("api", fakes)
+    assert api.delete("/session", headers=auth(bob["session"])).status_code == 200
+    assert api.get("/runs", headers=auth(bob["session"])).status_code == 401
+    assert api.get("/runs", headers=auth(ada["session"])).status_code == 200
+
+
+def test_the_role_of_a_change_s_authors_is_the_least_of_theirs(fakes: FakeContainer) -> None:
+    ada = connect_as(fakes, ADA, "code-ada")
+    join(fakes, ada["session"], BOB, "viewer", "code-bob")
+    join(fakes, ada["session"], CAROL, "admin", "code-carol")
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None
+    assert tenant.role_of_authors([ADA[0]]) == "owner"
+    assert tenant.role_of_authors(["user-3"]) == "admin"  # Carol, by her Notion user id
+    assert tenant.role_of_authors([ADA[0], "user-3", BOB[0]]) == "viewer"
+    assert tenant.role_of_authors(["user-3", DAN[0]]) == ""  # someone outside the team took part
+    assert tenant.role_of_authors([]) == ""
