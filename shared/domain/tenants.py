@@ -143,7 +143,9 @@ class Tenant(Record):
 
     def member(self, member_id: str) -> Member | None:
         """The team's member of ``member_id``; None when nobody of the team has it (removed, say)."""
-        return next((m for m in self.team() if hmac.compare_digest(m.member_id, member_id)), None)
+        return next(
+            (m for m in self.team() if hmac.compare_digest(m.member_id.encode(), member_id.encode())), None
+        )
 
     def role_of_authors(self, author_ids: list[str]) -> str:
         """The role Notion authors act with together: the least of theirs when every one is a member of

@@ -267,7 +267,9 @@ def _accept_invite(
     def accept(tenant: Tenant | None) -> Tenant:
         if not same_connection(before, tenant) or tenant is None:
             raise Conflict("the workspace's connection changed")
-        invite = next((i for i in tenant.member_invites if hmac.compare_digest(i.key, key)), None)
+        invite = next(
+            (i for i in tenant.member_invites if hmac.compare_digest(i.key.encode(), key.encode())), None
+        )
         if invite is None or invite.expires_at <= at:
             raise NotFound("invite_not_valid")
         if not same_address(invite.email, email):

@@ -145,7 +145,11 @@ def _member_of(claims: dict[str, object], tenant: Tenant | None) -> Member | Non
         return tenant.owner_member()
     member = tenant.member(str(named))
     epoch = str(claims.get("member_epoch", ""))
-    if member is None or member.role == "owner" or not hmac.compare_digest(epoch, member.epoch):
+    if (
+        member is None
+        or member.role == "owner"
+        or not hmac.compare_digest(epoch.encode(), member.epoch.encode())
+    ):
         raise Unauthenticated("this session's person is no longer a member of this workspace's team")
     return member
 

@@ -180,3 +180,11 @@ def test_the_role_of_a_change_s_authors_is_the_least_of_theirs(fakes: FakeContai
     assert tenant.role_of_authors([ADA[0], "user-3", BOB[0]]) == "viewer"
     assert tenant.role_of_authors(["user-3", DAN[0]]) == ""  # someone outside the team took part
     assert tenant.role_of_authors([]) == ""
+
+
+def test_a_member_id_of_any_text_names_nobody(fakes: FakeContainer) -> None:
+    ada = connect_as(fakes, ADA, "code-ada")
+    api = client("api", fakes)
+    for odd in ("m_é", "m_" + "x" * 24, "%F0%9F%98%80"):
+        answer = api.delete(f"/team/members/{odd}", headers=auth(ada["session"]))
+        assert answer.status_code in (400, 404), (odd, answer.status_code)
