@@ -116,6 +116,7 @@ def new_epoch() -> str:
 
 # Who may approve what: one role per class of request, at least editor; a production deployment's
 # approval is the owner's alone unless the owner lets admins give it.
+type Deciding = Literal["owner", "admin", "editor"]  # a viewer decides nothing
 type DecisionClass = Literal["question", "approval", "budget", "beyond_reach", "production"]
 DECISION_CLASSES: tuple[DecisionClass, ...] = ("question", "approval", "budget", "beyond_reach", "production")
 
@@ -126,10 +127,10 @@ class Approvers(Record):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: Role = Field("editor", description="answer a run's question")
-    approval: Role = Field("editor", description="approve a request that names no change")
-    budget: Role = Field("admin", description="approve going past a budget")
-    beyond_reach: Role = Field("admin", description="approve a change or read beyond a run's own pages")
+    question: Deciding = Field("editor", description="answer a run's question")
+    approval: Deciding = Field("editor", description="approve a request that names no change")
+    budget: Deciding = Field("admin", description="approve going past a budget")
+    beyond_reach: Deciding = Field("admin", description="approve a change or read beyond a run's own pages")
     production: Literal["owner", "admin"] = Field("owner", description="approve a production deployment")
 
     def needed(self, classes: tuple[DecisionClass, ...]) -> Role:

@@ -135,6 +135,10 @@ def test_an_admin_manages_only_the_roles_below_theirs(fakes: FakeContainer) -> N
     }
     assert api.put("/team/approvers", json=chosen, headers=auth(bob["session"])).status_code == 403
     assert api.put("/team/approvers", json=chosen, headers=auth(ada["session"])).status_code == 200
+    viewers = chosen | {"question": "viewer"}  # a viewer decides nothing
+    assert api.put("/team/approvers", json=viewers, headers=auth(ada["session"])).status_code == 400
+    owners = chosen | {"production": "editor"}  # a production deployment: the owner's, or an admin's
+    assert api.put("/team/approvers", json=owners, headers=auth(ada["session"])).status_code == 400
     assert team_of(fakes, bob["session"])["approvers"]["production"] == "admin"
 
 
