@@ -61,8 +61,9 @@ check-java:
 
 # Unit, integration (real Firestore emulator, local Cloud Tasks emulator, Notion sandbox) and e2e
 # (the whole local stack over HTTP). tests/infra runs under infra-tests, tests/web under web-check (the
-# console in a browser, mk/webcheck.mk); benchmarks have their own targets.
-PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/web
+# console in a browser, mk/webcheck.mk), tests/roles under check-roles (mk/roles.mk); benchmarks have
+# their own targets.
+PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/web --ignore=tests/roles
 
 # The security suites in full, never a sample (decision 0050): the reliability suite with the rest on
 # PYTEST_WORKERS processes (pytest-xdist), and meanwhile the whole red team in one more process (its
@@ -80,7 +81,7 @@ pytest: $(VENV)/.synced check-java
 	  echo "--- tests/redteam (REDTEAM=full), run alongside: $(REDTEAM_LOG)"; tail -n 40 $(REDTEAM_LOG); \
 	  exit $$(( rest || redteam ))
 
-test: check-python lint typecheck pytest check-indexes infra-tests web-check
+test: check-python lint typecheck pytest check-indexes check-roles infra-tests web-check
 	@echo "make test: all checks passed"
 
 -include mk/*.mk

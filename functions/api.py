@@ -6,9 +6,11 @@ else the session cookie (a session only for ``session_only`` routes). It refuses
 change (403), bounds the body (``JSON_BODY_LIMIT``), refuses a path id Firestore would (400).
 """
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from flask import Request, Response
+from pydantic import ValidationError
 
 from functions import _cors
 from functions._http import (
@@ -25,11 +27,13 @@ from functions.routes import Call, Route, Router
 from functions.routes.table import ROUTES
 from shared import bootstrap
 from shared.bootstrap import Container
+from shared.domain.audit import Surface
 from shared.domain.connection import session_cookie
 from shared.domain.ids import id_problem
-from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.domain.members import at_least, role_refusal
+from shared.errors import AgentError, Forbidden, InvalidInput, NotFound
 from shared.logs import add_labels
-from shared.services import sessions
+from shared.services import audit, sessions
 
 if TYPE_CHECKING:
     from shared.ports import TenantStore
@@ -49,6 +53,7 @@ bootstrap.preload(
     "notifications",
     "api_keys",
     "agents",
+    "audit",
     adapters=("secrets", "tenants", "api_keys"),
 )
 
@@ -77,13 +82,10 @@ def api(request: Request) -> Response:
             )
         tenants = c.request_tenants()  # the tenant authentication reads is not read again
         principal = sessions.Principal("") if route.public else _principal(request, route, method, c, tenants)
-        # Every body bounded before a route sees it, also by those that look at it with get_data().
-        read_body(request, JSON_BODY_LIMIT)
-        for name, value in args.items():  # an id in the path names a document: none Firestore refuses
-            if name.endswith("_id") and (problem := id_problem(value)):
-                raise InvalidInput(f"{name}: {problem}", [name])
-        via: Literal["session", "key"] = "session" if principal.scopes is None else "key"
-        answer = route.handler(Call(request, args, principal.tenant_id, c, via, read_tenants=tenants))
+        call = Call(
+            request, args, principal.tenant_id, c, "session", tenants, principal.member, principal.key_id
+        )
+        answer = _audited(call, route, method, principal)
         if (method, route.path) not in ENDS_SESSION:
             return answer
         response = answer if isinstance(answer, Response) else reply(*answer)
@@ -95,11 +97,61 @@ def api(request: Request) -> Response:
     return _cors.allow(request, handle(request, None, call), frontend_url)
 
 
+def _audited(call: Call, route: Route, method: str, principal: sessions.Principal) -> Reply:
+    """The route's answer to a person (:func:`_answer`); a change a member made or tried is recorded
+    in the audit log, with how it ended (the action and the path's ids, never the body)."""
+    if route.public or method not in STATE_CHANGING or principal.member is None:
+        return _answer(call, route, principal)
+    status = 500
+    try:
+        answer = _answer(call, route, principal)
+        status = answer.status_code if isinstance(answer, Response) else answer[1]
+        return answer
+    except AgentError as exc:
+        status = exc.http_status
+        raise
+    except ValidationError:
+        status = 400
+        raise
+    finally:
+        surface: Surface = "key" if principal.key_id else "console" if principal.csrf_token else "api"
+        action = f"{method} {route.path}"
+        now = datetime.now(UTC)
+        tenant = call.tenants.get(call.tenant_id)
+        audit.record(
+            call.container.audit,
+            tenant,
+            principal.member,
+            surface,
+            action,
+            now=now,
+            target=call.args,
+            status=status,
+        )
+
+
+def _answer(call: Call, route: Route, principal: sessions.Principal) -> Reply:
+    """The handler's answer, once the person's role is the route's, the body bounded and the path's ids
+    are ones Firestore takes."""
+    # The route's one declaration (functions.routes.table). A session of a tenant without a document
+    # names no member: it acts on nothing, and the services answer so (404, or an empty list).
+    if principal.member is not None and not at_least(principal.role, route.role):
+        raise Forbidden(role_refusal(principal.role, route.role))
+    # Every body bounded before a route sees it, also by those that look at it with get_data().
+    read_body(call.request, JSON_BODY_LIMIT)
+    for name, value in call.args.items():  # an id in the path names a document: none Firestore refuses
+        if name.endswith("_id") and (problem := id_problem(value)):
+            raise InvalidInput(f"{name}: {problem}", [name])
+    via: Literal["session", "key"] = "session" if principal.scopes is None else "key"
+    return route.handler(call._replace(via=via))
+
+
 def _principal(
     request: Request, route: Route, method: str, c: Container, tenants: "TenantStore"
 ) -> sessions.Principal:
     """Who the request acts as: its Bearer session or key, else the session cookie, whose changes must
-    come from the console (its Origin, its CSRF token: 403 otherwise); a key needs the route's scope."""
+    come from the console (its Origin, its CSRF token: 403 otherwise); a key needs the route's scope.
+    The person (a key's too, with their role as held now) needs the route's role."""
     frontend_url = c.settings.frontend_url
     principal = sessions.principal_of(
         request.headers.get("Authorization", ""),
@@ -115,4 +167,6 @@ def _principal(
         sessions.check_csrf_token(principal, request.headers.get("X-CSRF-Token", ""))
     if principal.scopes is not None and route.scope not in principal.scopes:
         raise Forbidden(f"this API key lacks the scope {route.scope!r}: make a key that has it")
+    if principal.member is not None:  # each person's and key's pace: 429 with Retry-After beyond it
+        c.api_limits.admit(f"{principal.tenant_id}:{principal.member.member_id}", principal.key_id)
     return principal

@@ -1,11 +1,13 @@
-"""``oauth-callback``: Notion's redirect after a person connects a workspace (HTTPS GET, public).
-
+"""``oauth-callback``: Notion's redirect after a person connects a workspace or signs in (GET, public).
 A state that is not genuine, unexpired, unused and this browser's is a 400 storing nothing. Else the
 browser is redirected (302) to the frontend with the outcome in the fragment, ``error`` and a
-``reason`` for a refusal (``access_denied``, ``connected_by_another_user``, ``connection_changed``,
-and the sign-up policy's ``not_allowed``, ``not_invited``, ``invite_used_up``); the nonce cookie is
-cleared either way. A connect sets the session cookie (never in the URL): :mod:`shared.services.connect`.
+``reason`` for a refusal (``access_denied``, ``connected_by_another_user``, ``not_a_member``,
+``invite_not_valid``, the sign-up policy's ``not_allowed``, ...); the nonce cookie is cleared either
+way. A connect or a member's sign-in sets the session cookie (never in the URL) and is recorded in
+the audit log: :mod:`shared.services.connect`.
 """
+
+from datetime import UTC, datetime
 
 from flask import Request, Response
 
@@ -13,10 +15,11 @@ from functions._http import Reply, handle, set_session_cookie
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.domain.connection import NONCE_COOKIE, session_cookie
+from shared.services import audit
 from shared.services.connect import complete_connect
 from shared.services.sessions import SESSION_TTL_S
 
-bootstrap.preload("tenants", "oauth_states", "invites", "secrets", "notion_oauth")
+bootstrap.preload("tenants", "oauth_states", "invites", "secrets", "notion_oauth", "audit")
 
 
 def oauth_callback(request: Request) -> Response:
@@ -33,6 +36,9 @@ def oauth_callback(request: Request) -> Response:
         if outcome.session:
             cookie = session_cookie(c.settings.frontend_url)
             set_session_cookie(response, cookie, outcome.session, SESSION_TTL_S)
+            tenant = c.tenants.get(outcome.tenant_id)
+            member = tenant.member(outcome.member_id) if tenant is not None else None
+            audit.record(c.audit, tenant, member, "oauth", outcome.action, now=datetime.now(UTC))
         return response
 
     return handle(request, ("GET",), call)

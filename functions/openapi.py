@@ -24,11 +24,13 @@ VERSION = "1"
 REF = "#/components/schemas/{model}"
 ERROR = "models.Error"
 SCOPE, SESSION_ONLY = "x-scope", "x-session-only"  # the extensions an operation's security has
+ROLE = "x-role"  # the least role of the team that may call it (docs/security.md, "Roles")
 DESCRIPTION = """Called by the owner's console and by scripts, at `https://<public_domain>/api`.
 Every operation says how it authenticates: `security` lists a session (the console's cookie,
 `sessionCookie`, or `session` as a Bearer token) and, unless the operation is `x-session-only`, an
-API key (`apiKey`) holding the scope in `x-scope`. A change made with the cookie also needs the
-console's `Origin` and its `X-CSRF-Token` (403 otherwise).
+API key (`apiKey`) holding the scope in `x-scope`; the person (a key's maker) needs the role in
+`x-role` or above (viewer, editor, admin, owner; 403 otherwise). A change made with the cookie also
+needs the console's `Origin` and its `X-CSRF-Token` (403 otherwise).
 A refusal or failure answers `{"error", "reason"}` (the `Error` schema). A method a path does not
 take is a 405 whose `Allow` header lists those it does; a path the api does not know is a 404."""
 SECURITY_SCHEMES: JSON = {
@@ -57,11 +59,11 @@ SECURITY_SCHEMES: JSON = {
 ERRORS = {
     400: "Invalid input: a body, query, header or path id; fields names what was wrong",
     401: "No credential (a session, an API key, a link's token), or one malformed, unknown, expired or ended",
-    403: "Not allowed: an API key where a session is needed, or without the scope",
+    403: "Not allowed: an API key where a session is needed, or without the scope, or a role below the route's",
     404: "Not found: the workspace is not connected, or what the path names is not the caller's",
     409: "The state forbids it now; Retry-After when that will pass",
     413: "The body is larger than the api reads",
-    429: "Too many of these today; Retry-After says when to try again",
+    429: "Too many requests (a person's or key's pace, or a daily bound); Retry-After says when to retry",
     502: "Notion or the service refused for good (reconnect_required: connect the workspace again)",
     503: "A passing failure of Notion or the service; Retry-After says when to try again",
 }
@@ -197,11 +199,17 @@ def _security(route: Route) -> JSON:
     if route.public:
         return {"security": [], "description": "Public: no session or API key."}
     sessions: list[JSON] = [{"sessionCookie": []}, {"session": []}]
+    role = f" The person's role: {route.role} or above."
     if route.session_only:
-        said = "A session only: an API key is refused (403)."
-        return {"security": sessions, SESSION_ONLY: True, "description": said}
-    said = f"A session, or an API key with the scope `{route.scope}`."
-    return {"security": [*sessions, {"apiKey": [route.scope]}], SCOPE: route.scope, "description": said}
+        said = "A session only: an API key is refused (403)." + role
+        return {"security": sessions, SESSION_ONLY: True, ROLE: route.role, "description": said}
+    said = f"A session, or an API key with the scope `{route.scope}`." + role
+    return {
+        "security": [*sessions, {"apiKey": [route.scope]}],
+        SCOPE: route.scope,
+        ROLE: route.role,
+        "description": said,
+    }
 
 
 def _parameters(model: JSON, where: In) -> list[JSON]:
@@ -226,9 +234,10 @@ def _path_arg(name: str) -> JSON:
 
 
 def _implied(route: Route, doc: Doc) -> set[int]:
-    """The errors the route's shape implies: authentication's, a body's, a parameter's."""
+    """The errors the route's shape implies: authentication's (and a person's pace), a body's, a
+    parameter's."""
     args = _ARG.findall(route.path)
-    statuses = set() if route.public else {401, 403, 404}
+    statuses = set() if route.public else {401, 403, 404, 429}
     if doc.body:
         statuses |= {400, 413}
     if doc.query or doc.headers or any(a.endswith("_id") for a in args):

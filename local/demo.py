@@ -46,7 +46,17 @@ _opener = urllib.request.build_opener(_NoRedirect)
 def http(
     method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
 ) -> tuple[int, Any, Any]:
-    """(status, JSON body or None, headers) without following redirects."""
+    """(status, JSON body or None, headers) without following redirects. A 429 (the api's pace per
+    person) is waited out as its Retry-After says, then sent again, a few times at most."""
+    for _ in range(5):
+        status, payload, answered = _http_once(method, url, body, headers)
+        if status != 429 or not str(answered.get("Retry-After", "")).isdigit():
+            break
+        time.sleep(min(int(answered["Retry-After"]), 5))
+    return status, payload, answered
+
+
+def _http_once(method: str, url: str, body: Any, headers: dict[str, str] | None) -> tuple[int, Any, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
         url, data=data, method=method, headers={"Content-Type": "application/json"}

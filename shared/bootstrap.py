@@ -21,10 +21,12 @@ from shared.config import Settings, get_settings
 from shared.errors import ConfigError
 
 if TYPE_CHECKING:
+    from shared.adapters.api_limits import ApiLimits
     from shared.domain.integrations import Integration
     from shared.ports import (
         AgentStore,
         ApiKeyStore,
+        AuditLog,
         Chat,
         ChatWebhooks,
         CodeHost,
@@ -67,6 +69,7 @@ Port = Literal[
     "dead_letters",
     "api_keys",
     "agents",
+    "audit",
     "notion",
     "notion_oauth",
     "model",
@@ -93,6 +96,7 @@ _MODULES: dict[Port, str] = {
     "dead_letters": "shared.adapters.firestore_dead_letters",
     "api_keys": "shared.adapters.firestore_api_keys",
     "agents": "shared.adapters.firestore_agents",
+    "audit": "shared.adapters.firestore_audit",
     "notion": "shared.adapters.notion",
     "notion_oauth": "shared.adapters.notion",
     "model": "shared.adapters.vertex_model",
@@ -120,6 +124,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "dead_letters": ("google.cloud.firestore",),
     "api_keys": ("google.cloud.firestore",),
     "agents": ("google.cloud.firestore",),
+    "audit": ("google.cloud.firestore",),
     "queue": ("google.cloud.tasks_v2",),
     "secrets": ("google.cloud.secretmanager",),
     "notifier": (),
@@ -208,6 +213,17 @@ class Container:
     @property
     def webhook_events(self) -> WebhookEventLedger:
         return self._once("webhook_events", self._build_webhook_events)
+
+    @property
+    def api_limits(self) -> ApiLimits:
+        """The api's pace per person and per key, this instance's (shared.adapters.api_limits)."""
+        from shared.adapters.api_limits import ApiLimits
+
+        return self._once("api_limits", lambda: ApiLimits(self.settings))
+
+    @property
+    def audit(self) -> AuditLog:
+        return self._once("audit", self._build_audit)
 
     @property
     def dead_letters(self) -> DeadLetterStore:
@@ -366,6 +382,7 @@ class Container:
             notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
             agents_source=lambda: self.agents,
             memory=lambda: (self.embedder, self.passages),
+            audit_source=lambda: self.audit,
         )
 
     def _deps(self, tenants: TenantStore, **more: Any) -> Deps:
@@ -483,6 +500,11 @@ class Container:
         from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
 
         return FirestoreDeadLetters(self._firestore())
+
+    def _build_audit(self) -> AuditLog:
+        from shared.adapters.firestore_audit import FirestoreAudit
+
+        return FirestoreAudit(self._firestore())
 
     def _build_api_keys(self) -> ApiKeyStore:
         from shared.adapters.firestore_api_keys import FirestoreApiKeys

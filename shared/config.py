@@ -309,6 +309,21 @@ class Settings(BaseSettings):
     notion_burst: int = Field(
         3, ge=1, description="Notion requests per connection that may go at once before pacing applies."
     )
+    api_person_per_min: float = Field(
+        120.0,
+        ge=1,
+        description="Api requests a minute one person may make (their sessions and keys together), "
+        "paced per api instance with NA_API_BURST at once; beyond it a 429 with Retry-After.",
+    )
+    api_key_per_min: float = Field(
+        60.0,
+        ge=1,
+        description="Api requests a minute one API key may make, within its person's; beyond it a 429 "
+        "with Retry-After.",
+    )
+    api_burst: int = Field(
+        20, ge=1, description="Api requests a person or a key may make at once before their pace applies."
+    )
     webhook_max_body_bytes: int = Field(
         256 * 1024,
         ge=4096,

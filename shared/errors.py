@@ -65,6 +65,17 @@ class Conflict(AgentError):
         self.retry_after_s = retry_after_s
 
 
+class TooManyRequests(AgentError):
+    """A person or a key past their pace on the api: try again after ``retry_after_s``."""
+
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, reason: str, retry_after_s: float) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+
+
 class PayloadTooLarge(AgentError):
     http_status = 413
     code = "payload_too_large"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from shared.domain.agents import Agent
     from shared.domain.api_keys import ApiKey
+    from shared.domain.audit import AuditEntry
     from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
     from shared.domain.day_plan import Kept
     from shared.domain.dead_letters import DeadLetter
@@ -478,6 +479,21 @@ class AgentStore(Protocol):
 
     def delete(self, tenant_id: str, agent_id: str) -> bool:
         """False if there was no such agent."""
+        ...
+
+
+class AuditLog(Protocol):
+    """``tenants/{t}/audit/{entry_id}``: the workspace's audit log, removed by TTL at ``expires_at``."""
+
+    def record(self, tenant_id: str, entry: AuditEntry) -> None:
+        """Store ``entry`` (its id is new: never overwritten)."""
+        ...
+
+    def newest(
+        self, tenant_id: str, *, before: datetime | None, since: datetime | None, limit: int
+    ) -> list[AuditEntry]:
+        """Up to ``limit`` entries of the tenant, newest first, made before ``before`` (None: any time)
+        and not before ``since`` (None: any time)."""
         ...
 
 

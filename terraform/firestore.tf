@@ -128,6 +128,9 @@ locals {
     day_plans = { collection = "day_plans", field = "expires_at" }
     # make doctor's checks, kept a day (shared.services.doctor.KEEP)
     doctor_checks = { collection = "doctor_checks", field = "expires_at" }
+    # the audit log, tenants/{t}/audit/{entry_id}: each entry kept its tenant's audit_retention_days
+    # (PUT /audit/retention; shared.domain.audit)
+    audit = { collection = "audit", field = "expires_at" }
   }
 }
 

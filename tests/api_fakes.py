@@ -13,6 +13,7 @@ from shared.config import PlatformSecret, Settings
 from shared.ports import (
     AgentStore,
     ApiKeyStore,
+    AuditLog,
     Chat,
     CodeHost,
     DeadLetterStore,
@@ -33,6 +34,7 @@ from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
     FakeAgents,
     FakeApiKeys,
+    FakeAudit,
     FakeChatWebhooks,
     FakeCodeAccounts,
     FakeDeadLetters,
@@ -64,6 +66,7 @@ def _fake_ports() -> dict[str, Any]:
         "dead_letters": FakeDeadLetters(),
         "api_keys": FakeApiKeys(),
         "agents": FakeAgents(),
+        "audit": FakeAudit(),
         "notion_oauth": FakeNotionOAuth(),
         "notion": FakeNotion(),
         "model": FakeModel(),
@@ -179,6 +182,14 @@ class FakeContainer(Container):
     @agents.setter
     def agents(self, value: AgentStore) -> None:
         self._built["agents"] = value
+
+    @property
+    def audit(self) -> FakeAudit:
+        return cast(FakeAudit, self._built["audit"])
+
+    @audit.setter
+    def audit(self, value: AuditLog) -> None:
+        self._built["audit"] = value
 
     @property
     def notion(self) -> FakeNotion:

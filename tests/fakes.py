@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.domain.agents import Agent
 from shared.domain.api_keys import ApiKey
+from shared.domain.audit import AuditEntry
 from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
 from shared.domain.day_plan import Kept
 from shared.domain.dead_letters import DeadLetter
@@ -31,6 +32,7 @@ from shared.errors import NotFound, PermanentError, TransientError, Unauthentica
 from shared.ports import (
     AgentStore,
     ApiKeyStore,
+    AuditLog,
     Chat,
     ChatWebhooks,
     CodeHost,
@@ -499,6 +501,23 @@ class FakeAgents(AgentStore):
 
     def delete(self, tenant_id: str, agent_id: str) -> bool:
         return self.agents.pop((tenant_id, agent_id), None) is not None
+
+
+@dataclass
+class FakeAudit(AuditLog):
+    """``tenants/{t}/audit`` in memory, by tenant."""
+
+    entries: dict[str, list[AuditEntry]] = field(default_factory=dict)
+
+    def record(self, tenant_id: str, entry: AuditEntry) -> None:
+        self.entries.setdefault(tenant_id, []).append(entry)
+
+    def newest(
+        self, tenant_id: str, *, before: datetime | None, since: datetime | None, limit: int
+    ) -> list[AuditEntry]:
+        mine = sorted(self.entries.get(tenant_id, []), key=lambda e: e.at, reverse=True)
+        kept = [e for e in mine if (before is None or e.at < before) and (since is None or e.at >= since)]
+        return kept[:limit]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from functions._http import Reply
 from shared.bootstrap import Container
 
 if TYPE_CHECKING:
+    from shared.domain.members import Member
     from shared.ports import TenantStore
 
 
@@ -27,6 +28,8 @@ class Call(NamedTuple):
     container: Container
     via: Literal["session", "key"] = "session"  # how the request authenticated
     read_tenants: "TenantStore | None" = None  # this request's (``ReadOnce``): its tenant read once
+    member: "Member | None" = None  # who is acting, with their role as held now (None: a public route)
+    key_id: str = ""  # the API key it came with ("" for a session)
 
     @property
     def tenants(self) -> "TenantStore":
@@ -66,6 +69,9 @@ class Route(NamedTuple):
     session_only: bool = False
     scope: str = "read"  # what an API key needs for it (shared.domain.api_keys.SCOPES)
     doc: Doc | None = None  # the contract's words for it: every route of ROUTES has them (a test)
+    # The least role (shared.domain.members.ROLES) that may call it, checked by the api before its
+    # handler; "" only for a public route. docs/security.md, "Roles", has the same table (a test).
+    role: str = ""
 
 
 class Router:

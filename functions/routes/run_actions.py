@@ -43,7 +43,14 @@ def _decide(decision: humans.Decision) -> Handler:
         deps = call.container.engine(with_model=False)
         _owned(call, run_id, deps)
         state = humans.respond(
-            deps, call.tenant_id, run_id, decision, text=body.text, request_id=body.request_id, via=call.via
+            deps,
+            call.tenant_id,
+            run_id,
+            decision,
+            text=body.text,
+            request_id=body.request_id,
+            via=call.via,
+            role=call.member.role if call.member is not None else "",
         )
         return {"run_id": run_id, "status": state.status.value}, 200
 

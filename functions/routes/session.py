@@ -26,11 +26,15 @@ def get_session(call: Call) -> Reply:
         "workspace_name": session.tenant.workspace_name,
         "csrf_token": session.csrf_token,
         "expires_at": session.expires_at.isoformat(),
+        "member_id": session.member.member_id if session.member else "",
+        "role": session.member.role if session.member else "",
+        "email": session.member.email if session.member else "",
     }, 200
 
 
 def sign_out(call: Call) -> Reply:
-    """Signs the owner out: every session issued until now ends on the server (the same token then
-    answers 401, on every instance), and the api's answer clears the cookie. API keys stay."""
-    sessions.sign_out(call.tenant_id, call.tenants, datetime.now(UTC))
+    """Signs the person out: every session of theirs issued until now ends on the server (the same
+    token then answers 401, on every instance), and the api's answer clears the cookie. Keys stay."""
+    member_id = call.member.member_id if call.member is not None and call.member.role != "owner" else ""
+    sessions.sign_out(call.tenant_id, call.tenants, datetime.now(UTC), member_id)
     return {"signed_out": True}, 200

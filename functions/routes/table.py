@@ -19,6 +19,7 @@ from functions.routes import (
     agents,
     api_keys,
     approvals,
+    audit,
     connection,
     contract,
     doctor,
@@ -30,8 +31,10 @@ from functions.routes import (
     runs,
     session,
     settings,
+    team,
     usage,
 )
+from shared.domain.members import ROLES
 
 
 def _route(
@@ -42,10 +45,12 @@ def _route(
     public: bool = False,
     session_only: bool = False,
     scope: str = "read",
+    role: str = "",
 ) -> Route:
-    """The route ``"<METHOD> <path>"`` that ``handler`` serves (:class:`~functions.routes.Route`)."""
+    """The route ``"<METHOD> <path>"`` that ``handler`` serves (:class:`~functions.routes.Route`);
+    ``role``: the least role that may call it (every route but a public one names one)."""
     method, path = spec.split(" ")
-    return Route(path, (method,), handler, public, session_only, scope, doc)
+    return Route(path, (method,), handler, public, session_only, scope, doc, role)
 
 
 class _Tag:
@@ -65,11 +70,12 @@ class _Tag:
         *,
         session_only: bool | None = None,
         scope: str = "read",
+        role: str = "",
         **doc: Any,
     ) -> Route:
         only = self.session_only if session_only is None else session_only
         words = Doc(summary, self.tag, answers, **doc)
-        return _route(spec, handler, words, public=self.public, session_only=only, scope=scope)
+        return _route(spec, handler, words, public=self.public, session_only=only, scope=scope, role=role)
 
 
 _LINK = "models.LinkRefusal"  # what a mailed link's routes answer when they refuse
@@ -169,6 +175,7 @@ ROUTES: list[Route] = [
         body="runs.NewRun",
         refusals=(409,),
         scope="runs:start",
+        role="editor",
     ),
     _runs(
         "GET /runs",
@@ -176,6 +183,7 @@ ROUTES: list[Route] = [
         "List runs, filtered and paged",
         {200: "models.runs.RunList"},
         query="runs.RunsQuery",
+        role="viewer",
     ),
     _runs(
         "GET /runs/<run_id>",
@@ -183,6 +191,7 @@ ROUTES: list[Route] = [
         "A run, its timeline and what it wrote (ETag: a 304 when unchanged)",
         {200: "models.runs.RunTimeline", 304: ""},
         headers="models.runs.RunHeaders",
+        role="viewer",
     ),
     _runs(
         "POST /runs/<run_id>/again",
@@ -193,13 +202,14 @@ ROUTES: list[Route] = [
         body_required=False,
         refusals=(409,),
         scope="runs:start",
+        role="editor",
     ),
     *(
-        _route(f"POST /runs/<run_id>/{decide.__name__}", decide, doc, scope="runs:decide")
+        _route(f"POST /runs/<run_id>/{decide.__name__}", decide, doc, scope="runs:decide", role="editor")
         for decide, doc in _DECISIONS.items()
     ),
     *(
-        _route(f"POST /runs/<run_id>/{control.__name__}", control, doc, scope="runs:control")
+        _route(f"POST /runs/<run_id>/{control.__name__}", control, doc, scope="runs:control", role="editor")
         for control, doc in _CONTROLS.items()
     ),
     # A mailed link's token is in its fragment, POSTed by the page's script: never in a logged URL.
@@ -225,20 +235,29 @@ ROUTES: list[Route] = [
         "Disconnect the workspace",
         {200: "models.connection.Disconnected"},
         refusals=_NOTION_DOWN,
+        role="owner",
     ),
     _session(
         "GET /session",
         session.get_session,
         "The session and its CSRF token",
         {200: "models.session.SessionView"},
+        role="viewer",
     ),
-    _session("DELETE /session", session.sign_out, "Sign this browser out", {200: "models.session.SignedOut"}),
+    _session(
+        "DELETE /session",
+        session.sign_out,
+        "Sign this browser out",
+        {200: "models.session.SignedOut"},
+        role="viewer",
+    ),
     _settings(
         "GET /settings",
         settings.get_settings,
         "The owner's settings",
         {200: "models.settings.SettingsView"},
         session_only=False,
+        role="viewer",
     ),
     _settings(
         "PATCH /settings",
@@ -247,6 +266,7 @@ ROUTES: list[Route] = [
         {200: "models.settings.SettingsView"},
         body="models.settings.SettingsChange",
         refusals=(409, 429, 503),
+        role="admin",
     ),
     _Tag("notifications")(
         "GET /notifications",
@@ -254,6 +274,7 @@ ROUTES: list[Route] = [
         "Notification records, newest first",
         {200: "models.notifications.NotificationList"},
         query="models.notifications.NotificationsQuery",
+        role="viewer",
     ),
     _integrations(
         "GET /integrations",
@@ -261,6 +282,7 @@ ROUTES: list[Route] = [
         "Which integrations are connected",
         {200: "models.integrations.IntegrationList"},
         session_only=False,
+        role="viewer",
     ),
     _integrations(
         "PUT /integrations/<name>",
@@ -270,6 +292,7 @@ ROUTES: list[Route] = [
         body="models.integrations.IntegrationToken",
         path="models.integrations.IntegrationPath",
         refusals=(409, 503),
+        role="admin",
     ),
     _integrations(
         "DELETE /integrations/<name>",
@@ -278,6 +301,7 @@ ROUTES: list[Route] = [
         {200: "models.integrations.IntegrationDisconnected"},
         path="models.integrations.IntegrationPath",
         refusals=(503,),
+        role="admin",
     ),
     *_mailed_link(
         "/email-confirmations",
@@ -294,7 +318,11 @@ ROUTES: list[Route] = [
         tag="email confirmations",
     ),
     _Tag("usage")(
-        "GET /usage", usage.get_usage, "Model spend against the budgets", {200: "models.usage.Usage"}
+        "GET /usage",
+        usage.get_usage,
+        "Model spend against the budgets",
+        {200: "models.usage.Usage"},
+        role="viewer",
     ),
     _keys(
         "POST /api-keys",
@@ -304,13 +332,21 @@ ROUTES: list[Route] = [
         body="api_keys.NewApiKey",
         headers="models.api_keys.KeyHeaders",
         refusals=(409,),
+        role="viewer",
     ),
-    _keys("GET /api-keys", api_keys.get_api_keys, "List the API keys", {200: "models.api_keys.ApiKeyList"}),
+    _keys(
+        "GET /api-keys",
+        api_keys.get_api_keys,
+        "List the API keys",
+        {200: "models.api_keys.ApiKeyList"},
+        role="viewer",
+    ),
     _keys(
         "DELETE /api-keys/<key_id>",
         api_keys.remove_api_key,
         "Delete an API key",
         {200: "models.api_keys.DeletedApiKey"},
+        role="viewer",
     ),
     _home(
         "GET /notion/pages",
@@ -319,6 +355,7 @@ ROUTES: list[Route] = [
         {200: "models.home.PickerPage"},
         query="models.home.PagesQuery",
         refusals=_NOTION_DOWN,
+        role="admin",
     ),
     _home(
         "GET /notion/data-sources/<data_source_id>/properties",
@@ -327,6 +364,7 @@ ROUTES: list[Route] = [
         {200: "models.home.PropertyList"},
         path="models.home.PropertiesPath",
         refusals=(404, *_NOTION_DOWN),
+        role="admin",
     ),
     _home(
         "GET /home",
@@ -334,6 +372,7 @@ ROUTES: list[Route] = [
         "The agent's databases in Notion",
         {200: "models.home.HomeView"},
         refusals=_NOTION_DOWN,
+        role="viewer",
     ),
     _home(
         "POST /home",
@@ -343,11 +382,13 @@ ROUTES: list[Route] = [
         body="home.NewHome",
         refusals=(409, *_NOTION_DOWN),
         session_only=True,
+        role="admin",
     ),
     _route(
         "GET /agents",
         agents.list_agents,
         Doc("The workspace's agents (the default one made on first read)", "agents", {200: _AGENTS}),
+        role="viewer",
     ),
     _route(
         "POST /agents",
@@ -356,6 +397,7 @@ ROUTES: list[Route] = [
             "Make an agent", "agents", {201: _AGENT}, body="shared.domain.agents.AgentInput", refusals=(409,)
         ),
         session_only=True,
+        role="admin",
     ),
     _route(
         "GET /agents/<agent_id>",
@@ -366,12 +408,14 @@ ROUTES: list[Route] = [
             {200: _AGENT},
             refusals=(502, 503),
         ),
+        role="viewer",
     ),
     _route(
         "PATCH /agents/<agent_id>",
         agents.edit,
         Doc("Change an agent", "agents", {200: _AGENT}, body="shared.domain.agents.AgentInput"),
         session_only=True,
+        role="admin",
     ),
     *(
         _route(
@@ -379,6 +423,7 @@ ROUTES: list[Route] = [
             h,
             Doc(summary, "agents", {200: _AGENT}),
             session_only=True,
+            role="admin",
         )
         for h, summary in (
             (agents.pause, "Pause an agent: nothing starts it"),
@@ -395,6 +440,7 @@ ROUTES: list[Route] = [
             refusals=(409,),
         ),
         session_only=True,
+        role="admin",
     ),
     _route(
         "POST /agents/<agent_id>/instructions/accept",
@@ -407,6 +453,7 @@ ROUTES: list[Route] = [
             refusals=(409, 502, 503),
         ),
         session_only=True,
+        role="admin",
     ),
     _route(
         "GET /agents/<agent_id>/runs",
@@ -417,6 +464,101 @@ ROUTES: list[Route] = [
             {200: "models.runs.RunList"},
             query="agents.AgentRunsQuery",
         ),
+        role="viewer",
+    ),
+    _route(
+        "GET /team",
+        team.get_team,
+        Doc("The team, its open invites and who approves what", "team", {200: "models.team.TeamView"}),
+        role="viewer",
+    ),
+    _route(
+        "POST /team/invites",
+        team.post_invite,
+        Doc(
+            "Invite a person to the team (the link is shown in this answer only)",
+            "team",
+            {201: "models.team.MadeInvite"},
+            body="team.NewInvite",
+            refusals=(409,),
+        ),
+        session_only=True,
+        role="admin",
+    ),
+    _route(
+        "DELETE /team/invites/<invite_id>",
+        team.delete_invite,
+        Doc("Withdraw an invite", "team", {200: "models.team.WithdrawnInvite"}, refusals=(404,)),
+        session_only=True,
+        role="admin",
+    ),
+    _route(
+        "PATCH /team/members/<member_id>",
+        team.patch_member,
+        Doc(
+            "Change a member's role",
+            "team",
+            {200: "models.team.TeamMember"},
+            body="team.RoleChange",
+            refusals=(404,),
+        ),
+        session_only=True,
+        role="admin",
+    ),
+    _route(
+        "DELETE /team/members/<member_id>",
+        team.delete_member,
+        Doc(
+            "Remove a member: their sessions and API keys end at once",
+            "team",
+            {200: "models.team.RemovedMember"},
+            refusals=(404,),
+        ),
+        session_only=True,
+        role="admin",
+    ),
+    _route(
+        "PUT /team/approvers",
+        team.put_approvers,
+        Doc(
+            "Choose who approves each class of request",
+            "team",
+            {200: "shared.domain.members.Approvers"},
+            body="shared.domain.members.Approvers",
+        ),
+        session_only=True,
+        role="owner",
+    ),
+    _route(
+        "GET /audit",
+        audit.get_audit,
+        Doc(
+            "The audit log: who did what, when, from where (newest first, filtered)",
+            "audit",
+            {200: "models.audit.AuditPage"},
+            query="audit.AuditQuery",
+        ),
+        role="admin",
+    ),
+    _route(
+        "GET /audit/export",
+        audit.export_audit,
+        Doc(
+            "Every entry the filters keep, as JSON lines",
+            "audit",
+            {200: "application/x-ndjson"},
+            query="audit.AuditQuery",
+        ),
+        role="admin",
+    ),
+    _route(
+        "PUT /audit/retention",
+        audit.put_retention,
+        Doc(
+            "How long the audit log keeps an entry", "audit", {200: "audit.Retention"}, body="audit.Retention"
+        ),
+        session_only=True,
+        role="owner",
     ),
     _operator_route(
         "POST /doctor",
@@ -460,13 +602,18 @@ def handlers_of(module: ModuleType) -> dict[str, Handler]:
 
 
 def check(routes: Iterable[Route], modules: Iterable[ModuleType]) -> None:
-    """ValueError naming what is wrong unless each route has a callable handler, each handler of
-    ``modules`` serves a route, and no method and path is served twice."""
+    """ValueError naming what is wrong unless each route has a callable handler and a role (a public
+    route none), each handler of ``modules`` serves a route, and no method and path is served twice."""
     routes = list(routes)
     served: set[tuple[str, str]] = set()
     for route in routes:
         if not callable(route.handler):
             raise ValueError(f"{route.methods} {route.path} has no handler: {route.handler!r}")
+        if route.public != (route.role not in ROLES):
+            raise ValueError(
+                f"{route.methods} {route.path}: a route names the least role that may call it "
+                f"({', '.join(ROLES)}; docs/security.md, 'Roles'), a public route none"
+            )
         for method in route.methods:
             if (method, route.path) in served:
                 raise ValueError(f"{method} {route.path} is served twice")

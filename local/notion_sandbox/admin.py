@@ -103,6 +103,8 @@ def set_oauth(sandbox: Sandbox, body: JSON) -> JSON:
             client.deny = bool(body["deny"])
         if "workspace" in body:
             client.workspace_id = _workspace(sandbox, str(body["workspace"])).id
+        if "user_id" in body:  # who authorizes next (None: the workspace's owner)
+            client.user_id = None if body["user_id"] is None else str(body["user_id"])
         return asdict(client)
 
 

@@ -72,6 +72,7 @@ class Grant:
     workspace_id: str
     refresh_token: str | None
     revoked: bool = False
+    user_id: str | None = None  # the person who authorized it (None: the workspace's owner)
 
 
 def bot_user(key: str, name: str, workspace_id: str, workspace_name: str) -> JSON:

@@ -41,7 +41,7 @@ def authorize(sandbox: Sandbox) -> Response:
         if ws is None:
             raise oauth_error(400, "invalid_request", "invalid_request", "Unknown sandbox workspace.")
         code = "code_" + secrets.token_urlsafe(16)
-        sandbox.codes[code] = AuthCode(ws.id, client.client_id, redirect_uri)
+        sandbox.codes[code] = AuthCode(ws.id, client.client_id, redirect_uri, user_id=client.user_id)
     return redirect(_with_query(target, {"code": code, **extra}), code=302)
 
 
@@ -68,7 +68,10 @@ def _token_response(sandbox: Sandbox, grant: Grant) -> JSON:
         "workspace_name": ws.name,
         "workspace_icon": ws.icon,
         "workspace_id": ws.id,
-        "owner": ws.owner,
+        # The person who authorized: each person's authorization is a grant (a token) of its own.
+        "owner": {"type": "user", "user": ws.people[grant.user_id]}
+        if grant.user_id in ws.people
+        else ws.owner,
         "duplicated_template_id": None,
         "request_id": str(uuid.uuid4()),
     }
@@ -101,7 +104,7 @@ def _exchange_code(sandbox: Sandbox, body: JSON) -> Grant:
     if code.redirect_uri is not None and body.get("redirect_uri") != code.redirect_uri:
         raise oauth_error(400, "invalid_grant", "invalid_grant", "Invalid redirect_uri: it does not match.")
     code.used = True  # single use, even when the exchange below were to fail
-    return sandbox.issue_grant(code.workspace_id)
+    return sandbox.issue_grant(code.workspace_id, code.user_id)
 
 
 def _refresh(sandbox: Sandbox, refresh_token: str) -> Grant:
@@ -111,7 +114,7 @@ def _refresh(sandbox: Sandbox, refresh_token: str) -> Grant:
     if old is None or old.revoked:
         raise oauth_error(400, "invalid_grant", "invalid_grant", "Invalid refresh token.")
     old.revoked = True  # refresh rotates both tokens
-    return sandbox.issue_grant(old.workspace_id)
+    return sandbox.issue_grant(old.workspace_id, old.user_id)
 
 
 def revoke(sandbox: Sandbox) -> Response:

@@ -28,6 +28,7 @@ class OAuthClient:
     redirect_uris: list[str] = field(default_factory=list)  # empty: any redirect_uri is accepted
     deny: bool = False
     workspace_id: str | None = None  # the workspace an authorization connects (default: demo)
+    user_id: str | None = None  # the person of it who authorizes (default: the workspace's owner)
 
 
 @dataclass
@@ -36,6 +37,7 @@ class AuthCode:
     client_id: str
     redirect_uri: str | None
     used: bool = False
+    user_id: str | None = None  # who authorized (None: the workspace's owner)
 
 
 class Sandbox:
@@ -72,8 +74,10 @@ class Sandbox:
                 (w for w in self.workspaces.values() if w.key == ref), None
             )
 
-    def issue_grant(self, workspace_id: str) -> Grant:
-        grant = Grant("ntn_" + secrets.token_hex(20), workspace_id, "nrt_" + secrets.token_hex(20))
+    def issue_grant(self, workspace_id: str, user_id: str | None = None) -> Grant:
+        grant = Grant(
+            "ntn_" + secrets.token_hex(20), workspace_id, "nrt_" + secrets.token_hex(20), user_id=user_id
+        )
         with self.lock:
             self.grants[grant.access_token] = grant
         return grant

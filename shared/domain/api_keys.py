@@ -57,6 +57,8 @@ class ApiKey(Schema):
     # key, as it ends every session (shared.services.sessions).
     epoch: str
     scopes: tuple[str, ...] | None = None  # None: made before scopes (LEGACY_SCOPES)
+    # The member whose key it is: it acts with their role as held now. "": made before teams, the owner's.
+    member_id: str = ""
 
     @property
     def granted(self) -> tuple[str, ...]:
@@ -71,6 +73,7 @@ def new_key(
     key_id: str | None = None,
     *,
     scopes: tuple[str, ...] = DEFAULT_SCOPES,
+    member_id: str = "",
 ) -> tuple[ApiKey, str]:
     """A new key of the tenant and its full text (``na_<key_id>_<secret>``: to show once, not store).
     Its id is ``key_id`` if given (``idempotent_key_id``), else random; its secret is always new."""
@@ -84,6 +87,7 @@ def new_key(
         created_at=now,
         epoch=epoch,
         scopes=scopes,
+        member_id=member_id,
     )
     return key, f"{PREFIX}{key_id}_{secret}"
 

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from pydantic import ConfigDict
 
 from shared.domain import signed_tokens
+from shared.domain.members import Approvers
 from shared.domain.schema import Record
 from shared.domain.settings import TenantSettings
 from shared.domain.tenants import Tenant, TenantStatus, same_address
@@ -123,6 +124,11 @@ def new_tenant_settings(run_usd: float, day_usd: float, month_usd: float) -> Ten
     )
 
 
+def owner_identity(owner: Any) -> tuple[str, str]:
+    """The Notion user id and email of the person of a grant's ``owner`` ("" for what Notion omits)."""
+    return _owner(owner)
+
+
 def owner_email(owner: Any) -> str:
     """The email Notion gives for the person of a grant's ``owner`` ("" when it gives none)."""
     return _owner(owner)[1]
@@ -195,5 +201,6 @@ def tenant_from_grant(
         return Tenant.model_validate(fields | {"created_at": now, "settings": fresh})
     if existing.status == TenantStatus.REVOKED and not _same_owner(existing, grant_fields.get("owner")):
         fields |= {"settings": fresh, "confirmed_email": "", "confirmations_asked": ()}
+        fields |= {"members": (), "member_invites": (), "approvers": Approvers()}  # the new owner's team
         fields["owner_since"] = now  # the earlier owner's runs and notifications stay theirs
     return existing.model_copy(update=fields)

@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field
 
 from shared.domain.agent_home import AgentHome
 from shared.domain.integrations import Integration
+from shared.domain.members import OWNER, RANK, Approvers, Member, MemberInvite, owner_member_id
 from shared.domain.schema import Record
 from shared.domain.settings import TenantSettings, plain_notion_id
 from shared.domain.triggers import Rule
@@ -120,6 +121,50 @@ class Tenant(Record):
     # The trigger rules of each agent but the default (shared.services.agents keeps them in step with
     # the agents): webhook intake matches an event against them without reading the agents.
     agent_triggers: dict[str, dict[str, list[Rule]]] = Field(default_factory=dict, exclude_if=lambda v: not v)
+    # The team besides its owner (the owner is read from owner_user_id: :meth:`team`), the invites
+    # sent, and who approves each class of request (shared.domain.members).
+    members: tuple[Member, ...] = ()
+    member_invites: tuple[MemberInvite, ...] = ()
+    approvers: Approvers = Field(default_factory=Approvers)
+    audit_retention_days: int = 365  # how long the audit log keeps an entry (shared.domain.audit)
+
+    def owner_member(self) -> Member:
+        """The person who connected the workspace, as the owner member (a tenant stored before teams
+        has its owner so, on read)."""
+        return Member(
+            member_id=owner_member_id(self.owner_user_id, self.owner_email),
+            notion_user_id=self.owner_user_id,
+            email=self.owner_email,
+            role=OWNER,
+            added_at=self.owner_since or self.created_at,
+            signed_out_at=self.signed_out_at,
+        )
+
+    def team(self) -> tuple[Member, ...]:
+        """The owner member first, then the others (none of them an owner)."""
+        owner = self.owner_member()
+        return (owner, *(m for m in self.members if m.member_id != owner.member_id))
+
+    def member(self, member_id: str) -> Member | None:
+        """The team's member of ``member_id``; None when nobody of the team has it (removed, say)."""
+        return next(
+            (m for m in self.team() if hmac.compare_digest(m.member_id.encode(), member_id.encode())), None
+        )
+
+    def role_of_authors(self, author_ids: list[str]) -> str:
+        """The role Notion authors act with together: the least of theirs when every one is a member of
+        the team, else "" (someone outside the team took part, or nobody is named)."""
+        found = [self.member_of_notion_user(a) for a in author_ids]
+        if not found or any(m is None for m in found):
+            return ""
+        return min((m.role for m in found if m is not None), key=RANK.__getitem__)
+
+    def member_of_notion_user(self, notion_user_id: str) -> Member | None:
+        """The member who is Notion user ``notion_user_id`` (hyphens and case aside); None: nobody."""
+        plain = notion_user_id.replace("-", "").lower()
+        if not plain:
+            return None
+        return next((m for m in self.team() if m.notion_user_id.replace("-", "").lower() == plain), None)
 
     def owns(self, created_at: datetime) -> bool:
         """Whether a run or notification created at ``created_at`` is the current owner's."""

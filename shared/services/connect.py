@@ -9,6 +9,7 @@ docs/decisions/0018-one-owner-per-workspace.md.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import time
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode
 
 from shared.config import PlatformSecret, Settings
-from shared.domain import integrations, signup
+from shared.domain import integrations, members, signup
 from shared.domain.connection import (
     STATE_TTL_S,
     NotionTokens,
@@ -31,15 +32,17 @@ from shared.domain.connection import (
     new_tenant_settings,
     nonce_key,
     owner_email,
+    owner_identity,
     same_connection,
     tenant_from_grant,
     token_secret_name,
 )
 from shared.domain.notion_grant import NotionGrant
-from shared.domain.tenants import DISCONNECTED, Tenant, TenantStatus, tenant_id_for
+from shared.domain.tenants import DISCONNECTED, Tenant, TenantStatus, same_address, tenant_id_for
 from shared.errors import (
     ConfigError,
     Conflict,
+    Forbidden,
     InvalidInput,
     NotFound,
     PermanentError,
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _CODE = re.compile(r"[!-~]{1,500}")
+MEMBER_INVITE = "member:"  # what the state's invite starts with for a team's invite (not a sign-up's)
 
 
 class ConnectStart(NamedTuple):
@@ -64,10 +68,13 @@ class ConnectStart(NamedTuple):
 
 class ConnectOutcome(NamedTuple):
     """Where the oauth-callback sends the browser (the outcome in the fragment), and the session it
-    sets as the cookie after a successful connect ("" otherwise): never in the URL."""
+    sets as the cookie after a successful connect or sign-in ("" otherwise): never in the URL."""
 
     location: str
     session: str = ""
+    member_id: str = ""  # who signed in ("" for a refusal; the owner's for a connect)
+    tenant_id: str = ""
+    action: str = ""  # "connect" or "sign_in" (the audit log's words), "" for a refusal
 
 
 class Connecting(NamedTuple):
@@ -96,7 +103,14 @@ def begin_connect(deps: Connecting, invite: str = "") -> ConnectStart:
     another policy a code is ignored. Writes nothing."""
     now = time.time()
     key = signup.invite_key(invite) if invite and deps.settings.signup_policy == "invite" else ""
-    if key:
+    if invite.startswith(members.INVITE_PREFIX):  # a team's invite: checked at the callback
+        if not members.is_member_invite(invite):
+            raise InvalidInput(
+                "this is not a valid invite code: check that the whole invite link was opened",
+                [signup.INVITE_HEADER],
+            )
+        key = MEMBER_INVITE + members.invite_key(invite)
+    elif key:
         _check_invite(deps.need_invites(), invite, key)
     nonce, state = new_state(deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY), now, invite=key)
     client_id, _ = oauth_client(deps.secrets)
@@ -158,18 +172,15 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
     frontend = deps.settings.frontend_url
     if error:  # e.g. access_denied: this attempt is over, so its state is used up like any other
         return _refused(frontend, {"connected": "false", "error": _reason(error)})
-    client_id, client_secret = oauth_client(deps.secrets)
-    try:
-        grant = deps.oauth.exchange_code(client_id, client_secret, code, deps.settings.oauth_callback_url)
-    except (PermanentError, Unauthenticated) as exc:
-        log.warning("connect: Notion refused the code exchange: %s", exc.reason)
-        return _refused(frontend, {"connected": "false", "error": "exchange_failed"})
-    except TransientError as exc:
-        log.warning("connect: Notion's token endpoint failed: %s", exc.reason)
-        return _refused(frontend, {"connected": "false", "error": "temporarily_unavailable"})
+    grant = _exchange(deps, code)
+    if not isinstance(grant, NotionGrant):
+        return _refused(frontend, {"connected": "false", "error": grant})
     tenant_id = tenant_id_for(grant.workspace_id)
     tokens = NotionTokens(access_token=grant.access_token, refresh_token=grant.refresh_token)
     before = deps.tenants.get(tenant_id)
+    if _signs_in_as_member(grant, before, invite):  # a member's sign-in: the grant's token is not kept
+        _revoke_refused(tokens, deps)
+        return member_sign_in(deps, grant, before, invite, now)
     refused = _who_may_not_connect(deps, grant, before, invite)
     if refused is not None:  # nothing is stored, and the token the exchange gave goes
         _revoke_refused(tokens, deps)
@@ -188,7 +199,104 @@ def complete_connect(args: Mapping[str, str], cookie_nonce: str, deps: Connectin
         # daily plan reads anything) until the owner picks data sources or pages in the settings.
         outcome["onboarding"] = "choose_sources"
     session = start_session(tenant_id, deps.secrets, epoch=tenant.session_epoch)
-    return ConnectOutcome(frontend_redirect(frontend, outcome), session)
+    member_id = tenant.owner_member().member_id
+    return ConnectOutcome(frontend_redirect(frontend, outcome), session, member_id, tenant_id, "connect")
+
+
+def _exchange(deps: Connecting, code: str) -> NotionGrant | str:
+    """Notion's grant for ``code``, or the error the frontend is sent when Notion gives none."""
+    client_id, client_secret = oauth_client(deps.secrets)
+    try:
+        return deps.oauth.exchange_code(client_id, client_secret, code, deps.settings.oauth_callback_url)
+    except (PermanentError, Unauthenticated) as exc:
+        log.warning("connect: Notion refused the code exchange: %s", exc.reason)
+        return "exchange_failed"
+    except TransientError as exc:
+        log.warning("connect: Notion's token endpoint failed: %s", exc.reason)
+        return "temporarily_unavailable"
+
+
+def _signs_in_as_member(grant: NotionGrant, before: Tenant | None, invite: str) -> bool:
+    """Whether the grant is a team member's sign-in rather than a connect: someone other than the
+    owner in a connected workspace, or anyone bringing a team's invite (which never connects one)."""
+    if invite.startswith(MEMBER_INVITE):
+        return True
+    return (
+        before is not None and before.status != TenantStatus.REVOKED and not may_connect(before, grant.owner)
+    )
+
+
+def member_sign_in(
+    deps: Connecting, grant: NotionGrant, before: Tenant | None, invite: str, now: float
+) -> ConnectOutcome:
+    """Sign a member of the team in (a session acting as them), accepting their invite first if the
+    state brings one. Refused when the Notion person is no member and brings no invite of this team
+    meant for their email. Nothing but the team changes; the grant's token is gone."""
+    user_id, email = owner_identity(grant.owner)
+    frontend = deps.settings.frontend_url
+    if before is None or before.status == TenantStatus.REVOKED or not user_id:
+        return _refused(frontend, _refusal("not_a_member"))
+    member = before.member_of_notion_user(user_id)
+    if member is None and invite.startswith(MEMBER_INVITE):
+        accepted = _accept_invite(deps, before, invite.removeprefix(MEMBER_INVITE), (user_id, email), now)
+        if isinstance(accepted, str):
+            return _refused(frontend, _refusal(accepted))
+        member = accepted
+    if member is None:
+        log.warning("connect: workspace %s is connected by another user: refused", grant.workspace_id)
+        return _refused(frontend, _refusal("connected_by_another_user"))
+    tenant = deps.tenants.get(before.tenant_id, fresh=True) or before
+    current = tenant.member(member.member_id)
+    if current is None:
+        return _refused(frontend, _refusal("not_a_member"))
+    log.info("connect: a member (%s) signed in to workspace %s", current.role, grant.workspace_id)
+    session = start_session(tenant.tenant_id, deps.secrets, epoch=tenant.session_epoch, member=current)
+    outcome = {"connected": "true", "workspace_name": tenant.workspace_name, "role": current.role}
+    return ConnectOutcome(
+        frontend_redirect(frontend, outcome), session, current.member_id, tenant.tenant_id, "sign_in"
+    )
+
+
+def _accept_invite(
+    deps: Connecting, before: Tenant, key: str, person: tuple[str, str], now: float
+) -> members.Member | str:
+    """The member an invite of ``before``'s team (by its ``key``) makes of this Notion ``person`` (user
+    id, email), stored with the invite used up; or the refusal's error: no such invite (or expired),
+    another email."""
+    at, (user_id, email) = datetime.fromtimestamp(now, UTC), person
+
+    def accept(tenant: Tenant | None) -> Tenant:
+        if not same_connection(before, tenant) or tenant is None:
+            raise Conflict("the workspace's connection changed")
+        invite = next(
+            (i for i in tenant.member_invites if hmac.compare_digest(i.key.encode(), key.encode())), None
+        )
+        if invite is None or invite.expires_at <= at:
+            raise NotFound("invite_not_valid")
+        if not same_address(invite.email, email):
+            raise Forbidden("invite_for_another_email")
+        member = members.Member(
+            member_id=members.member_id_for(user_id),
+            notion_user_id=user_id,
+            email=email,
+            role=invite.role,
+            added_at=at,
+            added_by=invite.invited_by,
+            epoch=members.new_epoch(),
+        )
+        kept = tuple(m for m in tenant.members if m.member_id != member.member_id)
+        left = tuple(i for i in tenant.member_invites if i.key != key)
+        return tenant.model_copy(
+            update={"members": (*kept, member), "member_invites": left, "updated_at": at}
+        )
+
+    try:
+        stored = deps.tenants.update(before.tenant_id, accept)
+    except Conflict:
+        return "connection_changed"
+    except (NotFound, Forbidden) as exc:
+        return exc.reason
+    return stored.member_of_notion_user(user_id) or "invite_not_valid"
 
 
 def _who_may_not_connect(
@@ -316,9 +424,16 @@ def _tenant_naming_secret(deps: Connecting, tenant_id: str, secret: str) -> Tena
 
 _REFUSALS = {
     "connected_by_another_user": "This workspace is connected by another member: only they can "
-    "reconnect it, or disconnect it so that someone else can connect it.",
+    "reconnect it, or disconnect it so that someone else can connect it. To work in it with them, "
+    "ask them or an admin for an invite and open its link.",
     "connection_changed": "The workspace was disconnected, or connected by someone else, while this "
     "connection was completing: nothing was connected. Start again.",
+    "not_a_member": "You are not a member of this workspace's team in this service: ask its owner or "
+    "an admin for an invite, and open its link. Nothing was kept of the access Notion gave.",
+    "invite_not_valid": "This invite is unknown, used or expired, or is for another workspace: ask for "
+    "a new one. Nothing was kept of the access Notion gave.",
+    "invite_for_another_email": "This invite was sent to another email address than your Notion "
+    "account's: ask for an invite to your own address. Nothing was kept of the access Notion gave.",
 }
 
 

@@ -12,6 +12,7 @@ from shared.domain.run_limits import Budget, Limits
 if TYPE_CHECKING:
     from shared.ports import (
         AgentStore,
+        AuditLog,
         Memory,
         Model,
         RunStore,
@@ -43,6 +44,7 @@ class Deps(NamedTuple):
     agents_source: Callable[[], AgentStore] | None = None  # the agents' store, built on first use
     # The workspace index and its embedder, built on first use (shared.services.workspace_search).
     memory: Callable[[], Memory] | None = None
+    audit_source: Callable[[], AuditLog] | None = None  # the audit log, built on first use (bootstrap)
 
     def limits(self) -> Limits:
         s = self.settings

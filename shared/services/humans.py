@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from shared.config import PlatformSecret
 from shared.domain import signed_tokens
+from shared.domain.authority import PRODUCTION
 from shared.domain.events import (
     HumanResponded,
     RunCancelled,
@@ -22,11 +23,12 @@ from shared.domain.events import (
     RunStatus,
     ToolIntent,
 )
-from shared.domain.runs import RunState
+from shared.domain.members import Approvers, at_least, decision_classes
+from shared.domain.runs import RunState, Waiting
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.services import links, spend
+from shared.services import audit, links, spend
 from shared.services.deps import Deps
 from shared.services.run_log import Logged, RunLog
 
@@ -81,10 +83,12 @@ def respond(
     text: str = "",
     via: Literal["link", "session", "key", "notion"] = "session",
     request_id: str | None = None,
+    role: str = "owner",
 ) -> RunState:
     """Record ``decision`` on the request the run waits for (``request_id``, if named). A request
-    that lets a change beyond the run's own pages happen (``Waiting.effects``) is approved only by
-    the owner: a session or the emailed link, never an API key (Forbidden)."""
+    that lets a change beyond the run's own pages happen (``Waiting.effects``) is never approved by
+    an API key (Forbidden). Approving or answering needs the ``role`` the tenant's approvers name for
+    the request's classes (:func:`check_role`); anyone may reject."""
     runlog = RunLog(deps, tenant_id, run_id)
     state = _state(runlog)  # no step acts while a run waits for a person (_read)
     waiting = state.waiting
@@ -116,6 +120,8 @@ def respond(
             "only the workspace's owner approves a change beyond the run's own pages: sign in to "
             "the console, or use the emailed link; an API key may reject it"
         )
+    if decision != "reject":
+        check_role(deps, tenant_id, waiting, role)
     if decision == "approve" and waiting.budget:
         _check_tenant_budget(deps, tenant_id)
     seqs, at = RunLog.after(state), deps.clock()
@@ -144,6 +150,25 @@ def respond(
     new = _record(runlog, state, events)
     _replan_rejected(deps, tenant_id, new, text)
     return new
+
+
+def needed_role(deps: Deps, tenant_id: str, waiting: Waiting) -> str:
+    """The least role that approves or answers ``waiting``: the tenant's approvers, for its classes."""
+    tenant = deps.need_tenants().get(tenant_id)
+    approvers = tenant.approvers if tenant is not None else Approvers()
+    return approvers.needed(decision_classes(waiting.purpose, waiting.effects, waiting.budget, PRODUCTION))
+
+
+def check_role(deps: Deps, tenant_id: str, waiting: Waiting, role: str) -> None:
+    """Forbidden unless ``role`` approves or answers ``waiting`` (the owner always does)."""
+    if role == "owner":
+        return
+    needed = needed_role(deps, tenant_id, waiting)
+    if not at_least(role, needed):
+        raise Forbidden(
+            f"your role ({role or 'none'}) may not approve or answer this request: it needs {needed} "
+            "or above (the owner chooses who approves what); you may reject it"
+        )
 
 
 def _matches_recorded_decision(runlog: RunLog, request_id: str | None, decision: Decision) -> bool:
@@ -233,12 +258,14 @@ def respond_by_link(deps: Deps, token: str) -> RunState:
     tenant_id, run_id, request_id = str(claims["tenant_id"]), str(claims["run_id"]), str(claims["request_id"])
     decision: Decision = "approve" if claims.get("decision") == "approve" else "reject"
     try:
-        return respond(deps, tenant_id, run_id, decision, via="link", request_id=request_id)
+        state = respond(deps, tenant_id, run_id, decision, via="link", request_id=request_id)
     except Conflict:
         waiting = _state(RunLog(deps, tenant_id, run_id)).waiting
         if waiting is not None and waiting.request_id == request_id:
             raise  # paused, or a step wrote meanwhile: nothing was recorded, the link still works
         raise Conflict("this link was already used, or the run no longer waits for it") from None
+    audit.record_decision(deps, tenant_id, "", "link", decision, run_id=run_id)
+    return state
 
 
 def link_info(deps: Deps, token: str) -> dict[str, Any]:

@@ -1,16 +1,18 @@
-"""The owner's answer to a run's question by a comment on its row in the Runs database; anyone
-else's comment there decides nothing and is answered (docs/notion-home.md, "Decisions in Notion")."""
+"""An answer to a run's question by a comment on its row in the Runs database, by the owner or a
+member of the team whose role may answer it. Anyone else's comment there decides nothing and is
+answered (docs/notion-home.md, "Decisions in Notion")."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
 
+from shared.domain.members import at_least
 from shared.domain.notion_events import plain_id
 from shared.domain.tasks.rows import AnswerTask
 from shared.domain.tenants import Tenant
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.services import humans
+from shared.services import audit, humans
 from shared.services.deps import Deps
 from shared.services.run_log import RunLog
 from shared.services.run_rows import NOT_THE_OWNER, bound_row, owned_waiting
@@ -30,29 +32,34 @@ USE_DECISION = (
 
 def answer_by_comment(task: AnswerTask, deps: Deps) -> str:
     """Act on a person's comment on a Runs row, while the run waits for the request the row names
-    (else nothing, no reply). The owner's comment answers a question once; on an approval it gets a
-    reply naming Decision. Anyone else's gets a reply that only the owner decides. Returns what
-    happened, in words; never the comment's text."""
+    (else nothing, no reply). The owner's comment, or a member's whose role may answer the request,
+    answers a question once; on an approval it gets a reply naming Decision. Anyone else's gets a
+    reply that they may not decide. Returns what happened, in words; never the comment's text."""
     notion = deps.need_notion(task.tenant_id)
     asked = _waited_for(task, deps, notion)
     if isinstance(asked, str):
         return asked
     run_id, waiting = asked
-    if not task.by_owner:
+    tenant = deps.need_tenants().get(task.tenant_id)
+    comment = None if task.by_owner else notion.get_comment(task.comment_id)
+    author = _author(comment) if comment is not None else _owner_id(tenant)
+    role = "owner" if task.by_owner else tenant.role_of_authors([author]) if tenant is not None else ""
+    if not role or not at_least(role, humans.needed_role(deps, task.tenant_id, waiting)):
         notion.add_comment(task.page_id, ONLY_THE_OWNER)
-        log.warning("a comment on a Runs row by someone other than the owner answered nothing")
-        return "refused: not the owner"
+        log.warning("a comment on a Runs row by someone whose role may not answer it answered nothing")
+        return "refused: not the owner nor a member whose role may answer it"
     if waiting.purpose != "question":
         notion.add_comment(task.page_id, USE_DECISION)
         return "decides nothing: the request needs Approve or Reject"
-    tenant = deps.need_tenants().get(task.tenant_id)
     try:
-        text = _owners_text(notion.get_comment(task.comment_id), task.page_id, tenant)
+        comment = comment if comment is not None else notion.get_comment(task.comment_id)
+        text = _answer_text(comment, task.page_id, author, tenant)
         humans.respond(
             deps, task.tenant_id, run_id, "answer", text=text, request_id=waiting.request_id, via="notion"
         )
     except (Conflict, InvalidInput) as exc:  # answered meanwhile (a repeat, a link); not an answer
         return f"decides nothing: {exc.reason}"
+    audit.record_decision(deps, task.tenant_id, author, "notion", "answer", run_id=run_id)
     return f"answered request {waiting.request_id} of run {run_id}"
 
 
@@ -73,14 +80,27 @@ def _waited_for(task: AnswerTask, deps: Deps, notion: TenantNotion) -> tuple[str
     return run_id, waiting
 
 
-def _owners_text(comment: dict[str, Any], page_id: str, tenant: Tenant | None) -> str:
+def _owner_id(tenant: Tenant | None) -> str:
+    return tenant.owner_user_id if tenant is not None else ""
+
+
+def _author(comment: dict[str, Any]) -> str:
+    """Who Notion says wrote the comment ("" when it does not say)."""
+    return str((comment.get("created_by") or {}).get("id") or "")
+
+
+def _answer_text(comment: dict[str, Any], page_id: str, author: str, tenant: Tenant | None) -> str:
     """The comment's text without mentions of the agent, at most ANSWER_MAX characters. InvalidInput
-    unless Notion says the owner wrote it on this row (besides the event's authors)."""
-    author = (comment.get("created_by") or {}).get("id")
+    unless Notion says ``author`` (the owner, or the member whose role was checked) wrote it on this
+    row (besides the event's authors)."""
+    wrote = (comment.get("created_by") or {}).get("id")
     parent = (comment.get("parent") or {}).get("page_id")
-    owner = plain_id(tenant.owner_user_id if tenant is not None else None)
-    if not owner or plain_id(author) != owner or (parent is not None and plain_id(parent) != page_id):
-        raise InvalidInput("the comment is not the owner's own on this row")
+    if (
+        not author
+        or plain_id(wrote) != plain_id(author)
+        or (parent is not None and plain_id(parent) != page_id)
+    ):
+        raise InvalidInput("the comment is not the owner's or the member's own on this row")
     bot = plain_id(tenant.bot_id if tenant is not None else None)
     parts = [
         str(item.get("plain_text") or (item.get("text") or {}).get("content", ""))

@@ -1,7 +1,7 @@
-"""The Runs database as a live view of runs, and the owner's decisions made in it. A run's row is
+"""The Runs database as a live view of runs, and the team's decisions made in it. A run's row is
 written by the tasks ``followups.enqueue_row`` names. A person's change of a row decides only on the
-row the agent made for the run, as the agent wrote it. It decides only when the owner alone made it,
-for the request the row names; anyone else's is set back and answered (docs/notion-home.md,
+row the agent made for the run, as the agent wrote it, for the request the row names. Its authors
+must hold the role the decision needs; anyone else's is set back and answered (docs/notion-home.md,
 "Decisions in Notion"; decision 0049)."""
 
 import logging
@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Literal
 
 from shared.domain import run_rows
+from shared.domain.members import at_least
 from shared.domain.notion_events import plain_id
 from shared.domain.runs import Waiting
 from shared.domain.tasks.rows import DecideTask, RowTask
@@ -20,7 +21,7 @@ from shared.errors import (
     PermanentError,
     TransientError,
 )
-from shared.services import humans, page_notes, runs
+from shared.services import audit, humans, page_notes, runs
 from shared.services.deps import Deps
 from shared.services.run_log import RunLog
 from shared.services.run_row_index import note_row
@@ -28,8 +29,8 @@ from shared.topology import Queue
 
 log = logging.getLogger(__name__)
 NOT_THE_OWNER = (
-    "Only the workspace's owner (the person who connected Notion Agent) decides for the agent: this "
-    "change decided nothing and was set back."
+    "Only the workspace's owner, or a member of its team whose role may decide this request, decides "
+    "for the agent: this change decided nothing and was set back."
 )
 NOT_THE_AGENTS = (
     "Notion Agent did not make this row, so its Decision decides nothing. Decide a run on the row "
@@ -180,32 +181,48 @@ def apply_row_decision(task: DecideTask, deps: Deps) -> str:
     decision = asked.decision or None
     if decision is None:
         return "the row asks nothing"
-    refused = _why_not(task, deps, run_id, asked.request_id)
+    refused = _why_not(task, deps, run_id, asked.request_id, decision)
     if refused:
         return refused
-    try:
+    try:  # _may_decide checked the authors' role
         humans.respond(deps, task.tenant_id, run_id, decision, request_id=asked.request_id, via="notion")
     except Conflict as exc:  # decided meanwhile (this change delivered twice, a link, the console)
         return f"decides nothing: {exc.reason}"
+    author = "" if task.by_owner or not task.authors else task.authors[0]
+    audit.record_decision(deps, task.tenant_id, author, "notion", decision, run_id=run_id)
     return f"{decision}d request {asked.request_id} of run {run_id}"
 
 
-def _why_not(task: DecideTask, deps: Deps, run_id: str, request_id: str) -> str:
+def _may_decide(task: DecideTask, deps: Deps, waiting: Waiting | None, decision: str) -> bool:
+    """Whether the change's authors may make ``decision`` on ``waiting``: the owner alone always; else
+    each a member of the team, the least of their roles enough (an editor rejects; approving needs
+    the role the owner chose for the request's classes). None waiting: only the owner's counts."""
+    if task.by_owner:
+        return True
+    tenant = deps.need_tenants().get(task.tenant_id)
+    role = tenant.role_of_authors(task.authors) if tenant is not None else ""
+    if not role or waiting is None:
+        return False
+    needed = "editor" if decision == "reject" else humans.needed_role(deps, task.tenant_id, waiting)
+    return at_least(role, needed)
+
+
+def _why_not(task: DecideTask, deps: Deps, run_id: str, request_id: str, decision: str) -> str:
     """Why the change of a bound row decides nothing ("" when it decides). The run is not the
-    owner's, or the change is not the owner's alone (then set back to Waiting and answered), or the
+    owner's, or the change's authors may not make it (then set back to Waiting and answered), or the
     run does not wait for that request."""
     try:
         waiting = owned_waiting(RunLog(deps, task.tenant_id, run_id))
     except NotFound:
         return "no such run of this owner"
     current = waiting is not None and waiting.request_id == request_id
-    if not task.by_owner:
+    if not _may_decide(task, deps, waiting if current else None, decision):
         notion = deps.need_notion(task.tenant_id)
         if current:
             notion.update_page_properties(task.page_id, {"Decision": {"select": {"name": "Waiting"}}})
         notion.add_comment(task.page_id, NOT_THE_OWNER)
-        log.warning("a Runs row's decision by someone other than the owner was refused and set back")
-        return "refused: not the owner"
+        log.warning("a Runs row's decision by someone whose role may not make it was refused and set back")
+        return "refused: not the owner nor a member whose role may decide it"
     return "" if current else "decides nothing: the run does not wait for that request"
 
 

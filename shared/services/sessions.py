@@ -1,10 +1,10 @@
-"""Who a request acts for: a session (a signed, expiring token naming one tenant and its session
-epoch, in the console's HttpOnly cookie or ``Authorization: Bearer``) or an API key (``na_...``).
+"""Who a request acts for: a session (a signed, expiring token naming one tenant, its session epoch
+and a member, in the console's HttpOnly cookie or ``Authorization: Bearer``) or an API key (``na_...``).
 
 A session or key acts for its tenant only while the tenant is connected and its ``session_epoch`` is
 the one it names. A disconnect, or a new owner's connect, sets a new epoch and so ends every earlier
-session and key at once, on every instance. A session without an epoch is refused. Signing out
-(:func:`sign_out`) ends every session issued before it, on every instance; keys and links stay.
+session and key at once, on every instance. A session or key acts as its member, with their role
+now (a removed member's act for nobody); signing out (:func:`sign_out`) ends the member's sessions.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from shared.config import PlatformSecret
 from shared.domain import api_keys, signed_tokens
+from shared.domain.members import Member
 from shared.domain.tenants import Tenant, TenantStatus
 from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
@@ -27,21 +28,36 @@ if TYPE_CHECKING:
 SESSION_TTL_S = 7 * 24 * 3600
 
 
-def start_session(tenant_id: str, secrets: SecretStore, ttl_s: float = SESSION_TTL_S, epoch: str = "") -> str:
-    """A session for the tenant; ``epoch`` is the tenant's ``session_epoch`` as stored now."""
+def start_session(
+    tenant_id: str,
+    secrets: SecretStore,
+    ttl_s: float = SESSION_TTL_S,
+    epoch: str = "",
+    member: Member | None = None,
+) -> str:
+    """A session for the tenant; ``epoch`` is the tenant's ``session_epoch`` as stored now. ``member``:
+    whom it acts as (None: the owner), and that member's epoch as stored now."""
     key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
     claims = {"purpose": "session", "tenant_id": tenant_id, "epoch": epoch, "iat": time.time()}
+    if member is not None and member.role != "owner":
+        claims |= {"member": member.member_id, "member_epoch": member.epoch}
     return signed_tokens.sign(claims, key, ttl_s)
 
 
 class Principal(NamedTuple):
     """Who a request acts as: the tenant, and the scopes of the API key it came with (None: a
-    session, which may do all an owner may). ``csrf_token``: set for a session sent as the cookie,
-    the ``X-CSRF-Token`` its state changes must carry."""
+    session). ``member``: the person (their role as held now; None only for a public route).
+    ``csrf_token``: set for a session sent as the cookie, the ``X-CSRF-Token`` its changes carry."""
 
     tenant_id: str
     scopes: tuple[str, ...] | None = None
     csrf_token: str = ""
+    member: Member | None = None
+    key_id: str = ""  # the API key it came with
+
+    @property
+    def role(self) -> str:
+        return self.member.role if self.member is not None else ""
 
 
 class Session(NamedTuple):
@@ -51,6 +67,7 @@ class Session(NamedTuple):
     tenant: Tenant | None  # None: no document (the services answer 404)
     expires_at: datetime
     csrf_token: str
+    member: Member | None = None  # whom it acts as (None: no tenant document)
 
 
 def principal_of(
@@ -69,7 +86,7 @@ def principal_of(
     ``session_only`` is Forbidden."""
     if not authorization and cookie:
         session = session_of(cookie, secrets, tenants)
-        return Principal(session.tenant_id, None, session.csrf_token)
+        return Principal(session.tenant_id, None, session.csrf_token, session.member)
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -78,11 +95,12 @@ def principal_of(
             "'Authorization: Bearer <key>'"
         )
     if api_keys.is_api_key(token):
-        key = _key_of(token, keys, tenants)
+        key, member = _key_of(token, keys, tenants)
         if session_only:
             raise Forbidden("an API key cannot do this: it needs a session (sign in with Notion)")
-        return Principal(key.tenant_id, key.granted)
-    return Principal(session_of(token, secrets, tenants).tenant_id)
+        return Principal(key.tenant_id, key.granted, member=member, key_id=key.key_id)
+    session = session_of(token, secrets, tenants)
+    return Principal(session.tenant_id, member=session.member)
 
 
 def session_of(token: str, secrets: SecretStore, tenants: TenantStore) -> Session:
@@ -105,22 +123,52 @@ def session_of(token: str, secrets: SecretStore, tenants: TenantStore) -> Sessio
             "this session has ended: the workspace was disconnected, or connected again by someone "
             "else; connect it to sign in again"
         )
+    member = _member_of(claims, tenant)
     issued_at = claims.get("iat", 0)
-    if tenant is not None and tenant.signed_out_since(issued_at if isinstance(issued_at, int | float) else 0):
+    issued = issued_at if isinstance(issued_at, int | float) else 0
+    if member is not None and member.signed_out_at is not None and issued <= member.signed_out_at.timestamp():
         raise Unauthenticated("this session was signed out: sign in with Notion again")
     expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
     kid = str(claims.get("kid", signed_tokens.LEGACY_KID))  # a version ``key`` holds: verify checked it
-    return Session(tenant_id, tenant, expires_at, _csrf_token(token, signed_tokens.ring(key)[1][kid]))
+    csrf = _csrf_token(token, signed_tokens.ring(key)[1][kid])
+    return Session(tenant_id, tenant, expires_at, csrf, member)
 
 
-def sign_out(tenant_id: str, tenants: TenantStore, now: datetime) -> None:
-    """End every session of ``tenant_id`` issued up to ``now``, on every instance (``Tenant.signed_out_at``):
-    the session signing out, and any copy of it, answers 401 from then on. API keys and mailed links
-    are not sessions and stay. A tenant without a document has nothing to end."""
+def _member_of(claims: dict[str, object], tenant: Tenant | None) -> Member | None:
+    """The member a session acts as: the one it names while they are of the team with the epoch it
+    names; a session naming none is the owner's (only owners signed in before teams). Unauthenticated
+    for a removed member's (or a member's added again since)."""
+    if tenant is None:
+        return None
+    named = claims.get("member")
+    if named is None:
+        return tenant.owner_member()
+    member = tenant.member(str(named))
+    epoch = str(claims.get("member_epoch", ""))
+    if (
+        member is None
+        or member.role == "owner"
+        or not hmac.compare_digest(epoch.encode(), member.epoch.encode())
+    ):
+        raise Unauthenticated("this session's person is no longer a member of this workspace's team")
+    return member
+
+
+def sign_out(tenant_id: str, tenants: TenantStore, now: datetime, member_id: str = "") -> None:
+    """End every session of the member (``member_id``; "": the owner) issued up to ``now``, on every
+    instance (``signed_out_at``, the owner's on the tenant): the session signing out, and any copy of
+    it, answers 401 from then on. Other members' sessions, API keys and mailed links stay. A tenant
+    without a document has nothing to end."""
 
     def signed_out(tenant: Tenant | None) -> Tenant:
         if tenant is None:
             raise NotFound("this workspace is not connected")
+        if any(m.member_id == member_id for m in tenant.members):  # a member besides the owner
+            signed = tuple(
+                m.model_copy(update={"signed_out_at": now}) if m.member_id == member_id else m
+                for m in tenant.members
+            )
+            return tenant.model_copy(update={"members": signed, "updated_at": now})
         if tenant.signed_out_at is not None and tenant.signed_out_at >= now:
             return tenant
         return tenant.model_copy(update={"signed_out_at": now, "updated_at": now})
@@ -162,8 +210,9 @@ def tenant_of(
     return principal_of(authorization, secrets, tenants, keys, session_only=session_only).tenant_id
 
 
-def _key_of(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> ApiKey:
-    """A genuine API key of its tenant's current connection. No reason repeats the key."""
+def _key_of(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> tuple[ApiKey, Member]:
+    """A genuine API key of its tenant's current connection, and the member it belongs to, with the
+    role they hold now (a key never does more). No reason repeats the key."""
     parsed = api_keys.parse(token)
     if parsed is None:
         raise Unauthenticated("the API key is malformed: send it whole, as POST /api-keys showed it")
@@ -178,7 +227,10 @@ def _key_of(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> ApiKe
         raise Unauthenticated(
             "this API key has ended: the workspace was disconnected; connect it again and make a new key"
         )
-    return key
+    member = tenant.member(key.member_id) if key.member_id else tenant.owner_member()
+    if member is None:
+        raise Unauthenticated("this API key has ended: its person is no longer a member of the team")
+    return key, member
 
 
 def require_connected(tenant_id: str, tenants: TenantStore) -> Tenant:

@@ -60,7 +60,7 @@ def test_the_member_is_refused_and_the_owner_approves_on_the_row(demo: dict[str,
     assert row["properties"]["Run id"] == run["run_id"] and row["properties"]["Status"] == "Completed"
     on_row = [c for c in state["comments"] if c["parent"].get("page_id") == demo["row_id"]]
     assert [c["created_by"] for c in on_row] == [state["ids"]["bot"]]  # one answer: to the member
-    assert "Only the workspace's owner" in on_row[0]["text"]
+    assert "Only the workspace's owner, or a member of its team whose role may decide" in on_row[0]["text"]
     moves = [what for _, where, what in demo["timeline"] if where == "Runs row in Notion"]
     assert any(m.startswith("Status: Running") for m in moves)
     decisions = [m.partition("Decision: ")[2] for m in moves if "Decision: " in m]

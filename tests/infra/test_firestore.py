@@ -47,6 +47,9 @@ def _ordered(collection: str, scope: str, *fields: tuple[str, str]) -> Index:
 
 # (adapter file, qualified function) -> the query it makes and the composite indexes it needs.
 QUERIES: dict[tuple[str, str], Query] = {
+    ("firestore_audit.py", "FirestoreAudit.newest"): Query(
+        "tenants/{t}/audit: at < ?, at >= ? order by at DESC (the audit log); one field: automatic", ()
+    ),
     ("firestore_dead_letters.py", "FirestoreDeadLetters.recent"): Query(
         "dead_letters order by received_at DESC (an operator's listing); one field, collection scope: automatic",
         (),
@@ -320,6 +323,11 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from shared.services.doctor import new_record
 
     FirestoreDoctorChecks(client).begin("c1", new_record(now))
+    from shared.adapters.firestore_audit import FirestoreAudit
+    from shared.domain.audit import new_entry
+
+    entry = new_entry(now, "m_1", "console", "PATCH /settings", retention_days=30, status=200)
+    FirestoreAudit(client).record("t1", entry.model_copy(update={"entry_id": "a1"}))
     store = FirestoreRunStore(client)
     assert store.claim_page("t1", "p1", "r1", now, timedelta(minutes=1)) is None
     assert store.reserve_start("t1", "r1", now, timedelta(seconds=10), 1) == now
@@ -345,6 +353,7 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "api_keys/k1",
         "dead_letters/plan-44136fa355b3678a1146ad16f7e8649e94fb4fc2",
         "doctor_checks/c1",
+        "tenants/t1/audit/a1",
         "tenants/t1/day_plans/20260101",
         "tenants/t1/day_plans/20260102",
     }

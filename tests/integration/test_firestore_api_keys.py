@@ -38,7 +38,7 @@ def test_keys_round_trip_per_tenant_newest_first_and_only_their_hash_is_stored(f
     assert store.list_for("t2") == [theirs] and store.list_for("t3") == []
 
     doc = firestore_db.collection("api_keys").document(first.key_id).get().to_dict()
-    assert set(doc) == {"tenant_id", "name", "secret_sha256", "created_at", "epoch", "scopes"}
+    assert set(doc) == {"tenant_id", "name", "secret_sha256", "created_at", "epoch", "scopes", "member_id"}
     assert doc["secret_sha256"] == secret_hash(parsed[1]) and doc["epoch"] == "e1"
     stored = repr([snap.to_dict() for snap in firestore_db.collection("api_keys").stream()])
     assert all(t.split("_", 2)[2] not in stored for _, t in made)

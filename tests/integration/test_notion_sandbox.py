@@ -579,6 +579,33 @@ def test_oauth_code_flow_refresh_and_revoke(server: SandboxServer, admin: Admin)
     assert caught.value.code == APIErrorCode.Unauthorized
 
 
+def test_each_person_s_authorization_is_a_grant_of_their_own(server: SandboxServer, admin: Admin) -> None:
+    """As Notion: the token names the person who authorized (``owner``); revoking one person's token
+    leaves another's working (a member's sign-in revokes theirs, the owner's stays)."""
+    admin.post("/oauth", {"client_id": "cid", "client_secret": "csecret", "user_id": None})
+    url, granted = f"{server.url}/v1/oauth/token", {}
+    for person in ("owner", "teammate"):
+        admin.post("/oauth", {"user_id": DEMO[person] if person == "teammate" else None})
+        body = {
+            "grant_type": "authorization_code",
+            "code": authorize(server)["code"][0],
+            "redirect_uri": "http://127.0.0.1:9/cb",
+        }
+        granted[person] = HTTP.post(url, json=body, headers=basic("cid", "csecret")).json()
+    admin.post("/oauth", {"user_id": None})
+    assert granted["owner"]["owner"]["user"]["id"] == DEMO["owner"]
+    assert granted["teammate"]["owner"]["user"]["id"] == DEMO["teammate"]
+    assert granted["teammate"]["owner"]["user"]["person"]["email"]
+    revoke = {"token": granted["teammate"]["access_token"]}
+    assert (
+        HTTP.post(f"{server.url}/v1/oauth/revoke", json=revoke, headers=basic("cid", "csecret")).status_code
+        == 200
+    )
+    with pytest.raises(APIResponseError):
+        sdk(server, token=granted["teammate"]["access_token"]).users.me()
+    assert sync_reply(sdk(server, token=granted["owner"]["access_token"]).users.me())["id"] == DEMO["bot"]
+
+
 def test_oauth_denial(server: SandboxServer, admin: Admin) -> None:
     admin.post("/oauth", {"client_id": "cid", "client_secret": "csecret"})
     assert authorize(server, sandbox_deny="1") == {"error": ["access_denied"], "state": ["s1"]}

@@ -24,9 +24,11 @@ from shared.topology import Queue
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 from tests.support.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
+from tests.support.team import put_member
 from tests.support.webhook_intake import connected
 
 pytestmark = pytest.mark.integration
+REFUSED = "refused: not the owner nor a member whose role may answer it"
 
 QUESTION = [
     PlannedStep(tool="ask_question", args={"question": "What should the launch page be called?"}),
@@ -141,7 +143,7 @@ def test_a_members_comment_on_the_row_is_refused_and_answered_and_the_reply_does
 ) -> None:
     tenant_id, page = _waiting_on_row(stack, "run-answer-2", QUESTION)
     _comment(stack, page["id"], "Call it Contoso", DEMO["teammate"])
-    assert run_tasks(stack, AnswerTask) == [{"outcome": "refused: not the owner"}]
+    assert run_tasks(stack, AnswerTask) == [{"outcome": REFUSED}]
     assert _responses(stack, tenant_id, "run-answer-2") == []
     assert _status(stack, tenant_id, "run-answer-2") == RunStatus.WAITING_FOR_HUMAN
     assert _bots_comments(stack, page["id"]) == [ONLY_THE_OWNER]
@@ -151,6 +153,19 @@ def test_a_members_comment_on_the_row_is_refused_and_answered_and_the_reply_does
     assert any(d["type"] == "comment.created" and d["status"] == 200 for d in delivered)
     assert run_tasks(stack, AnswerTask) == []  # and was ignored: no task, no second reply
     assert _bots_comments(stack, page["id"]) == [ONLY_THE_OWNER]
+
+
+def test_an_editor_s_comment_answers_and_a_viewer_s_does_not(stack: Stack) -> None:
+    tenant_id, page = _waiting_on_row(stack, "run-answer-5", QUESTION)
+    put_member(stack.container.tenants, tenant_id, DEMO["teammate"], "viewer")
+    _comment(stack, page["id"], "Call it Contoso", DEMO["teammate"])
+    assert run_tasks(stack, AnswerTask) == [{"outcome": REFUSED}]
+    assert _responses(stack, tenant_id, "run-answer-5") == []
+    put_member(stack.container.tenants, tenant_id, DEMO["teammate"], "editor")
+    _comment(stack, page["id"], "Call it Contoso", DEMO["teammate"])
+    assert run_tasks(stack, AnswerTask) == [{"outcome": "answered request question-1 of run run-answer-5"}]
+    (answered,) = _responses(stack, tenant_id, "run-answer-5")
+    assert answered.decision == "answer" and answered.text == "Call it Contoso" and answered.via == "notion"
 
 
 def test_a_comment_for_an_older_request_decides_nothing(stack: Stack) -> None:

@@ -6,13 +6,17 @@ answered. Production Container, Firestore and Cloud Tasks emulators, the Notion 
 from datetime import UTC, datetime
 
 from shared.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, RunStatus
+from shared.domain.members import member_id_for
 from shared.domain.tasks.rows import DecideTask, RowTask
 from shared.services import run_log
 from shared.services.run_rows import NOT_THE_OWNER
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 from tests.support.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
+from tests.support.team import put_member
 from tests.support.webhook_intake import connected
+
+REFUSED = "refused: not the owner nor a member whose role may decide it"
 
 
 def _waiting_run(stack: Stack, tenant_id: str, run_id: str) -> None:
@@ -31,8 +35,8 @@ def _waiting_run(stack: Stack, tenant_id: str, run_id: str) -> None:
     run_log.RunLog(deps, tenant_id, run_id).emit_transition(None, logged.state)
 
 
-def _responses(stack: Stack, tenant_id: str) -> list[HumanResponded]:
-    events = stack.container.store.list_events(tenant_id, "run-rows-1")
+def _responses(stack: Stack, tenant_id: str, run_id: str = "run-rows-1") -> list[HumanResponded]:
+    events = stack.container.store.list_events(tenant_id, run_id)
     return [e for e in events if isinstance(e, HumanResponded)]
 
 
@@ -47,7 +51,7 @@ def test_the_owner_decides_in_notion_once_and_a_member_cannot(stack: Stack) -> N
     assert request.startswith("approval-1") and "Publish the page?" in request
 
     set_decision(stack, page["id"], "Approve", DEMO["teammate"])  # a member: refused, set back
-    assert run_tasks(stack, DecideTask) == [{"outcome": "refused: not the owner"}]
+    assert run_tasks(stack, DecideTask) == [{"outcome": REFUSED}]
     page = row(stack, runs_source, "run-rows-1")
     assert select(page, "Decision") == "Waiting"
     comments = stack.admin.get("/workspaces/demo/state")["comments"]
@@ -97,3 +101,28 @@ def test_a_runs_row_names_the_agent_and_its_instructions_version(stack: Stack) -
 
     assert text("Agent") == "Weekly report"
     assert text("Instructions") == "0123456789abcdef (edited 2026-11-20 09:30 UTC)"
+
+
+def test_a_member_decides_in_notion_as_their_role_allows(stack: Stack) -> None:
+    """A viewer's Approve is set back and answered as anyone's; once an editor, the same change decides
+    the request (an approval naming no change: an editor's by default)."""
+    tenant_id, _ = connected(stack)
+    runs_source = make_home(stack, tenant_id)
+    _waiting_run(stack, tenant_id, "run-rows-roles")
+    assert run_tasks(stack, RowTask) == [{"row": "created"}]
+    page = row(stack, runs_source, "run-rows-roles")
+    put_member(stack.container.tenants, tenant_id, DEMO["teammate"], "viewer")
+    set_decision(stack, page["id"], "Approve", DEMO["teammate"])
+    assert run_tasks(stack, DecideTask) == [{"outcome": REFUSED}]
+    assert select(row(stack, runs_source, "run-rows-roles"), "Decision") == "Waiting"
+    assert _responses(stack, tenant_id, "run-rows-roles") == []
+
+    put_member(stack.container.tenants, tenant_id, DEMO["teammate"], "editor")
+    set_decision(stack, page["id"], "Approve", DEMO["teammate"])
+    assert run_tasks(stack, DecideTask) == [{"outcome": "approved request approval-1 of run run-rows-roles"}]
+    decided = _responses(stack, tenant_id, "run-rows-roles")
+    assert len(decided) == 1 and decided[0].via == "notion"
+    recorded = stack.container.audit.newest(tenant_id, before=None, since=None, limit=5)
+    (entry,) = [e for e in recorded if e.target == {"run_id": "run-rows-roles"}]
+    assert (entry.surface, entry.action, entry.role) == ("notion", "approve", "editor")
+    assert entry.actor == member_id_for(DEMO["teammate"])

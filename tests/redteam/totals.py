@@ -10,7 +10,7 @@ from collections import Counter
 
 FULL = os.environ.get("REDTEAM", "short") == "full"
 ATTACKS = 5000 if FULL else 300
-COUNTS = ("unapproved_effects", "misleading_approvals", "key_approvals", "deputy_reads")
+COUNTS = ("unapproved_effects", "misleading_approvals", "key_approvals", "deputy_reads", "role_escapes")
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make
 # every zero above vacuous, so test_zz_result asserts each is a fair share of the attacks.

@@ -52,15 +52,16 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     return container
 
 
-def connect_as(fakes: FakeContainer, person: tuple[str, str], code: str) -> dict[str, str]:
-    """``person`` goes through the whole flow; the outcome the frontend gets in the fragment, plus
-    after a connect the ``session`` its cookie holds and the ``tenant_id`` ``GET /session`` names."""
+def connect_as(fakes: FakeContainer, person: tuple[str, str], code: str, invite: str = "") -> dict[str, str]:
+    """``person`` goes through the whole flow (with an ``invite`` code, as the console sends one);
+    the outcome the frontend gets in the fragment, plus after a connect or sign-in the ``session``
+    its cookie holds and the ``tenant_id`` and ``role`` ``GET /session`` names."""
     oauth = fakes.notion_oauth
     assert isinstance(oauth, PeopleOAuth)
     oauth.person = person
     oauth.codes.add(code)
     api = client("api", fakes)
-    start = api.get("/connect")
+    start = api.get("/connect", headers={"X-Invite-Code": invite} if invite else {})
     assert start.status_code == 200 and start.json is not None
     cookie = api.get_cookie(NONCE_COOKIE)
     assert cookie is not None
@@ -77,7 +78,7 @@ def connect_as(fakes: FakeContainer, person: tuple[str, str], code: str) -> dict
     api.set_cookie(name, session)  # as the browser keeps it (the test client's jar overrides a header)
     me = api.get("/session")
     assert me.status_code == 200 and me.json is not None, me.get_data(as_text=True)
-    return outcome | {"session": session, "tenant_id": me.json["tenant_id"]}
+    return outcome | {"session": session, "tenant_id": me.json["tenant_id"], "role": me.json["role"]}
 
 
 def settings_status(c: FakeContainer, session: str) -> int:

@@ -102,7 +102,7 @@ def test_denial_redirects_with_the_reason_and_stores_nothing() -> None:
     start = begin_connect(d)
     state = parse_qs(urlsplit(start.authorize_url).query)["state"][0]
     outcome = complete_connect({"error": "access_denied", "state": state}, start.nonce, d)
-    assert outcome == ("https://app.test#connected=false&error=access_denied", "")  # and no session
+    assert outcome == ("https://app.test#connected=false&error=access_denied", "", "", "", "")  # no session
     assert isinstance(d.tenants, FakeTenantStore) and not d.tenants.tenants
 
 

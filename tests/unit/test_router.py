@@ -68,9 +68,24 @@ def test_a_route_without_a_handler_or_served_twice_stops_the_table() -> None:
 
     with pytest.raises(ValueError, match=r"/x has no handler"):
         check([Route("/x", ("GET",), cast(Handler, None))], [])
-    twice = [Route("/x", ("GET",), usage.get_usage), Route("/x", ("GET", "POST"), usage.get_usage)]
+    twice = [
+        Route("/x", ("GET",), usage.get_usage, role="viewer"),
+        Route("/x", ("GET", "POST"), usage.get_usage, role="viewer"),
+    ]
     with pytest.raises(ValueError, match=r"GET /x is served twice"):
         check(twice, [])
+
+
+def test_a_route_without_a_role_stops_the_table() -> None:
+    """Every route but a public one names the least role that may call it; a public one names none."""
+    from functions.routes import usage
+    from functions.routes.table import check
+
+    with pytest.raises(ValueError, match=r"/x: a route names the least role"):
+        check([Route("/x", ("GET",), usage.get_usage)], [])
+    with pytest.raises(ValueError, match=r"/x: a route names the least role"):
+        check([Route("/x", ("GET",), usage.get_usage, public=True, role="viewer")], [])
+    check([Route("/x", ("GET",), usage.get_usage, role="owner")], [])
 
 
 def test_a_handler_without_a_route_stops_the_table() -> None:
@@ -80,7 +95,7 @@ def test_a_handler_without_a_route_stops_the_table() -> None:
     exec(HANDLER_AND_HELPERS, module.__dict__)
     with pytest.raises(ValueError, match=r"functions\.routes\.stray\.get_stray handles no route"):
         check(ROUTES, [*MODULES, module])
-    check([*ROUTES, Route("/stray", ("GET",), module.get_stray)], [*MODULES, module])  # routed: fine
+    check([*ROUTES, Route("/stray", ("GET",), module.get_stray, role="viewer")], [*MODULES, module])
 
 
 def test_the_api_does_not_import_with_a_handler_that_has_no_route() -> None:

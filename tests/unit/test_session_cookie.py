@@ -45,7 +45,7 @@ def test_the_callback_sets_a_host_only_httponly_lax_secure_cookie_and_the_url_ho
     fakes: FakeContainer,
 ) -> None:
     outcome = connect_as(fakes, ADA, "code-ada")  # the fragment, and the cookie's session
-    assert set(outcome) == {"connected", "workspace_name", "onboarding", "session", "tenant_id"}
+    assert set(outcome) == {"connected", "workspace_name", "onboarding", "session", "tenant_id", "role"}
     again = redirect_of_a_connect(fakes)
     cookie = cookie_set(again.headers.getlist("Set-Cookie"), COOKIE)
     assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Lax"
@@ -87,7 +87,8 @@ def test_a_plain_http_frontend_gets_a_cookie_a_browser_stores_over_http(fakes: F
 def test_get_session_tells_the_console_its_tenant_and_csrf_token(fakes: FakeContainer) -> None:
     browser, csrf = signed_in(fakes)
     me = browser.get("/session")
-    assert me.json is not None and set(me.json) == {"tenant_id", "workspace_name", "csrf_token", "expires_at"}
+    fields = {"tenant_id", "workspace_name", "csrf_token", "expires_at", "member_id", "role", "email"}
+    assert me.json is not None and set(me.json) == fields and me.json["role"] == "owner"
     assert me.json["tenant_id"] == TENANT and me.json["workspace_name"] == "Acme" and len(csrf) == 64
     ends = datetime.fromisoformat(me.json["expires_at"]) - datetime.now(UTC)
     assert timedelta(days=7) - timedelta(minutes=1) < ends <= timedelta(days=7)

@@ -3,6 +3,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, ENDED_WORDS, type S, SESSION_ENDED, get, request, send, url, useCsrfToken } from "./api";
 import { AgentsScreen } from "./screens/agents";
+import { AuditScreen } from "./screens/audit";
 import { ConnectScreen } from "./screens/connect";
 import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
@@ -11,6 +12,7 @@ import { OnboardingScreen } from "./screens/onboarding";
 import { RunScreen } from "./screens/run";
 import { RunsScreen } from "./screens/runs";
 import { SettingsScreen } from "./screens/settings";
+import { TeamScreen } from "./screens/team";
 import { UsageScreen } from "./screens/usage";
 import { ErrorText, Loading, RETURN_KEY, TABS, keepReturn, tellTabs } from "./ui";
 import "./style.css";
@@ -23,6 +25,8 @@ const NAV: [string, string][] = [
   ["#/integrations", "Integrations"],
   ["#/keys", "API keys"],
   ["#/settings", "Settings"],
+  ["#/team", "Team"],
+  ["#/audit", "Audit"],
 ];
 
 /** What oauth-callback put in the fragment (connected, error, reason, onboarding), once. */
@@ -112,6 +116,10 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
       return <KeysScreen />;
     case "settings":
       return <SettingsScreen session={session} disconnected={ended} />;
+    case "audit":
+      return <AuditScreen session={session} />;
+    case "team":
+      return <TeamScreen session={session} />;
     case "onboarding":
       return <OnboardingScreen />;
     default:

@@ -17,6 +17,11 @@ class SessionView(Schema):
         description="Sent as X-CSRF-Token with every POST, PUT, PATCH and DELETE made with the cookie"
     )
     expires_at: datetime
+    member_id: str = Field("", description="Who is signed in: their member id in the team")
+    role: Literal["owner", "admin", "editor", "viewer", ""] = Field(
+        "", description="Their role as held now (docs/security.md, 'Roles')"
+    )
+    email: str = ""
 
 
 class SignedOut(Schema):

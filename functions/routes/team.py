@@ -1,0 +1,87 @@
+"""The team: ``GET /team`` (members, open invites, who approves what), ``POST /team/invites``
+``{"email", "role"}`` (its link in that answer only), ``DELETE /team/invites/<invite_id>``,
+``PATCH /team/members/<member_id>`` ``{"role"}``, ``DELETE /team/members/<member_id>`` and
+``PUT /team/approvers``. Who may call each: the route table; whom one may change: ``shared.domain.members``."""
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from functions._http import Reply, parse_json
+from functions.routes import Call
+from shared.domain.members import Approvers, Member
+from shared.domain.schema import Schema
+from shared.errors import NotFound
+from shared.services import team
+
+Granted = Literal["admin", "editor", "viewer"]  # what an invite or a change may give: never owner
+
+
+class NewInvite(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320, description="Whom the invite is for: their Notion email")
+    role: Granted = Field(description="Their role once they accept")
+
+
+class RoleChange(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Granted
+
+
+def _actor(call: Call) -> Member:
+    if call.member is None:  # never on a route that names a role: the api found the member
+        raise NotFound("no member is signed in")
+    return call.member
+
+
+def get_team(call: Call) -> Reply:
+    tenant = call.tenants.get(call.tenant_id)
+    if tenant is None:
+        raise NotFound("this workspace is not connected")
+    return team.team_view(tenant, datetime.now(UTC)), 200
+
+
+def post_invite(call: Call) -> Reply:
+    body = parse_json(call.request, NewInvite)
+    c = call.container
+    made = team.invite(
+        call.tenant_id,
+        _actor(call),
+        body.email,
+        body.role,
+        c.tenants,
+        now=datetime.now(UTC),
+        frontend=c.settings.frontend_url,
+    )
+    return made, 201
+
+
+def delete_invite(call: Call) -> Reply:
+    return team.withdraw_invite(
+        call.tenant_id, call.args["invite_id"], call.container.tenants, datetime.now(UTC)
+    ), 200
+
+
+def patch_member(call: Call) -> Reply:
+    body = parse_json(call.request, RoleChange)
+    c = call.container
+    changed = team.change_role(
+        call.tenant_id, _actor(call), call.args["member_id"], body.role, c.tenants, now=datetime.now(UTC)
+    )
+    return changed, 200
+
+
+def delete_member(call: Call) -> Reply:
+    c = call.container
+    removed = team.remove(
+        call.tenant_id, _actor(call), call.args["member_id"], c.tenants, c.api_keys, now=datetime.now(UTC)
+    )
+    return removed, 200
+
+
+def put_approvers(call: Call) -> Reply:
+    approvers = parse_json(call.request, Approvers)
+    return team.set_approvers(call.tenant_id, approvers, call.container.tenants, datetime.now(UTC)), 200

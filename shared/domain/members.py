@@ -1,0 +1,154 @@
+"""A workspace's team: its members, their roles (owner, admin, editor, viewer), the invites an owner
+or admin sent, and who may approve each class of request. Pure; stored in the tenant's document.
+
+The owner is the person who connected the workspace (``Tenant.owner_user_id``), read as the owner
+member; the others are kept in ``Tenant.members``. What each role may do: docs/security.md, "Roles".
+"""
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from shared.domain.schema import Record
+
+type Role = Literal["owner", "admin", "editor", "viewer"]
+ROLES: tuple[Role, ...] = ("viewer", "editor", "admin", "owner")  # from least to most
+RANK: dict[str, int] = {role: rank for rank, role in enumerate(ROLES)}
+OWNER: Role = "owner"
+
+MAX_MEMBERS = 200  # a tenant's members and pending invites, each: bounds the tenant's document
+INVITE_PREFIX = "namem_"  # a member invite's code; a sign-up invite's is "nainv_" (shared.domain.signup)
+_INVITE = re.compile(r"namem_[A-Za-z0-9_-]{32}")
+INVITE_TTL_S = 7 * 24 * 3600
+
+
+def at_least(role: str, needed: str) -> bool:
+    """Whether ``role`` may do what ``needed`` may (an unknown role may do nothing)."""
+    return RANK.get(role, -1) >= RANK[needed]
+
+
+def role_refusal(role: str, needed: str) -> str:
+    """Why a person of ``role`` may not do what needs ``needed``: a 403's reason."""
+    return (
+        f"your role ({role or 'none'}) may not do this: it needs {needed} or above; ask the workspace's "
+        "owner or an admin (docs/security.md, 'Roles')"
+    )
+
+
+def may_grant(actor: str, role: str) -> bool:
+    """Whether a person of role ``actor`` may give ``role`` (by an invite or a change): never owner;
+    the owner any other role, an admin only those below theirs."""
+    return role != OWNER and role in RANK and (actor == OWNER or RANK.get(actor, -1) > RANK[role])
+
+
+def may_manage(actor: str, target: str) -> bool:
+    """Whether a person of role ``actor`` may change or remove a member of role ``target``: never
+    the owner; the owner anyone else, an admin only those below them."""
+    return target != OWNER and (actor == OWNER or RANK.get(actor, -1) > RANK.get(target, 99))
+
+
+def member_id_for(notion_user_id: str) -> str:
+    """A member's id, derived from their Notion user id (plain: no hyphens, lower case), so the same
+    person is the same member whichever way they signed in; a hash, so ids in URLs name no Notion id."""
+    plain = notion_user_id.replace("-", "").lower()
+    return "m_" + hashlib.sha256(f"notion-user:{plain}".encode()).hexdigest()[:24]
+
+
+def owner_member_id(owner_user_id: str, owner_email: str) -> str:
+    """The owner member's id: by their Notion user id; by email for a tenant stored without one."""
+    if owner_user_id:
+        return member_id_for(owner_user_id)
+    return "m_" + hashlib.sha256(f"email:{owner_email.strip().lower()}".encode()).hexdigest()[:24]
+
+
+class Member(Record):
+    """A person of the team. ``epoch`` is named by each of their sessions: removing them (or adding
+    them again) leaves no earlier session acting. ``signed_out_at``: their own latest sign-out."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    member_id: str
+    notion_user_id: str
+    email: str = ""
+    name: str = ""
+    role: Role
+    added_at: datetime
+    added_by: str = ""  # the member id of who invited them ("" for the owner)
+    epoch: str = ""
+    signed_out_at: datetime | None = None
+
+
+class MemberInvite(Record):
+    """An invite an owner or admin sent: only its code's SHA-256 is kept (:func:`invite_key`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    invite_id: str  # the first 16 hex digits of its key: what the api names it by
+    key: str  # sha256 of the code
+    email: str
+    role: Role
+    invited_by: str
+    created_at: datetime
+    expires_at: datetime
+
+
+def new_invite_code() -> str:
+    """A fresh member invite code: shown once to whoever invites, never stored."""
+    return INVITE_PREFIX + secrets.token_urlsafe(24)
+
+
+def is_member_invite(code: str) -> bool:
+    """Whether ``code`` has the shape of a member invite's code."""
+    return bool(_INVITE.fullmatch(code))
+
+
+def invite_key(code: str) -> str:
+    return hashlib.sha256(f"member-invite:{code}".encode()).hexdigest()
+
+
+def new_epoch() -> str:
+    return secrets.token_urlsafe(16)
+
+
+# Who may approve what: one role per class of request, at least editor; a production deployment's
+# approval is the owner's alone unless the owner lets admins give it.
+type Deciding = Literal["owner", "admin", "editor"]  # a viewer decides nothing
+type DecisionClass = Literal["question", "approval", "budget", "beyond_reach", "production"]
+DECISION_CLASSES: tuple[DecisionClass, ...] = ("question", "approval", "budget", "beyond_reach", "production")
+
+
+class Approvers(Record):
+    """The least role that approves (or answers) each class of request; anyone at least an editor
+    may reject any request (stopping is always safe)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: Deciding = Field("editor", description="answer a run's question")
+    approval: Deciding = Field("editor", description="approve a request that names no change")
+    budget: Deciding = Field("admin", description="approve going past a budget")
+    beyond_reach: Deciding = Field("admin", description="approve a change or read beyond a run's own pages")
+    production: Literal["owner", "admin"] = Field("owner", description="approve a production deployment")
+
+    def needed(self, classes: tuple[DecisionClass, ...]) -> Role:
+        """The least role that approves a request of all of ``classes`` (the strictest of theirs)."""
+        roles = [getattr(self, c) for c in classes] or ["editor"]
+        return max(["editor", *roles], key=RANK.__getitem__)
+
+
+def decision_classes(
+    purpose: str, effects: tuple[str, ...], budget: bool, production_prefix: str
+) -> tuple[DecisionClass, ...]:
+    """The classes of a waiting request: a production deployment, a change or read beyond the run's
+    own pages, going past a budget; a question, or else an approval naming no change."""
+    found: list[DecisionClass] = ["question" if purpose == "question" else "approval"]
+    if any(e.startswith(production_prefix) for e in effects):
+        found.append("production")
+    if any(not e.startswith(production_prefix) for e in effects):
+        found.append("beyond_reach")
+    if budget:
+        found.append("budget")
+    return tuple(found)
