@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from shared.domain.members import Member
     from shared.domain.tenants import Tenant
     from shared.ports import AuditLog
-    from shared.services.deps import Deps
+    from shared.services.deps import RunRef
 
 log = logging.getLogger(__name__)
 PAGE_MAX = 200  # entries per page of GET /audit
@@ -112,11 +112,10 @@ def json_lines(audit: AuditLog, tenant_id: str, filters: Filters) -> Iterator[st
         yield json.dumps(entry.model_dump(mode="json", exclude={"expires_at"}), sort_keys=True) + "\n"
 
 
-def record_decision(
-    deps: Deps, tenant_id: str, notion_user_id: str, surface: Surface, decision: str, *, run_id: str
-) -> None:
-    """Record a decision made outside the api (a Runs row, a comment, a mailed link): by the member
-    who is ``notion_user_id`` ("": the owner, to whom links are mailed)."""
+def record_decision(run: RunRef, notion_user_id: str, surface: Surface, decision: str) -> None:
+    """Record a decision on ``run`` made outside the api (a Runs row, a comment, a mailed link): by the
+    member who is ``notion_user_id`` ("": the owner, to whom links are mailed)."""
+    deps, tenant_id, run_id = run
     if deps.audit_source is None or deps.tenants is None:
         return
     tenant = deps.tenants.get(tenant_id)

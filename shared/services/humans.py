@@ -29,7 +29,7 @@ from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.services import audit, links, spend
-from shared.services.deps import Deps
+from shared.services.deps import Deps, RunRef
 from shared.services.run_log import Logged, RunLog
 
 Decision = Literal["approve", "reject", "answer"]
@@ -264,7 +264,7 @@ def respond_by_link(deps: Deps, token: str) -> RunState:
         if waiting is not None and waiting.request_id == request_id:
             raise  # paused, or a step wrote meanwhile: nothing was recorded, the link still works
         raise Conflict("this link was already used, or the run no longer waits for it") from None
-    audit.record_decision(deps, tenant_id, "", "link", decision, run_id=run_id)
+    audit.record_decision(RunRef(deps, tenant_id, run_id), "", "link", decision)
     return state
 
 

@@ -13,7 +13,7 @@ from shared.domain.tasks.rows import AnswerTask
 from shared.domain.tenants import Tenant
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.services import audit, humans
-from shared.services.deps import Deps
+from shared.services.deps import Deps, RunRef
 from shared.services.run_log import RunLog
 from shared.services.run_rows import NOT_THE_OWNER, bound_row, owned_waiting
 
@@ -59,7 +59,7 @@ def answer_by_comment(task: AnswerTask, deps: Deps) -> str:
         )
     except (Conflict, InvalidInput) as exc:  # answered meanwhile (a repeat, a link); not an answer
         return f"decides nothing: {exc.reason}"
-    audit.record_decision(deps, task.tenant_id, author, "notion", "answer", run_id=run_id)
+    audit.record_decision(RunRef(deps, task.tenant_id, run_id), author, "notion", "answer")
     return f"answered request {waiting.request_id} of run {run_id}"
 
 

@@ -22,7 +22,7 @@ from shared.errors import (
     TransientError,
 )
 from shared.services import audit, humans, page_notes, runs
-from shared.services.deps import Deps
+from shared.services.deps import Deps, RunRef
 from shared.services.run_log import RunLog
 from shared.services.run_row_index import note_row
 from shared.topology import Queue
@@ -189,7 +189,7 @@ def apply_row_decision(task: DecideTask, deps: Deps) -> str:
     except Conflict as exc:  # decided meanwhile (this change delivered twice, a link, the console)
         return f"decides nothing: {exc.reason}"
     author = "" if task.by_owner or not task.authors else task.authors[0]
-    audit.record_decision(deps, task.tenant_id, author, "notion", decision, run_id=run_id)
+    audit.record_decision(RunRef(deps, task.tenant_id, run_id), author, "notion", decision)
     return f"{decision}d request {asked.request_id} of run {run_id}"
 
 
