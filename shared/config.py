@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     model_embed: str = Field(
         "gemini-embedding-001",
         description="Vertex AI embedding model of the workspace index (768 values asked of it); the "
-        "offline backend embeds with a local model instead (decision 0068).",
+        "offline backend embeds with a local model instead (decision 0065).",
     )
     workspace_index: bool = Field(
         False,

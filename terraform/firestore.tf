@@ -183,7 +183,7 @@ resource "google_firestore_field" "indexed" {
 }
 
 # The workspace index (issue 56; shared/adapters/firestore_passages.py): tenants/{t}/passages holds
-# 768 values per passage (Vertex AI's output_dimensionality: decision 0068). A vector query needs a
+# 768 values per passage (Vertex AI's output_dimensionality: decision 0065). A vector query needs a
 # vector index, and one with a filter needs the filtered field before the vector field.
 # FirestorePassages.nearest: the nearest passages of a tenant (an owner's run).
 resource "google_firestore_index" "passages_nearest" {

@@ -77,7 +77,7 @@ variable "model_draft" {
 
 variable "model_embed" {
   type        = string
-  description = "Vertex AI embedding model of the workspace index (NA_MODEL_EMBED); 768 values are asked of it. Decision 0068."
+  description = "Vertex AI embedding model of the workspace index (NA_MODEL_EMBED); 768 values are asked of it. Decision 0065."
   default     = "gemini-embedding-001"
 }
 

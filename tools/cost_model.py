@@ -94,7 +94,7 @@ class Prices:
     flash_out: float = 2.50
     pro_in: float = 1.50
     pro_out: float = 9.00
-    # gemini-embedding-001 on Vertex AI, per million input tokens (decision 0068)
+    # gemini-embedding-001 on Vertex AI, per million input tokens (decision 0065)
     embed_in: float = 0.15
 
 

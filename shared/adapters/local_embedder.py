@@ -1,4 +1,4 @@
-"""The Embedder port on CPU with no network: WordLlama's static token embeddings (decision 0068), whose
+"""The Embedder port on CPU with no network: WordLlama's static token embeddings (decision 0065), whose
 weights and tokenizer ship inside the ``wordllama`` package. Loaded from the package's own files,
 never from a hub; the local stack, tests and ``make bench-rag`` use it.
 """

@@ -1,4 +1,4 @@
-"""The Embedder port on Vertex AI through google-genai (decision 0068): ``gemini-embedding-001`` asked
+"""The Embedder port on Vertex AI through google-genai (decision 0065): ``gemini-embedding-001`` asked
 for 768 values, task type RETRIEVAL_DOCUMENT or RETRIEVAL_QUERY, priced per input token from the
 settings' table. Failures map as the model's do (shared.adapters.vertex_model).
 """

@@ -15,9 +15,10 @@ that both sides of a pair meet the same load of the shared machine, and "200 vs 
 the pairs' ratios with a 95 % interval (``tests/perf/stats.py``). The ops count is exact per step.
 The prompt ratio compares the draft prompts of steps 200 and 10 of the long run.
 
-Last line: ``RESULT ops_per_step=<int> overhead_ratio_200_vs_1=<m> overhead_ratio_200_vs_1_ci=<lo>-<hi>
-cpu_ratio_200_vs_1=<m> cpu_ratio_200_vs_1_ci=<lo>-<hi> prompt_ratio_200_vs_10=<float>``
-(targets: ops constant and <= 4, overhead ratio <= 1.2, prompt ratio <= 1.5). A missed goal is
+Last line: ``RESULT ops_per_step=<int> ops_per_step_max=<int> overhead_ratio_200_vs_1=<m>
+overhead_ratio_200_vs_1_ci=<lo>-<hi> cpu_ratio_200_vs_1=<m> cpu_ratio_200_vs_1_ci=<lo>-<hi>
+prompt_ratio_200_vs_10=<float>`` (targets: a step's own ops constant and <= 4, every op of a step
+<= 8, each cache read again at most once a period, overhead ratio <= 1.2, prompt ratio <= 1.5). A missed goal is
 printed (``goal missed: ...``) and the run exits 1; an overhead ratio whose interval straddles its
 goal is inconclusive, printed as such, and not a failure. A step over the ops goal is printed with
 what it read and wrote, once per distinct list.
@@ -52,7 +53,11 @@ PAIRS = 20
 PROMPT_STEPS = (10, 200)  # the long run's draft steps whose prompts are compared
 SETTINGS = Settings(run_max_steps=STEPS + 10, step_lease_s=30.0)  # caches as deployed
 GOAL_OVERHEAD_RATIO = 1.2
-GOAL_OPS = 4  # Firestore ops per step, every one counted, at most, and the same for every step
+GOAL_OPS = 4  # a step's own Firestore ops (all but its caches' reads again), at most, the same every step
+PERIODIC = ("tenant", "spend sums")  # what an instance's caches read again once a period, not a step
+# The most a step can add by meeting expired caches: the tenant's record (two caches) and the spend sums
+# (two queries). Each cache's period is a goal of its own (``missed_goals``).
+GOAL_REFRESH_OPS = 4
 GOAL_PROMPT_RATIO = 1.5  # a draft prompt at step 200 against step 10
 TENANT_DOCUMENT = re.compile(r"tenants/[^/]+")
 TOUCHED: list[str] = []  # every billed operation of the step being measured, in order
@@ -186,6 +191,11 @@ class Step(NamedTuple):
     def ops(self) -> int:
         return len(self.touched)
 
+    @property
+    def own(self) -> int:
+        """Its operations but what the instance's caches read again (:data:`PERIODIC`)."""
+        return self.ops - sum(self.of(what) for what in PERIODIC)
+
     def of(self, what: str) -> int:
         """How many of its operations are for ``what`` (:func:`kind`)."""
         return sum(kind(op) == what for op in self.touched)
@@ -272,11 +282,12 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     while any(body.run_id == "long" for _, body, _, _ in queue.tasks if isinstance(body, StepTask)):
         steps.append(step("long"))
     every = [*steps, *early, *late]
-    ops = [s.ops for s in every]
+    ops = [s.own for s in every]
     wall = paired_estimate([s.wall_s for s in late], [s.wall_s for s in early])
     cpu = paired_estimate([s.cpu_s for s in late], [s.cpu_s for s in early])
     print(
-        f"steps run: {len(steps) + len(late)} (and {len(early)} of a fresh run); ops per step: {sorted(Counter(ops).items())}"
+        f"steps run: {len(steps) + len(late)} (and {len(early)} of a fresh run); ops per step, every one: "
+        f"{sorted(Counter(s.ops for s in every).items())}; a step's own: {sorted(Counter(ops).items())}"
     )
     print(f"ops at step 1: {early[0].ops}, at step {LATE}: {late[0].ops}")
     measured_s = time.monotonic() - measured_from
@@ -305,6 +316,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     )
     return {
         "ops": max(ops),
+        "ops_max": max(s.ops for s in every),
         "constant": len(set(ops)) == 1,
         "overhead": wall,
         "cpu": cpu,
@@ -367,7 +379,8 @@ def main() -> int:
         f"; by CPU time: {verdict(result['cpu'], GOAL_OVERHEAD_RATIO)}"
     )
     print(
-        f"RESULT ops_per_step={int(result['ops'])} {result['overhead'].fields('overhead_ratio_200_vs_1')} "
+        f"RESULT ops_per_step={int(result['ops'])} ops_per_step_max={int(result['ops_max'])} "
+        f"{result['overhead'].fields('overhead_ratio_200_vs_1')} "
         f"{result['cpu'].fields('cpu_ratio_200_vs_1')} prompt_ratio_200_vs_10={result['prompt']:.2f}"
     )
     missed = missed_goals(result)
@@ -377,8 +390,8 @@ def main() -> int:
 
 
 def missed_goals(result: dict[str, Any]) -> list[str]:
-    """The goals ``result`` (:func:`run`'s) misses: ops per step, every one counted, constant and at
-    most :data:`GOAL_OPS`; the overhead ratio at most :data:`GOAL_OVERHEAD_RATIO` (missed when its
+    """The goals ``result`` (:func:`run`'s) misses: a step's own ops constant and at most
+    :data:`GOAL_OPS`, with its caches' reads again at most :data:`GOAL_REFRESH_OPS` more; the overhead ratio at most :data:`GOAL_OVERHEAD_RATIO` (missed when its
     interval is beyond it; an inconclusive one is printed as such, not failed, as bench-coldstart
     does); the prompt ratio at most :data:`GOAL_PROMPT_RATIO`; what the instance caches read again
     no more than once a period of each cache (the tenant's record: two caches; the spend sums: two
@@ -386,6 +399,9 @@ def missed_goals(result: dict[str, Any]) -> list[str]:
     missed = []
     if not result["constant"] or result["ops"] > GOAL_OPS:
         missed.append(f"ops_per_step constant and <= {GOAL_OPS} (at most {int(result['ops'])})")
+    if result["ops_max"] > GOAL_OPS + GOAL_REFRESH_OPS:
+        most = GOAL_OPS + GOAL_REFRESH_OPS
+        missed.append(f"ops_per_step_max <= {most}, a step's own and its caches' ({int(result['ops_max'])})")
     if verdict(result["overhead"], GOAL_OVERHEAD_RATIO) == "not met":
         missed.append(f"overhead_ratio_200_vs_1 <= {GOAL_OVERHEAD_RATIO}")
     if result["prompt"] > GOAL_PROMPT_RATIO:

@@ -12,7 +12,7 @@ MET = Estimate(1.0, 0.9, 1.1, 20)
 
 
 def result(**changes: Any) -> dict[str, Any]:
-    good = {"ops": 4, "constant": True, "overhead": MET, "cpu": MET, "prompt": 1.02}
+    good = {"ops": 4, "ops_max": 7, "constant": True, "overhead": MET, "cpu": MET, "prompt": 1.02}
     return good | {"tenant_reads": 3, "spend_sums": 4, "measured_s": 200.0} | changes
 
 
@@ -26,6 +26,13 @@ def test_a_fifth_operation_on_some_steps_is_a_missed_goal() -> None:
     assert "ops_per_step" in missed and "5" in missed
     assert missed_goals(result(constant=False))  # not constant, however few
     assert missed_goals(result(ops=5))  # constant, but over the goal
+
+
+def test_a_step_past_its_own_ops_and_every_cache_s_is_a_missed_goal() -> None:
+    """A step's caches may add their reads again (at most 4) to its own 4 ops, no more (decision 0067)."""
+    assert missed_goals(result(ops_max=8)) == []
+    (missed,) = missed_goals(result(ops_max=9))
+    assert "ops_per_step_max" in missed and "9" in missed
 
 
 def test_the_overhead_ratio_fails_only_when_its_interval_is_beyond_the_goal() -> None:

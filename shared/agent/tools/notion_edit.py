@@ -2,7 +2,7 @@
 archived, restored or moved; and a database or a file by URL added. Whose content each may touch
 unasked is the authority rules' (shared.agent.authority); each finds its effect again (``find``).
 Notion's API moves pages, not blocks: a block moves as a copy placed after a block, then the original
-trashed (decision 0066).
+trashed (decision 0063).
 """
 
 from typing import Annotated, Any, Literal
