@@ -73,6 +73,7 @@ class WordCountEmbedder:
     vocabulary: tuple[str, ...] = ("price", "pricing", "tier", "hire", "hiring", "berlin", "ignore", "plan")
     texts: int = 0
     model: str = "word-count"
+    usd_per_text: float = 0.0  # what a call costs, as Vertex AI's price per token would make it
 
     def embed(self, texts: list[str], task: Task) -> Embedded:
         self.texts += len(texts) if task == "document" else 0
@@ -82,4 +83,4 @@ class WordCountEmbedder:
             raw = [float(lowered.count(w)) for w in self.vocabulary] + [0.01]
             norm = sum(v * v for v in raw) ** 0.5
             vectors.append([v / norm for v in raw])
-        return Embedded(self.model, vectors, len(texts), 0.0)
+        return Embedded(self.model, vectors, len(texts), self.usd_per_text * len(texts))
