@@ -234,6 +234,14 @@ class PassageStore(Protocol):
         """Passages holding any of ``query_words`` (at most ``limit``); only ``scopes``' when given."""
         ...
 
+    def conversation(self, tenant_id: str, conversation_id: str) -> list[tuple[str, str]]:
+        """An Ask conversation's turns (question, answer), oldest first; none when it is new."""
+        ...
+
+    def add_turn(self, tenant_id: str, conversation_id: str, turn: tuple[str, str], keep: int) -> None:
+        """``turn`` added to the conversation, which keeps its latest ``keep`` turns."""
+        ...
+
 
 type Memory = tuple[Embedder, PassageStore]  # the workspace index and the model that embeds for it
 

@@ -19,6 +19,7 @@ from functions.routes import (
     agents,
     api_keys,
     approvals,
+    ask,
     connection,
     contract,
     doctor,
@@ -292,6 +293,15 @@ ROUTES: list[Route] = [
         ("models.links.ConfirmationPreview", "models.links.Confirmed"),
         refusals=(401, 404),
         tag="email confirmations",
+    ),
+    _Tag("ask")(
+        "POST /ask",
+        ask.post_ask,
+        "Ask the workspace: an answer citing the pages it used",
+        {200: "models.ask.AskAnswer"},
+        body="ask.AskRequest",
+        scope="runs:start",
+        refusals=(429,),
     ),
     _Tag("usage")(
         "GET /usage", usage.get_usage, "Model spend against the budgets", {200: "models.usage.Usage"}

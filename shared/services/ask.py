@@ -9,10 +9,11 @@ import json
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 from uuid import uuid4
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from shared.agent.prompts import render
 from shared.domain.events import ModelUsed
+from shared.domain.schema import Schema
 from shared.errors import BudgetSpent, InvalidInput
 
 if TYPE_CHECKING:
@@ -26,11 +27,11 @@ PASSAGES = 5
 PASSAGE_CHARS = 800
 
 
-class AskOut(BaseModel):
+class AskOut(Schema):
     """The model's reply: the answer's text and the numbers of the passages it used."""
 
     answer: Annotated[str, Field(max_length=4 * ANSWER_CHARS)]
-    cited: Annotated[list[int], Field(max_length=PASSAGES)] = []
+    cited: Annotated[list[int], Field(default_factory=list, max_length=PASSAGES)]
 
 
 class Turn(NamedTuple):
@@ -92,3 +93,15 @@ def answer_question(
     if cited:
         text += "\n\nSources: " + "; ".join(f"{c['title']} ({c['url']})" for c in cited)
     return Answer(text, cited, u.cost_usd)
+
+
+def ask_in_conversation(deps: Deps, tenant_id: str, question: str, conversation_id: str) -> Answer:
+    """The console's Ask: ``question`` answered with the conversation's earlier turns (the owner's
+    whole index), and the turn kept for the next follow-up (its latest ``TURNS``)."""
+    if deps.memory is None:
+        raise InvalidInput("this deployment has no workspace index", ["question"])
+    _, store = deps.memory()
+    earlier = [Turn(q, a) for q, a in store.conversation(tenant_id, conversation_id)]
+    got = answer_question(deps, tenant_id, question, earlier)
+    store.add_turn(tenant_id, conversation_id, (question.strip(), got.text), TURNS)
+    return got

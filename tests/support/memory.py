@@ -15,6 +15,7 @@ class FakePassages(PassageStore):
 
     passages: dict[str, dict[str, StoredPassage]] = field(default_factory=dict)
     pages: dict[str, dict[str, IndexedPage]] = field(default_factory=dict)
+    conversations: dict[str, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
 
     def indexed_page(self, tenant_id: str, page_id: str) -> IndexedPage | None:
         return self.pages.get(tenant_id, {}).get(page_id)
@@ -41,7 +42,15 @@ class FakePassages(PassageStore):
 
     def delete_all(self, tenant_id: str) -> int:
         gone = len(self.passages.pop(tenant_id, {})) + len(self.pages.pop(tenant_id, {}))
+        gone += len(self.conversations.pop(tenant_id, {}))
         return gone
+
+    def conversation(self, tenant_id: str, conversation_id: str) -> list[tuple[str, str]]:
+        return list(self.conversations.get(tenant_id, {}).get(conversation_id, []))
+
+    def add_turn(self, tenant_id: str, conversation_id: str, turn: tuple[str, str], keep: int) -> None:
+        mine = self.conversations.setdefault(tenant_id, {})
+        mine[conversation_id] = [*mine.get(conversation_id, []), turn][-keep:]
 
     def stats(self, tenant_id: str) -> tuple[int, int]:
         mine = self.passages.get(tenant_id, {}).values()
