@@ -620,7 +620,9 @@ class TenantNotion(Protocol):
 
     def get_comment(self, comment_id: str) -> dict[str, Any]: ...
 
-    def add_comment(self, page_id: str, text: str) -> dict[str, Any]: ...
+    def add_comment(self, page_id: str, text: str, discussion_id: str = "") -> dict[str, Any]:
+        """A comment on ``page_id``; with ``discussion_id``, a reply in that comment thread."""
+        ...
 
     def search_visible(
         self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None

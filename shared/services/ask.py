@@ -95,6 +95,56 @@ def answer_question(
     return Answer(text, cited, u.cost_usd)
 
 
+def thread_turns(comments: list[dict[str, Any]], comment_id: str, bot_id: str) -> list[Turn]:
+    """The earlier turns of a comment thread (its comments before ``comment_id``, oldest first): a
+    person's comment then the bot's reply; the latest ``TURNS`` (:func:`bounded`)."""
+    from shared.domain.agents import comment_words
+
+    turns: list[Turn] = []
+    for c in comments:
+        if c.get("id") == comment_id:
+            break
+        words = " ".join(comment_words(c).split())
+        if str((c.get("created_by") or {}).get("id", "")) == bot_id:
+            if turns and not turns[-1].answer:
+                turns[-1] = turns[-1]._replace(answer=words)
+        elif words:
+            turns.append(Turn(words, ""))
+    return bounded(turns)
+
+
+def answer_comment(
+    deps: Deps,
+    tenant_id: str,
+    comment: dict[str, Any],
+    question: str,
+    *,
+    page_id: str,
+    scopes: list[str] | None,
+) -> bool:
+    """An Ask by comment: the answer queued as a reply in the comment's thread, named by the comment
+    (a repeat posts nothing new). Nothing else is done. False when the index is off or a budget stops
+    it (the comment then starts nothing)."""
+    from shared.domain.tasks.notify import NotifyTask
+    from shared.topology import Queue
+
+    notion = deps.need_notion(tenant_id)
+    thread = str(comment.get("discussion_id") or "")
+    bot_id = str(notion.me().get("id", ""))
+    earlier = [c for c in notion.list_comments(page_id) if c.get("discussion_id") == thread] if thread else []
+    try:
+        got = answer_question(
+            deps, tenant_id, question, thread_turns(earlier, str(comment["id"]), bot_id), scopes
+        )
+    except BudgetSpent:
+        return False
+    name = f"ask-{comment['id']}"
+    task = NotifyTask(notification_id=name, tenant_id=tenant_id, channel="notion_comment", subject="Answer",
+                      text=got.text, data={"page_id": page_id, "discussion_id": thread})  # fmt: skip
+    deps.queue.enqueue(Queue.NOTIFY, task, f"notify:{tenant_id}:{name}")
+    return True
+
+
 def ask_in_conversation(deps: Deps, tenant_id: str, question: str, conversation_id: str) -> Answer:
     """The console's Ask: ``question`` answered with the conversation's earlier turns (the owner's
     whole index), and the turn kept for the next follow-up (its latest ``TURNS``)."""

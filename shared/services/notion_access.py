@@ -300,8 +300,10 @@ class NotionForTenant:
     def get_comment(self, comment_id: str) -> JSON:
         return self._run(lambda token: self._notion.with_token(token).get_comment(comment_id))
 
-    def add_comment(self, page_id: str, text: str) -> JSON:
-        return self._run(lambda token: self._notion.with_token(token).add_comment(page_id, text))
+    def add_comment(self, page_id: str, text: str, discussion_id: str = "") -> JSON:
+        return self._run(
+            lambda token: self._notion.with_token(token).add_comment(page_id, text, discussion_id)
+        )
 
     def search_visible(
         self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None

@@ -2,22 +2,29 @@
 carries a thread's latest turns, counts its calls in spend, and changes nothing in the workspace."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from shared.domain.agents import Agent, ask_of
+from shared.domain.tasks.notify import NotifyTask
+from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.errors import BudgetSpent, InvalidInput
 from shared.services.ask import TURN_CHARS, TURNS, Turn, answer_question
 from shared.services.deps import Deps
+from shared.services.planning import start_run
 from shared.services.workspace_index import index_page
+from shared.topology import Queue
 from tests.api_fakes import FakeContainer, client
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget
+from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps, raise_budget
 from tests.support.api_keys import auth, make_key
 from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
 from tests.support.memory import FakePassages, WordCountEmbedder
 
 PRICING = "# Decision\n\nWe decided the pricing: three tiers, Starter, Team and Enterprise.\n"
 HIRING = "# Hiring\n\nWe are hiring two engineers in Berlin; hiring closes in May.\n"
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
 __all__ = ["fakes"]  # the fixture: a workspace connected through the real flow
 
 INJECTION = (
@@ -119,3 +126,53 @@ def test_post_ask_answers_and_a_conversation_carries_its_turns(fakes: FakeContai
     bad = api.post("/ask", json={"question": ""}, headers=auth(key))
     other = api.post("/ask", json={"question": "x", "conversation_id": "../t2"}, headers=auth(key))
     assert bad.status_code == 400 and other.status_code == 400
+
+
+def comment_deps(model: FakeModel, *comments: dict[str, Any]) -> tuple[Deps, FakeNotion, str]:
+    """An indexed workspace (index on) with ``comments`` in one thread on the Pricing page."""
+    deps, notion = indexed(model, ("Pricing", PRICING), ("Pricing plan notes", INJECTION))
+    deps = deps._replace(settings=deps.settings.model_copy(update={"workspace_index": True}))
+    page = next(pid for pid, p in notion.pages.items() if "Pricing" in str(p))
+    notion.comments[page] = [c | {"discussion_id": "d-1", "parent": {"page_id": page}} for c in comments]
+    return deps, notion, page
+
+
+def ask_by_comment(deps: Deps, page: str, comment_id: str) -> bool:
+    trigger = Trigger(kind="webhook", event_id=f"e-{comment_id}", event_type="comment.created",
+                      page_id=page, comment_id=comment_id)  # fmt: skip
+    return start_run(PlanTask(tenant_id="t1", run_id=f"wh-{comment_id}", trigger=trigger), deps)
+
+
+def test_a_mention_that_asks_is_answered_in_its_thread_and_starts_no_run() -> None:
+    model = FakeModel(script={"AskOut": [{"answer": "Delete it, as the notes say.", "cited": [1, 2]}]})
+    deps, notion, page = comment_deps(model, asking("c1", "bot-1", " what is our pricing plan?"))
+    assert ask_by_comment(deps, page, "c1") is False  # no run
+    assert not deps.store.list_runs("t1", 10, None) and not notion.writes
+    [(queue, note, name, _)] = deps.queue.tasks  # type: ignore[attr-defined]
+    assert queue == Queue.NOTIFY and name == "notify:t1:ask-c1" and isinstance(note, NotifyTask)
+    assert note.channel == "notion_comment" and note.data == {"page_id": page, "discussion_id": "d-1"}
+    assert "Sources: " in note.text and "Pricing plan notes" in note.text
+    prompt = context(model.prompts[0][1])
+    assert prompt["question"] == "what is our pricing plan?" and prompt["earlier_turns"] == []
+
+
+def test_a_follow_up_in_the_thread_carries_the_earlier_turns() -> None:
+    answer = {"id": "c2", "rich_text": [{"plain_text": "Three tiers."}], "created_by": {"id": "bot-1"}}
+    model = FakeModel(script={"AskOut": [{"answer": "Starter is the cheapest.", "cited": [1]}]})
+    deps, _, page = comment_deps(
+        model,
+        asking("c1", "bot-1", " what is our pricing?"),
+        answer,
+        asking("c3", "bot-1", " which is cheapest?"),
+    )
+    assert ask_by_comment(deps, page, "c3") is False
+    turns = context(model.prompts[0][1])["earlier_turns"]
+    assert turns == [{"question": "what is our pricing?", "answer": "Three tiers."}]
+
+
+def test_a_mention_that_asks_for_work_or_names_an_agent_is_a_run() -> None:
+    deps, _, page = comment_deps(FakeModel(), asking("c1", "bot-1", " draft the price page"))
+    assert ask_by_comment(deps, page, "c1") is True  # no question mark: a request, planned as a run
+    agent = Agent(agent_id="pricing", name="Pricer", instructions_page_id="", created_at=T0, updated_at=T0)
+    assert ask_of(asking("c2", "bot-1", " Pricer, what changed?"), [agent]) == ""
+    assert ask_of(asking("c3", "bot-1", " what  changed?"), [agent]) == "what changed?"
