@@ -196,7 +196,10 @@ def _answered_as_ask(p: Planning) -> bool:
         return False
     scopes = None
     if _by_others(p, [comment]):
-        source = (notion.retrieve_page(page_id).get("parent") or {}).get("data_source_id")
+        try:
+            source = (notion.retrieve_page(page_id).get("parent") or {}).get("data_source_id")
+        except PermanentError:  # the page closed to us since: the page's own passages at most
+            source = None
         own = f"page:{plain_notion_id(page_id)}"
         scopes = [plain_notion_id(s) for s in _sources(p, str(source) if source else None)] + [own]
     answered = answer_comment(deps, task.tenant_id, comment, question, page_id=page_id, scopes=scopes)

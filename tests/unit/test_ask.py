@@ -176,3 +176,12 @@ def test_a_mention_that_asks_for_work_or_names_an_agent_is_a_run() -> None:
     agent = Agent(agent_id="pricing", name="Pricer", instructions_page_id="", created_at=T0, updated_at=T0)
     assert ask_of(asking("c2", "bot-1", " Pricer, what changed?"), [agent]) == ""
     assert ask_of(asking("c3", "bot-1", " what  changed?"), [agent]) == "what changed?"
+
+
+def test_a_members_question_searches_only_within_its_reach() -> None:
+    model = FakeModel(script={"AskOut": [{"answer": "Three tiers.", "cited": [1]}]})
+    asked = asking("c1", "bot-1", " what is our pricing plan?") | {"created_by": {"id": "member-1"}}
+    deps, _, page = comment_deps(model, asked)
+    assert ask_by_comment(deps, page, "c1") is False
+    given = {p["title"] for p in context(model.prompts[0][1])["passages"]}
+    assert given == {"Pricing"}  # the page's own passages: "Pricing plan notes" is out of reach
