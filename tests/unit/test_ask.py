@@ -12,7 +12,9 @@ from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.errors import BudgetSpent, InvalidInput
 from shared.services.ask import TURN_CHARS, TURNS, Turn, answer_question
+from shared.services.channels import NotionComments
 from shared.services.deps import Deps
+from shared.services.notion_access import NotionForTenant
 from shared.services.planning import start_run
 from shared.services.workspace_index import index_page
 from shared.topology import Queue
@@ -185,3 +187,16 @@ def test_a_members_question_searches_only_within_its_reach() -> None:
     assert ask_by_comment(deps, page, "c1") is False
     given = {p["title"] for p in context(model.prompts[0][1])["passages"]}
     assert given == {"Pricing"}  # the page's own passages: "Pricing plan notes" is out of reach
+
+
+def test_the_answer_is_posted_as_a_reply_in_the_questions_thread() -> None:
+    notion = FakeNotion()
+    page = notion.add_page("Pricing", text=PRICING)
+    tenant = make_deps(notion=notion).need_tenants().get("t1")
+    assert tenant is not None
+    channel = NotionComments(lambda _t: NotionForTenant(notion, lambda op: op("token")))
+    note = NotifyTask(notification_id="ask-c1", tenant_id="t1", channel="notion_comment", subject="Answer",
+                      text="Three tiers.", data={"page_id": page, "discussion_id": "d-7"})  # fmt: skip
+    channel.send(note, tenant)
+    [posted] = notion.comments[page]
+    assert posted["discussion_id"] == "d-7" and "Three tiers." in posted["rich_text"][0]["plain_text"]
