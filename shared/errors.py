@@ -104,6 +104,14 @@ class PermanentError(AgentError):
     code = "permanent"
 
 
+class BudgetSpent(PermanentError):
+    """A budget stops the workspace's model and embedding calls now (``reason`` says which); a new
+    day or month, or the owner raising it, lifts it."""
+
+    http_status = 429
+    code = "budget_spent"
+
+
 class ModelUnavailable(PermanentError):
     """The configured model does not exist for this project (retired, misspelt, not offered in the
     location): every call would fail alike, so the run stops and ``reason`` names the setting."""

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from shared.domain.day_plan import Kept
     from shared.domain.dead_letters import DeadLetter
     from shared.domain.embeddings import Embedded, Task
+    from shared.domain.events import ModelUsed
     from shared.domain.integrations import Integration
     from shared.domain.model_calls import ModelReply
     from shared.domain.notifications import Claimed, Links, Mail, Move, NotificationRecord, Outcome
@@ -121,6 +122,11 @@ class RunStore(Protocol):
 
     def spend_days(self, tenant_id: str, days: list[str]) -> list[float]:
         """The tenant's model spend on each of ``days`` (YYYY-MM-DD), in that order."""
+        ...
+
+    def record_usage(self, tenant_id: str, usage_id: str, used: ModelUsed) -> None:
+        """Add a call made outside any run (an embedding call) to the tenant's spend ledger, once per
+        ``usage_id``: the budgets' sums count it as a run's ``model_used`` events."""
         ...
 
     def reserve_spend(self, day: str, usd: float, cap_usd: float) -> bool:
@@ -227,6 +233,14 @@ class PassageStore(Protocol):
         self, tenant_id: str, query_words: list[str], limit: int, scopes: list[str] | None = None
     ) -> list[StoredPassage]:
         """Passages holding any of ``query_words`` (at most ``limit``); only ``scopes``' when given."""
+        ...
+
+    def conversation(self, tenant_id: str, conversation_id: str) -> list[tuple[str, str]]:
+        """An Ask conversation's turns (question, answer), oldest first; none when it is new."""
+        ...
+
+    def add_turn(self, tenant_id: str, conversation_id: str, turn: tuple[str, str], keep: int) -> None:
+        """``turn`` added to the conversation, which keeps its latest ``keep`` turns."""
         ...
 
 
@@ -622,7 +636,9 @@ class TenantNotion(Protocol):
 
     def get_comment(self, comment_id: str) -> dict[str, Any]: ...
 
-    def add_comment(self, page_id: str, text: str) -> dict[str, Any]: ...
+    def add_comment(self, page_id: str, text: str, discussion_id: str = "") -> dict[str, Any]:
+        """A comment on ``page_id``; with ``discussion_id``, a reply in that comment thread."""
+        ...
 
     def search_visible(
         self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None

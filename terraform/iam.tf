@@ -15,14 +15,15 @@ locals {
   # Project-level roles, which have no narrower resource to be granted on. Firestore IAM stops at the
   # database: every function whose entry point preloads a Firestore port (bootstrap.preload: store,
   # tenants, oauth_states, webhook_events, notifications, api_keys) reads and writes tenant data. Vertex AI model calls are
-  # authorised on the project only: just the two functions that call the model (Deps.need_model).
+  # authorised on the project only: just the functions that call the model (Deps.need_model).
   # tests/infra/test_code_access.py derives both lists from the code.
   project_roles = {
     oauth_callback = ["roles/datastore.user"]
     notion_webhook = ["roles/datastore.user"]
     plan           = ["roles/datastore.user", "roles/aiplatform.user"]
     execute_step   = ["roles/datastore.user", "roles/aiplatform.user"]
-    api            = ["roles/datastore.user"]
+    # api answers POST /ask with one model call (shared/services/ask.py).
+    api = ["roles/datastore.user", "roles/aiplatform.user"]
     # notify records each delivery (notifications) and reads the tenant's quiet hours and token
     # (tenants); it calls no model.
     notify = ["roles/datastore.user"]

@@ -225,9 +225,15 @@ class FakeNotion(NotionClient):
                     return comment
         raise PermanentError(f"Notion answered 404 object_not_found: no comment {comment_id}")
 
-    def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]:
+    def add_comment(self, token: str, page_id: str, text: str, discussion_id: str = "") -> dict[str, Any]:
         self._maybe_fail("add_comment")
-        comment = {"id": f"c-{next(self.ids)}", "rich_text": [{"plain_text": text}]}
+        made = f"c-{next(self.ids)}"
+        comment = {
+            "id": made,
+            "rich_text": [{"plain_text": text}],
+            "discussion_id": discussion_id or f"d-{made}",
+            "created_by": {"id": self.bot_id, "object": "user"},
+        }
         self.comments.setdefault(page_id, []).append(comment)
         self.writes["add_comment"] += 1
         return comment

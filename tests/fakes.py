@@ -65,6 +65,7 @@ class FakeRunStore(RunStore):
         self.starts_due: dict[str, datetime] = {}  # tenant → its webhook runs' next due start
         self.run_starts: dict[tuple[str, str], datetime] = {}  # (tenant, run) → its reserved start
         self.spend_by_day: dict[str, float] = {}  # the deployment's model spend by day (all tenants)
+        self.usage: dict[tuple[str, str], ModelUsed] = {}  # calls outside runs (embeddings), by id
 
     def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
         key = (tenant_id, run_id)
@@ -167,12 +168,15 @@ class FakeRunStore(RunStore):
             if t == tenant_id
             for e in log.values()
             if isinstance(e, ModelUsed)
-        ]
+        ] + [e for (t, _), e in self.usage.items() if t == tenant_id]
         day_usd = sum(e.cost_usd for e in used if e.at.strftime("%Y-%m-%d") == day)
         return day_usd, sum(e.cost_usd for e in used if e.at.strftime("%Y-%m") == month)
 
     def spend_days(self, tenant_id: str, days: list[str]) -> list[float]:
         return [self.spend(tenant_id, day, day[:7])[0] for day in days]
+
+    def record_usage(self, tenant_id: str, usage_id: str, used: ModelUsed) -> None:
+        self.usage.setdefault((tenant_id, usage_id), used)
 
     def reserve_spend(self, day: str, usd: float, cap_usd: float) -> bool:
         if self.spend_by_day.get(day, 0.0) + usd > cap_usd + 1e-9:

@@ -160,6 +160,9 @@ def estimate(
     passages = u.indexed_pages * u.passages_per_page
     reads += n * (u.page_edits * 2 + u.indexed_pages + u.searches * (30 + passages / 100 + 300))
     writes += n * u.page_edits * 3
+    # Each embedding call (an edit's, a search's question) is paid as a model call: the daily cap's
+    # counter reserved and settled, and one event in the tenant's spend ledger (3 writes).
+    writes += n * (u.page_edits + u.searches) * 3
     stored_gib += tenants * passages * 8 / 1024**2  # ~8 KiB a passage: 768 values, text, terms
     firestore = (
         _over(reads, p.fs_free_reads) / 1e5 * p.fs_read_100k

@@ -93,11 +93,23 @@ class FirestorePassages:
         """The tenant's whole index deleted (a disconnect); how many documents went."""
         tenant = self._tenant(tenant_id)
         count = 0
-        for name in ("passages", "index_pages", "index_meta"):
+        for name in ("passages", "index_pages", "index_meta", "ask_conversations"):
             refs = [snap.reference for snap in tenant.collection(name).select([]).stream()]
             self._commit([("delete", ref, None) for ref in refs], [])
             count += len(refs)
         return count
+
+    def conversation(self, tenant_id: str, conversation_id: str) -> list[tuple[str, str]]:
+        """``tenants/{t}/ask_conversations/{id}``'s turns, oldest first."""
+        snap = self._tenant(tenant_id).collection("ask_conversations").document(conversation_id).get()
+        turns = (snap.to_dict() or {}).get("turns") or [] if snap.exists else []
+        return [(str(t.get("question", "")), str(t.get("answer", ""))) for t in turns]
+
+    def add_turn(self, tenant_id: str, conversation_id: str, turn: tuple[str, str], keep: int) -> None:
+        """One read and one write: the latest ``keep`` turns (a lost race drops a turn, never more)."""
+        ref = self._tenant(tenant_id).collection("ask_conversations").document(conversation_id)
+        turns = [*self.conversation(tenant_id, conversation_id), turn][-keep:]
+        ref.set({"turns": [{"question": q, "answer": a} for q, a in turns], "updated_at": datetime.now(UTC)})
 
     def stats(self, tenant_id: str) -> tuple[int, int]:
         """(passages, words) the tenant's index holds."""

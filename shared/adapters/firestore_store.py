@@ -241,6 +241,18 @@ class FirestoreRunStore:
             totals.append(float(result[0][0].value or 0.0) if result and result[0] else 0.0)
         return totals
 
+    def record_usage(self, tenant_id: str, usage_id: str, used: ModelUsed) -> None:
+        """``tenants/{t}/usage/{day}/events/{usage_id}``: a collection named ``events``, so the spend
+        queries (a collection group) sum it with the runs' ledger; created once per ``usage_id``."""
+        day = used.at.strftime("%Y-%m-%d")
+        ref = self._tenant(tenant_id).collection("usage").document(day).collection("events")
+        try:
+            ref.document(usage_id).create(self._event_doc(tenant_id, "", used))
+        except (gexc.AlreadyExists, gexc.Conflict):
+            return
+        except TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+
     def reserve_spend(self, day: str, usd: float, cap_usd: float) -> bool:
         """One increment, its result read back (no transaction, so no retries under contention): each
         caller sees the total its own increment made. Past the cap, the increment is taken back, so a

@@ -265,12 +265,11 @@ class NotionApi:
         result: JSON = self._call(fn, read=True, comment_id=comment_id, auth=self._token)
         return result
 
-    def add_comment(self, page_id: str, text: str) -> JSON:
+    def add_comment(self, page_id: str, text: str, discussion_id: str = "") -> JSON:
         fn = self._client.comments.create
         items = comment_rich_text(text)
-        result: JSON = self._call(
-            fn, read=False, auth=self._token, parent={"page_id": page_id}, rich_text=items
-        )
+        where: JSON = {"discussion_id": discussion_id} if discussion_id else {"parent": {"page_id": page_id}}
+        result: JSON = self._call(fn, read=False, auth=self._token, rich_text=items, **where)
         return result
 
     def search_visible(

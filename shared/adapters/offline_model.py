@@ -181,6 +181,16 @@ def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     return {"goal": goal or f"Plan the idea '{title}'", "risk": "medium", "on_reject": "end", "steps": steps}
 
 
+def ask_for(ctx: dict[str, Any]) -> dict[str, Any]:
+    """An Ask's answer offline: the first passage's words, quoted and cited; none found, said so."""
+    passages = [p for p in ctx.get("passages") or [] if isinstance(p, dict)]
+    if not passages:
+        return {"answer": "The workspace's pages I can search say nothing about this.", "cited": []}
+    first = passages[0]
+    quote = " ".join(str(first.get("text") or "").split())[:400]
+    return {"answer": f'"{first.get("title", "")}" says: {quote}', "cited": [first.get("n", 1)]}
+
+
 def draft_for(ctx: dict[str, Any]) -> dict[str, Any]:
     goal, task = str(ctx.get("goal") or ""), str(ctx.get("instructions") or "")
     page = ctx.get("page") or {}
@@ -199,11 +209,14 @@ class OfflineModel:
         self._price = (prices or {}).get(NAME, (0.0, 0.0))
 
     def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        """A plan, a draft, fixed arguments, or an Ask's answer, read from the prompt's context."""
         ctx = extract_context(prompt)
         if schema is PlanOut:
             answer = plan_for(ctx, str(ctx.get("goal") or ""))
         elif schema is Draft:
             answer = draft_for(ctx)
+        elif schema.__name__ == "AskOut":  # Ask (shared.services.ask): the best passage, quoted
+            answer = ask_for(ctx)
         elif schema is ArgsFix:
             answer = {"args_json": json.dumps(ctx.get("args") or {})}
         else:

@@ -176,6 +176,16 @@ def named_in(agents: Sequence[Agent], text: str) -> Agent | None:
     return max(found, key=lambda a: len(a.name), default=None)
 
 
+def ask_of(comment: Mapping[str, Any], agents: Sequence[Agent]) -> str:
+    """The question a comment mentioning the integration asks (its words, spaces made single), or ""
+    when it asks for work. An Ask's own words end with a question mark. They name no agent but the
+    default: naming one is a request to that agent (decision 0068)."""
+    words = " ".join(comment_words(comment).split())
+    if not words.endswith("?") or named_in([a for a in agents if not a.is_default], words):
+        return ""
+    return words
+
+
 def comment_words(comment: Mapping[str, Any]) -> str:
     """A comment's own words, its mentions left out: "@Notion Agent" names the integration, and must
     not name an agent called "Notion"."""

@@ -61,7 +61,10 @@ class NotionComments:
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
         page_id, text = dn.page_of(task) or "", dn.comment_text(task)
-        comment = self._notion_for(tenant).add_comment(page_id, text)
+        thread = task.data.get("discussion_id")  # an Ask's answer: a reply in the question's thread
+        comment = self._notion_for(tenant).add_comment(
+            page_id, text, thread if isinstance(thread, str) else ""
+        )
         return str(comment.get("id", ""))
 
 

@@ -300,8 +300,9 @@ class NotionForTenant:
     def get_comment(self, comment_id: str) -> JSON:
         return self._run(lambda token: self._notion.with_token(token).get_comment(comment_id))
 
-    def add_comment(self, page_id: str, text: str) -> JSON:
-        return self._run(lambda token: self._notion.with_token(token).add_comment(page_id, text))
+    def add_comment(self, page_id: str, text: str, discussion_id: str = "") -> JSON:
+        thread = (discussion_id,) if discussion_id else ()  # a reply in a thread: an Ask's answer
+        return self._run(lambda token: self._notion.with_token(token).add_comment(page_id, text, *thread))
 
     def search_visible(
         self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None

@@ -174,6 +174,40 @@ def _starts_nothing(p: Planning) -> bool:
     return bool(unasked)
 
 
+def _answered_as_ask(p: Planning) -> bool:
+    """A mention that asks a question and names no agent (``agents.ask_of``) is an Ask: answered by a
+    reply in its thread (shared/services/ask.py) and no run, so nothing else can follow. A member's
+    question searches within its reach: the page's data source and the page. Needs the index on."""
+    task, deps = p
+    tenant = p.tenant()
+    if not task.trigger.comment_id or task.agent_id or tenant is None or deps.memory is None:
+        return False
+    if not deps.settings.workspace_index:
+        return False
+    from shared.domain.agents import ask_of
+    from shared.services.ask import answer_comment
+
+    notion = p.notion()
+    comment = notion.get_comment(task.trigger.comment_id)
+    store = deps.agents()
+    question = ask_of(comment, list(store.list_for(tenant.tenant_id)) if store is not None else [])
+    page_id = str(task.trigger.page_id or (comment.get("parent") or {}).get("page_id") or "")
+    if not question or not page_id:
+        return False
+    scopes = None
+    if _by_others(p, [comment]):
+        try:
+            source = (notion.retrieve_page(page_id).get("parent") or {}).get("data_source_id")
+        except PermanentError:  # the page closed to us since: the page's own passages at most
+            source = None
+        own = f"page:{plain_notion_id(page_id)}"
+        scopes = [plain_notion_id(s) for s in _sources(p, str(source) if source else None)] + [own]
+    answered = answer_comment(deps, task.tenant_id, comment, question, page_id=page_id, scopes=scopes)
+    if answered:
+        log.info("a comment's question answered (Ask), no run", extra={"fields": {"run": task.run_id}})
+    return answered
+
+
 def _budget_spent(p: Planning) -> bool:
     """A Notion event's trigger (a page's change, a comment) starts nothing while the workspace's day
     or month budget, or the deployment's daily cap, is spent. No Notion read, no run waiting for an
@@ -540,7 +574,7 @@ def _start_run(p: Planning) -> bool:
     state = p.log.document()
     if state is not None:
         return _replan_if_needed(p, state)
-    if _starts_nothing(p) or _waits_its_turn(p):
+    if _starts_nothing(p) or _answered_as_ask(p) or _waits_its_turn(p):
         return False
     holder = _page_held_by(p)
     if holder is not None:

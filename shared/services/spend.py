@@ -13,13 +13,18 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
-from shared.domain.events import RunStatus
+from shared.domain.events import ModelUsed, RunStatus
 from shared.domain.run_limits import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
 from shared.domain.runs import Run
-from shared.errors import TransientError
+from shared.errors import BudgetSpent, TransientError
 from shared.services.deps import Deps
+
+if TYPE_CHECKING:
+    from shared.domain.embeddings import Embedded, Task
+    from shared.ports import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +177,30 @@ def model_call(
     finally:
         _give(deps, day, reserved - (call.cost_usd or 0.0))
         _settle(deps, day, reserved)
+
+
+class PaidEmbedder:
+    """The workspace's embedder, each call made as a model call is (:func:`model_call`): stopped by
+    its budgets and the daily cap (:class:`BudgetSpent`), its cost in the tenant's spend ledger."""
+
+    def __init__(self, deps: Deps, tenant_id: str, embedder: "Embedder") -> None:
+        self.deps, self.tenant_id, self.inner = deps, tenant_id, embedder
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
+    def embed(self, texts: list[str], task: "Task") -> "Embedded":
+        with model_call(self.deps, self.tenant_id, 0.0, 0) as call:
+            if call.problem:
+                raise BudgetSpent(call.problem)
+            done = self.inner.embed(texts, task)
+            call.paid(done.cost_usd)
+        if done.cost_usd > 0:
+            used = ModelUsed(seq=1, at=self.deps.clock(), purpose=f"embed_{task}", model=done.model,
+                             input_tokens=done.tokens, output_tokens=0, cost_usd=done.cost_usd)  # fmt: skip
+            self.deps.store.record_usage(self.tenant_id, uuid4().hex, used)
+        return done
 
 
 def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:

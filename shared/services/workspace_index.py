@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from shared.domain.passages import IndexedPage, StoredPassage, passage_id, split
 from shared.domain.settings import plain_notion_id
 from shared.domain.tenants import TenantStatus
-from shared.errors import PermanentError
+from shared.errors import BudgetSpent, PermanentError
 from shared.services.page_read import WHOLE, ReadBudget, read_loaded
 
 if TYPE_CHECKING:
@@ -138,8 +138,11 @@ def run_index_task(task: IndexTask, deps: Deps) -> dict[str, object]:
         return {"indexed": False, "why": "the workspace is not connected"}
     if (spent := _over_budget(deps, task.tenant_id)) is not None:
         return {"indexed": False, "why": spent}
-    embedder, store = deps.memory()
-    done = index_page(task.tenant_id, task.page_id, deps.need_notion(task.tenant_id), embedder, store)
+    embedder, store = _paid_memory(deps, task.tenant_id)
+    try:
+        done = index_page(task.tenant_id, task.page_id, deps.need_notion(task.tenant_id), embedder, store)
+    except BudgetSpent as stop:
+        return {"indexed": False, "why": stop.reason}
     outcome: dict[str, object] = {"indexed": True}
     return outcome | done._asdict()
 
@@ -151,11 +154,24 @@ def run_reconcile_task(task: ReconcileTask, deps: Deps) -> dict[str, object]:
         return {"reconciled": False, "why": "the workspace is not connected"}
     if (spent := _over_budget(deps, task.tenant_id)) is not None:
         return {"reconciled": False, "why": spent}
-    embedder, store = deps.memory()
+    embedder, store = _paid_memory(deps, task.tenant_id)
     notion = deps.need_notion(task.tenant_id)
     wanted = chosen_pages(notion, tenant.settings.page_ids, tenant.settings.data_source_ids)
+    try:
+        done = reconcile(task.tenant_id, notion, embedder, store, wanted)
+    except BudgetSpent as stop:  # the next reconcile goes on where this one stopped
+        return {"reconciled": False, "why": stop.reason}
     totals: dict[str, object] = {"reconciled": True}
-    return totals | reconcile(task.tenant_id, notion, embedder, store, wanted)
+    return totals | done
+
+
+def _paid_memory(deps: Deps, tenant_id: str) -> tuple[Embedder, PassageStore]:
+    """The index's embedder and store, each embedding call paid for as a model call (spend.py)."""
+    from shared.services.spend import PaidEmbedder
+
+    assert deps.memory is not None
+    embedder, store = deps.memory()
+    return PaidEmbedder(deps, tenant_id, embedder), store
 
 
 def _over_budget(deps: Deps, tenant_id: str) -> str | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.domain.passages import passage_words, words
 from shared.domain.retrieval import KEYWORD_WEIGHT, bm25, fuse
-from shared.errors import ConfigError, TransientError
+from shared.errors import BudgetSpent, ConfigError, TransientError
 
 if TYPE_CHECKING:
     from shared.domain.passages import StoredPassage
@@ -93,8 +93,11 @@ def searcher(
     def run(query: str, limit: int) -> list[dict[str, Any]]:
         if deps.memory is None:
             raise RuntimeError("this function was built without the workspace index")
+        from shared.services.spend import PaidEmbedder
+
         embedder, store = deps.memory()
-        return as_dicts(search(tenant_id, query, embedder, store, limit=limit, scopes=scopes).results)
+        paid = PaidEmbedder(deps, tenant_id, embedder)
+        return as_dicts(search(tenant_id, query, paid, store, limit=limit, scopes=scopes).results)
 
     return run
 
@@ -108,7 +111,7 @@ def context_passages(
         return []
     try:
         found = searcher(deps, tenant_id, scopes)(query, limit)
-    except (TransientError, ConfigError) as exc:
+    except (TransientError, ConfigError, BudgetSpent) as exc:
         log.warning("workspace search skipped for planning: %s", exc)
         return []
     return [{"cite": f"[{n}]", **r, "text": r["text"][:CONTEXT_CHARS]} for n, r in enumerate(found, start=1)]

@@ -25,7 +25,8 @@ ALLOWLIST: dict[str, set[str]] = {
         "plan",
         "execute_step",
         "deploy",
-    },  # the model callers (deploy: argument repair)
+        "api",
+    },  # the model callers (deploy: argument repair; api: POST /ask)
     "roles/logging.logWriter": {"builder", "deployer", "ci"},  # build logs
     # Google's custom build service account example (docs/iam.md): the image push, and the source
     # that 2nd-gen builds fetch from Google's managed gcf-v2-sources-* bucket in this project.

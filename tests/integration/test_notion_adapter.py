@@ -396,3 +396,12 @@ def test_a_page_past_its_budget_says_it_was_cut_short(notion: NotionApi) -> None
     assert read.cut_short == "more than 120 blocks"
     assert read.markdown.rstrip().endswith("the rest was not read.)*")
     assert "p149" not in read.markdown
+
+
+def test_a_reply_goes_into_the_thread_it_names(notion: NotionApi) -> None:
+    client = notion.with_token(TOKEN)
+    first = client.add_comment(IDS["task_report"], "what is our pricing?")
+    reply = client.add_comment(IDS["task_report"], "Three tiers.", str(first["discussion_id"]))
+    assert reply["discussion_id"] == first["discussion_id"]
+    other = client.add_comment(IDS["task_report"], "another thread")
+    assert other["discussion_id"] != first["discussion_id"]

@@ -49,10 +49,10 @@ class HeldNotion(FakeNotion):
 
     during_comment: list[Any] = field(default_factory=list)
 
-    def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]:
+    def add_comment(self, token: str, page_id: str, text: str, discussion_id: str = "") -> dict[str, Any]:
         if self.during_comment:
             self.during_comment.pop()()
-        return super().add_comment(token, page_id, text)
+        return super().add_comment(token, page_id, text, discussion_id)
 
 
 def started(db: Any, model: FakeModel, notion: FakeNotion, tool: str, args: dict[str, Any]) -> Deps:

@@ -124,3 +124,15 @@ def test_a_reach_keeps_the_search_within_its_scopes(firestore_db: Any) -> None:
     only = [f"page:{ids['Hiring'].replace('-', '')}"]
     assert {r.title for r in search("t1", "pricing tiers", model, store, scopes=only).results} == {"Hiring"}
     assert search("t1", "pricing tiers", model, store, scopes=[]).results == []
+
+
+def test_an_ask_conversation_keeps_its_latest_turns_per_tenant_and_goes_on_disconnect(
+    firestore_db: Any,
+) -> None:
+    store = FirestorePassages(firestore_db)
+    for n in range(6):
+        store.add_turn("t1", "conv-0001", (f"q{n}", f"a{n}"), 4)
+    assert store.conversation("t1", "conv-0001") == [(f"q{n}", f"a{n}") for n in range(2, 6)]
+    assert store.conversation("t2", "conv-0001") == []  # the same id in another tenant: nothing
+    forget_workspace("t1", store)
+    assert store.conversation("t1", "conv-0001") == []

@@ -1,9 +1,8 @@
 """``make bench-rag``: the workspace index's retrieval quality, freshness, re-indexing and isolation.
 
-The collection (tests/perf/rag_collection.py): 516 docstrings of Python's standard library, one page
-each, and 60 questions with their relevant documents. Every page goes through the real index
-(page read, passages, WordLlama, Firestore emulator) under two tenants; the questions are searched
-there (ours), by BM25 over whole documents (rank-bm25) and by the plain model (cosine, no fusion).
+The collection (tests/perf/rag_collection.py): 516 standard-library docstrings, one page each; 60
+tuning and 68 held-out judged questions. Pages go through the real index (WordLlama, Firestore
+emulator) under two tenants; questions are searched there, by BM25 (rank-bm25) and by the plain model.
 Last line: ``RESULT ndcg_at_10= recall_at_10= bm25_ndcg_at_10= plain_ndcg_at_10= freshness_p95_s=
 unchanged_embeds=0 cross_tenant_hits=0 out_of_reach_hits=0``; each figure is asserted (see GOALS).
 """
@@ -25,7 +24,7 @@ from shared.domain.settings import plain_notion_id
 from shared.services.workspace_index import index_page, scope_of
 from shared.services.workspace_search import search
 from tests.engine_fakes import FakeNotion
-from tests.perf.rag_collection import Doc, documents, questions
+from tests.perf.rag_collection import HELD_OUT, QUESTIONS, Doc, documents, questions
 
 K = 10
 TENANTS = ("bench-a", "bench-b")
@@ -176,7 +175,8 @@ def run(db: Any, *, queries: int = 1000, edits: int = 20, limit: int | None = No
     on the first ``limit`` documents and the questions answered within them (a shorter run)."""
     docs = documents()[:limit]
     kept = {d.doc_id for d in docs}
-    judged = [(q, relevant) for q, relevant in questions() if relevant <= kept]
+    judged = [(q, relevant) for q, relevant in questions(HELD_OUT) if relevant <= kept]
+    tuning = [(q, relevant) for q, relevant in questions(QUESTIONS) if relevant <= kept]
     store, model = FirestorePassages(db), Counting()
     spaces = {tenant: workspace(docs, tenant) for tenant in TENANTS}
     began = time.perf_counter()
@@ -185,9 +185,13 @@ def run(db: Any, *, queries: int = 1000, edits: int = 20, limit: int | None = No
             index_page(tenant, pid, ws.notion.with_token("t"), model, store)
     indexing_s = time.perf_counter() - began
     embedded_first = model.documents
-    ours = scores(our_ranker(store, model, TENANTS[0], spaces[TENANTS[0]]), judged)
-    bm25 = scores(bm25_ranker(docs), judged)
-    plain = scores(plain_ranker(docs, model), judged)
+    rankers = {
+        "ours": our_ranker(store, model, TENANTS[0], spaces[TENANTS[0]]),
+        "bm25": bm25_ranker(docs),
+        "plain": plain_ranker(docs, model),
+    }
+    ours, bm25, plain = (scores(rank, judged) for rank in rankers.values())
+    tuned = {name: scores(rank, tuning) for name, rank in rankers.items() if tuning}
     model.documents = 0
     reads = 0
     for tenant, ws in spaces.items():  # the nightly reconcile of an unchanged workspace
@@ -199,6 +203,8 @@ def run(db: Any, *, queries: int = 1000, edits: int = 20, limit: int | None = No
     return {
         "documents": len(docs),
         "questions": len(judged),
+        "tuning_questions": len(tuning),
+        "tuning": tuned,  # name -> (nDCG@10, recall@10) on the set the fusion was tuned on
         "passages_embedded": embedded_first,
         "indexing_s": indexing_s,
         "ndcg_at_10": ours[0],
@@ -220,12 +226,15 @@ FRESHNESS_GOAL_S = 5.0
 
 
 def goals(f: dict[str, Any]) -> dict[str, bool]:
-    """What the bench asserts of each figure it prints."""
+    """What the bench asserts of each figure it prints (quality: on the held-out questions)."""
+    tuned = f["tuning"]
     return {
-        "ours beats BM25 (nDCG@10)": f["ndcg_at_10"] > f["bm25_ndcg_at_10"],
-        "ours loses nothing to the plain model (nDCG@10)": f["ndcg_at_10"] >= f["plain_ndcg_at_10"],
-        "ours recalls at least BM25 and the plain model (recall@10)": f["recall_at_10"]
+        "held out: ours beats BM25 (nDCG@10)": f["ndcg_at_10"] > f["bm25_ndcg_at_10"],
+        "held out: ours loses nothing to the plain model (nDCG@10)": f["ndcg_at_10"] >= f["plain_ndcg_at_10"],
+        "held out: ours recalls at least BM25 and the plain model (recall@10)": f["recall_at_10"]
         >= max(f["bm25_recall_at_10"], f["plain_recall_at_10"]),
+        "tuning: ours beats BM25 and loses nothing to the plain model (nDCG@10)": not tuned
+        or (tuned["ours"][0] > tuned["bm25"][0] and tuned["ours"][0] >= tuned["plain"][0]),
         f"an edit is found within {FRESHNESS_GOAL_S} s (p95)": f["freshness_p95_s"] <= FRESHNESS_GOAL_S,
         "an unchanged workspace embeds nothing and reads no page's content": f["unchanged_embeds"] == 0
         and f["unchanged_pages_read"] == 0,
@@ -260,11 +269,17 @@ def main() -> int:
         figures = run(firestore.Client(project=PROJECT), queries=args.queries, edits=args.edits)
     f = figures
     print(
-        f"{f['documents']} documents, {f['questions']} questions, two tenants; {f['passages_embedded']} "
-        f"passages embedded in {f['indexing_s']:.0f} s; {f['queries']} isolation queries"
+        f"{f['documents']} documents, {f['questions']} held-out and {f['tuning_questions']} tuning "
+        f"questions, two tenants; {f['passages_embedded']} passages embedded in {f['indexing_s']:.0f} s; "
+        f"{f['queries']} isolation queries"
     )
+    for name, (n, r) in f["tuning"].items():
+        print(
+            f"tuning set (k and the keyword weight were chosen on it): {name} nDCG@10 {n:.3f} recall@10 {r:.3f}"
+        )
     print(
-        f"recall@10: ours {f['recall_at_10']:.3f}, BM25 {f['bm25_recall_at_10']:.3f}, plain {f['plain_recall_at_10']:.3f}"
+        f"held out, recall@10: ours {f['recall_at_10']:.3f}, BM25 {f['bm25_recall_at_10']:.3f}, "
+        f"plain {f['plain_recall_at_10']:.3f}"
     )
     met = goals(figures)
     for goal, ok in met.items():

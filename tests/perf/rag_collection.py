@@ -1,6 +1,7 @@
 """``make bench-rag``'s collection: the docstrings of a fixed list of Python 3.13 standard library
 modules (pydoc's text, shipped with the interpreter), one document per public function or class, and
-the questions with their relevant documents in ``rag_questions.json``. Nothing is downloaded.
+questions with their relevant documents: ``rag_questions.json`` (the fusion was tuned on it) and
+``rag_questions_heldout.json`` (committed before anything ran on it). Nothing is downloaded.
 """
 
 import importlib
@@ -17,6 +18,7 @@ MODULES = (
     "platform", "keyword", "unicodedata", "colorsys",
 )  # fmt: skip
 QUESTIONS = Path(__file__).with_name("rag_questions.json")
+HELD_OUT = Path(__file__).with_name("rag_questions_heldout.json")
 MIN_DOC_CHARS = 20
 
 
@@ -54,7 +56,7 @@ def documents() -> list[Doc]:
     return list(docs.values())
 
 
-def questions() -> list[tuple[str, frozenset[str]]]:
-    """The questions and, for each, the ids of its relevant documents (rag_questions.json)."""
-    rows = json.loads(QUESTIONS.read_text(encoding="utf-8"))
+def questions(path: Path = QUESTIONS) -> list[tuple[str, frozenset[str]]]:
+    """The questions of ``path`` (the tuning set unless told) and each one's relevant documents."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
     return [(row["question"], frozenset(row["relevant"])) for row in rows]

@@ -195,10 +195,10 @@ class ScopedNotion(FakeNotion):
         self._note(token, "create_database", parent_page_id, title=title)
         return super().create_database(token, parent_page_id, title, properties, description)
 
-    def add_comment(self, token: str, page_id: str, text: str) -> dict[str, Any]:
+    def add_comment(self, token: str, page_id: str, text: str, discussion_id: str = "") -> dict[str, Any]:
         self._see(token, page_id)
         self._note(token, "add_comment", page_id, text=text)
-        return super().add_comment(token, page_id, text)
+        return super().add_comment(token, page_id, text, discussion_id)
 
 
 def _tenant_of(token: str) -> str:

@@ -15,6 +15,7 @@ class FakePassages(PassageStore):
 
     passages: dict[str, dict[str, StoredPassage]] = field(default_factory=dict)
     pages: dict[str, dict[str, IndexedPage]] = field(default_factory=dict)
+    conversations: dict[str, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
 
     def indexed_page(self, tenant_id: str, page_id: str) -> IndexedPage | None:
         return self.pages.get(tenant_id, {}).get(page_id)
@@ -41,7 +42,15 @@ class FakePassages(PassageStore):
 
     def delete_all(self, tenant_id: str) -> int:
         gone = len(self.passages.pop(tenant_id, {})) + len(self.pages.pop(tenant_id, {}))
+        gone += len(self.conversations.pop(tenant_id, {}))
         return gone
+
+    def conversation(self, tenant_id: str, conversation_id: str) -> list[tuple[str, str]]:
+        return list(self.conversations.get(tenant_id, {}).get(conversation_id, []))
+
+    def add_turn(self, tenant_id: str, conversation_id: str, turn: tuple[str, str], keep: int) -> None:
+        mine = self.conversations.setdefault(tenant_id, {})
+        mine[conversation_id] = [*mine.get(conversation_id, []), turn][-keep:]
 
     def stats(self, tenant_id: str) -> tuple[int, int]:
         mine = self.passages.get(tenant_id, {}).values()
@@ -73,6 +82,7 @@ class WordCountEmbedder:
     vocabulary: tuple[str, ...] = ("price", "pricing", "tier", "hire", "hiring", "berlin", "ignore", "plan")
     texts: int = 0
     model: str = "word-count"
+    usd_per_text: float = 0.0  # what a call costs, as Vertex AI's price per token would make it
 
     def embed(self, texts: list[str], task: Task) -> Embedded:
         self.texts += len(texts) if task == "document" else 0
@@ -82,4 +92,4 @@ class WordCountEmbedder:
             raw = [float(lowered.count(w)) for w in self.vocabulary] + [0.01]
             norm = sum(v * v for v in raw) ** 0.5
             vectors.append([v / norm for v in raw])
-        return Embedded(self.model, vectors, len(texts), 0.0)
+        return Embedded(self.model, vectors, len(texts), self.usd_per_text * len(texts))

@@ -137,7 +137,7 @@ class HomeNotion(TenantNotion):
     def get_comment(self, comment_id: str) -> JSON:
         raise NotImplementedError
 
-    def add_comment(self, page_id: str, text: str) -> JSON:
+    def add_comment(self, page_id: str, text: str, discussion_id: str = "") -> JSON:
         raise NotImplementedError
 
 

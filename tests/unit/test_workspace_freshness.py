@@ -156,3 +156,32 @@ def test_a_spent_budget_stops_the_index_as_it_stops_model_calls() -> None:
     done = run_index_task(IndexTask(tenant_id="t1", page_id=ROW), deps)
     assert done["indexed"] is False and "budget" in str(done["why"]) and embedder.texts == 0
     assert run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)["reconciled"] is False
+
+
+def priced_pages(count: int) -> tuple[FakeNotion, list[str]]:
+    """A chosen data source of ``count`` pages, one passage each."""
+    notion, ids = FakeNotion(), []
+    for n in range(count):
+        made = notion.add_page(f"Tier {n}", {"data_source_id": "ds-tasks"}, text=f"Pricing tier {n}.")
+        pid = f"3b4c5d6e00004000800000000000010{n}"
+        notion.pages[pid] = notion.pages.pop(made) | {"id": pid, "last_edited_time": "2026-01-05T09:00:00Z"}
+        notion.children[pid] = notion.children.pop(made)
+        ids.append(pid)
+    return notion, ids
+
+
+def test_embedding_calls_are_counted_in_spend_and_stopped_by_the_budget_midway() -> None:
+    notion, ids = priced_pages(4)
+    store, embedder = FakePassages(), WordCountEmbedder(usd_per_text=0.01)
+    deps = make_deps(notion=notion)._replace(memory=lambda: (embedder, store))
+    day = deps.clock()
+    first = run_index_task(IndexTask(tenant_id="t1", page_id=ids[0]), deps)
+    assert first["embedded"] == 1 and first["cost_usd"] == 0.01
+    assert deps.store.spend("t1", f"{day:%Y-%m-%d}", f"{day:%Y-%m}") == (0.01, 0.01)  # the ledger
+    assert round(deps.store.day_spend(f"{day:%Y-%m-%d}"), 6) == 0.01  # the deployment's cap counter
+    raise_budget(deps, "t1", max_cost_per_day_usd=0.025)
+    deps.need_tenants().update("t1", choose_tasks)
+    done = run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)
+    assert done["reconciled"] is False and "daily budget" in str(done["why"])
+    assert embedder.texts == 3  # two more pages embedded (0.02, 0.03 spent), the last one's refused
+    assert round(deps.store.spend("t1", f"{day:%Y-%m-%d}", f"{day:%Y-%m}")[0], 6) == 0.03

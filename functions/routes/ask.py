@@ -1,0 +1,31 @@
+"""Ask: ``POST /ask`` ``{"question", "conversation_id"?}`` answers from the workspace index, citing
+the pages it used, and changes nothing (shared/services/ask.py). A ``conversation_id`` carries the
+conversation's latest turns; without one, a new conversation starts and its id comes back."""
+
+from uuid import uuid4
+
+from pydantic import ConfigDict, Field
+
+from functions._http import Reply, parse_json
+from functions.routes import Call
+from shared.domain.schema import Schema
+from shared.services.ask import QUESTION_CHARS, ask_in_conversation
+
+
+class AskRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=QUESTION_CHARS, description="What to ask the workspace")
+    conversation_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{8,64}$",
+        description="The conversation a follow-up belongs to (the id an earlier answer gave)",
+    )
+
+
+def post_ask(call: Call) -> Reply:
+    body = parse_json(call.request, AskRequest)
+    conversation = body.conversation_id or uuid4().hex
+    deps = call.container.engine()
+    got = ask_in_conversation(deps, call.tenant_id, body.question, conversation)
+    return {"answer": got.text, "cited": got.cited, "conversation_id": conversation}, 200

@@ -1,0 +1,17 @@
+"""What the Ask route answers (``functions.routes.ask``)."""
+
+from pydantic import Field
+
+from shared.domain.schema import Schema
+
+
+class Cited(Schema):
+    page_id: str
+    title: str
+    url: str
+
+
+class AskAnswer(Schema):
+    answer: str = Field(description="The answer, its sources listed after it")
+    cited: list[Cited] = Field(description="The pages the answer used")
+    conversation_id: str = Field(description="Send it with a follow-up to carry this conversation")
