@@ -23,9 +23,8 @@ if TYPE_CHECKING:
     from shared.domain.day_plan import Kept
     from shared.domain.dead_letters import DeadLetter
     from shared.domain.embeddings import Embedded, Task
-    from shared.domain.events import ModelUsed
     from shared.domain.integrations import Integration
-    from shared.domain.model_calls import ModelReply
+    from shared.domain.model_calls import ModelReply, ModelUsage
     from shared.domain.notifications import Claimed, Links, Mail, Move, NotificationRecord, Outcome
     from shared.domain.notion_grant import NotionGrant
     from shared.domain.passages import IndexedPage, StoredPassage
@@ -124,9 +123,11 @@ class RunStore(Protocol):
         """The tenant's model spend on each of ``days`` (YYYY-MM-DD), in that order."""
         ...
 
-    def record_usage(self, tenant_id: str, usage_id: str, used: ModelUsed) -> None:
-        """Add a call made outside any run (an embedding call) to the tenant's spend ledger, once per
-        ``usage_id``: the budgets' sums count it as a run's ``model_used`` events."""
+    def record_usage(
+        self, tenant_id: str, usage_id: str, at: datetime, purpose: str, usage: ModelUsage
+    ) -> None:
+        """Add a call made outside any run (an embedding call, an Ask) to the tenant's spend ledger, once
+        per ``usage_id``: the budgets' sums count it as a run's ``model_used`` events."""
         ...
 
     def reserve_spend(self, day: str, usd: float, cap_usd: float) -> bool:

@@ -12,6 +12,7 @@ from shared.domain.code import CodeChange, Deployment, DeployRequest, PullReques
 from shared.domain.day_plan import Kept
 from shared.domain.dead_letters import DeadLetter
 from shared.domain.events import ModelUsed
+from shared.domain.model_calls import ModelUsage
 from shared.domain.notifications import (
     Claimed,
     DeliveryClaim,
@@ -175,7 +176,10 @@ class FakeRunStore(RunStore):
     def spend_days(self, tenant_id: str, days: list[str]) -> list[float]:
         return [self.spend(tenant_id, day, day[:7])[0] for day in days]
 
-    def record_usage(self, tenant_id: str, usage_id: str, used: ModelUsed) -> None:
+    def record_usage(
+        self, tenant_id: str, usage_id: str, at: datetime, purpose: str, usage: ModelUsage
+    ) -> None:
+        used = ModelUsed(seq=1, at=at, purpose=purpose, **usage._asdict())  # a ledger entry as an event
         self.usage.setdefault((tenant_id, usage_id), used)
 
     def reserve_spend(self, day: str, usd: float, cap_usd: float) -> bool:

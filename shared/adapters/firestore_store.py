@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from shared.adapters.firestore_docs import TRANSIENT, plain_times, take_lease
 from shared.domain.events import ModelUsed, event_of
+from shared.domain.model_calls import ModelUsage
 from shared.domain.run_rows import KeptRow
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks.plan import PlanTask, next_start
@@ -241,13 +242,18 @@ class FirestoreRunStore:
             totals.append(float(result[0][0].value or 0.0) if result and result[0] else 0.0)
         return totals
 
-    def record_usage(self, tenant_id: str, usage_id: str, used: ModelUsed) -> None:
+    def record_usage(
+        self, tenant_id: str, usage_id: str, at: datetime, purpose: str, usage: ModelUsage
+    ) -> None:
         """``tenants/{t}/usage/{day}/events/{usage_id}``: a collection named ``events``, so the spend
-        queries (a collection group) sum it with the runs' ledger; created once per ``usage_id``."""
-        day = used.at.strftime("%Y-%m-%d")
+        queries (a collection group) sum it with the runs' ledger; created once per ``usage_id``. A
+        ledger entry, not a run's event: the fields the sums read, and no run or place in a log."""
+        day = at.strftime("%Y-%m-%d")
         ref = self._tenant(tenant_id).collection("usage").document(day).collection("events")
+        entry = {"kind": "model_used", "at": at, "purpose": purpose, **usage._asdict()}
+        entry |= {"tenant_id": tenant_id, "run_id": "", "day": day, "month": at.strftime("%Y-%m")}
         try:
-            ref.document(usage_id).create(self._event_doc(tenant_id, "", used))
+            ref.document(usage_id).create(entry)
         except (gexc.AlreadyExists, gexc.Conflict):
             return
         except TRANSIENT as exc:

@@ -12,7 +12,6 @@ from uuid import uuid4
 from pydantic import Field
 
 from shared.agent.prompts import render
-from shared.domain.events import ModelUsed
 from shared.domain.schema import Schema
 from shared.errors import BudgetSpent, InvalidInput
 
@@ -82,17 +81,14 @@ def answer_question(
             raise BudgetSpent(call.problem)
         reply = deps.need_model().generate("plan", ask_prompt(question, earlier, passages), AskOut)
         call.paid(reply.usage.cost_usd)
-    u = reply.usage
-    used = ModelUsed(seq=1, at=deps.clock(), purpose="ask", model=u.model, input_tokens=u.input_tokens,
-                     output_tokens=u.output_tokens, cost_usd=u.cost_usd)  # fmt: skip
-    deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", used)
+    deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", deps.clock(), "ask", reply.usage)
     numbers = [n for n in dict.fromkeys(reply.value.cited) if 1 <= n <= len(passages)]
     pages = {passages[n - 1]["page_id"]: passages[n - 1] for n in numbers}  # each page once
     cited = [{"page_id": pid, "title": p["title"], "url": p["url"]} for pid, p in pages.items()]
     text = reply.value.answer.strip()[:ANSWER_CHARS]
     if cited:
         text += "\n\nSources: " + "; ".join(f"{c['title']} ({c['url']})" for c in cited)
-    return Answer(text, cited, u.cost_usd)
+    return Answer(text, cited, reply.usage.cost_usd)
 
 
 def thread_turns(comments: list[dict[str, Any]], comment_id: str, bot_id: str) -> list[Turn]:

@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
-from shared.domain.events import ModelUsed, RunStatus
+from shared.domain.events import RunStatus
+from shared.domain.model_calls import ModelUsage
 from shared.domain.run_limits import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
 from shared.domain.runs import Run
 from shared.errors import BudgetSpent, TransientError
@@ -197,9 +198,10 @@ class PaidEmbedder:
             done = self.inner.embed(texts, task)
             call.paid(done.cost_usd)
         if done.cost_usd > 0:
-            used = ModelUsed(seq=1, at=self.deps.clock(), purpose=f"embed_{task}", model=done.model,
-                             input_tokens=done.tokens, output_tokens=0, cost_usd=done.cost_usd)  # fmt: skip
-            self.deps.store.record_usage(self.tenant_id, uuid4().hex, used)
+            used = ModelUsage(done.model, done.tokens, 0, done.cost_usd)
+            self.deps.store.record_usage(
+                self.tenant_id, uuid4().hex, self.deps.clock(), f"embed_{task}", used
+            )
         return done
 
 

@@ -13,8 +13,8 @@ import pytest
 from pydantic import BaseModel
 
 from shared.adapters.firestore_store import FirestoreRunStore
-from shared.domain.events import ModelUsed, RunStatus
-from shared.domain.model_calls import ModelReply
+from shared.domain.events import RunStatus
+from shared.domain.model_calls import ModelReply, ModelUsage
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.services import spend
 from shared.services.planning import start_run
@@ -133,12 +133,11 @@ def test_two_instances_racing_at_the_cap_with_shares_never_pass_it(firestore_db:
 
 def test_an_embedding_calls_usage_is_summed_with_the_runs_ledger_once(firestore_db: Any) -> None:
     store = FirestoreRunStore(firestore_db)
-    used = ModelUsed(seq=1, at=T0, purpose="embed_document", model="gemini-embedding-001",
-                     input_tokens=4000, output_tokens=0, cost_usd=0.0006)  # fmt: skip
+    used = ModelUsage("gemini-embedding-001", 4000, 0, 0.0006)
     before = store.spend("t-embed", DAY, DAY[:7])
-    store.record_usage("t-embed", "u1", used)
-    store.record_usage("t-embed", "u1", used)  # a retried write: counted once
-    store.record_usage("t-other", "u2", used)
+    store.record_usage("t-embed", "u1", T0, "embed_document", used)
+    store.record_usage("t-embed", "u1", T0, "embed_document", used)  # a retried write: counted once
+    store.record_usage("t-other", "u2", T0, "embed_document", used)
     day_usd, month_usd = store.spend("t-embed", DAY, DAY[:7])
     assert round(day_usd - before[0], 9) == 0.0006 and round(month_usd - before[1], 9) == 0.0006
     assert store.spend_days("t-embed", [DAY])[0] == day_usd

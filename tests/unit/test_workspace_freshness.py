@@ -178,7 +178,9 @@ def test_embedding_calls_are_counted_in_spend_and_stopped_by_the_budget_midway()
     first = run_index_task(IndexTask(tenant_id="t1", page_id=ids[0]), deps)
     assert first["embedded"] == 1 and first["cost_usd"] == 0.01
     assert deps.store.spend("t1", f"{day:%Y-%m-%d}", f"{day:%Y-%m}") == (0.01, 0.01)  # the ledger
-    assert round(deps.store.day_spend(f"{day:%Y-%m-%d}"), 6) == 0.01  # the deployment's cap counter
+    # The deployment's cap counter: what was paid, and the share this instance holds (decision 0061).
+    held = deps.spend.cap_held.get(f"{day:%Y-%m-%d}", 0.0)
+    assert round(deps.store.day_spend(f"{day:%Y-%m-%d}") - held, 6) == 0.01 and held < 1.0 + 1e-9
     raise_budget(deps, "t1", max_cost_per_day_usd=0.025)
     deps.need_tenants().update("t1", choose_tasks)
     done = run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)
