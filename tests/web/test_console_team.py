@@ -1,18 +1,23 @@
 """The team in a real browser, keyboard only, on the whole local stack: the owner invites a teammate as
-a viewer on the Team screen; she opens the link in her own browser and signs in through the sandbox's
+a viewer on the Team screen, which mails her the link (the code sandbox's relay); she opens the link
+from that mail in her own browser and signs in through the sandbox's
 Notion OAuth; what her role may not do is shown disabled with the reason; the owner removes her while
 her tab is open, and her next request is refused. The tests run in order (each one flow)."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Browser, expect
 
-from local.stack import LocalStack
+from local.stack import LocalStack, by_hand
 from tests.web.browser import Console, Figures
+from tests.web.workspace import within
 
 pytestmark = pytest.mark.e2e
 LIVE_S = 30_000
+STACK_NOTIFY = "live"  # the stack fixture (conftest) starts it as make stack does: mail reaches the relay
 
 
 class Visit:
@@ -49,6 +54,17 @@ def test_the_owner_invites_a_teammate_on_the_team_screen(visit: Visit) -> None:
     expect(link).to_be_visible()
     visit.link = link.input_value()
     assert "#invite=namem_" in visit.link
+    mail = within(lambda: _mailed(visit.stack, "grace@demo.example"), "the invite's mail")
+    assert visit.link in str(mail["text"]).split(), mail  # the very link, whole, to her address
+    code = visit.link.rsplit("=", 1)[1]
+    logged = [p.name for p in visit.stack.group.log_dir.iterdir() if code in p.read_text(errors="replace")]
+    assert not logged, f"the invite's code is in the logs {logged}"
+
+
+def _mailed(stack: LocalStack, to: str) -> dict[str, Any] | None:
+    """The mail the code sandbox's relay took for ``to``, once there is one."""
+    seen = requests.get(by_hand(stack)["sent_slack_discord_email"], timeout=10).json()
+    return next((m for m in seen["email"] if to in m["rcpt_tos"]), None)
 
 
 def test_the_teammate_accepts_and_sees_what_her_role_may_not_do(visit: Visit) -> None:
