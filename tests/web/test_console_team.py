@@ -88,6 +88,70 @@ def test_the_teammate_accepts_and_sees_what_her_role_may_not_do(visit: Visit) ->
     assert status == 403  # what the screen says, the api holds
 
 
+# Each screen's action a role may not take, with the control that stays, disabled (never missing).
+REFUSED = (
+    ("#/settings", "Settings", "may not change the settings", "Save settings"),
+    ("#/settings", "Settings", "may not disconnect the workspace", "Disconnect the workspace"),
+    ("#/integrations", "Integrations", "may not connect or disconnect GitHub", "Connect GitHub"),
+    ("#/agents", "Agents", "may not make an agent", "Make the agent"),
+    ("#/onboarding", "Set up Notion Agent", "may not choose what starts work", "Save and finish"),
+)
+
+
+def _screens_refuse(m: Console, role: str) -> None:
+    m.page.reload()  # the console reads the session's role as it loads
+    for path, heading, words, button in REFUSED:
+        m.open("/" + path)
+        expect(m.page.get_by_role("heading", level=1, name=heading)).to_be_visible(timeout=LIVE_S)
+        expect(m.page.get_by_text(f"Your role ({role}) {words}").first).to_be_visible(timeout=LIVE_S)
+        expect(m.page.get_by_role("button", name=button)).to_be_disabled()
+    m.open("/#/keys")
+    expect(m.page.get_by_role("button", name="Make the key")).to_be_enabled(
+        timeout=LIVE_S
+    )  # any role makes one
+    runs_scope = m.page.get_by_role("checkbox", name="Start runs")
+    refusal = m.page.get_by_text(f"Your role ({role}) may not give a key a scope on runs")
+    if role == "viewer":
+        expect(runs_scope).to_be_disabled()
+        expect(refusal).to_be_visible()
+    else:
+        expect(runs_scope).to_be_enabled()
+        expect(refusal).to_have_count(0)
+
+
+def _role(visit: Visit, role: str) -> None:
+    status, team = visit.owner.api("GET", "/team")
+    member = next(m for m in team["members"] if m["email"] == "grace@demo.example")
+    status, _ = visit.owner.api("PATCH", f"/team/members/{member['member_id']}", {"role": role})
+    assert status == 200
+
+
+def test_a_viewer_and_an_editor_see_each_screen_s_actions_disabled_with_why(visit: Visit) -> None:
+    _screens_refuse(visit.member, "viewer")
+    _role(visit, "editor")
+    _screens_refuse(visit.member, "editor")
+    _role(visit, "viewer")
+
+
+def test_a_viewer_and_an_editor_try_every_decision_on_a_waiting_run(visit: Visit) -> None:
+    """What the browser meets when it decides: a viewer's approve, reject and answer are refused
+    (403, naming the role); an editor rejects (stopping is always safe)."""
+    o, m = visit.owner, visit.member
+    _role(visit, "viewer")
+    status, started = o.api("POST", "/runs", {"goal": "Plan it", "page_id": visit.ids["idea_newsletter"]})
+    assert status == 202, started
+    run = f"/runs/{started['run_id']}"
+    waiting = within(lambda: o.api("GET", run)[1].get("waiting") or None, "the run waiting for a person")
+    body = {"request_id": waiting["request_id"], "text": "yes"}
+    for decision in ("approve", "reject", "answer"):
+        status, refused = m.api("POST", f"{run}/{decision}", body)
+        assert status == 403 and "your role (viewer) may not" in refused["reason"], (decision, refused)
+    _role(visit, "editor")
+    status, moved = m.api("POST", f"{run}/reject", {"request_id": waiting["request_id"]})
+    assert status == 200, moved
+    _role(visit, "viewer")
+
+
 def test_removed_while_her_tab_is_open_her_next_request_is_refused(visit: Visit) -> None:
     c = visit.owner
     c.page.reload()
