@@ -108,7 +108,7 @@ def invite(
     }
 
 
-def _mail_invite(tenant: Tenant, actor: Member, made: MemberInvite, mailing: TaskQueue) -> None:
+def _mail_invite(tenant: Tenant, actor: Member, made: MemberInvite, queue: TaskQueue) -> None:
     """Enqueue the mail of ``made``'s link to its address: our text, the link appended as it is sent."""
     name = email_confirmation.short_name(tenant.workspace_name)
     workspace = f"the Notion workspace “{name}”" if name else "a Notion workspace"
@@ -127,7 +127,7 @@ def _mail_invite(tenant: Tenant, actor: Member, made: MemberInvite, mailing: Tas
         priority="urgent",  # someone is waiting for their teammate
         data={"kind": members.INVITE_KIND, "to": made.email, "invite_id": made.invite_id},
     )
-    mailing.enqueue(Queue.NOTIFY, note, f"notify:{tenant.tenant_id}:{note.notification_id}")
+    queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant.tenant_id}:{note.notification_id}")
 
 
 def withdraw_invite(tenant_id: str, invite_id: str, tenants: TenantStore, now: datetime) -> dict[str, Any]:
