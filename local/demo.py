@@ -85,10 +85,12 @@ def wait_for[T](check: Callable[[], T | None], what: str, timeout_s: float = 60.
     raise TimeoutError(f"timed out waiting for {what} (see the stack's logs)")
 
 
-def connect(stack: LocalStack) -> dict[str, str]:
+def connect(stack: LocalStack, invite: str = "") -> dict[str, str]:
     """The OAuth flow as a browser runs it; returns the headers the console's browser then sends: the
-    session cookie the callback set, and the Origin and CSRF token (``GET /session``) its changes need."""
-    status, start, headers = http("GET", stack.url_of_api() + "/connect")
+    session cookie the callback set, and the Origin and CSRF token (``GET /session``) its changes need.
+    ``invite``: a member invite's code, sent as the console sends it (``X-Invite-Code``)."""
+    sent = {"X-Invite-Code": invite} if invite else None
+    status, start, headers = http("GET", stack.url_of_api() + "/connect", headers=sent)
     assert status == 200, f"GET /connect answered {status}"
     cookie = "; ".join(f"{m.key}={m.value}" for m in SimpleCookie(headers["Set-Cookie"]).values())
     status, _, headers = http("GET", start["authorize_url"])  # Notion's consent page approves at once

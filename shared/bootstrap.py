@@ -564,7 +564,8 @@ class Container:
     def _build_notifier(self) -> Notifier:
         from shared.services.links import LinkMinter
 
-        minter = LinkMinter(self.secrets, self.settings.api_url, self.settings.approval_link_ttl_s)
+        s = self.settings
+        minter = LinkMinter(self.secrets, s.api_url, s.approval_link_ttl_s, frontend_url=s.frontend_url)
         if self.settings.notifier_backend == "live":
             from shared.services.channels import (
                 DiscordMessages,

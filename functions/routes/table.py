@@ -487,7 +487,7 @@ ROUTES: list[Route] = [
         "POST /team/invites",
         team.post_invite,
         Doc(
-            "Invite a person to the team (the link is shown in this answer only)",
+            "Invite a person to the team (its link is shown in this answer and mailed to them)",
             "team",
             {201: "models.team.MadeInvite"},
             body="team.NewInvite",

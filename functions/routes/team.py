@@ -1,5 +1,5 @@
 """The team: ``GET /team`` (members, open invites, who approves what), ``POST /team/invites``
-``{"email", "role"}`` (its link in that answer only), ``DELETE /team/invites/<invite_id>``,
+``{"email", "role"}`` (its link in that answer and a mail to that address only), ``DELETE /team/invites/<invite_id>``,
 ``PATCH /team/members/<member_id>`` ``{"role"}``, ``DELETE /team/members/<member_id>`` and
 ``PUT /team/approvers``. Who may call each: the route table; whom one may change: ``shared.domain.members``."""
 
@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
+from shared.config import PlatformSecret
 from shared.domain.members import Approvers, Member
 from shared.domain.schema import Schema
 from shared.errors import NotFound
@@ -53,6 +54,8 @@ def post_invite(call: Call) -> Reply:
         body.email,
         body.role,
         c.tenants,
+        mailing=c.queue,
+        key=c.secrets.get(PlatformSecret.SESSION_SIGNING_KEY),
         now=datetime.now(UTC),
         frontend=c.settings.frontend_url,
     )

@@ -5,7 +5,9 @@ The owner is the person who connected the workspace (``Tenant.owner_user_id``), 
 member; the others are kept in ``Tenant.members``. What each role may do: docs/security.md, "Roles".
 """
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import datetime
@@ -24,6 +26,9 @@ MAX_MEMBERS = 200  # a tenant's members and pending invites, each: bounds the te
 INVITE_PREFIX = "namem_"  # a member invite's code; a sign-up invite's is "nainv_" (shared.domain.signup)
 _INVITE = re.compile(r"namem_[A-Za-z0-9_-]{32}")
 INVITE_TTL_S = 7 * 24 * 3600
+# ``data["kind"]`` of the mail carrying an invite's link to the address invited (``data["to"]``), only
+# while that invite is open (shared.services.channels); notify mints the link as it sends.
+INVITE_KIND = "member_invite"
 
 
 def at_least(role: str, needed: str) -> bool:
@@ -87,7 +92,7 @@ class MemberInvite(Record):
 
     model_config = ConfigDict(extra="ignore")
 
-    invite_id: str  # the first 16 hex digits of its key: what the api names it by
+    invite_id: str  # 16 random hex digits: what the api names it by
     key: str  # sha256 of the code
     email: str
     role: Role
@@ -96,9 +101,20 @@ class MemberInvite(Record):
     expires_at: datetime
 
 
-def new_invite_code() -> str:
-    """A fresh member invite code: shown once to whoever invites, never stored."""
-    return INVITE_PREFIX + secrets.token_urlsafe(24)
+def new_invite_id() -> str:
+    return secrets.token_hex(8)
+
+
+def invite_code(key: str, tenant_id: str, invite_id: str) -> str:
+    """An invite's code: an HMAC of the tenant and invite under ``key`` (the session signing key), so
+    notify can mint the mailed link again while only the code's SHA-256 is stored. Shown once."""
+    mac = hmac.new(key.encode(), f"member-invite:{tenant_id}:{invite_id}".encode(), hashlib.sha256)
+    return INVITE_PREFIX + base64.urlsafe_b64encode(mac.digest()).decode()[:32]
+
+
+def invite_link(frontend: str, code: str) -> str:
+    """The console's link that admits the invite's person: the code in the fragment, never sent."""
+    return f"{frontend.split('#', 1)[0]}#invite={code}"
 
 
 def is_member_invite(code: str) -> bool:

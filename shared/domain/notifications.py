@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from pydantic import ConfigDict
 
+from shared.domain.members import INVITE_KIND
 from shared.domain.schema import Record
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, tenant_tag
@@ -40,11 +41,12 @@ class Mail(NamedTuple):
 
 class Links(NamedTuple):
     """The signed links one mail carries ("": none): a decision's approve and reject links, or a
-    confirmation's link. Minted as it is sent, never stored."""
+    confirmation's link, or a member invite's. Minted as it is sent, never stored."""
 
     approve: str = ""
     reject: str = ""
     confirm: str = ""
+    invite: str = ""
 
 
 NO_LINKS = Links()
@@ -210,8 +212,9 @@ def decision_request(task: NotifyTask) -> tuple[str, str] | None:
 
 
 def asks_links(task: NotifyTask) -> bool:
-    """Whether ``task``'s mail carries signed links: a decision's, or a confirmation's."""
-    return decision_request(task) is not None or task.data.get("kind") == CONFIRMATION_KIND
+    """Whether ``task``'s mail carries signed links: a decision's, a confirmation's, an invite's."""
+    kind = task.data.get("kind")
+    return decision_request(task) is not None or kind in (CONFIRMATION_KIND, INVITE_KIND)
 
 
 def decision_text(task: NotifyTask, links: Links = NO_LINKS) -> str:
@@ -308,8 +311,8 @@ def email_text(task: NotifyTask, links: Links = NO_LINKS) -> str:
     they confirmed) or a confirmation's link, then the marker after a signature separator, so a
     person can quote the reference."""
     text = decision_text(task, links).rstrip()
-    if links.confirm:
-        text = f"{text}\n\n{links.confirm}"
+    for link in (links.confirm, links.invite):
+        text = f"{text}\n\n{link}" if link else text
     return f"{text}\n\n-- \n{marker_text(task.tenant_id, task.notification_id)}\n"
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from shared.config import PlatformSecret
 from shared.domain import notifications as dn
 from shared.domain.integrations import Integration, chat_token_secret
+from shared.domain.members import INVITE_KIND
 from shared.domain.notifications import Mail
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant, TenantStatus, same_address
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 # Email goes to ``Tenant.email_recipient``, except the mail asking a notification_email to confirm
 # itself (``CONFIRMATION_KIND``, email only), which goes to that address while it is still the tenant's.
+# A member invite's mail (``INVITE_KIND``) goes to the address invited while the invite is open.
 
 
 class NotionComments:
@@ -151,6 +153,8 @@ class Emails:
             return "this deployment has no mail relay (smtp_host)"
         if _confirmation(task):
             return self._unable_to_confirm(task, tenant)
+        if _invitation(task):
+            return None if self._address(task, tenant) else "the invite was withdrawn or has expired"
         if self._address(task, tenant):
             return None
         if tenant.email_confirmed() is False:
@@ -209,7 +213,10 @@ class Emails:
     @staticmethod
     def _address(task: NotifyTask, tenant: Tenant) -> str:
         """The recipient: the tenant's (``Tenant.email_recipient``); for a confirmation, the address
-        it confirms while that is still notification_email. "": none."""
+        it confirms while that is still notification_email; for an invite, its address while it is
+        open. "": none."""
+        if _invitation(task):
+            return _invited(task, tenant)
         if not _confirmation(task):
             return tenant.email_recipient()
         chosen, asked = tenant.settings.notification_email, task.data.get("to")
@@ -219,3 +226,17 @@ class Emails:
 def _confirmation(task: NotifyTask) -> bool:
     """Whether ``task`` asks a notification_email to confirm itself (email only, by our own code)."""
     return task.data.get("kind") == CONFIRMATION_KIND and task.channel == "email"
+
+
+def _invitation(task: NotifyTask) -> bool:
+    """Whether ``task`` mails a member invite's link to the address invited."""
+    return task.data.get("kind") == INVITE_KIND and task.channel == "email"
+
+
+def _invited(task: NotifyTask, tenant: Tenant) -> str:
+    """The address ``task``'s invite was made for, while that invite is open; "" otherwise."""
+    invite_id, asked, now = task.data.get("invite_id"), task.data.get("to"), datetime.now(UTC)
+    for made in tenant.member_invites:
+        if made.invite_id == invite_id and made.expires_at > now and isinstance(asked, str):
+            return made.email if same_address(made.email, asked) else ""
+    return ""

@@ -120,7 +120,7 @@ def ask(tenant: Tenant, queue: TaskQueue, now: datetime) -> str | None:
     return note.notification_id
 
 
-def _short_name(workspace_name: str) -> str:
+def short_name(workspace_name: str) -> str:
     name = one_line(workspace_name)
     return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1].rstrip() + "…"
 
@@ -128,7 +128,7 @@ def _short_name(workspace_name: str) -> str:
 def _text(workspace_name: str, address: str) -> str:
     """The mail's text, ours but for the workspace's name; the link follows it (the email channel
     mints and appends it, so neither the task nor the stored record has it)."""
-    name = _short_name(workspace_name)
+    name = short_name(workspace_name)
     workspace = f"the Notion workspace “{name}”" if name else "a Notion workspace"
     days = int(LINK_TTL_S // 86400)
     return (
@@ -173,7 +173,7 @@ def describe(token: str, tenants: TenantStore, secrets: SecretStore) -> dict[str
         status, then = "confirmed", "confirmed already"
     else:
         status, then = "waiting", "POST to this URL to confirm"
-    name = _short_name(tenant.workspace_name)
+    name = short_name(tenant.workspace_name)
     return {"email": address, "workspace_name": name, "status": status, "confirm": then}
 
 
@@ -197,5 +197,5 @@ def confirm(token: str, tenants: TenantStore, secrets: SecretStore, now: datetim
         return tenant.model_copy(update={"confirmed_email": chosen, "updated_at": now})
 
     tenant = tenants.update(tenant_id, confirmed)
-    name = _short_name(tenant.workspace_name)
+    name = short_name(tenant.workspace_name)
     return {"email": address, "workspace_name": name, "status": "confirmed"}

@@ -1,4 +1,4 @@
-"""Signed links a person follows from a mail: approve or reject a run's request, confirm an address.
+"""Signed links a person follows from a mail: decide a run's request, confirm an address, join a team.
 
 notify mints them as it sends, only into the mail (never a task body, a record or a log). The token
 rides in the URL's fragment (``{api_url}/links#<token>``), which a browser never sends: the page there
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from shared.config import PlatformSecret
-from shared.domain import signed_tokens
+from shared.domain import members, signed_tokens
 from shared.domain.notifications import NO_LINKS, Links, decision_request
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import CONFIRMATION_KIND, Tenant
@@ -68,12 +68,20 @@ class LinkMinter:
         api_url: str,
         decision_ttl_s: float,
         clock: Callable[[], float] = time.time,
+        frontend_url: str = "",
     ) -> None:
         self._secrets, self._api_url, self._ttl_s, self._clock = secrets, api_url, decision_ttl_s, clock
+        self._frontend_url = frontend_url  # where a member invite's link opens: the console
 
     def links(self, task: NotifyTask, tenant: Tenant) -> Links:
         """``task``'s links for ``tenant`` as read now: a decision's approve and reject links, bound to
-        its ``session_epoch``; a confirmation's link for the address it names; else none."""
+        its ``session_epoch``; a confirmation's link for the address it names; a member invite's
+        link (the console's, its code derived again); else none."""
+        invite_id = task.data.get("invite_id")
+        if task.data.get("kind") == members.INVITE_KIND and isinstance(invite_id, str) and invite_id:
+            key = self._secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+            code = members.invite_code(key, tenant.tenant_id, invite_id)
+            return Links(invite=members.invite_link(self._frontend_url, code))
         request = decision_request(task)
         address = task.data.get("to")
         confirmation = task.data.get("kind") == CONFIRMATION_KIND and isinstance(address, str) and address

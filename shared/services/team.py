@@ -10,11 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from shared.domain import members
 from shared.domain.members import Approvers, Member, MemberInvite, may_grant, may_manage
+from shared.domain.notifications import one_line
+from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, same_address
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.services import email_confirmation
+from shared.topology import Queue
 
 if TYPE_CHECKING:
-    from shared.ports import ApiKeyStore, TenantStore
+    from shared.ports import ApiKeyStore, TaskQueue, TenantStore
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}")
 
@@ -56,21 +60,24 @@ def invite(
     role: str,
     tenants: TenantStore,
     *,
+    mailing: TaskQueue,
+    key: str,
     now: datetime,
     frontend: str,
 ) -> dict[str, Any]:
-    """An invite of ``email`` to the team as ``role``, and its link (its code shown here only). The
-    person it admits opens the link and signs in with Notion under that email (``connect``)."""
+    """An invite of ``email`` to the team as ``role``, its link shown here once and mailed to that
+    address (notify mints it again as it sends: never in the task). The person opens it and signs in
+    with Notion under that email (``connect``). ``key``: the session signing key."""
     email = email.strip()
     if not _EMAIL.fullmatch(email):
         raise InvalidInput("email: an address such as ada@example.com", ["email"])
     if not may_grant(actor.role, role):
         raise Forbidden(f"your role ({actor.role}) may not invite a person as {role}")
-    code = members.new_invite_code()
-    key = members.invite_key(code)
+    invite_id = members.new_invite_id()
+    code = members.invite_code(key, tenant_id, invite_id)
     made = MemberInvite(
-        invite_id=key[:16],
-        key=key,
+        invite_id=invite_id,
+        key=members.invite_key(code),
         email=email,
         role=role,  # may_grant checked it is a role
         invited_by=actor.member_id,
@@ -89,8 +96,9 @@ def invite(
             raise Conflict(f"a team has at most {members.MAX_MEMBERS} members and open invites")
         return tenant.model_copy(update={"member_invites": (*kept, made), "updated_at": now})
 
-    tenants.update(tenant_id, add)
-    link = f"{frontend.split('#', 1)[0]}#invite={code}"
+    tenant = tenants.update(tenant_id, add)
+    _mail_invite(tenant, actor, made, mailing)
+    link = members.invite_link(frontend, code)
     return {
         "invite_id": made.invite_id,
         "email": email,
@@ -98,6 +106,28 @@ def invite(
         "expires_at": made.expires_at.isoformat(),
         "link": link,
     }
+
+
+def _mail_invite(tenant: Tenant, actor: Member, made: MemberInvite, queue: TaskQueue) -> None:
+    """Enqueue the mail of ``made``'s link to its address: our text, the link appended as it is sent."""
+    name = email_confirmation.short_name(tenant.workspace_name)
+    workspace = f"the Notion workspace “{name}”" if name else "a Notion workspace"
+    who = one_line(actor.name or actor.email)[:80] or "Its owner"
+    days = members.INVITE_TTL_S // 86400
+    note = NotifyTask(
+        notification_id=f"member-invite-{made.invite_id}",
+        tenant_id=tenant.tenant_id,
+        channel="email",  # to the address invited, nowhere else
+        subject="You are invited to a team on Notion Agent",
+        text=(
+            f"{who} invited you to {workspace} on Notion Agent as {made.role}.\n\n"
+            f"Open the link below within {days} days and sign in with Notion as {made.email}. "
+            "If you did not expect this, ignore this email."
+        ),
+        priority="urgent",  # someone is waiting for their teammate
+        data={"kind": members.INVITE_KIND, "to": made.email, "invite_id": made.invite_id},
+    )
+    queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant.tenant_id}:{note.notification_id}")
 
 
 def withdraw_invite(tenant_id: str, invite_id: str, tenants: TenantStore, now: datetime) -> dict[str, Any]:

@@ -82,6 +82,10 @@ REACH: dict[str, frozenset[str]] = {
     # A notification_email to confirm (PATCH /settings): its mail on the notify queue; the link's
     # check (POST /email-confirmations/preview|confirm).
     "shared/services/email_confirmation.py:ask": frozenset({"api"}),
+    # A member invite (POST /team/invites): its code derived under the session signing key, its mail
+    # on the notify queue (notify derives the link again as it sends it).
+    "functions/routes/team.py:post_invite": frozenset({"api"}),
+    "shared/services/team.py:_mail_invite": frozenset({"api"}),
     # Signed links (a decision's, a confirmation's) are minted by notify as it mails them.
     "shared/services/links.py:LinkMinter.links": frozenset({"notify"}),
     "shared/services/email_confirmation.py:_claims": frozenset({"api"}),

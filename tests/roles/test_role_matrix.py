@@ -34,8 +34,8 @@ ARGS = {
     "invite_id": "0" * 16,
     "check_id": "c000",
     "token": "t000",
-    "data_source_id": "0" * 32,
     "agent_id": "a000",
+    "data_source_id": "0" * 32,
 }
 
 
@@ -172,10 +172,10 @@ def call(op: Operation, role: str, kind: str) -> tuple[int, Any]:
 
 def test_a_new_operation_without_a_rule_is_a_violation() -> None:
     rules = table(SECURITY.read_text())
-    new = Operation("POST", "/widgets", "editor", True)
-    assert rule_violations([new], {}) == ["POST /widgets has no rule in docs/security.md, 'Roles'"]
+    new = Operation("POST", "/gadgets", "editor", True)  # a route nobody wrote a rule for
+    assert rule_violations([new], {}) == ["POST /gadgets has no rule in docs/security.md, 'Roles'"]
     ops = operations(openapi.document())
-    assert rule_violations([*ops, new], rules) == ["POST /widgets has no rule in docs/security.md, 'Roles'"]
+    assert rule_violations([*ops, new], rules) == ["POST /gadgets has no rule in docs/security.md, 'Roles'"]
     wrong_role = [op._replace(role="viewer") if op.path == "/connection" else op for op in ops]
     assert rule_violations(wrong_role, rules) == [
         "DELETE /connection: x-role viewer is not what the table says"

@@ -1,6 +1,7 @@
 """schemathesis against the live local api: every operation of the contract it serves
-(``GET /openapi.json``), generated requests with an API key and with the console's session (its
-cookie, Origin and CSRF token), no 5xx and every answer as the contract says. Prints a ``RESULT`` line.
+(``GET /openapi.json``), generated requests with an API key and with a session (cookie, Origin, CSRF
+token) of each role: a member as viewer, editor, then admin, and the owner. No 5xx, every answer as
+the contract says (a role's refusal is its documented 403). Prints a ``RESULT`` line.
 
 The workspace is connected through the sandbox's OAuth and seeded (a finished run, one waiting for a
 decision with its mailed links, a confirmation link, the agent's home); then every queue is held, so
@@ -41,6 +42,8 @@ from tests.web.browser import Figures
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 CASES = 50  # generated per operation and credential: hypothesis' max_examples
+MEMBER_CASES = 10  # per operation as each member role: most answers are one 403, the owner's pass is full
+MEMBER_ROLES = ("viewer", "editor", "admin")  # one member, given each role in turn: her session follows
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -73,6 +76,8 @@ class Seeded(NamedTuple):
     confirmation: str  # the token of the link confirming notification_email
     spare_key_id: str  # a key no request uses
     home_page: str  # the sandbox page the agent's home is under
+    member: dict[str, str]  # a member's session (Grace, invited as viewer): her role changes per pass
+    member_id: str
 
     def known(self) -> dict[str, list[dict[str, Any]]]:
         """Requests with what generation cannot find (real ids and tokens) by operation: their answers
@@ -143,7 +148,32 @@ def seed(stack: LocalStack) -> Seeded:
     for queue in Queue:  # from here on tasks are queued, never delivered: nothing runs meanwhile
         hold = f"http://{stack.tasks_admin}/queues/{queue.value}:hold"
         urllib.request.urlopen(urllib.request.Request(hold, data=b"{}", method="POST"), timeout=5).close()
-    return Seeded(browser, key, done, asks, request_id, approve, confirmation, spare, ids["home_page"])
+    member, member_id = _member(stack, call, ids["teammate"])
+    return Seeded(
+        browser,
+        key,
+        done,
+        asks,
+        request_id,
+        approve,
+        confirmation,
+        spare,
+        ids["home_page"],
+        member,
+        member_id,
+    )
+
+
+def _member(stack: LocalStack, call: Any, user_id: str) -> tuple[dict[str, str], str]:
+    """A teammate invited as viewer and signed in with Notion through the invite: her session, id."""
+    link = call("POST", "/team/invites", {"email": "grace@demo.example", "role": "viewer"}, 201)["link"]
+    stack.sandbox_admin("POST", "/oauth", {"user_id": user_id})
+    try:
+        session = connect(stack, invite=str(link).rsplit("=", 1)[1])
+    finally:
+        stack.sandbox_admin("POST", "/oauth", {"user_id": None})
+    team = call("GET", "/team")["members"]
+    return session, next(m["member_id"] for m in team if m["email"] == "grace@demo.example")
 
 
 class Tally:
@@ -204,8 +234,8 @@ def has_inputs(operation: Any, fixed: dict[str, str]) -> bool:
     return bool(operation.body) or any(p.name.lower() not in ours for p in operation.iter_parameters())
 
 
-def fuzz(operation: Any, tally: Tally, credential: str) -> None:
-    """``CASES`` distinct generated requests of ``operation`` (fewer when its parameters have fewer
+def fuzz(operation: Any, tally: Tally, credential: str, cases: int = CASES) -> None:
+    """``cases`` distinct generated requests of ``operation`` (fewer when its parameters have fewer
     values): within its schema, and beside it where it has parameters or a body to break."""
     strategy = operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
     if has_inputs(operation, tally.headers[credential]):
@@ -213,7 +243,7 @@ def fuzz(operation: Any, tally: Tally, credential: str) -> None:
         strategy = st.one_of(strategy, negative)
 
     @hypothesis.settings(
-        max_examples=CASES,
+        max_examples=cases,
         deadline=None,
         database=None,
         derandomize=True,  # the same cases at every run
@@ -226,6 +256,13 @@ def fuzz(operation: Any, tally: Tally, credential: str) -> None:
         tally.send(case, credential)
 
     run()
+
+
+def give_role(stack: LocalStack, seeded: Seeded, role: str) -> None:
+    """The member's role becomes ``role`` (the owner's change): her session acts with it from now."""
+    path = f"{stack.url_of_api()}/team/members/{seeded.member_id}"
+    status, answer, _ = http("PATCH", path, {"role": role}, seeded.browser)
+    assert status == 200 and answer["role"] == role, (status, answer)
 
 
 def served_contract(api: str) -> Any:
@@ -252,7 +289,7 @@ def report(tally: Tally, operations: list[Any], elapsed: float, capsys: pytest.C
         )
 
 
-def test_every_operation_answers_as_the_contract_says_with_a_key_and_a_session(
+def test_every_operation_answers_as_the_contract_says_as_each_role(
     stack: LocalStack, capsys: pytest.CaptureFixture[str], figures: Figures
 ) -> None:
     started = time.monotonic()
@@ -262,28 +299,36 @@ def test_every_operation_answers_as_the_contract_says_with_a_key_and_a_session(
         (op.ok() for op in contract.get_all_operations()),
         key=lambda op: LAST.index(op.label) + 1 if op.label in LAST else 0,
     )
+    members = {role: seeded.member for role in MEMBER_ROLES}
     tally = Tally(
-        {
-            "key": {"Authorization": f"Bearer {seeded.key}"},
-            "public": {},
-            "session": seeded.browser,
-        }
+        {"key": {"Authorization": f"Bearer {seeded.key}"}, "public": {}, **members, "owner": seeded.browser}
     )
     known, wanted = seeded.known(), dict[tuple[str, str], int]()
-    for credential in tally.headers:  # the key's first: the session's DELETE /connection ends both
+    # The key's first, the owner's last: her DELETE /connection ends every credential. The member's
+    # DELETE /session (hers alone) waits for her last role.
+    for credential in tally.headers:
+        if credential in MEMBER_ROLES:
+            give_role(stack, seeded, credential)
+        cases = MEMBER_CASES if credential in MEMBER_ROLES else CASES
         for operation in operations:
             if (operation.definition.raw["security"] == []) != (credential == "public"):
+                continue
+            if credential in MEMBER_ROLES[:-1] and operation.label == "DELETE /session":
                 continue
             for overrides in known.get(operation.label, []):
                 case = operation.Case(media_type="application/json", **overrides)
                 assert tally.new(case, credential)
                 tally.send(case, credential)
-            fuzz(operation, tally, credential)
+            fuzz(operation, tally, credential, cases)
             inputs = has_inputs(operation, tally.headers[credential])
-            wanted[(operation.label, credential)] = CASES if inputs else 1
+            wanted[(operation.label, credential)] = cases if inputs else 1
     report(tally, operations, time.monotonic() - started, capsys)
     figures.schemathesis_failures = len(tally.failures)
     assert tally.failures == [], "\n".join(tally.failures)
     assert {op.label for op in operations} == {label for label, _ in tally.cases}  # every one ran
     short = {k: len(tally.cases[k]) for k, n in wanted.items() if len(tally.cases.get(k, ())) < n}
-    assert short == {}, f"fewer distinct cases than {CASES} (or the one of an operation without inputs)"
+    assert short == {}, (
+        f"fewer distinct cases than wanted (or the one of an operation without inputs): {short}"
+    )
+    refused = {who for (_, who), got in tally.answered.items() if 403 in got}
+    assert set(MEMBER_ROLES) <= refused  # each member role met the routes beyond it

@@ -8,10 +8,22 @@ export type Path = keyof paths;
 const BASE = "/api";
 const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 let csrfToken = "";
+export type Role = "viewer" | "editor" | "admin" | "owner";
+const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
+let held: Role = "viewer";
 
-/** The session's CSRF token, sent as X-CSRF-Token with every change the cookie makes. */
-export function useCsrfToken(token: string): void {
+/** The session's CSRF token, sent as X-CSRF-Token with every change the cookie makes, and its role. */
+export function useCsrfToken(token: string, role: string = "viewer"): void {
   csrfToken = token;
+  held = role in RANK ? (role as Role) : "viewer";
+}
+
+/** Why the signed-in person may not `what` ("" when they may): `need` is the route's role= in
+ * functions/routes/table.py, which the api holds whatever the screen shows. */
+export function roleRefusal(need: Role, what: string): string {
+  if (RANK[held] >= RANK[need]) return "";
+  const who = need === "owner" ? "the owner" : `an ${need}${need === "admin" ? " or the owner" : " or above"}`;
+  return `Your role (${held}) may not ${what}: ${who} does.`;
 }
 
 /** A field the api found wrong (dotted: `triggers.<id>.0.property`) and its problem. */
@@ -35,7 +47,7 @@ export class ApiError extends Error {
 /** Fired on window when the api answers 401: the session ended (signed out, disconnected, expired). */
 export const SESSION_ENDED = "na:session-ended";
 export const ENDED_WORDS =
-  "Your session ended: you signed out, or the workspace was disconnected, here or elsewhere. Connect again to go on.";
+  "Your session ended: you signed out, you are no longer a member of its team, or the workspace was disconnected, here or elsewhere. Connect again to go on.";
 
 /** A path of the contract with its {parameters} filled in (each one encoded). */
 export function url(path: Path, args: Record<string, string> = {}, query: Record<string, string> = {}): string {

@@ -139,7 +139,7 @@ function App() {
     request<S["SessionView"]>("GET", url("/session"), undefined, {}, true)
       .then(({ body: view }) => {
         if (!view) throw new ApiError(0, "http", "The server answered without a session.");
-        useCsrfToken(view.csrf_token);
+        useCsrfToken(view.csrf_token, view.role);
         setSession(view);
         setState("signed-in");
         const back = outcome?.get("connected") === "true" ? takeReturn() : "";

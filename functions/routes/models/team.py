@@ -36,7 +36,9 @@ class TeamView(Schema):
 
 
 class MadeInvite(OpenInvite):
-    link: str = Field(description="The invite's link, to send the person: shown in this answer only")
+    link: str = Field(
+        description="The invite's link: shown in this answer and mailed to the person, nowhere else"
+    )
 
 
 class WithdrawnInvite(Schema):

@@ -1,7 +1,7 @@
 // Agents: the workspace's agents, each with its instructions (edited in Notion, accepted here when
 // someone else changed them), schedules, model tier, pause and delete, and its runs.
 import { useState } from "preact/hooks";
-import { type S, get, send, url } from "../api";
+import { type S, get, roleRefusal, send, url } from "../api";
 import { Empty, ErrorText, Loading, Status, money, useAction, useLoad, when } from "../ui";
 
 type Agent = S["AgentView"];
@@ -26,6 +26,7 @@ export function AgentsScreen() {
   const [instructions, setInstructions] = useState("");
   const [open, setOpen] = useState("");
   const [busy, error, act] = useAction();
+  const may = roleRefusal("admin", "make an agent");
   const create = (event: Event) => {
     event.preventDefault();
     void act(async () => {
@@ -43,6 +44,7 @@ export function AgentsScreen() {
       <p>Each agent does one job: its instructions live in a Notion page, edited where you write everything else.</p>
       <form class="card" onSubmit={create}>
         <h2>Make an agent</h2>
+        {may && <p class="hint">{may}</p>}
         <label>
           Name
           <input value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={80} required />
@@ -51,7 +53,7 @@ export function AgentsScreen() {
           Its instructions (written into its page in Notion)
           <textarea value={instructions} onInput={(e) => setInstructions(e.currentTarget.value)} maxLength={8000} />
         </label>
-        <button type="submit" class="primary" disabled={busy}>
+        <button type="submit" class="primary" disabled={busy || !!may} title={may}>
           Make the agent
         </button>
       </form>
@@ -95,6 +97,7 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
   const shown = useLoad(() => get<Agent>(url("/agents/{agent_id}", { agent_id: agentId })), agentId);
   const runs = useLoad(() => get<S["RunList"]>(url("/agents/{agent_id}/runs", { agent_id: agentId })), agentId);
   const [busy, error, act] = useAction();
+  const may = roleRefusal("admin", "change, pause or delete an agent");
   const [every, setEvery] = useState<Schedule["every"]>("weekly");
   const [hour, setHour] = useState(16);
   const [days, setDays] = useState<string[]>(["fri"]);
@@ -153,15 +156,16 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
             Someone other than you edited these instructions. Runs keep using the version you last accepted until you
             accept this one.
           </p>
-          <button type="button" class="primary" disabled={busy} onClick={() => accept(instructions.current?.content_hash ?? "")}>
+          <button type="button" class="primary" disabled={busy || !!may} title={may} onClick={() => accept(instructions.current?.content_hash ?? "")}>
             Accept this version
           </button>
         </div>
       )}
+      {may && <p class="hint">{may}</p>}
       <h3>Model</h3>
       <label>
         Model tier
-        <select value={agent.model_tier} onChange={(e) => patch({ model_tier: e.currentTarget.value })} disabled={busy}>
+        <select value={agent.model_tier} onChange={(e) => patch({ model_tier: e.currentTarget.value })} disabled={busy || !!may} title={may}>
           {TIERS.map(([tier, words]) => (
             <option key={tier} value={tier}>
               {words}
@@ -177,7 +181,7 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
             {scheduleWords(s)}{" "}
             <button
               type="button"
-              disabled={busy}
+              disabled={busy || !!may} title={may}
               onClick={() => patch({ schedules: schedules.filter((_, j) => j !== i) })}
               aria-label={`Remove the schedule ${scheduleWords(s)}`}
             >
@@ -217,7 +221,7 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
             ))}
           </fieldset>
         )}
-        <button type="submit" disabled={busy}>
+        <button type="submit" disabled={busy || !!may} title={may}>
           Add the schedule
         </button>
       </form>
@@ -233,11 +237,11 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
         ))}
       </ul>
       <div class="actions">
-        <button type="button" disabled={busy} onClick={() => control(agent.paused ? "resume" : "pause")}>
+        <button type="button" disabled={busy || !!may} title={may} onClick={() => control(agent.paused ? "resume" : "pause")}>
           {agent.paused ? `Resume ${agent.name}` : `Pause ${agent.name}`}
         </button>
         {!agent.default && (
-          <button type="button" disabled={busy} onClick={remove}>
+          <button type="button" disabled={busy || !!may} title={may} onClick={remove}>
             Delete {agent.name}
           </button>
         )}

@@ -1,6 +1,6 @@
 // Integrations: GitHub, Vercel, Slack and Discord, connected by a token that is never shown again.
 import { useState } from "preact/hooks";
-import { type S, get, send, url } from "../api";
+import { type S, get, roleRefusal, send, url } from "../api";
 import { ErrorText, Loading, useAction, useLoad } from "../ui";
 
 const WHAT: Record<S["Integration"], [string, string]> = {
@@ -14,6 +14,7 @@ function One({ name, connected, changed }: { name: S["Integration"]; connected: 
   const [token, setToken] = useState("");
   const [busy, error, act] = useAction();
   const [title, help] = WHAT[name];
+  const may = roleRefusal("admin", `connect or disconnect ${title}`);
   const connect = (event: Event) => {
     event.preventDefault();
     void act(async () => {
@@ -33,17 +34,18 @@ function One({ name, connected, changed }: { name: S["Integration"]; connected: 
         {title} <span class={connected ? "status status-completed" : "status"}>{connected ? "Connected" : "Not connected"}</span>
       </h2>
       <p>{help}</p>
+      {may && <p class="hint">{may}</p>}
       {connected ? (
-        <button type="button" onClick={disconnect} disabled={busy}>
+        <button type="button" onClick={disconnect} disabled={busy || !!may} title={may}>
           Disconnect {title}
         </button>
       ) : (
         <form class="inline" onSubmit={connect}>
           <label>
             {title} token
-            <input type="password" autoComplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} required />
+            <input type="password" autoComplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} required disabled={!!may} />
           </label>
-          <button type="submit" disabled={busy}>
+          <button type="submit" disabled={busy || !!may} title={may}>
             Connect {title}
           </button>
         </form>

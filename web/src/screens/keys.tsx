@@ -1,6 +1,6 @@
 // API keys for scripts: made with their scopes, the key shown once, deleted.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { type S, get, send, url } from "../api";
+import { type S, get, roleRefusal, send, url } from "../api";
 import { Empty, ErrorText, Loading, useAction, useLoad, when } from "../ui";
 
 type Scope = S["NewApiKey"]["scopes"] extends (infer T)[] | undefined ? T : never;
@@ -13,6 +13,8 @@ const SCOPES: [Scope, string][] = [
 
 export function KeysScreen() {
   const list = useLoad(() => get<S["ApiKeyList"]>(url("/api-keys")));
+  // A key acts within its maker's role: a scope on runs needs an editor (docs/security.md, "Roles").
+  const runsRefusal = roleRefusal("editor", "give a key a scope on runs");
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>(["read"]);
   const [made, setMade] = useState<S["MadeApiKey"] | null>(null);
@@ -86,12 +88,21 @@ export function KeysScreen() {
         </label>
         <fieldset>
           <legend>What it may do</legend>
-          {SCOPES.map(([scope, words]) => (
-            <label class="check" key={scope}>
-              <input type="checkbox" checked={scopes.includes(scope)} onChange={(e) => tick(scope, e.currentTarget.checked)} />
-              {words}
-            </label>
-          ))}
+          {runsRefusal && <p class="hint">{runsRefusal}</p>}
+          {SCOPES.map(([scope, words]) => {
+            const may = scope === "read" ? "" : runsRefusal;
+            return (
+              <label class="check" key={scope} title={may}>
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(scope)}
+                  disabled={!!may}
+                  onChange={(e) => tick(scope, e.currentTarget.checked)}
+                />
+                {words}
+              </label>
+            );
+          })}
         </fieldset>
         <button type="submit" class="primary" disabled={busy}>
           Make the key

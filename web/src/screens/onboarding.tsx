@@ -2,7 +2,7 @@
 // data source's trigger rules, the agent's home in Notion, then the rest of the settings; a first run
 // is suggested at the end.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, type S, get, send, url } from "../api";
+import { ApiError, type S, get, roleRefusal, send, url } from "../api";
 import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
 import { Empty, ErrorText, Invalid, Loading, type Problems, Refused, focusFirstInvalid, invalid, plainId, useAction, useLoad } from "../ui";
 import { StartRun } from "./runs";
@@ -283,6 +283,7 @@ export function OnboardingScreen() {
   const [done, setDone] = useState(false);
   const [checked, setChecked] = useState<Problems>({});
   const [busy, error, act] = useAction();
+  const may = roleRefusal("admin", "choose what starts work or the agent's home");
 
   useEffect(() => {
     const view = current.data;
@@ -352,6 +353,7 @@ export function OnboardingScreen() {
   return (
     <section>
       <h1>Set up Notion Agent</h1>
+      {may && <p class="hint">{may}</p>}
       <ErrorText error={current.error || home.error} />
       {(!draft || home.loading) && !current.error && <Loading what="your settings" />}
       {draft && (
@@ -391,7 +393,7 @@ export function OnboardingScreen() {
           </label>
           <h2>4. Schedule, notifications and budgets</h2>
           <SettingsFields draft={draft} set={setDraft} problems={problems} />
-          <button type="submit" class="primary" disabled={busy}>
+          <button type="submit" class="primary" disabled={busy || !!may} title={may}>
             {busy ? "Saving…" : "Save and finish"}
           </button>
           <Refused problems={problems} error={error} />

@@ -1,12 +1,13 @@
 // Settings: the owner's choices (what starts work is onboarding's), and disconnecting the workspace.
 import { useEffect, useState } from "preact/hooks";
-import { type S, get, send, url } from "../api";
+import { type S, get, roleRefusal, send, url } from "../api";
 import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
 import { ErrorText, Loading, type Problems, Refused, focusFirstInvalid, plainId, useAction, useLoad } from "../ui";
 
 function Disconnect({ workspace, disconnected }: { workspace: string; disconnected: (words: string) => void }) {
   const [sure, setSure] = useState(false);
   const [busy, error, act] = useAction();
+  const may = roleRefusal("owner", "disconnect the workspace");
   // Once disconnected, the session has ended: the console says what was done on the Connect screen at
   // once (a result card here would race the shell's next request, which a 401 answers).
   const disconnect = () =>
@@ -23,11 +24,12 @@ function Disconnect({ workspace, disconnected }: { workspace: string; disconnect
         ends every session and API key, and cancels the runs that wait for a person or are paused. Runs
         already finished and their pages in Notion stay.
       </p>
+      {may && <p class="hint">{may}</p>}
       <label class="check">
-        <input type="checkbox" checked={sure} onChange={(e) => setSure(e.currentTarget.checked)} />I understand what
-        disconnecting cancels
+        <input type="checkbox" checked={sure} disabled={!!may} onChange={(e) => setSure(e.currentTarget.checked)} />I
+        understand what disconnecting cancels
       </label>
-      <button type="button" class="danger" disabled={!sure || busy} onClick={disconnect}>
+      <button type="button" class="danger" disabled={!sure || busy || !!may} title={may} onClick={disconnect}>
         Disconnect the workspace
       </button>
       <ErrorText error={error} />
@@ -52,6 +54,7 @@ export function SettingsScreen({ session, disconnected }: { session: S["SessionV
   const [checked, setChecked] = useState<Problems>({});
   const [busy, error, act] = useAction();
   const [confirmed, setConfirmed] = useState<boolean | null>(null);
+  const may = roleRefusal("admin", "change the settings");
   useEffect(() => {
     if (view.data) {
       setDraft(draftOf(view.data.settings));
@@ -104,7 +107,8 @@ export function SettingsScreen({ session, disconnected }: { session: S["SessionV
                 : `Not confirmed yet: email notifications go to ${draft.notification_email} once its recipient opens the link mailed to it; until then, to your Notion email.`}
             </p>
           )}
-          <button type="submit" class="primary" disabled={busy}>
+          {may && <p class="hint">{may}</p>}
+          <button type="submit" class="primary" disabled={busy || !!may} title={may}>
             {busy ? "Saving…" : "Save settings"}
           </button>
           {saved && <p role="status">Saved.</p>}

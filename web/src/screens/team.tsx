@@ -79,13 +79,16 @@ export function TeamScreen({ session }: { session: S["SessionView"] }) {
       {made && (
         <div class="card made" role="status">
           <h2>Invite for {made.email}</h2>
-          <p>Send them this link: it is shown this once. They open it and sign in with Notion under that email.</p>
+          <p>
+            We mailed them this link; it is shown here this once, should the mail not reach them. They open it and sign
+            in with Notion under that email.
+          </p>
           <label>
             The link
             <input readOnly value={made.link} class="key" onFocus={(e) => e.currentTarget.select()} />
           </label>
           <button type="button" onClick={() => setMade(null)}>
-            I have sent it
+            Done
           </button>
         </div>
       )}
