@@ -7,6 +7,7 @@ import { ErrorText, Loading, Status, go, money, rememberStarted, startedHere, us
 
 type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
+type Step = Timeline["step_rows"][number];
 const FOLLOW_MS = 2000;
 const PLANNING_MS = 60_000; // a run this tab started and the api does not know after this: none
 const LINK_GRACE_MS = 8_000; // any other link: a run started a moment ago elsewhere may still be planned
@@ -197,6 +198,106 @@ function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
   );
 }
 
+function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "not finished";
+  if (ms < 1000) return `${ms} ms`;
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** A tool's arguments or output, always as text (never markup): strings whole, links as links. */
+function Value({ value }: { value: unknown }) {
+  if (value === null || value === undefined) return <span class="state empty">none</span>;
+  if (typeof value === "string") {
+    if (/^https?:\/\/\S+$/.test(value)) {
+      return (
+        <a href={value} target="_blank" rel="noopener noreferrer">
+          {value}
+        </a>
+      );
+    }
+    return <span class="text">{value}</span>;
+  }
+  if (typeof value !== "object") return <span>{String(value)}</span>;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  if (entries.length === 0) return <span class="state empty">none</span>;
+  return (
+    <dl class="values">
+      {entries.map(([name, inner]) => (
+        <div key={name}>
+          <dt>{name}</dt>
+          <dd>
+            <Value value={inner} />
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function StepItem({ step }: { step: Step }) {
+  return (
+    <li class={`step ${step.status}`} data-step={step.step}>
+      <h3>
+        Step {step.step}: {step.tool} <span class="meta">({step.status === "done" ? "done" : step.status === "failed" ? "failed" : "running"})</span>
+      </h3>
+      <p class="meta">
+        started <time dateTime={step.started_at}>{when(step.started_at)}</time> · took {duration(step.duration_ms)} ·{" "}
+        {step.attempts} attempt{step.attempts === 1 ? "" : "s"}
+      </p>
+      {step.rationale && <p class="rationale">{step.rationale}</p>}
+      <details open>
+        <summary>Arguments</summary>
+        <Value value={step.args} />
+      </details>
+      {step.output && (
+        <details open>
+          <summary>Result</summary>
+          <Value value={step.output} />
+        </details>
+      )}
+      {step.errors.length > 0 && (
+        <ul class="errors">
+          {step.errors.map((e) => (
+            <li key={e.at} class="error">
+              <time dateTime={e.at}>{when(e.at)}</time> {e.error}: {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+function StartedBy({ run }: { run: Timeline }) {
+  const by = run.started_by;
+  if (!by) return null;
+  return (
+    <dl class="started-by">
+      <div>
+        <dt>Started by</dt>
+        <dd>
+          {by.what}
+          {by.trigger === "webhook" ? (by.member ? " (a member of the workspace)" : " (the owner)") : ""}
+        </dd>
+      </div>
+      {by.page_id && (
+        <div>
+          <dt>From the page</dt>
+          <dd>{by.page_id}</dd>
+        </div>
+      )}
+      <div>
+        <dt>Agent</dt>
+        <dd>
+          {by.agent_name || run.agent_name || "the default agent"}
+          {run.instructions_hash ? ` · instructions ${run.instructions_hash.slice(0, 12)}` : ""}
+          {run.instructions_edited_at ? ` (edited ${when(run.instructions_edited_at)})` : ""}
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
 export function RunScreen({ runId }: { runId: string }) {
   const { run, error, planning, missing, refresh } = useRun(runId);
   const [notice, setNotice] = useState("");
@@ -239,6 +340,30 @@ export function RunScreen({ runId }: { runId: string }) {
       )}
       <Decision run={run} refresh={refresh} lost={setNotice} />
       <Controls run={run} refresh={refresh} />
+      <StartedBy run={run} />
+      <h2>Steps</h2>
+      {run.step_rows.length === 0 ? (
+        <p class="state empty">No step has begun.</p>
+      ) : (
+        <ol class="steps">
+          {run.step_rows.map((step) => (
+            <StepItem key={step.step} step={step} />
+          ))}
+        </ol>
+      )}
+      {run.remaining.length > 0 && (
+        <>
+          <h2>Still to do</h2>
+          <ol class="remaining">
+            {run.remaining.map((step) => (
+              <li key={step.step} value={step.step}>
+                {step.tool} <Value value={step.args} />
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+      {/* Lineage (a parent run, children, hand-offs) goes here once runs record it. */}
       <h2>What it wrote</h2>
       {run.wrote.length === 0 ? (
         <p class="state empty">Nothing yet.</p>

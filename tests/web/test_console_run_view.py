@@ -1,0 +1,46 @@
+"""A run shows everything (issue 58, point 2): each step's tool, arguments, result, duration and
+attempts; the plan still ahead while it waits; who or what started it and the agent. Hostile text
+in a step shows as text."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from local.stack import LocalStack
+from tests.web.browser import Figures
+from tests.web.workspace import LIVE_MS, Setup, set_up
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def setup(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Setup]:
+    with set_up(stack, browser, figures) as made:
+        yield made
+
+
+def test_a_waiting_run_shows_its_steps_the_plan_ahead_and_who_started_it(setup: Setup) -> None:
+    run_id = setup.waiting_run()
+    shown = setup.api("GET", f"/runs/{run_id}")
+    assert shown["step_rows"] and shown["remaining"], shown  # the api's part, before the screen's
+    first = shown["step_rows"][0]
+    c = setup.tab()
+    c.open(f"/#/runs/{run_id}")
+    page = c.page
+    expect(page.get_by_role("heading", name="Steps")).to_be_visible(timeout=LIVE_MS)
+    step = page.locator("li.step").first
+    expect(step.get_by_role("heading")).to_contain_text(f"Step 1: {first['tool']}")
+    expect(step).to_contain_text("attempt")
+    expect(step).to_contain_text("took")
+    expect(step.locator("summary", has_text="Arguments")).to_be_visible()
+    if first["output"]:
+        expect(step.locator("summary", has_text="Result")).to_be_visible()
+    expect(page.get_by_role("heading", name="Still to do")).to_be_visible()
+    ahead = page.locator("ol.remaining > li")
+    expect(ahead).to_have_count(len(shown["remaining"]))
+    expect(ahead.first).to_contain_text(shown["remaining"][0]["tool"])
+    expect(page.locator(".started-by")).to_contain_text("an edit in Notion")
+    expect(page.locator(".started-by")).to_contain_text("Agent")
+    assert page.locator(".steps script, .steps img").count() == 0
+    c.screen("run-steps", shown["goal"])
