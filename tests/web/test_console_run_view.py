@@ -20,8 +20,13 @@ def setup(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Set
         yield made
 
 
-def test_a_waiting_run_shows_its_steps_the_plan_ahead_and_who_started_it(setup: Setup) -> None:
-    run_id = setup.waiting_run()
+@pytest.fixture(scope="module")
+def waiting(setup: Setup) -> str:
+    return setup.waiting_run()
+
+
+def test_a_waiting_run_shows_its_steps_the_plan_ahead_and_who_started_it(setup: Setup, waiting: str) -> None:
+    run_id = waiting
     shown = setup.api("GET", f"/runs/{run_id}")
     assert shown["step_rows"] and shown["remaining"], shown  # the api's part, before the screen's
     first = shown["step_rows"][0]
@@ -44,3 +49,25 @@ def test_a_waiting_run_shows_its_steps_the_plan_ahead_and_who_started_it(setup: 
     expect(page.locator(".started-by")).to_contain_text("Agent")
     assert page.locator(".steps script, .steps img").count() == 0
     c.screen("run-steps", shown["goal"])
+
+
+def test_a_viewer_sees_the_decision_disabled_with_the_reason(setup: Setup, waiting: str) -> None:
+    made = setup.api("POST", "/team/invites", {"email": "grace@demo.example", "role": "viewer"})
+    setup.stack.sandbox_admin("POST", "/oauth", {"user_id": setup.ids["teammate"]})
+    m = setup.tab(setup.context(signed_in=False))
+    try:
+        m.page.goto(made["link"])
+        m.press("button", "Connect Notion")
+        expect(m.page.get_by_role("link", name="Team", exact=True)).to_be_visible(timeout=LIVE_MS)
+    finally:
+        setup.stack.sandbox_admin("POST", "/oauth", {"user_id": None})
+    m.open(f"/#/runs/{waiting}")
+    expect(m.page.get_by_text("Your role (viewer) may see this run but not decide it")).to_be_visible(
+        timeout=LIVE_MS
+    )
+    expect(m.page.get_by_role("button", name="Approve")).to_be_disabled()
+    expect(m.page.get_by_role("button", name="Reject")).to_be_disabled()
+    owner = setup.tab()
+    owner.open(f"/#/runs/{waiting}")
+    expect(owner.page.get_by_role("button", name="Approve")).to_be_enabled(timeout=LIVE_MS)
+    expect(owner.page.get_by_text("may see this run but not decide it")).to_have_count(0)

@@ -104,8 +104,18 @@ function useRun(runId: string): { run: Timeline | null; error: unknown; planning
 const LOST =
   "Not done: this request was already decided, in another tab or by another person, or the run moved on. What the run did since shows below.";
 
-function Decision({ run, refresh, lost }: { run: Timeline; refresh: () => void; lost: (words: string) => void }) {
+type Session = S["SessionView"] | null;
+
+/** Why this person may not decide, or "" if they may: a viewer sees the buttons disabled with it. */
+export function decideRefusal(session: Session): string {
+  return session?.role === "viewer"
+    ? "Your role (viewer) may see this run but not decide it: an editor, an admin or the owner decides."
+    : "";
+}
+
+function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () => void; lost: (words: string) => void; session: Session }) {
   const waiting = run.waiting;
+  const refused = decideRefusal(session);
   const [text, setText] = useState("");
   const [busy, error, act] = useAction();
   if (!waiting || run.status !== "waiting_for_human") return null;
@@ -142,18 +152,23 @@ function Decision({ run, refresh, lost }: { run: Timeline; refresh: () => void; 
       </label>
       <div class="actions">
         {question ? (
-          <button type="button" class="primary" disabled={busy || !text.trim()} onClick={() => decide("answer")}>
+          <button type="button" class="primary" disabled={busy || !!refused || !text.trim()} aria-describedby={refused ? "decide-refused" : undefined} onClick={() => decide("answer")}>
             Answer
           </button>
         ) : (
-          <button type="button" class="primary" disabled={busy} onClick={() => decide("approve")}>
+          <button type="button" class="primary" disabled={busy || !!refused} aria-describedby={refused ? "decide-refused" : undefined} onClick={() => decide("approve")}>
             Approve
           </button>
         )}
-        <button type="button" disabled={busy} onClick={() => decide("reject")}>
+        <button type="button" disabled={busy || !!refused} aria-describedby={refused ? "decide-refused" : undefined} onClick={() => decide("reject")}>
           Reject
         </button>
       </div>
+      {refused && (
+        <p class="hint" id="decide-refused">
+          {refused}
+        </p>
+      )}
       <ErrorText error={error} />
     </section>
   );
@@ -298,7 +313,7 @@ function StartedBy({ run }: { run: Timeline }) {
   );
 }
 
-export function RunScreen({ runId }: { runId: string }) {
+export function RunScreen({ runId, session = null }: { runId: string; session?: Session }) {
   const { run, error, planning, missing, refresh } = useRun(runId);
   const [notice, setNotice] = useState("");
   useEffect(() => setNotice(""), [runId]);
@@ -338,7 +353,7 @@ export function RunScreen({ runId }: { runId: string }) {
           {notice}
         </p>
       )}
-      <Decision run={run} refresh={refresh} lost={setNotice} />
+      <Decision run={run} refresh={refresh} lost={setNotice} session={session} />
       <Controls run={run} refresh={refresh} />
       <StartedBy run={run} />
       <h2>Steps</h2>
