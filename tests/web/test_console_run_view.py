@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, expect
 
 from local.stack import LocalStack
 from tests.web.browser import Figures
-from tests.web.workspace import LIVE_MS, Setup, set_up
+from tests.web.workspace import LIVE_MS, Setup, set_up, within
 
 pytestmark = pytest.mark.e2e
 
@@ -71,3 +71,21 @@ def test_a_viewer_sees_the_decision_disabled_with_the_reason(setup: Setup, waiti
     owner.open(f"/#/runs/{waiting}")
     expect(owner.page.get_by_role("button", name="Approve")).to_be_enabled(timeout=LIVE_MS)
     expect(owner.page.get_by_text("may see this run but not decide it")).to_have_count(0)
+
+
+def test_several_runs_cancelled_at_once_each_with_its_outcome(setup: Setup, waiting: str) -> None:
+    held, ended = waiting, setup.started_run("Bulk: a run that ends by itself")
+    within(lambda: setup.api("GET", f"/runs/{ended}")["status"] == "completed" or None, "the run to end")
+    c = setup.tab()
+    c.open("/#/runs")
+    for run_id in (held, ended):
+        goal = setup.api("GET", f"/runs/{run_id}")["goal"]
+        c.page.get_by_label(f"Choose {goal}").first.check(timeout=LIVE_MS)
+    expect(c.page.get_by_text("2 chosen")).to_be_visible()
+    c.press("button", "Cancel chosen")
+    results = c.page.locator("ul.bulk-results > li")
+    expect(results).to_have_count(2)
+    expect(results.filter(has_text=held)).to_contain_text("cancelled")
+    expect(results.filter(has_text=ended)).to_contain_text("not done")
+    assert setup.api("GET", f"/runs/{held}")["status"] == "cancelled"
+    expect(c.page.get_by_text("0 chosen")).to_be_visible()

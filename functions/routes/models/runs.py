@@ -123,3 +123,17 @@ class RunMoved(Schema):
 
     run_id: str
     status: RunStatus
+
+
+class BulkResult(Schema):
+    run_id: str
+    done: bool = Field(description="Whether the action was recorded on this run")
+    status: RunStatus | None = Field(description="The run's status after it; null when not done")
+    reason: str = Field(description="Why not, in words; empty when done")
+
+
+class BulkDone(Schema):
+    """Each run's outcome, in the order asked (a repeated id once)."""
+
+    action: Literal["cancel", "retry"]
+    results: list[BulkResult]

@@ -176,7 +176,7 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
 
 function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
   const [busy, error, act] = useAction();
-  const control = (action: "pause" | "resume" | "cancel") =>
+  const control = (action: "pause" | "resume" | "cancel" | "retry") =>
     act(async () => {
       await send<S["RunMoved"]>("POST", url(`/runs/{run_id}/${action}`, { run_id: run.run_id }), {});
       refresh();
@@ -198,6 +198,11 @@ function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
       {run.status === "paused" && (
         <button type="button" disabled={busy} onClick={() => control("resume")}>
           Resume
+        </button>
+      )}
+      {run.status === "failed" && run.cursor >= 1 && run.cursor <= run.steps && (
+        <button type="button" class="primary" disabled={busy} onClick={() => control("retry")}>
+          Retry from step {run.cursor}
         </button>
       )}
       {!ended && (
