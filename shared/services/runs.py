@@ -99,6 +99,13 @@ def _queue(tenant_id: str, run_id: str, goal: str, trigger: Trigger, queue: Task
     return {"run_id": run_id, "status": "planning"}
 
 
+def duration_ms(run: Run) -> int | None:
+    """From its start to its end (its last write once ended); None while it has not ended."""
+    if run.state.status not in ENDED:
+        return None
+    return max(0, int((run.updated_at - (run.state.started_at or run.created_at)).total_seconds() * 1000))
+
+
 def _summary(run: Run) -> dict[str, Any]:
     s = run.state
     return {
@@ -119,6 +126,7 @@ def _summary(run: Run) -> dict[str, Any]:
         "instructions_edited_at": s.instructions_edited_at.isoformat() if s.instructions_edited_at else None,
         "created_at": run.created_at.isoformat(),
         "updated_at": run.updated_at.isoformat(),
+        "duration_ms": duration_ms(run),
     }
 
 

@@ -58,5 +58,8 @@ def test_bulk_cancel_and_retry_answer_per_run(fakes: FakeContainer) -> None:
     assert not results["nope"]["done"] and results["nope"]["status"] is None
     cancel = api.post("/runs/bulk", json={"action": "cancel", "run_ids": [waiting]}, headers=auth(token)).json
     assert cancel is not None and cancel["results"][0]["status"] == "cancelled"
+    listed = {r["run_id"]: r for r in api.get("/runs", headers=auth(token)).json["runs"]}  # type: ignore[index]
+    assert listed[failed]["duration_ms"] is None  # running again: no end yet
+    assert isinstance(listed[waiting]["duration_ms"], int) and listed[waiting]["duration_ms"] >= 0
     for bad in ({"action": "delete", "run_ids": [waiting]}, {"action": "cancel", "run_ids": []}):
         assert api.post("/runs/bulk", json=bad, headers=auth(token)).status_code == 400

@@ -2,6 +2,7 @@
 attempts; the plan still ahead while it waits; who or what started it and the agent. Hostile text
 in a step shows as text."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -89,3 +90,5 @@ def test_several_runs_cancelled_at_once_each_with_its_outcome(setup: Setup, wait
     expect(results.filter(has_text=ended)).to_contain_text("not done")
     assert setup.api("GET", f"/runs/{held}")["status"] == "cancelled"
     expect(c.page.get_by_text("0 chosen")).to_be_visible()
+    took = c.page.get_by_role("row").filter(has=c.page.get_by_label("Choose Bulk: a run that ends by itself"))
+    expect(took.locator('td[data-label="Took"]')).to_have_text(re.compile(r"^\d+(\.\d)? (ms|s)$|min"))

@@ -50,6 +50,7 @@ class RunSummary(Schema):
     instructions_edited_at: datetime | None = Field(description="That version's last edit in Notion")
     created_at: datetime
     updated_at: datetime
+    duration_ms: int | None = Field(description="From its start to its end; null until it has ended")
 
 
 class RunList(Schema):

@@ -3,6 +3,7 @@
 // "run again".
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
+import { took } from "./runs";
 import { ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 
 type Timeline = S["RunTimeline"];
@@ -218,12 +219,6 @@ function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
   );
 }
 
-function duration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return "not finished";
-  if (ms < 1000) return `${ms} ms`;
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
 /** A tool's arguments or output, always as text (never markup): strings whole, links as links. */
 function Value({ value }: { value: unknown }) {
   if (value === null || value === undefined) return <span class="state empty">none</span>;
@@ -261,7 +256,7 @@ function StepItem({ step }: { step: Step }) {
         Step {step.step}: {step.tool} <span class="meta">({step.status === "done" ? "done" : step.status === "failed" ? "failed" : "running"})</span>
       </h3>
       <p class="meta">
-        started <time dateTime={step.started_at}>{when(step.started_at)}</time> · took {duration(step.duration_ms)} ·{" "}
+        started <time dateTime={step.started_at}>{when(step.started_at)}</time> · took {step.duration_ms === null ? "not finished" : took(step.duration_ms)} ·{" "}
         {step.attempts} attempt{step.attempts === 1 ? "" : "s"}
       </p>
       {step.rationale && <p class="rationale">{step.rationale}</p>}

@@ -188,6 +188,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
               <th scope="col">Goal</th>
               <th scope="col">Status</th>
               <th scope="col">Started by</th>
+              <th scope="col">Took</th>
               <th scope="col">Cost</th>
               <th scope="col">Started</th>
             </tr>
@@ -210,6 +211,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
                   <Status status={run.status} />
                 </td>
                 <td data-label="Started by">{TRIGGERS[run.trigger ?? ""] ?? "—"}</td>
+                <td data-label="Took">{took(run.duration_ms)}</td>
                 <td data-label="Cost">{money(run.cost_usd)}</td>
                 <td data-label="Started">{when(run.created_at)}</td>
               </tr>
@@ -225,6 +227,14 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
       <ErrorText error={moreError} />
     </section>
   );
+}
+
+/** A run's duration in words: "—" while it has not ended. */
+export function took(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 /** The newest first page, followed by the older runs already shown that it does not hold. */
