@@ -2,7 +2,7 @@
 resume), as the workspace's current owner. Apart from ``runs`` so that listing and following runs
 does not load the engine."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -10,6 +10,8 @@ from functions._http import Reply, parse_json
 from functions.routes import Call, Handler
 from functions.routes.runs import run_id_of
 from shared.domain.schema import Schema
+from shared.domain.tasks import is_run_id
+from shared.errors import Conflict, NotFound
 from shared.services import humans, runs
 from shared.services.deps import Deps
 
@@ -68,6 +70,43 @@ def _control(action: Literal["cancel", "pause", "resume"]) -> Handler:
 
     handler.__name__ = handler.__qualname__ = action
     return handler
+
+
+def retry(call: Call) -> Reply:
+    """Retry a failed run from the step it failed at (``humans.retry``): same run, same log."""
+    run_id = run_id_of(call)
+    deps = call.container.engine(with_model=False)
+    _owned(call, run_id, deps)
+    state = humans.retry(deps, call.tenant_id, run_id)
+    return {"run_id": run_id, "status": state.status.value}, 200
+
+
+class BulkBody(Schema):
+    """Several runs, one action: each run's outcome is its own (one refused does not stop the rest)."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["cancel", "retry"]
+    run_ids: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1, max_length=50)
+
+
+def bulk(call: Call) -> Reply:
+    """Cancel or retry up to 50 runs: 200 with a result per run, in the order asked, each once."""
+    body = parse_json(call.request, BulkBody)
+    deps = call.container.engine(with_model=False)
+    results = []
+    for run_id in dict.fromkeys(body.run_ids):
+        try:
+            if not is_run_id(run_id):
+                raise NotFound("no run has this id")
+            _owned(call, run_id, deps)
+            if body.action == "retry":
+                state = humans.retry(deps, call.tenant_id, run_id)
+            else:
+                state = humans.control(deps, call.tenant_id, run_id, "cancel", "cancelled by the owner")
+            results.append({"run_id": run_id, "done": True, "status": state.status.value, "reason": ""})
+        except (NotFound, Conflict) as refused:
+            results.append({"run_id": run_id, "done": False, "status": None, "reason": str(refused)})
+    return {"action": body.action, "results": results}, 200
 
 
 approve, reject, answer = _decide("approve"), _decide("reject"), _decide("answer")

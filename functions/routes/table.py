@@ -142,6 +142,13 @@ _CONTROLS = {
         (run_actions.resume, "Resume a paused run"),
     )
 }
+_RETRY = Doc("Retry a failed run from its failed step", "runs", _MOVED_RUN, refusals=(409,))
+_BULK = Doc(
+    "Cancel or retry several runs",
+    "runs",
+    {200: "models.runs.BulkDone"},
+    body="run_actions.BulkBody",
+)
 
 _CHECK = {200: "models.doctor.DoctorCheck"}
 _AGENT = "models.agents.AgentView"
@@ -213,6 +220,8 @@ ROUTES: list[Route] = [
         _route(f"POST /runs/<run_id>/{control.__name__}", control, doc, scope="runs:control", role="editor")
         for control, doc in _CONTROLS.items()
     ),
+    _route("POST /runs/<run_id>/retry", run_actions.retry, _RETRY, scope="runs:control", role="editor"),
+    _route("POST /runs/bulk", run_actions.bulk, _BULK, scope="runs:control", role="editor"),
     # A mailed link's token is in its fragment, POSTed by the page's script: never in a logged URL.
     *_mailed_link(
         "/links",

@@ -225,6 +225,14 @@ class RunResumed(_Event):
     kind: Literal["run_resumed"] = "run_resumed"
 
 
+class RunRetried(_Event):
+    """A person retried the failed run from ``step``, the one it failed at: same run, same log. The
+    step runs again under the step protocol, so an effect its intent shows done is not repeated."""
+
+    kind: Literal["run_retried"] = "run_retried"
+    step: _Step
+
+
 class RunCancelled(_Event):
     kind: Literal["run_cancelled"] = "run_cancelled"
     reason: str = ""
@@ -250,6 +258,7 @@ RunEvent = Annotated[
     | RunReplanned
     | RunPaused
     | RunResumed
+    | RunRetried
     | RunCancelled
     | RunFinished,
     Field(discriminator="kind"),

@@ -32,6 +32,7 @@ from shared.domain.events import (
     RunPlanned,
     RunReplanned,
     RunResumed,
+    RunRetried,
     RunStatus,
     ToolIntent,
     ToolResult,
@@ -266,7 +267,7 @@ def _shared_fields(model: type[Record], event: type[Record]) -> tuple[str, ...]:
     return tuple(n for n in model.model_fields if n in event.model_fields)
 
 
-def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (one case per event kind)
+def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911, PLR0912 (one case per event kind)
     match event:
         case RunPlanned():
             return _planned(event)
@@ -290,6 +291,9 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (
             return {"status": RunStatus.PAUSED, "resume_to": s.status}
         case RunResumed():  # a person let the run go on: its step gets a fresh RETRY_FOR, as on a decision
             return {"status": s.resume_to or RunStatus.RUNNING, "resume_to": None, "failing_since": None}
+        case RunRetried():  # the failed step gets a fresh start: errors, waits and repeats forgotten
+            fresh = {"consecutive_errors": 0, "retry_at": None, "failing_since": None, "repeat_count": 0}
+            return fresh | {"status": RunStatus.RUNNING, "summary": "", "cursor": event.step}
         case RunCancelled():
             return {"status": RunStatus.CANCELLED, "summary": event.reason, "waiting": None}
         case RunFinished():

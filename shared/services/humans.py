@@ -20,6 +20,7 @@ from shared.domain.events import (
     RunFinished,
     RunPaused,
     RunResumed,
+    RunRetried,
     RunStatus,
     ToolIntent,
 )
@@ -318,6 +319,25 @@ def control(
             raise Conflict(f"run {run_id} is not paused (it is {state.status.value})")
         event = seqs.event(RunResumed, at=at)
     _not_acting(deps, run_id, logged.holder, action)
+    return _record(runlog, state, [event])
+
+
+def retry(deps: Deps, tenant_id: str, run_id: str) -> RunState:
+    """Retry the failed run from the step it failed at: a ``run_retried`` in the same log, and the
+    step sent again (``RunLog.record``'s follow-up). Its intent, if any, makes the step reconcile
+    rather than repeat an effect already done. A run that did not fail, or failed before a step
+    (its planning), is a Conflict: run it again instead."""
+    runlog = RunLog(deps, tenant_id, run_id)
+    logged = _read(runlog)
+    state = logged.state
+    if state.status != RunStatus.FAILED:
+        raise Conflict(
+            f"run {run_id} did not fail (it is {state.status.value}): only a failed run is retried"
+        )
+    if not 1 <= state.cursor <= len(state.steps):
+        raise Conflict(f"run {run_id} failed before any step (its planning): run it again instead")
+    _not_acting(deps, run_id, logged.holder, "retry")
+    event = RunLog.after(state).event(RunRetried, at=deps.clock(), step=state.cursor)
     return _record(runlog, state, [event])
 
 

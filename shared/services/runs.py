@@ -11,11 +11,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from shared.domain.events import RunEvent, ToolIntent, ToolResult
+from shared.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
 from shared.domain.runs import Run
 from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.services import run_view
 from shared.services.sessions import require_connected
 from shared.topology import Queue
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 # request: the same id with another goal or page within this time is refused (409). After it, such a
 # request is a different run anyway (its id carries the request's fingerprint), so nothing is lost.
 REQUEST_MEMORY = timedelta(days=7)
+ENDED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
 
 
 def request_run(
@@ -97,6 +99,13 @@ def _queue(tenant_id: str, run_id: str, goal: str, trigger: Trigger, queue: Task
     return {"run_id": run_id, "status": "planning"}
 
 
+def duration_ms(run: Run) -> int | None:
+    """From its start to its end (its last write once ended); None while it has not ended."""
+    if run.state.status not in ENDED:
+        return None
+    return max(0, int((run.updated_at - (run.state.started_at or run.created_at)).total_seconds() * 1000))
+
+
 def _summary(run: Run) -> dict[str, Any]:
     s = run.state
     return {
@@ -117,6 +126,7 @@ def _summary(run: Run) -> dict[str, Any]:
         "instructions_edited_at": s.instructions_edited_at.isoformat() if s.instructions_edited_at else None,
         "created_at": run.created_at.isoformat(),
         "updated_at": run.updated_at.isoformat(),
+        "duration_ms": duration_ms(run),
     }
 
 
@@ -198,8 +208,14 @@ def timeline(
     if tag in {t.strip() for t in if_none_match.split(",")}:
         return None, tag
     log = store.list_events(tenant_id, run_id)
-    events = [e.model_dump(mode="json") for e in log]
-    return _summary(run) | {"events": events, "wrote": wrote(log)}, tag
+    shown = {
+        "events": [run_view.shown_event(e) for e in log],
+        "wrote": wrote(log),
+        "step_rows": run_view.steps(log),
+        "remaining": run_view.remaining(run, log) if run.state.status not in ENDED else [],
+        "started_by": run_view.started_by(log),
+    }
+    return _summary(run) | shown, tag
 
 
 def wrote(log: list[RunEvent]) -> list[dict[str, str]]:

@@ -182,6 +182,7 @@ EVENTS: dict[str, Any] = {
     ),
     "run_paused": ev.RunPaused(seq=8, at=AT),
     "run_resumed": ev.RunResumed(seq=9, at=AT),
+    "run_retried": ev.RunRetried(seq=9, at=AT, step=2),
     "run_cancelled": ev.RunCancelled(seq=10, at=AT, reason="not needed"),
     "run_finished": ev.RunFinished(
         seq=11, at=AT, status=ev.RunStatus.COMPLETED, summary="Done.", replanned_as="run-2"

@@ -86,3 +86,33 @@ def run_until_held(deps: Deps, limit: int = 12) -> RunState:
     run = deps.store.get_run("t1", "r1")
     assert run is not None
     return run.state
+
+
+def idea_deps() -> tuple[Deps, FakeNotion, str]:
+    """An Ideas data source with one idea (New): the engine's deps, the fake Notion and the page."""
+    notion = FakeNotion()
+    notion.sources["ds"] = {
+        "properties": {
+            "Name": {"type": "title"},
+            "Status": {"type": "status", "status": {"options": [{"name": "New"}, {"name": "Exploring"}]}},
+        }
+    }
+    page = notion.add_page(
+        "Automate the newsletter", {"data_source_id": "ds"}, "Send on Fridays.", Status="New"
+    )
+    return make_deps(notion=notion), notion, page
+
+
+def drive_asking(deps: Deps) -> list[NotifyTask]:
+    """Every task queued, run as it comes: a request waits for its person (none is approved on the
+    way, unlike :func:`drive`). The messages sent, in order."""
+    notes = []
+    while queue(deps).tasks:
+        q, body, _, _ = queue(deps).take()
+        if q == Queue.EXECUTE_STEP:
+            assert isinstance(body, StepTask)
+            run_step(body, deps)
+        elif q == Queue.NOTIFY:
+            assert isinstance(body, NotifyTask)
+            notes.append(body)
+    return notes

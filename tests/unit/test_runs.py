@@ -6,7 +6,6 @@ import pytest
 
 from shared.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.domain.runs import fold
-from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.errors import InvalidInput, NotFound
@@ -15,42 +14,15 @@ from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
 from shared.services.runs import timeline
-from shared.topology import Queue
-from tests.engine_fakes import FakeNotion, make_deps
+from tests.engine_fakes import make_deps
 from tests.link_tokens import fragment, mailed
+from tests.support.engine_runs import drive_asking as drive
+from tests.support.engine_runs import idea_deps
 from tests.support.runs import queue_of
-
-
-def idea_deps() -> tuple[Deps, FakeNotion, str]:
-    notion = FakeNotion()
-    notion.sources["ds"] = {
-        "properties": {
-            "Name": {"type": "title"},
-            "Status": {"type": "status", "status": {"options": [{"name": "New"}, {"name": "Exploring"}]}},
-        }
-    }
-    page = notion.add_page(
-        "Automate the newsletter", {"data_source_id": "ds"}, "Send on Fridays.", Status="New"
-    )
-    return make_deps(notion=notion), notion, page
 
 
 def plan_task(page: str, run_id: str = "r1") -> PlanTask:
     return PlanTask(tenant_id="t1", run_id=run_id, trigger=Trigger(kind="webhook", page_id=page))
-
-
-def drive(deps: Deps) -> list[NotifyTask]:
-    notes = []
-    queue = queue_of(deps)
-    while queue.tasks:
-        q, body, _, _ = queue.take()
-        if q == Queue.EXECUTE_STEP:
-            assert isinstance(body, StepTask)
-            run_step(body, deps)
-        elif q == Queue.NOTIFY:
-            assert isinstance(body, NotifyTask)
-            notes.append(body)
-    return notes
 
 
 def state(deps: Deps, run_id: str = "r1") -> object:

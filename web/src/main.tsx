@@ -103,7 +103,7 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
   const params = new URLSearchParams(query);
   switch (parts[0]) {
     case "runs":
-      return parts[1] ? <RunScreen runId={decodeURIComponent(parts[1])} /> : <RunsScreen params={params} />;
+      return parts[1] ? <RunScreen runId={decodeURIComponent(parts[1])} session={session} /> : <RunsScreen params={params} />;
     case "agents":
       return <AgentsScreen />;
     case "usage":

@@ -1,7 +1,7 @@
 """What the runs' routes answer (``functions.routes.runs``, ``run_actions``)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -50,6 +50,7 @@ class RunSummary(Schema):
     instructions_edited_at: datetime | None = Field(description="That version's last edit in Notion")
     created_at: datetime
     updated_at: datetime
+    duration_ms: int | None = Field(description="From its start to its end; null until it has ended")
 
 
 class RunList(Schema):
@@ -66,11 +67,56 @@ class Wrote(Schema):
     url: str
 
 
+class StepError(Schema):
+    at: datetime
+    error: str
+    message: str
+
+
+class StepRow(Schema):
+    """One step the run reached, as its log tells it (``shared.services.run_view``)."""
+
+    step: int = Field(description="Its place in the plan, from 1")
+    tool: str
+    args: dict[str, Any] = Field(description="Its arguments; a secret-like value shows as [REDACTED]")
+    rationale: str
+    status: Literal["running", "done", "failed"] = Field(description="failed: its last try failed so far")
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None = Field(description="From its start to its result; null until it has one")
+    attempts: int = Field(description="How many times it was tried; 0 for one not begun")
+    errors: list[StepError]
+    output: dict[str, Any] | None = Field(
+        description="What it gave (drafted text, a page's url); null until done"
+    )
+
+
+class PlannedAhead(Schema):
+    step: int
+    tool: str
+    args: dict[str, Any]
+
+
+class StartedBy(Schema):
+    """Who or what started the run, as its plan records it."""
+
+    trigger: str
+    what: str = Field(description="The trigger in words")
+    member: bool = Field(description="Started by a member of the workspace, not its owner")
+    page_id: str | None = Field(description="The Notion page it started from; null: none")
+    agent_id: str | None
+    agent_name: str | None
+
+
 class RunTimeline(RunSummary):
-    """The run, the events of its log in order, and what it wrote."""
+    """The run, the events of its log in order, what it wrote, its steps, the plan still ahead and
+    what started it."""
 
     events: list[RunEvent]
     wrote: list[Wrote] = Field(description="Links to what its effects made, in order")
+    step_rows: list[StepRow] = Field(description="Each step it reached, in plan order")
+    remaining: list[PlannedAhead] = Field(description="The plan's steps not yet done; empty once it ended")
+    started_by: StartedBy | None = Field(description="Null for a run whose plan is not recorded")
 
 
 class RunMoved(Schema):
@@ -78,3 +124,17 @@ class RunMoved(Schema):
 
     run_id: str
     status: RunStatus
+
+
+class BulkResult(Schema):
+    run_id: str
+    done: bool = Field(description="Whether the action was recorded on this run")
+    status: RunStatus | None = Field(description="The run's status after it; null when not done")
+    reason: str = Field(description="Why not, in words; empty when done")
+
+
+class BulkDone(Schema):
+    """Each run's outcome, in the order asked (a repeated id once)."""
+
+    action: Literal["cancel", "retry"]
+    results: list[BulkResult]

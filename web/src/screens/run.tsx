@@ -3,10 +3,12 @@
 // "run again".
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
+import { took } from "./runs";
 import { ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 
 type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
+type Step = Timeline["step_rows"][number];
 const FOLLOW_MS = 2000;
 const PLANNING_MS = 60_000; // a run this tab started and the api does not know after this: none
 const LINK_GRACE_MS = 8_000; // any other link: a run started a moment ago elsewhere may still be planned
@@ -103,8 +105,18 @@ function useRun(runId: string): { run: Timeline | null; error: unknown; planning
 const LOST =
   "Not done: this request was already decided, in another tab or by another person, or the run moved on. What the run did since shows below.";
 
-function Decision({ run, refresh, lost }: { run: Timeline; refresh: () => void; lost: (words: string) => void }) {
+type Session = S["SessionView"] | null;
+
+/** Why this person may not decide, or "" if they may: a viewer sees the buttons disabled with it. */
+export function decideRefusal(session: Session): string {
+  return session?.role === "viewer"
+    ? "Your role (viewer) may see this run but not decide it: an editor, an admin or the owner decides."
+    : "";
+}
+
+function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () => void; lost: (words: string) => void; session: Session }) {
   const waiting = run.waiting;
+  const refused = decideRefusal(session);
   const [text, setText] = useState("");
   const [busy, error, act] = useAction();
   if (!waiting || run.status !== "waiting_for_human") return null;
@@ -141,18 +153,23 @@ function Decision({ run, refresh, lost }: { run: Timeline; refresh: () => void; 
       </label>
       <div class="actions">
         {question ? (
-          <button type="button" class="primary" disabled={busy || !text.trim()} onClick={() => decide("answer")}>
+          <button type="button" class="primary" disabled={busy || !!refused || !text.trim()} aria-describedby={refused ? "decide-refused" : undefined} onClick={() => decide("answer")}>
             Answer
           </button>
         ) : (
-          <button type="button" class="primary" disabled={busy} onClick={() => decide("approve")}>
+          <button type="button" class="primary" disabled={busy || !!refused} aria-describedby={refused ? "decide-refused" : undefined} onClick={() => decide("approve")}>
             Approve
           </button>
         )}
-        <button type="button" disabled={busy} onClick={() => decide("reject")}>
+        <button type="button" disabled={busy || !!refused} aria-describedby={refused ? "decide-refused" : undefined} onClick={() => decide("reject")}>
           Reject
         </button>
       </div>
+      {refused && (
+        <p class="hint" id="decide-refused">
+          {refused}
+        </p>
+      )}
       <ErrorText error={error} />
     </section>
   );
@@ -160,7 +177,7 @@ function Decision({ run, refresh, lost }: { run: Timeline; refresh: () => void; 
 
 function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
   const [busy, error, act] = useAction();
-  const control = (action: "pause" | "resume" | "cancel") =>
+  const control = (action: "pause" | "resume" | "cancel" | "retry") =>
     act(async () => {
       await send<S["RunMoved"]>("POST", url(`/runs/{run_id}/${action}`, { run_id: run.run_id }), {});
       refresh();
@@ -184,6 +201,11 @@ function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
           Resume
         </button>
       )}
+      {run.status === "failed" && run.cursor >= 1 && run.cursor <= run.steps && (
+        <button type="button" class="primary" disabled={busy} onClick={() => control("retry")}>
+          Retry from step {run.cursor}
+        </button>
+      )}
       {!ended && (
         <button type="button" disabled={busy} onClick={() => control("cancel")}>
           Cancel run
@@ -197,7 +219,101 @@ function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
   );
 }
 
-export function RunScreen({ runId }: { runId: string }) {
+/** A tool's arguments or output, always as text (never markup): strings whole, links as links. */
+function Value({ value }: { value: unknown }) {
+  if (value === null || value === undefined) return <span class="state empty">none</span>;
+  if (typeof value === "string") {
+    if (/^https?:\/\/\S+$/.test(value)) {
+      return (
+        <a href={value} target="_blank" rel="noopener noreferrer">
+          {value}
+        </a>
+      );
+    }
+    return <span class="text">{value}</span>;
+  }
+  if (typeof value !== "object") return <span>{String(value)}</span>;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  if (entries.length === 0) return <span class="state empty">none</span>;
+  return (
+    <dl class="values">
+      {entries.map(([name, inner]) => (
+        <div key={name}>
+          <dt>{name}</dt>
+          <dd>
+            <Value value={inner} />
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function StepItem({ step }: { step: Step }) {
+  return (
+    <li class={`step ${step.status}`} data-step={step.step}>
+      <h3>
+        Step {step.step}: {step.tool} <span class="meta">({step.status === "done" ? "done" : step.status === "failed" ? "failed" : "running"})</span>
+      </h3>
+      <p class="meta">
+        started <time dateTime={step.started_at}>{when(step.started_at)}</time> · took {step.duration_ms === null ? "not finished" : took(step.duration_ms)} ·{" "}
+        {step.attempts} attempt{step.attempts === 1 ? "" : "s"}
+      </p>
+      {step.rationale && <p class="rationale">{step.rationale}</p>}
+      <details open>
+        <summary>Arguments</summary>
+        <Value value={step.args} />
+      </details>
+      {step.output && (
+        <details open>
+          <summary>Result</summary>
+          <Value value={step.output} />
+        </details>
+      )}
+      {step.errors.length > 0 && (
+        <ul class="errors">
+          {step.errors.map((e) => (
+            <li key={e.at} class="error">
+              <time dateTime={e.at}>{when(e.at)}</time> {e.error}: {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+function StartedBy({ run }: { run: Timeline }) {
+  const by = run.started_by;
+  if (!by) return null;
+  return (
+    <dl class="started-by">
+      <div>
+        <dt>Started by</dt>
+        <dd>
+          {by.what}
+          {by.trigger === "webhook" ? (by.member ? " (a member of the workspace)" : " (the owner)") : ""}
+        </dd>
+      </div>
+      {by.page_id && (
+        <div>
+          <dt>From the page</dt>
+          <dd>{by.page_id}</dd>
+        </div>
+      )}
+      <div>
+        <dt>Agent</dt>
+        <dd>
+          {by.agent_name || run.agent_name || "the default agent"}
+          {run.instructions_hash ? ` · instructions ${run.instructions_hash.slice(0, 12)}` : ""}
+          {run.instructions_edited_at ? ` (edited ${when(run.instructions_edited_at)})` : ""}
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
+export function RunScreen({ runId, session = null }: { runId: string; session?: Session }) {
   const { run, error, planning, missing, refresh } = useRun(runId);
   const [notice, setNotice] = useState("");
   useEffect(() => setNotice(""), [runId]);
@@ -237,8 +353,32 @@ export function RunScreen({ runId }: { runId: string }) {
           {notice}
         </p>
       )}
-      <Decision run={run} refresh={refresh} lost={setNotice} />
+      <Decision run={run} refresh={refresh} lost={setNotice} session={session} />
       <Controls run={run} refresh={refresh} />
+      <StartedBy run={run} />
+      <h2>Steps</h2>
+      {run.step_rows.length === 0 ? (
+        <p class="state empty">No step has begun.</p>
+      ) : (
+        <ol class="steps">
+          {run.step_rows.map((step) => (
+            <StepItem key={step.step} step={step} />
+          ))}
+        </ol>
+      )}
+      {run.remaining.length > 0 && (
+        <>
+          <h2>Still to do</h2>
+          <ol class="remaining">
+            {run.remaining.map((step) => (
+              <li key={step.step} value={step.step}>
+                {step.tool} <Value value={step.args} />
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+      {/* Lineage (a parent run, children, hand-offs) goes here once runs record it. */}
       <h2>What it wrote</h2>
       {run.wrote.length === 0 ? (
         <p class="state empty">Nothing yet.</p>

@@ -52,6 +52,40 @@ function Unfinished() {
   );
 }
 
+type Bulk = S["BulkDone"];
+
+/** The chosen runs cancelled or retried at once (POST /runs/bulk): what happened to each, in words. */
+function BulkActions({ chosen, clear }: { chosen: string[]; clear: () => void }) {
+  const [busy, error, act] = useAction();
+  const [done, setDone] = useState<Bulk | null>(null);
+  const apply = (action: "cancel" | "retry") =>
+    act(async () => {
+      setDone(await send<Bulk>("POST", url("/runs/bulk"), { action, run_ids: chosen }));
+      clear();
+    });
+  return (
+    <div class="actions bulk" role="group" aria-label="Chosen runs">
+      <span>{chosen.length} chosen</span>
+      <button type="button" disabled={busy || chosen.length === 0} onClick={() => apply("retry")}>
+        Retry chosen
+      </button>
+      <button type="button" disabled={busy || chosen.length === 0} onClick={() => apply("cancel")}>
+        Cancel chosen
+      </button>
+      <ErrorText error={error} />
+      {done && (
+        <ul class="bulk-results" role="status">
+          {done.results.map((r) => (
+            <li key={r.run_id} class={r.done ? "" : "error"}>
+              {r.run_id}: {r.done ? `${done.action === "retry" ? "retried" : "cancelled"}` : `not done: ${r.reason}`}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 export function RunsScreen({ params }: { params: URLSearchParams }) {
   const status = params.get("status") ?? "";
   const trigger = params.get("trigger") ?? "";
@@ -59,6 +93,9 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [more, moreError, loadMore] = useAction();
+  const [chosen, setChosen] = useState<string[]>([]);
+  const choose = (runId: string, on: boolean) =>
+    setChosen((old) => (on ? [...old.filter((id) => id !== runId), runId] : old.filter((id) => id !== runId)));
   const query = { status, trigger };
 
   useEffect(() => {
@@ -139,14 +176,19 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
           starts one, or start one above.
         </Empty>
       )}
+      {runs !== null && runs.length > 0 && <BulkActions chosen={chosen} clear={() => setChosen([])} />}
       {runs !== null && runs.length > 0 && (
         <table class="stack">
           <caption class="visually-hidden">Runs, newest first</caption>
           <thead>
             <tr>
+              <th scope="col">
+                <span class="visually-hidden">Choose</span>
+              </th>
               <th scope="col">Goal</th>
               <th scope="col">Status</th>
               <th scope="col">Started by</th>
+              <th scope="col">Took</th>
               <th scope="col">Cost</th>
               <th scope="col">Started</th>
             </tr>
@@ -154,6 +196,14 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
           <tbody>
             {runs.map((run) => (
               <tr key={run.run_id}>
+                <td data-label="Choose">
+                  <input
+                    type="checkbox"
+                    aria-label={`Choose ${run.goal}`}
+                    checked={chosen.includes(run.run_id)}
+                    onChange={(e) => choose(run.run_id, e.currentTarget.checked)}
+                  />
+                </td>
                 <td data-label="Goal">
                   <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.goal}</a>
                 </td>
@@ -161,6 +211,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
                   <Status status={run.status} />
                 </td>
                 <td data-label="Started by">{TRIGGERS[run.trigger ?? ""] ?? "—"}</td>
+                <td data-label="Took">{took(run.duration_ms)}</td>
                 <td data-label="Cost">{money(run.cost_usd)}</td>
                 <td data-label="Started">{when(run.created_at)}</td>
               </tr>
@@ -176,6 +227,14 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
       <ErrorText error={moreError} />
     </section>
   );
+}
+
+/** A run's duration in words: "—" while it has not ended. */
+export function took(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 /** The newest first page, followed by the older runs already shown that it does not hold. */

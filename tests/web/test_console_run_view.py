@@ -1,0 +1,94 @@
+"""A run shows everything (issue 58, point 2): each step's tool, arguments, result, duration and
+attempts; the plan still ahead while it waits; who or what started it and the agent. Hostile text
+in a step shows as text."""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from local.stack import LocalStack
+from tests.web.browser import Figures
+from tests.web.workspace import LIVE_MS, Setup, set_up, within
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def setup(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Setup]:
+    with set_up(stack, browser, figures) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def waiting(setup: Setup) -> str:
+    return setup.waiting_run()
+
+
+def test_a_waiting_run_shows_its_steps_the_plan_ahead_and_who_started_it(setup: Setup, waiting: str) -> None:
+    run_id = waiting
+    shown = setup.api("GET", f"/runs/{run_id}")
+    assert shown["step_rows"] and shown["remaining"], shown  # the api's part, before the screen's
+    first = shown["step_rows"][0]
+    c = setup.tab()
+    c.open(f"/#/runs/{run_id}")
+    page = c.page
+    expect(page.get_by_role("heading", name="Steps")).to_be_visible(timeout=LIVE_MS)
+    step = page.locator("li.step").first
+    expect(step.get_by_role("heading")).to_contain_text(f"Step 1: {first['tool']}")
+    expect(step).to_contain_text("attempt")
+    expect(step).to_contain_text("took")
+    expect(step.locator("summary", has_text="Arguments")).to_be_visible()
+    if first["output"]:
+        expect(step.locator("summary", has_text="Result")).to_be_visible()
+    expect(page.get_by_role("heading", name="Still to do")).to_be_visible()
+    ahead = page.locator("ol.remaining > li")
+    expect(ahead).to_have_count(len(shown["remaining"]))
+    expect(ahead.first).to_contain_text(shown["remaining"][0]["tool"])
+    expect(page.locator(".started-by")).to_contain_text("an edit in Notion")
+    expect(page.locator(".started-by")).to_contain_text("Agent")
+    assert page.locator(".steps script, .steps img").count() == 0
+    c.screen("run-steps", shown["goal"])
+
+
+def test_a_viewer_sees_the_decision_disabled_with_the_reason(setup: Setup, waiting: str) -> None:
+    made = setup.api("POST", "/team/invites", {"email": "grace@demo.example", "role": "viewer"})
+    setup.stack.sandbox_admin("POST", "/oauth", {"user_id": setup.ids["teammate"]})
+    m = setup.tab(setup.context(signed_in=False))
+    try:
+        m.page.goto(made["link"])
+        m.press("button", "Connect Notion")
+        expect(m.page.get_by_role("link", name="Team", exact=True)).to_be_visible(timeout=LIVE_MS)
+    finally:
+        setup.stack.sandbox_admin("POST", "/oauth", {"user_id": None})
+    m.open(f"/#/runs/{waiting}")
+    expect(m.page.get_by_text("Your role (viewer) may see this run but not decide it")).to_be_visible(
+        timeout=LIVE_MS
+    )
+    expect(m.page.get_by_role("button", name="Approve")).to_be_disabled()
+    expect(m.page.get_by_role("button", name="Reject")).to_be_disabled()
+    owner = setup.tab()
+    owner.open(f"/#/runs/{waiting}")
+    expect(owner.page.get_by_role("button", name="Approve")).to_be_enabled(timeout=LIVE_MS)
+    expect(owner.page.get_by_text("may see this run but not decide it")).to_have_count(0)
+
+
+def test_several_runs_cancelled_at_once_each_with_its_outcome(setup: Setup, waiting: str) -> None:
+    held, ended = waiting, setup.started_run("Bulk: a run that ends by itself")
+    within(lambda: setup.api("GET", f"/runs/{ended}")["status"] == "completed" or None, "the run to end")
+    c = setup.tab()
+    c.open("/#/runs")
+    for run_id in (held, ended):
+        goal = setup.api("GET", f"/runs/{run_id}")["goal"]
+        c.page.get_by_label(f"Choose {goal}").first.check(timeout=LIVE_MS)
+    expect(c.page.get_by_text("2 chosen")).to_be_visible()
+    c.press("button", "Cancel chosen")
+    results = c.page.locator("ul.bulk-results > li")
+    expect(results).to_have_count(2)
+    expect(results.filter(has_text=held)).to_contain_text("cancelled")
+    expect(results.filter(has_text=ended)).to_contain_text("not done")
+    assert setup.api("GET", f"/runs/{held}")["status"] == "cancelled"
+    expect(c.page.get_by_text("0 chosen")).to_be_visible()
+    took = c.page.get_by_role("row").filter(has=c.page.get_by_label("Choose Bulk: a run that ends by itself"))
+    expect(took.locator('td[data-label="Took"]')).to_have_text(re.compile(r"^\d+(\.\d)? (ms|s)$|min"))
