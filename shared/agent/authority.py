@@ -134,6 +134,51 @@ def within_reach(state: RunState, tool: str, args: dict[str, Any]) -> bool:
     return isinstance(source, str) and plain_notion_id(source) in {plain_notion_id(s) for s in state.sources}
 
 
+# A page's parent (a data source's or a page's id) as Notion says, for a reach that lists the parent.
+Parents = Callable[[str], str | None]
+# The arguments naming where a Notion change lands (a page, a data source, where a move goes).
+_PLACES = ("page_id", "parent_page_id", "to_page_id", "data_source_id")
+
+
+def outside_reach(
+    state: RunState, tool: str, args: dict[str, Any], parents: Parents | None = None
+) -> str | None:
+    """Why this step lies beyond its agent's reach (None: within it). With a read reach, a run reads its
+    trigger page, its own pages and what the reach lists (or a page whose parent it lists), never a
+    search; with a change reach it changes only its own pages and those. Narrower than approval: an
+    owner's approval never widens it (issue 55)."""
+    if tool in WORKSPACE_READS:
+        return _read_beyond(state, tool, args, parents) if state.reach_read else None
+    if not state.reach_change or REGISTRY[tool].effect != SideEffect.NOTION_WRITE:
+        return None
+    for key in _PLACES:
+        place = args.get(key)
+        if place is None or (key != "data_source_id" and _made(state, place)):
+            continue
+        if why := _unreached(tool, place, set(state.reach_change), parents, "change"):
+            return why
+    return None
+
+
+def _read_beyond(state: RunState, tool: str, args: dict[str, Any], parents: Parents | None) -> str | None:
+    if tool == "search_pages":
+        return "search_pages: a search lists pages beyond what this agent may read (its reach)"
+    place = args.get("page_id" if tool == "read_page" else "data_source_id")
+    if tool == "read_page" and _own(state, place):
+        return None
+    return _unreached(tool, place, {*state.reach_read, *state.reach_change}, parents, "read")
+
+
+def _unreached(tool: str, place: Any, reach: set[str], parents: Parents | None, verb: str) -> str | None:
+    key = plain_notion_id(str(place)) if isinstance(place, str) else ""
+    if key and key in reach:
+        return None
+    parent = parents(str(place)) if key and parents is not None else None
+    if parent and plain_notion_id(parent) in reach:
+        return None
+    return f"{tool}: {place} lies beyond what this agent may {verb} (its reach); work within its reach"
+
+
 def gated(state: RunState, tool: Tool, args: dict[str, Any], blocks: Blocks | None = None) -> str | None:
     """The digest of the step's effect when it needs the owner's approval, else None. ``blocks``
     reads the block a block edit names (the step's engine gives it; see :func:`_edits_own`)."""

@@ -92,6 +92,9 @@ class RunPlanned(_Event):
     instructions_hash: str = Field("", exclude_if=_absent)
     instructions_edited_at: datetime | None = Field(None, exclude_if=_absent)
     run_budget_usd: float | None = Field(None, exclude_if=_absent)  # the agent's own, if lower
+    # The agent's reach (plain ids): what the run may read and change at all (empty: as before agents).
+    reach_read: list[str] = Field(default_factory=list, exclude_if=_absent)
+    reach_change: list[str] = Field(default_factory=list, exclude_if=_absent)
 
 
 class ToolIntent(_Event):

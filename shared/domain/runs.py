@@ -84,7 +84,7 @@ class Waiting(Record):
 
 def _unset(value: object) -> bool:
     """A field added after run documents were first stored, holding its default (left out)."""
-    return value is None or value == ""
+    return value is None or value in ("", ())
 
 
 class RunState(Record):
@@ -128,6 +128,8 @@ class RunState(Record):
     instructions_hash: str = Field("", exclude_if=_unset)
     instructions_edited_at: datetime | None = Field(None, exclude_if=_unset)
     run_budget_usd: float | None = Field(None, exclude_if=_unset)  # RunPlanned's: its agent's run budget
+    reach_read: tuple[str, ...] = Field((), exclude_if=_unset)  # RunPlanned's: its agent's reach
+    reach_change: tuple[str, ...] = Field((), exclude_if=_unset)
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.domain.run_limits.RETRY_FOR).
@@ -164,6 +166,8 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "instructions_hash": e.instructions_hash,
         "instructions_edited_at": e.instructions_edited_at,
         "run_budget_usd": e.run_budget_usd,
+        "reach_read": tuple(e.reach_read),
+        "reach_change": tuple(e.reach_change),
     }
 
 

@@ -31,6 +31,7 @@ from shared.domain.agents import (
     version_of,
 )
 from shared.domain.blocks import text_blocks
+from shared.domain.settings import plain_notion_id
 from shared.domain.triggers import Rule
 from shared.errors import Conflict, InvalidInput, NotFound, PermanentError
 
@@ -396,6 +397,8 @@ class RunAgent(NamedTuple):
             "instructions_hash": version.content_hash if version else "",
             "instructions_edited_at": version.edited_at if version else None,
             "run_budget_usd": self.agent.max_cost_per_run_usd,
+            "reach_read": [plain_notion_id(i) for i in self.agent.reach.read],
+            "reach_change": [plain_notion_id(i) for i in self.agent.reach.change],
         }
 
 

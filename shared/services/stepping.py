@@ -326,6 +326,25 @@ def titles(step: Step) -> authority.Titles:
     return title
 
 
+def parents(step: Step) -> authority.Parents:
+    """A page's parent (its data source or page) for the reach rules, read once when asked; None when
+    the page cannot be read (so only a reach naming the page itself holds)."""
+    seen: dict[str, str | None] = {}
+
+    def parent(page_id: str) -> str | None:
+        if "${" in page_id:
+            return None
+        if page_id not in seen:
+            try:
+                up = step.deps.need_notion(step.tenant_id).retrieve_page(page_id).get("parent") or {}
+                seen[page_id] = up.get("data_source_id") or up.get("page_id") or up.get("database_id")
+            except AgentError:
+                seen[page_id] = None
+        return seen[page_id]
+
+    return parent
+
+
 def block_texts(step: Step) -> authority.Titles:
     """A block's text (or its type, for one without text) for an approval; None when unreadable."""
     from shared.agent.tools import notion_text as nt  # an approval's: not every step's
@@ -407,6 +426,8 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     _check_room(step.state)
     tool, args, repaired = arguments(step)
     state = step.state
+    if why := authority.outside_reach(state, tool.name, args, parents(step)):  # issue 55: never asked
+        raise ModelFixableError(why)
     digest = authority.gated(state, tool, args, blocks(step) if tool.name in authority.BLOCK_EDITS else None)
     if digest is not None and digest not in state.approved:
         rationale = state.current_step().rationale

@@ -3,7 +3,7 @@ nothing runs; the same plan for an agent allowed those tools goes ahead."""
 
 from datetime import UTC, datetime
 
-from shared.domain.agents import Agent, InstructionsVersion
+from shared.domain.agents import Agent, InstructionsVersion, Reach
 from shared.domain.events import RunFinished, RunPlanned, RunStatus
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.services.planning import start_run
@@ -54,3 +54,21 @@ def test_the_same_plan_goes_ahead_for_an_agent_allowed_its_tools() -> None:
     assert isinstance(planned, RunPlanned) and [s.tool for s in planned.steps][-1] == "finish"
     planned, *_ = _run(())  # no list: every tool
     assert isinstance(planned, RunPlanned) and planned.steps
+
+
+def test_the_agent_s_reach_is_recorded_in_its_run_s_plan() -> None:
+    agents = FakeAgents()
+    words = InstructionsVersion(content_hash="0" * 16, text="Tell the team what finished this week.")
+    source = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
+    reach = Reach(read=[source], change=[])
+    agents.create(
+        "t1", Agent(agent_id="w", name="Weekly", created_at=NOW, updated_at=NOW, reach=reach, accepted=words)
+    )
+    deps = make_deps(model=FakeModel(script={"PlanOut": [PLAN]}))._replace(agents_source=lambda: agents)
+    task = PlanTask(tenant_id="t1", run_id="r-w", trigger=Trigger(kind="schedule"), agent_id="w")
+    start_run(task, deps)
+    planned = next(iter(deps.store.list_events("t1", "r-w")))
+    assert isinstance(planned, RunPlanned) and planned.steps
+    assert planned.reach_read == [source.replace("-", "")] and planned.reach_change == []
+    run = deps.store.get_run("t1", "r-w")
+    assert run is not None and run.state.reach_read == (source.replace("-", ""),)
