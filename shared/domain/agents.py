@@ -151,6 +151,13 @@ class Agent(Record):
         return self.agent_id == DEFAULT_AGENT_ID
 
 
+def tier_purpose(tier: str, purpose: Literal["plan", "draft"]) -> Literal["plan", "draft"]:
+    """The model a call of ``purpose`` uses for an agent's model tier: "fast" the planning model (the
+    cheap one) for every call, "best" the drafting model (the strong one), "standard" (or none) each
+    purpose its own."""
+    return "plan" if tier == "fast" else "draft" if tier == "best" else purpose
+
+
 def default_agent(now: datetime) -> Agent:
     """The agent every workspace starts with: what the product did before agents (the settings'
     trigger rules, every tool, its default instructions until a page holds them)."""

@@ -95,6 +95,8 @@ class RunPlanned(_Event):
     # The agent's reach (plain ids): what the run may read and change at all (empty: as before agents).
     reach_read: list[str] = Field(default_factory=list, exclude_if=_absent)
     reach_change: list[str] = Field(default_factory=list, exclude_if=_absent)
+    model_tier: str = Field("", exclude_if=_absent)  # the agent's, when not "standard"
+    reports_to: str = Field("", exclude_if=_absent)  # the agent's, when not "runs_row"
 
 
 class ToolIntent(_Event):

@@ -130,6 +130,8 @@ class RunState(Record):
     run_budget_usd: float | None = Field(None, exclude_if=_unset)  # RunPlanned's: its agent's run budget
     reach_read: tuple[str, ...] = Field((), exclude_if=_unset)  # RunPlanned's: its agent's reach
     reach_change: tuple[str, ...] = Field((), exclude_if=_unset)
+    model_tier: str = Field("", exclude_if=_unset)  # RunPlanned's: which models its calls use
+    reports_to: str = Field("", exclude_if=_unset)  # RunPlanned's: where it reports (empty: as before)
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.domain.run_limits.RETRY_FOR).
@@ -168,6 +170,8 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "run_budget_usd": e.run_budget_usd,
         "reach_read": tuple(e.reach_read),
         "reach_change": tuple(e.reach_change),
+        "model_tier": e.model_tier,
+        "reports_to": e.reports_to,
     }
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from shared.agent import authority
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
 from shared.agent.tools.base import Phase
+from shared.domain.agents import tier_purpose
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -96,7 +97,7 @@ class Recorder:
                 raise OverBudget(call.problem)
             model: Model = self.deps.need_model()
             try:
-                reply = model.generate(purpose, prompt, schema)
+                reply = model.generate(tier_purpose(self.state.model_tier, purpose), prompt, schema)
             except UnusableReply as exc:  # a useless answer is paid for all the same
                 self._paid(purpose, exc.usage, call)
                 raise
