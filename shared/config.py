@@ -125,6 +125,13 @@ class Settings(BaseSettings):
         description="Phases a run may plan after its first, each from what it read (plan_next); one "
         "more stops the run, saying so. Each phase's model call counts against the run's budget.",
     )
+    handoff_max_depth: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Most hand-offs in a chain from the run a person or trigger started (hand_off); "
+        "one more, or one back to an agent already in the chain, is refused.",
+    )
     run_loop_limit: int = Field(
         3,
         ge=2,

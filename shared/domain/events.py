@@ -96,6 +96,10 @@ class RunPlanned(_Event):
     reach_read: list[str] = Field(default_factory=list, exclude_if=_absent)
     reach_change: list[str] = Field(default_factory=list, exclude_if=_absent)
     model_tier: str = Field("", exclude_if=_absent)  # the agent's, when not "standard"
+    # A hand-off's lineage: the run that started it, the agents before it, the reaches bounding it.
+    parent_run_id: str = Field("", exclude_if=_absent)
+    chain: list[str] = Field(default_factory=list, exclude_if=_absent)
+    bounds: list[dict[str, list[str]]] = Field(default_factory=list, exclude_if=_absent)
     reports_to: str = Field("", exclude_if=_absent)  # the agent's, when not "runs_row"
 
 

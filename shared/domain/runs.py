@@ -131,6 +131,9 @@ class RunState(Record):
     reach_read: tuple[str, ...] = Field((), exclude_if=_unset)  # RunPlanned's: its agent's reach
     reach_change: tuple[str, ...] = Field((), exclude_if=_unset)
     model_tier: str = Field("", exclude_if=_unset)  # RunPlanned's: which models its calls use
+    parent_run_id: str = Field("", exclude_if=_unset)  # RunPlanned's lineage (a hand-off's)
+    chain: tuple[str, ...] = Field((), exclude_if=_unset)
+    bounds: tuple[dict[str, tuple[str, ...]], ...] = Field((), exclude_if=_unset)
     reports_to: str = Field("", exclude_if=_unset)  # RunPlanned's: where it reports (empty: as before)
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
@@ -171,6 +174,9 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "reach_read": tuple(e.reach_read),
         "reach_change": tuple(e.reach_change),
         "model_tier": e.model_tier,
+        "parent_run_id": e.parent_run_id,
+        "chain": tuple(e.chain),
+        "bounds": tuple({k: tuple(v) for k, v in b.items()} for b in e.bounds),
         "reports_to": e.reports_to,
     }
 

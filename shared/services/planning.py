@@ -474,6 +474,9 @@ def _planned(
     }
     if ran is not None:
         fields |= ran.recorded()
+    if task.parent_run_id:  # a hand-off's lineage (issue 55)
+        bounds = [b.model_dump() for b in task.bounds]
+        fields |= {"parent_run_id": task.parent_run_id, "chain": list(task.chain), "bounds": bounds}
     return seqs.event(RunPlanned, **(fields | planned))
 
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from shared.agent import authority
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
-from shared.agent.tools.base import Phase
-from shared.domain.agents import tier_purpose
+from shared.agent.tools.base import Lineage, Phase
+from shared.domain.agents import DEFAULT_AGENT_ID, tier_purpose
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -181,7 +181,15 @@ class Step(NamedTuple):
             approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
             phase=self.phase() if tool.name == "plan_next" else None,
+            lineage=self.lineage() if tool.name == "hand_off" else None,
         )
+
+    def lineage(self) -> Lineage:
+        s = self.state
+        own = {"read": list(s.reach_read), "change": list(s.reach_change)}
+        bounds = (own, *({k: list(v) for k, v in b.items()} for b in s.bounds))
+        chain = (*s.chain, s.agent_id or DEFAULT_AGENT_ID)
+        return Lineage(chain, bounds, s.member, self.deps.settings.handoff_max_depth)
 
     def phase(self) -> Phase:
         bound = self.deps.settings.run_max_replans

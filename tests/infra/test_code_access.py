@@ -92,6 +92,7 @@ REACH: dict[str, frozenset[str]] = {
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.
     "shared/services/stepping.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
     "shared/agent/tools/flow.py:send_notification": frozenset({"execute_step"}),
+    "shared/agent/tools/flow.py:hand_off": frozenset({"execute_step"}),
     # Daily planning (POST /schedule on plan): continuations and one plan task per due tenant.
     "shared/services/daily_schedule.py:plan_due_tenants": frozenset({"plan"}),
     "shared/services/daily_digest.py:send_digest": frozenset({"plan"}),

@@ -37,6 +37,7 @@ TOOL_MODULES: dict[str, str] = {
     "ask_question": "flow",
     "send_notification": "flow",
     "plan_next": "flow",
+    "hand_off": "flow",
     "finish": "flow",
 }
 

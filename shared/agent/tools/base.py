@@ -79,6 +79,17 @@ class Phase(NamedTuple):
     plan: Callable[[str], list[dict[str, Any]]]
 
 
+class Lineage(NamedTuple):
+    """What ``hand_off`` needs of its run: the agents of its chain (root first, its own last), the
+    reaches bounding a child (its own first, as ``Bound`` fields), whether a member started it, and
+    the bound on a chain's length (settings.handoff_max_depth)."""
+
+    chain: tuple[str, ...]
+    bounds: tuple[dict[str, list[str]], ...]
+    member: bool
+    max_depth: int
+
+
 class ToolContext(NamedTuple):
     """What a tool may use. ``notion`` is the tenant's Notion for a tool that declares it
     (``Tool.uses_notion``), None for any other."""
@@ -96,6 +107,7 @@ class ToolContext(NamedTuple):
     approved: bool = False  # an earlier step of the run asked a person, who approved (the run went on)
     started_at: datetime | None = None  # when the run began: whose it is (NotifyTask.run_started_at)
     phase: Phase | None = None  # plan_next's only: the run's phases and what it read
+    lineage: Lineage | None = None  # hand_off's only: its chain and the reaches bounding a child
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""
