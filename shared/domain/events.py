@@ -96,6 +96,9 @@ class RunPlanned(_Event):
     reach_read: list[str] = Field(default_factory=list, exclude_if=_absent)
     reach_change: list[str] = Field(default_factory=list, exclude_if=_absent)
     model_tier: str = Field("", exclude_if=_absent)  # the agent's, when not "standard"
+    # The agent's reviewer pass ("same", "other"; empty: none) and the instructions it checks against.
+    review: str = Field("", exclude_if=_absent)
+    review_against: str = Field("", exclude_if=_absent)
     # A hand-off's lineage: the run that started it, the agents before it, the reaches bounding it.
     parent_run_id: str = Field("", exclude_if=_absent)
     chain: list[str] = Field(default_factory=list, exclude_if=_absent)
@@ -213,6 +216,18 @@ class ModelUsed(_Event):
     cost_usd: Annotated[float, Field(ge=0)]
 
 
+class ReviewRecorded(_Event):
+    """A reviewer pass on step ``step``'s write or effect, before it was done or asked for: its verdict
+    and reasons (a failed one is revised by the model, as an error to fix)."""
+
+    kind: Literal["review_recorded"] = "review_recorded"
+    step: int
+    tool: str
+    passed: bool
+    reasons: str
+    model: str
+
+
 class RunReplanned(_Event):
     """A phase planned from what the run read: ``steps`` follow step ``step`` (the ``plan_next`` that
     asked), within the run's allow-list. ``phase``: 2 for the first replan; ``cost_usd`` and
@@ -256,6 +271,7 @@ RunEvent = Annotated[
     | HumanRequested
     | HumanResponded
     | ModelUsed
+    | ReviewRecorded
     | RunReplanned
     | RunPaused
     | RunResumed

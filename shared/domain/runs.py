@@ -24,6 +24,7 @@ from shared.domain.events import (
     HumanResponded,
     ModelUsed,
     PlannedStep,
+    ReviewRecorded,
     Risk,
     RunCancelled,
     RunEvent,
@@ -131,6 +132,8 @@ class RunState(Record):
     reach_read: tuple[str, ...] = Field((), exclude_if=_unset)  # RunPlanned's: its agent's reach
     reach_change: tuple[str, ...] = Field((), exclude_if=_unset)
     model_tier: str = Field("", exclude_if=_unset)  # RunPlanned's: which models its calls use
+    review: str = Field("", exclude_if=_unset)  # RunPlanned's: its reviewer pass
+    review_against: str = Field("", exclude_if=_unset)
     parent_run_id: str = Field("", exclude_if=_unset)  # RunPlanned's lineage (a hand-off's)
     chain: tuple[str, ...] = Field((), exclude_if=_unset)
     bounds: tuple[dict[str, tuple[str, ...]], ...] = Field((), exclude_if=_unset)
@@ -174,6 +177,8 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "reach_read": tuple(e.reach_read),
         "reach_change": tuple(e.reach_change),
         "model_tier": e.model_tier,
+        "review": e.review,
+        "review_against": e.review_against,
         "parent_run_id": e.parent_run_id,
         "chain": tuple(e.chain),
         "bounds": tuple({k: tuple(v) for k, v in b.items()} for b in e.bounds),
@@ -280,7 +285,7 @@ def _shared_fields(model: type[Record], event: type[Record]) -> tuple[str, ...]:
     return tuple(n for n in model.model_fields if n in event.model_fields)
 
 
-def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (one case per event kind)
+def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911, PLR0912 (a case per kind)
     match event:
         case RunPlanned():
             return _planned(event)
@@ -294,6 +299,8 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911 (
             return {"status": RunStatus.WAITING_FOR_HUMAN, "waiting": _held(Waiting, event)}
         case HumanResponded():
             return _responded(s, event)
+        case ReviewRecorded():
+            return {}
         case ModelUsed():
             tokens = s.tokens + event.input_tokens + event.output_tokens
             return {"cost_usd": round(s.cost_usd + event.cost_usd, 9), "tokens": tokens}

@@ -69,6 +69,7 @@ def view(agent: Agent) -> JSON:
     """An agent as the api shows it (its accepted instructions' text included, as the owner's words)."""
     shown = agent.model_dump(mode="json")
     shown["default"] = agent.is_default
+    shown["review"] = agent.review  # stored only when on: shown always
     return shown
 
 
@@ -401,6 +402,8 @@ class RunAgent(NamedTuple):
             "reach_change": [plain_notion_id(i) for i in self.agent.reach.change],
             "model_tier": "" if self.agent.model_tier == "standard" else self.agent.model_tier,
             "reports_to": "" if self.agent.reports_to == "runs_row" else self.agent.reports_to,
+            "review": "" if self.agent.review == "off" else self.agent.review,
+            "review_against": nt.clip(self.text, MAX_INSTRUCTIONS) if self.agent.review != "off" else "",
         }
 
 

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from shared.agent import authority
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
 from shared.agent.tools.base import Lineage, Phase
-from shared.domain.agents import DEFAULT_AGENT_ID, tier_purpose
+from shared.domain.agents import DEFAULT_AGENT_ID, reviewer_purpose, tier_purpose
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
     HumanRequested,
     ModelUsed,
     PlannedStep,
+    ReviewRecorded,
     RunEvent,
     RunFinished,
     RunReplanned,
@@ -86,9 +87,10 @@ class Recorder:
     tenant_id: str
     state: RunState
     usage: list[tuple[str, ModelUsage]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)  # ReviewRecorded's fields, in order
 
     def generate[T: BaseModel](
-        self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T]
+        self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T], *, tiered: bool = True
     ) -> ModelReply[T]:
         spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
         grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
@@ -97,7 +99,8 @@ class Recorder:
                 raise OverBudget(call.problem)
             model: Model = self.deps.need_model()
             try:
-                reply = model.generate(tier_purpose(self.state.model_tier, purpose), prompt, schema)
+                chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
+                reply = model.generate(chosen, prompt, schema)
             except UnusableReply as exc:  # a useless answer is paid for all the same
                 self._paid(purpose, exc.usage, call)
                 raise
@@ -109,8 +112,9 @@ class Recorder:
         call.paid(usage.cost_usd)
 
     def events(self, seqs: Seqs, deps: Deps) -> list[RunEvent]:
-        """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``."""
-        return [
+        """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``, then the
+        reviewer's verdicts (``review_recorded``)."""
+        events: list[RunEvent] = [
             seqs.event(
                 ModelUsed,
                 at=deps.clock(),
@@ -122,6 +126,7 @@ class Recorder:
             )
             for p, u in self.usage
         ]
+        return events + [seqs.event(ReviewRecorded, at=deps.clock(), **r) for r in self.reviews]
 
 
 def step_key(tenant_id: str, run_id: str, state: RunState) -> str:
@@ -335,6 +340,34 @@ def titles(step: Step) -> authority.Titles:
     return title
 
 
+# The effects a reviewer pass checks: what the run writes or sends (drafts reach the world through them).
+REVIEWED = frozenset({SideEffect.NOTION_WRITE, SideEffect.EXTERNAL, SideEffect.CODE})
+
+
+def review(step: Step, tool: str, args: dict[str, Any]) -> None:
+    """The reviewer pass (another model call; ``other``: the other model) on the step's resolved
+    effect against the agent's instructions. Its verdict goes to the log; a failed one is a
+    ModelFixableError, so the model revises the arguments, and after the run's bound of errors in a
+    row the owner is asked."""
+    from shared.agent import context as prompt_context  # a review's: not every step's
+    from shared.domain.model_replies import Verdict
+
+    state = step.state
+    candidate = {"instructions": state.review_against, "tool": tool, "args": args}
+    task = (
+        "Review the candidate below against the agent's instructions: passed=true only if it follows "
+        "them; reasons say what breaks them, or why it follows them."
+    )
+    prompt = prompt_context.step_prompt(state, task, {"review": candidate})
+    purpose = reviewer_purpose(state.review, state.model_tier)
+    reply = step.model.generate(purpose, prompt, Verdict, tiered=False)
+    verdict = reply.value
+    fields = {"step": state.cursor, "tool": tool, "passed": verdict.passed, "reasons": verdict.reasons}
+    step.model.reviews.append(fields | {"model": reply.usage.model})
+    if not verdict.passed:
+        raise ModelFixableError(f"the reviewer refused {tool}: {verdict.reasons}")
+
+
 def parents(step: Step) -> authority.Parents:
     """A page's parent (its data source or page) for the reach rules, read once when asked; None when
     the page cannot be read (so only a reach naming the page itself holds)."""
@@ -437,6 +470,8 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     state = step.state
     if why := authority.outside_reach(state, tool.name, args, parents(step)):  # issue 55: never asked
         raise ModelFixableError(why)
+    if state.review and tool.effect in REVIEWED:  # issue 55: before it is done or asked for
+        review(step, tool.name, args)
     digest = authority.gated(state, tool, args, blocks(step) if tool.name in authority.BLOCK_EDITS else None)
     if digest is not None and digest not in state.approved:
         rationale = state.current_step().rationale
