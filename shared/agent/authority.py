@@ -165,7 +165,7 @@ def _beyond(
     read: tuple[str, ...],
     change: tuple[str, ...],
 ) -> str | None:
-    if tool in WORKSPACE_READS or tool == "hand_off":
+    if tool in WORKSPACE_READS or tool in ("hand_off", "map_rows"):
         return _read_beyond(state, tool, args, parents, {*read, *change}) if read else None
     if not change or REGISTRY[tool].effect != SideEffect.NOTION_WRITE:
         return None
@@ -184,8 +184,9 @@ def _read_beyond(
     """A read, or a hand-off's page (the page its child starts from), beyond ``readable``."""
     if tool == "search_pages":
         return "search_pages: a search lists pages beyond what this agent may read (its reach)"
-    place = args.get("data_source_id" if tool == "query_data_source" else "page_id")
-    if tool != "query_data_source" and (_own(state, place) or place is None):
+    by_source = tool == "query_data_source" or (tool == "map_rows" and args.get("data_source_id"))
+    place = args.get("data_source_id" if by_source else "page_id")
+    if not by_source and (_own(state, place) or place is None):
         return None
     return _unreached(tool, place, readable, parents, "read")
 

@@ -210,11 +210,13 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
 
 def _referenced(steps: tuple[PlannedStep, ...], step: int, output: dict[str, Any]) -> dict[str, Any]:
     """The fields of ``step``'s output that the plan's arguments refer to (``${steps.N.field}``
-    reads a top-level field; ``${steps.N}`` the whole output): the run document keeps these, not
+    reads a top-level field; ``${steps.N}`` the whole output; a fan-in its map's ``children``): the run document keeps these, not
     the whole output (which its ``tool_result`` event holds). Arguments the model repairs may refer
     only to what the plan did; anything else is a fixable "no field" error."""
     fields: set[str] = set()
     for planned in steps:
+        if planned.tool == "fan_in" and planned.args.get("map_step") == step:
+            fields.add("children")  # the children a fan-in gathers
         for ref_step, path in _REFERENCE.findall(json.dumps(planned.args, default=str)):
             if int(ref_step) != step:
                 continue

@@ -56,6 +56,21 @@ def enqueue_followup(run: RunRef, state: RunState, *, tag: str = "", delay_s: fl
     elif state.status.terminal:
         _tell_the_end(run, state)
         _plan_page_change(run, state)
+        _wake_parent(run, state)
+
+
+def _wake_parent(run: RunRef, state: RunState) -> None:
+    """A child's end wakes the run that started it, if that one waits (a ``fan_in``'s scheduled
+    retry): its step runs again now, named by the child, so a repeat of this follow-up adds nothing."""
+    deps, tenant_id, run_id = run
+    if not state.parent_run_id:
+        return
+    parent = deps.store.get_run(tenant_id, state.parent_run_id)
+    if parent is None or parent.state.status != RunStatus.RUNNING or parent.state.retry_at is None:
+        return
+    body = StepTask(tenant_id=tenant_id, run_id=parent.run_id, step=parent.state.cursor, woken=True)
+    name = f"step:{tenant_id}:{parent.run_id}:{parent.state.cursor}:{parent.state.last_seq}:woken:{run_id}"
+    deps.queue.enqueue(Queue.EXECUTE_STEP, body, name)
 
 
 def _tell_the_end(run: RunRef, state: RunState) -> None:

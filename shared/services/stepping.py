@@ -186,8 +186,20 @@ class Step(NamedTuple):
             approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
             phase=self.phase() if tool.name == "plan_next" else None,
-            lineage=self.lineage() if tool.name == "hand_off" else None,
+            lineage=self.lineage() if tool.name in ("hand_off", "map_rows") else None,
+            children=self.children if tool.name == "fan_in" else None,
         )
+
+    def children(self, map_step: int) -> list[dict[str, Any]]:
+        """The outcomes of the children the map at ``map_step`` started (one read of each run)."""
+        from shared.agent.tools.fanout import outcome  # a fan-in's: not every step's
+
+        made = self.state.outputs.get(str(map_step), {}).get("children")
+        if not isinstance(made, list):
+            raise ModelFixableError(
+                f"fan_in: step {map_step} is no map_rows of this run that started children"
+            )
+        return [outcome(c, self.deps.store.get_run(self.tenant_id, c)) for c in made]
 
     def lineage(self) -> Lineage:
         s = self.state

@@ -38,6 +38,8 @@ TOOL_MODULES: dict[str, str] = {
     "send_notification": "flow",
     "plan_next": "flow",
     "hand_off": "flow",
+    "map_rows": "fanout",
+    "fan_in": "fanout",
     "finish": "flow",
 }
 
@@ -70,6 +72,10 @@ def _declared(module: str) -> list[Tool]:
             from shared.agent.tools import flow
 
             return flow.TOOLS
+        case "fanout":
+            from shared.agent.tools import fanout
+
+            return fanout.TOOLS
     raise KeyError(module)
 
 

@@ -107,7 +107,9 @@ class ToolContext(NamedTuple):
     approved: bool = False  # an earlier step of the run asked a person, who approved (the run went on)
     started_at: datetime | None = None  # when the run began: whose it is (NotifyTask.run_started_at)
     phase: Phase | None = None  # plan_next's only: the run's phases and what it read
-    lineage: Lineage | None = None  # hand_off's only: its chain and the reaches bounding a child
+    lineage: Lineage | None = None  # hand_off's and map_rows': its chain and the reaches bounding a child
+    # fan_in's only: a map step's children's outcomes (``fanout.outcome`` of each), read from the store.
+    children: Callable[[int], list[dict[str, Any]]] | None = None
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""
