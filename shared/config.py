@@ -132,6 +132,13 @@ class Settings(BaseSettings):
         description="Most hand-offs in a chain from the run a person or trigger started (hand_off); "
         "one more, or one back to an agent already in the chain, is refused.",
     )
+    fan_in_wait_s: float = Field(
+        30.0,
+        ge=0.5,
+        le=3600,
+        description="How long a fan_in waits before it looks at its children again, unless a child's "
+        "end wakes it first (a scheduled task: nothing sleeps).",
+    )
     run_loop_limit: int = Field(
         3,
         ge=2,

@@ -190,8 +190,9 @@ class Step(NamedTuple):
             children=self.children if tool.name == "fan_in" else None,
         )
 
-    def children(self, map_step: int) -> list[dict[str, Any]]:
-        """The outcomes of the children the map at ``map_step`` started (one read of each run)."""
+    def children(self, map_step: int) -> tuple[list[dict[str, Any]], float]:
+        """The outcomes of the children the map at ``map_step`` started (one read of each run), and
+        how long a fan-in waits before it looks again."""
         from shared.agent.tools.fanout import outcome  # a fan-in's: not every step's
 
         made = self.state.outputs.get(str(map_step), {}).get("children")
@@ -199,7 +200,8 @@ class Step(NamedTuple):
             raise ModelFixableError(
                 f"fan_in: step {map_step} is no map_rows of this run that started children"
             )
-        return [outcome(c, self.deps.store.get_run(self.tenant_id, c)) for c in made]
+        found = [outcome(c, self.deps.store.get_run(self.tenant_id, c)) for c in made]
+        return found, self.deps.settings.fan_in_wait_s
 
     def lineage(self) -> Lineage:
         s = self.state

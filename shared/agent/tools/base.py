@@ -108,8 +108,9 @@ class ToolContext(NamedTuple):
     started_at: datetime | None = None  # when the run began: whose it is (NotifyTask.run_started_at)
     phase: Phase | None = None  # plan_next's only: the run's phases and what it read
     lineage: Lineage | None = None  # hand_off's and map_rows': its chain and the reaches bounding a child
-    # fan_in's only: a map step's children's outcomes (``fanout.outcome`` of each), read from the store.
-    children: Callable[[int], list[dict[str, Any]]] | None = None
+    # fan_in's only: a map step's children's outcomes (``fanout.outcome`` of each), read from the store,
+    # and how long to wait before looking again (settings.fan_in_wait_s).
+    children: Callable[[int], tuple[list[dict[str, Any]], float]] | None = None
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""

@@ -14,7 +14,6 @@ from shared.errors import ModelFixableError, TransientError
 from shared.topology import Queue
 
 MAX_CHILDREN = 200  # rows (or items) one map starts
-WAIT_S = 30.0  # fan_in looks again this long after it found a child still running (or when one ends)
 
 
 class MapRowsArgs(Args):
@@ -86,10 +85,10 @@ def fan_in(ctx: ToolContext, args: FanInArgs) -> Output:
     gather = ctx.children
     if gather is None:
         raise RuntimeError("fan_in runs with its run's children (ToolContext.children)")
-    outcomes = gather(args.map_step)
+    outcomes, wait_s = gather(args.map_step)
     running = [o["run_id"] for o in outcomes if not o["ended"]]
     if running:
-        raise TransientError(f"fan_in: {len(running)} of {len(outcomes)} children still running", WAIT_S)
+        raise TransientError(f"fan_in: {len(running)} of {len(outcomes)} children still running", wait_s)
     failed = [o for o in outcomes if o["status"] != "completed"]
     results = [{k: o[k] for k in ("run_id", "status", "summary")} for o in outcomes]
     return {"results": results, "completed": len(outcomes) - len(failed), "failed": len(failed)}
