@@ -142,6 +142,20 @@ class Settings(BaseSettings):
         description="Phases a run may plan after its first, each from what it read (plan_next); one "
         "more stops the run, saying so. Each phase's model call counts against the run's budget.",
     )
+    handoff_max_depth: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Most hand-offs in a chain from the run a person or trigger started (hand_off); "
+        "one more, or one back to an agent already in the chain, is refused.",
+    )
+    fan_in_wait_s: float = Field(
+        30.0,
+        ge=0.5,
+        le=3600,
+        description="How long a fan_in waits before it looks at its children again, unless a child's "
+        "end wakes it first (a scheduled task: nothing sleeps).",
+    )
     run_loop_limit: int = Field(
         3,
         ge=2,

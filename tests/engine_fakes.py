@@ -42,9 +42,11 @@ class FakeModel(Model):
     script: dict[str, list[Answer]] = field(default_factory=dict)
     cost_usd: float = 0.001
     prompts: list[tuple[str, str]] = field(default_factory=list)
+    purposes: list[str] = field(default_factory=list)  # each call's purpose (the model it would use)
 
     def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         self.prompts.append((schema.__name__, prompt))
+        self.purposes.append(purpose)
         queue = self.script.get(schema.__name__, [])
         usage = ModelUsage("fake", len(prompt) // 4, 10, self.cost_usd)
         if not queue:

@@ -1,10 +1,10 @@
 """Offline mode: a deterministic stand-in for Gemini, for the local stack (``NA_MODEL_BACKEND=offline``).
 
-It reads the JSON context block our prompts end with and answers the schemas a real model gets.
-Plans come from the page, its data source and the trigger (a scheduled run without a page reads its
-data source, drafts the day and sends it); a goal saying to read first plans in two phases. Drafts
-come from the goal, the instructions and the page; corrected arguments are echoed from the context.
-Same input, same output, no network. Usage counts characters / 4, priced from the price table (normally $0).
+It reads our prompts' JSON context block and answers the schemas a real model gets. Plans come from
+the page, its data source and the trigger (a scheduled run without a page reads its data source,
+drafts the day and sends it); a goal saying to read first plans in two phases. Drafts come from the
+goal, instructions and page; corrected arguments are echoed; a review fails what holds a phrase its
+instructions say never to write. Same input, same output, no network; usage is characters / 4.
 """
 
 import json
@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.domain.model_calls import ModelReply, ModelUsage
-from shared.domain.model_replies import ArgsFix, Draft, PlanOut, extract_context
+from shared.domain.model_replies import ArgsFix, Draft, PlanOut, Verdict, extract_context
 from shared.errors import ModelFixableError
 
 NAME = "offline"
@@ -33,6 +33,19 @@ def _next_status(ctx: dict[str, Any]) -> dict[str, Any] | None:
             later = options[options.index(current) + 1 :] if current in options else options[1:]
             return {name: {"status": {"name": later[0]}}} if later else None
     return None
+
+
+_NEVER = re.compile(r"never(?: write| say| mention)?\s+\"([^\"]{1,200})\"", re.IGNORECASE)
+
+
+def verdict_for(review: dict[str, Any]) -> dict[str, Any]:
+    """A deterministic review: it fails a candidate whose arguments hold a phrase the instructions
+    say never to write (``never "phrase"``, any case), naming the phrase; else it passes."""
+    said = json.dumps(review.get("args") or {}, ensure_ascii=False).lower()
+    broken = [p for p in _NEVER.findall(str(review.get("instructions") or "")) if p.lower() in said]
+    if broken:
+        return {"passed": False, "reasons": f'the instructions say never to write "{broken[0]}"'}
+    return {"passed": True, "reasons": "nothing in it goes against the instructions"}
 
 
 def daily_plan(source_id: str, goal: str) -> dict[str, Any]:
@@ -217,6 +230,8 @@ class OfflineModel:
             answer = draft_for(ctx)
         elif schema.__name__ == "AskOut":  # Ask (shared.services.ask): the best passage, quoted
             answer = ask_for(ctx)
+        elif schema is Verdict:
+            answer = verdict_for(ctx.get("review") or {})
         elif schema is ArgsFix:
             answer = {"args_json": json.dumps(ctx.get("args") or {})}
         else:

@@ -136,6 +136,73 @@ def within_reach(state: RunState, tool: str, args: dict[str, Any]) -> bool:
     return isinstance(source, str) and plain_notion_id(source) in {plain_notion_id(s) for s in state.sources}
 
 
+# A page's parent (a data source's or a page's id) as Notion says, for a reach that lists the parent.
+Parents = Callable[[str], str | None]
+# The arguments naming where a Notion change lands (a page, a data source, where a move goes).
+_PLACES = ("page_id", "parent_page_id", "to_page_id", "data_source_id")
+
+
+def outside_reach(
+    state: RunState, tool: str, args: dict[str, Any], parents: Parents | None = None
+) -> str | None:
+    """Why this step lies beyond its agent's reach, or beyond that of a run that handed work to it
+    (``RunState.bounds``); None: within every one. With a read reach, a run reads its trigger page,
+    its own pages and what the reach lists (or a page whose parent it lists), never a search; with a
+    change reach it changes only its own pages and those. Narrower than approval: an owner's approval
+    never widens it (issue 55)."""
+    reaches = [(state.reach_read, state.reach_change)]
+    reaches += [(tuple(b.get("read", ())), tuple(b.get("change", ()))) for b in state.bounds]
+    for read, change in reaches:
+        if why := _beyond(state, tool, args, parents, read=read, change=change):
+            return why
+    return None
+
+
+def _beyond(
+    state: RunState,
+    tool: str,
+    args: dict[str, Any],
+    parents: Parents | None,
+    *,
+    read: tuple[str, ...],
+    change: tuple[str, ...],
+) -> str | None:
+    if tool in WORKSPACE_READS or tool in ("hand_off", "map_rows"):
+        return _read_beyond(state, tool, args, parents, {*read, *change}) if read else None
+    if not change or REGISTRY[tool].effect != SideEffect.NOTION_WRITE:
+        return None
+    for key in _PLACES:
+        place = args.get(key)
+        if place is None or (key != "data_source_id" and _made(state, place)):
+            continue
+        if why := _unreached(tool, place, set(change), parents, "change"):
+            return why
+    return None
+
+
+def _read_beyond(
+    state: RunState, tool: str, args: dict[str, Any], parents: Parents | None, readable: set[str]
+) -> str | None:
+    """A read, or a hand-off's page (the page its child starts from), beyond ``readable``."""
+    if tool == "search_pages":
+        return "search_pages: a search lists pages beyond what this agent may read (its reach)"
+    by_source = tool == "query_data_source" or (tool == "map_rows" and args.get("data_source_id"))
+    place = args.get("data_source_id" if by_source else "page_id")
+    if not by_source and (_own(state, place) or place is None):
+        return None
+    return _unreached(tool, place, readable, parents, "read")
+
+
+def _unreached(tool: str, place: Any, reach: set[str], parents: Parents | None, verb: str) -> str | None:
+    key = plain_notion_id(str(place)) if isinstance(place, str) else ""
+    if key and key in reach:
+        return None
+    parent = parents(str(place)) if key and parents is not None else None
+    if parent and plain_notion_id(parent) in reach:
+        return None
+    return f"{tool}: {place} lies beyond what this agent may {verb} (its reach); work within its reach"
+
+
 def gated(state: RunState, tool: Tool, args: dict[str, Any], blocks: Blocks | None = None) -> str | None:
     """The digest of the step's effect when it needs the owner's approval, else None. ``blocks``
     reads the block a block edit names (the step's engine gives it; see :func:`_edits_own`)."""
@@ -270,7 +337,7 @@ def effect_request(
 def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
     """What approving the plan's request_approval at ``step`` lets happen, each with its digest: the
     later steps, up to the next request to a person, whose effect can be gated and whose arguments
-    hold no reference. A reference resolves when its step runs, and is asked for then. A pull request
+    hold no reference and that lie within reach. A reference resolves when its step runs, and is asked for then. A pull request
     is asked for when its step runs too: there, in deploy, its files' current content is read for
     the diffs the owner approves (execute-step holds no GitHub token)."""
     out: list[tuple[int, PlannedStep, str]] = []
@@ -279,6 +346,8 @@ def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
         if tool is None or tool.effect == SideEffect.HUMAN:
             break
         if REFERENCE.search(json.dumps(planned.args)) or planned.tool == "open_pull_request":
+            continue
+        if outside_reach(state, planned.tool, planned.args):  # refused when it runs: never listed
             continue
         digest = gated(state, tool, planned.args)
         if digest is not None:

@@ -36,6 +36,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 type Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 type ModelTier = Literal["fast", "standard", "best"]
 type ReportsTo = Literal["notion_comment", "notification", "runs_row"]
+# A reviewer pass before each write or effect: none, by the run's own model, or by the other model.
+type Review = Literal["off", "same", "other"]
 
 NotionId = Annotated[str, Field(pattern=NOTION_ID)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
@@ -143,12 +145,26 @@ class Agent(Record):
     model_tier: ModelTier = "standard"
     max_cost_per_run_usd: float | None = None
     reports_to: ReportsTo = "runs_row"
+    review: Review = Field("off", exclude_if=lambda v: v == "off")  # left out when off, as before it
     paused: bool = False
     accepted: InstructionsVersion | None = None  # the owner's last version (accepted or written)
 
     @property
     def is_default(self) -> bool:
         return self.agent_id == DEFAULT_AGENT_ID
+
+
+def tier_purpose(tier: str, purpose: Literal["plan", "draft"]) -> Literal["plan", "draft"]:
+    """The model a call of ``purpose`` uses for an agent's model tier: "fast" the planning model (the
+    cheap one) for every call, "best" the drafting model (the strong one), "standard" (or none) each
+    purpose its own."""
+    return "plan" if tier == "fast" else "draft" if tier == "best" else purpose
+
+
+def reviewer_purpose(review: str, tier: str) -> Literal["plan", "draft"]:
+    """The model a reviewer pass uses: the one the run drafts with ("same"), or the other one."""
+    own = tier_purpose(tier, "draft")
+    return own if review == "same" else "draft" if own == "plan" else "plan"
 
 
 def default_agent(now: datetime) -> Agent:
@@ -269,4 +285,5 @@ class AgentInput(Record):
     model_tier: ModelTier | None = None
     max_cost_per_run_usd: Annotated[float, Field(gt=0, le=100)] | None = None
     reports_to: ReportsTo | None = None
+    review: Review | None = None
     paused: bool | None = None

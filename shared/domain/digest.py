@@ -75,6 +75,10 @@ def signature(tool: str, args: dict[str, Any]) -> str:
 
 
 def referenced_steps(steps: Any) -> tuple[int, ...]:
-    """Steps whose outputs later arguments refer to as ``${steps.N.field}`` (kept in the state)."""
+    """Steps whose outputs later arguments refer to as ``${steps.N.field}``, or a ``fan_in`` gathers
+    (its ``map_step``): kept in the state."""
     found = {int(m) for step in steps for m in _REF.findall(json.dumps(step.args, default=str))}
+    found |= {
+        s.args["map_step"] for s in steps if s.tool == "fan_in" and isinstance(s.args.get("map_step"), int)
+    }
     return tuple(sorted(found))

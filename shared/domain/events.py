@@ -92,6 +92,18 @@ class RunPlanned(_Event):
     instructions_hash: str = Field("", exclude_if=_absent)
     instructions_edited_at: datetime | None = Field(None, exclude_if=_absent)
     run_budget_usd: float | None = Field(None, exclude_if=_absent)  # the agent's own, if lower
+    # The agent's reach (plain ids): what the run may read and change at all (empty: as before agents).
+    reach_read: list[str] = Field(default_factory=list, exclude_if=_absent)
+    reach_change: list[str] = Field(default_factory=list, exclude_if=_absent)
+    model_tier: str = Field("", exclude_if=_absent)  # the agent's, when not "standard"
+    # The agent's reviewer pass ("same", "other"; empty: none) and the instructions it checks against.
+    review: str = Field("", exclude_if=_absent)
+    review_against: str = Field("", exclude_if=_absent)
+    # A hand-off's lineage: the run that started it, the agents before it, the reaches bounding it.
+    parent_run_id: str = Field("", exclude_if=_absent)
+    chain: list[str] = Field(default_factory=list, exclude_if=_absent)
+    bounds: list[dict[str, list[str]]] = Field(default_factory=list, exclude_if=_absent)
+    reports_to: str = Field("", exclude_if=_absent)  # the agent's, when not "runs_row"
 
 
 class ToolIntent(_Event):
@@ -204,6 +216,18 @@ class ModelUsed(_Event):
     cost_usd: Annotated[float, Field(ge=0)]
 
 
+class ReviewRecorded(_Event):
+    """A reviewer pass on step ``step``'s write or effect, before it was done or asked for: its verdict
+    and reasons (a failed one is revised by the model, as an error to fix)."""
+
+    kind: Literal["review_recorded"] = "review_recorded"
+    step: int
+    tool: str
+    passed: bool
+    reasons: str
+    model: str
+
+
 class RunReplanned(_Event):
     """A phase planned from what the run read: ``steps`` follow step ``step`` (the ``plan_next`` that
     asked), within the run's allow-list. ``phase``: 2 for the first replan; ``cost_usd`` and
@@ -255,6 +279,7 @@ RunEvent = Annotated[
     | HumanRequested
     | HumanResponded
     | ModelUsed
+    | ReviewRecorded
     | RunReplanned
     | RunPaused
     | RunResumed

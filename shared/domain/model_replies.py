@@ -36,6 +36,13 @@ class Draft(Schema):
     text: str = Field(min_length=1, max_length=20_000)
 
 
+class Verdict(Schema):
+    """A reviewer's answer: whether the candidate follows the agent's instructions, and why."""
+
+    passed: bool
+    reasons: str = Field(min_length=1, max_length=1000)
+
+
 def extract_context(prompt: str) -> dict[str, Any]:
     """The JSON block at the end of a prompt built here (what the offline model reads)."""
     start = prompt.rfind("```json\n")

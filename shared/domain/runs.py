@@ -24,6 +24,7 @@ from shared.domain.events import (
     HumanResponded,
     ModelUsed,
     PlannedStep,
+    ReviewRecorded,
     Risk,
     RunCancelled,
     RunEvent,
@@ -85,7 +86,7 @@ class Waiting(Record):
 
 def _unset(value: object) -> bool:
     """A field added after run documents were first stored, holding its default (left out)."""
-    return value is None or value == ""
+    return value is None or value in ("", ())
 
 
 class RunState(Record):
@@ -129,6 +130,15 @@ class RunState(Record):
     instructions_hash: str = Field("", exclude_if=_unset)
     instructions_edited_at: datetime | None = Field(None, exclude_if=_unset)
     run_budget_usd: float | None = Field(None, exclude_if=_unset)  # RunPlanned's: its agent's run budget
+    reach_read: tuple[str, ...] = Field((), exclude_if=_unset)  # RunPlanned's: its agent's reach
+    reach_change: tuple[str, ...] = Field((), exclude_if=_unset)
+    model_tier: str = Field("", exclude_if=_unset)  # RunPlanned's: which models its calls use
+    review: str = Field("", exclude_if=_unset)  # RunPlanned's: its reviewer pass
+    review_against: str = Field("", exclude_if=_unset)
+    parent_run_id: str = Field("", exclude_if=_unset)  # RunPlanned's lineage (a hand-off's)
+    chain: tuple[str, ...] = Field((), exclude_if=_unset)
+    bounds: tuple[dict[str, tuple[str, ...]], ...] = Field((), exclude_if=_unset)
+    reports_to: str = Field("", exclude_if=_unset)  # RunPlanned's: where it reports (empty: as before)
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.domain.run_limits.RETRY_FOR).
@@ -165,6 +175,15 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "instructions_hash": e.instructions_hash,
         "instructions_edited_at": e.instructions_edited_at,
         "run_budget_usd": e.run_budget_usd,
+        "reach_read": tuple(e.reach_read),
+        "reach_change": tuple(e.reach_change),
+        "model_tier": e.model_tier,
+        "review": e.review,
+        "review_against": e.review_against,
+        "parent_run_id": e.parent_run_id,
+        "chain": tuple(e.chain),
+        "bounds": tuple({k: tuple(v) for k, v in b.items()} for b in e.bounds),
+        "reports_to": e.reports_to,
     }
 
 
@@ -192,11 +211,13 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
 
 def _referenced(steps: tuple[PlannedStep, ...], step: int, output: dict[str, Any]) -> dict[str, Any]:
     """The fields of ``step``'s output that the plan's arguments refer to (``${steps.N.field}``
-    reads a top-level field; ``${steps.N}`` the whole output): the run document keeps these, not
+    reads a top-level field; ``${steps.N}`` the whole output; a fan-in its map's ``children``): the run document keeps these, not
     the whole output (which its ``tool_result`` event holds). Arguments the model repairs may refer
     only to what the plan did; anything else is a fixable "no field" error."""
     fields: set[str] = set()
     for planned in steps:
+        if planned.tool == "fan_in" and planned.args.get("map_step") == step:
+            fields.add("children")  # the children a fan-in gathers
         for ref_step, path in _REFERENCE.findall(json.dumps(planned.args, default=str)):
             if int(ref_step) != step:
                 continue
@@ -267,7 +288,7 @@ def _shared_fields(model: type[Record], event: type[Record]) -> tuple[str, ...]:
     return tuple(n for n in model.model_fields if n in event.model_fields)
 
 
-def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911, PLR0912 (one case per event kind)
+def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911, PLR0912 (a case per kind)
     match event:
         case RunPlanned():
             return _planned(event)
@@ -281,6 +302,8 @@ def _changes(s: RunState, event: RunEvent) -> dict[str, Any]:  # noqa: PLR0911, 
             return {"status": RunStatus.WAITING_FOR_HUMAN, "waiting": _held(Waiting, event)}
         case HumanResponded():
             return _responded(s, event)
+        case ReviewRecorded():
+            return {}
         case ModelUsed():
             tokens = s.tokens + event.input_tokens + event.output_tokens
             return {"cost_usd": round(s.cost_usd + event.cost_usd, 9), "tokens": tokens}

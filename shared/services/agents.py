@@ -31,6 +31,7 @@ from shared.domain.agents import (
     version_of,
 )
 from shared.domain.blocks import text_blocks
+from shared.domain.settings import plain_notion_id
 from shared.domain.triggers import Rule
 from shared.errors import Conflict, InvalidInput, NotFound, PermanentError
 
@@ -68,6 +69,7 @@ def view(agent: Agent) -> JSON:
     """An agent as the api shows it (its accepted instructions' text included, as the owner's words)."""
     shown = agent.model_dump(mode="json")
     shown["default"] = agent.is_default
+    shown["review"] = agent.review  # stored only when on: shown always
     return shown
 
 
@@ -396,6 +398,12 @@ class RunAgent(NamedTuple):
             "instructions_hash": version.content_hash if version else "",
             "instructions_edited_at": version.edited_at if version else None,
             "run_budget_usd": self.agent.max_cost_per_run_usd,
+            "reach_read": [plain_notion_id(i) for i in self.agent.reach.read],
+            "reach_change": [plain_notion_id(i) for i in self.agent.reach.change],
+            "model_tier": "" if self.agent.model_tier == "standard" else self.agent.model_tier,
+            "reports_to": "" if self.agent.reports_to == "runs_row" else self.agent.reports_to,
+            "review": "" if self.agent.review == "off" else self.agent.review,
+            "review_against": nt.clip(self.text, MAX_INSTRUCTIONS) if self.agent.review != "off" else "",
         }
 
 

@@ -80,7 +80,8 @@ def _decide(runlog: RunLog, task: StepTask, logged: Logged, *, whole: bool) -> S
             recorded = runlog.document() or recorded
         runlog.followup(recorded)
         return StepOutcome(False, state.status, state.cursor, verdict.reason)
-    if state.retry_at is not None and (state.retry_at - now).total_seconds() > _EARLY_S:
+    early = state.retry_at is not None and (state.retry_at - now).total_seconds() > _EARLY_S
+    if early and state.retry_at is not None and not (task.woken and state.current_step().tool == "fan_in"):
         return _defer(runlog, recorded, state.retry_at)
     held = held_elsewhere(state, now)
     if held is not None:  # nothing is decided or recorded past a live intent: its holder does that

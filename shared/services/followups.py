@@ -56,19 +56,36 @@ def enqueue_followup(run: RunRef, state: RunState, *, tag: str = "", delay_s: fl
     elif state.status.terminal:
         _tell_the_end(run, state)
         _plan_page_change(run, state)
+        _wake_parent(run, state)
+
+
+def _wake_parent(run: RunRef, state: RunState) -> None:
+    """A child's end wakes the run that started it, if that one waits (a ``fan_in``'s scheduled
+    retry): its step runs again now, named by the child, so a repeat of this follow-up adds nothing."""
+    deps, tenant_id, run_id = run
+    if not state.parent_run_id:
+        return
+    parent = deps.store.get_run(tenant_id, state.parent_run_id)
+    if parent is None or parent.state.status != RunStatus.RUNNING or parent.state.retry_at is None:
+        return
+    body = StepTask(tenant_id=tenant_id, run_id=parent.run_id, step=parent.state.cursor, woken=True)
+    name = f"step:{tenant_id}:{parent.run_id}:{parent.state.cursor}:{parent.state.last_seq}:woken:{run_id}"
+    deps.queue.enqueue(Queue.EXECUTE_STEP, body, name)
 
 
 def _tell_the_end(run: RunRef, state: RunState) -> None:
     """A message that the run ended. A run with a page notes its result there (``page_notes``) unless
     its owner chose no notes; otherwise its owner hears it on the first channel that can carry it,
-    never the page, or, taking the daily digest, in the digest."""
+    never the page, or, taking the daily digest, in the digest. Its agent's ``reports_to`` chooses
+    first: a Notion comment on its page, or a notification (issue 55)."""
     deps, tenant_id, run_id = run
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
     settings = tenant.settings if tenant is not None else None
-    if dpn.on_the_page(settings, state):
+    chosen = state.reports_to == "notion_comment" and bool(state.page_id)
+    if chosen or (not state.reports_to and dpn.on_the_page(settings, state)):
         page_notes.enqueue(run, state, dpn.end(run_id, state))
         return
-    if settings is not None and settings.digest:
+    if settings is not None and settings.digest and state.reports_to != "notification":
         return
     note = NotifyTask(
         notification_id=f"{run_id}-{state.status.value}",

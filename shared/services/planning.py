@@ -19,7 +19,7 @@ from shared.agent import context as prompt_context
 from shared.agent import prompts
 from shared.agent.plans import PlanOut, ValidPlan, validate_plan
 from shared.agent.tools import notion_text as nt
-from shared.domain.agents import comment_words
+from shared.domain.agents import comment_words, tier_purpose
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -351,6 +351,7 @@ class Attempts:
     prior_cost_usd: float = 0.0
     grants: int = 0
     run_cap_usd: float | None = None  # the run's agent's own run budget (issue 55)
+    tier: str = ""  # the run's agent's model tier (issue 55)
     goal: str = ""
     events: list[RunEvent] = field(default_factory=list)
 
@@ -402,7 +403,9 @@ def _ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
                 return Asked(None, call.problem, over_budget=True)
             try:
                 reply = deps.need_model().generate(
-                    "plan", prompt_context.plan_prompt(task.goal, ctx, errors, max_steps), PlanOut
+                    tier_purpose(attempts.tier, "plan"),
+                    prompt_context.plan_prompt(task.goal, ctx, errors, max_steps),
+                    PlanOut,
                 )
                 call.paid(reply.usage.cost_usd)
                 attempts.used(deps, reply.usage)
@@ -459,6 +462,7 @@ def plan_events(
     goal = task.goal or (ran.goal(_default_goal(ctx), scheduled=scheduled) if ran else _default_goal(ctx))
     ctx["goal"] = attempts.goal = goal
     attempts.run_cap_usd = ran.agent.max_cost_per_run_usd if ran is not None else None
+    attempts.tier = ran.agent.model_tier if ran is not None else ""
     plan, problem, over_budget, garbled = _ask_model(
         Planning(task.model_copy(update={"goal": goal}), deps), ctx, attempts
     )
@@ -520,6 +524,9 @@ def _planned(
     }
     if ran is not None:
         fields |= ran.recorded()
+    if task.parent_run_id:  # a hand-off's lineage (issue 55)
+        bounds = [b.model_dump() for b in task.bounds]
+        fields |= {"parent_run_id": task.parent_run_id, "chain": list(task.chain), "bounds": bounds}
     return seqs.event(RunPlanned, **(fields | planned))
 
 

@@ -124,6 +124,8 @@ def _summary(run: Run) -> dict[str, Any]:
         "agent_name": s.agent_name or None,
         "instructions_hash": s.instructions_hash or None,
         "instructions_edited_at": s.instructions_edited_at.isoformat() if s.instructions_edited_at else None,
+        "parent_run_id": s.parent_run_id or None,
+        "chain": list(s.chain),
         "created_at": run.created_at.isoformat(),
         "updated_at": run.updated_at.isoformat(),
         "duration_ms": duration_ms(run),

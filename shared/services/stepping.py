@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from shared.agent import authority
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
-from shared.agent.tools.base import Phase
+from shared.agent.tools.base import Lineage, Phase
+from shared.domain.agents import DEFAULT_AGENT_ID, reviewer_purpose, tier_purpose
 from shared.domain.events import (
     ErrorKind,
     ErrorRecorded,
     HumanRequested,
     ModelUsed,
     PlannedStep,
+    ReviewRecorded,
     RunEvent,
     RunFinished,
     RunReplanned,
@@ -86,9 +88,10 @@ class Recorder:
     tenant_id: str
     state: RunState
     usage: list[tuple[str, ModelUsage]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)  # ReviewRecorded's fields, in order
 
     def generate[T: BaseModel](
-        self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T]
+        self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T], *, tiered: bool = True
     ) -> ModelReply[T]:
         spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
         grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
@@ -97,7 +100,8 @@ class Recorder:
                 raise OverBudget(call.problem)
             model: Model = self.deps.need_model()
             try:
-                reply = model.generate(purpose, prompt, schema)
+                chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
+                reply = model.generate(chosen, prompt, schema)
             except UnusableReply as exc:  # a useless answer is paid for all the same
                 self._paid(purpose, exc.usage, call)
                 raise
@@ -109,8 +113,9 @@ class Recorder:
         call.paid(usage.cost_usd)
 
     def events(self, seqs: Seqs, deps: Deps) -> list[RunEvent]:
-        """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``."""
-        return [
+        """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``, then the
+        reviewer's verdicts (``review_recorded``)."""
+        events: list[RunEvent] = [
             seqs.event(
                 ModelUsed,
                 at=deps.clock(),
@@ -122,6 +127,7 @@ class Recorder:
             )
             for p, u in self.usage
         ]
+        return events + [seqs.event(ReviewRecorded, at=deps.clock(), **r) for r in self.reviews]
 
 
 def step_key(tenant_id: str, run_id: str, state: RunState) -> str:
@@ -183,7 +189,29 @@ class Step(NamedTuple):
             started_at=self.state.started_at,
             phase=self.phase() if tool.name == "plan_next" else None,
             search=self._search() if tool.uses_search else None,
+            lineage=self.lineage() if tool.name in ("hand_off", "map_rows") else None,
+            children=self.children if tool.name == "fan_in" else None,
         )
+
+    def children(self, map_step: int) -> tuple[list[dict[str, Any]], float]:
+        """The outcomes of the children the map at ``map_step`` started (one read of each run), and
+        how long a fan-in waits before it looks again."""
+        from shared.agent.tools.fanout import outcome  # a fan-in's: not every step's
+
+        made = self.state.outputs.get(str(map_step), {}).get("children")
+        if not isinstance(made, list):
+            raise ModelFixableError(
+                f"fan_in: step {map_step} is no map_rows of this run that started children"
+            )
+        found = [outcome(c, self.deps.store.get_run(self.tenant_id, c)) for c in made]
+        return found, self.deps.settings.fan_in_wait_s
+
+    def lineage(self) -> Lineage:
+        s = self.state
+        own = {"read": list(s.reach_read), "change": list(s.reach_change)}
+        bounds = (own, *({k: list(v) for k, v in b.items()} for b in s.bounds))
+        chain = (*s.chain, s.agent_id or DEFAULT_AGENT_ID)
+        return Lineage(chain, bounds, s.member, self.deps.settings.handoff_max_depth)
 
     def phase(self) -> Phase:
         bound = self.deps.settings.run_max_replans
@@ -335,6 +363,53 @@ def titles(step: Step) -> authority.Titles:
     return title
 
 
+# The effects a reviewer pass checks: what the run writes or sends (drafts reach the world through them).
+REVIEWED = frozenset({SideEffect.NOTION_WRITE, SideEffect.EXTERNAL, SideEffect.CODE})
+
+
+def review(step: Step, tool: str, args: dict[str, Any]) -> None:
+    """The reviewer pass (another model call; ``other``: the other model) on the step's resolved
+    effect against the agent's instructions. Its verdict goes to the log; a failed one is a
+    ModelFixableError, so the model revises the arguments, and after the run's bound of errors in a
+    row the owner is asked."""
+    from shared.agent import context as prompt_context  # a review's: not every step's
+    from shared.domain.model_replies import Verdict
+
+    state = step.state
+    candidate = {"instructions": state.review_against, "tool": tool, "args": args}
+    task = (
+        "Review the candidate below against the agent's instructions: passed=true only if it follows "
+        "them; reasons say what breaks them, or why it follows them."
+    )
+    prompt = prompt_context.step_prompt(state, task, {"review": candidate})
+    purpose = reviewer_purpose(state.review, state.model_tier)
+    reply = step.model.generate(purpose, prompt, Verdict, tiered=False)
+    verdict = reply.value
+    fields = {"step": state.cursor, "tool": tool, "passed": verdict.passed, "reasons": verdict.reasons}
+    step.model.reviews.append(fields | {"model": reply.usage.model})
+    if not verdict.passed:
+        raise ModelFixableError(f"the reviewer refused {tool}: {verdict.reasons}")
+
+
+def parents(step: Step) -> authority.Parents:
+    """A page's parent (its data source or page) for the reach rules, read once when asked; None when
+    the page cannot be read (so only a reach naming the page itself holds)."""
+    seen: dict[str, str | None] = {}
+
+    def parent(page_id: str) -> str | None:
+        if "${" in page_id:
+            return None
+        if page_id not in seen:
+            try:
+                up = step.deps.need_notion(step.tenant_id).retrieve_page(page_id).get("parent") or {}
+                seen[page_id] = up.get("data_source_id") or up.get("page_id") or up.get("database_id")
+            except AgentError:
+                seen[page_id] = None
+        return seen[page_id]
+
+    return parent
+
+
 def block_texts(step: Step) -> authority.Titles:
     """A block's text (or its type, for one without text) for an approval; None when unreadable."""
     from shared.agent.tools import notion_text as nt  # an approval's: not every step's
@@ -416,6 +491,10 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     _check_room(step.state)
     tool, args, repaired = arguments(step)
     state = step.state
+    if why := authority.outside_reach(state, tool.name, args, parents(step)):  # issue 55: never asked
+        raise ModelFixableError(why)
+    if state.review and tool.effect in REVIEWED:  # issue 55: before it is done or asked for
+        review(step, tool.name, args)
     digest = authority.gated(state, tool, args, blocks(step) if tool.name in authority.BLOCK_EDITS else None)
     if digest is not None and digest not in state.approved:
         rationale = state.current_step().rationale

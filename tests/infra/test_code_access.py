@@ -63,6 +63,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/followups.py:enqueue_step": RUNS,
     "shared/services/followups.py:enqueue_followup": RUNS,
     "shared/services/followups.py:_tell_the_end": RUNS,
+    "shared/services/followups.py:_wake_parent": RUNS,
     "shared/services/followups.py:enqueue_row": RUNS,
     # Notes on a run's trigger page: after its transitions, and the start note from its row's task.
     "shared/services/page_notes.py:enqueue": RUNS,
@@ -99,6 +100,8 @@ REACH: dict[str, frozenset[str]] = {
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.
     "shared/services/stepping.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
     "shared/agent/tools/flow.py:send_notification": frozenset({"execute_step"}),
+    "shared/agent/tools/flow.py:hand_off": frozenset({"execute_step"}),
+    "shared/agent/tools/fanout.py:map_rows": frozenset({"execute_step"}),
     # Daily planning (POST /schedule on plan): continuations and one plan task per due tenant.
     "shared/services/daily_schedule.py:plan_due_tenants": frozenset({"plan"}),
     "shared/services/daily_digest.py:send_digest": frozenset({"plan"}),

@@ -57,9 +57,11 @@ def status(deps: Deps) -> RunStatus:
     return run.state.status
 
 
-def forged_run(notion: FakeNotion, trigger_page: str, *steps: tuple[str, dict[str, Any]]) -> Deps:
+def forged_run(
+    notion: FakeNotion, trigger_page: str, *steps: tuple[str, dict[str, Any]], **planned_fields: Any
+) -> Deps:
     """A run whose plan was never validated (as if the model's plan reached the log as it is), then
-    ``finish``: the engine alone must hold the line."""
+    ``finish``: the engine alone must hold the line. ``planned_fields``: more of its ``run_planned``."""
     deps = make_deps(model=FakeModel(), notion=notion)
     planned = [PlannedStep(tool=t, args=a) for t, a in [*steps, ("finish", {"summary": "done"})]]
     head = RunPlanned(
@@ -70,6 +72,7 @@ def forged_run(notion: FakeNotion, trigger_page: str, *steps: tuple[str, dict[st
         steps=planned,
         tools=sorted(REGISTRY),
         page_id=trigger_page,
+        **planned_fields,
     )
     assert deps.store.create_run("t1", "r1", [head])
     return deps

@@ -119,3 +119,13 @@ def test_the_end_note_of_a_failed_run_gives_its_reason() -> None:
     enqueue_followup(run_log.RunLog(deps, "t1", "r1"), failed)
     (sent,) = _notes(deps)
     assert sent.channel == "notion_comment" and sent.text == "the page is gone"
+
+
+def test_an_agent_s_reports_to_chooses_where_the_end_goes() -> None:
+    deps = _deps("none", digest=True)  # the workspace: no notes on the page, ends in the digest
+    _life(deps, RUNNING.model_copy(update={"reports_to": "notion_comment"}))
+    assert [i for i, _, _ in _comments(deps)] == ["r1-completed"]  # the agent's choice: its page
+    deps = _deps(digest=True)  # the workspace: notes on the page
+    _life(deps, RUNNING.model_copy(update={"reports_to": "notification"}))
+    (end,) = [n for n in _notes(deps) if n.notification_id == "r1-completed"]
+    assert end.channel != "notion_comment" and end.subject.startswith("Run completed")

@@ -48,6 +48,8 @@ class RunSummary(Schema):
         description="The content hash of the instructions version the run used; null: none"
     )
     instructions_edited_at: datetime | None = Field(description="That version's last edit in Notion")
+    parent_run_id: str | None = Field(description="The run that handed this one its work; null: none")
+    chain: list[str] = Field(description="A hand-off's agents before it, the first run's first")
     created_at: datetime
     updated_at: datetime
     duration_ms: int | None = Field(description="From its start to its end; null until it has ended")

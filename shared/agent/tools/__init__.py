@@ -38,6 +38,9 @@ TOOL_MODULES: dict[str, str] = {
     "ask_question": "flow",
     "send_notification": "flow",
     "plan_next": "flow",
+    "hand_off": "flow",
+    "map_rows": "fanout",
+    "fan_in": "fanout",
     "finish": "flow",
 }
 
@@ -47,7 +50,7 @@ def _tools_of(module: str) -> dict[str, Tool]:
     return {t.name: t for t in _declared(module)}
 
 
-def _declared(module: str) -> list[Tool]:
+def _declared(module: str) -> list[Tool]:  # noqa: PLR0911 (a case per module)
     """The TOOLS of ``module``, imported here by name: readers of imports (tests/infra) see them."""
     match module:
         case "notion_read":
@@ -74,6 +77,10 @@ def _declared(module: str) -> list[Tool]:
             from shared.agent.tools import memory
 
             return memory.TOOLS
+        case "fanout":
+            from shared.agent.tools import fanout
+
+            return fanout.TOOLS
     raise KeyError(module)
 
 

@@ -79,6 +79,17 @@ class Phase(NamedTuple):
     plan: Callable[[str], list[dict[str, Any]]]
 
 
+class Lineage(NamedTuple):
+    """What ``hand_off`` needs of its run: the agents of its chain (root first, its own last), the
+    reaches bounding a child (its own first, as ``Bound`` fields), whether a member started it, and
+    the bound on a chain's length (settings.handoff_max_depth)."""
+
+    chain: tuple[str, ...]
+    bounds: tuple[dict[str, list[str]], ...]
+    member: bool
+    max_depth: int
+
+
 class ToolContext(NamedTuple):
     """What a tool may use. ``notion`` is the tenant's Notion for a tool that declares it
     (``Tool.uses_notion``), None for any other."""
@@ -99,6 +110,10 @@ class ToolContext(NamedTuple):
     # The workspace index within the run's reach: (query, limit) → passages with page, heading and
     # url. Given to a tool that declares ``Tool.uses_search``, None for any other.
     search: Callable[[str, int], list[dict[str, Any]]] | None = None
+    lineage: Lineage | None = None  # hand_off's and map_rows': its chain and the reaches bounding a child
+    # fan_in's only: a map step's children's outcomes (``fanout.outcome`` of each), read from the store,
+    # and how long to wait before looking again (settings.fan_in_wait_s).
+    children: Callable[[int], tuple[list[dict[str, Any]], float]] | None = None
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""

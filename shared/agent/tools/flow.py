@@ -6,7 +6,7 @@ from pydantic import AfterValidator, Field
 
 from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
 from shared.domain.tasks.notify import NotifyTask
-from shared.errors import PermanentError
+from shared.errors import ModelFixableError, PermanentError
 from shared.topology import Queue
 
 
@@ -61,6 +61,48 @@ def send_notification(ctx: ToolContext, args: SendNotificationArgs) -> Output:
     task = build("send_notification", NotifyTask, fields)  # refused before anything is enqueued
     ctx.queue.enqueue(Queue.NOTIFY, task, f"notify:{ctx.tenant_id}:{nid}")
     return {"notification_id": nid}
+
+
+class HandOffArgs(Args):
+    agent_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    input: Annotated[str, Field(min_length=1, max_length=2000)]
+    page_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+
+
+def hand_off(ctx: ToolContext, args: HandOffArgs) -> Output:
+    """Start another agent's run with ``input`` as its goal, named from the key (a repeat starts it
+    once). Its chain is this run's plus this run's agent; its reach is bounded by every reach of the
+    chain (``PlanTask.bounds``). A chain past its bound, or back to an agent in it, is refused."""
+    from shared.domain.tasks.plan import PlanTask, Trigger  # a hand-off's: not every step's
+
+    lineage = ctx.lineage
+    if lineage is None:
+        raise RuntimeError("hand_off runs with its run's lineage (ToolContext.lineage)")
+    if args.agent_id in lineage.chain:
+        raise ModelFixableError(
+            f"hand_off: agent {args.agent_id} is already in this chain ({' > '.join(lineage.chain)}): "
+            "a hand-off never goes back to it"
+        )
+    if len(lineage.chain) >= lineage.max_depth + 1:
+        raise ModelFixableError(
+            f"hand_off: the chain {' > '.join(lineage.chain)} is at its bound of {lineage.max_depth} "
+            "hand-offs (handoff_max_depth); finish here instead"
+        )
+    child = f"{ctx.run_id[:100]}-h{ctx.step}"
+    trigger = Trigger(kind="api", page_id=args.page_id or ctx.page_id, by_owner=not lineage.member)
+    fields = {
+        "tenant_id": ctx.tenant_id,
+        "run_id": child,
+        "goal": args.input,
+        "trigger": trigger,
+        "agent_id": args.agent_id,
+        "parent_run_id": ctx.run_id,
+        "chain": list(lineage.chain),
+        "bounds": [b for b in lineage.bounds if b.get("read") or b.get("change")],
+    }
+    task = build("hand_off", PlanTask, fields)  # refused before anything is enqueued
+    ctx.queue.enqueue(Queue.PLAN, task, f"plan:{ctx.tenant_id}:{child}")
+    return {"run_id": child, "agent_id": args.agent_id}
 
 
 class FinishArgs(Args):
@@ -133,6 +175,15 @@ TOOLS = [
         SendNotificationArgs,
         "Send the owner a notification.",
         send_notification,
+        uses_notion=False,
+    ),
+    Tool(
+        "hand_off",
+        SideEffect.EXTERNAL,
+        HandOffArgs,
+        "Hand work to another agent of the workspace (its agent_id): its run starts with input as its "
+        "goal, within this run's reach; output: run_id.",
+        hand_off,
         uses_notion=False,
     ),
     Tool(

@@ -95,6 +95,13 @@ class Trigger(TaskBody):
         return claimed_at >= self.changed_before + READ_LAG
 
 
+class Bound(TaskBody):
+    """One run's reach (plain Notion ids; empty: unbounded), bounding a run it handed work to."""
+
+    read: Annotated[list[_Id], Field(max_length=50)] = Field(default_factory=list)
+    change: Annotated[list[_Id], Field(max_length=50)] = Field(default_factory=list)
+
+
 class PlanTask(TaskBody):
     """Turn a trigger into a run. ``run_id`` is derived from the trigger's identity (e.g. the event
     id) so a repeated trigger names the same run."""
@@ -107,3 +114,12 @@ class PlanTask(TaskBody):
     admitted: bool = False
     # The agent it runs (shared.domain.agents); None: the one a comment names, else the default.
     agent_id: TaskId | None = Field(None, exclude_if=lambda v: v is None)
+    # A hand-off's (issue 55): the run that started it, the agents of the chain before it (root
+    # first), and the reaches of those runs, each a bound on this one's (``Bound``).
+    parent_run_id: TaskId | None = Field(None, exclude_if=lambda v: v is None)
+    chain: Annotated[list[TaskId], Field(max_length=10)] = Field(
+        default_factory=list, exclude_if=lambda v: not v
+    )
+    bounds: Annotated[list[Bound], Field(max_length=10)] = Field(
+        default_factory=list, exclude_if=lambda v: not v
+    )

@@ -1,0 +1,87 @@
+"""A parent run mapping over a data source's rows in memory, and a driver of its queue with a clock
+that jumps to each delayed task: for the parallel-map tests, the storm and bench-fanout."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.domain.agents import Agent, InstructionsVersion
+from shared.domain.settings import plain_notion_id
+from shared.domain.tasks.plan import PlanTask
+from shared.domain.tasks.step import StepTask
+from shared.services.deps import Deps
+from shared.services.engine import run_step
+from shared.services.planning import start_run
+from shared.topology import Queue
+from tests.engine_fakes import FakeModel, FakeNotion
+from tests.fakes import FakeAgents
+from tests.support.engine_runs import forged_run, queue
+
+SOURCE = "ds-team"
+BROKEN = "Broken row"  # a row whose child's model answers no valid plan: that child fails
+
+
+def child_plan(prompt: str) -> dict[str, Any]:
+    """A child's plan: finish with the row's title; for the broken row, a tool nobody has."""
+    if BROKEN in prompt:
+        return {"goal": "g", "risk": "low", "steps": [{"tool": "no_such_tool", "args_json": "{}"}]}
+    steps = [{"tool": "finish", "args_json": json.dumps({"summary": "row done"}), "rationale": "done"}]
+    return {"goal": "g", "risk": "low", "steps": steps}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 26, 9, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def world(rows: int, broken: int = 0, **planned: Any) -> tuple[Deps, FakeNotion]:
+    """A parent of agent ``a`` (reach: the team's data source) whose plan maps over its ``rows`` rows
+    (``broken`` of them fail), gathers them, and finishes."""
+    notion = FakeNotion()
+    parent = {"type": "data_source_id", "data_source_id": SOURCE}
+    trigger = notion.add_page("Weekly", parent)
+    for n in range(rows):
+        notion.add_page(BROKEN if n < broken else f"Row {n}", parent)
+    key = [plain_notion_id(SOURCE)]
+    fields = {"agent_id": "a", "reach_read": key, "reach_change": key} | planned
+    deps = forged_run(
+        notion,
+        trigger,
+        ("map_rows", {"data_source_id": SOURCE, "input": "Summarise this row"}),
+        ("fan_in", {"map_step": 1}),
+        **fields,
+    )
+    agents = FakeAgents()
+    words = InstructionsVersion(content_hash="0" * 16, text="Summarise each row you are given.")
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    agents.create("t1", Agent(agent_id="a", name="A", created_at=now, updated_at=now, accepted=words))
+    model = FakeModel({"PlanOut": [child_plan] * (rows + 1 + 3 * broken)})  # the trigger page is a row too
+    queue(deps).enqueue(Queue.EXECUTE_STEP, StepTask(tenant_id="t1", run_id="r1", step=1), "step:t1:r1:1:1")
+    return deps._replace(model=model, agents_source=lambda: agents, clock=Clock()), notion
+
+
+def drive(deps: Deps, limit: int = 100_000) -> int:
+    """Run the queue's plan and step tasks in order, the clock jumping to each delayed one; the tasks
+    run (others, such as notifications, are dropped)."""
+    clock = deps.clock
+    assert isinstance(clock, Clock)
+    done = 0
+    for _ in range(limit):
+        tasks = queue(deps).tasks
+        if not tasks:
+            break
+        at = min(range(len(tasks)), key=lambda i: tasks[i][3])  # the soonest first
+        q, body, _, delay = tasks.pop(at)
+        clock.now += timedelta(seconds=delay)
+        for rest in range(len(tasks)):  # what was waiting is that much nearer
+            tq, tb, tn, td = tasks[rest]
+            tasks[rest] = (tq, tb, tn, max(0.0, td - delay))
+        if q == Queue.PLAN and isinstance(body, PlanTask):
+            start_run(body, deps)
+        elif q == Queue.EXECUTE_STEP and isinstance(body, StepTask):
+            run_step(body, deps)
+        done += 1
+    return done
