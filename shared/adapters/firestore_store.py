@@ -9,7 +9,7 @@ Normal step: 1 read (the run document) + at most 3 writes; no transaction round 
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
@@ -18,11 +18,13 @@ from pydantic import ValidationError
 
 from shared.adapters.firestore_docs import TRANSIENT, plain_times, take_lease
 from shared.domain.events import ModelUsed, event_of
-from shared.domain.model_calls import ModelUsage
 from shared.domain.run_rows import KeptRow
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks.plan import PlanTask, next_start
 from shared.errors import NotFound, TransientError
+
+if TYPE_CHECKING:
+    from shared.domain.model_calls import ModelUsage
 
 # A page's claim is kept 30 days (TTL on expires_at): a run still waiting for a person after that
 # no longer holds its page back. The 30 days count again from each change remembered on it and from
@@ -243,7 +245,7 @@ class FirestoreRunStore:
         return totals
 
     def record_usage(
-        self, tenant_id: str, usage_id: str, at: datetime, purpose: str, usage: ModelUsage
+        self, tenant_id: str, usage_id: str, at: datetime, purpose: str, usage: "ModelUsage"
     ) -> None:
         """``tenants/{t}/usage/{day}/events/{usage_id}``: a collection named ``events``, so the spend
         queries (a collection group) sum it with the runs' ledger; created once per ``usage_id``. A

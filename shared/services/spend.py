@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from shared.domain.events import RunStatus
-from shared.domain.model_calls import ModelUsage
 from shared.domain.run_limits import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
 from shared.domain.runs import Run
 from shared.errors import BudgetSpent, TransientError
@@ -198,6 +197,8 @@ class PaidEmbedder:
             done = self.inner.embed(texts, task)
             call.paid(done.cost_usd)
         if done.cost_usd > 0:
+            from shared.domain.model_calls import ModelUsage  # an embedding's: not every step's
+
             used = ModelUsage(done.model, done.tokens, 0, done.cost_usd)
             self.deps.store.record_usage(
                 self.tenant_id, uuid4().hex, self.deps.clock(), f"embed_{task}", used
