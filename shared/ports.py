@@ -74,10 +74,13 @@ class RunStore(Protocol):
         status: str | None = None,
         trigger: str | None = None,
         agent: str | None = None,
+        term: str | None = None,
+        until: datetime | None = None,
         after: tuple[datetime, str] | None = None,
     ) -> list[Run]:
         """The tenant's runs, newest first (created_at, then run_id, descending); with ``since``, only
-        those created at or after it; with ``status``/``trigger``/``agent``, only those; with ``after``
+        those created at or after it (before ``until``). With ``status``/``trigger``/``agent``, or ``term``
+        (one of its ``search_terms``), only those; with ``after``
         (a run's (created_at, run_id)), only those listed after it."""
         ...
 

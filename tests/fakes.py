@@ -24,6 +24,7 @@ from shared.domain.notifications import (
 )
 from shared.domain.notion_grant import NotionGrant
 from shared.domain.run_rows import KeptRow
+from shared.domain.run_search import search_terms
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.notify import NotifyTask
@@ -117,6 +118,8 @@ class FakeRunStore(RunStore):
         status: str | None = None,
         trigger: str | None = None,
         agent: str | None = None,
+        term: str | None = None,
+        until: datetime | None = None,
         after: tuple[datetime, str] | None = None,
     ) -> list[Run]:
         mine = [
@@ -127,6 +130,8 @@ class FakeRunStore(RunStore):
             and (status is None or r.state.status.value == status)
             and (trigger is None or r.state.trigger == trigger)
             and (agent is None or r.state.agent_id == agent)
+            and (term is None or term in search_terms(r.state))
+            and (until is None or r.created_at < until)
             and (after is None or (r.created_at, r.run_id) < after)
         ]
         return sorted(mine, key=lambda r: (r.created_at, r.run_id), reverse=True)[:limit]
