@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from shared.domain.run_rows import KeptRow
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
     from shared.domain.settings import TenantSettings
+    from shared.domain.skipped_edits import SkippedEdit
     from shared.domain.tasks import TaskBody
     from shared.domain.tasks.notify import NotifyTask
     from shared.domain.tasks.plan import PlanTask
@@ -549,6 +550,14 @@ class WebhookEventLedger(Protocol):
     def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
         """Mark the record: the event's task exists or was taken by plan, so a repeat of the event
         enqueues nothing. One update; a record that is gone (expired) is left gone."""
+        ...
+
+    def skip(self, tenant_id: str, edit: SkippedEdit) -> None:
+        """Keep ``edit`` in its slot, ``tenants/{t}/skipped_edits/{slot}``, replacing what was there."""
+        ...
+
+    def skipped(self, tenant_id: str, since: datetime, limit: int = 50) -> list[SkippedEdit]:
+        """The tenant's skipped edits made at or after ``since``, newest first."""
         ...
 
 

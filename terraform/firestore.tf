@@ -131,6 +131,9 @@ locals {
     # the audit log, tenants/{t}/audit/{entry_id}: each entry kept its tenant's audit_retention_days
     # (PUT /audit/retention; shared.domain.audit)
     audit = { collection = "audit", field = "expires_at" }
+    # edits the trigger rules skipped, tenants/{t}/skipped_edits/{slot}, kept a week
+    # (shared.domain.skipped_edits.KEEP)
+    skipped_edits = { collection = "skipped_edits", field = "expires_at" }
   }
 }
 

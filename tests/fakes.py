@@ -26,6 +26,7 @@ from shared.domain.notion_grant import NotionGrant
 from shared.domain.run_rows import KeptRow
 from shared.domain.run_search import search_terms
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
+from shared.domain.skipped_edits import SkippedEdit
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, next_start
@@ -554,6 +555,7 @@ class FakeWebhookEvents(WebhookEventLedger):
     enqueued: set[tuple[str, str]] = field(default_factory=set)  # records marked: their task exists
     marks: int = 0  # mark_enqueued calls (each one Firestore update)
     tasks: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # kept per record
+    skips: dict[tuple[str, str], SkippedEdit] = field(default_factory=dict)  # (tenant, slot) -> edit
 
     def record(
         self,
@@ -583,6 +585,13 @@ class FakeWebhookEvents(WebhookEventLedger):
         self.marks += 1
         if (tenant_id, event_id) in self.records:
             self.enqueued.add((tenant_id, event_id))
+
+    def skip(self, tenant_id: str, edit: SkippedEdit) -> None:
+        self.skips[(tenant_id, edit.slot)] = edit
+
+    def skipped(self, tenant_id: str, since: datetime, limit: int = 50) -> list[SkippedEdit]:
+        mine = [e for (t, _), e in self.skips.items() if t == tenant_id and e.at >= since]
+        return sorted(mine, key=lambda e: e.at, reverse=True)[:limit]
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Runs: start one, list them, follow one (timeline). Deciding and controlling one: ``run_actions``."""
 
+from datetime import UTC, datetime
 from typing import Literal
 
 from flask import Response
@@ -136,6 +137,23 @@ def list_all(call: Call) -> Reply:
         cursor=query.cursor,
     )
     return page, 200
+
+
+class SkippedQuery(Schema):
+    """``GET /skipped-edits``' page size; no other parameter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=100, description="How many, newest first")
+
+
+def skipped(call: Call) -> Reply:
+    """The edits the trigger rules skipped in the last week, each with the rule's reason."""
+    query = SkippedQuery.model_validate(call.request.args.to_dict())
+    now = datetime.now(UTC)
+    return runs.skipped_edits(
+        call.tenant_id, call.container.webhook_events, call.tenants, now, query.limit
+    ), 200
 
 
 def get_run(call: Call) -> Reply:

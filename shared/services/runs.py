@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from shared.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
 from shared.domain.run_search import search_terms
 from shared.domain.runs import Run
+from shared.domain.skipped_edits import KEEP
 from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -176,6 +177,17 @@ def list_runs(
     more = len(found) > limit
     shown = [r for r in page if set(words) <= set(search_terms(r.state))]
     return {"runs": [_summary(r) for r in shown], "next_cursor": encode_cursor(page[-1]) if more else None}
+
+
+def skipped_edits(
+    tenant_id: str, events: WebhookEventLedger, tenants: TenantStore, now: datetime, limit: int = 50
+) -> dict[str, Any]:
+    """The edits trigger rules skipped in the last week (``shared.domain.skipped_edits``), newest
+    first; none from before the current owner connected, as with runs."""
+    owner = owner_since(tenant_id, tenants)
+    since = max(now - KEEP, owner) if owner is not None else now - KEEP
+    kept = events.skipped(tenant_id, since, limit)
+    return {"edits": [e.model_dump(mode="json", exclude={"slot", "expires_at"}) for e in kept]}
 
 
 def encode_cursor(run: Run) -> str:

@@ -3,13 +3,14 @@ agent and by when runs started; the api's answer and the screen agree."""
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from local.stack import LocalStack
 from tests.web.browser import Figures
-from tests.web.workspace import LIVE_MS, Setup, set_up
+from tests.web.workspace import LIVE_MS, Setup, set_up, within
 
 pytestmark = pytest.mark.e2e
 
@@ -60,3 +61,22 @@ def test_the_agent_filter_offers_the_workspace_s_agents(setup: Setup) -> None:
         expect(rows).to_have_count(len(theirs), timeout=LIVE_MS)
     else:
         expect(c.page.get_by_text("No runs match these filters")).to_be_visible(timeout=LIVE_MS)
+
+
+def test_an_edit_the_rules_skip_is_listed_with_the_rule(setup: Setup) -> None:
+    page = setup.ids["idea_dashboard"]
+    title = {"Name": {"title": [{"text": {"content": "Dashboard, renamed"}}]}}
+    setup.act("PATCH", f"pages/{page}", {"properties": title})  # the Ideas rule watches Status only
+
+    def kept() -> dict[str, Any] | None:
+        edits = setup.api("GET", "/skipped-edits")["edits"]
+        return next((e for e in edits if e["page_id"] == page.replace("-", "")), None)
+
+    edit = within(kept, "the skipped edit to be kept")
+    assert "no rule names a changed property" in edit["rule"], edit
+    c = setup.tab()
+    c.open("/#/runs")
+    listed = c.page.locator("details.skipped")
+    expect(listed.locator("summary")).to_contain_text("Edits the rules skipped this week", timeout=LIVE_MS)
+    listed.locator("summary").click()
+    expect(listed.locator("li", has_text=edit["page_id"])).to_contain_text("no rule names a changed property")

@@ -55,6 +55,26 @@ function Unfinished() {
   );
 }
 
+/** The edits of chosen data sources' pages that the trigger rules skipped this week, and why. */
+function Skipped() {
+  const view = useLoad(() => get<S["SkippedEdits"]>(url("/skipped-edits", {}, { limit: "10" })));
+  const edits = view.data?.edits ?? [];
+  return (
+    <details class="card skipped">
+      <summary>Edits the rules skipped this week ({view.data ? edits.length : "…"})</summary>
+      <ErrorText error={view.error} />
+      {view.data && edits.length === 0 && <p>No edit of a chosen data source was skipped this week.</p>}
+      <ul>
+        {edits.map((e) => (
+          <li key={`${e.page_id}-${e.rule}`}>
+            {when(e.at)}: page {e.page_id} ({e.event_type}) — {e.rule}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
 type Bulk = S["BulkDone"];
 
 /** The chosen runs cancelled or retried at once (POST /runs/bulk): what happened to each, in words. */
@@ -214,6 +234,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
           </select>
         </label>
       </div>
+      <Skipped />
       <ErrorText error={error} />
       {runs === null && !error && <Loading what="runs" />}
       {runs !== null && runs.length === 0 && (
