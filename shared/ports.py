@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from shared.domain.run_rows import KeptRow
     from shared.domain.runs import Run, RunEvent, RunState, RunStatus
     from shared.domain.settings import TenantSettings
+    from shared.domain.skipped_edits import SkippedEdit
     from shared.domain.tasks import TaskBody
     from shared.domain.tasks.notify import NotifyTask
     from shared.domain.tasks.plan import PlanTask
@@ -74,10 +75,13 @@ class RunStore(Protocol):
         status: str | None = None,
         trigger: str | None = None,
         agent: str | None = None,
+        term: str | None = None,
+        until: datetime | None = None,
         after: tuple[datetime, str] | None = None,
     ) -> list[Run]:
         """The tenant's runs, newest first (created_at, then run_id, descending); with ``since``, only
-        those created at or after it; with ``status``/``trigger``/``agent``, only those; with ``after``
+        those created at or after it (before ``until``). With ``status``/``trigger``/``agent``, or ``term``
+        (one of its ``search_terms``), only those; with ``after``
         (a run's (created_at, run_id)), only those listed after it."""
         ...
 
@@ -546,6 +550,14 @@ class WebhookEventLedger(Protocol):
     def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
         """Mark the record: the event's task exists or was taken by plan, so a repeat of the event
         enqueues nothing. One update; a record that is gone (expired) is left gone."""
+        ...
+
+    def skip(self, tenant_id: str, edit: SkippedEdit) -> None:
+        """Keep ``edit`` in its slot, ``tenants/{t}/skipped_edits/{slot}``, replacing what was there."""
+        ...
+
+    def skipped(self, tenant_id: str, since: datetime, limit: int = 50) -> list[SkippedEdit]:
+        """The tenant's skipped edits made at or after ``since``, newest first."""
         ...
 
 

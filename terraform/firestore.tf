@@ -131,6 +131,9 @@ locals {
     # the audit log, tenants/{t}/audit/{entry_id}: each entry kept its tenant's audit_retention_days
     # (PUT /audit/retention; shared.domain.audit)
     audit = { collection = "audit", field = "expires_at" }
+    # edits the trigger rules skipped, tenants/{t}/skipped_edits/{slot}, kept a week
+    # (shared.domain.skipped_edits.KEEP)
+    skipped_edits = { collection = "skipped_edits", field = "expires_at" }
   }
 }
 
@@ -141,6 +144,43 @@ resource "google_firestore_index" "composite" {
   collection  = each.value.collection
   query_scope = each.value.query_scope
 
+  dynamic "fields" {
+    for_each = each.value.fields
+    content {
+      field_path = fields.value[0]
+      order      = fields.value[1]
+    }
+  }
+}
+
+# GET /runs?q= (shared.domain.run_search): array_contains on search_terms, alone or with the status,
+# trigger and agent equalities, in the list's order. Firestore has no full-text search, so a run
+# document carries its goal's and agent's words. Each key names the equalities besides the word.
+locals {
+  # Each: the fields after search_terms (CONTAINS): the equalities, then the list's order.
+  runs_search_indexes = {
+    none                 = { fields = [["created_at", "DESCENDING"], ["run_id", "DESCENDING"]] }
+    status               = { fields = [["status", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]] }
+    trigger              = { fields = [["trigger", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]] }
+    agent                = { fields = [["agent", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]] }
+    status_trigger       = { fields = [["status", "ASCENDING"], ["trigger", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]] }
+    status_agent         = { fields = [["status", "ASCENDING"], ["agent", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]] }
+    trigger_agent        = { fields = [["trigger", "ASCENDING"], ["agent", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]] }
+    status_trigger_agent = { fields = [["status", "ASCENDING"], ["trigger", "ASCENDING"], ["agent", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]] }
+  }
+}
+
+resource "google_firestore_index" "runs_search" {
+  for_each = local.runs_search_indexes
+
+  database    = google_firestore_database.main.name
+  collection  = "runs"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path   = "search_terms"
+    array_config = "CONTAINS"
+  }
   dynamic "fields" {
     for_each = each.value.fields
     content {

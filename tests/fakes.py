@@ -24,7 +24,9 @@ from shared.domain.notifications import (
 )
 from shared.domain.notion_grant import NotionGrant
 from shared.domain.run_rows import KeptRow
+from shared.domain.run_search import search_terms
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
+from shared.domain.skipped_edits import SkippedEdit
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, next_start
@@ -117,6 +119,8 @@ class FakeRunStore(RunStore):
         status: str | None = None,
         trigger: str | None = None,
         agent: str | None = None,
+        term: str | None = None,
+        until: datetime | None = None,
         after: tuple[datetime, str] | None = None,
     ) -> list[Run]:
         mine = [
@@ -127,6 +131,8 @@ class FakeRunStore(RunStore):
             and (status is None or r.state.status.value == status)
             and (trigger is None or r.state.trigger == trigger)
             and (agent is None or r.state.agent_id == agent)
+            and (term is None or term in search_terms(r.state))
+            and (until is None or r.created_at < until)
             and (after is None or (r.created_at, r.run_id) < after)
         ]
         return sorted(mine, key=lambda r: (r.created_at, r.run_id), reverse=True)[:limit]
@@ -549,6 +555,7 @@ class FakeWebhookEvents(WebhookEventLedger):
     enqueued: set[tuple[str, str]] = field(default_factory=set)  # records marked: their task exists
     marks: int = 0  # mark_enqueued calls (each one Firestore update)
     tasks: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # kept per record
+    skips: dict[tuple[str, str], SkippedEdit] = field(default_factory=dict)  # (tenant, slot) -> edit
 
     def record(
         self,
@@ -578,6 +585,13 @@ class FakeWebhookEvents(WebhookEventLedger):
         self.marks += 1
         if (tenant_id, event_id) in self.records:
             self.enqueued.add((tenant_id, event_id))
+
+    def skip(self, tenant_id: str, edit: SkippedEdit) -> None:
+        self.skips[(tenant_id, edit.slot)] = edit
+
+    def skipped(self, tenant_id: str, since: datetime, limit: int = 50) -> list[SkippedEdit]:
+        mine = [e for (t, _), e in self.skips.items() if t == tenant_id and e.at >= since]
+        return sorted(mine, key=lambda e: e.at, reverse=True)[:limit]
 
 
 @dataclass

@@ -1,13 +1,15 @@
 """Runs: start one, list them, follow one (timeline). Deciding and controlling one: ``run_actions``."""
 
+from datetime import UTC, datetime
 from typing import Literal
 
 from flask import Response
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator, model_validator
 
 from functions._http import Reply, parse_json, reply
 from functions.routes import Call
 from shared.domain.events import RunStatus
+from shared.domain.run_search import MAX_QUERY_WORDS, words
 from shared.domain.schema import Schema
 from shared.domain.settings import NOTION_ID
 from shared.domain.tasks import is_run_id
@@ -73,10 +75,36 @@ class RunsQuery(Schema):
         pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
         description="Only runs of this agent (its agent_id); runs from before agents match none",
     )
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Words the run's goal or agent name holds (whole words, any case; at most 5); runs "
+        "stored before search match none",
+    )
+    since: AwareDatetime | None = Field(None, description="Only runs created at or after this time")
+    until: AwareDatetime | None = Field(None, description="Only runs created before this time")
     limit: int = Field(25, ge=1, le=100, description="How many, newest first")
     cursor: str | None = Field(
         None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="The next_cursor of an earlier answer"
     )
+
+    @field_validator("q")
+    @classmethod
+    def _some_words(cls, q: str | None) -> str | None:
+        if q is None:
+            return None
+        found = words(q)
+        if not found:
+            raise ValueError("a search needs a word of two or more letters or digits")
+        if len(found) > MAX_QUERY_WORDS:
+            raise ValueError(f"a search takes at most {MAX_QUERY_WORDS} words")
+        return q
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> "RunsQuery":
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise ValueError("until must be later than since")
+        return self
 
 
 class Again(Schema):
@@ -103,9 +131,29 @@ def list_all(call: Call) -> Reply:
         status=status,
         trigger=query.trigger,
         agent=query.agent,
+        words=tuple(words(query.q)) if query.q else (),
+        since=query.since,
+        until=query.until,
         cursor=query.cursor,
     )
     return page, 200
+
+
+class SkippedQuery(Schema):
+    """``GET /skipped-edits``' page size; no other parameter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=100, description="How many, newest first")
+
+
+def skipped(call: Call) -> Reply:
+    """The edits the trigger rules skipped in the last week, each with the rule's reason."""
+    query = SkippedQuery.model_validate(call.request.args.to_dict())
+    now = datetime.now(UTC)
+    return runs.skipped_edits(
+        call.tenant_id, call.container.webhook_events, call.tenants, now, query.limit
+    ), 200
 
 
 def get_run(call: Call) -> Reply:

@@ -194,6 +194,14 @@ ROUTES: list[Route] = [
         role="viewer",
     ),
     _runs(
+        "GET /skipped-edits",
+        runs.skipped,
+        "Edits the trigger rules skipped in the last week",
+        {200: "models.runs.SkippedEdits"},
+        query="runs.SkippedQuery",
+        role="viewer",
+    ),
+    _runs(
         "GET /runs/<run_id>",
         runs.get_run,
         "A run, its timeline and what it wrote (ETag: a 304 when unchanged)",

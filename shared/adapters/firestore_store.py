@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from shared.adapters.firestore_docs import TRANSIENT, plain_times, take_lease
 from shared.domain.events import ModelUsed, event_of
 from shared.domain.run_rows import KeptRow
+from shared.domain.run_search import search_terms
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.domain.tasks.plan import PlanTask, next_start
 from shared.errors import NotFound, TransientError
@@ -123,9 +124,11 @@ class FirestoreRunStore:
         status: str | None = None,
         trigger: str | None = None,
         agent: str | None = None,
+        term: str | None = None,
+        until: datetime | None = None,
         after: tuple[datetime, str] | None = None,
     ) -> list[Run]:
-        """Equalities on status, trigger and agent, a range on created_at, ordered by created_at and run_id
+        """Equalities on status, trigger and agent, array_contains on search_terms, a range on created_at, ordered by created_at and run_id
         (a total order, so a page starts exactly after the last one): terraform/firestore.tf's
         runs_by_* indexes serve each combination."""
         query: Any = self._tenant(tenant_id).collection("runs")
@@ -135,8 +138,12 @@ class FirestoreRunStore:
             query = query.where(filter=FieldFilter("trigger", "==", trigger))
         if agent is not None:
             query = query.where(filter=FieldFilter("agent", "==", agent))
+        if term is not None:
+            query = query.where(filter=FieldFilter("search_terms", "array_contains", term))
         if since is not None:
             query = query.where(filter=FieldFilter("created_at", ">=", since))
+        if until is not None:
+            query = query.where(filter=FieldFilter("created_at", "<", until))
         query = query.order_by("created_at", direction="DESCENDING")
         query = query.order_by("run_id", direction="DESCENDING")
         if after is not None:
@@ -460,6 +467,7 @@ def _run_doc(tenant_id: str, run_id: str, state: RunState, now: datetime) -> dic
         "status": state.status.value,
         "trigger": state.trigger,  # how it started (GET /runs?trigger=): runs before it have none
         "agent": state.agent_id,  # the agent that ran it (GET /runs?agent=): "" before agents
+        "search_terms": search_terms(state),  # GET /runs?q= (shared.domain.run_search)
         "cursor": state.cursor,
         "state": state.model_dump(mode="json"),
         "updated_at": now,

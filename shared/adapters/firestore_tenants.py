@@ -20,6 +20,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.adapters.firestore_docs import plain_times, take_lease, transient
+from shared.domain.skipped_edits import SkippedEdit
 from shared.domain.tenants import EventRecord, Tenant, TenantStatus, tenant_id_for
 from shared.errors import TransientError
 
@@ -346,6 +347,27 @@ class FirestoreWebhookEvents:
         stays gone: a repeat then counts as a new event."""
         with transient(), suppress(gexc.NotFound):
             self._ref(tenant_id, event_id).update({"enqueued": True})
+
+    def skip(self, tenant_id: str, edit: SkippedEdit) -> None:
+        """One write, whatever the slot held: the store holds at most ``SLOTS`` per tenant."""
+        with transient():
+            self._skips(tenant_id).document(edit.slot).set(edit.model_dump(exclude={"slot"}))
+
+    def skipped(self, tenant_id: str, since: datetime, limit: int = 50) -> list[SkippedEdit]:
+        """A range and an order on one field (``at``): the automatic single-field index serves it."""
+        query = (
+            self._skips(tenant_id)
+            .where(filter=FieldFilter("at", ">=", since))
+            .order_by("at", direction=firestore.Query.DESCENDING)
+            .limit(limit)
+        )
+        with transient():
+            return [
+                SkippedEdit.model_validate(plain_times(s.to_dict()) | {"slot": s.id}) for s in query.stream()
+            ]
+
+    def _skips(self, tenant_id: str) -> Any:
+        return self._db.collection("tenants").document(tenant_id).collection("skipped_edits")
 
     def _ref(self, tenant_id: str, event_id: str) -> Any:
         return self._db.collection("tenants").document(tenant_id).collection("events").document(event_id)

@@ -177,6 +177,8 @@ class Admission(NamedTuple):
     reason: str
     checks: tuple[PropertyCheck, ...] = ()
     agent_id: str | None = None  # the agent whose rules it meets (None: the default agent)
+    # Not admitted by trigger rules that watch its data source (shared.domain.skipped_edits keeps it)
+    rule_skipped: bool = False
 
 
 def admit(event: NotionEvent, tenant: Tenant) -> Admission:
@@ -215,6 +217,7 @@ def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:
     pages = {_norm(p) for p in settings.page_ids}
     if _norm(event.entity.id) in pages or (parent.type == "page" and _norm(parent.id) in pages):
         return Admission(True, "a chosen page")
+    skipped = None  # the first agent's rules that watch its data source and did not start it
     for agent_id, triggers in sorted(tenant.agent_triggers.items()):  # an agent's own rules first
         if parent.data_source_id and _norm(parent.data_source_id) in {_norm(d) for d in triggers}:
             verdict = rule_verdict(
@@ -224,12 +227,16 @@ def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:
                 return Admission(
                     True, f"agent {agent_id}'s rules: {verdict.reason}", verdict.checks, agent_id
                 )
+            skipped = skipped or Admission(
+                False, f"agent {agent_id}'s rules: {verdict.reason}", rule_skipped=True
+            )
     if _norm(parent.data_source_id) in {_norm(d) for d in settings.data_source_ids} - {""}:
         # The data source's trigger rules, from the event alone (docs/settings.md, "Trigger rules")
         rules = rules_for(settings.triggers, parent.data_source_id)
         verdict = rule_verdict(event.type, event.data.updated_properties, rules)
-        return Admission(verdict.starts, f"a page of a chosen data source: {verdict.reason}", verdict.checks)
-    return Admission(False, "not in the chosen pages or data sources")
+        reason = f"a page of a chosen data source: {verdict.reason}"
+        return Admission(verdict.starts, reason, verdict.checks, rule_skipped=not verdict.starts)
+    return skipped or Admission(False, "not in the chosen pages or data sources")
 
 
 class PlanRequest(NamedTuple):

@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
+from shared.domain.run_search import search_terms
 from shared.domain.runs import Run
+from shared.domain.skipped_edits import KEEP
 from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tenants import TenantStatus
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -148,18 +150,46 @@ def list_runs(
     status: str | None = None,
     trigger: str | None = None,
     agent: str | None = None,
+    words: tuple[str, ...] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """One page of the current owner's runs, newest first (not an earlier owner's:
-    ``Tenant.owner_since``), with the cursor of the next page (None: this is the last)."""
+    ``Tenant.owner_since``), with the cursor of the next page (None: this is the last).
+
+    Firestore asks for the first of ``words``; the others filter the page it read, so a page of a
+    search of several words may hold fewer than ``limit`` runs while ``next_cursor`` still names more."""
     after = decode_cursor(cursor) if cursor else None
-    since = owner_since(tenant_id, tenants)
+    owner = owner_since(tenant_id, tenants)
+    start = max((t for t in (owner, since) if t is not None), default=None)
+    term = words[0] if words else None
     found = store.list_runs(
-        tenant_id, limit + 1, since, status=status, trigger=trigger, agent=agent, after=after
+        tenant_id,
+        limit + 1,
+        start,
+        status=status,
+        trigger=trigger,
+        agent=agent,
+        term=term,
+        until=until,
+        after=after,
     )
     page = found[:limit]
     more = len(found) > limit
-    return {"runs": [_summary(r) for r in page], "next_cursor": encode_cursor(page[-1]) if more else None}
+    shown = [r for r in page if set(words) <= set(search_terms(r.state))]
+    return {"runs": [_summary(r) for r in shown], "next_cursor": encode_cursor(page[-1]) if more else None}
+
+
+def skipped_edits(
+    tenant_id: str, events: WebhookEventLedger, tenants: TenantStore, now: datetime, limit: int = 50
+) -> dict[str, Any]:
+    """The edits trigger rules skipped in the last week (``shared.domain.skipped_edits``), newest
+    first; none from before the current owner connected, as with runs."""
+    owner = owner_since(tenant_id, tenants)
+    since = max(now - KEEP, owner) if owner is not None else now - KEEP
+    kept = events.skipped(tenant_id, since, limit)
+    return {"edits": [e.model_dump(mode="json", exclude={"slot", "expires_at"}) for e in kept]}
 
 
 def encode_cursor(run: Run) -> str:

@@ -32,6 +32,7 @@ from shared.domain.notion_events import (
     timestamp_problem,
     too_old,
 )
+from shared.domain.skipped_edits import skipped_edit
 from shared.domain.tasks import is_run_id
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.rows import AnswerTask, DecideTask
@@ -171,7 +172,10 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         return on_row
     admission = admit(event, tenant)
     if not admission.admitted:
-        # No Notion read, no model call, no record, no task: counted by its label
+        # No Notion read, no model call, no record, no task: counted by its label. An edit the rules
+        # skipped is kept a week (bounded per tenant), for the console's list.
+        if admission.rule_skipped:
+            intake.events.skip(tenant.tenant_id, skipped_edit(event, admission.reason, now))
         log.info(
             "webhook: event %s (%s) ignored: %s",
             event.id,

@@ -50,6 +50,9 @@ QUERIES: dict[tuple[str, str], Query] = {
     ("firestore_audit.py", "FirestoreAudit.newest"): Query(
         "tenants/{t}/audit: at < ?, at >= ? order by at DESC (the audit log); one field: automatic", ()
     ),
+    ("firestore_tenants.py", "FirestoreWebhookEvents.skipped"): Query(
+        "tenants/{t}/skipped_edits: at >= ? order by at DESC (GET /skipped-edits); one field: automatic", ()
+    ),
     ("firestore_dead_letters.py", "FirestoreDeadLetters.recent"): Query(
         "dead_letters order by received_at DESC (an operator's listing); one field, collection scope: automatic",
         (),
@@ -60,7 +63,8 @@ QUERIES: dict[tuple[str, str], Query] = {
     ("firestore_store.py", "FirestoreRunStore.list_runs"): Query(
         "tenants/{t}/runs [status == ?] [trigger == ?] [agent == ?] [created_at >= ?] order by created_at DESC, "
         "run_id DESC, start_after a cursor (GET /runs): two orders need a composite index, one per "
-        "combination of the equalities",
+        "combination of the equalities. With search_terms array_contains ? (GET /runs?q=): the "
+        "runs_search resource's indexes, which `make check-indexes` holds against the queries sent",
         (
             _ordered("runs", "COLLECTION", ("created_at", "DESCENDING"), ("run_id", "DESCENDING")),
             _ordered(
@@ -334,6 +338,9 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     tenants = FirestoreTenantStore(client)
     tenants.claim_day_plan("t1", "20260101", now, now)
     tenants.keep_day_plan("t1", "20260102", Kept("p1", ("a",)), now)
+    from tests.support.skipped_edits import skipped
+
+    FirestoreWebhookEvents(client).skip("t1", skipped("s001", "r", now))
     return writes
 
 
@@ -356,6 +363,7 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "tenants/t1/audit/a1",
         "tenants/t1/day_plans/20260101",
         "tenants/t1/day_plans/20260102",
+        "tenants/t1/skipped_edits/s001",
     }
     # One a tenant, rewritten in place; and API keys, which live until deleted: never expire.
     kept = {"tenants/t1/limits/webhook_runs", "api_keys/k1"}

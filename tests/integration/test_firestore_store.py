@@ -455,3 +455,25 @@ def test_a_remembered_change_that_no_longer_validates_is_dropped_and_the_release
     finished(store, "r1")
     assert store.release_page("t1", "page1", "r1") is None
     assert "no longer validates" in caplog.text
+
+
+def test_runs_are_found_by_a_word_of_their_goal_within_a_range_with_each_filter(firestore_db: Any) -> None:
+    """GET /runs?q= on Firestore: array_contains on search_terms with the equalities, the range on
+    created_at (since and until) and start_after, as the runs_search_* indexes serve it."""
+    store = FirestoreRunStore(firestore_db)
+    goals = ["Weekly report", "Launch email", "weekly notes"]
+    for i in range(9):
+        head = planned().model_copy(update={"trigger": ["api", "webhook"][i % 2], "goal": goals[i % 3]})
+        store.create_run("t-search", f"r{i}", [head])
+    listed = store.list_runs("t-search", 100)
+    weekly = [r.run_id for r in listed if "weekly" in r.state.goal.lower()]
+    assert [r.run_id for r in store.list_runs("t-search", 100, term="weekly")] == weekly and len(weekly) == 6
+    api = [r.run_id for r in store.list_runs("t-search", 100, term="weekly", trigger="api")]
+    assert api == [r for r in weekly if store.get_run("t-search", r).state.trigger == "api"]  # type: ignore[union-attr]
+    assert store.list_runs("t-search", 100, term="weekly", status="running", agent="writer") == []
+    assert store.list_runs("t-search", 100, term="invoice") == []
+    newest = listed[0].created_at
+    assert all(r.created_at < newest for r in store.list_runs("t-search", 100, term="weekly", until=newest))
+    after = (listed[1].created_at, listed[1].run_id)
+    rest = store.list_runs("t-search", 100, listed[-1].created_at, term="weekly", after=after)
+    assert [r.run_id for r in rest] == [r for r in weekly if (r not in {listed[0].run_id, listed[1].run_id})]

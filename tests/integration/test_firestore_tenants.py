@@ -14,6 +14,7 @@ from shared.adapters.firestore_tenants import (
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.domain.triggers import PageCreated
 from tests.support.firestore_tenants import NOW, at_once, tenant
+from tests.support.skipped_edits import skipped
 
 pytestmark = pytest.mark.integration
 
@@ -194,3 +195,18 @@ def test_an_address_is_asked_by_at_most_its_bound_of_workspaces_a_day_even_at_on
     assert len(doc["tenants"]) == 3 and "t1" in doc["tenants"] and doc["expires_at"] == expires
     assert store.ask_recipient("h1", "20261123", "t9", 3, expires)  # another day: counted afresh
     assert store.ask_recipient("h2", "20261122", "t9", 3, expires)  # another address too
+
+
+def test_skipped_edits_fill_their_slots_and_list_the_week_newest_first(firestore_db: Any) -> None:
+    """tenants/{t}/skipped_edits on Firestore: a slot is replaced, not added to; the range and order
+    on ``at`` (the automatic index) give the week's, newest first, and only the tenant's."""
+    events = FirestoreWebhookEvents(firestore_db)
+    events.skip("t-skip", skipped("s001", "old", NOW - timedelta(days=9)))
+    events.skip("t-skip", skipped("s002", "first", NOW - timedelta(days=2)))
+    events.skip("t-skip", skipped("s003", "second", NOW - timedelta(days=1)))
+    events.skip("t-skip", skipped("s002", "replaced", NOW - timedelta(hours=1)))
+    events.skip("t-other", skipped("s004", "theirs", NOW))
+    week = events.skipped("t-skip", NOW - timedelta(days=7))
+    assert [(e.slot, e.rule) for e in week] == [("s002", "replaced"), ("s003", "second")]
+    assert week[0].people == ["u1"] and week[0].at == NOW - timedelta(hours=1)
+    assert len(events.skipped("t-skip", NOW - timedelta(days=30), limit=2)) == 2

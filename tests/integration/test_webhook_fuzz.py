@@ -21,6 +21,7 @@ from local.notion_sandbox import signature
 from shared.config import PlatformSecret
 from shared.domain.notion_events import SIGNATURE_HEADER
 from shared.domain.settings import TenantSettings
+from shared.domain.skipped_edits import SkippedEdit
 from shared.domain.tasks import TaskBody
 from shared.domain.tenants import EventRecord
 from shared.ports import TaskQueue, WebhookEventLedger
@@ -40,6 +41,7 @@ class Spy:
     ledger: WebhookEventLedger
     queue: TaskQueue
     calls: list[str] = field(default_factory=list)
+    skips: list[str] = field(default_factory=list)
 
     def record(
         self,
@@ -57,6 +59,14 @@ class Spy:
     def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
         self.calls.append("mark_enqueued")
         self.ledger.mark_enqueued(tenant_id, event_id)
+
+    def skip(self, tenant_id: str, edit: SkippedEdit) -> None:
+        """Kept apart from ``calls``: an edit the rules skip is kept, though it makes no record or task."""
+        self.skips.append(edit.slot)
+        self.ledger.skip(tenant_id, edit)
+
+    def skipped(self, tenant_id: str, since: datetime, limit: int = 50) -> list[SkippedEdit]:
+        return self.ledger.skipped(tenant_id, since, limit)
 
     def enqueue(self, queue: Queue, body: TaskBody, task_id: str, delay_s: float = 0.0) -> bool:
         self.calls.append("enqueue")

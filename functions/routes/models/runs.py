@@ -62,6 +62,23 @@ class RunList(Schema):
     next_cursor: str | None = Field(description="Gives the next page as ?cursor=; null on the last page")
 
 
+class SkippedEditView(Schema):
+    """An edit of a page of a chosen data source that no trigger rule started a run for."""
+
+    page_id: str
+    data_source_id: str
+    event_type: str
+    rule: str = Field(description="The rule's reason for starting nothing")
+    people: list[str] = Field(description="Notion user ids of the people who made the edit")
+    at: datetime
+
+
+class SkippedEdits(Schema):
+    """The edits the rules skipped in the last week, newest first (one per page and reason)."""
+
+    edits: list[SkippedEditView]
+
+
 class Wrote(Schema):
     """Something a run's effect made: a Notion page, a pull request, a deployment."""
 

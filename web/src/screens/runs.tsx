@@ -1,4 +1,4 @@
-// Runs: filtered by status and trigger, cursor-paged, each with its cost; new runs show up live.
+// Runs: searched by words, filtered by status, trigger, agent and time, cursor-paged, each with its cost; new runs show up live.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
 import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, when } from "../ui";
@@ -11,6 +11,9 @@ const TRIGGERS: Record<string, string> = {
   manual: "Run again",
 };
 const REFRESH_MS = 3000;
+const WITHIN: Record<string, string> = { "1": "The last day", "7": "The last 7 days", "30": "The last 30 days" };
+const DAY_MS = 24 * 3600 * 1000;
+type Filter = "status" | "trigger" | "agent" | "days" | "q";
 
 /** A goal and a button that starts a run of it (POST /runs), then shows that run. */
 export function StartRun({ label, button, initial = "" }: { label: string; button: string; initial?: string }) {
@@ -52,6 +55,26 @@ function Unfinished() {
   );
 }
 
+/** The edits of chosen data sources' pages that the trigger rules skipped this week, and why. */
+function Skipped() {
+  const view = useLoad(() => get<S["SkippedEdits"]>(url("/skipped-edits", {}, { limit: "10" })));
+  const edits = view.data?.edits ?? [];
+  return (
+    <details class="card skipped">
+      <summary>Edits the rules skipped this week ({view.data ? edits.length : "…"})</summary>
+      <ErrorText error={view.error} />
+      {view.data && edits.length === 0 && <p>No edit of a chosen data source was skipped this week.</p>}
+      <ul>
+        {edits.map((e) => (
+          <li key={`${e.page_id}-${e.rule}`}>
+            {when(e.at)}: page {e.page_id} ({e.event_type}) — {e.rule}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
 type Bulk = S["BulkDone"];
 
 /** The chosen runs cancelled or retried at once (POST /runs/bulk): what happened to each, in words. */
@@ -89,6 +112,11 @@ function BulkActions({ chosen, clear }: { chosen: string[]; clear: () => void })
 export function RunsScreen({ params }: { params: URLSearchParams }) {
   const status = params.get("status") ?? "";
   const trigger = params.get("trigger") ?? "";
+  const agent = params.get("agent") ?? "";
+  const days = params.get("days") ?? "";
+  const q = params.get("q") ?? "";
+  const [words, setWords] = useState(q);
+  const agents = useLoad(() => get<S["AgentList"]>(url("/agents")));
   const [runs, setRuns] = useState<Run[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -96,7 +124,9 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
   const [chosen, setChosen] = useState<string[]>([]);
   const choose = (runId: string, on: boolean) =>
     setChosen((old) => (on ? [...old.filter((id) => id !== runId), runId] : old.filter((id) => id !== runId)));
-  const query = { status, trigger };
+  // The time range as the api takes it: since a day, 7 or 30 before the screen was opened.
+  const since = days ? new Date(Date.now() - Number(days) * DAY_MS).toISOString() : "";
+  const query = { status, trigger, agent, q, since };
 
   useEffect(() => {
     let live = true;
@@ -122,10 +152,10 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
       live = false;
       window.clearTimeout(timer);
     };
-  }, [status, trigger]);
+  }, [status, trigger, agent, days, q]);
 
-  const filter = (name: "status" | "trigger", value: string) => {
-    const next = new URLSearchParams({ status, trigger, [name]: value });
+  const filter = (name: Filter, value: string) => {
+    const next = new URLSearchParams({ status, trigger, agent, days, q, [name]: value });
     for (const [key, v] of [...next]) if (!v) next.delete(key);
     go(`#/runs${next.size ? `?${next}` : ""}`);
   };
@@ -142,6 +172,20 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
       <h1>Runs</h1>
       <Unfinished />
       <StartRun label="New run's goal" button="Start" />
+      <form
+        class="inline"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          filter("q", words.trim());
+        }}
+      >
+        <label>
+          Search goals
+          <input type="search" value={words} onInput={(e) => setWords(e.currentTarget.value)} maxLength={200} />
+        </label>
+        <button type="submit">Search</button>
+      </form>
       <div class="filters">
         <label>
           Status
@@ -167,12 +211,35 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
             ))}
           </select>
         </label>
+        <label>
+          Agent
+          <select value={agent} onChange={(e) => filter("agent", e.currentTarget.value)}>
+            <option value="">Any</option>
+            {(agents.data?.agents ?? []).map((a) => (
+              <option value={a.agent_id} key={a.agent_id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Started within
+          <select value={days} onChange={(e) => filter("days", e.currentTarget.value)}>
+            <option value="">Any time</option>
+            {Object.entries(WITHIN).map(([value, words]) => (
+              <option value={value} key={value}>
+                {words}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
+      <Skipped />
       <ErrorText error={error} />
       {runs === null && !error && <Loading what="runs" />}
       {runs !== null && runs.length === 0 && (
         <Empty>
-          No runs {status || trigger ? "match these filters" : "yet"}. A change in a chosen Notion data source
+          No runs {status || trigger || agent || days || q ? "match these filters" : "yet"}. A change in a chosen Notion data source
           starts one, or start one above.
         </Empty>
       )}
