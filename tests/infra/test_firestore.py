@@ -387,7 +387,8 @@ def _sample(cls: type["BaseModel"]) -> Any:
         "seq": 1, "at": now, "goal": "g", "trigger": "t", "steps": [], "step": 1, "tool": "x", "key": "k",
         "lease_until": now, "error": "transient", "message": "m", "request_id": "r", "purpose": "approval",
         "prompt": "p", "decision": "approve", "model": "m", "input_tokens": 1, "output_tokens": 1,
-        "cost_usd": 0.5, "text": "t", "status": "failed", "summary": "s", "reason": "r",
+        "cost_usd": 0.5, "text": "t", "status": "failed", "summary": "s", "reason": "r", "phase": 2,
+        "passed": True, "reasons": "r",
     }  # fmt: skip
     return cls.model_validate(values)
 
