@@ -6,11 +6,14 @@ tenant, so a flood of edits cannot grow the store; each is removed by TTL ``KEEP
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from shared.domain.notion_events import NotionEvent, plain_id
 from shared.domain.schema import Record
+
+if TYPE_CHECKING:  # webhook intake's: the adapters that store these load no event models
+    from shared.domain.notion_events import NotionEvent
 
 KEEP = timedelta(days=7)  # terraform/firestore.tf's skipped_edits TTL removes a record then
 SLOTS = 256  # records per tenant at most: a new page and rule takes the slot its hash names
@@ -30,8 +33,11 @@ class SkippedEdit(Record):
     expires_at: datetime
 
 
-def skipped_edit(event: NotionEvent, rule: str, now: datetime) -> SkippedEdit:
+def skipped_edit(event: "NotionEvent", rule: str, now: datetime) -> SkippedEdit:
     """The record of ``event``, which ``rule`` (the verdict's reason) did not let start a run."""
+    from shared.domain.notion_events import plain_id
+
+
     parent = event.data.parent
     page = plain_id(event.entity.id)
     source = plain_id(parent.data_source_id) if parent and parent.data_source_id else ""
