@@ -37,7 +37,6 @@ def skipped_edit(event: "NotionEvent", rule: str, now: datetime) -> SkippedEdit:
     """The record of ``event``, which ``rule`` (the verdict's reason) did not let start a run."""
     from shared.domain.notion_events import plain_id
 
-
     parent = event.data.parent
     page = plain_id(event.entity.id)
     source = plain_id(parent.data_source_id) if parent and parent.data_source_id else ""
