@@ -24,7 +24,7 @@ locals {
     NA_MODEL_DRAFT              = var.model_draft
     NA_MODEL_EMBED              = var.model_embed
     NA_WORKSPACE_INDEX          = "true" # docs/memory.md
-    NA_MODEL_TIMEOUT_S          = "120" # one model call; a draft of code can take minutes; below plan's 300 s timeout
+    NA_MODEL_TIMEOUT_S          = "120"  # one model call; a draft of code can take minutes; below plan's 300 s timeout
     NA_NOTIFIER_BACKEND         = "live"
     NA_OUTBOX_DIR               = "" # unused with the live notifier
     NA_NOTION_API_BASE_URL      = var.notion_api_base_url
@@ -75,6 +75,9 @@ locals {
     NA_RUN_LOOP_LIMIT             = "3"
     NA_RUN_MAX_CONSECUTIVE_ERRORS = "3"
     NA_PLAN_MAX_REASKS            = "2"
+    NA_RUN_MAX_REPLANS            = "3"  # phases a run may plan after its first (docs/engine.md)
+    NA_HANDOFF_MAX_DEPTH          = "3"  # hand-offs in a chain of agents' runs
+    NA_FAN_IN_WAIT_S              = "30" # a fan_in's wait before it looks at its children again
     # The plan queue's max_attempts (tasks.tf; tests/infra/test_task_retries.py holds them equal):
     # its last attempt records a planning that still fails.
     NA_PLAN_MAX_ATTEMPTS = "12"
