@@ -63,7 +63,8 @@ def plan_of(log: list[RunEvent]) -> list[PlannedStep]:
 
 def steps(log: list[RunEvent]) -> list[dict[str, Any]]:
     """One row per step the run reached: its tool, arguments, result, start, duration in ms, attempts
-    and errors. A step with no intent (a read) starts at the event before its first one."""
+    and errors, times as ISO 8601 strings. A step with no intent (a read) starts at the event before
+    its first one."""
     plan = plan_of(log)
     rows: dict[int, dict[str, Any]] = {}
     before = None
@@ -88,7 +89,15 @@ def steps(log: list[RunEvent]) -> list[dict[str, Any]]:
                 }
             _fold_step(row, event)
         before = event
-    return [rows[k] for k in sorted(rows)]
+    return [_dated(rows[k]) for k in sorted(rows)]
+
+
+def _dated(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its times as ISO 8601 strings, as the api's schema says (JSON has no dates)."""
+    row["started_at"] = row["started_at"].isoformat()
+    row["finished_at"] = row["finished_at"].isoformat() if row["finished_at"] else None
+    row["errors"] = [e | {"at": e["at"].isoformat()} for e in row["errors"]]
+    return row
 
 
 def _fold_step(row: dict[str, Any], event: ToolIntent | ToolResult | ErrorRecorded) -> None:

@@ -1,8 +1,11 @@
 """api: retry a failed run from its failed step, and cancel or retry several runs at once, each
 run's outcome its own (fakes)."""
 
+import json
+
 import pytest
 
+from functions.routes.models.runs import RunTimeline
 from shared.errors import PermanentError
 from shared.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client
@@ -42,6 +45,8 @@ def test_a_failed_run_is_retried_from_its_step_and_goes_on(fakes: FakeContainer)
     assert kinds.count("run_planned") == 1 and kinds.count("run_retried") == 1  # the same run and log
     assert [r["status"] for r in shown["step_rows"]][:2] == ["done", "done"]
     assert [r["step"] for r in shown["remaining"]] == [3]
+    timeline = RunTimeline.model_validate_json(json.dumps(shown))  # dates as ISO strings
+    assert timeline.step_rows[0].started_at.tzinfo is not None and timeline.step_rows[0].errors
 
 
 def test_bulk_cancel_and_retry_answer_per_run(fakes: FakeContainer) -> None:

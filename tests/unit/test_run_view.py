@@ -72,7 +72,7 @@ def test_each_step_shows_its_arguments_result_duration_attempts_and_errors() -> 
     )
     assert read["rationale"] == "Read the idea" and read["status"] == "done"
     assert write["attempts"] == 2 and write["duration_ms"] == 4250 and write["status"] == "done"
-    assert write["errors"] == [{"at": at(3), "error": "transient", "message": "Notion said 503"}]
+    assert write["errors"] == [{"at": at(3).isoformat(), "error": "transient", "message": "Notion said 503"}]
     assert write["output"] == {"url": "https://notion.so/x"}
     assert write["args"]["title"] == "<script>x</script>"  # text as it is: the console shows it as text
 
