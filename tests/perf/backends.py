@@ -139,6 +139,10 @@ class Backends:
             "NA_MODEL_BACKEND": "vertex",
             "NA_MODEL_BASE_URL": self.model.url if self.model else "",
             "GOOGLE_APPLICATION_CREDENTIALS": str(self.workdir / "credentials.json"),
+            # A bench prepares hundreds of runs as one person: the api's pace per person is not measured here
+            "NA_API_PERSON_PER_MIN": "100000",
+            "NA_API_KEY_PER_MIN": "100000",
+            "NA_API_BURST": "10000",
         }
 
     def floor_env(self) -> dict[str, str]:
