@@ -49,12 +49,13 @@ bootstrap.preload(
     "tenants",
     "oauth_states",
     "invites",
+    "paces",
     "webhook_events",
     "notifications",
     "api_keys",
     "agents",
     "audit",
-    adapters=("secrets", "tenants", "api_keys"),
+    adapters=("secrets", "tenants", "api_keys", "paces"),
 )
 
 ROUTER = Router(ROUTES)

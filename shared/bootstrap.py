@@ -21,7 +21,6 @@ from shared.config import Settings, get_settings
 from shared.errors import ConfigError
 
 if TYPE_CHECKING:
-    from shared.adapters.api_limits import ApiLimits
     from shared.domain.integrations import Integration
     from shared.ports import (
         AgentStore,
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
         NotionClient,
         NotionOAuth,
         OAuthStateStore,
+        PaceCounters,
         PassageStore,
         RunStore,
         SecretStore,
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         TenantStore,
         WebhookEventLedger,
     )
+    from shared.services.api_limits import ApiLimits
     from shared.services.connect import Connecting
     from shared.services.deps import Deps
     from shared.services.notion_access import NotionAccess
@@ -65,6 +66,7 @@ Port = Literal[
     "tenants",
     "oauth_states",
     "invites",
+    "paces",
     "webhook_events",
     "dead_letters",
     "api_keys",
@@ -92,6 +94,7 @@ _MODULES: dict[Port, str] = {
     "tenants": "shared.adapters.firestore_tenants",
     "oauth_states": "shared.adapters.firestore_tenants",
     "invites": "shared.adapters.firestore_tenants",
+    "paces": "shared.adapters.firestore_paces",
     "webhook_events": "shared.adapters.firestore_tenants",
     "dead_letters": "shared.adapters.firestore_dead_letters",
     "api_keys": "shared.adapters.firestore_api_keys",
@@ -120,6 +123,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "tenants": ("google.cloud.firestore",),
     "oauth_states": ("google.cloud.firestore",),
     "invites": ("google.cloud.firestore",),
+    "paces": ("google.cloud.firestore",),
     "webhook_events": ("google.cloud.firestore",),
     "dead_letters": ("google.cloud.firestore",),
     "api_keys": ("google.cloud.firestore",),
@@ -215,11 +219,15 @@ class Container:
         return self._once("webhook_events", self._build_webhook_events)
 
     @property
-    def api_limits(self) -> ApiLimits:
-        """The api's pace per person and per key, this instance's (shared.adapters.api_limits)."""
-        from shared.adapters.api_limits import ApiLimits
+    def paces(self) -> PaceCounters:
+        return self._once("paces", self._build_paces)
 
-        return self._once("api_limits", lambda: ApiLimits(self.settings))
+    @property
+    def api_limits(self) -> ApiLimits:
+        """The api's pace per person and per key, counted in Firestore (shared.services.api_limits)."""
+        from shared.services.api_limits import ApiLimits
+
+        return self._once("api_limits", lambda: ApiLimits(self.settings, self.paces))
 
     @property
     def audit(self) -> AuditLog:
@@ -490,6 +498,11 @@ class Container:
         from shared.adapters.firestore_tenants import FirestoreInvites
 
         return FirestoreInvites(self._firestore())
+
+    def _build_paces(self) -> PaceCounters:
+        from shared.adapters.firestore_paces import FirestorePaces
+
+        return FirestorePaces(self._firestore())
 
     def _build_webhook_events(self) -> WebhookEventLedger:
         from shared.adapters.firestore_tenants import FirestoreWebhookEvents

@@ -327,7 +327,8 @@ class Settings(BaseSettings):
         120.0,
         ge=1,
         description="Api requests a minute one person may make (their sessions and keys together), "
-        "paced per api instance with NA_API_BURST at once; beyond it a 429 with Retry-After.",
+        "counted across every api instance in windows of NA_API_BURST requests; beyond it a 429 "
+        "with Retry-After.",
     )
     api_key_per_min: float = Field(
         60.0,
@@ -336,7 +337,10 @@ class Settings(BaseSettings):
         "with Retry-After.",
     )
     api_burst: int = Field(
-        20, ge=1, description="Api requests a person or a key may make at once before their pace applies."
+        20,
+        ge=1,
+        description="Api requests a person or a key may make in one window (of NA_API_BURST / the "
+        "pace a minute); the next window starts a fresh count.",
     )
     webhook_max_body_bytes: int = Field(
         256 * 1024,

@@ -8,7 +8,7 @@ so a function that never touches runs (notify, notion-webhook) does not build th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
@@ -448,6 +448,16 @@ class InviteStore(Protocol):
 
     def give_back(self, key: str) -> None:
         """Return a use taken by a connect that then stored nothing."""
+        ...
+
+
+class PaceCounters(Protocol):
+    """``api_paces/{id}``: counters of the api's requests per person and per key in a window of time,
+    shared by every api instance (:mod:`shared.services.api_limits`); each expires with its window."""
+
+    def add(self, counters: Sequence[str], expires_at: datetime) -> list[int]:
+        """Add one to each named counter, atomically each (not together); the counts after this
+        request's, in order. A counter starts at 0 and is deleted at some time after ``expires_at``."""
         ...
 
 

@@ -134,6 +134,9 @@ locals {
     # edits the trigger rules skipped, tenants/{t}/skipped_edits/{slot}, kept a week
     # (shared.domain.skipped_edits.KEEP)
     skipped_edits = { collection = "skipped_edits", field = "expires_at" }
+    # the api's request counters per person and key, api_paces/{id}, each a minute past its window
+    # (shared.services.api_limits)
+    api_paces = { collection = "api_paces", field = "expires_at" }
   }
 }
 

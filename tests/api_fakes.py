@@ -24,6 +24,7 @@ from shared.ports import (
     NotionClient,
     NotionOAuth,
     OAuthStateStore,
+    PaceCounters,
     RunStore,
     SecretStore,
     TaskQueue,
@@ -43,6 +44,7 @@ from tests.fakes import (
     FakeNotifier,
     FakeNotionOAuth,
     FakeOAuthStates,
+    FakePaces,
     FakeQueue,
     FakeRunStore,
     FakeSecrets,
@@ -62,6 +64,7 @@ def _fake_ports() -> dict[str, Any]:
         "tenants": FakeTenantStore(),
         "oauth_states": FakeOAuthStates(),
         "invites": FakeInvites(),
+        "paces": FakePaces(),
         "webhook_events": FakeWebhookEvents(),
         "dead_letters": FakeDeadLetters(),
         "api_keys": FakeApiKeys(),
@@ -142,6 +145,14 @@ class FakeContainer(Container):
     @tenants.setter
     def tenants(self, value: TenantStore) -> None:
         self._built["tenants"] = value
+
+    @property
+    def paces(self) -> FakePaces:
+        return cast(FakePaces, self._built["paces"])
+
+    @paces.setter
+    def paces(self, value: PaceCounters) -> None:
+        self._built["paces"] = value
 
     @property
     def oauth_states(self) -> FakeOAuthStates:

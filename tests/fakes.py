@@ -1,6 +1,6 @@
 """Small hand-written fakes of the ports, for unit tests of our own logic (same Protocols as adapters)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,6 +47,7 @@ from shared.ports import (
     Notifier,
     NotionOAuth,
     OAuthStateStore,
+    PaceCounters,
     RunStore,
     SecretStore,
     TaskQueue,
@@ -451,6 +452,20 @@ class FakeInvites(InviteStore):
     def give_back(self, key: str) -> None:
         if key in self.left:
             self.left[key] += 1
+
+
+@dataclass
+class FakePaces(PaceCounters):
+    """``api_paces/{counter}`` in memory: each counter's count and when it expires."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    expires: dict[str, datetime] = field(default_factory=dict)
+
+    def add(self, counters: Sequence[str], expires_at: datetime) -> list[int]:
+        for counter in counters:
+            self.counts[counter] = self.counts.get(counter, 0) + 1
+            self.expires[counter] = expires_at
+        return [self.counts[c] for c in counters]
 
 
 @dataclass

@@ -26,6 +26,9 @@ MAX_MEMBERS = 200  # a tenant's members and pending invites, each: bounds the te
 INVITE_PREFIX = "namem_"  # a member invite's code; a sign-up invite's is "nainv_" (shared.domain.signup)
 _INVITE = re.compile(r"namem_[A-Za-z0-9_-]{32}")
 INVITE_TTL_S = 7 * 24 * 3600
+# Invites mailed a UTC day: to one address (a re-sent invite counts again), and by one workspace.
+INVITES_PER_ADDRESS_DAY = 3
+INVITES_PER_TENANT_DAY = 50
 # ``data["kind"]`` of the mail carrying an invite's link to the address invited (``data["to"]``), only
 # while that invite is open (shared.services.channels); notify mints the link as it sends.
 INVITE_KIND = "member_invite"
@@ -135,6 +138,34 @@ def new_epoch() -> str:
 type Deciding = Literal["owner", "admin", "editor"]  # a viewer decides nothing
 type DecisionClass = Literal["question", "approval", "budget", "beyond_reach", "production"]
 DECISION_CLASSES: tuple[DecisionClass, ...] = ("question", "approval", "budget", "beyond_reach", "production")
+
+
+class InvitesSent(Record):
+    """The invites a workspace mailed on one UTC ``day``: in all, and to each address (by its hash,
+    ``shared.domain.tenants.address_hash``). A new day starts from nothing."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    day: str = ""  # YYYY-MM-DD
+    total: int = 0
+    to: dict[str, int] = Field(default_factory=dict)
+
+    def refusal(self, address_key: str, day: str) -> str | None:
+        """Why one more invite to ``address_key`` on ``day`` is past a daily cap; None if it is not."""
+        if self.day != day:
+            return None
+        if self.to.get(address_key, 0) >= INVITES_PER_ADDRESS_DAY:
+            return f"this address was sent {INVITES_PER_ADDRESS_DAY} invites today, the most a day"
+        if self.total >= INVITES_PER_TENANT_DAY:
+            return f"this workspace sent {INVITES_PER_TENANT_DAY} invites today, the most a day"
+        return None
+
+    def counted(self, address_key: str, day: str) -> "InvitesSent":
+        """These counts with one more invite to ``address_key`` on ``day``."""
+        if self.day != day:
+            return InvitesSent(day=day, total=1, to={address_key: 1})
+        to = self.to | {address_key: self.to.get(address_key, 0) + 1}
+        return InvitesSent(day=day, total=self.total + 1, to=to)
 
 
 class Approvers(Record):

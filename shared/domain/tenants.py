@@ -17,7 +17,15 @@ from pydantic import ConfigDict, Field
 
 from shared.domain.agent_home import AgentHome
 from shared.domain.integrations import Integration
-from shared.domain.members import OWNER, RANK, Approvers, Member, MemberInvite, owner_member_id
+from shared.domain.members import (
+    OWNER,
+    RANK,
+    Approvers,
+    InvitesSent,
+    Member,
+    MemberInvite,
+    owner_member_id,
+)
 from shared.domain.schema import Record
 from shared.domain.settings import TenantSettings, plain_notion_id
 from shared.domain.triggers import Rule
@@ -125,6 +133,7 @@ class Tenant(Record):
     # sent, and who approves each class of request (shared.domain.members).
     members: tuple[Member, ...] = ()
     member_invites: tuple[MemberInvite, ...] = ()
+    invites_sent: InvitesSent = Field(default_factory=InvitesSent, exclude_if=lambda v: not v.day)
     approvers: Approvers = Field(default_factory=Approvers)
     audit_retention_days: int = 365  # how long the audit log keeps an entry (shared.domain.audit)
 

@@ -5,15 +5,15 @@ Every change is one tenant update, conditioned on the tenant as read (``TenantSt
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.domain import members
 from shared.domain.members import Approvers, Member, MemberInvite, may_grant, may_manage
 from shared.domain.notifications import one_line
 from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tenants import Tenant, same_address
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.domain.tenants import Tenant, address_hash, same_address
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from shared.services import email_confirmation
 from shared.topology import Queue
 
@@ -85,16 +85,23 @@ def invite(
         expires_at=now + timedelta(seconds=members.INVITE_TTL_S),
     )
 
+    day, address = now.strftime("%Y-%m-%d"), address_hash(email)
+
     def add(tenant: Tenant | None) -> Tenant:
         tenant = _connected(tenant)
         if any(same_address(m.email, email) for m in tenant.team()):
             raise Conflict("this person is a member already: change their role instead")
+        if refusal := tenant.invites_sent.refusal(address, day):  # nothing stored, nothing mailed
+            raise TooManyRequests(f"{refusal}: send it again tomorrow (UTC)", _to_midnight(now))
         kept = tuple(
             i for i in tenant.member_invites if i.expires_at > now and not same_address(i.email, email)
         )
         if len(tenant.members) + len(kept) >= members.MAX_MEMBERS:
             raise Conflict(f"a team has at most {members.MAX_MEMBERS} members and open invites")
-        return tenant.model_copy(update={"member_invites": (*kept, made), "updated_at": now})
+        sent = tenant.invites_sent.counted(address, day)
+        return tenant.model_copy(
+            update={"member_invites": (*kept, made), "invites_sent": sent, "updated_at": now}
+        )
 
     tenant = tenants.update(tenant_id, add)
     _mail_invite(tenant, actor, made, mailing)
@@ -106,6 +113,12 @@ def invite(
         "expires_at": made.expires_at.isoformat(),
         "link": link,
     }
+
+
+def _to_midnight(now: datetime) -> float:
+    """Seconds from ``now`` to the next UTC day, when the daily caps start again."""
+    utc = now.astimezone(UTC)
+    return (datetime.combine(utc.date() + timedelta(days=1), time(), UTC) - utc).total_seconds()
 
 
 def _mail_invite(tenant: Tenant, actor: Member, made: MemberInvite, queue: TaskQueue) -> None:

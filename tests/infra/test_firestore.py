@@ -16,6 +16,7 @@ import typing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from unittest.mock import Mock
 
@@ -293,11 +294,19 @@ class _Ref:
 
 
 class _Batch:
+    def __init__(self) -> None:
+        self.written = 0
+
     def create(self, ref: _Ref, doc: dict[str, Any]) -> None:
         ref.create(doc)
 
-    def commit(self) -> None:
-        pass
+    def set(self, ref: _Ref, doc: dict[str, Any], **_: Any) -> None:
+        ref.set(doc)
+        self.written += 1
+
+    def commit(self) -> list[Any]:  # as the counters read it: each write's first transform gave 1
+        one = SimpleNamespace(transform_results=[SimpleNamespace(integer_value=1)])
+        return [one] * self.written
 
 
 def _written_by_the_code() -> dict[str, dict[str, Any]]:
@@ -341,6 +350,9 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from tests.support.skipped_edits import skipped
 
     FirestoreWebhookEvents(client).skip("t1", skipped("s001", "r", now))
+    from shared.adapters.firestore_paces import FirestorePaces
+
+    assert FirestorePaces(client).add(["person:t1:m_1:10:1"], now) == [1]
     return writes
 
 
@@ -349,6 +361,8 @@ def _collection_group(path: str) -> str:
 
 
 def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
+    from shared.adapters.firestore_paces import doc_id as paces_doc_id
+
     writes = _written_by_the_code()
     assert set(writes) == {
         "tenants/t1/events/ev1",
@@ -364,6 +378,7 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "tenants/t1/day_plans/20260101",
         "tenants/t1/day_plans/20260102",
         "tenants/t1/skipped_edits/s001",
+        f"api_paces/{paces_doc_id('person:t1:m_1:10:1')}",
     }
     # One a tenant, rewritten in place; and API keys, which live until deleted: never expire.
     kept = {"tenants/t1/limits/webhook_runs", "api_keys/k1"}
