@@ -85,6 +85,11 @@ class RunStore(Protocol):
         (a run's (created_at, run_id)), only those listed after it."""
         ...
 
+    def children(self, tenant_id: str, run_id: str, limit: int = 50) -> tuple[list[Run], int]:
+        """The runs ``run_id`` started (its map's children, its hand-offs), oldest first, at most
+        ``limit``, and how many there are (counted up to 1,000)."""
+        ...
+
     def held(self, tenant_id: str, limit: int = 100) -> list[str]:
         """Ids of the tenant's runs that wait for a person or are paused: no step moves them by itself."""
         ...

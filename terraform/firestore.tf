@@ -73,6 +73,12 @@ locals {
         ["run_id", "DESCENDING"]
       ]
     }
+    # FirestoreRunStore.children (GET /runs/{id}/related, issue 55): the runs a run started (its
+    # map's children, its hand-offs), oldest first: parent == ? order by created_at, run_id.
+    runs_by_parent_created = {
+      collection = "runs", query_scope = "COLLECTION"
+      fields     = [["parent", "ASCENDING"], ["created_at", "ASCENDING"], ["run_id", "ASCENDING"]]
+    }
     # FirestoreRunStore.spend (budgets): sum(cost_usd) of a tenant's model_used run events of one day
     # and of one month: tenant_id == ?, kind == ?, day|month == ?. Collection-group scope has no
     # automatic single-field indexes, and sum() reads the summed field from the index, so it is the

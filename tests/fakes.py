@@ -138,6 +138,11 @@ class FakeRunStore(RunStore):
         ]
         return sorted(mine, key=lambda r: (r.created_at, r.run_id), reverse=True)[:limit]
 
+    def children(self, tenant_id: str, run_id: str, limit: int = 50) -> tuple[list[Run], int]:
+        mine = [r for (t, _), r in self.runs.items() if t == tenant_id and r.state.parent_run_id == run_id]
+        ordered = sorted(mine, key=lambda r: (r.created_at, r.run_id))
+        return ordered[:limit], len(ordered)
+
     def held(self, tenant_id: str, limit: int = 100) -> list[str]:
         return [r for (t, r), run in self.runs.items() if t == tenant_id and run.state.status.held][:limit]
 

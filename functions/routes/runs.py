@@ -42,6 +42,11 @@ def run_id_of(call: Call) -> str:
     return run_id
 
 
+def person_of(call: Call) -> str:
+    """The Notion user id of the person calling (a session's or an API key's member); "" if unknown."""
+    return call.member.notion_user_id if call.member is not None else ""
+
+
 def start(call: Call) -> Reply:
     body = parse_json(call.request, NewRun)
     c = call.container
@@ -53,6 +58,7 @@ def start(call: Call) -> Reply:
         tenants=call.tenants,
         requests=c.webhook_events,
         queue=c.queue,
+        person=person_of(call),
     ), 202
 
 
@@ -167,11 +173,23 @@ def get_run(call: Call) -> Reply:
     return reply(body, 200, headers)
 
 
+def related(call: Call) -> Reply:
+    """The run's lineage both ways, read afresh (no ETag: its children move while it stands still)."""
+    c = call.container
+    return runs.related(call.tenant_id, run_id_of(call), c.store, call.tenants), 200
+
+
 def again(call: Call) -> Reply:
     """A new run with this run's goal and page, started by hand (202, as ``POST /runs``)."""
     body = parse_json(call.request, Again) if call.request.get_data() else Again()
     c = call.container
     started = runs.run_again(
-        call.tenant_id, run_id_of(call), body.request_id, store=c.store, tenants=call.tenants, queue=c.queue
+        call.tenant_id,
+        run_id_of(call),
+        body.request_id,
+        store=c.store,
+        tenants=call.tenants,
+        queue=c.queue,
+        person=person_of(call),
     )
     return started, 202

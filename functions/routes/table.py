@@ -210,6 +210,13 @@ ROUTES: list[Route] = [
         role="viewer",
     ),
     _runs(
+        "GET /runs/<run_id>/related",
+        runs.related,
+        "The runs that handed a run its work and the runs it started (children, hand-offs)",
+        {200: "models.runs.RunRelated"},
+        role="viewer",
+    ),
+    _runs(
         "POST /runs/<run_id>/again",
         runs.again,
         "Run again: a new run with the same goal and page",

@@ -150,6 +150,14 @@ class FirestoreRunStore:
             query = query.start_after({"created_at": after[0], "run_id": after[1]})
         return [_run(s) for s in query.limit(limit).stream()]
 
+    def children(self, tenant_id: str, run_id: str, limit: int = 50) -> tuple[list[Run], int]:
+        """parent == ? order by created_at, run_id (terraform/firestore.tf's runs_by_parent_created),
+        and the same equality counted (one read per 1,000 runs counted; its single-field index)."""
+        runs = self._tenant(tenant_id).collection("runs").where(filter=FieldFilter("parent", "==", run_id))
+        found = [_run(s) for s in runs.order_by("created_at").order_by("run_id").limit(limit).stream()]
+        (result,) = runs.limit(1000).count().get()[0]
+        return found, int(result.value)
+
     def held(self, tenant_id: str, limit: int = 100) -> list[str]:
         """One field, ``in``, in the tenant's own collection: the automatic single-field index serves it."""
         query = (
@@ -468,6 +476,7 @@ def _run_doc(tenant_id: str, run_id: str, state: RunState, now: datetime) -> dic
         "trigger": state.trigger,  # how it started (GET /runs?trigger=): runs before it have none
         "agent": state.agent_id,  # the agent that ran it (GET /runs?agent=): "" before agents
         "search_terms": search_terms(state),  # GET /runs?q= (shared.domain.run_search)
+        "parent": state.parent_run_id,  # the run that started it (GET /runs/{id}/related): "" for none
         "cursor": state.cursor,
         "state": state.model_dump(mode="json"),
         "updated_at": now,

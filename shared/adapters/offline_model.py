@@ -2,9 +2,9 @@
 
 It reads our prompts' JSON context block and answers the schemas a real model gets. Plans come from
 the page, its data source and the trigger (a scheduled run without a page reads its data source,
-drafts the day and sends it); a goal saying to read first plans in two phases. Drafts come from the
-goal, instructions and page; corrected arguments are echoed; a review fails what holds a phrase its
-instructions say never to write. Same input, same output, no network; usage is characters / 4.
+drafts the day and sends it). A goal saying to read first plans in two phases; one ending "for each
+of: a, b" maps its items as child runs. Drafts come from the goal, instructions and page; a review
+fails what holds a phrase its instructions say never to write. Same input, same output; usage: chars / 4.
 """
 
 import json
@@ -144,12 +144,38 @@ def next_phase(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     return {"goal": goal, "risk": "low", "on_reject": "end", "steps": [write, done]}
 
 
-def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
-    page = ctx.get("page") or {}
+_EACH = re.compile(r"^(?P<what>.+?)\s+for each of:\s*(?P<items>.+)$", re.IGNORECASE | re.DOTALL)
+
+
+def map_plan(what: str, items: list[str], goal: str) -> dict[str, Any]:
+    """A goal "<what> for each of: a, b": one child run per item (a parallel map), then their outcomes."""
+    steps = [
+        _step("map_rows", "one child run per item", input=what[:2000], items=items),
+        _step("fan_in", "gather the children's outcomes", map_step=1),
+        _step("finish", "done", summary="Mapped: ${steps.2.completed} completed, ${steps.2.failed} failed"),
+    ]
+    return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
+
+
+def _phased_or_mapped(ctx: dict[str, Any], goal: str, page: dict[str, Any]) -> dict[str, Any] | None:
+    """A later phase, a first phase that reads, or a map over a goal's items; None: none of them.
+    A child's goal (its item appended on a line of its own) maps nothing."""
     if ctx.get("phase"):
         return next_phase(ctx, goal)
+    each = _EACH.match(goal.strip()) if "\n" not in goal else None
+    if each and not page.get("id"):
+        items = [i.strip()[:200] for i in re.split(r"[,;]", each["items"]) if i.strip()][:20]
+        return map_plan(each["what"], items, goal)
     if page.get("id") and _PHASED.search(goal):
         return first_phase(str(page["id"]), goal)
+    return None
+
+
+def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
+    page = ctx.get("page") or {}
+    special = _phased_or_mapped(ctx, goal, page)
+    if special is not None:
+        return special
     pull = _PULL.search(goal)
     if pull and not page.get("id"):
         preview = _PREVIEW.search(goal)

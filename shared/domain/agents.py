@@ -87,6 +87,18 @@ def slot_of(schedule: Schedule, tick: datetime, zone: tzinfo) -> datetime | None
     return None
 
 
+def slot_words(schedule: Schedule, slot: datetime, zone: tzinfo) -> str:
+    """A routine's schedule and the slot it started in, as the run's StartedBy shows them."""
+    days = ", ".join(d.capitalize() for d in schedule.days)
+    every = {
+        "daily": "every day",
+        "weekdays": "on weekdays",
+        "weekly": f"every {days}",
+        "monthly": f"monthly on day {schedule.day_of_month}",
+    }[schedule.every]
+    return f"{every} at {schedule.hour:02}:00, the slot of {slot:%a %Y-%m-%d %H:00} ({zone})"[:100]
+
+
 def routine_run_id(agent_id: str, index: int, slot: datetime) -> str:
     """The run of one schedule's slot: the same for every sweep that finds it due, so the run's
     create-if-absent in Firestore lets one run through per slot."""

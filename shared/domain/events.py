@@ -70,6 +70,16 @@ class _Event(Record):
     at: datetime
 
 
+class Person(Record):
+    """Someone who started a run: their Notion user id and, when the team knows them, name and email."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    notion_user_id: str = ""
+    name: str = ""
+    email: str = ""
+
+
 class RunPlanned(_Event):
     """The plan: fixed tools and steps. ``tools`` is the allow-list, decided here and never widened."""
 
@@ -104,6 +114,13 @@ class RunPlanned(_Event):
     chain: list[str] = Field(default_factory=list, exclude_if=_absent)
     bounds: list[dict[str, list[str]]] = Field(default_factory=list, exclude_if=_absent)
     reports_to: str = Field("", exclude_if=_absent)  # the agent's, when not "runs_row"
+    # Who or what started it (the console's StartedBy, GET /runs?q=): the trigger page's title as read,
+    # the people, the trigger rule in words, the Notion event's type, a schedule's slot.
+    page_title: str = Field("", exclude_if=_absent)
+    people: list[Person] = Field(default_factory=list, exclude_if=_absent)
+    rule: str = Field("", exclude_if=_absent)
+    event_type: str = Field("", exclude_if=_absent)
+    slot: str = Field("", exclude_if=_absent)
 
 
 class ToolIntent(_Event):

@@ -17,7 +17,7 @@ from shared.domain.ids import id_problem
 from shared.domain.schema import Record
 from shared.domain.tasks.plan import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
 from shared.domain.tenants import Tenant
-from shared.domain.triggers import PropertyCheck, rule_verdict, rules_for
+from shared.domain.triggers import Mentioned, PropertyCheck, describe, rule_verdict, rules_for
 
 SIGNATURE_HEADER = "X-Notion-Signature"
 EVENT_TYPES = frozenset(
@@ -179,6 +179,7 @@ class Admission(NamedTuple):
     agent_id: str | None = None  # the agent whose rules it meets (None: the default agent)
     # Not admitted by trigger rules that watch its data source (shared.domain.skipped_edits keeps it)
     rule_skipped: bool = False
+    rule: str = ""  # what admitted it, in words: the trigger rules it met, a chosen page, a mention
 
 
 def admit(event: NotionEvent, tenant: Tenant) -> Admission:
@@ -192,7 +193,7 @@ def admit(event: NotionEvent, tenant: Tenant) -> Admission:
         # The event does not carry the comment's text: the plan step checks the mention
         # (mentions_bot) once it fetches the comment.
         if tenant.settings.react_to_mentions:
-            return Admission(True, "comment (mention checked when planning)")
+            return Admission(True, "comment (mention checked when planning)", rule=describe(Mentioned()))
         return Admission(False, "mentions are switched off")
     if event.type == "data_source.content_updated":
         return Admission(False, "covered by the page events of the same change")
@@ -216,7 +217,7 @@ def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:
     settings, parent = tenant.settings, event.data.parent or Parent()
     pages = {_norm(p) for p in settings.page_ids}
     if _norm(event.entity.id) in pages or (parent.type == "page" and _norm(parent.id) in pages):
-        return Admission(True, "a chosen page")
+        return Admission(True, "a chosen page", rule="a change of a chosen page")
     skipped = None  # the first agent's rules that watch its data source and did not start it
     for agent_id, triggers in sorted(tenant.agent_triggers.items()):  # an agent's own rules first
         if parent.data_source_id and _norm(parent.data_source_id) in {_norm(d) for d in triggers}:
@@ -225,7 +226,11 @@ def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:
             )
             if verdict.starts:
                 return Admission(
-                    True, f"agent {agent_id}'s rules: {verdict.reason}", verdict.checks, agent_id
+                    True,
+                    f"agent {agent_id}'s rules: {verdict.reason}",
+                    verdict.checks,
+                    agent_id,
+                    rule="; ".join(verdict.rules),
                 )
             skipped = skipped or Admission(
                 False, f"agent {agent_id}'s rules: {verdict.reason}", rule_skipped=True
@@ -235,7 +240,13 @@ def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:
         rules = rules_for(settings.triggers, parent.data_source_id)
         verdict = rule_verdict(event.type, event.data.updated_properties, rules)
         reason = f"a page of a chosen data source: {verdict.reason}"
-        return Admission(verdict.starts, reason, verdict.checks, rule_skipped=not verdict.starts)
+        return Admission(
+            verdict.starts,
+            reason,
+            verdict.checks,
+            rule_skipped=not verdict.starts,
+            rule="; ".join(verdict.rules),
+        )
     return skipped or Admission(False, "not in the chosen pages or data sources")
 
 
@@ -302,6 +313,8 @@ def plan_task(
     owner: bool = False,
     checks: tuple[PropertyCheck, ...] = (),
     agent_id: str | None = None,
+    rule: str = "",
+    bot_id: str = "",
 ) -> PlanRequest:
     """The plan task for ``event`` (its timestamp must have passed :func:`timestamp_problem`); a repeat
     names the same task and run (``arrived``: when the event was *first* received). With ``window_s``
@@ -324,6 +337,8 @@ def plan_task(
         comment_id=event.entity.id if comment else None,
         by_owner=owner,
         checks=list(checks),
+        people=list(dict.fromkeys(a.id for a in event.authors if _norm(a.id) != _norm(bot_id)))[:10],
+        rule=rule[:300],
     )
     changed = trigger.changed_page
     if window_s > 0 and changed:

@@ -23,6 +23,7 @@ from shared.domain.events import (
     HumanRequested,
     HumanResponded,
     ModelUsed,
+    Person,
     PlannedStep,
     ReviewRecorded,
     Risk,
@@ -139,6 +140,9 @@ class RunState(Record):
     chain: tuple[str, ...] = Field((), exclude_if=_unset)
     bounds: tuple[dict[str, tuple[str, ...]], ...] = Field((), exclude_if=_unset)
     reports_to: str = Field("", exclude_if=_unset)  # RunPlanned's: where it reports (empty: as before)
+    # RunPlanned's: the trigger page's title and who started it, which GET /runs?q= finds it by.
+    page_title: str = Field("", exclude_if=_unset)
+    people: tuple[Person, ...] = Field((), exclude_if=_unset)
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.domain.run_limits.RETRY_FOR).
@@ -184,6 +188,8 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "chain": tuple(e.chain),
         "bounds": tuple({k: tuple(v) for k, v in b.items()} for b in e.bounds),
         "reports_to": e.reports_to,
+        "page_title": e.page_title,
+        "people": tuple(e.people),
     }
 
 

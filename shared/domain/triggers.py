@@ -143,13 +143,24 @@ def _same_property(a: str, b: str) -> bool:
     return a == b or unquote(a) == unquote(b)
 
 
+def describe(rule: Rule) -> str:
+    """The rule as a person reads it, its name in the console: "Status → Ready for agent"."""
+    if isinstance(rule, PropertyChanged):
+        to = rule.to if not isinstance(rule.to, bool) else str(rule.to).lower()
+        return f"{rule.property} changed" if to is None else f"{rule.property} → {to}"
+    if isinstance(rule, AssignedToAgent):
+        return f"{rule.property} assigned to the agent"
+    return "a page created" if rule.kind == "page_created" else "a comment mentions the agent"
+
+
 class Verdict(NamedTuple):
-    """Whether a page's change starts work by the rules, why, and the values the page must then have
-    (any one of ``checks``; none: it starts as it is)."""
+    """Whether a page's change starts work by the rules, why, the values the page must then have
+    (any one of ``checks``; none: it starts as it is), and the rules that started it (:func:`describe`)."""
 
     starts: bool
     reason: str
     checks: tuple[PropertyCheck, ...] = ()
+    rules: tuple[str, ...] = ()
 
 
 def _check(rule: PropertyChanged | AssignedToAgent) -> PropertyCheck:
@@ -169,7 +180,7 @@ def rule_verdict(event_type: str, updated_properties: Sequence[str] | None, rule
     ``page.content_updated`` and other types start nothing (no rule watches content)."""
     if event_type == "page.created":
         if any(r.kind == "page_created" for r in rules):
-            return Verdict(True, "a page was created (rule page_created)")
+            return Verdict(True, "a page was created (rule page_created)", rules=(describe(PageCreated()),))
         return Verdict(False, "no page_created rule")
     if event_type != "page.properties_updated":
         return Verdict(False, "no rule watches a page's content")
@@ -178,14 +189,15 @@ def rule_verdict(event_type: str, updated_properties: Sequence[str] | None, rule
         watching = [
             r for r in watching if any(_same_property(str(r.property_id), u) for u in updated_properties)
         ]
-    if any(isinstance(r, PropertyChanged) and r.to is None for r in watching):
-        return Verdict(True, "a property a rule names changed (rule property_changed)")
-    checks = tuple(
-        dict.fromkeys(_check(r) for r in watching if not (isinstance(r, PropertyChanged) and r.to is None))
-    )
+    anyway = [r for r in watching if isinstance(r, PropertyChanged) and r.to is None]
+    if anyway:
+        named = tuple(dict.fromkeys(describe(r) for r in anyway))
+        return Verdict(True, "a property a rule names changed (rule property_changed)", rules=named)
+    checks = tuple(dict.fromkeys(_check(r) for r in watching))
     if not checks:
         return Verdict(False, "no rule names a changed property")
-    return Verdict(True, "a property a rule names changed: its value is checked when planning", checks)
+    named = tuple(dict.fromkeys(describe(r) for r in watching))
+    return Verdict(True, "a property a rule names changed: its value is checked when planning", checks, named)
 
 
 # -- checking a page's values (plan, after one read) ---------------------------------------------------

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from shared.domain.agents import routine_run_id, slot_of
+from shared.domain.agents import routine_run_id, slot_of, slot_words
 from shared.domain.daily import HOUR, planning_day, tick_of, zone_of
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.day_plan import DayPlanTask
@@ -107,7 +107,7 @@ def _routines_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> list[tup
                 if slot is None:
                     continue
                 run_id = routine_run_id(agent.agent_id, index, slot)
-                trigger = Trigger(kind="schedule")
+                trigger = Trigger(kind="schedule", slot=slot_words(schedule, slot, zone))
                 due[run_id] = PlanTask(
                     tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent.agent_id
                 )

@@ -25,6 +25,7 @@ from shared.domain.events import (
     ErrorRecorded,
     HumanRequested,
     ModelUsed,
+    Person,
     RunCancelled,
     RunEvent,
     RunFinished,
@@ -449,13 +450,24 @@ def plan_events(
         raise  # no run at all: the connection is gone (start_run drops the trigger)
     except PermanentError as exc:  # the page is gone or closed to us: a run that failed, said why
         goal = task.goal or "Help with a page that could not be read"
-        head = _planned(task, attempts.head, deps.clock(), goal=goal, trigger=kind, member=member)
+        head = _planned(
+            task, attempts.head, deps.clock(), goal=goal, trigger=kind, member=member, tenant=p.tenant()
+        )
         reason = f"the workspace could not be read: {exc.reason}"[:2000]
         return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=reason)]
     ran = _run_agent(p, ctx)  # issue 55: the agent and its instructions
+    tenant, title = p.tenant(), str((ctx.get("page") or {}).get("title") or "")
     if ran is not None and ran.version is None and ran.why:
+        goal = task.goal or _default_goal(ctx)
         head = _planned(
-            task, attempts.head, deps.clock(), goal=task.goal or _default_goal(ctx), trigger=kind, ran=ran
+            task,
+            attempts.head,
+            deps.clock(),
+            goal=goal,
+            trigger=kind,
+            ran=ran,
+            tenant=tenant,
+            page_title=title,
         )
         return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=ran.why[:2000])]
     scheduled = task.trigger.kind == "schedule" and task.agent_id is not None
@@ -473,7 +485,17 @@ def plan_events(
     at = deps.clock()
     sources = _sources(p, (ctx.get("data_source") or {}).get("id")) if member and plan else []
     head = _planned(
-        task, attempts.head, at, goal=goal, trigger=kind, member=member, plan=plan, sources=sources, ran=ran
+        task,
+        attempts.head,
+        at,
+        goal=goal,
+        trigger=kind,
+        member=member,
+        plan=plan,
+        sources=sources,
+        ran=ran,
+        tenant=tenant,
+        page_title=title,
     )
     if plan is not None:
         return [head, *attempts.events]
@@ -505,10 +527,13 @@ def _planned(
     plan: ValidPlan | None = None,
     sources: list[str] | None = None,
     ran: RunAgent | None = None,
+    tenant: Tenant | None = None,
+    page_title: str = "",
 ) -> RunPlanned:
     """The run's plan, at the next seq of ``seqs``: the one place a ``run_planned`` is built. Without
     ``plan``, a run with no steps (planning failed, stopped for a budget, or never got to ask).
-    ``trigger`` and ``member`` default to the task's; ``goal`` is the plan's own when it has one."""
+    ``trigger`` and ``member`` default to the task's; ``goal`` is the plan's own when it has one.
+    Who started it: the trigger's people, named from ``tenant``'s team, and ``page_title`` as read."""
     planned: dict[str, Any] = {}
     if plan is not None:
         planned = {"goal": plan.goal or goal, "steps": plan.steps, "tools": plan.tools, "risk": plan.risk}
@@ -521,6 +546,11 @@ def _planned(
         "prompt_version": prompts.VERSION,
         "page_id": task.trigger.page_id,
         "member": task.trigger.member if member is None else member,
+        "page_title": page_title[:300],
+        "people": people_of(task.trigger.people, tenant),
+        "rule": task.trigger.rule,
+        "event_type": task.trigger.event_type or "",
+        "slot": task.trigger.slot,
     }
     if ran is not None:
         fields |= ran.recorded()
@@ -528,6 +558,17 @@ def _planned(
         bounds = [b.model_dump() for b in task.bounds]
         fields |= {"parent_run_id": task.parent_run_id, "chain": list(task.chain), "bounds": bounds}
     return seqs.event(RunPlanned, **(fields | planned))
+
+
+def people_of(ids: list[str], tenant: Tenant | None) -> list[Person]:
+    """The people of Notion user ``ids``, each with the name and email the team knows them by."""
+    team = {m.notion_user_id.replace("-", "").lower(): m for m in tenant.team()} if tenant else {}
+    found = []
+    for user_id in ids:
+        member = team.get(user_id.replace("-", "").lower())
+        named = {"name": member.name, "email": member.email} if member else {}
+        found.append(Person(notion_user_id=user_id, **named))
+    return found
 
 
 def _run_agent(p: Planning, ctx: dict[str, Any]) -> RunAgent | None:
@@ -622,7 +663,8 @@ def _keep_attempts(p: Planning, attempts: Attempts, exc: AgentError) -> None:
     The task's retry plans into the run (:func:`_replan_if_needed`), the sweeper re-enqueues it if the
     task is gone, and a last attempt that still fails ends it, failed (:func:`_fail_unplanned_run`)."""
     task, deps = p
-    head = _planned(task, attempts.head, deps.clock(), goal=attempts.goal or task.goal or _unread_goal(task))
+    goal = attempts.goal or task.goal or _unread_goal(task)
+    head = _planned(task, attempts.head, deps.clock(), goal=goal, tenant=p.tenant())
     error = _planning_error(deps, attempts.seqs, exc)
     if p.log.create([head, *attempts.events, error]):
         log.info("planning failed: run created without steps", extra={"fields": {"run": task.run_id}})
@@ -655,7 +697,7 @@ def _fail_unplanned_run(p: Planning, reason: str) -> bool:
     state = runlog.document()
     if state is None:
         seqs = Seqs()
-        head = _planned(task, seqs, deps.clock(), goal=task.goal or _unread_goal(task))
+        head = _planned(task, seqs, deps.clock(), goal=task.goal or _unread_goal(task), tenant=p.tenant())
         end = seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=summary)
         if runlog.create([head, end]):
             runlog.emit_transition(None, fold([head, end]))

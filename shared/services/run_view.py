@@ -129,7 +129,7 @@ def remaining(run: Run, log: list[RunEvent]) -> list[dict[str, Any]]:
 _BY = {
     "webhook": "an edit in Notion",
     "api": "a call to the api",
-    "schedule": "the daily schedule",
+    "schedule": "a schedule",
     "manual": "a person, by hand",
 }
 
@@ -144,6 +144,12 @@ def started_by(log: list[RunEvent]) -> dict[str, Any] | None:
         "what": _BY.get(planned.trigger, planned.trigger),
         "member": planned.member,
         "page_id": planned.page_id,
+        "page_title": planned.page_title or None,
+        "people": [p.model_dump() for p in planned.people],
+        "rule": planned.rule or None,
+        "event_type": planned.event_type or None,
+        "slot": planned.slot or None,
         "agent_id": planned.agent_id or None,
         "agent_name": planned.agent_name or None,
+        "parent_run_id": planned.parent_run_id or None,
     }

@@ -7,6 +7,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -42,8 +43,10 @@ def request_run(
     requests: WebhookEventLedger,
     queue: TaskQueue,
     now: datetime | None = None,
+    person: str = "",
 ) -> dict[str, Any]:
-    """Queue the planning of a run the owner asked for. The workspace must be usable (planning drops
+    """Queue the planning of a run the owner asked for; ``person``: the Notion user id of who asked
+    (recorded in its plan as who started it). The workspace must be usable (planning drops
     the run of one that is not, so it is refused here, with nothing queued).
 
     With a ``request_id`` the run is named from it and from what was asked, so a retry of the request
@@ -65,7 +68,8 @@ def request_run(
                 "use a new request_id for a new request"
             )
         run_id = f"api-{request_id}-{fingerprint}"
-    return _queue(tenant_id, run_id, goal, Trigger(kind="api", page_id=page_id), queue)
+    trigger = Trigger(kind="api", page_id=page_id, people=[person] if person else [])
+    return _queue(tenant_id, run_id, goal, trigger, queue)
 
 
 def run_again(
@@ -76,16 +80,18 @@ def run_again(
     store: RunStore,
     tenants: TenantStore,
     queue: TaskQueue,
+    person: str = "",
 ) -> dict[str, Any]:
-    """Queue a new run with the goal and the page of one of the owner's runs, started by the owner by
-    hand (trigger ``manual``), with the reach of the run it repeats. A member's run again reads only
+    """Queue a new run with the goal and the page of one of the owner's runs, started by ``person`` (a
+    Notion user id) by hand (trigger ``manual``), with the reach of the run it repeats. A member's run again reads only
     within its trigger's reach (``Trigger.member``). With a ``request_id``, a retry names the same new
     run (nothing more is queued: planning creates a run once)."""
     run = owned_run(tenant_id, run_id, store, tenants)
     _check_usable(tenant_id, tenants)
     suffix = request_id or uuid.uuid4().hex[:12]
     digest = hashlib.sha256(f"{run_id}:{suffix}".encode()).hexdigest()[:16]
-    trigger = Trigger(kind="manual", page_id=run.state.page_id, by_owner=not run.state.member)
+    people = [person] if person else []
+    trigger = Trigger(kind="manual", page_id=run.state.page_id, by_owner=not run.state.member, people=people)
     return _queue(tenant_id, f"again-{digest}", run.state.goal, trigger, queue)
 
 
@@ -248,6 +254,57 @@ def timeline(
         "started_by": run_view.started_by(log),
     }
     return _summary(run) | shown, tag
+
+
+MAX_CHILDREN_SHOWN = 50  # of a run's children, the first, oldest first (a map may start 200)
+MAX_ANCESTORS = 10  # a hand-off chain is bounded lower (handoff_max_depth); this bounds the reads
+
+
+def related(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> dict[str, Any]:
+    """A run's lineage both ways: the runs that handed it its work, nearest first, and the runs it
+    started (a map's children, its hand-offs) with their status, the first :data:`MAX_CHILDREN_SHOWN`
+    and how many. Read afresh each time: a child moves on while its parent's log stands still."""
+    run = owned_run(tenant_id, run_id, store, tenants)
+    since = owner_since(tenant_id, tenants)
+    ancestors: list[dict[str, Any]] = []
+    parent, seen = run.state.parent_run_id, {run_id}
+    while parent and parent not in seen and len(ancestors) < MAX_ANCESTORS:
+        seen.add(parent)
+        above = store.get_run(tenant_id, parent)
+        if above is None or (since is not None and above.created_at < since):
+            break  # gone, or an earlier owner's: not this owner's to read
+        ancestors.append(_kin(above))
+        parent = above.state.parent_run_id
+    children, total = store.children(tenant_id, run_id, MAX_CHILDREN_SHOWN)
+    return {
+        "run_id": run_id,
+        "chain": list(run.state.chain),
+        "ancestors": ancestors,
+        "children": [_kin(c, parent=run_id) for c in children],
+        "children_total": total,
+    }
+
+
+_CHILD = re.compile(r"-(?:m(?P<map>\d+)-\d+|h(?P<hand>\d+))$")
+
+
+def _kin(run: Run, *, parent: str = "") -> dict[str, Any]:
+    """A related run as the run screen lists it; a child says how its parent started it (a map's
+    child or a hand-off) and at which of the parent's steps, read from the id the tool gave it."""
+    s = run.state
+    found = _CHILD.search(run.run_id) if parent else None
+    how = ("map" if found.group("map") else "hand_off") if found else None
+    step = int(found.group("map") or found.group("hand")) if found else None
+    return {
+        "run_id": run.run_id,
+        "status": s.status.value,
+        "goal": s.goal,
+        "agent_name": s.agent_name or None,
+        "how": how,
+        "step": step,
+        "summary": s.summary,
+        "created_at": run.created_at.isoformat(),
+    }
 
 
 def wrote(log: list[RunEvent]) -> list[dict[str, str]]:

@@ -194,6 +194,8 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         owner=owner,
         checks=admission.checks,
         agent_id=admission.agent_id,
+        rule=admission.rule,
+        bot_id=tenant.bot_id,
     )
     record = intake.events.record(tenant.tenant_id, event.id, event.type, now, expires, task=first.stored())
     # A repeat enqueues the task its first delivery made (kept in the record), whatever it says now
@@ -207,6 +209,8 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
             owner=owner,
             checks=admission.checks,
             agent_id=admission.agent_id,
+            rule=admission.rule,
+            bot_id=tenant.bot_id,
         )
     task = request.task
     created = False

@@ -103,6 +103,19 @@ QUERIES: dict[tuple[str, str], Query] = {
             ),
         ),
     ),
+    ("firestore_store.py", "FirestoreRunStore.children"): Query(
+        "tenants/{t}/runs: parent == ? order by created_at, run_id (GET /runs/{id}/related): an equality "
+        "and two orders need a composite index; its count(), the equality alone: automatic",
+        (
+            _ordered(
+                "runs",
+                "COLLECTION",
+                ("parent", "ASCENDING"),
+                ("created_at", "ASCENDING"),
+                ("run_id", "ASCENDING"),
+            ),
+        ),
+    ),
     ("firestore_store.py", "FirestoreRunStore.held"): Query(
         "tenants/{t}/runs: status in [waiting_for_human, paused] (a disconnect cancels them); one "
         "field, collection scope: automatic",

@@ -10,6 +10,7 @@ from shared.adapters.firestore_store import RUN_START_TTL, FirestoreRunStore
 from shared.domain.events import (
     HumanRequested,
     ModelUsed,
+    Person,
     RunCancelled,
     RunEvent,
     RunFinished,
@@ -477,3 +478,20 @@ def test_runs_are_found_by_a_word_of_their_goal_within_a_range_with_each_filter(
     after = (listed[1].created_at, listed[1].run_id)
     rest = store.list_runs("t-search", 100, listed[-1].created_at, term="weekly", after=after)
     assert [r.run_id for r in rest] == [r for r in weekly if (r not in {listed[0].run_id, listed[1].run_id})]
+
+
+def test_a_runs_children_are_found_by_their_parent_oldest_first_and_counted(firestore_db: Any) -> None:
+    """GET /runs/{id}/related on Firestore: parent == ? ordered by created_at and run_id (the
+    runs_by_parent_created index), bounded, with the count; a run's title and people are search terms."""
+    store = FirestoreRunStore(firestore_db)
+    store.create_run("t-kin", "p", [planned()])
+    for i in range(4):
+        store.create_run("t-kin", f"p-m2-{i}", [planned().model_copy(update={"parent_run_id": "p"})])
+    store.create_run("t-other", "p-m2-9", [planned().model_copy(update={"parent_run_id": "p"})])
+    first, total = store.children("t-kin", "p", 3)
+    assert [r.run_id for r in first] == ["p-m2-0", "p-m2-1", "p-m2-2"] and total == 4
+    assert store.children("t-kin", "p-m2-0") == ([], 0)
+    titled = planned().model_copy(update={"page_title": "Q3 Roadmap", "people": [Person(name="Ana Lima")]})
+    store.create_run("t-kin", "titled", [titled])
+    assert [r.run_id for r in store.list_runs("t-kin", 10, term="roadmap")] == ["titled"]
+    assert [r.run_id for r in store.list_runs("t-kin", 10, term="lima")] == ["titled"]

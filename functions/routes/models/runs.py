@@ -116,6 +116,14 @@ class PlannedAhead(Schema):
     args: dict[str, Any]
 
 
+class Starter(Schema):
+    """A person who started a run: the Notion user, with the name and email the team knows."""
+
+    notion_user_id: str
+    name: str = Field(description="Empty when the person is not in the workspace's team")
+    email: str
+
+
 class StartedBy(Schema):
     """Who or what started the run, as its plan records it."""
 
@@ -123,8 +131,14 @@ class StartedBy(Schema):
     what: str = Field(description="The trigger in words")
     member: bool = Field(description="Started by a member of the workspace, not its owner")
     page_id: str | None = Field(description="The Notion page it started from; null: none")
+    page_title: str | None = Field(description="That page's title when the run was planned (untrusted text)")
+    people: list[Starter] = Field(description="Who started it: an event's authors, or who asked")
+    rule: str | None = Field(description="The trigger rule it met, in words; null: none")
+    event_type: str | None = Field(description="The Notion event's type (a webhook's run); null: none")
+    slot: str | None = Field(description="A routine's schedule and slot, in words; null: none")
     agent_id: str | None
     agent_name: str | None
+    parent_run_id: str | None = Field(description="The run that handed it this work; null: none")
 
 
 class RunTimeline(RunSummary):
@@ -136,6 +150,31 @@ class RunTimeline(RunSummary):
     step_rows: list[StepRow] = Field(description="Each step it reached, in plan order")
     remaining: list[PlannedAhead] = Field(description="The plan's steps not yet done; empty once it ended")
     started_by: StartedBy | None = Field(description="Null for a run whose plan is not recorded")
+
+
+class Kin(Schema):
+    """A run related to another: one that handed it its work, or one it started."""
+
+    run_id: str
+    status: RunStatus
+    goal: str
+    agent_name: str | None
+    how: Literal["map", "hand_off"] | None = Field(
+        description="A child's: started by a parallel map or by a hand-off; null for an ancestor"
+    )
+    step: int | None = Field(description="A child's: the parent's step that started it")
+    summary: str = Field(description="How it ended; empty until then")
+    created_at: datetime
+
+
+class RunRelated(Schema):
+    """A run's lineage both ways (issue 55): its ancestors, nearest first, and its children."""
+
+    run_id: str
+    chain: list[str] = Field(description="The agents of the hand-offs before it, the first run's first")
+    ancestors: list[Kin] = Field(description="The run that handed it its work, then that run's, up to 10")
+    children: list[Kin] = Field(description="The runs it started, oldest first, the first 50")
+    children_total: int = Field(description="How many runs it started (counted up to 1,000)")
 
 
 class RunMoved(Schema):

@@ -67,6 +67,14 @@ class Trigger(TaskBody):
     by_owner: bool | None = None
     # A page's property change that starts a run only if the page then has one of these values.
     checks: Annotated[list[PropertyCheck], Field(max_length=40)] = Field(default_factory=list)
+    # Who and what started it, recorded in its plan (shared.services.run_view.started_by): the Notion
+    # user ids of the people (an event's authors but the bot, or the person who asked), the trigger
+    # rule it met in words, and a routine's schedule slot. Left out when empty, as before them.
+    people: Annotated[list[_Id], Field(max_length=10)] = Field(
+        default_factory=list, exclude_if=lambda v: not v
+    )
+    rule: Annotated[str, Field(max_length=300)] = Field("", exclude_if=lambda v: not v)
+    slot: Annotated[str, Field(max_length=100)] = Field("", exclude_if=lambda v: not v)
 
     @field_validator("changed_before")
     @classmethod

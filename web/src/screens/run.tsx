@@ -175,8 +175,19 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
   );
 }
 
-function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
+/** Why this person may not control or start runs, or "" if they may: a viewer sees the buttons
+ * disabled with it (the api refuses them too: POST /runs/{id}/retry etc. need an editor). */
+export function controlRefusal(session: Session): string {
+  return session?.role === "viewer"
+    ? "Your role (viewer) may see this run but not retry, pause, cancel or run it again: an editor, an admin or the owner can."
+    : "";
+}
+
+function Controls({ run, refresh, session }: { run: Timeline; refresh: () => void; session: Session }) {
   const [busy, error, act] = useAction();
+  const refused = controlRefusal(session);
+  const off = busy || !!refused;
+  const why = refused ? "control-refused" : undefined;
   const control = (action: "pause" | "resume" | "cancel" | "retry") =>
     act(async () => {
       await send<S["RunMoved"]>("POST", url(`/runs/{run_id}/${action}`, { run_id: run.run_id }), {});
@@ -192,28 +203,33 @@ function Controls({ run, refresh }: { run: Timeline; refresh: () => void }) {
   return (
     <div class="actions">
       {run.status === "running" && (
-        <button type="button" disabled={busy} onClick={() => control("pause")}>
+        <button type="button" disabled={off} aria-describedby={why} onClick={() => control("pause")}>
           Pause
         </button>
       )}
       {run.status === "paused" && (
-        <button type="button" disabled={busy} onClick={() => control("resume")}>
+        <button type="button" disabled={off} aria-describedby={why} onClick={() => control("resume")}>
           Resume
         </button>
       )}
       {run.status === "failed" && run.cursor >= 1 && run.cursor <= run.steps && (
-        <button type="button" class="primary" disabled={busy} onClick={() => control("retry")}>
+        <button type="button" class="primary" disabled={off} aria-describedby={why} onClick={() => control("retry")}>
           Retry from step {run.cursor}
         </button>
       )}
       {!ended && (
-        <button type="button" disabled={busy} onClick={() => control("cancel")}>
+        <button type="button" disabled={off} aria-describedby={why} onClick={() => control("cancel")}>
           Cancel run
         </button>
       )}
-      <button type="button" disabled={busy} onClick={again}>
+      <button type="button" disabled={off} aria-describedby={why} onClick={again}>
         Run again
       </button>
+      {refused && (
+        <p class="hint" id="control-refused">
+          {refused}
+        </p>
+      )}
       <ErrorText error={error} />
     </div>
   );
@@ -286,8 +302,9 @@ function StepItem({ step }: { step: Step }) {
 function StartedBy({ run }: { run: Timeline }) {
   const by = run.started_by;
   if (!by) return null;
+  // Every value here is text from Notion or the team (untrusted): rendered as text, never as markup.
   return (
-    <dl class="started-by">
+    <dl class="started-by" aria-label="Who started it">
       <div>
         <dt>Started by</dt>
         <dd>
@@ -295,10 +312,52 @@ function StartedBy({ run }: { run: Timeline }) {
           {by.trigger === "webhook" ? (by.member ? " (a member of the workspace)" : " (the owner)") : ""}
         </dd>
       </div>
+      {by.people.length > 0 && (
+        <div>
+          <dt>{by.people.length === 1 ? "Person" : "People"}</dt>
+          <dd class="people">
+            {by.people.map((p, i) => (
+              <span key={p.notion_user_id} class="person">
+                {i > 0 ? ", " : ""}
+                {p.name || p.email || "a Notion user"}
+                {p.name && p.email ? ` <${p.email}>` : ""} <span class="meta">(Notion user {p.notion_user_id})</span>
+              </span>
+            ))}
+          </dd>
+        </div>
+      )}
+      {by.rule && (
+        <div>
+          <dt>Trigger rule</dt>
+          <dd class="rule">{by.rule}</dd>
+        </div>
+      )}
+      {by.event_type && (
+        <div>
+          <dt>Event</dt>
+          <dd class="event">{by.event_type}</dd>
+        </div>
+      )}
+      {by.slot && (
+        <div>
+          <dt>Schedule</dt>
+          <dd class="slot">{by.slot}</dd>
+        </div>
+      )}
       {by.page_id && (
         <div>
           <dt>From the page</dt>
-          <dd>{by.page_id}</dd>
+          <dd class="page">
+            {by.page_title ? <span class="text">{by.page_title}</span> : "a page"} <span class="meta">({by.page_id})</span>
+          </dd>
+        </div>
+      )}
+      {by.parent_run_id && (
+        <div>
+          <dt>Handed over by</dt>
+          <dd>
+            <a href={`#/runs/${encodeURIComponent(by.parent_run_id)}`}>run {by.parent_run_id}</a>
+          </dd>
         </div>
       )}
       <div>
@@ -310,6 +369,91 @@ function StartedBy({ run }: { run: Timeline }) {
         </dd>
       </div>
     </dl>
+  );
+}
+
+type Related = S["RunRelated"];
+type Kin = Related["children"][number];
+const KIN_MS = 5000;
+
+/** The run's lineage (GET /runs/{id}/related), read afresh: again when the run changes, and every
+ * KIN_MS while a child is still going (a child moves on while its parent stands still). */
+function useRelated(run: Timeline): { related: Related | null; error: unknown } {
+  const [related, setRelated] = useState<Related | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    let timer = 0;
+    const look = async () => {
+      try {
+        const found = await request<Related>("GET", url("/runs/{run_id}/related", { run_id: run.run_id }));
+        if (!live || !found.body) return;
+        setRelated(found.body);
+        setError(null);
+        if (found.body.children.some((c) => !ENDED.has(c.status))) timer = window.setTimeout(look, KIN_MS);
+      } catch (reason) {
+        if (live) setError(reason);
+      }
+    };
+    void look();
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [run.run_id, run.updated_at]);
+  return { related, error };
+}
+
+function KinItem({ kin }: { kin: Kin }) {
+  const how = kin.how === "map" ? `a parallel map's child (step ${kin.step})` : kin.how === "hand_off" ? `a hand-off (step ${kin.step})` : "";
+  return (
+    <li data-run={kin.run_id}>
+      <a href={`#/runs/${encodeURIComponent(kin.run_id)}`}>{kin.goal || kin.run_id}</a> <Status status={kin.status} />
+      <span class="meta">
+        {" "}
+        {how ? `${how} · ` : ""}
+        {kin.agent_name ? `agent ${kin.agent_name} · ` : ""}
+        {kin.run_id}
+      </span>
+      {kin.summary && <p class="summary">{kin.summary}</p>}
+    </li>
+  );
+}
+
+function Lineage({ run }: { run: Timeline }) {
+  const { related, error } = useRelated(run);
+  if (!related) return <ErrorText error={error} />;
+  const { ancestors, children, children_total: total } = related;
+  if (ancestors.length === 0 && total === 0) return null;
+  return (
+    <section class="lineage" aria-labelledby="lineage-title">
+      <h2 id="lineage-title">Hand-offs and children</h2>
+      {ancestors.length > 0 && (
+        <>
+          <h3>Handed its work by</h3>
+          <ol class="ancestors">
+            {ancestors.map((kin) => (
+              <KinItem key={kin.run_id} kin={kin} />
+            ))}
+          </ol>
+        </>
+      )}
+      {run.chain.length > 0 && <p class="meta">Agents before it: {run.chain.join(" → ")}</p>}
+      {total > 0 && (
+        <>
+          <h3>
+            Runs it started ({total}
+            {children.length < total ? `, the first ${children.length} shown` : ""})
+          </h3>
+          <ul class="children">
+            {children.map((kin) => (
+              <KinItem key={kin.run_id} kin={kin} />
+            ))}
+          </ul>
+        </>
+      )}
+      <ErrorText error={error} />
+    </section>
   );
 }
 
@@ -354,7 +498,7 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
         </p>
       )}
       <Decision run={run} refresh={refresh} lost={setNotice} session={session} />
-      <Controls run={run} refresh={refresh} />
+      <Controls run={run} refresh={refresh} session={session} />
       <StartedBy run={run} />
       <h2>Steps</h2>
       {run.step_rows.length === 0 ? (
@@ -378,7 +522,7 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
           </ol>
         </>
       )}
-      {/* Lineage (a parent run, children, hand-offs) goes here once runs record it. */}
+      <Lineage run={run} />
       <h2>What it wrote</h2>
       {run.wrote.length === 0 ? (
         <p class="state empty">Nothing yet.</p>

@@ -181,7 +181,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
         }}
       >
         <label>
-          Search goals
+          Search goals, page titles and people
           <input type="search" value={words} onInput={(e) => setWords(e.currentTarget.value)} maxLength={200} />
         </label>
         <button type="submit">Search</button>
