@@ -6,8 +6,8 @@ index; a disconnect deletes it; the nightly reconcile catches what events missed
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.domain.passages import IndexedPage, StoredPassage, passage_id, split
 from shared.domain.settings import plain_notion_id
@@ -54,13 +54,15 @@ def index_page(
     store: PassageStore,
     *,
     budget: ReadBudget = WHOLE,
+    loaded: dict[str, Any] | None = None,
 ) -> Indexed:
     """Bring ``page_id``'s passages in the tenant's index up to date with Notion. A page Notion no
     longer shows (deleted, trashed, unshared) leaves the index. One unchanged since it was indexed
-    (same last edit, same model) is not read further; an unchanged passage is never embedded again."""
+    (same last edit, same model) is not read further; an unchanged passage is never embedded again.
+    ``loaded``: the page object a data source query already returned (not retrieved again)."""
     plain = plain_notion_id(page_id)
     try:
-        page = notion.retrieve_page(page_id)
+        page = loaded if loaded is not None else notion.retrieve_page(page_id)
     except PermanentError as error:
         if not _gone(error):
             raise
@@ -103,31 +105,42 @@ def forget_workspace(tenant_id: str, store: PassageStore) -> int:
     return store.delete_all(tenant_id)
 
 
-def chosen_pages(notion: TenantNotion, page_ids: Iterable[str], data_source_ids: Iterable[str]) -> list[str]:
-    """The pages the workspace chose to index: its chosen pages and every row of its chosen data
-    sources (plain ids, each once)."""
-    out = [plain_notion_id(p) for p in page_ids]
+Wanted = str | dict[str, Any]  # a chosen page's id, or a row its data source's query returned
+
+
+def _plain(wanted: Wanted) -> str:
+    return plain_notion_id(wanted if isinstance(wanted, str) else str(wanted["id"]))
+
+
+def chosen_pages(
+    notion: TenantNotion, page_ids: Iterable[str], data_source_ids: Iterable[str]
+) -> list[Wanted]:
+    """The pages the workspace chose to index, each once: its chosen pages (plain ids) and every row
+    of its chosen data sources (the page objects the query returned, so none is retrieved again)."""
+    out: dict[str, Wanted] = {plain_notion_id(p): plain_notion_id(p) for p in page_ids}
     for source in data_source_ids:
-        out += [plain_notion_id(str(row["id"])) for row in notion.query_data_source(source)]
-    return list(dict.fromkeys(out))
+        for row in notion.query_data_source(source):
+            out.setdefault(_plain(row), row)
+    return list(out.values())
 
 
 def reconcile(
-    tenant_id: str, notion: TenantNotion, embedder: Embedder, store: PassageStore, wanted: list[str]
+    tenant_id: str, notion: TenantNotion, embedder: Embedder, store: PassageStore, wanted: Sequence[Wanted]
 ) -> dict[str, int]:
-    """The nightly synchronisation: every page in ``wanted`` indexed (unchanged ones cost one read),
-    and every indexed page no longer wanted, or gone from Notion, removed."""
+    """The nightly synchronisation: every page in ``wanted`` indexed (an unchanged chosen page costs
+    one read, an unchanged row none), and every indexed page no longer wanted, or gone, removed."""
     totals = {"pages": 0, "embedded": 0, "removed": 0, "dropped": 0}
-    for page_id in wanted:
-        done = index_page(tenant_id, page_id, notion, embedder, store)
+    for chosen in wanted:
+        page_id, loaded = (chosen, None) if isinstance(chosen, str) else (str(chosen["id"]), chosen)
+        done = index_page(tenant_id, page_id, notion, embedder, store, loaded=loaded)
         totals["pages"] += 1
         totals["embedded"] += done.embedded
         totals["removed"] += done.removed
-    keep = {plain_notion_id(p) for p in wanted}
-    for page in list(store.indexed_pages(tenant_id)):
-        if page.page_id not in keep:
+    keep = {_plain(p) for p in wanted}
+    for indexed in list(store.indexed_pages(tenant_id)):
+        if indexed.page_id not in keep:
             totals["dropped"] += 1
-            totals["removed"] += store.delete_page(tenant_id, page.page_id)
+            totals["removed"] += store.delete_page(tenant_id, indexed.page_id)
     return totals
 
 

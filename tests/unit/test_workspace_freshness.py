@@ -113,6 +113,21 @@ def test_an_index_task_follows_the_page_and_a_reconcile_drops_what_is_no_longer_
     assert {p.title for p in store.indexed_pages("t1")} == {"Pricing"}
 
 
+def test_a_reconcile_indexes_a_data_sources_rows_from_its_query_without_retrieving_them() -> None:
+    notion = FakeNotion()
+    for n in range(3):
+        row = notion.add_page(f"Row {n}", {"data_source_id": "ds-tasks"}, text=f"Row {n} says something.")
+        notion.pages[row]["last_edited_time"] = "2026-01-05T09:00:00Z"
+    notion.fail["retrieve_page"] = [AssertionError("a row the query returned was retrieved again")]
+    store, embedder = FakePassages(), WordCountEmbedder()
+    deps = make_deps(notion=notion)._replace(memory=lambda: (embedder, store))
+    deps.need_tenants().update("t1", choose_tasks)
+    done = run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)
+    assert done["reconciled"] and done["pages"] == 3 and done["embedded"] == 3
+    assert notion.fail["retrieve_page"]  # never called
+    assert {p.title for p in store.indexed_pages("t1")} == {"Row 0", "Row 1", "Row 2"}
+
+
 def choose_tasks(tenant: Tenant | None) -> Tenant:
     assert tenant is not None
     return tenant.model_copy(
