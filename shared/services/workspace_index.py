@@ -6,7 +6,8 @@ index; a disconnect deletes it; the nightly reconcile catches what events missed
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.domain.passages import IndexedPage, StoredPassage, passage_id, split
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from shared.services.deps import Deps
 
 log = logging.getLogger(__name__)
+# Seconds one reconcile request indexes before it hands the rest to its next part: under plan's
+# request timeout (300 s, terraform/functions.tf), as 2,000 rows take about 11 minutes at Notion's pace.
+RECONCILE_SLICE_S = 200.0
 
 
 class Indexed(NamedTuple):
@@ -125,12 +129,24 @@ def chosen_pages(
 
 
 def reconcile(
-    tenant_id: str, notion: TenantNotion, embedder: Embedder, store: PassageStore, wanted: Sequence[Wanted]
+    tenant_id: str,
+    notion: TenantNotion,
+    embedder: Embedder,
+    store: PassageStore,
+    wanted: Sequence[Wanted],
+    *,
+    start: int = 0,
+    until: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, int]:
-    """The nightly synchronisation: every page in ``wanted`` indexed (an unchanged chosen page costs
-    one read, an unchanged row none), and every indexed page no longer wanted, or gone, removed."""
-    totals = {"pages": 0, "embedded": 0, "removed": 0, "dropped": 0}
-    for chosen in wanted:
+    """The nightly synchronisation: every page in ``wanted`` from ``start`` on indexed (an unchanged
+    chosen page costs one read, an unchanged row none), then every indexed page no longer wanted, or
+    gone, removed. At ``until`` (of ``clock``) it stops with ``left`` pages not reached, none dropped."""
+    totals = {"pages": 0, "embedded": 0, "removed": 0, "dropped": 0, "left": 0}
+    for n, chosen in enumerate(wanted[start:]):
+        if until is not None and n and clock() >= until:  # each part indexes one page at least
+            totals["left"] = len(wanted) - start - n
+            return totals
         page_id, loaded = (chosen, None) if isinstance(chosen, str) else (str(chosen["id"]), chosen)
         done = index_page(tenant_id, page_id, notion, embedder, store, loaded=loaded)
         totals["pages"] += 1
@@ -169,12 +185,21 @@ def run_reconcile_task(task: ReconcileTask, deps: Deps) -> dict[str, object]:
         return {"reconciled": False, "why": spent}
     embedder, store = _paid_memory(deps, task.tenant_id)
     notion = deps.need_notion(task.tenant_id)
+    began = time.monotonic()
     wanted = chosen_pages(notion, tenant.settings.page_ids, tenant.settings.data_source_ids)
     try:
-        done = reconcile(task.tenant_id, notion, embedder, store, wanted)
+        done = reconcile(
+            task.tenant_id, notion, embedder, store, wanted, start=task.start, until=began + RECONCILE_SLICE_S
+        )
     except BudgetSpent as stop:  # the next reconcile goes on where this one stopped
         return {"reconciled": False, "why": stop.reason}
-    totals: dict[str, object] = {"reconciled": True}
+    if done["left"]:  # the next part goes on from the first page this one did not reach
+        from shared.domain.tasks.index import reconcile_task_name
+        from shared.topology import Queue
+
+        more = task.model_copy(update={"part": task.part + 1, "start": task.start + done["pages"]})
+        deps.queue.enqueue(Queue.PLAN, more, reconcile_task_name(more))
+    totals: dict[str, object] = {"reconciled": not done["left"]}
     return totals | done
 
 
