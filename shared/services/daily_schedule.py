@@ -17,7 +17,7 @@ from shared.domain.daily import HOUR, planning_day, tick_of, zone_of
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.day_plan import DayPlanTask
 from shared.domain.tasks.digest import DigestTask
-from shared.domain.tasks.index import ReconcileTask
+from shared.domain.tasks.index import ReconcileTask, reconcile_task_name
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.domain.tenants import Tenant
@@ -131,8 +131,8 @@ def _due(tenant: Tenant, ticks: list[datetime], *, index: bool = False) -> list[
         if index and (settings.page_ids or settings.data_source_ids):
             due.append(
                 (
-                    ReconcileTask(tenant_id=tenant.tenant_id, day=day),
-                    f"reconcile:{tenant.tenant_id}:{day:%Y%m%d}",
+                    reconcile := ReconcileTask(tenant_id=tenant.tenant_id, day=day),
+                    reconcile_task_name(reconcile),
                 )
             )
         if settings.digest:

@@ -6,8 +6,9 @@ index; a disconnect deletes it; the nightly reconcile catches what events missed
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.domain.passages import IndexedPage, StoredPassage, passage_id, split
 from shared.domain.settings import plain_notion_id
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from shared.services.deps import Deps
 
 log = logging.getLogger(__name__)
+# Seconds one reconcile request indexes before it hands the rest to its next part: under plan's
+# request timeout (300 s, terraform/functions.tf), as 2,000 rows take about 11 minutes at Notion's pace.
+RECONCILE_SLICE_S = 200.0
 
 
 class Indexed(NamedTuple):
@@ -54,13 +58,15 @@ def index_page(
     store: PassageStore,
     *,
     budget: ReadBudget = WHOLE,
+    loaded: dict[str, Any] | None = None,
 ) -> Indexed:
     """Bring ``page_id``'s passages in the tenant's index up to date with Notion. A page Notion no
     longer shows (deleted, trashed, unshared) leaves the index. One unchanged since it was indexed
-    (same last edit, same model) is not read further; an unchanged passage is never embedded again."""
+    (same last edit, same model) is not read further; an unchanged passage is never embedded again.
+    ``loaded``: the page object a data source query already returned (not retrieved again)."""
     plain = plain_notion_id(page_id)
     try:
-        page = notion.retrieve_page(page_id)
+        page = loaded if loaded is not None else notion.retrieve_page(page_id)
     except PermanentError as error:
         if not _gone(error):
             raise
@@ -103,31 +109,54 @@ def forget_workspace(tenant_id: str, store: PassageStore) -> int:
     return store.delete_all(tenant_id)
 
 
-def chosen_pages(notion: TenantNotion, page_ids: Iterable[str], data_source_ids: Iterable[str]) -> list[str]:
-    """The pages the workspace chose to index: its chosen pages and every row of its chosen data
-    sources (plain ids, each once)."""
-    out = [plain_notion_id(p) for p in page_ids]
+Wanted = str | dict[str, Any]  # a chosen page's id, or a row its data source's query returned
+
+
+def _plain(wanted: Wanted) -> str:
+    return plain_notion_id(wanted if isinstance(wanted, str) else str(wanted["id"]))
+
+
+def chosen_pages(
+    notion: TenantNotion, page_ids: Iterable[str], data_source_ids: Iterable[str]
+) -> list[Wanted]:
+    """The pages the workspace chose to index, each once: its chosen pages (plain ids) and every row
+    of its chosen data sources (the page objects the query returned, so none is retrieved again)."""
+    out: dict[str, Wanted] = {plain_notion_id(p): plain_notion_id(p) for p in page_ids}
     for source in data_source_ids:
-        out += [plain_notion_id(str(row["id"])) for row in notion.query_data_source(source)]
-    return list(dict.fromkeys(out))
+        for row in notion.query_data_source(source):
+            out.setdefault(_plain(row), row)
+    return list(out.values())
 
 
 def reconcile(
-    tenant_id: str, notion: TenantNotion, embedder: Embedder, store: PassageStore, wanted: list[str]
+    tenant_id: str,
+    notion: TenantNotion,
+    embedder: Embedder,
+    store: PassageStore,
+    wanted: Sequence[Wanted],
+    *,
+    start: int = 0,
+    until: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, int]:
-    """The nightly synchronisation: every page in ``wanted`` indexed (unchanged ones cost one read),
-    and every indexed page no longer wanted, or gone from Notion, removed."""
-    totals = {"pages": 0, "embedded": 0, "removed": 0, "dropped": 0}
-    for page_id in wanted:
-        done = index_page(tenant_id, page_id, notion, embedder, store)
+    """The nightly synchronisation: every page in ``wanted`` from ``start`` on indexed (an unchanged
+    chosen page costs one read, an unchanged row none), then every indexed page no longer wanted, or
+    gone, removed. At ``until`` (of ``clock``) it stops with ``left`` pages not reached, none dropped."""
+    totals = {"pages": 0, "embedded": 0, "removed": 0, "dropped": 0, "left": 0}
+    for n, chosen in enumerate(wanted[start:]):
+        if until is not None and n and clock() >= until:  # each part indexes one page at least
+            totals["left"] = len(wanted) - start - n
+            return totals
+        page_id, loaded = (chosen, None) if isinstance(chosen, str) else (str(chosen["id"]), chosen)
+        done = index_page(tenant_id, page_id, notion, embedder, store, loaded=loaded)
         totals["pages"] += 1
         totals["embedded"] += done.embedded
         totals["removed"] += done.removed
-    keep = {plain_notion_id(p) for p in wanted}
-    for page in list(store.indexed_pages(tenant_id)):
-        if page.page_id not in keep:
+    keep = {_plain(p) for p in wanted}
+    for indexed in list(store.indexed_pages(tenant_id)):
+        if indexed.page_id not in keep:
             totals["dropped"] += 1
-            totals["removed"] += store.delete_page(tenant_id, page.page_id)
+            totals["removed"] += store.delete_page(tenant_id, indexed.page_id)
     return totals
 
 
@@ -156,12 +185,21 @@ def run_reconcile_task(task: ReconcileTask, deps: Deps) -> dict[str, object]:
         return {"reconciled": False, "why": spent}
     embedder, store = _paid_memory(deps, task.tenant_id)
     notion = deps.need_notion(task.tenant_id)
+    began = time.monotonic()
     wanted = chosen_pages(notion, tenant.settings.page_ids, tenant.settings.data_source_ids)
     try:
-        done = reconcile(task.tenant_id, notion, embedder, store, wanted)
+        done = reconcile(
+            task.tenant_id, notion, embedder, store, wanted, start=task.start, until=began + RECONCILE_SLICE_S
+        )
     except BudgetSpent as stop:  # the next reconcile goes on where this one stopped
         return {"reconciled": False, "why": stop.reason}
-    totals: dict[str, object] = {"reconciled": True}
+    if done["left"]:  # the next part goes on from the first page this one did not reach
+        from shared.domain.tasks.index import reconcile_task_name
+        from shared.topology import Queue
+
+        more = task.model_copy(update={"part": task.part + 1, "start": task.start + done["pages"]})
+        deps.queue.enqueue(Queue.PLAN, more, reconcile_task_name(more))
+    totals: dict[str, object] = {"reconciled": not done["left"]}
     return totals | done
 
 

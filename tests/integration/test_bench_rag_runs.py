@@ -24,4 +24,23 @@ def test_the_rag_bench_runs_and_holds_freshness_reindexing_and_isolation(firesto
     ):
         assert next(ok for name, ok in met.items() if name.startswith(goal)), goal
     assert figures["unchanged_embeds"] == 0 and figures["cross_tenant_hits"] == 0
-    assert bench_rag.result_line(figures).startswith("RESULT ndcg_at_10=")
+
+
+def test_the_rag_bench_indexes_a_data_source_at_the_share_with_constant_firestore_operations(
+    firestore_emulator: Any,
+) -> None:
+    from local.notion_sandbox import SandboxServer
+    from tests.perf import rag_scale
+    from tests.perf.rag_collection import documents
+
+    firestore_emulator.reset()
+    share = rag_scale.Share.product()._replace(rate_per_s=12.0)  # the product's burst, a quicker rate
+    with SandboxServer() as sandbox:
+        scale = rag_scale.run(firestore_emulator.client(), sandbox, documents(), 80, 20, share)
+    assert scale["large"]["pages"] >= 80 and scale["small"]["pages"] >= 20
+    assert scale["large"]["refused"] == 0  # paced: the sandbox's limit never refuses one
+    # one query page per 100 rows and one children list per row: nothing retrieved twice
+    assert scale["large"]["requests_ok"] <= scale["large"]["pages"] + 2
+    figures = {"scale": scale}
+    met = bench_rag.scale_goals(figures["scale"])
+    assert all(met.values()), (met, scale)

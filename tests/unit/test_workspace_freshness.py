@@ -16,7 +16,7 @@ from shared.domain.tenants import Tenant, tenant_id_for
 from shared.services.connect import disconnect
 from shared.services.daily_schedule import plan_due_tenants
 from shared.services.webhooks import Intake, ingest_webhook
-from shared.services.workspace_index import run_index_task, run_reconcile_task
+from shared.services.workspace_index import index_page, run_index_task, run_reconcile_task
 from tests.engine_fakes import FakeNotion, make_deps, raise_budget
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 from tests.support.connection_services import connect
@@ -111,6 +111,50 @@ def test_an_index_task_follows_the_page_and_a_reconcile_drops_what_is_no_longer_
     done = run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)
     assert done["reconciled"] and done["dropped"] == 1 and done["embedded"] == 0
     assert {p.title for p in store.indexed_pages("t1")} == {"Pricing"}
+
+
+def test_a_reconcile_indexes_a_data_sources_rows_from_its_query_without_retrieving_them() -> None:
+    notion = FakeNotion()
+    for n in range(3):
+        row = notion.add_page(f"Row {n}", {"data_source_id": "ds-tasks"}, text=f"Row {n} says something.")
+        notion.pages[row]["last_edited_time"] = "2026-01-05T09:00:00Z"
+    notion.fail["retrieve_page"] = [AssertionError("a row the query returned was retrieved again")]
+    store, embedder = FakePassages(), WordCountEmbedder()
+    deps = make_deps(notion=notion)._replace(memory=lambda: (embedder, store))
+    deps.need_tenants().update("t1", choose_tasks)
+    done = run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)
+    assert done["reconciled"] and done["pages"] == 3 and done["embedded"] == 3
+    assert notion.fail["retrieve_page"]  # never called
+    assert {p.title for p in store.indexed_pages("t1")} == {"Row 0", "Row 1", "Row 2"}
+
+
+def test_a_reconcile_longer_than_its_slice_hands_the_rest_to_its_next_part(monkeypatch: Any) -> None:
+    from shared.services import workspace_index
+
+    notion = FakeNotion()
+    for n in range(3):
+        row = notion.add_page(f"Row {n}", {"data_source_id": "ds-tasks"}, text=f"Row {n} says something.")
+        notion.pages[row]["last_edited_time"] = "2026-01-05T09:00:00Z"
+    stale = notion.add_page("Stale", text="No longer chosen.")
+    store, embedder = FakePassages(), WordCountEmbedder()
+    deps = make_deps(notion=notion)._replace(memory=lambda: (embedder, store))
+    index_page("t1", stale, notion.with_token("t"), embedder, store)
+    deps.need_tenants().update("t1", choose_tasks)
+    monkeypatch.setattr(workspace_index, "RECONCILE_SLICE_S", 0.0)  # each part: one page
+    queue: FakeQueue = deps.queue  # type: ignore[assignment]
+    done = run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)
+    assert not done["reconciled"] and done["pages"] == 1 and done["left"] == 2 and done["dropped"] == 0
+    parts = []
+    while queue.tasks:
+        _, body, name, _ = queue.take()
+        assert isinstance(body, ReconcileTask)
+        parts.append(name)
+        done = run_reconcile_task(body, deps)
+    assert parts == [f"reconcile:t1:{T0:%Y%m%d}:{n}" for n in (1, 2)]
+    assert done["reconciled"] and done["left"] == 0 and done["dropped"] == 1
+    assert {p.title for p in store.indexed_pages("t1")} == {"Row 0", "Row 1", "Row 2"}
+    again = run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date(), part=1, start=1), deps)
+    assert not queue.tasks and again["embedded"] == 0  # a repeated part: its next is named as before
 
 
 def choose_tasks(tenant: Tenant | None) -> Tenant:

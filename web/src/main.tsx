@@ -3,6 +3,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, ENDED_WORDS, type S, SESSION_ENDED, get, request, send, url, useCsrfToken } from "./api";
 import { AgentsScreen } from "./screens/agents";
+import { AskScreen } from "./screens/ask";
 import { AuditScreen } from "./screens/audit";
 import { ConnectScreen } from "./screens/connect";
 import { IntegrationsScreen } from "./screens/integrations";
@@ -20,6 +21,7 @@ import "./style.css";
 const NAV: [string, string][] = [
   ["#/runs", "Runs"],
   ["#/agents", "Agents"],
+  ["#/ask", "Ask"],
   ["#/usage", "Usage"],
   ["#/notifications", "Notifications"],
   ["#/integrations", "Integrations"],
@@ -106,6 +108,8 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
       return parts[1] ? <RunScreen runId={decodeURIComponent(parts[1])} session={session} /> : <RunsScreen params={params} />;
     case "agents":
       return <AgentsScreen />;
+    case "ask":
+      return <AskScreen />;
     case "usage":
       return <UsageScreen />;
     case "notifications":

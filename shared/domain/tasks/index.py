@@ -22,12 +22,22 @@ class IndexTask(TaskBody):
 
 
 class ReconcileTask(TaskBody):
-    """Index every page ``tenant_id`` chose and drop the rest: what events missed (``day``: its name)."""
+    """Index every page ``tenant_id`` chose and drop the rest: what events missed (``day``: its name).
+    A request whose time did not reach every page queues a continuation: its ``part`` number, and the
+    ``start`` of the chosen pages it goes on from."""
 
     ROUTE: ClassVar[str] = "/reconcile"
 
     tenant_id: TaskId
     day: date
+    part: int = Field(0, ge=0, le=1000)
+    start: int = Field(0, ge=0)
+
+
+def reconcile_task_name(task: ReconcileTask) -> str:
+    """One task per tenant, day and part: a repeat of the day's fan-out or of a continuation is one."""
+    base = f"reconcile:{task.tenant_id}:{task.day:%Y%m%d}"
+    return f"{base}:{task.part}" if task.part else base
 
 
 def index_task_name(tenant_id: str, page_id: str, at: datetime, window_s: float) -> tuple[str, datetime]:

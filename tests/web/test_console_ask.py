@@ -1,0 +1,170 @@
+"""The Ask screen in a real browser, keyboard only, on the whole local stack: two pages of the demo
+workspace in its index; an empty question refused beside the field; a question answered with its page
+as a link; a follow-up sent in the same conversation, whose turns the api keeps; the screen at a
+phone's width and in dark mode. The tests run in order, as one person's visit (each one flow)."""
+
+import os
+from collections.abc import Iterator
+from typing import Any
+from unittest import mock
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from local.stack import PROJECT, LocalStack
+from tests.web.browser import Console, Figures
+
+pytestmark = pytest.mark.e2e
+LIVE_S = 30_000
+PHONE = 390
+PRICING = "Pricing decision"
+PRICING_TEXT = "We decided to price the Pro plan at twelve euros a month, billed yearly."
+HIRING_TEXT = "Hiring: two engineers join the Berlin office in spring."
+
+
+class Visit:
+    def __init__(
+        self, console: Console, context: BrowserContext, stack: LocalStack, browser: Browser
+    ) -> None:
+        self.console, self.context, self.stack, self.browser = console, context, stack, browser
+        self.ids: dict[str, str] = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
+        self.tenant_id = ""
+        self.conversation = ""
+
+
+@pytest.fixture(scope="module")
+def visit(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Visit]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(15_000)
+    try:
+        yield Visit(Console(context.new_page(), stack.console_url, figures), context, stack, browser)
+    finally:
+        context.close()
+
+
+def _db(stack: LocalStack) -> Any:
+    from google.cloud import firestore
+
+    with mock.patch.dict(os.environ, {"FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{stack.firestore_port}"}):
+        return firestore.Client(project=PROJECT)
+
+
+def _index(visit: Visit, pages: dict[str, str]) -> None:
+    """Pages a person made under the demo's home page, put in the tenant's index by the index's own
+    code (the Notion adapter on the sandbox, WordLlama, the stack's Firestore), as an index task does."""
+    from shared.adapters.firestore_passages import FirestorePassages
+    from shared.adapters.local_embedder import LocalEmbedder
+    from shared.adapters.notion import NotionApi, build_client
+    from shared.services.workspace_index import index_page
+
+    token = next(
+        w["access_token"] for w in visit.stack.sandbox_admin("GET", "/workspaces") if w["key"] == "demo"
+    )
+    notion = NotionApi(build_client(visit.stack.sandbox_url, 20.0), 1.0, 1000.0, 1000).with_token(token)
+    store, model = FirestorePassages(_db(visit.stack)), LocalEmbedder()
+    for title, text in pages.items():
+        body = {
+            "parent": {"page_id": visit.ids["home_page"]},
+            "properties": {"title": {"title": [{"text": {"content": title}}]}},
+            "children": [
+                {
+                    "type": "paragraph",
+                    "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]},
+                }
+            ],
+        }
+        made = visit.stack.sandbox_admin(
+            "POST", "/workspaces/demo/act", {"method": "POST", "path": "/v1/pages", "body": body}
+        )
+        assert made["status"] == 200, made
+        assert index_page(visit.tenant_id, made["response"]["id"], notion, model, store).embedded >= 1
+
+
+def test_an_empty_question_is_refused_beside_the_field(visit: Visit) -> None:
+    c = visit.console
+    c.open("/")
+    c.press("button", "Connect Notion")
+    expect(c.page.get_by_role("heading", level=1, name="Set up Notion Agent")).to_be_visible(timeout=LIVE_S)
+    status, session = c.api("GET", "/session", None)
+    assert status == 200
+    visit.tenant_id = session["tenant_id"]
+    _index(visit, {PRICING: PRICING_TEXT, "Hiring plan": HIRING_TEXT})
+    c.press("link", "Ask", exact=True)
+    c.screen("ask", "Ask the workspace")
+    c.press("button", "Ask", exact=True)
+    field = c.page.get_by_role("textbox", name="Your question")
+    expect(c.page.get_by_text("Write a question first.")).to_be_visible()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_attribute("aria-describedby", "ask-problem")
+    expect(field).to_be_focused()
+
+
+def test_a_question_is_answered_with_its_page_as_a_link(visit: Visit) -> None:
+    c = visit.console
+    c.fill("Your question", "What did we decide about the price of the Pro plan?")
+    with c.page.expect_response(lambda r: r.url.endswith("/api/ask")) as answered:
+        c.press("button", "Ask", exact=True)
+    assert answered.value.status == 200, answered.value.text()
+    visit.conversation = answered.value.json()["conversation_id"]
+    link = c.page.get_by_role("link", name=PRICING)
+    expect(link).to_be_visible(timeout=LIVE_S)
+    href = link.get_attribute("href") or ""
+    assert href.startswith(("https://", "http://")), href
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    expect(c.page.get_by_text("twelve euros a month").first).to_be_visible()
+    expect(c.page.get_by_text("Write a question first.")).to_have_count(0)
+    c.screen("ask-answered", "Ask the workspace")
+
+
+def test_a_follow_up_is_sent_in_the_same_conversation_whose_turns_the_api_keeps(visit: Visit) -> None:
+    from shared.adapters.firestore_passages import FirestorePassages
+
+    c = visit.console
+    c.fill("Your follow-up", "And who joins the Berlin office?")
+    with c.page.expect_request(lambda r: r.url.endswith("/api/ask")) as sent:
+        c.press("button", "Ask", exact=True)
+    assert sent.value.post_data_json == {
+        "question": "And who joins the Berlin office?",
+        "conversation_id": visit.conversation,
+    }
+    expect(c.page.get_by_role("heading", level=2, name="And who joins the Berlin office?")).to_be_visible(
+        timeout=LIVE_S
+    )
+    expect(c.page.get_by_role("listitem").filter(has_text="And who joins")).to_have_count(1)
+    turns = FirestorePassages(_db(visit.stack)).conversation(visit.tenant_id, visit.conversation)
+    assert [q for q, _ in turns] == [
+        "What did we decide about the price of the Pro plan?",
+        "And who joins the Berlin office?",
+    ]
+    c.press("button", "New conversation")
+    expect(c.page.get_by_text("No questions yet in this conversation.")).to_be_visible()
+    expect(c.page.get_by_role("textbox", name="Your question")).to_be_focused()
+
+
+def test_the_ask_screen_fits_a_phone_and_keeps_its_contrast_in_dark_mode(
+    visit: Visit, figures: Figures
+) -> None:
+    context = visit.browser.new_context(
+        viewport={"width": PHONE, "height": 844}, storage_state=visit.context.storage_state()
+    )
+    context.set_default_timeout(15_000)
+    try:
+        phone = Console(context.new_page(), visit.stack.console_url, figures)
+        phone.open("/#/ask")
+        expect(phone.page.get_by_role("heading", level=1, name="Ask the workspace")).to_be_visible(
+            timeout=LIVE_S
+        )
+        phone.fill("Your question", "What did we decide about the price of the Pro plan?")
+        phone.press("button", "Ask", exact=True)
+        expect(phone.page.get_by_role("link", name=PRICING)).to_be_visible(timeout=LIVE_S)
+        phone.screen("ask-phone", "Ask the workspace")
+        wide = phone.overflowing()
+        figures.phone_overflow = (figures.phone_overflow or 0) + len(wide)
+        assert wide == []
+        serious = figures.axe_serious
+        phone.page.emulate_media(color_scheme="dark")
+        assert phone.page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(13, 17, 23)"
+        phone.screen("ask-phone-dark", "Ask the workspace")  # axe's contrast checks, in the dark colours
+        assert figures.axe_serious == serious, figures.violations
+    finally:
+        context.close()

@@ -1,0 +1,163 @@
+// Ask: a question to the workspace's index (POST /ask), answered with the pages it used as links. The
+// conversation's id goes with each follow-up, so the api carries its latest turns.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError, type S, roleRefusal, send, url } from "../api";
+import { Empty, messageOf } from "../ui";
+
+const QUESTION_CHARS = 2000; // shared/services/ask.py's QUESTION_CHARS: the api refuses more
+const SOURCES = "\n\nSources: "; // how the api's answer lists its sources after the text
+
+interface Turn {
+  question: string;
+  answer: S["AskAnswer"];
+}
+
+/** The answer's words without the sources the api lists after them (shown as links instead). */
+function words(answer: S["AskAnswer"]): string {
+  const at = answer.answer.lastIndexOf(SOURCES);
+  return answer.cited.length && at >= 0 ? answer.answer.slice(0, at) : answer.answer;
+}
+
+/** A link only to a web address: a page's url is Notion's, and what a page holds is untrusted. */
+function safeUrl(href: string): string {
+  try {
+    const parsed = new URL(href);
+    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : "";
+  } catch {
+    return "";
+  }
+}
+
+export function AskScreen() {
+  const refusal = roleRefusal("editor", "ask the workspace");
+  const [question, setQuestion] = useState("");
+  const [turns, setTurns] = useState<Turn[]>([]);
+  const [conversation, setConversation] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState("");
+  const field = useRef<HTMLTextAreaElement>(null);
+  const latest = useRef<HTMLHeadingElement>(null);
+  useEffect(() => latest.current?.focus(), [turns.length]);
+
+  const ask = async (event: Event) => {
+    event.preventDefault();
+    const text = question.trim();
+    if (!text) {
+      setProblem("Write a question first.");
+      field.current?.focus();
+      return;
+    }
+    if (text.length > QUESTION_CHARS) {
+      setProblem(`A question has at most ${QUESTION_CHARS.toLocaleString()} characters; this one has ${text.length.toLocaleString()}.`);
+      field.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setProblem("");
+    try {
+      const body = conversation ? { question: text, conversation_id: conversation } : { question: text };
+      const answer = await send<S["AskAnswer"]>("POST", url("/ask"), body);
+      setConversation(answer.conversation_id);
+      setTurns((now) => [...now, { question: text, answer }]);
+      setQuestion("");
+    } catch (reason) {
+      setProblem(reason instanceof ApiError && reason.status === 429 ? `${reason.message} Try again in a minute.` : messageOf(reason));
+      field.current?.focus();
+    } finally {
+      setBusy(false);
+    }
+  };
+  const restart = () => {
+    setTurns([]);
+    setConversation(null);
+    setProblem("");
+    field.current?.focus();
+  };
+
+  return (
+    <section>
+      <h1>Ask the workspace</h1>
+      <p>
+        Answers come from the pages and rows the workspace chose to index, with links to the pages they used. Asking
+        changes nothing in Notion; each question is one model call, counted in Usage.
+      </p>
+      {turns.length === 0 ? (
+        <Empty>No questions yet in this conversation.</Empty>
+      ) : (
+        <ol class="timeline" aria-label="This conversation">
+          {turns.map((turn, n) => (
+            <li key={n}>
+              <h2 tabIndex={-1} ref={n === turns.length - 1 ? latest : undefined}>
+                {turn.question}
+              </h2>
+              <p class="summary">{words(turn.answer)}</p>
+              {turn.answer.cited.length > 0 ? (
+                <>
+                  <p>Pages it used:</p>
+                  <ul>
+                    {turn.answer.cited.map((page) => {
+                      const href = safeUrl(page.url);
+                      return (
+                        <li key={page.page_id} class="title">
+                          {href ? (
+                            <a href={href} target="_blank" rel="noopener noreferrer">
+                              {page.title || "Untitled"}
+                            </a>
+                          ) : (
+                            page.title || "Untitled"
+                          )}
+                        </li>
+                      );
+                    })}
+                  </ul>
+                </>
+              ) : (
+                <p class="state">No page was cited.</p>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      <form class="card" onSubmit={ask} aria-busy={busy}>
+        {refusal && <p class="hint">{refusal}</p>}
+        <label>
+          {turns.length ? "Your follow-up" : "Your question"}
+          <textarea
+            ref={field}
+            rows={3}
+            cols={60}
+            value={question}
+            disabled={!!refusal}
+            onInput={(e) => setQuestion(e.currentTarget.value)}
+            aria-invalid={problem ? "true" : undefined}
+            aria-describedby={problem ? "ask-problem" : "ask-hint"}
+          />
+        </label>
+        {problem ? (
+          <span class="field-error" id="ask-problem" role="alert">
+            {problem}
+          </span>
+        ) : (
+          <span class="state" id="ask-hint">
+            {turns.length ? "A follow-up carries this conversation's latest four questions and answers." : "For example: what did we decide about pricing?"}
+          </span>
+        )}
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy || !!refusal}>
+            {busy ? "Asking…" : "Ask"}
+          </button>
+          {turns.length > 0 && (
+            <button type="button" onClick={restart} disabled={busy}>
+              New conversation
+            </button>
+          )}
+        </div>
+        {busy && (
+          <p class="state" role="status">
+            Searching the workspace and writing the answer…
+          </p>
+        )}
+      </form>
+    </section>
+  );
+}
