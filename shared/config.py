@@ -156,6 +156,13 @@ class Settings(BaseSettings):
         description="How long a fan_in waits before it looks at its children again, unless a child's "
         "end wakes it first (a scheduled task: nothing sleeps).",
     )
+    fan_out_max_running: int = Field(
+        10,
+        ge=1,
+        le=200,
+        description="Most children of one map_rows running at once; the rest start as earlier ones "
+        "end. Each child's Notion requests share the workspace's pace (notion_rate_per_s).",
+    )
     run_loop_limit: int = Field(
         3,
         ge=2,

@@ -66,6 +66,15 @@ class RunStore(Protocol):
         """Create one event without updating the cached state (an intent); False if its seq is taken."""
         ...
 
+    def count_ended(self, tenant_id: str, parent_run_id: str, map_step: int) -> int:
+        """How many children of the map at ``map_step`` have ended: their markers, which
+        :meth:`create_run` and :meth:`append` write with a child's end (``domain.fanout``)."""
+        ...
+
+    def ended_children(self, tenant_id: str, parent_run_id: str, map_step: int) -> list[dict[str, Any]]:
+        """The ended children's markers (run_id, index, status, summary), in no particular order."""
+        ...
+
     def list_runs(
         self,
         tenant_id: str,

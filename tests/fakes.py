@@ -12,6 +12,7 @@ from shared.domain.code import CodeChange, Deployment, DeployRequest, PullReques
 from shared.domain.day_plan import Kept
 from shared.domain.dead_letters import DeadLetter
 from shared.domain.events import ModelUsed
+from shared.domain.fanout import ended_marker
 from shared.domain.model_calls import ModelUsage
 from shared.domain.notifications import (
     Claimed,
@@ -70,6 +71,7 @@ class FakeRunStore(RunStore):
         self.run_starts: dict[tuple[str, str], datetime] = {}  # (tenant, run) → its reserved start
         self.spend_by_day: dict[str, float] = {}  # the deployment's model spend by day (all tenants)
         self.usage: dict[tuple[str, str], ModelUsed] = {}  # calls outside runs (embeddings), by id
+        self.ended: dict[tuple[str, str, str], dict[str, Any]] = {}  # (tenant, parent, child) → marker
 
     def create_run(self, tenant_id: str, run_id: str, events: list[RunEvent]) -> bool:
         key = (tenant_id, run_id)
@@ -80,7 +82,26 @@ class FakeRunStore(RunStore):
             tenant_id=tenant_id, run_id=run_id, state=fold(events), created_at=now, updated_at=now
         )
         self.events[key] = {e.seq: e for e in events}
+        self._mark_ended(tenant_id, run_id, None, self.runs[key].state)
         return True
+
+    def _mark_ended(self, tenant_id: str, run_id: str, before: RunState | None, after: RunState) -> None:
+        marker = ended_marker(run_id, before, after)
+        if marker is not None:
+            self.ended[(tenant_id, after.parent_run_id, run_id)] = marker
+
+    def count_ended(self, tenant_id: str, parent_run_id: str, map_step: int) -> int:
+        return len(self._ended(tenant_id, parent_run_id, map_step))
+
+    def ended_children(self, tenant_id: str, parent_run_id: str, map_step: int) -> list[dict[str, Any]]:
+        return self._ended(tenant_id, parent_run_id, map_step)
+
+    def _ended(self, tenant_id: str, parent_run_id: str, map_step: int) -> list[dict[str, Any]]:
+        return [
+            m
+            for (t, p, _), m in self.ended.items()
+            if (t, p) == (tenant_id, parent_run_id) and m["map_step"] == map_step
+        ]
 
     def get_run(self, tenant_id: str, run_id: str) -> Run | None:
         return self.runs.get((tenant_id, run_id))
@@ -102,6 +123,7 @@ class FakeRunStore(RunStore):
         new = fold(events, state)
         self.events[key].update({e.seq: e for e in events})
         self.runs[key] = run.model_copy(update={"state": new, "updated_at": datetime.now(UTC)})
+        self._mark_ended(tenant_id, run_id, state, new)
         return new
 
     def add_event(self, tenant_id: str, run_id: str, event: RunEvent) -> bool:

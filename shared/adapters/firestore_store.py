@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from shared.adapters.firestore_docs import TRANSIENT, plain_times, take_lease
 from shared.domain.events import ModelUsed, event_of
+from shared.domain.fanout import ended_marker
 from shared.domain.run_rows import KeptRow
 from shared.domain.run_search import search_terms
 from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
@@ -81,7 +82,30 @@ class FirestoreRunStore:
             self._run_ref(tenant_id, run_id), _run_doc(tenant_id, run_id, state, now) | {"created_at": now}
         )
         self._add_events(batch, tenant_id, run_id, events)
+        self._mark_ended(batch, tenant_id, run_id, None, state)
         return self._commit(batch)
+
+    def _mark_ended(
+        self, batch: Any, tenant_id: str, run_id: str, before: RunState | None, after: RunState
+    ) -> None:
+        """With the write that ends a map's child, its marker under the parent (``fanout``): set, not
+        created, so a commit retried after it went through writes the same marker again."""
+        marker = ended_marker(run_id, before, after)
+        if marker is not None:
+            ref = self._run_ref(tenant_id, after.parent_run_id).collection("ended").document(run_id)
+            batch.set(ref, marker)
+
+    def count_ended(self, tenant_id: str, parent_run_id: str, map_step: int) -> int:
+        """One aggregation (one read per 1,000 markers): the automatic single-field index serves it."""
+        (result,) = self._ended(tenant_id, parent_run_id, map_step).count().get()[0]
+        return int(result.value)
+
+    def ended_children(self, tenant_id: str, parent_run_id: str, map_step: int) -> list[dict[str, Any]]:
+        return [s.to_dict() or {} for s in self._ended(tenant_id, parent_run_id, map_step).stream()]
+
+    def _ended(self, tenant_id: str, parent_run_id: str, map_step: int) -> Any:
+        markers = self._run_ref(tenant_id, parent_run_id).collection("ended")
+        return markers.where(filter=FieldFilter("map_step", "==", map_step))
 
     def get_run(self, tenant_id: str, run_id: str) -> Run | None:
         snap = self._run_ref(tenant_id, run_id).get()
@@ -104,6 +128,7 @@ class FirestoreRunStore:
         batch.update(
             self._run_ref(tenant_id, run_id), _run_doc(tenant_id, run_id, new_state, datetime.now(UTC))
         )
+        self._mark_ended(batch, tenant_id, run_id, state, new_state)
         try:
             return new_state if self._commit(batch) else None
         except gexc.NotFound as exc:

@@ -203,8 +203,9 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
         "failing_since": None,
     }
     changes |= {"repeat_sig": sig, "repeat_count": s.repeat_count + 1 if sig == s.repeat_sig else 1}
-    if e.step in s.keep_outputs:
-        changes["outputs"] = s.outputs | {str(e.step): _referenced(s.steps, e.step, e.output)}
+    if e.step in s.keep_outputs or e.tool == "map_rows":  # a map's: its later children start from it
+        kept = e.output if e.tool == "map_rows" else _referenced(s.steps, e.step, e.output)
+        changes["outputs"] = s.outputs | {str(e.step): kept}
     if e.tool == "read_page":
         changes["last_page"] = _page(e.output)
     changes["approved"] = authority.spent(s.approved, e.tool, e.args)

@@ -6,7 +6,10 @@ same name, which the queue refuses, while a step re-run after a decision or a de
 new one.
 """
 
+from typing import Any
+
 from shared.agent.authority import literal
+from shared.domain import fanout as fo
 from shared.domain import page_notes as dpn
 from shared.domain.integrations import DEPLOY_TOOLS
 from shared.domain.run_rows import row_interval_s
@@ -16,7 +19,7 @@ from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tasks.rows import RowTask
 from shared.domain.tasks.step import StepTask
 from shared.services import page_notes
-from shared.services.deps import RunRef
+from shared.services.deps import Deps, RunRef
 from shared.topology import Queue
 
 
@@ -60,17 +63,47 @@ def enqueue_followup(run: RunRef, state: RunState, *, tag: str = "", delay_s: fl
 
 
 def _wake_parent(run: RunRef, state: RunState) -> None:
-    """A child's end wakes the run that started it, if that one waits (a ``fan_in``'s scheduled
-    retry): its step runs again now, named by the child, so a repeat of this follow-up adds nothing."""
+    """A child's end, told its parent. A map's child (``domain.fanout``) counts its map's ended
+    children (its own marker among them), starts those the count allows (:func:`restart`) and, the
+    last to end, wakes the fan-in. A hand-off's wakes the parent if it waits. The parent's step runs
+    again now, named by the child, so a repeat of this follow-up adds nothing."""
     deps, tenant_id, run_id = run
     if not state.parent_run_id:
         return
     parent = deps.store.get_run(tenant_id, state.parent_run_id)
-    if parent is None or parent.state.status != RunStatus.RUNNING or parent.state.retry_at is None:
+    if parent is None or parent.state.status != RunStatus.RUNNING:
+        return
+    where = fo.place(run_id, state.parent_run_id)
+    spec = parent.state.outputs.get(str(where.step)) if where is not None else None
+    if where is not None and isinstance(spec, dict) and "window" in spec:
+        ended = deps.store.count_ended(tenant_id, parent.run_id, where.step)
+        restart(deps, tenant_id, parent.run_id, where.step, spec, ended=ended, first=ended)
+        if ended < int(spec["count"]):
+            return
+    if parent.state.retry_at is None:
         return
     body = StepTask(tenant_id=tenant_id, run_id=parent.run_id, step=parent.state.cursor, woken=True)
     name = f"step:{tenant_id}:{parent.run_id}:{parent.state.cursor}:{parent.state.last_seq}:woken:{run_id}"
     deps.queue.enqueue(Queue.EXECUTE_STEP, body, name)
+
+
+def restart(
+    deps: Deps,
+    tenant_id: str,
+    parent_run_id: str,
+    step: int,
+    spec: dict[str, Any],
+    *,
+    ended: int,
+    first: int | None = None,
+) -> None:
+    """Start, by name, the children of the map at ``step`` that ``ended`` ended children allow
+    (``fanout.startable``; from ``first``, by default all past the first window). A name already
+    used is refused by the queue, and a child already made is not made again (``planning``)."""
+    window, count = int(spec["window"]), int(spec["count"])
+    for index in fo.startable(count, window, ended, 0 if first is None else first):
+        task = fo.child_task(tenant_id, parent_run_id, step, index, spec)
+        deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{task.run_id}")
 
 
 def _tell_the_end(run: RunRef, state: RunState) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from shared.agent import authority
 from shared.agent.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
-from shared.agent.tools.base import Lineage, Phase
+from shared.agent.tools.base import Children, Lineage, Phase
 from shared.domain.agents import DEFAULT_AGENT_ID, reviewer_purpose, tier_purpose
 from shared.domain.events import (
     ErrorKind,
@@ -37,6 +37,7 @@ from shared.domain.runs import RunState, apply, fold
 from shared.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
 from shared.services import spend
 from shared.services.deps import Deps
+from shared.services.followups import restart
 from shared.services.run_log import Collided, RunLog, Seqs, StepHeld
 
 if TYPE_CHECKING:
@@ -191,20 +192,28 @@ class Step(NamedTuple):
             search=self._search() if tool.uses_search else None,
             lineage=self.lineage() if tool.name in ("hand_off", "map_rows") else None,
             children=self.children if tool.name == "fan_in" else None,
+            map_window=self.deps.settings.fan_out_max_running if tool.name == "map_rows" else None,
         )
 
-    def children(self, map_step: int) -> tuple[list[dict[str, Any]], float]:
-        """The outcomes of the children the map at ``map_step`` started (one read of each run), and
-        how long a fan-in waits before it looks again."""
-        from shared.agent.tools.fanout import outcome  # a fan-in's: not every step's
-
+    def children(self, map_step: int) -> Children:
+        """The children the map at ``map_step`` started, how many have ended (one count of their
+        markers), and how long a fan-in waits before it looks again. The markers are read only
+        when all have ended."""
         made = self.state.outputs.get(str(map_step), {}).get("children")
         if not isinstance(made, list):
             raise ModelFixableError(
                 f"fan_in: step {map_step} is no map_rows of this run that started children"
             )
-        found = [outcome(c, self.deps.store.get_run(self.tenant_id, c)) for c in made]
-        return found, self.deps.settings.fan_in_wait_s
+        store, tenant_id, run_id = self.deps.store, self.tenant_id, self.run_id
+        ended = store.count_ended(tenant_id, run_id, map_step) if made else 0
+        if ended < len(made):
+            restart(self.deps, tenant_id, run_id, map_step, self.state.outputs[str(map_step)], ended=ended)
+        return Children(
+            [str(c) for c in made],
+            ended,
+            lambda: store.ended_children(tenant_id, run_id, map_step),
+            self.deps.settings.fan_in_wait_s,
+        )
 
     def lineage(self) -> Lineage:
         s = self.state

@@ -64,6 +64,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/followups.py:enqueue_followup": RUNS,
     "shared/services/followups.py:_tell_the_end": RUNS,
     "shared/services/followups.py:_wake_parent": RUNS,
+    "shared/services/followups.py:restart": RUNS,
     "shared/services/followups.py:enqueue_row": RUNS,
     # Notes on a run's trigger page: after its transitions, and the start note from its row's task.
     "shared/services/page_notes.py:enqueue": RUNS,

@@ -2,16 +2,21 @@
 bounded by the parent's reach; the parent waits durably (a scheduled retry, woken by each child's
 end); the fan-in reports every child, a failed one included."""
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 from shared.domain.events import ErrorKind, ErrorRecorded, ToolResult
 from shared.domain.runs import RunStatus
 from shared.domain.settings import plain_notion_id
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.step import StepTask
+from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
+from shared.services.sweeper import sweep
 from shared.topology import Queue
 from tests.support.engine_runs import queue
-from tests.support.fanout_world import SOURCE, drive, world
+from tests.support.fanout_world import SOURCE, Clock, drive, in_flight, world
 
 
 def test_a_map_starts_a_child_per_row_and_the_fan_in_reports_each() -> None:
@@ -76,3 +81,99 @@ def test_a_map_over_a_data_source_beyond_the_reach_is_refused() -> None:
     assert [b for q, b, _, _ in queue(deps).tasks if q == Queue.PLAN] == []
     errors = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ErrorRecorded)]
     assert errors and "beyond what this agent may read" in errors[0].message
+
+
+def gathered(deps: Deps) -> list[ToolResult]:
+    return [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ToolResult) and e.tool == "fan_in"]
+
+
+def test_a_fan_in_counts_ended_children_and_reads_them_once_all_have_ended() -> None:
+    deps, _ = world(6)
+    reads: list[str] = []
+    real = deps.store.get_run
+
+    def get_run(tenant_id: str, run_id: str) -> Any:
+        reads.append(run_id)
+        return real(tenant_id, run_id)
+
+    deps.store.get_run = get_run  # type: ignore[method-assign]
+    queue(deps).tasks.clear()
+    run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)  # the map
+    for child in [b for q, b, _, _ in queue(deps).tasks if isinstance(b, PlanTask)][:3]:
+        start_run(child, deps)  # three children made, none ended
+    reads.clear()
+    run_step(StepTask(tenant_id="t1", run_id="r1", step=2), deps)  # a look while they run
+    assert reads == ["r1"]  # the parent's document; no child's: their ends are counted
+    assert len(gathered(deps)) == 0
+    read_ended = deps.store.ended_children
+    markers: list[int] = []
+
+    def ended_children(tenant_id: str, parent_run_id: str, map_step: int) -> list[dict[str, Any]]:
+        markers.append(1)
+        return read_ended(tenant_id, parent_run_id, map_step)
+
+    deps.store.ended_children = ended_children  # type: ignore[method-assign]
+    drive(deps)
+    assert len(gathered(deps)) == 1 and gathered(deps)[0].output["completed"] == 7
+    assert markers == [1]  # the ends read once, when all had ended
+
+
+def test_a_lost_wake_is_made_good_by_the_fan_in_s_next_look() -> None:
+    deps, _ = world(4, broken=1)
+    drive(deps, drop=lambda q, body, name: ":woken:" in name)
+    parent = deps.store.get_run("t1", "r1")
+    assert parent is not None and parent.state.status == RunStatus.COMPLETED
+    (event,) = gathered(deps)
+    assert (event.output["completed"], event.output["failed"]) == (4, 1)
+
+
+def test_a_parent_whose_wake_and_look_were_both_lost_is_found_by_the_sweeper() -> None:
+    deps, _ = world(3)
+    lost: list[str] = []
+
+    def drop(q: Queue, body: Any, name: str) -> bool:
+        if isinstance(body, StepTask) and body.run_id == "r1" and body.step == 2 and ":sweep" not in name:
+            lost.append(name)  # every wake and scheduled look of the fan-in, until the sweeper's
+            return True
+        return False
+
+    drive(deps, drop=drop)
+    parent = deps.store.get_run("t1", "r1")
+    assert parent is not None and parent.state.status == RunStatus.RUNNING and lost
+    clock = deps.clock
+    assert isinstance(clock, Clock)
+    late = timedelta(seconds=deps.settings.sweep_stall_s + deps.settings.fan_in_wait_s + 1)
+    clock.now = max(clock.now, datetime.now(UTC)) + late  # the fake store stamps writes by the wall clock
+    assert sweep(deps) == 1
+    drive(deps, drop=drop)
+    parent = deps.store.get_run("t1", "r1")
+    assert parent is not None and parent.state.status == RunStatus.COMPLETED
+    assert gathered(deps)[0].output["completed"] == 4
+
+
+def test_at_most_the_window_of_children_run_at_once_the_rest_start_as_they_end() -> None:
+    deps, _ = world(11, broken=2, window=3)
+    seen: list[int] = []
+    drive(deps, after=lambda: seen.append(in_flight(deps)))
+    assert max(seen) == 3  # the window, filled, never passed
+    (event,) = gathered(deps)
+    assert (event.output["completed"], event.output["failed"]) == (10, 2)
+    assert len(event.output["results"]) == 12
+
+
+def test_a_lost_start_of_a_child_is_made_again_by_the_fan_in_s_look() -> None:
+    deps, _ = world(6, window=2)
+    once: list[str] = []
+
+    def drop(q: Queue, body: Any, name: str) -> bool:
+        if isinstance(body, PlanTask) and body.run_id == "r1-m1-4" and not once:
+            once.append(name)  # started by an end, then lost
+            queue(deps).names.discard(name)  # as Cloud Tasks forgets a task's name in time
+            return True
+        return False
+
+    seen: list[int] = []
+    drive(deps, drop=drop, after=lambda: seen.append(in_flight(deps)))
+    assert once and max(seen) == 2
+    (event,) = gathered(deps)
+    assert event.output["completed"] == 7

@@ -69,6 +69,16 @@ def build[M: BaseModel](tool: str, model: type[M], fields: Mapping[str, Any]) ->
         raise ModelFixableError(f"bad arguments for {tool}: {problems(exc)}") from exc
 
 
+class Children(NamedTuple):
+    """A map step's children as ``fan_in`` sees them: their ids, how many ended (counted), the read of
+    their ends' markers (once, when all have ended), and the wait before looking again."""
+
+    made: list[str]
+    ended: int
+    read: Callable[[], list[dict[str, Any]]]
+    wait_s: float
+
+
 class Phase(NamedTuple):
     """What ``plan_next`` needs of its run: its phases, and the engine's planner of the next one."""
 
@@ -111,9 +121,9 @@ class ToolContext(NamedTuple):
     # url. Given to a tool that declares ``Tool.uses_search``, None for any other.
     search: Callable[[str, int], list[dict[str, Any]]] | None = None
     lineage: Lineage | None = None  # hand_off's and map_rows': its chain and the reaches bounding a child
-    # fan_in's only: a map step's children's outcomes (``fanout.outcome`` of each), read from the store,
-    # and how long to wait before looking again (settings.fan_in_wait_s).
-    children: Callable[[int], tuple[list[dict[str, Any]], float]] | None = None
+    # fan_in's only: a map step's children, how many ended, and how to read their ends (``Children``).
+    children: Callable[[int], Children] | None = None
+    map_window: int | None = None  # map_rows' only: its children running at once (fan_out_max_running)
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""

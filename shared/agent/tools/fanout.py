@@ -1,15 +1,16 @@
 """Parallel maps (issue 55): ``map_rows`` starts one child run per row of a data source (or item of
-a list a step produced), each bounded by every reach of its chain. ``fan_in`` waits durably (a
-scheduled retry of its step, woken early by each child's end). It returns every child's outcome,
-failed ones included. Why: docs/decisions/0071-a-hand-off-is-a-tool-its-child-bounded-by-the-chain.md.
+a list a step produced), each bounded by every reach of its chain, a bounded number at once.
+``fan_in`` waits durably (a scheduled retry of its step, woken by the last child's end). It returns
+every child's outcome, failed ones included. Why: decisions 0071 and 0073.
 """
 
 from itertools import islice
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
+from shared.agent.tools.base import Args, Output, SideEffect, Tool, ToolContext, problems
+from shared.domain import fanout as fo
 from shared.errors import ModelFixableError, TransientError
 from shared.topology import Queue
 
@@ -32,45 +33,39 @@ class MapRowsArgs(Args):
         return self
 
 
-def child_id(run_id: str, step: int, index: int) -> str:
-    return f"{run_id[:90]}-m{step}-{index}"
-
-
 def map_rows(ctx: ToolContext, args: MapRowsArgs) -> Output:
     """One child run per row (its page the child's trigger page) or item (its goal's input), named
-    from this step, so a repeat starts each once. A child runs ``agent_id`` (default: this run's
-    agent), within every reach of the chain; the depth bound holds as for a hand-off."""
-    from shared.domain.tasks.plan import PlanTask, Trigger  # a map's: not every step's
-
-    lineage = ctx.lineage
-    if lineage is None:
-        raise RuntimeError("map_rows runs with its run's lineage (ToolContext.lineage)")
+    from this step, so a repeat starts each once. The first ``window`` start now, each later one as an
+    earlier one ends (``followups``). A child runs ``agent_id`` (default: this run's agent), within
+    every reach of the chain; the depth bound holds as for a hand-off."""
+    lineage, window = ctx.lineage, ctx.map_window
+    if lineage is None or window is None:
+        raise RuntimeError("map_rows runs with its run's lineage and window (ToolContext)")
     if len(lineage.chain) >= lineage.max_depth + 1:
         raise ModelFixableError(
             f"map_rows: the chain {' > '.join(lineage.chain)} is at its bound of hand-offs"
         )
+    spec: dict[str, Any] = {
+        "input": args.input,
+        "agent": args.agent_id or lineage.chain[-1],
+        "chain": list(lineage.chain),
+        "bounds": [b for b in lineage.bounds if b.get("read") or b.get("change")],
+        "by_owner": not lineage.member,
+    }
     if args.data_source_id is not None:
         rows = islice(ctx.need_notion().query_data_source(args.data_source_id, None), args.limit)
-        work: list[tuple[str | None, str]] = [(str(row.get("id")), args.input) for row in rows]
+        spec["pages"] = [str(row.get("id")) for row in rows]
     else:
-        work = [(ctx.page_id, f"{args.input}\n\nItem: {item}") for item in (args.items or [])[: args.limit]]
-    agent = args.agent_id or lineage.chain[-1]
-    children = []
-    for index, (page, goal) in enumerate(work):
-        child = child_id(ctx.run_id, ctx.step, index)
-        fields = {
-            "tenant_id": ctx.tenant_id,
-            "run_id": child,
-            "goal": goal,
-            "trigger": Trigger(kind="api", page_id=page, by_owner=not lineage.member),
-            "agent_id": agent,
-            "parent_run_id": ctx.run_id,
-            "chain": list(lineage.chain),
-            "bounds": [b for b in lineage.bounds if b.get("read") or b.get("change")],
-        }
-        ctx.queue.enqueue(Queue.PLAN, build("map_rows", PlanTask, fields), f"plan:{ctx.tenant_id}:{child}")
-        children.append(child)
-    return {"children": children, "count": len(children)}
+        spec |= {"items": (args.items or [])[: args.limit], "page": ctx.page_id}
+    count = len(spec.get("pages") or spec.get("items") or [])
+    try:  # every child's task checked now, before any starts: a later start cannot fail on it
+        tasks = [fo.child_task(ctx.tenant_id, ctx.run_id, ctx.step, i, spec) for i in range(count)]
+    except ValidationError as exc:
+        raise ModelFixableError(f"bad arguments for map_rows: {problems(exc)}") from exc
+    for task in tasks[:window]:
+        ctx.queue.enqueue(Queue.PLAN, task, f"plan:{ctx.tenant_id}:{task.run_id}")
+    children = [t.run_id for t in tasks]
+    return {"children": children, "count": count, "window": window} | spec
 
 
 class FanInArgs(Args):
@@ -80,18 +75,22 @@ class FanInArgs(Args):
 
 
 def fan_in(ctx: ToolContext, args: FanInArgs) -> Output:
-    """Every child's outcome (status, summary) once all have ended; until then a transient wait,
-    retried by a scheduled task (the run's own log records it). A failed child is reported, not lost."""
+    """Every child's outcome (status, summary) once all have ended, read once then; until then a
+    transient wait, retried by a scheduled task (the run's own log records it). Each look counts the
+    ended children (``domain.fanout``'s markers). A failed child is reported, not lost."""
     gather = ctx.children
     if gather is None:
         raise RuntimeError("fan_in runs with its run's children (ToolContext.children)")
-    outcomes, wait_s = gather(args.map_step)
-    running = [o["run_id"] for o in outcomes if not o["ended"]]
-    if running:
-        raise TransientError(f"fan_in: {len(running)} of {len(outcomes)} children still running", wait_s)
-    failed = [o for o in outcomes if o["status"] != "completed"]
-    results = [{k: o[k] for k in ("run_id", "status", "summary")} for o in outcomes]
-    return {"results": results, "completed": len(outcomes) - len(failed), "failed": len(failed)}
+    children = gather(args.map_step)
+    if children.ended < len(children.made):
+        running = len(children.made) - children.ended
+        raise TransientError(
+            f"fan_in: {running} of {len(children.made)} children still running", children.wait_s
+        )
+    found = {m.get("run_id"): m for m in children.read()}
+    results = [outcome(run_id, found.get(run_id)) for run_id in children.made]
+    failed = [r for r in results if r["status"] != "completed"]
+    return {"results": results, "completed": len(results) - len(failed), "failed": len(failed)}
 
 
 TOOLS = [
@@ -117,14 +116,8 @@ TOOLS = [
 ]
 
 
-def outcome(run_id: str, run: Any) -> dict[str, Any]:
-    """One child's outcome as ``fan_in`` reports it (``run``: its stored run, None if not made yet)."""
-    if run is None:
-        return {"run_id": run_id, "ended": False, "status": "planning", "summary": ""}
-    state = run.state
-    return {
-        "run_id": run_id,
-        "ended": state.status.terminal,
-        "status": state.status.value,
-        "summary": state.summary[:500],
-    }
+def outcome(run_id: str, marker: dict[str, Any] | None) -> dict[str, Any]:
+    """One child's outcome as ``fan_in`` reports it, from its end's marker (None: no marker read)."""
+    if marker is None:
+        return {"run_id": run_id, "status": "unknown", "summary": "its end's record was not found"}
+    return {"run_id": run_id, "status": str(marker.get("status")), "summary": str(marker.get("summary"))}
