@@ -105,6 +105,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/agent/tools/fanout.py:map_rows": frozenset({"execute_step"}),
     # Daily planning (POST /schedule on plan): continuations and one plan task per due tenant.
     "shared/services/daily_schedule.py:plan_due_tenants": frozenset({"plan"}),
+    # a reconcile past its time slice queues its next part on the plan queue
+    "shared/services/workspace_index.py:run_reconcile_task": frozenset({"plan"}),
     "shared/services/daily_digest.py:send_digest": frozenset({"plan"}),
     # A day's plan, for a workspace without a Daily plans database, as a notification (POST /day-plan).
     "shared/services/day_plan_page.py:_notify": frozenset({"plan"}),

@@ -117,6 +117,17 @@ def _screens_refuse(m: Console, role: str) -> None:
     else:
         expect(runs_scope).to_be_enabled()
         expect(refusal).to_have_count(0)
+    m.open("/#/ask")  # an answer is a paid model call: an editor asks, a viewer is told why not
+    expect(m.page.get_by_role("heading", level=1, name="Ask the workspace")).to_be_visible(timeout=LIVE_S)
+    asking = m.page.get_by_text(f"Your role ({role}) may not ask the workspace")
+    ask = m.page.get_by_role("button", name="Ask", exact=True)
+    if role == "viewer":
+        expect(asking).to_be_visible()
+        expect(ask).to_be_disabled()
+        assert m.api("POST", "/ask", {"question": "What did we decide?"})[0] == 403
+    else:
+        expect(asking).to_have_count(0)
+        expect(ask).to_be_enabled()
 
 
 def _role(visit: Visit, role: str) -> None:
