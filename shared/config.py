@@ -157,11 +157,12 @@ class Settings(BaseSettings):
         "end wakes it first (a scheduled task: nothing sleeps).",
     )
     fan_out_max_running: int = Field(
-        10,
+        3,
         ge=1,
         le=200,
         description="Most children of one map_rows running at once; the rest start as earlier ones "
-        "end. Each child's Notion requests share the workspace's pace (notion_rate_per_s).",
+        "end. Their Notion requests share the workspace's pace (notion_rate_per_s): more children than "
+        "its requests a second wait for turns, and each step put back costs Firestore operations.",
     )
     run_loop_limit: int = Field(
         3,

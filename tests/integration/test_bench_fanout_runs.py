@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 def test_the_fanout_bench_gathers_every_child_at_constant_ops(firestore_emulator: Any) -> None:
     firestore_emulator.reset()
     with SandboxServer() as sandbox:
-        small, full = bench_fanout.measure(firestore_emulator.host, sandbox, 12, 10.0, 2, 300.0, small=4)
+        small, full = bench_fanout.measure(firestore_emulator.host, sandbox, 12, 10.0, threads=2, small=4)
     assert (small.children, small.completed, small.lost) == (4, 4, 0), small
     assert (full.children, full.completed, full.lost) == (12, 12, 0), full
     assert full.requests_ok >= 12 * 3 and full.refused_429 == 0, full  # each child's planning and write
