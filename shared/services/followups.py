@@ -19,7 +19,7 @@ from shared.domain.tasks.plan import PlanTask, Trigger, page_key
 from shared.domain.tasks.rows import RowTask
 from shared.domain.tasks.step import StepTask
 from shared.services import page_notes
-from shared.services.deps import Deps, RunRef
+from shared.services.deps import RunRef
 from shared.topology import Queue
 
 
@@ -77,7 +77,7 @@ def _wake_parent(run: RunRef, state: RunState) -> None:
     spec = parent.state.outputs.get(str(where.step)) if where is not None else None
     if where is not None and isinstance(spec, dict) and "window" in spec:
         ended = deps.store.count_ended(tenant_id, parent.run_id, where.step)
-        restart(deps, tenant_id, parent.run_id, where.step, spec, ended=ended, first=ended)
+        restart(RunRef(deps, tenant_id, parent.run_id), where.step, spec, ended=ended, first=ended)
         if ended < int(spec["count"]):
             return
     if parent.state.retry_at is None:
@@ -88,18 +88,17 @@ def _wake_parent(run: RunRef, state: RunState) -> None:
 
 
 def restart(
-    deps: Deps,
-    tenant_id: str,
-    parent_run_id: str,
+    parent: RunRef,
     step: int,
     spec: dict[str, Any],
     *,
     ended: int,
     first: int | None = None,
 ) -> None:
-    """Start, by name, the children of the map at ``step`` that ``ended`` ended children allow
+    """Start, by name, the children of ``parent``'s map at ``step`` that ``ended`` ended children allow
     (``fanout.startable``; from ``first``, by default all past the first window). A name already
     used is refused by the queue, and a child already made is not made again (``planning``)."""
+    deps, tenant_id, parent_run_id = parent
     window, count = int(spec["window"]), int(spec["count"])
     for index in fo.startable(count, window, ended, 0 if first is None else first):
         task = fo.child_task(tenant_id, parent_run_id, step, index, spec)

@@ -36,7 +36,7 @@ from shared.domain.integrations import Integration
 from shared.domain.runs import RunState, apply, fold
 from shared.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
 from shared.services import spend
-from shared.services.deps import Deps
+from shared.services.deps import Deps, RunRef
 from shared.services.followups import restart
 from shared.services.run_log import Collided, RunLog, Seqs, StepHeld
 
@@ -207,7 +207,9 @@ class Step(NamedTuple):
         store, tenant_id, run_id = self.deps.store, self.tenant_id, self.run_id
         ended = store.count_ended(tenant_id, run_id, map_step) if made else 0
         if ended < len(made):
-            restart(self.deps, tenant_id, run_id, map_step, self.state.outputs[str(map_step)], ended=ended)
+            restart(
+                RunRef(self.deps, tenant_id, run_id), map_step, self.state.outputs[str(map_step)], ended=ended
+            )
         return Children(
             [str(c) for c in made],
             ended,
