@@ -11,6 +11,7 @@ from shared.adapters.firestore_tenants import (
     FirestoreTenantStore,
     FirestoreWebhookEvents,
 )
+from shared.domain.members import InvitesSent
 from shared.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.domain.triggers import PageCreated
 from tests.support.firestore_tenants import NOW, at_once, tenant
@@ -32,14 +33,19 @@ def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -
     route = firestore_db.collection("workspaces").document("ws-acme").get().to_dict()
     assert route["tenant_id"] == acme.tenant_id and route["status"] == "revoked"
     doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
-    # Every field, but agent_triggers, left out while empty (a document from before agents reads back as it was)
-    assert set(doc) == set(Tenant.model_fields) - {"agent_triggers"}
+    # Every field, but agent_triggers and invites_sent, left out while empty (a document from before
+    # agents or the invites' daily caps reads back as it was)
+    assert set(doc) == set(Tenant.model_fields) - {"agent_triggers", "invites_sent"}
     with_agents = acme.model_copy(update={"agent_triggers": {"weekly": {"ds-1": [PageCreated()]}}})
     store.save(with_agents)
     assert store.get(acme.tenant_id) == with_agents
     assert "agent_triggers" in (
         firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict() or {}
     )
+    sent = InvitesSent(day="2026-01-05", total=2, to={"a1b2c3d4e5f60718": 2})
+    with_invites = acme.model_copy(update={"invites_sent": sent})
+    store.save(with_invites)
+    assert store.get(acme.tenant_id) == with_invites  # the invites' daily counts, kept with the tenant
     store.save(acme)
     handed_over = acme.model_copy(update={"owner_since": NOW + timedelta(hours=1)})
     store.save(handed_over)

@@ -46,6 +46,7 @@ from shared.config import PlatformSecret, Settings
 from shared.domain.events import RunStatus, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.model_calls import ModelReply
+from shared.domain.model_replies import extract_context
 from shared.domain.runs import RunState
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.plan import PlanTask, Trigger
@@ -278,6 +279,20 @@ def duplicated_effects(stack: NotionView, pages: dict[str, str]) -> int:
         if r["method"] == "PATCH" and r["status"] == 200 and "/pages/" in r["path"]
     )
     return sum(n - 1 for n in keys.values()) + sum(max(0, patches[p] - 1) for p in pages.values())
+
+
+def goal_named(prompt: str, reply: ModelReply[Any]) -> tuple[str, str, str, str]:
+    """A plan call's goal as its prompt gives it, and the kind, run and page its first line names
+    (``<kind>|<run>|<page>``): for a suite's offline model to plan what the goal says."""
+    goal = str(extract_context(prompt).get("goal") or reply.value.goal)
+    kind, run, page = goal.splitlines()[0].split("|")
+    return goal, kind, run, page
+
+
+def plan_reply(goal: str, steps: list[tuple[str, dict[str, Any]]], reply: ModelReply[Any]) -> ModelReply[Any]:
+    """The plan of ``steps`` (tool, arguments) for ``goal``, at the cost ``reply`` had."""
+    calls = [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]
+    return ModelReply(PlanOut.model_validate({"goal": goal, "steps": calls}), reply.usage)
 
 
 class ScriptedPlanModel(OfflineModel, ABC):

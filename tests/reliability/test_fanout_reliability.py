@@ -4,7 +4,6 @@ answers 30% of requests with 429/5xx and 5% of step tasks are lost (then the swe
 children add to the RESULT line; lost, duplicated effects, stuck and failed stay 0, and no parent
 waits for children that ended."""
 
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,17 @@ import pytest
 from shared.adapters.offline_model import OfflineModel
 from shared.domain.events import RunStatus, ToolResult
 from shared.domain.model_calls import ModelReply
-from shared.domain.model_replies import PlanOut, extract_context
+from shared.domain.model_replies import PlanOut
 from tests.reliability.conftest import TOTALS, scale
-from tests.reliability.harness import TENANT, duplicated_effects, engine_stack, outcome_counts, sound
+from tests.reliability.harness import (
+    TENANT,
+    duplicated_effects,
+    engine_stack,
+    goal_named,
+    outcome_counts,
+    plan_reply,
+    sound,
+)
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 ITEMS = ("north", "south", "east")
@@ -30,8 +37,7 @@ class FanoutModel(OfflineModel):
         reply = super().generate(purpose, prompt, schema)
         if schema is not PlanOut:
             return reply
-        goal = str(extract_context(prompt).get("goal") or reply.value.goal)
-        kind, run, page = goal.splitlines()[0].split("|")
+        goal, kind, run, page = goal_named(prompt, reply)
         if kind == "parent":
             steps: list[tuple[str, dict[str, Any]]] = [
                 ("map_rows", {"items": list(ITEMS), "input": f"child|{run}|{page}"}),
@@ -44,8 +50,7 @@ class FanoutModel(OfflineModel):
                 ("append_blocks", {"page_id": page, "text": f"{run} {item}"}),
                 ("finish", {"summary": item}),
             ]
-        calls = [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]
-        return ModelReply(PlanOut.model_validate({"goal": goal, "steps": calls}), reply.usage)
+        return plan_reply(goal, steps, reply)
 
 
 def test_i_parallel_maps_in_a_fault_storm_then_the_sweeper(

@@ -2,71 +2,28 @@
 records its lineage (shown in the api's run view), and never reads or changes more than the run that
 started it may, even with its owner approving. A chain past its bound, or back to an agent already in it, is refused."""
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.agents import Agent, InstructionsVersion
 from shared.domain.events import ErrorRecorded, RunPlanned, ToolResult
 from shared.domain.runs import RunStatus
 from shared.domain.settings import plain_notion_id
-from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.step import StepTask
 from shared.services import runs
 from shared.services.deps import Deps
 from shared.services.engine import run_step
-from shared.services.planning import start_run
-from shared.topology import Queue
-from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
-from tests.fakes import FakeAgents
-from tests.support.engine_runs import forged_run, queue, run_until_held
+from tests.engine_fakes import FakeNotion
+from tests.support.chains import agents, child_plans, handed, run_child
+from tests.support.engine_runs import forged_run, run_until_held
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SOURCE = "ds-team"
-
-
-def _agents(*ids: str) -> FakeAgents:
-    agents = FakeAgents()
-    words = InstructionsVersion(content_hash="0" * 16, text="Summarise what you are given.")
-    for agent_id in ids:
-        agents.create(
-            "t1",
-            Agent(agent_id=agent_id, name=agent_id.title(), created_at=NOW, updated_at=NOW, accepted=words),
-        )
-    return agents
 
 
 def _parent(notion: FakeNotion, trigger: str, args: dict[str, Any], **fields: Any) -> Deps:
     key = [plain_notion_id(SOURCE)]
     planned = {"agent_id": "a", "reach_read": key, "reach_change": key} | fields
     return forged_run(notion, trigger, ("hand_off", args), **planned)
-
-
-def _handed(deps: Deps) -> list[PlanTask]:
-    return [b for q, b, _, _ in queue(deps).tasks if q == Queue.PLAN and isinstance(b, PlanTask)]
-
-
-def _child_plans(deps: Deps, agents: FakeAgents, *steps: tuple[str, dict[str, Any]]) -> Deps:
-    calls = [*steps, ("finish", {"summary": "done"})]
-    answer = {
-        "goal": "g",
-        "risk": "low",
-        "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls],
-    }
-    return deps._replace(model=FakeModel({"PlanOut": [answer]}), agents_source=lambda: agents)
-
-
-def _run_child(deps: Deps, task: PlanTask) -> RunStatus:
-    start_run(task, deps)
-    for _ in range(12):
-        run = deps.store.get_run("t1", task.run_id)
-        assert run is not None
-        if run.state.status != RunStatus.RUNNING:
-            break
-        run_step_as_owner(StepTask(tenant_id="t1", run_id=task.run_id, step=run.state.cursor), deps)
-    run = deps.store.get_run("t1", task.run_id)
-    assert run is not None
-    return run.state.status
 
 
 def _world() -> tuple[FakeNotion, str, str]:
@@ -79,11 +36,11 @@ def test_a_hand_off_starts_the_other_agent_s_run_with_its_lineage_shown() -> Non
     notion, trigger, _ = _world()
     deps = _parent(notion, trigger, {"agent_id": "b", "input": "Summarise the notes"})
     assert run_until_held(deps).status == RunStatus.COMPLETED
-    (task,) = _handed(deps)
+    (task,) = handed(deps)
     assert (task.run_id, task.agent_id, task.goal) == ("r1-h1", "b", "Summarise the notes")
     assert task.parent_run_id == "r1" and task.chain == ["a"] and task.trigger.page_id == trigger
-    deps = _child_plans(deps, _agents("a", "b"), ("read_page", {"page_id": trigger}))
-    assert _run_child(deps, task) == RunStatus.COMPLETED
+    deps = child_plans(deps, agents("a", "b"), ("read_page", {"page_id": trigger}))
+    assert run_child(deps, task) == RunStatus.COMPLETED
     planned = deps.store.list_events("t1", "r1-h1")[0]
     assert isinstance(planned, RunPlanned) and planned.agent_id == "b" and planned.parent_run_id == "r1"
     assert deps.tenants is not None
@@ -95,12 +52,12 @@ def test_the_child_reads_and_changes_no_more_than_the_run_that_started_it() -> N
     notion, trigger, salaries = _world()
     deps = _parent(notion, trigger, {"agent_id": "b", "input": "Summarise"})
     run_until_held(deps)
-    (task,) = _handed(deps)
+    (task,) = handed(deps)
     assert task.bounds[0].read == [plain_notion_id(SOURCE)]
     for step in (("read_page", {"page_id": salaries}), ("append_blocks", {"page_id": salaries, "text": "x"})):
-        child = _child_plans(deps, _agents("a", "b"), step)  # agent b itself has no reach: unbounded
+        child = child_plans(deps, agents("a", "b"), step)  # agent b itself has no reach: unbounded
         run_id = f"r1-h1-{step[0].replace('_', '')}"
-        _run_child(child, task.model_copy(update={"run_id": run_id}))
+        run_child(child, task.model_copy(update={"run_id": run_id}))
         events = list(child.store.list_events("t1", run_id))
         assert not [e for e in events if isinstance(e, ToolResult) and e.args.get("page_id") == salaries], (
             step
@@ -113,7 +70,7 @@ def test_nor_does_the_parent_hand_a_page_beyond_its_reach_to_its_child() -> None
     notion, trigger, salaries = _world()
     deps = _parent(notion, trigger, {"agent_id": "b", "input": "Leak it", "page_id": salaries})
     run_until_held(deps)
-    assert _handed(deps) == []
+    assert handed(deps) == []
 
 
 def test_a_hand_off_back_to_an_agent_in_the_chain_is_refused() -> None:
@@ -121,7 +78,7 @@ def test_a_hand_off_back_to_an_agent_in_the_chain_is_refused() -> None:
     for target, chain in (("a", []), ("b", ["b"])):
         deps = _parent(notion, trigger, {"agent_id": target, "input": "Again"}, chain=chain)
         run_until_held(deps)
-        assert _handed(deps) == [], target
+        assert handed(deps) == [], target
         errors = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ErrorRecorded)]
         assert errors and "already in this chain" in errors[0].message
 
@@ -130,12 +87,12 @@ def test_a_chain_stops_at_its_bound_of_hand_offs() -> None:
     notion, trigger, _ = _world()
     deps = _parent(notion, trigger, {"agent_id": "d", "input": "On"}, chain=["x", "y", "z"])  # 3 before
     run_until_held(deps)
-    assert _handed(deps) == []
+    assert handed(deps) == []
     errors = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ErrorRecorded)]
     assert errors and "at its bound of 3 hand-offs" in errors[0].message
     deps = _parent(notion, trigger, {"agent_id": "d", "input": "On"}, chain=["x", "y"])  # 2 before: one more
     assert run_until_held(deps).status == RunStatus.COMPLETED
-    (task,) = _handed(deps)
+    (task,) = handed(deps)
     assert task.chain == ["x", "y", "a"]
 
 
@@ -144,4 +101,4 @@ def test_a_repeated_hand_off_starts_one_run() -> None:
     deps = _parent(notion, trigger, {"agent_id": "b", "input": "Once"})
     run_until_held(deps)
     run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)  # a redelivery of the hand-off's step
-    assert len(_handed(deps)) == 1
+    assert len(handed(deps)) == 1
