@@ -145,3 +145,17 @@ def test_a_repeated_hand_off_starts_one_run() -> None:
     run_until_held(deps)
     run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)  # a redelivery of the hand-off's step
     assert len(_handed(deps)) == 1
+
+
+def test_the_child_plans_its_own_agent_s_instructions_with_the_input_it_was_given() -> None:
+    """The agent handed to does its own job: its instructions and the hand-off's input both reach the
+    plan's goal (a child planned for the input alone would never read what its owner told it)."""
+    notion, trigger, _ = _world()
+    deps = _parent(notion, trigger, {"agent_id": "b", "input": "Summarise the notes"})
+    assert run_until_held(deps).status == RunStatus.COMPLETED
+    (task,) = _handed(deps)
+    deps = _child_plans(deps, _agents("a", "b"))
+    assert _run_child(deps, task) == RunStatus.COMPLETED
+    assert isinstance(deps.model, FakeModel)
+    [prompt] = [p for schema, p in deps.model.prompts if schema == "PlanOut"]
+    assert "Summarise what you are given." in prompt and "Summarise the notes" in prompt
