@@ -515,15 +515,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", action="append", default=[], help="run only the tasks of these names")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--tasks", type=Path, default=TASKS_FILE, help="the tasks file")
     args = parser.parse_args(argv)
-    stop_on_signals()
     try:
-        tasks = load_tasks()
+        tasks = load_tasks(args.tasks)
+        unknown = set(args.only) - {t.name for t in tasks}
+        if unknown:
+            raise HarnessError(f"no task is called {', '.join(sorted(unknown))}")
         if args.only:
             tasks = [t for t in tasks if t.name in args.only]
         env = {k: os.environ[k] for k in MODEL_SETTINGS if os.environ.get(k)}
         model = model_id(env)
         print(f"eval-agents: {len(tasks)} tasks against {model} on the local stack", flush=True)
+        stop_on_signals()  # the stack's processes stop with this one
         with LocalStack(extra_env=env) as stack:
             outcomes = evaluate(stack, tasks, args.workers, _print)
     except HarnessError as exc:

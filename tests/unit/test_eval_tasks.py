@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from local.eval_agents import CHECKS, HarnessError, load_tasks, model_id
+from local.eval_agents import CHECKS, HarnessError, load_tasks, main, model_id
 
 
 def test_at_least_25_tasks_each_described_and_checked_by_a_known_checker() -> None:
@@ -46,3 +46,18 @@ def test_the_model_is_named_as_the_settings_pick_it() -> None:
     assert model_id({}) == "offline"
     chosen = {"NA_MODEL_BACKEND": "vertex", "NA_MODEL_PLAN": "gemini-a", "NA_MODEL_DRAFT": "gemini-b"}
     assert model_id(chosen) == "vertex:gemini-a+gemini-b"
+
+
+def test_a_harness_error_exits_2_and_prints_no_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tasks.toml"
+    path.write_text("[[tasks]]\nname = 'x'\n")
+    assert main(["--tasks", str(path)]) == 2
+    printed = capsys.readouterr()
+    assert "harness error" in printed.err and "RESULT" not in printed.out
+
+
+def test_a_task_named_that_does_not_exist_is_a_harness_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--only", "no-such-task"]) == 2
+    assert "no task is called no-such-task" in capsys.readouterr().err
