@@ -506,4 +506,8 @@ def test_the_eval_build_runs_make_eval_agents_against_vertex_in_its_own_project(
     used = set(re.findall(r"\$\{(_[A-Z_]+)\}", path.read_text()))
     assert used == set(eval_build["substitutions"])
     assert eval_build["serviceAccount"].endswith("/na-eval@${PROJECT_ID}.iam.gserviceaccount.com")
-    assert "na-eval@" in (ROOT / "docs" / "deploy.md").read_text()
+    trigger = _triggers()["eval"]
+    assert trigger["service_account"] == '${google_service_account.platform["eval"].id}'
+    assert trigger["git_file_source"][0]["path"] == "cloudbuild-eval.yaml"
+    assert set(trigger["substitutions"]) == used and "approval_config" not in trigger
+    assert trigger["substitutions"]["_MODEL_PLAN"] == "${var.model_plan}"
