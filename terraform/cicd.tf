@@ -12,6 +12,8 @@
 #   (cloudbuild-eval.yaml, docs/deploy.md "Measuring the agents"). It changes nothing in the project.
 locals {
   cicd_enabled = var.github_owner != "" && var.github_repo != ""
+  # The triggers run by hand build main's own file of this repository.
+  github_uri = "https://github.com/${var.github_owner}/${var.github_repo}"
 }
 
 resource "google_cloudbuild_trigger" "checks" {
@@ -84,14 +86,14 @@ resource "google_cloudbuild_trigger" "apply" {
   service_account = google_service_account.platform["deployer"].id
 
   source_to_build {
-    uri       = "https://github.com/${var.github_owner}/${var.github_repo}"
+    uri       = local.github_uri
     ref       = "refs/heads/main"
     repo_type = "GITHUB"
   }
 
   git_file_source {
     path      = "cloudbuild-apply.yaml"
-    uri       = "https://github.com/${var.github_owner}/${var.github_repo}"
+    uri       = local.github_uri
     revision  = "refs/heads/main"
     repo_type = "GITHUB"
   }
@@ -117,14 +119,14 @@ resource "google_cloudbuild_trigger" "eval" {
   service_account = google_service_account.platform["eval"].id
 
   source_to_build {
-    uri       = "https://github.com/${var.github_owner}/${var.github_repo}"
+    uri       = local.github_uri
     ref       = "refs/heads/main"
     repo_type = "GITHUB"
   }
 
   git_file_source {
     path      = "cloudbuild-eval.yaml"
-    uri       = "https://github.com/${var.github_owner}/${var.github_repo}"
+    uri       = local.github_uri
     revision  = "refs/heads/main"
     repo_type = "GITHUB"
   }
