@@ -10,6 +10,8 @@ a decision made in Notion and today's plan page.
 4. A member who is not the owner sets the row's Decision to Approve: refused, set back, answered.
    The owner approves on the row; the run finishes.
 5. Cloud Scheduler's hourly call (``POST /schedule`` on plan) writes today's page in Daily plans.
+6. An instructed agent with a reviewer: its instructions page read for its run, which maps over the
+   Ideas rows as child runs, each write reviewed, and gathers them. A routine fires once for its slot.
 It prints the timeline and the pages as they are now, then stops the stack.
 """
 
@@ -21,13 +23,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Any
 
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, stop_on_signals
 from local.tasks_emulator import mint_id_token
 from shared.domain.connection import session_cookie
+from shared.domain.daily import tick_of
 from shared.topology import Target
 
 READY = "Ready for agent"
@@ -85,15 +88,17 @@ def wait_for[T](check: Callable[[], T | None], what: str, timeout_s: float = 60.
     raise TimeoutError(f"timed out waiting for {what} (see the stack's logs)")
 
 
-def connect(stack: LocalStack, invite: str = "") -> dict[str, str]:
+def connect(stack: LocalStack, invite: str = "", workspace: str = "") -> dict[str, str]:
     """The OAuth flow as a browser runs it; returns the headers the console's browser then sends: the
     session cookie the callback set, and the Origin and CSRF token (``GET /session``) its changes need.
-    ``invite``: a member invite's code, sent as the console sends it (``X-Invite-Code``)."""
+    ``invite``: a member invite's code, sent as the console sends it (``X-Invite-Code``); ``workspace``:
+    the sandbox workspace's key the person approves for (default: the demo's)."""
     sent = {"X-Invite-Code": invite} if invite else None
     status, start, headers = http("GET", stack.url_of_api() + "/connect", headers=sent)
     assert status == 200, f"GET /connect answered {status}"
     cookie = "; ".join(f"{m.key}={m.value}" for m in SimpleCookie(headers["Set-Cookie"]).values())
-    status, _, headers = http("GET", start["authorize_url"])  # Notion's consent page approves at once
+    chosen = f"&sandbox_workspace={urllib.parse.quote(workspace)}" if workspace else ""
+    status, _, headers = http("GET", start["authorize_url"] + chosen)  # Notion's consent approves at once
     callback = headers["Location"]
     status, _, headers = http("GET", callback, headers={"Cookie": cookie})
     assert status == 302, f"oauth-callback answered {status}"
@@ -263,9 +268,13 @@ def run_demo(stack: LocalStack) -> JSON:
     renamed = [r for r in demo.runs() if dashboard.replace("-", "") in r["run_id"]]
     quiet = not renamed
     demo.note("api", f"runs of the renamed idea, listed at the end: {len(renamed)}")
+    sandbox = demo.state()  # as the first run and the day's plan left it
+    instructed = instructed_map(demo)
+    routine = routine_once(demo)
     return {
         "started": started, "browser": demo.auth, "quiet": quiet, "idea_id": newsletter, "run": run, "row_id": row["id"],
-        "plan_page": plan_page, "home": home, "sandbox": demo.state(), "timeline": sorted(demo.timeline),
+        "plan_page": plan_page, "home": home, "sandbox": sandbox, "timeline": sorted(demo.timeline),
+        "instructed": instructed, "routine": routine, "agents_sandbox": demo.state(),
         "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
         "notifications": [json.loads(p.read_text()) for p in sorted(stack.outbox_dir.glob(f"{run['run_id']}-*.json"))],
     }  # fmt: skip
@@ -292,16 +301,22 @@ def _finished(demo: Demo, run_id: str) -> JSON | None:
     return run if run.get("status") in {"completed", "failed", "cancelled"} else None
 
 
+def scheduler_call(demo: Demo, why: str) -> datetime:
+    """Cloud Scheduler's hourly ``POST /schedule`` on plan; the tick (UTC hour) it stands for."""
+    tick = tick_of(datetime.now(UTC))
+    url = demo.stack.url(Target.PLAN)
+    token = mint_id_token("na-scheduler@" + TASKS_SERVICE_ACCOUNT.partition("@")[2], url)
+    demo.note("Cloud Scheduler → plan", f"POST /schedule for {tick:%H:%M} UTC, {why}")
+    status, answer, _ = http("POST", url + "/schedule", {}, {"Authorization": f"Bearer {token}"})
+    assert status == 200, f"POST /schedule answered {status}: {answer}"
+    return tick
+
+
 def daily_plan(demo: Demo) -> JSON:
     """Cloud Scheduler's hourly call, at an hour that is this workspace's planning hour, and the page
     it makes in Daily plans."""
-    tick = (datetime.now(UTC) + timedelta(minutes=30)).replace(minute=0, second=0, microsecond=0)
-    demo.api("PATCH", "/settings", {"timezone": "UTC", "planning_hour": tick.hour})
-    url = demo.stack.url(Target.PLAN)
-    token = mint_id_token("na-scheduler@" + TASKS_SERVICE_ACCOUNT.partition("@")[2], url)
-    demo.note("Cloud Scheduler → plan", f"POST /schedule for {tick:%H:%M} UTC, the planning hour")
-    status, answer, _ = http("POST", url + "/schedule", {}, {"Authorization": f"Bearer {token}"})
-    assert status == 200, f"POST /schedule answered {status}: {answer}"
+    demo.api("PATCH", "/settings", {"timezone": "UTC", "planning_hour": tick_of(datetime.now(UTC)).hour})
+    scheduler_call(demo, "the planning hour")
     source = demo.api("GET", "/home")["databases"]["daily_plans"]["data_source_id"]
     page: JSON = wait_for(
         lambda: next((p for p in demo.state()["pages"] if p["parent"].get("data_source_id") == source), None),
@@ -309,6 +324,88 @@ def daily_plan(demo: Demo) -> JSON:
     )
     demo.note("plan → Notion", f"wrote {page['properties'].get('Plan')!r} in Daily plans")
     return page
+
+
+REVIEWER = "Idea reviewer"
+REVIEWED = "Reviewed by the idea reviewer"
+REVIEWER_WORDS = (
+    f'For each row of the data source this page is in, comment "{REVIEWED}" on the row. Then say on '
+    'this page how many rows were done. Never write "guarantee".'
+)
+
+
+def instructed_map(demo: Demo) -> JSON:
+    """An agent the owner instructs (its instructions page under the home, read for its run) with a
+    reviewer pass, named in a comment: its run maps over the Ideas rows as child runs and gathers them."""
+    made = demo.api("POST", "/agents", {"name": REVIEWER, "instructions": REVIEWER_WORDS, "review": "same"})
+    agent = demo.api("GET", f"/agents/{made['agent_id']}")
+    page = agent["instructions"]["current"]
+    demo.note("owner → api", f"made the agent {REVIEWER!r}; its instructions page under the home reads:")
+    demo.note("api", f"  {page['text'][:90]}… (version {page['content_hash']}); a reviewer checks each write")
+    mention = {"type": "mention", "mention": {"type": "user", "user": {"id": demo.ids["bot"]}}}
+    asked = {"text": {"content": f" {REVIEWER}, please go through our ideas"}}
+    body = {"parent": {"page_id": demo.ids["idea_dashboard"]}, "rich_text": [mention, asked]}
+    demo.act("owner", "POST", "comments", body, f"commented on an idea, naming {REVIEWER!r}")
+    demo.deliver()
+
+    def runs_of_agent() -> list[JSON]:
+        listed: list[JSON] = demo.api("GET", f"/runs?agent={made['agent_id']}&limit=50").get("runs", [])
+        return listed
+
+    def ended() -> list[JSON] | None:
+        runs = runs_of_agent()
+        parent = next((r for r in runs if not r.get("parent_run_id")), None)
+        return runs if parent and parent["status"] in {"completed", "failed", "cancelled"} else None
+
+    runs = wait_for(ended, "the instructed agent's run and its children to end")
+    [parent] = [r for r in runs if not r.get("parent_run_id")]
+    children = [r for r in runs if r.get("parent_run_id") == parent["run_id"]]
+    demo.note(
+        "plan",
+        f"run {parent['run_id']} of {parent['agent_name']!r}, instructions {parent['instructions_hash']}",
+    )
+    events = {r["run_id"]: demo.api("GET", f"/runs/{r['run_id']}")["events"] for r in runs}
+    results = [e for e in events[parent["run_id"]] if e["kind"] == "tool_result"]
+    done = [r for r in children if r["status"] == "completed"]
+    demo.note("execute-step", f"map_rows started {len(children)} child runs, one per row of Ideas")
+    demo.note(
+        "execute-step", f"fan_in gathered them: {len(done)} completed, {len(children) - len(done)} failed"
+    )
+    verdicts = [e for log in events.values() for e in log if e["kind"] == "review_recorded"]
+    passed = [v for v in verdicts if v["passed"]]
+    demo.note(
+        "execute-step", f"the reviewer passed {len(passed)} of {len(verdicts)} writes before they were made"
+    )
+    demo.note("api", f"the run ended {parent['status']}: {parent['summary']}")
+    return {"agent": agent, "run": parent, "children": children, "reviews": verdicts, "results": results}
+
+
+def routine_once(demo: Demo) -> JSON:
+    """A routine due in this hour's slot: the scheduler calls twice (overlapping sweeps), one run."""
+    hour = tick_of(datetime.now(UTC)).hour
+    schedule = {"every": "daily", "hour": hour}
+    words = "Every day, send the owner a short note saying good morning."
+    made = demo.api(
+        "POST", "/agents", {"name": "Morning note", "instructions": words, "schedules": [schedule]}
+    )
+    demo.note(
+        "owner → api", f"made the routine 'Morning note': daily at {hour:02d}:00 in the workspace's zone"
+    )
+    for why in ("the routine's slot", "the same slot again, as an overlapping sweep would"):
+        scheduler_call(demo, why)
+
+    def ended() -> list[JSON] | None:
+        runs: list[JSON] = demo.api("GET", f"/runs?agent={made['agent_id']}").get("runs", [])
+        return (
+            runs if runs and all(r["status"] in {"completed", "failed", "cancelled"} for r in runs) else None
+        )
+
+    runs = wait_for(ended, "the routine's run to end")
+    time.sleep(1)  # long enough for a second run of the slot to show, were there one
+    runs = demo.api("GET", f"/runs?agent={made['agent_id']}")["runs"]
+    listed = ", ".join(f"{r['run_id']} ({r['status']})" for r in runs)
+    demo.note("plan", f"two calls for the slot, {len(runs)} run: {listed}")
+    return {"agent": made, "runs": runs}
 
 
 def _where(event: JSON) -> str:
@@ -369,19 +466,44 @@ def print_report(result: JSON) -> None:
     print()
 
 
+def print_agents(result: JSON) -> None:
+    """The instructed agent's map and the routine, in plain words."""
+    instructed, routine = result["instructed"], result["routine"]
+    run, children = instructed["run"], instructed["children"]
+    reviews = instructed["reviews"]
+    print(f"An instructed agent: {run['agent_name']!r} (instructions version {run['instructions_hash']})")
+    print(f"  its run {run['run_id']} mapped over {len(children)} rows of Ideas as child runs:")
+    for child in children:
+        print(f"    - {child['run_id']}: {child['status']}, {child['summary'][:80]}")
+    print(
+        f"  the reviewer passed {sum(v['passed'] for v in reviews)} of {len(reviews)} writes; the run {run['status']}"
+    )
+    [fired] = routine["runs"] or [{"run_id": "none", "status": "never started"}]
+    print(
+        f"A routine: 'Morning note' fired once for its slot ({len(routine['runs'])} run): {fired['run_id']} {fired['status']}\n"
+    )
+
+
 def main() -> int:
     stop_on_signals()
     print("Starting the local stack (Firestore and Cloud Tasks emulators, Notion sandbox, 7 functions)...")
     with LocalStack(extra_env=LIVE) as stack:
         print(f"Stack up in {stack.workdir} (logs kept there if the demo fails). Connecting...", flush=True)
         result = run_demo(stack)
-        if result["run"]["status"] != "completed":
+        if any(r["status"] != "completed" for r in _ran(result)):
             stack.keep_workdir()  # the functions' logs say why
         print_report(result)
+        print_agents(result)
         print(f"  api: {stack.url(Target.API)}  (stopping the stack now)")
         print(f"  console: {stack.console_url}/  (`make web`, then `make stack`, keeps one up to open)")
     print("Stack stopped.")
-    return 0 if result["run"]["status"] == "completed" else 1
+    return 0 if all(r["status"] == "completed" for r in _ran(result)) else 1
+
+
+def _ran(result: JSON) -> list[JSON]:
+    """The demo's runs that must complete: the first, the instructed agent's and its children, the routine."""
+    instructed = result["instructed"]
+    return [result["run"], instructed["run"], *instructed["children"], *result["routine"]["runs"]]
 
 
 if __name__ == "__main__":

@@ -72,6 +72,8 @@ class LocalStack:
         self._owns_workdir = workdir is None  # a directory the caller gave stays the caller's
         self._keep_workdir = False
         self.extra_env = extra_env or {}
+        # The project the functions name (the emulators take any): a real one when a real model is used.
+        self.project = self.extra_env.get("NA_GCP_PROJECT", PROJECT)
         self.notify = notify
         self.group = ProcessGroup(self.workdir / "logs")
         self.ports = {t: free_port() for t in Target}  # each function's URL (a task function's front)
@@ -128,7 +130,7 @@ class LocalStack:
         """The settings every function of this stack runs with (docs/settings.md)."""
         settings = {
             "NA_PROFILE": "local",
-            "NA_GCP_PROJECT": PROJECT,
+            "NA_GCP_PROJECT": self.project,
             "NA_REGION": REGION,
             "NA_FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{self.firestore_port}",
             "NA_TASKS_EMULATOR_HOST": self.tasks_grpc,
@@ -317,7 +319,7 @@ class LocalStack:
         client = tasks_v2.CloudTasksClient(
             transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(self.tasks_grpc))
         )
-        parent = f"projects/{PROJECT}/locations/{REGION}"
+        parent = f"projects/{self.project}/locations/{REGION}"
         for queue in Queue:
             config = tasks_v2.Queue(
                 name=f"{parent}/queues/{queue.value}",

@@ -8,8 +8,12 @@
 # - apply: run by hand with _PLAN_BUILD=<a deploy build's id>; approval_required holds it until a
 #   person with roles/cloudbuild.builds.approver, having read that plan, approves it. It applies
 #   exactly that plan (cloudbuild-apply.yaml), so nothing reaches the project without that decision.
+# - eval: run by hand; make eval-agents against the deployment's models on Vertex AI, as `eval`
+#   (cloudbuild-eval.yaml, docs/deploy.md "Measuring the agents"). It changes nothing in the project.
 locals {
   cicd_enabled = var.github_owner != "" && var.github_repo != ""
+  # The triggers run by hand build main's own file of this repository.
+  github_uri = "https://github.com/${var.github_owner}/${var.github_repo}"
 }
 
 resource "google_cloudbuild_trigger" "checks" {
@@ -82,14 +86,14 @@ resource "google_cloudbuild_trigger" "apply" {
   service_account = google_service_account.platform["deployer"].id
 
   source_to_build {
-    uri       = "https://github.com/${var.github_owner}/${var.github_repo}"
+    uri       = local.github_uri
     ref       = "refs/heads/main"
     repo_type = "GITHUB"
   }
 
   git_file_source {
     path      = "cloudbuild-apply.yaml"
-    uri       = "https://github.com/${var.github_owner}/${var.github_repo}"
+    uri       = local.github_uri
     revision  = "refs/heads/main"
     repo_type = "GITHUB"
   }
@@ -101,6 +105,37 @@ resource "google_cloudbuild_trigger" "apply" {
   substitutions = {
     _STATE_BUCKET = var.state_bucket
     _PLAN_BUILD   = ""
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloudbuild_trigger" "eval" {
+  count = local.cicd_enabled ? 1 : 0
+
+  name            = "notion-agent-eval"
+  description     = "By hand: make eval-agents against this deployment's models on Vertex AI."
+  location        = var.region
+  service_account = google_service_account.platform["eval"].id
+
+  source_to_build {
+    uri       = local.github_uri
+    ref       = "refs/heads/main"
+    repo_type = "GITHUB"
+  }
+
+  git_file_source {
+    path      = "cloudbuild-eval.yaml"
+    uri       = local.github_uri
+    revision  = "refs/heads/main"
+    repo_type = "GITHUB"
+  }
+
+  substitutions = {
+    _MODEL_PLAN     = var.model_plan
+    _MODEL_DRAFT    = var.model_draft
+    _MODEL_LOCATION = var.model_location
+    _MIN_PASSED     = ""
   }
 
   depends_on = [google_project_service.enabled]

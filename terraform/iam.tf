@@ -10,6 +10,7 @@ locals {
     builder       = "Builds the function images from the source archive (Cloud Build, on behalf of Cloud Functions)."
     deployer      = "Runs the Cloud Build pipeline on main: terraform apply of this configuration."
     ci            = "Runs the Cloud Build checks on pull requests: tests and a read-only terraform plan."
+    eval          = "Runs make eval-agents by hand (cloudbuild-eval.yaml): a local stack in the build calls Vertex AI."
   }
 
   # Project-level roles, which have no narrower resource to be granted on. Firestore IAM stops at the
@@ -58,6 +59,9 @@ locals {
     # Build logs. The plan's reads are the custom role ci_plan_reader below (no basic or viewer role:
     # the PR trigger runs the pull request's own cloudbuild.yaml as this account).
     ci = ["roles/logging.logWriter"]
+    # make eval-agents against Vertex AI (cloudbuild-eval.yaml): model calls and build logs; the
+    # workspace is the Notion sandbox inside the build, so no tenant data, secret or document.
+    eval = ["roles/aiplatform.user", "roles/logging.logWriter"]
   }
 
   project_role_bindings = {

@@ -1,10 +1,10 @@
 """Offline mode: a deterministic stand-in for Gemini, for the local stack (``NA_MODEL_BACKEND=offline``).
 
 It reads our prompts' JSON context block and answers the schemas a real model gets. Plans come from
-the page, its data source and the trigger (a scheduled run without a page reads its data source,
-drafts the day and sends it). A goal saying to read first plans in two phases; one ending "for each
-of: a, b" maps its items as child runs. Drafts come from the goal, instructions and page; a review
-fails what holds a phrase its instructions say never to write. Same input, same output; usage: chars / 4.
+the page, its data source and the trigger (a scheduled run without a page drafts the day). Read-first
+goals plan in two phases; "for each of: a, b" and "for each row" map, "hand off to" hands off, quoted
+words are written as told. Drafts come from the goal, instructions and page; a fix drops what the
+review refused. Same input, same output, no network; usage: chars / 4.
 """
 
 import json
@@ -144,6 +144,64 @@ def next_phase(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     return {"goal": goal, "risk": "low", "on_reject": "end", "steps": [write, done]}
 
 
+_ROW = "On this row:"  # how a map's input starts: a goal holding it is one row's work, not a map
+_MAP = re.compile(r"\bfor each (?:row|page|idea|task)\b[^,.:;\n]*[,:]?\s*([^\n]*)", re.IGNORECASE)
+_HAND_OFF = re.compile(
+    r"\bhand (?:it |this |the page )?(?:off |over )?to (?:the )?\"?([a-z0-9][a-z0-9-]{0,39})\b", re.IGNORECASE
+)
+_COMMENT = re.compile(r"\bcomment(?:ing)?\s+(?:with\s+|saying\s+)?\"([^\"\n]{1,500})\"", re.IGNORECASE)
+_APPEND = re.compile(
+    r"(?<!never )\b(?:append|add|write)\s+(?:the line\s+|a line\s+|the words\s+)?\"([^\"\n]{1,500})\"",
+    re.IGNORECASE,
+)
+_SET = re.compile(
+    r"\bset (?:its |the (?:row's |page's )?)?([A-Za-z][\w ]{0,40}?) to \"([^\"\n]{1,100})\"", re.IGNORECASE
+)
+
+
+def told_plan(ctx: dict[str, Any], goal: str) -> dict[str, Any] | None:
+    """A goal on a page that says what to do in so many words: map over the page's data source ("for
+    each row"), hand off ("hand off to <agent id>"), comment, append or set a property ("…")."""
+    page, source = ctx.get("page") or {}, (ctx.get("data_source") or {}).get("id")
+    pid = str(page.get("id") or "")
+    mapped = None if _ROW.lower() in goal.lower() else _MAP.search(goal)
+    if pid and source and mapped:
+        work = re.split(r"(?<=[.!?])\s", mapped[1].strip(), maxsplit=1)[0] or "summarise the row"
+        steps = [
+            _step("map_rows", "one child run per row", data_source_id=source, input=f"{_ROW} {work}"[:2000]),
+            _step("fan_in", "gather what the rows' runs did", map_step=1),
+            _step(
+                "append_blocks",
+                "report on the page",
+                page_id=pid,
+                text="Went through ${steps.1.count} rows: ${steps.2.completed} done, ${steps.2.failed} failed.",
+            ),
+            _step("finish", "done", summary="Mapped ${steps.1.count} rows"),
+        ]
+        return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
+    steps = []
+    handed = _HAND_OFF.search(goal)
+    if pid and handed:
+        about = f"Handed over from a run on '{page.get('title') or 'a page'}'."
+        steps.append(
+            _step("hand_off", "another agent does this", agent_id=handed[1].lower(), input=about, page_id=pid)
+        )
+    for words in dict.fromkeys(_COMMENT.findall(goal)) if pid else []:
+        steps.append(_step("add_comment", "say it on the page", page_id=pid, text=words))
+    for words in dict.fromkeys(_APPEND.findall(goal)) if pid else []:
+        steps.append(_step("append_blocks", "write it on the page", page_id=pid, text=words))
+    props = (ctx.get("data_source") or {}).get("properties") or {}
+    for name, value in dict.fromkeys(_SET.findall(goal)) if pid else []:
+        kind = (props.get(name.strip()) or {}).get("type")
+        if kind in ("status", "select"):
+            change = {name.strip(): {kind: {"name": value}}}
+            steps.append(_step("update_properties", "set the property", page_id=pid, properties=change))
+    if not steps:
+        return None
+    steps.append(_step("finish", "done", summary=f"Did as told on '{page.get('title') or pid}'"[:2000]))
+    return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
+
+
 _EACH = re.compile(r"^(?P<what>.+?)\s+for each of:\s*(?P<items>.+)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -176,6 +234,12 @@ def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     special = _phased_or_mapped(ctx, goal, page)
     if special is not None:
         return special
+    return told_plan(ctx, goal) or _other_plan(ctx, goal)
+
+
+def _other_plan(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
+    """A code change, the day's plan, a note, or a page's plan with an approval."""
+    page = ctx.get("page") or {}
     pull = _PULL.search(goal)
     if pull and not page.get("id"):
         preview = _PREVIEW.search(goal)
@@ -243,6 +307,19 @@ def draft_for(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"title": f"Plan for {subject}"[:200], "text": "\n".join(lines)}
 
 
+_REFUSED = re.compile(r"never to write \"([^\"]{1,200})\"")
+
+
+def fixed_args(ctx: dict[str, Any], prompt: str) -> dict[str, Any]:
+    """Corrected arguments: as they were, less a phrase a review refused (the error quotes it)."""
+    args = ctx.get("args") or {}
+    said = json.dumps(args, ensure_ascii=False)
+    for phrase in _REFUSED.findall(prompt.replace('\\"', '"')):
+        said = re.sub(re.escape(json.dumps(phrase)[1:-1]), "", said, flags=re.IGNORECASE)
+    fixed = json.loads(said)
+    return fixed if isinstance(fixed, dict) else args
+
+
 class OfflineModel:
     def __init__(self, prices: dict[str, tuple[float, float]] | None = None) -> None:
         self._price = (prices or {}).get(NAME, (0.0, 0.0))
@@ -259,7 +336,7 @@ class OfflineModel:
         elif schema is Verdict:
             answer = verdict_for(ctx.get("review") or {})
         elif schema is ArgsFix:
-            answer = {"args_json": json.dumps(ctx.get("args") or {})}
+            answer = {"args_json": json.dumps(fixed_args(ctx, prompt), ensure_ascii=False)}
         else:
             raise ModelFixableError(f"the offline model cannot answer {schema.__name__}")
         value = schema.model_validate(answer)

@@ -471,7 +471,10 @@ def plan_events(
         )
         return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=ran.why[:2000])]
     scheduled = task.trigger.kind == "schedule" and task.agent_id is not None
-    goal = task.goal or (ran.goal(_default_goal(ctx), scheduled=scheduled) if ran else _default_goal(ctx))
+    if task.goal and ran is not None and task.parent_run_id:  # a child does its agent's job on its input
+        goal = ran.goal(task.goal)
+    else:
+        goal = task.goal or (ran.goal(_default_goal(ctx), scheduled=scheduled) if ran else _default_goal(ctx))
     ctx["goal"] = attempts.goal = goal
     attempts.run_cap_usd = ran.agent.max_cost_per_run_usd if ran is not None else None
     attempts.tier = ran.agent.model_tier if ran is not None else ""

@@ -1,6 +1,7 @@
 """The main job over HTTP on the whole local stack, exactly as ``make demo`` runs it: connect through
 OAuth, set up the agent's home and a trigger rule, a signed webhook starts a run, a member's Approve on
-its row is refused and the owner's decides, the run finishes, the hourly schedule writes today's plan."""
+its row is refused and the owner's decides, the run finishes, the hourly schedule writes today's plan;
+an instructed agent with a reviewer maps over the Ideas rows, and a routine fires once for its slot."""
 
 import json
 import urllib.error
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from local.code_sandbox import SEED as CODE_SEED
-from local.demo import LIVE, http, run_demo, wait_for
+from local.demo import LIVE, REVIEWED, REVIEWER_WORDS, http, run_demo, wait_for
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack
 from local.tasks_emulator import mint_id_token
 from shared.adapters.local_secrets import LocalFileSecrets
@@ -369,3 +370,44 @@ def test_replay_rebuilds_the_runs_timeline_from_its_log_alone(
     assert f"run {run_id}" in done.stdout and "completed" in done.stdout
     assert "replayed state equals the cached run document" in done.stdout
     assert done.stdout.count("\n  #") == len(demo["run"]["events"])
+
+
+def test_the_instructed_agent_ran_its_instructions_page_s_version_over_every_row(
+    demo: dict[str, Any],
+) -> None:
+    """Its instructions page (under the home) was read for its run, whose version the run records; it
+    mapped over the Ideas rows as child runs, each reviewed, and gathered them on the page."""
+    instructed = demo["instructed"]
+    agent, run, children = instructed["agent"], instructed["run"], instructed["children"]
+    page = agent["instructions"]["current"]
+    assert page["text"] == REVIEWER_WORDS and agent["instructions_page_id"]
+    assert run["status"] == "completed" and run["agent_id"] == agent["agent_id"]
+    assert run["instructions_hash"] == page["content_hash"] == agent["instructions"]["used"]["content_hash"]
+    state = demo["agents_sandbox"]
+    ideas = [
+        p for p in state["pages"] if p["parent"].get("data_source_id") == state["ids"]["ideas_data_source"]
+    ]
+    assert len(children) == len(ideas) == 2 and all(c["status"] == "completed" for c in children)
+    assert {c["parent_run_id"] for c in children} == {run["run_id"]}
+    bot = state["ids"]["bot"]
+    for idea in ideas:
+        said = [
+            c["text"]
+            for c in state["comments"]
+            if c["parent"].get("page_id") == idea["id"] and c["created_by"] == bot
+        ]
+        assert sum(t.startswith(REVIEWED) for t in said) == 1, (idea["properties"]["Name"], said)
+    tools = [e["tool"] for e in instructed["results"]]
+    assert tools[:2] == ["map_rows", "fan_in"]
+    reviews = instructed["reviews"]
+    assert len(reviews) >= 2 + len(children) and all(v["passed"] for v in reviews)  # map, report, each row
+    dashboard = next(p for p in state["pages"] if p["id"] == state["ids"]["idea_dashboard"])
+    assert any("Went through 2 rows: 2 done, 0 failed" in b["text"] for b in dashboard["content"])
+
+
+def test_the_routine_fired_once_for_its_slot_though_the_scheduler_called_twice(demo: dict[str, Any]) -> None:
+    [run] = demo["routine"]["runs"]
+    assert run["run_id"].startswith("routine-morning-note-0-") and run["status"] == "completed"
+    assert run["trigger"] == "schedule" and run["instructions_hash"]
+    calls = [what for _, where, what in demo["timeline"] if where == "Cloud Scheduler → plan"]
+    assert sum("slot" in c for c in calls) == 2

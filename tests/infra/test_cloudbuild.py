@@ -491,3 +491,23 @@ def test_without_a_built_console_nothing_is_uploaded(apply_build: dict[str, Any]
     result, calls = _upload(apply_build, tmp_path, {"assets/app.3f2a9c1b.js": "js"})
     assert result.returncode == 1 and "no web/dist/index.html" in result.stderr
     assert calls == []
+
+
+def test_the_eval_build_runs_make_eval_agents_against_vertex_in_its_own_project() -> None:
+    """cloudbuild-eval.yaml (docs/deploy.md, "Measuring the agents"): the harness with the vertex
+    backend, in the build's project, with the models and threshold its substitutions name, each used."""
+    path = ROOT / "cloudbuild-eval.yaml"
+    eval_build = load_yaml(path)
+    step = _step(eval_build, "eval-agents")
+    env = dict(e.split("=", 1) for e in step["env"])
+    assert env["NA_MODEL_BACKEND"] == "vertex" and env["NA_GCP_PROJECT"] == "${PROJECT_ID}"
+    assert env["NA_MODEL_PLAN"] == "${_MODEL_PLAN}" and env["NA_MODEL_DRAFT"] == "${_MODEL_DRAFT}"
+    assert 'make eval-agents EVAL_MIN_PASSED="${_MIN_PASSED}"' in step["args"][-1]
+    used = set(re.findall(r"\$\{(_[A-Z_]+)\}", path.read_text()))
+    assert used == set(eval_build["substitutions"])
+    assert eval_build["serviceAccount"].endswith("/na-eval@${PROJECT_ID}.iam.gserviceaccount.com")
+    trigger = _triggers()["eval"]
+    assert trigger["service_account"] == '${google_service_account.platform["eval"].id}'
+    assert trigger["git_file_source"][0]["path"] == "cloudbuild-eval.yaml"
+    assert set(trigger["substitutions"]) == used and "approval_config" not in trigger
+    assert trigger["substitutions"]["_MODEL_PLAN"] == "${var.model_plan}"

@@ -26,8 +26,9 @@ ALLOWLIST: dict[str, set[str]] = {
         "execute_step",
         "deploy",
         "api",
-    },  # the model callers (deploy: argument repair; api: POST /ask)
-    "roles/logging.logWriter": {"builder", "deployer", "ci"},  # build logs
+        "eval",
+    },  # the model callers (deploy: argument repair; api: POST /ask; eval: make eval-agents' build)
+    "roles/logging.logWriter": {"builder", "deployer", "ci", "eval"},  # build logs
     # Google's custom build service account example (docs/iam.md): the image push, and the source
     # that 2nd-gen builds fetch from Google's managed gcf-v2-sources-* bucket in this project.
     "roles/artifactregistry.writer": {"builder"},

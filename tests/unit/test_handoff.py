@@ -12,7 +12,7 @@ from shared.domain.tasks.step import StepTask
 from shared.services import runs
 from shared.services.deps import Deps
 from shared.services.engine import run_step
-from tests.engine_fakes import FakeNotion
+from tests.engine_fakes import FakeModel, FakeNotion
 from tests.support.chains import agents, child_plans, handed, run_child
 from tests.support.engine_runs import forged_run, run_until_held
 
@@ -102,3 +102,17 @@ def test_a_repeated_hand_off_starts_one_run() -> None:
     run_until_held(deps)
     run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)  # a redelivery of the hand-off's step
     assert len(handed(deps)) == 1
+
+
+def test_the_child_plans_its_own_agent_s_instructions_with_the_input_it_was_given() -> None:
+    """The agent handed to does its own job: its instructions and the hand-off's input both reach the
+    plan's goal (a child planned for the input alone would never read what its owner told it)."""
+    notion, trigger, _ = _world()
+    deps = _parent(notion, trigger, {"agent_id": "b", "input": "Summarise the notes"})
+    assert run_until_held(deps).status == RunStatus.COMPLETED
+    (task,) = handed(deps)
+    deps = child_plans(deps, agents("a", "b"))
+    assert run_child(deps, task) == RunStatus.COMPLETED
+    assert isinstance(deps.model, FakeModel)
+    [prompt] = [p for schema, p in deps.model.prompts if schema == "PlanOut"]
+    assert "Summarise what you are given." in prompt and "Summarise the notes" in prompt

@@ -1,0 +1,9 @@
+# make eval-agents: the agents' tasks (local/eval_agents.toml) on the local stack against the model the
+# NA_MODEL_* settings pick (the offline stand-in unless told otherwise), their end states checked by
+# code. Prints RESULT tasks= passed= model=; fails below EVAL_MIN_PASSED passed tasks (empty: the
+# harness's default, DEFAULT_MIN_PASSED in local/eval_agents.py) and on any harness error.
+# On Vertex AI: docs/deploy.md, "Measuring the agents" (cloudbuild-eval.yaml).
+EVAL_MIN_PASSED ?=
+.PHONY: eval-agents
+eval-agents: check-python check-java $(VENV)/.synced
+	$(PY) -m local.eval_agents $(if $(EVAL_MIN_PASSED),--min-passed $(EVAL_MIN_PASSED))
