@@ -152,7 +152,7 @@ def estimate(
     )
     writes = n * (u.webhook_events * 0.6 + u.runs * 8 + steps * 3 + u.notifications * 2) + DAYS * 24
     deletes = n * (u.webhook_events * 0.3 + u.runs)  # TTL expiry: de-duplication records, run starts
-    # The api's pace (decision 0083): each request adds to its person's counter of the window (1 write;
+    # The api's pace (decision 0075): each request adds to its person's counter of the window (1 write;
     # a key's request 2, counted as 1: the console's polls are sessions'), a counter expiring with its
     # window (1 TTL delete, counted for every request: an upper bound).
     writes += n * u.api_requests

@@ -1,6 +1,6 @@
 """The api's pace per person and per API key, shared by every api instance: requests are counted in
 fixed windows of ``burst / rate`` seconds, at most ``burst`` in each (Firestore counters, decision
-0083). A request past either count is a 429 with Retry-After (the window's end) and does nothing; a
+0075). A request past either count is a 429 with Retry-After (the window's end) and does nothing; a
 key's requests count against their person's pace too. One write per request, two with a key."""
 
 from __future__ import annotations
