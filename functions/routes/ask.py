@@ -18,7 +18,7 @@ class AskRequest(Schema):
     question: str = Field(min_length=1, max_length=QUESTION_CHARS, description="What to ask the workspace")
     conversation_id: str | None = Field(
         None,
-        pattern=r"^[A-Za-z0-9_-]{8,64}$",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$",  # never Firestore's reserved __id__
         description="The conversation a follow-up belongs to (the id an earlier answer gave)",
     )
 

@@ -128,6 +128,8 @@ def test_post_ask_answers_and_a_conversation_carries_its_turns(fakes: FakeContai
     bad = api.post("/ask", json={"question": ""}, headers=auth(key))
     other = api.post("/ask", json={"question": "x", "conversation_id": "../t2"}, headers=auth(key))
     assert bad.status_code == 400 and other.status_code == 400
+    reserved = api.post("/ask", json={"question": "x", "conversation_id": "__x_y__"}, headers=auth(key))
+    assert reserved.status_code == 400, "Firestore reserves __id__: no conversation may be named so"
 
 
 def comment_deps(model: FakeModel, *comments: dict[str, Any]) -> tuple[Deps, FakeNotion, str]:
