@@ -20,7 +20,7 @@ from shared.services import runs
 class NewRun(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    goal: str = Field(min_length=1, max_length=2000)
+    goal: str = Field(min_length=1, max_length=2000, json_schema_extra={"pattern": r"\S"})  # _not_blank
     page_id: str | None = Field(None, pattern=NOTION_ID, description="A Notion page id")
     request_id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Makes retries idempotent"
