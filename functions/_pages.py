@@ -85,7 +85,8 @@ _REFUSED = {
     429: "Too many requests",
 }
 TOKEN_CHARS = 4096  # far above any token we sign
-_LINK_TOKEN = re.compile(rf"[A-Za-z0-9_.-]{{1,{TOKEN_CHARS}}}")  # base64url, "." between body and MAC
+LINK_TOKEN = rf"[A-Za-z0-9_.-]{{1,{TOKEN_CHARS}}}"  # base64url, "." between body and MAC
+_LINK_TOKEN = re.compile(LINK_TOKEN)
 
 
 class Page(NamedTuple):

@@ -79,6 +79,8 @@ CSRF_HEADER: JSON = {
     "schema": {"type": "string"},
     "description": "With the session cookie: the session's CSRF token (GET /session), else 403",
 }
+# A request's body field an answer holds below its top: a link fills it from there (``_link``).
+FROM_ANSWER = {"request_id": "/waiting/request_id"}
 _ARG = re.compile(r"<(\w+)>")
 type In = Literal["query", "header", "path"]
 type Refs = dict[tuple[str, JsonSchemaMode], JSON]  # a model's name and mode -> its schema's $ref
@@ -141,6 +143,7 @@ def document() -> JSON:
     for route, method, doc in operations():
         path = _ARG.sub(r"{\1}", route.path)
         paths.setdefault(path, {})[method.lower()] = _operation(route, method, doc, made)
+    _link(paths, schemas)
     for _, _, doc in operations():  # parameter models became parameters: no schema refers to them
         for name in filter(None, (doc.query, doc.headers, doc.path)):
             schemas.pop(_component(refs[(name, "validation")]), None)
@@ -153,6 +156,57 @@ def document() -> JSON:
         "paths": paths,
         "components": {"schemas": schemas, "responses": made.refusals, "securitySchemes": SECURITY_SCHEMES},
     }
+
+
+def _fields(answer: JSON, schemas: JSON) -> dict[str, str]:
+    """The ids an answer's JSON body always has, each with its JSON pointer: its model's required
+    fields (``/run_id``), and a list's first item's (``/runs/0/run_id``), named ``[]run_id``."""
+    schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" not in schema:
+        return {}
+    model = schemas[_component(schema)]
+    found = {f: f"/{f}" for f in model.get("required", [])}
+    for name, prop in model.get("properties", {}).items():
+        item = prop.get("items", {}) if prop.get("type") == "array" and name in found else {}
+        if "$ref" in item:
+            for f in schemas[_component(item)].get("required", []):
+                found.setdefault(f"[]{f}", f"/{name}/0/{f}")
+    return found
+
+
+def _link(paths: JSON, schemas: JSON) -> None:
+    """OpenAPI links from each success answer to the operations its ids name (docs/decisions/0077).
+    An answer holding ``run_id`` links to every ``/runs/{run_id}/…``; a list of runs, its first to
+    the reads of one. A body field of :data:`FROM_ANSWER` is filled from where the answer has it."""
+    ops = [(path, method, op) for path, methods in paths.items() for method, op in methods.items()]
+    for source_path, source_method, source in ops:
+        for status, answer in source["responses"].items():
+            fields = _fields(answer, schemas) if status.startswith("2") else {}
+            links: JSON = {}
+            for path, method, target in ops:
+                args = [p["name"] for p in target.get("parameters", []) if p["in"] == "path"]
+                # an id (not a name an answer may hold too); from a list, only to a read
+                listed = "" if all(a in fields for a in args) else "[]" * (method == "get")
+                if not args or not all(a.endswith("_id") and listed + a in fields for a in args):
+                    continue
+                if (path, method) == (source_path, source_method):
+                    continue
+                link: JSON = {
+                    "operationId": target["operationId"],
+                    "parameters": {f"path.{a}": f"$response.body#{fields[listed + a]}" for a in args},
+                }
+                body = target.get("requestBody", {}).get("content", {}).get("application/json", {})
+                wanted = set(schemas[_component(body["schema"])].get("required", [])) if body else set()
+                filled = {
+                    f: f"$response.body#{pointer}"
+                    for f, pointer in FROM_ANSWER.items()
+                    if f in wanted and pointer.split("/")[1] in fields
+                }
+                if filled:
+                    link["requestBody"] = filled
+                links[target["operationId"]] = link
+            if links:
+                answer["links"] = links
 
 
 def text() -> str:

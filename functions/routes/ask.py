@@ -4,7 +4,7 @@ conversation's latest turns; without one, a new conversation starts and its id c
 
 from uuid import uuid4
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
@@ -15,12 +15,24 @@ from shared.services.ask import QUESTION_CHARS, ask_in_conversation
 class AskRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=QUESTION_CHARS, description="What to ask the workspace")
+    question: str = Field(
+        min_length=1,
+        max_length=QUESTION_CHARS,
+        json_schema_extra={"pattern": r"\S"},  # what _not_blank holds, for the contract
+        description="What to ask the workspace: some text besides spaces",
+    )
     conversation_id: str | None = Field(
         None,
-        pattern=r"^[A-Za-z0-9_-]{8,64}$",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$",  # never Firestore's reserved __id__
         description="The conversation a follow-up belongs to (the id an earlier answer gave)",
     )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, question: str) -> str:
+        if not question.strip():
+            raise ValueError("a question needs some text besides spaces")
+        return question
 
 
 def post_ask(call: Call) -> Reply:

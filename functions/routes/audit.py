@@ -5,12 +5,12 @@ keep, as JSON lines) and ``PUT /audit/retention`` ``{"days"}`` (how long entries
 from datetime import UTC, datetime
 
 from flask import Response
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
 from shared.domain.audit import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, Surface
-from shared.domain.schema import Schema
+from shared.domain.schema import Instant, Schema
 from shared.domain.tenants import Tenant
 from shared.errors import InvalidInput, NotFound
 from shared.services import audit
@@ -22,10 +22,10 @@ class AuditQuery(Schema):
     actor: str = Field("", max_length=100, description="Only this member's actions (their member id)")
     action: str = Field("", max_length=200, description="Only actions whose words hold this")
     surface: Surface | None = Field(None, description="Only actions from this surface")
-    since: AwareDatetime | None = Field(None, description="Only actions at or after this time")
-    until: AwareDatetime | None = Field(None, description="Only actions before this time")
+    since: Instant | None = Field(None, description="Only actions at or after this time")
+    until: Instant | None = Field(None, description="Only actions before this time")
     limit: int = Field(50, ge=1, le=audit.PAGE_MAX)
-    cursor: AwareDatetime | None = Field(None, description="The previous page's next_cursor")
+    cursor: Instant | None = Field(None, description="The previous page's next_cursor")
 
     def filters(self) -> audit.Filters:
         return audit.Filters(self.actor, self.action, self.surface or "", self.since, self.until)

@@ -4,13 +4,13 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from flask import Response
-from pydantic import AwareDatetime, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from functions._http import Reply, parse_json, reply
 from functions.routes import Call
 from shared.domain.events import RunStatus
 from shared.domain.run_search import MAX_QUERY_WORDS, words
-from shared.domain.schema import Schema
+from shared.domain.schema import Instant, Schema
 from shared.domain.settings import NOTION_ID
 from shared.domain.tasks import is_run_id
 from shared.errors import InvalidInput, NotFound
@@ -20,7 +20,7 @@ from shared.services import runs
 class NewRun(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    goal: str = Field(min_length=1, max_length=2000)
+    goal: str = Field(min_length=1, max_length=2000, json_schema_extra={"pattern": r"\S"})  # _not_blank
     page_id: str | None = Field(None, pattern=NOTION_ID, description="A Notion page id")
     request_id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Makes retries idempotent"
@@ -87,8 +87,8 @@ class RunsQuery(Schema):
         description="Words the run's goal or agent name holds (whole words, any case; at most 5); runs "
         "stored before search match none",
     )
-    since: AwareDatetime | None = Field(None, description="Only runs created at or after this time")
-    until: AwareDatetime | None = Field(None, description="Only runs created before this time")
+    since: Instant | None = Field(None, description="Only runs created at or after this time")
+    until: Instant | None = Field(None, description="Only runs created before this time")
     limit: int = Field(25, ge=1, le=100, description="How many, newest first")
     cursor: str | None = Field(
         None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="The next_cursor of an earlier answer"
@@ -106,11 +106,13 @@ class RunsQuery(Schema):
             raise ValueError(f"a search takes at most {MAX_QUERY_WORDS} words")
         return q
 
-    @model_validator(mode="after")
-    def _range_in_order(self) -> "RunsQuery":
-        if self.since is not None and self.until is not None and self.until <= self.since:
+    @field_validator("until")
+    @classmethod
+    def _range_in_order(cls, until: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("since")
+        if since is not None and until is not None and until <= since:
             raise ValueError("until must be later than since")
-        return self
+        return until
 
 
 class Again(Schema):

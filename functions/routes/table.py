@@ -121,7 +121,14 @@ def _mailed_link(
             error=_LINK,
             refusals=(*refusals, 409),
         ),
-        link(f"GET {path}/<token>", legacy, f"An older {what} link: to the page", _MOVED, refusals=(400,)),
+        link(
+            f"GET {path}/<token>",
+            legacy,
+            f"An older {what} link: to the page",
+            _MOVED,
+            path="models.LinkTokenPath",
+            refusals=(400,),
+        ),
     ]
 
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 MAX_CHARS = 1500  # one topic, a precise citation, well inside the embedding model's 2,048 tokens
 MIN_CHARS = 200  # a heading with a line under it says too little on its own to be found
+MAX_WORD = 100  # longer is a blob (a hash, base64), not a word; Firestore refuses a term over 1500 bytes
 MAX_TERMS = 300  # distinct words kept for the keyword match (Firestore indexes each array value)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -101,8 +102,9 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The keyword search's words of ``text``: lower case, stemmed, stopwords left out, in order."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+    """The keyword search's words of ``text``: lower case, stemmed, stopwords and blobs left out, in
+    order."""
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and 1 < len(w) <= MAX_WORD]
 
 
 def terms(text: str) -> list[str]:

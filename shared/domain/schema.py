@@ -1,6 +1,22 @@
 """The base of every pydantic model of ours, and of the checked records the domain stores and sends."""
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+import re
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+# RFC 3339's date-time, what the contract's ``format: date-time`` promises: no bare number or date.
+_DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
+
+
+def _date_time(value: object) -> object:
+    if isinstance(value, str) and not _DATE_TIME.match(value):
+        raise ValueError("must be a date and time with its timezone, as 2026-01-31T09:00:00Z")
+    return value
+
+
+# A moment a request names: an RFC 3339 date-time with its offset (pydantic alone takes "0.5" as 1970).
+Instant = Annotated[AwareDatetime, BeforeValidator(_date_time)]
 
 
 class Schema(BaseModel):

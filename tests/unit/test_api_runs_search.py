@@ -75,7 +75,9 @@ def test_search_finds_runs_by_every_word_and_the_range_bounds_them(fakes: FakeCo
         ("q=one%20two%20three%20four%20five%20six", "q", "at most 5"),
         ("since=yesterday", "since", ""),
         ("since=2026-01-02T00:00:00", "since", "timezone"),
-        ("since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", "", "later than since"),
+        ("until=0.5", "until", "as 2026-01-31T09:00:00Z"),  # not a second of 1970
+        ("since=2026-01-02", "since", "timezone"),
+        ("since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", "until", "later than since"),
     ],
 )
 def test_a_bad_search_or_range_is_a_400_naming_it(

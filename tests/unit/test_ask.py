@@ -128,6 +128,15 @@ def test_post_ask_answers_and_a_conversation_carries_its_turns(fakes: FakeContai
     bad = api.post("/ask", json={"question": ""}, headers=auth(key))
     other = api.post("/ask", json={"question": "x", "conversation_id": "../t2"}, headers=auth(key))
     assert bad.status_code == 400 and other.status_code == 400
+    reserved = api.post("/ask", json={"question": "x", "conversation_id": "__x_y__"}, headers=auth(key))
+    assert reserved.status_code == 400, "Firestore reserves __id__: no conversation may be named so"
+    blank = api.post("/ask", json={"question": " \n "}, headers=auth(key))
+    assert blank.status_code == 400 and "besides spaces" in blank.get_data(as_text=True)
+    from functions.routes.ask import AskRequest
+
+    assert (
+        AskRequest.model_json_schema()["properties"]["question"]["pattern"] == r"\S"
+    )  # the contract says so
 
 
 def comment_deps(model: FakeModel, *comments: dict[str, Any]) -> tuple[Deps, FakeNotion, str]:

@@ -50,6 +50,9 @@ def test_actions_are_recorded_and_listed_with_filters(fakes: FakeContainer) -> N
         "connect",
     ]
     assert rest.json["next_cursor"] is None
+    for path in ("/audit", "/audit/export"):  # a bare number is no moment (pydantic read 0.5 as 1970)
+        odd = api.get(path, query_string={"until": "0.5"}, headers=auth(ada["session"]))
+        assert odd.status_code == 400 and odd.json is not None and "until" in odd.json["reason"]
 
     exported = api.get("/audit/export", query_string={"actor": bob_id}, headers=auth(ada["session"]))
     assert exported.status_code == 200 and exported.mimetype == "application/x-ndjson"

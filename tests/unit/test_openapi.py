@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,71 @@ def test_a_change_made_with_the_cookie_names_its_csrf_header() -> None:
     assert (
         "X-CSRF-Token" not in headers[("GET", "/runs")] + headers[("POST", "/links/decide")]
     )  # a read; public
+
+
+def _links() -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+    """Each operation's links (``"<METHOD> <path>"``, status) -> name -> link, and the contract."""
+    paths = openapi.document()["paths"]
+    return {
+        (f"{method.upper()} {path}", status): answer["links"]
+        for path, methods in paths.items()
+        for method, op in methods.items()
+        for status, answer in op["responses"].items()
+        if "links" in answer
+    }
+
+
+def test_a_made_run_key_or_invite_links_to_what_acts_on_it() -> None:
+    """The stateful fuzzing's way to real ids: a run's actions and decisions with its id, a decision's
+    request_id from the run's ``waiting``, a key's and an invite's delete."""
+    links = _links()
+    started = links[("POST /runs", "202")]
+    wanted = {"runs_get_run", "runs_again", "run_actions_retry"}
+    wanted |= {f"run_actions_{a}" for a in ("approve", "reject", "answer", "cancel", "pause", "resume")}
+    assert wanted <= set(started)
+    assert started["runs_get_run"]["parameters"] == {"path.run_id": "$response.body#/run_id"}
+    approve = links[("GET /runs/{run_id}", "200")]["run_actions_approve"]
+    assert approve["requestBody"] == {"request_id": "$response.body#/waiting/request_id"}
+    assert "requestBody" not in started["run_actions_approve"]  # a queued run waits for nothing yet
+    assert set(links[("POST /api-keys", "201")]) == {"api_keys_remove_api_key"}
+    assert set(links[("POST /team/invites", "201")]) == {"team_delete_invite"}
+    listed = links[("GET /runs", "200")]  # a list's first run: only reads of it, never an action
+    assert listed["runs_get_run"]["parameters"] == {"path.run_id": "$response.body#/runs/0/run_id"}
+    assert "run_actions_cancel" not in listed and "agents_remove" not in links[("GET /agents", "200")]
+
+
+def test_every_link_names_a_real_operation_its_parameters_and_the_answer_s_fields() -> None:
+    import schemathesis
+
+    document = openapi.document()
+    schemas = document["components"]["schemas"]
+    by_id = {op["operationId"]: op for methods in document["paths"].values() for op in methods.values()}
+    paths = document["paths"]
+    for (label, status), links in _links().items():
+        method, path = label.split(" ")
+        answer = paths[path][method.lower()]["responses"][status]
+        fields = schemas[answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+        for name, link in links.items():
+            target = by_id[str(link["operationId"])]
+            assert name == link["operationId"]
+            params = {f"path.{p['name']}" for p in target["parameters"] if p["in"] == "path"}
+            assert set(link["parameters"]) == params, (label, name)
+            expressions = [*link["parameters"].values(), *link.get("requestBody", {}).values()]
+            for expression in expressions:
+                top = str(expression).removeprefix("$response.body#/").split("/")[0]
+                assert top in fields["required"], (label, name, expression)
+            body = target.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            for field in link.get("requestBody", {}):
+                assert field in schemas[body["$ref"].rsplit("/", 1)[1]]["properties"], (label, name, field)
+    machine = schemathesis.openapi.from_dict(document).as_state_machine()  # schemathesis reads them
+    assert machine  # an invalid link (unknown operation or parameter) raises as it is built
+
+
+def test_an_older_link_s_token_is_described_as_the_api_reads_it() -> None:
+    """A token of other characters is a 400 (``functions._pages.moved``): the contract says which."""
+    from functions._pages import LINK_TOKEN
+
+    paths = openapi.document()["paths"]
+    for path in ("/links/{token}", "/email-confirmations/{token}"):
+        [token] = paths[path]["get"]["parameters"]
+        assert token["schema"]["pattern"] == f"^{LINK_TOKEN}$" and "400" in paths[path]["get"]["responses"]

@@ -1,6 +1,6 @@
 """Passages along headings, sized and hashed; BM25 and reciprocal rank fusion."""
 
-from shared.domain.passages import MAX_CHARS, MIN_CHARS, split, stem, words
+from shared.domain.passages import MAX_CHARS, MAX_WORD, MIN_CHARS, split, stem, words
 from shared.domain.retrieval import KEYWORD_WEIGHT, bm25, fuse
 
 
@@ -41,6 +41,12 @@ def test_words_are_lower_case_stemmed_without_stopwords() -> None:
     assert words("What did we DECIDE about the prices?") == ["decid", "about", "pric"]
     assert stem("decided") == stem("decide") == stem("deciding") == "decid"
     assert stem("classes") == stem("class") == "class" and stem("policies") == "policy"
+
+
+def test_a_blob_is_no_word_so_no_query_term_is_too_large_for_firestore() -> None:
+    """A 2,000-letter question was a 500: Firestore refuses a term over 1,500 bytes in a query."""
+    assert words("ask " + "ü" * 2000 + " pricing") == ["ask", "pric"]
+    assert words("x" * MAX_WORD) == ["x" * MAX_WORD]
 
 
 def test_bm25_prefers_rare_words_and_short_documents() -> None:

@@ -48,6 +48,11 @@ class Figures:
     flows_failed: int = 0
     axe_serious: int = 0
     schemathesis_failures: int | None = None
+    schemathesis_checks: str | None = (
+        None  # "all": every check schemathesis ships ran, else those that did not
+    )
+    schemathesis_gaps: int | None = None  # failures of its known gaps (GAPS), not yet fixed
+    stateful: int | None = None  # 1: schemathesis' stateful phase ran and reached operations by links
     bundle_gzip_kb: float | None = None
     phone_overflow: int | None = None  # elements wider than a 390 px screen, over every screen measured
     screens: list[str] = field(default_factory=list)

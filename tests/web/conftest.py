@@ -2,8 +2,8 @@
 stack, axe-core on every screen, schemathesis against the live api, the bundle's size.
 
 Each test of a ``test_console_*`` module is one flow. The session ends with
-``RESULT flows_passed=<n> flows_failed=0 axe_serious=0 schemathesis_failures=0 phone_overflow=0
-bundle_gzip_kb=<kb>``
+``RESULT flows_passed=<n> flows_failed=0 axe_serious=0 schemathesis_failures=0 schemathesis_checks=all
+stateful=1 phone_overflow=0 bundle_gzip_kb=<kb>``
 and fails if any figure misses its goal, or, under ``NA_WEB_CHECK=1`` (make web-check), if one was
 not measured at all."""
 
@@ -72,6 +72,10 @@ def problems() -> list[str]:
         found.append("axe: " + "; ".join(FIGURES.violations))
     if FIGURES.schemathesis_failures:
         found.append(f"schemathesis: {FIGURES.schemathesis_failures} failure(s)")
+    if FIGURES.schemathesis_checks not in (None, "all"):
+        found.append(f"schemathesis: checks that never ran: {FIGURES.schemathesis_checks}")
+    if FIGURES.stateful == 0:
+        found.append("schemathesis' stateful phase reached no operation through a link")
     if FIGURES.phone_overflow:
         found.append(f"{FIGURES.phone_overflow} element(s) wider than a 390 px screen")
     if FIGURES.bundle_gzip_kb is not None and FIGURES.bundle_gzip_kb > BUNDLE_LIMIT_KB:
@@ -81,6 +85,8 @@ def problems() -> list[str]:
             found.append("no browser flow ran")
         if FIGURES.schemathesis_failures is None:
             found.append("schemathesis did not run")
+        if FIGURES.schemathesis_checks is None or FIGURES.stateful is None:
+            found.append("schemathesis' checks or its stateful phase did not run")
         if FIGURES.bundle_gzip_kb is None:
             found.append("the bundle was not measured")
         if FIGURES.phone_overflow is None:
@@ -95,6 +101,8 @@ def result_line() -> str:
     return (
         f"RESULT flows_passed={FIGURES.flows_passed} flows_failed={FIGURES.flows_failed} "
         f"axe_serious={FIGURES.axe_serious} schemathesis_failures={shown(FIGURES.schemathesis_failures)} "
+        f"schemathesis_gaps={shown(FIGURES.schemathesis_gaps)} "
+        f"schemathesis_checks={shown(FIGURES.schemathesis_checks)} stateful={shown(FIGURES.stateful)} "
         f"phone_overflow={shown(FIGURES.phone_overflow)} bundle_gzip_kb={shown(FIGURES.bundle_gzip_kb)}"
     )
 

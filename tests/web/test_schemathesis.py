@@ -9,6 +9,7 @@ generated ``POST /runs`` only queue work. ``DELETE /connection`` ends every cred
 /session`` every session: they run last, in that order (a disconnect needs a session).
 """
 
+import copy
 import json
 import time
 import urllib.request
@@ -23,19 +24,19 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS as SHIPPED
+from schemathesis.checks import is_check_class, load_all_checks, max_response_time
+from schemathesis.config import OperationConfig
 from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.engine import events
+from schemathesis.filters import FilterSet
+from schemathesis.openapi.checks import RejectedPositiveData
+from schemathesis.specs.openapi.checks import ignored_auth
 
 from local.code_sandbox import SEED as CODE_SEED
 from local.demo import connect, http, wait_for
 from local.stack import LocalStack
+from shared.domain.connection import session_cookie
 from shared.topology import Queue
 from tests.web.browser import Figures
 
@@ -44,14 +45,57 @@ ROOT = Path(__file__).resolve().parents[2]
 CASES = 50  # generated per operation and credential: hypothesis' max_examples
 MEMBER_CASES = 10  # per operation as each member role: most answers are one 403, the owner's pass is full
 MEMBER_ROLES = ("viewer", "editor", "admin")  # one member, given each role in turn: her session follows
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
+load_all_checks()
+# Every check it ships: those registered, and the answer's time (10 s at most, its default limit).
+CHECKS = [*(check for check in SHIPPED.get_all() if not is_check_class(check)), max_response_time]
+STEPS = 12  # the stateful phase's steps per scenario at most
+SCENARIOS = 50  # the stateful phase's scenarios per credential
+
+
+# What positive_data_acceptance may meet here: a 400 naming one field for a rule its schema cannot
+# state, by the field and the words of its problem (docs/decisions/0076).
+EXCUSES = {
+    "cursor": "",  # opaque: only the api knows which it gave (or Notion refused)
+    "q": "a search",  # two or more letters or digits, at most five words
+    "until": "later than since",  # a range in order
+}
+SURROGATE = "unable to parse raw data as a unicode string"  # a lone surrogate, which no UTF-8 text holds
+
+
+def excused(failure: Any, status: int, body: bytes) -> bool:
+    """Whether ``failure`` is positive_data_acceptance meeting a 400 whose every field is one of
+    :data:`EXCUSES`, or a JSON string with a lone surrogate (valid to JSON Schema, yet no text)."""
+    if not isinstance(failure, RejectedPositiveData) or status != 400:
+        return False
+    try:
+        fields = json.loads(body).get("fields")
+    except (ValueError, AttributeError):
+        return False
+    if not isinstance(fields, list) or not fields:
+        return False
+
+    def one(named: dict[str, Any]) -> bool:
+        field, problem = str(named.get("field")), str(named.get("problem", ""))
+        return (field in EXCUSES and EXCUSES[field] in problem) or SURROGATE in problem
+
+    return all(isinstance(named, dict) and one(named) for named in fields)
+
+
+REJECTED, ACCEPTED = "Schema-valid request rejected", "Schema-violating request accepted"
+# Known gaps, by failure and operation, NOT fixed yet (issue 58 point 8 stays open for them): each
+# is counted and printed, and one no longer met must leave this table (docs/decisions/0076).
+GAPS = {
+    (REJECTED, "POST /home"): "a page the integration cannot see: Notion's state, no schema's",
+    (REJECTED, "PUT /integrations/{name}"): "a token the service refuses: its state, no schema's",
+    (REJECTED, "POST /team/invites"): "the email's form is not in the schema",
+    (REJECTED, "POST /api-keys"): "a printable name is not in the schema",
+    (REJECTED, "POST /agents"): "a name and the schedules' rules are not in the schema",
+    (REJECTED, "PATCH /agents/{agent_id}"): "at least one field, the schedules' rules: not in the schema",
+    (REJECTED, "PATCH /settings"): "project and repository names are not in the schema",
+    (ACCEPTED, "GET /runs/{run_id}"): "a malformed If-None-Match is read as no match",
+    (ACCEPTED, "PATCH /agents/{agent_id}"): "a body beside the schema is taken",
+    (ACCEPTED, "PATCH /settings"): "a body beside the schema is taken",
+}
 LAST = ("DELETE /connection", "DELETE /session")  # end the workspace's keys and sessions, its sessions
 SCOPES = ["read", "runs:start", "runs:decide", "runs:control"]
 # Generated requests reach Notion's sandbox far faster than Notion's 3 a second: no pacing here, so a
@@ -76,8 +120,9 @@ class Seeded(NamedTuple):
     confirmation: str  # the token of the link confirming notification_email
     spare_key_id: str  # a key no request uses
     home_page: str  # the sandbox page the agent's home is under
-    member: dict[str, str]  # a member's session (Grace, invited as viewer): her role changes per pass
-    member_id: str
+    teammate: str  # the sandbox's user invited as a member once schemathesis' engine has run
+    member: dict[str, str] | None = None  # her session (Grace, invited as viewer): her role changes per pass
+    member_id: str = ""
 
     def known(self) -> dict[str, list[dict[str, Any]]]:
         """Requests with what generation cannot find (real ids and tokens) by operation: their answers
@@ -148,7 +193,6 @@ def seed(stack: LocalStack) -> Seeded:
     for queue in Queue:  # from here on tasks are queued, never delivered: nothing runs meanwhile
         hold = f"http://{stack.tasks_admin}/queues/{queue.value}:hold"
         urllib.request.urlopen(urllib.request.Request(hold, data=b"{}", method="POST"), timeout=5).close()
-    member, member_id = _member(stack, call, ids["teammate"])
     return Seeded(
         browser,
         key,
@@ -159,13 +203,20 @@ def seed(stack: LocalStack) -> Seeded:
         confirmation,
         spare,
         ids["home_page"],
-        member,
-        member_id,
+        ids["teammate"],
     )
 
 
-def _member(stack: LocalStack, call: Any, user_id: str) -> tuple[dict[str, str], str]:
-    """A teammate invited as viewer and signed in with Notion through the invite: her session, id."""
+def with_member(stack: LocalStack, seeded: Seeded) -> Seeded:
+    """``seeded`` with a teammate invited as viewer and signed in with Notion through the invite (her
+    session, her id): made after the engine, whose owner may remove members."""
+    api, user_id = stack.url_of_api(), seeded.teammate
+
+    def call(method: str, path: str, body: Any = None, status: int = 200) -> Any:
+        answered, answer, _ = http(method, api + path, body, seeded.browser)
+        assert answered == status, (method, path, answered, answer)
+        return answer
+
     link = call("POST", "/team/invites", {"email": "grace@demo.example", "role": "viewer"}, 201)["link"]
     stack.sandbox_admin("POST", "/oauth", {"user_id": user_id})
     try:
@@ -173,7 +224,8 @@ def _member(stack: LocalStack, call: Any, user_id: str) -> tuple[dict[str, str],
     finally:
         stack.sandbox_admin("POST", "/oauth", {"user_id": None})
     team = call("GET", "/team")["members"]
-    return session, next(m["member_id"] for m in team if m["email"] == "grace@demo.example")
+    member_id = next(m["member_id"] for m in team if m["email"] == "grace@demo.example")
+    return seeded._replace(member=session, member_id=member_id)
 
 
 class Tally:
@@ -186,6 +238,9 @@ class Tally:
         self.statuses: Counter[int] = Counter()
         self.modes: Counter[str] = Counter()  # generated within the schema (positive) or beside it
         self.failures: list[str] = []
+        self.excused = 0  # failures :func:`excused` lets pass
+        self.gaps: Counter[tuple[str, str]] = Counter()  # failures of GAPS met
+        self.auth_probed: set[tuple[str, str]] = set()  # (operation, credential) ignored_auth probed
 
     def new(self, case: Any, credential: str) -> bool:
         """Whether ``case`` differs from every case sent so far for its operation and ``credential``."""
@@ -206,14 +261,27 @@ class Tally:
         self.modes[case.meta.generation.mode.value if case.meta else "known"] += 1
         self.statuses[response.status_code] += 1
         self.answered.setdefault((label, credential), set()).add(response.status_code)
+        # ignored_auth sends the request again without and with a wrong credential: once a success
+        # of the operation as this credential has been probed, as schemathesis' engine does.
+        probed = (label, credential) in self.auth_probed
+        checks = [c for c in CHECKS if not (probed and c is ignored_auth)]
+        if 200 <= response.status_code < 300:
+            self.auth_probed.add((label, credential))
         try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
+            case.validate_response(response, checks=checks, headers=headers)
         except FailureGroup as group:
             for failure in group.exceptions:
+                if excused(failure, response.status_code, response.content):
+                    self.excused += 1
+                    continue
+                if (failure.title, label) in GAPS:
+                    self.gaps[(failure.title, label)] += 1
+                    continue
                 said = " ".join(str(failure.message).split())[:300]
                 sent = f"{case.formatted_path!r} {case.query or ''} {_shown(_body(case))}"[:200]
                 self.failures.append(
-                    f"{label} ({credential}) {sent} -> {response.status_code}: {failure.title}: {said}"
+                    f"{label} ({credential}) {sent} -> {response.status_code} {response.content[:200]!r}: "
+                    f"{failure.title}: {said}"
                 )
 
 
@@ -265,28 +333,146 @@ def give_role(stack: LocalStack, seeded: Seeded, role: str) -> None:
     assert status == 200 and answer["role"] == role, (status, answer)
 
 
-def served_contract(api: str) -> Any:
-    """The contract as the api serves it, which must be the committed one, calling ``api``."""
-    served = requests.get(api + "/openapi.json", timeout=10)
+def served_contract(stack: LocalStack) -> dict[str, Any]:
+    """The contract as the api serves it, which must be the committed one, calling the stack's api.
+    Its session cookie is named as the stack's plain-http frontend names it (``na_session``, as the
+    contract says): ignored_auth removes that cookie to see the api refuse without it."""
+    served = requests.get(stack.url_of_api() + "/openapi.json", timeout=10)
     assert served.json() == json.loads((ROOT / "docs" / "api" / "openapi.json").read_text())
-    contract = schemathesis.openapi.from_dict(served.json())  # from_url would leave its own route out
+    document: dict[str, Any] = served.json()
+    cookie = document["components"]["securitySchemes"]["sessionCookie"]
+    assert cookie["name"] == session_cookie("https://").name and "`na_session`" in cookie["description"]
+    cookie["name"] = session_cookie(stack.console_url).name
+    return document
+
+
+def loaded(document: dict[str, Any], api: str) -> Any:
+    """schemathesis' own schema of ``document``, with a configuration of its own, calling ``api``."""
+    contract = schemathesis.openapi.from_dict(copy.deepcopy(document))  # from_url: its own route left out
     contract.config.update(base_url=api)  # its servers say /api: the load balancer's prefix
     contract.config.generation.update(with_security_parameters=False)  # the credentials are ours
     return contract
 
 
-def report(tally: Tally, operations: list[Any], elapsed: float, capsys: pytest.CaptureFixture[str]) -> None:
-    """Each operation's distinct cases and statuses (shown with a failure); the totals and the RESULT
-    line go to the terminal in any case."""
+class Engine(NamedTuple):
+    """What one run of schemathesis' own engine (its coverage and stateful phases) found."""
+
+    checks: set[str]  # the checks that ran on at least one answer
+    linked: Counter[str]  # steps reached through a link, by the operation they reached and its status
+    cases: int
+    failures: list[str]
+    excused: int  # failures :func:`excused` lets pass
+    gaps: Counter[tuple[str, str]]  # failures of GAPS met
+    seconds: float
+
+
+def engine(contract: Any, headers: dict[str, str], credential: str, waiting: str) -> Engine:
+    """schemathesis' engine with every check it ships: its coverage phase (each operation's edges:
+    missing headers, methods the path does not take) and its stateful phase (the contract's links),
+    as ``credential``; the calls that end credentials are left to the passes that run last. ``GET
+    /runs/{run_id}`` reads the run ``waiting`` for a decision: its links reach one in that state."""
+    schema = contract.exclude(func=lambda ctx: ctx.operation.label in LAST)
+    reads = FilterSet()
+    reads.include(operation_id="runs_get_run")
+    schema.config.operations.operations.append(
+        OperationConfig(filter_set=reads, parameters={"path.run_id": waiting})
+    )
+    schema.config.update(headers=headers, workers=1)
+    schema.config.checks.update(included_check_names=["all"])
+    schema.config.phases.update(phases=["coverage", "stateful"])
+    schema.config.phases.stateful.max_steps = STEPS
+    # The contract's own links only: links schemathesis infers (GET /team's members to DELETE
+    # /team/members/{member_id}) would remove the seeded member the later passes sign in as.
+    schema.config.phases.stateful.inference.algorithms = []
+    schema.config.phases.stateful.generation.update(max_examples=SCENARIOS)
+    started = time.monotonic()
+    schema.config.seed = 1
+    checks, linked, cases, failures, excuses = set[str](), Counter[str](), 0, list[str](), 0
+    gaps = Counter[tuple[str, str]]()
+    for event in schemathesis.engine.from_schema(schema).execute():
+        if isinstance(event, events.NonFatalError | events.FatalError):
+            failures.append(f"({credential}) schemathesis could not run: {event}")
+        if isinstance(event, events.PhaseStarted) and event.payload is not None:
+            print(f"  stateful ({credential}): {event.payload}")
+        if isinstance(event, events.EngineFinished):
+            failures += [f"({credential}, after the run) {f.title}: {f.message}" for f in event.failures]
+        if not isinstance(event, events.ScenarioFinished):
+            continue
+        recorder = event.recorder
+        cases += len(recorder.cases)
+        for case_id, node in recorder.cases.items():
+            answer = recorder.interactions.get(case_id)
+            if node.is_transition_applied and answer is not None and answer.response is not None:
+                linked[f"{node.value.operation.label} {answer.response.status_code}"] += 1
+        for case_id, found in recorder.checks.items():
+            for check in found:
+                checks.add(check.name)
+                if check.failure_info is None:
+                    continue
+                case, answer = recorder.cases[case_id].value, recorder.interactions.get(case_id)
+                said = " ".join(str(check.failure_info.failure.message).split())[:300]
+                status, got = (
+                    (answer.response.status_code, answer.response.content)
+                    if answer and answer.response
+                    else (0, b"")
+                )
+                if excused(check.failure_info.failure, status, got):
+                    excuses += 1
+                    continue
+                if (check.failure_info.failure.title, case.operation.label) in GAPS:
+                    gaps[(check.failure_info.failure.title, case.operation.label)] += 1
+                    continue
+                got = got[:200]
+                sent = f"{case.formatted_path!r} {case.query or ''} {_shown(_body(case))}"[:200]
+                failures.append(
+                    f"{case.operation.label} ({credential}, {event.phase.value}) {sent} -> {got!r}: "
+                    f"{check.name}: {check.failure_info.failure.title}: {said}"
+                )
+    return Engine(checks, linked, cases, failures, excuses, gaps, time.monotonic() - started)
+
+
+def report(
+    tally: Tally,
+    engines: dict[str, Engine],
+    operations: list[Any],
+    elapsed: float,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each operation's distinct cases and statuses, and the steps links reached (shown with a
+    failure); the totals and the RESULT line go to the terminal in any case."""
     for (label, who), cases in sorted(tally.cases.items()):
         print(f"  {len(cases):3} {label} ({who}): {sorted(tally.answered[(label, who)])}")
+    for who, found in engines.items():
+        print(f"  linked steps ({who}): {dict(sorted(found.linked.items()))}")
     total = sum(len(c) for c in tally.cases.values())
+    failures = len(tally.failures) + sum(len(found.failures) for found in engines.values())
+    linked = {who: found.linked.total() for who, found in engines.items()}
+    engine_cases = {who: (found.cases, f"{found.seconds:.0f} s") for who, found in engines.items()}
+    excused = tally.excused + sum(found.excused for found in engines.values())
     with capsys.disabled():
         print(f"\nschemathesis: {tally.statuses.total()} requests in {elapsed:.0f} s, {dict(tally.modes)}")
         print(f"  statuses {dict(sorted(tally.statuses.items()))}")
+        print(f"  engine (coverage, stateful) cases {engine_cases}, linked steps {linked}")
+        print(f"  excused: {excused} (a 400 for a rule no schema states: decision 0076)")
+        met = sum((found.gaps for found in engines.values()), tally.gaps)
+        print(f"  known gaps NOT fixed: {sum(met.values())} failures of {len(met)} (GAPS)")
+        for (title, label), n in sorted(met.items()):
+            print(f"    {n:3} {label}: {title}: {GAPS[(title, label)]}")
         print(
-            f"RESULT schemathesis_operations={len(operations)} cases={total} failures={len(tally.failures)}"
+            f"RESULT schemathesis_operations={len(operations)} cases={total} failures={failures} "
+            f"checks={len(CHECKS)} linked_steps={sum(linked.values())} linked_decisions={decided(engines)}"
         )
+
+
+def decided(engines: dict[str, Engine]) -> int:
+    """Decisions the stateful phase made through a link, on a run that waited for one (a 200)."""
+    ways = ("approve", "reject", "answer")
+    return sum(
+        n
+        for found in engines.values()
+        for step, n in found.linked.items()
+        if step.endswith(" 200") and step.split(" ")[1].rsplit("/", 1)[1] in ways
+    )
 
 
 def test_every_operation_answers_as_the_contract_says_as_each_role(
@@ -294,15 +480,23 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
 ) -> None:
     started = time.monotonic()
     seeded = seed(stack)
-    contract = served_contract(stack.url_of_api())
+    api, document = stack.url_of_api(), served_contract(stack)
+    contract = loaded(document, api)
     operations = sorted(
         (op.ok() for op in contract.get_all_operations()),
         key=lambda op: LAST.index(op.label) + 1 if op.label in LAST else 0,
     )
+    # schemathesis' own engine first, as the key and as the owner's session: every check it ships,
+    # its coverage phase and its stateful phase (the contract's links).
+    key = {"Authorization": f"Bearer {seeded.key}"}
+    engines = {
+        who: engine(loaded(document, api), headers, who, seeded.asks)
+        for who, headers in (("key", key), ("owner", seeded.browser))
+    }
+    seeded = with_member(stack, seeded)
+    assert seeded.member is not None
     members = {role: seeded.member for role in MEMBER_ROLES}
-    tally = Tally(
-        {"key": {"Authorization": f"Bearer {seeded.key}"}, "public": {}, **members, "owner": seeded.browser}
-    )
+    tally = Tally({"key": key, "public": {}, **members, "owner": seeded.browser})
     known, wanted = seeded.known(), dict[tuple[str, str], int]()
     # The key's first, the owner's last: her DELETE /connection ends every credential. The member's
     # DELETE /session (hers alone) waits for her last role.
@@ -322,9 +516,20 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
             fuzz(operation, tally, credential, cases)
             inputs = has_inputs(operation, tally.headers[credential])
             wanted[(operation.label, credential)] = cases if inputs else 1
-    report(tally, operations, time.monotonic() - started, capsys)
-    figures.schemathesis_failures = len(tally.failures)
-    assert tally.failures == [], "\n".join(tally.failures)
+    report(tally, engines, operations, time.monotonic() - started, capsys)
+    failures = tally.failures + [f for found in engines.values() for f in found.failures]
+    shipped = {*SHIPPED.get_all_names(), max_response_time.__name__}
+    ran = [found.checks for found in engines.values()]
+    unrun = sorted(shipped - set[str].intersection(*ran))
+    figures.schemathesis_failures = len(failures)
+    figures.schemathesis_checks = ",".join(unrun) or "all"
+    figures.stateful = int(all(found.linked.total() > 0 for found in engines.values()))
+    met = sum((found.gaps for found in engines.values()), tally.gaps)
+    figures.schemathesis_gaps = sum(met.values())
+    assert failures == [], "\n".join(failures)
+    assert set(met) == set(GAPS), f"a gap no longer met leaves GAPS: {sorted(set(GAPS) - set(met))}"
+    assert {c.__name__ for c in CHECKS} <= shipped and unrun == [], f"checks that never ran: {unrun}"
+    assert figures.stateful == 1, {who: found.linked for who, found in engines.items()}
     assert {op.label for op in operations} == {label for label, _ in tally.cases}  # every one ran
     short = {k: len(tally.cases[k]) for k, n in wanted.items() if len(tally.cases.get(k, ())) < n}
     assert short == {}, (

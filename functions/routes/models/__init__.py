@@ -5,7 +5,7 @@ per concern beside."""
 
 from pydantic import Field
 
-from functions._pages import TOKEN_CHARS
+from functions._pages import LINK_TOKEN, TOKEN_CHARS
 from shared.domain.schema import Schema
 
 
@@ -37,6 +37,12 @@ class LinkRefusal(Error):
     """A mailed link's refusal, with what its page shows (absent when the body was not a link's)."""
 
     page: PageWords | None = None
+
+
+class LinkTokenPath(Schema):
+    """An older mailed link's token, in its path: a signed token's characters (base64url and ".")."""
+
+    token: str = Field(pattern=f"^{LINK_TOKEN}$", description="The link's code")
 
 
 class LinkToken(Schema):
