@@ -281,11 +281,17 @@ def duplicated_effects(stack: NotionView, pages: dict[str, str]) -> int:
     return sum(n - 1 for n in keys.values()) + sum(max(0, patches[p] - 1) for p in pages.values())
 
 
+GOAL_NAMES = re.compile(r"([A-Za-z_]+)\|([^|\s]+)\|([^|\s]+)")
+
+
 def goal_named(prompt: str, reply: ModelReply[Any]) -> tuple[str, str, str, str]:
-    """A plan call's goal as its prompt gives it, and the kind, run and page its first line names
-    (``<kind>|<run>|<page>``): for a suite's offline model to plan what the goal says."""
+    """A plan call's goal as its prompt gives it, and the kind, run and page its first line of that
+    form names (``<kind>|<run>|<page>``): for a suite's offline model to plan what the goal says. A
+    child's goal puts its agent's instructions before it ("… This run: <kind>|<run>|<page>")."""
     goal = str(extract_context(prompt).get("goal") or reply.value.goal)
-    kind, run, page = goal.splitlines()[0].split("|")
+    named = GOAL_NAMES.search(goal)
+    assert named is not None, f"a goal naming no <kind>|<run>|<page>: {goal!r}"
+    kind, run, page = named.groups()
     return goal, kind, run, page
 
 
