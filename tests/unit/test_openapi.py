@@ -4,14 +4,21 @@ their models say, every route is in it, it is valid OpenAPI 3.1, and ``GET /open
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
+import schemathesis
+from pydantic import BaseModel, ValidationError
 
 from functions import openapi
 from functions.routes import Doc, Route, usage
+from functions.routes.api_keys import NewApiKey
 from functions.routes.table import ROUTES
+from functions.routes.team import NewInvite
+from shared.services import team as team_service
 from tests.api_fakes import FakeContainer, client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,3 +192,60 @@ def test_an_older_link_s_token_is_described_as_the_api_reads_it() -> None:
     for path in ("/links/{token}", "/email-confirmations/{token}"):
         [token] = paths[path]["get"]["parameters"]
         assert token["schema"]["pattern"] == f"^{LINK_TOKEN}$" and "400" in paths[path]["get"]["responses"]
+
+
+def _generated_bodies(label: str, count: int) -> list[Any]:
+    """``count`` bodies schemathesis draws for the contract's ``label`` within its schema, as web-check
+    does (the same generator): what the contract says the operation takes."""
+    method, path = label.split(" ", 1)
+    operation = schemathesis.openapi.from_dict(openapi.document())[path][method]
+    drawn: list[Any] = []
+
+    @hypothesis.settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    @hypothesis.given(case=operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE))
+    def draw(case: Any) -> None:
+        drawn.append(case.body)
+
+    draw()
+    return drawn
+
+
+def _invited(body: dict[str, Any]) -> None:
+    """The team service's own check of the address, after the route's model (shared.services.team)."""
+    if not team_service._EMAIL.fullmatch(body["email"].strip()):
+        raise ValueError("the team service refuses this address")
+
+
+@pytest.mark.parametrize(
+    ("label", "model", "then"),
+    [("POST /team/invites", NewInvite, _invited), ("POST /api-keys", NewApiKey, None)],
+)
+def test_a_body_the_contract_takes_is_one_the_route_takes(
+    label: str, model: type[BaseModel], then: Callable[[dict[str, Any]], None] | None
+) -> None:
+    """The form of an invite's email and of a key's name is in the contract (the pattern the route
+    checks): a body valid by the schema is no 400."""
+    bodies = [b for b in _generated_bodies(label, 200) if _text(b)]  # a lone surrogate is no text
+    refused = []
+    for body in bodies:
+        try:
+            model.model_validate(body)
+            if then is not None:
+                then(body)
+        except (ValidationError, ValueError) as exc:
+            refused.append((body, str(exc)[:200]))
+    assert len(bodies) > 150 and refused == []
+
+
+def _text(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
