@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from shared.domain.code_names import check_project, check_repository
 from shared.domain.daily import zone_of
+from shared.domain.schema import JSON_INTEGER
 from shared.domain.settings import EMAIL, MAX_BUDGET_USD, NOTION_ID, TenantSettings, plain_notion_id
 from shared.domain.triggers import MAX_RULES, Rule
 from shared.errors import InvalidInput
@@ -58,7 +59,7 @@ def _distinct_hours(hours: tuple[int, int] | None) -> tuple[int, int] | None:
 
 # Checked values (SettingsInput). A string with any constraint is also checked to be valid UTF-8 (no
 # lone surrogate, which Firestore refuses), so every string below has one.
-Hour = Annotated[int, Field(strict=True, ge=0, le=23)]  # strict: neither true nor 7.0 is an hour
+Hour = Annotated[int, Field(ge=0, le=23), JSON_INTEGER]  # neither true nor "7" is an hour; 7.0 is JSON's 7
 ZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_zone_name)]
 NotionId = Annotated[str, StringConstraints(pattern=NOTION_ID)]
 NotionIds = Annotated[list[NotionId], _once(plain_notion_id, "id")]
@@ -117,6 +118,7 @@ class SettingsInput(TenantSettings):
         f"{MAX_RULES} a source; the whole map is replaced, and checked against each source's schema",
     )
     react_to_mentions: bool = Field(True, strict=True, description="Whether a mention of the bot starts work")
+    digest: bool = Field(False, strict=True, description=TenantSettings.model_fields["digest"].description)
     notification_email: Email | None = Field(
         None,
         description="Where email notifications go once its recipient confirmed it (a link is mailed to it); "
