@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from shared.domain.code_names import check_project, check_repository
+from shared.domain.code_names import PROJECT, REPOSITORY, check_project, check_repository
 from shared.domain.daily import zone_of
 from shared.domain.schema import JSON_INTEGER
 from shared.domain.settings import EMAIL, MAX_BUDGET_USD, NOTION_ID, TenantSettings, plain_notion_id
@@ -67,8 +67,19 @@ Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), AfterVa
 QuietHours = Annotated[tuple[Hour, Hour] | None, AfterValidator(_distinct_hours)]
 # The very checks the code tools make (shared.domain.code_names): a repository or project an owner allows is
 # one a run can use.
-UsableRepository = Annotated[str, StringConstraints(max_length=201), AfterValidator(check_repository)]
-UsableProject = Annotated[str, StringConstraints(max_length=100), AfterValidator(check_project)]
+# Their patterns are the contract's too (the checks say what is wrong in words).
+UsableRepository = Annotated[
+    str,
+    StringConstraints(max_length=201),
+    AfterValidator(check_repository),
+    Field(json_schema_extra={"pattern": REPOSITORY}),
+]
+UsableProject = Annotated[
+    str,
+    StringConstraints(max_length=100),
+    AfterValidator(check_project),
+    Field(json_schema_extra={"pattern": PROJECT}),
+]
 
 
 def _budget(default: float, name: str, what: str) -> float:

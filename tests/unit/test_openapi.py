@@ -2,6 +2,7 @@
 their models say, every route is in it, it is valid OpenAPI 3.1, and ``GET /openapi.json`` serves it."""
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from functions import openapi
@@ -18,6 +20,7 @@ from functions.routes import Doc, Route, usage
 from functions.routes.api_keys import NewApiKey
 from functions.routes.table import ROUTES
 from functions.routes.team import NewInvite
+from shared.domain.code_names import check_project, check_repository
 from shared.services import team as team_service
 from tests.api_fakes import FakeContainer, client
 
@@ -249,3 +252,26 @@ def _text(value: Any) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+@pytest.mark.parametrize(
+    ("field", "check"), [("github_repositories", check_repository), ("vercel_projects", check_project)]
+)
+def test_a_repository_or_project_the_settings_contract_takes_is_one_the_check_takes(
+    field: str, check: Callable[[str], str]
+) -> None:
+    """The names' form is in the contract (the pattern the settings' checks use): none it allows is
+    refused, and a name beside it ("." as a repository's name, a space) is."""
+    item = openapi.document()["components"]["schemas"]["SettingsChange"]["properties"][field]["items"]
+    assert "pattern" in item
+
+    @hypothesis.settings(max_examples=200, database=None, deadline=None, derandomize=True)
+    @hypothesis.given(name=st.from_regex(item["pattern"], fullmatch=True))  # as schemathesis draws
+    def taken(name: str) -> None:
+        assert check(name) == name
+
+    taken()
+    for beside in ("acme/..", "a b"):
+        assert re.search(item["pattern"], beside) is None
+        with pytest.raises(ValueError):
+            check(beside)
