@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from functions import openapi
 from functions.routes import Doc, Route, usage
+from functions.routes.agents import AgentChange, NewAgent
 from functions.routes.api_keys import NewApiKey
 from functions.routes.table import ROUTES
 from functions.routes.team import NewInvite
@@ -275,3 +276,17 @@ def test_a_repository_or_project_the_settings_contract_takes_is_one_the_check_ta
         assert re.search(item["pattern"], beside) is None
         with pytest.raises(ValueError):
             check(beside)
+
+
+def test_a_new_agent_needs_its_name_and_a_change_a_field_as_the_contract_says() -> None:
+    """What the routes refused beside their schema is in it: POST /agents requires ``name``; PATCH
+    takes at least one field, and no instructions (edited in Notion) but null."""
+    schemas = openapi.document()["components"]["schemas"]
+    assert schemas["NewAgent"]["required"] == ["name"]
+    assert schemas["AgentChange"]["minProperties"] == 1
+    assert schemas["AgentChange"]["properties"]["instructions"]["type"] == "null"
+    with pytest.raises(ValidationError):
+        NewAgent.model_validate({"instructions": "Sort the inbox"})
+    with pytest.raises(ValidationError):
+        AgentChange.model_validate({"instructions": "Sort the inbox"})
+    assert AgentChange.model_validate({"instructions": None}).model_fields_set == {"instructions"}
