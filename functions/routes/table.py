@@ -453,7 +453,7 @@ ROUTES: list[Route] = [
     _route(
         "PATCH /agents/<agent_id>",
         agents.edit,
-        Doc("Change an agent", "agents", {200: _AGENT}, body="agents.AgentChange"),
+        Doc("Change an agent", "agents", {200: _AGENT}, body="agents.AgentChange", refusals=(409,)),
         session_only=True,
         role="admin",
     ),
