@@ -95,9 +95,9 @@ REJECTED = "Schema-valid request rejected"
 # Known gaps, by failure and operation, NOT fixed yet (issue 58 point 8 stays open for them): each
 # is counted and printed, and one no longer met must leave this table (docs/decisions/0076).
 GAPS = {
-    (REJECTED, "POST /agents"): "the schedules' rules, known tools: not in the schema",
-    (REJECTED, "PATCH /agents/{agent_id}"): "the schedules' rules, known tools: not in the schema",
-    (REJECTED, "PATCH /settings"): "zones, budgets' order, a name twice: not in the schema",
+    (REJECTED, "POST /agents"): "the schedules' rules (days: weekly only), Notion ids: not in the schema",
+    (REJECTED, "PATCH /agents/{agent_id}"): "the schedules' rules (days: weekly only): not in the schema",
+    (REJECTED, "PATCH /settings"): "zones, budgets' order, an id twice, plan sources: not in the schema",
 }
 LAST = ("DELETE /connection", "DELETE /session")  # end the workspace's keys and sessions, its sessions
 SCOPES = ["read", "runs:start", "runs:decide", "runs:control"]
