@@ -212,10 +212,11 @@ def _chosen_tasks(notion: TenantNotion, data_source_id: str) -> HomeDatabase:
     try:
         source = notion.retrieve_data_source(data_source_id)
     except PermanentError as exc:
-        if _refused(exc, 404) or _refused(exc, 400):
-            raise NotFound(
-                "tasks: the integration cannot see this data source; share its database with the integration"
-            ) from exc
+        seen = "the integration cannot see this data source; share its database with the integration"
+        if _refused(exc, 404):
+            raise NotFound(f"tasks: {seen}") from exc
+        if _refused(exc, 400):  # Notion reads no data source id in it
+            raise InvalidInput(f"tasks: {seen}", ["tasks"]) from exc
         raise
     if is_trashed(source):
         raise InvalidInput("tasks: this data source is in Notion's trash", ["tasks"])
@@ -262,11 +263,11 @@ def _check_parent(notion: TenantNotion, parent_page_id: str) -> str:
     try:
         page = notion.retrieve_page(parent_page_id)
     except PermanentError as exc:
-        if _refused(exc, 404) or _refused(exc, 400):
-            raise NotFound(
-                "parent_page_id: the integration cannot see this page; share it with the integration "
-                "in Notion or choose one from GET /notion/pages"
-            ) from exc
+        seen = "the integration cannot see this page; share it with the integration in Notion or choose one from GET /notion/pages"
+        if _refused(exc, 404):
+            raise NotFound(f"parent_page_id: {seen}") from exc
+        if _refused(exc, 400):  # Notion reads no page id in it
+            raise InvalidInput(f"parent_page_id: {seen}", ["parent_page_id"]) from exc
         raise
     if is_trashed(page):
         raise InvalidInput("parent_page_id: this page is in Notion's trash", ["parent_page_id"])
