@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.domain.agents import AGENT_ID, AgentInput
+from shared.domain.agents import AGENT_ID, AgentInput, Name
 from shared.domain.schema import Schema
 from shared.errors import InvalidInput, NotFound
 from shared.services import agents, runs
@@ -18,6 +18,22 @@ class Acceptance(Schema):
 
     content_hash: str = Field(
         pattern=r"^[0-9a-f]{16}$", description="The version read (GET /agents/<agent_id>: current)"
+    )
+
+
+class NewAgent(AgentInput):
+    """What ``POST /agents`` takes: an agent's fields, its name required."""
+
+    name: Name
+
+
+class AgentChange(AgentInput):
+    """What ``PATCH /agents/<agent_id>`` takes: at least one field; the others keep their values."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    instructions: None = Field(
+        None, description="Edited in the agent's instructions page in Notion: null only"
     )
 
 
@@ -45,7 +61,7 @@ def list_agents(call: Call) -> Reply:
 
 
 def create(call: Call) -> Reply:
-    body = parse_json(call.request, AgentInput)
+    body = parse_json(call.request, NewAgent)
     c = call.container
     tenant = call.tenants.get(call.tenant_id, fresh=True)
     home = tenant is not None and tenant.home is not None and bool(tenant.home.parent_page_id)
@@ -66,7 +82,7 @@ def get_agent(call: Call) -> Reply:
 
 
 def edit(call: Call) -> Reply:
-    body = parse_json(call.request, AgentInput)
+    body = parse_json(call.request, AgentChange)
     if not body.model_fields_set:
         raise InvalidInput("send at least one field to change")
     c = call.container

@@ -6,13 +6,21 @@ one. A session only: an API key cannot manage keys (403).
 space; else 400). A retry with the same one and the same name makes that key again with a new secret
 (the earlier one stops working) rather than a second key; with another name it is a 409."""
 
+import re
 from typing import Literal, cast
 
 from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.domain.api_keys import DEFAULT_SCOPES, IDEMPOTENCY_KEY_MAX, NAME_MAX, SCOPES, is_idempotency_key
+from shared.domain.api_keys import (
+    DEFAULT_SCOPES,
+    IDEMPOTENCY_KEY_MAX,
+    KEY_NAME,
+    NAME_MAX,
+    SCOPES,
+    is_idempotency_key,
+)
 from shared.domain.schema import Schema
 from shared.errors import InvalidInput
 from shared.services.api_keys import create_api_key, delete_api_key, list_api_keys
@@ -23,7 +31,12 @@ Scope = Literal["read", "runs:start", "runs:decide", "runs:control"]  # shared.d
 class NewApiKey(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=NAME_MAX, description="What the key is for, e.g. CI")
+    name: str = Field(
+        min_length=1,
+        max_length=NAME_MAX,
+        json_schema_extra={"pattern": KEY_NAME},  # checked by _printable, with words a person reads
+        description="What the key is for, e.g. CI: printable, not only spaces",
+    )
     scopes: list[Scope] = Field(
         default_factory=lambda: [cast(Scope, s) for s in DEFAULT_SCOPES],
         min_length=1,
@@ -35,8 +48,10 @@ class NewApiKey(Schema):
     @field_validator("name")
     @classmethod
     def _printable(cls, name: str) -> str:
-        if not name.isprintable() or not name.strip():
-            raise ValueError("a name is printable text (no line breaks nor control characters)")
+        if not re.fullmatch(KEY_NAME, name):
+            raise ValueError(
+                "a name is printable text, not only spaces (no line breaks nor control characters)"
+            )
         return name
 
 

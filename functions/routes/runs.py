@@ -1,5 +1,6 @@
 """Runs: start one, list them, follow one (timeline). Deciding and controlling one: ``run_actions``."""
 
+import re
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -164,10 +165,21 @@ def skipped(call: Call) -> Reply:
     ), 200
 
 
+# What If-None-Match may hold (the contract says so): ETags as answers give them, printable ASCII.
+ETAGS, ETAGS_MAX = r"^[!-~ ]*$", 200
+
+
 def get_run(call: Call) -> Reply:
-    """The run's timeline with a weak ETag; 304 (the events unread) when If-None-Match names it."""
+    """The run's timeline with a weak ETag; 304 (the events unread) when If-None-Match names it. A
+    malformed If-None-Match is a 400: no answer gave it, so it cannot be one the asker holds."""
     c = call.container
     asked = call.request.headers.get("If-None-Match", "")
+    if len(asked) > ETAGS_MAX or not re.fullmatch(ETAGS, asked):
+        raise InvalidInput(
+            f"If-None-Match must be ETags an earlier answer gave: printable ASCII, at most {ETAGS_MAX} "
+            "characters",
+            ["If-None-Match"],
+        )
     body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.store, call.tenants, asked)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if body is None:

@@ -435,9 +435,7 @@ ROUTES: list[Route] = [
     _route(
         "POST /agents",
         agents.create,
-        Doc(
-            "Make an agent", "agents", {201: _AGENT}, body="shared.domain.agents.AgentInput", refusals=(409,)
-        ),
+        Doc("Make an agent", "agents", {201: _AGENT}, body="agents.NewAgent", refusals=(409,)),
         session_only=True,
         role="admin",
     ),
@@ -455,7 +453,7 @@ ROUTES: list[Route] = [
     _route(
         "PATCH /agents/<agent_id>",
         agents.edit,
-        Doc("Change an agent", "agents", {200: _AGENT}, body="shared.domain.agents.AgentInput"),
+        Doc("Change an agent", "agents", {200: _AGENT}, body="agents.AgentChange", refusals=(409,)),
         session_only=True,
         role="admin",
     ),

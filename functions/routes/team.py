@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from functions._http import Reply, parse_json
 from functions.routes import Call
 from shared.config import PlatformSecret
-from shared.domain.members import Approvers, Member
+from shared.domain.members import INVITE_EMAIL, Approvers, Member
 from shared.domain.schema import Schema
 from shared.errors import NotFound
 from shared.services import team
@@ -22,7 +22,12 @@ Granted = Literal["admin", "editor", "viewer"]  # what an invite or a change may
 class NewInvite(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=320, description="Whom the invite is for: their Notion email")
+    email: str = Field(
+        min_length=3,
+        max_length=320,
+        pattern=INVITE_EMAIL,
+        description="Whom the invite is for: their Notion email",
+    )
     role: Granted = Field(description="Their role once they accept")
 
 

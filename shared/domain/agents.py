@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import ConfigDict, Field, model_validator
 
 from shared.domain.daily import HOUR
-from shared.domain.schema import Record
+from shared.domain.schema import JSON_INTEGER, Record
 from shared.domain.settings import NOTION_ID, plain_notion_id
 from shared.domain.triggers import MAX_RULES, Rule
 
@@ -48,9 +48,9 @@ class Schedule(Record):
     ``hour`` in the workspace's time zone."""
 
     every: Literal["daily", "weekdays", "weekly", "monthly"]
-    hour: Annotated[int, Field(ge=0, le=23)]
+    hour: Annotated[int, Field(ge=0, le=23), JSON_INTEGER]
     days: Annotated[list[Weekday], Field(max_length=7)] = Field(default_factory=list)
-    day_of_month: Annotated[int, Field(ge=1, le=28)] | None = None
+    day_of_month: Annotated[int, Field(ge=1, le=28), JSON_INTEGER] | None = None
 
     @model_validator(mode="after")
     def _days_fit(self) -> "Schedule":
@@ -295,7 +295,8 @@ class AgentInput(Record):
         None
     )
     model_tier: ModelTier | None = None
-    max_cost_per_run_usd: Annotated[float, Field(gt=0, le=100)] | None = None
+    # strict: neither true nor "5" (JSON Schema's number and boolean take neither)
+    max_cost_per_run_usd: Annotated[float, Field(strict=True, gt=0, le=100)] | None = None
     reports_to: ReportsTo | None = None
     review: Review | None = None
-    paused: bool | None = None
+    paused: Annotated[bool, Field(strict=True)] | None = None

@@ -7,14 +7,16 @@ loads the settings: a name's check should not bring the deploy function's models
 import re
 
 # GitHub: an owner is 1-39 letters, digits or single hyphens, not starting with a hyphen; a repository
-# name is up to 100 letters, digits, '.', '_' or '-'.
-_REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
-_PROJECT = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+# name is up to 100 letters, digits, '.', '_' or '-', never "." nor "..". The settings' contract
+# states these patterns (shared.domain.settings_input).
+REPOSITORY = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$"
+PROJECT = r"^[A-Za-z0-9._-]{1,100}$"
+_REPOSITORY, _PROJECT = re.compile(REPOSITORY), re.compile(PROJECT)
 
 
 def check_repository(value: str) -> str:
     """``owner/name`` as GitHub spells them, or a ValueError saying what is wrong."""
-    if not _REPOSITORY.fullmatch(value) or value.split("/", 1)[1] in (".", ".."):
+    if not _REPOSITORY.fullmatch(value):
         raise ValueError(f"repository must be 'owner/name' (letters, digits, '-', '.', '_'), got {value!r}")
     return value
 

@@ -26,6 +26,11 @@ MAX_MEMBERS = 200  # a tenant's members and pending invites, each: bounds the te
 INVITE_PREFIX = "namem_"  # a member invite's code; a sign-up invite's is "nainv_" (shared.domain.signup)
 _INVITE = re.compile(r"namem_[A-Za-z0-9_-]{32}")
 INVITE_TTL_S = 7 * 24 * 3600
+# An invited address: a local part and a domain, one @, no space nor control character (named one by
+# one: regex engines read \s differently). The route's schema states it (the contract) and the service
+# checks it again for its other callers.
+_NOT_IN_ADDRESS = r"@\x00-\x20\x7f-\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+INVITE_EMAIL = rf"^[^{_NOT_IN_ADDRESS}]{{1,64}}@[^{_NOT_IN_ADDRESS}]{{1,253}}$"
 # Invites mailed a UTC day: to one address (a re-sent invite counts again), and by one workspace.
 INVITES_PER_ADDRESS_DAY = 3
 INVITES_PER_TENANT_DAY = 50

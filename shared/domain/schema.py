@@ -19,6 +19,17 @@ def _date_time(value: object) -> object:
 Instant = Annotated[AwareDatetime, BeforeValidator(_date_time)]
 
 
+def _json_integer(value: object) -> object:
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON number without a fraction, as 7")
+    return value
+
+
+# A whole number as JSON Schema's ``integer`` reads one: 7 or 7.0, never true nor "7" (lax pydantic
+# takes both; a strict int refuses the 7.0 the contract allows). Last in an Annotated, after its bounds.
+JSON_INTEGER = BeforeValidator(_json_integer)
+
+
 class Schema(BaseModel):
     """A pydantic model whose validator is built on first use, not when its class is defined.
 

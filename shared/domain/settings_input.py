@@ -13,8 +13,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from shared.domain.code_names import check_project, check_repository
+from shared.domain.code_names import PROJECT, REPOSITORY, check_project, check_repository
 from shared.domain.daily import zone_of
+from shared.domain.schema import JSON_INTEGER
 from shared.domain.settings import EMAIL, MAX_BUDGET_USD, NOTION_ID, TenantSettings, plain_notion_id
 from shared.domain.triggers import MAX_RULES, Rule
 from shared.errors import InvalidInput
@@ -58,7 +59,7 @@ def _distinct_hours(hours: tuple[int, int] | None) -> tuple[int, int] | None:
 
 # Checked values (SettingsInput). A string with any constraint is also checked to be valid UTF-8 (no
 # lone surrogate, which Firestore refuses), so every string below has one.
-Hour = Annotated[int, Field(strict=True, ge=0, le=23)]  # strict: neither true nor 7.0 is an hour
+Hour = Annotated[int, Field(ge=0, le=23), JSON_INTEGER]  # neither true nor "7" is an hour; 7.0 is JSON's 7
 ZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_zone_name)]
 NotionId = Annotated[str, StringConstraints(pattern=NOTION_ID)]
 NotionIds = Annotated[list[NotionId], _once(plain_notion_id, "id")]
@@ -66,8 +67,19 @@ Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), AfterVa
 QuietHours = Annotated[tuple[Hour, Hour] | None, AfterValidator(_distinct_hours)]
 # The very checks the code tools make (shared.domain.code_names): a repository or project an owner allows is
 # one a run can use.
-UsableRepository = Annotated[str, StringConstraints(max_length=201), AfterValidator(check_repository)]
-UsableProject = Annotated[str, StringConstraints(max_length=100), AfterValidator(check_project)]
+# Their patterns are the contract's too (the checks say what is wrong in words).
+UsableRepository = Annotated[
+    str,
+    StringConstraints(max_length=201),
+    AfterValidator(check_repository),
+    Field(json_schema_extra={"pattern": REPOSITORY}),
+]
+UsableProject = Annotated[
+    str,
+    StringConstraints(max_length=100),
+    AfterValidator(check_project),
+    Field(json_schema_extra={"pattern": PROJECT}),
+]
 
 
 def _budget(default: float, name: str, what: str) -> float:
@@ -117,6 +129,7 @@ class SettingsInput(TenantSettings):
         f"{MAX_RULES} a source; the whole map is replaced, and checked against each source's schema",
     )
     react_to_mentions: bool = Field(True, strict=True, description="Whether a mention of the bot starts work")
+    digest: bool = Field(False, strict=True, description=TenantSettings.model_fields["digest"].description)
     notification_email: Email | None = Field(
         None,
         description="Where email notifications go once its recipient confirmed it (a link is mailed to it); "

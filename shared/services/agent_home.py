@@ -207,15 +207,16 @@ class _Maker:
 
 
 def _chosen_tasks(notion: TenantNotion, data_source_id: str) -> HomeDatabase:
-    """The owner's own task data source, checked visible and out of the trash (400 otherwise)."""
+    """The owner's own task data source, checked visible (404 otherwise: Notion's own answer for one
+    not shared) and out of the trash (400 otherwise)."""
     try:
         source = notion.retrieve_data_source(data_source_id)
     except PermanentError as exc:
-        if _refused(exc, 404) or _refused(exc, 400):
-            raise InvalidInput(
-                "tasks: the integration cannot see this data source; share its database with the integration",
-                ["tasks"],
-            ) from exc
+        seen = "the integration cannot see this data source; share its database with the integration"
+        if _refused(exc, 404):
+            raise NotFound(f"tasks: {seen}") from exc
+        if _refused(exc, 400):  # Notion reads no data source id in it
+            raise InvalidInput(f"tasks: {seen}", ["tasks"]) from exc
         raise
     if is_trashed(source):
         raise InvalidInput("tasks: this data source is in Notion's trash", ["tasks"])
@@ -257,17 +258,16 @@ def _tasks(
 
 
 def _check_parent(notion: TenantNotion, parent_page_id: str) -> str:
-    """The parent page's id as Notion writes it; 400 when the integration cannot see it or it is in
-    the trash."""
+    """The parent page's id as Notion writes it; 404 when the integration cannot see it (Notion's own
+    answer for a page not shared), 400 when it is in the trash."""
     try:
         page = notion.retrieve_page(parent_page_id)
     except PermanentError as exc:
-        if _refused(exc, 404) or _refused(exc, 400):
-            raise InvalidInput(
-                "parent_page_id: the integration cannot see this page; share it with the integration "
-                "in Notion or choose one from GET /notion/pages",
-                ["parent_page_id"],
-            ) from exc
+        seen = "the integration cannot see this page; share it with the integration in Notion or choose one from GET /notion/pages"
+        if _refused(exc, 404):
+            raise NotFound(f"parent_page_id: {seen}") from exc
+        if _refused(exc, 400):  # Notion reads no page id in it
+            raise InvalidInput(f"parent_page_id: {seen}", ["parent_page_id"]) from exc
         raise
     if is_trashed(page):
         raise InvalidInput("parent_page_id: this page is in Notion's trash", ["parent_page_id"])

@@ -80,15 +80,19 @@ def list_view(tenant_id: str, agents: AgentStore) -> JSON:
 # -- creating and changing -----------------------------------------------------------------------------
 
 
-def _problems(body: AgentInput, taken: list[Agent], agent_id: str | None) -> list[tuple[str, str]]:
-    """Every problem of ``body`` that its model cannot see: a name another agent has, unknown tools."""
+def _clashes(body: AgentInput, taken: list[Agent], agent_id: str | None) -> list[tuple[str, str]]:
+    """What ``body`` clashes with among the workspace's agents (a 409): a name another agent has."""
+    if body.name is None:
+        return []
+    name = body.name.strip().lower()
+    if any(a.agent_id != agent_id and a.name.strip().lower() == name for a in taken):
+        return [("name", f"another agent is called {body.name!r}")]
+    return []
+
+
+def _problems(body: AgentInput, agent_id: str | None) -> list[tuple[str, str]]:
+    """Every problem of ``body`` that its model cannot see: unknown tools, instructions in a change."""
     found: list[tuple[str, str]] = []
-    if body.name is not None:
-        same = [
-            a for a in taken if a.agent_id != agent_id and a.name.strip().lower() == body.name.strip().lower()
-        ]
-        if same:
-            found.append(("name", f"another agent is called {body.name!r}"))
     for i, tool in enumerate(body.tools or []):
         if tool not in REGISTRY:
             found.append((f"tools.{i}", f"no tool is called {tool!r} (tools: {', '.join(sorted(REGISTRY))})"))
@@ -97,9 +101,12 @@ def _problems(body: AgentInput, taken: list[Agent], agent_id: str | None) -> lis
     return found
 
 
-def _refuse(problems: list[tuple[str, str]]) -> None:
+def _refuse(problems: list[tuple[str, str]], clashes: list[tuple[str, str]]) -> None:
+    """A 400 naming every problem; else a 409 for a clash with the workspace's agents."""
     if problems:
         raise InvalidInput("; ".join(f"{f}: {why}" for f, why in problems), [f for f, _ in problems])
+    if clashes:
+        raise Conflict("; ".join(f"{f}: {why}" for f, why in clashes))
 
 
 def _triggers(body: AgentInput, notion: TenantNotion | None) -> dict[str, list[Rule]] | None:
@@ -134,15 +141,16 @@ def create_agent(
     now: datetime | None = None,
 ) -> JSON:
     """A new agent, its instructions written in a new page under the agent's home when there is one
-    (else kept as the accepted version: the owner wrote them here). 400 naming every problem."""
+    (else kept as the accepted version: the owner wrote them here). 400 naming every problem; 409 for a
+    name another agent has or one agent too many."""
     now = now or datetime.now(UTC)
     taken = agents_of(tenant_id, agents, now)
-    problems = _problems(body, taken, None)
+    problems, clashes = _problems(body, None), _clashes(body, taken, None)
     if body.name is None:
         problems.insert(0, ("name", "a new agent needs a name"))
     if len(taken) >= MAX_AGENTS:
-        problems.append(("(body)", f"a workspace has at most {MAX_AGENTS} agents"))
-    _refuse(problems)
+        clashes.append(("(body)", f"a workspace has at most {MAX_AGENTS} agents"))
+    _refuse(problems, clashes)
     name = str(body.name)
     text = body.instructions or ""
     agent = Agent(
@@ -208,9 +216,10 @@ def edit_agent(
     agents: AgentStore,
     notion: TenantNotion | None,
 ) -> JSON:
-    """Change what ``body`` sends (a pause is ``paused: true``). 400 naming every problem."""
+    """Change what ``body`` sends (a pause is ``paused: true``). 400 naming every problem; 409 for a
+    name another agent has."""
     current = agent_of(tenant_id, agent_id, agents)
-    _refuse(_problems(body, agents.list_for(tenant_id), agent_id))
+    _refuse(_problems(body, agent_id), _clashes(body, agents.list_for(tenant_id), agent_id))
     changes = _changes(body, notion) | {"updated_at": datetime.now(UTC)}
     changed = agents.update(tenant_id, current.agent_id, lambda a: a.model_copy(update=changes))
     if changed is None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.domain import members
-from shared.domain.members import Approvers, Member, MemberInvite, may_grant, may_manage
+from shared.domain.members import INVITE_EMAIL, Approvers, Member, MemberInvite, may_grant, may_manage
 from shared.domain.notifications import one_line
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tenants import Tenant, address_hash, same_address
@@ -20,7 +20,7 @@ from shared.topology import Queue
 if TYPE_CHECKING:
     from shared.ports import ApiKeyStore, TaskQueue, TenantStore
 
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}")
+_EMAIL = re.compile(INVITE_EMAIL)
 
 
 def _view(member: Member) -> dict[str, Any]:

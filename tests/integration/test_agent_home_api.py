@@ -189,18 +189,18 @@ def test_concurrent_calls_make_one_set(stack: Stack, recorder: Recorder) -> None
     assert recorder.check() == []
 
 
-def test_a_bad_parent_is_a_400_and_another_tenant_cannot_touch_the_home(
+def test_a_bad_parent_is_a_400_an_unseen_one_a_404_and_another_tenant_cannot_touch_the_home(
     stack: Stack, recorder: Recorder
 ) -> None:
     session = stack.connect()["session"]
     api = stack.client("api")
-    for parent, problem in [
-        ("not-a-page", "parent_page_id"),
-        ("99999999-9999-4999-8999-999999999999", "share it with the integration"),
-        (DEMO["tasks_database"], "share it with the integration"),  # a database's id is no page's
+    for parent, status, problem in [
+        ("not-a-page", 400, "parent_page_id"),
+        ("99999999-9999-4999-8999-999999999999", 404, "share it with the integration"),
+        (DEMO["tasks_database"], 404, "share it with the integration"),  # a database's id is no page's
     ]:
         refused = api.post("/home", json={"parent_page_id": parent}, headers=_auth(session))
-        assert refused.status_code == 400, _j(refused)
+        assert refused.status_code == status, _j(refused)
         assert problem in json.dumps(_j(refused))
     bad_tasks = api.post(
         "/home", json={"parent_page_id": HOME_PAGE, "tasks": "sometimes"}, headers=_auth(session)
@@ -218,7 +218,7 @@ def test_a_bad_parent_is_a_400_and_another_tenant_cannot_touch_the_home(
     )
     # demo's page is not acme's integration's to see: refused, nothing made anywhere
     refused = api.post("/home", json={"parent_page_id": HOME_PAGE}, headers=_auth(other))
-    assert refused.status_code == 400 and _fields(_j(refused)) == ["parent_page_id"]
+    assert refused.status_code == 404 and _j(refused)["reason"].startswith("parent_page_id:")
     assert _creates(stack, "acme") == 0 and _creates(stack) == 3
     assert _states(api.get("/home", headers=_auth(session)).json)["runs"] == "ok"
     assert recorder.check() == []

@@ -13,7 +13,7 @@ from shared.adapters.notion import NotionRequestRefused
 from shared.domain.agent_home import SCHEMAS, AgentHome, HomeDatabase, TasksChoice
 from shared.domain.settings import TenantSettings
 from shared.domain.tenants import Tenant, TenantStatus
-from shared.errors import Conflict, InvalidInput, TransientError
+from shared.errors import Conflict, InvalidInput, NotFound, TransientError
 from shared.ports import TenantNotion
 from shared.services import agent_home
 from tests.fakes import FakeTenantStore
@@ -274,13 +274,21 @@ def test_auto_takes_a_watched_task_data_source_from_the_settings(tenants: FakeTe
     assert "Tasks" not in notion.created
 
 
-def test_a_parent_the_integration_cannot_see_is_a_400_and_nothing_is_made(tenants: FakeTenantStore) -> None:
-    notion = HomeNotion()
-    with pytest.raises(InvalidInput) as refused:
+def test_a_parent_the_integration_cannot_see_is_a_404_and_nothing_is_made(tenants: FakeTenantStore) -> None:
+    notion = HomeNotion()  # a 404, as Notion's own for a page not shared: the contract's body is valid
+    with pytest.raises(NotFound) as refused:
         agent_home.ensure_home("t1", "22222222-2222-2222-2222-222222222222", AUTO, tenants, notion, now=NOW)
-    assert refused.value.fields == ["parent_page_id"] and "share it" in str(refused.value)
+    assert str(refused.value).startswith("parent_page_id:") and "share it" in str(refused.value)
     assert not notion.created
     assert _home(tenants).claim == ""  # released: the next call is not refused
+
+
+def test_a_task_data_source_the_integration_cannot_see_is_a_404(tenants: FakeTenantStore) -> None:
+    notion = HomeNotion()
+    with pytest.raises(NotFound) as refused:
+        _ensure(tenants, notion, TasksChoice(mode="existing", data_source_id="unshared"))
+    assert str(refused.value).startswith("tasks:") and "share its database" in str(refused.value)
+    assert "Tasks" not in notion.created
 
 
 def test_a_claimed_home_refuses_a_second_request_and_a_lapsed_claim_does_not(

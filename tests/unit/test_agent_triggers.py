@@ -5,12 +5,15 @@ starting anything, and webhook intake still reads nothing but the tenant (its ``
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from shared.domain.agents import Agent, AgentInput
 from shared.domain.notion_events import NotionEvent, admit, plan_task
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tenants import Tenant
 from shared.domain.triggers import PageCreated, PropertyChanged
+from shared.errors import Conflict, InvalidInput
 from shared.services import agents as agents_service
 from shared.services.planning import start_run
 from tests.engine_fakes import make_deps
@@ -91,3 +94,24 @@ def test_agents_rules_follow_the_agents_and_a_paused_one_starts_nothing() -> Non
     agents_service.delete_agent("t1", "triage", tenants, store)
     again = task.model_copy(update={"run_id": "wh-e2"})
     assert not start_run(again, deps) and deps.store.get_run("t1", "wh-e2") is None  # deleted: dropped
+
+
+def test_a_name_another_agent_has_is_a_409_and_a_bad_tool_still_a_400() -> None:
+    tenants, store = FakeTenantStore(), FakeAgents()
+    tenants.save(_tenant())
+    store.create("t1", Agent(agent_id="triage", name="Triage", created_at=NOW, updated_at=NOW))
+    store.create("t1", Agent(agent_id="notes", name="Notes", created_at=NOW, updated_at=NOW))
+    with pytest.raises(Conflict, match="another agent is called ' triage'"):  # the workspace's state
+        agents_service.edit_agent(
+            "t1", "notes", AgentInput(name=" triage"), tenants=tenants, agents=store, notion=None
+        )
+    with pytest.raises(InvalidInput) as refused:  # the body's own problem comes first
+        agents_service.edit_agent(
+            "t1",
+            "notes",
+            AgentInput(name="Triage", tools=["no_such_tool"]),
+            tenants=tenants,
+            agents=store,
+            notion=None,
+        )
+    assert refused.value.fields == ["tools.0"]

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from shared.domain.agents import (
     Agent,
+    AgentInput,
     Read,
     Schedule,
     agent_id_for,
@@ -30,6 +31,9 @@ def test_schedules_refuse_days_that_do_not_fit() -> None:
         {"every": "daily", "hour": 9, "days": ["mon"]},
         {"every": "monthly", "hour": 9},
         {"every": "daily", "hour": 24},
+        {"every": "daily", "hour": True},  # JSON Schema's integer: no boolean nor text
+        {"every": "daily", "hour": "9"},
+        {"every": "monthly", "hour": 9, "day_of_month": "1"},
     ):
         with pytest.raises(ValidationError):
             Schedule.model_validate(bad)
@@ -92,3 +96,14 @@ def test_a_comments_mention_of_the_integration_names_no_agent() -> None:
     assert named_in([notion], "@Notion Agent please summarise") == notion  # what the mention would do
     asked = {"rich_text": [*comment["rich_text"], {"type": "text", "text": {"content": " Notion, go"}}]}
     assert named_in([notion], comment_words(asked)) == notion
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"paused": 1}, {"paused": "yes"}, {"max_cost_per_run_usd": "5"}, {"max_cost_per_run_usd": True}],
+)
+def test_an_agent_s_flag_and_budget_take_json_s_own_types_only(body: dict[str, object]) -> None:
+    """What JSON Schema's boolean and number refuse (the contract's types), the agent's input refuses."""
+    with pytest.raises(ValidationError):
+        AgentInput.model_validate(body)
+    assert AgentInput.model_validate({"paused": False, "max_cost_per_run_usd": 5}).max_cost_per_run_usd == 5

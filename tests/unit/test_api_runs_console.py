@@ -146,6 +146,18 @@ def test_an_unchanged_run_is_a_304_that_reads_no_events(
     assert moved.status_code == 200 and moved.headers["ETag"] != etag and reads == [run_id]
 
 
+@pytest.mark.parametrize("sent", ['W/"caf\u00e9"', 'W/"a"\tW/"b"', "x" * 201])
+def test_a_malformed_if_none_match_is_a_400_naming_it(fakes: FakeContainer, sent: str) -> None:
+    """No answer gave such ETags (the contract's pattern): refused, not read as "no match"."""
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
+    run_id, _ = waiting_run(fakes, api, token)
+    refused = api.get(f"/runs/{run_id}", headers=auth(token) | {"If-None-Match": sent})
+    assert refused.status_code == 400 and refused.json is not None
+    assert refused.json["fields"] == [{"field": "If-None-Match"}] and "ETags" in refused.json["reason"]
+    several = api.get(f"/runs/{run_id}", headers=auth(token) | {"If-None-Match": 'W/"a", W/"b"'})
+    assert several.status_code == 200
+
+
 def test_run_again_queues_a_new_run_of_the_same_goal_and_page_by_the_owner(fakes: FakeContainer) -> None:
     [run] = seed(fakes, 1)
     api, token = client("api", fakes), start_session("t1", fakes.secrets)

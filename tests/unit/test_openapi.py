@@ -2,16 +2,27 @@
 their models say, every route is in it, it is valid OpenAPI 3.1, and ``GET /openapi.json`` serves it."""
 
 import json
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
+import schemathesis
+from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 
 from functions import openapi
 from functions.routes import Doc, Route, usage
+from functions.routes.agents import AgentChange, NewAgent
+from functions.routes.api_keys import NewApiKey
 from functions.routes.table import ROUTES
+from functions.routes.team import NewInvite
+from shared.domain.code_names import check_project, check_repository
+from shared.services import team as team_service
 from tests.api_fakes import FakeContainer, client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,3 +196,97 @@ def test_an_older_link_s_token_is_described_as_the_api_reads_it() -> None:
     for path in ("/links/{token}", "/email-confirmations/{token}"):
         [token] = paths[path]["get"]["parameters"]
         assert token["schema"]["pattern"] == f"^{LINK_TOKEN}$" and "400" in paths[path]["get"]["responses"]
+
+
+def _generated_bodies(label: str, count: int) -> list[Any]:
+    """``count`` bodies schemathesis draws for the contract's ``label`` within its schema, as web-check
+    does (the same generator): what the contract says the operation takes."""
+    method, path = label.split(" ", 1)
+    operation = schemathesis.openapi.from_dict(openapi.document())[path][method]
+    drawn: list[Any] = []
+
+    @hypothesis.settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
+    @hypothesis.given(case=operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE))
+    def draw(case: Any) -> None:
+        drawn.append(case.body)
+
+    draw()
+    return drawn
+
+
+def _invited(body: dict[str, Any]) -> None:
+    """The team service's own check of the address, after the route's model (shared.services.team)."""
+    if not team_service._EMAIL.fullmatch(body["email"].strip()):
+        raise ValueError("the team service refuses this address")
+
+
+@pytest.mark.parametrize(
+    ("label", "model", "then"),
+    [("POST /team/invites", NewInvite, _invited), ("POST /api-keys", NewApiKey, None)],
+)
+def test_a_body_the_contract_takes_is_one_the_route_takes(
+    label: str, model: type[BaseModel], then: Callable[[dict[str, Any]], None] | None
+) -> None:
+    """The form of an invite's email and of a key's name is in the contract (the pattern the route
+    checks): a body valid by the schema is no 400."""
+    bodies = [b for b in _generated_bodies(label, 200) if _text(b)]  # a lone surrogate is no text
+    refused = []
+    for body in bodies:
+        try:
+            model.model_validate(body)
+            if then is not None:
+                then(body)
+        except (ValidationError, ValueError) as exc:
+            refused.append((body, str(exc)[:200]))
+    assert len(bodies) > 150 and refused == []
+
+
+def _text(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("field", "check"), [("github_repositories", check_repository), ("vercel_projects", check_project)]
+)
+def test_a_repository_or_project_the_settings_contract_takes_is_one_the_check_takes(
+    field: str, check: Callable[[str], str]
+) -> None:
+    """The names' form is in the contract (the pattern the settings' checks use): none it allows is
+    refused, and a name beside it ("." as a repository's name, a space) is."""
+    item = openapi.document()["components"]["schemas"]["SettingsChange"]["properties"][field]["items"]
+    assert "pattern" in item
+
+    @hypothesis.settings(max_examples=200, database=None, deadline=None, derandomize=True)
+    @hypothesis.given(name=st.from_regex(item["pattern"], fullmatch=True))  # as schemathesis draws
+    def taken(name: str) -> None:
+        assert check(name) == name
+
+    taken()
+    for beside in ("acme/..", "a b"):
+        assert re.search(item["pattern"], beside) is None
+        with pytest.raises(ValueError):
+            check(beside)
+
+
+def test_a_new_agent_needs_its_name_and_a_change_a_field_as_the_contract_says() -> None:
+    """What the routes refused beside their schema is in it: POST /agents requires ``name``; PATCH
+    takes at least one field, and no instructions (edited in Notion) but null."""
+    schemas = openapi.document()["components"]["schemas"]
+    assert schemas["NewAgent"]["required"] == ["name"]
+    assert schemas["AgentChange"]["minProperties"] == 1
+    assert schemas["AgentChange"]["properties"]["instructions"]["type"] == "null"
+    with pytest.raises(ValidationError):
+        NewAgent.model_validate({"instructions": "Sort the inbox"})
+    with pytest.raises(ValidationError):
+        AgentChange.model_validate({"instructions": "Sort the inbox"})
+    assert AgentChange.model_validate({"instructions": None}).model_fields_set == {"instructions"}

@@ -30,7 +30,7 @@ REFUSED: list[tuple[str, Any]] = [
     ("timezone", "Europe/" + "x" * 100),
     ("timezone", SURROGATE),
     ("planning_hour", True),
-    ("planning_hour", 7.0),
+    ("planning_hour", 7.5),
     ("planning_hour", "8"),
     ("quiet_hours", [-5, 99]),
     ("quiet_hours", [22, 24]),
@@ -50,6 +50,8 @@ REFUSED: list[tuple[str, Any]] = [
     ("page_ids", [PAGE, PAGE]),
     ("react_to_mentions", 1),
     ("react_to_mentions", "yes"),
+    ("digest", 1),  # JSON Schema's boolean is true or false only
+    ("digest", "true"),
     ("max_cost_per_run_usd", float("inf")),  # JSON Infinity, or 1e400
     ("max_cost_per_run_usd", MAX_BUDGET_USD["max_cost_per_run_usd"] * 2),
     ("max_cost_per_month_usd", 1e300),
@@ -80,6 +82,7 @@ ACCEPTED: list[tuple[str, Any, Any]] = [
     ("timezone", "Etc/GMT-14", "Etc/GMT-14"),
     ("planning_hour", 0, 0),
     ("planning_hour", 23, 23),
+    ("planning_hour", 7.0, 7),  # JSON Schema's integer: 7.0 is 7
     ("quiet_hours", [22, 7], [22, 7]),
     ("quiet_hours", [0, 23], [0, 23]),
     ("quiet_hours", None, None),

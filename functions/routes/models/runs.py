@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from functions.routes.runs import TriggerKind
+from functions.routes.runs import ETAGS, ETAGS_MAX, TriggerKind
 from shared.domain.events import Risk, RunEvent, RunStatus
 from shared.domain.runs import Waiting
 from shared.domain.schema import Schema
@@ -22,8 +22,8 @@ class RunHeaders(Schema):
     if_none_match: str | None = Field(
         None,
         alias="If-None-Match",
-        max_length=200,
-        pattern=r"^[!-~ ]*$",
+        max_length=ETAGS_MAX,
+        pattern=ETAGS,
         description="The ETag of an earlier answer: a 304 without a body if the run has not changed",
     )
 
