@@ -48,6 +48,13 @@ def _ordered(collection: str, scope: str, *fields: tuple[str, str]) -> Index:
 
 # (adapter file, qualified function) -> the query it makes and the composite indexes it needs.
 QUERIES: dict[tuple[str, str], Query] = {
+    ("firestore_store.py", "FirestoreRunStore._ended"): Query(
+        "tenants/{t}/runs/{r}/ended: map_step == ? (a map's ended children, decision 0073); one field: automatic",
+        (),
+    ),
+    ("firestore_store.py", "FirestoreRunStore.count_ended"): Query(
+        "tenants/{t}/runs/{r}/ended: map_step == ?, count() (the fan-in's look); one field: automatic", ()
+    ),
     ("firestore_audit.py", "FirestoreAudit.newest"): Query(
         "tenants/{t}/audit: at < ?, at >= ? order by at DESC (the audit log); one field: automatic", ()
     ),
