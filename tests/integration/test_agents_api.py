@@ -119,7 +119,7 @@ def test_bad_input_is_refused_naming_every_problem_and_nothing_is_stored(stack: 
     assert unknown.status_code == 400
     assert {f["field"] for f in _j(unknown)["fields"]} == {"tools.0"}
     named = api.post("/agents", json={"name": "notion agent"}, headers=auth)  # the default's name
-    assert named.status_code == 400 and {f["field"] for f in _j(named)["fields"]} == {"name"}
+    assert named.status_code == 409 and "another agent is called" in _j(named)["reason"]  # a clash
     assert [a["agent_id"] for a in _j(api.get("/agents", headers=auth))["agents"]] == ["default"]
     assert api.delete("/agents/default", headers=auth).status_code == 409
     assert api.get("/agents/NOPE", headers=auth).status_code == 404
