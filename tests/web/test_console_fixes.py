@@ -69,8 +69,10 @@ def test_a_property_rule_without_its_property_is_refused_not_dropped(setup: Setu
     before = setup.api("GET", "/settings")["settings"]["triggers"]
     # Picked from the schema (issue 58, point 5): Ideas' properties, and Status's options
     labels = "el => [...el.options].map(o => o.label)"
+    expect(name).to_have_js_property("tagName", "SELECT")  # a text box until the schema is read
     assert name.evaluate(labels) == ["Choose a property…", "Name", "Status"]
     to = c.page.get_by_label("Changed to (optional)").first
+    expect(to).to_have_js_property("tagName", "SELECT")
     assert to.evaluate(labels) == ["Any value", "New", "Exploring", "Ready for agent", "Done"]
     c.choose("Property name", "Choose a property…")
     c.press("button", "Save and finish")

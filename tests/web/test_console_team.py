@@ -100,6 +100,8 @@ REFUSED = (
 
 def _screens_refuse(m: Console, role: str) -> None:
     m.page.reload()  # the console reads the session's role as it loads
+    # Mounted before the hash changes: a change before the router listens would leave its screen up
+    expect(m.page.get_by_role("heading", level=1)).to_be_visible(timeout=LIVE_S)
     for path, heading, words, button in REFUSED:
         m.open("/" + path)
         expect(m.page.get_by_role("heading", level=1, name=heading)).to_be_visible(timeout=LIVE_S)
