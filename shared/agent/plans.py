@@ -13,11 +13,7 @@ from typing import Any, Literal
 from shared.agent.tools import REGISTRY, SideEffect, validate
 from shared.agent.tools.base import REFERENCE
 from shared.domain.events import PlannedStep, Risk
-
-# The replies' schemas live in the domain (the model adapters answer them); re-exported here.
-from shared.domain.model_replies import ArgsFix as ArgsFix  # noqa: PLC0414
-from shared.domain.model_replies import PlanOut as PlanOut  # noqa: PLC0414
-from shared.domain.model_replies import StepOut as StepOut  # noqa: PLC0414
+from shared.domain.model_replies import PlanOut, StepOut
 from shared.domain.schema import Schema
 from shared.domain.tasks.plan import page_key
 from shared.errors import ModelFixableError, PermanentError

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.agent import context as prompt_context
 from shared.agent import prompts
-from shared.agent.plans import PlanOut, ValidPlan, validate_plan
+from shared.agent.plans import ValidPlan, validate_plan
 from shared.agent.tools import notion_text as nt
 from shared.domain.agents import comment_words, tier_purpose
 from shared.domain.events import (
@@ -33,6 +33,7 @@ from shared.domain.events import (
     RunStatus,
 )
 from shared.domain.model_calls import ModelUsage
+from shared.domain.model_replies import PlanOut
 from shared.domain.notion_events import mentions_bot
 from shared.domain.runs import RunState, fold
 from shared.domain.settings import TenantSettings, plain_notion_id

@@ -242,7 +242,8 @@ def next_phase(step: Step, reason: str) -> list[PlannedStep]:
     the outputs it keeps, its recent events). Its answer is checked as a first plan is, within the
     run's allow-list and the steps it has left, and numbered after the current step."""
     from shared.agent import context as prompt_context  # a plan's modules: not every step's
-    from shared.agent.plans import PlanOut, validate_phase
+    from shared.agent.plans import validate_phase
+    from shared.domain.model_replies import PlanOut
 
     state = step.state
     left = step.deps.settings.run_max_steps - len(state.steps)
@@ -282,7 +283,8 @@ def arguments(step: Step) -> Call:
     repaired = step.state.consecutive_errors > 0
     if repaired:
         from shared.agent import context as prompt_context  # a repair's modules: not every step's
-        from shared.agent.plans import ArgsFix, parse_args
+        from shared.agent.plans import parse_args
+        from shared.domain.model_replies import ArgsFix
 
         task = f"The last attempt of step {step.state.cursor} ({tool.name}) failed. Give corrected args_json."
         reply = step.model.generate(

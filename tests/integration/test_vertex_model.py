@@ -14,7 +14,7 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from shared.adapters.vertex_model import VertexModel, check_reachable
-from shared.agent.plans import PlanOut
+from shared.domain.model_replies import PlanOut
 from shared.errors import ConfigError, ModelFixableError, ModelUnavailable, TransientError, UnusableReply
 
 pytestmark = pytest.mark.integration

@@ -163,7 +163,7 @@ class Timed:
 
 
 def long_plan(page: str, count: int) -> Any:
-    from shared.agent.plans import PlanOut
+    from shared.domain.model_replies import PlanOut
 
     steps = []
     for k in range(1, count):

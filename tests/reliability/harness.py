@@ -41,12 +41,11 @@ from local.processes import free_port
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap
 from shared.adapters.offline_model import OfflineModel
-from shared.agent.plans import PlanOut
 from shared.config import PlatformSecret, Settings
 from shared.domain.events import RunStatus, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
 from shared.domain.model_calls import ModelReply
-from shared.domain.model_replies import extract_context
+from shared.domain.model_replies import PlanOut, extract_context
 from shared.domain.runs import RunState
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.plan import PlanTask, Trigger
@@ -381,7 +380,7 @@ def engine_stack(
         sandbox = stack.enter_context(SandboxServer())
         targets = ("plan", "execute_step", "notify", *(("deploy",) if code else ()))
         # Served before their container exists (its settings name their URLs): it is passed in below.
-        apps = {t: functions_framework.create_app(t, SOURCE) for t in targets}  # type: ignore[no-untyped-call]
+        apps = {t: functions_framework.create_app(t, SOURCE) for t in targets}  # type: ignore[no-untyped-call]  # functions-framework: unannotated
         # Each behind Cloud Run's front: the queue's tokens checked as IAM does and forwarded as
         # Cloud Run forwards them, so every scenario runs the functions' production check (0046).
         fronts = [Service(free_port(), stack.enter_context(serve(a)), INVOKER) for a in apps.values()]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from shared.agent.plans import PlanOut, validate_plan
+from shared.agent.plans import validate_plan
 from shared.agent.tools import validate
 from shared.agent.tools.base import ToolContext, idempotency_key
 from shared.agent.tools.code import (
@@ -27,6 +27,7 @@ from shared.agent.tools.flow import SendNotificationArgs, send_notification
 from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
 from shared.domain.events import ErrorKind, ErrorRecorded, RunStatus, ToolIntent, ToolResult
 from shared.domain.integrations import Integration, code_token_secret
+from shared.domain.model_replies import PlanOut
 from shared.domain.settings import TenantSettings
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask

@@ -8,8 +8,8 @@ import pytest
 from google.genai import errors
 
 from shared.adapters.vertex_model import VertexModel
-from shared.agent.plans import PlanOut
 from shared.domain.events import RunStatus
+from shared.domain.model_replies import PlanOut
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
 from shared.errors import ConfigError, ModelUnavailable

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.agent.plans import PlanOut, catalogue, validate_plan
+from shared.agent.plans import catalogue, validate_plan
 from shared.agent.prompts import render
 from shared.agent.tools import notion_text as nt
 from shared.agent.tools import validate
@@ -25,6 +25,7 @@ from shared.domain.events import (
     ToolResult,
 )
 from shared.domain.markdown import markdown_to_blocks
+from shared.domain.model_replies import PlanOut
 from shared.domain.tasks.step import StepTask
 from shared.errors import ModelFixableError
 from shared.services.deps import Deps

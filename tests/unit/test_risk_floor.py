@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from shared.adapters.offline_model import daily_plan, plan_for
-from shared.agent.plans import PlanOut, ValidPlan, validate_plan
+from shared.agent.plans import ValidPlan, validate_plan
 from shared.agent.tools import REGISTRY, resolve, validate
 from shared.domain.events import Risk, RunPlanned
+from shared.domain.model_replies import PlanOut
 from shared.domain.runs import RunStatus
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger

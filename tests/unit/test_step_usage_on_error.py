@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from shared.adapters.vertex_model import VertexModel
-from shared.agent.plans import PlanOut
 from shared.domain.events import ErrorRecorded, HumanRequested, ModelUsed, RunEvent, RunStatus
+from shared.domain.model_replies import PlanOut
 from shared.domain.runs import RunState
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
