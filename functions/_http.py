@@ -46,7 +46,7 @@ def app(target: str, container: Container) -> Flask:
     instead of the instance's :func:`shared.bootstrap.root`."""
     import functions_framework
 
-    served: Flask = functions_framework.create_app(target, MAIN)  # type: ignore[no-untyped-call]
+    served: Flask = functions_framework.create_app(target, MAIN)  # type: ignore[no-untyped-call]  # functions-framework: unannotated
     served.config[CONTAINER] = container
     return served
 

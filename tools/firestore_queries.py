@@ -16,6 +16,7 @@ nothing is imported or wrapped. tools/check_indexes.py reads the file.
 
 from __future__ import annotations
 
+import functools
 import importlib.abc
 import importlib.machinery
 import json
@@ -182,11 +183,11 @@ class Recorder:
 
 
 def _wrap(method: Callable[..., Any], kind: str, recorder: Recorder) -> Callable[..., Any]:
+    @functools.wraps(method)  # sets __wrapped__, which marks the method as patched
     def recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
         recorder.record(kind, kwargs["request"] if "request" in kwargs else args[0])
         return method(self, *args, **kwargs)
 
-    recorded.__wrapped__ = method  # type: ignore[attr-defined]
     return recorded
 
 
@@ -223,7 +224,7 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
             execute(module)
             patch(module, recorder)
 
-        loader.exec_module = exec_module  # type: ignore[method-assign]
+        loader.exec_module = exec_module  # type: ignore[method-assign]  # this loader instance only
         return spec
 
 

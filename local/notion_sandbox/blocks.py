@@ -43,7 +43,7 @@ def check_children(children: Any, path: str) -> list[JSON]:
     return children
 
 
-def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, JSON]:  # noqa: PLR0912
+def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, JSON]:
     """The block's type and its type-specific content in response shape."""
     if not isinstance(request, dict):
         raise validation_error(f"body failed validation: {path} should be an object.")
@@ -56,22 +56,11 @@ def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, 
     if kind == "divider":
         return kind, {}
     if kind == "table":
-        width = raw.get("table_width")
-        if not isinstance(width, int) or width < 1:
-            raise validation_error(f"body failed validation: {path}.table.table_width should be a number.")
-        if not raw.get("children"):
-            raise validation_error(f"body failed validation: {path}.table.children should be defined.")
-        headers = {k: bool(raw.get(k, False)) for k in ("has_column_header", "has_row_header")}
-        return kind, {"table_width": width, **headers}
+        return kind, _table_content(raw, path)
     if kind in FILE_BLOCKS:
         return kind, _file_content(raw, f"{path}.{kind}", names, named=kind == "file")
     if kind == "table_row":
-        cells = raw.get("cells")
-        if not isinstance(cells, list):
-            raise validation_error(f"body failed validation: {path}.table_row.cells should be an array.")
-        return kind, {
-            "cells": [rich_text(c, f"{path}.table_row.cells[{i}]", names) for i, c in enumerate(cells)]
-        }
+        return kind, _table_row_content(raw, path, names)
     content: JSON = {"rich_text": rich_text(raw.get("rich_text", []), f"{path}.{kind}.rich_text", names)}
     if kind == "code":
         content["caption"] = rich_text(raw.get("caption", []), f"{path}.code.caption", names)
@@ -85,6 +74,23 @@ def block_content(request: Any, path: str, names: dict[str, str]) -> tuple[str, 
     if kind in ("callout", "paragraph"):
         content["icon"] = raw.get("icon")  # present (null) on paragraphs in @notionhq/client 5.26 types
     return kind, content
+
+
+def _table_content(raw: JSON, path: str) -> JSON:
+    width = raw.get("table_width")
+    if not isinstance(width, int) or width < 1:
+        raise validation_error(f"body failed validation: {path}.table.table_width should be a number.")
+    if not raw.get("children"):
+        raise validation_error(f"body failed validation: {path}.table.children should be defined.")
+    headers = {k: bool(raw.get(k, False)) for k in ("has_column_header", "has_row_header")}
+    return {"table_width": width, **headers}
+
+
+def _table_row_content(raw: JSON, path: str, names: dict[str, str]) -> JSON:
+    cells = raw.get("cells")
+    if not isinstance(cells, list):
+        raise validation_error(f"body failed validation: {path}.table_row.cells should be an array.")
+    return {"cells": [rich_text(c, f"{path}.table_row.cells[{i}]", names) for i, c in enumerate(cells)]}
 
 
 def block_object(block_id: str, parent: JSON, kind: str, content: JSON, *, actor: Actor, now: str) -> JSON:
