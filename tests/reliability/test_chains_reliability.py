@@ -186,7 +186,7 @@ def test_k_routines_fire_once_a_slot_under_overlapping_sweeps_a_late_scheduler_a
         _agents(stack, _agent("weekly", f"routine|weekly|{page}", *schedules))
         stack.wrap("queue", lambda inner: _DiesBeforeFirstStep(inner, crashes))
         faults = _storm(stack, monkeypatch, seed=31)
-        stack.container._built["tenants"].record_tick(T9 - H)  # type: ignore[attr-defined]
+        stack.container.tenants.record_tick(T9 - H)
         with ThreadPoolExecutor(3) as pool:  # overlapping sweeps of one tick (a retry, a manual call)
             list(pool.map(lambda _: plan_due_tenants(ScheduleTask(tick=T9), stack.deps), range(3)))
         # 10:00 and 11:00 missed: the call at 12:00 catches them up, and its retry names them again.
@@ -215,7 +215,9 @@ def test_k_routines_fire_once_a_slot_under_overlapping_sweeps_a_late_scheduler_a
             for run in expected
         }
         lines = [t for t in _lines(stack, page) if t.endswith(" routine")]
-        died = stack.container.queue.died  # type: ignore[attr-defined]
+        queue = stack.container.queue
+        assert isinstance(queue, _DiesBeforeFirstStep)
+        died = queue.died
     assert result == sound(len(expected)), result
     assert routines == expected  # one run a slot, no other
     assert all(n == 1 for n in plans.values()), plans  # each planned once

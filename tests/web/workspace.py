@@ -41,8 +41,10 @@ class Setup:
         context.set_default_timeout(15_000)
         if signed_in:
             name, value = self.auth["Cookie"].split("=", 1)
-            cookie = {"name": name, "value": value, "url": self.stack.console_url + "/", "httpOnly": True}
-            context.add_cookies([cookie | {"sameSite": "Lax"}])  # type: ignore[list-item]
+            url = self.stack.console_url + "/"
+            context.add_cookies(
+                [{"name": name, "value": value, "url": url, "httpOnly": True, "sameSite": "Lax"}]
+            )
         self.contexts.append(context)
         return context
 
@@ -72,7 +74,10 @@ class Setup:
     def started_run(self, goal: str) -> str:
         run_id = str(self.api("POST", "/runs", {"goal": goal})["run_id"])
         path = self.stack.console_url + "/api/runs/" + urllib.parse.quote(run_id)
-        planned = lambda: requests.get(path, headers=self.auth, timeout=10).status_code == 200  # noqa: E731
+
+        def planned() -> bool:
+            return requests.get(path, headers=self.auth, timeout=10).status_code == 200
+
         within(planned, "the run to be planned")
         return run_id
 
