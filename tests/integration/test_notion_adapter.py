@@ -31,6 +31,7 @@ from shared.services.page_read import ReadBudget, read_page
 from shared.topology import Queue
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore
+from tests.support.log_events import fields_logged
 
 pytestmark = pytest.mark.integration
 TOKEN = "ntn_sandbox_demo"
@@ -370,7 +371,7 @@ def test_each_refusal_is_one_notion_refused_line(
         admin.post("/faults", {"status": 529, "count": 1, "retry_after": 0})
         notion.with_token(TOKEN).me()
         notion.with_token(TOKEN).me()  # answered at once: no line
-    refused = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == "notion_refused"]  # type: ignore[attr-defined]
+    refused = fields_logged(caplog.records, "notion_refused")
     assert refused == [{"event": "notion_refused", "status": 429}, {"event": "notion_refused", "status": 529}]
 
 

@@ -16,6 +16,7 @@ from google.oauth2.credentials import Credentials
 from shared.adapters.vertex_model import VertexModel, check_reachable
 from shared.domain.model_replies import PlanOut
 from shared.errors import ConfigError, ModelFixableError, ModelUnavailable, TransientError, UnusableReply
+from tests.support.log_events import fields_logged
 
 pytestmark = pytest.mark.integration
 PLAN = {
@@ -167,6 +168,6 @@ def test_each_paid_call_is_one_model_used_line_with_its_cost(
         reply = model(stub).generate("plan", "make a plan", PlanOut)
         with pytest.raises(UnusableReply):
             model(stub).generate("draft", "write", PlanOut)
-    used = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == "model_used"]  # type: ignore[attr-defined]
+    used = fields_logged(caplog.records, "model_used")
     assert [(u["purpose"], u["model"]) for u in used] == [("plan", "gemini-test"), ("draft", "gemini-test")]
     assert used[0]["cost_usd"] == reply.usage.cost_usd > 0

@@ -8,8 +8,8 @@ import pytest
 
 from shared.adapters.firestore_passages import FirestorePassages
 from shared.adapters.local_embedder import LocalEmbedder
+from shared.adapters.notion import NotionRequestRefused
 from shared.domain.embeddings import Embedded, Task
-from shared.errors import PermanentError
 from shared.services.workspace_index import forget_workspace, index_page, reconcile
 from shared.services.workspace_search import search
 from tests.engine_fakes import FakeNotion
@@ -82,8 +82,7 @@ def test_index_search_update_and_forget(firestore_db: Any) -> None:
     assert "12 dollars" in texts and "9 dollars" not in texts
 
     # Gone from Notion (deleted, or no longer shared): it leaves the index.
-    notion.fail["retrieve_page"] = [PermanentError("Notion answered 404 object_not_found")]
-    notion.fail["retrieve_page"][0].status = 404  # type: ignore[attr-defined]
+    notion.fail["retrieve_page"] = [NotionRequestRefused(404, "object_not_found", "Could not find page")]
     assert index_page("t1", ids["Hiring"], tenant, model, store).removed >= 1
     assert all(r.title != "Hiring" for r in search("t1", "hiring engineers Berlin", model, store).results)
 

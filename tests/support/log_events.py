@@ -1,9 +1,13 @@
 """The events the code logs: ``extra={"fields": {"event": ..., ...}}`` of the logging calls in shared/
 and functions/, read with ``ast`` (shared/logs.py writes them as jsonPayload.fields). The log-based
-metrics of terraform/monitoring.tf are held against them (tests/infra)."""
+metrics of terraform/monitoring.tf are held against them (tests/infra). :func:`fields_logged` reads
+them back from the records a test captured."""
 
 import ast
+import logging
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*sorted((ROOT / "shared").rglob("*.py")), *sorted((ROOT / "functions").rglob("*.py"))]
@@ -40,3 +44,13 @@ def logged_fields(paths: list[Path] = SOURCES) -> dict[str, set[str]]:
 def logged_events(paths: list[Path] = SOURCES) -> set[str]:
     """Every constant ``event`` in ``extra={"fields": {...}}`` of a logging call in shared/ and functions/."""
     return set(logged_fields(paths))
+
+
+def fields_logged(records: Iterable[logging.LogRecord], event: str) -> list[dict[str, Any]]:
+    """The ``fields`` of each captured record that logs ``event``, in order."""
+    found: list[dict[str, Any]] = []
+    for record in records:
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict) and fields.get("event") == event:
+            found.append(fields)
+    return found

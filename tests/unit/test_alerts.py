@@ -7,6 +7,7 @@ import pytest
 from shared.errors import PermanentError
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.support.engine_runs import drive, plan, started
+from tests.support.log_events import fields_logged
 
 
 def events_logged(caplog: pytest.LogCaptureFixture, event: str) -> list[logging.LogRecord]:
@@ -37,7 +38,7 @@ def test_a_budget_stop_logs_budget_exceeded(caplog: pytest.LogCaptureFixture) ->
 
 
 def _statuses(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
-    return [(r.fields["from"], r.fields["status"]) for r in events_logged(caplog, "run_status")]  # type: ignore[attr-defined]
+    return [(f["from"], f["status"]) for f in fields_logged(caplog.records, "run_status")]
 
 
 def test_each_change_of_a_runs_status_is_one_run_status_line(caplog: pytest.LogCaptureFixture) -> None:
