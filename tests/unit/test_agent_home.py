@@ -230,8 +230,8 @@ def test_a_deleted_database_is_reported_then_recreated(tenants: FakeTenantStore)
     again = _ensure(tenants, notion)
     assert _states(again) == {"runs": "recreated", "daily_plans": "recreated", "tasks": "ok"}
     assert notion.created == {"Runs": 2, "Daily plans": 2, "Tasks": 1}
-    assert _home(tenants).runs is not None
-    assert _home(tenants).runs.database_id == again["databases"]["runs"]["database_id"]  # type: ignore[union-attr]
+    runs = _home(tenants).runs
+    assert runs is not None and runs.database_id == again["databases"]["runs"]["database_id"]
     assert _states(agent_home.read_home("t1", tenants, notion))["runs"] == "ok"
 
 
@@ -307,7 +307,7 @@ def test_a_claimed_home_refuses_a_second_request_and_a_lapsed_claim_does_not(
 
 
 def test_a_failure_midway_keeps_nothing_claimed_and_the_retry_finds_what_was_made(
-    tenants: FakeTenantStore,
+    tenants: FakeTenantStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     notion = HomeNotion()
     real = notion.create_database
@@ -318,7 +318,7 @@ def test_a_failure_midway_keeps_nothing_claimed_and_the_retry_finds_what_was_mad
             raise TransientError("Notion answered 503")
         return real(parent, title, properties)
 
-    notion.create_database = flaky  # type: ignore[method-assign,assignment]
+    monkeypatch.setattr(notion, "create_database", flaky)
     with pytest.raises(TransientError):
         _ensure(tenants, notion)
     assert _home(tenants).claim == "" and _home(tenants).runs is None
@@ -372,7 +372,7 @@ def test_the_picker_lists_titles_and_passes_the_cursor_through() -> None:
 
 
 def test_a_call_whose_claim_ran_out_fills_in_only_what_nothing_is_stored_for(
-    tenants: FakeTenantStore,
+    tenants: FakeTenantStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     notion = HomeNotion()
     real = notion.create_database
@@ -387,7 +387,7 @@ def test_a_call_whose_claim_ran_out_fills_in_only_what_nothing_is_stored_for(
             _set(tenants, home=theirs)
         return real(parent, title, properties)
 
-    notion.create_database = overtaken  # type: ignore[method-assign,assignment]
+    monkeypatch.setattr(notion, "create_database", overtaken)
     _ensure(tenants, notion)
     home = _home(tenants)
     assert home.runs == theirs.runs and home.claim == "later"  # neither overwritten nor released

@@ -8,7 +8,7 @@ import pytest
 from functions.routes.models.runs import RunTimeline
 from shared.errors import PermanentError
 from shared.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client
+from tests.api_fakes import FakeContainer, client, json_body
 from tests.support.api_runs import PLAN, auth, fake_container, pump, waiting_run
 
 
@@ -26,7 +26,7 @@ def failed_run(fakes: FakeContainer, token: str, request_id: str = "f1") -> str:
     assert answer.status_code == 202 and answer.json is not None
     pump(fakes)
     run_id = str(answer.json["run_id"])
-    assert api.get(f"/runs/{run_id}", headers=auth(token)).json["status"] == "failed"  # type: ignore[index]
+    assert json_body(api.get(f"/runs/{run_id}", headers=auth(token)))["status"] == "failed"
     return run_id
 
 
@@ -63,7 +63,7 @@ def test_bulk_cancel_and_retry_answer_per_run(fakes: FakeContainer) -> None:
     assert not results["nope"]["done"] and results["nope"]["status"] is None
     cancel = api.post("/runs/bulk", json={"action": "cancel", "run_ids": [waiting]}, headers=auth(token)).json
     assert cancel is not None and cancel["results"][0]["status"] == "cancelled"
-    listed = {r["run_id"]: r for r in api.get("/runs", headers=auth(token)).json["runs"]}  # type: ignore[index]
+    listed = {r["run_id"]: r for r in json_body(api.get("/runs", headers=auth(token)))["runs"]}
     assert listed[failed]["duration_ms"] is None  # running again: no end yet
     assert isinstance(listed[waiting]["duration_ms"], int) and listed[waiting]["duration_ms"] >= 0
     for bad in ({"action": "delete", "run_ids": [waiting]}, {"action": "cancel", "run_ids": []}):

@@ -22,6 +22,7 @@ from tests.api_fakes import FakeContainer, client
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps, raise_budget
 from tests.support.api_keys import auth, make_key
 from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
+from tests.support.engine_runs import queue
 from tests.support.memory import FakePassages, WordCountEmbedder
 
 PRICING = "# Decision\n\nWe decided the pricing: three tiers, Starter, Team and Enterprise.\n"
@@ -100,7 +101,7 @@ def test_a_passage_that_says_delete_the_page_changes_nothing(reply: dict[str, An
     pages = {pid: dict(page) for pid, page in notion.pages.items()}
     got = answer_question(deps, "t1", "What is the pricing plan?", [])
     assert "Pricing plan notes" in [c["title"] for c in got.cited]
-    assert not notion.writes and notion.pages == pages and not deps.queue.tasks  # type: ignore[attr-defined]
+    assert not notion.writes and notion.pages == pages and not queue(deps).tasks
     assert not deps.store.list_runs("t1", 10, None)
 
 
@@ -159,8 +160,8 @@ def test_a_mention_that_asks_is_answered_in_its_thread_and_starts_no_run() -> No
     deps, notion, page = comment_deps(model, asking("c1", "bot-1", " what is our pricing plan?"))
     assert ask_by_comment(deps, page, "c1") is False  # no run
     assert not deps.store.list_runs("t1", 10, None) and not notion.writes
-    [(queue, note, name, _)] = deps.queue.tasks  # type: ignore[attr-defined]
-    assert queue == Queue.NOTIFY and name == "notify:t1:ask-c1" and isinstance(note, NotifyTask)
+    [(to, note, name, _)] = queue(deps).tasks
+    assert to == Queue.NOTIFY and name == "notify:t1:ask-c1" and isinstance(note, NotifyTask)
     assert note.channel == "notion_comment" and note.data == {"page_id": page, "discussion_id": "d-1"}
     assert "Sources: " in note.text and "Pricing plan notes" in note.text
     prompt = context(model.prompts[0][1])

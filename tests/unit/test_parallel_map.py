@@ -5,6 +5,8 @@ end); the fan-in reports every child, a failed one included."""
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from shared.domain.events import ErrorKind, ErrorRecorded, ToolResult
 from shared.domain.runs import RunStatus
 from shared.domain.settings import plain_notion_id
@@ -87,7 +89,9 @@ def gathered(deps: Deps) -> list[ToolResult]:
     return [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ToolResult) and e.tool == "fan_in"]
 
 
-def test_a_fan_in_counts_ended_children_and_reads_them_once_all_have_ended() -> None:
+def test_a_fan_in_counts_ended_children_and_reads_them_once_all_have_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     deps, _ = world(6)
     reads: list[str] = []
     real = deps.store.get_run
@@ -96,7 +100,7 @@ def test_a_fan_in_counts_ended_children_and_reads_them_once_all_have_ended() -> 
         reads.append(run_id)
         return real(tenant_id, run_id)
 
-    deps.store.get_run = get_run  # type: ignore[method-assign]
+    monkeypatch.setattr(deps.store, "get_run", get_run)
     queue(deps).tasks.clear()
     run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)  # the map
     for child in [b for q, b, _, _ in queue(deps).tasks if isinstance(b, PlanTask)][:3]:
@@ -112,7 +116,7 @@ def test_a_fan_in_counts_ended_children_and_reads_them_once_all_have_ended() -> 
         markers.append(1)
         return read_ended(tenant_id, parent_run_id, map_step)
 
-    deps.store.ended_children = ended_children  # type: ignore[method-assign]
+    monkeypatch.setattr(deps.store, "ended_children", ended_children)
     drive(deps)
     assert len(gathered(deps)) == 1 and gathered(deps)[0].output["completed"] == 7
     assert markers == [1]  # the ends read once, when all had ended

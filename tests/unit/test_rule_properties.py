@@ -3,6 +3,7 @@
 
 from typing import Any
 
+import pytest
 from pydantic import TypeAdapter
 
 from shared.domain.triggers import Rule, property_choices, resolve
@@ -43,7 +44,7 @@ def test_every_rule_picked_from_the_choices_resolves() -> None:
     assert len(resolved) == len(picked) and all(getattr(r, "property_id", None) for r in resolved)
 
 
-def test_over_http_a_sources_properties_and_a_bad_id_refused() -> None:
+def test_over_http_a_sources_properties_and_a_bad_id_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     container = FakeContainer()
     container.tenants = store_with()
     read: list[str] = []
@@ -52,7 +53,7 @@ def test_over_http_a_sources_properties_and_a_bad_id_refused() -> None:
         read.append(source)
         return SCHEMA
 
-    container.data_source_schemas = lambda tenant_id: schema_of  # type: ignore[method-assign]
+    monkeypatch.setattr(container, "data_source_schemas", lambda tenant_id: schema_of)
     auth = {"Authorization": f"Bearer {start_session('t1', container.secrets)}"}
     api = client("api", container)
     got = api.get(f"/notion/data-sources/{DS}/properties", headers=auth)

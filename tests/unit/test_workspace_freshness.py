@@ -141,7 +141,8 @@ def test_a_reconcile_longer_than_its_slice_hands_the_rest_to_its_next_part(monke
     index_page("t1", stale, notion.with_token("t"), embedder, store)
     deps.need_tenants().update("t1", choose_tasks)
     monkeypatch.setattr(workspace_index, "RECONCILE_SLICE_S", 0.0)  # each part: one page
-    queue: FakeQueue = deps.queue  # type: ignore[assignment]
+    queue = deps.queue
+    assert isinstance(queue, FakeQueue)
     done = run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)
     assert not done["reconciled"] and done["pages"] == 1 and done["left"] == 2 and done["dropped"] == 0
     parts = []

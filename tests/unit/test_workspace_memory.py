@@ -9,6 +9,7 @@ from shared.domain.events import ToolResult
 from shared.domain.runs import RunStatus
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.step import StepTask
+from shared.domain.tenants import Tenant
 from shared.services.deps import Deps
 from shared.services.engine import run_step
 from shared.services.planning import start_run
@@ -39,15 +40,13 @@ def deps_with_index(notion: FakeNotion, model: FakeModel, *, member: bool) -> tu
     for pid in notion.pages:
         index_page("t1", pid, notion.with_token("t"), embedder, store)
     owner = OWNER if not member else "someone-else"
-    deps.need_tenants().update(
-        "t1",
-        lambda t: t.model_copy(  # type: ignore[union-attr]
-            update={
-                "owner_user_id": owner,
-                "settings": t.settings.model_copy(update={"data_source_ids": ["ds-team"]}),  # type: ignore[union-attr]
-            }
-        ),
-    )
+
+    def team_chosen(t: Tenant | None) -> Tenant:
+        assert t is not None
+        settings = t.settings.model_copy(update={"data_source_ids": ["ds-team"]})
+        return t.model_copy(update={"owner_user_id": owner, "settings": settings})
+
+    deps.need_tenants().update("t1", team_chosen)
     return deps, store
 
 
