@@ -42,6 +42,13 @@ def test_each_label_and_value_of_a_dashboard_metric_is_a_field_the_code_logs(tf:
     assert descriptor["value_type"] == '${each.value.value_extractor == null ? "INT64" : "DISTRIBUTION"}'
 
 
+def _label(text: str) -> tuple[str, str]:
+    """The first ``metric.label.NAME="VALUE"`` of a filter: (NAME, VALUE)."""
+    found = _LABEL.search(text)
+    assert found is not None, text
+    return found[1], found[2]
+
+
 def _series(tf: Terraform) -> dict[str, list[dict[str, Any]]]:
     return {chart["title"]: chart["series"] for chart in tf.locals["dashboard_charts"]}
 
@@ -54,7 +61,7 @@ def test_the_dashboard_shows_every_signal_of_the_issue(tf: Terraform) -> None:
     charts = _series(tf)
     filters = [s["filter"] for series in charts.values() for s in series]
     runs = next(series for title, series in charts.items() if title.startswith("Runs:"))
-    shown = {_LABEL.search(s["filter"].split("AND", 1)[1]).groups() for s in runs}  # type: ignore[union-attr]
+    shown = {_label(s["filter"].split("AND", 1)[1]) for s in runs}
     assert shown == {
         ("from", "new"),  # started
         ("status", RunStatus.COMPLETED.value),

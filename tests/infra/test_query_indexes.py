@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from google.cloud import firestore
-from google.cloud.firestore_v1.base_query import FieldFilter, Or
+from google.cloud.firestore_v1.base_query import BaseQuery, FieldFilter, Or
 
 from tools.check_indexes import (
     ASC,
@@ -196,8 +196,8 @@ def db(monkeypatch: pytest.MonkeyPatch) -> firestore.Client:
     return firestore.Client(project="p")
 
 
-def _request(query: object) -> dict[str, object]:
-    return {"parent": "projects/p/databases/(default)/documents", "structured_query": query._to_protobuf()}  # type: ignore[attr-defined]
+def _request(query: BaseQuery) -> dict[str, object]:
+    return {"parent": "projects/p/databases/(default)/documents", "structured_query": query._to_protobuf()}
 
 
 def test_shapes_are_read_from_the_requests_the_client_builds(db: firestore.Client) -> None:

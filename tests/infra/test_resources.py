@@ -114,7 +114,7 @@ def test_functions_framework_reads_its_thread_count_from_threads(monkeypatch: py
     from functions_framework._http.gunicorn import GunicornApplication
 
     def threads() -> object:
-        app = GunicornApplication(Flask(__name__), "127.0.0.1", 0, False)  # type: ignore[no-untyped-call]
+        app = GunicornApplication(Flask(__name__), "127.0.0.1", 0, False)  # type: ignore[no-untyped-call]  # functions-framework: unannotated
         return app.options["threads"]
 
     monkeypatch.setenv("THREADS", "40")
