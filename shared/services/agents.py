@@ -27,6 +27,7 @@ from shared.domain.agents import (
     agent_id_for,
     default_agent,
     named_in,
+    schedule_of,
     usable_version,
     version_of,
 )
@@ -127,7 +128,7 @@ def _changes(body: AgentInput, notion: TenantNotion | None) -> JSON:
     if body.tools is not None:
         changes["tools"] = tuple(body.tools)
     if body.schedules is not None:
-        changes["schedules"] = tuple(body.schedules)
+        changes["schedules"] = tuple(schedule_of(s) for s in body.schedules)
     return changes
 
 
