@@ -127,6 +127,8 @@ def _changes(body: AgentInput, notion: TenantNotion | None) -> JSON:
         changes["triggers"] = _triggers(body, notion)
     if body.tools is not None:
         changes["tools"] = tuple(body.tools)
+    if body.reach is not None:
+        changes["reach"] = body.reach  # the model, not its dump: the stored agent's reach is a Reach
     if body.schedules is not None:
         changes["schedules"] = tuple(schedule_of(s) for s in body.schedules)
     return changes
