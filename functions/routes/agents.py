@@ -2,12 +2,14 @@
 instructions, accept an instructions version, and list an agent's runs (``shared.services.agents``)."""
 
 import re
+from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.domain.agents import AGENT_ID, AgentInput, Name
+from shared.agent.tools import REGISTRY
+from shared.domain.agents import AGENT_ID, AgentInput, Name, ToolName
 from shared.domain.schema import Schema
 from shared.errors import InvalidInput, NotFound
 from shared.services import agents, runs
@@ -21,10 +23,17 @@ class Acceptance(Schema):
     )
 
 
+# The tools an agent may be given, as the contract names them (one it does not know is refused in words).
+Tools = Annotated[
+    list[Annotated[ToolName, Field(json_schema_extra={"enum": sorted(REGISTRY)})]], Field(max_length=50)
+]
+
+
 class NewAgent(AgentInput):
     """What ``POST /agents`` takes: an agent's fields, its name required."""
 
     name: Name
+    tools: Tools | None = None
 
 
 class AgentChange(AgentInput):
@@ -35,6 +44,7 @@ class AgentChange(AgentInput):
     instructions: None = Field(
         None, description="Edited in the agent's instructions page in Notion: null only"
     )
+    tools: Tools | None = None
 
 
 class AgentRunsQuery(Schema):

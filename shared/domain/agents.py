@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
 
 from shared.domain.daily import HOUR
 from shared.domain.schema import JSON_INTEGER, Record
 from shared.domain.settings import NOTION_ID, plain_notion_id
-from shared.domain.triggers import MAX_RULES, Rule
+from shared.domain.triggers import NO_OTHER_KEYS, Rule, SourceRules
 
 DEFAULT_AGENT_ID = "default"
 DEFAULT_NAME = "Notion Agent"
@@ -41,6 +41,7 @@ type Review = Literal["off", "same", "other"]
 
 NotionId = Annotated[str, Field(pattern=NOTION_ID)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
+ToolName = Annotated[str, Field(pattern=r"^[a-z_]{1,60}$")]
 
 
 class Schedule(Record):
@@ -277,6 +278,86 @@ def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
+def _no_days(days: list[str]) -> list[str]:
+    if days:
+        raise ValueError("days are for a weekly schedule only")
+    return days
+
+
+def _some_days(days: list[str]) -> list[str]:
+    if not days:
+        raise ValueError("a weekly schedule names its days (days: mon ... sun)")
+    return days
+
+
+def _no_day_of_month(day: object) -> None:
+    if day is not None:
+        raise ValueError("day_of_month is for a monthly schedule only")
+
+
+# A schedule as sent: one model per ``every`` (a tagged union), so the contract states which of
+# ``days`` and ``day_of_month`` each kind takes. The checks say it in words; the schemas say the same.
+Hour = Annotated[int, Field(ge=0, le=23), JSON_INTEGER]
+NoDays = Annotated[
+    list[Weekday],
+    AfterValidator(_no_days),
+    Field(json_schema_extra={"maxItems": 0}, description="A weekly schedule's only: [] or left out"),
+]
+NoDayOfMonth = Annotated[
+    None, BeforeValidator(_no_day_of_month), Field(description="A monthly schedule's only: null or left out")
+]
+
+
+class DailySchedule(Record):
+    every: Literal["daily"]
+    hour: Hour
+    days: NoDays = Field(default_factory=list)
+    day_of_month: NoDayOfMonth = None
+
+
+class WeekdaysSchedule(Record):
+    every: Literal["weekdays"]
+    hour: Hour
+    days: NoDays = Field(default_factory=list)
+    day_of_month: NoDayOfMonth = None
+
+
+class WeeklySchedule(Record):
+    every: Literal["weekly"]
+    hour: Hour
+    days: Annotated[
+        list[Weekday],
+        Field(max_length=7),
+        AfterValidator(_some_days),
+        Field(json_schema_extra={"minItems": 1}, description="The days it runs on, at least one"),
+    ]
+    day_of_month: NoDayOfMonth = None
+
+
+class MonthlySchedule(Record):
+    every: Literal["monthly"]
+    hour: Hour
+    days: NoDays = Field(default_factory=list)
+    day_of_month: Annotated[int, Field(ge=1, le=28, description="The day it runs on, 1-28"), JSON_INTEGER]
+
+
+def _no_mapping(schema: dict[str, Any]) -> None:
+    """The contract's oneOf without OpenAPI's ``discriminator``: each kind's ``every`` is a const, which
+    says the same, and schemathesis' negative cases cannot be drawn with it (an array it cannot fill)."""
+    schema.pop("discriminator", None)
+
+
+type ScheduleInput = Annotated[
+    DailySchedule | WeekdaysSchedule | WeeklySchedule | MonthlySchedule,
+    Field(discriminator="every", json_schema_extra=_no_mapping),
+]
+
+
+def schedule_of(sent: DailySchedule | WeekdaysSchedule | WeeklySchedule | MonthlySchedule) -> Schedule:
+    """The stored schedule of one as sent."""
+    return Schedule.model_validate(sent.model_dump())
+
+
 class AgentInput(Record):
     """What ``POST /agents`` and ``PATCH /agents/<id>`` take: every field checked and bounded (a
     PATCH sends only what changes; a POST needs ``name``)."""
@@ -285,15 +366,10 @@ class AgentInput(Record):
     instructions: Annotated[str, Field(max_length=MAX_INSTRUCTIONS)] | None = Field(
         None, description="The first text of a new agent's instructions page (POST only)"
     )
-    triggers: (
-        Annotated[dict[NotionId, Annotated[list[Rule], Field(max_length=MAX_RULES)]], Field(max_length=50)]
-        | None
-    ) = None
-    schedules: Annotated[list[Schedule], Field(max_length=10)] | None = None
+    triggers: Annotated[dict[NotionId, SourceRules], Field(max_length=50), NO_OTHER_KEYS] | None = None
+    schedules: Annotated[list[ScheduleInput], Field(max_length=10)] | None = None
     reach: Reach | None = None
-    tools: Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{1,60}$")]], Field(max_length=50)] | None = (
-        None
-    )
+    tools: Annotated[list[ToolName], Field(max_length=50)] | None = None
     model_tier: ModelTier | None = None
     # strict: neither true nor "5" (JSON Schema's number and boolean take neither)
     max_cost_per_run_usd: Annotated[float, Field(strict=True, gt=0, le=100)] | None = None

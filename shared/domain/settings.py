@@ -109,6 +109,7 @@ class TenantSettings(Record):
         list[NotificationChannel],
         Field(
             max_length=4,
+            json_schema_extra={"uniqueItems": True},
             description="Where notifications go, in order of preference: each goes to the first that can "
             "carry it (notion_comment: a comment on the page it is about; slack: a message in "
             "slack_channel_id once Slack is connected; discord: through the connected Discord webhook; email: to notification_email once its recipient "

@@ -8,28 +8,34 @@ api's settings route validates input: every other function loads stored tenants 
 """
 
 import re
+import unicodedata
 from collections.abc import Callable
+from importlib import resources
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from shared.domain.code_names import PROJECT, REPOSITORY, check_project, check_repository
 from shared.domain.daily import zone_of
 from shared.domain.schema import JSON_INTEGER
 from shared.domain.settings import EMAIL, MAX_BUDGET_USD, NOTION_ID, TenantSettings, plain_notion_id
-from shared.domain.triggers import MAX_RULES, Rule
+from shared.domain.triggers import MAX_RULES, NO_OTHER_KEYS, SourceRules
 from shared.errors import InvalidInput
 
-# An IANA zone name: parts of letters, digits, _ + -, joined by /. No dot and no empty part, so never
-# a path ("../x", "/etc/passwd") that the zone loader would be asked to open.
-TIMEZONE = r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*"
-NOT_ZONES = frozenset({"localtime", "posixrules"})  # files beside the zones, not zones: the host's own
+# The IANA zones an owner may choose: those of the tzdata package (a pinned release), each one the
+# planner and quiet hours find (the same ``zone_of``). The contract lists them; no host's own files.
+ZONES = tuple(sorted(resources.files("tzdata").joinpath("zones").read_text().split()))
+_ZONE_SET = frozenset(ZONES)
 MAX_NOTION_IDS = 100  # data sources, and pages, that start work
+# An address as an owner may send it: the stored pattern's, no control character either. Other
+# characters str.isprintable refuses (format, unassigned, private use) are refused in words: hundreds
+# of ranges, too many for the contract's pattern (docs/decisions/0078).
+EMAIL_INPUT = EMAIL.replace(r"\s", r"\s\x00-\x1f\x7f-\x9f")
 
 
 def _zone_name(name: str) -> str:
     """``name`` when it is an IANA zone the planner and quiet hours will find (the same ``zone_of``)."""
-    if not re.fullmatch(TIMEZONE, name) or name in NOT_ZONES or zone_of(name) is None:
+    if name not in _ZONE_SET or zone_of(name) is None:
         raise ValueError("is not an IANA time zone name such as Europe/Paris")
     return name
 
@@ -45,9 +51,16 @@ def _once[T](key: Callable[[T], object], what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _printable(text: str) -> str:
+def _address(text: object) -> object:
+    """An address's problem in words, before its pattern (which says most of it) is checked."""
+    if not isinstance(text, str):
+        return text
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise ValueError("has a control character")
     if not text.isprintable():
-        raise ValueError("has a control or invisible character")
+        raise ValueError("has an invisible or unassigned character")
+    if len(text) <= 254 and not re.fullmatch(EMAIL_INPUT, text):
+        raise ValueError("is not one email address such as you@example.com")
     return text
 
 
@@ -60,11 +73,22 @@ def _distinct_hours(hours: tuple[int, int] | None) -> tuple[int, int] | None:
 # Checked values (SettingsInput). A string with any constraint is also checked to be valid UTF-8 (no
 # lone surrogate, which Firestore refuses), so every string below has one.
 Hour = Annotated[int, Field(ge=0, le=23), JSON_INTEGER]  # neither true nor "7" is an hour; 7.0 is JSON's 7
-ZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_zone_name)]
+ZoneName = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_zone_name),
+    Field(json_schema_extra={"enum": ZONES}),
+]
 NotionId = Annotated[str, StringConstraints(pattern=NOTION_ID)]
-NotionIds = Annotated[list[NotionId], _once(plain_notion_id, "id")]
-Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), AfterValidator(_printable)]
-QuietHours = Annotated[tuple[Hour, Hour] | None, AfterValidator(_distinct_hours)]
+# Lists of each item once: uniqueItems says so of the same text; one item in two spellings (an id's
+# hyphens, a name's case) is a 400 the contract cannot state.
+UNIQUE = Field(json_schema_extra={"uniqueItems": True})
+NotionIds = Annotated[list[NotionId], _once(plain_notion_id, "id"), UNIQUE]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_INPUT), BeforeValidator(_address)]
+QuietHours = Annotated[
+    Annotated[tuple[Hour, Hour], Field(json_schema_extra={"uniqueItems": True})] | None,
+    AfterValidator(_distinct_hours),
+]
 # The very checks the code tools make (shared.domain.code_names): a repository or project an owner allows is
 # one a run can use.
 # Their patterns are the contract's too (the checks say what is wrong in words).
@@ -122,7 +146,7 @@ class SettingsInput(TenantSettings):
         description="Notion ids of the data sources the daily plan reads, each one of data_source_ids "
         "or the home's Tasks; []: all of them",
     )
-    triggers: dict[NotionId, Annotated[list[Rule], Field(max_length=MAX_RULES)]] = Field(
+    triggers: Annotated[dict[NotionId, SourceRules], NO_OTHER_KEYS] = Field(
         default_factory=dict,
         max_length=MAX_NOTION_IDS,
         description="Trigger rules by data source id (each one of data_source_ids), at most "
@@ -143,12 +167,12 @@ class SettingsInput(TenantSettings):
     max_cost_per_run_usd: float = _budget(1.0, "max_cost_per_run_usd", "a run may spend")
     max_cost_per_day_usd: float = _budget(5.0, "max_cost_per_day_usd", "the workspace may spend a day")
     max_cost_per_month_usd: float = _budget(50.0, "max_cost_per_month_usd", "the workspace may spend a month")
-    github_repositories: Annotated[list[UsableRepository], _once(str.lower, "repository")] = Field(
+    github_repositories: Annotated[list[UsableRepository], _once(str.lower, "repository"), UNIQUE] = Field(
         default_factory=list,
         max_length=50,
         description="owner/name of repositories runs may open pull requests in, each once",
     )
-    vercel_projects: Annotated[list[UsableProject], _once(str.lower, "project")] = Field(
+    vercel_projects: Annotated[list[UsableProject], _once(str.lower, "project"), UNIQUE] = Field(
         default_factory=list, max_length=50, description="Vercel projects runs may deploy, each once"
     )
 

@@ -109,6 +109,10 @@ type Rule = Annotated[
     PageCreated | PropertyChanged | AssignedToAgent | Mentioned, Field(discriminator="kind")
 ]
 RULE_MODELS = (PageCreated, PropertyChanged, AssignedToAgent, Mentioned)
+# Rules by data source, as sent: a source's at most MAX_RULES. Its keys' pattern (a Notion id type's)
+# becomes patternProperties; no other key is taken, as the contract says here.
+SourceRules = Annotated[list[Rule], Field(max_length=MAX_RULES)]
+NO_OTHER_KEYS = Field(json_schema_extra={"additionalProperties": False})
 DEFAULT_KINDS = ("page_created", "mentioned")
 
 

@@ -27,6 +27,7 @@ from shared.domain.agents import (
     agent_id_for,
     default_agent,
     named_in,
+    schedule_of,
     usable_version,
     version_of,
 )
@@ -126,8 +127,10 @@ def _changes(body: AgentInput, notion: TenantNotion | None) -> JSON:
         changes["triggers"] = _triggers(body, notion)
     if body.tools is not None:
         changes["tools"] = tuple(body.tools)
+    if body.reach is not None:
+        changes["reach"] = body.reach  # the model, not its dump: the stored agent's reach is a Reach
     if body.schedules is not None:
-        changes["schedules"] = tuple(body.schedules)
+        changes["schedules"] = tuple(schedule_of(s) for s in body.schedules)
     return changes
 
 

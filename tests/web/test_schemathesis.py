@@ -30,7 +30,6 @@ from schemathesis.config import OperationConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.engine import events
 from schemathesis.filters import FilterSet
-from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import ignored_auth
 
 from local.code_sandbox import SEED as CODE_SEED
@@ -38,6 +37,7 @@ from local.demo import connect, http, wait_for
 from local.stack import LocalStack
 from shared.domain.connection import session_cookie
 from shared.topology import Queue
+from tests.support.excuses import excused
 from tests.web.browser import Figures
 
 pytestmark = pytest.mark.e2e
@@ -52,53 +52,10 @@ STEPS = 12  # the stateful phase's steps per scenario at most
 SCENARIOS = 50  # the stateful phase's scenarios per credential
 
 
-# What positive_data_acceptance may meet here: a 400 naming one field for a rule its schema cannot
-# state, by the field and the words of its problem (docs/decisions/0076).
-EXCUSES = {
-    "cursor": "",  # opaque: only the api knows which it gave (or Notion refused)
-    "q": "a search",  # two or more letters or digits, at most five words
-    "until": "later than since",  # a range in order
-}
-SURROGATE = "unable to parse raw data as a unicode string"  # a lone surrogate, which no UTF-8 text holds
-# A 400 naming only ``token`` for a token the integration's service refused (its state), or a Discord
-# token that is no webhook URL (a rule of the path's name, which a body's schema cannot see).
-TOKEN_REFUSED = ("refused this token", "cannot be used with this token", "a Discord webhook URL looks like")
-BY_OPERATION = {"PUT /integrations/{name}": ("token", TOKEN_REFUSED)}
-
-
-def excused(failure: Any, status: int, body: bytes, label: str = "") -> bool:
-    """Whether ``failure`` is positive_data_acceptance meeting a 400 whose every field is one of
-    :data:`EXCUSES`, or a JSON string with a lone surrogate (valid to JSON Schema, yet no text), or
-    ``label``'s refusal :data:`BY_OPERATION` names (its one field, words of its reason)."""
-    if not isinstance(failure, RejectedPositiveData) or status != 400:
-        return False
-    try:
-        answer = json.loads(body)
-        fields, reason = answer.get("fields"), str(answer.get("reason", ""))
-    except (ValueError, AttributeError):
-        return False
-    if not isinstance(fields, list) or not fields:
-        return False
-    if label in BY_OPERATION:
-        field, words = BY_OPERATION[label]
-        if fields == [{"field": field}] and any(w in reason for w in words):
-            return True
-
-    def one(named: dict[str, Any]) -> bool:
-        field, problem = str(named.get("field")), str(named.get("problem", ""))
-        return (field in EXCUSES and EXCUSES[field] in problem) or SURROGATE in problem
-
-    return all(isinstance(named, dict) and one(named) for named in fields)
-
-
 REJECTED = "Schema-valid request rejected"
-# Known gaps, by failure and operation, NOT fixed yet (issue 58 point 8 stays open for them): each
-# is counted and printed, and one no longer met must leave this table (docs/decisions/0076).
-GAPS = {
-    (REJECTED, "POST /agents"): "the schedules' rules (days: weekly only), Notion ids: not in the schema",
-    (REJECTED, "PATCH /agents/{agent_id}"): "the schedules' rules (days: weekly only): not in the schema",
-    (REJECTED, "PATCH /settings"): "zones, budgets' order, an id twice, plan sources: not in the schema",
-}
+# Known gaps, by failure and operation, NOT fixed yet: each is counted and printed, and one no longer
+# met must leave this table (docs/decisions/0076). None now (docs/decisions/0078).
+GAPS: dict[tuple[str, str], str] = {}
 LAST = ("DELETE /connection", "DELETE /session")  # end the workspace's keys and sessions, its sessions
 SCOPES = ["read", "runs:start", "runs:decide", "runs:control"]
 # Generated requests reach Notion's sandbox far faster than Notion's 3 a second: no pacing here, so a

@@ -74,7 +74,8 @@ export function changeOf(draft: Draft): Change {
   const quiet: [number, number] | null =
     draft.quiet_from !== "" && draft.quiet_to !== "" ? [Number(draft.quiet_from), Number(draft.quiet_to)] : null;
   return {
-    timezone: draft.timezone,
+    // One of the contract's zones; one the browser knows and the api does not is refused in words.
+    timezone: draft.timezone as Change["timezone"],
     planning_hour: Number(draft.planning_hour),
     quiet_hours: quiet,
     notification_channels: draft.channels,

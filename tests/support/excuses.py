@@ -1,0 +1,67 @@
+"""Which 400s schemathesis' positive_data_acceptance may meet (docs/decisions/0076, 0078): a rule no
+schema of the body states, named by its field and words, each counted where it is met."""
+
+import json
+from typing import Any
+
+from schemathesis.openapi.checks import RejectedPositiveData
+
+# What positive_data_acceptance may meet here: a 400 naming one field for a rule its schema cannot
+# state, by the field and the words of its problem (docs/decisions/0076).
+EXCUSES = {
+    "cursor": "",  # opaque: only the api knows which it gave (or Notion refused)
+    "q": "a search",  # two or more letters or digits, at most five words
+    "until": "later than since",  # a range in order
+}
+SURROGATE = "unable to parse raw data as a unicode string"  # a lone surrogate, which no UTF-8 text holds
+# By operation: a 400 for a rule between fields or on the workspace's state, which no schema of its body
+# states, as (the field, or a prefix ending in "."; words of its problem, or else of the reason). A
+# token its integration's service refused, or a Discord token that is no webhook URL (the path's rule).
+TOKEN_REFUSED = ("refused this token", "cannot be used with this token", "a Discord webhook URL looks like")
+# Rules by a data source's id: one the workspace's Notion cannot read to check rules naming properties
+# (generated ids name none), or one source in two spellings (hyphens, case).
+TRIGGERS = (("triggers.", "could not be read from Notion to check its rules"), ("triggers.", "twice"))
+BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
+    "PUT /integrations/{name}": tuple(("token", words) for words in TOKEN_REFUSED),
+    "POST /agents": TRIGGERS,
+    "PATCH /agents/{agent_id}": TRIGGERS,
+    "PATCH /settings": (
+        *TRIGGERS,
+        # budgets in order (a run's within a day's within a month's), with the stored ones
+        *((f"max_cost_per_{per}_usd", "may spend at most what") for per in ("run", "day", "month")),
+        ("daily_plan_sources", "which is neither among data_source_ids nor the home's Tasks"),
+        ("triggers.", "which is not among data_source_ids"),
+        # one item in two spellings (an id's hyphens and case, a name's case); uniqueItems says the rest
+        *((f, "more than once") for f in ("data_source_ids", "page_ids", "daily_plan_sources")),
+        *((f, "more than once") for f in ("github_repositories", "vercel_projects")),
+        # format, unassigned, private-use characters: hundreds of ranges (the pattern names controls)
+        ("notification_email", "has an invisible or unassigned character"),
+    ),
+}
+
+
+def excused(failure: Any, status: int, body: bytes, label: str = "") -> bool:
+    """Whether ``failure`` is positive_data_acceptance meeting a 400 whose every field is one of
+    :data:`EXCUSES`, or a JSON string with a lone surrogate (valid to JSON Schema, yet no text), or
+    one of the refusals :data:`BY_OPERATION` names for ``label``."""
+    if not isinstance(failure, RejectedPositiveData) or status != 400:
+        return False
+    try:
+        answer = json.loads(body)
+        fields, reason = answer.get("fields"), str(answer.get("reason", ""))
+    except (ValueError, AttributeError):
+        return False
+    if not isinstance(fields, list) or not fields:
+        return False
+
+    def one(named: dict[str, Any]) -> bool:
+        field, problem = str(named.get("field")), str(named.get("problem", ""))
+        if (field in EXCUSES and EXCUSES[field] in problem) or SURROGATE in problem:
+            return True
+        said = problem or reason
+        return any(
+            (field == rule or (rule.endswith(".") and field.startswith(rule))) and words in said
+            for rule, words in BY_OPERATION.get(label, ())
+        )
+
+    return all(isinstance(named, dict) and one(named) for named in fields)
