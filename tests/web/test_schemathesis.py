@@ -4,8 +4,9 @@ token) of each role: a member as viewer, editor, then admin, and the owner. No 5
 the contract says (a role's refusal is its documented 403). Prints a ``RESULT`` line.
 
 The workspace is connected through the sandbox's OAuth and seeded (a finished run, one waiting for a
-decision with its mailed links, a confirmation link, the agent's home); then every queue is held, so
-generated ``POST /runs`` only queue work. ``DELETE /connection`` ends every credential and ``DELETE
+decision with its mailed links and one for each engine's credential, a confirmation link, the agent's
+home); then every queue is held, so generated ``POST /runs`` only queue work. Each credential's
+stateful phase must decide its waiting run through the contract's links. ``DELETE /connection`` ends every credential and ``DELETE
 /session`` every session: they run last, in that order (a disconnect needs a session).
 """
 
@@ -50,6 +51,16 @@ load_all_checks()
 CHECKS = [*(check for check in SHIPPED.get_all() if not is_check_class(check)), max_response_time]
 STEPS = 12  # the stateful phase's steps per scenario at most
 SCENARIOS = 50  # the stateful phase's scenarios per credential
+# The credentials schemathesis' own engine runs as; each has a run of its own waiting for a decision.
+ENGINE_CREDENTIALS = ("key", "owner")
+# A decision pass's operations: the runs' reads and decisions, nothing else that would move a waiting
+# run on (a pause or a cancel) before a link brings its request's id to a decision.
+DECISION_OPERATIONS = {
+    "GET /runs",
+    "GET /runs/{run_id}",
+    "GET /runs/{run_id}/related",
+    *(f"POST /runs/{{run_id}}/{way}" for way in ("approve", "reject", "answer")),
+}
 
 
 REJECTED = "Schema-valid request rejected"
@@ -81,6 +92,7 @@ class Seeded(NamedTuple):
     spare_key_id: str  # a key no request uses
     home_page: str  # the sandbox page the agent's home is under
     teammate: str  # the sandbox's user invited as a member once schemathesis' engine has run
+    waiting: dict[str, str]  # a run waiting for a decision for each engine's credential alone
     member: dict[str, str] | None = None  # her session (Grace, invited as viewer): her role changes per pass
     member_id: str = ""
 
@@ -139,8 +151,12 @@ def seed(stack: LocalStack) -> Seeded:
     key = call("POST", "/api-keys", {"name": "schemathesis", "scopes": SCOPES}, 201)["key"]
     spare = call("POST", "/api-keys", {"name": "spare"}, 201)["key_id"]
     done = call("POST", "/runs", {"goal": "Write a note on the launch"}, 202)["run_id"]
-    asks = call("POST", "/runs", {"goal": "Plan it", "page_id": ids["idea_newsletter"]}, 202)["run_id"]
-    for run_id, status in ((done, "completed"), (asks, "waiting_for_human")):
+    asks, *waiting = (
+        call("POST", "/runs", {"goal": "Plan it", "page_id": ids["idea_newsletter"]}, 202)["run_id"]
+        for _ in range(1 + len(ENGINE_CREDENTIALS))
+    )
+    settled = [(done, "completed"), *((run_id, "waiting_for_human") for run_id in (asks, *waiting))]
+    for run_id, status in settled:
 
         def reached(run_id: str = run_id, status: str = status) -> bool:
             return bool(http("GET", f"{api}/runs/{run_id}", None, browser)[1].get("status") == status)
@@ -164,6 +180,8 @@ def seed(stack: LocalStack) -> Seeded:
         spare,
         ids["home_page"],
         ids["teammate"],
+        # the newest first, as GET /runs lists them: the first pass's list reaches its own run
+        waiting=dict(zip(ENGINE_CREDENTIALS, reversed(waiting), strict=True)),
     )
 
 
@@ -326,12 +344,18 @@ class Engine(NamedTuple):
     seconds: float
 
 
-def engine(contract: Any, headers: dict[str, str], credential: str, waiting: str) -> Engine:
+def engine(
+    contract: Any, headers: dict[str, str], credential: str, waiting: str, deciding: bool = False
+) -> Engine:
     """schemathesis' engine with every check it ships: its coverage phase (each operation's edges:
     missing headers, methods the path does not take) and its stateful phase (the contract's links),
     as ``credential``; the calls that end credentials are left to the passes that run last. ``GET
-    /runs/{run_id}`` reads the run ``waiting`` for a decision: its links reach one in that state."""
+    /runs/{run_id}`` reads the run ``waiting`` for a decision: its links reach one in that state.
+    ``deciding``: the stateful phase alone, over the runs' reads and decisions (``DECISION_OPERATIONS``),
+    so that its scenarios walk from that read to the run's decision."""
     schema = contract.exclude(func=lambda ctx: ctx.operation.label in LAST)
+    if deciding:
+        schema = schema.include(func=lambda ctx: ctx.operation.label in DECISION_OPERATIONS)
     reads = FilterSet()
     reads.include(operation_id="runs_get_run")
     schema.config.operations.operations.append(
@@ -339,7 +363,7 @@ def engine(contract: Any, headers: dict[str, str], credential: str, waiting: str
     )
     schema.config.update(headers=headers, workers=1)
     schema.config.checks.update(included_check_names=["all"])
-    schema.config.phases.update(phases=["coverage", "stateful"])
+    schema.config.phases.update(phases=["stateful"] if deciding else ["coverage", "stateful"])
     schema.config.phases.stateful.max_steps = STEPS
     # The contract's own links only: links schemathesis infers (GET /team's members to DELETE
     # /team/members/{member_id}) would remove the seeded member the later passes sign in as.
@@ -420,16 +444,16 @@ def report(
             print(f"    {n:3} {label}: {title}: {GAPS[(title, label)]}")
         print(
             f"RESULT schemathesis_operations={len(operations)} cases={total} failures={failures} "
-            f"checks={len(CHECKS)} linked_steps={sum(linked.values())} linked_decisions={decided(engines)}"
+            f"checks={len(CHECKS)} linked_steps={sum(linked.values())} linked_decisions={decided(*engines.values())}"
         )
 
 
-def decided(engines: dict[str, Engine]) -> int:
+def decided(*engines: Engine) -> int:
     """Decisions the stateful phase made through a link, on a run that waited for one (a 200)."""
     ways = ("approve", "reject", "answer")
     return sum(
         n
-        for found in engines.values()
+        for found in engines
         for step, n in found.linked.items()
         if step.endswith(" 200") and step.split(" ")[1].rsplit("/", 1)[1] in ways
     )
@@ -446,13 +470,17 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
         (op.ok() for op in contract.get_all_operations()),
         key=lambda op: LAST.index(op.label) + 1 if op.label in LAST else 0,
     )
-    # schemathesis' own engine first, as the key and as the owner's session: every check it ships,
-    # its coverage phase and its stateful phase (the contract's links).
+    # schemathesis' own engine first, as the key and as the owner's session, each with a run of its
+    # own waiting for a decision: a decision pass (the stateful phase over the runs' operations), then
+    # every check it ships, its coverage phase and its stateful phase (the contract's links).
     key = {"Authorization": f"Bearer {seeded.key}"}
-    engines = {
-        who: engine(loaded(document, api), headers, who, seeded.asks)
-        for who, headers in (("key", key), ("owner", seeded.browser))
-    }
+    engines: dict[str, Engine] = {}
+    credentials = dict(zip(ENGINE_CREDENTIALS, (key, seeded.browser), strict=True))
+    for who, headers in credentials.items():
+        waiting = seeded.waiting[who]
+        engines[f"{who} deciding"] = engine(loaded(document, api), headers, who, waiting, deciding=True)
+    for who, headers in credentials.items():
+        engines[who] = engine(loaded(document, api), headers, who, seeded.waiting[who])
     seeded = with_member(stack, seeded)
     assert seeded.member is not None
     members = {role: seeded.member for role in MEMBER_ROLES}
@@ -479,7 +507,7 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
     report(tally, engines, operations, time.monotonic() - started, capsys)
     failures = tally.failures + [f for found in engines.values() for f in found.failures]
     shipped = {*SHIPPED.get_all_names(), max_response_time.__name__}
-    ran = [found.checks for found in engines.values()]
+    ran = [engines[who].checks for who in ENGINE_CREDENTIALS]  # the decision passes: runs' checks
     unrun = sorted(shipped - set[str].intersection(*ran))
     figures.schemathesis_failures = len(failures)
     figures.schemathesis_checks = ",".join(unrun) or "all"
@@ -490,6 +518,11 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
     assert set(met) == set(GAPS), f"a gap no longer met leaves GAPS: {sorted(set(GAPS) - set(met))}"
     assert {c.__name__ for c in CHECKS} <= shipped and unrun == [], f"checks that never ran: {unrun}"
     assert figures.stateful == 1, {who: found.linked for who, found in engines.items()}
+    # Point 8 of issue 58: links reach decisions with runs in the right state, as each credential.
+    undecided = {
+        who: found.linked for who, found in engines.items() if "deciding" in who and not decided(found)
+    }
+    assert undecided == {}, f"no decision through a link on a waiting run: {undecided}"
     assert {op.label for op in operations} == {label for label, _ in tally.cases}  # every one ran
     short = {k: len(tally.cases[k]) for k, n in wanted.items() if len(tally.cases.get(k, ())) < n}
     assert short == {}, (
