@@ -110,10 +110,11 @@ def respond(
                 " (read the run again and decide on that)"
             )
         raise Conflict(f"run {run_id} is not waiting for this decision (it is {state.status.value})")
+    # A decision of the wrong kind is well formed; the request waiting is what refuses it (409).
     if decision == "answer" and waiting.purpose != "question":
-        raise InvalidInput("this request needs approve or reject, not an answer")
+        raise Conflict(f"request {waiting.request_id} needs approve or reject, not an answer")
     if decision == "approve" and waiting.purpose == "question":
-        raise InvalidInput("this request is a question: answer it, or reject it to end the run")
+        raise Conflict(f"request {waiting.request_id} is a question: answer it, or reject it to end the run")
     if decision == "answer" and not text.strip():
         raise InvalidInput("an answer needs a non-blank text", ["text"])
     if decision == "approve" and via == "key" and waiting.effects:

@@ -96,12 +96,25 @@ def test_a_question_is_answered_or_rejected_never_approved(fakes: FakeContainer)
         ("finish", {"summary": "done"}),
     )
     api, named = client("api", fakes), {"request_id": ask["request_id"]}
+    # A well-formed decision of the wrong kind conflicts with the request waiting: 409, as the
+    # contract says (schemathesis' decision pass met the 400 this was before).
     refused = api.post(f"/runs/{run_id}/approve", json=named, headers=auth(token))
-    assert refused.status_code == 400 and "question" in body(refused)["reason"]
+    assert refused.status_code == 409 and "question" in body(refused)["reason"]
     assert decisions(fakes, run_id) == [] and fakes.queue.tasks == []
     answer = api.post(f"/runs/{run_id}/answer", json=named | {"text": "Blue"}, headers=auth(token))
     assert answer.status_code == 200
     assert decisions(fakes, run_id) == [(ask["request_id"], "answer")]
+
+
+def test_an_approval_is_approved_or_rejected_never_answered(fakes: FakeContainer) -> None:
+    token, run_id, ask = start(
+        fakes, ("request_approval", {"summary": "publish the draft?"}), ("finish", {"summary": "done"})
+    )
+    api, named = client("api", fakes), {"request_id": ask["request_id"], "text": "Blue"}
+    refused = api.post(f"/runs/{run_id}/answer", json=named, headers=auth(token))
+    assert refused.status_code == 409 and "approve or reject" in body(refused)["reason"]
+    assert decisions(fakes, run_id) == [] and fakes.queue.tasks == []
+    assert state(fakes, run_id).status.value == "waiting_for_human"
 
 
 @pytest.mark.parametrize("goal", [" ", "   \t\n "])
