@@ -10,7 +10,8 @@ agent wrote it still decides (so the zeros are not for want of a working decisio
 REDTEAM=full runs every attack twice, on fresh workspaces; the short form once.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -27,6 +28,7 @@ from tests.redteam.totals import COUNTS, EXERCISED, FULL, TOTALS
 pytestmark = pytest.mark.redteam
 
 APPROVE = {"properties": {"Decision": {"select": {"name": "Approve"}}}}
+HELD_S = 600.0  # longer than any case: the member's change waits for the owner's Approve
 AGENTS_WORDS = ("Someone other than Notion Agent changed", "Notion Agent did not make this row")
 
 
@@ -135,6 +137,19 @@ def _deliver(stack: LocalStack) -> None:
     stack.sandbox_admin("POST", "/webhook/flush", {"timeout": 10, "force": True})
 
 
+@contextmanager
+def _unseen(stack: LocalStack) -> Iterator[None]:
+    """Notion's deliveries held (as Notion may hold them for minutes) until ``_deliver``: the agent
+    sees the member's change only with the owner's Approve. Without it, a busy machine let the agent
+    set the row back before the owner approved, and the owner's Approve of the restored row then
+    rightly decided, which the case took for a misleading approval."""
+    stack.sandbox_admin("POST", "/webhook/switches", {"delay": HELD_S})
+    try:
+        yield
+    finally:
+        stack.sandbox_admin("POST", "/webhook/switches", {"delay": 0.0})
+
+
 def two_waiting_runs(
     stack: LocalStack, attacker: Attacker, n: int
 ) -> tuple[Tenant, str, dict[str, str], Rows]:
@@ -216,8 +231,9 @@ def test_a_member_who_edits_re_points_or_forges_a_runs_row_gets_no_approval(
 ) -> None:
     attack = ATTACKS[n % len(ATTACKS)]
     t, source, ids, rows = two_waiting_runs(stack, attacker, n)
-    target = attack(stack, t, rows, source)
-    _owner_approves(stack, t, target)
+    with _unseen(stack):
+        target = attack(stack, t, rows, source)
+        _owner_approves(stack, t, target)
 
     def acted_on() -> tuple[list[str], int] | None:
         """What the agent said on the row, and the decisions either run got: once there are any."""
