@@ -150,6 +150,22 @@ def _unseen(stack: LocalStack) -> Iterator[None]:
         stack.sandbox_admin("POST", "/webhook/switches", {"delay": 0.0})
 
 
+def _what_happened(stack: LocalStack, t: Tenant, ids: dict[str, str], row_id: str) -> str:
+    """What a failed wait leaves to read: each run's status and events, the row's binding
+    properties and the agent's comments on it, and Notion's deliveries of the row's changes."""
+    runs = {who: _run(stack, t, run_id) for who, run_id in ids.items()}
+    said = {who: (r.get("status"), [e["kind"] for e in r.get("events", [])]) for who, r in runs.items()}
+    props = _page(stack, t, row_id)["properties"]
+    row = {k: props.get(k) for k in ("Run id", "Request", "Decision")}
+    plain = row_id.replace("-", "")
+    sent = [
+        (d["type"], d["attempt_number"], d["status"], d["error"])
+        for d in stack.sandbox_admin("GET", "/webhook/deliveries")
+        if str(d["entity_id"]).replace("-", "") == plain
+    ]
+    return f"runs {said}; row {row}; agent said {_agents_comments(stack, t, row_id)}; deliveries {sent}"
+
+
 def two_waiting_runs(
     stack: LocalStack, attacker: Attacker, n: int
 ) -> tuple[Tenant, str, dict[str, str], Rows]:
@@ -272,9 +288,12 @@ def test_a_member_who_edits_re_points_or_forges_a_runs_row_gets_no_approval(
     _owner_approves(stack, t, owners_row)
     # A row task that meets another's lease is retried on the queue's backoff: on a busy machine the
     # decision may come after 90 s, so this wait allows longer (it still fails if none comes).
-    wait(
-        lambda: decisions(stack, t, ids["owner"]),
-        "the owner's decision on the row as written",
-        timeout_s=300.0,
-    )
+    try:
+        wait(
+            lambda: decisions(stack, t, ids["owner"]),
+            "the owner's decision on the row as written",
+            timeout_s=300.0,
+        )
+    except TimeoutError as exc:
+        raise AssertionError(f"case {n}: no decision: {_what_happened(stack, t, ids, owners_row)}") from exc
     assert decisions(stack, t, ids["member"]) == []
