@@ -6,11 +6,13 @@ stack leaves no orphan processes behind.
 
 import atexit
 import contextlib
+import fcntl
 import os
 import random
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -25,6 +27,10 @@ _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _OWN_RANGE = 8000  # how many ports just below it free_port chooses from
 _handed_out: set[int] = set()
 _handing_out = threading.Lock()
+# A port handed out is locked (flock) in this folder while its process lives: the other processes
+# choosing ports here (pytest's workers, the red team beside them) skip it until its server binds.
+_RESERVED = Path(tempfile.gettempdir()) / "notion-agent-ports"
+_reservations: list[int] = []  # the open locks' descriptors, released when this process ends
 
 
 def free_port() -> int:
@@ -33,7 +39,8 @@ def free_port() -> int:
     Chosen just below the kernel's ephemeral range, so that in the meantime no port the kernel picks by
     itself can be this one: not that of a server started on port 0 (the Firestore emulator opens one),
     nor the local port of an outgoing connection. Never the same twice in this process, so the ports
-    of one stack are distinct even before their servers bind them."""
+    of one stack are distinct even before their servers bind them, nor one another process on this
+    machine handed out and still lives (``_reserve``)."""
     try:
         ephemeral = int(_EPHEMERAL_RANGE.read_text().split()[0])
     except (OSError, ValueError, IndexError):
@@ -42,7 +49,7 @@ def free_port() -> int:
     with _handing_out:
         for _ in range(500):
             port = random.randrange(low, ephemeral) if ephemeral - low >= 1000 else _kernel_port()
-            if port in _handed_out:
+            if port in _handed_out or not _reserve(port):
                 continue
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
                 try:
@@ -52,6 +59,19 @@ def free_port() -> int:
             _handed_out.add(port)
             return port
     raise RuntimeError("no free loopback port found")
+
+
+def _reserve(port: int) -> bool:
+    """Lock ``port`` for this process's lifetime; False when another living process holds it."""
+    _RESERVED.mkdir(parents=True, exist_ok=True)
+    fd = os.open(_RESERVED / f"{port}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _reservations.append(fd)
+    return True
 
 
 def _kernel_port() -> int:

@@ -2,6 +2,8 @@
 the meantime, by the stack itself or by a port the kernel picks (a server on port 0, a connection)."""
 
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from local.processes import free_port
@@ -48,3 +50,23 @@ def test_a_port_in_use_is_not_handed_out() -> None:
     finally:
         for sock in held:
             sock.close()
+
+
+def test_a_port_another_living_process_handed_out_is_not_handed_out() -> None:
+    """Two processes choosing at once (pytest's workers, the red team): a port one handed out, whose
+    server has not bound it yet, is not the other's. A CI run met the race: a stack's api answered
+    405, being another process's server on the same port."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from local.processes import free_port\n"
+         "print(' '.join(str(free_port()) for _ in range(3000)), flush=True)\ninput()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert child.stdout is not None and child.stdin is not None
+    try:
+        theirs = {int(p) for p in child.stdout.readline().split()}
+        assert len(theirs) == 3000  # bound and released: free, yet still reserved by the living child
+        ours = {free_port() for _ in range(1000)}
+        assert not ours & theirs
+    finally:
+        child.stdin.close()
+        child.wait(timeout=10)
