@@ -115,8 +115,9 @@ class RunStore(Protocol):
         self, tenant_id: str, run_id: str, page_id: str, written: dict[str, str] | None = None
     ) -> None:
         """Keep the id of the run's row (``tenants/{t}/run_rows/{r}``), so later writes need no query,
-        with the digests of what binds a decision as the agent wrote it (``KeptRow.written``); this
-        ends a claim (:meth:`claim_row`)."""
+        with the digests of what binds a decision as the agent wrote it (``KeptRow.written``).
+        ``written`` is merged over the digests kept, each property's own: two writes at once keep
+        both (a new row's writer gives every one). This ends a claim (:meth:`claim_row`)."""
         ...
 
     def claim_row(self, tenant_id: str, run_id: str, now: datetime, until: datetime) -> None:

@@ -180,7 +180,10 @@ class FakeRunStore(RunStore):
     def keep_row_page(
         self, tenant_id: str, run_id: str, page_id: str, written: dict[str, str] | None = None
     ) -> None:
-        self.row_pages[(tenant_id, run_id)] = KeptRow(page_id, written or {})
+        kept = self.row_pages.get((tenant_id, run_id))
+        self.row_pages[(tenant_id, run_id)] = KeptRow(
+            page_id, {**(kept.written if kept else {}), **(written or {})}
+        )
         self.row_claims.pop((tenant_id, run_id), None)
 
     def claim_row(self, tenant_id: str, run_id: str, now: datetime, until: datetime) -> None:

@@ -215,8 +215,10 @@ class FirestoreRunStore:
     def keep_row_page(
         self, tenant_id: str, run_id: str, page_id: str, written: dict[str, str] | None = None
     ) -> None:
-        doc = {"run_id": run_id, "page_id": page_id, "written": written or {}, "lease_until": None}
-        self._tenant(tenant_id).collection("run_rows").document(run_id).set(doc)  # as long as the run
+        doc: dict[str, Any] = {"run_id": run_id, "page_id": page_id, "lease_until": None}
+        if written:  # merged: each digest replaces its own, the others kept (an empty map would not)
+            doc["written"] = written
+        self._tenant(tenant_id).collection("run_rows").document(run_id).set(doc, merge=True)
 
     def claim_row(self, tenant_id: str, run_id: str, now: datetime, until: datetime) -> None:
         ref = self._tenant(tenant_id).collection("run_rows").document(run_id)

@@ -142,13 +142,12 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def written(props: JSON, before: Mapping[str, str]) -> dict[str, str]:
-    """The digests of the ``BOUND`` properties after the agent writes ``props``: each one ``props``
-    writes, the others as ``before`` has them (a property never written shows empty)."""
-    return {
-        name: _digest(_plain(props[name])) if name in props else before.get(name, _digest(""))
-        for name in BOUND
-    }
+def written(props: JSON, *, new_row: bool) -> dict[str, str]:
+    """The digests of the ``BOUND`` properties the agent writes with ``props``: only those ``props``
+    sets. They are merged over the ones kept (``RunStore.keep_row_page``). So a write that began
+    before another's, or found the row before its maker kept it, never puts back a digest of a
+    property it did not write. On a ``new_row`` (just created) every one: one not written is empty."""
+    return {name: _digest(_plain(props.get(name))) for name in BOUND if name in props or new_row}
 
 
 def changed(kept: Mapping[str, str], row: JSON) -> list[str]:

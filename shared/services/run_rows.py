@@ -93,9 +93,8 @@ def _write_row(
             return "skipped"
         (row, outcome), kept = found, None
         note_row(run, row)
-    before = kept.written if kept is not None else {}
-    written = run_rows.written(props, before)
-    if kept is None or written != before:
+    written = run_rows.written(props, new_row=outcome == "created")
+    if kept is None or any(kept.written.get(k) != v for k, v in written.items()):
         deps.store.keep_row_page(task.tenant_id, task.run_id, str(row["id"]), written)
     if task.note:
         page_notes.send_start(run, state, str(row.get("url") or ""))

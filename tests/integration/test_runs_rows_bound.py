@@ -16,7 +16,7 @@ import pytest
 from shared.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, RunStatus
 from shared.domain.tasks.rows import AnswerTask, DecideTask, RowTask
 from shared.services import run_log
-from shared.services.run_rows import NOT_THE_AGENTS, SET_BACK
+from shared.services.run_rows import NOT_THE_AGENTS, SET_BACK, write_row
 from shared.topology import Queue
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
@@ -259,6 +259,70 @@ def test_a_start_and_a_wait_written_at_once_make_one_row(stack: Stack) -> None:
         )
     [made] = _rows(stack, source, "quick-wait")
     assert select(made, "Decision") == "Waiting" and _text(made, "Request").startswith("approval-1")
+
+
+def test_a_step_s_row_write_that_found_the_row_keeps_the_request_the_wait_wrote(stack: Stack) -> None:
+    """A step's row task finds the row by its Run id before its maker kept it (no page id kept yet);
+    while the step's update is on its way to Notion, the wait's row task writes the row's Request
+    and keeps it. The step's keeping then adds only what it wrote, so the owner's Approve of the
+    untouched row decides. Before, the step kept an empty Request over the wait's, and the Approve
+    was answered "set back: Request changed" (twice in the red team's member cases on CI)."""
+    tenant_id, _ = connected(stack)
+    source = make_home(stack, tenant_id)
+    _waiting(stack, tenant_id, "overlap", "Publish the launch page?")
+    for held in stack.pending(Queue.EXECUTE_STEP):
+        if held["url"].endswith(RowTask.ROUTE):
+            stack.tasks.drop(held["name"])
+    start = RowTask(tenant_id=tenant_id, run_id="overlap", create=True)
+    answer = stack.client("execute_step").post(RowTask.ROUTE, json=start.model_dump(mode="json"))
+    assert (answer.status_code, json_body(answer)) == (200, {"row": "created"})  # no Request yet
+    [made] = _rows(stack, source, "overlap")
+    assert _text(made, "Request") == ""
+
+    wait = RowTask(tenant_id=tenant_id, run_id="overlap", create=True, decision=True)
+    deps = stack.container.engine()
+    landed: list[str] = []
+
+    class BeforeItWasKept:
+        """The store as the step read it: the row's page id not kept yet (its maker still at work)."""
+
+        def __init__(self, store: Any) -> None:
+            self._store, self._read = store, False
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._store, name)
+
+        def row_page(self, tenant_id: str, run_id: str) -> Any:
+            first, self._read = not self._read, True
+            return None if first else self._store.row_page(tenant_id, run_id)
+
+    class WaitLandsMeanwhile:
+        """The tenant's Notion, with the wait's row task delivered during the step's update."""
+
+        def __init__(self, notion: Any) -> None:
+            self._notion = notion
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._notion, name)
+
+        def update_page_properties(self, page_id: str, props: dict[str, Any]) -> dict[str, Any]:
+            if not landed:
+                body = wait.model_dump(mode="json")
+                landed.append(json_body(stack.client("execute_step").post(RowTask.ROUTE, json=body))["row"])
+            return dict(self._notion.update_page_properties(page_id, props))
+
+    notion_for = deps.notion_for
+    assert notion_for is not None
+    step = RowTask(tenant_id=tenant_id, run_id="overlap", create=False)
+    meanwhile = deps._replace(
+        store=BeforeItWasKept(deps.store), notion_for=lambda t: WaitLandsMeanwhile(notion_for(t))
+    )
+    assert write_row(step, meanwhile) == "updated" and landed == ["updated"]
+    [now] = _rows(stack, source, "overlap")
+    assert now["id"] == made["id"] and _text(now, "Request").startswith("approval-1 · ")
+
+    assert _owners_approve(stack, tenant_id, made["id"]) == "approved request approval-1 of run overlap"
+    assert _bots_comments(stack, made["id"]) == []
 
 
 def test_a_row_task_that_fails_while_making_the_row_lets_its_retry_make_it_at_once(stack: Stack) -> None:
