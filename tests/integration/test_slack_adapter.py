@@ -291,6 +291,8 @@ def test_a_token_that_can_post_and_read_its_channel_passes_the_check(
     assert slack.account(token) == "notion-agent in Acme"
 
 
+# slack_sdk warns, as it should, of the empty text this test sends on purpose to see Slack's no_text.
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing:UserWarning")
 def test_too_long_or_empty_text_is_refused_for_good(slack: SlackChat, token: str) -> None:
     with pytest.raises(PermanentError, match=r"longer than Slack accepts.*msg_too_long"):
         slack.post_message(token, AGENT, "x" * 40_001)
