@@ -129,6 +129,15 @@ class RunStore(Protocol):
         """Let go of the making of the run's row (:meth:`claim_row`): the making failed."""
         ...
 
+    def claim_row_changes(self, tenant_id: str, run_id: str, now: datetime, until: datetime) -> None:
+        """Take the acting on people's changes of the run's row until ``until``: of two tasks at
+        once, one reads and answers the row. TransientError while another task holds it."""
+        ...
+
+    def release_row_changes(self, tenant_id: str, run_id: str) -> None:
+        """Let go of the acting on the row's changes (:meth:`claim_row_changes`)."""
+        ...
+
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         """(tenant, run) of runs in ``status`` idle since ``before``: not updated since, and with no
         ``retry_at`` (a step waiting out a Retry-After) at or after it; oldest first."""

@@ -58,6 +58,16 @@ from shared.ports import (
 from shared.topology import Queue
 
 
+def _take(
+    leases: dict[tuple[str, str], datetime], key: tuple[str, str], now: datetime, until: datetime, busy: str
+) -> None:
+    """Hold ``leases[key]`` until ``until``, as a Firestore lease: TransientError(``busy``) while held."""
+    held = leases.get(key)
+    if held is not None and held > now:
+        raise TransientError(busy)
+    leases[key] = until
+
+
 class FakeRunStore(RunStore):
     """In memory, with the same rule as Firestore: an event's seq can be created once."""
 
@@ -66,6 +76,7 @@ class FakeRunStore(RunStore):
         self.events: dict[tuple[str, str], dict[int, RunEvent]] = {}
         self.row_pages: dict[tuple[str, str], KeptRow] = {}
         self.row_claims: dict[tuple[str, str], datetime] = {}
+        self.row_changes: dict[tuple[str, str], datetime] = {}
         self.page_runs: dict[tuple[str, str], PageClaim] = {}  # (tenant, page) → its claim
         self.starts_due: dict[str, datetime] = {}  # tenant → its webhook runs' next due start
         self.run_starts: dict[tuple[str, str], datetime] = {}  # (tenant, run) → its reserved start
@@ -187,13 +198,20 @@ class FakeRunStore(RunStore):
         self.row_claims.pop((tenant_id, run_id), None)
 
     def claim_row(self, tenant_id: str, run_id: str, now: datetime, until: datetime) -> None:
-        held = self.row_claims.get((tenant_id, run_id))
-        if held is not None and held > now:
-            raise TransientError("this run's row is being made by another task")
-        self.row_claims[(tenant_id, run_id)] = until
+        _take(
+            self.row_claims, (tenant_id, run_id), now, until, "this run's row is being made by another task"
+        )
 
     def release_row(self, tenant_id: str, run_id: str) -> None:
         self.row_claims.pop((tenant_id, run_id), None)
+
+    def claim_row_changes(self, tenant_id: str, run_id: str, now: datetime, until: datetime) -> None:
+        _take(
+            self.row_changes, (tenant_id, run_id), now, until, "a change of this run's row is being written"
+        )
+
+    def release_row_changes(self, tenant_id: str, run_id: str) -> None:
+        self.row_changes.pop((tenant_id, run_id), None)
 
     def stalled(self, status: RunStatus, before: datetime, limit: int = 200) -> list[tuple[str, str]]:
         found = [k for k, r in self.runs.items() if r.state.status == status and r.idle_since < before]

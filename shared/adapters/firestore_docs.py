@@ -33,22 +33,30 @@ def plain_times(doc: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def take_lease(
-    db: Any, ref: Any, now: datetime, until: datetime, *, new: dict[str, Any], what: str, attempts: int = 10
+    db: Any,
+    ref: Any,
+    now: datetime,
+    until: datetime,
+    *,
+    new: dict[str, Any],
+    what: str,
+    attempts: int = 10,
+    field: str = "lease_until",
 ) -> dict[str, Any]:
-    """Hold document ``ref``'s ``lease_until`` until ``until``: a create (with ``new``), or an update
+    """Hold document ``ref``'s ``field`` until ``until``: a create (with ``new``), or an update
     conditioned on what was read, so of two at once one takes it. The document as read before (empty:
     none). TransientError, retrying after the lease, while another holds it; ``what`` names it."""
     for _ in range(attempts):
         snap = ref.get()
         doc: dict[str, Any] = (snap.to_dict() or {}) if snap.exists else {}
-        held = doc.get("lease_until")
+        held = doc.get(field)
         if isinstance(held, datetime) and held > now:
             raise TransientError(f"{what} is being written", retry_after_s=(held - now).total_seconds())
         try:
             if snap.exists:
-                ref.update({"lease_until": until}, option=db.write_option(last_update_time=snap.update_time))
+                ref.update({field: until}, option=db.write_option(last_update_time=snap.update_time))
             else:
-                ref.create(new | {"lease_until": until})
+                ref.create(new | {field: until})
         except (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition):
             continue  # taken or kept meanwhile: look again
         return doc

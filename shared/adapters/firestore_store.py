@@ -225,9 +225,20 @@ class FirestoreRunStore:
         take_lease(self._db, ref, now, until, new={"run_id": run_id}, what="this run's row")
 
     def release_row(self, tenant_id: str, run_id: str) -> None:
+        self._let_go_of_row(tenant_id, run_id, "lease_until")
+
+    def claim_row_changes(self, tenant_id: str, run_id: str, now: datetime, until: datetime) -> None:
+        ref = self._tenant(tenant_id).collection("run_rows").document(run_id)
+        what = "a change of this run's row"
+        take_lease(self._db, ref, now, until, new={"run_id": run_id}, what=what, field="changes_until")
+
+    def release_row_changes(self, tenant_id: str, run_id: str) -> None:
+        self._let_go_of_row(tenant_id, run_id, "changes_until")
+
+    def _let_go_of_row(self, tenant_id: str, run_id: str, lease: str) -> None:
         ref = self._tenant(tenant_id).collection("run_rows").document(run_id)
         try:
-            ref.update({"lease_until": None})
+            ref.update({lease: None})
         except gexc.NotFound:
             return  # nothing claimed
 

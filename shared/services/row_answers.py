@@ -15,7 +15,7 @@ from shared.errors import Conflict, InvalidInput, NotFound
 from shared.services import audit, humans
 from shared.services.deps import Deps, RunRef
 from shared.services.run_log import RunLog
-from shared.services.run_rows import NOT_THE_OWNER, bound_row, owned_waiting
+from shared.services.run_rows import NOT_THE_OWNER, bound_row, one_at_a_time, owned_waiting
 
 if TYPE_CHECKING:
     from shared.domain.runs import Waiting
@@ -34,7 +34,13 @@ def answer_by_comment(task: AnswerTask, deps: Deps) -> str:
     """Act on a person's comment on a Runs row, while the run waits for the request the row names
     (else nothing, no reply). The owner's comment, or a member's whose role may answer the request,
     answers a question once; on an approval it gets a reply naming Decision. Anyone else's gets a
-    reply that they may not decide. Returns what happened, in words; never the comment's text."""
+    reply that they may not decide. One task at a time acts on a row's changes
+    (``run_rows.one_at_a_time``). Returns what happened, in words; never the comment's text."""
+    with one_at_a_time(task.tenant_id, task.page_id, deps):
+        return _answer(task, deps)
+
+
+def _answer(task: AnswerTask, deps: Deps) -> str:
     notion = deps.need_notion(task.tenant_id)
     asked = _waited_for(task, deps, notion)
     if isinstance(asked, str):

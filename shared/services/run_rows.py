@@ -5,6 +5,8 @@ must hold the role the decision needs; anyone else's is set back and answered (d
 "Decisions in Notion"; decision 0049)."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Literal
 
@@ -42,6 +44,7 @@ SET_BACK = (
 )
 ROW_CLAIM = timedelta(minutes=2)  # how long a task making a run's row holds the making, at most
 ROW_RETRY_S = 2.0  # when a task that found the row being made tries again: making it takes a request
+CHANGES_CLAIM = timedelta(minutes=2)  # how long a task acting on a row's changes holds them, at most
 
 
 def write_row(task: RowTask, deps: Deps) -> Literal["created", "updated", "skipped", "paced"]:
@@ -165,14 +168,41 @@ def _row(deps: Deps, task: RowTask, bot_id: str, source_id: str) -> dict[str, ob
     )
 
 
+@contextmanager
+def one_at_a_time(tenant_id: str, page_id: str, deps: Deps) -> Iterator[None]:
+    """Hold the acting on people's changes of the agent's row at ``page_id`` for this task alone,
+    then let go. Two tasks reading the row at once would each set back the same change; the later
+    write would then undo what the owner decided on the row in between, unseen. A task that finds the
+    row held raises TransientError: the queue delivers it again, and it reads the row as it is then.
+    A page that is no row of the agent's is not held (what it answers changes nothing)."""
+    run_id = deps.need_tenants().run_of_row(tenant_id, plain_id(page_id))
+    if run_id is None:
+        yield
+        return
+    now = deps.clock()
+    try:
+        deps.store.claim_row_changes(tenant_id, run_id, now, now + CHANGES_CLAIM)
+    except TransientError as exc:  # another task acts on this row: again soon, not at its lease's end
+        raise TransientError(exc.reason, retry_after_s=ROW_RETRY_S) from exc
+    try:
+        yield
+    finally:
+        deps.store.release_row_changes(tenant_id, run_id)
+
+
 def apply_row_decision(task: DecideTask, deps: Deps) -> str:
     """Act on a person's change of a Runs row. It counts only on the row the agent made for a run
     (its page id kept), whose Run id, Request and Goal are as the agent wrote them. A row changed
     there by anyone else is set back and the owner told; a row the agent did not make is answered.
     The owner's Approve or Reject of the request the row names is then recorded once. A repeat, or a
     change for an older request, decides nothing. Anyone else's is set back to Waiting and answered
-    with a comment. A row Notion cannot read decides nothing (no retry). Returns what happened, in
-    words."""
+    with a comment. A row Notion cannot read decides nothing (no retry). One task at a time acts on
+    a row's changes (:func:`one_at_a_time`). Returns what happened, in words."""
+    with one_at_a_time(task.tenant_id, task.page_id, deps):
+        return _decide(task, deps)
+
+
+def _decide(task: DecideTask, deps: Deps) -> str:
     bound = bound_row(task.tenant_id, task.page_id, deps, told=True)
     if isinstance(bound, str):
         return bound

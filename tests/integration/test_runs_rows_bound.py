@@ -16,7 +16,8 @@ import pytest
 from shared.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, RunStatus
 from shared.domain.tasks.rows import AnswerTask, DecideTask, RowTask
 from shared.services import run_log
-from shared.services.run_rows import NOT_THE_AGENTS, SET_BACK, write_row
+from shared.services.deps import Deps
+from shared.services.run_rows import NOT_THE_AGENTS, SET_BACK, apply_row_decision, write_row
 from shared.topology import Queue
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
@@ -79,12 +80,17 @@ def _as_member(stack: Stack, method: str, path: str, body: dict[str, Any]) -> di
     return dict(done["response"])
 
 
-def _owners_approve(stack: Stack, tenant_id: str, page_id: str) -> str:
-    """The owner's Approve of the row as it stands now, its task run at once (the worst order: before
-    the task of any change a member made just before)."""
+def _owner_sets_approve(stack: Stack, page_id: str) -> None:
+    """The owner sets the row's Decision to Approve; the signed event is not delivered yet."""
     body = {"properties": {"Decision": {"select": {"name": "Approve"}}}}
     act = {"method": "PATCH", "path": f"/v1/pages/{page_id}", "body": body, "user_id": DEMO["owner"]}
     assert stack.admin.post("/workspaces/demo/act", act)["status"] == 200
+
+
+def _owners_approve(stack: Stack, tenant_id: str, page_id: str) -> str:
+    """The owner's Approve of the row as it stands now, its task run at once (the worst order: before
+    the task of any change a member made just before)."""
+    _owner_sets_approve(stack, page_id)
     task = DecideTask(tenant_id=tenant_id, page_id=page_id, event_id=f"owner-{page_id}", by_owner=True)
     answer = stack.client("execute_step").post(DecideTask.ROUTE, json=task.model_dump(mode="json"))
     assert answer.status_code == 200, json_body(answer)
@@ -108,6 +114,28 @@ def _bots_comments(stack: Stack, page_id: str) -> list[str]:
         for c in stack.admin.get("/workspaces/demo/state")["comments"]
         if c["created_by"] == DEMO["bot"] and str(c["parent"].get("page_id", "")).replace("-", "") == plain
     ]
+
+
+def _meanwhile(stack: Stack, deps: Deps, task: RowTask | DecideTask, answers: list[Any]) -> Deps:
+    """``deps`` whose Notion, as its first property update is about to be sent, has execute-step
+    take ``task`` (its answer kept in ``answers``): another task's work landing meanwhile."""
+    notion_for = deps.notion_for
+    assert notion_for is not None
+
+    class Meanwhile:
+        def __init__(self, notion: Any) -> None:
+            self._notion = notion
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._notion, name)
+
+        def update_page_properties(self, page_id: str, props: dict[str, Any]) -> dict[str, Any]:
+            if not answers:
+                body = task.model_dump(mode="json")
+                answers.append(stack.client("execute_step").post(task.ROUTE, json=body))
+            return dict(self._notion.update_page_properties(page_id, props))
+
+    return deps._replace(notion_for=lambda t: Meanwhile(notion_for(t)))
 
 
 def _two_waiting_runs(stack: Stack, case: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
@@ -143,6 +171,35 @@ def test_a_row_re_pointed_at_a_members_run_is_set_back_and_the_owners_approve_de
     set_decision(stack, owners["id"], "Approve", DEMO["owner"])  # the owner decides on the row as written
     assert run_tasks(stack, DecideTask) == [{"outcome": "approved request approval-1 of run owners-1"}]
     assert _decided(stack, tenant_id, "members-1") == []
+
+
+def test_two_tasks_for_one_rows_changes_act_one_at_a_time_so_a_late_set_back_undoes_no_decision(
+    stack: Stack,
+) -> None:
+    """The member's re-pointing and the owner's Approve of it reach the agent as two tasks at once.
+    While the first sets the row back, the second finds the row held and is put back (503): it does
+    not read the re-pointed row and set it back again after the owner approved the restored row,
+    which undid that Approve with no decision (the red team's member case 4 on a busy machine). Its
+    retry reads the row as it is then, and the owner's Approve decides."""
+    tenant_id, owners, members = _two_waiting_runs(stack, "6")
+    shown = {"Run id": _rich("members-6"), "Request": _rich(_text(members, "Request"))}
+    _as_member(stack, "PATCH", f"/v1/pages/{owners['id']}", {"properties": shown})
+    _owner_sets_approve(stack, owners["id"])  # on the re-pointed row
+    first = DecideTask(tenant_id=tenant_id, page_id=owners["id"], event_id="member-6", by_owner=False)
+    second = DecideTask(tenant_id=tenant_id, page_id=owners["id"], event_id="owner-6", by_owner=True)
+    answers: list[Any] = []
+    meanwhile = _meanwhile(stack, stack.container.engine(), second, answers)
+    assert apply_row_decision(first, meanwhile) == "set back: Run id, Request changed"
+    held = [(a.status_code, a.headers.get("Retry-After")) for a in answers]
+    assert held == [(503, "2")]  # put back, to read the row again soon
+    assert _bots_comments(stack, owners["id"]) == [SET_BACK.format(changed="Run id, Request")]
+
+    _owner_sets_approve(stack, owners["id"])  # the row as restored
+    again = stack.client("execute_step").post(DecideTask.ROUTE, json=second.model_dump(mode="json"))
+    assert again.status_code == 200
+    assert json_body(again) == {"outcome": "approved request approval-1 of run owners-6"}
+    assert select(_page(stack, owners["id"]), "Decision") == "Approve"
+    assert _decided(stack, tenant_id, "members-6") == []
 
 
 def test_the_owners_comment_on_a_row_re_pointed_at_a_members_question_answers_nothing(
@@ -281,7 +338,7 @@ def test_a_step_s_row_write_that_found_the_row_keeps_the_request_the_wait_wrote(
 
     wait = RowTask(tenant_id=tenant_id, run_id="overlap", create=True, decision=True)
     deps = stack.container.engine()
-    landed: list[str] = []
+    landed: list[Any] = []
 
     class BeforeItWasKept:
         """The store as the step read it: the row's page id not kept yet (its maker still at work)."""
@@ -296,28 +353,10 @@ def test_a_step_s_row_write_that_found_the_row_keeps_the_request_the_wait_wrote(
             first, self._read = not self._read, True
             return None if first else self._store.row_page(tenant_id, run_id)
 
-    class WaitLandsMeanwhile:
-        """The tenant's Notion, with the wait's row task delivered during the step's update."""
-
-        def __init__(self, notion: Any) -> None:
-            self._notion = notion
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._notion, name)
-
-        def update_page_properties(self, page_id: str, props: dict[str, Any]) -> dict[str, Any]:
-            if not landed:
-                body = wait.model_dump(mode="json")
-                landed.append(json_body(stack.client("execute_step").post(RowTask.ROUTE, json=body))["row"])
-            return dict(self._notion.update_page_properties(page_id, props))
-
-    notion_for = deps.notion_for
-    assert notion_for is not None
     step = RowTask(tenant_id=tenant_id, run_id="overlap", create=False)
-    meanwhile = deps._replace(
-        store=BeforeItWasKept(deps.store), notion_for=lambda t: WaitLandsMeanwhile(notion_for(t))
-    )
-    assert write_row(step, meanwhile) == "updated" and landed == ["updated"]
+    meanwhile = _meanwhile(stack, deps, wait, landed)._replace(store=BeforeItWasKept(deps.store))
+    assert write_row(step, meanwhile) == "updated"
+    assert [json_body(a) for a in landed] == [{"row": "updated"}]
     [now] = _rows(stack, source, "overlap")
     assert now["id"] == made["id"] and _text(now, "Request").startswith("approval-1 · ")
 
