@@ -138,6 +138,20 @@ def _meanwhile(stack: Stack, deps: Deps, task: RowTask | DecideTask, answers: li
     return deps._replace(notion_for=lambda t: Meanwhile(notion_for(t)))
 
 
+def _waiting_with_no_row_task(stack: Stack, run_id: str) -> tuple[str, str]:
+    """A connected workspace with the agent's home, and run ``run_id`` of the owner waiting for
+    ``approval-1``, its row tasks taken off the queue (the test delivers its own): (tenant, the Runs
+    data source)."""
+    tenant_id, _ = connected(stack)
+    source = make_home(stack, tenant_id)
+    _waiting(stack, tenant_id, run_id, "Publish the launch page?")
+    for held in stack.pending(Queue.EXECUTE_STEP):
+        if held["url"].endswith(RowTask.ROUTE):
+            assert json.loads(base64.b64decode(held["body"]))["run_id"] == run_id
+            stack.tasks.drop(held["name"])
+    return tenant_id, source
+
+
 def _two_waiting_runs(stack: Stack, case: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """The owner's run and a member's (``owners-<case>``, ``members-<case>``: task names are not
     used twice), each waiting, each with its row: (tenant, the two rows)."""
@@ -284,16 +298,9 @@ def test_a_decision_on_a_row_notion_cannot_read_decides_nothing_and_is_not_retri
 def test_a_start_and_a_wait_written_at_once_make_one_row(stack: Stack) -> None:
     """The start's and the wait's row tasks of a run that waits right after starting, delivered at
     once while Notion is slow: one makes the row, the other is retried and updates it."""
-    tenant_id, _ = connected(stack)
-    source = make_home(stack, tenant_id)
-    _waiting(stack, tenant_id, "quick-wait", "Publish the launch page?")
+    tenant_id, source = _waiting_with_no_row_task(stack, "quick-wait")
     start = RowTask(tenant_id=tenant_id, run_id="quick-wait", create=True, note=False)
     wait = RowTask(tenant_id=tenant_id, run_id="quick-wait", create=True, decision=True)
-    for held in stack.pending(Queue.EXECUTE_STEP):
-        body = json.loads(base64.b64decode(held["body"]))
-        if held["url"].endswith(RowTask.ROUTE):
-            stack.tasks.drop(held["name"])
-            assert body["run_id"] == "quick-wait"
     stack.admin.post("/faults", {"latency_s": 0.4})
     answers: list[tuple[int, str | None]] = []
 
@@ -324,12 +331,7 @@ def test_a_step_s_row_write_that_found_the_row_keeps_the_request_the_wait_wrote(
     and keeps it. The step's keeping then adds only what it wrote, so the owner's Approve of the
     untouched row decides. Before, the step kept an empty Request over the wait's, and the Approve
     was answered "set back: Request changed" (twice in the red team's member cases on CI)."""
-    tenant_id, _ = connected(stack)
-    source = make_home(stack, tenant_id)
-    _waiting(stack, tenant_id, "overlap", "Publish the launch page?")
-    for held in stack.pending(Queue.EXECUTE_STEP):
-        if held["url"].endswith(RowTask.ROUTE):
-            stack.tasks.drop(held["name"])
+    tenant_id, source = _waiting_with_no_row_task(stack, "overlap")
     start = RowTask(tenant_id=tenant_id, run_id="overlap", create=True)
     answer = stack.client("execute_step").post(RowTask.ROUTE, json=start.model_dump(mode="json"))
     assert (answer.status_code, json_body(answer)) == (200, {"row": "created"})  # no Request yet
@@ -365,12 +367,7 @@ def test_a_step_s_row_write_that_found_the_row_keeps_the_request_the_wait_wrote(
 
 
 def test_a_row_task_that_fails_while_making_the_row_lets_its_retry_make_it_at_once(stack: Stack) -> None:
-    tenant_id, _ = connected(stack)
-    source = make_home(stack, tenant_id)
-    _waiting(stack, tenant_id, "failed-make", "Publish the launch page?")
-    for held in stack.pending(Queue.EXECUTE_STEP):
-        if held["url"].endswith(RowTask.ROUTE):
-            stack.tasks.drop(held["name"])
+    tenant_id, source = _waiting_with_no_row_task(stack, "failed-make")
     task = RowTask(tenant_id=tenant_id, run_id="failed-make", create=True, decision=True)
     stack.admin.post("/faults", {"status": 500, "count": 2})  # the next read, and its retry inline
     first = stack.client("execute_step").post(RowTask.ROUTE, json=task.model_dump(mode="json"))
