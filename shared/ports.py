@@ -264,12 +264,18 @@ class PassageStore(Protocol):
         """Passages holding any of ``query_words`` (at most ``limit``); only ``scopes``' when given."""
         ...
 
-    def conversation(self, tenant_id: str, conversation_id: str) -> list[tuple[str, str]]:
-        """An Ask conversation's turns (question, answer), oldest first; none when it is new."""
+    def conversation(
+        self, tenant_id: str, member_id: str, conversation_id: str
+    ) -> list[tuple[str, str]] | None:
+        """The turns (question, answer), oldest first, of ``member_id``'s Ask conversation
+        ``conversation_id``; None when that person has none of that id (another person's is none)."""
         ...
 
-    def add_turn(self, tenant_id: str, conversation_id: str, turn: tuple[str, str], keep: int) -> None:
-        """``turn`` added to the conversation, which keeps its latest ``keep`` turns."""
+    def add_turn(
+        self, tenant_id: str, member_id: str, conversation_id: str, turn: tuple[str, str], keep: int
+    ) -> None:
+        """``turn`` added to ``member_id``'s conversation (started by the first), which keeps its latest
+        ``keep`` turns."""
         ...
 
 

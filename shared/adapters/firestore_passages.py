@@ -99,17 +99,35 @@ class FirestorePassages:
             count += len(refs)
         return count
 
-    def conversation(self, tenant_id: str, conversation_id: str) -> list[tuple[str, str]]:
-        """``tenants/{t}/ask_conversations/{id}``'s turns, oldest first."""
-        snap = self._tenant(tenant_id).collection("ask_conversations").document(conversation_id).get()
-        turns = (snap.to_dict() or {}).get("turns") or [] if snap.exists else []
+    def _conversation(self, tenant_id: str, member_id: str, conversation_id: str) -> Any:
+        """``tenants/{t}/ask_conversations/{member}-{id}``: a person's conversation is named by them
+        too, so another person's id names no document of theirs (and no write of theirs reaches it)."""
+        return (
+            self._tenant(tenant_id).collection("ask_conversations").document(f"{member_id}-{conversation_id}")
+        )
+
+    def conversation(
+        self, tenant_id: str, member_id: str, conversation_id: str
+    ) -> list[tuple[str, str]] | None:
+        """The person's conversation's turns, oldest first; None when they have none of that id."""
+        snap = self._conversation(tenant_id, member_id, conversation_id).get()
+        if not snap.exists or (snap.to_dict() or {}).get("member_id") != member_id:
+            return None
+        turns = (snap.to_dict() or {}).get("turns") or []
         return [(str(t.get("question", "")), str(t.get("answer", ""))) for t in turns]
 
-    def add_turn(self, tenant_id: str, conversation_id: str, turn: tuple[str, str], keep: int) -> None:
+    def add_turn(
+        self, tenant_id: str, member_id: str, conversation_id: str, turn: tuple[str, str], keep: int
+    ) -> None:
         """One read and one write: the latest ``keep`` turns (a lost race drops a turn, never more)."""
-        ref = self._tenant(tenant_id).collection("ask_conversations").document(conversation_id)
-        turns = [*self.conversation(tenant_id, conversation_id), turn][-keep:]
-        ref.set({"turns": [{"question": q, "answer": a} for q, a in turns], "updated_at": datetime.now(UTC)})
+        turns = [*(self.conversation(tenant_id, member_id, conversation_id) or []), turn][-keep:]
+        self._conversation(tenant_id, member_id, conversation_id).set(
+            {
+                "member_id": member_id,
+                "turns": [{"question": q, "answer": a} for q, a in turns],
+                "updated_at": datetime.now(UTC),
+            }
+        )
 
     def stats(self, tenant_id: str) -> tuple[int, int]:
         """(passages, words) the tenant's index holds."""

@@ -143,6 +143,9 @@ def new_epoch() -> str:
 type Deciding = Literal["owner", "admin", "editor"]  # a viewer decides nothing
 type DecisionClass = Literal["question", "approval", "budget", "beyond_reach", "production"]
 DECISION_CLASSES: tuple[DecisionClass, ...] = ("question", "approval", "budget", "beyond_reach", "production")
+# The classes of the request a member's run waits on for a read beyond its reach (``decision_classes``
+# of an approval naming the read: ``shared.agent.authority.gated``).
+BEYOND_REACH_READ: tuple[DecisionClass, ...] = ("approval", "beyond_reach")
 
 
 class InvitesSent(Record):
@@ -189,6 +192,14 @@ class Approvers(Record):
         """The least role that approves a request of all of ``classes`` (the strictest of theirs)."""
         roles = [getattr(self, c) for c in classes] or ["editor"]
         return max(["editor", *roles], key=RANK.__getitem__)
+
+    def reads_everything(self, role: str) -> bool:
+        """Whether a person of ``role`` reads the whole workspace without anyone's approval: the owner,
+        and a role that approves a read beyond a run's reach itself (a request of
+        :data:`BEYOND_REACH_READ`, as ``shared.services.humans`` decides it). Below it, a person's
+        reads beyond their reach wait for someone else's approval, so their Ask searches only within it
+        (``Tenant.ask_scopes``)."""
+        return role == OWNER or at_least(role, self.needed(BEYOND_REACH_READ))
 
 
 def decision_classes(

@@ -190,6 +190,19 @@ class Tenant(Record):
             return "the workspace was connected again by someone else"
         return ""
 
+    def member_sources(self) -> set[str]:
+        """The data sources a member's run reads unasked when its trigger belongs to one (plain ids):
+        those the owner chose (``settings.data_source_ids``; docs/security.md, "Runs a member
+        starts")."""
+        return {plain_notion_id(d) for d in self.settings.data_source_ids}
+
+    def ask_scopes(self, member: Member) -> list[str] | None:
+        """The index scopes ``member``'s Ask searches: what a run of theirs reads without an approval.
+        None (the whole index) for the owner and a role that approves a read beyond a run's reach
+        (:meth:`Approvers.reads_everything`); else the data sources a member's run reads unasked
+        (:meth:`member_sources`), sorted (empty: nothing)."""
+        return None if self.approvers.reads_everything(member.role) else sorted(self.member_sources())
+
     def task_sources(self) -> list[str]:
         """Every chosen task source: the settings' data sources and the home's Tasks, each once."""
         home = self.home.tasks.data_source_id if self.home is not None and self.home.tasks else None

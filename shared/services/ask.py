@@ -16,6 +16,8 @@ from shared.domain.schema import Schema
 from shared.errors import BudgetSpent, InvalidInput
 
 if TYPE_CHECKING:
+    from shared.domain.members import Member
+    from shared.domain.tenants import Tenant
     from shared.services.deps import Deps
 
 QUESTION_CHARS = 2_000
@@ -141,13 +143,32 @@ def answer_comment(
     return True
 
 
-def ask_in_conversation(deps: Deps, tenant_id: str, question: str, conversation_id: str) -> Answer:
-    """The console's Ask: ``question`` answered with the conversation's earlier turns (the owner's
-    whole index), and the turn kept for the next follow-up (its latest ``TURNS``)."""
+def ask_in_conversation(
+    deps: Deps, tenant: Tenant, member: Member, question: str, conversation_id: str | None
+) -> tuple[Answer, str]:
+    """The console's Ask: ``member``'s ``question`` answered within what a run of theirs reads
+    without an approval (``Tenant.ask_scopes``: the owner's and an approver's of such reads, the
+    whole index; another's, the data sources a member's run reads unasked), with the earlier turns
+    of their conversation ``conversation_id``; the turn kept for the next follow-up (its latest
+    ``TURNS``). None starts a new conversation, its id made here; the answer and the conversation's
+    id come back. NotFound for an id that names no conversation of this person's (another person's
+    is none of theirs: the answer does not say whether it exists)."""
+    from shared.errors import NotFound
+
     if deps.memory is None:
         raise InvalidInput("this deployment has no workspace index", ["question"])
     _, store = deps.memory()
-    earlier = [Turn(q, a) for q, a in store.conversation(tenant_id, conversation_id)]
-    got = answer_question(deps, tenant_id, question, earlier)
-    store.add_turn(tenant_id, conversation_id, (question.strip(), got.text), TURNS)
-    return got
+    if conversation_id is None:
+        conversation_id, turns = uuid4().hex, []
+    else:
+        found = store.conversation(tenant.tenant_id, member.member_id, conversation_id)
+        if found is None:
+            raise NotFound(
+                "no conversation of yours has this conversation_id: leave it out to start one (the api "
+                "names each new conversation)"
+            )
+        turns = found
+    earlier = [Turn(q, a) for q, a in turns]
+    got = answer_question(deps, tenant.tenant_id, question, earlier, tenant.ask_scopes(member))
+    store.add_turn(tenant.tenant_id, member.member_id, conversation_id, (question.strip(), got.text), TURNS)
+    return got, conversation_id

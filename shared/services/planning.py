@@ -336,7 +336,7 @@ def _related(p: Planning, notion: TenantNotion, sources: list[str] | None) -> li
 def _sources(p: Planning, source_id: str | None) -> list[str]:
     """What a member's run may query unasked: the trigger's data source, if the owner chose it."""
     tenant = p.tenant()
-    chosen = {plain_notion_id(d) for d in tenant.settings.data_source_ids} if tenant is not None else set()
+    chosen = tenant.member_sources() if tenant is not None else set()
     return [source_id] if source_id and plain_notion_id(source_id) in chosen else []
 
 

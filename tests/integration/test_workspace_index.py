@@ -2,6 +2,7 @@
 once (unchanged passages never embedded again), edits and removals followed, the nightly reconcile,
 a disconnect, fused retrieval with citations, and no query that reaches another tenant's passages."""
 
+import json
 from typing import Any
 
 import pytest
@@ -125,13 +126,66 @@ def test_a_reach_keeps_the_search_within_its_scopes(firestore_db: Any) -> None:
     assert search("t1", "pricing tiers", model, store, scopes=[]).results == []
 
 
-def test_an_ask_conversation_keeps_its_latest_turns_per_tenant_and_goes_on_disconnect(
+def test_an_ask_conversation_keeps_its_latest_turns_per_person_and_tenant_and_goes_on_disconnect(
     firestore_db: Any,
 ) -> None:
     store = FirestorePassages(firestore_db)
     for n in range(6):
-        store.add_turn("t1", "conv-0001", (f"q{n}", f"a{n}"), 4)
-    assert store.conversation("t1", "conv-0001") == [(f"q{n}", f"a{n}") for n in range(2, 6)]
-    assert store.conversation("t2", "conv-0001") == []  # the same id in another tenant: nothing
+        store.add_turn("t1", "m_ada", "conv-0001", (f"q{n}", f"a{n}"), 4)
+    assert store.conversation("t1", "m_ada", "conv-0001") == [(f"q{n}", f"a{n}") for n in range(2, 6)]
+    assert store.conversation("t2", "m_ada", "conv-0001") is None  # the same id in another tenant: none
+    assert store.conversation("t1", "m_grace", "conv-0001") is None  # another person's: none of hers
+    store.add_turn("t1", "m_grace", "conv-0001", ("hers", "an answer"), 4)  # her own, apart
+    assert store.conversation("t1", "m_grace", "conv-0001") == [("hers", "an answer")]
+    assert store.conversation("t1", "m_ada", "conv-0001") == [(f"q{n}", f"a{n}") for n in range(2, 6)]
     forget_workspace("t1", store)
-    assert store.conversation("t1", "conv-0001") == []
+    assert store.conversation("t1", "m_ada", "conv-0001") is None
+
+
+TASKS = "11111111-1111-4111-8111-111111111111"  # chosen by the owner: a member's run reads it
+PEOPLE = "22222222-2222-4222-8222-222222222222"
+CHOSEN = {"data_source_ids": [TASKS]}  # the owner's settings
+
+
+def test_an_ask_never_gets_nor_cites_a_passage_beyond_the_askers_reach(firestore_db: Any) -> None:
+    """The console's Ask on the emulator with the local model: an editor's search is held to the data
+    sources the owner chose, in Firestore's query, so the salary passage of a People row is neither in
+    her prompt nor among her answer's sources, even when the model cites every number it can; the
+    owner's search reaches every passage."""
+    from shared.domain.members import member_id_for
+    from shared.services.ask import ask_in_conversation
+    from tests.engine_fakes import FakeModel, make_deps
+    from tests.support.team import put_member, put_settings
+
+    store, model = FirestorePassages(firestore_db), LocalEmbedder()
+    notion = FakeNotion()
+    pages = {
+        "Roadmap": ({"data_source_id": TASKS}, "Pricing plan: three tiers from May for every team."),
+        "Salaries": ({"data_source_id": PEOPLE}, "Pricing of the hires: Grace's salary is 91,000 euros."),
+        "Board notes": ({"page_id": "home"}, "The board wants the pricing plan to be cheaper."),
+    }
+    for title, (parent, text) in pages.items():
+        index_page(
+            "t1", notion.add_page(title, parent=parent, text=text), notion.with_token("t"), model, store
+        )
+    cite_all = {"answer": "What the pages say.", "cited": [1, 2, 3, 4, 5]}
+    llm = FakeModel(script={"AskOut": [cite_all] * 4})
+    deps = make_deps(model=llm, notion=notion)._replace(memory=lambda: (model, store))
+    tenants = deps.need_tenants()
+    put_member(tenants, "t1", "user-3", "editor")
+    put_settings(tenants, "t1", CHOSEN)
+    tenant = tenants.get("t1")
+    assert tenant is not None
+    editor = tenant.member(member_id_for("user-3"))
+    assert editor is not None and editor.role == "editor"
+
+    def given(prompt: str) -> set[str]:
+        found = json.loads(prompt[prompt.rfind("```json\n") + 8 : prompt.rfind("\n```")])
+        return {p["title"] for p in found["passages"]}
+
+    got, _ = ask_in_conversation(deps, tenant, editor, "What is the pricing plan and the salary?", None)
+    assert given(llm.prompts[-1][1]) == {"Roadmap"}
+    assert [c["title"] for c in got.cited] == ["Roadmap"] and "Salaries" not in got.text
+    got, _ = ask_in_conversation(deps, tenant, tenant.owner_member(), "What is the pricing plan?", None)
+    assert given(llm.prompts[-1][1]) == set(pages)
+    assert {c["title"] for c in got.cited} == set(pages)

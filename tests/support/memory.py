@@ -15,7 +15,8 @@ class FakePassages(PassageStore):
 
     passages: dict[str, dict[str, StoredPassage]] = field(default_factory=dict)
     pages: dict[str, dict[str, IndexedPage]] = field(default_factory=dict)
-    conversations: dict[str, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
+    # tenant -> (member, conversation id) -> turns
+    conversations: dict[str, dict[tuple[str, str], list[tuple[str, str]]]] = field(default_factory=dict)
 
     def indexed_page(self, tenant_id: str, page_id: str) -> IndexedPage | None:
         return self.pages.get(tenant_id, {}).get(page_id)
@@ -45,12 +46,18 @@ class FakePassages(PassageStore):
         gone += len(self.conversations.pop(tenant_id, {}))
         return gone
 
-    def conversation(self, tenant_id: str, conversation_id: str) -> list[tuple[str, str]]:
-        return list(self.conversations.get(tenant_id, {}).get(conversation_id, []))
+    def conversation(
+        self, tenant_id: str, member_id: str, conversation_id: str
+    ) -> list[tuple[str, str]] | None:
+        turns = self.conversations.get(tenant_id, {}).get((member_id, conversation_id))
+        return None if turns is None else list(turns)
 
-    def add_turn(self, tenant_id: str, conversation_id: str, turn: tuple[str, str], keep: int) -> None:
+    def add_turn(
+        self, tenant_id: str, member_id: str, conversation_id: str, turn: tuple[str, str], keep: int
+    ) -> None:
         mine = self.conversations.setdefault(tenant_id, {})
-        mine[conversation_id] = [*mine.get(conversation_id, []), turn][-keep:]
+        key = (member_id, conversation_id)
+        mine[key] = [*mine.get(key, []), turn][-keep:]
 
     def stats(self, tenant_id: str) -> tuple[int, int]:
         mine = self.passages.get(tenant_id, {}).values()

@@ -65,3 +65,13 @@ def put_member(tenants: TenantStore, tenant_id: str, notion_user_id: str, role: 
         return tenant.model_copy(update={"members": (*others, member)})
 
     tenants.update(tenant_id, put)
+
+
+def put_settings(tenants: TenantStore, tenant_id: str, settings: dict[str, Any]) -> None:
+    """What the owner chose by ``PATCH /settings``: the tenant's settings with ``settings`` changed."""
+
+    def put(tenant: Tenant | None) -> Tenant:
+        assert tenant is not None
+        return tenant.model_copy(update={"settings": tenant.settings.model_copy(update=settings)})
+
+    tenants.update(tenant_id, put)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from shared.domain.agents import Agent, ask_of
+from shared.domain.members import member_id_for
 from shared.domain.tasks.notify import NotifyTask
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.errors import BudgetSpent, InvalidInput
@@ -24,6 +25,7 @@ from tests.support.api_keys import auth, make_key
 from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
 from tests.support.engine_runs import queue
 from tests.support.memory import FakePassages, WordCountEmbedder
+from tests.support.team import CAROL, DAN, join, put_settings
 
 PRICING = "# Decision\n\nWe decided the pricing: three tiers, Starter, Team and Enterprise.\n"
 HIRING = "# Hiring\n\nWe are hiring two engineers in Berlin; hiring closes in May.\n"
@@ -121,7 +123,8 @@ def test_post_ask_answers_and_a_conversation_carries_its_turns(fakes: FakeContai
         "/ask", json={"question": "and why?", "conversation_id": conversation}, headers=auth(key)
     )
     assert again.status_code == 200
-    assert [q for q, _ in passages.conversation(TENANT, conversation)] == [
+    ada = member_id_for(ADA[0])
+    assert [q for q, _ in passages.conversation(TENANT, ada, conversation) or []] == [
         "What did we decide about pricing?",
         "and why?",
     ]
@@ -138,6 +141,119 @@ def test_post_ask_answers_and_a_conversation_carries_its_turns(fakes: FakeContai
     assert (
         AskRequest.model_json_schema()["properties"]["question"]["pattern"] == r"\S"
     )  # the contract says so
+
+
+TASKS = "11111111-1111-4111-8111-111111111111"  # a data source the owner chose: a member's run reads it
+PEOPLE = "22222222-2222-4222-8222-222222222222"  # one the owner did not choose
+EVERY = {"Roadmap", "Salaries", "Board notes"}
+CITE_ALL = {"answer": "Here is what the pages say.", "cited": [1, 2, 3, 4, 5]}
+
+
+def reach_world(fakes: FakeContainer) -> dict[str, str]:
+    """A team (Ada the owner, Carol an editor, Dan an admin) whose owner chose the Tasks data source,
+    and three pages on pricing in the index: one row of Tasks (within a member's reach), one of
+    People and one page under another page (both beyond it). Each Ask cites every passage it got."""
+    owner = connect_as(fakes, ADA, "code-ada")["session"]
+    sessions = {
+        "owner": owner,
+        "editor": join(fakes, owner, CAROL, "editor", "code-carol")["session"],
+        "admin": join(fakes, owner, DAN, "admin", "code-dan")["session"],
+    }
+    put_settings(fakes.tenants, TENANT, {"data_source_ids": [TASKS]})
+    notion, passages = fakes.notion, fakes.passages
+    assert isinstance(notion, FakeNotion) and isinstance(passages, FakePassages)
+    texts = {
+        "Roadmap": ({"data_source_id": TASKS}, "The pricing plan: three tiers from May."),
+        "Salaries": ({"data_source_id": PEOPLE}, "Pricing of the hires: Grace's salary is 91,000 euros."),
+        "Board notes": ({"page_id": "home"}, "The board wants the pricing plan cheaper."),
+    }
+    for title, (parent, text) in texts.items():
+        pid = notion.add_page(title, parent=parent, text=text)
+        index_page(TENANT, pid, notion.with_token("t"), fakes.embedder, passages)
+    fakes.model = FakeModel(script={"AskOut": [CITE_ALL] * 20})
+    return sessions
+
+
+def asked(fakes: FakeContainer, session: str, body: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The titles of the passages the Ask's prompt held and of the pages its answer cited."""
+    answer = client("api", fakes).post("/ask", json=body, headers=auth(session))
+    assert answer.status_code == 200 and answer.json is not None, answer.get_data(as_text=True)
+    given = {p["title"] for p in context(fakes.model.prompts[-1][1])["passages"]}
+    return given, {c["title"] for c in answer.json["cited"]}
+
+
+def test_an_ask_searches_within_what_the_askers_runs_read_unasked(fakes: FakeContainer) -> None:
+    """The owner and a role that approves reads beyond a run's reach (admin, by default) search the
+    whole index; an editor only the data sources the owner chose, so the salary line on a People row
+    never reaches her prompt nor her answer's sources. The owner's choice of approvers moves it."""
+    sessions = reach_world(fakes)
+    question = {"question": "What is the pricing plan?"}
+    assert asked(fakes, sessions["owner"], question) == (EVERY, EVERY)
+    assert asked(fakes, sessions["admin"], question) == (EVERY, EVERY)
+    assert asked(fakes, sessions["editor"], question) == ({"Roadmap"}, {"Roadmap"})
+    key = make_key(fakes, sessions["editor"])["key"]  # a key acts with its maker's reach
+    assert asked(fakes, key, question) == ({"Roadmap"}, {"Roadmap"})
+    api = client("api", fakes)
+    stricter = api.put("/team/approvers", json={"beyond_reach": "owner"}, headers=auth(sessions["owner"]))
+    assert stricter.status_code == 200, stricter.get_data(as_text=True)
+    assert asked(fakes, sessions["admin"], question) == ({"Roadmap"}, {"Roadmap"})
+    wider = api.put("/team/approvers", json={"beyond_reach": "editor"}, headers=auth(sessions["owner"]))
+    assert wider.status_code == 200, wider.get_data(as_text=True)
+    assert asked(fakes, sessions["editor"], question) == (EVERY, EVERY)
+
+
+def test_a_conversation_is_its_starters_and_its_id_the_apis(fakes: FakeContainer) -> None:
+    """The api names a new conversation; a follow-up carries only the asker's own turns. Another
+    person's conversation id, or one the api never gave, is a 404 that says nothing of whether it
+    exists, and no model call is made for it."""
+    sessions = reach_world(fakes)
+    api = client("api", fakes)
+    first = api.post("/ask", json={"question": "What is Grace's salary?"}, headers=auth(sessions["owner"]))
+    assert first.status_code == 200 and first.json is not None
+    owners = first.json["conversation_id"]
+    calls = len(fakes.model.prompts)
+    for made_up in (owners, "my-own-conversation-1"):
+        taken = api.post(
+            "/ask",
+            json={"question": "and the others?", "conversation_id": made_up},
+            headers=auth(sessions["editor"]),
+        )
+        assert taken.status_code == 404, taken.get_data(as_text=True)
+        assert "no conversation of yours" in taken.get_data(as_text=True)
+    assert len(fakes.model.prompts) == calls  # nothing asked, nothing of the owner's turns read
+    mine = api.post("/ask", json={"question": "What is the pricing plan?"}, headers=auth(sessions["editor"]))
+    assert mine.json is not None and mine.json["conversation_id"] != owners
+    again = api.post(
+        "/ask",
+        json={"question": "and from when?", "conversation_id": mine.json["conversation_id"]},
+        headers=auth(sessions["editor"]),
+    )
+    assert again.status_code == 200
+    earlier = context(fakes.model.prompts[-1][1])["earlier_turns"]
+    assert [t["question"] for t in earlier] == ["What is the pricing plan?"]  # hers, not the owner's
+    follow = api.post(
+        "/ask", json={"question": "and Dan's?", "conversation_id": owners}, headers=auth(sessions["owner"])
+    )
+    assert follow.status_code == 200  # the owner's own conversation goes on
+
+
+@pytest.mark.parametrize(
+    ("beyond_reach", "everything"),
+    [("admin", {"owner", "admin"}), ("owner", {"owner"}), ("editor", {"owner", "admin", "editor"})],
+)
+def test_who_searches_everything_is_who_approves_a_members_read_beyond_its_reach(
+    beyond_reach: str, everything: set[str]
+) -> None:
+    """One definition: the request a member's run waits on for a read beyond its reach (an approval
+    naming the read) is of the classes ``BEYOND_REACH_READ``, and whoever may approve it reads the
+    whole index."""
+    from shared.domain.authority import PRODUCTION, effect_digest
+    from shared.domain.members import BEYOND_REACH_READ, ROLES, Approvers, decision_classes
+
+    read = effect_digest("read_page", {"page_id": "salaries"})
+    assert decision_classes("approval", (read,), False, PRODUCTION) == BEYOND_REACH_READ
+    approvers = Approvers.model_validate({"beyond_reach": beyond_reach})
+    assert {r for r in ROLES if approvers.reads_everything(r)} == everything
 
 
 def comment_deps(model: FakeModel, *comments: dict[str, Any]) -> tuple[Deps, FakeNotion, str]:
