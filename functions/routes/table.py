@@ -356,7 +356,7 @@ ROUTES: list[Route] = [
         {200: "models.ask.AskAnswer"},
         body="ask.AskRequest",
         scope="runs:start",
-        refusals=(429,),
+        refusals=(404, 409, 429),  # 404: no conversation of the caller's; 409: disconnected
         role="editor",
     ),
     _Tag("usage")(

@@ -2,7 +2,6 @@
 once (unchanged passages never embedded again), edits and removals followed, the nightly reconcile,
 a disconnect, fused retrieval with citations, and no query that reaches another tenant's passages."""
 
-import json
 from typing import Any
 
 import pytest
@@ -142,11 +141,6 @@ def test_an_ask_conversation_keeps_its_latest_turns_per_person_and_tenant_and_go
     assert store.conversation("t1", "m_ada", "conv-0001") is None
 
 
-TASKS = "11111111-1111-4111-8111-111111111111"  # chosen by the owner: a member's run reads it
-PEOPLE = "22222222-2222-4222-8222-222222222222"
-CHOSEN = {"data_source_ids": [TASKS]}  # the owner's settings
-
-
 def test_an_ask_never_gets_nor_cites_a_passage_beyond_the_askers_reach(firestore_db: Any) -> None:
     """The console's Ask on the emulator with the local model: an editor's search is held to the data
     sources the owner chose, in Firestore's query, so the salary passage of a People row is neither in
@@ -154,22 +148,21 @@ def test_an_ask_never_gets_nor_cites_a_passage_beyond_the_askers_reach(firestore
     owner's search reaches every passage."""
     from shared.domain.members import member_id_for
     from shared.services.ask import ask_in_conversation
-    from tests.engine_fakes import FakeModel, make_deps
+    from tests.engine_fakes import make_deps
+    from tests.support.ask_reach import (
+        CHOSEN,
+        EVERY,
+        SALARY,
+        WITHIN,
+        citing_model,
+        index_pages,
+        prompt_titles,
+    )
     from tests.support.team import put_member, put_settings
 
     store, model = FirestorePassages(firestore_db), LocalEmbedder()
-    notion = FakeNotion()
-    pages = {
-        "Roadmap": ({"data_source_id": TASKS}, "Pricing plan: three tiers from May for every team."),
-        "Salaries": ({"data_source_id": PEOPLE}, "Pricing of the hires: Grace's salary is 91,000 euros."),
-        "Board notes": ({"page_id": "home"}, "The board wants the pricing plan to be cheaper."),
-    }
-    for title, (parent, text) in pages.items():
-        index_page(
-            "t1", notion.add_page(title, parent=parent, text=text), notion.with_token("t"), model, store
-        )
-    cite_all = {"answer": "What the pages say.", "cited": [1, 2, 3, 4, 5]}
-    llm = FakeModel(script={"AskOut": [cite_all] * 4})
+    notion, llm = FakeNotion(), citing_model()
+    index_pages("t1", notion, model, store)
     deps = make_deps(model=llm, notion=notion)._replace(memory=lambda: (model, store))
     tenants = deps.need_tenants()
     put_member(tenants, "t1", "user-3", "editor")
@@ -179,13 +172,9 @@ def test_an_ask_never_gets_nor_cites_a_passage_beyond_the_askers_reach(firestore
     editor = tenant.member(member_id_for("user-3"))
     assert editor is not None and editor.role == "editor"
 
-    def given(prompt: str) -> set[str]:
-        found = json.loads(prompt[prompt.rfind("```json\n") + 8 : prompt.rfind("\n```")])
-        return {p["title"] for p in found["passages"]}
-
     got, _ = ask_in_conversation(deps, tenant, editor, "What is the pricing plan and the salary?", None)
-    assert given(llm.prompts[-1][1]) == {"Roadmap"}
-    assert [c["title"] for c in got.cited] == ["Roadmap"] and "Salaries" not in got.text
+    assert prompt_titles(llm.prompts[-1][1]) == WITHIN
+    assert {c["title"] for c in got.cited} == WITHIN and SALARY not in llm.prompts[-1][1]
     got, _ = ask_in_conversation(deps, tenant, tenant.owner_member(), "What is the pricing plan?", None)
-    assert given(llm.prompts[-1][1]) == set(pages)
-    assert {c["title"] for c in got.cited} == set(pages)
+    assert prompt_titles(llm.prompts[-1][1]) == EVERY and SALARY in llm.prompts[-1][1]
+    assert {c["title"] for c in got.cited} == EVERY

@@ -22,6 +22,7 @@ from shared.topology import Queue
 from tests.api_fakes import FakeContainer, client
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps, raise_budget
 from tests.support.api_keys import auth, make_key
+from tests.support.ask_reach import CHOSEN, EVERY, WITHIN, citing_model, index_pages, prompt_titles
 from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
 from tests.support.engine_runs import queue
 from tests.support.memory import FakePassages, WordCountEmbedder
@@ -143,12 +144,6 @@ def test_post_ask_answers_and_a_conversation_carries_its_turns(fakes: FakeContai
     )  # the contract says so
 
 
-TASKS = "11111111-1111-4111-8111-111111111111"  # a data source the owner chose: a member's run reads it
-PEOPLE = "22222222-2222-4222-8222-222222222222"  # one the owner did not choose
-EVERY = {"Roadmap", "Salaries", "Board notes"}
-CITE_ALL = {"answer": "Here is what the pages say.", "cited": [1, 2, 3, 4, 5]}
-
-
 def reach_world(fakes: FakeContainer) -> dict[str, str]:
     """A team (Ada the owner, Carol an editor, Dan an admin) whose owner chose the Tasks data source,
     and three pages on pricing in the index: one row of Tasks (within a member's reach), one of
@@ -159,18 +154,9 @@ def reach_world(fakes: FakeContainer) -> dict[str, str]:
         "editor": join(fakes, owner, CAROL, "editor", "code-carol")["session"],
         "admin": join(fakes, owner, DAN, "admin", "code-dan")["session"],
     }
-    put_settings(fakes.tenants, TENANT, {"data_source_ids": [TASKS]})
-    notion, passages = fakes.notion, fakes.passages
-    assert isinstance(notion, FakeNotion) and isinstance(passages, FakePassages)
-    texts = {
-        "Roadmap": ({"data_source_id": TASKS}, "The pricing plan: three tiers from May."),
-        "Salaries": ({"data_source_id": PEOPLE}, "Pricing of the hires: Grace's salary is 91,000 euros."),
-        "Board notes": ({"page_id": "home"}, "The board wants the pricing plan cheaper."),
-    }
-    for title, (parent, text) in texts.items():
-        pid = notion.add_page(title, parent=parent, text=text)
-        index_page(TENANT, pid, notion.with_token("t"), fakes.embedder, passages)
-    fakes.model = FakeModel(script={"AskOut": [CITE_ALL] * 20})
+    put_settings(fakes.tenants, TENANT, CHOSEN)
+    index_pages(TENANT, fakes.notion, fakes.embedder, fakes.passages)
+    fakes.model = citing_model()
     return sessions
 
 
@@ -178,8 +164,7 @@ def asked(fakes: FakeContainer, session: str, body: dict[str, Any]) -> tuple[set
     """The titles of the passages the Ask's prompt held and of the pages its answer cited."""
     answer = client("api", fakes).post("/ask", json=body, headers=auth(session))
     assert answer.status_code == 200 and answer.json is not None, answer.get_data(as_text=True)
-    given = {p["title"] for p in context(fakes.model.prompts[-1][1])["passages"]}
-    return given, {c["title"] for c in answer.json["cited"]}
+    return prompt_titles(fakes.model.prompts[-1][1]), {c["title"] for c in answer.json["cited"]}
 
 
 def test_an_ask_searches_within_what_the_askers_runs_read_unasked(fakes: FakeContainer) -> None:
@@ -190,13 +175,13 @@ def test_an_ask_searches_within_what_the_askers_runs_read_unasked(fakes: FakeCon
     question = {"question": "What is the pricing plan?"}
     assert asked(fakes, sessions["owner"], question) == (EVERY, EVERY)
     assert asked(fakes, sessions["admin"], question) == (EVERY, EVERY)
-    assert asked(fakes, sessions["editor"], question) == ({"Roadmap"}, {"Roadmap"})
+    assert asked(fakes, sessions["editor"], question) == (WITHIN, WITHIN)
     key = make_key(fakes, sessions["editor"])["key"]  # a key acts with its maker's reach
-    assert asked(fakes, key, question) == ({"Roadmap"}, {"Roadmap"})
+    assert asked(fakes, key, question) == (WITHIN, WITHIN)
     api = client("api", fakes)
     stricter = api.put("/team/approvers", json={"beyond_reach": "owner"}, headers=auth(sessions["owner"]))
     assert stricter.status_code == 200, stricter.get_data(as_text=True)
-    assert asked(fakes, sessions["admin"], question) == ({"Roadmap"}, {"Roadmap"})
+    assert asked(fakes, sessions["admin"], question) == (WITHIN, WITHIN)
     wider = api.put("/team/approvers", json={"beyond_reach": "editor"}, headers=auth(sessions["owner"]))
     assert wider.status_code == 200, wider.get_data(as_text=True)
     assert asked(fakes, sessions["editor"], question) == (EVERY, EVERY)
