@@ -1,7 +1,10 @@
 """The role-by-route matrix, generated from the api's contract: every operation called as every role
 of a team (a session, and an API key where the operation takes one) is allowed or refused as the
 table in docs/security.md ("Roles") says; an operation without a row there, or a contract's
-``x-role`` other than the table's, is a violation. Prints ``RESULT role_matrix_cases= violations=``."""
+``x-role`` other than the table's, is a violation. Prints ``RESULT role_matrix_cases= violations=``.
+The Ask (issue 65) by every role, under each choice of who approves reads beyond a run's reach, reads
+what the Ask table of docs/security.md says, and nobody continues another person's conversation:
+``RESULT ask_reach_cases= conversation_cases= violations=``."""
 
 import re
 from collections.abc import Iterator
@@ -14,12 +17,22 @@ from functions.routes.table import ROUTES
 from shared.config import PlatformSecret
 from shared.domain.api_keys import SCOPES, new_key
 from shared.domain.connection import NotionTokens
-from shared.domain.members import ROLES, Member, at_least, member_id_for
+from shared.domain.members import ROLES, Approvers, Member, at_least, member_id_for
 from shared.domain.tenants import Tenant
 from shared.services.api_keys import SCOPE_ROLES
 from shared.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets
+from tests.support.ask_reach import (
+    CHOSEN,
+    EVERY,
+    WITHIN,
+    citing_model,
+    index_pages,
+    prompt_context,
+    prompt_titles,
+)
+from tests.support.team import put_settings
 
 SECURITY = Path(__file__).parents[2] / "docs" / "security.md"
 _ROW = re.compile(r"^\| `([A-Z]+) (/\S*)` \| (yes|no) \| (yes|no) \| (yes|no) \| (yes|no) \|$")
@@ -204,3 +217,114 @@ def test_every_operation_for_every_role_is_allowed_or_refused_as_the_table_says(
     assert not violations, "\n".join(violations)
     keyed = sum(op.keys for op in ops)
     assert n == len(COLUMNS) * (len(ops) + keyed) and n > 200
+
+
+# The Ask's reach by role (docs/security.md, "Ask within the asker's reach"): role -> the owner's
+# ``beyond_reach`` approver -> "all" (the whole index), "chosen" (the chosen data sources) or "no".
+_ASK_ROW = re.compile(
+    r"^\| (owner|admin|editor|viewer) \| (all|chosen|no) \| (all|chosen|no) \| (all|chosen|no) \|$"
+)
+BEYOND_REACH = ("editor", "admin", "owner")  # the Ask table's columns, in its order
+ASKED = {"all": EVERY, "chosen": WITHIN}
+
+
+def ask_table(text: str) -> dict[str, dict[str, str]]:
+    rows: dict[str, dict[str, str]] = {}
+    for line in text.splitlines():
+        if match := _ASK_ROW.match(line.strip()):
+            role, *cells = match.groups()
+            rows[role] = dict(zip(BEYOND_REACH, cells, strict=True))
+    return rows
+
+
+def ask_team(beyond_reach: str) -> Team:
+    """:func:`team`, whose owner chose the Tasks data source and lets ``beyond_reach`` approve reads
+    beyond a run's reach, with the pricing pages of ``tests.support.ask_reach`` in its index."""
+    people = team()
+    c = people.container
+    put_settings(c.tenants, "t1", CHOSEN)
+    choice = Approvers.model_validate({"beyond_reach": beyond_reach})
+
+    def choose(tenant: Tenant | None) -> Tenant:
+        assert tenant is not None
+        return tenant.model_copy(update={"approvers": choice})
+
+    c.tenants.update("t1", choose)
+    index_pages("t1", c.notion, c.embedder, c.passages)
+    c.model = citing_model(200)
+    return people
+
+
+def ask(people: Team, role: str, kind: str, body: dict[str, Any]) -> tuple[int, Any]:
+    token = (people.sessions if kind == "session" else people.keys)[role]
+    answer = client("api", people.container).post(
+        "/ask", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    return answer.status_code, answer.get_json(silent=True)
+
+
+def test_every_role_asks_within_its_reach_and_only_in_its_own_conversations() -> None:
+    """Each role, by session and by key, under each choice of who approves reads beyond a run's reach:
+    its Ask's prompt and sources hold what the table says and nothing more (a viewer is refused). Then
+    each person who may ask sends every other person's conversation id and one the api never gave:
+    each a 404 with no model call; their own id carries their own turns."""
+    rules = ask_table(SECURITY.read_text())
+    assert set(rules) == set(COLUMNS), "docs/security.md lacks the Ask table's rows"
+    violations: list[str] = []
+    reach_cases = conversation_cases = 0
+    for beyond_reach in BEYOND_REACH:
+        people = ask_team(beyond_reach)
+        for role in COLUMNS:
+            for kind in ("session", "key"):
+                reach_cases += 1
+                want = rules[role][beyond_reach]
+                calls = len(people.container.model.prompts)
+                status, body = ask(people, role, kind, {"question": "What is the pricing plan?"})
+                if want == "no":
+                    if not refused_for_role(status, body) or len(people.container.model.prompts) != calls:
+                        violations.append(f"Ask as {role} by {kind} ({beyond_reach}): {status}, not refused")
+                    continue
+                given = prompt_titles(people.container.model.prompts[-1][1]) if status == 200 else set()
+                cited = {c["title"] for c in body["cited"]} if status == 200 else set()
+                if status != 200 or given != ASKED[want] or cited != ASKED[want]:
+                    violations.append(
+                        f"Ask as {role} by {kind} ({beyond_reach}): {status}, read {sorted(given)}, "
+                        f"cited {sorted(cited)} where the table says {want}"
+                    )
+    people = ask_team("admin")
+    askers = [r for r in COLUMNS if at_least(r, "editor")]
+    started = {}
+    for role in askers:
+        status, body = ask(people, role, "session", {"question": f"the {role}'s own question?"})
+        assert status == 200, body
+        started[role] = body["conversation_id"]
+    for role in COLUMNS:
+        for kind in ("session", "key"):
+            for other, conversation in [
+                *((o, c) for o, c in started.items() if o != role),
+                ("nobody", "a0" * 16),
+            ]:
+                conversation_cases += 1
+                calls = len(people.container.model.prompts)
+                status, body = ask(
+                    people, role, kind, {"question": "and then?", "conversation_id": conversation}
+                )
+                hidden = status == 404 and "no conversation of yours" in body.get("reason", "")
+                refused = role == "viewer" and refused_for_role(status, body)
+                if not (hidden or refused) or len(people.container.model.prompts) != calls:
+                    violations.append(f"{role} by {kind} in {other}'s conversation: {status} {body}")
+            if role in started:
+                conversation_cases += 1
+                status, body = ask(
+                    people, role, kind, {"question": "and then?", "conversation_id": started[role]}
+                )
+                earlier = prompt_context(people.container.model.prompts[-1][1])["earlier_turns"]
+                if status != 200 or earlier[0]["question"] != f"the {role}'s own question?":
+                    violations.append(f"{role} by {kind} in their own conversation: {status} {body}")
+    print(
+        f"\nRESULT ask_reach_cases={reach_cases} conversation_cases={conversation_cases} "
+        f"violations={len(violations)}"
+    )
+    assert not violations, "\n".join(violations)
+    assert reach_cases == len(BEYOND_REACH) * len(COLUMNS) * 2
+    assert conversation_cases == 2 * len(COLUMNS) * (len(askers) + 1)  # each tries all others' and one

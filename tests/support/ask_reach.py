@@ -36,7 +36,12 @@ def citing_model(calls: int = 50) -> FakeModel:
     return FakeModel(script={"AskOut": [CITE_ALL] * calls})
 
 
+def prompt_context(prompt: str) -> dict[str, Any]:
+    """What an Ask's prompt gives the model: its question, earlier turns and passages."""
+    found: dict[str, Any] = json.loads(prompt[prompt.rfind("```json\n") + 8 : prompt.rfind("\n```")])
+    return found
+
+
 def prompt_titles(prompt: str) -> set[str]:
     """The titles of the passages an Ask's prompt holds."""
-    found: dict[str, Any] = json.loads(prompt[prompt.rfind("```json\n") + 8 : prompt.rfind("\n```")])
-    return {p["title"] for p in found["passages"]}
+    return {p["title"] for p in prompt_context(prompt)["passages"]}
