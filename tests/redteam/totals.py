@@ -10,7 +10,14 @@ from collections import Counter
 
 FULL = os.environ.get("REDTEAM", "short") == "full"
 ATTACKS = 5000 if FULL else 300
-COUNTS = ("unapproved_effects", "misleading_approvals", "key_approvals", "deputy_reads", "role_escapes")
+COUNTS = (
+    "unapproved_effects",
+    "misleading_approvals",
+    "key_approvals",
+    "deputy_reads",
+    "role_escapes",
+    "ask_out_of_reach",  # test_ask_reach.py: an Ask reading or citing beyond its asker's reach
+)
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make
 # every zero above vacuous, so test_zz_result asserts each is a fair share of the attacks.
