@@ -22,16 +22,14 @@ import pytest
 
 from shared.adapters.firestore_passages import FirestorePassages
 from shared.adapters.local_embedder import LocalEmbedder
-from shared.config import PlatformSecret, Settings
 from shared.services.workspace_index import index_page
 from tests.api_fakes import FakeContainer, client
 from tests.engine_fakes import FakeModel
-from tests.fakes import FakeSecrets
 from tests.redteam.corpus import injections
 from tests.redteam.totals import ATTACKS, EXERCISED, TOTALS
 from tests.support.api_keys import auth, make_key
 from tests.support.ask_reach import CHOSEN, EVERY, PEOPLE, SALARY, TASKS, WITHIN, index_pages, prompt_context
-from tests.support.connection_ownership import ADA, TENANT, PeopleOAuth, connect_as
+from tests.support.connection_ownership import ADA, TENANT, connect_as, people_container
 from tests.support.team import CAROL, DAN, join, put_settings
 
 pytestmark = pytest.mark.redteam
@@ -85,26 +83,9 @@ class World:
 
 @pytest.fixture
 def world(firestore_db: Any) -> Iterator[World]:
-    secrets = FakeSecrets(
-        {
-            PlatformSecret.SESSION_SIGNING_KEY: "k" * 32,
-            PlatformSecret.NOTION_CLIENT_ID: "client-id",
-            PlatformSecret.NOTION_CLIENT_SECRET: "client-secret",
-        }
-    )
-    settings = Settings(
-        notion_api_base_url="https://notion.test",
-        oauth_callback_url="https://cb.test/",
-        frontend_url="https://app.test",
-        api_person_per_min=6000,  # the attacks are many and quick
-        api_burst=500,
-        default_day_budget_usd=100.0,
-        default_month_budget_usd=1000.0,
-    )
-    container = FakeContainer(
-        secrets=secrets,
-        settings=settings,
-        notion_oauth=PeopleOAuth(),
+    container = people_container(
+        # the attacks are many and quick: no person's pace nor day's budget stops them first
+        {"api_person_per_min": 6000, "api_burst": 500, "default_day_budget_usd": 100.0},
         passages=FirestorePassages(firestore_db),
         embedder=LocalEmbedder(),
         model=FakeModel(script={"AskOut": [hostile] * (4 * CASES + 50)}),

@@ -1,6 +1,7 @@
 """Shared by several test modules: helpers first written for ``tests/unit/test_connection_ownership.py``."""
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -36,6 +37,12 @@ class PeopleOAuth(FakeNotionOAuth):
 
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
+    return people_container()
+
+
+def people_container(settings: dict[str, Any] | None = None, **ports: Any) -> FakeContainer:
+    """The api over fakes whose Notion OAuth grants to whoever :func:`connect_as` names, with
+    ``settings`` beyond the connect flow's own and ``ports`` in place of the fakes'."""
     secrets = FakeSecrets(
         {
             PlatformSecret.SESSION_SIGNING_KEY: "k" * 32,
@@ -43,13 +50,14 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
             PlatformSecret.NOTION_CLIENT_SECRET: "client-secret",
         }
     )
-    settings = Settings(
+    config = Settings(
         notion_api_base_url="https://notion.test",
         oauth_callback_url="https://cb.test/",
         frontend_url="https://app.test",
+        **(settings or {}),
     )
-    container = FakeContainer(secrets=secrets, settings=settings, notion_oauth=PeopleOAuth())
-    return container
+    defaults: dict[str, Any] = {"secrets": secrets, "notion_oauth": PeopleOAuth()}
+    return FakeContainer(config, **(defaults | ports))
 
 
 def connect_as(fakes: FakeContainer, person: tuple[str, str], code: str, invite: str = "") -> dict[str, str]:
