@@ -29,6 +29,7 @@ class Visit:
         self.console, self.context, self.stack, self.browser = console, context, stack, browser
         self.ids: dict[str, str] = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
         self.tenant_id = ""
+        self.member_id = ""
         self.conversation = ""
 
 
@@ -87,7 +88,7 @@ def test_an_empty_question_is_refused_beside_the_field(visit: Visit) -> None:
     expect(c.page.get_by_role("heading", level=1, name="Set up Notion Agent")).to_be_visible(timeout=LIVE_S)
     status, session = c.api("GET", "/session", None)
     assert status == 200
-    visit.tenant_id = session["tenant_id"]
+    visit.tenant_id, visit.member_id = session["tenant_id"], session["member_id"]
     _index(visit, {PRICING: PRICING_TEXT, "Hiring plan": HIRING_TEXT})
     c.press("link", "Ask", exact=True)
     c.screen("ask", "Ask the workspace")
@@ -95,8 +96,10 @@ def test_an_empty_question_is_refused_beside_the_field(visit: Visit) -> None:
     field = c.page.get_by_role("textbox", name="Your question")
     expect(c.page.get_by_text("Write a question first.")).to_be_visible()
     expect(field).to_have_attribute("aria-invalid", "true")
-    expect(field).to_have_attribute("aria-describedby", "ask-problem")
+    expect(field).to_have_attribute("aria-describedby", "ask-problem ask-reach")
     expect(field).to_be_focused()
+    reach = c.page.locator("#ask-reach")  # beside the field: what the answers may use
+    expect(reach).to_contain_text("Answers use only pages you can reach")
 
 
 def test_a_question_is_answered_with_its_page_as_a_link(visit: Visit) -> None:
@@ -131,7 +134,8 @@ def test_a_follow_up_is_sent_in_the_same_conversation_whose_turns_the_api_keeps(
         timeout=LIVE_S
     )
     expect(c.page.get_by_role("listitem").filter(has_text="And who joins")).to_have_count(1)
-    turns = FirestorePassages(_db(visit.stack)).conversation(visit.tenant_id, visit.conversation)
+    store = FirestorePassages(_db(visit.stack))
+    turns = store.conversation(visit.tenant_id, visit.member_id, visit.conversation) or []
     assert [q for q, _ in turns] == [
         "What did we decide about the price of the Pro plan?",
         "And who joins the Berlin office?",

@@ -1,5 +1,6 @@
 // Ask: a question to the workspace's index (POST /ask), answered with the pages it used as links. The
-// conversation's id goes with each follow-up, so the api carries its latest turns.
+// conversation's id (the api makes it; it is the asker's alone) goes with each follow-up, so the api
+// carries its latest turns. The api searches only within the asker's reach; the screen says so.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, roleRefusal, send, url } from "../api";
 import { Empty, messageOf } from "../ui";
@@ -130,9 +131,13 @@ export function AskScreen() {
             disabled={!!refusal}
             onInput={(e) => setQuestion(e.currentTarget.value)}
             aria-invalid={problem ? "true" : undefined}
-            aria-describedby={problem ? "ask-problem" : "ask-hint"}
+            aria-describedby={problem ? "ask-problem ask-reach" : "ask-hint ask-reach"}
           />
         </label>
+        <p class="state" id="ask-reach">
+          Answers use only pages you can reach: the whole workspace for its owner and for those the owner lets approve
+          reads beyond a run's pages; for others, the data sources the owner chose.
+        </p>
         {problem ? (
           <span class="field-error" id="ask-problem" role="alert">
             {problem}
