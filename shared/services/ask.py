@@ -13,7 +13,7 @@ from pydantic import Field
 
 from shared.agent.prompts import render
 from shared.domain.schema import Schema
-from shared.errors import BudgetSpent, InvalidInput
+from shared.errors import BudgetSpent, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from shared.domain.members import Member
@@ -153,8 +153,6 @@ def ask_in_conversation(
     ``TURNS``). None starts a new conversation, its id made here; the answer and the conversation's
     id come back. NotFound for an id that names no conversation of this person's (another person's
     is none of theirs: the answer does not say whether it exists)."""
-    from shared.errors import NotFound
-
     if deps.memory is None:
         raise InvalidInput("this deployment has no workspace index", ["question"])
     _, store = deps.memory()
