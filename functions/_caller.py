@@ -16,9 +16,9 @@ from typing import Any
 
 from flask import Request
 
-from shared.config import Settings
-from shared.errors import AgentError, Forbidden, Unauthenticated
-from shared.topology import Target
+from shared.platform.config import Settings
+from shared.platform.errors import AgentError, Forbidden, Unauthenticated
+from shared.platform.topology import Target
 
 SCHEDULER_ROUTES = ("/sweep", "/schedule")
 SIGNATURE_REMOVED = "SIGNATURE_REMOVED_BY_GOOGLE"  # what Cloud Run puts in place of the signature
@@ -40,7 +40,7 @@ def check_caller(request: Request, settings: Settings, target: Target) -> None:
     missing, unreadable, unstripped, expired or misaddressed token, Forbidden (403) for another
     account's; log either as one ``task_caller_refused`` WARNING line. The local profile without a
     tasks service account checks nothing: nothing there sends tokens (in-process test stacks); a
-    production deployment must name the account (shared.config) and is always checked."""
+    production deployment must name the account (shared.platform.config) and is always checked."""
     account = settings.tasks_service_account
     if settings.profile != "production" and not account:
         return

@@ -3,10 +3,10 @@ run that no longer exists acknowledged (the queue drops the task), anything else
 that is logged and retried."""
 
 from functions._http import Reply
-from shared.domain.tasks.step import StepTask
-from shared.errors import AgentError, NotFound
-from shared.services.deps import Deps
-from shared.services.engine import RunNotFound, run_step
+from shared.engine.services.engine import RunNotFound, run_step
+from shared.platform.errors import AgentError, NotFound
+from shared.runs.domain.step_task import StepTask
+from shared.runs.services.deps import Deps
 
 
 def step_reply(task: StepTask, deps: Deps) -> Reply:

@@ -9,8 +9,8 @@ from werkzeug.test import TestResponse
 
 from functions._http import app
 from shared.bootstrap import PORTS, Container
-from shared.config import PlatformSecret, Settings
-from shared.ports import (
+from shared.platform.config import PlatformSecret, Settings
+from shared.platform.ports import (
     AgentStore,
     ApiKeyStore,
     AuditLog,

@@ -1,5 +1,5 @@
 """A workspace's agents: list, create, edit, pause, resume and delete them, read one with its
-instructions, accept an instructions version, and list an agent's runs (``shared.services.agents``)."""
+instructions, accept an instructions version, and list an agent's runs (``shared.agents.services.agents``)."""
 
 import re
 from typing import Annotated
@@ -8,11 +8,12 @@ from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.agent.tools import REGISTRY
-from shared.domain.agents import AGENT_ID, AgentInput, Name, ToolName
-from shared.domain.schema import Schema
-from shared.errors import InvalidInput, NotFound
-from shared.services import agents, runs
+from shared.agents.domain.agents import AGENT_ID, AgentInput, Name, ToolName
+from shared.agents.services import agents
+from shared.platform.domain.schema import Schema
+from shared.platform.errors import InvalidInput, NotFound
+from shared.runs.services import runs
+from shared.tools import REGISTRY
 
 
 class Acceptance(Schema):

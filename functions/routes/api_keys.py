@@ -13,7 +13,9 @@ from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.domain.api_keys import (
+from shared.platform.domain.schema import Schema
+from shared.platform.errors import InvalidInput
+from shared.team.domain.api_keys import (
     DEFAULT_SCOPES,
     IDEMPOTENCY_KEY_MAX,
     KEY_NAME,
@@ -21,11 +23,9 @@ from shared.domain.api_keys import (
     SCOPES,
     is_idempotency_key,
 )
-from shared.domain.schema import Schema
-from shared.errors import InvalidInput
-from shared.services.api_keys import create_api_key, delete_api_key, list_api_keys
+from shared.team.services.api_keys import create_api_key, delete_api_key, list_api_keys
 
-Scope = Literal["read", "runs:start", "runs:decide", "runs:control"]  # shared.domain.api_keys.SCOPES
+Scope = Literal["read", "runs:start", "runs:decide", "runs:control"]  # shared.team.domain.api_keys.SCOPES
 
 
 class NewApiKey(Schema):

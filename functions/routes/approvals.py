@@ -11,8 +11,8 @@ from typing import Any
 from functions._http import Reply
 from functions._pages import Page, answer, moved, sentence, shell, token_of
 from functions.routes import Call
-from shared.services import humans
-from shared.services.links import DECISION_PATH
+from shared.engine.services import humans
+from shared.notify.services.links import DECISION_PATH
 
 _AFTER = {
     "running": "The run goes on.",

@@ -1,5 +1,5 @@
 """Ask: ``POST /ask`` ``{"question", "conversation_id"?}`` answers from the workspace index, citing
-the pages it used, and changes nothing (shared/services/ask.py). A ``conversation_id`` carries the
+the pages it used, and changes nothing (shared/memory/services/ask.py). A ``conversation_id`` carries the
 conversation's latest turns; without one, a new conversation starts and its id comes back."""
 
 from uuid import uuid4
@@ -8,8 +8,8 @@ from pydantic import ConfigDict, Field, field_validator
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.domain.schema import Schema
-from shared.services.ask import QUESTION_CHARS, ask_in_conversation
+from shared.memory.services.ask import QUESTION_CHARS, ask_in_conversation
+from shared.platform.domain.schema import Schema
 
 
 class AskRequest(Schema):

@@ -9,11 +9,11 @@ from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.domain.audit import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, Surface
-from shared.domain.schema import Instant, Schema
-from shared.domain.tenants import Tenant
-from shared.errors import InvalidInput, NotFound
-from shared.services import audit
+from shared.platform.domain.schema import Instant, Schema
+from shared.platform.errors import InvalidInput, NotFound
+from shared.team.domain.audit import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, Surface
+from shared.team.services import audit
+from shared.workspace.domain.tenants import Tenant
 
 
 class AuditQuery(Schema):

@@ -4,9 +4,9 @@ from flask import Response
 
 from functions._http import Reply, reply
 from functions.routes import Call
-from shared.domain.connection import NONCE_COOKIE
-from shared.domain.signup import INVITE_HEADER
-from shared.services.connect import begin_connect, disconnect
+from shared.notion.services.connect import begin_connect, disconnect
+from shared.workspace.domain.connection import NONCE_COOKIE
+from shared.workspace.domain.signup import INVITE_HEADER
 
 
 def start_connect(call: Call) -> Reply:

@@ -1,11 +1,11 @@
-"""``make doctor``'s routes (shared.services.doctor): an operator starts a check, one task through
+"""``make doctor``'s routes (shared.platform.services.doctor): an operator starts a check, one task through
 each queue and one model call, and reads what each hop recorded. Public to the router: each checks
 the operator's ``Authorization: Doctor <token>`` itself (a session or an API key is no operator's)."""
 
 from functions._http import Reply
 from functions.routes import Call
-from shared.errors import NotFound
-from shared.services import doctor
+from shared.platform.errors import NotFound
+from shared.platform.services import doctor
 
 
 def start(call: Call) -> Reply:

@@ -13,8 +13,8 @@ from typing import Any
 from functions._http import Reply
 from functions._pages import Page, answer, moved, sentence, shell, token_of
 from functions.routes import Call
-from shared.services import email_confirmation
-from shared.services.links import CONFIRMATION_PATH
+from shared.notify.services import email_confirmation
+from shared.notify.services.links import CONFIRMATION_PATH
 
 
 def _of(info: dict[str, Any]) -> str:

@@ -1,5 +1,5 @@
 """The agent's home: what the integration can see (a page picker), and the Runs, Daily plans and
-Tasks databases made under the page the owner chose (``shared.services.agent_home``)."""
+Tasks databases made under the page the owner chose (``shared.notion.services.agent_home``)."""
 
 import re
 from typing import Literal
@@ -8,12 +8,13 @@ from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.domain.agent_home import TasksChoice
-from shared.domain.schema import Schema
-from shared.domain.settings import NOTION_ID
-from shared.domain.triggers import property_choices
-from shared.errors import InvalidInput, NotFound, PermanentError
-from shared.services import agent_home, agents
+from shared.agents.services import agents
+from shared.notion.services import agent_home
+from shared.platform.domain.schema import Schema
+from shared.platform.errors import InvalidInput, NotFound, PermanentError
+from shared.workspace.domain.agent_home import TasksChoice
+from shared.workspace.domain.settings import NOTION_ID
+from shared.workspace.domain.triggers import property_choices
 
 PAGE_SIZE_MAX = 100
 QUERY_MAX = 200

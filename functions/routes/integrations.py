@@ -1,12 +1,12 @@
 """Integrations: ``GET /integrations``, ``PUT /integrations/<name>`` with ``{"token": ...}`` (checked
 with GitHub, Vercel or Slack, then stored in Secret Manager, never echoed) and
 ``DELETE /integrations/<name>``. A PUT and a DELETE at once end agreeing (connected with its token, or
-disconnected without); a PUT that a DELETE overtook answers 409 (shared.services.integrations)."""
+disconnected without); a PUT that a DELETE overtook answers 409 (shared.team.services.integrations)."""
 
 from functions._http import Reply, json_object
 from functions.routes import Call
-from shared.errors import InvalidInput
-from shared.services.integrations import (
+from shared.platform.errors import InvalidInput
+from shared.team.services.integrations import (
     connect_integration,
     disconnect_integration,
     integration_of,

@@ -3,8 +3,8 @@ a frontend can show what could not be delivered (e.g. a daily plan, which is abo
 
 from functions._http import Reply
 from functions.routes import Call
-from shared.errors import InvalidInput
-from shared.services.notifications import MAX_PAGE, recent_notifications
+from shared.notify.services.notifications import MAX_PAGE, recent_notifications
+from shared.platform.errors import InvalidInput
 
 
 def list_notifications(call: Call) -> Reply:

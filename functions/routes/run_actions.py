@@ -9,11 +9,12 @@ from pydantic import ConfigDict, Field
 from functions._http import Reply, parse_json
 from functions.routes import Call, Handler
 from functions.routes.runs import run_id_of
-from shared.domain.schema import Schema
-from shared.domain.tasks import is_run_id
-from shared.errors import Conflict, NotFound
-from shared.services import humans, runs
-from shared.services.deps import Deps
+from shared.engine.services import humans
+from shared.platform.domain.schema import Schema
+from shared.platform.domain.tasks import is_run_id
+from shared.platform.errors import Conflict, NotFound
+from shared.runs.services import runs
+from shared.runs.services.deps import Deps
 
 
 class Note(Schema):

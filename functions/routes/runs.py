@@ -9,13 +9,13 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from functions._http import Reply, parse_json, reply
 from functions.routes import Call
-from shared.domain.events import RunStatus
-from shared.domain.run_search import MAX_QUERY_WORDS, words
-from shared.domain.schema import Instant, Schema
-from shared.domain.settings import NOTION_ID
-from shared.domain.tasks import is_run_id
-from shared.errors import InvalidInput, NotFound
-from shared.services import runs
+from shared.platform.domain.schema import Instant, Schema
+from shared.platform.domain.tasks import is_run_id
+from shared.platform.errors import InvalidInput, NotFound
+from shared.runs.domain.events import RunStatus
+from shared.runs.domain.run_search import MAX_QUERY_WORDS, words
+from shared.runs.services import runs
+from shared.workspace.domain.settings import NOTION_ID
 
 
 class NewRun(Schema):

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from functions._http import Reply
 from functions.routes import Call
-from shared.domain.connection import session_cookie
-from shared.errors import NotFound
-from shared.services import sessions
+from shared.platform.errors import NotFound
+from shared.team.services import sessions
+from shared.workspace.domain.connection import session_cookie
 
 
 def get_session(call: Call) -> Reply:

@@ -2,7 +2,7 @@
 
 from functions._http import Reply, json_object
 from functions.routes import Call
-from shared.services.tenant_settings import change_settings, read_settings
+from shared.team.services.tenant_settings import change_settings, read_settings
 
 
 def get_settings(call: Call) -> Reply:

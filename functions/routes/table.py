@@ -35,7 +35,7 @@ from functions.routes import (
     team,
     usage,
 )
-from shared.domain.members import ROLES
+from shared.workspace.domain.members import ROLES
 
 
 def _route(
@@ -563,8 +563,8 @@ ROUTES: list[Route] = [
         Doc(
             "Choose who approves each class of request",
             "team",
-            {200: "shared.domain.members.Approvers"},
-            body="shared.domain.members.Approvers",
+            {200: "shared.workspace.domain.members.Approvers"},
+            body="shared.workspace.domain.members.Approvers",
         ),
         session_only=True,
         role="owner",

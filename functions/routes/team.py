@@ -1,7 +1,7 @@
 """The team: ``GET /team`` (members, open invites, who approves what), ``POST /team/invites``
 ``{"email", "role"}`` (its link in that answer and a mail to that address only), ``DELETE /team/invites/<invite_id>``,
 ``PATCH /team/members/<member_id>`` ``{"role"}``, ``DELETE /team/members/<member_id>`` and
-``PUT /team/approvers``. Who may call each: the route table; whom one may change: ``shared.domain.members``."""
+``PUT /team/approvers``. Who may call each: the route table; whom one may change: ``shared.workspace.domain.members``."""
 
 from datetime import UTC, datetime
 from typing import Literal
@@ -10,11 +10,11 @@ from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.config import PlatformSecret
-from shared.domain.members import INVITE_EMAIL, Approvers, Member
-from shared.domain.schema import Schema
-from shared.errors import NotFound
-from shared.services import team
+from shared.platform.config import PlatformSecret
+from shared.platform.domain.schema import Schema
+from shared.platform.errors import NotFound
+from shared.team.services import team
+from shared.workspace.domain.members import INVITE_EMAIL, Approvers, Member
 
 Granted = Literal["admin", "editor", "viewer"]  # what an invite or a change may give: never owner
 

@@ -2,7 +2,7 @@
 
 from functions._http import Reply
 from functions.routes import Call
-from shared.services import spend
+from shared.runs.services import spend
 
 
 def get_usage(call: Call) -> Reply:

@@ -15,9 +15,9 @@ from local.code_sandbox import SEED as CODE_SEED
 from local.demo import LIVE, REVIEWED, REVIEWER_WORDS, http, run_demo, wait_for
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack
 from local.tasks_emulator import mint_id_token
-from shared.adapters.local_secrets import LocalFileSecrets
-from shared.services.sessions import start_session
-from shared.topology import Target
+from shared.platform.adapters.local_secrets import LocalFileSecrets
+from shared.platform.topology import Target
+from shared.team.services.sessions import start_session
 
 pytestmark = pytest.mark.e2e
 

@@ -330,17 +330,17 @@ class _Batch:
 
 
 def _written_by_the_code() -> dict[str, dict[str, Any]]:
-    from shared.adapters.firestore_api_keys import FirestoreApiKeys
-    from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
-    from shared.adapters.firestore_doctor import FirestoreDoctorChecks
-    from shared.adapters.firestore_store import FirestoreRunStore
-    from shared.adapters.firestore_tenants import (
+    from shared.agents.domain.day_plan import Kept
+    from shared.platform.adapters.firestore_dead_letters import FirestoreDeadLetters
+    from shared.platform.adapters.firestore_doctor import FirestoreDoctorChecks
+    from shared.runs.adapters.firestore_store import FirestoreRunStore
+    from shared.team.adapters.firestore_api_keys import FirestoreApiKeys
+    from shared.team.domain.api_keys import ApiKey
+    from shared.workspace.adapters.firestore_tenants import (
         FirestoreOAuthStates,
         FirestoreTenantStore,
         FirestoreWebhookEvents,
     )
-    from shared.domain.api_keys import ApiKey
-    from shared.domain.day_plan import Kept
 
     writes: dict[str, dict[str, Any]] = {}
     now = datetime(2026, 1, 1, tzinfo=UTC)
@@ -350,14 +350,14 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     assert FirestoreTenantStore(client).ask_recipient("h1", "20260101", "t1", 3, now)
     key = ApiKey(key_id="k1", tenant_id="t1", name="CI", secret_sha256="0" * 64, created_at=now, epoch="e")
     FirestoreApiKeys(client).create(key)
-    from shared.domain.dead_letters import dead_letter
+    from shared.platform.domain.dead_letters import dead_letter
 
     assert FirestoreDeadLetters(client).keep(dead_letter("plan", b"{}", "invalid", now))
-    from shared.services.doctor import new_record
+    from shared.platform.services.doctor import new_record
 
     FirestoreDoctorChecks(client).begin("c1", new_record(now))
-    from shared.adapters.firestore_audit import FirestoreAudit
-    from shared.domain.audit import new_entry
+    from shared.team.adapters.firestore_audit import FirestoreAudit
+    from shared.team.domain.audit import new_entry
 
     entry = new_entry(now, "m_1", "console", "PATCH /settings", retention_days=30, status=200)
     FirestoreAudit(client).record("t1", entry.model_copy(update={"entry_id": "a1"}))
@@ -370,7 +370,7 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from tests.support.skipped_edits import skipped
 
     FirestoreWebhookEvents(client).skip("t1", skipped("s001", "r", now))
-    from shared.adapters.firestore_paces import FirestorePaces
+    from shared.platform.adapters.firestore_paces import FirestorePaces
 
     assert FirestorePaces(client).add(["person:t1:m_1:10:1"], now) == [1]
     return writes
@@ -381,7 +381,7 @@ def _collection_group(path: str) -> str:
 
 
 def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
-    from shared.adapters.firestore_paces import doc_id as paces_doc_id
+    from shared.platform.adapters.firestore_paces import doc_id as paces_doc_id
 
     writes = _written_by_the_code()
     assert set(writes) == {
@@ -429,7 +429,7 @@ def _sample(cls: type["BaseModel"]) -> Any:
 
 
 def _run_event_models() -> list[type["BaseModel"]]:
-    from shared.domain.events import RunEvent
+    from shared.runs.domain.events import RunEvent
 
     return list(typing.get_args(typing.get_args(RunEvent)[0]))  # the union, inside its Annotated
 
@@ -438,7 +438,7 @@ def test_run_events_never_carry_the_ttl_field(tf: Terraform) -> None:
     """Run logs share the collection group `events` (and its TTL policy) with webhook records."""
     from google.cloud import firestore
 
-    from shared.adapters.firestore_store import FirestoreRunStore
+    from shared.runs.adapters.firestore_store import FirestoreRunStore
 
     ttl_fields = {t["field"] for t in tf.locals["firestore_ttls"].values() if t["collection"] == "events"}
     models = _run_event_models()
@@ -449,7 +449,7 @@ def test_run_events_never_carry_the_ttl_field(tf: Terraform) -> None:
         stored = store._event_doc("t1", "r1", _sample(model))
         assert ttl_fields.isdisjoint(stored), f"the stored {model.__name__} has a TTL field"
     # The spend ledger fields exist on model_used documents only, and webhook records lack them.
-    from shared.domain.events import ModelUsed
+    from shared.runs.domain.events import ModelUsed
 
     used = store._event_doc("t1", "r1", _sample(ModelUsed))
     assert {"tenant_id", "kind", "day", "month", "cost_usd"} <= set(used)

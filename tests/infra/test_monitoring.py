@@ -1,6 +1,6 @@
 """Alerts that read log fields are held against the log lines the code writes; no secret in a log.
 
-shared/logs.py turns ``extra={"fields": {...}}`` into jsonPayload.fields. A metric filtering on
+shared/platform/logs.py turns ``extra={"fields": {...}}`` into jsonPayload.fields. A metric filtering on
 ``jsonPayload.fields.event="X"`` counts only if some code logs ``{"event": "X"}``.
 """
 

@@ -6,7 +6,7 @@ per concern beside."""
 from pydantic import Field
 
 from functions._pages import LINK_TOKEN, TOKEN_CHARS
-from shared.domain.schema import Schema
+from shared.platform.domain.schema import Schema
 
 
 class FieldProblem(Schema):

@@ -5,8 +5,8 @@ from typing import Literal
 from pydantic import Field
 
 from functions.routes.models import PageWords
-from shared.domain.events import RunStatus
-from shared.domain.schema import Schema
+from shared.platform.domain.schema import Schema
+from shared.runs.domain.events import RunStatus
 
 
 class LinkPreview(Schema):

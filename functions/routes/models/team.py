@@ -6,8 +6,8 @@ from typing import Literal
 from pydantic import Field
 
 from functions.routes.team import Granted
-from shared.domain.members import Approvers
-from shared.domain.schema import Schema
+from shared.platform.domain.schema import Schema
+from shared.workspace.domain.members import Approvers
 
 Role = Literal["owner", "admin", "editor", "viewer"]
 
