@@ -36,7 +36,7 @@ from shared.workspace.domain.connection import session_cookie
 from shared.workspace.domain.members import at_least, role_refusal
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TenantStore
+    from shared.workspace.ports import TenantStore
 
 # Every request authenticates (a session or an API key: secrets, tenants, api_keys); the other ports'
 # adapters load with the routes that use them, the Google client libraries now. Notion's client

@@ -21,41 +21,28 @@ from shared.platform.config import Settings, get_settings
 from shared.platform.errors import ConfigError
 
 if TYPE_CHECKING:
+    from shared.agents.ports import AgentStore
+    from shared.code.ports import CodeHost, Deployer
+    from shared.memory.ports import Embedder, PassageStore
+    from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationChannel, NotificationLog, Notifier
+    from shared.notion.ports import NotionClient, NotionOAuth, TenantNotion
     from shared.notion.services.connect import Connecting
     from shared.notion.services.notion_access import NotionAccess
     from shared.platform.ports import (
-        AgentStore,
-        ApiKeyStore,
-        AuditLog,
-        Chat,
-        ChatWebhooks,
-        CodeHost,
         DeadLetterStore,
-        Deployer,
         DoctorChecks,
-        Embedder,
-        InviteStore,
-        Mailer,
         Model,
-        NotificationChannel,
-        NotificationLog,
-        Notifier,
-        NotionClient,
-        NotionOAuth,
-        OAuthStateStore,
         PaceCounters,
-        PassageStore,
-        RunStore,
         SecretStore,
         TaskQueue,
-        TenantNotion,
-        TenantStore,
-        WebhookEventLedger,
     )
     from shared.platform.services.api_limits import ApiLimits
+    from shared.runs.ports import RunStore
     from shared.runs.services.deps import Deps
     from shared.runs.services.webhooks import Intake
+    from shared.team.ports import ApiKeyStore, AuditLog
     from shared.workspace.domain.integrations import Integration
+    from shared.workspace.ports import InviteStore, OAuthStateStore, TenantStore, WebhookEventLedger
 
 Port = Literal[
     "store",

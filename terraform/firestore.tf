@@ -130,7 +130,7 @@ locals {
     email_recipients = { collection = "email_recipients", field = "expires_at" }
     # task bodies that could never become valid, kept 30 days for an operator (shared.platform.domain.dead_letters)
     dead_letters = { collection = "dead_letters", field = "expires_at" }
-    # a day's plan page and the tasks it named, kept a week (shared.agents.domain.day_plan.KEPT)
+    # a day's plan page and the tasks it named, kept a week (shared.workspace.domain.day_plans.KEPT)
     day_plans = { collection = "day_plans", field = "expires_at" }
     # make doctor's checks, kept a day (shared.platform.services.doctor.KEEP)
     doctor_checks = { collection = "doctor_checks", field = "expires_at" }

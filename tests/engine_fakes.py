@@ -13,12 +13,13 @@ from pydantic import BaseModel
 
 from shared.engine.services.engine import StepOutcome, run_step
 from shared.engine.services.humans import respond
+from shared.notion.ports import NotionClient, TenantNotion
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.adapters.offline_model import OfflineModel
 from shared.platform.config import PlatformSecret, Settings
 from shared.platform.domain.model_calls import ModelReply, ModelUsage
 from shared.platform.errors import PermanentError, UnusableReply
-from shared.platform.ports import Model, NotionClient, TenantNotion
+from shared.platform.ports import Model
 from shared.runs.domain.authority import effect_digest, is_production
 from shared.runs.domain.events import HumanRequested, HumanResponded
 from shared.runs.domain.step_task import StepTask

@@ -136,7 +136,7 @@ MODULES: dict[str, str] = {
     ),
     # notion
     **_rows("notion", "domain", "shared.domain", "blocks markdown notion_markdown"),
-    "shared.agent.tools.notion_text": "shared.notion.domain.notion_text",
+    "shared.agent.tools.notion_text": "shared.notion.services.notion_text",
     "shared.adapters.notion": "shared.notion.adapters.notion",
     **_rows("notion", "services", "shared.services", "agent_home notion_access page_read connect"),
     # code
@@ -282,7 +282,32 @@ def _test_rows() -> dict[str, str]:
 TESTS: dict[str, str] = _test_rows()
 
 # A split module's names: old module → name → the module that holds it now.
-SYMBOLS: dict[str, dict[str, str]] = {}
+PORTS_BY_CAPABILITY = {
+    "runs": "RunStore",
+    "memory": "Embedder PassageStore Memory",
+    "notify": "Notifier NotificationChannel LinkMinter NotificationLog Chat ChatWebhooks Mailer",
+    "workspace": "TenantStore OAuthStateStore InviteStore WebhookEventLedger",
+    "team": "ApiKeyStore AuditLog",
+    "agents": "AgentStore",
+    "notion": "NotionOAuth NotionClient TenantNotion",
+    "code": "CodeHost Deployer CodeAccess",
+}
+SYMBOLS: dict[str, dict[str, str]] = {
+    # shared/ports.py: each capability declares its ports (shared/<capability>/ports.py); the platform's
+    # (TaskQueue, SecretStore, Model, PaceCounters, DeadLetterStore, DoctorChecks) stayed.
+    "shared.platform.ports": {
+        name: f"shared.{cap}.ports" for cap, names in PORTS_BY_CAPABILITY.items() for name in names.split()
+    },
+    # What the tenant store keeps of a day plan, named by the workspace's port.
+    "shared.agents.domain.day_plan": {
+        "Kept": "shared.workspace.domain.day_plans",
+        "KEPT": "shared.workspace.domain.day_plans",
+    },
+    # The record of a skipped edit is built by the intake, from its event.
+    "shared.workspace.domain.skipped_edits": {"skipped_edit": "shared.runs.domain.notion_events"},
+    # A decision outside the api is recorded by the engine, which holds the run.
+    "shared.team.services.audit": {"record_decision": "shared.engine.services.humans"},
+}
 
 # Files whose prose stays as it is (only their imports are rewritten).
 KEEP_TEXT = ("docs/api/openapi.json", "functions/routes/models/")

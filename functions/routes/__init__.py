@@ -14,8 +14,8 @@ from functions._http import Reply
 from shared.bootstrap import Container
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TenantStore
     from shared.workspace.domain.members import Member
+    from shared.workspace.ports import TenantStore
 
 
 class Call(NamedTuple):

@@ -17,7 +17,9 @@ from shared.platform.errors import ModelFixableError
 from shared.workspace.domain.tenants import tenant_tag
 
 if TYPE_CHECKING:
-    from shared.platform.ports import CodeAccess, Model, TaskQueue, TenantNotion
+    from shared.code.ports import CodeAccess
+    from shared.notion.ports import TenantNotion
+    from shared.platform.ports import Model, TaskQueue
 
 
 class SideEffect(StrEnum):

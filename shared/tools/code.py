@@ -31,7 +31,7 @@ from shared.workspace.domain.code_names import check_project, check_repository
 from shared.workspace.domain.integrations import Integration
 
 if TYPE_CHECKING:
-    from shared.platform.ports import CodeAccess
+    from shared.code.ports import CodeAccess
 
 BRANCH_PREFIX = "notion-agent/"
 

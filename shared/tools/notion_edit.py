@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
-from shared.notion.domain import notion_text as nt
 from shared.notion.domain.markdown import inline_rich_text
+from shared.notion.services import notion_text as nt
 from shared.platform.errors import ModelFixableError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, checked
 from shared.tools.notion_write import _reconciling

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from shared.notion.domain import notion_text as nt
+from shared.notion.services import notion_text as nt
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
 
 PAGE_TEXT_CHARS = 4000

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from shared.notion.domain import notion_text as nt
 from shared.notion.domain.markdown import Append
+from shared.notion.services import notion_text as nt
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.tools.base import REFERENCE, Args, Output, SideEffect, Tool, ToolContext, checked
 

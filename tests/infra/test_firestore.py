@@ -330,7 +330,6 @@ class _Batch:
 
 
 def _written_by_the_code() -> dict[str, dict[str, Any]]:
-    from shared.agents.domain.day_plan import Kept
     from shared.platform.adapters.firestore_dead_letters import FirestoreDeadLetters
     from shared.platform.adapters.firestore_doctor import FirestoreDoctorChecks
     from shared.runs.adapters.firestore_store import FirestoreRunStore
@@ -341,6 +340,7 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
         FirestoreTenantStore,
         FirestoreWebhookEvents,
     )
+    from shared.workspace.domain.day_plans import Kept
 
     writes: dict[str, dict[str, Any]] = {}
     now = datetime(2026, 1, 1, tzinfo=UTC)

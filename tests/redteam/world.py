@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from shared.code.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
+from shared.code.ports import CodeHost, Deployer
 from shared.code.services.code_access import CodeAccess
 from shared.engine.services import followups, humans
 from shared.engine.services.engine import run_step
@@ -18,7 +19,6 @@ from shared.memory.services.workspace_index import index_page
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.config import PlatformSecret, Settings
 from shared.platform.errors import AgentError, Forbidden, PermanentError
-from shared.platform.ports import CodeHost, Deployer
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunStatus

@@ -6,11 +6,11 @@ from functools import partial
 from typing import Any
 
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.ports import NotificationChannel
 from shared.notify.services.channels import Emails, NotionComments
 from shared.notify.services.delivery import ChannelDelivery
 from shared.notify.services.links import LinkMinter
 from shared.platform.config import PlatformSecret
-from shared.platform.ports import NotificationChannel
 from shared.platform.topology import Queue
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant

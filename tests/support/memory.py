@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from shared.memory.domain.passages import IndexedPage, StoredPassage, passage_id, passage_words
+from shared.memory.ports import PassageStore
 from shared.platform.domain.embeddings import Embedded, Task, cosine
-from shared.platform.ports import PassageStore
 
 
 @dataclass

@@ -7,12 +7,12 @@ from functools import partial
 from typing import Any
 
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.ports import NotificationChannel
 from shared.notify.services.channels import Emails, NotionComments, SlackMessages, sender_domain
 from shared.notify.services.delivery import ChannelDelivery
 from shared.notify.services.links import LinkMinter
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import TransientError
-from shared.platform.ports import NotificationChannel
 from shared.workspace.domain.integrations import Integration, chat_token_secret
 from shared.workspace.domain.settings import NotificationChannel as ChannelName
 from shared.workspace.domain.settings import TenantSettings

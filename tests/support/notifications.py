@@ -9,6 +9,7 @@ from unittest.mock import patch
 import pytest
 
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.ports import NotificationChannel
 from shared.notify.services.channels import (
     DiscordMessages,
     Emails,
@@ -20,7 +21,6 @@ from shared.notify.services.delivery import ChannelDelivery
 from shared.notify.services.links import LinkMinter
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.config import PlatformSecret
-from shared.platform.ports import NotificationChannel
 from shared.workspace.domain.integrations import Integration, chat_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus

@@ -1,7 +1,7 @@
 """Agents: a workspace's named agents, each with instructions in a Notion page, the rules and schedules
 that start it, its reach, tools, model tier, budget and where it reports. Pure models and rules.
 
-Stored at ``tenants/{t}/agents/{agent_id}`` (``shared.platform.ports.AgentStore``). An instructions version
+Stored at ``tenants/{t}/agents/{agent_id}`` (``shared.agents.ports.AgentStore``). An instructions version
 is the page's content hash and last edit time; one edited by someone other than the owner is used
 only once the owner accepts it (:func:`usable_version`). Why: docs/decisions/0062-agents.md.
 """

@@ -16,7 +16,6 @@ LISTED = 15  # tasks listed per section; the rest counted
 WAITING_WORDS = ("wait", "block", "hold")  # a status option naming work that waits on others
 DUE_WORDS = ("due", "deadline", "date", "when")
 JSON = dict[str, Any]
-KEPT = timedelta(days=7)  # how long a day's record (its page, its tasks) is kept in Firestore
 LEASE = timedelta(minutes=5)  # one writer of a day's page at a time: plan's timeout (300 s)
 
 
@@ -254,11 +253,3 @@ def unread(source_ids: Sequence[str]) -> str:
         return ""
     lines = [f"- data source {s}: not shared with the integration, or deleted" for s in source_ids]
     return "\n".join(["", "## Not read", *lines])
-
-
-class Kept(NamedTuple):
-    """What is kept of a day's plan (Firestore ``tenants/{t}/day_plans/{YYYYMMDD}``): its page in
-    Daily plans ("" before it is written) and the tasks it named (the next day's "planned yesterday")."""
-
-    page_id: str = ""
-    task_ids: tuple[str, ...] = ()

@@ -29,16 +29,18 @@ from shared.agents.domain.agents import (
     usable_version,
     version_of,
 )
-from shared.notion.domain import notion_text as nt
 from shared.notion.domain.blocks import text_blocks
+from shared.notion.services import notion_text as nt
 from shared.platform.errors import Conflict, InvalidInput, NotFound, PermanentError
 from shared.tools import REGISTRY
 from shared.workspace.domain.settings import plain_notion_id
 from shared.workspace.domain.triggers import Rule
 
 if TYPE_CHECKING:
-    from shared.platform.ports import AgentStore, TenantNotion, TenantStore
+    from shared.agents.ports import AgentStore
+    from shared.notion.ports import TenantNotion
     from shared.workspace.domain.tenants import Tenant
+    from shared.workspace.ports import TenantStore
 
 type JSON = dict[str, Any]
 log = logging.getLogger(__name__)

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from shared.agents.domain import day_plan
 from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.notify.domain.notify_task import NotifyTask
-from shared.notion.domain import notion_text as nt
+from shared.notion.services import notion_text as nt
 from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
+from shared.workspace.domain import day_plans
 from shared.workspace.domain.agent_home import HomeDatabase, is_trashed
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TenantNotion
+    from shared.notion.ports import TenantNotion
     from shared.runs.services.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,8 @@ def write_day_plan(task: DayPlanTask, deps: Deps) -> Outcome:
     except PermanentError as exc:  # the Daily plans database deleted, or no longer shared
         log.warning("daily plan: Daily plans could not be written: %s", exc.reason)
         return _notify(deps, tenant, task.day, text)
-    kept = day_plan.Kept(page_id, tuple(planned.task_ids()))
-    deps.need_tenants().keep_day_plan(task.tenant_id, _day(task.day), kept, now + day_plan.KEPT)
+    kept = day_plans.Kept(page_id, tuple(planned.task_ids()))
+    deps.need_tenants().keep_day_plan(task.tenant_id, _day(task.day), kept, now + day_plans.KEPT)
     return outcome
 
 

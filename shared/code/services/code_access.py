@@ -10,7 +10,9 @@ from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 
 if TYPE_CHECKING:
-    from shared.platform.ports import CodeHost, Deployer, SecretStore, TenantStore
+    from shared.code.ports import CodeHost, Deployer
+    from shared.platform.ports import SecretStore
+    from shared.workspace.ports import TenantStore
 
 
 class CodeAccess(NamedTuple):

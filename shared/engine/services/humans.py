@@ -31,6 +31,7 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunState, Waiting
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
+from shared.team.domain.audit import Surface
 from shared.team.services import audit
 from shared.workspace.domain.members import Approvers, at_least, decision_classes
 from shared.workspace.domain.tenants import TenantStatus
@@ -268,7 +269,7 @@ def respond_by_link(deps: Deps, token: str) -> RunState:
         if waiting is not None and waiting.request_id == request_id:
             raise  # paused, or a step wrote meanwhile: nothing was recorded, the link still works
         raise Conflict("this link was already used, or the run no longer waits for it") from None
-    audit.record_decision(RunRef(deps, tenant_id, run_id), "", "link", decision)
+    record_decision(RunRef(deps, tenant_id, run_id), "", "link", decision)
     return state
 
 
@@ -368,3 +369,18 @@ def _is_resumed(runlog: RunLog) -> bool:
     """Whether the run's latest pause was resumed. Read only when a resume is refused."""
     changes = [e for e in runlog.events() if isinstance(e, RunPaused | RunResumed)]
     return bool(changes) and isinstance(changes[-1], RunResumed)
+
+
+def record_decision(run: RunRef, notion_user_id: str, surface: Surface, decision: str) -> None:
+    """Record a decision on ``run`` made outside the api (a Runs row, a comment, a mailed link): by the
+    member who is ``notion_user_id`` ("": the owner, to whom links are mailed)."""
+    deps, tenant_id, run_id = run
+    if deps.audit_source is None or deps.tenants is None:
+        return
+    tenant = deps.tenants.get(tenant_id)
+    if tenant is None:
+        return
+    member = tenant.member_of_notion_user(notion_user_id) if notion_user_id else tenant.owner_member()
+    audit.record(
+        deps.audit_source(), tenant, member, surface, decision, now=deps.clock(), target={"run_id": run_id}
+    )

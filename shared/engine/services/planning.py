@@ -22,7 +22,7 @@ from shared.engine.agent import context as prompt_context
 from shared.engine.agent.plans import ValidPlan, validate_plan
 from shared.engine.services.run_log import RunLog, Seqs, with_next_seqs
 from shared.notify.domain.notify_task import NotifyTask
-from shared.notion.domain import notion_text as nt
+from shared.notion.services import notion_text as nt
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform import prompts
 from shared.platform.domain.model_calls import ModelUsage
@@ -58,7 +58,7 @@ from shared.workspace.domain.settings import TenantSettings, plain_notion_id
 from shared.workspace.domain.triggers import mentions_start, page_matches
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TenantNotion
+    from shared.notion.ports import TenantNotion
     from shared.workspace.domain.tenants import Tenant
 
 log = logging.getLogger(__name__)

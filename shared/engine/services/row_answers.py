@@ -14,12 +14,11 @@ from shared.platform.errors import Conflict, InvalidInput, NotFound
 from shared.runs.domain.notion_events import plain_id
 from shared.runs.domain.rows_task import AnswerTask
 from shared.runs.services.deps import Deps, RunRef
-from shared.team.services import audit
 from shared.workspace.domain.members import at_least
 from shared.workspace.domain.tenants import Tenant
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TenantNotion
+    from shared.notion.ports import TenantNotion
     from shared.runs.domain.runs import Waiting
 
 log = logging.getLogger(__name__)
@@ -66,7 +65,7 @@ def _answer(task: AnswerTask, deps: Deps) -> str:
         )
     except (Conflict, InvalidInput) as exc:  # answered meanwhile (a repeat, a link); not an answer
         return f"decides nothing: {exc.reason}"
-    audit.record_decision(RunRef(deps, task.tenant_id, run_id), author, "notion", "answer")
+    humans.record_decision(RunRef(deps, task.tenant_id, run_id), author, "notion", "answer")
     return f"answered request {waiting.request_id} of run {run_id}"
 
 

@@ -28,7 +28,6 @@ from shared.runs.domain.runs import Waiting
 from shared.runs.services import runs
 from shared.runs.services.deps import Deps, RunRef
 from shared.runs.services.run_row_index import note_row
-from shared.team.services import audit
 from shared.workspace.domain.members import at_least
 
 log = logging.getLogger(__name__)
@@ -220,7 +219,7 @@ def _decide(task: DecideTask, deps: Deps) -> str:
     except Conflict as exc:  # decided meanwhile (this change delivered twice, a link, the console)
         return f"decides nothing: {exc.reason}"
     author = "" if task.by_owner or not task.authors else task.authors[0]
-    audit.record_decision(RunRef(deps, task.tenant_id, run_id), author, "notion", decision)
+    humans.record_decision(RunRef(deps, task.tenant_id, run_id), author, "notion", decision)
     return f"{decision}d request {asked.request_id} of run {run_id}"
 
 

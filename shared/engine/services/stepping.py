@@ -43,8 +43,9 @@ from shared.workspace.domain.integrations import Integration
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from shared.notion.ports import TenantNotion
     from shared.platform.domain.model_calls import ModelReply, ModelUsage
-    from shared.platform.ports import Model, TenantNotion
+    from shared.platform.ports import Model
 
 RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
 ROOM_BYTES = 100_000  # what a step's result may add to the run document (a read's output: 50 KB)
@@ -358,7 +359,7 @@ def _ends_with_fixable_error(step: Step) -> bool:
 def titles(step: Step) -> authority.Titles:
     """Pages' titles for an approval, each read once when asked; a page that cannot be read (gone,
     closed to us, Notion failing) shows its id alone."""
-    from shared.notion.domain import notion_text as nt  # an approval's: not every step's
+    from shared.notion.services import notion_text as nt  # an approval's: not every step's
 
     seen: dict[str, str | None] = {}
 
@@ -425,7 +426,7 @@ def parents(step: Step) -> authority.Parents:
 
 def block_texts(step: Step) -> authority.Titles:
     """A block's text (or its type, for one without text) for an approval; None when unreadable."""
-    from shared.notion.domain import notion_text as nt  # an approval's: not every step's
+    from shared.notion.services import notion_text as nt  # an approval's: not every step's
 
     def text(block_id: Any) -> str | None:
         if not isinstance(block_id, str) or not block_id or "${" in block_id:

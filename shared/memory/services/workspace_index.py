@@ -17,8 +17,9 @@ from shared.workspace.domain.settings import plain_notion_id
 from shared.workspace.domain.tenants import TenantStatus
 
 if TYPE_CHECKING:
+    from shared.memory.ports import Embedder, PassageStore
+    from shared.notion.ports import TenantNotion
     from shared.platform.domain.index_task import IndexTask, ReconcileTask
-    from shared.platform.ports import Embedder, PassageStore, TenantNotion
     from shared.runs.services.deps import Deps
 
 log = logging.getLogger(__name__)

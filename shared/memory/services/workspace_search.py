@@ -15,7 +15,7 @@ from shared.platform.errors import BudgetSpent, ConfigError, TransientError
 
 if TYPE_CHECKING:
     from shared.memory.domain.passages import StoredPassage
-    from shared.platform.ports import Embedder, PassageStore
+    from shared.memory.ports import Embedder, PassageStore
     from shared.runs.services.deps import Deps
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.workspace.domain.tenants import Tenant
 
 if TYPE_CHECKING:
-    from shared.platform.ports import LinkMinter
+    from shared.notify.ports import LinkMinter
 
 
 class OutboxNotifier:

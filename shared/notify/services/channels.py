@@ -24,7 +24,9 @@ from shared.workspace.domain.members import INVITE_KIND
 from shared.workspace.domain.tenants import CONFIRMATION_KIND, Tenant, TenantStatus, same_address
 
 if TYPE_CHECKING:
-    from shared.platform.ports import Chat, ChatWebhooks, LinkMinter, Mailer, SecretStore, TenantNotion
+    from shared.notify.ports import Chat, ChatWebhooks, LinkMinter, Mailer
+    from shared.notion.ports import TenantNotion
+    from shared.platform.ports import SecretStore
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from shared.platform.errors import NotFound, NothingSent, PermanentError, Transi
 from shared.workspace.domain.tenants import Tenant
 
 if TYPE_CHECKING:
-    from shared.platform.ports import NotificationChannel as Channel
-    from shared.platform.ports import NotificationLog
+    from shared.notify.ports import NotificationChannel as Channel
+    from shared.notify.ports import NotificationLog
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from shared.platform.topology import Queue
 from shared.workspace.domain.tenants import CONFIRMATION_KIND, Tenant, address_hash, same_address
 
 if TYPE_CHECKING:
-    from shared.platform.ports import SecretStore, TaskQueue, TenantStore
+    from shared.platform.ports import SecretStore, TaskQueue
+    from shared.workspace.ports import TenantStore
 
 PURPOSE = links.CONFIRMATION_PURPOSE
 LINK_TTL_S = links.CONFIRMATION_TTL_S

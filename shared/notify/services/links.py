@@ -61,7 +61,7 @@ def link_url(api_url: str, path: str, token: str) -> str:
 
 
 class LinkMinter:
-    """Mints a notification's links as notify sends it (``shared.platform.ports.LinkMinter``)."""
+    """Mints a notification's links as notify sends it (``shared.notify.ports.LinkMinter``)."""
 
     def __init__(
         self,

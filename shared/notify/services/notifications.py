@@ -20,7 +20,9 @@ from shared.workspace.domain.daily import zone_of
 from shared.workspace.domain.tenants import Tenant
 
 if TYPE_CHECKING:
-    from shared.platform.ports import NotificationLog, Notifier, TaskQueue, TenantStore
+    from shared.notify.ports import NotificationLog, Notifier
+    from shared.platform.ports import TaskQueue
+    from shared.workspace.ports import TenantStore
 
 log = logging.getLogger(__name__)
 

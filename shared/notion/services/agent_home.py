@@ -33,7 +33,8 @@ from shared.workspace.domain.settings import plain_notion_id
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TenantNotion, TenantStore
+    from shared.notion.ports import TenantNotion
+    from shared.workspace.ports import TenantStore
 
 type JSON = dict[str, Any]
 

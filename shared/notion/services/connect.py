@@ -53,7 +53,9 @@ from shared.workspace.domain.notion_grant import NotionGrant
 from shared.workspace.domain.tenants import DISCONNECTED, Tenant, TenantStatus, same_address, tenant_id_for
 
 if TYPE_CHECKING:
-    from shared.platform.ports import InviteStore, NotionOAuth, OAuthStateStore, SecretStore, TenantStore
+    from shared.notion.ports import NotionOAuth
+    from shared.platform.ports import SecretStore
+    from shared.workspace.ports import InviteStore, OAuthStateStore, TenantStore
 
 log = logging.getLogger(__name__)
 _CODE = re.compile(r"[!-~]{1,500}")

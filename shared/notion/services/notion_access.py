@@ -21,7 +21,9 @@ from shared.workspace.domain.connection import NotionTokens
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 
 if TYPE_CHECKING:
-    from shared.platform.ports import NotionClient, NotionOAuth, SecretStore, TaskQueue, TenantStore
+    from shared.notion.ports import NotionClient, NotionOAuth
+    from shared.platform.ports import SecretStore, TaskQueue
+    from shared.workspace.ports import TenantStore
 
 REFRESH_LEASE = timedelta(seconds=30)  # one refresh and one secret version: seconds at worst
 REFRESH_WAIT_S = 5.0  # how soon an instance that found the lease held tries again (at most)
@@ -226,7 +228,7 @@ _END = object()
 
 
 class NotionForTenant:
-    """The Notion port for one tenant (``shared.platform.ports.TenantNotion``): each call runs inside ``run``,
+    """The Notion port for one tenant (``shared.notion.ports.TenantNotion``): each call runs inside ``run``,
     which supplies the token (``NotionSession.run``: refreshed once on a 401). A listing is read as the
     caller takes it (:func:`_read_lazily`), each request inside ``run``: a plan that wants ten rows of
     a data source of 30,000 makes one request, not 300."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from shared.notion.domain.notion_markdown import blocks_to_markdown, properties_markdown, title_of
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TenantNotion
+    from shared.notion.ports import TenantNotion
 
 PAGE = 100  # blocks one list request returns (Notion's maximum page_size)
 # Blocks whose children live elsewhere (another page) or are read through another id.

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_v
 from shared.platform.domain.ids import id_problem
 from shared.platform.domain.schema import Record
 from shared.runs.domain.plan_task import EARLIEST_EVENT, READ_LAG, PlanTask, Trigger, page_key
+from shared.workspace.domain.skipped_edits import KEEP, MAX_AUTHORS, SLOTS, SkippedEdit
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import Mentioned, PropertyCheck, describe, rule_verdict, rules_for
 
@@ -375,3 +376,21 @@ def mentions_bot(comment: dict[str, Any], bot_id: str) -> bool:
             if isinstance(user, dict) and _norm(str(user.get("id", ""))) == _norm(bot_id):
                 return True
     return False
+
+
+def skipped_edit(event: NotionEvent, rule: str, now: datetime) -> SkippedEdit:
+    """The record of ``event``, which ``rule`` (the verdict's reason) did not let start a run."""
+    parent = event.data.parent
+    page = plain_id(event.entity.id)
+    source = plain_id(parent.data_source_id) if parent and parent.data_source_id else ""
+    digest = hashlib.sha256(f"{page}|{rule}".encode()).digest()
+    return SkippedEdit(
+        slot=f"s{int.from_bytes(digest[:4]) % SLOTS:03d}",
+        page_id=page,
+        data_source_id=source,
+        event_type=event.type,
+        rule=rule[:300],
+        people=[p for a in event.authors if a.type == "person" and (p := plain_id(a.id))][:MAX_AUTHORS],
+        at=now,
+        expires_at=now + KEEP,
+    )

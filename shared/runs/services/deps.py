@@ -10,19 +10,15 @@ from shared.platform.config import Settings
 from shared.runs.domain.run_limits import Budget, Limits
 
 if TYPE_CHECKING:
+    from shared.agents.ports import AgentStore
     from shared.code.services.code_access import CodeAccess
-    from shared.platform.ports import (
-        AgentStore,
-        AuditLog,
-        Memory,
-        Model,
-        RunStore,
-        SecretStore,
-        TaskQueue,
-        TenantNotion,
-        TenantStore,
-    )
+    from shared.memory.ports import Memory
+    from shared.notion.ports import TenantNotion
+    from shared.platform.ports import Model, SecretStore, TaskQueue
+    from shared.runs.ports import RunStore
     from shared.runs.services.spend_cache import SpendCache
+    from shared.team.ports import AuditLog
+    from shared.workspace.ports import TenantStore
 
 
 def utcnow() -> datetime:

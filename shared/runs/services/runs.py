@@ -24,7 +24,9 @@ from shared.workspace.domain.skipped_edits import KEEP
 from shared.workspace.domain.tenants import TenantStatus
 
 if TYPE_CHECKING:
-    from shared.platform.ports import RunStore, TaskQueue, TenantStore, WebhookEventLedger
+    from shared.platform.ports import TaskQueue
+    from shared.runs.ports import RunStore
+    from shared.workspace.ports import TenantStore, WebhookEventLedger
 
 # How long a ``request_id`` is remembered with what it asked for, so that it cannot name a different
 # request: the same id with another goal or page within this time is refused (409). After it, such a

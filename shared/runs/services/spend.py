@@ -23,8 +23,8 @@ from shared.runs.domain.runs import Run
 from shared.runs.services.deps import Deps
 
 if TYPE_CHECKING:
+    from shared.memory.ports import Embedder
     from shared.platform.domain.embeddings import Embedded, Task
-    from shared.platform.ports import Embedder
 
 log = logging.getLogger(__name__)
 

@@ -33,16 +33,17 @@ from shared.runs.domain.notion_events import (
     plausible_verification_token,
     settle_time,
     signature_valid,
+    skipped_edit,
     timestamp_problem,
     too_old,
 )
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.rows_task import AnswerTask, DecideTask
-from shared.workspace.domain.skipped_edits import skipped_edit
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 
 if TYPE_CHECKING:
-    from shared.platform.ports import SecretStore, TaskQueue, TenantStore, WebhookEventLedger
+    from shared.platform.ports import SecretStore, TaskQueue
+    from shared.workspace.ports import TenantStore, WebhookEventLedger
 
 log = logging.getLogger(__name__)
 

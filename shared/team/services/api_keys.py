@@ -26,8 +26,9 @@ from shared.team.services.sessions import require_connected
 from shared.workspace.domain.members import at_least
 
 if TYPE_CHECKING:
-    from shared.platform.ports import ApiKeyStore, TenantStore
+    from shared.team.ports import ApiKeyStore
     from shared.workspace.domain.members import Member
+    from shared.workspace.ports import TenantStore
 
 # The least role of a key's maker for each scope: a key never does more than its person.
 SCOPE_ROLES = {"read": "viewer", "runs:start": "editor", "runs:decide": "editor", "runs:control": "editor"}

@@ -14,8 +14,7 @@ from shared.platform.errors import TransientError
 from shared.team.domain.audit import RETENTION_DAYS, AuditEntry, Surface, new_entry
 
 if TYPE_CHECKING:
-    from shared.platform.ports import AuditLog
-    from shared.runs.services.deps import RunRef
+    from shared.team.ports import AuditLog
     from shared.workspace.domain.members import Member
     from shared.workspace.domain.tenants import Tenant
 
@@ -110,18 +109,3 @@ def json_lines(audit: AuditLog, tenant_id: str, filters: Filters) -> Iterator[st
         if n >= EXPORT_MAX:
             return
         yield json.dumps(entry.model_dump(mode="json", exclude={"expires_at"}), sort_keys=True) + "\n"
-
-
-def record_decision(run: RunRef, notion_user_id: str, surface: Surface, decision: str) -> None:
-    """Record a decision on ``run`` made outside the api (a Runs row, a comment, a mailed link): by the
-    member who is ``notion_user_id`` ("": the owner, to whom links are mailed)."""
-    deps, tenant_id, run_id = run
-    if deps.audit_source is None or deps.tenants is None:
-        return
-    tenant = deps.tenants.get(tenant_id)
-    if tenant is None:
-        return
-    member = tenant.member_of_notion_user(notion_user_id) if notion_user_id else tenant.owner_member()
-    record(
-        deps.audit_source(), tenant, member, surface, decision, now=deps.clock(), target={"run_id": run_id}
-    )

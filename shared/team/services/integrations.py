@@ -28,7 +28,8 @@ from shared.workspace.domain.integrations import Integration, discord_webhook, t
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 
 if TYPE_CHECKING:
-    from shared.platform.ports import SecretStore, TenantStore
+    from shared.platform.ports import SecretStore
+    from shared.workspace.ports import TenantStore
 
 # Printable, no spaces: every GitHub, Vercel and Slack token form (a pasted line end is refused too).
 _TOKEN = re.compile(r"[\x21-\x7e]{8,1000}")

@@ -23,8 +23,10 @@ from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 
 if TYPE_CHECKING:
-    from shared.platform.ports import ApiKeyStore, SecretStore, TenantStore
+    from shared.platform.ports import SecretStore
     from shared.team.domain.api_keys import ApiKey
+    from shared.team.ports import ApiKeyStore
+    from shared.workspace.ports import TenantStore
 
 SESSION_TTL_S = 7 * 24 * 3600
 

@@ -25,7 +25,9 @@ from shared.workspace.domain.members import (
 from shared.workspace.domain.tenants import Tenant, address_hash, same_address
 
 if TYPE_CHECKING:
-    from shared.platform.ports import ApiKeyStore, TaskQueue, TenantStore
+    from shared.platform.ports import TaskQueue
+    from shared.team.ports import ApiKeyStore
+    from shared.workspace.ports import TenantStore
 
 _EMAIL = re.compile(INVITE_EMAIL)
 

@@ -20,7 +20,8 @@ from shared.workspace.domain.tenants import Tenant, TenantStatus
 from shared.workspace.domain.triggers import Rule, RuleProblem, plain_id, resolve, rules_for
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TaskQueue, TenantStore
+    from shared.platform.ports import TaskQueue
+    from shared.workspace.ports import TenantStore
 
 
 # A data source's schema by its id: its ``properties`` ({name: config}) as Notion returns them.

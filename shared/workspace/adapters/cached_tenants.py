@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from shared.workspace.domain.tenants import Tenant
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TenantStore
+    from shared.workspace.ports import TenantStore
 
 TENANT_TTL_S = 60.0
 

@@ -25,7 +25,7 @@ from shared.workspace.domain.skipped_edits import SkippedEdit
 from shared.workspace.domain.tenants import EventRecord, Tenant, TenantStatus, tenant_id_for
 
 if TYPE_CHECKING:  # the day plan's module loads with plan's day-plan task, not every tenant read
-    from shared.agents.domain.day_plan import Kept
+    from shared.workspace.domain.day_plans import Kept
 
 _UPDATE_ATTEMPTS = 10  # each a read and a conditioned write: updates of one tenant are rare
 
@@ -214,7 +214,7 @@ class FirestoreTenantStore:
 
     def claim_day_plan(self, tenant_id: str, day: str, now: datetime, until: datetime) -> "Kept":
         """A create, or an update conditioned on what was read: of two at once one takes it."""
-        from shared.agents.domain.day_plan import KEPT
+        from shared.workspace.domain.day_plans import KEPT
 
         ref = self._day_plan_ref(tenant_id, day)
         with transient():
@@ -246,7 +246,7 @@ class FirestoreTenantStore:
 
 
 def _kept(doc: dict[str, Any]) -> "Kept":
-    from shared.agents.domain.day_plan import Kept
+    from shared.workspace.domain.day_plans import Kept
 
     ids = doc.get("task_ids") or []
     return Kept(str(doc.get("page_id") or ""), tuple(str(i) for i in ids if isinstance(i, str)))

@@ -1,4 +1,4 @@
-"""The answer of Notion's OAuth token endpoint (shared.platform.ports.NotionOAuth), from a code exchange or a
+"""The answer of Notion's OAuth token endpoint (shared.notion.ports.NotionOAuth), from a code exchange or a
 refresh; apart from shared.workspace.domain.connection so the Notion adapter loads no connection rules."""
 
 from typing import Any, NamedTuple

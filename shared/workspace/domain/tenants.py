@@ -79,7 +79,7 @@ class TenantStatus(StrEnum):
 
 
 class EventRecord(NamedTuple):
-    """A record of the webhook event ledger (``tenants/{t}/events/{event_id}``, shared.platform.ports.WebhookEventLedger)."""
+    """A record of the webhook event ledger (``tenants/{t}/events/{event_id}``, shared.workspace.ports.WebhookEventLedger)."""
 
     created: bool  # False: the event id was already recorded (a repeat delivery)
     first_seen: datetime

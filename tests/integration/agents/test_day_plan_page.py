@@ -17,6 +17,7 @@ from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.agents.services.day_plan_page import write_day_plan
 from shared.platform.errors import TransientError
 from shared.team.services.sessions import start_session
+from shared.workspace.domain import day_plans
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 
@@ -123,7 +124,7 @@ def _sections(page: dict[str, Any]) -> dict[str, list[str]]:
 
 def test_the_plan_page_is_written_from_two_sources_of_different_schemas(stack: Stack) -> None:
     ws = Workspace(stack)
-    yesterday = day_plan.Kept("", (ws.rows["Sort the receipts"],))
+    yesterday = day_plans.Kept("", (ws.rows["Sort the receipts"],))
     stack.container.tenants.keep_day_plan(
         ws.tenant_id, "20260106", yesterday, datetime.now(UTC) + timedelta(days=1)
     )
@@ -192,7 +193,7 @@ def test_a_retry_after_a_crash_before_the_id_was_stored_creates_no_second_page(
         write_day_plan(task, deps)  # the page was created; its id never stored
     monkeypatch.undo()
     assert len(ws.pages()) == 1
-    assert tenants.kept_day_plan(ws.tenant_id, "20260107") == day_plan.Kept()  # claimed, nothing kept
+    assert tenants.kept_day_plan(ws.tenant_id, "20260107") == day_plans.Kept()  # claimed, nothing kept
     with pytest.raises(TransientError, match="being written"):  # meanwhile, its claim holds others off
         write_day_plan(task, deps)
     later = deps._replace(clock=lambda: datetime.now(UTC) + day_plan.LEASE)

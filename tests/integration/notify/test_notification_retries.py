@@ -10,12 +10,12 @@ import pytest
 from shared.notify.adapters.firestore_notifications import FirestoreNotificationLog
 from shared.notify.domain.notifications import DeliveryClaim, Move, NotificationStatus, new_record
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.ports import NotificationChannel
 from shared.notify.services.channels import Emails, SlackMessages, sender_domain
 from shared.notify.services.delivery import ChannelDelivery
 from shared.notify.services.links import LinkMinter
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import TransientError
-from shared.platform.ports import NotificationChannel
 from shared.workspace.domain.integrations import Integration, chat_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant

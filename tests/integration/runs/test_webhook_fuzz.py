@@ -20,12 +20,13 @@ from hypothesis import strategies as st
 from local.notion_sandbox import signature
 from shared.platform.config import PlatformSecret
 from shared.platform.domain.tasks import TaskBody
-from shared.platform.ports import TaskQueue, WebhookEventLedger
+from shared.platform.ports import TaskQueue
 from shared.platform.topology import Queue
 from shared.runs.domain.notion_events import SIGNATURE_HEADER
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.skipped_edits import SkippedEdit
 from shared.workspace.domain.tenants import EventRecord
+from shared.workspace.ports import WebhookEventLedger
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack
 

@@ -19,8 +19,8 @@ from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.contract import validate
 from local.notion_sandbox.testing import Admin
 from shared.notion.adapters.notion import NOTION_VERSION, NotionApi
-from shared.notion.domain import notion_text as nt
 from shared.notion.domain.markdown import MAX_NESTING, markdown_to_blocks
+from shared.notion.services import notion_text as nt
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.errors import ModelFixableError
 from shared.tools.base import ToolContext

@@ -15,7 +15,7 @@ from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.contract import validate
 from local.notion_sandbox.testing import Admin
 from shared.notion.adapters.notion import NOTION_VERSION, NotionApi, NotionRequestRefused
-from shared.notion.domain import notion_text as nt
+from shared.notion.services import notion_text as nt
 from shared.notion.services.notion_access import NotionForTenant
 from shared.tools import notion_edit as ne
 from shared.tools.base import ToolContext

@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.agents.services.agents import for_run
-from shared.platform.ports import TenantNotion
+from shared.notion.ports import TenantNotion
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeAgents

@@ -13,9 +13,9 @@ from shared.engine.services.engine import run_step
 from shared.engine.services.planning import start_run
 from shared.engine.services.sweeper import sweep
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notion.ports import TenantNotion
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform.errors import PermanentError
-from shared.platform.ports import TenantNotion
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key

@@ -3,9 +3,9 @@ a page Notion refuses for good makes a failed run that says why, and its owner i
 
 from shared.engine.services.planning import start_run
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notion.ports import TenantNotion
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform.errors import PermanentError
-from shared.platform.ports import TenantNotion
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from shared.notion.adapters.notion import NotionRequestRefused
+from shared.notion.ports import TenantNotion
 from shared.notion.services import agent_home
 from shared.platform.errors import Conflict, InvalidInput, NotFound, TransientError
-from shared.platform.ports import TenantNotion
 from shared.workspace.domain.agent_home import SCHEMAS, AgentHome, HomeDatabase, TasksChoice
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus

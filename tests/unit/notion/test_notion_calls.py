@@ -8,7 +8,7 @@ import inspect
 from pathlib import Path
 
 from shared.notion.adapters.notion import NotionApi
-from shared.platform.ports import NotionClient, TenantNotion
+from shared.notion.ports import NotionClient, TenantNotion
 
 ROOT = Path(__file__).resolve().parents[3]
 NOTION_METHODS = {n for n in vars(TenantNotion) if not n.startswith("_")}

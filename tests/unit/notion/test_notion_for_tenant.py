@@ -5,9 +5,9 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any, cast
 
+from shared.notion.ports import NotionClient, TenantNotion
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.errors import Unauthenticated
-from shared.platform.ports import NotionClient, TenantNotion
 from tests.engine_fakes import WithToken
 
 ROWS, PAGE = 3_000, 100

@@ -259,18 +259,23 @@ def test_the_check_catches_a_client_built_at_import(tmp_path: Path) -> None:
 @pytest.mark.parametrize("target", TARGETS)
 def test_no_target_builds_the_ports_protocols(target: str, reports: _Reports) -> None:
     """shared.platform.ports is for type checking (``if TYPE_CHECKING:`` wherever it is named): a cold start
-    builds none of its Protocols; the records the ports exchange live in shared.domain."""
+    builds none of its Protocols; the records the ports exchange live in each capability's domain."""
     assert not _loaded(reports[target], "shared.platform.ports")
 
 
-# The task bodies each small target sends or receives (shared.platform.domain.tasks: one module per body).
+# The task bodies each small target sends or receives (one module per body, ``<kind>_task`` in the
+# domain of the capability that receives it; shared.platform.domain.tasks is their envelope).
 TASK_BODIES = {"notion_webhook": {"plan", "rows"}, "oauth_callback": {"notify"}, "notify": {"notify"}}
 
 
 @pytest.mark.parametrize("target", sorted(TASK_BODIES))
 def test_a_target_loads_only_the_task_bodies_it_uses(target: str, reports: _Reports) -> None:
     modules = reports[target]["modules"]
-    loaded = {m.rsplit(".", 1)[1] for m in modules if m.startswith("shared.platform.domain.tasks.")}
+    loaded = {
+        m.rsplit(".", 1)[1].removesuffix("_task")
+        for m in modules
+        if m.startswith("shared.") and ".domain." in m and m.endswith("_task")
+    }
     assert loaded == TASK_BODIES[target]
 
 
@@ -295,4 +300,4 @@ def test_a_step_function_loads_the_model_s_prompts_and_plans_with_the_step_that_
         "shared.platform.domain.model_calls",
     }
     if target == "deploy":
-        assert not modules & {"shared.notion.domain.notion_text", "shared.notion.domain.markdown"}
+        assert not modules & {"shared.notion.services.notion_text", "shared.notion.domain.markdown"}

@@ -8,8 +8,8 @@ import pytest
 
 from shared.notify.domain.notifications import DECIDE_IN_APP, comment_text
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.ports import Notifier
 from shared.notify.services.notifications import deliver_notification
-from shared.platform.ports import Notifier
 from shared.platform.topology import Queue
 from shared.runs.domain.events import ModelUsed, RunStatus
 from shared.runs.domain.plan_task import PlanTask

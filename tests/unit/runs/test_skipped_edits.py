@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from shared.platform.config import PlatformSecret
-from shared.runs.domain.notion_events import NotionEvent
+from shared.runs.domain.notion_events import NotionEvent, skipped_edit
 from shared.runs.services.webhooks import Intake, ingest_webhook
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.settings import TenantSettings
-from shared.workspace.domain.skipped_edits import KEEP, SLOTS, skipped_edit
+from shared.workspace.domain.skipped_edits import KEEP, SLOTS
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PropertyChanged
 from tests.api_fakes import FakeContainer, client

@@ -4,9 +4,9 @@ stored now, so an owner who raised one is not stopped again by an instance's old
 
 from typing import Any
 
-from shared.platform.ports import TenantStore
 from shared.runs.services import spend
 from shared.workspace.domain.tenants import Tenant
+from shared.workspace.ports import TenantStore
 from tests.engine_fakes import make_deps, raise_budget
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from shared.engine.agent.plans import catalogue, validate_plan
 from shared.engine.services.engine import run_step
-from shared.notion.domain import notion_text as nt
 from shared.notion.domain.blocks import utf16_len
 from shared.notion.domain.markdown import markdown_to_blocks
+from shared.notion.services import notion_text as nt
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import ModelFixableError
 from shared.platform.prompts import render

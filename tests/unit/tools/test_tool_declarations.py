@@ -9,7 +9,7 @@ import pytest
 
 from shared.engine.services.run_log import RunLog
 from shared.engine.services.stepping import Recorder, Step
-from shared.platform.ports import TenantNotion
+from shared.notion.ports import TenantNotion
 from shared.runs.domain.runs import PlannedStep, RunState
 from shared.tools import REGISTRY, Tool
 from tests.engine_fakes import make_deps

@@ -15,7 +15,7 @@ from shared.notion.domain.blocks import Span, rich_text, text_blocks
 from shared.notion.domain.markdown import MARKER_PREFIX, Append, markdown_to_blocks, plan_appends
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TenantNotion
+    from shared.notion.ports import TenantNotion
 
 MAX_REQUESTS = 10  # append requests one write may take (each at most 100 blocks)
 _WRITING = " (writing)"
