@@ -1,4 +1,4 @@
-"""Firestore indexes and TTL policies, held against the queries and documents of shared/adapters/.
+"""Firestore indexes and TTL policies, held against the queries and documents of shared/*/adapters/.
 
 Queries: every adapter function that queries (``where``, ``order_by``, ``collection_group``, an
 aggregation) is found with ``ast``; each must be in QUERIES below with the composite indexes it needs
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 ROOT = Path(__file__).resolve().parents[2]
-ADAPTERS = ROOT / "shared" / "adapters"
+ADAPTERS = ROOT / "shared"  # every capability's adapters: shared/*/adapters/
 QUERY_CALLS = {"where", "order_by", "collection_group", "sum", "count", "avg", "start_after"}
 
 Index = tuple[str, str, tuple[tuple[str, str], ...]]  # (collection group, scope, ((field, order), ...))
@@ -182,7 +182,7 @@ QUERIES: dict[tuple[str, str], Query] = {
 def _query_functions() -> dict[tuple[str, str], set[str]]:
     """(file, qualified name) of every adapter function that builds a query -> its string constants."""
     found: dict[tuple[str, str], set[str]] = {}
-    for path in sorted(ADAPTERS.glob("*.py")):
+    for path in sorted(ADAPTERS.glob("*/adapters/*.py")):
         tree = ast.parse(path.read_text(), filename=str(path))
 
         def visit(node: ast.AST, prefix: str, file: str = path.name) -> None:
@@ -240,7 +240,7 @@ def test_composite_indexes_match_the_queries_both_ways(tf: Terraform) -> None:
 
 def test_the_spend_query_is_a_sum_over_events_filtered_in_that_order() -> None:
     """The index field order follows the code's filters (tenant, kind, day|month) and the summed field."""
-    source = (ADAPTERS / "firestore_store.py").read_text()
+    source = (ADAPTERS / "runs" / "adapters" / "firestore_store.py").read_text()
     tree = ast.parse(source)
     spend = next(
         n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "spend"
@@ -459,6 +459,6 @@ def test_run_events_never_carry_the_ttl_field(tf: Terraform) -> None:
 
 def test_both_events_subcollections_are_named_events() -> None:
     """The sharing documented in firestore.tf: if either is renamed, the TTL and indexes need a look."""
-    store_source = (ADAPTERS / "firestore_store.py").read_text()
+    store_source = (ADAPTERS / "runs" / "adapters" / "firestore_store.py").read_text()
     assert '.collection("events")' in store_source
     assert "tenants/t1/events/ev1" in _written_by_the_code()
