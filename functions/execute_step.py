@@ -6,10 +6,10 @@ rows' tasks load with their path's first request: a step never runs them (decisi
 
 from flask import Request, Response
 
-from functions._caller import check_caller
-from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
-from functions._step import step_reply
+from functions.tasks.caller import check_caller
+from functions.tasks.doctor import doctor_hop
+from functions.tasks.step import step_reply
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.platform.logs import add_labels

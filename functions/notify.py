@@ -7,9 +7,9 @@ tenant's quiet hours is re-enqueued for their end (shared/notify/services/notifi
 
 from flask import Request, Response
 
-from functions._caller import check_caller
-from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
+from functions.tasks.caller import check_caller
+from functions.tasks.doctor import doctor_hop
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.notify.domain.notify_task import NotifyTask

@@ -5,9 +5,9 @@ day's plan page, ``POST /digest`` sends a digest."""
 
 from flask import Request, Response
 
-from functions._caller import check_caller
-from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task, retry_count
+from functions.tasks.caller import check_caller
+from functions.tasks.doctor import doctor_hop
 from shared import bootstrap
 from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.agents.domain.digest_task import DigestTask

@@ -79,6 +79,14 @@ PACKAGES: dict[str, str] = {
     "the run log, the Runs rows and the sweeper.",
     "shared.engine.agent": "The model's side of a run: its context, its plans, what it may do alone.",
     "shared.engine.services": "Planning, stepping, the engine, follow-ups, approvals, rows, the sweeper.",
+    "functions.tasks": "What the task functions share: who may call them, the doctor's hop, a step's answer.",
+    "functions.routes.runs_api": "The api's routes of runs: listing, actions, approvals, usage.",
+    "functions.routes.team_api": "The api's routes of the team: members, sessions, keys, audit, settings, integrations.",
+    "functions.routes.agents_api": "The api's routes of agents.",
+    "functions.routes.notion_api": "The api's routes of Notion: the connection and the agent's home.",
+    "functions.routes.memory_api": "The api's routes of memory: Ask.",
+    "functions.routes.notify_api": "The api's routes of notifications.",
+    "functions.routes.platform_api": "The api's routes of the platform: the doctor's checks.",
 }
 
 
@@ -185,6 +193,31 @@ MODULES: dict[str, str] = {
         "engine stepping planning followups humans page_notes run_log run_rows row_answers sweeper",
     ),
 }
+
+# functions/: what the task functions share goes to functions/tasks/; the api's route modules to one
+# subpackage per capability, ``<capability>_api`` (a handler's module name, its operationId's first
+# half, is kept; ``routes.runs`` could not become ``routes.runs.runs``: see the assertion below).
+FUNCTIONS: dict[str, str] = {
+    "functions._caller": "functions.tasks.caller",
+    "functions._doctor": "functions.tasks.doctor",
+    "functions._step": "functions.tasks.step",
+    **{
+        f"functions.routes.{name}": f"functions.routes.{cap}_api.{name}"
+        for cap, names in {
+            "runs": "runs run_actions approvals usage",
+            "team": "team session api_keys audit settings integrations email_confirmations",
+            "agents": "agents",
+            "notion": "connection home",
+            "memory": "ask",
+            "notify": "notifications",
+            "platform": "doctor",
+        }.items()
+        for name in names.split()
+    },
+}
+MODULES.update(FUNCTIONS)
+# A new module must not lie under its old name (``a.b`` → ``a.b.b``): the rewrite would not be idempotent.
+assert not [old for old, new in MODULES.items() if new.startswith(old + ".")], "a new path under its old one"
 
 # The old packages that held only moved modules: emptied, then removed.
 OLD_PACKAGES = ("shared.domain", "shared.services", "shared.adapters", "shared.agent")
@@ -305,6 +338,11 @@ SYMBOLS: dict[str, dict[str, str]] = {
     },
     # The record of a skipped edit is built by the intake, from its event.
     "shared.workspace.domain.skipped_edits": {"skipped_edit": "shared.runs.domain.notion_events"},
+    # The answers of the mailed links' routes, beside the link's other models.
+    "functions.routes.models.links": {
+        name: "functions.routes.models"
+        for name in ["LinkPreview", "LinkDecided", "ConfirmationPreview", "Confirmed"]
+    },
     # A decision outside the api is recorded by the engine, which holds the run.
     "shared.team.services.audit": {"record_decision": "shared.engine.services.humans"},
 }

@@ -279,7 +279,7 @@ def test_the_task_functions_answer_only_the_tasks_account(stack: LocalStack) -> 
 
 def test_past_cloud_runs_front_a_task_function_still_checks_and_logs_its_refusals(stack: LocalStack) -> None:
     """What a misgranted invoker or a public task function would let through reaches the function's
-    own check (functions._caller): a signed (unstripped) token is a 401, another account's forwarded
+    own check (functions.tasks.caller): a signed (unstripped) token is a 401, another account's forwarded
     token a 403, each one ``task_caller_refused`` WARNING line with its status and reason, no token."""
     plan = stack.container_url(Target.PLAN)
     signed = mint_id_token(TASKS_SERVICE_ACCOUNT, stack.url(Target.PLAN))

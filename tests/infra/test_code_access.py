@@ -94,7 +94,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/notify/services/email_confirmation.py:ask": frozenset({"api"}),
     # A member invite (POST /team/invites): its code derived under the session signing key, its mail
     # on the notify queue (notify derives the link again as it sends it).
-    "functions/routes/team.py:post_invite": frozenset({"api"}),
+    "functions/routes/team_api/team.py:post_invite": frozenset({"api"}),
     "shared/team/services/team.py:_mail_invite": frozenset({"api"}),
     # Signed links (a decision's, a confirmation's) are minted by notify as it mails them.
     "shared/notify/services/links.py:LinkMinter.links": frozenset({"notify"}),

@@ -187,7 +187,8 @@ def test_settings_derive_from_the_domain(tf: Terraform) -> None:
 def test_approval_links_from_the_settings_reach_the_api(tf: Terraform) -> None:
     """A mailed link's path reaches the api's page, and the paths its script POSTs to reach the api:
     the token is in the fragment, so no path the load balancer or Cloud Run logs holds it."""
-    from functions.routes import approvals, email_confirmations
+    from functions.routes.runs_api import approvals
+    from functions.routes.team_api import email_confirmations
     from shared.notify.domain.notify_task import NotifyTask
     from shared.notify.services.links import LinkMinter
     from tests.support.notifications import tenant

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from functions.routes.runs import ETAGS, ETAGS_MAX, TriggerKind
+from functions.routes.runs_api.runs import ETAGS, ETAGS_MAX, TriggerKind
 from shared.platform.domain.schema import Schema
 from shared.runs.domain.events import Risk, RunEvent, RunStatus
 from shared.runs.domain.runs import Waiting

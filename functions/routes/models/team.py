@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from functions.routes.team import Granted
+from functions.routes.team_api.team import Granted
 from shared.platform.domain.schema import Schema
 from shared.workspace.domain.members import Approvers
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from google.api_core import exceptions as gexc
 
-from functions._doctor import ROUTE
+from functions.tasks.doctor import ROUTE
 from shared.platform.adapters.firestore_doctor import FirestoreDoctorChecks
 from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens

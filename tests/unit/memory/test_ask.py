@@ -133,7 +133,7 @@ def test_post_ask_answers_and_a_conversation_carries_its_turns(fakes: FakeContai
     assert reserved.status_code == 400, "Firestore reserves __id__: no conversation may be named so"
     blank = api.post("/ask", json={"question": " \n "}, headers=auth(key))
     assert blank.status_code == 400 and "besides spaces" in blank.get_data(as_text=True)
-    from functions.routes.ask import AskRequest
+    from functions.routes.memory_api.ask import AskRequest
 
     assert (
         AskRequest.model_json_schema()["properties"]["question"]["pattern"] == r"\S"

@@ -1,4 +1,4 @@
-"""The task functions check their caller in code (functions._caller): the tasks service account's OIDC
+"""The task functions check their caller in code (functions.tasks.caller): the tasks service account's OIDC
 token for the function's own URL, Cloud Scheduler's account on its routes only, read as Cloud Run
 forwards it (its signature replaced by SIGNATURE_REMOVED_BY_GOOGLE, decision 0046) in every profile;
 a token that still carries a signature did not pass Cloud Run's IAM check and is refused. Each refusal
@@ -15,7 +15,7 @@ import pytest
 from flask import Request
 from werkzeug.test import EnvironBuilder
 
-from functions import _caller
+from functions.tasks import caller as _caller
 from local.tasks_emulator import mint_id_token
 from shared.platform.config import Settings
 from shared.platform.errors import Forbidden, Unauthenticated

@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from functions import openapi
-from functions.routes import Doc, Route, usage
-from functions.routes.agents import AgentChange, NewAgent
-from functions.routes.api_keys import NewApiKey
+from functions.routes import Doc, Route
+from functions.routes.agents_api.agents import AgentChange, NewAgent
+from functions.routes.runs_api import usage
 from functions.routes.table import ROUTES
-from functions.routes.team import NewInvite
+from functions.routes.team_api.api_keys import NewApiKey
+from functions.routes.team_api.team import NewInvite
 from shared.team.services import team as team_service
 from shared.workspace.domain.code_names import check_project, check_repository
 from tests.api_fakes import FakeContainer, client

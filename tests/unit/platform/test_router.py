@@ -49,7 +49,7 @@ def test_no_path_and_wrong_method() -> None:
 
 
 def test_every_api_route_names_its_handler_function_once() -> None:
-    from functions.routes import run_actions, usage
+    from functions.routes.runs_api import run_actions, usage
     from functions.routes.table import MODULES, ROUTES, handlers_of
 
     assert all(inspect.isfunction(route.handler) for route in ROUTES)
@@ -63,7 +63,7 @@ def test_every_api_route_names_its_handler_function_once() -> None:
 
 
 def test_a_route_without_a_handler_or_served_twice_stops_the_table() -> None:
-    from functions.routes import usage
+    from functions.routes.runs_api import usage
     from functions.routes.table import check
 
     with pytest.raises(ValueError, match=r"/x has no handler"):
@@ -78,7 +78,7 @@ def test_a_route_without_a_handler_or_served_twice_stops_the_table() -> None:
 
 def test_a_route_without_a_role_stops_the_table() -> None:
     """Every route but a public one names the least role that may call it; a public one names none."""
-    from functions.routes import usage
+    from functions.routes.runs_api import usage
     from functions.routes.table import check
 
     with pytest.raises(ValueError, match=r"/x: a route names the least role"):
@@ -102,13 +102,13 @@ def test_the_api_does_not_import_with_a_handler_that_has_no_route() -> None:
     """The table is checked as it is imported: a handler added to a route module without its route in
     the table stops the api's import (so its deploy, and every test of it)."""
     code = (
-        "import functions.routes.usage as usage\n"
+        "import functions.routes.runs_api.usage as usage\n"
         f"exec({HANDLER_AND_HELPERS!r}, usage.__dict__)\n"
         "import functions.api\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode != 0
-    assert "ValueError: functions.routes.usage.get_stray handles no route" in done.stderr
+    assert "ValueError: functions.routes.runs_api.usage.get_stray handles no route" in done.stderr
 
 
 # A handler (a Call in, a Reply out) and what is not one: a helper of other arguments or answer, and

@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call, Handler
-from functions.routes.runs import run_id_of
+from functions.routes.runs_api.runs import run_id_of
 from shared.engine.services import humans
 from shared.platform.domain.schema import Schema
 from shared.platform.domain.tasks import is_run_id
