@@ -6,7 +6,7 @@
 #   a run or tenant stopped by a budget  fields.event = "budget_exceeded"
 #   a configured model answered 404      fields.event = "model_unavailable" (shared/platform/adapters/vertex_model.py)
 #   a task body that can never be valid fields.event = "dead_letter" (shared/platform/services/dead_letters.py)
-#   a task function refused its caller  fields.event = "task_caller_refused" (functions/_caller.py;
+#   a task function refused its caller  fields.event = "task_caller_refused" (functions/tasks/caller.py;
 #                                        fields.status 401|403 and fields.reason)
 # shared/runs/services/alerts.py logs both. tests/infra/test_monitoring.py reads the events the code logs
 # and fails when a metric below counts one that no code writes.

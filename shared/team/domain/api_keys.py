@@ -26,7 +26,7 @@ NAME_MAX = 100
 _HIDDEN = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
 _SPACES = r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"  # named: regex engines read \s differently
 # A key's name: such characters nowhere, and one that is not a space. The contract states this very
-# pattern; the route checks it (functions.routes.api_keys).
+# pattern; the route checks it (functions.routes.team_api.api_keys).
 KEY_NAME = rf"^[^{_HIDDEN}]*[^{_SPACES}{_HIDDEN}][^{_HIDDEN}]*$"
 IDEMPOTENCY_KEY_MAX = 100
 # Letters and digits only: the id never holds the "_" that separates it from the secret, and is never
