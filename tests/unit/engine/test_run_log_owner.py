@@ -89,11 +89,13 @@ def service_imports(path: Path) -> list[tuple[str, str]]:
     modules: dict[str, str] = {}  # local name → service module
     taken: list[tuple[str, str]] = []
     for node in ast.walk(tree):
-        module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        module = node.module or ""
         if module.startswith("shared.") and module.endswith(".services"):
             modules |= {a.asname or a.name: a.name for a in node.names}
         elif module.startswith("shared.") and ".services." in module:
-            service = str(node.module).rsplit(".", 1)[1]
+            service = module.rsplit(".", 1)[1]
             taken += [(service, a.name) for a in node.names]
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
