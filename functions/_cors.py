@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Request, Response
 
-from shared.errors import Forbidden
+from shared.platform.errors import Forbidden
 
 _PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE",

@@ -16,14 +16,15 @@ from flask import Flask, Request, Response, current_app, has_app_context, json
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
-from shared import bootstrap, logs
+from shared import bootstrap
 from shared.bootstrap import Container
-from shared.domain.schema import problems
-from shared.errors import AgentError, InvalidInput, PayloadTooLarge
+from shared.platform import logs
+from shared.platform.domain.schema import problems
+from shared.platform.errors import AgentError, InvalidInput, PayloadTooLarge
 
 if TYPE_CHECKING:
-    from shared.domain.connection import SessionCookie
-    from shared.ports import DeadLetterStore
+    from shared.platform.ports import DeadLetterStore
+    from shared.workspace.domain.connection import SessionCookie
 
 log = logging.getLogger("functions")
 
@@ -113,7 +114,7 @@ class DeadLettered(Exception):
 
 def parse_task[T: BaseModel](request: Request, model: type[T], queue: str, letters: "DeadLetterStore") -> T:
     """The task's body as ``model``; one that is not JSON, too large or off the model raises
-    :class:`DeadLettered` after it is kept in ``letters`` (shared.services.dead_letters)."""
+    :class:`DeadLettered` after it is kept in ``letters`` (shared.platform.services.dead_letters)."""
     try:
         return parse_json(request, model)
     except ValidationError as exc:
@@ -121,7 +122,7 @@ def parse_task[T: BaseModel](request: Request, model: type[T], queue: str, lette
     except (InvalidInput, PayloadTooLarge) as exc:
         reason = exc.reason
     body = b"" if request.content_length and request.content_length > JSON_BODY_LIMIT else request.get_data()
-    from shared.services import dead_letters  # only a bad body loads it: kept off every cold start
+    from shared.platform.services import dead_letters  # only a bad body loads it: kept off every cold start
 
     letter = dead_letters.record(letters, queue, body[:JSON_BODY_LIMIT], reason)
     raise DeadLettered(letter.letter_id, reason)

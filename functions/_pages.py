@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 from flask import Request, Response
 
 from functions._http import Reply, json_object
-from shared.errors import AgentError, InvalidInput
-from shared.services.links import link_url
+from shared.notify.services.links import link_url
+from shared.platform.errors import AgentError, InvalidInput
 
 log = logging.getLogger("functions")
 

@@ -27,16 +27,16 @@ from functions.routes import Call, Route, Router
 from functions.routes.table import ROUTES
 from shared import bootstrap
 from shared.bootstrap import Container
-from shared.domain.audit import Surface
-from shared.domain.connection import session_cookie
-from shared.domain.ids import id_problem
-from shared.domain.members import at_least, role_refusal
-from shared.errors import AgentError, Forbidden, InvalidInput, NotFound
-from shared.logs import add_labels
-from shared.services import audit, sessions
+from shared.platform.domain.ids import id_problem
+from shared.platform.errors import AgentError, Forbidden, InvalidInput, NotFound
+from shared.platform.logs import add_labels
+from shared.team.domain.audit import Surface
+from shared.team.services import audit, sessions
+from shared.workspace.domain.connection import session_cookie
+from shared.workspace.domain.members import at_least, role_refusal
 
 if TYPE_CHECKING:
-    from shared.ports import TenantStore
+    from shared.workspace.ports import TenantStore
 
 # Every request authenticates (a session or an API key: secrets, tenants, api_keys); the other ports'
 # adapters load with the routes that use them, the Google client libraries now. Notion's client

@@ -8,15 +8,15 @@ steps are acknowledged (200); a step in progress elsewhere or a short transient 
 
 from flask import Request, Response
 
-from functions._caller import check_caller
-from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
-from functions._step import step_reply
+from functions.tasks.caller import check_caller
+from functions.tasks.doctor import doctor_hop
+from functions.tasks.step import step_reply
 from shared import bootstrap
 from shared.bootstrap import Container
-from shared.domain.tasks.step import StepTask
-from shared.logs import add_labels
-from shared.topology import Queue, Target
+from shared.platform.logs import add_labels
+from shared.platform.topology import Queue, Target
+from shared.runs.domain.step_task import StepTask
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "code_host", "deployer")
 

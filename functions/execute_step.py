@@ -6,16 +6,16 @@ rows' tasks load with their path's first request: a step never runs them (decisi
 
 from flask import Request, Response
 
-from functions._caller import check_caller
-from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
-from functions._step import step_reply
+from functions.tasks.caller import check_caller
+from functions.tasks.doctor import doctor_hop
+from functions.tasks.step import step_reply
 from shared import bootstrap
 from shared.bootstrap import Container
-from shared.domain.tasks.rows import AnswerTask, DecideTask, RowTask
-from shared.domain.tasks.step import StepTask
-from shared.logs import add_labels
-from shared.topology import Queue, Target
+from shared.platform.logs import add_labels
+from shared.platform.topology import Queue, Target
+from shared.runs.domain.rows_task import AnswerTask, DecideTask, RowTask
+from shared.runs.domain.step_task import StepTask
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "notion")
 
@@ -27,23 +27,23 @@ def execute_step(request: Request) -> Response:
             return hop
         deps = c.engine()
         if request.path.rstrip("/") == "/sweep":
-            from shared.services.sweeper import sweep
+            from shared.engine.services.sweeper import sweep
 
             return {"requeued": sweep(deps)}, 200
         if request.path.rstrip("/") == RowTask.ROUTE:
-            from shared.services.run_rows import write_row
+            from shared.engine.services.run_rows import write_row
 
             row = parse_task(request, RowTask, "row", c.dead_letters)
             add_labels(tenant=row.tenant_id, run=row.run_id)
             return {"row": write_row(row, deps)}, 200
         if request.path.rstrip("/") == DecideTask.ROUTE:
-            from shared.services.run_rows import apply_row_decision
+            from shared.engine.services.run_rows import apply_row_decision
 
             asked = parse_task(request, DecideTask, "decide", c.dead_letters)
             add_labels(tenant=asked.tenant_id)
             return {"outcome": apply_row_decision(asked, deps)}, 200
         if request.path.rstrip("/") == AnswerTask.ROUTE:
-            from shared.services.row_answers import answer_by_comment
+            from shared.engine.services.row_answers import answer_by_comment
 
             answer = parse_task(request, AnswerTask, "answer", c.dead_letters)
             add_labels(tenant=answer.tenant_id)

@@ -1,21 +1,21 @@
 """``notify``: deliver one notification, at most once per notification id (a Cloud Tasks task).
 
 Live (production): a Notion comment on the page it is about, a Slack message or an email, by the
-tenant's choice, recorded in Firestore (shared/services/delivery.py); a normal notification in the
-tenant's quiet hours is re-enqueued for their end (shared/services/notifications.py).
+tenant's choice, recorded in Firestore (shared/notify/services/delivery.py); a normal notification in the
+tenant's quiet hours is re-enqueued for their end (shared/notify/services/notifications.py).
 """
 
 from flask import Request, Response
 
-from functions._caller import check_caller
-from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task
+from functions.tasks.caller import check_caller
+from functions.tasks.doctor import doctor_hop
 from shared import bootstrap
 from shared.bootstrap import Container
-from shared.domain.tasks.notify import NotifyTask
-from shared.logs import add_labels
-from shared.services.notifications import deliver_notification
-from shared.topology import Queue, Target
+from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.services.notifications import deliver_notification
+from shared.platform.logs import add_labels
+from shared.platform.topology import Queue, Target
 
 # The live notifier's ports: its records, the tenant (channels, quiet hours), Notion with a token
 # refresh (Secret Manager, the OAuth client), Slack, the mail relay, the queue (quiet hours; a

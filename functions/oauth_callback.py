@@ -4,7 +4,7 @@ browser is redirected (302) to the frontend with the outcome in the fragment, ``
 ``reason`` for a refusal (``access_denied``, ``connected_by_another_user``, ``not_a_member``,
 ``invite_not_valid``, the sign-up policy's ``not_allowed``, ...); the nonce cookie is cleared either
 way. A connect or a member's sign-in sets the session cookie (never in the URL) and is recorded in
-the audit log: :mod:`shared.services.connect`.
+the audit log: :mod:`shared.notion.services.connect`.
 """
 
 from datetime import UTC, datetime
@@ -14,10 +14,10 @@ from flask import Request, Response
 from functions._http import Reply, handle, set_session_cookie
 from shared import bootstrap
 from shared.bootstrap import Container
-from shared.domain.connection import NONCE_COOKIE, session_cookie
-from shared.services import audit
-from shared.services.connect import complete_connect
-from shared.services.sessions import SESSION_TTL_S
+from shared.notion.services.connect import complete_connect
+from shared.team.services import audit
+from shared.team.services.sessions import SESSION_TTL_S
+from shared.workspace.domain.connection import NONCE_COOKIE, session_cookie
 
 bootstrap.preload("tenants", "oauth_states", "invites", "secrets", "notion_oauth", "audit")
 

@@ -5,24 +5,24 @@ day's plan page, ``POST /digest`` sends a digest."""
 
 from flask import Request, Response
 
-from functions._caller import check_caller
-from functions._doctor import doctor_hop
 from functions._http import Reply, handle, parse_task, retry_count
+from functions.tasks.caller import check_caller
+from functions.tasks.doctor import doctor_hop
 from shared import bootstrap
+from shared.agents.domain.day_plan_task import DayPlanTask
+from shared.agents.domain.digest_task import DigestTask
+from shared.agents.domain.schedule_task import ScheduleTask
+from shared.agents.services.daily_digest import send_digest
+from shared.agents.services.daily_schedule import plan_due_tenants
+from shared.agents.services.day_plan_page import write_day_plan
 from shared.bootstrap import Container
-from shared.domain.tasks.day_plan import DayPlanTask
-from shared.domain.tasks.digest import DigestTask
-from shared.domain.tasks.index import IndexTask, ReconcileTask
-from shared.domain.tasks.plan import PlanTask
-from shared.domain.tasks.schedule import ScheduleTask
-from shared.logs import add_labels
-from shared.services.daily_digest import send_digest
-from shared.services.daily_schedule import plan_due_tenants
-from shared.services.day_plan_page import write_day_plan
-from shared.services.deps import Deps
-from shared.services.planning import start_run
-from shared.services.webhooks import task_taken
-from shared.topology import Queue, Target
+from shared.engine.services.planning import start_run
+from shared.platform.domain.index_task import IndexTask, ReconcileTask
+from shared.platform.logs import add_labels
+from shared.platform.topology import Queue, Target
+from shared.runs.domain.plan_task import PlanTask
+from shared.runs.services.deps import Deps
+from shared.runs.services.webhooks import task_taken
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "notion", "model", "agents")
 
@@ -61,7 +61,7 @@ def plan(request: Request) -> Response:
 
 def _index(request: Request, c: Container, deps: Deps) -> Reply:
     """The workspace index's tasks (docs/memory.md): a page indexed again, or a tenant's reconcile."""
-    from shared.services.workspace_index import run_index_task, run_reconcile_task
+    from shared.memory.services.workspace_index import run_index_task, run_reconcile_task
 
     if request.path.rstrip("/") == IndexTask.ROUTE:
         task = parse_task(request, IndexTask, "index", c.dead_letters)

@@ -29,9 +29,9 @@ from typing import Any
 
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, stop_on_signals
 from local.tasks_emulator import mint_id_token
-from shared.domain.connection import session_cookie
-from shared.domain.daily import tick_of
-from shared.topology import Target
+from shared.platform.topology import Target
+from shared.workspace.domain.connection import session_cookie
+from shared.workspace.domain.daily import tick_of
 
 READY = "Ready for agent"
 LIVE = {"NA_NOTIFIER_BACKEND": "live"}  # notify sends, as deployed: comments go to the sandbox's pages

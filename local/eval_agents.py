@@ -22,9 +22,9 @@ from typing import Any
 from local.demo import connect, http
 from local.stack import SCHEDULER_SERVICE_ACCOUNT, LocalStack, stop_on_signals
 from local.tasks_emulator import mint_id_token
-from shared.adapters.cached_tenants import TENANT_TTL_S
-from shared.domain.daily import tick_of
-from shared.topology import Target
+from shared.platform.topology import Target
+from shared.workspace.adapters.cached_tenants import TENANT_TTL_S
+from shared.workspace.domain.daily import tick_of
 
 TASKS_FILE = Path(__file__).with_name("eval_agents.toml")
 DEFAULT_MIN_PASSED = 20  # of the 25 or more tasks: what a deployment's model should reach (docs/deploy.md)
@@ -477,7 +477,7 @@ def model_id(env: dict[str, str]) -> str:
     """The model the functions use, as the settings pick it."""
     if env.get("NA_MODEL_BACKEND", "offline") == "offline":
         return "offline"
-    from shared.config import Settings
+    from shared.platform.config import Settings
 
     defaults = Settings.model_fields
     plan = env.get("NA_MODEL_PLAN") or str(defaults["model_plan"].default)

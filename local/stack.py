@@ -24,8 +24,8 @@ from typing import Any
 from local.code_sandbox.sandbox import SEED
 from local.firestore_emulator import emulator_argv
 from local.processes import ProcessGroup, free_port, http_answers
-from shared.config import PlatformSecret
-from shared.topology import QUEUE_TARGETS, Queue, Target
+from shared.platform.config import PlatformSecret
+from shared.platform.topology import QUEUE_TARGETS, Queue, Target
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "notion-agent-local"

@@ -16,46 +16,33 @@ from collections.abc import Callable
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from shared import logs
-from shared.config import Settings, get_settings
-from shared.errors import ConfigError
+from shared.platform import logs
+from shared.platform.config import Settings, get_settings
+from shared.platform.errors import ConfigError
 
 if TYPE_CHECKING:
-    from shared.domain.integrations import Integration
-    from shared.ports import (
-        AgentStore,
-        ApiKeyStore,
-        AuditLog,
-        Chat,
-        ChatWebhooks,
-        CodeHost,
+    from shared.agents.ports import AgentStore
+    from shared.code.ports import CodeHost, Deployer
+    from shared.memory.ports import Embedder, PassageStore
+    from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationChannel, NotificationLog, Notifier
+    from shared.notion.ports import NotionClient, NotionOAuth, TenantNotion
+    from shared.notion.services.connect import Connecting
+    from shared.notion.services.notion_access import NotionAccess
+    from shared.platform.ports import (
         DeadLetterStore,
-        Deployer,
         DoctorChecks,
-        Embedder,
-        InviteStore,
-        Mailer,
         Model,
-        NotificationChannel,
-        NotificationLog,
-        Notifier,
-        NotionClient,
-        NotionOAuth,
-        OAuthStateStore,
         PaceCounters,
-        PassageStore,
-        RunStore,
         SecretStore,
         TaskQueue,
-        TenantNotion,
-        TenantStore,
-        WebhookEventLedger,
     )
-    from shared.services.api_limits import ApiLimits
-    from shared.services.connect import Connecting
-    from shared.services.deps import Deps
-    from shared.services.notion_access import NotionAccess
-    from shared.services.webhooks import Intake
+    from shared.platform.services.api_limits import ApiLimits
+    from shared.runs.ports import RunStore
+    from shared.runs.services.deps import Deps
+    from shared.runs.services.webhooks import Intake
+    from shared.team.ports import ApiKeyStore, AuditLog
+    from shared.workspace.domain.integrations import Integration
+    from shared.workspace.ports import InviteStore, OAuthStateStore, TenantStore, WebhookEventLedger
 
 Port = Literal[
     "store",
@@ -86,34 +73,34 @@ Port = Literal[
 
 # The production adapter module of each port: what a deployed function imports at cold start.
 _MODULES: dict[Port, str] = {
-    "store": "shared.adapters.firestore_store",
-    "queue": "shared.adapters.cloud_tasks",
-    "secrets": "shared.adapters.secret_manager",
-    "notifier": "shared.services.delivery",  # a use case over the channels' ports, not an adapter
-    "notifications": "shared.adapters.firestore_notifications",
-    "tenants": "shared.adapters.firestore_tenants",
-    "oauth_states": "shared.adapters.firestore_tenants",
-    "invites": "shared.adapters.firestore_tenants",
-    "paces": "shared.adapters.firestore_paces",
-    "webhook_events": "shared.adapters.firestore_tenants",
-    "dead_letters": "shared.adapters.firestore_dead_letters",
-    "api_keys": "shared.adapters.firestore_api_keys",
-    "agents": "shared.adapters.firestore_agents",
-    "audit": "shared.adapters.firestore_audit",
-    "notion": "shared.adapters.notion",
-    "notion_oauth": "shared.adapters.notion",
-    "model": "shared.adapters.vertex_model",
-    "code_host": "shared.adapters.github",
-    "deployer": "shared.adapters.vercel",
-    "chat": "shared.adapters.slack",
-    "webhooks": "shared.adapters.discord",
-    "mailer": "shared.adapters.smtp",
-    "embedder": "shared.adapters.vertex_embedder",
-    "passages": "shared.adapters.firestore_passages",
+    "store": "shared.runs.adapters.firestore_store",
+    "queue": "shared.platform.adapters.cloud_tasks",
+    "secrets": "shared.platform.adapters.secret_manager",
+    "notifier": "shared.notify.services.delivery",  # a use case over the channels' ports, not an adapter
+    "notifications": "shared.notify.adapters.firestore_notifications",
+    "tenants": "shared.workspace.adapters.firestore_tenants",
+    "oauth_states": "shared.workspace.adapters.firestore_tenants",
+    "invites": "shared.workspace.adapters.firestore_tenants",
+    "paces": "shared.platform.adapters.firestore_paces",
+    "webhook_events": "shared.workspace.adapters.firestore_tenants",
+    "dead_letters": "shared.platform.adapters.firestore_dead_letters",
+    "api_keys": "shared.team.adapters.firestore_api_keys",
+    "agents": "shared.agents.adapters.firestore_agents",
+    "audit": "shared.team.adapters.firestore_audit",
+    "notion": "shared.notion.adapters.notion",
+    "notion_oauth": "shared.notion.adapters.notion",
+    "model": "shared.platform.adapters.vertex_model",
+    "code_host": "shared.code.adapters.github",
+    "deployer": "shared.code.adapters.vercel",
+    "chat": "shared.notify.adapters.slack",
+    "webhooks": "shared.notify.adapters.discord",
+    "mailer": "shared.notify.adapters.smtp",
+    "embedder": "shared.memory.adapters.vertex_embedder",
+    "passages": "shared.memory.adapters.firestore_passages",
 }
 
 
-# The client libraries each port's production adapter imports (tests/unit/test_import_hygiene.py
+# The client libraries each port's production adapter imports (tests/unit/platform/test_import_hygiene.py
 # checks them against the adapters' imports): what a cold start of a function using the port loads.
 PORTS = frozenset(_MODULES)  # every port a Container builds or is given
 
@@ -202,7 +189,7 @@ class Container:
 
     def request_tenants(self) -> TenantStore:
         """A new tenant store for one request: each tenant read once, however often it is asked for."""
-        from shared.adapters.cached_tenants import ReadOnce
+        from shared.workspace.adapters.cached_tenants import ReadOnce
 
         return ReadOnce(self.tenants)
 
@@ -224,8 +211,8 @@ class Container:
 
     @property
     def api_limits(self) -> ApiLimits:
-        """The api's pace per person and per key, counted in Firestore (shared.services.api_limits)."""
-        from shared.services.api_limits import ApiLimits
+        """The api's pace per person and per key, counted in Firestore (shared.platform.services.api_limits)."""
+        from shared.platform.services.api_limits import ApiLimits
 
         return self._once("api_limits", lambda: ApiLimits(self.settings, self.paces))
 
@@ -283,10 +270,10 @@ class Container:
 
     @property
     def doctor_checks(self) -> DoctorChecks:
-        """``make doctor``'s records (shared.services.doctor): not a port a cold start preloads."""
+        """``make doctor``'s records (shared.platform.services.doctor): not a port a cold start preloads."""
 
         def build() -> DoctorChecks:
-            from shared.adapters.firestore_doctor import FirestoreDoctorChecks
+            from shared.platform.adapters.firestore_doctor import FirestoreDoctorChecks
 
             return FirestoreDoctorChecks(self._firestore())
 
@@ -294,8 +281,8 @@ class Container:
 
     @property
     def notion_access(self) -> NotionAccess:
-        """Notion calls with a tenant's current token (refresh on 401): see shared.services.notion_access."""
-        from shared.services.notion_access import NotionAccess
+        """Notion calls with a tenant's current token (refresh on 401): see shared.notion.services.notion_access."""
+        from shared.notion.services.notion_access import NotionAccess
 
         return NotionAccess(self.tenants, self.secrets, self.notion_oauth, self.queue)
 
@@ -314,7 +301,7 @@ class Container:
 
     def intake(self) -> Intake:
         """What webhook intake uses, with the settings as they are now."""
-        from shared.services.webhooks import Intake
+        from shared.runs.services.webhooks import Intake
 
         s = self.settings
         return Intake(
@@ -336,7 +323,7 @@ class Container:
 
     def connecting(self) -> Connecting:
         """What the connect flow (connect, OAuth callback, disconnect) uses."""
-        from shared.services.connect import Connecting
+        from shared.notion.services.connect import Connecting
 
         invites = self.invites if self.settings.signup_policy == "invite" else None
         return Connecting(
@@ -352,14 +339,14 @@ class Container:
     def stop_held_runs(self) -> Callable[[str, str], int]:
         """``(tenant_id, reason)`` → how many held runs were cancelled (``humans.cancel_held``), as
         a disconnect needs it."""
-        from shared.services.humans import cancel_held
+        from shared.engine.services.humans import cancel_held
 
         engine = self.engine(with_model=False)
         return lambda tenant_id, reason: cancel_held(engine, tenant_id, reason)
 
     def account_checker(self, integration: Integration) -> Callable[[str], str]:
         """The "who is this token" call of ``integration``'s adapter (only that adapter is built)."""
-        from shared.domain.integrations import Integration
+        from shared.workspace.domain.integrations import Integration
 
         if integration == Integration.GITHUB:
             return self.code_host.account
@@ -375,7 +362,7 @@ class Container:
         return self.notion_access.for_tenant(self.notion, tenant_id)
 
     def _build_engine(self, with_model: bool) -> Deps:
-        from shared.services.notion_access import NotionAccess
+        from shared.notion.services.notion_access import NotionAccess
 
         tenants = self._cached_tenants()
 
@@ -395,14 +382,14 @@ class Container:
 
     def _deps(self, tenants: TenantStore, **more: Any) -> Deps:
         """An engine bundle of this instance's adapters, its one spend cache, ``tenants`` and ``more``."""
-        from shared.services.deps import Deps
-        from shared.services.spend_cache import SpendCache
+        from shared.runs.services.deps import Deps
+        from shared.runs.services.spend_cache import SpendCache
 
         spend = self._once("spend_cache", SpendCache)
         return Deps(self.store, self.queue, self.secrets, self.settings, spend, tenants=tenants, **more)
 
     def _build_deploy_engine(self) -> Deps:
-        from shared.services.code_access import CodeAccess
+        from shared.code.services.code_access import CodeAccess
 
         tenants = self._cached_tenants()
         code = CodeAccess(self.code_host, self.deployer, self.secrets, tenants)
@@ -410,7 +397,7 @@ class Container:
 
     def _cached_tenants(self) -> TenantStore:
         """The tenant store an engine bundle reads through (one each, as each is built once)."""
-        from shared.adapters.cached_tenants import CachedTenants
+        from shared.workspace.adapters.cached_tenants import CachedTenants
 
         return CachedTenants(self.tenants)
 
@@ -433,19 +420,19 @@ class Container:
         """One notion-client Client (and its connection pool) per instance; tokens go per call."""
 
         def build() -> Any:
-            from shared.adapters.notion import build_client
+            from shared.notion.adapters.notion import build_client
 
             return build_client(self.settings.notion_api_base_url, self.settings.notion_timeout_s)
 
         return self._once("notion_client", build)
 
     def _build_code_host(self) -> CodeHost:
-        from shared.adapters.github import GitHubCodeHost
+        from shared.code.adapters.github import GitHubCodeHost
 
         return GitHubCodeHost(self.settings.github_api_base_url, self.settings.code_timeout_s)
 
     def _build_deployer(self) -> Deployer:
-        from shared.adapters.vercel import VercelDeployer
+        from shared.code.adapters.vercel import VercelDeployer
 
         return VercelDeployer(self.settings.vercel_api_base_url, self.settings.code_timeout_s)
 
@@ -455,7 +442,7 @@ class Container:
         return self._once("mailer", self._build_mailer)
 
     def _build_mailer(self) -> Mailer:
-        from shared.adapters.smtp import SmtpMailer
+        from shared.notify.adapters.smtp import SmtpMailer
 
         s = self.settings
         if not s.smtp_host or not s.smtp_sender:
@@ -470,67 +457,67 @@ class Container:
         )
 
     def _build_chat(self) -> Chat:
-        from shared.adapters.slack import SlackChat
+        from shared.notify.adapters.slack import SlackChat
 
         return SlackChat(self.settings.slack_api_base_url, self.settings.slack_timeout_s)
 
     def _build_webhooks(self) -> ChatWebhooks:
-        from shared.adapters.discord import DiscordWebhookClient
+        from shared.notify.adapters.discord import DiscordWebhookClient
 
         return DiscordWebhookClient(self.settings.discord_api_base_url, self.settings.slack_timeout_s)
 
     def _build_store(self) -> RunStore:
-        from shared.adapters.firestore_store import FirestoreRunStore
+        from shared.runs.adapters.firestore_store import FirestoreRunStore
 
         return FirestoreRunStore(self._firestore())
 
     def _build_tenants(self) -> TenantStore:
-        from shared.adapters.firestore_tenants import FirestoreTenantStore
+        from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
 
         return FirestoreTenantStore(self._firestore(), self.settings.tenant_routing_cache_s)
 
     def _build_oauth_states(self) -> OAuthStateStore:
-        from shared.adapters.firestore_tenants import FirestoreOAuthStates
+        from shared.workspace.adapters.firestore_tenants import FirestoreOAuthStates
 
         return FirestoreOAuthStates(self._firestore())
 
     def _build_invites(self) -> InviteStore:
-        from shared.adapters.firestore_tenants import FirestoreInvites
+        from shared.workspace.adapters.firestore_tenants import FirestoreInvites
 
         return FirestoreInvites(self._firestore())
 
     def _build_paces(self) -> PaceCounters:
-        from shared.adapters.firestore_paces import FirestorePaces
+        from shared.platform.adapters.firestore_paces import FirestorePaces
 
         return FirestorePaces(self._firestore())
 
     def _build_webhook_events(self) -> WebhookEventLedger:
-        from shared.adapters.firestore_tenants import FirestoreWebhookEvents
+        from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
 
         return FirestoreWebhookEvents(self._firestore())
 
     def _build_dead_letters(self) -> DeadLetterStore:
-        from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
+        from shared.platform.adapters.firestore_dead_letters import FirestoreDeadLetters
 
         return FirestoreDeadLetters(self._firestore())
 
     def _build_audit(self) -> AuditLog:
-        from shared.adapters.firestore_audit import FirestoreAudit
+        from shared.team.adapters.firestore_audit import FirestoreAudit
 
         return FirestoreAudit(self._firestore())
 
     def _build_api_keys(self) -> ApiKeyStore:
-        from shared.adapters.firestore_api_keys import FirestoreApiKeys
+        from shared.team.adapters.firestore_api_keys import FirestoreApiKeys
 
         return FirestoreApiKeys(self._firestore())
 
     def _build_agents(self) -> AgentStore:
-        from shared.adapters.firestore_agents import FirestoreAgents
+        from shared.agents.adapters.firestore_agents import FirestoreAgents
 
         return FirestoreAgents(self._firestore())
 
     def _build_notion(self) -> NotionClient:
-        from shared.adapters.notion import NotionApi
+        from shared.notion.adapters.notion import NotionApi
 
         s = self.settings
         return NotionApi(
@@ -538,14 +525,14 @@ class Container:
         )
 
     def _build_notion_oauth(self) -> NotionOAuth:
-        from shared.adapters.notion import NotionOAuthClient
+        from shared.notion.adapters.notion import NotionOAuthClient
 
         return NotionOAuthClient(self._notion_client())
 
     def _build_queue(self) -> TaskQueue:
         from google.cloud import tasks_v2
 
-        from shared.adapters.cloud_tasks import CloudTaskQueue
+        from shared.platform.adapters.cloud_tasks import CloudTaskQueue
 
         if self.settings.tasks_emulator_host:
             import grpc
@@ -559,35 +546,35 @@ class Container:
 
     def _build_secrets(self) -> SecretStore:
         if self.settings.secrets_backend == "local":
-            from shared.adapters.local_secrets import LocalFileSecrets
+            from shared.platform.adapters.local_secrets import LocalFileSecrets
 
             return LocalFileSecrets(self.settings.local_secrets_file)
         from google.cloud import secretmanager
 
-        from shared.adapters.secret_manager import SecretManagerSecrets
+        from shared.platform.adapters.secret_manager import SecretManagerSecrets
 
         client = secretmanager.SecretManagerServiceClient()
         return SecretManagerSecrets(client, self.settings.gcp_project, self.settings.secret_cache_ttl_s)
 
     def _build_notifications(self) -> NotificationLog:
-        from shared.adapters.firestore_notifications import FirestoreNotificationLog
+        from shared.notify.adapters.firestore_notifications import FirestoreNotificationLog
 
         return FirestoreNotificationLog(self._firestore())
 
     def _build_notifier(self) -> Notifier:
-        from shared.services.links import LinkMinter
+        from shared.notify.services.links import LinkMinter
 
         s = self.settings
         minter = LinkMinter(self.secrets, s.api_url, s.approval_link_ttl_s, frontend_url=s.frontend_url)
         if self.settings.notifier_backend == "live":
-            from shared.services.channels import (
+            from shared.notify.services.channels import (
                 DiscordMessages,
                 Emails,
                 NotionComments,
                 SlackMessages,
                 sender_domain,
             )
-            from shared.services.delivery import ChannelDelivery
+            from shared.notify.services.delivery import ChannelDelivery
 
             mailer = self.mailer if self.settings.smtp_host else None  # no relay: no email channel
             channels: list[NotificationChannel] = [
@@ -598,17 +585,17 @@ class Container:
             ]
             lease_s = self.settings.step_lease_s  # longer than a message's requests and a token refresh
             return ChannelDelivery(self.notifications, channels, lease_s)
-        from shared.adapters.outbox import OutboxNotifier
+        from shared.notify.adapters.outbox import OutboxNotifier
 
         return OutboxNotifier(self.settings.outbox_dir, minter)
 
     def _build_model(self) -> Model:
         s = self.settings
         if s.model_backend == "offline":
-            from shared.adapters.offline_model import OfflineModel
+            from shared.platform.adapters.offline_model import OfflineModel
 
             return OfflineModel(s.model_prices)
-        from shared.adapters.vertex_model import VertexModel
+        from shared.platform.adapters.vertex_model import VertexModel
 
         models = {"plan": s.model_plan, "draft": s.model_draft}
         production = s.profile == "production"
@@ -623,17 +610,17 @@ class Container:
         )
 
     def _build_passages(self) -> PassageStore:
-        from shared.adapters.firestore_passages import FirestorePassages
+        from shared.memory.adapters.firestore_passages import FirestorePassages
 
         return FirestorePassages(self._firestore())
 
     def _build_embedder(self) -> Embedder:
         s = self.settings
         if s.model_backend == "offline":
-            from shared.adapters.local_embedder import LocalEmbedder
+            from shared.memory.adapters.local_embedder import LocalEmbedder
 
             return LocalEmbedder()
-        from shared.adapters.vertex_embedder import VertexEmbedder
+        from shared.memory.adapters.vertex_embedder import VertexEmbedder
 
         price = s.model_prices.get(s.model_embed, (0.0, 0.0))[0]
         production = s.profile == "production"

@@ -1,4 +1,4 @@
-# GitHub and Vercel tokens of tenants (code-token-<integration>-<tenant>, shared/domain/integrations.py).
+# GitHub and Vercel tokens of tenants (code-token-<integration>-<tenant>, shared/workspace/domain/integrations.py).
 # api stores them (PUT /integrations/<name>: create the secret if needed (secret_creator, secrets.tf), add a version, destroy the
 # one it replaces) and deletes them (DELETE /integrations/<name>, and a workspace's disconnect); only
 # deploy reads them, when a run's step opens a pull request or a deployment. Every grant is limited by
@@ -52,7 +52,7 @@ resource "google_project_iam_member" "code_token_keepers" {
   }
 }
 
-# Slack bot tokens of tenants (chat-token-slack-<tenant>, shared/domain/integrations.py): api stores
+# Slack bot tokens of tenants (chat-token-slack-<tenant>, shared/workspace/domain/integrations.py): api stores
 # and deletes them with the code tokens (PUT/DELETE /integrations/slack, a workspace's disconnect:
 # code_token_keepers above); only notify reads them, to post a tenant's notifications to Slack.
 locals {

@@ -109,7 +109,7 @@ locals {
     }
   }
 
-  # TTL policies, on the field the code writes (shared/adapters/firestore_tenants.py).
+  # TTL policies, on the field the code writes (shared/workspace/adapters/firestore_tenants.py).
   #
   # The collection-group name "events" is shared: tenants/{t}/events/{event_id} holds webhook
   # de-duplication records (FirestoreWebhookEvents: event_type, first_seen, expires_at) and
@@ -128,20 +128,20 @@ locals {
     run_starts    = { collection = "run_starts", field = "expires_at" } # a run's reserved start (planning)
     # the workspaces that asked one address to confirm it on a day (email confirmation's bound)
     email_recipients = { collection = "email_recipients", field = "expires_at" }
-    # task bodies that could never become valid, kept 30 days for an operator (shared.domain.dead_letters)
+    # task bodies that could never become valid, kept 30 days for an operator (shared.platform.domain.dead_letters)
     dead_letters = { collection = "dead_letters", field = "expires_at" }
-    # a day's plan page and the tasks it named, kept a week (shared.domain.day_plan.KEPT)
+    # a day's plan page and the tasks it named, kept a week (shared.workspace.domain.day_plans.KEPT)
     day_plans = { collection = "day_plans", field = "expires_at" }
-    # make doctor's checks, kept a day (shared.services.doctor.KEEP)
+    # make doctor's checks, kept a day (shared.platform.services.doctor.KEEP)
     doctor_checks = { collection = "doctor_checks", field = "expires_at" }
     # the audit log, tenants/{t}/audit/{entry_id}: each entry kept its tenant's audit_retention_days
-    # (PUT /audit/retention; shared.domain.audit)
+    # (PUT /audit/retention; shared.team.domain.audit)
     audit = { collection = "audit", field = "expires_at" }
     # edits the trigger rules skipped, tenants/{t}/skipped_edits/{slot}, kept a week
-    # (shared.domain.skipped_edits.KEEP)
+    # (shared.workspace.domain.skipped_edits.KEEP)
     skipped_edits = { collection = "skipped_edits", field = "expires_at" }
     # the api's request counters per person and key, api_paces/{id}, each a minute past its window
-    # (shared.services.api_limits)
+    # (shared.platform.services.api_limits)
     api_paces = { collection = "api_paces", field = "expires_at" }
   }
 }
@@ -162,7 +162,7 @@ resource "google_firestore_index" "composite" {
   }
 }
 
-# GET /runs?q= (shared.domain.run_search): array_contains on search_terms, alone or with the status,
+# GET /runs?q= (shared.runs.domain.run_search): array_contains on search_terms, alone or with the status,
 # trigger and agent equalities, in the list's order. Firestore has no full-text search, so a run
 # document carries its goal's and agent's words. Each key names the equalities besides the word.
 locals {
@@ -231,7 +231,7 @@ resource "google_firestore_field" "indexed" {
   }
 }
 
-# The workspace index (issue 56; shared/adapters/firestore_passages.py): tenants/{t}/passages holds
+# The workspace index (issue 56; shared/memory/adapters/firestore_passages.py): tenants/{t}/passages holds
 # 768 values per passage (Vertex AI's output_dimensionality: decision 0065). A vector query needs a
 # vector index, and one with a filter needs the filtered field before the vector field.
 # FirestorePassages.nearest: the nearest passages of a tenant (an owner's run).

@@ -1,5 +1,5 @@
 # One Cloud Run function (2nd gen) per entry point of functions/main.py. The keys of local.functions
-# are the entry points (shared.topology.Target); tests/infra checks both directions.
+# are the entry points (shared.platform.topology.Target); tests/infra checks both directions.
 locals {
   # Sizing, per function (why):
   # - cpu below 1 forces concurrency 1 (a platform rule), so fractional CPU only where traffic is rare.

@@ -23,7 +23,7 @@ locals {
     notion_webhook = ["roles/datastore.user"]
     plan           = ["roles/datastore.user", "roles/aiplatform.user"]
     execute_step   = ["roles/datastore.user", "roles/aiplatform.user"]
-    # api answers POST /ask with one model call (shared/services/ask.py).
+    # api answers POST /ask with one model call (shared/memory/services/ask.py).
     api = ["roles/datastore.user", "roles/aiplatform.user"]
     # notify records each delivery (notifications) and reads the tenant's quiet hours and token
     # (tenants); it calls no model.

@@ -1,16 +1,16 @@
 # Log-based metrics and alert policies.
 #
-# Contract with the code (shared/logs.py writes one JSON line per record; `extra={"fields": {...}}`
+# Contract with the code (shared/platform/logs.py writes one JSON line per record; `extra={"fields": {...}}`
 # becomes jsonPayload.fields):
 #   a run that ends failed logs          fields.event = "run_failed"
 #   a run or tenant stopped by a budget  fields.event = "budget_exceeded"
-#   a configured model answered 404      fields.event = "model_unavailable" (shared/adapters/vertex_model.py)
-#   a task body that can never be valid fields.event = "dead_letter" (shared/services/dead_letters.py)
-#   a task function refused its caller  fields.event = "task_caller_refused" (functions/_caller.py;
+#   a configured model answered 404      fields.event = "model_unavailable" (shared/platform/adapters/vertex_model.py)
+#   a task body that can never be valid fields.event = "dead_letter" (shared/platform/services/dead_letters.py)
+#   a task function refused its caller  fields.event = "task_caller_refused" (functions/tasks/caller.py;
 #                                        fields.status 401|403 and fields.reason)
-# shared/services/alerts.py logs both. tests/infra/test_monitoring.py reads the events the code logs
+# shared/runs/services/alerts.py logs both. tests/infra/test_monitoring.py reads the events the code logs
 # and fails when a metric below counts one that no code writes.
-# No metric reads a secret or a token from a log: the code never logs one (shared/logs.py masks
+# No metric reads a secret or a token from a log: the code never logs one (shared/platform/logs.py masks
 # every secret it has read), and the webhook verification token lives only in Secret Manager.
 # Webhook rejections are read from Cloud Run's request logs (4xx answers of notion-webhook), so
 # they need nothing from the code.
@@ -208,11 +208,11 @@ resource "google_monitoring_alert_policy" "task_age" {
 # Log-based metrics the dashboard reads and no alert counts. Each line is written once, where it
 # happens (tests/infra/test_monitoring.py holds the events against the code's log calls):
 #   a run's status changed     fields.event = "run_status", fields.status, fields.from ("new": created)
-#                               (shared/services/alerts.py)
+#                               (shared/runs/services/alerts.py)
 #   a model call was priced    fields.event = "model_used", fields.model, fields.cost_usd (US dollars)
-#                               (shared/adapters/vertex_model.py)
+#                               (shared/platform/adapters/vertex_model.py)
 #   Notion refused a request   fields.event = "notion_refused", fields.status 429|529
-#                               (shared/adapters/notion.py)
+#                               (shared/notion/adapters/notion.py)
 locals {
   dashboard_metrics = {
     run_status = {

@@ -33,7 +33,7 @@ resource "google_cloud_scheduler_job" "job" {
 
   # A missed tick is covered by the next one, so retry briefly only: the sweeper queries what is
   # stalled, and daily planning plans the tenants of ticks missed since the last one it recorded (up
-  # to 6 hours back: CATCH_UP in shared/domain/tasks/schedule.py).
+  # to 6 hours back: CATCH_UP in shared/agents/domain/schedule_task.py).
   retry_config {
     retry_count          = 2
     min_backoff_duration = "10s"

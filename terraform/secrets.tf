@@ -1,4 +1,4 @@
-# Platform secrets (shared.config.PlatformSecret). Terraform creates the containers only, so no value
+# Platform secrets (shared.platform.config.PlatformSecret). Terraform creates the containers only, so no value
 # is ever in state: a person adds the Notion client id and secret, the session key and (for email)
 # the mail relay's password with `gcloud secrets versions add` (docs/deploy.md); notion-webhook adds
 # the webhook verification token itself when Notion sends it.

@@ -1,4 +1,4 @@
-# Every field of shared.config.Settings, as the environment variable NA_<FIELD> that pydantic-settings
+# Every field of shared.platform.config.Settings, as the environment variable NA_<FIELD> that pydantic-settings
 # reads, with its production value. The same map goes to every function (a function reads what it
 # uses). tests/infra fails when a Settings field has no entry here or an entry has no field.
 locals {

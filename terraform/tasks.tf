@@ -1,4 +1,4 @@
-# Cloud Tasks queues (shared.topology.Queue), one per task-driven function (QUEUE_TARGETS).
+# Cloud Tasks queues (shared.platform.topology.Queue), one per task-driven function (QUEUE_TARGETS).
 # Handlers are idempotent (docs/engine.md), so retries are safe; a body that does not validate gets a 4xx,
 # which Cloud Tasks also retries until the queue gives up. A long Retry-After is not a retry here: the
 # code schedules a new task for later. Runs that exhaust their retries are picked up by the
@@ -20,7 +20,7 @@ locals {
       target = "plan"
       # notion-webhook: a Notion event; api: POST /runs and a rejected plan's replan; plan and
       # execute-step: the follow-up of a run that has no plan yet (after a budget approval, the sweeper).
-      # deploy shares the engine's follow-ups (shared/services/followups.py), that case included.
+      # deploy shares the engine's follow-ups (shared/engine/services/followups.py), that case included.
       enqueuers = ["notion_webhook", "plan", "execute_step", "api", "deploy"]
       # Each dispatch makes one planning model call and several Notion reads. 10/s drains a 10,000-
       # tenant planning hour in ~17 min while staying well inside default Gemini quotas; 50 in flight
@@ -80,7 +80,7 @@ locals {
       # Email/Slack/Notion comments; quiet hours are tasks scheduled for later, not retries.
       # A notification is still worth delivering for a day; notify de-duplicates by notification id.
       # 56 attempts over 24 h (10 s doubling to 640 s, then 1280 s, then every 30 min): the
-      # window shared/services/delivery.py relies on (NOTIFY_RETRY_WINDOW, GIVE_UP_AFTER = 12 h).
+      # window shared/notify/services/delivery.py relies on (NOTIFY_RETRY_WINDOW, GIVE_UP_AFTER = 12 h).
       max_dispatches_per_second = 20
       max_concurrent_dispatches = 100
       max_attempts              = 56

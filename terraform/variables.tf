@@ -117,7 +117,7 @@ variable "default_budgets_usd" {
     month = 50
   }
 
-  # The ranges of NA_DEFAULT_*_BUDGET_USD in shared/config.py: up to the most an owner may choose.
+  # The ranges of NA_DEFAULT_*_BUDGET_USD in shared/platform/config.py: up to the most an owner may choose.
   validation {
     condition     = var.default_budgets_usd.run >= 0 && var.default_budgets_usd.run <= 100
     error_message = "default_budgets_usd.run must be from 0 to 100 (USD per run)."

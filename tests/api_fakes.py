@@ -8,29 +8,16 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from functions._http import app
+from shared.agents.ports import AgentStore
 from shared.bootstrap import PORTS, Container
-from shared.config import PlatformSecret, Settings
-from shared.ports import (
-    AgentStore,
-    ApiKeyStore,
-    AuditLog,
-    Chat,
-    CodeHost,
-    DeadLetterStore,
-    Deployer,
-    Model,
-    NotificationLog,
-    Notifier,
-    NotionClient,
-    NotionOAuth,
-    OAuthStateStore,
-    PaceCounters,
-    RunStore,
-    SecretStore,
-    TaskQueue,
-    TenantStore,
-    WebhookEventLedger,
-)
+from shared.code.ports import CodeHost, Deployer
+from shared.notify.ports import Chat, NotificationLog, Notifier
+from shared.notion.ports import NotionClient, NotionOAuth
+from shared.platform.config import PlatformSecret, Settings
+from shared.platform.ports import DeadLetterStore, Model, PaceCounters, SecretStore, TaskQueue
+from shared.runs.ports import RunStore
+from shared.team.ports import ApiKeyStore, AuditLog
+from shared.workspace.ports import OAuthStateStore, TenantStore, WebhookEventLedger
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import (
     FakeAgents,

@@ -11,22 +11,23 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
-from shared.adapters.offline_model import OfflineModel
-from shared.agent.tools import REGISTRY, SideEffect
-from shared.config import PlatformSecret, Settings
-from shared.domain.authority import effect_digest, is_production
-from shared.domain.events import HumanRequested, HumanResponded
-from shared.domain.model_calls import ModelReply, ModelUsage
-from shared.domain.settings import TenantSettings
-from shared.domain.tasks.step import StepTask
-from shared.domain.tenants import Tenant
-from shared.errors import PermanentError, UnusableReply
-from shared.ports import Model, NotionClient, TenantNotion
-from shared.services.deps import Deps
-from shared.services.engine import StepOutcome, run_step
-from shared.services.humans import respond
-from shared.services.notion_access import NotionForTenant
-from shared.services.spend_cache import SpendCache
+from shared.engine.services.engine import StepOutcome, run_step
+from shared.engine.services.humans import respond
+from shared.notion.ports import NotionClient, TenantNotion
+from shared.notion.services.notion_access import NotionForTenant
+from shared.platform.adapters.offline_model import OfflineModel
+from shared.platform.config import PlatformSecret, Settings
+from shared.platform.domain.model_calls import ModelReply, ModelUsage
+from shared.platform.errors import PermanentError, UnusableReply
+from shared.platform.ports import Model
+from shared.runs.domain.authority import effect_digest, is_production
+from shared.runs.domain.events import HumanRequested, HumanResponded
+from shared.runs.domain.step_task import StepTask
+from shared.runs.services.deps import Deps
+from shared.runs.services.spend_cache import SpendCache
+from shared.tools import REGISTRY, SideEffect
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import Tenant
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 
 PERSON = "user-person"  # a workspace member, the author of blocks ``FakeNotion.add_block`` adds
@@ -350,7 +351,7 @@ def connected_tenants(config: Settings, *tenant_ids: str) -> FakeTenantStore:
 def run_step_as_owner(task: StepTask, deps: Deps) -> StepOutcome:
     """``run_step``, with the owner approving (a session's decision) the effect or the plan it
     stopped to ask about, if it did, and the step that follows run at once: for tests of something
-    else than who decides (tests/unit/test_authority.py is about that). The request's message and
+    else than who decides (tests/unit/engine/test_authority.py is about that). The request's message and
     the step task the approval enqueued are taken out of the queue, so it holds what the steps
     themselves enqueued."""
     outcome = run_step(task, deps)

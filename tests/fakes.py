@@ -5,16 +5,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.domain.agents import Agent
-from shared.domain.api_keys import ApiKey
-from shared.domain.audit import AuditEntry
-from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
-from shared.domain.day_plan import Kept
-from shared.domain.dead_letters import DeadLetter
-from shared.domain.events import ModelUsed
-from shared.domain.fanout import ended_marker
-from shared.domain.model_calls import ModelUsage
-from shared.domain.notifications import (
+from shared.agents.domain.agents import Agent
+from shared.agents.ports import AgentStore
+from shared.code.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
+from shared.code.ports import CodeHost, Deployer
+from shared.notify.domain.notifications import (
     Claimed,
     DeliveryClaim,
     Mail,
@@ -23,39 +18,30 @@ from shared.domain.notifications import (
     NotificationStatus,
     Outcome,
 )
-from shared.domain.notion_grant import NotionGrant
-from shared.domain.run_rows import KeptRow
-from shared.domain.run_search import search_terms
-from shared.domain.runs import Run, RunEvent, RunState, RunStatus, fold
-from shared.domain.skipped_edits import SkippedEdit
-from shared.domain.tasks import TaskBody
-from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tasks.plan import PlanTask, next_start
-from shared.domain.tenants import EventRecord, Tenant, TenantStatus
-from shared.errors import NotFound, PermanentError, TransientError, Unauthenticated
-from shared.ports import (
-    AgentStore,
-    ApiKeyStore,
-    AuditLog,
-    Chat,
-    ChatWebhooks,
-    CodeHost,
-    DeadLetterStore,
-    Deployer,
-    InviteStore,
-    Mailer,
-    NotificationLog,
-    Notifier,
-    NotionOAuth,
-    OAuthStateStore,
-    PaceCounters,
-    RunStore,
-    SecretStore,
-    TaskQueue,
-    TenantStore,
-    WebhookEventLedger,
-)
-from shared.topology import Queue
+from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationLog, Notifier
+from shared.notion.ports import NotionOAuth
+from shared.platform.domain.dead_letters import DeadLetter
+from shared.platform.domain.model_calls import ModelUsage
+from shared.platform.domain.tasks import TaskBody
+from shared.platform.errors import NotFound, PermanentError, TransientError, Unauthenticated
+from shared.platform.ports import DeadLetterStore, PaceCounters, SecretStore, TaskQueue
+from shared.platform.topology import Queue
+from shared.runs.domain.events import ModelUsed
+from shared.runs.domain.fanout import ended_marker
+from shared.runs.domain.plan_task import PlanTask, next_start
+from shared.runs.domain.run_rows import KeptRow
+from shared.runs.domain.run_search import search_terms
+from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold
+from shared.runs.ports import RunStore
+from shared.team.domain.api_keys import ApiKey
+from shared.team.domain.audit import AuditEntry
+from shared.team.ports import ApiKeyStore, AuditLog
+from shared.workspace.domain.day_plans import Kept
+from shared.workspace.domain.notion_grant import NotionGrant
+from shared.workspace.domain.skipped_edits import SkippedEdit
+from shared.workspace.domain.tenants import EventRecord, Tenant, TenantStatus
+from shared.workspace.ports import InviteStore, OAuthStateStore, TenantStore, WebhookEventLedger
 
 
 def _take(

@@ -1,12 +1,12 @@
-"""The token of a decision link as notify mints it (``shared.services.links``), for tests that use one."""
+"""The token of a decision link as notify mints it (``shared.notify.services.links``), for tests that use one."""
 
 from typing import Any
 
-from shared.config import PlatformSecret
-from shared.domain.notifications import Links
-from shared.domain.tasks.notify import NotifyTask
-from shared.services import links
-from shared.services.links import LinkMinter
+from shared.notify.domain.notifications import Links
+from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.services import links
+from shared.notify.services.links import LinkMinter
+from shared.platform.config import PlatformSecret
 
 
 def decision_token(

@@ -14,7 +14,7 @@ import os
 import sys
 
 from shared.bootstrap import Container
-from shared.config import Settings
+from shared.platform.config import Settings
 
 
 def firestore_only(project: str, database: str, emulator_host: str) -> Settings:

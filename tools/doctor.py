@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 
 from shared import bootstrap
-from shared.config import Settings
-from shared.services.doctor import SCHEME, operator_token
-from shared.topology import Queue
+from shared.platform.config import Settings
+from shared.platform.services.doctor import SCHEME, operator_token
+from shared.platform.topology import Queue
 
 TIMEOUT_S = 30.0
 UNANSWERED = (

@@ -1,6 +1,6 @@
 """Hold terraform/ against the code: functions, queues, platform secrets and settings.
 
-The code side is read from the code itself (``functions/main.py`` with ``ast``, ``shared.config``
+The code side is read from the code itself (``functions/main.py`` with ``ast``, ``shared.platform.config``
 by import), never from a copied list, so a target, queue, secret or setting added to the code
 without its Terraform counterpart is drift. Used by tests/infra and tools/check_infra.py.
 """
@@ -41,10 +41,10 @@ class CodeModel:
     """What the code says must exist."""
 
     targets: frozenset[str]  # functions/main.py
-    target_enum: frozenset[str]  # shared.topology.Target
-    queues: Mapping[str, str]  # queue id -> target (shared.topology.QUEUE_TARGETS, every Queue)
-    secrets: frozenset[str]  # shared.config.PlatformSecret
-    settings_env: frozenset[str]  # NA_<FIELD> of every shared.config.Settings field
+    target_enum: frozenset[str]  # shared.platform.topology.Target
+    queues: Mapping[str, str]  # queue id -> target (shared.platform.topology.QUEUE_TARGETS, every Queue)
+    secrets: frozenset[str]  # shared.platform.config.PlatformSecret
+    settings_env: frozenset[str]  # NA_<FIELD> of every shared.platform.config.Settings field
 
 
 def load_terraform(directory: Path = TERRAFORM_DIR) -> Terraform:
@@ -104,7 +104,7 @@ def _target_names(value: ast.expr, path: Path) -> Iterator[str]:
         value = value.args[0]
     if not isinstance(value, ast.Tuple | ast.List | ast.Set):
         raise ValueError(f"{path}: TARGETS must be a literal tuple, list or set")
-    from shared.topology import Target
+    from shared.platform.topology import Target
 
     for element in value.elts:
         if isinstance(element, ast.Constant) and isinstance(element.value, str):
@@ -116,12 +116,12 @@ def _target_names(value: ast.expr, path: Path) -> Iterator[str]:
 
 
 def code_model(main_py: Path = MAIN_PY) -> CodeModel:
-    from shared import config, topology
+    from shared.platform import config, topology
 
     env = {variable for variable, _, _ in config.documented()}
     missing = [q.value for q in topology.Queue if q not in topology.QUEUE_TARGETS]
     if missing:
-        raise ValueError(f"shared.topology.QUEUE_TARGETS has no target for queue(s) {missing}")
+        raise ValueError(f"shared.platform.topology.QUEUE_TARGETS has no target for queue(s) {missing}")
     return CodeModel(
         targets=main_targets(main_py),
         target_enum=frozenset(t.value for t in topology.Target),
@@ -250,7 +250,7 @@ def _queue_drift(code: CodeModel, tf: Terraform) -> list[str]:
         if queues[queue_id].get("target") != code.queues[queue_id]:
             items.append(
                 f"queue {queue_id!r} targets {queues[queue_id].get('target')!r} in terraform/ but "
-                f"{code.queues[queue_id]!r} in shared.topology.QUEUE_TARGETS"
+                f"{code.queues[queue_id]!r} in shared.platform.topology.QUEUE_TARGETS"
             )
     resource = tf.resources.get("google_cloud_tasks_queue", {})
     if [body.get("for_each") for body in resource.values()] != ["${local.queues}"]:

@@ -14,8 +14,8 @@ import sys
 from datetime import UTC, datetime
 
 from shared import bootstrap
-from shared.config import Settings, env_name
-from shared.domain import signup
+from shared.platform.config import Settings, env_name
+from shared.workspace.domain import signup
 
 _READ = ("gcp_project", "firestore_database", "firestore_emulator_host", "frontend_url")
 

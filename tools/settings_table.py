@@ -1,11 +1,11 @@
-"""Print the settings table of docs/settings.md from shared/config.py, and its trigger rules table from
-shared/domain/triggers.py (``--check`` fails if either is stale)."""
+"""Print the settings table of docs/settings.md from shared/platform/config.py, and its trigger rules table from
+shared/workspace/domain/triggers.py (``--check`` fails if either is stale)."""
 
 import argparse
 import sys
 from pathlib import Path
 
-from shared.config import documented
+from shared.platform.config import documented
 
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
 RULES_BEGIN, RULES_END = "<!-- triggers:begin -->", "<!-- triggers:end -->"
@@ -20,7 +20,7 @@ def table() -> str:
 
 def rules_table() -> str:
     """One row per field of each trigger rule model: the rule's kind, the field, its type, its meaning."""
-    from shared.domain.triggers import RULE_MODELS
+    from shared.workspace.domain.triggers import RULE_MODELS
 
     rows = ["| rule `kind` | field | type | meaning |", "|---|---|---|---|"]
     for model in RULE_MODELS:

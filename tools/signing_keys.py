@@ -11,7 +11,7 @@ import json
 import secrets
 import sys
 
-from shared.domain.signed_tokens import ring
+from shared.platform.domain.signed_tokens import ring
 
 
 def stage(material: str) -> str:

@@ -14,8 +14,8 @@ from functions._http import Reply
 from shared.bootstrap import Container
 
 if TYPE_CHECKING:
-    from shared.domain.members import Member
-    from shared.ports import TenantStore
+    from shared.workspace.domain.members import Member
+    from shared.workspace.ports import TenantStore
 
 
 class Call(NamedTuple):
@@ -67,9 +67,9 @@ class Route(NamedTuple):
     # True: a session only, never an API key: what a leaked script key must not do (manage keys,
     # change settings, tokens or the connection); a key runs and follows runs and reads.
     session_only: bool = False
-    scope: str = "read"  # what an API key needs for it (shared.domain.api_keys.SCOPES)
+    scope: str = "read"  # what an API key needs for it (shared.team.domain.api_keys.SCOPES)
     doc: Doc | None = None  # the contract's words for it: every route of ROUTES has them (a test)
-    # The least role (shared.domain.members.ROLES) that may call it, checked by the api before its
+    # The least role (shared.workspace.domain.members.ROLES) that may call it, checked by the api before its
     # handler; "" only for a public route. docs/security.md, "Roles", has the same table (a test).
     role: str = ""
 

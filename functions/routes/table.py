@@ -11,31 +11,23 @@ from typing import Any
 
 from functions import routes as routes_package
 from functions._http import Reply
-from functions.routes import (
-    Call,
-    Doc,
-    Handler,
-    Route,
-    agents,
+from functions.routes import Call, Doc, Handler, Route, contract
+from functions.routes.agents_api import agents
+from functions.routes.memory_api import ask
+from functions.routes.notify_api import notifications
+from functions.routes.notion_api import connection, home
+from functions.routes.platform_api import doctor
+from functions.routes.runs_api import approvals, run_actions, runs, usage
+from functions.routes.team_api import (
     api_keys,
-    approvals,
-    ask,
     audit,
-    connection,
-    contract,
-    doctor,
     email_confirmations,
-    home,
     integrations,
-    notifications,
-    run_actions,
-    runs,
     session,
     settings,
     team,
-    usage,
 )
-from shared.domain.members import ROLES
+from shared.workspace.domain.members import ROLES
 
 
 def _route(
@@ -134,7 +126,7 @@ def _mailed_link(
 
 # Deciding a run's request, and controlling a run: routes alike but for their summaries.
 _DECISIONS = {
-    h: Doc(summary, "runs", _MOVED_RUN, body="run_actions.DecisionBody", refusals=(409,))
+    h: Doc(summary, "runs", _MOVED_RUN, body="runs_api.run_actions.DecisionBody", refusals=(409,))
     for h, summary in (
         (run_actions.approve, "Approve the request the run waits for"),
         (run_actions.reject, "Reject the request the run waits for"),
@@ -142,7 +134,9 @@ _DECISIONS = {
     )
 }
 _CONTROLS = {
-    h: Doc(summary, "runs", _MOVED_RUN, body="run_actions.Note", body_required=False, refusals=(409,))
+    h: Doc(
+        summary, "runs", _MOVED_RUN, body="runs_api.run_actions.Note", body_required=False, refusals=(409,)
+    )
     for h, summary in (
         (run_actions.cancel, "Cancel a run"),
         (run_actions.pause, "Pause a run"),
@@ -154,7 +148,7 @@ _BULK = Doc(
     "Cancel or retry several runs",
     "runs",
     {200: "models.runs.BulkDone"},
-    body="run_actions.BulkBody",
+    body="runs_api.run_actions.BulkBody",
 )
 
 _CHECK = {200: "models.doctor.DoctorCheck"}
@@ -164,7 +158,7 @@ _AGENTS = "models.agents.AgentList"
 
 def _operator_route(spec: str, handler: Handler, summary: str, refusals: tuple[int, ...]) -> Route:
     """A route of the operator's (``make doctor``): public to the router, its handler checks the
-    operator's ``Authorization: Doctor <token>`` (functions.routes.doctor)."""
+    operator's ``Authorization: Doctor <token>`` (functions.routes.platform_api.doctor)."""
     answers = {202: _CHECK[200]} if spec.startswith("POST") else _CHECK
     doc = Doc(summary, "operations", answers, headers="models.doctor.DoctorHeaders", refusals=refusals)
     return _route(spec, handler, doc, public=True)
@@ -187,7 +181,7 @@ ROUTES: list[Route] = [
         runs.start,
         "Start a run",
         _STARTED,
-        body="runs.NewRun",
+        body="runs_api.runs.NewRun",
         refusals=(409,),
         scope="runs:start",
         role="editor",
@@ -197,7 +191,7 @@ ROUTES: list[Route] = [
         runs.list_all,
         "List runs, filtered and paged",
         {200: "models.runs.RunList"},
-        query="runs.RunsQuery",
+        query="runs_api.runs.RunsQuery",
         role="viewer",
     ),
     _runs(
@@ -205,7 +199,7 @@ ROUTES: list[Route] = [
         runs.skipped,
         "Edits the trigger rules skipped in the last week",
         {200: "models.runs.SkippedEdits"},
-        query="runs.SkippedQuery",
+        query="runs_api.runs.SkippedQuery",
         role="viewer",
     ),
     _runs(
@@ -228,7 +222,7 @@ ROUTES: list[Route] = [
         runs.again,
         "Run again: a new run with the same goal and page",
         _STARTED,
-        body="runs.Again",
+        body="runs_api.runs.Again",
         body_required=False,
         refusals=(409,),
         scope="runs:start",
@@ -250,7 +244,7 @@ ROUTES: list[Route] = [
         "decision",
         (approvals.page, approvals.preview, approvals.decide, approvals.legacy),
         "Apply a decision link",
-        ("models.links.LinkPreview", "models.links.LinkDecided"),
+        ("models.LinkPreview", "models.LinkDecided"),
         refusals=(401, 403, 404),
     ),
     _Tag("connection", public=True)(
@@ -345,7 +339,7 @@ ROUTES: list[Route] = [
             email_confirmations.legacy,
         ),
         "Confirm a notification_email",
-        ("models.links.ConfirmationPreview", "models.links.Confirmed"),
+        ("models.ConfirmationPreview", "models.Confirmed"),
         refusals=(401, 404),
         tag="email confirmations",
     ),
@@ -354,7 +348,7 @@ ROUTES: list[Route] = [
         ask.post_ask,
         "Ask the workspace: an answer citing the pages it used",
         {200: "models.ask.AskAnswer"},
-        body="ask.AskRequest",
+        body="memory_api.ask.AskRequest",
         scope="runs:start",
         refusals=(404, 409, 429),  # 404: no conversation of the caller's; 409: disconnected
         role="editor",
@@ -371,7 +365,7 @@ ROUTES: list[Route] = [
         api_keys.post_api_key,
         "Make an API key",
         {201: "models.api_keys.MadeApiKey"},
-        body="api_keys.NewApiKey",
+        body="team_api.api_keys.NewApiKey",
         headers="models.api_keys.KeyHeaders",
         refusals=(409,),
         role="viewer",
@@ -421,7 +415,7 @@ ROUTES: list[Route] = [
         home.post_home,
         "Find or make the agent's databases under a page",
         {200: "models.home.HomeView"},
-        body="home.NewHome",
+        body="notion_api.home.NewHome",
         refusals=(409, *_NOTION_DOWN),
         session_only=True,
         role="admin",
@@ -435,7 +429,7 @@ ROUTES: list[Route] = [
     _route(
         "POST /agents",
         agents.create,
-        Doc("Make an agent", "agents", {201: _AGENT}, body="agents.NewAgent", refusals=(409,)),
+        Doc("Make an agent", "agents", {201: _AGENT}, body="agents_api.agents.NewAgent", refusals=(409,)),
         session_only=True,
         role="admin",
     ),
@@ -453,7 +447,9 @@ ROUTES: list[Route] = [
     _route(
         "PATCH /agents/<agent_id>",
         agents.edit,
-        Doc("Change an agent", "agents", {200: _AGENT}, body="agents.AgentChange", refusals=(409,)),
+        Doc(
+            "Change an agent", "agents", {200: _AGENT}, body="agents_api.agents.AgentChange", refusals=(409,)
+        ),
         session_only=True,
         role="admin",
     ),
@@ -489,7 +485,7 @@ ROUTES: list[Route] = [
             "Accept the instructions page's version someone else edited",
             "agents",
             {200: "models.agents.Accepted"},
-            body="agents.Acceptance",
+            body="agents_api.agents.Acceptance",
             refusals=(409, 502, 503),
         ),
         session_only=True,
@@ -502,7 +498,7 @@ ROUTES: list[Route] = [
             "An agent's runs, newest first",
             "agents",
             {200: "models.runs.RunList"},
-            query="agents.AgentRunsQuery",
+            query="agents_api.agents.AgentRunsQuery",
         ),
         role="viewer",
     ),
@@ -519,7 +515,7 @@ ROUTES: list[Route] = [
             "Invite a person to the team (its link is shown in this answer and mailed to them)",
             "team",
             {201: "models.team.MadeInvite"},
-            body="team.NewInvite",
+            body="team_api.team.NewInvite",
             refusals=(409,),
         ),
         session_only=True,
@@ -539,7 +535,7 @@ ROUTES: list[Route] = [
             "Change a member's role",
             "team",
             {200: "models.team.TeamMember"},
-            body="team.RoleChange",
+            body="team_api.team.RoleChange",
             refusals=(404,),
         ),
         session_only=True,
@@ -563,8 +559,8 @@ ROUTES: list[Route] = [
         Doc(
             "Choose who approves each class of request",
             "team",
-            {200: "shared.domain.members.Approvers"},
-            body="shared.domain.members.Approvers",
+            {200: "shared.workspace.domain.members.Approvers"},
+            body="shared.workspace.domain.members.Approvers",
         ),
         session_only=True,
         role="owner",
@@ -576,7 +572,7 @@ ROUTES: list[Route] = [
             "The audit log: who did what, when, from where (newest first, filtered)",
             "audit",
             {200: "models.audit.AuditPage"},
-            query="audit.AuditQuery",
+            query="team_api.audit.AuditQuery",
         ),
         role="admin",
     ),
@@ -587,7 +583,7 @@ ROUTES: list[Route] = [
             "Every entry the filters keep, as JSON lines",
             "audit",
             {200: "application/x-ndjson"},
-            query="audit.AuditQuery",
+            query="team_api.audit.AuditQuery",
         ),
         role="admin",
     ),
@@ -595,7 +591,10 @@ ROUTES: list[Route] = [
         "PUT /audit/retention",
         audit.put_retention,
         Doc(
-            "How long the audit log keeps an entry", "audit", {200: "audit.Retention"}, body="audit.Retention"
+            "How long the audit log keeps an entry",
+            "audit",
+            {200: "team_api.audit.Retention"},
+            body="team_api.audit.Retention",
         ),
         session_only=True,
         role="owner",
@@ -620,12 +619,21 @@ ROUTES: list[Route] = [
     ),
 ]
 
+
 # The modules whose handlers the table serves, every module of functions.routes but the table: each
-# function of theirs that takes a Call and answers a Reply is a route's handler.
+# function of theirs that takes a Call and answers a Reply is a route's handler. They sit in functions.routes and its subpackages (one per capability), the models' package aside:
+# walked by path, so the models (the contract's alone) are not loaded.
+def _route_modules(path: str, prefix: str) -> Iterable[str]:
+    for m in pkgutil.iter_modules([path]):
+        if m.ispkg and m.name != "models":
+            yield from _route_modules(f"{path}/{m.name}", f"{prefix}{m.name}.")
+        elif not m.ispkg and f"{prefix}{m.name}" != __name__:
+            yield f"{prefix}{m.name}"
+
+
 MODULES = tuple(
-    importlib.import_module(f"{routes_package.__name__}.{m.name}")
-    for m in pkgutil.iter_modules(routes_package.__path__)
-    if not m.ispkg and m.name != __name__.rsplit(".", 1)[1]
+    importlib.import_module(name)
+    for name in _route_modules(routes_package.__path__[0], f"{routes_package.__name__}.")
 )
 
 

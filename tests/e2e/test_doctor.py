@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from local.stack import LocalStack
-from shared.config import PlatformSecret
-from shared.topology import Queue
+from shared.platform.config import PlatformSecret
+from shared.platform.topology import Queue
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

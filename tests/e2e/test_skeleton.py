@@ -15,9 +15,9 @@ from local.code_sandbox import SEED as CODE_SEED
 from local.demo import LIVE, REVIEWED, REVIEWER_WORDS, http, run_demo, wait_for
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack
 from local.tasks_emulator import mint_id_token
-from shared.adapters.local_secrets import LocalFileSecrets
-from shared.services.sessions import start_session
-from shared.topology import Target
+from shared.platform.adapters.local_secrets import LocalFileSecrets
+from shared.platform.topology import Target
+from shared.team.services.sessions import start_session
 
 pytestmark = pytest.mark.e2e
 
@@ -279,7 +279,7 @@ def test_the_task_functions_answer_only_the_tasks_account(stack: LocalStack) -> 
 
 def test_past_cloud_runs_front_a_task_function_still_checks_and_logs_its_refusals(stack: LocalStack) -> None:
     """What a misgranted invoker or a public task function would let through reaches the function's
-    own check (functions._caller): a signed (unstripped) token is a 401, another account's forwarded
+    own check (functions.tasks.caller): a signed (unstripped) token is a 401, another account's forwarded
     token a 403, each one ``task_caller_refused`` WARNING line with its status and reason, no token."""
     plan = stack.container_url(Target.PLAN)
     signed = mint_id_token(TASKS_SERVICE_ACCOUNT, stack.url(Target.PLAN))

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from local.stack import LocalStack
-from shared.topology import Target
+from shared.platform.topology import Target
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

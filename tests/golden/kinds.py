@@ -2,7 +2,7 @@
 
 An example is built once, by the code of the day the fixtures were written (``make_golden``); the
 fixture holds it as stored (a document, an event, a task body, a secret's JSON). The test
-(``tests/unit/test_golden.py``) reads every fixture with today's models and writes it back: a stored
+(``tests/unit/runs/test_golden.py``) reads every fixture with today's models and writes it back: a stored
 document that today's code could not read, or would rewrite, fails it.
 """
 
@@ -10,26 +10,32 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from shared.domain import events as ev
-from shared.domain.agent_home import AgentHome, HomeDatabase
-from shared.domain.agents import Agent, InstructionsVersion, Reach, Schedule
-from shared.domain.api_keys import ApiKey
-from shared.domain.code import CodeChange, DeployRequest, FileChange
-from shared.domain.connection import NotionTokens
-from shared.domain.dead_letters import DeadLetter
-from shared.domain.digest import Digest
-from shared.domain.notifications import NotificationRecord, NotificationStatus
-from shared.domain.runs import Pending, Run, RunState, Waiting
-from shared.domain.settings import TenantSettings
-from shared.domain.tasks.day_plan import DayPlanTask
-from shared.domain.tasks.digest import DigestTask
-from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tasks.plan import PlanTask, Trigger
-from shared.domain.tasks.rows import AnswerTask, DecideTask, RowTask
-from shared.domain.tasks.schedule import ScheduleTask
-from shared.domain.tasks.step import StepTask
-from shared.domain.tenants import Tenant, TenantStatus
-from shared.domain.triggers import AssignedToAgent, Mentioned, PageCreated, PropertyChanged, PropertyCheck
+from shared.agents.domain.agents import Agent, InstructionsVersion, Reach, Schedule
+from shared.agents.domain.day_plan_task import DayPlanTask
+from shared.agents.domain.digest_task import DigestTask
+from shared.agents.domain.schedule_task import ScheduleTask
+from shared.code.domain.code import CodeChange, DeployRequest, FileChange
+from shared.notify.domain.notifications import NotificationRecord, NotificationStatus
+from shared.notify.domain.notify_task import NotifyTask
+from shared.platform.domain.dead_letters import DeadLetter
+from shared.runs.domain import events as ev
+from shared.runs.domain.digest import Digest
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.domain.rows_task import AnswerTask, DecideTask, RowTask
+from shared.runs.domain.runs import Pending, Run, RunState, Waiting
+from shared.runs.domain.step_task import StepTask
+from shared.team.domain.api_keys import ApiKey
+from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
+from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import Tenant, TenantStatus
+from shared.workspace.domain.triggers import (
+    AssignedToAgent,
+    Mentioned,
+    PageCreated,
+    PropertyChanged,
+    PropertyCheck,
+)
 
 AT = datetime(2026, 11, 26, 4, 30, 15, 123456, tzinfo=UTC)
 LATER = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)

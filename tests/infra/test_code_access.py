@@ -34,92 +34,100 @@ RUNS = frozenset({"plan", "execute_step", "api", "deploy"})
 # Call site (file:qualified function) -> the functions whose requests reach it.
 REACH: dict[str, frozenset[str]] = {
     # notion-webhook: the handshake stores the verification token; events are routed to plan.
-    "shared/services/webhooks.py:_verification_token": frozenset({"notion_webhook"}),
-    "shared/services/webhooks.py:_handshake": frozenset({"notion_webhook"}),
-    "shared/services/webhooks.py:_route": frozenset({"notion_webhook"}),
-    "shared/services/webhooks.py:_queue_index": frozenset({"notion_webhook"}),  # a page's index task: plan
-    "shared/services/webhooks.py:_route_decision": frozenset({"notion_webhook"}),
-    "shared/services/webhooks.py:_route_answer": frozenset({"notion_webhook"}),
+    "shared/runs/services/webhooks.py:_verification_token": frozenset({"notion_webhook"}),
+    "shared/runs/services/webhooks.py:_handshake": frozenset({"notion_webhook"}),
+    "shared/runs/services/webhooks.py:_route": frozenset({"notion_webhook"}),
+    "shared/runs/services/webhooks.py:_queue_index": frozenset(
+        {"notion_webhook"}
+    ),  # a page's index task: plan
+    "shared/runs/services/webhooks.py:_route_decision": frozenset({"notion_webhook"}),
+    "shared/runs/services/webhooks.py:_route_answer": frozenset({"notion_webhook"}),
     # Connecting (GET /connect on api, the redirect on oauth-callback) and disconnecting (api).
-    "shared/services/connect.py:begin_connect": frozenset({"api"}),
-    "shared/services/connect.py:complete_connect": frozenset({"oauth_callback"}),
-    "shared/services/connect.py:_store_connection": frozenset({"oauth_callback"}),
-    "shared/services/connect.py:disconnect": frozenset({"api"}),
-    "shared/services/ask.py:answer_question": frozenset({"api", "plan"}),  # POST /ask, an Ask by comment
-    "shared/services/ask.py:answer_comment": frozenset({"plan"}),  # an Ask by comment: its reply queued
-    "shared/services/sessions.py:start_session": frozenset({"oauth_callback"}),
-    "shared/services/sessions.py:session_of": frozenset(
+    "shared/notion/services/connect.py:begin_connect": frozenset({"api"}),
+    "shared/notion/services/connect.py:complete_connect": frozenset({"oauth_callback"}),
+    "shared/notion/services/connect.py:_store_connection": frozenset({"oauth_callback"}),
+    "shared/notion/services/connect.py:disconnect": frozenset({"api"}),
+    "shared/memory/services/ask.py:answer_question": frozenset(
+        {"api", "plan"}
+    ),  # POST /ask, an Ask by comment
+    "shared/memory/services/ask.py:answer_comment": frozenset(
+        {"plan"}
+    ),  # an Ask by comment: its reply queued
+    "shared/team/services/sessions.py:start_session": frozenset({"oauth_callback"}),
+    "shared/team/services/sessions.py:session_of": frozenset(
         {"api"}
     ),  # a Bearer session, the cookie, GET /session
     # The OAuth client: connect, disconnect (api's revoke) and token refresh (NotionAccess._refresh).
-    "shared/services/notion_access.py:oauth_client": frozenset({"oauth_callback", "api", *NOTION_CALLERS}),
-    "shared/services/notion_access.py:NotionAccess.session": NOTION_CALLERS,
-    "shared/services/notion_access.py:NotionAccess._refresh": NOTION_CALLERS,
-    "shared/services/notion_access.py:NotionAccess._stored": NOTION_CALLERS,
-    "shared/services/notion_access.py:NotionAccess.needs_reconnect": NOTION_CALLERS,
+    "shared/notion/services/notion_access.py:oauth_client": frozenset(
+        {"oauth_callback", "api", *NOTION_CALLERS}
+    ),
+    "shared/notion/services/notion_access.py:NotionAccess.session": NOTION_CALLERS,
+    "shared/notion/services/notion_access.py:NotionAccess._refresh": NOTION_CALLERS,
+    "shared/notion/services/notion_access.py:NotionAccess._stored": NOTION_CALLERS,
+    "shared/notion/services/notion_access.py:NotionAccess.needs_reconnect": NOTION_CALLERS,
     # notify: a normal notification in quiet hours is enqueued again for their end.
-    "shared/services/notifications.py:deliver_notification": frozenset({"notify"}),
+    "shared/notify/services/notifications.py:deliver_notification": frozenset({"notify"}),
     # Follow-ups of a run: after planning (plan), a step or the sweeper (execute-step), a decision (api).
-    "shared/services/followups.py:enqueue_step": RUNS,
-    "shared/services/followups.py:enqueue_followup": RUNS,
-    "shared/services/followups.py:_tell_the_end": RUNS,
-    "shared/services/followups.py:_wake_parent": RUNS,
-    "shared/services/followups.py:restart": RUNS,
-    "shared/services/followups.py:enqueue_row": RUNS,
+    "shared/engine/services/followups.py:enqueue_step": RUNS,
+    "shared/engine/services/followups.py:enqueue_followup": RUNS,
+    "shared/engine/services/followups.py:_tell_the_end": RUNS,
+    "shared/engine/services/followups.py:_wake_parent": RUNS,
+    "shared/engine/services/followups.py:restart": RUNS,
+    "shared/engine/services/followups.py:enqueue_row": RUNS,
     # Notes on a run's trigger page: after its transitions, and the start note from its row's task.
-    "shared/services/page_notes.py:enqueue": RUNS,
+    "shared/engine/services/page_notes.py:enqueue": RUNS,
     # A Runs row's write held back by the Notion pacer is put back on execute-step for its turn.
-    "shared/services/run_rows.py:write_row": frozenset({"execute_step"}),
-    "shared/services/followups.py:_ask": RUNS,
+    "shared/engine/services/run_rows.py:write_row": frozenset({"execute_step"}),
+    "shared/engine/services/followups.py:_ask": RUNS,
     # An ended run's page: the change that came while it ran is planned by whoever ended it.
-    "shared/services/followups.py:_plan_page_change": RUNS,
-    "shared/services/humans.py:_replan": frozenset({"api"}),
-    "shared/services/humans.py:link_claims": frozenset({"api"}),
-    "shared/services/runs.py:_queue": frozenset({"api"}),  # request_run, run_again
+    "shared/engine/services/followups.py:_plan_page_change": RUNS,
+    "shared/engine/services/humans.py:_replan": frozenset({"api"}),
+    "shared/engine/services/humans.py:link_claims": frozenset({"api"}),
+    "shared/runs/services/runs.py:_queue": frozenset({"api"}),  # request_run, run_again
     # make doctor: api checks the operator's token (the session key) and sends a task through every
     # queue; the token is made on the operator's machine (tools/doctor.py), by no function.
-    "shared/services/doctor.py:check_operator": frozenset({"api"}),
-    "shared/services/doctor.py:start_check": frozenset({"api"}),
-    "shared/services/doctor.py:operator_token": frozenset(),
+    "shared/platform/services/doctor.py:check_operator": frozenset({"api"}),
+    "shared/platform/services/doctor.py:start_check": frozenset({"api"}),
+    "shared/platform/services/doctor.py:operator_token": frozenset(),
     # A notification_email to confirm (PATCH /settings): its mail on the notify queue; the link's
     # check (POST /email-confirmations/preview|confirm).
-    "shared/services/email_confirmation.py:ask": frozenset({"api"}),
+    "shared/notify/services/email_confirmation.py:ask": frozenset({"api"}),
     # A member invite (POST /team/invites): its code derived under the session signing key, its mail
     # on the notify queue (notify derives the link again as it sends it).
-    "functions/routes/team.py:post_invite": frozenset({"api"}),
-    "shared/services/team.py:_mail_invite": frozenset({"api"}),
+    "functions/routes/team_api/team.py:post_invite": frozenset({"api"}),
+    "shared/team/services/team.py:_mail_invite": frozenset({"api"}),
     # Signed links (a decision's, a confirmation's) are minted by notify as it mails them.
-    "shared/services/links.py:LinkMinter.links": frozenset({"notify"}),
-    "shared/services/email_confirmation.py:_claims": frozenset({"api"}),
+    "shared/notify/services/links.py:LinkMinter.links": frozenset({"notify"}),
+    "shared/notify/services/email_confirmation.py:_claims": frozenset({"api"}),
     # A Notion event's run whose turn has not come is planned by a task scheduled for its start.
-    "shared/services/planning.py:_waits_its_turn": frozenset({"plan"}),
+    "shared/engine/services/planning.py:_waits_its_turn": frozenset({"plan"}),
     # A page change dropped for a gone connection lets go of its page, planning a change remembered.
-    "shared/services/planning.py:_release_page": frozenset({"plan"}),
-    "shared/services/planning.py:_budget_spent": frozenset({"plan"}),
+    "shared/engine/services/planning.py:_release_page": frozenset({"plan"}),
+    "shared/engine/services/planning.py:_budget_spent": frozenset({"plan"}),
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
-    "shared/services/planning.py:_ask_model": frozenset({"plan"}),
+    "shared/engine/services/planning.py:_ask_model": frozenset({"plan"}),
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.
-    "shared/services/stepping.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
-    "shared/agent/tools/flow.py:send_notification": frozenset({"execute_step"}),
-    "shared/agent/tools/flow.py:hand_off": frozenset({"execute_step"}),
-    "shared/agent/tools/fanout.py:map_rows": frozenset({"execute_step"}),
+    "shared/engine/services/stepping.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
+    "shared/tools/flow.py:send_notification": frozenset({"execute_step"}),
+    "shared/tools/flow.py:hand_off": frozenset({"execute_step"}),
+    "shared/tools/fanout.py:map_rows": frozenset({"execute_step"}),
     # Daily planning (POST /schedule on plan): continuations and one plan task per due tenant.
-    "shared/services/daily_schedule.py:plan_due_tenants": frozenset({"plan"}),
+    "shared/agents/services/daily_schedule.py:plan_due_tenants": frozenset({"plan"}),
     # a reconcile past its time slice queues its next part on the plan queue
-    "shared/services/workspace_index.py:run_reconcile_task": frozenset({"plan"}),
-    "shared/services/daily_digest.py:send_digest": frozenset({"plan"}),
+    "shared/memory/services/workspace_index.py:run_reconcile_task": frozenset({"plan"}),
+    "shared/agents/services/daily_digest.py:send_digest": frozenset({"plan"}),
     # A day's plan, for a workspace without a Daily plans database, as a notification (POST /day-plan).
-    "shared/services/day_plan_page.py:_notify": frozenset({"plan"}),
+    "shared/agents/services/day_plan_page.py:_notify": frozenset({"plan"}),
     # GitHub/Vercel tokens: api stores and forgets them (PUT/DELETE /integrations, and a disconnect);
     # only deploy reads them, when a step opens a pull request or a deployment.
-    "shared/services/integrations.py:connect_integration": frozenset({"api"}),
-    "shared/services/integrations.py:disconnect_integration": frozenset({"api"}),
-    "shared/services/code_access.py:CodeAccess.token": frozenset({"deploy"}),
+    "shared/team/services/integrations.py:connect_integration": frozenset({"api"}),
+    "shared/team/services/integrations.py:disconnect_integration": frozenset({"api"}),
+    "shared/code/services/code_access.py:CodeAccess.token": frozenset({"deploy"}),
     # The Slack token: api stores and forgets it (as above); only notify reads it, to post a message.
-    "shared/services/channels.py:SlackMessages._token": frozenset({"notify"}),
-    "shared/services/channels.py:DiscordMessages.send": frozenset({"notify"}),
+    "shared/notify/services/channels.py:SlackMessages._token": frozenset({"notify"}),
+    "shared/notify/services/channels.py:DiscordMessages.send": frozenset({"notify"}),
     # The mail relay's password (a platform secret): only notify reads it, to send an email.
-    "shared/services/channels.py:Emails.send": frozenset({"notify"}),
+    "shared/notify/services/channels.py:Emails.send": frozenset({"notify"}),
 }
 
 # SecretStore.put creates a secret only when it does not exist. Only the connect flow writes a
@@ -141,7 +149,7 @@ def _capabilities(call: ast.Call, every_queue: frozenset[str] = frozenset()) -> 
         return
     first = call.args[0] if call.args else None
     if func.attr == "enqueue" and ast.unparse(func.value).endswith("queue"):
-        from shared.topology import Queue
+        from shared.platform.topology import Queue
 
         if isinstance(first, ast.Attribute) and ast.unparse(first.value) == "Queue":
             yield f"enqueue:{Queue[first.attr].value}"
@@ -152,7 +160,7 @@ def _capabilities(call: ast.Call, every_queue: frozenset[str] = frozenset()) -> 
     elif func.attr in ("get", "put", "delete") and ast.unparse(func.value).endswith("secrets"):
         op = {"get": "read", "put": "add", "delete": "delete"}[func.attr]
         if isinstance(first, ast.Attribute) and ast.unparse(first.value) == "PlatformSecret":
-            from shared.config import PlatformSecret
+            from shared.platform.config import PlatformSecret
 
             yield f"secret:{op}:{PlatformSecret[first.attr].value}"
         elif isinstance(first, ast.Call) and ast.unparse(first.func).endswith("code_token_secret"):
@@ -320,25 +328,30 @@ def test_reach_is_plausible_by_imports() -> None:
 
 def test_the_extraction_sees_the_calls_it_must() -> None:
     sites = call_sites()
-    assert sites["shared/services/webhooks.py:_handshake"] == {"secret:add:notion-webhook-verification-token"}
-    assert sites["shared/services/webhooks.py:_route"] == {"enqueue:plan"}
-    assert sites["shared/services/connect.py:disconnect"] == {
+    assert sites["shared/runs/services/webhooks.py:_handshake"] == {
+        "secret:add:notion-webhook-verification-token"
+    }
+    assert sites["shared/runs/services/webhooks.py:_route"] == {"enqueue:plan"}
+    assert sites["shared/notion/services/connect.py:disconnect"] == {
         "tenant_token:read",
         "tenant_token:delete",
         "code_token:delete",
         "chat_token:delete",
     }
-    assert sites["shared/services/followups.py:enqueue_step"] == {"enqueue:deploy", "enqueue:execute-step"}
-    assert sites["shared/services/code_access.py:CodeAccess.token"] == {"code_token:read"}
-    assert sites["shared/services/channels.py:SlackMessages._token"] == {"chat_token:read"}
-    assert sites["shared/services/channels.py:DiscordMessages.send"] == {"chat_token:read"}
-    assert sites["shared/services/integrations.py:connect_integration"] == {
+    assert sites["shared/engine/services/followups.py:enqueue_step"] == {
+        "enqueue:deploy",
+        "enqueue:execute-step",
+    }
+    assert sites["shared/code/services/code_access.py:CodeAccess.token"] == {"code_token:read"}
+    assert sites["shared/notify/services/channels.py:SlackMessages._token"] == {"chat_token:read"}
+    assert sites["shared/notify/services/channels.py:DiscordMessages.send"] == {"chat_token:read"}
+    assert sites["shared/team/services/integrations.py:connect_integration"] == {
         "code_token:add",
         "chat_token:add",
         "code_token:delete",  # the token stored during a disconnect, taken back
         "chat_token:delete",
     }
-    assert "tenant_token:add" in sites["shared/services/notion_access.py:NotionAccess._refresh"]
+    assert "tenant_token:add" in sites["shared/notion/services/notion_access.py:NotionAccess._refresh"]
     assert preloaded_ports()["notify"] >= {"notifier", "notifications", "notion", "secrets", "queue"}
 
 

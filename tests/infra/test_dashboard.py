@@ -9,7 +9,7 @@ line, so a chart cannot read a field nobody writes.
 import re
 from typing import Any
 
-from shared.domain.events import RunStatus
+from shared.runs.domain.events import RunStatus
 from tests.api_fakes import FakeContainer, client
 from tests.support.log_events import logged_fields
 from tools.infra_drift import Terraform

@@ -14,9 +14,9 @@ import hcl2
 import pytest
 
 from local.stack import LocalStack
-from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
-from shared.domain.dead_letters import dead_letter
-from shared.topology import Target
+from shared.platform.adapters.firestore_dead_letters import FirestoreDeadLetters
+from shared.platform.domain.dead_letters import dead_letter
+from shared.platform.topology import Target
 from tools.infra_drift import HCL_OPTIONS, Terraform
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,7 +164,7 @@ EXCLUDED = {
     r"gcloud ": _GOOGLE,
     r"(printf|openssl) [^|]+\| (tr -d '\\n' \| )?gcloud ": _GOOGLE,
     r"gcloud secrets versions access latest --secret=\$S \| make -s signing-key": _GOOGLE
-    + " (the key steps alone: tests/unit/test_signing_key_rotation.py)",
+    + " (the key steps alone: tests/unit/team/test_signing_key_rotation.py)",
     r"sleep 330\b": "waits out secret_cache_ttl_s between two steps in Secret Manager",
     r"terraform -chdir=terraform ": _TERRAFORM,
     r"dist=web/dist bucket=\"gs://\$\(terraform -chdir=terraform output": _TERRAFORM,

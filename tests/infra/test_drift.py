@@ -51,7 +51,7 @@ def test_main_py_targets_are_read_from_the_file(code: CodeModel) -> None:
     [
         ('TARGETS = ("plan", "api")\n', {"plan", "api"}),
         (
-            "from shared.topology import Target\nTARGETS: tuple[str, ...] = (Target.PLAN, Target.API)\n",
+            "from shared.platform.topology import Target\nTARGETS: tuple[str, ...] = (Target.PLAN, Target.API)\n",
             {"plan", "api"},
         ),
         ('TARGETS = frozenset({"notify"})\n', {"notify"}),
@@ -143,7 +143,7 @@ def test_an_ingress_the_check_cannot_read_is_refused(tf: Terraform) -> None:
 
 
 def test_settings_env_holds_valid_production_values(tf: Terraform) -> None:
-    from shared.config import Settings
+    from shared.platform.config import Settings
 
     env = {name: _evaluate(str(value), tf) for name, value in tf.locals["settings_env"].items()}
     settings = Settings.from_env(env)
@@ -173,7 +173,7 @@ def test_step_lease_outlives_execute_step_and_the_sweeper_waits_for_it(tf: Terra
 
 def test_a_pages_unwritten_claim_outlives_a_plan_attempt(tf: Terraform) -> None:
     """A run that claimed its page is planned within plan's timeout; only then may the page pass on."""
-    from shared.services.planning import PAGE_HOLD
+    from shared.engine.services.planning import PAGE_HOLD
 
     assert PAGE_HOLD.total_seconds() >= 2 * tf.locals["functions"]["plan"]["timeout"]
 

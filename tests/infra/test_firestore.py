@@ -1,4 +1,4 @@
-"""Firestore indexes and TTL policies, held against the queries and documents of shared/adapters/.
+"""Firestore indexes and TTL policies, held against the queries and documents of shared/*/adapters/.
 
 Queries: every adapter function that queries (``where``, ``order_by``, ``collection_group``, an
 aggregation) is found with ``ast``; each must be in QUERIES below with the composite indexes it needs
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 ROOT = Path(__file__).resolve().parents[2]
-ADAPTERS = ROOT / "shared" / "adapters"
+ADAPTERS = ROOT / "shared"  # every capability's adapters: shared/*/adapters/
 QUERY_CALLS = {"where", "order_by", "collection_group", "sum", "count", "avg", "start_after"}
 
 Index = tuple[str, str, tuple[tuple[str, str], ...]]  # (collection group, scope, ((field, order), ...))
@@ -182,7 +182,7 @@ QUERIES: dict[tuple[str, str], Query] = {
 def _query_functions() -> dict[tuple[str, str], set[str]]:
     """(file, qualified name) of every adapter function that builds a query -> its string constants."""
     found: dict[tuple[str, str], set[str]] = {}
-    for path in sorted(ADAPTERS.glob("*.py")):
+    for path in sorted(ADAPTERS.glob("*/adapters/*.py")):
         tree = ast.parse(path.read_text(), filename=str(path))
 
         def visit(node: ast.AST, prefix: str, file: str = path.name) -> None:
@@ -240,7 +240,7 @@ def test_composite_indexes_match_the_queries_both_ways(tf: Terraform) -> None:
 
 def test_the_spend_query_is_a_sum_over_events_filtered_in_that_order() -> None:
     """The index field order follows the code's filters (tenant, kind, day|month) and the summed field."""
-    source = (ADAPTERS / "firestore_store.py").read_text()
+    source = (ADAPTERS / "runs" / "adapters" / "firestore_store.py").read_text()
     tree = ast.parse(source)
     spend = next(
         n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "spend"
@@ -330,17 +330,17 @@ class _Batch:
 
 
 def _written_by_the_code() -> dict[str, dict[str, Any]]:
-    from shared.adapters.firestore_api_keys import FirestoreApiKeys
-    from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
-    from shared.adapters.firestore_doctor import FirestoreDoctorChecks
-    from shared.adapters.firestore_store import FirestoreRunStore
-    from shared.adapters.firestore_tenants import (
+    from shared.platform.adapters.firestore_dead_letters import FirestoreDeadLetters
+    from shared.platform.adapters.firestore_doctor import FirestoreDoctorChecks
+    from shared.runs.adapters.firestore_store import FirestoreRunStore
+    from shared.team.adapters.firestore_api_keys import FirestoreApiKeys
+    from shared.team.domain.api_keys import ApiKey
+    from shared.workspace.adapters.firestore_tenants import (
         FirestoreOAuthStates,
         FirestoreTenantStore,
         FirestoreWebhookEvents,
     )
-    from shared.domain.api_keys import ApiKey
-    from shared.domain.day_plan import Kept
+    from shared.workspace.domain.day_plans import Kept
 
     writes: dict[str, dict[str, Any]] = {}
     now = datetime(2026, 1, 1, tzinfo=UTC)
@@ -350,14 +350,14 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     assert FirestoreTenantStore(client).ask_recipient("h1", "20260101", "t1", 3, now)
     key = ApiKey(key_id="k1", tenant_id="t1", name="CI", secret_sha256="0" * 64, created_at=now, epoch="e")
     FirestoreApiKeys(client).create(key)
-    from shared.domain.dead_letters import dead_letter
+    from shared.platform.domain.dead_letters import dead_letter
 
     assert FirestoreDeadLetters(client).keep(dead_letter("plan", b"{}", "invalid", now))
-    from shared.services.doctor import new_record
+    from shared.platform.services.doctor import new_record
 
     FirestoreDoctorChecks(client).begin("c1", new_record(now))
-    from shared.adapters.firestore_audit import FirestoreAudit
-    from shared.domain.audit import new_entry
+    from shared.team.adapters.firestore_audit import FirestoreAudit
+    from shared.team.domain.audit import new_entry
 
     entry = new_entry(now, "m_1", "console", "PATCH /settings", retention_days=30, status=200)
     FirestoreAudit(client).record("t1", entry.model_copy(update={"entry_id": "a1"}))
@@ -370,7 +370,7 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from tests.support.skipped_edits import skipped
 
     FirestoreWebhookEvents(client).skip("t1", skipped("s001", "r", now))
-    from shared.adapters.firestore_paces import FirestorePaces
+    from shared.platform.adapters.firestore_paces import FirestorePaces
 
     assert FirestorePaces(client).add(["person:t1:m_1:10:1"], now) == [1]
     return writes
@@ -381,7 +381,7 @@ def _collection_group(path: str) -> str:
 
 
 def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
-    from shared.adapters.firestore_paces import doc_id as paces_doc_id
+    from shared.platform.adapters.firestore_paces import doc_id as paces_doc_id
 
     writes = _written_by_the_code()
     assert set(writes) == {
@@ -429,7 +429,7 @@ def _sample(cls: type["BaseModel"]) -> Any:
 
 
 def _run_event_models() -> list[type["BaseModel"]]:
-    from shared.domain.events import RunEvent
+    from shared.runs.domain.events import RunEvent
 
     return list(typing.get_args(typing.get_args(RunEvent)[0]))  # the union, inside its Annotated
 
@@ -438,7 +438,7 @@ def test_run_events_never_carry_the_ttl_field(tf: Terraform) -> None:
     """Run logs share the collection group `events` (and its TTL policy) with webhook records."""
     from google.cloud import firestore
 
-    from shared.adapters.firestore_store import FirestoreRunStore
+    from shared.runs.adapters.firestore_store import FirestoreRunStore
 
     ttl_fields = {t["field"] for t in tf.locals["firestore_ttls"].values() if t["collection"] == "events"}
     models = _run_event_models()
@@ -449,7 +449,7 @@ def test_run_events_never_carry_the_ttl_field(tf: Terraform) -> None:
         stored = store._event_doc("t1", "r1", _sample(model))
         assert ttl_fields.isdisjoint(stored), f"the stored {model.__name__} has a TTL field"
     # The spend ledger fields exist on model_used documents only, and webhook records lack them.
-    from shared.domain.events import ModelUsed
+    from shared.runs.domain.events import ModelUsed
 
     used = store._event_doc("t1", "r1", _sample(ModelUsed))
     assert {"tenant_id", "kind", "day", "month", "cost_usd"} <= set(used)
@@ -459,6 +459,6 @@ def test_run_events_never_carry_the_ttl_field(tf: Terraform) -> None:
 
 def test_both_events_subcollections_are_named_events() -> None:
     """The sharing documented in firestore.tf: if either is renamed, the TTL and indexes need a look."""
-    store_source = (ADAPTERS / "firestore_store.py").read_text()
+    store_source = (ADAPTERS / "runs" / "adapters" / "firestore_store.py").read_text()
     assert '.collection("events")' in store_source
     assert "tenants/t1/events/ev1" in _written_by_the_code()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from local.stack import INVOKERS, SCHEDULER_SERVICE_ACCOUNT, TASKS_SERVICE_ACCOUNT, TIMEOUTS_S
-from shared.topology import Target
+from shared.platform.topology import Target
 from tools.infra_drift import Terraform, for_each_function_keys, function_ingress
 
 # The platform account each invoker binding names, and the local stack's stand-in for it.

@@ -1,6 +1,6 @@
 """Alerts that read log fields are held against the log lines the code writes; no secret in a log.
 
-shared/logs.py turns ``extra={"fields": {...}}`` into jsonPayload.fields. A metric filtering on
+shared/platform/logs.py turns ``extra={"fields": {...}}`` into jsonPayload.fields. A metric filtering on
 ``jsonPayload.fields.event="X"`` counts only if some code logs ``{"event": "X"}``.
 """
 
@@ -60,7 +60,7 @@ def test_no_secret_is_expected_in_a_log() -> None:
     for text in texts:
         assert "fields.verification_token" not in text
         assert "gcloud logging read" not in text
-    webhooks = ast.parse((ROOT / "shared" / "services" / "webhooks.py").read_text())
+    webhooks = ast.parse((ROOT / "shared" / "runs" / "services" / "webhooks.py").read_text())
     for node in ast.walk(webhooks):
         if isinstance(node, ast.Call) and ast.unparse(node.func).startswith("log."):
             assert "token" not in {ast.unparse(arg) for arg in node.args[1:]}, ast.unparse(node)

@@ -17,8 +17,8 @@ import pytest
 from werkzeug.test import Client
 
 from functions._http import app
-from shared.config import PlatformSecret, Settings
-from shared.domain.connection import NONCE_COOKIE
+from shared.platform.config import PlatformSecret, Settings
+from shared.workspace.domain.connection import NONCE_COOKIE
 from tests.api_fakes import FakeContainer
 from tests.fakes import FakeSecrets
 from tests.support.infra_drift import _evaluate as evaluate_setting
@@ -187,9 +187,10 @@ def test_settings_derive_from_the_domain(tf: Terraform) -> None:
 def test_approval_links_from_the_settings_reach_the_api(tf: Terraform) -> None:
     """A mailed link's path reaches the api's page, and the paths its script POSTs to reach the api:
     the token is in the fragment, so no path the load balancer or Cloud Run logs holds it."""
-    from functions.routes import approvals, email_confirmations
-    from shared.domain.tasks.notify import NotifyTask
-    from shared.services.links import LinkMinter
+    from functions.routes.runs_api import approvals
+    from functions.routes.team_api import email_confirmations
+    from shared.notify.domain.notify_task import NotifyTask
+    from shared.notify.services.links import LinkMinter
     from tests.support.notifications import tenant
 
     secrets = FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32})

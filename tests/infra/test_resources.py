@@ -40,9 +40,9 @@ def test_scheduler_jobs_call_with_oidc(tf: Terraform) -> None:
 def test_scheduler_calls_the_urls_the_code_names(tf: Terraform) -> None:
     """The job's audience is the function URL of the settings (NA_PLAN_URL, as Cloud Tasks use it);
     the path is the route the code serves (ScheduleTask.ROUTE on plan, /sweep on execute-step)."""
-    from shared.config import Settings
-    from shared.domain.tasks.schedule import ScheduleTask
-    from shared.topology import Target
+    from shared.agents.domain.schedule_task import ScheduleTask
+    from shared.platform.config import Settings
+    from shared.platform.topology import Target
 
     env = tf.locals["settings_env"]
     jobs = tf.locals["scheduler_jobs"]

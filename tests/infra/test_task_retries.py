@@ -44,8 +44,8 @@ def test_a_plan_is_not_retried_past_the_hour(tf: Terraform) -> None:
 
 def test_steps_stop_retrying_long_before_the_sweeper_fails_the_run(tf: Terraform) -> None:
     """After the queue gives up the sweeper re-enqueues the run; it fails it after GIVE_UP_AFTER."""
-    from shared.config import Settings
-    from shared.services.sweeper import GIVE_UP_AFTER
+    from shared.engine.services.sweeper import GIVE_UP_AFTER
+    from shared.platform.config import Settings
 
     for queue_id in ("execute-step", "deploy"):
         last = attempt_times(tf.locals["queues"][queue_id])[-1]
@@ -55,18 +55,18 @@ def test_steps_stop_retrying_long_before_the_sweeper_fails_the_run(tf: Terraform
 
 
 def test_notify_retries_for_the_window_the_notifier_relies_on(tf: Terraform) -> None:
-    from shared.services.delivery import GIVE_UP_AFTER, NOTIFY_RETRY_WINDOW
+    from shared.notify.services.delivery import GIVE_UP_AFTER, NOTIFY_RETRY_WINDOW
 
     queue = tf.locals["queues"]["notify"]
     times = attempt_times(queue)
     assert seconds(queue["max_retry_duration"]) == NOTIFY_RETRY_WINDOW.total_seconds()
-    # Enough attempts after the notifier's own bound to end the record (shared/services/delivery.py).
+    # Enough attempts after the notifier's own bound to end the record (shared/notify/services/delivery.py).
     late = (GIVE_UP_AFTER + timedelta(hours=3)).total_seconds()
     assert len([t for t in times if t >= late]) >= 3
 
 
 def test_the_plan_function_knows_its_queues_last_attempt(tf: Terraform) -> None:
-    """plan records a trigger whose last attempt failed (shared.services.planning.start_run): it must
+    """plan records a trigger whose last attempt failed (shared.engine.services.planning.start_run): it must
     count the attempts the queue makes, or the queue deletes the task with nothing recorded."""
     env = tf.locals["settings_env"]
     assert int(env["NA_PLAN_MAX_ATTEMPTS"]) == tf.locals["queues"]["plan"]["max_attempts"]

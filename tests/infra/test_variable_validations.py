@@ -5,7 +5,7 @@ variable's ``validation`` blocks: the values of a deployment that follows docs/d
 value an operator could get wrong is refused with the rule's own message, before anything is built.
 
 A variable that reaches a setting (``local.settings_env`` in settings.tf) is held against
-shared.config itself, never against a copy of its rules: :func:`config_problems` builds the
+shared.platform.config itself, never against a copy of its rules: :func:`config_problems` builds the
 environment settings.tf would give the functions and asks ``Settings`` (profile production) what it
 refuses. Terraform must refuse exactly those values at plan, not at every function's first request.
 """
@@ -20,8 +20,8 @@ from typing import Any, Literal, NamedTuple, get_args, get_origin
 import hcl2
 import pytest
 
-from shared.config import Settings, bounds, documented, env_name
-from shared.errors import ConfigError
+from shared.platform.config import Settings, bounds, documented, env_name
+from shared.platform.errors import ConfigError
 from tools.infra_drift import HCL_OPTIONS, TERRAFORM_DIR
 
 # The variables without a default: what every terraform.tfvars must set.
@@ -87,7 +87,7 @@ def _variable(values: dict[str, Any], name: str) -> Any:
 
 
 def config_problems(**values: Any) -> str:
-    """What shared.config refuses in the environment settings.tf makes of these variables ("" when
+    """What shared.platform.config refuses in the environment settings.tf makes of these variables ("" when
     it takes it). What Terraform computes (function URLs, the tasks service account) stands in as an
     https:// URL; literals are settings.tf's own."""
     env: dict[str, str] = {}
@@ -249,7 +249,7 @@ FRONTEND_URL = "frontend_url must be empty (the console at https://PUBLIC_DOMAIN
 def test_a_settings_rule_is_refused_at_plan_exactly_when_the_functions_would_refuse_it(
     variables: Variables, values: dict[str, Any], message: str | None
 ) -> None:
-    """The production rules of shared.config that concern operator variables, one case each side."""
+    """The production rules of shared.platform.config that concern operator variables, one case each side."""
     assert bool(config_problems(**values)) == (message is not None)
     errors = variables.errors(**values)
     if message is None:
@@ -260,7 +260,7 @@ def test_a_settings_rule_is_refused_at_plan_exactly_when_the_functions_would_ref
 
 
 def _range(setting: str) -> str:
-    """The bounds of ``setting`` as shared.config documents them (docs/settings.md: "Range: 0 to 3600.")."""
+    """The bounds of ``setting`` as shared.platform.config documents them (docs/settings.md: "Range: 0 to 3600.")."""
     [meaning] = [meaning for variable, _, meaning in documented() if variable == env_name(setting)]
     found = re.search(r"Range: (.+)\.$", meaning)
     assert found, meaning
@@ -268,7 +268,7 @@ def _range(setting: str) -> str:
 
 
 def _bound_cases() -> Iterator[Any]:
-    """For each variable feeding a bounded setting: a value just outside each of shared.config's
+    """For each variable feeding a bounded setting: a value just outside each of shared.platform.config's
     bounds and one on it (or, for ``gt``, just inside), and a fraction for a whole-number setting."""
     for feed in FEEDS:
         spec = bounds(feed.setting)
@@ -288,10 +288,10 @@ def _bound_cases() -> Iterator[Any]:
 def test_a_variable_feeding_a_bounded_setting_has_shared_configs_bounds(
     variables: Variables, feed: Feed, value: float, refused: bool
 ) -> None:
-    """Drift check: the bounds and their text are read from shared.config, so a bound changed there
+    """Drift check: the bounds and their text are read from shared.platform.config, so a bound changed there
     (or a bounded setting newly fed by a variable) and not in variables.tf fails here."""
     values = _with(feed.variable, value)
-    assert bool(config_problems(**values)) == refused, "shared.config disagrees with the case"
+    assert bool(config_problems(**values)) == refused, "shared.platform.config disagrees with the case"
     errors = variables.errors(**values)
     if not refused:
         assert errors == []
@@ -301,7 +301,7 @@ def test_a_variable_feeding_a_bounded_setting_has_shared_configs_bounds(
     assert re.search(rf"(?<![\d.]){re.escape(_range(feed.setting))}(?![\d.])", error), error
 
 
-# Values shared.config takes that Terraform refuses on purpose.
+# Values shared.platform.config takes that Terraform refuses on purpose.
 STRICTER = {
     # At CRITICAL the functions drop the ERROR lines that the failed-runs alert counts (monitoring.tf).
     ("log_level", "CRITICAL"),
@@ -321,7 +321,7 @@ def _terraform_choices(variable: str) -> list[str]:
 
 
 def _probe_cases() -> Iterator[Any]:
-    """For each variable feeding a setting of choices or a string: shared.config's choices, those
+    """For each variable feeding a setting of choices or a string: shared.platform.config's choices, those
     variables.tf lists and a wrong one, or strings with and without https://; a setting of numbers is
     in :func:`_bound_cases`."""
     for feed in FEEDS:
@@ -345,7 +345,7 @@ def _probe_cases() -> Iterator[Any]:
 def test_a_variable_feeding_a_setting_is_refused_exactly_when_shared_config_refuses_it(
     variables: Variables, feed: Feed, value: str
 ) -> None:
-    """Drift check: a choice added to or removed from shared.config, or a production rule on a
+    """Drift check: a choice added to or removed from shared.platform.config, or a production rule on a
     string setting, that variables.tf does not follow fails here."""
     values = _with(feed.variable, value)
     refused = bool(config_problems(**values)) or (feed.variable, value) in STRICTER

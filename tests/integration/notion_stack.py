@@ -26,12 +26,13 @@ from functions._http import app
 from local.notion_sandbox import SandboxServer
 from local.notion_sandbox.testing import Admin, QuietHandler
 from local.tasks_emulator import TasksEmulator
-from shared import bootstrap, logs
-from shared.config import PlatformSecret, Settings
-from shared.domain.connection import NONCE_COOKIE, NotionTokens, session_cookie
-from shared.domain.notion_events import SIGNATURE_HEADER
-from shared.domain.tasks.plan import PlanTask
-from shared.topology import Queue
+from shared import bootstrap
+from shared.platform import logs
+from shared.platform.config import PlatformSecret, Settings
+from shared.platform.topology import Queue
+from shared.runs.domain.notion_events import SIGNATURE_HEADER
+from shared.runs.domain.plan_task import PlanTask
+from shared.workspace.domain.connection import NONCE_COOKIE, NotionTokens, session_cookie
 from tests.api_fakes import json_body
 from tests.conftest import PROJECT
 from tests.support.session_cookies import cookie_set

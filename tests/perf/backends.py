@@ -21,8 +21,8 @@ from pathlib import Path
 from local.firestore_emulator import emulator_argv
 from local.notion_sandbox.seed import seed_ids
 from local.processes import ProcessGroup, free_port, http_answers
-from shared.config import PlatformSecret
-from shared.domain.integrations import Integration, code_token_secret
+from shared.platform.config import PlatformSecret
+from shared.workspace.domain.integrations import Integration, code_token_secret
 from tests.perf.model_standin import DEPLOY_PROJECT, DEPLOY_REPOSITORY, ModelStandIn
 from tests.support.google_credentials import service_account_file
 
@@ -207,10 +207,10 @@ class Backends:
         os.environ["FIRESTORE_EMULATOR_HOST"] = self.firestore
         from google.cloud import firestore
 
-        from shared.adapters.firestore_tenants import FirestoreTenantStore
-        from shared.domain.connection import token_secret_name
-        from shared.domain.settings import TenantSettings
-        from shared.domain.tenants import Tenant, tenant_id_for
+        from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
+        from shared.workspace.domain.connection import token_secret_name
+        from shared.workspace.domain.settings import TenantSettings
+        from shared.workspace.domain.tenants import Tenant, tenant_id_for
 
         tenant_id, now = tenant_id_for(WORKSPACE), datetime.now(UTC)
         tenant = Tenant(
@@ -234,7 +234,7 @@ class Backends:
 
     def session(self) -> str:
         """A session of the bench tenant's owner (``Authorization: Bearer <it>`` on api)."""
-        from shared.domain import signed_tokens
+        from shared.platform.domain import signed_tokens
 
         claims = {"purpose": "session", "tenant_id": self.tenant_id, "epoch": self.session_epoch}
         return signed_tokens.sign(claims, SESSION_KEY, 3600)

@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.domain.tasks.day_plan import DayPlanTask
+from shared.agents.domain.day_plan_task import DayPlanTask
 from tests.perf.backends import PROJECT, REGION, Backends
 from tests.perf.bench_engine import OPS, CountingApi
 
@@ -29,9 +29,9 @@ def seed(tenants: int) -> None:
     """``tenants`` active tenants planning at TICK's hour, each with one chosen data source."""
     from google.cloud import firestore
 
-    from shared.adapters.firestore_tenants import _route_doc, _tenant_doc
-    from shared.domain.settings import TenantSettings
-    from shared.domain.tenants import Tenant
+    from shared.workspace.adapters.firestore_tenants import _route_doc, _tenant_doc
+    from shared.workspace.domain.settings import TenantSettings
+    from shared.workspace.domain.tenants import Tenant
 
     db, now = firestore.Client(project=PROJECT), datetime.now(UTC)
     settings = TenantSettings(
@@ -60,9 +60,9 @@ def seed(tenants: int) -> None:
 def fan_out(backends: Backends) -> tuple[int, int, float]:
     """Run the whole chain once: (plan tasks enqueued, tenants read, seconds)."""
     from shared import bootstrap
-    from shared.config import Settings
-    from shared.domain.tasks.schedule import ScheduleTask
-    from shared.services.daily_schedule import plan_due_tenants
+    from shared.agents.domain.schedule_task import ScheduleTask
+    from shared.agents.services.daily_schedule import plan_due_tenants
+    from shared.platform.config import Settings
 
     container = bootstrap.Container(Settings.from_env(backends.app_env()))
     deps = container.engine(with_model=False)

@@ -40,9 +40,9 @@ from typing import Any, NamedTuple
 from local.firestore_emulator import emulator_argv
 from local.notion_sandbox import SandboxServer
 from local.processes import ProcessGroup, free_port, http_answers
-from shared.adapters.cached_tenants import TENANT_TTL_S
-from shared.config import Settings
-from shared.domain.tasks.step import StepTask
+from shared.platform.config import Settings
+from shared.runs.domain.step_task import StepTask
+from shared.workspace.adapters.cached_tenants import TENANT_TTL_S
 from tests.perf.stats import paired_estimate, verdict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,7 +163,7 @@ class Timed:
 
 
 def long_plan(page: str, count: int) -> Any:
-    from shared.domain.model_replies import PlanOut
+    from shared.platform.domain.model_replies import PlanOut
 
     steps = []
     for k in range(1, count):
@@ -204,17 +204,17 @@ class Step(NamedTuple):
 def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     from google.cloud import firestore
 
-    from shared.adapters.cached_tenants import CachedTenants
-    from shared.adapters.firestore_store import FirestoreRunStore
-    from shared.adapters.firestore_tenants import FirestoreTenantStore
-    from shared.adapters.notion import NotionApi, build_client
-    from shared.adapters.offline_model import OfflineModel
-    from shared.config import PlatformSecret
-    from shared.domain.model_calls import ModelReply
-    from shared.domain.tenants import Tenant
-    from shared.services.deps import Deps
-    from shared.services.notion_access import NotionForTenant
-    from shared.services.spend_cache import SpendCache
+    from shared.notion.adapters.notion import NotionApi, build_client
+    from shared.notion.services.notion_access import NotionForTenant
+    from shared.platform.adapters.offline_model import OfflineModel
+    from shared.platform.config import PlatformSecret
+    from shared.platform.domain.model_calls import ModelReply
+    from shared.runs.adapters.firestore_store import FirestoreRunStore
+    from shared.runs.services.deps import Deps
+    from shared.runs.services.spend_cache import SpendCache
+    from shared.workspace.adapters.cached_tenants import CachedTenants
+    from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
+    from shared.workspace.domain.tenants import Tenant
     from tests.fakes import FakeQueue, FakeSecrets
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
@@ -329,8 +329,8 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
 
 
 def start(deps: Any, run_id: str, page: str) -> None:
-    from shared.domain.tasks.plan import PlanTask, Trigger
-    from shared.services.planning import start_run
+    from shared.engine.services.planning import start_run
+    from shared.runs.domain.plan_task import PlanTask, Trigger
 
     # Asked for in the app about the page the plan writes to: the run's own page, so no step waits
     # for an approval and every step is one of the long plan's.
@@ -340,7 +340,7 @@ def start(deps: Any, run_id: str, page: str) -> None:
 
 def run_one_step(deps: Any, queue: Any, run_id: str, model: Any, spent: list[float]) -> Step:
     """The next step of ``run_id`` (its task taken from the queue), measured."""
-    from shared.services.engine import run_step
+    from shared.engine.services.engine import run_step
 
     index = next(
         i

@@ -87,11 +87,11 @@ class Workers:
             thread.join(timeout=30)
 
     def _work(self) -> None:
-        from shared.domain.tasks.plan import PlanTask
-        from shared.domain.tasks.step import StepTask
-        from shared.errors import TransientError
-        from shared.services.engine import run_step
-        from shared.services.planning import start_run
+        from shared.engine.services.engine import run_step
+        from shared.engine.services.planning import start_run
+        from shared.platform.errors import TransientError
+        from shared.runs.domain.plan_task import PlanTask
+        from shared.runs.domain.step_task import StepTask
 
         while (taken := self.queue.take(self.stop)) is not None:
             queue, body, name = taken
@@ -115,9 +115,9 @@ def _model(source: str) -> Any:
     child's as a line appended to its row, then finish."""
     import json
 
-    from shared.adapters.offline_model import OfflineModel
-    from shared.domain.model_calls import ModelReply
-    from shared.domain.model_replies import PlanOut, extract_context
+    from shared.platform.adapters.offline_model import OfflineModel
+    from shared.platform.domain.model_calls import ModelReply
+    from shared.platform.domain.model_replies import PlanOut, extract_context
 
     class Model(OfflineModel):
         def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
@@ -154,9 +154,9 @@ class Measured:
 
 def run_map(stack: "Stack", children: int, timeout_s: float) -> Measured:
     """One map over ``children`` rows, from the parent's start to its end; its figures."""
-    from shared.domain.events import ToolResult
-    from shared.domain.runs import RunStatus
-    from shared.domain.tasks.plan import PlanTask, Trigger
+    from shared.runs.domain.events import ToolResult
+    from shared.runs.domain.plan_task import PlanTask, Trigger
+    from shared.runs.domain.runs import RunStatus
     from tests.perf.bench_engine import TOUCHED
 
     parent = f"map-{children}-{int(time.time())}"
@@ -218,7 +218,7 @@ def _shape(op: str) -> str:
 
 
 def task_queue() -> Any:
-    from shared.topology import Queue
+    from shared.platform.topology import Queue
 
     return Queue.PLAN
 
@@ -239,15 +239,15 @@ def stack(db_host: str, sandbox: Any, rows: int, rate: float, threads: int, runn
 
     from local.notion_sandbox import seed_ids
     from local.notion_sandbox.testing import Admin
-    from shared.adapters.cached_tenants import CachedTenants
-    from shared.adapters.firestore_store import FirestoreRunStore
-    from shared.adapters.firestore_tenants import FirestoreTenantStore
-    from shared.adapters.notion import NotionApi, build_client
-    from shared.config import PlatformSecret, Settings
-    from shared.domain.tenants import Tenant
-    from shared.services.deps import Deps
-    from shared.services.notion_access import NotionForTenant
-    from shared.services.spend_cache import SpendCache
+    from shared.notion.adapters.notion import NotionApi, build_client
+    from shared.notion.services.notion_access import NotionForTenant
+    from shared.platform.config import PlatformSecret, Settings
+    from shared.runs.adapters.firestore_store import FirestoreRunStore
+    from shared.runs.services.deps import Deps
+    from shared.runs.services.spend_cache import SpendCache
+    from shared.workspace.adapters.cached_tenants import CachedTenants
+    from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
+    from shared.workspace.domain.tenants import Tenant
     from tests.fakes import FakeSecrets
     from tests.perf.bench_engine import CountingApi
 
@@ -318,7 +318,7 @@ def measure(
 ) -> tuple[Measured, Measured]:
     """The map of ``small`` rows (:data:`SMALL`), then of ``children``, on one stack; ``options``:
     ``threads`` (4), ``running`` (the settings' window), ``small``, ``timeout_s`` (900)."""
-    from shared.config import Settings
+    from shared.platform.config import Settings
 
     running = int(options.get("running") or Settings().fan_out_max_running)
     bench = stack(db_host, sandbox, children, rate, int(options.get("threads", 4)), running)

@@ -37,7 +37,7 @@ PROJECT = "notion-agent-bench-notion"
 
 def plan(page_id: str, other_page: str, source_id: str, i: int) -> list[Any]:
     """The scripted plan of run ``i``: Notion reads and writes on its page, then finish."""
-    from shared.domain.events import PlannedStep
+    from shared.runs.domain.events import PlannedStep
 
     return [
         PlannedStep(tool="read_page", args={"page_id": page_id}),
@@ -71,7 +71,7 @@ def _queues(tasks: Any, region: str) -> None:
     from google.cloud import tasks_v2
     from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 
-    from shared.topology import Queue
+    from shared.platform.topology import Queue
     from tests.support.task_retries import seconds
     from tools.infra_drift import load_terraform
 
@@ -113,7 +113,7 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
     from local.processes import free_port
     from local.tasks_emulator import TasksEmulator
     from shared import bootstrap
-    from shared.config import PlatformSecret, Settings
+    from shared.platform.config import PlatformSecret, Settings
     from tests.integration.notion_stack import CALLBACK, FRONTEND, REGION, Stack
     from tests.support.run_rows import make_home, scripted_run
 
@@ -179,7 +179,7 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
 def _quiesce(tasks: Any, within_s: float = 30.0) -> None:
     """Dispatch nothing more, and let the attempts under way finish (their follow-ups still reach
     the emulator), so nothing calls a server or the emulator once they are stopped."""
-    from shared.topology import Queue
+    from shared.platform.topology import Queue
 
     for queue in Queue:
         tasks.hold(queue.value)
@@ -210,7 +210,7 @@ def _page(admin: Any, parent: str, title: str) -> str:
 
 def _wait(deps: Any, tenant_id: str, runs: int, timeout_s: float) -> list[Any]:
     """The runs once none is running (or at ``timeout_s``)."""
-    from shared.domain.runs import RunStatus
+    from shared.runs.domain.runs import RunStatus
 
     until = time.monotonic() + timeout_s
     while True:
@@ -224,7 +224,7 @@ def _wait(deps: Any, tenant_id: str, runs: int, timeout_s: float) -> list[Any]:
 
 def figures(ended: list[Any], log: list[dict[str, Any]], started: datetime, allowed: float) -> dict[str, Any]:
     """The RESULT figures from the runs as they ended and the sandbox's request log."""
-    from shared.domain.runs import RunStatus
+    from shared.runs.domain.runs import RunStatus
 
     done = [r for r in ended if r.state.status.terminal]
     last = max((r.updated_at for r in done), default=started)

@@ -16,13 +16,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from shared.adapters.firestore_passages import FirestorePassages
-from shared.adapters.local_embedder import LocalEmbedder
-from shared.domain.embeddings import Embedded, Task, cosine
-from shared.domain.passages import words
-from shared.domain.settings import plain_notion_id
-from shared.services.workspace_index import index_page, scope_of
-from shared.services.workspace_search import search
+from shared.memory.adapters.firestore_passages import FirestorePassages
+from shared.memory.adapters.local_embedder import LocalEmbedder
+from shared.memory.domain.passages import words
+from shared.memory.services.workspace_index import index_page, scope_of
+from shared.memory.services.workspace_search import search
+from shared.platform.domain.embeddings import Embedded, Task, cosine
+from shared.workspace.domain.settings import plain_notion_id
 from tests.engine_fakes import FakeNotion
 from tests.perf import rag_freshness, rag_scale
 from tests.perf.rag_collection import HELD_OUT, QUESTIONS, Doc, documents, questions

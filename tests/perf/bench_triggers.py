@@ -70,7 +70,7 @@ def run(db_host: str, sandbox: SandboxServer, edits: int = 200, seed: int = 36) 
     from local.notion_sandbox.testing import Admin
     from local.tasks_emulator import TasksEmulator
     from shared import bootstrap
-    from shared.config import PlatformSecret, Settings
+    from shared.platform.config import PlatformSecret, Settings
     from tests.integration.notion_stack import CALLBACK, FRONTEND, REGION, Stack, serve, signed_post
     from tests.support.trigger_rules import CountingModel, Planner, last_request, requests_since
 
@@ -143,7 +143,7 @@ def _queues(tasks: Any, project: str, region: str) -> None:
     from google.cloud import tasks_v2
     from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 
-    from shared.topology import Queue
+    from shared.platform.topology import Queue
 
     client = tasks_v2.CloudTasksClient(
         transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(tasks.grpc_address))

@@ -31,7 +31,7 @@ UNCHANGED_READS = 2
 
 
 def _events(first_seq: int, count: int) -> list[Any]:
-    from shared.domain.events import ModelUsed
+    from shared.runs.domain.events import ModelUsed
 
     now = datetime.now(UTC)
     return [
@@ -51,7 +51,7 @@ def _events(first_seq: int, count: int) -> list[Any]:
 def watch(container: Any, token: str, use_etag: bool) -> tuple[int, int]:
     """One watcher's minute: (reads in all, the most one unchanged poll read)."""
     from functions._http import app
-    from shared.domain.events import PlannedStep, RunPlanned
+    from shared.runs.domain.events import PlannedStep, RunPlanned
 
     store = container.store
     run_id = f"{RUN}-{'etag' if use_etag else 'plain'}"
@@ -80,9 +80,9 @@ def watch(container: Any, token: str, use_etag: bool) -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
     from shared import bootstrap
-    from shared.config import PlatformSecret, Settings
-    from shared.domain.tenants import Tenant
-    from shared.services.sessions import start_session
+    from shared.platform.config import PlatformSecret, Settings
+    from shared.team.services.sessions import start_session
+    from shared.workspace.domain.tenants import Tenant
 
     with tempfile.TemporaryDirectory(prefix="watch-") as tmp:
         group, port = ProcessGroup(Path(tmp) / "logs"), free_port()

@@ -29,7 +29,7 @@ def plan_reply(page_id: str) -> dict[str, Any]:
 
 def deploy_reply() -> dict[str, Any]:
     """A valid plan: a preview deployment of the sandbox's site from main, then finish (planning puts
-    the owner's approval before the deployment: ``shared.agent.plans``)."""
+    the owner's approval before the deployment: ``shared.engine.agent.plans``)."""
     deploy = {"project": DEPLOY_PROJECT, "repository": DEPLOY_REPOSITORY, "ref": "main"}
     return _plan(DEPLOY_GOAL, [("deploy_vercel", deploy), ("finish", {"summary": "Deployed."})])
 

@@ -12,7 +12,7 @@ import time
 from typing import Any
 from unittest import mock
 
-from shared.config import Settings
+from shared.platform.config import Settings
 
 PRODUCT_WINDOW_S = float(Settings.model_fields["webhook_coalesce_s"].default)
 POLL_S = 0.25
@@ -31,9 +31,9 @@ def run(edits: int = 20, spread_s: float = 120.0, window_s: float = PRODUCT_WIND
 
     from local.demo import Demo, connect, wait_for
     from local.stack import PROJECT, LocalStack
-    from shared.adapters.firestore_passages import FirestorePassages
-    from shared.adapters.local_embedder import LocalEmbedder
-    from shared.services.workspace_search import search
+    from shared.memory.adapters.firestore_passages import FirestorePassages
+    from shared.memory.adapters.local_embedder import LocalEmbedder
+    from shared.memory.services.workspace_search import search
 
     env = {"NA_WORKSPACE_INDEX": "true", "NA_WEBHOOK_COALESCE_S": f"{window_s:g}"}
     with LocalStack(extra_env=env) as stack:

@@ -15,14 +15,14 @@ MAX_TEXT = 2_000  # characters of one rich text (Notion's limit)
 
 
 class Share(NamedTuple):
-    """One workspace's Notion share as the product paces it (shared/config.py's defaults)."""
+    """One workspace's Notion share as the product paces it (shared/platform/config.py's defaults)."""
 
     rate_per_s: float
     burst: int
 
     @classmethod
     def product(cls) -> "Share":
-        from shared.config import Settings
+        from shared.platform.config import Settings
 
         fields = Settings.model_fields
         return cls(float(fields["notion_rate_per_s"].default), int(fields["notion_burst"].default))
@@ -68,10 +68,10 @@ def index_source(sandbox: Any, db: Any, tenant: str, source: str, share: Share) 
     """The reconcile of a workspace that chose ``source``: every row indexed through the paced adapter
     on a fresh tenant's index, timed against the sandbox's request log."""
     from local.notion_sandbox.testing import Admin
-    from shared.adapters.firestore_passages import FirestorePassages
-    from shared.adapters.local_embedder import LocalEmbedder
-    from shared.adapters.notion import NotionApi, build_client
-    from shared.services.workspace_index import chosen_pages, reconcile
+    from shared.memory.adapters.firestore_passages import FirestorePassages
+    from shared.memory.adapters.local_embedder import LocalEmbedder
+    from shared.memory.services.workspace_index import chosen_pages, reconcile
+    from shared.notion.adapters.notion import NotionApi, build_client
     from tests.perf.bench_engine import OPS
 
     admin = Admin(sandbox.url)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.domain.model_replies import extract_context
+from shared.platform.domain.model_replies import extract_context
 from tests.support.gemini_server import GeminiServer
 
 type Steps = list[tuple[str, dict[str, Any]]]

@@ -13,12 +13,19 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from shared.agent.tools import REGISTRY, SideEffect
-from shared.domain.authority import effect_digest
-from shared.domain.events import HumanRequested, HumanResponded, RunEvent, RunPlanned, ToolIntent, ToolResult
-from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tasks.plan import page_key
-from shared.topology import Queue
+from shared.notify.domain.notify_task import NotifyTask
+from shared.platform.topology import Queue
+from shared.runs.domain.authority import effect_digest
+from shared.runs.domain.events import (
+    HumanRequested,
+    HumanResponded,
+    RunEvent,
+    RunPlanned,
+    ToolIntent,
+    ToolResult,
+)
+from shared.runs.domain.plan_task import page_key
+from shared.tools import REGISTRY, SideEffect
 from tests.redteam.world import ALLOWED, Effect, World
 
 # Tools whose result is workspace content: an approval of a production deploy given before one is spent.

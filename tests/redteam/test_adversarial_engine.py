@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.agent.tools import REGISTRY
-from shared.domain.events import HumanRequested, ToolResult
+from shared.runs.domain.events import HumanRequested, ToolResult
+from shared.tools import REGISTRY
 from tests.engine_fakes import FakeModel
 from tests.redteam.checks import QUOTED, Case, check, code_written, exercised, shows
 from tests.redteam.totals import ATTACKS, EXERCISED, TOTALS

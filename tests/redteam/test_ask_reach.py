@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.firestore_passages import FirestorePassages
-from shared.adapters.local_embedder import LocalEmbedder
-from shared.services.workspace_index import index_page
+from shared.memory.adapters.firestore_passages import FirestorePassages
+from shared.memory.adapters.local_embedder import LocalEmbedder
+from shared.memory.services.workspace_index import index_page
 from tests.api_fakes import FakeContainer, client
 from tests.engine_fakes import FakeModel
 from tests.redteam.corpus import injections

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from shared.domain.events import ErrorRecorded, ToolResult
-from shared.domain.settings import plain_notion_id
-from shared.domain.tasks.plan import PlanTask
-from shared.services.deps import Deps
+from shared.runs.domain.events import ErrorRecorded, ToolResult
+from shared.runs.domain.plan_task import PlanTask
+from shared.runs.services.deps import Deps
+from shared.workspace.domain.settings import plain_notion_id
 from tests.engine_fakes import FakeNotion
 from tests.redteam.totals import TOTALS
 from tests.support.chains import agents, child_plans, handed, run_child

@@ -6,15 +6,15 @@ agent wrote on the run's own pages it edits unasked, once."""
 import json
 from typing import Any
 
-from shared.domain.authority import effect_digest
-from shared.domain.events import HumanRequested, ToolResult
-from shared.domain.runs import RunState, RunStatus
-from shared.domain.tasks.plan import PlanTask, Trigger
-from shared.domain.tasks.step import StepTask
-from shared.services import humans
-from shared.services.deps import Deps
-from shared.services.engine import run_step
-from shared.services.planning import start_run
+from shared.engine.services import humans
+from shared.engine.services.engine import run_step
+from shared.engine.services.planning import start_run
+from shared.runs.domain.authority import effect_digest
+from shared.runs.domain.events import HumanRequested, ToolResult
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.domain.runs import RunState, RunStatus
+from shared.runs.domain.step_task import StepTask
+from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.support.engine_runs import forged_run, run_until_held
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from local.notion_sandbox import seed_ids
-from shared.domain.events import RunFinished, RunPlanned, RunStatus
-from shared.domain.tasks.plan import PlanTask, Trigger
-from shared.services.planning import start_run
+from shared.engine.services.planning import start_run
+from shared.runs.domain.events import RunFinished, RunPlanned, RunStatus
+from shared.runs.domain.plan_task import PlanTask, Trigger
 from tests.integration.notion_stack import Stack, running_sandbox, running_tasks, stack
 
 __all__ = ["running_sandbox", "running_tasks", "stack"]

@@ -4,10 +4,10 @@ asked, so none can widen the reach); within the reach, today's rules still ask f
 
 from typing import Any
 
-from shared.domain.events import ErrorRecorded, HumanRequested, ToolResult
-from shared.domain.runs import RunStatus
-from shared.domain.settings import plain_notion_id
-from shared.services.deps import Deps
+from shared.runs.domain.events import ErrorRecorded, HumanRequested, ToolResult
+from shared.runs.domain.runs import RunStatus
+from shared.runs.services.deps import Deps
+from shared.workspace.domain.settings import plain_notion_id
 from tests.engine_fakes import FakeNotion
 from tests.support.engine_runs import forged_run, run_until_held
 

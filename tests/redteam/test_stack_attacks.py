@@ -19,8 +19,8 @@ import pytest
 
 from local.demo import http
 from local.stack import LocalStack
-from shared.agent import authority
-from shared.domain.authority import WORKSPACE_READS, effect_digest, is_production
+from shared.engine.agent import authority
+from shared.runs.domain.authority import WORKSPACE_READS, effect_digest, is_production
 from tests.redteam.attacker import Attacker, Case, Steps
 from tests.redteam.checks import shows
 from tests.redteam.corpus import Injection, injections

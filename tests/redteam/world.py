@@ -9,25 +9,25 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from shared.config import PlatformSecret, Settings
-from shared.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
-from shared.domain.integrations import Integration, code_token_secret
-from shared.domain.runs import RunStatus
-from shared.domain.settings import TenantSettings
-from shared.domain.tasks.plan import PlanTask, Trigger
-from shared.domain.tasks.step import StepTask
-from shared.domain.tenants import Tenant
-from shared.errors import AgentError, Forbidden, PermanentError
-from shared.ports import CodeHost, Deployer
-from shared.services import followups, humans
-from shared.services.code_access import CodeAccess
-from shared.services.deps import Deps
-from shared.services.engine import run_step
-from shared.services.notion_access import NotionForTenant
-from shared.services.planning import start_run
-from shared.services.spend_cache import SpendCache
-from shared.services.workspace_index import index_page
-from shared.topology import Queue
+from shared.code.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
+from shared.code.ports import CodeHost, Deployer
+from shared.code.services.code_access import CodeAccess
+from shared.engine.services import followups, humans
+from shared.engine.services.engine import run_step
+from shared.engine.services.planning import start_run
+from shared.memory.services.workspace_index import index_page
+from shared.notion.services.notion_access import NotionForTenant
+from shared.platform.config import PlatformSecret, Settings
+from shared.platform.errors import AgentError, Forbidden, PermanentError
+from shared.platform.topology import Queue
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.step_task import StepTask
+from shared.runs.services.deps import Deps
+from shared.runs.services.spend_cache import SpendCache
+from shared.workspace.domain.integrations import Integration, code_token_secret
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
 from tests.support.memory import FakePassages, WordCountEmbedder

@@ -40,18 +40,18 @@ from local.notion_sandbox.testing import Admin, QuietHandler
 from local.processes import free_port
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap
-from shared.adapters.offline_model import OfflineModel
-from shared.config import PlatformSecret, Settings
-from shared.domain.events import RunStatus, ToolIntent, ToolResult
-from shared.domain.integrations import Integration, code_token_secret
-from shared.domain.model_calls import ModelReply
-from shared.domain.model_replies import PlanOut, extract_context
-from shared.domain.runs import RunState
-from shared.domain.settings import TenantSettings
-from shared.domain.tasks.plan import PlanTask, Trigger
-from shared.domain.tenants import Tenant
-from shared.services.deps import Deps
-from shared.topology import Queue
+from shared.platform.adapters.offline_model import OfflineModel
+from shared.platform.config import PlatformSecret, Settings
+from shared.platform.domain.model_calls import ModelReply
+from shared.platform.domain.model_replies import PlanOut, extract_context
+from shared.platform.topology import Queue
+from shared.runs.domain.events import RunStatus, ToolIntent, ToolResult
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.domain.runs import RunState
+from shared.runs.services.deps import Deps
+from shared.workspace.domain.integrations import Integration, code_token_secret
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import Tenant
 from tests.conftest import PROJECT
 from tests.fakes import FakeSecrets, FakeTenantStore
 
@@ -152,8 +152,8 @@ class Stack:
 
         A 409 for a link whose run still waits for its request ("the run changed meanwhile") says
         to try again, as a person would; only a link the run no longer waits for is spent."""
-        from shared.errors import Conflict, TransientError
-        from shared.services.humans import link_claims, respond_by_link
+        from shared.engine.services.humans import link_claims, respond_by_link
+        from shared.platform.errors import Conflict, TransientError
 
         acted = 0
         for path in sorted(self.outbox.glob("*.json")):
@@ -177,8 +177,8 @@ class Stack:
 
     def sweep(self) -> None:
         """One sweep, as Cloud Scheduler calls it: tried again after a transient error (a 503)."""
-        from shared.errors import TransientError
-        from shared.services.sweeper import sweep
+        from shared.engine.services.sweeper import sweep
+        from shared.platform.errors import TransientError
 
         for _ in range(10):
             try:
@@ -405,7 +405,7 @@ def engine_stack(
             "notion_api_base_url": sandbox.url,
             "notion_max_inline_wait_s": 0.0,
             # One workspace carries every run here: paced through the adapter's pacer, ten times
-            # faster than Notion's limit so the harness stays quick (tests/unit/test_pacing.py and
+            # faster than Notion's limit so the harness stays quick (tests/unit/platform/test_pacing.py and
             # the adapter's integration tests hold the pace itself).
             "notion_rate_per_s": 30.0,
             "notion_burst": 10,

@@ -13,17 +13,17 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.offline_model import OfflineModel
-from shared.domain.agents import Agent, InstructionsVersion, Schedule, routine_run_id
-from shared.domain.events import RunPlanned, RunStatus
-from shared.domain.model_calls import ModelReply
-from shared.domain.model_replies import PlanOut
-from shared.domain.tasks.plan import PlanTask
-from shared.domain.tasks.schedule import ScheduleTask
-from shared.domain.tasks.step import StepTask
-from shared.services.agents import agents_of
-from shared.services.daily_schedule import plan_due_tenants
-from shared.topology import Queue
+from shared.agents.domain.agents import Agent, InstructionsVersion, Schedule, routine_run_id
+from shared.agents.domain.schedule_task import ScheduleTask
+from shared.agents.services.agents import agents_of
+from shared.agents.services.daily_schedule import plan_due_tenants
+from shared.platform.adapters.offline_model import OfflineModel
+from shared.platform.domain.model_calls import ModelReply
+from shared.platform.domain.model_replies import PlanOut
+from shared.platform.topology import Queue
+from shared.runs.domain.events import RunPlanned, RunStatus
+from shared.runs.domain.plan_task import PlanTask
+from shared.runs.domain.step_task import StepTask
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     TENANT,

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from shared.agent.tools.base import idempotency_key
-from shared.agent.tools.code import BRANCH_PREFIX, branch_for
-from shared.domain.events import RunStatus, ToolResult
-from shared.domain.tenants import tenant_tag
+from shared.runs.domain.events import RunStatus, ToolResult
+from shared.tools.base import idempotency_key
+from shared.tools.code import BRANCH_PREFIX, branch_for
+from shared.workspace.domain.tenants import tenant_tag
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     BOUNDARIES,
@@ -66,7 +66,7 @@ def start_all(stack: Stack, pages: dict[str, str]) -> None:
 
 
 def run_of(key: str) -> str:
-    """The run of an effect's key (``<tenant tag>-<run>:<step>:<call>``, shared.agent.tools.base)."""
+    """The run of an effect's key (``<tenant tag>-<run>:<step>:<call>``, shared.tools.base)."""
     return key.rsplit(":", 2)[0].removeprefix(f"{tenant_tag(TENANT)}-")
 
 

@@ -1,8 +1,8 @@
 """The reliability suite's counts on constructed outcomes: a run that ended failed is counted as
 ``failed`` (not hidden among the allowed ends), so a scenario's ``sound`` assertion fails on it."""
 
-from shared.domain.events import RunStatus
-from shared.domain.runs import RunState
+from shared.runs.domain.events import RunStatus
+from shared.runs.domain.runs import RunState
 from tests.reliability.harness import outcome_counts, sound
 
 ENDS = {RunStatus.COMPLETED, RunStatus.WAITING_FOR_HUMAN}

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.offline_model import OfflineModel
-from shared.domain.events import RunStatus, ToolResult
-from shared.domain.model_calls import ModelReply
-from shared.errors import ModelFixableError
+from shared.platform.adapters.offline_model import OfflineModel
+from shared.platform.domain.model_calls import ModelReply
+from shared.platform.errors import ModelFixableError
+from shared.runs.domain.events import RunStatus, ToolResult
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     BOUNDARIES,
@@ -237,7 +237,7 @@ def test_f_a_notion_outage_in_the_middle_of_planning(
 def aborting_store(inner: Any, rng: random.Random, rate: float, aborted: Counter[str]) -> Any:
     """The run store, whose writes fail as a Firestore transaction that aborted would: before the
     commit (nothing written) or after it (written, the answer lost), each at ``rate``."""
-    from shared.errors import TransientError
+    from shared.platform.errors import TransientError
 
     writes = {"create_run", "append", "add_event", "claim_page", "release_page", "reserve_start"}
     lock = threading.Lock()

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.offline_model import OfflineModel
-from shared.domain.events import RunStatus, ToolResult
-from shared.domain.model_calls import ModelReply
-from shared.domain.model_replies import PlanOut
+from shared.platform.adapters.offline_model import OfflineModel
+from shared.platform.domain.model_calls import ModelReply
+from shared.platform.domain.model_replies import PlanOut
+from shared.runs.domain.events import RunStatus, ToolResult
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     TENANT,

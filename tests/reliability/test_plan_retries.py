@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.events import RunStatus
+from shared.runs.domain.events import RunStatus
 from tests.reliability.harness import engine_stack, outcome_counts
 
 pytestmark = [pytest.mark.integration]

@@ -14,8 +14,8 @@ import pytest
 
 from local.demo import connect, http
 from local.stack import LocalStack
-from shared.domain.events import RunStatus
-from shared.topology import Target
+from shared.platform.topology import Target
+from shared.runs.domain.events import RunStatus
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import duplicated_effects, sound
 

@@ -14,13 +14,13 @@ from typing import Any, NamedTuple
 
 from functions import openapi
 from functions.routes.table import ROUTES
-from shared.config import PlatformSecret
-from shared.domain.api_keys import SCOPES, new_key
-from shared.domain.connection import NotionTokens
-from shared.domain.members import ROLES, Approvers, Member, at_least, member_id_for
-from shared.domain.tenants import Tenant
-from shared.services.api_keys import SCOPE_ROLES
-from shared.services.sessions import start_session
+from shared.platform.config import PlatformSecret
+from shared.team.domain.api_keys import SCOPES, new_key
+from shared.team.services.api_keys import SCOPE_ROLES
+from shared.team.services.sessions import start_session
+from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.members import ROLES, Approvers, Member, at_least, member_id_for
+from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets
 from tests.support.ask_reach import (

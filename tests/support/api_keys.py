@@ -1,10 +1,10 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_api_keys.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/team/test_api_keys.py``."""
 
 from typing import Any
 
 from werkzeug.test import TestResponse
 
-from shared.domain.api_keys import SCOPES
+from shared.team.domain.api_keys import SCOPES
 from tests.api_fakes import FakeContainer, client
 
 

@@ -3,9 +3,9 @@
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from shared.domain.members import Member
-from shared.domain.tenants import Tenant
-from shared.services.api_limits import ApiLimits
+from shared.platform.services.api_limits import ApiLimits
+from shared.workspace.domain.members import Member
+from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer
 
 

@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_api_runs.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/runs/test_api_runs.py``."""
 
 import json
 from datetime import UTC, datetime
@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 import pytest
 from flask.testing import FlaskClient
 
-from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tasks.plan import PlanTask
-from shared.domain.tasks.step import StepTask
-from shared.domain.tenants import Tenant
-from shared.services.engine import run_step
-from shared.services.planning import start_run
-from shared.topology import Queue
+from shared.engine.services.engine import run_step
+from shared.engine.services.planning import start_run
+from shared.notify.domain.notify_task import NotifyTask
+from shared.platform.topology import Queue
+from shared.runs.domain.plan_task import PlanTask
+from shared.runs.domain.step_task import StepTask
+from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer
 
 

@@ -6,8 +6,8 @@ every passage it is given, so only the search can keep a page out of an answer."
 import json
 from typing import Any
 
-from shared.ports import Embedder, PassageStore
-from shared.services.workspace_index import index_page
+from shared.memory.ports import Embedder, PassageStore
+from shared.memory.services.workspace_index import index_page
 from tests.engine_fakes import FakeModel, FakeNotion
 
 TASKS = "11111111-1111-4111-8111-111111111111"  # chosen by the owner: a member's run reads its rows

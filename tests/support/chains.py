@@ -5,13 +5,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.agents import Agent, InstructionsVersion
-from shared.domain.runs import RunStatus
-from shared.domain.tasks.plan import PlanTask
-from shared.domain.tasks.step import StepTask
-from shared.services.deps import Deps
-from shared.services.planning import start_run
-from shared.topology import Queue
+from shared.agents.domain.agents import Agent, InstructionsVersion
+from shared.engine.services.planning import start_run
+from shared.platform.topology import Queue
+from shared.runs.domain.plan_task import PlanTask
+from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.step_task import StepTask
+from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, run_step_as_owner
 from tests.fakes import FakeAgents
 from tests.support.engine_runs import queue

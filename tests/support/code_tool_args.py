@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_code_tool_args.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/tools/test_code_tool_args.py``."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_connection_ownership.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/workspace/test_connection_ownership.py``."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -6,10 +6,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shared.config import PlatformSecret, Settings
-from shared.domain.connection import NONCE_COOKIE, NotionTokens, session_cookie
-from shared.domain.notion_grant import NotionGrant
-from shared.domain.tenants import tenant_id_for
+from shared.platform.config import PlatformSecret, Settings
+from shared.workspace.domain.connection import NONCE_COOKIE, NotionTokens, session_cookie
+from shared.workspace.domain.notion_grant import NotionGrant
+from shared.workspace.domain.tenants import tenant_id_for
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeNotionOAuth, FakeSecrets
 from tests.support.session_cookies import cookie_set

@@ -1,11 +1,11 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_connection_services.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/notion/test_connection_services.py``."""
 
 from urllib.parse import parse_qs, urlsplit
 
-from shared.config import PlatformSecret, Settings
-from shared.errors import Unauthenticated
-from shared.services.connect import Connecting, begin_connect, complete_connect
-from shared.services.sessions import tenant_of
+from shared.notion.services.connect import Connecting, begin_connect, complete_connect
+from shared.platform.config import PlatformSecret, Settings
+from shared.platform.errors import Unauthenticated
+from shared.team.services.sessions import tenant_of
 from tests.fakes import (
     FakeNotionOAuth,
     FakeOAuthStates,

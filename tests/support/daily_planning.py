@@ -1,12 +1,12 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_daily_planning.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/agents/test_daily_planning.py``."""
 
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.settings import TenantSettings
-from shared.domain.tasks.day_plan import DayPlanTask
-from shared.domain.tenants import Tenant
-from shared.services.deps import Deps
+from shared.agents.domain.day_plan_task import DayPlanTask
+from shared.runs.services.deps import Deps
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue, FakeTenantStore
 

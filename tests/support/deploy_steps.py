@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/integration/test_deploy_steps.py``."""
+"""Shared by several test modules: helpers first written for ``tests/integration/engine/test_deploy_steps.py``."""
 
 import json
 from collections.abc import Iterator
@@ -8,20 +8,20 @@ from typing import Any
 import pytest
 
 from local.code_sandbox.testing import Admin, running_code_sandbox
-from shared.adapters.github import GitHubCodeHost
-from shared.adapters.vercel import VercelDeployer
-from shared.agent.tools import resolve
-from shared.domain.events import PlannedStep, RunPlanned, ToolIntent, ToolResult
-from shared.domain.integrations import Integration, code_token_secret
-from shared.domain.runs import fold
-from shared.domain.settings import TenantSettings
-from shared.domain.tasks.step import StepTask
-from shared.domain.tenants import Tenant
-from shared.services import followups, humans
-from shared.services.code_access import CodeAccess
-from shared.services.engine import run_step
-from shared.services.run_log import RunLog
-from shared.topology import Queue
+from shared.code.adapters.github import GitHubCodeHost
+from shared.code.adapters.vercel import VercelDeployer
+from shared.code.services.code_access import CodeAccess
+from shared.engine.services import followups, humans
+from shared.engine.services.engine import run_step
+from shared.engine.services.run_log import RunLog
+from shared.platform.topology import Queue
+from shared.runs.domain.events import PlannedStep, RunPlanned, ToolIntent, ToolResult
+from shared.runs.domain.runs import fold
+from shared.runs.domain.step_task import StepTask
+from shared.tools import resolve
+from shared.workspace.domain.integrations import Integration, code_token_secret
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeTenantStore
 
@@ -89,7 +89,7 @@ class Pair:
 
     def drive(self, limit: int = 50, *, approve: bool = True) -> None:
         """Deliver the queued steps; ``approve``: the owner, signed in, approves what the run asks
-        (a code tool always asks: shared.agent.authority)."""
+        (a code tool always asks: shared.engine.agent.authority)."""
         for _ in range(limit):
             waiting = self.state().waiting
             if approve and waiting is not None and waiting.purpose == "approval":
@@ -163,7 +163,7 @@ FINISH = ("finish", {"summary": "Opened ${steps.2.url}"})
 
 def start(pair: Pair) -> None:
     """The run as its model planned it, no approval inserted: the engine itself asks the owner before
-    each code step (shared.agent.authority), which Pair.drive approves; the steps keep their numbers."""
+    each code step (shared.engine.agent.authority), which Pair.drive approves; the steps keep their numbers."""
     model = pair.step.model
     assert isinstance(model, FakeModel)
     planned = model.script["PlanOut"].pop(0)

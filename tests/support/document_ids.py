@@ -1,8 +1,8 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_document_ids.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/runs/test_document_ids.py``."""
 
 from hypothesis import strategies as st
 
-from shared.domain.ids import MAX_BYTES
+from shared.platform.domain.ids import MAX_BYTES
 
 # Any text Python can encode (no lone surrogates), with and without Firestore's separators.
 CHARS = st.characters(exclude_categories=["Cs"])

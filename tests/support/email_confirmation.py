@@ -1,19 +1,19 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_email_confirmation.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/notify/test_email_confirmation.py``."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from shared.config import PlatformSecret
-from shared.domain.settings import TenantSettings
-from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tenants import Tenant
-from shared.ports import NotificationChannel
-from shared.services.channels import Emails, NotionComments
-from shared.services.delivery import ChannelDelivery
-from shared.services.links import LinkMinter
-from shared.topology import Queue
+from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.ports import NotificationChannel
+from shared.notify.services.channels import Emails, NotionComments
+from shared.notify.services.delivery import ChannelDelivery
+from shared.notify.services.links import LinkMinter
+from shared.platform.config import PlatformSecret
+from shared.platform.topology import Queue
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import client, json_body
 from tests.fakes import FakeMailer
 from tests.link_tokens import mailed

@@ -1,18 +1,18 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_engine.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/engine/test_engine.py``."""
 
 import json
 from typing import Any
 
-from shared.agent.tools import REGISTRY
-from shared.domain.events import PlannedStep, RunPlanned, RunStatus
-from shared.domain.runs import RunState
-from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tasks.plan import PlanTask, Trigger
-from shared.domain.tasks.step import StepTask
-from shared.services.deps import Deps
-from shared.services.engine import run_step
-from shared.services.planning import start_run
-from shared.topology import Queue
+from shared.engine.services.engine import run_step
+from shared.engine.services.planning import start_run
+from shared.notify.domain.notify_task import NotifyTask
+from shared.platform.topology import Queue
+from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.domain.runs import RunState
+from shared.runs.domain.step_task import StepTask
+from shared.runs.services.deps import Deps
+from shared.tools import REGISTRY
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
 from tests.fakes import FakeQueue
 

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.domain.agents import Agent, InstructionsVersion
-from shared.domain.settings import plain_notion_id
-from shared.domain.tasks.plan import PlanTask
-from shared.domain.tasks.step import StepTask
-from shared.services.deps import Deps
-from shared.services.engine import run_step
-from shared.services.planning import start_run
-from shared.topology import Queue
+from shared.agents.domain.agents import Agent, InstructionsVersion
+from shared.engine.services.engine import run_step
+from shared.engine.services.planning import start_run
+from shared.platform.topology import Queue
+from shared.runs.domain.plan_task import PlanTask
+from shared.runs.domain.step_task import StepTask
+from shared.runs.services.deps import Deps
+from shared.workspace.domain.settings import plain_notion_id
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import FakeAgents, FakeRunStore
 from tests.support.engine_runs import forged_run, queue

@@ -1,13 +1,13 @@
-"""Shared by several test modules: helpers first written for ``tests/integration/test_firestore_tenants.py``."""
+"""Shared by several test modules: helpers first written for ``tests/integration/workspace/test_firestore_tenants.py``."""
 
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.connection import token_secret_name
-from shared.domain.settings import TenantSettings
-from shared.domain.tenants import Tenant, tenant_id_for
+from shared.workspace.domain.connection import token_secret_name
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import Tenant, tenant_id_for
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

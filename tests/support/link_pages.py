@@ -1,12 +1,12 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_link_pages.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/notify/test_link_pages.py``."""
 
 import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
-from shared.domain.tasks.notify import NotifyTask
-from shared.services.sessions import start_session
+from shared.notify.domain.notify_task import NotifyTask
+from shared.team.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client
 from tests.support.api_runs import PLAN, auth, pump
 

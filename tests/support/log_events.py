@@ -1,5 +1,5 @@
 """The events the code logs: ``extra={"fields": {"event": ..., ...}}`` of the logging calls in shared/
-and functions/, read with ``ast`` (shared/logs.py writes them as jsonPayload.fields). The log-based
+and functions/, read with ``ast`` (shared/platform/logs.py writes them as jsonPayload.fields). The log-based
 metrics of terraform/monitoring.tf are held against them (tests/infra). :func:`fields_logged` reads
 them back from the records a test captured."""
 

@@ -4,9 +4,9 @@ counts what it embeds; the Firestore adapter is tested against the emulator inst
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from shared.domain.embeddings import Embedded, Task, cosine
-from shared.domain.passages import IndexedPage, StoredPassage, passage_id, passage_words
-from shared.ports import PassageStore
+from shared.memory.domain.passages import IndexedPage, StoredPassage, passage_id, passage_words
+from shared.memory.ports import PassageStore
+from shared.platform.domain.embeddings import Embedded, Task, cosine
 
 
 @dataclass
@@ -84,7 +84,7 @@ class FakePassages(PassageStore):
 @dataclass
 class WordCountEmbedder:
     """An embedder for unit tests: a vector of how often each of a few words occurs (not a model:
-    the local model is tested in tests/integration/test_embedders.py)."""
+    the local model is tested in tests/integration/memory/test_embedders.py)."""
 
     vocabulary: tuple[str, ...] = ("price", "pricing", "tier", "hire", "hiring", "berlin", "ignore", "plan")
     texts: int = 0

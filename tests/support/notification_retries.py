@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_notification_retries.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/notify/test_notification_retries.py``."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -6,17 +6,17 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from shared.config import PlatformSecret
-from shared.domain.integrations import Integration, chat_token_secret
-from shared.domain.settings import NotificationChannel as ChannelName
-from shared.domain.settings import TenantSettings
-from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tenants import Tenant
-from shared.errors import TransientError
-from shared.ports import NotificationChannel
-from shared.services.channels import Emails, NotionComments, SlackMessages, sender_domain
-from shared.services.delivery import ChannelDelivery
-from shared.services.links import LinkMinter
+from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.ports import NotificationChannel
+from shared.notify.services.channels import Emails, NotionComments, SlackMessages, sender_domain
+from shared.notify.services.delivery import ChannelDelivery
+from shared.notify.services.links import LinkMinter
+from shared.platform.config import PlatformSecret
+from shared.platform.errors import TransientError
+from shared.workspace.domain.integrations import Integration, chat_token_secret
+from shared.workspace.domain.settings import NotificationChannel as ChannelName
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeChat, FakeMailer, FakeNotificationLog, FakeSecrets
 from tests.support.notifications import Access, Clock

@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_notifications.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/notify/test_notifications.py``."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -8,16 +8,22 @@ from unittest.mock import patch
 
 import pytest
 
-from shared.config import PlatformSecret
-from shared.domain.integrations import Integration, chat_token_secret
-from shared.domain.settings import TenantSettings
-from shared.domain.tasks.notify import NotifyTask
-from shared.domain.tenants import Tenant, TenantStatus
-from shared.ports import NotificationChannel
-from shared.services.channels import DiscordMessages, Emails, NotionComments, SlackMessages, sender_domain
-from shared.services.delivery import ChannelDelivery
-from shared.services.links import LinkMinter
-from shared.services.notion_access import NotionForTenant
+from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.ports import NotificationChannel
+from shared.notify.services.channels import (
+    DiscordMessages,
+    Emails,
+    NotionComments,
+    SlackMessages,
+    sender_domain,
+)
+from shared.notify.services.delivery import ChannelDelivery
+from shared.notify.services.links import LinkMinter
+from shared.notion.services.notion_access import NotionForTenant
+from shared.platform.config import PlatformSecret
+from shared.workspace.domain.integrations import Integration, chat_token_secret
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import Tenant, TenantStatus
 from tests.engine_fakes import FakeNotion
 from tests.fakes import (
     FakeChat,

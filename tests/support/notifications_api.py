@@ -1,10 +1,10 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_notifications_api.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/notify/test_notifications_api.py``."""
 
 from functools import partial
 from typing import Any
 
-from shared.services.channels import NotionComments
-from shared.services.delivery import ChannelDelivery
+from shared.notify.services.channels import NotionComments
+from shared.notify.services.delivery import ChannelDelivery
 from tests.api_fakes import FakeContainer
 from tests.engine_fakes import FakeNotion
 from tests.support.notifications import Access

@@ -1,12 +1,12 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_notion_validation_errors.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/engine/test_notion_validation_errors.py``."""
 
 import json
 
 import httpx
 from notion_client.errors import APIResponseError
 
-from shared.adapters.notion import convert
-from shared.errors import AgentError
+from shared.notion.adapters.notion import convert
+from shared.platform.errors import AgentError
 
 
 def refused(status: int, code: str, message: str) -> AgentError:

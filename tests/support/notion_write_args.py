@@ -1,12 +1,9 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_notion_write_args.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/tools/test_notion_write_args.py``."""
 
 from typing import Any
 
-from shared.domain.events import (
-    PlannedStep,
-    RunPlanned,
-)
-from shared.services.deps import Deps
+from shared.runs.domain.events import PlannedStep, RunPlanned
+from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 
 

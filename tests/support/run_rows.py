@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from local.notion_sandbox import seed_ids
-from shared.domain.events import PlannedStep, RunPlanned
-from shared.domain.tasks import TaskBody
-from shared.services import run_log
-from shared.services.deps import Deps
-from shared.services.sessions import start_session
-from shared.topology import Queue
+from shared.engine.services import run_log
+from shared.platform.domain.tasks import TaskBody
+from shared.platform.topology import Queue
+from shared.runs.domain.events import PlannedStep, RunPlanned
+from shared.runs.services.deps import Deps
+from shared.team.services.sessions import start_session
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 

@@ -1,13 +1,13 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_run_size.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/engine/test_run_size.py``."""
 
 import json
 from typing import Any
 
-from shared.domain.tasks.plan import PlanTask, Trigger
-from shared.domain.tasks.step import StepTask
-from shared.services.deps import Deps
-from shared.services.engine import run_step
-from shared.services.planning import start_run
+from shared.engine.services.engine import run_step
+from shared.engine.services.planning import start_run
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.domain.step_task import StepTask
+from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 
 NOTES = "n" * 22_000  # the reviewer's rows: a long Notes property each

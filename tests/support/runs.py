@@ -1,6 +1,6 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_runs.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/runs/test_runs.py``."""
 
-from shared.services.deps import Deps
+from shared.runs.services.deps import Deps
 from tests.fakes import FakeQueue, FakeRunStore
 
 

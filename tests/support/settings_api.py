@@ -1,9 +1,9 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_settings_api.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/team/test_settings_api.py``."""
 
 from datetime import UTC, datetime
 
-from shared.domain.tenants import Tenant, TenantStatus
-from shared.services.sessions import start_session
+from shared.team.services.sessions import start_session
+from shared.workspace.domain.tenants import Tenant, TenantStatus
 from tests.api_fakes import FakeContainer
 
 NOW = datetime.now(UTC)

@@ -1,9 +1,9 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_settings_validation.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/team/test_settings_validation.py``."""
 
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.tenants import Tenant
+from shared.workspace.domain.tenants import Tenant
 from tests.fakes import FakeTenantStore
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -1,8 +1,8 @@
-"""A skipped edit as webhook intake keeps it (shared.domain.skipped_edits), for the stores' tests."""
+"""A skipped edit as webhook intake keeps it (shared.workspace.domain.skipped_edits), for the stores' tests."""
 
 from datetime import datetime
 
-from shared.domain.skipped_edits import KEEP, SkippedEdit
+from shared.workspace.domain.skipped_edits import KEEP, SkippedEdit
 
 
 def skipped(slot: str, rule: str, at: datetime) -> SkippedEdit:

@@ -1,11 +1,11 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_sweeper_give_up.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/engine/test_sweeper_give_up.py``."""
 
 import json
 from datetime import UTC, datetime, timedelta
 
-from shared.domain.tasks.plan import PlanTask, Trigger
-from shared.services.deps import Deps
-from shared.services.planning import start_run
+from shared.engine.services.planning import start_run
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, make_deps
 from tests.support.runs import queue_of as queue
 from tests.support.runs import store_of as store

@@ -5,9 +5,9 @@ from typing import Any
 
 from werkzeug.test import TestResponse
 
-from shared.domain.members import Member, member_id_for, new_epoch
-from shared.domain.tenants import Tenant
-from shared.ports import TenantStore
+from shared.workspace.domain.members import Member, member_id_for, new_epoch
+from shared.workspace.domain.tenants import Tenant
+from shared.workspace.ports import TenantStore
 from tests.api_fakes import FakeContainer, client
 from tests.support.api_keys import auth
 from tests.support.connection_ownership import connect_as

@@ -1,11 +1,11 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_trigger_gates.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/runs/test_trigger_gates.py``."""
 
 import json
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.tasks.plan import PlanTask, Trigger
-from shared.services.deps import Deps
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeRunStore
 

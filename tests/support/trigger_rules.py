@@ -8,12 +8,12 @@ from pydantic import BaseModel
 
 from local.notion_sandbox.testing import Admin
 from local.tasks_emulator import TasksEmulator
-from shared.domain.model_calls import ModelReply
-from shared.domain.tasks.plan import PlanTask
-from shared.ports import Model
-from shared.services.deps import Deps
-from shared.services.planning import start_run
-from shared.topology import Queue
+from shared.engine.services.planning import start_run
+from shared.platform.domain.model_calls import ModelReply
+from shared.platform.ports import Model
+from shared.platform.topology import Queue
+from shared.runs.domain.plan_task import PlanTask
+from shared.runs.services.deps import Deps
 
 
 class CountingModel(Model):

@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/test_usage_races.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/engine/test_usage_races.py``."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -6,15 +6,12 @@ from dataclasses import dataclass, field
 import pytest
 from pydantic import BaseModel
 
-from shared.domain.events import (
-    ModelUsed,
-    RunEvent,
-)
-from shared.domain.model_calls import ModelReply
-from shared.domain.runs import RunState, fold
-from shared.domain.tasks.plan import PlanTask, Trigger
-from shared.domain.tasks.step import StepTask
-from shared.services.deps import Deps
+from shared.platform.domain.model_calls import ModelReply
+from shared.runs.domain.events import ModelUsed, RunEvent
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.domain.runs import RunState, fold
+from shared.runs.domain.step_task import StepTask
+from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)

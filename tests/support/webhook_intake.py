@@ -1,11 +1,11 @@
-"""Shared by several test modules: helpers first written for ``tests/integration/test_webhook_intake.py``."""
+"""Shared by several test modules: helpers first written for ``tests/integration/engine/test_webhook_intake.py``."""
 
 from typing import Any
 
 from pydantic import TypeAdapter
 
-from shared.domain.settings import TenantSettings
-from shared.domain.triggers import Rule, resolve
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.triggers import Rule, resolve
 from tests.integration.notion_stack import Stack
 
 # Trigger rules that start work on a page's creation and on any change of its Status.

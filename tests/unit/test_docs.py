@@ -4,7 +4,7 @@ parts (settings table, api routes, cost figures) in step with the code."""
 import re
 from pathlib import Path
 
-from shared.config import documented
+from shared.platform.config import documented
 from tools.settings_table import BEGIN, END, RULES_BEGIN, RULES_END, rules_table, table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,7 +103,7 @@ def test_every_setting_is_in_the_settings_table_with_its_meaning() -> None:
 
 
 def test_every_trigger_rule_is_in_the_rules_table_with_its_fields() -> None:
-    from shared.domain.triggers import RULE_MODELS
+    from shared.workspace.domain.triggers import RULE_MODELS
 
     document = _text(ROOT / "docs" / "settings.md")
     table_text = document.split(RULES_BEGIN, 1)[1].split(RULES_END, 1)[0].strip()

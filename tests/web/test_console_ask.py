@@ -53,10 +53,10 @@ def _db(stack: LocalStack) -> Any:
 def _index(visit: Visit, pages: dict[str, str]) -> None:
     """Pages a person made under the demo's home page, put in the tenant's index by the index's own
     code (the Notion adapter on the sandbox, WordLlama, the stack's Firestore), as an index task does."""
-    from shared.adapters.firestore_passages import FirestorePassages
-    from shared.adapters.local_embedder import LocalEmbedder
-    from shared.adapters.notion import NotionApi, build_client
-    from shared.services.workspace_index import index_page
+    from shared.memory.adapters.firestore_passages import FirestorePassages
+    from shared.memory.adapters.local_embedder import LocalEmbedder
+    from shared.memory.services.workspace_index import index_page
+    from shared.notion.adapters.notion import NotionApi, build_client
 
     token = next(
         w["access_token"] for w in visit.stack.sandbox_admin("GET", "/workspaces") if w["key"] == "demo"
@@ -120,7 +120,7 @@ def test_a_question_is_answered_with_its_page_as_a_link(visit: Visit) -> None:
 
 
 def test_a_follow_up_is_sent_in_the_same_conversation_whose_turns_the_api_keeps(visit: Visit) -> None:
-    from shared.adapters.firestore_passages import FirestorePassages
+    from shared.memory.adapters.firestore_passages import FirestorePassages
 
     c = visit.console
     c.fill("Your follow-up", "And who joins the Berlin office?")

@@ -1,12 +1,15 @@
 """Models of what the api's routes answer, and of the requests they check by hand, for the contract
 only (``functions.openapi``): no handler imports them, so a route's first request loads none
-(decision 0017). Here: the error body and the words and token of a mailed link's page; one module
-per concern beside."""
+(decision 0017). Here: the error body, the words and token of a mailed link's page, and what the
+routes of mailed links answer (``approvals``, ``email_confirmations``); one module per concern beside."""
+
+from typing import Literal
 
 from pydantic import Field
 
 from functions._pages import LINK_TOKEN, TOKEN_CHARS
-from shared.domain.schema import Schema
+from shared.platform.domain.schema import Schema
+from shared.runs.domain.events import RunStatus
 
 
 class FieldProblem(Schema):
@@ -51,3 +54,44 @@ class LinkToken(Schema):
     token: str = Field(
         min_length=1, max_length=TOKEN_CHARS, description="The link's code, after # in the link"
     )
+
+
+class LinkPreview(Schema):
+    """What the link would do, changing nothing; ``usable``: deciding now would apply it."""
+
+    run_id: str
+    decision: Literal["approve", "reject"]
+    goal: str
+    prompt: str = Field(description="The request it decides; empty once another is asked")
+    status: RunStatus
+    usable: bool
+    confirm: str = Field(description="What using it now does, in words")
+    page: PageWords
+
+
+class LinkDecided(Schema):
+    """The decision is recorded: the run's status after it."""
+
+    status: RunStatus
+    goal: str
+    page: PageWords
+
+
+class ConfirmationPreview(Schema):
+    """What the link would do: ``waiting`` (confirming it applies), ``confirmed`` (done already) or
+    ``changed`` (it is no longer the notification_email: confirming is a 409)."""
+
+    email: str
+    workspace_name: str
+    status: Literal["waiting", "confirmed", "changed"]
+    confirm: str
+    page: PageWords
+
+
+class Confirmed(Schema):
+    """The address is the workspace's confirmed notification_email."""
+
+    email: str
+    workspace_name: str
+    status: Literal["confirmed"]
+    page: PageWords

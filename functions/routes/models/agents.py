@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from shared.domain.agents import Agent, InstructionsVersion
-from shared.domain.schema import Schema
+from shared.agents.domain.agents import Agent, InstructionsVersion
+from shared.platform.domain.schema import Schema
 
 
 class InstructionsView(Schema):

@@ -5,9 +5,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from functions.routes.api_keys import Scope
-from shared.domain.api_keys import IDEMPOTENCY_KEY_MAX
-from shared.domain.schema import Schema
+from functions.routes.team_api.api_keys import Scope
+from shared.platform.domain.schema import Schema
+from shared.team.domain.api_keys import IDEMPOTENCY_KEY_MAX
 
 
 class KeyHeaders(Schema):

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from shared.domain.schema import Schema
+from shared.platform.domain.schema import Schema
 
 
 class Cited(Schema):

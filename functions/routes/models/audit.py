@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from shared.domain.audit import Surface
-from shared.domain.schema import Schema
+from shared.platform.domain.schema import Schema
+from shared.team.domain.audit import Surface
 
 
 class ListedEntry(Schema):

@@ -4,11 +4,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from functions.routes.home import CURSOR_MAX, PAGE_SIZE_MAX, QUERY_MAX
-from shared.domain.agent_home import HomeState, PickerItem
-from shared.domain.schema import Schema
-from shared.domain.settings import NOTION_ID
-from shared.domain.triggers import PropertyChoice
+from functions.routes.notion_api.home import CURSOR_MAX, PAGE_SIZE_MAX, QUERY_MAX
+from shared.platform.domain.schema import Schema
+from shared.workspace.domain.agent_home import HomeState, PickerItem
+from shared.workspace.domain.settings import NOTION_ID
+from shared.workspace.domain.triggers import PropertyChoice
 
 
 class PagesQuery(Schema):

@@ -4,8 +4,8 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from shared.domain.integrations import Integration
-from shared.domain.schema import Schema
+from shared.platform.domain.schema import Schema
+from shared.workspace.domain.integrations import Integration
 
 
 class IntegrationPath(Schema):

@@ -4,9 +4,9 @@ from datetime import datetime
 
 from pydantic import Field
 
-from shared.domain.notifications import NotificationStatus
-from shared.domain.schema import Schema
-from shared.services.notifications import MAX_PAGE
+from shared.notify.domain.notifications import NotificationStatus
+from shared.notify.services.notifications import MAX_PAGE
+from shared.platform.domain.schema import Schema
 
 
 class NotificationsQuery(Schema):

@@ -5,10 +5,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from functions.routes.runs import ETAGS, ETAGS_MAX, TriggerKind
-from shared.domain.events import Risk, RunEvent, RunStatus
-from shared.domain.runs import Waiting
-from shared.domain.schema import Schema
+from functions.routes.runs_api.runs import ETAGS, ETAGS_MAX, TriggerKind
+from shared.platform.domain.schema import Schema
+from shared.runs.domain.events import Risk, RunEvent, RunStatus
+from shared.runs.domain.runs import Waiting
 
 
 class RunStarted(Schema):

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.domain.schema import Schema
+from shared.platform.domain.schema import Schema
 
 
 class SessionView(Schema):

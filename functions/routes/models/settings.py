@@ -2,11 +2,11 @@
 
 from pydantic import ConfigDict, Field
 
-from shared.domain.schema import Schema
-from shared.domain.settings import TenantSettings
-from shared.domain.settings_input import SettingsInput
-from shared.domain.tenants import TenantStatus
-from shared.domain.triggers import Rule
+from shared.platform.domain.schema import Schema
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.settings_input import SettingsInput
+from shared.workspace.domain.tenants import TenantStatus
+from shared.workspace.domain.triggers import Rule
 
 
 class SettingsChange(SettingsInput):

@@ -5,9 +5,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from functions.routes.team import Granted
-from shared.domain.members import Approvers
-from shared.domain.schema import Schema
+from functions.routes.team_api.team import Granted
+from shared.platform.domain.schema import Schema
+from shared.workspace.domain.members import Approvers
 
 Role = Literal["owner", "admin", "editor", "viewer"]
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 from pydantic import Field
 
-from shared.domain.events import RunStatus
-from shared.domain.schema import Schema
+from shared.platform.domain.schema import Schema
+from shared.runs.domain.events import RunStatus
 
 
 class DaySpend(Schema):

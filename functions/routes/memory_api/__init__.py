@@ -1,0 +1,1 @@
+"""The api's routes of memory: Ask."""

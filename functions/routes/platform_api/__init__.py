@@ -1,0 +1,1 @@
+"""The api's routes of the platform: the doctor's checks."""

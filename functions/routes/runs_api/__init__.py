@@ -1,0 +1,1 @@
+"""The api's routes of runs: listing, actions, approvals, usage."""

@@ -1,0 +1,209 @@
+"""Runs: start one, list them, follow one (timeline). Deciding and controlling one: ``run_actions``."""
+
+import re
+from datetime import UTC, datetime
+from typing import Literal
+
+from flask import Response
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+
+from functions._http import Reply, parse_json, reply
+from functions.routes import Call
+from shared.platform.domain.schema import Instant, Schema
+from shared.platform.domain.tasks import is_run_id
+from shared.platform.errors import InvalidInput, NotFound
+from shared.runs.domain.events import RunStatus
+from shared.runs.domain.run_search import MAX_QUERY_WORDS, words
+from shared.runs.services import runs
+from shared.workspace.domain.settings import NOTION_ID
+
+
+class NewRun(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    goal: str = Field(min_length=1, max_length=2000, json_schema_extra={"pattern": r"\S"})  # _not_blank
+    page_id: str | None = Field(None, pattern=NOTION_ID, description="A Notion page id")
+    request_id: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Makes retries idempotent"
+    )
+
+    @field_validator("goal")
+    @classmethod
+    def _not_blank(cls, goal: str) -> str:
+        if not goal.strip():
+            raise ValueError("a goal needs some text besides spaces")
+        return goal
+
+
+def run_id_of(call: Call) -> str:
+    """The path's run id; one no run can have is not found (nor sent to Firestore, which refuses it)."""
+    run_id = call.args["run_id"]
+    if not is_run_id(run_id):
+        raise NotFound("no run has this id")
+    return run_id
+
+
+def person_of(call: Call) -> str:
+    """The Notion user id of the person calling (a session's or an API key's member); "" if unknown."""
+    return call.member.notion_user_id if call.member is not None else ""
+
+
+def start(call: Call) -> Reply:
+    body = parse_json(call.request, NewRun)
+    c = call.container
+    return runs.request_run(
+        call.tenant_id,
+        body.goal,
+        body.page_id,
+        body.request_id,
+        tenants=call.tenants,
+        requests=c.webhook_events,
+        queue=c.queue,
+        person=person_of(call),
+    ), 202
+
+
+type TriggerKind = Literal["webhook", "api", "schedule", "manual"]
+
+
+class RunsQuery(Schema):
+    """``GET /runs``' filters and page; each at most once, no other."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: RunStatus | None = Field(None, description="Only runs in this status")
+    trigger: TriggerKind | None = Field(
+        None,
+        description="Only runs started so: webhook (a change in Notion), api, schedule (the daily "
+        "plan) or manual (run again); runs started before runs recorded it match none",
+    )
+    agent: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+        description="Only runs of this agent (its agent_id); runs from before agents match none",
+    )
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Words the run's goal or agent name holds (whole words, any case; at most 5); runs "
+        "stored before search match none",
+    )
+    since: Instant | None = Field(None, description="Only runs created at or after this time")
+    until: Instant | None = Field(None, description="Only runs created before this time")
+    limit: int = Field(25, ge=1, le=100, description="How many, newest first")
+    cursor: str | None = Field(
+        None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="The next_cursor of an earlier answer"
+    )
+
+    @field_validator("q")
+    @classmethod
+    def _some_words(cls, q: str | None) -> str | None:
+        if q is None:
+            return None
+        found = words(q)
+        if not found:
+            raise ValueError("a search needs a word of two or more letters or digits")
+        if len(found) > MAX_QUERY_WORDS:
+            raise ValueError(f"a search takes at most {MAX_QUERY_WORDS} words")
+        return q
+
+    @field_validator("until")
+    @classmethod
+    def _range_in_order(cls, until: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("since")
+        if since is not None and until is not None and until <= since:
+            raise ValueError("until must be later than since")
+        return until
+
+
+class Again(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Makes retries idempotent"
+    )
+
+
+def list_all(call: Call) -> Reply:
+    args = call.request.args
+    repeated = sorted(name for name, values in args.lists() if len(values) > 1)
+    if repeated:
+        raise InvalidInput(f"{repeated[0]}: give it once", repeated)
+    query = RunsQuery.model_validate(args.to_dict())
+    c = call.container
+    status = query.status.value if query.status else None
+    page = runs.list_runs(
+        call.tenant_id,
+        c.store,
+        call.tenants,
+        limit=query.limit,
+        status=status,
+        trigger=query.trigger,
+        agent=query.agent,
+        words=tuple(words(query.q)) if query.q else (),
+        since=query.since,
+        until=query.until,
+        cursor=query.cursor,
+    )
+    return page, 200
+
+
+class SkippedQuery(Schema):
+    """``GET /skipped-edits``' page size; no other parameter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=100, description="How many, newest first")
+
+
+def skipped(call: Call) -> Reply:
+    """The edits the trigger rules skipped in the last week, each with the rule's reason."""
+    query = SkippedQuery.model_validate(call.request.args.to_dict())
+    now = datetime.now(UTC)
+    return runs.skipped_edits(
+        call.tenant_id, call.container.webhook_events, call.tenants, now, query.limit
+    ), 200
+
+
+# What If-None-Match may hold (the contract says so): ETags as answers give them, printable ASCII.
+ETAGS, ETAGS_MAX = r"^[!-~ ]*$", 200
+
+
+def get_run(call: Call) -> Reply:
+    """The run's timeline with a weak ETag; 304 (the events unread) when If-None-Match names it. A
+    malformed If-None-Match is a 400: no answer gave it, so it cannot be one the asker holds."""
+    c = call.container
+    asked = call.request.headers.get("If-None-Match", "")
+    if len(asked) > ETAGS_MAX or not re.fullmatch(ETAGS, asked):
+        raise InvalidInput(
+            f"If-None-Match must be ETags an earlier answer gave: printable ASCII, at most {ETAGS_MAX} "
+            "characters",
+            ["If-None-Match"],
+        )
+    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.store, call.tenants, asked)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if body is None:
+        return Response(status=304, headers=headers)
+    return reply(body, 200, headers)
+
+
+def related(call: Call) -> Reply:
+    """The run's lineage both ways, read afresh (no ETag: its children move while it stands still)."""
+    c = call.container
+    return runs.related(call.tenant_id, run_id_of(call), c.store, call.tenants), 200
+
+
+def again(call: Call) -> Reply:
+    """A new run with this run's goal and page, started by hand (202, as ``POST /runs``)."""
+    body = parse_json(call.request, Again) if call.request.get_data() else Again()
+    c = call.container
+    started = runs.run_again(
+        call.tenant_id,
+        run_id_of(call),
+        body.request_id,
+        store=c.store,
+        tenants=call.tenants,
+        queue=c.queue,
+        person=person_of(call),
+    )
+    return started, 202

@@ -1,0 +1,16 @@
+"""Settings: what the owner chose (data sources that start work, planning hour, budgets, ...)."""
+
+from functions._http import Reply, json_object
+from functions.routes import Call
+from shared.team.services.tenant_settings import change_settings, read_settings
+
+
+def get_settings(call: Call) -> Reply:
+    return read_settings(call.tenant_id, call.container.tenants), 200
+
+
+def patch_settings(call: Call) -> Reply:
+    changes = json_object(call.request, "the body must be a JSON object of the settings to change")
+    container = call.container
+    schemas = container.data_source_schemas(call.tenant_id)
+    return change_settings(call.tenant_id, changes, container.tenants, container.queue, schemas=schemas), 200

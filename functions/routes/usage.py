@@ -1,9 +1,0 @@
-"""Usage: what the workspace spent on models today and this month, against its budgets."""
-
-from functions._http import Reply
-from functions.routes import Call
-from shared.services import spend
-
-
-def get_usage(call: Call) -> Reply:
-    return spend.usage(call.container.engine(with_model=False), call.tenant_id), 200

@@ -1,0 +1,1 @@
+"""What the task functions share: who may call them, the doctor's hop, a step's answer."""

@@ -1,0 +1,24 @@
+"""What each task function does with ``make doctor``'s task (``POST /doctor``): record its hop
+(shared.platform.services.doctor), after its caller was checked as for any task. Its body and service load
+with the first such request: no other request loads them (tests/unit/platform/test_import_hygiene.py)."""
+
+from flask import Request
+
+from functions._http import Reply, parse_task, retry_count
+from shared.bootstrap import Container
+from shared.platform.topology import Target
+
+ROUTE = "/doctor"  # DoctorTask.ROUTE, where the queue sends the body
+
+
+def doctor_hop(request: Request, c: Container, target: Target, with_model: bool = False) -> Reply | None:
+    """The answer to a doctor task on ``target`` (plan makes the check's model call:
+    ``with_model``); None when the request is not one."""
+    if request.path.rstrip("/") != ROUTE:
+        return None
+    from shared.platform.domain.doctor_task import DoctorTask
+    from shared.platform.services.doctor import answer_hop
+
+    task = parse_task(request, DoctorTask, "doctor", c.dead_letters)
+    model = c.model if with_model else None
+    return answer_hop(task, target.value, retry_count(request) + 1, c.doctor_checks, model), 200

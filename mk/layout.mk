@@ -1,0 +1,18 @@
+# Issue 64: one package per capability (decision 0080). `make check-layout` prints the layout's figures
+# (tools/check_layout.py: RESULT largest_folder_modules=... capability_contract=...) and fails over the
+# limits the layout has reached; `make test-<capability>` runs one capability's unit and integration
+# tests (tests/unit/<capability>, tests/integration/<capability>) for a quick loop.
+# After merging a branch written at the old paths: `$(PY) tools/relayout.py` (see its docstring).
+
+CAPABILITIES := platform workspace notify team notion code runs tools agents memory engine
+
+.PHONY: check-layout relayout $(addprefix test-,$(CAPABILITIES))
+
+check-layout: $(VENV)/.synced
+	$(PY) -m tools.check_layout
+
+relayout: $(VENV)/.synced
+	$(PY) tools/relayout.py
+
+$(addprefix test-,$(CAPABILITIES)): test-%: $(VENV)/.synced check-java
+	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(wildcard tests/unit/$*) $(wildcard tests/integration/$*)

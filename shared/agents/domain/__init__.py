@@ -1,0 +1,1 @@
+"""Agents' values: an agent, the daily digest, the day plan, their tasks."""

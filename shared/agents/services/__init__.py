@@ -1,0 +1,1 @@
+"""Agents, the daily schedule, the daily digest and the day plan's page."""

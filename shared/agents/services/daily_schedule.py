@@ -1,0 +1,147 @@
+"""Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one day-plan task (and
+one digest task, if wanted) per active tenant whose local planning hour is the tick's. Also one plan
+task per agent's routine whose slot it is (``shared.agents.domain.agents.Schedule``, named from the slot).
+
+A call reads a page of active tenants (a full page first enqueues the next); the first catches up
+missed ticks (``CATCH_UP`` back). Tasks are named from (tenant, local date) and (tick, cursor):
+repeats enqueue nothing twice. Why: docs/decisions/0016-daily-planning-by-scan.md.
+"""
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from shared.agents.domain.agents import routine_run_id, slot_of, slot_words
+from shared.agents.domain.day_plan_task import DayPlanTask
+from shared.agents.domain.digest_task import DigestTask
+from shared.agents.domain.schedule_task import CATCH_UP, ScheduleTask
+from shared.platform.domain.index_task import ReconcileTask, reconcile_task_name
+from shared.platform.domain.tasks import TaskBody
+from shared.platform.topology import Queue
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.services.deps import Deps
+from shared.workspace.domain.daily import HOUR, planning_day, tick_of, zone_of
+from shared.workspace.domain.tenants import Tenant
+
+log = logging.getLogger(__name__)
+ENQUEUE_AT_ONCE = 16  # a page's task creations in flight at once (each a round trip to Cloud Tasks)
+
+
+class Fanout(NamedTuple):
+    """What one call did: the tick, tenants read, tasks created, the next page's cursor, and the
+    first tick planned for (``tick`` unless missed ticks were caught up)."""
+
+    tick: datetime
+    read: int
+    enqueued: int
+    next_after: str | None
+    since: datetime
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "tick": self.tick.isoformat(),
+            "since": self.since.isoformat(),
+            "read": self.read,
+            "enqueued": self.enqueued,
+            "next_after": self.next_after,
+        }
+
+
+def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
+    if deps.tenants is None:
+        raise RuntimeError("this function was built without the tenant store")
+    tick = tick_of(task.tick or deps.clock())
+    first_page = task.after is None
+    if task.since is not None:
+        since = tick_of(task.since)
+    else:
+        since = _missed_since(deps.tenants.last_tick(), tick) if first_page else tick
+    size = deps.settings.schedule_page_size
+    page = deps.tenants.active_page(task.after, size)
+    next_after = page[-1].tenant_id if len(page) == size else None
+    if next_after is not None:
+        more = ScheduleTask(tick=tick, after=next_after, since=since)
+        deps.queue.enqueue(Queue.PLAN, more, f"schedule:{tick:%Y%m%d%H}:{next_after}")
+    ticks = [since + HOUR * i for i in range((tick - since) // HOUR + 1)]
+    due = [job for tenant in page for job in _due(tenant, ticks, index=deps.settings.workspace_index)]
+    due += [job for tenant in page for job in _routines_due(deps, tenant, ticks)]
+    with ThreadPoolExecutor(max_workers=max(1, min(ENQUEUE_AT_ONCE, len(due)))) as pool:
+        enqueued = sum(pool.map(lambda job: deps.queue.enqueue(Queue.PLAN, *job), due))
+    if first_page:  # the rest is in the continuation's task: this tick is under way
+        deps.tenants.record_tick(tick)
+    log.info(
+        "daily planning: %d plan tasks for %d tenants",
+        enqueued,
+        len(page),
+        extra={"fields": {"tick": str(tick), "since": str(since)}},
+    )
+    return Fanout(tick, len(page), enqueued, next_after, since)
+
+
+def _missed_since(last: datetime | None, tick: datetime) -> datetime:
+    """The first tick to plan for now: ``tick``, or the first after ``last`` if ticks were missed since
+    (the plan function or Firestore down at the top of an hour), going back at most CATCH_UP."""
+    if last is None or last + HOUR >= tick:
+        return tick
+    since = max(tick_of(last) + HOUR, tick - CATCH_UP)
+    log.warning("daily planning: catching up the ticks since %s, missed", since.isoformat())
+    return since
+
+
+def _routines_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> list[tuple[TaskBody, str]]:
+    """The plan tasks of the tenant's routines due at ``ticks``: one per agent's schedule and local
+    slot, named from the slot (:func:`~shared.agents.domain.agents.routine_run_id`). However many sweeps find
+    a slot due, they name one run, which Firestore creates once (a create-if-absent)."""
+    store = deps.agents()
+    if store is None:
+        return []
+    zone = zone_of(tenant.settings.timezone) or UTC
+    due: dict[str, TaskBody] = {}
+    for agent in store.list_for(tenant.tenant_id):
+        if agent.paused:
+            continue
+        for index, schedule in enumerate(agent.schedules):
+            for tick in ticks:
+                slot = slot_of(schedule, tick, zone)
+                if slot is None:
+                    continue
+                run_id = routine_run_id(agent.agent_id, index, slot)
+                trigger = Trigger(kind="schedule", slot=slot_words(schedule, slot, zone))
+                due[run_id] = PlanTask(
+                    tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent.agent_id
+                )
+    return [(task, f"plan:{tenant.tenant_id}:{run_id}") for run_id, task in due.items()]
+
+
+def _due(tenant: Tenant, ticks: list[datetime], *, index: bool = False) -> list[tuple[TaskBody, str]]:
+    """The tasks (and their names) of the tenant's days that are due at ``ticks`` (one, usually); with
+    ``index``, the day's reconcile of its workspace index first (docs/memory.md)."""
+    settings = tenant.settings
+    zone = zone_of(settings.timezone)
+    if zone is None:
+        log.warning(
+            "invalid time zone %r: planning in UTC",
+            settings.timezone,
+            extra={"fields": {"tenant": tenant.tenant_id}},
+        )
+    days = [d for d in (planning_day(t, zone or UTC, settings.planning_hour) for t in ticks) if d is not None]
+    due: list[tuple[TaskBody, str]] = []
+    for day in dict.fromkeys(days):  # a fall-back hour is due twice: one task
+        if index and (settings.page_ids or settings.data_source_ids):
+            due.append(
+                (
+                    reconcile := ReconcileTask(tenant_id=tenant.tenant_id, day=day),
+                    reconcile_task_name(reconcile),
+                )
+            )
+        if settings.digest:
+            due.append(
+                (DigestTask(tenant_id=tenant.tenant_id, day=day), f"digest:{tenant.tenant_id}:{day:%Y%m%d}")
+            )
+        if not tenant.plan_sources():
+            log.info("no daily plan: off, or no task source", extra={"fields": {"tenant": tenant.tenant_id}})
+            continue
+        plan = DayPlanTask(tenant_id=tenant.tenant_id, day=day)
+        due.append((plan, f"day-plan:{tenant.tenant_id}:{day:%Y%m%d}"))
+    return due

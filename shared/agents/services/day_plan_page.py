@@ -1,0 +1,134 @@
+"""A workspace's plan of the day, without a model: one page a day in its Daily plans database, written
+when daily planning's task for that day runs (``POST /day-plan`` on plan). Bounded: per task source
+one schema read and one query of at most ``day_plan.PAGE_SIZE`` rows; then the page's writes. Once
+per workspace and day: found again by its stored id or by a query on its Day and Run id, and
+replaced. Rules and assumptions: docs/notion-home.md, "Daily plan page"."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Literal
+
+from shared.agents.domain import day_plan
+from shared.agents.domain.day_plan_task import DayPlanTask
+from shared.notify.domain.notify_task import NotifyTask
+from shared.notion.services import notion_text as nt
+from shared.platform.errors import PermanentError
+from shared.platform.topology import Queue
+from shared.workspace.domain import day_plans
+from shared.workspace.domain.agent_home import HomeDatabase, is_trashed
+from shared.workspace.domain.tenants import Tenant, TenantStatus
+
+if TYPE_CHECKING:
+    from shared.notion.ports import TenantNotion
+    from shared.runs.services.deps import Deps
+
+log = logging.getLogger(__name__)
+MAX_NOTE = 20_000  # NotifyTask.text's bound
+type Outcome = Literal["created", "replaced", "notified", "skipped"]
+
+
+def write_day_plan(task: DayPlanTask, deps: Deps) -> Outcome:
+    """Write the plan of ``task.day``: created in Daily plans, or the day's page replaced (title and
+    body). Without a Daily plans database (onboarding not done) the plan is sent as a notification,
+    once that day. Skipped when the tenant is gone or not active, the plan is off, or it has no source."""
+    tenant = deps.need_tenants().get(task.tenant_id, fresh=True)
+    sources = tenant.plan_sources() if tenant is not None else []
+    if tenant is None or tenant.status != TenantStatus.ACTIVE or not sources:
+        log.info(
+            "no daily plan: the workspace is gone, not active, wants none or has no task source",
+            extra={"fields": {"tenant": task.tenant_id}},
+        )
+        return "skipped"
+    notion = deps.need_notion(task.tenant_id)
+    tasks, failed = _read(notion, sources, task.day)
+    yesterday = deps.need_tenants().kept_day_plan(task.tenant_id, _day(task.day - timedelta(days=1)))
+    planned = day_plan.plan(tasks, task.day, yesterday.task_ids if yesterday else ())
+    text = day_plan.markdown(planned, task.day) + day_plan.unread(failed)
+    home = tenant.home.daily_plans if tenant.home is not None else None
+    if home is None:
+        return _notify(deps, tenant, task.day, text)
+    now = deps.clock()
+    claimed = deps.need_tenants().claim_day_plan(task.tenant_id, _day(task.day), now, now + day_plan.LEASE)
+    try:
+        page_id, outcome = _write(notion, home, claimed.page_id, task.day, text)
+    except PermanentError as exc:  # the Daily plans database deleted, or no longer shared
+        log.warning("daily plan: Daily plans could not be written: %s", exc.reason)
+        return _notify(deps, tenant, task.day, text)
+    kept = day_plans.Kept(page_id, tuple(planned.task_ids()))
+    deps.need_tenants().keep_day_plan(task.tenant_id, _day(task.day), kept, now + day_plans.KEPT)
+    return outcome
+
+
+def _write(
+    notion: TenantNotion, home: HomeDatabase, page_id: str, day: date, text: str
+) -> tuple[str, Outcome]:
+    """Replace the day's page's title and section, or create it; its id and what was done."""
+    page = _page(notion, home, page_id, day)
+    key = day_plan.plan_key(day)
+    appends = nt.section(key, text)
+    if page is None:
+        parent = {"type": "data_source_id", "data_source_id": home.data_source_id}
+        made = nt.create_with_section(notion, parent, day_plan.page_properties(day), appends)
+        return str(made["id"]), "created"
+    found = str(page["id"])
+    notion.update_page_properties(found, day_plan.page_properties(day))
+    nt.clear_section(notion, found, key)
+    nt.write_section(notion, found, appends)
+    return found, "replaced"
+
+
+def _day(day: date) -> str:
+    return f"{day:%Y%m%d}"
+
+
+def _read(notion: TenantNotion, sources: list[str], today: date) -> tuple[list[day_plan.Task], list[str]]:
+    """The open tasks of each source: its schema, then one query of at most PAGE_SIZE rows. A source
+    Notion refuses (not shared, deleted, a filter it rejects) is named in the plan, not retried."""
+    tasks: list[day_plan.Task] = []
+    failed: list[str] = []
+    for source in sources:
+        try:
+            schema = notion.retrieve_data_source(source).get("properties") or {}
+            reading = day_plan.reading(source, schema)
+            where, sorts = day_plan.query(reading, today)
+            rows = islice(notion.query_data_source(source, where, sorts or None), day_plan.PAGE_SIZE)
+            tasks += [day_plan.task(reading, row) for row in rows]
+        except PermanentError as exc:
+            log.warning("daily plan: a task source could not be read: %s", exc.reason)
+            failed.append(source)
+    return tasks, failed
+
+
+def _page(notion: TenantNotion, home: HomeDatabase, page_id: str, day: date) -> dict[str, Any] | None:
+    """The day's page: the stored one if alive, else the one a query on its Day and Run id finds (a
+    page created by an attempt that ended before storing its id)."""
+    if page_id:
+        try:
+            page = notion.retrieve_page(page_id)
+        except PermanentError:  # deleted for good, or no longer shared
+            page = None
+        if page is not None and not is_trashed(page):
+            return page
+    found = notion.query_data_source(home.data_source_id, day_plan.page_filter(day))
+    return next((p for p in found if not is_trashed(p)), None)
+
+
+def _notify(deps: Deps, tenant: Tenant, day: date, text: str) -> Outcome:
+    """The plan as a notification, once that day (its id names the day), for a workspace whose agent
+    has no Daily plans database yet."""
+    note = NotifyTask(
+        notification_id=day_plan.plan_key(day),
+        tenant_id=tenant.tenant_id,
+        subject=day_plan.page_title(day),
+        text=nt.clip(text, MAX_NOTE),
+        data={"kind": "day_plan"},
+    )
+    deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant.tenant_id}:{note.notification_id}")
+    log.info(
+        "daily plan sent as a notification: no Daily plans database",
+        extra={"fields": {"tenant": tenant.tenant_id}},
+    )
+    return "notified"

@@ -1,0 +1,1 @@
+"""Code: GitHub pull requests and Vercel deployments, for the deploy function."""

@@ -1,0 +1,1 @@
+"""Code's values: changes, pull requests, deployments."""

@@ -1,0 +1,165 @@
+"""Code changes, pull requests and deployments: what the deploy function asks GitHub and Vercel for.
+
+Pure: no I/O. The checks reject what GitHub or Vercel would refuse (or what would write outside
+the repository) before any request is made, each with a message a person can act on.
+"""
+
+import re
+from collections.abc import Iterable
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, Field, model_validator
+
+from shared.platform.domain.schema import Record
+from shared.workspace.domain.code_names import check_project, check_repository
+
+MAX_PATH_CHARS = 300
+MAX_FILE_BYTES = 1_000_000  # utf-8 encoded
+MAX_FILES = 100
+MAX_REF_CHARS = 200
+
+_REF_CHARS = re.compile(r"^[A-Za-z0-9._/-]+$")
+_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_ref_name(value: str, what: str = "branch") -> str:
+    """A branch name git accepts (``git check-ref-format --branch``), kept to a safe character set."""
+    problem = ""
+    if not value or len(value) > MAX_REF_CHARS:
+        problem = f"must be 1-{MAX_REF_CHARS} characters"
+    elif not _REF_CHARS.fullmatch(value):
+        problem = "may only contain letters, digits, '.', '_', '-' and '/'"
+    elif value.startswith(("/", "-", ".")) or value.endswith(("/", ".", ".lock")):
+        problem = "may not start with '/', '-' or '.', nor end with '/', '.' or '.lock'"
+    elif ".." in value or "//" in value or "/." in value or value == "HEAD":
+        problem = "may not contain '..', '//' or a component starting with '.', nor be 'HEAD'"
+    if problem:
+        raise ValueError(f"{what} {value!r} {problem}")
+    return value
+
+
+def check_path(value: str) -> str:
+    """A file path relative to the repository's root that stays inside it and outside ``.git``."""
+    problem = ""
+    parts = value.split("/")
+    if not value or len(value) > MAX_PATH_CHARS:
+        problem = f"must be 1-{MAX_PATH_CHARS} characters"
+    elif value.startswith("/"):
+        problem = "must be relative to the repository root (no leading '/')"
+    elif "\\" in value or _CONTROL.search(value):
+        problem = "may not contain '\\' or control characters"
+    elif ".." in parts or "." in parts or "" in parts:
+        problem = "may not contain '..' or '.' components or empty components ('//', trailing '/')"
+    elif parts[0] == ".git":
+        problem = "may not write inside '.git'"
+    if problem:
+        raise ValueError(f"file path {value!r} {problem}")
+    return value
+
+
+def check_base(value: str) -> str:
+    """A change's base branch: empty (the repository's default branch) or a branch name."""
+    return check_ref_name(value, "base branch") if value else value
+
+
+def check_ref(value: str) -> str:
+    """What to deploy: a branch or a commit."""
+    return check_ref_name(value, "ref")
+
+
+def check_content(value: str) -> str:
+    """A file's content: text (no lone surrogate) of at most ``MAX_FILE_BYTES`` utf-8 bytes."""
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise ValueError("file content is not valid text (it holds a lone surrogate)") from exc
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"file content is {size} bytes; at most {MAX_FILE_BYTES} are allowed")
+    return value
+
+
+def check_distinct_paths(paths: Iterable[str]) -> None:
+    """Each file of a change once (a commit holds one content per path)."""
+    seen: set[str] = set()
+    for path in paths:
+        if path in seen:
+            raise ValueError(f"file path {path!r} appears twice; give each file once")
+        seen.add(path)
+
+
+def check_not_blank(value: str) -> str:
+    """A title or a commit message: not only spaces."""
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+class FileChange(Record):
+    """One file of a commit: its full new content (created or replaced). It is executable (mode
+    100755) when ``executable`` says so or when the file it replaces was; otherwise a regular file."""
+
+    path: Annotated[str, AfterValidator(check_path)]
+    content: Annotated[str, AfterValidator(check_content)]
+    executable: bool = False
+
+
+class CodeChange(Record):  # its fields in their order, required or not
+    """Files to commit on ``branch`` (created from ``base`` if missing) and the pull request into base.
+
+    ``base`` empty means the repository's default branch.
+    """
+
+    repository: Annotated[str, AfterValidator(check_repository)]
+    base: Annotated[str, AfterValidator(check_base)] = ""
+    branch: Annotated[str, AfterValidator(check_ref_name)]
+    title: Annotated[str, Field(max_length=256), AfterValidator(check_not_blank)]
+    body: Annotated[str, Field(max_length=60_000)] = ""
+    commit_message: Annotated[str, Field(max_length=10_000), AfterValidator(check_not_blank)]
+    files: Annotated[list[FileChange], Field(min_length=1, max_length=MAX_FILES)]
+
+    @model_validator(mode="after")
+    def _own_branch_and_paths(self) -> Self:
+        if self.base and self.base == self.branch:
+            raise ValueError(f"branch {self.branch!r} is the base branch; a change needs its own branch")
+        check_distinct_paths(f.path for f in self.files)
+        return self
+
+
+class PullRequest(Record):
+    """``state`` is GitHub's ``open`` or ``closed``, or ``merged`` for a closed one that was merged."""
+
+    number: int
+    url: str
+    branch: str
+    head_sha: str
+    state: str
+
+
+def check_key(value: str) -> str:
+    """Our idempotency key, as a deployment's metadata carries it."""
+    if not _KEY.fullmatch(value):
+        raise ValueError(f"key must be 1-128 letters, digits, '.', '_', ':' or '-', got {value!r}")
+    return value
+
+
+class DeployRequest(Record):
+    """Deploy ``ref`` of ``repository`` to the Vercel project. ``key`` is our idempotency key (e.g.
+    ``run-1:4:1``), stored in the deployment's metadata so that a repeat finds the same deployment."""
+
+    project: Annotated[str, AfterValidator(check_project)]
+    repository: Annotated[str, AfterValidator(check_repository)]
+    ref: Annotated[str, AfterValidator(check_ref)]
+    target: Literal["preview", "production"]
+    key: Annotated[str, AfterValidator(check_key)]
+    team_id: str | None = None  # the Vercel team owning the project; None: the token's own account
+
+
+class Deployment(Record):
+    """``state`` is Vercel's readyState (QUEUED, BUILDING, READY, ERROR, CANCELED, ...); ``target`` is
+    ``preview`` or ``production``; ``url`` is https://<the deployment's host>."""
+
+    id: str
+    url: str
+    state: str
+    target: str

@@ -1,0 +1,67 @@
+"""Code's ports: the code host (GitHub), the deployer (Vercel) and the deploy function's access.
+
+For type checking only (``if TYPE_CHECKING:`` wherever a port is named), as every port is
+(tests/unit/platform/test_import_hygiene.py); the values a port exchanges live in the capabilities'
+domains and are imported here for type checking too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from shared.code.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
+    from shared.workspace.domain.integrations import Integration
+    from shared.workspace.domain.settings import TenantSettings
+
+
+class CodeHost(Protocol):
+    """GitHub: a branch, one commit and a pull request per change; the caller passes the token."""
+
+    def account(self, token: str) -> str:
+        """The login ``token`` acts as; Unauthenticated if GitHub refuses it (checked when stored)."""
+        ...
+
+    def find_pull_request(self, token: str, repository: str, branch: str) -> PullRequest | None: ...
+
+    def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
+        """Idempotent: a repeat (after a crash) finds the branch, its commit and its pull request."""
+        ...
+
+    def current_files(
+        self, token: str, repository: str, base: str, paths: list[str]
+    ) -> dict[str, str | None]:
+        """Each of ``paths`` as it is now at the head of ``base`` ("": the default branch); None: no such
+        file. What an approval of a pull request diffs against."""
+        ...
+
+
+class Deployer(Protocol):
+    """Vercel: deployments of a project from a Git ref, found again by our idempotency key."""
+
+    def account(self, token: str) -> str:
+        """The user ``token`` acts as; Unauthenticated if Vercel refuses it (checked when stored)."""
+        ...
+
+    def find_deployment(
+        self, token: str, project: str, key: str, team_id: str | None = None
+    ) -> Deployment | None: ...
+
+    def create_deployment(self, token: str, request: DeployRequest) -> Deployment: ...
+
+    def get_deployment(self, token: str, deployment_id: str, team_id: str | None = None) -> Deployment: ...
+
+
+class CodeAccess(Protocol):
+    """What the code tools use (``shared.code.services.code_access`` implements it): GitHub and Vercel,
+    a tenant's token for each, and what the tenant's owner allowed."""
+
+    @property
+    def host(self) -> CodeHost: ...
+
+    @property
+    def deployer(self) -> Deployer: ...
+
+    def token(self, tenant_id: str, integration: Integration) -> str: ...
+
+    def allowed(self, tenant_id: str) -> TenantSettings: ...

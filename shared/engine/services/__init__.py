@@ -1,0 +1,1 @@
+"""Planning, stepping, the engine, follow-ups, approvals, rows, the sweeper."""

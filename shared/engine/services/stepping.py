@@ -1,0 +1,668 @@
+"""Carrying out one step once: resolve and check the arguments, record an intent before any side
+effect, perform it (or find it by its key, after a crash), and return the events of the result.
+
+The intent is a created event (the log's next seq), not cached in the run document. A retry after an
+intent whose effect may have happened uses that intent's arguments, so the tool finds the effect. A
+repair's paid-for arguments are kept in an intent too. A result too large to record (``RECORD_BYTES``)
+is a fixable error, or fails the run after an effect. Why: docs/engine.md, "Intents and reconciliation".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from shared.agents.domain.agents import DEFAULT_AGENT_ID, reviewer_purpose, tier_purpose
+from shared.engine.agent import authority
+from shared.engine.services.followups import restart
+from shared.engine.services.run_log import Collided, RunLog, Seqs, StepHeld
+from shared.platform.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
+from shared.runs.domain.events import (
+    ErrorKind,
+    ErrorRecorded,
+    HumanRequested,
+    ModelUsed,
+    PlannedStep,
+    ReviewRecorded,
+    RunEvent,
+    RunFinished,
+    RunReplanned,
+    RunStatus,
+    ToolIntent,
+    ToolResult,
+)
+from shared.runs.domain.runs import RunState, apply, fold
+from shared.runs.services import spend
+from shared.runs.services.deps import Deps, RunRef
+from shared.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
+from shared.tools.base import Children, Lineage, Phase
+from shared.workspace.domain.integrations import Integration
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from shared.notion.ports import TenantNotion
+    from shared.platform.domain.model_calls import ModelReply, ModelUsage
+    from shared.platform.ports import Model
+
+RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
+ROOM_BYTES = 100_000  # what a step's result may add to the run document (a read's output: 50 KB)
+
+
+class Stale(Exception):
+    """Another delivery moved the run on meanwhile: acknowledge without effect."""
+
+
+class NeedsApproval(Exception):
+    """The step's effect needs its owner's approval, not given yet: the request to record instead."""
+
+    def __init__(self, prompt: str, digest: str, args: dict[str, Any]) -> None:
+        super().__init__(prompt)
+        self.prompt, self.digest, self.call = prompt, digest, args
+
+    def request(self, state: RunState, at: datetime) -> HumanRequested:
+        seqs = RunLog.after(state)
+        return seqs.event(
+            HumanRequested,
+            at=at,
+            request_id=f"effect-{state.cursor}-{seqs.upcoming}",
+            step=state.cursor,
+            purpose="approval",
+            prompt=self.prompt[: authority.PROMPT_CHARS],
+            effects=(self.digest,),
+            call=self.call,
+        )
+
+
+class OverBudget(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Recorder:
+    """The model as tools see it: budget-checked before each call, usage kept for the log."""
+
+    deps: Deps
+    tenant_id: str
+    state: RunState
+    usage: list[tuple[str, ModelUsage]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)  # ReviewRecorded's fields, in order
+
+    def generate[T: BaseModel](
+        self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T], *, tiered: bool = True
+    ) -> ModelReply[T]:
+        spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
+        grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
+        with spend.model_call(self.deps, self.tenant_id, spent, grants, cap) as call:
+            if call.problem:
+                raise OverBudget(call.problem)
+            model: Model = self.deps.need_model()
+            try:
+                chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
+                reply = model.generate(chosen, prompt, schema)
+            except UnusableReply as exc:  # a useless answer is paid for all the same
+                self._paid(purpose, exc.usage, call)
+                raise
+            self._paid(purpose, reply.usage, call)
+            return reply
+
+    def _paid(self, purpose: str, usage: ModelUsage, call: spend.ModelCall) -> None:
+        self.usage.append((purpose, usage))
+        call.paid(usage.cost_usd)
+
+    def events(self, seqs: Seqs, deps: Deps) -> list[RunEvent]:
+        """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``, then the
+        reviewer's verdicts (``review_recorded``)."""
+        events: list[RunEvent] = [
+            seqs.event(
+                ModelUsed,
+                at=deps.clock(),
+                purpose=p,
+                model=u.model,
+                input_tokens=u.input_tokens,
+                output_tokens=u.output_tokens,
+                cost_usd=u.cost_usd,
+            )
+            for p, u in self.usage
+        ]
+        return events + [seqs.event(ReviewRecorded, at=deps.clock(), **r) for r in self.reviews]
+
+
+def step_key(tenant_id: str, run_id: str, state: RunState) -> str:
+    """The current step's key: that of its intent, if it has one (written, perhaps, with an older form
+    of the key: the effect carries that one), else a new one."""
+    pending = state.pending
+    if pending is not None and pending.step == state.cursor:
+        return pending.key
+    return idempotency_key(tenant_id, run_id, state.cursor)
+
+
+class Step(NamedTuple):
+    """The current step of the run whose log is ``log``, at ``state``, its model calls recorded by
+    ``model``. Decided on the document alone (not ``whole``), a collision raises :class:`Collided`."""
+
+    log: RunLog
+    state: RunState
+    model: Recorder
+    whole: bool = True  # ``state`` folds in the log past the document; False: the document alone
+
+    @property
+    def deps(self) -> Deps:
+        return self.log.deps
+
+    @property
+    def tenant_id(self) -> str:
+        return self.log.tenant_id
+
+    @property
+    def run_id(self) -> str:
+        return self.log.run_id
+
+    def key(self) -> str:
+        return step_key(self.tenant_id, self.run_id, self.state)
+
+    def context(self, tool: Tool, args: dict[str, Any]) -> ToolContext:
+        notion = self.deps.need_notion(self.tenant_id) if tool.uses_notion else None
+        task_context = {"goal": self.state.goal, "page": self.state.last_page}
+
+        def prompt(instructions: str) -> str:
+            from shared.engine.agent import context as prompt_context  # a model's prompt: not every step's
+
+            return prompt_context.step_prompt(
+                self.state, instructions, task_context | {"instructions": instructions}
+            )
+
+        return ToolContext(
+            tenant_id=self.tenant_id,
+            run_id=self.run_id,
+            step=self.state.cursor,
+            key=self.key(),
+            notion=notion,
+            model=self.model,
+            queue=self.deps.queue,
+            prompt=prompt,
+            page_id=self.state.page_id,
+            code=self.deps.code,
+            approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
+            started_at=self.state.started_at,
+            phase=self.phase() if tool.name == "plan_next" else None,
+            search=self._search() if tool.uses_search else None,
+            lineage=self.lineage() if tool.name in ("hand_off", "map_rows") else None,
+            children=self.children if tool.name == "fan_in" else None,
+            map_window=self.deps.settings.fan_out_max_running if tool.name == "map_rows" else None,
+        )
+
+    def children(self, map_step: int) -> Children:
+        """The children the map at ``map_step`` started, how many have ended (one count of their
+        markers), and how long a fan-in waits before it looks again. The markers are read only
+        when all have ended."""
+        made = self.state.outputs.get(str(map_step), {}).get("children")
+        if not isinstance(made, list):
+            raise ModelFixableError(
+                f"fan_in: step {map_step} is no map_rows of this run that started children"
+            )
+        store, tenant_id, run_id = self.deps.store, self.tenant_id, self.run_id
+        ended = store.count_ended(tenant_id, run_id, map_step) if made else 0
+        if ended < len(made):
+            restart(
+                RunRef(self.deps, tenant_id, run_id), map_step, self.state.outputs[str(map_step)], ended=ended
+            )
+        return Children(
+            [str(c) for c in made],
+            ended,
+            lambda: store.ended_children(tenant_id, run_id, map_step),
+            self.deps.settings.fan_in_wait_s,
+        )
+
+    def lineage(self) -> Lineage:
+        s = self.state
+        own = {"read": list(s.reach_read), "change": list(s.reach_change)}
+        bounds = (own, *({k: list(v) for k, v in b.items()} for b in s.bounds))
+        chain = (*s.chain, s.agent_id or DEFAULT_AGENT_ID)
+        return Lineage(chain, bounds, s.member, self.deps.settings.handoff_max_depth)
+
+    def phase(self) -> Phase:
+        bound = self.deps.settings.run_max_replans
+        return Phase(
+            self.state.phase, bound, lambda reason: [s.model_dump() for s in next_phase(self, reason)]
+        )
+
+    def _search(self) -> Callable[[str, int], list[dict[str, Any]]]:
+        from shared.memory.services.workspace_search import searcher
+        from shared.tools.memory import reach_scopes
+
+        return searcher(self.deps, self.tenant_id, reach_scopes(self.state))
+
+
+def next_phase(step: Step, reason: str) -> list[PlannedStep]:
+    """The next phase's steps. The model is asked with the goal and what the run read (its last page,
+    the outputs it keeps, its recent events). Its answer is checked as a first plan is, within the
+    run's allow-list and the steps it has left, and numbered after the current step."""
+    from shared.engine.agent import context as prompt_context  # a plan's modules: not every step's
+    from shared.engine.agent.plans import validate_phase
+    from shared.platform.domain.model_replies import PlanOut
+
+    state = step.state
+    left = step.deps.settings.run_max_steps - len(state.steps)
+    read = {"page": state.last_page, "outputs": state.outputs, "recent": list(state.digest.recent)}
+    context = {"goal": state.goal, "phase": state.phase + 1, "why": reason, "read": read}
+    context |= {"tools_allowed": list(state.tools)}
+    prompt = prompt_context.plan_prompt(state.goal, context, [], left + 1)
+    reply = step.model.generate("plan", prompt, PlanOut)
+    return validate_phase(reply.value, left, state.cursor, state.tools, trigger_page_id=state.page_id)
+
+
+class Call(NamedTuple):
+    tool: Tool
+    args: dict[str, Any]
+    repaired: bool  # the model repaired them in this attempt: paid for, so kept in an intent
+
+
+def arguments(step: Step) -> Call:
+    """The checked arguments of the current step: an earlier intent's whose effect may have happened
+    (or that the model repaired: paid for), else the planned ones, repaired by the model after a
+    fixable error."""
+    planned = step.state.current_step()
+    tool = REGISTRY.get(planned.tool)
+    if tool is None or planned.tool not in step.state.tools:
+        raise ModelFixableError(f"tool {planned.tool!r} is not allowed in this run")
+    earlier = _earlier_args(step)
+    granted = step.state.granted.get(str(step.state.cursor))
+    if granted is not None and granted != earlier:
+        # The owner approved this call for the step, after an intent with other arguments (the
+        # tool refused them, then the model repaired them): it runs as approved.
+        validate(tool.name, granted, step.state.tools)
+        return Call(tool, granted, repaired=False)
+    if earlier is not None:  # already resolved when the intent was recorded
+        validate(tool.name, earlier, step.state.tools)
+        return Call(tool, earlier, repaired=False)
+    args = planned.args
+    repaired = step.state.consecutive_errors > 0
+    if repaired:
+        from shared.engine.agent import context as prompt_context  # a repair's modules: not every step's
+        from shared.engine.agent.plans import parse_args
+        from shared.platform.domain.model_replies import ArgsFix
+
+        task = f"The last attempt of step {step.state.cursor} ({tool.name}) failed. Give corrected args_json."
+        reply = step.model.generate(
+            "plan", prompt_context.step_prompt(step.state, task, {"args": args}), ArgsFix
+        )
+        args = parse_args(reply.value.args_json)
+        _keep_targets(tool, step.state.cursor, planned.args, args)
+    resolved = resolve(args, step.state.outputs)
+    validate(tool.name, resolved, step.state.tools)
+    return Call(tool, resolved, repaired)
+
+
+# Targets the code tools check against the owner's own lists (github_repositories, vercel_projects)
+# whatever the arguments: a repair may move a step from one the owner did not allow to one they did.
+OWNER_LISTED = frozenset({"repository", "project"})
+
+
+def _keep_targets(tool: Tool, cursor: int, planned: dict[str, Any], repaired: dict[str, Any]) -> None:
+    """A repair may fix a step's arguments but not where its effect lands (``Tool.targets``: the page
+    it writes, production or not), except within the owner's lists (:data:`OWNER_LISTED`). The targets
+    are what the risk floor judged and an approval listed, and a repair prompt holds what the run read.
+    Compared as written (a reference must stay that reference), a field left out at its default."""
+    defaults = {f: _default(tool, f) for f in tool.targets}
+    fixed = [f for f in tool.targets if f not in OWNER_LISTED]
+    moved = [f for f in fixed if repaired.get(f, defaults[f]) != planned.get(f, defaults[f])]
+    if moved:
+        kept = ", ".join(f"{f}={planned.get(f, defaults[f])!r}" for f in moved)
+        raise ModelFixableError(
+            f"step {cursor} ({tool.name}): a repair may change its other arguments but not where it "
+            f"writes; keep {kept}"
+        )
+
+
+def _default(tool: Tool, name: str) -> Any:
+    """The default of argument ``name``; None for a required one (a repair leaving it out moves it)."""
+    field = tool.args.model_fields.get(name)
+    if field is None or field.is_required():
+        return None
+    return field.get_default(call_default_factory=True)
+
+
+def _earlier_args(step: Step) -> dict[str, Any] | None:
+    """The arguments of this step's earlier intent, unless the tool refused them.
+
+    A released intent (a transient error: Notion may have written and the reply got lost) or one
+    whose holder stopped may have had its effect; for a step without effects, the intent holds
+    arguments the model repaired (paid for). A model-fixable error recorded right after the
+    intent means the tool refused those arguments and nothing happened: the model repairs them
+    then. Only that case reads the log's last event (one read, on a retry after errors).
+    """
+    state = step.state
+    pending = state.pending
+    if pending is None or pending.step != state.cursor:
+        return None
+    if state.consecutive_errors and _ends_with_fixable_error(step):
+        return None
+    return pending.args
+
+
+def _ends_with_fixable_error(step: Step) -> bool:
+    """Whether the log ends with a model-fixable error of this step (the error after the intent),
+    past any usage a duplicate delivery recorded alone after it (``RunLog.keep_usage``)."""
+    last = step.log.last_but_usage(step.state)
+    return (
+        isinstance(last, ErrorRecorded)
+        and last.step == step.state.cursor
+        and last.error == ErrorKind.MODEL_FIXABLE
+    )
+
+
+def titles(step: Step) -> authority.Titles:
+    """Pages' titles for an approval, each read once when asked; a page that cannot be read (gone,
+    closed to us, Notion failing) shows its id alone."""
+    from shared.notion.services import notion_text as nt  # an approval's: not every step's
+
+    seen: dict[str, str | None] = {}
+
+    def title(page_id: Any) -> str | None:
+        if not isinstance(page_id, str) or not page_id or "${" in page_id:
+            return None
+        if page_id not in seen:
+            try:
+                page = step.deps.need_notion(step.tenant_id).retrieve_page(page_id)
+                seen[page_id] = nt.title_of(page) or None
+            except AgentError:
+                seen[page_id] = None
+        return seen[page_id]
+
+    return title
+
+
+# The effects a reviewer pass checks: what the run writes or sends (drafts reach the world through them).
+REVIEWED = frozenset({SideEffect.NOTION_WRITE, SideEffect.EXTERNAL, SideEffect.CODE})
+
+
+def review(step: Step, tool: str, args: dict[str, Any]) -> None:
+    """The reviewer pass (another model call; ``other``: the other model) on the step's resolved
+    effect against the agent's instructions. Its verdict goes to the log; a failed one is a
+    ModelFixableError, so the model revises the arguments, and after the run's bound of errors in a
+    row the owner is asked."""
+    from shared.engine.agent import context as prompt_context  # a review's: not every step's
+    from shared.platform.domain.model_replies import Verdict
+
+    state = step.state
+    candidate = {"instructions": state.review_against, "tool": tool, "args": args}
+    task = (
+        "Review the candidate below against the agent's instructions: passed=true only if it follows "
+        "them; reasons say what breaks them, or why it follows them."
+    )
+    prompt = prompt_context.step_prompt(state, task, {"review": candidate})
+    purpose = reviewer_purpose(state.review, state.model_tier)
+    reply = step.model.generate(purpose, prompt, Verdict, tiered=False)
+    verdict = reply.value
+    fields = {"step": state.cursor, "tool": tool, "passed": verdict.passed, "reasons": verdict.reasons}
+    step.model.reviews.append(fields | {"model": reply.usage.model})
+    if not verdict.passed:
+        raise ModelFixableError(f"the reviewer refused {tool}: {verdict.reasons}")
+
+
+def parents(step: Step) -> authority.Parents:
+    """A page's parent (its data source or page) for the reach rules, read once when asked; None when
+    the page cannot be read (so only a reach naming the page itself holds)."""
+    seen: dict[str, str | None] = {}
+
+    def parent(page_id: str) -> str | None:
+        if "${" in page_id:
+            return None
+        if page_id not in seen:
+            try:
+                up = step.deps.need_notion(step.tenant_id).retrieve_page(page_id).get("parent") or {}
+                seen[page_id] = up.get("data_source_id") or up.get("page_id") or up.get("database_id")
+            except AgentError:
+                seen[page_id] = None
+        return seen[page_id]
+
+    return parent
+
+
+def block_texts(step: Step) -> authority.Titles:
+    """A block's text (or its type, for one without text) for an approval; None when unreadable."""
+    from shared.notion.services import notion_text as nt  # an approval's: not every step's
+
+    def text(block_id: Any) -> str | None:
+        if not isinstance(block_id, str) or not block_id or "${" in block_id:
+            return None
+        try:
+            block = step.deps.need_notion(step.tenant_id).retrieve_block(block_id)
+        except AgentError:
+            return None
+        return nt.block_text(block) or f"a {block.get('type', 'block')} block"
+
+    return text
+
+
+_HOLDERS = 20  # blocks a block may lie under before its page is reached (Notion nests far fewer)
+
+
+def blocks(step: Step) -> authority.Blocks:
+    """A block as the authority rules judge it: the page it lies on (through the blocks holding it)
+    and whether the agent's own bot created and last edited it and all it holds. Notion's refusal
+    raises."""
+    notion = step.deps.need_notion(step.tenant_id)
+    tenant = step.deps.tenants.get(step.tenant_id) if step.deps.tenants is not None else None
+    bot = tenant.bot_id if tenant is not None and tenant.bot_id else ""
+
+    def read(block_id: str) -> authority.Block:
+        nonlocal bot
+        block = notion.retrieve_block(block_id)
+        parent = block.get("parent") or {}
+        for _ in range(_HOLDERS):
+            if parent.get("type") != "block_id":
+                break
+            parent = notion.retrieve_block(str(parent["block_id"])).get("parent") or {}
+        bot = bot or str(notion.me().get("id", ""))
+        return authority.Block(str(parent.get("page_id") or ""), _all_by(notion, block, bot))
+
+    return read
+
+
+_HELD = 200  # blocks below an edited block read to tell whose they are; more: counted as a person's
+
+
+def _all_by(notion: TenantNotion, block: dict[str, Any], bot: str) -> bool:
+    """Whether ``bot`` created and last edited ``block`` and every block it holds (a person may have
+    written inside the agent's toggle: deleting or moving it would take their words along)."""
+    todo, seen = [block], 0
+    while todo:
+        current = todo.pop()
+        by = {(current.get(k) or {}).get("id") for k in ("created_by", "last_edited_by")}
+        if by != {bot}:
+            return False
+        if current.get("has_children"):
+            for child in notion.list_children(str(current["id"])):
+                seen += 1
+                if seen > _HELD:
+                    return False
+                todo.append(child)
+    return True
+
+
+def current(step: Step) -> authority.Current | None:
+    """A repository's current files for a pull request's approval, read with the tenant's GitHub
+    token; None where the step has no code access (execute-step)."""
+    code = step.deps.code
+    if code is None:
+        return None
+    tenant_id = step.tenant_id
+
+    def read(repository: str, base: str, paths: list[str]) -> dict[str, str | None]:
+        return code.host.current_files(code.token(tenant_id, Integration.GITHUB), repository, base, paths)
+
+    return read
+
+
+def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
+    """The effect of the current step, once; returns the state it builds on and the result events."""
+    _check_room(step.state)
+    tool, args, repaired = arguments(step)
+    state = step.state
+    if why := authority.outside_reach(state, tool.name, args, parents(step)):  # issue 55: never asked
+        raise ModelFixableError(why)
+    if state.review and tool.effect in REVIEWED:  # issue 55: before it is done or asked for
+        review(step, tool.name, args)
+    digest = authority.gated(state, tool, args, blocks(step) if tool.name in authority.BLOCK_EDITS else None)
+    if digest is not None and digest not in state.approved:
+        rationale = state.current_step().rationale
+        texts = block_texts(step) if tool.name in authority.BLOCK_EDITS else None
+        prompt = authority.effect_request(
+            tool.name, args, rationale, titles(step), current(step), texts=texts
+        )
+        raise NeedsApproval(prompt, digest, args)
+    reconciled = False
+    if tool.needs_intent or repaired:  # repaired: paid for, kept for a retry (see the module's doc)
+        state, prior, args = _claim_intent(step, tool, args)  # an expired intent taken over brings its own
+        step.model.state = state  # errors from here on are recorded after the intent (releasing it)
+        typed = validate(tool.name, args)  # a taken-over intent's arguments, by today's checks
+        step = Step(step.log, state, step.model, step.whole)
+        found = tool.find(step.context(tool, args), typed) if prior and tool.find else None
+        reconciled = found is not None
+        output = found if found is not None else tool.run(step.context(tool, args), typed)
+    else:
+        output = tool.run(step.context(tool, args), tool.args.model_validate(args))
+    seqs, at = RunLog.after(state), step.deps.clock()
+    events: list[RunEvent] = step.model.events(seqs, step.deps)
+    phase = output.pop("steps") if tool.name == "plan_next" else None  # a run_replanned's, below
+    if phase is not None:
+        output["steps"] = len(phase)
+    events.append(
+        seqs.event(
+            ToolResult,
+            at=at,
+            step=state.cursor,
+            tool=tool.name,
+            args=args,
+            output=output,
+            reconciled=reconciled,
+        )
+    )
+    if phase is not None:  # the phase planned, with what asking the model for it cost
+        used = [u for _, u in step.model.usage]
+        events.append(
+            seqs.event(
+                RunReplanned,
+                at=at,
+                step=state.cursor,
+                phase=output["phase"],
+                steps=phase,
+                cost_usd=round(sum(u.cost_usd for u in used), 9),
+                tokens=sum(u.input_tokens + u.output_tokens for u in used),
+            )
+        )
+    if tool.name == "finish":
+        events.append(
+            seqs.event(RunFinished, at=at, status=RunStatus.COMPLETED, summary=str(output["summary"]))
+        )
+    if tool.effect == SideEffect.HUMAN:
+        prompt, effects = str(output["prompt"])[:2000], tuple[str, ...]()
+        if tool.name == "request_approval":  # written by code: what approving it lets happen
+            prompt, effects = authority.approval_prompt(state, state.cursor, prompt, titles(step))
+        events.append(
+            seqs.event(
+                HumanRequested,
+                at=at,
+                request_id=str(output["request_id"]),
+                step=state.cursor,
+                purpose=output["purpose"],
+                prompt=prompt,
+                effects=effects,
+            )
+        )
+    _check_size(tool, state, events)
+    return state, events
+
+
+def _check_room(state: RunState) -> None:
+    """A run whose document has no room left for a result (earlier outputs later steps refer to)
+    stops before the step, saying why: a write would happen and then not be recorded, a read would
+    be refused at every repair. A step with an intent already goes on, to find its earlier effect."""
+    if state.pending is not None and state.pending.step == state.cursor:
+        return
+    used = len(state.model_dump_json().encode())
+    if used > RECORD_BYTES - ROOM_BYTES:
+        raise PermanentError(
+            f"the run's record is full ({used:,} of {RECORD_BYTES:,} bytes, kept for the outputs later "
+            f"steps refer to); the run stops before step {state.cursor}, which did not run"
+        )
+
+
+def _check_size(tool: Tool, state: RunState, events: list[RunEvent]) -> None:
+    """Refuse a result Firestore would refuse (see the module's doc): fixable when nothing happened."""
+    sizes = [len(e.model_dump_json().encode()) for e in events]
+    sizes.append(len(fold(events, state).model_dump_json().encode()))  # the run document
+    if max(sizes) <= RECORD_BYTES:
+        return
+    size = f"{max(sizes):,} bytes, over the {RECORD_BYTES:,} a run may record"
+    if tool.needs_intent:
+        raise PermanentError(
+            f"step {state.cursor} ({tool.name}) was carried out, but its result is too large to "
+            f"record ({size}); the run stops here"
+        )
+    raise ModelFixableError(
+        f"the result of step {state.cursor} ({tool.name}) is too large to record ({size}): "
+        "ask for less (a smaller limit, a narrower filter)"
+    )
+
+
+def held_elsewhere(state: RunState, now: datetime) -> float | None:
+    """Seconds for which another delivery still holds the current step: its intent (the log's, which
+    the engine folds in from past the run document) is not given up (no error after it) and its
+    lease lasts. None when nobody holds it: no intent, a released one, an expired lease (its holder
+    died: taken over, :func:`_claim_intent`), or one that keeps repaired arguments only (taken as it is)."""
+    pending = state.pending
+    if pending is None or pending.step != state.cursor or pending.released:
+        return None
+    tool = REGISTRY.get(pending.tool)
+    wait = (pending.lease_until - now).total_seconds()
+    return wait if tool is not None and tool.needs_intent and wait > 0 else None
+
+
+class IntentClaim(NamedTuple):
+    state: RunState  # with the new intent applied
+    prior: bool  # an earlier attempt exists: look for its effect before acting
+    args: dict[str, Any]  # the intent's arguments: those of an expired intent taken over, if any
+
+
+def _claim_intent(step: Step, tool: Tool, args: dict[str, Any]) -> IntentClaim:
+    """Record the intent (exclusive by seq). Taking over an expired intent keeps its arguments, so
+    the tool looks for the effect its holder may have had. A step without effects records one only
+    for arguments the model repaired; another delivery's is taken as it is, whatever its lease (a
+    duplicate read or draft is harmless: the result write is the exclusive one)."""
+    state, deps = step.state, step.deps
+    prior = state.pending is not None and state.pending.step == state.cursor
+    while True:
+        now = deps.clock()
+        attempt = state.pending.attempt + 1 if prior and state.pending else 1
+        intent = RunLog.after(state).event(
+            ToolIntent,
+            at=now,
+            step=state.cursor,
+            tool=tool.name,
+            args=args,
+            key=step_key(step.tenant_id, step.run_id, state),
+            attempt=attempt,
+            lease_until=now + timedelta(seconds=deps.settings.step_lease_s),
+        )
+        if step.log.add_alone(intent):
+            return IntentClaim(apply(state, intent), prior, args)
+        if not step.whole:  # past the document: an intent, perhaps followed by its result
+            raise Collided(state.cursor)
+        other = step.log.event_at(intent.seq)
+        if isinstance(other, ModelUsed):  # a duplicate's paid calls, recorded alone: the log goes on after
+            state = apply(state, other)
+            continue
+        if not isinstance(other, ToolIntent) or other.step != state.cursor:
+            raise Stale()
+        if not tool.needs_intent:  # repaired arguments kept, no effect to hold: take them, no lease
+            return IntentClaim(apply(state, other), True, other.args)
+        if other.lease_until > now:
+            raise StepHeld(state.cursor, (other.lease_until - now).total_seconds())
+        state, prior, args = apply(state, other), True, other.args

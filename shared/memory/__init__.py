@@ -1,0 +1,1 @@
+"""Workspace memory: passages, the index, search, Ask, and the embedders."""

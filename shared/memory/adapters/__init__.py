@@ -1,0 +1,1 @@
+"""The passage store and the embedders (local and Vertex AI)."""

@@ -1,0 +1,1 @@
+"""Memory's values: passages and ranking."""

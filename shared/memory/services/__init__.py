@@ -1,0 +1,1 @@
+"""Indexing a workspace, searching it, asking it."""

@@ -1,0 +1,172 @@
+"""Ask: a person's question answered from the workspace index, with the pages it used, and nothing
+else done. The answer is one model call whose reply is text and passage numbers: no tool runs, no
+write follows from it (so a passage that says "delete the page" can only be quoted).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from uuid import uuid4
+
+from pydantic import Field
+
+from shared.platform.domain.schema import Schema
+from shared.platform.errors import BudgetSpent, InvalidInput, NotFound
+from shared.platform.prompts import render
+
+if TYPE_CHECKING:
+    from shared.runs.services.deps import Deps
+    from shared.workspace.domain.members import Member
+    from shared.workspace.domain.tenants import Tenant
+
+QUESTION_CHARS = 2_000
+ANSWER_CHARS = 1_200
+TURNS = 4  # earlier turns a follow-up carries, the latest ones
+TURN_CHARS = 600  # of each earlier question and answer
+PASSAGES = 5
+PASSAGE_CHARS = 800
+
+
+class AskOut(Schema):
+    """The model's reply: the answer's text and the numbers of the passages it used."""
+
+    answer: Annotated[str, Field(max_length=4 * ANSWER_CHARS)]
+    cited: Annotated[list[int], Field(default_factory=list, max_length=PASSAGES)]
+
+
+class Turn(NamedTuple):
+    question: str
+    answer: str
+
+
+class Answer(NamedTuple):
+    """The answer's text (its sources listed after it) and the pages cited (id, title, url)."""
+
+    text: str
+    cited: list[dict[str, str]]
+    cost_usd: float
+
+
+def bounded(turns: list[Turn]) -> list[Turn]:
+    """The earlier turns a follow-up carries: the latest ``TURNS``, each clipped to ``TURN_CHARS``."""
+    return [Turn(t.question[:TURN_CHARS], t.answer[:TURN_CHARS]) for t in turns[-TURNS:]]
+
+
+def ask_prompt(question: str, earlier: list[Turn], passages: list[dict[str, Any]]) -> str:
+    context = {
+        "question": question,
+        "earlier_turns": [t._asdict() for t in bounded(earlier)],
+        "passages": [
+            {"n": n, "title": p["title"], "heading": p["heading"], "text": p["text"][:PASSAGE_CHARS]}
+            for n, p in enumerate(passages, start=1)
+        ],
+    }
+    return render("ask", context=json.dumps(context, ensure_ascii=False))
+
+
+def answer_question(
+    deps: Deps, tenant_id: str, question: str, earlier: list[Turn], scopes: list[str] | None = None
+) -> Answer:
+    """``question`` (with the ``earlier`` turns of its thread or conversation) answered from the
+    tenant's index within ``scopes``: one search, one model call, both paid as model calls are.
+    BudgetSpent when a budget stops them; InvalidInput for an empty or too long question."""
+    from shared.memory.services.workspace_search import searcher
+    from shared.runs.services.spend import model_call
+
+    question = question.strip()
+    if not question or len(question) > QUESTION_CHARS:
+        raise InvalidInput(f"a question has 1 to {QUESTION_CHARS:,} characters", ["question"])
+    passages = searcher(deps, tenant_id, scopes)(question, PASSAGES)
+    with model_call(deps, tenant_id, 0.0, 0) as call:
+        if call.problem:
+            raise BudgetSpent(call.problem)
+        reply = deps.need_model().generate("plan", ask_prompt(question, earlier, passages), AskOut)
+        call.paid(reply.usage.cost_usd)
+    deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", deps.clock(), "ask", reply.usage)
+    numbers = [n for n in dict.fromkeys(reply.value.cited) if 1 <= n <= len(passages)]
+    pages = {passages[n - 1]["page_id"]: passages[n - 1] for n in numbers}  # each page once
+    cited = [{"page_id": pid, "title": p["title"], "url": p["url"]} for pid, p in pages.items()]
+    text = reply.value.answer.strip()[:ANSWER_CHARS]
+    if cited:
+        text += "\n\nSources: " + "; ".join(f"{c['title']} ({c['url']})" for c in cited)
+    return Answer(text, cited, reply.usage.cost_usd)
+
+
+def thread_turns(comments: list[dict[str, Any]], comment_id: str, bot_id: str) -> list[Turn]:
+    """The earlier turns of a comment thread (its comments before ``comment_id``, oldest first): a
+    person's comment then the bot's reply; the latest ``TURNS`` (:func:`bounded`)."""
+    from shared.agents.domain.agents import comment_words
+
+    turns: list[Turn] = []
+    for c in comments:
+        if c.get("id") == comment_id:
+            break
+        words = " ".join(comment_words(c).split())
+        if str((c.get("created_by") or {}).get("id", "")) == bot_id:
+            if turns and not turns[-1].answer:
+                turns[-1] = turns[-1]._replace(answer=words)
+        elif words:
+            turns.append(Turn(words, ""))
+    return bounded(turns)
+
+
+def answer_comment(
+    deps: Deps,
+    tenant_id: str,
+    comment: dict[str, Any],
+    question: str,
+    *,
+    page_id: str,
+    scopes: list[str] | None,
+) -> bool:
+    """An Ask by comment: the answer queued as a reply in the comment's thread, named by the comment
+    (a repeat posts nothing new). Nothing else is done. False when the index is off or a budget stops
+    it (the comment then starts nothing)."""
+    from shared.notify.domain.notify_task import NotifyTask
+    from shared.platform.topology import Queue
+
+    notion = deps.need_notion(tenant_id)
+    thread = str(comment.get("discussion_id") or "")
+    bot_id = str(notion.me().get("id", ""))
+    earlier = [c for c in notion.list_comments(page_id) if c.get("discussion_id") == thread] if thread else []
+    try:
+        got = answer_question(
+            deps, tenant_id, question, thread_turns(earlier, str(comment["id"]), bot_id), scopes
+        )
+    except BudgetSpent:
+        return False
+    name = f"ask-{comment['id']}"
+    task = NotifyTask(notification_id=name, tenant_id=tenant_id, channel="notion_comment", subject="Answer",
+                      text=got.text, data={"page_id": page_id, "discussion_id": thread})  # fmt: skip
+    deps.queue.enqueue(Queue.NOTIFY, task, f"notify:{tenant_id}:{name}")
+    return True
+
+
+def ask_in_conversation(
+    deps: Deps, tenant: Tenant, member: Member, question: str, conversation_id: str | None
+) -> tuple[Answer, str]:
+    """The console's Ask: ``member``'s ``question`` answered within what a run of theirs reads
+    without an approval (``Tenant.ask_scopes``: the owner's and an approver's of such reads, the
+    whole index; another's, the data sources a member's run reads unasked), with the earlier turns
+    of their conversation ``conversation_id``; the turn kept for the next follow-up (its latest
+    ``TURNS``). None starts a new conversation, its id made here; the answer and the conversation's
+    id come back. NotFound for an id that names no conversation of this person's (another person's
+    is none of theirs: the answer does not say whether it exists)."""
+    if deps.memory is None:
+        raise InvalidInput("this deployment has no workspace index", ["question"])
+    _, store = deps.memory()
+    if conversation_id is None:
+        conversation_id, turns = uuid4().hex, []
+    else:
+        found = store.conversation(tenant.tenant_id, member.member_id, conversation_id)
+        if found is None:
+            raise NotFound(
+                "no conversation of yours has this conversation_id: leave it out to start one (the api "
+                "names each new conversation)"
+            )
+        turns = found
+    earlier = [Turn(q, a) for q, a in turns]
+    got = answer_question(deps, tenant.tenant_id, question, earlier, tenant.ask_scopes(member))
+    store.add_turn(tenant.tenant_id, member.member_id, conversation_id, (question.strip(), got.text), TURNS)
+    return got, conversation_id

@@ -1,0 +1,1 @@
+"""Slack, Discord, SMTP, the notification log and the outbox."""

@@ -1,0 +1,1 @@
+"""Notifications' values: records, channels, the notify task."""

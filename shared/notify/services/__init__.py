@@ -1,0 +1,1 @@
+"""Delivering a notification, confirming an address, minting a link."""

@@ -1,0 +1,1 @@
+"""Notion's API through notion-client."""

@@ -1,0 +1,1 @@
+"""Access to a tenant's Notion, its agent's home, reading a page, connecting."""

@@ -1,0 +1,1 @@
+"""The platform's adapters: Firestore, Cloud Tasks, Secret Manager, Vertex AI."""

@@ -1,0 +1,144 @@
+"""Gemini on Vertex AI through google-genai (``genai.Client(vertexai=True, ...)``).
+
+One structured call per ``generate``: the pydantic schema goes in as ``response_schema``; usage is
+priced from the settings' table (thinking tokens billed as output). Failures become the project's
+kinds: 408/429/5xx and transport errors → TransientError; an answer off the schema → UnusableReply
+(paid for); a model not found → ModelUnavailable naming its setting (the run stops, the operator is
+alerted); other 4xx → ConfigError. Outside production, or under pytest, only loopback URLs are used.
+"""
+
+import logging
+import os
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import httpx2
+from google import genai
+from google.genai import errors, types
+from pydantic import BaseModel, ValidationError
+
+from shared.platform.adapters.loopback import is_loopback
+from shared.platform.config import env_name
+from shared.platform.domain.model_calls import ModelReply, ModelUsage
+from shared.platform.errors import ConfigError, ModelUnavailable, TransientError, UnusableReply
+
+logger = logging.getLogger(__name__)
+
+# What the SDK's transport raises for a call that timed out or never connected: httpx2's (what
+# google-genai uses), httpx's (what it used before), and the standard library's.
+_TRANSPORT_ERRORS = (httpx2.TransportError, httpx.TransportError, TimeoutError, ConnectionError)
+
+
+def check_reachable(base_url: str, production: bool) -> None:
+    """Refuse a real endpoint unless this is production and not a test run."""
+    if (not production or "PYTEST_CURRENT_TEST" in os.environ) and not (
+        base_url and is_loopback(urlparse(base_url).hostname or "")
+    ):
+        raise ConfigError(
+            "the vertex model is only reachable in production; set NA_MODEL_BASE_URL to a loopback "
+            "stub, or NA_MODEL_BACKEND=offline"
+        )
+
+
+class VertexModel:
+    def __init__(
+        self,
+        project: str,
+        location: str,
+        models: dict[str, str],
+        prices: dict[str, tuple[float, float]],
+        *,
+        base_url: str = "",
+        production: bool = False,
+        credentials: Any = None,
+        timeout_s: float = 120.0,
+    ) -> None:
+        check_reachable(base_url, production)
+        timeout_ms = int(timeout_s * 1000)
+        options = (
+            types.HttpOptions(base_url=base_url, timeout=timeout_ms)
+            if base_url
+            else types.HttpOptions(timeout=timeout_ms)
+        )
+        self._client = genai.Client(
+            vertexai=True, project=project, location=location, credentials=credentials, http_options=options
+        )
+        self._models, self._prices, self._location = models, prices, location
+
+    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        model = self._models[purpose]
+        config = types.GenerateContentConfig(response_mime_type="application/json", response_schema=schema)
+        try:
+            response = self._client.models.generate_content(model=model, contents=prompt, config=config)
+        except errors.APIError as exc:
+            if _not_found(exc):
+                raise self._unavailable(purpose, model, exc) from exc
+            raise classify(exc) from exc
+        except _TRANSPORT_ERRORS as exc:
+            raise TransientError(f"model: {exc.__class__.__name__}") from exc
+        usage = self._usage(model, response)  # read first: an answer off the schema is paid for too
+        logger.info(
+            "model %s (%s): $%.6f",
+            model,
+            purpose,
+            usage.cost_usd,
+            extra={
+                "fields": {
+                    "event": "model_used",
+                    "model": model,
+                    "purpose": purpose,
+                    "cost_usd": usage.cost_usd,
+                }
+            },
+        )  # the dashboard's model spend (terraform/monitoring.tf)
+        return ModelReply(self._parse(response, schema, usage), usage)
+
+    def _parse[T: BaseModel](self, response: Any, schema: type[T], usage: ModelUsage) -> T:
+        if isinstance(response.parsed, schema):
+            return response.parsed
+        try:
+            return schema.model_validate_json(response.text or "")
+        except (ValidationError, ValueError) as exc:
+            reason = str(exc).splitlines()[0][:200]
+            raise UnusableReply(
+                f"the answer did not match the {schema.__name__} schema: {reason}", usage
+            ) from exc
+
+    def _unavailable(self, purpose: str, model: str, exc: errors.APIError) -> ModelUnavailable:
+        """The error that stops the run, and the log line the operator's alert counts."""
+        setting = env_name(f"model_{purpose}")
+        logger.error(
+            "model %s (%s) is not available: HTTP %s",
+            model,
+            setting,
+            exc.code,
+            extra={"fields": {"event": "model_unavailable", "model": model, "setting": setting}},
+        )
+        return ModelUnavailable(
+            f"the model {model!r} is not available on Vertex AI in {self._location} (HTTP {exc.code}: "
+            f"retired, misspelt or not offered there); set {setting} (terraform variable "
+            f"model_{purpose}) to a current model and give it a price in NA_MODEL_PRICES"
+        )
+
+    def _usage(self, model: str, response: Any) -> ModelUsage:
+        meta = response.usage_metadata
+        tokens_in = int(getattr(meta, "prompt_token_count", 0) or 0)
+        # A thinking model's thoughts are billed as output tokens, beside the answer's (Gemini 2.5
+        # thinks by default): counted both, or the budgets would see a fraction of the bill.
+        answer = int(getattr(meta, "candidates_token_count", 0) or 0)
+        tokens_out = answer + int(getattr(meta, "thoughts_token_count", 0) or 0)
+        price_in, price_out = self._prices.get(model, (0.0, 0.0))
+        return ModelUsage(model, tokens_in, tokens_out, (tokens_in * price_in + tokens_out * price_out) / 1e6)
+
+
+def _not_found(exc: errors.APIError) -> bool:
+    """A model that does not exist: 404, or NOT_FOUND in the status of another 4xx."""
+    return int(exc.code or 0) == 404 or str(exc.status or "").upper() == "NOT_FOUND"
+
+
+def classify(exc: errors.APIError) -> Exception:
+    code = int(exc.code or 0)
+    if code in (408, 429) or code >= 500:
+        return TransientError(f"model: HTTP {code}")
+    return ConfigError(f"model refused the call: HTTP {code} {str(exc.message or '')[:200]}")

@@ -1,0 +1,1 @@
+"""The platform's values: records, ids, signed tokens, task bodies, model calls."""

@@ -1,0 +1,1 @@
+"""The platform's use cases: dead letters, the doctor's checks, api paces."""

@@ -1,0 +1,152 @@
+"""``make doctor``: one real task through each queue and one model call on a deployment, each hop
+recorded for the operator's tool (tools/doctor.py; docs/monitoring.md, decision 0050).
+
+The api starts a check; each task function checks its caller as for any task and records its hop;
+plan also makes one small model call. Nothing touches a tenant or starts a run. Only a token signed
+with the deployment's session-signing key for the purpose "doctor" opens the routes. A record keeps
+an error as its class and our own reason, never a client library's message.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from shared.platform.config import PlatformSecret
+from shared.platform.domain import signed_tokens
+from shared.platform.domain.doctor_task import DoctorTask
+from shared.platform.errors import AgentError, Unauthenticated
+from shared.platform.topology import Queue
+
+if TYPE_CHECKING:
+    from shared.platform.ports import DoctorChecks, Model, SecretStore, TaskQueue
+
+PURPOSE = "doctor"
+SCHEME = "Doctor"  # Authorization: Doctor <token>
+TOKEN_TTL_S = 600.0  # long enough for a check and its polls, short enough to be worthless later
+KEEP = timedelta(days=1)  # a check's record, then its TTL removes it
+# The model call: a prompt whose answer is a short draft (the offline model answers it from the
+# context block, Gemini from the words). Nothing of a workspace is in it.
+MODEL_PROMPT = (
+    "This is a health check of the deployment. Draft the single word OK as the text, nothing else.\n"
+    '```json\n{"goal": "health check", "instructions": "- OK"}\n```'
+)
+
+
+def operator_token(secrets: SecretStore, ttl_s: float = TOKEN_TTL_S) -> str:
+    """A token for the doctor's routes, signed with the deployment's session-signing key."""
+    key = secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+    return signed_tokens.sign({"purpose": PURPOSE}, key, ttl_s)
+
+
+def check_operator(authorization: str, secrets: SecretStore) -> None:
+    """Return if ``authorization`` is ``Doctor <token>`` with a genuine, unexpired doctor token;
+    Unauthenticated (401) otherwise. A session or another token's purpose is refused."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme != SCHEME or not token.strip():
+        raise Unauthenticated(
+            f"the doctor's routes need an operator's token (Authorization: {SCHEME} <token>)"
+        )
+    signed_tokens.verify(token.strip(), secrets.get(PlatformSecret.SESSION_SIGNING_KEY), PURPOSE)
+
+
+def _error(exc: Exception) -> str:
+    """What an error may say in a record: our own reason, else only its class (a client library's
+    message may name more than an operator's screen should show)."""
+    if isinstance(exc, AgentError):
+        return f"{type(exc).__name__}: {exc.reason}"[:300]
+    return type(exc).__name__
+
+
+def new_record(started: datetime) -> dict[str, Any]:
+    """A new check's record: nothing sent yet, removed by TTL at ``expires_at``."""
+    return {"started_at": started, "expires_at": started + KEEP, "sent": {}}
+
+
+def start_check(queue: TaskQueue, checks: DoctorChecks, now: datetime | None = None) -> dict[str, Any]:
+    """Record a new check and send one doctor task through every queue; the check's view."""
+    check_id = uuid.uuid4().hex
+    started = now or datetime.now(UTC)
+    checks.begin(check_id, new_record(started))
+    sent: dict[str, Any] = {}
+    for q in Queue:
+        at = datetime.now(UTC)
+        clock = time.monotonic()
+        record: dict[str, Any] = {"sent_at": at, "task": f"doctor:{check_id}:{q.value}"}
+        try:
+            queue.enqueue(q, DoctorTask(check_id=check_id, queue=q.value), record["task"])
+        except Exception as exc:  # reported to the operator, the other queues still tried
+            record["error"] = _error(exc)
+        record["enqueue_ms"] = round((time.monotonic() - clock) * 1000)
+        sent[q.value] = record
+    checks.record_sent(check_id, sent)
+    return view(check_id, {"started_at": started, "sent": sent, "hops": {}})
+
+
+def answer_hop(
+    task: DoctorTask,
+    function: str,
+    attempt: int,
+    checks: DoctorChecks,
+    model: Model | None = None,
+) -> dict[str, Any]:
+    """Record that ``function`` answered ``task`` at its ``attempt`` (1 the first), with one model
+    call when ``model`` is given; the hop as recorded (its times as ISO strings). A model's failure
+    is recorded, not raised: the task is answered either way, so the queue does not retry it."""
+    hop: dict[str, Any] = {
+        "function": function,
+        "service": os.environ.get("K_SERVICE", ""),  # Cloud Run's names of what answered
+        "revision": os.environ.get("K_REVISION", ""),
+        "attempt": attempt,
+        "received_at": datetime.now(UTC),
+    }
+    if model is not None:
+        clock = time.monotonic()
+        try:
+            from shared.platform.domain.model_replies import Draft
+
+            reply = model.generate("plan", MODEL_PROMPT, Draft)
+            usage = reply.usage
+            hop["model"] = {
+                "ok": True,
+                "model": usage.model,
+                "tokens": usage.input_tokens + usage.output_tokens,
+                "cost_usd": usage.cost_usd,
+            }
+        except Exception as exc:  # recorded for the operator: the hop itself was answered
+            hop["model"] = {"ok": False, "error": _error(exc)}
+        hop["model"]["ms"] = round((time.monotonic() - clock) * 1000)
+    hop["recorded"] = checks.record_hop(task.check_id, task.queue, hop)
+    return _plain(hop)
+
+
+def read_check(checks: DoctorChecks, check_id: str) -> dict[str, Any] | None:
+    """The check's view, None when there is none (never made, or expired)."""
+    doc = checks.get(check_id)
+    return None if doc is None else view(check_id, doc)
+
+
+def view(check_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """What the doctor's routes answer: per queue, what was sent and the hop that answered it, with
+    the time from sending to the function's answer (``latency_ms``)."""
+    queues: dict[str, Any] = {}
+    for q in Queue:
+        sent = doc.get("sent", {}).get(q.value)
+        hop = doc.get("hops", {}).get(q.value)
+        entry: dict[str, Any] = {"sent": _plain(sent) if sent else None, "hop": _plain(hop) if hop else None}
+        if sent and hop and isinstance(sent.get("sent_at"), datetime):
+            entry["latency_ms"] = round((hop["received_at"] - sent["sent_at"]).total_seconds() * 1000)
+        queues[q.value] = entry
+    started = doc.get("started_at")
+    return {
+        "check_id": check_id,
+        "started_at": started.isoformat() if isinstance(started, datetime) else "",
+        "queues": queues,
+    }
+
+
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in record.items()}

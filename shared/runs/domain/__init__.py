@@ -1,0 +1,1 @@
+"""A run's values: state, events, digest, limits, rows, intake, task bodies."""

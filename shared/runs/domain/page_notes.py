@@ -1,0 +1,53 @@
+"""What a run says on the page that started it, as the owner chose (``trigger_page_notes``): a note
+when it starts, linking its Runs row; with ``every_step`` one per finished step; its result at the
+end. Each note has a fixed notification id, so notify posts it at most once. Pure."""
+
+from typing import NamedTuple
+
+from shared.runs.domain.runs import RunState, RunStatus
+from shared.workspace.domain.settings import TenantSettings
+
+SUBJECT_MAX = 300
+ENDED = {RunStatus.COMPLETED: "Done", RunStatus.FAILED: "Failed", RunStatus.CANCELLED: "Cancelled"}
+
+
+class Note(NamedTuple):
+    """One note: its notification id, its first line and its text."""
+
+    notification_id: str
+    subject: str
+    text: str
+
+
+def on_the_page(settings: TenantSettings | None, state: RunState) -> bool:
+    """Whether the run leaves notes on its trigger page: it has one and the owner did not choose none."""
+    return bool(state.page_id) and (settings is None or settings.trigger_page_notes != "none")
+
+
+def every_step(settings: TenantSettings | None, state: RunState) -> bool:
+    """Whether the run also notes each finished step on its page."""
+    return (
+        on_the_page(settings, state) and settings is not None and settings.trigger_page_notes == "every_step"
+    )
+
+
+def start(run_id: str, state: RunState, row_url: str) -> Note:
+    """The note when work starts: the goal, and the run's Runs row when it is known (``row_url``)."""
+    where = f"Progress: {row_url}" if row_url.startswith("https://") else "Progress: in Notion Agent's Runs."
+    return Note(f"{run_id}-started", f"Started: {state.goal or run_id}"[:SUBJECT_MAX], where)
+
+
+def step(run_id: str, state: RunState, number: int) -> Note:
+    """The note after step ``number`` (1-based) finished: its place in the plan and its tool."""
+    steps = state.steps
+    tool = steps[number - 1].tool if 0 < number <= len(steps) else "step"
+    subject = f"Step {number} of {len(steps)} done: {tool}"
+    return Note(f"{run_id}-step-{number}", subject[:SUBJECT_MAX], "")
+
+
+def end(run_id: str, state: RunState) -> Note:
+    """The result at the end: done, failed or cancelled, with the run's summary or failure reason.
+    Its id is the one a run's end message always had, so a run that ended before still has one."""
+    ended = ENDED.get(state.status, state.status.value)
+    text = state.summary or state.last_error or ""
+    return Note(f"{run_id}-{state.status.value}", f"{ended}: {state.goal or run_id}"[:SUBJECT_MAX], text)

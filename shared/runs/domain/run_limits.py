@@ -1,0 +1,104 @@
+"""The step verdict and the limits that stop runaway runs: pure functions of the state (and the time)."""
+
+from datetime import datetime, timedelta
+from typing import Literal, NamedTuple
+
+from shared.runs.domain.digest import signature
+from shared.runs.domain.events import RunStatus
+from shared.runs.domain.runs import RunState
+
+# How long a step may keep failing transiently (429, 5xx, timeouts), counted from its first such error
+# since it last made progress (``RunState.failing_since``), before it asks a person instead of trying
+# again. A day rides out an outage of hours and a Retry-After of hours (a wait is honoured to its end:
+# the bound is checked only when the step is due). Without it, a write failing the same way at every
+# attempt retried for ever: each attempt recorded an error, so the sweeper never saw the run idle.
+# The sweeper gives a run whose attempts record nothing the same day (``sweeper.GIVE_UP_AFTER``).
+RETRY_FOR = timedelta(days=1)
+
+
+class Limits(NamedTuple):
+    max_steps: int = 50
+    loop_limit: int = 3  # the same tool with the same arguments this many times in a row → a human
+    max_consecutive_errors: int = 3  # model-fixable errors in a row → a human
+
+
+class StepVerdict(NamedTuple):
+    """``act``: carry out the step; ``ack``: nothing to do (stale or not running);
+    ``escalate``: ask a human (reason); ``fail``: end the run (reason)."""
+
+    action: Literal["act", "ack", "escalate", "fail"]
+    reason: str = ""
+
+
+def step_verdict(state: RunState, step: int, limits: Limits, now: datetime | None = None) -> StepVerdict:
+    """What to do with ``step`` now; ``now`` None: without the time limit (:data:`RETRY_FOR`)."""
+    if state.status != RunStatus.RUNNING or state.cursor != step:
+        return StepVerdict("ack", f"step {step} is stale (cursor {state.cursor}, {state.status.value})")
+    if step > len(state.steps) or step > limits.max_steps:
+        return StepVerdict(
+            "fail", f"the run reached its limit of {min(len(state.steps), limits.max_steps)} steps"
+        )
+    if state.consecutive_errors >= limits.max_consecutive_errors:
+        reason = f"{state.consecutive_errors} errors in a row; the last: {state.last_error}"
+        return StepVerdict("escalate", reason[:500])
+    failing = _failing_too_long(state, now) if now is not None else None
+    if failing:
+        return StepVerdict("escalate", failing)
+    planned = state.current_step()
+    repeats = state.repeat_count if signature(planned.tool, planned.args) == state.repeat_sig else 0
+    if repeats >= limits.loop_limit - 1:
+        return StepVerdict(
+            "escalate", f"{planned.tool} would run {repeats + 1} times in a row with the same arguments"
+        )
+    return StepVerdict("act")
+
+
+def _failing_too_long(state: RunState, now: datetime) -> str | None:
+    """Why the step, failing transiently for :data:`RETRY_FOR`, should stop for a person, or None."""
+    if state.failing_since is None or now - state.failing_since < RETRY_FOR:
+        return None
+    hours = int((now - state.failing_since).total_seconds() // 3600)
+    return f"failing for {hours} hours without progress; the last error: {state.last_error}"[:500]
+
+
+class Spend(NamedTuple):
+    run_usd: float
+    day_usd: float
+    month_usd: float
+
+
+class Budget(NamedTuple):
+    run_usd: float
+    day_usd: float
+    month_usd: float
+
+
+def over_budget(spend: Spend, budget: Budget, grants: int = 0) -> str | None:
+    """Why the next model call may not happen, or None. Each human approval of a budget stop
+    grants the run one more run budget (the tenant's day and month budgets stay hard)."""
+    if spend.run_usd >= budget.run_usd * (1 + grants):
+        return f"the run spent ${spend.run_usd:.4f} of its ${budget.run_usd * (1 + grants):.2f} budget"
+    spent = over_tenant_budget(spend.day_usd, spend.month_usd, budget)
+    return spent.reason if spent else None
+
+
+class TenantOverBudget(NamedTuple):
+    """The budget that is spent (the workspace's ``day`` or ``month``, or the deployment's daily cap,
+    ``service``) and why, in words."""
+
+    period: Literal["day", "month", "service"]
+    reason: str
+
+
+def over_tenant_budget(day_usd: float, month_usd: float, budget: Budget) -> TenantOverBudget | None:
+    """The workspace's spent budget (day, else month), or None. No approval lifts these: a new day
+    or month does, or the owner raising the budget."""
+    if day_usd >= budget.day_usd:
+        return TenantOverBudget(
+            "day", f"the workspace spent ${day_usd:.4f} of its ${budget.day_usd:.2f} daily budget"
+        )
+    if month_usd >= budget.month_usd:
+        return TenantOverBudget(
+            "month", f"the workspace spent ${month_usd:.4f} of its ${budget.month_usd:.2f} monthly budget"
+        )
+    return None

@@ -1,0 +1,155 @@
+"""What a run's page shows of its log: each step's tool, arguments, result, duration, attempts and
+errors, the plan's steps still ahead, and who or what started it. Arguments and results pass
+:func:`shown` first: a value under a secret-like name, or a string like a token, never leaves."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from shared.platform.logs import REDACTED, redact
+from shared.runs.domain.events import (
+    ErrorRecorded,
+    PlannedStep,
+    RunEvent,
+    RunPlanned,
+    RunReplanned,
+    ToolIntent,
+    ToolResult,
+)
+from shared.runs.domain.runs import Run
+
+_SECRET_NAME = re.compile(
+    r"(?i)(token|secret|passw|authorization|api[_-]?key|cookie|credential|private[_-]?key|signature)"
+)
+_TEXT_LIMIT = 20_000  # characters of one string shown; the rest is cut with a mark
+_DEPTH = 8
+
+
+def shown(value: Any, depth: int = 0) -> Any:
+    """``value`` as the api may show it: secret-named fields masked, token-like strings redacted,
+    long strings cut, nesting past ``_DEPTH`` dropped."""
+    if depth > _DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        return {
+            str(k): REDACTED if _SECRET_NAME.search(str(k)) else shown(v, depth + 1) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [shown(v, depth + 1) for v in value]
+    if isinstance(value, str):
+        text = redact(value)
+        return text if len(text) <= _TEXT_LIMIT else text[:_TEXT_LIMIT] + "… (cut)"
+    return value
+
+
+def shown_event(event: RunEvent) -> dict[str, Any]:
+    """An event of the log as the timeline shows it: its arguments, output and call through :func:`shown`."""
+    data = event.model_dump(mode="json")
+    for name in ("args", "output", "call", "steps"):
+        if name in data:
+            data[name] = shown(data[name])
+    return data
+
+
+def plan_of(log: list[RunEvent]) -> list[PlannedStep]:
+    """The run's steps, numbered from 1 by their place: the plan's, then each later phase's."""
+    steps: list[PlannedStep] = []
+    for event in log:
+        if isinstance(event, RunPlanned | RunReplanned):
+            steps.extend(event.steps)
+    return steps
+
+
+def steps(log: list[RunEvent]) -> list[dict[str, Any]]:
+    """One row per step the run reached: its tool, arguments, result, start, duration in ms, attempts
+    and errors, times as ISO 8601 strings. A step with no intent (a read) starts at the event before
+    its first one."""
+    plan = plan_of(log)
+    rows: dict[int, dict[str, Any]] = {}
+    before = None
+    for event in log:
+        step = getattr(event, "step", None)
+        if isinstance(event, ToolIntent | ToolResult | ErrorRecorded) and isinstance(step, int) and step >= 1:
+            row = rows.get(step)
+            if row is None:
+                planned = plan[step - 1] if step <= len(plan) else None
+                row = rows[step] = {
+                    "step": step,
+                    "tool": planned.tool if planned else getattr(event, "tool", ""),
+                    "args": shown(planned.args) if planned else {},
+                    "rationale": shown(planned.rationale) if planned else "",
+                    "status": "running",
+                    "started_at": before.at if before is not None else event.at,
+                    "finished_at": None,
+                    "duration_ms": None,
+                    "attempts": 0,
+                    "errors": [],
+                    "output": None,
+                }
+            _fold_step(row, event)
+        before = event
+    return [_dated(rows[k]) for k in sorted(rows)]
+
+
+def _dated(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its times as ISO 8601 strings, as the api's schema says (JSON has no dates)."""
+    row["started_at"] = row["started_at"].isoformat()
+    row["finished_at"] = row["finished_at"].isoformat() if row["finished_at"] else None
+    row["errors"] = [e | {"at": e["at"].isoformat()} for e in row["errors"]]
+    return row
+
+
+def _fold_step(row: dict[str, Any], event: ToolIntent | ToolResult | ErrorRecorded) -> None:
+    if isinstance(event, ToolIntent):
+        if row["attempts"] == 0:
+            row["started_at"] = event.at
+        row["attempts"] = max(row["attempts"], event.attempt)
+        row["tool"], row["args"] = event.tool, shown(event.args)
+    elif isinstance(event, ErrorRecorded):
+        row["errors"].append({"at": event.at, "error": str(event.error), "message": redact(event.message)})
+        row["status"] = "failed"
+    else:
+        row["attempts"] = max(row["attempts"], 1)
+        row["tool"], row["output"], row["status"] = event.tool, shown(event.output), "done"
+        row["finished_at"] = event.at
+        row["duration_ms"] = max(0, int((event.at - row["started_at"]).total_seconds() * 1000))
+
+
+def remaining(run: Run, log: list[RunEvent]) -> list[dict[str, Any]]:
+    """The plan's steps not yet done, from the one the run is at: what it will do once let go."""
+    plan = plan_of(log)
+    done = {e.step for e in log if isinstance(e, ToolResult)}
+    ahead = range(max(run.state.cursor, 1), len(plan) + 1)
+    return [
+        {"step": n, "tool": plan[n - 1].tool, "args": shown(plan[n - 1].args)} for n in ahead if n not in done
+    ]
+
+
+_BY = {
+    "webhook": "an edit in Notion",
+    "api": "a call to the api",
+    "schedule": "a schedule",
+    "manual": "a person, by hand",
+}
+
+
+def started_by(log: list[RunEvent]) -> dict[str, Any] | None:
+    """Who or what started the run, as its plan records it; None for a log without a plan."""
+    planned = next((e for e in log if isinstance(e, RunPlanned)), None)
+    if planned is None:
+        return None
+    return {
+        "trigger": planned.trigger,
+        "what": _BY.get(planned.trigger, planned.trigger),
+        "member": planned.member,
+        "page_id": planned.page_id,
+        "page_title": planned.page_title or None,
+        "people": [p.model_dump() for p in planned.people],
+        "rule": planned.rule or None,
+        "event_type": planned.event_type or None,
+        "slot": planned.slot or None,
+        "agent_id": planned.agent_id or None,
+        "agent_name": planned.agent_name or None,
+        "parent_run_id": planned.parent_run_id or None,
+    }

@@ -1,0 +1,323 @@
+"""Runs for people: asking for one (``POST /runs``), the list and the timeline (``GET /runs``,
+``GET /runs/{id}``)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from shared.platform.errors import Conflict, InvalidInput, NotFound
+from shared.platform.topology import Queue
+from shared.runs.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
+from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
+from shared.runs.domain.run_search import search_terms
+from shared.runs.domain.runs import Run
+from shared.runs.services import run_view
+from shared.team.services.sessions import require_connected
+from shared.workspace.domain.skipped_edits import KEEP
+from shared.workspace.domain.tenants import TenantStatus
+
+if TYPE_CHECKING:
+    from shared.platform.ports import TaskQueue
+    from shared.runs.ports import RunStore
+    from shared.workspace.ports import TenantStore, WebhookEventLedger
+
+# How long a ``request_id`` is remembered with what it asked for, so that it cannot name a different
+# request: the same id with another goal or page within this time is refused (409). After it, such a
+# request is a different run anyway (its id carries the request's fingerprint), so nothing is lost.
+REQUEST_MEMORY = timedelta(days=7)
+ENDED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
+
+
+def request_run(
+    tenant_id: str,
+    goal: str,
+    page_id: str | None,
+    request_id: str | None,
+    *,
+    tenants: TenantStore,
+    requests: WebhookEventLedger,
+    queue: TaskQueue,
+    now: datetime | None = None,
+    person: str = "",
+) -> dict[str, Any]:
+    """Queue the planning of a run the owner asked for; ``person``: the Notion user id of who asked
+    (recorded in its plan as who started it). The workspace must be usable (planning drops
+    the run of one that is not, so it is refused here, with nothing queued).
+
+    With a ``request_id`` the run is named from it and from what was asked, so a retry of the request
+    queues nothing new. The id is recorded first, so reusing it for a different request is refused
+    instead of being answered with the first request's run."""
+    _check_usable(tenant_id, tenants)
+    if request_id is None:
+        run_id = f"api-{uuid.uuid4().hex[:16]}"
+    else:
+        page = page_key(page_id) if page_id else None  # one page, with or without its hyphens
+        asked = json.dumps([goal, page]).encode()  # ASCII: a lone surrogate is escaped, not an error
+        fingerprint = hashlib.sha256(asked).hexdigest()[:16]
+        now = now or datetime.now(UTC)
+        kind = f"api.run_requested:{fingerprint}"
+        record = requests.record(tenant_id, f"request-{request_id}", kind, now, now + REQUEST_MEMORY)
+        if record.event_type != kind:
+            raise Conflict(
+                f"request_id {request_id} was already used for a different goal or page: "
+                "use a new request_id for a new request"
+            )
+        run_id = f"api-{request_id}-{fingerprint}"
+    trigger = Trigger(kind="api", page_id=page_id, people=[person] if person else [])
+    return _queue(tenant_id, run_id, goal, trigger, queue)
+
+
+def run_again(
+    tenant_id: str,
+    run_id: str,
+    request_id: str | None,
+    *,
+    store: RunStore,
+    tenants: TenantStore,
+    queue: TaskQueue,
+    person: str = "",
+) -> dict[str, Any]:
+    """Queue a new run with the goal and the page of one of the owner's runs, started by ``person`` (a
+    Notion user id) by hand (trigger ``manual``), with the reach of the run it repeats. A member's run again reads only
+    within its trigger's reach (``Trigger.member``). With a ``request_id``, a retry names the same new
+    run (nothing more is queued: planning creates a run once)."""
+    run = owned_run(tenant_id, run_id, store, tenants)
+    _check_usable(tenant_id, tenants)
+    suffix = request_id or uuid.uuid4().hex[:12]
+    digest = hashlib.sha256(f"{run_id}:{suffix}".encode()).hexdigest()[:16]
+    people = [person] if person else []
+    trigger = Trigger(kind="manual", page_id=run.state.page_id, by_owner=not run.state.member, people=people)
+    return _queue(tenant_id, f"again-{digest}", run.state.goal, trigger, queue)
+
+
+def _check_usable(tenant_id: str, tenants: TenantStore) -> None:
+    tenant = require_connected(tenant_id, tenants)
+    if tenant.status == TenantStatus.NEEDS_RECONNECT:
+        raise Conflict("Notion refused this workspace's access: connect it again to start runs")
+
+
+def _queue(tenant_id: str, run_id: str, goal: str, trigger: Trigger, queue: TaskQueue) -> dict[str, Any]:
+    task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=goal, trigger=trigger)
+    queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")
+    return {"run_id": run_id, "status": "planning"}
+
+
+def duration_ms(run: Run) -> int | None:
+    """From its start to its end (its last write once ended); None while it has not ended."""
+    if run.state.status not in ENDED:
+        return None
+    return max(0, int((run.updated_at - (run.state.started_at or run.created_at)).total_seconds() * 1000))
+
+
+def _summary(run: Run) -> dict[str, Any]:
+    s = run.state
+    return {
+        "run_id": run.run_id,
+        "status": s.status.value,
+        "trigger": s.trigger or None,
+        "goal": s.goal,
+        "cursor": s.cursor,
+        "steps": len(s.steps),
+        "risk": s.risk.value,
+        "prompt_version": s.prompt_version,
+        "cost_usd": s.cost_usd,
+        "summary": s.summary,
+        "waiting": s.waiting.model_dump() if s.waiting else None,
+        "agent_id": s.agent_id or None,
+        "agent_name": s.agent_name or None,
+        "instructions_hash": s.instructions_hash or None,
+        "instructions_edited_at": s.instructions_edited_at.isoformat() if s.instructions_edited_at else None,
+        "parent_run_id": s.parent_run_id or None,
+        "chain": list(s.chain),
+        "created_at": run.created_at.isoformat(),
+        "updated_at": run.updated_at.isoformat(),
+        "duration_ms": duration_ms(run),
+    }
+
+
+def owner_since(tenant_id: str, tenants: TenantStore) -> datetime | None:
+    """When the workspace's current owner connected, read past any cache: an owner who just
+    connected must not see, for a cache's minute, runs of the one before."""
+    tenant = tenants.get(tenant_id, fresh=True)
+    return tenant.owner_since if tenant is not None else None
+
+
+def list_runs(
+    tenant_id: str,
+    store: RunStore,
+    tenants: TenantStore,
+    *,
+    limit: int = 25,
+    status: str | None = None,
+    trigger: str | None = None,
+    agent: str | None = None,
+    words: tuple[str, ...] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """One page of the current owner's runs, newest first (not an earlier owner's:
+    ``Tenant.owner_since``), with the cursor of the next page (None: this is the last).
+
+    Firestore asks for the first of ``words``; the others filter the page it read, so a page of a
+    search of several words may hold fewer than ``limit`` runs while ``next_cursor`` still names more."""
+    after = decode_cursor(cursor) if cursor else None
+    owner = owner_since(tenant_id, tenants)
+    start = max((t for t in (owner, since) if t is not None), default=None)
+    term = words[0] if words else None
+    found = store.list_runs(
+        tenant_id,
+        limit + 1,
+        start,
+        status=status,
+        trigger=trigger,
+        agent=agent,
+        term=term,
+        until=until,
+        after=after,
+    )
+    page = found[:limit]
+    more = len(found) > limit
+    shown = [r for r in page if set(words) <= set(search_terms(r.state))]
+    return {"runs": [_summary(r) for r in shown], "next_cursor": encode_cursor(page[-1]) if more else None}
+
+
+def skipped_edits(
+    tenant_id: str, events: WebhookEventLedger, tenants: TenantStore, now: datetime, limit: int = 50
+) -> dict[str, Any]:
+    """The edits trigger rules skipped in the last week (``shared.workspace.domain.skipped_edits``), newest
+    first; none from before the current owner connected, as with runs."""
+    owner = owner_since(tenant_id, tenants)
+    since = max(now - KEEP, owner) if owner is not None else now - KEEP
+    kept = events.skipped(tenant_id, since, limit)
+    return {"edits": [e.model_dump(mode="json", exclude={"slot", "expires_at"}) for e in kept]}
+
+
+def encode_cursor(run: Run) -> str:
+    """Where the next page starts: after this run, in the list's order (opaque to clients)."""
+    raw = json.dumps([run.created_at.isoformat(), run.run_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (created_at, run_id) a cursor names; a cursor this api did not make is invalid input."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, run_id = json.loads(raw)
+        at = datetime.fromisoformat(created)
+        if not isinstance(run_id, str) or at.tzinfo is None:
+            raise ValueError(run_id)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            "cursor: not one this api gave: start again from the first page", ["cursor"]
+        ) from exc
+    return at, run_id
+
+
+def owned_run(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> Run:
+    """The run, if it is the workspace's current owner's. Another tenant's run is simply not found,
+    and so is one of an earlier owner of the workspace (``Tenant.owns``). Its log holds what their
+    grant could read, and deciding or resuming it would act on their plan with this owner's token."""
+    run = store.get_run(tenant_id, run_id)
+    since = owner_since(tenant_id, tenants) if run is not None else None
+    if run is None or (since is not None and run.created_at < since):
+        raise NotFound(f"run {run_id} was not found")  # run_id: checked by the route (is_run_id)
+    return run
+
+
+def etag_of(run: Run) -> str:
+    """A weak validator of what ``GET /runs/{id}`` shows: the log's last event and the document's
+    last write (a control or a decision changes one of them)."""
+    return f'W/"{run.state.last_seq}-{int(run.updated_at.timestamp() * 1_000_000)}"'
+
+
+def timeline(
+    tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore, if_none_match: str = ""
+) -> tuple[dict[str, Any] | None, str]:
+    """The run, its events and what it wrote (:func:`owned_run`), with its ETag; None for the body
+    when ``if_none_match`` names that ETag: then the events are not read at all."""
+    run = owned_run(tenant_id, run_id, store, tenants)
+    tag = etag_of(run)
+    if tag in {t.strip() for t in if_none_match.split(",")}:
+        return None, tag
+    log = store.list_events(tenant_id, run_id)
+    shown = {
+        "events": [run_view.shown_event(e) for e in log],
+        "wrote": wrote(log),
+        "step_rows": run_view.steps(log),
+        "remaining": run_view.remaining(run, log) if run.state.status not in ENDED else [],
+        "started_by": run_view.started_by(log),
+    }
+    return _summary(run) | shown, tag
+
+
+MAX_CHILDREN_SHOWN = 50  # of a run's children, the first, oldest first (a map may start 200)
+MAX_ANCESTORS = 10  # a hand-off chain is bounded lower (handoff_max_depth); this bounds the reads
+
+
+def related(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> dict[str, Any]:
+    """A run's lineage both ways: the runs that handed it its work, nearest first, and the runs it
+    started (a map's children, its hand-offs) with their status, the first :data:`MAX_CHILDREN_SHOWN`
+    and how many. Read afresh each time: a child moves on while its parent's log stands still."""
+    run = owned_run(tenant_id, run_id, store, tenants)
+    since = owner_since(tenant_id, tenants)
+    ancestors: list[dict[str, Any]] = []
+    parent, seen = run.state.parent_run_id, {run_id}
+    while parent and parent not in seen and len(ancestors) < MAX_ANCESTORS:
+        seen.add(parent)
+        above = store.get_run(tenant_id, parent)
+        if above is None or (since is not None and above.created_at < since):
+            break  # gone, or an earlier owner's: not this owner's to read
+        ancestors.append(_kin(above))
+        parent = above.state.parent_run_id
+    children, total = store.children(tenant_id, run_id, MAX_CHILDREN_SHOWN)
+    return {
+        "run_id": run_id,
+        "chain": list(run.state.chain),
+        "ancestors": ancestors,
+        "children": [_kin(c, parent=run_id) for c in children],
+        "children_total": total,
+    }
+
+
+_CHILD = re.compile(r"-(?:m(?P<map>\d+)-\d+|h(?P<hand>\d+))$")
+
+
+def _kin(run: Run, *, parent: str = "") -> dict[str, Any]:
+    """A related run as the run screen lists it; a child says how its parent started it (a map's
+    child or a hand-off) and at which of the parent's steps, read from the id the tool gave it."""
+    s = run.state
+    found = _CHILD.search(run.run_id) if parent else None
+    how = ("map" if found.group("map") else "hand_off") if found else None
+    step = int(found.group("map") or found.group("hand")) if found else None
+    return {
+        "run_id": run.run_id,
+        "status": s.status.value,
+        "goal": s.goal,
+        "agent_name": s.agent_name or None,
+        "how": how,
+        "step": step,
+        "summary": s.summary,
+        "created_at": run.created_at.isoformat(),
+    }
+
+
+def wrote(log: list[RunEvent]) -> list[dict[str, str]]:
+    """What the run's effects made, with a link: the results of steps that had an intent (a write to
+    Notion, a pull request, a deployment) and name an http(s) URL, each once, in order."""
+    effects = {e.step for e in log if isinstance(e, ToolIntent)}
+    found: list[dict[str, str]] = []
+    for event in log:
+        if isinstance(event, ToolResult) and event.step in effects:
+            url = event.output.get("url")
+            linked = isinstance(url, str) and url.startswith(("https://", "http://"))
+            if linked and all(item["url"] != url for item in found):
+                found.append({"tool": event.tool, "url": str(url)})
+    return found

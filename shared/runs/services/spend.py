@@ -1,0 +1,304 @@
+"""Budgets checked before every model call: the run's own cost (in its state), the tenant's day
+and month spend summed from its ``model_used`` events, then the deployment's daily cap.
+
+Sums and budgets are cached per instance for ``spend_cache_ttl_s``, plus what the instance spent
+since. A call the cached budgets would stop reads them again first, so a stop is made only on the
+budgets as stored. The daily cap is a counter an instance reserves shares of, a chunk at a time,
+and spends locally (:func:`model_call`; why: decisions 0051 and 0061).
+"""
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from shared.platform.errors import BudgetSpent, TransientError
+from shared.runs.domain.events import RunStatus
+from shared.runs.domain.run_limits import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
+from shared.runs.domain.runs import Run
+from shared.runs.services.deps import Deps
+
+if TYPE_CHECKING:
+    from shared.memory.ports import Embedder
+    from shared.platform.domain.embeddings import Embedded, Task
+
+log = logging.getLogger(__name__)
+
+CHART_DAYS = 30  # GET /usage's days: one spend sum each
+RECENT_RUNS = (
+    200  # the latest runs GET /usage ranks (the month's) and counts per day (30 days'), newest first
+)
+COSTLIEST = 5
+HELD_RUNS = 20  # of each held status
+
+
+def _tenant_spend(deps: Deps, tenant_id: str) -> tuple[float, float]:
+    now, cache = deps.clock(), deps.spend
+    day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
+    with cache.lock:
+        cached = cache.sums.get(tenant_id)
+        if cached and cached[0] > time.monotonic() and cached[1] == day:
+            return cached[2], cached[3]
+    day_usd, month_usd = deps.store.spend(tenant_id, day, month)
+    with cache.lock:
+        cache.sums[tenant_id] = (time.monotonic() + deps.settings.spend_cache_ttl_s, day, day_usd, month_usd)
+    return day_usd, month_usd
+
+
+def _budget(deps: Deps, tenant_id: str, *, fresh: bool = False) -> Budget:
+    """The tenant's budgets, as read within ``spend_cache_ttl_s`` unless ``fresh``."""
+    cache = deps.spend
+    with cache.lock:
+        cached = cache.budgets.get(tenant_id)
+        if not fresh and cached and cached[0] > time.monotonic():
+            return cached[1]
+    budget = deps.budget(tenant_id)
+    with cache.lock:
+        cache.budgets[tenant_id] = (time.monotonic() + deps.settings.spend_cache_ttl_s, budget)
+    return budget
+
+
+def budget_problem(
+    deps: Deps, tenant_id: str, run_cost_usd: float, grants: int, run_cap_usd: float | None = None
+) -> str | None:
+    """Why the next model call may not happen, or None: a stop on the budgets as stored now, a go
+    on those read within ``spend_cache_ttl_s`` (module docstring). ``run_cap_usd``: the run's agent's
+    own run budget, which applies when lower than the workspace's."""
+    day_usd, month_usd = _tenant_spend(deps, tenant_id)
+    spend = Spend(run_cost_usd, day_usd, month_usd)
+
+    def capped(budget: Budget) -> Budget:
+        if run_cap_usd is None or run_cap_usd >= budget.run_usd:
+            return budget
+        return budget._replace(run_usd=run_cap_usd)
+
+    if over_budget(spend, capped(_budget(deps, tenant_id)), grants) is None:
+        return None
+    return over_budget(spend, capped(_budget(deps, tenant_id, fresh=True)), grants)
+
+
+_CENTS_EPSILON = 1e-9  # as the counter's own check (FirestoreRunStore.reserve_spend)
+SPEND_CAP_REACHED = (
+    "the service's daily model budget, shared by every workspace, is spent (its operator's cap); "
+    "model calls resume after midnight UTC"
+)
+
+
+class ModelCall:
+    """One model call's place in the budgets (:func:`model_call`): ``problem`` says why it may not be
+    made; else the caller makes it and reports what it cost with :meth:`paid`."""
+
+    def __init__(self, deps: Deps, tenant_id: str, problem: str = "", day: str = "") -> None:
+        self.deps, self.tenant_id, self.problem, self.day = deps, tenant_id, problem, day
+        self.cost_usd: float | None = None
+
+    def paid(self, cost_usd: float) -> None:
+        """The call was made and cost ``cost_usd`` (kept for the tenant's cached sums and the cap)."""
+        self.deps.spend.note_spent(self.tenant_id, cost_usd)
+        self.cost_usd = (self.cost_usd or 0.0) + cost_usd
+
+
+CHUNK_SHARE = 0.01  # of the daily cap, an instance reserves at once (at least one call's reservation)
+
+
+def _take(deps: Deps, day: str, need: float) -> bool:
+    """Take ``need`` of the daily cap from this instance's share, reserving a chunk on the counter
+    when the share falls short, or only what is missing when the cap leaves no room for a chunk.
+    The counter refuses what would pass the cap, so shares together never do (one write a chunk)."""
+    cache, s = deps.spend, deps.settings
+    with cache.lock:
+        rest = cache.cap_held.get(day, 0.0)
+        if rest + _CENTS_EPSILON >= need:
+            cache.cap_held[day] = rest - need
+            return True
+        cache.cap_held = {day: 0.0}  # the rest is taken (another day's is gone with its counter)
+    want = need - rest
+    for amount in dict.fromkeys((max(want, s.spend_cap_day_usd * CHUNK_SHARE), want)):
+        if deps.store.reserve_spend(day, amount, s.spend_cap_day_usd):
+            _give(deps, day, amount - want)
+            return True
+    with cache.lock:  # refused: what this instance's other calls put back meanwhile may fund it
+        rest += cache.cap_held.get(day, 0.0)
+        cache.cap_held[day] = rest - need if rest + _CENTS_EPSILON >= need else rest
+    return rest + _CENTS_EPSILON >= need
+
+
+def _give(deps: Deps, day: str, usd: float) -> None:
+    """Put ``usd`` back in this instance's share (negative: a call cost more than it took)."""
+    with deps.spend.lock:
+        deps.spend.cap_held[day] = deps.spend.cap_held.get(day, 0.0) + usd
+
+
+def _settle(deps: Deps, day: str, need: float) -> None:
+    """A share that cannot fund one more call goes back to the counter (or, below zero, the cost the
+    share did not cover is added to it), so the counter ends at what was paid and nothing is held."""
+    cache = deps.spend
+    with cache.lock:
+        rest = cache.cap_held.get(day, 0.0)
+        if rest + _CENTS_EPSILON >= need or abs(rest) <= _CENTS_EPSILON:
+            return
+        cache.cap_held[day] = 0.0
+    try:
+        deps.store.settle_spend(day, -rest)
+    except TransientError as exc:
+        log.warning("the daily spend counter was not settled (%s): it keeps the reservation", exc.reason)
+
+
+@contextmanager
+def model_call(
+    deps: Deps, tenant_id: str, run_cost_usd: float, grants: int, run_cap_usd: float | None = None
+) -> Iterator[ModelCall]:
+    """Whether the next model call may be made, checked before it: the run's and the workspace's
+    budgets (:func:`budget_problem`), then the deployment's daily cap, of which the call takes
+    ``model_call_reserve_usd`` from the instance's share (:func:`_take`). On leaving, what it did not
+    cost goes back to the share; a share left below one call goes back to the counter. A counter write
+    that fails after the call is only logged: failing its step would pay for it again."""
+    problem = budget_problem(deps, tenant_id, run_cost_usd, grants, run_cap_usd)
+    if problem:
+        yield ModelCall(deps, tenant_id, problem)
+        return
+    s, day = deps.settings, deps.clock().strftime("%Y-%m-%d")
+    reserved = s.model_call_reserve_usd
+    if not _take(deps, day, reserved):
+        log.warning(
+            "model call refused: the deployment's daily spend cap of $%.2f is reached",
+            s.spend_cap_day_usd,
+            extra={"fields": {"event": "spend_cap_reached", "day": day}},
+        )
+        yield ModelCall(deps, tenant_id, SPEND_CAP_REACHED)
+        return
+    call = ModelCall(deps, tenant_id, day=day)
+    try:
+        yield call
+    finally:
+        _give(deps, day, reserved - (call.cost_usd or 0.0))
+        _settle(deps, day, reserved)
+
+
+class PaidEmbedder:
+    """The workspace's embedder, each call made as a model call is (:func:`model_call`): stopped by
+    its budgets and the daily cap (:class:`BudgetSpent`), its cost in the tenant's spend ledger."""
+
+    def __init__(self, deps: Deps, tenant_id: str, embedder: "Embedder") -> None:
+        self.deps, self.tenant_id, self.inner = deps, tenant_id, embedder
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
+    def embed(self, texts: list[str], task: "Task") -> "Embedded":
+        with model_call(self.deps, self.tenant_id, 0.0, 0) as call:
+            if call.problem:
+                raise BudgetSpent(call.problem)
+            done = self.inner.embed(texts, task)
+            call.paid(done.cost_usd)
+        if done.cost_usd > 0:
+            from shared.platform.domain.model_calls import ModelUsage  # an embedding's: not every step's
+
+            used = ModelUsage(done.model, done.tokens, 0, done.cost_usd)
+            self.deps.store.record_usage(
+                self.tenant_id, uuid4().hex, self.deps.clock(), f"embed_{task}", used
+            )
+        return done
+
+
+def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
+    """The budget that stops every model call of the workspace now, whatever a person approves: its
+    day or month budget, or the deployment's daily cap when not one more call fits (``service``)."""
+    day_usd, month_usd = _tenant_spend(deps, tenant_id)
+    return over_tenant_budget(day_usd, month_usd, deps.budget(tenant_id)) or _cap_reached(deps)
+
+
+def _cap_reached(deps: Deps) -> TenantOverBudget | None:
+    """The deployment's daily cap, when the counter leaves no room for one more call's reservation."""
+    s, day = deps.settings, deps.clock().strftime("%Y-%m-%d")
+    with deps.spend.lock:
+        if deps.spend.cap_held.get(day, 0.0) + _CENTS_EPSILON >= s.model_call_reserve_usd:
+            return None  # this instance's share funds the next call
+    counted = deps.store.day_spend(day)
+    if counted + s.model_call_reserve_usd > s.spend_cap_day_usd + _CENTS_EPSILON:
+        return TenantOverBudget("service", SPEND_CAP_REACHED)
+    return None
+
+
+def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
+    """What the workspace spent on models today and this month (UTC days and months, as the budgets
+    count them), read now rather than from this instance's cache, against its budgets. Also each of
+    the last ``CHART_DAYS`` days, the month's costliest runs, and the runs held and why. ``paused``:
+    why Notion's events start nothing now (a spent budget), or None."""
+    now = deps.clock()
+    day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
+    day_usd, month_usd = deps.store.spend(tenant_id, day, month)
+    budget = deps.budget(tenant_id)
+    spent = over_tenant_budget(day_usd, month_usd, budget) or _cap_reached(deps)
+    days = [(now - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(CHART_DAYS - 1, -1, -1)]
+    per_day = deps.store.spend_days(tenant_id, days)
+    noted = _runs_of_note(deps, tenant_id, now, days[0])
+    started, failed = noted.pop("started"), noted.pop("failed")
+    return {
+        "day": {"date": day, "spent_usd": round(day_usd, 6), "budget_usd": budget.day_usd},
+        "month": {"month": month, "spent_usd": round(month_usd, 6), "budget_usd": budget.month_usd},
+        "run_budget_usd": budget.run_usd,
+        "paused": spent.reason if spent else None,
+        "days": [
+            {
+                "date": d,
+                "spend_usd": round(usd, 6),
+                "budget_usd": budget.day_usd,
+                "runs": started.get(d, 0),
+                "failed": failed.get(d, 0),
+            }
+            for d, usd in zip(days, per_day, strict=True)
+        ],
+        **noted,
+    }
+
+
+def _runs_of_note(deps: Deps, tenant_id: str, now: datetime, first_day: str) -> dict[str, Any]:
+    """The month's costliest runs and the runs started and failed each day from ``first_day`` (among
+    the latest ``RECENT_RUNS``), and the runs held (paused, or waiting for a person to lift a limit),
+    each with why; only the current owner's."""
+    tenant = deps.tenants.get(tenant_id, fresh=True) if deps.tenants is not None else None
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    first = datetime.strptime(first_day, "%Y-%m-%d").replace(tzinfo=UTC)
+    owner = tenant.owner_since if tenant is not None else None
+    since = max(min(month_start, first), owner) if owner is not None else min(month_start, first)
+    recent = deps.store.list_runs(tenant_id, RECENT_RUNS, since)
+    started = Counter(r.created_at.strftime("%Y-%m-%d") for r in recent)
+    failed = Counter(r.created_at.strftime("%Y-%m-%d") for r in recent if r.state.status == RunStatus.FAILED)
+    this_month = (r for r in recent if r.created_at >= month_start and r.state.cost_usd > 0)
+    costly = sorted(this_month, key=lambda r: -r.state.cost_usd)
+    held = [
+        r
+        for status in (RunStatus.PAUSED, RunStatus.WAITING_FOR_HUMAN)
+        for r in deps.store.list_runs(tenant_id, HELD_RUNS, owner, status=status.value)
+    ]
+    return {
+        "started": started,
+        "failed": failed,
+        "costliest_runs": [
+            {
+                "run_id": r.run_id,
+                "goal": r.state.goal,
+                "cost_usd": round(r.state.cost_usd, 6),
+                "status": r.state.status.value,
+            }
+            for r in costly[:COSTLIEST]
+        ],
+        "paused_runs": [
+            {"run_id": r.run_id, "goal": r.state.goal, "status": r.state.status.value, "reason": _why_held(r)}
+            for r in held
+            if r.state.status == RunStatus.PAUSED or (r.state.waiting and r.state.waiting.purpose == "limit")
+        ],
+    }
+
+
+def _why_held(run: Run) -> str:
+    waiting = run.state.waiting
+    if run.state.status == RunStatus.PAUSED:
+        return run.state.last_error or "paused by a person: resume it to go on"
+    return waiting.prompt if waiting else ""

@@ -1,0 +1,1 @@
+"""The API keys' and the audit log's Firestore stores."""

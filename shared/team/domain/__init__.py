@@ -1,0 +1,1 @@
+"""The team's values: API keys and audit entries."""

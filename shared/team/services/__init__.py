@@ -1,0 +1,1 @@
+"""Sessions, API keys, the audit log, the team, settings and integrations."""

@@ -1,0 +1,1 @@
+"""The tenant store: Firestore, and the instance's cache over it."""

@@ -1,0 +1,1 @@
+"""The workspace's values: the tenant, its settings, members, triggers."""

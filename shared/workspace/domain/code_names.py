@@ -1,0 +1,30 @@
+"""The names of the places code goes: a GitHub repository and a Vercel project.
+
+Apart from ``shared.code.domain.code`` because a tenant's settings list these names, and every function
+loads the settings: a name's check should not bring the deploy function's models with it.
+"""
+
+import re
+
+# GitHub: an owner is 1-39 letters, digits or single hyphens, not starting with a hyphen; a repository
+# name is up to 100 letters, digits, '.', '_' or '-', never "." nor "..". The settings' contract
+# states these patterns (shared.workspace.domain.settings_input).
+REPOSITORY = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$"
+PROJECT = r"^[A-Za-z0-9._-]{1,100}$"
+_REPOSITORY, _PROJECT = re.compile(REPOSITORY), re.compile(PROJECT)
+
+
+def check_repository(value: str) -> str:
+    """``owner/name`` as GitHub spells them, or a ValueError saying what is wrong."""
+    if not _REPOSITORY.fullmatch(value):
+        raise ValueError(f"repository must be 'owner/name' (letters, digits, '-', '.', '_'), got {value!r}")
+    return value
+
+
+def check_project(value: str) -> str:
+    """A Vercel project's name or id."""
+    if not _PROJECT.fullmatch(value):
+        raise ValueError(
+            f"project must be a Vercel project name or id (letters, digits, '.', '_', '-'), got {value!r}"
+        )
+    return value

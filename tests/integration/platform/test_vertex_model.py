@@ -1,0 +1,179 @@
+"""The Vertex AI model adapter driving the real google-genai SDK against a loopback stub of
+``generateContent`` (the request and response shapes google-genai sends and parses)."""
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from google.oauth2.credentials import Credentials
+
+from shared.platform.adapters.vertex_model import VertexModel, check_reachable
+from shared.platform.domain.model_replies import PlanOut
+from shared.platform.errors import (
+    ConfigError,
+    ModelFixableError,
+    ModelUnavailable,
+    TransientError,
+    UnusableReply,
+)
+from tests.support.log_events import fields_logged
+
+pytestmark = pytest.mark.integration
+PLAN = {
+    "goal": "g",
+    "risk": "low",
+    "on_reject": "end",
+    "steps": [{"tool": "finish", "args_json": "{}", "rationale": ""}],
+}
+
+
+class Stub:
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.replies: list[tuple[int, Any]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                stub.requests.append((self.path, body))
+                status, payload = stub.replies.pop(0)
+                if status == 0:  # a reply that never comes: the caller's timeout runs out first
+                    time.sleep(payload)
+                    return
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def answer(self, text: str, tokens: tuple[int, int] = (120, 30), thoughts: int = 0) -> None:
+        candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
+        usage = {
+            "promptTokenCount": tokens[0],
+            "candidatesTokenCount": tokens[1],
+            "totalTokenCount": sum(tokens) + thoughts,
+        } | ({"thoughtsTokenCount": thoughts} if thoughts else {})
+        self.replies.append((200, {"candidates": [candidate], "usageMetadata": usage}))
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    server = Stub()
+    yield server
+    server.server.shutdown()
+
+
+def model(stub: Stub, timeout_s: float = 120.0, base_url: str = "") -> VertexModel:
+    return VertexModel(
+        "proj",
+        "europe-west1",
+        {"plan": "gemini-test", "draft": "gemini-test"},
+        {"gemini-test": (2.0, 10.0)},
+        base_url=base_url or stub.url,
+        credentials=Credentials(token="fake"),  # type: ignore[no-untyped-call]  # google-auth: unannotated
+        timeout_s=timeout_s,
+    )
+
+
+def test_a_structured_call_sends_the_schema_and_records_usage_and_cost(stub: Stub) -> None:
+    stub.answer(json.dumps(PLAN))
+    reply = model(stub).generate("plan", "make a plan", PlanOut)
+    assert reply.value == PlanOut.model_validate(PLAN)
+    assert (reply.usage.input_tokens, reply.usage.output_tokens) == (120, 30)
+    assert reply.usage.cost_usd == pytest.approx((120 * 2.0 + 30 * 10.0) / 1e6)
+    path, body = stub.requests[0]
+    assert path.endswith(
+        "/projects/proj/locations/europe-west1/publishers/google/models/gemini-test:generateContent"
+    )
+    config = body["generationConfig"]
+    assert config["responseMimeType"] == "application/json"
+    schema = json.dumps(config.get("responseSchema") or config.get("responseJsonSchema"))
+    assert "args_json" in schema and "steps" in schema
+
+
+def test_a_thinking_models_thoughts_are_paid_for_as_output(stub: Stub) -> None:
+    stub.answer(json.dumps(PLAN), thoughts=900)
+    reply = model(stub).generate("plan", "make a plan", PlanOut)
+    assert (reply.usage.input_tokens, reply.usage.output_tokens) == (120, 30 + 900)
+    assert reply.usage.cost_usd == pytest.approx((120 * 2.0 + 930 * 10.0) / 1e6)
+
+
+def test_a_malformed_answer_is_model_fixable(stub: Stub) -> None:
+    stub.answer('{"goal": "g", "steps": "not a list"')
+    with pytest.raises(ModelFixableError):
+        model(stub).generate("plan", "make a plan", PlanOut)
+
+
+def test_rate_limits_are_transient_and_refusals_are_configuration(stub: Stub) -> None:
+    stub.replies.append(
+        (429, {"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED"}})
+    )
+    with pytest.raises(TransientError):
+        model(stub).generate("plan", "p", PlanOut)
+    stub.replies.append((403, {"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}))
+    with pytest.raises(ConfigError):
+        model(stub).generate("plan", "p", PlanOut)
+    stub.replies.append((404, {"error": {"code": 404, "message": "no such model", "status": "NOT_FOUND"}}))
+    with pytest.raises(ModelUnavailable, match="NA_MODEL_PLAN"):
+        model(stub).generate("plan", "p", PlanOut)
+
+
+def test_a_call_that_times_out_or_cannot_connect_is_transient(stub: Stub) -> None:
+    """The SDK's HTTP client raises its own timeout and connect errors: a slow draft must be retried
+    (and the paid calls before it recorded), not crash the step with a 500."""
+    stub.replies.append((0, 2.0))
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="Timeout"):
+        model(stub, timeout_s=0.3).generate("draft", "write it", PlanOut)
+    assert time.monotonic() - started < 1.5  # the adapter's timeout, not the stub's two seconds
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(TransientError, match="ConnectError"):
+        model(stub, base_url=f"http://127.0.0.1:{port}").generate("plan", "p", PlanOut)
+
+
+def test_a_request_timeout_answer_is_transient(stub: Stub) -> None:
+    stub.replies.append((408, {"error": {"code": 408, "message": "timed out", "status": "DEADLINE"}}))
+    with pytest.raises(TransientError):
+        model(stub).generate("plan", "p", PlanOut)
+
+
+def test_tests_cannot_reach_a_real_model() -> None:
+    for url in ("", "https://europe-west1-aiplatform.googleapis.com", "http://10.0.0.8:80"):
+        with pytest.raises(ConfigError):
+            check_reachable(url, production=True)  # under pytest, even "production" is refused
+    check_reachable("http://127.0.0.1:9", production=False)
+
+
+def test_each_paid_call_is_one_model_used_line_with_its_cost(
+    stub: Stub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The dashboard's model spend (terraform/monitoring.tf) sums cost_usd of these lines."""
+    stub.answer(json.dumps(PLAN))
+    stub.answer("not json")  # an answer off the schema is paid for, and logged, too
+    with caplog.at_level(logging.INFO, logger="shared.platform.adapters.vertex_model"):
+        reply = model(stub).generate("plan", "make a plan", PlanOut)
+        with pytest.raises(UnusableReply):
+            model(stub).generate("draft", "write", PlanOut)
+    used = fields_logged(caplog.records, "model_used")
+    assert [(u["purpose"], u["model"]) for u in used] == [("plan", "gemini-test"), ("draft", "gemini-test")]
+    assert used[0]["cost_usd"] == reply.usage.cost_usd > 0

@@ -1,0 +1,188 @@
+"""Daily planning over fakes: who is due at a tick, paging with continuations, idempotency, the day's
+plan sent as a notification when the workspace has no Daily plans database; and ``POST /schedule``
+and ``POST /day-plan`` on plan."""
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from shared.agents.domain.day_plan_task import DayPlanTask
+from shared.agents.domain.schedule_task import ScheduleTask
+from shared.agents.services.daily_schedule import Fanout, plan_due_tenants
+from shared.agents.services.day_plan_page import write_day_plan
+from shared.notify.domain.notify_task import NotifyTask
+from shared.platform.topology import Queue
+from shared.runs.services.deps import Deps
+from shared.workspace.domain.daily import planning_day, tick_of, zone_of
+from shared.workspace.domain.settings import TenantSettings
+from shared.workspace.domain.tenants import TenantStatus
+from tests.api_fakes import FakeContainer, client, fakes, json_body
+from tests.engine_fakes import FakeNotion, make_deps
+from tests.support.daily_planning import WINTER_7_UTC, deps_with, plan_tasks, queued, tenant
+
+__all__ = ["fakes"]  # the fixture of fakes the entry points answer from
+
+
+def test_a_tenant_is_due_when_its_local_planning_hour_is_the_hour_of_the_tick() -> None:
+    deps = deps_with(
+        tenant("t-paris", "Europe/Paris", 8),
+        tenant("t-utc-8", "UTC", 8),
+        tenant("t-utc-7", "UTC", 7),
+        tenant("t-la-8", "America/Los_Angeles", 8),
+        tenant("t-la-23", "America/Los_Angeles", 23),
+    )
+    fanout = plan_due_tenants(ScheduleTask(), deps)
+    assert fanout == Fanout(WINTER_7_UTC, read=5, enqueued=3, next_after=None, since=WINTER_7_UTC)
+    tasks = plan_tasks(deps)
+    assert sorted(tasks) == ["t-la-23", "t-paris", "t-utc-7"]
+    assert tasks["t-paris"].day == date(2026, 1, 5) and tasks["t-la-23"].day == date(2026, 1, 4)
+    names = {name for _, _, name, _ in queued(deps).tasks}
+    assert "day-plan:t-paris:20260105" in names
+    at_16 = deps_with(tenant("t-la-8", "America/Los_Angeles", 8), now=datetime(2026, 1, 5, 16, tzinfo=UTC))
+    assert list(plan_tasks_after(at_16)) == ["t-la-8"]
+
+
+def plan_tasks_after(deps: Deps) -> dict[str, DayPlanTask]:
+    plan_due_tenants(ScheduleTask(), deps)
+    return plan_tasks(deps)
+
+
+def test_only_active_tenants_with_a_task_source_and_the_plan_on_are_planned() -> None:
+    deps = deps_with(
+        tenant("t-active"),
+        tenant("t-revoked", status=TenantStatus.REVOKED),
+        tenant("t-reconnect", status=TenantStatus.NEEDS_RECONNECT),
+        tenant("t-no-source", settings=TenantSettings(planning_hour=7)),
+        now=datetime(2026, 1, 5, 8, tzinfo=UTC),
+    )
+    fanout = plan_due_tenants(ScheduleTask(), deps)
+    assert list(plan_tasks(deps)) == ["t-active"] and fanout.read == 2  # t-no-source is at 7, not due
+    deps = deps_with(tenant("t-no-source", settings=TenantSettings(planning_hour=7)))
+    assert plan_due_tenants(ScheduleTask(), deps).enqueued == 0 and not queued(deps).tasks
+    off = TenantSettings(planning_hour=7, data_source_ids=["ds-tasks"], daily_plan=False)
+    deps = deps_with(tenant("t-off", settings=off))
+    assert plan_due_tenants(ScheduleTask(), deps).enqueued == 0 and not queued(deps).tasks
+
+
+def test_a_repeated_call_in_the_same_hour_or_a_retry_creates_no_second_task_nor_run() -> None:
+    deps = deps_with(tenant("t1", "Europe/Paris", 8))
+    assert plan_due_tenants(ScheduleTask(), deps).enqueued == 1
+    later = deps._replace(clock=lambda: WINTER_7_UTC + timedelta(minutes=20))
+    assert plan_due_tenants(ScheduleTask(), later).enqueued == 0  # a scheduler retry, same tick
+    early = deps._replace(clock=lambda: WINTER_7_UTC - timedelta(seconds=2))
+    assert plan_due_tenants(ScheduleTask(), early).enqueued == 0  # a little early: still that tick
+    assert len(queued(deps).tasks) == 1
+
+
+def test_tenants_are_paged_and_the_rest_continues_in_tasks_that_keep_the_tick() -> None:
+    tenants = [tenant(f"t{i:02d}", "UTC", 7 if i % 2 else 9) for i in range(8)]
+    deps = deps_with(*tenants, schedule_page_size=3)
+    first = plan_due_tenants(ScheduleTask(), deps)
+    assert (first.read, first.next_after) == (3, "t02")
+    late = deps._replace(clock=lambda: WINTER_7_UTC + timedelta(hours=2))  # a slow queue
+    pages = [first]
+    while continuations := [b for _, b, _, _ in queued(late).tasks if isinstance(b, ScheduleTask)]:
+        queued(late).tasks = [t for t in queued(late).tasks if not isinstance(t[1], ScheduleTask)]
+        assert continuations[0].tick == WINTER_7_UTC
+        pages.append(plan_due_tenants(continuations[0], late))
+        pages.append(plan_due_tenants(continuations[0], late))  # a redelivered continuation
+    assert [p.read for p in pages] == [3, 3, 3, 2, 2]
+    assert sorted(plan_tasks(deps)) == ["t01", "t03", "t05", "t07"]
+    assert sum(p.enqueued for p in pages) == 4
+    names = [name for _, _, name, _ in queued(deps).tasks]
+    assert len(names) == len(set(names))
+
+
+def test_an_invalid_time_zone_plans_in_utc_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    deps = deps_with(tenant("t-bad", "Mars/Olympus_Mons", 7), tenant("t-evil", "../../etc/passwd", 9))
+    with caplog.at_level(logging.WARNING):
+        assert plan_due_tenants(ScheduleTask(), deps).enqueued == 1
+    assert list(plan_tasks(deps)) == ["t-bad"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("Mars/Olympus_Mons" in w for w in warnings) and any("etc/passwd" in w for w in warnings)
+
+
+def test_the_tick_is_the_nearest_hour_and_dst_gaps_and_repeats_plan_once_a_day() -> None:
+    assert tick_of(datetime(2026, 1, 5, 7, 59, 58, tzinfo=UTC)) == datetime(2026, 1, 5, 8, tzinfo=UTC)
+    assert tick_of(datetime(2026, 1, 5, 8, 20, tzinfo=UTC)) == datetime(2026, 1, 5, 8, tzinfo=UTC)
+    paris = zone_of("Europe/Paris")
+    assert paris is not None and zone_of("Nowhere/Special") is None
+    spring = [datetime(2026, 3, 29, h, tzinfo=UTC) for h in range(24)]  # 02:00 local does not exist
+    assert [t.hour for t in spring if planning_day(t, paris, 2)] == [1]  # planned at 03:00 CEST
+    assert [t.hour for t in spring if planning_day(t, paris, 8)] == [6]
+    autumn = [datetime(2026, 10, 25, h, tzinfo=UTC) for h in range(24)]  # 02:00 local happens twice
+    assert {planning_day(t, paris, 2) for t in autumn} == {None, date(2026, 10, 25)}
+    kolkata = zone_of("Asia/Kolkata")  # UTC+05:30: each local hour still meets exactly one tick
+    assert kolkata is not None
+    assert [t.hour for t in spring if planning_day(t, kolkata, 8)] == [3]
+
+
+def test_without_a_daily_plans_database_the_plan_is_sent_once_as_a_notification() -> None:
+    notion = FakeNotion()
+    notion.sources["ds-tasks"] = {
+        "properties": {
+            "Name": {"name": "Name", "type": "title"},
+            "Status": {"name": "Status", "type": "select", "select": {"options": [{"name": "In progress"}]}},
+        }
+    }
+    notion.add_page("Call the bank", {"data_source_id": "ds-tasks"}, Status="In progress")
+    owner = tenant("t1", "Europe/Paris", 8)
+    deps = deps_with(owner)._replace(notion_for=make_deps(notion=notion).notion_for)
+    task = DayPlanTask(tenant_id="t1", day=date(2026, 1, 5))
+    assert write_day_plan(task, deps) == "notified"
+    assert write_day_plan(task, deps) == "notified"  # delivered twice: the same notification id
+    notes = [(b, name) for _, b, name, _ in queued(deps).tasks if isinstance(b, NotifyTask)]
+    assert len({name for _, name in notes}) == 1
+    note = notes[0][0]
+    assert note.subject == "Plan for 2026-01-05" and "## In progress" in note.text
+    assert "Call the bank" in note.text.split("## In progress")[1]
+    assert notion.writes["create_page"] == 0
+
+
+def test_post_schedule_on_plan_fans_out_and_plan_tasks_still_go_to_the_root(fakes: FakeContainer) -> None:
+    fakes.tenants.save(tenant("t-paris", "Europe/Paris", 8))
+    fakes.tenants.save(tenant("t-tokyo", "Asia/Tokyo", 8))
+    app = client("plan", fakes)
+    response = app.post("/schedule", json={"tick": "2026-01-05T07:00:00Z"})
+    assert response.status_code == 200 and response.json == {
+        "tick": "2026-01-05T07:00:00+00:00",
+        "since": "2026-01-05T07:00:00+00:00",
+        "read": 2,
+        "enqueued": 1,
+        "next_after": None,
+    }
+    ((queue, task, name, _),) = fakes.queue.tasks
+    assert queue == Queue.PLAN and name == "day-plan:t-paris:20260105" and isinstance(task, DayPlanTask)
+    assert json_body(app.post("/schedule", json={}))["read"] == 2  # what Cloud Scheduler sends: now
+    assert app.post("/schedule").status_code == 200  # no body at all: the same
+    assert "dead_letter" in json_body(app.post("/schedule", json={"after": "bad/id"}))
+    assert "dead_letter" in json_body(
+        app.post("/schedule", json={"tick": "2026-01-05T07:00:00"})
+    )  # naive time
+    assert app.get("/schedule").status_code == 405
+    fakes.queue.tasks.clear()
+    fakes.secrets.put("notion-token-t-paris", '{"access_token": "tok"}')
+    response = app.post(DayPlanTask.ROUTE, json=task.model_dump(mode="json"))
+    assert response.status_code == 200 and response.json == {"page": "notified"}  # no Daily plans yet
+    assert "dead_letter" in json_body(app.post(DayPlanTask.ROUTE, json={"tenant_id": "t-paris"}))
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Africa/Cairo", "America/Havana", "America/Santiago", "Asia/Beirut", "Atlantic/Azores", "America/Nuuk",
+     "Europe/Paris", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"],
+)  # fmt: skip
+def test_every_local_day_is_planned_also_at_the_hours_dst_gaps_swallow(zone: str) -> None:
+    """Hourly ticks through 2025: each local day of the year is planned, at each hour around which
+    these zones' DST gaps fall, also when a gap swallows that hour, midnight included (Cairo, Havana,
+    Nuuk, ...)."""
+    tz = ZoneInfo(zone)
+    start = datetime(2025, 1, 2, tzinfo=UTC)
+    ticks = [start + timedelta(hours=h) for h in range(363 * 24)]
+    for hour in (0, 1, 2, 3, 22, 23):
+        days = [d for t in ticks if (d := planning_day(t, tz, hour)) is not None]
+        first, last = days[0], days[-1]
+        assert sorted(set(days)) == [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        assert (last - first).days >= 360

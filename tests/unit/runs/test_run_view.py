@@ -1,0 +1,95 @@
+"""A run's page as the api shows it: each step with arguments, result, duration, attempts and errors;
+the plan still ahead; who started it; secrets never shown (``shared.runs.services.run_view``)."""
+
+from datetime import UTC, datetime, timedelta
+
+from shared.runs.domain.events import (
+    ErrorKind,
+    ErrorRecorded,
+    HumanRequested,
+    PlannedStep,
+    RunEvent,
+    RunPlanned,
+    ToolIntent,
+    ToolResult,
+)
+from shared.runs.domain.runs import Run, fold
+from shared.runs.services import run_view
+
+T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+LEASE = T0 + timedelta(hours=1)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def log() -> list[RunEvent]:
+    steps = [
+        PlannedStep(tool="read_page", args={"page_id": "p1"}, rationale="Read the idea"),
+        PlannedStep(tool="create_page", args={"title": "<script>x</script>", "api_key": "k-123456789"}),
+        PlannedStep(tool="finish", args={"summary": "done"}),
+    ]
+    planned = RunPlanned(
+        seq=1,
+        at=at(0),
+        goal="g",
+        trigger="webhook",
+        steps=steps,
+        member=True,
+        page_id="p1",
+        agent_name="Scout",
+    )
+    secret = {"title": "<script>x</script>", "api_key": "k-123456789", "body": "use ntn_abcdefghijklmnop"}
+    return [
+        planned,
+        ToolResult(seq=2, at=at(1.5), step=1, tool="read_page", output={"text": "Send on Fridays."}),
+        ToolIntent(seq=3, at=at(2), step=2, tool="create_page", key="k:2:1", lease_until=LEASE, args=secret),
+        ErrorRecorded(seq=4, at=at(3), step=2, error=ErrorKind.TRANSIENT, message="Notion said 503"),
+        ToolIntent(
+            seq=5,
+            at=at(4),
+            step=2,
+            tool="create_page",
+            key="k:2:2",
+            lease_until=LEASE,
+            args=secret,
+            attempt=2,
+        ),
+        ToolResult(seq=6, at=at(6.25), step=2, tool="create_page", output={"url": "https://notion.so/x"}),
+        HumanRequested(seq=7, at=at(7), request_id="q1", step=3, purpose="approval", prompt="Finish?"),
+    ]
+
+
+def test_each_step_shows_its_arguments_result_duration_attempts_and_errors() -> None:
+    rows = run_view.steps(log())
+    assert [r["step"] for r in rows] == [1, 2]
+    read, write = rows
+    assert (
+        read["duration_ms"] == 1500
+        and read["attempts"] == 1
+        and read["output"] == {"text": "Send on Fridays."}
+    )
+    assert read["rationale"] == "Read the idea" and read["status"] == "done"
+    assert write["attempts"] == 2 and write["duration_ms"] == 4250 and write["status"] == "done"
+    assert write["errors"] == [{"at": at(3).isoformat(), "error": "transient", "message": "Notion said 503"}]
+    assert write["output"] == {"url": "https://notion.so/x"}
+    assert write["args"]["title"] == "<script>x</script>"  # text as it is: the console shows it as text
+
+
+def test_secret_like_arguments_never_leave() -> None:
+    events = log()
+    shown = str(run_view.steps(events)) + str([run_view.shown_event(e) for e in events])
+    assert "k-123456789" not in shown and "ntn_abcdefghijklmnop" not in shown
+    assert "[REDACTED]" in shown
+
+
+def test_the_plan_ahead_and_who_started_it() -> None:
+    events = log()
+    state = fold(events)
+    run = Run(tenant_id="t1", run_id="r1", state=state, created_at=T0, updated_at=at(7))
+    assert run_view.remaining(run, events) == [{"step": 3, "tool": "finish", "args": {"summary": "done"}}]
+    by = run_view.started_by(events)
+    assert by is not None and by["what"] == "an edit in Notion" and by["member"] is True
+    assert by["agent_name"] == "Scout" and by["page_id"] == "p1"
+    assert run_view.started_by(events[1:]) is None

@@ -1,0 +1,64 @@
+"""A member invite is mailed to the address invited (issue 57, point 1): the task carries no link,
+notify mints the same link the answer showed once, and a withdrawn invite is mailed to nobody."""
+
+from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.services.channels import Emails
+from shared.notify.services.links import LinkMinter
+from shared.platform.config import PlatformSecret
+from shared.platform.topology import Queue
+from shared.workspace.domain.members import INVITE_KIND
+from tests.api_fakes import FakeContainer, client
+from tests.fakes import FakeMailer
+from tests.support.api_keys import auth
+from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
+from tests.support.team import invite
+
+__all__ = ["fakes"]
+
+
+def _emails(fakes: FakeContainer, mailer: FakeMailer) -> Emails:
+    fakes.secrets.put(PlatformSecret.SMTP_PASSWORD, mailer.password)
+    minter = LinkMinter(fakes.secrets, fakes.settings.api_url, 3600.0, frontend_url="https://app.test")
+    return Emails(mailer, fakes.secrets, "example.com", minter)
+
+
+def _invite_task(fakes: FakeContainer) -> NotifyTask:
+    mailed = [body for queue, body, _, _ in fakes.queue.tasks if queue == Queue.NOTIFY]
+    assert len(mailed) == 1 and isinstance(mailed[0], NotifyTask)
+    return mailed[0]
+
+
+def test_the_invite_s_link_is_mailed_to_its_address_minted_as_it_is_sent(fakes: FakeContainer) -> None:
+    ada = connect_as(fakes, ADA, "code-ada")
+    made = invite(fakes, ada["session"], "Grace@Example.com", "editor")
+    assert made.status_code == 201 and made.json is not None
+    link = str(made.json["link"])
+    assert link.startswith("https://app.test#invite=namem_")
+    task = _invite_task(fakes)
+    assert task.channel == "email" and task.data["kind"] == INVITE_KIND
+    code = link.rsplit("=", 1)[1]
+    assert code not in task.model_dump_json() and "#invite" not in task.model_dump_json()
+    mailer = FakeMailer()
+    emails = _emails(fakes, mailer)
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None and emails.unable(task, tenant) is None
+    emails.send(task, tenant)
+    (mail,) = mailer.sent
+    assert mail.to == "Grace@Example.com" and "as editor" in mail.text
+    assert link in mail.text.split()  # the very link the answer showed, whole
+
+
+def test_a_withdrawn_invite_is_mailed_to_nobody(fakes: FakeContainer) -> None:
+    ada = connect_as(fakes, ADA, "code-ada")
+    made = invite(fakes, ada["session"], "grace@example.com", "viewer")
+    assert made.json is not None
+    gone = client("api", fakes).delete(
+        f"/team/invites/{made.json['invite_id']}", headers=auth(ada["session"])
+    )
+    assert gone.status_code == 200
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None
+    assert (
+        _emails(fakes, FakeMailer()).unable(_invite_task(fakes), tenant)
+        == "the invite was withdrawn or has expired"
+    )

@@ -1,0 +1,85 @@
+"""What a property change that a trigger rule checks costs when planning: one page read, then a run
+only if the value holds (no turn, claim or model call otherwise); and a mention on a page of a data
+source whose rules leave out ``mentioned`` starts nothing."""
+
+from typing import Any
+
+from shared.engine.services.planning import start_run
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.workspace.domain.tenants import Tenant
+from shared.workspace.domain.triggers import PropertyCheck
+from tests.engine_fakes import asking
+from tests.fakes import FakeRunStore
+from tests.support.trigger_gates import PAGE, comment, runs, setup
+
+DS = "2a3b4c5d-0000-4000-8000-000000000001"
+READY = PropertyCheck(property_id="st", type="status", to="Ready for agent")
+
+
+def checked_change(*checks: PropertyCheck) -> PlanTask:
+    trigger = Trigger(
+        kind="webhook",
+        event_id="ev1",
+        event_type="page.properties_updated",
+        page_id=PAGE,
+        data_source_id=DS,
+        checks=list(checks),
+    )
+    return PlanTask(tenant_id="t1", run_id="wh-ev1", trigger=trigger)
+
+
+def status(name: str) -> dict[str, Any]:
+    return {"Status": {"id": "st", "type": "status", "status": {"name": name}}}
+
+
+def test_a_change_to_the_wrong_value_costs_one_read_and_nothing_else() -> None:
+    deps, model, notion = setup()
+    notion.pages[PAGE]["properties"] = status("Not started")
+    assert start_run(checked_change(READY), deps) is False
+    assert notion.calls == ["retrieve_page"] and model.prompts == [] and runs(deps) == []
+    assert isinstance(deps.store, FakeRunStore) and deps.store.run_starts == {}  # no turn taken
+
+
+def test_a_change_to_the_asked_value_starts_its_run() -> None:
+    deps, model, notion = setup()
+    notion.pages[PAGE]["properties"] = status("Ready for agent")
+    assert start_run(checked_change(READY), deps) is True
+    assert notion.calls[0] == "retrieve_page" and runs(deps) == ["wh-ev1"]
+    assert [p for p in model.prompts if p[0] == "PlanOut"]
+
+
+def test_assigned_to_the_agent_is_its_bot_user_in_a_people_property() -> None:
+    deps, _, notion = setup()
+    tenant = deps.need_tenants().get("t1")
+    assert tenant is not None
+    deps.need_tenants().save(tenant.model_copy(update={"bot_id": "bot-of-t1"}))
+    agent = PropertyCheck(property_id="as", type="people", agent=True)
+    notion.pages[PAGE]["properties"] = {
+        "Assignee": {"id": "as", "type": "people", "people": [{"id": "grace"}]}
+    }
+    assert start_run(checked_change(agent), deps) is False
+    notion.pages[PAGE]["properties"]["Assignee"]["people"].append({"id": "bot-of-t1"})
+    assert start_run(checked_change(agent), deps) is True
+
+
+def choose(deps: Any, rules: list[dict[str, Any]]) -> None:
+    def change(tenant: Tenant | None) -> Tenant:
+        assert tenant is not None
+        settings = tenant.settings.model_copy(update={"data_source_ids": [DS]})
+        settings = type(settings).model_validate(settings.model_dump() | {"triggers": {DS: rules}})
+        return tenant.model_copy(update={"settings": settings, "bot_id": ""})  # no bot id stored
+
+    deps.need_tenants().update("t1", change)
+
+
+def test_a_mention_in_a_source_whose_rules_leave_it_out_starts_nothing() -> None:
+    deps, model, notion = setup()
+    notion.comments[PAGE] = [asking("c1", notion.bot_id, " please help")]
+    notion.pages[PAGE]["parent"] = {"type": "data_source_id", "data_source_id": DS}
+    choose(deps, [{"kind": "page_created"}])
+    assert start_run(comment("c1"), deps) is False
+    assert notion.calls == ["get_comment", "me", "retrieve_page"] and model.prompts == []
+    choose(deps, [{"kind": "mentioned"}])  # every chosen source takes mentions: no page read to ask
+    notion.calls.clear()
+    assert start_run(comment("c1"), deps) is True
+    assert notion.calls.count("retrieve_page") == 1  # planning's own read only
