@@ -24,7 +24,7 @@ FIRESTORE_PORTS = {
     "webhook_events",
     "notifications",
     "api_keys",
-}  # shared/bootstrap.py
+}  # shared/bootstrap/
 
 ENGINE = frozenset({"plan", "execute_step"})  # call Notion for a tenant (NotionAccess) and the model
 NOTION_CALLERS = frozenset({*ENGINE, "notify"})  # NotionAccess: the engine, and notify's Notion comments

@@ -217,7 +217,7 @@ def test_importing_a_target_builds_nothing_and_reads_no_secret(target: str, repo
 
 def test_every_port_has_its_client_libraries_listed() -> None:
     missing = set(bootstrap._MODULES) - set(CLIENT_LIBRARIES)
-    assert not missing, f"add {sorted(missing)} to CLIENT_LIBRARIES in shared/bootstrap.py"
+    assert not missing, f"add {sorted(missing)} to CLIENT_LIBRARIES in shared/bootstrap/base.py"
 
 
 @pytest.mark.parametrize("module", sorted(set(bootstrap._MODULES.values())))

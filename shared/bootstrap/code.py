@@ -1,0 +1,46 @@
+"""Code's adapters: GitHub and Vercel, and the "who is this token" call of each integration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from shared.bootstrap.notify import NotifyParts
+
+if TYPE_CHECKING:
+    from shared.code.ports import CodeHost, Deployer
+    from shared.workspace.domain.integrations import Integration
+
+
+class CodeParts(NotifyParts):
+    """Code's adapters. Built once per instance."""
+
+    @property
+    def code_host(self) -> CodeHost:
+        return self._once("code_host", self._build_code_host)
+
+    @property
+    def deployer(self) -> Deployer:
+        return self._once("deployer", self._build_deployer)
+
+    def account_checker(self, integration: Integration) -> Callable[[str], str]:
+        """The "who is this token" call of ``integration``'s adapter (only that adapter is built)."""
+        from shared.workspace.domain.integrations import Integration
+
+        if integration == Integration.GITHUB:
+            return self.code_host.account
+        if integration == Integration.VERCEL:
+            return self.deployer.account
+        if integration == Integration.DISCORD:
+            return self.webhooks.account
+        return self.chat.account
+
+    def _build_code_host(self) -> CodeHost:
+        from shared.code.adapters.github import GitHubCodeHost
+
+        return GitHubCodeHost(self.settings.github_api_base_url, self.settings.code_timeout_s)
+
+    def _build_deployer(self) -> Deployer:
+        from shared.code.adapters.vercel import VercelDeployer
+
+        return VercelDeployer(self.settings.vercel_api_base_url, self.settings.code_timeout_s)

@@ -1,0 +1,46 @@
+"""Memory's adapters: the passage store and the embedder."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.bootstrap.agents import AgentsParts
+
+if TYPE_CHECKING:
+    from shared.memory.ports import Embedder, PassageStore
+
+
+class MemoryParts(AgentsParts):
+    """Memory's adapters. Built once per instance."""
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._once("embedder", self._build_embedder)
+
+    @property
+    def passages(self) -> PassageStore:
+        return self._once("passages", self._build_passages)
+
+    def _build_passages(self) -> PassageStore:
+        from shared.memory.adapters.firestore_passages import FirestorePassages
+
+        return FirestorePassages(self._firestore())
+
+    def _build_embedder(self) -> Embedder:
+        s = self.settings
+        if s.model_backend == "offline":
+            from shared.memory.adapters.local_embedder import LocalEmbedder
+
+            return LocalEmbedder()
+        from shared.memory.adapters.vertex_embedder import VertexEmbedder
+
+        price = s.model_prices.get(s.model_embed, (0.0, 0.0))[0]
+        production = s.profile == "production"
+        return VertexEmbedder(
+            s.gcp_project,
+            s.model_location,
+            s.model_embed,
+            price,
+            base_url=s.model_base_url,
+            production=production,
+        )

@@ -1,0 +1,133 @@
+"""The platform's adapters: one Firestore client, Cloud Tasks, secrets, pace counters, dead letters, the model, the doctor's records, the api's paces."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from shared.bootstrap.base import Base
+
+if TYPE_CHECKING:
+    from shared.platform.ports import (
+        DeadLetterStore,
+        DoctorChecks,
+        Model,
+        PaceCounters,
+        SecretStore,
+        TaskQueue,
+    )
+    from shared.platform.services.api_limits import ApiLimits
+
+
+class PlatformParts(Base):
+    """The platform's adapters. Built once per instance."""
+
+    @property
+    def queue(self) -> TaskQueue:
+        return self._once("queue", self._build_queue)
+
+    @property
+    def secrets(self) -> SecretStore:
+        return self._once("secrets", self._build_secrets)
+
+    @property
+    def paces(self) -> PaceCounters:
+        return self._once("paces", self._build_paces)
+
+    @property
+    def api_limits(self) -> ApiLimits:
+        """The api's pace per person and per key, counted in Firestore (shared.platform.services.api_limits)."""
+        from shared.platform.services.api_limits import ApiLimits
+
+        return self._once("api_limits", lambda: ApiLimits(self.settings, self.paces))
+
+    @property
+    def dead_letters(self) -> DeadLetterStore:
+        return self._once("dead_letters", self._build_dead_letters)
+
+    @property
+    def model(self) -> Model:
+        return self._once("model", self._build_model)
+
+    @property
+    def doctor_checks(self) -> DoctorChecks:
+        """``make doctor``'s records (shared.platform.services.doctor): not a port a cold start preloads."""
+
+        def build() -> DoctorChecks:
+            from shared.platform.adapters.firestore_doctor import FirestoreDoctorChecks
+
+            return FirestoreDoctorChecks(self._firestore())
+
+        return self._once("doctor_checks", build)
+
+    def _firestore(self) -> Any:
+        """One Firestore client per instance, shared by every Firestore adapter."""
+
+        def build() -> Any:
+            from google.cloud import firestore
+
+            if self.settings.firestore_emulator_host:
+                # The client library finds the emulator only through this variable.
+                os.environ["FIRESTORE_EMULATOR_HOST"] = self.settings.firestore_emulator_host
+            return firestore.Client(
+                project=self.settings.gcp_project, database=self.settings.firestore_database
+            )
+
+        return self._once("firestore", build)
+
+    def _build_paces(self) -> PaceCounters:
+        from shared.platform.adapters.firestore_paces import FirestorePaces
+
+        return FirestorePaces(self._firestore())
+
+    def _build_dead_letters(self) -> DeadLetterStore:
+        from shared.platform.adapters.firestore_dead_letters import FirestoreDeadLetters
+
+        return FirestoreDeadLetters(self._firestore())
+
+    def _build_queue(self) -> TaskQueue:
+        from google.cloud import tasks_v2
+
+        from shared.platform.adapters.cloud_tasks import CloudTaskQueue
+
+        if self.settings.tasks_emulator_host:
+            import grpc
+            from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+            channel = grpc.insecure_channel(self.settings.tasks_emulator_host)
+            client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+        else:
+            client = tasks_v2.CloudTasksClient()
+        return CloudTaskQueue(client, self.settings)
+
+    def _build_secrets(self) -> SecretStore:
+        if self.settings.secrets_backend == "local":
+            from shared.platform.adapters.local_secrets import LocalFileSecrets
+
+            return LocalFileSecrets(self.settings.local_secrets_file)
+        from google.cloud import secretmanager
+
+        from shared.platform.adapters.secret_manager import SecretManagerSecrets
+
+        client = secretmanager.SecretManagerServiceClient()
+        return SecretManagerSecrets(client, self.settings.gcp_project, self.settings.secret_cache_ttl_s)
+
+    def _build_model(self) -> Model:
+        s = self.settings
+        if s.model_backend == "offline":
+            from shared.platform.adapters.offline_model import OfflineModel
+
+            return OfflineModel(s.model_prices)
+        from shared.platform.adapters.vertex_model import VertexModel
+
+        models = {"plan": s.model_plan, "draft": s.model_draft}
+        production = s.profile == "production"
+        return VertexModel(
+            s.gcp_project,
+            s.model_location,
+            models,
+            s.model_prices,
+            base_url=s.model_base_url,
+            production=production,
+            timeout_s=s.model_timeout_s,
+        )

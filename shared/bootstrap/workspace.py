@@ -1,0 +1,62 @@
+"""The workspace's adapters: the tenant store (cached per instance, read once per request), OAuth states, invites, the webhook events' ledger."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.bootstrap.platform import PlatformParts
+
+if TYPE_CHECKING:
+    from shared.workspace.ports import InviteStore, OAuthStateStore, TenantStore, WebhookEventLedger
+
+
+class WorkspaceParts(PlatformParts):
+    """The workspace's adapters. Built once per instance."""
+
+    @property
+    def tenants(self) -> TenantStore:
+        return self._once("tenants", self._build_tenants)
+
+    def request_tenants(self) -> TenantStore:
+        """A new tenant store for one request: each tenant read once, however often it is asked for."""
+        from shared.workspace.adapters.cached_tenants import ReadOnce
+
+        return ReadOnce(self.tenants)
+
+    @property
+    def oauth_states(self) -> OAuthStateStore:
+        return self._once("oauth_states", self._build_oauth_states)
+
+    @property
+    def invites(self) -> InviteStore:
+        return self._once("invites", self._build_invites)
+
+    @property
+    def webhook_events(self) -> WebhookEventLedger:
+        return self._once("webhook_events", self._build_webhook_events)
+
+    def _cached_tenants(self) -> TenantStore:
+        """The tenant store an engine bundle reads through (one each, as each is built once)."""
+        from shared.workspace.adapters.cached_tenants import CachedTenants
+
+        return CachedTenants(self.tenants)
+
+    def _build_tenants(self) -> TenantStore:
+        from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
+
+        return FirestoreTenantStore(self._firestore(), self.settings.tenant_routing_cache_s)
+
+    def _build_oauth_states(self) -> OAuthStateStore:
+        from shared.workspace.adapters.firestore_tenants import FirestoreOAuthStates
+
+        return FirestoreOAuthStates(self._firestore())
+
+    def _build_invites(self) -> InviteStore:
+        from shared.workspace.adapters.firestore_tenants import FirestoreInvites
+
+        return FirestoreInvites(self._firestore())
+
+    def _build_webhook_events(self) -> WebhookEventLedger:
+        from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
+
+        return FirestoreWebhookEvents(self._firestore())

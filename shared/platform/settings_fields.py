@@ -1,0 +1,378 @@
+"""The settings' fields: every one, with its default, bounds and meaning (docs/settings.md is generated
+from them). :class:`shared.platform.config.Settings` adds how they are read and checked: the rules
+between them, and a bad value's message."""
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "NA_"
+
+
+class SettingsFields(BaseSettings):
+    """The fields of :class:`shared.platform.config.Settings`, in the order docs/settings.md lists them."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        allow_inf_nan=False,
+        defer_build=True,  # the schema is built by the first Settings, not by importing this module
+    )
+
+    profile: Literal["local", "production"] = Field(
+        "local",
+        description="Which adapters to build. production refuses the local stack's choices: local "
+        "secrets, offline model, outbox, an emulator or model stub, plain-text SMTP, a URL not https://.",
+    )
+    gcp_project: str = Field("notion-agent-local", description="Google Cloud project id.")
+    region: str = Field("europe-west1", description="Region of the functions and queues.")
+    firestore_database: str = Field("(default)", description="Firestore database id.")
+    firestore_emulator_host: str = Field(
+        "", description="host:port of the Firestore emulator; empty in production."
+    )
+    tasks_emulator_host: str = Field(
+        "", description="host:port of the local Cloud Tasks emulator; empty in production."
+    )
+    tasks_service_account: str = Field(
+        "",
+        description="Service account whose OIDC token Cloud Tasks sends to the target functions "
+        "(required in production).",
+    )
+    plan_url: str = Field("http://127.0.0.1:8081", description="HTTPS URL of the plan function.")
+    execute_step_url: str = Field("http://127.0.0.1:8082", description="URL of execute-step.")
+    deploy_url: str = Field("http://127.0.0.1:8083", description="URL of the deploy function.")
+    notify_url: str = Field("http://127.0.0.1:8084", description="URL of the notify function.")
+    api_url: str = Field("http://127.0.0.1:8085", description="Public URL of the api function.")
+    secrets_backend: Literal["local", "secret-manager"] = Field(
+        "local", description="local: a JSON file of secrets; secret-manager: Google Secret Manager."
+    )
+    local_secrets_file: str = Field(
+        ".local/secrets.json", description="The local secrets file (local backend only)."
+    )
+    secret_cache_ttl_s: float = Field(
+        300.0,
+        ge=0,
+        le=3600,
+        description="How long a secret value is cached per instance (0: read every time); a secret "
+        "rotated in Secret Manager reaches every instance within this time.",
+    )
+    model_backend: Literal["offline", "vertex"] = Field(
+        "offline", description="offline: deterministic local model; vertex: Gemini on Vertex AI."
+    )
+    model_location: str = Field("global", description="Vertex AI location for model calls.")
+    model_plan: str = Field(
+        "gemini-3.5-flash-lite", description="Model for planning and classification (fast, cheap)."
+    )
+    model_draft: str = Field("gemini-3.5-flash", description="Model for drafting text and code (strong).")
+    model_embed: str = Field(
+        "gemini-embedding-001",
+        description="Vertex AI embedding model of the workspace index (768 values asked of it); the "
+        "offline backend embeds with a local model instead (decision 0065).",
+    )
+    workspace_index: bool = Field(
+        False,
+        description="Keep and use the workspace index (docs/memory.md): chosen pages' events queue index "
+        "tasks, daily planning queues a reconcile, the planner's context gets passages. Off: none of "
+        "these; search_workspace finds what is indexed already.",
+    )
+    model_base_url: str = Field(
+        "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
+    )
+    model_timeout_s: float = Field(
+        120.0,
+        ge=5,
+        le=280,
+        description="Timeout of one model call (a thinking model drafting code takes minutes); one "
+        "that runs out is a transient error, retried. Below plan's function timeout (300 s).",
+    )
+    model_prices: dict[str, tuple[float, float]] = Field(
+        {
+            "gemini-3.5-flash-lite": (0.30, 2.50),
+            "gemini-3.5-flash": (1.50, 9.00),
+            "gemini-embedding-001": (0.15, 0.0),
+            "offline": (0.0, 0.0),
+        },
+        description="USD per million (input, output) tokens by model name, not negative; JSON in the "
+        "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT (and should price "
+        "NA_MODEL_EMBED).",
+    )
+    run_max_steps: int = Field(
+        50, ge=2, le=500, description="Most steps a run may have (plan plus execution)."
+    )
+    run_max_replans: int = Field(
+        3,
+        ge=0,
+        le=10,
+        description="Phases a run may plan after its first, each from what it read (plan_next); one "
+        "more stops the run, saying so. Each phase's model call counts against the run's budget.",
+    )
+    handoff_max_depth: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Most hand-offs in a chain from the run a person or trigger started (hand_off); "
+        "one more, or one back to an agent already in the chain, is refused.",
+    )
+    fan_in_wait_s: float = Field(
+        30.0,
+        ge=0.5,
+        le=3600,
+        description="How long a fan_in waits before it looks at its children again, unless a child's "
+        "end wakes it first (a scheduled task: nothing sleeps).",
+    )
+    fan_out_max_running: int = Field(
+        3,
+        ge=1,
+        le=200,
+        description="Most children of one map_rows running at once; the rest start as earlier ones "
+        "end. Their Notion requests share the workspace's pace (notion_rate_per_s): more children than "
+        "its requests a second wait for turns, and each step put back costs Firestore operations.",
+    )
+    run_loop_limit: int = Field(
+        3,
+        ge=2,
+        le=20,
+        description="The same tool with the same arguments this many times in a row → ask a human.",
+    )
+    run_max_consecutive_errors: int = Field(
+        3, ge=1, le=20, description="Model-fixable errors in a row before the run asks a human."
+    )
+    plan_max_reasks: int = Field(
+        2,
+        ge=0,
+        le=5,
+        description="Re-asks of the model after an invalid plan (each a paid call within plan's timeout).",
+    )
+    step_lease_s: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="How long a step's recorded intent excludes other deliveries (> any effect; in "
+        "production also > every request timeout, and below NA_SWEEP_STALL_S).",
+    )
+    step_retry_inline_s: float = Field(
+        10.0,
+        ge=0,
+        le=60,
+        description="A transient error with a longer Retry-After is recorded and the step re-enqueued "
+        "with that delay; shorter ones are retried by the queue's own backoff (HTTP 503).",
+    )
+    sweep_stall_s: float = Field(
+        600.0,
+        ge=0,
+        le=86400,
+        description="A running run not updated for this long is re-enqueued (in production: longer than "
+        "NA_STEP_LEASE_S).",
+    )
+    schedule_page_size: int = Field(
+        100,
+        ge=1,
+        le=1000,
+        description="Active tenants read per daily-planning call (POST /schedule on plan); a full page "
+        "enqueues a continuation for the next one, so one call reads and enqueues at most this many.",
+    )
+    # The budgets' caps are the largest an owner may choose (shared.workspace.domain.settings.MAX_BUDGET_USD).
+    default_run_budget_usd: float = Field(
+        1.0, ge=0, le=100, description="Run budget a new workspace starts with (and one without a tenant)."
+    )
+    default_day_budget_usd: float = Field(
+        5.0, ge=0, le=500, description="Daily budget a new workspace starts with (its owner may change it)."
+    )
+    default_month_budget_usd: float = Field(
+        50.0,
+        ge=0,
+        le=5000,
+        description="Monthly budget a new workspace starts with (its owner may change it).",
+    )
+    spend_cap_day_usd: float = Field(
+        100.0,
+        ge=0,
+        le=1_000_000,
+        description="Most the deployment spends on models in a UTC day, all workspaces together: a model "
+        "call that would go past it is refused (each reserves NA_MODEL_CALL_RESERVE_USD first); 0 "
+        "stops every model call.",
+    )
+    model_call_reserve_usd: float = Field(
+        0.05,
+        gt=0,
+        le=10,
+        description="What a model call reserves of NA_SPEND_CAP_DAY_USD before it is made, replaced by "
+        "its cost once paid: at least the cost of one call, so calls at the cap cannot pass it together.",
+    )
+    signup_policy: Literal["open", "allowlist", "invite"] = Field(
+        "open",
+        description="Who may connect a new workspace: open, anyone; allowlist, a workspace in "
+        "NA_SIGNUP_WORKSPACE_IDS or an owner whose email's domain is in NA_SIGNUP_EMAIL_DOMAINS; invite, "
+        "whoever brings an invite code (make invite). A workspace already connected may reconnect under "
+        "open and invite.",
+    )
+    signup_workspace_ids: str = Field(
+        "", description="Comma-separated Notion workspace ids the allowlist admits."
+    )
+    signup_email_domains: str = Field(
+        "",
+        description="Comma-separated email domains (e.g. example.com) the allowlist admits: the domain of "
+        "the email Notion gives for the person connecting, exactly (no subdomains).",
+    )
+    spend_cache_ttl_s: float = Field(
+        60.0,
+        ge=0,
+        le=600,
+        description="How long an instance reuses a tenant's summed spend, and its budgets for a "
+        "model call they let go ahead, before re-reading them (a stop always re-reads the budgets).",
+    )
+    approval_link_ttl_s: float = Field(
+        3 * 24 * 3600.0, ge=3600, le=30 * 24 * 3600, description="Lifetime of approve/reject links."
+    )
+    notifier_backend: Literal["outbox", "live"] = Field(
+        "outbox", description="outbox: write notifications to a local directory; live: send them."
+    )
+    outbox_dir: str = Field(".local/outbox", description="Directory of the local outbox.")
+    notion_api_base_url: str = Field("https://api.notion.com", description="Base URL of Notion's API.")
+    frontend_url: str = Field("http://127.0.0.1:3000", description="Where the browser is sent after connect.")
+    oauth_callback_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="Public URL of the oauth-callback function: the redirect_uri registered with Notion.",
+    )
+    connect_cookie_samesite: Literal["Lax", "Strict", "None"] = Field(
+        "Lax",
+        description="SameSite of the connect nonce cookie; None (sent only over HTTPS) when the frontend "
+        "calls GET /connect cross-site.",
+    )
+    notion_timeout_s: float = Field(20.0, ge=1, le=120, description="Timeout of one Notion API request.")
+    github_api_base_url: str = Field(
+        "https://api.github.com", description="Base URL of GitHub's REST API (pull requests, by deploy)."
+    )
+    vercel_api_base_url: str = Field(
+        "https://api.vercel.com", description="Base URL of Vercel's REST API (deployments, by deploy)."
+    )
+    code_timeout_s: float = Field(
+        30.0, ge=1, le=120, description="Timeout of one GitHub or Vercel API request."
+    )
+    slack_api_base_url: str = Field(
+        "https://slack.com/api", description="Base URL of Slack's Web API (notifications, by notify)."
+    )
+    slack_timeout_s: float = Field(
+        15.0, ge=1, le=120, description="Timeout of one Slack or Discord API request."
+    )
+    discord_api_base_url: str = Field(
+        "https://discord.com/api/v10",
+        description="Base URL of Discord's API (incoming webhooks: notifications, by notify).",
+    )
+    smtp_host: str = Field(
+        "",
+        description="The SMTP relay of email notifications (SendGrid, Mailgun, Amazon SES, Google "
+        "Workspace, ...); empty: no email. Its password is the platform secret smtp-password.",
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="The SMTP relay's port.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls",
+        description="starttls: STARTTLS is required (port 587); tls: TLS from the start (port 465); "
+        "none: plain text, only to a loopback relay (the local stack; never in production).",
+    )
+    smtp_username: str = Field("", description="The SMTP relay's user name (empty: no AUTH).")
+    smtp_sender: str = Field(
+        "",
+        description="The From of email notifications, e.g. 'Notion Agent <agent@example.com>' (needed "
+        "with NA_SMTP_HOST); its domain names every Message-ID.",
+    )
+    smtp_timeout_s: float = Field(15.0, ge=1, le=120, description="Timeout of one SMTP connection's steps.")
+    notion_max_inline_wait_s: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Longest Retry-After the Notion adapter waits inside a function (once); a longer "
+        "wait is raised as TransientError(retry_after_s) for a task scheduled later.",
+    )
+    notion_rate_per_s: float = Field(
+        3.0,
+        ge=0.5,
+        description="Average Notion requests per second per workspace connection, paced within an "
+        "instance (Notion's limit is three); a request whose turn is further away than "
+        "NA_NOTION_MAX_INLINE_WAIT_S (and one interval of the pace, which it may always wait) is "
+        "rescheduled as a later task.",
+    )
+    notion_burst: int = Field(
+        3, ge=1, description="Notion requests per connection that may go at once before pacing applies."
+    )
+    api_person_per_min: float = Field(
+        120.0,
+        ge=1,
+        description="Api requests a minute one person may make (their sessions and keys together), "
+        "counted across every api instance in windows of NA_API_BURST requests; beyond it a 429 "
+        "with Retry-After.",
+    )
+    api_key_per_min: float = Field(
+        60.0,
+        ge=1,
+        description="Api requests a minute one API key may make, within its person's; beyond it a 429 "
+        "with Retry-After.",
+    )
+    api_burst: int = Field(
+        20,
+        ge=1,
+        description="Api requests a person or a key may make in one window (of NA_API_BURST / the "
+        "pace a minute); the next window starts a fresh count.",
+    )
+    webhook_max_body_bytes: int = Field(
+        256 * 1024,
+        ge=4096,
+        le=1024 * 1024,
+        description="Largest notion-webhook body accepted (larger: 413, never read whole).",
+    )
+    tenant_routing_cache_s: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long an instance reuses a workspace → tenant lookup on the webhook path; a "
+        "revoke or filter change made elsewhere takes effect within this time (0: always read).",
+    )
+    webhook_event_ttl_s: float = Field(
+        7 * 24 * 3600.0,
+        ge=3600,
+        le=30 * 24 * 3600,
+        description="How long a webhook event id is remembered for de-duplication; within it, a repeat "
+        "of an event whose plan task was never created (the queue failed) is enqueued again, and any "
+        "other repeat does nothing.",
+    )
+    plan_max_attempts: int = Field(
+        12,
+        ge=1,
+        le=100,
+        description="The plan queue's max_attempts (terraform/tasks.tf): on the last attempt a trigger "
+        "whose planning still fails transiently is recorded as a failed run saying why, instead of "
+        "being deleted by the queue with nothing recorded.",
+    )
+    webhook_coalesce_s: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="Changes to one page (created, properties, content) within the same window of this "
+        "many seconds start one run, planned 60 s (at most one window) after the window ends, so its "
+        "read shows them all; an event arriving after that is checked against the page's run and "
+        "planned only if that run may not have read it; while that page's run is active "
+        "no other starts, and the latest change it may not have read is planned when it ends; 0: one "
+        "run per event. Comments always start their own run.",
+    )
+    webhook_run_rate_per_min: float = Field(
+        6.0,
+        ge=0,
+        description="Runs a workspace's Notion events may start per minute once its burst is spent; "
+        "the others are planned later, one every 60/rate seconds in the order they came, so an import "
+        "or a bulk edit neither starts hundreds of runs at once nor holds up other workspaces' "
+        "planning (0: no limit; otherwise at least 0.1). API, daily and replanned runs are not limited.",
+    )
+    webhook_run_burst: int = Field(
+        10, ge=1, description="Runs a workspace's Notion events may start at once before the rate applies."
+    )
+    webhook_verification_until: str = Field(
+        "",
+        description="Until when (RFC 3339 with its offset, e.g. 2026-11-22T15:00:00Z) notion-webhook "
+        "stores the verification token a subscription sends while none is stored: set it for creating "
+        "or replacing the subscription (docs/deploy.md). Empty: never. The token comes unsigned, so "
+        "outside this window nobody can store one that events would then be checked against.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="Minimum log severity."
+    )
