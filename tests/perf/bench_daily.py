@@ -18,7 +18,7 @@ from pathlib import Path
 
 from shared.domain.tasks.day_plan import DayPlanTask
 from tests.perf.backends import PROJECT, REGION, Backends
-from tests.perf.bench_engine import OPS, CountingApi
+from tests.perf.billing import OPS, CountingApi
 
 GOAL_FANOUT_S = 60.0
 # The seeded tenants plan at 03:00 UTC; the bench tenant (tests/perf/backends.py) at 08:00.
