@@ -167,6 +167,12 @@ class Agent(Record):
         return self.agent_id == DEFAULT_AGENT_ID
 
 
+def schedules_of(agents: Sequence[Agent]) -> dict[str, tuple[Schedule, ...]]:
+    """The schedules of each of ``agents`` that has some and is not paused (``Tenant.agent_schedules``),
+    in each agent's own order: a routine's run is named from its schedule's index."""
+    return {a.agent_id: a.schedules for a in agents if a.schedules and not a.paused}
+
+
 def tier_purpose(tier: str, purpose: Literal["plan", "draft"]) -> Literal["plan", "draft"]:
     """The model a call of ``purpose`` uses for an agent's model tier: "fast" the planning model (the
     cheap one) for every call, "best" the drafting model (the strong one), "standard" (or none) each

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from pydantic import ConfigDict, Field
 
 from shared.domain.agent_home import AgentHome
+from shared.domain.agents import Schedule
 from shared.domain.integrations import Integration
 from shared.domain.members import (
     OWNER,
@@ -129,6 +130,10 @@ class Tenant(Record):
     # The trigger rules of each agent but the default (shared.services.agents keeps them in step with
     # the agents): webhook intake matches an event against them without reading the agents.
     agent_triggers: dict[str, dict[str, list[Rule]]] = Field(default_factory=dict, exclude_if=lambda v: not v)
+    # The schedules of each agent that is not paused, kept in step the same way: the hourly tick finds
+    # the routines due in the tenants it reads, without reading agents. None: stored before it existed
+    # (the tick then reads the tenant's agents once and stores them here; decision 0084).
+    agent_schedules: dict[str, tuple[Schedule, ...]] | None = Field(None, exclude_if=lambda v: v is None)
     # The team besides its owner (the owner is read from owner_user_id: :meth:`team`), the invites
     # sent, and who approves each class of request (shared.domain.members).
     members: tuple[Member, ...] = ()

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from shared.domain.agents import routine_run_id, slot_of, slot_words
+from shared.domain.agents import Schedule, routine_run_id, slot_of, slot_words
 from shared.domain.daily import HOUR, planning_day, tick_of, zone_of
 from shared.domain.tasks import TaskBody
 from shared.domain.tasks.day_plan import DayPlanTask
@@ -21,6 +21,7 @@ from shared.domain.tasks.index import ReconcileTask, reconcile_task_name
 from shared.domain.tasks.plan import PlanTask, Trigger
 from shared.domain.tasks.schedule import CATCH_UP, ScheduleTask
 from shared.domain.tenants import Tenant
+from shared.errors import NotFound
 from shared.services.deps import Deps
 from shared.topology import Queue
 
@@ -92,26 +93,41 @@ def _missed_since(last: datetime | None, tick: datetime) -> datetime:
 def _routines_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> list[tuple[TaskBody, str]]:
     """The plan tasks of the tenant's routines due at ``ticks``: one per agent's schedule and local
     slot, named from the slot (:func:`~shared.domain.agents.routine_run_id`). However many sweeps find
-    a slot due, they name one run, which Firestore creates once (a create-if-absent)."""
-    store = deps.agents()
-    if store is None:
-        return []
+    a slot due, they name one run, which Firestore creates once (a create-if-absent). The schedules are
+    the tenant's copy (``Tenant.agent_schedules``): no read, unless it was stored before the copy."""
+    schedules = tenant.agent_schedules
+    if schedules is None:
+        schedules = _copy_schedules(deps, tenant)
     zone = zone_of(tenant.settings.timezone) or UTC
     due: dict[str, TaskBody] = {}
-    for agent in store.list_for(tenant.tenant_id):
-        if agent.paused:
-            continue
-        for index, schedule in enumerate(agent.schedules):
+    for agent_id, kept in schedules.items():
+        for index, schedule in enumerate(kept):
             for tick in ticks:
                 slot = slot_of(schedule, tick, zone)
                 if slot is None:
                     continue
-                run_id = routine_run_id(agent.agent_id, index, slot)
+                run_id = routine_run_id(agent_id, index, slot)
                 trigger = Trigger(kind="schedule", slot=slot_words(schedule, slot, zone))
                 due[run_id] = PlanTask(
-                    tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent.agent_id
+                    tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent_id
                 )
     return [(task, f"plan:{tenant.tenant_id}:{run_id}") for run_id, task in due.items()]
+
+
+def _copy_schedules(deps: Deps, tenant: Tenant) -> dict[str, tuple[Schedule, ...]]:
+    """A tenant stored before ``agent_schedules``: its agents read once (one query) and their
+    schedules stored in its document, which the next ticks read instead (decision 0084)."""
+    from shared.services.agents import sync_agents  # the tools' registry loads only on this path
+
+    store = deps.agents()
+    if store is None or deps.tenants is None:
+        return {}
+    try:
+        synced = sync_agents(tenant.tenant_id, deps.tenants, store)
+    except NotFound:  # disconnected and gone since the page was read
+        return {}
+    log.info("daily planning: the agents' schedules copied", extra={"fields": {"tenant": tenant.tenant_id}})
+    return synced.agent_schedules or {}
 
 
 def _due(tenant: Tenant, ticks: list[datetime], *, index: bool = False) -> list[tuple[TaskBody, str]]:

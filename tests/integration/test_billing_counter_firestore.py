@@ -34,7 +34,9 @@ def test_reads_are_billed_as_firestore_bills_them(firestore_db: Any) -> None:
     kind_a = items.where(filter=FieldFilter("kind", "==", "a"))
     assert _billed(db, lambda d: list(kind_a.stream()))[0] == 3
     nothing = items.where(filter=FieldFilter("kind", "==", "none"))
-    assert _billed(db, lambda d: list(nothing.stream())) == (1, ["query (none found)"])
+    assert _billed(db, lambda d: list(nothing.stream())) == (1, ["query (none found) billing"])
+    below = items.document("d0001").collection("below")
+    assert _billed(db, lambda d: list(below.stream())) == (1, ["query (none found) billing/d0001/below"])
     assert _billed(db, lambda d: nothing.count().get())[0] == 1  # an aggregation: at least one
     assert _billed(db, lambda d: kind_a.count().get())[0] == 1
     assert _billed(db, lambda d: items.count().get())[0] == 2  # 1203 entries: two batches of 1,000

@@ -33,9 +33,12 @@ def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -
     route = firestore_db.collection("workspaces").document("ws-acme").get().to_dict()
     assert route["tenant_id"] == acme.tenant_id and route["status"] == "revoked"
     doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
-    # Every field, but agent_triggers and invites_sent, left out while empty (a document from before
-    # agents or the invites' daily caps reads back as it was)
-    assert set(doc) == set(Tenant.model_fields) - {"agent_triggers", "invites_sent"}
+    # Every field, but agent_triggers and invites_sent, left out while empty, and agent_schedules while
+    # None (a document from before agents, the invites' daily caps or the tick's copy reads back as it was)
+    assert set(doc) == set(Tenant.model_fields) - {"agent_triggers", "invites_sent", "agent_schedules"}
+    none_due = acme.model_copy(update={"agent_schedules": {}})  # the copy of a workspace without routines
+    store.save(none_due)
+    assert store.get(acme.tenant_id) == none_due
     with_agents = acme.model_copy(update={"agent_triggers": {"weekly": {"ds-1": [PageCreated()]}}})
     store.save(with_agents)
     assert store.get(acme.tenant_id) == with_agents

@@ -2,7 +2,8 @@
 of the slot. Runs and agents in the Firestore emulator (the slot's run is a create-if-absent of
 ``runs/routine-<agent>-<n>-<slot>``); the queue keeps every task it is given, even one of a name it
 saw (a name Cloud Tasks forgot after its tombstone ran out), so only the run's id stands between a
-slot and a second run."""
+slot and a second run. Each case runs with the agents' schedules copied into the tenant's document (as
+the agents service keeps them) and with a tenant stored before that copy (the tick reads its agents)."""
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.errors import TransientError
 from shared.services.daily_schedule import plan_due_tenants
+from shared.services.agents import sync_agents
 from shared.services.deps import Deps
 from shared.services.planning import start_run
 from shared.topology import Queue
@@ -46,7 +48,12 @@ class EveryTask:
         return [b for _, b, _ in self.tasks if isinstance(b, PlanTask) and b.agent_id]
 
 
-def _deps(firestore_db: Any, now: datetime, model: FakeModel | None = None) -> Deps:
+@pytest.fixture(params=[True, False], ids=["copied", "stored-before-the-copy"])
+def copied(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+def _deps(firestore_db: Any, now: datetime, copied: bool, model: FakeModel | None = None) -> Deps:
     agents = FirestoreAgents(firestore_db)
     agents.create(
         "t1",
@@ -60,6 +67,10 @@ def _deps(firestore_db: Any, now: datetime, model: FakeModel | None = None) -> D
         ),
     )
     deps = make_deps(model=model)
+    if copied:
+        sync_agents("t1", deps.need_tenants(), agents)
+    stored = deps.need_tenants().get("t1")
+    assert stored is not None and (stored.agent_schedules is None) is not copied
     return deps._replace(
         store=FirestoreRunStore(firestore_db),
         queue=EveryTask(),
@@ -92,8 +103,8 @@ def _planned_once(deps: Deps) -> RunPlanned:
     return planned[0]
 
 
-def test_overlapping_sweeps_of_one_slot_make_one_run(firestore_db: Any) -> None:
-    deps = _deps(firestore_db, FRIDAY_16 + timedelta(minutes=2))
+def test_overlapping_sweeps_of_one_slot_make_one_run(firestore_db: Any, copied: bool) -> None:
+    deps = _deps(firestore_db, FRIDAY_16 + timedelta(minutes=2), copied)
     _tick(deps).tick = FRIDAY_16 - H
     with ThreadPoolExecutor(3) as pool:  # Cloud Scheduler's retry and a manual call, at once
         list(pool.map(lambda _: plan_due_tenants(ScheduleTask(), deps), range(3)))
@@ -104,8 +115,10 @@ def test_overlapping_sweeps_of_one_slot_make_one_run(firestore_db: Any) -> None:
     assert "Summarise the week" in planned.goal and planned.trigger == "schedule"
 
 
-def test_a_late_scheduler_catches_the_slot_up_once(firestore_db: Any) -> None:
-    deps = _deps(firestore_db, FRIDAY_16 + 2 * H + timedelta(minutes=20))  # 18:20: 16:00 and 17:00 missed
+def test_a_late_scheduler_catches_the_slot_up_once(firestore_db: Any, copied: bool) -> None:
+    deps = _deps(
+        firestore_db, FRIDAY_16 + 2 * H + timedelta(minutes=20), copied
+    )  # 18:20: 16:00 and 17:00 missed
     _tick(deps).tick = FRIDAY_16 - H
     fanout = plan_due_tenants(ScheduleTask(), deps)
     assert fanout.since == FRIDAY_16 and fanout.tick == FRIDAY_16 + 2 * H
@@ -118,9 +131,9 @@ def test_a_late_scheduler_catches_the_slot_up_once(firestore_db: Any) -> None:
     assert _planned_once(deps).steps
 
 
-def test_a_crash_while_planning_the_slot_leaves_one_run_planned_once(firestore_db: Any) -> None:
+def test_a_crash_while_planning_the_slot_leaves_one_run_planned_once(firestore_db: Any, copied: bool) -> None:
     model = FakeModel(script={"PlanOut": [TransientError("the model's connection dropped")]})
-    deps = _deps(firestore_db, FRIDAY_16, model)
+    deps = _deps(firestore_db, FRIDAY_16, copied, model)
     _tick(deps).tick = FRIDAY_16 - H
     plan_due_tenants(ScheduleTask(), deps)
     assert isinstance(deps.queue, EveryTask)

@@ -64,7 +64,9 @@ class CountingApi:
                 _read(f"query {_short(response.document.name)}")
             yield response
         if not found:  # billed_reads("query", 0): the query's minimum charge
-            _read("query (none found)", billed_reads("query", 0))
+            _read(
+                f"query (none found) {_queried(kwargs.get('request') or args[0])}", billed_reads("query", 0)
+            )
 
     def run_aggregation_query(self, *args: Any, **kwargs: Any) -> Any:
         request = kwargs.get("request") or args[0]
@@ -107,6 +109,15 @@ def count_billed(client: Any) -> Any:
     """``client`` (a ``firestore.Client``) with its API wrapped in :class:`CountingApi`."""
     client._firestore_api_internal = CountingApi(client._firestore_api)
     return client
+
+
+def _queried(request: Any) -> str:
+    """The collection a query request asks of (its parent's path and collection id)."""
+    parent = request["parent"] if isinstance(request, dict) else request.parent
+    query = request["structured_query"] if isinstance(request, dict) else request.structured_query
+    found = getattr(query, "from_", None) or []
+    collection = found[0].collection_id if found else ""
+    return "/".join(p for p in (_short(parent), collection) if p and not p.endswith("/documents"))
 
 
 def _short(name: str) -> str:
