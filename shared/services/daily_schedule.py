@@ -1,6 +1,8 @@
 """Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one day-plan task (and
 one digest task, if wanted) per active tenant whose local planning hour is the tick's. Also one plan
-task per agent's routine whose slot it is (``shared.domain.agents.Schedule``, named from the slot).
+task per agent's routine whose slot it is (``shared.domain.agents.Schedule``, named from the slot),
+found in the tenant's copy of its agents' schedules (``Tenant.agent_schedules``): the tick reads its
+tenants and no agent (decision 0084).
 
 A call reads a page of active tenants (a full page first enqueues the next); the first catches up
 missed ticks (``CATCH_UP`` back). Tasks are named from (tenant, local date) and (tick, cursor):
