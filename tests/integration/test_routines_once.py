@@ -20,8 +20,8 @@ from shared.domain.tasks import TaskBody
 from shared.domain.tasks.plan import PlanTask
 from shared.domain.tasks.schedule import ScheduleTask
 from shared.errors import TransientError
-from shared.services.daily_schedule import plan_due_tenants
 from shared.services.agents import sync_agents
+from shared.services.daily_schedule import plan_due_tenants
 from shared.services.deps import Deps
 from shared.services.planning import start_run
 from shared.topology import Queue
