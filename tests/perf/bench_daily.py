@@ -4,8 +4,8 @@ hours spread over the day (a 24th of them due at the tick), on the Firestore and
 
 The fan-out: the chain of ``POST /schedule`` pages run as the queue would deliver it (each page's
 continuation in turn, with the real adapters behind ``plan_due_tenants``), timed from the first page to
-the last. Its floor: the same tasks (a day plan per tenant, a plan task per routine due), named, put
-through the same Cloud Tasks client and emulator a page at a time with the same concurrency
+the last (``--page-size`` tenants a page: the setting's default unless given). Its floor: the same
+tasks (a day plan per tenant, a plan task per routine due), named, put through the same Cloud Tasks client and emulator a page at a time with the same concurrency
 (``ENQUEUE_AT_ONCE``), and nothing read. They go in ``--pairs`` pairs (5), a new day each, in turns
 (the fan-out first in even pairs, the floor first in odd ones), the queues purged before each; the
 ratio is the median of the pairs' ratios with its 95 % interval (``tests/perf/stats.py``). In the
@@ -129,7 +129,7 @@ class Bench:
     """The app's container on the emulators (one Firestore client, its API counted) and the run's
     sizes."""
 
-    def __init__(self, backends: Backends, tenants: int, routines: int) -> None:
+    def __init__(self, backends: Backends, tenants: int, routines: int, page_size: int | None = None) -> None:
         from shared import bootstrap
         from shared.config import Settings
 
@@ -137,7 +137,10 @@ class Bench:
         container = bootstrap.Container(Settings.from_env(backends.app_env()))
         deps = container.engine(with_model=False)
         self.pages = TimedPages(deps.need_tenants())
-        self.deps = deps._replace(tenants=self.pages)
+        settings = (
+            deps.settings.model_copy(update={"schedule_page_size": page_size}) if page_size else deps.settings
+        )
+        self.deps = deps._replace(tenants=self.pages, settings=settings)
         count_billed(container._firestore())
 
     def fan_out(self, tick: datetime) -> tuple[int, int, float]:
@@ -249,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tenants", type=int, default=10_000)
     parser.add_argument("--routines", type=int, default=0, help="agents of one daily schedule per tenant")
     parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument(
+        "--page-size", type=int, default=None, help="tenants a page (NA_SCHEDULE_PAGE_SIZE's default)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="daily-") as tmp:
         backends = Backends(Path(tmp))
@@ -258,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             seeded = time.perf_counter()
             seed(args.tenants, args.routines)
             print(f"seeded {args.tenants} tenants in {time.perf_counter() - seeded:.1f} s", file=sys.stderr)
-            bench = Bench(backends, args.tenants, args.routines)
+            bench = Bench(backends, args.tenants, args.routines, args.page_size)
             found = measure(bench, args.pairs)
             due = bench.routines_due(TICK)
         finally:
@@ -296,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         f"RESULT tenants={args.tenants} {ratio.fields('fanout_ratio')} billed_reads_per_tenant={per_tenant:.3f} "
         f"routines_due_reads={found['agent_reads']} fanout_s={statistics.median(found['ticks']):.3f} "
         f"routines={args.routines} routines_due={due}"
+        + (f" page_size={args.page_size}" if args.page_size else "")
     )
     return 0 if planned and reads_met and judged != "not met" else 1
 
