@@ -62,6 +62,21 @@ def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -
     assert isinstance(doc["signed_out_at"], datetime)  # a timestamp, compared with a session's iat
 
 
+def test_an_update_that_empties_a_field_left_out_while_empty_deletes_it(firestore_db: Any) -> None:
+    store = FirestoreTenantStore(firestore_db)
+    acme = tenant("ws-acme")
+    store.save(acme)
+    rules = {"weekly": {"ds-1": [PageCreated()]}}
+    store.update(
+        acme.tenant_id, lambda t: t.model_copy(update={"agent_triggers": rules, "agent_schedules": {}})
+    )
+    store.update(acme.tenant_id, lambda t: t.model_copy(update={"agent_triggers": {}}))  # its agent paused
+    stored = store.get(acme.tenant_id)
+    assert stored is not None and stored.agent_triggers == {} and stored.agent_schedules == {}
+    doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict() or {}
+    assert "agent_triggers" not in doc and doc["agent_schedules"] == {}
+
+
 def test_routing_to_a_tenant_whose_id_is_not_the_derived_one_still_works(firestore_db: Any) -> None:
     store = FirestoreTenantStore(firestore_db)
     legacy = tenant("ws-legacy", tenant_id="t_legacy")
