@@ -1,6 +1,7 @@
 """Tenants, routing, OAuth states and webhook event records against the real Firestore emulator."""
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,10 +68,12 @@ def test_an_update_that_empties_a_field_left_out_while_empty_deletes_it(firestor
     acme = tenant("ws-acme")
     store.save(acme)
     rules = {"weekly": {"ds-1": [PageCreated()]}}
-    store.update(
-        acme.tenant_id, lambda t: t.model_copy(update={"agent_triggers": rules, "agent_schedules": {}})
-    )
-    store.update(acme.tenant_id, lambda t: t.model_copy(update={"agent_triggers": {}}))  # its agent paused
+
+    def copies(triggers: dict[str, Any]) -> Callable[[Tenant | None], Tenant]:
+        return lambda t: (t or acme).model_copy(update={"agent_triggers": triggers, "agent_schedules": {}})
+
+    store.update(acme.tenant_id, copies(rules))
+    store.update(acme.tenant_id, copies({}))  # its agent paused
     stored = store.get(acme.tenant_id)
     assert stored is not None and stored.agent_triggers == {} and stored.agent_schedules == {}
     doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict() or {}
