@@ -1,7 +1,8 @@
-# Daily planning's fan-out at scale (issue 36): 10,000 tenants whose planning hour is due, on the
-# Firestore and Cloud Tasks emulators; the RESULT line is last, and a missed goal exits 1.
+# Daily planning's fan-out at scale (issues 36, 70): 10,000 tenants whose planning hour is due, on the
+# Firestore and Cloud Tasks emulators, against a floor that creates the same tasks, in pairs; billed
+# reads counted. The RESULT line is last, and a missed goal exits 1.
 #   make bench-daily
-#   make bench-daily BENCH_DAILY_ARGS="--tenants 2000"
+#   make bench-daily BENCH_DAILY_ARGS="--tenants 50000 --routines 5 --pairs 3"
 BENCH_DAILY_ARGS ?=
 
 .PHONY: bench-daily

@@ -336,6 +336,12 @@ SYMBOLS: dict[str, dict[str, str]] = {
         "Kept": "shared.workspace.domain.day_plans",
         "KEPT": "shared.workspace.domain.day_plans",
     },
+    # A routine's schedule is a workspace value: the tenant keeps a copy of its agents' (decision 0084).
+    "shared.agents.domain.agents": {
+        "Schedule": "shared.workspace.domain.schedules",
+        "WEEKDAYS": "shared.workspace.domain.schedules",
+        "Weekday": "shared.workspace.domain.schedules",
+    },
     # The record of a skipped edit is built by the intake, from its event.
     "shared.workspace.domain.skipped_edits": {"skipped_edit": "shared.runs.domain.notion_events"},
     # The answers of the mailed links' routes, beside the link's other models.

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from shared.agents.domain.agents import Agent, InstructionsVersion, Reach, Schedule
+from shared.agents.domain.agents import Agent, InstructionsVersion, Reach
 from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.agents.domain.digest_task import DigestTask
 from shared.agents.domain.schedule_task import ScheduleTask
@@ -27,6 +27,7 @@ from shared.runs.domain.step_task import StepTask
 from shared.team.domain.api_keys import ApiKey
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.schedules import Schedule
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 from shared.workspace.domain.triggers import (

@@ -4,8 +4,9 @@ the Firestore emulator and the Notion sandbox (in-process, over HTTP), with the 
 Reported per step: the engine's own time (the step's wall time minus the time spent inside Notion
 calls and model calls), its own CPU time (the same, in this thread's CPU time, which waiting for a
 core does not add to), and every Firestore operation billed while the step runs, counted by wrapping
-the Firestore client's API: a read per document got (found or not) or returned, one for a query that
-returns none and for an aggregation, a write per document written. None is left out: the run's log,
+the Firestore client's API as Firestore bills it (``tests/perf/billing.py``): a read per document got
+(found or not) or returned, one for a query that returns none, one per 1,000 index entries an
+aggregation matches (at least one), a write per document written. None is left out: the run's log,
 the daily spend cap's counter, and what the instance's caches read again once a period, in the step
 it falls in (the tenant, its budgets, its spend sums; each at most once a period: a goal). Settings
 are production's. Step k alternates append_blocks (odd:
@@ -43,6 +44,7 @@ from local.processes import ProcessGroup, free_port, http_answers
 from shared.platform.config import Settings
 from shared.runs.domain.step_task import StepTask
 from shared.workspace.adapters.cached_tenants import TENANT_TTL_S
+from tests.perf.billing import TOUCHED, CountingApi
 from tests.perf.stats import paired_estimate, verdict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,50 +62,6 @@ PERIODIC = ("tenant", "spend sums")  # what an instance's caches read again once
 GOAL_REFRESH_OPS = 4
 GOAL_PROMPT_RATIO = 1.5  # a draft prompt at step 200 against step 10
 TENANT_DOCUMENT = re.compile(r"tenants/[^/]+")
-TOUCHED: list[str] = []  # every billed operation of the step being measured, in order
-# Documents read and written (bench-daily and bench-watch count these; a query that returns none is not in it).
-OPS = Counter[str]()
-
-
-class CountingApi:
-    """The Firestore GAPIC client, noting every billed operation in :data:`TOUCHED`: a read per
-    document got or returned, one per query that returns none and per aggregation (Firestore bills
-    those one read), a write per document written. :data:`OPS` counts the documents."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def batch_get_documents(self, *args: Any, **kwargs: Any) -> Any:
-        for response in self._inner.batch_get_documents(*args, **kwargs):
-            TOUCHED.append(f"read {_short(response.found.name or response.missing)}")
-            OPS["reads"] += 1
-            yield response
-
-    def run_query(self, *args: Any, **kwargs: Any) -> Any:
-        found = 0
-        for response in self._inner.run_query(*args, **kwargs):
-            if response.document.name:
-                found += 1
-                TOUCHED.append(f"query {_short(response.document.name)}")
-                OPS["reads"] += 1
-            yield response
-        if not found:
-            TOUCHED.append("query (none found)")
-
-    def run_aggregation_query(self, *args: Any, **kwargs: Any) -> Any:
-        TOUCHED.append("aggregation")
-        OPS["reads"] += 1
-        return self._inner.run_aggregation_query(*args, **kwargs)
-
-    def commit(self, *args: Any, **kwargs: Any) -> Any:
-        request = kwargs.get("request") or args[0]
-        for write in request["writes"] if isinstance(request, dict) else request.writes:
-            TOUCHED.append(f"write {_short(_written(write))}")
-            OPS["writes"] += 1
-        return self._inner.commit(*args, **kwargs)
 
 
 def kind(op: str) -> str:
@@ -121,22 +79,6 @@ def _shape(op: str) -> str:
     """``op`` without what changes from step to step (a run's id, a seq, a day)."""
     op = re.sub(r"/runs/[^/]+", "/runs/{run}", op)
     return re.sub(r"/events/\d+", "/events/{seq}", re.sub(r"spend_days/[^/]+", "spend_days/{day}", op))
-
-
-def _short(name: str) -> str:
-    """A document's path within the database."""
-    return name.split("/documents/", 1)[-1]
-
-
-def _written(write: Any) -> str:
-    """The document a commit's write names (an update, a delete or a transform)."""
-    update, transform = getattr(write, "update", None), getattr(write, "transform", None)
-    return (
-        getattr(update, "name", "")
-        or getattr(write, "delete", "")
-        or getattr(transform, "document", "")
-        or "?"
-    )
 
 
 class Timed:

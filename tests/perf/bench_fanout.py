@@ -157,7 +157,7 @@ def run_map(stack: "Stack", children: int, timeout_s: float) -> Measured:
     from shared.runs.domain.events import ToolResult
     from shared.runs.domain.plan_task import PlanTask, Trigger
     from shared.runs.domain.runs import RunStatus
-    from tests.perf.bench_engine import TOUCHED
+    from tests.perf.billing import TOUCHED
 
     parent = f"map-{children}-{int(time.time())}"
     stack.admin.delete("/requests")
@@ -249,7 +249,7 @@ def stack(db_host: str, sandbox: Any, rows: int, rate: float, threads: int, runn
     from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
     from shared.workspace.domain.tenants import Tenant
     from tests.fakes import FakeSecrets
-    from tests.perf.bench_engine import CountingApi
+    from tests.perf.billing import CountingApi
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
     client = firestore.Client(project="bench-fanout")

@@ -19,7 +19,7 @@ from typing import Any
 
 from local.firestore_emulator import emulator_argv
 from local.processes import ProcessGroup, free_port, http_answers
-from tests.perf.bench_engine import OPS, CountingApi
+from tests.perf.billing import OPS, CountingApi
 
 PROJECT = "notion-agent-bench-watch"
 TENANT = "t-watch"

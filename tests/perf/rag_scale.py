@@ -72,7 +72,7 @@ def index_source(sandbox: Any, db: Any, tenant: str, source: str, share: Share) 
     from shared.memory.adapters.local_embedder import LocalEmbedder
     from shared.memory.services.workspace_index import chosen_pages, reconcile
     from shared.notion.adapters.notion import NotionApi, build_client
-    from tests.perf.bench_engine import OPS
+    from tests.perf.billing import OPS
 
     admin = Admin(sandbox.url)
     token = next(w["access_token"] for w in admin.get("/workspaces") if w["key"] == "demo")
@@ -101,7 +101,7 @@ def run(db: Any, sandbox: Any, docs: list[Doc], pages: int, small: int, share: S
     this one's), each under its own tenant; the figures of both."""
     from local.notion_sandbox import seed_ids
     from local.notion_sandbox.testing import Admin
-    from tests.perf.bench_engine import CountingApi
+    from tests.perf.billing import CountingApi
 
     db._firestore_api_internal = CountingApi(db._firestore_api)
     admin = Admin(sandbox.url)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shared.agents.domain.agents import Agent, InstructionsVersion, Schedule, routine_run_id
+from shared.agents.domain.agents import Agent, InstructionsVersion, routine_run_id
 from shared.agents.domain.schedule_task import ScheduleTask
 from shared.agents.services.agents import agents_of
 from shared.agents.services.daily_schedule import plan_due_tenants
@@ -24,6 +24,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.events import RunPlanned, RunStatus
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.step_task import StepTask
+from shared.workspace.domain.schedules import Schedule
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     TENANT,

@@ -9,13 +9,14 @@ only once the owner accepts it (:func:`usable_version`). Why: docs/decisions/006
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from shared.platform.domain.schema import JSON_INTEGER, Record
 from shared.workspace.domain.daily import HOUR
+from shared.workspace.domain.schedules import Schedule, Weekday
 from shared.workspace.domain.settings import NOTION_ID, plain_notion_id
 from shared.workspace.domain.triggers import NO_OTHER_KEYS, Rule, SourceRules
 
@@ -32,8 +33,6 @@ SETTLE = timedelta(
     minutes=2
 )  # Notion's last_edited_time is to the minute: a read this much later is after every edit
 AGENT_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-type Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 type ModelTier = Literal["fast", "standard", "best"]
 type ReportsTo = Literal["notion_comment", "notification", "runs_row"]
 # A reviewer pass before each write or effect: none, by the run's own model, or by the other model.
@@ -42,36 +41,6 @@ type Review = Literal["off", "same", "other"]
 NotionId = Annotated[str, Field(pattern=NOTION_ID)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 ToolName = Annotated[str, Field(pattern=r"^[a-z_]{1,60}$")]
-
-
-class Schedule(Record):
-    """When a routine starts: ``every`` day, weekday, chosen weekdays or month (on ``day_of_month``), at
-    ``hour`` in the workspace's time zone."""
-
-    every: Literal["daily", "weekdays", "weekly", "monthly"]
-    hour: Annotated[int, Field(ge=0, le=23), JSON_INTEGER]
-    days: Annotated[list[Weekday], Field(max_length=7)] = Field(default_factory=list)
-    day_of_month: Annotated[int, Field(ge=1, le=28), JSON_INTEGER] | None = None
-
-    @model_validator(mode="after")
-    def _days_fit(self) -> "Schedule":
-        if self.every == "weekly" and not self.days:
-            raise ValueError("a weekly schedule names its days (days: mon ... sun)")
-        if self.every != "weekly" and self.days:
-            raise ValueError("days are for a weekly schedule only")
-        if (self.every == "monthly") != (self.day_of_month is not None):
-            raise ValueError("day_of_month is needed by a monthly schedule, and only by one")
-        return self
-
-    def on(self, day: date) -> bool:
-        """Whether the routine runs on the local date ``day``."""
-        if self.every == "weekdays":
-            return day.weekday() < 5
-        if self.every == "weekly":
-            return WEEKDAYS[day.weekday()] in self.days
-        if self.every == "monthly":
-            return day.day == self.day_of_month
-        return True
 
 
 def slot_of(schedule: Schedule, tick: datetime, zone: tzinfo) -> datetime | None:
@@ -165,6 +134,12 @@ class Agent(Record):
     @property
     def is_default(self) -> bool:
         return self.agent_id == DEFAULT_AGENT_ID
+
+
+def schedules_of(agents: Sequence[Agent]) -> dict[str, tuple[Schedule, ...]]:
+    """The schedules of each of ``agents`` that has some and is not paused (``Tenant.agent_schedules``),
+    in each agent's own order: a routine's run is named from its schedule's index."""
+    return {a.agent_id: a.schedules for a in agents if a.schedules and not a.paused}
 
 
 def tier_purpose(tier: str, purpose: Literal["plan", "draft"]) -> Literal["plan", "draft"]:

@@ -26,6 +26,7 @@ from shared.agents.domain.agents import (
     default_agent,
     named_in,
     schedule_of,
+    schedules_of,
     usable_version,
     version_of,
 )
@@ -175,25 +176,29 @@ def create_agent(
         agent = agent.model_copy(update={"accepted": kept.model_copy(update={"text": text})})
     if not agents.create(tenant_id, agent):
         raise Conflict("an agent of that name was just made: list the agents and try again")
-    sync_triggers(tenant_id, tenants, agents)
+    sync_agents(tenant_id, tenants, agents)
     return view(agent)
 
 
-def sync_triggers(tenant_id: str, tenants: TenantStore, agents: AgentStore) -> None:
-    """Keep ``Tenant.agent_triggers`` the rules of the workspace's agents that are not paused (the
-    default agent's are the settings'), so webhook intake matches events without reading agents."""
-    wanted = {
-        a.agent_id: a.triggers
-        for a in agents.list_for(tenant_id)
-        if a.triggers and not a.paused and not a.is_default
-    }
+def sync_agents(tenant_id: str, tenants: TenantStore, agents: AgentStore) -> Tenant:
+    """Keep the tenant's copies of its agents in step with them (after a create, an edit of triggers,
+    schedules or pause, a delete): ``Tenant.agent_triggers``, the rules of the agents that are not
+    paused (the default agent's are the settings'), so webhook intake matches events without reading
+    agents; ``Tenant.agent_schedules``, their schedules, so the hourly tick finds routines due without
+    reading agents. The agents are listed inside the tenant's conditioned update, so a sync whose
+    write lost to another's reads and lists again: a stale list never overwrites a newer one. The
+    tenant as stored."""
 
     def change(tenant: Tenant | None) -> Tenant:
         if tenant is None:
             raise NotFound("this workspace is not connected")
-        return tenant.model_copy(update={"agent_triggers": wanted})
+        listed = agents.list_for(tenant_id)
+        triggers = {
+            a.agent_id: a.triggers for a in listed if a.triggers and not a.paused and not a.is_default
+        }
+        return tenant.model_copy(update={"agent_triggers": triggers, "agent_schedules": schedules_of(listed)})
 
-    tenants.update(tenant_id, change)
+    return tenants.update(tenant_id, change)
 
 
 def _write_page(notion: TenantNotion, parent: str, name: str, text: str) -> tuple[str, str]:
@@ -229,8 +234,8 @@ def edit_agent(
     changed = agents.update(tenant_id, current.agent_id, lambda a: a.model_copy(update=changes))
     if changed is None:
         raise NotFound("this workspace has no agent of that id")
-    if body.triggers is not None or body.paused is not None:
-        sync_triggers(tenant_id, tenants, agents)
+    if body.triggers is not None or body.paused is not None or body.schedules is not None:
+        sync_agents(tenant_id, tenants, agents)
     return view(changed)
 
 
@@ -240,7 +245,7 @@ def delete_agent(tenant_id: str, agent_id: str, tenants: TenantStore, agents: Ag
         raise Conflict("the default agent cannot be deleted: pause it instead")
     if not agents.delete(tenant_id, agent_id):
         raise NotFound("this workspace has no agent of that id")
-    sync_triggers(tenant_id, tenants, agents)
+    sync_agents(tenant_id, tenants, agents)
     return {"agent_id": agent_id, "deleted": True}
 
 

@@ -1,6 +1,8 @@
 """Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one day-plan task (and
 one digest task, if wanted) per active tenant whose local planning hour is the tick's. Also one plan
-task per agent's routine whose slot it is (``shared.agents.domain.agents.Schedule``, named from the slot).
+task per agent's routine whose slot it is (``shared.workspace.domain.schedules.Schedule``, named from the slot),
+found in the tenant's copy of its agents' schedules (``Tenant.agent_schedules``): the tick reads its
+tenants and no agent (decision 0084).
 
 A call reads a page of active tenants (a full page first enqueues the next); the first catches up
 missed ticks (``CATCH_UP`` back). Tasks are named from (tenant, local date) and (tick, cursor):
@@ -18,10 +20,12 @@ from shared.agents.domain.digest_task import DigestTask
 from shared.agents.domain.schedule_task import CATCH_UP, ScheduleTask
 from shared.platform.domain.index_task import ReconcileTask, reconcile_task_name
 from shared.platform.domain.tasks import TaskBody
+from shared.platform.errors import NotFound
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.daily import HOUR, planning_day, tick_of, zone_of
+from shared.workspace.domain.schedules import Schedule
 from shared.workspace.domain.tenants import Tenant
 
 log = logging.getLogger(__name__)
@@ -92,26 +96,41 @@ def _missed_since(last: datetime | None, tick: datetime) -> datetime:
 def _routines_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> list[tuple[TaskBody, str]]:
     """The plan tasks of the tenant's routines due at ``ticks``: one per agent's schedule and local
     slot, named from the slot (:func:`~shared.agents.domain.agents.routine_run_id`). However many sweeps find
-    a slot due, they name one run, which Firestore creates once (a create-if-absent)."""
-    store = deps.agents()
-    if store is None:
-        return []
+    a slot due, they name one run, which Firestore creates once (a create-if-absent). The schedules are
+    the tenant's copy (``Tenant.agent_schedules``): no read, unless it was stored before the copy."""
+    schedules = tenant.agent_schedules
+    if schedules is None:
+        schedules = _copy_schedules(deps, tenant)
     zone = zone_of(tenant.settings.timezone) or UTC
     due: dict[str, TaskBody] = {}
-    for agent in store.list_for(tenant.tenant_id):
-        if agent.paused:
-            continue
-        for index, schedule in enumerate(agent.schedules):
+    for agent_id, kept in schedules.items():
+        for index, schedule in enumerate(kept):
             for tick in ticks:
                 slot = slot_of(schedule, tick, zone)
                 if slot is None:
                     continue
-                run_id = routine_run_id(agent.agent_id, index, slot)
+                run_id = routine_run_id(agent_id, index, slot)
                 trigger = Trigger(kind="schedule", slot=slot_words(schedule, slot, zone))
                 due[run_id] = PlanTask(
-                    tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent.agent_id
+                    tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent_id
                 )
     return [(task, f"plan:{tenant.tenant_id}:{run_id}") for run_id, task in due.items()]
+
+
+def _copy_schedules(deps: Deps, tenant: Tenant) -> dict[str, tuple[Schedule, ...]]:
+    """A tenant stored before ``agent_schedules``: its agents read once (one query) and their
+    schedules stored in its document, which the next ticks read instead (decision 0084)."""
+    from shared.agents.services.agents import sync_agents  # the tools' registry loads only on this path
+
+    store = deps.agents()
+    if store is None or deps.tenants is None:
+        return {}
+    try:
+        synced = sync_agents(tenant.tenant_id, deps.tenants, store)
+    except NotFound:  # disconnected and gone since the page was read
+        return {}
+    log.info("daily planning: the agents' schedules copied", extra={"fields": {"tenant": tenant.tenant_id}})
+    return synced.agent_schedules or {}
 
 
 def _due(tenant: Tenant, ticks: list[datetime], *, index: bool = False) -> list[tuple[TaskBody, str]]:

@@ -41,6 +41,15 @@ def _tenant(doc: dict[str, Any] | None) -> Tenant:
     return Tenant.model_validate(plain_times(doc))
 
 
+def _update_doc(tenant: Tenant, stored: dict[str, Any]) -> dict[str, Any]:
+    """The fields an update writes: the tenant's document, and a delete of each stored field it now
+    leaves out (emptied: ``agent_triggers`` of a workspace whose last agent with rules was paused)."""
+    doc = _tenant_doc(tenant)
+    return doc | {
+        name: firestore.DELETE_FIELD for name in Tenant.model_fields if name in stored and name not in doc
+    }
+
+
 def _route_doc(tenant: Tenant) -> dict[str, Any]:
     return {"tenant_id": tenant.tenant_id, "status": tenant.status.value, "updated_at": tenant.updated_at}
 
@@ -125,7 +134,7 @@ class FirestoreTenantStore:
                 batch = self._db.batch()
                 if snap.exists:
                     unchanged = self._db.write_option(last_update_time=snap.update_time)
-                    batch.update(ref, _tenant_doc(tenant), option=unchanged)
+                    batch.update(ref, _update_doc(tenant, snap.to_dict() or {}), option=unchanged)
                 else:
                     batch.create(ref, _tenant_doc(tenant))
                 batch.set(self._route_ref(tenant.workspace_id), _route_doc(tenant))

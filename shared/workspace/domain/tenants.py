@@ -27,6 +27,7 @@ from shared.workspace.domain.members import (
     MemberInvite,
     owner_member_id,
 )
+from shared.workspace.domain.schedules import Schedule
 from shared.workspace.domain.settings import TenantSettings, plain_notion_id
 from shared.workspace.domain.triggers import Rule
 
@@ -129,6 +130,10 @@ class Tenant(Record):
     # The trigger rules of each agent but the default (shared.agents.services.agents keeps them in step with
     # the agents): webhook intake matches an event against them without reading the agents.
     agent_triggers: dict[str, dict[str, list[Rule]]] = Field(default_factory=dict, exclude_if=lambda v: not v)
+    # The schedules of each agent that is not paused, kept in step the same way: the hourly tick finds
+    # the routines due in the tenants it reads, without reading agents. None: stored before it existed
+    # (the tick then reads the tenant's agents once and stores them here; decision 0084).
+    agent_schedules: dict[str, tuple[Schedule, ...]] | None = Field(None, exclude_if=lambda v: v is None)
     # The team besides its owner (the owner is read from owner_user_id: :meth:`team`), the invites
     # sent, and who approves each class of request (shared.workspace.domain.members).
     members: tuple[Member, ...] = ()

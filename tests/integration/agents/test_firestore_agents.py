@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from shared.agents.adapters.firestore_agents import FirestoreAgents
-from shared.agents.domain.agents import DEFAULT_AGENT_ID, Agent, Schedule
+from shared.agents.domain.agents import DEFAULT_AGENT_ID, Agent
 from shared.agents.services.agents import agents_of
+from shared.workspace.domain.schedules import Schedule
 from shared.workspace.domain.triggers import PageCreated
 
 pytestmark = pytest.mark.integration

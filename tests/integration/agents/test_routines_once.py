@@ -2,7 +2,8 @@
 of the slot. Runs and agents in the Firestore emulator (the slot's run is a create-if-absent of
 ``runs/routine-<agent>-<n>-<slot>``); the queue keeps every task it is given, even one of a name it
 saw (a name Cloud Tasks forgot after its tombstone ran out), so only the run's id stands between a
-slot and a second run."""
+slot and a second run. Each case runs with the agents' schedules copied into the tenant's document (as
+the agents service keeps them) and with a tenant stored before that copy (the tick reads its agents)."""
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -12,8 +13,9 @@ from typing import Any
 import pytest
 
 from shared.agents.adapters.firestore_agents import FirestoreAgents
-from shared.agents.domain.agents import Agent, InstructionsVersion, Schedule
+from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.agents.domain.schedule_task import ScheduleTask
+from shared.agents.services.agents import sync_agents
 from shared.agents.services.daily_schedule import plan_due_tenants
 from shared.engine.services.planning import start_run
 from shared.platform.domain.tasks import TaskBody
@@ -23,6 +25,7 @@ from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import RunPlanned
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services.deps import Deps
+from shared.workspace.domain.schedules import Schedule
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeTenantStore
 
@@ -46,7 +49,12 @@ class EveryTask:
         return [b for _, b, _ in self.tasks if isinstance(b, PlanTask) and b.agent_id]
 
 
-def _deps(firestore_db: Any, now: datetime, model: FakeModel | None = None) -> Deps:
+@pytest.fixture(params=[True, False], ids=["copied", "stored-before-the-copy"])
+def copied(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+def _deps(firestore_db: Any, now: datetime, copied: bool, model: FakeModel | None = None) -> Deps:
     agents = FirestoreAgents(firestore_db)
     agents.create(
         "t1",
@@ -60,6 +68,10 @@ def _deps(firestore_db: Any, now: datetime, model: FakeModel | None = None) -> D
         ),
     )
     deps = make_deps(model=model)
+    if copied:
+        sync_agents("t1", deps.need_tenants(), agents)
+    stored = deps.need_tenants().get("t1")
+    assert stored is not None and (stored.agent_schedules is None) is not copied
     return deps._replace(
         store=FirestoreRunStore(firestore_db),
         queue=EveryTask(),
@@ -92,8 +104,8 @@ def _planned_once(deps: Deps) -> RunPlanned:
     return planned[0]
 
 
-def test_overlapping_sweeps_of_one_slot_make_one_run(firestore_db: Any) -> None:
-    deps = _deps(firestore_db, FRIDAY_16 + timedelta(minutes=2))
+def test_overlapping_sweeps_of_one_slot_make_one_run(firestore_db: Any, copied: bool) -> None:
+    deps = _deps(firestore_db, FRIDAY_16 + timedelta(minutes=2), copied)
     _tick(deps).tick = FRIDAY_16 - H
     with ThreadPoolExecutor(3) as pool:  # Cloud Scheduler's retry and a manual call, at once
         list(pool.map(lambda _: plan_due_tenants(ScheduleTask(), deps), range(3)))
@@ -104,8 +116,10 @@ def test_overlapping_sweeps_of_one_slot_make_one_run(firestore_db: Any) -> None:
     assert "Summarise the week" in planned.goal and planned.trigger == "schedule"
 
 
-def test_a_late_scheduler_catches_the_slot_up_once(firestore_db: Any) -> None:
-    deps = _deps(firestore_db, FRIDAY_16 + 2 * H + timedelta(minutes=20))  # 18:20: 16:00 and 17:00 missed
+def test_a_late_scheduler_catches_the_slot_up_once(firestore_db: Any, copied: bool) -> None:
+    deps = _deps(
+        firestore_db, FRIDAY_16 + 2 * H + timedelta(minutes=20), copied
+    )  # 18:20: 16:00 and 17:00 missed
     _tick(deps).tick = FRIDAY_16 - H
     fanout = plan_due_tenants(ScheduleTask(), deps)
     assert fanout.since == FRIDAY_16 and fanout.tick == FRIDAY_16 + 2 * H
@@ -118,9 +132,9 @@ def test_a_late_scheduler_catches_the_slot_up_once(firestore_db: Any) -> None:
     assert _planned_once(deps).steps
 
 
-def test_a_crash_while_planning_the_slot_leaves_one_run_planned_once(firestore_db: Any) -> None:
+def test_a_crash_while_planning_the_slot_leaves_one_run_planned_once(firestore_db: Any, copied: bool) -> None:
     model = FakeModel(script={"PlanOut": [TransientError("the model's connection dropped")]})
-    deps = _deps(firestore_db, FRIDAY_16, model)
+    deps = _deps(firestore_db, FRIDAY_16, copied, model)
     _tick(deps).tick = FRIDAY_16 - H
     plan_due_tenants(ScheduleTask(), deps)
     assert isinstance(deps.queue, EveryTask)

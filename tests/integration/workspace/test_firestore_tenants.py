@@ -1,6 +1,7 @@
 """Tenants, routing, OAuth states and webhook event records against the real Firestore emulator."""
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,9 +34,12 @@ def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -
     route = firestore_db.collection("workspaces").document("ws-acme").get().to_dict()
     assert route["tenant_id"] == acme.tenant_id and route["status"] == "revoked"
     doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
-    # Every field, but agent_triggers and invites_sent, left out while empty (a document from before
-    # agents or the invites' daily caps reads back as it was)
-    assert set(doc) == set(Tenant.model_fields) - {"agent_triggers", "invites_sent"}
+    # Every field, but agent_triggers and invites_sent, left out while empty, and agent_schedules while
+    # None (a document from before agents, the invites' daily caps or the tick's copy reads back as it was)
+    assert set(doc) == set(Tenant.model_fields) - {"agent_triggers", "invites_sent", "agent_schedules"}
+    none_due = acme.model_copy(update={"agent_schedules": {}})  # the copy of a workspace without routines
+    store.save(none_due)
+    assert store.get(acme.tenant_id) == none_due
     with_agents = acme.model_copy(update={"agent_triggers": {"weekly": {"ds-1": [PageCreated()]}}})
     store.save(with_agents)
     assert store.get(acme.tenant_id) == with_agents
@@ -57,6 +61,23 @@ def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -
     assert store.get(acme.tenant_id) == signed_out
     doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
     assert isinstance(doc["signed_out_at"], datetime)  # a timestamp, compared with a session's iat
+
+
+def test_an_update_that_empties_a_field_left_out_while_empty_deletes_it(firestore_db: Any) -> None:
+    store = FirestoreTenantStore(firestore_db)
+    acme = tenant("ws-acme")
+    store.save(acme)
+    rules = {"weekly": {"ds-1": [PageCreated()]}}
+
+    def copies(triggers: dict[str, Any]) -> Callable[[Tenant | None], Tenant]:
+        return lambda t: (t or acme).model_copy(update={"agent_triggers": triggers, "agent_schedules": {}})
+
+    store.update(acme.tenant_id, copies(rules))
+    store.update(acme.tenant_id, copies({}))  # its agent paused
+    stored = store.get(acme.tenant_id)
+    assert stored is not None and stored.agent_triggers == {} and stored.agent_schedules == {}
+    doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict() or {}
+    assert "agent_triggers" not in doc and doc["agent_schedules"] == {}
 
 
 def test_routing_to_a_tenant_whose_id_is_not_the_derived_one_still_works(firestore_db: Any) -> None:

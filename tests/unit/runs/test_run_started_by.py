@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.agents.domain.agents import Schedule, slot_words
+from shared.agents.domain.agents import slot_words
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunPlanned
 from shared.runs.domain.notion_events import NotionEvent, admit, plan_task
@@ -19,6 +19,7 @@ from shared.runs.services import run_view
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.connection import NotionTokens
 from shared.workspace.domain.members import Member
+from shared.workspace.domain.schedules import Schedule
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PropertyChanged
