@@ -267,11 +267,11 @@ _OPENING_DETAILS = re.compile(r"<details\b[^>]*>")
 
 def from_enhanced(markdown: str, title: str = "") -> str:
     """Notion's enhanced Markdown (``GET /v1/pages/{id}/markdown``) as the plain Markdown the index
-    and the model read, in the shape :func:`blocks_to_markdown` gives: block attributes (colours),
-    container tags (callout, table, columns, synced blocks), empty blocks and unknown-block tags
-    dropped, their text kept; table rows as ``| a | b |``; child pages and databases as ``Page: T``
-    and ``Database: T``; a tab of nesting as two spaces; a first ``# title`` line repeating the
-    page's title left out (the reader writes the title)."""
+    and the model read, in the shape :func:`blocks_to_markdown` gives. Dropped, their text kept: block
+    attributes (colours), container tags (callout, table, columns, synced blocks), empty blocks and
+    unknown-block tags. Table rows become ``| a | b |``, child pages and databases ``Page: T`` and
+    ``Database: T``, a tab of nesting two spaces. A first ``# title`` line repeating the page's
+    title is left out: the reader writes the title."""
     lines: list[str] = []
     for raw in markdown.splitlines():
         tabs = len(raw) - len(raw.lstrip("\t"))
@@ -290,9 +290,9 @@ def from_enhanced(markdown: str, title: str = "") -> str:
 
 def page_content(answer: dict[str, Any], title: str, chars: int) -> tuple[str, str]:
     """A ``page_markdown`` answer's content as plain Markdown (:func:`from_enhanced`), at most
-    ``chars`` characters, and why it was cut short ("" when whole): Notion left blocks out
-    (``truncated``: past its record limit of about 20,000 blocks, or not shared with the integration),
-    or it was longer than ``chars``."""
+    ``chars`` characters, and why it was cut short ("" when whole). It is cut short when Notion left
+    blocks out (``truncated``: past its limit of about 20,000 blocks, or not shared with the
+    integration), or when it is longer than ``chars``."""
     content = from_enhanced(str(answer.get("markdown") or ""), title)
     cut = ""
     if answer.get("truncated"):
