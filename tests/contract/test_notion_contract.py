@@ -7,31 +7,13 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
-
 from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.contract import endpoints, load_contract, validate
 from local.notion_sandbox.contract.schema import KNOWN
 from local.notion_sandbox.testing import Admin, WebhookReceiver
-from shared.adapters.notion import NOTION_VERSION
+from tests.support.notion_http import HEADERS, HTTP, call
 
 DEMO = seed_ids("demo")
-HEADERS = {"Authorization": "Bearer ntn_sandbox_demo", "Notion-Version": NOTION_VERSION}  # the agent's
-HTTP = httpx.Client(verify=False, timeout=10)
-
-
-def call(
-    server: SandboxServer,
-    method: str,
-    path: str,
-    body: dict[str, Any] | None = None,
-    version: str = NOTION_VERSION,
-    **params: Any,
-) -> Any:
-    """``method path`` with ``body`` and query ``params``, as ``Notion-Version: version``: (status, JSON)."""
-    headers = {**HEADERS, "Notion-Version": version}
-    response = HTTP.request(method, server.url + path, headers=headers, json=body, params=params or None)
-    return response.status_code, response.json()
 
 
 def conforms(name: str, payload: Any) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from notion_client import Client
 from notion_client.client import ClientOptions
@@ -26,13 +25,11 @@ from shared.agent.tools.base import ToolContext
 from shared.agent.tools.notion_read import ReadPageArgs, read_page
 from shared.services.notion_access import NotionForTenant
 from shared.services.page_read import read_loaded
-from tests.contract.test_notion_contract import call
 from tests.engine_fakes import FakeModel
 from tests.fakes import FakeQueue
+from tests.support.notion_http import TOKEN, call
 
 DEMO = seed_ids("demo")
-TOKEN = "ntn_sandbox_demo"
-HTTP = httpx.Client(verify=False, timeout=10)
 
 
 def notion(server: SandboxServer) -> NotionForTenant:
