@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from shared.engine.services.engine import StepOutcome, run_step
 from shared.engine.services.humans import respond
+from shared.notion.domain.notion_markdown import blocks_to_markdown
 from shared.notion.ports import NotionClient, TenantNotion
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.adapters.offline_model import OfflineModel
@@ -131,6 +132,15 @@ class FakeNotion(NotionClient):
     def list_children(self, token: str, block_id: str) -> Iterator[dict[str, Any]]:
         self._maybe_fail("list_children")
         return iter(list(self.children.get(block_id, [])))
+
+    def retrieve_markdown(self, token: str, page_id: str) -> dict[str, Any]:
+        """As Notion's Markdown endpoint: the page's blocks as Markdown; 404 for an unknown page."""
+        self._maybe_fail("retrieve_markdown")
+        if page_id not in self.pages:
+            raise PermanentError(f"Notion answered 404 object_not_found: no page {page_id}")
+        markdown = blocks_to_markdown(list(self.children.get(page_id, [])))
+        return {"object": "page_markdown", "id": page_id, "markdown": markdown, "truncated": False,
+                "unknown_block_ids": []}  # fmt: skip
 
     def search(self, token: str, query: str = "", filter: Any = None) -> Iterator[dict[str, Any]]:
         return iter(

@@ -338,9 +338,9 @@ SYMBOLS: dict[str, dict[str, str]] = {
     },
     # A routine's schedule is a workspace value: the tenant keeps a copy of its agents' (decision 0084).
     "shared.agents.domain.agents": {
-        "Schedule": "shared.workspace.domain.schedules",
-        "WEEKDAYS": "shared.workspace.domain.schedules",
-        "Weekday": "shared.workspace.domain.schedules",
+        "Schedule": "shared.workspace.domain.triggers",
+        "WEEKDAYS": "shared.workspace.domain.triggers",
+        "Weekday": "shared.workspace.domain.triggers",
     },
     # The record of a skipped edit is built by the intake, from its event.
     "shared.workspace.domain.skipped_edits": {"skipped_edit": "shared.runs.domain.notion_events"},

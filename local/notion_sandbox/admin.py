@@ -11,6 +11,7 @@ from local.notion_sandbox.errors import NotionError
 from local.notion_sandbox.faults import Budget
 from local.notion_sandbox.model import JSON, Workspace
 from local.notion_sandbox.sandbox import Sandbox
+from local.notion_sandbox.versions import CURRENT, IMPLEMENTED
 from local.notion_sandbox.web import json_body, json_response
 
 
@@ -149,7 +150,12 @@ def faults_state(sandbox: Sandbox) -> JSON:
 def set_webhook(sandbox: Sandbox, body: JSON) -> JSON:
     if not body.get("url"):
         raise AdminError("url is required")
-    sub = sandbox.webhooks.subscribe(str(body["url"]), body.get("verification_token"), sandbox.integration_id)
+    version = str(body.get("api_version") or CURRENT)
+    if version not in IMPLEMENTED:
+        raise AdminError(f"api_version must be one of {', '.join(IMPLEMENTED)}")
+    sub = sandbox.webhooks.subscribe(
+        str(body["url"]), body.get("verification_token"), sandbox.integration_id, version
+    )
     return asdict(sub)
 
 

@@ -1,4 +1,5 @@
-"""/v1/...: version header, bearer token, injected faults and rate budget, then the route table."""
+"""/v1/...: the version header (``versions``: checked, the body and the answer as that version has
+them), bearer token, injected faults and rate budget, then the route table."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import uuid
 
 from flask import Flask, Response, request
 
-from local.notion_sandbox.errors import NotionError, missing_version
+from local.notion_sandbox import versions
+from local.notion_sandbox.errors import NotionError
 from local.notion_sandbox.sandbox import Sandbox
 from local.notion_sandbox.web import error_response, json_body, json_response
 
@@ -21,15 +23,15 @@ def register_api(app: Flask, sandbox: Sandbox) -> None:
     def notion_api(path: str) -> Response:
         token, workspace_id = bearer_token(), None
         try:
-            if not request.headers.get("Notion-Version"):
-                raise missing_version()
+            version = versions.check(request.headers.get("Notion-Version"))
             ws = sandbox.workspace_for(token)
             workspace_id = ws.id
             sandbox.faults.check(token or "")
             body = json_body(request) if request.method in ("POST", "PATCH") else {}
+            versions.check_request(version, request.method, path, body)
             args = {k: v for k, v in request.args.items()}
             result = sandbox.call(ws, ws.bot_actor, request.method, path, body=body, args=args)
-            response = json_response({**result, "request_id": str(uuid.uuid4())})
+            response = json_response({**versions.shape(version, result), "request_id": str(uuid.uuid4())})
         except NotionError as error:
             response = error_response(error)
         except (KeyError, TypeError, ValueError, AttributeError, StopIteration) as exc:

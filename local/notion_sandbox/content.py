@@ -50,7 +50,8 @@ def insert_blocks(
     ]
     _check_shape(ws, container, path, prepared, nested, depth=depth)
     siblings = ws.children.setdefault(container, [])
-    position = siblings.index(after) + 1 if after in siblings else len(siblings)
+    # after "": at the start; a sibling's id: after it; None: at the end
+    position = 0 if after == "" else siblings.index(after) + 1 if after in siblings else len(siblings)
     created: list[JSON] = []
     now = now_iso()
     for (kind, content), grandchildren in zip(prepared, nested, strict=True):
@@ -147,15 +148,37 @@ def _content_changed(ws: Workspace, actor: Actor, block_id: str, blocks: list[JS
     return [Change("page.content_updated", {"id": root, "type": "page"}, data, actor)]
 
 
+def _placed_after(ws: Workspace, bid: str, body: JSON) -> str | None:
+    """Where appended blocks go: after this child's id, "" at the start, None at the end. From
+    ``position`` (2026-03-11; ``after_block``, ``start``, ``end``) or ``after`` (2025-09-03)."""
+    position, after = body.get("position"), body.get("after")
+    if position is not None:
+        kind = position.get("type") if isinstance(position, dict) else None
+        if kind == "start":
+            return ""
+        if kind == "end":
+            return None
+        if kind != "after_block" or not isinstance(position.get("after_block"), dict):
+            raise validation_error(
+                "body failed validation: body.position should be an object with type `after_block`, "
+                f"`start` or `end`, instead was `{position!r}`."
+            )
+        after = position["after_block"].get("id")
+        where = "body.position.after_block.id"
+    else:
+        where = "body.after"
+    if after is None:
+        return None
+    if normalize_id(str(after)) not in ws.children.get(bid, []):
+        raise validation_error(f"body failed validation: {where} `{after}` is not a child of {bid}.")
+    return normalize_id(str(after))
+
+
 def append_children(ws: Workspace, actor: Actor, block_id: str, body: JSON) -> tuple[JSON, list[Change]]:
     bid, parent = _container(ws, block_id)
     children = block_ops.check_children(body.get("children"), "body.children")
-    after = body.get("after")
-    if after is not None and normalize_id(str(after)) not in ws.children.get(bid, []):
-        raise validation_error(f"body failed validation: body.after `{after}` is not a child of {bid}.")
-    created = insert_blocks(
-        ws, actor, bid, parent, children, after=normalize_id(str(after)) if after else None
-    )
+    after = _placed_after(ws, bid, body)
+    created = insert_blocks(ws, actor, bid, parent, children, after=after)
     ws.writes["blocks.append"] += 1
     root = ws.page_root(bid)
     changes: list[Change] = []

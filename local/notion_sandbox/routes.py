@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.notion_sandbox import catalog, comments, content, databases, pages
+from local.notion_sandbox import catalog, comments, content, databases, markdown, pages
 from local.notion_sandbox.errors import NotionError, not_found
 from local.notion_sandbox.ids import normalize_id
 from local.notion_sandbox.model import JSON, Actor, Change, Workspace
@@ -57,6 +57,11 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         lambda c: pages.move_page(c.ws, c.actor, c.params[0], c.body),
     ),
     ("GET", re.compile(r"pages/([^/]+)"), _read(lambda c: pages.get_page(c.ws, c.params[0]))),
+    (
+        "GET",
+        re.compile(r"pages/([^/]+)/markdown"),
+        _read(lambda c: markdown.page_markdown(c.ws, c.params[0])),
+    ),
     ("PATCH", re.compile(r"pages/([^/]+)"), lambda c: pages.update_page(c.ws, c.actor, c.params[0], c.body)),
     ("GET", re.compile(r"data_sources/([^/]+)"), _read(lambda c: catalog.get_data_source(c.ws, c.params[0]))),
     (

@@ -14,9 +14,9 @@ import httpx
 from local.notion_sandbox.ids import now_iso, stable_id
 from local.notion_sandbox.model import JSON, Change, Workspace
 from local.notion_sandbox.signing import signature
+from local.notion_sandbox.versions import CURRENT
 
 AGGREGATED = {"page.content_updated", "page.properties_updated", "data_source.content_updated"}
-API_VERSION = "2025-09-03"
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Subscription:
     integration_id: str
     verified: bool = False
     handshake_status: int | None = None
+    api_version: str = CURRENT  # chosen when the subscription is made; its events carry it
 
 
 @dataclass
@@ -64,10 +65,15 @@ class Dispatcher:
     _stopped: bool = False
 
     # -- configuration -------------------------------------------------------------------------
-    def subscribe(self, url: str, verification_token: str | None, integration_id: str) -> Subscription:
-        """Store the subscription and send the verification handshake (synchronously)."""
+    def subscribe(
+        self, url: str, verification_token: str | None, integration_id: str, api_version: str = CURRENT
+    ) -> Subscription:
+        """Store the subscription (its events in ``api_version``, chosen when it is made in Notion) and
+        send the verification handshake (synchronously)."""
         token = verification_token or "secret_" + uuid.uuid4().hex
-        sub = Subscription(url, token, stable_id("subscription", url), integration_id)
+        sub = Subscription(
+            url, token, stable_id("subscription", url), integration_id, api_version=api_version
+        )
         try:
             response = self._http.post(url, json={"verification_token": token}, timeout=self.switches.timeout)
             sub.handshake_status = response.status_code
@@ -240,7 +246,7 @@ def build_event(ws: Workspace, sub: Subscription, change: Change) -> JSON:
             {"id": ws.bot["id"], "type": "bot"},
         ],
         "attempt_number": 1,
-        "api_version": API_VERSION,
+        "api_version": sub.api_version,
         "entity": dict(change.entity),
         "data": json.loads(json.dumps(change.data)),
     }

@@ -25,7 +25,7 @@ class NotionOAuth(Protocol):
 
 
 class NotionClient(Protocol):
-    """Notion's API (version 2025-09-03) for whoever holds a token: one per instance."""
+    """Notion's API (version 2026-03-11) for whoever holds a token: one per instance."""
 
     def with_token(self, token: str) -> TenantNotion:
         """:class:`TenantNotion` calling with ``token`` (nothing is requested until a call)."""
@@ -33,7 +33,7 @@ class NotionClient(Protocol):
 
 
 class TenantNotion(Protocol):
-    """Notion's API (version 2025-09-03) for one tenant. The engine supplies the tenant's current
+    """Notion's API (version 2026-03-11) for one tenant. The engine supplies the tenant's current
     token (refreshed once on a 401: shared.notion.services.notion_access); a listing is read as its caller
     takes it, each request with the token.
 
@@ -70,6 +70,11 @@ class TenantNotion(Protocol):
     def retrieve_database(self, database_id: str) -> dict[str, Any]: ...
 
     def list_children(self, block_id: str) -> Iterator[dict[str, Any]]: ...
+
+    def retrieve_markdown(self, page_id: str) -> dict[str, Any]:
+        """The page's content as Notion's enhanced Markdown in one request (no block ids: a reader's,
+        not an editor's): ``markdown``, ``truncated``, ``unknown_block_ids``."""
+        ...
 
     def append_blocks(
         self, block_id: str, blocks: list[dict[str, Any]], after: str | None = None

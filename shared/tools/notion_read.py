@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from shared.notion.domain.notion_markdown import page_content
 from shared.notion.services import notion_text as nt
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
 
@@ -33,7 +34,8 @@ class ReadPageArgs(Args):
 def read_page(ctx: ToolContext, args: ReadPageArgs) -> Output:
     notion = ctx.need_notion()
     page = notion.retrieve_page(args.page_id)
-    lines = [nt.block_text(b) for b in islice(notion.list_children(args.page_id), 100)]
+    # the content in one request, nested blocks too, as Markdown (block ids are the editing tools')
+    content, _ = page_content(notion.retrieve_markdown(args.page_id), nt.title_of(page), PAGE_TEXT_CHARS)
     values, clipped = _properties(page)
     props = list(values.items())
     kept = _fitting(props, OUTPUT_BYTES - 4 * PAGE_TEXT_CHARS)  # the text: at most 4 bytes a char
@@ -42,7 +44,7 @@ def read_page(ctx: ToolContext, args: ReadPageArgs) -> Output:
         "title": nt.clip(nt.title_of(page), TITLE_CHARS),
         "parent": _bounded(page.get("parent", {})),
         "properties": dict(kept),
-        "text": nt.clip("\n".join(t for t in lines if t), PAGE_TEXT_CHARS),
+        "text": nt.clip(content.strip(), PAGE_TEXT_CHARS),
         "url": str(page.get("url", ""))[:PROPERTY_CHARS],
     }
     output |= {"clipped": [n for n, _ in kept if n in clipped]} if clipped else {}

@@ -4,34 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-import httpx
-import pytest
 
 from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.contract import endpoints, load_contract, validate
 from local.notion_sandbox.contract.schema import KNOWN
 from local.notion_sandbox.testing import Admin, WebhookReceiver
+from tests.support.notion_http import HEADERS, HTTP, call
 
 DEMO = seed_ids("demo")
-HEADERS = {"Authorization": "Bearer ntn_sandbox_demo", "Notion-Version": "2025-09-03"}
-HTTP = httpx.Client(verify=False, timeout=10)
-
-
-@pytest.fixture
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer() as running:
-        yield running
-
-
-def call(
-    server: SandboxServer, method: str, path: str, body: dict[str, Any] | None = None, **params: Any
-) -> Any:
-    response = HTTP.request(method, server.url + path, headers=HEADERS, json=body, params=params or None)
-    return response.status_code, response.json()
 
 
 def conforms(name: str, payload: Any) -> None:
@@ -54,7 +36,7 @@ def test_the_contract_uses_only_keywords_the_validator_knows() -> None:
 
     walk(load_contract()["definitions"], in_properties=True)
     assert seen <= KNOWN, seen - KNOWN
-    assert len(endpoints()) == 27
+    assert len(endpoints()) == 29
 
 
 def test_the_validator_rejects_wrong_shapes(server: SandboxServer) -> None:
@@ -179,7 +161,7 @@ def test_write_endpoints_conform(server: SandboxServer) -> None:
 
 
 def test_database_endpoints_conform(server: SandboxServer) -> None:
-    """Create a database under a page (2025-09-03: with its initial data source), trash it; each
+    """Create a database under a page (since 2025-09-03: with its initial data source), trash it; each
     request body is checked against the SDK's parameter types too."""
     create = {
         "parent": {"type": "page_id", "page_id": DEMO["home_page"]},

@@ -27,7 +27,6 @@ from shared.runs.domain.step_task import StepTask
 from shared.team.domain.api_keys import ApiKey
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.connection import NotionTokens
-from shared.workspace.domain.schedules import Schedule
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 from shared.workspace.domain.triggers import (
@@ -36,6 +35,7 @@ from shared.workspace.domain.triggers import (
     PageCreated,
     PropertyChanged,
     PropertyCheck,
+    Schedule,
 )
 
 AT = datetime(2026, 11, 26, 4, 30, 15, 123456, tzinfo=UTC)

@@ -61,9 +61,9 @@ def seed(tenants: int, routines: int) -> None:
     from shared.agents.adapters.firestore_agents import _doc as _agent_doc
     from shared.agents.domain.agents import Agent
     from shared.workspace.adapters.firestore_tenants import _route_doc, _tenant_doc
-    from shared.workspace.domain.schedules import Schedule
     from shared.workspace.domain.settings import TenantSettings
     from shared.workspace.domain.tenants import Tenant
+    from shared.workspace.domain.triggers import Schedule
 
     db, now = firestore.Client(project=PROJECT), datetime.now(UTC)
     settings = TenantSettings(

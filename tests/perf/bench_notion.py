@@ -12,8 +12,16 @@ Notion adapter paced at the same rate (``NA_NOTION_RATE_PER_S``).
 Achieved: the Notion requests the sandbox answered with a 2xx, counted from the sandbox's own request
 log (not our client's view), whose time falls between the runs' creation and the last run's end,
 divided by that time. Allowed: the budget set, requests / window. 429s are not counted as achieved.
-Last line: ``RESULT throughput_ratio=<achieved / allowed> failed=<n> runs_completed=<n>``; goals:
-ratio >= 0.9, failed == 0, every run completed. The run exits 1 when a goal is missed.
+Then the requests one page read costs (``tests/perf/page_reads.py``): the same pages (short, 250
+paragraphs, toggles four deep, a Tasks row) read by the workspace index and by the ``read_page`` tool,
+counted in a fresh sandbox's request log, for this tree and for the tree before decision 0095 (the
+commit that added page_reads.py, from git, run as a subprocess against the same sandbox): a walk of
+the blocks, 100 a request and one request a nested block, against Notion's Markdown endpoint.
+
+Last line: ``RESULT throughput_ratio=<achieved / allowed> failed=<n> runs_completed=<n>
+index_requests_per_read=<mean> before=<mean> tool_requests_per_read=<mean> before=<mean>``; goals:
+ratio >= 0.9, failed == 0, every run completed, an index read in one request (the page object is in
+hand) and a tool read in two (the page and its Markdown). The run exits 1 when a goal is missed.
 """
 
 import argparse
@@ -267,8 +275,81 @@ def met(f: dict[str, Any], runs: int) -> bool:
     return bool(f["throughput_ratio"] >= GOAL_RATIO and f["failed"] == 0 and f["runs_completed"] == runs)
 
 
-def result_line(f: dict[str, Any]) -> str:
-    return f"RESULT throughput_ratio={f['throughput_ratio']:.2f} failed={f['failed']} runs_completed={f['runs_completed']}"
+def result_line(f: dict[str, Any], reads: dict[str, Any] | None = None) -> str:
+    """The RESULT line of the runs' figures, and of the page reads' (now and before) when given."""
+    line = f"RESULT throughput_ratio={f['throughput_ratio']:.2f} failed={f['failed']} runs_completed={f['runs_completed']}"
+    if reads is not None:
+        now, before = reads["now"], reads["before"]
+        line += (
+            f" index_requests_per_read={now['index_mean']:.2f} before={_mean(before, 'index')}"
+            f" tool_requests_per_read={now['tool_mean']:.2f} before={_mean(before, 'tool')}"
+        )
+    return line
+
+
+def _mean(figures: dict[str, Any] | None, way: str) -> str:
+    return f"{figures[f'{way}_mean']:.2f}" if figures else "unmeasured"
+
+
+GOAL_INDEX_REQUESTS = 1.0  # the page object in hand (a query's row): its Markdown
+GOAL_TOOL_REQUESTS = 2.0  # the page, then its Markdown
+
+
+def reads_met(reads: dict[str, Any]) -> bool:
+    """Whether every page was read in the requests the Markdown endpoint allows (see the goals)."""
+    now = reads["now"]
+    return all(n <= GOAL_INDEX_REQUESTS for n in now["index"].values()) and all(
+        n <= GOAL_TOOL_REQUESTS for n in now["tool"].values()
+    )
+
+
+def page_reads(before: bool = True) -> dict[str, Any]:
+    """Requests per page read, this tree's (``now``) and the tree's before decision 0095 (``before``,
+    None when not asked for), each against a fresh sandbox."""
+    import json
+    import subprocess
+
+    from local.notion_sandbox.testing import Admin
+    from tests.perf.page_reads import measure
+
+    out: dict[str, Any] = {"before": None}
+    with SandboxServer() as sandbox:
+        out["now"] = measure(sandbox.url)
+        if before:
+            Admin(sandbox.url).post("/reset")
+            with tempfile.TemporaryDirectory() as tmp:
+                tree = _baseline_tree(Path(tmp))
+                done = subprocess.run(
+                    [sys.executable, "-m", "tests.perf.page_reads", sandbox.url],
+                    cwd=tree,
+                    env={**os.environ, "PYTHONPATH": str(tree)},
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                )
+            out["before"] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def _baseline_tree(into: Path) -> Path:
+    """The tree before decision 0095 (the commit that added tests/perf/page_reads.py) in ``into``."""
+    import io
+    import subprocess
+    import tarfile
+
+    root = Path(__file__).resolve().parents[2]
+    git = ["git", "-C", str(root)]
+    added = subprocess.run(
+        [*git, "log", "--diff-filter=A", "--format=%H", "--", "tests/perf/page_reads.py"],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    if not added:
+        raise SystemExit("no commit adds tests/perf/page_reads.py: is this a full clone? (--no-before)")
+    archive = subprocess.run([*git, "archive", added[-1]], check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
 
 
 def main() -> int:
@@ -281,6 +362,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20, help="concurrent runs (>= 1)")
     parser.add_argument("--rate", type=float, default=3.0, help="allowed Notion requests per second")
     parser.add_argument("--window", type=float, default=60.0, help="the rate limit's window, seconds")
+    parser.add_argument("--no-before", action="store_true", help="skip the tree before 0095's page reads")
     args = parser.parse_args()
     if args.runs < 1 or args.rate <= 0 or args.window <= 0:
         parser.error("--runs must be >= 1, --rate and --window > 0")
@@ -296,13 +378,20 @@ def main() -> int:
                 f = run(f"127.0.0.1:{port}", sandbox, args.runs, args.rate, args.window)
         finally:
             group.stop_all()
+    reads = page_reads(before=not args.no_before)
     print(
         f"{f['requests_ok']} Notion requests answered in {f['busy_s']:.1f} s of runs: "
         f"{f['achieved_per_s']:.2f}/s of {f['allowed_per_s']:.2f}/s allowed; {f['refused_429']} refused (429); "
         f"by kind {f['kinds']}; runs {f['statuses']}; {time.perf_counter() - began:.0f} s in all"
     )
-    print(result_line(f))
-    return 0 if met(f, args.runs) else 1
+    for side in ("before", "now"):
+        if reads[side]:
+            r = reads[side]
+            print(
+                f"page reads {side}: requests index {r['index']} tool {r['tool']}; characters read {r['chars']}"
+            )
+    print(result_line(f, reads))
+    return 0 if met(f, args.runs) and reads_met(reads) else 1
 
 
 if __name__ == "__main__":

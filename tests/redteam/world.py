@@ -110,6 +110,10 @@ class ScopedNotion(FakeNotion):
         self._see(token, block_id, "block")
         return super().list_children(token, block_id)
 
+    def retrieve_markdown(self, token: str, page_id: str) -> dict[str, Any]:
+        self._see(token, page_id)
+        return super().retrieve_markdown(token, page_id)
+
     def search(self, token: str, query: str = "", filter: Any = None) -> Iterator[dict[str, Any]]:
         return (p for p in super().search(token, query, filter) if self.owner.get(p["id"]) == token)
 

@@ -24,7 +24,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.events import RunPlanned, RunStatus
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.step_task import StepTask
-from shared.workspace.domain.schedules import Schedule
+from shared.workspace.domain.triggers import Schedule
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     TENANT,

@@ -4,8 +4,9 @@ import type {
   CreateDatabaseResponse, CreateDatabaseParameters, UpdateDatabaseResponse, SearchParameters,
   ListBlockChildrenResponse, AppendBlockChildrenResponse, ListCommentsResponse, CreateCommentResponse, GetCommentResponse,
   OauthTokenResponse, OauthRevokeResponse,
-  AppendBlockChildrenParameters, CreateCommentParameters,
+  AppendBlockChildrenParameters, CreateCommentParameters, GetPageMarkdownResponse,
 } from "@notionhq/client/build/src/api-endpoints"
+import type { ContentPositionSchema } from "@notionhq/client/build/src/api-endpoints/common"
 import type {
   PageCreatedWebhookPayload, PagePropertiesUpdatedWebhookPayload, PageContentUpdatedWebhookPayload,
   CommentCreatedWebhookPayload, DataSourceContentUpdatedWebhookPayload,
@@ -17,6 +18,7 @@ export type NotionContract = {
   "POST /v1/search": SearchResponse
   "POST /v1/pages": CreatePageResponse
   "GET /v1/pages/{page_id}": GetPageResponse
+  "GET /v1/pages/{page_id}/markdown": GetPageMarkdownResponse
   "PATCH /v1/pages/{page_id}": UpdatePageResponse
   "GET /v1/data_sources/{data_source_id}": GetDataSourceResponse
   "POST /v1/data_sources/{data_source_id}/query": QueryDataSourceResponse
@@ -34,6 +36,7 @@ export type NotionContract = {
   "POST /v1/oauth/revoke": OauthRevokeResponse
   "error": ErrorResponse
   "request PATCH /v1/blocks/{block_id}/children": { children: AppendBlockChildrenParameters["children"] }
+  "request PATCH /v1/blocks/{block_id}/children position": ContentPositionSchema
   "request POST /v1/comments": { rich_text: Extract<CreateCommentParameters, { rich_text: unknown }>["rich_text"] }
   "webhook page.created": PageCreatedWebhookPayload
   "webhook page.properties_updated": PagePropertiesUpdatedWebhookPayload

@@ -16,9 +16,8 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from shared.platform.domain.schema import JSON_INTEGER, Record
 from shared.workspace.domain.daily import HOUR
-from shared.workspace.domain.schedules import Schedule, Weekday
 from shared.workspace.domain.settings import NOTION_ID, plain_notion_id
-from shared.workspace.domain.triggers import NO_OTHER_KEYS, Rule, SourceRules
+from shared.workspace.domain.triggers import NO_OTHER_KEYS, Rule, Schedule, SourceRules, Weekday
 
 DEFAULT_AGENT_ID = "default"
 DEFAULT_NAME = "Notion Agent"

@@ -1,6 +1,6 @@
 """Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one day-plan task (and
 one digest task, if wanted) per active tenant whose local planning hour is the tick's. Also one plan
-task per agent's routine whose slot it is (``shared.workspace.domain.schedules.Schedule``, named from the slot),
+task per agent's routine whose slot it is (``shared.workspace.domain.triggers.Schedule``, named from the slot),
 found in the tenant's copy of its agents' schedules (``Tenant.agent_schedules``): the tick reads its
 tenants and no agent (decision 0084).
 
@@ -25,8 +25,8 @@ from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.daily import HOUR, planning_day, tick_of, zone_of
-from shared.workspace.domain.schedules import Schedule
 from shared.workspace.domain.tenants import Tenant
+from shared.workspace.domain.triggers import Schedule
 
 log = logging.getLogger(__name__)
 ENQUEUE_AT_ONCE = 16  # a page's task creations in flight at once (each a round trip to Cloud Tasks)

@@ -1,4 +1,4 @@
-"""Notion's API (version 2025-09-03) on notion-client: one client per instance, bound to a
+"""Notion's API (version 2026-03-11) on notion-client: one client per instance, bound to a
 tenant's token per call (``with_token``). Errors become the project's kinds (:func:`convert`).
 notion-client's own retry is off: it sleeps inside the call. This adapter retries at most once,
 inline, only for a short wait (``max_inline_wait_s``): a 429/529 for any request, a 5xx or timeout
@@ -34,7 +34,7 @@ from shared.platform.errors import (
 )
 from shared.workspace.domain.notion_grant import NotionGrant
 
-NOTION_VERSION = "2025-09-03"
+NOTION_VERSION = "2026-03-11"  # webhooks: the subscription's version too (docs/deploy.md)
 PAGE_SIZE = 100
 _REFUSED = (429, 529)  # rate limited / overloaded: the request was not carried out
 log = logging.getLogger(__name__)
@@ -232,12 +232,21 @@ class NotionApi:
         created: list[JSON] = []
         for batch in batches(blocks):
             fn = self._client.blocks.children.append
-            place: JSON = {"after": after} if after else {}  # 2025-09-03 places a batch by ``after``
+            # 2026-03-11 places a batch by ``position`` (``after`` is refused); without one, at the end
+            place: JSON = {"position": {"type": "after_block", "after_block": {"id": after}}} if after else {}
             answer = self._call(fn, read=False, block_id=block_id, auth=self._token, children=batch, **place)
             results = answer.get("results", [])
             created.extend(results)
             after = str(results[-1]["id"]) if after and results else after
         return created
+
+    def retrieve_markdown(self, page_id: str) -> JSON:
+        """``GET /v1/pages/{page_id}/markdown``: the page's content (not its title or properties) as
+        Notion's enhanced Markdown, one request: ``markdown``, ``truncated`` and ``unknown_block_ids``
+        (blocks past Notion's record limit of about 20,000, or not shared with the integration)."""
+        fn = self._client.pages.retrieve_markdown
+        result: JSON = self._call(fn, read=True, page_id=page_id, auth=self._token)
+        return result
 
     def retrieve_block(self, block_id: str) -> JSON:
         fn = self._client.blocks.retrieve

@@ -253,3 +253,51 @@ def properties_markdown(page: dict[str, Any]) -> str:
         if text:
             lines.append(f"- {_escape(str(name))}: {_escape(text)}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+_ATTRIBUTES = re.compile(r'\s*\{(?:\w+="[^"]*"\s*)+\}\s*$')  # {color="red"}, {toggle="true" ...}
+_DROPPED = re.compile(
+    r"^\s*(</?(?:callout|table|columns|column|synced_block)\b[^>]*>|:::.*|<empty-block/>)\s*$"
+)
+_UNKNOWN = re.compile(r'<unknown url="[^"]*" alt="[^"]*"/>')
+_REFERENCE = re.compile(r'<(page|database) url="[^"]*"[^>]*>(.*?)</\1>')
+_CELL = re.compile(r"<td[^>]*>(.*?)</td>")
+_OPENING_DETAILS = re.compile(r"<details\b[^>]*>")
+
+
+def from_enhanced(markdown: str, title: str = "") -> str:
+    """Notion's enhanced Markdown (``GET /v1/pages/{id}/markdown``) as the plain Markdown the index
+    and the model read, in the shape :func:`blocks_to_markdown` gives. Dropped, their text kept: block
+    attributes (colours), container tags (callout, table, columns, synced blocks), empty blocks and
+    unknown-block tags. Table rows become ``| a | b |``, child pages and databases ``Page: T`` and
+    ``Database: T``, a tab of nesting two spaces. A first ``# title`` line repeating the page's
+    title is left out: the reader writes the title."""
+    lines: list[str] = []
+    for raw in markdown.splitlines():
+        tabs = len(raw) - len(raw.lstrip("\t"))
+        line = _ATTRIBUTES.sub("", raw[tabs:])
+        if _DROPPED.match(line):
+            continue
+        line = _UNKNOWN.sub("", _OPENING_DETAILS.sub("<details>", line))
+        line = _REFERENCE.sub(lambda m: f"{m[1].capitalize()}: {m[2]}", line)
+        if line.startswith("<tr"):  # a row sits one tab inside its table: at the table's depth here
+            line, tabs = "| " + " | ".join(_CELL.findall(line)) + " |", max(tabs - 1, 0)
+        if not lines and title and line.strip() == f"# {_escape(title)}".strip():
+            continue
+        lines.append("  " * tabs + line if line.strip() else "")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+def page_content(answer: dict[str, Any], title: str, chars: int) -> tuple[str, str]:
+    """A ``page_markdown`` answer's content as plain Markdown (:func:`from_enhanced`), at most
+    ``chars`` characters, and why it was cut short ("" when whole). It is cut short when Notion left
+    blocks out (``truncated``: past its limit of about 20,000 blocks, or not shared with the
+    integration), or when it is longer than ``chars``."""
+    content = from_enhanced(str(answer.get("markdown") or ""), title)
+    cut = ""
+    if answer.get("truncated"):
+        left_out = len(answer.get("unknown_block_ids") or [])
+        cut = f"Notion left out {left_out} blocks (past its record limit, or not shared with the agent)"
+    if len(content) > chars:
+        content, cut = content[:chars], cut or f"more than {chars} characters"
+    return content, cut

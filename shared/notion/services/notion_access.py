@@ -275,6 +275,9 @@ class NotionForTenant:
     def list_children(self, block_id: str) -> Iterator[JSON]:
         return self._listing(lambda token: self._notion.with_token(token).list_children(block_id))
 
+    def retrieve_markdown(self, page_id: str) -> JSON:
+        return self._run(lambda token: self._notion.with_token(token).retrieve_markdown(page_id))
+
     def append_blocks(self, block_id: str, blocks: list[JSON], after: str | None = None) -> list[JSON]:
         place = {"after": after} if after else {}  # the call as it was before ``after``, without one
         return self._run(

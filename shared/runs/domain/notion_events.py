@@ -33,6 +33,10 @@ EVENT_TYPES = frozenset(
         "page.moved",
     }
 )
+# The API versions whose events the agent reads: data sources' shapes, the same in both (Notion's
+# upgrade guide for 2026-03-11 changes no event). A subscription is made with one version, in Notion's
+# settings (docs/deploy.md): an event of an older one (databases, not data sources) is not read.
+EVENT_API_VERSIONS = frozenset({"2025-09-03", "2026-03-11"})
 INDEX_ONLY = frozenset({"page.deleted", "page.undeleted", "page.moved"})
 INDEX_EVENTS = INDEX_ONLY | {"page.created", "page.content_updated", "page.properties_updated"}
 # Notion's verification tokens are short ASCII ("secret_..."); anything else is refused before it is
@@ -113,6 +117,8 @@ class NotionEvent(_Model):
     authors: Annotated[list[Ref], Field(max_length=1000)] = Field(default_factory=list)
     data: EventData = Field(default_factory=EventData)
     attempt_number: Annotated[int, Field(ge=1, strict=True)] = 1
+    # the subscription's API version (absent from the oldest events); see EVENT_API_VERSIONS
+    api_version: Annotated[str, Field(max_length=40), BeforeValidator(_text)] | None = None
 
     @field_validator("timestamp")
     @classmethod

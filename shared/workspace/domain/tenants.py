@@ -27,9 +27,8 @@ from shared.workspace.domain.members import (
     MemberInvite,
     owner_member_id,
 )
-from shared.workspace.domain.schedules import Schedule
 from shared.workspace.domain.settings import TenantSettings, plain_notion_id
-from shared.workspace.domain.triggers import Rule
+from shared.workspace.domain.triggers import Rule, Schedule
 
 # Why a disconnected workspace's runs end: at their next step (stops) or at the disconnect itself.
 DISCONNECTED = "the workspace was disconnected"

@@ -10,8 +10,7 @@ import pytest
 from shared.agents.adapters.firestore_agents import FirestoreAgents
 from shared.agents.domain.agents import DEFAULT_AGENT_ID, Agent
 from shared.agents.services.agents import agents_of
-from shared.workspace.domain.schedules import Schedule
-from shared.workspace.domain.triggers import PageCreated
+from shared.workspace.domain.triggers import PageCreated, Schedule
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -16,8 +16,8 @@ from shared.agents.services.daily_schedule import plan_due_tenants
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services.deps import Deps
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
-from shared.workspace.domain.schedules import Schedule
 from shared.workspace.domain.tenants import Tenant
+from shared.workspace.domain.triggers import Schedule
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue
 from tests.perf.billing import OPS, TOUCHED, count_billed

@@ -25,7 +25,7 @@ from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import RunPlanned
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services.deps import Deps
-from shared.workspace.domain.schedules import Schedule
+from shared.workspace.domain.triggers import Schedule
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeTenantStore
 

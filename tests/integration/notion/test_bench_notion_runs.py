@@ -28,3 +28,21 @@ def test_the_notion_bench_completes_every_run_and_uses_the_allowed_rate(firestor
     assert bench_notion.result_line(figures) == (
         f"RESULT throughput_ratio={figures['throughput_ratio']:.2f} failed=0 runs_completed=5"
     )
+
+
+def test_a_page_read_costs_one_request_for_the_index_and_two_for_the_tool() -> None:
+    """``make bench-notion``'s page reads, this tree only: every page, nested four deep or 250 blocks
+    long, in one request of the index (its Markdown) and two of the tool (the page, its Markdown); a
+    walk of the blocks took up to 21 (tests/perf/page_reads.py). Read whole: nothing shorter for it."""
+    reads = bench_notion.page_reads(before=False)
+    now = reads["now"]
+    assert now["index"] == {"short": 1, "long": 1, "nested": 1, "row": 1}, now
+    assert now["tool"] == {"short": 2, "long": 2, "nested": 2, "row": 2}, now
+    assert bench_notion.reads_met(reads)
+    assert (
+        now["chars"]["nested"]["tool"] > 1500 and now["chars"]["long"]["index"] > 7500
+    )  # nested, long: whole
+    line = bench_notion.result_line({"throughput_ratio": 1.0, "failed": 0, "runs_completed": 1}, reads)
+    assert line.endswith(
+        "index_requests_per_read=1.00 before=unmeasured tool_requests_per_read=2.00 before=unmeasured"
+    )

@@ -375,26 +375,29 @@ def test_each_refusal_is_one_notion_refused_line(
     assert refused == [{"event": "notion_refused", "status": 429}, {"event": "notion_refused", "status": 529}]
 
 
-def test_a_long_nested_row_is_read_whole(notion: NotionApi) -> None:
-    """A whole page: more blocks than one list request returns, nesting, a row's properties."""
+def test_a_long_nested_row_is_read_whole(notion: NotionApi, admin: Admin) -> None:
+    """A whole page: more blocks than one list request returns, nesting, a row's properties; in two
+    requests, the page and its Markdown (``GET /v1/pages/{id}/markdown``), not a walk of its blocks."""
     notion = notion.with_token(TOKEN)
     title = {"Name": {"title": rich_text("Pricing decision")}}
     page = notion.create_page({"data_source_id": IDS["tasks_data_source"]}, title)
     notion.append_blocks(page["id"], markdown_to_blocks("# Outcome\n\n- tiers\n  - nested detail\n"))
     notion.append_blocks(page["id"], [b for i in range(230) for b in text_blocks("paragraph", f"line {i}")])
+    admin.delete("/requests")
     read = read_page(notion, page["id"])
     assert read.cut_short == ""
     assert "# Pricing decision" in read.markdown and "- For agent: no" in read.markdown  # the row's property
-    assert "  - nested detail" in read.markdown  # a child read through its parent
+    assert "  - nested detail" in read.markdown  # a child, nested under its parent
     assert "line 0" in read.markdown and "line 229" in read.markdown  # past two pages of 100
-    assert read.requests >= 5  # the page, three pages of children, the nested list's two levels
+    sent = [(r["method"], r["path"].replace(page["id"], "{id}")) for r in admin.get("/requests")]
+    assert sent == [("GET", "/v1/pages/{id}"), ("GET", "/v1/pages/{id}/markdown")] and read.requests == 2
 
 
 def test_a_page_past_its_budget_says_it_was_cut_short(notion: NotionApi) -> None:
     notion = notion.with_token(TOKEN)
     notion.append_blocks(IDS["home_page"], [b for i in range(150) for b in text_blocks("paragraph", f"p{i}")])
-    read = read_page(notion, IDS["home_page"], ReadBudget(blocks=120))
-    assert read.cut_short == "more than 120 blocks"
+    read = read_page(notion, IDS["home_page"], ReadBudget(chars=600))
+    assert read.cut_short == "more than 600 characters"
     assert read.markdown.rstrip().endswith("the rest was not read.)*")
     assert "p149" not in read.markdown
 

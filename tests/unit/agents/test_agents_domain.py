@@ -18,7 +18,7 @@ from shared.agents.domain.agents import (
     usable_version,
     version_of,
 )
-from shared.workspace.domain.schedules import Schedule
+from shared.workspace.domain.triggers import Schedule
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 OWNER, MEMBER, BOT = "a" * 32, "b" * 32, "c" * 32

@@ -102,6 +102,9 @@ class HomeNotion(TenantNotion):
     def search(self, query: str = "", filter: JSON | None = None) -> Iterator[JSON]:
         raise NotImplementedError
 
+    def retrieve_markdown(self, page_id: str) -> JSON:
+        raise NotImplementedError
+
     def create_page(self, parent: JSON, properties: JSON, children: list[JSON] | None = None) -> JSON:
         raise NotImplementedError
 

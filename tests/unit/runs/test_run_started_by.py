@@ -19,10 +19,9 @@ from shared.runs.services import run_view
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.connection import NotionTokens
 from shared.workspace.domain.members import Member
-from shared.workspace.domain.schedules import Schedule
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from shared.workspace.domain.triggers import PropertyChanged
+from shared.workspace.domain.triggers import PropertyChanged, Schedule
 from tests.api_fakes import FakeContainer, client
 from tests.support.api_runs import auth, pump
 
