@@ -22,7 +22,9 @@ def backup_problems(tf: Terraform) -> list[str]:
             problems.append(f"{name}: not a daily schedule")
         retention = _SECONDS_OF_DAYS.match(str(body.get("retention", "")))
         if retention is None:
-            problems.append(f"{name}: retention {body.get('retention')!r} is not a variable's days in seconds")
+            problems.append(
+                f"{name}: retention {body.get('retention')!r} is not a variable's days in seconds"
+            )
         elif retention.group(1) not in tf.variables:
             problems.append(f"{name}: retention names no variable ({retention.group(1)})")
     return problems
@@ -42,7 +44,9 @@ def test_a_missing_schedule_or_a_fixed_retention_is_a_problem(tf: Terraform) -> 
     assert backup_problems(Terraform(without, tf.locals, tf.variables, tf.outputs)) == [
         "no google_firestore_backup_schedule: nothing backs Firestore up beyond PITR's 7 days"
     ]
-    fixed = tf.resources | {"google_firestore_backup_schedule": {"daily": schedule | {"retention": "604800s"}}}
+    fixed = tf.resources | {
+        "google_firestore_backup_schedule": {"daily": schedule | {"retention": "604800s"}}
+    }
     assert backup_problems(Terraform(fixed, tf.locals, tf.variables, tf.outputs)) == [
         "daily: retention '604800s' is not a variable's days in seconds"
     ]
