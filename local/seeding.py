@@ -59,9 +59,7 @@ def in_process(stack: LocalStack, **settings: Any) -> Iterator[Any]:
     from shared.bootstrap import Container
     from shared.config import Settings
 
-    env = {k.removeprefix("NA_").lower(): v for k, v in stack.env().items() if k.startswith("NA_")}
-    named = {k: v for k, v in env.items() if k in Settings.model_fields}  # not the functions' URLs
-    yield Container(Settings(**(named | settings)))
+    yield Container(Settings.from_env(stack.env()).replace(**settings))
 
 
 def index_workspace(stack: LocalStack, tenant_id: str) -> int:

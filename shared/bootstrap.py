@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         Deployer,
         DoctorChecks,
         Embedder,
+        ErasureStore,
         InviteStore,
         Mailer,
         Model,
@@ -69,6 +70,7 @@ Port = Literal[
     "paces",
     "webhook_events",
     "dead_letters",
+    "erasures",
     "api_keys",
     "agents",
     "audit",
@@ -97,6 +99,7 @@ _MODULES: dict[Port, str] = {
     "paces": "shared.adapters.firestore_paces",
     "webhook_events": "shared.adapters.firestore_tenants",
     "dead_letters": "shared.adapters.firestore_dead_letters",
+    "erasures": "shared.adapters.firestore_erasure",
     "api_keys": "shared.adapters.firestore_api_keys",
     "agents": "shared.adapters.firestore_agents",
     "audit": "shared.adapters.firestore_audit",
@@ -126,6 +129,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "paces": ("google.cloud.firestore",),
     "webhook_events": ("google.cloud.firestore",),
     "dead_letters": ("google.cloud.firestore",),
+    "erasures": ("google.cloud.firestore",),
     "api_keys": ("google.cloud.firestore",),
     "agents": ("google.cloud.firestore",),
     "audit": ("google.cloud.firestore",),
@@ -236,6 +240,10 @@ class Container:
     @property
     def dead_letters(self) -> DeadLetterStore:
         return self._once("dead_letters", self._build_dead_letters)
+
+    @property
+    def erasures(self) -> ErasureStore:
+        return self._once("erasures", self._build_erasures)
 
     @property
     def api_keys(self) -> ApiKeyStore:
@@ -513,6 +521,11 @@ class Container:
         from shared.adapters.firestore_dead_letters import FirestoreDeadLetters
 
         return FirestoreDeadLetters(self._firestore())
+
+    def _build_erasures(self) -> ErasureStore:
+        from shared.adapters.firestore_erasure import FirestoreErasure
+
+        return FirestoreErasure(self._firestore())
 
     def _build_audit(self) -> AuditLog:
         from shared.adapters.firestore_audit import FirestoreAudit

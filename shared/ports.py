@@ -562,6 +562,27 @@ class DeadLetterStore(Protocol):
         ...
 
 
+class ErasureStore(Protocol):
+    """A workspace's documents erased (every collection, at any depth), and ``erasures/{t}``: the one
+    record that it was, without content (shared/adapters/firestore_erasure.py)."""
+
+    def begin(self, tenant_id: str, by: str, now: datetime) -> None:
+        """Record the ask (state ``erasing``); a repeat keeps the first ask's time and asker."""
+        ...
+
+    def erase_documents(self, tenant_id: str) -> int:
+        """Delete every document of the tenant; how many. Repeatable: a second call finds none."""
+        ...
+
+    def finish(self, tenant_id: str, now: datetime) -> None:
+        """Record the end (state ``erased``)."""
+        ...
+
+    def record(self, tenant_id: str) -> dict[str, Any] | None:
+        """The record of the tenant's erasure; None when none was asked."""
+        ...
+
+
 class WebhookEventLedger(Protocol):
     """``tenants/{t}/events/{event_id}``: de-duplication of webhook events and of API requests that
     carry a ``request_id`` (expire by TTL)."""

@@ -34,6 +34,7 @@ from functions.routes import (
     settings,
     team,
     usage,
+    workspace,
 )
 from shared.domain.members import ROLES
 
@@ -266,6 +267,15 @@ ROUTES: list[Route] = [
         connection.remove_connection,
         "Disconnect the workspace",
         {200: "models.connection.Disconnected"},
+        refusals=_NOTION_DOWN,
+        role="owner",
+    ),
+    _connection(
+        "POST /workspace/erase",
+        workspace.erase,
+        "Erase the workspace and all its data (its name typed to confirm)",
+        {200: "models.connection.Erased"},
+        body="workspace.EraseWorkspace",
         refusals=_NOTION_DOWN,
         role="owner",
     ),
