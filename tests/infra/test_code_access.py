@@ -45,6 +45,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/services/connect.py:complete_connect": frozenset({"oauth_callback"}),
     "shared/services/connect.py:_store_connection": frozenset({"oauth_callback"}),
     "shared/services/connect.py:disconnect": frozenset({"api"}),
+    # Erasing a workspace (POST /workspace/erase on api): its token secrets deleted, as a disconnect does.
+    "shared/services/erasure.py:erase_workspace": frozenset({"api"}),
     "shared/services/ask.py:answer_question": frozenset({"api", "plan"}),  # POST /ask, an Ask by comment
     "shared/services/ask.py:answer_comment": frozenset({"plan"}),  # an Ask by comment: its reply queued
     "shared/services/sessions.py:start_session": frozenset({"oauth_callback"}),
