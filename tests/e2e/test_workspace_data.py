@@ -6,6 +6,7 @@ import json
 import math
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -14,8 +15,9 @@ import pytest
 from local.demo import http
 from local.firestore_dump import documents, encoded
 from local.restore_drill import KINDS, drill, firestore_client, mismatches
-from local.seeding import Seeded, seed_workspace
+from local.seeding import Seeded, in_process, seed_workspace
 from local.stack import LocalStack
+from shared.domain.dead_letters import dead_letter
 from tools import erase_tenant
 
 pytestmark = pytest.mark.e2e
@@ -68,12 +70,24 @@ def test_an_erased_workspace_leaves_nothing_of_it_in_any_collection(
 ) -> None:
     stack, acme, globex = seeds
     db, api = firestore_client(stack), stack.url_of_api()
+    with in_process(stack) as container:  # a task body of each that could never validate, as plan keeps it
+        for seeded in (acme, globex):
+            body = json.dumps({"tenant_id": seeded.tenant_id, "run_id": 7}).encode()
+            letter = dead_letter("plan", body, "run_id: must be a string", datetime.now(UTC))
+            assert container.dead_letters.keep(letter)
     before = documents(db)
     mine, theirs = _of(before, _markers(acme)), _of(before, _markers(globex))
     collections = {path.split("/")[-2] for path in mine}
-    assert {"tenants", "runs", "events", "passages", "audit", "api_keys", "workspaces"} <= collections, (
-        collections
-    )
+    assert {
+        "tenants",
+        "runs",
+        "events",
+        "passages",
+        "audit",
+        "api_keys",
+        "workspaces",
+        "dead_letters",
+    } <= collections, collections
     assert len(mine) > 20 and len(theirs) > 20 and not set(mine) & set(theirs)
     secrets_before = json.loads(stack.secrets_file.read_text())
     assert any(acme.tenant_id in name for name in secrets_before)
