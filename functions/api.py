@@ -62,7 +62,10 @@ ROUTER = Router(ROUTES)
 # What a cookie session must prove to be the console's (an Origin and its CSRF token) before it acts.
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Answers that end the session (signing out, disconnecting) clear its cookie when they succeed.
-ENDS_SESSION = frozenset({("DELETE", "/session"), ("DELETE", "/connection")})
+ENDS_SESSION = frozenset({("DELETE", "/session"), ("DELETE", "/connection"), ("POST", "/workspace/erase")})
+# Routes that erase the workspace, its audit log with it: a success is recorded in erasures/{t}
+# instead (a refused attempt is audited as any other).
+NOT_AUDITED = frozenset({("POST", "/workspace/erase")})
 
 
 def api(request: Request) -> Response:
@@ -115,20 +118,26 @@ def _audited(call: Call, route: Route, method: str, principal: sessions.Principa
         status = 400
         raise
     finally:
-        surface: Surface = "key" if principal.key_id else "console" if principal.csrf_token else "api"
-        action = f"{method} {route.path}"
-        now = datetime.now(UTC)
-        tenant = call.tenants.get(call.tenant_id)
-        audit.record(
-            call.container.audit,
-            tenant,
-            principal.member,
-            surface,
-            action,
-            now=now,
-            target=call.args,
-            status=status,
-        )
+        if not ((method, route.path) in NOT_AUDITED and status < 300):
+            _record(call, route, method, principal, status)
+
+
+def _record(call: Call, route: Route, method: str, principal: sessions.Principal, status: int) -> None:
+    """The audit log's entry of a change a member made or tried, with how it ended."""
+    surface: Surface = "key" if principal.key_id else "console" if principal.csrf_token else "api"
+    action = f"{method} {route.path}"
+    now = datetime.now(UTC)
+    tenant = call.tenants.get(call.tenant_id)
+    audit.record(
+        call.container.audit,
+        tenant,
+        principal.member,
+        surface,
+        action,
+        now=now,
+        target=call.args,
+        status=status,
+    )
 
 
 def _answer(call: Call, route: Route, principal: sessions.Principal) -> Reply:

@@ -13,6 +13,16 @@ resource "google_firestore_database" "main" {
   depends_on = [google_project_service.enabled]
 }
 
+# A backup of the whole database every day, kept var.firestore_backup_retention_days days: beyond
+# point-in-time recovery's 7 days, and restorable into a new database (docs/deploy.md, "Backups and
+# restore"; `make restore-drill` rehearses the restore's check on the emulator).
+resource "google_firestore_backup_schedule" "daily" {
+  database  = google_firestore_database.main.name
+  retention = "${var.firestore_backup_retention_days * 86400}s"
+
+  daily_recurrence {}
+}
+
 # Composite indexes: one per query in shared/adapters/ that single-field indexes cannot serve.
 # tests/infra/test_firestore.py holds this list against the queries of the code, both ways.
 # Not here, because automatic single-field indexes (collection scope) serve them:

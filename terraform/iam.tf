@@ -172,6 +172,7 @@ resource "google_project_iam_custom_role" "ci_plan_reader" {
     "compute.targetHttpProxies.get",
     "compute.targetHttpsProxies.get",
     "compute.urlMaps.get",
+    "datastore.backupSchedules.get", # the daily backup (firestore.tf)
     "datastore.databases.get",
     "datastore.databases.getMetadata",
     "datastore.indexes.get", # composite indexes and TTL fields

@@ -29,6 +29,18 @@ variable "firestore_database" {
   default     = "(default)"
 }
 
+# Firestore's scheduled backups keep a backup at most 14 weeks (docs/deploy.md, "Backups and restore").
+variable "firestore_backup_retention_days" {
+  type        = number
+  description = "Days each daily Firestore backup is kept (1-98): restorable into a new database beside the 7 days of point-in-time recovery."
+  default     = 14
+
+  validation {
+    condition     = var.firestore_backup_retention_days >= 1 && var.firestore_backup_retention_days <= 98 && floor(var.firestore_backup_retention_days) == var.firestore_backup_retention_days
+    error_message = "firestore_backup_retention_days must be a whole number of days from 1 to 98 (Firestore keeps a scheduled backup at most 14 weeks)."
+  }
+}
+
 variable "source_archive" {
   type        = string
   description = "Path of the archive written by `make package`, relative to the directory terraform runs in."

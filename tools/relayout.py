@@ -128,7 +128,8 @@ MODULES: dict[str, str] = {
         "tenants settings settings_input triggers members agent_home integrations daily code_names "
         "connection signup notion_grant skipped_edits",
     ),
-    **_rows("workspace", "adapters", "shared.adapters", "firestore_tenants cached_tenants"),
+    **_rows("workspace", "adapters", "shared.adapters", "firestore_tenants cached_tenants firestore_erasure"),
+    "shared.services.erasure": "shared.notion.services.erasure",  # beside connect: its undoing
     # notify
     "shared.domain.notifications": "shared.notify.domain.notifications",
     "shared.domain.tasks.notify": "shared.notify.domain.notify_task",
@@ -207,7 +208,7 @@ FUNCTIONS: dict[str, str] = {
             "runs": "runs run_actions approvals usage",
             "team": "team session api_keys audit settings integrations email_confirmations",
             "agents": "agents",
-            "notion": "connection home",
+            "notion": "connection home workspace",
             "memory": "ask",
             "notify": "notifications",
             "platform": "doctor",
@@ -319,7 +320,7 @@ PORTS_BY_CAPABILITY = {
     "runs": "RunStore",
     "memory": "Embedder PassageStore Memory",
     "notify": "Notifier NotificationChannel LinkMinter NotificationLog Chat ChatWebhooks Mailer",
-    "workspace": "TenantStore OAuthStateStore InviteStore WebhookEventLedger",
+    "workspace": "TenantStore OAuthStateStore InviteStore WebhookEventLedger ErasureStore",
     "team": "ApiKeyStore AuditLog",
     "agents": "AgentStore",
     "notion": "NotionOAuth NotionClient TenantNotion",

@@ -15,7 +15,7 @@ from functions.routes import Call, Doc, Handler, Route, contract
 from functions.routes.agents_api import agents
 from functions.routes.memory_api import ask
 from functions.routes.notify_api import notifications
-from functions.routes.notion_api import connection, home
+from functions.routes.notion_api import connection, home, workspace
 from functions.routes.platform_api import doctor
 from functions.routes.runs_api import approvals, run_actions, runs, usage
 from functions.routes.team_api import (
@@ -260,6 +260,15 @@ ROUTES: list[Route] = [
         connection.remove_connection,
         "Disconnect the workspace",
         {200: "models.connection.Disconnected"},
+        refusals=_NOTION_DOWN,
+        role="owner",
+    ),
+    _connection(
+        "POST /workspace/erase",
+        workspace.erase,
+        "Erase the workspace and all its data (its name typed to confirm)",
+        {200: "models.connection.Erased"},
+        body="notion_api.workspace.EraseWorkspace",
         refusals=_NOTION_DOWN,
         role="owner",
     ),

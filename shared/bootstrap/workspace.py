@@ -1,4 +1,5 @@
-"""The workspace's adapters: the tenant store (cached per instance, read once per request), OAuth states, invites, the webhook events' ledger."""
+"""The workspace's adapters: the tenant store (cached per instance, read once per request), OAuth
+states, invites, the webhook events' ledger, and erasing a workspace's documents."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from typing import TYPE_CHECKING
 from shared.bootstrap.platform import PlatformParts
 
 if TYPE_CHECKING:
-    from shared.workspace.ports import InviteStore, OAuthStateStore, TenantStore, WebhookEventLedger
+    from shared.workspace.ports import (
+        ErasureStore,
+        InviteStore,
+        OAuthStateStore,
+        TenantStore,
+        WebhookEventLedger,
+    )
 
 
 class WorkspaceParts(PlatformParts):
@@ -35,6 +42,10 @@ class WorkspaceParts(PlatformParts):
     def webhook_events(self) -> WebhookEventLedger:
         return self._once("webhook_events", self._build_webhook_events)
 
+    @property
+    def erasures(self) -> ErasureStore:
+        return self._once("erasures", self._build_erasures)
+
     def _cached_tenants(self) -> TenantStore:
         """The tenant store an engine bundle reads through (one each, as each is built once)."""
         from shared.workspace.adapters.cached_tenants import CachedTenants
@@ -60,3 +71,8 @@ class WorkspaceParts(PlatformParts):
         from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
 
         return FirestoreWebhookEvents(self._firestore())
+
+    def _build_erasures(self) -> ErasureStore:
+        from shared.workspace.adapters.firestore_erasure import FirestoreErasure
+
+        return FirestoreErasure(self._firestore())

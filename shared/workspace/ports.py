@@ -148,3 +148,24 @@ class WebhookEventLedger(Protocol):
     def skipped(self, tenant_id: str, since: datetime, limit: int = 50) -> list[SkippedEdit]:
         """The tenant's skipped edits made at or after ``since``, newest first."""
         ...
+
+
+class ErasureStore(Protocol):
+    """A workspace's documents erased (every collection, at any depth), and ``erasures/{t}``: the one
+    record that it was, without content (shared/workspace/adapters/firestore_erasure.py)."""
+
+    def begin(self, tenant_id: str, by: str, now: datetime) -> None:
+        """Record the ask (state ``erasing``); a repeat keeps the first ask's time and asker."""
+        ...
+
+    def erase_documents(self, tenant_id: str) -> int:
+        """Delete every document of the tenant; how many. Repeatable: a second call finds none."""
+        ...
+
+    def finish(self, tenant_id: str, now: datetime) -> None:
+        """Record the end (state ``erased``)."""
+        ...
+
+    def record(self, tenant_id: str) -> dict[str, Any] | None:
+        """The record of the tenant's erasure; None when none was asked."""
+        ...

@@ -47,6 +47,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/notion/services/connect.py:complete_connect": frozenset({"oauth_callback"}),
     "shared/notion/services/connect.py:_store_connection": frozenset({"oauth_callback"}),
     "shared/notion/services/connect.py:disconnect": frozenset({"api"}),
+    # Erasing a workspace (POST /workspace/erase on api): its token secrets deleted, as a disconnect does.
+    "shared/notion/services/erasure.py:erase_workspace": frozenset({"api"}),
     "shared/memory/services/ask.py:answer_question": frozenset(
         {"api", "plan"}
     ),  # POST /ask, an Ask by comment

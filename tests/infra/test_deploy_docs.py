@@ -166,6 +166,8 @@ EXCLUDED = {
     r"gcloud secrets versions access latest --secret=\$S \| make -s signing-key": _GOOGLE
     + " (the key steps alone: tests/unit/team/test_signing_key_rotation.py)",
     r"sleep 330\b": "waits out secret_cache_ttl_s between two steps in Secret Manager",
+    r"make erase-tenant TENANT=\S+ PROJECT=\$PROJECT\b": "erases a workspace of the project: "
+    "tests/e2e/test_workspace_data.py runs it against the local stack's seeded workspaces",
     r"terraform -chdir=terraform ": _TERRAFORM,
     r"dist=web/dist bucket=\"gs://\$\(terraform -chdir=terraform output": _TERRAFORM,
     r"git add terraform/\.terraform\.lock\.hcl && git commit ": "commits the lock file made with the registry",

@@ -61,6 +61,12 @@ QUERIES: dict[tuple[str, str], Query] = {
     ("firestore_tenants.py", "FirestoreWebhookEvents.skipped"): Query(
         "tenants/{t}/skipped_edits: at >= ? order by at DESC (GET /skipped-edits); one field: automatic", ()
     ),
+    ("firestore_erasure.py", "FirestoreErasure._delete_named"): Query(
+        "workspaces, api_keys, dead_letters: tenant_id == ? (a workspace's erasure); one field: automatic", ()
+    ),
+    ("firestore_erasure.py", "FirestoreErasure._leave_recipients"): Query(
+        "email_recipients: tenants array-contains ? (a workspace's erasure); one field: automatic", ()
+    ),
     ("firestore_dead_letters.py", "FirestoreDeadLetters.recent"): Query(
         "dead_letters order by received_at DESC (an operator's listing); one field, collection scope: automatic",
         (),

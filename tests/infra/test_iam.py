@@ -389,6 +389,7 @@ def test_the_ci_role_can_refresh_every_resource_type(tf: Terraform) -> None:
         "google_compute_target_http_proxy": "compute.targetHttpProxies.get",
         "google_compute_target_https_proxy": "compute.targetHttpsProxies.get",
         "google_compute_url_map": "compute.urlMaps.get",
+        "google_firestore_backup_schedule": "datastore.backupSchedules.get",
         "google_firestore_database": "datastore.databases.get",
         "google_firestore_field": "datastore.indexes.get",
         "google_firestore_index": "datastore.indexes.get",

@@ -22,6 +22,8 @@ TOKEN_REFUSED = ("refused this token", "cannot be used with this token", "a Disc
 # (generated ids name none), or one source in two spellings (hyphens, case).
 TRIGGERS = (("triggers.", "could not be read from Notion to check its rules"), ("triggers.", "twice"))
 BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
+    # the workspace's name, which only the workspace knows: any other is refused, nothing erased
+    "POST /workspace/erase": (("confirm", "type the workspace's name"),),
     "PUT /integrations/{name}": tuple(("token", words) for words in TOKEN_REFUSED),
     "POST /agents": TRIGGERS,
     "PATCH /agents/{agent_id}": TRIGGERS,

@@ -30,3 +30,12 @@ class Disconnected(Schema):
     revoked: Literal[True]
     tenant_id: str
     runs_cancelled: int = Field(description="Runs that waited for a person or were paused")
+
+
+class Erased(Schema):
+    """The workspace is erased: every document, token and index of it deleted, its sessions and API
+    keys ended; only the record that it was erased is kept (docs/security.md, "Retention and erasure")."""
+
+    erased: Literal[True]
+    tenant_id: str
+    documents_deleted: int = Field(description="Documents deleted by this attempt (0 when repeated)")

@@ -158,7 +158,9 @@ def test_an_address_with_a_character_no_one_reads_is_refused(address: str, words
     )
 
 
-@pytest.mark.parametrize("label", ["POST /agents", "PATCH /agents/{agent_id}", "PATCH /settings"])
+@pytest.mark.parametrize(
+    "label", ["POST /agents", "PATCH /agents/{agent_id}", "PATCH /settings", "POST /workspace/erase"]
+)
 def test_bodies_the_contract_allows_meet_only_named_excuses(label: str) -> None:
     """Generated within the contract, answered by the api's routes (fakes behind): every 400 is an
     excuse named for a rule no schema states; a schema that loses a rule fails here."""
