@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from local.demo import http
-from local.firestore_dump import Emulator, documents
+from local.firestore_dump import Emulator, client, documents
 from local.seeding import Seeded, seed_workspace
 from local.stack import LocalStack
 
@@ -78,13 +78,8 @@ def drill(stack: LocalStack, seeded: list[Seeded], workdir: Path) -> Drill:
 
 
 def firestore_client(stack: LocalStack) -> Any:
-    """A client of the stack's emulator (the variable is how the library finds it)."""
-    import os
-
-    from google.cloud import firestore
-
-    os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{stack.firestore_port}"
-    return firestore.Client(project=stack.project)
+    """A client of the stack's Firestore emulator."""
+    return client(f"127.0.0.1:{stack.firestore_port}", stack.project)
 
 
 def main() -> int:

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from local.code_sandbox import SEED as CODE
 from local.demo import connect, http, wait_for
+from local.firestore_dump import client
 from local.stack import LocalStack
 
 
@@ -72,5 +73,6 @@ def index_workspace(stack: LocalStack, tenant_id: str) -> int:
         task = ReconcileTask(tenant_id=tenant_id, day=datetime.now(UTC).date())
         done = run_reconcile_task(task, container.engine(with_model=False))
         assert done.get("reconciled") is True, done
-        passages = container._firestore().collection("tenants").document(tenant_id).collection("passages")
-        return sum(1 for _ in passages.select([]).stream())
+    db = client(f"127.0.0.1:{stack.firestore_port}", stack.project)
+    passages = db.collection("tenants").document(tenant_id).collection("passages")
+    return sum(1 for _ in passages.select([]).stream())
