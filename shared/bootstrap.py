@@ -567,7 +567,12 @@ class Container:
         from shared.adapters.secret_manager import SecretManagerSecrets
 
         client = secretmanager.SecretManagerServiceClient()
-        return SecretManagerSecrets(client, self.settings.gcp_project, self.settings.secret_cache_ttl_s)
+        return SecretManagerSecrets(
+            client,
+            self.settings.gcp_project,
+            self.settings.secret_cache_ttl_s,
+            replicas=self.settings.secret_replicas(),
+        )
 
     def _build_notifications(self) -> NotificationLog:
         from shared.adapters.firestore_notifications import FirestoreNotificationLog
