@@ -46,3 +46,19 @@ def test_secret_manager_data_access_is_logged(tf: Terraform) -> None:
     assert config["service"] == "secretmanager.googleapis.com"
     assert {entry["log_type"] for entry in config["audit_log_config"]} == {"DATA_READ", "DATA_WRITE"}
     assert not [entry for entry in config["audit_log_config"] if entry.get("exempted_members")]
+
+
+def test_deploy_md_says_where_data_lives_and_how_each_secret_is_rotated(tf: Terraform) -> None:
+    """The operator's procedures (issue 65, points 7 and 9) name the variables and secrets that exist."""
+    from pathlib import Path
+
+    deploy = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text()
+    where = deploy[deploy.index("### Where data lives") :].split("\n### ", 1)[0]
+    for variable in ("firestore_location", "secret_locations", "model_location"):
+        assert f"`{variable}`" in where and variable in tf.variables, variable
+    rotation = deploy[deploy.index("### Rotating the other secrets") :].split("\n### ", 1)[0]
+    secrets = tf.locals["platform_secrets"]
+    for secret in ("notion-client-secret", "smtp-password"):
+        assert f"gcloud secrets versions add {secret}" in rotation and secret in secrets, secret
+    assert "**The webhook verification token.**" in rotation
+    assert "notion-webhook-verification-token" in secrets
