@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from google.api_core import exceptions as gexc
 
-from functions._doctor import ROUTE
+from functions._doctor import ROUND_ROUTE, ROUTE
 from shared.adapters.firestore_doctor import FirestoreDoctorChecks
-from shared.config import PlatformSecret
+from shared.config import PlatformSecret, Settings
 from shared.domain import signed_tokens
 from shared.domain.tasks.doctor import DoctorTask
 from shared.errors import ConfigError, TransientError, Unauthenticated
@@ -162,3 +162,24 @@ def test_a_failed_model_call_is_a_failed_hop() -> None:
     assert doctor.failed_hops(healthy) == []
     failing = healthy | {"hops": hops | {"plan": {"model": {"ok": False, "error": "Forbidden"}}}}
     assert doctor.failed_hops(failing) == [("model", "Forbidden")]
+
+
+def test_plan_answers_the_round_to_cloud_scheduler_only(firestore_db: Any) -> None:
+    """POST /doctor/round on plan (terraform/scheduler.tf's job doctor): the scheduler's token for
+    plan's URL runs a round; a token of another account is a 403 (counted by task_request_refused)
+    and starts nothing."""
+    from tests.api_fakes import FakeContainer, client
+    from tests.unit.test_caller import SCHEDULER, TASKS, bearer
+
+    checks = FirestoreDoctorChecks(firestore_db)
+    container = FakeContainer(Settings(tasks_service_account=TASKS))
+    container._built["doctor_checks"] = checks  # not a port (bootstrap builds it on first use)
+    plan, url = client("plan", container), container.settings.plan_url
+    refused = plan.post(ROUND_ROUTE, json={}, headers=bearer("someone@proj.iam.gserviceaccount.com", url))
+    assert refused.status_code == 403 and not container.queue.tasks
+    answer = plan.post(ROUND_ROUTE, json={}, headers=bearer(SCHEDULER, url))
+    assert answer.status_code == 200, answer.json
+    assert answer.json is not None and answer.json["judged"] == {}
+    started = checks.get(answer.json["started"])
+    assert started is not None and started["judge_after"] > started["started_at"]
+    assert sorted(task[0] for task in container.queue.tasks) == sorted(Queue)
