@@ -200,6 +200,59 @@ resource "google_monitoring_alert_policy" "log_metric" {
   depends_on = [time_sleep.log_metrics]
 }
 
+# The scheduled doctor's heartbeat: one doctor_round line per round (shared/services/doctor.py,
+# scheduler.tf's job doctor, every 15 minutes). No round for an hour means the job is paused or
+# deleted, or plan never finishes a round: then no hop is checked, and this says so.
+resource "google_logging_metric" "doctor_round" {
+  name        = "notion_agent/doctor_round"
+  description = "Rounds of the scheduled doctor (Cloud Scheduler job doctor, plan's /doctor/round)."
+  filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"doctor_round\""
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "time_sleep" "doctor_round_metric" {
+  create_duration = var.log_metric_wait
+  triggers = {
+    metric = google_logging_metric.doctor_round.id
+  }
+}
+
+resource "google_monitoring_alert_policy" "doctor_silent" {
+  display_name          = "Notion Agent: scheduled doctor silent"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+
+  conditions {
+    display_name = "No round of the scheduled doctor for an hour"
+    condition_absent {
+      filter   = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.doctor_round.name}\" AND resource.type=\"cloud_run_revision\""
+      duration = "3600s"
+      aggregations {
+        alignment_period     = "900s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    content   = "The scheduled doctor (Cloud Scheduler job doctor, every 15 minutes, on plan's /doctor/round) has not finished a round for an hour, so no hop is being checked. Check the job in Cloud Scheduler (paused, deleted, its last result), the alert \"task request refused\" (plan refusing the scheduler) and plan's errors; `make doctor` checks the hops meanwhile."
+    mime_type = "text/markdown"
+  }
+
+  depends_on = [time_sleep.log_metrics, time_sleep.doctor_round_metric]
+}
+
 # Cloud Tasks exports no "oldest task" gauge; task_attempt_delays (time between a task's scheduled
 # time and its actual dispatch) grows with the age of the oldest waiting task, so its p99 per queue
 # is the alert signal. A backlog that keeps growing raises it within minutes.

@@ -5,7 +5,8 @@ The api starts a check; each task function checks its caller as for any task and
 plan also makes one small model call. On a schedule (Cloud Scheduler's job doctor, plan's round
 route), :func:`scheduled_round` judges the check the round before started and logs one
 ``doctor_hop_failed`` line per hop that failed (the alert "scheduled doctor found a failed hop"),
-then starts the next. Nothing touches a tenant or starts a run. Only a token signed
+then starts the next and logs ``doctor_round`` (no such line for an hour: the alert "scheduled
+doctor silent"). Nothing touches a tenant or starts a run. Only a token signed
 with the deployment's session-signing key for the purpose "doctor" opens the routes. A record keeps
 an error as its class and our own reason, never a client library's message.
 """
@@ -181,6 +182,12 @@ def scheduled_round(queue: TaskQueue, checks: DoctorChecks, now: datetime | None
         judged[check_id] = [hop for hop, _ in failures]
         checks.mark_judged(check_id, judged[check_id])
     started = start_check(queue, checks, at, judge_after=at + ROUND_GRACE)
+    log.info(  # the heartbeat the alert "scheduled doctor silent" waits for (terraform/monitoring.tf)
+        "doctor: round judged %d check(s), started %s",
+        len(judged),
+        started["check_id"],
+        extra={"fields": {"event": "doctor_round", "judged": len(judged), "check": started["check_id"]}},
+    )
     return {"judged": judged, "started": started["check_id"]}
 
 

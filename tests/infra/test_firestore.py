@@ -61,6 +61,11 @@ QUERIES: dict[tuple[str, str], Query] = {
     ("firestore_tenants.py", "FirestoreWebhookEvents.skipped"): Query(
         "tenants/{t}/skipped_edits: at >= ? order by at DESC (GET /skipped-edits); one field: automatic", ()
     ),
+    ("firestore_doctor.py", "FirestoreDoctorChecks.due_for_judgement"): Query(
+        "doctor_checks: judge_after <= ? order by judge_after (the scheduled doctor's round); one field, "
+        "collection scope: automatic",
+        (),
+    ),
     ("firestore_dead_letters.py", "FirestoreDeadLetters.recent"): Query(
         "dead_letters order by received_at DESC (an operator's listing); one field, collection scope: automatic",
         (),

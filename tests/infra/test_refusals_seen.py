@@ -122,3 +122,32 @@ def test_the_filter_reader_refuses_what_it_cannot_read() -> None:
         matches('severity>=ERROR AND regex(textPayload, "x")', {"severity": "ERROR"})
     assert matches('a.b=("x" OR "y") AND NOT c:"Bot"', {"a": {"b": "y"}, "c": "curl"})
     assert not matches('a.b=("x" OR "y")', {"a": {"b": "z"}})
+
+
+def test_a_doctor_that_stops_running_is_seen(tf: Terraform) -> None:
+    """Each round logs doctor_round (a line the code writes); an hour without one (the job paused,
+    deleted, or plan never finishing a round) fires "scheduled doctor silent"."""
+    from tests.support.log_events import logged_events
+
+    metric = tf.resources["google_logging_metric"]["doctor_round"]
+    assert (
+        metric["filter"] == 'resource.type="cloud_run_revision" AND jsonPayload.fields.event="doctor_round"'
+    )
+    assert "doctor_round" in logged_events()
+    line = {
+        "logName": STDOUT_LOG,
+        "resource": {"type": "cloud_run_revision", "labels": {"service_name": "plan"}},
+        "jsonPayload": {"fields": {"event": "doctor_round", "judged": 1}},
+    }
+    assert matches(metric["filter"], line)
+    policy = tf.resources["google_monitoring_alert_policy"]["doctor_silent"]
+    absent = policy["conditions"][0]["condition_absent"][0]
+    assert "${google_logging_metric.doctor_round.name}" in absent["filter"]
+    job_minutes = int(tf.locals["scheduler_jobs"]["doctor"]["schedule"].split()[0].removeprefix("*/"))
+    assert int(absent["duration"].removesuffix("s")) >= 3 * job_minutes * 60, (
+        "a missed round or two is no alarm"
+    )
+    assert "${time_sleep.doctor_round_metric}" in policy["depends_on"]
+    assert tf.resources["time_sleep"]["doctor_round_metric"]["triggers"] == {
+        "metric": "${google_logging_metric.doctor_round.id}"
+    }
