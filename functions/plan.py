@@ -1,13 +1,14 @@
 """``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step. Also
 ``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations): it enqueues the daily plan
 (and digest) of every active tenant whose local planning hour has come; ``POST /day-plan`` writes a
-day's plan page, ``POST /digest`` sends a digest."""
+day's plan page, ``POST /digest`` sends a digest; ``POST /doctor/round`` (Cloud Scheduler) is
+``make doctor`` on a schedule (functions/tasks/doctor.py)."""
 
 from flask import Request, Response
 
 from functions._http import Reply, handle, parse_task, retry_count
 from functions.tasks.caller import check_caller
-from functions.tasks.doctor import doctor_hop
+from functions.tasks.doctor import doctor_hop, doctor_round
 from shared import bootstrap
 from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.agents.domain.digest_task import DigestTask
@@ -30,8 +31,9 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "not
 def plan(request: Request) -> Response:
     def call(c: Container) -> Reply:
         check_caller(request, c.settings, Target.PLAN)
-        if (hop := doctor_hop(request, c, Target.PLAN, with_model=True)) is not None:
-            return hop
+        doctor = doctor_hop(request, c, Target.PLAN, with_model=True) or doctor_round(request, c)
+        if doctor is not None:
+            return doctor
         deps = c.engine()
         if request.path.rstrip("/") == DigestTask.ROUTE:
             digest = parse_task(request, DigestTask, "digest", c.dead_letters)

@@ -285,13 +285,14 @@ resource "google_cloud_run_v2_service_iam_member" "public" {
 }
 
 # The load balancer reads a backend bucket's objects without credentials: the console's built files
-# are readable by anyone (what every browser downloads anyway). Reading and listing this bucket's
-# objects only: no write, no other bucket. Under domain-restricted sharing or enforced public access prevention this
-# binding is refused; docs/iam.md gives the organisation-policy steps.
+# are readable by anyone (what every browser downloads anyway). Reading this bucket's
+# objects by name only (storage.objects.get): no listing, no write, no other bucket. A path that names
+# no object answers 403, never a listing of the bucket. Under domain-restricted sharing or enforced
+# public access prevention this binding is refused; docs/iam.md gives the organisation-policy steps.
 resource "google_storage_bucket_iam_member" "console_public" {
   # checkov:skip=CKV_GCP_28: the console's built files, served by the load balancer's backend bucket, which reads public objects only (docs/decisions/0032)
   bucket = google_storage_bucket.console.name
-  role   = "roles/storage.objectViewer"
+  role   = "roles/storage.legacyObjectReader"
   member = "allUsers"
 }
 

@@ -12,8 +12,20 @@
 # and fails when a metric below counts one that no code writes.
 # No metric reads a secret or a token from a log: the code never logs one (shared/platform/logs.py masks
 # every secret it has read), and the webhook verification token lives only in Secret Manager.
+#   the scheduled doctor found a hop  fields.event = "doctor_hop_failed" (shared/platform/services/doctor.py;
+#   that did not answer               fields.hop: a queue or "model", fields.reason)
 # Webhook rejections are read from Cloud Run's request logs (4xx answers of notion-webhook), so
-# they need nothing from the code.
+# they need nothing from the code; the uptime check's own GET (405 by design) is not one of them.
+# Refused task calls are read there too (task_request_refused): Cloud Run's IAM front refuses a
+# missing invoker grant, a wrong audience or a renamed service before our code runs, so only its
+# request log (httpRequest.status 401/403) sees them; our own refusals are in the same log.
+locals {
+  # The functions that only Cloud Tasks and Cloud Scheduler call (functions.tf: not public).
+  task_services = sort([for fn in local.functions : fn.name if !fn.public])
+  # Cloud Monitoring's uptime checkers send this in their User-Agent (the uptime checks below).
+  uptime_user_agent = "GoogleStackdriverMonitoring-UptimeChecks"
+}
+
 locals {
   log_metrics = {
     run_failed = {
@@ -22,7 +34,7 @@ locals {
     }
     webhook_rejected = {
       description = "Notion webhook deliveries answered with a 4xx: missing or wrong signature (401), malformed (400), too large (413). Unknown workspaces are answered 200 and dropped."
-      filter      = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"notion-webhook\" AND httpRequest.status>=400 AND httpRequest.status<500"
+      filter      = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"notion-webhook\" AND httpRequest.status>=400 AND httpRequest.status<500 AND NOT httpRequest.userAgent:\"${local.uptime_user_agent}\""
     }
     budget_exceeded = {
       description = "Model calls refused because a run or tenant budget was exhausted."
@@ -39,6 +51,14 @@ locals {
     task_caller_refused = {
       description = "Requests a task function (plan, execute-step, deploy, notify) answered 401 or 403: the caller's token was not Cloud Tasks' or Cloud Scheduler's for this function."
       filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"task_caller_refused\""
+    }
+    task_request_refused = {
+      description = "Requests to a task function (${join(", ", local.task_services)}) answered 401 or 403, from Cloud Run's request log: refused by Cloud Run's IAM front (no invoker grant, wrong audience, renamed service) or by the function itself."
+      filter      = "resource.type=\"cloud_run_revision\" AND log_id(\"run.googleapis.com/requests\") AND resource.labels.service_name=(${join(" OR ", [for name in local.task_services : "\"${name}\""])}) AND (httpRequest.status=401 OR httpRequest.status=403)"
+    }
+    doctor_hop_failed = {
+      description = "Hops of the scheduled doctor's check (a queue's task, or plan's model call) that failed or were not answered in time."
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"doctor_hop_failed\""
     }
   }
 
@@ -84,6 +104,18 @@ locals {
       window       = "300s"
       threshold    = 0 # any: a refused task is work that does not happen (runs never plan or step)
       runbook      = "A task function answered 401 or 403 to its caller; the log entry gives the status and the reason (jsonPayload.fields.status, jsonPayload.fields.reason). After a release or an IAM change every task may be refused: check the tasks and scheduler service accounts, the functions' URLs (the token's audience) and docs/monitoring.md. A few refusals from unknown callers are someone probing a function's URL."
+    }
+    task_request_refused = {
+      display_name = "Notion Agent: task request refused"
+      window       = "300s"
+      threshold    = 0 # any: Cloud Run refused a task or a scheduler job before the code ran, or the code did
+      runbook      = "Cloud Run's request log shows a 401 or 403 on a task function (plan, execute-step, deploy, notify). Without a task_caller_refused line at the same time, Cloud Run's IAM front refused it before the code ran: the run.invoker grant of the tasks or scheduler account on that service (terraform/iam.tf), the token's audience (the function's run.app URL, NA_<FUNCTION>_URL) or a renamed service. Run `make doctor` (docs/monitoring.md) to see which hop fails; the queue keeps retrying the task meanwhile."
+    }
+    doctor_hop_failed = {
+      display_name = "Notion Agent: scheduled doctor found a failed hop"
+      window       = "3600s"
+      threshold    = 0 # any: a queue that does not deliver, or a model that does not answer, stops runs
+      runbook      = "The scheduled doctor (Cloud Scheduler job doctor, every 15 minutes) sent one task through each queue and plan made one model call; a hop failed or was not answered by the next round. The log entry names the hop (jsonPayload.fields.hop) and the reason. Run `make doctor URL=... PROJECT=...` for the full report and the likely cause (docs/monitoring.md, make doctor)."
     }
   }
 }
@@ -166,6 +198,59 @@ resource "google_monitoring_alert_policy" "log_metric" {
   }
 
   depends_on = [time_sleep.log_metrics]
+}
+
+# The scheduled doctor's heartbeat: one doctor_round line per round (shared/platform/services/doctor.py,
+# scheduler.tf's job doctor, every 15 minutes). No round for an hour means the job is paused or
+# deleted, or plan never finishes a round: then no hop is checked, and this says so.
+resource "google_logging_metric" "doctor_round" {
+  name        = "notion_agent/doctor_round"
+  description = "Rounds of the scheduled doctor (Cloud Scheduler job doctor, plan's /doctor/round)."
+  filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"doctor_round\""
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "time_sleep" "doctor_round_metric" {
+  create_duration = var.log_metric_wait
+  triggers = {
+    metric = google_logging_metric.doctor_round.id
+  }
+}
+
+resource "google_monitoring_alert_policy" "doctor_silent" {
+  display_name          = "Notion Agent: scheduled doctor silent"
+  combiner              = "OR"
+  notification_channels = local.notification_channels
+
+  conditions {
+    display_name = "No round of the scheduled doctor for an hour"
+    condition_absent {
+      filter   = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.doctor_round.name}\" AND resource.type=\"cloud_run_revision\""
+      duration = "3600s"
+      aggregations {
+        alignment_period     = "900s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    content   = "The scheduled doctor (Cloud Scheduler job doctor, every 15 minutes, on plan's /doctor/round) has not finished a round for an hour, so no hop is being checked. Check the job in Cloud Scheduler (paused, deleted, its last result), the alert \"task request refused\" (plan refusing the scheduler) and plan's errors; `make doctor` checks the hops meanwhile."
+    mime_type = "text/markdown"
+  }
+
+  depends_on = [time_sleep.log_metrics, time_sleep.doctor_round_metric]
 }
 
 # Cloud Tasks exports no "oldest task" gauge; task_attempt_delays (time between a task's scheduled

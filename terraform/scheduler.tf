@@ -18,6 +18,16 @@ locals {
       attempt_deadline = "180s"
       description      = "Re-enqueue the next step of runs whose cursor has not moved past their lease."
     }
+    doctor = {
+      target = "plan"
+      path   = "/doctor/round" # functions/tasks/doctor.py ROUND_ROUTE
+      # make doctor on a schedule: each round judges the check the previous round started (a hop
+      # not answered by now logs doctor_hop_failed, alerted in monitoring.tf) and starts the next one:
+      # one no-op task through each queue and one small model call, about 96 a day.
+      schedule         = "*/15 * * * *"
+      attempt_deadline = "320s" # plan's timeout (300 s) plus delivery
+      description      = "make doctor on a schedule: judge the last round's check, send one task through each queue and one model call."
+    }
   }
 }
 

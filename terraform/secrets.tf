@@ -7,6 +7,9 @@
 # tests/infra/test_code_access.py derives it from them: a grant the code does not use, or a call
 # without its grant, fails the test.
 locals {
+  # Where every secret's payload is stored: var.secret_locations, else the deployment's region.
+  secret_locations = length(var.secret_locations) > 0 ? var.secret_locations : [var.region]
+
   platform_secrets = {
     "notion-client-id" = {
       # api: the authorize URL (GET /connect) and the revoke on disconnect; oauth-callback: the code
@@ -82,8 +85,38 @@ resource "google_secret_manager_secret" "platform" {
     app = "notion-agent"
   }
 
+  # User-managed: the secret's payloads are stored only in local.secret_locations (an organisation's
+  # resource-location policy refuses automatic replication). The code creates tenants' secrets with
+  # the same locations (NA_SECRET_LOCATIONS, settings.tf). Replication cannot change on an existing
+  # secret: a new list replaces the secrets (docs/deploy.md, Where data lives).
   replication {
-    auto {}
+    user_managed {
+      dynamic "replicas" {
+        for_each = local.secret_locations
+        content {
+          location = replicas.value
+        }
+      }
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+# Data Access audit logs for Secret Manager: every read of a secret's value (AccessSecretVersion,
+# DATA_READ) and every version added, destroyed or disabled (DATA_WRITE), with the caller's identity.
+# Admin Activity logs (secrets created, deleted, IAM changes) are always on. The functions read
+# secrets through a per-instance cache (NA_SECRET_CACHE_TTL_S), so the volume stays small.
+resource "google_project_iam_audit_config" "secret_manager" {
+  project = var.project_id
+  service = "secretmanager.googleapis.com"
+
+  audit_log_config {
+    log_type = "DATA_READ"
+  }
+
+  audit_log_config {
+    log_type = "DATA_WRITE"
   }
 
   depends_on = [google_project_service.enabled]

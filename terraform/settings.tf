@@ -18,6 +18,7 @@ locals {
     NA_SECRETS_BACKEND          = "secret-manager"
     NA_LOCAL_SECRETS_FILE       = "" # unused with secret-manager; empty so it can never be picked up
     NA_SECRET_CACHE_TTL_S       = tostring(var.secret_cache_ttl_s)
+    NA_SECRET_LOCATIONS         = jsonencode(var.secret_locations) # empty: NA_REGION, as secrets.tf's local.secret_locations
     NA_MODEL_BACKEND            = "vertex"
     NA_MODEL_LOCATION           = var.model_location
     NA_MODEL_PLAN               = var.model_plan

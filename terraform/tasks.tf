@@ -1,7 +1,8 @@
 # Cloud Tasks queues (shared.platform.topology.Queue), one per task-driven function (QUEUE_TARGETS).
-# Handlers are idempotent (docs/engine.md), so retries are safe; a body that does not validate gets a 4xx,
-# which Cloud Tasks also retries until the queue gives up. A long Retry-After is not a retry here: the
-# code schedules a new task for later. Runs that exhaust their retries are picked up by the
+# Handlers are idempotent (docs/engine.md), so retries are safe; a body that can never validate is kept
+# as a dead letter and answered 200, so Cloud Tasks does not retry it (functions/_http.py,
+# shared/platform/services/dead_letters.py). A long Retry-After is not a retry here: the code schedules a new
+# task for later. A task carries its enqueuer's trace (traceparent; shared/platform/adapters/cloud_tasks.py). Runs that exhaust their retries are picked up by the
 # stalled-run sweeper (scheduler.tf).
 #
 # Cloud Tasks stops retrying a task only once it has made max_attempts attempts AND

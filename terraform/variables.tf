@@ -71,8 +71,24 @@ variable "max_instances" {
 
 variable "model_location" {
   type        = string
-  description = "Vertex AI location for Gemini calls (NA_MODEL_LOCATION)."
+  description = "Vertex AI location for model calls, Gemini and embeddings (NA_MODEL_LOCATION): global, or a region (e.g. europe-west4) to keep prompts and answers there. docs/deploy.md, Where data lives."
   default     = "global"
+
+  validation {
+    condition     = can(regex("^(global|[a-z]+-[a-z]+[0-9]+)$", var.model_location))
+    error_message = "model_location must be global or a Vertex AI region such as europe-west4."
+  }
+}
+
+variable "secret_locations" {
+  type        = list(string)
+  description = "Locations of every Secret Manager secret's replicas (user-managed replication; NA_SECRET_LOCATIONS for the ones the code creates). Empty: the deployment's region. docs/deploy.md, Where data lives."
+  default     = []
+
+  validation {
+    condition     = alltrue([for location in var.secret_locations : can(regex("^[a-z]+-[a-z]+[0-9]+$", location))]) && length(distinct(var.secret_locations)) == length(var.secret_locations)
+    error_message = "secret_locations must be distinct regions such as europe-west1 (Secret Manager has no multi-region replica location)."
+  }
 }
 
 variable "model_plan" {

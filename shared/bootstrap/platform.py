@@ -110,7 +110,12 @@ class PlatformParts(Base):
         from shared.platform.adapters.secret_manager import SecretManagerSecrets
 
         client = secretmanager.SecretManagerServiceClient()
-        return SecretManagerSecrets(client, self.settings.gcp_project, self.settings.secret_cache_ttl_s)
+        return SecretManagerSecrets(
+            client,
+            self.settings.gcp_project,
+            self.settings.secret_cache_ttl_s,
+            replicas=self.settings.secret_replicas(),
+        )
 
     def _build_model(self) -> Model:
         s = self.settings

@@ -127,6 +127,11 @@ class Settings(SettingsFields):
     def queue_path(self, queue: Queue) -> str:
         return f"projects/{self.gcp_project}/locations/{self.region}/queues/{queue.value}"
 
+    def secret_replicas(self) -> tuple[str, ...]:
+        """Where a secret the code creates keeps its replicas: NA_SECRET_LOCATIONS, else NA_REGION
+        (terraform/secrets.tf's rule for the platform secrets)."""
+        return self.secret_locations or (self.region,)
+
 
 class _Environment(EnvSettingsSource):
     """pydantic-settings' environment source over a given mapping instead of ``os.environ``."""
@@ -236,6 +241,8 @@ _TIMEOUTS = ("notion_timeout_s", "code_timeout_s", "slack_timeout_s", "smtp_time
 _MIN_RUN_RATE_PER_MIN = 0.1  # one run every 10 min: 1,000 waiting runs are planned within 7 days
 
 
+_REGION = re.compile(r"[a-z]+-[a-z]+[0-9]+")  # a Google Cloud region, e.g. europe-west1
+_MODEL_LOCATION = re.compile(rf"global|{_REGION.pattern}")
 _WORKSPACE_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _DOMAIN = re.compile(r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]")
 
@@ -277,6 +284,12 @@ def _disagreements(s: Settings) -> list[str]:
             f"NA_WEBHOOK_RUN_RATE_PER_MIN: must be 0 (no limit) or at least {_MIN_RUN_RATE_PER_MIN} "
             "(a slower pace keeps a bulk edit's runs waiting for weeks)"
         )
+    if not _MODEL_LOCATION.fullmatch(s.model_location):
+        problems.append("NA_MODEL_LOCATION: must be global or a Vertex AI region such as europe-west4")
+    if not all(_REGION.fullmatch(loc) for loc in s.secret_locations) or len(set(s.secret_locations)) != len(
+        s.secret_locations
+    ):
+        problems.append("NA_SECRET_LOCATIONS: must be distinct regions such as europe-west1")
     if any(price < 0 for prices in s.model_prices.values() for price in prices):
         problems.append("NA_MODEL_PRICES: prices must not be negative")
     if s.model_backend == "vertex" and not {s.model_plan, s.model_draft} <= set(s.model_prices):

@@ -59,6 +59,7 @@ def redact(text: str) -> str:
 
 _CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]+)(?:/(\d+))?(?:;o=([01]))?$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_W3C_TRACE_ID = re.compile(r"(?!0{32})[0-9a-f]{32}")
 
 
 def trace_context(cloud_trace_context: str, traceparent: str) -> TraceContext:
@@ -72,6 +73,21 @@ def trace_context(cloud_trace_context: str, traceparent: str) -> TraceContext:
     if parent:
         return TraceContext(parent.group(1), parent.group(2), bool(int(parent.group(3), 16) & 1))
     return _NO_TRACE
+
+
+def trace_headers() -> dict[str, str]:
+    """The current request's trace as the headers a call it makes carries on (a task it enqueues):
+    W3C ``traceparent`` and Cloud Trace's ``X-Cloud-Trace-Context``, the same trace, span and sampling;
+    {} outside a traced request. The receiving function reads them (:func:`trace_context`), so its
+    log lines join the same trace."""
+    current = _trace.get()
+    if not current.trace:
+        return {}
+    span = current.span if current.span and int(current.span, 16) else "0" * 15 + "1"  # never all zero
+    headers = {"X-Cloud-Trace-Context": f"{current.trace}/{int(span, 16)};o={int(current.sampled)}"}
+    if _W3C_TRACE_ID.fullmatch(current.trace):  # traceparent takes 32 lower-case hex digits only
+        headers["traceparent"] = f"00-{current.trace}-{span}-{'01' if current.sampled else '00'}"
+    return headers
 
 
 @contextmanager

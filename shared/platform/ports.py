@@ -91,3 +91,12 @@ class DoctorChecks(Protocol):
     def get(self, check_id: str) -> dict[str, Any] | None:
         """The check as stored; None when there is none."""
         ...
+
+    def due_for_judgement(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+        """The scheduled checks not judged yet whose ``judge_after`` is at or before ``now``, as
+        stored (a check ``make doctor`` starts by hand has none and is never judged)."""
+        ...
+
+    def mark_judged(self, check_id: str, failed: list[str]) -> None:
+        """Record a scheduled check's verdict (the hops that failed); it is never judged again."""
+        ...

@@ -60,7 +60,17 @@ class SettingsFields(BaseSettings):
     model_backend: Literal["offline", "vertex"] = Field(
         "offline", description="offline: deterministic local model; vertex: Gemini on Vertex AI."
     )
-    model_location: str = Field("global", description="Vertex AI location for model calls.")
+    secret_locations: tuple[str, ...] = Field(
+        (),
+        description="Regions (a JSON list) where the secrets the code creates keep their replicas "
+        "(user-managed replication, as an organisation's location policy requires; "
+        "terraform/secrets.tf uses the same). Empty: NA_REGION.",
+    )
+    model_location: str = Field(
+        "global",
+        description="Vertex AI location for model calls, Gemini and embeddings: global, or a region "
+        "(e.g. europe-west4) whose regional endpoint keeps prompts and answers there.",
+    )
     model_plan: str = Field(
         "gemini-3.5-flash-lite", description="Model for planning and classification (fast, cheap)."
     )

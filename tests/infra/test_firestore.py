@@ -67,6 +67,11 @@ QUERIES: dict[tuple[str, str], Query] = {
     ("firestore_erasure.py", "FirestoreErasure._leave_recipients"): Query(
         "email_recipients: tenants array-contains ? (a workspace's erasure); one field: automatic", ()
     ),
+    ("firestore_doctor.py", "FirestoreDoctorChecks.due_for_judgement"): Query(
+        "doctor_checks: judge_after <= ? order by judge_after (the scheduled doctor's round); one field, "
+        "collection scope: automatic",
+        (),
+    ),
     ("firestore_dead_letters.py", "FirestoreDeadLetters.recent"): Query(
         "dead_letters order by received_at DESC (an operator's listing); one field, collection scope: automatic",
         (),

@@ -112,7 +112,7 @@ RESOURCE_GRANTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     # PUBLIC below: the two grants to principals outside the project.
     ("google_cloud_run_v2_service_iam_member", "public"): ("roles/run.invoker", "allUsers"),
-    ("google_storage_bucket_iam_member", "console_public"): ("roles/storage.objectViewer", "allUsers"),
+    ("google_storage_bucket_iam_member", "console_public"): ("roles/storage.legacyObjectReader", "allUsers"),
 }
 # Grants to principals outside the project (allUsers, allAuthenticatedUsers, domain:, user:, group:).
 # run.invoker for allUsers on the three public functions: Notion and browsers carry no Google identity,
@@ -121,7 +121,7 @@ RESOURCE_GRANTS: dict[tuple[str, str], tuple[str, str]] = {
 # Under domain-restricted sharing these bindings are refused; docs/iam.md gives the policy steps.
 PUBLIC: dict[tuple[str, str], tuple[str, str]] = {
     ("google_cloud_run_v2_service_iam_member", "public"): ("roles/run.invoker", "allUsers"),
-    ("google_storage_bucket_iam_member", "console_public"): ("roles/storage.objectViewer", "allUsers"),
+    ("google_storage_bucket_iam_member", "console_public"): ("roles/storage.legacyObjectReader", "allUsers"),
 }
 OUTSIDE_PRINCIPALS = ("allUsers", "allAuthenticatedUsers", "domain:", "user:", "group:", "principalSet:")
 
@@ -257,7 +257,8 @@ def test_public_invokers_only_on_the_public_functions(tf: Terraform) -> None:
     ]
     console = tf.resources["google_storage_bucket_iam_member"]["console_public"]
     assert console["bucket"] == "${google_storage_bucket.console.name}"
-    assert console["role"] == "roles/storage.objectViewer"  # read, never write
+    # Read an object by its name, never write, never list (objectViewer would list the bucket).
+    assert console["role"] == "roles/storage.legacyObjectReader"
     binding = tf.resources["google_cloud_run_v2_service_iam_member"]["public"]
     assert set(for_each_function_keys(binding["for_each"], tf.locals["functions"])) == PUBLIC_FUNCTIONS
     public = {key for key, value in function_ingress(tf).items() if value == "ALLOW_INTERNAL_AND_GCLB"}
@@ -400,6 +401,7 @@ def test_the_ci_role_can_refresh_every_resource_type(tf: Terraform) -> None:
         "google_monitoring_notification_channel": "monitoring.notificationChannels.get",
         "google_project_iam_custom_role": "iam.roles.get",
         "google_project_iam_member": "resourcemanager.projects.getIamPolicy",
+        "google_project_iam_audit_config": "resourcemanager.projects.getIamPolicy",
         "google_project_service": "serviceusage.services.get",
         "google_secret_manager_secret": "secretmanager.secrets.get",
         "google_secret_manager_secret_iam_member": "secretmanager.secrets.getIamPolicy",
@@ -437,7 +439,7 @@ def test_the_deployer_writes_the_consoles_objects_and_nothing_else_of_it(tf: Ter
         if body["bucket"] == "${google_storage_bucket.console.name}"
     ]
     assert sorted(on_console) == [
-        ("console_public", "roles/storage.objectViewer"),
+        ("console_public", "roles/storage.legacyObjectReader"),
         ("deployer_publishes_console", CONSOLE_UPLOAD_ROLE),
     ]
     # No project-level role was added for it: the allowlist above holds every project role.

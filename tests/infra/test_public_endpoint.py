@@ -290,11 +290,13 @@ def test_the_console_bucket_serves_index_html_for_the_origins_root(tf: Terraform
     # With Cloud CDN, only the objects' own Cache-Control may decide: index.html is no-cache.
     if backend.get("enable_cdn"):
         assert block(backend.get("cdn_policy"))["cache_mode"] == "USE_ORIGIN_HEADERS"
-    # The bucket's objects are public for the load balancer to read (iam.tf); nothing public but them.
+    # The bucket's objects are public for the load balancer to read (iam.tf); nothing public but them,
+    # and only by name: storage.objects.get, never storage.objects.list (objectViewer's), so nobody
+    # lists the bucket.
     reader = tf.resources["google_storage_bucket_iam_member"]["console_public"]
     assert (reader["bucket"], reader["role"], reader["member"]) == (
         "${google_storage_bucket.console.name}",
-        "roles/storage.objectViewer",
+        "roles/storage.legacyObjectReader",
         "allUsers",
     )
 

@@ -73,7 +73,7 @@ def test_functions_run_python313_with_min_instances_variable(tf: Terraform) -> N
         assert fn["concurrency"] == 1 or float(fn["cpu"]) >= 1, f"{key}: concurrency > 1 needs a whole vCPU"
 
 
-def test_alerts_cover_the_seven_signals(tf: Terraform) -> None:
+def test_alerts_cover_the_nine_signals(tf: Terraform) -> None:
     assert set(tf.locals["log_metrics"]) == {
         "run_failed",
         "webhook_rejected",
@@ -81,6 +81,8 @@ def test_alerts_cover_the_seven_signals(tf: Terraform) -> None:
         "model_unavailable",
         "dead_letter",
         "task_caller_refused",
+        "task_request_refused",  # Cloud Run's request log: refusals before the code runs (issue 65)
+        "doctor_hop_failed",  # the scheduled doctor (scheduler.tf, job doctor)
     }
     assert set(tf.locals["log_alerts"]) == set(tf.locals["log_metrics"])
     task_age = tf.resources["google_monitoring_alert_policy"]["task_age"]

@@ -244,6 +244,16 @@ FRONTEND_URL = "frontend_url must be empty (the console at https://PUBLIC_DOMAIN
         ({"model_plan": "gemini-3-flash"}, PRICED),
         ({"model_draft": "gemini-3-pro"}, PRICED),
         ({"model_plan": "gemini-3-flash", "model_prices": PRICES | {"gemini-3-flash": [0.5, 3]}}, None),
+        # Where data lives (issue 65): a regional model endpoint, secrets' replicas in named regions.
+        ({"model_location": "europe-west4"}, None),
+        ({"model_location": "global"}, None),
+        ({"model_location": "eu"}, "model_location must be global or a Vertex AI region"),
+        ({"model_location": "europe-west4-a"}, "model_location must be global or a Vertex AI region"),
+        ({"secret_locations": ["europe-west1", "europe-west4"]}, None),
+        ({"secret_locations": []}, None),  # the region
+        ({"secret_locations": ["eu"]}, "secret_locations must be distinct regions"),
+        ({"secret_locations": ["global"]}, "secret_locations must be distinct regions"),
+        ({"secret_locations": ["europe-west1", "europe-west1"]}, "secret_locations must be distinct regions"),
     ],
 )
 def test_a_settings_rule_is_refused_at_plan_exactly_when_the_functions_would_refuse_it(
@@ -383,7 +393,7 @@ def test_the_cases_reach_every_variable_that_feeds_a_setting() -> None:
         for feed in FEEDS
         if feed.kind not in (int, float, str) and get_origin(feed.kind) is not Literal
     ]
-    assert others == ["model_prices"]
+    assert others == ["secret_locations", "model_prices"]
     # The choices variables.tf lists are read (its validations say contains([...], var.X)).
     assert _terraform_choices("smtp.security") == ["starttls", "tls"]
 

@@ -1,5 +1,12 @@
 """A stub of Secret Manager's REST endpoint (v1), enough for the adapter: create, addVersion,
-access latest, delete. It records every request so tests can count calls (e.g. the TTL cache)."""
+access latest, delete. It records every request so tests can count calls (e.g. the TTL cache), and
+each created secret's replication.
+
+``allowed_locations`` stands for an organisation's resource-location policy
+(constraints/gcp.resourceLocations), as Secret Manager's "Choosing a replication policy" page states
+it: a secret with automatic replication is created only if creation in ``global`` is allowed, one
+with user-managed replication only if every one of its locations is; otherwise the create is refused
+(400 FAILED_PRECONDITION, the constraint named)."""
 
 import base64
 import json
@@ -14,6 +21,8 @@ class SecretManagerStub:
         self.secrets: dict[str, list[bytes]] = {}
         self.destroyed: dict[str, set[int]] = {}
         self.requests: list[tuple[str, str]] = []
+        self.replication: dict[str, dict[str, Any]] = {}  # each created secret's, as sent
+        self.allowed_locations: set[str] | None = None  # None: no location policy
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,7 +62,11 @@ class SecretManagerStub:
         if m := re.fullmatch(r"/v1/projects/([^/]+)/secrets\?secretId=([\w-]+).*", path):
             if m.group(2) in self.secrets:
                 return 409, {"error": {"code": 409, "message": "exists", "status": "ALREADY_EXISTS"}}
+            replication = body.get("replication") or {}
+            if refused := self._location_refusal(replication):
+                return 400, refused
             self.secrets[m.group(2)] = []
+            self.replication[m.group(2)] = replication
             return 200, {"name": f"projects/{m.group(1)}/secrets/{m.group(2)}"}
         if m := re.fullmatch(r"/v1/projects/([^/]+)/secrets/([\w-]+):addVersion.*", path):
             if m.group(2) not in self.secrets:
@@ -87,6 +100,22 @@ class SecretManagerStub:
                 return 404, not_found
             return 200, {}
         return 404, {"error": {"code": 404, "message": f"no route {method} {path}", "status": "NOT_FOUND"}}
+
+    def _location_refusal(self, replication: dict[str, Any]) -> dict[str, Any] | None:
+        """The policy's refusal of a create with this replication; None when it is allowed."""
+        if "automatic" in replication:
+            locations = ["global"]
+        else:
+            replicas = (replication.get("userManaged") or {}).get("replicas") or []
+            locations = [replica.get("location", "") for replica in replicas]
+        if not locations:
+            return {
+                "error": {"code": 400, "message": "replication is required", "status": "INVALID_ARGUMENT"}
+            }
+        if self.allowed_locations is None or set(locations) <= self.allowed_locations:
+            return None
+        message = f"Constraint constraints/gcp.resourceLocations violated for locations {sorted(locations)}"
+        return {"error": {"code": 400, "message": message, "status": "FAILED_PRECONDITION"}}
 
     def __enter__(self) -> "SecretManagerStub":
         self.thread.start()

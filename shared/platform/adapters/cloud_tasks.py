@@ -3,7 +3,8 @@
 Task names are hashed from the task's identity, so a repeat create of the same work is refused by the
 queue itself (``AlreadyExists`` → success, nothing done twice) and names spread evenly, as Cloud Tasks
 recommends. In production each task carries an OIDC token for the tasks service account (audience:
-the function's URL); the request goes to the body's ``ROUTE`` on that function (e.g. ``/schedule``).
+the function's URL); the request goes to the body's ``ROUTE`` on that function (e.g. ``/schedule``),
+with the enqueuing request's trace (``traceparent``), so one trace follows a run across its hops.
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from google.protobuf import timestamp_pb2
 from shared.platform.config import Settings
 from shared.platform.domain.tasks import TaskBody
 from shared.platform.errors import ConfigError, TransientError
+from shared.platform.logs import trace_headers
 from shared.platform.topology import QUEUE_TARGETS, Queue
 
 
@@ -35,7 +37,9 @@ class CloudTaskQueue:
         http_request = tasks_v2.HttpRequest(
             http_method=tasks_v2.HttpMethod.POST,
             url=target.rstrip("/") + body.ROUTE if body.ROUTE else target,
-            headers={"Content-Type": "application/json"},
+            # The enqueuing request's trace goes on with the task: the function that runs it logs
+            # under the same trace (shared.platform.logs.trace_headers; Cloud Tasks passes these on).
+            headers={"Content-Type": "application/json", **trace_headers()},
             body=body.model_dump_json().encode(),
         )
         if self._settings.tasks_service_account:

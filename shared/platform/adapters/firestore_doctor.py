@@ -1,14 +1,20 @@
 """``make doctor``'s checks in Firestore: ``doctor_checks/{check_id}``, removed by TTL at
-``expires_at``. The api writes what it sent, each task function the hop it answered."""
+``expires_at``. The api (or plan's scheduled round) writes what it sent, each task function the hop
+it answered. A scheduled check carries ``judge_after`` until its round judges it: one range on one
+field, which Firestore's automatic single-field index serves."""
 
+from datetime import datetime
 from typing import Any
 
 from google.api_core import exceptions as gexc
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.platform.adapters.firestore_docs import TRANSIENT, plain_times
 from shared.platform.errors import TransientError
 
 TIMEOUT_S = 10.0
+DUE_LIMIT = 20  # checks judged per round: rounds missed for hours leave no more than that behind
 
 
 class FirestoreDoctorChecks:
@@ -42,8 +48,30 @@ class FirestoreDoctorChecks:
     def get(self, check_id: str) -> dict[str, Any] | None:
         """The check as stored, timestamps as plain datetimes; None when there is none."""
         snap = self._checks.document(check_id).get(timeout=TIMEOUT_S)
-        if not snap.exists:
-            return None
-        doc = plain_times(snap.to_dict())
-        doc["hops"] = {q: plain_times(h) for q, h in (doc.get("hops") or {}).items()}
-        return doc
+        return _plain(snap.to_dict()) if snap.exists else None
+
+    def due_for_judgement(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+        """The scheduled checks whose ``judge_after`` has come (oldest first, at most DUE_LIMIT)."""
+        due = self._checks.where(filter=FieldFilter("judge_after", "<=", now)).order_by("judge_after")
+        try:
+            snaps = list(due.limit(DUE_LIMIT).stream(timeout=TIMEOUT_S))
+        except TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+        return [(snap.id, _plain(snap.to_dict())) for snap in snaps]
+
+    def mark_judged(self, check_id: str, failed: list[str]) -> None:
+        """Drop ``judge_after`` (never judged again) and keep the failed hops' names."""
+        update = {"judge_after": firestore.DELETE_FIELD, "failed_hops": failed}
+        try:
+            self._checks.document(check_id).update(update, timeout=TIMEOUT_S)
+        except gexc.NotFound:
+            return  # expired meanwhile: nothing left to mark
+        except TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+
+
+def _plain(stored: dict[str, Any]) -> dict[str, Any]:
+    """A check as stored, its timestamps and its hops' as plain datetimes."""
+    doc = plain_times(stored)
+    doc["hops"] = {q: plain_times(h) for q, h in (doc.get("hops") or {}).items()}
+    return doc

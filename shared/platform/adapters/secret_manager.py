@@ -1,4 +1,8 @@
-"""Secrets in Google Secret Manager, cached per instance with a TTL; values are masked in logs."""
+"""Secrets in Google Secret Manager, cached per instance with a TTL; values are masked in logs.
+
+A secret the code creates (a tenant's token, at connect time) keeps its replicas in the configured
+locations (user-managed replication, ``Settings.secret_replicas``): an organisation's resource-location
+policy refuses automatic replication, which would make every connect fail."""
 
 import contextlib
 import logging
@@ -17,10 +21,23 @@ log = logging.getLogger(__name__)
 
 class SecretManagerSecrets:
     def __init__(
-        self, client: secretmanager.SecretManagerServiceClient, project: str, ttl_s: float = 300.0
+        self,
+        client: secretmanager.SecretManagerServiceClient,
+        project: str,
+        ttl_s: float = 300.0,
+        *,
+        replicas: tuple[str, ...],
     ) -> None:
+        """``replicas``: the locations (at least one) where a secret created here is stored."""
+        if not replicas:
+            raise ConfigError("Secret Manager needs at least one replica location (NA_SECRET_LOCATIONS)")
         self._client = client
         self._project = project
+        self._replication = secretmanager.Replication(
+            user_managed=secretmanager.Replication.UserManaged(
+                replicas=[secretmanager.Replication.UserManaged.Replica(location=at) for at in replicas]
+            )
+        )
         self._ttl_s = ttl_s
         self._cache: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
@@ -78,9 +95,7 @@ class SecretManagerSecrets:
                 self._client.create_secret(
                     parent=f"projects/{self._project}",
                     secret_id=name,
-                    secret=secretmanager.Secret(
-                        replication=secretmanager.Replication(automatic=secretmanager.Replication.Automatic())
-                    ),
+                    secret=secretmanager.Secret(replication=self._replication),
                 )
             version = self._client.add_secret_version(parent=self._secret_path(name), payload=payload)
         except (gexc.ServiceUnavailable, gexc.DeadlineExceeded) as exc:

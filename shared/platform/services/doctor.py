@@ -2,13 +2,18 @@
 recorded for the operator's tool (tools/doctor.py; docs/monitoring.md, decision 0050).
 
 The api starts a check; each task function checks its caller as for any task and records its hop;
-plan also makes one small model call. Nothing touches a tenant or starts a run. Only a token signed
+plan also makes one small model call. On a schedule (Cloud Scheduler's job doctor, plan's round
+route), :func:`scheduled_round` judges the check the round before started and logs one
+``doctor_hop_failed`` line per hop that failed (the alert "scheduled doctor found a failed hop"),
+then starts the next and logs ``doctor_round`` (no such line for an hour: the alert "scheduled
+doctor silent"). Nothing touches a tenant or starts a run. Only a token signed
 with the deployment's session-signing key for the purpose "doctor" opens the routes. A record keeps
 an error as its class and our own reason, never a client library's message.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -28,6 +33,11 @@ PURPOSE = "doctor"
 SCHEME = "Doctor"  # Authorization: Doctor <token>
 TOKEN_TTL_S = 600.0  # long enough for a check and its polls, short enough to be worthless later
 KEEP = timedelta(days=1)  # a check's record, then its TTL removes it
+# A scheduled check is judged from this long after it started: a hop answers within seconds, one
+# its queue retried within minutes; the next round (15 minutes later, terraform/scheduler.tf) judges it.
+ROUND_GRACE = timedelta(minutes=10)
+
+log = logging.getLogger(__name__)
 # The model call: a prompt whose answer is a short draft (the offline model answers it from the
 # context block, Gemini from the words). Nothing of a workspace is in it.
 MODEL_PROMPT = (
@@ -66,11 +76,17 @@ def new_record(started: datetime) -> dict[str, Any]:
     return {"started_at": started, "expires_at": started + KEEP, "sent": {}}
 
 
-def start_check(queue: TaskQueue, checks: DoctorChecks, now: datetime | None = None) -> dict[str, Any]:
-    """Record a new check and send one doctor task through every queue; the check's view."""
+def start_check(
+    queue: TaskQueue,
+    checks: DoctorChecks,
+    now: datetime | None = None,
+    judge_after: datetime | None = None,
+) -> dict[str, Any]:
+    """Record a new check and send one doctor task through every queue; the check's view. With
+    ``judge_after`` (a scheduled check) a later round judges it from that time."""
     check_id = uuid.uuid4().hex
     started = now or datetime.now(UTC)
-    checks.begin(check_id, new_record(started))
+    checks.begin(check_id, new_record(started) | ({"judge_after": judge_after} if judge_after else {}))
     sent: dict[str, Any] = {}
     for q in Queue:
         at = datetime.now(UTC)
@@ -121,6 +137,58 @@ def answer_hop(
         hop["model"]["ms"] = round((time.monotonic() - clock) * 1000)
     hop["recorded"] = checks.record_hop(task.check_id, task.queue, hop)
     return _plain(hop)
+
+
+def failed_hops(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """(hop, reason) for each hop of a stored check that failed or was not answered: each queue by
+    its name, then plan's model call as ``model``. [] when every hop answered."""
+    failures: list[tuple[str, str]] = []
+    sent, hops = doc.get("sent") or {}, doc.get("hops") or {}
+    for q in Queue:
+        record = sent.get(q.value) or {}
+        if record.get("error"):
+            failures.append((q.value, f"not sent: {record['error']}"))
+        elif q.value not in hops:
+            failures.append(
+                (q.value, f"not answered: the queue did not deliver it, or {q.value} refused it (401/403)")
+            )
+    model = (hops.get(Queue.PLAN.value) or {}).get("model")
+    if model is None:
+        failures.append(("model", "no call: plan did not answer its task"))
+    elif not model.get("ok"):
+        failures.append(("model", str(model.get("error", "failed"))))
+    return failures
+
+
+def scheduled_round(queue: TaskQueue, checks: DoctorChecks, now: datetime | None = None) -> dict[str, Any]:
+    """One round of the doctor on a schedule: judge each scheduled check whose ``judge_after`` has
+    come (one ``doctor_hop_failed`` ERROR line per failed hop, the check marked judged), then start the
+    next check, judged from ROUND_GRACE on. The answer: each judged check's failed hops and the new
+    check's id."""
+    at = now or datetime.now(UTC)
+    judged: dict[str, list[str]] = {}
+    for check_id, doc in checks.due_for_judgement(at):
+        failures = failed_hops(doc)
+        for hop, reason in failures:
+            log.error(
+                "doctor: hop %s of check %s failed: %s",
+                hop,
+                check_id,
+                reason,
+                extra={
+                    "fields": {"event": "doctor_hop_failed", "hop": hop, "reason": reason, "check": check_id}
+                },
+            )
+        judged[check_id] = [hop for hop, _ in failures]
+        checks.mark_judged(check_id, judged[check_id])
+    started = start_check(queue, checks, at, judge_after=at + ROUND_GRACE)
+    log.info(  # the heartbeat the alert "scheduled doctor silent" waits for (terraform/monitoring.tf)
+        "doctor: round judged %d check(s), started %s",
+        len(judged),
+        started["check_id"],
+        extra={"fields": {"event": "doctor_round", "judged": len(judged), "check": started["check_id"]}},
+    )
+    return {"judged": judged, "started": started["check_id"]}
 
 
 def read_check(checks: DoctorChecks, check_id: str) -> dict[str, Any] | None:

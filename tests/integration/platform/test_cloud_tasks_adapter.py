@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import grpc
 import pytest
@@ -121,3 +122,51 @@ def test_a_body_with_a_route_is_sent_to_that_path_of_its_function(emulator: Task
     queue.enqueue(Queue.EXECUTE_STEP, BODY, "step")
     urls = sorted(task["url"] for task in emulator.pending_tasks())
     assert urls == ["http://127.0.0.1:9/", "https://plan.example/schedule"]
+
+
+def test_a_task_carries_the_enqueuing_requests_trace_and_its_function_logs_under_it(
+    emulator: TasksEmulator,
+) -> None:
+    """Trace context across a task hop (issue 65): a task enqueued while a traced request is handled
+    carries its trace (traceparent and X-Cloud-Trace-Context); the function the queue delivers it to
+    reads it (functions/_http.py handle) and its log lines join the same trace. Outside a request, a
+    task carries none."""
+    from flask import Flask, request
+    from werkzeug.serving import make_server
+
+    from functions._http import handle
+    from shared.platform import logs
+    from tests.support.cloud_log_lines import cloud_log_lines
+
+    trace, span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    app = Flask("receiver")
+    with cloud_log_lines("test.task_receiver", "p") as (logger, lines):
+
+        @app.post("/")
+        def receive() -> Any:
+            def call(_: Any) -> tuple[dict[str, Any], int]:
+                logger.info("the step ran")
+                return {}, 200
+
+            return handle(request, ("POST",), call)
+
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            queue = adapter(emulator, url=f"http://127.0.0.1:{server.server_port}/")
+            queue.enqueue(Queue.EXECUTE_STEP, BODY, "untraced")
+            with logs.log_context(trace=logs.trace_context("", f"00-{trace}-{span}-01")):
+                queue.enqueue(Queue.EXECUTE_STEP, StepTask(tenant_id="t1", run_id="r1", step=4), "traced")
+            tasks = {t["name"].rsplit("/", 1)[1]: t for t in emulator.pending_tasks()}
+            untraced, traced = tasks[task_name_for("untraced")], tasks[task_name_for("traced")]
+            assert not {"traceparent", "X-Cloud-Trace-Context"} & set(untraced["headers"])
+            assert traced["headers"]["traceparent"] == f"00-{trace}-{span}-01"
+            assert traced["headers"]["X-Cloud-Trace-Context"] == f"{trace}/{int(span, 16)};o=1"
+            assert emulator.deliver(traced["name"]).status == 200
+        finally:
+            server.shutdown()
+    [line] = lines
+    assert line["message"] == "the step ran"
+    assert line["logging.googleapis.com/trace"] == f"projects/p/traces/{trace}"
+    assert line["logging.googleapis.com/spanId"] == span
+    assert line["logging.googleapis.com/trace_sampled"] is True

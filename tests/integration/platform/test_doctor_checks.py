@@ -2,14 +2,16 @@
 when a queue refuses its task, each hop's record and latency, and a failing model call recorded, not
 raised (the end-to-end check on the local stack: tests/e2e/test_doctor.py)."""
 
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from google.api_core import exceptions as gexc
 
-from functions.tasks.doctor import ROUTE
+from functions.tasks.doctor import ROUND_ROUTE, ROUTE
 from shared.platform.adapters.firestore_doctor import FirestoreDoctorChecks
-from shared.platform.config import PlatformSecret
+from shared.platform.config import PlatformSecret, Settings
 from shared.platform.domain import signed_tokens
 from shared.platform.domain.doctor_task import DoctorTask
 from shared.platform.errors import ConfigError, TransientError, Unauthenticated
@@ -89,3 +91,95 @@ def test_each_hop_is_recorded_with_its_latency_and_the_model_s_call(firestore_db
     unknown = DoctorTask(check_id="no-such-check", queue="deploy")
     assert doctor.answer_hop(unknown, "deploy", 1, checks)["recorded"] is False
     assert doctor.read_check(checks, "no-such-check") is None
+
+
+def test_the_scheduled_round_judges_the_last_check_and_logs_each_failed_hop(
+    firestore_db: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """make doctor on a schedule (issue 65): a round starts a check; the next round, once its grace
+    has passed, logs one doctor_hop_failed line per hop that failed (the alert's metric), marks it
+    judged, and starts the next. A healthy check logs nothing; a check started by hand is never judged."""
+    checks = FirestoreDoctorChecks(firestore_db)
+    t0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+    by_hand = doctor.start_check(FakeQueue(), checks, t0)["check_id"]
+    first = doctor.scheduled_round(RefusingQueue(), checks, t0)
+    assert first["judged"] == {}
+    a = first["started"]
+    doctor.answer_hop(DoctorTask(check_id=a, queue="plan"), "plan", 1, checks, FakeModel())
+    doctor.answer_hop(DoctorTask(check_id=a, queue="execute-step"), "execute_step", 1, checks)
+    early = checks.due_for_judgement(t0 + doctor.ROUND_GRACE / 2)
+    assert early == [], "not judged before its grace has passed"
+
+    def failed_lines() -> dict[str, str]:
+        return {
+            r.fields["hop"]: r.fields["reason"]  # type: ignore[attr-defined]  # logging: extra fields
+            for r in caplog.records
+            if getattr(r, "fields", {}).get("event") == "doctor_hop_failed"
+        }
+
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="shared.platform.services.doctor"):
+        second = doctor.scheduled_round(FakeQueue(), checks, t0 + timedelta(minutes=15))
+    assert second["judged"][a] == ["deploy", "notify"]
+    assert set(failed_lines()) == {"deploy", "notify"}
+    assert failed_lines()["deploy"].startswith("not sent: ConfigError")
+    assert failed_lines()["notify"] == "not sent: PermissionDenied"
+    b = second["started"]
+    for queue, function in (("plan", "plan"), ("execute-step", "execute_step"), ("deploy", "deploy")):
+        doctor.answer_hop(
+            DoctorTask(check_id=b, queue=queue), function, 1, checks, FakeModel() if queue == "plan" else None
+        )
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="shared.platform.services.doctor"):
+        third = doctor.scheduled_round(FakeQueue(), checks, t0 + timedelta(minutes=30))
+    assert a not in third["judged"] and by_hand not in third["judged"]
+    assert third["judged"][b] == ["notify"], "notify's task was sent and never answered"
+    assert failed_lines() == {
+        "notify": "not answered: the queue did not deliver it, or notify refused it (401/403)"
+    }
+    c = third["started"]
+    for queue, function in (
+        ("plan", "plan"),
+        ("execute-step", "execute_step"),
+        ("deploy", "deploy"),
+        ("notify", "notify"),
+    ):
+        doctor.answer_hop(
+            DoctorTask(check_id=c, queue=queue), function, 1, checks, FakeModel() if queue == "plan" else None
+        )
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="shared.platform.services.doctor"):
+        fourth = doctor.scheduled_round(FakeQueue(), checks, t0 + timedelta(minutes=45))
+    assert fourth["judged"] == {c: []} and failed_lines() == {}
+    stored = checks.get(c)
+    assert stored is not None and "judge_after" not in stored and stored["failed_hops"] == []
+
+
+def test_a_failed_model_call_is_a_failed_hop() -> None:
+    ok = {"ok": True, "model": "m", "tokens": 3, "cost_usd": 0.0, "ms": 5}
+    hops: dict[str, Any] = {q.value: {"function": q.value} for q in Queue}
+    healthy = {"sent": {q.value: {"task": "t"} for q in Queue}, "hops": hops | {"plan": {"model": ok}}}
+    assert doctor.failed_hops(healthy) == []
+    failing = healthy | {"hops": hops | {"plan": {"model": {"ok": False, "error": "Forbidden"}}}}
+    assert doctor.failed_hops(failing) == [("model", "Forbidden")]
+
+
+def test_plan_answers_the_round_to_cloud_scheduler_only(firestore_db: Any) -> None:
+    """POST /doctor/round on plan (terraform/scheduler.tf's job doctor): the scheduler's token for
+    plan's URL runs a round; a token of another account is a 403 (counted by task_request_refused)
+    and starts nothing."""
+    from tests.api_fakes import FakeContainer, client
+    from tests.unit.platform.test_caller import SCHEDULER, TASKS, bearer
+
+    checks = FirestoreDoctorChecks(firestore_db)
+    container = FakeContainer(Settings(tasks_service_account=TASKS))
+    container._built["doctor_checks"] = checks  # not a port (bootstrap builds it on first use)
+    plan, url = client("plan", container), container.settings.plan_url
+    refused = plan.post(ROUND_ROUTE, json={}, headers=bearer("someone@proj.iam.gserviceaccount.com", url))
+    assert refused.status_code == 403 and not container.queue.tasks
+    answer = plan.post(ROUND_ROUTE, json={}, headers=bearer(SCHEDULER, url))
+    assert answer.status_code == 200, answer.json
+    assert answer.json is not None and answer.json["judged"] == {}
+    started = checks.get(answer.json["started"])
+    assert started is not None and started["judge_after"] > started["started_at"]
+    assert sorted(task[0] for task in container.queue.tasks) == sorted(Queue)

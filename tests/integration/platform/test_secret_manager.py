@@ -4,12 +4,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from google.api_core import exceptions as gexc
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import secretmanager
 
 from shared.platform.adapters.secret_manager import SecretManagerSecrets
-from shared.platform.errors import NotFound
+from shared.platform.config import Settings
+from shared.platform.errors import ConfigError, NotFound
 from shared.platform.logs import redact
 from tests.stubs.secret_manager import SecretManagerStub
 
@@ -22,13 +24,52 @@ def stub() -> Iterator[SecretManagerStub]:
         yield running
 
 
-def adapter(stub: SecretManagerStub, ttl_s: float = 300.0) -> SecretManagerSecrets:
+def adapter(
+    stub: SecretManagerStub, ttl_s: float = 300.0, replicas: tuple[str, ...] = ("europe-west1",)
+) -> SecretManagerSecrets:
     client = secretmanager.SecretManagerServiceClient(
         transport="rest",
         credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]  # google-auth: unannotated
         client_options=ClientOptions(api_endpoint=stub.endpoint),
     )
-    return SecretManagerSecrets(client, "p1", ttl_s=ttl_s)
+    return SecretManagerSecrets(client, "p1", ttl_s=ttl_s, replicas=replicas)
+
+
+def test_a_secret_created_at_connect_keeps_its_replicas_where_the_settings_say(
+    stub: SecretManagerStub,
+) -> None:
+    """Under a resource-location policy (EU regions only) a created secret is user-managed in the
+    configured locations, so the connect's create is allowed; automatic replication is refused."""
+    stub.allowed_locations = {"europe-west1", "europe-west4"}
+    settings = Settings(secret_locations=("europe-west1", "europe-west4"))
+    adapter(stub, replicas=settings.secret_replicas()).put("notion-token-t1-c1", "first-value-123")
+    assert stub.replication["notion-token-t1-c1"] == {
+        "userManaged": {"replicas": [{"location": "europe-west1"}, {"location": "europe-west4"}]}
+    }
+    assert adapter(stub).get("notion-token-t1-c1") == "first-value-123"
+    # What the code sent before: automatic replication, which the same policy refuses.
+    refused = stub.handle(
+        "POST", "/v1/projects/p1/secrets?secretId=other", {"replication": {"automatic": {}}}
+    )
+    assert refused[0] == 400 and "constraints/gcp.resourceLocations" in refused[1]["error"]["message"]
+    # A region outside the policy is refused too: the settings must name allowed locations.
+    with pytest.raises(gexc.BadRequest):  # REST maps the 400 by its status
+        adapter(stub, replicas=("us-central1",)).put("notion-token-t2-c1", "second-value-456")
+    assert "notion-token-t2-c1" not in stub.secrets
+
+
+def test_without_secret_locations_a_created_secret_stays_in_the_deployment_s_region(
+    stub: SecretManagerStub,
+) -> None:
+    """terraform/secrets.tf's rule: an empty secret_locations means the region (NA_REGION)."""
+    settings = Settings(region="europe-west3")
+    assert settings.secret_replicas() == ("europe-west3",)
+    adapter(stub, replicas=settings.secret_replicas()).put("notion-token-t1-c2", "first-value-123")
+    assert stub.replication["notion-token-t1-c2"] == {
+        "userManaged": {"replicas": [{"location": "europe-west3"}]}
+    }
+    with pytest.raises(ConfigError, match="replica location"):
+        adapter(stub, replicas=())
 
 
 def test_put_creates_then_adds_versions_and_get_reads_the_latest(stub: SecretManagerStub) -> None:

@@ -111,36 +111,24 @@ def test_oauth_callback_validates_its_query(fakes: FakeContainer) -> None:
 
 def test_an_entry_points_lines_carry_the_requests_trace_span_and_execution_id() -> None:
     """Cloud Run functions sends X-Cloud-Trace-Context and Function-Execution-Id with each request."""
-    import io
-    import json
-    import logging
-
     from flask import Flask, request
 
     from functions._http import handle
-    from shared.platform import logs
+    from tests.support.cloud_log_lines import cloud_log_lines
 
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.CloudLoggingFormatter("proj"))
-    logger = logging.getLogger("test.entry")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
     headers = {
         "X-Cloud-Trace-Context": "105445aa7843bc8bf206b12000100000/2748;o=1",
         "Function-Execution-Id": "abc123def456",
     }
+    with cloud_log_lines("test.entry", "proj") as (logger, lines):
 
-    def inside(_: Container) -> tuple[dict[str, Any], int]:
-        logger.info("inside")
-        return {}, 200
+        def inside(_: Container) -> tuple[dict[str, Any], int]:
+            logger.info("inside")
+            return {}, 200
 
-    try:
         with Flask(__name__).test_request_context("/", method="POST", headers=headers):
             handle(request, ("POST",), inside)
-    finally:
-        logger.removeHandler(handler)
-    entry = json.loads(stream.getvalue())
+    [entry] = lines
     assert entry["logging.googleapis.com/trace"] == "projects/proj/traces/105445aa7843bc8bf206b12000100000"
     assert entry["logging.googleapis.com/spanId"] == "0000000000000abc"
     assert entry["logging.googleapis.com/trace_sampled"] is True

@@ -78,3 +78,18 @@ def test_only_an_error_with_an_exception_is_an_error_reporting_event() -> None:
     entry = json.loads(formatter.format(error))
     assert entry["@type"] == logs.ERROR_EVENT_TYPE
     assert entry["stack_trace"].rstrip().endswith("ValueError: handled with [REDACTED]")
+
+
+def test_the_trace_goes_on_as_headers_only_inside_a_traced_request() -> None:
+    """What a task carries (shared/platform/adapters/cloud_tasks.py) reads back as the same trace."""
+    assert logs.trace_headers() == {}
+    parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    with logs.log_context(trace=logs.trace_context("", parent)):
+        headers = logs.trace_headers()
+    assert headers["traceparent"] == parent
+    assert logs.trace_context(headers["X-Cloud-Trace-Context"], "") == logs.trace_context("", parent)
+    with logs.log_context(trace=logs.TraceContext("105445aa7843bc8bf206b12000100000", "", False)):
+        unspanned = logs.trace_headers()
+    assert unspanned["traceparent"] == "00-105445aa7843bc8bf206b12000100000-0000000000000001-00"
+    with logs.log_context(trace=logs.TraceContext("abc123")):  # not a W3C trace id: Cloud Trace's header only
+        assert set(logs.trace_headers()) == {"X-Cloud-Trace-Context"}

@@ -325,7 +325,7 @@ class FakeSecretManagerClient(secretmanager.SecretManagerServiceClient):
 
 def test_the_adapter_refuses_an_unencodable_value_without_echoing_it() -> None:
     fake = FakeSecretManagerClient()
-    secrets = SecretManagerSecrets(fake, "proj")
+    secrets = SecretManagerSecrets(fake, "proj", replicas=("europe-west1",))
     with pytest.raises(InvalidInput, match="not valid Unicode text") as refused:
         secrets.put("notion-webhook-token", "\ud800secret-value")
     assert "secret-value" not in str(refused.value) and refused.value.__cause__ is None
@@ -335,7 +335,9 @@ def test_the_adapter_refuses_an_unencodable_value_without_echoing_it() -> None:
 
 
 def test_the_adapter_names_a_secret_that_is_not_utf8_as_a_config_error() -> None:
-    secrets = SecretManagerSecrets(FakeSecretManagerClient(b"\xffsecret-bytes"), "proj")
+    secrets = SecretManagerSecrets(
+        FakeSecretManagerClient(b"\xffsecret-bytes"), "proj", replicas=("europe-west1",)
+    )
     with pytest.raises(ConfigError, match="not UTF-8 text") as refused:
         secrets.get("notion-webhook-token")
     assert "secret-bytes" not in str(refused.value) and refused.value.__cause__ is None
@@ -367,7 +369,7 @@ def test_a_new_verification_token_is_stored_even_while_the_old_one_is_cached() -
     """docs/deploy.md's replacement: empty the secret, then Notion sends a new token. An instance that
     read the old one within secret_cache_ttl_s must not ignore the new one."""
     client = EmptiedSecretManagerClient(b"secret_old-token")
-    secrets = SecretManagerSecrets(client, "proj", ttl_s=3600)
+    secrets = SecretManagerSecrets(client, "proj", ttl_s=3600, replicas=("europe-west1",))
     assert secrets.get(PlatformSecret.NOTION_WEBHOOK_TOKEN) == "secret_old-token"  # cached now
     client.emptied = True
     i = intake()._replace(secrets=secrets, verification_until=NOW + timedelta(hours=1))
