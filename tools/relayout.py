@@ -343,6 +343,8 @@ SYMBOLS: dict[str, dict[str, str]] = {
         name: "functions.routes.models"
         for name in ["LinkPreview", "LinkDecided", "ConfirmationPreview", "Confirmed"]
     },
+    # Disconnecting a workspace is a use case of its own.
+    "shared.notion.services.connect": {"disconnect": "shared.notion.services.disconnect"},
     # A decision outside the api is recorded by the engine, which holds the run.
     "shared.team.services.audit": {"record_decision": "shared.engine.services.humans"},
 }

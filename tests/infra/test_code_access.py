@@ -46,7 +46,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/notion/services/connect.py:begin_connect": frozenset({"api"}),
     "shared/notion/services/connect.py:complete_connect": frozenset({"oauth_callback"}),
     "shared/notion/services/connect.py:_store_connection": frozenset({"oauth_callback"}),
-    "shared/notion/services/connect.py:disconnect": frozenset({"api"}),
+    "shared/notion/services/disconnect.py:disconnect": frozenset({"api"}),
     "shared/memory/services/ask.py:answer_question": frozenset(
         {"api", "plan"}
     ),  # POST /ask, an Ask by comment
@@ -332,7 +332,7 @@ def test_the_extraction_sees_the_calls_it_must() -> None:
         "secret:add:notion-webhook-verification-token"
     }
     assert sites["shared/runs/services/webhooks.py:_route"] == {"enqueue:plan"}
-    assert sites["shared/notion/services/connect.py:disconnect"] == {
+    assert sites["shared/notion/services/disconnect.py:disconnect"] == {
         "tenant_token:read",
         "tenant_token:delete",
         "code_token:delete",
