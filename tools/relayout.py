@@ -343,6 +343,10 @@ SYMBOLS: dict[str, dict[str, str]] = {
         name: "functions.routes.models"
         for name in ["LinkPreview", "LinkDecided", "ConfirmationPreview", "Confirmed"]
     },
+    # How a row of the api's route table is made and checked, apart from the rows.
+    "functions.routes.table": {
+        name: "functions.routes.rows" for name in "handlers_of check route mailed_link operator_route".split()
+    },
     # Disconnecting a workspace is a use case of its own.
     "shared.notion.services.connect": {"disconnect": "shared.notion.services.disconnect"},
     # A decision outside the api is recorded by the engine, which holds the run.
