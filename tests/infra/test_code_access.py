@@ -100,12 +100,12 @@ REACH: dict[str, frozenset[str]] = {
     "shared/notify/services/links.py:LinkMinter.links": frozenset({"notify"}),
     "shared/notify/services/email_confirmation.py:_claims": frozenset({"api"}),
     # A Notion event's run whose turn has not come is planned by a task scheduled for its start.
-    "shared/engine/services/planning.py:_waits_its_turn": frozenset({"plan"}),
+    "shared/engine/planning/start.py:_waits_its_turn": frozenset({"plan"}),
     # A page change dropped for a gone connection lets go of its page, planning a change remembered.
-    "shared/engine/services/planning.py:_release_page": frozenset({"plan"}),
-    "shared/engine/services/planning.py:_budget_spent": frozenset({"plan"}),
+    "shared/engine/planning/start.py:_release_page": frozenset({"plan"}),
+    "shared/engine/planning/gate.py:over_budget_to_start": frozenset({"plan"}),
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
-    "shared/engine/services/planning.py:_ask_model": frozenset({"plan"}),
+    "shared/engine/planning/model.py:ask_model": frozenset({"plan"}),
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.
     "shared/engine/services/stepping.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
     "shared/tools/flow.py:send_notification": frozenset({"execute_step"}),

@@ -15,7 +15,7 @@ from shared.agents.adapters.firestore_agents import FirestoreAgents
 from shared.agents.domain.agents import Agent, InstructionsVersion, Schedule
 from shared.agents.domain.schedule_task import ScheduleTask
 from shared.agents.services.daily_schedule import plan_due_tenants
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.domain.tasks import TaskBody
 from shared.platform.errors import TransientError
 from shared.platform.topology import Queue

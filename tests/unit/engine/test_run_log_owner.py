@@ -216,7 +216,8 @@ def test_a_runs_ids_travel_as_the_run() -> None:
 
 
 def test_planning_builds_a_runs_plan_in_one_place() -> None:
-    """``run_planned`` is built by one function (``planning._planned``), whatever the way planning ends."""
+    """``run_planned`` is built by one function (``planning.model.planned_events``), whatever the way
+    planning ends."""
     built = []
     for path in SERVICES:
         for node in ast.walk(ast.parse(path.read_text())):
@@ -226,4 +227,4 @@ def test_planning_builds_a_runs_plan_in_one_place() -> None:
                 and (_name(node.func) == "RunPlanned" or any(_name(a) == "RunPlanned" for a in node.args))
             ):
                 built.append(f"{rel(path)}:{node.lineno}")
-    assert len(built) == 1 and built[0].startswith("shared/engine/services/planning.py"), built
+    assert len(built) == 1 and built[0].startswith("shared/engine/planning/model.py"), built
