@@ -359,6 +359,11 @@ SYMBOLS: dict[str, dict[str, str]] = {
         "Asked": "shared.engine.planning.model",
         "plan_events": "shared.engine.planning.model",
     },
+    # A step being carried out, and the outcomes it tells apart, apart from carrying it out.
+    "shared.engine.services.stepping": {
+        name: "shared.engine.services.step_state"
+        for name in ["Stale", "NeedsApproval", "OverBudget", "Recorder", "step_key", "Step", "next_phase"]
+    },
     # Disconnecting a workspace is a use case of its own.
     "shared.notion.services.connect": {"disconnect": "shared.notion.services.disconnect"},
     # A decision outside the api is recorded by the engine, which holds the run.
