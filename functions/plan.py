@@ -17,7 +17,7 @@ from shared.agents.services.daily_digest import send_digest
 from shared.agents.services.daily_schedule import plan_due_tenants
 from shared.agents.services.day_plan_page import write_day_plan
 from shared.bootstrap import Container
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.domain.index_task import IndexTask, ReconcileTask
 from shared.platform.logs import add_labels
 from shared.platform.topology import Queue, Target

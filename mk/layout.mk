@@ -6,10 +6,14 @@
 
 CAPABILITIES := platform workspace notify team notion code runs tools agents memory engine
 
-.PHONY: check-layout relayout $(addprefix test-,$(CAPABILITIES))
+.PHONY: check-layout relayout plan-path $(addprefix test-,$(CAPABILITIES))
 
 check-layout: $(VENV)/.synced
 	$(PY) -m tools.check_layout
+
+# The path of a plan task from start_run: stops, modules, returns to a module it left (tools/plan_path.py).
+plan-path: $(VENV)/.synced
+	$(PY) -m tools.plan_path --list
 
 relayout: $(VENV)/.synced
 	$(PY) tools/relayout.py

@@ -11,8 +11,17 @@ import pytest
 
 from local.firestore_emulator import emulator_argv
 from local.processes import ProcessGroup, free_port, http_answers
+from shared.platform import logs
 
 PROJECT = "notion-agent-test"
+
+
+@pytest.fixture(autouse=True)
+def _log_labels_end_with_the_test() -> Iterator[None]:
+    """A test that calls a service outside a request (``add_labels(tenant=...)`` in webhook intake)
+    leaves its labels to no later test: an entry point's lines carry only their own request's."""
+    with logs.log_context():
+        yield
 
 
 class FirestoreEmulator:

@@ -78,7 +78,7 @@ PACKAGES: dict[str, str] = {
     "shared.engine": "The engine that moves a run: planning, steps, follow-ups, people in the loop, "
     "the run log, the Runs rows and the sweeper.",
     "shared.engine.agent": "The model's side of a run: its context, its plans, what it may do alone.",
-    "shared.engine.services": "Planning, stepping, the engine, follow-ups, approvals, rows, the sweeper.",
+    "shared.engine.services": "Stepping, the engine, follow-ups, approvals, the run log, rows, the sweeper.",
     "functions.tasks": "What the task functions share: who may call them, the doctor's hop, a step's answer.",
     "functions.routes.runs_api": "The api's routes of runs: listing, actions, approvals, usage.",
     "functions.routes.team_api": "The api's routes of the team: members, sessions, keys, audit, settings, integrations.",
@@ -185,13 +185,14 @@ MODULES: dict[str, str] = {
     **_rows("memory", "domain", "shared.domain", "passages retrieval"),
     **_rows("memory", "adapters", "shared.adapters", "firestore_passages local_embedder vertex_embedder"),
     **_rows("memory", "services", "shared.services", "workspace_index workspace_search ask"),
-    # engine
+    # engine (planning, by concern, in its own package: shared/engine/planning/)
+    "shared.services.planning": "shared.engine.planning.start",
     **_rows("engine", "agent", "shared.agent", "authority context plans"),
     **_rows(
         "engine",
         "services",
         "shared.services",
-        "engine stepping planning followups humans page_notes run_log run_rows row_answers sweeper",
+        "engine stepping followups humans page_notes run_log run_rows row_answers sweeper",
     ),
 }
 
@@ -350,6 +351,28 @@ SYMBOLS: dict[str, dict[str, str]] = {
         name: "functions.routes.models"
         for name in ["LinkPreview", "LinkDecided", "ConfirmationPreview", "Confirmed"]
     },
+    # How a row of the api's route table is made and checked, apart from the rows.
+    "functions.routes.table": {
+        name: "functions.routes.rows"
+        for name in ["handlers_of", "check", "route", "mailed_link", "operator_route"]
+    },
+    # Planning by concern (issue 64, point 3): the task being planned, does it start anything, what the
+    # plan is told, asking the model, replanning; shared.engine.planning.start keeps start_run.
+    "shared.engine.planning.start": {
+        "Planning": "shared.engine.planning.request",
+        "notion_context": "shared.engine.planning.context",
+        "people_of": "shared.engine.planning.context",
+        "Attempts": "shared.engine.planning.model",
+        "Asked": "shared.engine.planning.model",
+        "plan_events": "shared.engine.planning.model",
+    },
+    # A step being carried out, and the outcomes it tells apart, apart from carrying it out.
+    "shared.engine.services.stepping": {
+        name: "shared.engine.services.step_state"
+        for name in ["Stale", "NeedsApproval", "OverBudget", "Recorder", "step_key", "Step", "next_phase"]
+    },
+    # Disconnecting a workspace is a use case of its own.
+    "shared.notion.services.connect": {"disconnect": "shared.notion.services.disconnect"},
     # A decision outside the api is recorded by the engine, which holds the run.
     "shared.team.services.audit": {"record_decision": "shared.engine.services.humans"},
 }

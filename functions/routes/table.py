@@ -2,22 +2,14 @@
 imported (:func:`check`): a route without a handler, a handler without a route, or a method and path
 served twice stops the import. Every handler's module loads with the table."""
 
-import importlib
-import inspect
-import pkgutil
-from collections.abc import Iterable, Mapping
-from types import ModuleType
-from typing import Any
-
-from functions import routes as routes_package
-from functions._http import Reply
-from functions.routes import Call, Doc, Handler, Route, contract
+from functions.routes import Doc, Route, contract
 from functions.routes.agents_api import agents
 from functions.routes.memory_api import ask
 from functions.routes.notify_api import notifications
 from functions.routes.notion_api import connection, home, workspace
 from functions.routes.platform_api import doctor
-from functions.routes.runs_api import approvals, run_actions, runs, usage
+from functions.routes.rows import Tag, check, handler_modules, mailed_link, operator_route, route
+from functions.routes.runs_api import BULK, CONTROLS, DECISIONS, RETRY, approvals, run_actions, runs, usage
 from functions.routes.team_api import (
     api_keys,
     audit,
@@ -27,150 +19,18 @@ from functions.routes.team_api import (
     settings,
     team,
 )
-from shared.workspace.domain.members import ROLES
 
-
-def _route(
-    spec: str,
-    handler: Handler,
-    doc: Doc,
-    *,
-    public: bool = False,
-    session_only: bool = False,
-    scope: str = "read",
-    role: str = "",
-) -> Route:
-    """The route ``"<METHOD> <path>"`` that ``handler`` serves (:class:`~functions.routes.Route`);
-    ``role``: the least role that may call it (every route but a public one names one)."""
-    method, path = spec.split(" ")
-    return Route(path, (method,), handler, public, session_only, scope, doc, role)
-
-
-class _Tag:
-    """The routes of one tag of the contract, with the access they have unless one says otherwise:
-    ``tag(spec, handler, summary, answers, **doc)`` is a route (:class:`~functions.routes.Doc`'s
-    other fields as keywords)."""
-
-    def __init__(self, tag: str, *, public: bool = False, session_only: bool = False) -> None:
-        self.tag, self.public, self.session_only = tag, public, session_only
-
-    def __call__(
-        self,
-        spec: str,
-        handler: Handler,
-        summary: str,
-        answers: Mapping[int, str],
-        *,
-        session_only: bool | None = None,
-        scope: str = "read",
-        role: str = "",
-        **doc: Any,
-    ) -> Route:
-        only = self.session_only if session_only is None else session_only
-        words = Doc(summary, self.tag, answers, **doc)
-        return _route(spec, handler, words, public=self.public, session_only=only, scope=scope, role=role)
-
-
-_LINK = "models.LinkRefusal"  # what a mailed link's routes answer when they refuse
-_LINK_BODY = "models.LinkToken"  # what a mailed link's page POSTs
-_HTML = {200: "text/html"}
-_MOVED = {303: ""}  # a redirect, without a body
-_MOVED_RUN = {200: "models.runs.RunMoved"}  # a decision's or a control's answer
-
-
-def _mailed_link(
-    path: str,
-    what: str,
-    handlers: tuple[Handler, Handler, Handler, Handler],
-    act_summary: str,
-    answers: tuple[str, str],
-    *,
-    refusals: tuple[int, ...],
-    tag: str = "links",
-) -> list[Route]:
-    """A mailed link's four public routes: the page it opens, what it would do (``answers[0]``), doing
-    it (``answers[1]``; the act's handler names its path), and an older link's redirect to the page.
-    ``refusals``: the statuses a link's token may be refused with."""
-    page, preview, act, legacy = handlers
-    link = _Tag(tag, public=True)
-    return [
-        link(f"GET {path}", page, f"The page a mailed {what} link opens", _HTML),
-        link(
-            f"POST {path}/preview",
-            preview,
-            f"What a {what} link would do",
-            {200: answers[0]},
-            body=_LINK_BODY,
-            error=_LINK,
-            refusals=refusals,
-        ),
-        link(
-            f"POST {path}/{act.__name__}",
-            act,
-            act_summary,
-            {200: answers[1]},
-            body=_LINK_BODY,
-            error=_LINK,
-            refusals=(*refusals, 409),
-        ),
-        link(
-            f"GET {path}/<token>",
-            legacy,
-            f"An older {what} link: to the page",
-            _MOVED,
-            path="models.LinkTokenPath",
-            refusals=(400,),
-        ),
-    ]
-
-
-# Deciding a run's request, and controlling a run: routes alike but for their summaries.
-_DECISIONS = {
-    h: Doc(summary, "runs", _MOVED_RUN, body="runs_api.run_actions.DecisionBody", refusals=(409,))
-    for h, summary in (
-        (run_actions.approve, "Approve the request the run waits for"),
-        (run_actions.reject, "Reject the request the run waits for"),
-        (run_actions.answer, "Answer the question the run asks"),
-    )
-}
-_CONTROLS = {
-    h: Doc(
-        summary, "runs", _MOVED_RUN, body="runs_api.run_actions.Note", body_required=False, refusals=(409,)
-    )
-    for h, summary in (
-        (run_actions.cancel, "Cancel a run"),
-        (run_actions.pause, "Pause a run"),
-        (run_actions.resume, "Resume a paused run"),
-    )
-}
-_RETRY = Doc("Retry a failed run from its failed step", "runs", _MOVED_RUN, refusals=(409,))
-_BULK = Doc(
-    "Cancel or retry several runs",
-    "runs",
-    {200: "models.runs.BulkDone"},
-    body="runs_api.run_actions.BulkBody",
-)
-
-_CHECK = {200: "models.doctor.DoctorCheck"}
 _AGENT = "models.agents.AgentView"
 _AGENTS = "models.agents.AgentList"
 
 
-def _operator_route(spec: str, handler: Handler, summary: str, refusals: tuple[int, ...]) -> Route:
-    """A route of the operator's (``make doctor``): public to the router, its handler checks the
-    operator's ``Authorization: Doctor <token>`` (functions.routes.platform_api.doctor)."""
-    answers = {202: _CHECK[200]} if spec.startswith("POST") else _CHECK
-    doc = Doc(summary, "operations", answers, headers="models.doctor.DoctorHeaders", refusals=refusals)
-    return _route(spec, handler, doc, public=True)
-
-
-_runs = _Tag("runs")
-_connection = _Tag("connection", session_only=True)
-_session = _Tag("session", session_only=True)
-_settings = _Tag("settings", session_only=True)
-_integrations = _Tag("integrations", session_only=True)
-_keys = _Tag("api keys", session_only=True)
-_home = _Tag("home")
+_runs = Tag("runs")
+_connection = Tag("connection", session_only=True)
+_session = Tag("session", session_only=True)
+_settings = Tag("settings", session_only=True)
+_integrations = Tag("integrations", session_only=True)
+_keys = Tag("api keys", session_only=True)
+_home = Tag("home")
 _STARTED = {202: "models.runs.RunStarted"}
 _NOTION_DOWN = (502, 503)
 
@@ -229,17 +89,17 @@ ROUTES: list[Route] = [
         role="editor",
     ),
     *(
-        _route(f"POST /runs/<run_id>/{decide.__name__}", decide, doc, scope="runs:decide", role="editor")
-        for decide, doc in _DECISIONS.items()
+        route(f"POST /runs/<run_id>/{decide.__name__}", decide, doc, scope="runs:decide", role="editor")
+        for decide, doc in DECISIONS.items()
     ),
     *(
-        _route(f"POST /runs/<run_id>/{control.__name__}", control, doc, scope="runs:control", role="editor")
-        for control, doc in _CONTROLS.items()
+        route(f"POST /runs/<run_id>/{control.__name__}", control, doc, scope="runs:control", role="editor")
+        for control, doc in CONTROLS.items()
     ),
-    _route("POST /runs/<run_id>/retry", run_actions.retry, _RETRY, scope="runs:control", role="editor"),
-    _route("POST /runs/bulk", run_actions.bulk, _BULK, scope="runs:control", role="editor"),
+    route("POST /runs/<run_id>/retry", run_actions.retry, RETRY, scope="runs:control", role="editor"),
+    route("POST /runs/bulk", run_actions.bulk, BULK, scope="runs:control", role="editor"),
     # A mailed link's token is in its fragment, POSTed by the page's script: never in a logged URL.
-    *_mailed_link(
+    *mailed_link(
         "/links",
         "decision",
         (approvals.page, approvals.preview, approvals.decide, approvals.legacy),
@@ -247,7 +107,7 @@ ROUTES: list[Route] = [
         ("models.LinkPreview", "models.LinkDecided"),
         refusals=(401, 403, 404),
     ),
-    _Tag("connection", public=True)(
+    Tag("connection", public=True)(
         "GET /connect",
         connection.start_connect,
         "Start connecting a workspace",
@@ -303,7 +163,7 @@ ROUTES: list[Route] = [
         refusals=(409, 429, 503),
         role="admin",
     ),
-    _Tag("notifications")(
+    Tag("notifications")(
         "GET /notifications",
         notifications.list_notifications,
         "Notification records, newest first",
@@ -338,7 +198,7 @@ ROUTES: list[Route] = [
         refusals=(503,),
         role="admin",
     ),
-    *_mailed_link(
+    *mailed_link(
         "/email-confirmations",
         "confirmation",
         (
@@ -352,7 +212,7 @@ ROUTES: list[Route] = [
         refusals=(401, 404),
         tag="email confirmations",
     ),
-    _Tag("ask")(
+    Tag("ask")(
         "POST /ask",
         ask.post_ask,
         "Ask the workspace: an answer citing the pages it used",
@@ -362,7 +222,7 @@ ROUTES: list[Route] = [
         refusals=(404, 409, 429),  # 404: no conversation of the caller's; 409: disconnected
         role="editor",
     ),
-    _Tag("usage")(
+    Tag("usage")(
         "GET /usage",
         usage.get_usage,
         "Model spend against the budgets",
@@ -429,20 +289,20 @@ ROUTES: list[Route] = [
         session_only=True,
         role="admin",
     ),
-    _route(
+    route(
         "GET /agents",
         agents.list_agents,
         Doc("The workspace's agents (the default one made on first read)", "agents", {200: _AGENTS}),
         role="viewer",
     ),
-    _route(
+    route(
         "POST /agents",
         agents.create,
         Doc("Make an agent", "agents", {201: _AGENT}, body="agents_api.agents.NewAgent", refusals=(409,)),
         session_only=True,
         role="admin",
     ),
-    _route(
+    route(
         "GET /agents/<agent_id>",
         agents.get_agent,
         Doc(
@@ -453,7 +313,7 @@ ROUTES: list[Route] = [
         ),
         role="viewer",
     ),
-    _route(
+    route(
         "PATCH /agents/<agent_id>",
         agents.edit,
         Doc(
@@ -463,7 +323,7 @@ ROUTES: list[Route] = [
         role="admin",
     ),
     *(
-        _route(
+        route(
             f"POST /agents/<agent_id>/{h.__name__}",
             h,
             Doc(summary, "agents", {200: _AGENT}),
@@ -475,7 +335,7 @@ ROUTES: list[Route] = [
             (agents.resume, "Resume an agent"),
         )
     ),
-    _route(
+    route(
         "DELETE /agents/<agent_id>",
         agents.remove,
         Doc(
@@ -487,7 +347,7 @@ ROUTES: list[Route] = [
         session_only=True,
         role="admin",
     ),
-    _route(
+    route(
         "POST /agents/<agent_id>/instructions/accept",
         agents.accept,
         Doc(
@@ -500,7 +360,7 @@ ROUTES: list[Route] = [
         session_only=True,
         role="admin",
     ),
-    _route(
+    route(
         "GET /agents/<agent_id>/runs",
         agents.agent_runs,
         Doc(
@@ -511,13 +371,13 @@ ROUTES: list[Route] = [
         ),
         role="viewer",
     ),
-    _route(
+    route(
         "GET /team",
         team.get_team,
         Doc("The team, its open invites and who approves what", "team", {200: "models.team.TeamView"}),
         role="viewer",
     ),
-    _route(
+    route(
         "POST /team/invites",
         team.post_invite,
         Doc(
@@ -530,14 +390,14 @@ ROUTES: list[Route] = [
         session_only=True,
         role="admin",
     ),
-    _route(
+    route(
         "DELETE /team/invites/<invite_id>",
         team.delete_invite,
         Doc("Withdraw an invite", "team", {200: "models.team.WithdrawnInvite"}, refusals=(404,)),
         session_only=True,
         role="admin",
     ),
-    _route(
+    route(
         "PATCH /team/members/<member_id>",
         team.patch_member,
         Doc(
@@ -550,7 +410,7 @@ ROUTES: list[Route] = [
         session_only=True,
         role="admin",
     ),
-    _route(
+    route(
         "DELETE /team/members/<member_id>",
         team.delete_member,
         Doc(
@@ -562,7 +422,7 @@ ROUTES: list[Route] = [
         session_only=True,
         role="admin",
     ),
-    _route(
+    route(
         "PUT /team/approvers",
         team.put_approvers,
         Doc(
@@ -574,7 +434,7 @@ ROUTES: list[Route] = [
         session_only=True,
         role="owner",
     ),
-    _route(
+    route(
         "GET /audit",
         audit.get_audit,
         Doc(
@@ -585,7 +445,7 @@ ROUTES: list[Route] = [
         ),
         role="admin",
     ),
-    _route(
+    route(
         "GET /audit/export",
         audit.export_audit,
         Doc(
@@ -596,7 +456,7 @@ ROUTES: list[Route] = [
         ),
         role="admin",
     ),
-    _route(
+    route(
         "PUT /audit/retention",
         audit.put_retention,
         Doc(
@@ -608,19 +468,19 @@ ROUTES: list[Route] = [
         session_only=True,
         role="owner",
     ),
-    _operator_route(
+    operator_route(
         "POST /doctor",
         doctor.start,
         "An operator's check: one task through each queue and one model call (make doctor)",
         (401,),
     ),
-    _operator_route(
+    operator_route(
         "GET /doctor/<check_id>",
         doctor.get_check,
         "What each hop of an operator's check recorded so far",
         (401, 404),
     ),
-    _Tag("contract", public=True)(
+    Tag("contract", public=True)(
         "GET /openapi.json",
         contract.get_contract,
         "This contract (OpenAPI 3.1)",
@@ -629,57 +489,7 @@ ROUTES: list[Route] = [
 ]
 
 
-# The modules whose handlers the table serves, every module of functions.routes but the table: each
-# function of theirs that takes a Call and answers a Reply is a route's handler. They sit in functions.routes and its subpackages (one per capability), the models' package aside:
-# walked by path, so the models (the contract's alone) are not loaded.
-def _route_modules(path: str, prefix: str) -> Iterable[str]:
-    for m in pkgutil.iter_modules([path]):
-        if m.ispkg and m.name != "models":
-            yield from _route_modules(f"{path}/{m.name}", f"{prefix}{m.name}.")
-        elif not m.ispkg and f"{prefix}{m.name}" != __name__:
-            yield f"{prefix}{m.name}"
-
-
-MODULES = tuple(
-    importlib.import_module(name)
-    for name in _route_modules(routes_package.__path__[0], f"{routes_package.__name__}.")
-)
-
-
-def handlers_of(module: ModuleType) -> dict[str, Handler]:
-    """The handlers ``module`` defines: its public functions of one ``Call`` that answer a ``Reply``."""
-    found: dict[str, Handler] = {}
-    for name, value in vars(module).items():
-        if name.startswith("_") or not inspect.isfunction(value) or value.__module__ != module.__name__:
-            continue
-        params = list(inspect.signature(value).parameters.values())
-        if [p.annotation for p in params] == [Call] and value.__annotations__.get("return") == Reply:
-            found[name] = value
-    return found
-
-
-def check(routes: Iterable[Route], modules: Iterable[ModuleType]) -> None:
-    """ValueError naming what is wrong unless each route has a callable handler and a role (a public
-    route none), each handler of ``modules`` serves a route, and no method and path is served twice."""
-    routes = list(routes)
-    served: set[tuple[str, str]] = set()
-    for route in routes:
-        if not callable(route.handler):
-            raise ValueError(f"{route.methods} {route.path} has no handler: {route.handler!r}")
-        if route.public != (route.role not in ROLES):
-            raise ValueError(
-                f"{route.methods} {route.path}: a route names the least role that may call it "
-                f"({', '.join(ROLES)}; docs/security.md, 'Roles'), a public route none"
-            )
-        for method in route.methods:
-            if (method, route.path) in served:
-                raise ValueError(f"{method} {route.path} is served twice")
-            served.add((method, route.path))
-    routed = {id(route.handler) for route in routes}
-    for module in modules:
-        for name, handler in handlers_of(module).items():
-            if id(handler) not in routed:
-                raise ValueError(f"{module.__name__}.{name} handles no route: add its Route to ROUTES")
-
+# The modules whose handlers the table serves (:func:`functions.routes.rows.handler_modules`).
+MODULES = handler_modules()
 
 check(ROUTES, MODULES)

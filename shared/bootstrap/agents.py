@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shared.bootstrap.base import Built
 from shared.bootstrap.runs import RunsParts
 
 if TYPE_CHECKING:
@@ -13,9 +14,7 @@ if TYPE_CHECKING:
 class AgentsParts(RunsParts):
     """The agents' store. Built once per instance."""
 
-    @property
-    def agents(self) -> AgentStore:
-        return self._once("agents", self._build_agents)
+    agents: Built[AgentStore] = Built()
 
     def _build_agents(self) -> AgentStore:
         from shared.agents.adapters.firestore_agents import FirestoreAgents

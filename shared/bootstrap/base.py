@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 if TYPE_CHECKING:
     from shared.platform.config import Settings
@@ -133,3 +133,23 @@ class Base:
             if key not in self._built:
                 self._built[key] = build()
             return cast(T, self._built[key])
+
+
+class Built[T]:
+    """A port's adapter as an attribute of a container: built on first use by the container's
+    ``_build_<name>`` method, once per instance (or given to the container by a test)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, container: None, owner: type) -> Built[T]: ...
+
+    @overload
+    def __get__(self, container: Base, owner: type) -> T: ...
+
+    def __get__(self, container: Base | None, owner: type) -> T | Built[T]:
+        if container is None:
+            return self
+        build: Any = getattr(container, f"_build_{self.name}")
+        return cast(T, container._once(self.name, build))

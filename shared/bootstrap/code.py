@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from shared.bootstrap.base import Built
 from shared.bootstrap.notify import NotifyParts
 
 if TYPE_CHECKING:
@@ -15,13 +16,8 @@ if TYPE_CHECKING:
 class CodeParts(NotifyParts):
     """Code's adapters. Built once per instance."""
 
-    @property
-    def code_host(self) -> CodeHost:
-        return self._once("code_host", self._build_code_host)
-
-    @property
-    def deployer(self) -> Deployer:
-        return self._once("deployer", self._build_deployer)
+    code_host: Built[CodeHost] = Built()
+    deployer: Built[Deployer] = Built()
 
     def account_checker(self, integration: Integration) -> Callable[[str], str]:
         """The "who is this token" call of ``integration``'s adapter (only that adapter is built)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shared.bootstrap.agents import AgentsParts
+from shared.bootstrap.base import Built
 
 if TYPE_CHECKING:
     from shared.memory.ports import Embedder, PassageStore
@@ -13,13 +14,8 @@ if TYPE_CHECKING:
 class MemoryParts(AgentsParts):
     """Memory's adapters. Built once per instance."""
 
-    @property
-    def embedder(self) -> Embedder:
-        return self._once("embedder", self._build_embedder)
-
-    @property
-    def passages(self) -> PassageStore:
-        return self._once("passages", self._build_passages)
+    embedder: Built[Embedder] = Built()
+    passages: Built[PassageStore] = Built()
 
     def _build_passages(self) -> PassageStore:
         from shared.memory.adapters.firestore_passages import FirestorePassages

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from shared.bootstrap.base import Built
 from shared.bootstrap.notion import NotionParts
 from shared.platform.errors import ConfigError
 
@@ -15,21 +16,10 @@ if TYPE_CHECKING:
 class NotifyParts(NotionParts):
     """Notify's adapters. Built once per instance."""
 
-    @property
-    def notifier(self) -> Notifier:
-        return self._once("notifier", self._build_notifier)
-
-    @property
-    def notifications(self) -> NotificationLog:
-        return self._once("notifications", self._build_notifications)
-
-    @property
-    def chat(self) -> Chat:
-        return self._once("chat", self._build_chat)
-
-    @property
-    def webhooks(self) -> ChatWebhooks:
-        return self._once("webhooks", self._build_webhooks)
+    notifier: Built[Notifier] = Built()
+    notifications: Built[NotificationLog] = Built()
+    chat: Built[Chat] = Built()
+    webhooks: Built[ChatWebhooks] = Built()
 
     @property
     def mailer(self) -> Mailer:

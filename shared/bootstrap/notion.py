@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from shared.bootstrap.base import Built
 from shared.bootstrap.team import TeamParts
 
 if TYPE_CHECKING:
@@ -15,13 +16,8 @@ if TYPE_CHECKING:
 class NotionParts(TeamParts):
     """Notion's adapters. Built once per instance."""
 
-    @property
-    def notion(self) -> NotionClient:
-        return self._once("notion", self._build_notion)
-
-    @property
-    def notion_oauth(self) -> NotionOAuth:
-        return self._once("notion_oauth", self._build_notion_oauth)
+    notion: Built[NotionClient] = Built()
+    notion_oauth: Built[NotionOAuth] = Built()
 
     @property
     def notion_access(self) -> NotionAccess:

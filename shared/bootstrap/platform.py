@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from shared.bootstrap.base import Base
+from shared.bootstrap.base import Base, Built
 
 if TYPE_CHECKING:
     from shared.platform.ports import (
@@ -22,17 +22,11 @@ if TYPE_CHECKING:
 class PlatformParts(Base):
     """The platform's adapters. Built once per instance."""
 
-    @property
-    def queue(self) -> TaskQueue:
-        return self._once("queue", self._build_queue)
-
-    @property
-    def secrets(self) -> SecretStore:
-        return self._once("secrets", self._build_secrets)
-
-    @property
-    def paces(self) -> PaceCounters:
-        return self._once("paces", self._build_paces)
+    queue: Built[TaskQueue] = Built()
+    secrets: Built[SecretStore] = Built()
+    paces: Built[PaceCounters] = Built()
+    dead_letters: Built[DeadLetterStore] = Built()
+    model: Built[Model] = Built()
 
     @property
     def api_limits(self) -> ApiLimits:
@@ -40,14 +34,6 @@ class PlatformParts(Base):
         from shared.platform.services.api_limits import ApiLimits
 
         return self._once("api_limits", lambda: ApiLimits(self.settings, self.paces))
-
-    @property
-    def dead_letters(self) -> DeadLetterStore:
-        return self._once("dead_letters", self._build_dead_letters)
-
-    @property
-    def model(self) -> Model:
-        return self._once("model", self._build_model)
 
     @property
     def doctor_checks(self) -> DoctorChecks:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from shared.bootstrap.base import Built
 from shared.bootstrap.code import CodeParts
 
 if TYPE_CHECKING:
@@ -15,9 +16,7 @@ if TYPE_CHECKING:
 class RunsParts(CodeParts):
     """The run store, and the engine bundle's common part (Deps). Built once per instance."""
 
-    @property
-    def store(self) -> RunStore:
-        return self._once("store", self._build_store)
+    store: Built[RunStore] = Built()
 
     def _deps(self, tenants: TenantStore, **more: Any) -> Deps:
         """An engine bundle of this instance's adapters, its one spend cache, ``tenants`` and ``more``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shared.bootstrap.base import Built
 from shared.bootstrap.workspace import WorkspaceParts
 
 if TYPE_CHECKING:
@@ -13,13 +14,8 @@ if TYPE_CHECKING:
 class TeamParts(WorkspaceParts):
     """The team's adapters. Built once per instance."""
 
-    @property
-    def audit(self) -> AuditLog:
-        return self._once("audit", self._build_audit)
-
-    @property
-    def api_keys(self) -> ApiKeyStore:
-        return self._once("api_keys", self._build_api_keys)
+    audit: Built[AuditLog] = Built()
+    api_keys: Built[ApiKeyStore] = Built()
 
     def _build_audit(self) -> AuditLog:
         from shared.team.adapters.firestore_audit import FirestoreAudit

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shared.bootstrap.base import Built
 from shared.bootstrap.platform import PlatformParts
 
 if TYPE_CHECKING:
@@ -20,31 +21,17 @@ if TYPE_CHECKING:
 class WorkspaceParts(PlatformParts):
     """The workspace's adapters. Built once per instance."""
 
-    @property
-    def tenants(self) -> TenantStore:
-        return self._once("tenants", self._build_tenants)
+    tenants: Built[TenantStore] = Built()
+    oauth_states: Built[OAuthStateStore] = Built()
+    invites: Built[InviteStore] = Built()
+    webhook_events: Built[WebhookEventLedger] = Built()
+    erasures: Built[ErasureStore] = Built()
 
     def request_tenants(self) -> TenantStore:
         """A new tenant store for one request: each tenant read once, however often it is asked for."""
         from shared.workspace.adapters.cached_tenants import ReadOnce
 
         return ReadOnce(self.tenants)
-
-    @property
-    def oauth_states(self) -> OAuthStateStore:
-        return self._once("oauth_states", self._build_oauth_states)
-
-    @property
-    def invites(self) -> InviteStore:
-        return self._once("invites", self._build_invites)
-
-    @property
-    def webhook_events(self) -> WebhookEventLedger:
-        return self._once("webhook_events", self._build_webhook_events)
-
-    @property
-    def erasures(self) -> ErasureStore:
-        return self._once("erasures", self._build_erasures)
 
     def _cached_tenants(self) -> TenantStore:
         """The tenant store an engine bundle reads through (one each, as each is built once)."""

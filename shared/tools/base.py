@@ -87,7 +87,7 @@ class Phase(NamedTuple):
     number: int  # the phase ending now (1: the first plan's)
     bound: int  # phases a run may plan after its first (settings.run_max_replans)
     # The reason → the next phase's steps, asked of the model with what the run read and checked
-    # against its allow-list and steps left (shared.engine.services.stepping.next_phase).
+    # against its allow-list and steps left (shared.engine.services.step_state.next_phase).
     plan: Callable[[str], list[dict[str, Any]]]
 
 

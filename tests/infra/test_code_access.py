@@ -46,7 +46,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/notion/services/connect.py:begin_connect": frozenset({"api"}),
     "shared/notion/services/connect.py:complete_connect": frozenset({"oauth_callback"}),
     "shared/notion/services/connect.py:_store_connection": frozenset({"oauth_callback"}),
-    "shared/notion/services/connect.py:disconnect": frozenset({"api"}),
+    "shared/notion/services/disconnect.py:disconnect": frozenset({"api"}),
     # Erasing a workspace (POST /workspace/erase on api): its token secrets deleted, as a disconnect does.
     "shared/notion/services/erasure.py:erase_workspace": frozenset({"api"}),
     "shared/memory/services/ask.py:answer_question": frozenset(
@@ -102,12 +102,12 @@ REACH: dict[str, frozenset[str]] = {
     "shared/notify/services/links.py:LinkMinter.links": frozenset({"notify"}),
     "shared/notify/services/email_confirmation.py:_claims": frozenset({"api"}),
     # A Notion event's run whose turn has not come is planned by a task scheduled for its start.
-    "shared/engine/services/planning.py:_waits_its_turn": frozenset({"plan"}),
+    "shared/engine/planning/start.py:_waits_its_turn": frozenset({"plan"}),
     # A page change dropped for a gone connection lets go of its page, planning a change remembered.
-    "shared/engine/services/planning.py:_release_page": frozenset({"plan"}),
-    "shared/engine/services/planning.py:_budget_spent": frozenset({"plan"}),
+    "shared/engine/planning/start.py:_release_page": frozenset({"plan"}),
+    "shared/engine/planning/gate.py:over_budget_to_start": frozenset({"plan"}),
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
-    "shared/engine/services/planning.py:_ask_model": frozenset({"plan"}),
+    "shared/engine/planning/model.py:ask_model": frozenset({"plan"}),
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.
     "shared/engine/services/stepping.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
     "shared/tools/flow.py:send_notification": frozenset({"execute_step"}),
@@ -334,7 +334,7 @@ def test_the_extraction_sees_the_calls_it_must() -> None:
         "secret:add:notion-webhook-verification-token"
     }
     assert sites["shared/runs/services/webhooks.py:_route"] == {"enqueue:plan"}
-    assert sites["shared/notion/services/connect.py:disconnect"] == {
+    assert sites["shared/notion/services/disconnect.py:disconnect"] == {
         "tenant_token:read",
         "tenant_token:delete",
         "code_token:delete",

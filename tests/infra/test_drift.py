@@ -173,7 +173,7 @@ def test_step_lease_outlives_execute_step_and_the_sweeper_waits_for_it(tf: Terra
 
 def test_a_pages_unwritten_claim_outlives_a_plan_attempt(tf: Terraform) -> None:
     """A run that claimed its page is planned within plan's timeout; only then may the page pass on."""
-    from shared.engine.services.planning import PAGE_HOLD
+    from shared.engine.planning.start import PAGE_HOLD
 
     assert PAGE_HOLD.total_seconds() >= 2 * tf.locals["functions"]["plan"]["timeout"]
 

@@ -66,7 +66,7 @@ def test_notify_retries_for_the_window_the_notifier_relies_on(tf: Terraform) -> 
 
 
 def test_the_plan_function_knows_its_queues_last_attempt(tf: Terraform) -> None:
-    """plan records a trigger whose last attempt failed (shared.engine.services.planning.start_run): it must
+    """plan records a trigger whose last attempt failed (shared.engine.planning.start.start_run): it must
     count the attempts the queue makes, or the queue deletes the task with nothing recorded."""
     env = tf.locals["settings_env"]
     assert int(env["NA_PLAN_MAX_ATTEMPTS"]) == tf.locals["queues"]["plan"]["max_attempts"]

@@ -271,7 +271,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
 
 
 def start(deps: Any, run_id: str, page: str) -> None:
-    from shared.engine.services.planning import start_run
+    from shared.engine.planning.start import start_run
     from shared.runs.domain.plan_task import PlanTask, Trigger
 
     # Asked for in the app about the page the plan writes to: the run's own page, so no step waits

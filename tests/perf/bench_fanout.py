@@ -87,8 +87,8 @@ class Workers:
             thread.join(timeout=30)
 
     def _work(self) -> None:
+        from shared.engine.planning.start import start_run
         from shared.engine.services.engine import run_step
-        from shared.engine.services.planning import start_run
         from shared.platform.errors import TransientError
         from shared.runs.domain.plan_task import PlanTask
         from shared.runs.domain.step_task import StepTask

@@ -6,9 +6,9 @@ agent wrote on the run's own pages it edits unasked, once."""
 import json
 from typing import Any
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.runs.domain.authority import effect_digest
 from shared.runs.domain.events import HumanRequested, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger

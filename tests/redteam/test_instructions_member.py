@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from local.notion_sandbox import seed_ids
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.runs.domain.events import RunFinished, RunPlanned, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from tests.integration.notion_stack import Stack, running_sandbox, running_tasks, stack

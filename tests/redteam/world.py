@@ -12,9 +12,9 @@ from typing import Any
 from shared.code.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
 from shared.code.ports import CodeHost, Deployer
 from shared.code.services.code_access import CodeAccess
+from shared.engine.planning.start import start_run
 from shared.engine.services import followups, humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.memory.services.workspace_index import index_page
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.config import PlatformSecret, Settings

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from flask.testing import FlaskClient
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask

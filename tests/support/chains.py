@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.agents.domain.agents import Agent, InstructionsVersion
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.runs import RunStatus

@@ -3,8 +3,8 @@
 import json
 from typing import Any
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
 from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.agents.domain.agents import Agent, InstructionsVersion
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.step_task import StepTask

@@ -3,8 +3,8 @@
 import json
 from typing import Any
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps

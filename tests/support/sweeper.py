@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime, timedelta
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, make_deps

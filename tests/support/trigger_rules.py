@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from local.notion_sandbox.testing import Admin
 from local.tasks_emulator import TasksEmulator
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.domain.model_calls import ModelReply
 from shared.platform.ports import Model
 from shared.platform.topology import Queue

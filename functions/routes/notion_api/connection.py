@@ -4,7 +4,8 @@ from flask import Response
 
 from functions._http import Reply, reply
 from functions.routes import Call
-from shared.notion.services.connect import begin_connect, disconnect
+from shared.notion.services.connect import begin_connect
+from shared.notion.services.disconnect import disconnect
 from shared.workspace.domain.connection import NONCE_COOKIE
 from shared.workspace.domain.signup import INVITE_HEADER
 

@@ -13,15 +13,8 @@ from typing import NamedTuple
 
 from shared.engine.services import followups
 from shared.engine.services.run_log import Collided, Logged, RunLog, Seqs, StepHeld
-from shared.engine.services.stepping import (
-    NeedsApproval,
-    OverBudget,
-    Recorder,
-    Stale,
-    Step,
-    held_elsewhere,
-    perform,
-)
+from shared.engine.services.step_state import NeedsApproval, OverBudget, Recorder, Stale, Step
+from shared.engine.services.stepping import held_elsewhere, perform
 from shared.platform import task_pacing
 from shared.platform.errors import (
     AgentError,

@@ -240,7 +240,7 @@ def link_claims(deps: Deps, token: str) -> dict[str, Any]:
     """The claims of a genuine, unexpired decision link of the workspace's current connection.
 
     A link carries the tenant's ``session_epoch`` from when it was made. A disconnect sets a new one
-    (``shared.notion.services.connect.disconnect``), so a link mailed before it stops working, as every
+    (``shared.notion.services.disconnect.disconnect``), so a link mailed before it stops working, as every
     session does: someone who connects the workspace later is not bound by the earlier owner's links.
     Links made before they carried it have none and are refused the same way."""
     key = deps.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)

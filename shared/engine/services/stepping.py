@@ -9,23 +9,18 @@ is a fixable error, or fails the run after an effect. Why: docs/engine.md, "Inte
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.agents.domain.agents import DEFAULT_AGENT_ID, reviewer_purpose, tier_purpose
+from shared.agents.domain.agents import reviewer_purpose
 from shared.engine.agent import authority
-from shared.engine.services.followups import restart
-from shared.engine.services.run_log import Collided, RunLog, Seqs, StepHeld
-from shared.platform.errors import AgentError, ModelFixableError, PermanentError, UnusableReply
+from shared.engine.services.run_log import Collided, RunLog, StepHeld
+from shared.platform.errors import AgentError, ModelFixableError, PermanentError
 from shared.runs.domain.events import (
     ErrorKind,
     ErrorRecorded,
     HumanRequested,
     ModelUsed,
-    PlannedStep,
-    ReviewRecorded,
     RunEvent,
     RunFinished,
     RunReplanned,
@@ -34,226 +29,16 @@ from shared.runs.domain.events import (
     ToolResult,
 )
 from shared.runs.domain.runs import RunState, apply, fold
-from shared.runs.services import spend
-from shared.runs.services.deps import Deps, RunRef
-from shared.tools import REGISTRY, SideEffect, Tool, ToolContext, idempotency_key, resolve, validate
-from shared.tools.base import Children, Lineage, Phase
+from shared.tools import REGISTRY, SideEffect, Tool, resolve, validate
 from shared.workspace.domain.integrations import Integration
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from shared.notion.ports import TenantNotion
-    from shared.platform.domain.model_calls import ModelReply, ModelUsage
-    from shared.platform.ports import Model
+
+from shared.engine.services.step_state import NeedsApproval, Stale, Step, step_key
 
 RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
 ROOM_BYTES = 100_000  # what a step's result may add to the run document (a read's output: 50 KB)
-
-
-class Stale(Exception):
-    """Another delivery moved the run on meanwhile: acknowledge without effect."""
-
-
-class NeedsApproval(Exception):
-    """The step's effect needs its owner's approval, not given yet: the request to record instead."""
-
-    def __init__(self, prompt: str, digest: str, args: dict[str, Any]) -> None:
-        super().__init__(prompt)
-        self.prompt, self.digest, self.call = prompt, digest, args
-
-    def request(self, state: RunState, at: datetime) -> HumanRequested:
-        seqs = RunLog.after(state)
-        return seqs.event(
-            HumanRequested,
-            at=at,
-            request_id=f"effect-{state.cursor}-{seqs.upcoming}",
-            step=state.cursor,
-            purpose="approval",
-            prompt=self.prompt[: authority.PROMPT_CHARS],
-            effects=(self.digest,),
-            call=self.call,
-        )
-
-
-class OverBudget(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass
-class Recorder:
-    """The model as tools see it: budget-checked before each call, usage kept for the log."""
-
-    deps: Deps
-    tenant_id: str
-    state: RunState
-    usage: list[tuple[str, ModelUsage]] = field(default_factory=list)
-    reviews: list[dict[str, Any]] = field(default_factory=list)  # ReviewRecorded's fields, in order
-
-    def generate[T: BaseModel](
-        self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T], *, tiered: bool = True
-    ) -> ModelReply[T]:
-        spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
-        grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
-        with spend.model_call(self.deps, self.tenant_id, spent, grants, cap) as call:
-            if call.problem:
-                raise OverBudget(call.problem)
-            model: Model = self.deps.need_model()
-            try:
-                chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
-                reply = model.generate(chosen, prompt, schema)
-            except UnusableReply as exc:  # a useless answer is paid for all the same
-                self._paid(purpose, exc.usage, call)
-                raise
-            self._paid(purpose, reply.usage, call)
-            return reply
-
-    def _paid(self, purpose: str, usage: ModelUsage, call: spend.ModelCall) -> None:
-        self.usage.append((purpose, usage))
-        call.paid(usage.cost_usd)
-
-    def events(self, seqs: Seqs, deps: Deps) -> list[RunEvent]:
-        """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``, then the
-        reviewer's verdicts (``review_recorded``)."""
-        events: list[RunEvent] = [
-            seqs.event(
-                ModelUsed,
-                at=deps.clock(),
-                purpose=p,
-                model=u.model,
-                input_tokens=u.input_tokens,
-                output_tokens=u.output_tokens,
-                cost_usd=u.cost_usd,
-            )
-            for p, u in self.usage
-        ]
-        return events + [seqs.event(ReviewRecorded, at=deps.clock(), **r) for r in self.reviews]
-
-
-def step_key(tenant_id: str, run_id: str, state: RunState) -> str:
-    """The current step's key: that of its intent, if it has one (written, perhaps, with an older form
-    of the key: the effect carries that one), else a new one."""
-    pending = state.pending
-    if pending is not None and pending.step == state.cursor:
-        return pending.key
-    return idempotency_key(tenant_id, run_id, state.cursor)
-
-
-class Step(NamedTuple):
-    """The current step of the run whose log is ``log``, at ``state``, its model calls recorded by
-    ``model``. Decided on the document alone (not ``whole``), a collision raises :class:`Collided`."""
-
-    log: RunLog
-    state: RunState
-    model: Recorder
-    whole: bool = True  # ``state`` folds in the log past the document; False: the document alone
-
-    @property
-    def deps(self) -> Deps:
-        return self.log.deps
-
-    @property
-    def tenant_id(self) -> str:
-        return self.log.tenant_id
-
-    @property
-    def run_id(self) -> str:
-        return self.log.run_id
-
-    def key(self) -> str:
-        return step_key(self.tenant_id, self.run_id, self.state)
-
-    def context(self, tool: Tool, args: dict[str, Any]) -> ToolContext:
-        notion = self.deps.need_notion(self.tenant_id) if tool.uses_notion else None
-        task_context = {"goal": self.state.goal, "page": self.state.last_page}
-
-        def prompt(instructions: str) -> str:
-            from shared.engine.agent import context as prompt_context  # a model's prompt: not every step's
-
-            return prompt_context.step_prompt(
-                self.state, instructions, task_context | {"instructions": instructions}
-            )
-
-        return ToolContext(
-            tenant_id=self.tenant_id,
-            run_id=self.run_id,
-            step=self.state.cursor,
-            key=self.key(),
-            notion=notion,
-            model=self.model,
-            queue=self.deps.queue,
-            prompt=prompt,
-            page_id=self.state.page_id,
-            code=self.deps.code,
-            approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
-            started_at=self.state.started_at,
-            phase=self.phase() if tool.name == "plan_next" else None,
-            search=self._search() if tool.uses_search else None,
-            lineage=self.lineage() if tool.name in ("hand_off", "map_rows") else None,
-            children=self.children if tool.name == "fan_in" else None,
-            map_window=self.deps.settings.fan_out_max_running if tool.name == "map_rows" else None,
-        )
-
-    def children(self, map_step: int) -> Children:
-        """The children the map at ``map_step`` started, how many have ended (one count of their
-        markers), and how long a fan-in waits before it looks again. The markers are read only
-        when all have ended."""
-        made = self.state.outputs.get(str(map_step), {}).get("children")
-        if not isinstance(made, list):
-            raise ModelFixableError(
-                f"fan_in: step {map_step} is no map_rows of this run that started children"
-            )
-        store, tenant_id, run_id = self.deps.store, self.tenant_id, self.run_id
-        ended = store.count_ended(tenant_id, run_id, map_step) if made else 0
-        if ended < len(made):
-            restart(
-                RunRef(self.deps, tenant_id, run_id), map_step, self.state.outputs[str(map_step)], ended=ended
-            )
-        return Children(
-            [str(c) for c in made],
-            ended,
-            lambda: store.ended_children(tenant_id, run_id, map_step),
-            self.deps.settings.fan_in_wait_s,
-        )
-
-    def lineage(self) -> Lineage:
-        s = self.state
-        own = {"read": list(s.reach_read), "change": list(s.reach_change)}
-        bounds = (own, *({k: list(v) for k, v in b.items()} for b in s.bounds))
-        chain = (*s.chain, s.agent_id or DEFAULT_AGENT_ID)
-        return Lineage(chain, bounds, s.member, self.deps.settings.handoff_max_depth)
-
-    def phase(self) -> Phase:
-        bound = self.deps.settings.run_max_replans
-        return Phase(
-            self.state.phase, bound, lambda reason: [s.model_dump() for s in next_phase(self, reason)]
-        )
-
-    def _search(self) -> Callable[[str, int], list[dict[str, Any]]]:
-        from shared.memory.services.workspace_search import searcher
-        from shared.tools.memory import reach_scopes
-
-        return searcher(self.deps, self.tenant_id, reach_scopes(self.state))
-
-
-def next_phase(step: Step, reason: str) -> list[PlannedStep]:
-    """The next phase's steps. The model is asked with the goal and what the run read (its last page,
-    the outputs it keeps, its recent events). Its answer is checked as a first plan is, within the
-    run's allow-list and the steps it has left, and numbered after the current step."""
-    from shared.engine.agent import context as prompt_context  # a plan's modules: not every step's
-    from shared.engine.agent.plans import validate_phase
-    from shared.platform.domain.model_replies import PlanOut
-
-    state = step.state
-    left = step.deps.settings.run_max_steps - len(state.steps)
-    read = {"page": state.last_page, "outputs": state.outputs, "recent": list(state.digest.recent)}
-    context = {"goal": state.goal, "phase": state.phase + 1, "why": reason, "read": read}
-    context |= {"tools_allowed": list(state.tools)}
-    prompt = prompt_context.plan_prompt(state.goal, context, [], left + 1)
-    reply = step.model.generate("plan", prompt, PlanOut)
-    return validate_phase(reply.value, left, state.cursor, state.tools, trigger_page_id=state.page_id)
 
 
 class Call(NamedTuple):

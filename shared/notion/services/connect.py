@@ -31,7 +31,7 @@ from shared.platform.errors import (
     Unauthenticated,
 )
 from shared.team.services.sessions import start_session
-from shared.workspace.domain import integrations, members, signup
+from shared.workspace.domain import members, signup
 from shared.workspace.domain.connection import (
     STATE_TTL_S,
     NotionTokens,
@@ -39,7 +39,6 @@ from shared.workspace.domain.connection import (
     frontend_redirect,
     may_connect,
     new_connection_id,
-    new_session_epoch,
     new_state,
     new_tenant_settings,
     nonce_key,
@@ -50,7 +49,7 @@ from shared.workspace.domain.connection import (
     token_secret_name,
 )
 from shared.workspace.domain.notion_grant import NotionGrant
-from shared.workspace.domain.tenants import DISCONNECTED, Tenant, TenantStatus, same_address, tenant_id_for
+from shared.workspace.domain.tenants import Tenant, TenantStatus, same_address, tenant_id_for
 
 if TYPE_CHECKING:
     from shared.notion.ports import NotionOAuth
@@ -450,56 +449,3 @@ def _revoke_refused(tokens: NotionTokens, deps: Connecting) -> None:
         deps.oauth.revoke(client_id, client_secret, tokens.access_token)
     except (PermanentError, Unauthenticated, TransientError) as exc:
         log.warning("connect: Notion did not revoke the refused grant's token (%s)", exc.reason)
-
-
-def disconnect(tenant_id: str, deps: Connecting, stop_held: Callable[[str, str], int]) -> dict[str, object]:
-    """Revoke the tenant first (its webhooks are dropped and its running runs stop at their next step).
-    Then revoke its token at Notion and delete its secret, cancel the held runs, and last end its
-    sessions with a new session epoch. Repeated with the same session, it finishes what a failed
-    attempt left. ``stop_held(tenant_id, reason)`` cancels the runs that wait for a person or are paused
-    and says how many (``shared.engine.services.humans.cancel_held``): the sessions and links that could decide
-    them end here.
-    """
-
-    def revoke(tenant: Tenant | None) -> Tenant:
-        if tenant is None:
-            raise NotFound("no workspace is connected for this session")
-        if tenant.status == TenantStatus.REVOKED and not tenant.integrations:
-            return tenant
-        revoked = {"status": TenantStatus.REVOKED, "integrations": (), "updated_at": datetime.now(UTC)}
-        return tenant.model_copy(update=revoked)
-
-    def end_sessions(tenant: Tenant | None) -> Tenant:
-        if tenant is None:
-            raise NotFound("no workspace is connected for this session")
-        if tenant.status != TenantStatus.REVOKED:  # connected again meanwhile, with a fresh epoch
-            return tenant
-        return tenant.model_copy(
-            update={"session_epoch": new_session_epoch(), "updated_at": datetime.now(UTC)}
-        )
-
-    # Revoked first (nothing runs for it any more), the tokens next, the sessions last: a disconnect
-    # that fails half-way (Notion unreachable for the revoke) can be retried with the same session.
-    tenant = deps.tenants.update(tenant_id, revoke)
-    for integration in integrations.Integration:  # GitHub, Vercel and Slack tokens go with the workspace
-        deps.secrets.delete(integrations.token_secret(tenant_id, integration))
-    try:
-        tokens: NotionTokens | None = NotionTokens.load(deps.secrets.get(tenant.token_secret, fresh=True))
-    except NotFound:
-        tokens = None  # a previous attempt got this far
-    if tokens is not None:
-        client_id, client_secret = oauth_client(deps.secrets)
-        try:
-            deps.oauth.revoke(client_id, client_secret, tokens.access_token)
-        except (PermanentError, Unauthenticated) as exc:  # already invalid at Notion: nothing to revoke
-            log.info(
-                "disconnect: Notion did not accept the revoke (%s); the secret is destroyed anyway",
-                exc.reason,
-            )
-        deps.secrets.delete(tenant.token_secret)
-    cancelled = stop_held(tenant_id, DISCONNECTED)
-    if deps.forget_index is not None:  # what the index kept of the workspace goes with it
-        log.info("disconnect: %d documents of the workspace index deleted", deps.forget_index(tenant_id))
-    deps.tenants.update(tenant_id, end_sessions)  # every session of the workspace ends here
-    log.info("disconnect: workspace %s revoked, %d held runs cancelled", tenant.workspace_id, cancelled)
-    return {"revoked": True, "tenant_id": tenant_id, "runs_cancelled": cancelled}

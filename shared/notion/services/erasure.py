@@ -18,7 +18,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from shared.notion.services.connect import disconnect
+from shared.notion.services.disconnect import disconnect
 from shared.platform.errors import InvalidInput, NotFound
 from shared.workspace.domain.integrations import Integration, token_secret
 

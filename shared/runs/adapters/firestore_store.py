@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING, Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
-from pydantic import ValidationError
 
-from shared.platform.adapters.firestore_docs import TRANSIENT, plain_times, take_lease
+from shared.platform.adapters.firestore_docs import TRANSIENT, take_lease
 from shared.platform.errors import NotFound, TransientError
+from shared.runs.adapters.firestore_run_docs import kept_change, remembered_change, run_doc, run_of
 from shared.runs.domain.events import ModelUsed, event_of
 from shared.runs.domain.fanout import ended_marker
 from shared.runs.domain.plan_task import PlanTask, next_start
 from shared.runs.domain.run_rows import KeptRow
-from shared.runs.domain.run_search import search_terms
 from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ class FirestoreRunStore:
         state, now = fold(events), datetime.now(UTC)
         batch = self._db.batch()
         batch.create(
-            self._run_ref(tenant_id, run_id), _run_doc(tenant_id, run_id, state, now) | {"created_at": now}
+            self._run_ref(tenant_id, run_id), run_doc(tenant_id, run_id, state, now) | {"created_at": now}
         )
         self._add_events(batch, tenant_id, run_id, events)
         self._mark_ended(batch, tenant_id, run_id, None, state)
@@ -109,7 +108,7 @@ class FirestoreRunStore:
 
     def get_run(self, tenant_id: str, run_id: str) -> Run | None:
         snap = self._run_ref(tenant_id, run_id).get()
-        return _run(snap) if snap.exists else None
+        return run_of(snap) if snap.exists else None
 
     def list_events(self, tenant_id: str, run_id: str, after: int = 0) -> list[RunEvent]:
         events = self._run_ref(tenant_id, run_id).collection("events")
@@ -126,7 +125,7 @@ class FirestoreRunStore:
         batch = self._db.batch()
         self._add_events(batch, tenant_id, run_id, events)
         batch.update(
-            self._run_ref(tenant_id, run_id), _run_doc(tenant_id, run_id, new_state, datetime.now(UTC))
+            self._run_ref(tenant_id, run_id), run_doc(tenant_id, run_id, new_state, datetime.now(UTC))
         )
         self._mark_ended(batch, tenant_id, run_id, state, new_state)
         try:
@@ -173,13 +172,13 @@ class FirestoreRunStore:
         query = query.order_by("run_id", direction="DESCENDING")
         if after is not None:
             query = query.start_after({"created_at": after[0], "run_id": after[1]})
-        return [_run(s) for s in query.limit(limit).stream()]
+        return [run_of(s) for s in query.limit(limit).stream()]
 
     def children(self, tenant_id: str, run_id: str, limit: int = 50) -> tuple[list[Run], int]:
         """parent == ? order by created_at, run_id (terraform/firestore.tf's runs_by_parent_created),
         and the same equality counted (one read per 1,000 runs counted; its single-field index)."""
         runs = self._tenant(tenant_id).collection("runs").where(filter=FieldFilter("parent", "==", run_id))
-        found = [_run(s) for s in runs.order_by("created_at").order_by("run_id").limit(limit).stream()]
+        found = [run_of(s) for s in runs.order_by("created_at").order_by("run_id").limit(limit).stream()]
         (result,) = runs.limit(1000).count().get()[0]
         return found, int(result.value)
 
@@ -396,7 +395,7 @@ class FirestoreRunStore:
                                     {"change": remember, "expires_at": now + PAGE_CLAIM_TTL}, option=unchanged
                                 )
                         return holder
-                    ref.update(claim | _kept_change(held, now), option=unchanged)
+                    ref.update(claim | kept_change(held, now), option=unchanged)
                     return None
                 except (gexc.FailedPrecondition, gexc.NotFound):
                     continue  # claimed, released or remembered on since the read: look again
@@ -421,7 +420,7 @@ class FirestoreRunStore:
                         ref.update({"released": True, "expires_at": expires}, option=unchanged)
                     except (gexc.FailedPrecondition, gexc.NotFound):
                         continue
-                return _change(held)
+                return remembered_change(held)
         except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         raise TransientError("firestore: the page's claim kept changing")
@@ -470,53 +469,3 @@ class FirestoreRunStore:
         if run is not None:
             return not run.state.status.terminal
         return hold_until is not None and hold_until > now  # being planned, or its planner died
-
-
-def _kept_change(held: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The fields a takeover at ``now`` writes besides the claim. The released mark goes. So does the
-    remembered change, unless the old holder never released the page (it will never hand the change
-    over) and the new one, claiming now, may not have seen it."""
-    kept = None if held.get("released") else _change(held)
-    unseen = kept is not None and not kept.trigger.seen_by(now)
-    change = kept.model_dump(mode="json") if kept is not None and unseen else firestore.DELETE_FIELD
-    return {"released": firestore.DELETE_FIELD, "change": change}
-
-
-def _change(held: dict[str, Any]) -> PlanTask | None:
-    """The change remembered on a claim; one that no longer validates is dropped, and logged."""
-    data = held.get("change")
-    if not isinstance(data, dict):
-        return None
-    try:
-        return PlanTask.model_validate(data)
-    except ValidationError:
-        log.warning("a page's remembered change no longer validates; dropped")
-        return None
-
-
-def _run(snap: Any) -> Run:
-    doc = plain_times(snap.to_dict())
-    return Run(
-        tenant_id=doc["tenant_id"],
-        run_id=doc["run_id"],
-        state=RunState.model_validate(doc["state"]),
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-    )
-
-
-def _run_doc(tenant_id: str, run_id: str, state: RunState, now: datetime) -> dict[str, Any]:
-    """The run document: the cached state plus the fields queries filter and sort on."""
-    return {
-        "tenant_id": tenant_id,
-        "run_id": run_id,
-        "status": state.status.value,
-        "trigger": state.trigger,  # how it started (GET /runs?trigger=): runs before it have none
-        "agent": state.agent_id,  # the agent that ran it (GET /runs?agent=): "" before agents
-        "search_terms": search_terms(state),  # GET /runs?q= (shared.runs.domain.run_search)
-        "parent": state.parent_run_id,  # the run that started it (GET /runs/{id}/related): "" for none
-        "cursor": state.cursor,
-        "state": state.model_dump(mode="json"),
-        "updated_at": now,
-        "retry_at": state.retry_at,  # the sweeper leaves the run alone until then (stalled)
-    }

@@ -13,7 +13,7 @@ from shared.workspace.domain.triggers import PropertyCheck
 
 # Notion's changes to a page itself (not its comments). One page's changes within a window start one
 # run (shared.runs.domain.notion_events.plan_task), and a page has one such run active at a time
-# (shared.engine.services.planning.start_run).
+# (shared.engine.planning.start.start_run).
 PAGE_CHANGES = frozenset({"page.created", "page.properties_updated", "page.content_updated"})
 # How long after a change a read of the page is taken to show it: clock skew between Notion's event
 # timestamps and ours, and Notion's own read lag, with room to spare (see Trigger.seen_by).
@@ -118,7 +118,7 @@ class PlanTask(TaskBody):
     run_id: TaskId
     trigger: Trigger
     goal: Annotated[str, Field(max_length=2000)] = ""
-    # The run's start was scheduled already (``shared.engine.services.planning.start_run``): plan it now.
+    # The run's start was scheduled already (``shared.engine.planning.start.start_run``): plan it now.
     admitted: bool = False
     # The agent it runs (shared.agents.domain.agents); None: the one a comment names, else the default.
     agent_id: TaskId | None = Field(None, exclude_if=lambda v: v is None)

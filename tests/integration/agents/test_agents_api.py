@@ -9,7 +9,7 @@ from werkzeug.test import TestResponse
 
 from local.notion_sandbox import seed_ids
 from shared.agents.domain.agents import DEFAULT_INSTRUCTIONS
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from tests.integration.notion_stack import Stack
 from tests.support.webhook_intake import connected, flush
 

@@ -17,7 +17,7 @@ from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.agents.domain.schedule_task import ScheduleTask
 from shared.agents.services.agents import sync_agents
 from shared.agents.services.daily_schedule import plan_due_tenants
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.domain.tasks import TaskBody
 from shared.platform.errors import TransientError
 from shared.platform.topology import Queue

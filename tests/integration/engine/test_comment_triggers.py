@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.runs.domain.plan_task import PlanTask
 from tests.integration.notion_stack import Stack
 from tests.support.webhook_intake import connected, flush

@@ -10,8 +10,8 @@ import pytest
 
 from local.code_sandbox.testing import Admin
 from shared.code.domain.code import DeployRequest
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger

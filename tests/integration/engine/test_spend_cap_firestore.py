@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.domain.model_calls import ModelReply, ModelUsage
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import RunStatus

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.topology import Queue
 from tests.integration.notion_stack import Stack
 from tests.support.trigger_rules import CountingModel, Planner, last_request, requests_since

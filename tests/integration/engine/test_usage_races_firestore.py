@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import StepOutcome, run_step
-from shared.engine.services.planning import start_run
 from shared.engine.services.run_log import StepHeld
 from shared.platform.domain.model_calls import ModelReply
 from shared.platform.errors import ModelFixableError

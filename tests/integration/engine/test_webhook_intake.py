@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from local.notion_sandbox import signature
+from shared.engine.planning.start import start_run
 from shared.engine.services import followups, humans
-from shared.engine.services.planning import start_run
 from shared.engine.services.run_log import RunLog
 from shared.platform.config import PlatformSecret
 from shared.platform.topology import Queue

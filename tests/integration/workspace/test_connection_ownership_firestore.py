@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from google.cloud import firestore
 
-from shared.notion.services.connect import Connecting, disconnect
+from shared.notion.services.connect import Connecting
+from shared.notion.services.disconnect import disconnect
 from shared.platform.errors import Unauthenticated
 from shared.team.services.sessions import tenant_of
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore

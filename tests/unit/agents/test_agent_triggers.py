@@ -9,7 +9,7 @@ import pytest
 
 from shared.agents.domain.agents import Agent, AgentInput
 from shared.agents.services import agents as agents_service
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.errors import Conflict, InvalidInput
 from shared.runs.domain.notion_events import NotionEvent, admit, plan_task
 from shared.runs.domain.plan_task import PlanTask, Trigger

@@ -4,7 +4,7 @@ budget does (a limit request the owner may approve); higher, the workspace's bud
 from datetime import UTC, datetime
 
 from shared.agents.domain.agents import Agent, InstructionsVersion
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps

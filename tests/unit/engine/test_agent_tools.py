@@ -5,7 +5,7 @@ import functools
 from datetime import UTC, datetime
 
 from shared.agents.domain.agents import Agent, InstructionsVersion, Reach
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.runs.domain.events import RunFinished, RunPlanned, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from tests.engine_fakes import FakeModel, make_deps

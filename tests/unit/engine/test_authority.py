@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from shared.engine.agent import authority
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.errors import Forbidden, ModelFixableError, TransientError
 from shared.runs.domain.authority import PRODUCTION, WORKSPACE_READS, effect_digest
 from shared.runs.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, ToolResult

@@ -8,9 +8,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.engine.services.sweeper import sweep
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notion.ports import TenantNotion

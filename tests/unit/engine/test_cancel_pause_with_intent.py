@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.errors import Conflict
 from shared.platform.topology import Queue
 from shared.runs.domain.events import (

@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.domain.tasks import TaskBody
 from shared.platform.errors import Conflict, TransientError
 from shared.platform.topology import Queue

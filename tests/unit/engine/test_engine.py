@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.engine.services.sweeper import sweep
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
 from shared.runs.domain.events import RunStatus, ToolIntent, ToolResult

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.errors import ModelFixableError
 from shared.runs.domain.events import HumanRequested, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from shared.engine.agent import authority
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import Forbidden
 from shared.runs.domain.events import ToolResult

@@ -9,8 +9,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.notify.domain.notifications import NotificationStatus
 from shared.notion.adapters.notion import NotionApiError
 from shared.platform.errors import ModelFixableError, PermanentError

@@ -1,7 +1,7 @@
 """The offline model's parallel map: a goal ending "for each of: a, b" plans one child run per item
 (``map_rows``), a fan-in and the end; a child's own goal (its item appended) maps nothing."""
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.adapters.offline_model import plan_for
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger

@@ -8,9 +8,9 @@ from typing import Any, NoReturn
 
 import pytest
 
+from shared.engine.planning.start import PAGE_HOLD, start_run
 from shared.engine.services import followups, humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import PAGE_HOLD, start_run
 from shared.engine.services.run_log import RunLog
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform.topology import Queue

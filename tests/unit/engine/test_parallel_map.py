@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.engine.services.sweeper import sweep
 from shared.platform.topology import Queue
 from shared.runs.domain.events import ErrorKind, ErrorRecorded, ToolResult

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from shared.engine.agent.plans import validate_plan
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import ModelFixableError
 from shared.runs.domain.authority import effect_digest

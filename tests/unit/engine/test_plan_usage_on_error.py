@@ -4,7 +4,7 @@ run is kept with them, decision 0050)."""
 
 import pytest
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ErrorRecorded, ModelUsed
 from shared.runs.domain.plan_task import PlanTask, Trigger

@@ -1,7 +1,7 @@
 """Planning when the workspace cannot be read: a gone connection drops the trigger (no run, no retry);
 a page Notion refuses for good makes a failed run that says why, and its owner is told."""
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notion.ports import TenantNotion
 from shared.notion.services.notion_access import ReconnectRequired

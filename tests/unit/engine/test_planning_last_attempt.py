@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ErrorRecorded, RunStatus

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from shared.engine.agent.plans import ValidPlan, validate_plan
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.engine.services.stepping import _keep_targets
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.adapters.offline_model import daily_plan, plan_for

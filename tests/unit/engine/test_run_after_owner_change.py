@@ -10,8 +10,8 @@ owner: not the end notice, nor a decision asked before the change, nor a notific
 import time
 from datetime import UTC, datetime, timedelta
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
-from shared.engine.services.planning import start_run
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.services.notifications import deliver_notification
 from shared.platform.topology import Queue

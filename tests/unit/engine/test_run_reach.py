@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import run_log
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.runs.domain.events import HumanRequested, PlannedStep, RunPlanned, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunStatus

@@ -3,8 +3,8 @@ done before it not done again, and only a failed run retried."""
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
-from shared.engine.services.planning import start_run
 from shared.platform.errors import Conflict, PermanentError
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger

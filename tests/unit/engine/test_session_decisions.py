@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from werkzeug.test import TestResponse
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
-from shared.engine.services.planning import start_run
 from shared.platform.domain.tasks import TaskBody
 from shared.platform.errors import Conflict, TransientError
 from shared.platform.topology import Queue

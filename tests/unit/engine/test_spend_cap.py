@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import Conflict, TransientError
 from shared.platform.topology import Queue

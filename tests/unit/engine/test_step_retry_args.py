@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.errors import ModelFixableError, TransientError
 from shared.runs.domain.events import ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.adapters.vertex_model import VertexModel
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import AgentError, ModelFixableError, PermanentError, TransientError

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.engine.services.sweeper import GIVE_UP_AFTER, sweep
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ErrorKind, ErrorRecorded, RunStatus

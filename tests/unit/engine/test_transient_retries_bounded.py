@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import (

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.errors import ModelFixableError, TransientError
 from shared.runs.domain.events import ModelUsed, RunEvent, RunStatus
 from shared.runs.domain.runs import Run

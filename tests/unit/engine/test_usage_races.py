@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import StepOutcome, run_step
-from shared.engine.services.planning import start_run
 from shared.engine.services.run_log import StepHeld
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.runs.domain.events import (

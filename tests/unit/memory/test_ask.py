@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shared.agents.domain.agents import Agent, ask_of
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.memory.services.ask import TURN_CHARS, TURNS, Turn, answer_question
 from shared.memory.services.workspace_index import index_page
 from shared.notify.domain.notify_task import NotifyTask

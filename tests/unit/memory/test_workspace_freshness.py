@@ -11,7 +11,7 @@ from typing import Any
 from shared.agents.domain.schedule_task import ScheduleTask
 from shared.agents.services.daily_schedule import plan_due_tenants
 from shared.memory.services.workspace_index import index_page, run_index_task, run_reconcile_task
-from shared.notion.services.connect import disconnect
+from shared.notion.services.disconnect import disconnect
 from shared.platform.config import PlatformSecret
 from shared.platform.domain.index_task import IndexTask, ReconcileTask
 from shared.runs.services.webhooks import Intake, ingest_webhook

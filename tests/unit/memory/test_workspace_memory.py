@@ -5,8 +5,8 @@ finds only passages within its reach (its trigger page, the chosen data source i
 import json
 from typing import Any
 
+from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.memory.services.workspace_index import index_page
 from shared.runs.domain.events import ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger

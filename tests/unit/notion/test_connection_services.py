@@ -6,7 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from shared.notify.domain.notify_task import NotifyTask
-from shared.notion.services.connect import Connecting, begin_connect, complete_connect, disconnect
+from shared.notion.services.connect import Connecting, begin_connect, complete_connect
+from shared.notion.services.disconnect import disconnect
 from shared.notion.services.notion_access import NotionAccess, ReconnectRequired
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import InvalidInput, TransientError

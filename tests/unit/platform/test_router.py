@@ -49,8 +49,9 @@ def test_no_path_and_wrong_method() -> None:
 
 
 def test_every_api_route_names_its_handler_function_once() -> None:
+    from functions.routes.rows import handlers_of
     from functions.routes.runs_api import run_actions, usage
-    from functions.routes.table import MODULES, ROUTES, handlers_of
+    from functions.routes.table import MODULES, ROUTES
 
     assert all(inspect.isfunction(route.handler) for route in ROUTES)
     served = [(route.path, method) for route in ROUTES for method in route.methods]
@@ -63,8 +64,8 @@ def test_every_api_route_names_its_handler_function_once() -> None:
 
 
 def test_a_route_without_a_handler_or_served_twice_stops_the_table() -> None:
+    from functions.routes.rows import check
     from functions.routes.runs_api import usage
-    from functions.routes.table import check
 
     with pytest.raises(ValueError, match=r"/x has no handler"):
         check([Route("/x", ("GET",), cast(Handler, None))], [])
@@ -78,8 +79,8 @@ def test_a_route_without_a_handler_or_served_twice_stops_the_table() -> None:
 
 def test_a_route_without_a_role_stops_the_table() -> None:
     """Every route but a public one names the least role that may call it; a public one names none."""
+    from functions.routes.rows import check
     from functions.routes.runs_api import usage
-    from functions.routes.table import check
 
     with pytest.raises(ValueError, match=r"/x: a route names the least role"):
         check([Route("/x", ("GET",), usage.get_usage)], [])
@@ -89,7 +90,8 @@ def test_a_route_without_a_role_stops_the_table() -> None:
 
 
 def test_a_handler_without_a_route_stops_the_table() -> None:
-    from functions.routes.table import MODULES, ROUTES, check
+    from functions.routes.rows import check
+    from functions.routes.table import MODULES, ROUTES
 
     module = types.ModuleType("functions.routes.stray")
     exec(HANDLER_AND_HELPERS, module.__dict__)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import pytest
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunFinished, RunStatus
 from shared.runs.domain.plan_task import READ_LAG, PlanTask, Trigger, next_start

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.engine.services.planning import start_run
 from shared.platform.errors import InvalidInput, NotFound
 from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import TransientError
 from shared.platform.topology import Queue

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.engine.planning.start import start_run
 from shared.engine.services import humans
-from shared.engine.services.planning import start_run
 from shared.platform.config import PlatformSecret
 from shared.platform.domain.tasks import TaskBody
 from shared.platform.topology import Queue

@@ -128,7 +128,8 @@ def test_without_a_session_nothing_is_reachable(fakes: FakeContainer) -> None:
 
 
 def test_disconnecting_the_workspace_forgets_its_integration_tokens(fakes: FakeContainer) -> None:
-    from shared.notion.services.connect import Connecting, disconnect
+    from shared.notion.services.connect import Connecting
+    from shared.notion.services.disconnect import disconnect
     from tests.fakes import no_held_runs
 
     auth, api = connect(fakes), client("api", fakes)

@@ -15,7 +15,7 @@ import pytest
 from shared.code.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
 from shared.code.services.code_access import CodeAccess
 from shared.engine.agent.plans import validate_plan
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import ModelFixableError
 from shared.runs.domain.events import ErrorKind, ErrorRecorded, RunStatus, ToolIntent, ToolResult

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from shared.engine.services.run_log import RunLog
-from shared.engine.services.stepping import Recorder, Step
+from shared.engine.services.step_state import Recorder, Step
 from shared.notion.ports import TenantNotion
 from shared.runs.domain.runs import PlannedStep, RunState
 from shared.tools import REGISTRY, Tool

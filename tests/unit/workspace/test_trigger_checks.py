@@ -4,7 +4,7 @@ source whose rules leave out ``mentioned`` starts nothing."""
 
 from typing import Any
 
-from shared.engine.services.planning import start_run
+from shared.engine.planning.start import start_run
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PropertyCheck

@@ -1,0 +1,156 @@
+"""What the plan is told: the Notion context read with the tenant's token (the page, its comments,
+related rows, the workspace), the agent that runs it, the people it names, and the goal by default.
+"""
+
+from __future__ import annotations
+
+import logging
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from shared.agents.domain.agents import comment_words
+from shared.agents.services import agents
+from shared.agents.services.agents import RunAgent
+from shared.notion.services import notion_text as nt
+from shared.runs.domain.events import Person
+from shared.workspace.domain.settings import plain_notion_id
+
+if TYPE_CHECKING:
+    from shared.notion.ports import TenantNotion
+    from shared.workspace.domain.tenants import Tenant
+
+from shared.engine.planning.request import Planning
+
+log = logging.getLogger(__name__)
+
+
+def notion_context(p: Planning, *, member: bool = False) -> tuple[dict[str, Any], bool]:
+    """The page that triggered the run, its data source's schema and a few related tasks. For a
+    member's run the tasks come only from the trigger's own data source, if the owner chose it. Also
+    whether the run reads as a member's: ``member``, or its page or comment holds text someone other
+    than the owner (or the agent) wrote (:func:`by_others`), whoever started it."""
+    task = p.task
+    notion = p.notion()
+    ctx: dict[str, Any] = {"goal": task.goal, "trigger": task.trigger.model_dump(exclude_none=True)}
+    source_id = task.trigger.data_source_id
+    if task.trigger.page_id:
+        page = notion.retrieve_page(task.trigger.page_id)
+        blocks = list(islice(notion.list_children(page["id"]), 50))
+        text = "\n".join(nt.block_text(b) for b in blocks)
+        props = nt.plain_properties(page)
+        ctx["page"] = {
+            "id": page["id"],
+            "title": nt.title_of(page),
+            "properties": props,
+            "text": nt.clip(text, 3000),
+        }
+        source_id = source_id or page.get("parent", {}).get("data_source_id")
+        member = member or by_others(p, [page, *blocks])
+    if source_id:
+        schema = notion.retrieve_data_source(source_id).get("properties", {})
+        ctx["data_source"] = {
+            "id": source_id,
+            "properties": {n: property_view(prop) for n, prop in schema.items()},
+        }
+    if task.trigger.comment_id:  # what the person asked: the event names the comment, not its text
+        comment = notion.get_comment(task.trigger.comment_id)
+        ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
+        member = member or by_others(p, [comment])
+    ctx["related"] = related_rows(p, notion, data_sources_of(p, source_id) if member else None)
+    ctx |= workspace_context(p, ctx, data_sources_of(p, source_id) if member else None)
+    return ctx, member
+
+
+def workspace_context(p: Planning, ctx: dict[str, Any], sources: list[str] | None) -> dict[str, Any]:
+    """The index's passages most relevant to the trigger, each with a number to cite (none when
+    nothing is indexed); a member's run gets those within its reach only (issue 56)."""
+    from shared.memory.services.workspace_search import context_passages
+
+    page = ctx.get("page") or {}
+    query = " ".join(
+        str(x) for x in (ctx["goal"], page.get("title"), (ctx.get("comment") or {}).get("text")) if x
+    )
+    own = [f"page:{plain_notion_id(str(page['id']))}"] if page.get("id") else []
+    scopes = None if sources is None else [plain_notion_id(s) for s in sources] + own
+    found = context_passages(p.deps, p.task.tenant_id, query, scopes)
+    return {"workspace": found} if found else {}
+
+
+def by_others(p: Planning, objects: list[dict[str, Any]]) -> bool:
+    """Whether someone other than the workspace's owner or the agent's bot created or last edited any
+    of ``objects`` (a page, its blocks, a comment: Notion's ``created_by``, ``last_edited_by``). Its
+    text may then be a member's instructions, so the run reads only within its trigger's reach. An
+    object naming no one counts as no one's; a workspace whose owner is unknown, as everyone's."""
+    tenant = p.tenant()
+    owner = plain_notion_id(tenant.owner_user_id) if tenant is not None and tenant.owner_user_id else ""
+    bot = plain_notion_id(tenant.bot_id) if tenant is not None and tenant.bot_id else ""
+    authors = {
+        plain_notion_id(str(who.get("id")))
+        for o in objects
+        for who in (o.get("created_by"), o.get("last_edited_by"))
+        if isinstance(who, dict) and who.get("id")
+    }
+    return bool(authors - {owner, bot}) if owner else bool(authors)
+
+
+def property_view(prop: dict[str, Any]) -> dict[str, Any]:
+    kind = prop.get("type", "")
+    options = (prop.get(kind) or {}).get("options") if isinstance(prop.get(kind), dict) else None
+    return {"type": kind} | ({"options": [o.get("name") for o in options]} if options else {})
+
+
+def related_rows(p: Planning, notion: TenantNotion, sources: list[str] | None) -> list[dict[str, Any]]:
+    """A few pages of the first chosen data source, or of ``sources`` (a member's run) when given."""
+    tenant = p.tenant()
+    chosen = tenant.settings.data_source_ids if tenant is not None else []
+    source = (sources if sources is not None else chosen)[:1]
+    if not source:
+        return []
+    pages = islice(notion.query_data_source(source[0]), 10)
+    return [
+        {"id": page["id"], "title": nt.title_of(page), "properties": nt.plain_properties(page)}
+        for page in pages
+    ]
+
+
+def data_sources_of(p: Planning, source_id: str | None) -> list[str]:
+    """What a member's run may query unasked: the trigger's data source, if the owner chose it."""
+    tenant = p.tenant()
+    chosen = tenant.member_sources() if tenant is not None else set()
+    return [source_id] if source_id and plain_notion_id(source_id) in chosen else []
+
+
+def people_of(ids: list[str], tenant: Tenant | None) -> list[Person]:
+    """The people of Notion user ``ids``, each with the name and email the team knows them by."""
+    team = {m.notion_user_id.replace("-", "").lower(): m for m in tenant.team()} if tenant else {}
+    found = []
+    for user_id in ids:
+        member = team.get(user_id.replace("-", "").lower())
+        named = {"name": member.name, "email": member.email} if member else {}
+        found.append(Person(notion_user_id=user_id, **named))
+    return found
+
+
+def run_agent(p: Planning, ctx: dict[str, Any]) -> RunAgent | None:
+    """The agent the run is for and the instructions it uses (``shared.agents.services.agents``); None in a
+    bundle without the agents' store. A comment's own words (read again, without its mentions) may
+    name the agent, when the workspace has agents besides the default one."""
+    store, tenant = p.deps.agents(), p.tenant()
+    if store is None or tenant is None:
+        return None
+    asked = p.task.trigger.comment_id if not p.task.agent_id else None
+    named = asked and any(not a.is_default for a in store.list_for(tenant.tenant_id))  # else no read
+    comment = comment_words(p.notion().get_comment(asked)) if asked and named else ""
+    return agents.for_plan(tenant, p.task.agent_id, comment, store, p.notion())
+
+
+def default_goal(ctx: dict[str, Any]) -> str:
+    page = ctx.get("page") or {}
+    trigger = ctx.get("trigger", {})
+    asked = " ".join(str((ctx.get("comment") or {}).get("text", "")).split())
+    if asked:
+        where = f" on the page '{page.get('title') or 'Untitled'}'" if page else ""
+        return f"Answer the comment{where}: {nt.clip(asked, 200)}"
+    if page:
+        return f"Help with the page '{page.get('title') or 'Untitled'}' ({trigger.get('event_type') or trigger.get('kind')})"
+    return "Plan the day from the workspace's open tasks"

@@ -1,0 +1,286 @@
+"""Asking the model for a plan: the prompt, the reply checked against the tool registry (re-asked
+with the error, at most ``plan_max_reasks`` times), every paid call kept, and the run's first
+events (``run_planned``, built here alone).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from shared.agents.domain.agents import tier_purpose
+from shared.agents.services.agents import RunAgent
+from shared.engine.agent import context as prompt_context
+from shared.engine.agent.plans import ValidPlan, validate_plan
+from shared.engine.services.run_log import Seqs
+from shared.notion.services.notion_access import ReconnectRequired
+from shared.platform import prompts
+from shared.platform.domain.model_calls import ModelUsage
+from shared.platform.domain.model_replies import PlanOut
+from shared.platform.errors import (
+    AgentError,
+    ModelFixableError,
+    ModelUnavailable,
+    PermanentError,
+    TransientError,
+    UnusableReply,
+)
+from shared.runs.domain.events import (
+    ErrorKind,
+    ErrorRecorded,
+    HumanRequested,
+    ModelUsed,
+    RunEvent,
+    RunFinished,
+    RunPlanned,
+    RunStatus,
+)
+from shared.runs.domain.plan_task import PlanTask
+from shared.runs.services import alerts, spend
+from shared.runs.services.deps import Deps
+
+if TYPE_CHECKING:
+    from shared.workspace.domain.tenants import Tenant
+
+from shared.engine.planning.context import (
+    data_sources_of,
+    default_goal,
+    notion_context,
+    people_of,
+    run_agent,
+)
+from shared.engine.planning.request import Planning
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Attempts:
+    """Asking for a plan so far: the ``model_used`` events of the calls paid for and the errors
+    between them (numbered by ``seqs``, after the plan's head, numbered by ``head``), and the goal.
+    Kept by the caller when planning stops on an error, so the budgets see those calls."""
+
+    head: Seqs = field(default_factory=Seqs)  # set by plan_events: the head's seq (a new log's 1)
+    seqs: Seqs = field(default_factory=lambda: Seqs(1))  # set by plan_events: the seqs after the head
+    # A run planned again: what it spent already and the run budgets a person granted it, so its run
+    # budget counts every attempt, not only this one's (a retry after a 429 pays again).
+    prior_cost_usd: float = 0.0
+    grants: int = 0
+    run_cap_usd: float | None = None  # the run's agent's own run budget (issue 55)
+    tier: str = ""  # the run's agent's model tier (issue 55)
+    goal: str = ""
+    events: list[RunEvent] = field(default_factory=list)
+
+    @property
+    def paid(self) -> bool:
+        return any(isinstance(e, ModelUsed) for e in self.events)
+
+    def used(self, deps: Deps, usage: ModelUsage) -> None:
+        self.events.append(
+            self.seqs.event(
+                ModelUsed,
+                at=deps.clock(),
+                purpose="plan",
+                model=usage.model,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cost_usd=usage.cost_usd,
+            )
+        )
+
+    def failed(self, deps: Deps, reason: str) -> None:
+        self.events.append(
+            self.seqs.event(
+                ErrorRecorded, at=deps.clock(), step=0, error=ErrorKind.MODEL_FIXABLE, message=reason[:500]
+            )
+        )
+
+
+class Asked(NamedTuple):
+    plan: ValidPlan | None
+    problem: str = ""  # why there is no plan: the last error, or the budget that is spent
+    over_budget: bool = False  # ``problem`` is a spent budget: a person may let planning go on
+    # Every call of this attempt answered off the plan's schema (no plan to refuse at all): a glitch
+    # of the model's, not a plan it chose, so the plan queue's next attempt asks again.
+    garbled: bool = False
+
+
+def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
+    """The validated plan (or None and why); the usage/error events of getting it go to
+    ``attempts`` as they happen (a call is recorded there as soon as it is paid for)."""
+    task, deps = p
+    errors: list[str] = []
+    refused = False  # a plan came back and validation refused it
+    max_steps = deps.settings.run_max_steps
+    for _ in range(1 + deps.settings.plan_max_reasks):
+        spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
+        with spend.model_call(deps, task.tenant_id, spent, attempts.grants, attempts.run_cap_usd) as call:
+            if call.problem:
+                return Asked(None, call.problem, over_budget=True)
+            try:
+                reply = deps.need_model().generate(
+                    tier_purpose(attempts.tier, "plan"),
+                    prompt_context.plan_prompt(task.goal, ctx, errors, max_steps),
+                    PlanOut,
+                )
+                call.paid(reply.usage.cost_usd)
+                attempts.used(deps, reply.usage)
+                page = task.trigger.page_id
+                refused = True  # from here a ModelFixableError is validation's
+                plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
+                return Asked(plan)  # ModelFixableError: a plan that failed it
+            except ModelUnavailable as exc:  # every call would fail alike: the run fails, naming the setting
+                return Asked(None, exc.reason)
+            except ModelFixableError as exc:
+                if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
+                    call.paid(exc.usage.cost_usd)
+                    attempts.used(deps, exc.usage)
+                errors.append(exc.reason)
+                attempts.failed(deps, exc.reason)
+    return Asked(None, errors[-1], garbled=not refused)
+
+
+def plan_events(
+    p: Planning,
+    seqs: Seqs,
+    *,
+    trigger: str = "",
+    member: bool = False,
+    attempts: Attempts | None = None,
+) -> list[RunEvent]:
+    """The events that plan the run, at the next seqs of ``seqs``. ``trigger``: the kind the plan
+    records, when not the task's (a run planned again stays what it is, see :func:`replan_events`).
+    ``member``: a run planned again that a member started. ``attempts`` receives the model calls as
+    they are paid for (after the plan's head): what an error leaves. Answers all off the plan's
+    schema raise TransientError: the plan queue asks again at its next attempt (decision 0050); a
+    plan the model chose and validation refused, re-asked to the end, is a failed run."""
+    task, deps = p
+    attempts = attempts if attempts is not None else Attempts()
+    attempts.head, attempts.seqs = seqs.split(), seqs  # the head goes first, built last
+    kind = trigger or task.trigger.kind
+    member = member or task.trigger.member
+    try:
+        ctx, member = notion_context(p, member=member)
+    except ReconnectRequired:
+        raise  # no run at all: the connection is gone (start_run drops the trigger)
+    except PermanentError as exc:  # the page is gone or closed to us: a run that failed, said why
+        goal = task.goal or "Help with a page that could not be read"
+        head = planned_events(
+            task, attempts.head, deps.clock(), goal=goal, trigger=kind, member=member, tenant=p.tenant()
+        )
+        reason = f"the workspace could not be read: {exc.reason}"[:2000]
+        return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=reason)]
+    ran = run_agent(p, ctx)  # issue 55: the agent and its instructions
+    tenant, title = p.tenant(), str((ctx.get("page") or {}).get("title") or "")
+    if ran is not None and ran.version is None and ran.why:
+        goal = task.goal or default_goal(ctx)
+        head = planned_events(
+            task,
+            attempts.head,
+            deps.clock(),
+            goal=goal,
+            trigger=kind,
+            ran=ran,
+            tenant=tenant,
+            page_title=title,
+        )
+        return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=ran.why[:2000])]
+    scheduled = task.trigger.kind == "schedule" and task.agent_id is not None
+    if task.goal and ran is not None and task.parent_run_id:  # a child does its agent's job on its input
+        goal = ran.goal(task.goal)
+    else:
+        goal = task.goal or (ran.goal(default_goal(ctx), scheduled=scheduled) if ran else default_goal(ctx))
+    ctx["goal"] = attempts.goal = goal
+    attempts.run_cap_usd = ran.agent.max_cost_per_run_usd if ran is not None else None
+    attempts.tier = ran.agent.model_tier if ran is not None else ""
+    plan, problem, over_budget, garbled = ask_model(
+        Planning(task.model_copy(update={"goal": goal}), deps), ctx, attempts
+    )
+    if garbled:  # the queue's next attempt asks again; its last attempt ends the run, failed
+        raise TransientError(f"the model's answers did not match the plan's schema: {problem}"[:500])
+    if plan is not None and ran is not None and (outside := ran.outside_tools(plan.tools)):  # issue 55
+        plan, problem = None, f"it uses tools agent {ran.agent.name!r} may not use: {', '.join(outside)}"
+    at = deps.clock()
+    sources = data_sources_of(p, (ctx.get("data_source") or {}).get("id")) if member and plan else []
+    head = planned_events(
+        task,
+        attempts.head,
+        at,
+        goal=goal,
+        trigger=kind,
+        member=member,
+        plan=plan,
+        sources=sources,
+        ran=ran,
+        tenant=tenant,
+        page_title=title,
+    )
+    if plan is not None:
+        return [head, *attempts.events]
+    if over_budget:
+        alerts.log_budget_stop(task.run_id, problem)
+        ask = seqs.event(
+            HumanRequested,
+            request_id=f"limit-plan-{seqs.upcoming}",
+            at=at,
+            step=0,
+            purpose="limit",
+            prompt=f"Planning stopped: {problem}. Approve to plan anyway, reject to drop it.",
+            budget=True,
+        )
+        return [head, *attempts.events, ask]
+    reason = f"the model could not produce a valid plan: {problem}"
+    end = seqs.event(RunFinished, at=at, status=RunStatus.FAILED, summary=reason[:2000])
+    return [head, *attempts.events, end]
+
+
+def planned_events(
+    task: PlanTask,
+    seqs: Seqs,
+    at: datetime,
+    *,
+    goal: str,
+    trigger: str = "",
+    member: bool | None = None,
+    plan: ValidPlan | None = None,
+    sources: list[str] | None = None,
+    ran: RunAgent | None = None,
+    tenant: Tenant | None = None,
+    page_title: str = "",
+) -> RunPlanned:
+    """The run's plan, at the next seq of ``seqs``: the one place a ``run_planned`` is built. Without
+    ``plan``, a run with no steps (planning failed, stopped for a budget, or never got to ask).
+    ``trigger`` and ``member`` default to the task's; ``goal`` is the plan's own when it has one.
+    Who started it: the trigger's people, named from ``tenant``'s team, and ``page_title`` as read."""
+    planned: dict[str, Any] = {}
+    if plan is not None:
+        planned = {"goal": plan.goal or goal, "steps": plan.steps, "tools": plan.tools, "risk": plan.risk}
+        planned |= {"on_reject": plan.on_reject, "sources": sources or []}
+    fields: dict[str, Any] = {
+        "at": at,
+        "goal": goal,
+        "trigger": trigger or task.trigger.kind,
+        "steps": [],
+        "prompt_version": prompts.VERSION,
+        "page_id": task.trigger.page_id,
+        "member": task.trigger.member if member is None else member,
+        "page_title": page_title[:300],
+        "people": people_of(task.trigger.people, tenant),
+        "rule": task.trigger.rule,
+        "event_type": task.trigger.event_type or "",
+        "slot": task.trigger.slot,
+    }
+    if ran is not None:
+        fields |= ran.recorded()
+    if task.parent_run_id:  # a hand-off's lineage (issue 55)
+        bounds = [b.model_dump() for b in task.bounds]
+        fields |= {"parent_run_id": task.parent_run_id, "chain": list(task.chain), "bounds": bounds}
+    return seqs.event(RunPlanned, **(fields | planned))
+
+
+def planning_error(deps: Deps, seqs: Seqs, exc: AgentError) -> ErrorRecorded:
+    """Planning's error ``exc``, at the next seq of ``seqs``."""
+    kind = ErrorKind.TRANSIENT if isinstance(exc, TransientError) else ErrorKind.PERMANENT
+    return seqs.event(ErrorRecorded, at=deps.clock(), step=0, error=kind, message=exc.reason[:500])
