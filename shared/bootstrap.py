@@ -607,7 +607,7 @@ class Container:
         if s.model_backend == "offline":
             from shared.adapters.offline_model import OfflineModel
 
-            return OfflineModel(s.model_prices)
+            return OfflineModel(s.model_prices, s.thinking_budgets())
         from shared.adapters.vertex_model import VertexModel
 
         models = {"plan": s.model_plan, "draft": s.model_draft}
@@ -620,6 +620,7 @@ class Container:
             base_url=s.model_base_url,
             production=production,
             timeout_s=s.model_timeout_s,
+            thinking=s.thinking_budgets(),
         )
 
     def _build_passages(self) -> PassageStore:

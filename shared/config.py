@@ -41,6 +41,17 @@ class PlatformSecret(StrEnum):
     SMTP_PASSWORD = "smtp-password"  # the mail relay's, for email notifications (notify)
 
 
+def _thinking(default: int, of: str) -> Any:
+    """The setting of a kind of model call's thinking budget (``Settings.model_thinking_*``)."""
+    return Field(
+        default,
+        ge=0,
+        le=32768,
+        description=f"Thinking budget in tokens of {of}, billed as output tokens (0: no thinking, "
+        "which not every model allows).",
+    )
+
+
 class Settings(BaseSettings):
     """Everything that differs between the local stack and a deployment. Immutable: see ``replace``.
 
@@ -132,6 +143,13 @@ class Settings(BaseSettings):
         "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT (and should price "
         "NA_MODEL_EMBED).",
     )
+    # Thinking tokens a call may spend before it answers, by what it is for (google-genai's
+    # ThinkingConfig(thinking_budget=...)); Vertex AI bills them as output tokens, and each call's
+    # cost counts them (usage_metadata.thoughts_token_count). The model may go a little past it.
+    model_thinking_plan: int = _thinking(1024, "a planning call, and of a repair of a step's arguments")
+    model_thinking_draft: int = _thinking(4096, "a drafting call (text and code)")
+    model_thinking_review: int = _thinking(1024, "a reviewer pass over a step's effect")
+    model_thinking_answer: int = _thinking(512, "an Ask answer from the workspace index")
     run_max_steps: int = Field(
         50, ge=2, le=500, description="Most steps a run may have (plan plus execution)."
     )
@@ -229,11 +247,12 @@ class Settings(BaseSettings):
         "stops every model call.",
     )
     model_call_reserve_usd: float = Field(
-        0.05,
+        0.10,
         gt=0,
         le=10,
-        description="What a model call reserves of NA_SPEND_CAP_DAY_USD before it is made, replaced by "
-        "its cost once paid: at least the cost of one call, so calls at the cap cannot pass it together.",
+        description="What a model call reserves before it is made, of its run's budget, the workspace's "
+        "day and month budgets and NA_SPEND_CAP_DAY_USD, replaced by its cost once paid: at least the "
+        "cost of one call (its thinking budget included), so calls together never pass a budget.",
     )
     signup_policy: Literal["open", "allowlist", "invite"] = Field(
         "open",
@@ -457,6 +476,11 @@ class Settings(BaseSettings):
     def replace(self, **changes: Any) -> "Settings":
         """A copy with ``changes`` applied (checked like any construction)."""
         return Settings(**(dict(self) | changes))
+
+    def thinking_budgets(self) -> dict[str, int]:
+        """The thinking budget of each kind of model call (``model_thinking_*``), by kind."""
+        kinds = ("plan", "draft", "review", "answer")
+        return {kind: int(getattr(self, f"model_thinking_{kind}")) for kind in kinds}
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "Settings":
