@@ -385,7 +385,7 @@ class FirestoreRunStore:
         ]
         if not over:
             return None
-        self._add_to_counters(counters, -hold.usd, _SETTLE_ATTEMPTS)  # given up, it would stay counted
+        self._move_counters(counters, -hold.usd)
         return over[0]
 
     def _start_counters(self, tenant_id: str, hold: Hold, counters: list[tuple[str, Any, float]]) -> None:
@@ -433,10 +433,17 @@ class FirestoreRunStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def settle_hold(self, tenant_id: str, hold: Hold, cost_usd: float) -> None:
-        """One batch: each counter moves by the cost less the reservation. Aborted by contention, it
-        is made again for longer than a reservation (``_SETTLE_ATTEMPTS``, some 15 s): a call was
-        made, and a settling given up leaves its reservation counted."""
-        self._add_to_counters(self._counters(tenant_id, hold), cost_usd - hold.usd, _SETTLE_ATTEMPTS)
+        """Each counter moves by the cost less the reservation (:meth:`_move_counters`)."""
+        self._move_counters(self._counters(tenant_id, hold), cost_usd - hold.usd)
+
+    def _move_counters(self, counters: list[tuple[str, Any, float]], usd: float) -> None:
+        """Add ``usd`` to each counter, one write each: a reservation given back or settled needs no
+        batch (each counter is right on its own, and only taking one must fit every budget at once),
+        and a write of one document waits its turn where a batch of three is aborted by contention.
+        An aborted write is made again for longer than a reservation (``_SETTLE_ATTEMPTS``, some
+        10 s): given up, the reservation stays counted."""
+        for counter in counters:
+            self._add_to_counters([counter], usd, _SETTLE_ATTEMPTS)
 
     def claim_page(
         self,

@@ -1,6 +1,7 @@
 """No budget is ever passed (issue 65, point 2; decision 0088), on the Firestore emulator: 200 runs
-of one workspace at once, over two days of one month, each making model calls through the step's
-own recorder (``stepping.Recorder``) until a budget stops it. Calls cost different amounts up to
+of one workspace at once on one day, then 100 more at once the next day (the month's budget then
+binds), each making model calls through the step's own recorder (``stepping.Recorder``) until a
+budget stops it. Calls cost different amounts up to
 their reservation; some fail before anything is paid (a 429: the reservation is released), some
 are paid and unusable. What the model was paid is counted beside the code, by the model itself,
 and each run's, each day's and the month's total is compared with its budget.
@@ -30,9 +31,10 @@ from shared.services.stepping import OverBudget, Recorder
 from tests.engine_fakes import connected_tenants, make_deps
 
 pytestmark = pytest.mark.integration
-RUNS = 200
+RUNS = 200  # at once, on the first day; then LATER more on the second, at once
+LATER = 100
 RESERVE = 0.02  # each call's reservation; a call costs at most this
-RUN_BUDGET, DAY_BUDGET, MONTH_BUDGET, CAP = 0.07, 3.0, 5.0, 1000.0
+RUN_BUDGET, DAY_BUDGET, MONTH_BUDGET, CAP = 0.07, 3.0, 4.5, 1000.0
 AGENT_CAP = 0.04  # every other run's agent has its own, lower run budget
 DAYS = (datetime(2026, 11, 20, 9, tzinfo=UTC), datetime(2026, 11, 21, 9, tzinfo=UTC))
 ATTEMPTS = 40  # a run's calls when no budget stops it: 40 calls of ~0.013 passes every run budget
@@ -108,23 +110,25 @@ def test_concurrent_runs_of_one_workspace_never_pass_a_budget(firestore_db: Any)
     paid: dict[tuple[str, str], float] = {}
     calls: list[float] = []
     instances = _instances(firestore_db, paid, calls)
-    start = threading.Barrier(RUNS, timeout=60)
-    with ThreadPoolExecutor(RUNS) as pool:
-        stops = list(pool.map(lambda n: _run(instances[n * len(DAYS) // RUNS], n, start), range(RUNS)))
+    stops = []
+    for deps, runs in zip(instances, (range(RUNS), range(RUNS, RUNS + LATER)), strict=True):
+        start = threading.Barrier(len(runs), timeout=120)
+        with ThreadPoolExecutor(len(runs)) as pool:
+            stops += list(pool.map(lambda n, d=deps, b=start: _run(d, n, b), runs))
 
     per_run: dict[str, float] = defaultdict(float)
     per_day: dict[str, float] = defaultdict(float)
     for (run_id, day), usd in paid.items():
         per_run[run_id] += usd
         per_day[day] += usd
-    cap = {f"run-{n:03}": AGENT_CAP if n % 2 else RUN_BUDGET for n in range(RUNS)}
+    cap = {f"run-{n:03}": AGENT_CAP if n % 2 else RUN_BUDGET for n in range(RUNS + LATER)}
     overspent_runs = sum(usd > cap[run_id] + 1e-9 for run_id, usd in per_run.items())
     overspent_days = sum(usd > DAY_BUDGET + 1e-9 for usd in per_day.values())
     month = sum(per_day.values())
     stopped_by = {kind: sum(kind in s for s in stops) for kind in ("run spent", "daily", "monthly")}
     print(
         f"RESULT overspent_runs={overspent_runs} overspent_days={overspent_days} "
-        f"overspent_months={int(month > MONTH_BUDGET + 1e-9)} runs={RUNS} calls_paid={len(calls)} "
+        f"overspent_months={int(month > MONTH_BUDGET + 1e-9)} runs={RUNS + LATER} calls_paid={len(calls)} "
         f"month_usd={month:.4f} stopped_by_run={stopped_by['run spent']} "
         f"stopped_by_day={stopped_by['daily']} stopped_by_month={stopped_by['monthly']}"
     )
