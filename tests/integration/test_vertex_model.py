@@ -76,7 +76,9 @@ def stub() -> Iterator[Stub]:
     server.server.shutdown()
 
 
-def model(stub: Stub, timeout_s: float = 120.0, base_url: str = "") -> VertexModel:
+def model(
+    stub: Stub, timeout_s: float = 120.0, base_url: str = "", thinking: dict[str, int] | None = None
+) -> VertexModel:
     return VertexModel(
         "proj",
         "europe-west1",
@@ -85,6 +87,7 @@ def model(stub: Stub, timeout_s: float = 120.0, base_url: str = "") -> VertexMod
         base_url=base_url or stub.url,
         credentials=Credentials(token="fake"),  # type: ignore[no-untyped-call]  # google-auth: unannotated
         timeout_s=timeout_s,
+        thinking=thinking,
     )
 
 
@@ -115,15 +118,7 @@ def test_each_calls_thinking_budget_is_sent_by_what_it_is_for(stub: Stub) -> Non
     """Issue 65: a thinking budget per kind of call (Settings.model_thinking_*), sent as
     ``thinkingConfig.thinkingBudget``; the model's purpose (plan: the fast model) is not its kind."""
     budgets = {"plan": 1024, "draft": 4096, "review": 256, "answer": 128}
-    vertex = VertexModel(
-        "proj",
-        "europe-west1",
-        {"plan": "gemini-test", "draft": "gemini-test"},
-        {"gemini-test": (2.0, 10.0)},
-        base_url=stub.url,
-        credentials=Credentials(token="fake"),  # type: ignore[no-untyped-call]  # google-auth: unannotated
-        thinking=budgets,
-    )
+    vertex = model(stub, thinking=budgets)
     for _ in range(5):
         stub.answer(json.dumps(PLAN), thoughts=100)
     vertex.generate("plan", "make a plan", PlanOut)
@@ -206,22 +201,14 @@ def test_each_paid_call_is_one_model_used_line_with_its_cost(
     assert used[0]["cost_usd"] == reply.usage.cost_usd > 0
 
 
-def test_the_benchmarks_stand_in_reports_thoughts_within_the_budget_as_gemini_does() -> None:
+def test_the_benchmarks_stand_in_reports_thoughts_within_the_budget_as_gemini_does(stub: Stub) -> None:
     """tests/perf/model_standin (the cold-request benchmark's Gemini): thinking tokens in its usage,
     within the call's thinking budget, which the adapter counts as output."""
     from tests.perf.model_standin import ModelStandIn
 
     standin = ModelStandIn("page-1")
     try:
-        vertex = VertexModel(
-            "proj",
-            "europe-west1",
-            {"plan": "gemini-test", "draft": "gemini-test"},
-            {"gemini-test": (2.0, 10.0)},
-            base_url=standin.url,
-            credentials=Credentials(token="fake"),  # type: ignore[no-untyped-call]  # google-auth: unannotated
-            thinking={"plan": 64, "draft": 0},
-        )
+        vertex = model(stub, base_url=standin.url, thinking={"plan": 64, "draft": 0})
         assert vertex.generate("plan", "plan it", PlanOut).usage.output_tokens == 100 + 64
         assert vertex.generate("draft", "plan it", PlanOut).usage.output_tokens == 100  # 0: no thinking
     finally:
