@@ -70,6 +70,12 @@ locals {
     # USD per million (input, output) tokens. A model missing here is priced at 0 and so never trips a
     # budget: variables.tf refuses a model_plan or model_draft that has no price.
     NA_MODEL_PRICES = jsonencode(var.model_prices)
+    # Thinking tokens a model call may spend before it answers, by what it is for; billed as output
+    # tokens, counted in each call's cost, and in tools/cost_model.py at these budgets.
+    NA_MODEL_THINKING_PLAN   = "1024"
+    NA_MODEL_THINKING_DRAFT  = "4096"
+    NA_MODEL_THINKING_REVIEW = "1024"
+    NA_MODEL_THINKING_ANSWER = "512"
 
     # The run engine's limits (docs/engine.md). The code's defaults are the production values.
     NA_RUN_MAX_STEPS              = "50"
@@ -102,9 +108,10 @@ locals {
     NA_DEFAULT_MONTH_BUDGET_USD = tostring(var.default_budgets_usd.month)
     NA_SPEND_CACHE_TTL_S        = "60"
     # The deployment's daily model spend over every workspace, checked before each call; each call
-    # reserves 5 cents of it first (far above one planning or drafting call at today's prices).
+    # reserves 10 cents of it first, and of the run's, day's and month's budgets (decision 0088):
+    # above one drafting call with its thinking budget at today's prices (about 8 cents).
     NA_SPEND_CAP_DAY_USD      = tostring(var.spend_cap_day_usd)
-    NA_MODEL_CALL_RESERVE_USD = "0.05"
+    NA_MODEL_CALL_RESERVE_USD = "0.10"
 
     # Who may connect a new workspace (docs/decisions/0051-who-may-connect.md).
     NA_SIGNUP_POLICY        = var.signup_policy

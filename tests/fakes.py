@@ -1,5 +1,6 @@
 """Small hand-written fakes of the ports, for unit tests of our own logic (same Protocols as adapters)."""
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.events import ModelUsed
 from shared.runs.domain.fanout import ended_marker
 from shared.runs.domain.plan_task import PlanTask, next_start
+from shared.runs.domain.run_limits import Hold, Refused
 from shared.runs.domain.run_rows import KeptRow
 from shared.runs.domain.run_search import search_terms
 from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold
@@ -67,6 +69,8 @@ class FakeRunStore(RunStore):
         self.starts_due: dict[str, datetime] = {}  # tenant → its webhook runs' next due start
         self.run_starts: dict[tuple[str, str], datetime] = {}  # (tenant, run) → its reserved start
         self.spend_by_day: dict[str, float] = {}  # the deployment's model spend by day (all tenants)
+        self.counters: dict[tuple[str, str], float] = {}  # (tenant, run-/day-/month-…) → spent + held
+        self.counters_lock = threading.Lock()
         self.usage: dict[tuple[str, str], ModelUsed] = {}  # calls outside runs (embeddings), by id
         self.ended: dict[tuple[str, str, str], dict[str, Any]] = {}  # (tenant, parent, child) → marker
 
@@ -228,6 +232,32 @@ class FakeRunStore(RunStore):
             return False
         self.settle_spend(day, usd)
         return True
+
+    def _counter_keys(self, tenant_id: str, hold: Hold) -> list[tuple[str, tuple[str, str], float]]:
+        named = [("run", f"run-{hold.run_id}"), ("day", f"day-{hold.day}"), ("month", f"month-{hold.month}")]
+        return [
+            (budget, (tenant_id, name), cap)
+            for (budget, name), cap in zip(named, hold.caps, strict=True)
+            if budget != "run" or hold.run_id
+        ]
+
+    def hold_budgets(self, tenant_id: str, hold: Hold) -> Refused | None:
+        keys = self._counter_keys(tenant_id, hold)
+        day_usd, month_usd = self.spend(tenant_id, hold.day, hold.month)
+        start = {"run": hold.run_seed, "day": day_usd, "month": month_usd}
+        with self.counters_lock:
+            for budget, key, cap in keys:
+                counted = self.counters.setdefault(key, start[budget])
+                if counted + hold.usd > cap + 1e-9:
+                    return Refused(budget, counted, cap, hold.usd)  # type: ignore[arg-type]
+            for _, key, _ in keys:
+                self.counters[key] += hold.usd
+        return None
+
+    def settle_hold(self, tenant_id: str, hold: Hold, cost_usd: float) -> None:
+        with self.counters_lock:
+            for _, key, _ in self._counter_keys(tenant_id, hold):
+                self.counters[key] += cost_usd - hold.usd
 
     def settle_spend(self, day: str, usd: float) -> None:
         self.spend_by_day[day] = self.spend_by_day.get(day, 0.0) + usd

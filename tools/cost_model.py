@@ -50,6 +50,13 @@ class Tokens:
     step_out: int = 600
     draft_in: int = 12_000
     draft_out: int = 2_500
+    # Thinking tokens, billed as output tokens (Vertex AI's output price covers response and
+    # reasoning), counted at each kind's thinking budget (NA_MODEL_THINKING_*; a test holds them equal):
+    # an upper bound, the model thinks less on easy calls. A plan call's, a step's on the fast model
+    # (a repair or a reviewer pass, budgeted as a plan's), a draft's.
+    plan_think: int = 1_024
+    step_think: int = 1_024
+    draft_think: int = 4_096
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,9 @@ def estimate(
     # Each embedding call (an edit's, a search's question) is paid as a model call: the daily cap's
     # counter reserved and settled, and one event in the tenant's spend ledger (3 writes).
     writes += n * (u.page_edits + u.searches) * 3
+    # Every model call (a plan's, a model step's, an embedding's) reserves on its run's, day's and
+    # month's budget counters in one batch and settles them in another: 6 writes (decision 0088).
+    writes += n * (u.runs + steps * u.model_step_share + u.page_edits + u.searches) * 6
     stored_gib += tenants * passages * 8 / 1024**2  # ~8 KiB a passage: 768 values, text, terms
     firestore = (
         _over(reads, p.fs_free_reads) / 1e5 * p.fs_read_100k
@@ -195,9 +205,11 @@ def estimate(
 
     model_steps = steps * u.model_step_share
     flash_in = n * (u.runs * t.plan_in + model_steps * (1 - u.draft_share) * t.step_in)
-    flash_out = n * (u.runs * t.plan_out + model_steps * (1 - u.draft_share) * t.step_out)
+    flash_out = n * (
+        u.runs * (t.plan_out + t.plan_think) + model_steps * (1 - u.draft_share) * (t.step_out + t.step_think)
+    )
     pro_in = n * model_steps * u.draft_share * t.draft_in
-    pro_out = n * model_steps * u.draft_share * t.draft_out
+    pro_out = n * model_steps * u.draft_share * (t.draft_out + t.draft_think)
     model = (flash_in * p.flash_in + flash_out * p.flash_out + pro_in * p.pro_in + pro_out * p.pro_out) / 1e6
 
     # A month after the first: each edit's passage and each search's question (about 20 tokens). The

@@ -108,7 +108,7 @@ class PlatformParts(Base):
         if s.model_backend == "offline":
             from shared.platform.adapters.offline_model import OfflineModel
 
-            return OfflineModel(s.model_prices)
+            return OfflineModel(s.model_prices, s.thinking_budgets())
         from shared.platform.adapters.vertex_model import VertexModel
 
         models = {"plan": s.model_plan, "draft": s.model_draft}
@@ -121,4 +121,5 @@ class PlatformParts(Base):
             base_url=s.model_base_url,
             production=production,
             timeout_s=s.model_timeout_s,
+            thinking=s.thinking_budgets(),
         )

@@ -92,6 +92,11 @@ class Settings(SettingsFields):
         """A copy with ``changes`` applied (checked like any construction)."""
         return Settings(**(dict(self) | changes))
 
+    def thinking_budgets(self) -> dict[str, int]:
+        """The thinking budget of each kind of model call (``model_thinking_*``), by kind."""
+        kinds = ("plan", "draft", "review", "answer")
+        return {kind: int(getattr(self, f"model_thinking_{kind}")) for kind in kinds}
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "Settings":
         """Settings from the ``NA_<FIELD>`` variables of ``environ`` (pydantic-settings' environment

@@ -2,12 +2,23 @@
 from them). :class:`shared.platform.config.Settings` adds how they are read and checked: the rules
 between them, and a bad value's message."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "NA_"
+
+
+def _thinking(default: int, of: str) -> Any:
+    """The setting of a kind of model call's thinking budget (``model_thinking_*``)."""
+    return Field(
+        default,
+        ge=0,
+        le=32768,
+        description=f"Thinking budget in tokens of {of}, billed as output tokens (0: no thinking, "
+        "which not every model allows).",
+    )
 
 
 class SettingsFields(BaseSettings):
@@ -107,6 +118,13 @@ class SettingsFields(BaseSettings):
         "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT (and should price "
         "NA_MODEL_EMBED).",
     )
+    # Thinking tokens a call may spend before it answers, by what it is for (google-genai's
+    # ThinkingConfig(thinking_budget=...)); Vertex AI bills them as output tokens, and each call's
+    # cost counts them (usage_metadata.thoughts_token_count). The model may go a little past it.
+    model_thinking_plan: int = _thinking(1024, "a planning call, and of a repair of a step's arguments")
+    model_thinking_draft: int = _thinking(4096, "a drafting call (text and code)")
+    model_thinking_review: int = _thinking(1024, "a reviewer pass over a step's effect")
+    model_thinking_answer: int = _thinking(512, "an Ask answer from the workspace index")
     run_max_steps: int = Field(
         50, ge=2, le=500, description="Most steps a run may have (plan plus execution)."
     )
@@ -204,11 +222,12 @@ class SettingsFields(BaseSettings):
         "stops every model call.",
     )
     model_call_reserve_usd: float = Field(
-        0.05,
+        0.10,
         gt=0,
         le=10,
-        description="What a model call reserves of NA_SPEND_CAP_DAY_USD before it is made, replaced by "
-        "its cost once paid: at least the cost of one call, so calls at the cap cannot pass it together.",
+        description="What a model call reserves before it is made, of its run's budget, the workspace's "
+        "day and month budgets and NA_SPEND_CAP_DAY_USD, replaced by its cost once paid: at least the "
+        "cost of one call (its thinking budget included), so calls together never pass a budget.",
     )
     signup_policy: Literal["open", "allowlist", "invite"] = Field(
         "open",

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from shared.platform.domain.model_calls import ModelUsage
     from shared.runs.domain.plan_task import PlanTask
+    from shared.runs.domain.run_limits import Hold, Refused
     from shared.runs.domain.run_rows import KeptRow
     from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus
 
@@ -141,6 +142,19 @@ class RunStore(Protocol):
         """Add ``usd`` to the deployment's model spend of ``day`` (all tenants: ``spend_days/{day}``,
         the one document not scoped to a tenant) unless that would take it past ``cap_usd``: True
         when added. Atomic: of concurrent callers at the cap, only those that fit are added."""
+        ...
+
+    def hold_budgets(self, tenant_id: str, hold: Hold) -> Refused | None:
+        """Reserve ``hold.usd`` on each of the tenant's spend counters the call counts against (its
+        run's, the day's, the month's: spent and reserved so far) unless one would pass its cap:
+        None when reserved, else the first budget it did not fit (nothing then stays reserved).
+        Atomic over the counters: of concurrent callers, only those that fit every budget reserve.
+        A counter that does not exist yet starts at what was recorded (``spend``; ``hold.run_seed``)."""
+        ...
+
+    def settle_hold(self, tenant_id: str, hold: Hold, cost_usd: float) -> None:
+        """Replace the reservation ``hold`` on the tenant's counters with the call's measured cost
+        (0: a call that failed unpaid gives it all back), on every counter at once."""
         ...
 
     def settle_spend(self, day: str, usd: float) -> None:

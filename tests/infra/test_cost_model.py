@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.cost_model import DAYS, WARM_INSTANCES, Prices, Usage, estimate, markdown, warm_instances
+from tools.cost_model import DAYS, WARM_INSTANCES, Prices, Tokens, Usage, estimate, markdown, warm_instances
 from tools.infra_drift import Terraform
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
@@ -72,3 +72,21 @@ def test_the_warm_instances_are_terraform_s_and_counted_every_second(tf: Terrafo
     month = DAYS * 24 * 3600 * (Prices().idle_vcpu_second + 0.5 * Prices().idle_gib_second)
     assert warm_instances() == pytest.approx(month) == pytest.approx(9.72)
     assert estimate(0)["Cloud Run functions"] == pytest.approx(month)
+
+
+def test_thinking_tokens_are_counted_at_the_deployed_budgets_and_billed_as_output(tf: Terraform) -> None:
+    """Issue 65: the cost model counts each call's thinking at its thinking budget, as deployed
+    (terraform/settings.tf) and as the code's defaults, priced as output tokens."""
+    from shared.platform.config import Settings
+
+    t, env, budgets = Tokens(), tf.locals["settings_env"], Settings().thinking_budgets()
+    assert (t.plan_think, t.draft_think) == (budgets["plan"], budgets["draft"])
+    assert t.step_think == budgets["plan"] == budgets["review"]  # a repair or a reviewer pass
+    for kind, tokens in budgets.items():
+        assert env[f"NA_MODEL_THINKING_{kind.upper()}"] == str(tokens)
+    without = estimate(100, t=Tokens(plan_think=0, step_think=0, draft_think=0))
+    p, u, n = Prices(), Usage(), 100 * DAYS
+    drafts = n * u.runs * u.steps_per_run * u.model_step_share * u.draft_share
+    thinking = estimate(100)["Gemini tokens (Vertex AI)"] - without["Gemini tokens (Vertex AI)"]
+    assert thinking > drafts * t.draft_think * p.pro_out / 1e6  # the drafts' thinking, and more
+    assert thinking > 0.4 * estimate(100)["Gemini tokens (Vertex AI)"]

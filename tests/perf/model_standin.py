@@ -5,7 +5,7 @@ generateContent that plans one Notion read then the end (``plan_reply``), or, fo
 import json
 from typing import Any
 
-from tests.support.gemini_server import GeminiServer
+from tests.support.gemini_server import GeminiServer, with_thoughts
 
 DEPLOY_GOAL = "Deploy a preview of the site"
 DEPLOY_PROJECT, DEPLOY_REPOSITORY = "site", "acme/site"  # seeded in the code sandbox
@@ -49,7 +49,8 @@ class ModelStandIn:
 
     def _reply(self, request: dict[str, Any]) -> dict[str, Any]:
         self.calls += 1
-        return self._deploy if DEPLOY_GOAL in json.dumps(request) else self._read
+        answer = self._deploy if DEPLOY_GOAL in json.dumps(request) else self._read
+        return with_thoughts(answer, request)  # a thinking model's, as Gemini reports it
 
     @property
     def url(self) -> str:

@@ -46,3 +46,21 @@ class GeminiServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def with_thoughts(answer: JSON, request: JSON, most: int = 200) -> JSON:
+    """``answer`` with the thinking a Gemini thinking model reports for ``request``:
+    ``usageMetadata.thoughtsTokenCount`` within the request's ``thinkingConfig`` budget (``most``
+    when it sets none; none reported for 0, as the real one leaves the field out), in the total."""
+    config = (request.get("generationConfig") or {}).get("thinkingConfig") or {}
+    budget = int(
+        config.get("thinkingBudget", config.get("thinking_budget", most))
+    )  # google-genai: proto name
+    thoughts = min(budget, most)
+    usage = dict(answer.get("usageMetadata") or {})
+    if thoughts > 0:
+        usage |= {
+            "thoughtsTokenCount": thoughts,
+            "totalTokenCount": int(usage.get("totalTokenCount", 0)) + thoughts,
+        }
+    return answer | {"usageMetadata": usage}

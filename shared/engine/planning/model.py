@@ -17,7 +17,7 @@ from shared.engine.agent.plans import ValidPlan, validate_plan
 from shared.engine.services.run_log import Seqs
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform import prompts
-from shared.platform.domain.model_calls import ModelUsage
+from shared.platform.domain.model_calls import ModelUsage, calls_of
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import (
     AgentError,
@@ -116,15 +116,14 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
     max_steps = deps.settings.run_max_steps
     for _ in range(1 + deps.settings.plan_max_reasks):
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
-        with spend.model_call(deps, task.tenant_id, spent, attempts.grants, attempts.run_cap_usd) as call:
+        caps = (attempts.grants, attempts.run_cap_usd)
+        with spend.model_call(deps, task.tenant_id, spent, *caps, run_id=task.run_id) as call:
             if call.problem:
                 return Asked(None, call.problem, over_budget=True)
             try:
-                reply = deps.need_model().generate(
-                    tier_purpose(attempts.tier, "plan"),
-                    prompt_context.plan_prompt(task.goal, ctx, errors, max_steps),
-                    PlanOut,
-                )
+                prompt = prompt_context.plan_prompt(task.goal, ctx, errors, max_steps)
+                with calls_of("plan"):
+                    reply = deps.need_model().generate(tier_purpose(attempts.tier, "plan"), prompt, PlanOut)
                 call.paid(reply.usage.cost_usd)
                 attempts.used(deps, reply.usage)
                 page = task.trigger.page_id

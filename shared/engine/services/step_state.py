@@ -24,7 +24,7 @@ from shared.tools.base import Children, Lineage, Phase
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from shared.platform.domain.model_calls import ModelReply, ModelUsage
+    from shared.platform.domain.model_calls import CallKind, ModelReply, ModelUsage
     from shared.platform.ports import Model
 
 
@@ -68,19 +68,32 @@ class Recorder:
     state: RunState
     usage: list[tuple[str, ModelUsage]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)  # ReviewRecorded's fields, in order
+    run_id: str = ""  # the run's budget counter (spend.model_call); "" in tests of a step alone
 
     def generate[T: BaseModel](
-        self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T], *, tiered: bool = True
+        self,
+        purpose: Literal["plan", "draft"],
+        prompt: str,
+        schema: type[T],
+        *,
+        tiered: bool = True,
+        kind: CallKind | None = None,
     ) -> ModelReply[T]:
+        """One model call of ``purpose`` (the model: the agent's tier may choose the other one unless
+        not ``tiered``), budget-checked first; ``kind``: what it is for, its thinking budget (the
+        purpose's unless said)."""
         spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
         grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
-        with spend.model_call(self.deps, self.tenant_id, spent, grants, cap) as call:
+        with spend.model_call(self.deps, self.tenant_id, spent, grants, cap, run_id=self.run_id) as call:
             if call.problem:
                 raise OverBudget(call.problem)
             model: Model = self.deps.need_model()
             try:
                 chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
-                reply = model.generate(chosen, prompt, schema)
+                from shared.platform.domain.model_calls import calls_of  # a model call's: not every step's
+
+                with calls_of(kind or purpose):
+                    reply = model.generate(chosen, prompt, schema)
             except UnusableReply as exc:  # a useless answer is paid for all the same
                 self._paid(purpose, exc.usage, call)
                 raise

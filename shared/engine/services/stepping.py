@@ -182,7 +182,7 @@ def review(step: Step, tool: str, args: dict[str, Any]) -> None:
     )
     prompt = prompt_context.step_prompt(state, task, {"review": candidate})
     purpose = reviewer_purpose(state.review, state.model_tier)
-    reply = step.model.generate(purpose, prompt, Verdict, tiered=False)
+    reply = step.model.generate(purpose, prompt, Verdict, tiered=False, kind="review")
     verdict = reply.value
     fields = {"step": state.cursor, "tool": tool, "passed": verdict.passed, "reasons": verdict.reasons}
     step.model.reviews.append(fields | {"model": reply.usage.model})

@@ -72,6 +72,7 @@ def answer_question(
     tenant's index within ``scopes``: one search, one model call, both paid as model calls are.
     BudgetSpent when a budget stops them; InvalidInput for an empty or too long question."""
     from shared.memory.services.workspace_search import searcher
+    from shared.platform.domain.model_calls import calls_of
     from shared.runs.services.spend import model_call
 
     question = question.strip()
@@ -81,7 +82,8 @@ def answer_question(
     with model_call(deps, tenant_id, 0.0, 0) as call:
         if call.problem:
             raise BudgetSpent(call.problem)
-        reply = deps.need_model().generate("plan", ask_prompt(question, earlier, passages), AskOut)
+        with calls_of("answer"):  # its thinking budget: NA_MODEL_THINKING_ANSWER
+            reply = deps.need_model().generate("plan", ask_prompt(question, earlier, passages), AskOut)
         call.paid(reply.usage.cost_usd)
     deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", deps.clock(), "ask", reply.usage)
     numbers = [n for n in dict.fromkeys(reply.value.cited) if 1 <= n <= len(passages)]

@@ -4,7 +4,8 @@ It reads our prompts' JSON context block and answers the schemas a real model ge
 the page, its data source and the trigger (a scheduled run without a page drafts the day). Read-first
 goals plan in two phases; "for each of: a, b" and "for each row" map, "hand off to" hands off, quoted
 words are written as told. Drafts come from the goal, instructions and page; a fix drops what the
-review refused. Same input, same output, no network; usage: chars / 4.
+review refused. Same input, same output, no network; usage: chars / 4, and thinking tokens up to
+the call kind's budget (:func:`thoughts`) counted as output, as Gemini reports and bills them.
 """
 
 import json
@@ -13,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.platform.domain.model_calls import ModelReply, ModelUsage
+from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind
 from shared.platform.domain.model_replies import ArgsFix, Draft, PlanOut, Verdict, extract_context
 from shared.platform.errors import ModelFixableError
 
@@ -320,9 +321,19 @@ def fixed_args(ctx: dict[str, Any], prompt: str) -> dict[str, Any]:
     return fixed if isinstance(fixed, dict) else args
 
 
+def thoughts(prompt_chars: int, budget: int) -> int:
+    """The thinking tokens the offline model reports for a prompt of ``prompt_chars``, as a thinking
+    model does: some thought for every call it may think on, up to its budget (a token of thought
+    for every 16 characters of the prompt), billed as output tokens with the answer's."""
+    return min(budget, max(1, prompt_chars // 16)) if budget > 0 else 0
+
+
 class OfflineModel:
-    def __init__(self, prices: dict[str, tuple[float, float]] | None = None) -> None:
+    def __init__(
+        self, prices: dict[str, tuple[float, float]] | None = None, thinking: dict[str, int] | None = None
+    ) -> None:
         self._price = (prices or {}).get(NAME, (0.0, 0.0))
+        self._thinking = thinking or {}  # call kind → thinking budget (Settings.thinking_budgets)
 
     def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         """A plan, a draft, fixed arguments, or an Ask's answer, read from the prompt's context."""
@@ -341,5 +352,6 @@ class OfflineModel:
             raise ModelFixableError(f"the offline model cannot answer {schema.__name__}")
         value = schema.model_validate(answer)
         tokens_in, tokens_out = len(prompt) // 4, len(value.model_dump_json()) // 4
+        tokens_out += thoughts(len(prompt), self._thinking.get(call_kind(purpose), 0))
         cost = (tokens_in * self._price[0] + tokens_out * self._price[1]) / 1e6
         return ModelReply(value, ModelUsage(NAME, tokens_in, tokens_out, cost))

@@ -1,10 +1,11 @@
 """Gemini on Vertex AI through google-genai (``genai.Client(vertexai=True, ...)``).
 
 One structured call per ``generate``: the pydantic schema goes in as ``response_schema``; usage is
-priced from the settings' table (thinking tokens billed as output). Failures become the project's
-kinds: 408/429/5xx and transport errors → TransientError; an answer off the schema → UnusableReply
-(paid for); a model not found → ModelUnavailable naming its setting (the run stops, the operator is
-alerted); other 4xx → ConfigError. Outside production, or under pytest, only loopback URLs are used.
+priced from the settings' table (thinking tokens billed as output), and each call's thinking
+budget is set by what it is for (``model_calls.calls_of``; ``Settings.model_thinking_*``).
+Failures become the project's kinds: 408/429/5xx and transport errors → TransientError; an answer
+off the schema → UnusableReply (paid for); a model not found → ModelUnavailable naming its setting
+(the run stops, the operator is alerted); other 4xx → ConfigError. Outside production, or under pytest, only loopback URLs are used.
 """
 
 import logging
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.platform.adapters.loopback import is_loopback
 from shared.platform.config import env_name
-from shared.platform.domain.model_calls import ModelReply, ModelUsage
+from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind
 from shared.platform.errors import ConfigError, ModelUnavailable, TransientError, UnusableReply
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class VertexModel:
         production: bool = False,
         credentials: Any = None,
         timeout_s: float = 120.0,
+        thinking: dict[str, int] | None = None,
     ) -> None:
         check_reachable(base_url, production)
         timeout_ms = int(timeout_s * 1000)
@@ -65,10 +67,16 @@ class VertexModel:
             vertexai=True, project=project, location=location, credentials=credentials, http_options=options
         )
         self._models, self._prices, self._location = models, prices, location
+        self._thinking = thinking or {}  # call kind → thinking budget in tokens (Settings.thinking_budgets)
 
     def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         model = self._models[purpose]
-        config = types.GenerateContentConfig(response_mime_type="application/json", response_schema=schema)
+        budget = self._thinking.get(call_kind(purpose))  # None: the model's own default
+        config = types.GenerateContentConfig(
+            response_mime_type="application/json",
+            response_schema=schema,
+            thinking_config=None if budget is None else types.ThinkingConfig(thinking_budget=budget),
+        )
         try:
             response = self._client.models.generate_content(model=model, contents=prompt, config=config)
         except errors.APIError as exc:
@@ -89,6 +97,7 @@ class VertexModel:
                     "model": model,
                     "purpose": purpose,
                     "cost_usd": usage.cost_usd,
+                    "thinking_tokens": _thoughts(response),
                 }
             },
         )  # the dashboard's model spend (terraform/monitoring.tf)
@@ -127,9 +136,14 @@ class VertexModel:
         # A thinking model's thoughts are billed as output tokens, beside the answer's (Gemini 2.5
         # thinks by default): counted both, or the budgets would see a fraction of the bill.
         answer = int(getattr(meta, "candidates_token_count", 0) or 0)
-        tokens_out = answer + int(getattr(meta, "thoughts_token_count", 0) or 0)
+        tokens_out = answer + _thoughts(response)
         price_in, price_out = self._prices.get(model, (0.0, 0.0))
         return ModelUsage(model, tokens_in, tokens_out, (tokens_in * price_in + tokens_out * price_out) / 1e6)
+
+
+def _thoughts(response: Any) -> int:
+    """The thinking tokens of a reply (``usage_metadata.thoughts_token_count``; none: 0)."""
+    return int(getattr(response.usage_metadata, "thoughts_token_count", 0) or 0)
 
 
 def _not_found(exc: errors.APIError) -> bool:

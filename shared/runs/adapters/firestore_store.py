@@ -7,7 +7,10 @@ the run document (the cached state) is one batch, so the cache moves only with t
 Normal step: 1 read (the run document) + at most 3 writes; no transaction round trips.
 """
 
+import contextlib
 import logging
+import random
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,7 @@ from shared.runs.adapters.firestore_run_docs import kept_change, remembered_chan
 from shared.runs.domain.events import ModelUsed, event_of
 from shared.runs.domain.fanout import ended_marker
 from shared.runs.domain.plan_task import PlanTask, next_start
+from shared.runs.domain.run_limits import Hold, Refused
 from shared.runs.domain.run_rows import KeptRow
 from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 
@@ -36,6 +40,9 @@ RUN_START_TTL = timedelta(days=1)
 _CLAIM_ATTEMPTS = 5
 _RESERVE_ATTEMPTS = 20  # one write each: a plan dispatched during another's read and write retries
 _CENTS_EPSILON = 1e-9  # sums of float dollars: a total equal to the cap is not refused by rounding
+# Batches of the spend counters aborted by contention (nothing written), made again at most this often.
+_COUNTER_ATTEMPTS = 8
+_SETTLE_ATTEMPTS = 24
 _STALLED_PAGES = 10  # pages of the sweeper's query read past runs waiting for a retry, at most
 log = logging.getLogger(__name__)
 
@@ -341,6 +348,101 @@ class FirestoreRunStore:
             ref.set({"usd": firestore.Increment(float(usd)), "day": day}, merge=True)
         except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+
+    def _counters(self, tenant_id: str, hold: Hold) -> list[tuple[str, Any, float]]:
+        """(budget, counter, cap) of each budget ``hold`` counts against, in ``Hold.caps``' order:
+        ``tenants/{t}/spend/run-{r}``, ``day-{YYYY-MM-DD}``, ``month-{YYYY-MM}``."""
+        spend = self._tenant(tenant_id).collection("spend")
+        named = [("run", f"run-{hold.run_id}"), ("day", f"day-{hold.day}"), ("month", f"month-{hold.month}")]
+        return [
+            (budget, spend.document(doc_id), cap)
+            for (budget, doc_id), cap in zip(named, hold.caps, strict=True)
+            if budget != "run" or hold.run_id
+        ]
+
+    def hold_budgets(self, tenant_id: str, hold: Hold) -> Refused | None:
+        """One batch of increments over the counters, their results read back (a batch is atomic;
+        no transaction, so no reads to retry): each caller sees the totals its own increments made.
+        Past a cap, a second batch takes them all back, so a refused call may briefly refuse another
+        that would have fit, but never lets one past. The counters are updated, not set: a missing
+        one fails the batch, is created at what was recorded, and the batch is made again (once a
+        day, a month and a run)."""
+        counters = self._counters(tenant_id, hold)
+        try:
+            written = self._add_to_counters(counters, hold.usd)
+        except gexc.NotFound:
+            self._start_counters(tenant_id, hold, counters)
+            try:
+                written = self._add_to_counters(counters, hold.usd)
+            except gexc.NotFound as exc:
+                raise TransientError("firestore: the spend counters could not be created") from exc
+        totals = [float(w.transform_results[0].double_value) for w in written]
+        over = [
+            Refused(budget, total - hold.usd, cap, hold.usd)  # type: ignore[arg-type]
+            for (budget, _, cap), total in zip(counters, totals, strict=True)
+            if total > cap + _CENTS_EPSILON
+        ]
+        if not over:
+            return None
+        self._move_counters(counters, -hold.usd)
+        return over[0]
+
+    def _start_counters(self, tenant_id: str, hold: Hold, counters: list[tuple[str, Any, float]]) -> None:
+        """Create the counters that do not exist yet at what was recorded before them: the run's at
+        ``hold.run_seed``, the day's and the month's at the ``model_used`` sums. Of two creators,
+        the first wins and the second finds it there."""
+        try:
+            found = {
+                snap.reference.path
+                for snap in self._db.get_all([ref for _, ref, _ in counters])
+                if snap.exists
+            }
+            missing = [(budget, ref) for budget, ref, _ in counters if ref.path not in found]
+            sums = (
+                self.spend(tenant_id, hold.day, hold.month) if any(b != "run" for b, _ in missing) else (0, 0)
+            )
+            start = {"run": hold.run_seed, "day": sums[0], "month": sums[1]}
+            for budget, ref in missing:
+                with contextlib.suppress(gexc.AlreadyExists, gexc.Conflict):
+                    ref.create({"usd": float(start[budget]), "tenant_id": tenant_id, "budget": budget})
+        except TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+
+    def _add_to_counters(
+        self, counters: list[tuple[str, Any, float]], usd: float, attempts: int = _COUNTER_ATTEMPTS
+    ) -> list[Any]:
+        """Add ``usd`` to each counter in one batch: its write results. A batch aborted by contention
+        on a counter (Firestore's ABORTED: nothing of it was written) is made again, up to
+        ``attempts`` times, waiting longer each time (jittered, at most a second); NotFound (a
+        counter missing) is the caller's."""
+        for attempt in range(attempts):
+            batch = self._db.batch()
+            for _, ref, _ in counters:
+                batch.update(ref, {"usd": firestore.Increment(float(usd))})
+            try:
+                return list(batch.commit())
+            except gexc.Aborted as exc:
+                if attempt + 1 == attempts:
+                    raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+                time.sleep(random.uniform(0.5, 1.0) * min(1.0, 0.01 * 2**attempt))  # noqa: S311 (a jitter)
+            except gexc.NotFound:
+                raise
+            except TRANSIENT as exc:
+                raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def settle_hold(self, tenant_id: str, hold: Hold, cost_usd: float) -> None:
+        """Each counter moves by the cost less the reservation (:meth:`_move_counters`)."""
+        self._move_counters(self._counters(tenant_id, hold), cost_usd - hold.usd)
+
+    def _move_counters(self, counters: list[tuple[str, Any, float]], usd: float) -> None:
+        """Add ``usd`` to each counter, one write each: a reservation given back or settled needs no
+        batch (each counter is right on its own, and only taking one must fit every budget at once),
+        and a write of one document waits its turn where a batch of three is aborted by contention.
+        An aborted write is made again for longer than a reservation (``_SETTLE_ATTEMPTS``, some
+        10 s): given up, the reservation stays counted."""
+        for counter in counters:
+            self._add_to_counters([counter], usd, _SETTLE_ATTEMPTS)
 
     def claim_page(
         self,

@@ -102,3 +102,39 @@ def over_tenant_budget(day_usd: float, month_usd: float, budget: Budget) -> Tena
             "month", f"the workspace spent ${month_usd:.4f} of its ${budget.month_usd:.2f} monthly budget"
         )
     return None
+
+
+class Hold(NamedTuple):
+    """One model call's reservation on the budgets it counts against, made before the call and
+    settled to its measured cost after it (``RunStore.hold_budgets``/``settle_hold``): the workspace's
+    ``day`` (YYYY-MM-DD) and ``month`` (YYYY-MM) budgets and, for a call of a run (``run_id``), that
+    run's budget. ``caps``: the budgets it must fit, in that order (run, day, month; the run's
+    ``inf`` when the call belongs to no run). ``run_seed``: what the run had spent before its
+    counter existed (its state's cost), the counter's start."""
+
+    day: str
+    month: str
+    run_id: str
+    usd: float
+    caps: tuple[float, float, float]
+    run_seed: float = 0.0
+
+
+class Refused(NamedTuple):
+    """The budget a reservation did not fit: ``run``, ``day`` or ``month``, and what it counted
+    before the reservation (spent and reserved by calls still under way)."""
+
+    budget: Literal["run", "day", "month"]
+    counted_usd: float
+    cap_usd: float
+    reserve_usd: float
+
+    @property
+    def reason(self) -> str:
+        """In the words of :func:`over_budget` (the budget-stop prompts are recognised by them)."""
+        then = f": the next model call, reserving ${self.reserve_usd:.2f}, would pass it"
+        if self.budget == "run":
+            return f"the run spent ${self.counted_usd:.4f} of its ${self.cap_usd:.2f} budget{then}"
+        period = "daily" if self.budget == "day" else "monthly"
+        spent = f"the workspace spent ${self.counted_usd:.4f} of its ${self.cap_usd:.2f} {period} budget"
+        return spent + then

@@ -1,10 +1,12 @@
-"""Budgets checked before every model call: the run's own cost (in its state), the tenant's day
-and month spend summed from its ``model_used`` events, then the deployment's daily cap.
+"""Budgets checked before every model call: the run's own budget, the tenant's day and month
+budgets, then the deployment's daily cap.
 
-Sums and budgets are cached per instance for ``spend_cache_ttl_s``, plus what the instance spent
-since. A call the cached budgets would stop reads them again first, so a stop is made only on the
-budgets as stored. The daily cap is a counter an instance reserves shares of, a chunk at a time,
-and spends locally (:func:`model_call`; why: decisions 0051 and 0061).
+A first, cheap stop reads the run's cost (in its state) and the tenant's day and month spend summed
+from its ``model_used`` events, cached per instance for ``spend_cache_ttl_s`` (plus what the
+instance spent since; a call the cached budgets would stop reads them again first). Then the call
+reserves its share on counters of the run's, the day's and the month's spend that must each fit at
+once, settled to its cost when it ends (:func:`model_call`; decision 0088). The daily cap is a
+counter an instance reserves shares of, a chunk at a time, and spends locally (decisions 0051, 0061).
 """
 
 import logging
@@ -18,7 +20,14 @@ from uuid import uuid4
 
 from shared.platform.errors import BudgetSpent, TransientError
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.run_limits import Budget, Spend, TenantOverBudget, over_budget, over_tenant_budget
+from shared.runs.domain.run_limits import (
+    Budget,
+    Hold,
+    Spend,
+    TenantOverBudget,
+    over_budget,
+    over_tenant_budget,
+)
 from shared.runs.domain.runs import Run
 from shared.runs.services.deps import Deps
 
@@ -148,22 +157,72 @@ def _settle(deps: Deps, day: str, need: float) -> None:
         log.warning("the daily spend counter was not settled (%s): it keeps the reservation", exc.reason)
 
 
+def _hold(
+    deps: Deps, tenant_id: str, reserve: float, run: tuple[str, float, int, float | None]
+) -> tuple[Hold | None, str]:
+    """Reserve ``reserve`` on the workspace's day and month budgets and on the run's (``run``: its
+    id, or "" for a call of no run, what it spent, its grants and its agent's cap): the hold, or
+    None and why not. Refused on the budgets as read within ``spend_cache_ttl_s``, it is tried again
+    on those as stored now when they differ (a budget the owner just raised)."""
+    run_id, spent, grants, run_cap = run
+    now = deps.clock()
+
+    def held(budget: Budget) -> tuple[Hold, str]:
+        run_usd = budget.run_usd if run_cap is None else min(run_cap, budget.run_usd)
+        caps = (run_usd * (1 + grants) if run_id else float("inf"), budget.day_usd, budget.month_usd)
+        hold = Hold(now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"), run_id, reserve, caps, spent)
+        refused = deps.store.hold_budgets(tenant_id, hold)
+        return hold, refused.reason if refused else ""
+
+    cached = _budget(deps, tenant_id)
+    hold, problem = held(cached)
+    if problem:
+        fresh = _budget(deps, tenant_id, fresh=True)
+        if fresh != cached:
+            hold, problem = held(fresh)
+    return (None, problem) if problem else (hold, "")
+
+
+def _settle_hold(deps: Deps, tenant_id: str, hold: Hold, cost_usd: float) -> None:
+    try:
+        deps.store.settle_hold(tenant_id, hold, cost_usd)
+    except TransientError as exc:  # failing the step would pay for the call again
+        log.warning("the spend counters were not settled (%s): they keep the reservation", exc.reason)
+
+
 @contextmanager
 def model_call(
-    deps: Deps, tenant_id: str, run_cost_usd: float, grants: int, run_cap_usd: float | None = None
+    deps: Deps,
+    tenant_id: str,
+    run_cost_usd: float,
+    grants: int,
+    run_cap_usd: float | None = None,
+    *,
+    run_id: str = "",
 ) -> Iterator[ModelCall]:
     """Whether the next model call may be made, checked before it: the run's and the workspace's
-    budgets (:func:`budget_problem`), then the deployment's daily cap, of which the call takes
-    ``model_call_reserve_usd`` from the instance's share (:func:`_take`). On leaving, what it did not
-    cost goes back to the share; a share left below one call goes back to the counter. A counter write
-    that fails after the call is only logged: failing its step would pay for it again."""
+    budgets (:func:`budget_problem`, on sums cached a while, a cheap first stop), then a reservation
+    of ``model_call_reserve_usd`` that must fit each of them at once (the run's, ``run_id``'s, with
+    ``grants`` and its agent's ``run_cap_usd``; the day's; the month's: ``RunStore.hold_budgets``),
+    then the deployment's daily cap, of which the call takes as much from the instance's share
+    (:func:`_take`). On leaving, the reservation is settled to what the call cost (:meth:`ModelCall.paid`;
+    nothing: released), and what it did not cost goes back to the share; a share left below one call
+    goes back to the counter. A counter write that fails after the call is only logged (it keeps the
+    reservation): failing its step would pay for it again. A call that costs more than its
+    reservation passes its budgets by the difference: the reservation is set above one call's cost
+    (docs/decisions/0088-a-model-call-reserves-on-every-budget-at-once.md)."""
     problem = budget_problem(deps, tenant_id, run_cost_usd, grants, run_cap_usd)
     if problem:
         yield ModelCall(deps, tenant_id, problem)
         return
     s, day = deps.settings, deps.clock().strftime("%Y-%m-%d")
     reserved = s.model_call_reserve_usd
+    hold, problem = _hold(deps, tenant_id, reserved, (run_id, run_cost_usd, grants, run_cap_usd))
+    if hold is None:
+        yield ModelCall(deps, tenant_id, problem)
+        return
     if not _take(deps, day, reserved):
+        _settle_hold(deps, tenant_id, hold, 0.0)
         log.warning(
             "model call refused: the deployment's daily spend cap of $%.2f is reached",
             s.spend_cap_day_usd,
@@ -175,7 +234,16 @@ def model_call(
     try:
         yield call
     finally:
-        _give(deps, day, reserved - (call.cost_usd or 0.0))
+        cost = call.cost_usd or 0.0
+        if cost > reserved + _CENTS_EPSILON:
+            log.warning(
+                "a model call cost $%.4f, more than its reservation of $%.4f: raise NA_MODEL_CALL_RESERVE_USD",
+                cost,
+                reserved,
+                extra={"fields": {"event": "model_call_over_reserve", "cost_usd": cost}},
+            )
+        _settle_hold(deps, tenant_id, hold, cost)
+        _give(deps, day, reserved - cost)
         _settle(deps, day, reserved)
 
 

@@ -14,6 +14,7 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from shared.platform.adapters.vertex_model import VertexModel, check_reachable
+from shared.platform.domain.model_calls import calls_of
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import (
     ConfigError,
@@ -81,7 +82,9 @@ def stub() -> Iterator[Stub]:
     server.server.shutdown()
 
 
-def model(stub: Stub, timeout_s: float = 120.0, base_url: str = "") -> VertexModel:
+def model(
+    stub: Stub, timeout_s: float = 120.0, base_url: str = "", thinking: dict[str, int] | None = None
+) -> VertexModel:
     return VertexModel(
         "proj",
         "europe-west1",
@@ -90,6 +93,7 @@ def model(stub: Stub, timeout_s: float = 120.0, base_url: str = "") -> VertexMod
         base_url=base_url or stub.url,
         credentials=Credentials(token="fake"),  # type: ignore[no-untyped-call]  # google-auth: unannotated
         timeout_s=timeout_s,
+        thinking=thinking,
     )
 
 
@@ -114,6 +118,30 @@ def test_a_thinking_models_thoughts_are_paid_for_as_output(stub: Stub) -> None:
     reply = model(stub).generate("plan", "make a plan", PlanOut)
     assert (reply.usage.input_tokens, reply.usage.output_tokens) == (120, 30 + 900)
     assert reply.usage.cost_usd == pytest.approx((120 * 2.0 + 930 * 10.0) / 1e6)
+
+
+def test_each_calls_thinking_budget_is_sent_by_what_it_is_for(stub: Stub) -> None:
+    """Issue 65: a thinking budget per kind of call (Settings.model_thinking_*), sent as
+    ``thinkingConfig.thinkingBudget``; the model's purpose (plan: the fast model) is not its kind."""
+    budgets = {"plan": 1024, "draft": 4096, "review": 256, "answer": 128}
+    vertex = model(stub, thinking=budgets)
+    for _ in range(5):
+        stub.answer(json.dumps(PLAN), thoughts=100)
+    vertex.generate("plan", "make a plan", PlanOut)
+    vertex.generate("draft", "make a plan", PlanOut)
+    for kind in ("review", "answer"):
+        with calls_of(kind):
+            vertex.generate("plan", "make a plan", PlanOut)
+    model(stub).generate("plan", "make a plan", PlanOut)  # no budgets given: the model's own default
+    configs = [body["generationConfig"] for _, body in stub.requests]
+    # google-genai sends the field by its proto name (thinking_budget) inside thinkingConfig; Vertex
+    # AI's JSON reads a proto field by either name, as protobuf's JSON mapping does.
+    sent = [
+        c["thinkingConfig"].get("thinkingBudget", c["thinkingConfig"].get("thinking_budget"))
+        for c in configs[:4]
+    ]
+    assert sent == [1024, 4096, 256, 128]
+    assert "thinkingConfig" not in configs[4]
 
 
 def test_a_malformed_answer_is_model_fixable(stub: Stub) -> None:
@@ -177,3 +205,17 @@ def test_each_paid_call_is_one_model_used_line_with_its_cost(
     used = fields_logged(caplog.records, "model_used")
     assert [(u["purpose"], u["model"]) for u in used] == [("plan", "gemini-test"), ("draft", "gemini-test")]
     assert used[0]["cost_usd"] == reply.usage.cost_usd > 0
+
+
+def test_the_benchmarks_stand_in_reports_thoughts_within_the_budget_as_gemini_does(stub: Stub) -> None:
+    """tests/perf/model_standin (the cold-request benchmark's Gemini): thinking tokens in its usage,
+    within the call's thinking budget, which the adapter counts as output."""
+    from tests.perf.model_standin import ModelStandIn
+
+    standin = ModelStandIn("page-1")
+    try:
+        vertex = model(stub, base_url=standin.url, thinking={"plan": 64, "draft": 0})
+        assert vertex.generate("plan", "plan it", PlanOut).usage.output_tokens == 100 + 64
+        assert vertex.generate("draft", "plan it", PlanOut).usage.output_tokens == 100  # 0: no thinking
+    finally:
+        standin.stop()

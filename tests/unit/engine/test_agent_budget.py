@@ -36,13 +36,14 @@ def _run(cap: float | None) -> Deps:
 
 
 def test_an_agents_lower_run_budget_stops_its_run() -> None:
-    run = _run(0.015).store.get_run("t1", RUN)  # the plan (0.01) and one draft (0.01) pass it
+    # The plan (0.01) fits; a draft's reservation (0.01) would pass it: stopped before it is made.
+    run = _run(0.015).store.get_run("t1", RUN)
     assert run is not None and run.state.run_budget_usd == 0.015
     assert run.state.status == RunStatus.WAITING_FOR_HUMAN
     assert run.state.waiting is not None and "$0.01 budget" in run.state.waiting.prompt.replace(
         "0.02", "0.01"
     )
-    assert run.state.cost_usd == 0.02
+    assert run.state.cost_usd == 0.01
 
 
 def test_without_one_or_with_a_higher_one_the_run_goes_on() -> None:

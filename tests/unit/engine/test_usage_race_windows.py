@@ -117,7 +117,10 @@ def test_a_run_planned_again_after_paid_attempts_counts_them_against_its_run_bud
     model = HookedModel(
         {"PlanOut": [INVALID, TransientError("model: HTTP 429"), INVALID, INVALID, TransientError("429")]}
     )
-    deps = make_deps(model=model, plan_max_reasks=3, default_run_budget_usd=0.0015)  # a call: $0.001
+    # A call costs and reserves $0.001: two fit the run budget, a third would pass it.
+    deps = make_deps(
+        model=model, plan_max_reasks=3, default_run_budget_usd=0.0025, model_call_reserve_usd=0.001
+    )
     with pytest.raises(TransientError):
         start_run(TASK, deps)  # one paid attempt, kept on a run with no steps
     assert start_run(TASK, deps) is False  # the retry: one more paid attempt, then over the run budget

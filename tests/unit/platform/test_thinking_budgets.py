@@ -1,0 +1,89 @@
+"""Thinking budgets per kind of model call (issue 65, point 6): each call says what it is for (plan,
+draft, review, answer), which sets its budget; the offline model reports thinking tokens as Gemini
+does, within that budget, counted and priced as output tokens in the call's cost."""
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from shared.engine.planning.start import start_run
+from shared.engine.services.step_state import Recorder
+from shared.platform.adapters.offline_model import NAME, OfflineModel, thoughts
+from shared.platform.config import Settings
+from shared.platform.domain.model_calls import ModelReply, call_kind, calls_of
+from shared.platform.domain.model_replies import Draft, Verdict
+from shared.platform.errors import ConfigError
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.domain.runs import RunState
+from tests.engine_fakes import FakeModel, make_deps
+
+PROMPT = 'Draft it.\n```json\n{"instructions": "a short note", "goal": "a note"}\n```\n' + "x" * 3200
+
+
+def test_the_settings_give_each_kind_its_budget() -> None:
+    assert Settings().thinking_budgets() == {"plan": 1024, "draft": 4096, "review": 1024, "answer": 512}
+    assert Settings(model_thinking_draft=0).thinking_budgets()["draft"] == 0
+    with pytest.raises(ConfigError, match="NA_MODEL_THINKING_REVIEW: must be at least 0"):
+        Settings(model_thinking_review=-1)
+
+
+def test_the_offline_model_thinks_within_the_kinds_budget_and_bills_it_as_output() -> None:
+    budgets = {"plan": 64, "draft": 1000, "review": 0, "answer": 8}
+    model = OfflineModel({NAME: (1.0, 10.0)}, budgets)
+    plain = OfflineModel({NAME: (1.0, 10.0)}).generate("draft", PROMPT, Draft).usage  # no budgets: none
+    draft = model.generate("draft", PROMPT, Draft).usage
+    assert draft.output_tokens - plain.output_tokens == thoughts(len(PROMPT), 1000) == len(PROMPT) // 16
+    assert draft.cost_usd == pytest.approx((draft.input_tokens * 1.0 + draft.output_tokens * 10.0) / 1e6)
+    assert draft.cost_usd > plain.cost_usd
+    as_plan = model.generate("plan", PROMPT, Draft).usage  # the fast model: a plan's budget, 64
+    assert as_plan.output_tokens - plain.output_tokens == 64
+    with calls_of("review"):  # a review may not think (0): nothing added
+        assert model.generate("plan", PROMPT, Draft).usage.output_tokens == plain.output_tokens
+    with calls_of("answer"):
+        assert model.generate("plan", PROMPT, Draft).usage.output_tokens == plain.output_tokens + 8
+
+
+class KindsModel(FakeModel):
+    """The fake model, noting the kind of each call it gets."""
+
+    kinds: list[str]
+
+    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        self.kinds.append(call_kind(purpose))
+        return super().generate(purpose, prompt, schema)
+
+
+def _kinds_model(**kwargs: Any) -> KindsModel:
+    model = KindsModel(**kwargs)
+    model.kinds = []
+    return model
+
+
+def test_planning_drafting_and_reviewing_say_what_their_calls_are_for() -> None:
+    model = _kinds_model()
+    deps = make_deps(model=model)
+    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="Tidy", trigger=Trigger(kind="api")), deps)
+    assert model.kinds == ["plan"]
+    state = RunState(goal="g", trigger="api", model_tier="fast")  # a fast agent drafts on the plan model
+    recorder = Recorder(deps, "t1", state, run_id="r1")
+    recorder.generate("draft", "p", Draft)
+    recorder.generate("plan", "p", Verdict, tiered=False, kind="review")
+    assert model.kinds == ["plan", "draft", "review"]
+    assert model.purposes[1:] == ["plan", "plan"]  # the models that answered: not the kinds
+    assert call_kind("plan") == "plan"  # outside any call: its purpose
+
+
+def test_an_ask_is_an_answer() -> None:
+    from shared.memory.services.ask import answer_question
+    from shared.memory.services.workspace_index import index_page
+    from tests.engine_fakes import FakeNotion
+    from tests.support.memory import FakePassages, WordCountEmbedder
+
+    model = _kinds_model(script={"AskOut": [{"answer": "Three tiers.", "cited": [1]}]})
+    notion, store, embedder = FakeNotion(), FakePassages(), WordCountEmbedder()
+    page = notion.add_page("Pricing", text="# Decision\n\nWe decided the pricing: three tiers.\n")
+    deps = make_deps(model=model, notion=notion)._replace(memory=lambda: (embedder, store))
+    index_page("t1", page, notion.with_token("t"), embedder, store)
+    answer_question(deps, "t1", "What did we decide about pricing?", [])
+    assert model.kinds == ["answer"] and model.purposes == ["plan"]
