@@ -1,8 +1,9 @@
-"""``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step. Also
-``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations): it enqueues the daily plan
-(and digest) of every active tenant whose local planning hour has come; ``POST /day-plan`` writes a
-day's plan page, ``POST /digest`` sends a digest; ``POST /doctor/round`` (Cloud Scheduler) is
-``make doctor`` on a schedule (functions/tasks/doctor.py)."""
+"""``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step.
+
+Also the scheduled routes. ``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations)
+enqueues the daily plan and digest of every tenant whose local planning hour has come.
+``POST /day-plan`` writes a day's plan page and ``POST /digest`` sends a digest.
+``POST /doctor/round`` (Cloud Scheduler) is ``make doctor`` on a schedule (functions/tasks/doctor.py)."""
 
 from flask import Request, Response
 

@@ -181,13 +181,11 @@ def create_agent(
 
 
 def sync_agents(tenant_id: str, tenants: TenantStore, agents: AgentStore) -> Tenant:
-    """Keep the tenant's copies of its agents in step with them (after a create, an edit of triggers,
-    schedules or pause, a delete): ``Tenant.agent_triggers``, the rules of the agents that are not
-    paused (the default agent's are the settings'), so webhook intake matches events without reading
-    agents; ``Tenant.agent_schedules``, their schedules, so the hourly tick finds routines due without
-    reading agents. The agents are listed inside the tenant's conditioned update, so a sync whose
-    write lost to another's reads and lists again: a stale list never overwrites a newer one. The
-    tenant as stored."""
+    """Keep the tenant's copies of its agents in step with them, after a create, an edit or a delete.
+    ``Tenant.agent_triggers`` holds the rules of the unpaused agents (the default agent's are the
+    settings'), for webhook intake. ``Tenant.agent_schedules`` holds their schedules, for the hourly
+    tick. Neither reader then reads agents. The agents are listed inside the tenant's conditioned
+    update, so a stale list never overwrites a newer one. Returns the tenant as stored."""
 
     def change(tenant: Tenant | None) -> Tenant:
         if tenant is None:

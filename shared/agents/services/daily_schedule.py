@@ -1,13 +1,11 @@
-"""Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour): one day-plan task (and
-one digest task, if wanted) per active tenant whose local planning hour is the tick's. Also one plan
-task per agent's routine whose slot it is (``shared.workspace.domain.triggers.Schedule``, named from the slot),
-found in the tenant's copy of its agents' schedules (``Tenant.agent_schedules``): the tick reads its
-tenants and no agent (decision 0084).
+"""Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour). The tick enqueues one
+day-plan task (and one digest task, if wanted) per active tenant whose local planning hour it is.
+It also enqueues one plan task per agent routine whose slot it is
+(``shared.workspace.domain.triggers.Schedule``), read from ``Tenant.agent_schedules`` (decision 0084).
 
-A call reads a page of active tenants (a full page first enqueues the next); the first catches up
-missed ticks (``CATCH_UP`` back). Tasks are named from (tenant, local date) and (tick, cursor):
-repeats enqueue nothing twice. Why: docs/decisions/0016-daily-planning-by-scan.md.
-"""
+A call reads a page of active tenants; the first catches up missed ticks (``CATCH_UP`` back).
+Tasks are named from (tenant, local date) and (tick, cursor), so repeats enqueue nothing twice.
+Why: docs/decisions/0016-daily-planning-by-scan.md."""
 
 import logging
 from concurrent.futures import ThreadPoolExecutor

@@ -149,12 +149,11 @@ def ask_in_conversation(
     deps: Deps, tenant: Tenant, member: Member, question: str, conversation_id: str | None
 ) -> tuple[Answer, str]:
     """The console's Ask: ``member``'s ``question`` answered within what a run of theirs reads
-    without an approval (``Tenant.ask_scopes``: the owner's and an approver's of such reads, the
-    whole index; another's, the data sources a member's run reads unasked), with the earlier turns
-    of their conversation ``conversation_id``; the turn kept for the next follow-up (its latest
-    ``TURNS``). None starts a new conversation, its id made here; the answer and the conversation's
-    id come back. NotFound for an id that names no conversation of this person's (another person's
-    is none of theirs: the answer does not say whether it exists)."""
+    without an approval (``Tenant.ask_scopes``). Owners and approvers read the whole index; others,
+    the data sources a member's run reads unasked. The earlier turns of ``conversation_id`` are used
+    and the new turn kept (the latest ``TURNS``). None starts a new conversation, its id made here.
+    Returns the answer and the conversation's id. NotFound for an id that names no conversation of
+    this person's, another person's included (the answer does not say whether it exists)."""
     if deps.memory is None:
         raise InvalidInput("this deployment has no workspace index", ["question"])
     _, store = deps.memory()

@@ -1,14 +1,11 @@
 """Erasing a workspace on request: by its owner (``POST /workspace/erase``, the workspace's name typed
 to confirm) or by the operator (``make erase-tenant``, tools/erase_tenant.py).
 
-In order, so that an attempt cut short is finished by the next one (each step is repeatable):
-the ask is recorded (``erasures/{t}``, state ``erasing``); the workspace is disconnected (revoked
-first, so its webhooks are dropped and its runs stop at their next step; its Notion token revoked,
-its held runs cancelled, its sessions ended); every token secret of it is deleted (Notion's, GitHub's,
-Vercel's, Slack's, Discord's); every document of it is deleted, in every collection at any depth
-(shared/workspace/adapters/firestore_erasure.py); the record becomes ``erased``. What is kept, and how long each
-kind of data lives otherwise: docs/security.md, "Retention and erasure".
-"""
+Each step is repeatable, so an attempt cut short is finished by the next. In order: the ask is
+recorded (``erasures/{t}``, ``erasing``); the workspace is disconnected (tokens revoked, held runs
+cancelled, sessions ended); every token secret of it is deleted; every document of it is deleted
+(shared/workspace/adapters/firestore_erasure.py); the record becomes ``erased``.
+What is kept, and for how long: docs/security.md, "Retention and erasure"."""
 
 from __future__ import annotations
 

@@ -1,11 +1,9 @@
 """Offline mode: a deterministic stand-in for Gemini, for the local stack (``NA_MODEL_BACKEND=offline``).
 
-It reads our prompts' JSON context block and answers the schemas a real model gets. Plans come from
-the page, its data source and the trigger (a scheduled run without a page drafts the day). Read-first
-goals plan in two phases; "for each of: a, b" and "for each row" map, "hand off to" hands off, quoted
-words are written as told. Drafts come from the goal, instructions and page; a fix drops what the
-review refused. Same input, same output, no network; usage: chars / 4, and thinking tokens up to
-the call kind's budget (:func:`thoughts`) counted as output, as Gemini reports and bills them.
+It reads our prompts' JSON context block and answers the schemas a real model gets: plans from the
+page, its data source and the trigger; drafts from the goal, instructions and page; a fix drops
+what the review refused. Same input, same output, no network. Usage: chars / 4, plus thinking
+tokens up to the call kind's budget (:func:`thoughts`), counted as output as Gemini bills them.
 """
 
 import json
@@ -323,8 +321,8 @@ def fixed_args(ctx: dict[str, Any], prompt: str) -> dict[str, Any]:
 
 def thoughts(prompt_chars: int, budget: int) -> int:
     """The thinking tokens the offline model reports for a prompt of ``prompt_chars``, as a thinking
-    model does: some thought for every call it may think on, up to its budget (a token of thought
-    for every 16 characters of the prompt), billed as output tokens with the answer's."""
+    model does. Every call with a budget thinks: a token per 16 characters of the prompt, at least one,
+    at most ``budget``. They are billed as output tokens with the answer's."""
     return min(budget, max(1, prompt_chars // 16)) if budget > 0 else 0
 
 

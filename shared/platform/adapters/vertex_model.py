@@ -1,11 +1,10 @@
 """Gemini on Vertex AI through google-genai (``genai.Client(vertexai=True, ...)``).
 
-One structured call per ``generate``: the pydantic schema goes in as ``response_schema``; usage is
-priced from the settings' table (thinking tokens billed as output), and each call's thinking
-budget is set by what it is for (``model_calls.calls_of``; ``Settings.model_thinking_*``).
-Failures become the project's kinds: 408/429/5xx and transport errors → TransientError; an answer
-off the schema → UnusableReply (paid for); a model not found → ModelUnavailable naming its setting
-(the run stops, the operator is alerted); other 4xx → ConfigError. Outside production, or under pytest, only loopback URLs are used.
+One structured call per ``generate``, the pydantic schema as ``response_schema``; usage priced from
+the settings' table, thinking budget set per call kind (``model_calls.calls_of``).
+Failures become our kinds: 408/429/5xx and transport → TransientError; off the schema →
+UnusableReply (paid for); model not found → ModelUnavailable; other 4xx → ConfigError.
+Outside production, or under pytest, only loopback URLs are used.
 """
 
 import logging

@@ -1,14 +1,10 @@
 """``make doctor``: one real task through each queue and one model call on a deployment, each hop
 recorded for the operator's tool (tools/doctor.py; docs/monitoring.md, decision 0050).
 
-The api starts a check; each task function checks its caller as for any task and records its hop;
-plan also makes one small model call. On a schedule (Cloud Scheduler's job doctor, plan's round
-route), :func:`scheduled_round` judges the check the round before started and logs one
-``doctor_hop_failed`` line per hop that failed (the alert "scheduled doctor found a failed hop"),
-then starts the next and logs ``doctor_round`` (no such line for an hour: the alert "scheduled
-doctor silent"). Nothing touches a tenant or starts a run. Only a token signed
-with the deployment's session-signing key for the purpose "doctor" opens the routes. A record keeps
-an error as its class and our own reason, never a client library's message.
+Each task function checks its caller as for any task and records its hop; plan also makes one model
+call. On a schedule, :func:`scheduled_round` logs ``doctor_hop_failed`` per failed hop of the last
+check, then starts the next and logs ``doctor_round``. No tenant is touched, no run started.
+Only a "doctor" token signed with the session-signing key opens the routes; records keep no client message.
 """
 
 from __future__ import annotations

@@ -436,9 +436,9 @@ class FirestoreRunStore:
         self._move_counters(self._counters(tenant_id, hold), cost_usd - hold.usd)
 
     def _move_counters(self, counters: list[tuple[str, Any, float]], usd: float) -> None:
-        """Add ``usd`` to each counter, one write each: a reservation given back or settled needs no
-        batch (each counter is right on its own, and only taking one must fit every budget at once),
-        and a write of one document waits its turn where a batch of three is aborted by contention.
+        """Add ``usd`` to each counter, one write each. A reservation given back or settled needs no
+        batch: each counter is right on its own, and only taking one must fit every budget at once.
+        A write of one document waits its turn where a batch of three is aborted by contention.
         An aborted write is made again for longer than a reservation (``_SETTLE_ATTEMPTS``, some
         10 s): given up, the reservation stays counted."""
         for counter in counters:

@@ -106,9 +106,8 @@ def over_tenant_budget(day_usd: float, month_usd: float, budget: Budget) -> Tena
 
 class Hold(NamedTuple):
     """One model call's reservation on the budgets it counts against, made before the call and
-    settled to its measured cost after it (``RunStore.hold_budgets``/``settle_hold``): the workspace's
-    ``day`` (YYYY-MM-DD) and ``month`` (YYYY-MM) budgets and, for a call of a run (``run_id``), that
-    run's budget. ``caps``: the budgets it must fit, in that order (run, day, month; the run's
+    settled to its measured cost after it (``RunStore.hold_budgets``/``settle_hold``). These are the
+    workspace's ``day`` (YYYY-MM-DD) and ``month`` (YYYY-MM) budgets and, for a run's call, the run's. ``caps``: the budgets it must fit, in that order (run, day, month; the run's
     ``inf`` when the call belongs to no run). ``run_seed``: what the run had spent before its
     counter existed (its state's cost), the counter's start."""
 

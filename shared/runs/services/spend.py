@@ -1,12 +1,10 @@
 """Budgets checked before every model call: the run's own budget, the tenant's day and month
 budgets, then the deployment's daily cap.
 
-A first, cheap stop reads the run's cost (in its state) and the tenant's day and month spend summed
-from its ``model_used`` events, cached per instance for ``spend_cache_ttl_s`` (plus what the
-instance spent since; a call the cached budgets would stop reads them again first). Then the call
-reserves its share on counters of the run's, the day's and the month's spend that must each fit at
-once, settled to its cost when it ends (:func:`model_call`; decision 0088). The daily cap is a
-counter an instance reserves shares of, a chunk at a time, and spends locally (decisions 0051, 0061).
+A cheap first stop reads the run's cost and the tenant's cached day and month spend.
+Then the call reserves its share on the run's, day's and month's counters at once, settled to its
+cost when it ends (:func:`model_call`; decision 0088). The daily cap is a counter an instance
+reserves chunks of and spends locally (decisions 0051, 0061).
 """
 
 import logging
@@ -200,17 +198,13 @@ def model_call(
     *,
     run_id: str = "",
 ) -> Iterator[ModelCall]:
-    """Whether the next model call may be made, checked before it: the run's and the workspace's
-    budgets (:func:`budget_problem`, on sums cached a while, a cheap first stop), then a reservation
-    of ``model_call_reserve_usd`` that must fit each of them at once (the run's, ``run_id``'s, with
-    ``grants`` and its agent's ``run_cap_usd``; the day's; the month's: ``RunStore.hold_budgets``),
-    then the deployment's daily cap, of which the call takes as much from the instance's share
-    (:func:`_take`). On leaving, the reservation is settled to what the call cost (:meth:`ModelCall.paid`;
-    nothing: released), and what it did not cost goes back to the share; a share left below one call
-    goes back to the counter. A counter write that fails after the call is only logged (it keeps the
-    reservation): failing its step would pay for it again. A call that costs more than its
-    reservation passes its budgets by the difference: the reservation is set above one call's cost
-    (docs/decisions/0088-a-model-call-reserves-on-every-budget-at-once.md)."""
+    """Whether the next model call may be made. Checked in order: the run's and the workspace's
+    budgets (:func:`budget_problem`), a reservation of ``model_call_reserve_usd`` on the run's, day's
+    and month's counters at once (``RunStore.hold_budgets``), then the deployment's daily cap
+    (:func:`_take`). On leaving, the reservation is settled to what the call cost
+    (:meth:`ModelCall.paid`; nothing: released) and the unspent rest goes back to the share.
+    A counter write that fails after the call is only logged; it keeps the reservation.
+    Why: docs/decisions/0088-a-model-call-reserves-on-every-budget-at-once.md."""
     problem = budget_problem(deps, tenant_id, run_cost_usd, grants, run_cap_usd)
     if problem:
         yield ModelCall(deps, tenant_id, problem)

@@ -1,15 +1,10 @@
 """Erasing a workspace's documents from Firestore, and the one record that it happened.
 
-Every document of the tenant goes: ``tenants/{t}`` with every subcollection at any depth (runs and
-their events and markers, notifications, audit, passages, index pages, conversations, webhook records,
-day plans, rows, usage, limits, agents...), found by listing, not from a list kept here, so a
-collection added later goes too; and the top-level documents that name the tenant in a field:
-``workspaces`` (routing), ``api_keys``, ``dead_letters`` and ``email_recipients`` (the tenant taken out
-of an address's list, the document deleted when no other workspace is on it). ``api_paces`` and
-``doctor_checks`` hold no tenant (hashed counters; a check's hops) and expire within hours by TTL.
-
-``erasures/{t}`` is what remains: the tenant id, who asked (``owner`` or ``operator``), when it was
-asked and when it ended, its state (``erasing``, then ``erased``); no content of the workspace.
+Every document of the tenant goes: ``tenants/{t}`` with every subcollection at any depth, found by
+listing, so a collection added later goes too. So do the top-level documents naming the tenant:
+``workspaces``, ``api_keys``, ``dead_letters`` and ``email_recipients`` (the tenant taken off).
+``erasures/{t}`` remains: tenant id, who asked, when asked and ended, state; no workspace content.
+Why and what is kept: docs/security.md, "Retention and erasure".
 """
 
 from datetime import datetime
