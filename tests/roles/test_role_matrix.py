@@ -8,21 +8,14 @@ what the Ask table of docs/security.md says, and nobody continues another person
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from functions import openapi
 from functions.routes.table import ROUTES
-from shared.platform.config import PlatformSecret
-from shared.team.domain.api_keys import SCOPES, new_key
-from shared.team.services.api_keys import SCOPE_ROLES
-from shared.team.services.sessions import start_session
-from shared.workspace.domain.connection import NotionTokens
-from shared.workspace.domain.members import ROLES, Approvers, Member, at_least, member_id_for
+from shared.workspace.domain.members import Approvers, at_least
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeSecrets
+from tests.api_fakes import client
 from tests.support.ask_reach import (
     CHOSEN,
     EVERY,
@@ -32,12 +25,12 @@ from tests.support.ask_reach import (
     prompt_context,
     prompt_titles,
 )
+from tests.support.role_team import Team, team
 from tests.support.team import put_settings
 
 SECURITY = Path(__file__).parents[2] / "docs" / "security.md"
 _ROW = re.compile(r"^\| `([A-Z]+) (/\S*)` \| (yes|no) \| (yes|no) \| (yes|no) \| (yes|no) \|$")
 COLUMNS = ("owner", "admin", "editor", "viewer")  # the table's, in its order
-EPOCH = "epoch-t1"
 # A value for each path parameter, of the shape the api accepts (the operation may then find nothing).
 ARGS = {
     "run_id": "r000",
@@ -97,64 +90,6 @@ def rule_violations(ops: list[Operation], rules: dict[tuple[str, str], dict[str,
     named = {(op.method, op.path) for op in ops}
     wrong += [f"{m} {p} is in the table but is no operation" for m, p in rules if (m, p) not in named]
     return wrong
-
-
-class Team(NamedTuple):
-    container: FakeContainer
-    sessions: dict[str, str]
-    keys: dict[str, str]
-
-
-def person(role: str, now: datetime) -> Member:
-    """The team's person of ``role`` (built in a function of its own: Python 3.13.0 crashes when
-    pydantic reads the locals of a comprehension's frame, as a model's first use does)."""
-    return Member(
-        member_id=member_id_for(f"user-{role}"),
-        notion_user_id=f"user-{role}",
-        email=f"{role}@example.com",
-        role=role,  # one of ROLES
-        added_at=now,
-        epoch=f"e-{role}",
-    )
-
-
-def team() -> Team:
-    """A workspace whose team holds one person of each role, each with a session and a key holding
-    every scope their role allows."""
-    secrets = FakeSecrets(
-        {
-            PlatformSecret.SESSION_SIGNING_KEY: "k" * 32,
-            PlatformSecret.NOTION_CLIENT_ID: "client-id",
-            PlatformSecret.NOTION_CLIENT_SECRET: "client-secret",
-            "notion-token-t1": NotionTokens(access_token="access-0").dump(),
-        }
-    )
-    c, now = FakeContainer(secrets=secrets), datetime.now(UTC)
-    people = {role: person(role, now) for role in ROLES}
-    owner = people["owner"]
-    c.tenants.save(
-        Tenant(
-            tenant_id="t1",
-            workspace_id="ws-1",
-            token_secret="notion-token-t1",
-            created_at=now,
-            updated_at=now,
-            owner_user_id=owner.notion_user_id,
-            owner_email=owner.email,
-            session_epoch=EPOCH,
-            members=tuple(m for m in people.values() if m.role != "owner"),
-        )
-    )
-    sessions: dict[str, str] = {}
-    keys: dict[str, str] = {}
-    for role, member in people.items():
-        sessions[role] = start_session("t1", c.secrets, epoch=EPOCH, member=member)
-        scopes = tuple(s for s in SCOPES if at_least(role, SCOPE_ROLES[s]))
-        mine = "" if role == "owner" else member.member_id
-        key, text = new_key("t1", role, EPOCH, now, scopes=scopes, member_id=mine)
-        c.api_keys.create(key)
-        keys[role] = text
-    return Team(c, sessions, keys)
 
 
 def cases(ops: list[Operation]) -> Iterator[tuple[Operation, str, str]]:

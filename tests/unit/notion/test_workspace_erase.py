@@ -6,7 +6,7 @@ from typing import Any
 from shared.notion.services.erasure import confirmation_problem
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import client
-from tests.roles.test_role_matrix import team
+from tests.support.role_team import team
 
 
 def _erase(body: dict[str, Any], role: str = "owner") -> tuple[int, Any, Any]:

@@ -4,12 +4,10 @@ forwards it (its signature replaced by SIGNATURE_REMOVED_BY_GOOGLE, decision 004
 a token that still carries a signature did not pass Cloud Run's IAM check and is refused. Each refusal
 is one ``task_caller_refused`` WARNING line."""
 
-import base64
 import json
 import logging
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Request
@@ -22,11 +20,10 @@ from shared.platform.errors import Forbidden, Unauthenticated
 from shared.platform.logs import CloudLoggingFormatter
 from shared.platform.topology import Target
 from tests.api_fakes import PLAN_BODY, FakeContainer, client, fakes
+from tests.support.task_tokens import SCHEDULER, TASKS, bearer, forwarded
 
 __all__ = ["fakes"]
 
-TASKS = "na-tasks-invoker@proj.iam.gserviceaccount.com"
-SCHEDULER = "na-scheduler@proj.iam.gserviceaccount.com"
 BODIES = {
     Target.PLAN: PLAN_BODY,
     Target.EXECUTE_STEP: {"tenant_id": "t1", "run_id": "r1", "step": 1},
@@ -40,23 +37,6 @@ def checked(fakes: FakeContainer) -> FakeContainer:
     """The local profile with the tasks service account named, as the local stack runs."""
     fakes.settings = Settings(tasks_service_account=TASKS)
     return fakes
-
-
-def forwarded(email: str, audience: str, **claims: Any) -> str:
-    """An ID token as Cloud Run passes it to the container: the claims Google signed, the signature
-    replaced by SIGNATURE_REMOVED_BY_GOOGLE (as local.cloud_run_front forwards the emulator's)."""
-    now = int(time.time())
-    payload: dict[str, Any] = {"iss": "https://accounts.google.com", "aud": audience, "email": email}
-    payload |= {"email_verified": True, "iat": now, "exp": now + 3600, "sub": "1"} | claims
-
-    def part(value: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
-
-    return f"{part({'alg': 'RS256', 'kid': 'k1', 'typ': 'JWT'})}.{part(payload)}.SIGNATURE_REMOVED_BY_GOOGLE"
-
-
-def bearer(email: str, audience: str, **claims: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {forwarded(email, audience, **claims)}"}
 
 
 def nothing_done(c: FakeContainer) -> bool:

@@ -1,0 +1,75 @@
+"""Shared by several test modules: a workspace whose team holds one person of each role, on the api
+over fakes, each with a session and an API key."""
+
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from shared.platform.config import PlatformSecret
+from shared.team.domain.api_keys import SCOPES, new_key
+from shared.team.services.api_keys import SCOPE_ROLES
+from shared.team.services.sessions import start_session
+from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.members import ROLES, Member, at_least, member_id_for
+from shared.workspace.domain.tenants import Tenant
+from tests.api_fakes import FakeContainer
+from tests.fakes import FakeSecrets
+
+EPOCH = "epoch-t1"
+
+
+class Team(NamedTuple):
+    container: FakeContainer
+    sessions: dict[str, str]
+    keys: dict[str, str]
+
+
+def person(role: str, now: datetime) -> Member:
+    """The team's person of ``role`` (built in a function of its own: Python 3.13.0 crashes when
+    pydantic reads the locals of a comprehension's frame, as a model's first use does)."""
+    return Member(
+        member_id=member_id_for(f"user-{role}"),
+        notion_user_id=f"user-{role}",
+        email=f"{role}@example.com",
+        role=role,  # one of ROLES
+        added_at=now,
+        epoch=f"e-{role}",
+    )
+
+
+def team() -> Team:
+    """A workspace whose team holds one person of each role, each with a session and a key holding
+    every scope their role allows."""
+    secrets = FakeSecrets(
+        {
+            PlatformSecret.SESSION_SIGNING_KEY: "k" * 32,
+            PlatformSecret.NOTION_CLIENT_ID: "client-id",
+            PlatformSecret.NOTION_CLIENT_SECRET: "client-secret",
+            "notion-token-t1": NotionTokens(access_token="access-0").dump(),
+        }
+    )
+    c, now = FakeContainer(secrets=secrets), datetime.now(UTC)
+    people = {role: person(role, now) for role in ROLES}
+    owner = people["owner"]
+    c.tenants.save(
+        Tenant(
+            tenant_id="t1",
+            workspace_id="ws-1",
+            token_secret="notion-token-t1",
+            created_at=now,
+            updated_at=now,
+            owner_user_id=owner.notion_user_id,
+            owner_email=owner.email,
+            session_epoch=EPOCH,
+            members=tuple(m for m in people.values() if m.role != "owner"),
+        )
+    )
+    sessions: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    for role, member in people.items():
+        sessions[role] = start_session("t1", c.secrets, epoch=EPOCH, member=member)
+        scopes = tuple(s for s in SCOPES if at_least(role, SCOPE_ROLES[s]))
+        mine = "" if role == "owner" else member.member_id
+        key, text = new_key("t1", role, EPOCH, now, scopes=scopes, member_id=mine)
+        c.api_keys.create(key)
+        keys[role] = text
+    return Team(c, sessions, keys)
