@@ -81,7 +81,16 @@ pytest: $(VENV)/.synced check-java
 	  echo "--- tests/redteam (REDTEAM=full), run alongside: $(REDTEAM_LOG)"; tail -n 40 $(REDTEAM_LOG); \
 	  exit $$(( rest || redteam ))
 
-test: check-python lint typecheck pytest check-indexes check-roles infra-tests web-check
+# make test: the installs overlapped, then pytest and check-indexes in one lane and the other checks
+# one at a time in a second lane beside it, each stage timed (tools/test_stages.py,
+# docs/decisions/0097-make-test-runs-in-two-timed-lanes.md). A new check goes in TEST_CHECKS.
+TEST_CHECKS := lint typecheck check-roles infra-tests web-check pytest check-indexes
+test: check-python
+	@"$(PYTHON)" tools/test_stages.py --make "$(MAKE)" $(TEST_CHECKS)
 	@echo "make test: all checks passed"
+
+# The pipeline's install stages by name (make test runs them side by side).
+.PHONY: uv
+uv: $(UV)
 
 -include mk/*.mk
