@@ -145,39 +145,46 @@ def table(stages: list[Stage], total: float) -> str:
     return "\n".join(lines)
 
 
+def interrupt(stages: list[Stage]) -> None:
+    """Interrupt each stage's process group as Ctrl-C would (pytest then stops its stacks), then kill
+    what is left after STOP_GRACE_S."""
+    for stage in stages:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(stage.pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_GRACE_S
+    for stage in stages:
+        if stage.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired, ChildProcessError):
+                stage.process.wait(max(0.0, deadline - time.monotonic()))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(stage.pid, signal.SIGKILL)
+
+
 def run(stages: list[Stage], make: str, root: Path = ROOT) -> int:
     """Run the stages with make in root; 0 when every one passed."""
     by_name = {s.name: s for s in stages}
     running: dict[int, Stage] = {}
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        """Interrupt each running stage as Ctrl-C would (pytest then stops its stacks), then kill
-        what is left after STOP_GRACE_S."""
-        for stage in running.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(stage.pid, signal.SIGINT)
-        deadline = time.monotonic() + STOP_GRACE_S
-        for stage in running.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                stage.process.wait(max(0.0, deadline - time.monotonic()))  # type: ignore[union-attr]
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(stage.pid, signal.SIGKILL)
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     began = time.monotonic()
-    while True:
-        skip_unreachable(stages, by_name)
-        for stage in stages:
-            if stage.status == "waiting" and ready(stage, by_name, stages):
-                start(stage, make, root)
-                running[stage.pid] = stage
-        if not running:
-            break
-        pid, status, usage = os.wait4(-1, 0)
-        if pid in running:
-            finish(running.pop(pid), status, usage, root)
+    try:
+        while True:
+            skip_unreachable(stages, by_name)
+            for stage in stages:
+                if stage.status == "waiting" and ready(stage, by_name, stages):
+                    start(stage, make, root)
+                    running[stage.pid] = stage
+            if not running:
+                break
+            pid, status, usage = os.wait4(-1, 0)
+            if pid in running:
+                finish(running.pop(pid), status, usage, root)
+    finally:
+        interrupt(list(running.values()))  # stopped or broken (a closed pipe): no stage outlives it
     total = time.monotonic() - began
     failed = [s.name for s in stages if s.status != "passed"]
     print("make test: wall and CPU seconds of each stage (CPU: the stage and all it waited for)")

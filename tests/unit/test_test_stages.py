@@ -1,7 +1,12 @@
 """make test's pipeline (tools/test_stages.py) on a scratch Makefile: the lanes' order, overlap and
 prerequisites, a failure's output shown and its dependents skipped, the table of times."""
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +74,28 @@ def test_a_failure_fails_the_pipeline_shows_its_output_and_skips_what_needs_it(
     assert "=== pytest: failed" in out and "E501 line too long" in out
     assert "=== check-indexes: skipped" in out
     assert "make test: FAILED: pytest, check-indexes" in out
+
+
+def test_stopped_it_stops_every_running_stage(tmp_path: Path) -> None:
+    """A SIGTERM (CI's cancel): no stage's processes outlive the pipeline."""
+    slow = '\npytest:\n\t@echo "start pytest $$$$" >> events.txt; sleep 300\n'
+    (tmp_path / "Makefile").write_text(MAKEFILE + slow)
+    code = (
+        "import os, sys; from pathlib import Path; from tools import test_stages; "
+        "sys.exit(test_stages.run(test_stages.plan(sys.argv[1:]), 'make', Path(os.environ['STAGES_ROOT'])))"
+    )
+    runner = subprocess.Popen(
+        [sys.executable, "-c", code, *CHECKS],
+        cwd=test_stages.ROOT, env=os.environ | {"STAGES_ROOT": str(tmp_path)}, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    events = tmp_path / "events.txt"
+    deadline = time.monotonic() + 30
+    while "start pytest" not in (events.read_text() if events.exists() else ""):
+        assert time.monotonic() < deadline, "pytest's stage never started"
+        time.sleep(0.1)
+    shell = int(next(e for e in events.read_text().splitlines() if e.startswith("start pytest")).split()[2])
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(timeout=30) == 128 + signal.SIGTERM
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.kill(shell, 0)
