@@ -81,7 +81,21 @@ pytest: $(VENV)/.synced check-java
 	  echo "--- tests/redteam (REDTEAM=full), run alongside: $(REDTEAM_LOG)"; tail -n 40 $(REDTEAM_LOG); \
 	  exit $$(( rest || redteam ))
 
+# The checks of make test. `make test` runs them one after another; `make test-lanes` runs the same
+# checks with the installs overlapped, pytest and check-indexes in one lane and the others one at a
+# time in a second lane beside it, each stage timed (tools/test_stages.py, decision 0097): CI moves
+# to it once a quiet machine's run shows it faster and as steady. A new check goes in TEST_CHECKS.
+TEST_CHECKS := lint typecheck check-roles infra-tests web-check pytest check-indexes
 test: check-python lint typecheck pytest check-indexes check-roles infra-tests web-check
 	@echo "make test: all checks passed"
+
+.PHONY: test-lanes
+test-lanes: check-python
+	@"$(PYTHON)" tools/test_stages.py --make "$(MAKE)" $(TEST_CHECKS)
+	@echo "make test-lanes: all checks passed"
+
+# The pipeline's install stages by name (make test runs them side by side).
+.PHONY: uv
+uv: $(UV)
 
 -include mk/*.mk

@@ -26,3 +26,7 @@ check-infra: $(VENV)/.synced $(INFRA_VENV)/.synced $(PROVIDER_SCHEMAS)
 	$(PY) -m tools.check_infra --checkov $(INFRA_VENV)/bin/checkov --schemas $(PROVIDER_SCHEMAS)
 
 infra-tests: check-infra
+
+# What check-infra installs first: make test's install stage (tools/test_stages.py).
+.PHONY: infra-setup
+infra-setup: $(PROVIDER_SCHEMAS)

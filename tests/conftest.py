@@ -1,9 +1,12 @@
-"""Shared fixtures: the real Firestore emulator (one per test session, reset per test that asks)."""
+"""Shared fixtures: the real Firestore emulator (one per test session, reset per test that asks); and
+a count of the emulators and local stacks a session starts, printed at its end (what `make test`'s
+time goes to: docs/decisions/0097-make-test-runs-in-two-timed-lanes.md)."""
 
 import os
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,26 @@ from local.processes import ProcessGroup, free_port, http_answers
 from shared.platform import logs
 
 PROJECT = "notion-agent-test"
+# What this process started; summed over pytest-xdist's workers at the end (pytest_terminal_summary).
+STARTS: Counter[str] = Counter()
+_WORKER_STARTS: list[dict[str, int]] = []
+
+
+def _counted(start: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def counting(stack: Any) -> Any:
+        STARTS["local_stacks"] += 1
+        return start(stack)
+
+    return counting
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Count LocalStack's starts, when a collected module imported it (importing it here would slow
+    every session)."""
+    stack = sys.modules.get("local.stack")
+    if stack is not None and not hasattr(stack.LocalStack.start, "counted"):
+        stack.LocalStack.start = _counted(stack.LocalStack.start)
+        stack.LocalStack.start.counted = True
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +68,7 @@ class FirestoreEmulator:
 def firestore_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirestoreEmulator]:
     group = ProcessGroup(Path(tmp_path_factory.mktemp("firestore-logs")))
     port = free_port()
+    STARTS["firestore_emulators"] += 1
     group.start("firestore", emulator_argv(port), dict(os.environ))
     try:
         group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{port}/"))
@@ -69,18 +93,26 @@ _WORKER_TOTALS: list[dict[str, int]] = []
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["starts"] = dict(STARTS)
     reliability = sys.modules.get("tests.reliability.conftest")
     if workeroutput is not None and reliability is not None:
         workeroutput["result_totals"] = dict(reliability.TOTALS)
 
 
 def pytest_testnodedown(node: Any, error: object) -> None:
-    totals = getattr(node, "workeroutput", {}).get("result_totals")
-    if totals:
+    output = getattr(node, "workeroutput", {})
+    if totals := output.get("result_totals"):
         _WORKER_TOTALS.append(totals)
+    if "starts" in output:
+        _WORKER_STARTS.append(output["starts"])
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    starts = sum((Counter(s) for s in _WORKER_STARTS), STARTS)
+    if starts:
+        counted = " ".join(f"{k}={starts[k]}" for k in ("local_stacks", "firestore_emulators"))
+        terminalreporter.write_line(f"started in this session: {counted}")
     if _WORKER_TOTALS:
         summed = {k: sum(t.get(k, 0) for t in _WORKER_TOTALS) for k in RESULT_KEYS}
         terminalreporter.write_line("RESULT " + " ".join(f"{k}={v}" for k, v in summed.items()))

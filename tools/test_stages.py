@@ -1,0 +1,211 @@
+"""`make test-lanes`' pipeline: make test's stages as make targets in two lanes on a 2-core machine, timed.
+
+Usage (the Makefile's `test-lanes` target): python tools/test_stages.py --make make lint typecheck pytest ...
+
+The installs (uv, the venvs, npm ci and the console's build, Debian's chromium, the red team's corpus,
+the providers' schemas) start at once and overlap each other and the first checks: they wait on the
+network and the disk, not the CPU. Then two lanes share the two cores: the main lane runs `pytest`
+(its own xdist workers and the red team's process) and then `check-indexes`, which reads what it
+recorded; the side lane runs every other check given, one at a time, in the order given, each once
+what it needs is installed. Each stage is one `make <target>` in its own process group; its output
+goes to build/stages/<stage>.log and is printed whole, under a heading, when the stage ends, so that
+two stages' lines never interleave and a failure's output is never only in a file.
+
+Any stage failing fails the pipeline (exit 1); a stage whose prerequisite failed is not run and is
+listed as skipped. The end is a table: each stage's wall seconds and CPU seconds (its process and
+every descendant it waited for, from wait4's rusage), then the total wall time. Interrupted, it
+stops every running stage's process group. Standard library only: it runs before any venv exists.
+"""
+
+import argparse
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = Path("build") / "stages"  # under the directory make runs in
+
+# Installs: stage -> (its make target, the stages it needs). They run outside the lanes.
+INSTALLS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "uv": ("uv", ()),
+    "venv": ("venv", ("uv",)),
+    "redteam-corpus": ("redteam-corpus", ("uv",)),
+    "infra-venv": ("infra-setup", ("venv",)),
+    "web": ("web", ()),
+    "chromium": ("chromium", ()),
+}
+# What each known check needs besides the venv; a check not listed needs only the venv.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "pytest": ("redteam-corpus",),
+    "check-indexes": ("pytest",),
+    "infra-tests": ("infra-venv",),
+    "web-check": ("web", "chromium"),
+}
+MAIN_LANE = ("pytest", "check-indexes")
+# The web stage built web/dist: web-check only checks it is there, never rebuilds it while the main
+# lane's stacks serve it.
+MAKE_ARGS: dict[str, tuple[str, ...]] = {"web-check": ("WEB_PREBUILT=1",)}
+
+
+STOP_GRACE_S = 60.0
+
+
+@dataclass
+class Stage:
+    name: str
+    target: str
+    needs: tuple[str, ...]
+    lane: str  # "install", "main" or "side"
+    status: str = "waiting"  # waiting, running, passed, failed, skipped
+    started: float = 0.0
+    wall: float = 0.0
+    cpu: float = 0.0
+    pid: int = 0
+    # Held for the stage's life: a Popen collected while its child runs is reaped by subprocess itself,
+    # and wait4 would then miss it.
+    process: subprocess.Popen[bytes] | None = None
+    log: Path = field(default_factory=Path)
+
+
+def plan(checks: list[str]) -> list[Stage]:
+    """The stages for these checks (make targets), in the order the lanes take them."""
+    stages = [Stage(name, target, needs, "install") for name, (target, needs) in INSTALLS.items()]
+    for check in checks:
+        lane = "main" if check in MAIN_LANE else "side"
+        stages.append(Stage(check, check, ("venv", *NEEDS.get(check, ())), lane))
+    names = {s.name for s in stages}
+    for stage in stages:
+        stage.needs = tuple(n for n in stage.needs if n in names)  # check-indexes without pytest: alone
+    return stages
+
+
+def ready(stage: Stage, by_name: dict[str, Stage], stages: list[Stage]) -> bool:
+    """Whether the stage may start now: all it needs passed, its lane free and no earlier stage of its
+    lane still to run (a lane keeps the given order)."""
+    if any(by_name[n].status != "passed" for n in stage.needs):
+        return False
+    if stage.lane == "install":
+        return True
+    before = stages[: stages.index(stage)]
+    return not any(s.lane == stage.lane and s.status in ("waiting", "running") for s in before)
+
+
+def start(stage: Stage, make: str, root: Path) -> None:
+    stage.log = root / LOG_DIR / f"{stage.name}.log"
+    stage.log.parent.mkdir(parents=True, exist_ok=True)
+    with stage.log.open("wb") as out:
+        stage.process = subprocess.Popen(
+            [make, "--no-print-directory", stage.target, *MAKE_ARGS.get(stage.name, ())],
+            cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    stage.pid = stage.process.pid
+    stage.status, stage.started = "running", time.monotonic()
+    print(f"=== {stage.name}: started (make {stage.target})", flush=True)
+
+
+def finish(stage: Stage, status: int, usage: resource.struct_rusage, root: Path) -> None:
+    stage.wall = time.monotonic() - stage.started
+    stage.cpu = usage.ru_utime + usage.ru_stime
+    code = os.waitstatus_to_exitcode(status)
+    if stage.process is not None:
+        stage.process.returncode = code  # reaped here, by wait4
+    stage.status = "passed" if code == 0 else "failed"
+    sys.stdout.write(f"=== {stage.name}: {stage.status} in {stage.wall:.0f} s (exit {code}); its output:\n")
+    sys.stdout.write(stage.log.read_text(errors="replace"))
+    sys.stdout.write(f"=== end of {stage.name} ({stage.log.relative_to(root)})\n")
+    sys.stdout.flush()
+
+
+def skip_unreachable(stages: list[Stage], by_name: dict[str, Stage]) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for stage in stages:
+            if stage.status == "waiting" and any(
+                by_name[n].status in ("failed", "skipped") for n in stage.needs
+            ):
+                stage.status, changed = "skipped", True
+                print(f"=== {stage.name}: skipped, as {', '.join(stage.needs)} did not all pass", flush=True)
+
+
+def table(stages: list[Stage], total: float) -> str:
+    lines = [f"{'stage':<16} {'status':<8} {'wall s':>7} {'cpu s':>7}"]
+    for s in stages:
+        lines.append(f"{s.name:<16} {s.status:<8} {s.wall:>7.0f} {s.cpu:>7.0f}")
+    cpu = sum(s.cpu for s in stages)
+    lines.append(f"{'total':<16} {'':<8} {total:>7.0f} {cpu:>7.0f}")
+    return "\n".join(lines)
+
+
+def interrupt(stages: list[Stage]) -> None:
+    """Interrupt each stage's process group as Ctrl-C would (pytest then stops its stacks), then kill
+    what is left after STOP_GRACE_S."""
+    for stage in stages:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(stage.pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_GRACE_S
+    for stage in stages:
+        if stage.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired, ChildProcessError):
+                stage.process.wait(max(0.0, deadline - time.monotonic()))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(stage.pid, signal.SIGKILL)
+
+
+def run(stages: list[Stage], make: str, root: Path = ROOT) -> int:
+    """Run the stages with make in root; 0 when every one passed."""
+    by_name = {s.name: s for s in stages}
+    running: dict[int, Stage] = {}
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    began = time.monotonic()
+    try:
+        while True:
+            skip_unreachable(stages, by_name)
+            for stage in stages:
+                if stage.status == "waiting" and ready(stage, by_name, stages):
+                    start(stage, make, root)
+                    running[stage.pid] = stage
+            if not running:
+                break
+            pid, status, usage = os.wait4(-1, 0)
+            if pid in running:
+                finish(running.pop(pid), status, usage, root)
+    finally:
+        interrupt(list(running.values()))  # stopped or broken (a closed pipe): no stage outlives it
+    total = time.monotonic() - began
+    failed = [s.name for s in stages if s.status != "passed"]
+    print("make test: wall and CPU seconds of each stage (CPU: the stage and all it waited for)")
+    print(table(stages, total), flush=True)
+    if failed:
+        print(f"make test: FAILED: {', '.join(failed)} (outputs above; logs in build/stages/)", flush=True)
+        return 1
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--make", default="make", help="the make to run each stage with")
+    parser.add_argument(
+        "checks", nargs="+", help="the checks' make targets, in the order the lanes take them"
+    )
+    args = parser.parse_args()
+    return run(plan(args.checks), args.make)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
