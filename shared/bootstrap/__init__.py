@@ -1,14 +1,9 @@
 """The composition root: builds the adapters from settings, and the bundles of them the use cases take
-(the engine's Deps, webhook intake, the connect flow, the notifier), lazily, once per instance. It
-assembles capability by capability: each capability's adapters are built by its own part
-(``shared/bootstrap/<capability>.py``), stacked in the capabilities' order, and :class:`Container`
-adds the bundles across them.
-Entry points use the instance's :func:`root`; tests build a :class:`Container` from their own adapters.
-
-:func:`preload`, called by an entry point at import, imports the client libraries of the ports it
-uses (and our adapter modules, or only those of ``adapters=``) without building anything. A cold
-start pays for the libraries its function needs and nothing else.
-"""
+(the engine's Deps, webhook intake, the connect flow, the notifier), lazily, once per instance, one
+capability's part at a time (``shared/bootstrap/<capability>.py``). Entry points use :func:`root`;
+tests build a :class:`Container` from their own adapters. :func:`preload`, called by an entry point
+at import, imports the client libraries of the ports it uses (and our adapter modules, or only those
+of ``adapters=``) without building anything: a cold start pays for what its function needs."""
 
 from __future__ import annotations
 
