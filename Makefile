@@ -83,7 +83,7 @@ pytest: $(VENV)/.synced check-java
 
 # The checks of make test. `make test` runs them one after another; `make test-lanes` runs the same
 # checks with the installs overlapped, pytest and check-indexes in one lane and the others one at a
-# time in a second lane beside it, each stage timed (tools/test_stages.py, decision 0097): CI moves
+# time in a second lane beside it, each stage timed (tools/test_stages.py, decision 0091): CI moves
 # to it once a quiet machine's run shows it faster and as steady. A new check goes in TEST_CHECKS.
 TEST_CHECKS := lint typecheck check-roles infra-tests web-check pytest check-indexes
 test: check-python lint typecheck pytest check-indexes check-roles infra-tests web-check

@@ -89,7 +89,7 @@ locals {
       collection = "runs", query_scope = "COLLECTION"
       fields     = [["parent", "ASCENDING"], ["created_at", "ASCENDING"], ["run_id", "ASCENDING"]]
     }
-    # FirestoreRunStore.spend (budgets): sum(cost_usd) of a tenant's model_used run events of one day
+    # FirestoreSpend.spend (budgets): sum(cost_usd) of a tenant's model_used run events of one day
     # and of one month: tenant_id == ?, kind == ?, day|month == ?. Collection-group scope has no
     # automatic single-field indexes, and sum() reads the summed field from the index, so it is the
     # last field of each index.

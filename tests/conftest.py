@@ -1,6 +1,6 @@
 """Shared fixtures: the real Firestore emulator (one per test session, reset per test that asks); and
 a count of the emulators and local stacks a session starts, printed at its end (what `make test`'s
-time goes to: docs/decisions/0097-make-test-runs-in-two-timed-lanes.md)."""
+time goes to: docs/decisions/0091-make-test-runs-in-two-timed-lanes.md)."""
 
 import os
 import sys

@@ -311,7 +311,7 @@ def make_deps(
 ) -> Deps:
     fake_notion = notion or FakeNotion()
     # A model call reserves what the fakes' calls cost at most (0.01), so a test's small budgets fit
-    # as many calls as they pay for (a budget is never passed: decision 0088).
+    # as many calls as they pay for (a budget is never passed: decision 0084).
     defaults = {"step_lease_s": 30.0, "spend_cache_ttl_s": 0.0, "model_call_reserve_usd": 0.01}
     config = Settings(**(defaults | settings))
     return Deps(

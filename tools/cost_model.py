@@ -176,7 +176,7 @@ def estimate(
     # counter reserved and settled, and one event in the tenant's spend ledger (3 writes).
     writes += n * (u.page_edits + u.searches) * 3
     # Every model call (a plan's, a model step's, an embedding's) reserves on its run's, day's and
-    # month's budget counters in one batch and settles them in another: 6 writes (decision 0088).
+    # month's budget counters in one batch and settles them in another: 6 writes (decision 0084).
     writes += n * (u.runs + steps * u.model_step_share + u.page_edits + u.searches) * 6
     stored_gib += tenants * passages * 8 / 1024**2  # ~8 KiB a passage: 768 values, text, terms
     firestore = (

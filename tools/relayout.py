@@ -338,7 +338,7 @@ SYMBOLS: dict[str, dict[str, str]] = {
         "Kept": "shared.workspace.domain.day_plans",
         "KEPT": "shared.workspace.domain.day_plans",
     },
-    # A routine's schedule is a workspace value: the tenant keeps a copy of its agents' (decision 0084).
+    # A routine's schedule is a workspace value: the tenant keeps a copy of its agents' (decision 0081).
     "shared.agents.domain.agents": {
         "Schedule": "shared.workspace.domain.triggers",
         "WEEKDAYS": "shared.workspace.domain.triggers",

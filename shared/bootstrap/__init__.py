@@ -1,10 +1,9 @@
 """The composition root: builds the adapters from settings, and the bundles of them the use cases take
-(the engine's Deps, webhook intake, the connect flow, the notifier), lazily, once per instance.
-Each capability's adapters are built by its own part (``shared/bootstrap/<capability>.py``);
-:class:`Container` adds the bundles across them. Entry points use the instance's :func:`root`;
-tests build a :class:`Container` from their own adapters. :func:`preload`, called at import,
-imports the client libraries of the ports an entry point uses without building anything.
-"""
+(the engine's Deps, webhook intake, the connect flow, the notifier), lazily, once per instance, one
+capability's part at a time (``shared/bootstrap/<capability>.py``). Entry points use :func:`root`;
+tests build a :class:`Container` from their own adapters. :func:`preload`, called by an entry point
+at import, imports the client libraries of the ports it uses (and our adapter modules, or only those
+of ``adapters=``) without building anything: a cold start pays for what its function needs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Notion-Version 2026-03-11 and the Markdown endpoint, the sandbox against Notion's documented
-shapes and the agent's adapter against the sandbox (decision 0095).
+shapes and the agent's adapter against the sandbox (decision 0090).
 
 What Notion documents and the sandbox holds: ``GET /v1/pages/{page_id}/markdown`` answers a
 ``page_markdown`` object (@notionhq/client's ``PageMarkdownResponse``), cut at about 20,000 records

@@ -109,7 +109,7 @@ REACH: dict[str, frozenset[str]] = {
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
     "shared/engine/planning/model.py:ask_model": frozenset({"plan"}),
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.
-    "shared/engine/services/stepping.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
+    "shared/engine/services/step_state.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
     "shared/tools/flow.py:send_notification": frozenset({"execute_step"}),
     "shared/tools/flow.py:hand_off": frozenset({"execute_step"}),
     "shared/tools/fanout.py:map_rows": frozenset({"execute_step"}),

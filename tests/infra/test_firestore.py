@@ -163,7 +163,7 @@ QUERIES: dict[tuple[str, str], Query] = {
         "keys); one equality: the automatic single-field index serves it",
         (),
     ),
-    ("firestore_store.py", "FirestoreRunStore.spend_days"): Query(
+    ("firestore_spend.py", "FirestoreSpend.spend_days"): Query(
         "collection group events: tenant_id == ?, kind == 'model_used', day == ?, sum(cost_usd), one "
         "per day of GET /usage's chart: the spend query's day index",
         (_idx("events", "COLLECTION_GROUP", "tenant_id", "kind", "day", "cost_usd"),),
@@ -179,7 +179,7 @@ QUERIES: dict[tuple[str, str], Query] = {
         "array field, collection scope: automatic",
         (),
     ),
-    ("firestore_store.py", "FirestoreRunStore.spend"): Query(
+    ("firestore_spend.py", "FirestoreSpend.spend"): Query(
         "collection group events: tenant_id == ?, kind == 'model_used', day|month == ?, sum(cost_usd); "
         "sum() reads the summed field from the index, so it comes last",
         (
@@ -251,11 +251,11 @@ def test_composite_indexes_match_the_queries_both_ways(tf: Terraform) -> None:
 
 def test_the_spend_query_is_a_sum_over_events_filtered_in_that_order() -> None:
     """The index field order follows the code's filters (tenant, kind, day|month) and the summed field."""
-    source = (ADAPTERS / "runs" / "adapters" / "firestore_store.py").read_text()
+    source = (ADAPTERS / "runs" / "adapters" / "firestore_spend.py").read_text()
     tree = ast.parse(source)
     spend = next(
         n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "spend"
-    )  # FirestoreRunStore.spend
+    )  # FirestoreSpend.spend
     filters = [
         ast.unparse(n.args[0])
         for n in ast.walk(spend)

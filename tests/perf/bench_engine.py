@@ -19,7 +19,7 @@ The prompt ratio compares the draft prompts of steps 200 and 10 of the long run.
 Last line: ``RESULT ops_per_step=<int> ops_per_step_max=<int> overhead_ratio_200_vs_1=<m>
 overhead_ratio_200_vs_1_ci=<lo>-<hi> cpu_ratio_200_vs_1=<m> cpu_ratio_200_vs_1_ci=<lo>-<hi>
 prompt_ratio_200_vs_10=<float>`` (targets: a step's own ops constant and <= 4, a model call's budgets
-6 more (decision 0088), every op of a step <= 14, each cache read again at most once a period, overhead ratio <= 1.2, prompt ratio <= 1.5). A missed goal is
+6 more (decision 0084), every op of a step <= 14, each cache read again at most once a period, overhead ratio <= 1.2, prompt ratio <= 1.5). A missed goal is
 printed (``goal missed: ...``) and the run exits 1; an overhead ratio whose interval straddles its
 goal is inconclusive, printed as such, and not a failure. A step over the ops goal is printed with
 what it read and wrote, once per distinct list.
@@ -63,7 +63,7 @@ GOAL_REFRESH_OPS = 4
 GOAL_PROMPT_RATIO = 1.5  # a draft prompt at step 200 against step 10
 TENANT_DOCUMENT = re.compile(r"tenants/[^/]+")
 SPEND_COUNTER = re.compile(r"tenants/[^/]+/spend/")  # the run's, day's and month's budget counters
-# A model call's budgets (decision 0088): its reservation on the run's, the day's and the month's
+# A model call's budgets (decision 0084): its reservation on the run's, the day's and the month's
 # counters, one batch of 3 writes, then its settling, another: 6, in the step that makes the call.
 GOAL_BUDGET_OPS = 6
 

@@ -14,7 +14,7 @@ log (not our client's view), whose time falls between the runs' creation and the
 divided by that time. Allowed: the budget set, requests / window. 429s are not counted as achieved.
 Then the requests one page read costs (``tests/perf/page_reads.py``): the same pages (short, 250
 paragraphs, toggles four deep, a Tasks row) read by the workspace index and by the ``read_page`` tool,
-counted in a fresh sandbox's request log, for this tree and for the tree before decision 0095 (the
+counted in a fresh sandbox's request log, for this tree and for the tree before decision 0090 (the
 commit that added page_reads.py, from git, run as a subprocess against the same sandbox): a walk of
 the blocks, 100 a request and one request a nested block, against Notion's Markdown endpoint.
 
@@ -304,7 +304,7 @@ def reads_met(reads: dict[str, Any]) -> bool:
 
 
 def page_reads(before: bool = True) -> dict[str, Any]:
-    """Requests per page read, this tree's (``now``) and the tree's before decision 0095 (``before``,
+    """Requests per page read, this tree's (``now``) and the tree's before decision 0090 (``before``,
     None when not asked for), each against a fresh sandbox."""
     import json
     import subprocess
@@ -333,7 +333,7 @@ def page_reads(before: bool = True) -> dict[str, Any]:
 
 
 def _baseline_tree(into: Path) -> Path:
-    """The tree before decision 0095 (the commit that added tests/perf/page_reads.py) in ``into``."""
+    """The tree before decision 0090 (the commit that added tests/perf/page_reads.py) in ``into``."""
     import io
     import subprocess
     import tarfile
@@ -362,7 +362,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20, help="concurrent runs (>= 1)")
     parser.add_argument("--rate", type=float, default=3.0, help="allowed Notion requests per second")
     parser.add_argument("--window", type=float, default=60.0, help="the rate limit's window, seconds")
-    parser.add_argument("--no-before", action="store_true", help="skip the tree before 0095's page reads")
+    parser.add_argument("--no-before", action="store_true", help="skip the tree before 0090's page reads")
     args = parser.parse_args()
     if args.runs < 1 or args.rate <= 0 or args.window <= 0:
         parser.error("--runs must be >= 1, --rate and --window > 0")

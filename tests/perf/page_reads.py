@@ -8,7 +8,7 @@ hand from a query, as the indexer has it) and the agent's ``read_page`` tool. Re
 the sandbox's log entries between the read's start and end.
 
 ``make bench-notion`` runs :func:`measure` for this tree and, as a subprocess, for the tree before
-decision 0095 (git archive), against the same sandbox; ``python -m tests.perf.page_reads <url>``
+decision 0090 (git archive), against the same sandbox; ``python -m tests.perf.page_reads <url>``
 prints the figures as JSON (what that subprocess runs).
 """
 

@@ -1,7 +1,7 @@
 """Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour). The tick enqueues one
 day-plan task (and one digest task, if wanted) per active tenant whose local planning hour it is.
 It also enqueues one plan task per agent routine whose slot it is
-(``shared.workspace.domain.triggers.Schedule``), read from ``Tenant.agent_schedules`` (decision 0084).
+(``shared.workspace.domain.triggers.Schedule``), read from ``Tenant.agent_schedules`` (decision 0081).
 
 A call reads a page of active tenants; the first catches up missed ticks (``CATCH_UP`` back).
 Tasks are named from (tenant, local date) and (tick, cursor), so repeats enqueue nothing twice.
@@ -117,7 +117,7 @@ def _routines_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> list[tup
 
 def _copy_schedules(deps: Deps, tenant: Tenant) -> dict[str, tuple[Schedule, ...]]:
     """A tenant stored before ``agent_schedules``: its agents read once (one query) and their
-    schedules stored in its document, which the next ticks read instead (decision 0084)."""
+    schedules stored in its document, which the next ticks read instead (decision 0081)."""
     from shared.agents.services.agents import sync_agents  # the tools' registry loads only on this path
 
     store = deps.agents()

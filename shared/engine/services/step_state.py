@@ -1,6 +1,6 @@
-"""A step being carried out (:class:`Step`): its run, its planned step and phase, and the deps it uses.
-Also the recorder that checks the budget around each model call (:class:`Recorder`), and the
-outcomes a step tells apart (stale, needs an approval, over budget)."""
+"""A step being carried out (:class:`Step`): its run, planned step, phase and deps. Around each model
+call its :class:`Recorder` checks the budget. Here too, the outcomes a step tells apart: stale, needs
+an approval, over budget."""
 
 from __future__ import annotations
 

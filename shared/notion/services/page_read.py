@@ -1,6 +1,6 @@
 """A whole Notion page read as Markdown for the index and the model. Its title and properties (a
 database row's too) come from the page object. Its content comes in one request from Notion's
-Markdown endpoint (``GET /v1/pages/{id}/markdown``, decision 0095), not from a walk of its blocks:
+Markdown endpoint (``GET /v1/pages/{id}/markdown``, decision 0090), not from a walk of its blocks:
 that took a request per 100 blocks and per nested block, at 3 requests/s a connection. No block ids
 come back: a reader's, not an editor's (the editing tools list blocks). A page cut short says so.
 """

@@ -7,10 +7,7 @@ the run document (the cached state) is one batch, so the cache moves only with t
 Normal step: 1 read (the run document) + at most 3 writes; no transaction round trips.
 """
 
-import contextlib
 import logging
-import random
-import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,15 +18,15 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.platform.adapters.firestore_docs import TRANSIENT, take_lease
 from shared.platform.errors import NotFound, TransientError
 from shared.runs.adapters.firestore_run_docs import kept_change, remembered_change, run_doc, run_of
+from shared.runs.adapters.firestore_spend import FirestoreSpend
 from shared.runs.domain.events import ModelUsed, event_of
 from shared.runs.domain.fanout import ended_marker
 from shared.runs.domain.plan_task import PlanTask, next_start
-from shared.runs.domain.run_limits import Hold, Refused
 from shared.runs.domain.run_rows import KeptRow
 from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 
 if TYPE_CHECKING:
-    from shared.platform.domain.model_calls import ModelUsage
+    pass
 
 # A page's claim is kept 30 days (TTL on expires_at): a run still waiting for a person after that
 # no longer holds its page back. The 30 days count again from each change remembered on it and from
@@ -39,10 +36,6 @@ PAGE_CLAIM_TTL = timedelta(days=30)
 RUN_START_TTL = timedelta(days=1)
 _CLAIM_ATTEMPTS = 5
 _RESERVE_ATTEMPTS = 20  # one write each: a plan dispatched during another's read and write retries
-_CENTS_EPSILON = 1e-9  # sums of float dollars: a total equal to the cap is not refused by rounding
-# Batches of the spend counters aborted by contention (nothing written), made again at most this often.
-_COUNTER_ATTEMPTS = 8
-_SETTLE_ATTEMPTS = 24
 _STALLED_PAGES = 10  # pages of the sweeper's query read past runs waiting for a retry, at most
 log = logging.getLogger(__name__)
 
@@ -51,7 +44,7 @@ def _seq_id(seq: int) -> str:
     return f"{seq:08d}"
 
 
-class FirestoreRunStore:
+class FirestoreRunStore(FirestoreSpend):
     def __init__(self, client: firestore.Client) -> None:
         self._db = client
 
@@ -280,169 +273,6 @@ class FirestoreRunStore:
             page = query.start_after(snaps[-1])
         log.warning("sweeper: %d pages of runs waiting for a retry read; the rest next time", _STALLED_PAGES)
         return found
-
-    def spend(self, tenant_id: str, day: str, month: str) -> tuple[float, float]:
-        """The tenant's model spend today and this month, summed from its ``model_used`` events."""
-        base = self._db.collection_group("events").where(filter=FieldFilter("tenant_id", "==", tenant_id))
-        base = base.where(filter=FieldFilter("kind", "==", "model_used"))
-        totals = []
-        for field, value in (("day", day), ("month", month)):
-            query: Any = base.where(filter=FieldFilter(field, "==", value)).sum("cost_usd")
-            result = query.get()
-            totals.append(float(result[0][0].value or 0.0) if result and result[0] else 0.0)
-        return totals[0], totals[1]
-
-    def spend_days(self, tenant_id: str, days: list[str]) -> list[float]:
-        """One sum per day over the tenant's ``model_used`` events (the spend query's day index)."""
-        base = self._db.collection_group("events").where(filter=FieldFilter("tenant_id", "==", tenant_id))
-        base = base.where(filter=FieldFilter("kind", "==", "model_used"))
-        totals = []
-        for day in days:
-            query: Any = base.where(filter=FieldFilter("day", "==", day)).sum("cost_usd")
-            result = query.get()
-            totals.append(float(result[0][0].value or 0.0) if result and result[0] else 0.0)
-        return totals
-
-    def record_usage(
-        self, tenant_id: str, usage_id: str, at: datetime, purpose: str, usage: "ModelUsage"
-    ) -> None:
-        """``tenants/{t}/usage/{day}/events/{usage_id}``: a collection named ``events``, so the spend
-        queries (a collection group) sum it with the runs' ledger; created once per ``usage_id``. A
-        ledger entry, not a run's event: the fields the sums read, and no run or place in a log."""
-        day = at.strftime("%Y-%m-%d")
-        ref = self._tenant(tenant_id).collection("usage").document(day).collection("events")
-        entry = {"kind": "model_used", "at": at, "purpose": purpose, **usage._asdict()}
-        entry |= {"tenant_id": tenant_id, "run_id": "", "day": day, "month": at.strftime("%Y-%m")}
-        try:
-            ref.document(usage_id).create(entry)
-        except (gexc.AlreadyExists, gexc.Conflict):
-            return
-        except TRANSIENT as exc:
-            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
-
-    def reserve_spend(self, day: str, usd: float, cap_usd: float) -> bool:
-        """One increment, its result read back (no transaction, so no retries under contention): each
-        caller sees the total its own increment made. Past the cap, the increment is taken back, so a
-        refused call may briefly refuse another that would have fit, but never lets one past."""
-        ref = self._db.collection("spend_days").document(day)
-        try:
-            written = ref.set({"usd": firestore.Increment(float(usd)), "day": day}, merge=True)
-            total = float(written.transform_results[0].double_value)
-            if total <= cap_usd + _CENTS_EPSILON:
-                return True
-            ref.update({"usd": firestore.Increment(-float(usd))})
-        except TRANSIENT as exc:
-            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
-        return False
-
-    def day_spend(self, day: str) -> float:
-        try:
-            snap = self._db.collection("spend_days").document(day).get()
-        except TRANSIENT as exc:
-            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
-        return float(snap.get("usd")) if snap.exists else 0.0
-
-    def settle_spend(self, day: str, usd: float) -> None:
-        ref = self._db.collection("spend_days").document(day)
-        try:
-            ref.set({"usd": firestore.Increment(float(usd)), "day": day}, merge=True)
-        except TRANSIENT as exc:
-            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
-
-    def _counters(self, tenant_id: str, hold: Hold) -> list[tuple[str, Any, float]]:
-        """(budget, counter, cap) of each budget ``hold`` counts against, in ``Hold.caps``' order:
-        ``tenants/{t}/spend/run-{r}``, ``day-{YYYY-MM-DD}``, ``month-{YYYY-MM}``."""
-        spend = self._tenant(tenant_id).collection("spend")
-        named = [("run", f"run-{hold.run_id}"), ("day", f"day-{hold.day}"), ("month", f"month-{hold.month}")]
-        return [
-            (budget, spend.document(doc_id), cap)
-            for (budget, doc_id), cap in zip(named, hold.caps, strict=True)
-            if budget != "run" or hold.run_id
-        ]
-
-    def hold_budgets(self, tenant_id: str, hold: Hold) -> Refused | None:
-        """One batch of increments over the counters, their results read back (a batch is atomic;
-        no transaction, so no reads to retry): each caller sees the totals its own increments made.
-        Past a cap, a second batch takes them all back, so a refused call may briefly refuse another
-        that would have fit, but never lets one past. The counters are updated, not set: a missing
-        one fails the batch, is created at what was recorded, and the batch is made again (once a
-        day, a month and a run)."""
-        counters = self._counters(tenant_id, hold)
-        try:
-            written = self._add_to_counters(counters, hold.usd)
-        except gexc.NotFound:
-            self._start_counters(tenant_id, hold, counters)
-            try:
-                written = self._add_to_counters(counters, hold.usd)
-            except gexc.NotFound as exc:
-                raise TransientError("firestore: the spend counters could not be created") from exc
-        totals = [float(w.transform_results[0].double_value) for w in written]
-        over = [
-            Refused(budget, total - hold.usd, cap, hold.usd)  # type: ignore[arg-type]
-            for (budget, _, cap), total in zip(counters, totals, strict=True)
-            if total > cap + _CENTS_EPSILON
-        ]
-        if not over:
-            return None
-        self._move_counters(counters, -hold.usd)
-        return over[0]
-
-    def _start_counters(self, tenant_id: str, hold: Hold, counters: list[tuple[str, Any, float]]) -> None:
-        """Create the counters that do not exist yet at what was recorded before them: the run's at
-        ``hold.run_seed``, the day's and the month's at the ``model_used`` sums. Of two creators,
-        the first wins and the second finds it there."""
-        try:
-            found = {
-                snap.reference.path
-                for snap in self._db.get_all([ref for _, ref, _ in counters])
-                if snap.exists
-            }
-            missing = [(budget, ref) for budget, ref, _ in counters if ref.path not in found]
-            sums = (
-                self.spend(tenant_id, hold.day, hold.month) if any(b != "run" for b, _ in missing) else (0, 0)
-            )
-            start = {"run": hold.run_seed, "day": sums[0], "month": sums[1]}
-            for budget, ref in missing:
-                with contextlib.suppress(gexc.AlreadyExists, gexc.Conflict):
-                    ref.create({"usd": float(start[budget]), "tenant_id": tenant_id, "budget": budget})
-        except TRANSIENT as exc:
-            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
-
-    def _add_to_counters(
-        self, counters: list[tuple[str, Any, float]], usd: float, attempts: int = _COUNTER_ATTEMPTS
-    ) -> list[Any]:
-        """Add ``usd`` to each counter in one batch: its write results. A batch aborted by contention
-        on a counter (Firestore's ABORTED: nothing of it was written) is made again, up to
-        ``attempts`` times, waiting longer each time (jittered, at most a second); NotFound (a
-        counter missing) is the caller's."""
-        for attempt in range(attempts):
-            batch = self._db.batch()
-            for _, ref, _ in counters:
-                batch.update(ref, {"usd": firestore.Increment(float(usd))})
-            try:
-                return list(batch.commit())
-            except gexc.Aborted as exc:
-                if attempt + 1 == attempts:
-                    raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
-                time.sleep(random.uniform(0.5, 1.0) * min(1.0, 0.01 * 2**attempt))  # noqa: S311 (a jitter)
-            except gexc.NotFound:
-                raise
-            except TRANSIENT as exc:
-                raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def settle_hold(self, tenant_id: str, hold: Hold, cost_usd: float) -> None:
-        """Each counter moves by the cost less the reservation (:meth:`_move_counters`)."""
-        self._move_counters(self._counters(tenant_id, hold), cost_usd - hold.usd)
-
-    def _move_counters(self, counters: list[tuple[str, Any, float]], usd: float) -> None:
-        """Add ``usd`` to each counter, one write each. A reservation given back or settled needs no
-        batch: each counter is right on its own, and only taking one must fit every budget at once.
-        A write of one document waits its turn where a batch of three is aborted by contention.
-        An aborted write is made again for longer than a reservation (``_SETTLE_ATTEMPTS``, some
-        10 s): given up, the reservation stays counted."""
-        for counter in counters:
-            self._add_to_counters([counter], usd, _SETTLE_ATTEMPTS)
 
     def claim_page(
         self,

@@ -3,7 +3,7 @@ budgets, then the deployment's daily cap.
 
 A cheap first stop reads the run's cost and the tenant's cached day and month spend.
 Then the call reserves its share on the run's, day's and month's counters at once, settled to its
-cost when it ends (:func:`model_call`; decision 0088). The daily cap is a counter an instance
+cost when it ends (:func:`model_call`; decision 0084). The daily cap is a counter an instance
 reserves chunks of and spends locally (decisions 0051, 0061).
 """
 
@@ -88,7 +88,7 @@ def budget_problem(
     return over_budget(spend, capped(_budget(deps, tenant_id, fresh=True)), grants)
 
 
-_CENTS_EPSILON = 1e-9  # as the counter's own check (FirestoreRunStore.reserve_spend)
+_CENTS_EPSILON = 1e-9  # as the counter's own check (FirestoreSpend.reserve_spend)
 SPEND_CAP_REACHED = (
     "the service's daily model budget, shared by every workspace, is spent (its operator's cap); "
     "model calls resume after midnight UTC"
@@ -204,7 +204,7 @@ def model_call(
     (:func:`_take`). On leaving, the reservation is settled to what the call cost
     (:meth:`ModelCall.paid`; nothing: released) and the unspent rest goes back to the share.
     A counter write that fails after the call is only logged; it keeps the reservation.
-    Why: docs/decisions/0088-a-model-call-reserves-on-every-budget-at-once.md."""
+    Why: docs/decisions/0084-a-model-call-reserves-on-every-budget-at-once.md."""
     problem = budget_problem(deps, tenant_id, run_cost_usd, grants, run_cap_usd)
     if problem:
         yield ModelCall(deps, tenant_id, problem)

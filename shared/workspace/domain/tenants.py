@@ -131,7 +131,7 @@ class Tenant(Record):
     agent_triggers: dict[str, dict[str, list[Rule]]] = Field(default_factory=dict, exclude_if=lambda v: not v)
     # The schedules of each agent that is not paused, kept in step the same way: the hourly tick finds
     # the routines due in the tenants it reads, without reading agents. None: stored before it existed
-    # (the tick then reads the tenant's agents once and stores them here; decision 0084).
+    # (the tick then reads the tenant's agents once and stores them here; decision 0081).
     agent_schedules: dict[str, tuple[Schedule, ...]] | None = Field(None, exclude_if=lambda v: v is None)
     # The team besides its owner (the owner is read from owner_user_id: :meth:`team`), the invites
     # sent, and who approves each class of request (shared.workspace.domain.members).

@@ -379,7 +379,7 @@ def property_choices(schema: Mapping[str, Any]) -> list[PropertyChoice]:
 
 # Schedules: when an agent starts by itself. A workspace value like the rules above: the tenant keeps a
 # copy of its agents' schedules (``Tenant.agent_schedules``) so that the hourly tick reads no agent
-# (decision 0084).
+# (decision 0081).
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 type Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

@@ -1,7 +1,7 @@
 """The hourly tick finds the routines due in the tenants it reads (``Tenant.agent_schedules``, kept in
 step by the agents service): on the Firestore emulator, with every billed read counted, a tick reads
 no agent; an agent's new schedule, pause and deletion reach the tick; a tenant stored before the copy
-has its agents read once, at its first tick, and not again (decision 0084)."""
+has its agents read once, at its first tick, and not again (decision 0081)."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any

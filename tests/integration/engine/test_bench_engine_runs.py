@@ -29,7 +29,7 @@ def test_the_engine_bench_runs_its_plans_to_the_end(firestore_emulator: Any, mon
     kinds = ("run log", "spend cap", "spend budgets", "tenant", "spend sums")
     assert all(s.ops == sum(s.of(k) for k in kinds) for s in steps)
     # A model call reserves on its run's, day's and month's counters in one batch and settles them in
-    # another (decision 0088): 6 writes in the step that makes it (a draft), none in the others.
+    # another (decision 0084): 6 writes in the step that makes it (a draft), none in the others.
     assert {s.of("spend budgets") for s in steps} == {0, bench_engine.GOAL_BUDGET_OPS}
     # A cache of 60 s that runs out (a slow machine's run outlasts one) adds its reads to one step;
     # a step's own ops leave them out (decision 0067) and are 4, but where a chunk of the cap is reserved.

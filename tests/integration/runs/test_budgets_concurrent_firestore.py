@@ -1,4 +1,4 @@
-"""No budget is ever passed (issue 65, point 2; decision 0088), on the Firestore emulator: 200 runs
+"""No budget is ever passed (issue 65, point 2; decision 0084), on the Firestore emulator: 200 runs
 of one workspace at once on one day, then 100 more at once the next day (the month's budget then
 binds), each making model calls through the step's own recorder (``stepping.Recorder``) until a
 budget stops it. Calls cost different amounts up to

@@ -44,7 +44,7 @@ def test_a_process_started_with_the_variables_records_its_queries(
     shapes = {(line["collection"], line["scope"], line["caller"]) for line in lines}
     assert shapes == {
         ("runs", "COLLECTION", "shared/runs/adapters/firestore_store.py:list_runs"),
-        ("events", "COLLECTION_GROUP", "shared/runs/adapters/firestore_store.py:spend"),
+        ("events", "COLLECTION_GROUP", "shared/runs/adapters/firestore_spend.py:spend"),
     }
     assert len(lines) == 3  # list_runs once, spend's day and month queries
     runs = next(line for line in lines if line["collection"] == "runs")

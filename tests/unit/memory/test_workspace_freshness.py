@@ -231,6 +231,6 @@ def test_embedding_calls_are_counted_in_spend_and_stopped_by_the_budget_midway()
     done = run_reconcile_task(ReconcileTask(tenant_id="t1", day=T0.date()), deps)
     assert done["reconciled"] is False and "daily budget" in str(done["why"])
     # One more page embedded (0.02 spent); the next call's reservation (0.01) would pass the daily
-    # budget of 0.025, so it is refused before it is made (decision 0088): the budget is never passed.
+    # budget of 0.025, so it is refused before it is made (decision 0084): the budget is never passed.
     assert embedder.texts == 2
     assert round(deps.store.spend("t1", f"{day:%Y-%m-%d}", f"{day:%Y-%m}")[0], 6) == 0.02

@@ -1,5 +1,5 @@
 """A model call reserves on every budget it counts against before it is made, and the reservation is
-settled to its cost when it ends (decision 0088): a run one call from its budget stops before the
+settled to its cost when it ends (decision 0084): a run one call from its budget stops before the
 call, not after it; calls under way count against the day's budget; a failed call gives it back."""
 
 from datetime import UTC, datetime

@@ -1,5 +1,5 @@
 """notion-webhook and the events' API version: an event of 2025-09-03 or 2026-03-11 (the agent's,
-decision 0095) is read; one of an older version (a subscription made with it, whose events name
+decision 0090) is read; one of an older version (a subscription made with it, whose events name
 databases, not data sources) is acknowledged, not read, with a warning naming the fix. Fakes."""
 
 import hashlib
