@@ -249,7 +249,7 @@ class FakeRunStore(RunStore):
             for budget, key, cap in keys:
                 counted = self.counters.setdefault(key, start[budget])
                 if counted + hold.usd > cap + 1e-9:
-                    return Refused(budget, counted, cap, hold.usd)  # type: ignore[arg-type]
+                    return Refused(budget, counted, cap, hold.usd)  # type: ignore[arg-type]  # budget: one of Hold.caps' names
             for _, key, _ in keys:
                 self.counters[key] += hold.usd
         return None

@@ -39,7 +39,7 @@ from shared.runs.domain.events import (
 )
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services import alerts, spend
-from shared.runs.services.deps import Deps
+from shared.runs.services.deps import Deps, RunRef
 
 if TYPE_CHECKING:
     from shared.workspace.domain.tenants import Tenant
@@ -117,7 +117,9 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
     for _ in range(1 + deps.settings.plan_max_reasks):
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
         caps = (attempts.grants, attempts.run_cap_usd)
-        with spend.model_call(deps, task.tenant_id, spent, *caps, run_id=task.run_id) as call:
+        with spend.model_call(
+            deps, task.tenant_id, spent, *caps, run=RunRef(deps, task.tenant_id, task.run_id)
+        ) as call:
             if call.problem:
                 return Asked(None, call.problem, over_budget=True)
             try:

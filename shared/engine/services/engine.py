@@ -134,7 +134,7 @@ def _defer(runlog: RunLog, state: RunState, retry_at: datetime) -> StepOutcome:
 
 
 def _act(runlog: RunLog, task: StepTask, state: RunState, whole: bool) -> StepOutcome:
-    recorder = Recorder(runlog.deps, runlog.tenant_id, state, run_id=runlog.run_id)
+    recorder = Recorder(runlog.deps, runlog.tenant_id, state, run=runlog)
     step = Step(runlog, state, recorder, whole)
     try:
         with task_pacing.one_task():

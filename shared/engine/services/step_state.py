@@ -68,7 +68,9 @@ class Recorder:
     state: RunState
     usage: list[tuple[str, ModelUsage]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)  # ReviewRecorded's fields, in order
-    run_id: str = ""  # the run's budget counter (spend.model_call); "" in tests of a step alone
+    run: RunRef | None = (
+        None  # the run whose budget counter a call reserves on; None in tests of a step alone
+    )
 
     def generate[T: BaseModel](
         self,
@@ -84,7 +86,7 @@ class Recorder:
         purpose's unless said)."""
         spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
         grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
-        with spend.model_call(self.deps, self.tenant_id, spent, grants, cap, run_id=self.run_id) as call:
+        with spend.model_call(self.deps, self.tenant_id, spent, grants, cap, run=self.run) as call:
             if call.problem:
                 raise OverBudget(call.problem)
             model: Model = self.deps.need_model()

@@ -133,7 +133,7 @@ class FirestoreSpend:
                 raise TransientError("firestore: the spend counters could not be created") from exc
         totals = [float(w.transform_results[0].double_value) for w in written]
         over = [
-            Refused(budget, total - hold.usd, cap, hold.usd)  # type: ignore[arg-type]
+            Refused(budget, total - hold.usd, cap, hold.usd)  # type: ignore[arg-type]  # budget: one of Hold.caps' names
             for (budget, _, cap), total in zip(counters, totals, strict=True)
             if total > cap + _CENTS_EPSILON
         ]

@@ -27,7 +27,7 @@ from shared.runs.domain.run_limits import (
     over_tenant_budget,
 )
 from shared.runs.domain.runs import Run
-from shared.runs.services.deps import Deps
+from shared.runs.services.deps import Deps, RunRef
 
 if TYPE_CHECKING:
     from shared.memory.ports import Embedder
@@ -196,7 +196,7 @@ def model_call(
     grants: int,
     run_cap_usd: float | None = None,
     *,
-    run_id: str = "",
+    run: RunRef | None = None,
 ) -> Iterator[ModelCall]:
     """Whether the next model call may be made. Checked in order: the run's and the workspace's
     budgets (:func:`budget_problem`), a reservation of ``model_call_reserve_usd`` on the run's, day's
@@ -211,6 +211,7 @@ def model_call(
         return
     s, day = deps.settings, deps.clock().strftime("%Y-%m-%d")
     reserved = s.model_call_reserve_usd
+    run_id = run.run_id if run is not None else ""  # no run (an Ask): no run counter
     hold, problem = _hold(deps, tenant_id, reserved, (run_id, run_cost_usd, grants, run_cap_usd))
     if hold is None:
         yield ModelCall(deps, tenant_id, problem)

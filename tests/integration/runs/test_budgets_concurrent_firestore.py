@@ -27,7 +27,7 @@ from shared.platform.domain.model_replies import Draft
 from shared.platform.errors import TransientError, UnusableReply
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.runs import RunState
-from shared.runs.services.deps import Deps
+from shared.runs.services.deps import Deps, RunRef
 from tests.engine_fakes import connected_tenants, make_deps
 
 pytestmark = pytest.mark.integration
@@ -94,7 +94,7 @@ def _run(deps: Deps, n: int, start: threading.Barrier) -> str:
     state = RunState(goal="g", trigger="api", run_budget_usd=AGENT_CAP if n % 2 else None)
     start.wait()
     for _ in range(ATTEMPTS):
-        recorder = Recorder(deps, "t1", state, run_id=run_id)
+        recorder = Recorder(deps, "t1", state, run=RunRef(deps, "t1", run_id))
         try:
             recorder.generate("draft", run_id, Draft)
         except OverBudget as exc:

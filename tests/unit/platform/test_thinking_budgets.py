@@ -16,6 +16,7 @@ from shared.platform.domain.model_replies import Draft, Verdict
 from shared.platform.errors import ConfigError
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunState
+from shared.runs.services.deps import RunRef
 from tests.engine_fakes import FakeModel, make_deps
 
 PROMPT = 'Draft it.\n```json\n{"instructions": "a short note", "goal": "a note"}\n```\n' + "x" * 3200
@@ -66,7 +67,7 @@ def test_planning_drafting_and_reviewing_say_what_their_calls_are_for() -> None:
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal="Tidy", trigger=Trigger(kind="api")), deps)
     assert model.kinds == ["plan"]
     state = RunState(goal="g", trigger="api", model_tier="fast")  # a fast agent drafts on the plan model
-    recorder = Recorder(deps, "t1", state, run_id="r1")
+    recorder = Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1"))
     recorder.generate("draft", "p", Draft)
     recorder.generate("plan", "p", Verdict, tiered=False, kind="review")
     assert model.kinds == ["plan", "draft", "review"]

@@ -14,7 +14,7 @@ from shared.platform.domain.model_replies import Draft
 from shared.platform.errors import TransientError
 from shared.runs.domain.runs import RunState
 from shared.runs.services import spend
-from shared.runs.services.deps import Deps
+from shared.runs.services.deps import Deps, RunRef
 from tests.engine_fakes import make_deps, raise_budget
 from tests.fakes import FakeRunStore
 
@@ -50,7 +50,7 @@ def test_a_call_that_could_pass_the_run_budget_is_refused_before_it_is_made() ->
     deps = _deps(model)
     state = RunState(goal="g", trigger="api", cost_usd=0.96)  # under $1, but not by one reservation
     with pytest.raises(OverBudget, match=r"the run spent \$0\.9600 of its \$1\.00 budget"):
-        Recorder(deps, "t1", state, run_id="r1").generate("draft", "p", Draft)
+        Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1")).generate("draft", "p", Draft)
     assert model.calls == 0  # the code before made it, and the run ended at $1.01
 
 
@@ -60,11 +60,11 @@ def test_a_reservation_is_released_when_the_call_fails_and_settled_to_its_cost()
     state = RunState(goal="g", trigger="api", cost_usd=0.2)
     model.fail = True
     with pytest.raises(TransientError):
-        Recorder(deps, "t1", state, run_id="r1").generate("draft", "p", Draft)
+        Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1")).generate("draft", "p", Draft)
     assert _counter(deps, "run-r1") == pytest.approx(0.2)  # its start, the run's recorded cost
     assert _counter(deps, "day-2026-11-20") == pytest.approx(0.0)
     model.fail = False
-    Recorder(deps, "t1", state, run_id="r1").generate("draft", "p", Draft)
+    Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1")).generate("draft", "p", Draft)
     assert _counter(deps, "run-r1") == pytest.approx(0.23)
     assert _counter(deps, "day-2026-11-20") == pytest.approx(0.03)
     assert _counter(deps, "month-2026-11") == pytest.approx(0.03)
@@ -72,22 +72,22 @@ def test_a_reservation_is_released_when_the_call_fails_and_settled_to_its_cost()
 
 def test_calls_under_way_count_against_the_days_budget() -> None:
     deps = _deps(PricedModel(0.01), default_day_budget_usd=0.1)
-    with spend.model_call(deps, "t1", 0.0, 0, run_id="a") as first:
-        with spend.model_call(deps, "t1", 0.0, 0, run_id="b") as second:
+    with spend.model_call(deps, "t1", 0.0, 0, run=RunRef(deps, "t1", "a")) as first:
+        with spend.model_call(deps, "t1", 0.0, 0, run=RunRef(deps, "t1", "b")) as second:
             assert not first.problem and not second.problem  # 0.05 + 0.05: the day's 0.1, exactly
-            with spend.model_call(deps, "t1", 0.0, 0, run_id="c") as third:
+            with spend.model_call(deps, "t1", 0.0, 0, run=RunRef(deps, "t1", "c")) as third:
                 assert third.problem.startswith("the workspace spent $0.1000 of its $0.10 daily budget")
             second.paid(0.01)
         first.paid(0.01)
     assert _counter(deps, "day-2026-11-20") == pytest.approx(0.02)
-    with spend.model_call(deps, "t1", 0.0, 0, run_id="c") as again:  # the room is back
+    with spend.model_call(deps, "t1", 0.0, 0, run=RunRef(deps, "t1", "c")) as again:  # the room is back
         assert not again.problem
 
 
 def test_a_person_raising_a_budget_is_seen_at_the_next_refusal() -> None:
     deps = _deps(PricedModel(0.01), default_run_budget_usd=0.04, spend_cache_ttl_s=600.0)
-    with spend.model_call(deps, "t1", 0.0, 0, run_id="r1") as call:
+    with spend.model_call(deps, "t1", 0.0, 0, run=RunRef(deps, "t1", "r1")) as call:
         assert call.problem.startswith("the run spent $0.0000 of its $0.04 budget")
     raise_budget(deps, max_cost_per_run_usd=0.5)  # the cached budgets still say 0.04
-    with spend.model_call(deps, "t1", 0.0, 0, run_id="r1") as call:
+    with spend.model_call(deps, "t1", 0.0, 0, run=RunRef(deps, "t1", "r1")) as call:
         assert not call.problem
