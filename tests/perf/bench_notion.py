@@ -197,13 +197,14 @@ def _quiesce(tasks: Any, within_s: float = 30.0) -> None:
 
 
 def _notes_written(admin: Any, runs: int, within_s: float = 15.0) -> list[dict[str, Any]]:
-    """The sandbox's request log once it holds a note (a comment) per run, or at ``within_s``: a
-    run's last note is queued as it ends, so it may reach Notion just after."""
+    """The sandbox's request log once it holds a note (a comment) and a Runs row write per run, or at
+    ``within_s``: a run's last note is queued as it ends, and a row whose lease another task held is
+    written on that task's retry, so either may reach Notion just after."""
     until = time.monotonic() + within_s
     while True:
         log: list[dict[str, Any]] = admin.get("/requests")
-        notes = sum(1 for e in log if _kind(e) == "comments" and 200 <= int(e["status"]) < 300)
-        if notes >= runs or time.monotonic() > until:
+        done = Counter(_kind(e) for e in log if 200 <= int(e["status"]) < 300)
+        if (done["comments"] >= runs and done["row writes"] >= runs) or time.monotonic() > until:
             return log
         time.sleep(0.5)
 
