@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from shared.memory.domain.passages import IndexedPage, StoredPassage
+    from shared.memory.domain.retrieval import Reranked
     from shared.platform.domain.embeddings import Embedded, Task
 
 
@@ -26,6 +27,20 @@ class Embedder(Protocol):
     def embed(self, texts: list[str], task: Task) -> Embedded:
         """Unit vectors of ``texts`` for retrieval (``task``: a passage or a query). TransientError to
         retry; ConfigError for a refusal no retry mends."""
+        ...
+
+
+class Reranker(Protocol):
+    """A model that reads a query with each candidate passage and scores how well it answers it:
+    Vertex AI's ranking API in production, a local model on CPU elsewhere (decision 0098)."""
+
+    @property
+    def model(self) -> str: ...
+
+    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> Reranked | None:
+        """A score for each (title, text) of ``passages`` (higher answers ``query`` better), or None
+        when it cannot answer within ``budget_s`` seconds or fails: the caller keeps its order then
+        (nobody waits for a reranker). Never raises for a slow or failed call."""
         ...
 
 

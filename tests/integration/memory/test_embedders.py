@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from google.oauth2.credentials import Credentials
 
-from shared.memory.adapters import local_embedder
+from shared.memory.adapters import local_embedder, minilm
 from shared.memory.adapters.vertex_embedder import BATCH, VertexEmbedder
 from shared.platform.domain.embeddings import DIMENSION, cosine
 from shared.platform.errors import ConfigError, TransientError
@@ -24,7 +24,7 @@ def test_the_local_model_runs_with_no_network(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(socket.socket, "connect", refused)
     monkeypatch.setattr(socket, "create_connection", refused)
-    local_embedder._model.cache_clear()
+    minilm._load.cache_clear()
     texts = ["we decided the pricing tiers", "what did we decide about prices?", "the cat sat on the mat"]
     got = local_embedder.LocalEmbedder().embed(texts, "document")
     assert got.model == local_embedder.MODEL and len(got.vectors) == 3

@@ -1,0 +1,126 @@
+"""Search's score-aware fusion and its reranking (issue 67, points 1 and 2; decision 0098): a keyword
+leg that matched only common words cannot push out the vector leg's first pages, an exact code only
+the keyword leg finds still ranks first, a reranker reorders the first candidates, and one that cannot
+answer within the time budget is skipped (the fused order stands, nobody waits)."""
+
+import time
+
+from shared.memory.adapters.local_reranker import LocalReranker, windows
+from shared.memory.domain.retrieval import EXACT_MATCH, Reranked, bm25, convex, idf, keyword_strength, minmax
+from shared.memory.services.workspace_index import index_page
+from shared.memory.services.workspace_search import RERANK_CANDIDATES, search
+from tests.engine_fakes import FakeNotion
+from tests.support.memory import FakePassages, WordCountEmbedder
+
+
+def test_a_keyword_legs_strength_is_bm25_over_the_querys_ideal_so_only_rare_words_weigh() -> None:
+    docs = {f"d{i}": ["team", "meeting", "notes", f"topic{i}"] for i in range(20)}
+    docs["code"] = ["error", "zx4471q", "sync"]
+    query = ["zx4471q", "team", "meeting"]
+    ranked = bm25(query, docs, 21, 4.0)
+    strength = keyword_strength(query, ranked, docs, 21)
+    ideal = sum(idf(sum(1 for d in docs.values() if w in d), 21) for w in query)
+    assert strength == {d: min(1.0, score / ideal) for d, score in ranked}
+    assert strength["code"] > EXACT_MATCH > 0.1 > strength["d1"]  # the rare code is most of the query
+
+
+def test_the_vector_legs_third_page_is_not_pushed_out_by_weak_keyword_matches() -> None:
+    # the issue's case: a page the vector leg ranked third ended sixth after reciprocal rank fusion
+    vector = {"a": 0.80, "b": 0.78, "c": 0.77, "d": 0.50, "e": 0.49, "f": 0.48}
+    keyword = {"d": 0.08, "e": 0.07, "f": 0.06}  # common words only: small strengths
+    order = [doc for doc, _ in convex(vector, keyword)]
+    assert order[:3] == ["a", "b", "c"]
+
+
+def test_an_exact_code_only_the_keyword_leg_finds_ranks_first() -> None:
+    vector = {f"p{i}": 0.5 - i * 0.01 for i in range(30)}  # the vector leg's 30: the page is last
+    vector["coded"] = 0.1
+    keyword = {"coded": 0.95, "p3": 0.3, "p9": 0.4}
+    order = [doc for doc, _ in convex(vector, keyword)]
+    assert order.index("coded") == 0
+    # below the gate the vector leg's judgement counts: the same strength without it is not first
+    assert [doc for doc, _ in convex(vector, keyword, gate=2.0)].index("coded") > 3
+
+
+def test_minmax_scales_to_the_unit_interval() -> None:
+    assert minmax({"a": 2.0, "b": 1.0, "c": 1.5}) == {"a": 1.0, "b": 0.0, "c": 0.5}
+    assert minmax({"a": 0.3}) == {"a": 1.0} and minmax({}) == {}
+
+
+def _indexed(pages: dict[str, str]) -> tuple[FakePassages, WordCountEmbedder, dict[str, str]]:
+    notion, store, model = FakeNotion(), FakePassages(), WordCountEmbedder()
+    ids = {name: notion.add_page(name, text=text) for name, text in pages.items()}
+    for pid in ids.values():
+        index_page("t1", pid, notion.with_token("t"), model, store)
+    return store, model, ids
+
+
+PAGES = {
+    f"Notes {i}": f"# Notes\n\nThe team meeting notes of week {i}: roadmap, hiring and budget.\n"
+    for i in range(12)
+} | {"Sync errors": "# Errors\n\nWhen syncing fails with ZX4471Q the token expired: connect again.\n"}
+
+
+def test_search_puts_the_page_holding_an_exact_code_first() -> None:
+    store, model, ids = _indexed(PAGES)
+    found = search("t1", "what does ZX4471Q mean for the team meeting", model, store, limit=5).results
+    assert found[0].page_id.replace("-", "") == ids["Sync errors"].replace("-", "")
+
+
+class Reverse:
+    """A reranker that scores the candidates in the reverse of the order it is given them."""
+
+    model = "reverse"
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> Reranked | None:
+        self.seen = len(passages)
+        return Reranked([float(i) for i in range(len(passages))], 0.002)
+
+
+class Slow:
+    """A reranker that keeps to its contract: past the budget it answers None."""
+
+    model = "slow"
+
+    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> Reranked | None:
+        time.sleep(budget_s)
+        return None
+
+
+def test_a_reranker_reorders_the_first_candidates_and_its_cost_is_counted() -> None:
+    store, model, _ = _indexed(PAGES)
+    fused = search("t1", "team meeting roadmap", model, store, limit=13)
+    reverse = Reverse()
+    got = search("t1", "team meeting roadmap", model, store, limit=13, reranker=reverse)
+    assert got.reranked and not fused.reranked and 1 < reverse.seen <= RERANK_CANDIDATES
+    head = [f.text for f in fused.results][: reverse.seen]
+    assert [f.text for f in got.results][: reverse.seen] == head[::-1]
+    assert got.cost_usd == fused.cost_usd + 0.002
+
+
+def test_a_reranker_past_its_budget_is_skipped_and_the_fused_order_stands() -> None:
+    store, model, _ = _indexed(PAGES)
+    fused = search("t1", "team meeting roadmap", model, store, limit=8)
+    began = time.monotonic()
+    got = search("t1", "team meeting roadmap", model, store, limit=8, reranker=Slow(), rerank_budget_s=0.2)
+    assert time.monotonic() - began < 1.0
+    assert not got.reranked and [f.text for f in got.results] == [f.text for f in fused.results]
+
+
+def test_the_local_reranker_answers_none_when_its_windows_cannot_be_read_within_the_budget() -> None:
+    reranker = LocalReranker()
+    passages = [(f"Page {i}", f"Text number {i} about a topic of its own.") for i in range(40)]
+    assert reranker.rerank("which topic", passages, 0.0) is None
+
+
+def test_the_local_reranker_scores_a_passage_by_its_best_window() -> None:
+    reranker = LocalReranker()
+    answer = "The office cat is fed twice a day by whoever arrives first."
+    filler = " ".join(f"Quarterly budget line {i} was approved by finance." for i in range(12))
+    passages = [("Budget", filler), ("Budget and cat", f"{filler} {answer} {filler}")]
+    assert len(windows(*passages[1])) > 2  # the whole, then windows of a few sentences
+    got = reranker.rerank("who feeds the office cat?", passages, 60.0)
+    assert got is not None and got.scores[1] > got.scores[0]
