@@ -98,6 +98,7 @@ class Container(MemoryParts):
             notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
             agents_source=lambda: self.agents,
             memory=lambda: (self.embedder, self.passages),
+            reranker=lambda: self.reranker,
             audit_source=lambda: self.audit,
         )
 

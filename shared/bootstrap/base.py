@@ -38,6 +38,7 @@ Port = Literal[
     "mailer",
     "embedder",
     "passages",
+    "reranker",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -67,6 +68,7 @@ _MODULES: dict[Port, str] = {
     "mailer": "shared.notify.adapters.smtp",
     "embedder": "shared.memory.adapters.vertex_embedder",
     "passages": "shared.memory.adapters.firestore_passages",
+    "reranker": "shared.memory.adapters.vertex_reranker",
 }
 
 
@@ -101,6 +103,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "mailer": ("smtplib",),  # the standard library's SMTP client
     "embedder": ("google.genai", "httpx"),  # Vertex AI's embeddings, through google-genai too
     "passages": ("google.cloud.firestore",),
+    "reranker": ("httpx", "google.genai"),  # the ranking API over REST; its endpoint check is the model's
 }
 
 

@@ -8,7 +8,7 @@ from shared.bootstrap.agents import AgentsParts
 from shared.bootstrap.base import Built
 
 if TYPE_CHECKING:
-    from shared.memory.ports import Embedder, PassageStore
+    from shared.memory.ports import Embedder, PassageStore, Reranker
 
 
 class MemoryParts(AgentsParts):
@@ -16,6 +16,7 @@ class MemoryParts(AgentsParts):
 
     embedder: Built[Embedder] = Built()
     passages: Built[PassageStore] = Built()
+    reranker: Built[Reranker | None] = Built()
 
     def _build_passages(self) -> PassageStore:
         from shared.memory.adapters.firestore_passages import FirestorePassages
@@ -39,4 +40,24 @@ class MemoryParts(AgentsParts):
             price,
             base_url=s.model_base_url,
             production=production,
+        )
+
+    def _build_reranker(self) -> Reranker | None:
+        """Search's reranker (decision 0098): none when ``NA_SEARCH_RERANK`` is off; the local model
+        with the offline backend; else Vertex AI's ranking API."""
+        s = self.settings
+        if not s.search_rerank:
+            return None
+        if s.model_backend == "offline":
+            from shared.memory.adapters.local_reranker import LocalReranker
+
+            return LocalReranker()
+        from shared.memory.adapters.vertex_reranker import VertexReranker
+
+        return VertexReranker(
+            s.gcp_project,
+            s.rerank_model,
+            s.rerank_price_per_1k,
+            base_url=s.rerank_base_url,
+            production=s.profile == "production",
         )

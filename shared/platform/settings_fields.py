@@ -91,6 +91,28 @@ class SettingsFields(BaseSettings):
         description="Vertex AI embedding model of the workspace index (768 values asked of it); the "
         "offline backend embeds with a local model instead (decision 0065).",
     )
+    search_rerank: bool = Field(
+        True,
+        description="Rerank workspace search's first 30 candidates (decision 0098): Vertex AI's ranking "
+        "API, or a local model with the offline backend; skipped past NA_RERANK_BUDGET_S.",
+    )
+    rerank_model: str = Field(
+        "semantic-ranker-default@latest", description="Vertex AI ranking API model (Discovery Engine)."
+    )
+    rerank_budget_s: float = Field(
+        1.5,
+        gt=0,
+        le=10,
+        description="Seconds search waits for the reranker; past them the fused order stands (nobody waits).",
+    )
+    rerank_price_per_1k: float = Field(
+        1.0,
+        ge=0,
+        description="USD per 1,000 ranking requests (of up to 100 passages each), spent as model calls.",
+    )
+    rerank_base_url: str = Field(
+        "", description="Ranking API endpoint override (a loopback stub in tests; empty: Google's default)."
+    )
     workspace_index: bool = Field(
         False,
         description="Keep and use the workspace index (docs/memory.md): chosen pages' events queue index "

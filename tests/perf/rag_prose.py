@@ -28,7 +28,7 @@ def sections(text: str) -> list[tuple[str, str, str]]:
     """(number or "preamble", heading line, text) of each top-level section: a line that starts with
     the next number in sequence ("4. ...", not "4.1." nor an indented list restarting at 1)."""
     out: list[tuple[str, str, str]] = []
-    current, heading, lines = "preamble", "", []
+    current, heading, lines = "preamble", "", list[str]()
     expected: set[int] = {0, 1}
     for line in text.splitlines():
         m = _SECTION.match(line)

@@ -35,9 +35,25 @@ def model_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
+def _one_blas_thread() -> None:
+    """numpy's OpenBLAS kept to one thread: matrices of this size gain little from more, and on a
+    shared CPU (2 cores, several processes) its spinning threads made encoding six times slower.
+    Best effort: a numpy built without its bundled OpenBLAS is left as it is."""
+    import ctypes
+    import glob
+
+    for path in glob.glob(str(Path(np.__file__).parent.parent / "numpy.libs" / "libscipy_openblas*.so")):
+        lib = ctypes.CDLL(path)
+        for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads"):
+            if hasattr(lib, name):
+                getattr(lib, name)(1)
+                return
+
+
 @cache
 def _load() -> _Weights:
     """Weights (float32) and tokenizer, once per process (about 0.3 s)."""
+    _one_blas_thread()
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
 

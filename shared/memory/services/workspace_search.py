@@ -124,11 +124,24 @@ def searcher(
     def run(query: str, limit: int) -> list[dict[str, Any]]:
         if deps.memory is None:
             raise RuntimeError("this function was built without the workspace index")
-        from shared.runs.services.spend import PaidEmbedder
+        from shared.runs.services.spend import PaidEmbedder, PaidReranker
 
         embedder, store = deps.memory()
         paid = PaidEmbedder(deps, tenant_id, embedder)
-        return as_dicts(search(tenant_id, query, paid, store, limit=limit, scopes=scopes).results)
+        inner = deps.reranker() if deps.reranker is not None else None
+        reranker = PaidReranker(deps, tenant_id, inner) if inner is not None else None
+        budget = deps.settings.rerank_budget_s
+        found = search(
+            tenant_id,
+            query,
+            paid,
+            store,
+            limit=limit,
+            scopes=scopes,
+            reranker=reranker,
+            rerank_budget_s=budget,
+        )
+        return as_dicts(found.results)
 
     return run
 

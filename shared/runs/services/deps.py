@@ -12,7 +12,7 @@ from shared.runs.domain.run_limits import Budget, Limits
 if TYPE_CHECKING:
     from shared.agents.ports import AgentStore
     from shared.code.services.code_access import CodeAccess
-    from shared.memory.ports import Memory
+    from shared.memory.ports import Memory, Reranker
     from shared.notion.ports import TenantNotion
     from shared.platform.ports import Model, SecretStore, TaskQueue
     from shared.runs.ports import RunStore
@@ -40,6 +40,8 @@ class Deps(NamedTuple):
     agents_source: Callable[[], AgentStore] | None = None  # the agents' store, built on first use
     # The workspace index and its embedder, built on first use (shared.memory.services.workspace_search).
     memory: Callable[[], Memory] | None = None
+    # Search's reranker, built on first use (None: none; decision 0098).
+    reranker: Callable[[], Reranker | None] | None = None
     audit_source: Callable[[], AuditLog] | None = None  # the audit log, built on first use (bootstrap)
 
     def limits(self) -> Limits:
