@@ -293,6 +293,27 @@ def ask_for(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"answer": f'"{first.get("title", "")}" says: {quote}', "cited": [first.get("n", 1)]}
 
 
+_SAY = re.compile(r"[^\W_]{4,}", re.UNICODE)
+_PLAIN = frozenset(
+    "what when where which whom whose does about this that these those there their they them with from "
+    "have will would could should into also then than your ours just more most some tell know".split()
+)
+
+
+def standalone_for(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A follow-up made standalone offline, honestly and without understanding it: the question with
+    the previous question's salient words (4 letters or more, question words left out) that it lacks
+    folded in after it, in brackets; a first question is returned as it is."""
+    question = " ".join(str(ctx.get("question") or "").split())
+    turns = [t for t in ctx.get("earlier_turns") or [] if isinstance(t, dict)]
+    if not turns:
+        return {"question": question}
+    have = {w.lower() for w in _SAY.findall(question)}
+    before = [w for w in _SAY.findall(str(turns[-1].get("question") or "")) if w.lower() not in _PLAIN]
+    folded = [w for w in dict.fromkeys(before) if w.lower() not in have]
+    return {"question": f"{question} ({' '.join(folded)})" if folded else question}
+
+
 def draft_for(ctx: dict[str, Any]) -> dict[str, Any]:
     goal, task = str(ctx.get("goal") or ""), str(ctx.get("instructions") or "")
     page = ctx.get("page") or {}
@@ -342,6 +363,8 @@ class OfflineModel:
             answer = draft_for(ctx)
         elif schema.__name__ == "AskOut":  # Ask (shared.memory.services.ask): the best passage, quoted
             answer = ask_for(ctx)
+        elif schema.__name__ == "Standalone":  # Ask's follow-up, made standalone before it is searched
+            answer = standalone_for(ctx)
         elif schema is Verdict:
             answer = verdict_for(ctx.get("review") or {})
         elif schema is ArgsFix:
