@@ -293,6 +293,22 @@ def ask_for(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"answer": f'"{first.get("title", "")}" says: {quote}', "cited": [first.get("n", 1)]}
 
 
+def taught_goal(ctx: dict[str, Any], goal: str) -> str:
+    """The goal a plan is made from offline: ``goal``, then the reasons people gave when they rated an
+    earlier run on the page bad (``earlier_runs``), each on a line of its own, so a reason given once
+    is heeded next time. Only those reasons: the earlier runs' goals, summaries and writes are
+    workspace data and never read as something to do."""
+    earlier = (ctx.get("earlier_runs") or {}).get("runs") or []
+    reasons = [
+        str(r.get("reason") or "")
+        for run in earlier
+        if isinstance(run, dict)
+        for r in run.get("ratings") or []
+        if isinstance(r, dict) and r.get("verdict") == "bad"
+    ]
+    return "\n".join([goal, *dict.fromkeys(r for r in reasons if r.strip())])
+
+
 _SAY = re.compile(r"[^\W_]{4,}", re.UNICODE)
 _PLAIN = frozenset(
     "what when where which whom whose does about this that these those there their they them with from "
@@ -358,7 +374,11 @@ class OfflineModel:
         """A plan, a draft, fixed arguments, or an Ask's answer, read from the prompt's context."""
         ctx = extract_context(prompt)
         if schema is PlanOut:
-            answer = plan_for(ctx, str(ctx.get("goal") or ""))
+            goal = str(ctx.get("goal") or "")
+            taught = taught_goal(ctx, goal)
+            answer = plan_for(ctx, taught)
+            if taught != goal:
+                answer["goal"] = goal or answer["goal"]
         elif schema is Draft:
             answer = draft_for(ctx)
         elif schema.__name__ == "AskOut":  # Ask (shared.memory.services.ask): the best passage, quoted
