@@ -147,7 +147,9 @@ def update_page(ws: Workspace, actor: Actor, page_id: str, body: JSON) -> tuple[
         changes.append(data_source_change(ws, page["parent"], page["id"], actor))
     if page["in_trash"] != was_trashed:  # Notion: page.deleted when moved to the trash, undeleted back
         kind = "page.deleted" if page["in_trash"] else "page.undeleted"
-        changes.append(Change(kind, {"id": page["id"], "type": "page"}, {"parent": event_parent(ws, page)}, actor))
+        changes.append(
+            Change(kind, {"id": page["id"], "type": "page"}, {"parent": event_parent(ws, page)}, actor)
+        )
     return page, changes
 
 

@@ -15,5 +15,7 @@ def patch_settings(call: Call) -> Reply:
     container = call.container
     schemas = container.data_source_schemas(call.tenant_id)
     shown = change_settings(call.tenant_id, changes, container.tenants, container.queue, schemas=schemas)
-    index_the_choice(container.engine(with_model=False), container.tenants, call.tenant_id, changes)  # Ask finds them now
+    index_the_choice(
+        container.engine(with_model=False), container.tenants, call.tenant_id, changes
+    )  # Ask finds them now
     return shown, 200

@@ -24,8 +24,45 @@ SIMILAR = 0.5  # the share of salient words two reasons have in common (Jaccard)
 REPEATED = 2  # similar reasons of different runs that make a proposal
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
 _PLAIN = frozenset(
-    "the and but not you your this that these those with from into for are was were has have had its "
-    "please should would could can will just also very more less about when what which who".split()
+    [
+        "the",
+        "and",
+        "but",
+        "not",
+        "you",
+        "your",
+        "this",
+        "that",
+        "these",
+        "those",
+        "with",
+        "from",
+        "into",
+        "for",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "its",
+        "please",
+        "should",
+        "would",
+        "could",
+        "can",
+        "will",
+        "just",
+        "also",
+        "very",
+        "more",
+        "less",
+        "about",
+        "when",
+        "what",
+        "which",
+        "who",
+    ]
 )
 type Verdict = Literal["good", "bad"]
 type ProposalStatus = Literal["open", "accepted", "dismissed"]
@@ -94,7 +131,9 @@ def proposal_from(
     return Proposal(proposal_id=proposal_id, line=line, runs=tuple(sorted(alike)), at=now)
 
 
-def decided(proposals: Sequence[Proposal], proposal_id: str, status: ProposalStatus, by: str, now: datetime) -> tuple[Proposal, ...]:
+def decided(
+    proposals: Sequence[Proposal], proposal_id: str, status: ProposalStatus, by: str, now: datetime
+) -> tuple[Proposal, ...]:
     """``proposals`` with the open one named ``proposal_id`` marked ``status``."""
     return tuple(
         p.model_copy(update={"status": status, "decided_by": by, "decided_at": now})

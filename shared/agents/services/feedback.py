@@ -61,12 +61,16 @@ def rate_run(
     if str(run.state.status) not in ENDED:
         raise Conflict("rate a run once it has ended")
     agent_id = run.state.agent_id or DEFAULT_AGENT_ID
-    rating = Rating(run_id=run_id, verdict="good" if verdict == "good" else "bad", reason=reason, by=member_id, at=now)
+    rating = Rating(
+        run_id=run_id, verdict="good" if verdict == "good" else "bad", reason=reason, by=member_id, at=now
+    )
     made: list[Any] = []
 
     def change(agent: Any) -> Any:
         ratings = rated(agent.ratings, rating)
-        proposal = proposal_from(ratings, agent.proposals, uuid4().hex[:12], now) if verdict == "bad" else None
+        proposal = (
+            proposal_from(ratings, agent.proposals, uuid4().hex[:12], now) if verdict == "bad" else None
+        )
         made[:] = [proposal] if proposal else []
         proposals = (*agent.proposals, *made)[-PROPOSALS:]
         return agent.model_copy(update={"ratings": ratings, "proposals": proposals})

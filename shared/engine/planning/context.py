@@ -80,7 +80,11 @@ def earlier_context(p: Planning, page_id: str) -> dict[str, Any]:
         return {}
     term = plain_notion_id(page_id).lower()
     found = p.deps.store.list_runs(p.task.tenant_id, EARLIER_RUNS + 1, term=term)
-    runs = [r for r in found if r.run_id != p.task.run_id and plain_notion_id(r.state.page_id or "").lower() == term]
+    runs = [
+        r
+        for r in found
+        if r.run_id != p.task.run_id and plain_notion_id(r.state.page_id or "").lower() == term
+    ]
     if not runs:
         return {}
     ratings: dict[str, list[dict[str, str]]] = {}
@@ -130,7 +134,9 @@ def bounded_memory(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             kept.pop()
         else:
             last["goal"], last["summary"] = last["goal"][:100], last["summary"][:100]
-            last["ratings"] = [{"verdict": r["verdict"], "reason": r["reason"][:100]} for r in last["ratings"]]
+            last["ratings"] = [
+                {"verdict": r["verdict"], "reason": r["reason"][:100]} for r in last["ratings"]
+            ]
             break
     return kept
 

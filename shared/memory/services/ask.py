@@ -81,7 +81,9 @@ def fitted(found: list[dict[str, Any]], budget_tokens: int) -> list[dict[str, An
     left = budget_tokens * 4
     for rank, passage in spread:
         clipped = passage | {"text": str(passage["text"])[:PASSAGE_CHARS]}
-        size = len(clipped["text"]) + len(str(passage.get("title", ""))) + len(str(passage.get("heading", "")))
+        size = (
+            len(clipped["text"]) + len(str(passage.get("title", ""))) + len(str(passage.get("heading", "")))
+        )
         if size <= left and len(chosen) < PASSAGES:
             chosen.append((rank, clipped))
             left -= size

@@ -224,7 +224,7 @@ def index_the_choice(deps: Deps, tenants: TenantStore, tenant_id: str, changes: 
     tenant = tenants.get(tenant_id)
     if tenant is None or tenant.status != TenantStatus.ACTIVE:
         return False
-    choice = sorted(tenant.settings.page_ids) + ["|"] + sorted(tenant.settings.data_source_ids)
+    choice = [*sorted(tenant.settings.page_ids), "|", *sorted(tenant.settings.data_source_ids)]
     digest = hashlib.sha256("\n".join(choice).encode()).hexdigest()[:16]
     task = ReconcileTask(tenant_id=tenant_id, day=datetime.now(UTC).date(), chosen=digest)
     deps.queue.enqueue(Queue.PLAN, task, reconcile_task_name(task))

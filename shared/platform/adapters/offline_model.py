@@ -311,8 +311,43 @@ def taught_goal(ctx: dict[str, Any], goal: str) -> str:
 
 _SAY = re.compile(r"[^\W_]{4,}", re.UNICODE)
 _PLAIN = frozenset(
-    "what when where which whom whose does about this that these those there their they them with from "
-    "have will would could should into also then than your ours just more most some tell know".split()
+    [
+        "what",
+        "when",
+        "where",
+        "which",
+        "whom",
+        "whose",
+        "does",
+        "about",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "their",
+        "they",
+        "them",
+        "with",
+        "from",
+        "have",
+        "will",
+        "would",
+        "could",
+        "should",
+        "into",
+        "also",
+        "then",
+        "than",
+        "your",
+        "ours",
+        "just",
+        "more",
+        "most",
+        "some",
+        "tell",
+        "know",
+    ]
 )
 
 

@@ -433,7 +433,11 @@ def test_trashing_a_page_sends_page_deleted_and_restoring_it_page_undeleted(
 ) -> None:
     subscribe(admin, receiver)
     for trashed in (True, False):
-        act = {"method": "PATCH", "path": f"/v1/pages/{DEMO['idea_dashboard']}", "body": {"in_trash": trashed}}
+        act = {
+            "method": "PATCH",
+            "path": f"/v1/pages/{DEMO['idea_dashboard']}",
+            "body": {"in_trash": trashed},
+        }
         assert admin.post("/workspaces/demo/act", act)["status"] == 200
     admin.post("/webhook/flush")
     events = [e.json() for e in receiver.wait_for(2)]

@@ -27,7 +27,9 @@ def test_a_persons_stack_indexes_by_default_and_keeps_their_settings_but_not_ove
     assert child["NA_WORKSPACE_INDEX"] == "false"
 
 
-def test_the_suites_stacks_take_no_setting_from_the_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_suites_stacks_take_no_setting_from_the_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NA_WORKSPACE_INDEX", "true")
     monkeypatch.setenv("NA_MODEL_THINKING_ANSWER", "64")
     child = LocalStack(workdir=tmp_path)._child_env()

@@ -314,7 +314,13 @@ def test_the_answer_is_posted_as_a_reply_in_the_questions_thread() -> None:
 
 
 def _passage(page: str, n: int, chars: int = 500) -> dict[str, Any]:
-    return {"page_id": page, "title": page, "heading": "", "url": f"https://x/{page}", "text": f"{n} " + "w" * chars}
+    return {
+        "page_id": page,
+        "title": page,
+        "heading": "",
+        "url": f"https://x/{page}",
+        "text": f"{n} " + "w" * chars,
+    }
 
 
 def test_the_context_spreads_over_pages_within_the_token_budget() -> None:
@@ -328,7 +334,13 @@ def test_the_context_spreads_over_pages_within_the_token_budget() -> None:
 
 
 def test_ask_is_given_passages_of_several_pages_up_to_its_setting() -> None:
-    texts = [(f"Pricing note {n}", f"# Note\n\nThe pricing of plan {n} was decided in week {n}. {'More detail. ' * 25}\n") for n in range(8)]
+    texts = [
+        (
+            f"Pricing note {n}",
+            f"# Note\n\nThe pricing of plan {n} was decided in week {n}. {'More detail. ' * 25}\n",
+        )
+        for n in range(8)
+    ]
     model = FakeModel()
     deps, _ = indexed(model, *texts)
     answer_question(deps, "t1", "What was decided about pricing?", [])
@@ -366,7 +378,9 @@ def test_offline_a_follow_up_folds_in_the_previous_questions_salient_words() -> 
 
 
 def test_a_citation_stands_only_for_a_given_passage_the_answer_shares_words_with() -> None:
-    model = FakeModel(script={"AskOut": [{"answer": "Three tiers: Starter, Team, Enterprise.", "cited": [2, 1, 7]}]})
+    model = FakeModel(
+        script={"AskOut": [{"answer": "Three tiers: Starter, Team, Enterprise.", "cited": [2, 1, 7]}]}
+    )
     deps, _ = indexed(model, ("Pricing", PRICING), ("Hiring", HIRING))
     got = answer_question(deps, "t1", "What did we decide about pricing and hiring?", [])
     passages = context(model.prompts[0][1])["passages"]
