@@ -10,12 +10,15 @@ a decision made in Notion and today's plan page.
 4. A member who is not the owner sets the row's Decision to Approve: refused, set back, answered.
    The owner approves on the row; the run finishes.
 5. Cloud Scheduler's hourly call (``POST /schedule`` on plan) writes today's page in Daily plans.
-6. An instructed agent with a reviewer: its instructions page read for its run, which maps over the
+6. Ask: choosing Ideas and Tasks indexed them at once (the workspace index is on, as on ``make
+   stack``); a question and its follow-up are answered from them, each with the pages it cites.
+7. An instructed agent with a reviewer: its instructions page read for its run, which maps over the
    Ideas rows as child runs, each write reviewed, and gathers them. A routine fires once for its slot.
 It prints the timeline and the pages as they are now, then stops the stack.
 """
 
 import json
+import os
 import sys
 import threading
 import time
@@ -269,12 +272,13 @@ def run_demo(stack: LocalStack) -> JSON:
     quiet = not renamed
     demo.note("api", f"runs of the renamed idea, listed at the end: {len(renamed)}")
     sandbox = demo.state()  # as the first run and the day's plan left it
+    asked = ask_the_workspace(demo)
     instructed = instructed_map(demo)
     routine = routine_once(demo)
     return {
         "started": started, "browser": demo.auth, "quiet": quiet, "idea_id": newsletter, "run": run, "row_id": row["id"],
         "plan_page": plan_page, "home": home, "sandbox": sandbox, "timeline": sorted(demo.timeline),
-        "instructed": instructed, "routine": routine, "agents_sandbox": demo.state(),
+        "instructed": instructed, "routine": routine, "asked": asked, "agents_sandbox": demo.state(),
         "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
         "notifications": [json.loads(p.read_text()) for p in sorted(stack.outbox_dir.glob(f"{run['run_id']}-*.json"))],
     }  # fmt: skip
@@ -324,6 +328,39 @@ def daily_plan(demo: Demo) -> JSON:
     )
     demo.note("plan → Notion", f"wrote {page['properties'].get('Plan')!r} in Daily plans")
     return page
+
+
+QUESTIONS = ("When is the newsletter sent?", "And what is it drafted from?")
+
+
+def ask_the_workspace(demo: Demo) -> list[JSON]:
+    """Ask, as the console's Ask box sends it: once the chosen rows are in the index (choosing them
+    queued their first index), a question and a follow-up in the same conversation. Each answer with
+    the pages it cites."""
+    from google.cloud import firestore
+
+    from local.stack import PROJECT
+    from shared.memory.adapters.firestore_passages import FirestorePassages
+
+    ids = demo.ids
+    tenant_id = demo.api("GET", "/session")["tenant_id"]
+    rows = [p for p in demo.state()["pages"] if p["parent"].get("data_source_id") in
+            {ids["ideas_data_source"], ids["tasks_data_source"]}]  # fmt: skip
+    os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{demo.stack.firestore_port}"  # the demo's own process
+    index = FirestorePassages(firestore.Client(project=PROJECT))
+    wait_for(lambda: len(list(index.indexed_pages(tenant_id))) >= len(rows), "the chosen rows' first index")
+    demo.note("plan", f"indexed the {len(rows)} rows of Ideas and Tasks when they were chosen")
+    answers: list[JSON] = []
+    conversation: str | None = None
+    for question in QUESTIONS:
+        body = {"question": question} | ({"conversation_id": conversation} if conversation else {})
+        demo.note("owner → api", f"asked {question!r}")
+        got: JSON = demo.api("POST", "/ask", body)
+        conversation = got["conversation_id"]
+        cited = ", ".join(repr(c["title"]) for c in got["cited"]) or "none"
+        demo.note("api", f"answered, citing {cited}")
+        answers.append({"question": question} | got)
+    return answers
 
 
 REVIEWER = "Idea reviewer"
@@ -466,6 +503,17 @@ def print_report(result: JSON) -> None:
     print()
 
 
+def print_answers(result: JSON) -> None:
+    """The questions asked of the workspace, each answer and the pages it cites."""
+    print("Ask, answered from the workspace index:")
+    for got in result["asked"]:
+        print(f"  Q: {got['question']}")
+        print(f"  A: {got['answer'].split(chr(10) + chr(10) + 'Sources:')[0][:200]}")
+        for page in got["cited"]:
+            print(f"     cited: {page['title']!r} {page['url']}")
+    print()
+
+
 def print_agents(result: JSON) -> None:
     """The instructed agent's map and the routine, in plain words."""
     instructed, routine = result["instructed"], result["routine"]
@@ -487,17 +535,19 @@ def print_agents(result: JSON) -> None:
 def main() -> int:
     stop_on_signals()
     print("Starting the local stack (Firestore and Cloud Tasks emulators, Notion sandbox, 7 functions)...")
-    with LocalStack(extra_env=LIVE) as stack:
+    with LocalStack(extra_env=LIVE, person_env=dict(os.environ)) as stack:
         print(f"Stack up in {stack.workdir} (logs kept there if the demo fails). Connecting...", flush=True)
         result = run_demo(stack)
         if any(r["status"] != "completed" for r in _ran(result)):
             stack.keep_workdir()  # the functions' logs say why
         print_report(result)
+        print_answers(result)
         print_agents(result)
         print(f"  api: {stack.url(Target.API)}  (stopping the stack now)")
         print(f"  console: {stack.console_url}/  (`make web`, then `make stack`, keeps one up to open)")
     print("Stack stopped.")
-    return 0 if all(r["status"] == "completed" for r in _ran(result)) else 1
+    answered = all(got["cited"] for got in result["asked"])  # memory on: each answer cites a page
+    return 0 if answered and all(r["status"] == "completed" for r in _ran(result)) else 1
 
 
 def _ran(result: JSON) -> list[JSON]:

@@ -61,6 +61,9 @@ class Task:
     expect: list[JSON]
     owner_approves: bool = False
     timeout_s: float = 60.0
+    # Set: once the first start's runs end, the owner rates the newest bad with this ``reason``
+    # (``POST /runs/<id>/rating``), and the task starts again; ``expect`` checks after the second.
+    feedback: JSON = field(default_factory=dict)
 
 
 def load_tasks(path: Path = TASKS_FILE) -> list[Task]:
@@ -99,6 +102,7 @@ def _task(raw: JSON) -> Task:
         expect=list(expect),
         owner_approves=bool(raw.get("owner_approves", False)),
         timeout_s=float(raw.get("timeout_s", 60.0)),
+        feedback=dict(raw.get("feedback") or {}),
     )
 
 
@@ -404,9 +408,10 @@ def start(ws: Workspace, task: Task, refs: dict[str, str]) -> None:
             raise HarnessError(f"POST /schedule answered {status}: {answer}")
 
 
-def settle(ws: Workspace, task: Task) -> list[JSON]:
-    """Wait until the task's runs have started and every one has ended or waits for a person (the
-    owner approves when the task says so); returns them. Runs still going at the timeout are its end."""
+def settle(ws: Workspace, task: Task, at_least: int = 1) -> list[JSON]:
+    """Wait until the task's runs (``at_least`` of them) have started and every one has ended or
+    waits for a person (the owner approves when the task says so); returns them. Runs still going at
+    the timeout are its end."""
     deadline = time.monotonic() + task.timeout_s
     quiet_since, seen = 0.0, -1
     approved: set[str] = set()
@@ -426,7 +431,7 @@ def settle(ws: Workspace, task: Task) -> list[JSON]:
             r["status"] in ENDED or (r["status"] == "waiting_for_human" and not task.owner_approves)
             for r in runs
         )
-        if runs and held:
+        if len(runs) >= at_least and held:
             if len(runs) != seen:
                 seen, quiet_since = len(runs), time.monotonic()
             elif time.monotonic() - quiet_since > 1.5 and not _unborn(ws, runs):  # every child made
@@ -464,6 +469,11 @@ def run_task(stack: LocalStack, task: Task, index: int) -> Outcome:
     refs, agents = set_up(ws, task)
     start(ws, task, refs)
     runs = settle(ws, task)
+    if task.feedback and runs:  # a reason given once, then the same start again
+        rating = {"verdict": "bad", "reason": str(task.feedback["reason"])}
+        ws.api("POST", f"/runs/{urllib.parse.quote(runs[0]['run_id'])}/rating", rating)
+        start(ws, task, refs)
+        runs = settle(ws, task, at_least=len(runs) + 1)
     events = {r["run_id"]: ws.api("GET", f"/runs/{urllib.parse.quote(r['run_id'])}")["events"] for r in runs}
     made = ws.api("GET", "/agents")["agents"]
     pages = {_plain(a["instructions_page_id"]) for a in made if a.get("instructions_page_id")}

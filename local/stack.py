@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +42,9 @@ INVOKERS: dict[Target, frozenset[str]] = {
     )
     for target in QUEUE_TARGETS.values()
 }
+# What ``make stack`` and ``make demo`` run with that the suites' stacks leave off (a person's own NA_
+# variables win over these): the workspace index, so Ask and the planner's context show memory.
+PERSON_DEFAULTS = {"NA_WORKSPACE_INDEX": "true"}
 # Each function's threads, its concurrency as terraform/functions.tf sets THREADS (tests/infra checks).
 THREADS: dict[Target, int] = {
     Target.OAUTH_CALLBACK: 1,
@@ -66,14 +70,24 @@ class LocalStack:
     writes them to files under ``outbox_dir`` (the demo's and most suites' choice)."""
 
     def __init__(
-        self, workdir: Path | None = None, extra_env: dict[str, str] | None = None, notify: str = "outbox"
+        self,
+        workdir: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        notify: str = "outbox",
+        *,
+        person_env: Mapping[str, str] | None = None,
     ) -> None:
+        """``person_env``: the environment of a person's shell (``make stack``, ``make demo``): its
+        ``NA_`` variables are kept (over :data:`PERSON_DEFAULTS`), except those that wire the stack's
+        own pieces together (:meth:`env`'s). None (the suites): only the stack's and ``extra_env``."""
+        self.person = None if person_env is None else chosen_by_person(person_env)
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="notion-agent-stack-"))
         self._owns_workdir = workdir is None  # a directory the caller gave stays the caller's
         self._keep_workdir = False
         self.extra_env = extra_env or {}
         # The project the functions name (the emulators take any): a real one when a real model is used.
-        self.project = self.extra_env.get("NA_GCP_PROJECT", PROJECT)
+        self.project = (self.person or {}).get("NA_GCP_PROJECT", PROJECT)
+        self.project = self.extra_env.get("NA_GCP_PROJECT", self.project)
         self.notify = notify
         self.group = ProcessGroup(self.workdir / "logs")
         self.ports = {t: free_port() for t in Target}  # each function's URL (a task function's front)
@@ -157,6 +171,9 @@ class LocalStack:
             "NA_OAUTH_CALLBACK_URL": self.console_url + "/oauth/callback",
             "NA_FRONTEND_URL": self.console_url + "/",
         }
+        if self.person is not None:
+            kept = {k: v for k, v in self.person.items() if k not in settings or k == "NA_GCP_PROJECT"}
+            settings |= PERSON_DEFAULTS | kept
         return settings | self.extra_env
 
     def _child_env(self) -> dict[str, str]:
@@ -386,16 +403,33 @@ def by_hand(stack: LocalStack) -> dict[str, Any]:
     }
 
 
+def chosen_by_person(environ: Mapping[str, str]) -> dict[str, str]:
+    """The settings a person set in their shell (every ``NA_`` variable): ``make stack`` and ``make
+    demo`` run with them, so e.g. ``NA_WORKSPACE_INDEX=false make stack`` turns the index off."""
+    return {k: v for k, v in environ.items() if k.startswith("NA_")}
+
+
 def discord_webhook_url() -> str:
     """The code sandbox's seeded Discord webhook, as Discord shows one (its host is never called)."""
     return f"https://discord.com/api/webhooks/{SEED['discord_webhook_id']}/{SEED['discord_webhook_token']}"
 
 
+def memory_line(env: dict[str, str]) -> str:
+    """What ``make stack`` says of the workspace index it runs with."""
+    if env.get("NA_WORKSPACE_INDEX", "").lower() in {"1", "true", "yes", "on"}:
+        return (
+            "Workspace index: on (the pages and data sources you choose are indexed at once, then on each "
+            "change; Ask answers from them). NA_WORKSPACE_INDEX=false make stack turns it off."
+        )
+    return "Workspace index: off (NA_WORKSPACE_INDEX=false was set); Ask has nothing to answer from."
+
+
 def main() -> None:
     stop_on_signals()
-    with LocalStack(notify="live") as stack:
+    with LocalStack(notify="live", person_env=dict(os.environ)) as stack:
         described = {"workdir": str(stack.workdir), **stack.env(), **by_hand(stack)}
         print(json.dumps(described, indent=2), flush=True)
+        print(memory_line(stack.env()), flush=True)
         print(f"Local stack is up: the console at {stack.console_url}/ . Ctrl-C stops it.", flush=True)
         print(f"Sent Slack, Discord and email: {stack.code_sandbox_url}/_sandbox/sent", flush=True)
         try:

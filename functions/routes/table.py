@@ -3,7 +3,7 @@ imported (:func:`check`): a route without a handler, a handler without a route, 
 served twice stops the import. Every handler's module loads with the table."""
 
 from functions.routes import Doc, Route, contract
-from functions.routes.agents_api import agents
+from functions.routes.agents_api import agents, feedback
 from functions.routes.memory_api import ask
 from functions.routes.notify_api import notifications
 from functions.routes.notion_api import connection, home, workspace
@@ -359,6 +359,31 @@ ROUTES: list[Route] = [
         ),
         session_only=True,
         role="admin",
+    ),
+    route(
+        "POST /runs/<run_id>/rating",
+        feedback.rate,
+        Doc(
+            "Rate an ended run: good, or bad with a reason its agent's next runs are told",
+            "agents",
+            {200: "models.feedback.Rated"},
+            body="agents_api.feedback.RatingBody",
+            refusals=(409,),
+        ),
+        role="editor",
+    ),
+    route(
+        "POST /agents/<agent_id>/proposals/<proposal_id>",
+        feedback.decide,
+        Doc(
+            "Accept or dismiss an instructions edit proposed from repeated reasons",
+            "agents",
+            {200: "models.feedback.ProposalDecided"},
+            body="agents_api.feedback.Decision",
+            refusals=(409, 502, 503),
+        ),
+        session_only=True,
+        role="owner",
     ),
     route(
         "GET /agents/<agent_id>/runs",

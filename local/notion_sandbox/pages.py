@@ -132,6 +132,7 @@ def update_page(ws: Workspace, actor: Actor, page_id: str, body: JSON) -> tuple[
     for key in ("icon", "cover"):
         if key in body:
             page[key] = body[key]
+    was_trashed = page["in_trash"]
     for key in ("in_trash", "archived"):
         if key in body:
             page["in_trash"] = page["archived"] = page["is_archived"] = bool(body[key])
@@ -144,6 +145,11 @@ def update_page(ws: Workspace, actor: Actor, page_id: str, body: JSON) -> tuple[
         changes.append(Change("page.properties_updated", {"id": page["id"], "type": "page"}, data, actor))
     if changed and page["parent"]["type"] == "data_source_id":
         changes.append(data_source_change(ws, page["parent"], page["id"], actor))
+    if page["in_trash"] != was_trashed:  # Notion: page.deleted when moved to the trash, undeleted back
+        kind = "page.deleted" if page["in_trash"] else "page.undeleted"
+        changes.append(
+            Change(kind, {"id": page["id"], "type": "page"}, {"parent": event_parent(ws, page)}, actor)
+        )
     return page, changes
 
 

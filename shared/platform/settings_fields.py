@@ -119,6 +119,13 @@ class SettingsFields(BaseSettings):
         "tasks, daily planning queues a reconcile, the planner's context gets passages. Off: none of "
         "these; search_workspace finds what is indexed already.",
     )
+    ask_context_tokens: int = Field(
+        2_000,
+        ge=200,
+        le=30_000,
+        description="Tokens of workspace passages an Ask answer is given (about 4 characters each): the "
+        "best passages spread over several pages, at most 3 of a page and 12 in all, until this is spent.",
+    )
     model_base_url: str = Field(
         "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
     )

@@ -10,7 +10,13 @@ from local.eval_agents import Outcome, check, evaluate, load_tasks
 from local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
-QUICK = ("comment-as-told", "set-a-property", "map-comments-each-row", "hand-off-to-close")
+QUICK = (
+    "comment-as-told",
+    "set-a-property",
+    "a-reason-given-once",
+    "map-comments-each-row",
+    "hand-off-to-close",
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +44,10 @@ def test_a_checker_fails_an_end_state_that_is_not_the_expected_one(outcomes: dic
     mapped = outcomes["map-comments-each-row"].end
     assert "child runs" in check({"kind": "children", "agent": "Reviewer", "count": 3}, mapped)
     assert "reviews" in check({"kind": "review", "agent": "Reviewer", "passed_at_least": 1}, mapped)
+    taught = outcomes["a-reason-given-once"].end  # the reason's Status change came in the second run only
+    first = min(taught.runs, key=lambda r: r["created_at"])
+    wrote = [e for e in taught.events[first["run_id"]] if e["kind"] == "tool_result"]
+    assert wrote and not [e for e in wrote if e.get("tool") == "update_properties"]
     handed = outcomes["hand-off-to-close"].end
     assert "0 child runs" in check({"kind": "children", "agent": "Router", "count": 1}, handed)
 

@@ -1,6 +1,7 @@
 """The main job over HTTP on the whole local stack, exactly as ``make demo`` runs it: connect through
 OAuth, set up the agent's home and a trigger rule, a signed webhook starts a run, a member's Approve on
 its row is refused and the owner's decides, the run finishes, the hourly schedule writes today's plan;
+Ask answers a question and its follow-up from the index choosing the rows filled, citing the page;
 an instructed agent with a reviewer maps over the Ideas rows, and a routine fires once for its slot."""
 
 import json
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    with LocalStack(extra_env=LIVE) as running:
+    with LocalStack(extra_env=LIVE, person_env={}) as running:  # as make demo runs it, the index on
         yield running
 
 
@@ -80,6 +81,16 @@ def test_the_run_wrote_its_plan_page_and_updated_the_idea_once(demo: dict[str, A
     idea = next(p for p in demo["sandbox"]["pages"] if p["id"] == demo["idea_id"])
     assert idea["properties"]["Status"] == "Done"
     assert sum("Plan approved" in b["text"] for b in idea["content"]) == 1
+
+
+def test_the_demo_asks_and_each_answer_cites_the_page_it_is_from(demo: dict[str, Any]) -> None:
+    first, follow_up = demo["asked"]
+    assert [c["title"] for c in first["cited"]] == ["Automate the newsletter"] and "Fridays" in first[
+        "answer"
+    ]
+    # "And what is it drafted from?" names no newsletter: searched as the question it continues
+    assert [c["title"] for c in follow_up["cited"]] == ["Automate the newsletter"]
+    assert "done tasks" in follow_up["answer"] and follow_up["conversation_id"] == first["conversation_id"]
 
 
 def test_the_hourly_schedule_writes_today_s_plan_page(demo: dict[str, Any]) -> None:

@@ -21,7 +21,10 @@ PAGES = {
 EVERY = set(PAGES)
 WITHIN = {"Roadmap"}  # what a member's reach holds of them
 SALARY = "91,000"  # the line no one beyond the reach may read
-CITE_ALL = {"answer": "What the pages say.", "cited": [1, 2, 3, 4, 5]}
+CITE_ALL = {
+    "answer": "What the pages say of the pricing.",
+    "cited": list(range(1, 13)),
+}  # each shares "pricing"
 
 
 def index_pages(tenant_id: str, notion: FakeNotion, embedder: Embedder, store: PassageStore) -> None:

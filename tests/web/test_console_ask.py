@@ -1,6 +1,6 @@
 """The Ask screen in a real browser, keyboard only, on the whole local stack: two pages of the demo
 workspace in its index; an empty question refused beside the field; a question answered with its page
-as a link; a follow-up sent in the same conversation, whose turns the api keeps; the screen at a
+as a link, the cited passage's words shown on hover and on tap; a follow-up sent in the same conversation, whose turns the api keeps; the screen at a
 phone's width and in dark mode. The tests run in order, as one person's visit (each one flow)."""
 
 import os
@@ -117,6 +117,19 @@ def test_a_question_is_answered_with_its_page_as_a_link(visit: Visit) -> None:
     expect(c.page.get_by_text("twelve euros a month").first).to_be_visible()
     expect(c.page.get_by_text("Write a question first.")).to_have_count(0)
     c.screen("ask-answered", "Ask the workspace")
+
+
+def test_a_cited_pages_words_show_on_hover_and_on_tap(visit: Visit) -> None:
+    c = visit.console
+    link = c.page.get_by_role("link", name=PRICING)
+    assert "twelve euros a month" in (link.get_attribute("title") or "")  # a pointer's hover
+    cited = c.page.get_by_role("listitem").filter(has=link)
+    quote = cited.locator("blockquote")
+    expect(quote).to_be_hidden()
+    cited.locator("summary").focus()  # a tap, or the keyboard
+    c.page.keyboard.press("Enter")
+    expect(quote).to_be_visible()
+    expect(quote).to_contain_text(PRICING_TEXT)
 
 
 def test_a_follow_up_is_sent_in_the_same_conversation_whose_turns_the_api_keeps(visit: Visit) -> None:

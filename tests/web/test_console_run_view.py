@@ -92,3 +92,23 @@ def test_several_runs_cancelled_at_once_each_with_its_outcome(setup: Setup, wait
     expect(c.page.get_by_text("0 chosen")).to_be_visible()
     took = c.page.get_by_role("row").filter(has=c.page.get_by_label("Choose Bulk: a run that ends by itself"))
     expect(took.locator('td[data-label="Took"]')).to_have_text(re.compile(r"^\d+(\.\d)? (ms|s)$|min"))
+
+
+def test_an_ended_run_is_rated_not_right_with_a_reason_its_agent_keeps(setup: Setup) -> None:
+    ended = setup.started_run("Rate: a run that ends by itself")
+    within(lambda: setup.api("GET", f"/runs/{ended}")["status"] == "completed" or None, "the run to end")
+    c = setup.tab()
+    c.open(f"/#/runs/{ended}")
+    form = c.page.get_by_role("form", name="Rate this run")
+    expect(form).to_be_visible(timeout=LIVE_MS)
+    c.press("button", "Not right")
+    reason = "Too long: keep the summary to three lines."
+    form.get_by_label("Why not?").fill(reason)
+    c.press("button", "Send the reason")
+    expect(c.page.get_by_role("status").filter(has_text="next runs on this page are told why")).to_be_visible(
+        timeout=LIVE_MS
+    )
+    agents = setup.api("GET", "/agents")["agents"]
+    kept = [r for a in agents for r in a.get("ratings", []) if r["run_id"] == ended]
+    assert [(r["verdict"], r["reason"]) for r in kept] == [("bad", reason)]
+    c.screen("run-rated", setup.api("GET", f"/runs/{ended}")["goal"])

@@ -9,6 +9,9 @@ class Cited(Schema):
     page_id: str
     title: str
     url: str
+    quote: str = Field(
+        description="The cited passage's words (its first 300 characters), as the answer was given them"
+    )
 
 
 class AskAnswer(Schema):

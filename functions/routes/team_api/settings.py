@@ -2,6 +2,7 @@
 
 from functions._http import Reply, json_object
 from functions.routes import Call
+from shared.memory.services.workspace_index import index_the_choice
 from shared.team.services.tenant_settings import change_settings, read_settings
 
 
@@ -13,4 +14,8 @@ def patch_settings(call: Call) -> Reply:
     changes = json_object(call.request, "the body must be a JSON object of the settings to change")
     container = call.container
     schemas = container.data_source_schemas(call.tenant_id)
-    return change_settings(call.tenant_id, changes, container.tenants, container.queue, schemas=schemas), 200
+    shown = change_settings(call.tenant_id, changes, container.tenants, container.queue, schemas=schemas)
+    index_the_choice(
+        container.engine(with_model=False), container.tenants, call.tenant_id, changes
+    )  # Ask finds them now
+    return shown, 200

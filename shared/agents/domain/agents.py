@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
+from shared.agents.domain.feedback import Proposal, Rating
 from shared.platform.domain.schema import JSON_INTEGER, Record
 from shared.workspace.domain.daily import HOUR
 from shared.workspace.domain.settings import NOTION_ID, plain_notion_id
@@ -129,6 +130,9 @@ class Agent(Record):
     review: Review = Field("off", exclude_if=lambda v: v == "off")  # left out when off, as before it
     paused: bool = False
     accepted: InstructionsVersion | None = None  # the owner's last version (accepted or written)
+    # People's ratings of its runs and the instruction edits proposed from them (domain/feedback.py).
+    ratings: tuple[Rating, ...] = Field((), exclude_if=lambda v: not v)
+    proposals: tuple[Proposal, ...] = Field((), exclude_if=lambda v: not v)
 
     @property
     def is_default(self) -> bool:

@@ -1,6 +1,10 @@
 """Ask: a person's question answered from the workspace index, with the pages it used, and nothing
-else done. The answer is one model call whose reply is text and passage numbers: no tool runs, no
-write follows from it (so a passage that says "delete the page" can only be quoted).
+else done. A follow-up is first rewritten as the standalone question it stands for (one model call
+with the conversation), then searched; the answer is one model call whose reply is text and passage
+numbers, given the best passages spread over several pages within a token budget
+(``NA_ASK_CONTEXT_TOKENS``). No tool runs, no write follows from it (so a passage that says "delete
+the page" can only be quoted), and a citation stands only for a passage that was given and whose
+words the answer shares: the model is untrusted.
 """
 
 from __future__ import annotations
@@ -24,15 +28,24 @@ QUESTION_CHARS = 2_000
 ANSWER_CHARS = 1_200
 TURNS = 4  # earlier turns a follow-up carries, the latest ones
 TURN_CHARS = 600  # of each earlier question and answer
-PASSAGES = 5
+PASSAGES = 12  # most passages one answer is given (the token budget usually stops sooner)
 PASSAGE_CHARS = 800
+CANDIDATES = 30  # passages searched for, then spread over pages and fitted to the budget
+PER_PAGE = 3  # most passages of one page: the context spans several pages
+QUOTE_CHARS = 300  # of a cited passage's words, shown with its link (the console's hover or tap)
 
 
 class AskOut(Schema):
     """The model's reply: the answer's text and the numbers of the passages it used."""
 
     answer: Annotated[str, Field(max_length=4 * ANSWER_CHARS)]
-    cited: Annotated[list[int], Field(default_factory=list, max_length=PASSAGES)]
+    cited: Annotated[list[int], Field(default_factory=list, max_length=4 * PASSAGES)]
+
+
+class Standalone(Schema):
+    """A follow-up rewritten as the question it stands for, with no earlier turn needed to read it."""
+
+    question: Annotated[str, Field(min_length=1, max_length=QUESTION_CHARS)]
 
 
 class Turn(NamedTuple):
@@ -41,16 +54,63 @@ class Turn(NamedTuple):
 
 
 class Answer(NamedTuple):
-    """The answer's text (its sources listed after it) and the pages cited (id, title, url)."""
+    """The answer's text (its sources listed after it), the pages cited (id, title, url and the cited
+    passage's words), what it cost, and the question as searched (a follow-up's standalone form)."""
 
     text: str
     cited: list[dict[str, str]]
     cost_usd: float
+    searched: str = ""
 
 
 def bounded(turns: list[Turn]) -> list[Turn]:
     """The earlier turns a follow-up carries: the latest ``TURNS``, each clipped to ``TURN_CHARS``."""
     return [Turn(t.question[:TURN_CHARS], t.answer[:TURN_CHARS]) for t in turns[-TURNS:]]
+
+
+def fitted(found: list[dict[str, Any]], budget_tokens: int) -> list[dict[str, Any]]:
+    """The passages an answer is given, from ``found`` (best first): each page's best passage before
+    any page's second (at most ``PER_PAGE`` of a page), each clipped to ``PASSAGE_CHARS``, as many as
+    ``budget_tokens`` holds (about 4 characters a token, title and heading counted; one that does not
+    fit is passed over for a shorter one), at most ``PASSAGES``; returned best first."""
+    ranked: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for rank, passage in enumerate(found):
+        ranked.setdefault(str(passage["page_id"]), []).append((rank, passage))
+    spread = [items[depth] for depth in range(PER_PAGE) for items in ranked.values() if depth < len(items)]
+    chosen: list[tuple[int, dict[str, Any]]] = []
+    left = budget_tokens * 4
+    for rank, passage in spread:
+        clipped = passage | {"text": str(passage["text"])[:PASSAGE_CHARS]}
+        size = (
+            len(clipped["text"]) + len(str(passage.get("title", ""))) + len(str(passage.get("heading", "")))
+        )
+        if size <= left and len(chosen) < PASSAGES:
+            chosen.append((rank, clipped))
+            left -= size
+    return [passage for _, passage in sorted(chosen, key=lambda item: item[0])]
+
+
+def _quote(text: str) -> str:
+    return " ".join(str(text).split())[:QUOTE_CHARS]
+
+
+def rewrite_prompt(question: str, earlier: list[Turn]) -> str:
+    context = {"question": question, "earlier_turns": [t._asdict() for t in bounded(earlier)]}
+    return render("ask_rewrite", context=json.dumps(context, ensure_ascii=False))
+
+
+def cited_numbers(numbers: list[int], passages: list[dict[str, Any]], answer: str) -> list[int]:
+    """The model's citations that stand: each a passage it was given (1 to ``len(passages)``), once,
+    whose words (title, heading, text) the answer shares at least one of."""
+    from shared.memory.domain.passages import words
+
+    said = set(words(answer))
+    return [
+        n
+        for n in dict.fromkeys(numbers)
+        if 1 <= n <= len(passages)
+        and said & set(words(" ".join(str(passages[n - 1].get(k, "")) for k in ("title", "heading", "text"))))
+    ]
 
 
 def ask_prompt(question: str, earlier: list[Turn], passages: list[dict[str, Any]]) -> str:
@@ -69,30 +129,49 @@ def answer_question(
     deps: Deps, tenant_id: str, question: str, earlier: list[Turn], scopes: list[str] | None = None
 ) -> Answer:
     """``question`` (with the ``earlier`` turns of its thread or conversation) answered from the
-    tenant's index within ``scopes``: one search, one model call, both paid as model calls are.
-    BudgetSpent when a budget stops them; InvalidInput for an empty or too long question."""
+    tenant's index within ``scopes``: a follow-up rewritten as a standalone question first (a model
+    call), one search, one answering call, each paid as model calls are. Each cited page comes with
+    its passage's words (``quote``). BudgetSpent when a budget stops them; InvalidInput for an empty
+    or too long question."""
     from shared.memory.services.workspace_search import searcher
-    from shared.platform.domain.model_calls import calls_of
-    from shared.runs.services.spend import model_call
 
     question = question.strip()
     if not question or len(question) > QUESTION_CHARS:
         raise InvalidInput(f"a question has 1 to {QUESTION_CHARS:,} characters", ["question"])
-    passages = searcher(deps, tenant_id, scopes)(question, PASSAGES)
+    searched, cost = question, 0.0
+    if earlier:
+        standalone, cost = _paid(deps, tenant_id, rewrite_prompt(question, earlier), Standalone)
+        searched = standalone.question.strip() or question
+    found = searcher(deps, tenant_id, scopes)(searched, CANDIDATES)
+    passages = fitted(found, deps.settings.ask_context_tokens)
+    reply, answering = _paid(deps, tenant_id, ask_prompt(question, earlier, passages), AskOut)
+    text = reply.answer.strip()[:ANSWER_CHARS]
+    pages: dict[str, dict[str, Any]] = {}
+    for n in cited_numbers(reply.cited, passages, text):
+        pages.setdefault(passages[n - 1]["page_id"], passages[n - 1])  # each page once, its first cited
+    cited = [
+        {"page_id": pid, "title": p["title"], "url": p["url"], "quote": _quote(p["text"])}
+        for pid, p in pages.items()
+    ]
+    if cited:
+        text += "\n\nSources: " + "; ".join(f"{c['title']} ({c['url']})" for c in cited)
+    return Answer(text, cited, cost + answering, searched)
+
+
+def _paid[T: Schema](deps: Deps, tenant_id: str, prompt: str, schema: type[T]) -> tuple[T, float]:
+    """One model call of Ask (its thinking budget: ``NA_MODEL_THINKING_ANSWER``), checked against the
+    budgets and paid as model calls are, its usage recorded: the reply and what it cost."""
+    from shared.platform.domain.model_calls import calls_of
+    from shared.runs.services.spend import model_call
+
     with model_call(deps, tenant_id, 0.0, 0) as call:
         if call.problem:
             raise BudgetSpent(call.problem)
-        with calls_of("answer"):  # its thinking budget: NA_MODEL_THINKING_ANSWER
-            reply = deps.need_model().generate("plan", ask_prompt(question, earlier, passages), AskOut)
+        with calls_of("answer"):
+            reply = deps.need_model().generate("plan", prompt, schema)
         call.paid(reply.usage.cost_usd)
     deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", deps.clock(), "ask", reply.usage)
-    numbers = [n for n in dict.fromkeys(reply.value.cited) if 1 <= n <= len(passages)]
-    pages = {passages[n - 1]["page_id"]: passages[n - 1] for n in numbers}  # each page once
-    cited = [{"page_id": pid, "title": p["title"], "url": p["url"]} for pid, p in pages.items()]
-    text = reply.value.answer.strip()[:ANSWER_CHARS]
-    if cited:
-        text += "\n\nSources: " + "; ".join(f"{c['title']} ({c['url']})" for c in cited)
-    return Answer(text, cited, reply.usage.cost_usd)
+    return reply.value, reply.usage.cost_usd
 
 
 def thread_turns(comments: list[dict[str, Any]], comment_id: str, bot_id: str) -> list[Turn]:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
     from shared.platform.domain.index_task import IndexTask, ReconcileTask
     from shared.runs.services.deps import Deps
+    from shared.workspace.ports import TenantStore
 
 log = logging.getLogger(__name__)
 # Seconds one reconcile request indexes before it hands the rest to its next part: under plan's
@@ -202,6 +203,32 @@ def run_reconcile_task(task: ReconcileTask, deps: Deps) -> dict[str, object]:
         deps.queue.enqueue(Queue.PLAN, more, reconcile_task_name(more))
     totals: dict[str, object] = {"reconciled": not done["left"]}
     return totals | done
+
+
+def index_the_choice(deps: Deps, tenants: TenantStore, tenant_id: str, changes: dict[str, Any]) -> bool:
+    """After the owner changed which pages or data sources are chosen (``changes`` holds
+    ``page_ids`` or ``data_source_ids``), with the index on: a reconcile of the new choice queued now,
+    named by its digest (a choice sent twice is one task), so Ask and the planner find the chosen
+    pages without waiting for the day's reconcile. ``tenants``: read as stored (not a cache), the
+    choice just made. True when one was queued."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from shared.platform.domain.index_task import ReconcileTask, reconcile_task_name
+    from shared.platform.topology import Queue
+
+    if deps.memory is None or not deps.settings.workspace_index:
+        return False
+    if "page_ids" not in changes and "data_source_ids" not in changes:
+        return False
+    tenant = tenants.get(tenant_id)
+    if tenant is None or tenant.status != TenantStatus.ACTIVE:
+        return False
+    choice = [*sorted(tenant.settings.page_ids), "|", *sorted(tenant.settings.data_source_ids)]
+    digest = hashlib.sha256("\n".join(choice).encode()).hexdigest()[:16]
+    task = ReconcileTask(tenant_id=tenant_id, day=datetime.now(UTC).date(), chosen=digest)
+    deps.queue.enqueue(Queue.PLAN, task, reconcile_task_name(task))
+    return True
 
 
 def _paid_memory(deps: Deps, tenant_id: str) -> tuple[Embedder, PassageStore]:

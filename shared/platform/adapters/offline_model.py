@@ -293,6 +293,78 @@ def ask_for(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"answer": f'"{first.get("title", "")}" says: {quote}', "cited": [first.get("n", 1)]}
 
 
+def taught_goal(ctx: dict[str, Any], goal: str) -> str:
+    """The goal a plan is made from offline: ``goal``, then the reasons people gave when they rated an
+    earlier run on the page bad (``earlier_runs``), each on a line of its own, so a reason given once
+    is heeded next time. Only those reasons: the earlier runs' goals, summaries and writes are
+    workspace data and never read as something to do."""
+    earlier = (ctx.get("earlier_runs") or {}).get("runs") or []
+    reasons = [
+        str(r.get("reason") or "")
+        for run in earlier
+        if isinstance(run, dict)
+        for r in run.get("ratings") or []
+        if isinstance(r, dict) and r.get("verdict") == "bad"
+    ]
+    return "\n".join([goal, *dict.fromkeys(r for r in reasons if r.strip())])
+
+
+_SAY = re.compile(r"[^\W_]{4,}", re.UNICODE)
+_PLAIN = frozenset(
+    [
+        "what",
+        "when",
+        "where",
+        "which",
+        "whom",
+        "whose",
+        "does",
+        "about",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "their",
+        "they",
+        "them",
+        "with",
+        "from",
+        "have",
+        "will",
+        "would",
+        "could",
+        "should",
+        "into",
+        "also",
+        "then",
+        "than",
+        "your",
+        "ours",
+        "just",
+        "more",
+        "most",
+        "some",
+        "tell",
+        "know",
+    ]
+)
+
+
+def standalone_for(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A follow-up made standalone offline, honestly and without understanding it: the question with
+    the previous question's salient words (4 letters or more, question words left out) that it lacks
+    folded in after it, in brackets; a first question is returned as it is."""
+    question = " ".join(str(ctx.get("question") or "").split())
+    turns = [t for t in ctx.get("earlier_turns") or [] if isinstance(t, dict)]
+    if not turns:
+        return {"question": question}
+    have = {w.lower() for w in _SAY.findall(question)}
+    before = [w for w in _SAY.findall(str(turns[-1].get("question") or "")) if w.lower() not in _PLAIN]
+    folded = [w for w in dict.fromkeys(before) if w.lower() not in have]
+    return {"question": f"{question} ({' '.join(folded)})" if folded else question}
+
+
 def draft_for(ctx: dict[str, Any]) -> dict[str, Any]:
     goal, task = str(ctx.get("goal") or ""), str(ctx.get("instructions") or "")
     page = ctx.get("page") or {}
@@ -337,11 +409,17 @@ class OfflineModel:
         """A plan, a draft, fixed arguments, or an Ask's answer, read from the prompt's context."""
         ctx = extract_context(prompt)
         if schema is PlanOut:
-            answer = plan_for(ctx, str(ctx.get("goal") or ""))
+            goal = str(ctx.get("goal") or "")
+            taught = taught_goal(ctx, goal)
+            answer = plan_for(ctx, taught)
+            if taught != goal:
+                answer["goal"] = goal or answer["goal"]
         elif schema is Draft:
             answer = draft_for(ctx)
         elif schema.__name__ == "AskOut":  # Ask (shared.memory.services.ask): the best passage, quoted
             answer = ask_for(ctx)
+        elif schema.__name__ == "Standalone":  # Ask's follow-up, made standalone before it is searched
+            answer = standalone_for(ctx)
         elif schema is Verdict:
             answer = verdict_for(ctx.get("review") or {})
         elif schema is ArgsFix:

@@ -32,11 +32,15 @@ class ReconcileTask(TaskBody):
     day: date
     part: int = Field(0, ge=0, le=1000)
     start: int = Field(0, ge=0)
+    # Set when the owner's choice of pages and data sources changed: the choice's digest, so that
+    # choice is indexed at once, apart from the day's reconcile (and one per choice, however often sent).
+    chosen: str = Field("", pattern=r"^[0-9a-f]{0,16}$")
 
 
 def reconcile_task_name(task: ReconcileTask) -> str:
-    """One task per tenant, day and part: a repeat of the day's fan-out or of a continuation is one."""
-    base = f"reconcile:{task.tenant_id}:{task.day:%Y%m%d}"
+    """One task per tenant, day, choice (none: the day's own) and part: a repeat of the day's fan-out,
+    of a choice or of a continuation is one."""
+    base = f"reconcile:{task.tenant_id}:{task.day:%Y%m%d}" + (f":chosen-{task.chosen}" if task.chosen else "")
     return f"{base}:{task.part}" if task.part else base
 
 

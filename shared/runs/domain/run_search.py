@@ -28,9 +28,10 @@ def words(text: str) -> list[str]:
 
 
 def search_terms(state: RunState) -> list[str]:
-    """What ``GET /runs?q=`` finds a run by: the words of its goal and its agent's name, then of its
-    trigger page's title and of the people who started it (name, email, Notion user id)."""
+    """What ``GET /runs?q=`` finds a run by: the words of its goal and its agent's name, then its
+    trigger page's id (plain: the planner finds a page's earlier runs by it) and title, and the people
+    who started it (name, email, Notion user id)."""
     people = " ".join(f"{p.name} {p.email} {p.notion_user_id}" for p in state.people)
-    starter = words(f"{state.page_title} {people}")[:MAX_STARTER_TERMS]
+    starter = words(f"{state.page_id or ''} {state.page_title} {people}")[:MAX_STARTER_TERMS]
     own = words(f"{state.goal} {state.agent_name}")[: MAX_TERMS - len(starter)]
     return list(dict.fromkeys([*own, *starter]))

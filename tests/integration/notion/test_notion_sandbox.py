@@ -428,6 +428,24 @@ def test_comment_and_content_events(server: SandboxServer, admin: Admin, receive
     }
 
 
+def test_trashing_a_page_sends_page_deleted_and_restoring_it_page_undeleted(
+    server: SandboxServer, admin: Admin, receiver: WebhookReceiver
+) -> None:
+    subscribe(admin, receiver)
+    for trashed in (True, False):
+        act = {
+            "method": "PATCH",
+            "path": f"/v1/pages/{DEMO['idea_dashboard']}",
+            "body": {"in_trash": trashed},
+        }
+        assert admin.post("/workspaces/demo/act", act)["status"] == 200
+    admin.post("/webhook/flush")
+    events = [e.json() for e in receiver.wait_for(2)]
+    assert [e["type"] for e in events] == ["page.deleted", "page.undeleted"]
+    assert all(e["entity"] == {"id": DEMO["idea_dashboard"], "type": "page"} for e in events)
+    assert events[0]["data"]["parent"]["data_source_id"] == DEMO["ideas_data_source"]
+
+
 def test_duplicates_and_tampering(server: SandboxServer, admin: Admin, receiver: WebhookReceiver) -> None:
     token = subscribe(admin, receiver, duplicates=1, tamper_next=1, emit_bot_events=False)
     admin.post(

@@ -9,7 +9,7 @@ import pytest
 
 from shared.agents.domain.agents import Agent, ask_of
 from shared.engine.planning.start import start_run
-from shared.memory.services.ask import TURN_CHARS, TURNS, Turn, answer_question
+from shared.memory.services.ask import PER_PAGE, QUOTE_CHARS, TURN_CHARS, TURNS, Turn, answer_question, fitted
 from shared.memory.services.workspace_index import index_page
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.services.channels import NotionComments
@@ -311,3 +311,79 @@ def test_the_answer_is_posted_as_a_reply_in_the_questions_thread() -> None:
     channel.send(note, tenant)
     [posted] = notion.comments[page]
     assert posted["discussion_id"] == "d-7" and "Three tiers." in posted["rich_text"][0]["plain_text"]
+
+
+def _passage(page: str, n: int, chars: int = 500) -> dict[str, Any]:
+    return {
+        "page_id": page,
+        "title": page,
+        "heading": "",
+        "url": f"https://x/{page}",
+        "text": f"{n} " + "w" * chars,
+    }
+
+
+def test_the_context_spreads_over_pages_within_the_token_budget() -> None:
+    found = [_passage("A", n) for n in range(6)] + [_passage(p, 0) for p in "BCDE"]
+    given = fitted(found, 1_000)  # 4,000 characters: 7 passages of 501 and their one-letter titles
+    assert sum(len(p["text"]) + len(p["title"]) for p in given) <= 4_000 and len(given) == 7
+    assert {p["page_id"] for p in given} == set("ABCDE")  # every page's best before A's fourth
+    assert [p["page_id"] for p in given].count("A") <= PER_PAGE
+    assert [p["page_id"] for p in given] == [p["page_id"] for p in found if p in given]  # best first
+    assert len(fitted(found * 3, 30_000)) <= 12 and fitted(found, 100) == []
+
+
+def test_ask_is_given_passages_of_several_pages_up_to_its_setting() -> None:
+    texts = [
+        (
+            f"Pricing note {n}",
+            f"# Note\n\nThe pricing of plan {n} was decided in week {n}. {'More detail. ' * 25}\n",
+        )
+        for n in range(8)
+    ]
+    model = FakeModel()
+    deps, _ = indexed(model, *texts)
+    answer_question(deps, "t1", "What was decided about pricing?", [])
+    assert len({p["title"] for p in context(model.prompts[0][1])["passages"]}) >= 6
+    small = FakeModel()
+    deps, _ = indexed(small, *texts)
+    deps = deps._replace(settings=deps.settings.model_copy(update={"ask_context_tokens": 200}))
+    answer_question(deps, "t1", "What was decided about pricing?", [])
+    given = context(small.prompts[0][1])["passages"]
+    assert 1 <= len(given) < 6
+    assert sum(len(p["text"]) + len(p["title"]) + len(p["heading"]) for p in given) <= 800
+
+
+def test_a_follow_up_is_searched_as_the_standalone_question_it_stands_for() -> None:
+    model = FakeModel(script={"Standalone": [{"question": "When does hiring in Berlin close?"}]})
+    deps, _ = indexed(model, ("Pricing", PRICING), ("Hiring", HIRING))
+    got = answer_question(deps, "t1", "When does it close?", [Turn("Who are we hiring?", "Two engineers.")])
+    (kind, rewrite), (_, asked) = model.prompts
+    assert kind == "Standalone" and context(rewrite)["earlier_turns"][0]["question"] == "Who are we hiring?"
+    assert got.searched == "When does hiring in Berlin close?"
+    assert context(asked)["question"] == "When does it close?"  # the answer sees the person's words
+    assert context(asked)["passages"][0]["title"] == "Hiring"
+    first = FakeModel()
+    deps, _ = indexed(first, ("Hiring", HIRING))
+    answer_question(deps, "t1", "Who are we hiring?", [])
+    assert [kind for kind, _ in first.prompts] == ["AskOut"]  # a first question is searched as it is
+
+
+def test_offline_a_follow_up_folds_in_the_previous_questions_salient_words() -> None:
+    model = FakeModel()  # the offline model: no script
+    deps, _ = indexed(model, ("Pricing", PRICING), ("Hiring", HIRING))
+    got = answer_question(deps, "t1", "And which city?", [Turn("Who are we hiring?", "Two engineers.")])
+    assert got.searched == "And which city? (hiring)"
+    assert [c["title"] for c in got.cited] == ["Hiring"]
+
+
+def test_a_citation_stands_only_for_a_given_passage_the_answer_shares_words_with() -> None:
+    model = FakeModel(
+        script={"AskOut": [{"answer": "Three tiers: Starter, Team, Enterprise.", "cited": [2, 1, 7]}]}
+    )
+    deps, _ = indexed(model, ("Pricing", PRICING), ("Hiring", HIRING))
+    got = answer_question(deps, "t1", "What did we decide about pricing and hiring?", [])
+    passages = context(model.prompts[0][1])["passages"]
+    assert {p["title"] for p in passages} == {"Pricing", "Hiring"}  # both given, only one used
+    assert [c["title"] for c in got.cited] == ["Pricing"]
+    assert "three tiers" in got.cited[0]["quote"] and len(got.cited[0]["quote"]) <= QUOTE_CHARS

@@ -234,3 +234,21 @@ def test_embedding_calls_are_counted_in_spend_and_stopped_by_the_budget_midway()
     # budget of 0.025, so it is refused before it is made (decision 0084): the budget is never passed.
     assert embedder.texts == 2
     assert round(deps.store.spend("t1", f"{day:%Y-%m-%d}", f"{day:%Y-%m}")[0], 6) == 0.02
+
+
+def test_choosing_pages_queues_their_first_index_at_once_one_per_choice() -> None:
+    from shared.memory.services.workspace_index import index_the_choice
+
+    embedder, store = WordCountEmbedder(), FakePassages()
+    deps = make_deps(workspace_index=True)._replace(memory=lambda: (embedder, store))
+    tenants = deps.need_tenants()
+    tenants.update("t1", choose_tasks)
+    assert index_the_choice(deps, tenants, "t1", {"data_source_ids": ["ds-tasks"]})
+    assert index_the_choice(deps, tenants, "t1", {"data_source_ids": ["ds-tasks"]})  # the same choice
+    tasks = [(b, n) for _, b, n, _ in deps.queue.tasks if isinstance(b, ReconcileTask)]  # type: ignore[attr-defined]
+    assert len(tasks) == 1 and tasks[0][0].chosen and tasks[0][1].endswith(f":chosen-{tasks[0][0].chosen}")
+    assert run_reconcile_task(tasks[0][0], deps)["reconciled"] is True
+    assert not index_the_choice(deps, tenants, "t1", {"timezone": "UTC"})  # not a choice of pages
+    off = make_deps()._replace(memory=lambda: (embedder, store))
+    assert not index_the_choice(off, off.need_tenants(), "t1", {"data_source_ids": ["ds-tasks"]})
+    assert not [b for _, b, _, _ in off.queue.tasks if isinstance(b, ReconcileTask)]  # type: ignore[attr-defined]

@@ -101,12 +101,18 @@ export function AskScreen() {
                       return (
                         <li key={page.page_id} class="title">
                           {href ? (
-                            <a href={href} target="_blank" rel="noopener noreferrer">
+                            <a href={href} target="_blank" rel="noopener noreferrer" title={page.quote || undefined}>
                               {page.title || "Untitled"}
                             </a>
                           ) : (
                             page.title || "Untitled"
                           )}
+                          {page.quote ? (
+                            <details class="quote">
+                              <summary>What it says</summary>
+                              <blockquote>{page.quote}</blockquote>
+                            </details>
+                          ) : null}
                         </li>
                       );
                     })}

@@ -235,6 +235,60 @@ function Controls({ run, refresh, session }: { run: Timeline; refresh: () => voi
   );
 }
 
+/** A person's verdict on an ended run (POST /runs/{id}/rating): good, or not right with a reason the
+ * agent's next runs on the page are told; a reason given before proposes an instructions edit. */
+function Rate({ run }: { run: Timeline }) {
+  const [busy, error, act] = useAction();
+  const [bad, setBad] = useState(false);
+  const [reason, setReason] = useState("");
+  const [rated, setRated] = useState<S["Rated"] | null>(null);
+  const rate = (verdict: "good" | "bad") =>
+    act(async () => {
+      const body = verdict === "bad" ? { verdict, reason } : { verdict };
+      setRated(await send<S["Rated"]>("POST", url("/runs/{run_id}/rating", { run_id: run.run_id }), body));
+    });
+  if (rated) {
+    return (
+      <p class="state" role="status">
+        {rated.verdict === "good" ? "Thanks: rated good." : "Thanks: the agent's next runs on this page are told why."}
+        {rated.proposal ? " This reason was given before: the owner is asked to add it to the agent's instructions." : ""}
+      </p>
+    );
+  }
+  return (
+    <form
+      class="card rate"
+      aria-label="Rate this run"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void rate("bad");
+      }}
+    >
+      <p>Did this run do what you wanted?</p>
+      <div class="actions">
+        <button type="button" disabled={busy} onClick={() => rate("good")}>
+          Yes, good
+        </button>
+        <button type="button" disabled={busy} aria-expanded={bad} onClick={() => setBad(true)}>
+          Not right
+        </button>
+      </div>
+      {bad && (
+        <>
+          <label>
+            Why not? The agent's next runs on this page are told.
+            <textarea maxLength={500} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />
+          </label>
+          <button type="submit" class="primary" disabled={busy}>
+            Send the reason
+          </button>
+        </>
+      )}
+      <ErrorText error={error} />
+    </form>
+  );
+}
+
 /** A tool's arguments or output, always as text (never markup): strings whole, links as links. */
 function Value({ value }: { value: unknown }) {
   if (value === null || value === undefined) return <span class="state empty">none</span>;
@@ -499,6 +553,7 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
       )}
       <Decision run={run} refresh={refresh} lost={setNotice} session={session} />
       <Controls run={run} refresh={refresh} session={session} />
+      {ENDED.has(run.status) && !controlRefusal(session) && <Rate run={run} />}
       <StartedBy run={run} />
       <h2>Steps</h2>
       {run.step_rows.length === 0 ? (
