@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from shared.memory.domain.passages import IndexedPage, StoredPassage
-    from shared.memory.domain.retrieval import Reranked
-    from shared.platform.domain.embeddings import Embedded, Task
+    from shared.platform.domain.embeddings import Embedded, Reranked, Task
 
 
 class Embedder(Protocol):

@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from shared.memory.domain.retrieval import Reranked
+from shared.platform.domain.embeddings import Reranked
 
 MODEL = "all-minilm-l6-v2-windows"
 WINDOW_WORDS = 60  # a window: whole sentences up to about this many words

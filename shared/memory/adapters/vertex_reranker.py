@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
-from shared.memory.domain.retrieval import Reranked
 from shared.platform.adapters.tls import verifying_context
 from shared.platform.adapters.vertex_model import check_reachable
+from shared.platform.domain.embeddings import Reranked
 
 log = logging.getLogger(__name__)
 ENDPOINT = "https://discoveryengine.googleapis.com"

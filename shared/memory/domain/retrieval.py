@@ -10,20 +10,12 @@ comparison.
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
 RRF_K = 5  # the paper's 60 flattens the top ranks; 5 measured better (docs/memory.md, "Search")
 # BM25's ranking counts a little less than the vector ranking's, yet a passage only BM25 finds first
 # (an exact name or code) still lands among the first three.
 KEYWORD_WEIGHT = 0.8
 BM25_K1, BM25_B = 1.2, 0.75
-
-
-class Reranked(NamedTuple):
-    """A reranker's answer: a score for each candidate it was given (in their order), and its cost."""
-
-    scores: list[float]
-    cost_usd: float
 
 
 # The vector leg's share of the convex fusion, chosen on the tuning questions (decision 0098).

@@ -1,4 +1,4 @@
-"""What an embedding call returns through the Embedder port, and the vectors' shared arithmetic. Pure.
+"""What an embedding call (and a reranking) returns through the Embedder (Reranker) port, and the vectors' shared arithmetic. Pure.
 
 Production's model (Vertex AI ``gemini-embedding-001``) is asked for ``DIMENSION`` values, within
 Firestore's vector limit of 2,048; the local model has its own width, recorded with each passage.
@@ -17,6 +17,15 @@ class Embedded(NamedTuple):
     model: str
     vectors: list[list[float]]
     tokens: int
+    cost_usd: float
+
+
+class Reranked(NamedTuple):
+    """A reranker's answer (the Reranker port, shared/memory): a score for each candidate it was
+    given (in their order), and its cost. Here beside ``Embedded`` for the same reason: the spend
+    service pays for both without depending on memory."""
+
+    scores: list[float]
     cost_usd: float
 
 

@@ -30,9 +30,8 @@ from shared.runs.domain.runs import Run
 from shared.runs.services.deps import Deps, RunRef
 
 if TYPE_CHECKING:
-    from shared.memory.domain.retrieval import Reranked
     from shared.memory.ports import Embedder, Reranker
-    from shared.platform.domain.embeddings import Embedded, Task
+    from shared.platform.domain.embeddings import Embedded, Reranked, Task
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ FINISH = {
 
 
 def _rating(run: str, reason: str, verdict: str = "bad") -> Rating:
-    return Rating(run_id=run, verdict=verdict, reason=reason, by="m1", at=T0)  # type: ignore[arg-type]
+    return Rating(run_id=run, verdict=verdict, reason=reason, by="m1", at=T0)
 
 
 def test_two_similar_reasons_of_different_runs_make_one_proposal_a_dismissal_keeps() -> None:
@@ -79,9 +79,9 @@ def test_ratings_propose_an_instructions_edit_only_the_owner_applies(fakes: Fake
     notion = fakes.notion
     assert isinstance(notion, FakeNotion)
     written = notion.add_page("Instructions: Notion Agent", text="Summarise what you are asked about.")
-    for agent in fakes.agents.list_for(TENANT):  # the default agent's page, as the home's set-up writes it
+    for listed in fakes.agents.list_for(TENANT):  # the default agent's page, as the home's set-up writes it
         fakes.agents.update(
-            TENANT, agent.agent_id, lambda a: a.model_copy(update={"instructions_page_id": written})
+            TENANT, listed.agent_id, lambda a: a.model_copy(update={"instructions_page_id": written})
         )
     unsaid = api.post(f"/runs/{first}/rating", json={"verdict": "bad"}, headers=auth(editor))
     assert unsaid.status_code == 400 and "say why" in unsaid.get_data(as_text=True)

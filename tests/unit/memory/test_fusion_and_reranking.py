@@ -6,9 +6,10 @@ answer within the time budget is skipped (the fused order stands, nobody waits).
 import time
 
 from shared.memory.adapters.local_reranker import LocalReranker, windows
-from shared.memory.domain.retrieval import EXACT_MATCH, Reranked, bm25, convex, idf, keyword_strength, minmax
+from shared.memory.domain.retrieval import EXACT_MATCH, bm25, convex, idf, keyword_strength, minmax
 from shared.memory.services.workspace_index import index_page
 from shared.memory.services.workspace_search import RERANK_CANDIDATES, search
+from shared.platform.domain.embeddings import Reranked
 from tests.engine_fakes import FakeNotion
 from tests.support.memory import FakePassages, WordCountEmbedder
 
