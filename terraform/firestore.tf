@@ -117,6 +117,17 @@ locals {
         { query_scope = "COLLECTION_GROUP", order = "ASCENDING" },
       ]
     }
+    # FirestoreSpend.stale_holds (the sweeper): model-call reservations never settled, across all
+    # tenants: collection group spend_holds, release_after < now, oldest first (decision 0102).
+    spend_holds_release_after = {
+      collection = "spend_holds"
+      field      = "release_after"
+      indexes = [
+        { query_scope = "COLLECTION", order = "ASCENDING" },
+        { query_scope = "COLLECTION", order = "DESCENDING" },
+        { query_scope = "COLLECTION_GROUP", order = "ASCENDING" },
+      ]
+    }
   }
 
   # TTL policies, on the field the code writes (shared/workspace/adapters/firestore_tenants.py).

@@ -52,8 +52,10 @@ class FirestoreEmulator:
         self.host = host
 
     def reset(self) -> None:
+        """Delete every document. The emulator takes its time after a test that wrote thousands
+        (and longer on a loaded machine), so the wait is long rather than a flaky failure."""
         url = f"http://{self.host}/emulator/v1/projects/{PROJECT}/databases/(default)/documents"
-        urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=10).close()
+        urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=120).close()
 
     def client(self) -> Any:
         """A client of this emulator. The setting is made again each time: a benchmark run as a test
@@ -71,7 +73,9 @@ def firestore_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fir
     STARTS["firestore_emulators"] += 1
     group.start("firestore", emulator_argv(port), dict(os.environ))
     try:
-        group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{port}/"))
+        group.wait_until(
+            "firestore", lambda: http_answers(f"http://127.0.0.1:{port}/"), timeout_s=120.0
+        )  # a JVM starting on a loaded machine
         os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{port}"
         yield FirestoreEmulator(f"127.0.0.1:{port}")
     finally:

@@ -71,6 +71,7 @@ class FakeRunStore(RunStore):
         self.spend_by_day: dict[str, float] = {}  # the deployment's model spend by day (all tenants)
         self.counters: dict[tuple[str, str], float] = {}  # (tenant, run-/day-/month-…) → spent + held
         self.counters_lock = threading.Lock()
+        self.holds: dict[tuple[str, str], Hold] = {}  # (tenant, hold id) → a reservation not yet settled
         self.usage: dict[tuple[str, str], ModelUsed] = {}  # calls outside runs (embeddings), by id
         self.ended: dict[tuple[str, str, str], dict[str, Any]] = {}  # (tenant, parent, child) → marker
 
@@ -243,21 +244,37 @@ class FakeRunStore(RunStore):
 
     def hold_budgets(self, tenant_id: str, hold: Hold) -> Refused | None:
         keys = self._counter_keys(tenant_id, hold)
+        if hold.hold_id:
+            self.holds[(tenant_id, hold.hold_id)] = hold
         day_usd, month_usd = self.spend(tenant_id, hold.day, hold.month)
         start = {"run": hold.run_seed, "day": day_usd, "month": month_usd}
         with self.counters_lock:
             for budget, key, cap in keys:
                 counted = self.counters.setdefault(key, start[budget])
                 if counted + hold.usd > cap + 1e-9:
+                    self.holds.pop((tenant_id, hold.hold_id), None)
                     return Refused(budget, counted, cap, hold.usd)  # type: ignore[arg-type]  # budget: one of Hold.caps' names
             for _, key, _ in keys:
                 self.counters[key] += hold.usd
         return None
 
     def settle_hold(self, tenant_id: str, hold: Hold, cost_usd: float) -> None:
+        released = not hold.hold_id or self.holds.pop((tenant_id, hold.hold_id), None) is not None
         with self.counters_lock:
             for _, key, _ in self._counter_keys(tenant_id, hold):
-                self.counters[key] += cost_usd - hold.usd
+                self.counters[key] += cost_usd - (hold.usd if released else 0.0)
+
+    def stale_holds(self, before: datetime, limit: int = 200) -> list[tuple[str, Hold]]:
+        found = [(t, h) for (t, _), h in self.holds.items() if h.release_after and h.release_after < before]
+        return sorted(found, key=lambda th: th[1].release_after or before)[:limit]
+
+    def release_hold(self, tenant_id: str, hold: Hold) -> bool:
+        if self.holds.pop((tenant_id, hold.hold_id), None) is None:
+            return False
+        with self.counters_lock:
+            for _, key, _ in self._counter_keys(tenant_id, hold):
+                self.counters[key] -= hold.usd
+        return True
 
     def settle_spend(self, day: str, usd: float) -> None:
         self.spend_by_day[day] = self.spend_by_day.get(day, 0.0) + usd

@@ -154,7 +154,19 @@ class RunStore(Protocol):
 
     def settle_hold(self, tenant_id: str, hold: Hold, cost_usd: float) -> None:
         """Replace the reservation ``hold`` on the tenant's counters with the call's measured cost
-        (0: a call that failed unpaid gives it all back), on every counter at once."""
+        (0: a call that failed unpaid gives it all back), on every counter at once. The
+        reservation is given back once only: not again if the sweeper released it
+        (:meth:`release_hold`), in which case the counters take the cost alone."""
+        ...
+
+    def stale_holds(self, before: datetime, limit: int = 200) -> list[tuple[str, Hold]]:
+        """(tenant id, hold) of reservations still recorded whose ``release_after`` is before
+        ``before``, oldest first, at most ``limit``: calls that never settled."""
+        ...
+
+    def release_hold(self, tenant_id: str, hold: Hold) -> bool:
+        """Give a reservation that was never settled back to its counters, once: True when this
+        call released it, False when it had been settled or released already."""
         ...
 
     def settle_spend(self, day: str, usd: float) -> None:

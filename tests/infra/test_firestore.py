@@ -148,6 +148,11 @@ QUERIES: dict[tuple[str, str], Query] = {
         "collection group runs: status == ?, updated_at < ? (the sweeper)",
         (_idx("runs", "COLLECTION_GROUP", "status", "updated_at"),),
     ),
+    ("firestore_spend.py", "FirestoreSpend.stale_holds"): Query(
+        "collection group spend_holds: release_after < ? order by release_after (the sweeper, decision "
+        "0102); one field, collection-group scope: the single-field index firestore_field_indexes adds",
+        (),
+    ),
     ("firestore_notifications.py", "FirestoreNotificationLog.recent"): Query(
         "tenants/{t}/notifications order by created_at DESC (GET /notifications); one field, "
         "collection scope: automatic",

@@ -2,7 +2,8 @@
 was lost. A running run idle for ``sweep_stall_s`` (since its last write or its ``retry_at``,
 :attr:`Run.idle_since`) gets its follow-up again under a fresh name per sweep window; a duplicate
 collides as any does. A run idle for ``GIVE_UP_AFTER`` is failed instead, which tells its owner,
-releases its page and keeps runs stuck for good from filling the oldest-first batch.
+releases its page and keeps runs stuck for good from filling the oldest-first batch. Each sweep
+also gives back the budget reservations of model calls that never settled (``release_stale_holds``).
 Why: docs/engine.md, "Sweeper".
 """
 
@@ -14,6 +15,7 @@ from shared.runs.domain.events import RunFinished, RunStatus
 from shared.runs.domain.run_limits import RETRY_FOR
 from shared.runs.domain.runs import Run
 from shared.runs.services.deps import Deps
+from shared.runs.services.spend import release_stale_holds
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ def sweep(deps: Deps, limit: int = 200) -> int:
         RunLog.of(deps, run).followup(run.state, tag=tag)
         count += 1
     log.info("sweeper re-enqueued %d stalled runs and failed %d stuck for a day", count, failed)
+    release_stale_holds(deps, limit)
     return count
 
 

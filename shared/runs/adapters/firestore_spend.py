@@ -1,7 +1,8 @@
 """A tenant's spend in Firestore: the half of the run store (``FirestoreRunStore``) that counts
 money. It sums the runs' ``model_used`` events, keeps the budget counters under
-``tenants/{t}/spend/`` that a model call reserves on and settles (decision 0084), and keeps the
-deployment's daily cap counter."""
+``tenants/{t}/spend/`` that a model call reserves on and settles (decision 0084), each reservation's
+record under ``tenants/{t}/spend_holds/`` until it is settled or the sweeper gives it back (0102),
+and keeps the deployment's daily cap counter."""
 
 import contextlib
 import logging
@@ -25,6 +26,7 @@ _CENTS_EPSILON = 1e-9  # sums of float dollars: a total equal to the cap is not 
 # Batches of the spend counters aborted by contention (nothing written), made again at most this often.
 _COUNTER_ATTEMPTS = 8
 _SETTLE_ATTEMPTS = 24
+_NO_CAPS = (float("inf"), float("inf"), float("inf"))  # a hold read back to be released: no cap applies
 log = logging.getLogger(__name__)
 
 
@@ -115,23 +117,37 @@ class FirestoreSpend:
             if budget != "run" or hold.run_id
         ]
 
+    def _hold_ref(self, tenant_id: str, hold_id: str) -> Any:
+        return self._tenant(tenant_id).collection("spend_holds").document(hold_id)
+
+    def _hold_record(self, tenant_id: str, hold: Hold) -> tuple[Any, dict[str, Any]] | None:
+        """``tenants/{t}/spend_holds/{hold_id}``: what the sweeper needs to give the reservation
+        back (no content, no prompt); None for a hold with no record."""
+        if not hold.hold_id:
+            return None
+        fields = {"tenant_id": tenant_id, "hold_id": hold.hold_id, "run_id": hold.run_id, "usd": hold.usd}
+        fields |= {"day": hold.day, "month": hold.month, "release_after": hold.release_after}
+        return self._hold_ref(tenant_id, hold.hold_id), fields
+
     def hold_budgets(self, tenant_id: str, hold: Hold) -> Refused | None:
         """One batch of increments over the counters, their results read back (a batch is atomic;
         no transaction, so no reads to retry): each caller sees the totals its own increments made.
-        Past a cap, a second batch takes them all back, so a refused call may briefly refuse another
-        that would have fit, but never lets one past. The counters are updated, not set: a missing
-        one fails the batch, is created at what was recorded, and the batch is made again (once a
-        day, a month and a run)."""
+        The same batch creates the hold's record (:meth:`_hold_record`), so a reservation made is
+        always one the sweeper can find. Past a cap, a second batch takes them all back, so a
+        refused call may briefly refuse another that would have fit, but never lets one past. The
+        counters are updated, not set: a missing one fails the batch, is created at what was
+        recorded, and the batch is made again (once a day, a month and a run)."""
         counters = self._counters(tenant_id, hold)
+        record = self._hold_record(tenant_id, hold)
         try:
-            written = self._add_to_counters(counters, hold.usd)
+            written = self._add_to_counters(counters, hold.usd, record=record)
         except gexc.NotFound:
             self._start_counters(tenant_id, hold, counters)
             try:
-                written = self._add_to_counters(counters, hold.usd)
+                written = self._add_to_counters(counters, hold.usd, record=record)
             except gexc.NotFound as exc:
                 raise TransientError("firestore: the spend counters could not be created") from exc
-        totals = [float(w.transform_results[0].double_value) for w in written]
+        totals = [float(w.transform_results[0].double_value) for w in written[: len(counters)]]
         over = [
             Refused(budget, total - hold.usd, cap, hold.usd)  # type: ignore[arg-type]  # budget: one of Hold.caps' names
             for (budget, _, cap), total in zip(counters, totals, strict=True)
@@ -139,7 +155,7 @@ class FirestoreSpend:
         ]
         if not over:
             return None
-        self._move_counters(counters, -hold.usd)
+        self.settle_hold(tenant_id, hold, 0.0)
         return over[0]
 
     def _start_counters(self, tenant_id: str, hold: Hold, counters: list[tuple[str, Any, float]]) -> None:
@@ -164,9 +180,14 @@ class FirestoreSpend:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
 
     def _add_to_counters(
-        self, counters: list[tuple[str, Any, float]], usd: float, attempts: int = _COUNTER_ATTEMPTS
+        self,
+        counters: list[tuple[str, Any, float]],
+        usd: float,
+        attempts: int = _COUNTER_ATTEMPTS,
+        record: tuple[Any, dict[str, Any]] | None = None,
     ) -> list[Any]:
-        """Add ``usd`` to each counter in one batch: its write results. A batch aborted by contention
+        """Add ``usd`` to each counter in one batch (with ``record`` created, last): its write
+        results, the counters' first. A batch aborted by contention
         on a counter (Firestore's ABORTED: nothing of it was written) is made again, up to
         ``attempts`` times, waiting longer each time (jittered, at most a second); NotFound (a
         counter missing) is the caller's."""
@@ -174,6 +195,8 @@ class FirestoreSpend:
             batch = self._db.batch()
             for _, ref, _ in counters:
                 batch.update(ref, {"usd": firestore.Increment(float(usd))})
+            if record is not None:
+                batch.create(record[0], record[1])
             try:
                 return list(batch.commit())
             except gexc.Aborted as exc:
@@ -187,14 +210,79 @@ class FirestoreSpend:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def settle_hold(self, tenant_id: str, hold: Hold, cost_usd: float) -> None:
-        """Each counter moves by the cost less the reservation (:meth:`_move_counters`)."""
-        self._move_counters(self._counters(tenant_id, hold), cost_usd - hold.usd)
+        """Each counter moves by the cost less the reservation, once: the hold's record is deleted
+        first (:meth:`_take_record`), and only if it was still there is the reservation given back;
+        if the sweeper gave it back already, the counters take only the cost. A counter whose move
+        keeps failing is written back into the record (:meth:`_move_or_leave`), for the sweeper."""
+        taken = self._take_record(tenant_id, hold)
+        usd = cost_usd - (hold.usd if taken is not None else 0.0)
+        self._move_or_leave(tenant_id, hold, {ref.id: usd for _, ref, _ in self._counters(tenant_id, hold)})
 
-    def _move_counters(self, counters: list[tuple[str, Any, float]], usd: float) -> None:
-        """Add ``usd`` to each counter, one write each. A reservation given back or settled needs no
-        batch: each counter is right on its own, and only taking one must fit every budget at once.
-        A write of one document waits its turn where a batch of three is aborted by contention.
-        An aborted write is made again for longer than a reservation (``_SETTLE_ATTEMPTS``, some
-        10 s): given up, the reservation stays counted."""
-        for counter in counters:
-            self._add_to_counters([counter], usd, _SETTLE_ATTEMPTS)
+    def _take_record(self, tenant_id: str, hold: Hold) -> dict[str, Any] | None:
+        """Delete the hold's record if it is there: its fields when this call deleted it ({} for a
+        hold with no record), None when it was gone (settled or given back already). The delete is
+        made on the version read, so of two takers only one gets it."""
+        if not hold.hold_id:
+            return {}
+        ref = self._hold_ref(tenant_id, hold.hold_id)
+        try:
+            snap = ref.get()
+            if not snap.exists:
+                return None
+            ref.delete(option=self._db.write_option(last_update_time=snap.update_time))
+        except (gexc.NotFound, gexc.FailedPrecondition):
+            return None
+        except TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+        return snap.to_dict() or {}
+
+    def _move_or_leave(self, tenant_id: str, hold: Hold, moves: dict[str, float]) -> None:
+        """Move each counter (by id under ``tenants/{t}/spend/``) by its amount, one write each (a
+        write of one document waits its turn where a batch of three is aborted by contention). The
+        moves that still fail after ``_SETTLE_ATTEMPTS`` (some 10 s) go back into the hold's record
+        as what is ``left``, for the sweeper; with no record to keep them, they stay undone (the
+        reservation stays counted: errs on spending less)."""
+        spend = self._tenant(tenant_id).collection("spend")
+        left = {}
+        for doc_id, usd in moves.items():
+            try:
+                self._add_to_counters([("", spend.document(doc_id), 0.0)], usd, _SETTLE_ATTEMPTS)
+            except TransientError:
+                left[doc_id] = usd
+        if not left:
+            return
+        record = self._hold_record(tenant_id, hold)
+        log.warning("spend counters not moved, left to the sweeper: %s", sorted(left))
+        if record is not None:
+            with contextlib.suppress(*TRANSIENT, gexc.AlreadyExists, gexc.Conflict):
+                record[0].create(record[1] | {"left": left})
+
+    def stale_holds(self, before: datetime, limit: int = 200) -> list[tuple[str, Hold]]:
+        """Reservations whose ``release_after`` is before ``before``, oldest first, across tenants
+        (collection group ``spend_holds``: a single-field index in its scope, terraform/firestore.tf)."""
+        query = (
+            self._db.collection_group("spend_holds")
+            .where(filter=FieldFilter("release_after", "<", before))
+            .order_by("release_after")
+            .limit(limit)
+        )
+        found = []
+        try:
+            for snap in query.stream():
+                d = snap.to_dict() or {}
+                hold = Hold(d["day"], d["month"], d["run_id"], float(d["usd"]), _NO_CAPS, 0.0, d["hold_id"])
+                found.append((str(d["tenant_id"]), hold._replace(release_after=d.get("release_after"))))
+        except TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+        return found
+
+    def release_hold(self, tenant_id: str, hold: Hold) -> bool:
+        """Give a stale reservation back: its record taken, then each counter moved back by it (or
+        by what a settle ``left`` undone). False (nothing moved) when the record was gone: settled
+        or released meanwhile."""
+        taken = self._take_record(tenant_id, hold)
+        if taken is None:
+            return False
+        moves = taken.get("left") or {ref.id: -hold.usd for _, ref, _ in self._counters(tenant_id, hold)}
+        self._move_or_leave(tenant_id, hold, {str(k): float(v) for k, v in moves.items()})
+        return True

@@ -109,7 +109,9 @@ class Hold(NamedTuple):
     settled to its measured cost after it (``RunStore.hold_budgets``/``settle_hold``). These are the
     workspace's ``day`` (YYYY-MM-DD) and ``month`` (YYYY-MM) budgets and, for a run's call, the run's. ``caps``: the budgets it must fit, in that order (run, day, month; the run's
     ``inf`` when the call belongs to no run). ``run_seed``: what the run had spent before its
-    counter existed (its state's cost), the counter's start."""
+    counter existed (its state's cost), the counter's start. ``hold_id``: the reservation's own
+    record, kept until it is settled, so that one whose call never settles (its instance died) is
+    given back by the sweeper once ``release_after`` has passed (empty: no record)."""
 
     day: str
     month: str
@@ -117,6 +119,8 @@ class Hold(NamedTuple):
     usd: float
     caps: tuple[float, float, float]
     run_seed: float = 0.0
+    hold_id: str = ""
+    release_after: datetime | None = None
 
 
 class Refused(NamedTuple):

@@ -109,6 +109,7 @@ class ModelCall:
         self.cost_usd = (self.cost_usd or 0.0) + cost_usd
 
 
+HOLD_KEPT_AT_LEAST = timedelta(minutes=30)  # see hold_kept
 CHUNK_SHARE = 0.01  # of the daily cap, an instance reserves at once (at least one call's reservation)
 
 
@@ -164,11 +165,14 @@ def _hold(
     on those as stored now when they differ (a budget the owner just raised)."""
     run_id, spent, grants, run_cap = run
     now = deps.clock()
+    hold_id, release = uuid4().hex, now + hold_kept(deps)
 
     def held(budget: Budget) -> tuple[Hold, str]:
         run_usd = budget.run_usd if run_cap is None else min(run_cap, budget.run_usd)
         caps = (run_usd * (1 + grants) if run_id else float("inf"), budget.day_usd, budget.month_usd)
-        hold = Hold(now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"), run_id, reserve, caps, spent)
+        hold = Hold(
+            now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"), run_id, reserve, caps, spent, hold_id, release
+        )
         refused = deps.store.hold_budgets(tenant_id, hold)
         return hold, refused.reason if refused else ""
 
@@ -179,6 +183,28 @@ def _hold(
         if fresh != cached:
             hold, problem = held(fresh)
     return (None, problem) if problem else (hold, "")
+
+
+def hold_kept(deps: Deps) -> timedelta:
+    """How long a reservation may stay unsettled before the sweeper gives it back: far past any
+    model call (its timeout, retried), so a call under way is never released under it."""
+    return max(HOLD_KEPT_AT_LEAST, timedelta(seconds=4 * deps.settings.model_timeout_s))
+
+
+def release_stale_holds(deps: Deps, limit: int = 200) -> int:
+    """Give back the reservations of calls that never settled (their instance died, or settling
+    kept failing) once :func:`hold_kept` has passed: the sweeper's second job. Each is released
+    once however many sweeps find it (``RunStore.release_hold``). The number released."""
+    released = 0
+    for tenant_id, hold in deps.store.stale_holds(deps.clock(), limit):
+        released += deps.store.release_hold(tenant_id, hold)
+    if released:
+        log.warning(
+            "the sweeper gave back %d model-call reservations never settled",
+            released,
+            extra={"fields": {"event": "spend_holds_released", "count": released}},
+        )
+    return released
 
 
 def _settle_hold(deps: Deps, tenant_id: str, hold: Hold, cost_usd: float) -> None:
