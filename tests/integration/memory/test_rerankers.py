@@ -46,9 +46,13 @@ def stub() -> Any:
     server.stop()
 
 
+def token() -> Credentials:
+    return Credentials(token="tok")  # type: ignore[no-untyped-call]  # google-auth: unannotated
+
+
 def reranker(stub: RankStub) -> VertexReranker:
     return VertexReranker(
-        "proj-1", "semantic-ranker-default@latest", 1.0, base_url=stub.url, credentials=Credentials("tok")
+        "proj-1", "semantic-ranker-default@latest", 1.0, base_url=stub.url, credentials=token()
     )
 
 
@@ -86,4 +90,4 @@ def test_a_refusing_ranking_api_is_skipped_not_raised(stub: RankStub) -> None:
 
 def test_the_real_endpoint_is_refused_outside_production() -> None:
     with pytest.raises(ConfigError):
-        VertexReranker("proj-1", "semantic-ranker-default@latest", 1.0, credentials=Credentials("tok"))
+        VertexReranker("proj-1", "semantic-ranker-default@latest", 1.0, credentials=token())
