@@ -442,6 +442,16 @@ def main() -> int:
     parser.add_argument(
         "--quality-only", action="store_true", help="quality figures only (no scale, freshness)"
     )
+    parser.add_argument(
+        "--part",
+        choices=("stdlib", "licences", "tuning"),
+        help="one part of the quality figures alone, in its own process (implies --quality-only)",
+    )
+    parser.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="with --part: the tests' in-memory passage store instead of the emulator (same search code)",
+    )
     parser.add_argument("--edits", type=int, default=20, help="edits timed for freshness")
     parser.add_argument(
         "--window",
