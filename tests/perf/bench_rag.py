@@ -398,6 +398,24 @@ def print_quality(f: dict[str, Any]) -> None:
         )
 
 
+def part(store: Any, name: str) -> dict[str, Any]:
+    """One part of the quality figures alone (``--part``): a collection's (``stdlib``, ``licences``) or
+    the tuning grid (``tuning``), in one tenant's index held by ``store``."""
+    model, reranker = Counting(), LocalReranker()
+    if name == "licences":
+        docs, judged = rag_prose.documents(), questions(rag_prose.QUESTIONS)
+    else:
+        docs, judged = documents(), questions(HELD_OUT if name == "stdlib" else QUESTIONS)
+    ws = workspace(docs, TENANTS[0])
+    seconds = index_all(store, model, {TENANTS[0]: ws})
+    log(f"{name}: indexed {len(docs)} pages in {seconds:.0f} s")
+    if name == "tuning":
+        return {"tuning": tune(store, model, ws, judged), "collections": {}}
+    figures = rag_quality.collection(store, model, TENANTS[0], ws.doc_of, docs, judged, reranker)
+    figures |= wordllama(store, docs, judged, "bench-w") | {"indexing_s": seconds, "documents": len(docs)}
+    return {"tuning": {}, "collections": {name: figures}}
+
+
 def _quality_only(f: dict[str, Any]) -> int:
     """Print the quality part (``--quality-only``, for tuning and the decision records); exit 1 on a
     missed quality goal."""
@@ -424,6 +442,16 @@ def main() -> int:
     parser.add_argument(
         "--quality-only", action="store_true", help="quality figures only (no scale, freshness)"
     )
+    parser.add_argument(
+        "--part",
+        choices=("stdlib", "licences", "tuning"),
+        help="one part of the quality figures alone, in its own process (implies --quality-only)",
+    )
+    parser.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="with --part: the tests' in-memory passage store instead of the emulator (same search code)",
+    )
     parser.add_argument("--edits", type=int, default=20, help="edits timed for freshness")
     parser.add_argument(
         "--window",
@@ -441,8 +469,14 @@ def main() -> int:
     if not 0 < args.scale_small < args.scale_pages:
         parser.error("--scale-small must be between 0 and --scale-pages")
     logging.disable(logging.WARNING)
+    if args.part and args.in_memory:
+        from tests.support.memory import FakePassages
+
+        return _quality_only(part(FakePassages(), args.part))
     with firestore_emulator() as host:
         os.environ["FIRESTORE_EMULATOR_HOST"] = host
+        if args.part:
+            return _quality_only(part(FirestorePassages(firestore.Client(project=PROJECT)), args.part))
         figures = run(
             firestore.Client(project=PROJECT), queries=args.queries, edits=args.edits, tuning_grid=args.tune
         )

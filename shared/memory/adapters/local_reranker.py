@@ -19,7 +19,7 @@ from shared.platform.domain.embeddings import Reranked
 MODEL = "all-minilm-l6-v2-windows"
 WINDOW_WORDS = 60  # a window: whole sentences up to about this many words
 CACHE_WINDOWS = 50_000  # window vectors kept (384 floats each: about 77 MB at most)
-BATCH = 16
+BATCH = 4  # windows encoded between two looks at the deadline
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|\n+")
 
 

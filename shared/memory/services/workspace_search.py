@@ -19,6 +19,7 @@ from shared.platform.errors import BudgetSpent, ConfigError, TransientError
 
 if TYPE_CHECKING:
     from shared.memory.domain.passages import StoredPassage
+    from shared.platform.domain.embeddings import Reranked
     from shared.memory.ports import Embedder, PassageStore, Reranker
     from shared.runs.services.deps import Deps
 
@@ -124,7 +125,7 @@ def searcher(
     def run(query: str, limit: int) -> list[dict[str, Any]]:
         if deps.memory is None:
             raise RuntimeError("this function was built without the workspace index")
-        from shared.runs.services.spend import PaidEmbedder, PaidReranker
+        from shared.runs.services.spend import PaidEmbedder
 
         embedder, store = deps.memory()
         paid = PaidEmbedder(deps, tenant_id, embedder)
@@ -144,6 +145,36 @@ def searcher(
         return as_dicts(found.results)
 
     return run
+
+
+class PaidReranker:
+    """Search's reranker, each call made and paid as an embedding call is
+    (``shared.runs.services.spend.PaidEmbedder``); a workspace whose budget is spent is not reranked
+    (search keeps its fused order)."""
+
+    def __init__(self, deps: Deps, tenant_id: str, reranker: Reranker) -> None:
+        self.deps, self.tenant_id, self.inner = deps, tenant_id, reranker
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
+    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> Reranked | None:
+        from shared.runs.services.spend import model_call
+
+        with model_call(self.deps, self.tenant_id, 0.0, 0) as call:
+            if call.problem:
+                return None
+            done = self.inner.rerank(query, passages, budget_s)
+            call.paid(done.cost_usd if done is not None else 0.0)
+        if done is not None and done.cost_usd > 0:
+            from uuid import uuid4
+
+            from shared.platform.domain.model_calls import ModelUsage
+
+            used = ModelUsage(self.inner.model, len(passages), 0, done.cost_usd)
+            self.deps.store.record_usage(self.tenant_id, uuid4().hex, self.deps.clock(), "rerank", used)
+        return done
 
 
 def context_passages(

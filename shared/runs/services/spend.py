@@ -30,8 +30,8 @@ from shared.runs.domain.runs import Run
 from shared.runs.services.deps import Deps, RunRef
 
 if TYPE_CHECKING:
-    from shared.memory.ports import Embedder, Reranker
-    from shared.platform.domain.embeddings import Embedded, Reranked, Task
+    from shared.memory.ports import Embedder
+    from shared.platform.domain.embeddings import Embedded, Task
 
 log = logging.getLogger(__name__)
 
@@ -292,31 +292,6 @@ class PaidEmbedder:
             self.deps.store.record_usage(
                 self.tenant_id, uuid4().hex, self.deps.clock(), f"embed_{task}", used
             )
-        return done
-
-
-class PaidReranker:
-    """Search's reranker, each call made and paid as an embedding call is (:class:`PaidEmbedder`);
-    a workspace whose budget is spent is not reranked (search keeps its fused order)."""
-
-    def __init__(self, deps: Deps, tenant_id: str, reranker: "Reranker") -> None:
-        self.deps, self.tenant_id, self.inner = deps, tenant_id, reranker
-
-    @property
-    def model(self) -> str:
-        return self.inner.model
-
-    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> "Reranked | None":
-        with model_call(self.deps, self.tenant_id, 0.0, 0) as call:
-            if call.problem:
-                return None
-            done = self.inner.rerank(query, passages, budget_s)
-            call.paid(done.cost_usd if done is not None else 0.0)
-        if done is not None and done.cost_usd > 0:
-            from shared.platform.domain.model_calls import ModelUsage
-
-            used = ModelUsage(self.inner.model, len(passages), 0, done.cost_usd)
-            self.deps.store.record_usage(self.tenant_id, uuid4().hex, self.deps.clock(), "rerank", used)
         return done
 
 

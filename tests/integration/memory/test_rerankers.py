@@ -46,10 +46,13 @@ def stub() -> Any:
     server.stop()
 
 
+def token() -> Credentials:
+    return Credentials(token="tok")  # type: ignore[no-untyped-call]  # google-auth: unannotated
+
+
 def reranker(stub: RankStub) -> VertexReranker:
-    credentials = Credentials("tok")  # type: ignore[no-untyped-call]  # google-auth: unannotated
     return VertexReranker(
-        "proj-1", "semantic-ranker-default@latest", 1.0, base_url=stub.url, credentials=credentials
+        "proj-1", "semantic-ranker-default@latest", 1.0, base_url=stub.url, credentials=token()
     )
 
 
@@ -87,4 +90,4 @@ def test_a_refusing_ranking_api_is_skipped_not_raised(stub: RankStub) -> None:
 
 def test_the_real_endpoint_is_refused_outside_production() -> None:
     with pytest.raises(ConfigError):
-        VertexReranker("proj-1", "semantic-ranker-default@latest", 1.0, credentials=Credentials("tok"))  # type: ignore[no-untyped-call]  # google-auth: unannotated
+        VertexReranker("proj-1", "semantic-ranker-default@latest", 1.0, credentials=token())

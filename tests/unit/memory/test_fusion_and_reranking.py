@@ -125,3 +125,19 @@ def test_the_local_reranker_scores_a_passage_by_its_best_window() -> None:
     assert len(windows(*passages[1])) > 2  # the whole, then windows of a few sentences
     got = reranker.rerank("who feeds the office cat?", passages, 60.0)
     assert got is not None and got.scores[1] > got.scores[0]
+
+
+def test_a_runs_search_is_reranked_and_the_reranking_paid_as_an_embedding_call() -> None:
+    from shared.memory.services.workspace_search import searcher
+    from tests.engine_fakes import make_deps
+
+    store, model, _ = _indexed(PAGES)
+    reverse = Reverse()
+    deps = make_deps()._replace(memory=lambda: (model, store), reranker=lambda: reverse)
+    plain = searcher(make_deps()._replace(memory=lambda: (model, store)), "t1", None)(
+        "team meeting roadmap", 13
+    )
+    got = searcher(deps, "t1", None)("team meeting roadmap", 13)
+    assert [r["text"] for r in got][: reverse.seen] == [r["text"] for r in plain][: reverse.seen][::-1]
+    [used] = [u for u in deps.store.usage.values() if u.purpose == "rerank"]  # type: ignore[attr-defined]
+    assert used.cost_usd == 0.002 and used.model == "reverse"
