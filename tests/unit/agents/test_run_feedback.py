@@ -30,7 +30,7 @@ FINISH = {
 
 
 def _rating(run: str, reason: str, verdict: str = "bad") -> Rating:
-    return Rating(run_id=run, verdict=verdict, reason=reason, by="m1", at=T0)  # type: ignore[arg-type]
+    return Rating(run_id=run, verdict=verdict, reason=reason, by="m1", at=T0)
 
 
 def test_two_similar_reasons_of_different_runs_make_one_proposal_a_dismissal_keeps() -> None:
@@ -97,9 +97,12 @@ def test_ratings_propose_an_instructions_edit_only_the_owner_applies(fakes: Fake
     proposal = twice.json["proposal"]
     assert proposal["status"] == "open" and sorted(proposal["runs"]) == sorted([first, second])
     agent_id = twice.json["agent_id"]
-    agent = fakes.agents.get(TENANT, agent_id)
-    assert agent is not None and [r.verdict for r in agent.ratings] == ["bad", "bad"]  # good replaced
-    page = agent.instructions_page_id
+    rated_agent = fakes.agents.get(TENANT, agent_id)
+    assert rated_agent is not None and [r.verdict for r in rated_agent.ratings] == [
+        "bad",
+        "bad",
+    ]  # good replaced
+    page = rated_agent.instructions_page_id
     before = json.dumps(notion.children.get(page, []))
     assert "three lines" not in before  # proposed, never applied by itself
     path = f"/agents/{agent_id}/proposals/{proposal['proposal_id']}"
