@@ -2,6 +2,7 @@
 attempts; the plan still ahead while it waits; who or what started it and the agent. Hostile text
 in a step shows as text."""
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -112,3 +113,28 @@ def test_an_ended_run_is_rated_not_right_with_a_reason_its_agent_keeps(setup: Se
     kept = [r for a in agents for r in a.get("ratings", []) if r["run_id"] == ended]
     assert [(r["verdict"], r["reason"]) for r in kept] == [("bad", reason)]
     c.screen("run-rated", setup.api("GET", f"/runs/{ended}")["goal"])
+
+
+def test_a_reason_given_again_is_proposed_and_the_owner_adds_it_to_the_instructions(setup: Setup) -> None:
+    again = setup.started_run("Rate: another run that ends by itself")
+    within(lambda: setup.api("GET", f"/runs/{again}")["status"] == "completed" or None, "the run to end")
+    reason = "Too long. Keep the summary to three lines."
+    rated = setup.api("POST", f"/runs/{again}/rating", {"verdict": "bad", "reason": reason})
+    proposal = rated["proposal"]
+    assert proposal and proposal["status"] == "open", rated  # the earlier flow's reason, given again
+    agent = setup.api("GET", f"/agents/{rated['agent_id']}")
+    page_id = agent["instructions_page_id"]
+    assert "three lines" not in json.dumps(setup.stack.sandbox_admin("GET", "/workspaces/demo/state"))
+    c = setup.tab()
+    c.open("/#/agents")
+    c.press("button", f"Open {agent['name']}")
+    offer = c.page.get_by_role("group", name="A proposed edit of the instructions")
+    expect(offer).to_contain_text(reason, timeout=LIVE_MS)
+    c.screen("agent-proposal", "Agents")
+    c.press("button", "Add it to the instructions")
+    expect(offer).to_have_count(0, timeout=LIVE_MS)
+    pages = setup.stack.sandbox_admin("GET", "/workspaces/demo/state")["pages"]
+    written = next(p for p in pages if p["id"].replace("-", "") == page_id.replace("-", ""))
+    assert any("three lines" in b.get("text", "") for b in written["content"])
+    decided = setup.api("GET", f"/agents/{rated['agent_id']}")["proposals"]
+    assert [p["status"] for p in decided if p["proposal_id"] == proposal["proposal_id"]] == ["accepted"]

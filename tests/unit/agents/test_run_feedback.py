@@ -97,9 +97,12 @@ def test_ratings_propose_an_instructions_edit_only_the_owner_applies(fakes: Fake
     proposal = twice.json["proposal"]
     assert proposal["status"] == "open" and sorted(proposal["runs"]) == sorted([first, second])
     agent_id = twice.json["agent_id"]
-    agent = fakes.agents.get(TENANT, agent_id)
-    assert agent is not None and [r.verdict for r in agent.ratings] == ["bad", "bad"]  # good replaced
-    page = agent.instructions_page_id
+    rated_agent = fakes.agents.get(TENANT, agent_id)
+    assert rated_agent is not None and [r.verdict for r in rated_agent.ratings] == [
+        "bad",
+        "bad",
+    ]  # good replaced
+    page = rated_agent.instructions_page_id
     before = json.dumps(notion.children.get(page, []))
     assert "three lines" not in before  # proposed, never applied by itself
     path = f"/agents/{agent_id}/proposals/{proposal['proposal_id']}"

@@ -127,6 +127,13 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
       await send("POST", url("/agents/{agent_id}/instructions/accept", { agent_id: agentId }), { content_hash: hash });
       done();
     });
+  const owns = roleRefusal("owner", "add a proposed edit to the instructions");
+  const decide = (proposal: string, decision: "accept" | "dismiss") =>
+    act(async () => {
+      const path = url("/agents/{agent_id}/proposals/{proposal_id}", { agent_id: agentId, proposal_id: proposal });
+      await send("POST", path, { decision });
+      done();
+    });
   if (!agent) return <>{shown.error ? <ErrorText error={shown.error} /> : <Loading what="the agent" />}</>;
   const instructions = agent.instructions;
   const addSchedule = (event: Event) => {
@@ -161,6 +168,26 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
           </button>
         </div>
       )}
+      {(agent.proposals ?? [])
+        .filter((p) => p.status === "open")
+        .map((p) => (
+          <div class="card proposal" key={p.proposal_id} role="group" aria-label="A proposed edit of the instructions">
+            <p>
+              People gave this reason when they rated {p.runs.length} of its runs not right. Add it to the instructions
+              page? Nothing changes until you do.
+            </p>
+            <blockquote>{p.line}</blockquote>
+            <div class="actions">
+              <button type="button" class="primary" disabled={busy || !!owns} title={owns} onClick={() => decide(p.proposal_id, "accept")}>
+                Add it to the instructions
+              </button>
+              <button type="button" disabled={busy || !!owns} title={owns} onClick={() => decide(p.proposal_id, "dismiss")}>
+                Dismiss
+              </button>
+            </div>
+            {owns && <p class="hint">{owns}</p>}
+          </div>
+        ))}
       {may && <p class="hint">{may}</p>}
       <h3>Model</h3>
       <label>
