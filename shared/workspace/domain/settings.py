@@ -79,7 +79,9 @@ class TenantSettings(Record):
     ] = "start_end"
     data_source_ids: Annotated[
         list[str],
-        Field(description="Data sources the agent knows; their pages' changes start work by their trigger rules"),
+        Field(
+            description="Data sources the agent knows; their pages' changes start work by their trigger rules"
+        ),
     ] = Field(default_factory=list)
     daily_plan: Annotated[
         bool,
