@@ -194,3 +194,39 @@ export function keepReturn(hash: string): void {
 
 /** A Notion id as compared: without hyphens, lower case (Notion writes ids both ways). */
 export const plainId = (id: string): string => id.replace(/-/g, "").toLowerCase();
+
+/** A button whose action happens only once confirmed (issue 66: deleting an agent, removing a member,
+ * cancelling a run took one click): the first press asks `question` in words, focused on "Keep it". */
+export function Confirm({ label, question, yes, act, disabled = false, title, describedBy }: {
+  label: string;
+  question: string;
+  yes: string;
+  act: () => void;
+  disabled?: boolean;
+  title?: string;
+  describedBy?: string;
+}) {
+  const [asking, setAsking] = useState(false);
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asking) keep.current?.focus();
+  }, [asking]);
+  if (!asking) {
+    return (
+      <button type="button" disabled={disabled} title={title} aria-describedby={describedBy} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span class="confirm" role="group" aria-label={question}>
+      <span class="question">{question}</span>{" "}
+      <button type="button" class="danger" disabled={disabled} onClick={() => { setAsking(false); act(); }}>
+        {yes}
+      </button>{" "}
+      <button type="button" ref={keep} onClick={() => setAsking(false)}>
+        Keep it
+      </button>
+    </span>
+  );
+}

@@ -80,10 +80,12 @@ class SkippedEdits(Schema):
 
 
 class Wrote(Schema):
-    """Something a run's effect made: a Notion page, a pull request, a deployment."""
+    """Something a run's effect did: a Notion page made or changed, a comment, a pull request, a
+    deployment."""
 
     tool: str
     url: str
+    what: str = Field(description="What it did, in words: a comment, the properties it changed, a page made")
 
 
 class StepError(Schema):
