@@ -82,7 +82,9 @@ def test_onboarding_chooses_sources_rules_home_and_settings(visit: Visit) -> Non
     c.press("button", "Search")
     expect(c.page.get_by_role("checkbox", name="Notion Agent home page")).to_be_visible()
     c.tick("Notion Agent home page")  # a page the agent knows: its edits start nothing unless ticked
-    expect(c.page.get_by_role("checkbox", name="Every edit of Notion Agent home starts work")).not_to_be_checked()
+    expect(
+        c.page.get_by_role("checkbox", name="Every edit of Notion Agent home starts work")
+    ).not_to_be_checked()
     c.choose("Page for the agent's home", "Notion Agent home")
     c.choose("Time zone", "Europe/Paris")
     c.fill("Planning hour (0 to 23)", "8")

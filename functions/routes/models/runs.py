@@ -35,6 +35,9 @@ class RunSummary(Schema):
     status: RunStatus
     trigger: TriggerKind | None = Field(description="How it started; null for a run before this was kept")
     goal: str
+    title: str = Field(
+        description="Its short name: an agent's run \"<agent>: <page title>\", else its goal's first line"
+    )
     cursor: int = Field(description="The step it is at, from 1")
     steps: int = Field(description="How many steps its plan has")
     risk: Risk
@@ -160,6 +163,7 @@ class Kin(Schema):
     run_id: str
     status: RunStatus
     goal: str
+    title: str = Field(description="Its short name, as RunSummary's")
     agent_name: str | None
     how: Literal["map", "hand_off"] | None = Field(
         description="A child's: started by a parallel map or by a hand-off; null for an ancestor"

@@ -110,7 +110,7 @@ class TenantSettings(Record):
             description="The chosen pages (each one of page_ids) whose every change starts a run; null: every "
             "one of page_ids (as before this setting)"
         ),
-    ] = None
+    ] = Field(None, exclude_if=lambda v: v is None)  # left out while unset: documents read back as before
     triggers: Annotated[
         dict[str, list[Rule]],
         Field(

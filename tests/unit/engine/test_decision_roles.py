@@ -98,7 +98,9 @@ def test_answering_a_question_follows_the_owner_s_choice() -> None:
 def test_a_decision_records_who_made_it() -> None:
     """Issue 66: the owner's timeline said "You chose approve" when an admin approved (no person kept)."""
     deps = waiting()
-    admin = Member(member_id="m-grace", notion_user_id="g" * 32, name="Grace Hopper", role="admin", added_at=AT)
+    admin = Member(
+        member_id="m-grace", notion_user_id="g" * 32, name="Grace Hopper", role="admin", added_at=AT
+    )
     humans.respond(deps, "t1", "r1", "approve", request_id="a", role="admin", by=admin)
     [decided] = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, HumanResponded)]
     assert (decided.by, decided.by_member) == ("Grace Hopper", "m-grace")
