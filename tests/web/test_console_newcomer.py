@@ -54,7 +54,9 @@ def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> 
     expect(grace.page.locator("ol.timeline")).to_contain_text("You approved", timeout=LIVE_MS)
 
     timeline = page.locator("ol.timeline")
-    expect(timeline).to_contain_text(re.compile(r"(Grace Hopper|grace@demo\.example) approved"), timeout=LIVE_MS)
+    expect(timeline).to_contain_text(
+        re.compile(r"(Grace Hopper|grace@demo\.example) approved"), timeout=LIVE_MS
+    )
     expect(timeline).not_to_contain_text("You approved")
     expect(timeline).not_to_contain_text("You chose")
     within(lambda: setup.api("GET", f"/runs/{run_id}")["status"] == "completed" or None, "the run to end")

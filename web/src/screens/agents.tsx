@@ -230,7 +230,7 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
       <ul>
         {(runs.data?.runs ?? []).map((run) => (
           <li key={run.run_id}>
-            <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.goal || run.run_id}</a> <Status status={run.status} />{" "}
+            <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.title || run.goal || run.run_id}</a> <Status status={run.status} />{" "}
             {when(run.created_at)}
             {run.instructions_hash ? `, instructions ${run.instructions_hash}` : ""}
           </li>

@@ -477,7 +477,7 @@ function KinItem({ kin }: { kin: Kin }) {
   const how = kin.how === "map" ? `a parallel map's child (step ${kin.step})` : kin.how === "hand_off" ? `a hand-off (step ${kin.step})` : "";
   return (
     <li data-run={kin.run_id}>
-      <a href={`#/runs/${encodeURIComponent(kin.run_id)}`}>{kin.goal || kin.run_id}</a> <Status status={kin.status} />
+      <a href={`#/runs/${encodeURIComponent(kin.run_id)}`}>{kin.title || kin.goal || kin.run_id}</a> <Status status={kin.status} />
       <span class="meta">
         {" "}
         {how ? `${how} · ` : ""}
@@ -554,7 +554,13 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
       <p>
         <a href="#/runs">All runs</a>
       </p>
-      <h1>{run.goal}</h1>
+      <h1>{run.title || run.goal}</h1>
+      {run.title && run.title !== run.goal && (
+        <details class="goal">
+          <summary>Its whole goal</summary>
+          <p class="text">{run.goal}</p>
+        </details>
+      )}
       <p class="meta" aria-live="polite" id="run-status" tabIndex={-1}>
         <Status status={run.status} /> · step {Math.min(run.cursor, run.steps)} of {run.steps} · {money(run.cost_usd)} ·
         started {when(run.created_at)}
