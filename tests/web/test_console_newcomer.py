@@ -67,3 +67,21 @@ def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> 
     )
     expect(page.get_by_role("button", name="Run again")).to_be_visible()
     owner.screen("run-decided-by", page.get_by_role("heading", level=1).inner_text())
+
+
+def test_the_audit_table_fits_a_phone_the_nav_one_line_and_agent_cards_no_bullets(setup: Setup) -> None:
+    """Issue 66: the audit table was 794 px wide on a phone; the nav wrapped at 1280 px (with the
+    waiting badge); list bullets showed beside the agents' cards."""
+    setup.waiting_run()  # the nav's badge shows
+    phone = setup.tab(setup.context(width=390))
+    phone.open("/#/audit")
+    expect(phone.page.locator("tbody tr").first).to_be_visible(timeout=LIVE_MS)
+    assert phone.overflowing() == []
+    desk = setup.tab(setup.context(width=1280))
+    desk.open("/#/agents")
+    expect(desk.page.get_by_role("link", name=re.compile("waiting for you"))).to_be_visible(timeout=LIVE_MS)
+    tops = desk.page.locator("nav li").evaluate_all("items => items.map(i => i.getBoundingClientRect().top)")
+    assert len(set(tops)) == 1, tops  # one line
+    card = desk.page.locator("ul.agents > li").first
+    expect(card).to_be_visible(timeout=LIVE_MS)
+    assert card.evaluate("li => getComputedStyle(li).listStyleType") == "none"
