@@ -254,7 +254,7 @@ def timeline(
         "wrote": wrote(log),
         "step_rows": run_view.steps(log),
         "remaining": run_view.remaining(run, log) if run.state.status not in ENDED else [],
-        "started_by": run_view.started_by(log),
+        "started_by": run_view.started_by(log, run_id),
     }
     return _summary(run) | shown, tag
 

@@ -123,3 +123,14 @@ def test_what_it_wrote_lists_comments_and_property_changes_too() -> None:
         },
         {"tool": "create_page", "url": "https://notion.so/x", "what": "created a page “Notes”"},
     ]
+
+
+def test_a_child_was_started_by_its_parent_run_not_the_api() -> None:
+    """Issue 66: map and hand-off children said they were "started by the api"."""
+    child = log()[0].model_copy(update={"trigger": "api", "parent_run_id": "r1"})
+    mapped = run_view.started_by([child], "r1-m2-0")
+    assert mapped is not None and mapped["what"] == "a parallel map of its parent run r1"
+    handed = run_view.started_by([child], "r1-h3")
+    assert handed is not None and handed["what"] == "a hand-off from its parent run r1"
+    alone = run_view.started_by([child.model_copy(update={"parent_run_id": ""})], "api-1")
+    assert alone is not None and alone["what"] == "a call to the api"
