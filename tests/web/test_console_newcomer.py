@@ -85,3 +85,12 @@ def test_the_audit_table_fits_a_phone_the_nav_one_line_and_agent_cards_no_bullet
     card = desk.page.locator("ul.agents > li").first
     expect(card).to_be_visible(timeout=LIVE_MS)
     assert card.evaluate("li => getComputedStyle(li).listStyleType") == "none"
+    # Issue 66: a refusal named raw field paths ("invalid field(s): schedules.1.weekly.days …")
+    desk.press("button", "Open Notion Agent")
+    desk.choose("Every", "week, on chosen days")
+    desk.tick("fri", on=False)
+    desk.press("button", "Add the schedule")
+    alert = desk.page.get_by_role("alert").filter(has_text="Not saved")
+    expect(alert).to_contain_text(re.compile(r"schedule 1"), timeout=LIVE_MS)
+    expect(alert).not_to_contain_text("schedules.0")
+    expect(alert).not_to_contain_text("invalid field(s)")

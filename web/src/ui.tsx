@@ -24,9 +24,25 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="state empty">{children}</p>;
 }
 
+/** A field the api names by its dotted path, in words: `schedules.1.weekly.days` is "schedule 2,
+ * weekly, days" (issue 66: raw paths in errors). */
+export function fieldWords(field: string): string {
+  const words: string[] = [];
+  for (const part of field.split(".")) {
+    const last = words.pop();
+    if (/^\d+$/.test(part) && last !== undefined) words.push(`${last.replace(/s$/, "")} ${Number(part) + 1}`);
+    else words.push(...(last === undefined ? [] : [last]), part === "(body)" ? "the request" : part.replace(/_/g, " "));
+  }
+  return words.join(", ");
+}
+
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) {
-    const named = error.fields.map((f) => (f.problem ? `${f.field}: ${f.problem}` : f.field)).join("; ");
+    if (error.message.startsWith("invalid field(s):") && error.fields.length) {
+      const each = error.fields.map((f) => (f.problem ? `${fieldWords(f.field)}: ${f.problem}` : fieldWords(f.field)));
+      return `Not saved: ${each.join("; ")}.`;
+    }
+    const named = error.fields.map((f) => (f.problem ? `${fieldWords(f.field)}: ${f.problem}` : fieldWords(f.field))).join("; ");
     return named ? `${error.message} (${named})` : error.message;
   }
   if (error instanceof Error) return error.message;
