@@ -33,8 +33,12 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
         *((f"max_cost_per_{per}_usd", "may spend at most what") for per in ("run", "day", "month")),
         ("daily_plan_sources", "which is neither among data_source_ids nor the home's Tasks"),
         ("triggers.", "which is not among data_source_ids"),
+        ("trigger_page_ids", "which is not among page_ids"),
         # one item in two spellings (an id's hyphens and case, a name's case); uniqueItems says the rest
-        *((f, "more than once") for f in ("data_source_ids", "page_ids", "daily_plan_sources")),
+        *(
+            (f, "more than once")
+            for f in ("data_source_ids", "page_ids", "daily_plan_sources", "trigger_page_ids")
+        ),
         *((f, "more than once") for f in ("github_repositories", "vercel_projects")),
         # format, unassigned, private-use characters: hundreds of ranges (the pattern names controls)
         ("notification_email", "has an invisible or unassigned character"),

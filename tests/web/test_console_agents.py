@@ -3,6 +3,7 @@ agent listed; an agent made with its instructions written into a Notion page; a 
 that page shown and accepted; a weekly schedule added; the agent paused, resumed and deleted. The
 tests run in order, as one person's visit (each is one flow of the RESULT line)."""
 
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -98,6 +99,12 @@ def test_a_schedule_is_added_and_the_agent_paused_resumed_and_deleted(visit: Vis
     c.press("button", "Resume Weekly report")
     expect(c.page.get_by_text("paused", exact=True)).to_have_count(0, timeout=LIVE_S)
     c.press("button", "Delete Weekly report")
+    # Issue 66: one click deleted it; now it asks, and "Keep it" keeps it
+    expect(c.page.get_by_role("group", name=re.compile("Delete Weekly report\\?"))).to_be_visible()
+    c.press("button", "Keep it")
+    expect(c.page.get_by_role("heading", level=2, name="Weekly report")).to_be_visible()
+    c.press("button", "Delete Weekly report")
+    c.press("button", "Yes, delete Weekly report")
     expect(c.page.get_by_role("heading", level=2, name="Weekly report")).to_have_count(0, timeout=LIVE_S)
     status, listed = c.api("GET", "/agents", None)
     assert status == 200 and [a["agent_id"] for a in listed["agents"]] == ["default"]

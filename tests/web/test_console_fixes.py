@@ -34,7 +34,7 @@ def test_settings_half_filled_are_refused_in_words_beside_their_field(setup: Set
     c = setup.tab()
     c.open("/#/settings")
     expect(c.page.get_by_role("heading", level=1, name="Settings")).to_be_visible()
-    expect(c.page.get_by_text("What starts work: Ideas.")).to_be_visible()  # by title, not by id
+    expect(c.page.get_by_text("What the agent knows: Ideas.")).to_be_visible()  # by title, not by id
     before = setup.api("GET", "/settings")["settings"]
     c.fill("Planning hour (0 to 23)", "")  # once saved as midnight
     c.fill("Quiet from (hour)", "22")  # a start without an end: once dropped

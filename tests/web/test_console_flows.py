@@ -68,13 +68,23 @@ def test_onboarding_chooses_sources_rules_home_and_settings(visit: Visit) -> Non
     c.fill("Search what the agent can see", "Ideas")
     c.press("button", "Search")
     c.tick("Ideas database")
-    c.tick("A page is created", on=False)
+    # Issue 66 (3): choosing a database for what the agent knows starts nothing; each rule says its cost
+    boxes = c.page.get_by_role("group", name="What starts work in Ideas").get_by_role("checkbox")
+    expect(boxes).to_have_count(4)
+    for n in range(4):
+        expect(boxes.nth(n)).not_to_be_checked()
+    expect(c.page.get_by_role("checkbox", name="A page is created (a run for each new page)")).to_be_visible()
+    c.tick("A comment mentions the agent")
     c.tick("A property changes")
     c.choose("Property name", "Status")  # from the data source's schema: nothing to type wrong
     c.choose("Changed to (optional)", READY)
     c.fill("Search what the agent can see", "Notion Agent home")
     c.press("button", "Search")
     expect(c.page.get_by_role("checkbox", name="Notion Agent home page")).to_be_visible()
+    c.tick("Notion Agent home page")  # a page the agent knows: its edits start nothing unless ticked
+    expect(
+        c.page.get_by_role("checkbox", name="Every edit of Notion Agent home starts work")
+    ).not_to_be_checked()
     c.choose("Page for the agent's home", "Notion Agent home")
     c.choose("Time zone", "Europe/Paris")
     c.fill("Planning hour (0 to 23)", "8")
@@ -93,6 +103,7 @@ def test_onboarding_chooses_sources_rules_home_and_settings(visit: Visit) -> Non
     rules = settings["triggers"][visit.ids["ideas_data_source"]]
     assert [r["kind"] for r in rules] == ["mentioned", "property_changed"]
     assert rules[1]["property"] == "Status" and rules[1]["to"] == READY
+    assert len(settings["page_ids"]) == 1 and settings["trigger_page_ids"] == []
     assert settings["timezone"] == "Europe/Paris" and settings["max_cost_per_month_usd"] == 60
     assert "discord" not in settings["notification_channels"]
     status, home = c.api("GET", "/home", None)

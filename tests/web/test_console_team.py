@@ -173,6 +173,9 @@ def test_removed_while_her_tab_is_open_her_next_request_is_refused(visit: Visit)
     button = row.get_by_role("button", name="Remove")
     button.focus()
     c.page.keyboard.press("Enter")
+    # Issue 66: one press removed her; now it asks first, focused on "Keep it"
+    expect(row.get_by_role("button", name="Keep it")).to_be_focused()
+    row.get_by_role("button", name="Yes, remove").press("Enter")
     expect(c.page.get_by_text("grace@demo.example")).to_have_count(0, timeout=LIVE_S)
     m = visit.member
     m.press("link", "Runs", exact=True)

@@ -211,8 +211,12 @@ function App() {
                   {label}
                 </a>
                 {href === "#/runs" && waiting > 0 && (
-                  <a class="badge" href="#/runs?status=waiting_for_human">
-                    {waiting >= WAITING_PAGE ? `${WAITING_PAGE}+` : waiting} waiting for you
+                  <a
+                    class="badge"
+                    href="#/runs?status=waiting_for_human"
+                    aria-label={`${waiting >= WAITING_PAGE ? `${WAITING_PAGE}+` : waiting} waiting for you`}
+                  >
+                    {waiting >= WAITING_PAGE ? `${WAITING_PAGE}+` : waiting} waiting
                   </a>
                 )}
               </li>

@@ -24,9 +24,25 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="state empty">{children}</p>;
 }
 
+/** A field the api names by its dotted path, in words: `schedules.1.weekly.days` is "schedule 2,
+ * weekly, days" (issue 66: raw paths in errors). */
+export function fieldWords(field: string): string {
+  const words: string[] = [];
+  for (const part of field.split(".")) {
+    const last = words.pop();
+    if (/^\d+$/.test(part) && last !== undefined) words.push(`${last.replace(/s$/, "")} ${Number(part) + 1}`);
+    else words.push(...(last === undefined ? [] : [last]), part === "(body)" ? "the request" : part.replace(/_/g, " "));
+  }
+  return words.join(", ");
+}
+
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) {
-    const named = error.fields.map((f) => (f.problem ? `${f.field}: ${f.problem}` : f.field)).join("; ");
+    if (error.message.startsWith("invalid field(s):") && error.fields.length) {
+      const each = error.fields.map((f) => (f.problem ? `${fieldWords(f.field)}: ${f.problem}` : fieldWords(f.field)));
+      return `Not saved: ${each.join("; ")}.`;
+    }
+    const named = error.fields.map((f) => (f.problem ? `${fieldWords(f.field)}: ${f.problem}` : fieldWords(f.field))).join("; ");
     return named ? `${error.message} (${named})` : error.message;
   }
   if (error instanceof Error) return error.message;
@@ -194,3 +210,39 @@ export function keepReturn(hash: string): void {
 
 /** A Notion id as compared: without hyphens, lower case (Notion writes ids both ways). */
 export const plainId = (id: string): string => id.replace(/-/g, "").toLowerCase();
+
+/** A button whose action happens only once confirmed (issue 66: deleting an agent, removing a member,
+ * cancelling a run took one click): the first press asks `question` in words, focused on "Keep it". */
+export function Confirm({ label, question, yes, act, disabled = false, title, describedBy }: {
+  label: string;
+  question: string;
+  yes: string;
+  act: () => void;
+  disabled?: boolean;
+  title?: string;
+  describedBy?: string;
+}) {
+  const [asking, setAsking] = useState(false);
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asking) keep.current?.focus();
+  }, [asking]);
+  if (!asking) {
+    return (
+      <button type="button" disabled={disabled} title={title} aria-describedby={describedBy} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span class="confirm" role="group" aria-label={question}>
+      <span class="question">{question}</span>{" "}
+      <button type="button" class="danger" disabled={disabled} onClick={() => { setAsking(false); act(); }}>
+        {yes}
+      </button>{" "}
+      <button type="button" ref={keep} onClick={() => setAsking(false)}>
+        Keep it
+      </button>
+    </span>
+  );
+}

@@ -35,6 +35,9 @@ class RunSummary(Schema):
     status: RunStatus
     trigger: TriggerKind | None = Field(description="How it started; null for a run before this was kept")
     goal: str
+    title: str = Field(
+        description="Its short name: an agent's run \"<agent>: <page title>\", else its goal's first line"
+    )
     cursor: int = Field(description="The step it is at, from 1")
     steps: int = Field(description="How many steps its plan has")
     risk: Risk
@@ -80,10 +83,12 @@ class SkippedEdits(Schema):
 
 
 class Wrote(Schema):
-    """Something a run's effect made: a Notion page, a pull request, a deployment."""
+    """Something a run's effect did: a Notion page made or changed, a comment, a pull request, a
+    deployment."""
 
     tool: str
     url: str
+    what: str = Field(description="What it did, in words: a comment, the properties it changed, a page made")
 
 
 class StepError(Schema):
@@ -158,6 +163,7 @@ class Kin(Schema):
     run_id: str
     status: RunStatus
     goal: str
+    title: str = Field(description="Its short name, as RunSummary's")
     agent_name: str | None
     how: Literal["map", "hand_off"] | None = Field(
         description="A child's: started by a parallel map or by a hand-off; null for an ancestor"

@@ -54,6 +54,7 @@ def _decide(decision: humans.Decision) -> Handler:
             request_id=body.request_id,
             via=call.via,
             role=call.member.role if call.member is not None else "",
+            by=call.member,
         )
         return {"run_id": run_id, "status": state.status.value}, 200
 

@@ -39,7 +39,20 @@ type ReportsTo = Literal["notion_comment", "notification", "runs_row"]
 type Review = Literal["off", "same", "other"]
 
 NotionId = Annotated[str, Field(pattern=NOTION_ID)]
-Name = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+def _named(value: str) -> str:
+    """An agent's name with its outer spaces trimmed; ValueError, in words, for one with nothing else."""
+    trimmed = value.strip()
+    if not trimmed:
+        raise ValueError("a name needs at least one letter, digit or sign, not only spaces")
+    return trimmed
+
+
+# The contract's pattern (\S: at least one character that is not a space) says what the validator holds.
+Name = Annotated[
+    str, Field(min_length=1, max_length=80, json_schema_extra={"pattern": r"\S"}), AfterValidator(_named)
+]
 ToolName = Annotated[str, Field(pattern=r"^[a-z_]{1,60}$")]
 
 
@@ -175,10 +188,15 @@ def agent_id_for(name: str, taken: Sequence[str]) -> str:
 
 def named_in(agents: Sequence[Agent], text: str) -> Agent | None:
     """The agent whose name ``text`` names (a whole-word, case-insensitive match; the longest name
-    wins, so "Weekly report" beats "Report"); None when it names none."""
+    wins, so "Weekly report" beats "Report"); None when it names none. A name of only spaces names
+    nothing."""
     folded = " ".join(text.lower().split())
+    # A name stored empty (before names of spaces were refused) names none.
     found = [
-        a for a in agents if re.search(rf"(?<!\w){re.escape(' '.join(a.name.lower().split()))}(?!\w)", folded)
+        a
+        for a in agents
+        if (name := " ".join(a.name.lower().split()))
+        and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded)
     ]
     return max(found, key=lambda a: len(a.name), default=None)
 

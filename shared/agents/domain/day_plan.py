@@ -172,6 +172,19 @@ def markdown(p: DayPlan, today: date) -> str:
     return "\n".join(lines).rstrip()
 
 
+def decisions(titles: Sequence[str], total: int) -> str:
+    """The plan's section of the runs that wait for a person's decision (issue 66: the page said
+    "Nothing" under "Waiting on others" while 21 runs waited): each run's title as one line of plain
+    text, at most :data:`LISTED`, the rest of ``total`` counted."""
+    lines = ["", "", "## Waiting for a decision"]
+    lines += [f"- {literal(t) or 'A run'}: approve or reject it in Notion Agent" for t in titles[:LISTED]]
+    if total > min(len(titles), LISTED):
+        lines.append(f"- and {total - min(len(titles), LISTED)} more")
+    if not total:
+        lines.append("Nothing.")
+    return "\n".join(lines)
+
+
 def _line(t: Task, today: date) -> str:
     title = literal(t.title) or "Untitled"  # a person's words: one line of plain text, never Markdown
     link = f"[{title}]({t.url})" if t.url.startswith("https://") else title

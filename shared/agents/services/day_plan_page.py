@@ -17,6 +17,7 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
+from shared.runs.domain.runs import RunStatus
 from shared.workspace.domain import day_plans
 from shared.workspace.domain.agent_home import HomeDatabase, is_trashed
 from shared.workspace.domain.tenants import Tenant, TenantStatus
@@ -46,7 +47,7 @@ def write_day_plan(task: DayPlanTask, deps: Deps) -> Outcome:
     tasks, failed = _read(notion, sources, task.day)
     yesterday = deps.need_tenants().kept_day_plan(task.tenant_id, _day(task.day - timedelta(days=1)))
     planned = day_plan.plan(tasks, task.day, yesterday.task_ids if yesterday else ())
-    text = day_plan.markdown(planned, task.day) + day_plan.unread(failed)
+    text = day_plan.markdown(planned, task.day) + _decisions(deps, task.tenant_id) + day_plan.unread(failed)
     home = tenant.home.daily_plans if tenant.home is not None else None
     if home is None:
         return _notify(deps, tenant, task.day, text)
@@ -60,6 +61,15 @@ def write_day_plan(task: DayPlanTask, deps: Deps) -> Outcome:
     kept = day_plans.Kept(page_id, tuple(planned.task_ids()))
     deps.need_tenants().keep_day_plan(task.tenant_id, _day(task.day), kept, now + day_plans.KEPT)
     return outcome
+
+
+def _decisions(deps: Deps, tenant_id: str) -> str:
+    """The section of the runs waiting for a decision: the held runs (one query), at most
+    ``day_plan.LISTED`` of them read, those paused left out."""
+    held = deps.store.held(tenant_id)
+    read = [deps.store.get_run(tenant_id, i) for i in held[: day_plan.LISTED]]
+    waiting = [r for r in read if r is not None and r.state.status == RunStatus.WAITING_FOR_HUMAN]
+    return day_plan.decisions([r.state.title for r in waiting], len(waiting) + len(held) - len(read))
 
 
 def _write(

@@ -109,8 +109,11 @@ def _tell_the_end(run: RunRef, state: RunState) -> None:
     """A message that the run ended. A run with a page notes its result there (``page_notes``) unless
     its owner chose no notes; otherwise its owner hears it on the first channel that can carry it,
     never the page, or, taking the daily digest, in the digest. Its agent's ``reports_to`` chooses
-    first: a Notion comment on its page, or a notification (issue 55)."""
+    first: a Notion comment on its page, or a notification (issue 55). A map's child sends none.
+    """
     deps, tenant_id, run_id = run
+    if dpn.map_child(run_id, state):  # its parent's end message tells its news
+        return
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
     settings = tenant.settings if tenant is not None else None
     chosen = state.reports_to == "notion_comment" and bool(state.page_id)
@@ -123,7 +126,7 @@ def _tell_the_end(run: RunRef, state: RunState) -> None:
         notification_id=f"{run_id}-{state.status.value}",
         tenant_id=tenant_id,
         run_id=run_id,
-        subject=f"Run {state.status.value}: {state.goal}"[:300],
+        subject=f"Run {state.status.value}: {state.title}"[:300],
         text=state.summary[:20_000],
         run_started_at=state.started_at,
     )
@@ -160,7 +163,7 @@ def _ask(run: RunRef, state: RunState) -> None:
         notification_id=f"{run_id}-{request_id}",
         tenant_id=tenant_id,
         run_id=run_id,
-        subject=f"Your decision is needed: {_quoted_goal(state.goal)}",
+        subject=f"Your decision is needed: {_quoted_goal(state.title)}",
         text=state.waiting.prompt[:20_000],
         priority="urgent",  # the run waits for this person (shared/notify/services/notifications.py)
         data=data,

@@ -33,7 +33,7 @@ from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from shared.team.domain.audit import Surface
 from shared.team.services import audit
-from shared.workspace.domain.members import Approvers, at_least, decision_classes
+from shared.workspace.domain.members import Approvers, Member, at_least, decision_classes
 from shared.workspace.domain.tenants import TenantStatus
 
 Decision = Literal["approve", "reject", "answer"]
@@ -88,11 +88,13 @@ def respond(
     via: Literal["link", "session", "key", "notion"] = "session",
     request_id: str | None = None,
     role: str = "owner",
+    by: Member | None = None,
 ) -> RunState:
     """Record ``decision`` on the request the run waits for (``request_id``, if named). A request
     that lets a change beyond the run's own pages happen (``Waiting.effects``) is never approved by
     an API key (Forbidden). Approving or answering needs the ``role`` the tenant's approvers name for
-    the request's classes (:func:`check_role`); anyone may reject."""
+    the request's classes (:func:`check_role`); anyone may reject. ``by``: who decides, recorded
+    on the decision by name (else email) and member id, so the timeline says who it was."""
     runlog = RunLog(deps, tenant_id, run_id)
     state = _state(runlog)  # no step acts while a run waits for a person (_read)
     waiting = state.waiting
@@ -138,6 +140,8 @@ def respond(
             decision=decision,
             text=text[:2000],
             via=via,
+            by=(by.name or by.email)[:200] if by is not None else "",
+            by_member=by.member_id[:200] if by is not None else "",
         )
     ]
     replanned = None
@@ -262,8 +266,9 @@ def respond_by_link(deps: Deps, token: str) -> RunState:
     claims = link_claims(deps, token)
     tenant_id, run_id, request_id = str(claims["tenant_id"]), str(claims["run_id"]), str(claims["request_id"])
     decision: Decision = "approve" if claims.get("decision") == "approve" else "reject"
+    owner = decider(deps, tenant_id, "")  # links are mailed to the owner
     try:
-        state = respond(deps, tenant_id, run_id, decision, via="link", request_id=request_id)
+        state = respond(deps, tenant_id, run_id, decision, via="link", request_id=request_id, by=owner)
     except Conflict:
         waiting = _state(RunLog(deps, tenant_id, run_id)).waiting
         if waiting is not None and waiting.request_id == request_id:
@@ -369,6 +374,15 @@ def _is_resumed(runlog: RunLog) -> bool:
     """Whether the run's latest pause was resumed. Read only when a resume is refused."""
     changes = [e for e in runlog.events() if isinstance(e, RunPaused | RunResumed)]
     return bool(changes) and isinstance(changes[-1], RunResumed)
+
+
+def decider(deps: Deps, tenant_id: str, notion_user_id: str) -> Member | None:
+    """The member who decides outside the api: the one who is ``notion_user_id`` ("": the owner, to
+    whom links are mailed); None when the tenant or that person is unknown."""
+    tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
+    if tenant is None:
+        return None
+    return tenant.member_of_notion_user(notion_user_id) if notion_user_id else tenant.owner_member()
 
 
 def record_decision(run: RunRef, notion_user_id: str, surface: Surface, decision: str) -> None:

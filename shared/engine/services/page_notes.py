@@ -20,6 +20,8 @@ def after_transition(run: RunRef, before: RunStatus | None, after: RunState) -> 
     """The notes a transition from ``before`` (None: created) to ``after`` calls for. A run created
     unfinished gets its start note here when there is no Runs database (with one, the row's task
     sends it, linking the row). With ``every_step``, the step that just finished gets its note."""
+    if page_notes.map_child(run.run_id, after):
+        return
     tenant = _tenant(run.deps, run.tenant_id)
     settings = tenant.settings if tenant is not None else None
     if not page_notes.on_the_page(settings, after):
@@ -33,7 +35,10 @@ def after_transition(run: RunRef, before: RunStatus | None, after: RunState) -> 
 
 
 def send_start(run: RunRef, state: RunState, row_url: str) -> None:
-    """The start note linking the run's row at ``row_url``, unless the owner chose none."""
+    """The start note linking the run's row at ``row_url``, unless the owner chose none or the run is
+    a map's child."""
+    if page_notes.map_child(run.run_id, state):
+        return
     tenant = _tenant(run.deps, run.tenant_id)
     if page_notes.on_the_page(tenant.settings if tenant is not None else None, state):
         enqueue(run, state, page_notes.start(run.run_id, state, row_url))

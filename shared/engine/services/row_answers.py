@@ -60,8 +60,16 @@ def _answer(task: AnswerTask, deps: Deps) -> str:
     try:
         comment = comment if comment is not None else notion.get_comment(task.comment_id)
         text = _answer_text(comment, task.page_id, author, tenant)
+        by = humans.decider(deps, task.tenant_id, author)
         humans.respond(
-            deps, task.tenant_id, run_id, "answer", text=text, request_id=waiting.request_id, via="notion"
+            deps,
+            task.tenant_id,
+            run_id,
+            "answer",
+            text=text,
+            request_id=waiting.request_id,
+            via="notion",
+            by=by,
         )
     except (Conflict, InvalidInput) as exc:  # answered meanwhile (a repeat, a link); not an answer
         return f"decides nothing: {exc.reason}"

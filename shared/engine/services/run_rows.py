@@ -214,11 +214,14 @@ def _decide(task: DecideTask, deps: Deps) -> str:
     refused = _why_not(task, deps, run_id, asked.request_id, decision)
     if refused:
         return refused
+    author = "" if task.by_owner or not task.authors else task.authors[0]
+    by = humans.decider(deps, task.tenant_id, author)
     try:  # _may_decide checked the authors' role
-        humans.respond(deps, task.tenant_id, run_id, decision, request_id=asked.request_id, via="notion")
+        humans.respond(
+            deps, task.tenant_id, run_id, decision, request_id=asked.request_id, via="notion", by=by
+        )
     except Conflict as exc:  # decided meanwhile (this change delivered twice, a link, the console)
         return f"decides nothing: {exc.reason}"
-    author = "" if task.by_owner or not task.authors else task.authors[0]
     humans.record_decision(RunRef(deps, task.tenant_id, run_id), author, "notion", decision)
     return f"{decision}d request {asked.request_id} of run {run_id}"
 

@@ -44,6 +44,7 @@ from shared.workspace.domain.connection import (
     nonce_key,
     owner_email,
     owner_identity,
+    owner_name,
     same_connection,
     tenant_from_grant,
     token_secret_name,
@@ -239,7 +240,8 @@ def member_sign_in(
         return _refused(frontend, _refusal("not_a_member"))
     member = before.member_of_notion_user(user_id)
     if member is None and invite.startswith(MEMBER_INVITE):
-        accepted = _accept_invite(deps, before, invite.removeprefix(MEMBER_INVITE), (user_id, email), now)
+        person = (user_id, email, owner_name(grant.owner))
+        accepted = _accept_invite(deps, before, invite.removeprefix(MEMBER_INVITE), person, now)
         if isinstance(accepted, str):
             return _refused(frontend, _refusal(accepted))
         member = accepted
@@ -259,12 +261,12 @@ def member_sign_in(
 
 
 def _accept_invite(
-    deps: Connecting, before: Tenant, key: str, person: tuple[str, str], now: float
+    deps: Connecting, before: Tenant, key: str, person: tuple[str, str, str], now: float
 ) -> members.Member | str:
     """The member an invite of ``before``'s team (by its ``key``) makes of this Notion ``person`` (user
-    id, email), stored with the invite used up; or the refusal's error: no such invite (or expired),
-    another email."""
-    at, (user_id, email) = datetime.fromtimestamp(now, UTC), person
+    id, email, name), stored with the invite used up; or the refusal's error: no such invite (or
+    expired), another email."""
+    at, (user_id, email, name) = datetime.fromtimestamp(now, UTC), person
 
     def accept(tenant: Tenant | None) -> Tenant:
         if not same_connection(before, tenant) or tenant is None:
@@ -280,6 +282,7 @@ def _accept_invite(
             member_id=members.member_id_for(user_id),
             notion_user_id=user_id,
             email=email,
+            name=name,
             role=invite.role,
             added_at=at,
             added_by=invite.invited_by,

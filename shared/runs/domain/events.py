@@ -217,6 +217,10 @@ class HumanResponded(_Event):
     decision: Literal["approve", "reject", "answer"]
     text: _Prompt = ""
     via: Literal["link", "session", "key", "notion"] = "session"
+    # Who decided: their name as the team knows it (else their email), and their member id; absent
+    # from decisions recorded before it was kept, and for an API key's.
+    by: Annotated[str, Field(max_length=200)] = Field("", exclude_if=_absent)
+    by_member: Annotated[str, Field(max_length=200)] = Field("", exclude_if=_absent)
 
 
 _Count = Annotated[int, Field(ge=0)]

@@ -222,7 +222,9 @@ def indexed_page(event: NotionEvent, tenant: Tenant) -> str | None:
 
 def _page_admission(event: NotionEvent, tenant: Tenant) -> Admission:
     settings, parent = tenant.settings, event.data.parent or Parent()
-    pages = {_norm(p) for p in settings.page_ids}
+    # Chosen pages start work only when chosen for it too (trigger_page_ids; None: every chosen page).
+    watched = settings.page_ids if settings.trigger_page_ids is None else settings.trigger_page_ids
+    pages = {_norm(p) for p in watched} & {_norm(p) for p in settings.page_ids}
     if _norm(event.entity.id) in pages or (parent.type == "page" and _norm(parent.id) in pages):
         return Admission(True, "a chosen page", rule="a change of a chosen page")
     skipped = None  # the first agent's rules that watch its data source and did not start it

@@ -2,6 +2,7 @@
 when it starts, linking its Runs row; with ``every_step`` one per finished step; its result at the
 end. Each note has a fixed notification id, so notify posts it at most once. Pure."""
 
+import re
 from typing import NamedTuple
 
 from shared.runs.domain.runs import RunState, RunStatus
@@ -19,6 +20,16 @@ class Note(NamedTuple):
     text: str
 
 
+_MAP_CHILD = re.compile(r"-m\d+-\d+$")  # shared.runs.domain.fanout.child_id's
+
+
+def map_child(run_id: str, state: RunState) -> bool:
+    """Whether the run is a child of a parallel map: its parent's summary carries its news, so it
+    leaves no start or end note and sends no end message of its own (issue 66: a 2-row map wrote 6
+    Started/Done comments, a 3-item map sent 7 mails)."""
+    return bool(state.parent_run_id) and _MAP_CHILD.search(run_id) is not None
+
+
 def on_the_page(settings: TenantSettings | None, state: RunState) -> bool:
     """Whether the run leaves notes on its trigger page: it has one and the owner did not choose none."""
     return bool(state.page_id) and (settings is None or settings.trigger_page_notes != "none")
@@ -32,9 +43,9 @@ def every_step(settings: TenantSettings | None, state: RunState) -> bool:
 
 
 def start(run_id: str, state: RunState, row_url: str) -> Note:
-    """The note when work starts: the goal, and the run's Runs row when it is known (``row_url``)."""
+    """The note when work starts: the run's title, and the run's Runs row when it is known (``row_url``)."""
     where = f"Progress: {row_url}" if row_url.startswith("https://") else "Progress: in Notion Agent's Runs."
-    return Note(f"{run_id}-started", f"Started: {state.goal or run_id}"[:SUBJECT_MAX], where)
+    return Note(f"{run_id}-started", f"Started: {state.title or run_id}"[:SUBJECT_MAX], where)
 
 
 def step(run_id: str, state: RunState, number: int) -> Note:
@@ -50,4 +61,4 @@ def end(run_id: str, state: RunState) -> Note:
     Its id is the one a run's end message always had, so a run that ended before still has one."""
     ended = ENDED.get(state.status, state.status.value)
     text = state.summary or state.last_error or ""
-    return Note(f"{run_id}-{state.status.value}", f"{ended}: {state.goal or run_id}"[:SUBJECT_MAX], text)
+    return Note(f"{run_id}-{state.status.value}", f"{ended}: {state.title or run_id}"[:SUBJECT_MAX], text)

@@ -160,6 +160,27 @@ class RunState(Record):
     def current_step(self) -> PlannedStep:
         return self.steps[self.cursor - 1]
 
+    @property
+    def title(self) -> str:
+        """The run's name as a person reads it (the list, its heading, its comments and mails): an
+        agent's run is "<agent>: <page title>" (else what started it), another its goal's first line;
+        at most :data:`TITLE_MAX` characters. The goal itself, for the model, stays whole (issue 66:
+        a title was an agent's whole instructions)."""
+        return run_title(self.goal, self.agent_id, self.agent_name, self.page_title)
+
+
+TITLE_MAX = 100
+_THIS_RUN = "\n\nThis run: "  # how an agent's goal names what started it (shared.agents.services.agents)
+
+
+def run_title(goal: str, agent_id: str, agent_name: str, page_title: str) -> str:
+    """:attr:`RunState.title` from the run's goal, agent and page."""
+    own = goal.rsplit(_THIS_RUN, 1)[-1] if _THIS_RUN in goal else goal
+    what = " ".join(page_title.split()) or " ".join((own.strip().splitlines() or [""])[0].split())
+    agent = " ".join(agent_name.split()) if agent_id and agent_id != "default" else ""
+    title = f"{agent}: {what}" if agent and what else agent or what
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
+
 
 def _planned(e: RunPlanned) -> dict[str, Any]:
     return {

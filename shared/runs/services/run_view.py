@@ -134,14 +134,23 @@ _BY = {
 }
 
 
-def started_by(log: list[RunEvent]) -> dict[str, Any] | None:
-    """Who or what started the run, as its plan records it; None for a log without a plan."""
+def _by_parent(run_id: str, parent_run_id: str) -> str:
+    """What started a child, in words: its parent run, by a map or a hand-off (issue 66: map and
+    hand-off children said "a call to the api")."""
+    how = "a parallel map of" if re.search(r"-m\d+-\d+$", run_id) else "a hand-off from"
+    return f"{how} its parent run {parent_run_id}"[:200]
+
+
+def started_by(log: list[RunEvent], run_id: str = "") -> dict[str, Any] | None:
+    """Who or what started the run, as its plan records it; None for a log without a plan. A child
+    (``parent_run_id``) was started by its parent run, whatever its trigger's kind."""
     planned = next((e for e in log if isinstance(e, RunPlanned)), None)
     if planned is None:
         return None
+    parent = planned.parent_run_id
     return {
         "trigger": planned.trigger,
-        "what": _BY.get(planned.trigger, planned.trigger),
+        "what": _by_parent(run_id, parent) if parent else _BY.get(planned.trigger, planned.trigger),
         "member": planned.member,
         "page_id": planned.page_id,
         "page_title": planned.page_title or None,

@@ -123,6 +123,7 @@ def _summary(run: Run) -> dict[str, Any]:
         "status": s.status.value,
         "trigger": s.trigger or None,
         "goal": s.goal,
+        "title": s.title,
         "cursor": s.cursor,
         "steps": len(s.steps),
         "risk": s.risk.value,
@@ -253,7 +254,7 @@ def timeline(
         "wrote": wrote(log),
         "step_rows": run_view.steps(log),
         "remaining": run_view.remaining(run, log) if run.state.status not in ENDED else [],
-        "started_by": run_view.started_by(log),
+        "started_by": run_view.started_by(log, run_id),
     }
     return _summary(run) | shown, tag
 
@@ -301,6 +302,7 @@ def _kin(run: Run, *, parent: str = "") -> dict[str, Any]:
         "run_id": run.run_id,
         "status": s.status.value,
         "goal": s.goal,
+        "title": s.title,
         "agent_name": s.agent_name or None,
         "how": how,
         "step": step,
@@ -309,15 +311,49 @@ def _kin(run: Run, *, parent: str = "") -> dict[str, Any]:
     }
 
 
+# What each writing tool did, in words (the console lists it under "What it wrote"); another tool: its name.
+_WROTE = {
+    "create_page": "created a page",
+    "update_properties": "changed properties",
+    "append_blocks": "added blocks",
+    "add_comment": "commented",
+    "update_block": "edited a block",
+    "delete_block": "deleted a block",
+    "move_block": "moved a block",
+    "move_page": "moved a page",
+    "archive_page": "archived a page",
+    "restore_page": "restored a page",
+    "create_database": "created a database",
+    "add_file": "added a file",
+}
+
+
+def _notion_url(page_id: object) -> str:
+    """A Notion page's address from its id ("" for none): notion.so opens a page by its plain id."""
+    plain = str(page_id or "").replace("-", "").lower()
+    return f"https://www.notion.so/{plain}" if re.fullmatch(r"[0-9a-f]{32}", plain) else ""
+
+
 def wrote(log: list[RunEvent]) -> list[dict[str, str]]:
-    """What the run's effects made, with a link: the results of steps that had an intent (a write to
-    Notion, a pull request, a deployment) and name an http(s) URL, each once, in order."""
+    """What the run's effects did: each step that had an intent (a write to Notion, a pull request, a
+    deployment) and names an http(s) URL or a Notion page, in order, with what it did in words
+    (a comment, the properties it changed); a step's link named once per tool."""
     effects = {e.step for e in log if isinstance(e, ToolIntent)}
     found: list[dict[str, str]] = []
     for event in log:
-        if isinstance(event, ToolResult) and event.step in effects:
-            url = event.output.get("url")
-            linked = isinstance(url, str) and url.startswith(("https://", "http://"))
-            if linked and all(item["url"] != url for item in found):
-                found.append({"tool": event.tool, "url": str(url)})
+        if not isinstance(event, ToolResult) or event.step not in effects:
+            continue
+        url = event.output.get("url")
+        if not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+            url = _notion_url(event.output.get("page_id") or event.args.get("page_id"))
+        if not url or any((item["tool"], item["url"]) == (event.tool, url) for item in found):
+            continue
+        what = _WROTE.get(event.tool, event.tool)
+        changed = event.output.get("properties")
+        if isinstance(changed, list) and changed:
+            what += ": " + ", ".join(str(p) for p in changed[:10])
+        title = event.output.get("title")
+        if isinstance(title, str) and title and event.tool == "create_page":
+            what += f" “{title[:120]}”"
+        found.append({"tool": event.tool, "url": url, "what": what})
     return found

@@ -86,6 +86,21 @@ def _chosen_triggers(settings: dict[str, Any], sent: bool) -> dict[str, Any]:
     return {s: r for s, r in triggers.items() if plain_id(s) in chosen}
 
 
+def _trigger_pages(settings: dict[str, Any], sent: bool) -> list[str] | None:
+    """The pages whose changes start work among the chosen pages only: a sent one that is not chosen
+    is a 400 naming it; a stored one no longer chosen is dropped. None stays None (every chosen page)."""
+    named = settings.get("trigger_page_ids")
+    if named is None:
+        return None
+    chosen = {plain_id(p) for p in settings.get("page_ids", [])}
+    unchosen = [p for p in named if plain_id(p) not in chosen]
+    if unchosen and sent:
+        raise InvalidInput(
+            f"trigger_page_ids names page {unchosen[0]}, which is not among page_ids", ["trigger_page_ids"]
+        )
+    return [p for p in named if plain_id(p) in chosen]
+
+
 def _plan_sources(tenant: Tenant, settings: dict[str, Any], sent: bool) -> list[str]:
     """The daily plan's sources among the chosen task sources only (:meth:`Tenant.task_sources`): a
     sent one that is not chosen is a 400 naming it; a stored one no longer chosen is dropped."""
@@ -145,6 +160,7 @@ def change_settings(
         merged = tenant.settings.model_dump() | checked
         merged["triggers"] = _chosen_triggers(merged, "triggers" in checked)
         merged["daily_plan_sources"] = _plan_sources(tenant, merged, "daily_plan_sources" in checked)
+        merged["trigger_page_ids"] = _trigger_pages(merged, "trigger_page_ids" in checked)
         settings = TenantSettings.model_validate(merged)
         check_budget_order(settings, set(checked))
         return tenant.model_copy(update={"settings": settings, "updated_at": now})

@@ -129,6 +129,14 @@ def owner_identity(owner: Any) -> tuple[str, str]:
     return _owner(owner)
 
 
+def owner_name(owner: Any) -> str:
+    """The name Notion gives for the person of a grant's ``owner`` ("" when it gives none), at most 200
+    characters: kept so a person is found and named by it (issue 66: names were stored empty)."""
+    user = owner.get("user") if isinstance(owner, dict) else None
+    name = user.get("name") if isinstance(user, dict) else None
+    return " ".join(str(name).split())[:200] if isinstance(name, str) else ""
+
+
 def owner_email(owner: Any) -> str:
     """The email Notion gives for the person of a grant's ``owner`` ("" when it gives none)."""
     return _owner(owner)[1]
@@ -191,6 +199,7 @@ def tenant_from_grant(
         "bot_id": str(grant_fields.get("bot_id") or ""),
         "owner_user_id": user_id,
         "owner_email": email,
+        "owner_name": owner_name(grant_fields.get("owner")),
         "status": TenantStatus.ACTIVE,
         "token_secret": token_secret,
         "session_epoch": kept or new_session_epoch(),

@@ -77,9 +77,12 @@ class TenantSettings(Record):
             "none, nothing (decision requests still go there; its end goes to the other channels)"
         ),
     ] = "start_end"
-    data_source_ids: Annotated[list[str], Field(description="Data sources whose changes start work")] = Field(
-        default_factory=list
-    )
+    data_source_ids: Annotated[
+        list[str],
+        Field(
+            description="Data sources the agent knows; their pages' changes start work by their trigger rules"
+        ),
+    ] = Field(default_factory=list)
     daily_plan: Annotated[
         bool,
         Field(
@@ -94,9 +97,20 @@ class TenantSettings(Record):
             "none: all of data_source_ids and the home's Tasks"
         ),
     ] = Field(default_factory=list)
-    page_ids: Annotated[list[str], Field(description="Pages whose changes start work")] = Field(
-        default_factory=list
-    )
+    page_ids: Annotated[
+        list[str],
+        Field(
+            description="Pages the agent knows (reads and remembers); a change of one starts work only when it "
+            "is among trigger_page_ids"
+        ),
+    ] = Field(default_factory=list)
+    trigger_page_ids: Annotated[
+        list[str] | None,
+        Field(
+            description="The chosen pages (each one of page_ids) whose every change starts a run; null: every "
+            "one of page_ids (as before this setting)"
+        ),
+    ] = Field(None, exclude_if=lambda v: v is None)  # left out while unset: documents read back as before
     triggers: Annotated[
         dict[str, list[Rule]],
         Field(

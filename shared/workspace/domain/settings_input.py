@@ -130,12 +130,20 @@ class SettingsInput(TenantSettings):
     data_source_ids: NotionIds = Field(
         default_factory=list,
         max_length=MAX_NOTION_IDS,
-        description=f"Notion ids of data sources whose changes start work, each once, at most {MAX_NOTION_IDS}",
+        description=f"Notion ids of data sources the agent knows, each once, at most {MAX_NOTION_IDS}; "
+        "their pages' changes start work by their trigger rules",
     )
     page_ids: NotionIds = Field(
         default_factory=list,
         max_length=MAX_NOTION_IDS,
-        description=f"Notion ids of pages whose changes start work, each once, at most {MAX_NOTION_IDS}",
+        description=f"Notion ids of pages the agent knows (reads and remembers), each once, at most "
+        f"{MAX_NOTION_IDS}; choosing one starts nothing unless it is also among trigger_page_ids",
+    )
+    trigger_page_ids: NotionIds | None = Field(
+        None,
+        max_length=MAX_NOTION_IDS,
+        description="Notion ids of the chosen pages (each one of page_ids) whose every change starts a run "
+        "(a run per edit); []: none; null: every one of page_ids",
     )
     daily_plan: bool = Field(
         True, strict=True, description="Whether a plan page is written each day at planning_hour"

@@ -103,6 +103,7 @@ class Tenant(Record):
     bot_id: str = ""
     owner_email: str = ""
     owner_user_id: str = ""
+    owner_name: str = Field("", exclude_if=lambda v: not v)  # Notion's name for them; absent before kept
     status: TenantStatus = TenantStatus.ACTIVE
     settings: TenantSettings = Field(default_factory=TenantSettings)
     integrations: tuple[Integration, ...] = ()  # connected integrations (their tokens: Secret Manager)
@@ -148,6 +149,7 @@ class Tenant(Record):
             member_id=owner_member_id(self.owner_user_id, self.owner_email),
             notion_user_id=self.owner_user_id,
             email=self.owner_email,
+            name=self.owner_name,
             role=OWNER,
             added_at=self.owner_since or self.created_at,
             signed_out_at=self.signed_out_at,

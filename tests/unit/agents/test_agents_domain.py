@@ -66,6 +66,17 @@ def test_a_comment_names_an_agent_by_its_whole_name_longest_first() -> None:
     assert agent_id_for("default", []) == "default-2"
 
 
+@pytest.mark.parametrize("blank", ["   ", "\t \n", "\u3000"])
+def test_a_name_of_only_spaces_is_refused_and_a_stored_one_names_nothing(blank: str) -> None:
+    """Issue 66 (1): a name of spaces was accepted and then matched every comment in ``named_in``."""
+    with pytest.raises(ValidationError, match="not only spaces"):
+        AgentInput.model_validate({"name": blank})
+    assert AgentInput.model_validate({"name": "  Triage  "}).name == "Triage"
+    stored = Agent(agent_id="blank", name=blank, created_at=NOW, updated_at=NOW)  # from before the check
+    assert named_in([stored], "please summarise this page") is None
+    assert named_in([stored], blank) is None
+
+
 def test_a_version_someone_else_edited_waits_for_the_owner() -> None:
     owners = Read("Do A", version_of("Do A", NOW, [OWNER, BOT]))
     assert usable_version(owners, None, OWNER, BOT).owners

@@ -115,3 +115,12 @@ def test_a_title_of_control_characters_alone_is_untitled() -> None:
     tasks = [_task("x", due=TODAY)._replace(title="\x00\x1b\x7f")]
     blocks = markdown_to_blocks(day_plan.markdown(day_plan.plan(tasks, TODAY), TODAY))
     assert [_said(b) for b in blocks if b["type"] == "bulleted_list_item"] == ["Untitled (due today)"] * 2
+
+
+def test_the_plan_lists_the_runs_waiting_for_a_decision() -> None:
+    """Issue 66: the page said "Nothing" under "Waiting on others" while 21 runs waited. A title is
+    plain text (escaped), never Markdown."""
+    text = day_plan.decisions(["Weekly report: Launch **notes**", "Triage: Bug"], 21)
+    assert text.startswith("\n\n## Waiting for a decision\n- Weekly report\\: Launch \\*\\*notes\\*\\*")
+    assert "- Triage\\: Bug: approve or reject it in Notion Agent" in text and "- and 19 more" in text
+    assert day_plan.decisions([], 0).endswith("## Waiting for a decision\nNothing.")

@@ -74,7 +74,8 @@ def test_the_mail_shows_the_whole_text_of_a_write_and_the_goal_quoted(fakes: Fak
     _, args, note, _ = waiting(fakes)
     mail = email_text(note)
     assert written_text(mail) == LONG and shows(mail, "append_blocks", args)
-    assert note.subject == f"Your decision is needed: {literal(GOAL)}"  # one line, quoted
+    # one line, quoted: the run's title (issue 66), its goal's first line, not the whole goal
+    assert note.subject == f"Your decision is needed: {literal(GOAL.splitlines()[0])}"
     assert "\n" not in note.subject
 
 

@@ -9,10 +9,10 @@ import pytest
 from shared.engine.services import humans
 from shared.platform.errors import Forbidden
 from shared.runs.domain.authority import effect_digest
-from shared.runs.domain.events import HumanRequested, PlannedStep, RunPlanned
+from shared.runs.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned
 from shared.runs.domain.runs import RunStatus
 from shared.runs.services.deps import Deps
-from shared.workspace.domain.members import Approvers, decision_classes
+from shared.workspace.domain.members import Approvers, Member, decision_classes
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import make_deps
 
@@ -93,3 +93,20 @@ def test_answering_a_question_follows_the_owner_s_choice() -> None:
         humans.respond(deps, "t1", "r1", "answer", text="yes", request_id="a", role="editor")
     state = humans.respond(deps, "t1", "r1", "answer", text="yes", request_id="a", role="admin")
     assert state.status == RunStatus.RUNNING
+
+
+def test_a_decision_records_who_made_it() -> None:
+    """Issue 66: the owner's timeline said "You chose approve" when an admin approved (no person kept)."""
+    deps = waiting()
+    admin = Member(
+        member_id="m-grace", notion_user_id="g" * 32, name="Grace Hopper", role="admin", added_at=AT
+    )
+    humans.respond(deps, "t1", "r1", "approve", request_id="a", role="admin", by=admin)
+    [decided] = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, HumanResponded)]
+    assert (decided.by, decided.by_member) == ("Grace Hopper", "m-grace")
+    unnamed = admin.model_copy(update={"name": "", "email": "grace@example.com"})
+    deps = waiting()
+    humans.respond(deps, "t1", "r1", "reject", request_id="a", role="admin", by=unnamed)
+    [decided] = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, HumanResponded)]
+    assert decided.by == "grace@example.com"
+    assert "by" not in HumanResponded(seq=3, at=AT, request_id="a", decision="approve").model_dump()

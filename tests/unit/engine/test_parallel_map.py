@@ -181,3 +181,21 @@ def test_a_lost_start_of_a_child_is_made_again_by_the_fan_in_s_look() -> None:
     assert once and max(seen) == 2
     (event,) = gathered(deps)
     assert event.output["completed"] == 7
+
+
+def test_a_map_sends_one_start_and_one_end_message_its_children_none() -> None:
+    """Issue 66: a 2-row map wrote 6 Started/Done comments and a 3-item map sent 7 mails: each child
+    noted its own start and end. Its parent's end message carries the children's news."""
+    deps, _ = world(2)
+    sent: list[Any] = []
+
+    def seen(q: Queue, body: Any, _name: str) -> bool:
+        if q == Queue.NOTIFY:  # page notes and notifications alike
+            sent.append(body)
+        return False
+
+    drive(deps, drop=seen)
+    parent = deps.store.get_run("t1", "r1")
+    assert parent is not None and parent.state.status == RunStatus.COMPLETED
+    about = sorted({getattr(b, "run_id", "") for b in sent})
+    assert about == ["r1"], about

@@ -98,7 +98,7 @@ def test_a_decision_request_for_a_multi_line_goal_is_emailed_with_a_one_line_sub
     assert message["Subject"].strip() == f"Your decision is needed: {ONE_LINE_GOAL}"
     body = message.get_body()
     assert body is not None
-    assert body.get_content() == f"{task.text}\n\n-- \n{marker_text('t1', 'n1')}\n"  # the text intact
+    assert body.get_content() == f"{task.text}\n\n-- \nNotion Agent\n"  # the text intact, no internal ref
 
 
 def test_a_subject_header_is_bounded_and_any_control_character_becomes_a_space(relay: Relay) -> None:

@@ -105,6 +105,19 @@ IN_DS: dict[str, Any] = {"parent": {"id": "db-1", "type": "database", "data_sour
             {"parent": {"id": "db", "type": "database"}},
             False,
         ),
+        # Issue 66 (3): a page chosen for what the agent knows starts nothing unless chosen to start work
+        (
+            {"page_ids": [PAGE], "trigger_page_ids": []},
+            "page.content_updated",
+            {"parent": {"id": "x", "type": "space"}},
+            False,
+        ),
+        (
+            {"page_ids": [PAGE], "trigger_page_ids": [PAGE]},
+            "page.content_updated",
+            {"parent": {"id": "x", "type": "space"}},
+            True,
+        ),
         ({}, "comment.created", {"page_id": PAGE, "parent": {"id": PAGE, "type": "page"}}, True),
         ({"react_to_mentions": False}, "comment.created", {"page_id": PAGE}, False),
     ],

@@ -15,6 +15,7 @@ from shared.runs.domain.events import (
 )
 from shared.runs.domain.runs import Run, fold
 from shared.runs.services import run_view
+from shared.runs.services.runs import wrote
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 LEASE = T0 + timedelta(hours=1)
@@ -93,3 +94,43 @@ def test_the_plan_ahead_and_who_started_it() -> None:
     assert by is not None and by["what"] == "an edit in Notion" and by["member"] is True
     assert by["agent_name"] == "Scout" and by["page_id"] == "p1"
     assert run_view.started_by(events[1:]) is None
+
+
+def test_what_it_wrote_lists_comments_and_property_changes_too() -> None:
+    """Issue 66: "What it wrote: Nothing yet" on runs that commented and changed properties (only
+    created pages, which carry a URL, were listed)."""
+    page = "1" * 32
+    effects: list[tuple[str, dict[str, object], dict[str, object]]] = [
+        ("add_comment", {"page_id": page, "text": "hi"}, {"page_id": page, "comment_id": "c1"}),
+        ("update_properties", {"page_id": page}, {"page_id": page, "properties": ["Priority", "Status"]}),
+        ("create_page", {"title": "Notes"}, {"url": "https://notion.so/x", "title": "Notes"}),
+    ]
+    events: list[RunEvent] = [log()[0]]
+    for step, (tool, args, output) in enumerate(effects, start=1):
+        events.append(
+            ToolIntent(seq=2 * step, at=at(step), step=step, tool=tool, key=f"k:{step}", lease_until=LEASE)
+        )
+        events.append(
+            ToolResult(seq=2 * step + 1, at=at(step), step=step, tool=tool, args=args, output=output)
+        )
+    events.append(ToolResult(seq=8, at=at(9), step=4, tool="read_page", output={"page_id": page}))  # a read
+    assert wrote(events) == [
+        {"tool": "add_comment", "url": f"https://www.notion.so/{page}", "what": "commented"},
+        {
+            "tool": "update_properties",
+            "url": f"https://www.notion.so/{page}",
+            "what": "changed properties: Priority, Status",
+        },
+        {"tool": "create_page", "url": "https://notion.so/x", "what": "created a page “Notes”"},
+    ]
+
+
+def test_a_child_was_started_by_its_parent_run_not_the_api() -> None:
+    """Issue 66: map and hand-off children said they were "started by the api"."""
+    child = log()[0].model_copy(update={"trigger": "api", "parent_run_id": "r1"})
+    mapped = run_view.started_by([child], "r1-m2-0")
+    assert mapped is not None and mapped["what"] == "a parallel map of its parent run r1"
+    handed = run_view.started_by([child], "r1-h3")
+    assert handed is not None and handed["what"] == "a hand-off from its parent run r1"
+    alone = run_view.started_by([child.model_copy(update={"parent_run_id": ""})], "api-1")
+    assert alone is not None and alone["what"] == "a call to the api"

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from shared.platform.errors import InvalidInput
 from shared.team.services.sessions import start_session
 from shared.team.services.tenant_settings import change_settings, read_settings
 from shared.workspace.domain.settings import MAX_BUDGET_USD, TenantSettings
@@ -111,6 +112,19 @@ def test_as_many_notion_ids_as_allowed_are_stored() -> None:
     change_settings("t1", {"data_source_ids": ids, "page_ids": ids}, tenants)
     tenant = tenants.get("t1")
     assert tenant is not None and tenant.settings.data_source_ids == ids == tenant.settings.page_ids
+
+
+def test_pages_that_start_work_are_among_the_chosen_ones_and_choosing_starts_nothing() -> None:
+    """Issue 66 (3): what the agent knows (page_ids) is chosen apart from what starts work."""
+    known, other = "a" * 32, "b" * 32
+    tenants = store_with()
+    shown = change_settings("t1", {"page_ids": [known], "trigger_page_ids": []}, tenants)["settings"]
+    assert shown["page_ids"] == [known] and shown["trigger_page_ids"] == []
+    with pytest.raises(InvalidInput, match="not among page_ids"):
+        change_settings("t1", {"trigger_page_ids": [other]}, tenants)
+    change_settings("t1", {"trigger_page_ids": [known]}, tenants)
+    after = change_settings("t1", {"page_ids": [other]}, tenants)["settings"]  # no longer chosen: dropped
+    assert after["trigger_page_ids"] == []
 
 
 LEGACY = {  # values the settings accepted before they were checked, still in some tenants' documents

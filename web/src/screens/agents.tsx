@@ -2,7 +2,7 @@
 // someone else changed them), schedules, model tier, pause and delete, and its runs.
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
-import { Empty, ErrorText, Loading, Status, money, useAction, useLoad, when } from "../ui";
+import { Confirm, Empty, ErrorText, Loading, Status, money, useAction, useLoad, when } from "../ui";
 
 type Agent = S["AgentView"];
 type Schedule = NonNullable<Agent["schedules"]>[number];
@@ -257,7 +257,7 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
       <ul>
         {(runs.data?.runs ?? []).map((run) => (
           <li key={run.run_id}>
-            <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.goal || run.run_id}</a> <Status status={run.status} />{" "}
+            <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.title || run.goal || run.run_id}</a> <Status status={run.status} />{" "}
             {when(run.created_at)}
             {run.instructions_hash ? `, instructions ${run.instructions_hash}` : ""}
           </li>
@@ -268,9 +268,14 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
           {agent.paused ? `Resume ${agent.name}` : `Pause ${agent.name}`}
         </button>
         {!agent.default && (
-          <button type="button" disabled={busy || !!may} title={may} onClick={remove}>
-            Delete {agent.name}
-          </button>
+          <Confirm
+            label={`Delete ${agent.name}`}
+            question={`Delete ${agent.name}? Its settings go and it starts no more runs; its instructions page stays in Notion. This cannot be undone.`}
+            yes={`Yes, delete ${agent.name}`}
+            act={() => void remove()}
+            disabled={busy || !!may}
+            title={may}
+          />
         )}
       </div>
       <ErrorText error={error || runs.error} />

@@ -51,7 +51,7 @@ export function AuditScreen({ session }: { session: S["SessionView"] }) {
       {page.loading && !page.data && <Loading what="the audit log" />}
       {page.data && entries.length === 0 && <Empty>Nothing recorded matches.</Empty>}
       {entries.length > 0 && (
-        <table>
+        <table class="stack">
           <caption>Newest first</caption>
           <thead>
             <tr>
@@ -65,13 +65,13 @@ export function AuditScreen({ session }: { session: S["SessionView"] }) {
           <tbody>
             {entries.map((e) => (
               <tr key={e.entry_id}>
-                <td>{when(e.at)}</td>
-                <td>{e.email || e.actor} ({e.role})</td>
-                <td>
+                <td data-label="When">{when(e.at)}</td>
+                <td data-label="Who">{e.email || e.actor} ({e.role})</td>
+                <td data-label="What" class="what">
                   {e.action} {Object.values(e.target).join(", ")}
                 </td>
-                <td>{e.surface}</td>
-                <td>{e.status}</td>
+                <td data-label="From">{e.surface}</td>
+                <td data-label="Outcome">{e.status}</td>
               </tr>
             ))}
           </tbody>

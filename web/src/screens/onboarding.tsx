@@ -1,6 +1,7 @@
-// Onboarding: choose what starts work from what the integration can see (searchable, paged), each
-// data source's trigger rules, the agent's home in Notion, then the rest of the settings; a first run
-// is suggested at the end.
+// Onboarding: choose what the agent knows from what the integration can see (searchable, paged), which
+// starts nothing; then, apart, what starts work: each data source's trigger rules and the pages whose
+// edits start runs, none ticked, each saying what it costs; the agent's home in Notion, then the rest
+// of the settings; a first run is suggested at the end.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, roleRefusal, send, url } from "../api";
 import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
@@ -119,9 +120,10 @@ interface RuleDraft {
   to_bool: boolean; // `to` is a checkbox's "true" or "false", sent as a boolean
 }
 
+// A database chosen for what the agent knows starts nothing until a rule is ticked (issue 66).
 const NO_RULES: RuleDraft = {
-  page_created: true,
-  mentioned: true,
+  page_created: false,
+  mentioned: false,
   property_changed: false,
   property: "",
   to: "",
@@ -220,10 +222,10 @@ function Rules({ id, title, draft, set, problems }: { id: string; title: string;
     latest.current = { ...latest.current, [key]: value };
     set(latest.current);
   };
-  const box = (key: RuleKind, words: string) => (
+  const box = (key: RuleKind, words: string, cost: string) => (
     <label class="check">
       <input type="checkbox" checked={draft[key]} onChange={(e) => field(key, e.currentTarget.checked)} />
-      {words}
+      {words} <span class="kind">({cost})</span>
     </label>
   );
   const pick = (key: "property" | "assignee", label: string, offered: Property[]) => (
@@ -255,16 +257,16 @@ function Rules({ id, title, draft, set, problems }: { id: string; title: string;
     <fieldset>
       <legend>What starts work in {title}</legend>
       {schema.error ? <ErrorText error={schema.error} /> : null}
-      {box("page_created", "A page is created")}
-      {box("mentioned", "A comment mentions the agent")}
-      {box("property_changed", "A property changes")}
+      {box("page_created", "A page is created", "a run for each new page")}
+      {box("mentioned", "A comment mentions the agent", "a run for each such comment")}
+      {box("property_changed", "A property changes", "a run for each matching edit")}
       {draft.property_changed && (
         <div class="nested">
           {pick("property", "Property name", known ?? [])}
           <ToField property={known ? chosen : null} draft={draft} field={field} />
         </div>
       )}
-      {box("assigned_to_agent", "A page is assigned to the agent")}
+      {box("assigned_to_agent", "A page is assigned to the agent", "a run for each assignment")}
       {draft.assigned_to_agent && (
         <div class="nested">{pick("assignee", "People or checkbox property", (known ?? []).filter((p) => p.assigns))}</div>
       )}
@@ -278,6 +280,7 @@ export function OnboardingScreen() {
   const [chosen, setChosen] = useState<Map<string, Item>>(new Map());
   const [titles, setTitles] = useState<Map<string, Item>>(new Map());
   const [rules, setRules] = useState<Record<string, RuleDraft>>({});
+  const [watched, setWatched] = useState<Set<string>>(new Set());
   const [homePage, setHomePage] = useState("");
   const [draft, setDraft] = useState<Draft | null>(null);
   const [done, setDone] = useState(false);
@@ -293,6 +296,8 @@ export function OnboardingScreen() {
     for (const id of settings.data_source_ids ?? []) known.set(id, { id, object: "data_source", title: id });
     for (const id of settings.page_ids ?? []) known.set(id, { id, object: "page", title: id });
     setChosen(known);
+    // Stored before pages were chosen apart (null): every chosen page starts work, as it did.
+    setWatched(new Set(settings.trigger_page_ids ?? settings.page_ids ?? []));
     setRules(Object.fromEntries(Object.entries(view.effective_triggers).map(([id, list]) => [id, draftOfRules(list)])));
     setDraft(draftOf(settings));
   }, [current.data]);
@@ -314,12 +319,14 @@ export function OnboardingScreen() {
       return next;
     });
     if (on && item.object === "data_source") setRules((now) => ({ [item.id]: { ...NO_RULES }, ...now }));
+    if (!on) setWatched((now) => new Set([...now].filter((id) => id !== item.id)));
   };
   const homeSources = new Set(
     Object.values(home.data?.databases ?? {}).flatMap((d) => [d.database_id ?? "", d.data_source_id ?? ""].filter(Boolean).map(plainId)),
   );
   const titleOf = (id: string) => titles.get(id)?.title || chosen.get(id)?.title || id;
   const sources = [...chosen.values()].filter((item) => item.object === "data_source");
+  const chosenPages = [...chosen.values()].filter((item) => item.object === "page");
   const pages = [...titles.values()].filter((item) => item.object === "page");
 
   const problems: Problems = { ...problemsOf(error), ...ruleProblemsOf(error, rules), ...checked };
@@ -339,7 +346,8 @@ export function OnboardingScreen() {
       await send<S["SettingsView"]>("PATCH", url("/settings"), {
         ...changeOf(draft),
         data_source_ids: sources.map((s) => s.id),
-        page_ids: [...chosen.values()].filter((item) => item.object === "page").map((p) => p.id),
+        page_ids: chosenPages.map((p) => p.id),
+        trigger_page_ids: chosenPages.filter((p) => watched.has(p.id)).map((p) => p.id),
         triggers,
       });
       if (homePage && homePage !== home.data?.parent_page_id) {
@@ -358,11 +366,33 @@ export function OnboardingScreen() {
       {(!draft || home.loading) && !current.error && <Loading what="your settings" />}
       {draft && (
         <form onSubmit={finish}>
-          <h2>1. What starts work</h2>
-          <p>Choose databases (their pages' changes start runs) and pages.</p>
+          <h2>1. What the agent knows</h2>
+          <p>
+            Choose the databases and pages the agent may read and remember, for its answers and its runs.
+            Choosing one starts nothing: what starts work is chosen below.
+          </p>
           <Picker chosen={new Set(chosen.keys())} toggle={toggle} seen={seen} home={homeSources} />
           {chosen.size > 0 && <p>Chosen: {[...chosen.keys()].map(titleOf).join(", ")}.</p>}
-          <h2>2. Trigger rules</h2>
+          <h2>2. What starts work</h2>
+          <p>Nothing is ticked: each rule you tick starts a run (which may ask for approval and costs model calls) for every change it matches.</p>
+          {chosenPages.length > 0 && (
+            <fieldset>
+              <legend>Pages whose edits start work</legend>
+              {chosenPages.map((page) => (
+                <label class="check" key={page.id}>
+                  <input
+                    type="checkbox"
+                    checked={watched.has(page.id)}
+                    onChange={(e) => {
+                      const on = e.currentTarget.checked;
+                      setWatched((now) => new Set(on ? [...now, page.id] : [...now].filter((id) => id !== page.id)));
+                    }}
+                  />
+                  Every edit of {titleOf(page.id)} starts work <span class="kind">(a run per edit)</span>
+                </label>
+              ))}
+            </fieldset>
+          )}
           {sources.length === 0 ? (
             <Empty>Choose a database above to set what starts work in it.</Empty>
           ) : (
@@ -408,7 +438,7 @@ function FirstRun({ source }: { source: string }) {
   return (
     <section>
       <h1>You are set up</h1>
-      <p>Changes in what you chose now start runs. Try a first one:</p>
+      <p>The changes you chose to start work now start runs; the rest the agent only knows. Try a first run:</p>
       <StartRun label="First run's goal" button="Start this run" initial={goal} />
       <p>
         <a href="#/runs">Go to runs</a>

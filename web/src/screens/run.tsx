@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
-import { ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
+import { Confirm, ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 
 type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
@@ -14,7 +14,26 @@ const PLANNING_MS = 60_000; // a run this tab started and the api does not know 
 const LINK_GRACE_MS = 8_000; // any other link: a run started a moment ago elsewhere may still be planned
 const ENDED = new Set(["completed", "failed", "cancelled"]);
 
-function describe(event: Event): string {
+const DECIDED = { approve: "approved", reject: "rejected", answer: "answered" } as const;
+
+/** Who made a decision, as the signed-in person reads it: "You" for their own, else the name the
+ * decision recorded ("Someone" for one recorded before decisions kept who made them). */
+function decider(event: Extract<Event, { kind: "human_responded" }>, me: string): string {
+  if (me && event.by_member === me) return "You";
+  return event.by || "Someone";
+}
+
+/** A step's wait for its map's children: a fan-in looking again later, not a failure. */
+function isWait(event: Event): boolean {
+  return event.kind === "error_recorded" && event.message.startsWith("fan_in:");
+}
+
+/** Notion could not be reached for a step (a passing failure the step is tried again after). */
+function isOutage(event: Event): boolean {
+  return event.kind === "error_recorded" && event.error === "transient" && /^Notion\b/.test(event.message);
+}
+
+function describe(event: Event, me: string): string {
   switch (event.kind) {
     case "run_planned":
       return `Planned ${event.steps.length} step${event.steps.length === 1 ? "" : "s"} (risk ${event.risk ?? "low"})`;
@@ -23,11 +42,17 @@ function describe(event: Event): string {
     case "tool_result":
       return `Step ${event.step}: ${event.tool} done`;
     case "error_recorded":
+      if (isWait(event)) return `Step ${event.step}: waiting for its children (${event.message.replace(/^fan_in: /, "")})`;
+      if (isOutage(event)) return `Step ${event.step}: Notion is unavailable (${event.message})`;
       return `Step ${event.step}: ${event.message}`;
     case "human_requested":
       return `Asked you (${event.purpose}): ${event.prompt}`;
     case "human_responded":
-      return `You chose ${event.decision}${event.text ? `: ${event.text}` : ""}`;
+      return `${decider(event, me)} ${DECIDED[event.decision]}${event.text ? `: ${event.text}` : ""}`;
+    case "review_recorded":
+      return `Step ${event.step}: the reviewer ${event.passed ? "passed" : "asked to revise"} ${event.tool}${event.reasons ? `: ${event.reasons}` : ""}`;
+    case "run_retried":
+      return `Retried from step ${event.step}`;
     case "model_used":
       return `The model (${event.purpose}) cost ${money(event.cost_usd)}`;
     case "run_replanned":
@@ -106,6 +131,43 @@ const LOST =
   "Not done: this request was already decided, in another tab or by another person, or the run moved on. What the run did since shows below.";
 
 type Session = S["SessionView"] | null;
+
+interface Line {
+  event: Event;
+  times: number; // the same step's same failure, one after another: one line (issue 66)
+  last: string;
+}
+
+/** The timeline's lines: a step's repeated failure of one kind (Notion down, a fan-in's waits) is
+ * folded into one line that says how many times and when last. */
+function linesOf(events: Event[]): Line[] {
+  const lines: Line[] = [];
+  for (const event of events) {
+    const before = lines[lines.length - 1];
+    const prior = before?.event;
+    // A retry's own start of the step it failed: part of the folded line
+    if (event.kind === "tool_intent" && prior?.kind === "error_recorded" && prior.step === event.step) continue;
+    if (event.kind === "error_recorded" && prior?.kind === "error_recorded" && prior.step === event.step && prior.error === event.error && before) {
+      before.times += 1;
+      before.last = event.at;
+      continue;
+    }
+    lines.push({ event, times: 1, last: event.at });
+  }
+  return lines;
+}
+
+/** "Notion is unavailable; next try at …" while the run's latest event is Notion failing its step. */
+function Outage({ run }: { run: Timeline }) {
+  const latest = [...run.events].reverse().find((e) => e.kind !== "model_used");
+  if (!latest || run.status !== "running" || !isOutage(latest) || latest.kind !== "error_recorded") return null;
+  const next = latest.retry_at ? `next try at ${when(latest.retry_at)}` : "it is tried again in a moment, by itself";
+  return (
+    <p class="notice" role="status">
+      Notion is unavailable; {next}. Nothing is lost: the step picks up where it stopped.
+    </p>
+  );
+}
 
 /** Why this person may not decide, or "" if they may: a viewer sees the buttons disabled with it. */
 export function decideRefusal(session: Session): string {
@@ -218,13 +280,20 @@ function Controls({ run, refresh, session }: { run: Timeline; refresh: () => voi
         </button>
       )}
       {!ended && (
-        <button type="button" disabled={off} aria-describedby={why} onClick={() => control("cancel")}>
-          Cancel run
+        <Confirm
+          label="Cancel run"
+          question="Cancel this run? It stops after the step in progress; what it already wrote stays. This cannot be undone."
+          yes="Yes, cancel the run"
+          act={() => void control("cancel")}
+          disabled={off}
+          describedBy={why}
+        />
+      )}
+      {ended && (
+        <button type="button" disabled={off} aria-describedby={why} onClick={again}>
+          Run again
         </button>
       )}
-      <button type="button" disabled={off} aria-describedby={why} onClick={again}>
-        Run again
-      </button>
       {refused && (
         <p class="hint" id="control-refused">
           {refused}
@@ -343,7 +412,7 @@ function StepItem({ step }: { step: Step }) {
       {step.errors.length > 0 && (
         <ul class="errors">
           {step.errors.map((e) => (
-            <li key={e.at} class="error">
+            <li key={e.at} class={step.tool === "fan_in" && e.message.startsWith("fan_in:") ? "wait" : "error"}>
               <time dateTime={e.at}>{when(e.at)}</time> {e.error}: {e.message}
             </li>
           ))}
@@ -462,7 +531,7 @@ function KinItem({ kin }: { kin: Kin }) {
   const how = kin.how === "map" ? `a parallel map's child (step ${kin.step})` : kin.how === "hand_off" ? `a hand-off (step ${kin.step})` : "";
   return (
     <li data-run={kin.run_id}>
-      <a href={`#/runs/${encodeURIComponent(kin.run_id)}`}>{kin.goal || kin.run_id}</a> <Status status={kin.status} />
+      <a href={`#/runs/${encodeURIComponent(kin.run_id)}`}>{kin.title || kin.goal || kin.run_id}</a> <Status status={kin.status} />
       <span class="meta">
         {" "}
         {how ? `${how} · ` : ""}
@@ -539,12 +608,19 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
       <p>
         <a href="#/runs">All runs</a>
       </p>
-      <h1>{run.goal}</h1>
+      <h1>{run.title || run.goal}</h1>
+      {run.title && run.title !== run.goal && (
+        <details class="goal">
+          <summary>Its whole goal</summary>
+          <p class="text">{run.goal}</p>
+        </details>
+      )}
       <p class="meta" aria-live="polite" id="run-status" tabIndex={-1}>
         <Status status={run.status} /> · step {Math.min(run.cursor, run.steps)} of {run.steps} · {money(run.cost_usd)} ·
         started {when(run.created_at)}
       </p>
       {run.summary && <p class="summary">{run.summary}</p>}
+      <Outage run={run} />
       <ErrorText error={error} />
       {notice && (
         <p class="error" role="alert">
@@ -584,9 +660,10 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
       ) : (
         <ul>
           {run.wrote.map((item) => (
-            <li key={item.url}>
+            <li key={`${item.tool} ${item.url}`}>
+              {item.what || item.tool}:{" "}
               <a href={item.url} target="_blank" rel="noopener noreferrer">
-                {item.tool}: {item.url}
+                {item.url}
               </a>
             </li>
           ))}
@@ -594,9 +671,10 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
       )}
       <h2>Timeline</h2>
       <ol class="timeline">
-        {run.events.map((event) => (
-          <li key={event.seq}>
-            <time dateTime={event.at}>{when(event.at)}</time> {describe(event)}
+        {linesOf(run.events).map(({ event, times, last }) => (
+          <li key={event.seq} class={isWait(event) ? "wait" : undefined}>
+            <time dateTime={event.at}>{when(event.at)}</time> {describe(event, session?.member_id ?? "")}
+            {times > 1 ? ` (${times} times, the last at ${when(last)})` : ""}
           </li>
         ))}
       </ol>

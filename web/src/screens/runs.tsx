@@ -266,13 +266,13 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
                 <td data-label="Choose">
                   <input
                     type="checkbox"
-                    aria-label={`Choose ${run.goal}`}
+                    aria-label={`Choose ${run.title || run.goal}`}
                     checked={chosen.includes(run.run_id)}
                     onChange={(e) => choose(run.run_id, e.currentTarget.checked)}
                   />
                 </td>
                 <td data-label="Goal">
-                  <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.goal}</a>
+                  <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{run.title || run.goal}</a>
                 </td>
                 <td data-label="Status">
                   <Status status={run.status} />

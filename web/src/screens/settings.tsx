@@ -37,13 +37,14 @@ function Disconnect({ workspace, disconnected }: { workspace: string; disconnect
   );
 }
 
-/** What starts work, by the databases' titles (ids only while their titles load or if unshared). */
+/** What the agent knows, by the databases' titles (ids only while their titles load or if unshared);
+ * what of it starts work is chosen apart, in the onboarding. */
 function startsWork(settings: S["TenantSettings"], known: S["PickerItem"][] | null): string {
   const titles = new Map((known ?? []).map((item) => [plainId(item.id), item.title || "Untitled"]));
   const named = (settings.data_source_ids ?? []).map((id) => titles.get(plainId(id)) ?? (known ? "a database no longer shared" : "…"));
   const pages = settings.page_ids?.length ?? 0;
   const also = pages ? ` and ${pages} page${pages === 1 ? "" : "s"}` : "";
-  return named.length || pages ? `What starts work: ${named.join(", ") || "no database"}${also}.` : "Nothing starts work yet.";
+  return named.length || pages ? `What the agent knows: ${named.join(", ") || "no database"}${also}.` : "The agent knows nothing of the workspace yet.";
 }
 
 export function SettingsScreen({ session, disconnected }: { session: S["SessionView"]; disconnected: (words: string) => void }) {
@@ -93,7 +94,7 @@ export function SettingsScreen({ session, disconnected }: { session: S["SessionV
       {data && (
         <p>
           {startsWork(data.settings, sources.data?.results ?? null)}{" "}
-          <a href="#/onboarding">Change what starts work, its rules and the agent's home</a>.
+          <a href="#/onboarding">Change what it knows, what starts work and the agent's home</a>.
           {data.status !== "active" && <strong> The workspace needs to be connected again ({data.status}).</strong>}
         </p>
       )}

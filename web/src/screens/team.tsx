@@ -2,7 +2,7 @@
 // signed-in person may not take is shown disabled with the reason, never hidden.
 import { useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { ErrorText, Loading, useAction, useLoad, when } from "../ui";
+import { Confirm, ErrorText, Loading, useAction, useLoad, when } from "../ui";
 
 type Role = S["TeamMember"]["role"];
 type Granted = S["NewInvite"]["role"];
@@ -126,9 +126,14 @@ export function TeamScreen({ session }: { session: S["SessionView"] }) {
                   </td>
                   <td>{when(member.added_at)}</td>
                   <td>
-                    <button type="button" onClick={() => remove(member)} disabled={busy || !!why} title={why}>
-                      Remove
-                    </button>
+                    <Confirm
+                      label="Remove"
+                      question={`Remove ${member.name || member.email} from the team? Their sessions end at once; inviting them again is the only way back.`}
+                      yes={`Yes, remove ${member.name || member.email}`}
+                      act={() => void remove(member)}
+                      disabled={busy || !!why}
+                      title={why}
+                    />
                     {why && <span class="hint"> {why}</span>}
                   </td>
                 </tr>
