@@ -38,6 +38,8 @@ Port = Literal[
     "mailer",
     "embedder",
     "passages",
+    "linear",
+    "sync_store",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -67,6 +69,8 @@ _MODULES: dict[Port, str] = {
     "mailer": "shared.notify.adapters.smtp",
     "embedder": "shared.memory.adapters.vertex_embedder",
     "passages": "shared.memory.adapters.firestore_passages",
+    "linear": "shared.sync.adapters.linear",
+    "sync_store": "shared.sync.adapters.firestore_sync",
 }
 
 
@@ -101,6 +105,8 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "mailer": ("smtplib",),  # the standard library's SMTP client
     "embedder": ("google.genai", "httpx"),  # Vertex AI's embeddings, through google-genai too
     "passages": ("google.cloud.firestore",),
+    "linear": ("httpx",),  # Linear's GraphQL API, on httpx
+    "sync_store": ("google.cloud.firestore",),
 }
 
 
