@@ -507,6 +507,15 @@ ROUTES: list[Route] = [
         role="admin",
     ),
     _sync(
+        "PUT /sync/linear/people",
+        linear.put_people,
+        "Set the user mapping: each person's email to their Notion user id",
+        {200: "models.sync.PeopleMap"},
+        body="models.sync.PeopleMap",
+        refusals=(409,),
+        role="admin",
+    ),
+    _sync(
         "GET /sync/linear/log",
         linear.get_log,
         "The sync log: fields changed on both sides and which side's value was kept",

@@ -60,3 +60,11 @@ class SyncLog(Schema):
 class LinearDelivery(Schema):
     result: Literal["enqueued", "ignored"]
     detail: str
+
+
+class PeopleMap(Schema):
+    """The user mapping: a person's email → their Notion user id (Linear maps by its members' emails)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    people: dict[str, str]

@@ -1,6 +1,7 @@
 """Linear: ``GET /sync/linear`` (connected? which team and data source), ``PUT /sync/linear`` with
 ``{"api_key", "team_id", "data_source_id"?}`` (checked with Linear, kept in Secret Manager, never
-echoed; a webhook is made at Linear), ``DELETE /sync/linear`` (the webhook deleted at Linear, our
+echoed; a webhook is made at Linear), ``PUT /sync/linear/people`` (the user mapping: email → Notion
+user id), ``DELETE /sync/linear`` (the webhook deleted at Linear, our
 secrets and record deleted), ``GET /sync/linear/log`` (conflicts settled) and the public
 ``POST /sync/linear/webhook/<tenant_id>`` (Linear's signed deliveries: shared.sync.services.intake)."""
 
@@ -10,7 +11,7 @@ from functions._http import Reply, json_object, read_body
 from functions.routes import Call
 from shared.platform.domain.tasks import is_run_id
 from shared.platform.errors import InvalidInput, NotFound
-from shared.sync.services.connect import connect_linear, disconnect_linear, linear_status
+from shared.sync.services.connect import connect_linear, disconnect_linear, linear_status, set_people
 from shared.sync.services.intake import ingest_linear
 
 _BODY = 'the body must be a JSON object {"api_key": "...", "team_id": "...", "data_source_id": "..."?}'
@@ -28,6 +29,13 @@ def put_linear(call: Call) -> Reply:
 
 def delete_linear(call: Call) -> Reply:
     return disconnect_linear(call.tenant_id, call.container.linking()), 200
+
+
+def put_people(call: Call) -> Reply:
+    body = json_object(
+        call.request, 'the body must be a JSON object {"people": {"<email>": "<Notion user id>"}}'
+    )
+    return set_people(call.tenant_id, body, call.container.sync_store), 200
 
 
 def get_log(call: Call) -> Reply:

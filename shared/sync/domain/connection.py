@@ -32,8 +32,9 @@ class LinearConnection(BaseModel):
     webhook_id: str = ""
     account: str = ""  # whose key it is, as Linear says (name)
     connected_at: datetime
-    # The user mapping: a person's email → their Notion user id, learned from the pages' Assignee
-    # (Linear's side maps by the team members' emails). An assignee with no Notion id is left unset.
+    # The user mapping: a person's email → their Notion user id (PUT /sync/linear/people; also learned
+    # from pages whose Assignee Notion gives with an email). Linear's side maps by the team members'
+    # emails. An assignee with no mapping on the other side is left unset there.
     people: dict[str, str] = Field(default_factory=dict)
 
 

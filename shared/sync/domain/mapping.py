@@ -96,8 +96,11 @@ class NotionSchema:
         self.has_assignee = (props.get("Assignee") or {}).get("type") == "people"
         self.has_labels = (props.get("Labels") or {}).get("type") == "multi_select"
 
-    def from_page(self, page: dict[str, Any], markdown: str) -> TaskFields:
-        """A Tasks page's fields (its body's Markdown given)."""
+    def from_page(
+        self, page: dict[str, Any], markdown: str, people_map: dict[str, str] | None = None
+    ) -> TaskFields:
+        """A Tasks page's fields (its body's Markdown given; ``people_map``, the user mapping: email →
+        Notion user id, names an assignee Notion gives by id alone)."""
         props: dict[str, Any] = page.get("properties") or {}
         title = "".join(t.get("plain_text", "") for t in (props.get(self.title) or {}).get("title", []))
         status_name = ((props.get("Status") or {}).get("status") or {}).get("name", "")
@@ -105,7 +108,10 @@ class NotionSchema:
         priority = ((props.get("Priority") or {}).get("select") or {}).get("name", "")
         due = (((props.get("Due") or {}).get("date") or {}).get("start") or "")[:10]
         people = (props.get("Assignee") or {}).get("people") or []
-        email = ((people[0].get("person") or {}).get("email") or "").lower() if people else ""
+        emails = {user_id.replace("-", ""): email for email, user_id in (people_map or {}).items()}
+        first = people[0] if people else {}
+        known = emails.get(str(first.get("id", "")).replace("-", ""), "")
+        email = ((first.get("person") or {}).get("email") or known).lower()
         names = [o.get("name") for o in (props.get("Labels") or {}).get("multi_select") or []]
         return TaskFields(
             title=title,

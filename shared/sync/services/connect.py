@@ -136,6 +136,32 @@ def disconnect_linear(tenant_id: str, deps: Linking) -> dict[str, Any]:
     return {"tool": "linear", "connected": False, "webhook_deleted": deleted}
 
 
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}")
+_USER = re.compile(r"[0-9a-fA-F-]{32,36}")
+MAX_PEOPLE = 500
+
+
+def set_people(tenant_id: str, body: dict[str, Any], store: SyncStore) -> dict[str, Any]:
+    """Replace the user mapping with ``body["people"]`` (email → Notion user id): ``{people}``."""
+    people = body.get("people") if set(body) == {"people"} else None
+    if not isinstance(people, dict) or len(people) > MAX_PEOPLE:
+        raise InvalidInput(
+            f'the body must be {{"people": {{"<email>": "<Notion user id>"}}}}, at most {MAX_PEOPLE}',
+            ["people"],
+        )
+    for email, user_id in people.items():
+        if not _EMAIL.fullmatch(email) or not isinstance(user_id, str) or not _USER.fullmatch(user_id):
+            raise InvalidInput(
+                f"people: {email[:80]!r} must be an email mapped to a Notion user id", ["people"]
+            )
+    connection = store.connection(tenant_id)
+    if connection is None:
+        raise Conflict("Linear is not connected: PUT /sync/linear first")
+    mapping = {email.lower(): user_id.replace("-", "") for email, user_id in people.items()}
+    store.save_connection(tenant_id, connection.model_copy(update={"people": mapping}))
+    return {"people": mapping}
+
+
 def linear_status(tenant_id: str, store: SyncStore) -> dict[str, Any]:
     """Whether Linear is connected, to which team and data source (never the key)."""
     connection = store.connection(tenant_id)

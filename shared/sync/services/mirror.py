@@ -185,7 +185,7 @@ def _notion_fields(p: _Pair, page: dict[str, Any]) -> TaskFields:
         markdown = ""
     else:
         markdown = str(p.notion.retrieve_markdown(page["id"]).get("markdown") or "")
-    return p.schema.from_page(page, markdown)
+    return p.schema.from_page(page, markdown, p.people)
 
 
 def _write_linear(p: _Pair, issue_id: str, changes: dict[str, Any], m: Mirroring) -> dict[str, Any] | None:

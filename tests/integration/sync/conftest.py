@@ -2,6 +2,7 @@
 Notion sandbox over real HTTP, secrets in a local file (the local stack's adapter), a recording queue;
 and a tenant whose home has the sandbox's seeded Tasks data source."""
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,11 +58,15 @@ def notion_server() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def stack(firestore_db: Any, notion_server: SandboxServer, tmp_path: Path) -> Iterator[SyncStack]:
+def stack(firestore_emulator: Any, notion_server: SandboxServer, tmp_path: Path) -> Iterator[SyncStack]:
+    """A new workspace each test (its own tenant id: no emulator reset, which a loaded machine makes slow)."""
+    firestore_db = firestore_emulator.client()
     admin = Admin(notion_server.url)
     admin.post("/reset")
-    home = AgentHome(tasks=HomeDatabase(database_id=IDS["tasks_database"], data_source_id=IDS["tasks_data_source"]))
-    owner = tenant("ws-sync", home=home)
+    home = AgentHome(
+        tasks=HomeDatabase(database_id=IDS["tasks_database"], data_source_id=IDS["tasks_data_source"])
+    )
+    owner = tenant(f"ws-sync-{uuid.uuid4().hex[:12]}", home=home)
     tenants = FirestoreTenantStore(firestore_db)
     tenants.save(owner)
     secrets = LocalFileSecrets(str(tmp_path / "secrets.json"))
@@ -69,12 +74,30 @@ def stack(firestore_db: Any, notion_server: SandboxServer, tmp_path: Path) -> It
     clock = [datetime.now(UTC)]
     with LinearServer() as server:
         linear = LinearGraphQL(server.url, 10.0, pacer=Pacer(1000.0, 1000, 5.0))
-        notion = NotionApi(build_client(notion_server.url, timeout_s=10), max_inline_wait_s=1.0).with_token(NOTION_TOKEN)
+        notion = NotionApi(build_client(notion_server.url, timeout_s=10), max_inline_wait_s=1.0).with_token(
+            NOTION_TOKEN
+        )
         yield SyncStack(
-            owner.tenant_id, server.sandbox, queue, secrets, store, firestore_db,
-            Linking(tenants, secrets, store, linear, queue, lambda t: f"{HOOK_BASE}/sync/linear/webhook/{t}",
-                    now=lambda: clock[0]),
-            LinearIntake(store, secrets, FirestoreWebhookEvents(firestore_db), queue, 3600.0, now=lambda: clock[0]),
+            owner.tenant_id,
+            server.sandbox,
+            queue,
+            secrets,
+            store,
+            firestore_db,
+            Linking(
+                tenants,
+                secrets,
+                store,
+                linear,
+                queue,
+                lambda t: f"{HOOK_BASE}/sync/linear/webhook/{t}",
+                now=lambda: clock[0],
+            ),
+            LinearIntake(
+                store, secrets, FirestoreWebhookEvents(firestore_db), queue, 3600.0, now=lambda: clock[0]
+            ),
             Mirroring(store, linear, secrets, queue, notion_for=lambda _t: notion, now=lambda: clock[0]),
-            notion, admin, clock,
+            notion,
+            admin,
+            clock,
         )
