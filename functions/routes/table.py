@@ -10,7 +10,7 @@ from functions.routes.notion_api import connection, home, workspace
 from functions.routes.platform_api import doctor
 from functions.routes.rows import Tag, check, handler_modules, mailed_link, operator_route, route
 from functions.routes.runs_api import BULK, CONTROLS, DECISIONS, RETRY, approvals, run_actions, runs, usage
-from functions.routes.sync_api import linear
+from functions.routes.sync_api import SYNC_ROUTES
 from functions.routes.team_api import (
     api_keys,
     audit,
@@ -32,7 +32,6 @@ _settings = Tag("settings", session_only=True)
 _integrations = Tag("integrations", session_only=True)
 _keys = Tag("api keys", session_only=True)
 _home = Tag("home")
-_sync = Tag("sync", session_only=True)
 _STARTED = {202: "models.runs.RunStarted"}
 _NOTION_DOWN = (502, 503)
 
@@ -482,54 +481,7 @@ ROUTES: list[Route] = [
         "What each hop of an operator's check recorded so far",
         (401, 404),
     ),
-    _sync(
-        "GET /sync/linear",
-        linear.get_linear,
-        "Whether Linear is connected, to which team and Notion data source",
-        {200: "models.sync.LinearStatus"},
-        role="viewer",
-    ),
-    _sync(
-        "PUT /sync/linear",
-        linear.put_linear,
-        "Connect a Linear team with an API key (checked with Linear, a webhook made there)",
-        {200: "models.sync.LinearStatus"},
-        body="models.sync.LinearKey",
-        refusals=(409, 503),
-        role="admin",
-    ),
-    _sync(
-        "DELETE /sync/linear",
-        linear.delete_linear,
-        "Disconnect Linear: its webhook deleted there, our secrets and record deleted",
-        {200: "models.sync.LinearDisconnected"},
-        refusals=(503,),
-        role="admin",
-    ),
-    _sync(
-        "PUT /sync/linear/people",
-        linear.put_people,
-        "Set the user mapping: each person's email to their Notion user id",
-        {200: "models.sync.PeopleMap"},
-        body="models.sync.PeopleMap",
-        refusals=(409,),
-        role="admin",
-    ),
-    _sync(
-        "GET /sync/linear/log",
-        linear.get_log,
-        "The sync log: fields changed on both sides and which side's value was kept",
-        {200: "models.sync.SyncLog"},
-        session_only=False,
-        role="viewer",
-    ),
-    Tag("sync", public=True)(
-        "POST /sync/linear/webhook/<tenant_id>",
-        linear.post_webhook,
-        "Linear's signed webhook deliveries (Linear-Signature, Linear-Delivery, webhookTimestamp)",
-        {200: "models.sync.LinearDelivery"},
-        refusals=(401, 404, 409, 413),
-    ),
+    *SYNC_ROUTES,
     Tag("contract", public=True)(
         "GET /openapi.json",
         contract.get_contract,

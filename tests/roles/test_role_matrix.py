@@ -42,6 +42,7 @@ ARGS = {
     "token": "t000",
     "agent_id": "a000",
     "data_source_id": "0" * 32,
+    "tenant_id": "t1",
 }
 
 

@@ -1,9 +1,6 @@
-"""Linear: ``GET /sync/linear`` (connected? which team and data source), ``PUT /sync/linear`` with
-``{"api_key", "team_id", "data_source_id"?}`` (checked with Linear, kept in Secret Manager, never
-echoed; a webhook is made at Linear), ``PUT /sync/linear/people`` (the user mapping: email → Notion
-user id), ``DELETE /sync/linear`` (the webhook deleted at Linear, our
-secrets and record deleted), ``GET /sync/linear/log`` (conflicts settled) and the public
-``POST /sync/linear/webhook/<tenant_id>`` (Linear's signed deliveries: shared.sync.services.intake)."""
+"""Linear's routes (docs/api.md): its status, connect and disconnect, the user mapping, the sync log,
+and the public webhook that takes Linear's signed deliveries (:mod:`shared.sync.services.intake`).
+The key is checked with Linear, kept in Secret Manager and never echoed."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,10 +1,8 @@
-"""Linear's GraphQL API (``POST /graphql``, a personal API key in ``Authorization``), paced per key
-within Linear's published limit (5,000 requests an hour per key, a leaky bucket: we send at most one a
-second after a burst of 10, ``shared.platform.adapters.pacing``). A refusal for the rate (HTTP 429, or
-an error whose ``extensions.code`` is ``RATELIMITED``) closes the key for its Retry-After and is a
-NothingSent. Every document this module sends is in :data:`DOCUMENTS`; each validates against Linear's
-published schema (``local/linear_sandbox/schema.graphql``, tests/unit/sync/test_linear_documents.py).
-No error carries the key or a reply's body."""
+"""Linear's GraphQL API (``POST /graphql``, a personal API key in ``Authorization``). Requests are
+paced per key within Linear's published limit of 5,000 an hour: one a second after a burst of 10.
+A refusal for the rate (HTTP 429, or the ``RATELIMITED`` code) closes the key for its Retry-After and
+is a NothingSent. Every document sent is in :data:`DOCUMENTS`, and each validates against Linear's
+published schema (tests/unit/sync/test_linear_documents.py). No error carries the key or a reply."""
 
 from __future__ import annotations
 

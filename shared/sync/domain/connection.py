@@ -1,7 +1,6 @@
-"""What the sync keeps, none of it secret: a tenant's Linear connection (which team, which Notion data
-source, which webhook), the link of a Notion page to its Linear issue with the hashes both sides last
-agreed, and the sync log's entries. The API key and the webhook's signing secret are Secret Manager
-secrets named here, never stored in Firestore."""
+"""What the sync keeps, none of it secret: a tenant's Linear connection, each page's link to its
+issue with what each side last held, and the sync log's entries. The API key and the webhook's
+signing secret are Secret Manager secrets named here, never stored in Firestore."""
 
 from __future__ import annotations
 

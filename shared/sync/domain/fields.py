@@ -1,7 +1,7 @@
-"""The fields an item has on both sides (:class:`TaskFields`), how each is compared (a hash per field:
-what we last agreed is kept as hashes, so our own write coming back is no change), the status groups
-and priority scale shared by Notion and Linear, and the deterministic id of a Linear issue created for
-a Notion page (a retried create names the same issue: Linear's ``issueCreate`` takes our ``id``)."""
+"""The fields an item has on both sides (:class:`TaskFields`) and how each is compared: a hash per
+field, so what we wrote can be recognised when it comes back. Also the priority scale both sides
+share, and the deterministic id of the Linear issue made for a Notion page: a retried create names
+the same issue, as Linear's ``issueCreate`` takes our ``id``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Linear's webhook deliveries, checked as Linear's SDK checks them (``@linear/sdk`` webhooks client):
-``Linear-Signature`` is the hex HMAC-SHA256 of the raw body under the webhook's signing secret, and the
-body's ``webhookTimestamp`` (milliseconds since the epoch) must be within 60 s of our clock.
-``Linear-Delivery`` names the delivery: a second one of the same name is a replay."""
+"""Linear's webhook deliveries, checked as Linear's SDK checks them (``@linear/sdk``'s webhook client).
+``Linear-Signature`` is the hex HMAC-SHA256 of the raw body under the webhook's signing secret. The
+body's ``webhookTimestamp`` (ms since the epoch) must be within 60 s of our clock. ``Linear-Delivery``
+names the delivery: a second one of the same name is a replay."""
 
 from __future__ import annotations
 

@@ -1,13 +1,7 @@
-"""Each side's item as :class:`~shared.sync.domain.fields.TaskFields`, and the fields back as each
-side's write: a Linear issue (``shared.sync.adapters.linear``'s ``ISSUE`` selection) and its
-``IssueUpdateInput``; a Notion page of the Tasks data source and its properties.
-
-Notion's side, by property: the title property; ``Status`` (a status property: its option's group,
-To-do, In progress or Complete, against Linear's state types); ``Priority`` (select High, Medium,
-Low against Linear's 1-4); ``Due`` (date); ``Assignee`` (people, by the person's email) and
-``Labels`` (multi-select), when the data source has them; the page's body as Markdown is the
-description; a page in the trash is archived. A field a side cannot hold is kept as that side has it:
-each side is compared with what it held (``merge``), so a loss in mapping never loops."""
+"""Each side's item as :class:`~shared.sync.domain.fields.TaskFields`, and the fields back as that
+side's write: a Linear issue and its ``IssueUpdateInput``; a Notion Tasks page and its properties.
+The mapping of each field is the table in docs/sync.md. A field one side cannot hold stays as that
+side has it: each side is compared with what it held itself, so a loss in mapping never loops."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """The merge rule of one item, both sides at once, pure. Each side's fields are compared with the hash
-of what that side held after the last merge (``seen``: we remember what we wrote, or read back, per
-side and field), so our own write coming back as a webhook is no change: it never echoes. A field
-changed on one side goes to the other; changed on both to the same value, nothing is written; changed
-on both to different values, the side whose change is later (each side's own edit time) wins, a tie
-goes to Notion, and the choice is a :class:`Decision` for the sync log."""
+of what that side held after the last merge (what we wrote, read back). So our own write coming back
+is no change, and never echoes. A field changed on one side goes to the other. Changed on both sides
+to different values, the later edit wins (a tie goes to Notion), and the choice is a
+:class:`Decision` for the sync log."""
 
 from __future__ import annotations
 

@@ -29,8 +29,8 @@ class SyncTask(TaskBody):
 
 def issue_task_name(tenant_id: str, issue_id: str, now: datetime) -> tuple[str, float]:
     """The task name of an issue's delivery arriving at ``now``, and its delay: one per issue and
-    window, run a second after the window ends (so every delivery of the window is in it; one arriving
-    later is in a later window, never lost)."""
+    window, run a second after the window ends. Every delivery of the window is then in it, and one
+    arriving later is in a later window, never lost."""
     window = int(now.timestamp() // COALESCE_S)
     delay = (window + 1) * COALESCE_S - now.timestamp() + 1.0
     return f"sync-issue:{tenant_id}:{issue_id}:{window}", delay

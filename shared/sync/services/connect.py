@@ -1,10 +1,8 @@
-"""Connecting and disconnecting a tenant's Linear team. The API key is shown to Linear first (who is
-it, which team): one Linear refuses is a 400 and nothing is stored. Then the key and a signing secret
-we draw go to Secret Manager, Linear is asked to create a webhook of the team's issues to our intake
-(signed with that secret), and ``tenants/{t}/sync/linear`` records the team, the Notion data source
-(the agent home's Tasks unless the owner names another) and the webhook, no secret. Disconnect deletes
-the webhook at Linear where the key still works (``webhook_deleted``), our secrets and the record;
-repeatable."""
+"""Connecting and disconnecting a tenant's Linear team. The API key is shown to Linear first: one it
+refuses is a 400 and nothing is stored. Then the key and a signing secret we draw go to Secret
+Manager, Linear makes a webhook of the team's issues to our intake, and ``tenants/{t}/sync/linear``
+records the team, the data source and the webhook (no secret). Disconnect deletes the webhook at
+Linear while the key works, then our secrets and the record; it may be repeated."""
 
 from __future__ import annotations
 

@@ -1,11 +1,8 @@
-"""Linear's webhook intake (``POST /sync/linear/webhook/<tenant>`` on the api, decision 0094): checks,
-cheapest first and before anything is stored, then de-duplicates and queues; it never calls Linear or
-Notion. The signing secret is the one we gave Linear for the tenant's webhook (Secret Manager). Refused
-with a 4xx and nothing stored: no connection (404), a forged or missing signature (401), a malformed
-body (400), a delivery stamped outside Linear's 60 s window (400: stale or replayed later), a repeated
-``Linear-Delivery`` (409: a replay; Linear itself retries only what it saw fail). Accepted: an Issue
-event of the connected team is one mirror task per issue and 5 s window (the task reads the issue
-afresh, so deliveries late, doubled or out of order change nothing); other events are ignored (200)."""
+"""Linear's webhook intake (``POST /sync/linear/webhook/<tenant_id>`` on the api, decision 0094). It
+checks before storing anything, never calls Linear or Notion, and answers: no connection 404, a bad
+signature 401, a malformed body or one stamped outside the 60 s window 400, a repeated
+``Linear-Delivery`` 409. An Issue event of the connected team is one mirror task per issue and 5 s
+window; the task reads the issue afresh, so late, doubled or reordered deliveries change nothing."""
 
 from __future__ import annotations
 

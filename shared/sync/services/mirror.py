@@ -1,14 +1,8 @@
 """Mirroring: the sync task (``POST /sync`` on plan) brings a Linear issue and its Notion page in step.
-
-Each task reads both sides afresh (so a webhook late, doubled or out of order changes nothing), merges
-them (``shared.sync.domain.merge``: per side, what it held after the last merge is remembered as
-hashes, so our own writes never come back as changes; a field changed on both sides goes to the later
-edit, logged in ``tenants/{t}/sync_log``), writes each side only the fields that differ there, reads
-the written side back and remembers it. Creation is idempotent both ways: a page's issue has an id
-derived from the page (a retried ``issueCreate`` finds it instead of making a second one) and its link
-is stored before the create; an issue's page is claimed before it is made, and a retry after a crash
-finds the page it made by title and creation time. A scan task every minute finds the pages edited
-since the last scan (Notion's side) and queues the next scan while the connection lasts."""
+Each task reads both sides afresh, merges them (:mod:`shared.sync.domain.merge`), writes each side
+only what differs there, reads it back and remembers it. Creation is idempotent both ways: a page's
+issue has an id derived from the page, and an issue's page is claimed before it is made. A scan task
+every minute finds the pages edited since the last one and queues the next (docs/sync.md)."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from shared.platform.adapters.local_secrets import LocalFileSecrets
 from shared.platform.adapters.pacing import Pacer
 from shared.sync.adapters.firestore_sync import FirestoreSync
 from shared.sync.adapters.linear import LinearGraphQL
+from shared.sync.domain.sync_task import SyncTask
 from shared.sync.services.connect import Linking
 from shared.sync.services.intake import LinearIntake
 from shared.sync.services.mirror import Mirroring
@@ -32,7 +33,7 @@ NOTION_TOKEN = "ntn_sandbox_demo"
 IDS = seed_ids("demo")
 HOOK_BASE = "https://agent.example/api"
 
-__all__ = ["KEY", "TEAM_ID", "SyncStack"]
+__all__ = ["KEY", "TEAM_ID", "SyncStack", "sync_tasks"]
 
 
 @dataclass
@@ -49,6 +50,11 @@ class SyncStack:
     notion: Any
     admin: Admin
     clock: list[datetime]
+
+
+def sync_tasks(queue: FakeQueue) -> list[SyncTask]:
+    """The sync tasks queued, in order."""
+    return [task for _, task, _, _ in queue.tasks if isinstance(task, SyncTask)]
 
 
 @pytest.fixture(scope="module")

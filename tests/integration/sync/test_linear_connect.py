@@ -11,7 +11,7 @@ import pytest
 from shared.platform.errors import InvalidInput, NotFound
 from shared.sync.domain.connection import hook_secret, key_secret
 from shared.sync.services.connect import connect_linear, disconnect_linear, linear_status
-from tests.integration.sync.conftest import IDS, KEY, TEAM_ID, SyncStack
+from tests.integration.sync.conftest import IDS, KEY, TEAM_ID, SyncStack, sync_tasks
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ def test_connect_keeps_the_key_in_secrets_and_hooks_the_team(stack: SyncStack) -
     kept = stored_documents(stack.db, stack.tenant_id)
     assert KEY not in kept and signing not in kept
     assert linear_status(stack.tenant_id, stack.store)["team"]["id"] == TEAM_ID
-    assert [t[1].kind for t in stack.queue.tasks] == ["scan"]  # the first scan of the data source
+    assert [t.kind for t in sync_tasks(stack.queue)] == ["scan"]  # the first scan of the data source
 
 
 @pytest.mark.parametrize(

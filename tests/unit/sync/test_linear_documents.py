@@ -2,6 +2,8 @@
 from @linear/sdk, pinned by integrity: tools/linear_schema.py), and the vendored schema is the one the
 pinned package gives."""
 
+from pathlib import Path
+
 import pytest
 from graphql import parse, validate
 
@@ -25,7 +27,7 @@ def test_the_vendored_schema_names_its_pinned_package() -> None:
     assert f"@linear/sdk@{linear_schema.VERSION}" in head and linear_schema.INTEGRITY in head
 
 
-def test_the_converter_refuses_a_tarball_of_another_hash(tmp_path) -> None:
+def test_the_converter_refuses_a_tarball_of_another_hash(tmp_path: Path) -> None:
     other = tmp_path / "x.tgz"
     other.write_bytes(b"not the package")
     with pytest.raises(SystemExit, match="not @linear/sdk"):

@@ -4,6 +4,7 @@ A property test over interleavings of edits on both sides: every sync leaves bot
 right after writes nothing, and each field ends as its latest edit says."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -64,7 +65,7 @@ EDIT = st.tuples(
     st.sampled_from(["title", "status", "priority", "labels", "archived"]),
     st.integers(0, 3),
 )
-VALUES = {
+VALUES: dict[str, list[Any]] = {
     "title": ["a", "b", "c", "d"],
     "status": ["backlog", "unstarted", "started", "completed"],
     "priority": [0, 1, 2, 4],

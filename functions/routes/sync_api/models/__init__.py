@@ -1,4 +1,4 @@
-"""The sync routes' bodies and answers (``functions.routes.sync_api``)."""
+"""The sync routes' bodies and answers (``functions.routes.sync_api``), for the contract alone."""
 
 from datetime import datetime
 from typing import Literal
