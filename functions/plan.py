@@ -3,7 +3,8 @@
 Also the scheduled routes. ``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations)
 enqueues the daily plan and digest of every tenant whose local planning hour has come.
 ``POST /day-plan`` writes a day's plan page and ``POST /digest`` sends a digest.
-``POST /doctor/round`` (Cloud Scheduler) is ``make doctor`` on a schedule (functions/tasks/doctor.py)."""
+``POST /doctor/round`` (Cloud Scheduler) is ``make doctor`` on a schedule (functions/tasks/doctor.py).
+``POST /sync`` mirrors a Linear issue and its Notion page, or scans for edited pages (shared.sync)."""
 
 from flask import Request, Response
 
@@ -25,6 +26,7 @@ from shared.platform.topology import Queue, Target
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services.deps import Deps
 from shared.runs.services.webhooks import task_taken
+from shared.sync.domain.sync_task import SyncTask
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "notion", "model", "agents")
 
@@ -33,8 +35,8 @@ def plan(request: Request) -> Response:
     def call(c: Container) -> Reply:
         check_caller(request, c.settings, Target.PLAN)
         doctor = doctor_hop(request, c, Target.PLAN, with_model=True) or doctor_round(request, c)
-        if doctor is not None:
-            return doctor
+        if (answer := doctor or _sync(request, c)) is not None:
+            return answer
         deps = c.engine()
         if request.path.rstrip("/") == DigestTask.ROUTE:
             digest = parse_task(request, DigestTask, "digest", c.dead_letters)
@@ -60,6 +62,17 @@ def plan(request: Request) -> Response:
         return {"run_id": task.run_id, "created": start_run(task, deps, last_attempt=last)}, 200
 
     return handle(request, ("POST",), call)
+
+
+def _sync(request: Request, c: Container) -> Reply | None:
+    """A sync task (Linear and Notion kept in step: shared.sync); None for any other path."""
+    if request.path.rstrip("/") != SyncTask.ROUTE:
+        return None
+    from shared.sync.services.mirror import run_sync_task
+
+    task = parse_task(request, SyncTask, "sync", c.dead_letters)
+    add_labels(tenant=task.tenant_id)
+    return run_sync_task(task, c.mirroring()), 200
 
 
 def _index(request: Request, c: Container, deps: Deps) -> Reply:

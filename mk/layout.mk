@@ -4,7 +4,7 @@
 # tests (tests/unit/<capability>, tests/integration/<capability>) for a quick loop.
 # After merging a branch written at the old paths: `$(PY) tools/relayout.py` (see its docstring).
 
-CAPABILITIES := platform workspace notify team notion code runs tools agents memory engine
+CAPABILITIES := platform workspace notify team notion code runs tools agents memory engine sync
 
 .PHONY: check-layout relayout plan-path $(addprefix test-,$(CAPABILITIES))
 

@@ -39,6 +39,7 @@ from tests.fakes import (
     FakeWebhookEvents,
 )
 from tests.support.memory import FakePassages, WordCountEmbedder
+from tests.support.sync_fakes import FakeLinear, FakeSyncStore
 
 
 def _fake_ports() -> dict[str, Any]:
@@ -66,6 +67,8 @@ def _fake_ports() -> dict[str, Any]:
         "webhooks": FakeChatWebhooks(),
         "embedder": WordCountEmbedder(),
         "passages": FakePassages(),
+        "linear": FakeLinear(),
+        "sync_store": FakeSyncStore(),
     }
 
 

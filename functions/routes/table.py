@@ -10,6 +10,7 @@ from functions.routes.notion_api import connection, home, workspace
 from functions.routes.platform_api import doctor
 from functions.routes.rows import Tag, check, handler_modules, mailed_link, operator_route, route
 from functions.routes.runs_api import BULK, CONTROLS, DECISIONS, RETRY, approvals, run_actions, runs, usage
+from functions.routes.sync_api import SYNC_ROUTES
 from functions.routes.team_api import (
     api_keys,
     audit,
@@ -505,6 +506,7 @@ ROUTES: list[Route] = [
         "What each hop of an operator's check recorded so far",
         (401, 404),
     ),
+    *SYNC_ROUTES,
     Tag("contract", public=True)(
         "GET /openapi.json",
         contract.get_contract,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shared.bootstrap.base import Built
-from shared.bootstrap.runs import RunsParts
+from shared.bootstrap.sync import SyncParts
 
 if TYPE_CHECKING:
     from shared.agents.ports import AgentStore
 
 
-class AgentsParts(RunsParts):
+class AgentsParts(SyncParts):
     """The agents' store. Built once per instance."""
 
     agents: Built[AgentStore] = Built()

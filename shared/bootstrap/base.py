@@ -39,6 +39,8 @@ Port = Literal[
     "embedder",
     "passages",
     "reranker",
+    "linear",
+    "sync_store",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -69,6 +71,8 @@ _MODULES: dict[Port, str] = {
     "embedder": "shared.memory.adapters.vertex_embedder",
     "passages": "shared.memory.adapters.firestore_passages",
     "reranker": "shared.memory.adapters.vertex_reranker",
+    "linear": "shared.sync.adapters.linear",
+    "sync_store": "shared.sync.adapters.firestore_sync",
 }
 
 
@@ -104,6 +108,8 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "embedder": ("google.genai", "httpx"),  # Vertex AI's embeddings, through google-genai too
     "passages": ("google.cloud.firestore",),
     "reranker": ("httpx", "google.genai"),  # the ranking API over REST; its endpoint check is the model's
+    "linear": ("httpx",),  # Linear's GraphQL API, on httpx
+    "sync_store": ("google.cloud.firestore",),
 }
 
 

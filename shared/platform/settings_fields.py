@@ -318,6 +318,9 @@ class SettingsFields(BaseSettings):
         "https://discord.com/api/v10",
         description="Base URL of Discord's API (incoming webhooks: notifications, by notify).",
     )
+    linear_api_base_url: str = Field(
+        "https://api.linear.app", description="Base URL of Linear's GraphQL API (the sync, docs/sync.md)."
+    )
     smtp_host: str = Field(
         "",
         description="The SMTP relay of email notifications (SendGrid, Mailgun, Amazon SES, Google "

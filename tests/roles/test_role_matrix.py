@@ -43,6 +43,7 @@ ARGS = {
     "agent_id": "a000",
     "data_source_id": "0" * 32,
     "proposal_id": "0" * 12,
+    "tenant_id": "t1",
 }
 
 

@@ -1,0 +1,70 @@
+"""The sync routes' bodies and answers (``functions.routes.sync_api``), for the contract alone."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from shared.platform.domain.schema import Schema
+
+
+class LinearKey(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: str = Field(
+        min_length=8,
+        max_length=200,
+        pattern=r"^[!-~]+$",
+        description="A Linear personal API key; kept in Secret Manager, never shown again",
+    )
+    team_id: str = Field(min_length=1, max_length=64, description="The Linear team to keep in step")
+    data_source_id: str | None = Field(None, description="The Notion data source (default: the home's Tasks)")
+
+
+class LinearTeam(Schema):
+    id: str
+    name: str
+
+
+class LinearStatus(Schema):
+    tool: Literal["linear"]
+    connected: bool
+    account: str | None = None
+    team: LinearTeam | None = None
+    data_source_id: str | None = None
+    connected_at: datetime | None = None
+
+
+class LinearDisconnected(Schema):
+    """Our secrets and record are deleted; ``webhook_deleted``: Linear deleted its webhook too."""
+
+    tool: Literal["linear"]
+    connected: Literal[False]
+    webhook_deleted: bool
+
+
+class SyncLogEntry(Schema):
+    at: datetime
+    page_id: str
+    issue_id: str
+    field: str
+    winner: Literal["notion", "linear"]
+    notion_at: datetime
+    linear_at: datetime
+
+
+class SyncLog(Schema):
+    entries: list[SyncLogEntry]
+
+
+class LinearDelivery(Schema):
+    result: Literal["enqueued", "ignored"]
+    detail: str
+
+
+class PeopleMap(Schema):
+    """The user mapping: a person's email → their Notion user id (Linear maps by its members' emails)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    people: dict[str, str]

@@ -1,0 +1,332 @@
+"""The Linear sandbox: ``POST /graphql`` executed with graphql-core against Linear's published schema
+(:mod:`local.linear_sandbox.schema`), over a small in-memory workspace (one team, its workflow states,
+members and labels; issues; webhooks). What the sync relies on, from Linear's documentation:
+
+- a personal API key in ``Authorization`` (no ``Bearer``); an unknown key is HTTP 400 with an
+  ``AUTHENTICATION_ERROR`` error, as Linear answers;
+- ``issueCreate`` takes the client's ``id``; a second create of the same id is refused
+  (``INVALID_INPUT``), never a second issue; ``issueArchive``/``issueUnarchive``; ``webhookCreate`` with
+  our signing secret, ``webhookDelete``;
+- each change of an issue (by the API or by :meth:`LinearSandbox.edit`, a person in Linear's app) makes
+  a webhook delivery for each of the team's webhooks, signed as Linear signs
+  (``Linear-Signature``: hex HMAC-SHA256 of the body; ``Linear-Delivery``; ``webhookTimestamp`` in ms),
+  kept in :attr:`LinearSandbox.outbox` for the test to deliver (late, twice, out of order);
+- ``rate_limit(n)``: the next ``n`` requests get HTTP 429 with ``Retry-After``.
+
+A document that does not validate is answered with its errors and counted in ``schema_errors``."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from graphql import GraphQLSyntaxError, graphql_sync, parse, validate
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from local.linear_sandbox.schema import SCHEMA
+from shared.sync.domain.linear_events import sign
+
+HOST = "127.0.0.1"
+KEY = "lin_api_sandbox_demo"
+TEAM_ID = "7b2a1c4e-0000-4000-8000-00000000a001"
+STATES = [
+    {"id": f"state-{t}", "name": n, "type": t}
+    for t, n in (
+        ("backlog", "Backlog"),
+        ("unstarted", "Todo"),
+        ("started", "In Progress"),
+        ("completed", "Done"),
+        ("canceled", "Canceled"),
+    )
+]
+MEMBERS = [
+    {"id": "user-ada", "email": "ada@demo.example", "name": "Ada"},
+    {"id": "user-grace", "email": "grace@demo.example", "name": "Grace"},
+]
+LABELS = [{"id": "label-bug", "name": "Bug"}, {"id": "label-feature", "name": "Feature"}]
+
+
+class GraphQLError(Exception):
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _errors(message: str, code: str) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class LinearSandbox:
+    """The workspace's state, and the counters a test reads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.keys = {KEY: MEMBERS[0]}
+        self.issues: dict[str, dict[str, Any]] = {}
+        self.webhooks: dict[str, dict[str, Any]] = {}
+        self.outbox: list[tuple[str, dict[str, str], bytes]] = []
+        self.requests = 0
+        self.schema_errors = 0
+        self.creates = 0
+        self.writes_by_api = 0
+        self._limited = 0
+
+    def rate_limit(self, n: int) -> None:
+        self._limited = n
+
+    # --- a person in Linear's app --------------------------------------------------------------
+    def edit(self, issue_id: str, **fields: Any) -> None:
+        """Change an issue as a person would (``title``, ``stateType``, ``priority``, ``archived``...)."""
+        with self.lock:
+            self._apply(self.issues[issue_id], fields)
+            self._deliver("update", self.issues[issue_id])
+
+    def add_issue(self, title: str, **fields: Any) -> str:
+        """An issue a person creates in Linear's app: its id."""
+        with self.lock:
+            issue_id = str(uuid.uuid4())
+            self.issues[issue_id] = self._new(issue_id)
+            self._apply(self.issues[issue_id], {"title": title, **fields})
+            self._deliver("create", self.issues[issue_id])
+            return issue_id
+
+    # --- the GraphQL side ---------------------------------------------------------------------
+    def answer(self, key: str | None, body: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """One request: its HTTP status, JSON reply and headers."""
+        with self.lock:
+            self.requests += 1
+            refusal = self._refusal(key, body)
+            return refusal if refusal is not None else self._execute(body)
+
+    def _refusal(self, key: str | None, body: Any) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        if self._limited > 0:
+            self._limited -= 1
+            return 429, _errors("Rate limit exceeded", "RATELIMITED"), {"Retry-After": "1"}
+        if key not in self.keys:
+            return 400, _errors("Authentication required", "AUTHENTICATION_ERROR"), {}
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return 400, _errors("Must provide query string.", "BAD_USER_INPUT"), {}
+        return None
+
+    def _execute(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        try:
+            problems = validate(SCHEMA, parse(body["query"]))
+        except GraphQLSyntaxError as exc:
+            self.schema_errors += 1
+            return 400, _errors(str(exc), "GRAPHQL_PARSE_FAILED"), {}
+        if problems:
+            self.schema_errors += 1
+            return (
+                400,
+                {"errors": [_errors(p.message, "GRAPHQL_VALIDATION_FAILED")["errors"][0] for p in problems]},
+                {},
+            )
+        result = graphql_sync(
+            SCHEMA, body["query"], root_value=self._root(), variable_values=body.get("variables")
+        )
+        if not result.errors:
+            return 200, {"data": result.data}, {}
+        errors = []
+        for e in result.errors:
+            code = (
+                e.original_error.code
+                if isinstance(e.original_error, GraphQLError)
+                else "INTERNAL_SERVER_ERROR"
+            )
+            errors.append(_errors(e.message, code)["errors"][0])
+        return 200, {"data": result.data, "errors": errors}, {}
+
+    def _root(self) -> dict[str, Any]:
+        viewer = self.keys[KEY]
+        return {
+            "viewer": lambda info: viewer,
+            "team": lambda info, id: self._team(id),
+            "issue": lambda info, id: self._view(self._issue(id)),
+            "issueCreate": lambda info, input: self._create(input),
+            "issueUpdate": lambda info, id, input: self._update(id, input),
+            "issueArchive": lambda info, id, **kw: self._archive(id, True),
+            "issueUnarchive": lambda info, id: self._archive(id, False),
+            "webhookCreate": lambda info, input: self._hook(input),
+            "webhookDelete": lambda info, id: self._unhook(id),
+        }
+
+    def _team(self, team_id: str) -> dict[str, Any]:
+        if team_id != TEAM_ID:
+            raise GraphQLError("Entity not found: Team", "ENTITY_NOT_FOUND")
+        return {
+            "id": TEAM_ID,
+            "name": "Engineering",
+            "key": "ENG",
+            "states": {"nodes": STATES},
+            "members": {"nodes": MEMBERS},
+            "labels": {"nodes": LABELS},
+        }
+
+    def _issue(self, issue_id: str) -> dict[str, Any]:
+        if issue_id not in self.issues:
+            raise GraphQLError("Entity not found: Issue", "ENTITY_NOT_FOUND")
+        return self.issues[issue_id]
+
+    def _new(self, issue_id: str) -> dict[str, Any]:
+        now = _now()
+        return {
+            "id": issue_id,
+            "title": "",
+            "description": "",
+            "priority": 0,
+            "dueDate": None,
+            "archivedAt": None,
+            "createdAt": now,
+            "updatedAt": now,
+            "teamId": TEAM_ID,
+            "stateId": "state-unstarted",
+            "assigneeId": None,
+            "labelIds": [],
+        }
+
+    def _apply(self, issue: dict[str, Any], data: dict[str, Any]) -> None:
+        for name in ("title", "description", "priority", "dueDate", "stateId", "assigneeId", "labelIds"):
+            if name in data:
+                issue[name] = data[name]
+        if "stateType" in data:
+            issue["stateId"] = f"state-{data['stateType']}"
+        if "assigneeEmail" in data:
+            issue["assigneeId"] = next(
+                (m["id"] for m in MEMBERS if m["email"] == data["assigneeEmail"]), None
+            )
+        if "labels" in data:
+            issue["labelIds"] = [lab["id"] for lab in LABELS if lab["name"] in data["labels"]]
+        if "archived" in data:
+            issue["archivedAt"] = _now() if data["archived"] else None
+        for state_id in [issue["stateId"]]:
+            if not any(s["id"] == state_id for s in STATES):
+                raise GraphQLError("Invalid state", "INVALID_INPUT")
+        issue["updatedAt"] = _now()
+
+    def _create(self, data: dict[str, Any]) -> dict[str, Any]:
+        issue_id = data.get("id") or str(uuid.uuid4())
+        if issue_id in self.issues:
+            raise GraphQLError("Entity with this id already exists", "INVALID_INPUT")
+        self._team(data["teamId"])
+        issue = self._new(issue_id)
+        self._apply(issue, data)
+        self.issues[issue_id] = issue
+        self.creates += 1
+        self.writes_by_api += 1
+        self._deliver("create", issue)
+        return {"success": True, "issue": self._view(issue)}
+
+    def _update(self, issue_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        issue = self._issue(issue_id)
+        self._apply(issue, data)
+        self.writes_by_api += 1
+        self._deliver("update", issue)
+        return {"success": True, "issue": self._view(issue)}
+
+    def _archive(self, issue_id: str, archived: bool) -> dict[str, Any]:
+        issue = self._issue(issue_id)
+        self._apply(issue, {"archived": archived})
+        self.writes_by_api += 1
+        self._deliver("remove" if archived else "update", issue)
+        return {"success": True}
+
+    def _hook(self, data: dict[str, Any]) -> dict[str, Any]:
+        hook_id = str(uuid.uuid4())
+        self.webhooks[hook_id] = {"id": hook_id, **data}
+        return {"success": True, "webhook": {"id": hook_id}}
+
+    def _unhook(self, hook_id: str) -> dict[str, Any]:
+        if self.webhooks.pop(hook_id, None) is None:
+            raise GraphQLError("Entity not found: Webhook", "ENTITY_NOT_FOUND")
+        return {"success": True}
+
+    def _view(self, issue: dict[str, Any]) -> dict[str, Any]:
+        assignee = next((m for m in MEMBERS if m["id"] == issue["assigneeId"]), None)
+        state = next(s for s in STATES if s["id"] == issue["stateId"])
+        labels = [lab for lab in LABELS if lab["id"] in issue["labelIds"]]
+        return {**issue, "state": state, "assignee": assignee, "labels": {"nodes": labels}}
+
+    def _deliver(self, action: str, issue: dict[str, Any]) -> None:
+        for hook in self.webhooks.values():
+            if hook.get("teamId") not in (None, issue["teamId"]):
+                continue
+            body = json.dumps(
+                {
+                    "action": action,
+                    "type": "Issue",
+                    "data": {"id": issue["id"], "teamId": issue["teamId"], "updatedAt": issue["updatedAt"]},
+                    "url": f"https://linear.app/issue/{issue['id']}",
+                    "organizationId": "org-sandbox",
+                    "webhookId": hook["id"],
+                    "webhookTimestamp": int(time.time() * 1000),
+                }
+            ).encode()
+            headers = {
+                "Linear-Signature": sign(hook.get("secret") or "", body),
+                "Linear-Delivery": str(uuid.uuid4()),
+                "Linear-Event": "Issue",
+                "Content-Type": "application/json",
+            }
+            self.outbox.append((hook["url"], headers, body))
+
+
+def make_app(sandbox: LinearSandbox) -> Any:
+    @Request.application
+    def app(request: Request) -> Response:
+        if request.path.rstrip("/") != "/graphql" or request.method != "POST":
+            return Response(
+                json.dumps({"errors": [{"message": "not found"}]}), 404, mimetype="application/json"
+            )
+        try:
+            body = json.loads(request.get_data() or b"null")
+        except ValueError:
+            body = None
+        status, reply, headers = sandbox.answer(request.headers.get("Authorization"), body)
+        return Response(json.dumps(reply), status, headers=headers, mimetype="application/json")
+
+    return app
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        return
+
+
+class LinearServer:
+    """Serves a sandbox on 127.0.0.1:``port`` (0: a free one) from a background thread."""
+
+    def __init__(self, sandbox: LinearSandbox | None = None, port: int = 0) -> None:
+        self.sandbox = sandbox or LinearSandbox()
+        self._server: BaseWSGIServer = make_server(
+            HOST, port, make_app(self.sandbox), threaded=True, request_handler=_Quiet
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="linear-sandbox",
+            daemon=True,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self._server.server_port}"
+
+    def __enter__(self) -> LinearServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()

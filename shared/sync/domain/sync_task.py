@@ -1,0 +1,40 @@
+"""The sync's tasks on the plan queue (``POST /sync``): mirror one Linear issue (from its webhook), or
+scan the Notion data source for pages edited since the last scan (every ``SCAN_INTERVAL_S`` while the
+connection lasts, each scan queueing the next)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field
+
+from shared.platform.domain.tasks import TaskBody, TaskId
+
+SCAN_INTERVAL_S = 60.0  # a Notion query a minute per connected workspace, well within its pace
+COALESCE_S = 5.0  # one mirror task per issue and window of this many seconds (by arrival time)
+LinearId = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,64}$")]
+
+
+class SyncTask(TaskBody):
+    """``kind`` issue: bring ``issue_id`` and its page in step; scan: every page edited since ``since``."""
+
+    ROUTE: ClassVar[str] = "/sync"
+
+    tenant_id: TaskId
+    kind: Literal["issue", "scan"]
+    issue_id: LinearId | None = None
+    since: datetime | None = None
+
+
+def issue_task_name(tenant_id: str, issue_id: str, now: datetime) -> tuple[str, float]:
+    """The task name of an issue's delivery arriving at ``now``, and its delay: one per issue and
+    window, run a second after the window ends. Every delivery of the window is then in it, and one
+    arriving later is in a later window, never lost."""
+    window = int(now.timestamp() // COALESCE_S)
+    delay = (window + 1) * COALESCE_S - now.timestamp() + 1.0
+    return f"sync-issue:{tenant_id}:{issue_id}:{window}", delay
+
+
+def scan_task_name(tenant_id: str, at: datetime) -> str:
+    return f"sync-scan:{tenant_id}:{int(at.timestamp() // SCAN_INTERVAL_S)}"

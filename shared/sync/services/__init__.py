@@ -1,0 +1,1 @@
+"""The sync capability's use cases: connecting a tool, its webhooks' intake, mirroring an item."""

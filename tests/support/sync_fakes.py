@@ -1,0 +1,95 @@
+"""In-memory stand-ins of the sync's ports for the api's fast tests (the role matrix, the contract):
+the sync store as a dict, and a Linear that knows one key and one team. The sync's own tests use the
+Linear sandbox and the Firestore emulator (tests/integration/sync)."""
+
+from datetime import datetime
+from typing import Any
+
+from shared.platform.errors import NotFound, Unauthenticated
+from shared.sync.domain.connection import LinearConnection, LogEntry, SyncLink
+
+KEY = "lin_api_fake_key_for_tests"
+TEAM = {"id": "team-1", "name": "Engineering", "key": "ENG", "states": [], "members": [], "labels": []}
+
+
+class FakeSyncStore:
+    def __init__(self) -> None:
+        self.connections: dict[str, LinearConnection] = {}
+        self.links: dict[tuple[str, str], SyncLink] = {}
+        self.entries: list[tuple[str, LogEntry]] = []
+        self.claims: dict[tuple[str, str], datetime] = {}
+
+    def connection(self, tenant_id: str) -> LinearConnection | None:
+        return self.connections.get(tenant_id)
+
+    def save_connection(self, tenant_id: str, connection: LinearConnection) -> None:
+        self.connections[tenant_id] = connection
+
+    def delete_connection(self, tenant_id: str) -> None:
+        self.connections.pop(tenant_id, None)
+
+    def link(self, tenant_id: str, page_id: str) -> SyncLink | None:
+        return self.links.get((tenant_id, page_id))
+
+    def link_of_issue(self, tenant_id: str, issue_id: str) -> SyncLink | None:
+        return next(
+            (v for (t, _), v in self.links.items() if t == tenant_id and v.issue_id == issue_id), None
+        )
+
+    def save_link(self, tenant_id: str, link: SyncLink) -> None:
+        self.links[(tenant_id, link.page_id)] = link
+
+    def claim_issue(self, tenant_id: str, issue_id: str, now: datetime) -> datetime | None:
+        earlier = self.claims.get((tenant_id, issue_id))
+        self.claims.setdefault((tenant_id, issue_id), now)
+        return earlier
+
+    def log(self, tenant_id: str, entry: LogEntry) -> None:
+        self.entries.append((tenant_id, entry))
+
+    def read_log(self, tenant_id: str, since: datetime, limit: int = 50) -> list[LogEntry]:
+        return [e for t, e in reversed(self.entries) if t == tenant_id and e.at >= since][:limit]
+
+
+class FakeLinear:
+    """Knows :data:`KEY` and :data:`TEAM`; makes webhooks and forgets them."""
+
+    def __init__(self) -> None:
+        self.webhooks: dict[str, str] = {}
+
+    def _check(self, key: str) -> None:
+        if key != KEY:
+            raise Unauthenticated("Linear refused the API key")
+
+    def viewer(self, key: str) -> dict[str, Any]:
+        self._check(key)
+        return {"id": "user-1", "name": "Ada", "email": "ada@example.com"}
+
+    def team(self, key: str, team_id: str) -> dict[str, Any]:
+        self._check(key)
+        if team_id != TEAM["id"]:
+            raise NotFound("Linear has no such team for this key")
+        return dict(TEAM)
+
+    def issue(self, key: str, issue_id: str) -> dict[str, Any] | None:
+        return None
+
+    def create_issue(self, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def update_issue(self, key: str, issue_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def archive_issue(self, key: str, issue_id: str) -> None:
+        raise NotImplementedError
+
+    def unarchive_issue(self, key: str, issue_id: str) -> None:
+        raise NotImplementedError
+
+    def create_webhook(self, key: str, team_id: str, url: str, secret: str) -> str:
+        self._check(key)
+        self.webhooks[f"hook-{len(self.webhooks)}"] = url
+        return f"hook-{len(self.webhooks) - 1}"
+
+    def delete_webhook(self, key: str, webhook_id: str) -> None:
+        self.webhooks.pop(webhook_id, None)
