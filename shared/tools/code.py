@@ -131,6 +131,7 @@ def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
         "files": [{"path": f.path, "content": f.content, "executable": f.executable} for f in args.files],
     }
     change = build("open_pull_request", CodeChange, fields)  # e.g. a base that is the change's branch
+    code.check_push(ctx.tenant_id, change, ctx.approved)  # the policy and the secret scan, before any push
     pr = code.host.open_pull_request(code.token(ctx.tenant_id, Integration.GITHUB), change)
     return _pull_output(pr, args.repository)
 
