@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from shared.code.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
+    from shared.code.domain.code import CheckResult, CodeChange, Deployment, DeployRequest, PullRequest
     from shared.workspace.domain.integrations import Integration
     from shared.workspace.domain.settings import TenantSettings
 
@@ -26,6 +26,18 @@ class CodeHost(Protocol):
 
     def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
         """Idempotent: a repeat (after a crash) finds the branch, its commit and its pull request."""
+        ...
+
+    def checks(self, token: str, repository: str, sha: str) -> list[CheckResult]:
+        """The check runs and commit statuses of commit ``sha`` (read only)."""
+        ...
+
+    def get_pull_request(self, token: str, repository: str, number: int) -> PullRequest: ...
+
+    def set_pull_request_body(self, token: str, repository: str, number: int, body: str) -> None: ...
+
+    def mark_ready(self, token: str, repository: str, number: int) -> PullRequest:
+        """Ready for review (a draft is marked so; one already ready stays): idempotent."""
         ...
 
     def current_files(
