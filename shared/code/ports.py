@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from shared.code.domain.code import CheckResult, CodeChange, Deployment, DeployRequest, PullRequest
+    from shared.workspace.domain.code_policy import CodePolicy
     from shared.workspace.domain.integrations import Integration
     from shared.workspace.domain.settings import TenantSettings
 
@@ -38,6 +39,15 @@ class CodeHost(Protocol):
 
     def mark_ready(self, token: str, repository: str, number: int) -> PullRequest:
         """Ready for review (a draft is marked so; one already ready stays): idempotent."""
+        ...
+
+    def push_files(self, token: str, change: CodeChange) -> str:
+        """``change.files`` as one commit on its existing branch; the new head (unchanged if the
+        head already holds them)."""
+        ...
+
+    def recent_commits(self, token: str, repository: str, sha: str, limit: int) -> list[tuple[str, str, str]]:
+        """(sha, message, committer date) from ``sha`` back along first parents, newest first."""
         ...
 
     def current_files(
@@ -77,6 +87,10 @@ class CodeAccess(Protocol):
     def token(self, tenant_id: str, integration: Integration) -> str: ...
 
     def allowed(self, tenant_id: str) -> TenantSettings: ...
+
+    def policy(self, tenant_id: str, repository: str) -> CodePolicy:
+        """The repository's policy as its owner set it, else the defaults."""
+        ...
 
     def check_push(self, tenant_id: str, change: CodeChange, approved: bool) -> None:
         """Raises unless ``change`` may be pushed: within its repository's policy (workflow and

@@ -138,6 +138,7 @@ def _pull(data: Any) -> PullRequest:
         state=state,
         draft=data.get("draft") is True,
         node_id=str(data.get("node_id") or ""),
+        body=str(data.get("body") or ""),
     )
 
 
@@ -442,3 +443,27 @@ class GitHubCodeHost:
             if pull.draft:  # not a lost answer: GitHub refused
                 raise GitHubApiError(422, f"GitHub did not mark pull request #{number} of {repository} ready")
         return pull.model_copy(update={"draft": False})
+
+    def push_files(self, token: str, change: CodeChange) -> str:
+        """``change.files`` committed on its existing branch (never created here), on top of its
+        head: the new head, or the head unchanged when it already holds exactly these files."""
+        repo, branch = change.repository, change.branch
+        _checked(repo, branch)
+        head = self._head(token, repo, branch)
+        if head is None:
+            raise NotFound(f"branch {branch!r} was not found in GitHub repository {repo}")
+        return self._commit_files(token, change, head)
+
+    def recent_commits(self, token: str, repository: str, sha: str, limit: int) -> list[tuple[str, str, str]]:
+        """Up to ``limit`` commits from ``sha`` back along first parents: (sha, message, committer
+        date as GitHub writes it), newest first."""
+        _checked(repository, "main")
+        found: list[tuple[str, str, str]] = []
+        current: str | None = sha
+        while current and len(found) < limit:
+            path = f"/repos/{repository}/git/commits/{current}"
+            commit = self._call("GET", path, token, repository, lambda c: c)
+            found.append((current, text(commit["message"]), text(commit["committer"]["date"])))
+            parents = commit.get("parents") or []
+            current = text(parents[0]["sha"]) if parents else None
+        return found

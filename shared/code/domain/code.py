@@ -136,7 +136,8 @@ class PullRequest(Record):
     head_sha: str
     state: str
     draft: bool = False
-    node_id: str = ""  # GitHub's global id (GraphQL: marking a draft ready for review)
+    node_id: str = ""
+    body: str = ""  # GitHub's global id (GraphQL: marking a draft ready for review)
 
 
 def check_key(value: str) -> str:

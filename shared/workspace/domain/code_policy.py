@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from shared.platform.domain.schema import Record
+from shared.platform.domain.schema import JSON_INTEGER, Record
 
 MAX_PATTERNS = 50
 LARGEST_FILE_BYTES = 1_000_000  # shared.code.domain.code.MAX_FILE_BYTES: what a change may carry at all
@@ -24,8 +24,13 @@ def check_pattern(value: str) -> str:
     return value
 
 
+# The contract states check_pattern's rule: no leading '/', no '\\', no '..' component.
+PATTERN = r"^(?!(?:.*/)?\.\.(?:/|$))[^/\\][^\\]*$"
 Pattern = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), AfterValidator(check_pattern)
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(check_pattern),
+    Field(json_schema_extra={"pattern": PATTERN}),
 ]
 
 
@@ -47,12 +52,31 @@ class CodePolicy(Record):
     max_file_bytes: Annotated[
         int,
         Field(
-            strict=True,
             ge=1,
             le=LARGEST_FILE_BYTES,
             description=f"the largest file a run may write, in UTF-8 bytes (at most {LARGEST_FILE_BYTES})",
         ),
+        JSON_INTEGER,
     ] = DEFAULT_MAX_FILE_BYTES
+    fix_attempts: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=10,
+            description="how many fixes a run may push to its pull request after its checks failed",
+        ),
+        JSON_INTEGER,
+    ] = 3
+    checks_wait_s: Annotated[
+        int,
+        Field(
+            ge=60,
+            le=21_600,
+            description="how long a run waits for the checks of a pushed commit, in seconds, before "
+            "it leaves the pull request a draft naming the checks still running",
+        ),
+        JSON_INTEGER,
+    ] = 1_800
     auto_merge: Annotated[
         bool,
         Field(

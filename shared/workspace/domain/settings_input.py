@@ -179,6 +179,7 @@ class SettingsInput(TenantSettings):
     code_policies: dict[UsableRepository, CodePolicy] = Field(
         default_factory=dict,
         max_length=50,
+        json_schema_extra={"additionalProperties": False},  # a key no repository matches is refused
         description=TenantSettings.model_fields["code_policies"].description,
     )
 

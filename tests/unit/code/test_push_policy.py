@@ -126,7 +126,8 @@ def test_the_owner_sets_a_repositorys_policy_with_patch_settings() -> None:
     tenant = fakes.tenants.get("t1")
     assert tenant is not None and tenant.settings.code_policies["acme/site"] == CodePolicy(**policy)
     shown = api.get("/settings", headers=auth).json
-    assert shown is not None and shown["settings"]["code_policies"]["acme/site"] == policy
+    defaults = {"fix_attempts": 3, "checks_wait_s": 1800}
+    assert shown is not None and shown["settings"]["code_policies"]["acme/site"] == policy | defaults
 
 
 @pytest.mark.parametrize(
