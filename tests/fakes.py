@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.agents.domain.agents import Agent
 from shared.agents.ports import AgentStore
-from shared.code.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
+from shared.code.domain.code import CheckResult, CodeChange, Deployment, DeployRequest, PullRequest
 from shared.code.ports import CodeHost, Deployer
 from shared.notify.domain.notifications import (
     Claimed,
@@ -762,6 +762,24 @@ class FakeCodeAccounts(CodeHost, Deployer, Chat):
         self, token: str, repository: str, base: str, paths: list[str]
     ) -> dict[str, str | None]:
         raise self._not_faked("current_files")
+
+    def checks(self, token: str, repository: str, sha: str) -> list[CheckResult]:
+        raise self._not_faked("checks")
+
+    def get_pull_request(self, token: str, repository: str, number: int) -> PullRequest:
+        raise self._not_faked("get_pull_request")
+
+    def set_pull_request_body(self, token: str, repository: str, number: int, body: str) -> None:
+        raise self._not_faked("set_pull_request_body")
+
+    def mark_ready(self, token: str, repository: str, number: int) -> PullRequest:
+        raise self._not_faked("mark_ready")
+
+    def push_files(self, token: str, change: CodeChange) -> str:
+        raise self._not_faked("push_files")
+
+    def recent_commits(self, token: str, repository: str, sha: str, limit: int) -> list[tuple[str, str, str]]:
+        raise self._not_faked("recent_commits")
 
     def find_deployment(
         self, token: str, project: str, key: str, team_id: str | None = None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, request
 
+from local.code_sandbox import github_checks as checks
 from local.code_sandbox.github_state import Grant, Repo
 from local.code_sandbox.gitstore import now
 from local.code_sandbox.sandbox import SEED, CodeSandbox
@@ -45,6 +47,7 @@ def repo_state(repo: Repo) -> JSON:
             "state": p.state,
             "merged": p.merged_at is not None,
             "head_sha": repo.branch_head(p.head) or p.head_sha,
+            "draft": p.draft,
         }
         for p in repo.pulls
     ]
@@ -94,6 +97,48 @@ def create_repo(sandbox: CodeSandbox, body: JSON) -> JSON:
         full_name, str(body.get("default_branch") or "main"), files, executables
     )
     return repo_state(repo)
+
+
+def set_checks(repo: Repo, body: JSON) -> JSON:
+    """The checks each pushed commit of ``repo`` runs (replacing any): ``{"checks": [{"name",
+    "command": [argv...], "timeout_s", "kind": "check_run" | "status"}]}``."""
+    items = body.get("checks")
+    if not isinstance(items, list):
+        raise AdminError("give checks: a list of {name, command, timeout_s, kind}")
+    configs = []
+    for item in items:
+        command, kind = item.get("command"), item.get("kind", "check_run")
+        if not item.get("name") or not isinstance(command, list) or kind not in ("check_run", "status"):
+            raise AdminError("each check needs a name, a command (a list) and kind check_run or status")
+        timeout = float(item.get("timeout_s", 60))
+        configs.append(checks.CheckConfig(str(item["name"]), [str(c) for c in command], timeout, kind))
+    repo.checks = configs
+    return {"checks": [c.name for c in configs]}
+
+
+def add_hook(repo: Repo, body: JSON) -> JSON:
+    """A webhook of ``repo``: ``{"url", "secret"}``; its check_run and status events go there."""
+    url, secret = body.get("url"), body.get("secret")
+    if not isinstance(url, str) or not url.startswith("http") or not isinstance(secret, str) or not secret:
+        raise AdminError("give url (http...) and secret")
+    repo.hooks.append(checks.Hook(url, secret))
+    return {"hooks": len(repo.hooks)}
+
+
+def check_runs(repo: Repo, sha: str) -> list[JSON]:
+    """Every check run and status of ``repo`` (of commit ``sha``, if given), oldest first."""
+    return [
+        checks.check_run_json(repo, r) | {"kind": r.kind} for r in repo.check_runs if sha in ("", r.head_sha)
+    ]
+
+
+def redeliver(sandbox: CodeSandbox, guid: str) -> JSON:
+    """Send a delivery again, with its GUID and body, as GitHub's "Redeliver" does (in a thread)."""
+    found = next((d for d in sandbox.github.deliveries if d.guid == guid), None)
+    if found is None:
+        raise AdminError(f"no delivery {guid}", 404)
+    threading.Thread(target=checks.send, args=(sandbox.github, found), daemon=True).start()
+    return checks.delivery_json(found)
 
 
 def settle_pull(repo: Repo, number: int, body: JSON) -> JSON:
@@ -263,6 +308,31 @@ def sent(sandbox: CodeSandbox) -> JSON:
     return {"slack": slack, "discord": discord, "email": list(sandbox.smtp.messages)}
 
 
+def _checks_routes(route: Callable[[str, list[str], Callable[..., Any]], None], sandbox: CodeSandbox) -> None:
+    """The admin routes of GitHub's checks and webhook deliveries (github_checks)."""
+    route(
+        "/github/repos/<owner>/<name>/checks",
+        ["POST"],
+        lambda b, owner, name: set_checks(_repo(sandbox, owner, name), b),
+    )
+    route(
+        "/github/repos/<owner>/<name>/hooks",
+        ["POST"],
+        lambda b, owner, name: add_hook(_repo(sandbox, owner, name), b),
+    )
+    route(
+        "/github/repos/<owner>/<name>/check-runs",
+        ["GET"],
+        lambda _b, owner, name: check_runs(_repo(sandbox, owner, name), request.args.get("sha", "")),
+    )
+    route(
+        "/github/deliveries",
+        ["GET"],
+        lambda _b: [checks.delivery_json(d) for d in sandbox.github.deliveries],
+    )
+    route("/github/deliveries/<guid>/redeliver", ["POST"], lambda _b, guid: redeliver(sandbox, guid))
+
+
 def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
     def route(rule: str, methods: list[str], fn: Callable[..., Any]) -> None:
         def wrapped(**kwargs: str) -> Response:
@@ -329,6 +399,7 @@ def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
         ["POST"],
         lambda b, owner, name, number: settle_pull(_repo(sandbox, owner, name), number, b),
     )
+    _checks_routes(route, sandbox)
     route("/vercel/tokens", ["POST"], lambda b: grant_vercel(sandbox, b))
     route("/vercel/projects", ["POST"], lambda b: create_project(sandbox, b))
     route("/vercel/builds", ["POST"], lambda b: set_builds(sandbox, b))

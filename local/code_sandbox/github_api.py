@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Request
 
+from local.code_sandbox import github_checks as checks
 from local.code_sandbox import github_git as git
 from local.code_sandbox import github_pulls as pulls
 from local.code_sandbox.faults import Injection
@@ -39,6 +40,9 @@ ROUTES: list[tuple[str, re.Pattern[str], bool, Handler]] = [
     ("GET", re.compile(r"pulls"), False, pulls.list_pulls),
     ("POST", re.compile(r"pulls"), True, pulls.create_pull),
     ("GET", re.compile(r"pulls/(\d+)"), False, pulls.get_pull),
+    ("PATCH", re.compile(r"pulls/(\d+)"), True, pulls.update_pull),
+    ("GET", re.compile(r"commits/([^/]+)/check-runs"), False, checks.list_check_runs),
+    ("GET", re.compile(r"commits/([^/]+)/status"), False, checks.combined_status),
 ]
 _REPO_PATH = re.compile(r"repos/([^/]+)/([^/]+)(?:/(.*))?")
 _PAGE_PATH = re.compile(r"([^/]+)/([^/]+)/pull/(\d+)")
@@ -76,6 +80,11 @@ def dispatch(state: GitHubState, request: Request, path: str, root: str, web: st
     if path == "user" and request.method == "GET":  # "Get the authenticated user"
         login = state.grants[token].login
         return {"login": login, "id": abs(hash(login)) % 10**8, "type": "User"}, 200
+    if path == "graphql" and request.method == "POST":  # GraphQL answers 200, its errors in the body
+        query = json_body(request, gh_error(400, "Problems parsing JSON"))
+        sent = query.get("variables")
+        variables: dict[str, Any] = sent if isinstance(sent, dict) else {}
+        return pulls.mark_ready(state, token, str(query.get("query") or ""), variables), 200
     match = _REPO_PATH.fullmatch(path)
     if match is None:
         raise not_found()

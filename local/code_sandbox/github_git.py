@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from local.code_sandbox import github_checks as checks
 from local.code_sandbox.github_state import gh_error, not_found
 from local.code_sandbox.github_views import JSON, Call, commit_json, ref_json, tree_json
 from local.code_sandbox.gitstore import FILE_MODES, TREE_MODE, Entry, Person, now
@@ -33,6 +34,7 @@ def create_ref(call: Call) -> tuple[JSON, int]:
     if not _is_sha(sha) or sha not in call.repo.objects.commits:
         raise gh_error(422, "Object does not exist")
     call.repo.refs[name] = str(sha)
+    _pushed(call, name, str(sha))
     return ref_json(call, name, str(sha)), 201
 
 
@@ -46,7 +48,15 @@ def update_ref(call: Call) -> tuple[JSON, int]:
     if not call.body.get("force") and not call.repo.objects.is_ancestor(current, str(sha)):
         raise gh_error(422, "Update is not a fast forward")
     call.repo.refs[ref] = str(sha)
+    _pushed(call, ref, str(sha))
     return ref_json(call, ref, str(sha)), 200
+
+
+def _pushed(call: Call, ref: str, sha: str) -> None:
+    """A branch moved: the repository's checks run on its new commit (github_checks)."""
+    others = [head for name, head in call.repo.refs.items() if name != ref and name.startswith("heads/")]
+    if ref.startswith("heads/") and sha not in others:  # a new branch at another's head: checked there
+        checks.pushed(call.state, call.repo, sha)
 
 
 def get_commit(call: Call) -> tuple[JSON, int]:

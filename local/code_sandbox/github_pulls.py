@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local.code_sandbox.github_state import Pull, gh_error, invalid, not_found
+from local.code_sandbox.github_state import GitHubState, Pull, gh_error, invalid, not_found
 from local.code_sandbox.github_views import JSON, Call, pull_json, repo_json
 from local.code_sandbox.gitstore import now
 
@@ -64,8 +64,63 @@ def create_pull(call: Call) -> tuple[JSON, int]:
     number = max((p.number for p in repo.pulls), default=0) + 1
     text = body.get("body")
     pull = Pull(number, title, str(text or ""), branch, base, head_sha, base_sha, call.grant.login, now())
+    pull.draft = body.get("draft") is True
     repo.pulls.append(pull)
     return pull_json(call, pull), 201
+
+
+def update_pull(call: Call) -> tuple[JSON, int]:
+    """PATCH /repos/{owner}/{repo}/pulls/{number}: its title, body or state (open or closed). A draft
+    is not made ready here: GitHub does that through GraphQL (:func:`mark_ready`)."""
+    pull = _pull(call, int(call.params[0]))
+    body = call.body
+    if "title" in body:
+        if not isinstance(body["title"], str) or not body["title"].strip():
+            raise invalid("title", field="title", code="missing_field")
+        pull.title = body["title"]
+    if "body" in body:
+        pull.body = str(body["body"] or "")
+    if body.get("state") in ("open", "closed") and pull.merged_at is None:
+        pull.state = str(body["state"])
+        pull.closed_at = now() if pull.state == "closed" else None
+    return pull_json(call, pull), 200
+
+
+def _pull(call: Call, number: int) -> Pull:
+    for pull in call.repo.pulls:
+        if pull.number == number:
+            return pull
+    raise not_found()
+
+
+def mark_ready(state: GitHubState, token: str, query: str, variables: JSON) -> JSON:
+    """GitHub's GraphQL ``markPullRequestReadyForReview(input: {pullRequestId})`` (docs.github.com/
+    graphql/reference/mutations): the draft, found by its ``node_id``, becomes ready for review (one
+    already ready stays so). Only that mutation is served; other documents answer GraphQL's errors."""
+    if "markPullRequestReadyForReview" not in query:
+        return {"errors": [{"message": "the sandbox serves only markPullRequestReadyForReview"}]}
+    node = str((variables.get("input") or {}).get("pullRequestId") or variables.get("id") or "")
+    grant = state.grants[token]
+    for repo in state.repos.values():
+        for pull in repo.pulls:
+            if f"PR_sandbox{repo.id}_{pull.number}" != node:
+                continue
+            if repo.full_name.lower() not in grant.repositories:
+                break
+            if grant.permission != "write":
+                return {
+                    "errors": [
+                        {"type": "FORBIDDEN", "message": "Resource not accessible by personal access token"}
+                    ]
+                }
+            pull.draft = False
+            payload = {"pullRequest": {"id": node, "isDraft": False, "number": pull.number}}
+            return {"data": {"markPullRequestReadyForReview": payload}}
+    message = f"Could not resolve to a node with the global id of '{node}'"
+    return {
+        "data": {"markPullRequestReadyForReview": None},
+        "errors": [{"type": "NOT_FOUND", "message": message}],
+    }
 
 
 def page(call: Call) -> str:

@@ -6,11 +6,13 @@ Errors are raised as :class:`ApiError` with GitHub's body (``message``, ``docume
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from local.code_sandbox.github_checks import CheckConfig, CheckRun, Delivery, Hook
 from local.code_sandbox.gitstore import Commit, Entry, ObjectStore, Person
 from local.code_sandbox.web import ApiError
 
@@ -57,6 +59,7 @@ class Pull:
     state: str = "open"
     merged_at: datetime | None = None
     closed_at: datetime | None = None
+    draft: bool = False
 
 
 @dataclass
@@ -68,6 +71,9 @@ class Repo:
     refs: dict[str, str] = field(default_factory=dict)  # "heads/main" -> commit sha
     objects: ObjectStore = field(default_factory=ObjectStore)
     pulls: list[Pull] = field(default_factory=list)
+    checks: list[CheckConfig] = field(default_factory=list)  # run on each pushed commit
+    check_runs: list[CheckRun] = field(default_factory=list)  # check runs and commit statuses
+    hooks: list[Hook] = field(default_factory=list)  # webhook deliveries go there
 
     @property
     def full_name(self) -> str:
@@ -119,6 +125,8 @@ class Repo:
 class GitHubState:
     repos: dict[str, Repo] = field(default_factory=dict)  # lower-case full name
     grants: dict[str, Grant] = field(default_factory=dict)  # token -> grant
+    lock: threading.RLock = field(default_factory=threading.RLock)  # the sandbox's (checks' threads)
+    deliveries: list[Delivery] = field(default_factory=list)  # webhook deliveries, oldest first
     _next_id: int = 1000
 
     def next_id(self) -> int:

@@ -136,7 +136,7 @@ def pull_json(call: Call, pull: Pull) -> JSON:
         "title": pull.title,
         "body": pull.body,
         "user": user_json(pull.user),
-        "draft": False,
+        "draft": pull.draft,
         "created_at": pull.created_at.strftime(stamp),
         "updated_at": pull.created_at.strftime(stamp),
         "closed_at": pull.closed_at.strftime(stamp) if pull.closed_at else None,

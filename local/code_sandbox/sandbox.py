@@ -59,7 +59,7 @@ class CodeSandbox:
         Acme with its three channels, a token for each service, and the relay's one account with no
         message."""
         with self.lock:
-            self.github, self.vercel, self.slack = GitHubState(), VercelState(), SlackState()
+            self.github, self.vercel, self.slack = GitHubState(lock=self.lock), VercelState(), SlackState()
             self.discord = discord_api.DiscordState()
             self.discord.add_webhook(
                 SEED["discord_webhook_id"],

@@ -15,6 +15,7 @@ with running_code_sandbox() as sandbox:
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -110,6 +111,35 @@ class Admin(AdminClient):
         """``{path: mode}``: 100644 for a regular file, 100755 for an executable one."""
         result: dict[str, str] = self.get(f"/github/repos/{full_name}/modes", ref=ref)
         return result
+
+    def set_checks(self, full_name: str, checks: list[dict[str, Any]]) -> Any:
+        """``checks``: ``[{"name", "command": [argv...], "timeout_s", "kind": "check_run"|"status"}]``."""
+        return self.post(f"/github/repos/{full_name}/checks", {"checks": checks})
+
+    def add_hook(self, full_name: str, url: str, secret: str) -> Any:
+        return self.post(f"/github/repos/{full_name}/hooks", {"url": url, "secret": secret})
+
+    def check_runs(self, full_name: str, sha: str = "") -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get(f"/github/repos/{full_name}/check-runs", sha=sha)
+        return result
+
+    def checks_done(self, full_name: str, timeout_s: float = 30.0) -> list[dict[str, Any]]:
+        """Every check run of ``full_name`` once all have completed (polled; AssertionError at
+        ``timeout_s``)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            runs = self.check_runs(full_name)
+            if all(r["status"] == "completed" for r in runs):
+                return runs
+            assert time.monotonic() < deadline, f"checks still running: {runs}"
+            time.sleep(0.05)
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.get("/github/deliveries")
+        return result
+
+    def redeliver(self, guid: str) -> Any:
+        return self.post(f"/github/deliveries/{guid}/redeliver", {})
 
     def deployments(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.get("/vercel/deployments")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from shared.code.domain.code import CodeChange, Deployment, DeployRequest, PullRequest
+    from shared.code.domain.code import CheckResult, CodeChange, Deployment, DeployRequest, PullRequest
+    from shared.workspace.domain.code_policy import CodePolicy
     from shared.workspace.domain.integrations import Integration
     from shared.workspace.domain.settings import TenantSettings
 
@@ -26,6 +27,27 @@ class CodeHost(Protocol):
 
     def open_pull_request(self, token: str, change: CodeChange) -> PullRequest:
         """Idempotent: a repeat (after a crash) finds the branch, its commit and its pull request."""
+        ...
+
+    def checks(self, token: str, repository: str, sha: str) -> list[CheckResult]:
+        """The check runs and commit statuses of commit ``sha`` (read only)."""
+        ...
+
+    def get_pull_request(self, token: str, repository: str, number: int) -> PullRequest: ...
+
+    def set_pull_request_body(self, token: str, repository: str, number: int, body: str) -> None: ...
+
+    def mark_ready(self, token: str, repository: str, number: int) -> PullRequest:
+        """Ready for review (a draft is marked so; one already ready stays): idempotent."""
+        ...
+
+    def push_files(self, token: str, change: CodeChange) -> str:
+        """``change.files`` as one commit on its existing branch; the new head (unchanged if the
+        head already holds them)."""
+        ...
+
+    def recent_commits(self, token: str, repository: str, sha: str, limit: int) -> list[tuple[str, str, str]]:
+        """(sha, message, committer date) from ``sha`` back along first parents, newest first."""
         ...
 
     def current_files(
@@ -65,3 +87,12 @@ class CodeAccess(Protocol):
     def token(self, tenant_id: str, integration: Integration) -> str: ...
 
     def allowed(self, tenant_id: str) -> TenantSettings: ...
+
+    def policy(self, tenant_id: str, repository: str) -> CodePolicy:
+        """The repository's policy as its owner set it, else the defaults."""
+        ...
+
+    def check_push(self, tenant_id: str, change: CodeChange, approved: bool) -> None:
+        """Raises unless ``change`` may be pushed: within its repository's policy (workflow and
+        dependency files only when ``approved``), no secret found in it."""
+        ...

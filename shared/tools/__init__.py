@@ -33,6 +33,8 @@ TOOL_MODULES: dict[str, str] = {
     "add_file": "notion_edit",
     "open_pull_request": "code",
     "deploy_vercel": "code",
+    "push_fix": "code",
+    "await_checks": "code",
     "draft_text": "flow",
     "request_approval": "flow",
     "ask_question": "flow",

@@ -7,7 +7,9 @@ repositories and projects the owner listed in the settings can be touched; a pro
 is always preceded by a person's approval (``shared.engine.agent.plans``).
 """
 
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
@@ -24,9 +26,10 @@ from shared.code.domain.code import (
     check_not_blank,
     check_path,
     check_ref,
+    overall,
 )
-from shared.platform.errors import ConfigError, ModelFixableError
-from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, checked
+from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
+from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, checked, idempotency_key
 from shared.workspace.domain.code_names import check_project, check_repository
 from shared.workspace.domain.integrations import Integration
 
@@ -87,6 +90,9 @@ class OpenPullRequestArgs(Args):  # its fields in their order, required or not
         Field(max_length=255, description="target branch; empty: the default branch"),
         _checked_by(check_base),
     ] = ""
+    draft: Annotated[
+        bool, Field(description="open it as a draft, made ready by await_checks once its checks pass")
+    ] = False
 
     @model_validator(mode="after")
     def _bounded_and_distinct(self) -> Self:
@@ -129,8 +135,10 @@ def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
         "body": f"{args.body}\n\nOpened by Notion Agent · ref {ctx.key}".strip(),
         "commit_message": args.title,
         "files": [{"path": f.path, "content": f.content, "executable": f.executable} for f in args.files],
+        "draft": args.draft,
     }
     change = build("open_pull_request", CodeChange, fields)  # e.g. a base that is the change's branch
+    code.check_push(ctx.tenant_id, change, ctx.approved)  # the policy and the secret scan, before any push
     pr = code.host.open_pull_request(code.token(ctx.tenant_id, Integration.GITHUB), change)
     return _pull_output(pr, args.repository)
 
@@ -209,6 +217,178 @@ def find_deployment(ctx: ToolContext, args: DeployArgs) -> Output | None:
     return _deploy_output(found) if found else None
 
 
+FIX_TRAILER = "Notion-Agent-Fix: "
+CHECK_DETAILS_CHARS = 1_500  # of each failing check's output, for the model to fix it
+POLL_S = 30.0  # how often a run looks at checks no webhook has reported yet
+_FAILING_MARK = "\n\n---\nChecks failing"
+
+
+def _own_branch(ctx: ToolContext, tool: str, branch: str) -> None:
+    """``branch`` is one this run opened (``branch_for`` of one of its keys), else ModelFixableError."""
+    own = re.escape(branch_for(idempotency_key(ctx.tenant_id, ctx.run_id, 0, 0))[: -len("0-0")])
+    if not re.fullmatch(own + r"\d+-\d+", branch):
+        raise ModelFixableError(
+            f"{tool}: branch {branch!r} is not one this run opened; use its pull request's branch"
+        )
+
+
+class AwaitChecksArgs(Args):
+    repository: Annotated[
+        str,
+        Field(min_length=3, max_length=201, description="owner/name of the pull request's repository"),
+        _checked_by(check_repository),
+    ]
+    branch: Annotated[
+        str,
+        Field(min_length=1, max_length=255, description="the branch of a pull request this run opened"),
+        _checked_by(check_ref),
+    ]
+
+
+class PushFixArgs(AwaitChecksArgs):  # the same pull request, by its repository and branch
+    message: Annotated[str, Field(min_length=1, max_length=200), _checked_by(check_not_blank)]
+    files: Annotated[list[FileArgs], Field(min_length=1, max_length=100, description="each path once")]
+
+    @model_validator(mode="after")
+    def _bounded_and_distinct(self) -> Self:
+        if sum(len(f.content) for f in self.files) > MAX_CHANGE_CHARS:
+            raise ValueError(f"the files hold more than {MAX_CHANGE_CHARS} characters in all; split the fix")
+        check_distinct_paths(f.path for f in self.files)
+        return self
+
+
+def _fix_change(ctx: ToolContext, args: PushFixArgs) -> CodeChange:
+    fields = {
+        "repository": args.repository,
+        "branch": args.branch,
+        "title": args.message,
+        "commit_message": f"{args.message}\n\n{FIX_TRAILER}{ctx.key}",
+        "files": [{"path": f.path, "content": f.content, "executable": f.executable} for f in args.files],
+    }
+    return build("push_fix", CodeChange, fields)
+
+
+def _fixes(code: "CodeAccess", token: str, repository: str, branch: str, limit: int) -> list[str]:
+    """The keys of the fixes pushed on ``branch`` (its newest commits' trailers), newest first."""
+    pr = code.host.find_pull_request(token, repository, branch)
+    if pr is None or pr.state != "open":
+        raise ModelFixableError(f"push_fix: no open pull request from {branch!r} in {repository}")
+    commits = code.host.recent_commits(token, repository, pr.head_sha, limit + 20)
+    return [
+        line.removeprefix(FIX_TRAILER)
+        for _, msg, _ in commits
+        for line in msg.splitlines()
+        if line.startswith(FIX_TRAILER)
+    ]
+
+
+def push_fix(ctx: ToolContext, args: PushFixArgs) -> Output:
+    """A commit of ``files`` on a pull request this run opened, after its checks failed: scanned and
+    held to the repository's policy as the pull request was; at most the policy's ``fix_attempts``
+    fixes a branch (past them: the run fails, the pull request stays a draft)."""
+    _own_branch(ctx, "push_fix", args.branch)
+    _allowed_repository(ctx, args.repository)
+    code = _code(ctx)
+    change = _fix_change(ctx, args)
+    code.check_push(ctx.tenant_id, change, ctx.approved)
+    token = code.token(ctx.tenant_id, Integration.GITHUB)
+    limit = code.policy(ctx.tenant_id, args.repository).fix_attempts
+    done = _fixes(code, token, args.repository, args.branch, limit)
+    if ctx.key not in done and len(done) >= limit:
+        raise PermanentError(
+            f"the checks of {args.branch} still fail after {len(done)} fixes, the most this repository's "
+            "policy allows (fix_attempts): the pull request stays a draft"
+        )
+    head = code.host.push_files(token, change)
+    return {
+        "repository": args.repository,
+        "branch": args.branch,
+        "head_sha": head,
+        "fixes": len(set(done) | {ctx.key}),
+    }
+
+
+def find_fix(ctx: ToolContext, args: PushFixArgs) -> Output | None:
+    """The fix already pushed under this call's key, if any (its commit's trailer)."""
+    code = _code(ctx)
+    token = code.token(ctx.tenant_id, Integration.GITHUB)
+    limit = code.policy(ctx.tenant_id, args.repository).fix_attempts
+    done = _fixes(code, token, args.repository, args.branch, limit)
+    if ctx.key not in done:
+        return None
+    pr = code.host.find_pull_request(token, args.repository, args.branch)
+    head = pr.head_sha if pr else ""
+    return {"repository": args.repository, "branch": args.branch, "head_sha": head, "fixes": len(set(done))}
+
+
+def _compact(details: str) -> str:
+    """A failing check's output for the model: its last lines, at most CHECK_DETAILS_CHARS."""
+    lines = [line.rstrip() for line in details.splitlines() if line.strip()]
+    return "\n".join(lines)[-CHECK_DETAILS_CHARS:]
+
+
+def _body_naming(body: str, failing: list[str], words: str) -> str:
+    kept = body.split(_FAILING_MARK, 1)[0]
+    return f"{kept}{_FAILING_MARK} ({words}): {', '.join(failing)}. The pull request stays a draft."
+
+
+def await_checks(ctx: ToolContext, args: AwaitChecksArgs) -> Output:
+    """Waits, durably, for the checks of the pull request's head commit: until they all completed a
+    TransientError retried later (no instance held; a webhook delivery wakes it sooner). All passed:
+    the pull request is marked ready for review. One failed, or still running past the policy's
+    ``checks_wait_s`` after the commit: it stays a draft whose description names them, and the output
+    gives each failing check's compact output, for a fix (push_fix) while ``fixes_left``."""
+    _own_branch(ctx, "await_checks", args.branch)
+    _allowed_repository(ctx, args.repository)
+    code = _code(ctx)
+    token = code.token(ctx.tenant_id, Integration.GITHUB)
+    policy = code.policy(ctx.tenant_id, args.repository)
+    pr = code.host.find_pull_request(token, args.repository, args.branch)
+    if pr is None or pr.state != "open":
+        raise ModelFixableError(
+            f"await_checks: no open pull request from {args.branch!r} in {args.repository}"
+        )
+    results = code.host.checks(token, args.repository, pr.head_sha)
+    state = overall(results)
+    [(_, _, pushed_at)] = code.host.recent_commits(token, args.repository, pr.head_sha, 1)
+    waited = (datetime.now(UTC) - datetime.fromisoformat(pushed_at)).total_seconds()
+    if state == "pending" and waited < policy.checks_wait_s:
+        raise TransientError(
+            f"await_checks: the checks of {pr.head_sha[:7]} are still running",
+            min(POLL_S, policy.checks_wait_s - waited + 1),
+        )
+    fixes = len(_fixes(code, token, args.repository, args.branch, policy.fix_attempts))
+    out: Output = {
+        "repository": args.repository,
+        "number": pr.number,
+        "url": pr.url,
+        "head_sha": pr.head_sha,
+        "checks": [{"name": r.name, "state": r.state} for r in results],
+        "fixes_left": max(0, policy.fix_attempts - fixes),
+    }
+    if state == "success":
+        code.host.mark_ready(token, args.repository, pr.number)
+        return out | {"state": "success", "ready": True}
+    if state == "failure":
+        failing = [r for r in results if r.state == "failure"]
+        named, words = [r.name for r in failing], "failed"
+    else:
+        failing = [r for r in results if r.state == "pending"]
+        named, words = (
+            [r.name for r in failing] or ["(none reported)"],
+            f"still running after {policy.checks_wait_s} s",
+        )
+    current = code.host.get_pull_request(token, args.repository, pr.number)
+    body = _body_naming(current.body, named, words)
+    code.host.set_pull_request_body(token, args.repository, pr.number, body)
+    failures = [{"name": r.name, "output": _compact(r.details)} for r in failing]
+    return out | {
+        "state": "failure" if state == "failure" else "timed_out",
+        "ready": False,
+        "failing": failures,
+    }
+
+
 TOOLS = [
     Tool(
         "open_pull_request",
@@ -231,5 +411,27 @@ TOOLS = [
         uses_notion=False,
         find=find_deployment,
         targets=("project", "repository", "target"),
+    ),
+    Tool(
+        "push_fix",
+        SideEffect.CODE,
+        PushFixArgs,
+        "Push a fix (files, one commit) to the branch of a pull request this run opened, after "
+        "await_checks reported failing checks; output: repository, branch, head_sha, fixes.",
+        push_fix,
+        uses_notion=False,
+        find=find_fix,
+        targets=("repository", "branch"),
+    ),
+    Tool(
+        "await_checks",
+        SideEffect.EXTERNAL,
+        AwaitChecksArgs,
+        "Wait for the checks of a pull request this run opened (its branch); all passed: it is "
+        "marked ready for review; else it stays a draft naming them. Output: state (success, "
+        "failure, timed_out), ready, checks, failing (name, output), fixes_left.",
+        await_checks,
+        uses_notion=False,
+        targets=("repository", "branch"),
     ),
 ]

@@ -7,6 +7,7 @@ reply's body. Nothing is retried here: the caller repeats the whole call.
 
 import base64
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,14 @@ from urllib.parse import quote
 
 import httpx
 
-from shared.code.domain.code import CodeChange, PullRequest, check_ref_name
+from shared.code.domain.code import (
+    DETAILS_CHARS,
+    CheckResult,
+    CheckState,
+    CodeChange,
+    PullRequest,
+    check_ref_name,
+)
 from shared.platform.adapters.rest import RestClient, read_json, text
 from shared.platform.errors import (
     AgentError,
@@ -128,7 +136,61 @@ def _pull(data: Any) -> PullRequest:
         branch=text(head["ref"]),
         head_sha=text(head["sha"]),
         state=state,
+        draft=data.get("draft") is True,
+        node_id=str(data.get("node_id") or ""),
+        body=str(data.get("body") or ""),
     )
+
+
+_PASSED = frozenset({"success", "neutral", "skipped"})
+
+
+def _tail(*parts: Any) -> str:
+    joined = "\n".join(str(p) for p in parts if p)
+    return joined[-DETAILS_CHARS:]
+
+
+def _check_runs(reply: Any) -> list[CheckResult]:
+    """GitHub's "List check runs for a Git reference": the newest run of each name."""
+    results: dict[str, CheckResult] = {}
+    for run in _array(reply["check_runs"]):
+        output = run.get("output") or {}
+        if run.get("status") != "completed":
+            state: CheckState = "pending"
+        else:
+            state = "success" if run.get("conclusion") in _PASSED else "failure"
+        details = _tail(output.get("title"), output.get("summary"), output.get("text"))
+        results.setdefault(
+            text(run["name"]),
+            CheckResult(name=text(run["name"]), kind="check_run", state=state, details=details),
+        )
+    return list(results.values())
+
+
+def _statuses(reply: Any) -> list[CheckResult]:
+    """GitHub's "Get the combined status for a specific reference": one per context (the latest)."""
+    states: dict[str, CheckState] = {"success": "success", "pending": "pending"}
+    return [
+        CheckResult(
+            name=text(status["context"]),
+            kind="status",
+            state=states.get(text(status["state"]), "failure"),
+            details=_tail(status.get("description")),
+        )
+        for status in _array(reply["statuses"])
+    ]
+
+
+_READY = (
+    "mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) "
+    "{ pullRequest { isDraft } } }"
+)
+
+
+def _graphql_ok(reply: Any) -> bool:
+    if not isinstance(reply, dict):
+        raise TypeError("not an object")
+    return not reply.get("errors")
 
 
 def _pulls(reply: Any) -> list[PullRequest]:
@@ -331,7 +393,14 @@ class GitHubCodeHost:
         return found
 
     def _create_pull(self, token: str, change: CodeChange, base: str) -> PullRequest:
-        body = {"title": change.title, "head": change.branch, "base": base, "body": change.body}
+        body: dict[str, Any] = {
+            "title": change.title,
+            "head": change.branch,
+            "base": base,
+            "body": change.body,
+        }
+        if change.draft:
+            body["draft"] = True
         repo = change.repository
         try:
             return self._call("POST", f"/repos/{repo}/pulls", token, repo, _pull, json=body)
@@ -340,3 +409,61 @@ class GitHubCodeHost:
             if found is not None:
                 return found  # opened meanwhile (or by a call whose answer was lost)
             raise
+
+    def checks(self, token: str, repository: str, sha: str) -> list[CheckResult]:
+        """The checks of commit ``sha``: its check runs, then its commit statuses (read only)."""
+        _checked(repository, "main")
+        if not re.fullmatch(r"[0-9a-f]{40}", sha):
+            raise InvalidInput(f"{sha!r} is not a commit sha")
+        base = f"/repos/{repository}/commits/{sha}"
+        params = {"per_page": 100}
+        runs = self._call("GET", f"{base}/check-runs", token, repository, _check_runs, params=params)
+        statuses = self._call("GET", f"{base}/status", token, repository, _statuses, params=params)
+        return runs + statuses
+
+    def get_pull_request(self, token: str, repository: str, number: int) -> PullRequest:
+        _checked(repository, "main")
+        return self._call("GET", f"/repos/{repository}/pulls/{int(number)}", token, repository, _pull)
+
+    def set_pull_request_body(self, token: str, repository: str, number: int, body: str) -> None:
+        """The pull request's description becomes ``body`` (the same body again changes nothing)."""
+        _checked(repository, "main")
+        path = f"/repos/{repository}/pulls/{int(number)}"
+        self._call("PATCH", path, token, repository, _pull, json={"body": body})
+
+    def mark_ready(self, token: str, repository: str, number: int) -> PullRequest:
+        """The pull request, ready for review: a draft is marked so through GraphQL (REST cannot), one
+        already ready is left as it is. A GraphQL error is a GitHubApiError (its message only)."""
+        pull = self.get_pull_request(token, repository, number)
+        if not pull.draft:
+            return pull
+        query = {"query": _READY, "variables": {"id": pull.node_id}}
+        if not self._call("POST", "/graphql", token, repository, _graphql_ok, json=query):
+            pull = self.get_pull_request(token, repository, number)
+            if pull.draft:  # not a lost answer: GitHub refused
+                raise GitHubApiError(422, f"GitHub did not mark pull request #{number} of {repository} ready")
+        return pull.model_copy(update={"draft": False})
+
+    def push_files(self, token: str, change: CodeChange) -> str:
+        """``change.files`` committed on its existing branch (never created here), on top of its
+        head: the new head, or the head unchanged when it already holds exactly these files."""
+        repo, branch = change.repository, change.branch
+        _checked(repo, branch)
+        head = self._head(token, repo, branch)
+        if head is None:
+            raise NotFound(f"branch {branch!r} was not found in GitHub repository {repo}")
+        return self._commit_files(token, change, head)
+
+    def recent_commits(self, token: str, repository: str, sha: str, limit: int) -> list[tuple[str, str, str]]:
+        """Up to ``limit`` commits from ``sha`` back along first parents: (sha, message, committer
+        date as GitHub writes it), newest first."""
+        _checked(repository, "main")
+        found: list[tuple[str, str, str]] = []
+        current: str | None = sha
+        while current and len(found) < limit:
+            path = f"/repos/{repository}/git/commits/{current}"
+            commit = self._call("GET", path, token, repository, lambda c: c)
+            found.append((current, text(commit["message"]), text(commit["committer"]["date"])))
+            parents = commit.get("parents") or []
+            current = text(parents[0]["sha"]) if parents else None
+        return found

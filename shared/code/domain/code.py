@@ -117,6 +117,7 @@ class CodeChange(Record):  # its fields in their order, required or not
     body: Annotated[str, Field(max_length=60_000)] = ""
     commit_message: Annotated[str, Field(max_length=10_000), AfterValidator(check_not_blank)]
     files: Annotated[list[FileChange], Field(min_length=1, max_length=MAX_FILES)]
+    draft: bool = False  # opened as a draft: ready for review once its checks pass (issue 68)
 
     @model_validator(mode="after")
     def _own_branch_and_paths(self) -> Self:
@@ -134,6 +135,9 @@ class PullRequest(Record):
     branch: str
     head_sha: str
     state: str
+    draft: bool = False
+    node_id: str = ""
+    body: str = ""  # GitHub's global id (GraphQL: marking a draft ready for review)
 
 
 def check_key(value: str) -> str:
@@ -163,3 +167,30 @@ class Deployment(Record):
     url: str
     state: str
     target: str
+
+
+type CheckState = Literal["pending", "success", "failure"]
+
+
+class CheckResult(Record):
+    """One of a commit's checks, a check run or a commit status, as the run weighs it: ``pending``
+    until it completed; ``success`` (also GitHub's neutral and skipped conclusions); else ``failure``
+    (failure, timed_out, cancelled, action_required, a status's error). ``details``: its output's
+    summary and text (a status: its description), at most ``DETAILS_CHARS`` of their end."""
+
+    name: str
+    kind: Literal["check_run", "status"]
+    state: CheckState
+    details: str = ""
+
+
+DETAILS_CHARS = 4_000
+
+
+def overall(results: list[CheckResult]) -> CheckState:
+    """The commit's state: failure if one failed, else pending if one is pending or none reported
+    yet, else success."""
+    states = {r.state for r in results}
+    if "failure" in states:
+        return "failure"
+    return "pending" if not results or "pending" in states else "success"

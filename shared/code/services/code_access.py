@@ -1,15 +1,20 @@
 """What the ``deploy`` function's tools use: the GitHub and Vercel adapters, the tenant's tokens (read
-from Secret Manager only when a call is made) and what the owner allowed (settings)."""
+from Secret Manager only when a call is made), what the owner allowed (settings) and the checks of
+a change before it is pushed (the repository's policy, the secret scan: issue 68, point 4)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from shared.platform.errors import NotFound, PermanentError
+from shared.code.domain.policy import policy_problems, secrets_message
+from shared.code.services import secret_scan
+from shared.platform.errors import ModelFixableError, NotFound, PermanentError
+from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 
 if TYPE_CHECKING:
+    from shared.code.domain.code import CodeChange
     from shared.code.ports import CodeHost, Deployer
     from shared.platform.ports import SecretStore
     from shared.workspace.ports import TenantStore
@@ -38,3 +43,25 @@ class CodeAccess(NamedTuple):
         if tenant is None:
             raise NotFound("this workspace is not connected")
         return tenant.settings
+
+    def policy(self, tenant_id: str, repository: str) -> CodePolicy:
+        """The policy the owner set for ``repository``, else the defaults (``CodePolicy()``)."""
+        return self.allowed(tenant_id).code_policies.get(repository) or CodePolicy()
+
+    def check_push(self, tenant_id: str, change: CodeChange, approved: bool) -> None:
+        """Before anything of ``change`` is pushed: its files within the repository's policy
+        (ModelFixableError naming each problem: the model may change them, never push them), then
+        the secret scan of its files and texts. A secret found is :class:`SecretBlocked`: the step
+        fails and the owner is told each finding's kind, file and line, never its value."""
+        problems = policy_problems(self.policy(tenant_id, change.repository), change.files, approved)
+        if problems:
+            raise ModelFixableError("the repository's policy refuses this change: " + "; ".join(problems))
+        text = "\n".join((change.title, change.body, change.commit_message))
+        findings = secret_scan.scan({f.path: f.content for f in change.files}, text)
+        if findings:
+            raise SecretBlocked(secrets_message(change.repository, findings))
+
+
+class SecretBlocked(PermanentError):
+    """The secret scan found secrets in a change: nothing was pushed. ``reason`` names each one's
+    kind and place, never its value."""

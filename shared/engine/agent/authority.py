@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from shared.code.domain.policy import sensitive_kind
 from shared.platform.errors import ModelFixableError
 from shared.runs.domain.authority import WORKSPACE_READS, effect_digest, is_production
 from shared.runs.domain.events import REQUEST_CHARS, PlannedStep
@@ -267,6 +268,12 @@ def _files(args: dict[str, Any], files: list[Any], current: Current | None) -> l
     return [_file(f, now) for f in files]
 
 
+_SENSITIVE = {
+    "workflow": "it runs in CI with the repository's secrets",
+    "dependency": "what it names is fetched and run at install and build time",
+}
+
+
 def _file(file: Any, now: dict[str, str | None] | None) -> str:
     """One file of a pull request, whole: its path, its size and its unified diff (``now``: the base's
     current files; None: not read, so every line is shown as added and the header says so)."""
@@ -276,6 +283,8 @@ def _file(file: Any, now: dict[str, str | None] | None) -> str:
     lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
     mode = ", executable" if file.get("executable") else ""
     path = str(file.get("path", ""))
+    if kind := sensitive_kind(path):  # named so: pushed only with this approval (issue 68)
+        mode += f", a {kind} file: {_SENSITIVE[kind]}"
     before = now.get(path) if now is not None else None
     if now is None:
         state = "its current content not read: the whole new content"

@@ -63,7 +63,8 @@ def discord_webhook(url: str) -> tuple[str, str]:
     return match["id"], match["token"]
 
 
-# The tools that use these integrations (side-effect class "code", shared/tools/code.py): their
-# steps run on the deploy function. Named here so that routing a step needs no tool registry
+# The tools that use these integrations (side-effect class "code", shared/tools/code.py, and
+# await_checks, which reads a pull request's checks and marks it ready): their steps run on the
+# deploy function. Named here so that routing a step needs no tool registry
 # (tests/unit/tools/test_code_tools.py checks the two agree).
-DEPLOY_TOOLS = frozenset({"open_pull_request", "deploy_vercel"})
+DEPLOY_TOOLS = frozenset({"open_pull_request", "deploy_vercel", "push_fix", "await_checks"})

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from shared.platform.domain.schema import Record
+from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.triggers import Rule
 
 # What a stored document may hold (TenantSettings): looser than what the code tools accept and an owner
@@ -167,6 +168,14 @@ class TenantSettings(Record):
             description="id (team_...) of the Vercel team that owns those projects; none: the token's own account"
         ),
     ] = None
+    code_policies: Annotated[
+        dict[Repository, CodePolicy],
+        Field(
+            max_length=50,
+            description="each repository's policy (allowed paths, largest file, auto-merge) by owner/name; "
+            "a repository without one: any path, files up to 200,000 bytes, no auto-merge",
+        ),
+    ] = Field(default_factory=dict)
 
     @field_validator("notification_channels")
     @classmethod

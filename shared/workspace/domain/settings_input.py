@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from shared.platform.domain.schema import JSON_INTEGER
 from shared.platform.errors import InvalidInput
 from shared.workspace.domain.code_names import PROJECT, REPOSITORY, check_project, check_repository
+from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.daily import zone_of
 from shared.workspace.domain.settings import EMAIL, MAX_BUDGET_USD, NOTION_ID, TenantSettings, plain_notion_id
 from shared.workspace.domain.triggers import MAX_RULES, NO_OTHER_KEYS, SourceRules
@@ -182,6 +183,12 @@ class SettingsInput(TenantSettings):
     )
     vercel_projects: Annotated[list[UsableProject], _once(str.lower, "project"), UNIQUE] = Field(
         default_factory=list, max_length=50, description="Vercel projects runs may deploy, each once"
+    )
+    code_policies: dict[UsableRepository, CodePolicy] = Field(
+        default_factory=dict,
+        max_length=50,
+        json_schema_extra={"additionalProperties": False},  # a key no repository matches is refused
+        description=TenantSettings.model_fields["code_policies"].description,
     )
 
 

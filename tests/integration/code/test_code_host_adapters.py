@@ -99,6 +99,7 @@ def test_one_branch_one_commit_holding_every_file_and_one_pull_request(
         "state": "open",
         "merged": False,
         "head_sha": None,
+        "draft": False,  # not asked as a draft
     }
     assert (pull.branch, pull.head_sha, pull.state) == (BRANCH, commits[0]["sha"], "open")
     assert pull.url.endswith(f"/acme/site/pull/{pull.number}")

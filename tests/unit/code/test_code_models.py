@@ -143,7 +143,7 @@ def test_models_are_frozen_and_refuse_unknown_fields() -> None:
     parsed = CodeChange.model_validate(change())
     with pytest.raises(Invalid, match="frozen"):
         parsed.title = "other"  # type: ignore[misc]  # what the test checks: a frozen model refuses it
-    assert "draft\n  Extra inputs are not permitted" in errors(CodeChange, change(draft=True))
+    assert "drafted\n  Extra inputs are not permitted" in errors(CodeChange, change(drafted=True))
     pull = {"number": 1, "url": "u", "branch": "b", "head_sha": "s", "state": "open"}
     assert "merged\n  Extra inputs are not permitted" in errors(PullRequest, pull | {"merged": True})
     assert "x\n  Extra inputs are not permitted" in errors(

@@ -1,0 +1,87 @@
+"""A repository's policy (issue 68, point 4): what a run may push to it, as its owner set it.
+
+Stored in the tenant's settings (``TenantSettings.code_policies``, keyed by ``owner/name``) and set
+with ``PATCH /settings``; a repository without one gets the defaults here. Apart from
+``shared.code.domain.policy`` (the checks applied to a change) because every function loads the
+settings, and only the deploy function checks changes.
+"""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from shared.platform.domain.schema import JSON_INTEGER, Record
+
+MAX_PATTERNS = 50
+LARGEST_FILE_BYTES = 1_000_000  # shared.code.domain.code.MAX_FILE_BYTES: what a change may carry at all
+DEFAULT_MAX_FILE_BYTES = 200_000
+
+
+def check_pattern(value: str) -> str:
+    """A path pattern (``fnmatch``: ``*`` also crosses ``/``), relative to the repository's root."""
+    if value.startswith("/") or "\\" in value or ".." in value.split("/"):
+        raise ValueError(f"path pattern {value!r} must be relative to the repository root, without '..'")
+    return value
+
+
+# The contract states check_pattern's rule: no leading '/', no '\\', no '..' component.
+PATTERN = r"^(?!(?:.*/)?\.\.(?:/|$))[^/\\][^\\]*$"
+Pattern = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(check_pattern),
+    Field(json_schema_extra={"pattern": PATTERN}),
+]
+
+
+class CodePolicy(Record):
+    """What a run may push to one repository. Workflow files (``.github/workflows/*``) and dependency
+    files (manifests and lock files) are pushed only after an approval that names them, whatever the
+    policy; ``auto_merge`` (merge without asking a change that passed every check inside the allowed
+    paths) is off unless the owner turns it on."""
+
+    allowed_paths: Annotated[
+        list[Pattern],
+        Field(
+            min_length=1,
+            max_length=MAX_PATTERNS,
+            description="fnmatch patterns of the files a run may write ('*' also crosses '/'), "
+            "e.g. ['src/*', 'tests/*', 'README.md']; ['*']: any file",
+        ),
+    ] = Field(default_factory=lambda: ["*"])
+    max_file_bytes: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=LARGEST_FILE_BYTES,
+            description=f"the largest file a run may write, in UTF-8 bytes (at most {LARGEST_FILE_BYTES})",
+        ),
+        JSON_INTEGER,
+    ] = DEFAULT_MAX_FILE_BYTES
+    fix_attempts: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=10,
+            description="how many fixes a run may push to its pull request after its checks failed",
+        ),
+        JSON_INTEGER,
+    ] = 3
+    checks_wait_s: Annotated[
+        int,
+        Field(
+            ge=60,
+            le=21_600,
+            description="how long a run waits for the checks of a pushed commit, in seconds, before "
+            "it leaves the pull request a draft naming the checks still running",
+        ),
+        JSON_INTEGER,
+    ] = 1_800
+    auto_merge: Annotated[
+        bool,
+        Field(
+            strict=True,
+            description="whether a change that passed every check inside the allowed paths may merge "
+            "without asking; off by default",
+        ),
+    ] = False
