@@ -3,6 +3,7 @@ over scripted families; the real SDKs against their stand-ins are in tests/integ
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -19,7 +20,7 @@ from shared.platform.errors import (
     TransientError,
     UnusableReply,
 )
-from shared.platform.services.model_routing import Family, RoutedModel, falls_back, route
+from shared.platform.services.model_routing import Family, RoutedModel, falls_back, other, route
 from tests.support.log_events import fields_logged
 
 DRAFT = Draft(title="t", text="x")
@@ -175,3 +176,45 @@ def test_the_settings_route_every_kind_and_price_both_families() -> None:
         vertex.replace(model_claude_draft="claude-opus-4-7")
     # No fallback and no route to Claude: its models need no price.
     vertex.replace(model_claude_draft="claude-opus-4-7", model_fallback=False)
+
+
+WHAT = {
+    "plan": "a plan, a repair of a step's arguments",
+    "draft": "a draft of text",
+    "review": "a reviewer pass over a step's effect",
+    "code": "a draft in a run that opens a pull request or deploys",
+    "answer": "an Ask answer from the workspace index",
+}
+
+
+def routes_table(s: Settings) -> str:
+    """docs/models.md's routing table, from the settings' defaults."""
+
+    def priced(model: str) -> str:
+        price_in, price_out = s.model_prices[model]
+        return f"`{model}` ({price_in:.2f} / {price_out:.2f})"
+
+    models = {
+        "gemini": (s.model_plan, s.model_draft),
+        "claude": (s.model_claude_plan, s.model_claude_draft),
+    }
+    lines = [
+        "| kind | what it is | family | fast model (price in / out) | strong model (price in / out) "
+        "| the other family, on a failure |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind in CALL_KINDS:
+        family = route(s.model_routes, kind, s.model_review_family)
+        fast, strong = models[family]
+        other_fast, other_strong = models[other(family)]
+        fallback = (
+            f"{other(family)}: {priced(other_fast)}, {priced(other_strong)}" if s.model_fallback else "none"
+        )
+        lines.append(f"| {kind} | {WHAT[kind]} | {family} | {priced(fast)} | {priced(strong)} | {fallback} |")
+    return "\n".join(lines)
+
+
+def test_the_routing_table_in_the_docs_is_the_settings() -> None:
+    text = (Path(__file__).parents[3] / "docs" / "models.md").read_text()
+    documented = text.split("<!-- routes:begin -->\n", 1)[1].split("\n<!-- routes:end -->", 1)[0]
+    assert documented == routes_table(Settings())
