@@ -26,6 +26,12 @@ locals {
     NA_MODEL_EMBED              = var.model_embed
     NA_WORKSPACE_INDEX          = "true" # docs/memory.md
     NA_MODEL_TIMEOUT_S          = "120"  # one model call; a draft of code can take minutes; below plan's 300 s timeout
+    NA_MODEL_ROUTES             = jsonencode(var.model_routes) # the family of each kind of call (docs/models.md)
+    NA_MODEL_FALLBACK           = "true"                       # a call the routed family cannot answer goes to the other once
+    NA_MODEL_REVIEW_FAMILY      = var.model_review_family
+    NA_MODEL_CLAUDE_PLAN        = var.model_claude_plan
+    NA_MODEL_CLAUDE_DRAFT       = var.model_claude_draft
+    NA_MODEL_CLAUDE_BASE_URL    = "" # explicit: Vertex AI's own endpoint for NA_MODEL_LOCATION
     NA_NOTIFIER_BACKEND         = "live"
     NA_OUTBOX_DIR               = "" # unused with the live notifier
     NA_NOTION_API_BASE_URL      = var.notion_api_base_url

@@ -116,6 +116,8 @@ variable "model_prices" {
     "gemini-3.5-flash-lite" = [0.30, 2.50]
     "gemini-3.5-flash"      = [1.50, 9.00]
     "gemini-embedding-001"  = [0.15, 0.0]
+    "claude-haiku-4-5"      = [1.00, 5.00]
+    "claude-sonnet-4-6"     = [3.00, 15.00]
   }
 
   # The functions read them as 64-bit floats: a price past the largest one is no number to them.
@@ -129,6 +131,46 @@ variable "model_prices" {
   validation {
     condition     = contains(keys(var.model_prices), var.model_plan) && contains(keys(var.model_prices), var.model_draft)
     error_message = "model_prices must have a price for model_plan and for model_draft."
+  }
+
+  # Calls fall back to Claude (NA_MODEL_FALLBACK is on in settings.tf): its models need prices too.
+  validation {
+    condition     = contains(keys(var.model_prices), var.model_claude_plan) && contains(keys(var.model_prices), var.model_claude_draft)
+    error_message = "model_prices must have a price for model_claude_plan and for model_claude_draft."
+  }
+}
+
+variable "model_claude_plan" {
+  type        = string
+  description = "Claude model on Vertex AI for planning (NA_MODEL_CLAUDE_PLAN): fast; enabled in Model Garden. docs/models.md."
+  default     = "claude-haiku-4-5"
+}
+
+variable "model_claude_draft" {
+  type        = string
+  description = "Claude model on Vertex AI for drafting text and code (NA_MODEL_CLAUDE_DRAFT): strong. docs/models.md."
+  default     = "claude-sonnet-4-6"
+}
+
+variable "model_routes" {
+  type        = map(string)
+  description = "The model family (gemini or claude) answering each kind of call: plan, draft, review, code, answer (NA_MODEL_ROUTES). docs/models.md."
+  default     = { plan = "gemini", draft = "gemini", review = "gemini", code = "gemini", answer = "gemini" }
+
+  validation {
+    condition     = alltrue([for kind, family in var.model_routes : contains(["plan", "draft", "review", "code", "answer"], kind) && contains(["gemini", "claude"], family)])
+    error_message = "model_routes maps plan, draft, review, code or answer to gemini or claude."
+  }
+}
+
+variable "model_review_family" {
+  type        = string
+  description = "route: a reviewer pass goes to model_routes' review family; other: to the family that does not draft (NA_MODEL_REVIEW_FAMILY)."
+  default     = "route"
+
+  validation {
+    condition     = contains(["route", "other"], var.model_review_family)
+    error_message = "model_review_family must be route or other."
   }
 }
 

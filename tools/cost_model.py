@@ -103,6 +103,12 @@ class Prices:
     pro_out: float = 9.00
     # gemini-embedding-001 on Vertex AI, per million input tokens (decision 0065)
     embed_in: float = 0.15
+    # Claude on Vertex AI, the second family (docs/models.md, decision 0092), per million tokens:
+    # Haiku 4.5 the fast model, Sonnet 4.6 the strong one; what a call that falls back costs.
+    claude_fast_in: float = 1.00
+    claude_fast_out: float = 5.00
+    claude_strong_in: float = 3.00
+    claude_strong_out: float = 15.00
 
 
 # (invocations per tenant-day, seconds per invocation, vCPU, GiB). Billed as if each request had its
@@ -203,14 +209,7 @@ def estimate(
         + _over(accesses, p.free_secret_accesses) / 1e4 * p.secret_access_10k
     )
 
-    model_steps = steps * u.model_step_share
-    flash_in = n * (u.runs * t.plan_in + model_steps * (1 - u.draft_share) * t.step_in)
-    flash_out = n * (
-        u.runs * (t.plan_out + t.plan_think) + model_steps * (1 - u.draft_share) * (t.step_out + t.step_think)
-    )
-    pro_in = n * model_steps * u.draft_share * t.draft_in
-    pro_out = n * model_steps * u.draft_share * (t.draft_out + t.draft_think)
-    model = (flash_in * p.flash_in + flash_out * p.flash_out + pro_in * p.pro_in + pro_out * p.pro_out) / 1e6
+    model = model_tokens_usd(tenants, "gemini", u, t, p)
 
     # A month after the first: each edit's passage and each search's question (about 20 tokens). The
     # first indexing is once per tenant (:func:`first_index_usd`), not a monthly cost.
@@ -229,6 +228,29 @@ def estimate(
         "Index embeddings (Vertex AI)": embeddings,
         "Load balancer (public origin)": load_balancer,
     }
+
+
+def model_tokens_usd(
+    tenants: int, family: str = "gemini", u: Usage = Usage(), t: Tokens = Tokens(), p: Prices = Prices()
+) -> float:
+    """USD per month of the model calls of ``tenants`` tenants, every call answered by ``family``
+    (gemini: with its thinking at the budgets; claude, the fallback: no thinking, docs/models.md)."""
+    n = tenants * DAYS
+    model_steps = u.runs * u.steps_per_run * u.model_step_share
+    think = family == "gemini"
+    fast_in = n * (u.runs * t.plan_in + model_steps * (1 - u.draft_share) * t.step_in)
+    fast_out = n * (
+        u.runs * (t.plan_out + think * t.plan_think)
+        + model_steps * (1 - u.draft_share) * (t.step_out + think * t.step_think)
+    )
+    strong_in = n * model_steps * u.draft_share * t.draft_in
+    strong_out = n * model_steps * u.draft_share * (t.draft_out + think * t.draft_think)
+    if family == "gemini":
+        prices = (p.flash_in, p.flash_out, p.pro_in, p.pro_out)
+    else:
+        prices = (p.claude_fast_in, p.claude_fast_out, p.claude_strong_in, p.claude_strong_out)
+    tokens = (fast_in, fast_out, strong_in, strong_out)
+    return sum(count * price for count, price in zip(tokens, prices, strict=True)) / 1e6
 
 
 def first_index_usd(u: Usage = Usage(), p: Prices = Prices()) -> float:

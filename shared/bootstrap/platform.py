@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from shared.bootstrap.base import Base, Built
 
 if TYPE_CHECKING:
+    from shared.platform.config import Settings
     from shared.platform.ports import (
         DeadLetterStore,
         DoctorChecks,
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
         TaskQueue,
     )
     from shared.platform.services.api_limits import ApiLimits
+    from shared.platform.services.model_routing import Family
 
 
 class PlatformParts(Base):
@@ -109,17 +111,58 @@ class PlatformParts(Base):
             from shared.platform.adapters.offline_model import OfflineModel
 
             return OfflineModel(s.model_prices, s.thinking_budgets())
+        from shared.platform.services.model_routing import RoutedModel
+
+        return RoutedModel(
+            {"gemini": gemini_family(s), "claude": claude_family(s)},
+            s.model_routes,
+            fallback=s.model_fallback,
+            review=s.model_review_family,
+        )
+
+
+def gemini_family(s: Settings) -> Family:
+    """Gemini on Vertex AI (google-genai), built when first asked."""
+    from shared.platform.services.model_routing import Family
+
+    models = {"plan": s.model_plan, "draft": s.model_draft}
+
+    def build() -> Model:
         from shared.platform.adapters.vertex_model import VertexModel
 
-        models = {"plan": s.model_plan, "draft": s.model_draft}
-        production = s.profile == "production"
         return VertexModel(
             s.gcp_project,
             s.model_location,
             models,
             s.model_prices,
             base_url=s.model_base_url,
-            production=production,
+            production=s.profile == "production",
             timeout_s=s.model_timeout_s,
             thinking=s.thinking_budgets(),
         )
+
+    return Family("gemini", build, models)
+
+
+def claude_family(s: Settings) -> Family:
+    """Claude on Vertex AI (Anthropic's SDK for Vertex, decision 0092), built when first asked: a
+    deployment that never falls back to it never loads it. Authenticated as Gemini is (Application
+    Default Credentials: the function's service account)."""
+    from shared.platform.services.model_routing import Family
+
+    models = {"plan": s.model_claude_plan, "draft": s.model_claude_draft}
+
+    def build() -> Model:
+        from shared.platform.adapters.claude_vertex_model import ClaudeVertexModel
+
+        return ClaudeVertexModel(
+            s.gcp_project,
+            s.model_location,
+            models,
+            s.model_prices,
+            base_url=s.model_claude_base_url,
+            production=s.profile == "production",
+            timeout_s=s.model_timeout_s,
+        )
+
+    return Family("claude", build, models)

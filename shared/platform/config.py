@@ -93,9 +93,10 @@ class Settings(SettingsFields):
         return Settings(**(dict(self) | changes))
 
     def thinking_budgets(self) -> dict[str, int]:
-        """The thinking budget of each kind of model call (``model_thinking_*``), by kind."""
+        """The thinking budget of each kind of model call (``model_thinking_*``; code: a draft's), by kind."""
         kinds = ("plan", "draft", "review", "answer")
-        return {kind: int(getattr(self, f"model_thinking_{kind}")) for kind in kinds}
+        budgets = {kind: int(getattr(self, f"model_thinking_{kind}")) for kind in kinds}
+        return budgets | {"code": budgets["draft"]}  # a draft of code thinks as any draft
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "Settings":
@@ -241,6 +242,7 @@ _LOCAL_ONLY = {
     "firestore_emulator_host": "a deployment never talks to an emulator",
     "tasks_emulator_host": "a deployment never talks to an emulator",
     "model_base_url": "Google's endpoint; a loopback stub is for tests",
+    "model_claude_base_url": "Google's endpoint; a loopback stand-in is for tests",
 }
 _TIMEOUTS = ("notion_timeout_s", "code_timeout_s", "slack_timeout_s", "smtp_timeout_s")
 _MIN_RUN_RATE_PER_MIN = 0.1  # one run every 10 min: 1,000 waiting runs are planned within 7 days
@@ -302,6 +304,7 @@ def _disagreements(s: Settings) -> list[str]:
             "NA_MODEL_PRICES: must price NA_MODEL_PLAN and NA_MODEL_DRAFT when NA_MODEL_BACKEND=vertex "
             "(a model without a price costs 0, so no budget would ever stop it)"
         )
+    problems += _route_problems(s)
     problems += _signup_problems(s)
     if s.smtp_host:
         if "@" not in s.smtp_sender:
@@ -318,6 +321,22 @@ def _disagreements(s: Settings) -> list[str]:
             )
     if s.profile == "production":
         problems += _production_problems(s)
+    return problems
+
+
+def _route_problems(s: Settings) -> list[str]:
+    """The Claude models' prices when calls may go to Claude."""
+    problems = []
+    claude = s.model_fallback or "claude" in s.model_routes.values()
+    if (
+        s.model_backend == "vertex"
+        and claude
+        and not {s.model_claude_plan, s.model_claude_draft} <= set(s.model_prices)
+    ):
+        problems.append(
+            "NA_MODEL_PRICES: must price NA_MODEL_CLAUDE_PLAN and NA_MODEL_CLAUDE_DRAFT when calls may go "
+            "to Claude (NA_MODEL_ROUTES names it, or NA_MODEL_FALLBACK is on)"
+        )
     return problems
 
 

@@ -142,10 +142,12 @@ class SettingsFields(BaseSettings):
             "gemini-3.5-flash": (1.50, 9.00),
             "gemini-embedding-001": (0.15, 0.0),
             "offline": (0.0, 0.0),
+            "claude-haiku-4-5": (1.00, 5.00),
+            "claude-sonnet-4-6": (3.00, 15.00),
         },
         description="USD per million (input, output) tokens by model name, not negative; JSON in the "
         "environment. With the vertex backend it must price NA_MODEL_PLAN and NA_MODEL_DRAFT (and should price "
-        "NA_MODEL_EMBED).",
+        "NA_MODEL_EMBED), and NA_MODEL_CLAUDE_PLAN and NA_MODEL_CLAUDE_DRAFT when calls may go to Claude.",
     )
     # Thinking tokens a call may spend before it answers, by what it is for (google-genai's
     # ThinkingConfig(thinking_budget=...)); Vertex AI bills them as output tokens, and each call's
@@ -154,6 +156,40 @@ class SettingsFields(BaseSettings):
     model_thinking_draft: int = _thinking(4096, "a drafting call (text and code)")
     model_thinking_review: int = _thinking(1024, "a reviewer pass over a step's effect")
     model_thinking_answer: int = _thinking(512, "an Ask answer from the workspace index")
+    # The second model family (issue 69, decision 0092): which family answers each kind of call, and
+    # the other one when it cannot (shared.platform.services.model_routing; docs/models.md).
+    # Keyed by shared.platform.domain.model_calls.CallKind (a test holds them equal; not imported: a
+    # function's cold start reads the settings, not the model's modules).
+    model_routes: dict[Literal["plan", "draft", "review", "code", "answer"], Literal["gemini", "claude"]] = (
+        Field(
+            {"plan": "gemini", "draft": "gemini", "review": "gemini", "code": "gemini", "answer": "gemini"},
+            description="The model family that answers each kind of call (plan, draft, review, code, answer): "
+            "gemini or claude, JSON; a kind left out is gemini's. Each family has a fast and a strong model "
+            "(NA_MODEL_PLAN and NA_MODEL_DRAFT; NA_MODEL_CLAUDE_PLAN and NA_MODEL_CLAUDE_DRAFT); an agent's "
+            "tier picks one. With the offline backend every call is the offline model's.",
+        )
+    )
+    model_fallback: bool = Field(
+        True,
+        description="A call the routed family cannot answer (an error, a timeout, a 429, a retired or "
+        "unavailable model) goes once to the other family; the switch is recorded on the run's log.",
+    )
+    model_review_family: Literal["route", "other"] = Field(
+        "route",
+        description="route: a reviewer pass goes to NA_MODEL_ROUTES' review family; other: to the family "
+        "that does not draft, so the second family checks the first's work.",
+    )
+    model_claude_plan: str = Field(
+        "claude-haiku-4-5", description="Claude model on Vertex AI for planning and classification (fast)."
+    )
+    model_claude_draft: str = Field(
+        "claude-sonnet-4-6", description="Claude model on Vertex AI for drafting text and code (strong)."
+    )
+    model_claude_base_url: str = Field(
+        "",
+        description="Claude-on-Vertex endpoint override, e.g. http://127.0.0.1:8094/v1 (a loopback "
+        "stand-in, local/claude_vertex.py; empty: Vertex AI's endpoint for NA_MODEL_LOCATION).",
+    )
     run_max_steps: int = Field(
         50, ge=2, le=500, description="Most steps a run may have (plan plus execution)."
     )

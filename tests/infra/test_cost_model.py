@@ -82,6 +82,7 @@ def test_thinking_tokens_are_counted_at_the_deployed_budgets_and_billed_as_outpu
     t, env, budgets = Tokens(), tf.locals["settings_env"], Settings().thinking_budgets()
     assert (t.plan_think, t.draft_think) == (budgets["plan"], budgets["draft"])
     assert t.step_think == budgets["plan"] == budgets["review"]  # a repair or a reviewer pass
+    assert budgets.pop("code") == budgets["draft"]  # a draft of code: no setting of its own
     for kind, tokens in budgets.items():
         assert env[f"NA_MODEL_THINKING_{kind.upper()}"] == str(tokens)
     without = estimate(100, t=Tokens(plan_think=0, step_think=0, draft_think=0))
@@ -90,3 +91,26 @@ def test_thinking_tokens_are_counted_at_the_deployed_budgets_and_billed_as_outpu
     thinking = estimate(100)["Gemini tokens (Vertex AI)"] - without["Gemini tokens (Vertex AI)"]
     assert thinking > drafts * t.draft_think * p.pro_out / 1e6  # the drafts' thinking, and more
     assert thinking > 0.4 * estimate(100)["Gemini tokens (Vertex AI)"]
+
+
+def test_claudes_prices_are_the_settings_and_price_a_month_on_the_fallback() -> None:
+    """Issue 69: the second family's prices in the cost model are those each run's spend uses
+    (NA_MODEL_PRICES' defaults for NA_MODEL_CLAUDE_*), and the Gemini figure is unchanged by them."""
+    from shared.platform.config import Settings
+    from tools.cost_model import model_tokens_usd
+
+    s, p = Settings(), Prices()
+    assert s.model_prices[s.model_claude_plan] == (p.claude_fast_in, p.claude_fast_out)
+    assert s.model_prices[s.model_claude_draft] == (p.claude_strong_in, p.claude_strong_out)
+    assert estimate(100)["Gemini tokens (Vertex AI)"] == model_tokens_usd(100, "gemini")
+    claude = model_tokens_usd(100, "claude")
+    # No thinking on Claude: its month is its prices over the answers' tokens alone.
+    bare = Tokens(plan_think=0, step_think=0, draft_think=0)
+    cheap = Prices(
+        flash_in=p.claude_fast_in,
+        flash_out=p.claude_fast_out,
+        pro_in=p.claude_strong_in,
+        pro_out=p.claude_strong_out,
+    )
+    assert claude == pytest.approx(model_tokens_usd(100, "gemini", t=bare, p=cheap))
+    assert claude > 0

@@ -38,7 +38,8 @@ SMTP = {
     "username": "apikey",
     "sender": "Notion Agent <a@example.com>",
 }
-PRICES = {"gemini-3.5-flash-lite": [0.3, 2.5], "gemini-3.5-flash": [1.25, 10]}
+CLAUDE = {"claude-haiku-4-5": [1.0, 5.0], "claude-sonnet-4-6": [3.0, 15.0]}  # calls fall back to Claude
+PRICES = {"gemini-3.5-flash-lite": [0.3, 2.5], "gemini-3.5-flash": [1.25, 10]} | CLAUDE
 
 
 def _parsed(name: str) -> dict[str, Any]:
@@ -161,7 +162,8 @@ def test_the_required_values_and_every_default_pass(variables: Variables) -> Non
         {"smtp": SMTP | {"port": 465, "security": "tls", "sender": "agent@example.com"}},
         {"smtp": {"host": ""}},  # no email: nothing else is needed
         {"min_instances": {"api": 1, "notion_webhook": 0}},
-        {"model_prices": {"gemini-3.5-flash-lite": [0.3, 2.5], "gemini-3.5-flash": [0, 0]}},
+        {"model_prices": {"gemini-3.5-flash-lite": [0.3, 2.5], "gemini-3.5-flash": [0, 0]} | CLAUDE},
+        {"model_routes": {"plan": "claude", "review": "claude"}, "model_review_family": "other"},
         {"lb_log_sample_rate": 0.25, "log_level": "DEBUG", "connect_cookie_samesite": "None"},
         {"public_domain": "agent.eu-1.example.co.uk"},
         {"default_budgets_usd": {"run": 2.5, "day": 20, "month": 300}, "secret_cache_ttl_s": 0},
@@ -180,6 +182,8 @@ def test_values_a_deployment_may_choose_pass(variables: Variables, values: dict[
     ("values", "message"),
     [
         ({"source_archive": "build/function-source.tar.gz"}, "source_archive must be the .zip"),
+        ({"model_routes": {"plot": "claude"}}, "model_routes maps plan, draft, review, code or answer"),
+        ({"model_routes": {"plan": "gpt"}}, "model_routes maps plan, draft, review, code or answer"),
         ({"min_instances": {"api": 11}}, "min_instances values must be between 0 and 10"),
         ({"min_instances": {"api": -1}}, "min_instances values must be between 0 and 10"),
         ({"public_domain": "https://agent.example.com"}, "public_domain must be a lower-case host name"),
@@ -207,6 +211,7 @@ SMTP_AGREE = "smtp.security must agree with smtp.port when smtp.host is set"
 SENDER = "smtp.sender must hold the From address"
 PRICED = "model_prices must have a price for model_plan and for model_draft"
 PRICE_VALUES = "model_prices values must be [input, output] prices"
+CLAUDE_PRICED = "model_prices must have a price for model_claude_plan and for model_claude_draft"
 FRONTEND_URL = "frontend_url must be empty (the console at https://PUBLIC_DOMAIN/) or an https:// URL"
 
 
@@ -240,7 +245,13 @@ FRONTEND_URL = "frontend_url must be empty (the console at https://PUBLIC_DOMAIN
         # A price past the largest 64-bit float: the functions cannot read it.
         ({"model_prices": PRICES | {"gemini-3.5-flash": [1.25, 10**309]}}, PRICE_VALUES),
         ({"model_prices": PRICES | {"gemini-3.5-flash": [1.25, 1e308]}}, None),
-        ({"model_prices": {"gemini-3.5-flash-lite": [0.3, 2.5]}}, PRICED),
+        ({"model_prices": {"gemini-3.5-flash-lite": [0.3, 2.5]} | CLAUDE}, PRICED),
+        ({"model_prices": PRICES | {"claude-sonnet-4-6": []}}, PRICE_VALUES),
+        ({"model_claude_draft": "claude-opus-4-7"}, CLAUDE_PRICED),
+        (
+            {"model_claude_draft": "claude-opus-4-7", "model_prices": PRICES | {"claude-opus-4-7": [5, 25]}},
+            None,
+        ),
         ({"model_plan": "gemini-3-flash"}, PRICED),
         ({"model_draft": "gemini-3-pro"}, PRICED),
         ({"model_plan": "gemini-3-flash", "model_prices": PRICES | {"gemini-3-flash": [0.5, 3]}}, None),
@@ -393,7 +404,7 @@ def test_the_cases_reach_every_variable_that_feeds_a_setting() -> None:
         for feed in FEEDS
         if feed.kind not in (int, float, str) and get_origin(feed.kind) is not Literal
     ]
-    assert others == ["secret_locations", "model_prices"]
+    assert others == ["secret_locations", "model_prices", "model_routes"]
     # The choices variables.tf lists are read (its validations say contains([...], var.X)).
     assert _terraform_choices("smtp.security") == ["starttls", "tls"]
 

@@ -13,20 +13,29 @@ TOKEN = {"access_token": "ya29.stand-in", "token_type": "Bearer", "expires_in": 
 
 
 class GeminiServer:
-    """``paths``: the paths POSTed to, in order; ``status``: the HTTP status of the answers."""
+    """``paths``: the paths POSTed to, in order; ``status``: the HTTP status of the answers;
+    ``failures``: statuses the next model calls answer instead, one each (the token grant is spared)."""
 
     def __init__(self, answer: Callable[[JSON], JSON]) -> None:
         self.paths: list[str] = []
         self.status = 200
+        self.failures: list[int] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 server.paths.append(self.path)
-                payload = TOKEN if self.path.endswith("/token") else answer(json.loads(body or b"{}"))
+                token = self.path.endswith("/token")
+                failed = server.failures.pop(0) if server.failures and not token else 0
+                if failed:
+                    payload: JSON = {
+                        "error": {"code": failed, "message": "Resource exhausted", "status": "UNAVAILABLE"}
+                    }
+                else:
+                    payload = TOKEN if token else answer(json.loads(body or b"{}"))
                 data = json.dumps(payload).encode()
-                self.send_response(server.status)
+                self.send_response(failed or server.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -87,6 +87,7 @@ class Attempts:
                 input_tokens=usage.input_tokens,
                 output_tokens=usage.output_tokens,
                 cost_usd=usage.cost_usd,
+                fallback=usage.fallback,
             )
         )
 

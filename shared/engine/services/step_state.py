@@ -18,7 +18,7 @@ from shared.runs.domain.events import HumanRequested, ModelUsed, PlannedStep, Re
 from shared.runs.domain.runs import RunState
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
-from shared.tools import Tool, ToolContext, idempotency_key
+from shared.tools import TOOL_MODULES, Tool, ToolContext, idempotency_key
 from shared.tools.base import Children, Lineage, Phase
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class Recorder:
                 chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
                 from shared.platform.domain.model_calls import calls_of  # a model call's: not every step's
 
-                with calls_of(kind or purpose):
+                with calls_of(kind or _kind(purpose, self.state)):
                     reply = model.generate(chosen, prompt, schema)
             except UnusableReply as exc:  # a useless answer is paid for all the same
                 self._paid(purpose, exc.usage, call)
@@ -118,10 +118,19 @@ class Recorder:
                 input_tokens=u.input_tokens,
                 output_tokens=u.output_tokens,
                 cost_usd=u.cost_usd,
+                fallback=u.fallback,
             )
             for p, u in self.usage
         ]
         return events + [seqs.event(ReviewRecorded, at=deps.clock(), **r) for r in self.reviews]
+
+
+def _kind(purpose: Literal["plan", "draft"], state: RunState) -> CallKind:
+    """What a call of ``purpose`` is for: a draft in a run that opens a pull request or deploys is
+    code (its own route, NA_MODEL_ROUTES), any other call its purpose's kind."""
+    if purpose == "draft" and any(TOOL_MODULES.get(s.tool) == "code" for s in state.steps):
+        return "code"
+    return purpose
 
 
 def step_key(tenant_id: str, run_id: str, state: RunState) -> str:

@@ -398,6 +398,31 @@ def thoughts(prompt_chars: int, budget: int) -> int:
     return min(budget, max(1, prompt_chars // 16)) if budget > 0 else 0
 
 
+def answer_for(schema: str, prompt: str) -> dict[str, Any] | None:
+    """The offline answer, as JSON, to ``prompt`` asking for the schema named ``schema`` (a plan, a
+    draft, fixed arguments, a verdict, an Ask's answer) from the prompt's context; None for another
+    schema. The Claude-on-Vertex stand-in (local/claude_vertex.py) answers with it too."""
+    ctx = extract_context(prompt)
+    if schema == PlanOut.__name__:
+        goal = str(ctx.get("goal") or "")
+        taught = taught_goal(ctx, goal)
+        answer = plan_for(ctx, taught)
+        if taught != goal:
+            answer["goal"] = goal or answer["goal"]
+        return answer
+    if schema == Draft.__name__:
+        return draft_for(ctx)
+    if schema == "AskOut":  # Ask (shared.memory.services.ask): the best passage, quoted
+        return ask_for(ctx)
+    if schema == "Standalone":  # Ask's follow-up, made standalone before it is searched
+        return standalone_for(ctx)
+    if schema == Verdict.__name__:
+        return verdict_for(ctx.get("review") or {})
+    if schema == ArgsFix.__name__:
+        return {"args_json": json.dumps(fixed_args(ctx, prompt), ensure_ascii=False)}
+    return None
+
+
 class OfflineModel:
     def __init__(
         self, prices: dict[str, tuple[float, float]] | None = None, thinking: dict[str, int] | None = None
@@ -407,24 +432,8 @@ class OfflineModel:
 
     def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         """A plan, a draft, fixed arguments, or an Ask's answer, read from the prompt's context."""
-        ctx = extract_context(prompt)
-        if schema is PlanOut:
-            goal = str(ctx.get("goal") or "")
-            taught = taught_goal(ctx, goal)
-            answer = plan_for(ctx, taught)
-            if taught != goal:
-                answer["goal"] = goal or answer["goal"]
-        elif schema is Draft:
-            answer = draft_for(ctx)
-        elif schema.__name__ == "AskOut":  # Ask (shared.memory.services.ask): the best passage, quoted
-            answer = ask_for(ctx)
-        elif schema.__name__ == "Standalone":  # Ask's follow-up, made standalone before it is searched
-            answer = standalone_for(ctx)
-        elif schema is Verdict:
-            answer = verdict_for(ctx.get("review") or {})
-        elif schema is ArgsFix:
-            answer = {"args_json": json.dumps(fixed_args(ctx, prompt), ensure_ascii=False)}
-        else:
+        answer = answer_for(schema.__name__, prompt)
+        if answer is None:
             raise ModelFixableError(f"the offline model cannot answer {schema.__name__}")
         value = schema.model_validate(answer)
         tokens_in, tokens_out = len(prompt) // 4, len(value.model_dump_json()) // 4

@@ -16,12 +16,12 @@ import httpx
 import httpx2
 from google import genai
 from google.genai import errors, types
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from shared.platform.adapters.loopback import is_loopback
 from shared.platform.config import env_name
-from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind
-from shared.platform.errors import ConfigError, ModelUnavailable, TransientError, UnusableReply
+from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind, checked, priced
+from shared.platform.errors import ConfigError, ModelUnavailable, TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -85,48 +85,17 @@ class VertexModel:
         except _TRANSPORT_ERRORS as exc:
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
         usage = self._usage(model, response)  # read first: an answer off the schema is paid for too
-        logger.info(
-            "model %s (%s): $%.6f",
-            model,
-            purpose,
-            usage.cost_usd,
-            extra={
-                "fields": {
-                    "event": "model_used",
-                    "model": model,
-                    "purpose": purpose,
-                    "cost_usd": usage.cost_usd,
-                    "thinking_tokens": _thoughts(response),
-                }
-            },
-        )  # the dashboard's model spend (terraform/monitoring.tf)
-        return ModelReply(self._parse(response, schema, usage), usage)
-
-    def _parse[T: BaseModel](self, response: Any, schema: type[T], usage: ModelUsage) -> T:
-        if isinstance(response.parsed, schema):
-            return response.parsed
-        try:
-            return schema.model_validate_json(response.text or "")
-        except (ValidationError, ValueError) as exc:
-            reason = str(exc).splitlines()[0][:200]
-            raise UnusableReply(
-                f"the answer did not match the {schema.__name__} schema: {reason}", usage
-            ) from exc
+        log_used(model, purpose, usage, thinking_tokens=_thoughts(response))
+        return ModelReply(checked(schema, response.text or "", usage), usage)
 
     def _unavailable(self, purpose: str, model: str, exc: errors.APIError) -> ModelUnavailable:
         """The error that stops the run, and the log line the operator's alert counts."""
         setting = env_name(f"model_{purpose}")
-        logger.error(
-            "model %s (%s) is not available: HTTP %s",
+        return unavailable(
             model,
-            setting,
-            exc.code,
-            extra={"fields": {"event": "model_unavailable", "model": model, "setting": setting}},
-        )
-        return ModelUnavailable(
-            f"the model {model!r} is not available on Vertex AI in {self._location} (HTTP {exc.code}: "
-            f"retired, misspelt or not offered there); set {setting} (terraform variable "
-            f"model_{purpose}) to a current model and give it a price in NA_MODEL_PRICES"
+            f"HTTP {exc.code}: retired, misspelt or not offered there",
+            self._location,
+            f"{setting} (terraform variable model_{purpose})",
         )
 
     def _usage(self, model: str, response: Any) -> ModelUsage:
@@ -136,8 +105,44 @@ class VertexModel:
         # thinks by default): counted both, or the budgets would see a fraction of the bill.
         answer = int(getattr(meta, "candidates_token_count", 0) or 0)
         tokens_out = answer + _thoughts(response)
-        price_in, price_out = self._prices.get(model, (0.0, 0.0))
-        return ModelUsage(model, tokens_in, tokens_out, (tokens_in * price_in + tokens_out * price_out) / 1e6)
+        return priced(model, tokens_in, tokens_out, self._prices)
+
+
+def log_used(model: str, purpose: str, usage: ModelUsage, **fields: Any) -> None:
+    """The ``model_used`` line of a paid call, whichever family: the dashboard's model spend
+    (terraform/monitoring.tf) sums its cost_usd."""
+    logger.info(
+        "model %s (%s): $%.6f",
+        model,
+        purpose,
+        usage.cost_usd,
+        extra={
+            "fields": {
+                "event": "model_used",
+                "model": model,
+                "purpose": purpose,
+                "cost_usd": usage.cost_usd,
+            }
+            | fields
+        },
+    )
+
+
+def unavailable(model: str, why: str, location: str, setting: str) -> ModelUnavailable:
+    """A model that does not exist for the project (retired, misspelt, not offered in ``location``):
+    the error naming the ``setting`` to change, and the log line the operator's alert counts."""
+    name = setting.split(" ", 1)[0]
+    logger.error(
+        "model %s (%s) is not available: %s",
+        model,
+        name,
+        why,
+        extra={"fields": {"event": "model_unavailable", "model": model, "setting": name}},
+    )
+    return ModelUnavailable(
+        f"the model {model!r} is not available on Vertex AI in {location} ({why}); set {setting} to "
+        "a current model and give it a price in NA_MODEL_PRICES"
+    )
 
 
 def _thoughts(response: Any) -> int:
@@ -151,7 +156,12 @@ def _not_found(exc: errors.APIError) -> bool:
 
 
 def classify(exc: errors.APIError) -> Exception:
-    code = int(exc.code or 0)
+    return refused(int(exc.code or 0), str(exc.message or ""))
+
+
+def refused(code: int, message: str) -> Exception:
+    """A model call refused with HTTP ``code`` as our kind, whichever family: 408, 429 and 5xx pass
+    (retried, or tried on the other family); other 4xx are the deployment's to fix."""
     if code in (408, 429) or code >= 500:
         return TransientError(f"model: HTTP {code}")
-    return ConfigError(f"model refused the call: HTTP {code} {str(exc.message or '')[:200]}")
+    return ConfigError(f"model refused the call: HTTP {code} {message[:200]}")

@@ -5,9 +5,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-type CallKind = Literal["plan", "draft", "review", "answer"]
+from shared.platform.errors import UnusableReply
+
+type CallKind = Literal["plan", "draft", "review", "code", "answer"]
+CALL_KINDS: tuple[CallKind, ...] = ("plan", "draft", "review", "code", "answer")
 _KIND: ContextVar[str] = ContextVar("model_call_kind", default="")
 
 
@@ -19,6 +22,15 @@ class ModelUsage(NamedTuple):
     input_tokens: int
     output_tokens: int
     cost_usd: float
+    # The call went to the other model family: which model failed, how, and which one answered
+    # instead (shared.platform.services.model_routing); the run's log shows it on the call's event.
+    fallback: str = ""
+
+
+def priced(model: str, tokens_in: int, tokens_out: int, prices: dict[str, tuple[float, float]]) -> ModelUsage:
+    """A call's usage at ``prices`` (USD per million input and output tokens by model; none: 0)."""
+    price_in, price_out = prices.get(model, (0.0, 0.0))
+    return ModelUsage(model, tokens_in, tokens_out, (tokens_in * price_in + tokens_out * price_out) / 1e6)
 
 
 class ModelReply[T: BaseModel](NamedTuple):
@@ -41,3 +53,15 @@ def calls_of(kind: CallKind) -> Iterator[None]:
 def call_kind(purpose: str) -> str:
     """The kind of the model call being made: as :func:`calls_of` says, else its ``purpose``."""
     return _KIND.get() or purpose
+
+
+def checked[T: BaseModel](schema: type[T], answer: str, usage: ModelUsage) -> T:
+    """The model's JSON ``answer`` as ``schema``, validated by pydantic the same way whichever family
+    answered; off the schema: UnusableReply carrying the call's ``usage`` (it is paid for)."""
+    try:
+        return schema.model_validate_json(answer)
+    except (ValidationError, ValueError) as exc:
+        reason = str(exc).splitlines()[0][:200]
+        raise UnusableReply(
+            f"the answer did not match the {schema.__name__} schema: {reason}", usage
+        ) from exc

@@ -235,6 +235,9 @@ class ModelUsed(_Event):
     input_tokens: _Count
     output_tokens: _Count
     cost_usd: Annotated[float, Field(ge=0)]
+    # The routed model family could not answer and the other one did (issue 69): which model failed,
+    # how, and which answered, for a person reading the run's log; empty when there was no switch.
+    fallback: str = Field("", max_length=300, exclude_if=_absent)
 
 
 class ReviewRecorded(_Event):

@@ -23,8 +23,9 @@ PROMPT = 'Draft it.\n```json\n{"instructions": "a short note", "goal": "a note"}
 
 
 def test_the_settings_give_each_kind_its_budget() -> None:
-    assert Settings().thinking_budgets() == {"plan": 1024, "draft": 4096, "review": 1024, "answer": 512}
-    assert Settings(model_thinking_draft=0).thinking_budgets()["draft"] == 0
+    budgets = {"plan": 1024, "draft": 4096, "review": 1024, "answer": 512, "code": 4096}  # code: a draft's
+    assert Settings().thinking_budgets() == budgets
+    assert Settings(model_thinking_draft=0).thinking_budgets()["code"] == 0
     with pytest.raises(ConfigError, match="NA_MODEL_THINKING_REVIEW: must be at least 0"):
         Settings(model_thinking_review=-1)
 

@@ -1,0 +1,107 @@
+"""Claude on Vertex AI through Anthropic's SDK for Vertex (``anthropic.AnthropicVertex``, decision 0092).
+
+One structured call per ``generate``: the pydantic schema as the one tool Claude must call
+(``tool_choice`` naming it), its input validated as Gemini's answer is (``model_calls.checked``);
+usage priced from the settings' table. The SDK's own retries are off: a failure goes back at once to
+the routing (shared.platform.services.model_routing), which tries the other family, or to the queue.
+Failures become our kinds: 408/429/5xx/529 and transport → TransientError; off the schema →
+UnusableReply (paid for); model not found → ModelUnavailable; other 4xx → ConfigError.
+Outside production, or under pytest, only loopback URLs are used (as for Gemini).
+"""
+
+import json
+from typing import Any
+
+import anthropic
+from anthropic import AnthropicVertex
+from pydantic import BaseModel
+
+from shared.platform.adapters.vertex_model import check_reachable, log_used, refused, unavailable
+from shared.platform.config import env_name
+from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind, checked, priced
+from shared.platform.errors import ModelUnavailable, TransientError
+
+# The version Vertex AI's Claude endpoint documents in the body ("Request predictions with Claude
+# models"); the SDK would send the Messages API's own date only if none is given.
+VERTEX_VERSION = "vertex-2023-10-16"
+# Room for the longest answer we ask for (a draft of 20,000 characters, a plan of 500 steps); an
+# answer cut at this bound is off its schema and paid for, as any other.
+MAX_TOKENS = 16_000
+
+
+class ClaudeVertexModel:
+    """The Model port (shared.platform.ports.Model) on Claude: ``models`` maps the port's purpose
+    (plan: the fast model, draft: the strong one) to a Claude model name on Vertex AI."""
+
+    def __init__(
+        self,
+        project: str,
+        location: str,
+        models: dict[str, str],
+        prices: dict[str, tuple[float, float]],
+        *,
+        base_url: str = "",
+        production: bool = False,
+        access_token: str | None = None,
+        credentials: Any = None,
+        timeout_s: float = 120.0,
+    ) -> None:
+        """``access_token`` or ``credentials``: how the SDK authenticates (neither: Application
+        Default Credentials, the function's service account); a stand-in takes any token."""
+        check_reachable(base_url, production)
+        self._client = AnthropicVertex(
+            region=location,
+            project_id=project,
+            access_token=access_token,
+            credentials=credentials,
+            base_url=base_url or None,
+            timeout=timeout_s,
+            max_retries=0,
+        )
+        self._models, self._prices, self._location = models, prices, location
+
+    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        """One structured call; raises as the module says."""
+        model = self._models[purpose]
+        tool = {
+            "name": schema.__name__,
+            "description": f"Answer with a {schema.__name__} object.",
+            "input_schema": schema.model_json_schema(),
+        }
+        try:
+            message = self._client.messages.create(
+                model=model,
+                max_tokens=MAX_TOKENS,
+                messages=[{"role": "user", "content": prompt}],
+                tools=[tool],  # type: ignore[list-item]  # a plain dict is the SDK's ToolParam
+                tool_choice={"type": "tool", "name": schema.__name__},
+                extra_body={"anthropic_version": VERTEX_VERSION},
+            )
+        except anthropic.NotFoundError as exc:
+            raise self._unavailable(purpose, model, exc) from exc
+        except anthropic.APIStatusError as exc:
+            raise refused(int(exc.status_code), str(exc.message or "")) from exc  # 529: overloaded
+        except anthropic.APIConnectionError as exc:  # a timeout is one (APITimeoutError)
+            raise TransientError(f"model: {exc.__class__.__name__}") from exc
+        usage = self._usage(model, message)  # read first: an answer off the schema is paid for too
+        log_used(model, purpose, usage, kind=call_kind(purpose))
+        return ModelReply(checked(schema, _answer(message, schema.__name__), usage), usage)
+
+    def _unavailable(self, purpose: str, model: str, exc: anthropic.APIStatusError) -> ModelUnavailable:
+        """The error that stops the call, and the log line the operator's alert counts."""
+        why = f"HTTP {exc.status_code}: retired, misspelt, not enabled in Model Garden or not offered there"
+        return unavailable(model, why, self._location, env_name(f"model_claude_{purpose}"))
+
+    def _usage(self, model: str, message: Any) -> ModelUsage:
+        tokens_in = int(getattr(message.usage, "input_tokens", 0) or 0)
+        tokens_out = int(getattr(message.usage, "output_tokens", 0) or 0)
+        return priced(model, tokens_in, tokens_out, self._prices)
+
+
+def _answer(message: Any, tool: str) -> str:
+    """The input of the call of ``tool`` in ``message``, as JSON; no such call: the text it gave
+    instead (which the schema then refuses, naming what is wrong)."""
+    for block in message.content:
+        if getattr(block, "type", "") == "tool_use" and block.name == tool:
+            return json.dumps(block.input)
+    return "".join(getattr(b, "text", "") for b in message.content if getattr(b, "type", "") == "text")

@@ -1,0 +1,141 @@
+"""Two model families behind one Model port: a routing table by kind of call, and a fallback to the
+other family when the routed one cannot answer (issue 69, decision 0092).
+
+Each call's kind (plan, draft, review, code, answer: ``model_calls.call_kind``) picks its family
+from ``NA_MODEL_ROUTES``; the port's ``purpose`` still picks that family's fast or strong model (an
+agent's tier). A reviewer pass may go to the family that does not draft (``NA_MODEL_REVIEW_FAMILY``).
+When the routed family errors, times out, is rate-limited or its model is retired or unavailable
+(TransientError, ModelUnavailable, ConfigError from the call or from building its client), the call
+goes once to the other family (``NA_MODEL_FALLBACK``); the answer's usage carries the switch
+(``ModelUsage.fallback``), which the run records on the call's ``model_used`` event, priced at the
+answering model's rates. An answer off the schema is not a failure of the family: it is paid for and
+re-asked as before (UnusableReply). When both fail, a passing failure wins (the task is retried),
+else the routed family's error is raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+from shared.platform.domain.model_calls import CallKind, ModelReply, call_kind
+from shared.platform.errors import AgentError, ConfigError, ModelUnavailable, TransientError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from shared.platform.ports import Model
+
+log = logging.getLogger(__name__)
+
+type FamilyName = Literal["gemini", "claude"]
+FAMILIES: tuple[FamilyName, ...] = ("gemini", "claude")
+# What a family that cannot answer raises: the call goes to the other family.
+FAILURES = (TransientError, ModelUnavailable, ConfigError)
+
+
+class Family(NamedTuple):
+    """A model family: how to build its adapter (once, when first asked), and its model for each of
+    the port's purposes (plan: the fast one, draft: the strong one)."""
+
+    name: FamilyName
+    build: Callable[[], Model]
+    models: Mapping[str, str]
+
+
+def other(family: FamilyName) -> FamilyName:
+    """The family that is not ``family``."""
+    return "claude" if family == "gemini" else "gemini"
+
+
+def route(
+    routes: Mapping[str, FamilyName], kind: str, review: Literal["route", "other"] = "route"
+) -> FamilyName:
+    """The family that answers a call of ``kind``: the routing table's (gemini for a kind it leaves
+    out); a reviewer pass with ``review="other"``: the family that does not draft."""
+    if kind == "review" and review == "other":
+        return other(routes.get("draft", "gemini"))
+    return routes.get(kind, "gemini")
+
+
+def falls_back(exc: BaseException) -> bool:
+    """Whether ``exc`` from a family means another family should be asked (not an answer off the
+    schema, which is the model's to fix, nor anything that is not the model's)."""
+    return isinstance(exc, FAILURES)
+
+
+def switch_note(failed: str, exc: AgentError, answered: str) -> str:
+    """The run log's words for a switch: which model failed, how, and which answered instead."""
+    how = "was not available" if isinstance(exc, ModelUnavailable) else "failed"
+    return f"{failed} {how} ({exc.reason[:160]}); {answered} answered instead"[:300]
+
+
+class RoutedModel:
+    """The Model port over :class:`Family` adapters, by the routing table, with the fallback."""
+
+    def __init__(
+        self,
+        families: Mapping[FamilyName, Family],
+        routes: Mapping[str, FamilyName],
+        *,
+        fallback: bool = True,
+        review: Literal["route", "other"] = "route",
+    ) -> None:
+        self._families, self._routes = dict(families), dict(routes)
+        self._fallback, self._review = fallback, review
+        self._built: dict[str, Model] = {}
+        self._lock = threading.Lock()
+
+    def order(self, kind: str) -> list[FamilyName]:
+        """The families a call of ``kind`` is asked of, in order (the second only on a failure)."""
+        first = route(self._routes, kind, self._review)
+        second = other(first)
+        return [first, second] if self._fallback and second in self._families else [first]
+
+    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        """One structured call of ``purpose`` (the fast or strong model), by its kind's route; raises
+        as the Model port says, after the fallback (see the module)."""
+        kind: CallKind | str = call_kind(purpose)
+        failures: list[tuple[str, AgentError]] = []
+        for name in self.order(kind):
+            family = self._families[name]
+            model_name = family.models.get(purpose, purpose)
+            try:
+                reply = self._model(family).generate(purpose, prompt, schema)  # type: ignore[arg-type]
+            except FAILURES as exc:
+                failures.append((model_name, exc))
+                continue
+            if not failures:
+                return reply
+            failed, exc = failures[0]
+            note = switch_note(failed, exc, reply.usage.model)
+            log.warning(
+                "model fallback: %s",
+                note,
+                extra={
+                    "fields": {
+                        "event": "model_fallback",
+                        "kind": kind,
+                        "from": failed,
+                        "to": reply.usage.model,
+                        "error": exc.code,
+                    }
+                },
+            )
+            return ModelReply(reply.value, reply.usage._replace(fallback=note))
+        raise _outcome(failures)
+
+    def _model(self, family: Family) -> Model:
+        with self._lock:
+            if family.name not in self._built:
+                self._built[family.name] = family.build()  # a ConfigError: that family cannot answer
+            return self._built[family.name]
+
+
+def _outcome(failures: list[tuple[str, AgentError]]) -> AgentError:
+    """The error of a call no family answered: a passing one if any (the queue retries the task),
+    else the routed family's (a retired model names its setting)."""
+    passing = [exc for _, exc in failures if isinstance(exc, TransientError)]
+    return passing[0] if passing else failures[0][1]
