@@ -19,8 +19,8 @@ from shared.platform.errors import BudgetSpent, ConfigError, TransientError
 
 if TYPE_CHECKING:
     from shared.memory.domain.passages import StoredPassage
-    from shared.platform.domain.embeddings import Reranked
     from shared.memory.ports import Embedder, PassageStore, Reranker
+    from shared.platform.domain.embeddings import Reranked
     from shared.runs.services.deps import Deps
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ tokens up to the call kind's budget (:func:`thoughts`), counted as output as Gem
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -398,29 +399,32 @@ def thoughts(prompt_chars: int, budget: int) -> int:
     return min(budget, max(1, prompt_chars // 16)) if budget > 0 else 0
 
 
+def _planned(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A plan for the context's goal, as taught by the agent's earlier feedback (the goal kept)."""
+    goal = str(ctx.get("goal") or "")
+    taught = taught_goal(ctx, goal)
+    answer = plan_for(ctx, taught)
+    if taught != goal:
+        answer["goal"] = goal or answer["goal"]
+    return answer
+
+
 def answer_for(schema: str, prompt: str) -> dict[str, Any] | None:
     """The offline answer, as JSON, to ``prompt`` asking for the schema named ``schema`` (a plan, a
-    draft, fixed arguments, a verdict, an Ask's answer) from the prompt's context; None for another
-    schema. The Claude-on-Vertex stand-in (local/claude_vertex.py) answers with it too."""
+    draft, fixed arguments, a verdict, an Ask's answer or standalone follow-up) from the prompt's
+    context; None for another schema. The Claude-on-Vertex stand-in (local/claude_vertex.py)
+    answers with it too."""
     ctx = extract_context(prompt)
-    if schema == PlanOut.__name__:
-        goal = str(ctx.get("goal") or "")
-        taught = taught_goal(ctx, goal)
-        answer = plan_for(ctx, taught)
-        if taught != goal:
-            answer["goal"] = goal or answer["goal"]
-        return answer
-    if schema == Draft.__name__:
-        return draft_for(ctx)
-    if schema == "AskOut":  # Ask (shared.memory.services.ask): the best passage, quoted
-        return ask_for(ctx)
-    if schema == "Standalone":  # Ask's follow-up, made standalone before it is searched
-        return standalone_for(ctx)
-    if schema == Verdict.__name__:
-        return verdict_for(ctx.get("review") or {})
-    if schema == ArgsFix.__name__:
-        return {"args_json": json.dumps(fixed_args(ctx, prompt), ensure_ascii=False)}
-    return None
+    answers: dict[str, Callable[[], dict[str, Any]]] = {
+        PlanOut.__name__: lambda: _planned(ctx),
+        Draft.__name__: lambda: draft_for(ctx),
+        "AskOut": lambda: ask_for(ctx),  # Ask (shared.memory.services.ask): the best passage, quoted
+        "Standalone": lambda: standalone_for(ctx),  # Ask's follow-up, made standalone first
+        Verdict.__name__: lambda: verdict_for(ctx.get("review") or {}),
+        ArgsFix.__name__: lambda: {"args_json": json.dumps(fixed_args(ctx, prompt), ensure_ascii=False)},
+    }
+    answer = answers.get(schema)
+    return answer() if answer is not None else None
 
 
 class OfflineModel:
