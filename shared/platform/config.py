@@ -243,6 +243,7 @@ _LOCAL_ONLY = {
     "tasks_emulator_host": "a deployment never talks to an emulator",
     "model_base_url": "Google's endpoint; a loopback stub is for tests",
     "model_claude_base_url": "Google's endpoint; a loopback stand-in is for tests",
+    "rerank_base_url": "Google's endpoint; a loopback stub is for tests",
 }
 _TIMEOUTS = ("notion_timeout_s", "code_timeout_s", "slack_timeout_s", "smtp_timeout_s")
 _MIN_RUN_RATE_PER_MIN = 0.1  # one run every 10 min: 1,000 waiting runs are planned within 7 days
