@@ -73,9 +73,8 @@ EARLIER_NOTE = (
 
 def earlier_context(p: Planning, page_id: str) -> tuple[dict[str, Any], bool]:
     """``earlier_runs``: the latest ``EARLIER_RUNS`` runs on ``page_id`` (found by the page's plain
-    id among the runs' search words), this one left out, each summarised by :func:`run_memory` and
-    the whole clipped to ``EARLIER_CHARS`` (:func:`bounded_memory`); empty without a page or an
-    earlier run. Also whether a rating told holds someone else's words than the owner's: a member's
+    id among the runs' search words), this one left out. Each is summarised by :func:`run_memory`,
+    the whole clipped to ``EARLIER_CHARS`` (:func:`bounded_memory`); empty without an earlier run. Also whether a rating told holds someone else's words than the owner's: a member's
     reason may read as instructions, so the run then reads only within its trigger's reach, as one
     with a member's text on its page does (:func:`by_others`)."""
     from shared.workspace.domain.members import owner_member_id
