@@ -330,7 +330,7 @@ def daily_plan(demo: Demo) -> JSON:
     return page
 
 
-QUESTIONS = ("When is the newsletter sent?", "And what is it drafted from?")
+QUESTIONS = ("What do we draft the newsletter from?", "And on which day is it sent?")
 
 
 def ask_the_workspace(demo: Demo) -> list[JSON]:
@@ -358,7 +358,7 @@ def ask_the_workspace(demo: Demo) -> list[JSON]:
         got: JSON = demo.api("POST", "/ask", body)
         conversation = got["conversation_id"]
         cited = ", ".join(repr(c["title"]) for c in got["cited"]) or "none"
-        demo.note("api", f"answered, citing {cited}")
+        demo.note("api", f"searched {got['searched']!r}; answered, citing {cited}")
         answers.append({"question": question} | got)
     return answers
 
@@ -507,7 +507,10 @@ def print_answers(result: JSON) -> None:
     """The questions asked of the workspace, each answer and the pages it cites."""
     print("Ask, answered from the workspace index:")
     for got in result["asked"]:
-        print(f"  Q: {got['question']}")
+        print(
+            f"  Q: {got['question']}"
+            + (f"  (searched as {got['searched']!r})" if got["searched"] != got["question"] else "")
+        )
         print(f"  A: {got['answer'].split(chr(10) + chr(10) + 'Sources:')[0][:200]}")
         for page in got["cited"]:
             print(f"     cited: {page['title']!r} {page['url']}")

@@ -85,12 +85,12 @@ def test_the_run_wrote_its_plan_page_and_updated_the_idea_once(demo: dict[str, A
 
 def test_the_demo_asks_and_each_answer_cites_the_page_it_is_from(demo: dict[str, Any]) -> None:
     first, follow_up = demo["asked"]
-    assert [c["title"] for c in first["cited"]] == ["Automate the newsletter"] and "Fridays" in first[
-        "answer"
-    ]
-    # "And what is it drafted from?" names no newsletter: searched as the question it continues
+    assert [c["title"] for c in first["cited"]] == ["Automate the newsletter"]
+    assert "done tasks" in first["answer"] and first["searched"] == first["question"]  # searched as asked
+    # "And on which day is it sent?" names no newsletter: searched as the question it continues
+    assert "newsletter" in follow_up["searched"] and follow_up["searched"].startswith(follow_up["question"])
     assert [c["title"] for c in follow_up["cited"]] == ["Automate the newsletter"]
-    assert "done tasks" in follow_up["answer"] and follow_up["conversation_id"] == first["conversation_id"]
+    assert "Fridays" in follow_up["answer"] and follow_up["conversation_id"] == first["conversation_id"]
 
 
 def test_the_hourly_schedule_writes_today_s_plan_page(demo: dict[str, Any]) -> None:

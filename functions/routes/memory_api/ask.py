@@ -45,4 +45,5 @@ def post_ask(call: Call) -> Reply:
     got, conversation = ask_in_conversation(
         call.container.engine(), tenant, call.member, body.question, body.conversation_id
     )
-    return {"answer": got.text, "cited": got.cited, "conversation_id": conversation}, 200
+    shown = {"answer": got.text, "cited": got.cited, "conversation_id": conversation}
+    return shown | {"searched": got.searched}, 200

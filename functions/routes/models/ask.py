@@ -18,3 +18,6 @@ class AskAnswer(Schema):
     answer: str = Field(description="The answer, its sources listed after it")
     cited: list[Cited] = Field(description="The pages the answer used")
     conversation_id: str = Field(description="Send it with a follow-up to carry this conversation")
+    searched: str = Field(
+        description="The question as the workspace was searched for it: a follow-up rewritten to stand alone"
+    )

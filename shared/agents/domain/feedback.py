@@ -1,5 +1,5 @@
-"""Feedback that teaches an agent: a person rates one of its runs (good, or bad with a reason), and
-reasons given again and again become a proposed edit of its instructions page, which the owner
+"""Feedback that teaches an agent: a person rates one of its runs (good, or bad with a reason).
+Reasons given again and again become a proposed edit of its instructions page, which the owner
 accepts or dismisses; nothing changes the instructions by itself. Pure models and rules.
 
 Kept on the agent's document (``tenants/{t}/agents/{agent_id}``): its latest ``RATINGS`` ratings and
@@ -116,8 +116,8 @@ def proposal_from(
     ratings: Sequence[Rating], proposals: Sequence[Proposal], proposal_id: str, now: datetime
 ) -> Proposal | None:
     """A proposal when the latest bad rating's reason was given, similar, for ``REPEATED`` different
-    runs or more, and no proposal yet comes from a reason like it (an open, accepted or dismissed one:
-    a dismissed edit is not proposed again for the same reason). Its line is that latest reason."""
+    runs or more. None when a proposal came from a reason like it already (open, accepted or
+    dismissed: a dismissed edit is not proposed again). Its line is that latest reason."""
     bad = [r for r in ratings if r.verdict == "bad" and r.reason.strip()]
     if not bad:
         return None

@@ -1,6 +1,6 @@
-"""Feedback on runs (docs/agents.md, "Feedback that teaches"): a person rates an ended run of an agent,
-good or bad with a reason; reasons repeated for different runs become a proposed edit of the agent's
-instructions page, which only the owner applies (accept) or drops (dismiss).
+"""Feedback on runs (docs/engine.md, "Earlier runs and feedback"; decision 0099). A person rates an
+ended run of an agent, good or bad with a reason. Reasons repeated for different runs become a
+proposed edit of the agent's instructions page, which only the owner applies (accept) or drops.
 """
 
 from __future__ import annotations

@@ -59,8 +59,8 @@ def notion_context(p: Planning, *, member: bool = False) -> tuple[dict[str, Any]
         member = member or by_others(p, [comment])
     ctx["related"] = related_rows(p, notion, data_sources_of(p, source_id) if member else None)
     ctx |= workspace_context(p, ctx, data_sources_of(p, source_id) if member else None)
-    ctx |= earlier_context(p, str((ctx.get("page") or {}).get("id") or ""))
-    return ctx, member
+    earlier, others_rated = earlier_context(p, str((ctx.get("page") or {}).get("id") or ""))
+    return ctx | earlier, member or others_rated
 
 
 EARLIER_RUNS = 3  # the latest runs on the same page or row the plan is told of
@@ -71,13 +71,16 @@ EARLIER_NOTE = (
 )
 
 
-def earlier_context(p: Planning, page_id: str) -> dict[str, Any]:
-    """``earlier_runs``: the latest ``EARLIER_RUNS`` ended or waiting runs on ``page_id`` (found by
-    the page's plain id among the runs' search words), this one left out, each summarised by
-    :func:`run_memory` and the whole clipped to ``EARLIER_CHARS`` (:func:`bounded_memory`). Empty
-    without a page or an earlier run."""
+def earlier_context(p: Planning, page_id: str) -> tuple[dict[str, Any], bool]:
+    """``earlier_runs``: the latest ``EARLIER_RUNS`` runs on ``page_id`` (found by the page's plain
+    id among the runs' search words), this one left out. Each is summarised by :func:`run_memory`,
+    the whole clipped to ``EARLIER_CHARS`` (:func:`bounded_memory`); empty without an earlier run. Also whether a rating told holds someone else's words than the owner's: a member's
+    reason may read as instructions, so the run then reads only within its trigger's reach, as one
+    with a member's text on its page does (:func:`by_others`)."""
+    from shared.workspace.domain.members import owner_member_id
+
     if not page_id:
-        return {}
+        return {}, False
     term = plain_notion_id(page_id).lower()
     found = p.deps.store.list_runs(p.task.tenant_id, EARLIER_RUNS + 1, term=term)
     runs = [
@@ -86,15 +89,23 @@ def earlier_context(p: Planning, page_id: str) -> dict[str, Any]:
         if r.run_id != p.task.run_id and plain_notion_id(r.state.page_id or "").lower() == term
     ]
     if not runs:
-        return {}
+        return {}, False
+    runs = runs[:EARLIER_RUNS]
+    tenant = p.tenant()
+    owner = owner_member_id(tenant.owner_user_id, tenant.owner_email) if tenant is not None else ""
     ratings: dict[str, list[dict[str, str]]] = {}
+    others = False
     store = p.deps.agents()
-    for agent_id in {r.state.agent_id for r in runs[:EARLIER_RUNS] if r.state.agent_id} if store else ():
+    for agent_id in {r.state.agent_id for r in runs if r.state.agent_id} if store else ():
         agent = store.get(p.task.tenant_id, agent_id) if store else None
         for rating in agent.ratings if agent else ():
-            ratings.setdefault(rating.run_id, []).append({"verdict": rating.verdict, "reason": rating.reason})
-    summaries = [run_memory(r, ratings.get(r.run_id, [])) for r in runs[:EARLIER_RUNS]]
-    return {"earlier_runs": {"note": EARLIER_NOTE, "runs": bounded_memory(summaries)}}
+            if rating.run_id in {r.run_id for r in runs}:
+                ratings.setdefault(rating.run_id, []).append(
+                    {"verdict": rating.verdict, "reason": rating.reason}
+                )
+                others = others or (bool(rating.reason) and rating.by != owner)
+    summaries = [run_memory(r, ratings.get(r.run_id, [])) for r in runs]
+    return {"earlier_runs": {"note": EARLIER_NOTE, "runs": bounded_memory(summaries)}}, others
 
 
 def run_memory(run: Any, ratings: list[dict[str, str]]) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """Ask: a person's question answered from the workspace index, with the pages it used, and nothing
 else done. A follow-up is first rewritten as the standalone question it stands for (one model call
-with the conversation), then searched; the answer is one model call whose reply is text and passage
-numbers, given the best passages spread over several pages within a token budget
-(``NA_ASK_CONTEXT_TOKENS``). No tool runs, no write follows from it (so a passage that says "delete
-the page" can only be quoted), and a citation stands only for a passage that was given and whose
-words the answer shares: the model is untrusted.
+with the conversation), then searched. The answer is one model call whose reply is text and passage
+numbers. It is given the best passages spread over several pages within a token budget
+(``NA_ASK_CONTEXT_TOKENS``). No tool runs and no write follows from it: a passage that says "delete
+the page" can only be quoted. A citation stands only for a passage that was given and whose words
+the answer shares: the model is untrusted.
 """
 
 from __future__ import annotations
@@ -69,10 +69,10 @@ def bounded(turns: list[Turn]) -> list[Turn]:
 
 
 def fitted(found: list[dict[str, Any]], budget_tokens: int) -> list[dict[str, Any]]:
-    """The passages an answer is given, from ``found`` (best first): each page's best passage before
-    any page's second (at most ``PER_PAGE`` of a page), each clipped to ``PASSAGE_CHARS``, as many as
-    ``budget_tokens`` holds (about 4 characters a token, title and heading counted; one that does not
-    fit is passed over for a shorter one), at most ``PASSAGES``; returned best first."""
+    """The passages an answer is given, from ``found`` (best first), returned best first. Each
+    page's best passage comes before any page's second (at most ``PER_PAGE`` of a page), each clipped
+    to ``PASSAGE_CHARS``. As many as ``budget_tokens`` holds (about 4 characters a token, title and
+    heading counted; one that does not fit is passed over for a shorter one), at most ``PASSAGES``."""
     ranked: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for rank, passage in enumerate(found):
         ranked.setdefault(str(passage["page_id"]), []).append((rank, passage))

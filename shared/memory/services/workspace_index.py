@@ -207,9 +207,9 @@ def run_reconcile_task(task: ReconcileTask, deps: Deps) -> dict[str, object]:
 
 def index_the_choice(deps: Deps, tenants: TenantStore, tenant_id: str, changes: dict[str, Any]) -> bool:
     """After the owner changed which pages or data sources are chosen (``changes`` holds
-    ``page_ids`` or ``data_source_ids``), with the index on: a reconcile of the new choice queued now,
-    named by its digest (a choice sent twice is one task), so Ask and the planner find the chosen
-    pages without waiting for the day's reconcile. ``tenants``: read as stored (not a cache), the
+    ``page_ids`` or ``data_source_ids``), with the index on: a reconcile of the new choice queued now.
+    It is named by the choice's digest (a choice sent twice is one task), so Ask and the planner find
+    the chosen pages without waiting for the day's reconcile. ``tenants``: read as stored (not a cache), the
     choice just made. True when one was queued."""
     import hashlib
     from datetime import UTC, datetime

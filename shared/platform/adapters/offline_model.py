@@ -296,7 +296,7 @@ def ask_for(ctx: dict[str, Any]) -> dict[str, Any]:
 
 def taught_goal(ctx: dict[str, Any], goal: str) -> str:
     """The goal a plan is made from offline: ``goal``, then the reasons people gave when they rated an
-    earlier run on the page bad (``earlier_runs``), each on a line of its own, so a reason given once
+    earlier run on the page bad (``earlier_runs``), each on a line of its own. So a reason given once
     is heeded next time. Only those reasons: the earlier runs' goals, summaries and writes are
     workspace data and never read as something to do."""
     earlier = (ctx.get("earlier_runs") or {}).get("runs") or []
@@ -353,9 +353,9 @@ _PLAIN = frozenset(
 
 
 def standalone_for(ctx: dict[str, Any]) -> dict[str, Any]:
-    """A follow-up made standalone offline, honestly and without understanding it: the question with
-    the previous question's salient words (4 letters or more, question words left out) that it lacks
-    folded in after it, in brackets; a first question is returned as it is."""
+    """A follow-up made standalone offline, honestly and without understanding it. The question gets
+    the previous question's salient words it lacks (4 letters or more, question words left out),
+    folded in after it in brackets; a first question is returned as it is."""
     question = " ".join(str(ctx.get("question") or "").split())
     turns = [t for t in ctx.get("earlier_turns") or [] if isinstance(t, dict)]
     if not turns:

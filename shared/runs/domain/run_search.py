@@ -29,8 +29,8 @@ def words(text: str) -> list[str]:
 
 def search_terms(state: RunState) -> list[str]:
     """What ``GET /runs?q=`` finds a run by: the words of its goal and its agent's name, then its
-    trigger page's id (plain: the planner finds a page's earlier runs by it) and title, and the people
-    who started it (name, email, Notion user id)."""
+    trigger page's plain id and title, and the people who started it (name, email, Notion user id).
+    The planner finds a page's earlier runs by that id."""
     people = " ".join(f"{p.name} {p.email} {p.notion_user_id}" for p in state.people)
     starter = words(f"{state.page_id or ''} {state.page_title} {people}")[:MAX_STARTER_TERMS]
     own = words(f"{state.goal} {state.agent_name}")[: MAX_TERMS - len(starter)]

@@ -245,10 +245,10 @@ def test_choosing_pages_queues_their_first_index_at_once_one_per_choice() -> Non
     tenants.update("t1", choose_tasks)
     assert index_the_choice(deps, tenants, "t1", {"data_source_ids": ["ds-tasks"]})
     assert index_the_choice(deps, tenants, "t1", {"data_source_ids": ["ds-tasks"]})  # the same choice
-    tasks = [(b, n) for _, b, n, _ in deps.queue.tasks if isinstance(b, ReconcileTask)]  # type: ignore[attr-defined]
+    tasks = [(b, n) for _, b, n, _ in queued(deps).tasks if isinstance(b, ReconcileTask)]
     assert len(tasks) == 1 and tasks[0][0].chosen and tasks[0][1].endswith(f":chosen-{tasks[0][0].chosen}")
     assert run_reconcile_task(tasks[0][0], deps)["reconciled"] is True
     assert not index_the_choice(deps, tenants, "t1", {"timezone": "UTC"})  # not a choice of pages
     off = make_deps()._replace(memory=lambda: (embedder, store))
     assert not index_the_choice(off, off.need_tenants(), "t1", {"data_source_ids": ["ds-tasks"]})
-    assert not [b for _, b, _, _ in off.queue.tasks if isinstance(b, ReconcileTask)]  # type: ignore[attr-defined]
+    assert not [b for _, b, _, _ in queued(off).tasks if isinstance(b, ReconcileTask)]
