@@ -26,7 +26,11 @@ class SyncParts(RunsParts):
 
         base = self.settings.api_url.rstrip("/")
         return Linking(
-            self.tenants, self.secrets, self.sync_store, self.linear, self.queue,
+            self.tenants,
+            self.secrets,
+            self.sync_store,
+            self.linear,
+            self.queue,
             webhook_url=lambda tenant_id: f"{base}/sync/linear/webhook/{tenant_id}",
         )
 
@@ -34,8 +38,9 @@ class SyncParts(RunsParts):
         """What Linear's webhook intake uses."""
         from shared.sync.services.intake import LinearIntake
 
-        return LinearIntake(self.sync_store, self.secrets, self.webhook_events, self.queue,
-                            self.settings.webhook_event_ttl_s)
+        return LinearIntake(
+            self.sync_store, self.secrets, self.webhook_events, self.queue, self.settings.webhook_event_ttl_s
+        )
 
     def mirroring(self) -> Mirroring:
         """What the sync task uses: Notion through the tenant's current token."""
@@ -43,10 +48,16 @@ class SyncParts(RunsParts):
         from shared.sync.services.mirror import Mirroring
 
         access = self._once(
-            "sync_notion", lambda: NotionAccess(self._cached_tenants(), self.secrets, self.notion_oauth, self.queue)
+            "sync_notion",
+            lambda: NotionAccess(self._cached_tenants(), self.secrets, self.notion_oauth, self.queue),
         )
-        return Mirroring(self.sync_store, self.linear, self.secrets, self.queue,
-                         notion_for=lambda tenant_id: access.for_tenant(self.notion, tenant_id))
+        return Mirroring(
+            self.sync_store,
+            self.linear,
+            self.secrets,
+            self.queue,
+            notion_for=lambda tenant_id: access.for_tenant(self.notion, tenant_id),
+        )
 
     def _build_linear(self) -> LinearApi:
         from shared.sync.adapters.linear import LinearGraphQL

@@ -201,7 +201,8 @@ def main() -> None:
             pages_after = len(list(stack.notion.query_data_source(IDS["tasks_data_source"])))
             duplicates = (len(stack.linear.issues) - issues_before) + (pages_after - pages_before)
             p95 = statistics.quantiles(lag, n=20)[18] if len(lag) >= 2 else 0.0
-            bound = COALESCE_S + 1.2 + 2 * (2 * args.edits + 2) * floor  # the window, then twice a round's tasks
+            # the window, then twice a round's tasks
+            bound = COALESCE_S + 1.2 + 2 * (2 * args.edits + 2) * floor
             print(
                 f"edits={len(bench.edits)} deliveries_429={bench.ratelimited} floor_task_s={floor:.3f} "
                 f"p95_bound_s={bound:.1f} conflicts_logged={len(logged)}"
@@ -212,7 +213,9 @@ def main() -> None:
             )
             assert converged and lost == 0 and duplicates == 0 and echo_writes == 0, "the sync did not hold"
             assert stack.linear.schema_errors == 0 and bench.ratelimited > 0
-            assert p95 <= bound, f"mirror_p95_s {p95:.1f} over {bound:.1f} (the window and a round's tasks, twice)"
+            assert p95 <= bound, (
+                f"mirror_p95_s {p95:.1f} over {bound:.1f} (the window and a round's tasks, twice)"
+            )
 
 
 if __name__ == "__main__":
