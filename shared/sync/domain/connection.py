@@ -10,7 +10,8 @@ from pydantic import ConfigDict, Field
 
 from shared.platform.domain.schema import Record
 
-SECRET_PREFIX = "sync-token-"  # noqa: S105 (a name's prefix)  # sync-token-linear-<tenant>: the API key (api writes, plan reads)
+# sync-token-linear-<tenant>: the API key (the api writes it, plan reads it)
+SECRET_PREFIX = "sync-token-"  # noqa: S105 (a secret's name prefix, not a secret)
 HOOK_PREFIX = "sync-hook-"  # sync-hook-linear-<tenant>: the webhook's signing secret (api reads)
 
 
