@@ -204,7 +204,7 @@ def main() -> None:
             # the window, then twice a round's tasks
             bound = COALESCE_S + 1.2 + 2 * (2 * args.edits + 2) * floor
             print(
-                f"edits={len(bench.edits)} deliveries_429={bench.ratelimited} floor_task_s={floor:.3f} "
+                f"edits={len(bench.edits)} answered_429={bench.ratelimited} floor_task_s={floor:.3f} "
                 f"p95_bound_s={bound:.1f} conflicts_logged={len(logged)}"
             )
             print(
