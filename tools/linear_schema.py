@@ -137,14 +137,21 @@ def _args(block: tuple[str, str, str, list[str]] | None) -> str:
     return f"({', '.join(args)})" if args else ""
 
 
+def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> str:
+    """A regular file of the tarball, as text (a member that is not one stops the script)."""
+    handle = tar.extractfile(member)
+    if handle is None:
+        sys.exit(f"{member.name}: not a regular file in the tarball")
+    return handle.read().decode()
+
+
 def main(tarball: str) -> None:
     data = Path(tarball).read_bytes()
     if integrity(data) != INTEGRITY:
         sys.exit(f"{tarball}: not @linear/sdk@{VERSION} as pinned (integrity {integrity(data)})")
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         member = next(m for m in tar.getmembers() if re.fullmatch(r"package/dist/index-\w+\.d\.mts", m.name))
-        dts = tar.extractfile(member).read().decode()  # type: ignore[union-attr]
-        licence = tar.extractfile("package/LICENSE").read().decode()  # type: ignore[union-attr]
+        dts, licence = _read(tar, member), _read(tar, tar.getmember("package/LICENSE"))
     sdl = convert(dts)
     from graphql import build_schema  # the check: the SDL must build
 

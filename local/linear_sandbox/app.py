@@ -100,6 +100,11 @@ class LinearSandbox:
             self._deliver("create", self.issues[issue_id])
             return issue_id
 
+    def view(self, issue_id: str) -> dict[str, Any]:
+        """The issue as the API shows it (its state, assignee and labels resolved)."""
+        with self.lock:
+            return self._view(self.issues[issue_id])
+
     # --- the GraphQL side ---------------------------------------------------------------------
     def answer(self, key: str | None, body: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
         """One request: its HTTP status, JSON reply and headers."""

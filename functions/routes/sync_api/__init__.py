@@ -2,59 +2,62 @@
 sync log, and Linear's webhook intake (public: each delivery is signed). The table
 (functions.routes.table) lists them where :data:`SYNC_ROUTES` stands."""
 
-from functions.routes import Route
+from typing import Any
+
+from functions.routes import Handler, Route
 from functions.routes.rows import Tag
 from functions.routes.sync_api import linear
 
 _sync = Tag("sync", session_only=True)
+_M = "sync_api.models."  # the models' module, for the contract
+# What each route says (its summary in the contract).
+_WORDS = {
+    "status": "Whether Linear is connected, to which team and Notion data source",
+    "connect": "Connect a Linear team with an API key (checked with Linear, a webhook made there)",
+    "disconnect": "Disconnect Linear: its webhook deleted there, our secrets and record deleted",
+    "people": "Set the user mapping: each person's email to their Notion user id",
+    "log": "The sync log: fields changed on both sides and which side's value was kept",
+    "hook": "Linear's signed webhook deliveries (Linear-Signature, Linear-Delivery, webhookTimestamp)",
+}
 
-SYNC_ROUTES: list[Route] = [
-    _sync(
-        "GET /sync/linear",
-        linear.get_linear,
-        "Whether Linear is connected, to which team and Notion data source",
-        {200: "sync_api.models.LinearStatus"},
-        role="viewer",
-    ),
-    _sync(
+_ADMIN = {"role": "admin"}
+# (route, handler, words, answer's model, the rest): one row per route of a session (or a key: the log).
+_ROWS: tuple[tuple[str, Handler, str, str, dict[str, Any]], ...] = (
+    ("GET /sync/linear", linear.get_linear, "status", "LinearStatus", {"role": "viewer"}),
+    (
         "PUT /sync/linear",
         linear.put_linear,
-        "Connect a Linear team with an API key (checked with Linear, a webhook made there)",
-        {200: "sync_api.models.LinearStatus"},
-        body="sync_api.models.LinearKey",
-        refusals=(409, 503),
-        role="admin",
+        "connect",
+        "LinearStatus",
+        _ADMIN | {"body": f"{_M}LinearKey", "refusals": (409, 503)},
     ),
-    _sync(
+    (
         "DELETE /sync/linear",
         linear.delete_linear,
-        "Disconnect Linear: its webhook deleted there, our secrets and record deleted",
-        {200: "sync_api.models.LinearDisconnected"},
-        refusals=(503,),
-        role="admin",
+        "disconnect",
+        "LinearDisconnected",
+        _ADMIN | {"refusals": (503,)},
     ),
-    _sync(
+    (
         "PUT /sync/linear/people",
         linear.put_people,
-        "Set the user mapping: each person's email to their Notion user id",
-        {200: "sync_api.models.PeopleMap"},
-        body="sync_api.models.PeopleMap",
-        refusals=(409,),
-        role="admin",
+        "people",
+        "PeopleMap",
+        _ADMIN | {"body": f"{_M}PeopleMap", "refusals": (409,)},
     ),
-    _sync(
-        "GET /sync/linear/log",
-        linear.get_log,
-        "The sync log: fields changed on both sides and which side's value was kept",
-        {200: "sync_api.models.SyncLog"},
-        session_only=False,
-        role="viewer",
+    ("GET /sync/linear/log", linear.get_log, "log", "SyncLog", {"role": "viewer", "session_only": False}),
+)
+
+SYNC_ROUTES: list[Route] = [
+    *(
+        _sync(spec, handler, _WORDS[words], {200: _M + answer}, **rest)
+        for spec, handler, words, answer, rest in _ROWS
     ),
     Tag("sync", public=True)(
         "POST /sync/linear/webhook/<tenant_id>",
         linear.post_webhook,
-        "Linear's signed webhook deliveries (Linear-Signature, Linear-Delivery, webhookTimestamp)",
-        {200: "sync_api.models.LinearDelivery"},
+        _WORDS["hook"],
+        {200: f"{_M}LinearDelivery"},
         refusals=(401, 404, 409, 413),
     ),
 ]

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-SECRET_PREFIX = "sync-token-"  # noqa: S105 (a name's prefix)  # sync-token-linear-<tenant>: the API key (api writes, plan reads)
+from shared.platform.domain.schema import Record
+
+# sync-token-linear-<tenant>: the API key (the api writes it, plan reads it)
+SECRET_PREFIX = "sync-token-"  # noqa: S105 (a secret's name prefix, not a secret)
 HOOK_PREFIX = "sync-hook-"  # sync-hook-linear-<tenant>: the webhook's signing secret (api reads)
 
 
@@ -20,7 +23,7 @@ def hook_secret(tenant_id: str) -> str:
     return f"{HOOK_PREFIX}linear-{tenant_id}"
 
 
-class LinearConnection(BaseModel):
+class LinearConnection(Record):
     """``tenants/{t}/sync/linear``."""
 
     model_config = ConfigDict(extra="ignore")
@@ -37,7 +40,7 @@ class LinearConnection(BaseModel):
     people: dict[str, str] = Field(default_factory=dict)
 
 
-class SyncLink(BaseModel):
+class SyncLink(Record):
     """``tenants/{t}/sync_links/{page_id}``: a page's Linear issue and what each side last held."""
 
     model_config = ConfigDict(extra="ignore")
@@ -51,7 +54,7 @@ class SyncLink(BaseModel):
     synced_at: datetime | None = None
 
 
-class LogEntry(BaseModel):
+class LogEntry(Record):
     """``tenants/{t}/sync_log/{id}``: one field changed on both sides and which side's value was kept."""
 
     model_config = ConfigDict(extra="ignore")

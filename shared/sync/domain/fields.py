@@ -10,7 +10,9 @@ import json
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from shared.platform.domain.schema import Record
 
 FIELDS = ("title", "description", "status", "assignee", "due", "priority", "labels", "archived")
 # Status groups: Linear's workflow state types, Notion's Status groups (To-do, In progress, Complete).
@@ -28,10 +30,8 @@ _LINEAR_PRIORITY = {"High": 2, "Medium": 3, "Low": 4}
 _NAMESPACE = uuid.UUID("7f1c2a52-9a57-4d7b-8f0e-5a1f6f0b2c69")
 
 
-class TaskFields(BaseModel):
+class TaskFields(Record):
     """One item's synced fields, as either side holds them after mapping."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     title: str = Field("", max_length=2000)
     description: str = Field("", max_length=100_000)  # Markdown

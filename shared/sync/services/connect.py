@@ -12,14 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.platform.errors import (
-    Conflict,
-    InvalidInput,
-    NotFound,
-    PermanentError,
-    TransientError,
-    Unauthenticated,
-)
+from shared.platform import errors
 from shared.platform.topology import Queue
 from shared.sync.domain.connection import LinearConnection, hook_secret, key_secret
 from shared.sync.domain.sync_task import SyncTask, scan_task_name
@@ -53,39 +46,41 @@ def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[
     and hook it as the module says: ``{tool, connected, account, team, data_source_id}``."""
     unknown = set(body) - _FIELDS
     if unknown:
-        raise InvalidInput(
+        raise errors.InvalidInput(
             f"unknown fields {sorted(unknown)}; send api_key, team_id, data_source_id", sorted(unknown)
         )
     key, team_id, source = body.get("api_key"), body.get("team_id"), body.get("data_source_id")
     if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise InvalidInput(
+        raise errors.InvalidInput(
             "api_key: a Linear API key is 8 to 200 printable characters, no spaces", ["api_key"]
         )
     if not isinstance(team_id, str) or not _ID.fullmatch(team_id):
-        raise InvalidInput("team_id: the Linear team's id (a UUID)", ["team_id"])
+        raise errors.InvalidInput("team_id: the Linear team's id (a UUID)", ["team_id"])
     if source is not None and (not isinstance(source, str) or not _SOURCE.fullmatch(source)):
-        raise InvalidInput("data_source_id: a Notion data source's id (32 hex digits)", ["data_source_id"])
+        raise errors.InvalidInput(
+            "data_source_id: a Notion data source's id (32 hex digits)", ["data_source_id"]
+        )
     tenant = require_connected(tenant_id, deps.tenants)
     if source is None:
         tasks = tenant.home.tasks if tenant.home is not None else None
         if tasks is None:
-            raise Conflict(
+            raise errors.Conflict(
                 "the agent's home has no Tasks database yet: set up the home, or send data_source_id"
             )
         source = tasks.data_source_id
     try:
         who = deps.linear.viewer(key)
         team = deps.linear.team(key, team_id)
-    except Unauthenticated:
-        raise InvalidInput(
+    except errors.Unauthenticated:
+        raise errors.InvalidInput(
             "api_key: Linear refused this key (revoked or mistyped?); nothing was stored", ["api_key"]
         ) from None
-    except NotFound:
-        raise InvalidInput(
+    except errors.NotFound:
+        raise errors.InvalidInput(
             "team_id: this key sees no Linear team of that id; nothing was stored", ["team_id"]
         ) from None
-    except PermanentError as exc:
-        raise InvalidInput(
+    except errors.PermanentError as exc:
+        raise errors.InvalidInput(
             f"Linear cannot be used with this key ({exc.reason[:200]}); nothing was stored", ["api_key"]
         ) from None
     earlier = deps.store.connection(tenant_id)
@@ -96,7 +91,7 @@ def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[
     deps.secrets.put(hook_secret(tenant_id), signing)
     try:
         webhook_id = deps.linear.create_webhook(key, team_id, deps.webhook_url(tenant_id), signing)
-    except (PermanentError, TransientError):
+    except (errors.PermanentError, errors.TransientError):
         deps.secrets.delete(key_secret(tenant_id))
         deps.secrets.delete(hook_secret(tenant_id))
         raise
@@ -143,18 +138,18 @@ def set_people(tenant_id: str, body: dict[str, Any], store: SyncStore) -> dict[s
     """Replace the user mapping with ``body["people"]`` (email → Notion user id): ``{people}``."""
     people = body.get("people") if set(body) == {"people"} else None
     if not isinstance(people, dict) or len(people) > MAX_PEOPLE:
-        raise InvalidInput(
+        raise errors.InvalidInput(
             f'the body must be {{"people": {{"<email>": "<Notion user id>"}}}}, at most {MAX_PEOPLE}',
             ["people"],
         )
     for email, user_id in people.items():
         if not _EMAIL.fullmatch(email) or not isinstance(user_id, str) or not _USER.fullmatch(user_id):
-            raise InvalidInput(
+            raise errors.InvalidInput(
                 f"people: {email[:80]!r} must be an email mapped to a Notion user id", ["people"]
             )
     connection = store.connection(tenant_id)
     if connection is None:
-        raise Conflict("Linear is not connected: PUT /sync/linear first")
+        raise errors.Conflict("Linear is not connected: PUT /sync/linear first")
     mapping = {email.lower(): user_id.replace("-", "") for email, user_id in people.items()}
     store.save_connection(tenant_id, connection.model_copy(update={"people": mapping}))
     return {"people": mapping}
@@ -179,6 +174,6 @@ def _unhook(deps: Linking, tenant_id: str, webhook_id: str) -> bool:
     """Delete our webhook at Linear with the stored key; False when that cannot be done now."""
     try:
         deps.linear.delete_webhook(deps.secrets.get(key_secret(tenant_id)), webhook_id)
-    except (NotFound, Unauthenticated, PermanentError, TransientError):
+    except (errors.NotFound, errors.Unauthenticated, errors.PermanentError, errors.TransientError):
         return False
     return True

@@ -1,24 +1,23 @@
 """The sync routes' bodies and answers (``functions.routes.sync_api``), for the contract alone."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
 from shared.platform.domain.schema import Schema
 
+# A Linear personal API key: printable, no spaces; kept in Secret Manager, never shown again.
+ApiKey = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[!-~]+$")]
+
 
 class LinearKey(Schema):
-    model_config = ConfigDict(extra="forbid")
+    """What connecting Linear takes (the data source: the home's Tasks unless named)."""
 
-    api_key: str = Field(
-        min_length=8,
-        max_length=200,
-        pattern=r"^[!-~]+$",
-        description="A Linear personal API key; kept in Secret Manager, never shown again",
-    )
     team_id: str = Field(min_length=1, max_length=64, description="The Linear team to keep in step")
+    api_key: ApiKey
     data_source_id: str | None = Field(None, description="The Notion data source (default: the home's Tasks)")
+    model_config = ConfigDict(extra="forbid")
 
 
 class LinearTeam(Schema):
