@@ -731,8 +731,31 @@ class FakeNotionOAuth(NotionOAuth):
         self.revoked.append(token)
 
 
+class UnfakedCodeChecks:
+    """The code host's checks, drafts and fixes (issue 68), for fakes of it that do not use them: a
+    test reaching one fails."""
+
+    def checks(self, token: str, repository: str, sha: str) -> list[CheckResult]:
+        raise NotImplementedError("checks() is not faked here")
+
+    def get_pull_request(self, token: str, repository: str, number: int) -> PullRequest:
+        raise NotImplementedError("get_pull_request() is not faked here")
+
+    def set_pull_request_body(self, token: str, repository: str, number: int, body: str) -> None:
+        raise NotImplementedError("set_pull_request_body() is not faked here")
+
+    def mark_ready(self, token: str, repository: str, number: int) -> PullRequest:
+        raise NotImplementedError("mark_ready() is not faked here")
+
+    def push_files(self, token: str, change: CodeChange) -> str:
+        raise NotImplementedError("push_files() is not faked here")
+
+    def recent_commits(self, token: str, repository: str, sha: str, limit: int) -> list[tuple[str, str, str]]:
+        raise NotImplementedError("recent_commits() is not faked here")
+
+
 @dataclass
-class FakeCodeAccounts(CodeHost, Deployer, Chat):
+class FakeCodeAccounts(UnfakedCodeChecks, CodeHost, Deployer, Chat):
     """The "who am I" check of CodeHost/Deployer/Chat: any token but the ``refused`` ones is ``login``;
     ``down`` makes the check a passing outage (as a 5xx or a timeout would). Nothing else of those
     ports is faked: a test reaching another method fails."""
@@ -762,24 +785,6 @@ class FakeCodeAccounts(CodeHost, Deployer, Chat):
         self, token: str, repository: str, base: str, paths: list[str]
     ) -> dict[str, str | None]:
         raise self._not_faked("current_files")
-
-    def checks(self, token: str, repository: str, sha: str) -> list[CheckResult]:
-        raise self._not_faked("checks")
-
-    def get_pull_request(self, token: str, repository: str, number: int) -> PullRequest:
-        raise self._not_faked("get_pull_request")
-
-    def set_pull_request_body(self, token: str, repository: str, number: int, body: str) -> None:
-        raise self._not_faked("set_pull_request_body")
-
-    def mark_ready(self, token: str, repository: str, number: int) -> PullRequest:
-        raise self._not_faked("mark_ready")
-
-    def push_files(self, token: str, change: CodeChange) -> str:
-        raise self._not_faked("push_files")
-
-    def recent_commits(self, token: str, repository: str, sha: str, limit: int) -> list[tuple[str, str, str]]:
-        raise self._not_faked("recent_commits")
 
     def find_deployment(
         self, token: str, project: str, key: str, team_id: str | None = None

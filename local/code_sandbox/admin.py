@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from local.code_sandbox import github_checks as checks
-from local.code_sandbox.github_state import Grant, Repo
+from local.code_sandbox.github_state import CheckConfig, Grant, Hook, Repo
 from local.code_sandbox.gitstore import now
 from local.code_sandbox.sandbox import SEED, CodeSandbox
 from local.code_sandbox.slack_api import message_json
@@ -111,7 +111,7 @@ def set_checks(repo: Repo, body: JSON) -> JSON:
         if not item.get("name") or not isinstance(command, list) or kind not in ("check_run", "status"):
             raise AdminError("each check needs a name, a command (a list) and kind check_run or status")
         timeout = float(item.get("timeout_s", 60))
-        configs.append(checks.CheckConfig(str(item["name"]), [str(c) for c in command], timeout, kind))
+        configs.append(CheckConfig(str(item["name"]), [str(c) for c in command], timeout, kind))
     repo.checks = configs
     return {"checks": [c.name for c in configs]}
 
@@ -121,7 +121,7 @@ def add_hook(repo: Repo, body: JSON) -> JSON:
     url, secret = body.get("url"), body.get("secret")
     if not isinstance(url, str) or not url.startswith("http") or not isinstance(secret, str) or not secret:
         raise AdminError("give url (http...) and secret")
-    repo.hooks.append(checks.Hook(url, secret))
+    repo.hooks.append(Hook(url, secret))
     return {"hooks": len(repo.hooks)}
 
 

@@ -28,59 +28,20 @@ import subprocess
 import tempfile
 import threading
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from local.code_sandbox.github_state import CheckConfig, CheckRun, Delivery, GitHubState, Repo, invalid
 from local.code_sandbox.gitstore import now
 
 if TYPE_CHECKING:
-    from local.code_sandbox.github_state import GitHubState, Repo
     from local.code_sandbox.github_views import JSON, Call
 
 OUTPUT_CHARS = 4_000  # GitHub keeps up to 65535 characters of a check run's output text
 _STAMP = "%Y-%m-%dT%H:%M:%SZ"
-
-
-@dataclass
-class CheckConfig:
-    name: str
-    command: list[str]
-    timeout_s: float = 60.0
-    kind: str = "check_run"  # or "status"
-
-
-@dataclass
-class CheckRun:
-    id: int
-    name: str
-    head_sha: str
-    kind: str
-    status: str = "queued"
-    conclusion: str | None = None
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
-    summary: str = ""
-    text: str = ""
-
-
-@dataclass
-class Hook:
-    url: str
-    secret: str
-
-
-@dataclass
-class Delivery:
-    guid: str
-    event: str
-    body: bytes
-    url: str
-    secret: str
-    answers: list[int] = field(default_factory=list)
 
 
 def _stamp(when: datetime | None) -> str | None:
@@ -104,7 +65,7 @@ def check_run_json(repo: Repo, run: CheckRun) -> JSON:
             "text": run.text,
             "annotations_count": 0,
         },
-        "check_suite": {"id": 700_000 + run.id},
+        "check_suite": {"id": 700_000 + run.id, "head_branch": run.branch or None, "head_sha": run.head_sha},
         "app": {"slug": "sandbox-ci", "name": "Sandbox CI"},
         "html_url": f"https://github.com/{repo.full_name}/runs/{run.id}",
         "pull_requests": [],
@@ -134,8 +95,6 @@ def _runs_for(call: Call, kind: str) -> tuple[str, list[CheckRun]]:
     ref = call.params[0]
     sha = call.repo.branch_head(ref) or ref
     if sha not in call.repo.objects.commits:
-        from local.code_sandbox.github_state import invalid
-
         raise invalid(f"No commit found for SHA: {ref}")
     latest: dict[str, CheckRun] = {}
     for run in call.repo.check_runs:
@@ -164,14 +123,14 @@ def combined_status(call: Call) -> tuple[JSON, int]:
     return {"state": state, "sha": sha, "total_count": len(runs), "statuses": statuses}, 200
 
 
-def pushed(state: GitHubState, repo: Repo, sha: str) -> None:
+def pushed(state: GitHubState, repo: Repo, sha: str, branch: str = "") -> None:
     """A branch of ``repo`` now points at ``sha``: run each configured check on it once (a commit
     pushed again to another branch is not checked twice). Called under the sandbox's lock."""
     if any(run.head_sha == sha for run in repo.check_runs) or not repo.checks:
         return
     files = repo.files(sha)
     for config in repo.checks:
-        run = CheckRun(state.next_id(), config.name, sha, config.kind)
+        run = CheckRun(state.next_id(), config.name, sha, config.kind, branch)
         repo.check_runs.append(run)
         args = (state, repo, run, config, files)
         threading.Thread(target=_run_check, args=args, daemon=True, name=f"check-{run.id}").start()
@@ -229,7 +188,14 @@ def _deliveries(repo: Repo, run: CheckRun) -> list[Delivery]:
         }
     else:
         event = "status"
+        heads = [
+            n.removeprefix("heads/")
+            for n, s in repo.refs.items()
+            if s == run.head_sha and n.startswith("heads/")
+        ]
+        branches = [{"name": b, "commit": {"sha": run.head_sha}} for b in heads]
         payload = {"sha": run.head_sha, "name": repo.full_name, "repository": repository, "sender": sender}
+        payload["branches"] = branches
         payload |= {k: v for k, v in status_json(run).items() if k != "created_at"}
     body = json.dumps(payload).encode()
     return [Delivery(str(uuid.uuid4()), event, body, h.url, h.secret) for h in repo.hooks]

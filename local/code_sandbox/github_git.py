@@ -56,7 +56,7 @@ def _pushed(call: Call, ref: str, sha: str) -> None:
     """A branch moved: the repository's checks run on its new commit (github_checks)."""
     others = [head for name, head in call.repo.refs.items() if name != ref and name.startswith("heads/")]
     if ref.startswith("heads/") and sha not in others:  # a new branch at another's head: checked there
-        checks.pushed(call.state, call.repo, sha)
+        checks.pushed(call.state, call.repo, sha, ref.removeprefix("heads/"))
 
 
 def get_commit(call: Call) -> tuple[JSON, int]:

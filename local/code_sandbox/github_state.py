@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from local.code_sandbox.github_checks import CheckConfig, CheckRun, Delivery, Hook
 from local.code_sandbox.gitstore import Commit, Entry, ObjectStore, Person
 from local.code_sandbox.web import ApiError
 
@@ -36,6 +35,45 @@ def invalid(message: str, field: str | None = None, code: str = "custom") -> Api
     error: dict[str, Any] = {"resource": "PullRequest", "code": code}
     error |= {"field": field} if field else {"message": message}
     return gh_error(422, "Validation Failed", [error])
+
+
+@dataclass
+class CheckConfig:
+    name: str
+    command: list[str]
+    timeout_s: float = 60.0
+    kind: str = "check_run"  # or "status"
+
+
+@dataclass
+class CheckRun:
+    id: int
+    name: str
+    head_sha: str
+    kind: str
+    branch: str = ""  # the branch whose push made it
+    status: str = "queued"
+    conclusion: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    summary: str = ""
+    text: str = ""
+
+
+@dataclass
+class Hook:
+    url: str
+    secret: str
+
+
+@dataclass
+class Delivery:
+    guid: str
+    event: str
+    body: bytes
+    url: str
+    secret: str
+    answers: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from shared.code.domain.code import (
     check_ref,
     overall,
 )
+from shared.code.domain.webhooks import BRANCH_PREFIX
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, checked, idempotency_key
 from shared.workspace.domain.code_names import check_project, check_repository
@@ -35,8 +36,6 @@ from shared.workspace.domain.integrations import Integration
 
 if TYPE_CHECKING:
     from shared.code.ports import CodeAccess
-
-BRANCH_PREFIX = "notion-agent/"
 
 
 def _code(ctx: ToolContext) -> "CodeAccess":

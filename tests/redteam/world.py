@@ -29,7 +29,7 @@ from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
-from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets
+from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, UnfakedCodeChecks
 from tests.support.memory import FakePassages, WordCountEmbedder
 
 OWNER = "user-owner"  # the person who connected each workspace
@@ -210,7 +210,7 @@ def _tenant_of(token: str) -> str:
 
 
 @dataclass
-class FakeGitHub(CodeHost):
+class FakeGitHub(UnfakedCodeChecks, CodeHost):
     """GitHub (the ``CodeHost`` port): opens any pull request asked for, recorded; finds none. Every
     repository's base holds ``files`` (what an approval's diffs are taken against)."""
 

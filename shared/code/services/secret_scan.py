@@ -5,12 +5,17 @@ In process, no network: each file is written at its own relative path in a priva
 directory (the scanner's filters read the file name: a lock file's hashes are not secrets) and
 scanned there. detect-secrets keeps its settings in module globals, so scans take turns (a lock).
 What comes back is a finding's kind, file and line: the scanner's copy of the value is dropped here.
+The scanner is imported with this module (with ``CodeAccess``, when the deploy function builds its
+engine), not in the first scan: that would lengthen a step's first code call, inside its intent's lease.
 """
 
 import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
+
+from detect_secrets.core.scan import scan_file
+from detect_secrets.settings import default_settings
 
 from shared.code.domain.policy import SecretFinding
 
@@ -23,9 +28,6 @@ def scan(files: Mapping[str, str], text: str = "") -> list[SecretFinding]:
     """The secrets in ``files`` (relative path → content) and in ``text`` (the pull request's title,
     description and commit message, reported as :data:`PULL_REQUEST_TEXT`), in path and line order.
     Paths are the change's checked ones (``shared.code.domain.code.check_path``)."""
-    from detect_secrets.core.scan import scan_file
-    from detect_secrets.settings import default_settings
-
     found: set[SecretFinding] = set()
     with _lock, tempfile.TemporaryDirectory(prefix="scan-") as root:
         named = {path: Path(root, "tree", path) for path in files}

@@ -41,6 +41,9 @@ from shared.runs.services import alerts
 from shared.runs.services.deps import Deps
 
 log = logging.getLogger(__name__)
+# Steps a task may wake before their retry_at: fan_in by its last child's end, await_checks by a
+# GitHub delivery of its checks (shared.engine.services.check_wakeups).
+WAKEABLE = frozenset({"fan_in", "await_checks"})
 _EARLY_S = 1.0  # a delivery this close to its step's retry_at acts (clock skew with the queue)
 
 
@@ -90,7 +93,8 @@ def _decide(runlog: RunLog, task: StepTask, logged: Logged, *, whole: bool) -> S
         runlog.followup(recorded)
         return StepOutcome(False, state.status, state.cursor, verdict.reason)
     early = state.retry_at is not None and (state.retry_at - now).total_seconds() > _EARLY_S
-    if early and state.retry_at is not None and not (task.woken and state.current_step().tool == "fan_in"):
+    woken = task.woken and state.current_step().tool in WAKEABLE
+    if early and state.retry_at is not None and not woken:
         return _defer(runlog, recorded, state.retry_at)
     held = held_elsewhere(state, now)
     if held is not None:  # nothing is decided or recorded past a live intent: its holder does that

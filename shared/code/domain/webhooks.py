@@ -1,0 +1,74 @@
+"""GitHub's webhook deliveries of checks (issue 68, point 3): their signature, what they say, and
+the run a check's branch belongs to. Pure: no I/O.
+
+A delivery is trusted only when ``X-Hub-Signature-256`` is ``sha256=`` and the HMAC-SHA256 of the raw
+body keyed by the workspace's webhook secret (docs.github.com, "Validating webhook deliveries"),
+compared in constant time. Its ``X-GitHub-Delivery`` GUID (kept by a redelivery) de-duplicates it.
+"""
+
+import hashlib
+import hmac
+import json
+from typing import Any, NamedTuple
+
+BRANCH_PREFIX = "notion-agent/"  # a run's pull request branch: BRANCH_PREFIX + its key (shared.tools.code)
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+DELIVERY_HEADER = "X-GitHub-Delivery"
+EVENT_HEADER = "X-GitHub-Event"
+
+
+def webhook_secret(key: str, tenant_id: str) -> str:
+    """The secret a workspace's GitHub webhook is configured with: derived from the platform's
+    signing ``key`` for this workspace only (one workspace's secret says nothing of another's)."""
+    return hmac.new(key.encode(), f"github-webhook:{tenant_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    """Whether ``header`` is GitHub's signature of the raw ``body`` with ``secret``."""
+    if not header or not header.startswith("sha256=") or not header.isascii():
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header)
+
+
+class ChecksDone(NamedTuple):
+    """A check of commit ``sha`` completed (a check run) or settled (a status), on ``branches``."""
+
+    repository: str
+    sha: str
+    branches: tuple[str, ...]
+
+
+def checks_done(event: str, body: bytes) -> ChecksDone | None:
+    """What a ``check_run`` (action ``completed``) or ``status`` (not ``pending``) delivery says;
+    None for any other event or action. ValueError for a body that is not such an event's JSON."""
+    if event not in ("check_run", "status"):
+        return None
+    try:
+        payload: Any = json.loads(body)
+        repository = str(payload["repository"]["full_name"])
+        if event == "check_run":
+            if payload.get("action") != "completed":
+                return None
+            run = payload["check_run"]
+            branch = (run.get("check_suite") or {}).get("head_branch")
+            prs = [str(p["head"]["ref"]) for p in run.get("pull_requests") or [] if isinstance(p, dict)]
+            return ChecksDone(repository, str(run["head_sha"]), tuple(filter(None, [branch, *prs])))
+        if event == "status":
+            if payload.get("state") == "pending":
+                return None
+            branches = [str(b["name"]) for b in payload.get("branches") or [] if isinstance(b, dict)]
+            return ChecksDone(repository, str(payload["sha"]), tuple(branches))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"a {event} delivery without its fields: {exc}") from None
+    return None
+
+
+def run_of(branch: str, tag: str) -> str | None:
+    """The run id a branch named from a key of the workspace tagged ``tag`` belongs to
+    (``notion-agent/<tag>-<run>-<step>-<call>``), else None."""
+    head = f"{BRANCH_PREFIX}{tag}-"
+    if not branch.startswith(head):
+        return None
+    run, *numbers = branch[len(head) :].rsplit("-", 2)
+    return run if run and len(numbers) == 2 and all(n.isdigit() for n in numbers) else None

@@ -1,0 +1,82 @@
+"""GitHub's deliveries of a pull request's checks (issue 68, point 3): a signed ``check_run`` or
+``status`` delivery wakes the run whose ``await_checks`` waits on that branch, before its scheduled
+look; polling (the scheduled retry) stays the fallback when a delivery is lost.
+
+Each delivery is checked (its signature over the raw body, with the workspace's webhook secret),
+recorded once by its ``X-GitHub-Delivery`` GUID (a redelivery or a duplicate does nothing more), and
+turned into at most one woken step task per run, named from the run's log, so duplicates and
+reordered deliveries add nothing. Nothing here acts on GitHub: the woken step reads the checks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
+
+from shared.code.domain import webhooks
+from shared.platform.errors import InvalidInput, Unauthenticated
+from shared.platform.topology import Queue
+from shared.runs.domain.events import RunStatus
+from shared.runs.domain.step_task import StepTask
+from shared.workspace.domain.tenants import tenant_tag
+
+if TYPE_CHECKING:
+    from shared.platform.ports import TaskQueue
+    from shared.runs.ports import RunStore
+    from shared.workspace.ports import WebhookEventLedger
+
+KEEP = timedelta(days=3)  # GitHub may redeliver for three days
+
+
+class CheckWakeups(NamedTuple):
+    runs: RunStore
+    ledger: WebhookEventLedger
+    queue: TaskQueue
+    key: str  # the platform's signing key: each workspace's webhook secret is derived from it
+
+
+def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: bytes, now: datetime) -> str:
+    """``woken: <runs>``, ``duplicate``, or ``ignored`` (another event, or no run waits on it).
+    Unauthenticated (401) for a bad or missing signature; InvalidInput (400) for a body that is not
+    the event it says; nothing is recorded for either."""
+    secret = webhooks.webhook_secret(deps.key, tenant_id)
+    if not webhooks.signature_ok(secret, body, headers.get(webhooks.SIGNATURE_HEADER)):
+        raise Unauthenticated("the delivery's X-Hub-Signature-256 does not match its body")
+    guid, event = headers.get(webhooks.DELIVERY_HEADER, ""), headers.get(webhooks.EVENT_HEADER, "")
+    if not guid or len(guid) > 100:
+        raise InvalidInput("a GitHub delivery carries its X-GitHub-Delivery id")
+    try:
+        done = webhooks.checks_done(event, body)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    record = deps.ledger.record(tenant_id, f"github-{guid}", f"github:{event}", now, now + KEEP)
+    if not record.created:
+        return "duplicate"
+    if done is None:
+        return "ignored"
+    woken = [run for branch in done.branches if (run := _wake(deps, tenant_id, branch, done, guid))]
+    return f"woken: {', '.join(woken)}" if woken else "ignored"
+
+
+def _wake(
+    deps: CheckWakeups, tenant_id: str, branch: str, done: webhooks.ChecksDone, guid: str
+) -> str | None:
+    """Enqueue the woken step of the run that waits on ``branch``'s checks, if one does."""
+    run_id = webhooks.run_of(branch, tenant_tag(tenant_id))
+    run = deps.runs.get_run(tenant_id, run_id) if run_id else None
+    if run is None or run_id is None:
+        return None
+    state = run.state
+    if (
+        state.status != RunStatus.RUNNING
+        or state.retry_at is None
+        or not 0 < state.cursor <= len(state.steps)
+    ):
+        return None
+    step = state.current_step()
+    if step.tool != "await_checks" or step.args.get("repository") != done.repository:
+        return None
+    task = StepTask(tenant_id=tenant_id, run_id=run_id, step=state.cursor, woken=True)
+    name = f"step:{tenant_id}:{run_id}:{state.cursor}:{state.last_seq}:woken:checks"
+    deps.queue.enqueue(Queue.DEPLOY, task, name)  # one per look: a duplicate name is refused
+    return run_id

@@ -1,0 +1,128 @@
+"""A signed GitHub delivery wakes the run waiting for its checks (issue 68, point 3), end to end with
+the code sandbox's real deliveries: the waiting step holds no instance (a scheduled retry), the
+delivery's signature is checked over the raw body, its GUID de-duplicates it (a redelivery or a
+duplicate wakes nothing more), and a forged one is refused with nothing recorded."""
+
+import json
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from local.code_sandbox.testing import Admin
+from shared.code.domain import webhooks
+from shared.engine.services.check_wakeups import CheckWakeups, receive
+from shared.platform.errors import AgentError, Unauthenticated
+from shared.runs.domain.events import RunStatus, ToolResult
+from tests.engine_fakes import FakeModel
+from tests.fakes import FakeWebhookEvents
+from tests.integration.code.test_checks_before_review import AWAIT, OPEN, start, steps
+from tests.support.deploy_steps import Pair, admin, sandbox
+
+pytestmark = pytest.mark.integration
+
+__all__ = ["admin", "sandbox"]  # fixtures the tests here ask for
+
+KEY = "platform-signing-key-for-tests"
+PASSES_LATER = [sys.executable, "-c", "import time; time.sleep(0.5)"]
+
+
+class Receiver:
+    """The webhook endpoint: each delivery's raw body and headers handed to ``receive``."""
+
+    def __init__(self, deps: CheckWakeups) -> None:
+        self.deps, self.answers = deps, list[str]()
+
+    def __call__(self, headers: dict[str, str], body: bytes) -> int:
+        try:
+            self.answers.append(receive(self.deps, "t1", headers, body, datetime.now(UTC)))
+        except AgentError as exc:
+            self.answers.append(type(exc).__name__)
+            return exc.http_status
+        return 200
+
+
+@pytest.fixture
+def endpoint() -> Iterator[tuple[str, list[Receiver]]]:
+    holder: list[Receiver] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(holder[0](dict(self.headers.items()), body))
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/github", holder
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def wait_for(predicate: Any) -> None:
+    for _ in range(300):
+        if predicate():
+            return
+        threading.Event().wait(0.05)
+    raise AssertionError("timed out")
+
+
+def test_a_delivery_wakes_the_waiting_run_once_and_a_forged_one_is_refused(
+    sandbox: tuple[str, Admin], admin: Admin, endpoint: tuple[str, list[Receiver]]
+) -> None:
+    url, holder = endpoint
+    admin.set_checks("acme/site", [{"name": "tests", "command": PASSES_LATER}])
+    admin.add_hook("acme/site", url, webhooks.webhook_secret(KEY, "t1"))
+    plan = steps(OPEN, AWAIT, ("finish", {"summary": "ready"}))
+    pair = Pair(sandbox[0], FakeModel({}))
+    ledger = FakeWebhookEvents()
+    receiver = Receiver(CheckWakeups(pair.step.store, ledger, pair.queue, KEY))
+    holder.append(receiver)
+    start(pair, plan)
+    pair.drive()  # the pull request, then its checks still running: a retry scheduled, no task left
+    state = pair.state()
+    assert state.status == RunStatus.RUNNING and state.retry_at is not None and pair.queue.tasks == []
+
+    wait_for(lambda: receiver.answers)  # the check completed: GitHub's delivery arrives
+    assert receiver.answers == ["woken: r1"]
+    pair.drive()
+    state = pair.state()
+    assert state.status == RunStatus.COMPLETED, state.last_error
+    [result] = [
+        e.output
+        for e in pair.step.store.list_events("t1", "r1")
+        if isinstance(e, ToolResult) and e.tool == "await_checks"
+    ]
+    assert (result["state"], result["ready"]) == ("success", True)
+    assert admin.repo("acme/site")["pulls"][0]["draft"] is False
+
+    [delivery] = admin.deliveries()
+    admin.redeliver(delivery["guid"])  # the same GUID again: recorded once, wakes nothing
+    wait_for(lambda: len(receiver.answers) == 2)
+    assert receiver.answers[1] == "duplicate" and pair.queue.tasks == []
+
+    body = json.dumps(delivery["payload"]).encode()
+    forged = {
+        webhooks.SIGNATURE_HEADER: webhooks_signature("not-the-secret", body),
+        webhooks.DELIVERY_HEADER: "forged-1",
+        webhooks.EVENT_HEADER: "check_run",
+    }
+    with pytest.raises(Unauthenticated):
+        receive(receiver.deps, "t1", forged, body, datetime.now(UTC))
+    assert ("t1", "github-forged-1") not in ledger.records  # nothing recorded for a forgery
+
+
+def webhooks_signature(secret: str, body: bytes) -> str:
+    import hashlib
+    import hmac
+
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

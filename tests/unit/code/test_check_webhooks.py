@@ -1,0 +1,61 @@
+"""GitHub's check deliveries, pure parts (issue 68, point 3): the signature over the raw body, the
+events that say a check is done, and the run a branch belongs to."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from shared.code.domain.webhooks import checks_done, run_of, signature_ok, webhook_secret
+from shared.tools.base import idempotency_key
+from shared.tools.code import branch_for
+from shared.workspace.domain.tenants import tenant_tag
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_only_the_signature_of_these_very_bytes_with_this_secret_passes() -> None:
+    body = b'{"action":"completed"}'
+    assert signature_ok("s", body, sign("s", body))
+    assert not signature_ok("s", body + b" ", sign("s", body))  # the raw body, not its JSON
+    assert not signature_ok("other", body, sign("s", body))
+    assert not signature_ok("s", body, None)
+    assert not signature_ok("s", body, sign("s", body).replace("sha256=", "sha1="))
+    assert not signature_ok("s", body, "sha256=é")
+
+
+def test_each_workspace_has_its_own_secret() -> None:
+    assert webhook_secret("k", "t1") != webhook_secret("k", "t2")
+    assert webhook_secret("k", "t1") == webhook_secret("k", "t1")
+
+
+def test_a_branch_names_its_run_only_for_its_own_workspace() -> None:
+    branch = branch_for(idempotency_key("t1", "run-7-b", 4))
+    assert run_of(branch, tenant_tag("t1")) == "run-7-b"
+    assert run_of(branch, tenant_tag("t2")) is None
+    assert run_of("notion-agent/x", tenant_tag("t1")) is None
+    assert run_of("main", tenant_tag("t1")) is None
+
+
+def test_completed_check_runs_and_settled_statuses_are_what_counts() -> None:
+    repo = {"full_name": "acme/site"}
+    run = {"head_sha": "a" * 40, "check_suite": {"head_branch": "b1"}, "pull_requests": []}
+    done = checks_done(
+        "check_run", json.dumps({"action": "completed", "check_run": run, "repository": repo}).encode()
+    )
+    assert done is not None and (done.repository, done.sha, done.branches) == ("acme/site", "a" * 40, ("b1",))
+    assert (
+        checks_done(
+            "check_run", json.dumps({"action": "created", "check_run": run, "repository": repo}).encode()
+        )
+        is None
+    )
+    status = {"state": "failure", "sha": "b" * 40, "branches": [{"name": "b2"}], "repository": repo}
+    assert checks_done("status", json.dumps(status).encode()) == ("acme/site", "b" * 40, ("b2",))
+    assert checks_done("status", json.dumps(status | {"state": "pending"}).encode()) is None
+    assert checks_done("push", b"{}") is None
+    with pytest.raises(ValueError, match="without its fields"):
+        checks_done("check_run", b'{"action": "completed"}')
