@@ -37,6 +37,11 @@ MODEL_SETTINGS = (
     "NA_MODEL_PRICES",
     "NA_MODEL_TIMEOUT_S",
     "NA_GCP_PROJECT",
+    "NA_MODEL_ROUTES",  # the second family (docs/models.md)
+    "NA_MODEL_FALLBACK",
+    "NA_MODEL_REVIEW_FAMILY",
+    "NA_MODEL_CLAUDE_PLAN",
+    "NA_MODEL_CLAUDE_DRAFT",
 )
 ENDED = {"completed", "failed", "cancelled"}
 JSON = dict[str, Any]

@@ -4,7 +4,7 @@
 boundary of each write tool; (c) 30% Notion 429/5xx and 20% invalid model output, 5% of tasks lost,
 then the sweeper; (f) a Notion outage in the middle of planning; (g) the store's writes aborted at
 random, before or after they commit; (h) tasks delivered late (some past several sweeps) and out of
-order. Each adds to the RESULT line (conftest.py) and asserts lost, duplicated_effects, stuck and
+order; (i) a model family that fails mid-run. Each adds to the RESULT line (conftest.py) and asserts lost, duplicated_effects, stuck and
 failed are 0: every fault here is transient and within the queues' retry budgets.
 """
 
@@ -20,7 +20,7 @@ import pytest
 
 from shared.platform.adapters.offline_model import OfflineModel
 from shared.platform.domain.model_calls import ModelReply
-from shared.platform.errors import ModelFixableError
+from shared.platform.errors import ModelFixableError, TransientError
 from shared.runs.domain.events import RunStatus, ToolResult
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
@@ -316,3 +316,73 @@ def test_h_tasks_delivered_late_and_out_of_order(
             time.sleep(0.05)
         result = tally(stack, pages, {RunStatus.COMPLETED})
     assert result == sound(len(pages)), result
+
+
+class FailingFamily(OfflineModel):
+    """Gemini that fails mid-storm: the offline model's answers for its first ``after`` calls, then
+    every call rate-limited (a TransientError, as the Vertex adapter makes of a 429)."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.after, self.calls, self.lock = after, 0, threading.Lock()
+
+    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+        with self.lock:
+            self.calls += 1
+            failing = self.calls > self.after
+        if failing:
+            raise TransientError("model: HTTP 429")
+        return super().generate(purpose, prompt, schema)
+
+
+def test_i_a_model_family_that_fails_mid_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    """Issue 69: Gemini starts answering 429 to everything while the runs are under way; the routed
+    model hands each call to Claude (Anthropic's real SDK for Vertex against its stand-in). Every
+    run ends, none lost or done twice, and the switches are on the runs' logs."""
+    from local.claude_vertex import ACCESS_TOKEN, ClaudeVertexStandIn
+    from shared.platform.adapters.claude_vertex_model import ClaudeVertexModel
+    from shared.platform.services.model_routing import Family, RoutedModel
+    from shared.runs.domain.events import ModelUsed
+
+    claude = ClaudeVertexStandIn()
+    claude_models = {"plan": "claude-haiku-4-5", "draft": "claude-sonnet-4-6"}
+    prices = {"claude-haiku-4-5": (1.0, 5.0), "claude-sonnet-4-6": (3.0, 15.0)}
+    runs = scale(12, 40)
+    gemini = FailingFamily(after=runs // 2)  # half the plans on Gemini, then it fails
+
+    def build_claude() -> ClaudeVertexModel:
+        return ClaudeVertexModel(
+            "proj", "global", claude_models, prices, base_url=claude.url, access_token=ACCESS_TOKEN
+        )
+
+    families = {
+        "gemini": Family("gemini", lambda: gemini, {"plan": "offline", "draft": "offline"}),
+        "claude": Family("claude", build_claude, claude_models),
+    }
+    model = RoutedModel(families, {})  # type: ignore[arg-type]
+    try:
+        with engine_stack(tmp_path, monkeypatch, model=model, sweep_stall_s=0.0) as stack:
+            pages = {f"switch-{i}": stack.new_idea(f"Switch {i}") for i in range(runs)}
+            for run, page in pages.items():
+                stack.start(run, page)
+            stack.settle()
+            stack.sweep()
+            stack.settle()
+            result = tally(stack, pages, ENDED)
+            used = [
+                e
+                for run in pages
+                for e in stack.container.store.list_events(TENANT, run)
+                if isinstance(e, ModelUsed)
+            ]
+    finally:
+        claude.stop()
+    assert result == sound(len(pages)), result
+    switched = [e for e in used if e.fallback]
+    assert switched and all(e.model.startswith("claude-") and "HTTP 429" in e.fallback for e in switched)
+    assert {e.model for e in used} == {"offline", "claude-haiku-4-5"} | (
+        {"claude-sonnet-4-6"} & {e.model for e in used}
+    )
+    assert len(claude.calls) == len(switched)  # every call Claude answered is on a run's log, once

@@ -14,6 +14,7 @@ from typing import Any
 
 import anthropic
 from anthropic import AnthropicVertex
+from anthropic.types import MessageParam, ToolChoiceToolParam, ToolParam
 from pydantic import BaseModel
 
 from shared.platform.adapters.vertex_model import check_reachable, log_used, refused, unavailable
@@ -63,18 +64,20 @@ class ClaudeVertexModel:
     def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         """One structured call; raises as the module says."""
         model = self._models[purpose]
-        tool = {
+        tool: ToolParam = {
             "name": schema.__name__,
             "description": f"Answer with a {schema.__name__} object.",
             "input_schema": schema.model_json_schema(),
         }
+        messages: list[MessageParam] = [{"role": "user", "content": prompt}]
+        choice: ToolChoiceToolParam = {"type": "tool", "name": schema.__name__}
         try:
             message = self._client.messages.create(
                 model=model,
                 max_tokens=MAX_TOKENS,
-                messages=[{"role": "user", "content": prompt}],
-                tools=[tool],  # type: ignore[list-item]  # a plain dict is the SDK's ToolParam
-                tool_choice={"type": "tool", "name": schema.__name__},
+                messages=messages,
+                tools=[tool],
+                tool_choice=choice,
                 extra_body={"anthropic_version": VERTEX_VERSION},
             )
         except anthropic.NotFoundError as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 from shared.platform.domain.model_calls import CallKind, ModelReply, call_kind
 from shared.platform.errors import AgentError, ConfigError, ModelUnavailable, TransientError
@@ -51,13 +51,13 @@ def other(family: FamilyName) -> FamilyName:
 
 
 def route(
-    routes: Mapping[str, FamilyName], kind: str, review: Literal["route", "other"] = "route"
+    routes: Mapping[CallKind, FamilyName], kind: str, review: Literal["route", "other"] = "route"
 ) -> FamilyName:
     """The family that answers a call of ``kind``: the routing table's (gemini for a kind it leaves
     out); a reviewer pass with ``review="other"``: the family that does not draft."""
     if kind == "review" and review == "other":
         return other(routes.get("draft", "gemini"))
-    return routes.get(kind, "gemini")
+    return routes.get(cast("CallKind", kind), "gemini")
 
 
 def falls_back(exc: BaseException) -> bool:
@@ -78,7 +78,7 @@ class RoutedModel:
     def __init__(
         self,
         families: Mapping[FamilyName, Family],
-        routes: Mapping[str, FamilyName],
+        routes: Mapping[CallKind, FamilyName],
         *,
         fallback: bool = True,
         review: Literal["route", "other"] = "route",
@@ -109,8 +109,8 @@ class RoutedModel:
                 continue
             if not failures:
                 return reply
-            failed, exc = failures[0]
-            note = switch_note(failed, exc, reply.usage.model)
+            failed, error = failures[0]
+            note = switch_note(failed, error, reply.usage.model)
             log.warning(
                 "model fallback: %s",
                 note,
@@ -120,7 +120,7 @@ class RoutedModel:
                         "kind": kind,
                         "from": failed,
                         "to": reply.usage.model,
-                        "error": exc.code,
+                        "error": error.code,
                     }
                 },
             )

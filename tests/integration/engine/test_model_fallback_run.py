@@ -96,7 +96,8 @@ def test_gemini_failing_mid_run_hands_the_draft_to_claude_and_the_run_completes(
         run_step(StepTask(tenant_id="t1", run_id="r1", step=step), deps)
 
     run = deps.store.get_run("t1", "r1")
-    assert run is not None and run.state.status == RunStatus.COMPLETED, run.state.summary
+    assert run is not None
+    assert run.state.status == RunStatus.COMPLETED, run.state.summary
     used = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ModelUsed)]
     assert [(u.purpose, u.model) for u in used] == [
         ("plan", "gemini-3.5-flash-lite"),

@@ -47,6 +47,7 @@ def test_gemini_and_the_embedder_call_the_configured_location(server: GeminiServ
         model_base_url=server.url,
         gcp_project="proj",
         model_prices={"gemini-3.5-flash-lite": (0.3, 2.5), "gemini-3.5-flash": (1.5, 9.0)},
+        model_fallback=False,  # Gemini alone: its location is what this holds
     )
     container = Container(settings)
     assert container.model.generate("plan", "say OK", Draft).value.text == "OK"

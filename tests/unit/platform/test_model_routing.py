@@ -20,7 +20,7 @@ from shared.platform.errors import (
     TransientError,
     UnusableReply,
 )
-from shared.platform.services.model_routing import Family, RoutedModel, falls_back, other, route
+from shared.platform.services.model_routing import Family, FamilyName, RoutedModel, falls_back, other, route
 from tests.support.log_events import fields_logged
 
 DRAFT = Draft(title="t", text="x")
@@ -147,7 +147,7 @@ def test_a_family_is_built_when_first_asked_and_one_that_cannot_be_built_cannot_
         built.append("claude")
         raise ConfigError("the vertex model is only reachable in production")
 
-    families = {
+    families: dict[FamilyName, Family] = {
         "gemini": Family("gemini", lambda: gemini, {"draft": "gemini-draft"}),
         "claude": Family("claude", unbuildable, {"draft": "claude-draft"}),
     }

@@ -27,7 +27,8 @@ PRODUCTION = {
     "NA_LOCAL_SECRETS_FILE": "",
     "NA_MODEL_BACKEND": "vertex",
     "NA_MODEL_BASE_URL": "",
-    "NA_MODEL_PRICES": '{"gemini-3.5-flash-lite": [0.3, 2.5], "gemini-3.5-flash": [1.25, 10.0]}',
+    "NA_MODEL_PRICES": '{"gemini-3.5-flash-lite": [0.3, 2.5], "gemini-3.5-flash": [1.25, 10.0], '
+    '"claude-haiku-4-5": [1.0, 5.0], "claude-sonnet-4-6": [3.0, 15.0]}',  # Claude: the fallback (issue 69)
     "NA_NOTIFIER_BACKEND": "live",
     "NA_OUTBOX_DIR": "",
     "NA_FRONTEND_URL": "https://app.acme.example/connected",
@@ -158,6 +159,9 @@ def test_model_prices_are_not_negative_and_price_the_vertex_models() -> None:
     unpriced = PRODUCTION | {"NA_MODEL_DRAFT": "gemini-9-ultra"}
     reason = refused(unpriced)
     assert "NA_MODEL_PRICES" in reason and "NA_MODEL_DRAFT" in reason and "gemini-9-ultra" not in reason
+    reason = refused(PRODUCTION | {"NA_MODEL_CLAUDE_DRAFT": "claude-opus-4-7"})  # the fallback's too
+    assert "NA_MODEL_CLAUDE_DRAFT" in reason and "claude-opus-4-7" not in reason
+    assert Settings.from_env(PRODUCTION | {"NA_MODEL_CLAUDE_DRAFT": "claude-9", "NA_MODEL_FALLBACK": "false"})
     # The offline model needs no price: the local stack's default.
     assert Settings(model_draft="gemini-9-ultra").model_backend == "offline"
     # A whole number beyond any float (JSON allows one) is a ConfigError, not an OverflowError.
