@@ -43,15 +43,12 @@ class MemoryParts(AgentsParts):
         )
 
     def _build_reranker(self) -> Reranker | None:
-        """Search's reranker (decision 0098): none when ``NA_SEARCH_RERANK`` is off; the local model
-        with the offline backend; else Vertex AI's ranking API."""
+        """Search's reranker (decision 0098): Vertex AI's ranking API; none when ``NA_SEARCH_RERANK``
+        is off, nor with the offline backend (the local stand-in, ``LocalReranker``, lowered MRR on
+        ``make bench-rag``'s held-out questions: the bench measures it, search does not use it)."""
         s = self.settings
-        if not s.search_rerank:
+        if not s.search_rerank or s.model_backend == "offline":
             return None
-        if s.model_backend == "offline":
-            from shared.memory.adapters.local_reranker import LocalReranker
-
-            return LocalReranker()
         from shared.memory.adapters.vertex_reranker import VertexReranker
 
         return VertexReranker(

@@ -93,8 +93,8 @@ class SettingsFields(BaseSettings):
     )
     search_rerank: bool = Field(
         True,
-        description="Rerank workspace search's first 30 candidates (decision 0098): Vertex AI's ranking "
-        "API, or a local model with the offline backend; skipped past NA_RERANK_BUDGET_S.",
+        description="Rerank workspace search's first 30 candidates with Vertex AI's ranking API (decision "
+        "0098; not with the offline backend); skipped past NA_RERANK_BUDGET_S.",
     )
     rerank_model: str = Field(
         "semantic-ranker-default@latest", description="Vertex AI ranking API model (Discovery Engine)."

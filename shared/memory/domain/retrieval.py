@@ -19,7 +19,7 @@ BM25_K1, BM25_B = 1.2, 0.75
 
 
 # The vector leg's share of the convex fusion, chosen on the tuning questions (decision 0098).
-VECTOR_SHARE = 0.6
+VECTOR_SHARE = 0.8
 # A keyword strength from which a passage counts as an exact match of the query's rare words.
 EXACT_MATCH = 0.8
 
