@@ -283,7 +283,7 @@ def _fixes(code: "CodeAccess", token: str, repository: str, branch: str, limit: 
 
 def push_fix(ctx: ToolContext, args: PushFixArgs) -> Output:
     """A commit of ``files`` on a pull request this run opened, after its checks failed: scanned and
-    held to the repository's policy as the pull request was; at most the policy's ``fix_attempts``
+    held to the repository's policy as the pull request was. At most the policy's ``fix_attempts``
     fixes a branch (past them: the run fails, the pull request stays a draft)."""
     _own_branch(ctx, "push_fix", args.branch)
     _allowed_repository(ctx, args.repository)

@@ -361,7 +361,7 @@ def test_i_a_model_family_that_fails_mid_run(
         "gemini": Family("gemini", lambda: gemini, {"plan": "offline", "draft": "offline"}),
         "claude": Family("claude", build_claude, claude_models),
     }
-    model = RoutedModel(families, {})  # type: ignore[arg-type]
+    model = RoutedModel(families, {})  # type: ignore[arg-type]  # str keys, not FamilyName
     try:
         with engine_stack(tmp_path, monkeypatch, model=model, sweep_stall_s=0.0) as stack:
             pages = {f"switch-{i}": stack.new_idea(f"Switch {i}") for i in range(runs)}

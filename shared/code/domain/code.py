@@ -117,7 +117,8 @@ class CodeChange(Record):  # its fields in their order, required or not
     body: Annotated[str, Field(max_length=60_000)] = ""
     commit_message: Annotated[str, Field(max_length=10_000), AfterValidator(check_not_blank)]
     files: Annotated[list[FileChange], Field(min_length=1, max_length=MAX_FILES)]
-    draft: bool = False  # opened as a draft: ready for review once its checks pass (issue 68)
+    # opened as a draft, ready for review once its checks pass; left out while False (stored as before)
+    draft: bool = Field(False, exclude_if=lambda v: not v)
 
     @model_validator(mode="after")
     def _own_branch_and_paths(self) -> Self:

@@ -2,9 +2,9 @@
 the secret scan found, said without the secret.
 
 Pure: the scan itself is ``shared.code.services.secret_scan``. Workflow files run in CI with the
-repository's secrets, and dependency files choose code that runs at install and build time: both
-are pushed only after an approval that names them (the approval of a code step lists every file it
-writes, marked by :func:`sensitive_kind`), whatever the policy.
+repository's secrets, and dependency files choose code that runs at install and build time. Both
+are pushed only after an approval that names them, whatever the policy: the approval of a code step
+lists every file it writes, marked by :func:`sensitive_kind`.
 """
 
 from collections.abc import Iterable

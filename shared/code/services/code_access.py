@@ -1,6 +1,7 @@
-"""What the ``deploy`` function's tools use: the GitHub and Vercel adapters, the tenant's tokens (read
-from Secret Manager only when a call is made), what the owner allowed (settings) and the checks of
-a change before it is pushed (the repository's policy, the secret scan: issue 68, point 4)."""
+"""What the ``deploy`` function's tools use: the GitHub and Vercel adapters, the tenant's tokens and
+what the owner allowed (settings). A token is read from Secret Manager only when a call is made. It
+also holds the checks of a change before it is pushed: the repository's policy and the secret scan
+(issue 68, point 4)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,11 @@
 """The secret scan of a change before any push (issue 68, point 4): Yelp's ``detect-secrets``, every
-plugin of its release and its default filters (decision 0095).
+plugin of its release and its default filters (decision 0095 says why).
 
-In process, no network: each file is written at its own relative path in a private temporary
-directory (the scanner's filters read the file name: a lock file's hashes are not secrets) and
-scanned there. detect-secrets keeps its settings in module globals, so scans take turns (a lock).
-What comes back is a finding's kind, file and line: the scanner's copy of the value is dropped here.
-The scanner is imported with this module (with ``CodeAccess``, when the deploy function builds its
-engine), not in the first scan: that would lengthen a step's first code call, inside its intent's lease.
-"""
+In process, no network: each file is scanned at its own relative path in a private temporary
+directory, as the scanner's filters read the file name (a lock file's hashes are not secrets).
+The scanner keeps its settings in module globals, so scans take turns (a lock). A finding comes
+back as its kind, file and line, never the value. The scanner is imported with this module, not in
+the first scan: that would lengthen a step's first code call, inside its intent's lease."""
 
 import tempfile
 import threading

@@ -1,12 +1,11 @@
-"""GitHub's deliveries of a pull request's checks (issue 68, point 3): a signed ``check_run`` or
+"""GitHub's deliveries of a pull request's checks (issue 68, point 3). A signed ``check_run`` or
 ``status`` delivery wakes the run whose ``await_checks`` waits on that branch, before its scheduled
-look; polling (the scheduled retry) stays the fallback when a delivery is lost.
+look. Polling (the scheduled retry) stays the fallback when a delivery is lost.
 
-Each delivery is checked (its signature over the raw body, with the workspace's webhook secret),
-recorded once by its ``X-GitHub-Delivery`` GUID (a redelivery or a duplicate does nothing more), and
-turned into at most one woken step task per run, named from the run's log, so duplicates and
-reordered deliveries add nothing. Nothing here acts on GitHub: the woken step reads the checks.
-"""
+Each delivery's signature over the raw body is checked with the workspace's webhook secret. It is
+recorded once by its ``X-GitHub-Delivery`` GUID and turned into at most one woken step task per run,
+named from the run's log: duplicates and reordered deliveries add nothing. Nothing here acts on
+GitHub: the woken step reads the checks."""
 
 from __future__ import annotations
 

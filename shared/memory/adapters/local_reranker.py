@@ -1,7 +1,7 @@
 """The Reranker port on CPU with no network (decision 0098): all-MiniLM-L6-v2 (the local embedder's
-model, shared.memory.adapters.minilm) reads each candidate again in windows of a few sentences and
-scores it by its best window's cosine with the query, so a passage whose answer is one sentence among
-others is not averaged away. No registry package ships a cross-encoder's weights (decision 0097 lists
+model, shared.memory.adapters.minilm) reads each candidate again in windows of a few sentences. It
+scores a candidate by its best window's cosine with the query, so a passage whose answer is one
+sentence among others is not averaged away. No registry package ships a cross-encoder's weights (decision 0097 lists
 what was tried), so this is the honest local stand-in for Vertex AI's ranking model, not a
 cross-encoder. Window vectors depend on the passage alone and are kept (bounded) across queries; a
 query whose uncached windows cannot be encoded within its budget is not reranked.

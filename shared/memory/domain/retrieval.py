@@ -1,10 +1,10 @@
-"""Ranking for workspace search. Pure: BM25 over keyword candidates; the score-aware fusion search uses
-(decision 0098): a convex combination of the vector leg's min-max normalised cosine and the keyword
-leg's *strength*, BM25 over the query's ideal BM25 (how much of the query's rare-word information a
-passage holds), so a keyword leg that matched only common words adds almost nothing, and a passage
-holding the query's rare name or code gets nearly the keyword leg's whole weight; and reciprocal rank
-fusion (Cormack, Clarke and Büttcher, SIGIR 2009), the fusion before it, kept for ``make bench-rag``'s
-comparison.
+"""Ranking for workspace search. Pure: BM25 over keyword candidates, and the score-aware fusion search
+uses (decision 0098). That fusion is a convex combination of the vector leg's min-max normalised cosine
+and the keyword leg's *strength*: BM25 over the query's ideal BM25 (how much of the query's rare-word
+information a passage holds). So a keyword leg that matched only common words adds almost nothing,
+and a passage holding the query's rare name or code gets nearly the keyword leg's whole weight.
+Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009), the fusion before it, is kept for
+``make bench-rag``'s comparison.
 """
 
 import math
@@ -104,7 +104,7 @@ def convex(
     gate: float = EXACT_MATCH,
 ) -> list[tuple[str, float]]:
     """Score-aware fusion: ``share`` x min-max(``vector``) + (1 - ``share``) x ``keyword`` (strengths in
-    [0, 1], from ``keyword_strength``), over every id either holds (a missing one counts 0); a passage
+    [0, 1], from ``keyword_strength``), over every id either holds (a missing one counts 0). A passage
     whose keyword strength reaches ``gate`` (it holds nearly all of the query's rare-word information:
     an exact name or code) has its vector part counted whole, so the vector leg cannot veto it. Best
     first, ties by id."""

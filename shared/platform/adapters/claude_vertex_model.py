@@ -1,13 +1,11 @@
 """Claude on Vertex AI through Anthropic's SDK for Vertex (``anthropic.AnthropicVertex``, decision 0092).
 
-One structured call per ``generate``: the pydantic schema as the one tool Claude must call
-(``tool_choice`` naming it), its input validated as Gemini's answer is (``model_calls.checked``);
-usage priced from the settings' table. The SDK's own retries are off: a failure goes back at once to
-the routing (shared.platform.services.model_routing), which tries the other family, or to the queue.
-Failures become our kinds: 408/429/5xx/529 and transport → TransientError; off the schema →
-UnusableReply (paid for); model not found → ModelUnavailable; other 4xx → ConfigError.
-Outside production, or under pytest, only loopback URLs are used (as for Gemini).
-"""
+One structured call per ``generate``: the pydantic schema as the one tool Claude must call, its input
+validated as Gemini's answer is (``model_calls.checked``); usage priced from the settings' table. The
+SDK's retries are off: a failure goes back at once to the routing (``model_routing``) or the queue.
+Failures: 408/429/5xx/529 and transport → TransientError; off the schema → UnusableReply (paid for);
+model not found → ModelUnavailable; other 4xx → ConfigError. Outside production, or under pytest,
+only loopback URLs are used (as for Gemini)."""
 
 import json
 from typing import Any

@@ -1,17 +1,11 @@
 """Two model families behind one Model port: a routing table by kind of call, and a fallback to the
-other family when the routed one cannot answer (issue 69, decision 0092).
+other family when the routed one cannot answer (issue 69, decision 0092; docs/models.md).
 
-Each call's kind (plan, draft, review, code, answer: ``model_calls.call_kind``) picks its family
-from ``NA_MODEL_ROUTES``; the port's ``purpose`` still picks that family's fast or strong model (an
-agent's tier). A reviewer pass may go to the family that does not draft (``NA_MODEL_REVIEW_FAMILY``).
-When the routed family errors, times out, is rate-limited or its model is retired or unavailable
-(TransientError, ModelUnavailable, ConfigError from the call or from building its client), the call
-goes once to the other family (``NA_MODEL_FALLBACK``); the answer's usage carries the switch
-(``ModelUsage.fallback``), which the run records on the call's ``model_used`` event, priced at the
-answering model's rates. An answer off the schema is not a failure of the family: it is paid for and
-re-asked as before (UnusableReply). When both fail, a passing failure wins (the task is retried),
-else the routed family's error is raised.
-"""
+A call's kind (``model_calls.call_kind``) picks its family from ``NA_MODEL_ROUTES``, its ``purpose`` that
+family's fast or strong model; a reviewer pass may go to ``NA_MODEL_REVIEW_FAMILY``. On a TransientError,
+ModelUnavailable or ConfigError the call goes once to the other family (``NA_MODEL_FALLBACK``), its usage
+marked (``ModelUsage.fallback``). An answer off the schema is paid for and re-asked (UnusableReply). When
+both fail, a passing failure wins (the task is retried), else the routed family's error is raised."""
 
 from __future__ import annotations
 
@@ -103,7 +97,7 @@ class RoutedModel:
             family = self._families[name]
             model_name = family.models.get(purpose, purpose)
             try:
-                reply = self._model(family).generate(purpose, prompt, schema)  # type: ignore[arg-type]
+                reply = self._model(family).generate(purpose, prompt, schema)  # type: ignore[arg-type]  # the port's purpose is a Literal
             except FAILURES as exc:
                 failures.append((model_name, exc))
                 continue

@@ -1,8 +1,8 @@
 """A tenant's spend in Firestore: the half of the run store (``FirestoreRunStore``) that counts
-money. It sums the runs' ``model_used`` events, keeps the budget counters under
-``tenants/{t}/spend/`` that a model call reserves on and settles (decision 0084), each reservation's
-record under ``tenants/{t}/spend_holds/`` until it is settled or the sweeper gives it back (0102),
-and keeps the deployment's daily cap counter."""
+money. It sums the runs' ``model_used`` events and keeps the deployment's daily cap counter. It
+keeps the budget counters under ``tenants/{t}/spend/`` that a model call reserves on and settles
+(decision 0084). Each reservation's record stays under ``tenants/{t}/spend_holds/`` until it is
+settled or the sweeper gives it back (0102)."""
 
 import contextlib
 import logging
@@ -210,7 +210,7 @@ class FirestoreSpend:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def settle_hold(self, tenant_id: str, hold: Hold, cost_usd: float) -> None:
-        """Each counter moves by the cost less the reservation, once: the hold's record is deleted
+        """Each counter moves by the cost less the reservation, once. The hold's record is deleted
         first (:meth:`_take_record`), and only if it was still there is the reservation given back;
         if the sweeper gave it back already, the counters take only the cost. A counter whose move
         keeps failing is written back into the record (:meth:`_move_or_leave`), for the sweeper."""

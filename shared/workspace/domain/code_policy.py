@@ -37,7 +37,7 @@ Pattern = Annotated[
 class CodePolicy(Record):
     """What a run may push to one repository. Workflow files (``.github/workflows/*``) and dependency
     files (manifests and lock files) are pushed only after an approval that names them, whatever the
-    policy; ``auto_merge`` (merge without asking a change that passed every check inside the allowed
+    policy. ``auto_merge`` (merge without asking a change that passed every check inside the allowed
     paths) is off unless the owner turns it on."""
 
     allowed_paths: Annotated[

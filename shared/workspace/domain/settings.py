@@ -175,7 +175,7 @@ class TenantSettings(Record):
             description="each repository's policy (allowed paths, largest file, auto-merge) by owner/name; "
             "a repository without one: any path, files up to 200,000 bytes, no auto-merge",
         ),
-    ] = Field(default_factory=dict)
+    ] = Field(default_factory=dict, exclude_if=lambda v: not v)  # left out while empty, as above
 
     @field_validator("notification_channels")
     @classmethod

@@ -20,7 +20,7 @@ from shared.platform.errors import AgentError, Unauthenticated
 from shared.runs.domain.events import RunStatus, ToolResult
 from tests.engine_fakes import FakeModel
 from tests.fakes import FakeWebhookEvents
-from tests.integration.code.test_checks_before_review import AWAIT, OPEN, start, steps
+from tests.support.code_checks import AWAIT, OPEN, start, steps
 from tests.support.deploy_steps import Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration

@@ -139,5 +139,5 @@ def test_a_runs_search_is_reranked_and_the_reranking_paid_as_an_embedding_call()
     )
     got = searcher(deps, "t1", None)("team meeting roadmap", 13)
     assert [r["text"] for r in got][: reverse.seen] == [r["text"] for r in plain][: reverse.seen][::-1]
-    [used] = [u for u in deps.store.usage.values() if u.purpose == "rerank"]  # type: ignore[attr-defined]
+    [used] = [u for u in deps.store.usage.values() if u.purpose == "rerank"]  # type: ignore[attr-defined]  # a FakeRunStore
     assert used.cost_usd == 0.002 and used.model == "reverse"

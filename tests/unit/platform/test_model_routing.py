@@ -49,7 +49,7 @@ def routed(
         "gemini": Family("gemini", lambda: gemini, {"plan": "gemini-plan", "draft": "gemini-draft"}),
         "claude": Family("claude", lambda: claude, {"plan": "claude-plan", "draft": "claude-draft"}),
     }
-    return RoutedModel(families, routes or {}, **options)  # type: ignore[arg-type]
+    return RoutedModel(families, routes or {}, **options)  # type: ignore[arg-type]  # str keys and **options, not the Literals
 
 
 def test_each_kind_goes_to_its_routed_family_and_the_purpose_picks_its_model() -> None:

@@ -1,4 +1,4 @@
-"""Checks before review (issue 68, point 3), through the engine against the code sandbox: the change
+"""Checks before a pull request is ready (issue 68, point 3), through the engine against the code sandbox: the change
 is pushed to a branch as a draft pull request; the run waits for the repository's own checks (which
 really run the pushed tree), a scheduled retry at a time, no instance held; a failure's compact
 output goes to the model, whose fix is pushed to the same branch; the pull request is marked ready
@@ -7,22 +7,19 @@ only once the checks pass, else it stays a draft naming the failing checks; at m
 
 import json
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from local.code_sandbox.testing import Admin
-from shared.engine.services import followups
-from shared.engine.services.run_log import RunLog
 from shared.platform.topology import Queue
-from shared.runs.domain.events import ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
-from shared.runs.domain.runs import fold
+from shared.runs.domain.events import ErrorRecorded, RunStatus, ToolResult
 from shared.tools.base import idempotency_key
 from shared.tools.code import branch_for
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
+from tests.support.code_checks import AWAIT, OPEN, start, steps, version
 from tests.support.deploy_steps import Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
@@ -35,29 +32,10 @@ CHECK = [
     "-c",
     "import sys; v = open('VERSION').read(); print('VERSION is', v); sys.exit(v != '2\\n')",
 ]
-BRANCH = "${steps.1.branch}"
-TOOLS = ["await_checks", "finish", "open_pull_request", "plan_next", "push_fix", "request_approval"]
 # A later phase names the branch as the run's outputs show it (its references are its own steps').
 OPENED = branch_for(idempotency_key("t1", "r1", 1))
 
 
-def version(text: str) -> list[dict[str, str]]:
-    return [{"path": "VERSION", "content": text}]
-
-
-def steps(*planned: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "goal": "bump the version",
-        "risk": "high",
-        "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in planned],
-    }
-
-
-OPEN = (
-    "open_pull_request",
-    {"repository": "acme/site", "title": "Bump", "files": version("1\n"), "draft": True},
-)
-AWAIT = ("await_checks", {"repository": "acme/site", "branch": BRANCH})
 NEXT = ("plan_next", {"reason": "fix the failing checks, if any"})
 
 
@@ -69,14 +47,6 @@ def fix(text: str) -> tuple[str, dict[str, Any]]:
         "push_fix",
         {"repository": "acme/site", "branch": OPENED, "message": "Fix VERSION", "files": version(text)},
     )
-
-
-def start(pair: Pair, first: dict[str, Any]) -> None:
-    """The run as planned, its allow-list the code tools and plan_next (approvals asked by the engine)."""
-    planned = [PlannedStep(tool=s["tool"], args=json.loads(s["args_json"])) for s in first["steps"]]
-    head = RunPlanned(seq=1, at=datetime.now(UTC), goal="bump", trigger="api", steps=planned, tools=TOOLS)
-    assert pair.step.store.create_run(pair.tenant, "r1", [head])
-    followups.enqueue_followup(RunLog(pair.step, pair.tenant, "r1"), fold([head]))
 
 
 def run_to_end(pair: Pair, admin: Admin) -> None:
