@@ -44,8 +44,8 @@ class MemoryParts(AgentsParts):
 
     def _build_reranker(self) -> Reranker | None:
         """Search's reranker (decision 0098): Vertex AI's ranking API; none when ``NA_SEARCH_RERANK``
-        is off, nor with the offline backend (the local stand-in, ``LocalReranker``, lowered MRR on
-        ``make bench-rag``'s held-out questions: the bench measures it, search does not use it)."""
+        is off, nor with the offline backend (the local stand-in, ``LocalReranker``, is slow and its
+        effect mixed on ``make bench-rag``'s held-out questions: the bench measures it, search does not)."""
         s = self.settings
         if not s.search_rerank or s.model_backend == "offline":
             return None
