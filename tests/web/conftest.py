@@ -34,13 +34,51 @@ def figures() -> Figures:
     return FIGURES
 
 
+class Stacks:
+    """The session's local stacks, one per notification mode, each started when a module first needs
+    it and stopped at the session's end: starting a whole stack (the Firestore emulator's JVM, the
+    Cloud Tasks emulator, seven functions) for each module was most of the suite's time."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, LocalStack] = {}
+
+    def get(self, notify: str) -> LocalStack:
+        if notify not in self.running:
+            self.running[notify] = LocalStack(extra_env=FAST_NOTION, notify=notify).start()
+        return self.running[notify]
+
+    def stop(self) -> None:
+        for running in self.running.values():
+            running.stop()
+
+
+@pytest.fixture(scope="session")
+def stacks() -> Iterator[Stacks]:
+    made = Stacks()
+    try:
+        yield made
+    finally:
+        made.stop()
+
+
 @pytest.fixture(scope="module")
-def stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
-    """A whole local stack per module, the console served at ``stack.console_url``; a module's
-    ``STACK_NOTIFY = "live"`` sends notifications to the sandboxes, as ``make stack`` does."""
-    notify = getattr(request.module, "STACK_NOTIFY", "outbox")
-    with LocalStack(extra_env=FAST_NOTION, notify=notify) as running:
-        yield running
+def workspace(request: pytest.FixtureRequest) -> str:
+    """The key of this module's own Notion workspace in the sandbox (``test_console_team`` -> "team"):
+    a copy of the demo's, so its people are ``ada@<key>.example`` and ``grace@<key>.example``."""
+    return str(request.module.__name__).rsplit(".", 1)[-1].removeprefix("test_console_")
+
+
+@pytest.fixture(scope="module")
+def stack(request: pytest.FixtureRequest, stacks: Stacks, workspace: str) -> Iterator[LocalStack]:
+    """The local stack a module's flows run on, the console served at ``stack.console_url``; a module's
+    ``STACK_NOTIFY = "live"`` sends notifications to the sandboxes, as ``make stack`` does. Modules
+    share a stack, each isolated in its own tenant: its own workspace (:func:`workspace`, named "Demo
+    workspace" as the demo's is), which Notion's consent approves from now on (who approves: its
+    owner); nothing a module does reaches another's tenant."""
+    running = stacks.get(getattr(request.module, "STACK_NOTIFY", "outbox"))
+    running.sandbox_admin("POST", "/workspaces", {"key": workspace, "name": "Demo workspace", "seed": "demo"})
+    running.sandbox_admin("POST", "/oauth", {"workspace": workspace, "user_id": None})
+    yield running
 
 
 @pytest.fixture(scope="session")
