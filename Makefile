@@ -2,6 +2,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# Every Python process of the checks (pytest and its workers, each local stack's dozen processes)
+# writes and reuses compiled bytecode: where the environment sets PYTHONDONTWRITEBYTECODE, each one
+# compiled every module it imports from source again, and pytest rewrote every test module again
+# (decision 0101). __pycache__ is ignored by git and left out of the functions' archive.
+unexport PYTHONDONTWRITEBYTECODE
+
 # Python 3.13: from PATH, else pyenv's usual place. Override with `make PYTHON=/path/to/python3.13`.
 # (pyenv's shim is on PATH but fails when 3.13 is not the active version, so each candidate is run.)
 PYTHON ?= $(shell for c in $$(command -v python3.13) $$HOME/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13; do \
@@ -69,13 +75,16 @@ PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/w
 # PYTEST_WORKERS processes (pytest-xdist), and meanwhile the whole red team in one more process (its
 # RESULT line sums what its modules found in that process: tests/redteam/test_zz_result.py), its
 # output kept in REDTEAM_LOG and shown after. Both fail the target; stopped, it stops the red team.
+# --dist loadfile: a module's tests stay on one worker, so its module-scoped fixtures (a whole local
+# stack for an e2e module, a code sandbox) start once, not once per worker (decision 0101).
 PYTEST_WORKERS ?= 2
+PYTEST_DIST ?= loadfile
 REDTEAM_LOG := build/redteam.log
 pytest: $(VENV)/.synced check-java
 	@mkdir -p $(dir $(REDTEAM_LOG))
 	@REDTEAM=full setsid $(PY) -m pytest -q -p no:cacheprovider -s tests/redteam >$(REDTEAM_LOG) 2>&1 & red=$$!; \
 	  trap 'kill -- -$$red 2>/dev/null' EXIT INT TERM; \
-	  RELIABILITY=full $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_SUITES) \
+	  RELIABILITY=full $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_SUITES) \
 	    --ignore=tests/redteam; rest=$$?; \
 	  wait $$red; redteam=$$?; trap - EXIT; \
 	  echo "--- tests/redteam (REDTEAM=full), run alongside: $(REDTEAM_LOG)"; tail -n 40 $(REDTEAM_LOG); \

@@ -8,6 +8,7 @@ and fails if any figure misses its goal, or, under ``NA_WEB_CHECK=1`` (make web-
 not measured at all."""
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -34,13 +35,85 @@ def figures() -> Figures:
     return FIGURES
 
 
+def _notify(module: object) -> str:
+    return str(getattr(module, "STACK_NOTIFY", "outbox"))
+
+
+class Stacks:
+    """The session's local stacks, one per notification mode, each started when a module first needs
+    it and stopped once the last module that needs it has ended (starting a whole stack, the Firestore
+    emulator's JVM, the Cloud Tasks emulator and seven functions, for each module was most of the
+    suite's time). ``modules``: how many collected modules share each mode's stack."""
+
+    def __init__(self, modules: Counter[str]) -> None:
+        self.running: dict[str, LocalStack] = {}
+        self.left = Counter(modules)
+
+    def get(self, notify: str) -> LocalStack:
+        if notify not in self.running:
+            self.running[notify] = LocalStack(extra_env=FAST_NOTION, notify=notify).start()
+        return self.running[notify]
+
+    def done(self, notify: str) -> None:
+        """A module on this mode's stack has ended: the stack stops when no module is left to need it."""
+        self.left[notify] -= 1
+        if self.left[notify] <= 0 and notify in self.running:
+            self.running.pop(notify).stop()
+
+    def stop(self) -> None:
+        for running in self.running.values():
+            running.stop()
+
+
+SHARED: Counter[str] = Counter()  # the collected modules on a shared stack, by mode
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Count the modules on the shared stacks: those whose ``stack`` is this file's (it needs their
+    ``workspace``), not one of their own (test_schemathesis.py)."""
+    modules = {
+        item.module
+        for item in items
+        if isinstance(item, pytest.Function) and "workspace" in item.fixturenames
+    }
+    SHARED.clear()
+    SHARED.update(_notify(module) for module in modules)
+
+
+@pytest.fixture(scope="session")
+def stacks() -> Iterator[Stacks]:
+    made = Stacks(SHARED)
+    try:
+        yield made
+    finally:
+        made.stop()
+
+
 @pytest.fixture(scope="module")
-def stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
-    """A whole local stack per module, the console served at ``stack.console_url``; a module's
-    ``STACK_NOTIFY = "live"`` sends notifications to the sandboxes, as ``make stack`` does."""
-    notify = getattr(request.module, "STACK_NOTIFY", "outbox")
-    with LocalStack(extra_env=FAST_NOTION, notify=notify) as running:
+def workspace(request: pytest.FixtureRequest) -> str:
+    """The key of this module's own Notion workspace in the sandbox (``test_console_team`` -> "team"):
+    a copy of the demo's, so its people are ``ada@<key>.example`` and ``grace@<key>.example``."""
+    return str(request.module.__name__).rsplit(".", 1)[-1].removeprefix("test_console_")
+
+
+@pytest.fixture(scope="module")
+def stack(request: pytest.FixtureRequest, stacks: Stacks, workspace: str) -> Iterator[LocalStack]:
+    """The local stack a module's flows run on, the console served at ``stack.console_url``; a module's
+    ``STACK_NOTIFY = "live"`` sends notifications to the sandboxes, as ``make stack`` does. Modules
+    share a stack, each isolated in its own tenant: its own workspace (:func:`workspace`, named "Demo
+    workspace" as the demo's is), which Notion's consent approves from now on (who approves: its
+    owner); nothing a module does reaches another's tenant."""
+    notify = _notify(request.module)
+    running = stacks.get(notify)
+    try:
+        running.sandbox_admin(
+            "POST", "/workspaces", {"key": workspace, "name": "Demo workspace", "seed": "demo"}
+        )
+        running.sandbox_admin("POST", "/oauth", {"workspace": workspace, "user_id": None})
         yield running
+    finally:
+        stacks.done(notify)
 
 
 @pytest.fixture(scope="session")

@@ -20,18 +20,18 @@ HERS = "Also list the open invoices."
 
 
 class Visit:
-    def __init__(self, console: Console, stack: LocalStack) -> None:
-        self.console, self.stack = console, stack
-        self.ids: dict[str, str] = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
+    def __init__(self, console: Console, stack: LocalStack, workspace: str) -> None:
+        self.console, self.stack, self.workspace = console, stack, workspace
+        self.ids: dict[str, str] = stack.sandbox_admin("GET", f"/workspaces/{workspace}/state")["ids"]
         self.agent: dict[str, Any] = {}
 
 
 @pytest.fixture(scope="module")
-def visit(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Visit]:
+def visit(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Visit]:
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     context.set_default_timeout(15_000)
     try:
-        yield Visit(Console(context.new_page(), stack.console_url, figures), stack)
+        yield Visit(Console(context.new_page(), stack.console_url, figures), stack, workspace)
     finally:
         context.close()
 
@@ -75,7 +75,7 @@ def test_a_members_edit_waits_for_the_owners_acceptance(visit: Visit) -> None:
         "body": {"children": [block]},
         "user_id": visit.ids["teammate"],
     }
-    assert visit.stack.sandbox_admin("POST", "/workspaces/demo/act", call)["status"] == 200
+    assert visit.stack.sandbox_admin("POST", f"/workspaces/{visit.workspace}/act", call)["status"] == 200
     c.press("button", "Close")
     c.press("button", "Open Weekly report")
     expect(c.page.get_by_role("alert")).to_contain_text("Someone other than you edited these instructions")

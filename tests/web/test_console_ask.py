@@ -24,21 +24,24 @@ HIRING_TEXT = "Hiring: two engineers join the Berlin office in spring."
 
 class Visit:
     def __init__(
-        self, console: Console, context: BrowserContext, stack: LocalStack, browser: Browser
+        self, console: Console, context: BrowserContext, stack: LocalStack, browser: Browser, workspace: str
     ) -> None:
         self.console, self.context, self.stack, self.browser = console, context, stack, browser
-        self.ids: dict[str, str] = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
+        self.workspace = workspace
+        self.ids: dict[str, str] = stack.sandbox_admin("GET", f"/workspaces/{workspace}/state")["ids"]
         self.tenant_id = ""
         self.member_id = ""
         self.conversation = ""
 
 
 @pytest.fixture(scope="module")
-def visit(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Visit]:
+def visit(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Visit]:
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     context.set_default_timeout(15_000)
     try:
-        yield Visit(Console(context.new_page(), stack.console_url, figures), context, stack, browser)
+        yield Visit(
+            Console(context.new_page(), stack.console_url, figures), context, stack, browser, workspace
+        )
     finally:
         context.close()
 
@@ -59,7 +62,9 @@ def _index(visit: Visit, pages: dict[str, str]) -> None:
     from shared.notion.adapters.notion import NotionApi, build_client
 
     token = next(
-        w["access_token"] for w in visit.stack.sandbox_admin("GET", "/workspaces") if w["key"] == "demo"
+        w["access_token"]
+        for w in visit.stack.sandbox_admin("GET", "/workspaces")
+        if w["key"] == visit.workspace
     )
     notion = NotionApi(build_client(visit.stack.sandbox_url, 20.0), 1.0, 1000.0, 1000).with_token(token)
     store, model = FirestorePassages(_db(visit.stack)), LocalEmbedder()
@@ -75,7 +80,9 @@ def _index(visit: Visit, pages: dict[str, str]) -> None:
             ],
         }
         made = visit.stack.sandbox_admin(
-            "POST", "/workspaces/demo/act", {"method": "POST", "path": "/v1/pages", "body": body}
+            "POST",
+            f"/workspaces/{visit.workspace}/act",
+            {"method": "POST", "path": "/v1/pages", "body": body},
         )
         assert made["status"] == 200, made
         assert index_page(visit.tenant_id, made["response"]["id"], notion, model, store).embedded >= 1

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Setup]:
-    with set_up(stack, browser, figures) as made:
+def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
+    with set_up(stack, browser, figures, workspace) as made:
         yield made
 
 

@@ -23,26 +23,26 @@ LIVE_S = 30_000  # ms a live change may take to show (the console polls every 2 
 class Visit:
     """What the flows share: the tab, the stack, and what earlier flows found."""
 
-    def __init__(self, console: Console, stack: LocalStack) -> None:
-        self.console, self.stack = console, stack
-        self.ids: dict[str, str] = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
+    def __init__(self, console: Console, stack: LocalStack, workspace: str) -> None:
+        self.console, self.stack, self.workspace = console, stack, workspace
+        self.ids: dict[str, str] = stack.sandbox_admin("GET", f"/workspaces/{workspace}/state")["ids"]
         self.run_id = ""
         self.key = ""
 
     def act(self, method: str, path: str, body: Any) -> None:
         """The owner changes something in Notion; the sandbox delivers the webhook it causes."""
         call = {"method": method, "path": path, "body": body, "user_id": self.ids["owner"]}
-        answer = self.stack.sandbox_admin("POST", "/workspaces/demo/act", call)
+        answer = self.stack.sandbox_admin("POST", f"/workspaces/{self.workspace}/act", call)
         assert answer["status"] == 200, answer
         self.stack.sandbox_admin("POST", "/webhook/flush", {"timeout": 10, "force": True})
 
 
 @pytest.fixture(scope="module")
-def visit(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Visit]:
+def visit(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Visit]:
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     context.set_default_timeout(15_000)
     try:
-        yield Visit(Console(context.new_page(), stack.console_url, figures), stack)
+        yield Visit(Console(context.new_page(), stack.console_url, figures), stack, workspace)
     finally:
         context.close()
 

@@ -21,8 +21,8 @@ PHONE = 390
 
 
 @pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Setup]:
-    with set_up(stack, browser, figures) as made:
+def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
+    with set_up(stack, browser, figures, workspace) as made:
         yield made
 
 
@@ -179,7 +179,7 @@ def test_a_parent_lists_its_children_and_each_child_links_back(setup: Setup, fig
 
 
 def test_a_viewer_sees_the_runs_controls_disabled_with_the_reason(setup: Setup, titled: str) -> None:
-    made = setup.api("POST", "/team/invites", {"email": "grace@demo.example", "role": "viewer"})
+    made = setup.api("POST", "/team/invites", {"email": f"grace@{setup.workspace}.example", "role": "viewer"})
     setup.stack.sandbox_admin("POST", "/oauth", {"user_id": setup.ids["teammate"]})
     m = setup.tab(setup.context(signed_in=False))
     try:

@@ -16,14 +16,14 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Setup]:
-    with set_up(stack, browser, figures) as made:
+def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
+    with set_up(stack, browser, figures, workspace) as made:
         yield made
 
 
 def _admin_tab(setup: Setup) -> Console:
     """Grace, invited as an admin, signed in through the sandbox's OAuth in a tab of her own."""
-    made = setup.api("POST", "/team/invites", {"email": "grace@demo.example", "role": "admin"})
+    made = setup.api("POST", "/team/invites", {"email": f"grace@{setup.workspace}.example", "role": "admin"})
     setup.stack.sandbox_admin("POST", "/oauth", {"user_id": setup.ids["teammate"]})
     m = setup.tab(setup.context(signed_in=False))
     try:
@@ -55,7 +55,7 @@ def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> 
 
     timeline = page.locator("ol.timeline")
     expect(timeline).to_contain_text(
-        re.compile(r"(Grace Hopper|grace@demo\.example) approved"), timeout=LIVE_MS
+        re.compile(rf"(Grace Hopper|grace@{re.escape(setup.workspace)}\.example) approved"), timeout=LIVE_MS
     )
     expect(timeline).not_to_contain_text("You approved")
     expect(timeline).not_to_contain_text("You chose")

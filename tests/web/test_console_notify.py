@@ -19,8 +19,8 @@ WORDS = {"notion_comment": "A Notion comment", "slack": "Slack", "discord": "Dis
 
 
 @pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Setup]:
-    with set_up(stack, browser, figures) as made:
+def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
+    with set_up(stack, browser, figures, workspace) as made:
         yield made
 
 
@@ -44,7 +44,7 @@ def test_a_run_on_a_page_comments_on_it_in_the_notion_sandbox(setup: Setup) -> N
     run_id = setup.waiting_run()  # Ideas, Status → Ready for agent: its start is a note on the page
     note = sent_on(setup, "notion_comment", before)
     page = setup.ids["idea_newsletter"].replace("-", "")
-    comments = setup.stack.sandbox_admin("GET", "/workspaces/demo/state")["comments"]
+    comments = setup.stack.sandbox_admin("GET", f"/workspaces/{setup.workspace}/state")["comments"]
     on_page = [c for c in comments if str(c.get("parent", {}).get("page_id", "")).replace("-", "") == page]
     assert on_page, comments
     assert note["run_id"] == run_id

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Setup]:
-    with set_up(stack, browser, figures) as made:
+def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
+    with set_up(stack, browser, figures, workspace) as made:
         yield made
 
 
@@ -54,7 +54,7 @@ def test_a_waiting_run_shows_its_steps_the_plan_ahead_and_who_started_it(setup: 
 
 
 def test_a_viewer_sees_the_decision_disabled_with_the_reason(setup: Setup, waiting: str) -> None:
-    made = setup.api("POST", "/team/invites", {"email": "grace@demo.example", "role": "viewer"})
+    made = setup.api("POST", "/team/invites", {"email": f"grace@{setup.workspace}.example", "role": "viewer"})
     setup.stack.sandbox_admin("POST", "/oauth", {"user_id": setup.ids["teammate"]})
     m = setup.tab(setup.context(signed_in=False))
     try:

@@ -66,10 +66,10 @@ def test_the_console_is_served_with_a_policy_that_refuses_inline_script(
 
 
 def test_workspace_content_holding_html_renders_as_text(
-    signed_in: tuple[Console, dict[str, str]], stack: LocalStack
+    signed_in: tuple[Console, dict[str, str]], stack: LocalStack, workspace: str
 ) -> None:
     c, auth = signed_in
-    ids = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
+    ids = stack.sandbox_admin("GET", f"/workspaces/{workspace}/state")["ids"]
     retitle = {"properties": {"Name": {"title": [{"text": {"content": "Idea " + HOSTILE}}]}}}
     call = {
         "method": "PATCH",
@@ -77,7 +77,7 @@ def test_workspace_content_holding_html_renders_as_text(
         "body": retitle,
         "user_id": ids["owner"],
     }
-    assert stack.sandbox_admin("POST", "/workspaces/demo/act", call)["status"] == 200
+    assert stack.sandbox_admin("POST", f"/workspaces/{workspace}/act", call)["status"] == 200
     started = requests.post(
         stack.console_url + "/api/runs", json={"goal": "Goal " + HOSTILE}, headers=auth, timeout=10
     )

@@ -21,20 +21,22 @@ STACK_NOTIFY = "live"  # the stack fixture (conftest) starts it as make stack do
 
 
 class Visit:
-    def __init__(self, owner: Console, member: Console, stack: LocalStack) -> None:
+    def __init__(self, owner: Console, member: Console, stack: LocalStack, workspace: str) -> None:
         self.owner, self.member, self.stack = owner, member, stack
-        self.ids: dict[str, str] = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
+        self.ids: dict[str, str] = stack.sandbox_admin("GET", f"/workspaces/{workspace}/state")["ids"]
+        # Its people's addresses (the sandbox names them after the workspace)
+        self.grace, self.ada = f"grace@{workspace}.example", f"ada@{workspace}.example"
         self.link = ""
 
 
 @pytest.fixture(scope="module")
-def visit(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Visit]:
+def visit(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Visit]:
     contexts = [browser.new_context(viewport={"width": 1200, "height": 900}) for _ in range(2)]
     for context in contexts:
         context.set_default_timeout(15_000)
     try:
         owner, member = (Console(c.new_page(), stack.console_url, figures) for c in contexts)
-        yield Visit(owner, member, stack)
+        yield Visit(owner, member, stack, workspace)
     finally:
         for context in contexts:
             context.close()
@@ -47,14 +49,14 @@ def test_the_owner_invites_a_teammate_on_the_team_screen(visit: Visit) -> None:
     expect(c.page.get_by_role("heading", level=1, name="Set up Notion Agent")).to_be_visible(timeout=LIVE_S)
     c.press("link", "Team", exact=True)
     c.screen("team-owner", "Team")
-    c.fill("Their Notion email", "grace@demo.example")
+    c.fill("Their Notion email", visit.grace)
     c.choose("Their role", "viewer")
     c.press("button", "Make the invite")
     link = c.page.get_by_label("The link")
     expect(link).to_be_visible()
     visit.link = link.input_value()
     assert "#invite=namem_" in visit.link
-    mail = within(lambda: _mailed(visit.stack, "grace@demo.example"), "the invite's mail")
+    mail = within(lambda: _mailed(visit.stack, visit.grace), "the invite's mail")
     assert visit.link in str(mail["text"]).split(), mail  # the very link, whole, to her address
     code = visit.link.rsplit("=", 1)[1]
     logged = [p.name for p in visit.stack.group.log_dir.iterdir() if code in p.read_text(errors="replace")]
@@ -79,7 +81,7 @@ def test_the_teammate_accepts_and_sees_what_her_role_may_not_do(visit: Visit) ->
         visit.stack.sandbox_admin("POST", "/oauth", {"user_id": None})
     m.press("link", "Team", exact=True)
     m.screen("team-viewer", "Team")
-    expect(m.page.get_by_role("cell", name="grace@demo.example")).to_be_visible()
+    expect(m.page.get_by_role("cell", name=visit.grace)).to_be_visible()
     expect(m.page.get_by_text("Your role (viewer) may not invite").first).to_be_visible()
     expect(m.page.get_by_role("button", name="Make the invite")).to_be_disabled()
     expect(m.page.get_by_role("button", name="Remove").first).to_be_disabled()
@@ -134,7 +136,7 @@ def _screens_refuse(m: Console, role: str) -> None:
 
 def _role(visit: Visit, role: str) -> None:
     status, team = visit.owner.api("GET", "/team")
-    member = next(m for m in team["members"] if m["email"] == "grace@demo.example")
+    member = next(m for m in team["members"] if m["email"] == visit.grace)
     status, _ = visit.owner.api("PATCH", f"/team/members/{member['member_id']}", {"role": role})
     assert status == 200
 
@@ -168,15 +170,15 @@ def test_a_viewer_and_an_editor_try_every_decision_on_a_waiting_run(visit: Visit
 def test_removed_while_her_tab_is_open_her_next_request_is_refused(visit: Visit) -> None:
     c = visit.owner
     c.page.reload()
-    row = c.page.get_by_role("row").filter(has_text="grace@demo.example")
+    row = c.page.get_by_role("row").filter(has_text=visit.grace)
     expect(row).to_be_visible()
     button = row.get_by_role("button", name="Remove")
     button.focus()
     c.page.keyboard.press("Enter")
-    # Issue 66: one press removed her; now it asks first, focused on "Keep it"
+    # One press removed her; now it asks first, focused on "Keep it"
     expect(row.get_by_role("button", name="Keep it")).to_be_focused()
     row.get_by_role("button", name="Yes, remove").press("Enter")
-    expect(c.page.get_by_text("grace@demo.example")).to_have_count(0, timeout=LIVE_S)
+    expect(c.page.get_by_text(visit.grace)).to_have_count(0, timeout=LIVE_S)
     m = visit.member
     m.press("link", "Runs", exact=True)
     expect(m.page.get_by_text("no longer a member").first).to_be_visible(timeout=LIVE_S)
@@ -191,8 +193,8 @@ def test_the_owner_reads_the_audit_log_filtered(visit: Visit) -> None:
     expect(rows.filter(has_text="sign_in")).to_have_count(1, timeout=LIVE_S)
     c.choose("Surface", "oauth")
     expect(rows.filter(has_text="DELETE /team/members")).to_have_count(0)
-    expect(rows.filter(has_text="grace@demo.example")).to_have_count(1)
+    expect(rows.filter(has_text=visit.grace)).to_have_count(1)
     c.choose("Surface", "any")
     c.fill("Action holds", "DELETE /team/members")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("ada@demo.example")
+    expect(rows.first).to_contain_text(visit.ada)

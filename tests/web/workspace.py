@@ -19,9 +19,10 @@ LIVE_MS = 30_000  # a live change on a busy machine
 class Setup:
     """The workspace set up as onboarding would, and a way to open signed-in tabs on it."""
 
-    def __init__(self, stack: LocalStack, browser: Browser, figures: Figures) -> None:
+    def __init__(self, stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> None:
         self.stack, self.browser, self.figures = stack, browser, figures
-        self.ids: dict[str, str] = stack.sandbox_admin("GET", "/workspaces/demo/state")["ids"]
+        self.workspace = workspace  # the sandbox workspace's key (tests/web/conftest.py)
+        self.ids: dict[str, str] = stack.sandbox_admin("GET", f"/workspaces/{workspace}/state")["ids"]
         self.auth = connect(stack)
         self.contexts: list[BrowserContext] = []
         rules = [{"kind": "property_changed", "property": "Status", "to": READY}]
@@ -54,7 +55,7 @@ class Setup:
     def act(self, method: str, path: str, body: Any) -> None:
         """The owner changes something in Notion; the sandbox delivers the webhook it causes."""
         call = {"method": method, "path": path, "body": body, "user_id": self.ids["owner"]}
-        answer = self.stack.sandbox_admin("POST", "/workspaces/demo/act", call)
+        answer = self.stack.sandbox_admin("POST", f"/workspaces/{self.workspace}/act", call)
         assert answer["status"] == 200, answer
         self.stack.sandbox_admin("POST", "/webhook/flush", {"timeout": 10, "force": True})
 
@@ -83,9 +84,9 @@ class Setup:
 
 
 @contextmanager
-def set_up(stack: LocalStack, browser: Browser, figures: Figures) -> Iterator[Setup]:
+def set_up(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
     """A module's workspace (:class:`Setup`); its browser contexts closed at the end."""
-    made = Setup(stack, browser, figures)
+    made = Setup(stack, browser, figures, workspace)
     try:
         yield made
     finally:
