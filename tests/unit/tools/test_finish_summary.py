@@ -28,5 +28,6 @@ def test_a_run_whose_goal_is_at_the_limit_finishes(monkeypatch: pytest.MonkeyPat
     assert answer.status_code == 202 and answer.json is not None
     pump(fakes)
     run = fakes.store.get_run("t1", str(answer.json["run_id"]))
-    assert run is not None and run.state.status == RunStatus.COMPLETED, run.state.summary
+    assert run is not None
+    assert run.state.status == RunStatus.COMPLETED, run.state.summary
     assert run.state.summary.startswith("Sent a note about: ggg")
