@@ -29,7 +29,7 @@ def test_a_search_shows_only_runs_whose_goal_holds_its_words(setup: Setup) -> No
     c = setup.tab()
     c.open("/#/runs")
     page = c.page
-    expect(page.get_by_label(f"Choose {setup.api('GET', f'/runs/{other}')['goal']}")).to_be_visible(
+    expect(page.get_by_label(f"Choose {setup.api('GET', f'/runs/{other}')['title']}")).to_be_visible(
         timeout=LIVE_MS
     )
     page.get_by_label("Search goals").fill("ZEPHYR quarterly")

@@ -60,7 +60,7 @@ def test_the_started_by_panel_names_the_person_the_rule_the_event_and_the_page(
     expect(panel).to_contain_text("Notion user")
     assert c.page.locator(".started-by img").count() == 0
     assert c.page.evaluate("window.__pwned") is None
-    goal = setup.api("GET", f"/runs/{titled}")["goal"]
+    goal = setup.api("GET", f"/runs/{titled}")["title"]
     c.screen("run-started-by", goal)
     phone = setup.tab(setup.context(width=PHONE))
     phone.page.set_viewport_size({"width": PHONE, "height": 844})
@@ -81,7 +81,7 @@ def test_runs_are_found_by_their_page_title(setup: Setup, titled: str) -> None:
     c = setup.tab()
     c.open("/#/runs")
     page = c.page
-    expect(page.get_by_label(f"Choose {setup.api('GET', f'/runs/{other}')['goal']}")).to_be_visible(
+    expect(page.get_by_label(f"Choose {setup.api('GET', f'/runs/{other}')['title']}")).to_be_visible(
         timeout=LIVE_MS
     )
     page.get_by_label("Search goals, page titles and people").fill("ZEBRA")
@@ -118,7 +118,7 @@ def test_retry_on_a_failed_runs_screen_goes_on_from_its_failed_step(setup: Setup
     c.open(f"/#/runs/{run_id}")
     retry = c.page.get_by_role("button", name=f"Retry from step {failed_at}")
     expect(retry).to_be_enabled(timeout=LIVE_MS)
-    c.screen("run-failed", setup.api("GET", f"/runs/{run_id}")["goal"])
+    c.screen("run-failed", setup.api("GET", f"/runs/{run_id}")["title"])
     status = c.page.locator("#run-status")
     expect(status).to_contain_text(re.compile("failed", re.IGNORECASE))
     retry.click()
@@ -160,7 +160,7 @@ def test_a_parent_lists_its_children_and_each_child_links_back(setup: Setup, fig
     listed = lineage.locator("ul.children > li")
     expect(listed).to_have_count(2)
     expect(listed.first).to_contain_text("a parallel map's child (step 1)")
-    c.screen("run-children", setup.api("GET", f"/runs/{parent}")["goal"])
+    c.screen("run-children", setup.api("GET", f"/runs/{parent}")["title"])
     listed.first.get_by_role("link").click()
     expect(c.page.locator(".started-by")).to_contain_text("Handed over by", timeout=LIVE_MS)
     back = c.page.locator("ol.ancestors > li").first
@@ -172,7 +172,7 @@ def test_a_parent_lists_its_children_and_each_child_links_back(setup: Setup, fig
     phone.page.set_viewport_size({"width": PHONE, "height": 844})
     phone.open(f"/#/runs/{parent}")
     expect(phone.page.locator("section.lineage ul.children > li")).to_have_count(2, timeout=LIVE_MS)
-    phone.screen("run-children-phone", setup.api("GET", f"/runs/{parent}")["goal"])
+    phone.screen("run-children-phone", setup.api("GET", f"/runs/{parent}")["title"])
     wide = phone.overflowing()
     figures.phone_overflow = (figures.phone_overflow or 0) + len(wide)
     assert wide == []
@@ -192,9 +192,11 @@ def test_a_viewer_sees_the_runs_controls_disabled_with_the_reason(setup: Setup, 
     expect(m.page.get_by_text("may see this run but not retry, pause, cancel or run it again")).to_be_visible(
         timeout=LIVE_MS
     )
-    expect(m.page.get_by_role("button", name="Run again")).to_be_disabled()
-    described = m.page.get_by_role("button", name="Run again").get_attribute("aria-describedby")
+    # The run still waits: "Run again" shows only once it ended (issue 66), "Cancel run" until then
+    expect(m.page.get_by_role("button", name="Run again")).to_have_count(0)
+    expect(m.page.get_by_role("button", name="Cancel run")).to_be_disabled()
+    described = m.page.get_by_role("button", name="Cancel run").get_attribute("aria-describedby")
     assert described == "control-refused"
     owner = setup.tab()
     owner.open(f"/#/runs/{titled}")
-    expect(owner.page.get_by_role("button", name="Run again")).to_be_enabled(timeout=LIVE_MS)
+    expect(owner.page.get_by_role("button", name="Cancel run")).to_be_enabled(timeout=LIVE_MS)

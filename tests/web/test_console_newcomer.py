@@ -68,6 +68,23 @@ def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> 
     expect(page.get_by_role("button", name="Run again")).to_be_visible()
     owner.screen("run-decided-by", page.get_by_role("heading", level=1).inner_text())
 
+    # Issue 66: an admin was told "someone other than you edited these instructions" of her own edit
+    instructions = setup.api("GET", "/agents/default")["instructions_page_id"]
+    block = {"type": "paragraph", "paragraph": {"rich_text": [{"text": {"content": "Also tag the team."}}]}}
+    call = {
+        "method": "PATCH",
+        "path": f"/v1/blocks/{instructions}/children",
+        "body": {"children": [block]},
+        "user_id": setup.ids["teammate"],
+    }
+    assert setup.stack.sandbox_admin("POST", "/workspaces/demo/act", call)["status"] == 200
+    grace.open("/#/agents")
+    grace.press("button", "Open Notion Agent")
+    expect(
+        grace.page.get_by_text("edited by someone other than the workspace's owner (perhaps you)")
+    ).to_be_visible(timeout=LIVE_MS)
+    expect(grace.page.get_by_text("Someone other than you edited")).to_have_count(0)
+
 
 def test_the_audit_table_fits_a_phone_the_nav_one_line_and_agent_cards_no_bullets(setup: Setup) -> None:
     """Issue 66: the audit table was 794 px wide on a phone; the nav wrapped at 1280 px (with the

@@ -50,7 +50,7 @@ def test_a_waiting_run_shows_its_steps_the_plan_ahead_and_who_started_it(setup: 
     expect(page.locator(".started-by")).to_contain_text("an edit in Notion")
     expect(page.locator(".started-by")).to_contain_text("Agent")
     assert page.locator(".steps script, .steps img").count() == 0
-    c.screen("run-steps", shown["goal"])
+    c.screen("run-steps", shown["title"])
 
 
 def test_a_viewer_sees_the_decision_disabled_with_the_reason(setup: Setup, waiting: str) -> None:
@@ -81,7 +81,7 @@ def test_several_runs_cancelled_at_once_each_with_its_outcome(setup: Setup, wait
     c = setup.tab()
     c.open("/#/runs")
     for run_id in (held, ended):
-        goal = setup.api("GET", f"/runs/{run_id}")["goal"]
+        goal = setup.api("GET", f"/runs/{run_id}")["title"]
         c.page.get_by_label(f"Choose {goal}").first.check(timeout=LIVE_MS)
     expect(c.page.get_by_text("2 chosen")).to_be_visible()
     c.press("button", "Cancel chosen")

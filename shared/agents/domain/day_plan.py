@@ -173,9 +173,9 @@ def markdown(p: DayPlan, today: date) -> str:
 
 
 def decisions(titles: Sequence[str], total: int) -> str:
-    """The plan's section of the runs that wait for a person's decision (issue 66: the page said
-    "Nothing" under "Waiting on others" while 21 runs waited). Each run's title is one line of plain
-    text, at most :data:`LISTED`, the rest of ``total`` counted."""
+    """The plan's section of the runs that wait for a person's decision: each run's title as one line
+    of plain text, at most :data:`LISTED`, the rest of ``total`` counted. Issue 66: the page said
+    "Nothing" under "Waiting on others" while 21 runs waited."""
     lines = ["", "", "## Waiting for a decision"]
     lines += [f"- {literal(t) or 'A run'}: approve or reject it in Notion Agent" for t in titles[:LISTED]]
     if total > min(len(titles), LISTED):

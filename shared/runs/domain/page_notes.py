@@ -24,9 +24,9 @@ _MAP_CHILD = re.compile(r"-m\d+-\d+$")  # shared.runs.domain.fanout.child_id's
 
 
 def map_child(run_id: str, state: RunState) -> bool:
-    """Whether the run is a child of a parallel map: its parent's summary carries its news, so it
-    leaves no start or end note and sends no end message of its own. (Issue 66: a 2-row map wrote 6
-    Started/Done comments, a 3-item map sent 7 mails.)"""
+    """Whether the run is a child of a parallel map. Its parent's summary carries its news, so it
+    leaves no start or end note and sends no end message of its own. Issue 66: a 2-row map wrote 6
+    Started/Done comments, a 3-item map sent 7 mails."""
     return bool(state.parent_run_id) and _MAP_CHILD.search(run_id) is not None
 
 

@@ -335,9 +335,9 @@ def _notion_url(page_id: object) -> str:
 
 
 def wrote(log: list[RunEvent]) -> list[dict[str, str]]:
-    """What the run's effects did: each step that had an intent (a write to Notion, a pull request, a
-    deployment) and names an http(s) URL or a Notion page, in order. Each comes with what it did in
-    words (a comment, the properties it changed); a step's link is named once per tool."""
+    """What the run's effects did, in order: each step that had an intent (a write to Notion, a pull
+    request, a deployment) and names an http(s) URL or a Notion page. Each says what it did in words
+    (a comment, the properties it changed); a step's link is named once per tool."""
     effects = {e.step for e in log if isinstance(e, ToolIntent)}
     found: list[dict[str, str]] = []
     for event in log:

@@ -172,7 +172,7 @@ def test_a_second_run_of_the_day_replaces_the_page(stack: Stack) -> None:
     sections = _sections(page)
     assert sections["Due or overdue"] == ["Write the weekly report", "Send the invoices"]
     headings = [b["text"] for b in page["content"] if b["type"].startswith("heading")]
-    assert len(headings) == len(set(headings)) == 5  # one copy of each section
+    assert len(headings) == len(set(headings)) == 6  # one copy of each section, "Waiting for a decision" too
     markers = [b for b in page["content"] if b["text"].startswith("Notion Agent · ref day-plan-20260107")]
     assert len(markers) == 1
 

@@ -101,7 +101,7 @@ def test_a_name_another_agent_has_is_a_409_and_a_bad_tool_still_a_400() -> None:
     tenants.save(_tenant())
     store.create("t1", Agent(agent_id="triage", name="Triage", created_at=NOW, updated_at=NOW))
     store.create("t1", Agent(agent_id="notes", name="Notes", created_at=NOW, updated_at=NOW))
-    with pytest.raises(Conflict, match="another agent is called ' triage'"):  # the workspace's state
+    with pytest.raises(Conflict, match="another agent is called 'triage'"):  # trimmed; the workspace's state
         agents_service.edit_agent(
             "t1", "notes", AgentInput(name=" triage"), tenants=tenants, agents=store, notion=None
         )

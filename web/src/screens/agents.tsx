@@ -98,6 +98,7 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
   const runs = useLoad(() => get<S["RunList"]>(url("/agents/{agent_id}/runs", { agent_id: agentId })), agentId);
   const [busy, error, act] = useAction();
   const may = roleRefusal("admin", "change, pause or delete an agent");
+  const owner = !roleRefusal("owner", "accept"); // issue 66: an admin was told "someone other than you" of her own edit
   const [every, setEvery] = useState<Schedule["every"]>("weekly");
   const [hour, setHour] = useState(16);
   const [days, setDays] = useState<string[]>(["fri"]);
@@ -159,10 +160,17 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
       )}
       {instructions?.needs_acceptance && instructions.current && (
         <div class="card" role="alert">
-          <p>
-            Someone other than you edited these instructions. Runs keep using the version you last accepted until you
-            accept this one.
-          </p>
+          {owner ? (
+            <p>
+              Someone other than you edited these instructions. Runs keep using the version you last accepted until you
+              accept this one.
+            </p>
+          ) : (
+            <p>
+              These instructions were edited by someone other than the workspace's owner (perhaps you). Runs keep using
+              the version the owner last accepted until the owner accepts this one.
+            </p>
+          )}
           <button type="button" class="primary" disabled={busy || !!may} title={may} onClick={() => accept(instructions.current?.content_hash ?? "")}>
             Accept this version
           </button>
