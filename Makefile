@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # Every Python process of the checks (pytest and its workers, each local stack's dozen processes)
 # writes and reuses compiled bytecode: where the environment sets PYTHONDONTWRITEBYTECODE, each one
 # compiled every module it imports from source again, and pytest rewrote every test module again
-# (decision 0101). __pycache__ is ignored by git and left out of the functions' archive.
+# (decision 0100). __pycache__ is ignored by git and left out of the functions' archive.
 unexport PYTHONDONTWRITEBYTECODE
 
 # Python 3.13: from PATH, else pyenv's usual place. Override with `make PYTHON=/path/to/python3.13`.
@@ -76,7 +76,7 @@ PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/w
 # RESULT line sums what its modules found in that process: tests/redteam/test_zz_result.py), its
 # output kept in REDTEAM_LOG and shown after. Both fail the target; stopped, it stops the red team.
 # --dist loadfile: a module's tests stay on one worker, so its module-scoped fixtures (a whole local
-# stack for an e2e module, a code sandbox) start once, not once per worker (decision 0101).
+# stack for an e2e module, a code sandbox) start once, not once per worker (decision 0100).
 PYTEST_WORKERS ?= 2
 PYTEST_DIST ?= loadfile
 REDTEAM_LOG := build/redteam.log

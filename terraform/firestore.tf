@@ -118,7 +118,7 @@ locals {
       ]
     }
     # FirestoreSpend.stale_holds (the sweeper): model-call reservations never settled, across all
-    # tenants: collection group spend_holds, release_after < now, oldest first (decision 0102).
+    # tenants: collection group spend_holds, release_after < now, oldest first (decision 0101).
     spend_holds_release_after = {
       collection = "spend_holds"
       field      = "release_after"

@@ -150,7 +150,7 @@ QUERIES: dict[tuple[str, str], Query] = {
     ),
     ("firestore_spend.py", "FirestoreSpend.stale_holds"): Query(
         "collection group spend_holds: release_after < ? order by release_after (the sweeper, decision "
-        "0102); one field, collection-group scope: the single-field index firestore_field_indexes adds",
+        "0101); one field, collection-group scope: the single-field index firestore_field_indexes adds",
         (),
     ),
     ("firestore_notifications.py", "FirestoreNotificationLog.recent"): Query(

@@ -30,7 +30,7 @@ def test_a_fifth_operation_on_some_steps_is_a_missed_goal() -> None:
 
 def test_a_step_past_its_own_ops_and_every_cache_s_is_a_missed_goal() -> None:
     """A step's caches may add their reads again (at most 4) to its own 4 ops and its model call's
-    budget counters and its reservation's record (9; decisions 0067, 0084, 0102), no more."""
+    budget counters and its reservation's record (9; decisions 0067, 0084, 0101), no more."""
     assert missed_goals(result(ops_max=17)) == []
     (missed,) = missed_goals(result(ops_max=18))
     assert "ops_per_step_max" in missed and "18" in missed

@@ -2,7 +2,7 @@
 money. It sums the runs' ``model_used`` events and keeps the deployment's daily cap counter. It
 keeps the budget counters under ``tenants/{t}/spend/`` that a model call reserves on and settles
 (decision 0084). Each reservation's record stays under ``tenants/{t}/spend_holds/`` until it is
-settled or the sweeper gives it back (0102)."""
+settled or the sweeper gives it back (0101)."""
 
 import contextlib
 import logging

@@ -143,5 +143,5 @@ def test_concurrent_runs_of_one_workspace_never_pass_a_budget(firestore_db: Any)
     assert spend.document("month-2026-11").get().get("usd") == pytest.approx(month)
     for run_id, usd in per_run.items():
         assert spend.document(f"run-{run_id}").get().get("usd") == pytest.approx(usd)
-    # ... with no reservation's record left for the sweeper (decision 0102).
+    # ... with no reservation's record left for the sweeper (decision 0101).
     assert list(firestore_db.collection("tenants").document("t1").collection("spend_holds").stream()) == []
