@@ -429,8 +429,8 @@ def main() -> None:
     with LocalStack(notify="live", person_env=dict(os.environ)) as stack:
         described = {"workdir": str(stack.workdir), **stack.env(), **by_hand(stack)}
         print(json.dumps(described, indent=2), flush=True)
-        print(memory_line(stack.env()), flush=True)
         print(f"Local stack is up: the console at {stack.console_url}/ . Ctrl-C stops it.", flush=True)
+        print(memory_line(stack.env()), flush=True)  # after the line scripts wait for, not in the JSON
         print(f"Sent Slack, Discord and email: {stack.code_sandbox_url}/_sandbox/sent", flush=True)
         try:
             while True:
