@@ -52,6 +52,10 @@ def run(edits: int = 20, spread_s: float = 120.0, window_s: float = PRODUCT_WIND
         # the new rows indexed through the same path first (their own window), so each edit is timed alone
         wait_for(lambda: sum(1 for _ in store.indexed_pages(tenant_id)) >= edits or None,
                  "the new rows indexed", window_s + timeout_s)  # fmt: skip
+        # Choosing the source queued its first index at once, so the rows may be counted before the
+        # index tasks of their creation (each due at its window's end) have run: one window more,
+        # and a second, lets those run before the edits, or one could read an edit too soon.
+        time.sleep(window_s + 1.0)
         rng = random.Random(56)
         offsets = sorted(rng.uniform(0, spread_s) for _ in range(edits))
         edited: dict[str, float] = {}  # marker -> when its edit was answered
