@@ -75,6 +75,13 @@ locals {
   # Who deletes a token secret: api on disconnect; oauth-callback the secret of a connect it refused
   # and the one a reconnect replaced (each connect writes a secret of its own).
   tenant_token_deleters = ["api", "oauth_callback"]
+
+  # The Linear sync's secrets of a tenant (docs/sync.md): its API key, sync-token-linear-<tenant>, and
+  # its webhook's signing secret, sync-hook-linear-<tenant>. api writes and deletes them (connect,
+  # disconnect) and reads them (the signed intake, disconnect); plan reads them (the mirror's tasks).
+  sync_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/sync-\")"
+  sync_token_writers   = ["api"]
+  sync_token_readers   = ["api", "plan"]
 }
 
 resource "google_secret_manager_secret" "platform" {
@@ -262,5 +269,49 @@ resource "google_project_iam_member" "tenant_token_revoker" {
     title       = "notion-token-secrets-only"
     description = "Only secrets whose id starts with notion-token-."
     expression  = local.tenant_token_condition
+  }
+}
+
+# The sync's secrets, as the Notion tokens' above but on their own prefix (a separate condition, so
+# api, which never writes a Notion token, may write only these).
+resource "google_project_iam_member" "sync_token_writer" {
+  for_each = toset(local.sync_token_writers)
+
+  project = var.project_id
+  role    = google_project_iam_custom_role.notion_token_rotator.name # a reconnect replaces a version
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
+
+  condition {
+    title       = "sync-secrets-only"
+    description = "Only secrets whose id starts with sync-."
+    expression  = local.sync_token_condition
+  }
+}
+
+resource "google_project_iam_member" "sync_token_readers" {
+  for_each = toset(local.sync_token_readers)
+
+  project = var.project_id
+  role    = "roles/secretmanager.secretAccessor"
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
+
+  condition {
+    title       = "sync-secrets-only"
+    description = "Only secrets whose id starts with sync-."
+    expression  = local.sync_token_condition
+  }
+}
+
+resource "google_project_iam_member" "sync_token_revoker" {
+  for_each = toset(local.sync_token_writers)
+
+  project = var.project_id
+  role    = google_project_iam_custom_role.notion_token_revoker.name
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
+
+  condition {
+    title       = "sync-secrets-only"
+    description = "Only secrets whose id starts with sync-."
+    expression  = local.sync_token_condition
   }
 }

@@ -49,9 +49,19 @@ REACH: dict[str, frozenset[str]] = {
     "shared/notion/services/disconnect.py:disconnect": frozenset({"api"}),
     # Erasing a workspace (POST /workspace/erase on api): its token secrets deleted, as a disconnect does.
     "shared/notion/services/erasure.py:erase_workspace": frozenset({"api"}),
-    "shared/memory/services/ask.py:answer_question": frozenset(
-        {"api", "plan"}
-    ),  # POST /ask, an Ask by comment
+    "shared/memory/services/ask.py:_paid": frozenset({"api", "plan"}),  # POST /ask, an Ask by comment
+    # Choosing pages or data sources (PATCH /settings) queues their first index at once.
+    "shared/memory/services/workspace_index.py:index_the_choice": frozenset({"api"}),
+    # GitHub's check deliveries wake a waiting run: no function receives them yet (decision 0096).
+    "shared/engine/services/check_wakeups.py:_wake": frozenset(),
+    # The Linear sync (docs/sync.md): connect and disconnect on api (its key and webhook secret
+    # written, read and deleted), the signed intake on api, the mirror's tasks on plan.
+    "shared/sync/services/connect.py:connect_linear": frozenset({"api"}),
+    "shared/sync/services/connect.py:disconnect_linear": frozenset({"api"}),
+    "shared/sync/services/connect.py:_unhook": frozenset({"api"}),
+    "shared/sync/services/intake.py:ingest_linear": frozenset({"api"}),
+    "shared/sync/services/mirror.py:run_sync_task": frozenset({"plan"}),
+    "shared/sync/services/mirror.py:_run": frozenset({"plan"}),
     "shared/memory/services/ask.py:answer_comment": frozenset(
         {"plan"}
     ),  # an Ask by comment: its reply queued
@@ -292,9 +302,12 @@ def terraform_grants(tf: Terraform) -> dict[str, set[str]]:
             grants[fn].add(f"secret:add:{secret}")
     for fn in tf.locals["tenant_token_readers"]:
         grants[fn].add("tenant_token:read")
-    for fn in _holders(tf, "tenant_token_writer") | _holders(tf, "tenant_token_version_adders"):
+    for fn in _holders(tf, "sync_token_readers"):  # the sync's secrets: per tenant too (docs/sync.md)
+        grants[fn].add("tenant_token:read")
+    writers = ("tenant_token_writer", "tenant_token_version_adders", "sync_token_writer")
+    for fn in set().union(*(_holders(tf, name) for name in writers)):
         grants[fn].add("tenant_token:add")
-    for fn in _holders(tf, "tenant_token_revoker"):
+    for fn in _holders(tf, "tenant_token_revoker") | _holders(tf, "sync_token_revoker"):
         grants[fn].add("tenant_token:delete")
     for fn in _holders(tf, "code_token_readers"):
         grants[fn].add("code_token:read")

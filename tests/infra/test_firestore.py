@@ -148,6 +148,11 @@ QUERIES: dict[tuple[str, str], Query] = {
         "collection group runs: status == ?, updated_at < ? (the sweeper)",
         (_idx("runs", "COLLECTION_GROUP", "status", "updated_at"),),
     ),
+    ("firestore_sync.py", "FirestoreSync.read_log"): Query(
+        "tenants/{t}/sync_log: at >= ? order by at DESC (GET /sync/linear/log); one field: automatic", ()
+    ),
+    ("minilm.py", "encode"): Query("not Firestore: numpy's sum in the local embedder's pooling", ()),
+    ("minilm.py", "_forward"): Query("not Firestore: numpy's where and sum in the encoder's layers", ()),
     ("firestore_spend.py", "FirestoreSpend.stale_holds"): Query(
         "collection group spend_holds: release_after < ? order by release_after (the sweeper, decision "
         "0101); one field, collection-group scope: the single-field index firestore_field_indexes adds",

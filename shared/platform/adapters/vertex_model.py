@@ -122,8 +122,8 @@ def log_used(model: str, purpose: str, usage: ModelUsage, **fields: Any) -> None
                 "model": model,
                 "purpose": purpose,
                 "cost_usd": usage.cost_usd,
+                **fields,
             }
-            | fields
         },
     )
 
