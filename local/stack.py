@@ -96,6 +96,10 @@ class LocalStack:
         self.firestore_port = free_port()
         self.sandbox_port = free_port()
         self.code_sandbox_port = free_port()
+        from local.linear_sandbox.app import LinearServer  # graphql-core: the stack's, not the functions'
+
+        self.linear = LinearServer()  # Linear's GraphQL API, served from this process (docs/sync.md)
+        self._linear_up = False
         self.smtp_port = free_port()  # the code sandbox's mail relay
         self.gateway_port = free_port()  # one origin: the console, /api, /oauth/callback (local.gateway)
         self.tasks_grpc = ""
@@ -158,6 +162,7 @@ class LocalStack:
             "NA_VERCEL_API_BASE_URL": self.code_sandbox_url + "/vercel",
             "NA_SLACK_API_BASE_URL": self.code_sandbox_url + "/slack/api",
             "NA_DISCORD_API_BASE_URL": self.code_sandbox_url + "/discord/api/v10",
+            "NA_LINEAR_API_BASE_URL": self.linear.url,  # the Linear sandbox, in this process
             # The code sandbox's mail relay: loopback, so plain text is allowed (never in production).
             "NA_SMTP_HOST": "127.0.0.1",
             "NA_SMTP_PORT": str(self.smtp_port),
@@ -214,6 +219,9 @@ class LocalStack:
         )
         self.group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{self.firestore_port}/"))
         self._create_queues()
+        if not self._linear_up:
+            self.linear.__enter__()
+            self._linear_up = True
         for target in Target:
             self._start_function(target)
         self._start_cloud_run_front()
@@ -359,6 +367,9 @@ class LocalStack:
         """Stop every process; then remove the working directory this stack created, or say where the
         logs were kept."""
         self.group.stop_all()
+        if self._linear_up:
+            self.linear.__exit__(None, None, None)
+            self._linear_up = False
         if not self._owns_workdir:
             return
         if self._keep_workdir:

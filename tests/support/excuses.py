@@ -25,6 +25,14 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     # the workspace's name, which only the workspace knows: any other is refused, nothing erased
     "POST /workspace/erase": (("confirm", "type the workspace's name"),),
     "PUT /integrations/{name}": tuple(("token", words) for words in TOKEN_REFUSED),
+    # a key Linear refused, or a team it does not show that key (only Linear knows either)
+    "PUT /sync/linear": (
+        ("api_key", "Linear refused this key"),
+        ("api_key", "cannot be used with this key"),
+        ("team_id", "sees no Linear team of that id"),
+    ),
+    # a reason is required with "bad" only: a rule between two fields
+    "POST /runs/{run_id}/rating": (("reason", "say why the run was not right"),),
     "POST /agents": TRIGGERS,
     "PATCH /agents/{agent_id}": TRIGGERS,
     "PATCH /settings": (

@@ -77,7 +77,7 @@ def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> 
         "body": {"children": [block]},
         "user_id": setup.ids["teammate"],
     }
-    assert setup.stack.sandbox_admin("POST", "/workspaces/demo/act", call)["status"] == 200
+    assert setup.stack.sandbox_admin("POST", f"/workspaces/{setup.workspace}/act", call)["status"] == 200
     grace.open("/#/agents")
     grace.press("button", "Open Notion Agent")
     expect(

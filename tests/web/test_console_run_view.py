@@ -124,7 +124,7 @@ def test_a_reason_given_again_is_proposed_and_the_owner_adds_it_to_the_instructi
     assert proposal and proposal["status"] == "open", rated  # the earlier flow's reason, given again
     agent = setup.api("GET", f"/agents/{rated['agent_id']}")
     page_id = agent["instructions_page_id"]
-    assert "three lines" not in json.dumps(setup.stack.sandbox_admin("GET", "/workspaces/demo/state"))
+    assert "three lines" not in json.dumps(setup.stack.sandbox_admin("GET", f"/workspaces/{setup.workspace}/state"))
     c = setup.tab()
     c.open("/#/agents")
     c.press("button", f"Open {agent['name']}")
@@ -133,7 +133,7 @@ def test_a_reason_given_again_is_proposed_and_the_owner_adds_it_to_the_instructi
     c.screen("agent-proposal", "Agents")
     c.press("button", "Add it to the instructions")
     expect(offer).to_have_count(0, timeout=LIVE_MS)
-    pages = setup.stack.sandbox_admin("GET", "/workspaces/demo/state")["pages"]
+    pages = setup.stack.sandbox_admin("GET", f"/workspaces/{setup.workspace}/state")["pages"]
     written = next(p for p in pages if p["id"].replace("-", "") == page_id.replace("-", ""))
     assert any("three lines" in b.get("text", "") for b in written["content"])
     decided = setup.api("GET", f"/agents/{rated['agent_id']}")["proposals"]

@@ -14,9 +14,15 @@ ApiKey = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[!-~]+$")
 class LinearKey(Schema):
     """What connecting Linear takes (the data source: the home's Tasks unless named)."""
 
-    team_id: str = Field(min_length=1, max_length=64, description="The Linear team to keep in step")
+    team_id: str = Field(
+        min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$", description="The Linear team to keep in step"
+    )
     api_key: ApiKey
-    data_source_id: str | None = Field(None, description="The Notion data source (default: the home's Tasks)")
+    data_source_id: str | None = Field(
+        None,
+        pattern=r"^[0-9a-fA-F-]{32,36}$",
+        description="The Notion data source (default: the home's Tasks)",
+    )
     model_config = ConfigDict(extra="forbid")
 
 
@@ -66,4 +72,10 @@ class PeopleMap(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    people: dict[str, str]
+    people: Annotated[
+        dict[
+            Annotated[str, Field(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$")],
+            Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{32,36}$")],
+        ],
+        Field(max_length=500, json_schema_extra={"additionalProperties": False}),
+    ]
