@@ -129,7 +129,7 @@ def disconnect_linear(tenant_id: str, deps: Linking) -> dict[str, Any]:
     return {"tool": "linear", "connected": False, "webhook_deleted": deleted}
 
 
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}")
+_EMAIL = re.compile(r"[!-?A-~]{1,64}@[!-?A-~]{1,190}")  # printable ASCII, one @ (as the contract says)
 _USER = re.compile(r"[0-9a-fA-F-]{32,36}")
 MAX_PEOPLE = 500
 

@@ -74,7 +74,7 @@ class PeopleMap(Schema):
 
     people: Annotated[
         dict[
-            Annotated[str, Field(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$")],
+            Annotated[str, Field(pattern=r"^[!-?A-~]{1,64}@[!-?A-~]{1,190}$")],
             Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{32,36}$")],
         ],
         Field(max_length=500, json_schema_extra={"additionalProperties": False}),
