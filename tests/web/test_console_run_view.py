@@ -124,7 +124,9 @@ def test_a_reason_given_again_is_proposed_and_the_owner_adds_it_to_the_instructi
     assert proposal and proposal["status"] == "open", rated  # the earlier flow's reason, given again
     agent = setup.api("GET", f"/agents/{rated['agent_id']}")
     page_id = agent["instructions_page_id"]
-    assert "three lines" not in json.dumps(setup.stack.sandbox_admin("GET", f"/workspaces/{setup.workspace}/state"))
+    assert "three lines" not in json.dumps(
+        setup.stack.sandbox_admin("GET", f"/workspaces/{setup.workspace}/state")
+    )
     c = setup.tab()
     c.open("/#/agents")
     c.press("button", f"Open {agent['name']}")
