@@ -24,7 +24,7 @@ from shared.platform.errors import AgentError, InvalidInput, PayloadTooLarge
 
 if TYPE_CHECKING:
     from shared.platform.ports import DeadLetterStore
-    from shared.workspace.domain.connection import SessionCookie
+    from shared.workspace.domain.connecting.connection import SessionCookie
 
 log = logging.getLogger("functions")
 

@@ -32,7 +32,7 @@ from shared.platform.errors import AgentError, Forbidden, InvalidInput, NotFound
 from shared.platform.logs import add_labels
 from shared.team.domain.audit import Surface
 from shared.team.services import audit, sessions
-from shared.workspace.domain.connection import session_cookie
+from shared.workspace.domain.connecting.connection import session_cookie
 from shared.workspace.domain.members import at_least, role_refusal
 
 if TYPE_CHECKING:

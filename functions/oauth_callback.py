@@ -17,7 +17,7 @@ from shared.bootstrap import Container
 from shared.notion.services.connect import complete_connect
 from shared.team.services import audit
 from shared.team.services.sessions import SESSION_TTL_S
-from shared.workspace.domain.connection import NONCE_COOKIE, session_cookie
+from shared.workspace.domain.connecting.connection import NONCE_COOKIE, session_cookie
 
 bootstrap.preload("tenants", "oauth_states", "invites", "secrets", "notion_oauth", "audit")
 

@@ -33,7 +33,7 @@ from typing import Any
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, stop_on_signals
 from local.tasks_emulator import mint_id_token
 from shared.platform.topology import Target
-from shared.workspace.domain.connection import session_cookie
+from shared.workspace.domain.connecting.connection import session_cookie
 from shared.workspace.domain.daily import tick_of
 
 READY = "Ready for agent"

@@ -39,8 +39,8 @@ from shared.runs.ports import RunStore
 from shared.team.domain.api_keys import ApiKey
 from shared.team.domain.audit import AuditEntry
 from shared.team.ports import ApiKeyStore, AuditLog
+from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.day_plans import Kept
-from shared.workspace.domain.notion_grant import NotionGrant
 from shared.workspace.domain.skipped_edits import SkippedEdit
 from shared.workspace.domain.tenants import EventRecord, Tenant, TenantStatus
 from shared.workspace.ports import InviteStore, OAuthStateStore, TenantStore, WebhookEventLedger

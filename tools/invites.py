@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from shared import bootstrap
 from shared.platform.config import Settings, env_name
-from shared.workspace.domain import signup
+from shared.workspace.domain.connecting import signup
 
 _READ = ("gcp_project", "firestore_database", "firestore_emulator_host", "frontend_url")
 

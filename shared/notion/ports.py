@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from shared.workspace.domain.notion_grant import NotionGrant
+    from shared.workspace.domain.connecting.notion_grant import NotionGrant
 
 
 class NotionOAuth(Protocol):

@@ -97,7 +97,7 @@ class OAuthStateStore(Protocol):
 
 class InviteStore(Protocol):
     """``invites/{sha256(code)}``: the operator's invite codes, each with the uses it has left (the
-    code itself is never stored: :mod:`shared.workspace.domain.signup`)."""
+    code itself is never stored: :mod:`shared.workspace.domain.connecting.signup`)."""
 
     def create(self, key: str, uses: int, now: datetime) -> None:
         """A new invite admitting ``uses`` connections."""

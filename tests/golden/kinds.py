@@ -26,7 +26,7 @@ from shared.runs.domain.runs import Pending, Run, RunState, Waiting
 from shared.runs.domain.step_task import StepTask
 from shared.team.domain.api_keys import ApiKey
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
-from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 from shared.workspace.domain.triggers import (

@@ -18,7 +18,7 @@ from werkzeug.test import Client
 
 from functions._http import app
 from shared.platform.config import PlatformSecret, Settings
-from shared.workspace.domain.connection import NONCE_COOKIE
+from shared.workspace.domain.connecting.connection import NONCE_COOKIE
 from tests.api_fakes import FakeContainer
 from tests.fakes import FakeSecrets
 from tests.support.infra_drift import _evaluate as evaluate_setting

@@ -32,7 +32,7 @@ from shared.platform.config import PlatformSecret, Settings
 from shared.platform.topology import Queue
 from shared.runs.domain.notion_events import SIGNATURE_HEADER
 from shared.runs.domain.plan_task import PlanTask
-from shared.workspace.domain.connection import NONCE_COOKIE, NotionTokens, session_cookie
+from shared.workspace.domain.connecting.connection import NONCE_COOKIE, NotionTokens, session_cookie
 from tests.api_fakes import json_body
 from tests.conftest import PROJECT
 from tests.support.session_cookies import cookie_set

@@ -208,7 +208,7 @@ class Backends:
         from google.cloud import firestore
 
         from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
-        from shared.workspace.domain.connection import token_secret_name
+        from shared.workspace.domain.connecting.connection import token_secret_name
         from shared.workspace.domain.settings import TenantSettings
         from shared.workspace.domain.tenants import Tenant, tenant_id_for
 

@@ -13,7 +13,7 @@ import pytest
 
 from local.demo import connect, http
 from local.stack import LocalStack
-from shared.workspace.domain.connection import session_cookie
+from shared.workspace.domain.connecting.connection import session_cookie
 from tests.redteam.totals import EXERCISED, TOTALS
 
 pytestmark = pytest.mark.redteam

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from shared.platform.config import PlatformSecret, Settings
-from shared.workspace.domain.connection import NONCE_COOKIE, NotionTokens, session_cookie
-from shared.workspace.domain.notion_grant import NotionGrant
+from shared.workspace.domain.connecting.connection import NONCE_COOKIE, NotionTokens, session_cookie
+from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.tenants import tenant_id_for
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeNotionOAuth, FakeSecrets

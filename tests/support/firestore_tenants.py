@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.workspace.domain.connection import token_secret_name
+from shared.workspace.domain.connecting.connection import token_secret_name
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, tenant_id_for
 

@@ -8,7 +8,7 @@ from shared.platform.config import PlatformSecret
 from shared.team.domain.api_keys import SCOPES, new_key
 from shared.team.services.api_keys import SCOPE_ROLES
 from shared.team.services.sessions import start_session
-from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.members import ROLES, Member, at_least, member_id_for
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer

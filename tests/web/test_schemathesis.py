@@ -37,7 +37,7 @@ from local.code_sandbox import SEED as CODE_SEED
 from local.demo import connect, http, wait_for
 from local.stack import LocalStack
 from shared.platform.topology import Queue
-from shared.workspace.domain.connection import session_cookie
+from shared.workspace.domain.connecting.connection import session_cookie
 from tests.support.excuses import excused
 from tests.web.browser import Figures
 

@@ -1,7 +1,8 @@
 """Models of what the api's routes answer, and of the requests they check by hand, for the contract
 only (``functions.openapi``): no handler imports them, so a route's first request loads none
 (decision 0017). Here: the error body, the words and token of a mailed link's page, and what the
-routes of mailed links answer (``approvals``, ``email_confirmations``); one module per concern beside."""
+routes of mailed links answer (``approvals``, ``email_confirmations``); one module per concern beside, and
+the team's in ``team_api/`` (as ``functions.routes.team_api``)."""
 
 from typing import Literal
 

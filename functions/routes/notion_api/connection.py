@@ -6,8 +6,8 @@ from functions._http import Reply, reply
 from functions.routes import Call
 from shared.notion.services.connect import begin_connect
 from shared.notion.services.disconnect import disconnect
-from shared.workspace.domain.connection import NONCE_COOKIE
-from shared.workspace.domain.signup import INVITE_HEADER
+from shared.workspace.domain.connecting.connection import NONCE_COOKIE
+from shared.workspace.domain.connecting.signup import INVITE_HEADER
 
 
 def start_connect(call: Call) -> Reply:

@@ -8,7 +8,7 @@ from functions._http import Reply
 from functions.routes import Call
 from shared.platform.errors import NotFound
 from shared.team.services import sessions
-from shared.workspace.domain.connection import session_cookie
+from shared.workspace.domain.connecting.connection import session_cookie
 
 
 def get_session(call: Call) -> Reply:

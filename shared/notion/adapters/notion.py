@@ -32,7 +32,7 @@ from shared.platform.errors import (
     TransientError,
     Unauthenticated,
 )
-from shared.workspace.domain.notion_grant import NotionGrant
+from shared.workspace.domain.connecting.notion_grant import NotionGrant
 
 NOTION_VERSION = "2026-03-11"  # webhooks: the subscription's version too (docs/deploy.md)
 PAGE_SIZE = 100

@@ -31,8 +31,9 @@ from shared.platform.errors import (
     Unauthenticated,
 )
 from shared.team.services.sessions import start_session
-from shared.workspace.domain import members, signup
-from shared.workspace.domain.connection import (
+from shared.workspace.domain import members
+from shared.workspace.domain.connecting import signup
+from shared.workspace.domain.connecting.connection import (
     STATE_TTL_S,
     NotionTokens,
     checked_state,
@@ -49,7 +50,7 @@ from shared.workspace.domain.connection import (
     tenant_from_grant,
     token_secret_name,
 )
-from shared.workspace.domain.notion_grant import NotionGrant
+from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.tenants import Tenant, TenantStatus, same_address, tenant_id_for
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from shared.notion.services.connect import Connecting
 from shared.notion.services.notion_access import oauth_client
 from shared.platform.errors import NotFound, PermanentError, Unauthenticated
 from shared.workspace.domain import integrations
-from shared.workspace.domain.connection import NotionTokens, new_session_epoch
+from shared.workspace.domain.connecting.connection import NotionTokens, new_session_epoch
 from shared.workspace.domain.tenants import DISCONNECTED, Tenant, TenantStatus
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import ConfigError, NotFound, PermanentError, TransientError, Unauthenticated
 from shared.platform.topology import Queue
-from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 
 if TYPE_CHECKING:

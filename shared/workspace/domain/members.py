@@ -23,9 +23,7 @@ RANK: dict[str, int] = {role: rank for rank, role in enumerate(ROLES)}
 OWNER: Role = "owner"
 
 MAX_MEMBERS = 200  # a tenant's members and pending invites, each: bounds the tenant's document
-INVITE_PREFIX = (
-    "namem_"  # a member invite's code; a sign-up invite's is "nainv_" (shared.workspace.domain.signup)
-)
+INVITE_PREFIX = "namem_"  # a member invite's code; a sign-up invite's is "nainv_" (shared.workspace.domain.connecting.signup)
 _INVITE = re.compile(r"namem_[A-Za-z0-9_-]{32}")
 INVITE_TTL_S = 7 * 24 * 3600
 # An invited address: a local part and a domain, one @, no space nor control character (named one by

@@ -27,7 +27,7 @@ from shared.platform.errors import ModelFixableError, PermanentError, TransientE
 from shared.platform.topology import Queue
 from shared.runs.domain.events import ErrorKind, ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.runs.domain.step_task import StepTask
-from shared.workspace.domain.connection import NotionTokens, token_secret_name
+from shared.workspace.domain.connecting.connection import NotionTokens, token_secret_name
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore

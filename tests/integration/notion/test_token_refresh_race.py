@@ -14,8 +14,8 @@ from shared.notion.services.notion_access import NotionAccess
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import TransientError
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
-from shared.workspace.domain.connection import NotionTokens
-from shared.workspace.domain.notion_grant import NotionGrant
+from shared.workspace.domain.connecting.connection import NotionTokens
+from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.tenants import TenantStatus
 from tests.fakes import FakeNotionOAuth, FakeQueue, FakeSecrets
 from tests.support.connection_services import FakeNotion

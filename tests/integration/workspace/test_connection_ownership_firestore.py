@@ -12,7 +12,7 @@ from shared.notion.services.disconnect import disconnect
 from shared.platform.errors import Unauthenticated
 from shared.team.services.sessions import tenant_of
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
-from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.tenants import TenantStatus, tenant_id_for
 from tests.fakes import FakeOAuthStates, FakeSecrets, no_held_runs
 from tests.support.connection_ownership import ADA, BOB, PeopleOAuth, token_secrets

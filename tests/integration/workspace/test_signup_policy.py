@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from shared import bootstrap
-from shared.workspace.domain import signup
+from shared.workspace.domain.connecting import signup
 from shared.workspace.domain.tenants import tenant_id_for
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack, fragment

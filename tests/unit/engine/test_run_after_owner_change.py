@@ -20,7 +20,7 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from shared.workspace.domain.connection import tenant_from_grant
+from shared.workspace.domain.connecting.connection import tenant_from_grant
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget, run_step_as_owner
 from tests.fakes import FakeNotifier, FakeQueue, FakeRunStore

@@ -25,7 +25,7 @@ from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import PermanentError, TransientError
 from shared.platform.topology import Queue
-from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_tag

@@ -13,7 +13,7 @@ from shared.platform.domain import signed_tokens
 from shared.platform.errors import InvalidInput, TransientError
 from shared.platform.topology import Queue
 from shared.team.services.sessions import tenant_of
-from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.tenants import TenantStatus, tenant_id_for
 from tests.fakes import (
     FakeNotionOAuth,

@@ -13,8 +13,8 @@ import pytest
 from shared.notion.services.connect import Connecting
 from shared.notion.services.notion_access import REFRESH_LEASE, NotionAccess, ReconnectRequired
 from shared.platform.errors import TransientError
-from shared.workspace.domain.connection import NotionTokens
-from shared.workspace.domain.notion_grant import NotionGrant
+from shared.workspace.domain.connecting.connection import NotionTokens
+from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from tests.fakes import FakeNotionOAuth, FakeQueue, FakeSecrets
 from tests.support.connection_services import FakeNotion, connect, deps

@@ -51,7 +51,7 @@ def test_a_route_without_its_doc_stops_the_contract(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_path_model_names_the_path_s_own_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
-    doc = Doc("x", "x", {200: "models.usage.Usage"}, path="models.integrations.IntegrationPath")
+    doc = Doc("x", "x", {200: "models.usage.Usage"}, path="models.team_api.integrations.IntegrationPath")
     monkeypatch.setattr(openapi, "ROUTES", [Route("/x/<key_id>", ("GET",), usage.get_usage, doc=doc)])
     with pytest.raises(ValueError, match="not \\['key_id'\\]"):
         openapi.document()
@@ -109,7 +109,7 @@ def test_a_path_the_framework_cannot_route_is_a_json_404_as_the_contract_says() 
 
 
 def test_the_integrations_answer_names_every_integration() -> None:
-    from functions.routes.models.integrations import Integrations
+    from functions.routes.models.team_api.integrations import Integrations
     from shared.workspace.domain.integrations import Integration
 
     assert list(Integrations.model_fields) == [i.value for i in Integration]

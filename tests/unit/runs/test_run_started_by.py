@@ -17,7 +17,7 @@ from shared.runs.domain.run_search import search_terms, words
 from shared.runs.domain.runs import Run, RunState
 from shared.runs.services import run_view
 from shared.team.services.sessions import start_session
-from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.members import Member
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from shared.platform.config import PlatformSecret, Settings
 from shared.team.services.sessions import SESSION_TTL_S, session_of, start_session
-from shared.workspace.domain.connection import NONCE_COOKIE, session_cookie
+from shared.workspace.domain.connecting.connection import NONCE_COOKIE, session_cookie
 from shared.workspace.domain.tenants import TenantStatus
 from tests.api_fakes import FakeContainer, client
 from tests.support.api_keys import auth, make_key

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
-from shared.workspace.domain.connection import NotionTokens
+from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 from tests.api_fakes import FakeContainer, client

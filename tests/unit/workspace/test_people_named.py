@@ -3,7 +3,7 @@ by a person's name found nothing and a decision could not be named by who made i
 
 from datetime import UTC, datetime
 
-from shared.workspace.domain.connection import owner_name, tenant_from_grant
+from shared.workspace.domain.connecting.connection import owner_name, tenant_from_grant
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 OWNER = {

@@ -66,7 +66,7 @@ class NotionTokens(Record):
 
 def new_state(key: str, now: float, invite: str = "") -> tuple[str, str]:
     """A fresh nonce (for the browser's cookie) and the signed state that names it, and the invite
-    the connect brings (its key, :func:`shared.workspace.domain.signup.invite_key`: never the code), if any."""
+    the connect brings (its key, :func:`shared.workspace.domain.connecting.signup.invite_key`: never the code), if any."""
     nonce = secrets.token_urlsafe(32)
     claims = {"purpose": STATE_PURPOSE, "nonce": nonce} | ({"invite": invite} if invite else {})
     return nonce, signed_tokens.sign(claims, key, STATE_TTL_S, now=now)

@@ -1,5 +1,5 @@
 """The answer of Notion's OAuth token endpoint (shared.notion.ports.NotionOAuth), from a code exchange or a
-refresh; apart from shared.workspace.domain.connection so the Notion adapter loads no connection rules."""
+refresh; apart from shared.workspace.domain.connecting.connection so the Notion adapter loads no connection rules."""
 
 from typing import Any, NamedTuple
 

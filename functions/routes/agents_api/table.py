@@ -1,0 +1,120 @@
+"""The agents' rows of the api's route table (:data:`functions.routes.table.ROUTES`): making, reading,
+changing, pausing and deleting an agent, accepting its instructions' edits, rating a run and deciding
+an instructions edit proposed from the ratings, and an agent's runs."""
+
+from functions.routes import Doc, Route
+from functions.routes.agents_api import agents, feedback
+from functions.routes.rows import route
+
+_AGENT = "models.agents.AgentView"
+_AGENTS = "models.agents.AgentList"
+
+AGENTS_ROUTES: list[Route] = [
+    route(
+        "GET /agents",
+        agents.list_agents,
+        Doc("The workspace's agents (the default one made on first read)", "agents", {200: _AGENTS}),
+        role="viewer",
+    ),
+    route(
+        "POST /agents",
+        agents.create,
+        Doc("Make an agent", "agents", {201: _AGENT}, body="agents_api.agents.NewAgent", refusals=(409,)),
+        session_only=True,
+        role="admin",
+    ),
+    route(
+        "GET /agents/<agent_id>",
+        agents.get_agent,
+        Doc(
+            "An agent and its instructions as its page holds them",
+            "agents",
+            {200: _AGENT},
+            refusals=(502, 503),
+        ),
+        role="viewer",
+    ),
+    route(
+        "PATCH /agents/<agent_id>",
+        agents.edit,
+        Doc(
+            "Change an agent", "agents", {200: _AGENT}, body="agents_api.agents.AgentChange", refusals=(409,)
+        ),
+        session_only=True,
+        role="admin",
+    ),
+    *(
+        route(
+            f"POST /agents/<agent_id>/{h.__name__}",
+            h,
+            Doc(summary, "agents", {200: _AGENT}),
+            session_only=True,
+            role="admin",
+        )
+        for h, summary in (
+            (agents.pause, "Pause an agent: nothing starts it"),
+            (agents.resume, "Resume an agent"),
+        )
+    ),
+    route(
+        "DELETE /agents/<agent_id>",
+        agents.remove,
+        Doc(
+            "Delete an agent (not the default one)",
+            "agents",
+            {200: "models.agents.DeletedAgent"},
+            refusals=(409,),
+        ),
+        session_only=True,
+        role="admin",
+    ),
+    route(
+        "POST /agents/<agent_id>/instructions/accept",
+        agents.accept,
+        Doc(
+            "Accept the instructions page's version someone else edited",
+            "agents",
+            {200: "models.agents.Accepted"},
+            body="agents_api.agents.Acceptance",
+            refusals=(409, 502, 503),
+        ),
+        session_only=True,
+        role="admin",
+    ),
+    route(
+        "POST /runs/<run_id>/rating",
+        feedback.rate,
+        Doc(
+            "Rate an ended run: good, or bad with a reason its agent's next runs are told",
+            "agents",
+            {200: "models.feedback.Rated"},
+            body="agents_api.feedback.RatingBody",
+            refusals=(409,),
+        ),
+        role="editor",
+    ),
+    route(
+        "POST /agents/<agent_id>/proposals/<proposal_id>",
+        feedback.decide,
+        Doc(
+            "Accept or dismiss an instructions edit proposed from repeated reasons",
+            "agents",
+            {200: "models.feedback.ProposalDecided"},
+            body="agents_api.feedback.Decision",
+            refusals=(409, 502, 503),
+        ),
+        session_only=True,
+        role="owner",
+    ),
+    route(
+        "GET /agents/<agent_id>/runs",
+        agents.agent_runs,
+        Doc(
+            "An agent's runs, newest first",
+            "agents",
+            {200: "models.runs.RunList"},
+            query="agents_api.agents.AgentRunsQuery",
+        ),
+        role="viewer",
+    ),
+]

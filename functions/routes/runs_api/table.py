@@ -1,0 +1,90 @@
+"""The runs' rows of the api's route table (:data:`functions.routes.table.ROUTES`): starting, listing
+and reading runs, deciding and controlling them, a mailed decision link's routes, and the spend."""
+
+from functions.routes import Route
+from functions.routes.rows import Tag, mailed_link, route
+from functions.routes.runs_api import BULK, CONTROLS, DECISIONS, RETRY, approvals, run_actions, runs, usage
+
+_runs = Tag("runs")
+_STARTED = {202: "models.runs.RunStarted"}
+
+RUNS_ROUTES: list[Route] = [
+    _runs(
+        "POST /runs",
+        runs.start,
+        "Start a run",
+        _STARTED,
+        body="runs_api.runs.NewRun",
+        refusals=(409,),
+        scope="runs:start",
+        role="editor",
+    ),
+    _runs(
+        "GET /runs",
+        runs.list_all,
+        "List runs, filtered and paged",
+        {200: "models.runs.RunList"},
+        query="runs_api.runs.RunsQuery",
+        role="viewer",
+    ),
+    _runs(
+        "GET /skipped-edits",
+        runs.skipped,
+        "Edits the trigger rules skipped in the last week",
+        {200: "models.runs.SkippedEdits"},
+        query="runs_api.runs.SkippedQuery",
+        role="viewer",
+    ),
+    _runs(
+        "GET /runs/<run_id>",
+        runs.get_run,
+        "A run, its timeline and what it wrote (ETag: a 304 when unchanged)",
+        {200: "models.runs.RunTimeline", 304: ""},
+        headers="models.runs.RunHeaders",
+        role="viewer",
+    ),
+    _runs(
+        "GET /runs/<run_id>/related",
+        runs.related,
+        "The runs that handed a run its work and the runs it started (children, hand-offs)",
+        {200: "models.runs.RunRelated"},
+        role="viewer",
+    ),
+    _runs(
+        "POST /runs/<run_id>/again",
+        runs.again,
+        "Run again: a new run with the same goal and page",
+        _STARTED,
+        body="runs_api.runs.Again",
+        body_required=False,
+        refusals=(409,),
+        scope="runs:start",
+        role="editor",
+    ),
+    *(
+        route(f"POST /runs/<run_id>/{decide.__name__}", decide, doc, scope="runs:decide", role="editor")
+        for decide, doc in DECISIONS.items()
+    ),
+    *(
+        route(f"POST /runs/<run_id>/{control.__name__}", control, doc, scope="runs:control", role="editor")
+        for control, doc in CONTROLS.items()
+    ),
+    route("POST /runs/<run_id>/retry", run_actions.retry, RETRY, scope="runs:control", role="editor"),
+    route("POST /runs/bulk", run_actions.bulk, BULK, scope="runs:control", role="editor"),
+    # A mailed link's token is in its fragment, POSTed by the page's script: never in a logged URL.
+    *mailed_link(
+        "/links",
+        "decision",
+        (approvals.page, approvals.preview, approvals.decide, approvals.legacy),
+        "Apply a decision link",
+        ("models.LinkPreview", "models.LinkDecided"),
+        refusals=(401, 403, 404),
+    ),
+    Tag("usage")(
+        "GET /usage",
+        usage.get_usage,
+        "Model spend against the budgets",
+        {200: "models.usage.Usage"},
+        role="viewer",
+    ),
+]
