@@ -130,16 +130,7 @@ def gemini_family(s: Settings) -> Family:
     def build() -> Model:
         from shared.platform.adapters.vertex_model import VertexModel
 
-        return VertexModel(
-            s.gcp_project,
-            s.model_location,
-            models,
-            s.model_prices,
-            base_url=s.model_base_url,
-            production=s.profile == "production",
-            timeout_s=s.model_timeout_s,
-            thinking=s.thinking_budgets(),
-        )
+        return VertexModel(**_on_vertex(s, models, s.model_base_url), thinking=s.thinking_budgets())
 
     return Family("gemini", build, models)
 
@@ -155,14 +146,21 @@ def claude_family(s: Settings) -> Family:
     def build() -> Model:
         from shared.platform.adapters.claude_vertex_model import ClaudeVertexModel
 
-        return ClaudeVertexModel(
-            s.gcp_project,
-            s.model_location,
-            models,
-            s.model_prices,
-            base_url=s.model_claude_base_url,
-            production=s.profile == "production",
-            timeout_s=s.model_timeout_s,
-        )
+        return ClaudeVertexModel(**_on_vertex(s, models, s.model_claude_base_url))
 
     return Family("claude", build, models)
+
+
+def _on_vertex(s: Settings, models: dict[str, str], base_url: str) -> dict[str, Any]:
+    """What a family's model adapter on Vertex AI is built with: the project and its location, the
+    family's ``models``, the prices, ``base_url`` (a stand-in's; empty: Vertex AI's), production or
+    not, and the timeout."""
+    return {
+        "project": s.gcp_project,
+        "location": s.model_location,
+        "models": models,
+        "prices": s.model_prices,
+        "base_url": base_url,
+        "production": s.profile == "production",
+        "timeout_s": s.model_timeout_s,
+    }

@@ -18,9 +18,10 @@ class AgentError(Exception):
     code = "internal"
     retry_after_s: float | None = None
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.retry_after_s = retry_after_s
 
 
 class InvalidInput(AgentError):
@@ -60,10 +61,6 @@ class Conflict(AgentError):
     http_status = 409
     code = "conflict"
 
-    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after_s = retry_after_s
-
 
 class TooManyRequests(AgentError):
     """A person or a key past their pace on the api: try again after ``retry_after_s``."""
@@ -72,8 +69,7 @@ class TooManyRequests(AgentError):
     code = "rate_limited"
 
     def __init__(self, reason: str, retry_after_s: float) -> None:
-        super().__init__(reason)
-        self.retry_after_s = retry_after_s
+        super().__init__(reason, retry_after_s)
 
 
 class PayloadTooLarge(AgentError):
@@ -86,10 +82,6 @@ class TransientError(AgentError):
 
     http_status = 503
     code = "transient"
-
-    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after_s = retry_after_s
 
 
 class NothingSent(TransientError):

@@ -12,8 +12,8 @@ from pydantic import AfterValidator, Field
 from shared.notion.domain.markdown import inline_rich_text
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import ModelFixableError
-from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, checked
-from shared.tools.notion_write import _reconciling
+from shared.tools.base import Args, Output, ToolContext, checked
+from shared.tools.notion_write import notion_write
 from shared.workspace.domain.settings import plain_notion_id
 
 _Id = Annotated[str, Field(min_length=1, max_length=100)]
@@ -330,88 +330,71 @@ def find_file(ctx: ToolContext, args: AddFileArgs) -> Output | None:
     return None
 
 
-_WRITE = SideEffect.NOTION_WRITE
 TOOLS = [
-    Tool(
+    notion_write(
         "update_block",
-        _WRITE,
         UpdateBlockArgs,
         "Replace the text of a text block (inline Markdown) on the page it lies on; its type stays.",
         update_block,
-        uses_notion=True,
-        find=_reconciling(find_update),
+        find=find_update,
         targets=("page_id", "block_id"),
     ),
-    Tool(
+    notion_write(
         "delete_block",
-        _WRITE,
         DeleteBlockArgs,
         "Move a block (and what it holds) on the page it lies on to Notion's trash.",
         delete_block,
-        uses_notion=True,
-        find=_reconciling(find_delete),
+        find=find_delete,
         targets=("page_id", "block_id"),
     ),
-    Tool(
+    notion_write(
         "move_block",
-        _WRITE,
         MoveBlockArgs,
         "Move a text, divider or linked-file block (with what it holds, two levels) from page_id to "
         "to_page_id, after after_block_id or at the end; it gets a new id.",
         move_block,
-        uses_notion=True,
-        find=_reconciling(find_move),
+        find=find_move,
         targets=("page_id", "block_id", "to_page_id", "after_block_id"),
     ),
-    Tool(
+    notion_write(
         "move_page",
-        _WRITE,
         MovePageArgs,
         "Move a page under another page.",
         move_page,
-        uses_notion=True,
-        find=_reconciling(find_move_page),
+        find=find_move_page,
         targets=("page_id", "to_page_id"),
     ),
-    Tool(
+    notion_write(
         "archive_page",
-        _WRITE,
         PageArgs,
         "Move a page to Notion's trash.",
         archive_page,
-        uses_notion=True,
-        find=_reconciling(find_archive),
+        find=find_archive,
         targets=("page_id",),
     ),
-    Tool(
+    notion_write(
         "restore_page",
-        _WRITE,
         PageArgs,
         "Take a page back out of Notion's trash.",
         restore_page,
-        uses_notion=True,
-        find=_reconciling(find_restore),
+        find=find_restore,
         targets=("page_id",),
     ),
-    Tool(
+    notion_write(
         "create_database",
-        _WRITE,
         CreateDatabaseArgs,
         'Create a database under a page: a title and its properties, e.g. {"Name": {"title": {}}, '
         '"Due": {"date": {}}}; output: database_id, data_source_id, url.',
         create_database,
-        uses_notion=True,
-        find=_reconciling(find_database),
+        find=find_database,
         targets=("parent_page_id", "title"),
     ),
-    Tool(
+    notion_write(
         "add_file",
-        _WRITE,
         AddFileArgs,
         "Add an image, file, pdf, video or audio to a page by its public https:// URL, with a caption.",
         add_file,
-        uses_notion=True,
-        find=_reconciling(find_file),
+        find=find_file,
         targets=("page_id", "url"),
     ),
 ]

@@ -38,6 +38,30 @@ def _reconciling[A: Args](
     return look
 
 
+def notion_write[A: Args](
+    name: str,
+    args: type[A],
+    description: str,
+    run: Callable[[ToolContext, A], Output],
+    *,
+    find: Callable[[ToolContext, A], Output | None],
+    targets: tuple[str, ...],
+) -> Tool:
+    """A tool that writes to Notion (given the tenant's Notion), whose ``find`` finds an earlier
+    attempt's effect again, a refusal while looking failing the run (:func:`_reconciling`);
+    ``targets``: the argument fields naming where it writes (``Tool.targets``)."""
+    return Tool(
+        name,
+        SideEffect.NOTION_WRITE,
+        args,
+        description,
+        run,
+        uses_notion=True,
+        find=_reconciling(find),
+        targets=targets,
+    )
+
+
 def _has_marker(ctx: ToolContext, block_id: str, *, writing: bool = False) -> bool:
     wanted = nt.block_text(nt.marker_block(ctx.key, writing=writing))
     return any(nt.block_text(b) == wanted for b in ctx.need_notion().list_children(block_id))
@@ -248,47 +272,40 @@ def find_comment(ctx: ToolContext, args: AddCommentArgs) -> Output | None:
 
 
 TOOLS = [
-    Tool(
+    # The title is a target: find_page looks a page up by its title.
+    notion_write(
         "create_page",
-        SideEffect.NOTION_WRITE,
         CreatePageArgs,
         "Create a page (under a page or in a data source) with Markdown content (see append_blocks).",
         create_page,
-        uses_notion=True,
-        find=_reconciling(find_page),
-        targets=("parent_page_id", "data_source_id", "title"),  # find_page looks a page up by its title
+        find=find_page,
+        targets=("parent_page_id", "data_source_id", "title"),
     ),
-    Tool(
+    notion_write(
         "update_properties",
-        SideEffect.NOTION_WRITE,
         UpdatePropertiesArgs,
         f"Set properties of a page: property name → Notion property value, e.g. {_EXAMPLE}.",
         update_properties,
-        uses_notion=True,
-        find=_reconciling(find_update),
+        find=find_update,
         targets=("page_id",),
     ),
-    Tool(
+    notion_write(
         "append_blocks",
-        SideEffect.NOTION_WRITE,
         AppendBlocksArgs,
         "Append Markdown to a page: headings (#, ##, ###), **bold**, *italic*, ~~strike~~, `code`, "
         "[links](https://...), nested - / 1. / - [ ] lists, ```lang code fences, > quotes, "
         "> [!NOTE] callouts, <details><summary>Title</summary> toggles, --- dividers, | tables |. "
         f"At most {nt.MAX_REQUESTS} requests of 100 blocks; split longer text across steps.",
         append_blocks,
-        uses_notion=True,
-        find=_reconciling(find_append),
+        find=find_append,
         targets=("page_id",),
     ),
-    Tool(
+    notion_write(
         "add_comment",
-        SideEffect.NOTION_WRITE,
         AddCommentArgs,
         "Comment on a page (inline Markdown: **bold**, *italic*, `code`, links).",
         add_comment,
-        uses_notion=True,
-        find=_reconciling(find_comment),
+        find=find_comment,
         targets=("page_id",),
     ),
 ]

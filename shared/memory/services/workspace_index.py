@@ -14,7 +14,7 @@ from shared.memory.domain.passages import IndexedPage, StoredPassage, passage_id
 from shared.notion.services.page_read import WHOLE, ReadBudget, read_loaded
 from shared.platform.errors import BudgetSpent, PermanentError
 from shared.workspace.domain.settings import plain_notion_id
-from shared.workspace.domain.tenants import TenantStatus
+from shared.workspace.domain.tenants import Tenant, TenantStatus
 
 if TYPE_CHECKING:
     from shared.memory.ports import Embedder, PassageStore
@@ -164,12 +164,10 @@ def reconcile(
 
 def run_index_task(task: IndexTask, deps: Deps) -> dict[str, object]:
     """``POST /index`` on plan: one page of an active tenant brought up to date in its index."""
-    tenant = deps.need_tenants().get(task.tenant_id)
-    if tenant is None or tenant.status != TenantStatus.ACTIVE or deps.memory is None:
-        return {"indexed": False, "why": "the workspace is not connected"}
-    if (spent := _over_budget(deps, task.tenant_id)) is not None:
-        return {"indexed": False, "why": spent}
-    embedder, store = _paid_memory(deps, task.tenant_id)
+    ready = _ready(deps, task.tenant_id)
+    if isinstance(ready, str):
+        return {"indexed": False, "why": ready}
+    _, embedder, store = ready
     try:
         done = index_page(task.tenant_id, task.page_id, deps.need_notion(task.tenant_id), embedder, store)
     except BudgetSpent as stop:
@@ -180,12 +178,10 @@ def run_index_task(task: IndexTask, deps: Deps) -> dict[str, object]:
 
 def run_reconcile_task(task: ReconcileTask, deps: Deps) -> dict[str, object]:
     """``POST /reconcile`` on plan: the daily synchronisation of an active tenant's index."""
-    tenant = deps.need_tenants().get(task.tenant_id)
-    if tenant is None or tenant.status != TenantStatus.ACTIVE or deps.memory is None:
-        return {"reconciled": False, "why": "the workspace is not connected"}
-    if (spent := _over_budget(deps, task.tenant_id)) is not None:
-        return {"reconciled": False, "why": spent}
-    embedder, store = _paid_memory(deps, task.tenant_id)
+    ready = _ready(deps, task.tenant_id)
+    if isinstance(ready, str):
+        return {"reconciled": False, "why": ready}
+    tenant, embedder, store = ready
     notion = deps.need_notion(task.tenant_id)
     began = time.monotonic()
     wanted = chosen_pages(notion, tenant.settings.page_ids, tenant.settings.data_source_ids)
@@ -229,6 +225,17 @@ def index_the_choice(deps: Deps, tenants: TenantStore, tenant_id: str, changes: 
     task = ReconcileTask(tenant_id=tenant_id, day=datetime.now(UTC).date(), chosen=digest)
     deps.queue.enqueue(Queue.PLAN, task, reconcile_task_name(task))
     return True
+
+
+def _ready(deps: Deps, tenant_id: str) -> tuple[Tenant, Embedder, PassageStore] | str:
+    """What an index task works with: the tenant, active, and its index's embedder (paid for) and
+    store; or why there is nothing to do now (not connected, the index off, the budgets spent)."""
+    tenant = deps.need_tenants().get(tenant_id)
+    if tenant is None or tenant.status != TenantStatus.ACTIVE or deps.memory is None:
+        return "the workspace is not connected"
+    if (spent := _over_budget(deps, tenant_id)) is not None:
+        return spent
+    return (tenant, *_paid_memory(deps, tenant_id))
 
 
 def _paid_memory(deps: Deps, tenant_id: str) -> tuple[Embedder, PassageStore]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -210,19 +210,31 @@ class _Maker:
 def _chosen_tasks(notion: TenantNotion, data_source_id: str) -> HomeDatabase:
     """The owner's own task data source, checked visible (404 otherwise: Notion's own answer for one
     not shared) and out of the trash (400 otherwise)."""
-    try:
-        source = notion.retrieve_data_source(data_source_id)
-    except PermanentError as exc:
-        seen = "the integration cannot see this data source; share its database with the integration"
-        if _refused(exc, 404):
-            raise NotFound(f"tasks: {seen}") from exc
-        if _refused(exc, 400):  # Notion reads no data source id in it
-            raise InvalidInput(f"tasks: {seen}", ["tasks"]) from exc
-        raise
+    seen = "the integration cannot see this data source; share its database with the integration"
+    source = _named(notion.retrieve_data_source, data_source_id, "tasks", seen)
     if is_trashed(source):
         raise InvalidInput("tasks: this data source is in Notion's trash", ["tasks"])
+    return _owners_tasks(source)
+
+
+def _owners_tasks(source: dict[str, Any]) -> HomeDatabase:
+    """The owner's own task data source (as Notion answers it) as the home's tasks database."""
     database_id = str(source.get("parent", {}).get("database_id", ""))
     return HomeDatabase(database_id=database_id, data_source_id=str(source["id"]), chosen=True)
+
+
+def _named(fetch: Callable[[str], dict[str, Any]], object_id: str, field: str, seen: str) -> dict[str, Any]:
+    """``fetch(object_id)``: a page or data source the owner named in ``field``, as Notion answers it. A
+    404 when the integration cannot see it (Notion's own answer for one not shared), a 400 when Notion
+    reads no id in it: each says ``seen``."""
+    try:
+        return fetch(object_id)
+    except PermanentError as exc:
+        if _refused(exc, 404):
+            raise NotFound(f"{field}: {seen}") from exc
+        if _refused(exc, 400):  # Notion reads no id in it
+            raise InvalidInput(f"{field}: {seen}", [field]) from exc
+        raise
 
 
 def _auto_tasks(notion: TenantNotion, tenant: Tenant) -> HomeDatabase | None:
@@ -236,11 +248,7 @@ def _auto_tasks(notion: TenantNotion, tenant: Tenant) -> HomeDatabase | None:
                 continue
             raise
         if not is_trashed(source) and looks_like_tasks(source):
-            return HomeDatabase(
-                database_id=str(source.get("parent", {}).get("database_id", "")),
-                data_source_id=str(source["id"]),
-                chosen=True,
-            )
+            return _owners_tasks(source)
     return None
 
 
@@ -261,15 +269,8 @@ def _tasks(
 def _check_parent(notion: TenantNotion, parent_page_id: str) -> str:
     """The parent page's id as Notion writes it; 404 when the integration cannot see it (Notion's own
     answer for a page not shared), 400 when it is in the trash."""
-    try:
-        page = notion.retrieve_page(parent_page_id)
-    except PermanentError as exc:
-        seen = "the integration cannot see this page; share it with the integration in Notion or choose one from GET /notion/pages"
-        if _refused(exc, 404):
-            raise NotFound(f"parent_page_id: {seen}") from exc
-        if _refused(exc, 400):  # Notion reads no page id in it
-            raise InvalidInput(f"parent_page_id: {seen}", ["parent_page_id"]) from exc
-        raise
+    seen = "the integration cannot see this page; share it with the integration in Notion or choose one from GET /notion/pages"
+    page = _named(notion.retrieve_page, parent_page_id, "parent_page_id", seen)
     if is_trashed(page):
         raise InvalidInput("parent_page_id: this page is in Notion's trash", ["parent_page_id"])
     return str(page["id"])

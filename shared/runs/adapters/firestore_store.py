@@ -156,18 +156,17 @@ class FirestoreRunStore(FirestoreSpend):
         (a total order, so a page starts exactly after the last one): terraform/firestore.tf's
         runs_by_* indexes serve each combination."""
         query: Any = self._tenant(tenant_id).collection("runs")
-        if status is not None:
-            query = query.where(filter=FieldFilter("status", "==", status))
-        if trigger is not None:
-            query = query.where(filter=FieldFilter("trigger", "==", trigger))
-        if agent is not None:
-            query = query.where(filter=FieldFilter("agent", "==", agent))
-        if term is not None:
-            query = query.where(filter=FieldFilter("search_terms", "array_contains", term))
-        if since is not None:
-            query = query.where(filter=FieldFilter("created_at", ">=", since))
-        if until is not None:
-            query = query.where(filter=FieldFilter("created_at", "<", until))
+        filters = (
+            ("status", "==", status),
+            ("trigger", "==", trigger),
+            ("agent", "==", agent),
+            ("search_terms", "array_contains", term),
+            ("created_at", ">=", since),
+            ("created_at", "<", until),
+        )
+        for field, op, value in filters:
+            if value is not None:
+                query = query.where(filter=FieldFilter(field, op, value))
         query = query.order_by("created_at", direction="DESCENDING")
         query = query.order_by("run_id", direction="DESCENDING")
         if after is not None:

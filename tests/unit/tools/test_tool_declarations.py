@@ -23,8 +23,9 @@ def test_uses_notion_is_a_field_every_tool_must_set() -> None:
 
 
 def _reaches_notion(tool: Tool) -> bool:
-    """Whether the code named in the tool's ``Tool(...)`` (its run and find functions, and the
-    module's functions they call, transitively) touches ``ctx.notion`` or ``ctx.need_notion``."""
+    """Whether the code named where the tool is declared (``Tool(...)``, or ``notion_write(...)`` for a
+    Notion write: its run and find functions, and the module's functions they call, transitively)
+    touches ``ctx.notion`` or ``ctx.need_notion``."""
     module = sys.modules[tool.run.__module__]
     tree = ast.parse(inspect.getsource(module))
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
@@ -33,7 +34,7 @@ def _reaches_notion(tool: Tool) -> bool:
         for call in ast.walk(tree)
         if isinstance(call, ast.Call)
         and isinstance(call.func, ast.Name)
-        and call.func.id == "Tool"
+        and call.func.id in ("Tool", "notion_write")
         and isinstance(call.args[0], ast.Constant)
         and call.args[0].value == tool.name
     ]
