@@ -31,20 +31,18 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from local.firestore_emulator import emulator_argv
 from local.notion_sandbox import SandboxServer
-from local.processes import ProcessGroup, free_port, http_answers
 from shared.platform.config import Settings
 from shared.runs.domain.step_task import StepTask
 from shared.workspace.adapters.cached_tenants import TENANT_TTL_S
 from tests.perf.billing import TOUCHED, CountingApi
+from tests.perf.emulator import firestore_emulator
 from tests.perf.stats import paired_estimate, verdict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -314,16 +312,8 @@ def main() -> int:
     import logging
 
     logging.disable(logging.WARNING)  # the engine logs every step; only the report matters here
-    with tempfile.TemporaryDirectory() as tmp:
-        group = ProcessGroup(Path(tmp))
-        port = free_port()
-        group.start("firestore", emulator_argv(port), dict(os.environ))
-        try:
-            group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{port}/"))
-            with SandboxServer() as sandbox:
-                result = run(f"127.0.0.1:{port}", sandbox)
-        finally:
-            group.stop_all()
+    with firestore_emulator() as host, SandboxServer() as sandbox:
+        result = run(host, sandbox)
     if not result["constant"]:
         print("ops per step are NOT constant")
     print(

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from local.notion_sandbox import SandboxServer
+from tests.perf.emulator import firestore_emulator
 
 GOAL_RATIO = 0.9
 PROJECT = "notion-agent-bench-notion"
@@ -356,9 +357,6 @@ def _baseline_tree(into: Path) -> Path:
 def main() -> int:
     import logging
 
-    from local.firestore_emulator import emulator_argv
-    from local.processes import ProcessGroup, free_port, http_answers
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=20, help="concurrent runs (>= 1)")
     parser.add_argument("--rate", type=float, default=3.0, help="allowed Notion requests per second")
@@ -369,16 +367,8 @@ def main() -> int:
         parser.error("--runs must be >= 1, --rate and --window > 0")
     logging.disable(logging.ERROR)  # each paced or refused request logs a line; only the report matters
     began = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        group = ProcessGroup(Path(tmp))
-        port = free_port()
-        group.start("firestore", emulator_argv(port), dict(os.environ))
-        try:
-            group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{port}/"))
-            with SandboxServer() as sandbox:
-                f = run(f"127.0.0.1:{port}", sandbox, args.runs, args.rate, args.window)
-        finally:
-            group.stop_all()
+    with firestore_emulator() as host, SandboxServer() as sandbox:
+        f = run(host, sandbox, args.runs, args.rate, args.window)
     reads = page_reads(before=not args.no_before)
     print(
         f"{f['requests_ok']} Notion requests answered in {f['busy_s']:.1f} s of runs: "

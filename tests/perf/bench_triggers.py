@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from local.notion_sandbox import SandboxServer
+from tests.perf.emulator import firestore_emulator
 
 # What the mix holds (shares of the edits) and what each kind should start.
 MIX = {
@@ -255,9 +256,6 @@ def result_line(figures: dict[str, Any]) -> str:
 def main() -> int:
     import logging
 
-    from local.firestore_emulator import emulator_argv
-    from local.processes import ProcessGroup, free_port, http_answers
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--edits", type=int, default=200, help="events in the mix (>= 5)")
     parser.add_argument("--seed", type=int, default=36, help="the mix's shuffle")
@@ -266,16 +264,8 @@ def main() -> int:
         parser.error("--edits must be at least 5")
     logging.disable(logging.WARNING)  # every event and plan logs a line; only the report matters here
     began = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        group = ProcessGroup(Path(tmp))
-        port = free_port()
-        group.start("firestore", emulator_argv(port), dict(os.environ))
-        try:
-            group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{port}/"))
-            with SandboxServer() as sandbox:
-                figures = run(f"127.0.0.1:{port}", sandbox, args.edits, args.seed)
-        finally:
-            group.stop_all()
+    with firestore_emulator() as host, SandboxServer() as sandbox:
+        figures = run(host, sandbox, args.edits, args.seed)
     for kind, answers in figures["answers"].items():
         print(f"{kind:>13}: webhook answers {answers}")
     print(

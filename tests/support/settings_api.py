@@ -3,21 +3,13 @@
 from datetime import UTC, datetime
 
 from shared.team.services.sessions import start_session
-from shared.workspace.domain.tenants import Tenant, TenantStatus
+from shared.workspace.domain.tenants import TenantStatus
 from tests.api_fakes import FakeContainer
+from tests.support.tenants import a_tenant
 
 NOW = datetime.now(UTC)
 
 
 def connect(fakes: FakeContainer, status: TenantStatus = TenantStatus.ACTIVE) -> dict[str, str]:
-    fakes.tenants.save(
-        Tenant(
-            tenant_id="t1",
-            workspace_id="w1",
-            token_secret="notion-token-t1",
-            status=status,
-            created_at=NOW,
-            updated_at=NOW,
-        )
-    )
+    fakes.tenants.save(a_tenant("t1", "w1", NOW, token_secret="notion-token-t1", status=status))
     return {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}

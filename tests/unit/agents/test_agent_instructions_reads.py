@@ -13,6 +13,7 @@ from shared.notion.ports import TenantNotion
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeAgents
+from tests.support.tenants import a_tenant
 
 OWNER, MEMBER = "a" * 32, "b" * 32
 EDITED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -44,14 +45,7 @@ class Page(FakeNotion):
 
 
 def _setup(read_at: datetime) -> tuple[Tenant, FakeAgents, Agent]:
-    tenant = Tenant(
-        tenant_id="t1",
-        workspace_id="w",
-        token_secret="s",
-        owner_user_id=OWNER,
-        created_at=EDITED,
-        updated_at=EDITED,
-    )
+    tenant = a_tenant("t1", "w", EDITED, owner_user_id=OWNER)
     page = Page(edited=EDITED)
     read = Agent(agent_id="x", name="X", created_at=EDITED, updated_at=EDITED, instructions_page_id="p" * 32)
     accepted = InstructionsVersion(

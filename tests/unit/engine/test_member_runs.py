@@ -28,6 +28,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.tenants import a_tenant
 
 OWNER, MEMBER, BOT = "user-owner", "user-member", "bot-1"
 
@@ -241,16 +242,7 @@ def event(*authors: str, page: str = "p1", at: str = "2026-11-23T10:00:01Z") -> 
 
 
 def tenant(owner: str = OWNER) -> Tenant:
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    return Tenant(
-        tenant_id="t1",
-        workspace_id="ws-t1",
-        token_secret="s",
-        bot_id=BOT,
-        owner_user_id=owner,
-        created_at=now,
-        updated_at=now,
-    )
+    return a_tenant("t1", "ws-t1", datetime(2026, 1, 1, tzinfo=UTC), bot_id=BOT, owner_user_id=owner)
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from tests.support.connection_services import connect
 from tests.support.connection_services import deps as connecting
 from tests.support.daily_planning import deps_with, queued, tenant
 from tests.support.memory import FakePassages, WordCountEmbedder
+from tests.support.tenants import a_tenant
 
 TOKEN = "secret_verification"
 CHOSEN = "3b4c5d6e00004000800000000000000a"
@@ -34,16 +35,7 @@ T0 = datetime(2026, 1, 5, 9, 0, 10, tzinfo=UTC)
 def intake(queue: FakeQueue, index: bool = True) -> Intake:
     tenants = FakeTenantStore()
     settings = TenantSettings(page_ids=[CHOSEN], data_source_ids=["ds-chosen"])
-    tenants.save(
-        Tenant(
-            tenant_id="t1",
-            workspace_id="ws1",
-            token_secret="s",
-            settings=settings,
-            created_at=T0,
-            updated_at=T0,
-        )
-    )
+    tenants.save(a_tenant("t1", "ws1", T0, settings=settings))
     secrets = FakeSecrets({PlatformSecret.NOTION_WEBHOOK_TOKEN: TOKEN})
     return Intake(tenants, FakeWebhookEvents(), queue, secrets, 86400.0, 60.0, index_pages=index)
 

@@ -7,6 +7,7 @@ from shared.notion.services.erasure import confirmation_problem
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import client
 from tests.support.role_team import team
+from tests.support.tenants import a_tenant
 
 
 def _erase(body: dict[str, Any], role: str = "owner") -> tuple[int, Any, Any]:
@@ -42,14 +43,4 @@ def test_an_admin_may_not_erase() -> None:
 
 
 def _tenant(name: str) -> Tenant:
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC)
-    return Tenant(
-        tenant_id="t9",
-        workspace_id="ws-9",
-        token_secret="s",
-        created_at=now,
-        updated_at=now,
-        workspace_name=name,
-    )
+    return a_tenant("t9", "ws-9", workspace_name=name)

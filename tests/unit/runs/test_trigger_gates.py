@@ -17,6 +17,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import asking
 from tests.fakes import FakeQueue, FakeRunStore, FakeTenantStore
+from tests.support.tenants import a_tenant
 from tests.support.trigger_gates import PAGE, T0, comment, runs, setup
 
 
@@ -136,15 +137,6 @@ def test_events_start_runs_again_once_the_budget_is_raised() -> None:
     assert start_run(change(1), deps) is False
     tenants = FakeTenantStore()
     settings = TenantSettings(max_cost_per_day_usd=5.0)
-    tenants.save(
-        Tenant(
-            tenant_id="t1",
-            workspace_id="w1",
-            token_secret="s",
-            settings=settings,
-            created_at=T0,
-            updated_at=T0,
-        )
-    )
+    tenants.save(a_tenant("t1", "w1", T0, settings=settings))
     raised = deps._replace(tenants=tenants)
     assert start_run(change(2), raised) is True

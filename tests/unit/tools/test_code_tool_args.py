@@ -35,10 +35,10 @@ from shared.tools.code import (
 from shared.tools.flow import SendNotificationArgs, send_notification
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
-from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
 from tests.fakes import FakeQueue, FakeTenantStore, UnfakedCodeChecks
 from tests.support.code_tool_args import GOOD_DEPLOY, GOOD_PULL, deploy, files, pull
+from tests.support.tenants import a_tenant
 from tests.support.unchecked import unchecked
 
 # id: (tool, arguments, what the message must say)
@@ -194,16 +194,7 @@ class Deploy:
         tenants = FakeTenantStore()
         now = datetime.now(UTC)
         allowed = TenantSettings(github_repositories=["acme/site"], vercel_projects=["site"])
-        tenants.save(
-            Tenant(
-                tenant_id="t1",
-                workspace_id="w1",
-                token_secret="notion-token-t1",
-                created_at=now,
-                updated_at=now,
-                settings=allowed,
-            )
-        )
+        tenants.save(a_tenant("t1", "w1", now, token_secret="notion-token-t1", settings=allowed))
         base.secrets.put(code_token_secret("t1", Integration.GITHUB), "ghp_test")
         base.secrets.put(code_token_secret("t1", Integration.VERCEL), "vercel_test")
         self.host, self.vercel = Host(), Vercel()
