@@ -3,12 +3,14 @@ the asker's reach, citing the pages it used, and changes nothing (shared/memory/
 ``conversation_id`` (one an earlier answer gave the same person) carries the conversation's latest
 turns; without one, a new conversation starts and the id the api made for it comes back."""
 
-from pydantic import ConfigDict, Field, field_validator
+from typing import Annotated
+
+from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
 from shared.memory.services.ask import QUESTION_CHARS, ask_in_conversation
-from shared.platform.domain.schema import Schema
+from shared.platform.domain.schema import Schema, some_text
 from shared.platform.errors import NotFound
 from shared.team.services.sessions import require_connected
 
@@ -16,10 +18,10 @@ from shared.team.services.sessions import require_connected
 class AskRequest(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(
+    question: Annotated[str, some_text("a question")] = Field(
         min_length=1,
         max_length=QUESTION_CHARS,
-        json_schema_extra={"pattern": r"\S"},  # what _not_blank holds, for the contract
+        json_schema_extra={"pattern": r"\S"},  # what some_text holds, for the contract
         description="What to ask the workspace: some text besides spaces",
     )
     conversation_id: str | None = Field(
@@ -28,13 +30,6 @@ class AskRequest(Schema):
         description="The conversation a follow-up belongs to: the id an earlier answer gave you. Leave it "
         "out to start a conversation (the api names it); an id of no conversation of yours is a 404",
     )
-
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, question: str) -> str:
-        if not question.strip():
-            raise ValueError("a question needs some text besides spaces")
-        return question
 
 
 def post_ask(call: Call) -> Reply:

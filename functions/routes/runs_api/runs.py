@@ -2,14 +2,14 @@
 
 import re
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import Response
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from functions._http import Reply, parse_json, reply
 from functions.routes import Call
-from shared.platform.domain.schema import Instant, Schema
+from shared.platform.domain.schema import Instant, Schema, some_text
 from shared.platform.domain.tasks import is_run_id
 from shared.platform.errors import InvalidInput, NotFound
 from shared.runs.domain.events import RunStatus
@@ -21,18 +21,13 @@ from shared.workspace.domain.settings import NOTION_ID
 class NewRun(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    goal: str = Field(min_length=1, max_length=2000, json_schema_extra={"pattern": r"\S"})  # _not_blank
+    goal: Annotated[str, some_text("a goal")] = Field(
+        min_length=1, max_length=2000, json_schema_extra={"pattern": r"\S"}
+    )
     page_id: str | None = Field(None, pattern=NOTION_ID, description="A Notion page id")
     request_id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Makes retries idempotent"
     )
-
-    @field_validator("goal")
-    @classmethod
-    def _not_blank(cls, goal: str) -> str:
-        if not goal.strip():
-            raise ValueError("a goal needs some text besides spaces")
-        return goal
 
 
 def run_id_of(call: Call) -> str:

@@ -3,7 +3,7 @@
 import re
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 # RFC 3339's date-time, what the contract's ``format: date-time`` promises: no bare number or date.
 _DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
@@ -17,6 +17,19 @@ def _date_time(value: object) -> object:
 
 # A moment a request names: an RFC 3339 date-time with its offset (pydantic alone takes "0.5" as 1970).
 Instant = Annotated[AwareDatetime, BeforeValidator(_date_time)]
+
+
+def some_text(what: str) -> AfterValidator:
+    """A text field's check that it holds some text besides spaces: a ValueError "``what`` needs some
+    text besides spaces" otherwise (after the field's own bounds). The contract says it with the
+    pattern ``\\S``."""
+
+    def check(text: str) -> str:
+        if not text.strip():
+            raise ValueError(f"{what} needs some text besides spaces")
+        return text
+
+    return AfterValidator(check)
 
 
 def _json_integer(value: object) -> object:
