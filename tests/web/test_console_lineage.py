@@ -179,15 +179,7 @@ def test_a_parent_lists_its_children_and_each_child_links_back(setup: Setup, fig
 
 
 def test_a_viewer_sees_the_runs_controls_disabled_with_the_reason(setup: Setup, titled: str) -> None:
-    made = setup.api("POST", "/team/invites", {"email": f"grace@{setup.workspace}.example", "role": "viewer"})
-    setup.stack.sandbox_admin("POST", "/oauth", {"user_id": setup.ids["teammate"]})
-    m = setup.tab(setup.context(signed_in=False))
-    try:
-        m.page.goto(made["link"])
-        m.press("button", "Connect Notion")
-        expect(m.page.get_by_role("link", name="Team", exact=True)).to_be_visible(timeout=LIVE_MS)
-    finally:
-        setup.stack.sandbox_admin("POST", "/oauth", {"user_id": None})
+    m = setup.teammate_tab("viewer")
     m.open(f"/#/runs/{titled}")
     expect(m.page.get_by_text("may see this run but not retry, pause, cancel or run it again")).to_be_visible(
         timeout=LIVE_MS

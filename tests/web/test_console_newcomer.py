@@ -23,16 +23,7 @@ def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str)
 
 def _admin_tab(setup: Setup) -> Console:
     """Grace, invited as an admin, signed in through the sandbox's OAuth in a tab of her own."""
-    made = setup.api("POST", "/team/invites", {"email": f"grace@{setup.workspace}.example", "role": "admin"})
-    setup.stack.sandbox_admin("POST", "/oauth", {"user_id": setup.ids["teammate"]})
-    m = setup.tab(setup.context(signed_in=False))
-    try:
-        m.page.goto(made["link"])
-        m.press("button", "Connect Notion")
-        expect(m.page.get_by_role("link", name="Team", exact=True)).to_be_visible(timeout=LIVE_MS)
-    finally:
-        setup.stack.sandbox_admin("POST", "/oauth", {"user_id": None})
-    return m
+    return setup.teammate_tab("admin")
 
 
 def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> None:

@@ -54,15 +54,7 @@ def test_a_waiting_run_shows_its_steps_the_plan_ahead_and_who_started_it(setup: 
 
 
 def test_a_viewer_sees_the_decision_disabled_with_the_reason(setup: Setup, waiting: str) -> None:
-    made = setup.api("POST", "/team/invites", {"email": f"grace@{setup.workspace}.example", "role": "viewer"})
-    setup.stack.sandbox_admin("POST", "/oauth", {"user_id": setup.ids["teammate"]})
-    m = setup.tab(setup.context(signed_in=False))
-    try:
-        m.page.goto(made["link"])
-        m.press("button", "Connect Notion")
-        expect(m.page.get_by_role("link", name="Team", exact=True)).to_be_visible(timeout=LIVE_MS)
-    finally:
-        setup.stack.sandbox_admin("POST", "/oauth", {"user_id": None})
+    m = setup.teammate_tab("viewer")
     m.open(f"/#/runs/{waiting}")
     expect(m.page.get_by_text("Your role (viewer) may see this run but not decide it")).to_be_visible(
         timeout=LIVE_MS
