@@ -364,7 +364,7 @@ def connected_tenants(config: Settings, *tenant_ids: str) -> FakeTenantStore:
 def run_step_as_owner(task: StepTask, deps: Deps) -> StepOutcome:
     """``run_step``, with the owner approving (a session's decision) the effect or the plan it
     stopped to ask about, if it did, and the step that follows run at once: for tests of something
-    else than who decides (tests/unit/engine/test_authority.py is about that). The request's message and
+    else than who decides (tests/unit/engine/authority/test_authority.py is about that). The request's message and
     the step task the approval enqueued are taken out of the queue, so it holds what the steps
     themselves enqueued."""
     outcome = run_step(task, deps)

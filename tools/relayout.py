@@ -328,6 +328,49 @@ def _test_rows() -> dict[str, str]:
 # old test file → new test file (tests mirror the capabilities).
 TESTS: dict[str, str] = _test_rows()
 
+# Moved afterwards (issue 64, point 5: no tests' folder over 15 modules): the engine's unit tests by
+# concern, each concern a folder of tests/unit/engine (the few about the engine as a whole stay there).
+ENGINE_TESTS: dict[str, tuple[str, str]] = {
+    "planning": (
+        "Planning a run: what starts one, the plan's phases, the agent's tools, when planning fails.",
+        "agent_tools budget_replan model_unavailable offline_map offline_told page_runs phased_runs "
+        "planning_failures planning_last_attempt",
+    ),
+    "decisions": (
+        "A person's decisions on a run: approvals, answers, budget stops, cancel, pause and retry.",
+        "approval_surfaces budget_approval cancel_pause_with_intent decision_claims "
+        "decision_followups_resent decision_roles disconnect_held_runs limit_grants run_retry "
+        "session_decisions",
+    ),
+    "authority": (
+        "What a run may do unasked, and for whom: the authority rules, the risk floor, a run's reach, "
+        "members' runs and a change of owner.",
+        "authority edit_authority member_runs owner_change_runs risk_floor run_after_owner_change run_reach",
+    ),
+    "steps": (
+        "Carrying out a step: its intent and retries, Notion's refusals and pace, the reviewer pass.",
+        "edit_effects_once engine_stale_document_ack notion_validation_errors paced_steps "
+        "step_of_missing_run step_reads_document_alone step_reads_log_tail step_retry_args "
+        "step_unexpected_errors transient_retries_bounded verification_pass",
+    ),
+    "spend": (
+        "What a run pays for: every paid model call in its log, the budgets and the spend cap.",
+        "agent_budget plan_usage_on_error repair_cost spend_cap step_usage_on_error usage_race_windows "
+        "usage_races",
+    ),
+    "run_log": (
+        "What a run records: its log, its Runs row, its page's notes, its size, and the sweeper.",
+        "page_notes run_log run_log_owner run_rows run_size sweeper_give_up sweeper_retry_at",
+    ),
+}
+PACKAGES.update({f"tests.unit.engine.{concern}": doc for concern, (doc, _) in ENGINE_TESTS.items()})
+LATER_TESTS: dict[str, str] = {
+    f"tests/unit/engine/test_{name}.py": f"tests/unit/engine/{concern}/test_{name}.py"
+    for concern, (_, names) in ENGINE_TESTS.items()
+    for name in names.split()
+}
+TESTS = {old: LATER_TESTS.get(new, new) for old, new in TESTS.items()} | LATER_TESTS
+
 # A split module's names: old module → name → the module that holds it now.
 PORTS_BY_CAPABILITY = {
     "runs": "RunStore",

@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/engine/test_notion_validation_errors.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/engine/steps/test_notion_validation_errors.py``."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/engine/test_run_size.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/engine/run_log/test_run_size.py``."""
 
 import json
 from typing import Any

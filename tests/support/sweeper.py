@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/engine/test_sweeper_give_up.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/engine/run_log/test_sweeper_give_up.py``."""
 
 import json
 from datetime import UTC, datetime, timedelta

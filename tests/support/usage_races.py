@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/engine/test_usage_races.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/engine/spend/test_usage_races.py``."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field

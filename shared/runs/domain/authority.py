@@ -13,7 +13,7 @@ from typing import Any
 
 PRODUCTION = "prod:"  # the prefix of a production deployment's digest
 # Tools whose result is workspace content (a page could steer what follows): reading one ends every
-# production approval given before it. tests/unit/engine/test_authority.py holds this against the registry.
+# production approval given before it. tests/unit/engine/authority/test_authority.py holds this against the registry.
 WORKSPACE_READS = frozenset({"read_page", "query_data_source", "search_pages", "search_workspace"})
 
 

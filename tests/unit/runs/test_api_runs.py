@@ -79,7 +79,7 @@ def test_a_link_sent_before_a_disconnect_no_longer_works_after_anyone_connects_a
             answer = api.post(f"/links/{action}", json={"token": link})
             assert answer.status_code == 403 and answer.json is not None, link
             assert "decide in the app" in answer.json["reason"]
-    # nor can Bob decide it in the app: the run was the earlier owner's (tests/unit/engine/test_owner_change_runs.py)
+    # nor can Bob decide it in the app: the run was the earlier owner's (tests/unit/engine/authority/test_owner_change_runs.py)
     bob = start_session("t1", fakes.secrets, epoch=fakes.tenants.tenants["t1"].session_epoch)
     decision = {"request_id": ask.data["request_id"]}
     assert api.post(f"/runs/{run_id}/reject", json=decision, headers=auth(bob)).status_code == 404

@@ -1,7 +1,7 @@
 """A workspace connected afresh by someone else after a disconnect: the earlier owner's runs and
 notifications stay theirs. Through the real entry points (connect flow on api and oauth-callback, the
 run routes) with fakes of every port. A disconnect ends the runs waiting for a person
-(tests/unit/engine/test_disconnect_held_runs.py), so nobody decides them after it, the owner included."""
+(tests/unit/engine/decisions/test_disconnect_held_runs.py), so nobody decides them after it, the owner included."""
 
 import json
 from datetime import UTC, datetime

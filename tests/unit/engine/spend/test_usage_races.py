@@ -47,7 +47,7 @@ def started(
     model = HookedModel({"PlanOut": [plan], **(script or {})})
     deps = make_deps(model=model, notion=notion)
     # The run's own page (its trigger page) is the one it writes: no approval is asked (that is
-    # tests/unit/engine/test_authority.py's), so these races are the step's alone.
+    # tests/unit/engine/authority/test_authority.py's), so these races are the step's alone.
     start_run(TASK.model_copy(update={"trigger": Trigger(kind="api", page_id=args.get("page_id"))}), deps)
     return deps, model
 

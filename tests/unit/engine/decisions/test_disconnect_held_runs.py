@@ -1,6 +1,6 @@
 """A disconnect cancels the runs no step will reach: those waiting for a person, and paused ones.
 
-A running run meets the disconnect at its next step (tests/unit/engine/test_run_after_owner_change.py). One
+A running run meets the disconnect at its next step (tests/unit/engine/authority/test_run_after_owner_change.py). One
 that waits for a decision or is paused takes no step until a person acts, and the sessions and links
 that could act end with the disconnect: without this it would wait, holding its page, and a later
 connect would find it still waiting.

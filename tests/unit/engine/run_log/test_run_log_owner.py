@@ -5,7 +5,7 @@ helpers, and no service decides by matching an error's text."""
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 OWNER = ROOT / "shared" / "engine" / "services" / "run_log.py"
 # Every capability's use cases, and the engine's planning (shared/engine/planning/, one module a concern).
 SERVICES = sorted(

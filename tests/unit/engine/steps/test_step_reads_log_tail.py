@@ -40,7 +40,7 @@ def refused(*texts: str) -> tuple[Deps, FakeModel, FakeNotion, str]:
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
     model = FakeModel({"PlanOut": [plan], "ArgsFix": [fix(page, t) for t in texts]})
     deps = make_deps(model=model, notion=notion)
-    # The run comments its own trigger page: no approval is asked (tests/unit/engine/test_authority.py).
+    # The run comments its own trigger page: no approval is asked (tests/unit/engine/authority/test_authority.py).
     start_run(
         PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api", page_id=page)), deps
     )

@@ -48,7 +48,7 @@ def started(
 
 def _written(tool: str, args: dict[str, Any]) -> str | None:
     """The page a write tool changes, made the run's trigger page: its own, so no approval is asked
-    (that is tests/unit/engine/test_authority.py's)."""
+    (that is tests/unit/engine/authority/test_authority.py's)."""
     if tool in {"add_comment", "append_blocks", "update_properties"}:
         return str(args["page_id"])
     return str(args["parent_page_id"]) if tool == "create_page" else None
