@@ -363,10 +363,34 @@ ENGINE_TESTS: dict[str, tuple[str, str]] = {
         "page_notes run_log run_log_owner run_rows run_size sweeper_give_up sweeper_retry_at",
     ),
 }
-PACKAGES.update({f"tests.unit.engine.{concern}": doc for concern, (doc, _) in ENGINE_TESTS.items()})
+# The runs' unit tests likewise (the run's domain, its log's models and the golden documents stay at top).
+RUNS_TESTS: dict[str, tuple[str, str]] = {
+    "api": (
+        "The api's routes of runs: listing, searching and reading runs, retrying them, their lineage.",
+        "api_run_retry api_runs api_runs_console api_runs_search run_related run_started_by run_title run_view",
+    ),
+    "intake": (
+        "Notion's events in: what starts a run, the trigger gates, admission, late and re-sent events.",
+        "notion_events row_answer_intake run_admission skipped_edits trigger_gates webhook_api_version "
+        "webhook_late_events webhook_reenqueue",
+    ),
+    "spend": (
+        "The budgets before a model call: reservations, the instance's cache and its share of the cap.",
+        "budget_reservations spend_budget_cache spend_cap_shares",
+    ),
+}
+BY_CONCERN = {"engine": ENGINE_TESTS, "runs": RUNS_TESTS}
+PACKAGES.update(
+    {
+        f"tests.unit.{cap}.{concern}": doc
+        for cap, table in BY_CONCERN.items()
+        for concern, (doc, _) in table.items()
+    }
+)
 LATER_TESTS: dict[str, str] = {
-    f"tests/unit/engine/test_{name}.py": f"tests/unit/engine/{concern}/test_{name}.py"
-    for concern, (_, names) in ENGINE_TESTS.items()
+    f"tests/unit/{cap}/test_{name}.py": f"tests/unit/{cap}/{concern}/test_{name}.py"
+    for cap, table in BY_CONCERN.items()
+    for concern, (_, names) in table.items()
     for name in names.split()
 }
 TESTS = {old: LATER_TESTS.get(new, new) for old, new in TESTS.items()} | LATER_TESTS

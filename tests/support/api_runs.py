@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/runs/test_api_runs.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/runs/api/test_api_runs.py``."""
 
 import json
 from datetime import UTC, datetime

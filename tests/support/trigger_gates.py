@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/runs/test_trigger_gates.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/runs/intake/test_trigger_gates.py``."""
 
 import json
 from datetime import UTC, datetime

@@ -1,0 +1,1 @@
+"""Notion's events in: what starts a run, the trigger gates, admission, late and re-sent events."""

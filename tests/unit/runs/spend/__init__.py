@@ -1,0 +1,1 @@
+"""The budgets before a model call: reservations, the instance's cache and its share of the cap."""
