@@ -379,7 +379,22 @@ RUNS_TESTS: dict[str, tuple[str, str]] = {
         "budget_reservations spend_budget_cache spend_cap_shares",
     ),
 }
-BY_CONCERN = {"engine": ENGINE_TESTS, "runs": RUNS_TESTS}
+# And the team's (its API keys, audit log, usage and body limits stay at top).
+TEAM_TESTS: dict[str, tuple[str, str]] = {
+    "sessions": (
+        "Sessions: the console's cookie, their end with the connection, the signing key's rotation.",
+        "request_tenants session_cookie session_revocation signing_key_rotation tokens_and_sessions",
+    ),
+    "settings": (
+        "The owner's settings and integrations through the api: what they accept, changes at once.",
+        "integration_races integrations_api settings_api settings_repositories settings_validation",
+    ),
+    "members": (
+        "The team: invites (capped, mailed), members and their roles, a tenant stored before teams.",
+        "team team_invite_cap team_invite_mail team_stored",
+    ),
+}
+BY_CONCERN = {"engine": ENGINE_TESTS, "runs": RUNS_TESTS, "team": TEAM_TESTS}
 PACKAGES.update(
     {
         f"tests.unit.{cap}.{concern}": doc

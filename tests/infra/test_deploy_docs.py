@@ -164,7 +164,7 @@ EXCLUDED = {
     r"gcloud ": _GOOGLE,
     r"(printf|openssl) [^|]+\| (tr -d '\\n' \| )?gcloud ": _GOOGLE,
     r"gcloud secrets versions access latest --secret=\$S \| make -s signing-key": _GOOGLE
-    + " (the key steps alone: tests/unit/team/test_signing_key_rotation.py)",
+    + " (the key steps alone: tests/unit/team/sessions/test_signing_key_rotation.py)",
     r"sleep 330\b": "waits out secret_cache_ttl_s between two steps in Secret Manager",
     r"make erase-tenant TENANT=\S+ PROJECT=\$PROJECT\b": "erases a workspace of the project: "
     "tests/e2e/test_workspace_data.py runs it against the local stack's seeded workspaces",

@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/team/test_settings_api.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/team/settings/test_settings_api.py``."""
 
 from datetime import UTC, datetime
 

@@ -1,4 +1,4 @@
-"""Shared by several test modules: helpers first written for ``tests/unit/team/test_settings_validation.py``."""
+"""Shared by several test modules: helpers first written for ``tests/unit/team/settings/test_settings_validation.py``."""
 
 from datetime import UTC, datetime
 from typing import Any

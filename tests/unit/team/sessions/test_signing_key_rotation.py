@@ -21,7 +21,7 @@ from tests.fakes import FakeTenantStore
 from tests.link_tokens import decision_token
 from tools.signing_keys import promote, stage
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 NAME = PlatformSecret.SESSION_SIGNING_KEY
 
 

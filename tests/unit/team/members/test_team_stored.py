@@ -7,7 +7,7 @@ from pathlib import Path
 from shared.team.domain.api_keys import ApiKey
 from shared.workspace.domain.tenants import Tenant
 
-GOLDEN = Path(__file__).parents[2] / "golden"
+GOLDEN = Path(__file__).parents[3] / "golden"
 
 
 def test_a_tenant_stored_before_teams_has_its_owner_as_the_owner_member() -> None:
