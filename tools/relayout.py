@@ -394,7 +394,18 @@ TEAM_TESTS: dict[str, tuple[str, str]] = {
         "team team_invite_cap team_invite_mail team_stored",
     ),
 }
-BY_CONCERN = {"engine": ENGINE_TESTS, "runs": RUNS_TESTS, "team": TEAM_TESTS}
+# And the platform's (settings, logs, pacing, secrets and the model's routing stay at top).
+PLATFORM_TESTS: dict[str, tuple[str, str]] = {
+    "api": (
+        "The api's plumbing: its router, input checks, paces, CORS, methods and its contract.",
+        "api_input api_limits cors http_methods openapi router",
+    ),
+    "entry": (
+        "The functions' entry points: targets, cold-start imports, the callers' checks, dead letters.",
+        "caller dead_letters entry_points import_hygiene main",
+    ),
+}
+BY_CONCERN = {"engine": ENGINE_TESTS, "runs": RUNS_TESTS, "team": TEAM_TESTS, "platform": PLATFORM_TESTS}
 PACKAGES.update(
     {
         f"tests.unit.{cap}.{concern}": doc

@@ -1,7 +1,7 @@
 """What each task function does with ``make doctor``'s task (``POST /doctor``): record its hop
 (shared.platform.services.doctor), after its caller was checked as for any task; and plan's round of the
 doctor on a schedule (``POST /doctor/round``, Cloud Scheduler). Its body and service load
-with the first such request: no other request loads them (tests/unit/platform/test_import_hygiene.py)."""
+with the first such request: no other request loads them (tests/unit/platform/entry/test_import_hygiene.py)."""
 
 from flask import Request
 

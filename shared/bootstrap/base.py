@@ -76,7 +76,7 @@ _MODULES: dict[Port, str] = {
 }
 
 
-# The client libraries each port's production adapter imports (tests/unit/platform/test_import_hygiene.py
+# The client libraries each port's production adapter imports (tests/unit/platform/entry/test_import_hygiene.py
 # checks them against the adapters' imports): what a cold start of a function using the port loads.
 PORTS = frozenset(_MODULES)  # every port a Container builds or is given
 

@@ -1,7 +1,7 @@
 """Notify's ports: the notifier, its channels, the notification log, Slack, Discord, mail, links.
 
 For type checking only (``if TYPE_CHECKING:`` wherever a port is named), as every port is
-(tests/unit/platform/test_import_hygiene.py); the values a port exchanges live in the capabilities'
+(tests/unit/platform/entry/test_import_hygiene.py); the values a port exchanges live in the capabilities'
 domains and are imported here for type checking too.
 """
 

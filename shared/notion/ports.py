@@ -1,7 +1,7 @@
 """Notion's ports: OAuth, the client, and a tenant's Notion with its token.
 
 For type checking only (``if TYPE_CHECKING:`` wherever a port is named), as every port is
-(tests/unit/platform/test_import_hygiene.py); the values a port exchanges live in the capabilities'
+(tests/unit/platform/entry/test_import_hygiene.py); the values a port exchanges live in the capabilities'
 domains and are imported here for type checking too.
 """
 

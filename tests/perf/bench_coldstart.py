@@ -20,7 +20,7 @@ line is ``RESULT notion_webhook_s=<float> api_s=<float> max_ratio=<float> max_ra
 the run exits 1 when a goal is missed (``stats.exit_status``). Why: decision 0059.
 
 ``preloaded_ports`` and ``client_libraries`` say what a target preloads (read by
-``tests/unit/platform/test_import_hygiene.py``).
+``tests/unit/platform/entry/test_import_hygiene.py``).
 """
 
 import argparse

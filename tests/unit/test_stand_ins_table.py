@@ -93,14 +93,14 @@ def test_the_check_catches_a_missing_test_an_untested_yes_and_a_silent_no() -> N
     row = {column: "x" for column in COLUMNS}
     gone = row | {
         "reproduced": "yes",
-        "shown by": "`tests/unit/platform/test_caller.py::test_that_was_removed`",
+        "shown by": "`tests/unit/platform/entry/test_caller.py::test_that_was_removed`",
     }
     moved = row | {"reproduced": "partly: a note", "shown by": "`tests/unit/nowhere.py::test_it`"}
     untested = row | {"reproduced": "yes", "shown by": "make something"}
     silent = row | {"reproduced": "no", "shown by": "nothing"}
     found = problems([gone, moved, untested, silent])
     assert [p.split(": ", 2)[-1] for p in found] == [
-        "tests/unit/platform/test_caller.py has no test test_that_was_removed",
+        "tests/unit/platform/entry/test_caller.py has no test test_that_was_removed",
         "tests/unit/nowhere.py does not exist",
         "says yes but names no test (file::test)",
         "a 'no' must say what the difference hides",

@@ -44,12 +44,12 @@ def test_the_check_sees_an_import_of_a_test_module(tmp_path: Path) -> None:
     module = tmp_path / "tests" / "unit" / "test_x.py"
     module.parent.mkdir(parents=True)
     module.write_text(
-        "import tests.unit.test_y\nfrom tests.unit.platform.test_entry_points import client\nfrom tests.fakes import F\n"
+        "import tests.unit.test_y\nfrom tests.unit.platform.entry.test_entry_points import client\nfrom tests.fakes import F\n"
     )
     hits = _imports_of_test_modules(module, tmp_path)
     assert [hit.split(" ", 1)[1] for hit in hits] == [
         "import tests.unit.test_y",
-        "from tests.unit.platform.test_entry_points",
+        "from tests.unit.platform.entry.test_entry_points",
     ]
 
 

@@ -63,7 +63,7 @@ def test_registered_secrets_and_token_shapes_never_reach_a_line() -> None:
 
 def test_only_an_error_with_an_exception_is_an_error_reporting_event() -> None:
     """shared/platform/logs.py adds stack_trace and the ReportedErrorEvent @type to ERROR lines with a traceback
-    (tests/unit/platform/test_entry_points.py: an unhandled exception); other lines stay plain."""
+    (tests/unit/platform/entry/test_entry_points.py: an unhandled exception); other lines stay plain."""
     formatter = logs.CloudLoggingFormatter("proj")
     try:
         raise ValueError("handled with s3cret-value-42")

@@ -148,7 +148,7 @@ def test_cloud_schedulers_account_is_taken_on_its_routes_only(checked: FakeConta
     assert client("execute_step", checked).post("/sweep").status_code == 401
     # The scheduler's account beside the tasks account, as terraform/iam.tf names them.
     assert _caller.scheduler_account(TASKS) == SCHEDULER
-    iam = (Path(__file__).resolve().parents[3] / "terraform" / "iam.tf").read_text()
+    iam = (Path(__file__).resolve().parents[4] / "terraform" / "iam.tf").read_text()
     assert 'account_id   = "na-${replace(each.key, "_", "-")}"' in iam
     assert "\n    tasks_invoker = " in iam and "\n    scheduler     = " in iam
     assert nothing_done(checked)

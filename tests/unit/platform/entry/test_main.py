@@ -12,7 +12,7 @@ import pytest
 
 from functions import main
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 # A cold start in a fresh interpreter, as functions-framework makes it: the framework, then main's
 # target (twice: the framework looks it up with hasattr, then getattr).

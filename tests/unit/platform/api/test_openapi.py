@@ -26,7 +26,7 @@ from shared.team.services import team as team_service
 from shared.workspace.domain.code_names import check_project, check_repository
 from tests.api_fakes import FakeContainer, client
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 CONTRACT = ROOT / "docs" / "api" / "openapi.json"
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from functions.routes import Call, Handler, Route, Router
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def handler(call: Call) -> tuple[dict[str, str], int]:

@@ -12,7 +12,7 @@ from shared.platform.logs import ERROR_EVENT_TYPE, CloudLoggingFormatter
 from shared.team.services.sessions import start_session
 from tests.api_fakes import PLAN_BODY, FakeContainer, client
 
-SOURCE = str(Path(__file__).resolve().parents[3] / "functions" / "main.py")
+SOURCE = str(Path(__file__).resolve().parents[4] / "functions" / "main.py")
 
 
 def test_plan_creates_a_run_and_enqueues_step_one(fakes: FakeContainer) -> None:

@@ -1,0 +1,1 @@
+"""The api's plumbing: its router, input checks, paces, CORS, methods and its contract."""
