@@ -41,6 +41,7 @@ ROUTES: list[tuple[str, re.Pattern[str], bool, Handler]] = [
     ("POST", re.compile(r"pulls"), True, pulls.create_pull),
     ("GET", re.compile(r"pulls/(\d+)"), False, pulls.get_pull),
     ("PATCH", re.compile(r"pulls/(\d+)"), True, pulls.update_pull),
+    ("PUT", re.compile(r"pulls/(\d+)/merge"), True, pulls.merge_pull),
     ("GET", re.compile(r"commits/([^/]+)/check-runs"), False, checks.list_check_runs),
     ("GET", re.compile(r"commits/([^/]+)/status"), False, checks.combined_status),
 ]

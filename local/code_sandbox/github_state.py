@@ -98,6 +98,7 @@ class Pull:
     merged_at: datetime | None = None
     closed_at: datetime | None = None
     draft: bool = False
+    merge_sha: str | None = None  # the squash commit on the base, once merged
 
 
 @dataclass

@@ -141,6 +141,11 @@ class Admin(AdminClient):
     def redeliver(self, guid: str) -> Any:
         return self.post(f"/github/deliveries/{guid}/redeliver", {})
 
+    def builds(self, reads_to_ready: int = 2, outcome: str = "READY", healthy: bool = True) -> Any:
+        """How later deployments progress: reads until they settle, READY/ERROR/CANCELED, healthy or not."""
+        body = {"reads_to_ready": reads_to_ready, "outcome": outcome, "healthy": healthy}
+        return self.post("/vercel/builds", body)
+
     def deployments(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.get("/vercel/deployments")
         return result

@@ -50,6 +50,11 @@ class CodeHost(Protocol):
         """(sha, message, committer date) from ``sha`` back along first parents, newest first."""
         ...
 
+    def merge(self, token: str, repository: str, number: int, sha: str, title: str) -> str:
+        """Squash-merge pull request ``number`` only at head ``sha``; its merge commit (found, when
+        it was merged already)."""
+        ...
+
     def current_files(
         self, token: str, repository: str, base: str, paths: list[str]
     ) -> dict[str, str | None]:
@@ -72,6 +77,24 @@ class Deployer(Protocol):
     def create_deployment(self, token: str, request: DeployRequest) -> Deployment: ...
 
     def get_deployment(self, token: str, deployment_id: str, team_id: str | None = None) -> Deployment: ...
+
+    def production(self, token: str, project: str, team_id: str | None = None) -> Deployment | None:
+        """The deployment the project's production domains point at now (its url: that domain)."""
+        ...
+
+    def previous_production(
+        self, token: str, project: str, before_ms: int, team_id: str | None = None
+    ) -> Deployment | None:
+        """The newest READY production deployment created before ``before_ms`` (a rollback's target)."""
+        ...
+
+    def promote(self, token: str, project: str, deployment_id: str, team_id: str | None = None) -> None:
+        """Point the production domains at a READY deployment (no rebuild); idempotent."""
+        ...
+
+    def probe(self, url: str, path: str) -> int:
+        """The HTTP status of one GET of ``path`` on the site at ``url`` (0: no answer)."""
+        ...
 
 
 class CodeAccess(Protocol):

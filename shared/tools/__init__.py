@@ -35,6 +35,9 @@ TOOL_MODULES: dict[str, str] = {
     "deploy_vercel": "code",
     "push_fix": "code",
     "await_checks": "code",
+    "await_deployment": "release",
+    "merge_pull_request": "release",
+    "check_production": "release",
     "draft_text": "flow",
     "request_approval": "flow",
     "ask_question": "flow",
@@ -71,6 +74,10 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911 (a case per module)
             from shared.tools import code
 
             return code.TOOLS
+        case "release":
+            from shared.tools import release
+
+            return release.TOOLS
         case "flow":
             from shared.tools import flow
 

@@ -139,6 +139,7 @@ def _pull(data: Any) -> PullRequest:
         draft=data.get("draft") is True,
         node_id=str(data.get("node_id") or ""),
         body=str(data.get("body") or ""),
+        merge_sha=str(data.get("merge_commit_sha") or "") if state == "merged" else "",
     )
 
 
@@ -467,3 +468,28 @@ class GitHubCodeHost:
             parents = commit.get("parents") or []
             current = text(parents[0]["sha"]) if parents else None
         return found
+
+    def merge(self, token: str, repository: str, number: int, sha: str, title: str) -> str:
+        """Squash-merge pull request ``number`` only if its head is still ``sha`` (``PUT .../merge`` with
+        ``sha``: GitHub refuses with 409 when the head moved). The merge commit's sha. One already
+        merged is not merged again: its merge commit is returned (a repeat after a lost answer)."""
+        _checked(repository, "main")
+        if not re.fullmatch(r"[0-9a-f]{40}", sha):
+            raise InvalidInput(f"{sha!r} is not a commit sha")
+        pull = self.get_pull_request(token, repository, number)
+        if pull.state == "merged":
+            return pull.merge_sha
+        path = f"/repos/{repository}/pulls/{int(number)}/merge"
+        body = {"merge_method": "squash", "sha": sha, "commit_title": f"{title} (#{int(number)})"}
+        try:
+            return self._call("PUT", path, token, repository, _sha, json=body)
+        except GitHubApiError as error:
+            again = self.get_pull_request(token, repository, number)
+            if again.state == "merged":  # merged by the call whose answer was lost
+                return again.merge_sha
+            if error.status == 409:
+                raise GitHubApiError(
+                    409,
+                    f"pull request #{number} of {repository}: its head is no longer {sha[:7]}; nothing merged",
+                ) from None
+            raise

@@ -320,9 +320,11 @@ def effect_request(
     current: Current | None = None,
     *,
     texts: Titles | None = None,
+    facts: str = "",
 ) -> str:
     """The prompt of the request the engine records for one gated effect: the whole effect (a pull
-    request's diffs against ``current``, a block's text by ``texts``), then the model's words if they fit. An effect too
+    request's diffs against ``current``, a block's text by ``texts``), what code checked before asking
+    (``facts``, code's own words: a merge's ready preview), then the model's words if they fit. An effect too
     large to show whole in one request is refused (ModelFixableError: the model splits it), never
     shown in part."""
     if tool in WORKSPACE_READS:
@@ -333,6 +335,8 @@ def effect_request(
     else:
         where = "to production" if is_production(tool, args) else "beyond the run's own pages"
         head = f"Allow this change {where}? It will: {describe(tool, args, titles, current, texts)}."
+    if facts:
+        head = f"{head} {facts}"
     if len(head) > PROMPT_CHARS:
         raise ModelFixableError(
             f"{tool}: the change is too large to show the owner in one approval ({len(head)} characters "
