@@ -352,13 +352,16 @@ def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
     later steps, up to the next request to a person, whose effect can be gated and whose arguments
     hold no reference and that lie within reach. A reference resolves when its step runs, and is asked for then. A pull request
     is asked for when its step runs too: there, in deploy, its files' current content is read for
-    the diffs the owner approves (execute-step holds no GitHub token)."""
+    the diffs the owner approves (execute-step holds no GitHub token). So is a step whose tool checks
+    something before asking (``Tool.before_asking``: a merge, once its preview is ready)."""
     out: list[tuple[int, PlannedStep, str]] = []
     for n, planned in enumerate(state.steps[step:], start=step + 1):
         tool = REGISTRY.get(planned.tool)
         if tool is None or tool.effect == SideEffect.HUMAN:
             break
         if REFERENCE.search(json.dumps(planned.args)) or planned.tool == "open_pull_request":
+            continue
+        if tool.before_asking is not None:  # asked when its step runs, once code checked what it says
             continue
         if outside_reach(state, planned.tool, planned.args):  # refused when it runs: never listed
             continue
