@@ -31,10 +31,12 @@ class Admin(AdminClient):
     def reset(self) -> Any:
         return self.post("/reset")
 
-    def grant_github(self, token: str, repositories: list[str], permission: str = "write") -> Any:
-        return self.post(
-            "/github/tokens", {"token": token, "repositories": repositories, "permission": permission}
-        )
+    def grant_github(
+        self, token: str, repositories: list[str], permission: str = "write", login: str = "sandbox-user"
+    ) -> Any:
+        """``token`` acts as ``login`` (a name ending in ``[bot]`` is a bot's) on ``repositories``."""
+        body = {"token": token, "repositories": repositories, "permission": permission, "login": login}
+        return self.post("/github/tokens", body)
 
     def grant_vercel(self, token: str, projects: list[str]) -> Any:
         return self.post("/vercel/tokens", {"token": token, "projects": projects})

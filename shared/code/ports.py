@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from shared.code.domain.code import CheckResult, CodeChange, Deployment, DeployRequest, PullRequest
+    from shared.code.domain.code import (
+        CheckResult,
+        CodeChange,
+        Comment,
+        Deployment,
+        DeployRequest,
+        PullRequest,
+    )
     from shared.workspace.domain.code_policy import CodePolicy
     from shared.workspace.domain.integrations import Integration
     from shared.workspace.domain.settings import TenantSettings
@@ -53,6 +60,10 @@ class CodeHost(Protocol):
     def merge(self, token: str, repository: str, number: int, sha: str, title: str) -> str:
         """Squash-merge pull request ``number`` only at head ``sha``; its merge commit (found, when
         it was merged already)."""
+        ...
+
+    def comments(self, token: str, repository: str, number: int, since: str) -> list[Comment]:
+        """The comments on pull request ``number`` (its conversation's and its diff's) since ``since``."""
         ...
 
     def current_files(

@@ -38,6 +38,8 @@ TOOL_MODULES: dict[str, str] = {
     "await_deployment": "release",
     "merge_pull_request": "release",
     "check_production": "release",
+    "await_review": "revision",
+    "push_revision": "revision",
     "draft_text": "flow",
     "request_approval": "flow",
     "ask_question": "flow",
@@ -78,6 +80,10 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911 (a case per module)
             from shared.tools import release
 
             return release.TOOLS
+        case "revision":
+            from shared.tools import revision
+
+            return revision.TOOLS
         case "flow":
             from shared.tools import flow
 

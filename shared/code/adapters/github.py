@@ -16,10 +16,12 @@ from urllib.parse import quote
 import httpx
 
 from shared.code.domain.code import (
+    COMMENT_CHARS,
     DETAILS_CHARS,
     CheckResult,
     CheckState,
     CodeChange,
+    Comment,
     PullRequest,
     check_ref_name,
 )
@@ -180,6 +182,28 @@ def _statuses(reply: Any) -> list[CheckResult]:
         )
         for status in _array(reply["statuses"])
     ]
+
+
+def _comments(kind: str) -> Callable[[Any], list[Comment]]:
+    """A page of "List issue comments" (``issue``) or "List review comments on a pull request"
+    (``review``): each with its author's login and type, its body cut to ``COMMENT_CHARS``."""
+
+    def read(reply: Any) -> list[Comment]:
+        return [
+            Comment(
+                id=int(item["id"]),
+                kind=kind,
+                author=text(item["user"]["login"]),
+                bot=item["user"].get("type") == "Bot",
+                body=str(item.get("body") or "")[:COMMENT_CHARS],
+                created_at=text(item["created_at"]),
+                url=str(item.get("html_url") or ""),
+                path=str(item.get("path") or ""),
+            )
+            for item in _array(reply)
+        ]
+
+    return read
 
 
 _READY = (
@@ -493,3 +517,14 @@ class GitHubCodeHost:
                     f"pull request #{number} of {repository}: its head is no longer {sha[:7]}; nothing merged",
                 ) from None
             raise
+
+    def comments(self, token: str, repository: str, number: int, since: str) -> list[Comment]:
+        """The comments on pull request ``number`` made at or after ``since`` (ISO 8601): those of
+        its conversation, then those on lines of its diff, oldest first (read only, 100 of each)."""
+        _checked(repository, "main")
+        params: dict[str, str | int] = {"since": since, "per_page": 100}
+        found: list[Comment] = []
+        for kind, path in (("issue", "issues"), ("review", "pulls")):
+            url = f"/repos/{repository}/{path}/{int(number)}/comments"
+            found += self._call("GET", url, token, repository, _comments(kind), params=params)
+        return [c for c in found if c.created_at >= since]

@@ -208,3 +208,20 @@ def overall(results: list[CheckResult]) -> CheckState:
     if "failure" in states:
         return "failure"
     return "pending" if not results or "pending" in states else "success"
+
+
+COMMENT_CHARS = 8_000  # of a comment's body, for the model to revise by
+
+
+class Comment(Record):
+    """A comment on a pull request: on its conversation (``issue``, GitHub's issue comments) or on a
+    line of its diff (``review``). ``bot``: GitHub says its author is a bot (an app's account)."""
+
+    id: int
+    kind: Literal["issue", "review"]
+    author: str
+    bot: bool = False
+    body: str
+    created_at: str  # as GitHub writes it (ISO 8601, UTC)
+    url: str = ""
+    path: str = ""  # a review comment's file

@@ -76,5 +76,7 @@ DEPLOY_TOOLS = frozenset(
         "await_deployment",
         "merge_pull_request",
         "check_production",
+        "await_review",
+        "push_revision",
     }
 )
