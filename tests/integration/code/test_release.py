@@ -11,12 +11,13 @@ import pytest
 
 from local.code_sandbox.testing import Admin
 from shared.code.adapters.vercel import VercelDeployer
+from shared.engine.services import humans
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus, ToolResult
 from shared.tools import release
 from shared.tools.base import ToolContext, idempotency_key
 from tests.engine_fakes import FakeModel
-from tests.support.deploy_steps import VERCEL_TOKEN, Pair, admin, sandbox
-from tests.support.release_steps import RELEASE, drive, seed_production, start
+from tests.support.deploy_steps import GITHUB_TOKEN, VERCEL_TOKEN, Pair, admin, sandbox
+from tests.support.release_steps import FINISH, RELEASE, drive, seed_production, start
 
 pytestmark = pytest.mark.integration
 
@@ -134,3 +135,28 @@ def test_a_retried_merge_and_a_retried_rollback_act_once(sandbox: tuple[str, Adm
 def _resolved(pair: Pair, step: int) -> dict[str, Any]:
     events = pair.step.store.list_events("t1", "r1")
     return next(e.args for e in events if isinstance(e, ToolResult) and e.step == step)
+
+
+def test_a_merge_whose_holder_died_after_merging_is_found_not_merged_again(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    """Reliability: the approved merge's task dies after GitHub merged and before the result was
+    recorded (its intent's lease ran out); the retry takes the intent over, finds the merge by the
+    pull request's state and records it, reconciled: one squash commit."""
+    admin.builds(reads_to_ready=1)
+    pair = Pair(sandbox[0], FakeModel())
+    clock = start(pair, RELEASE[:3] + [FINISH])
+    while (waiting := pair.state().waiting) is None or waiting.step < 3:
+        if waiting is not None:
+            humans.respond(pair.step, "t1", "r1", "approve", request_id=waiting.request_id)
+        drive(pair, clock, approve=False)
+    humans.respond(pair.step, "t1", "r1", "approve", request_id=waiting.request_id)
+    code = pair.abandoned_intent(3, "merge_pull_request")
+    opened = results(pair, "open_pull_request")[0]
+    code.host.merge(
+        GITHUB_TOKEN, "acme/site", opened["number"], opened["head_sha"], "lost"
+    )  # the lost effect
+    drive(pair, clock)
+    assert pair.state().status == RunStatus.COMPLETED, pair.state().last_error
+    assert pair.reconciled_once(3)
+    assert len(admin.commits("acme/site", "main")) == 2  # the initial commit and one squash
