@@ -21,7 +21,7 @@ from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
 from tests.support.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
-from tests.support.release_steps import MERGE, OPEN, PREVIEW, drive, start
+from tests.support.release_steps import MERGE, OPEN, PREVIEW, drive, drive_until_asked, start
 
 pytestmark = pytest.mark.integration
 
@@ -54,10 +54,7 @@ def test_a_branch_moved_after_the_approval_is_not_merged_at_its_new_head(
     model = FakeModel({"ArgsFix": [{"args_json": json.dumps(MERGE[1])}] * 10})
     pair = Pair(sandbox[0], model)
     clock = start(pair, [OPEN, PREVIEW, MERGE])
-    while (waiting := pair.state().waiting) is None or waiting.step < 3:  # the pull request, its preview
-        if waiting is not None:
-            humans.respond(pair.step, "t1", "r1", "approve", request_id=waiting.request_id)
-        drive(pair, clock, approve=False)
+    waiting = drive_until_asked(pair, clock, 3)  # the pull request, its preview approved
     assert "is READY at" in waiting.prompt
     change = CodeChange(
         repository="acme/site",

@@ -118,6 +118,16 @@ def drive(pair: Pair, clock: Clock, *, approve: bool = True, limit: int = 120) -
     return driven
 
 
+def drive_until_asked(pair: Pair, clock: Clock, step: int) -> Any:
+    """Deliver tasks, approving every request before ``step``, until the run asks for ``step``'s: that
+    request (left waiting)."""
+    while (waiting := pair.state().waiting) is None or waiting.step < step:
+        if waiting is not None:
+            humans.respond(pair.step, pair.tenant, "r1", "approve", request_id=waiting.request_id)
+        drive(pair, clock, approve=False)
+    return waiting
+
+
 def seed_production(url: str) -> str:
     """A production deployment of main, ready and serving production: what a rollback goes back to."""
     vercel = VercelDeployer(url + "/vercel", 5.0)

@@ -17,7 +17,7 @@ from shared.tools import release
 from shared.tools.base import ToolContext, idempotency_key
 from tests.engine_fakes import FakeModel
 from tests.support.deploy_steps import GITHUB_TOKEN, VERCEL_TOKEN, Pair, admin, sandbox
-from tests.support.release_steps import FINISH, RELEASE, drive, seed_production, start
+from tests.support.release_steps import FINISH, RELEASE, drive, drive_until_asked, seed_production, start
 
 pytestmark = pytest.mark.integration
 
@@ -145,11 +145,8 @@ def test_a_merge_whose_holder_died_after_merging_is_found_not_merged_again(
     pull request's state and records it, reconciled: one squash commit."""
     admin.builds(reads_to_ready=1)
     pair = Pair(sandbox[0], FakeModel())
-    clock = start(pair, RELEASE[:3] + [FINISH])
-    while (waiting := pair.state().waiting) is None or waiting.step < 3:
-        if waiting is not None:
-            humans.respond(pair.step, "t1", "r1", "approve", request_id=waiting.request_id)
-        drive(pair, clock, approve=False)
+    clock = start(pair, [*RELEASE[:3], FINISH])
+    waiting = drive_until_asked(pair, clock, 3)
     humans.respond(pair.step, "t1", "r1", "approve", request_id=waiting.request_id)
     code = pair.abandoned_intent(3, "merge_pull_request")
     opened = results(pair, "open_pull_request")[0]
