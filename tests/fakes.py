@@ -759,6 +759,9 @@ class UnfakedCodeChecks:
     def comments(self, token: str, repository: str, number: int, since: str) -> list[Comment]:
         raise NotImplementedError("comments() is not faked here")
 
+    def tree(self, token: str, repository: str, ref: str) -> tuple[str, list[tuple[str, int]], bool]:
+        raise NotImplementedError("tree() is not faked here")
+
 
 class UnfakedReleases:
     """The deployer's production, promotion and health check (issue 68), for fakes of it that do not

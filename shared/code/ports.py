@@ -66,6 +66,10 @@ class CodeHost(Protocol):
         """The comments on pull request ``number`` (its conversation's and its diff's) since ``since``."""
         ...
 
+    def tree(self, token: str, repository: str, ref: str) -> tuple[str, list[tuple[str, int]], bool]:
+        """``ref``'s head commit (empty: the default branch's), its files (path, size), truncated or not."""
+        ...
+
     def current_files(
         self, token: str, repository: str, base: str, paths: list[str]
     ) -> dict[str, str | None]:

@@ -40,6 +40,7 @@ TOOL_MODULES: dict[str, str] = {
     "check_production": "release",
     "await_review": "revision",
     "push_revision": "revision",
+    "read_repository": "repository",
     "draft_text": "flow",
     "request_approval": "flow",
     "ask_question": "flow",
@@ -80,6 +81,10 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911 (a case per module)
             from shared.tools import release
 
             return release.TOOLS
+        case "repository":
+            from shared.tools import repository
+
+            return repository.TOOLS
         case "revision":
             from shared.tools import revision
 

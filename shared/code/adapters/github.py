@@ -528,3 +528,22 @@ class GitHubCodeHost:
             url = f"/repos/{repository}/{path}/{int(number)}/comments"
             found += self._call("GET", url, token, repository, _comments(kind), params=params)
         return [c for c in found if c.created_at >= since]
+
+    def tree(self, token: str, repository: str, ref: str) -> tuple[str, list[tuple[str, int]], bool]:
+        """The files of ``ref`` (a branch; empty: the default branch): its head commit, each file's path
+        and size (``GET .../git/trees/{sha}?recursive=1``), and whether GitHub truncated the list."""
+        _checked(repository, ref or "main")
+        branch = ref or self._default_branch(token, repository)
+        head = self._head(token, repository, branch)
+        if head is None:
+            raise NotFound(f"branch {branch!r} was not found in GitHub repository {repository}")
+        commit = f"/repos/{repository}/git/commits/{head}"
+        tree = self._call("GET", commit, token, repository, lambda c: _sha(c["tree"]))
+        path = f"/repos/{repository}/git/trees/{tree}"
+        listed = self._call("GET", path, token, repository, lambda t: t, params={"recursive": 1})
+        files = [
+            (text(item["path"]), int(item.get("size") or 0))
+            for item in _array(listed["tree"])
+            if item.get("type") == "blob"
+        ]
+        return head, files, listed.get("truncated") is True

@@ -78,5 +78,6 @@ DEPLOY_TOOLS = frozenset(
         "check_production",
         "await_review",
         "push_revision",
+        "read_repository",
     }
 )
