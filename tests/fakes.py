@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.agents.domain.agents import Agent
 from shared.agents.ports import AgentStore
-from shared.code.domain.code import CheckResult, CodeChange, Deployment, DeployRequest, PullRequest
+from shared.code.domain.code import CheckResult, CodeChange, Comment, Deployment, DeployRequest, PullRequest
 from shared.code.ports import CodeHost, Deployer
 from shared.notify.domain.notifications import (
     Claimed,
@@ -753,9 +753,37 @@ class UnfakedCodeChecks:
     def recent_commits(self, token: str, repository: str, sha: str, limit: int) -> list[tuple[str, str, str]]:
         raise NotImplementedError("recent_commits() is not faked here")
 
+    def merge(self, token: str, repository: str, number: int, sha: str, title: str) -> str:
+        raise NotImplementedError("merge() is not faked here")
+
+    def comments(self, token: str, repository: str, number: int, since: str) -> list[Comment]:
+        raise NotImplementedError("comments() is not faked here")
+
+    def tree(self, token: str, repository: str, ref: str) -> tuple[str, list[tuple[str, int]], bool]:
+        raise NotImplementedError("tree() is not faked here")
+
+
+class UnfakedReleases:
+    """The deployer's production, promotion and health check (issue 68), for fakes of it that do not
+    use them: a test reaching one fails."""
+
+    def production(self, token: str, project: str, team_id: str | None = None) -> Deployment | None:
+        raise NotImplementedError("production() is not faked here")
+
+    def previous_production(
+        self, token: str, project: str, before_ms: int, team_id: str | None = None
+    ) -> Deployment | None:
+        raise NotImplementedError("previous_production() is not faked here")
+
+    def promote(self, token: str, project: str, deployment_id: str, team_id: str | None = None) -> None:
+        raise NotImplementedError("promote() is not faked here")
+
+    def probe(self, url: str, path: str) -> int:
+        raise NotImplementedError("probe() is not faked here")
+
 
 @dataclass
-class FakeCodeAccounts(UnfakedCodeChecks, CodeHost, Deployer, Chat):
+class FakeCodeAccounts(UnfakedCodeChecks, UnfakedReleases, CodeHost, Deployer, Chat):
     """The "who am I" check of CodeHost/Deployer/Chat: any token but the ``refused`` ones is ``login``;
     ``down`` makes the check a passing outage (as a 5xx or a timeout would). Nothing else of those
     ports is faked: a test reaching another method fails."""

@@ -192,9 +192,10 @@ def set_builds(sandbox: CodeSandbox, body: JSON) -> JSON:
     builds = sandbox.vercel.builds
     builds.reads_to_ready = int(body.get("reads_to_ready", builds.reads_to_ready))
     builds.outcome = str(body.get("outcome", builds.outcome))
-    if builds.reads_to_ready < 1 or builds.outcome not in ("READY", "ERROR"):
-        raise AdminError("reads_to_ready must be >= 1 and outcome READY or ERROR")
-    return {"reads_to_ready": builds.reads_to_ready, "outcome": builds.outcome}
+    builds.healthy = body.get("healthy", builds.healthy) is True
+    if builds.reads_to_ready < 1 or builds.outcome not in ("READY", "ERROR", "CANCELED"):
+        raise AdminError("reads_to_ready must be >= 1 and outcome READY, ERROR or CANCELED")
+    return {"reads_to_ready": builds.reads_to_ready, "outcome": builds.outcome, "healthy": builds.healthy}
 
 
 def deployments(sandbox: CodeSandbox) -> list[JSON]:

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Request
 
 from local.code_sandbox import github_checks as checks
+from local.code_sandbox import github_comments as comments
 from local.code_sandbox import github_git as git
 from local.code_sandbox import github_pulls as pulls
 from local.code_sandbox.faults import Injection
@@ -41,6 +42,11 @@ ROUTES: list[tuple[str, re.Pattern[str], bool, Handler]] = [
     ("POST", re.compile(r"pulls"), True, pulls.create_pull),
     ("GET", re.compile(r"pulls/(\d+)"), False, pulls.get_pull),
     ("PATCH", re.compile(r"pulls/(\d+)"), True, pulls.update_pull),
+    ("PUT", re.compile(r"pulls/(\d+)/merge"), True, pulls.merge_pull),
+    ("GET", re.compile(r"issues/(\d+)/comments"), False, comments.list_issue_comments),
+    ("POST", re.compile(r"issues/(\d+)/comments"), False, comments.create_issue_comment),
+    ("GET", re.compile(r"pulls/(\d+)/comments"), False, comments.list_review_comments),
+    ("POST", re.compile(r"pulls/(\d+)/comments"), False, comments.create_review_comment),
     ("GET", re.compile(r"commits/([^/]+)/check-runs"), False, checks.list_check_runs),
     ("GET", re.compile(r"commits/([^/]+)/status"), False, checks.combined_status),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from local.code_sandbox.github_state import GitHubState, Pull, gh_error, invalid, not_found
 from local.code_sandbox.github_views import JSON, Call, pull_json, repo_json
-from local.code_sandbox.gitstore import now
+from local.code_sandbox.gitstore import Person, now
 
 
 def get_repo(call: Call) -> tuple[JSON, int]:
@@ -136,3 +136,27 @@ def page(call: Call) -> str:
     lines = [f"#{pull.number} {pull.title} ({state})", f"{pull.head} -> {pull.base} at {head}", ""]
     lines += [f"  {p}" for p in changed] + ["", pull.body]
     return "\n".join(lines) + "\n"
+
+
+def merge_pull(call: Call) -> tuple[JSON, int]:
+    """``PUT /repos/{o}/{r}/pulls/{n}/merge`` ("Merge a pull request"), squash only: one commit on the
+    base with the head's tree. ``sha``, when given, must be the head (409 "Head branch was modified"
+    otherwise). 405 "Pull Request is not mergeable" for one closed, merged, a draft, or whose base
+    moved past its head's start (the sandbox makes no three-way merge); 422 for another method."""
+    pull, repo, body = _pull(call, int(call.params[0])), call.repo, call.body
+    method = body.get("merge_method", "merge")
+    if method != "squash":
+        raise gh_error(422, f"Invalid merge_method {method!r}: the sandbox merges by squash only")
+    head = repo.branch_head(pull.head) or pull.head_sha
+    base = repo.branch_head(pull.base)
+    if pull.state != "open" or pull.draft or base is None or not repo.objects.is_ancestor(base, head):
+        raise gh_error(405, "Pull Request is not mergeable")
+    if body.get("sha") not in (None, head):
+        raise gh_error(409, "Head branch was modified. Review and try the merge again.")
+    title = str(body.get("commit_title") or f"{pull.title} (#{pull.number})")
+    message = f"{title}\n\n{body.get('commit_message') or ''}".rstrip()
+    who = Person(call.grant.login, f"{call.grant.login}@users.noreply.github.com", now())
+    merged = repo.objects.put_commit(repo.commit(head).tree, [base], message, who, who)
+    repo.refs[f"heads/{pull.base}"] = merged
+    pull.state, pull.merged_at, pull.closed_at, pull.merge_sha = "closed", now(), now(), merged
+    return {"sha": merged, "merged": True, "message": "Pull Request successfully merged"}, 200

@@ -98,6 +98,8 @@ class Pull:
     merged_at: datetime | None = None
     closed_at: datetime | None = None
     draft: bool = False
+    merge_sha: str | None = None  # the squash commit on the base, once merged
+    comments: list[Any] = field(default_factory=list)  # github_comments.PullComment, oldest first
 
 
 @dataclass

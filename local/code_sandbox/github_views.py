@@ -141,7 +141,7 @@ def pull_json(call: Call, pull: Pull) -> JSON:
         "updated_at": pull.created_at.strftime(stamp),
         "closed_at": pull.closed_at.strftime(stamp) if pull.closed_at else None,
         "merged_at": pull.merged_at.strftime(stamp) if pull.merged_at else None,
-        "merge_commit_sha": None,
+        "merge_commit_sha": pull.merge_sha,
         "head": _side(call, pull.head, head_sha),
         "base": _side(call, pull.base, call.repo.branch_head(pull.base) or pull.base_sha),
     }

@@ -31,10 +31,12 @@ class Admin(AdminClient):
     def reset(self) -> Any:
         return self.post("/reset")
 
-    def grant_github(self, token: str, repositories: list[str], permission: str = "write") -> Any:
-        return self.post(
-            "/github/tokens", {"token": token, "repositories": repositories, "permission": permission}
-        )
+    def grant_github(
+        self, token: str, repositories: list[str], permission: str = "write", login: str = "sandbox-user"
+    ) -> Any:
+        """``token`` acts as ``login`` (a name ending in ``[bot]`` is a bot's) on ``repositories``."""
+        body = {"token": token, "repositories": repositories, "permission": permission, "login": login}
+        return self.post("/github/tokens", body)
 
     def grant_vercel(self, token: str, projects: list[str]) -> Any:
         return self.post("/vercel/tokens", {"token": token, "projects": projects})
@@ -140,6 +142,11 @@ class Admin(AdminClient):
 
     def redeliver(self, guid: str) -> Any:
         return self.post(f"/github/deliveries/{guid}/redeliver", {})
+
+    def builds(self, reads_to_ready: int = 2, outcome: str = "READY", healthy: bool = True) -> Any:
+        """How later deployments progress: reads until they settle, READY/ERROR/CANCELED, healthy or not."""
+        body = {"reads_to_ready": reads_to_ready, "outcome": outcome, "healthy": healthy}
+        return self.post("/vercel/builds", body)
 
     def deployments(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.get("/vercel/deployments")

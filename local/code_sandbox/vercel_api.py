@@ -1,4 +1,5 @@
-"""/vercel/...: Vercel's deployments API (create v13, get v13, list v6) for git deployments.
+"""/vercel/...: Vercel's deployments API (create v13, get v13, list v6) for git deployments, a
+project (get v9, its ``targets.production``), promotion (v10 promote) and the deployments' sites.
 
 A missing or unknown token is Vercel's 403 ``forbidden`` "Not authorized" (``invalidToken: true`` for
 an unknown one); a project or deployment the token cannot see is 404 ``not_found``.
@@ -30,7 +31,8 @@ _MISSING_REF = (
 def deployment_json(d: Deployment) -> JSON:
     """A deployment as ``POST``/``GET /v13/deployments`` answer it."""
     ready = d.state == "READY"
-    return {
+    errored = {"errorCode": "BUILD_FAILED", "errorMessage": 'Command "npm run build" exited with 1'}
+    return ({"errorStep": "build", **errored} if d.state == "ERROR" else {}) | {
         "id": d.id,
         "url": d.url,
         "name": d.project.name,
@@ -48,7 +50,7 @@ def deployment_json(d: Deployment) -> JSON:
         "createdAt": d.created,
         "buildingAt": d.building_at,
         "ready": d.ready_at,
-        "alias": [f"{d.project.name}-{d.project.account}.vercel.app"] if ready else [],
+        "alias": [d.project.production_host] if ready and d.target == "production" else [],
         "aliasAssigned": d.ready_at if ready else None,
         "creator": {"uid": "sandbox-user", "username": d.creator},
         "inspectorUrl": f"https://vercel.com/{d.project.account}/{d.project.name}/{d.id.removeprefix('dpl_')}",
@@ -116,6 +118,7 @@ def create(state: VercelState, token: str, team: str | None, body: JSON, resolve
         creator="sandbox-user",
         ready_after=max(1, state.builds.reads_to_ready),
         outcome=state.builds.outcome,
+        healthy=state.builds.healthy,
     )
     state.deployments.append(deployment)
     return deployment_json(deployment)
@@ -157,13 +160,53 @@ def list_deployments(state: VercelState, token: str, team: str | None, args: dic
     return {"deployments": [list_item_json(d) for d in page], "pagination": pagination}
 
 
-def dispatch(state: VercelState, request: Request, path: str, resolve: ResolveRef) -> tuple[Any, int]:
+def project_json(state: VercelState, token: str, ref: str, team: str | None) -> JSON:
+    """``GET /v9/projects/{idOrName}``: the fields read, with ``targets.production`` the deployment its
+    production domains point at (absent before the first production deployment is ready)."""
+    project = state.project_for(token, ref, team)
+    answer: JSON = {"id": project.id, "name": project.name, "accountId": "team_sandbox", "targets": {}}
+    current = next((d for d in state.deployments if d.id == project.production), None)
+    if current is not None:
+        answer["targets"] = {"production": deployment_json(current) | {"alias": [project.production_host]}}
+    return answer
+
+
+def promote(
+    state: VercelState, token: str, ref: str, deployment_id: str, team: str | None
+) -> tuple[Any, int]:
+    """``POST /v10/projects/{projectId}/promote/{deploymentId}``: the production domains point at a READY
+    deployment of the project, without a rebuild. 201, with no body; a deployment of another project or
+    not READY is 400; promoting the current one again changes nothing."""
+    project = state.project_for(token, ref, team)
+    deployment = state.deployment_for(token, deployment_id, team)
+    if deployment.project.id != project.id:
+        raise vercel_error(400, "bad_request", "The deployment does not belong to this project.")
+    if deployment.state != "READY":
+        raise vercel_error(400, "bad_request", "Only a deployment that is READY can be promoted.")
+    project.production = deployment.id
+    return "", 201
+
+
+def site(state: VercelState, host: str, path: str) -> tuple[str, int]:
+    """What a deployment's host (or a project's production host) answers: 200 with the path while the
+    deployment is READY and healthy, 500 while it is not healthy, 404 for no such host or not ready."""
+    deployment = state.site(host)
+    if deployment is None or deployment.state != "READY":
+        return "The deployment could not be found on Vercel.\n\nDEPLOYMENT_NOT_FOUND\n", 404
+    if not deployment.healthy:
+        return "A server error has occurred\n\nFUNCTION_INVOCATION_FAILED\n", 500
+    return f"ok {deployment.id} /{path}\n", 200
+
+
+def dispatch(state: VercelState, request: Request, path: str, resolve: ResolveRef) -> tuple[Any, int]:  # noqa: PLR0911 (a case per endpoint)
+    parts = path.strip("/").split("/")
+    if parts[0] == "_sites" and len(parts) >= 2 and request.method == "GET":  # public, no token
+        return site(state, parts[1], "/".join(parts[2:]))
     token = bearer_token(request)
     if token is None:
         raise vercel_error(403, "forbidden", "Not authorized")
     if token not in state.tokens:
         raise vercel_error(403, "forbidden", "Not authorized", invalidToken=True)
-    parts = path.strip("/").split("/")
     team = request.args.get("teamId") or None  # the scope: a team, or the token's own account
     if request.method == "POST" and parts == ["v13", "deployments"]:
         body = json_body(request, vercel_error(400, "bad_request", "Invalid JSON."))
@@ -178,6 +221,15 @@ def dispatch(state: VercelState, request: Request, path: str, resolve: ResolveRe
         deployment = state.deployment_for(token, parts[2], team)
         deployment.read(state.now_ms())
         return deployment_json(deployment), 200
+    if request.method == "GET" and len(parts) == 3 and parts[:2] == ["v9", "projects"]:
+        return project_json(state, token, parts[2], team), 200
+    if (
+        request.method == "POST"
+        and len(parts) == 5
+        and parts[:2] == ["v10", "projects"]
+        and parts[3] == "promote"
+    ):
+        return promote(state, token, parts[2], parts[4], team)
     raise vercel_error(404, "not_found", "The requested API endpoint was not found.")
 
 

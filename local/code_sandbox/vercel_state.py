@@ -1,9 +1,19 @@
 """Vercel's side of the sandbox: projects linked to a GitHub repository, tokens, deployments.
 
 A deployment is QUEUED when created and moves on each time it is read by id (``GET
-/v13/deployments/{id}``): BUILDING after the first read, then READY (or ERROR, when builds are set to
-fail) once it has been read ``reads_to_ready`` times (default 2; 1 means QUEUED → READY on the
-first read). Listing shows the current state without moving it.
+/v13/deployments/{id}``): BUILDING after the first read, then READY (or ERROR, with Vercel's
+``errorCode`` and ``errorMessage``, or CANCELED, when builds are set so) once it has been read
+``reads_to_ready`` times (default 2; 1 means QUEUED → READY on the first read). Listing shows the
+current state without moving it. These are the ``readyState`` values Vercel documents for a
+deployment (QUEUED, INITIALIZING, BUILDING, READY, ERROR, CANCELED); the sandbox skips INITIALIZING.
+
+Production (Vercel's "production domains"): a production deployment that becomes READY is the
+project's current production deployment (``targets.production`` of ``GET /v9/projects/{id}``), as
+Vercel assigns the production domains of a git deployment by default; ``POST /v10/projects/{id}/
+promote/{deploymentId}`` points them at any READY deployment of the project (a rollback promotes an
+earlier one). Each deployment's host, and the project's production host, answer HTTP on
+``/vercel/_sites/<host>/<path>``: 200 while the deployment is READY and healthy, else 500 (a build
+set ``healthy: false`` serves errors, for a failing health check).
 
 A project belongs to a personal account or to a team (``team_id``). As on Vercel, a request is scoped
 by its ``teamId`` query parameter: without it only personal projects are in scope, with it only that
@@ -39,12 +49,18 @@ class Project:
     account: str
     repository: str  # owner/name on GitHub
     team_id: str | None = None  # None: a personal project
+    production: str | None = None  # the id of the deployment its production domains point at
+
+    @property
+    def production_host(self) -> str:
+        return f"{self.name}-{self.account}.vercel.app"
 
 
 @dataclass
 class Builds:
     reads_to_ready: int = 2
-    outcome: str = "READY"  # READY | ERROR
+    outcome: str = "READY"  # READY | ERROR | CANCELED
+    healthy: bool = True  # whether the deployment's site answers 200 once READY
 
 
 @dataclass
@@ -59,6 +75,8 @@ class Deployment:
     creator: str
     ready_after: int
     outcome: str
+    healthy: bool = True
+    assigned: bool = False  # a production deployment's domains were assigned to it once, when ready
     reads: int = 0
     building_at: int | None = None
     ready_at: int | None = None
@@ -73,8 +91,11 @@ class Deployment:
         """One read by id: the build moves on."""
         self.reads += 1
         self.building_at = self.building_at or now_ms
-        if self.state in ("READY", "ERROR"):
+        if self.state in ("READY", "ERROR", "CANCELED"):
             self.ready_at = self.ready_at or now_ms
+        if self.state == "READY" and self.target == "production" and not self.assigned:
+            self.project.production = self.id  # the read that sees it ready assigns the domains, once
+            self.assigned = True
 
 
 @dataclass
@@ -119,3 +140,10 @@ class VercelState:
             if id_or_url == deployment.id or host == deployment.url:
                 return deployment
         raise vercel_error(404, "not_found", "Deployment not found")
+
+    def site(self, host: str) -> Deployment | None:
+        """The deployment ``host`` serves: its own host, or a project's production host."""
+        for project in self.projects.values():
+            if host == project.production_host and project.production:
+                return next((d for d in self.deployments if d.id == project.production), None)
+        return next((d for d in self.deployments if d.url == host), None)

@@ -39,4 +39,7 @@ class CodeParts(NotifyParts):
     def _build_deployer(self) -> Deployer:
         from shared.code.adapters.vercel import VercelDeployer
 
-        return VercelDeployer(self.settings.vercel_api_base_url, self.settings.code_timeout_s)
+        base = self.settings.vercel_api_base_url
+        # The local stand-in (on loopback) serves the deployments' sites too; Vercel's are on the internet.
+        sites = base.rstrip("/") + "/_sites" if base.startswith("http://127.0.0.1") else None
+        return VercelDeployer(base, self.settings.code_timeout_s, sites_url=sites)

@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from shared.code.domain.code import CheckResult, CodeChange, Deployment, DeployRequest, PullRequest
+    from shared.code.domain.code import (
+        CheckResult,
+        CodeChange,
+        Comment,
+        Deployment,
+        DeployRequest,
+        PullRequest,
+    )
     from shared.workspace.domain.code_policy import CodePolicy
     from shared.workspace.domain.integrations import Integration
     from shared.workspace.domain.settings import TenantSettings
@@ -50,6 +57,19 @@ class CodeHost(Protocol):
         """(sha, message, committer date) from ``sha`` back along first parents, newest first."""
         ...
 
+    def merge(self, token: str, repository: str, number: int, sha: str, title: str) -> str:
+        """Squash-merge pull request ``number`` only at head ``sha``; its merge commit (found, when
+        it was merged already)."""
+        ...
+
+    def comments(self, token: str, repository: str, number: int, since: str) -> list[Comment]:
+        """The comments on pull request ``number`` (its conversation's and its diff's) since ``since``."""
+        ...
+
+    def tree(self, token: str, repository: str, ref: str) -> tuple[str, list[tuple[str, int]], bool]:
+        """``ref``'s head commit (empty: the default branch's), its files (path, size), truncated or not."""
+        ...
+
     def current_files(
         self, token: str, repository: str, base: str, paths: list[str]
     ) -> dict[str, str | None]:
@@ -72,6 +92,24 @@ class Deployer(Protocol):
     def create_deployment(self, token: str, request: DeployRequest) -> Deployment: ...
 
     def get_deployment(self, token: str, deployment_id: str, team_id: str | None = None) -> Deployment: ...
+
+    def production(self, token: str, project: str, team_id: str | None = None) -> Deployment | None:
+        """The deployment the project's production domains point at now (its url: that domain)."""
+        ...
+
+    def previous_production(
+        self, token: str, project: str, before_ms: int, team_id: str | None = None
+    ) -> Deployment | None:
+        """The newest READY production deployment created before ``before_ms`` (a rollback's target)."""
+        ...
+
+    def promote(self, token: str, project: str, deployment_id: str, team_id: str | None = None) -> None:
+        """Point the production domains at a READY deployment (no rebuild); idempotent."""
+        ...
+
+    def probe(self, url: str, path: str) -> int:
+        """The HTTP status of one GET of ``path`` on the site at ``url`` (0: no answer)."""
+        ...
 
 
 class CodeAccess(Protocol):

@@ -35,6 +35,12 @@ TOOL_MODULES: dict[str, str] = {
     "deploy_vercel": "code",
     "push_fix": "code",
     "await_checks": "code",
+    "await_deployment": "release",
+    "merge_pull_request": "release",
+    "check_production": "release",
+    "await_review": "revision",
+    "push_revision": "revision",
+    "read_repository": "repository",
     "draft_text": "flow",
     "request_approval": "flow",
     "ask_question": "flow",
@@ -71,6 +77,18 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911 (a case per module)
             from shared.tools import code
 
             return code.TOOLS
+        case "release":
+            from shared.tools import release
+
+            return release.TOOLS
+        case "repository":
+            from shared.tools import repository
+
+            return repository.TOOLS
+        case "revision":
+            from shared.tools import revision
+
+            return revision.TOOLS
         case "flow":
             from shared.tools import flow
 

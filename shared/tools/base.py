@@ -150,6 +150,10 @@ class Tool(NamedTuple):
     # the risk floor reads and an approval lists, so a repair of the arguments may not change them.
     targets: tuple[str, ...] = ()
     uses_search: bool = False  # the engine gives ``ToolContext.search`` to these tools only
+    # Read before the owner is asked for a gated effect (issue 68): what code checked, written into the
+    # request after the effect (a merge: its preview READY at its URL). It may raise: a TransientError
+    # retries later (the owner is asked only once it holds), another error fails or repairs the step.
+    before_asking: Callable[[ToolContext, Any], str] | None = None
 
     @property
     def needs_intent(self) -> bool:

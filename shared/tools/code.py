@@ -256,28 +256,41 @@ class PushFixArgs(AwaitChecksArgs):  # the same pull request, by its repository 
         return self
 
 
-def _fix_change(ctx: ToolContext, args: PushFixArgs) -> CodeChange:
+def _fix_change(
+    ctx: ToolContext, args: PushFixArgs, trailer: str = FIX_TRAILER, tool: str = "push_fix"
+) -> CodeChange:
+    """The commit a fix (or, by ``trailer``, a revision) makes on its branch, its key in the trailer."""
     fields = {
         "repository": args.repository,
         "branch": args.branch,
         "title": args.message,
-        "commit_message": f"{args.message}\n\n{FIX_TRAILER}{ctx.key}",
+        "commit_message": f"{args.message}\n\n{trailer}{ctx.key}",
         "files": [{"path": f.path, "content": f.content, "executable": f.executable} for f in args.files],
     }
-    return build("push_fix", CodeChange, fields)
+    return build(tool, CodeChange, fields)
 
 
-def _fixes(code: "CodeAccess", token: str, repository: str, branch: str, limit: int) -> list[str]:
-    """The keys of the fixes pushed on ``branch`` (its newest commits' trailers), newest first."""
+def _fixes(
+    code: "CodeAccess",
+    token: str,
+    repository: str,
+    branch: str,
+    limit: int,
+    *,
+    trailer: str = FIX_TRAILER,
+    tool: str = "push_fix",
+) -> list[str]:
+    """The keys of the fixes (or, by ``trailer``, revisions) pushed on ``branch`` (its newest commits'
+    trailers), newest first."""
     pr = code.host.find_pull_request(token, repository, branch)
     if pr is None or pr.state != "open":
-        raise ModelFixableError(f"push_fix: no open pull request from {branch!r} in {repository}")
+        raise ModelFixableError(f"{tool}: no open pull request from {branch!r} in {repository}")
     commits = code.host.recent_commits(token, repository, pr.head_sha, limit + 20)
     return [
-        line.removeprefix(FIX_TRAILER)
+        line.removeprefix(trailer)
         for _, msg, _ in commits
         for line in msg.splitlines()
-        if line.startswith(FIX_TRAILER)
+        if line.startswith(trailer)
     ]
 
 

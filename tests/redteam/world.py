@@ -29,7 +29,7 @@ from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
-from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, UnfakedCodeChecks
+from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, UnfakedCodeChecks, UnfakedReleases
 from tests.support.memory import FakePassages, WordCountEmbedder
 
 OWNER = "user-owner"  # the person who connected each workspace
@@ -239,7 +239,7 @@ class FakeGitHub(UnfakedCodeChecks, CodeHost):
 
 
 @dataclass
-class FakeVercel(Deployer):
+class FakeVercel(UnfakedReleases, Deployer):
     """Vercel (the ``Deployer`` port): creates any deployment asked for, recorded; finds none."""
 
     log: Recorder

@@ -74,7 +74,7 @@ class Pair:
             self.step.secrets.put(code_token_secret(tenant, Integration.VERCEL), VERCEL_TOKEN)
         code = CodeAccess(
             GitHubCodeHost(url + "/github", 5.0),
-            VercelDeployer(url + "/vercel", 5.0),
+            VercelDeployer(url + "/vercel", 5.0, sites_url=url + "/vercel/_sites"),
             self.step.secrets,
             tenants,
         )

@@ -16,10 +16,12 @@ from urllib.parse import quote
 import httpx
 
 from shared.code.domain.code import (
+    COMMENT_CHARS,
     DETAILS_CHARS,
     CheckResult,
     CheckState,
     CodeChange,
+    Comment,
     PullRequest,
     check_ref_name,
 )
@@ -139,6 +141,7 @@ def _pull(data: Any) -> PullRequest:
         draft=data.get("draft") is True,
         node_id=str(data.get("node_id") or ""),
         body=str(data.get("body") or ""),
+        merge_sha=str(data.get("merge_commit_sha") or "") if state == "merged" else "",
     )
 
 
@@ -179,6 +182,28 @@ def _statuses(reply: Any) -> list[CheckResult]:
         )
         for status in _array(reply["statuses"])
     ]
+
+
+def _comments(kind: str) -> Callable[[Any], list[Comment]]:
+    """A page of "List issue comments" (``issue``) or "List review comments on a pull request"
+    (``review``): each with its author's login and type, its body cut to ``COMMENT_CHARS``."""
+
+    def read(reply: Any) -> list[Comment]:
+        return [
+            Comment(
+                id=int(item["id"]),
+                kind=kind,
+                author=text(item["user"]["login"]),
+                bot=item["user"].get("type") == "Bot",
+                body=str(item.get("body") or "")[:COMMENT_CHARS],
+                created_at=text(item["created_at"]),
+                url=str(item.get("html_url") or ""),
+                path=str(item.get("path") or ""),
+            )
+            for item in _array(reply)
+        ]
+
+    return read
 
 
 _READY = (
@@ -467,3 +492,58 @@ class GitHubCodeHost:
             parents = commit.get("parents") or []
             current = text(parents[0]["sha"]) if parents else None
         return found
+
+    def merge(self, token: str, repository: str, number: int, sha: str, title: str) -> str:
+        """Squash-merge pull request ``number`` only if its head is still ``sha`` (``PUT .../merge`` with
+        ``sha``: GitHub refuses with 409 when the head moved). The merge commit's sha. One already
+        merged is not merged again: its merge commit is returned (a repeat after a lost answer)."""
+        _checked(repository, "main")
+        if not re.fullmatch(r"[0-9a-f]{40}", sha):
+            raise InvalidInput(f"{sha!r} is not a commit sha")
+        pull = self.get_pull_request(token, repository, number)
+        if pull.state == "merged":
+            return pull.merge_sha
+        path = f"/repos/{repository}/pulls/{int(number)}/merge"
+        body = {"merge_method": "squash", "sha": sha, "commit_title": f"{title} (#{int(number)})"}
+        try:
+            return self._call("PUT", path, token, repository, _sha, json=body)
+        except GitHubApiError as error:
+            again = self.get_pull_request(token, repository, number)
+            if again.state == "merged":  # merged by the call whose answer was lost
+                return again.merge_sha
+            if error.status == 409:
+                raise GitHubApiError(
+                    409,
+                    f"pull request #{number} of {repository}: its head is no longer {sha[:7]}; nothing merged",
+                ) from None
+            raise
+
+    def comments(self, token: str, repository: str, number: int, since: str) -> list[Comment]:
+        """The comments on pull request ``number`` made at or after ``since`` (ISO 8601): those of
+        its conversation, then those on lines of its diff, oldest first (read only, 100 of each)."""
+        _checked(repository, "main")
+        params: dict[str, str | int] = {"since": since, "per_page": 100}
+        found: list[Comment] = []
+        for kind, path in (("issue", "issues"), ("review", "pulls")):
+            url = f"/repos/{repository}/{path}/{int(number)}/comments"
+            found += self._call("GET", url, token, repository, _comments(kind), params=params)
+        return [c for c in found if c.created_at >= since]
+
+    def tree(self, token: str, repository: str, ref: str) -> tuple[str, list[tuple[str, int]], bool]:
+        """The files of ``ref`` (a branch; empty: the default branch): its head commit, each file's path
+        and size (``GET .../git/trees/{sha}?recursive=1``), and whether GitHub truncated the list."""
+        _checked(repository, ref or "main")
+        branch = ref or self._default_branch(token, repository)
+        head = self._head(token, repository, branch)
+        if head is None:
+            raise NotFound(f"branch {branch!r} was not found in GitHub repository {repository}")
+        commit = f"/repos/{repository}/git/commits/{head}"
+        tree = self._call("GET", commit, token, repository, lambda c: _sha(c["tree"]))
+        path = f"/repos/{repository}/git/trees/{tree}"
+        listed = self._call("GET", path, token, repository, lambda t: t, params={"recursive": 1})
+        files = [
+            (text(item["path"]), int(item.get("size") or 0))
+            for item in _array(listed["tree"])
+            if item.get("type") == "blob"
+        ]
+        return head, files, listed.get("truncated") is True

@@ -5,6 +5,11 @@ A deployment is created (``POST /v13/deployments``) from a GitHub ``gitSource`` 
 key (as ``vercel list --meta`` does), checks each ``meta`` too, and follows ``pagination.next``.
 Creating is not idempotent: callers look first and record their intent. A team's project is reached
 with ``teamId`` on every call. Errors: :func:`convert`; no message or log line carries the token.
+
+Releases (issue 68, point 6): the project's current production deployment is ``targets.production``
+of ``GET /v9/projects/{idOrName}``; ``POST /v10/projects/{id}/promote/{deploymentId}`` points the
+production domains at a READY deployment without rebuilding it (a rollback promotes the previous
+one). :meth:`VercelDeployer.probe` is the health check: one GET of a deployment's site.
 """
 
 import logging
@@ -88,8 +93,30 @@ def _ours(deployment_id: str, url: str, state: str, target: Any) -> Deployment:
 
 
 def _deployment(data: Any) -> Deployment:
-    """Ours from a v13 deployment, which always has its ``id``, ``url`` and ``readyState``."""
-    return _ours(text(data["id"]), text(data["url"]), text(data["readyState"]), data.get("target"))
+    """Ours from a v13 deployment, which always has its ``id``, ``url`` and ``readyState``; its
+    project's ``name``, ``createdAt``, the commit (``meta.githubCommitSha``), our key and an errored
+    one's ``errorMessage`` when it says them."""
+    found = _ours(text(data["id"]), text(data["url"]), text(data["readyState"]), data.get("target"))
+    return found.model_copy(update=_said(data, int(data.get("createdAt") or 0)))
+
+
+def _production(project: Any) -> Deployment | None:
+    """A v9 project's current production deployment (``targets.production``), if it has one; its
+    ``url`` the first production domain (``alias``) when Vercel lists one."""
+    current = (project.get("targets") or {}).get("production")
+    if not isinstance(current, dict):
+        return None
+    found = _deployment(current)
+    alias = current.get("alias") or []
+    return found.model_copy(update={"url": f"https://{text(alias[0])}"}) if alias else found
+
+
+def _newest(page: Any) -> str | None:
+    """The id of the first deployment a v6 list page holds, if any."""
+    items = page["deployments"]
+    if not isinstance(items, list):
+        raise TypeError("deployments is not a list")
+    return text(items[0]["uid"]) if items else None
 
 
 def _listed(item: Any) -> Deployment:
@@ -97,7 +124,21 @@ def _listed(item: Any) -> Deployment:
     from older deployments, ``state``."""
     url = item.get("url")
     state = item.get("readyState") or item.get("state") or "QUEUED"
-    return _ours(text(item["uid"]), "" if url is None else text(url), text(state), item.get("target"))
+    found = _ours(text(item["uid"]), "" if url is None else text(url), text(state), item.get("target"))
+    return found.model_copy(update=_said(item, int(item.get("createdAt") or item.get("created") or 0)))
+
+
+def _said(data: Any, created_ms: int) -> dict[str, Any]:
+    """What a deployment says beyond its id, url, state and target: its project's name, creation,
+    commit, our key (from its meta) and an errored one's reason."""
+    meta = data.get("meta") or {}
+    return {
+        "project": str(data.get("name") or ""),
+        "created_ms": created_ms,
+        "sha": str(meta.get("githubCommitSha") or ""),
+        "key": str(meta.get(META_KEY) or ""),
+        "error": str(data.get("errorMessage") or data.get("errorCode") or "")[:500],
+    }
 
 
 def _username(reply: Any) -> str:
@@ -121,8 +162,17 @@ def _found(key: str, page: Any) -> tuple[Deployment | None, int | None]:
 class VercelDeployer:
     """The ``Deployer`` port. Every method takes the tenant's token; nothing about a tenant is kept."""
 
-    def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float,
+        client: httpx.Client | None = None,
+        sites_url: str | None = None,
+    ) -> None:
+        """``sites_url``: where the deployments' hosts are served instead of on the internet (the
+        local stand-in's ``<base>/_sites``); None in production."""
         self._rest = RestClient("Vercel", base_url, timeout_s, client)
+        self._sites = sites_url.rstrip("/") if sites_url else None
 
     def _call[T](
         self,
@@ -187,3 +237,47 @@ class VercelDeployer:
     def get_deployment(self, token: str, deployment_id: str, team_id: str | None = None) -> Deployment:
         path = f"/v13/deployments/{quote(deployment_id, safe='')}"
         return self._call("GET", path, token, f"deployment {deployment_id}", _deployment, team_id=team_id)
+
+    def production(self, token: str, project: str, team_id: str | None = None) -> Deployment | None:
+        """The deployment ``project``'s production domains point at now, if any (read only)."""
+        path = f"/v9/projects/{quote(project, safe='')}"
+        return self._call("GET", path, token, f"project {project}", _production, team_id=team_id)
+
+    def previous_production(
+        self, token: str, project: str, before_ms: int, team_id: str | None = None
+    ) -> Deployment | None:
+        """The newest READY production deployment of ``project`` created before ``before_ms``: what a
+        rollback of a later one promotes back (``GET /v6/deployments`` with ``target``, ``state``, ``until``)."""
+        params: dict[str, str | int] = {
+            "projectId": project,
+            "target": "production",
+            "state": "READY",
+            "until": before_ms,
+            "limit": 1,
+        }
+        found = self._call(
+            "GET", "/v6/deployments", token, f"project {project}", _newest, team_id=team_id, params=params
+        )
+        return self.get_deployment(token, found, team_id) if found else None
+
+    def promote(self, token: str, project: str, deployment_id: str, team_id: str | None = None) -> None:
+        """Point ``project``'s production domains at the READY deployment ``deployment_id`` (no
+        rebuild). Promoting the current production deployment again changes nothing."""
+        path = f"/v10/projects/{quote(project, safe='')}/promote/{quote(deployment_id, safe='')}"
+        params = {"teamId": team_id} if team_id else {}
+        headers = {"Authorization": f"Bearer {token}"}
+        response = self._rest.send("POST", path, headers, f"project {project}", params=params)
+        _log.debug("vercel POST promote -> %s", response.status_code)
+        if not response.is_success:  # 201 or 202 without a body
+            raise convert(response, f"project {project}", token)
+
+    def probe(self, url: str, path: str) -> int:
+        """One GET of ``path`` on the site at ``url`` (a deployment's https URL, as Vercel gave it), no
+        redirect followed: its HTTP status, or 0 when it could not be reached. Without the token."""
+        target = f"{url.rstrip('/')}/{path.lstrip('/')}"
+        if self._sites is not None:  # the local stand-in serves every host under one base URL
+            target = f"{self._sites}/{target.removeprefix('https://').removeprefix('http://')}"
+        try:
+            return self._rest.probe(target)
+        except httpx.HTTPError:
+            return 0

@@ -137,8 +137,9 @@ class PullRequest(Record):
     head_sha: str
     state: str
     draft: bool = False
-    node_id: str = ""
-    body: str = ""  # GitHub's global id (GraphQL: marking a draft ready for review)
+    node_id: str = ""  # GitHub's global id (GraphQL: marking a draft ready for review)
+    body: str = ""
+    merge_sha: str = ""  # merged: the commit the merge made on the base branch
 
 
 def check_key(value: str) -> str:
@@ -162,12 +163,24 @@ class DeployRequest(Record):
 
 class Deployment(Record):
     """``state`` is Vercel's readyState (QUEUED, BUILDING, READY, ERROR, CANCELED, ...); ``target`` is
-    ``preview`` or ``production``; ``url`` is https://<the deployment's host>."""
+    ``preview`` or ``production``; ``url`` is https://<the deployment's host>. Read by id, a deployment
+    also says its project's name, when it was created (ms since the epoch), the commit it builds
+    (``sha``), our key (``key``, from its meta) and, errored, Vercel's ``errorMessage``."""
 
     id: str
     url: str
     state: str
     target: str
+    project: str = ""
+    created_ms: int = 0
+    sha: str = ""
+    key: str = ""
+    error: str = ""
+
+
+# Vercel's readyState values (its "Get a deployment" reference): still on its way, or settled.
+DEPLOY_PENDING = frozenset({"QUEUED", "INITIALIZING", "BUILDING"})
+DEPLOY_FAILED = frozenset({"ERROR", "CANCELED"})
 
 
 type CheckState = Literal["pending", "success", "failure"]
@@ -195,3 +208,20 @@ def overall(results: list[CheckResult]) -> CheckState:
     if "failure" in states:
         return "failure"
     return "pending" if not results or "pending" in states else "success"
+
+
+COMMENT_CHARS = 8_000  # of a comment's body, for the model to revise by
+
+
+class Comment(Record):
+    """A comment on a pull request: on its conversation (``issue``, GitHub's issue comments) or on a
+    line of its diff (``review``). ``bot``: GitHub says its author is a bot (an app's account)."""
+
+    id: int
+    kind: Literal["issue", "review"]
+    author: str
+    bot: bool = False
+    body: str
+    created_at: str  # as GitHub writes it (ISO 8601, UTC)
+    url: str = ""
+    path: str = ""  # a review comment's file

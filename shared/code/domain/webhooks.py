@@ -9,6 +9,7 @@ compared in constant time. Its ``X-GitHub-Delivery`` GUID (kept by a redelivery)
 import hashlib
 import hmac
 import json
+import re
 from typing import Any, NamedTuple
 
 BRANCH_PREFIX = "notion-agent/"  # a run's pull request branch: BRANCH_PREFIX + its key (shared.tools.code)
@@ -62,6 +63,58 @@ def checks_done(event: str, body: bytes) -> ChecksDone | None:
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"a {event} delivery without its fields: {exc}") from None
     return None
+
+
+class CommentMade(NamedTuple):
+    """A comment was made on pull request ``number`` of ``repository``: its branch when the delivery
+    says it (a review comment), the run keys its description names (``ref <key>``), its author."""
+
+    repository: str
+    number: int
+    branches: tuple[str, ...]
+    refs: tuple[str, ...]
+    author: str
+    bot: bool
+
+
+_REF = re.compile(r"Notion Agent · ref ([A-Za-z0-9._:-]{1,128})")
+COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
+
+
+def comment_made(event: str, body: bytes) -> CommentMade | None:
+    """What an ``issue_comment`` on a pull request or a ``pull_request_review_comment`` delivery (action
+    ``created``) says; None for another event, action, or a comment on an issue. ValueError for a body
+    that is not such an event's JSON."""
+    if event not in COMMENT_EVENTS:
+        return None
+    try:
+        payload: Any = json.loads(body)
+        if payload.get("action") != "created":
+            return None
+        repository = str(payload["repository"]["full_name"])
+        user = payload["comment"]["user"]
+        bot = user.get("type") == "Bot"
+        if event == "issue_comment":
+            issue = payload["issue"]
+            if not issue.get("pull_request"):
+                return None
+            refs = tuple(_REF.findall(str(issue.get("body") or "")))
+            return CommentMade(repository, int(issue["number"]), (), refs, str(user["login"]), bot)
+        pull = payload["pull_request"]
+        refs = tuple(_REF.findall(str(pull.get("body") or "")))
+        branch = str(pull["head"]["ref"])
+        return CommentMade(repository, int(pull["number"]), (branch,), refs, str(user["login"]), bot)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"a {event} delivery without its fields: {exc}") from None
+
+
+def run_of_ref(ref: str, tag: str) -> str | None:
+    """The run id an idempotency key of the workspace tagged ``tag`` names (``<tag>-<run>:<step>:<call>``)."""
+    head = f"{tag}-"
+    if not ref.startswith(head):
+        return None
+    run, *numbers = ref[len(head) :].rsplit(":", 2)
+    return run if run and len(numbers) == 2 and all(n.isdigit() for n in numbers) else None
 
 
 def run_of(branch: str, tag: str) -> str | None:

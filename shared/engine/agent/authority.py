@@ -320,9 +320,11 @@ def effect_request(
     current: Current | None = None,
     *,
     texts: Titles | None = None,
+    facts: str = "",
 ) -> str:
     """The prompt of the request the engine records for one gated effect: the whole effect (a pull
-    request's diffs against ``current``, a block's text by ``texts``), then the model's words if they fit. An effect too
+    request's diffs against ``current``, a block's text by ``texts``), what code checked before asking
+    (``facts``, code's own words: a merge's ready preview), then the model's words if they fit. An effect too
     large to show whole in one request is refused (ModelFixableError: the model splits it), never
     shown in part."""
     if tool in WORKSPACE_READS:
@@ -333,6 +335,8 @@ def effect_request(
     else:
         where = "to production" if is_production(tool, args) else "beyond the run's own pages"
         head = f"Allow this change {where}? It will: {describe(tool, args, titles, current, texts)}."
+    if facts:
+        head = f"{head} {facts}"
     if len(head) > PROMPT_CHARS:
         raise ModelFixableError(
             f"{tool}: the change is too large to show the owner in one approval ({len(head)} characters "
@@ -348,13 +352,16 @@ def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
     later steps, up to the next request to a person, whose effect can be gated and whose arguments
     hold no reference and that lie within reach. A reference resolves when its step runs, and is asked for then. A pull request
     is asked for when its step runs too: there, in deploy, its files' current content is read for
-    the diffs the owner approves (execute-step holds no GitHub token)."""
+    the diffs the owner approves (execute-step holds no GitHub token). So is a step whose tool checks
+    something before asking (``Tool.before_asking``: a merge, once its preview is ready)."""
     out: list[tuple[int, PlannedStep, str]] = []
     for n, planned in enumerate(state.steps[step:], start=step + 1):
         tool = REGISTRY.get(planned.tool)
         if tool is None or tool.effect == SideEffect.HUMAN:
             break
         if REFERENCE.search(json.dumps(planned.args)) or planned.tool == "open_pull_request":
+            continue
+        if tool.before_asking is not None:  # asked when its step runs, once code checked what it says
             continue
         if outside_reach(state, planned.tool, planned.args):  # refused when it runs: never listed
             continue

@@ -1,6 +1,9 @@
-"""GitHub's deliveries of a pull request's checks (issue 68, point 3). A signed ``check_run`` or
-``status`` delivery wakes the run whose ``await_checks`` waits on that branch, before its scheduled
-look. Polling (the scheduled retry) stays the fallback when a delivery is lost.
+"""GitHub's deliveries of a pull request's checks (issue 68, point 3) and comments (point 7). A
+signed ``check_run`` or ``status`` delivery wakes the run whose ``await_checks`` waits on that
+branch, before its scheduled look; an ``issue_comment`` or ``pull_request_review_comment`` on a run's
+pull request wakes its ``await_review`` (a bot's comment wakes nothing; whose comment counts is the
+woken step's to judge, by the repository's policy). Polling (the scheduled retry) stays the fallback
+when a delivery is lost.
 
 Each delivery's signature over the raw body is checked with the workspace's webhook secret. It is
 recorded once by its ``X-GitHub-Delivery`` GUID and turned into at most one woken step task per run,
@@ -46,11 +49,14 @@ def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: b
         raise InvalidInput("a GitHub delivery carries its X-GitHub-Delivery id")
     try:
         done = webhooks.checks_done(event, body)
+        comment = webhooks.comment_made(event, body)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     record = deps.ledger.record(tenant_id, f"github-{guid}", f"github:{event}", now, now + KEEP)
     if not record.created:
         return "duplicate"
+    if comment is not None and not comment.bot:
+        return _commented(deps, tenant_id, comment)
     if done is None:
         return "ignored"
     woken = [run for branch in done.branches if (run := _wake(deps, tenant_id, branch, done, guid))]
@@ -62,20 +68,39 @@ def _wake(
 ) -> str | None:
     """Enqueue the woken step of the run that waits on ``branch``'s checks, if one does."""
     run_id = webhooks.run_of(branch, tenant_tag(tenant_id))
-    run = deps.runs.get_run(tenant_id, run_id) if run_id else None
-    if run is None or run_id is None:
-        return None
+    return run_id if run_id and _wake_step(deps, tenant_id, run_id, "await_checks", done.repository) else None
+
+
+def _wake_step(deps: CheckWakeups, tenant_id: str, run_id: str, tool: str, repository: str) -> bool:
+    """Enqueue the woken step of run ``run_id`` if its current step is ``tool`` waiting (a scheduled
+    retry) on ``repository``; named per look (``...:woken:<what>``), so a repeat is refused."""
+    run = deps.runs.get_run(tenant_id, run_id)
+    if run is None:
+        return False
     state = run.state
     if (
         state.status != RunStatus.RUNNING
         or state.retry_at is None
         or not 0 < state.cursor <= len(state.steps)
     ):
-        return None
+        return False
     step = state.current_step()
-    if step.tool != "await_checks" or step.args.get("repository") != done.repository:
-        return None
+    if step.tool != tool or step.args.get("repository") != repository:
+        return False
     task = StepTask(tenant_id=tenant_id, run_id=run_id, step=state.cursor, woken=True)
-    name = f"step:{tenant_id}:{run_id}:{state.cursor}:{state.last_seq}:woken:checks"
+    what = "checks" if tool == "await_checks" else "review"
+    name = f"step:{tenant_id}:{run_id}:{state.cursor}:{state.last_seq}:woken:{what}"
     deps.queue.enqueue(Queue.DEPLOY, task, name)  # one per look: a duplicate name is refused
-    return run_id
+    return True
+
+
+def _commented(deps: CheckWakeups, tenant_id: str, comment: webhooks.CommentMade) -> str:
+    """Wake the run whose ``await_review`` waits on the commented pull request: found by the key its
+    description names, or by its branch."""
+    tag = tenant_tag(tenant_id)
+    runs = {run for ref in comment.refs if (run := webhooks.run_of_ref(ref, tag))}
+    runs |= {run for branch in comment.branches if (run := webhooks.run_of(branch, tag))}
+    woken = [
+        run for run in sorted(runs) if _wake_step(deps, tenant_id, run, "await_review", comment.repository)
+    ]
+    return f"woken: {', '.join(woken)}" if woken else "ignored"

@@ -298,8 +298,13 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     if digest is not None and digest not in state.approved:
         rationale = state.current_step().rationale
         texts = block_texts(step) if tool.name in authority.BLOCK_EDITS else None
+        facts = (
+            tool.before_asking(step.context(tool, args), validate(tool.name, args))
+            if tool.before_asking
+            else ""
+        )
         prompt = authority.effect_request(
-            tool.name, args, rationale, titles(step), current(step), texts=texts
+            tool.name, args, rationale, titles(step), current(step), texts=texts, facts=facts
         )
         raise NeedsApproval(prompt, digest, args)
     reconciled = False

@@ -44,6 +44,11 @@ class RestClient:
             reason = f"{self.service} is unreachable ({exc.__class__.__name__}, {method} for {subject})"
             raise TransientError(reason) from None
 
+    def probe(self, url: str) -> int:
+        """The status of one GET of the absolute ``url``, no redirect followed, no credentials sent
+        (a health check of a site). httpx's errors are the caller's to handle."""
+        return self._http().get(url, follow_redirects=False).status_code
+
 
 def read_json[T](
     service: str, response: httpx.Response, parse: Callable[[Any], T], request: str, token: str

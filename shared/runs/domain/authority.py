@@ -18,7 +18,10 @@ WORKSPACE_READS = frozenset({"read_page", "query_data_source", "search_pages", "
 
 
 def is_production(tool: str, args: dict[str, Any]) -> bool:
-    return tool == "deploy_vercel" and args.get("target", "preview") != "preview"
+    """A production deployment, or a merge into the branch production is built from."""
+    return tool == "merge_pull_request" or (
+        tool == "deploy_vercel" and args.get("target", "preview") != "preview"
+    )
 
 
 def effect_digest(tool: str, args: dict[str, Any], *, production: bool = False) -> str:

@@ -85,3 +85,21 @@ class CodePolicy(Record):
             "without asking; off by default",
         ),
     ] = False
+    reviewers: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")]],
+        Field(
+            max_length=MAX_PATTERNS,
+            description="the GitHub logins whose comments on a run's pull request ask it for a "
+            "revision (issue 68); empty: nobody's",
+        ),
+    ] = Field(default_factory=list)
+    review_wait_s: Annotated[
+        int,
+        Field(
+            ge=60,
+            le=604_800,
+            description="how long a run waits for a reviewer's comment on its pull request, in "
+            "seconds after its last push, before it goes on without one",
+        ),
+        JSON_INTEGER,
+    ] = 86_400

@@ -67,4 +67,17 @@ def discord_webhook(url: str) -> tuple[str, str]:
 # await_checks, which reads a pull request's checks and marks it ready): their steps run on the
 # deploy function. Named here so that routing a step needs no tool registry
 # (tests/unit/tools/test_code_tools.py checks the two agree).
-DEPLOY_TOOLS = frozenset({"open_pull_request", "deploy_vercel", "push_fix", "await_checks"})
+DEPLOY_TOOLS = frozenset(
+    {
+        "open_pull_request",
+        "deploy_vercel",
+        "push_fix",
+        "await_checks",
+        "await_deployment",
+        "merge_pull_request",
+        "check_production",
+        "await_review",
+        "push_revision",
+        "read_repository",
+    }
+)

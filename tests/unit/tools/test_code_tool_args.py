@@ -36,7 +36,7 @@ from shared.tools.flow import SendNotificationArgs, send_notification
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
-from tests.fakes import FakeQueue, FakeTenantStore, UnfakedCodeChecks
+from tests.fakes import FakeQueue, FakeTenantStore, UnfakedCodeChecks, UnfakedReleases
 from tests.support.code_tool_args import GOOD_DEPLOY, GOOD_PULL, deploy, files, pull
 from tests.support.tenants import a_tenant
 from tests.support.unchecked import unchecked
@@ -154,7 +154,7 @@ class Host(UnfakedCodeChecks):
 
 
 @dataclass
-class Vercel:
+class Vercel(UnfakedReleases):
     """Vercel, recording what it was asked."""
 
     calls: list[str] = field(default_factory=list)

@@ -10,7 +10,11 @@ from shared.workspace.domain.integrations import DEPLOY_TOOLS
 
 def test_the_deploy_routing_table_is_exactly_the_code_tools() -> None:
     code = {t.name for t in REGISTRY.values() if t.effect == SideEffect.CODE}
-    assert code | {"await_checks"} == DEPLOY_TOOLS  # await_checks: GitHub's checks, with the token
+    # the external ones read GitHub or Vercel with the tenant's token: checks, deployments, health
+    assert (
+        code | {"await_checks", "await_deployment", "check_production", "await_review", "read_repository"}
+        == DEPLOY_TOOLS
+    )
 
 
 def test_a_change_is_bounded_so_its_events_fit_in_firestore() -> None:
