@@ -1,7 +1,7 @@
 """Small hand-written fakes of the ports, for unit tests of our own logic (same Protocols as adapters)."""
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -455,6 +455,9 @@ class FakeTenantStore(TenantStore):
     def active_page(self, after: str | None, limit: int) -> list[Tenant]:
         active = sorted(t for t, v in self.tenants.items() if v.status == TenantStatus.ACTIVE)
         return [self.tenants[t] for t in active if after is None or t > after][:limit]
+
+    def stream_active(self, after: str | None, limit: int) -> Iterator[Tenant]:
+        yield from self.active_page(after, limit)
 
     def last_tick(self) -> datetime | None:
         return self.tick

@@ -3,13 +3,16 @@ day-plan task (and one digest task, if wanted) per active tenant whose local pla
 It also enqueues one plan task per agent routine whose slot it is
 (``shared.workspace.domain.triggers.Schedule``), read from ``Tenant.agent_schedules`` (decision 0081).
 
-A call reads a page of active tenants; the first catches up missed ticks (``CATCH_UP`` back).
-Tasks are named from (tenant, local date) and (tick, cursor), so repeats enqueue nothing twice.
-Why: docs/decisions/0016-daily-planning-by-scan.md."""
+A call streams its span of active tenants from one query and creates their tasks a page at a time
+while it reads the next page; the first call catches up missed ticks (``CATCH_UP`` back). Tasks are
+named from (tenant, local date) and (tick, cursor), so repeats enqueue nothing twice. Why:
+docs/decisions/0016-daily-planning-by-scan.md, 0103-the-tick-streams-its-tenants.md."""
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
+from itertools import batched
 from typing import NamedTuple
 
 from shared.agents.domain.agents import routine_run_id, slot_of, slot_words
@@ -51,6 +54,11 @@ class Fanout(NamedTuple):
 
 
 def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
+    """Plan the tick's due tenants from ``task.after`` on: up to ``schedule_call_tenants`` of them
+    read in one streamed query, their tasks created a page (``schedule_page_size``) at a time,
+    ``ENQUEUE_AT_ONCE`` at once, while the next page is read and its tasks worked out. A call that
+    reads its whole span enqueues the continuation for the rest before its last page's tasks.
+    Every task is named, so a retried call or a redelivered continuation creates nothing twice."""
     if deps.tenants is None:
         raise RuntimeError("this function was built without the tenant store")
     tick = tick_of(task.tick or deps.clock())
@@ -59,26 +67,36 @@ def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
         since = tick_of(task.since)
     else:
         since = _missed_since(deps.tenants.last_tick(), tick) if first_page else tick
-    size = deps.settings.schedule_page_size
-    page = deps.tenants.active_page(task.after, size)
-    next_after = page[-1].tenant_id if len(page) == size else None
-    if next_after is not None:
-        more = ScheduleTask(tick=tick, after=next_after, since=since)
-        deps.queue.enqueue(Queue.PLAN, more, f"schedule:{tick:%Y%m%d%H}:{next_after}")
+    size, span = deps.settings.schedule_page_size, deps.settings.schedule_call_tenants
     ticks = [since + HOUR * i for i in range((tick - since) // HOUR + 1)]
-    due = [job for tenant in page for job in _due(tenant, ticks, index=deps.settings.workspace_index)]
-    due += [job for tenant in page for job in _routines_due(deps, tenant, ticks)]
-    with ThreadPoolExecutor(max_workers=max(1, min(ENQUEUE_AT_ONCE, len(due)))) as pool:
-        enqueued = sum(pool.map(lambda job: deps.queue.enqueue(Queue.PLAN, *job), due))
+    read, enqueued, next_after = 0, 0, None
+    with ThreadPoolExecutor(max_workers=ENQUEUE_AT_ONCE) as pool:
+        creating: list[Future[bool]] = []  # the page before's task creations, still under way
+        for page in batched(deps.tenants.stream_active(task.after, span), size, strict=False):
+            read += len(page)
+            if read >= span:  # the span's last page: the rest goes on in its own call from now
+                next_after = page[-1].tenant_id
+                more = ScheduleTask(tick=tick, after=next_after, since=since)
+                deps.queue.enqueue(Queue.PLAN, more, f"schedule:{tick:%Y%m%d%H}:{next_after}")
+            due = _page_due(deps, page, ticks)
+            enqueued += sum(done.result() for done in creating)  # one page's creations at a time
+            creating = [pool.submit(deps.queue.enqueue, Queue.PLAN, *job) for job in due]
+        enqueued += sum(done.result() for done in creating)
     if first_page:  # the rest is in the continuation's task: this tick is under way
         deps.tenants.record_tick(tick)
     log.info(
         "daily planning: %d plan tasks for %d tenants",
         enqueued,
-        len(page),
+        read,
         extra={"fields": {"tick": str(tick), "since": str(since)}},
     )
-    return Fanout(tick, len(page), enqueued, next_after, since)
+    return Fanout(tick, read, enqueued, next_after, since)
+
+
+def _page_due(deps: Deps, page: Sequence[Tenant], ticks: list[datetime]) -> list[tuple[TaskBody, str]]:
+    """The tasks (and names) of a page's tenants due at ``ticks``: their days', then their routines'."""
+    due = [job for tenant in page for job in _due(tenant, ticks, index=deps.settings.workspace_index)]
+    return due + [job for tenant in page for job in _routines_due(deps, tenant, ticks)]
 
 
 def _missed_since(last: datetime | None, tick: datetime) -> datetime:
