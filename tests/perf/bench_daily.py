@@ -2,9 +2,10 @@
 whose planning hour is the tick's, each with ``--routines`` agents (0) of one daily schedule, their
 hours spread over the day (a 24th of them due at the tick), on the Firestore and Cloud Tasks emulators.
 
-The fan-out: the chain of ``POST /schedule`` pages run as the queue would deliver it (each page's
-continuation in turn, with the real adapters behind ``plan_due_tenants``), timed from the first page to
-the last (``--page-size`` tenants a page: the setting's default unless given). Its floor: the same
+The fan-out: the chain of ``POST /schedule`` calls run as the queue would deliver it (each call's
+continuation in turn, with the real adapters behind ``plan_due_tenants``), timed from the first call to
+the last (a call streams ``NA_SCHEDULE_CALL_TENANTS`` tenants from one query and creates their tasks
+``--page-size`` tenants a page: the setting's default unless given). Its floor: the same
 tasks (a day plan per tenant, a plan task per routine due), named, put through the same Cloud Tasks client and emulator a page at a time with the same concurrency
 (``ENQUEUE_AT_ONCE``), and nothing read. They go in ``--pairs`` pairs (5), a new day each, in turns
 (the fan-out first in even pairs, the floor first in odd ones), the queues purged before each; the
