@@ -43,9 +43,10 @@ class TenantStore(Protocol):
         """Up to ``limit`` active tenants in tenant-id order, after the id ``after`` (None: the first)."""
         ...
 
-    def stream_active(self, after: str | None, limit: int) -> Iterator[Tenant]:
-        """``active_page``'s tenants, from one query, each as it arrives: the caller works on the
-        first ones while the next are on their way (the hourly tick)."""
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
+        """``active_page``'s tenants, from one query, each as it arrives (the hourly tick). With
+        ``fields`` (dotted paths, which must include Tenant's required fields) only those are read,
+        the rest left at their defaults: such a tenant is for reading those fields, never saving."""
         ...
 
     def last_tick(self) -> datetime | None:

@@ -121,9 +121,9 @@ class TimedPages:
     def active_page(self, after: str | None, limit: int) -> Any:
         return list(self.stream_active(after, limit))
 
-    def stream_active(self, after: str | None, limit: int) -> Iterator[Any]:
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Any]:
         self.pages += 1
-        tenants = iter(self._inner.stream_active(after, limit))
+        tenants = iter(self._inner.stream_active(after, limit, fields))
         while True:
             start = time.perf_counter()
             try:

@@ -76,16 +76,19 @@ class FirestoreTenantStore:
     def active_page(self, after: str | None, limit: int) -> list[Tenant]:
         return list(self.stream_active(after, limit))
 
-    def stream_active(self, after: str | None, limit: int) -> Iterator[Tenant]:
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
         """One bounded query, streamed: equality on ``status``, ordered by document id (the automatic
-        single-field index serves it; no composite index). The client resumes it after the last
-        tenant on a retryable error (with its limit afresh: ``islice`` keeps the bound)."""
+        single-field index serves it; no composite index); ``fields``, a projection (``select``).
+        The client resumes it after the last tenant on a retryable error (with its limit afresh:
+        ``islice`` keeps the bound)."""
         query = (
             self._db.collection("tenants")
             .where(filter=FieldFilter("status", "==", TenantStatus.ACTIVE.value))
             .order_by(FieldPath.document_id())
             .limit(limit)
         )
+        if fields:
+            query = query.select(fields)
         if after is not None:
             query = query.start_after({FieldPath.document_id(): self._tenant_ref(after)})
         with transient():

@@ -12,15 +12,17 @@ import pytest
 
 from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.agents.domain.schedule_task import ScheduleTask
-from shared.agents.services.daily_schedule import ENQUEUE_AT_ONCE, Fanout, plan_due_tenants
+from shared.agents.services.daily_schedule import ENQUEUE_AT_ONCE, TICK_FIELDS, Fanout, plan_due_tenants
 from shared.agents.services.day_plan_page import write_day_plan
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.domain.tasks import TaskBody
 from shared.platform.topology import Queue
 from shared.runs.services.deps import Deps
+from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.daily import planning_day, tick_of, zone_of
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus
+from shared.workspace.domain.triggers import Schedule
 from tests.api_fakes import FakeContainer, client, fakes, json_body
 from tests.engine_fakes import FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeTenantStore
@@ -108,9 +110,9 @@ class StreamedTenants(FakeTenantStore):
             self.save(t)
         self.queries, self.arrived = 0, list[threading.Event]()
 
-    def stream_active(self, after: str | None, limit: int) -> Iterator[Tenant]:
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
         self.queries += 1
-        for i, found in enumerate(self.active_page(after, limit)):
+        for i, found in enumerate(super().stream_active(after, limit, fields)):
             self.arrived[i].set()
             yield found
 
@@ -152,6 +154,55 @@ def test_a_call_reads_one_query_and_the_next_page_while_a_page_s_tasks_are_creat
     second = next(i for i, (what, name) in enumerate(queue.order) if what == "start" and _index(name) >= 32)
     ended_first = [e for e in queue.order[:second] if e[0] == "end"]
     assert len(ended_first) == 2 * ENQUEUE_AT_ONCE  # a page's creations start once the page before's ended
+
+
+class WholeTenants(FakeTenantStore):
+    """The fake store, whatever fields are asked: whole tenants."""
+
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
+        return super().stream_active(after, limit)
+
+
+def test_the_tick_reads_its_fields_alone_and_plans_as_from_whole_tenants() -> None:
+    home = AgentHome(tasks=HomeDatabase(database_id="db", data_source_id="ds-home"))
+    kinds = [
+        tenant(
+            "t-digest",
+            "Europe/Paris",
+            8,
+            settings=TenantSettings(
+                timezone="Europe/Paris",
+                planning_hour=8,
+                digest=True,
+                data_source_ids=["ds-a"],
+                notification_email="o@example.com",
+            ),
+        ),
+        tenant("t-indexed", settings=TenantSettings(planning_hour=7, page_ids=["p-1"])),
+        tenant(
+            "t-gone",
+            settings=TenantSettings(planning_hour=7, data_source_ids=["a"], daily_plan_sources=["x"]),
+        ),
+        tenant("t-home", settings=TenantSettings(planning_hour=7, daily_plan_sources=["ds-home"]), home=home),
+        tenant(
+            "t-off",
+            settings=TenantSettings(planning_hour=7, data_source_ids=["ds-a"], daily_plan=False, digest=True),
+        ),
+        tenant("t-routine", "UTC", 3, agent_schedules={"a1": (Schedule(every="daily", hour=7),)}),
+        tenant("t-legacy", "UTC", 7),  # no agent_schedules: its agents are read once
+    ]
+    planned = []
+    for store in (FakeTenantStore(), WholeTenants()):
+        for t in kinds:
+            store.save(t)
+        deps = deps_with(workspace_index=True)._replace(tenants=store)
+        plan_due_tenants(ScheduleTask(), deps)
+        planned.append(sorted((name, body.model_dump_json()) for _, body, name, _ in queued(deps).tasks))
+    assert planned[0] == planned[1] and len(planned[0]) >= 7, planned[0]
+    read = next(FakeTenantStore.stream_active(store, None, 10, TICK_FIELDS))
+    assert (
+        read.settings.digest and not read.settings.notification_email
+    )  # what the tick never reads: not sent
 
 
 def test_an_invalid_time_zone_plans_in_utc_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
