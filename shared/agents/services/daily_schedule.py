@@ -9,11 +9,14 @@ named from (tenant, local date) and (tick, cursor), so repeats enqueue nothing t
 docs/decisions/0016-daily-planning-by-scan.md, 0103-the-tick-streams-its-tenants.md."""
 
 import logging
-from collections.abc import Sequence
+import queue
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from datetime import UTC, datetime
 from itertools import batched
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from shared.agents.domain.agents import routine_run_id, slot_of, slot_words
 from shared.agents.domain.day_plan_task import DayPlanTask
@@ -31,6 +34,7 @@ from shared.workspace.domain.triggers import Schedule
 
 log = logging.getLogger(__name__)
 ENQUEUE_AT_ONCE = 16  # a page's task creations in flight at once (each a round trip to Cloud Tasks)
+READ_AHEAD = 2  # pages of tenants a call's reader thread holds ready while tasks are created
 # What the tick reads of a tenant, and all Firestore sends of one (a projection: decoding a whole
 # tenant costs several times more; decision 0103). Tenant's required fields, then those read here.
 TICK_FIELDS = (
@@ -79,7 +83,8 @@ def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
     read, enqueued, next_after = 0, 0, None
     with ThreadPoolExecutor(max_workers=ENQUEUE_AT_ONCE) as pool:
         creating: list[Future[bool]] = []  # the page before's task creations, still under way
-        for page in batched(deps.tenants.stream_active(task.after, span, TICK_FIELDS), size, strict=False):
+        tenants = deps.tenants.stream_active(task.after, span, TICK_FIELDS)
+        for page in _read_ahead(batched(tenants, size, strict=False), READ_AHEAD):
             read += len(page)
             if read >= span:  # the span's last page: the rest goes on in its own call from now
                 next_after = page[-1].tenant_id
@@ -104,6 +109,45 @@ def _page_due(deps: Deps, page: Sequence[Tenant], ticks: list[datetime]) -> list
     """The tasks (and names) of a page's tenants due at ``ticks``: their days', then their routines'."""
     due = [job for tenant in page for job in _due(tenant, ticks, index=deps.settings.workspace_index)]
     return due + [job for tenant in page for job in _routines_due(deps, tenant, ticks)]
+
+
+def _read_ahead[T](items: Iterator[T], ahead: int) -> Iterator[T]:
+    """``items``, taken by a thread of their own up to ``ahead`` before they are asked for, so the
+    stream of tenants keeps arriving while the caller waits on a page's task creations. What taking
+    them raises (a TransientError) is raised here, in order; closing this generator stops the thread
+    (at its next item) and waits for it."""
+    ready: queue.Queue[tuple[bool, T | Exception | None]] = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def put(done: bool, value: T | Exception | None) -> bool:
+        while not stop.is_set():
+            with suppress(queue.Full):
+                ready.put((done, value), timeout=0.1)
+                return True
+        return False
+
+    def take() -> None:
+        try:
+            for item in items:
+                if not put(False, item):
+                    return
+            put(True, None)
+        except Exception as exc:  # raised again in the caller's thread
+            put(True, exc)
+
+    reader = threading.Thread(target=take, name="schedule-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            done, value = ready.get()
+            if isinstance(value, Exception):
+                raise value
+            if done:
+                return
+            yield cast(T, value)
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _missed_since(last: datetime | None, tick: datetime) -> datetime:

@@ -16,6 +16,7 @@ from shared.agents.services.daily_schedule import ENQUEUE_AT_ONCE, TICK_FIELDS, 
 from shared.agents.services.day_plan_page import write_day_plan
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.domain.tasks import TaskBody
+from shared.platform.errors import TransientError
 from shared.platform.topology import Queue
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
@@ -203,6 +204,36 @@ def test_the_tick_reads_its_fields_alone_and_plans_as_from_whole_tenants() -> No
     assert (
         read.settings.digest and not read.settings.notification_email
     )  # what the tick never reads: not sent
+
+
+class BrokenStream(FakeTenantStore):
+    """A stream of tenants that fails after ``good`` of them (Firestore gone for longer than the
+    client's resumptions)."""
+
+    def __init__(self, good: int, *tenants: Tenant) -> None:
+        super().__init__()
+        for t in tenants:
+            self.save(t)
+        self.good = good
+
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
+        yield from list(super().stream_active(after, limit, fields))[: self.good]
+        raise TransientError("firestore: ServiceUnavailable")
+
+
+def test_a_stream_that_fails_fails_the_call_which_its_retry_completes_once() -> None:
+    tenants = [tenant(f"t{i}", "UTC", 7) for i in range(7)]
+    threads = threading.active_count()
+    deps = deps_with(schedule_page_size=2)._replace(tenants=BrokenStream(5, *tenants))
+    with pytest.raises(TransientError):
+        plan_due_tenants(ScheduleTask(), deps)
+    assert threading.active_count() == threads  # the reader stopped with the call
+    assert sorted(plan_tasks(deps)) == ["t0", "t1", "t2", "t3"]  # the pages before the failure
+    store = FakeTenantStore()
+    for t in tenants:
+        store.save(t)
+    again = plan_due_tenants(ScheduleTask(), deps._replace(tenants=store))  # the queue's retry
+    assert again.enqueued == 3 and sorted(plan_tasks(deps)) == [f"t{i}" for i in range(7)]
 
 
 def test_an_invalid_time_zone_plans_in_utc_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
