@@ -112,8 +112,8 @@ locals {
     # Above the step lease, so the sweeper never races a step that may still be acting.
     NA_SWEEP_STALL_S = "900"
     # Daily planning (POST /schedule on plan): a call streams up to 5,000 tenants from one query and
-    # creates their tasks 100 tenants at a time (16 at once) while reading the next 100; a call that
-    # reads 5,000 enqueues its continuation. At tens of ms a creation, 5,000 tenants' tasks take well
+    # creates their tasks 100 tenants at a time (16 at once) while a thread reads the next pages; a
+    # call that reads 5,000 enqueues its continuation. At tens of ms a creation, 5,000 tenants' tasks take well
     # under a minute, inside plan's 300 s timeout (decision 0103).
     NA_SCHEDULE_PAGE_SIZE    = "100"
     NA_SCHEDULE_CALL_TENANTS = "5000"

@@ -263,7 +263,7 @@ class SettingsFields(BaseSettings):
         ge=1,
         le=1000,
         description="Active tenants whose tasks a daily-planning call (POST /schedule on plan) creates "
-        "together, 16 at a time, while it reads the next page from the same query.",
+        "together, 16 at a time, while a thread reads the next pages from the same query.",
     )
     schedule_call_tenants: int = Field(
         5000,

@@ -4,8 +4,9 @@ hours spread over the day (a 24th of them due at the tick), on the Firestore and
 
 The fan-out: the chain of ``POST /schedule`` calls run as the queue would deliver it (each call's
 continuation in turn, with the real adapters behind ``plan_due_tenants``), timed from the first call to
-the last (a call streams ``NA_SCHEDULE_CALL_TENANTS`` tenants from one query and creates their tasks
-``--page-size`` tenants a page: the setting's default unless given). Its floor: the same
+the last (a call streams ``NA_SCHEDULE_CALL_TENANTS`` tenants' fields from one query, read ahead,
+and creates their tasks ``--page-size`` tenants a page: the setting's default unless given;
+decision 0103). Its floor: the same
 tasks (a day plan per tenant, a plan task per routine due), named, put through the same Cloud Tasks client and emulator a page at a time with the same concurrency
 (``ENQUEUE_AT_ONCE``), and nothing read. They go in ``--pairs`` pairs (5), a new day each, in turns
 (the fan-out first in even pairs, the floor first in odd ones), the queues purged before each; the

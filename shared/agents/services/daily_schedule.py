@@ -3,8 +3,9 @@ day-plan task (and one digest task, if wanted) per active tenant whose local pla
 It also enqueues one plan task per agent routine whose slot it is
 (``shared.workspace.domain.triggers.Schedule``), read from ``Tenant.agent_schedules`` (decision 0081).
 
-A call streams its span of active tenants from one query and creates their tasks a page at a time
-while it reads the next page; the first call catches up missed ticks (``CATCH_UP`` back). Tasks are
+A call streams its span of active tenants (the fields it reads) from one query and creates their
+tasks a page at a time while a thread reads the next pages; the first call catches up missed ticks
+(``CATCH_UP`` back). Tasks are
 named from (tenant, local date) and (tick, cursor), so repeats enqueue nothing twice. Why:
 docs/decisions/0016-daily-planning-by-scan.md, 0103-the-tick-streams-its-tenants.md."""
 
