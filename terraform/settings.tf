@@ -111,9 +111,12 @@ locals {
     # A running run untouched this long is re-enqueued by the sweeper (every 5 min, scheduler.tf).
     # Above the step lease, so the sweeper never races a step that may still be acting.
     NA_SWEEP_STALL_S = "900"
-    # Daily planning (POST /schedule on plan): tenants read and plan tasks enqueued per call; a full page
-    # enqueues its continuation. 100 enqueues take seconds, far inside plan's 300 s timeout.
-    NA_SCHEDULE_PAGE_SIZE = "100"
+    # Daily planning (POST /schedule on plan): a call streams up to 5,000 tenants from one query and
+    # creates their tasks 100 tenants at a time (16 at once) while a thread reads the next pages; a
+    # call that reads 5,000 enqueues its continuation. At tens of ms a creation, 5,000 tenants' tasks take well
+    # under a minute, inside plan's 300 s timeout (decision 0103).
+    NA_SCHEDULE_PAGE_SIZE    = "100"
+    NA_SCHEDULE_CALL_TENANTS = "5000"
 
     # Budgets of tenants that set none, and how long an instance reuses a tenant's summed spend.
     NA_DEFAULT_RUN_BUDGET_USD   = tostring(var.default_budgets_usd.run)

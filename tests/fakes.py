@@ -1,7 +1,7 @@
 """Small hand-written fakes of the ports, for unit tests of our own logic (same Protocols as adapters)."""
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -455,6 +455,25 @@ class FakeTenantStore(TenantStore):
     def active_page(self, after: str | None, limit: int) -> list[Tenant]:
         active = sorted(t for t, v in self.tenants.items() if v.status == TenantStatus.ACTIVE)
         return [self.tenants[t] for t in active if after is None or t > after][:limit]
+
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
+        """As Firestore's ``select``: only ``fields`` (dotted paths) of each stored tenant."""
+        for found in self.active_page(after, limit):
+            if not fields:
+                yield found
+                continue
+            stored, kept = found.model_dump(mode="json"), dict[str, Any]()
+            for path in fields:
+                *parents, name = path.split(".")
+                source: Any = stored
+                for part in parents:
+                    source = source.get(part) if isinstance(source, dict) else None
+                if isinstance(source, dict) and name in source:
+                    target = kept
+                    for part in parents:
+                        target = target.setdefault(part, {})
+                    target[name] = source[name]
+            yield Tenant.model_validate(kept)
 
     def last_tick(self) -> datetime | None:
         return self.tick

@@ -262,8 +262,15 @@ class SettingsFields(BaseSettings):
         100,
         ge=1,
         le=1000,
-        description="Active tenants read per daily-planning call (POST /schedule on plan); a full page "
-        "enqueues a continuation for the next one, so one call reads and enqueues at most this many.",
+        description="Active tenants whose tasks a daily-planning call (POST /schedule on plan) creates "
+        "together, 16 at a time, while a thread reads the next pages from the same query.",
+    )
+    schedule_call_tenants: int = Field(
+        5000,
+        ge=1,
+        le=50000,
+        description="Active tenants one daily-planning call reads, in one streamed query; a call that "
+        "reads this many enqueues a continuation for the rest.",
     )
     # The budgets' caps are the largest an owner may choose (shared.workspace.domain.settings.MAX_BUDGET_USD).
     default_run_budget_usd: float = Field(

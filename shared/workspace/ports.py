@@ -7,7 +7,7 @@ domains and are imported here for type checking too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -41,6 +41,12 @@ class TenantStore(Protocol):
 
     def active_page(self, after: str | None, limit: int) -> list[Tenant]:
         """Up to ``limit`` active tenants in tenant-id order, after the id ``after`` (None: the first)."""
+        ...
+
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
+        """``active_page``'s tenants, from one query, each as it arrives (the hourly tick). With
+        ``fields`` (dotted paths, which must include Tenant's required fields) only those are read,
+        the rest left at their defaults: such a tenant is for reading those fields, never saving."""
         ...
 
     def last_tick(self) -> datetime | None:

@@ -163,8 +163,8 @@ QUERIES: dict[tuple[str, str], Query] = {
         "collection scope: automatic",
         (),
     ),
-    ("firestore_tenants.py", "FirestoreTenantStore.active_page"): Query(
-        "tenants: status == 'active' order by __name__ (daily planning, paged); an equality and the "
+    ("firestore_tenants.py", "FirestoreTenantStore.stream_active"): Query(
+        "tenants: status == 'active' order by __name__ (daily planning, streamed); an equality and the "
         "document id: the automatic single-field index on status serves it",
         (),
     ),

@@ -3,14 +3,21 @@ day-plan task (and one digest task, if wanted) per active tenant whose local pla
 It also enqueues one plan task per agent routine whose slot it is
 (``shared.workspace.domain.triggers.Schedule``), read from ``Tenant.agent_schedules`` (decision 0081).
 
-A call reads a page of active tenants; the first catches up missed ticks (``CATCH_UP`` back).
-Tasks are named from (tenant, local date) and (tick, cursor), so repeats enqueue nothing twice.
-Why: docs/decisions/0016-daily-planning-by-scan.md."""
+A call streams its span of active tenants (the fields it reads) from one query and creates their
+tasks a page at a time while a thread reads the next pages; the first call catches up missed ticks
+(``CATCH_UP`` back). Tasks are
+named from (tenant, local date) and (tick, cursor), so repeats enqueue nothing twice. Why:
+docs/decisions/0016-daily-planning-by-scan.md, 0103-the-tick-streams-its-tenants.md."""
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from datetime import UTC, datetime
-from typing import NamedTuple
+from itertools import batched
+from typing import NamedTuple, cast
 
 from shared.agents.domain.agents import routine_run_id, slot_of, slot_words
 from shared.agents.domain.day_plan_task import DayPlanTask
@@ -28,6 +35,14 @@ from shared.workspace.domain.triggers import Schedule
 
 log = logging.getLogger(__name__)
 ENQUEUE_AT_ONCE = 16  # a page's task creations in flight at once (each a round trip to Cloud Tasks)
+READ_AHEAD = 2  # pages of tenants a call's reader thread holds ready while tasks are created
+# What the tick reads of a tenant, and all Firestore sends of one (a projection: decoding a whole
+# tenant costs several times more; decision 0103). Tenant's required fields, then those read here.
+TICK_FIELDS = (
+    *("tenant_id", "workspace_id", "token_secret", "created_at", "updated_at", "status"),
+    *("home.tasks", "agent_schedules", "settings.timezone", "settings.planning_hour", "settings.digest"),
+    *("settings.daily_plan", "settings.daily_plan_sources", "settings.data_source_ids", "settings.page_ids"),
+)
 
 
 class Fanout(NamedTuple):
@@ -51,6 +66,11 @@ class Fanout(NamedTuple):
 
 
 def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
+    """Plan the tick's due tenants from ``task.after`` on: up to ``schedule_call_tenants`` of them
+    read in one streamed query, their tasks created a page (``schedule_page_size``) at a time,
+    ``ENQUEUE_AT_ONCE`` at once, while the next page is read and its tasks worked out. A call that
+    reads its whole span enqueues the continuation for the rest before its last page's tasks.
+    Every task is named, so a retried call or a redelivered continuation creates nothing twice."""
     if deps.tenants is None:
         raise RuntimeError("this function was built without the tenant store")
     tick = tick_of(task.tick or deps.clock())
@@ -59,26 +79,76 @@ def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
         since = tick_of(task.since)
     else:
         since = _missed_since(deps.tenants.last_tick(), tick) if first_page else tick
-    size = deps.settings.schedule_page_size
-    page = deps.tenants.active_page(task.after, size)
-    next_after = page[-1].tenant_id if len(page) == size else None
-    if next_after is not None:
-        more = ScheduleTask(tick=tick, after=next_after, since=since)
-        deps.queue.enqueue(Queue.PLAN, more, f"schedule:{tick:%Y%m%d%H}:{next_after}")
+    size, span = deps.settings.schedule_page_size, deps.settings.schedule_call_tenants
     ticks = [since + HOUR * i for i in range((tick - since) // HOUR + 1)]
-    due = [job for tenant in page for job in _due(tenant, ticks, index=deps.settings.workspace_index)]
-    due += [job for tenant in page for job in _routines_due(deps, tenant, ticks)]
-    with ThreadPoolExecutor(max_workers=max(1, min(ENQUEUE_AT_ONCE, len(due)))) as pool:
-        enqueued = sum(pool.map(lambda job: deps.queue.enqueue(Queue.PLAN, *job), due))
+    read, enqueued, next_after = 0, 0, None
+    with ThreadPoolExecutor(max_workers=ENQUEUE_AT_ONCE) as pool:
+        creating: list[Future[bool]] = []  # the page before's task creations, still under way
+        tenants = deps.tenants.stream_active(task.after, span, TICK_FIELDS)
+        for page in _read_ahead(batched(tenants, size, strict=False), READ_AHEAD):
+            read += len(page)
+            if read >= span:  # the span's last page: the rest goes on in its own call from now
+                next_after = page[-1].tenant_id
+                more = ScheduleTask(tick=tick, after=next_after, since=since)
+                deps.queue.enqueue(Queue.PLAN, more, f"schedule:{tick:%Y%m%d%H}:{next_after}")
+            due = _page_due(deps, page, ticks)
+            enqueued += sum(done.result() for done in creating)  # one page's creations at a time
+            creating = [pool.submit(deps.queue.enqueue, Queue.PLAN, *job) for job in due]
+        enqueued += sum(done.result() for done in creating)
     if first_page:  # the rest is in the continuation's task: this tick is under way
         deps.tenants.record_tick(tick)
     log.info(
         "daily planning: %d plan tasks for %d tenants",
         enqueued,
-        len(page),
+        read,
         extra={"fields": {"tick": str(tick), "since": str(since)}},
     )
-    return Fanout(tick, len(page), enqueued, next_after, since)
+    return Fanout(tick, read, enqueued, next_after, since)
+
+
+def _page_due(deps: Deps, page: Sequence[Tenant], ticks: list[datetime]) -> list[tuple[TaskBody, str]]:
+    """The tasks (and names) of a page's tenants due at ``ticks``: their days', then their routines'."""
+    due = [job for tenant in page for job in _due(tenant, ticks, index=deps.settings.workspace_index)]
+    return due + [job for tenant in page for job in _routines_due(deps, tenant, ticks)]
+
+
+def _read_ahead[T](items: Iterator[T], ahead: int) -> Iterator[T]:
+    """``items``, taken by a thread of their own up to ``ahead`` before they are asked for, so the
+    stream of tenants keeps arriving while the caller waits on a page's task creations. What taking
+    them raises (a TransientError) is raised here, in order; closing this generator stops the thread
+    (at its next item) and waits for it."""
+    ready: queue.Queue[tuple[bool, T | Exception | None]] = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def put(done: bool, value: T | Exception | None) -> bool:
+        while not stop.is_set():
+            with suppress(queue.Full):
+                ready.put((done, value), timeout=0.1)
+                return True
+        return False
+
+    def take() -> None:
+        try:
+            for item in items:
+                if not put(False, item):
+                    return
+            put(True, None)
+        except Exception as exc:  # raised again in the caller's thread
+            put(True, exc)
+
+    reader = threading.Thread(target=take, name="schedule-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            done, value = ready.get()
+            if isinstance(value, Exception):
+                raise value
+            if done:
+                return
+            yield cast(T, value)
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _missed_since(last: datetime | None, tick: datetime) -> datetime:

@@ -9,9 +9,10 @@ rows) and ``schedule/daily`` (docs/architecture.md). Every method builds the pat
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions as gexc
@@ -73,18 +74,26 @@ class FirestoreTenantStore:
         return _tenant(snap.to_dict()) if snap.exists else None
 
     def active_page(self, after: str | None, limit: int) -> list[Tenant]:
-        """One bounded query: equality on ``status``, ordered by document id (the automatic
-        single-field index serves it; no composite index)."""
+        return list(self.stream_active(after, limit))
+
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
+        """One bounded query, streamed: equality on ``status``, ordered by document id (the automatic
+        single-field index serves it; no composite index); ``fields``, a projection (``select``).
+        The client resumes it after the last tenant on a retryable error (with its limit afresh:
+        ``islice`` keeps the bound)."""
         query = (
             self._db.collection("tenants")
             .where(filter=FieldFilter("status", "==", TenantStatus.ACTIVE.value))
             .order_by(FieldPath.document_id())
             .limit(limit)
         )
+        if fields:
+            query = query.select(fields)
         if after is not None:
             query = query.start_after({FieldPath.document_id(): self._tenant_ref(after)})
         with transient():
-            return [_tenant(snap.to_dict()) for snap in query.stream()]
+            for snap in islice(query.stream(), limit):
+                yield _tenant(snap.to_dict())
 
     def by_workspace(self, workspace_id: str) -> Tenant | None:
         with self._lock:

@@ -7,14 +7,16 @@ from typing import Any
 
 import pytest
 
+from shared.agents.services.daily_schedule import TICK_FIELDS
 from shared.workspace.adapters.firestore_tenants import (
     FirestoreOAuthStates,
     FirestoreTenantStore,
     FirestoreWebhookEvents,
 )
+from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.members import InvitesSent
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_id_for
-from shared.workspace.domain.triggers import PageCreated
+from shared.workspace.domain.triggers import PageCreated, Schedule
 from tests.support.firestore_tenants import NOW, at_once, tenant
 from tests.support.skipped_edits import skipped
 
@@ -239,3 +241,22 @@ def test_skipped_edits_fill_their_slots_and_list_the_week_newest_first(firestore
     assert [(e.slot, e.rule) for e in week] == [("s002", "replaced"), ("s003", "second")]
     assert week[0].people == ["u1"] and week[0].at == NOW - timedelta(hours=1)
     assert len(events.skipped("t-skip", NOW - timedelta(days=30), limit=2)) == 2
+
+
+def test_the_tick_s_stream_sends_only_the_fields_it_reads(firestore_db: Any) -> None:
+    """``select`` as the emulator answers it: the tick's projection is all a streamed tenant holds,
+    nested paths included; a tenant stored without ``home`` or ``agent_schedules`` reads them None."""
+    store = FirestoreTenantStore(firestore_db)
+    schedules = {"a1": (Schedule(every="daily", hour=9),)}
+    home = AgentHome(tasks=HomeDatabase(database_id="db-t", data_source_id="ds-home"), parent_page_id="p")
+    full = tenant("ws-full", home=home, agent_schedules=schedules, owner_email="o@example.com")
+    bare = tenant("ws-bare")
+    for t in (full, bare):
+        store.save(t)
+    found = {t.tenant_id: t for t in store.stream_active(None, 10, TICK_FIELDS)}
+    read = found[full.tenant_id]
+    assert read.agent_schedules == schedules and read.home == AgentHome(tasks=home.tasks)
+    assert read.settings.data_source_ids == ["ds-1"] and read.settings.quiet_hours != (22, 7)
+    assert read.owner_email == "" and read.bot_id == "" and read.plan_sources() == full.plan_sources()
+    assert found[bare.tenant_id].home is None and found[bare.tenant_id].agent_schedules is None
+    assert list(store.stream_active(None, 10)) == sorted((full, bare), key=lambda t: t.tenant_id)

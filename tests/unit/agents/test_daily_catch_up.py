@@ -73,7 +73,7 @@ def test_a_retry_or_an_old_tick_delivered_late_replans_nothing_and_records_nothi
 
 def test_continuations_carry_the_catch_up_and_only_the_first_page_records_the_tick() -> None:
     tenants = [tenant(f"t{i}", "UTC", 8 if i % 2 else 9) for i in range(5)]
-    deps = deps_with(*tenants, now=NINE, schedule_page_size=2)
+    deps = deps_with(*tenants, now=NINE, schedule_call_tenants=2)
     store(deps).tick = NINE - 2 * H
     first = plan_due_tenants(ScheduleTask(), deps)
     assert store(deps).tick == NINE

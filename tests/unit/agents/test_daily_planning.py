@@ -3,6 +3,8 @@ plan sent as a notification when the workspace has no Daily plans database; and 
 and ``POST /day-plan`` on plan."""
 
 import logging
+import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,16 +12,21 @@ import pytest
 
 from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.agents.domain.schedule_task import ScheduleTask
-from shared.agents.services.daily_schedule import Fanout, plan_due_tenants
+from shared.agents.services.daily_schedule import ENQUEUE_AT_ONCE, TICK_FIELDS, Fanout, plan_due_tenants
 from shared.agents.services.day_plan_page import write_day_plan
 from shared.notify.domain.notify_task import NotifyTask
+from shared.platform.domain.tasks import TaskBody
+from shared.platform.errors import TransientError
 from shared.platform.topology import Queue
 from shared.runs.services.deps import Deps
+from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.daily import planning_day, tick_of, zone_of
 from shared.workspace.domain.settings import TenantSettings
-from shared.workspace.domain.tenants import TenantStatus
+from shared.workspace.domain.tenants import Tenant, TenantStatus
+from shared.workspace.domain.triggers import Schedule
 from tests.api_fakes import FakeContainer, client, fakes, json_body
 from tests.engine_fakes import FakeNotion, make_deps
+from tests.fakes import FakeQueue, FakeTenantStore
 from tests.support.daily_planning import WINTER_7_UTC, deps_with, plan_tasks, queued, tenant
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
@@ -78,7 +85,7 @@ def test_a_repeated_call_in_the_same_hour_or_a_retry_creates_no_second_task_nor_
 
 def test_tenants_are_paged_and_the_rest_continues_in_tasks_that_keep_the_tick() -> None:
     tenants = [tenant(f"t{i:02d}", "UTC", 7 if i % 2 else 9) for i in range(8)]
-    deps = deps_with(*tenants, schedule_page_size=3)
+    deps = deps_with(*tenants, schedule_call_tenants=3, schedule_page_size=2)
     first = plan_due_tenants(ScheduleTask(), deps)
     assert (first.read, first.next_after) == (3, "t02")
     late = deps._replace(clock=lambda: WINTER_7_UTC + timedelta(hours=2))  # a slow queue
@@ -93,6 +100,140 @@ def test_tenants_are_paged_and_the_rest_continues_in_tasks_that_keep_the_tick() 
     assert sum(p.enqueued for p in pages) == 4
     names = [name for _, _, name, _ in queued(deps).tasks]
     assert len(names) == len(set(names))
+
+
+class StreamedTenants(FakeTenantStore):
+    """The fake store, its queries counted and each tenant's arrival told (``arrived``)."""
+
+    def __init__(self, *tenants: Tenant) -> None:
+        super().__init__()
+        for t in tenants:
+            self.save(t)
+        self.queries, self.arrived = 0, list[threading.Event]()
+
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
+        self.queries += 1
+        for i, found in enumerate(super().stream_active(after, limit, fields)):
+            self.arrived[i].set()
+            yield found
+
+
+class SlowQueue(FakeQueue):
+    """A queue whose creations of the first page wait (up to 5 s) for the second page to be read."""
+
+    def __init__(self, store: StreamedTenants, page: int) -> None:
+        super().__init__()
+        self.store, self.page, self.lock = store, page, threading.Lock()
+        self.running, self.most, self.order, self.overlapped = 0, 0, list[tuple[str, str]](), True
+
+    def enqueue(self, queue: Queue, body: TaskBody, task_id: str, delay_s: float = 0.0) -> bool:
+        with self.lock:
+            self.running, self.order = self.running + 1, [*self.order, ("start", task_id)]
+            self.most = max(self.most, self.running)
+        if _index(task_id) < self.page:
+            self.overlapped &= self.store.arrived[self.page].wait(5)
+        created = super().enqueue(queue, body, task_id, delay_s)
+        with self.lock:
+            self.running, self.order = self.running - 1, [*self.order, ("end", task_id)]
+        return created
+
+
+def _index(task_id: str) -> int:
+    """The tenant's number in a day-plan task's name: ``day-plan:t007:<day>`` → 7."""
+    return int(task_id.split(":")[1][1:])
+
+
+def test_a_call_reads_one_query_and_the_next_page_while_a_page_s_tasks_are_created() -> None:
+    store = StreamedTenants(*(tenant(f"t{i:03d}", "UTC", 7) for i in range(3 * ENQUEUE_AT_ONCE)))
+    store.arrived = [threading.Event() for _ in range(3 * ENQUEUE_AT_ONCE)]
+    queue = SlowQueue(store, 2 * ENQUEUE_AT_ONCE)
+    deps = deps_with(schedule_page_size=2 * ENQUEUE_AT_ONCE)._replace(tenants=store, queue=queue)
+    fanout, every = plan_due_tenants(ScheduleTask(), deps), 3 * ENQUEUE_AT_ONCE
+    assert (fanout.read, fanout.enqueued, fanout.next_after) == (every, every, None)
+    assert store.queries == 1 and queue.overlapped  # the second page came while the first was created
+    assert queue.most <= ENQUEUE_AT_ONCE  # never more at once than the floor creates
+    second = next(i for i, (what, name) in enumerate(queue.order) if what == "start" and _index(name) >= 32)
+    ended_first = [e for e in queue.order[:second] if e[0] == "end"]
+    assert len(ended_first) == 2 * ENQUEUE_AT_ONCE  # a page's creations start once the page before's ended
+
+
+class WholeTenants(FakeTenantStore):
+    """The fake store, whatever fields are asked: whole tenants."""
+
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
+        return super().stream_active(after, limit)
+
+
+def test_the_tick_reads_its_fields_alone_and_plans_as_from_whole_tenants() -> None:
+    home = AgentHome(tasks=HomeDatabase(database_id="db", data_source_id="ds-home"))
+    kinds = [
+        tenant(
+            "t-digest",
+            "Europe/Paris",
+            8,
+            settings=TenantSettings(
+                timezone="Europe/Paris",
+                planning_hour=8,
+                digest=True,
+                data_source_ids=["ds-a"],
+                notification_email="o@example.com",
+            ),
+        ),
+        tenant("t-indexed", settings=TenantSettings(planning_hour=7, page_ids=["p-1"])),
+        tenant(
+            "t-gone",
+            settings=TenantSettings(planning_hour=7, data_source_ids=["a"], daily_plan_sources=["x"]),
+        ),
+        tenant("t-home", settings=TenantSettings(planning_hour=7, daily_plan_sources=["ds-home"]), home=home),
+        tenant(
+            "t-off",
+            settings=TenantSettings(planning_hour=7, data_source_ids=["ds-a"], daily_plan=False, digest=True),
+        ),
+        tenant("t-routine", "UTC", 3, agent_schedules={"a1": (Schedule(every="daily", hour=7),)}),
+        tenant("t-legacy", "UTC", 7),  # no agent_schedules: its agents are read once
+    ]
+    planned = []
+    for store in (FakeTenantStore(), WholeTenants()):
+        for t in kinds:
+            store.save(t)
+        deps = deps_with(workspace_index=True)._replace(tenants=store)
+        plan_due_tenants(ScheduleTask(), deps)
+        planned.append(sorted((name, body.model_dump_json()) for _, body, name, _ in queued(deps).tasks))
+    assert planned[0] == planned[1] and len(planned[0]) >= 7, planned[0]
+    read = next(FakeTenantStore.stream_active(store, None, 10, TICK_FIELDS))
+    assert (
+        read.settings.digest and not read.settings.notification_email
+    )  # what the tick never reads: not sent
+
+
+class BrokenStream(FakeTenantStore):
+    """A stream of tenants that fails after ``good`` of them (Firestore gone for longer than the
+    client's resumptions)."""
+
+    def __init__(self, good: int, *tenants: Tenant) -> None:
+        super().__init__()
+        for t in tenants:
+            self.save(t)
+        self.good = good
+
+    def stream_active(self, after: str | None, limit: int, fields: tuple[str, ...] = ()) -> Iterator[Tenant]:
+        yield from list(super().stream_active(after, limit, fields))[: self.good]
+        raise TransientError("firestore: ServiceUnavailable")
+
+
+def test_a_stream_that_fails_fails_the_call_which_its_retry_completes_once() -> None:
+    tenants = [tenant(f"t{i}", "UTC", 7) for i in range(7)]
+    threads = threading.active_count()
+    deps = deps_with(schedule_page_size=2)._replace(tenants=BrokenStream(5, *tenants))
+    with pytest.raises(TransientError):
+        plan_due_tenants(ScheduleTask(), deps)
+    assert threading.active_count() == threads  # the reader stopped with the call
+    assert sorted(plan_tasks(deps)) == ["t0", "t1", "t2", "t3"]  # the pages before the failure
+    store = FakeTenantStore()
+    for t in tenants:
+        store.save(t)
+    again = plan_due_tenants(ScheduleTask(), deps._replace(tenants=store))  # the queue's retry
+    assert again.enqueued == 3 and sorted(plan_tasks(deps)) == [f"t{i}" for i in range(7)]
 
 
 def test_an_invalid_time_zone_plans_in_utc_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
