@@ -132,7 +132,7 @@ class GitLabSandbox:
         parts = [unquote(p) for p in path.strip("/").split("/")]
         if parts == ["user"] and method == "GET":
             return 200, _user(user), {}
-        if parts[:2] == ["users"] and len(parts) == 2 and method == "GET":
+        if parts[:1] == ["users"] and len(parts) == 2 and method == "GET":
             found = next((u for u in USERS if str(u["id"]) == parts[1]), None)
             if found is None:
                 raise _not_found("User")
@@ -345,6 +345,12 @@ def _page(items: list[dict[str, Any]], query: dict[str, str]) -> tuple[int, Any,
     return 200, chunk, headers
 
 
+def _raw_path(request: Request) -> str:
+    """The path as sent, its %2F kept: GitLab takes a project's path URL-encoded in one segment."""
+    raw = str(request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path)
+    return raw.split("?", 1)[0]
+
+
 def make_app(sandbox: GitLabSandbox) -> Any:
     @Request.application
     def app(request: Request) -> Response:
@@ -359,7 +365,7 @@ def make_app(sandbox: GitLabSandbox) -> Any:
             body = {k: v for k, v in request.form.items()}
         status, reply, headers = sandbox.answer(
             request.method,
-            request.path.removeprefix("/api/v4"),
+            _raw_path(request).removeprefix("/api/v4"),
             dict(request.args),
             request.headers,
             body if isinstance(body, dict) else {},

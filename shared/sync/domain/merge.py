@@ -77,9 +77,15 @@ def merge(
             decisions.append(Decision(name, winner, notion.at, linear.at))
             result[name] = l_value if winner == tool else n_value
     merged = TaskFields.model_validate(result)
-    to_notion = {k: v for k, v in result.items() if getattr(notion.fields, k) != v}
+    # A field neither side changed is left as each side holds it, even where they differ: what one
+    # side cannot hold (a label with no Labels property, a status group GitLab has no state for) never
+    # overwrites what the other holds.
+    moved = n_changed | l_changed
+    to_notion = {k: v for k, v in result.items() if k in moved and getattr(notion.fields, k) != v}
     held = (view or _whole)(merged)
-    to_linear = {k: getattr(held, k) for k in FIELDS if getattr(linear.fields, k) != getattr(held, k)}
+    to_linear = {
+        k: getattr(held, k) for k in FIELDS if k in moved and getattr(linear.fields, k) != getattr(held, k)
+    }
     return Merge(to_notion, to_linear, merged, tuple(decisions))
 
 
