@@ -97,6 +97,11 @@ class GitLabSandbox:
             self._apply(issue, fields)
             self._deliver(_action(before, issue["state"]), issue)
 
+    def view(self, iid: int) -> dict[str, Any]:
+        """The issue as the API shows it (assignees, author resolved)."""
+        with self.lock:
+            return self._view(self.issues[iid])
+
     # --- the REST side -----------------------------------------------------------------------------
     def answer(
         self, method: str, path: str, query: dict[str, str], headers: Any, body: dict[str, Any]
