@@ -39,7 +39,7 @@ from tests.fakes import (
     FakeWebhookEvents,
 )
 from tests.support.memory import FakePassages, WordCountEmbedder
-from tests.support.sync_fakes import FakeLinear, FakeSyncStore
+from tests.support.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
 
 
 def _fake_ports() -> dict[str, Any]:
@@ -69,6 +69,8 @@ def _fake_ports() -> dict[str, Any]:
         "passages": FakePassages(),
         "linear": FakeLinear(),
         "sync_store": FakeSyncStore(),
+        "gitlab": FakeGitLab(),
+        "gitlab_store": FakeSyncStore(),
     }
 
 

@@ -22,17 +22,15 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 from graphql import GraphQLSyntaxError, graphql_sync, parse, validate
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from local.linear_sandbox.schema import SCHEMA
+from local.wsgi_thread import ThreadedServer
 from shared.sync.domain.linear_events import sign
 
-HOST = "127.0.0.1"
 KEY = "lin_api_sandbox_demo"
 TEAM_ID = "7b2a1c4e-0000-4000-8000-00000000a001"
 STATES = [
@@ -302,36 +300,9 @@ def make_app(sandbox: LinearSandbox) -> Any:
     return app
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        return
-
-
-class LinearServer:
+class LinearServer(ThreadedServer):
     """Serves a sandbox on 127.0.0.1:``port`` (0: a free one) from a background thread."""
 
     def __init__(self, sandbox: LinearSandbox | None = None, port: int = 0) -> None:
         self.sandbox = sandbox or LinearSandbox()
-        self._server: BaseWSGIServer = make_server(
-            HOST, port, make_app(self.sandbox), threaded=True, request_handler=_Quiet
-        )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="linear-sandbox",
-            daemon=True,
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self._server.server_port}"
-
-    def __enter__(self) -> LinearServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(make_app(self.sandbox), "linear-sandbox", port)

@@ -41,6 +41,8 @@ Port = Literal[
     "reranker",
     "linear",
     "sync_store",
+    "gitlab",
+    "gitlab_store",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -73,6 +75,8 @@ _MODULES: dict[Port, str] = {
     "reranker": "shared.memory.adapters.vertex_reranker",
     "linear": "shared.sync.adapters.linear",
     "sync_store": "shared.sync.adapters.firestore_sync",
+    "gitlab": "shared.sync.adapters.gitlab",
+    "gitlab_store": "shared.sync.adapters.firestore_sync",
 }
 
 
@@ -110,6 +114,8 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "reranker": ("httpx", "google.genai"),  # the ranking API over REST; its endpoint check is the model's
     "linear": ("httpx",),  # Linear's GraphQL API, on httpx
     "sync_store": ("google.cloud.firestore",),
+    "gitlab": ("httpx",),  # GitLab's REST API, on httpx
+    "gitlab_store": ("google.cloud.firestore",),
 }
 
 

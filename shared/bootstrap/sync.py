@@ -1,17 +1,20 @@
-"""Sync's adapters (Linear's GraphQL API, the sync store) and the bundles its use cases take."""
+"""Sync's adapters (Linear's GraphQL API, GitLab's REST API, each one's sync store) and the bundles its
+use cases take."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from shared.bootstrap.base import Built
 from shared.bootstrap.runs import RunsParts
 
 if TYPE_CHECKING:
-    from shared.sync.ports import LinearApi, SyncStore
-    from shared.sync.services.connect import Linking
-    from shared.sync.services.intake import LinearIntake
-    from shared.sync.services.mirror import Mirroring
+    from shared.notion.ports import TenantNotion
+    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore
+    from shared.sync.services.connect import GitLabLinking, Linking
+    from shared.sync.services.intake import GitLabIntake, LinearIntake
+    from shared.sync.services.mirror import GitLabMirroring, Mirroring
 
 
 class SyncParts(RunsParts):
@@ -19,6 +22,8 @@ class SyncParts(RunsParts):
 
     linear: Built[LinearApi] = Built()
     sync_store: Built[SyncStore] = Built()
+    gitlab: Built[GitLabApi] = Built()
+    gitlab_store: Built[GitLabStore] = Built()
 
     def linking(self) -> Linking:
         """What connecting and disconnecting Linear uses."""
@@ -44,19 +49,55 @@ class SyncParts(RunsParts):
 
     def mirroring(self) -> Mirroring:
         """What the sync task uses: Notion through the tenant's current token."""
-        from shared.notion.services.notion_access import NotionAccess
         from shared.sync.services.mirror import Mirroring
+
+        return Mirroring(
+            self.sync_store, self.linear, self.secrets, self.queue, notion_for=self._sync_notion()
+        )
+
+    def _sync_notion(self) -> Callable[[str], TenantNotion]:
+        """Notion for a tenant, through its current token (the sync tasks of every tool)."""
+        from shared.notion.services.notion_access import NotionAccess
 
         access = self._once(
             "sync_notion",
             lambda: NotionAccess(self._cached_tenants(), self.secrets, self.notion_oauth, self.queue),
         )
-        return Mirroring(
-            self.sync_store,
-            self.linear,
+        return lambda tenant_id: access.for_tenant(self.notion, tenant_id)
+
+    def gitlab_linking(self) -> GitLabLinking:
+        """What connecting and disconnecting GitLab uses (the local stack may name its loopback sandbox)."""
+        from shared.sync.services.connect import GitLabLinking
+
+        base = self.settings.api_url.rstrip("/")
+        return GitLabLinking(
+            self.tenants,
             self.secrets,
+            self.gitlab_store,
+            self.gitlab,
             self.queue,
-            notion_for=lambda tenant_id: access.for_tenant(self.notion, tenant_id),
+            webhook_url=lambda tenant_id: f"{base}/sync/gitlab/webhook/{tenant_id}",
+            allow_local=self.settings.profile == "local",
+        )
+
+    def gitlab_intake(self) -> GitLabIntake:
+        """What GitLab's webhook intake uses."""
+        from shared.sync.services.intake import GitLabIntake
+
+        return GitLabIntake(
+            self.gitlab_store,
+            self.secrets,
+            self.webhook_events,
+            self.queue,
+            self.settings.webhook_event_ttl_s,
+        )
+
+    def gitlab_mirroring(self) -> GitLabMirroring:
+        """What GitLab's sync task uses."""
+        from shared.sync.services.mirror import GitLabMirroring
+
+        return GitLabMirroring(
+            self.gitlab_store, self.gitlab, self.secrets, self.queue, notion_for=self._sync_notion()
         )
 
     def _build_linear(self) -> LinearApi:
@@ -68,3 +109,13 @@ class SyncParts(RunsParts):
         from shared.sync.adapters.firestore_sync import FirestoreSync
 
         return FirestoreSync(self._firestore())
+
+    def _build_gitlab(self) -> GitLabApi:
+        from shared.sync.adapters.gitlab import GitLabRest
+
+        return GitLabRest(self.settings.code_timeout_s)
+
+    def _build_gitlab_store(self) -> GitLabStore:
+        from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
+
+        return FirestoreGitLabSync(self._firestore())

@@ -1,11 +1,22 @@
-"""The sync capability's ports (Protocols, for type checking): Linear's API and the sync store."""
+"""The sync capability's ports (Protocols, for type checking): each tool's API (Linear's, GitLab's),
+the sync store of each tool's connection, links and log, and the :class:`Tracker` the mirror sees a
+tool through."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from shared.sync.domain.connection import LinearConnection, LogEntry, SyncLink
+from shared.sync.domain.connection import (
+    GitLabConnection,
+    LinearConnection,
+    LogEntry,
+    SyncLink,
+    ToolConnection,
+)
+from shared.sync.domain.fields import TaskFields
+
+C = TypeVar("C", bound=ToolConnection)
 
 
 class LinearApi(Protocol):
@@ -43,13 +54,13 @@ class LinearApi(Protocol):
         ...
 
 
-class SyncStore(Protocol):
-    """``tenants/{t}/sync/linear`` (the connection, no secret), ``…/sync_links/{page}`` (what both
-    sides last agreed, as hashes) and ``…/sync_log/{id}`` (the conflicts settled)."""
+class ToolStore(Protocol[C]):
+    """One tool's ``tenants/{t}/sync/<tool>`` (the connection, no secret), its links (what both sides
+    last agreed, as hashes), its issues' claims and its log (the conflicts settled)."""
 
-    def connection(self, tenant_id: str) -> LinearConnection | None: ...
+    def connection(self, tenant_id: str) -> C | None: ...
 
-    def save_connection(self, tenant_id: str, connection: LinearConnection) -> None: ...
+    def save_connection(self, tenant_id: str, connection: C) -> None: ...
 
     def delete_connection(self, tenant_id: str) -> None: ...
 
@@ -68,3 +79,99 @@ class SyncStore(Protocol):
     def log(self, tenant_id: str, entry: LogEntry) -> None: ...
 
     def read_log(self, tenant_id: str, since: datetime, limit: int = 50) -> list[LogEntry]: ...
+
+
+class SyncStore(ToolStore[LinearConnection], Protocol):
+    """Linear's: ``tenants/{t}/sync/linear``, ``…/sync_links/{page}``, ``…/sync_issues/{issue}``,
+    ``…/sync_log/{id}``."""
+
+
+class GitLabStore(ToolStore[GitLabConnection], Protocol):
+    """GitLab's: ``tenants/{t}/sync/gitlab``, ``…/gitlab_links/{page}``, ``…/gitlab_issues/{iid}``
+    (also ``page-<page>``: the claim of an issue being made for a page), ``…/gitlab_log/{id}``."""
+
+
+class GitLabApi(Protocol):
+    """GitLab's REST API (v4) of an instance with one tenant's access token
+    (``shared.sync.adapters.gitlab``). ``base`` is the instance's checked base URL."""
+
+    def addresses(self, host: str) -> list[str]:
+        """The addresses ``host`` resolves to (none when it does not): the connect checks each is public."""
+        ...
+
+    def user(self, base: str, token: str) -> dict[str, Any]:
+        """``{id, username, name}`` of the token's user; Unauthenticated for a token GitLab refuses."""
+        ...
+
+    def project(self, base: str, token: str, project: str | int) -> dict[str, Any]:
+        """``{id, path_with_namespace, name}``; NotFound for a project the token cannot see."""
+        ...
+
+    def members(self, base: str, token: str, project_id: int) -> dict[str, int]:
+        """The project's members with an email GitLab shows (``email`` or ``public_email``): email → id."""
+        ...
+
+    def issue(self, base: str, token: str, project_id: int, iid: int) -> dict[str, Any] | None:
+        """The issue (``iid`` its number in the project); None when there is none."""
+        ...
+
+    def issues_since(
+        self, base: str, token: str, project_id: int, author_id: int, since: datetime
+    ) -> list[dict[str, Any]]:
+        """Every issue ``author_id`` created in the project at or after ``since`` (all pages)."""
+        ...
+
+    def create_issue(
+        self, base: str, token: str, project_id: int, params: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
+    def update_issue(
+        self, base: str, token: str, project_id: int, iid: int, params: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
+    def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
+        """A webhook of the project's issue events to ``url`` with ``secret`` as its token: its id."""
+        ...
+
+    def delete_hook(self, base: str, token: str, project_id: int, hook_id: str) -> None:
+        """Delete the webhook; one already gone is no error."""
+        ...
+
+
+class Tracker(Protocol):
+    """One tenant's tool as the mirror sees it (Linear's team, GitLab's project), its key bound."""
+
+    tool: str
+
+    def read(self, issue_id: str) -> dict[str, Any] | None:
+        """The issue now (archived ones too); None when there is none."""
+        ...
+
+    def fields(self, issue: dict[str, Any]) -> TaskFields: ...
+
+    def view(self, fields: TaskFields) -> TaskFields:
+        """What the tool can hold of ``fields`` (the merge writes the tool only where this differs)."""
+        ...
+
+    def updated_at(self, issue: dict[str, Any]) -> str: ...
+
+    def issue_id(self, issue: dict[str, Any]) -> str: ...
+
+    def planned_id(self, page_id: str) -> str | None:
+        """The id the issue made for ``page_id`` will have, when the tool lets us choose it (Linear);
+        None when the tool chooses (GitLab)."""
+        ...
+
+    def create(self, page_id: str, fields: TaskFields, claimed: datetime | None) -> dict[str, Any]:
+        """The issue made for ``page_id``: the one an earlier try made (``claimed``: when that try
+        began; None on the first), or a new one."""
+        ...
+
+    def write(self, issue_id: str, changes: dict[str, Any], page_id: str) -> dict[str, Any] | None:
+        """Apply ``changes`` (field → value) to ``page_id``'s issue; the issue as it is after, or None
+        if nothing was sent."""
+        ...
+
+    def page_of(self, issue: dict[str, Any]) -> str | None:
+        """The page the issue was made for, when the issue says so (GitLab's marker)."""
+        ...

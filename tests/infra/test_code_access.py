@@ -57,11 +57,17 @@ REACH: dict[str, frozenset[str]] = {
     # The Linear sync (docs/sync.md): connect and disconnect on api (its key and webhook secret
     # written, read and deleted), the signed intake on api, the mirror's tasks on plan.
     "shared/sync/services/connect.py:connect_linear": frozenset({"api"}),
-    "shared/sync/services/connect.py:disconnect_linear": frozenset({"api"}),
     "shared/sync/services/connect.py:_unhook": frozenset({"api"}),
     "shared/sync/services/intake.py:ingest_linear": frozenset({"api"}),
     "shared/sync/services/mirror.py:run_sync_task": frozenset({"plan"}),
     "shared/sync/services/mirror.py:_run": frozenset({"plan"}),
+    # The GitLab sync, the same way (decision 0106): connect and disconnect on api, its token-checked
+    # intake on api, the mirror's tasks on plan.
+    "shared/sync/services/connect.py:connect_gitlab": frozenset({"api"}),
+    "shared/sync/services/connect.py:_forget": frozenset({"api"}),
+    "shared/sync/services/connect.py:_unhook_gitlab": frozenset({"api"}),
+    "shared/sync/services/intake.py:ingest_gitlab": frozenset({"api"}),
+    "shared/sync/services/mirror.py:run_gitlab_task": frozenset({"plan"}),
     "shared/memory/services/ask.py:answer_comment": frozenset(
         {"plan"}
     ),  # an Ask by comment: its reply queued

@@ -148,8 +148,10 @@ QUERIES: dict[tuple[str, str], Query] = {
         "collection group runs: status == ?, updated_at < ? (the sweeper)",
         (_idx("runs", "COLLECTION_GROUP", "status", "updated_at"),),
     ),
-    ("firestore_sync.py", "FirestoreSync.read_log"): Query(
-        "tenants/{t}/sync_log: at >= ? order by at DESC (GET /sync/linear/log); one field: automatic", ()
+    ("firestore_sync.py", "ToolSync.read_log"): Query(
+        "tenants/{t}/sync_log (Linear's), tenants/{t}/gitlab_log (GitLab's): at >= ? order by at DESC "
+        "(GET /sync/linear/log, GET /sync/gitlab/log); one field: automatic",
+        (),
     ),
     ("minilm.py", "encode"): Query("not Firestore: numpy's sum in the local embedder's pooling", ()),
     ("minilm.py", "_forward"): Query("not Firestore: numpy's where and sum in the encoder's layers", ()),

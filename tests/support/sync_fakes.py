@@ -1,6 +1,7 @@
 """In-memory stand-ins of the sync's ports for the api's fast tests (the role matrix, the contract):
-the sync store as a dict, and a Linear that knows one key and one team. The sync's own tests use the
-Linear sandbox and the Firestore emulator (tests/integration/sync)."""
+the sync store as a dict, a Linear that knows one key and one team, a GitLab that knows one token and
+one project. The sync's own tests use the Linear and GitLab sandboxes and the Firestore emulator
+(tests/integration/sync)."""
 
 from datetime import datetime
 from typing import Any
@@ -93,3 +94,58 @@ class FakeLinear:
 
     def delete_webhook(self, key: str, webhook_id: str) -> None:
         self.webhooks.pop(webhook_id, None)
+
+
+GITLAB_TOKEN = "glpat-fake-token-for-tests"
+GITLAB_PROJECT = {"id": 77, "path_with_namespace": "demo/tasks", "name": "Tasks"}
+
+
+class FakeGitLab:
+    """Knows :data:`GITLAB_TOKEN` and :data:`GITLAB_PROJECT` on any instance; its hosts resolve to a
+    public address unless named ``*.internal`` (a private one). Makes webhooks and forgets them."""
+
+    def __init__(self) -> None:
+        self.hooks: dict[str, str] = {}
+        self.calls: list[str] = []  # the base URLs requests went to
+
+    def _check(self, base: str, token: str) -> None:
+        self.calls.append(base)
+        if token != GITLAB_TOKEN:
+            raise Unauthenticated("GitLab refused the access token (401)")
+
+    def addresses(self, host: str) -> list[str]:
+        return ["10.0.0.7"] if host.endswith(".internal") else ["93.184.215.14"]
+
+    def user(self, base: str, token: str) -> dict[str, Any]:
+        self._check(base, token)
+        return {"id": 5, "username": "ada", "name": "Ada"}
+
+    def project(self, base: str, token: str, project: str | int) -> dict[str, Any]:
+        self._check(base, token)
+        if project not in (GITLAB_PROJECT["id"], GITLAB_PROJECT["path_with_namespace"]):
+            raise NotFound("GitLab has no such project for this token")
+        return dict(GITLAB_PROJECT)
+
+    def members(self, base: str, token: str, project_id: int) -> dict[str, int]:
+        self._check(base, token)
+        return {"ada@example.com": 5}
+
+    def issue(self, base: str, token: str, project_id: int, iid: int) -> dict[str, Any] | None:
+        return None
+
+    def issues_since(self, *args: Any) -> list[dict[str, Any]]:
+        return []
+
+    def create_issue(self, *args: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def update_issue(self, *args: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
+        self._check(base, token)
+        self.hooks[f"{len(self.hooks) + 1}"] = url
+        return f"{len(self.hooks)}"
+
+    def delete_hook(self, base: str, token: str, project_id: int, hook_id: str) -> None:
+        self.hooks.pop(hook_id, None)

@@ -53,12 +53,8 @@ def sync_tasks(queue: FakeQueue) -> list[SyncTask]:
     return [task for _, task, _, _ in queue.tasks if isinstance(task, SyncTask)]
 
 
-@contextmanager
-def sync_stack(
-    firestore_db: Any, notion_url: str, secrets_dir: Path, now: Callable[[], datetime] | None = None
-) -> Iterator[SyncStack]:
-    """The stack over a Notion sandbox reset to its seed; ``now`` is the services' clock (default: the
-    list ``clock[0]``, which a test moves; set once to the time the stack starts)."""
+def new_workspace(firestore_db: Any, notion_url: str) -> tuple[Admin, Any, FirestoreTenantStore]:
+    """The Notion sandbox reset to its seed, and a new tenant whose home has its Tasks data source."""
     admin = Admin(notion_url)
     admin.post("/reset")
     home = AgentHome(
@@ -67,15 +63,28 @@ def sync_stack(
     owner = tenant(f"ws-sync-{uuid.uuid4().hex[:12]}", home=home)  # a new workspace: no emulator reset needed
     tenants = FirestoreTenantStore(firestore_db)
     tenants.save(owner)
+    return admin, owner, tenants
+
+
+def sandbox_notion(notion_url: str) -> Any:
+    """The Notion API's adapter on the sandbox, with the seeded workspace's token."""
+    return NotionApi(build_client(notion_url, timeout_s=10), max_inline_wait_s=1.0).with_token(NOTION_TOKEN)
+
+
+@contextmanager
+def sync_stack(
+    firestore_db: Any, notion_url: str, secrets_dir: Path, now: Callable[[], datetime] | None = None
+) -> Iterator[SyncStack]:
+    """The stack over a Notion sandbox reset to its seed; ``now`` is the services' clock (default: the
+    list ``clock[0]``, which a test moves; set once to the time the stack starts)."""
+    admin, owner, tenants = new_workspace(firestore_db, notion_url)
     secrets = LocalFileSecrets(str(secrets_dir / "secrets.json"))
     store, queue = FirestoreSync(firestore_db), FakeQueue()
     clock = [datetime.now(UTC)]
     time_now = now or (lambda: clock[0])
     with LinearServer() as server:
         linear = LinearGraphQL(server.url, 10.0, pacer=Pacer(1000.0, 1000, 5.0))
-        notion = NotionApi(build_client(notion_url, timeout_s=10), max_inline_wait_s=1.0).with_token(
-            NOTION_TOKEN
-        )
+        notion = sandbox_notion(notion_url)
         yield SyncStack(
             owner.tenant_id,
             server.sandbox,

@@ -1,12 +1,13 @@
-"""The api's routes of the sync capability (shared.sync): Linear's connection, the user mapping, the
-sync log, and Linear's webhook intake (public: each delivery is signed). The table
-(functions.routes.table) lists them where :data:`SYNC_ROUTES` stands."""
+"""The api's routes of the sync capability (shared.sync): Linear's and GitLab's connections, their user
+mappings, their sync logs, and their webhook intakes (public: each Linear delivery is signed, each
+GitLab delivery carries our secret token). The table (functions.routes.table) lists them where
+:data:`SYNC_ROUTES` stands."""
 
 from typing import Any
 
 from functions.routes import Handler, Route
 from functions.routes.rows import Tag
-from functions.routes.sync_api import linear
+from functions.routes.sync_api import gitlab, linear
 
 _sync = Tag("sync", session_only=True)
 _M = "sync_api.models."  # the models' module, for the contract
@@ -18,6 +19,12 @@ _WORDS = {
     "people": "Set the user mapping: each person's email to their Notion user id",
     "log": "The sync log: fields changed on both sides and which side's value was kept",
     "hook": "Linear's signed webhook deliveries (Linear-Signature, Linear-Delivery, webhookTimestamp)",
+    "gitlab status": "Whether GitLab is connected, to which instance, project and Notion data source",
+    "gitlab connect": "Connect a GitLab project with an access token (checked with GitLab, a webhook made "
+    "there); gitlab.com or a self-managed https base URL",
+    "gitlab disconnect": "Disconnect GitLab: its webhook deleted there, our secrets and record deleted",
+    "gitlab log": "GitLab's sync log: fields changed on both sides and which side's value was kept",
+    "gitlab hook": "GitLab's webhook deliveries (X-Gitlab-Token, Idempotency-Key or X-Gitlab-Event-UUID)",
 }
 
 _ADMIN = {"role": "admin"}
@@ -46,6 +53,35 @@ _ROWS: tuple[tuple[str, Handler, str, str, dict[str, Any]], ...] = (
         _ADMIN | {"body": f"{_M}PeopleMap", "refusals": (409,)},
     ),
     ("GET /sync/linear/log", linear.get_log, "log", "SyncLog", {"role": "viewer", "session_only": False}),
+    ("GET /sync/gitlab", gitlab.get_gitlab, "gitlab status", "GitLabStatus", {"role": "viewer"}),
+    (
+        "PUT /sync/gitlab",
+        gitlab.put_gitlab,
+        "gitlab connect",
+        "GitLabStatus",
+        _ADMIN | {"body": f"{_M}GitLabToken", "refusals": (409, 503)},
+    ),
+    (
+        "DELETE /sync/gitlab",
+        gitlab.delete_gitlab,
+        "gitlab disconnect",
+        "GitLabDisconnected",
+        _ADMIN | {"refusals": (503,)},
+    ),
+    (
+        "PUT /sync/gitlab/people",
+        gitlab.put_people,
+        "people",
+        "PeopleMap",
+        _ADMIN | {"body": f"{_M}PeopleMap", "refusals": (409,)},
+    ),
+    (
+        "GET /sync/gitlab/log",
+        gitlab.get_log,
+        "gitlab log",
+        "GitLabSyncLog",
+        {"role": "viewer", "session_only": False},
+    ),
 )
 
 SYNC_ROUTES: list[Route] = [
@@ -58,6 +94,13 @@ SYNC_ROUTES: list[Route] = [
         linear.post_webhook,
         _WORDS["hook"],
         {200: f"{_M}LinearDelivery"},
+        refusals=(401, 404, 409, 413),
+    ),
+    Tag("sync", public=True)(
+        "POST /sync/gitlab/webhook/<tenant_id>",
+        gitlab.post_webhook,
+        _WORDS["gitlab hook"],
+        {200: f"{_M}GitLabDelivery"},
         refusals=(401, 404, 409, 413),
     ),
 ]

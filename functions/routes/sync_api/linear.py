@@ -35,12 +35,16 @@ def put_people(call: Call) -> Reply:
     return set_people(call.tenant_id, body, call.container.sync_store), 200
 
 
-def get_log(call: Call) -> Reply:
+def log_since(call: Call) -> datetime:
+    """The start of the sync log's window the request asks (``days``, 1 to 30; 7 by default)."""
     raw = call.request.args.get("days", "7")
     if not raw.isdigit() or not 1 <= int(raw) <= _LOG_DAYS:
         raise InvalidInput(f"days: a whole number of days from 1 to {_LOG_DAYS}", ["days"])
-    since = datetime.now(UTC) - timedelta(days=int(raw))
-    entries = call.container.sync_store.read_log(call.tenant_id, since, limit=200)
+    return datetime.now(UTC) - timedelta(days=int(raw))
+
+
+def get_log(call: Call) -> Reply:
+    entries = call.container.sync_store.read_log(call.tenant_id, log_since(call), limit=200)
     return {"entries": [e.model_dump(mode="json") for e in entries]}, 200
 
 

@@ -59,7 +59,7 @@ class LinearGraphQL:
         self._pacer.acquire(pace_key)
         body = {"query": DOCUMENTS[name], "variables": variables}
         response = self._rest.send("POST", "/graphql", {"Authorization": key}, name, json=body)
-        retry = _retry_after(response.headers.get("retry-after"))
+        retry = retry_after(response.headers.get("retry-after"))
         if response.status_code == 429:
             self._pacer.refused(pace_key, retry)
             raise NothingSent(
@@ -141,7 +141,8 @@ class LinearGraphQL:
             return
 
 
-def _retry_after(value: str | None) -> float:
+def retry_after(value: str | None) -> float:
+    """A Retry-After header's seconds, from 1 to 3,600 (60 when absent or not a number)."""
     try:
         return max(1.0, min(float(value or 60), 3600.0))
     except ValueError:

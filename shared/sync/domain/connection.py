@@ -1,43 +1,62 @@
-"""What the sync keeps, none of it secret: a tenant's Linear connection, each page's link to its
-issue with what each side last held, and the sync log's entries. The API key and the webhook's
-signing secret are Secret Manager secrets named here, never stored in Firestore."""
+"""What the sync keeps, none of it secret: a tenant's connection to each tool (Linear's team, GitLab's
+project), each page's link to its issue with what each side last held, and the sync log's entries.
+The API key or access token and the webhook's secret are Secret Manager secrets named here, never
+stored in Firestore."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import ConfigDict, Field
 
 from shared.platform.domain.schema import Record
 
-# sync-token-linear-<tenant>: the API key (the api writes it, plan reads it)
+Tool = Literal["linear", "gitlab"]
+# sync-token-<tool>-<tenant>: the API key or access token (the api writes it, plan reads it)
 SECRET_PREFIX = "sync-token-"  # noqa: S105 (a secret's name prefix, not a secret)
-HOOK_PREFIX = "sync-hook-"  # sync-hook-linear-<tenant>: the webhook's signing secret (api reads)
+HOOK_PREFIX = "sync-hook-"  # sync-hook-<tool>-<tenant>: the webhook's secret (api reads)
 
 
-def key_secret(tenant_id: str) -> str:
-    return f"{SECRET_PREFIX}linear-{tenant_id}"
+def key_secret(tenant_id: str, tool: Tool = "linear") -> str:
+    return f"{SECRET_PREFIX}{tool}-{tenant_id}"
 
 
-def hook_secret(tenant_id: str) -> str:
-    return f"{HOOK_PREFIX}linear-{tenant_id}"
+def hook_secret(tenant_id: str, tool: Tool = "linear") -> str:
+    return f"{HOOK_PREFIX}{tool}-{tenant_id}"
 
 
-class LinearConnection(Record):
-    """``tenants/{t}/sync/linear``."""
+class ToolConnection(Record):
+    """What every tool's connection holds: ``tenants/{t}/sync/<tool>``."""
 
     model_config = ConfigDict(extra="ignore")
 
-    team_id: str
-    team_name: str = ""
     data_source_id: str
     webhook_id: str = ""
-    account: str = ""  # whose key it is, as Linear says (name)
+    account: str = ""  # whose key it is, as the tool says (name)
     connected_at: datetime
-    # The user mapping: a person's email → their Notion user id (PUT /sync/linear/people; also learned
-    # from pages whose Assignee Notion gives with an email). Linear's side maps by the team members'
+    # The user mapping: a person's email → their Notion user id (PUT /sync/<tool>/people; also learned
+    # from pages whose Assignee Notion gives with an email). The tool's side maps by its members'
     # emails. An assignee with no mapping on the other side is left unset there.
     people: dict[str, str] = Field(default_factory=dict)
+
+
+class LinearConnection(ToolConnection):
+    """``tenants/{t}/sync/linear``."""
+
+    team_id: str
+    team_name: str = ""
+
+
+class GitLabConnection(ToolConnection):
+    """``tenants/{t}/sync/gitlab``: the instance, the project, the token's user, and the project
+    members' emails (email → GitLab user id; read at connect and at each scan)."""
+
+    base_url: str  # https://gitlab.com or a self-managed instance's (checked at connect)
+    project_id: int
+    project_path: str = ""
+    user_id: int  # the token's user: the author of the issues we create
+    members: dict[str, int] = Field(default_factory=dict)
 
 
 class SyncLink(Record):
@@ -63,6 +82,6 @@ class LogEntry(Record):
     page_id: str
     issue_id: str
     field: str
-    winner: str  # notion | linear
+    winner: str  # notion | the tool's name
     notion_at: datetime
-    linear_at: datetime
+    linear_at: datetime  # the tool's side's edit time (Linear's, or GitLab's in GitLab's log)

@@ -44,15 +44,21 @@ def signature_valid(secret: str, body: bytes, signature: str | None) -> bool:
     return hmac.compare_digest(sign(secret, body), signature.strip().lower())
 
 
+def json_object(body: bytes) -> dict[str, Any] | None:
+    """A delivery's body as a JSON object; None when it is not one (any tool's webhook)."""
+    try:
+        data: Any = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def parse(body: bytes, delivery: str | None) -> LinearEvent | str:
     """The event of a (signed) body, or why it is malformed (a person's sentence)."""
     if not delivery or not _DELIVERY.fullmatch(delivery):
         return f"the {DELIVERY_HEADER} header is missing or not a delivery id"
-    try:
-        data: Any = json.loads(body)
-    except (ValueError, RecursionError):
-        data = None
-    if not isinstance(data, dict):
+    data = json_object(body)
+    if data is None:
         return "the body is not a JSON object"
     action, kind, ts = data.get("action"), data.get("type"), data.get("webhookTimestamp")
     entity: dict[str, Any] = data["data"] if isinstance(data.get("data"), dict) else {}

@@ -2,16 +2,19 @@
 of what that side held after the last merge (what we wrote, read back). So our own write coming back
 is no change, and never echoes. A field changed on one side goes to the other. Changed on both sides
 to different values, the later edit wins (a tie goes to Notion), and the choice is a
-:class:`Decision` for the sync log."""
+:class:`Decision` for the sync log. The tool's side is Linear's by default; another tool (GitLab) names
+itself, and gives its ``view``: what of a value it can hold (GitLab's open/closed for a status group),
+so a value it cannot hold is not written to it again and again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from shared.sync.domain.fields import FIELDS, TaskFields, value_hash
 
-Side = Literal["notion", "linear"]
+Side = str  # notion | the tool's name (linear, gitlab)
 
 
 class Decision(NamedTuple):
@@ -28,9 +31,14 @@ class Merge(NamedTuple):
     conflicts settled."""
 
     to_notion: dict[str, object]
-    to_linear: dict[str, object]
+    to_linear: dict[str, object]  # to the tool's side (Linear's, or GitLab's)
     result: TaskFields
     decisions: tuple[Decision, ...]
+
+    @property
+    def to_tool(self) -> dict[str, object]:
+        """What to write to the tool's side (whichever tool it is)."""
+        return self.to_linear
 
 
 def changed(fields: TaskFields, seen: dict[str, str]) -> set[str]:
@@ -46,8 +54,15 @@ class Held(NamedTuple):
     at: datetime
 
 
-def merge(notion: Held, linear: Held) -> Merge:
-    """Merge the two sides, each against what it held after the last merge."""
+def merge(
+    notion: Held,
+    linear: Held,
+    tool: str = "linear",
+    view: Callable[[TaskFields], TaskFields] | None = None,
+) -> Merge:
+    """Merge the two sides, each against what it held after the last merge. ``linear`` is the tool's
+    side, named ``tool`` in the decisions; ``view`` (default: all of it) is what the tool can hold of
+    the merged item: the tool is written only where its view differs from what it holds."""
     n_changed, l_changed = changed(notion.fields, notion.seen), changed(linear.fields, linear.seen)
     result: dict[str, object] = {}
     decisions: list[Decision] = []
@@ -58,10 +73,21 @@ def merge(notion: Held, linear: Held) -> Merge:
         elif name not in n_changed:
             result[name] = l_value
         else:  # changed on both sides, to different values
-            winner: Side = "linear" if linear.at > notion.at else "notion"
+            winner: Side = tool if linear.at > notion.at else "notion"
             decisions.append(Decision(name, winner, notion.at, linear.at))
-            result[name] = l_value if winner == "linear" else n_value
+            result[name] = l_value if winner == tool else n_value
     merged = TaskFields.model_validate(result)
-    to_notion = {k: v for k, v in result.items() if getattr(notion.fields, k) != v}
-    to_linear = {k: v for k, v in result.items() if getattr(linear.fields, k) != v}
+    # A field neither side changed is left as each side holds it, even where they differ: what one
+    # side cannot hold (a label with no Labels property, a status group GitLab has no state for) never
+    # overwrites what the other holds.
+    moved = n_changed | l_changed
+    to_notion = {k: v for k, v in result.items() if k in moved and getattr(notion.fields, k) != v}
+    held = (view or _whole)(merged)
+    to_linear = {
+        k: getattr(held, k) for k in FIELDS if k in moved and getattr(linear.fields, k) != getattr(held, k)
+    }
     return Merge(to_notion, to_linear, merged, tuple(decisions))
+
+
+def _whole(fields: TaskFields) -> TaskFields:
+    return fields

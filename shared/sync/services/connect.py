@@ -1,8 +1,9 @@
-"""Connecting and disconnecting a tenant's Linear team. The API key is shown to Linear first: one it
-refuses is a 400 and nothing is stored. Then the key and a signing secret we draw go to Secret
-Manager, Linear makes a webhook of the team's issues to our intake, and ``tenants/{t}/sync/linear``
-records the team, the data source and the webhook (no secret). Disconnect deletes the webhook at
-Linear while the key works, then our secrets and the record; it may be repeated."""
+"""Connecting and disconnecting a tenant's Linear team or GitLab project. The key is shown to the tool
+first: one it refuses is a 400 and nothing is stored. Then the key and a webhook secret we draw go to
+Secret Manager, the tool makes a webhook of the issues to our intake, and ``tenants/{t}/sync/<tool>``
+records the team or project, the data source and the webhook (no secret). Disconnect deletes the
+webhook at the tool while the key works, then our secrets and the record; it may be repeated. A
+GitLab instance's base URL is checked before any request goes to it (https, a public host)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.platform import errors
 from shared.platform.topology import Queue
-from shared.sync.domain.connection import LinearConnection, hook_secret, key_secret
+from shared.sync.domain.connection import GitLabConnection, LinearConnection, Tool, hook_secret, key_secret
+from shared.sync.domain.instance_url import GITLAB_COM, normalise, public_problem
 from shared.sync.domain.sync_task import SyncTask, scan_task_name
 from shared.team.services.sessions import require_connected
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
-    from shared.sync.ports import LinearApi, SyncStore
+    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore, ToolStore
     from shared.workspace.ports import TenantStore
 
 _KEY = re.compile(r"[\x21-\x7e]{8,200}")
@@ -56,18 +58,7 @@ def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[
         )
     if not isinstance(team_id, str) or not _ID.fullmatch(team_id):
         raise errors.InvalidInput("team_id: the Linear team's id (a UUID)", ["team_id"])
-    if source is not None and (not isinstance(source, str) or not _SOURCE.fullmatch(source)):
-        raise errors.InvalidInput(
-            "data_source_id: a Notion data source's id (32 hex digits)", ["data_source_id"]
-        )
-    tenant = require_connected(tenant_id, deps.tenants)
-    if source is None:
-        tasks = tenant.home.tasks if tenant.home is not None else None
-        if tasks is None:
-            raise errors.Conflict(
-                "the agent's home has no Tasks database yet: set up the home, or send data_source_id"
-            )
-        source = tasks.data_source_id
+    source = _data_source(tenant_id, source, deps.tenants)
     try:
         who = deps.linear.viewer(key)
         team = deps.linear.team(key, team_id)
@@ -117,24 +108,50 @@ def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[
     }
 
 
+def _data_source(tenant_id: str, source: object, tenants: TenantStore) -> str:
+    """The Notion data source to keep in step: ``source`` if given (checked), else the home's Tasks."""
+    if source is not None and (not isinstance(source, str) or not _SOURCE.fullmatch(source)):
+        raise errors.InvalidInput(
+            "data_source_id: a Notion data source's id (32 hex digits)", ["data_source_id"]
+        )
+    tenant = require_connected(tenant_id, tenants)
+    if source is None:
+        tasks = tenant.home.tasks if tenant.home is not None else None
+        if tasks is None:
+            raise errors.Conflict(
+                "the agent's home has no Tasks database yet: set up the home, or send data_source_id"
+            )
+        source = tasks.data_source_id
+    return str(source)
+
+
 def disconnect_linear(tenant_id: str, deps: Linking) -> dict[str, Any]:
     """Delete the webhook at Linear (while the key works), our secrets and the record; repeatable."""
     connection = deps.store.connection(tenant_id)
-    deleted = False
-    if connection is not None and connection.webhook_id:
-        deleted = _unhook(deps, tenant_id, connection.webhook_id)
-    deps.store.delete_connection(tenant_id)
-    deps.secrets.delete(key_secret(tenant_id))
-    deps.secrets.delete(hook_secret(tenant_id))
-    return {"tool": "linear", "connected": False, "webhook_deleted": deleted}
+    deleted = connection is not None and bool(connection.webhook_id)
+    deleted = deleted and connection is not None and _unhook(deps, tenant_id, connection.webhook_id)
+    return _forget(tenant_id, "linear", deps.store, deps.secrets, deleted)
 
 
+def _forget(
+    tenant_id: str, tool: Tool, store: ToolStore[Any], secrets: SecretStore, deleted: bool
+) -> dict[str, Any]:
+    """Delete the tool's record and secrets: the disconnect's answer."""
+    store.delete_connection(tenant_id)
+    secrets.delete(key_secret(tenant_id, tool))
+    secrets.delete(hook_secret(tenant_id, tool))
+    return {"tool": tool, "connected": False, "webhook_deleted": deleted}
+
+
+_NAMES = {"linear": "Linear", "gitlab": "GitLab"}
 _EMAIL = re.compile(r"[!-?A-~]{1,64}@[!-?A-~]{1,190}")  # printable ASCII, one @ (as the contract says)
 _USER = re.compile(r"[0-9a-fA-F-]{32,36}")
 MAX_PEOPLE = 500
 
 
-def set_people(tenant_id: str, body: dict[str, Any], store: SyncStore) -> dict[str, Any]:
+def set_people(
+    tenant_id: str, body: dict[str, Any], store: ToolStore[Any], tool: Tool = "linear"
+) -> dict[str, Any]:
     """Replace the user mapping with ``body["people"]`` (email → Notion user id): ``{people}``."""
     people = body.get("people") if set(body) == {"people"} else None
     if not isinstance(people, dict) or len(people) > MAX_PEOPLE:
@@ -149,7 +166,7 @@ def set_people(tenant_id: str, body: dict[str, Any], store: SyncStore) -> dict[s
             )
     connection = store.connection(tenant_id)
     if connection is None:
-        raise errors.Conflict("Linear is not connected: PUT /sync/linear first")
+        raise errors.Conflict(f"{_NAMES[tool]} is not connected: PUT /sync/{tool} first")
     mapping = {email.lower(): user_id.replace("-", "") for email, user_id in people.items()}
     store.save_connection(tenant_id, connection.model_copy(update={"people": mapping}))
     return {"people": mapping}
@@ -174,6 +191,152 @@ def _unhook(deps: Linking, tenant_id: str, webhook_id: str) -> bool:
     """Delete our webhook at Linear with the stored key; False when that cannot be done now."""
     try:
         deps.linear.delete_webhook(deps.secrets.get(key_secret(tenant_id)), webhook_id)
+    except (errors.NotFound, errors.Unauthenticated, errors.PermanentError, errors.TransientError):
+        return False
+    return True
+
+
+_GITLAB_FIELDS = {"access_token", "project", "base_url", "data_source_id"}
+_PROJECT_PATH = re.compile(r"[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}")
+
+
+class GitLabLinking(NamedTuple):
+    """What connecting GitLab uses. ``allow_local``: the local stack's sandbox on loopback over http
+    (never in production)."""
+
+    tenants: TenantStore
+    secrets: SecretStore
+    store: GitLabStore
+    gitlab: GitLabApi
+    queue: TaskQueue
+    webhook_url: Callable[[str], str]  # tenant id → our intake's public URL for it
+    allow_local: bool = False
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def _gitlab_body(body: dict[str, Any], deps: GitLabLinking) -> tuple[str, str | int, str]:
+    """``(access_token, project, base_url)`` of a connect's body, checked (a 400 naming the field)."""
+    unknown = set(body) - _GITLAB_FIELDS
+    if unknown:
+        raise errors.InvalidInput(
+            f"unknown fields {sorted(unknown)}; send access_token, project, base_url, data_source_id",
+            sorted(unknown),
+        )
+    token, project = body.get("access_token"), body.get("project")
+    if not isinstance(token, str) or not _KEY.fullmatch(token):
+        raise errors.InvalidInput(
+            "access_token: a GitLab access token is 8 to 200 printable characters, no spaces",
+            ["access_token"],
+        )
+    if isinstance(project, str) and project.isdigit() and len(project) <= 15:
+        project = int(project)
+    good_id = isinstance(project, int) and not isinstance(project, bool) and 0 < project < 2**53
+    if not good_id and not (isinstance(project, str) and _PROJECT_PATH.fullmatch(project)):
+        raise errors.InvalidInput(
+            "project: the GitLab project's id (a number) or its path, e.g. group/project", ["project"]
+        )
+    checked = normalise(body.get("base_url", GITLAB_COM), deps.allow_local)
+    if isinstance(checked, str):
+        raise errors.InvalidInput(checked, ["base_url"])
+    base, host = checked
+    problem = public_problem(deps.gitlab.addresses(host), deps.allow_local)
+    if problem:
+        raise errors.InvalidInput(problem, ["base_url"])
+    return token, project if isinstance(project, int) else str(project), base
+
+
+def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) -> dict[str, Any]:
+    """Check ``body`` (``access_token``, ``project``, optional ``base_url`` (gitlab.com) and
+    ``data_source_id``) with GitLab, then store and hook it as the module says:
+    ``{tool, connected, account, base_url, project, data_source_id}``."""
+    token, project_ref, base = _gitlab_body(body, deps)
+    source = _data_source(tenant_id, body.get("data_source_id"), deps.tenants)
+    try:
+        who = deps.gitlab.user(base, token)
+        project = deps.gitlab.project(base, token, project_ref)
+        members = deps.gitlab.members(base, token, project["id"])
+    except errors.Unauthenticated:
+        raise errors.InvalidInput(
+            "access_token: GitLab refused this token (revoked, expired or mistyped?); nothing was stored",
+            ["access_token"],
+        ) from None
+    except errors.NotFound:
+        raise errors.InvalidInput(
+            "project: this token sees no GitLab project of that id or path; nothing was stored", ["project"]
+        ) from None
+    except errors.PermanentError as exc:
+        raise errors.InvalidInput(
+            f"GitLab cannot be used with this token ({exc.reason[:200]}); nothing was stored",
+            ["access_token"],
+        ) from None
+    earlier = deps.store.connection(tenant_id)
+    if earlier is not None and earlier.webhook_id:
+        _unhook_gitlab(deps, tenant_id, earlier)
+    secret = random.token_hex(32)
+    deps.secrets.put(key_secret(tenant_id, "gitlab"), token)
+    deps.secrets.put(hook_secret(tenant_id, "gitlab"), secret)
+    try:
+        hook_id = deps.gitlab.create_hook(base, token, project["id"], deps.webhook_url(tenant_id), secret)
+    except (errors.PermanentError, errors.TransientError) as exc:
+        deps.secrets.delete(key_secret(tenant_id, "gitlab"))
+        deps.secrets.delete(hook_secret(tenant_id, "gitlab"))
+        if isinstance(exc, errors.PermanentError):
+            raise errors.InvalidInput(
+                "GitLab refused to make the project's webhook: the token needs the api scope and the "
+                "Maintainer role in the project; nothing was stored",
+                ["access_token"],
+            ) from None
+        raise
+    connection = GitLabConnection(
+        base_url=base,
+        project_id=project["id"],
+        project_path=project["path_with_namespace"],
+        user_id=who["id"],
+        members=members,
+        data_source_id=source.replace("-", ""),
+        webhook_id=hook_id,
+        account=str(who.get("username") or who.get("name") or ""),
+        connected_at=deps.now(),
+    )
+    deps.store.save_connection(tenant_id, connection)
+    now = deps.now()
+    deps.queue.enqueue(
+        Queue.PLAN,
+        SyncTask(tenant_id=tenant_id, kind="scan", since=now, tool="gitlab"),
+        scan_task_name(tenant_id, now, "gitlab"),
+    )
+    return gitlab_status(tenant_id, deps.store)
+
+
+def disconnect_gitlab(tenant_id: str, deps: GitLabLinking) -> dict[str, Any]:
+    """Delete the webhook at GitLab (while the token works), our secrets and the record; repeatable."""
+    connection = deps.store.connection(tenant_id)
+    deleted = connection is not None and bool(connection.webhook_id)
+    deleted = deleted and connection is not None and _unhook_gitlab(deps, tenant_id, connection)
+    return _forget(tenant_id, "gitlab", deps.store, deps.secrets, deleted)
+
+
+def gitlab_status(tenant_id: str, store: GitLabStore) -> dict[str, Any]:
+    """Whether GitLab is connected, to which instance, project and data source (never the token)."""
+    connection = store.connection(tenant_id)
+    if connection is None:
+        return {"tool": "gitlab", "connected": False}
+    return {
+        "tool": "gitlab",
+        "connected": True,
+        "account": connection.account,
+        "base_url": connection.base_url,
+        "project": {"id": connection.project_id, "path": connection.project_path},
+        "data_source_id": connection.data_source_id,
+        "connected_at": connection.connected_at,
+    }
+
+
+def _unhook_gitlab(deps: GitLabLinking, tenant_id: str, connection: GitLabConnection) -> bool:
+    """Delete our webhook at GitLab with the stored token; False when that cannot be done now."""
+    try:
+        token = deps.secrets.get(key_secret(tenant_id, "gitlab"))
+        deps.gitlab.delete_hook(connection.base_url, token, connection.project_id, connection.webhook_id)
     except (errors.NotFound, errors.Unauthenticated, errors.PermanentError, errors.TransientError):
         return False
     return True

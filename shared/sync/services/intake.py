@@ -1,8 +1,9 @@
-"""Linear's webhook intake (``POST /sync/linear/webhook/<tenant_id>`` on the api, decision 0094). It
-checks before storing anything, never calls Linear or Notion, and answers: no connection 404, a bad
-signature 401, a malformed body or one stamped outside the 60 s window 400, a repeated
-``Linear-Delivery`` 409. An Issue event of the connected team is one mirror task per issue and 5 s
-window; the task reads the issue afresh, so late, doubled or reordered deliveries change nothing."""
+"""The tools' webhook intake on the api (decision 0094): Linear's at ``POST /sync/linear/webhook/<t>``,
+GitLab's at ``POST /sync/gitlab/webhook/<t>`` (decision 0106). Each checks before storing anything,
+never calls the tool or Notion, and answers: no connection 404, a bad signature (Linear) or token
+(GitLab) 401, a malformed body or (Linear) one stamped outside the 60 s window 400, a repeated
+delivery id 409. An issue event of the connected team or project is one mirror task per issue and
+5 s window; the task reads the issue afresh, so late, doubled or reordered deliveries change nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from shared.platform.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shared.platform.topology import Queue
+from shared.sync.domain import gitlab_events
 from shared.sync.domain.connection import hook_secret
 from shared.sync.domain.linear_events import (
     DELIVERY_HEADER,
@@ -24,7 +26,7 @@ from shared.sync.domain.sync_task import SyncTask, issue_task_name
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
-    from shared.sync.ports import SyncStore
+    from shared.sync.ports import GitLabStore, SyncStore
     from shared.workspace.ports import WebhookEventLedger
 
 
@@ -72,3 +74,48 @@ def ingest_linear(
     intake.queue.enqueue(Queue.PLAN, task, name, delay_s=delay)
     intake.events.mark_enqueued(tenant_id, f"linear-{event.delivery}")
     return {"result": "enqueued", "detail": event.action}
+
+
+class GitLabIntake(NamedTuple):
+    """What GitLab's intake uses."""
+
+    store: GitLabStore
+    secrets: SecretStore
+    events: WebhookEventLedger
+    queue: TaskQueue
+    event_ttl_s: float
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def ingest_gitlab(
+    tenant_id: str, body: bytes, headers: Mapping[str, str], intake: GitLabIntake
+) -> dict[str, str]:
+    """Check, de-duplicate and queue one GitLab delivery as the module says: ``{result, detail}``.
+    The token is compared in constant time; a forgery or a replay stores and queues nothing."""
+    connection = intake.store.connection(tenant_id)
+    if connection is None:
+        raise NotFound("no GitLab connection for this workspace")
+    try:
+        secret = intake.secrets.get(hook_secret(tenant_id, "gitlab"))
+    except NotFound:
+        raise NotFound("no GitLab connection for this workspace") from None
+    if not gitlab_events.token_valid(secret, gitlab_events.header(headers, gitlab_events.TOKEN_HEADER)):
+        raise Unauthenticated(f"the {gitlab_events.TOKEN_HEADER} header is not this webhook's token")
+    event = gitlab_events.parse(body, gitlab_events.delivery_id(headers))
+    if isinstance(event, str):
+        raise InvalidInput(event)
+    if event.kind not in gitlab_events.ISSUE_KINDS or event.project_id != connection.project_id:
+        return {"result": "ignored", "detail": f"{event.kind} of another project or kind"}
+    now = intake.now()
+    task = SyncTask(tenant_id=tenant_id, kind="issue", issue_id=str(event.iid), tool="gitlab")
+    expires = now + timedelta(seconds=intake.event_ttl_s)
+    event_id = f"gitlab-{event.delivery}"
+    record = intake.events.record(
+        tenant_id, event_id, "gitlab.issue", now, expires, task=task.model_dump(mode="json")
+    )
+    if not record.created and record.enqueued:
+        raise Conflict("this delivery was received already (its event id repeated): dropped")
+    name, delay = issue_task_name(tenant_id, str(event.iid), now, "gitlab")
+    intake.queue.enqueue(Queue.PLAN, task, name, delay_s=delay)
+    intake.events.mark_enqueued(tenant_id, event_id)
+    return {"result": "enqueued", "detail": event.action or event.kind}

@@ -1,8 +1,10 @@
-"""Mirroring: the sync task (``POST /sync`` on plan) brings a Linear issue and its Notion page in step.
-Each task reads both sides afresh, merges them (:mod:`shared.sync.domain.merge`), writes each side
-only what differs there, reads it back and remembers it. Creation is idempotent both ways: a page's
-issue has an id derived from the page, and an issue's page is claimed before it is made. A scan task
-every minute finds the pages edited since the last one and queues the next (docs/sync.md)."""
+"""Mirroring: the sync task (``POST /sync`` on plan) brings a tool's issue (Linear's, GitLab's) and its
+Notion page in step. Each task reads both sides afresh, merges them (:mod:`shared.sync.domain.merge`),
+writes each side only what differs there, reads it back and remembers it. What differs between the
+tools is their :class:`~shared.sync.ports.Tracker` (:mod:`shared.sync.services.trackers`); the rest
+is one code for all. Creation is idempotent both ways: a page's issue is found again on a retry (its
+id derived from the page, or its marker), and an issue's page is claimed before it is made. A scan
+task every minute finds the pages edited since the last one and queues the next (docs/sync.md)."""
 
 from __future__ import annotations
 
@@ -12,22 +14,23 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.notion.domain.markdown import markdown_to_blocks
 from shared.platform.topology import Queue
-from shared.sync.domain.connection import LinearConnection, LogEntry, SyncLink, key_secret
-from shared.sync.domain.fields import TaskFields, hashes, issue_id_for
-from shared.sync.domain.mapping import NotionSchema, from_issue, issue_input
+from shared.sync.domain.connection import LogEntry, SyncLink, ToolConnection, key_secret
+from shared.sync.domain.fields import TaskFields, hashes
+from shared.sync.domain.mapping import NotionSchema
 from shared.sync.domain.merge import Held, merge
 from shared.sync.domain.sync_task import SCAN_INTERVAL_S, SyncTask, scan_task_name
+from shared.sync.services.trackers import GitLabTracker, LinearTracker
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
     from shared.platform.ports import SecretStore, TaskQueue
-    from shared.sync.ports import LinearApi, SyncStore
+    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore, ToolStore, Tracker
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class Mirroring(NamedTuple):
-    """What the sync task uses."""
+    """What Linear's sync task uses."""
 
     store: SyncStore
     linear: LinearApi
@@ -37,44 +40,89 @@ class Mirroring(NamedTuple):
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
+class GitLabMirroring(NamedTuple):
+    """What GitLab's sync task uses."""
+
+    store: GitLabStore
+    gitlab: GitLabApi
+    secrets: SecretStore
+    queue: TaskQueue
+    notion_for: Callable[[str], TenantNotion]
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
 class _Pair(NamedTuple):
     tenant_id: str
-    connection: LinearConnection
-    key: str
-    team: dict[str, Any]
+    connection: ToolConnection
+    tracker: Tracker
+    store: ToolStore[Any]
+    queue: TaskQueue
+    now: Callable[[], datetime]
     notion: TenantNotion
     schema: NotionSchema
     people: dict[str, str]  # the user mapping, learned as pages are read (saved at the task's end)
 
 
 def run_sync_task(task: SyncTask, m: Mirroring) -> dict[str, Any]:
-    """One sync task: ``{result, ...}``. A workspace no longer connected to Linear: nothing, no next scan."""
+    """One Linear sync task: ``{result, ...}``. A workspace no longer connected: nothing, no next scan."""
     connection = m.store.connection(task.tenant_id)
     if connection is None:
         return {"result": "disconnected"}
     key = m.secrets.get(key_secret(task.tenant_id))
-    notion = m.notion_for(task.tenant_id)
-    pair = _Pair(
-        task.tenant_id,
-        connection,
-        key,
-        m.linear.team(key, connection.team_id),
-        notion,
-        NotionSchema(notion.retrieve_data_source(connection.data_source_id)),
-        dict(connection.people),
-    )
+    tracker = LinearTracker(m.linear, key, m.linear.team(key, connection.team_id), task.tenant_id, connection)
+    pair = _pair(task, connection, tracker, m.store, m)
     try:
-        return _run(pair, task, m)
+        return _run(pair, task)
     finally:
         if pair.people != connection.people:
             m.store.save_connection(task.tenant_id, connection.model_copy(update={"people": pair.people}))
 
 
-def _run(pair: _Pair, task: SyncTask, m: Mirroring) -> dict[str, Any]:
+def run_gitlab_task(task: SyncTask, m: GitLabMirroring) -> dict[str, Any]:
+    """One GitLab sync task, as :func:`run_sync_task`. A scan reads the project's members afresh
+    (the emails the assignee maps by)."""
+    connection = m.store.connection(task.tenant_id)
+    if connection is None:
+        return {"result": "disconnected"}
+    token = m.secrets.get(key_secret(task.tenant_id, "gitlab"))
+    members = connection.members
+    if task.kind == "scan":
+        members = m.gitlab.members(connection.base_url, token, connection.project_id)
+    current = connection.model_copy(update={"members": members})
+    pair = _pair(task, current, GitLabTracker(m.gitlab, token, current), m.store, m)
+    try:
+        return _run(pair, task)
+    finally:
+        if pair.people != connection.people or members != connection.members:
+            m.store.save_connection(task.tenant_id, current.model_copy(update={"people": pair.people}))
+
+
+def _pair(
+    task: SyncTask,
+    connection: ToolConnection,
+    tracker: Tracker,
+    store: ToolStore[Any],
+    m: Mirroring | GitLabMirroring,
+) -> _Pair:
+    notion = m.notion_for(task.tenant_id)
+    return _Pair(
+        task.tenant_id,
+        connection,
+        tracker,
+        store,
+        m.queue,
+        m.now,
+        notion,
+        NotionSchema(notion.retrieve_data_source(connection.data_source_id)),
+        dict(connection.people),
+    )
+
+
+def _run(pair: _Pair, task: SyncTask) -> dict[str, Any]:
     notion, connection = pair.notion, pair.connection
     if task.kind == "issue" and task.issue_id:
-        return {"result": "mirrored", "writes": _issue(pair, task.issue_id, m)}
-    started = m.now()
+        return {"result": "mirrored", "writes": _issue(pair, task.issue_id)}
+    started = pair.now()
     since = task.since or started
     edited = {
         "timestamp": "last_edited_time",
@@ -82,86 +130,124 @@ def _run(pair: _Pair, task: SyncTask, m: Mirroring) -> dict[str, Any]:
     }
     writes = 0
     for page in list(notion.query_data_source(connection.data_source_id, filter=edited)):
-        writes += _page(pair, page, m)
-    nxt = SyncTask(tenant_id=task.tenant_id, kind="scan", since=started)
-    m.queue.enqueue(
+        writes += _page(pair, page)
+    nxt = SyncTask(tenant_id=task.tenant_id, kind="scan", since=started, tool=task.tool)
+    pair.queue.enqueue(
         Queue.PLAN,
         nxt,
-        scan_task_name(task.tenant_id, started + timedelta(seconds=SCAN_INTERVAL_S)),
+        scan_task_name(task.tenant_id, started + timedelta(seconds=SCAN_INTERVAL_S), task.tool),
         delay_s=SCAN_INTERVAL_S,
     )
     return {"result": "scanned", "writes": writes}
 
 
-def _issue(p: _Pair, issue_id: str, m: Mirroring) -> int:
-    issue = m.linear.issue(p.key, issue_id)
-    link = m.store.link_of_issue(p.tenant_id, issue_id)
+def _issue(p: _Pair, issue_id: str) -> int:
+    issue = p.tracker.read(issue_id)
+    link = p.store.link_of_issue(p.tenant_id, issue_id)
     if link is not None:
-        return _merge(p, link, p.notion.retrieve_page(link.page_id), issue, m)
-    if issue is None or from_issue(issue).archived:
+        return _merge(p, link, p.notion.retrieve_page(link.page_id), issue)
+    if issue is None or p.tracker.fields(issue).archived:
         return 0
-    page = _page_for_issue(p, issue, m)
+    marked = _marked_page(p, issue)
+    if marked is not None:  # made for a page whose link was not saved (a crash after the create)
+        link = SyncLink(page_id=marked["id"].replace("-", ""), issue_id=issue_id)
+        p.store.save_link(p.tenant_id, link)
+        return _merge(p, link, marked, issue)
+    page = _page_for_issue(p, issue)
     link = SyncLink(page_id=page["id"].replace("-", ""), issue_id=issue_id)
-    m.store.save_link(p.tenant_id, link)
-    return 1 + _merge(p, link, page, issue, m)
+    p.store.save_link(p.tenant_id, link)
+    return 1 + _merge(p, link, page, issue)
 
 
-def _page(p: _Pair, page: dict[str, Any], m: Mirroring) -> int:
+def _marked_page(p: _Pair, issue: dict[str, Any]) -> dict[str, Any] | None:
+    """The page the issue's marker names, if it is an unlinked page of our data source (a copied
+    issue's marker names a linked page: not this issue's)."""
+    page_id = p.tracker.page_of(issue)
+    if page_id is None or p.store.link(p.tenant_id, page_id) is not None:
+        return None
+    page = p.notion.retrieve_page(page_id)
+    parent = page.get("parent") or {}
+    source = str(parent.get("data_source_id") or "").replace("-", "")
+    return page if source == p.connection.data_source_id and not page.get("in_trash") else None
+
+
+def _page(p: _Pair, page: dict[str, Any]) -> int:
     page_id = page["id"].replace("-", "")
-    link = m.store.link(p.tenant_id, page_id)
+    link = p.store.link(p.tenant_id, page_id)
     if link is None:
         if p.schema.from_page(page, "").archived:
             return 0
-        link = SyncLink(page_id=page_id, issue_id=issue_id_for(p.tenant_id, page_id))
-        m.store.save_link(p.tenant_id, link)  # before the create: the issue's task finds its page
-    issue = m.linear.issue(p.key, link.issue_id)
+        planned = p.tracker.planned_id(page_id)
+        if planned is None:  # the tool chooses the issue's id: found again by its marker on a retry
+            return _create_unplanned(p, page, page_id)
+        link = SyncLink(page_id=page_id, issue_id=planned)
+        p.store.save_link(p.tenant_id, link)  # before the create: the issue's task finds its page
+    issue = p.tracker.read(link.issue_id)
     if issue is None and not link.linear_seen:  # never made (or the create's answer was lost)
         fields = _notion_fields(p, page)
-        data = {
-            "id": link.issue_id,
-            "teamId": p.connection.team_id,
-            **issue_input(fields.model_dump(), p.team),
-        }
-        issue = m.linear.create_issue(p.key, data)
-        m.store.save_link(
+        issue = p.tracker.create(page_id, fields, None)
+        p.store.save_link(
             p.tenant_id,
-            link.model_copy(update={"linear_seen": hashes(from_issue(issue)), "notion_seen": hashes(fields)}),
+            link.model_copy(
+                update={"linear_seen": hashes(p.tracker.fields(issue)), "notion_seen": hashes(fields)}
+            ),
         )
         return 1
-    return _merge(p, link, page, issue, m)
+    return _merge(p, link, page, issue)
 
 
-def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any] | None, m: Mirroring) -> int:
+def _create_unplanned(p: _Pair, page: dict[str, Any], page_id: str) -> int:
+    """The issue of a page, made by a tool that chooses its id: the claim first (an earlier try's
+    time, if any), then the issue, then the link. After a retry the page's fields are merged in."""
+    claimed = p.store.claim_issue(p.tenant_id, f"page-{page_id}", p.now())
+    fields = _notion_fields(p, page)
+    issue = p.tracker.create(page_id, fields, claimed)
+    link = SyncLink(
+        page_id=page_id, issue_id=p.tracker.issue_id(issue), linear_seen=hashes(p.tracker.fields(issue))
+    )
+    if claimed is None:
+        p.store.save_link(p.tenant_id, link.model_copy(update={"notion_seen": hashes(fields)}))
+        return 1
+    p.store.save_link(p.tenant_id, link)  # an earlier try's issue: the page's values go to it
+    return 1 + _merge(p, link, page, issue)
+
+
+def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any] | None) -> int:
     if issue is None:
         return 0
-    notion, linear = _notion_fields(p, page), from_issue(issue)
+    notion, tool = _notion_fields(p, page), p.tracker.fields(issue)
     notion_at = _time(page.get("last_edited_time"))
-    linear_at = _time(issue.get("updatedAt"))
-    result = merge(Held(notion, link.notion_seen, notion_at), Held(linear, link.linear_seen, linear_at))
+    tool_at = _time(p.tracker.updated_at(issue))
+    result = merge(
+        Held(notion, link.notion_seen, notion_at),
+        Held(tool, link.linear_seen, tool_at),
+        tool=p.tracker.tool,
+        view=p.tracker.view,
+    )
     writes = 0
-    if result.to_linear:
+    if result.to_tool:
         writes += 1
-        issue = _write_linear(p, link.issue_id, result.to_linear, m) or issue
+        issue = p.tracker.write(link.issue_id, result.to_tool, link.page_id) or issue
     if result.to_notion:
         writes += 1
         page = _write_notion(p, link.page_id, result.to_notion)
     seen_notion = _notion_fields(p, page) if result.to_notion else notion
-    seen_linear = from_issue(issue) if result.to_linear else linear
-    m.store.save_link(
+    seen_tool = p.tracker.fields(issue) if result.to_tool else tool
+    p.store.save_link(
         p.tenant_id,
         link.model_copy(
             update={
                 "notion_seen": hashes(seen_notion),
-                "linear_seen": hashes(seen_linear),
-                "synced_at": m.now(),
+                "linear_seen": hashes(seen_tool),
+                "synced_at": p.now(),
             }
         ),
     )
     for d in result.decisions:
-        m.store.log(
+        p.store.log(
             p.tenant_id,
             LogEntry(
-                at=m.now(),
+                at=p.now(),
                 page_id=link.page_id,
                 issue_id=link.issue_id,
                 field=d.field,
@@ -182,15 +268,6 @@ def _notion_fields(p: _Pair, page: dict[str, Any]) -> TaskFields:
     return p.schema.from_page(page, markdown, p.people)
 
 
-def _write_linear(p: _Pair, issue_id: str, changes: dict[str, Any], m: Mirroring) -> dict[str, Any] | None:
-    data = issue_input(changes, p.team)
-    issue = m.linear.update_issue(p.key, issue_id, data) if data else None
-    if "archived" in changes:
-        (m.linear.archive_issue if changes["archived"] else m.linear.unarchive_issue)(p.key, issue_id)
-        issue = m.linear.issue(p.key, issue_id)
-    return issue
-
-
 def _write_notion(p: _Pair, page_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     if changes.get("archived") is False:
         p.notion.trash_page(page_id, False)
@@ -208,11 +285,11 @@ def _write_notion(p: _Pair, page_id: str, changes: dict[str, Any]) -> dict[str, 
     return p.notion.retrieve_page(page_id)
 
 
-def _page_for_issue(p: _Pair, issue: dict[str, Any], m: Mirroring) -> dict[str, Any]:
-    """The page of an issue made in Linear: the one a crashed earlier try made (same title, made after
-    its claim), or a new one."""
-    fields = from_issue(issue)
-    claimed = m.store.claim_issue(p.tenant_id, issue["id"], m.now())
+def _page_for_issue(p: _Pair, issue: dict[str, Any]) -> dict[str, Any]:
+    """The page of an issue made in the tool: the one a crashed earlier try made (same title, made
+    after its claim), or a new one."""
+    fields = p.tracker.fields(issue)
+    claimed = p.store.claim_issue(p.tenant_id, p.tracker.issue_id(issue), p.now())
     if claimed is not None:  # an earlier try claimed it: did it make the page?
         title = {"property": p.schema.title, "title": {"equals": fields.title}}
         for page in p.notion.query_data_source(p.connection.data_source_id, filter=title):

@@ -79,3 +79,67 @@ class PeopleMap(Schema):
         ],
         Field(max_length=500, json_schema_extra={"additionalProperties": False}),
     ]
+
+
+class GitLabToken(Schema):
+    """What connecting GitLab takes (the data source: the home's Tasks unless named)."""
+
+    access_token: ApiKey
+    project: int | Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}$")] = (
+        Field(description="The GitLab project to keep in step: its id, or its path (group/project)")
+    )
+    base_url: str = Field(
+        "https://gitlab.com",
+        min_length=8,
+        max_length=300,
+        pattern=r"^https?://",
+        description="gitlab.com or a self-managed instance's https address (a public host)",
+    )
+    data_source_id: str | None = Field(
+        None,
+        pattern=r"^[0-9a-fA-F-]{32,36}$",
+        description="The Notion data source (default: the home's Tasks)",
+    )
+    model_config = ConfigDict(extra="forbid")
+
+
+class GitLabProject(Schema):
+    id: int
+    path: str
+
+
+class GitLabStatus(Schema):
+    tool: Literal["gitlab"]
+    connected: bool
+    account: str | None = None
+    base_url: str | None = None
+    project: GitLabProject | None = None
+    data_source_id: str | None = None
+    connected_at: datetime | None = None
+
+
+class GitLabDisconnected(Schema):
+    """Our secrets and record are deleted; ``webhook_deleted``: GitLab deleted its webhook too."""
+
+    tool: Literal["gitlab"]
+    connected: Literal[False]
+    webhook_deleted: bool
+
+
+class GitLabSyncLogEntry(Schema):
+    at: datetime
+    page_id: str
+    issue_id: str = Field(description="The issue's number (iid) in the project")
+    field: str
+    winner: Literal["notion", "gitlab"]
+    notion_at: datetime
+    gitlab_at: datetime
+
+
+class GitLabSyncLog(Schema):
+    entries: list[GitLabSyncLogEntry]
+
+
+class GitLabDelivery(Schema):
+    result: Literal["enqueued", "ignored"]
+    detail: str

@@ -1,0 +1,7 @@
+"""GitLab sandbox: a local stand-in for the part of GitLab's REST API (v4) the sync uses, from GitLab's
+documentation (the issues, members, users and project webhooks APIs; offset pagination; 429 with
+Retry-After; Issue Hook deliveries with the secret token). See :mod:`local.gitlab_sandbox.app`."""
+
+from local.gitlab_sandbox.app import GitLabSandbox, GitLabServer
+
+__all__ = ["GitLabSandbox", "GitLabServer"]

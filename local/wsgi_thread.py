@@ -1,0 +1,41 @@
+"""A WSGI app served on 127.0.0.1 from a background thread, quietly: what the tools' sandboxes (Linear's,
+GitLab's) are served by in tests and the local stack."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any, Self
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+HOST = "127.0.0.1"
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        return
+
+
+class ThreadedServer:
+    """Serves ``app`` on 127.0.0.1:``port`` (0: a free one) from a daemon thread named ``name``."""
+
+    def __init__(self, app: Any, name: str, port: int = 0) -> None:
+        self._server: BaseWSGIServer = make_server(HOST, port, app, threaded=True, request_handler=_Quiet)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self._server.server_port}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()

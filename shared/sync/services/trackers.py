@@ -1,0 +1,129 @@
+"""Each tool as the mirror sees it (:class:`shared.sync.ports.Tracker`): Linear's team and GitLab's
+project, each with the tenant's key bound. What differs between the tools lives here: how an issue
+reads as fields, what the tool can hold, how a change is written, and how a create is made
+idempotent. Linear takes the id we derive from the page (``issueCreate`` with our ``id``), so a retry
+names the same issue. GitLab chooses its issues' numbers: the issue carries its page's marker, and a
+retry whose earlier try was claimed lists the issues the token's user made since that claim and takes
+the one with the marker instead of making another (decision 0106)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from shared.sync.domain import gitlab_mapping
+from shared.sync.domain.fields import TaskFields, issue_id_for
+from shared.sync.domain.mapping import from_issue, issue_input
+
+if TYPE_CHECKING:
+    from shared.sync.domain.connection import GitLabConnection, LinearConnection
+    from shared.sync.ports import GitLabApi, LinearApi
+
+# How long before its claim a retried create looks for the issue an earlier try made: GitLab's clock
+# and ours may differ by this much.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+class LinearTracker:
+    """A Linear team through :class:`shared.sync.ports.LinearApi`."""
+
+    tool = "linear"
+
+    def __init__(
+        self, linear: LinearApi, key: str, team: dict[str, Any], tenant_id: str, connection: LinearConnection
+    ) -> None:
+        self._linear, self._key, self._team = linear, key, team
+        self._tenant_id, self._connection = tenant_id, connection
+
+    def read(self, issue_id: str) -> dict[str, Any] | None:
+        return self._linear.issue(self._key, issue_id)
+
+    def fields(self, issue: dict[str, Any]) -> TaskFields:
+        return from_issue(issue)
+
+    def view(self, fields: TaskFields) -> TaskFields:
+        return fields
+
+    def updated_at(self, issue: dict[str, Any]) -> str:
+        return str(issue.get("updatedAt") or "")
+
+    def issue_id(self, issue: dict[str, Any]) -> str:
+        return str(issue["id"])
+
+    def planned_id(self, page_id: str) -> str | None:
+        return issue_id_for(self._tenant_id, page_id)
+
+    def create(self, page_id: str, fields: TaskFields, claimed: datetime | None) -> dict[str, Any]:
+        data = {
+            "id": issue_id_for(self._tenant_id, page_id),
+            "teamId": self._connection.team_id,
+            **issue_input(fields.model_dump(), self._team),
+        }
+        return self._linear.create_issue(self._key, data)
+
+    def write(self, issue_id: str, changes: dict[str, Any], page_id: str) -> dict[str, Any] | None:
+        data = issue_input(changes, self._team)
+        issue = self._linear.update_issue(self._key, issue_id, data) if data else None
+        if "archived" in changes:
+            (self._linear.archive_issue if changes["archived"] else self._linear.unarchive_issue)(
+                self._key, issue_id
+            )
+            issue = self._linear.issue(self._key, issue_id)
+        return issue
+
+    def page_of(self, issue: dict[str, Any]) -> str | None:
+        return None
+
+
+class GitLabTracker:
+    """A GitLab project's issues through :class:`shared.sync.ports.GitLabApi` (an issue's id: its iid)."""
+
+    tool = "gitlab"
+
+    def __init__(self, gitlab: GitLabApi, token: str, connection: GitLabConnection) -> None:
+        self._gitlab, self._token, self._c = gitlab, token, connection
+
+    def read(self, issue_id: str) -> dict[str, Any] | None:
+        return self._gitlab.issue(self._c.base_url, self._token, self._c.project_id, int(issue_id))
+
+    def fields(self, issue: dict[str, Any]) -> TaskFields:
+        return gitlab_mapping.from_issue(issue, self._c.members)
+
+    def view(self, fields: TaskFields) -> TaskFields:
+        return gitlab_mapping.view(fields, self._c.members)
+
+    def updated_at(self, issue: dict[str, Any]) -> str:
+        return str(issue.get("updated_at") or "")
+
+    def issue_id(self, issue: dict[str, Any]) -> str:
+        return str(issue["iid"])
+
+    def planned_id(self, page_id: str) -> str | None:
+        return None
+
+    def create(self, page_id: str, fields: TaskFields, claimed: datetime | None) -> dict[str, Any]:
+        if claimed is not None:  # an earlier try began: did it make the issue?
+            made = self._gitlab.issues_since(
+                self._c.base_url, self._token, self._c.project_id, self._c.user_id, claimed - CLOCK_SLACK
+            )
+            mine = [i for i in made if gitlab_mapping.page_of(i) == page_id.replace("-", "")]
+            if mine:
+                return mine[0]
+        held = self.view(fields).model_dump()
+        params = gitlab_mapping.issue_params(held, self._c.members, page_id)
+        closing = params.pop("state_event", "") == "close"
+        issue = self._gitlab.create_issue(self._c.base_url, self._token, self._c.project_id, params)
+        if closing:  # GitLab makes every issue open: close it after
+            issue = self.write(str(issue["iid"]), {"status": "completed"}, page_id) or issue
+        return issue
+
+    def write(self, issue_id: str, changes: dict[str, Any], page_id: str) -> dict[str, Any] | None:
+        params = gitlab_mapping.issue_params(changes, self._c.members, page_id)
+        if not params:
+            return None
+        return self._gitlab.update_issue(
+            self._c.base_url, self._token, self._c.project_id, int(issue_id), params
+        )
+
+    def page_of(self, issue: dict[str, Any]) -> str | None:
+        return gitlab_mapping.page_of(issue)
