@@ -162,9 +162,11 @@ def _paid[T: Schema](deps: Deps, tenant_id: str, prompt: str, schema: type[T]) -
     """One model call of Ask (its thinking budget: ``NA_MODEL_THINKING_ANSWER``), checked against the
     budgets and paid as model calls are, its usage recorded: the reply and what it cost."""
     from shared.platform.domain.model_calls import calls_of
+    from shared.platform.services.model_routing import call_bound
     from shared.runs.services.spend import model_call
 
-    with model_call(deps, tenant_id, 0.0, 0) as call:
+    bound = call_bound(deps.settings, "answer", "plan", prompt, schema)
+    with model_call(deps, tenant_id, 0.0, 0, bound=bound) as call:
         if call.problem:
             raise BudgetSpent(call.problem)
         with calls_of("answer"):
