@@ -321,7 +321,13 @@ class PaidEmbedder:
         return self.inner.model
 
     def embed(self, texts: list[str], task: "Task") -> "Embedded":
-        with model_call(self.deps, self.tenant_id, 0.0, 0) as call:
+        """The embeddings of ``texts``; refused (BudgetSpent) when the most they can be billed, one
+        token a byte at the model's input price (decision 0102), does not fit the budgets."""
+        from shared.platform.domain.call_caps import CallBound, input_tokens
+
+        price = self.deps.settings.model_prices.get(self.inner.model, (0.0, 0.0))[0]
+        bound = CallBound(input_tokens(*texts), price, 0.0, 0, 0)
+        with model_call(self.deps, self.tenant_id, 0.0, 0, bound=bound) as call:
             if call.problem:
                 raise BudgetSpent(call.problem)
             done = self.inner.embed(texts, task)

@@ -16,7 +16,9 @@ from shared.platform.domain.call_caps import (
     input_tokens,
     output_cap,
 )
+from shared.platform.domain.embeddings import Embedded
 from shared.platform.domain.model_replies import Draft
+from shared.platform.errors import BudgetSpent
 from shared.platform.services.model_routing import call_bound
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
@@ -98,3 +100,28 @@ def test_near_the_deployments_cap_the_cap_shrinks_to_what_the_counter_has_left()
         call.paid(limit.reserved_usd)
     with spend.model_call(deps, "t1", 0.0, 0, bound=BOUND) as call:
         assert call.problem == spend.SPEND_CAP_REACHED
+
+
+class Embedder:
+    """Bills every byte of its texts as a token at the model's price, as much as any embedding can."""
+
+    model = "gemini-embedding-001"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed(self, texts: list[str], task: Any) -> Embedded:
+        self.calls += 1
+        tokens = sum(len(t.encode()) for t in texts)
+        return Embedded(self.model, [[0.0] for _ in texts], tokens, tokens * 0.15 / 1e6)
+
+
+def test_an_embedding_reserves_its_texts_bytes_and_is_refused_when_they_would_pass_a_budget() -> None:
+    deps = _deps(default_day_budget_usd=0.5)  # the fixed reservation ($0.01 here) fits it many times
+    inner = Embedder()
+    paid = spend.PaidEmbedder(deps, "t1", inner)
+    with pytest.raises(BudgetSpent, match="daily budget"):
+        paid.embed(["x" * 2_000] * 2_000, "RETRIEVAL_DOCUMENT")  # 4 MB: up to $0.60
+    assert inner.calls == 0  # before 0102 it was made, and the day ended at $0.60
+    done = paid.embed(["y" * 2_000] * 1_000, "RETRIEVAL_DOCUMENT")  # 2 MB: $0.30, within
+    assert inner.calls == 1 and done.cost_usd == pytest.approx(0.3)
