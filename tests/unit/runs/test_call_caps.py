@@ -121,7 +121,7 @@ def test_an_embedding_reserves_its_texts_bytes_and_is_refused_when_they_would_pa
     inner = Embedder()
     paid = spend.PaidEmbedder(deps, "t1", inner)
     with pytest.raises(BudgetSpent, match="daily budget"):
-        paid.embed(["x" * 2_000] * 2_000, "RETRIEVAL_DOCUMENT")  # 4 MB: up to $0.60
+        paid.embed(["x" * 2_000] * 2_000, "document")  # 4 MB: up to $0.60
     assert inner.calls == 0  # before 0102 it was made, and the day ended at $0.60
-    done = paid.embed(["y" * 2_000] * 1_000, "RETRIEVAL_DOCUMENT")  # 2 MB: $0.30, within
+    done = paid.embed(["y" * 2_000] * 1_000, "document")  # 2 MB: $0.30, within
     assert inner.calls == 1 and done.cost_usd == pytest.approx(0.3)
