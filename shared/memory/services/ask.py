@@ -16,7 +16,7 @@ from uuid import uuid4
 from pydantic import Field
 
 from shared.platform.domain.schema import Schema
-from shared.platform.errors import BudgetSpent, InvalidInput, NotFound
+from shared.platform.errors import BudgetSpent, InvalidInput, NotFound, UnusableReply
 from shared.platform.prompts import render
 
 if TYPE_CHECKING:
@@ -169,8 +169,13 @@ def _paid[T: Schema](deps: Deps, tenant_id: str, prompt: str, schema: type[T]) -
     with model_call(deps, tenant_id, 0.0, 0, bound=bound) as call:
         if call.problem:
             raise BudgetSpent(call.problem)
-        with calls_of("answer"):
-            reply = deps.need_model().generate("plan", prompt, schema)
+        try:
+            with calls_of("answer"):
+                reply = deps.need_model().generate("plan", prompt, schema)
+        except UnusableReply as exc:  # off the schema, or cut at its cap: paid all the same
+            call.paid(exc.usage.cost_usd)
+            deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", deps.clock(), "ask", exc.usage)
+            raise
         call.paid(reply.usage.cost_usd)
     deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", deps.clock(), "ask", reply.usage)
     return reply.value, reply.usage.cost_usd
