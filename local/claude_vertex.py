@@ -7,7 +7,8 @@ Anthropic's "Claude on Vertex AI" docs: the model in the path and not in the bod
 ``vertex-2023-10-16`` in the body, a bearer token, the Messages API's request and answer (``tool_use``
 blocks, ``usage``). A forced tool call (``tool_choice`` naming a tool) is answered with the offline
 model's answer for the schema of that name (shared.platform.adapters.offline_model.answer_for), or the
-next answer queued by a test. Faults on demand: an HTTP status (429 ``RESOURCE_EXHAUSTED``, 404 for a
+next answer queued by a test (a long text: a model that writes past ``max_tokens``, cut there with
+``stop_reason`` ``max_tokens``, :func:`held_to`). Faults on demand: an HTTP status (429 ``RESOURCE_EXHAUSTED``, 404 for a
 retired model, 503, 529 overloaded) for the next n calls, or a delay past the caller's timeout.
 Run alone: ``python -m local.claude_vertex`` prints its URL (NA_MODEL_CLAUDE_BASE_URL).
 """
@@ -112,7 +113,8 @@ class ClaudeVertexStandIn:
         else:
             text = given if isinstance(given, str) else "I cannot answer that."
             content, stop = [{"type": "text", "text": text}], "end_turn"
-        usage = {"input_tokens": len(prompt) // 4, "output_tokens": max(1, len(json.dumps(content)) // 4)}
+        content, stop, written = held_to(int(body["max_tokens"]), content, stop)
+        usage = {"input_tokens": len(prompt) // 4, "output_tokens": written}
         return {
             "id": f"msg_vrtx_{len(self.calls)}",
             "type": "message",
@@ -123,6 +125,25 @@ class ClaudeVertexStandIn:
             "stop_sequence": None,
             "usage": usage,
         }
+
+
+def held_to(cap: int, content: list[JSON], stop: str) -> tuple[list[JSON], str, int]:
+    """``content`` as Claude gives it under ``max_tokens`` = ``cap`` (a token: 4 characters of its
+    JSON here): whole when it fits; else cut at ``cap`` tokens with ``stop_reason`` ``max_tokens``
+    ("the response reached your max_tokens limit", Anthropic's "Handling stop reasons"): a text
+    block shortened, a tool call left incomplete (its input empty, as one cut before it closed).
+    The content, the stop reason and the output tokens billed (never more than ``cap``)."""
+    wanted = max(1, len(json.dumps(content)) // 4)
+    if wanted <= cap:
+        return content, stop, wanted
+    cut: list[JSON] = []
+    for block in content:
+        if block["type"] == "text":
+            cut.append(block | {"text": block["text"][: cap * 4]})
+        else:
+            cut.append(block | {"input": {}})
+        break  # what came after the first block was never written
+    return cut, "max_tokens", cap
 
 
 def _refusal(prefix: str, method: str, headers: Any, body: JSON) -> tuple[int, JSON] | None:

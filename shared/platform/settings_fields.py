@@ -290,16 +290,17 @@ class SettingsFields(BaseSettings):
         ge=0,
         le=1_000_000,
         description="Most the deployment spends on models in a UTC day, all workspaces together: a model "
-        "call that would go past it is refused (each reserves NA_MODEL_CALL_RESERVE_USD first); 0 "
+        "call that would go past it is refused (each reserves the most it can cost first); 0 "
         "stops every model call.",
     )
     model_call_reserve_usd: float = Field(
         0.10,
         gt=0,
         le=10,
-        description="What a model call reserves before it is made, of its run's budget, the workspace's "
-        "day and month budgets and NA_SPEND_CAP_DAY_USD, replaced by its cost once paid: at least the "
-        "cost of one call (its thinking budget included), so calls together never pass a budget.",
+        description="What a call of an unpriced model (the offline backend), an embedding or a reranking "
+        "reserves before it is made, of its run's budget, the workspace's day and month budgets and "
+        "NA_SPEND_CAP_DAY_USD, replaced by its cost once paid. A priced text call reserves instead "
+        "the most it can be billed, its output capped to fit (decision 0102).",
     )
     signup_policy: Literal["open", "allowlist", "invite"] = Field(
         "open",

@@ -147,7 +147,8 @@ class RunStore(Protocol):
     def hold_budgets(self, tenant_id: str, hold: Hold) -> Refused | None:
         """Reserve ``hold.usd`` on each of the tenant's spend counters the call counts against (its
         run's, the day's, the month's) unless one would pass its cap. Returns None when reserved,
-        else the first budget it did not fit (nothing then stays reserved).
+        else a budget it did not fit, the one with the least room when several (nothing then stays
+        reserved).
         Atomic over the counters: of concurrent callers, only those that fit every budget reserve.
         A counter that does not exist yet starts at what was recorded (``spend``; ``hold.run_seed``)."""
         ...

@@ -1,6 +1,7 @@
 """A Gemini stand-in's HTTP side on 127.0.0.1: google-auth's token grant at ``.../token``, and every
-other POST answered with ``answer(request JSON)``. The red team's attacker and the cold-request
-benchmark's model each supply their ``answer``."""
+other POST answered with ``answer(request JSON)``, held to the request's ``maxOutputTokens`` as
+Vertex AI holds it (:func:`held_to_cap`). The red team's attacker, the cold-request benchmark's model
+and the output-cap tests each supply their ``answer``."""
 
 import json
 import threading
@@ -33,7 +34,8 @@ class GeminiServer:
                         "error": {"code": failed, "message": "Resource exhausted", "status": "UNAVAILABLE"}
                     }
                 else:
-                    payload = TOKEN if token else answer(json.loads(body or b"{}"))
+                    request = {} if token else json.loads(body or b"{}")
+                    payload = TOKEN if token else held_to_cap(answer(request), request)
                 data = json.dumps(payload).encode()
                 self.send_response(failed or server.status)
                 self.send_header("Content-Type", "application/json")
@@ -73,3 +75,32 @@ def with_thoughts(answer: JSON, request: JSON, most: int = 200) -> JSON:
             "totalTokenCount": int(usage.get("totalTokenCount", 0)) + thoughts,
         }
     return answer | {"usageMetadata": usage}
+
+
+def held_to_cap(answer: JSON, request: JSON) -> JSON:
+    """``answer`` as Vertex AI gives it under the request's ``generationConfig.maxOutputTokens``:
+    thoughts and answer together never past it (a thinking model's thoughts count within it; the
+    model spends them first), the answer's text cut to what is left (a token: 4 characters here),
+    ``finishReason`` ``MAX_TOKENS`` ("the maximum number of tokens as specified in the request was
+    reached"), and ``usageMetadata`` counting only what was written. No cap, or within it: as is."""
+    config = request.get("generationConfig") or {}
+    cap = config.get("maxOutputTokens", config.get("max_output_tokens"))
+    candidates = answer.get("candidates") or []
+    if cap is None or not candidates:
+        return answer
+    usage = dict(answer.get("usageMetadata") or {})
+    parts = (candidates[0].get("content") or {}).get("parts") or []
+    text = "".join(str(p.get("text") or "") for p in parts)
+    thoughts = int(usage.get("thoughtsTokenCount", 0))
+    written = int(usage.get("candidatesTokenCount", -(-len(text) // 4)))
+    if thoughts + written <= int(cap):
+        return answer
+    thoughts = min(thoughts, int(cap))
+    written = int(cap) - thoughts
+    content = {"role": "model", "parts": [{"text": text[: written * 4]}]} if written else {"role": "model"}
+    usage |= {"candidatesTokenCount": written, "thoughtsTokenCount": thoughts}
+    usage["totalTokenCount"] = int(usage.get("promptTokenCount", 0)) + thoughts + written
+    if not thoughts:
+        usage.pop("thoughtsTokenCount")
+    cut = candidates[0] | {"content": content, "finishReason": "MAX_TOKENS"}
+    return answer | {"candidates": [cut, *candidates[1:]], "usageMetadata": usage}

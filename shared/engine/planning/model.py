@@ -27,6 +27,7 @@ from shared.platform.errors import (
     TransientError,
     UnusableReply,
 )
+from shared.platform.services.model_routing import call_bound
 from shared.runs.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -118,15 +119,17 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
     for _ in range(1 + deps.settings.plan_max_reasks):
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
         caps = (attempts.grants, attempts.run_cap_usd)
+        prompt = prompt_context.plan_prompt(task.goal, ctx, errors, max_steps)
+        chosen = tier_purpose(attempts.tier, "plan")
+        bound = call_bound(deps.settings, "plan", chosen, prompt, PlanOut)
         with spend.model_call(
-            deps, task.tenant_id, spent, *caps, run=RunRef(deps, task.tenant_id, task.run_id)
+            deps, task.tenant_id, spent, *caps, run=RunRef(deps, task.tenant_id, task.run_id), bound=bound
         ) as call:
             if call.problem:
                 return Asked(None, call.problem, over_budget=True)
             try:
-                prompt = prompt_context.plan_prompt(task.goal, ctx, errors, max_steps)
                 with calls_of("plan"):
-                    reply = deps.need_model().generate(tier_purpose(attempts.tier, "plan"), prompt, PlanOut)
+                    reply = deps.need_model().generate(chosen, prompt, PlanOut)
                 call.paid(reply.usage.cost_usd)
                 attempts.used(deps, reply.usage)
                 page = task.trigger.page_id

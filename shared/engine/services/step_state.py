@@ -84,17 +84,22 @@ class Recorder:
         """One model call of ``purpose`` (the model: the agent's tier may choose the other one unless
         not ``tiered``), budget-checked first; ``kind``: what it is for, its thinking budget (the
         purpose's unless said)."""
+        from shared.platform.domain.model_calls import calls_of  # a model call's: not every step's
+        from shared.platform.services.model_routing import call_bound
+
         spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
         grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
-        with spend.model_call(self.deps, self.tenant_id, spent, grants, cap, run=self.run) as call:
+        called = kind or _kind(purpose, self.state)
+        chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
+        bound = call_bound(self.deps.settings, called, chosen, prompt, schema)
+        with spend.model_call(
+            self.deps, self.tenant_id, spent, grants, cap, run=self.run, bound=bound
+        ) as call:
             if call.problem:
                 raise OverBudget(call.problem)
             model: Model = self.deps.need_model()
             try:
-                chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
-                from shared.platform.domain.model_calls import calls_of  # a model call's: not every step's
-
-                with calls_of(kind or _kind(purpose, self.state)):
+                with calls_of(called):
                     reply = model.generate(chosen, prompt, schema)
             except UnusableReply as exc:  # a useless answer is paid for all the same
                 self._paid(purpose, exc.usage, call)

@@ -16,7 +16,7 @@ from uuid import uuid4
 from pydantic import Field
 
 from shared.platform.domain.schema import Schema
-from shared.platform.errors import BudgetSpent, InvalidInput, NotFound
+from shared.platform.errors import BudgetSpent, InvalidInput, NotFound, UnusableReply
 from shared.platform.prompts import render
 
 if TYPE_CHECKING:
@@ -162,13 +162,20 @@ def _paid[T: Schema](deps: Deps, tenant_id: str, prompt: str, schema: type[T]) -
     """One model call of Ask (its thinking budget: ``NA_MODEL_THINKING_ANSWER``), checked against the
     budgets and paid as model calls are, its usage recorded: the reply and what it cost."""
     from shared.platform.domain.model_calls import calls_of
+    from shared.platform.services.model_routing import call_bound
     from shared.runs.services.spend import model_call
 
-    with model_call(deps, tenant_id, 0.0, 0) as call:
+    bound = call_bound(deps.settings, "answer", "plan", prompt, schema)
+    with model_call(deps, tenant_id, 0.0, 0, bound=bound) as call:
         if call.problem:
             raise BudgetSpent(call.problem)
-        with calls_of("answer"):
-            reply = deps.need_model().generate("plan", prompt, schema)
+        try:
+            with calls_of("answer"):
+                reply = deps.need_model().generate("plan", prompt, schema)
+        except UnusableReply as exc:  # off the schema, or cut at its cap: paid all the same
+            call.paid(exc.usage.cost_usd)
+            deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", deps.clock(), "ask", exc.usage)
+            raise
         call.paid(reply.usage.cost_usd)
     deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", deps.clock(), "ask", reply.usage)
     return reply.value, reply.usage.cost_usd

@@ -15,17 +15,25 @@ from anthropic import AnthropicVertex
 from anthropic.types import MessageParam, ToolChoiceToolParam, ToolParam
 from pydantic import BaseModel
 
-from shared.platform.adapters.vertex_model import check_reachable, log_used, refused, unavailable
+from shared.platform.adapters.vertex_model import (
+    check_reachable,
+    cut_short,
+    log_used,
+    refused,
+    unavailable,
+)
 from shared.platform.config import env_name
+from shared.platform.domain.call_caps import ANSWER_TOKENS, output_cap
 from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind, checked, priced
 from shared.platform.errors import ModelUnavailable, TransientError
 
 # The version Vertex AI's Claude endpoint documents in the body ("Request predictions with Claude
 # models"); the SDK would send the Messages API's own date only if none is given.
 VERTEX_VERSION = "vertex-2023-10-16"
-# Room for the longest answer we ask for (a draft of 20,000 characters, a plan of 500 steps); an
-# answer cut at this bound is off its schema and paid for, as any other.
-MAX_TOKENS = 16_000
+# Room for the longest answer we ask for (a draft of 20,000 characters, a plan of 500 steps): the
+# cap a call is sent with unless the budgets choose a lower one (call_caps.output_cap, decision
+# 0102); an answer cut at its cap (stop_reason max_tokens) is UnusableReply, paid for.
+MAX_TOKENS = ANSWER_TOKENS
 
 
 class ClaudeVertexModel:
@@ -69,10 +77,11 @@ class ClaudeVertexModel:
         }
         messages: list[MessageParam] = [{"role": "user", "content": prompt}]
         choice: ToolChoiceToolParam = {"type": "tool", "name": schema.__name__}
+        cap = output_cap(MAX_TOKENS)
         try:
             message = self._client.messages.create(
                 model=model,
-                max_tokens=MAX_TOKENS,
+                max_tokens=cap,
                 messages=messages,
                 tools=[tool],
                 tool_choice=choice,
@@ -86,6 +95,8 @@ class ClaudeVertexModel:
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
         usage = self._usage(model, message)  # read first: an answer off the schema is paid for too
         log_used(model, purpose, usage, kind=call_kind(purpose))
+        if getattr(message, "stop_reason", "") == "max_tokens":
+            raise cut_short(cap, usage)
         return ModelReply(checked(schema, _answer(message, schema.__name__), usage), usage)
 
     def _unavailable(self, purpose: str, model: str, exc: anthropic.APIStatusError) -> ModelUnavailable:

@@ -1,7 +1,9 @@
 """Gemini on Vertex AI through google-genai (``genai.Client(vertexai=True, ...)``).
 
 One structured call per ``generate``, the pydantic schema as ``response_schema``; usage priced from
-the settings' table, thinking budget set per call kind (``model_calls.calls_of``).
+the settings' table, thinking budget set per call kind (``model_calls.calls_of``), output capped
+(``max_output_tokens``, thinking included) at what the budgets reserved for (``call_caps``); a reply
+cut at that cap (finish reason MAX_TOKENS) is UnusableReply, paid for.
 Failures become our kinds: 408/429/5xx and transport → TransientError; off the schema →
 UnusableReply (paid for); model not found → ModelUnavailable; other 4xx → ConfigError.
 Outside production, or under pytest, only loopback URLs are used.
@@ -20,8 +22,9 @@ from pydantic import BaseModel
 
 from shared.platform.adapters.loopback import is_loopback
 from shared.platform.config import env_name
+from shared.platform.domain.call_caps import ANSWER_TOKENS, output_cap
 from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind, checked, priced
-from shared.platform.errors import ConfigError, ModelUnavailable, TransientError
+from shared.platform.errors import ConfigError, ModelUnavailable, TransientError, UnusableReply
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +74,16 @@ class VertexModel:
     def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         model = self._models[purpose]
         budget = self._thinking.get(call_kind(purpose))  # None: the model's own default
+        # The most it may write, thinking included (Vertex AI counts thoughts within it): the
+        # budgets' choice (call_caps.output_cap, decision 0102), else its kind's normal cap.
+        cap = output_cap((budget or 0) + ANSWER_TOKENS)
         config = types.GenerateContentConfig(
             response_mime_type="application/json",
             response_schema=schema,
-            thinking_config=None if budget is None else types.ThinkingConfig(thinking_budget=budget),
+            max_output_tokens=cap,
+            thinking_config=None
+            if budget is None
+            else types.ThinkingConfig(thinking_budget=min(budget, cap)),
         )
         try:
             response = self._client.models.generate_content(model=model, contents=prompt, config=config)
@@ -86,6 +95,8 @@ class VertexModel:
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
         usage = self._usage(model, response)  # read first: an answer off the schema is paid for too
         log_used(model, purpose, usage, thinking_tokens=_thoughts(response))
+        if _finish(response) == "MAX_TOKENS":
+            raise cut_short(cap, usage)
         return ModelReply(checked(schema, response.text or "", usage), usage)
 
     def _unavailable(self, purpose: str, model: str, exc: errors.APIError) -> ModelUnavailable:
@@ -143,6 +154,24 @@ def unavailable(model: str, why: str, location: str, setting: str) -> ModelUnava
         f"the model {model!r} is not available on Vertex AI in {location} ({why}); set {setting} to "
         "a current model and give it a price in NA_MODEL_PRICES"
     )
+
+
+def cut_short(cap: int, usage: ModelUsage) -> UnusableReply:
+    """A reply the service cut at the call's output cap, whichever family: refused as unusable
+    (paid; the caller asks again or stops on its budget), never read as a whole answer, even when
+    what was cut happens to parse."""
+    return UnusableReply(
+        f"the answer was cut at its cap of {cap} output tokens before it ended (the budget left "
+        "allowed no more, or the model wrote past the longest answer asked for)",
+        usage,
+    )
+
+
+def _finish(response: Any) -> str:
+    """The first candidate's finish reason by name (MAX_TOKENS: cut at the output cap; none: "")."""
+    candidates = getattr(response, "candidates", None) or []
+    reason = getattr(candidates[0], "finish_reason", None) if candidates else None
+    return str(getattr(reason, "name", reason) or "")
 
 
 def _thoughts(response: Any) -> int:

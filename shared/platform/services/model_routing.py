@@ -20,6 +20,8 @@ from shared.platform.errors import AgentError, ConfigError, ModelUnavailable, Tr
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from shared.platform.config import Settings
+    from shared.platform.domain.call_caps import CallBound
     from shared.platform.ports import Model
 
 log = logging.getLogger(__name__)
@@ -133,3 +135,36 @@ def _outcome(failures: list[tuple[str, AgentError]]) -> AgentError:
     else the routed family's (a retired model names its setting)."""
     passing = [exc for _, exc in failures if isinstance(exc, TransientError)]
     return passing[0] if passing else failures[0][1]
+
+
+def call_bound(
+    settings: Settings, kind: str, purpose: str, prompt: str, schema: type[BaseModel]
+) -> CallBound:
+    """The most a call of ``kind`` for ``purpose`` (plan: the fast model, draft: the strong one) on
+    ``prompt`` answering ``schema`` can be billed, as :class:`CallBound` (decision 0102): its input
+    bounded by its bytes, at the highest prices of the models that may answer it (the purpose's model
+    of each family calls may go to: the routed one's and its fallback's), and the output cap of its
+    kind: its thinking budget plus the room of the longest answer (Claude is sent the same cap; it
+    does not think here)."""
+    import json
+
+    from shared.platform.domain.call_caps import ANSWER_TOKENS, MIN_ANSWER_TOKENS, CallBound, input_tokens
+
+    s = settings
+    if s.model_backend == "offline":
+        models = {"offline"}
+    else:
+        strong = purpose == "draft"
+        models = {s.model_draft if strong else s.model_plan}
+        if s.model_fallback or s.model_review_family == "other" or "claude" in s.model_routes.values():
+            models.add(s.model_claude_draft if strong else s.model_claude_plan)
+    prices = [s.model_prices.get(m, (0.0, 0.0)) for m in sorted(models)]
+    budgets = s.thinking_budgets()
+    thinking = budgets.get(kind, max(budgets.values()))
+    return CallBound(
+        input_tokens(prompt, json.dumps(schema.model_json_schema())),
+        max(p[0] for p in prices),
+        max(p[1] for p in prices),
+        thinking + ANSWER_TOKENS,
+        thinking + MIN_ANSWER_TOKENS,
+    )

@@ -156,7 +156,7 @@ class FirestoreSpend:
         if not over:
             return None
         self.settle_hold(tenant_id, hold, 0.0)
-        return over[0]
+        return min(over, key=lambda r: r.cap_usd - r.counted_usd)  # the tightest: its room fits all
 
     def _start_counters(self, tenant_id: str, hold: Hold, counters: list[tuple[str, Any, float]]) -> None:
         """Create the counters that do not exist yet at what was recorded before them: the run's at

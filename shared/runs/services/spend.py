@@ -21,6 +21,7 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.run_limits import (
     Budget,
     Hold,
+    Refused,
     Spend,
     TenantOverBudget,
     over_budget,
@@ -31,6 +32,7 @@ from shared.runs.services.deps import Deps, RunRef
 
 if TYPE_CHECKING:
     from shared.memory.ports import Embedder
+    from shared.platform.domain.call_caps import CallBound
     from shared.platform.domain.embeddings import Embedded, Task
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,7 @@ class ModelCall:
 
 
 HOLD_KEPT_AT_LEAST = timedelta(minutes=30)  # see hold_kept
+ROOM_ATTEMPTS = 4  # reservations a call tries, each fitted to the room the last refusal reported
 CHUNK_SHARE = 0.01  # of the daily cap, an instance reserves at once (at least one call's reservation)
 
 
@@ -157,32 +160,56 @@ def _settle(deps: Deps, day: str, need: float) -> None:
 
 
 def _hold(
-    deps: Deps, tenant_id: str, reserve: float, run: tuple[str, float, int, float | None]
+    deps: Deps, tenant_id: str, bound: "CallBound | None", run: tuple[str, float, int, float | None]
 ) -> tuple[Hold | None, str]:
-    """Reserve ``reserve`` on the workspace's day and month budgets and on the run's (``run``: its
-    id, or "" for a call of no run, what it spent, its grants and its agent's cap): the hold, or
-    None and why not. Refused on the budgets as read within ``spend_cache_ttl_s``, it is tried again
-    on those as stored now when they differ (a budget the owner just raised)."""
+    """Reserve on the workspace's day and month budgets and on the run's (``run``: its id, or "" for
+    a call of no run, what it spent, its grants and its agent's cap): the hold, or None and why not.
+    A priced ``bound`` reserves its most; refused, what the tightest budget has left when its least
+    fits (tried again a few times: calls at once take room meanwhile); no bound,
+    ``model_call_reserve_usd``. Refused on the budgets as read within ``spend_cache_ttl_s``, it is
+    tried again on those as stored now when they differ (a budget the owner just raised)."""
     run_id, spent, grants, run_cap = run
     now = deps.clock()
-    hold_id, release = uuid4().hex, now + hold_kept(deps)
+    release = now + hold_kept(deps)
 
-    def held(budget: Budget) -> tuple[Hold, str]:
+    def held(budget: Budget, usd: float) -> tuple[Hold, Refused | None]:
         run_usd = budget.run_usd if run_cap is None else min(run_cap, budget.run_usd)
         caps = (run_usd * (1 + grants) if run_id else float("inf"), budget.day_usd, budget.month_usd)
-        hold = Hold(
-            now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"), run_id, reserve, caps, spent, hold_id, release
-        )
-        refused = deps.store.hold_budgets(tenant_id, hold)
-        return hold, refused.reason if refused else ""
+        day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
+        hold = Hold(day, month, run_id, usd, caps, spent, uuid4().hex, release)
+        return hold, deps.store.hold_budgets(tenant_id, hold)
+
+    def fitted(budget: Budget) -> tuple[Hold, Refused | None]:
+        usd = bound.most if bound is not None else deps.settings.model_call_reserve_usd
+        for _ in range(ROOM_ATTEMPTS):
+            hold, refused = held(budget, usd)
+            room = refused.cap_usd - refused.counted_usd if refused is not None else 0.0
+            if refused is None or bound is None or room + _CENTS_EPSILON < bound.least or room >= usd:
+                return hold, refused
+            usd = bound.cost(bound.cap_within(room))
+        return hold, refused
 
     cached = _budget(deps, tenant_id)
-    hold, problem = held(cached)
-    if problem:
+    hold, refused = fitted(cached)
+    if refused is not None:
         fresh = _budget(deps, tenant_id, fresh=True)
         if fresh != cached:
-            hold, problem = held(fresh)
-    return (None, problem) if problem else (hold, "")
+            hold, refused = fitted(fresh)
+    return (None, refused.reason) if refused is not None else (hold, "")
+
+
+def _room(deps: Deps, day: str, bound: "CallBound | None", usd: float) -> float | None:
+    """Take ``usd`` of the deployment's daily cap (:func:`_take`), or, for a priced ``bound`` the
+    cap leaves less room for, what room it has when the call's least fits: what was taken, or None."""
+    if _take(deps, day, usd):
+        return usd
+    if bound is None:
+        return None
+    room = deps.settings.spend_cap_day_usd - deps.store.day_spend(day)
+    if room + _CENTS_EPSILON < bound.least:
+        return None
+    less = bound.cost(bound.cap_within(min(room, usd)))
+    return less if _take(deps, day, less) else None
 
 
 def hold_kept(deps: Deps) -> timedelta:
@@ -223,26 +250,34 @@ def model_call(
     run_cap_usd: float | None = None,
     *,
     run: RunRef | None = None,
+    bound: "CallBound | None" = None,
 ) -> Iterator[ModelCall]:
     """Whether the next model call may be made. Checked in order: the run's and the workspace's
-    budgets (:func:`budget_problem`), a reservation of ``model_call_reserve_usd`` on the run's, day's
-    and month's counters at once (``RunStore.hold_budgets``), then the deployment's daily cap
-    (:func:`_take`). On leaving, the reservation is settled to what the call cost
-    (:meth:`ModelCall.paid`; nothing: released) and the unspent rest goes back to the share.
-    A counter write that fails after the call is only logged; it keeps the reservation.
-    Why: docs/decisions/0084-a-model-call-reserves-on-every-budget-at-once.md."""
+    budgets (:func:`budget_problem`), a reservation on the run's, day's and month's counters at once
+    (``RunStore.hold_budgets``), then the deployment's daily cap (:func:`_take`). A call whose
+    ``bound`` is priced reserves the most it can be billed with the output cap chosen from the room
+    every budget has left (:func:`_room`), and is made inside that cap (``call_caps.limited``: the
+    adapters send it), so it never costs more than its reservation; not even its least cap fitting,
+    it is refused with the budget's reason. A call of no bound or no price (the offline backend,
+    embeddings) reserves ``model_call_reserve_usd``. On leaving, the reservation is settled to what
+    the call cost (:meth:`ModelCall.paid`; nothing: released) and the unspent rest goes back to the
+    share. A counter write that fails after the call is only logged; it keeps the reservation.
+    Why: docs/decisions/0084-a-model-call-reserves-on-every-budget-at-once.md and 0102."""
+    from shared.platform.domain.call_caps import CallLimit, limited
+
     problem = budget_problem(deps, tenant_id, run_cost_usd, grants, run_cap_usd)
     if problem:
         yield ModelCall(deps, tenant_id, problem)
         return
     s, day = deps.settings, deps.clock().strftime("%Y-%m-%d")
-    reserved = s.model_call_reserve_usd
+    priced = bound if bound is not None and (bound.price_in > 0 or bound.price_out > 0) else None
     run_id = run.run_id if run is not None else ""  # no run (an Ask): no run counter
-    hold, problem = _hold(deps, tenant_id, reserved, (run_id, run_cost_usd, grants, run_cap_usd))
+    hold, problem = _hold(deps, tenant_id, priced, (run_id, run_cost_usd, grants, run_cap_usd))
     if hold is None:
         yield ModelCall(deps, tenant_id, problem)
         return
-    if not _take(deps, day, reserved):
+    taken = _room(deps, day, priced, hold.usd)
+    if taken is None:
         _settle_hold(deps, tenant_id, hold, 0.0)
         log.warning(
             "model call refused: the deployment's daily spend cap of $%.2f is reached",
@@ -252,20 +287,26 @@ def model_call(
         yield ModelCall(deps, tenant_id, SPEND_CAP_REACHED)
         return
     call = ModelCall(deps, tenant_id, day=day)
+    cap = priced.cap_within(taken) if priced is not None else 0
+    reserved = priced.cost(cap) if priced is not None else taken  # at most what every budget holds
     try:
-        yield call
+        if priced is None:
+            yield call
+        else:
+            with limited(CallLimit(cap, reserved)):
+                yield call
     finally:
         cost = call.cost_usd or 0.0
         if cost > reserved + _CENTS_EPSILON:
             log.warning(
-                "a model call cost $%.4f, more than its reservation of $%.4f: raise NA_MODEL_CALL_RESERVE_USD",
+                "a model call cost $%.4f, more than its reservation of $%.4f",
                 cost,
                 reserved,
                 extra={"fields": {"event": "model_call_over_reserve", "cost_usd": cost}},
             )
         _settle_hold(deps, tenant_id, hold, cost)
-        _give(deps, day, reserved - cost)
-        _settle(deps, day, reserved)
+        _give(deps, day, taken - cost)
+        _settle(deps, day, taken)
 
 
 class PaidEmbedder:
@@ -280,7 +321,13 @@ class PaidEmbedder:
         return self.inner.model
 
     def embed(self, texts: list[str], task: "Task") -> "Embedded":
-        with model_call(self.deps, self.tenant_id, 0.0, 0) as call:
+        """The embeddings of ``texts``; refused (BudgetSpent) when the most they can be billed, one
+        token a byte at the model's input price (decision 0102), does not fit the budgets."""
+        from shared.platform.domain.call_caps import CallBound, input_tokens
+
+        price = self.deps.settings.model_prices.get(self.inner.model, (0.0, 0.0))[0]
+        bound = CallBound(input_tokens(*texts), price, 0.0, 0, 0)
+        with model_call(self.deps, self.tenant_id, 0.0, 0, bound=bound) as call:
             if call.problem:
                 raise BudgetSpent(call.problem)
             done = self.inner.embed(texts, task)

@@ -46,10 +46,10 @@ def test_a_reservation_never_settled_is_given_back_once_by_the_sweeper(firestore
     deps = _deps(firestore_db, T0)
     crashed = []
     for _ in range(5):  # five calls whose instance died: reserved, never settled
-        hold, problem = spend._hold(deps, "t1", RESERVE, ("r1", 0.0, 0, None))
+        hold, problem = spend._hold(deps, "t1", None, ("r1", 0.0, 0, None))
         assert hold is not None and not problem
         crashed.append(hold)
-    late, _ = spend._hold(deps, "t1", RESERVE, ("r1", 0.0, 0, None))  # settles after the sweep
+    late, _ = spend._hold(deps, "t1", None, ("r1", 0.0, 0, None))  # settles after the sweep
     assert late is not None
     assert _holds(firestore_db) == 6
     assert _counters(firestore_db, "r1") == pytest.approx(
@@ -88,7 +88,7 @@ def test_a_settled_call_leaves_no_record_and_is_never_released(firestore_db: Any
 
 def test_the_sweeper_gives_back_stale_reservations(firestore_db: Any) -> None:
     deps = _deps(firestore_db, T0)
-    hold, _ = spend._hold(deps, "t1", RESERVE, ("r2", 0.0, 0, None))
+    hold, _ = spend._hold(deps, "t1", None, ("r2", 0.0, 0, None))
     assert hold is not None
     sweep(_deps(firestore_db, T0 + spend.hold_kept(deps) + timedelta(minutes=1)))
     assert _holds(firestore_db) == 0
@@ -102,7 +102,7 @@ def test_a_settle_whose_counter_write_keeps_failing_leaves_it_to_the_sweeper(
     month's settle, the day's move goes back into the hold's record, and the sweeper makes it."""
     deps = _deps(firestore_db, T0)
     store = FirestoreRunStore(firestore_db)
-    hold, _ = spend._hold(deps, "t1", RESERVE, ("r3", 0.0, 0, None))
+    hold, _ = spend._hold(deps, "t1", None, ("r3", 0.0, 0, None))
     assert hold is not None
     real = store._add_to_counters
 

@@ -14,7 +14,8 @@ from shared.memory.services.workspace_index import index_page
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.services.channels import NotionComments
 from shared.notion.services.notion_access import NotionForTenant
-from shared.platform.errors import BudgetSpent, InvalidInput
+from shared.platform.domain.model_calls import ModelUsage
+from shared.platform.errors import BudgetSpent, InvalidInput, UnusableReply
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
@@ -87,6 +88,16 @@ def test_an_ask_is_paid_and_stopped_like_a_model_call() -> None:
         answer_question(deps, "t1", "pricing?", [])
     with pytest.raises(InvalidInput):
         answer_question(deps, "t1", "  ", [])
+
+
+def test_an_answer_cut_at_its_cap_or_off_the_schema_is_paid_for_all_the_same() -> None:
+    usage = ModelUsage("m", 100, 2_000, 0.02)
+    model = FakeModel(script={"AskOut": [UnusableReply("the answer was cut at its cap", usage)]})
+    deps, _ = indexed(model, ("Pricing", PRICING))
+    day = deps.clock()
+    with pytest.raises(UnusableReply):
+        answer_question(deps, "t1", "pricing?", [])
+    assert deps.store.spend("t1", f"{day:%Y-%m-%d}", f"{day:%Y-%m}")[0] == 0.02  # before: 0, unpaid
 
 
 @pytest.mark.parametrize(
