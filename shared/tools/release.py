@@ -1,16 +1,11 @@
-"""Releasing a code change (issue 68, points 5 and 6): a deployment awaited until it is really ready,
-the pull request merged at the head the owner approved, production's health checked, and the
-previous production deployment promoted back when that check fails.
-
-They run in the ``deploy`` function, as the code tools do (``shared.tools.code``). Waiting is a
-scheduled retry (a TransientError with a delay: no instance held), as ``await_checks`` waits. The
-merge is a code effect: it runs only after an approval whose request code wrote once the preview was
-READY (:func:`merge_facts`), naming the pull request, its head sha and the preview's URL, and it
-merges that sha only (GitHub refuses another head). The rollback is no new authority: it only
-undoes the run's own approved production deployment, to the one production served before it, and
-only when that deployment fails its health check. Every step looks at the current state before it
-acts, so a retried task does nothing twice. Why: docs/decisions/0107.
-"""
+"""Releasing code (issue 68, points 5 and 6): a deployment awaited until it is really ready, the pull
+request merged at the head the owner approved, production's health checked, and the previous production
+deployment promoted back when that check fails. They run in the ``deploy`` function. Waiting is a scheduled
+retry (a TransientError with a delay), as ``await_checks`` waits. The merge runs only after an approval
+requested once the preview was READY (:func:`merge_facts`: the pull request, its head sha, the preview's
+URL), and merges that sha only. The rollback only undoes the run's own approved production deployment when
+it fails its health check. Every step looks at the current state before it acts, so a retried task does
+nothing twice. Why: docs/decisions/0107."""
 
 import re
 import time
@@ -187,9 +182,9 @@ def _merged(args: MergeArgs, pr: PullRequest, merge_sha: str, reconciled: bool =
 
 
 def merge_pull_request(ctx: ToolContext, args: MergeArgs) -> Output:
-    """Squash-merges the approved head ``sha`` of a pull request this run opened, once: merged
-    already at that head, it is found; its head moved since the approval, nothing is merged (GitHub
-    refuses another sha too) and the model must name the new head, which asks the owner again."""
+    """Squash-merges the approved head ``sha`` of a pull request this run opened, once. Merged already at
+    that head, it is found. If its head moved since the approval, nothing is merged (GitHub refuses another
+    sha too) and the model must name the new head, which asks the owner again."""
     code = _code(ctx)
     token, pr = _pull(code, ctx, args)
     if pr.state == "merged":

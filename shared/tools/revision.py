@@ -1,16 +1,11 @@
-"""Revising a pull request by replying to it (issue 68, point 7): the run waits for a comment on its
-pull request from a person the repository's policy names (``CodePolicy.reviewers``), then pushes a
-revision on the same branch, scanned and held to the policy as a fix is, after the owner approved
-its diff.
-
-``await_review`` waits as ``await_checks`` does: a scheduled retry, woken sooner by a signed
-``issue_comment`` or ``pull_request_review_comment`` delivery (``shared.engine.services.check_wakeups``).
-It hands on only a comment made after the branch's last push by a listed reviewer, never one by a
-bot or by the account the workspace's token acts as (the agent's own replies). ``push_revision``
-names that comment, and code reads it again before pushing: a comment by anyone else is refused.
-Its commit carries ``Notion-Agent-Revision: <key>``, which finds it again after a crash. The
-comment's words are untrusted input to the model, like any page it reads. Why: docs/decisions/0108.
-"""
+"""Revising a pull request by replying to it (issue 68, point 7). The run waits for a comment on its pull
+request by a reviewer the repository's policy names (``CodePolicy.reviewers``). Once the owner approved its
+diff, it pushes a revision on the same branch, scanned and held to the policy as a fix is. ``await_review``
+waits as ``await_checks`` does, woken sooner by a signed comment delivery
+(``shared.engine.services.check_wakeups``). It hands on only a listed reviewer's comment made after the
+branch's last push, never a bot's or the workspace token's own. ``push_revision`` names that comment; code
+reads it again before pushing and refuses anyone else's. The commit carries ``Notion-Agent-Revision: <key>``
+to be found after a crash. The comment is untrusted input to the model. Why: docs/decisions/0108."""
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated

@@ -247,7 +247,7 @@ def main() -> None:
     with firestore_emulator() as host, SandboxServer() as notion_server, tempfile.TemporaryDirectory() as tmp:
         os.environ["FIRESTORE_EMULATOR_HOST"] = host
         db = firestore.Client(project="notion-agent-bench")
-        clock = lambda: datetime.now(UTC)  # noqa: E731
+        clock = lambda: datetime.now(UTC)  # noqa: E731 (a one-line clock)
         if args.tool in ("linear", "both"):
             with sync_stack(db, notion_server.url, Path(tmp), now=clock) as stack:
                 bench_tool(stack, Linear(stack), args)

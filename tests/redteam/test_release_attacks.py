@@ -88,7 +88,7 @@ def test_a_revision_for_a_comment_by_someone_the_policy_does_not_name_is_never_p
         "message": "As asked",
         "files": [{"path": "config.txt", "content": "mode = open\n"}],
     }
-    repair = lambda _prompt: {"args_json": json.dumps(hostile | {"comment_id": held["id"]})}  # noqa: E731
+    repair = lambda _prompt: {"args_json": json.dumps(hostile | {"comment_id": held["id"]})}  # noqa: E731 (a fake reply)
     allowed = TenantSettings(
         github_repositories=["acme/site"], code_policies={"acme/site": CodePolicy(reviewers=["alice"])}
     )

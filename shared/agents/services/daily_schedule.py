@@ -1,12 +1,10 @@
-"""Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour). The tick enqueues one
-day-plan task (and one digest task, if wanted) per active tenant whose local planning hour it is.
-It also enqueues one plan task per agent routine whose slot it is
-(``shared.workspace.domain.triggers.Schedule``), read from ``Tenant.agent_schedules`` (decision 0081).
+"""Daily planning (Cloud Scheduler → ``POST /schedule`` on plan, every hour). The tick enqueues one day-plan
+task (and one digest task, if wanted) per active tenant whose local planning hour it is, and one plan task
+per agent routine whose slot it is (``Tenant.agent_schedules``, decision 0081).
 
-A call streams its span of active tenants (the fields it reads) from one query and creates their
-tasks a page at a time while a thread reads the next pages; the first call catches up missed ticks
-(``CATCH_UP`` back). Tasks are
-named from (tenant, local date) and (tick, cursor), so repeats enqueue nothing twice. Why:
+A call streams its span of active tenants from one query and creates their tasks a page at a time while a
+thread reads the next pages; the first call catches up missed ticks (``CATCH_UP`` back). Tasks are named
+from (tenant, local date) and (tick, cursor), so repeats enqueue nothing twice. Why:
 docs/decisions/0016-daily-planning-by-scan.md, 0103-the-tick-streams-its-tenants.md."""
 
 import logging
@@ -66,11 +64,11 @@ class Fanout(NamedTuple):
 
 
 def plan_due_tenants(task: ScheduleTask, deps: Deps) -> Fanout:
-    """Plan the tick's due tenants from ``task.after`` on: up to ``schedule_call_tenants`` of them
-    read in one streamed query, their tasks created a page (``schedule_page_size``) at a time,
-    ``ENQUEUE_AT_ONCE`` at once, while the next page is read and its tasks worked out. A call that
-    reads its whole span enqueues the continuation for the rest before its last page's tasks.
-    Every task is named, so a retried call or a redelivered continuation creates nothing twice."""
+    """Plan the tick's due tenants from ``task.after`` on. Up to ``schedule_call_tenants`` of them are read
+    in one streamed query; their tasks are created a page (``schedule_page_size``) at a time,
+    ``ENQUEUE_AT_ONCE`` at once, while the next page is read and its tasks worked out. A call that reads its
+    whole span enqueues the continuation for the rest before its last page's tasks. Every task is named, so
+    a retried call or a redelivered continuation creates nothing twice."""
     if deps.tenants is None:
         raise RuntimeError("this function was built without the tenant store")
     tick = tick_of(task.tick or deps.clock())

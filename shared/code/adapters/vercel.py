@@ -1,16 +1,11 @@
 """Vercel's REST API on httpx: git deployments of a project, found again by our idempotency key.
 
-A deployment is created (``POST /v13/deployments``) from a GitHub ``gitSource`` with our key in its
-``meta`` (``notionAgentKey``); ``find_deployment`` lists the project's deployments filtered by that
-key (as ``vercel list --meta`` does), checks each ``meta`` too, and follows ``pagination.next``.
-Creating is not idempotent: callers look first and record their intent. A team's project is reached
-with ``teamId`` on every call. Errors: :func:`convert`; no message or log line carries the token.
-
-Releases (issue 68, point 6): the project's current production deployment is ``targets.production``
-of ``GET /v9/projects/{idOrName}``; ``POST /v10/projects/{id}/promote/{deploymentId}`` points the
-production domains at a READY deployment without rebuilding it (a rollback promotes the previous
-one). :meth:`VercelDeployer.probe` is the health check: one GET of a deployment's site.
-"""
+A deployment is created (``POST /v13/deployments``) from a GitHub ``gitSource`` with our key in its ``meta``
+(``notionAgentKey``); ``find_deployment`` lists the project's deployments by that key, checks each ``meta``,
+and follows ``pagination.next``. Creating is not idempotent: callers look first and record their intent.
+Production is ``targets.production`` of ``GET /v9/projects/{idOrName}``; a ``promote``
+(``/v10/projects/{id}/promote/{deploymentId}``) points it at a READY deployment without a rebuild (decision
+0107). ``teamId`` goes on every call. Errors: :func:`convert`; no message or log line carries the token."""
 
 import logging
 import time

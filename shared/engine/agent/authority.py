@@ -322,11 +322,11 @@ def effect_request(
     texts: Titles | None = None,
     facts: str = "",
 ) -> str:
-    """The prompt of the request the engine records for one gated effect: the whole effect (a pull
-    request's diffs against ``current``, a block's text by ``texts``), what code checked before asking
-    (``facts``, code's own words: a merge's ready preview), then the model's words if they fit. An effect too
-    large to show whole in one request is refused (ModelFixableError: the model splits it), never
-    shown in part."""
+    """The prompt of the request the engine records for one gated effect. It shows the whole effect (a
+    pull request's diffs against ``current``, a block's text by ``texts``), what code checked before
+    asking (``facts``, code's own words: a merge's ready preview), then the model's words if they fit.
+    An effect too large to show whole in one request is refused (ModelFixableError: the model splits
+    it), never shown in part."""
     if tool in WORKSPACE_READS:
         head = (
             "Allow this run, started by a workspace member who is not you, to read beyond the page "

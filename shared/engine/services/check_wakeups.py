@@ -1,14 +1,11 @@
-"""GitHub's deliveries of a pull request's checks (issue 68, point 3) and comments (point 7). A
-signed ``check_run`` or ``status`` delivery wakes the run whose ``await_checks`` waits on that
-branch, before its scheduled look; an ``issue_comment`` or ``pull_request_review_comment`` on a run's
-pull request wakes its ``await_review`` (a bot's comment wakes nothing; whose comment counts is the
-woken step's to judge, by the repository's policy). Polling (the scheduled retry) stays the fallback
-when a delivery is lost.
-
-Each delivery's signature over the raw body is checked with the workspace's webhook secret. It is
-recorded once by its ``X-GitHub-Delivery`` GUID and turned into at most one woken step task per run,
-named from the run's log: duplicates and reordered deliveries add nothing. Nothing here acts on
-GitHub: the woken step reads the checks."""
+"""GitHub's deliveries of a pull request's checks (issue 68, point 3) and comments (point 7). A signed
+``check_run`` or ``status`` delivery wakes the run whose ``await_checks`` waits on that branch, before its
+scheduled look. An ``issue_comment`` or ``pull_request_review_comment`` on a run's pull request wakes its
+``await_review``; a bot's comment wakes nothing, and the woken step judges by the repository's policy whose
+comment counts. Polling (the scheduled retry) stays the fallback. Each delivery's signature over the raw
+body is checked with the workspace's webhook secret. It is recorded once by its ``X-GitHub-Delivery`` GUID
+and turned into at most one woken step task per run, named from the run's log: duplicates and reordered
+deliveries add nothing. Nothing here acts on GitHub: the woken step reads the checks."""
 
 from __future__ import annotations
 

@@ -30,8 +30,8 @@ from shared.platform.errors import ModelUnavailable, TransientError
 # The version Vertex AI's Claude endpoint documents in the body ("Request predictions with Claude
 # models"); the SDK would send the Messages API's own date only if none is given.
 VERTEX_VERSION = "vertex-2023-10-16"
-# Room for the longest answer we ask for (a draft of 20,000 characters, a plan of 500 steps): the
-# cap a call is sent with unless the budgets choose a lower one (call_caps.output_cap, decision
+# Room for the longest answer we ask for (a draft of 20,000 characters, a plan of 500 steps). It is
+# the cap a call is sent with unless the budgets choose a lower one (call_caps.output_cap, decision
 # 0102); an answer cut at its cap (stop_reason max_tokens) is UnusableReply, paid for.
 MAX_TOKENS = ANSWER_TOKENS
 

@@ -1,17 +1,11 @@
-"""What one model call may cost at most, and the output cap that keeps it there (issue 65, point 2;
-decision 0102).
-
-A provider bills a call's input tokens and its output tokens (a thinking model's thoughts among
-them), and it never writes more output than the call's cap (Gemini's ``max_output_tokens``, thinking
-included; Claude's ``max_tokens``). So a call whose input is bounded from above and whose output cap
-is chosen by us costs at most :meth:`CallBound.cost` of that cap, whatever the model tries to write.
-The budgets reserve that bound before the call (``shared.runs.services.spend.model_call``) and choose
-the cap from the room they have left (:meth:`CallBound.cap_within`); the adapters read it
-(:func:`output_cap`) and send it.
-
-Pure: no settings, no I/O; the bound of a call is made from the settings by
-``shared.platform.services.model_routing.call_bound``.
-"""
+"""What one model call may cost at most, and the output cap that keeps it there (issue 65, point 2). A
+provider bills a call's input and output tokens (a thinking model's thoughts among them) and never writes
+more output than the call's cap (Gemini's ``max_output_tokens``, thinking included; Claude's
+``max_tokens``). So a call of bounded input and a cap we choose costs at most :meth:`CallBound.cost` of that
+cap. The budgets reserve that bound before the call (``shared.runs.services.spend.model_call``) and choose
+the cap from their room (:meth:`CallBound.cap_within`); the adapters send it (:func:`output_cap`). Pure: no
+settings, no I/O; ``shared.platform.services.model_routing.call_bound`` makes a bound from the settings.
+Why: docs/decisions/0102."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,9 +25,9 @@ REQUEST_OVERHEAD_TOKENS = 1_024
 
 
 def input_tokens(*texts: str) -> int:
-    """An upper bound of the input tokens a call on ``texts`` (its prompt, its schema as JSON) is
-    billed: one token per UTF-8 byte (a token of a byte-level or byte-fallback vocabulary stands for
-    at least one byte of the text), plus :data:`REQUEST_OVERHEAD_TOKENS`."""
+    """An upper bound of the input tokens a call on ``texts`` (its prompt, its schema as JSON) is billed:
+    one token per UTF-8 byte, plus :data:`REQUEST_OVERHEAD_TOKENS`. A token of a byte-level or byte-fallback
+    vocabulary stands for at least one byte of the text."""
     return sum(len(t.encode("utf-8")) for t in texts) + REQUEST_OVERHEAD_TOKENS
 
 

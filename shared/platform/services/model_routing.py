@@ -141,11 +141,10 @@ def call_bound(
     settings: Settings, kind: str, purpose: str, prompt: str, schema: type[BaseModel]
 ) -> CallBound:
     """The most a call of ``kind`` for ``purpose`` (plan: the fast model, draft: the strong one) on
-    ``prompt`` answering ``schema`` can be billed, as :class:`CallBound` (decision 0102): its input
-    bounded by its bytes, at the highest prices of the models that may answer it (the purpose's model
-    of each family calls may go to: the routed one's and its fallback's), and the output cap of its
-    kind: its thinking budget plus the room of the longest answer (Claude is sent the same cap; it
-    does not think here)."""
+    ``prompt`` answering ``schema`` can be billed, as :class:`CallBound` (decision 0102). Its input is
+    bounded by its bytes, at the highest prices of the models that may answer it: the purpose's model of
+    each family calls may go to (the routed one's and its fallback's). Its output cap is its kind's thinking
+    budget plus the room of the longest answer (Claude is sent the same cap; it does not think here)."""
     import json
 
     from shared.platform.domain.call_caps import ANSWER_TOKENS, MIN_ANSWER_TOKENS, CallBound, input_tokens

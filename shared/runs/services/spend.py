@@ -252,17 +252,14 @@ def model_call(
     run: RunRef | None = None,
     bound: "CallBound | None" = None,
 ) -> Iterator[ModelCall]:
-    """Whether the next model call may be made. Checked in order: the run's and the workspace's
-    budgets (:func:`budget_problem`), a reservation on the run's, day's and month's counters at once
-    (``RunStore.hold_budgets``), then the deployment's daily cap (:func:`_take`). A call whose
-    ``bound`` is priced reserves the most it can be billed with the output cap chosen from the room
-    every budget has left (:func:`_room`), and is made inside that cap (``call_caps.limited``: the
-    adapters send it), so it never costs more than its reservation; not even its least cap fitting,
-    it is refused with the budget's reason. A call of no bound or no price (the offline backend,
-    embeddings) reserves ``model_call_reserve_usd``. On leaving, the reservation is settled to what
-    the call cost (:meth:`ModelCall.paid`; nothing: released) and the unspent rest goes back to the
-    share. A counter write that fails after the call is only logged; it keeps the reservation.
-    Why: docs/decisions/0084-a-model-call-reserves-on-every-budget-at-once.md and 0102."""
+    """Whether the next model call may be made. Checked in order: the run's and the workspace's budgets
+    (:func:`budget_problem`), a reservation on the run's, day's and month's counters at once
+    (``RunStore.hold_budgets``), then the deployment's daily cap (:func:`_take`). A priced ``bound``
+    reserves the most the call can be billed at the output cap the budgets' room allows (:func:`_room`), and
+    the call is made inside that cap (``call_caps.limited``); if no cap fits, it is refused with the
+    budget's reason. A call of no bound or no price reserves ``model_call_reserve_usd``. On leaving, the
+    reservation is settled to the call's cost (:meth:`ModelCall.paid`) and the rest goes back; a failed
+    counter write is only logged. Why: docs/decisions/0084 and 0102."""
     from shared.platform.domain.call_caps import CallLimit, limited
 
     problem = budget_problem(deps, tenant_id, run_cost_usd, grants, run_cap_usd)

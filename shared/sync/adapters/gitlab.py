@@ -1,9 +1,9 @@
-"""GitLab's REST API (v4) of gitlab.com or a self-managed instance, a personal (or project) access
-token in ``PRIVATE-TOKEN``. Requests are paced per instance and token at 5 a second after a burst of
-10 (300 a minute): within gitlab.com's 2,000 authenticated requests a minute per user and the default
-issue-creation limit of 300 a minute an instance may set. A refusal for the rate (HTTP 429) closes
-the token for its Retry-After and is a NothingSent. Lists are read page by page (``X-Next-Page``).
-No error carries the token or a reply's body."""
+"""GitLab's REST API (v4) of gitlab.com or a self-managed instance, a personal (or project) access token in
+``PRIVATE-TOKEN``. Requests are paced per instance and token at 5 a second after a burst of 10 (300 a
+minute). That is within gitlab.com's 2,000 authenticated requests a minute per user and the default
+issue-creation limit of 300 a minute an instance may set. A refusal for the rate (HTTP 429) closes the token
+for its Retry-After and is a NothingSent. Lists are read page by page (``X-Next-Page``). No error carries
+the token or a reply's body."""
 
 from __future__ import annotations
 

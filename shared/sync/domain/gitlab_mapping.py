@@ -1,10 +1,10 @@
 """A GitLab issue as :class:`~shared.sync.domain.fields.TaskFields`, what GitLab can hold of an item
 (:func:`view`, for the merge), and the fields back as the issues API's parameters. The table is in
-docs/sync.md: title, description (Markdown both sides), state (opened, closed) by status group,
-assignee by the members' emails, due date, labels by name. GitLab has no priority in its free tier
-and no archive of an issue: a page put in the trash closes its issue. An issue we create carries a
-marker naming its page at the end of its description (an HTML comment, not shown by GitLab), which
-makes a retried create find the issue instead of making another, and is never part of the field."""
+docs/sync.md: title, description (Markdown both sides), state (opened, closed) by status group, assignee by
+the members' emails, due date, labels by name. GitLab has no priority in its free tier and no archive of an
+issue: a page put in the trash closes its issue. An issue we create carries a marker naming its page at the
+end of its description (an HTML comment, not shown by GitLab). It makes a retried create find the issue
+instead of making another, and is never part of the field."""
 
 from __future__ import annotations
 

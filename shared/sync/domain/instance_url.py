@@ -1,8 +1,8 @@
-"""A GitLab instance's base URL as an owner gives it (gitlab.com or a self-managed instance), checked
-before any request is made to it: ``https://host[:port][/path]``, no credentials, query or fragment;
-in production the host and every address it resolves to must be public (not private, loopback,
-link-local, reserved or multicast), so a connect cannot reach into our own network. The local stack
-(the GitLab sandbox on 127.0.0.1) may use http and loopback."""
+"""A GitLab instance's base URL as an owner gives it (gitlab.com or a self-managed instance), checked before
+any request is made to it: ``https://host[:port][/path]``, no credentials, query or fragment. In production
+the host and every address it resolves to must be public (not private, loopback, link-local, reserved or
+multicast), so a connect cannot reach into our own network. The local stack (the GitLab sandbox on
+127.0.0.1) may use http and loopback."""
 
 from __future__ import annotations
 

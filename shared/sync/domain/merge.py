@@ -1,10 +1,10 @@
-"""The merge rule of one item, both sides at once, pure. Each side's fields are compared with the hash
-of what that side held after the last merge (what we wrote, read back). So our own write coming back
-is no change, and never echoes. A field changed on one side goes to the other. Changed on both sides
-to different values, the later edit wins (a tie goes to Notion), and the choice is a
-:class:`Decision` for the sync log. The tool's side is Linear's by default; another tool (GitLab) names
-itself, and gives its ``view``: what of a value it can hold (GitLab's open/closed for a status group),
-so a value it cannot hold is not written to it again and again."""
+"""The merge rule of one item, both sides at once, pure. Each side's fields are compared with the hash of
+what that side held after the last merge (what we wrote, read back). So our own write coming back is no
+change, and never echoes. A field changed on one side goes to the other. Changed on both sides to different
+values, the later edit wins (a tie goes to Notion), and the choice is a :class:`Decision` for the sync log.
+The tool's side is Linear's by default; another tool (GitLab) names itself and gives its ``view``: what of a
+value it can hold (GitLab's open/closed for a status group). So a value it cannot hold is not written to it
+again and again."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def merge(
             decisions.append(Decision(name, winner, notion.at, linear.at))
             result[name] = l_value if winner == tool else n_value
     merged = TaskFields.model_validate(result)
-    # A field neither side changed is left as each side holds it, even where they differ: what one
+    # A field neither side changed is left as each side holds it, even where they differ. What one
     # side cannot hold (a label with no Labels property, a status group GitLab has no state for) never
     # overwrites what the other holds.
     moved = n_changed | l_changed

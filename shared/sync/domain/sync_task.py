@@ -1,5 +1,5 @@
-"""The sync's tasks on the plan queue (``POST /sync``): mirror one issue of a tool (Linear's, GitLab's;
-from its webhook), or scan the Notion data source for pages edited since the last scan (every
+"""The sync's tasks on the plan queue (``POST /sync``). One mirrors one issue of a tool (Linear's, GitLab's;
+from its webhook). The other scans the Notion data source for pages edited since the last scan (every
 ``SCAN_INTERVAL_S`` while the tool's connection lasts, each scan queueing the next)."""
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The tools' webhook intake on the api (decision 0094): Linear's at ``POST /sync/linear/webhook/<t>``,
-GitLab's at ``POST /sync/gitlab/webhook/<t>`` (decision 0106). Each checks before storing anything,
-never calls the tool or Notion, and answers: no connection 404, a bad signature (Linear) or token
-(GitLab) 401, a malformed body or (Linear) one stamped outside the 60 s window 400, a repeated
-delivery id 409. An issue event of the connected team or project is one mirror task per issue and
-5 s window; the task reads the issue afresh, so late, doubled or reordered deliveries change nothing."""
+GitLab's at ``POST /sync/gitlab/webhook/<t>`` (decision 0106). Each checks before storing anything and never
+calls the tool or Notion. It answers: no connection 404, a bad signature (Linear) or token (GitLab) 401, a
+malformed body or (Linear) one stamped outside the 60 s window 400, a repeated delivery id 409. An issue
+event of the connected team or project is one mirror task per issue and 5 s window; the task reads the issue
+afresh, so late, doubled or reordered deliveries change nothing."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
-"""Each tool as the mirror sees it (:class:`shared.sync.ports.Tracker`): Linear's team and GitLab's
-project, each with the tenant's key bound. What differs between the tools lives here: how an issue
-reads as fields, what the tool can hold, how a change is written, and how a create is made
-idempotent. Linear takes the id we derive from the page (``issueCreate`` with our ``id``), so a retry
-names the same issue. GitLab chooses its issues' numbers: the issue carries its page's marker, and a
-retry whose earlier try was claimed lists the issues the token's user made since that claim and takes
-the one with the marker instead of making another (decision 0106)."""
+"""Each tool as the mirror sees it (:class:`shared.sync.ports.Tracker`): Linear's team and GitLab's project,
+each with the tenant's key bound. What differs between the tools lives here: how an issue reads as fields,
+what the tool can hold, how a change is written, and how a create is made idempotent. Linear takes the id we
+derive from the page (``issueCreate`` with our ``id``), so a retry names the same issue. GitLab chooses its
+issues' numbers, so the issue carries its page's marker. A retry whose earlier try was claimed lists the
+issues the token's user made since that claim, and takes the one with the marker instead of making another
+(decision 0106)."""
 
 from __future__ import annotations
 
