@@ -90,18 +90,18 @@ pytest: $(VENV)/.synced check-java
 	  echo "--- tests/redteam (REDTEAM=full), run alongside: $(REDTEAM_LOG)"; tail -n 40 $(REDTEAM_LOG); \
 	  exit $$(( rest || redteam ))
 
-# The checks of make test. `make test` runs them one after another; `make test-lanes` runs the same
-# checks with the installs overlapped, pytest and check-indexes in one lane and the others one at a
-# time in a second lane beside it, each stage timed (tools/test_stages.py, decision 0091): CI moves
-# to it once a quiet machine's run shows it faster and as steady. A new check goes in TEST_CHECKS.
-TEST_CHECKS := lint typecheck check-roles infra-tests web-check pytest check-indexes
-test: check-python lint typecheck pytest check-indexes check-roles infra-tests web-check
-	@echo "make test: all checks passed"
-
+# The checks of make test, run by tools/test_stages.py (decisions 0091, 0105): the installs overlapped,
+# then pytest and check-indexes in one lane and the others one at a time in a second lane beside it,
+# in TEST_CHECKS' order (web-check, the longest, as soon as the console is built, so that the short
+# ones fill the end), each stage timed: the end is a table of each stage's wall and CPU seconds and
+# the total. `make test TEST_LANES=1`: the same checks one after another, still timed. A new check
+# goes in TEST_CHECKS. `make test-lanes` is the same as make test (its name before decision 0105).
+TEST_CHECKS := lint typecheck web-check check-roles infra-tests pytest check-indexes
+TEST_LANES ?= 2
 .PHONY: test-lanes
-test-lanes: check-python
-	@"$(PYTHON)" tools/test_stages.py --make "$(MAKE)" $(TEST_CHECKS)
-	@echo "make test-lanes: all checks passed"
+test test-lanes: check-python
+	@"$(PYTHON)" tools/test_stages.py --make "$(MAKE)" --lanes $(TEST_LANES) $(TEST_CHECKS)
+	@echo "make $@: all checks passed"
 
 # The pipeline's install stages by name (make test runs them side by side).
 .PHONY: uv
