@@ -7,10 +7,11 @@ the providers' schemas) start at once and overlap each other and the first check
 network and the disk, not the CPU. Then two lanes share the two cores: the main lane runs `pytest`
 (its own xdist workers and the red team's process) and then `check-indexes`, which reads what it
 recorded; the side lane runs every other check given, one at a time, in the order given, each once
-what it needs is installed (``--lanes 1``: every check in the main lane, one after another in the
-order given, as make test ran before decision 0105; the installs still overlap). Each stage is one `make <target>` in its own process group; its output
-goes to build/stages/<stage>.log and is printed whole, under a heading, when the stage ends, so that
-two stages' lines never interleave and a failure's output is never only in a file.
+what it needs is installed, and two at a time once the main lane is done. With ``--lanes 1`` every
+check is in the main lane, one after another in the order given (the installs still overlap). Each
+stage is one `make <target>` in its own process group; its output goes to build/stages/<stage>.log
+and is printed whole, under a heading, when the stage ends, so that two stages' lines never
+interleave and a failure's output is never only in a file.
 
 Any stage failing fails the pipeline (exit 1); a stage whose prerequisite failed is not run and is
 listed as skipped. The end is a table: each stage's wall seconds and CPU seconds (its process and
@@ -89,14 +90,19 @@ def plan(checks: list[str], lanes: int = 2) -> list[Stage]:
 
 
 def ready(stage: Stage, by_name: dict[str, Stage], stages: list[Stage]) -> bool:
-    """Whether the stage may start now: all it needs passed, its lane free and no earlier stage of its
-    lane still to run (a lane keeps the given order)."""
+    """Whether the stage may start now: all it needs passed, no earlier stage of its lane still to
+    start (a lane keeps the given order) and its lane free; once the main lane has nothing left, its
+    core goes to the side lane, which then runs two of its checks at once."""
     if any(by_name[n].status != "passed" for n in stage.needs):
         return False
     if stage.lane == "install":
         return True
     before = stages[: stages.index(stage)]
-    return not any(s.lane == stage.lane and s.status in ("waiting", "running") for s in before)
+    if any(s.lane == stage.lane and s.status == "waiting" for s in before):
+        return False
+    running = sum(s.lane == stage.lane and s.status == "running" for s in stages)
+    main_left = any(s.lane == "main" and s.status in ("waiting", "running") for s in stages)
+    return running == 0 or (stage.lane == "side" and not main_left and running < 2)
 
 
 def start(stage: Stage, make: str, root: Path) -> None:

@@ -74,6 +74,18 @@ def test_in_one_lane_the_checks_run_one_after_another_in_the_given_order(
     assert [line.split()[0] for line in table[1:-1]] == [*test_stages.INSTALLS, *CHECKS]
 
 
+def test_once_the_main_lane_is_done_the_side_lane_runs_two_checks_at_once(tmp_path: Path) -> None:
+    long_side = MAKEFILE.replace("$(filter pytest,$@)", "$(filter check-roles infra-tests,$@)")
+    code, events = _run(tmp_path, long_side)
+    assert code == 0
+    assert events.index("end check-indexes") < events.index("end check-roles")
+    # check-roles and infra-tests, both long, ran side by side on the main lane's core; web-check
+    # waited for one of them to end.
+    assert events.index("start infra-tests") < events.index("end check-roles")
+    ended = min(events.index("end check-roles"), events.index("end infra-tests"))
+    assert events.index("start web-check") > ended
+
+
 def test_a_failure_fails_the_pipeline_shows_its_output_and_skips_what_needs_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
