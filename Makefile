@@ -76,7 +76,8 @@ PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/w
 # RESULT line sums what its modules found in that process: tests/redteam/test_zz_result.py), its
 # output kept in REDTEAM_LOG and shown after. Both fail the target; stopped, it stops the red team.
 # --dist loadfile: a module's tests stay on one worker, so its module-scoped fixtures (a whole local
-# stack for an e2e module, a code sandbox) start once, not once per worker (decision 0100).
+# stack for an e2e module, a code sandbox) start once, not once per worker (decision 0100); the
+# modules in collection order, the long ones first (tests/conftest.py, decision 0105).
 PYTEST_WORKERS ?= 2
 PYTEST_DIST ?= loadfile
 REDTEAM_LOG := build/redteam.log
@@ -84,7 +85,8 @@ pytest: $(VENV)/.synced check-java
 	@mkdir -p $(dir $(REDTEAM_LOG))
 	@REDTEAM=full setsid $(PY) -m pytest -q -p no:cacheprovider -s tests/redteam >$(REDTEAM_LOG) 2>&1 & red=$$!; \
 	  trap 'kill -- -$$red 2>/dev/null' EXIT INT TERM; \
-	  RELIABILITY=full $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_SUITES) \
+	  RELIABILITY=full $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) \
+	    --no-loadscope-reorder $(PYTEST_SUITES) \
 	    --ignore=tests/redteam; rest=$$?; \
 	  wait $$red; redteam=$$?; trap - EXIT; \
 	  echo "--- tests/redteam (REDTEAM=full), run alongside: $(REDTEAM_LOG)"; tail -n 40 $(REDTEAM_LOG); \
