@@ -76,7 +76,8 @@ PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/w
 # RESULT line sums what its modules found in that process: tests/redteam/test_zz_result.py), its
 # output kept in REDTEAM_LOG and shown after. Both fail the target; stopped, it stops the red team.
 # --dist loadfile: a module's tests stay on one worker, so its module-scoped fixtures (a whole local
-# stack for an e2e module, a code sandbox) start once, not once per worker (decision 0100).
+# stack for an e2e module, a code sandbox) start once, not once per worker (decision 0100); the
+# modules in collection order, the long ones first (tests/conftest.py, decision 0105).
 PYTEST_WORKERS ?= 2
 PYTEST_DIST ?= loadfile
 REDTEAM_LOG := build/redteam.log
@@ -84,24 +85,25 @@ pytest: $(VENV)/.synced check-java
 	@mkdir -p $(dir $(REDTEAM_LOG))
 	@REDTEAM=full setsid $(PY) -m pytest -q -p no:cacheprovider -s tests/redteam >$(REDTEAM_LOG) 2>&1 & red=$$!; \
 	  trap 'kill -- -$$red 2>/dev/null' EXIT INT TERM; \
-	  RELIABILITY=full $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_SUITES) \
+	  RELIABILITY=full $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) \
+	    --no-loadscope-reorder $(PYTEST_SUITES) \
 	    --ignore=tests/redteam; rest=$$?; \
 	  wait $$red; redteam=$$?; trap - EXIT; \
 	  echo "--- tests/redteam (REDTEAM=full), run alongside: $(REDTEAM_LOG)"; tail -n 40 $(REDTEAM_LOG); \
 	  exit $$(( rest || redteam ))
 
-# The checks of make test. `make test` runs them one after another; `make test-lanes` runs the same
-# checks with the installs overlapped, pytest and check-indexes in one lane and the others one at a
-# time in a second lane beside it, each stage timed (tools/test_stages.py, decision 0091): CI moves
-# to it once a quiet machine's run shows it faster and as steady. A new check goes in TEST_CHECKS.
-TEST_CHECKS := lint typecheck check-roles infra-tests web-check pytest check-indexes
-test: check-python lint typecheck pytest check-indexes check-roles infra-tests web-check
-	@echo "make test: all checks passed"
-
+# The checks of make test, run by tools/test_stages.py (decisions 0091, 0105): the installs overlapped,
+# then pytest and check-indexes in one lane and the others one at a time in a second lane beside it,
+# in TEST_CHECKS' order (web-check, the longest, as soon as the console is built, so that the short
+# ones fill the end), each stage timed: the end is a table of each stage's wall and CPU seconds and
+# the total. `make test TEST_LANES=1`: the same checks one after another, still timed. A new check
+# goes in TEST_CHECKS. `make test-lanes` is the same as make test (its name before decision 0105).
+TEST_CHECKS := lint typecheck web-check check-roles infra-tests pytest check-indexes
+TEST_LANES ?= 2
 .PHONY: test-lanes
-test-lanes: check-python
-	@"$(PYTHON)" tools/test_stages.py --make "$(MAKE)" $(TEST_CHECKS)
-	@echo "make test-lanes: all checks passed"
+test test-lanes: check-python
+	@"$(PYTHON)" tools/test_stages.py --make "$(MAKE)" --lanes $(TEST_LANES) $(TEST_CHECKS)
+	@echo "make $@: all checks passed"
 
 # The pipeline's install stages by name (make test runs them side by side).
 .PHONY: uv

@@ -8,9 +8,10 @@ PACKAGE_ZIP := build/function-source.zip
 package: $(UV) | check-python
 	"$(PYTHON)" tools/package.py --uv $(UV) --out $(PACKAGE_ZIP)
 
-## bench-coldstart: each function's first request from process start, this tree against the tree
-## before decision 0039 side by side (its own runtime venv, built from its uv.lock), and notion-webhook's
-## and api's against the seconds a person feels; exits 1 when a goal is missed. A full run:
-##   make bench-coldstart BENCH_COLDSTART_ARGS="--rounds 21 --looks 3"
+## bench-coldstart: each function's first request from process start, this tree against the previous
+## release side by side (BASE=<commit>, else the last tag, else the tree before decision 0039; its own
+## runtime venv, built from its uv.lock): at most 1.2 times as long; notion-webhook's and api's against
+## the seconds a person feels; exits 1 when a goal is missed. A full run:
+##   make bench-coldstart BENCH_COLDSTART_ARGS="--rounds 21 --looks 3" [BASE=<commit>]
 bench-coldstart: $(VENV)/.synced $(RUNTIME_VENV)/.synced
-	$(PY) -m tests.perf.bench_coldstart --python $(RUNTIME_PY) $(BENCH_COLDSTART_ARGS)
+	$(PY) -m tests.perf.bench_coldstart --python $(RUNTIME_PY) $(if $(BASE),--baseline $(BASE)) $(BENCH_COLDSTART_ARGS)

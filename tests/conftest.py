@@ -3,6 +3,7 @@ a count of the emulators and local stacks a session starts, printed at its end (
 time goes to: docs/decisions/0091-make-test-runs-in-two-timed-lanes.md)."""
 
 import os
+import re
 import sys
 import urllib.request
 from collections import Counter
@@ -37,6 +38,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if stack is not None and not hasattr(stack.LocalStack.start, "counted"):
         stack.LocalStack.start = _counted(stack.LocalStack.start)
         stack.LocalStack.start.counted = True
+
+
+# Modules of a few tests that take minutes (a whole local stack, a storm, a benchmark run as a test).
+# pytest-xdist hands `make pytest`'s workers one module at a time in collection order
+# (--no-loadscope-reorder; its default, the modules with the most tests first, left exactly these
+# for the end, where one worker ran the last of them while the other core waited). Longest first.
+LONG_MODULES = re.compile(r"tests/(e2e|reliability)/|tests/integration/\w+/test_bench_")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long modules' tests first, each module's and the others' order otherwise kept."""
+    items.sort(key=lambda item: LONG_MODULES.match(item.nodeid) is None)
 
 
 @pytest.fixture(autouse=True)

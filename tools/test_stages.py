@@ -1,15 +1,17 @@
-"""`make test-lanes`' pipeline: make test's stages as make targets in two lanes on a 2-core machine, timed.
+"""`make test`'s pipeline: its stages as make targets in two lanes on a 2-core machine, timed.
 
-Usage (the Makefile's `test-lanes` target): python tools/test_stages.py --make make lint typecheck pytest ...
+Usage (the Makefile's `test` target): python tools/test_stages.py --make make [--lanes 1] lint typecheck pytest ...
 
 The installs (uv, the venvs, npm ci and the console's build, Debian's chromium, the red team's corpus,
 the providers' schemas) start at once and overlap each other and the first checks: they wait on the
 network and the disk, not the CPU. Then two lanes share the two cores: the main lane runs `pytest`
 (its own xdist workers and the red team's process) and then `check-indexes`, which reads what it
 recorded; the side lane runs every other check given, one at a time, in the order given, each once
-what it needs is installed. Each stage is one `make <target>` in its own process group; its output
-goes to build/stages/<stage>.log and is printed whole, under a heading, when the stage ends, so that
-two stages' lines never interleave and a failure's output is never only in a file.
+what it needs is installed, and two at a time once the main lane is done. With ``--lanes 1`` every
+check is in the main lane, one after another in the order given (the installs still overlap). Each
+stage is one `make <target>` in its own process group; its output goes to build/stages/<stage>.log
+and is printed whole, under a heading, when the stage ends, so that two stages' lines never
+interleave and a failure's output is never only in a file.
 
 Any stage failing fails the pipeline (exit 1); a stage whose prerequisite failed is not run and is
 listed as skipped. The end is a table: each stage's wall seconds and CPU seconds (its process and
@@ -74,11 +76,12 @@ class Stage:
     log: Path = field(default_factory=Path)
 
 
-def plan(checks: list[str]) -> list[Stage]:
-    """The stages for these checks (make targets), in the order the lanes take them."""
+def plan(checks: list[str], lanes: int = 2) -> list[Stage]:
+    """The stages for these checks (make targets), in the order the lanes take them: in two lanes
+    (MAIN_LANE's and the others), or all in one when ``lanes`` is 1."""
     stages = [Stage(name, target, needs, "install") for name, (target, needs) in INSTALLS.items()]
     for check in checks:
-        lane = "main" if check in MAIN_LANE else "side"
+        lane = "main" if check in MAIN_LANE or lanes == 1 else "side"
         stages.append(Stage(check, check, ("venv", *NEEDS.get(check, ())), lane))
     names = {s.name for s in stages}
     for stage in stages:
@@ -87,14 +90,19 @@ def plan(checks: list[str]) -> list[Stage]:
 
 
 def ready(stage: Stage, by_name: dict[str, Stage], stages: list[Stage]) -> bool:
-    """Whether the stage may start now: all it needs passed, its lane free and no earlier stage of its
-    lane still to run (a lane keeps the given order)."""
+    """Whether the stage may start now: all it needs passed, no earlier stage of its lane still to
+    start (a lane keeps the given order) and its lane free; once the main lane has nothing left, its
+    core goes to the side lane, which then runs two of its checks at once."""
     if any(by_name[n].status != "passed" for n in stage.needs):
         return False
     if stage.lane == "install":
         return True
     before = stages[: stages.index(stage)]
-    return not any(s.lane == stage.lane and s.status in ("waiting", "running") for s in before)
+    if any(s.lane == stage.lane and s.status == "waiting" for s in before):
+        return False
+    running = sum(s.lane == stage.lane and s.status == "running" for s in stages)
+    main_left = any(s.lane == "main" and s.status in ("waiting", "running") for s in stages)
+    return running == 0 or (stage.lane == "side" and not main_left and running < 2)
 
 
 def start(stage: Stage, make: str, root: Path) -> None:
@@ -201,10 +209,13 @@ def main() -> int:
     )
     parser.add_argument("--make", default="make", help="the make to run each stage with")
     parser.add_argument(
+        "--lanes", type=int, choices=(1, 2), default=2, help="2: two lanes side by side; 1: one at a time"
+    )
+    parser.add_argument(
         "checks", nargs="+", help="the checks' make targets, in the order the lanes take them"
     )
     args = parser.parse_args()
-    return run(plan(args.checks), args.make)
+    return run(plan(args.checks, args.lanes), args.make)
 
 
 if __name__ == "__main__":

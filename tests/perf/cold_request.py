@@ -9,7 +9,7 @@ first request's 200, the client connecting as soon as the port takes connections
 after the import, so the wait for the import and the worker is in it). Each run's CPU time (user +
 system of its process group, read before the process is killed) is kept beside it: the work a side
 did, which the machine's other load hardly moves. Rounds come in batches, another while the interval
-of the paired ratio (this tree over the baseline) straddles 1 (``measure``).
+of the paired ratio (this tree over the baseline) straddles ``NOT_SLOWER`` (``measure``).
 """
 
 import http.client
@@ -38,8 +38,9 @@ from tests.perf.stats import LOOKS, Estimate, look_confidence, paired_estimate, 
 # in the code sandbox (recorded, the next step enqueued).
 COLD_TARGETS = ("notion_webhook", "api", "plan", "execute_step", "deploy", "notify")
 START_TIMEOUT_S = 60.0
-# A ratio this tree / baseline is "not slower" unless its whole interval is above this.
-NOT_SLOWER = 1.0
+# A ratio this tree / baseline is "not slower" unless its whole interval is above this: at most 1.2
+# times the previous release's cold request (issue 64, point 7).
+NOT_SLOWER = 1.2
 
 Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers, body
 

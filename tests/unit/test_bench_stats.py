@@ -4,11 +4,12 @@ webhook bench's search of a handler's knee."""
 
 import random
 import statistics
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.perf.bench_coldstart import report
+from tests.perf.bench_coldstart import BASELINE_DECISION, default_baseline, report
 from tests.perf.bench_webhook import next_rate
 from tests.perf.cold_request import ColdRow
 from tests.perf.procstat import TICK_S, group_cpu_s, group_maps, parse_stat
@@ -228,7 +229,7 @@ def _cold(target: str, seconds: float, ratio: Estimate) -> ColdRow:
 def test_the_cold_start_guard_fails_a_slow_answer_or_a_slower_tree(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    level, slower = Estimate(1.0, 0.9, 1.1, 11), Estimate(1.3, 1.1, 1.5, 11)
+    level, slower = Estimate(1.0, 0.9, 1.1, 11), Estimate(1.4, 1.25, 1.6, 11)
     assert report([_cold("notion_webhook", 0.6, level), _cold("api", 0.7, level)], 1, "f" * 40) == 0
     assert "RESULT notion_webhook_s=0.600 api_s=0.700 max_ratio=1.000" in capsys.readouterr().out
     # the webhook's answer a person would wait for: over a second
@@ -238,3 +239,29 @@ def test_the_cold_start_guard_fails_a_slow_answer_or_a_slower_tree(
     # a task function slower than before beyond the noise, though quick
     assert report([_cold("notion_webhook", 0.6, level), _cold("plan", 0.9, slower)], 1, "f" * 40) == 1
     assert "api's GET /runs cold < 1.5 s: not measured" in capsys.readouterr().out
+
+
+def test_the_cold_start_guard_allows_a_fifth_more_than_the_previous_release() -> None:
+    within, beyond = Estimate(1.15, 1.1, 1.19, 11), Estimate(1.3, 1.21, 1.4, 11)
+    assert report([_cold("notion_webhook", 0.6, within), _cold("api", 0.7, within)], 1, "f" * 40) == 0
+    assert report([_cold("notion_webhook", 0.6, within), _cold("plan", 0.9, beyond)], 1, "f" * 40) == 1
+
+
+def test_the_cold_start_baseline_is_the_last_tag_else_the_tree_before_0039(tmp_path: Path) -> None:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    commits = []
+    for name in ("README.md", BASELINE_DECISION, "later.txt", "latest.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+        git("add", name)
+        git("commit", "-q", "-m", name)
+        commits.append(git("rev-parse", "HEAD"))
+    assert default_baseline(tmp_path) == commits[0]  # no tag: the parent of 0039's commit
+    git("tag", "-a", "v1.0", "-m", "release", commits[2])
+    assert default_baseline(tmp_path) == commits[2]  # the previous release

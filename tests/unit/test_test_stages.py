@@ -1,4 +1,4 @@
-"""make test-lanes' pipeline (tools/test_stages.py) on a scratch Makefile: the lanes' order, overlap and
+"""make test's pipeline (tools/test_stages.py) on a scratch Makefile: the lanes' order, overlap and
 prerequisites, a failure's output shown and its dependents skipped, the table of times."""
 
 import os
@@ -24,11 +24,11 @@ MAKEFILE = """\
 FAILING = "\nlint:\n\t@echo 'start lint' >> events.txt; echo 'E501 line too long'; exit 3\n"
 
 
-def _run(tmp_path: Path, makefile: str) -> tuple[int, list[str]]:
+def _run(tmp_path: Path, makefile: str, lanes: int = 2) -> tuple[int, list[str]]:
     (tmp_path / "Makefile").write_text(makefile)
     make = shutil.which("make")
     assert make
-    code = test_stages.run(test_stages.plan(CHECKS), make, tmp_path)
+    code = test_stages.run(test_stages.plan(CHECKS, lanes), make, tmp_path)
     return code, (tmp_path / "events.txt").read_text().splitlines()
 
 
@@ -61,6 +61,29 @@ def test_lanes_keep_their_order_and_run_side_by_side(
     assert [line.split()[0] for line in table[1:-1]] == [*test_stages.INSTALLS, *CHECKS]
     assert all(line.split()[1] == "passed" for line in table[1:-1])
     assert table[-1].split()[0] == "total" and float(table[-1].split()[1]) >= 1.5
+
+
+def test_in_one_lane_the_checks_run_one_after_another_in_the_given_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, events = _run(tmp_path, MAKEFILE, lanes=1)
+    assert code == 0
+    checks = [e for e in events if e.split()[1] in CHECKS]
+    assert checks == [f"{edge} {check}" for check in CHECKS for edge in ("start", "end")]
+    table = capsys.readouterr().out.split("stage            status")[1].splitlines()
+    assert [line.split()[0] for line in table[1:-1]] == [*test_stages.INSTALLS, *CHECKS]
+
+
+def test_once_the_main_lane_is_done_the_side_lane_runs_two_checks_at_once(tmp_path: Path) -> None:
+    long_side = MAKEFILE.replace("$(filter pytest,$@)", "$(filter check-roles infra-tests,$@)")
+    code, events = _run(tmp_path, long_side)
+    assert code == 0
+    assert events.index("end check-indexes") < events.index("end check-roles")
+    # check-roles and infra-tests, both long, ran side by side on the main lane's core; web-check
+    # waited for one of them to end.
+    assert events.index("start infra-tests") < events.index("end check-roles")
+    ended = min(events.index("end check-roles"), events.index("end infra-tests"))
+    assert events.index("start web-check") > ended
 
 
 def test_a_failure_fails_the_pipeline_shows_its_output_and_skips_what_needs_it(
