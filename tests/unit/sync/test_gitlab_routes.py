@@ -24,7 +24,7 @@ def gitlab_team() -> Team:
     """The team, its container's GitLab connect as in production (no loopback or http instance)."""
     people = team()
     linking = people.container.gitlab_linking
-    people.container.gitlab_linking = lambda: linking()._replace(allow_local=False)  # type: ignore[method-assign] (test seam)
+    people.container.gitlab_linking = lambda: linking()._replace(allow_local=False)  # type: ignore[method-assign]  # a test seam
     return people
 
 
