@@ -12,9 +12,12 @@ import json
 from typing import Any
 
 PRODUCTION = "prod:"  # the prefix of a production deployment's digest
-# Tools whose result is workspace content (a page could steer what follows): reading one ends every
-# production approval given before it. tests/unit/engine/authority/test_authority.py holds this against the registry.
+# Tools whose result is workspace content (a page could steer what follows): their reach is checked.
+# tests/unit/engine/authority/test_authority.py holds these sets against the registry.
 WORKSPACE_READS = frozenset({"read_page", "query_data_source", "search_pages", "search_workspace"})
+# Reads whose result is content nobody vetted, the workspace's or a repository's files (AGENTS.md can
+# steer as a page can): each ends every production approval given before it.
+UNTRUSTED_READS = WORKSPACE_READS | {"read_repository"}
 
 
 def is_production(tool: str, args: dict[str, Any]) -> bool:

@@ -230,7 +230,7 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
     if e.tool == "read_page":
         changes["last_page"] = _page(e.output)
     changes["approved"] = authority.spent(s.approved, e.tool, e.args)
-    if e.tool in authority.WORKSPACE_READS:
+    if e.tool in authority.UNTRUSTED_READS:
         changes["approved"] = authority.after_read(changes["approved"])
     if e.tool == "create_page" and isinstance(e.output.get("page_id"), str):
         changes["created_pages"] = (*s.created_pages, e.output["page_id"])

@@ -14,7 +14,7 @@ from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
 from shared.platform.errors import Forbidden, ModelFixableError, TransientError
-from shared.runs.domain.authority import PRODUCTION, WORKSPACE_READS, effect_digest
+from shared.runs.domain.authority import PRODUCTION, UNTRUSTED_READS, WORKSPACE_READS, effect_digest
 from shared.runs.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunState, RunStatus, fold
@@ -157,13 +157,14 @@ def test_no_api_key_approves_a_change_beyond_the_runs_own_pages() -> None:
     assert state(deps).status == RunStatus.CANCELLED and not notion.writes
 
 
-def test_the_tools_that_end_production_approvals_are_those_that_read_the_workspace() -> None:
+def test_the_tools_that_end_production_approvals_are_those_that_read_unvetted_content() -> None:
     reads = {
         t.name
         for t in REGISTRY.values()
         if t.effect == SideEffect.READ and t.name.startswith(("read_", "query_", "search_"))
     }
-    assert reads == WORKSPACE_READS
+    assert reads == UNTRUSTED_READS
+    assert {"read_repository"} == UNTRUSTED_READS - WORKSPACE_READS  # reach is the workspace's alone
 
 
 def test_an_approval_lets_its_effect_happen_once() -> None:

@@ -162,7 +162,11 @@ def test_no_module_but_the_run_log_gives_an_event_its_seq() -> None:
 
 
 # Where a run's ids enter from a request (a decision, a control, a retry): each binds its log once.
-ENTRY_POINTS = {"shared/engine/services/humans.py": {"respond", "control", "retry"}}
+ENTRY_POINTS = {
+    "shared/engine/services/humans.py": {"respond", "control", "retry"},
+    # A GitHub delivery names its run by branch or key: the ids come in there, to a queue, never a log.
+    "shared/engine/services/check_wakeups.py": {"_wake_step"},
+}
 # What binds the three: the run (``deps.RunRef``), its log, and the log's own ``of``.
 BINDERS = {"RunRef", "RunLog", "cls"}
 PRODUCT = [*SOURCES, *sorted((ROOT / "local").rglob("*.py"))]
