@@ -9,7 +9,17 @@ from functions.routes.notify_api import notifications
 from functions.routes.notion_api import connection, home, workspace
 from functions.routes.platform_api import doctor
 from functions.routes.rows import Tag, check, handler_modules, mailed_link, operator_route, route
-from functions.routes.runs_api import BULK, CONTROLS, DECISIONS, RETRY, approvals, run_actions, runs, usage
+from functions.routes.runs_api import (
+    BULK,
+    CONTROLS,
+    DECISIONS,
+    RETRY,
+    approvals,
+    inbox,
+    run_actions,
+    runs,
+    usage,
+)
 from functions.routes.sync_api import SYNC_ROUTES
 from functions.routes.team_api import (
     api_keys,
@@ -53,6 +63,13 @@ ROUTES: list[Route] = [
         "List runs, filtered and paged",
         {200: "models.runs.RunList"},
         query="runs_api.runs.RunsQuery",
+        role="viewer",
+    ),
+    _runs(
+        "GET /inbox",
+        inbox.inbox,
+        "The runs waiting for a decision the caller may make (the approvals inbox)",
+        {200: "models.runs.Inbox"},
         role="viewer",
     ),
     _runs(

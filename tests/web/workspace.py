@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import requests
-from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from local.demo import READY, connect, wait_for
 from local.stack import LocalStack
@@ -51,6 +51,19 @@ class Setup:
 
     def tab(self, context: BrowserContext | None = None) -> Console:
         return Console((context or self.context()).new_page(), self.stack.console_url, self.figures)
+
+    def member_tab(self, role: str) -> Console:
+        """Grace, invited with ``role``, signed in through the sandbox's OAuth in a tab of her own."""
+        made = self.api("POST", "/team/invites", {"email": f"grace@{self.workspace}.example", "role": role})
+        self.stack.sandbox_admin("POST", "/oauth", {"user_id": self.ids["teammate"]})
+        m = self.tab(self.context(signed_in=False))
+        try:
+            m.page.goto(made["link"])
+            m.press("button", "Connect Notion")
+            expect(m.page.get_by_role("link", name="Team", exact=True)).to_be_visible(timeout=LIVE_MS)
+        finally:
+            self.stack.sandbox_admin("POST", "/oauth", {"user_id": None})
+        return m
 
     def act(self, method: str, path: str, body: Any) -> None:
         """The owner changes something in Notion; the sandbox delivers the webhook it causes."""

@@ -6,6 +6,7 @@ import { AgentsScreen } from "./screens/agents";
 import { AskScreen } from "./screens/ask";
 import { AuditScreen } from "./screens/audit";
 import { ConnectScreen } from "./screens/connect";
+import { InboxScreen } from "./screens/inbox";
 import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
 import { NotificationsScreen } from "./screens/notifications";
@@ -15,11 +16,12 @@ import { RunsScreen } from "./screens/runs";
 import { SettingsScreen } from "./screens/settings";
 import { TeamScreen } from "./screens/team";
 import { UsageScreen } from "./screens/usage";
-import { ErrorText, Loading, RETURN_KEY, TABS, keepReturn, tellTabs } from "./ui";
+import { DECISION_MADE, ErrorText, Loading, RETURN_KEY, TABS, keepReturn, tellTabs } from "./ui";
 import "./style.css";
 
 const NAV: [string, string][] = [
   ["#/runs", "Runs"],
+  ["#/inbox", "Inbox"],
   ["#/agents", "Agents"],
   ["#/ask", "Ask"],
   ["#/usage", "Usage"],
@@ -57,7 +59,8 @@ function takeReturn(): string {
 const WAITING_MS = 15_000;
 const WAITING_PAGE = 25;
 
-/** How many runs wait for the person (the first page of them), asked again every WAITING_MS. */
+/** How many runs wait for a decision the person may make (GET /inbox), asked again every WAITING_MS
+ * and at once when a decision is made in this tab (DECISION_MADE): the count never lags a decision. */
 function useWaiting(signedIn: boolean): number {
   const [count, setCount] = useState(0);
   useEffect(() => {
@@ -65,18 +68,22 @@ function useWaiting(signedIn: boolean): number {
     let live = true;
     let timer = 0;
     const ask = async () => {
+      window.clearTimeout(timer);
       try {
-        const page = await get<S["RunList"]>(url("/runs", {}, { status: "waiting_for_human", limit: String(WAITING_PAGE) }));
-        if (live) setCount(page.runs.length);
+        const inbox = await get<S["Inbox"]>(url("/inbox"));
+        if (live) setCount(inbox.more ? Math.max(inbox.runs.length, WAITING_PAGE) : inbox.runs.length);
       } catch {
         // a refusal is the screens' to say (a 401 ends the session for all of them)
       }
       if (live) timer = window.setTimeout(ask, WAITING_MS);
     };
+    const decided = () => void ask();
     void ask();
+    window.addEventListener(DECISION_MADE, decided);
     return () => {
       live = false;
       window.clearTimeout(timer);
+      window.removeEventListener(DECISION_MADE, decided);
     };
   }, [signedIn]);
   return count;
@@ -106,6 +113,8 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
   switch (parts[0]) {
     case "runs":
       return parts[1] ? <RunScreen runId={decodeURIComponent(parts[1])} session={session} /> : <RunsScreen params={params} />;
+    case "inbox":
+      return <InboxScreen />;
     case "agents":
       return <AgentsScreen />;
     case "ask":
@@ -210,10 +219,10 @@ function App() {
                 <a href={href} aria-current={hash.startsWith(href) ? "page" : undefined}>
                   {label}
                 </a>
-                {href === "#/runs" && waiting > 0 && (
+                {href === "#/inbox" && waiting > 0 && (
                   <a
                     class="badge"
-                    href="#/runs?status=waiting_for_human"
+                    href="#/inbox"
                     aria-label={`${waiting >= WAITING_PAGE ? `${WAITING_PAGE}+` : waiting} waiting for you`}
                   >
                     {waiting >= WAITING_PAGE ? `${WAITING_PAGE}+` : waiting} waiting
