@@ -3,7 +3,7 @@ imported (:func:`check`): a route without a handler, a handler without a route, 
 served twice stops the import. Every handler's module loads with the table."""
 
 from functions.routes import Doc, Route, contract
-from functions.routes.agents_api import agents, feedback
+from functions.routes.agents_api import agents, feedback, routines
 from functions.routes.memory_api import ask
 from functions.routes.notify_api import notifications
 from functions.routes.notion_api import connection, home, workspace
@@ -402,6 +402,29 @@ ROUTES: list[Route] = [
         ),
         session_only=True,
         role="owner",
+    ),
+    route(
+        "GET /agents/<agent_id>/routines",
+        routines.routines,
+        Doc(
+            "An agent's routines, each with when it next starts a run",
+            "agents",
+            {200: "models.agents.Routines"},
+        ),
+        role="viewer",
+    ),
+    route(
+        "POST /agents/<agent_id>/run-now",
+        routines.run_now,
+        Doc(
+            "Start one of an agent's routines now (the same request_id starts one run)",
+            "agents",
+            {202: "models.runs.RunStarted"},
+            body="agents_api.routines.RunNow",
+            refusals=(409,),
+        ),
+        scope="runs:start",
+        role="editor",
     ),
     route(
         "GET /agents/<agent_id>/runs",
