@@ -89,6 +89,40 @@ function useWaiting(signedIn: boolean): number {
   return count;
 }
 
+const ROLE_MS = 15_000;
+
+/** The role held now, read again (GET /session) every ROLE_MS and when the tab is looked at again: a
+ * role changed by an admin elsewhere reaches an open tab (issue 66) — its screens and the api's checks
+ * then agree. `changed` gets the session as it now is and the role it had. */
+function useRoleWatch(session: S["SessionView"] | null, changed: (now: S["SessionView"], was: string) => void): void {
+  const role = session?.role ?? "";
+  useEffect(() => {
+    if (!session) return;
+    let live = true;
+    let timer = 0;
+    const ask = async () => {
+      window.clearTimeout(timer);
+      try {
+        const now = await get<S["SessionView"]>(url("/session"));
+        if (live && now.role !== role) changed(now, role);
+      } catch {
+        // a 401 ends the session for every screen (SESSION_ENDED); anything else: asked again later
+      }
+      if (live) timer = window.setTimeout(ask, ROLE_MS);
+    };
+    const seen = () => document.visibilityState === "visible" && void ask();
+    timer = window.setTimeout(ask, ROLE_MS);
+    document.addEventListener("visibilitychange", seen);
+    window.addEventListener("focus", seen);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+      document.removeEventListener("visibilitychange", seen);
+      window.removeEventListener("focus", seen);
+    };
+  }, [session?.member_id, role]);
+}
+
 function useHash(): string {
   const [hash, setHash] = useState(window.location.hash || "#/runs");
   useEffect(() => {
@@ -190,6 +224,14 @@ function App() {
     };
   }, []);
   const waiting = useWaiting(state === "signed-in");
+  const [roleNotice, setRoleNotice] = useState("");
+  useRoleWatch(state === "signed-in" ? session : null, (now, was) => {
+    useCsrfToken(now.csrf_token, now.role);
+    setSession(now);
+    setRoleNotice(
+      `Your role changed from ${was || "none"} to ${now.role || "none"}: what you may do here changed with it.`,
+    );
+  });
   const signOut = async () => {
     await send("DELETE", url("/session")).catch(() => undefined);
     ended("You signed out.", "signed-out");
@@ -237,6 +279,11 @@ function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
+        {roleNotice && (
+          <p class="notice" role="status">
+            {roleNotice}
+          </p>
+        )}
         <Screen hash={hash} session={session} ended={(words) => ended(words, "disconnected")} />
       </main>
     </>
