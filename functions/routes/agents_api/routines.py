@@ -14,7 +14,7 @@ from functions.routes.runs_api.runs import person_of
 from shared.agents.domain.agents import next_slot, slot_words
 from shared.agents.services import agents
 from shared.platform.domain.schema import Schema
-from shared.platform.errors import Conflict, NotFound
+from shared.platform.errors import Conflict, InvalidInput, NotFound
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.workspace.domain.daily import zone_of
@@ -63,7 +63,11 @@ def run_now(call: Call) -> Reply:
     agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents)
     index = body.routine
     if index >= len(agent.schedules):
-        raise NotFound(f"agent {agent.agent_id} has no routine {index + 1}")
+        # the agent exists (a 404 would say it does not): the body names a schedule it lacks
+        raise InvalidInput(
+            f"routine: agent {agent.agent_id} has no routine {index + 1} (it has {len(agent.schedules)})",
+            ["routine"],
+        )
     if agent.paused:
         raise Conflict(f"agent {agent.agent_id} is paused: resume it to run its routines")
     _, zone = _zone(call)

@@ -82,7 +82,7 @@ def test_run_now_is_refused_for_a_viewer_a_paused_agent_and_a_routine_it_has_not
     body = {"routine": 0, "request_id": "r"}
     assert api.post("/agents/digest/run-now", json=body, headers=bearer(t, "viewer")).status_code == 403
     missing = api.post("/agents/digest/run-now", json=body | {"routine": 5}, headers=bearer(t, "owner"))
-    assert missing.status_code == 404 and "no routine 6" in json_body(missing)["reason"]
+    assert missing.status_code == 400 and "no routine 6" in json_body(missing)["reason"]
     paused = with_routines(paused=True)
     refused = client("api", paused.container).post(
         "/agents/digest/run-now", json=body, headers=bearer(paused, "owner")
