@@ -443,11 +443,18 @@ def main() -> None:
         print(f"Local stack is up: the console at {stack.console_url}/ . Ctrl-C stops it.", flush=True)
         print(memory_line(stack.env()), flush=True)  # after the line scripts wait for, not in the JSON
         print(f"Sent Slack, Discord and email: {stack.code_sandbox_url}/_sandbox/sent", flush=True)
+        from local.scheduler import JOBS, LocalScheduler
+
+        scheduler = LocalScheduler(stack.url, SCHEDULER_SERVICE_ACCOUNT).start()
+        jobs = ", ".join(f"{job.path} every {job.every_minutes} min" for job in JOBS)
+        print(f"Scheduler: the jobs Cloud Scheduler runs, here too ({jobs}).", flush=True)
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+        finally:
+            scheduler.stop()
 
 
 if __name__ == "__main__":

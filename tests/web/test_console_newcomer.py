@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from local.stack import LocalStack
-from tests.web.browser import Console, Figures
+from tests.web.browser import Figures
 from tests.web.workspace import LIVE_MS, Setup, set_up, within
 
 pytestmark = pytest.mark.e2e
@@ -19,11 +19,6 @@ pytestmark = pytest.mark.e2e
 def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
     with set_up(stack, browser, figures, workspace) as made:
         yield made
-
-
-def _admin_tab(setup: Setup) -> Console:
-    """Grace, invited as an admin, signed in through the sandbox's OAuth in a tab of her own."""
-    return setup.teammate_tab("admin")
 
 
 def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> None:
@@ -39,7 +34,7 @@ def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> 
     owner.press("button", "Keep it")
     assert setup.api("GET", f"/runs/{run_id}")["status"] == "waiting_for_human"  # one click cancels nothing
 
-    grace = _admin_tab(setup)
+    grace = setup.teammate_tab("admin")
     grace.open(f"/#/runs/{run_id}")
     grace.press("button", "Approve")
     expect(grace.page.locator("ol.timeline")).to_contain_text("You approved", timeout=LIVE_MS)

@@ -6,6 +6,7 @@ import { AgentsScreen } from "./screens/agents";
 import { AskScreen } from "./screens/ask";
 import { AuditScreen } from "./screens/audit";
 import { ConnectScreen } from "./screens/connect";
+import { InboxScreen } from "./screens/inbox";
 import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
 import { NotificationsScreen } from "./screens/notifications";
@@ -15,11 +16,12 @@ import { RunsScreen } from "./screens/runs";
 import { SettingsScreen } from "./screens/settings";
 import { TeamScreen } from "./screens/team";
 import { UsageScreen } from "./screens/usage";
-import { ErrorText, Loading, RETURN_KEY, TABS, keepReturn, tellTabs } from "./ui";
+import { DECISION_MADE, ErrorText, Loading, RETURN_KEY, TABS, keepReturn, tellTabs } from "./ui";
 import "./style.css";
 
 const NAV: [string, string][] = [
   ["#/runs", "Runs"],
+  ["#/inbox", "Inbox"],
   ["#/agents", "Agents"],
   ["#/ask", "Ask"],
   ["#/usage", "Usage"],
@@ -57,7 +59,8 @@ function takeReturn(): string {
 const WAITING_MS = 15_000;
 const WAITING_PAGE = 25;
 
-/** How many runs wait for the person (the first page of them), asked again every WAITING_MS. */
+/** How many runs wait for a decision the person may make (GET /inbox), asked again every WAITING_MS
+ * and at once when a decision is made in this tab (DECISION_MADE): the count never lags a decision. */
 function useWaiting(signedIn: boolean): number {
   const [count, setCount] = useState(0);
   useEffect(() => {
@@ -65,21 +68,59 @@ function useWaiting(signedIn: boolean): number {
     let live = true;
     let timer = 0;
     const ask = async () => {
+      window.clearTimeout(timer);
       try {
-        const page = await get<S["RunList"]>(url("/runs", {}, { status: "waiting_for_human", limit: String(WAITING_PAGE) }));
-        if (live) setCount(page.runs.length);
+        const inbox = await get<S["Inbox"]>(url("/inbox"));
+        if (live) setCount(inbox.more ? Math.max(inbox.runs.length, WAITING_PAGE) : inbox.runs.length);
       } catch {
         // a refusal is the screens' to say (a 401 ends the session for all of them)
       }
       if (live) timer = window.setTimeout(ask, WAITING_MS);
     };
+    const decided = () => void ask();
     void ask();
+    window.addEventListener(DECISION_MADE, decided);
     return () => {
       live = false;
       window.clearTimeout(timer);
+      window.removeEventListener(DECISION_MADE, decided);
     };
   }, [signedIn]);
   return count;
+}
+
+const ROLE_MS = 15_000;
+
+/** The role held now, read again (GET /session) every ROLE_MS and when the tab is looked at again: a
+ * role changed by an admin elsewhere reaches an open tab (issue 66) — its screens and the api's checks
+ * then agree. `changed` gets the session as it now is and the role it had. */
+function useRoleWatch(session: S["SessionView"] | null, changed: (now: S["SessionView"], was: string) => void): void {
+  const role = session?.role ?? "";
+  useEffect(() => {
+    if (!session) return;
+    let live = true;
+    let timer = 0;
+    const ask = async () => {
+      window.clearTimeout(timer);
+      try {
+        const now = await get<S["SessionView"]>(url("/session"));
+        if (live && now.role !== role) changed(now, role);
+      } catch {
+        // a 401 ends the session for every screen (SESSION_ENDED); anything else: asked again later
+      }
+      if (live) timer = window.setTimeout(ask, ROLE_MS);
+    };
+    const seen = () => document.visibilityState === "visible" && void ask();
+    timer = window.setTimeout(ask, ROLE_MS);
+    document.addEventListener("visibilitychange", seen);
+    window.addEventListener("focus", seen);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+      document.removeEventListener("visibilitychange", seen);
+      window.removeEventListener("focus", seen);
+    };
+  }, [session?.member_id, role]);
 }
 
 function useHash(): string {
@@ -106,6 +147,8 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
   switch (parts[0]) {
     case "runs":
       return parts[1] ? <RunScreen runId={decodeURIComponent(parts[1])} session={session} /> : <RunsScreen params={params} />;
+    case "inbox":
+      return <InboxScreen />;
     case "agents":
       return <AgentsScreen />;
     case "ask":
@@ -181,6 +224,14 @@ function App() {
     };
   }, []);
   const waiting = useWaiting(state === "signed-in");
+  const [roleNotice, setRoleNotice] = useState("");
+  useRoleWatch(state === "signed-in" ? session : null, (now, was) => {
+    useCsrfToken(now.csrf_token, now.role);
+    setSession(now);
+    setRoleNotice(
+      `Your role changed from ${was || "none"} to ${now.role || "none"}: what you may do here changed with it.`,
+    );
+  });
   const signOut = async () => {
     await send("DELETE", url("/session")).catch(() => undefined);
     ended("You signed out.", "signed-out");
@@ -210,10 +261,10 @@ function App() {
                 <a href={href} aria-current={hash.startsWith(href) ? "page" : undefined}>
                   {label}
                 </a>
-                {href === "#/runs" && waiting > 0 && (
+                {href === "#/inbox" && waiting > 0 && (
                   <a
                     class="badge"
-                    href="#/runs?status=waiting_for_human"
+                    href="#/inbox"
                     aria-label={`${waiting >= WAITING_PAGE ? `${WAITING_PAGE}+` : waiting} waiting for you`}
                   >
                     {waiting >= WAITING_PAGE ? `${WAITING_PAGE}+` : waiting} waiting
@@ -228,6 +279,11 @@ function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
+        {roleNotice && (
+          <p class="notice" role="status">
+            {roleNotice}
+          </p>
+        )}
         <Screen hash={hash} session={session} ended={(words) => ended(words, "disconnected")} />
       </main>
     </>

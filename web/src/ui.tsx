@@ -246,3 +246,6 @@ export function Confirm({ label, question, yes, act, disabled = false, title, de
     </span>
   );
 }
+
+/** Fired on window when a decision was made (the inbox, a run's page): the nav's count is asked again. */
+export const DECISION_MADE = "na:decided";

@@ -3,7 +3,7 @@ changing, pausing and deleting an agent, accepting its instructions' edits, rati
 an instructions edit proposed from the ratings, and an agent's runs."""
 
 from functions.routes import Doc, Route
-from functions.routes.agents_api import agents, feedback
+from functions.routes.agents_api import agents, feedback, routines
 from functions.routes.rows import route
 
 _AGENT = "models.agents.AgentView"
@@ -105,6 +105,29 @@ AGENTS_ROUTES: list[Route] = [
         ),
         session_only=True,
         role="owner",
+    ),
+    route(
+        "GET /agents/<agent_id>/routines",
+        routines.routines,
+        Doc(
+            "An agent's routines, each with when it next starts a run",
+            "agents",
+            {200: "models.agents.Routines"},
+        ),
+        role="viewer",
+    ),
+    route(
+        "POST /agents/<agent_id>/run-now",
+        routines.run_now,
+        Doc(
+            "Start one of an agent's routines now (the same request_id starts one run)",
+            "agents",
+            {202: "models.runs.RunStarted"},
+            body="agents_api.routines.RunNow",
+            refusals=(409,),
+        ),
+        scope="runs:start",
+        role="editor",
     ),
     route(
         "GET /agents/<agent_id>/runs",

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.platform.domain.schema import Schema
+from shared.workspace.domain.triggers import Schedule
 
 
 class InstructionsView(Schema):
@@ -44,3 +45,20 @@ class AcceptedVersion(Schema):
 class Accepted(Schema):
     agent_id: str
     accepted: AcceptedVersion
+
+
+class RoutineView(Schema):
+    """One of an agent's schedules and when it next starts a run."""
+
+    index: int = Field(description="Its place in the agent's schedules, from 0 (POST run-now's routine)")
+    schedule: Schedule
+    next_run: datetime | None = Field(description="When it next starts a run; null while the agent is paused")
+
+
+class Routines(Schema):
+    """An agent's routines, in its order, their times in the workspace's time zone."""
+
+    agent_id: str
+    timezone: str
+    paused: bool
+    routines: list[RoutineView]

@@ -65,6 +65,23 @@ class RunList(Schema):
     next_cursor: str | None = Field(description="Gives the next page as ?cursor=; null on the last page")
 
 
+class InboxRun(RunSummary):
+    """A run waiting for a decision the person asking may make."""
+
+    needs: Literal["editor", "admin", "owner"] = Field(
+        description="The least role that approves or answers its request (the owner's approvers choose)"
+    )
+
+
+class Inbox(Schema):
+    """The approvals inbox: the waiting runs the person asking may decide, newest first."""
+
+    runs: list[InboxRun]
+    more: bool = Field(
+        description="More runs wait than were read: the Runs screen, filtered by waiting, lists them all"
+    )
+
+
 class SkippedEditView(Schema):
     """An edit of a page of a chosen data source that no trigger rule started a run for."""
 

@@ -3,7 +3,17 @@ and reading runs, deciding and controlling them, a mailed decision link's routes
 
 from functions.routes import Route
 from functions.routes.rows import Tag, mailed_link, route
-from functions.routes.runs_api import BULK, CONTROLS, DECISIONS, RETRY, approvals, run_actions, runs, usage
+from functions.routes.runs_api import (
+    BULK,
+    CONTROLS,
+    DECISIONS,
+    RETRY,
+    approvals,
+    inbox,
+    run_actions,
+    runs,
+    usage,
+)
 
 _runs = Tag("runs")
 _STARTED = {202: "models.runs.RunStarted"}
@@ -25,6 +35,13 @@ RUNS_ROUTES: list[Route] = [
         "List runs, filtered and paged",
         {200: "models.runs.RunList"},
         query="runs_api.runs.RunsQuery",
+        role="viewer",
+    ),
+    _runs(
+        "GET /inbox",
+        inbox.inbox,
+        "The runs waiting for a decision the caller may make (the approvals inbox)",
+        {200: "models.runs.Inbox"},
         role="viewer",
     ),
     _runs(

@@ -9,7 +9,7 @@ only once the owner accepts it (:func:`usable_version`). Why: docs/decisions/006
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
@@ -67,6 +67,18 @@ def slot_of(schedule: Schedule, tick: datetime, zone: tzinfo) -> datetime | None
         if hour.hour == schedule.hour and schedule.on(hour.date()):
             return hour
         hour += HOUR
+    return None
+
+
+def next_slot(schedule: Schedule, now: datetime, zone: tzinfo) -> datetime | None:
+    """When ``schedule`` next starts a run after ``now`` (aware, in ``zone``): the first local hour
+    after now's that is its hour on one of its days, within 32 days (a monthly day always comes in
+    them); None if none does. The hourly tick starts it in that hour (:func:`slot_of`)."""
+    hour = now.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+    for _ in range(32 * 24):
+        hour = (hour.astimezone(UTC) + HOUR).astimezone(zone)  # UTC steps: a DST gap or fold holds
+        if hour.hour == schedule.hour and schedule.on(hour.date()):
+            return hour
     return None
 
 

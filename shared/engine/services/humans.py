@@ -164,7 +164,11 @@ def respond(
 def needed_role(deps: Deps, tenant_id: str, waiting: Waiting) -> str:
     """The least role that approves or answers ``waiting``: the tenant's approvers, for its classes."""
     tenant = deps.need_tenants().get(tenant_id)
-    approvers = tenant.approvers if tenant is not None else Approvers()
+    return role_for(tenant.approvers if tenant is not None else Approvers(), waiting)
+
+
+def role_for(approvers: Approvers, waiting: Waiting) -> str:
+    """The least role that approves or answers ``waiting`` under ``approvers`` (the owner's choice)."""
     return approvers.needed(decision_classes(waiting.purpose, waiting.effects, waiting.budget, PRODUCTION))
 
 

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 
 QUESTION_CHARS = 2_000
 ANSWER_CHARS = 1_200
+# Said after an answer searched only part of the index (issue 66: a scoped answer said nothing of it).
+LIMITED = (
+    "Limited to what you may read: only the pages and data sources a run of yours reads without an "
+    "approval were searched; the rest of the workspace may say more (an approver can ask it)."
+)
 TURNS = 4  # earlier turns a follow-up carries, the latest ones
 TURN_CHARS = 600  # of each earlier question and answer
 PASSAGES = 12  # most passages one answer is given (the token budget usually stops sooner)
@@ -129,7 +134,8 @@ def answer_question(
     deps: Deps, tenant_id: str, question: str, earlier: list[Turn], scopes: list[str] | None = None
 ) -> Answer:
     """``question`` (with the ``earlier`` turns of its thread or conversation) answered from the
-    tenant's index within ``scopes``: a follow-up rewritten as a standalone question first (a model
+    tenant's index within ``scopes`` (None: all of it; else the answer ends saying it was limited,
+    :data:`LIMITED`): a follow-up rewritten as a standalone question first (a model
     call), one search, one answering call, each paid as model calls are. Each cited page comes with
     its passage's words (``quote``). BudgetSpent when a budget stops them; InvalidInput for an empty
     or too long question."""
@@ -153,6 +159,8 @@ def answer_question(
         {"page_id": pid, "title": p["title"], "url": p["url"], "quote": _quote(p["text"])}
         for pid, p in pages.items()
     ]
+    if scopes is not None:  # None: the whole index. Before the sources: the console shows it, not them
+        text += "\n\n" + LIMITED
     if cited:
         text += "\n\nSources: " + "; ".join(f"{c['title']} ({c['url']})" for c in cited)
     return Answer(text, cited, cost + answering, searched)

@@ -9,7 +9,16 @@ import pytest
 
 from shared.agents.domain.agents import Agent, ask_of
 from shared.engine.planning.start import start_run
-from shared.memory.services.ask import PER_PAGE, QUOTE_CHARS, TURN_CHARS, TURNS, Turn, answer_question, fitted
+from shared.memory.services.ask import (
+    LIMITED,
+    PER_PAGE,
+    QUOTE_CHARS,
+    TURN_CHARS,
+    TURNS,
+    Turn,
+    answer_question,
+    fitted,
+)
 from shared.memory.services.workspace_index import index_page
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.services.channels import NotionComments
@@ -196,6 +205,19 @@ def test_an_ask_searches_within_what_the_askers_runs_read_unasked(fakes: FakeCon
     wider = api.put("/team/approvers", json={"beyond_reach": "editor"}, headers=auth(sessions["owner"]))
     assert wider.status_code == 200, wider.get_data(as_text=True)
     assert asked(fakes, sessions["editor"], question) == (EVERY, EVERY)
+
+
+def test_an_answer_searched_within_the_askers_reach_says_it_was_limited(fakes: FakeContainer) -> None:
+    """Issue 66: a scoped answer did not say it was scoped. The editor's says so (before its sources);
+    the owner's, from the whole index, does not."""
+    sessions = reach_world(fakes)
+    api = client("api", fakes)
+    question = {"question": "What is the pricing plan?"}
+    editor = api.post("/ask", json=question, headers=auth(sessions["editor"]))
+    owner = api.post("/ask", json=question, headers=auth(sessions["owner"]))
+    assert editor.json is not None and owner.json is not None
+    assert LIMITED in editor.json["answer"]
+    assert LIMITED not in owner.json["answer"]
 
 
 def test_a_conversation_is_its_starters_and_its_id_the_apis(fakes: FakeContainer) -> None:

@@ -20,6 +20,51 @@ function scheduleWords(s: Schedule): string {
   return `${s.every === "daily" ? "every day" : "on weekdays"} at ${hour}`;
 }
 
+/** When a routine next starts a run, in the workspace's time zone as the browser shows times. */
+function NextRun({ routine, paused }: { routine: S["RoutineView"] | undefined; paused: boolean }) {
+  if (paused) return <span class="hint"> · no next run while the agent is paused</span>;
+  if (!routine) return null;
+  return <span class="hint"> · next run {routine.next_run ? when(routine.next_run) : "not within a month"}</span>;
+}
+
+function newRequestId(): string {
+  return `now-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** "Run now": the routine's run started at once (POST /agents/{id}/run-now). The request's id is kept
+ * until the run started, so a double click or a retried request starts one run (the api names the run
+ * from it); the next press after that starts another. */
+function RunNow({ agentId, index, words, paused, started }: { agentId: string; index: number; words: string; paused: boolean; started: () => void }) {
+  const [requestId, setRequestId] = useState(newRequestId);
+  const [run, setRun] = useState("");
+  const [busy, error, act] = useAction();
+  const may = paused ? "The agent is paused: resume it to run its routines." : roleRefusal("editor", "run a routine");
+  const press = () =>
+    act(async () => {
+      const answer = await send<S["RunStarted"]>("POST", url("/agents/{agent_id}/run-now", { agent_id: agentId }), {
+        routine: index,
+        request_id: requestId,
+      });
+      setRun(answer.run_id);
+      setRequestId(newRequestId());
+      started();
+    });
+  return (
+    <>
+      <button type="button" disabled={busy || !!may} title={may} aria-label={`Run now: ${words}`} onClick={press}>
+        Run now
+      </button>
+      {run && (
+        <span role="status">
+          {" "}
+          Started: <a href={`#/runs/${encodeURIComponent(run)}`}>its run</a>
+        </span>
+      )}
+      <ErrorText error={error} />
+    </>
+  );
+}
+
 export function AgentsScreen() {
   const list = useLoad(() => get<S["AgentList"]>(url("/agents")));
   const [name, setName] = useState("");
@@ -96,6 +141,7 @@ export function AgentsScreen() {
 function AgentDetail({ agentId, changed }: { agentId: string; changed: () => void }) {
   const shown = useLoad(() => get<Agent>(url("/agents/{agent_id}", { agent_id: agentId })), agentId);
   const runs = useLoad(() => get<S["RunList"]>(url("/agents/{agent_id}/runs", { agent_id: agentId })), agentId);
+  const routines = useLoad(() => get<S["Routines"]>(url("/agents/{agent_id}/routines", { agent_id: agentId })), agentId);
   const [busy, error, act] = useAction();
   const may = roleRefusal("admin", "change, pause or delete an agent");
   const owner = !roleRefusal("owner", "accept"); // issue 66: an admin was told "someone other than you" of her own edit
@@ -106,6 +152,7 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
   const schedules = agent?.schedules ?? [];
   const done = () => {
     shown.reload();
+    routines.reload();
     changed();
   };
   const patch = (body: object) =>
@@ -213,7 +260,9 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
       <ul>
         {schedules.map((s, i) => (
           <li key={`${s.every}-${s.hour}-${i}`}>
-            {scheduleWords(s)}{" "}
+            {scheduleWords(s)}
+            <NextRun routine={routines.data?.routines.find((r) => r.index === i)} paused={!!agent?.paused} />{" "}
+            <RunNow agentId={agentId} index={i} words={scheduleWords(s)} paused={!!agent?.paused} started={() => runs.reload()} />{" "}
             <button
               type="button"
               disabled={busy || !!may} title={may}

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
-import { Confirm, ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
+import { Confirm, DECISION_MADE, ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 
 type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
@@ -195,6 +195,7 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
       }
       setText("");
       refresh();
+      window.dispatchEvent(new Event(DECISION_MADE)); // the nav's count of waiting decisions, asked again
       document.getElementById("run-status")?.focus();
     });
   const question = waiting.purpose === "question";

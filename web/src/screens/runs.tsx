@@ -250,7 +250,12 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
           <thead>
             <tr>
               <th scope="col">
-                <span class="visually-hidden">Choose</span>
+                <input
+                  type="checkbox"
+                  aria-label="Choose all shown runs"
+                  checked={runs.length > 0 && runs.every((r) => chosen.includes(r.run_id))}
+                  onChange={(e) => setChosen(e.currentTarget.checked ? runs.map((r) => r.run_id) : [])}
+                />
               </th>
               <th scope="col">Goal</th>
               <th scope="col">Status</th>

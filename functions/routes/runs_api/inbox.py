@@ -1,0 +1,41 @@
+"""The approvals inbox (issue 66, point 4): every run waiting for a decision that the person asking
+may make (approve or answer, within their role: the owner's approvers say which role decides which
+request), each with the whole request, newest first."""
+
+from typing import Any
+
+from functions._http import Reply
+from functions.routes import Call
+from shared.engine.services import humans
+from shared.runs.domain.events import RunStatus
+from shared.runs.domain.runs import Waiting
+from shared.runs.services import runs
+from shared.workspace.domain.members import Approvers, at_least
+
+INBOX_READ = 100  # the waiting runs read for one answer, newest first; `more` says when there are others
+
+
+def mine(role: str, approvers: Approvers, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The listed waiting runs a person of ``role`` may approve or answer, each with ``needs``: the
+    least role that decides it. The owner decides every one; a role no one knows, none."""
+    kept = []
+    for run in listed:
+        if run["waiting"] is None:
+            continue  # moved on between the query and its read
+        needs = humans.role_for(approvers, Waiting.model_validate(run["waiting"]))
+        if role == "owner" or at_least(role, needs):
+            kept.append(run | {"needs": needs})
+    return kept
+
+
+def inbox(call: Call) -> Reply:
+    """``GET /inbox``: the runs waiting for a decision the caller may make, and whether more runs wait
+    than were read (``more``: the Runs screen, filtered by "waiting", lists them all)."""
+    c = call.container
+    page = runs.list_runs(
+        call.tenant_id, c.store, call.tenants, limit=INBOX_READ, status=RunStatus.WAITING_FOR_HUMAN.value
+    )
+    tenant = call.tenants.get(call.tenant_id)
+    approvers = tenant.approvers if tenant is not None else Approvers()
+    role = call.member.role if call.member is not None else ""
+    return {"runs": mine(role, approvers, page["runs"]), "more": page["next_cursor"] is not None}, 200

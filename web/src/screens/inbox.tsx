@@ -1,0 +1,197 @@
+// The approvals inbox (issue 66, point 4): every run waiting for a decision the signed-in person may
+// make within their role (GET /inbox), each with the whole request, decided in place one by one or
+// several at once.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, type S, get, send, url } from "../api";
+import { DECISION_MADE, Empty, ErrorText, Loading, messageOf, useAction, when } from "../ui";
+
+type Item = S["Inbox"]["runs"][number];
+type Choice = "approve" | "reject" | "answer";
+const REFRESH_MS = 5000;
+const NEEDS: Record<string, string> = {
+  editor: "an editor or above",
+  admin: "an admin or the owner",
+  owner: "the owner",
+};
+const DONE: Record<Choice, string> = { approve: "Approved", reject: "Rejected", answer: "Answered" };
+
+/** One decision on one run's request (POST /runs/{id}/{decision}); "" when done, else why not. */
+async function decideOne(run: Item, decision: Choice, text: string): Promise<string> {
+  const waiting = run.waiting;
+  if (!waiting) return "it no longer waits";
+  try {
+    await send<S["RunMoved"]>("POST", url(`/runs/{run_id}/${decision}`, { run_id: run.run_id }), {
+      request_id: waiting.request_id,
+      text,
+    });
+    return "";
+  } catch (reason) {
+    if (reason instanceof ApiError && reason.status === 409) return `already decided or moved on (${reason.message})`;
+    return messageOf(reason);
+  }
+}
+
+function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean; choose: (on: boolean) => void; decided: (words: string) => void }) {
+  const waiting = run.waiting;
+  const [text, setText] = useState("");
+  const [busy, error, act] = useAction();
+  if (!waiting) return null;
+  const question = waiting.purpose === "question";
+  const title = run.title || run.goal;
+  const id = `ask-${run.run_id}`;
+  const decide = (decision: Choice) =>
+    act(async () => {
+      const refused = await decideOne(run, decision, text);
+      decided(refused ? `${title}: not done: ${refused}.` : `${title}: ${DONE[decision].toLowerCase()}.`);
+    });
+  return (
+    <li class="card request" aria-labelledby={id}>
+      <div class="request-head">
+        {!question && (
+          <input type="checkbox" aria-label={`Choose ${title}`} checked={chosen} onChange={(e) => choose(e.currentTarget.checked)} />
+        )}
+        <h2 id={id}>
+          <a href={`#/runs/${encodeURIComponent(run.run_id)}`}>{title}</a>
+        </h2>
+      </div>
+      <p class="hint">
+        {question ? "Asks a question" : "Asks for approval"}
+        {run.agent_name ? ` · agent ${run.agent_name}` : ""} · waiting since {when(run.updated_at)} · decided by{" "}
+        {NEEDS[run.needs] ?? run.needs}
+      </p>
+      <p class="prompt">{waiting.prompt}</p>
+      {(waiting.effects ?? []).length > 0 && (
+        <>
+          <p>Approving lets this happen beyond the run's own pages:</p>
+          <ul>
+            {(waiting.effects ?? []).map((effect) => (
+              <li key={effect}>{effect}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      <label>
+        {question ? "Your answer" : "A note (optional)"}
+        <textarea value={text} onInput={(e) => setText(e.currentTarget.value)} maxLength={2000} rows={2} />
+      </label>
+      <div class="actions">
+        {question ? (
+          <button type="button" class="primary" disabled={busy || !text.trim()} onClick={() => decide("answer")}>
+            Answer
+          </button>
+        ) : (
+          <button type="button" class="primary" disabled={busy} onClick={() => decide("approve")}>
+            Approve
+          </button>
+        )}
+        <button type="button" disabled={busy} onClick={() => decide("reject")}>
+          Reject
+        </button>
+      </div>
+      <ErrorText error={error} />
+    </li>
+  );
+}
+
+export function InboxScreen() {
+  const [inbox, setInbox] = useState<S["Inbox"] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [said, setSaid] = useState<string[]>([]);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [round, setRound] = useState(0);
+  const [busy, bulkError, act] = useAction();
+
+  useEffect(() => {
+    let live = true;
+    let timer = 0;
+    const refresh = async () => {
+      try {
+        const page = await get<S["Inbox"]>(url("/inbox"));
+        if (!live) return;
+        setInbox(page);
+        setError(null);
+        setChosen((old) => old.filter((id) => page.runs.some((r) => r.run_id === id)));
+      } catch (reason) {
+        if (live) setError(reason);
+      }
+      if (live) timer = window.setTimeout(refresh, REFRESH_MS);
+    };
+    void refresh();
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [round]);
+
+  const decided = (words: string[]) => {
+    setSaid(words);
+    window.dispatchEvent(new Event(DECISION_MADE));
+    setRound((n) => n + 1);
+  };
+  const runs = inbox?.runs ?? [];
+  const approvals = runs.filter((r) => r.waiting?.purpose !== "question");
+  const all = approvals.length > 0 && approvals.every((r) => chosen.includes(r.run_id));
+  const choose = (runId: string, on: boolean) =>
+    setChosen((old) => (on ? [...old.filter((id) => id !== runId), runId] : old.filter((id) => id !== runId)));
+  const bulk = (decision: "approve" | "reject") =>
+    act(async () => {
+      const words: string[] = [];
+      for (const run of approvals.filter((r) => chosen.includes(r.run_id))) {
+        const refused = await decideOne(run, decision, "");
+        words.push(`${run.title || run.goal}: ${refused ? `not done: ${refused}` : DONE[decision].toLowerCase()}.`);
+      }
+      setChosen([]);
+      decided(words);
+    });
+
+  return (
+    <section>
+      <h1>Inbox</h1>
+      <p>The runs waiting for a decision you may make, within your role: approve, reject or answer each here.</p>
+      {said.length > 0 && (
+        <ul class="notice" role="status">
+          {said.map((words, n) => (
+            <li key={`${n}-${words}`}>{words}</li>
+          ))}
+        </ul>
+      )}
+      <ErrorText error={error} />
+      {inbox === null && !error && <Loading what="the decisions waiting for you" />}
+      {inbox !== null && runs.length === 0 && <Empty>Nothing waits for your decision.</Empty>}
+      {approvals.length > 1 && (
+        <div class="actions bulk" role="group" aria-label="Chosen requests">
+          <label>
+            <input type="checkbox" checked={all} onChange={(e) => setChosen(e.currentTarget.checked ? approvals.map((r) => r.run_id) : [])} />
+            Select all
+          </label>
+          <span>{chosen.length} chosen</span>
+          <button type="button" disabled={busy || chosen.length === 0} onClick={() => bulk("approve")}>
+            Approve chosen
+          </button>
+          <button type="button" disabled={busy || chosen.length === 0} onClick={() => bulk("reject")}>
+            Reject chosen
+          </button>
+          <ErrorText error={bulkError} />
+        </div>
+      )}
+      {runs.length > 0 && (
+        <ul class="requests">
+          {runs.map((run) => (
+            <Request
+              key={`${run.run_id}-${run.waiting?.request_id ?? ""}`}
+              run={run}
+              chosen={chosen.includes(run.run_id)}
+              choose={(on) => choose(run.run_id, on)}
+              decided={(words) => decided([words])}
+            />
+          ))}
+        </ul>
+      )}
+      {inbox?.more && (
+        <p>
+          More runs wait than are shown: <a href="#/runs?status=waiting_for_human">all waiting runs</a>.
+        </p>
+      )}
+    </section>
+  );
+}
