@@ -1,6 +1,6 @@
-"""An agent's routines (issue 66, point 6): each schedule with when it next starts a run, and "Run
-now", which starts a routine's run at once, idempotently: the same ``request_id`` (a double click, a
-retried request) names the same run, which planning creates once."""
+"""An agent's routines (issue 66, point 6): each schedule with when it next starts a run. "Run now"
+starts a routine's run at once, idempotently: the same ``request_id`` (a double click, a retried
+request) names the same run, which planning creates once."""
 
 import hashlib
 from datetime import UTC, datetime, tzinfo

@@ -1,6 +1,6 @@
 """The approvals inbox (issue 66, point 4): every run waiting for a decision that the person asking
-may make (approve or answer, within their role: the owner's approvers say which role decides which
-request), each with the whole request, newest first."""
+may make, approving or answering within their role, each with the whole request, newest first. The
+owner's approvers say which role decides which request."""
 
 from typing import Any
 

@@ -135,8 +135,8 @@ def answer_question(
 ) -> Answer:
     """``question`` (with the ``earlier`` turns of its thread or conversation) answered from the
     tenant's index within ``scopes`` (None: all of it; else the answer ends saying it was limited,
-    :data:`LIMITED`): a follow-up rewritten as a standalone question first (a model
-    call), one search, one answering call, each paid as model calls are. Each cited page comes with
+    :data:`LIMITED`). A follow-up is rewritten as a standalone question first (a model call); then
+    one search and one answering call, each paid as model calls are. Each cited page comes with
     its passage's words (``quote``). BudgetSpent when a budget stops them; InvalidInput for an empty
     or too long question."""
     from shared.memory.services.workspace_search import searcher
