@@ -53,7 +53,9 @@ REACH: dict[str, frozenset[str]] = {
     # Choosing pages or data sources (PATCH /settings) queues their first index at once.
     "shared/memory/services/workspace_index.py:index_the_choice": frozenset({"api"}),
     # GitHub's check deliveries wake a waiting run: no function receives them yet (decision 0096).
-    "shared/engine/services/check_wakeups.py:_wake": frozenset(),
+    "shared/engine/services/check_wakeups.py:_wake_step": frozenset(),
+    # "Run now" on a routine (POST /agents/<id>/run-now on api) queues its run's plan task.
+    "functions/routes/agents_api/routines.py:run_now": frozenset({"api"}),
     # The Linear sync (docs/sync.md): connect and disconnect on api (its key and webhook secret
     # written, read and deleted), the signed intake on api, the mirror's tasks on plan.
     "shared/sync/services/connect.py:connect_linear": frozenset({"api"}),

@@ -31,6 +31,14 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("api_key", "cannot be used with this key"),
         ("team_id", "sees no Linear team of that id"),
     ),
+    # a self-managed instance's host must resolve, to public addresses only (only DNS knows)
+    "PUT /sync/gitlab": (
+        ("base_url", "does not resolve to any address"),
+        ("base_url", "is not a domain name or an address"),
+        ("base_url", "private"),
+    ),
+    # a routine's number among the agent's own schedules: the workspace's state
+    "POST /agents/{agent_id}/run-now": (("routine", "has no routine"),),
     # a reason is required with "bad" only: a rule between two fields
     "POST /runs/{run_id}/rating": (("reason", "say why the run was not right"),),
     "POST /agents": TRIGGERS,

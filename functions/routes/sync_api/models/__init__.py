@@ -85,9 +85,10 @@ class GitLabToken(Schema):
     """What connecting GitLab takes (the data source: the home's Tasks unless named)."""
 
     access_token: ApiKey
-    project: int | Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}$")] = (
-        Field(description="The GitLab project to keep in step: its id, or its path (group/project)")
-    )
+    project: (
+        Annotated[int, Field(gt=0, lt=2**53)]
+        | Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}$")]
+    ) = Field(description="The GitLab project to keep in step: its id, or its path (group/project)")
     base_url: str = Field(
         "https://gitlab.com",
         min_length=8,
