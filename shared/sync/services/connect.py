@@ -230,6 +230,8 @@ def _gitlab_body(body: dict[str, Any], deps: GitLabLinking) -> tuple[str, str | 
         )
     if isinstance(project, str) and project.isdigit() and len(project) <= 15:
         project = int(project)
+    if isinstance(project, float) and project.is_integer():  # JSON's 7.0 is the integer 7
+        project = int(project)
     good_id = isinstance(project, int) and not isinstance(project, bool) and 0 < project < 2**53
     if not good_id and not (isinstance(project, str) and _PROJECT_PATH.fullmatch(project)):
         raise errors.InvalidInput(

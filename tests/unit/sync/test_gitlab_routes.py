@@ -106,6 +106,14 @@ def test_a_self_managed_instance_is_used_as_given() -> None:
     assert set(gitlab(people).calls) == {"https://gitlab.example.com:8443/gitlab"}
 
 
+def test_a_project_id_sent_as_a_whole_float_is_the_same_id() -> None:
+    """JSON Schema's integer holds 77.0, as the api's contract does: it is project 77."""
+    people = gitlab_team()
+    body = {**BODY, "base_url": "https://gitlab.example.com", "project": 77.0}
+    status, answer = call(people, "owner", "PUT", "/sync/gitlab", json=body)
+    assert status == 200 and answer["project"]["id"] == 77
+
+
 def test_bad_input_is_a_400_naming_what_is_wrong_and_nothing_is_stored() -> None:
     people = gitlab_team()
     cases = [
