@@ -36,7 +36,11 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("base_url", "does not resolve to any address"),
         ("base_url", "is not a domain name or an address"),
         ("base_url", "private"),
-        ("base_url", "not a URL"),  # a URL's whole grammar, which the schema's prefix does not state
+        ("base_url", "not a URL"),
+        (
+            "base_url",
+            "no GitLab answered at this address",
+        ),  # only the network can tell  # a URL's whole grammar, which the schema's prefix does not state
     ),
     # a routine's number among the agent's own schedules: the workspace's state
     "POST /agents/{agent_id}/run-now": (("routine", "has no routine"),),

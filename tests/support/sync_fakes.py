@@ -6,7 +6,7 @@ one project. The sync's own tests use the Linear and GitLab sandboxes and the Fi
 from datetime import datetime
 from typing import Any
 
-from shared.platform.errors import NotFound, Unauthenticated
+from shared.platform.errors import NotFound, TransientError, Unauthenticated
 from shared.sync.domain.connection import LinearConnection, LogEntry, SyncLink
 
 KEY = "lin_api_fake_key_for_tests"
@@ -110,6 +110,8 @@ class FakeGitLab:
 
     def _check(self, base: str, token: str) -> None:
         self.calls.append(base)
+        if "down." in base:  # an instance that does not answer
+            raise TransientError("GitLab is unreachable (ConnectError, GET for user)")
         if token != GITLAB_TOKEN:
             raise Unauthenticated("GitLab refused the access token (401)")
 

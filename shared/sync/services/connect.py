@@ -271,6 +271,14 @@ def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) ->
             f"GitLab cannot be used with this token ({exc.reason[:200]}); nothing was stored",
             ["access_token"],
         ) from None
+    except errors.TransientError:
+        if base == GITLAB_COM:
+            raise  # gitlab.com unreachable: ours to retry, a 503
+        raise errors.InvalidInput(  # the address the person gave: theirs to check
+            "base_url: no GitLab answered at this address (is it the instance's public address?); "
+            "nothing was stored",
+            ["base_url"],
+        ) from None
     earlier = deps.store.connection(tenant_id)
     if earlier is not None and earlier.webhook_id:
         _unhook_gitlab(deps, tenant_id, earlier)

@@ -114,6 +114,18 @@ def test_a_project_id_sent_as_a_whole_float_is_the_same_id() -> None:
     assert status == 200 and answer["project"]["id"] == 77
 
 
+def test_a_self_managed_instance_that_does_not_answer_is_a_400_naming_the_address() -> None:
+    people = gitlab_team()
+    body = {**BODY, "base_url": "https://down.example.com"}
+    status, answer = call(people, "owner", "PUT", "/sync/gitlab", json=body)
+    assert (
+        status == 400
+        and "no GitLab answered" in answer["reason"]
+        and answer["fields"] == [{"field": "base_url"}]
+    )
+    assert call(people, "viewer", "GET", "/sync/gitlab")[1]["connected"] is False
+
+
 def test_bad_input_is_a_400_naming_what_is_wrong_and_nothing_is_stored() -> None:
     people = gitlab_team()
     cases = [
