@@ -31,17 +31,10 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("api_key", "cannot be used with this key"),
         ("team_id", "sees no Linear team of that id"),
     ),
-    # a self-managed instance's host must resolve, to public addresses only (only DNS knows)
-    "PUT /sync/gitlab": (
-        ("base_url", "does not resolve to any address"),
-        ("base_url", "is not a domain name or an address"),
-        ("base_url", "private"),
-        ("base_url", "not a URL"),
-        (
-            "base_url",
-            "no GitLab answered at this address",
-        ),  # only the network can tell  # a URL's whole grammar, which the schema's prefix does not state
-    ),
+    # a self-managed instance's address: a URL's whole grammar (no user, query or fragment, not the
+    # API's path), a host that resolves to public addresses only and a GitLab that answers there; the
+    # schema states its https prefix, DNS and the network the rest. Every such refusal names base_url.
+    "PUT /sync/gitlab": (("base_url", "base_url: "),),
     # a routine's number among the agent's own schedules: the workspace's state
     "POST /agents/{agent_id}/run-now": (("routine", "has no routine"),),
     # a reason is required with "bad" only: a rule between two fields
