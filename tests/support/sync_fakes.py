@@ -139,10 +139,14 @@ class FakeGitLab:
         return []
 
     def create_issue(self, *args: Any) -> dict[str, Any]:
-        raise NotImplementedError
+        raise NotImplementedError(
+            "create_issue() is not faked here: the mirror's tests use the GitLab sandbox"
+        )
 
     def update_issue(self, *args: Any) -> dict[str, Any]:
-        raise NotImplementedError
+        raise NotImplementedError(
+            "update_issue() is not faked here: the mirror's tests use the GitLab sandbox"
+        )
 
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
         self._check(base, token)
