@@ -76,25 +76,16 @@ def invite(
 ) -> dict[str, Any]:
     """An invite of ``email`` to the team as ``role``, its link shown here once and mailed to that
     address (notify mints it again as it sends: never in the task). The person opens it and signs in
-    with Notion under that email (``connect``). ``key``: the session signing key."""
+    with Notion under that email (``connect``). ``key``: the session signing key. Inviting an address
+    with an open invite renews that invite (its id and link, the role and expiry now given) and
+    mails it again."""
     email = email.strip()
     if not _EMAIL.fullmatch(email):
         raise InvalidInput("email: an address such as ada@example.com", ["email"])
     if not may_grant(actor.role, role):
         raise Forbidden(f"your role ({actor.role}) may not invite a person as {role}")
-    invite_id = members.new_invite_id()
-    code = members.invite_code(key, tenant_id, invite_id)
-    made = MemberInvite(
-        invite_id=invite_id,
-        key=members.invite_key(code),
-        email=email,
-        role=role,  # may_grant checked it is a role
-        invited_by=actor.member_id,
-        created_at=now,
-        expires_at=now + timedelta(seconds=members.INVITE_TTL_S),
-    )
-
     day, address = now.strftime("%Y-%m-%d"), address_hash(email)
+    made: list[tuple[MemberInvite, str]] = []  # the invite and its code, as the last try made them
 
     def add(tenant: Tenant | None) -> Tenant:
         tenant = _connected(tenant)
@@ -102,25 +93,37 @@ def invite(
             raise Conflict("this person is a member already: change their role instead")
         if refusal := tenant.invites_sent.refusal(address, day):  # nothing stored, nothing mailed
             raise TooManyRequests(f"{refusal}: send it again tomorrow (UTC)", _to_midnight(now))
-        kept = tuple(
-            i for i in tenant.member_invites if i.expires_at > now and not same_address(i.email, email)
-        )
+        open_ = [i for i in tenant.member_invites if i.expires_at > now]
+        kept = tuple(i for i in open_ if not same_address(i.email, email))
         if len(tenant.members) + len(kept) >= members.MAX_MEMBERS:
             raise Conflict(f"a team has at most {members.MAX_MEMBERS} members and open invites")
+        renewed = next((i.invite_id for i in open_ if same_address(i.email, email)), None)
+        invite_id = renewed or members.new_invite_id()
+        code = members.invite_code(key, tenant_id, invite_id)
+        this = MemberInvite(
+            invite_id=invite_id,
+            key=members.invite_key(code),
+            email=email,
+            role=role,  # may_grant checked it is a role
+            invited_by=actor.member_id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=members.INVITE_TTL_S),
+        )
+        made[:] = [(this, code)]
         sent = tenant.invites_sent.counted(address, day)
         return tenant.model_copy(
-            update={"member_invites": (*kept, made), "invites_sent": sent, "updated_at": now}
+            update={"member_invites": (*kept, this), "invites_sent": sent, "updated_at": now}
         )
 
     tenant = tenants.update(tenant_id, add)
-    _mail_invite(tenant, actor, made, mailing)
-    link = members.invite_link(frontend, code)
+    ((this, code),) = made
+    _mail_invite(tenant, actor, this, mailing)
     return {
-        "invite_id": made.invite_id,
+        "invite_id": this.invite_id,
         "email": email,
         "role": role,
-        "expires_at": made.expires_at.isoformat(),
-        "link": link,
+        "expires_at": this.expires_at.isoformat(),
+        "link": members.invite_link(frontend, code),
     }
 
 
@@ -137,7 +140,8 @@ def _mail_invite(tenant: Tenant, actor: Member, made: MemberInvite, queue: TaskQ
     who = one_line(actor.name or actor.email)[:80] or "Its owner"
     days = members.INVITE_TTL_S // 86400
     note = NotifyTask(
-        notification_id=f"member-invite-{made.invite_id}",
+        # one mail each time it is sent: a renewed invite keeps its id, not its time
+        notification_id=f"member-invite-{made.invite_id}-{made.created_at:%Y%m%d%H%M%S%f}",
         tenant_id=tenant.tenant_id,
         channel="email",  # to the address invited, nowhere else
         subject="You are invited to a team on Notion Agent",

@@ -62,3 +62,20 @@ def test_a_withdrawn_invite_is_mailed_to_nobody(fakes: FakeContainer) -> None:
         _emails(fakes, FakeMailer()).unable(_invite_task(fakes), tenant)
         == "the invite was withdrawn or has expired"
     )
+
+
+def test_inviting_an_address_again_renews_its_invite_and_mails_it_again(fakes: FakeContainer) -> None:
+    ada = connect_as(fakes, ADA, "code-ada")
+    first = invite(fakes, ada["session"], "grace@example.com", "viewer").json
+    again = invite(fakes, ada["session"], "Grace@Example.com", "editor").json
+    assert first is not None and again is not None
+    # the same invite, so the first mail's link still admits her, and as the role given last
+    assert again["invite_id"] == first["invite_id"] and again["link"] == first["link"]
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None
+    (renewed,) = tenant.member_invites
+    assert renewed.role == "editor" and renewed.email == "Grace@Example.com"
+    mailed = [body for queue, body, _, _ in fakes.queue.tasks if queue == Queue.NOTIFY]
+    assert len(mailed) == 2 and len({m.notification_id for m in mailed}) == 2
+    gone = client("api", fakes).delete(f"/team/invites/{first['invite_id']}", headers=auth(ada["session"]))
+    assert gone.status_code == 200  # what the first answer named is still there to withdraw
