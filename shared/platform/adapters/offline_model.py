@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind
 from shared.platform.domain.model_replies import ArgsFix, Draft, PlanOut, Verdict, extract_context
+from shared.platform.domain.offline_ideas import idea_plan, idea_repository
 from shared.platform.errors import ModelFixableError
 
 NAME = "offline"
@@ -234,6 +235,8 @@ def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     special = _phased_or_mapped(ctx, goal, page)
     if special is not None:
         return special
+    if (repository := idea_repository(goal, page)) is not None:
+        return idea_plan(page, goal, repository)
     return told_plan(ctx, goal) or _other_plan(ctx, goal)
 
 
