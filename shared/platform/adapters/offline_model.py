@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind
 from shared.platform.domain.model_replies import ArgsFix, Draft, PlanOut, Verdict, extract_context
-from shared.platform.domain.offline_ideas import idea_plan, idea_repository
+from shared.platform.domain.offline_ideas import idea_plan, idea_repository, requirements_phase
 from shared.platform.errors import ModelFixableError
 
 NAME = "offline"
@@ -220,7 +220,7 @@ def _phased_or_mapped(ctx: dict[str, Any], goal: str, page: dict[str, Any]) -> d
     """A later phase, a first phase that reads, or a map over a goal's items; None: none of them.
     A child's goal (its item appended on a line of its own) maps nothing."""
     if ctx.get("phase"):
-        return next_phase(ctx, goal)
+        return requirements_phase(ctx, goal) or next_phase(ctx, goal)
     each = _EACH.match(goal.strip()) if "\n" not in goal else None
     if each and not page.get("id"):
         items = [i.strip()[:200] for i in re.split(r"[,;]", each["items"]) if i.strip()][:20]

@@ -1,6 +1,6 @@
 """The offline model's plan for an idea page whose agent is told to write requirements (issue 68,
 point 1): requirements written on the page, the owner's approval, the requirements read back as the
-owner left them, and a pull request made from what was read. Pure; used by the offline model.
+owner left them; then a next phase planned from what was read: a pull request. Pure.
 """
 
 import json
@@ -25,8 +25,8 @@ def idea_repository(goal: str, page: dict[str, Any]) -> str | None:
 
 
 def idea_plan(page: dict[str, Any], goal: str, repository: str) -> dict[str, Any]:
-    """Requirements from the page's title and lines, written on it; asked; read back; a change
-    drafted and proposed from the requirements as read (their repository, goal and criteria)."""
+    """Requirements from the page's title and lines, written on it; the owner asked; read back; the
+    next phase planned from them (:func:`requirements_phase`). No code tool in it: it asks once."""
     pid, title = str(page["id"]), str(page.get("title") or "Untitled")
     lines = [s.strip() for s in str(page.get("text") or "").splitlines() if s.strip()]
     items = [m[1].strip()[:500] for m in map(_ITEM.match, lines) if m][:10]
@@ -51,18 +51,40 @@ def idea_plan(page: dict[str, Any], goal: str, repository: str) -> dict[str, Any
         ),
         _step("read_requirements", "the requirements as the owner left them", page_id=pid),
         _step(
+            "plan_next",
+            "the change is planned from the requirements as read",
+            reason="plan the change from the requirements as the owner left them",
+            tools=["draft_text", "open_pull_request"],
+        ),
+    ]
+    return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
+
+
+def requirements_phase(ctx: dict[str, Any], goal: str) -> dict[str, Any] | None:
+    """The phase after the requirements were read back (an output with their fields, in what the run
+    read): the change drafted from them and proposed in their repository. None: no such output."""
+    outputs = ((ctx.get("read") or {}).get("outputs") or {}).values()
+    req = next(
+        (o for o in outputs if isinstance(o, dict) and {"brief", "repository", "slug"} <= set(o)), None
+    )
+    if req is None:
+        return None
+    steps = [
+        _step(
             "draft_text",
             "write the change",
-            instructions="Write the change (one Markdown file) that meets these requirements:\n${steps.3.brief}",
+            instructions=f"Write the change (one Markdown file) that meets these requirements:\n{req['brief']}"[
+                :4000
+            ],
         ),
         _step(
             "open_pull_request",
             "propose it for review",
-            repository="${steps.3.repository}",
-            title="${steps.3.title}",
-            body="${steps.3.brief}",
-            files=[{"path": "notes/${steps.3.slug}.md", "content": "${steps.4.text}"}],
+            repository=req["repository"],
+            title=str(req.get("title") or req["slug"])[:200],
+            body=str(req["brief"])[:50_000],
+            files=[{"path": f"notes/{req['slug']}.md", "content": "${steps.1.text}"}],
         ),
-        _step("finish", "done", summary=f"Opened ${{steps.5.url}} from the requirements on '{title}'"[:2000]),
+        _step("finish", "done", summary=f"Opened ${{steps.2.url}} for: {req.get('title')}"[:2000]),
     ]
     return {"goal": goal, "risk": "medium", "on_reject": "end", "steps": steps}
