@@ -12,8 +12,14 @@ _PULL = re.compile(r"pull request in ([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)", re.IGNO
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)]|\[[ x]\])\s+(.+)$")
 
 
-def _step(tool: str, rationale: str, **args: Any) -> dict[str, str]:
+def plan_step(tool: str, rationale: str, **args: Any) -> dict[str, str]:
+    """One step of an offline plan, as a model answers it (``PlanOut``)."""
     return {"tool": tool, "args_json": json.dumps(args, ensure_ascii=False), "rationale": rationale}
+
+
+def read_then_plan(read: dict[str, str], why: str, reason: str, tools: list[str]) -> list[dict[str, str]]:
+    """A phase that reads (``read``), then plans the next phase from what was read with ``tools``."""
+    return [read, plan_step("plan_next", why, reason=reason, tools=tools)]
 
 
 def idea_repository(goal: str, page: dict[str, Any]) -> str | None:
@@ -34,7 +40,7 @@ def idea_plan(page: dict[str, Any], goal: str, repository: str) -> dict[str, Any
     aim = f"{title}: {prose[0]}" if prose else title
     criteria = items or [f"The change does what '{title}' asks", "The repository's own checks pass"]
     steps = [
-        _step(
+        plan_step(
             "write_requirements",
             "the owner sees and edits what will be built",
             page_id=pid,
@@ -43,18 +49,17 @@ def idea_plan(page: dict[str, Any], goal: str, repository: str) -> dict[str, Any
             out_of_scope=["Anything the idea page does not ask for"],
             repository=repository,
         ),
-        _step(
+        plan_step(
             "request_approval",
             "the owner edits the requirements, then says go",
             summary=f"The requirements for '{title}' are on the page: edit them as you like, then "
             "approve to start the code run from them.",
         ),
-        _step("read_requirements", "the requirements as the owner left them", page_id=pid),
-        _step(
-            "plan_next",
+        *read_then_plan(
+            plan_step("read_requirements", "the requirements as the owner left them", page_id=pid),
             "the change is planned from the requirements as read",
-            reason="plan the change from the requirements as the owner left them",
-            tools=["draft_text", "open_pull_request"],
+            "plan the change from the requirements as the owner left them",
+            ["draft_text", "open_pull_request"],
         ),
     ]
     return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
@@ -70,14 +75,14 @@ def requirements_phase(ctx: dict[str, Any], goal: str) -> dict[str, Any] | None:
     if req is None:
         return None
     steps = [
-        _step(
+        plan_step(
             "draft_text",
             "write the change",
             instructions=f"Write the change (one Markdown file) that meets these requirements:\n{req['brief']}"[
                 :4000
             ],
         ),
-        _step(
+        plan_step(
             "open_pull_request",
             "propose it for review",
             repository=req["repository"],
@@ -85,6 +90,6 @@ def requirements_phase(ctx: dict[str, Any], goal: str) -> dict[str, Any] | None:
             body=str(req["brief"])[:50_000],
             files=[{"path": f"notes/{req['slug']}.md", "content": "${steps.1.text}"}],
         ),
-        _step("finish", "done", summary=f"Opened ${{steps.2.url}} for: {req.get('title')}"[:2000]),
+        plan_step("finish", "done", summary=f"Opened ${{steps.2.url}} for: {req.get('title')}"[:2000]),
     ]
     return {"goal": goal, "risk": "medium", "on_reject": "end", "steps": steps}

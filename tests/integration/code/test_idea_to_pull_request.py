@@ -173,7 +173,8 @@ def test_a_ready_idea_gets_requirements_the_owner_edits_then_a_pull_request_link
         driver.drive()
 
     done = driver.deps.store.get_run(tenant_id, run.run_id)
-    assert done is not None and done.state.status == RunStatus.COMPLETED, done.state.last_error
+    assert done is not None
+    assert done.state.status == RunStatus.COMPLETED, done.state.last_error
     [pull] = admin.repo("acme/site")["pulls"]
     assert pull["title"] == "A dashboard of overdue tasks"
     assert "- Overdue tasks come first" in pull["body"]
