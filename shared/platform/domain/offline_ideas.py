@@ -27,7 +27,8 @@ def idea_repository(goal: str, page: dict[str, Any]) -> str | None:
     owner/name"), for a run on a page; None for any other run. The instructions come first in a
     run's goal, so a page naming another repository is not the one taken (and code checks it too)."""
     pull = _PULL.search(goal)
-    return pull[1] if page.get("id") and pull and _REQUIREMENTS.search(goal) else None
+    found = page.get("id") and pull and _REQUIREMENTS.search(goal)
+    return pull[1].rstrip(".") if found and pull else None  # a sentence's full stop is not the name's
 
 
 def idea_plan(page: dict[str, Any], goal: str, repository: str) -> dict[str, Any]:
