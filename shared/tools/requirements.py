@@ -154,8 +154,9 @@ TOOLS = [
         "read_requirements",
         SideEffect.READ,
         ReadRequirementsArgs,
-        "Read the requirements on the trigger page as the owner left them; output: goal, title, slug, "
-        "brief (Markdown), acceptance_criteria, out_of_scope, repository, page_url.",
+        "Read the requirements on the trigger page as the owner left them, then end the phase with "
+        "plan_next so the change is planned from them; output: goal, title, slug, brief (Markdown), "
+        "acceptance_criteria, out_of_scope, repository, page_url.",
         read_requirements,
         uses_notion=True,
         uses_repositories=True,
