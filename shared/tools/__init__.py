@@ -41,6 +41,8 @@ TOOL_MODULES: dict[str, str] = {
     "await_review": "revision",
     "push_revision": "revision",
     "read_repository": "repository",
+    "write_requirements": "requirements",
+    "read_requirements": "requirements",
     "draft_text": "flow",
     "request_approval": "flow",
     "ask_question": "flow",
@@ -89,6 +91,10 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911 (a case per module)
             from shared.tools import revision
 
             return revision.TOOLS
+        case "requirements":
+            from shared.tools import requirements
+
+            return requirements.TOOLS
         case "flow":
             from shared.tools import flow
 

@@ -126,6 +126,9 @@ class ToolContext(NamedTuple):
     # fan_in's only: a map step's children, how many ended, and how to read their ends (``Children``).
     children: Callable[[int], Children] | None = None
     map_window: int | None = None  # map_rows' only: its children running at once (fan_out_max_running)
+    # The owner's GitHub repositories (settings: github_repositories), for a tool that declares
+    # ``Tool.uses_repositories`` (a Notion step, on execute-step, has no code access to ask).
+    repositories: tuple[str, ...] | None = None
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""
@@ -154,6 +157,7 @@ class Tool(NamedTuple):
     # request after the effect (a merge: its preview READY at its URL). It may raise: a TransientError
     # retries later (the owner is asked only once it holds), another error fails or repairs the step.
     before_asking: Callable[[ToolContext, Any], str] | None = None
+    uses_repositories: bool = False  # the engine gives ``ToolContext.repositories`` to these tools only
 
     @property
     def needs_intent(self) -> bool:

@@ -33,6 +33,7 @@ from shared.platform.errors import ConfigError, ModelFixableError, PermanentErro
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, checked, idempotency_key
 from shared.workspace.domain.code_names import check_project, check_repository
 from shared.workspace.domain.integrations import Integration
+from shared.workspace.domain.settings import plain_notion_id
 
 if TYPE_CHECKING:
     from shared.code.ports import CodeAccess
@@ -123,6 +124,18 @@ def _allowed_repository(ctx: ToolContext, repository: str) -> None:
         )
 
 
+def page_link(page_id: str) -> str:
+    """A Notion page's link from its id (Notion resolves ``notion.so/<id>`` to the page)."""
+    return f"https://www.notion.so/{plain_notion_id(page_id)}"
+
+
+def pull_request_body(ctx: ToolContext, body: str) -> str:
+    """The description: the model's ``body``, then (written by code) the link of the page the run
+    started from, then the ref line that finds the run again (decision 0108)."""
+    page = f"From the Notion page {page_link(ctx.page_id)}\n" if ctx.page_id else ""
+    return f"{body}\n\n{page}Opened by Notion Agent · ref {ctx.key}".strip()
+
+
 def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
     _allowed_repository(ctx, args.repository)
     code = _code(ctx)
@@ -131,7 +144,7 @@ def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
         "base": args.base,
         "branch": branch_for(ctx.key),
         "title": args.title,
-        "body": f"{args.body}\n\nOpened by Notion Agent · ref {ctx.key}".strip(),
+        "body": pull_request_body(ctx, args.body),
         "commit_message": args.title,
         "files": [{"path": f.path, "content": f.content, "executable": f.executable} for f in args.files],
         "draft": args.draft,

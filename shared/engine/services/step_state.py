@@ -200,7 +200,14 @@ class Step(NamedTuple):
             lineage=self.lineage() if tool.name in ("hand_off", "map_rows") else None,
             children=self.children if tool.name == "fan_in" else None,
             map_window=self.deps.settings.fan_out_max_running if tool.name == "map_rows" else None,
+            repositories=self.repositories() if tool.uses_repositories else None,
         )
+
+    def repositories(self) -> tuple[str, ...]:
+        """The GitHub repositories the owner allowed, as stored now (none: no workspace settings)."""
+        tenants = self.deps.tenants
+        tenant = tenants.get(self.tenant_id, fresh=True) if tenants is not None else None
+        return tuple(tenant.settings.github_repositories) if tenant is not None else ()
 
     def children(self, map_step: int) -> Children:
         """The children the map at ``map_step`` started, how many have ended (one count of their

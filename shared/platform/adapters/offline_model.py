@@ -15,13 +15,16 @@ from pydantic import BaseModel
 
 from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind
 from shared.platform.domain.model_replies import ArgsFix, Draft, PlanOut, Verdict, extract_context
+from shared.platform.domain.offline_ideas import (
+    idea_plan,
+    idea_repository,
+    read_then_plan,
+    requirements_phase,
+)
+from shared.platform.domain.offline_ideas import plan_step as _step
 from shared.platform.errors import ModelFixableError
 
 NAME = "offline"
-
-
-def _step(tool: str, rationale: str, **args: Any) -> dict[str, str]:
-    return {"tool": tool, "args_json": json.dumps(args, ensure_ascii=False), "rationale": rationale}
 
 
 def _next_status(ctx: dict[str, Any]) -> dict[str, Any] | None:
@@ -115,15 +118,12 @@ _PHASED = re.compile(r"\bread (it )?first\b|\bthen decide\b", re.IGNORECASE)
 
 def first_phase(page_id: str, goal: str) -> dict[str, Any]:
     """A goal saying to read first ("read first", "then decide"): read the page, then plan the rest."""
-    steps = [
+    steps = read_then_plan(
         _step("read_page", "read the page as it is now", page_id=page_id),
-        _step(
-            "plan_next",
-            "what to write depends on what the page says",
-            reason="decide from the page as read",
-            tools=["append_blocks", "add_comment"],
-        ),
-    ]
+        "what to write depends on what the page says",
+        "decide from the page as read",
+        ["append_blocks", "add_comment"],
+    )
     return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
 
 
@@ -219,7 +219,7 @@ def _phased_or_mapped(ctx: dict[str, Any], goal: str, page: dict[str, Any]) -> d
     """A later phase, a first phase that reads, or a map over a goal's items; None: none of them.
     A child's goal (its item appended on a line of its own) maps nothing."""
     if ctx.get("phase"):
-        return next_phase(ctx, goal)
+        return requirements_phase(ctx, goal) or next_phase(ctx, goal)
     each = _EACH.match(goal.strip()) if "\n" not in goal else None
     if each and not page.get("id"):
         items = [i.strip()[:200] for i in re.split(r"[,;]", each["items"]) if i.strip()][:20]
@@ -234,6 +234,8 @@ def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     special = _phased_or_mapped(ctx, goal, page)
     if special is not None:
         return special
+    if (repository := idea_repository(goal, page)) is not None:
+        return idea_plan(page, goal, repository)
     return told_plan(ctx, goal) or _other_plan(ctx, goal)
 
 

@@ -214,6 +214,9 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
     }
 
 
+WHOLE_OUTPUTS = frozenset({"map_rows", "read_requirements"})  # kept whole in the run's outputs
+
+
 def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
     sig = memory.signature(e.tool, e.args)
     changes: dict[str, Any] = {
@@ -224,8 +227,10 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
         "failing_since": None,
     }
     changes |= {"repeat_sig": sig, "repeat_count": s.repeat_count + 1 if sig == s.repeat_sig else 1}
-    if e.step in s.keep_outputs or e.tool == "map_rows":  # a map's: its later children start from it
-        kept = e.output if e.tool == "map_rows" else _referenced(s.steps, e.step, e.output)
+    # Kept whole: a map's (its later children start from it) and the requirements read back (the
+    # next phase is planned from them, decision 0114).
+    if e.step in s.keep_outputs or e.tool in WHOLE_OUTPUTS:
+        kept = e.output if e.tool in WHOLE_OUTPUTS else _referenced(s.steps, e.step, e.output)
         changes["outputs"] = s.outputs | {str(e.step): kept}
     if e.tool == "read_page":
         changes["last_page"] = _page(e.output)

@@ -164,7 +164,8 @@ def test_the_tools_that_end_production_approvals_are_those_that_read_unvetted_co
         if t.effect == SideEffect.READ and t.name.startswith(("read_", "query_", "search_"))
     }
     assert reads == UNTRUSTED_READS
-    assert {"read_repository"} == UNTRUSTED_READS - WORKSPACE_READS  # reach is the workspace's alone
+    # reach is the workspace's alone; read_requirements reads only the run's own trigger page
+    assert {"read_repository", "read_requirements"} == UNTRUSTED_READS - WORKSPACE_READS
 
 
 def test_an_approval_lets_its_effect_happen_once() -> None:
