@@ -83,8 +83,8 @@ def lines_of(req: Requirements) -> list[tuple[str, str]]:
 
 def parse(lines: Iterable[tuple[str, str]], allowed: Sequence[str]) -> Requirements:
     """The requirements a section's lines hold (those after the write's marker, in order), as a
-    person may have edited them: the first ``Requirements`` heading_2 up to the next heading_1 or
-    heading_2; each heading_3 of :data:`FIELDS` starts a field, its text lines follow. The repository
+    person may have edited them. The section runs from the first ``Requirements`` heading_2 up to the
+    next heading_1 or heading_2. Each heading_3 of :data:`FIELDS` starts a field, its text lines follow. The repository
     is the first line of its field, held to ``allowed`` (:func:`within`). ValueError: what is wrong."""
     fields: dict[str, list[str]] = {}
     current: str | None = None

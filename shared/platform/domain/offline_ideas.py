@@ -1,6 +1,6 @@
 """The offline model's plan for an idea page whose agent is told to write requirements (issue 68,
-point 1): requirements written on the page, the owner's approval, the requirements read back as the
-owner left them; then a next phase planned from what was read: a pull request. Pure.
+point 1). First the requirements are written on the page, the owner approves, and they are read back
+as the owner left them. Then a next phase is planned from what was read: a pull request. Pure.
 """
 
 import json

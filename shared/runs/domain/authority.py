@@ -17,7 +17,7 @@ PRODUCTION = "prod:"  # the prefix of a production deployment's digest
 WORKSPACE_READS = frozenset({"read_page", "query_data_source", "search_pages", "search_workspace"})
 # Reads whose result is content nobody vetted, the workspace's or a repository's files (AGENTS.md can
 # steer as a page can): each ends every production approval given before it.
-# read_requirements reads its own trigger page's section only (no reach to check), edited by people.
+# `read_requirements` reads its own trigger page's section only, edited by people: no reach to check.
 UNTRUSTED_READS = WORKSPACE_READS | {"read_repository", "read_requirements"}
 
 
