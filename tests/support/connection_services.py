@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 from shared.notion.services.connect import Connecting, begin_connect, complete_connect
 from shared.platform.config import PlatformSecret, Settings
 from shared.platform.errors import Unauthenticated
-from shared.team.services.sessions import tenant_of
+from shared.team.services.sessions import principal_of
 from tests.fakes import (
     FakeNotionOAuth,
     FakeOAuthStates,
@@ -40,7 +40,7 @@ def connect(d: Connecting, code: str = "good-code") -> tuple[str, dict[str, str]
     outcome = complete_connect({"code": code, "state": state}, start.nonce, d)
     fragment = {k: v[0] for k, v in parse_qs(urlsplit(outcome.location).fragment).items()}
     if outcome.session:
-        tenant_id = tenant_of(f"Bearer {outcome.session}", d.secrets, d.tenants)
+        tenant_id = principal_of(f"Bearer {outcome.session}", d.secrets, d.tenants).tenant_id
         fragment |= {"session": outcome.session, "tenant_id": tenant_id}
     return outcome.location, fragment
 
