@@ -343,6 +343,7 @@ def test_i_a_model_family_that_fails_mid_run(
     run ends, none lost or done twice, and the switches are on the runs' logs."""
     from local.claude_vertex import ACCESS_TOKEN, ClaudeVertexStandIn
     from shared.platform.adapters.claude_vertex_model import ClaudeVertexModel
+    from shared.platform.adapters.vertex_model import OnVertex
     from shared.platform.services.model_routing import Family, RoutedModel
     from shared.runs.domain.events import ModelUsed
 
@@ -353,9 +354,8 @@ def test_i_a_model_family_that_fails_mid_run(
     gemini = FailingFamily(after=runs // 2)  # half the plans on Gemini, then it fails
 
     def build_claude() -> ClaudeVertexModel:
-        return ClaudeVertexModel(
-            "proj", "global", claude_models, prices, base_url=claude.url, access_token=ACCESS_TOKEN
-        )
+        vertex = OnVertex("proj", "global", claude.url)
+        return ClaudeVertexModel(vertex, claude_models, prices, access_token=ACCESS_TOKEN)
 
     families = {
         "gemini": Family("gemini", lambda: gemini, {"plan": "offline", "draft": "offline"}),

@@ -10,7 +10,7 @@ import pytest
 
 from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.platform.adapters.vertex_model import VertexModel
+from shared.platform.adapters.vertex_model import OnVertex, VertexModel
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import AgentError, ModelFixableError, PermanentError, TransientError
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, ModelUsed, RunEvent, RunStatus
@@ -142,13 +142,8 @@ def test_an_answer_off_the_schema_is_paid_and_recorded() -> None:
 def test_the_vertex_adapter_reads_the_usage_of_an_answer_off_the_schema(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    model = VertexModel(
-        "proj",
-        "europe-west1",
-        {"plan": "gemini-test"},
-        {"gemini-test": (2.0, 10.0)},
-        base_url="http://127.0.0.1:9",
-    )
+    vertex = OnVertex("proj", "europe-west1", "http://127.0.0.1:9")
+    model = VertexModel(vertex, {"plan": "gemini-test"}, {"gemini-test": (2.0, 10.0)})
     response = SimpleNamespace(
         parsed=None,
         text='{"goal": 1}',
