@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from local.stack import LocalStack
 from tests.web.browser import Figures, launch
+from tests.web.workspace import Setup, set_up
 
 FIGURES = Figures()
 BUNDLE_LIMIT_KB = 150.0
@@ -114,6 +115,14 @@ def stack(request: pytest.FixtureRequest, stacks: Stacks, workspace: str) -> Ite
         yield running
     finally:
         stacks.done(notify)
+
+
+@pytest.fixture(scope="module")
+def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
+    """A module's workspace on its stack, with the browser's tabs and the api's calls
+    (tests.web.workspace.set_up): one per test module, as each module's flows share it."""
+    with set_up(stack, browser, figures, workspace) as made:
+        yield made
 
 
 @pytest.fixture(scope="session")
