@@ -15,20 +15,11 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from local.stack import LocalStack
-from tests.web.browser import Figures, launch
+from tests.web.browser import FAST_NOTION, Figures, launch
 from tests.web.workspace import Setup, set_up
 
 FIGURES = Figures()
 BUNDLE_LIMIT_KB = 150.0
-# The stack's Notion pacing off: the browser and schemathesis reach the sandbox faster than Notion's 3/s;
-# and the api's pace per person: schemathesis sends thousands of requests as one person.
-FAST_NOTION = {
-    "NA_NOTION_RATE_PER_S": "1000",
-    "NA_NOTION_BURST": "1000",
-    "NA_API_PERSON_PER_MIN": "600000",
-    "NA_API_KEY_PER_MIN": "600000",
-    "NA_API_BURST": "10000",
-}
 
 
 @pytest.fixture(scope="session")
