@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import functions_framework
+import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -222,6 +223,25 @@ class Stack:
         """Every Vercel deployment in the code sandbox, with its meta."""
         assert self.code is not None, "engine_stack(code=True)"
         return self.code.deployments()
+
+
+def notion_storm(stack: "Stack", monkeypatch: pytest.MonkeyPatch, rng: random.Random) -> list[int]:
+    """From now on 30% of Notion's answers are a 429 or a 5xx (with or without Retry-After), drawn
+    from ``rng``; the statuses injected, as they are."""
+    from local.notion_sandbox.errors import injected
+
+    injected_statuses: list[int] = []
+    real_check = stack.sandbox.sandbox.faults.check
+
+    def storm(token: str) -> None:
+        if rng.random() < 0.3:
+            status = rng.choice([429, 500, 502, 503])
+            injected_statuses.append(status)
+            raise injected(status, rng.choice([None, 0, 1]))
+        real_check(token)
+
+    monkeypatch.setattr(stack.sandbox.sandbox.faults, "check", storm)
+    return injected_statuses
 
 
 def _due(task: dict[str, Any]) -> bool:
