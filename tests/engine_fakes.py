@@ -31,6 +31,12 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 
+# A plan (the model's PlanOut answer) that finishes at once.
+FINISH_PLAN = {
+    "goal": "g",
+    "risk": "low",
+    "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}],
+}
 PERSON = "user-person"  # a workspace member, the author of blocks ``FakeNotion.add_block`` adds
 Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
 
