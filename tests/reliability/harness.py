@@ -30,16 +30,16 @@ from typing import Any, Protocol
 import functions_framework
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from functions._http import CONTAINER
 from local.cloud_run_front import CloudRunFront, Service
 from local.code_sandbox.testing import Admin as CodeAdmin
 from local.code_sandbox.testing import running_code_sandbox
 from local.notion_sandbox import SandboxServer
-from local.notion_sandbox.testing import Admin, QuietHandler
+from local.notion_sandbox.testing import Admin
 from local.processes import free_port
 from local.tasks_emulator import TasksEmulator
+from local.wsgi_thread import ThreadedServer
 from shared import bootstrap
 from shared.platform.adapters.offline_model import OfflineModel
 from shared.platform.config import PlatformSecret, Settings
@@ -71,13 +71,9 @@ INVOKER = frozenset({TASKS_ACCOUNT})  # run.invoker on every task function behin
 
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """``app`` on a threaded server on 127.0.0.1: its URL."""
+    with ThreadedServer(app, "reliability") as server:
+        yield server.url
 
 
 @dataclass
