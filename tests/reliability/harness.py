@@ -29,7 +29,6 @@ from typing import Any, Protocol
 
 import functions_framework
 import pytest
-from flask import Flask
 
 from functions._http import CONTAINER
 from local.cloud_run_front import CloudRunFront, Service
@@ -39,7 +38,6 @@ from local.notion_sandbox import SandboxServer
 from local.notion_sandbox.testing import Admin
 from local.processes import free_port
 from local.tasks_emulator import TasksEmulator
-from local.wsgi_thread import ThreadedServer
 from shared import bootstrap
 from shared.platform.adapters.offline_model import OfflineModel
 from shared.platform.config import PlatformSecret, Settings
@@ -55,6 +53,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.conftest import PROJECT
 from tests.fakes import FakeSecrets, FakeTenantStore
+from tests.integration.notion_stack import serve
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 REGION = "europe-west1"
@@ -67,13 +66,6 @@ BOUNDARIES = ("before_intent", "intent_effect", "effect_result", "result_enqueue
 DUPLICATES_ATTEMPTS = 100  # the emulator's default max_attempts (see engine_stack)
 TASKS_ACCOUNT = "na-tasks-invoker@notion-agent-local.iam.gserviceaccount.com"
 INVOKER = frozenset({TASKS_ACCOUNT})  # run.invoker on every task function behind the front
-
-
-@contextmanager
-def serve(app: Flask) -> Iterator[str]:
-    """``app`` on a threaded server on 127.0.0.1: its URL."""
-    with ThreadedServer(app, "reliability") as server:
-        yield server.url
 
 
 @dataclass
