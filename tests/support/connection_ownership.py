@@ -93,6 +93,11 @@ def settings_status(c: FakeContainer, session: str) -> int:
     return client("api", c).get("/settings", headers={"Authorization": f"Bearer {session}"}).status_code
 
 
+def disconnect_status(c: FakeContainer, session: str) -> int:
+    """The status ``DELETE /connection`` answers the person of ``session``."""
+    return client("api", c).delete("/connection", headers={"Authorization": f"Bearer {session}"}).status_code
+
+
 def stored_access(fakes: FakeContainer) -> str:
     """The access token of the connection the tenant names."""
     tenant = fakes.tenants.get(TENANT)
