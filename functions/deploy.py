@@ -8,13 +8,11 @@ steps are acknowledged (200); a step in progress elsewhere or a short transient 
 
 from flask import Request, Response
 
-from functions._http import Reply, handle, parse_task
-from functions.tasks.caller import check_caller
-from functions.tasks.doctor import doctor_hop
+from functions._http import Reply, handle
+from functions.tasks.entry import admit, take
 from functions.tasks.step import step_reply
 from shared import bootstrap
 from shared.bootstrap import Container
-from shared.platform.logs import add_labels
 from shared.platform.topology import Queue, Target
 from shared.runs.domain.step_task import StepTask
 
@@ -23,11 +21,8 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "code_host", "deployer
 
 def deploy(request: Request) -> Response:
     def call(c: Container) -> Reply:
-        check_caller(request, c.settings, Target.DEPLOY)
-        if (hop := doctor_hop(request, c, Target.DEPLOY)) is not None:
+        if (hop := admit(request, c, Target.DEPLOY)) is not None:
             return hop
-        task = parse_task(request, StepTask, Queue.DEPLOY, c.dead_letters)
-        add_labels(tenant=task.tenant_id, run=task.run_id)
-        return step_reply(task, c.deploy_engine())
+        return step_reply(take(request, StepTask, Queue.DEPLOY, c), c.deploy_engine())
 
     return handle(request, ("POST",), call)

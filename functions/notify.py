@@ -7,14 +7,12 @@ tenant's quiet hours is re-enqueued for their end (shared/notify/services/notifi
 
 from flask import Request, Response
 
-from functions._http import Reply, handle, parse_task
-from functions.tasks.caller import check_caller
-from functions.tasks.doctor import doctor_hop
+from functions._http import Reply, handle
+from functions.tasks.entry import admit, take
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.services.notifications import deliver_notification
-from shared.platform.logs import add_labels
 from shared.platform.topology import Queue, Target
 
 # The live notifier's ports: its records, the tenant (channels, quiet hours), Notion with a token
@@ -36,11 +34,9 @@ bootstrap.preload(
 
 def notify(request: Request) -> Response:
     def call(c: Container) -> Reply:
-        check_caller(request, c.settings, Target.NOTIFY)
-        if (hop := doctor_hop(request, c, Target.NOTIFY)) is not None:
+        if (hop := admit(request, c, Target.NOTIFY)) is not None:
             return hop
-        task = parse_task(request, NotifyTask, Queue.NOTIFY, c.dead_letters)
-        add_labels(tenant=task.tenant_id, run=task.run_id or "")
+        task = take(request, NotifyTask, Queue.NOTIFY, c)
         outcome = deliver_notification(task, c.notifier, c.tenants, c.queue, console=c.settings.frontend_url)
         body: dict[str, object] = {"notification_id": task.notification_id, "delivered": outcome.delivered}
         if outcome.deferred_until is not None:

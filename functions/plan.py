@@ -9,8 +9,8 @@ enqueues the daily plan and digest of every tenant whose local planning hour has
 from flask import Request, Response
 
 from functions._http import Reply, handle, parse_task, retry_count
-from functions.tasks.caller import check_caller
-from functions.tasks.doctor import doctor_hop, doctor_round
+from functions.tasks.doctor import doctor_round
+from functions.tasks.entry import admit, take, take_routed
 from shared import bootstrap
 from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.agents.domain.digest_task import DigestTask
@@ -21,7 +21,6 @@ from shared.agents.services.day_plan_page import write_day_plan
 from shared.bootstrap import Container
 from shared.engine.planning.start import start_run
 from shared.platform.domain.index_task import IndexTask, ReconcileTask
-from shared.platform.logs import add_labels
 from shared.platform.topology import Queue, Target
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services.deps import Deps
@@ -33,18 +32,13 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "not
 
 def plan(request: Request) -> Response:
     def call(c: Container) -> Reply:
-        check_caller(request, c.settings, Target.PLAN)
-        doctor = doctor_hop(request, c, Target.PLAN, with_model=True) or doctor_round(request, c)
+        doctor = admit(request, c, Target.PLAN, with_model=True) or doctor_round(request, c)
         if (answer := doctor or _sync(request, c)) is not None:
             return answer
         deps = c.engine()
-        if request.path.rstrip("/") == DigestTask.ROUTE:
-            digest = parse_task(request, DigestTask, "digest", c.dead_letters)
-            add_labels(tenant=digest.tenant_id)
+        if (digest := take_routed(request, DigestTask, "digest", c)) is not None:
             return {"sent": send_digest(digest, deps)}, 200
-        if request.path.rstrip("/") == DayPlanTask.ROUTE:
-            day = parse_task(request, DayPlanTask, "day-plan", c.dead_letters)
-            add_labels(tenant=day.tenant_id)
+        if (day := take_routed(request, DayPlanTask, "day-plan", c)) is not None:
             return {"page": write_day_plan(day, deps)}, 200
         if request.path.rstrip("/") in (IndexTask.ROUTE, ReconcileTask.ROUTE):
             return _index(request, c, deps)
@@ -55,8 +49,7 @@ def plan(request: Request) -> Response:
                 else ScheduleTask()
             )
             return plan_due_tenants(schedule, deps).as_json(), 200
-        task = parse_task(request, PlanTask, Queue.PLAN, c.dead_letters)
-        add_labels(tenant=task.tenant_id, run=task.run_id)
+        task = take(request, PlanTask, Queue.PLAN, c)
         task_taken(task, c.webhook_events)  # its event's repeats now enqueue nothing
         last = retry_count(request) + 1 >= deps.settings.plan_max_attempts
         return {"run_id": task.run_id, "created": start_run(task, deps, last_attempt=last)}, 200
@@ -70,8 +63,7 @@ def _sync(request: Request, c: Container) -> Reply | None:
         return None
     from shared.sync.services.mirror import run_gitlab_task, run_sync_task
 
-    task = parse_task(request, SyncTask, "sync", c.dead_letters)
-    add_labels(tenant=task.tenant_id)
+    task = take(request, SyncTask, "sync", c)
     if task.tool == "gitlab":
         return run_gitlab_task(task, c.gitlab_mirroring()), 200
     return run_sync_task(task, c.mirroring()), 200
@@ -81,10 +73,6 @@ def _index(request: Request, c: Container, deps: Deps) -> Reply:
     """The workspace index's tasks (docs/memory.md): a page indexed again, or a tenant's reconcile."""
     from shared.memory.services.workspace_index import run_index_task, run_reconcile_task
 
-    if request.path.rstrip("/") == IndexTask.ROUTE:
-        task = parse_task(request, IndexTask, "index", c.dead_letters)
-        add_labels(tenant=task.tenant_id)
+    if (task := take_routed(request, IndexTask, "index", c)) is not None:
         return run_index_task(task, deps), 200
-    daily = parse_task(request, ReconcileTask, "reconcile", c.dead_letters)
-    add_labels(tenant=daily.tenant_id)
-    return run_reconcile_task(daily, deps), 200
+    return run_reconcile_task(take(request, ReconcileTask, "reconcile", c), deps), 200

@@ -31,6 +31,13 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
 
+
+def plan_answer(*steps: tuple[str, Any], goal: str = "g", risk: str = "low") -> dict[str, Any]:
+    """The model's PlanOut answer whose steps call each ``(tool, args)`` in order."""
+    return {"goal": goal, "risk": risk, "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
+
+
+FINISH_PLAN = plan_answer(("finish", {"summary": "ok"}))  # a plan that finishes at once
 PERSON = "user-person"  # a workspace member, the author of blocks ``FakeNotion.add_block`` adds
 Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
 

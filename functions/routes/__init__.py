@@ -37,6 +37,21 @@ class Call(NamedTuple):
         again (``ReadOnce``)."""
         return self.read_tenants or self.container.tenants
 
+    @property
+    def member_id(self) -> str:
+        """The acting member's id; "" on a public route."""
+        return self.member.member_id if self.member is not None else ""
+
+    @property
+    def person(self) -> str:
+        """The Notion user id of the person calling (a session's or an API key's member); "" if unknown."""
+        return self.member.notion_user_id if self.member is not None else ""
+
+    @property
+    def role(self) -> str:
+        """The acting member's role as held now; "" on a public route."""
+        return self.member.role if self.member is not None else ""
+
 
 type Handler = Callable[[Call], Reply]
 

@@ -1,1 +1,1 @@
-"""What the task functions share: who may call them, the doctor's hop, a step's answer."""
+"""What the task functions share: who may call them, the doctor's hop, the task read, a step's answer."""

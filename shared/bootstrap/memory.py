@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from shared.bootstrap.agents import AgentsParts
 from shared.bootstrap.base import Built
+from shared.bootstrap.platform import on_vertex
 
 if TYPE_CHECKING:
     from shared.memory.ports import Embedder, PassageStore, Reranker
@@ -29,18 +30,10 @@ class MemoryParts(AgentsParts):
             from shared.memory.adapters.local_embedder import LocalEmbedder
 
             return LocalEmbedder()
-        from shared.memory.adapters.vertex_embedder import VertexEmbedder
+        from shared.memory.adapters.vertex_embedder import TIMEOUT_S, VertexEmbedder
 
         price = s.model_prices.get(s.model_embed, (0.0, 0.0))[0]
-        production = s.profile == "production"
-        return VertexEmbedder(
-            s.gcp_project,
-            s.model_location,
-            s.model_embed,
-            price,
-            base_url=s.model_base_url,
-            production=production,
-        )
+        return VertexEmbedder(on_vertex(s, s.model_base_url, TIMEOUT_S), s.model_embed, price)
 
     def _build_reranker(self) -> Reranker | None:
         """Search's reranker (decision 0098): Vertex AI's ranking API; none when ``NA_SEARCH_RERANK``
@@ -51,10 +44,4 @@ class MemoryParts(AgentsParts):
             return None
         from shared.memory.adapters.vertex_reranker import VertexReranker
 
-        return VertexReranker(
-            s.gcp_project,
-            s.rerank_model,
-            s.rerank_price_per_1k,
-            base_url=s.rerank_base_url,
-            production=s.profile == "production",
-        )
+        return VertexReranker(on_vertex(s, s.rerank_base_url), s.rerank_model, s.rerank_price_per_1k)

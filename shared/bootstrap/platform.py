@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from shared.bootstrap.base import Base, Built
 
 if TYPE_CHECKING:
+    from shared.platform.adapters.vertex_model import OnVertex
     from shared.platform.config import Settings
     from shared.platform.ports import (
         DeadLetterStore,
@@ -130,7 +131,9 @@ def gemini_family(s: Settings) -> Family:
     def build() -> Model:
         from shared.platform.adapters.vertex_model import VertexModel
 
-        return VertexModel(**_on_vertex(s, models, s.model_base_url), thinking=s.thinking_budgets())
+        return VertexModel(
+            on_vertex(s, s.model_base_url), models, s.model_prices, thinking=s.thinking_budgets()
+        )
 
     return Family("gemini", build, models)
 
@@ -146,21 +149,20 @@ def claude_family(s: Settings) -> Family:
     def build() -> Model:
         from shared.platform.adapters.claude_vertex_model import ClaudeVertexModel
 
-        return ClaudeVertexModel(**_on_vertex(s, models, s.model_claude_base_url))
+        return ClaudeVertexModel(on_vertex(s, s.model_claude_base_url), models, s.model_prices)
 
     return Family("claude", build, models)
 
 
-def _on_vertex(s: Settings, models: dict[str, str], base_url: str) -> dict[str, Any]:
-    """What a family's model adapter on Vertex AI is built with: the project and its location, the
-    family's ``models``, the prices, ``base_url`` (a stand-in's; empty: Vertex AI's), production or
-    not, and the timeout."""
-    return {
-        "project": s.gcp_project,
-        "location": s.model_location,
-        "models": models,
-        "prices": s.model_prices,
-        "base_url": base_url,
-        "production": s.profile == "production",
-        "timeout_s": s.model_timeout_s,
-    }
+def on_vertex(s: Settings, base_url: str, timeout_s: float | None = None) -> OnVertex:
+    """How an adapter reaches Vertex AI: the project and its location, ``base_url`` (a stand-in's;
+    empty: Vertex AI's), production or not, and the timeout (by default the model's)."""
+    from shared.platform.adapters.vertex_model import OnVertex
+
+    return OnVertex(
+        s.gcp_project,
+        s.model_location,
+        base_url,
+        production=s.profile == "production",
+        timeout_s=s.model_timeout_s if timeout_s is None else timeout_s,
+    )

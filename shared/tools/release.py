@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from shared.code.domain.code import DEPLOY_FAILED, Deployment, PullRequest, overall
+from shared.platform.domain.schema import matched
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, idempotency_key
 from shared.tools.code import AwaitChecksArgs, _allowed_repository, _checked_by, _code, _own_branch
@@ -34,15 +35,11 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 def _check_deployment_id(value: str) -> str:
-    if not _DEPLOYMENT_ID.fullmatch(value):
-        raise ValueError(f"deployment_id must be a Vercel deployment id (dpl_...), got {value!r}")
-    return value
+    return matched(value, _DEPLOYMENT_ID, "deployment_id must be a Vercel deployment id (dpl_...)")
 
 
 def _check_sha(value: str) -> str:
-    if not _SHA.fullmatch(value):
-        raise ValueError(f"sha must be a full commit sha (40 hexadecimal digits), got {value!r}")
-    return value
+    return matched(value, _SHA, "sha must be a full commit sha (40 hexadecimal digits)")
 
 
 def _check_path(value: str) -> str:

@@ -4,7 +4,6 @@ functions on functions-framework's own app with the production Container built f
 
 import base64
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,12 +19,12 @@ import pytest
 from flask.testing import FlaskClient
 from google.cloud import tasks_v2
 from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from functions._http import app
 from local.notion_sandbox import SandboxServer
-from local.notion_sandbox.testing import Admin, QuietHandler
+from local.notion_sandbox.testing import Admin
 from local.tasks_emulator import TasksEmulator
+from local.wsgi_thread import ThreadedServer
 from shared import bootstrap
 from shared.platform import logs
 from shared.platform.config import PlatformSecret, Settings
@@ -46,15 +45,9 @@ VERIFICATION_TOKEN = "secret_webhook_verification_for_tests"
 
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
-    """``app`` on a threaded server on 127.0.0.1 (what Notion's deliveries reach)."""
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """``app`` on a threaded server on 127.0.0.1 (what Notion's deliveries reach): its URL."""
+    with ThreadedServer(app, "notion-stack") as server:
+        yield server.url
 
 
 @dataclass

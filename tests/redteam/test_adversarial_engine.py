@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from shared.runs.domain.events import HumanRequested, RunFinished, ToolResult
 from shared.tools import REGISTRY
-from tests.engine_fakes import FakeModel
+from tests.engine_fakes import FakeModel, plan_answer
 from tests.redteam.checks import QUOTED, Case, check, code_written, exercised, shows
 from tests.redteam.totals import ATTACKS, EXERCISED, TOTALS
 from tests.redteam.world import Decisions, World, trigger_task
@@ -262,9 +262,7 @@ def attacked(*steps: tuple[str, dict[str, Any]]) -> Case:
     calls = [*steps, ("finish", {"summary": "done"})]
     spec = {
         "kind": "api",
-        "plans": [
-            {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls]}
-        ],
+        "plans": [plan_answer(*calls)],
         "fixes": [],
         "drafts": [],
         "owner": [True],

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.engine_fakes import FakeModel
+from tests.engine_fakes import FakeModel, plan_answer
 from tests.redteam.checks import Case, check, exercised
 from tests.redteam.totals import ATTACKS, EXERCISED, TOTALS
 from tests.redteam.world import Decisions, World, trigger_task
@@ -69,7 +69,7 @@ def run_attack(kind: str, steps: list[tuple[str, dict[str, Any]]]) -> Counter[st
     for name, real in world.names.items():
         text = text.replace(f'"{name}"', f'"{real}"')
     calls = json.loads(text)
-    plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls]}
+    plan = plan_answer(*calls)
     model.script = {"PlanOut": [plan]}
     runs = world.drive(trigger_task(world, kind), Decisions([True]))
     case = Case(world, "t1", runs, member=kind == "webhook")

@@ -28,15 +28,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import functions_framework
-from flask import Flask
-from werkzeug.serving import make_server
+import pytest
 
 from functions._http import CONTAINER
 from local.cloud_run_front import CloudRunFront, Service
 from local.code_sandbox.testing import Admin as CodeAdmin
 from local.code_sandbox.testing import running_code_sandbox
 from local.notion_sandbox import SandboxServer
-from local.notion_sandbox.testing import Admin, QuietHandler
+from local.notion_sandbox.testing import Admin
 from local.processes import free_port
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap
@@ -54,6 +53,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.conftest import PROJECT
 from tests.fakes import FakeSecrets, FakeTenantStore
+from tests.integration.notion_stack import serve
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 REGION = "europe-west1"
@@ -66,17 +66,6 @@ BOUNDARIES = ("before_intent", "intent_effect", "effect_result", "result_enqueue
 DUPLICATES_ATTEMPTS = 100  # the emulator's default max_attempts (see engine_stack)
 TASKS_ACCOUNT = "na-tasks-invoker@notion-agent-local.iam.gserviceaccount.com"
 INVOKER = frozenset({TASKS_ACCOUNT})  # run.invoker on every task function behind the front
-
-
-@contextmanager
-def serve(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -222,6 +211,25 @@ class Stack:
         """Every Vercel deployment in the code sandbox, with its meta."""
         assert self.code is not None, "engine_stack(code=True)"
         return self.code.deployments()
+
+
+def notion_storm(stack: "Stack", monkeypatch: pytest.MonkeyPatch, rng: random.Random) -> list[int]:
+    """From now on 30% of Notion's answers are a 429 or a 5xx (with or without Retry-After), drawn
+    from ``rng``; the statuses injected, as they are."""
+    from local.notion_sandbox.errors import injected
+
+    injected_statuses: list[int] = []
+    real_check = stack.sandbox.sandbox.faults.check
+
+    def storm(token: str) -> None:
+        if rng.random() < 0.3:
+            status = rng.choice([429, 500, 502, 503])
+            injected_statuses.append(status)
+            raise injected(status, rng.choice([None, 0, 1]))
+        real_check(token)
+
+    monkeypatch.setattr(stack.sandbox.sandbox.faults, "check", storm)
+    return injected_statuses
 
 
 def _due(task: dict[str, Any]) -> bool:

@@ -33,6 +33,7 @@ from tests.reliability.harness import (
     duplicated_effects,
     engine_stack,
     goal_named,
+    notion_storm,
     outcome_counts,
     plan_reply,
     sound,
@@ -95,25 +96,6 @@ def _agents(stack: Stack, *made: Agent) -> None:
         store.create(TENANT, agent)
 
 
-def _storm(stack: Stack, monkeypatch: pytest.MonkeyPatch, seed: int) -> list[int]:
-    """From now on 30% of Notion's answers are a 429 or a 5xx (with or without Retry-After); the
-    statuses injected, as they are."""
-    from local.notion_sandbox.errors import injected
-
-    rng, injected_statuses = random.Random(seed), list[int]()
-    real_check = stack.sandbox.sandbox.faults.check
-
-    def storm(token: str) -> None:
-        if rng.random() < 0.3:
-            status = rng.choice([429, 500, 502, 503])
-            injected_statuses.append(status)
-            raise injected(status, rng.choice([None, 0, 1]))
-        real_check(token)
-
-    monkeypatch.setattr(stack.sandbox.sandbox.faults, "check", storm)
-    return injected_statuses
-
-
 def _weather(stack: Stack) -> None:
     """Deliver with 5% of step tasks lost, then sweep until the sweeper has found what they left."""
     stack.settle(drop=0.05)
@@ -146,7 +128,7 @@ def test_j_hand_off_chains_in_a_fault_storm_then_the_sweeper(
     ) as stack:
         _agents(stack, *(_agent(agent_id, f"Carry on as {agent_id}.") for agent_id in HANDS))
         starts = {f"chain-{i}": stack.new_idea(f"Chain {i}") for i in range(scale(4, 12))}
-        faults = _storm(stack, monkeypatch, seed=29)
+        faults = notion_storm(stack, monkeypatch, random.Random(29))
         for run, page in starts.items():
             stack.start(run, page, goal=f"start|{run}|{page}")
         _weather(stack)
@@ -186,7 +168,7 @@ def test_k_routines_fire_once_a_slot_under_overlapping_sweeps_a_late_scheduler_a
         schedules = [Schedule(every="daily", hour=h) for h in hours]
         _agents(stack, _agent("weekly", f"routine|weekly|{page}", *schedules))
         stack.wrap("queue", lambda inner: _DiesBeforeFirstStep(inner, crashes))
-        faults = _storm(stack, monkeypatch, seed=31)
+        faults = notion_storm(stack, monkeypatch, random.Random(31))
         stack.container.tenants.record_tick(T9 - H)
         with ThreadPoolExecutor(3) as pool:  # overlapping sweeps of one tick (a retry, a manual call)
             list(pool.map(lambda _: plan_due_tenants(ScheduleTask(tick=T9), stack.deps), range(3)))

@@ -33,6 +33,7 @@ from tests.reliability.harness import (
     crashing_store,
     duplicated_effects,
     engine_stack,
+    notion_storm,
     outcome_counts,
     sound,
 )
@@ -167,21 +168,12 @@ class FlakyModel(OfflineModel):
 def test_c_fault_storm_then_the_sweeper(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    from local.notion_sandbox.errors import injected
-
     rng = random.Random(11)
     with engine_stack(
         tmp_path, monkeypatch, model=FlakyModel(rng), sweep_stall_s=0.0, notion_max_inline_wait_s=1.0
     ) as stack:
         pages = {f"storm-{i}": stack.new_idea(f"Storm {i}") for i in range(scale(STORM_SHORT, 100))}
-        real_check = stack.sandbox.sandbox.faults.check
-
-        def storm(token: str) -> None:
-            if rng.random() < 0.3:
-                raise injected(rng.choice([429, 500, 502, 503]), rng.choice([None, 0, 1]))
-            real_check(token)
-
-        monkeypatch.setattr(stack.sandbox.sandbox.faults, "check", storm)
+        notion_storm(stack, monkeypatch, rng)
         for run, page in pages.items():
             stack.start(run, page)
         stack.settle(drop=0.05)
@@ -343,6 +335,7 @@ def test_i_a_model_family_that_fails_mid_run(
     run ends, none lost or done twice, and the switches are on the runs' logs."""
     from local.claude_vertex import ACCESS_TOKEN, ClaudeVertexStandIn
     from shared.platform.adapters.claude_vertex_model import ClaudeVertexModel
+    from shared.platform.adapters.vertex_model import OnVertex
     from shared.platform.services.model_routing import Family, RoutedModel
     from shared.runs.domain.events import ModelUsed
 
@@ -353,9 +346,8 @@ def test_i_a_model_family_that_fails_mid_run(
     gemini = FailingFamily(after=runs // 2)  # half the plans on Gemini, then it fails
 
     def build_claude() -> ClaudeVertexModel:
-        return ClaudeVertexModel(
-            "proj", "global", claude_models, prices, base_url=claude.url, access_token=ACCESS_TOKEN
-        )
+        vertex = OnVertex("proj", "global", claude.url)
+        return ClaudeVertexModel(vertex, claude_models, prices, access_token=ACCESS_TOKEN)
 
     families = {
         "gemini": Family("gemini", lambda: gemini, {"plan": "offline", "draft": "offline"}),

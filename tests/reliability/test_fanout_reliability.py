@@ -20,6 +20,7 @@ from tests.reliability.harness import (
     duplicated_effects,
     engine_stack,
     goal_named,
+    notion_storm,
     outcome_counts,
     plan_reply,
     sound,
@@ -56,7 +57,6 @@ class FanoutModel(OfflineModel):
 def test_i_parallel_maps_in_a_fault_storm_then_the_sweeper(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    from local.notion_sandbox.errors import injected
 
     rng = random.Random(23)
     with engine_stack(
@@ -68,14 +68,7 @@ def test_i_parallel_maps_in_a_fault_storm_then_the_sweeper(
         fan_in_wait_s=0.5,
     ) as stack:
         parents = {f"map-{i}": stack.new_idea(f"Map {i}") for i in range(scale(6, 20))}
-        real_check = stack.sandbox.sandbox.faults.check
-
-        def storm(token: str) -> None:
-            if rng.random() < 0.3:
-                raise injected(rng.choice([429, 500, 502, 503]), rng.choice([None, 0, 1]))
-            real_check(token)
-
-        monkeypatch.setattr(stack.sandbox.sandbox.faults, "check", storm)
+        notion_storm(stack, monkeypatch, rng)
         for run, page in parents.items():
             stack.start(run, page, goal=f"parent|{run}|{page}")
         stack.settle(drop=0.05)

@@ -9,6 +9,7 @@ from shared.engine.services import followups
 from shared.engine.services.run_log import RunLog
 from shared.runs.domain.events import PlannedStep, RunPlanned
 from shared.runs.domain.runs import fold
+from tests.engine_fakes import plan_answer
 from tests.support.deploy_steps import Pair
 
 BRANCH = "${steps.1.branch}"
@@ -20,11 +21,7 @@ def version(text: str) -> list[dict[str, str]]:
 
 
 def steps(*planned: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "goal": "bump the version",
-        "risk": "high",
-        "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in planned],
-    }
+    return plan_answer(*planned, goal="bump the version", risk="high")
 
 
 OPEN = (

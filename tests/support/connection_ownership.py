@@ -40,9 +40,9 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     return people_container()
 
 
-def people_container(settings: dict[str, Any] | None = None, **ports: Any) -> FakeContainer:
-    """The api over fakes whose Notion OAuth grants to whoever :func:`connect_as` names, with
-    ``settings`` beyond the connect flow's own and ``ports`` in place of the fakes'."""
+def connect_flow(**settings: Any) -> tuple[Settings, FakeSecrets]:
+    """The connect flow's settings (Notion, the OAuth callback and the console on test hosts, then
+    ``settings``) and its secrets (the session key ``"k" * 32``, the Notion OAuth client)."""
     secrets = FakeSecrets(
         {
             PlatformSecret.SESSION_SIGNING_KEY: "k" * 32,
@@ -54,8 +54,15 @@ def people_container(settings: dict[str, Any] | None = None, **ports: Any) -> Fa
         notion_api_base_url="https://notion.test",
         oauth_callback_url="https://cb.test/",
         frontend_url="https://app.test",
-        **(settings or {}),
+        **settings,
     )
+    return config, secrets
+
+
+def people_container(settings: dict[str, Any] | None = None, **ports: Any) -> FakeContainer:
+    """The api over fakes whose Notion OAuth grants to whoever :func:`connect_as` names, with
+    ``settings`` beyond the connect flow's own and ``ports`` in place of the fakes'."""
+    config, secrets = connect_flow(**(settings or {}))
     defaults: dict[str, Any] = {"secrets": secrets, "notion_oauth": PeopleOAuth()}
     return FakeContainer(config, **(defaults | ports))
 
@@ -91,6 +98,11 @@ def connect_as(fakes: FakeContainer, person: tuple[str, str], code: str, invite:
 
 def settings_status(c: FakeContainer, session: str) -> int:
     return client("api", c).get("/settings", headers={"Authorization": f"Bearer {session}"}).status_code
+
+
+def disconnect_status(c: FakeContainer, session: str) -> int:
+    """The status ``DELETE /connection`` answers the person of ``session``."""
+    return client("api", c).delete("/connection", headers={"Authorization": f"Bearer {session}"}).status_code
 
 
 def stored_access(fakes: FakeContainer) -> str:

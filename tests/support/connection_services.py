@@ -3,32 +3,20 @@
 from urllib.parse import parse_qs, urlsplit
 
 from shared.notion.services.connect import Connecting, begin_connect, complete_connect
-from shared.platform.config import PlatformSecret, Settings
 from shared.platform.errors import Unauthenticated
-from shared.team.services.sessions import tenant_of
+from shared.team.services.sessions import principal_of
 from tests.fakes import (
     FakeNotionOAuth,
     FakeOAuthStates,
-    FakeSecrets,
     FakeTenantStore,
 )
+from tests.support.connection_ownership import connect_flow
 
 KEY = "k" * 32
 
 
 def deps() -> Connecting:
-    secrets = FakeSecrets(
-        {
-            PlatformSecret.SESSION_SIGNING_KEY: KEY,
-            PlatformSecret.NOTION_CLIENT_ID: "client-id",
-            PlatformSecret.NOTION_CLIENT_SECRET: "client-secret",
-        }
-    )
-    settings = Settings(
-        notion_api_base_url="https://notion.test",
-        oauth_callback_url="https://cb.test/",
-        frontend_url="https://app.test",
-    )
+    settings, secrets = connect_flow()
     return Connecting(settings, secrets, FakeOAuthStates(), FakeTenantStore(), FakeNotionOAuth())
 
 
@@ -40,7 +28,7 @@ def connect(d: Connecting, code: str = "good-code") -> tuple[str, dict[str, str]
     outcome = complete_connect({"code": code, "state": state}, start.nonce, d)
     fragment = {k: v[0] for k, v in parse_qs(urlsplit(outcome.location).fragment).items()}
     if outcome.session:
-        tenant_id = tenant_of(f"Bearer {outcome.session}", d.secrets, d.tenants)
+        tenant_id = principal_of(f"Bearer {outcome.session}", d.secrets, d.tenants).tenant_id
         fragment |= {"session": outcome.session, "tenant_id": tenant_id}
     return outcome.location, fragment
 

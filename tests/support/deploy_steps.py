@@ -22,7 +22,7 @@ from shared.tools import resolve
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeModel, make_deps
+from tests.engine_fakes import FakeModel, make_deps, plan_answer
 from tests.fakes import FakeQueue, FakeTenantStore
 
 GITHUB_TOKEN, VERCEL_TOKEN = "ghp_test_deploy_steps", "vercel_test_deploy_steps"
@@ -134,11 +134,7 @@ class Pair:
 
 
 def plan(*steps: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "goal": "ship it",
-        "risk": "low",
-        "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps],
-    }
+    return plan_answer(*steps, goal="ship it")
 
 
 PULL = (

@@ -1,23 +1,19 @@
 """Shared by several test modules: helpers first written for ``tests/unit/engine/run_log/test_sweeper_give_up.py``."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from shared.engine.planning.start import start_run
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, make_deps
+from tests.engine_fakes import FINISH_PLAN, FakeModel, make_deps
 from tests.support.runs import queue_of as queue
 from tests.support.runs import store_of as store
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
-PLAN = {"goal": "g", "risk": "low", "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}]}
-
-
 def runs(n: int) -> Deps:
-    deps = make_deps(model=FakeModel({"PlanOut": [PLAN] * n}), sweep_stall_s=600.0)._replace(
+    deps = make_deps(model=FakeModel({"PlanOut": [FINISH_PLAN] * n}), sweep_stall_s=600.0)._replace(
         clock=lambda: NOW
     )
     for i in range(n):

@@ -5,6 +5,8 @@ under ``build/screenshots/``."""
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +28,18 @@ FLAGS = [
 ]
 type Role = Literal["button", "link", "checkbox", "textbox", "spinbutton", "combobox", "searchbox"]
 TAB_LIMIT = 200  # presses of Tab before a control counts as unreachable by keyboard
+
+
+# The stack's Notion pacing off: the browser and schemathesis reach the sandbox far faster than Notion's
+# 3 a second, and a busy moment is no 503 (which not_a_server_error would count). Nor the api's pace per
+# person: schemathesis sends thousands of requests as one person, which reach their handlers, not a 429.
+FAST_NOTION = {
+    "NA_NOTION_RATE_PER_S": "1000",
+    "NA_NOTION_BURST": "1000",
+    "NA_API_PERSON_PER_MIN": "600000",
+    "NA_API_KEY_PER_MIN": "600000",
+    "NA_API_BURST": "10000",
+}
 
 
 def chromium_path() -> str:
@@ -187,3 +201,15 @@ def axe(page: Page) -> list[dict[str, Any]]:
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})).violations"""
     )
     return violations
+
+
+@contextmanager
+def console_tab(browser: Browser, origin: str, figures: Figures) -> Iterator[Console]:
+    """A tab on the console at ``origin`` in a browser context of its own (1200 by 900 pixels, 15 s a step),
+    closed after: a module's flows share it."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(15_000)
+    try:
+        yield Console(context.new_page(), origin, figures)
+    finally:
+        context.close()

@@ -15,19 +15,11 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from local.stack import LocalStack
-from tests.web.browser import Figures, launch
+from tests.web.browser import FAST_NOTION, Figures, launch
+from tests.web.workspace import Setup, set_up
 
 FIGURES = Figures()
 BUNDLE_LIMIT_KB = 150.0
-# The stack's Notion pacing off: the browser and schemathesis reach the sandbox faster than Notion's 3/s;
-# and the api's pace per person: schemathesis sends thousands of requests as one person.
-FAST_NOTION = {
-    "NA_NOTION_RATE_PER_S": "1000",
-    "NA_NOTION_BURST": "1000",
-    "NA_API_PERSON_PER_MIN": "600000",
-    "NA_API_KEY_PER_MIN": "600000",
-    "NA_API_BURST": "10000",
-}
 
 
 @pytest.fixture(scope="session")
@@ -114,6 +106,14 @@ def stack(request: pytest.FixtureRequest, stacks: Stacks, workspace: str) -> Ite
         yield running
     finally:
         stacks.done(notify)
+
+
+@pytest.fixture(scope="module")
+def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
+    """A module's workspace on its stack, with the browser's tabs and the api's calls
+    (tests.web.workspace.set_up): one per test module, as each module's flows share it."""
+    with set_up(stack, browser, figures, workspace) as made:
+        yield made
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from local.stack import LocalStack
-from tests.web.browser import Console, Figures
+from tests.web.browser import Console, Figures, console_tab
 
 pytestmark = pytest.mark.e2e
 LIVE_S = 30_000
@@ -28,12 +28,8 @@ class Visit:
 
 @pytest.fixture(scope="module")
 def visit(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Visit]:
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    context.set_default_timeout(15_000)
-    try:
-        yield Visit(Console(context.new_page(), stack.console_url, figures), stack, workspace)
-    finally:
-        context.close()
+    with console_tab(browser, stack.console_url, figures) as console:
+        yield Visit(console, stack, workspace)
 
 
 def test_the_agents_screen_lists_the_default_agent(visit: Visit) -> None:

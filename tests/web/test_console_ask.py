@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from local.stack import PROJECT, LocalStack
-from tests.web.browser import Console, Figures
+from tests.web.browser import Console, Figures, console_tab
 
 pytestmark = pytest.mark.e2e
 LIVE_S = 30_000
@@ -36,14 +36,8 @@ class Visit:
 
 @pytest.fixture(scope="module")
 def visit(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Visit]:
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    context.set_default_timeout(15_000)
-    try:
-        yield Visit(
-            Console(context.new_page(), stack.console_url, figures), context, stack, browser, workspace
-        )
-    finally:
-        context.close()
+    with console_tab(browser, stack.console_url, figures) as console:
+        yield Visit(console, console.page.context, stack, browser, workspace)
 
 
 def _db(stack: LocalStack) -> Any:

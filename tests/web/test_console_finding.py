@@ -2,23 +2,14 @@
 agent and by when runs started; the api's answer and the screen agree."""
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from local.stack import LocalStack
-from tests.web.browser import Figures
-from tests.web.workspace import LIVE_MS, Setup, set_up, within
+from tests.web.workspace import LIVE_MS, Setup, within
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    with set_up(stack, browser, figures, workspace) as made:
-        yield made
 
 
 def test_a_search_shows_only_runs_whose_goal_holds_its_words(setup: Setup) -> None:

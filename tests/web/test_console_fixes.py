@@ -3,24 +3,16 @@ beside their field; a run link that names no run, or opened signed out; a decisi
 tab; other tabs after a sign-out or a disconnect. One workspace, connected and set up by the api."""
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Page, Route, expect
 
 from local.demo import connect
-from local.stack import LocalStack
 from tests.web.browser import Console, Figures
-from tests.web.workspace import LIVE_MS, Setup, set_up
+from tests.web.workspace import LIVE_MS, Setup
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    with set_up(stack, browser, figures, workspace) as made:
-        yield made
 
 
 def described(page: Page, label: str, says: str) -> None:

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, expect
 
 from local.demo import READY
 from local.stack import LocalStack
-from tests.web.browser import Console, Figures
+from tests.web.browser import Console, Figures, console_tab
 
 pytestmark = pytest.mark.e2e
 LIVE_S = 30_000  # ms a live change may take to show (the console polls every 2 to 3 s)
@@ -39,12 +39,8 @@ class Visit:
 
 @pytest.fixture(scope="module")
 def visit(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Visit]:
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    context.set_default_timeout(15_000)
-    try:
-        yield Visit(Console(context.new_page(), stack.console_url, figures), stack, workspace)
-    finally:
-        context.close()
+    with console_tab(browser, stack.console_url, figures) as console:
+        yield Visit(console, stack, workspace)
 
 
 def test_connect_through_notion_sets_a_cookie_the_page_cannot_read(visit: Visit) -> None:

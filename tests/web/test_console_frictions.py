@@ -4,22 +4,14 @@ admin reaches a tab already open (M4): it says so and its controls follow the ro
 run in order, Grace's tab open through them."""
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from local.stack import LocalStack
-from tests.web.browser import Console, Figures
-from tests.web.workspace import LIVE_MS, Setup, set_up
+from tests.web.browser import Console
+from tests.web.workspace import LIVE_MS, Setup
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    with set_up(stack, browser, figures, workspace) as made:
-        yield made
 
 
 def test_all_shown_runs_are_chosen_at_once(setup: Setup) -> None:

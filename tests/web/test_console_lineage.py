@@ -4,26 +4,19 @@ failed step, a parallel map's children and their way back to the parent, and a v
 disabled with the reason."""
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from local.demo import READY
-from local.stack import LocalStack, by_hand
+from local.stack import by_hand
 from tests.web.browser import Figures
-from tests.web.workspace import LIVE_MS, Setup, set_up, within
+from tests.web.workspace import LIVE_MS, Setup, within
 
 pytestmark = pytest.mark.e2e
 HOSTILE = 'Zebra launch <img src=x onerror="window.__pwned=1">'
 PHONE = 390
-
-
-@pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    with set_up(stack, browser, figures, workspace) as made:
-        yield made
 
 
 @pytest.fixture(scope="module")

@@ -2,26 +2,19 @@
 starts it (``notify="live"``), a run's notifications reach the Notion sandbox as comments and the
 code sandbox's Slack, Discord and mail relay, and the console's Notifications lists each one."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from local.stack import LocalStack, by_hand
-from tests.web.browser import Console, Figures
-from tests.web.workspace import LIVE_MS, Setup, set_up, within
+from local.stack import by_hand
+from tests.web.browser import Console
+from tests.web.workspace import LIVE_MS, Setup, within
 
 pytestmark = pytest.mark.e2e
 STACK_NOTIFY = "live"  # the stack fixture (conftest) starts it as make stack does
 WORDS = {"notion_comment": "A Notion comment", "slack": "Slack", "discord": "Discord", "email": "Email"}
-
-
-@pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    with set_up(stack, browser, figures, workspace) as made:
-        yield made
 
 
 def sent_on(setup: Setup, channel: str, before: set[str]) -> dict[str, Any]:

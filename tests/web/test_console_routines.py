@@ -3,26 +3,18 @@ it next starts a run, and "Run now" starts the routine's run at once; a double c
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from local.scheduler import JOBS, LocalScheduler
-from local.stack import SCHEDULER_SERVICE_ACCOUNT, LocalStack
+from local.stack import SCHEDULER_SERVICE_ACCOUNT
 from shared.workspace.domain.daily import tick_of
-from tests.web.browser import Figures
-from tests.web.workspace import LIVE_MS, Setup, set_up, within
+from tests.web.workspace import LIVE_MS, Setup, within
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    with set_up(stack, browser, figures, workspace) as made:
-        yield made
 
 
 def test_a_routine_shows_its_next_run_and_run_now_starts_one_run(setup: Setup) -> None:

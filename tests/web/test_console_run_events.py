@@ -4,15 +4,12 @@ overloaded: Notion answers 529 until it recovers) said as "Notion is unavailable
 the step's repeated failure folded into one line of the timeline."""
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from local.stack import LocalStack
-from tests.web.browser import Figures
-from tests.web.workspace import LIVE_MS, Setup, set_up, within
+from tests.web.workspace import LIVE_MS, Setup, within
 
 pytestmark = pytest.mark.e2e
 
@@ -23,12 +20,6 @@ WORDS = (
 )
 UNKNOWN = "an event this console does not know yet"
 MAP_S = 240  # a map over every Ideas row, each child's write reviewed, on a busy machine
-
-
-@pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    with set_up(stack, browser, figures, workspace) as made:
-        yield made
 
 
 def test_a_fan_in_s_wait_for_its_children_is_named_and_muted(setup: Setup) -> None:

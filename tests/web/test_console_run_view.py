@@ -4,22 +4,13 @@ in a step shows as text."""
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from local.stack import LocalStack
-from tests.web.browser import Figures
-from tests.web.workspace import LIVE_MS, Setup, set_up, within
+from tests.web.workspace import LIVE_MS, Setup, within
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    with set_up(stack, browser, figures, workspace) as made:
-        yield made
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ from local.stack import LocalStack
 from shared.platform.topology import Queue
 from shared.workspace.domain.connecting.connection import session_cookie
 from tests.support.excuses import excused
-from tests.web.browser import Figures
+from tests.web.browser import FAST_NOTION, Figures
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,16 +69,6 @@ REJECTED = "Schema-valid request rejected"
 GAPS: dict[tuple[str, str], str] = {}
 LAST = ("DELETE /connection", "DELETE /session")  # end the workspace's keys and sessions, its sessions
 SCOPES = ["read", "runs:start", "runs:decide", "runs:control"]
-# Generated requests reach Notion's sandbox far faster than Notion's 3 a second: no pacing here, so a
-# busy moment is no 503 (which not_a_server_error would count); nor the api's pace per person, so
-# generated requests reach their handlers rather than a 429.
-FAST_NOTION = {
-    "NA_NOTION_RATE_PER_S": "1000",
-    "NA_NOTION_BURST": "1000",
-    "NA_API_PERSON_PER_MIN": "600000",
-    "NA_API_KEY_PER_MIN": "600000",
-    "NA_API_BURST": "10000",
-}
 
 
 class Seeded(NamedTuple):

@@ -34,15 +34,11 @@ class Decision(Schema):
     )
 
 
-def _member(call: Call) -> str:
-    return call.member.member_id if call.member is not None else ""
-
-
 def rate(call: Call) -> Reply:
     body = parse_json(call.request, RatingBody)
     c = call.container
     return feedback.rate_run(
-        call.tenant_id, run_id_of(call), _member(call), body.verdict, body.reason,
+        call.tenant_id, run_id_of(call), call.member_id, body.verdict, body.reason,
         runs=c.engine(with_model=False).store, agents=c.agents,
     ), 200  # fmt: skip
 
@@ -54,6 +50,6 @@ def decide(call: Call) -> Reply:
         raise NotFound("this agent has no proposal of that id")
     c = call.container
     return feedback.decide_proposal(
-        call.tenant_id, _agent_id(call), proposal_id, body.decision, _member(call),
+        call.tenant_id, _agent_id(call), proposal_id, body.decision, call.member_id,
         agents=c.agents, notion=c.tenant_notion(call.tenant_id),
     ), 200  # fmt: skip

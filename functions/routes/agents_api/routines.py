@@ -10,7 +10,6 @@ from pydantic import ConfigDict, Field
 from functions._http import Reply, parse_json
 from functions.routes import Call
 from functions.routes.agents_api.agents import _agent_id
-from functions.routes.runs_api.runs import person_of
 from shared.agents.domain.agents import next_slot, slot_words
 from shared.agents.services import agents
 from shared.platform.domain.schema import Schema
@@ -75,7 +74,7 @@ def run_now(call: Call) -> Reply:
     words = "run now by hand: " + slot_words(agent.schedules[index], now, zone)
     digest = hashlib.sha256(f"{agent.agent_id}:{index}:{body.request_id}".encode()).hexdigest()[:16]
     run_id = f"now-{digest}"
-    person = person_of(call)
+    person = call.person
     trigger = Trigger(kind="schedule", slot=words[:100], people=[person] if person else [])
     task = PlanTask(tenant_id=call.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent.agent_id)
     call.container.queue.enqueue(Queue.PLAN, task, f"plan:{call.tenant_id}:{run_id}")

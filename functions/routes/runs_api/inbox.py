@@ -37,5 +37,5 @@ def inbox(call: Call) -> Reply:
     )
     tenant = call.tenants.get(call.tenant_id)
     approvers = tenant.approvers if tenant is not None else Approvers()
-    role = call.member.role if call.member is not None else ""
+    role = call.role
     return {"runs": mine(role, approvers, page["runs"]), "more": page["next_cursor"] is not None}, 200

@@ -53,7 +53,7 @@ def _decide(decision: humans.Decision) -> Handler:
             text=body.text,
             request_id=body.request_id,
             via=call.via,
-            role=call.member.role if call.member is not None else "",
+            role=call.role,
             by=call.member,
         )
         return {"run_id": run_id, "status": state.status.value}, 200

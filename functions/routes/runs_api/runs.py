@@ -38,11 +38,6 @@ def run_id_of(call: Call) -> str:
     return run_id
 
 
-def person_of(call: Call) -> str:
-    """The Notion user id of the person calling (a session's or an API key's member); "" if unknown."""
-    return call.member.notion_user_id if call.member is not None else ""
-
-
 def start(call: Call) -> Reply:
     body = parse_json(call.request, NewRun)
     c = call.container
@@ -54,7 +49,7 @@ def start(call: Call) -> Reply:
         tenants=call.tenants,
         requests=c.webhook_events,
         queue=c.queue,
-        person=person_of(call),
+        person=call.person,
     ), 202
 
 
@@ -199,6 +194,6 @@ def again(call: Call) -> Reply:
         store=c.store,
         tenants=call.tenants,
         queue=c.queue,
-        person=person_of(call),
+        person=call.person,
     )
     return started, 202

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from shared.platform.domain.schema import Record
+from shared.platform.domain.schema import Record, matched
 from shared.workspace.domain.code_names import check_project, check_repository
 
 MAX_PATH_CHARS = 300
@@ -144,9 +144,7 @@ class PullRequest(Record):
 
 def check_key(value: str) -> str:
     """Our idempotency key, as a deployment's metadata carries it."""
-    if not _KEY.fullmatch(value):
-        raise ValueError(f"key must be 1-128 letters, digits, '.', '_', ':' or '-', got {value!r}")
-    return value
+    return matched(value, _KEY, "key must be 1-128 letters, digits, '.', '_', ':' or '-'")
 
 
 class DeployRequest(Record):

@@ -3,39 +3,21 @@ for 768 values, task type RETRIEVAL_DOCUMENT or RETRIEVAL_QUERY, priced per inpu
 settings' table. Failures map as the model's do (shared.platform.adapters.vertex_model).
 """
 
-from typing import Any
-
-from google import genai
 from google.genai import errors, types
 
-from shared.platform.adapters.vertex_model import _TRANSPORT_ERRORS, check_reachable, classify
+from shared.platform.adapters.vertex_model import _TRANSPORT_ERRORS, OnVertex, classify
 from shared.platform.domain.embeddings import DIMENSION, Embedded, Task, unit
 from shared.platform.errors import TransientError
 
+TIMEOUT_S = 60.0  # a request of one batch
 BATCH = 100  # texts per request (Vertex AI takes up to 250 inputs, 20,000 tokens)
 _TASKS = {"document": "RETRIEVAL_DOCUMENT", "query": "RETRIEVAL_QUERY"}
 
 
 class VertexEmbedder:
-    def __init__(
-        self,
-        project: str,
-        location: str,
-        model: str,
-        price_per_million: float,
-        *,
-        base_url: str = "",
-        production: bool = False,
-        credentials: Any = None,
-        timeout_s: float = 60.0,
-    ) -> None:
-        check_reachable(base_url, production)
-        options = types.HttpOptions(
-            timeout=int(timeout_s * 1000), **({"base_url": base_url} if base_url else {})
-        )
-        self._client = genai.Client(
-            vertexai=True, project=project, location=location, credentials=credentials, http_options=options
-        )
+    def __init__(self, vertex: OnVertex, model: str, price_per_million: float) -> None:
+        """Embeddings with ``model`` through ``vertex`` (its timeout: :data:`TIMEOUT_S` is the usual)."""
+        self._client = vertex.genai_client()
         self.model, self._price = model, price_per_million
 
     def embed(self, texts: list[str], task: Task) -> Embedded:

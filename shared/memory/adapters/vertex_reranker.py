@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 import httpx
 
 from shared.platform.adapters.tls import verifying_context
-from shared.platform.adapters.vertex_model import check_reachable
+from shared.platform.adapters.vertex_model import OnVertex, check_reachable
 from shared.platform.domain.embeddings import Reranked
 
 log = logging.getLogger(__name__)
@@ -24,23 +23,16 @@ SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
 class VertexReranker:
-    def __init__(
-        self,
-        project: str,
-        model: str,
-        price_per_1k: float,
-        *,
-        base_url: str = "",
-        production: bool = False,
-        credentials: Any = None,
-    ) -> None:
-        check_reachable(base_url, production)
+    def __init__(self, vertex: OnVertex, model: str, price_per_1k: float) -> None:
+        """Ranking with ``model`` in ``vertex``'s project (the API's location is global; a call's
+        timeout is its budget, so ``vertex``'s location and timeout are not used)."""
+        check_reachable(vertex.base_url, vertex.production)
         self.model, self._price = model, price_per_1k
         self._url = (
-            f"{(base_url or ENDPOINT).rstrip('/')}/v1/projects/{project}/locations/global/"
+            f"{(vertex.base_url or ENDPOINT).rstrip('/')}/v1/projects/{vertex.project}/locations/global/"
             "rankingConfigs/default_ranking_config:rank"
         )
-        self._credentials = credentials
+        self._credentials = vertex.credentials
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
 

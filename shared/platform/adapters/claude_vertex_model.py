@@ -16,6 +16,7 @@ from anthropic.types import MessageParam, ToolChoiceToolParam, ToolParam
 from pydantic import BaseModel
 
 from shared.platform.adapters.vertex_model import (
+    OnVertex,
     check_reachable,
     cut_short,
     log_used,
@@ -42,30 +43,25 @@ class ClaudeVertexModel:
 
     def __init__(
         self,
-        project: str,
-        location: str,
+        vertex: OnVertex,
         models: dict[str, str],
         prices: dict[str, tuple[float, float]],
         *,
-        base_url: str = "",
-        production: bool = False,
         access_token: str | None = None,
-        credentials: Any = None,
-        timeout_s: float = 120.0,
     ) -> None:
-        """``access_token`` or ``credentials``: how the SDK authenticates (neither: Application
+        """``access_token`` or ``vertex.credentials``: how the SDK authenticates (neither: Application
         Default Credentials, the function's service account); a stand-in takes any token."""
-        check_reachable(base_url, production)
+        check_reachable(vertex.base_url, vertex.production)
         self._client = AnthropicVertex(
-            region=location,
-            project_id=project,
+            region=vertex.location,
+            project_id=vertex.project,
             access_token=access_token,
-            credentials=credentials,
-            base_url=base_url or None,
-            timeout=timeout_s,
+            credentials=vertex.credentials,
+            base_url=vertex.base_url or None,
+            timeout=vertex.timeout_s,
             max_retries=0,
         )
-        self._models, self._prices, self._location = models, prices, location
+        self._models, self._prices, self._location = models, prices, vertex.location
 
     def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         """One structured call; raises as the module says."""

@@ -9,6 +9,7 @@ production, or under pytest, only loopback URLs are used."""
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -42,31 +43,48 @@ def check_reachable(base_url: str, production: bool) -> None:
         )
 
 
+@dataclass(frozen=True)
+class OnVertex:
+    """How an adapter reaches Vertex AI: ``project`` and its ``location``; ``base_url``, a stand-in's
+    (empty: Vertex AI's own); ``production`` (a real endpoint only then: :func:`check_reachable`);
+    ``credentials`` (None: Application Default Credentials); each request's timeout."""
+
+    project: str
+    location: str = "global"
+    base_url: str = ""
+    production: bool = False
+    credentials: Any = None
+    timeout_s: float = 120.0
+
+    def genai_client(self) -> genai.Client:
+        """google-genai's client on Vertex AI, once the endpoint is allowed (:func:`check_reachable`)."""
+        check_reachable(self.base_url, self.production)
+        timeout_ms = int(self.timeout_s * 1000)
+        options = (
+            types.HttpOptions(base_url=self.base_url, timeout=timeout_ms)
+            if self.base_url
+            else types.HttpOptions(timeout=timeout_ms)
+        )
+        return genai.Client(
+            vertexai=True,
+            project=self.project,
+            location=self.location,
+            credentials=self.credentials,
+            http_options=options,
+        )
+
+
 class VertexModel:
     def __init__(
         self,
-        project: str,
-        location: str,
+        vertex: OnVertex,
         models: dict[str, str],
         prices: dict[str, tuple[float, float]],
         *,
-        base_url: str = "",
-        production: bool = False,
-        credentials: Any = None,
-        timeout_s: float = 120.0,
         thinking: dict[str, int] | None = None,
     ) -> None:
-        check_reachable(base_url, production)
-        timeout_ms = int(timeout_s * 1000)
-        options = (
-            types.HttpOptions(base_url=base_url, timeout=timeout_ms)
-            if base_url
-            else types.HttpOptions(timeout=timeout_ms)
-        )
-        self._client = genai.Client(
-            vertexai=True, project=project, location=location, credentials=credentials, http_options=options
-        )
-        self._models, self._prices, self._location = models, prices, location
+        self._client = vertex.genai_client()
+        self._models, self._prices, self._location = models, prices, vertex.location
         self._thinking = thinking or {}  # call kind → thinking budget in tokens (Settings.thinking_budgets)
 
     def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:

@@ -19,6 +19,14 @@ def _date_time(value: object) -> object:
 Instant = Annotated[AwareDatetime, BeforeValidator(_date_time)]
 
 
+def matched(value: str, pattern: re.Pattern[str], says: str) -> str:
+    """``value`` when ``pattern`` matches all of it; else a ValueError "``says``, got ``value``"
+    (quoted as Python writes it)."""
+    if not pattern.fullmatch(value):
+        raise ValueError(f"{says}, got {value!r}")
+    return value
+
+
 def some_text(what: str) -> AfterValidator:
     """A text field's check that it holds some text besides spaces: a ValueError "``what`` needs some
     text besides spaces" otherwise (after the field's own bounds). The contract says it with the

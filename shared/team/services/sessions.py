@@ -201,18 +201,6 @@ def check_csrf_token(principal: Principal, sent: str) -> None:
         )
 
 
-def tenant_of(
-    authorization: str,
-    secrets: SecretStore,
-    tenants: TenantStore,
-    keys: ApiKeyStore | None = None,
-    *,
-    session_only: bool = False,
-) -> str:
-    """The tenant a request acts for (:func:`principal_of`)."""
-    return principal_of(authorization, secrets, tenants, keys, session_only=session_only).tenant_id
-
-
 def _key_of(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> tuple[ApiKey, Member]:
     """A genuine API key of its tenant's current connection, and the member it belongs to, with the
     role they hold now (a key never does more). No reason repeats the key."""
@@ -238,7 +226,7 @@ def _key_of(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> tuple
 
 def require_connected(tenant_id: str, tenants: TenantStore) -> Tenant:
     """The session's tenant, whose workspace must still be connected: NotFound if it is gone,
-    Conflict if it was disconnected (since ``tenant_of`` read it, say)."""
+    Conflict if it was disconnected (since ``principal_of`` read it, say)."""
     tenant = tenants.get(tenant_id)
     if tenant is None:
         raise NotFound("this workspace is not connected")

@@ -6,6 +6,8 @@ loads the settings: a name's check should not bring the deploy function's models
 
 import re
 
+from shared.platform.domain.schema import matched
+
 # GitHub: an owner is 1-39 letters, digits or single hyphens, not starting with a hyphen; a repository
 # name is up to 100 letters, digits, '.', '_' or '-', never "." nor "..". The settings' contract
 # states these patterns (shared.workspace.domain.settings_input).
@@ -16,15 +18,11 @@ _REPOSITORY, _PROJECT = re.compile(REPOSITORY), re.compile(PROJECT)
 
 def check_repository(value: str) -> str:
     """``owner/name`` as GitHub spells them, or a ValueError saying what is wrong."""
-    if not _REPOSITORY.fullmatch(value):
-        raise ValueError(f"repository must be 'owner/name' (letters, digits, '-', '.', '_'), got {value!r}")
-    return value
+    return matched(value, _REPOSITORY, "repository must be 'owner/name' (letters, digits, '-', '.', '_')")
 
 
 def check_project(value: str) -> str:
     """A Vercel project's name or id."""
-    if not _PROJECT.fullmatch(value):
-        raise ValueError(
-            f"project must be a Vercel project name or id (letters, digits, '.', '_', '-'), got {value!r}"
-        )
-    return value
+    return matched(
+        value, _PROJECT, "project must be a Vercel project name or id (letters, digits, '.', '_', '-')"
+    )

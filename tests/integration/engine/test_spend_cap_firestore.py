@@ -2,7 +2,6 @@
 reserve on one counter at once, and only as many as fit go ahead (never one more); the refused ones'
 runs wait, saying why, and the counter ends at what was paid."""
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,16 +18,11 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services import spend
 from shared.runs.services.spend import SPEND_CAP_REACHED
-from tests.engine_fakes import FakeModel, connected_tenants, make_deps
+from tests.engine_fakes import FINISH_PLAN, FakeModel, connected_tenants, make_deps
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DAY = "2026-11-21"
-FINISH = {
-    "goal": "g",
-    "risk": "low",
-    "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}],
-}
 CALLS, FIT = 12, 4
 
 
@@ -66,7 +60,7 @@ class LockedModel(FakeModel):
 
 
 def test_concurrent_runs_at_the_cap_plan_as_many_as_fit_and_the_rest_say_why(firestore_db: Any) -> None:
-    model = LockedModel({"PlanOut": [FINISH] * CALLS}, cost_usd=0.1)
+    model = LockedModel({"PlanOut": [FINISH_PLAN] * CALLS}, cost_usd=0.1)
     tenant_ids = [f"t{n}" for n in range(CALLS)]  # one run in each of many workspaces
     deps = make_deps(model=model, spend_cap_day_usd=FIT * 0.1, model_call_reserve_usd=0.1)
     deps = deps._replace(

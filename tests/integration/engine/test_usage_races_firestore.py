@@ -2,7 +2,6 @@
 records its paid model calls and nothing else, without breaking the log (dense seqs, the run document
 caching the fold of the log) or the winner's result."""
 
-import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,7 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.engine_fakes import FakeModel, FakeNotion, make_deps, plan_answer
 
 pytestmark = pytest.mark.integration
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
@@ -56,10 +55,7 @@ class HeldNotion(FakeNotion):
 
 
 def started(db: Any, model: FakeModel, notion: FakeNotion, tool: str, args: dict[str, Any]) -> Deps:
-    steps = [(tool, args), ("finish", {"summary": "ok"})]
-    model.script["PlanOut"] = [
-        {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
-    ]
+    model.script["PlanOut"] = [plan_answer((tool, args), ("finish", {"summary": "ok"}))]
     deps = make_deps(model=model, notion=notion)._replace(store=FirestoreRunStore(db))
     # A write's page is the run's trigger page, its own: no approval is asked (test_authority.py).
     page = args.get("page_id") if tool in {"add_comment", "append_blocks", "update_properties"} else None

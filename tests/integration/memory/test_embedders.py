@@ -10,7 +10,8 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from shared.memory.adapters import local_embedder, minilm
-from shared.memory.adapters.vertex_embedder import BATCH, VertexEmbedder
+from shared.memory.adapters.vertex_embedder import BATCH, TIMEOUT_S, VertexEmbedder
+from shared.platform.adapters.vertex_model import OnVertex
 from shared.platform.domain.embeddings import DIMENSION, cosine
 from shared.platform.errors import ConfigError, TransientError
 from tests.support.gemini_server import GeminiServer
@@ -58,9 +59,8 @@ def stub() -> Iterator[Stub]:
 
 def embedder(stub: Stub) -> VertexEmbedder:
     credentials = Credentials(token="fake")  # type: ignore[no-untyped-call]  # google-auth: unannotated
-    return VertexEmbedder(
-        "proj", "europe-west1", "gemini-embedding-001", 0.15, base_url=stub.url, credentials=credentials
-    )
+    vertex = OnVertex("proj", "europe-west1", stub.url, credentials=credentials, timeout_s=TIMEOUT_S)
+    return VertexEmbedder(vertex, "gemini-embedding-001", 0.15)
 
 
 def test_vertex_embeddings_ask_for_the_task_and_dimension_in_batches(stub: Stub) -> None:

@@ -11,6 +11,7 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from shared.memory.adapters.vertex_reranker import MAX_RECORDS, VertexReranker
+from shared.platform.adapters.vertex_model import OnVertex
 from shared.platform.errors import ConfigError
 from tests.support.gemini_server import GeminiServer
 
@@ -51,9 +52,8 @@ def token() -> Credentials:
 
 
 def reranker(stub: RankStub) -> VertexReranker:
-    return VertexReranker(
-        "proj-1", "semantic-ranker-default@latest", 1.0, base_url=stub.url, credentials=token()
-    )
+    vertex = OnVertex("proj-1", base_url=stub.url, credentials=token())
+    return VertexReranker(vertex, "semantic-ranker-default@latest", 1.0)
 
 
 PASSAGES = [("Pricing", "three tiers"), ("Hiring", "two engineers in Berlin"), ("Berlin", "engineers hired")]
@@ -90,4 +90,4 @@ def test_a_refusing_ranking_api_is_skipped_not_raised(stub: RankStub) -> None:
 
 def test_the_real_endpoint_is_refused_outside_production() -> None:
     with pytest.raises(ConfigError):
-        VertexReranker("proj-1", "semantic-ranker-default@latest", 1.0, credentials=token())
+        VertexReranker(OnVertex("proj-1", credentials=token()), "semantic-ranker-default@latest", 1.0)

@@ -66,21 +66,19 @@ def test_a_retaken_record_tells_when_its_first_attempt_started(firestore_db: Any
     assert (claimed.claim, claimed.channel, claimed.started_at) == (DeliveryClaim.RETAKEN, "email", first)
 
 
+def _email_then_slack(mailer: FakeMailer, chat: FakeChat, secrets: FakeSecrets) -> list[NotificationChannel]:
+    """Email first (links minted for the api at api.example), then Slack."""
+    links = LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0)
+    return [Emails(mailer, secrets, sender_domain("a@example.com"), links), SlackMessages(chat, secrets)]
+
+
 def test_a_relay_failing_for_half_a_day_hands_it_to_slack_with_firestore_records(firestore_db: Any) -> None:
     log, chat, mailer = FirestoreNotificationLog(firestore_db), FakeChat(), FakeMailer()
     secrets = FakeSecrets(
         {PlatformSecret.SMTP_PASSWORD: mailer.password, chat_token_secret(TENANT): chat.token}
     )
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
-    channels: list[NotificationChannel] = [
-        Emails(
-            mailer,
-            secrets,
-            sender_domain("a@example.com"),
-            LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
-        ),
-        SlackMessages(chat, secrets),
-    ]
+    channels = _email_then_slack(mailer, chat, secrets)
     notifier = ChannelDelivery(log, channels, 60.0, clock)
     tenant = owner(clock.now)
     for hours in (0, 1, 6):
@@ -115,15 +113,7 @@ def test_a_record_stored_without_created_at_is_retaken_with_no_start_and_deliver
     retake = new_record(note("n-legacy"), now, 60.0, NotificationStatus.SENDING, channel="slack")
     assert log.claim(TENANT, retake, now).started_at is None  # unknown: never taken as old
     firestore_db.document(f"tenants/{TENANT}/notifications/n-legacy").update({"lease_until": now})
-    channels: list[NotificationChannel] = [
-        Emails(
-            mailer,
-            secrets,
-            sender_domain("a@example.com"),
-            LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
-        ),
-        SlackMessages(chat, secrets),
-    ]
+    channels = _email_then_slack(mailer, chat, secrets)
     notifier = ChannelDelivery(log, channels, 60.0, Clock(now))
     mailer.fail.append(TransientError("the mail relay refused the session (421)"))
 

@@ -12,6 +12,7 @@ import pytest
 
 from local.claude_vertex import ACCESS_TOKEN, ClaudeVertexStandIn
 from shared.platform.adapters.claude_vertex_model import ClaudeVertexModel
+from shared.platform.adapters.vertex_model import OnVertex
 from shared.platform.domain.model_replies import Draft, PlanOut
 from shared.platform.errors import ConfigError, ModelUnavailable, TransientError, UnusableReply
 
@@ -29,13 +30,10 @@ def standin() -> Iterator[ClaudeVertexStandIn]:
 
 def claude(standin: ClaudeVertexStandIn, timeout_s: float = 30.0) -> ClaudeVertexModel:
     return ClaudeVertexModel(
-        "proj",
-        "europe-west1",
+        OnVertex("proj", "europe-west1", standin.url, timeout_s=timeout_s),
         {"plan": "claude-haiku-4-5", "draft": "claude-sonnet-4-6"},
         {"claude-haiku-4-5": (1.0, 5.0), "claude-sonnet-4-6": (3.0, 15.0)},
-        base_url=standin.url,
         access_token=ACCESS_TOKEN,
-        timeout_s=timeout_s,
     )
 
 
@@ -86,14 +84,8 @@ def test_429_5xx_and_529_are_transient_a_retired_model_unavailable_a_refusal_con
     standin.fail(403)
     with pytest.raises(ConfigError, match="HTTP 403"):
         model.generate("plan", "p", PlanOut)
-    retired = ClaudeVertexModel(
-        "proj",
-        "europe-west1",
-        {"plan": "claude-3-haiku"},
-        {},
-        base_url=standin.url,
-        access_token=ACCESS_TOKEN,
-    )
+    vertex = OnVertex("proj", "europe-west1", standin.url)
+    retired = ClaudeVertexModel(vertex, {"plan": "claude-3-haiku"}, {}, access_token=ACCESS_TOKEN)
     with pytest.raises(ModelUnavailable, match="NA_MODEL_CLAUDE_PLAN"):
         retired.generate("plan", "p", PlanOut)
     assert len(standin.calls) == 6  # the SDK's own retries are off: the routing decides what is next

@@ -16,7 +16,7 @@ from google.oauth2.credentials import Credentials
 
 from local.claude_vertex import ACCESS_TOKEN, ClaudeVertexStandIn
 from shared.platform.adapters.claude_vertex_model import ClaudeVertexModel
-from shared.platform.adapters.vertex_model import VertexModel
+from shared.platform.adapters.vertex_model import OnVertex, VertexModel
 from shared.platform.domain.call_caps import ANSWER_TOKENS, CallBound, CallLimit, limited
 from shared.platform.domain.model_calls import calls_of
 from shared.platform.domain.model_replies import Draft, PlanOut
@@ -47,9 +47,8 @@ def _gemini(server: GeminiServer, kind: str) -> VertexModel:
     """Gemini through google-genai on the stand-in, ``kind``'s calls thinking up to THINKING."""
     models = dict.fromkeys(("plan", "draft"), "gemini-3.5-flash")
     token = Credentials(token="ya29.stand-in")  # type: ignore[no-untyped-call]  # google-auth: unannotated
-    return VertexModel(
-        "proj", "global", models, PRICES, base_url=server.url, credentials=token, thinking={kind: THINKING}
-    )
+    vertex = OnVertex("proj", "global", server.url, credentials=token)
+    return VertexModel(vertex, models, PRICES, thinking={kind: THINKING})
 
 
 @pytest.fixture
@@ -63,11 +62,9 @@ def gemini() -> Iterator[tuple[GeminiServer, VertexModel]]:
 def claude() -> Iterator[tuple[ClaudeVertexStandIn, ClaudeVertexModel]]:
     standin = ClaudeVertexStandIn()
     model = ClaudeVertexModel(
-        "proj",
-        "europe-west1",
+        OnVertex("proj", "europe-west1", standin.url),
         {"plan": "claude-sonnet-4-6", "draft": "claude-sonnet-4-6"},
         PRICES,
-        base_url=standin.url,
         access_token=ACCESS_TOKEN,
     )
     yield standin, model

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from google.oauth2.credentials import Credentials
 
-from shared.platform.adapters.vertex_model import VertexModel, check_reachable
+from shared.platform.adapters.vertex_model import OnVertex, VertexModel, check_reachable
 from shared.platform.domain.model_calls import calls_of
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import (
@@ -85,14 +85,11 @@ def stub() -> Iterator[Stub]:
 def model(
     stub: Stub, timeout_s: float = 120.0, base_url: str = "", thinking: dict[str, int] | None = None
 ) -> VertexModel:
+    token = Credentials(token="fake")  # type: ignore[no-untyped-call]  # google-auth: unannotated
     return VertexModel(
-        "proj",
-        "europe-west1",
+        OnVertex("proj", "europe-west1", base_url or stub.url, credentials=token, timeout_s=timeout_s),
         {"plan": "gemini-test", "draft": "gemini-test"},
         {"gemini-test": (2.0, 10.0)},
-        base_url=base_url or stub.url,
-        credentials=Credentials(token="fake"),  # type: ignore[no-untyped-call]  # google-auth: unannotated
-        timeout_s=timeout_s,
         thinking=thinking,
     )
 

@@ -10,7 +10,7 @@ from google.cloud import firestore
 from shared.notion.services.connect import Connecting
 from shared.notion.services.disconnect import disconnect
 from shared.platform.errors import Unauthenticated
-from shared.team.services.sessions import tenant_of
+from shared.team.services.sessions import principal_of
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.tenants import TenantStatus, tenant_id_for
@@ -39,15 +39,15 @@ def connect_as(d: Connecting, person: tuple[str, str], code: str) -> dict[str, s
 def test_only_the_owner_reconnects_and_a_disconnect_ends_the_sessions(firestore_db: Any) -> None:
     d = on_firestore(firestore_db)
     ada = connect_as(d, ADA, "code-ada")
-    assert tenant_of(f"Bearer {ada['session']}", d.secrets, d.tenants) == TENANT
+    assert principal_of(f"Bearer {ada['session']}", d.secrets, d.tenants).tenant_id == TENANT
     assert connect_as(d, BOB, "code-bob")["error"] == "connected_by_another_user"
     tenant = d.tenants.get(TENANT)
     assert tenant is not None and tenant.owner_user_id == "user-1" and tenant.session_epoch
     disconnect(TENANT, d, no_held_runs)
     with pytest.raises(Unauthenticated, match="this session has ended"):
-        tenant_of(f"Bearer {ada['session']}", d.secrets, d.tenants)
+        principal_of(f"Bearer {ada['session']}", d.secrets, d.tenants)
     bob = connect_as(d, BOB, "code-bob-2")
-    assert tenant_of(f"Bearer {bob['session']}", d.secrets, d.tenants) == TENANT
+    assert principal_of(f"Bearer {bob['session']}", d.secrets, d.tenants).tenant_id == TENANT
 
 
 def test_a_disconnect_during_a_reconnect_wins(firestore_db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,7 +92,7 @@ def test_a_connect_during_a_disconnect_keeps_its_token(
     assert token_secrets(d.secrets) == [tenant.token_secret]
     assert NotionTokens.load(get(tenant.token_secret)).access_token == "access-2"
     assert "access-2" not in d.oauth.revoked
-    assert tenant_of(f"Bearer {bob[0]['session']}", d.secrets, d.tenants) == TENANT
+    assert principal_of(f"Bearer {bob[0]['session']}", d.secrets, d.tenants).tenant_id == TENANT
 
 
 def test_a_tenant_stored_before_session_epochs_loads_without_one(firestore_db: Any) -> None:
@@ -102,6 +102,6 @@ def test_a_tenant_stored_before_session_epochs_loads_without_one(firestore_db: A
     tenant = d.tenants.get(TENANT)
     assert tenant is not None and tenant.session_epoch == ""
     again = connect_as(d, ADA, "code-again")  # its owner reconnecting gives it one
-    assert tenant_of(f"Bearer {again['session']}", d.secrets, d.tenants) == TENANT
+    assert principal_of(f"Bearer {again['session']}", d.secrets, d.tenants).tenant_id == TENANT
     tenant = d.tenants.get(TENANT)
     assert tenant is not None and tenant.session_epoch

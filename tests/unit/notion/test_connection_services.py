@@ -12,7 +12,7 @@ from shared.notion.services.notion_access import NotionAccess, ReconnectRequired
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import InvalidInput, TransientError
 from shared.platform.topology import Queue
-from shared.team.services.sessions import tenant_of
+from shared.team.services.sessions import principal_of
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.tenants import TenantStatus, tenant_id_for
 from tests.fakes import (
@@ -54,7 +54,7 @@ def test_connect_stores_tokens_in_the_secret_creates_the_tenant_and_starts_a_ses
     assert set(parse_qs(urlsplit(url).fragment)) == {"connected", "workspace_name", "onboarding"}
     tenant_id = tenant_id_for("ws-1")
     assert outcome["connected"] == "true" and outcome["tenant_id"] == tenant_id
-    assert tenant_of(f"Bearer {outcome['session']}", d.secrets, d.tenants) == tenant_id
+    assert principal_of(f"Bearer {outcome['session']}", d.secrets, d.tenants).tenant_id == tenant_id
     tenant = d.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE and tenant.bot_id == "bot-1"
     assert tenant.owner_email == "ada@example.com" and tenant.token_secret.startswith(

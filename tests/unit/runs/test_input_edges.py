@@ -31,6 +31,7 @@ from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 from tests.support.connection_services import deps as connect_deps
 from tests.support.daily_planning import deps_with, queued
+from tests.support.tenants import a_tenant
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 
@@ -44,14 +45,7 @@ NOW = datetime(2026, 1, 5, 9, 0, 30, tzinfo=UTC)
 def intake() -> Intake:
     tenants = FakeTenantStore()
     tenants.save(
-        Tenant(
-            tenant_id="t1",
-            workspace_id="ws1",
-            token_secret="notion-token-t1",
-            settings=TenantSettings(page_ids=[PAGE]),
-            created_at=NOW,
-            updated_at=NOW,
-        )
+        a_tenant("t1", "ws1", NOW, token_secret="notion-token-t1", settings=TenantSettings(page_ids=[PAGE]))
     )
     secrets = FakeSecrets({PlatformSecret.NOTION_WEBHOOK_TOKEN: TOKEN})
     return Intake(tenants, FakeWebhookEvents(), FakeQueue(), secrets, 3600.0, 60.0)

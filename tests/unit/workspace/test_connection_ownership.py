@@ -16,6 +16,7 @@ from tests.support.connection_ownership import (
     BOB,
     TENANT,
     connect_as,
+    disconnect_status,
     fakes,
     settings_status,
     stored_access,
@@ -88,12 +89,7 @@ def test_someone_else_connecting_after_a_disconnect_starts_afresh(fakes: FakeCon
     Ada, nor her pages start work for him before he chooses his own."""
     ada = connect_as(fakes, ADA, "code-ada")
     choose_and_confirm_a_mailbox(fakes, ada["session"])
-    assert (
-        client("api", fakes)
-        .delete("/connection", headers={"Authorization": f"Bearer {ada['session']}"})
-        .status_code
-        == 200
-    )
+    assert disconnect_status(fakes, ada["session"]) == 200
     bob = connect_as(fakes, BOB, "code-bob")
     assert bob["connected"] == "true" and bob["onboarding"] == "choose_sources"
     tenant = fakes.tenants.get(TENANT)
@@ -110,12 +106,7 @@ def test_the_owner_connecting_again_after_a_disconnect_keeps_their_choices(fakes
     ada = connect_as(fakes, ADA, "code-1")
     choose_and_confirm_a_mailbox(fakes, ada["session"])
     before = fakes.tenants.get(TENANT)
-    assert (
-        client("api", fakes)
-        .delete("/connection", headers={"Authorization": f"Bearer {ada['session']}"})
-        .status_code
-        == 200
-    )
+    assert disconnect_status(fakes, ada["session"]) == 200
     again = connect_as(fakes, ADA, "code-2")
     assert again["connected"] == "true" and "onboarding" not in again
     tenant = fakes.tenants.get(TENANT)

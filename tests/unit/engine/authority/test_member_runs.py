@@ -80,6 +80,16 @@ def drive(deps: Deps, run_id: str = "r1") -> None:
         run_step(StepTask(tenant_id="t1", run_id=run_id, step=s.cursor), deps)
 
 
+def owner_rejects_a_members_request(deps: Deps, s: RunState) -> None:
+    """The request says a member who is not the owner started the run; a key may not answer it; the
+    owner rejects it, and the run goes on."""
+    assert s.waiting is not None and "started by a workspace member who is not you" in s.waiting.prompt
+    with pytest.raises(Forbidden):  # a key answers no such request
+        humans.respond(deps, "t1", "r1", "approve", request_id=s.waiting.request_id, via="key")
+    humans.respond(deps, "t1", "r1", "reject", request_id=s.waiting.request_id)
+    drive(deps)
+
+
 def read_pages(deps: Deps, run_id: str = "r1") -> list[str]:
     return [
         str(e.args.get("page_id") or e.args.get("data_source_id"))
@@ -104,11 +114,7 @@ def test_a_members_run_that_reads_another_page_waits_for_the_owner_and_writes_no
     assert read_pages(deps) == [] and not notion.writes
     assert s.waiting is not None and s.waiting.effects
     assert f'read_page(page_id={secret} (titled "Salaries"))' in s.waiting.prompt
-    assert "started by a workspace member who is not you" in s.waiting.prompt
-    with pytest.raises(Forbidden):  # a key answers no such request
-        humans.respond(deps, "t1", "r1", "approve", request_id=s.waiting.request_id, via="key")
-    humans.respond(deps, "t1", "r1", "reject", request_id=s.waiting.request_id)
-    drive(deps)
+    owner_rejects_a_members_request(deps, s)
     assert read_pages(deps) == [] and not notion.writes
     assert "Alice" not in json.dumps(notion.children[mine])
 
@@ -327,11 +333,7 @@ def test_a_members_search_waits_for_the_owner_since_it_lists_titles_beyond_its_r
     s = state(deps)
     assert s.member and s.status == RunStatus.WAITING_FOR_HUMAN and searches(deps) == []
     assert s.waiting is not None and "search_pages(query=Salaries" in s.waiting.prompt
-    assert "started by a workspace member who is not you" in s.waiting.prompt
-    with pytest.raises(Forbidden):  # a key answers no such request
-        humans.respond(deps, "t1", "r1", "approve", request_id=s.waiting.request_id, via="key")
-    humans.respond(deps, "t1", "r1", "reject", request_id=s.waiting.request_id)
-    drive(deps)
+    owner_rejects_a_members_request(deps, s)
     assert searches(deps) == [] and not notion.writes
     assert "Salaries 2026" not in json.dumps(notion.children[mine])
 

@@ -2,7 +2,6 @@
 what to do, instead of being recorded and stopping the run again at its next model call (the day and
 month budgets are hard; an approval grants the run one more *run* budget only)."""
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,21 +16,16 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, make_deps, raise_budget
+from tests.engine_fakes import FINISH_PLAN, FakeModel, make_deps, raise_budget
 from tests.fakes import FakeQueue
 from tests.link_tokens import decision_token
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-FINISH = {
-    "goal": "g",
-    "risk": "low",
-    "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}],
-}
 
 
 def stopped_at_planning(**budgets: float) -> Deps:
     chosen: dict[str, Any] = dict(budgets)
-    deps = make_deps(model=FakeModel({"PlanOut": [FINISH]}), **chosen)._replace(clock=lambda: T0)
+    deps = make_deps(model=FakeModel({"PlanOut": [FINISH_PLAN]}), **chosen)._replace(clock=lambda: T0)
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal="Tidy my tasks", trigger=Trigger(kind="api")), deps)
     waiting = state(deps).waiting
     assert state(deps).status == RunStatus.WAITING_FOR_HUMAN and waiting is not None and waiting.budget

@@ -4,7 +4,6 @@ meanwhile. If it can no longer be planned (the workspace was disconnected meanwh
 refuses for good), it fails saying why, with the usual end notice and page release, instead of
 staying running with no steps for the sweeper to re-plan forever."""
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,16 +21,11 @@ from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.runs import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget
+from tests.engine_fakes import FINISH_PLAN, FakeModel, FakeNotion, make_deps, raise_budget
 from tests.fakes import FakeQueue, FakeRunStore
 
 PAGE = "1a2b3c4d-0000-4000-8000-00000000abcd"
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-FINISH = {
-    "goal": "g",
-    "risk": "low",
-    "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}],
-}
 
 
 def change(run_id: str, before: datetime) -> PlanTask:
@@ -93,7 +87,7 @@ def released(deps: Deps) -> bool:
 
 
 def test_an_approved_page_run_stays_a_page_run_and_plans_the_change_remembered_meanwhile() -> None:
-    deps = approved_after_budget_stop(FakeModel({"PlanOut": [FINISH]}))
+    deps = approved_after_budget_stop(FakeModel({"PlanOut": [FINISH_PLAN]}))
     sent = drive(deps)
     ended = state(deps, "wh-a")
     assert ended.status == RunStatus.COMPLETED and ended.trigger == "webhook"
@@ -104,7 +98,7 @@ def test_an_approved_page_run_stays_a_page_run_and_plans_the_change_remembered_m
 
 
 def test_a_workspace_disconnected_before_the_replan_fails_the_run_and_releases_its_page() -> None:
-    deps = approved_after_budget_stop(FakeModel({"PlanOut": [FINISH]}))
+    deps = approved_after_budget_stop(FakeModel({"PlanOut": [FINISH_PLAN]}))
 
     def gone(_tenant: str) -> TenantNotion:
         raise ReconnectRequired("the workspace's Notion connection is revoked")

@@ -9,7 +9,7 @@ from google.genai import errors
 
 from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.platform.adapters.vertex_model import VertexModel
+from shared.platform.adapters.vertex_model import OnVertex, VertexModel
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import ConfigError, ModelUnavailable
 from shared.runs.domain.events import RunStatus
@@ -24,11 +24,9 @@ RETIRED = ModelUnavailable(
 
 def _adapter(monkeypatch: pytest.MonkeyPatch, code: int, status: str) -> VertexModel:
     model = VertexModel(
-        "proj",
-        "europe-west1",
+        OnVertex("proj", "europe-west1", "http://127.0.0.1:9"),
         {"plan": "gemini-2.5-flash", "draft": "gemini-2.5-pro"},
         {"gemini-2.5-flash": (0.3, 2.5), "gemini-2.5-pro": (1.25, 10.0)},
-        base_url="http://127.0.0.1:9",
     )
     body = {"error": {"code": code, "message": "Publisher Model was not found", "status": status}}
 

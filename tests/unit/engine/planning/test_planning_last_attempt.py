@@ -2,7 +2,6 @@
 holding the error) and ends visibly on the plan queue's last attempt: a failed run saying why, the
 owner's notice and the alert line, whatever failed (Notion, the model, a bug)."""
 
-import json
 import logging
 from typing import Any
 
@@ -13,10 +12,8 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ErrorRecorded, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.engine_fakes import FINISH_PLAN, FakeModel, FakeNotion, make_deps
 from tests.support.runs import queue_of as queue
-
-PLAN = {"goal": "g", "risk": "low", "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}]}
 
 
 def page_task(notion: FakeNotion) -> PlanTask:
@@ -33,7 +30,7 @@ def test_a_failed_first_attempt_leaves_a_run_holding_the_error() -> None:
     notion = FakeNotion()
     task = page_task(notion)
     notion.fail["retrieve_page"] = [TransientError("Notion answered 503 service_unavailable")]
-    deps = make_deps(FakeModel({"PlanOut": [PLAN]}), notion, webhook_coalesce_s=0.0)
+    deps = make_deps(FakeModel({"PlanOut": [FINISH_PLAN]}), notion, webhook_coalesce_s=0.0)
     with pytest.raises(TransientError):
         start_run(task, deps)
     run = deps.store.get_run("t1", "r1")
@@ -52,7 +49,9 @@ def test_the_last_attempt_ends_the_trigger_failed_with_the_reason_and_the_owners
     notion = FakeNotion()
     task = page_task(notion)
     notion.fail["retrieve_page"] = [TransientError("Notion answered 503 service_unavailable")] * 3
-    deps = make_deps(FakeModel({"PlanOut": [PLAN]}), notion, webhook_coalesce_s=0.0, plan_max_attempts=3)
+    deps = make_deps(
+        FakeModel({"PlanOut": [FINISH_PLAN]}), notion, webhook_coalesce_s=0.0, plan_max_attempts=3
+    )
     for _ in range(2):
         with pytest.raises(TransientError):
             start_run(task, deps)
@@ -71,7 +70,7 @@ def test_the_last_attempt_ends_the_trigger_failed_with_the_reason_and_the_owners
 def test_a_last_attempt_that_fails_before_any_run_exists_creates_it_failed() -> None:
     notion = FakeNotion()
     task = page_task(notion)
-    deps = make_deps(FakeModel({"PlanOut": [PLAN]}), notion, webhook_coalesce_s=0.0)
+    deps = make_deps(FakeModel({"PlanOut": [FINISH_PLAN]}), notion, webhook_coalesce_s=0.0)
     deps = deps._replace(store=_StoreFailingOnce(deps.store))
     assert start_run(task, deps, last_attempt=True) is True
     run = deps.store.get_run("t1", "r1")
@@ -81,7 +80,7 @@ def test_a_last_attempt_that_fails_before_any_run_exists_creates_it_failed() -> 
 
 def test_a_last_attempt_that_succeeds_plans_as_any_other() -> None:
     notion = FakeNotion()
-    deps = make_deps(FakeModel({"PlanOut": [PLAN]}), notion, webhook_coalesce_s=0.0)
+    deps = make_deps(FakeModel({"PlanOut": [FINISH_PLAN]}), notion, webhook_coalesce_s=0.0)
     assert start_run(page_task(notion), deps, last_attempt=True) is True
     run = deps.store.get_run("t1", "r1")
     assert run is not None and run.state.status == RunStatus.RUNNING and run.state.steps

@@ -15,7 +15,7 @@ from shared.runs.domain.events import ModelUsed, RunStatus, ToolIntent, ToolResu
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps
+from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps, plan_answer
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 
@@ -23,8 +23,7 @@ STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 def started(
     tool: str, args: dict[str, Any], notion: FakeNotion, script: dict[str, list[Answer]]
 ) -> tuple[Deps, FakeModel]:
-    steps = [(tool, args), ("finish", {"summary": "ok"})]
-    plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
+    plan = plan_answer((tool, args), ("finish", {"summary": "ok"}))
     model = FakeModel({"PlanOut": [plan], **script})
     deps = make_deps(model=model, notion=notion)
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal="g", trigger=Trigger(kind="api")), deps)

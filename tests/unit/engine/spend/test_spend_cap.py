@@ -21,17 +21,12 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps
 from shared.runs.services.spend import SPEND_CAP_REACHED
-from tests.engine_fakes import FakeModel, connected_tenants, make_deps
+from tests.engine_fakes import FINISH_PLAN, FakeModel, connected_tenants, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
 from tests.support.trigger_gates import setup as trigger_setup
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DAY = "2026-11-21"
-FINISH = {
-    "goal": "g",
-    "risk": "low",
-    "steps": [{"tool": "finish", "args_json": json.dumps({"summary": "ok"})}],
-}
 
 
 def capped(model: FakeModel, cap: float, reserve: float = 0.1) -> Deps:
@@ -52,7 +47,7 @@ def counter(deps: Deps) -> float:
 
 
 def test_the_call_that_would_pass_the_cap_is_refused_and_the_run_says_why() -> None:
-    model = FakeModel({"PlanOut": [FINISH, FINISH, FINISH]}, cost_usd=0.1)
+    model = FakeModel({"PlanOut": [FINISH_PLAN, FINISH_PLAN, FINISH_PLAN]}, cost_usd=0.1)
     deps = capped(model, cap=0.25)
     assert plan(deps, "r1") == RunStatus.RUNNING
     assert plan(deps, "r2") == RunStatus.RUNNING
@@ -68,20 +63,20 @@ def test_the_call_that_would_pass_the_cap_is_refused_and_the_run_says_why() -> N
 
 
 def test_the_cap_counts_every_workspace_together() -> None:
-    deps = capped(FakeModel({"PlanOut": [FINISH, FINISH]}, cost_usd=0.1), cap=0.15)
+    deps = capped(FakeModel({"PlanOut": [FINISH_PLAN, FINISH_PLAN]}, cost_usd=0.1), cap=0.15)
     deps = deps._replace(tenants=connected_tenants(deps.settings, "t1", "t2"))
     assert plan(deps, "r1", "t1") == RunStatus.RUNNING
     assert plan(deps, "r2", "t2") == RunStatus.WAITING_FOR_HUMAN  # another workspace, the same cap
 
 
 def test_a_cap_of_zero_stops_every_model_call() -> None:
-    model = FakeModel({"PlanOut": [FINISH]})
+    model = FakeModel({"PlanOut": [FINISH_PLAN]})
     deps = capped(model, cap=0.0)
     assert plan(deps, "r1") == RunStatus.WAITING_FOR_HUMAN and model.prompts == []
 
 
 def test_a_call_that_costs_less_than_its_reservation_leaves_room_for_more() -> None:
-    model = FakeModel({"PlanOut": [FINISH] * 5}, cost_usd=0.02)
+    model = FakeModel({"PlanOut": [FINISH_PLAN] * 5}, cost_usd=0.02)
     deps = capped(model, cap=0.1, reserve=0.05)
     # Reservations alone would let two calls through (2 x 0.05); their costs let three.
     assert [plan(deps, f"r{n}") for n in range(3)] == [RunStatus.RUNNING] * 3
@@ -97,14 +92,14 @@ def test_a_call_that_fails_unpaid_gives_its_reservation_back() -> None:
     # Changed by 0061: the reservation goes back to the instance's share of the cap, not the counter,
     # and funds its next call; nothing of it is spent: the retry's call reserves nothing more.
     assert len(model.prompts) == 1 and counter(deps) == 0.1 and deps.spend.cap_held == {DAY: 0.1}
-    model.script["PlanOut"].append(FINISH)
+    model.script["PlanOut"].append(FINISH_PLAN)
     assert plan(deps, "r1") == RunStatus.RUNNING
     assert counter(deps) == 0.1 and deps.spend.cap_held == {DAY: 0.0}  # the counter: what was paid
 
 
 def test_a_step_whose_model_call_meets_the_cap_stops_as_at_a_spent_budget() -> None:
     draft = {"tool": "draft_text", "args_json": json.dumps({"instructions": "write"})}
-    plan_out = {"goal": "g", "risk": "low", "steps": [draft, FINISH["steps"][0]]}
+    plan_out = {"goal": "g", "risk": "low", "steps": [draft, FINISH_PLAN["steps"][0]]}
     model = FakeModel({"PlanOut": [plan_out]}, cost_usd=0.1)
     deps = capped(model, cap=0.15)  # the plan's call fits, the draft's would not
     assert plan(deps, "r1") == RunStatus.RUNNING
@@ -144,7 +139,7 @@ def test_while_the_cap_is_spent_notion_events_start_nothing_and_the_owner_is_tol
 
 
 def test_approving_a_run_stopped_by_the_cap_is_refused_while_it_is_spent() -> None:
-    deps = capped(FakeModel({"PlanOut": [FINISH]}), cap=0.0)
+    deps = capped(FakeModel({"PlanOut": [FINISH_PLAN]}), cap=0.0)
     assert plan(deps, "r1") == RunStatus.WAITING_FOR_HUMAN
     with pytest.raises(Conflict) as caught:
         humans.respond(deps, "t1", "r1", "approve")

@@ -2,7 +2,6 @@
 whatever ends the step: a fixable, transient, budget or permanent error, or an answer off the schema."""
 
 import itertools
-import json
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,7 +9,7 @@ import pytest
 
 from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.platform.adapters.vertex_model import VertexModel
+from shared.platform.adapters.vertex_model import OnVertex, VertexModel
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import AgentError, ModelFixableError, PermanentError, TransientError
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, ModelUsed, RunEvent, RunStatus
@@ -18,7 +17,7 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps
+from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps, plan_answer
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 
@@ -30,8 +29,7 @@ def started(
     script: dict[str, list[Answer]] | None = None,
     **settings: Any,
 ) -> tuple[Deps, FakeModel]:
-    steps = [(tool, args), ("finish", {"summary": "ok"})]
-    plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
+    plan = plan_answer((tool, args), ("finish", {"summary": "ok"}))
     model = FakeModel({"PlanOut": [plan], **(script or {})}, cost_usd=settings.pop("cost_usd", 0.001))
     deps = make_deps(model=model, notion=notion, **settings)
     start_run(
@@ -142,13 +140,8 @@ def test_an_answer_off_the_schema_is_paid_and_recorded() -> None:
 def test_the_vertex_adapter_reads_the_usage_of_an_answer_off_the_schema(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    model = VertexModel(
-        "proj",
-        "europe-west1",
-        {"plan": "gemini-test"},
-        {"gemini-test": (2.0, 10.0)},
-        base_url="http://127.0.0.1:9",
-    )
+    vertex = OnVertex("proj", "europe-west1", "http://127.0.0.1:9")
+    model = VertexModel(vertex, {"plan": "gemini-test"}, {"gemini-test": (2.0, 10.0)})
     response = SimpleNamespace(
         parsed=None,
         text='{"goal": 1}',

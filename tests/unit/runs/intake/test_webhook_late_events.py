@@ -20,9 +20,9 @@ from shared.runs.domain.plan_task import READ_LAG, PlanTask, page_key
 from shared.runs.services.deps import Deps
 from shared.runs.services.webhooks import Intake, Outcome, ingest_webhook
 from shared.workspace.domain.settings import TenantSettings
-from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.tenants import a_tenant
 
 TOKEN = "secret_verification"
 PAGE = "3b4c5d6e-0000-4000-8000-000000000002"
@@ -110,14 +110,7 @@ def world() -> World:
     notion.children[PAGE] = []
     tenants = FakeTenantStore()
     tenants.save(
-        Tenant(
-            tenant_id="t1",
-            workspace_id="ws1",
-            token_secret="notion-token-t1",
-            settings=TenantSettings(page_ids=[PAGE]),
-            created_at=T0,
-            updated_at=T0,
-        )
+        a_tenant("t1", "ws1", T0, token_secret="notion-token-t1", settings=TenantSettings(page_ids=[PAGE]))
     )
     secrets = FakeSecrets({PlatformSecret.NOTION_WEBHOOK_TOKEN: TOKEN})
     intake = Intake(tenants, FakeWebhookEvents(), queue, secrets, 7 * 86400.0, WINDOW_S)

@@ -22,6 +22,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.tenants import a_tenant
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 
@@ -48,14 +49,7 @@ class FlakyQueue(FakeQueue):
 
 
 def tenant() -> Tenant:
-    return Tenant(
-        tenant_id="t1",
-        workspace_id="ws1",
-        token_secret="notion-token-t1",
-        settings=TenantSettings(page_ids=[PAGE]),
-        created_at=T0,
-        updated_at=T0,
-    )
+    return a_tenant("t1", "ws1", T0, token_secret="notion-token-t1", settings=TenantSettings(page_ids=[PAGE]))
 
 
 def intake(queue: FlakyQueue) -> Intake:

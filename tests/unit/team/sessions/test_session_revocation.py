@@ -8,7 +8,7 @@ import pytest
 from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import TransientError, Unauthenticated
-from shared.team.services.sessions import start_session, tenant_of
+from shared.team.services.sessions import principal_of, start_session
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets, FakeTenantStore
@@ -46,10 +46,10 @@ def stored(epoch: str, status: TenantStatus = TenantStatus.ACTIVE) -> FakeTenant
 def test_a_session_acts_only_for_the_epoch_it_names() -> None:
     secrets = FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: KEY})
     session = f"Bearer {start_session('t1', secrets, epoch='e1')}"
-    assert tenant_of(session, secrets, stored("e1")) == "t1"
+    assert principal_of(session, secrets, stored("e1")).tenant_id == "t1"
     for store in (stored("e2"), stored("e2", TenantStatus.REVOKED)):
         with pytest.raises(Unauthenticated, match="this session has ended"):
-            tenant_of(session, secrets, store)
+            principal_of(session, secrets, store)
 
 
 def test_a_session_from_before_epochs_is_refused(fakes: FakeContainer) -> None:

@@ -16,7 +16,7 @@ from shared.platform.config import PlatformSecret, Settings
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import Unauthenticated
 from shared.platform.ports import SecretStore
-from shared.team.services.sessions import start_session, tenant_of
+from shared.team.services.sessions import principal_of, start_session
 from tests.fakes import FakeTenantStore
 from tests.link_tokens import decision_token
 from tools.signing_keys import promote, stage
@@ -78,7 +78,7 @@ class Live:
     def check(self, *instances: Instance) -> None:
         for instance in instances:
             for index, session in enumerate(self.sessions):
-                assert tenant_of(f"Bearer {session}", instance, FakeTenantStore()) == f"t{index}"
+                assert principal_of(f"Bearer {session}", instance, FakeTenantStore()).tenant_id == f"t{index}"
             for link in self.links:
                 assert (
                     signed_tokens.verify(link, instance.cached, links.DECISION_PURPOSE)["decision"]
@@ -128,7 +128,7 @@ def test_only_the_current_and_previous_versions_are_accepted() -> None:
     current, keys = signed_tokens.ring(a.cached)
     assert (current, sorted(keys)) == ("2", ["1", "2"])
     with pytest.raises(Unauthenticated, match="not genuine"):
-        tenant_of(f"Bearer {old}", a, FakeTenantStore())
+        principal_of(f"Bearer {old}", a, FakeTenantStore())
 
 
 def test_tokens_name_their_version_and_a_forged_version_is_refused() -> None:

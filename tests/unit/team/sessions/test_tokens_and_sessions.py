@@ -10,7 +10,7 @@ import pytest
 from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import Unauthenticated
-from shared.team.services.sessions import start_session, tenant_of
+from shared.team.services.sessions import principal_of, start_session
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets, FakeTenantStore
 from tests.support.connection_ownership import fakes
@@ -110,10 +110,10 @@ def test_an_expired_token_or_one_for_another_purpose_is_refused() -> None:
 def test_sessions_name_their_tenant_and_need_the_bearer_scheme() -> None:
     secrets = FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: KEY})
     token, tenants = start_session("t9", secrets), FakeTenantStore()
-    assert tenant_of(f"Bearer {token}", secrets, tenants) == "t9"
+    assert principal_of(f"Bearer {token}", secrets, tenants).tenant_id == "t9"
     for header in ("", token, f"Basic {token}", "Bearer "):
         with pytest.raises(Unauthenticated):
-            tenant_of(header, secrets, tenants)
+            principal_of(header, secrets, tenants)
 
 
 @pytest.mark.parametrize("payload", [b"not json", b"[1]", b"\xff"])

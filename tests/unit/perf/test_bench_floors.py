@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FLOORS = ROOT / "tests" / "perf" / "floors.py"
 _LOAD = """\
 import gc, importlib.util, sys
