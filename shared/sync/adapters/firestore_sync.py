@@ -2,7 +2,8 @@
 ``tenants/{t}``: ``sync/linear`` (the connection), ``sync_links/{page}`` (a page's issue and what each
 side last held), ``sync_issues/{issue}`` (the issue's page, or the claim of a page being made for it)
 and ``sync_log/{id}`` (conflicts settled). GitLab's: ``sync/gitlab``, ``gitlab_links``,
-``gitlab_issues`` and ``gitlab_log`` the same way. No secret is stored here."""
+``gitlab_issues`` and ``gitlab_log`` the same way; Motion's ``sync/motion``, ``motion_links``,
+``motion_tasks`` and ``motion_log``. No secret is stored here."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from shared.sync.domain.connection import (
     GitLabConnection,
     LinearConnection,
     LogEntry,
+    MotionConnection,
     SyncLink,
     ToolConnection,
 )
@@ -37,6 +39,7 @@ class Names(NamedTuple):
 
 LINEAR = Names("linear", "sync_links", "sync_issues", "sync_log")
 GITLAB = Names("gitlab", "gitlab_links", "gitlab_issues", "gitlab_log")
+MOTION = Names("motion", "motion_links", "motion_tasks", "motion_log")
 
 
 class ToolSync[C: ToolConnection]:
@@ -123,3 +126,10 @@ class FirestoreGitLabSync(ToolSync[GitLabConnection]):
 
     def __init__(self, client: Any) -> None:
         super().__init__(client, GITLAB, GitLabConnection)
+
+
+class FirestoreMotionSync(ToolSync[MotionConnection]):
+    """Motion's store (:class:`shared.sync.ports.MotionStore`)."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client, MOTION, MotionConnection)

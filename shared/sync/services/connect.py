@@ -143,7 +143,7 @@ def _forget(
     return {"tool": tool, "connected": False, "webhook_deleted": deleted}
 
 
-_NAMES = {"linear": "Linear", "gitlab": "GitLab"}
+_NAMES = {"linear": "Linear", "gitlab": "GitLab", "motion": "Motion"}
 _EMAIL = re.compile(r"[!-?A-~]{1,64}@[!-?A-~]{1,190}")  # printable ASCII, one @ (as the contract says)
 _USER = re.compile(r"[0-9a-fA-F-]{32,36}")
 MAX_PEOPLE = 500
