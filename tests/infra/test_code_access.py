@@ -72,6 +72,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/sync/services/mirror.py:run_gitlab_task": frozenset({"plan"}),
     # The Motion sync (decision 0110): connect and disconnect on api, the mirror's polling scans on plan.
     "shared/sync/services/motion.py:connect_motion": frozenset({"api"}),
+    "shared/sync/services/connect.py:start": frozenset({"api"}),  # a connect's first scan queued
     "shared/sync/services/mirror.py:run_motion_task": frozenset({"plan"}),
     "shared/memory/services/ask.py:answer_comment": frozenset(
         {"plan"}

@@ -52,6 +52,16 @@ def checked(
     return response
 
 
+def json_of(response: httpx.Response, tool: str, name: str) -> Any:
+    """A success's JSON (None when it has no body); a body that is not JSON is a TransientError."""
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise TransientError(f"{tool}'s reply to {name} is not JSON") from None
+
+
 class GitLabRest:
     """:class:`shared.sync.ports.GitLabApi` over httpx."""
 
@@ -66,13 +76,7 @@ class GitLabRest:
         return checked(response, ("GitLab", "access token", "its role or scope"), name, self._pacer, pace_key)
 
     def _json(self, base: str, token: str, method: str, path: str, name: str, **kw: Any) -> Any:
-        response = self._send(base, token, method, path, name, **kw)
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise TransientError(f"GitLab's reply to {name} is not JSON") from None
+        return json_of(self._send(base, token, method, path, name, **kw), "GitLab", name)
 
     def _pages(
         self, base: str, token: str, path: str, name: str, params: dict[str, Any]

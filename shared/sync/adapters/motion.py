@@ -14,7 +14,7 @@ import httpx
 from shared.platform.adapters.pacing import Pacer
 from shared.platform.adapters.rest import RestClient
 from shared.platform.errors import NotFound, TransientError
-from shared.sync.adapters.gitlab import checked
+from shared.sync.adapters.gitlab import checked, json_of
 from shared.sync.domain.motion import INDIVIDUAL_PER_MINUTE, TEAM_PER_MINUTE, MotionKey
 
 MOTION_API = "https://api.usemotion.com/v1"
@@ -51,13 +51,7 @@ class MotionRest:
         return checked(response, ("Motion", "API key", "the key's user may not"), name, pacer, pace_key)
 
     def _json(self, key: MotionKey, method: str, path: str, name: str, **kw: Any) -> Any:
-        response = self._send(key, method, path, name, **kw)
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise TransientError(f"Motion's reply to {name} is not JSON") from None
+        return json_of(self._send(key, method, path, name, **kw), "Motion", name)
 
     def _pages(
         self, key: MotionKey, path: str, name: str, items: str, params: dict[str, Any]

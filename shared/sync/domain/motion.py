@@ -21,7 +21,8 @@ TEAM_PER_MINUTE = 120
 PRIORITY = {"ASAP": 1, "HIGH": 2, "MEDIUM": 3, "LOW": 4}  # Motion's names on the shared 0-4 scale
 _NAME_OF = {level: name for name, level in PRIORITY.items()}
 _RESOLVED = ("completed", "canceled")
-_BLOCK_END = re.compile(r"(?i)</(p|div|h[1-6]|li|pre|blockquote)>|<br\s*/?>")
+_BLOCK_END = re.compile(r"(?i)</(p|div|h[1-6]|pre|blockquote|ul|ol)>")
+_LINE_END = re.compile(r"(?i)</li>|<br\s*/?>")
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -39,11 +40,12 @@ class MotionKey:
 
 
 def text_of(description: str) -> str:
-    """Motion's description as text: Motion answers HTML for the Markdown it was sent. Block ends become
-    line breaks, tags go, entities are unescaped; a description with no tag is kept as it is."""
+    """Motion's description as text: Motion answers HTML for the Markdown it was sent. A block's end is
+    a blank line, a line break or list item's end a line's, tags go, entities are unescaped; a description
+    with no tag is kept as it is."""
     if "<" not in description:
         return description.strip()
-    text = _BLOCK_END.sub("\n", description)
+    text = _LINE_END.sub("\n", _BLOCK_END.sub("\n\n", description))
     text = html.unescape(_TAG.sub("", text))
     lines = [line.rstrip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
@@ -87,8 +89,8 @@ def from_task(task: dict[str, Any]) -> TaskFields:
 
 def view(fields: TaskFields, statuses: tuple[dict[str, Any], ...], members: dict[str, str]) -> TaskFields:
     """What Motion holds of ``fields``: a status group as the workspace's status of it (a trashed page
-    resolved), always a priority (none is MEDIUM, Motion's default), an assignee only if a user of that
-    email is in the workspace, no archive."""
+    resolved), always a priority (none is MEDIUM, Motion's default), no archive. An assignee is held
+    only if a user of that email is in the workspace."""
     group = "completed" if fields.archived else fields.status
     name = status_for(group, statuses)
     held = next((status_group(s) for s in statuses if s.get("name") == name), "unstarted")

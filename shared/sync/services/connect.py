@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.platform import errors
 from shared.platform.topology import Queue
-from shared.sync.domain.connection import GitLabConnection, LinearConnection, Tool, hook_secret, key_secret
+from shared.sync.domain.connection import (
+    GitLabConnection,
+    LinearConnection,
+    Tool,
+    ToolConnection,
+    hook_secret,
+    key_secret,
+)
 from shared.sync.domain.instance_url import GITLAB_COM, normalise, public_problem
 from shared.sync.domain.sync_task import SyncTask, scan_task_name
 from shared.team.services.sessions import require_connected
@@ -175,13 +182,20 @@ def set_people(
 def linear_status(tenant_id: str, store: SyncStore) -> dict[str, Any]:
     """Whether Linear is connected, to which team and data source (never the key)."""
     connection = store.connection(tenant_id)
+    team = {"id": connection.team_id, "name": connection.team_name} if connection else None
+    return shown("linear", connection, {"team": team})
+
+
+def shown(tool: Tool, connection: ToolConnection | None, where: dict[str, Any]) -> dict[str, Any]:
+    """A tool's status: not connected, or the account, ``where`` (its team, project or workspace), the
+    data source and when (never a secret)."""
     if connection is None:
-        return {"tool": "linear", "connected": False}
+        return {"tool": tool, "connected": False}
     return {
-        "tool": "linear",
+        "tool": tool,
         "connected": True,
         "account": connection.account,
-        "team": {"id": connection.team_id, "name": connection.team_name},
+        **where,
         "data_source_id": connection.data_source_id,
         "connected_at": connection.connected_at,
     }
@@ -308,14 +322,21 @@ def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) ->
         account=str(who.get("username") or who.get("name") or ""),
         connected_at=deps.now(),
     )
-    deps.store.save_connection(tenant_id, connection)
-    now = deps.now()
-    deps.queue.enqueue(
-        Queue.PLAN,
-        SyncTask(tenant_id=tenant_id, kind="scan", since=now, tool="gitlab"),
-        scan_task_name(tenant_id, now, "gitlab"),
-    )
+    start(tenant_id, "gitlab", connection, deps.store, (deps.queue, deps.now()))
     return gitlab_status(tenant_id, deps.store)
+
+
+def start(
+    tenant_id: str, tool: Tool, connection: Any, store: ToolStore[Any], when: tuple[TaskQueue, datetime]
+) -> None:
+    """Keep the tool's new connection and queue its first scan (``when``: the queue, and now)."""
+    queue, now = when
+    store.save_connection(tenant_id, connection)
+    queue.enqueue(
+        Queue.PLAN,
+        SyncTask(tenant_id=tenant_id, kind="scan", since=now, tool=tool),
+        scan_task_name(tenant_id, now, tool),
+    )
 
 
 def disconnect_gitlab(tenant_id: str, deps: GitLabLinking) -> dict[str, Any]:
@@ -328,18 +349,9 @@ def disconnect_gitlab(tenant_id: str, deps: GitLabLinking) -> dict[str, Any]:
 
 def gitlab_status(tenant_id: str, store: GitLabStore) -> dict[str, Any]:
     """Whether GitLab is connected, to which instance, project and data source (never the token)."""
-    connection = store.connection(tenant_id)
-    if connection is None:
-        return {"tool": "gitlab", "connected": False}
-    return {
-        "tool": "gitlab",
-        "connected": True,
-        "account": connection.account,
-        "base_url": connection.base_url,
-        "project": {"id": connection.project_id, "path": connection.project_path},
-        "data_source_id": connection.data_source_id,
-        "connected_at": connection.connected_at,
-    }
+    c = store.connection(tenant_id)
+    project = {"id": c.project_id, "path": c.project_path} if c else None
+    return shown("gitlab", c, {"base_url": c.base_url if c else None, "project": project})
 
 
 def _unhook_gitlab(deps: GitLabLinking, tenant_id: str, connection: GitLabConnection) -> bool:

@@ -1,6 +1,5 @@
 """Mirroring: the sync task (``POST /sync`` on plan) brings a tool's issue (Linear's, GitLab's, Motion's
-task) and its
-Notion page in step. Each task reads both sides afresh, merges them (:mod:`shared.sync.domain.merge`),
+task) and its Notion page in step. Each task reads both sides afresh, merges them (:mod:`shared.sync.domain.merge`),
 writes each side only what differs there, reads it back and remembers it. What differs between the
 tools is their :class:`~shared.sync.ports.Tracker` (:mod:`shared.sync.services.trackers`); the rest
 is one code for all. Creation is idempotent both ways: a page's issue is found again on a retry (its

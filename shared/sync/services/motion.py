@@ -12,13 +12,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.platform import errors
-from shared.platform.topology import Queue
 from shared.sync.domain.connection import MotionConnection, key_secret
 from shared.sync.domain.motion import MotionKey
-from shared.sync.domain.sync_task import SyncTask, scan_task_name
 from shared.sync.services.connect import _KEY as KEY_FORM
 from shared.sync.services.connect import _data_source as data_source
 from shared.sync.services.connect import _forget as forget
+from shared.sync.services.connect import shown, start
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
@@ -96,13 +95,7 @@ def connect_motion(tenant_id: str, body: dict[str, Any], deps: MotionLinking) ->
         account=str(who.get("name") or ""),
         connected_at=deps.now(),
     )
-    deps.store.save_connection(tenant_id, connection)
-    now = deps.now()
-    deps.queue.enqueue(
-        Queue.PLAN,
-        SyncTask(tenant_id=tenant_id, kind="scan", since=now, tool="motion"),
-        scan_task_name(tenant_id, now, "motion"),
-    )
+    start(tenant_id, "motion", connection, deps.store, (deps.queue, deps.now()))
     return motion_status(tenant_id, deps.store)
 
 
@@ -113,18 +106,6 @@ def disconnect_motion(tenant_id: str, deps: MotionLinking) -> dict[str, Any]:
 
 def motion_status(tenant_id: str, store: MotionStore) -> dict[str, Any]:
     """Whether Motion is connected, to which workspace and data source (never the key)."""
-    connection = store.connection(tenant_id)
-    if connection is None:
-        return {"tool": "motion", "connected": False}
-    return {
-        "tool": "motion",
-        "connected": True,
-        "account": connection.account,
-        "workspace": {
-            "id": connection.workspace_id,
-            "name": connection.workspace_name,
-            "team": connection.team,
-        },
-        "data_source_id": connection.data_source_id,
-        "connected_at": connection.connected_at,
-    }
+    c = store.connection(tenant_id)
+    workspace = {"id": c.workspace_id, "name": c.workspace_name, "team": c.team} if c else None
+    return shown("motion", c, {"workspace": workspace})
