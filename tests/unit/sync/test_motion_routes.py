@@ -4,12 +4,13 @@ Motion refuses is a 400 naming api_key and stores nothing; disconnect deletes ou
 and the sync log are Motion's own."""
 
 import json
+
 import pytest
 
 from shared.platform.errors import NotFound
 from shared.sync.domain.connection import key_secret
 from shared.sync.domain.sync_task import SyncTask
-from tests.support.role_team import Team, team
+from tests.support.role_team import team
 from tests.support.sync_fakes import MOTION_KEY, MOTION_WORKSPACE
 from tests.unit.sync.test_gitlab_routes import call
 
