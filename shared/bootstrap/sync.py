@@ -140,7 +140,7 @@ class SyncParts(RunsParts):
     def _build_motion(self) -> MotionApi:
         from shared.sync.adapters.motion import MotionRest
 
-        return MotionRest(self.settings.code_timeout_s)
+        return MotionRest(self.settings.code_timeout_s, self.settings.motion_api_base_url)
 
     def _build_motion_store(self) -> MotionStore:
         from shared.sync.adapters.firestore_sync import FirestoreMotionSync

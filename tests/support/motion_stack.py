@@ -17,8 +17,7 @@ from local.notion_sandbox.testing import Admin
 from shared.platform.adapters.local_secrets import LocalFileSecrets
 from shared.platform.adapters.pacing import Pacer
 from shared.sync.adapters.firestore_sync import FirestoreMotionSync
-from shared.sync.adapters.motion import MAX_WAIT_S, MotionRest
-from shared.sync.domain.motion import INDIVIDUAL_PER_MINUTE, TEAM_PER_MINUTE
+from shared.sync.adapters.motion import MotionRest, pacers
 from shared.sync.services.mirror import MotionMirroring
 from shared.sync.services.motion import MotionLinking
 from tests.fakes import FakeQueue
@@ -39,13 +38,8 @@ class SkipClock:
 
 
 def motion_pacers(clock: SkipClock) -> tuple[Pacer, Pacer]:
-    """The adapter's pacers (shared.sync.adapters.motion.pacers: the same rates) on ``clock``."""
-    return (
-        Pacer(
-            (INDIVIDUAL_PER_MINUTE - 1) / 60.0, 1, MAX_WAIT_S, what="Motion", clock=clock, sleep=clock.skip
-        ),
-        Pacer((TEAM_PER_MINUTE - 10) / 60.0, 2, MAX_WAIT_S, what="Motion", clock=clock, sleep=clock.skip),
-    )
+    """The adapter's own pacers (shared.sync.adapters.motion.pacers) on ``clock``."""
+    return pacers(clock, clock.skip)
 
 
 @dataclass

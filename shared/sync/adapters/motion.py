@@ -1,12 +1,14 @@
 """Motion's REST API (``https://api.usemotion.com/v1``), a user's API key in ``X-API-Key``. Requests are
-paced per key under Motion's published limit: 11 a minute, one at a time, for an individual account
-(its limit: 12); 110 a minute for a team's (its limit: 120). A refusal for the rate (HTTP 429) closes the
-key for its Retry-After (a minute when Motion gives none) and is a NothingSent. Lists are read page by
-page (``meta.nextCursor``). No error carries the key or a reply's body."""
+paced per key under Motion's published limit: 9 a minute after a burst of 3 for an individual account
+(at most 12 in any minute, its limit); 110 after 10 for a team's (120). A 429 closes the key for its
+Retry-After (a minute when Motion gives none) and is a NothingSent. Lists are read page by page
+(``meta.nextCursor``). No error carries the key or a reply's body."""
 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,11 +24,32 @@ MAX_PAGES = 20  # a list beyond this many pages is cut
 MAX_WAIT_S = 15.0  # a request whose slot is further off puts its task back (NothingSent)
 
 
-def pacers() -> tuple[Pacer, Pacer]:
-    """An individual account's pacer and a team's, each one request under the limit a minute."""
+INDIVIDUAL_BURST = 3  # a connect's three requests at once; then 9 a minute: 3 + 9 = 12 in any minute
+TEAM_BURST = 10  # then 110 a minute: 120 in any minute
+
+
+def pacers(
+    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+) -> tuple[Pacer, Pacer]:
+    """An individual account's pacer and a team's: the burst and the rate never pass the limit within
+    any minute (``clock`` and ``sleep``: a test's)."""
     return (
-        Pacer((INDIVIDUAL_PER_MINUTE - 1) / 60.0, 1, MAX_WAIT_S, what="Motion"),
-        Pacer((TEAM_PER_MINUTE - 10) / 60.0, 2, MAX_WAIT_S, what="Motion"),
+        Pacer(
+            (INDIVIDUAL_PER_MINUTE - INDIVIDUAL_BURST) / 60.0,
+            INDIVIDUAL_BURST,
+            MAX_WAIT_S,
+            what="Motion",
+            clock=clock,
+            sleep=sleep,
+        ),
+        Pacer(
+            (TEAM_PER_MINUTE - TEAM_BURST) / 60.0,
+            TEAM_BURST,
+            MAX_WAIT_S,
+            what="Motion",
+            clock=clock,
+            sleep=sleep,
+        ),
     )
 
 

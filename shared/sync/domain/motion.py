@@ -15,7 +15,7 @@ from typing import Any
 from shared.sync.domain.fields import TaskFields, labels
 
 # Motion's documented limits (docs/sync.md#motion): 12 requests a minute for an individual account,
-# 120 for a team's. We pace under them: one request at a time, 11 or 110 a minute.
+# 120 for a team's (shared.sync.adapters.motion paces under them).
 INDIVIDUAL_PER_MINUTE = 12
 TEAM_PER_MINUTE = 120
 PRIORITY = {"ASAP": 1, "HIGH": 2, "MEDIUM": 3, "LOW": 4}  # Motion's names on the shared 0-4 scale

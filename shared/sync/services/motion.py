@@ -71,7 +71,7 @@ def connect_motion(tenant_id: str, body: dict[str, Any], deps: MotionLinking) ->
                 ["workspace_id"],
             )
         team = str(workspace.get("type") or "").upper() == "TEAM" or bool(workspace.get("teamId"))
-        statuses = deps.motion.statuses(probe, workspace_id)
+        statuses = workspace.get("statuses") or deps.motion.statuses(probe, workspace_id)
         members = deps.motion.users(probe, workspace_id)
     except errors.Unauthenticated:
         raise errors.InvalidInput(

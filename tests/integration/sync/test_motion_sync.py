@@ -64,7 +64,9 @@ def test_connect_keeps_the_key_in_secrets_and_queues_the_first_scan(mo: MotionSt
     assert connection is not None and connection.members["grace@demo.example"] == "u-grace"
     assert [(t.kind, t.tool) for t in sync_tasks(mo.queue)] == [("scan", "motion")]
     individual = {"api_key": INDIVIDUAL_KEY, "workspace_id": PERSONAL_WORKSPACE_ID}
+    waited = mo.pace.skipped
     assert connect_motion(mo.tenant_id, individual, mo.linking)["workspace"]["team"] is False
+    assert mo.pace.skipped == waited  # an individual's connect is its pacer's burst: no wait
     assert motion_status(mo.tenant_id, mo.store)["workspace"]["id"] == PERSONAL_WORKSPACE_ID
 
 
