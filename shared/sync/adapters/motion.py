@@ -33,24 +33,12 @@ def pacers(
 ) -> tuple[Pacer, Pacer]:
     """An individual account's pacer and a team's: the burst and the rate never pass the limit within
     any minute (``clock`` and ``sleep``: a test's)."""
-    return (
-        Pacer(
-            (INDIVIDUAL_PER_MINUTE - INDIVIDUAL_BURST) / 60.0,
-            INDIVIDUAL_BURST,
-            MAX_WAIT_S,
-            what="Motion",
-            clock=clock,
-            sleep=sleep,
-        ),
-        Pacer(
-            (TEAM_PER_MINUTE - TEAM_BURST) / 60.0,
-            TEAM_BURST,
-            MAX_WAIT_S,
-            what="Motion",
-            clock=clock,
-            sleep=sleep,
-        ),
-    )
+
+    def paced(per_minute: int, burst: int) -> Pacer:
+        rate = (per_minute - burst) / 60.0
+        return Pacer(rate, burst, MAX_WAIT_S, what="Motion", clock=clock, sleep=sleep)
+
+    return paced(INDIVIDUAL_PER_MINUTE, INDIVIDUAL_BURST), paced(TEAM_PER_MINUTE, TEAM_BURST)
 
 
 class MotionRest:

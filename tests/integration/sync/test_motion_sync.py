@@ -6,7 +6,7 @@ at the next scan's poll, once; a poll repeated, and our own writes read back, ch
 changed on both sides goes to the later edit and is logged; Motion's 429 leaves nothing half done."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,8 +31,9 @@ def connect(mo: MotionStack) -> dict[str, Any]:
     return answer
 
 
-def scan(mo: MotionStack) -> dict[str, Any]:
-    since = mo.clock[0] - timedelta(hours=1)
+def scan(mo: MotionStack, since: datetime | None = None) -> dict[str, Any]:
+    """A scan whose window starts at ``since`` less its minute (default: an hour before the stack's clock)."""
+    since = since or mo.clock[0] - timedelta(hours=1)
     return run_motion_task(
         SyncTask(tenant_id=mo.tenant_id, kind="scan", since=since, tool="motion"), mo.mirroring
     )
@@ -135,10 +136,12 @@ def test_a_change_in_motion_reaches_notion_at_the_next_poll_once(mo: MotionStack
     connect(mo)
     scan(mo)
     task_id = task_of(mo, "task_release")["id"]
+    edited = datetime.now(UTC) - timedelta(seconds=1)  # Motion's times are to the millisecond
     mo.motion.edit(
         task_id, name="Ship the landing page v2", status="Completed", priority="LOW", labels=["web"]
     )
-    assert scan(mo)["writes"] == 1
+    # A scan whose window holds no page edit: only the poll of Motion's tasks finds the change.
+    assert scan(mo, edited + timedelta(seconds=60))["writes"] == 1
     shown = mo.notion.retrieve_page(IDS["task_release"])
     assert title(shown) == "Ship the landing page v2"
     assert shown["properties"]["Status"]["status"]["name"] == "Done"
