@@ -16,14 +16,8 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.platform.adapters.firestore_docs import plain_times, transient
-from shared.sync.domain.connection import (
-    GitLabConnection,
-    LinearConnection,
-    LogEntry,
-    MotionConnection,
-    SyncLink,
-    ToolConnection,
-)
+from shared.sync.domain import connection as kept
+from shared.sync.domain.connection import LogEntry, SyncLink, ToolConnection
 
 TIMEOUT_S = 10.0
 
@@ -114,22 +108,22 @@ class ToolSync[C: ToolConnection]:
             ]
 
 
-class FirestoreSync(ToolSync[LinearConnection]):
+class FirestoreSync(ToolSync[kept.LinearConnection]):
     """Linear's store (:class:`shared.sync.ports.SyncStore`)."""
 
     def __init__(self, client: Any) -> None:
-        super().__init__(client, LINEAR, LinearConnection)
+        super().__init__(client, LINEAR, kept.LinearConnection)
 
 
-class FirestoreGitLabSync(ToolSync[GitLabConnection]):
+class FirestoreGitLabSync(ToolSync[kept.GitLabConnection]):
     """GitLab's store (:class:`shared.sync.ports.GitLabStore`)."""
 
     def __init__(self, client: Any) -> None:
-        super().__init__(client, GITLAB, GitLabConnection)
+        super().__init__(client, GITLAB, kept.GitLabConnection)
 
 
-class FirestoreMotionSync(ToolSync[MotionConnection]):
+class FirestoreMotionSync(ToolSync[kept.MotionConnection]):
     """Motion's store (:class:`shared.sync.ports.MotionStore`)."""
 
     def __init__(self, client: Any) -> None:
-        super().__init__(client, MOTION, MotionConnection)
+        super().__init__(client, MOTION, kept.MotionConnection)

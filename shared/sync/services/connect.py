@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets as random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -66,21 +67,12 @@ def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[
     if not isinstance(team_id, str) or not _ID.fullmatch(team_id):
         raise errors.InvalidInput("team_id: the Linear team's id (a UUID)", ["team_id"])
     source = _data_source(tenant_id, source, deps.tenants)
-    try:
+    with refusals(
+        Credential("Linear", "api_key", "key", "revoked or mistyped?"),
+        ("team_id", "this key sees no Linear team of that id"),
+    ):
         who = deps.linear.viewer(key)
         team = deps.linear.team(key, team_id)
-    except errors.Unauthenticated:
-        raise errors.InvalidInput(
-            "api_key: Linear refused this key (revoked or mistyped?); nothing was stored", ["api_key"]
-        ) from None
-    except errors.NotFound:
-        raise errors.InvalidInput(
-            "team_id: this key sees no Linear team of that id; nothing was stored", ["team_id"]
-        ) from None
-    except errors.PermanentError as exc:
-        raise errors.InvalidInput(
-            f"Linear cannot be used with this key ({exc.reason[:200]}); nothing was stored", ["api_key"]
-        ) from None
     earlier = deps.store.connection(tenant_id)
     if earlier is not None and earlier.webhook_id:
         _unhook(deps, tenant_id, earlier.webhook_id)
@@ -113,6 +105,37 @@ def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[
         "team": {"id": team["id"], "name": team["name"]},
         "data_source_id": connection.data_source_id,
     }
+
+
+class Credential(NamedTuple):
+    """How a connect's refusals name a tool's credential: the tool, the body's field, the word for it,
+    and what may be wrong with it."""
+
+    tool: str
+    field: str
+    noun: str
+    why: str
+
+
+@contextmanager
+def refusals(credential: Credential, missing: tuple[str, str] | None = None) -> Iterator[None]:
+    """The tool's refusals of a connect's checks as 400s naming the field, nothing stored yet:
+    ``missing`` is the field and the words of a NotFound (the team or project the key does not see)."""
+    c = credential
+    try:
+        yield
+    except errors.Unauthenticated:
+        raise errors.InvalidInput(
+            f"{c.field}: {c.tool} refused this {c.noun} ({c.why}); nothing was stored", [c.field]
+        ) from None
+    except errors.NotFound:
+        if missing is None:
+            raise
+        raise errors.InvalidInput(f"{missing[0]}: {missing[1]}; nothing was stored", [missing[0]]) from None
+    except errors.PermanentError as exc:
+        raise errors.InvalidInput(
+            f"{c.tool} cannot be used with this {c.noun} ({exc.reason[:200]}); nothing was stored", [c.field]
+        ) from None
 
 
 def _data_source(tenant_id: str, source: object, tenants: TenantStore) -> str:
@@ -268,23 +291,13 @@ def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) ->
     token, project_ref, base = _gitlab_body(body, deps)
     source = _data_source(tenant_id, body.get("data_source_id"), deps.tenants)
     try:
-        who = deps.gitlab.user(base, token)
-        project = deps.gitlab.project(base, token, project_ref)
-        members = deps.gitlab.members(base, token, project["id"])
-    except errors.Unauthenticated:
-        raise errors.InvalidInput(
-            "access_token: GitLab refused this token (revoked, expired or mistyped?); nothing was stored",
-            ["access_token"],
-        ) from None
-    except errors.NotFound:
-        raise errors.InvalidInput(
-            "project: this token sees no GitLab project of that id or path; nothing was stored", ["project"]
-        ) from None
-    except errors.PermanentError as exc:
-        raise errors.InvalidInput(
-            f"GitLab cannot be used with this token ({exc.reason[:200]}); nothing was stored",
-            ["access_token"],
-        ) from None
+        with refusals(
+            Credential("GitLab", "access_token", "token", "revoked, expired or mistyped?"),
+            ("project", "this token sees no GitLab project of that id or path"),
+        ):
+            who = deps.gitlab.user(base, token)
+            project = deps.gitlab.project(base, token, project_ref)
+            members = deps.gitlab.members(base, token, project["id"])
     except errors.TransientError:
         if base == GITLAB_COM:
             raise  # gitlab.com unreachable: ours to retry, a 503

@@ -15,9 +15,9 @@ from shared.platform import errors
 from shared.sync.domain.connection import MotionConnection, key_secret
 from shared.sync.domain.motion import MotionKey
 from shared.sync.services.connect import _KEY as KEY_FORM
+from shared.sync.services.connect import Credential, refusals, shown, start
 from shared.sync.services.connect import _data_source as data_source
 from shared.sync.services.connect import _forget as forget
-from shared.sync.services.connect import shown, start
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
@@ -62,7 +62,7 @@ def connect_motion(tenant_id: str, body: dict[str, Any], deps: MotionLinking) ->
     key, workspace_id = _checked(body)
     source = data_source(tenant_id, body.get("data_source_id"), deps.tenants)
     probe = MotionKey(key)  # paced as an individual's until the workspace says it is a team's
-    try:
+    with refusals(Credential("Motion", "api_key", "key", "deleted or mistyped?")):
         who = deps.motion.me(probe)
         workspace = next((w for w in deps.motion.workspaces(probe) if w.get("id") == workspace_id), None)
         if workspace is None:
@@ -73,14 +73,6 @@ def connect_motion(tenant_id: str, body: dict[str, Any], deps: MotionLinking) ->
         team = str(workspace.get("type") or "").upper() == "TEAM" or bool(workspace.get("teamId"))
         statuses = workspace.get("statuses") or deps.motion.statuses(probe, workspace_id)
         members = deps.motion.users(probe, workspace_id)
-    except errors.Unauthenticated:
-        raise errors.InvalidInput(
-            "api_key: Motion refused this key (deleted or mistyped?); nothing was stored", ["api_key"]
-        ) from None
-    except errors.PermanentError as exc:
-        raise errors.InvalidInput(
-            f"Motion cannot be used with this key ({exc.reason[:200]}); nothing was stored", ["api_key"]
-        ) from None
     deps.secrets.put(key_secret(tenant_id, "motion"), key)
     connection = MotionConnection(
         workspace_id=workspace_id,

@@ -77,10 +77,28 @@ class LinearTracker:
         return None
 
 
-class GitLabTracker:
+class _ToolChosenIds:
+    """What a tracker of a tool that chooses its issues' ids has (GitLab's, Motion's): no id planned,
+    the issue's id and last edit under the tool's own keys."""
+
+    _id_key = "id"
+    _updated_key = "updated_at"
+
+    def updated_at(self, issue: dict[str, Any]) -> str:
+        return str(issue.get(self._updated_key) or "")
+
+    def issue_id(self, issue: dict[str, Any]) -> str:
+        return str(issue[self._id_key])
+
+    def planned_id(self, page_id: str) -> str | None:
+        return None
+
+
+class GitLabTracker(_ToolChosenIds):
     """A GitLab project's issues through :class:`shared.sync.ports.GitLabApi` (an issue's id: its iid)."""
 
     tool = "gitlab"
+    _id_key = "iid"
 
     def __init__(self, gitlab: GitLabApi, token: str, connection: GitLabConnection) -> None:
         self._gitlab, self._token, self._c = gitlab, token, connection
@@ -93,15 +111,6 @@ class GitLabTracker:
 
     def view(self, fields: TaskFields) -> TaskFields:
         return gitlab_mapping.view(fields, self._c.members)
-
-    def updated_at(self, issue: dict[str, Any]) -> str:
-        return str(issue.get("updated_at") or "")
-
-    def issue_id(self, issue: dict[str, Any]) -> str:
-        return str(issue["iid"])
-
-    def planned_id(self, page_id: str) -> str | None:
-        return None
 
     def create(self, page_id: str, fields: TaskFields, claimed: datetime | None) -> dict[str, Any]:
         if claimed is not None:  # an earlier try began: did it make the issue?
@@ -131,12 +140,13 @@ class GitLabTracker:
         return gitlab_mapping.page_of(issue)
 
 
-class MotionTracker:
+class MotionTracker(_ToolChosenIds):
     """A Motion workspace's tasks through :class:`shared.sync.ports.MotionApi`. The workspace's tasks,
     once listed (:meth:`listed`, the poll's one list), are read from that list and kept up to date by
     our writes: a task costs no request of its own within Motion's small limit."""
 
     tool = "motion"
+    _updated_key = "updatedTime"
 
     def __init__(
         self,
@@ -170,15 +180,6 @@ class MotionTracker:
 
     def view(self, fields: TaskFields) -> TaskFields:
         return motion.view(fields, self._c.statuses, self._c.members)
-
-    def updated_at(self, issue: dict[str, Any]) -> str:
-        return str(issue.get("updatedTime") or "")
-
-    def issue_id(self, issue: dict[str, Any]) -> str:
-        return str(issue["id"])
-
-    def planned_id(self, page_id: str) -> str | None:
-        return None
 
     def create(self, page_id: str, fields: TaskFields, claimed: datetime | None) -> dict[str, Any]:
         held = self.view(fields)
