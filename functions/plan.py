@@ -4,7 +4,7 @@ Also the scheduled routes. ``POST /schedule`` (Cloud Scheduler, hourly, then its
 enqueues the daily plan and digest of every tenant whose local planning hour has come.
 ``POST /day-plan`` writes a day's plan page and ``POST /digest`` sends a digest.
 ``POST /doctor/round`` (Cloud Scheduler) is ``make doctor`` on a schedule (functions/tasks/doctor.py).
-``POST /sync`` mirrors a Linear or GitLab issue and its Notion page, or scans for edited pages (shared.sync)."""
+``POST /sync`` mirrors a Linear or GitLab issue or a Motion task and its Notion page, or scans for edited pages (shared.sync)."""
 
 from flask import Request, Response
 
@@ -58,14 +58,16 @@ def plan(request: Request) -> Response:
 
 
 def _sync(request: Request, c: Container) -> Reply | None:
-    """A sync task (Linear or GitLab and Notion kept in step: shared.sync); None for any other path."""
+    """A sync task (Linear, GitLab or Motion and Notion kept in step: shared.sync); None for any other path."""
     if request.path.rstrip("/") != SyncTask.ROUTE:
         return None
-    from shared.sync.services.mirror import run_gitlab_task, run_sync_task
+    from shared.sync.services.mirror import run_gitlab_task, run_motion_task, run_sync_task
 
     task = take(request, SyncTask, "sync", c)
     if task.tool == "gitlab":
         return run_gitlab_task(task, c.gitlab_mirroring()), 200
+    if task.tool == "motion":
+        return run_motion_task(task, c.motion_mirroring()), 200
     return run_sync_task(task, c.mirroring()), 200
 
 

@@ -99,6 +99,9 @@ class LocalStack:
         from local.linear_sandbox.app import LinearServer  # graphql-core: the stack's, not the functions'
 
         self.linear = LinearServer()  # Linear's GraphQL API, served from this process (docs/sync.md)
+        from local.motion_sandbox import MotionServer
+
+        self.motion = MotionServer()  # Motion's REST API and its rate limits, from this process too
         self._linear_up = False
         self.smtp_port = free_port()  # the code sandbox's mail relay
         self.gateway_port = free_port()  # one origin: the console, /api, /oauth/callback (local.gateway)
@@ -163,6 +166,7 @@ class LocalStack:
             "NA_SLACK_API_BASE_URL": self.code_sandbox_url + "/slack/api",
             "NA_DISCORD_API_BASE_URL": self.code_sandbox_url + "/discord/api/v10",
             "NA_LINEAR_API_BASE_URL": self.linear.url,  # the Linear sandbox, in this process
+            "NA_MOTION_API_BASE_URL": self.motion.api_url,  # the Motion sandbox, in this process
             # The code sandbox's mail relay: loopback, so plain text is allowed (never in production).
             "NA_SMTP_HOST": "127.0.0.1",
             "NA_SMTP_PORT": str(self.smtp_port),
@@ -221,6 +225,7 @@ class LocalStack:
         self._create_queues()
         if not self._linear_up:
             self.linear.__enter__()
+            self.motion.__enter__()
             self._linear_up = True
         for target in Target:
             self._start_function(target)
@@ -369,6 +374,7 @@ class LocalStack:
         self.group.stop_all()
         if self._linear_up:
             self.linear.__exit__(None, None, None)
+            self.motion.__exit__(None, None, None)
             self._linear_up = False
         if not self._owns_workdir:
             return

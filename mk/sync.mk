@@ -1,8 +1,8 @@
-# Issue 69: Linear and GitLab kept in step with Notion (docs/sync.md). `make bench-sync` edits both
+# Issue 69: Linear, GitLab and Motion kept in step with Notion (docs/sync.md). `make bench-sync` edits both
 # sides while the tool's deliveries come doubled, late and out of order and it answers some requests
 # 429, and prints `RESULT tool= converged= lost= duplicates= echo_writes= schema_errors= mirror_p95_s=`
-# for Linear, then GitLab (tests/perf/bench_sync.py; BENCH_SYNC_ARGS="--rounds 12 --edits 4 --seed 7
-# --tool gitlab").
+# for Linear, then GitLab, then Motion (tests/perf/bench_sync.py; BENCH_SYNC_ARGS="--rounds 12 --edits 4 --seed 7
+# --tool motion"; Motion has no webhooks: its changes reach Notion by the scans' polls).
 # `make linear-schema LINEAR_SDK_TGZ=linear-sdk-98.0.0.tgz` derives the sandbox's schema from the
 # SDK's tarball (`npm pack @linear/sdk@98.0.0`; decision 0093).
 

@@ -39,7 +39,7 @@ from tests.fakes import (
     FakeWebhookEvents,
 )
 from tests.support.memory import FakePassages, WordCountEmbedder
-from tests.support.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
+from tests.support.sync_fakes import FakeGitLab, FakeLinear, FakeMotion, FakeSyncStore
 
 
 def _fake_ports() -> dict[str, Any]:
@@ -71,6 +71,8 @@ def _fake_ports() -> dict[str, Any]:
         "sync_store": FakeSyncStore(),
         "gitlab": FakeGitLab(),
         "gitlab_store": FakeSyncStore(),
+        "motion": FakeMotion(),
+        "motion_store": FakeSyncStore(),
     }
 
 

@@ -43,6 +43,8 @@ Port = Literal[
     "sync_store",
     "gitlab",
     "gitlab_store",
+    "motion",
+    "motion_store",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -77,6 +79,8 @@ _MODULES: dict[Port, str] = {
     "sync_store": "shared.sync.adapters.firestore_sync",
     "gitlab": "shared.sync.adapters.gitlab",
     "gitlab_store": "shared.sync.adapters.firestore_sync",
+    "motion": "shared.sync.adapters.motion",
+    "motion_store": "shared.sync.adapters.firestore_sync",
 }
 
 
@@ -116,6 +120,8 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "sync_store": ("google.cloud.firestore",),
     "gitlab": ("httpx",),  # GitLab's REST API, on httpx
     "gitlab_store": ("google.cloud.firestore",),
+    "motion": ("httpx",),  # Motion's REST API, on httpx
+    "motion_store": ("google.cloud.firestore",),
 }
 
 

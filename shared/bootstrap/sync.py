@@ -1,4 +1,4 @@
-"""Sync's adapters (Linear's GraphQL API, GitLab's REST API, each one's sync store) and the bundles its
+"""Sync's adapters (Linear's GraphQL API, GitLab's and Motion's REST APIs, each one's sync store) and the bundles its
 use cases take."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from shared.bootstrap.runs import RunsParts
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
-    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore
+    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, MotionApi, MotionStore, SyncStore
     from shared.sync.services.connect import GitLabLinking, Linking
     from shared.sync.services.intake import GitLabIntake, LinearIntake
-    from shared.sync.services.mirror import GitLabMirroring, Mirroring
+    from shared.sync.services.mirror import GitLabMirroring, Mirroring, MotionMirroring
+    from shared.sync.services.motion import MotionLinking
 
 
 class SyncParts(RunsParts):
@@ -24,6 +25,8 @@ class SyncParts(RunsParts):
     sync_store: Built[SyncStore] = Built()
     gitlab: Built[GitLabApi] = Built()
     gitlab_store: Built[GitLabStore] = Built()
+    motion: Built[MotionApi] = Built()
+    motion_store: Built[MotionStore] = Built()
 
     def linking(self) -> Linking:
         """What connecting and disconnecting Linear uses."""
@@ -100,6 +103,20 @@ class SyncParts(RunsParts):
             self.gitlab_store, self.gitlab, self.secrets, self.queue, notion_for=self._sync_notion()
         )
 
+    def motion_linking(self) -> MotionLinking:
+        """What connecting and disconnecting Motion uses."""
+        from shared.sync.services.motion import MotionLinking
+
+        return MotionLinking(self.tenants, self.secrets, self.motion_store, self.motion, self.queue)
+
+    def motion_mirroring(self) -> MotionMirroring:
+        """What Motion's sync task (its scan polls Motion) uses."""
+        from shared.sync.services.mirror import MotionMirroring
+
+        return MotionMirroring(
+            self.motion_store, self.motion, self.secrets, self.queue, notion_for=self._sync_notion()
+        )
+
     def _build_linear(self) -> LinearApi:
         from shared.sync.adapters.linear import LinearGraphQL
 
@@ -119,3 +136,13 @@ class SyncParts(RunsParts):
         from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
 
         return FirestoreGitLabSync(self._firestore())
+
+    def _build_motion(self) -> MotionApi:
+        from shared.sync.adapters.motion import MotionRest
+
+        return MotionRest(self.settings.code_timeout_s, self.settings.motion_api_base_url)
+
+    def _build_motion_store(self) -> MotionStore:
+        from shared.sync.adapters.firestore_sync import FirestoreMotionSync
+
+        return FirestoreMotionSync(self._firestore())

@@ -365,6 +365,9 @@ class SettingsFields(BaseSettings):
     linear_api_base_url: str = Field(
         "https://api.linear.app", description="Base URL of Linear's GraphQL API (the sync, docs/sync.md)."
     )
+    motion_api_base_url: str = Field(
+        "https://api.usemotion.com/v1", description="Base URL of Motion's REST API (the sync, docs/sync.md)."
+    )
     smtp_host: str = Field(
         "",
         description="The SMTP relay of email notifications (SendGrid, Mailgun, Amazon SES, Google "

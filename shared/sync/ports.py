@@ -1,4 +1,4 @@
-"""The sync capability's ports (Protocols, for type checking): each tool's API (Linear's, GitLab's),
+"""The sync capability's ports (Protocols, for type checking): each tool's API (Linear's, GitLab's, Motion's),
 the sync store of each tool's connection, links and log, and the :class:`Tracker` the mirror sees a
 tool through."""
 
@@ -11,10 +11,12 @@ from shared.sync.domain.connection import (
     GitLabConnection,
     LinearConnection,
     LogEntry,
+    MotionConnection,
     SyncLink,
     ToolConnection,
 )
 from shared.sync.domain.fields import TaskFields
+from shared.sync.domain.motion import MotionKey
 
 C = TypeVar("C", bound=ToolConnection)
 
@@ -136,6 +138,46 @@ class GitLabApi(Protocol):
     def delete_hook(self, base: str, token: str, project_id: int, hook_id: str) -> None:
         """Delete the webhook; one already gone is no error."""
         ...
+
+
+class MotionStore(ToolStore[MotionConnection], Protocol):
+    """Motion's: ``tenants/{t}/sync/motion``, ``…/motion_links/{page}``, ``…/motion_tasks/{task}`` (also
+    ``page-<page>``: the claim of a task being made for a page), ``…/motion_log/{id}``."""
+
+
+class MotionApi(Protocol):
+    """Motion's REST API with one tenant's key (``shared.sync.adapters.motion``), paced under its
+    account's limit. Unauthenticated for a key Motion refuses; NothingSent for its 429."""
+
+    def me(self, key: MotionKey) -> dict[str, Any]:
+        """``{id, name, email}`` of the key's user."""
+        ...
+
+    def workspaces(self, key: MotionKey) -> list[dict[str, Any]]:
+        """The key's workspaces: ``{id, name, teamId, type, ...}`` each."""
+        ...
+
+    def statuses(self, key: MotionKey, workspace_id: str) -> list[dict[str, Any]]:
+        """The workspace's statuses: ``{name, isDefaultStatus, isResolvedStatus}`` each."""
+        ...
+
+    def users(self, key: MotionKey, workspace_id: str) -> dict[str, str]:
+        """The workspace's users with an email: email → Motion user id."""
+        ...
+
+    def tasks(self, key: MotionKey, workspace_id: str) -> list[dict[str, Any]]:
+        """Every task of the workspace, resolved ones too (all pages)."""
+        ...
+
+    def task(self, key: MotionKey, task_id: str) -> dict[str, Any] | None:
+        """The task; None when there is none."""
+        ...
+
+    def create_task(self, key: MotionKey, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def update_task(self, key: MotionKey, task_id: str, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def unassign(self, key: MotionKey, task_id: str) -> None: ...
 
 
 class Tracker(Protocol):

@@ -70,6 +70,10 @@ REACH: dict[str, frozenset[str]] = {
     "shared/sync/services/connect.py:_unhook_gitlab": frozenset({"api"}),
     "shared/sync/services/intake.py:ingest_gitlab": frozenset({"api"}),
     "shared/sync/services/mirror.py:run_gitlab_task": frozenset({"plan"}),
+    # The Motion sync (decision 0110): connect and disconnect on api, the mirror's polling scans on plan.
+    "shared/sync/services/motion.py:connect_motion": frozenset({"api"}),
+    "shared/sync/services/connect.py:start": frozenset({"api"}),  # a connect's first scan queued
+    "shared/sync/services/mirror.py:run_motion_task": frozenset({"plan"}),
     "shared/memory/services/ask.py:answer_comment": frozenset(
         {"plan"}
     ),  # an Ask by comment: its reply queued

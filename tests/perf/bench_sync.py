@@ -1,14 +1,16 @@
-"""``make bench-sync``: Linear and Notion, then GitLab and Notion, edited on both sides while the tool's
-deliveries arrive doubled, late and out of order and the tool answers some requests 429 (docs/sync.md).
+"""``make bench-sync``: Linear, GitLab and Motion each kept in step with Notion, edited on both sides while
+the tool's deliveries arrive doubled, late and out of order and the tool answers some requests 429
+(docs/sync.md). Motion has no webhooks: its edits reach Notion by the scans' polls, paced at its limit.
 
 Over the Linear sandbox (every request executed against Linear's published schema) or the GitLab
 sandbox, the Notion sandbox and a Firestore emulator of its own. Each round edits pages in Notion and issues in Linear, delivers
 the outbox shuffled (some twice, some held to the next round), runs the due sync tasks and a scan, and
 retries a task Linear refused with a 429 as the queue would. After the last round a quiet pass delivers
 what is left; every write it makes is an echo. It prints and asserts
-``RESULT tool=<linear|gitlab> converged=1 lost=0 duplicates=0 echo_writes=0 schema_errors=0
+``RESULT tool=<linear|gitlab|motion> converged=1 lost=0 duplicates=0 echo_writes=0 schema_errors=0
 mirror_p95_s=<n>`` for each tool (GitLab's fields: title, status as open or closed, due date; its
-sides are compared as GitLab holds them):
+sides are compared as GitLab holds them; Motion's schema_errors: its requests the reference does not
+document):
 ``lost`` counts edits no side holds at the end that no later edit of the field replaced and no sync
 log entry settled; ``mirror_p95_s`` is the 95th percentile from an edit to its value on the other
 side, held under the coalescing window plus twice a round's tasks at the floor: one sync task's
@@ -33,17 +35,21 @@ from google.cloud import firestore
 from local.gitlab_sandbox.app import PROJECT_ID
 from local.gitlab_sandbox.app import TOKEN as GITLAB_TOKEN
 from local.linear_sandbox.app import KEY, TEAM_ID
+from local.motion_sandbox.app import KEY as MOTION_KEY
+from local.motion_sandbox.app import WORKSPACE_ID
 from local.notion_sandbox import SandboxServer
 from shared.platform.errors import AgentError, NothingSent
-from shared.sync.domain import gitlab_mapping
+from shared.sync.domain import gitlab_mapping, motion
 from shared.sync.domain.fields import TaskFields
 from shared.sync.domain.mapping import NotionSchema, from_issue
 from shared.sync.domain.sync_task import COALESCE_S, SyncTask
 from shared.sync.services.connect import connect_gitlab, connect_linear, set_people
 from shared.sync.services.intake import ingest_gitlab, ingest_linear
-from shared.sync.services.mirror import run_gitlab_task, run_sync_task
+from shared.sync.services.mirror import run_gitlab_task, run_motion_task, run_sync_task
+from shared.sync.services.motion import connect_motion
 from tests.perf.emulator import firestore_emulator
 from tests.support.gitlab_stack import GitLabStack, gitlab_stack
+from tests.support.motion_stack import MotionStack, motion_stack
 from tests.support.sync_stack import IDS, SyncStack, sync_stack
 
 FIELDS = ("title", "status", "priority", "due")  # the fields both sides hold exactly
@@ -51,6 +57,7 @@ STATUS = {"unstarted": "Not started", "started": "In progress", "completed": "Do
 PRIORITY = {2: "High", 3: "Medium", 4: "Low"}
 PAGES = ("task_report", "task_invoices", "task_release")
 PEOPLE = {"ada@demo.example": IDS["owner"], "grace@demo.example": IDS["teammate"]}
+Stack = SyncStack | GitLabStack | MotionStack
 
 
 class Linear:
@@ -146,8 +153,73 @@ class GitLab:
         return 0
 
 
+class Motion:
+    """Motion's side: its sandbox and task; no deliveries (the scans poll), its 429s retried after the
+    Retry-After the adapter took (the pacing clock moved, as the queue's delay would)."""
+
+    name = "motion"
+    fields = FIELDS
+    statuses = tuple(STATUS)
+
+    def __init__(self, stack: MotionStack) -> None:
+        self.s = stack
+        self.outbox: list[tuple[str, dict[str, str], bytes]] = []
+        self.rate_limit = stack.motion.rate_limit
+
+    def connect(self) -> None:
+        body = {"api_key": MOTION_KEY, "workspace_id": WORKSPACE_ID}
+        connect_motion(self.s.tenant_id, body, self.s.linking)
+        set_people(self.s.tenant_id, {"people": PEOPLE}, self.s.store, "motion")
+
+    def run(self, task: SyncTask) -> int:
+        try:
+            return int(
+                run_motion_task(task.model_copy(update={"tool": "motion"}), self.s.mirroring)["writes"]
+            )
+        except NothingSent as refused:
+            self.s.pace.skip(refused.retry_after_s or 60.0)
+            raise
+
+    def ingest(self, headers: dict[str, str], body: bytes) -> None:
+        raise AssertionError("Motion has no webhooks")
+
+    def edit(self, issue_id: str, field: str, value: Any) -> None:
+        status = {"unstarted": "Todo", "started": "In Progress"}.get(str(value), "Completed")
+        priority = {2: "HIGH", 3: "MEDIUM", 4: "LOW"}.get(value if isinstance(value, int) else 0, "")
+        change = {
+            "title": {"name": value},
+            "status": {"status": status},
+            "priority": {"priority": priority},
+            "due": {"dueDate": value},
+        }[field]
+        self.s.motion.edit(issue_id, **change)
+
+    def _connection(self) -> Any:
+        return self.s.store.connection(self.s.tenant_id)
+
+    def held(self, issue_id: str) -> TaskFields:
+        return motion.from_task(self.s.motion.tasks[issue_id])
+
+    def view(self, fields: TaskFields) -> TaskFields:
+        c = self._connection()
+        return motion.view(fields, c.statuses, c.members)
+
+    def issues(self) -> int:
+        return len(self.s.motion.tasks)
+
+    def schema_errors(self) -> int:
+        return len(self.s.motion.undocumented)
+
+    def over_limit(self) -> int:
+        """Requests past Motion's limit (the sandbox's rolling minute refused them): our pacing's misses."""
+        return self.s.motion.refused_for_rate
+
+
+Tool = Linear | GitLab | Motion
+
+
 class Bench:
-    def __init__(self, stack: SyncStack | GitLabStack, tool: Linear | GitLab, rng: random.Random) -> None:
+    def __init__(self, stack: Stack, tool: Tool, rng: random.Random) -> None:
         self.s, self.t, self.rng = stack, tool, rng
         self.edits: list[tuple[float, str, str, str, Any]] = []  # (at, side, page, field, value)
         self.pending: list[tuple[str, dict[str, str], bytes]] = []
@@ -242,21 +314,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--edits", type=int, default=3, help="edits per side per round")
     parser.add_argument("--seed", type=int, default=69)
-    parser.add_argument("--tool", choices=("linear", "gitlab", "both"), default="both")
+    parser.add_argument("--tool", choices=("linear", "gitlab", "motion", "both", "all"), default="all")
     args = parser.parse_args()
     with firestore_emulator() as host, SandboxServer() as notion_server, tempfile.TemporaryDirectory() as tmp:
         os.environ["FIRESTORE_EMULATOR_HOST"] = host
         db = firestore.Client(project="notion-agent-bench")
         clock = lambda: datetime.now(UTC)  # noqa: E731 (a one-line clock)
-        if args.tool in ("linear", "both"):
+        if args.tool in ("linear", "both", "all"):
             with sync_stack(db, notion_server.url, Path(tmp), now=clock) as stack:
                 bench_tool(stack, Linear(stack), args)
-        if args.tool in ("gitlab", "both"):
+        if args.tool in ("gitlab", "both", "all"):
             with gitlab_stack(db, notion_server.url, Path(tmp), now=clock) as lab:
                 bench_tool(lab, GitLab(lab), args)
+        if args.tool in ("motion", "all"):
+            with motion_stack(db, notion_server.url, Path(tmp), now=clock) as mo:
+                bench_tool(mo, Motion(mo), args)
 
 
-def bench_tool(stack: SyncStack | GitLabStack, tool: Linear | GitLab, args: argparse.Namespace) -> None:
+def bench_tool(stack: Stack, tool: Tool, args: argparse.Namespace) -> None:
     """One tool's rounds, its RESULT line printed and asserted."""
     rng = random.Random(args.seed)
     tool.connect()
@@ -315,9 +390,10 @@ def bench_tool(stack: SyncStack | GitLabStack, tool: Linear | GitLab, args: argp
     p95 = statistics.quantiles(lag, n=20)[18] if len(lag) >= 2 else 0.0
     # the window, then twice a round's tasks
     bound = COALESCE_S + 1.2 + 2 * (2 * args.edits + 2) * floor
+    over_limit = tool.over_limit() if isinstance(tool, Motion) else 0  # Motion's limit is counted
     print(
         f"tool={tool.name} edits={len(bench.edits)} answered_429={bench.ratelimited} floor_task_s={floor:.3f} "
-        f"p95_bound_s={bound:.1f} conflicts_logged={len(logged)}"
+        f"p95_bound_s={bound:.1f} conflicts_logged={len(logged)} over_limit={over_limit}"
     )
     print(
         f"RESULT tool={tool.name} converged={int(converged)} lost={lost} duplicates={duplicates} "
@@ -326,7 +402,7 @@ def bench_tool(stack: SyncStack | GitLabStack, tool: Linear | GitLab, args: argp
     assert converged and lost == 0 and duplicates == 0 and echo_writes == 0, (
         f"the {tool.name} sync did not hold"
     )
-    assert tool.schema_errors() == 0 and bench.ratelimited > 0
+    assert tool.schema_errors() == 0 and bench.ratelimited > 0 and over_limit == 0
     assert p95 <= bound, f"mirror_p95_s {p95:.1f} over {bound:.1f} (the window and a round's tasks, twice)"
 
 

@@ -35,6 +35,12 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     # API's path), a host that resolves to public addresses only and a GitLab that answers there; the
     # schema states its https prefix, DNS and the network the rest. Every such refusal names base_url.
     "PUT /sync/gitlab": (("base_url", "base_url: "),),
+    # a key Motion refused, or a workspace it does not show that key (only Motion knows either)
+    "PUT /sync/motion": (
+        ("api_key", "Motion refused this key"),
+        ("api_key", "cannot be used with this key"),
+        ("workspace_id", "sees no Motion workspace of that id"),
+    ),
     # a routine's number among the agent's own schedules: the workspace's state
     "POST /agents/{agent_id}/run-now": (("routine", "has no routine"),),
     # a reason is required with "bad" only: a rule between two fields

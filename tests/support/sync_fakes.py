@@ -1,6 +1,6 @@
 """In-memory stand-ins of the sync's ports for the api's fast tests (the role matrix, the contract):
 the sync store as a dict, a Linear that knows one key and one team, a GitLab that knows one token and
-one project. The sync's own tests use the Linear and GitLab sandboxes and the Firestore emulator
+one project, a Motion that knows one key and one workspace. The sync's own tests use the Linear and GitLab sandboxes and the Firestore emulator
 (tests/integration/sync)."""
 
 from datetime import datetime
@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.platform.errors import NotFound, TransientError, Unauthenticated
 from shared.sync.domain.connection import LinearConnection, LogEntry, SyncLink
+from shared.sync.domain.motion import MotionKey
 
 KEY = "lin_api_fake_key_for_tests"
 TEAM = {"id": "team-1", "name": "Engineering", "key": "ENG", "states": [], "members": [], "labels": []}
@@ -155,3 +156,50 @@ class FakeGitLab:
 
     def delete_hook(self, base: str, token: str, project_id: int, hook_id: str) -> None:
         self.hooks.pop(hook_id, None)
+
+
+MOTION_KEY = "motion-fake-key-for-tests"
+MOTION_WORKSPACE = {"id": "ws-1", "name": "Demo", "teamId": None, "type": "INDIVIDUAL"}
+
+
+class FakeMotion:
+    """Knows :data:`MOTION_KEY` and :data:`MOTION_WORKSPACE`; the mirror's tests use the Motion sandbox."""
+
+    def _check(self, key: MotionKey) -> None:
+        if key.key != MOTION_KEY:
+            raise Unauthenticated("Motion refused the API key (401)")
+
+    def me(self, key: MotionKey) -> dict[str, Any]:
+        self._check(key)
+        return {"id": "u-1", "name": "Ada", "email": "ada@example.com"}
+
+    def workspaces(self, key: MotionKey) -> list[dict[str, Any]]:
+        self._check(key)
+        return [dict(MOTION_WORKSPACE)]
+
+    def statuses(self, key: MotionKey, workspace_id: str) -> list[dict[str, Any]]:
+        self._check(key)
+        return [{"name": "Todo", "isDefaultStatus": True, "isResolvedStatus": False}]
+
+    def users(self, key: MotionKey, workspace_id: str) -> dict[str, str]:
+        self._check(key)
+        return {"ada@example.com": "u-1"}
+
+    def tasks(self, key: MotionKey, workspace_id: str) -> list[dict[str, Any]]:
+        return []
+
+    def task(self, key: MotionKey, task_id: str) -> dict[str, Any] | None:
+        return None
+
+    def create_task(self, *args: Any) -> dict[str, Any]:
+        raise NotImplementedError(
+            "create_task() is not faked here: the mirror's tests use the Motion sandbox"
+        )
+
+    def update_task(self, *args: Any) -> dict[str, Any]:
+        raise NotImplementedError(
+            "update_task() is not faked here: the mirror's tests use the Motion sandbox"
+        )
+
+    def unassign(self, *args: Any) -> None:
+        raise NotImplementedError("unassign() is not faked here: the mirror's tests use the Motion sandbox")

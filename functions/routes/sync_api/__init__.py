@@ -1,4 +1,4 @@
-"""The api's routes of the sync capability (shared.sync): Linear's and GitLab's connections, their user
+"""The api's routes of the sync capability (shared.sync): Linear's, GitLab's and Motion's connections, their user
 mappings, their sync logs, and their webhook intakes (public: each Linear delivery is signed, each
 GitLab delivery carries our secret token). The table (functions.routes.table) lists them where
 :data:`SYNC_ROUTES` stands."""
@@ -7,7 +7,7 @@ from typing import Any
 
 from functions.routes import Handler, Route
 from functions.routes.rows import Tag
-from functions.routes.sync_api import gitlab, linear
+from functions.routes.sync_api import gitlab, linear, motion
 
 _sync = Tag("sync", session_only=True)
 _M = "sync_api.models."  # the models' module, for the contract
@@ -24,6 +24,11 @@ _WORDS = {
     "there); gitlab.com or a self-managed https base URL",
     "gitlab disconnect": "Disconnect GitLab: its webhook deleted there, our secrets and record deleted",
     "gitlab log": "GitLab's sync log: fields changed on both sides and which side's value was kept",
+    "motion status": "Whether Motion is connected, to which workspace and Notion data source",
+    "motion connect": "Connect a Motion workspace with an API key (checked with Motion; its tasks polled, "
+    "no webhook)",
+    "motion disconnect": "Disconnect Motion: our secret and record deleted",
+    "motion log": "Motion's sync log: fields changed on both sides and which side's value was kept",
     "gitlab hook": "GitLab's webhook deliveries (X-Gitlab-Token, Idempotency-Key or X-Gitlab-Event-UUID)",
 }
 
@@ -80,6 +85,35 @@ _ROWS: tuple[tuple[str, Handler, str, str, dict[str, Any]], ...] = (
         gitlab.get_log,
         "gitlab log",
         "GitLabSyncLog",
+        {"role": "viewer", "session_only": False},
+    ),
+    ("GET /sync/motion", motion.get_motion, "motion status", "MotionStatus", {"role": "viewer"}),
+    (
+        "PUT /sync/motion",
+        motion.put_motion,
+        "motion connect",
+        "MotionStatus",
+        _ADMIN | {"body": f"{_M}MotionKey", "refusals": (409, 503)},
+    ),
+    (
+        "DELETE /sync/motion",
+        motion.delete_motion,
+        "motion disconnect",
+        "MotionDisconnected",
+        _ADMIN | {"refusals": (503,)},
+    ),
+    (
+        "PUT /sync/motion/people",
+        motion.put_people,
+        "people",
+        "PeopleMap",
+        _ADMIN | {"body": f"{_M}PeopleMap", "refusals": (409,)},
+    ),
+    (
+        "GET /sync/motion/log",
+        motion.get_log,
+        "motion log",
+        "MotionSyncLog",
         {"role": "viewer", "session_only": False},
     ),
 )

@@ -5,10 +5,10 @@ echoed."""
 
 from functions._http import Reply, json_object, read_body
 from functions.routes import Call
-from functions.routes.sync_api.linear import log_since
+from functions.routes.sync_api.linear import tool_log, tool_people
 from shared.platform.domain.tasks import is_run_id
 from shared.platform.errors import NotFound
-from shared.sync.services.connect import connect_gitlab, disconnect_gitlab, gitlab_status, set_people
+from shared.sync.services.connect import connect_gitlab, disconnect_gitlab, gitlab_status
 from shared.sync.services.intake import ingest_gitlab
 
 _BODY = (
@@ -31,20 +31,11 @@ def delete_gitlab(call: Call) -> Reply:
 
 
 def put_people(call: Call) -> Reply:
-    body = json_object(
-        call.request, 'the body must be a JSON object {"people": {"<email>": "<Notion user id>"}}'
-    )
-    return set_people(call.tenant_id, body, call.container.gitlab_store, "gitlab"), 200
+    return tool_people(call, call.container.gitlab_store, "gitlab")
 
 
 def get_log(call: Call) -> Reply:
-    entries = call.container.gitlab_store.read_log(call.tenant_id, log_since(call), limit=200)
-    shown = []
-    for entry in entries:
-        row = entry.model_dump(mode="json")
-        row["gitlab_at"] = row.pop("linear_at")  # the tool's side's time, as GitLab's
-        shown.append(row)
-    return {"entries": shown}, 200
+    return tool_log(call, call.container.gitlab_store, "gitlab")
 
 
 def post_webhook(call: Call) -> Reply:

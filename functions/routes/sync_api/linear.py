@@ -3,11 +3,14 @@ and the public webhook that takes Linear's signed deliveries (:mod:`shared.sync.
 The key is checked with Linear, kept in Secret Manager and never echoed."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from functions._http import Reply, json_object, read_body
 from functions.routes import Call
 from shared.platform.domain.tasks import is_run_id
 from shared.platform.errors import InvalidInput, NotFound
+from shared.sync.domain.connection import Tool
+from shared.sync.ports import ToolStore
 from shared.sync.services.connect import connect_linear, disconnect_linear, linear_status, set_people
 from shared.sync.services.intake import ingest_linear
 
@@ -29,10 +32,7 @@ def delete_linear(call: Call) -> Reply:
 
 
 def put_people(call: Call) -> Reply:
-    body = json_object(
-        call.request, 'the body must be a JSON object {"people": {"<email>": "<Notion user id>"}}'
-    )
-    return set_people(call.tenant_id, body, call.container.sync_store), 200
+    return tool_people(call, call.container.sync_store, "linear")
 
 
 def log_since(call: Call) -> datetime:
@@ -46,6 +46,24 @@ def log_since(call: Call) -> datetime:
 def get_log(call: Call) -> Reply:
     entries = call.container.sync_store.read_log(call.tenant_id, log_since(call), limit=200)
     return {"entries": [e.model_dump(mode="json") for e in entries]}, 200
+
+
+def tool_people(call: Call, store: ToolStore[Any], tool: Tool) -> Reply:
+    """``PUT /sync/<tool>/people`` of another tool than Linear (its store)."""
+    body = json_object(
+        call.request, 'the body must be a JSON object {"people": {"<email>": "<Notion user id>"}}'
+    )
+    return set_people(call.tenant_id, body, store, tool), 200
+
+
+def tool_log(call: Call, store: ToolStore[Any], tool: Tool) -> Reply:
+    """``GET /sync/<tool>/log`` of another tool than Linear: the tool's side's time as ``<tool>_at``."""
+    shown = []
+    for entry in store.read_log(call.tenant_id, log_since(call), limit=200):
+        row = entry.model_dump(mode="json")
+        row[f"{tool}_at"] = row.pop("linear_at")
+        shown.append(row)
+    return {"entries": shown}, 200
 
 
 def post_webhook(call: Call) -> Reply:

@@ -2,7 +2,8 @@
 ``tenants/{t}``: ``sync/linear`` (the connection), ``sync_links/{page}`` (a page's issue and what each
 side last held), ``sync_issues/{issue}`` (the issue's page, or the claim of a page being made for it)
 and ``sync_log/{id}`` (conflicts settled). GitLab's: ``sync/gitlab``, ``gitlab_links``,
-``gitlab_issues`` and ``gitlab_log`` the same way. No secret is stored here."""
+``gitlab_issues`` and ``gitlab_log`` the same way; Motion's ``sync/motion``, ``motion_links``,
+``motion_tasks`` and ``motion_log``. No secret is stored here."""
 
 from __future__ import annotations
 
@@ -15,13 +16,8 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.platform.adapters.firestore_docs import plain_times, transient
-from shared.sync.domain.connection import (
-    GitLabConnection,
-    LinearConnection,
-    LogEntry,
-    SyncLink,
-    ToolConnection,
-)
+from shared.sync.domain import connection as kept
+from shared.sync.domain.connection import LogEntry, SyncLink, ToolConnection
 
 TIMEOUT_S = 10.0
 
@@ -37,6 +33,7 @@ class Names(NamedTuple):
 
 LINEAR = Names("linear", "sync_links", "sync_issues", "sync_log")
 GITLAB = Names("gitlab", "gitlab_links", "gitlab_issues", "gitlab_log")
+MOTION = Names("motion", "motion_links", "motion_tasks", "motion_log")
 
 
 class ToolSync[C: ToolConnection]:
@@ -111,15 +108,22 @@ class ToolSync[C: ToolConnection]:
             ]
 
 
-class FirestoreSync(ToolSync[LinearConnection]):
+class FirestoreSync(ToolSync[kept.LinearConnection]):
     """Linear's store (:class:`shared.sync.ports.SyncStore`)."""
 
     def __init__(self, client: Any) -> None:
-        super().__init__(client, LINEAR, LinearConnection)
+        super().__init__(client, LINEAR, kept.LinearConnection)
 
 
-class FirestoreGitLabSync(ToolSync[GitLabConnection]):
+class FirestoreGitLabSync(ToolSync[kept.GitLabConnection]):
     """GitLab's store (:class:`shared.sync.ports.GitLabStore`)."""
 
     def __init__(self, client: Any) -> None:
-        super().__init__(client, GITLAB, GitLabConnection)
+        super().__init__(client, GITLAB, kept.GitLabConnection)
+
+
+class FirestoreMotionSync(ToolSync[kept.MotionConnection]):
+    """Motion's store (:class:`shared.sync.ports.MotionStore`)."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client, MOTION, kept.MotionConnection)

@@ -27,6 +27,41 @@ MAX_PAGES = 20  # 2,000 items: a list beyond it is cut (the mirror needs the rec
 MAX_USER_LOOKUPS = 100  # members whose public email is read one by one, per call
 
 
+def checked(
+    response: httpx.Response, service: tuple[str, str, str], name: str, pacer: Pacer, pace_key: str
+) -> httpx.Response:
+    """``response`` if it is a success, else its refusal raised; ``service``: the tool's name, what its
+    credential is called, and why a 403 may come. A 429 closes ``pace_key`` for its Retry-After and is a
+    NothingSent. Shared by the REST tools (GitLab's, Motion's)."""
+    tool, credential, forbidden = service
+    status = response.status_code
+    if status == 429:
+        retry = retry_after(response.headers.get("retry-after"))
+        pacer.refused(pace_key, retry)
+        raise NothingSent(f"{tool} refused {name} for the rate; try in {retry:.0f} s", retry_after_s=retry)
+    if status == 401:
+        raise Unauthenticated(f"{tool} refused the {credential} (401)")
+    if status == 404:
+        raise NotFound(f"{tool} has no such {name} for this {credential.split()[-1]}")
+    if status == 403:
+        raise PermanentError(f"{tool} forbids {name} to this {credential.split()[-1]} (403: {forbidden})")
+    if status >= 500:
+        raise TransientError(f"{tool} failed {name} ({status})")
+    if status >= 400:
+        raise PermanentError(f"{tool} refused {name} ({status})")
+    return response
+
+
+def json_of(response: httpx.Response, tool: str, name: str) -> Any:
+    """A success's JSON (None when it has no body); a body that is not JSON is a TransientError."""
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise TransientError(f"{tool}'s reply to {name} is not JSON") from None
+
+
 class GitLabRest:
     """:class:`shared.sync.ports.GitLabApi` over httpx."""
 
@@ -38,33 +73,10 @@ class GitLabRest:
         pace_key = hashlib.sha256(f"{base}\n{token}".encode()).hexdigest()[:16]  # never the token
         self._pacer.acquire(pace_key)
         response = self._rest.send(method, f"{base}/api/v4{path}", {"PRIVATE-TOKEN": token}, name, **kw)
-        status = response.status_code
-        if status == 429:
-            retry = retry_after(response.headers.get("retry-after"))
-            self._pacer.refused(pace_key, retry)
-            raise NothingSent(
-                f"GitLab refused {name} for the rate; try in {retry:.0f} s", retry_after_s=retry
-            )
-        if status == 401:
-            raise Unauthenticated("GitLab refused the access token (401)")
-        if status == 404:
-            raise NotFound(f"GitLab has no such {name} for this token")
-        if status == 403:
-            raise PermanentError(f"GitLab forbids {name} to this token (403: its role or scope)")
-        if status >= 500:
-            raise TransientError(f"GitLab failed {name} ({status})")
-        if status >= 400:
-            raise PermanentError(f"GitLab refused {name} ({status})")
-        return response
+        return checked(response, ("GitLab", "access token", "its role or scope"), name, self._pacer, pace_key)
 
     def _json(self, base: str, token: str, method: str, path: str, name: str, **kw: Any) -> Any:
-        response = self._send(base, token, method, path, name, **kw)
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise TransientError(f"GitLab's reply to {name} is not JSON") from None
+        return json_of(self._send(base, token, method, path, name, **kw), "GitLab", name)
 
     def _pages(
         self, base: str, token: str, path: str, name: str, params: dict[str, Any]

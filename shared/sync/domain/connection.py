@@ -1,18 +1,18 @@
 """What the sync keeps, none of it secret: a tenant's connection to each tool (Linear's team, GitLab's
-project), each page's link to its issue with what each side last held, and the sync log's entries.
+project, Motion's workspace), each page's link to its issue with what each side last held, and the sync log's entries.
 The API key or access token and the webhook's secret are Secret Manager secrets named here, never
 stored in Firestore."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
 from shared.platform.domain.schema import Record
 
-Tool = Literal["linear", "gitlab"]
+Tool = Literal["linear", "gitlab", "motion"]
 # sync-token-<tool>-<tenant>: the API key or access token (the api writes it, plan reads it)
 SECRET_PREFIX = "sync-token-"  # noqa: S105 (a secret's name prefix, not a secret)
 HOOK_PREFIX = "sync-hook-"  # sync-hook-<tool>-<tenant>: the webhook's secret (api reads)
@@ -57,6 +57,19 @@ class GitLabConnection(ToolConnection):
     project_path: str = ""
     user_id: int  # the token's user: the author of the issues we create
     members: dict[str, int] = Field(default_factory=dict)
+
+
+class MotionConnection(ToolConnection):
+    """``tenants/{t}/sync/motion``: the workspace, the key's user, whether the workspace is a team's
+    (its rate limit), its statuses (``{name, isDefaultStatus, isResolvedStatus}``) and its users' emails
+    (email → Motion user id), read at connect. Motion has no webhooks: ``webhook_id`` stays empty."""
+
+    workspace_id: str
+    workspace_name: str = ""
+    team: bool = False  # a team workspace: 120 requests a minute, else an individual's 12
+    user_id: str = ""
+    statuses: tuple[dict[str, Any], ...] = ()
+    members: dict[str, str] = Field(default_factory=dict)
 
 
 class SyncLink(Record):

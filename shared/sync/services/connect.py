@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import re
 import secrets as random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.platform import errors
 from shared.platform.topology import Queue
-from shared.sync.domain.connection import GitLabConnection, LinearConnection, Tool, hook_secret, key_secret
+from shared.sync.domain.connection import (
+    GitLabConnection,
+    LinearConnection,
+    Tool,
+    ToolConnection,
+    hook_secret,
+    key_secret,
+)
 from shared.sync.domain.instance_url import GITLAB_COM, normalise, public_problem
 from shared.sync.domain.sync_task import SyncTask, scan_task_name
 from shared.team.services.sessions import require_connected
@@ -59,21 +67,12 @@ def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[
     if not isinstance(team_id, str) or not _ID.fullmatch(team_id):
         raise errors.InvalidInput("team_id: the Linear team's id (a UUID)", ["team_id"])
     source = _data_source(tenant_id, source, deps.tenants)
-    try:
+    with refusals(
+        Credential("Linear", "api_key", "key", "revoked or mistyped?"),
+        ("team_id", "this key sees no Linear team of that id"),
+    ):
         who = deps.linear.viewer(key)
         team = deps.linear.team(key, team_id)
-    except errors.Unauthenticated:
-        raise errors.InvalidInput(
-            "api_key: Linear refused this key (revoked or mistyped?); nothing was stored", ["api_key"]
-        ) from None
-    except errors.NotFound:
-        raise errors.InvalidInput(
-            "team_id: this key sees no Linear team of that id; nothing was stored", ["team_id"]
-        ) from None
-    except errors.PermanentError as exc:
-        raise errors.InvalidInput(
-            f"Linear cannot be used with this key ({exc.reason[:200]}); nothing was stored", ["api_key"]
-        ) from None
     earlier = deps.store.connection(tenant_id)
     if earlier is not None and earlier.webhook_id:
         _unhook(deps, tenant_id, earlier.webhook_id)
@@ -106,6 +105,37 @@ def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[
         "team": {"id": team["id"], "name": team["name"]},
         "data_source_id": connection.data_source_id,
     }
+
+
+class Credential(NamedTuple):
+    """How a connect's refusals name a tool's credential: the tool, the body's field, the word for it,
+    and what may be wrong with it."""
+
+    tool: str
+    field: str
+    noun: str
+    why: str
+
+
+@contextmanager
+def refusals(credential: Credential, missing: tuple[str, str] | None = None) -> Iterator[None]:
+    """The tool's refusals of a connect's checks as 400s naming the field, nothing stored yet:
+    ``missing`` is the field and the words of a NotFound (the team or project the key does not see)."""
+    c = credential
+    try:
+        yield
+    except errors.Unauthenticated:
+        raise errors.InvalidInput(
+            f"{c.field}: {c.tool} refused this {c.noun} ({c.why}); nothing was stored", [c.field]
+        ) from None
+    except errors.NotFound:
+        if missing is None:
+            raise
+        raise errors.InvalidInput(f"{missing[0]}: {missing[1]}; nothing was stored", [missing[0]]) from None
+    except errors.PermanentError as exc:
+        raise errors.InvalidInput(
+            f"{c.tool} cannot be used with this {c.noun} ({exc.reason[:200]}); nothing was stored", [c.field]
+        ) from None
 
 
 def _data_source(tenant_id: str, source: object, tenants: TenantStore) -> str:
@@ -143,7 +173,7 @@ def _forget(
     return {"tool": tool, "connected": False, "webhook_deleted": deleted}
 
 
-_NAMES = {"linear": "Linear", "gitlab": "GitLab"}
+_NAMES = {"linear": "Linear", "gitlab": "GitLab", "motion": "Motion"}
 _EMAIL = re.compile(r"[!-?A-~]{1,64}@[!-?A-~]{1,190}")  # printable ASCII, one @ (as the contract says)
 _USER = re.compile(r"[0-9a-fA-F-]{32,36}")
 MAX_PEOPLE = 500
@@ -175,13 +205,20 @@ def set_people(
 def linear_status(tenant_id: str, store: SyncStore) -> dict[str, Any]:
     """Whether Linear is connected, to which team and data source (never the key)."""
     connection = store.connection(tenant_id)
+    team = {"id": connection.team_id, "name": connection.team_name} if connection else None
+    return shown("linear", connection, {"team": team})
+
+
+def shown(tool: Tool, connection: ToolConnection | None, where: dict[str, Any]) -> dict[str, Any]:
+    """A tool's status: not connected, or the account, ``where`` (its team, project or workspace), the
+    data source and when (never a secret)."""
     if connection is None:
-        return {"tool": "linear", "connected": False}
+        return {"tool": tool, "connected": False}
     return {
-        "tool": "linear",
+        "tool": tool,
         "connected": True,
         "account": connection.account,
-        "team": {"id": connection.team_id, "name": connection.team_name},
+        **where,
         "data_source_id": connection.data_source_id,
         "connected_at": connection.connected_at,
     }
@@ -254,23 +291,13 @@ def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) ->
     token, project_ref, base = _gitlab_body(body, deps)
     source = _data_source(tenant_id, body.get("data_source_id"), deps.tenants)
     try:
-        who = deps.gitlab.user(base, token)
-        project = deps.gitlab.project(base, token, project_ref)
-        members = deps.gitlab.members(base, token, project["id"])
-    except errors.Unauthenticated:
-        raise errors.InvalidInput(
-            "access_token: GitLab refused this token (revoked, expired or mistyped?); nothing was stored",
-            ["access_token"],
-        ) from None
-    except errors.NotFound:
-        raise errors.InvalidInput(
-            "project: this token sees no GitLab project of that id or path; nothing was stored", ["project"]
-        ) from None
-    except errors.PermanentError as exc:
-        raise errors.InvalidInput(
-            f"GitLab cannot be used with this token ({exc.reason[:200]}); nothing was stored",
-            ["access_token"],
-        ) from None
+        with refusals(
+            Credential("GitLab", "access_token", "token", "revoked, expired or mistyped?"),
+            ("project", "this token sees no GitLab project of that id or path"),
+        ):
+            who = deps.gitlab.user(base, token)
+            project = deps.gitlab.project(base, token, project_ref)
+            members = deps.gitlab.members(base, token, project["id"])
     except errors.TransientError:
         if base == GITLAB_COM:
             raise  # gitlab.com unreachable: ours to retry, a 503
@@ -308,14 +335,21 @@ def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) ->
         account=str(who.get("username") or who.get("name") or ""),
         connected_at=deps.now(),
     )
-    deps.store.save_connection(tenant_id, connection)
-    now = deps.now()
-    deps.queue.enqueue(
-        Queue.PLAN,
-        SyncTask(tenant_id=tenant_id, kind="scan", since=now, tool="gitlab"),
-        scan_task_name(tenant_id, now, "gitlab"),
-    )
+    start(tenant_id, "gitlab", connection, deps.store, (deps.queue, deps.now()))
     return gitlab_status(tenant_id, deps.store)
+
+
+def start(
+    tenant_id: str, tool: Tool, connection: Any, store: ToolStore[Any], when: tuple[TaskQueue, datetime]
+) -> None:
+    """Keep the tool's new connection and queue its first scan (``when``: the queue, and now)."""
+    queue, now = when
+    store.save_connection(tenant_id, connection)
+    queue.enqueue(
+        Queue.PLAN,
+        SyncTask(tenant_id=tenant_id, kind="scan", since=now, tool=tool),
+        scan_task_name(tenant_id, now, tool),
+    )
 
 
 def disconnect_gitlab(tenant_id: str, deps: GitLabLinking) -> dict[str, Any]:
@@ -328,18 +362,9 @@ def disconnect_gitlab(tenant_id: str, deps: GitLabLinking) -> dict[str, Any]:
 
 def gitlab_status(tenant_id: str, store: GitLabStore) -> dict[str, Any]:
     """Whether GitLab is connected, to which instance, project and data source (never the token)."""
-    connection = store.connection(tenant_id)
-    if connection is None:
-        return {"tool": "gitlab", "connected": False}
-    return {
-        "tool": "gitlab",
-        "connected": True,
-        "account": connection.account,
-        "base_url": connection.base_url,
-        "project": {"id": connection.project_id, "path": connection.project_path},
-        "data_source_id": connection.data_source_id,
-        "connected_at": connection.connected_at,
-    }
+    c = store.connection(tenant_id)
+    project = {"id": c.project_id, "path": c.project_path} if c else None
+    return shown("gitlab", c, {"base_url": c.base_url if c else None, "project": project})
 
 
 def _unhook_gitlab(deps: GitLabLinking, tenant_id: str, connection: GitLabConnection) -> bool:

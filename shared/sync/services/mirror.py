@@ -1,10 +1,11 @@
-"""Mirroring: the sync task (``POST /sync`` on plan) brings a tool's issue (Linear's, GitLab's) and its
-Notion page in step. Each task reads both sides afresh, merges them (:mod:`shared.sync.domain.merge`),
+"""Mirroring: the sync task (``POST /sync`` on plan) brings a tool's issue (Linear's, GitLab's, Motion's
+task) and its Notion page in step. Each task reads both sides afresh, merges them (:mod:`shared.sync.domain.merge`),
 writes each side only what differs there, reads it back and remembers it. What differs between the
 tools is their :class:`~shared.sync.ports.Tracker` (:mod:`shared.sync.services.trackers`); the rest
 is one code for all. Creation is idempotent both ways: a page's issue is found again on a retry (its
 id derived from the page, or its marker), and an issue's page is claimed before it is made. A scan
-task every minute finds the pages edited since the last one and queues the next (docs/sync.md)."""
+task every minute finds the pages edited since the last one (and Motion's tasks: it has no webhooks) and
+queues the next (docs/sync.md)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,23 @@ from shared.sync.domain.connection import LogEntry, SyncLink, ToolConnection, ke
 from shared.sync.domain.fields import TaskFields, hashes
 from shared.sync.domain.mapping import NotionSchema
 from shared.sync.domain.merge import Held, merge
+from shared.sync.domain.motion import MotionKey, updated_since
 from shared.sync.domain.sync_task import SCAN_INTERVAL_S, SyncTask, scan_task_name
-from shared.sync.services.trackers import GitLabTracker, LinearTracker
+from shared.sync.services.trackers import GitLabTracker, LinearTracker, MotionTracker
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
     from shared.platform.ports import SecretStore, TaskQueue
-    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore, ToolStore, Tracker
+    from shared.sync.ports import (
+        GitLabApi,
+        GitLabStore,
+        LinearApi,
+        MotionApi,
+        MotionStore,
+        SyncStore,
+        ToolStore,
+        Tracker,
+    )
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -45,6 +56,17 @@ class GitLabMirroring(NamedTuple):
 
     store: GitLabStore
     gitlab: GitLabApi
+    secrets: SecretStore
+    queue: TaskQueue
+    notion_for: Callable[[str], TenantNotion]
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+class MotionMirroring(NamedTuple):
+    """What Motion's sync task uses."""
+
+    store: MotionStore
+    motion: MotionApi
     secrets: SecretStore
     queue: TaskQueue
     notion_for: Callable[[str], TenantNotion]
@@ -97,12 +119,35 @@ def run_gitlab_task(task: SyncTask, m: GitLabMirroring) -> dict[str, Any]:
             m.store.save_connection(task.tenant_id, current.model_copy(update={"people": pair.people}))
 
 
+def run_motion_task(task: SyncTask, m: MotionMirroring) -> dict[str, Any]:
+    """One Motion sync task, as :func:`run_sync_task`. Motion has no webhooks: a scan also polls the
+    workspace's tasks (one list) and merges each updated since the last scan; a poll repeated finds
+    each merged already, and our own writes read back as no change."""
+    connection = m.store.connection(task.tenant_id)
+    if connection is None:
+        return {"result": "disconnected"}
+    key = MotionKey(m.secrets.get(key_secret(task.tenant_id, "motion")), connection.team)
+    tracker = MotionTracker(
+        m.motion, key, connection, lambda task_id: m.store.link_of_issue(task.tenant_id, task_id) is not None
+    )
+    pair = _pair(task, connection, tracker, m.store, m)
+
+    def poll(since: datetime) -> int:
+        return sum(_issue(pair, str(t["id"])) for t in tracker.listed() if updated_since(t, since))
+
+    try:
+        return _run(pair, task, poll)
+    finally:
+        if pair.people != connection.people:
+            m.store.save_connection(task.tenant_id, connection.model_copy(update={"people": pair.people}))
+
+
 def _pair(
     task: SyncTask,
     connection: ToolConnection,
     tracker: Tracker,
     store: ToolStore[Any],
-    m: Mirroring | GitLabMirroring,
+    m: Mirroring | GitLabMirroring | MotionMirroring,
 ) -> _Pair:
     notion = m.notion_for(task.tenant_id)
     return _Pair(
@@ -118,7 +163,9 @@ def _pair(
     )
 
 
-def _run(pair: _Pair, task: SyncTask) -> dict[str, Any]:
+def _run(pair: _Pair, task: SyncTask, poll: Callable[[datetime], int] | None = None) -> dict[str, Any]:
+    """An issue task, or a scan of the pages edited since the last one (then ``poll``'s items edited
+    since then), the next scan queued last: a scan retried after a failure queues it once."""
     notion, connection = pair.notion, pair.connection
     if task.kind == "issue" and task.issue_id:
         return {"result": "mirrored", "writes": _issue(pair, task.issue_id)}
@@ -131,6 +178,8 @@ def _run(pair: _Pair, task: SyncTask) -> dict[str, Any]:
     writes = 0
     for page in list(notion.query_data_source(connection.data_source_id, filter=edited)):
         writes += _page(pair, page)
+    if poll is not None:
+        writes += poll(since - timedelta(seconds=60))
     nxt = SyncTask(tenant_id=task.tenant_id, kind="scan", since=started, tool=task.tool)
     pair.queue.enqueue(
         Queue.PLAN,

@@ -1,5 +1,6 @@
 """The sync's integration tests' fixtures: the Notion sandbox once per module, and the sync's stack
-(tests/support/sync_stack.py, Linear's; tests/support/gitlab_stack.py, GitLab's) for each test, on a
+(tests/support/sync_stack.py, Linear's; tests/support/gitlab_stack.py, GitLab's;
+tests/support/motion_stack.py, Motion's) for each test, on a
 new workspace of the Firestore emulator."""
 
 from collections.abc import Iterator
@@ -11,9 +12,10 @@ import pytest
 from local.linear_sandbox.app import KEY, TEAM_ID
 from local.notion_sandbox import SandboxServer
 from tests.support.gitlab_stack import GitLabStack, gitlab_stack
+from tests.support.motion_stack import MotionStack, motion_stack
 from tests.support.sync_stack import IDS, SyncStack, sync_stack, sync_tasks
 
-__all__ = ["IDS", "KEY", "TEAM_ID", "GitLabStack", "SyncStack", "sync_tasks"]
+__all__ = ["IDS", "KEY", "TEAM_ID", "GitLabStack", "MotionStack", "SyncStack", "sync_tasks"]
 
 
 @pytest.fixture(scope="module")
@@ -32,4 +34,11 @@ def stack(firestore_emulator: Any, notion_server: SandboxServer, tmp_path: Path)
 def lab(firestore_emulator: Any, notion_server: SandboxServer, tmp_path: Path) -> Iterator[GitLabStack]:
     """GitLab's stack (tests/support/gitlab_stack.py) on a new workspace."""
     with gitlab_stack(firestore_emulator.client(), notion_server.url, tmp_path) as built:
+        yield built
+
+
+@pytest.fixture
+def mo(firestore_emulator: Any, notion_server: SandboxServer, tmp_path: Path) -> Iterator[MotionStack]:
+    """Motion's stack (tests/support/motion_stack.py) on a new workspace."""
+    with motion_stack(firestore_emulator.client(), notion_server.url, tmp_path) as built:
         yield built

@@ -144,3 +144,55 @@ class GitLabSyncLog(Schema):
 class GitLabDelivery(Schema):
     result: Literal["enqueued", "ignored"]
     detail: str
+
+
+class MotionKey(Schema):
+    """What connecting Motion takes (the data source: the home's Tasks unless named)."""
+
+    api_key: ApiKey
+    workspace_id: str = Field(
+        pattern=r"^[0-9A-Za-z_-]{1,64}$", description="The Motion workspace to keep in step: its id"
+    )
+    data_source_id: str | None = Field(
+        None,
+        pattern=r"^[0-9a-fA-F-]{32,36}$",
+        description="The Notion data source (default: the home's Tasks)",
+    )
+    model_config = ConfigDict(extra="forbid")
+
+
+class MotionWorkspace(Schema):
+    id: str
+    name: str
+    team: bool = Field(description="A team's workspace: paced under 120 requests a minute, else 12")
+
+
+class MotionStatus(Schema):
+    tool: Literal["motion"]
+    connected: bool
+    account: str | None = None
+    workspace: MotionWorkspace | None = None
+    data_source_id: str | None = None
+    connected_at: datetime | None = None
+
+
+class MotionDisconnected(Schema):
+    """Our secret and record are deleted (Motion keeps no webhook of ours)."""
+
+    tool: Literal["motion"]
+    connected: Literal[False]
+    webhook_deleted: bool
+
+
+class MotionSyncLogEntry(Schema):
+    at: datetime
+    page_id: str
+    issue_id: str = Field(description="The Motion task's id")
+    field: str
+    winner: Literal["notion", "motion"]
+    notion_at: datetime
+    motion_at: datetime
+
+
+class MotionSyncLog(Schema):
+    entries: list[MotionSyncLogEntry]
