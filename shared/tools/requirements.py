@@ -1,7 +1,7 @@
 """From an idea page to a code run (issue 68, point 1): ``write_requirements`` writes the run's
 requirements as a section of its trigger page; ``read_requirements`` reads them back, as the owner
 left them, for the code steps. The repository is always one the owner allowed; the section is
-written as plain blocks under the write's marker, found again by it. Why: decision 0114.
+written as plain blocks under the write's marker, found again by it. Why: decision 0112.
 """
 
 from typing import Annotated, Any

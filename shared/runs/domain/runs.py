@@ -228,7 +228,7 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
     }
     changes |= {"repeat_sig": sig, "repeat_count": s.repeat_count + 1 if sig == s.repeat_sig else 1}
     # Kept whole: a map's (its later children start from it) and the requirements read back (the
-    # next phase is planned from them, decision 0114).
+    # next phase is planned from them, decision 0112).
     if e.step in s.keep_outputs or e.tool in WHOLE_OUTPUTS:
         kept = e.output if e.tool in WHOLE_OUTPUTS else _referenced(s.steps, e.step, e.output)
         changes["outputs"] = s.outputs | {str(e.step): kept}
