@@ -2,7 +2,7 @@
 over fakes, each with a session and an API key."""
 
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from shared.platform.config import PlatformSecret
 from shared.team.domain.api_keys import SCOPES, new_key
@@ -11,7 +11,7 @@ from shared.team.services.sessions import start_session
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.members import ROLES, Member, at_least, member_id_for
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import FakeContainer
+from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets
 
 EPOCH = "epoch-t1"
@@ -73,3 +73,11 @@ def team() -> Team:
         c.api_keys.create(key)
         keys[role] = text
     return Team(c, sessions, keys)
+
+
+def call(people: Team, role: str, method: str, path: str, **kw: Any) -> tuple[int, Any]:
+    """``method path`` on the api as ``people``'s member of ``role``: the status and the JSON answer."""
+    answer = client("api", people.container).open(
+        path, method=method, headers={"Authorization": f"Bearer {people.sessions[role]}"}, **kw
+    )
+    return answer.status_code, answer.get_json(silent=True)

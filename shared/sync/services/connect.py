@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore, ToolStore
     from shared.workspace.ports import TenantStore
 
-_KEY = re.compile(r"[\x21-\x7e]{8,200}")
+KEY_FORM = re.compile(r"[\x21-\x7e]{8,200}")
 _ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 _SOURCE = re.compile(r"[0-9a-fA-F-]{32,36}")
 _FIELDS = {"api_key", "team_id", "data_source_id"}
@@ -60,13 +60,13 @@ def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[
             f"unknown fields {sorted(unknown)}; send api_key, team_id, data_source_id", sorted(unknown)
         )
     key, team_id, source = body.get("api_key"), body.get("team_id"), body.get("data_source_id")
-    if not isinstance(key, str) or not _KEY.fullmatch(key):
+    if not isinstance(key, str) or not KEY_FORM.fullmatch(key):
         raise errors.InvalidInput(
             "api_key: a Linear API key is 8 to 200 printable characters, no spaces", ["api_key"]
         )
     if not isinstance(team_id, str) or not _ID.fullmatch(team_id):
         raise errors.InvalidInput("team_id: the Linear team's id (a UUID)", ["team_id"])
-    source = _data_source(tenant_id, source, deps.tenants)
+    source = data_source(tenant_id, source, deps.tenants)
     with refusals(
         Credential("Linear", "api_key", "key", "revoked or mistyped?"),
         ("team_id", "this key sees no Linear team of that id"),
@@ -138,7 +138,7 @@ def refusals(credential: Credential, missing: tuple[str, str] | None = None) -> 
         ) from None
 
 
-def _data_source(tenant_id: str, source: object, tenants: TenantStore) -> str:
+def data_source(tenant_id: str, source: object, tenants: TenantStore) -> str:
     """The Notion data source to keep in step: ``source`` if given (checked), else the home's Tasks."""
     if source is not None and (not isinstance(source, str) or not _SOURCE.fullmatch(source)):
         raise errors.InvalidInput(
@@ -160,10 +160,10 @@ def disconnect_linear(tenant_id: str, deps: Linking) -> dict[str, Any]:
     connection = deps.store.connection(tenant_id)
     deleted = connection is not None and bool(connection.webhook_id)
     deleted = deleted and connection is not None and _unhook(deps, tenant_id, connection.webhook_id)
-    return _forget(tenant_id, "linear", deps.store, deps.secrets, deleted)
+    return forget(tenant_id, "linear", deps.store, deps.secrets, deleted)
 
 
-def _forget(
+def forget(
     tenant_id: str, tool: Tool, store: ToolStore[Any], secrets: SecretStore, deleted: bool
 ) -> dict[str, Any]:
     """Delete the tool's record and secrets: the disconnect's answer."""
@@ -260,7 +260,7 @@ def _gitlab_body(body: dict[str, Any], deps: GitLabLinking) -> tuple[str, str | 
             sorted(unknown),
         )
     token, project = body.get("access_token"), body.get("project")
-    if not isinstance(token, str) or not _KEY.fullmatch(token):
+    if not isinstance(token, str) or not KEY_FORM.fullmatch(token):
         raise errors.InvalidInput(
             "access_token: a GitLab access token is 8 to 200 printable characters, no spaces",
             ["access_token"],
@@ -289,7 +289,7 @@ def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) ->
     ``data_source_id``) with GitLab, then store and hook it as the module says:
     ``{tool, connected, account, base_url, project, data_source_id}``."""
     token, project_ref, base = _gitlab_body(body, deps)
-    source = _data_source(tenant_id, body.get("data_source_id"), deps.tenants)
+    source = data_source(tenant_id, body.get("data_source_id"), deps.tenants)
     try:
         with refusals(
             Credential("GitLab", "access_token", "token", "revoked, expired or mistyped?"),
@@ -357,7 +357,7 @@ def disconnect_gitlab(tenant_id: str, deps: GitLabLinking) -> dict[str, Any]:
     connection = deps.store.connection(tenant_id)
     deleted = connection is not None and bool(connection.webhook_id)
     deleted = deleted and connection is not None and _unhook_gitlab(deps, tenant_id, connection)
-    return _forget(tenant_id, "gitlab", deps.store, deps.secrets, deleted)
+    return forget(tenant_id, "gitlab", deps.store, deps.secrets, deleted)
 
 
 def gitlab_status(tenant_id: str, store: GitLabStore) -> dict[str, Any]:

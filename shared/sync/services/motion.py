@@ -14,10 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from shared.platform import errors
 from shared.sync.domain.connection import MotionConnection, key_secret
 from shared.sync.domain.motion import MotionKey
-from shared.sync.services.connect import _KEY as KEY_FORM
-from shared.sync.services.connect import Credential, refusals, shown, start
-from shared.sync.services.connect import _data_source as data_source
-from shared.sync.services.connect import _forget as forget
+from shared.sync.services.connect import KEY_FORM, Credential, data_source, forget, refusals, shown, start
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue

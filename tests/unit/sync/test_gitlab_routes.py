@@ -13,7 +13,7 @@ from shared.platform.errors import NotFound
 from shared.sync.domain.connection import hook_secret, key_secret
 from shared.sync.domain.sync_task import SyncTask
 from tests.api_fakes import client
-from tests.support.role_team import Team, team
+from tests.support.role_team import Team, call, team
 from tests.support.sync_fakes import GITLAB_PROJECT, GITLAB_TOKEN, FakeGitLab
 
 SOURCE = "0" * 32
@@ -35,13 +35,6 @@ def gitlab(people: Team) -> FakeGitLab:
 def queued(people: Team) -> list[tuple[SyncTask, str]]:
     """The sync tasks queued, with their names."""
     return [(t, name) for _, t, name, _ in people.container.queue.tasks if isinstance(t, SyncTask)]
-
-
-def call(people: Team, role: str, method: str, path: str, **kw: Any) -> tuple[int, Any]:
-    answer = client("api", people.container).open(
-        path, method=method, headers={"Authorization": f"Bearer {people.sessions[role]}"}, **kw
-    )
-    return answer.status_code, answer.get_json(silent=True)
 
 
 def test_an_owner_or_admin_connects_gitlab_and_an_editor_or_viewer_may_not() -> None:
