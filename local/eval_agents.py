@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local.demo import connect, http
 from local.stack import SCHEDULER_SERVICE_ACCOUNT, LocalStack, stop_on_signals
@@ -26,7 +26,11 @@ from shared.platform.topology import Target
 from shared.workspace.adapters.cached_tenants import TENANT_TTL_S
 from shared.workspace.domain.daily import tick_of
 
+if TYPE_CHECKING:
+    from local.eval_code import CodeTask
+
 TASKS_FILE = Path(__file__).with_name("eval_agents.toml")
+CODE_FILE = Path(__file__).with_name("eval_code.toml")  # the code tasks (local/eval_code.py)
 DEFAULT_MIN_PASSED = 20  # of the 25 or more tasks: what a deployment's model should reach (docs/deploy.md)
 # The settings that pick the model, passed from this process's environment to the stack's functions.
 MODEL_SETTINGS = (
@@ -466,6 +470,10 @@ class Outcome:
     seconds: float
     end: EndState
 
+    def detail(self) -> str:
+        """What the report line says after the task's name."""
+        return f"{self.seconds:.1f} s"
+
 
 def run_task(stack: LocalStack, task: Task, index: int) -> Outcome:
     """One task from a fresh workspace to its checked end state. A HarnessError propagates."""
@@ -501,12 +509,20 @@ def model_id(env: dict[str, str]) -> str:
 
 
 def evaluate(
-    stack: LocalStack, tasks: list[Task], workers: int = 4, report: Callable[[Outcome], None] = lambda _: None
+    stack: LocalStack,
+    tasks: "list[Task | CodeTask]",
+    workers: int = 4,
+    report: Callable[[Outcome], None] = lambda _: None,
 ) -> list[Outcome]:
-    """Every task, ``workers`` at a time, each in its own workspace."""
+    """Every task, ``workers`` at a time, each in its own workspace (a code task also in its own
+    repository: local/eval_code.py)."""
+    from local.eval_code import CodeTask, run_code_task
 
-    def one(pair: tuple[int, Task]) -> Outcome:
-        outcome = run_task(stack, pair[1], pair[0])
+    def one(pair: "tuple[int, Task | CodeTask]") -> Outcome:
+        index, task = pair
+        outcome = (
+            run_code_task(stack, task, index) if isinstance(task, CodeTask) else run_task(stack, task, index)
+        )
         report(outcome)
         return outcome
 
@@ -517,8 +533,7 @@ def evaluate(
 def _print(outcome: Outcome) -> None:
     mark = "pass" if outcome.passed else "FAIL"
     print(
-        f"  {mark} {outcome.task} ({outcome.seconds:.1f} s)"
-        + "".join(f"\n       {f}" for f in outcome.failures),
+        f"  {mark} {outcome.task} ({outcome.detail()})" + "".join(f"\n       {f}" for f in outcome.failures),
         flush=True,
     )
 
@@ -531,9 +546,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="run only the tasks of these names")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--tasks", type=Path, default=TASKS_FILE, help="the tasks file")
+    parser.add_argument("--code-tasks", type=Path, default=CODE_FILE, help="the code tasks file")
     args = parser.parse_args(argv)
+    from local.eval_code import CodeOutcome, load_code_tasks, metrics
+
     try:
-        tasks = load_tasks(args.tasks)
+        tasks: list[Task | CodeTask] = [*load_tasks(args.tasks), *load_code_tasks(args.code_tasks)]
         unknown = set(args.only) - {t.name for t in tasks}
         if unknown:
             raise HarnessError(f"no task is called {', '.join(sorted(unknown))}")
@@ -552,7 +570,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eval-agents: harness error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     passed = sum(o.passed for o in outcomes)
-    print(f"RESULT tasks={len(outcomes)} passed={passed} model={model}")
+    code = [o for o in outcomes if isinstance(o, CodeOutcome)]
+    fields = f" {metrics(code).fields()}" if code else ""
+    print(f"RESULT tasks={len(outcomes)} passed={passed} model={model}{fields}")
     if passed < args.min_passed:
         print(f"eval-agents: {passed} passed, fewer than --min-passed {args.min_passed}", file=sys.stderr)
         return 1
