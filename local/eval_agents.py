@@ -538,6 +538,15 @@ def _print(outcome: Outcome) -> None:
     )
 
 
+def result_line(outcomes: list[Outcome], model: str) -> str:
+    """``RESULT tasks= passed= model=``, then the code tasks' figures when any ran (eval_code.metrics)."""
+    from local.eval_code import CodeOutcome, metrics
+
+    code = [o for o in outcomes if isinstance(o, CodeOutcome)]
+    fields = f" {metrics(code).fields()}" if code else ""
+    return f"RESULT tasks={len(outcomes)} passed={sum(o.passed for o in outcomes)} model={model}{fields}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -548,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=Path, default=TASKS_FILE, help="the tasks file")
     parser.add_argument("--code-tasks", type=Path, default=CODE_FILE, help="the code tasks file")
     args = parser.parse_args(argv)
-    from local.eval_code import CodeOutcome, load_code_tasks, metrics
+    from local.eval_code import load_code_tasks
 
     try:
         tasks: list[Task | CodeTask] = [*load_tasks(args.tasks), *load_code_tasks(args.code_tasks)]
@@ -570,9 +579,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eval-agents: harness error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     passed = sum(o.passed for o in outcomes)
-    code = [o for o in outcomes if isinstance(o, CodeOutcome)]
-    fields = f" {metrics(code).fields()}" if code else ""
-    print(f"RESULT tasks={len(outcomes)} passed={passed} model={model}{fields}")
+    print(result_line(outcomes, model))
     if passed < args.min_passed:
         print(f"eval-agents: {passed} passed, fewer than --min-passed {args.min_passed}", file=sys.stderr)
         return 1

@@ -35,7 +35,7 @@ from local.stack import LocalStack
 
 READY = "Ready for agent"  # the Ideas status that starts the coding agent (the sandbox's seed has it)
 CODE_TIMEOUT_S = 900.0  # a task's runs settle within it: the seed's "under 10 minutes", with room
-OUTPUT_TAIL = 600  # characters of the tests' output a failure quotes
+OUTPUT_TAIL = 400  # characters of the tests' output a failure quotes
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def run_tests(files: dict[str, str], test: list[str], timeout_s: float) -> TestR
 class Verdict:
     passed: bool
     failures: list[str]
-    pull: str = ""  # "#<number> <branch>" of the pull request judged
+    pull: str = ""  # "PR #<number>": the pull request judged
     notes: list[str] = field(default_factory=list)
 
 
@@ -170,7 +170,7 @@ def judge(task: CodeTask, pulls: list[JSON], files_of: Callable[[str], dict[str,
     ran = run_tests(files | seeded, task.test, task.test_timeout_s)
     failures = [] if ran.passed else [f"the repository's tests fail on {pull['head']}: {ran.summary}"]
     notes = [f"the change edited tests, put back: {', '.join(touched)}"] if touched else []
-    return Verdict(ran.passed, failures, f"#{pull['number']} {pull['head']}", notes)
+    return Verdict(ran.passed, failures, f"PR #{pull['number']}", notes)
 
 
 @dataclass

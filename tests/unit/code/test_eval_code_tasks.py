@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from local.eval_agents import EndState, HarnessError
+from local.eval_agents import EndState, HarnessError, Outcome, result_line
 from local.eval_code import (
     CodeOutcome,
     judge,
@@ -53,7 +53,7 @@ def test_a_pull_request_passes_only_when_the_repositorys_tests_pass_on_its_branc
         "agent/old-good": task.files | task.solution,
     }
     good = judge(task, [_pull(1, "agent/good")], branches.__getitem__)
-    assert (good.passed, good.failures, good.pull) == (True, [], "#1 agent/good")
+    assert (good.passed, good.failures, good.pull) == (True, [], "PR #1")
 
     bad = judge(task, [_pull(1, "agent/note")], branches.__getitem__)
     assert not bad.passed
@@ -62,7 +62,7 @@ def test_a_pull_request_passes_only_when_the_repositorys_tests_pass_on_its_branc
 
     # The newest open pull request is the one judged; a closed one counts for nothing.
     newest = judge(task, [_pull(1, "agent/old-good"), _pull(2, "agent/note")], branches.__getitem__)
-    assert not newest.passed and newest.pull == "#2 agent/note"
+    assert not newest.passed and newest.pull == "PR #2"
     closed = judge(task, [_pull(1, "agent/good", state="closed")], branches.__getitem__)
     assert (closed.passed, closed.failures) == (False, ["no pull request is open in acme/stats"])
     assert not judge(task, [], branches.__getitem__).passed
@@ -110,6 +110,11 @@ def test_the_seeds_three_figures_from_the_tasks_minutes_cost_and_pass() -> None:
     )
     assert "code_median_minutes=none" in metrics([_outcome(False, None, 0.0)]).fields()
     assert "4.0 min, $0.1000" in outcomes[2].detail()
+    other = Outcome("comment-as-told", True, [], 2.0, EndState({}, [], {}, {}))
+    assert result_line([other, *outcomes], "offline") == (
+        f"RESULT tasks=5 passed=3 model=offline {figures.fields()}"
+    )
+    assert result_line([other], "offline") == "RESULT tasks=1 passed=1 model=offline"  # no code task ran
 
 
 def test_a_tasks_minutes_run_from_its_first_runs_start_to_its_last_runs_end() -> None:
