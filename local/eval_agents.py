@@ -12,12 +12,12 @@ import sys
 import time
 import tomllib
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from local.demo import connect, http
 from local.stack import SCHEDULER_SERVICE_ACCOUNT, LocalStack, stop_on_signals
@@ -26,11 +26,7 @@ from shared.platform.topology import Target
 from shared.workspace.adapters.cached_tenants import TENANT_TTL_S
 from shared.workspace.domain.daily import tick_of
 
-if TYPE_CHECKING:
-    from local.eval_code import CodeTask
-
 TASKS_FILE = Path(__file__).with_name("eval_agents.toml")
-CODE_FILE = Path(__file__).with_name("eval_code.toml")  # the code tasks (local/eval_code.py)
 DEFAULT_MIN_PASSED = 20  # of the 25 or more tasks: what a deployment's model should reach (docs/deploy.md)
 # The settings that pick the model, passed from this process's environment to the stack's functions.
 MODEL_SETTINGS = (
@@ -474,6 +470,20 @@ class Outcome:
         """What the report line says after the task's name."""
         return f"{self.seconds:.1f} s"
 
+    @classmethod
+    def figures(cls, outcomes: "list[Outcome]") -> str:
+        """The RESULT line's own fields for outcomes of this kind: none for an agent's task."""
+        return ""
+
+
+class OwnTask(Protocol):
+    """A task that runs itself on the stack (a code task, local/eval_code.py)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def run(self, stack: LocalStack, index: int) -> Outcome: ...
+
 
 def run_task(stack: LocalStack, task: Task, index: int) -> Outcome:
     """One task from a fresh workspace to its checked end state. A HarnessError propagates."""
@@ -510,19 +520,16 @@ def model_id(env: dict[str, str]) -> str:
 
 def evaluate(
     stack: LocalStack,
-    tasks: "list[Task | CodeTask]",
+    tasks: "Sequence[Task | OwnTask]",
     workers: int = 4,
     report: Callable[[Outcome], None] = lambda _: None,
 ) -> list[Outcome]:
-    """Every task, ``workers`` at a time, each in its own workspace (a code task also in its own
-    repository: local/eval_code.py)."""
-    from local.eval_code import CodeTask, run_code_task
+    """Every task, ``workers`` at a time, each in its own workspace (a task that runs itself, as a
+    code task does, by its ``run``)."""
 
-    def one(pair: "tuple[int, Task | CodeTask]") -> Outcome:
+    def one(pair: "tuple[int, Task | OwnTask]") -> Outcome:
         index, task = pair
-        outcome = (
-            run_code_task(stack, task, index) if isinstance(task, CodeTask) else run_task(stack, task, index)
-        )
+        outcome = run_task(stack, task, index) if isinstance(task, Task) else task.run(stack, index)
         report(outcome)
         return outcome
 
@@ -539,15 +546,17 @@ def _print(outcome: Outcome) -> None:
 
 
 def result_line(outcomes: list[Outcome], model: str) -> str:
-    """``RESULT tasks= passed= model=``, then the code tasks' figures when any ran (eval_code.metrics)."""
-    from local.eval_code import CodeOutcome, metrics
-
-    code = [o for o in outcomes if isinstance(o, CodeOutcome)]
-    fields = f" {metrics(code).fields()}" if code else ""
+    """``RESULT tasks= passed= model=``, then the figures of each other kind of outcome that ran
+    (the code tasks': ``CodeOutcome.figures``)."""
+    kinds = sorted({type(o) for o in outcomes}, key=lambda kind: kind.__name__)
+    extra = [kind.figures([o for o in outcomes if type(o) is kind]) for kind in kinds]
+    fields = "".join(f" {f}" for f in extra if f)
     return f"RESULT tasks={len(outcomes)} passed={sum(o.passed for o in outcomes)} model={model}{fields}"
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, more: "Callable[[], Sequence[OwnTask]]" = tuple) -> int:
+    """The command: the tasks file's tasks and ``more``'s (``python -m local.eval_code`` adds the code
+    tasks), run on one local stack; exit 0, 1 below ``--min-passed``, 2 on a harness error."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--min-passed", type=int, default=DEFAULT_MIN_PASSED, help="fewer passed tasks fail (exit 1)"
@@ -555,12 +564,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="run only the tasks of these names")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--tasks", type=Path, default=TASKS_FILE, help="the tasks file")
-    parser.add_argument("--code-tasks", type=Path, default=CODE_FILE, help="the code tasks file")
     args = parser.parse_args(argv)
-    from local.eval_code import load_code_tasks
-
     try:
-        tasks: list[Task | CodeTask] = [*load_tasks(args.tasks), *load_code_tasks(args.code_tasks)]
+        tasks: list[Task | OwnTask] = [*load_tasks(args.tasks), *more()]
         unknown = set(args.only) - {t.name for t in tasks}
         if unknown:
             raise HarnessError(f"no task is called {', '.join(sorted(unknown))}")

@@ -4,6 +4,7 @@ failing tests seeded in the code sandbox, an idea page, the real pipeline to a p
 The end state is checked by running the repository's own tests on the pull request's branch, in a
 temporary checkout with the seeded tests put back, never by a model. Each task reports its minutes,
 cost and pass; :func:`metrics` gives the seed's three figures (median minutes, pass rate, most cost).
+``python -m local.eval_code`` is ``make eval-agents``: local/eval_agents.py's tasks, then these.
 """
 
 import os
@@ -20,19 +21,20 @@ from pathlib import Path
 
 from local.code_sandbox.testing import Admin
 from local.eval_agents import (
-    CODE_FILE,
     JSON,
     EndState,
     HarnessError,
     Outcome,
     Task,
     Workspace,
+    main,
     set_up,
     settle,
     start,
 )
 from local.stack import LocalStack
 
+CODE_FILE = Path(__file__).with_name("eval_code.toml")
 READY = "Ready for agent"  # the Ideas status that starts the coding agent (the sandbox's seed has it)
 CODE_TIMEOUT_S = 900.0  # a task's runs settle within it: the seed's "under 10 minutes", with room
 OUTPUT_TAIL = 400  # characters of the tests' output a failure quotes
@@ -65,6 +67,10 @@ class CodeTask:
         page = {"ref": "idea", "title": self.idea["title"], "lines": list(self.idea.get("lines", []))}
         start = {"kind": "status", "page": "idea", "to": READY}
         return Task(self.name, self.description, [agent], [page], start, [], True, self.timeout_s)
+
+    def run(self, stack: LocalStack, index: int) -> "CodeOutcome":
+        """This task on ``stack`` (:func:`run_code_task`), as ``evaluate`` asks a task that runs itself."""
+        return run_code_task(stack, self, index)
 
 
 def load_code_tasks(path: Path = CODE_FILE) -> list[CodeTask]:
@@ -179,6 +185,11 @@ class CodeOutcome(Outcome):
     cost_usd: float = 0.0  # what the task's runs spent (their cost_usd)
     pull: str = ""
 
+    @classmethod
+    def figures(cls, outcomes: list[Outcome]) -> str:
+        """The seed's three figures (:func:`metrics`) as the RESULT line's ``code_*`` fields."""
+        return metrics([o for o in outcomes if isinstance(o, CodeOutcome)]).fields()
+
     def detail(self) -> str:
         took = f"{self.minutes:.1f} min" if self.minutes is not None else "no run"
         return f"{took}, ${self.cost_usd:.4f}" + (f", {self.pull}" if self.pull else "")
@@ -274,3 +285,7 @@ def metrics(outcomes: list[CodeOutcome]) -> CodeMetrics:
         pass_rate=passed / len(outcomes) if outcomes else 0.0,
         max_cost_usd=max((o.cost_usd for o in outcomes), default=0.0),
     )
+
+
+if __name__ == "__main__":  # make eval-agents: the agents' tasks, then these
+    sys.exit(main(more=load_code_tasks))

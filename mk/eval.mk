@@ -8,4 +8,4 @@
 EVAL_MIN_PASSED ?=
 .PHONY: eval-agents
 eval-agents: check-python check-java $(VENV)/.synced
-	$(PY) -m local.eval_agents $(if $(EVAL_MIN_PASSED),--min-passed $(EVAL_MIN_PASSED))
+	$(PY) -m local.eval_code $(if $(EVAL_MIN_PASSED),--min-passed $(EVAL_MIN_PASSED))
