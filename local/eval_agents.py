@@ -12,12 +12,12 @@ import sys
 import time
 import tomllib
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from local.demo import connect, http
 from local.stack import SCHEDULER_SERVICE_ACCOUNT, LocalStack, stop_on_signals
@@ -466,6 +466,24 @@ class Outcome:
     seconds: float
     end: EndState
 
+    def detail(self) -> str:
+        """What the report line says after the task's name."""
+        return f"{self.seconds:.1f} s"
+
+    @classmethod
+    def figures(cls, outcomes: "list[Outcome]") -> str:
+        """The RESULT line's own fields for outcomes of this kind: none for an agent's task."""
+        return ""
+
+
+class OwnTask(Protocol):
+    """A task that runs itself on the stack (a code task, local/eval_code.py)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def run(self, stack: LocalStack, index: int) -> Outcome: ...
+
 
 def run_task(stack: LocalStack, task: Task, index: int) -> Outcome:
     """One task from a fresh workspace to its checked end state. A HarnessError propagates."""
@@ -501,12 +519,17 @@ def model_id(env: dict[str, str]) -> str:
 
 
 def evaluate(
-    stack: LocalStack, tasks: list[Task], workers: int = 4, report: Callable[[Outcome], None] = lambda _: None
+    stack: LocalStack,
+    tasks: "Sequence[Task | OwnTask]",
+    workers: int = 4,
+    report: Callable[[Outcome], None] = lambda _: None,
 ) -> list[Outcome]:
-    """Every task, ``workers`` at a time, each in its own workspace."""
+    """Every task, ``workers`` at a time, each in its own workspace (a task that runs itself, as a
+    code task does, by its ``run``)."""
 
-    def one(pair: tuple[int, Task]) -> Outcome:
-        outcome = run_task(stack, pair[1], pair[0])
+    def one(pair: "tuple[int, Task | OwnTask]") -> Outcome:
+        index, task = pair
+        outcome = run_task(stack, task, index) if isinstance(task, Task) else task.run(stack, index)
         report(outcome)
         return outcome
 
@@ -517,13 +540,23 @@ def evaluate(
 def _print(outcome: Outcome) -> None:
     mark = "pass" if outcome.passed else "FAIL"
     print(
-        f"  {mark} {outcome.task} ({outcome.seconds:.1f} s)"
-        + "".join(f"\n       {f}" for f in outcome.failures),
+        f"  {mark} {outcome.task} ({outcome.detail()})" + "".join(f"\n       {f}" for f in outcome.failures),
         flush=True,
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def result_line(outcomes: list[Outcome], model: str) -> str:
+    """``RESULT tasks= passed= model=``, then the figures of each other kind of outcome that ran
+    (the code tasks': ``CodeOutcome.figures``)."""
+    kinds = sorted({type(o) for o in outcomes}, key=lambda kind: kind.__name__)
+    extra = [kind.figures([o for o in outcomes if type(o) is kind]) for kind in kinds]
+    fields = "".join(f" {f}" for f in extra if f)
+    return f"RESULT tasks={len(outcomes)} passed={sum(o.passed for o in outcomes)} model={model}{fields}"
+
+
+def main(argv: list[str] | None = None, more: "Callable[[], Sequence[OwnTask]]" = tuple) -> int:
+    """The command: the tasks file's tasks and ``more``'s (``python -m local.eval_code`` adds the code
+    tasks), run on one local stack; exit 0, 1 below ``--min-passed``, 2 on a harness error."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--min-passed", type=int, default=DEFAULT_MIN_PASSED, help="fewer passed tasks fail (exit 1)"
@@ -533,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=Path, default=TASKS_FILE, help="the tasks file")
     args = parser.parse_args(argv)
     try:
-        tasks = load_tasks(args.tasks)
+        tasks: list[Task | OwnTask] = [*load_tasks(args.tasks), *more()]
         unknown = set(args.only) - {t.name for t in tasks}
         if unknown:
             raise HarnessError(f"no task is called {', '.join(sorted(unknown))}")
@@ -552,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eval-agents: harness error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     passed = sum(o.passed for o in outcomes)
-    print(f"RESULT tasks={len(outcomes)} passed={passed} model={model}")
+    print(result_line(outcomes, model))
     if passed < args.min_passed:
         print(f"eval-agents: {passed} passed, fewer than --min-passed {args.min_passed}", file=sys.stderr)
         return 1

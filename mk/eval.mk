@@ -1,9 +1,11 @@
 # make eval-agents: the agents' tasks (local/eval_agents.toml) on the local stack against the model the
 # NA_MODEL_* settings pick (the offline stand-in unless told otherwise), their end states checked by
-# code. Prints RESULT tasks= passed= model=; fails below EVAL_MIN_PASSED passed tasks (empty: the
-# harness's default, DEFAULT_MIN_PASSED in local/eval_agents.py) and on any harness error.
+# code; and the code tasks (local/eval_code.toml), each pull request's branch checked by running the
+# repository's own tests. Prints RESULT tasks= passed= model= code_...=; fails below EVAL_MIN_PASSED
+# passed tasks (empty: the harness's default, DEFAULT_MIN_PASSED in local/eval_agents.py) and on any
+# harness error.
 # On Vertex AI: docs/deploy.md, "Measuring the agents" (cloudbuild-eval.yaml).
 EVAL_MIN_PASSED ?=
 .PHONY: eval-agents
 eval-agents: check-python check-java $(VENV)/.synced
-	$(PY) -m local.eval_agents $(if $(EVAL_MIN_PASSED),--min-passed $(EVAL_MIN_PASSED))
+	$(PY) -m local.eval_code $(if $(EVAL_MIN_PASSED),--min-passed $(EVAL_MIN_PASSED))
