@@ -9,7 +9,6 @@ step in plain words, then a RESULT line whose figures are counted from the sandb
 import json
 import sys
 import time
-import urllib.parse
 from typing import Any
 
 from local.code_sandbox.sandbox import SEED
@@ -151,7 +150,10 @@ def drive(demo: CodeDemo, agent_id: str, timeout_s: float = 300.0) -> list[JSON]
             waiting = run.get("waiting") or {}
             if run["status"] == "waiting_for_human" and waiting.get("purpose") != "approval":
                 raise RuntimeError(f"run {run['run_id']} stopped: {waiting.get('prompt')}")
-            if run["status"] == "waiting_for_human" and (run["run_id"], waiting.get("request_id")) not in answered:
+            if (
+                run["status"] == "waiting_for_human"
+                and (run["run_id"], waiting.get("request_id")) not in answered
+            ):
                 answer(demo, run, waiting)
                 answered.add((run["run_id"], waiting["request_id"]))
         if not commented:

@@ -144,14 +144,7 @@ def release_phase(ctx: dict[str, Any], goal: str) -> dict[str, Any] | None:
     if not checks or checks[-1][1].get("state") not in ("success", "failure"):
         return _ending(goal, "The checks did not finish; the pull request stays a draft")
     change = _Change(goal, str(req["repository"]), branch, f"notes/{req['slug']}.md", draft)
-    comments = [o for _, o in reviews if o.get("state") == "comment"]
-    if checks[-1][1]["state"] == "failure":
-        return change.fix([o for _, o in checks])
-    if not reviews:
-        return change.await_review()
-    if reviews[-1][1].get("state") == "comment" and reviews[-1][0] > checks[-1][0]:
-        return change.revise([o for _, o in checks], comments)
-    return _ship(goal, change.repository, branch, str(checks[-1][1]["head_sha"]), project)
+    return change.after(checks, reviews, project)
 
 
 class _Change:
@@ -160,6 +153,22 @@ class _Change:
 
     def __init__(self, goal: str, repository: str, branch: str, path: str, draft: str) -> None:
         self.goal, self.repository, self.branch, self.path, self.draft = goal, repository, branch, path, draft
+
+    def after(
+        self,
+        checks: list[tuple[int, dict[str, Any]]],
+        reviews: list[tuple[int, dict[str, Any]]],
+        project: str,
+    ) -> dict[str, Any]:
+        """What follows the last look at the checks: a fix, a wait for a review, a revision, or the release."""
+        comments = [o for _, o in reviews if o.get("state") == "comment"]
+        if checks[-1][1]["state"] == "failure":
+            return self.fix([o for _, o in checks])
+        if not reviews:
+            return self.await_review()
+        if reviews[-1][1].get("state") == "comment" and reviews[-1][0] > checks[-1][0]:
+            return self.revise([o for _, o in checks], comments)
+        return _ship(self.goal, self.repository, self.branch, str(checks[-1][1]["head_sha"]), project)
 
     def _files(self, lines: list[str]) -> list[dict[str, str]]:
         return [{"path": self.path, "content": "\n".join([self.draft.rstrip(), *lines]) + "\n"}]
