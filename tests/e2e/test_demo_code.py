@@ -41,9 +41,9 @@ def test_the_idea_run_went_through_each_stage_in_order(demo: dict[str, Any]) -> 
     order = ["write_requirements", "open_pull_request", "push_fix", "await_review", "push_revision"]
     order += ["merge_pull_request", "check_production"]
     assert [t for t in tools if t in order] == order
-    [health] = [e["output"] for e in shipped["events"] if e.get("tool") == "check_production"]
+    results = {e["tool"]: e["output"] for e in shipped["events"] if e["kind"] == "tool_result"}
+    health, review = results["check_production"], results["await_review"]
     assert health["healthy"] is False and health["status"] == 500 and health["rolled_back_to"]
-    [review] = [e["output"] for e in shipped["events"] if e.get("tool") == "await_review"]
     assert review["author"] == "rosa" and review["body"] == REVIEW
 
 
