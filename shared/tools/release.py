@@ -178,7 +178,9 @@ def _smoke(code: "CodeAccess", preview: Deployment, paths: list[str]) -> str:
     """The smoke check of a ready preview: each path looked at once; what it answered, said in the
     request. A path failing fails the step: the owner is never asked to merge a broken preview."""
     answered = [(path, code.deployer.probe(preview.url, path)) for path in paths]
-    broken = [f"{path} answered {status or 'nothing'}" for path, status in answered if not 200 <= status < 400]
+    broken = [
+        f"{path} answered {status or 'nothing'}" for path, status in answered if not 200 <= status < 400
+    ]
     if broken:
         raise PermanentError(
             f"the preview {preview.id} fails its smoke check ({'; '.join(broken)}): nothing was asked or merged"
