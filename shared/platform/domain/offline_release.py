@@ -1,7 +1,7 @@
-"""The offline model's way from requirements to production (issue 68, point 11), for a goal saying
-"ship it to production on the Vercel project <name>": a draft pull request and its checks, a fix
-from a failing check's own output, a reviewer's comment awaited and answered, then a preview, the
-merge, production and its health check. Each phase is planned from the run's outputs. Pure.
+"""The offline model's way from requirements to production (issue 68, point 11). A goal may say "ship
+it to production on the Vercel project <name>". Then come a draft pull request and its checks, and a
+fix from a failing check's own output. A reviewer's comment is awaited and answered. Then a preview,
+the merge, production and its health check. Each phase is planned from the run's outputs. Pure.
 """
 
 import json
