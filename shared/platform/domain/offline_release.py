@@ -30,9 +30,9 @@ SMOKE_PATHS = ["/"]
 
 
 def recovered(ctx: dict[str, Any]) -> dict[str, Any]:
-    """A context cut at the prompt's size (``{"truncated": <its JSON's start>}``) read as far as it
-    goes: the goal, phase and reason, and what the run read (its page, its outputs) when whole. The
-    recent events come last and are the first lost. Any other context is returned as it is."""
+    """A later phase's context cut at the prompt's size (``{"truncated": <its JSON's start>}``) read
+    as far as it goes: the goal, phase and reason, and what the run read (its page, its outputs) when
+    whole. The recent events come last and are the first lost. Any other context is returned as is."""
     text = ctx.get("truncated")
     if set(ctx) != {"truncated"} or not isinstance(text, str):
         return ctx
@@ -49,7 +49,7 @@ def recovered(ctx: dict[str, Any]) -> dict[str, Any]:
                 into[key] = json.JSONDecoder().raw_decode(text, at.end())[0]
             except json.JSONDecodeError:
                 continue
-    return found
+    return found if found.get("phase") else ctx
 
 
 def release_project(goal: str) -> str | None:

@@ -98,6 +98,8 @@ def test_a_context_cut_at_the_prompts_size_is_read_as_far_as_it_is_whole() -> No
     got = recovered({"truncated": text})
     assert got == {"goal": GOAL, "phase": 2, "why": "go on", "read": {"page": None, "outputs": {"3": REQ}}}
     assert recovered({"goal": "g"}) == {"goal": "g"}
+    first = json.dumps({"goal": GOAL, "page": {"text": "x" * 9000}}, indent=1)[:6000]
+    assert recovered({"truncated": first}) == {"truncated": first}  # a first plan's: left as it was
     prompt = "plan\n```json\n" + json.dumps({"truncated": text}) + "\n```"
     answer = answer_for("PlanOut", prompt)
     assert answer is not None and [s["tool"] for s in answer["steps"]][:2] == [
