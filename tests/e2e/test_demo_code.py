@@ -62,5 +62,6 @@ def test_the_secret_never_reached_github(demo: dict[str, Any], stack: LocalStack
     from local.code_sandbox.testing import Admin
 
     admin = Admin(stack.code_sandbox_url)
-    assert len(admin.repo(REPOSITORY)["pulls"]) == 1  # only the idea that shipped
+    repo = admin.repo(REPOSITORY)
+    assert len(repo["pulls"]) == 1 and len(repo["branches"]) == 2  # main and the idea that shipped
     assert all(FAKE_KEY not in str(r) for r in admin.requests())
