@@ -232,6 +232,9 @@ def find_deployment(ctx: ToolContext, args: DeployArgs) -> Output | None:
 FIX_TRAILER = "Notion-Agent-Fix: "
 CHECK_DETAILS_CHARS = 1_500  # of each failing check's output, for the model to fix it
 POLL_S = 30.0  # how often a run looks at checks no webhook has reported yet
+# The soonest look again (a commit's checks often end seconds after its push); past the settings'
+# step_retry_inline_s (10 s), so it is a scheduled look, not the queue's backoff.
+FIRST_LOOK_S = 12.0
 _FAILING_MARK = "\n\n---\nChecks failing"
 
 
@@ -357,6 +360,12 @@ def _body_naming(body: str, failing: list[str], words: str) -> str:
     return f"{kept}{_FAILING_MARK} ({words}): {', '.join(failing)}. The pull request stays a draft."
 
 
+def _next_look(waited: float) -> float:
+    """When to look again at checks still running ``waited`` seconds after the push: as long again,
+    at least FIRST_LOOK_S, at most POLL_S. Quick checks are seen in seconds, slow ones every 30 s."""
+    return min(POLL_S, max(FIRST_LOOK_S, waited))
+
+
 def await_checks(ctx: ToolContext, args: AwaitChecksArgs) -> Output:
     """Waits, durably, for the checks of the pull request's head commit: until they all completed a
     TransientError retried later (no instance held; a webhook delivery wakes it sooner). All passed:
@@ -380,7 +389,7 @@ def await_checks(ctx: ToolContext, args: AwaitChecksArgs) -> Output:
     if state == "pending" and waited < policy.checks_wait_s:
         raise TransientError(
             f"await_checks: the checks of {pr.head_sha[:7]} are still running",
-            min(POLL_S, policy.checks_wait_s - waited + 1),
+            min(_next_look(waited), policy.checks_wait_s - waited + 1),
         )
     fixes = len(_fixes(code, token, args.repository, args.branch, policy.fix_attempts))
     out: Output = {

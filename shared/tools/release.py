@@ -114,6 +114,10 @@ class MergeArgs(AwaitChecksArgs):  # the pull request by its repository and bran
     preview_deployment: Annotated[
         str, Field(max_length=100, description="the preview deployment's id (deploy_vercel); empty: none")
     ] = ""
+    smoke_paths: Annotated[
+        list[Annotated[str, _checked_by(_check_path)]],
+        Field(max_length=5, description="paths the ready preview must answer before asking, e.g. ['/']"),
+    ] = Field(default_factory=list)
 
 
 def _pull(code: "CodeAccess", ctx: ToolContext, args: MergeArgs) -> tuple[str, PullRequest]:
@@ -163,8 +167,22 @@ def merge_facts(ctx: ToolContext, args: MergeArgs) -> str:
         )
     return (
         f"Code checked: pull request #{pr.number} ({pr.url}) is open at {args.sha}; checks: {checks}; its preview "
-        f"{found.id} is READY at {found.url}."
+        f"{found.id} is READY at {found.url}{_smoke(code, found, args.smoke_paths)}."
     )
+
+
+def _smoke(code: "CodeAccess", preview: Deployment, paths: list[str]) -> str:
+    """The smoke check of a ready preview: each path looked at once; what it answered, said in the
+    request. A path failing fails the step: the owner is never asked to merge a broken preview."""
+    answered = [(path, code.deployer.probe(preview.url, path)) for path in paths]
+    broken = [
+        f"{path} answered {status or 'nothing'}" for path, status in answered if not 200 <= status < 400
+    ]
+    if broken:
+        raise PermanentError(
+            f"the preview {preview.id} fails its smoke check ({'; '.join(broken)}): nothing was asked or merged"
+        )
+    return "; smoke check: " + ", ".join(f"{p} answered {s}" for p, s in answered) if answered else ""
 
 
 def _merged(args: MergeArgs, pr: PullRequest, merge_sha: str, reconciled: bool = False) -> Output:

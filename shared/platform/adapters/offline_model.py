@@ -22,6 +22,7 @@ from shared.platform.domain.offline_ideas import (
     requirements_phase,
 )
 from shared.platform.domain.offline_ideas import plan_step as _step
+from shared.platform.domain.offline_release import RELEASE_TOOLS, recovered, release_phase, release_project
 from shared.platform.errors import ModelFixableError
 
 NAME = "offline"
@@ -219,7 +220,7 @@ def _phased_or_mapped(ctx: dict[str, Any], goal: str, page: dict[str, Any]) -> d
     """A later phase, a first phase that reads, or a map over a goal's items; None: none of them.
     A child's goal (its item appended on a line of its own) maps nothing."""
     if ctx.get("phase"):
-        return requirements_phase(ctx, goal) or next_phase(ctx, goal)
+        return release_phase(ctx, goal) or requirements_phase(ctx, goal) or next_phase(ctx, goal)
     each = _EACH.match(goal.strip()) if "\n" not in goal else None
     if each and not page.get("id"):
         items = [i.strip()[:200] for i in re.split(r"[,;]", each["items"]) if i.strip()][:20]
@@ -235,7 +236,7 @@ def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     if special is not None:
         return special
     if (repository := idea_repository(goal, page)) is not None:
-        return idea_plan(page, goal, repository)
+        return idea_plan(page, goal, repository, RELEASE_TOOLS if release_project(goal) else ())
     return told_plan(ctx, goal) or _other_plan(ctx, goal)
 
 
@@ -418,7 +419,7 @@ def answer_for(schema: str, prompt: str) -> dict[str, Any] | None:
     answers with it too."""
     ctx = extract_context(prompt)
     answers: dict[str, Callable[[], dict[str, Any]]] = {
-        PlanOut.__name__: lambda: _planned(ctx),
+        PlanOut.__name__: lambda: _planned(recovered(ctx)),
         Draft.__name__: lambda: draft_for(ctx),
         "AskOut": lambda: ask_for(ctx),  # Ask (shared.memory.services.ask): the best passage, quoted
         "Standalone": lambda: standalone_for(ctx),  # Ask's follow-up, made standalone first

@@ -31,9 +31,12 @@ def idea_repository(goal: str, page: dict[str, Any]) -> str | None:
     return pull[1].rstrip(".") if found and pull else None  # a sentence's full stop is not the name's
 
 
-def idea_plan(page: dict[str, Any], goal: str, repository: str) -> dict[str, Any]:
+def idea_plan(
+    page: dict[str, Any], goal: str, repository: str, later: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Requirements from the page's title and lines, written on it; the owner asked; read back; the
-    next phase planned from them (:func:`requirements_phase`). No code tool in it: it asks once."""
+    next phase planned from them (:func:`requirements_phase`), with ``later`` tools too (a release's).
+    No code tool in it: it asks once."""
     pid, title = str(page["id"]), str(page.get("title") or "Untitled")
     lines = [s.strip() for s in str(page.get("text") or "").splitlines() if s.strip()]
     items = [m[1].strip()[:500] for m in map(_ITEM.match, lines) if m][:10]
@@ -60,7 +63,7 @@ def idea_plan(page: dict[str, Any], goal: str, repository: str) -> dict[str, Any
             plan_step("read_requirements", "the requirements as the owner left them", page_id=pid),
             "the change is planned from the requirements as read",
             "plan the change from the requirements as the owner left them",
-            ["draft_text", "open_pull_request"],
+            ["draft_text", "open_pull_request", *later],
         ),
     ]
     return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}

@@ -214,7 +214,9 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
     }
 
 
-WHOLE_OUTPUTS = frozenset({"map_rows", "read_requirements"})  # kept whole in the run's outputs
+# Kept whole in the run's outputs: a map's, the requirements read back, and what a code run's next
+# phase is planned from (its checks' failing output, a reviewer's comment: issue 68, bounded there).
+WHOLE_OUTPUTS = frozenset({"map_rows", "read_requirements", "await_checks", "await_review"})
 
 
 def _result(s: RunState, e: ToolResult) -> dict[str, Any]:

@@ -1,0 +1,108 @@
+"""The offline model's way from requirements to production (shared.platform.domain.offline_release):
+each phase planned from the outputs the run keeps; a fix from what the failing check printed; a
+revision from what the reviewer asked; the release only once the checks pass after the review."""
+
+import json
+from typing import Any
+
+from shared.platform.adapters.offline_model import answer_for, plan_for
+from shared.platform.domain.offline_release import recovered, release_project
+
+GOAL = (
+    "Turn a ready idea into requirements for a pull request in acme/site, fix its failing checks, and "
+    "ship it to production on the Vercel project site."
+)
+REQ = {
+    "goal": "Dark mode",
+    "title": "Dark mode",
+    "slug": "dark-mode",
+    "brief": "**Goal:** Dark mode",
+    "repository": "acme/site",
+}
+BRANCH = {"branch": "notion-agent/x-7-1"}
+DRAFT = {"text": "# Dark mode\n- Goal: a toggle"}
+MISSING = 'tests: failure\nnotes/dark-mode.md: missing the line "Status: proposed"'
+FAILED = {
+    "state": "failure",
+    "fixes_left": 2,
+    "head_sha": "a" * 40,
+    "failing": [{"name": "tests", "output": MISSING}],
+}
+PASSED = {"state": "success", "fixes_left": 1, "head_sha": "b" * 40}
+COMMENT = {"state": "comment", "ignored": 0, "comment_id": 7, "body": 'please add the line "Red for overdue"'}
+
+
+def _phase(outputs: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    return plan_for({"phase": 2, "read": {"outputs": {str(k): v for k, v in outputs.items()}}}, GOAL)
+
+
+def _tools(plan: dict[str, Any]) -> list[str]:
+    return [s["tool"] for s in plan["steps"]]
+
+
+def _args(plan: dict[str, Any], n: int) -> dict[str, Any]:
+    args: dict[str, Any] = json.loads(plan["steps"][n - 1]["args_json"])
+    return args
+
+
+def test_the_first_code_phase_opens_a_draft_and_waits_for_its_checks() -> None:
+    plan = _phase({3: REQ})
+    assert _tools(plan) == ["draft_text", "open_pull_request", "await_checks", "plan_next"]
+    assert _args(plan, 2)["draft"] is True and _args(plan, 2)["files"][0]["path"] == "notes/dark-mode.md"
+
+
+def test_a_failing_check_gets_the_line_it_printed_and_nothing_else() -> None:
+    plan = _phase({3: REQ, 5: DRAFT, 7: BRANCH, 8: FAILED})
+    assert _tools(plan) == ["push_fix", "await_checks", "plan_next"]
+    [fixed] = _args(plan, 1)["files"]
+    assert fixed["content"] == "# Dark mode\n- Goal: a toggle\nStatus: proposed\n"
+    unreadable = FAILED | {"failing": [{"name": "tests", "output": "segfault"}]}
+    assert _tools(_phase({3: REQ, 5: DRAFT, 7: BRANCH, 8: unreadable})) == ["finish"]
+
+
+def test_passing_checks_wait_for_a_review_then_the_comment_is_answered_then_it_ships() -> None:
+    assert _tools(_phase({3: REQ, 5: DRAFT, 7: BRANCH, 8: FAILED, 12: PASSED})) == [
+        "await_review",
+        "plan_next",
+    ]
+    revise = _phase({3: REQ, 5: DRAFT, 7: BRANCH, 8: FAILED, 12: PASSED, 14: COMMENT})
+    assert _tools(revise) == ["push_revision", "await_checks", "plan_next"]
+    assert _args(revise, 1)["comment_id"] == 7
+    assert _args(revise, 1)["files"][0]["content"].endswith("Status: proposed\nRed for overdue\n")
+    ship = _phase({3: REQ, 5: DRAFT, 7: BRANCH, 8: FAILED, 12: PASSED, 14: COMMENT, 18: PASSED})
+    assert _tools(ship) == [
+        "deploy_vercel",
+        "merge_pull_request",
+        "deploy_vercel",
+        "await_deployment",
+        "check_production",
+        "finish",
+    ]
+    assert _args(ship, 2)["sha"] == "b" * 40 and _args(ship, 2)["smoke_paths"] == ["/"]
+    assert _args(ship, 3)["target"] == "production"
+
+
+def test_a_goal_that_ships_nothing_is_left_to_the_other_plans() -> None:
+    assert release_project("open a pull request in acme/site") is None
+    assert release_project(GOAL) == "site"
+
+
+def test_a_context_cut_at_the_prompts_size_is_read_as_far_as_it_is_whole() -> None:
+    context = {
+        "goal": GOAL,
+        "phase": 2,
+        "why": "go on",
+        "read": {"page": None, "outputs": {"3": REQ}, "recent": ["x" * 9000]},
+    }
+    text = json.dumps(context, ensure_ascii=False, indent=1)[:6000]
+    got = recovered({"truncated": text})
+    assert got == {"goal": GOAL, "phase": 2, "why": "go on", "read": {"page": None, "outputs": {"3": REQ}}}
+    assert recovered({"goal": "g"}) == {"goal": "g"}
+    first = json.dumps({"goal": GOAL, "page": {"text": "x" * 9000}}, indent=1)[:6000]
+    assert recovered({"truncated": first}) == {"truncated": first}  # a first plan's: left as it was
+    prompt = "plan\n```json\n" + json.dumps({"truncated": text}) + "\n```"
+    answer = answer_for("PlanOut", prompt)
+    assert answer is not None and [s["tool"] for s in answer["steps"]][:2] == [
+        "draft_text",
+        "open_pull_request",
+    ]
