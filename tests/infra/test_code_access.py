@@ -66,7 +66,7 @@ REACH: dict[str, frozenset[str]] = {
     # The GitLab sync, the same way (decision 0106): connect and disconnect on api, its token-checked
     # intake on api, the mirror's tasks on plan.
     "shared/sync/services/connect.py:connect_gitlab": frozenset({"api"}),
-    "shared/sync/services/connect.py:_forget": frozenset({"api"}),
+    "shared/sync/services/connect.py:forget": frozenset({"api"}),
     "shared/sync/services/connect.py:_unhook_gitlab": frozenset({"api"}),
     "shared/sync/services/intake.py:ingest_gitlab": frozenset({"api"}),
     "shared/sync/services/mirror.py:run_gitlab_task": frozenset({"plan"}),
