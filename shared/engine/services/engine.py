@@ -281,7 +281,8 @@ def _ask(deps: Deps, state: RunState, reason: str, *, budget: bool = False) -> H
     """A limit stop for a person: errors in a row or a loop, or (``budget``) a budget, whose
     approval grants the run one more run budget."""
     seqs = RunLog.after(state)
-    prompt = f"The run stopped at step {state.cursor}: {reason}. Approve to continue, reject to end it."
+    said = reason.rstrip(" .")  # a service's message may end its own sentence (friction M7)
+    prompt = f"The run stopped at step {state.cursor}: {said}. Approve to continue, reject to end it."
     return seqs.event(
         HumanRequested,
         request_id=f"limit-{state.cursor}-{seqs.upcoming}",

@@ -190,7 +190,7 @@ class NotionAccess:
             notification_id=f"reconnect-{tenant.tenant_id}-{now:%Y%m%d}",
             tenant_id=tenant.tenant_id,
             subject="Reconnect your Notion workspace",
-            text=f"The agent can no longer reach {tenant.workspace_name or 'your workspace'}: {why}. "
+            text=f"The agent can no longer reach {tenant.workspace_name or 'your workspace'}: {why.rstrip(' .')}. "
             "Connect the workspace again to resume its work.",
             data={"kind": "reconnect", "workspace_id": tenant.workspace_id, "to": tenant.owner_email},
         )

@@ -102,6 +102,17 @@ def test_fixable_errors_are_repaired_by_the_model_and_three_in_a_row_ask_a_human
     assert "/links" not in notes[-1].model_dump_json()
 
 
+def test_a_service_s_message_ending_its_sentence_is_not_stopped_twice() -> None:
+    steps = plan(("draft_text", {"instructions": "write"}), ("finish", {"summary": "ok"}))
+    archived = ModelFixableError(
+        "Can't edit block that is archived. You must unarchive the block before editing."
+    )
+    deps = started(FakeModel({"PlanOut": [steps], "Draft": [archived] * 3}))
+    notes = drive(deps)
+    assert status(deps) == RunStatus.WAITING_FOR_HUMAN
+    assert "before editing. Approve to continue" in notes[-1].text and ".." not in notes[-1].text
+
+
 def test_over_budget_waits_for_a_human_and_notifies_the_owner() -> None:
     steps = plan(
         *[("draft_text", {"instructions": f"n{i}"}) for i in range(5)], ("finish", {"summary": "ok"})
