@@ -232,7 +232,7 @@ def _operation(route: Route, method: str, doc: Doc, made: _Made) -> JSON:
     op: JSON = {
         "summary": doc.summary,
         "tags": [doc.tag],
-        "operationId": _operation_id(route),
+        "operationId": doc.operation or _operation_id(route),
         "parameters": params + parameters(doc.query, "query") + parameters(doc.headers, "header") + csrf,
         "responses": _responses(route, doc, refs, made.refusals),
     } | _security(route)

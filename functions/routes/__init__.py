@@ -72,6 +72,7 @@ class Doc(NamedTuple):
     path: str = ""  # the model of the path parameters; none: each is a non-empty string
     refusals: tuple[int, ...] = ()  # error statuses beyond those implied (409, 429, 502, 503)
     error: str = ""  # the model of its error answers, when not the api's usual one
+    operation: str = ""  # its operationId, when its handler's module and name do not make it
 
 
 class Route(NamedTuple):

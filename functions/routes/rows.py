@@ -121,9 +121,16 @@ def operator_route(spec: str, handler: Handler, summary: str, refusals: tuple[in
 
 
 def handlers_of(module: ModuleType) -> dict[str, Handler]:
-    """The handlers ``module`` defines: its public functions of one ``Call`` that answer a ``Reply``."""
+    """The handlers ``module`` defines: its public functions of one ``Call`` that answer a ``Reply``, and
+    the methods of each handler set it holds (an object whose ``handlers()`` names them)."""
     found: dict[str, Handler] = {}
     for name, value in vars(module).items():
+        if (
+            not name.startswith("_")
+            and not inspect.isclass(value)
+            and callable(getattr(value, "handlers", None))
+        ):
+            found |= {f"{name}.{method}": handler for method, handler in value.handlers().items()}
         if name.startswith("_") or not inspect.isfunction(value) or value.__module__ != module.__name__:
             continue
         params = list(inspect.signature(value).parameters.values())
@@ -149,10 +156,10 @@ def check(routes: Iterable[Route], modules: Iterable[ModuleType]) -> None:
             if (method, route.path) in served:
                 raise ValueError(f"{method} {route.path} is served twice")
             served.add((method, route.path))
-    routed = {id(route.handler) for route in routes}
+    routed = {route.handler for route in routes}  # a handler set's method equals each of its binding
     for module in modules:
         for name, handler in handlers_of(module).items():
-            if id(handler) not in routed:
+            if handler not in routed:
                 raise ValueError(f"{module.__name__}.{name} handles no route: add its Route to ROUTES")
 
 

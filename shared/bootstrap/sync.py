@@ -11,10 +11,11 @@ from shared.bootstrap.runs import RunsParts
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
+    from shared.sync.domain.connection import Tool
     from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, MotionApi, MotionStore, SyncStore
     from shared.sync.services.connect import GitLabLinking, Linking
-    from shared.sync.services.intake import GitLabIntake, LinearIntake
-    from shared.sync.services.mirror import GitLabMirroring, Mirroring, MotionMirroring
+    from shared.sync.services.intake import GitLabIntake, Intake, LinearIntake
+    from shared.sync.services.mirror import GitLabMirroring, Mirror, Mirroring, MotionMirroring
     from shared.sync.services.motion import MotionLinking
 
 
@@ -32,31 +33,34 @@ class SyncParts(RunsParts):
         """What connecting and disconnecting Linear uses."""
         from shared.sync.services.connect import Linking
 
-        base = self.settings.api_url.rstrip("/")
         return Linking(
-            self.tenants,
-            self.secrets,
-            self.sync_store,
-            self.linear,
-            self.queue,
-            webhook_url=lambda tenant_id: f"{base}/sync/linear/webhook/{tenant_id}",
+            self.tenants, self.secrets, self.sync_store, self.linear, self.queue, self._hook_url("linear")
         )
 
     def linear_intake(self) -> LinearIntake:
         """What Linear's webhook intake uses."""
-        from shared.sync.services.intake import LinearIntake
+        return self._intake(self.sync_store)
 
-        return LinearIntake(
-            self.sync_store, self.secrets, self.webhook_events, self.queue, self.settings.webhook_event_ttl_s
-        )
+    def _intake[S](self, store: S) -> Intake[S]:
+        """What a tool's webhook intake uses: its ``store``, our webhook secret and the deliveries seen."""
+        from shared.sync.services.intake import Intake
+
+        return Intake(store, self.secrets, self.webhook_events, self.queue, self.settings.webhook_event_ttl_s)
 
     def mirroring(self) -> Mirroring:
         """What the sync task uses: Notion through the tenant's current token."""
-        from shared.sync.services.mirror import Mirroring
+        return self._mirror(self.sync_store, self.linear)
 
-        return Mirroring(
-            self.sync_store, self.linear, self.secrets, self.queue, notion_for=self._sync_notion()
-        )
+    def _mirror[S, A](self, store: S, api: A) -> Mirror[S, A]:
+        """What a tool's sync task uses: its ``store`` and ``api``, and Notion through the tenant's current token."""
+        from shared.sync.services.mirror import Mirror
+
+        return Mirror(store, api, self.secrets, self.queue, notion_for=self._sync_notion())
+
+    def _hook_url(self, tool: Tool) -> Callable[[str], str]:
+        """Tenant id → our intake's public URL for ``tool``'s webhook (``POST /sync/<tool>/webhook/<t>``)."""
+        base = self.settings.api_url.rstrip("/")
+        return lambda tenant_id: f"{base}/sync/{tool}/webhook/{tenant_id}"
 
     def _sync_notion(self) -> Callable[[str], TenantNotion]:
         """Notion for a tenant, through its current token (the sync tasks of every tool)."""
@@ -72,36 +76,23 @@ class SyncParts(RunsParts):
         """What connecting and disconnecting GitLab uses (the local stack may name its loopback sandbox)."""
         from shared.sync.services.connect import GitLabLinking
 
-        base = self.settings.api_url.rstrip("/")
         return GitLabLinking(
             self.tenants,
             self.secrets,
             self.gitlab_store,
             self.gitlab,
             self.queue,
-            webhook_url=lambda tenant_id: f"{base}/sync/gitlab/webhook/{tenant_id}",
+            self._hook_url("gitlab"),
             allow_local=self.settings.profile == "local",
         )
 
     def gitlab_intake(self) -> GitLabIntake:
         """What GitLab's webhook intake uses."""
-        from shared.sync.services.intake import GitLabIntake
-
-        return GitLabIntake(
-            self.gitlab_store,
-            self.secrets,
-            self.webhook_events,
-            self.queue,
-            self.settings.webhook_event_ttl_s,
-        )
+        return self._intake(self.gitlab_store)
 
     def gitlab_mirroring(self) -> GitLabMirroring:
         """What GitLab's sync task uses."""
-        from shared.sync.services.mirror import GitLabMirroring
-
-        return GitLabMirroring(
-            self.gitlab_store, self.gitlab, self.secrets, self.queue, notion_for=self._sync_notion()
-        )
+        return self._mirror(self.gitlab_store, self.gitlab)
 
     def motion_linking(self) -> MotionLinking:
         """What connecting and disconnecting Motion uses."""
@@ -111,11 +102,7 @@ class SyncParts(RunsParts):
 
     def motion_mirroring(self) -> MotionMirroring:
         """What Motion's sync task (its scan polls Motion) uses."""
-        from shared.sync.services.mirror import MotionMirroring
-
-        return MotionMirroring(
-            self.motion_store, self.motion, self.secrets, self.queue, notion_for=self._sync_notion()
-        )
+        return self._mirror(self.motion_store, self.motion)
 
     def _build_linear(self) -> LinearApi:
         from shared.sync.adapters.linear import LinearGraphQL

@@ -69,6 +69,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/sync/services/connect.py:forget": frozenset({"api"}),
     "shared/sync/services/connect.py:_unhook_gitlab": frozenset({"api"}),
     "shared/sync/services/intake.py:ingest_gitlab": frozenset({"api"}),
+    "shared/sync/services/intake.py:_hooked": frozenset({"api"}),  # the webhook secret of either intake
     "shared/sync/services/mirror.py:run_gitlab_task": frozenset({"plan"}),
     # The Motion sync (decision 0110): connect and disconnect on api, the mirror's polling scans on plan.
     "shared/sync/services/motion.py:connect_motion": frozenset({"api"}),

@@ -16,8 +16,8 @@ from shared.platform.adapters.pacing import Pacer
 from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
 from shared.sync.adapters.gitlab import GitLabRest
 from shared.sync.services.connect import GitLabLinking
-from shared.sync.services.intake import GitLabIntake
-from shared.sync.services.mirror import GitLabMirroring
+from shared.sync.services.intake import GitLabIntake, Intake
+from shared.sync.services.mirror import GitLabMirroring, Mirror
 from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
 from tests.fakes import FakeQueue
 from tests.support.sync_stack import HOOK_BASE, new_workspace, sandbox_notion
@@ -72,8 +72,8 @@ def gitlab_stack(
                 allow_local=True,
                 now=time_now,
             ),
-            GitLabIntake(store, secrets, FirestoreWebhookEvents(firestore_db), queue, 3600.0, now=time_now),
-            GitLabMirroring(store, api, secrets, queue, notion_for=lambda _t: notion, now=time_now),
+            Intake(store, secrets, FirestoreWebhookEvents(firestore_db), queue, 3600.0, now=time_now),
+            Mirror(store, api, secrets, queue, notion_for=lambda _t: notion, now=time_now),
             notion,
             admin,
             clock,

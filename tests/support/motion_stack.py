@@ -18,7 +18,7 @@ from shared.platform.adapters.local_secrets import LocalFileSecrets
 from shared.platform.adapters.pacing import Pacer
 from shared.sync.adapters.firestore_sync import FirestoreMotionSync
 from shared.sync.adapters.motion import MotionRest, pacers
-from shared.sync.services.mirror import MotionMirroring
+from shared.sync.services.mirror import Mirror, MotionMirroring
 from shared.sync.services.motion import MotionLinking
 from tests.fakes import FakeQueue
 from tests.support.sync_stack import new_workspace, sandbox_notion
@@ -80,7 +80,7 @@ def motion_stack(
             secrets,
             store,
             MotionLinking(tenants, secrets, store, api, queue, now=time_now),
-            MotionMirroring(store, api, secrets, queue, notion_for=lambda _t: notion, now=time_now),
+            Mirror(store, api, secrets, queue, notion_for=lambda _t: notion, now=time_now),
             notion,
             admin,
             clock,

@@ -20,8 +20,8 @@ from shared.sync.adapters.firestore_sync import FirestoreSync
 from shared.sync.adapters.linear import LinearGraphQL
 from shared.sync.domain.sync_task import SyncTask
 from shared.sync.services.connect import Linking
-from shared.sync.services.intake import LinearIntake
-from shared.sync.services.mirror import Mirroring
+from shared.sync.services.intake import Intake, LinearIntake
+from shared.sync.services.mirror import Mirror, Mirroring
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore, FirestoreWebhookEvents
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from tests.fakes import FakeQueue
@@ -101,8 +101,8 @@ def sync_stack(
                 lambda t: f"{HOOK_BASE}/sync/linear/webhook/{t}",
                 now=time_now,
             ),
-            LinearIntake(store, secrets, FirestoreWebhookEvents(firestore_db), queue, 3600.0, now=time_now),
-            Mirroring(store, linear, secrets, queue, notion_for=lambda _t: notion, now=time_now),
+            Intake(store, secrets, FirestoreWebhookEvents(firestore_db), queue, 3600.0, now=time_now),
+            Mirror(store, linear, secrets, queue, notion_for=lambda _t: notion, now=time_now),
             notion,
             admin,
             clock,

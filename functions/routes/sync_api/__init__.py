@@ -8,17 +8,18 @@ from typing import Any
 from functions.routes import Handler, Route
 from functions.routes.rows import Tag
 from functions.routes.sync_api import gitlab, linear, motion
+from functions.routes.sync_api.tools import ToolRoutes
 
 _sync = Tag("sync", session_only=True)
 _M = "sync_api.models."  # the models' module, for the contract
 # What each route says (its summary in the contract).
 _WORDS = {
-    "status": "Whether Linear is connected, to which team and Notion data source",
-    "connect": "Connect a Linear team with an API key (checked with Linear, a webhook made there)",
-    "disconnect": "Disconnect Linear: its webhook deleted there, our secrets and record deleted",
+    "linear status": "Whether Linear is connected, to which team and Notion data source",
+    "linear connect": "Connect a Linear team with an API key (checked with Linear, a webhook made there)",
+    "linear disconnect": "Disconnect Linear: its webhook deleted there, our secrets and record deleted",
     "people": "Set the user mapping: each person's email to their Notion user id",
-    "log": "The sync log: fields changed on both sides and which side's value was kept",
-    "hook": "Linear's signed webhook deliveries (Linear-Signature, Linear-Delivery, webhookTimestamp)",
+    "linear log": "The sync log: fields changed on both sides and which side's value was kept",
+    "linear hook": "Linear's signed webhook deliveries (Linear-Signature, Linear-Delivery, webhookTimestamp)",
     "gitlab status": "Whether GitLab is connected, to which instance, project and Notion data source",
     "gitlab connect": "Connect a GitLab project with an access token (checked with GitLab, a webhook made "
     "there); gitlab.com or a self-managed https base URL",
@@ -32,109 +33,57 @@ _WORDS = {
     "gitlab hook": "GitLab's webhook deliveries (X-Gitlab-Token, Idempotency-Key or X-Gitlab-Event-UUID)",
 }
 
-_ADMIN = {"role": "admin"}
-# (route, handler, words, answer's model, the rest): one row per route of a session (or a key: the log).
-_ROWS: tuple[tuple[str, Handler, str, str, dict[str, Any]], ...] = (
-    ("GET /sync/linear", linear.get_linear, "status", "LinearStatus", {"role": "viewer"}),
-    (
-        "PUT /sync/linear",
-        linear.put_linear,
-        "connect",
-        "LinearStatus",
-        _ADMIN | {"body": f"{_M}LinearKey", "refusals": (409, 503)},
-    ),
-    (
-        "DELETE /sync/linear",
-        linear.delete_linear,
-        "disconnect",
-        "LinearDisconnected",
-        _ADMIN | {"refusals": (503,)},
-    ),
-    (
-        "PUT /sync/linear/people",
-        linear.put_people,
-        "people",
-        "PeopleMap",
-        _ADMIN | {"body": f"{_M}PeopleMap", "refusals": (409,)},
-    ),
-    ("GET /sync/linear/log", linear.get_log, "log", "SyncLog", {"role": "viewer", "session_only": False}),
-    ("GET /sync/gitlab", gitlab.get_gitlab, "gitlab status", "GitLabStatus", {"role": "viewer"}),
-    (
-        "PUT /sync/gitlab",
-        gitlab.put_gitlab,
-        "gitlab connect",
-        "GitLabStatus",
-        _ADMIN | {"body": f"{_M}GitLabToken", "refusals": (409, 503)},
-    ),
-    (
-        "DELETE /sync/gitlab",
-        gitlab.delete_gitlab,
-        "gitlab disconnect",
-        "GitLabDisconnected",
-        _ADMIN | {"refusals": (503,)},
-    ),
-    (
-        "PUT /sync/gitlab/people",
-        gitlab.put_people,
-        "people",
-        "PeopleMap",
-        _ADMIN | {"body": f"{_M}PeopleMap", "refusals": (409,)},
-    ),
-    (
-        "GET /sync/gitlab/log",
-        gitlab.get_log,
-        "gitlab log",
-        "GitLabSyncLog",
-        {"role": "viewer", "session_only": False},
-    ),
-    ("GET /sync/motion", motion.get_motion, "motion status", "MotionStatus", {"role": "viewer"}),
-    (
-        "PUT /sync/motion",
-        motion.put_motion,
-        "motion connect",
-        "MotionStatus",
-        _ADMIN | {"body": f"{_M}MotionKey", "refusals": (409, 503)},
-    ),
-    (
-        "DELETE /sync/motion",
-        motion.delete_motion,
-        "motion disconnect",
-        "MotionDisconnected",
-        _ADMIN | {"refusals": (503,)},
-    ),
-    (
-        "PUT /sync/motion/people",
-        motion.put_people,
-        "people",
-        "PeopleMap",
-        _ADMIN | {"body": f"{_M}PeopleMap", "refusals": (409,)},
-    ),
-    (
-        "GET /sync/motion/log",
-        motion.get_log,
-        "motion log",
-        "MotionSyncLog",
-        {"role": "viewer", "session_only": False},
-    ),
-)
+
+_ADMIN: dict[str, Any] = {"role": "admin"}
+_hook = Tag("sync", public=True)  # a tool's webhook: its deliveries are signed or carry our token
+_SIGNED = (401, 404, 409, 413)
+
+
+def _body(model: str, *refusals: int) -> dict[str, Any]:
+    """A route's body (``model``, "" for none) and the refusals beyond those it implies."""
+    return {"body": _M + model if model else "", "refusals": refusals}
+
+
+def _tool(routes: ToolRoutes[Any], name: str, key: str, log: str) -> list[Route]:
+    """A tool's five routes (:class:`ToolRoutes`): ``name`` begins its status's and disconnect's
+    models, ``key`` is its connect body's model and ``log`` its log's; each keeps its operationId."""
+    tool, status, gone, people = routes.tool, f"{name}Status", f"{name}Disconnected", "PeopleMap"
+    # (method, path's tail, handler, operationId's name, words, answer's model, the rest)
+    rows: tuple[tuple[str, str, Handler, str, str, str, dict[str, Any]], ...] = (
+        ("GET", "", routes.get, f"get_{tool}", f"{tool} status", status, {"role": "viewer"}),
+        ("PUT", "", routes.put, f"put_{tool}", f"{tool} connect", status, _ADMIN | _body(key, 409, 503)),
+        ("DELETE", "", routes.delete, f"delete_{tool}", f"{tool} disconnect", gone, _ADMIN | _body("", 503)),
+        ("PUT", "/people", routes.people, "put_people", "people", people, _ADMIN | _body(people, 409)),
+        ("GET", "/log", routes.log, "get_log", f"{tool} log", log, {"role": "viewer", "session_only": False}),
+    )
+    return [
+        _sync(
+            f"{method} /sync/{tool}{tail}",
+            handler,
+            _WORDS[words],
+            {200: _M + answer},
+            operation=f"{tool}_{op}",
+            **rest,
+        )
+        for method, tail, handler, op, words, answer, rest in rows
+    ]
+
 
 SYNC_ROUTES: list[Route] = [
+    *_tool(linear.LINEAR, "Linear", "LinearKey", "SyncLog"),
+    *_tool(gitlab.GITLAB, "GitLab", "GitLabToken", "GitLabSyncLog"),
+    *_tool(motion.MOTION, "Motion", "MotionKey", "MotionSyncLog"),
     *(
-        _sync(spec, handler, _WORDS[words], {200: _M + answer}, **rest)
-        for spec, handler, words, answer, rest in _ROWS
-    ),
-    Tag("sync", public=True)(
-        "POST /sync/linear/webhook/<tenant_id>",
-        linear.post_webhook,
-        _WORDS["hook"],
-        {200: f"{_M}LinearDelivery"},
-        refusals=(401, 404, 409, 413),
-    ),
-    Tag("sync", public=True)(
-        "POST /sync/gitlab/webhook/<tenant_id>",
-        gitlab.post_webhook,
-        _WORDS["gitlab hook"],
-        {200: f"{_M}GitLabDelivery"},
-        refusals=(401, 404, 409, 413),
+        _hook(
+            f"POST /sync/{tool}/webhook/<tenant_id>",
+            handler,
+            _WORDS[f"{tool} hook"],
+            {200: _M + answer},
+            refusals=_SIGNED,
+        )
+        for tool, handler, answer in (
+            ("linear", linear.post_webhook, "LinearDelivery"),
+            ("gitlab", gitlab.post_webhook, "GitLabDelivery"),
+        )
     ),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -52,6 +53,20 @@ def checked(
     return response
 
 
+def paged(page: Callable[[str], tuple[list[Any], str]], first: str) -> list[dict[str, Any]]:
+    """Every object of a list read page by page, at most :data:`MAX_PAGES`: ``page(mark)`` answers a
+    page's items and the next page's mark ("" after the last); ``first``: the first page's. Shared by
+    the REST tools (GitLab's, Motion's)."""
+    items: list[dict[str, Any]] = []
+    mark = first
+    for _ in range(MAX_PAGES):
+        batch, mark = page(mark)
+        items.extend(b for b in batch if isinstance(b, dict))
+        if not mark:
+            break
+    return items
+
+
 def json_of(response: httpx.Response, tool: str, name: str) -> Any:
     """A success's JSON (None when it has no body); a body that is not JSON is a TransientError."""
     if response.status_code == 204 or not response.content:
@@ -82,11 +97,10 @@ class GitLabRest:
         self, base: str, token: str, path: str, name: str, params: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Every item of a list, page by page as ``X-Next-Page`` says (at most :data:`MAX_PAGES`)."""
-        items: list[dict[str, Any]] = []
-        page = "1"
-        for _ in range(MAX_PAGES):
+
+        def page(number: str) -> tuple[list[Any], str]:
             response = self._send(
-                base, token, "GET", path, name, params={**params, "per_page": PER_PAGE, "page": page}
+                base, token, "GET", path, name, params={**params, "per_page": PER_PAGE, "page": number}
             )
             try:
                 batch = response.json()
@@ -94,11 +108,10 @@ class GitLabRest:
                 raise TransientError(f"GitLab's reply to {name} is not JSON") from None
             if not isinstance(batch, list):
                 raise TransientError(f"GitLab's reply to {name} is not a list")
-            items.extend(b for b in batch if isinstance(b, dict))
-            page = response.headers.get("x-next-page", "").strip()
-            if not page.isdigit():
-                break
-        return items
+            following = response.headers.get("x-next-page", "").strip()
+            return batch, following if following.isdigit() else ""
+
+        return paged(page, "1")
 
     def addresses(self, host: str) -> list[str]:
         """The addresses ``host`` resolves to (none when it does not)."""

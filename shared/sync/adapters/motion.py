@@ -16,11 +16,10 @@ import httpx
 from shared.platform.adapters.pacing import Pacer
 from shared.platform.adapters.rest import RestClient
 from shared.platform.errors import NotFound, TransientError
-from shared.sync.adapters.gitlab import checked, json_of
+from shared.sync.adapters.gitlab import checked, json_of, paged
 from shared.sync.domain.motion import INDIVIDUAL_PER_MINUTE, TEAM_PER_MINUTE, MotionKey
 
 MOTION_API = "https://api.usemotion.com/v1"
-MAX_PAGES = 20  # a list beyond this many pages is cut
 MAX_WAIT_S = 15.0  # a request whose slot is further off puts its task back (NothingSent)
 
 
@@ -67,20 +66,17 @@ class MotionRest:
     def _pages(
         self, key: MotionKey, path: str, name: str, items: str, params: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Every item of a list (``{<items>: [...], meta: {nextCursor}}``), at most :data:`MAX_PAGES`."""
-        found: list[dict[str, Any]] = []
-        cursor = ""
-        for _ in range(MAX_PAGES):
+        """Every item of a list (``{<items>: [...], meta: {nextCursor}}``), as :func:`~.gitlab.paged` reads."""
+
+        def page(cursor: str) -> tuple[list[Any], str]:
             query = {**params, "cursor": cursor} if cursor else params
             reply = self._json(key, "GET", path, name, params=query)
             batch = reply.get(items) if isinstance(reply, dict) else None
             if not isinstance(batch, list):
                 raise TransientError(f"Motion's reply to {name} has no {items} list")
-            found.extend(b for b in batch if isinstance(b, dict))
-            cursor = str((reply.get("meta") or {}).get("nextCursor") or "")
-            if not cursor:
-                break
-        return found
+            return batch, str((reply.get("meta") or {}).get("nextCursor") or "")
+
+        return paged(page, "")
 
     def me(self, key: MotionKey) -> dict[str, Any]:
         found = self._json(key, "GET", "/users/me", "user")

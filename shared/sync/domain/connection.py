@@ -13,6 +13,8 @@ from pydantic import ConfigDict, Field
 from shared.platform.domain.schema import Record
 
 Tool = Literal["linear", "gitlab", "motion"]
+# Each tool's name as people write it (in what a refusal says).
+TOOL_NAMES: dict[Tool, str] = {"linear": "Linear", "gitlab": "GitLab", "motion": "Motion"}
 # sync-token-<tool>-<tenant>: the API key or access token (the api writes it, plan reads it)
 SECRET_PREFIX = "sync-token-"  # noqa: S105 (a secret's name prefix, not a secret)
 HOOK_PREFIX = "sync-hook-"  # sync-hook-<tool>-<tenant>: the webhook's secret (api reads)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from shared.platform import errors
 from shared.platform.topology import Queue
 from shared.sync.domain.connection import (
+    TOOL_NAMES,
     GitLabConnection,
     LinearConnection,
     Tool,
@@ -173,7 +174,6 @@ def forget(
     return {"tool": tool, "connected": False, "webhook_deleted": deleted}
 
 
-_NAMES = {"linear": "Linear", "gitlab": "GitLab", "motion": "Motion"}
 _EMAIL = re.compile(r"[!-?A-~]{1,64}@[!-?A-~]{1,190}")  # printable ASCII, one @ (as the contract says)
 _USER = re.compile(r"[0-9a-fA-F-]{32,36}")
 MAX_PEOPLE = 500
@@ -196,7 +196,7 @@ def set_people(
             )
     connection = store.connection(tenant_id)
     if connection is None:
-        raise errors.Conflict(f"{_NAMES[tool]} is not connected: PUT /sync/{tool} first")
+        raise errors.Conflict(f"{TOOL_NAMES[tool]} is not connected: PUT /sync/{tool} first")
     mapping = {email.lower(): user_id.replace("-", "") for email, user_id in people.items()}
     store.save_connection(tenant_id, connection.model_copy(update={"people": mapping}))
     return {"people": mapping}

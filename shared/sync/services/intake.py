@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from shared.platform.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shared.platform.topology import Queue
 from shared.sync.domain import gitlab_events
-from shared.sync.domain.connection import hook_secret
+from shared.sync.domain.connection import TOOL_NAMES, Tool, ToolConnection, hook_secret
 from shared.sync.domain.linear_events import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -26,14 +26,15 @@ from shared.sync.domain.sync_task import SyncTask, issue_task_name
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
-    from shared.sync.ports import GitLabStore, SyncStore
+    from shared.sync.ports import GitLabStore, SyncStore, ToolStore
     from shared.workspace.ports import WebhookEventLedger
 
 
-class LinearIntake(NamedTuple):
-    """What Linear's intake uses."""
+class Intake[S](NamedTuple):
+    """What a tool's webhook intake uses: the tool's store (``S``), our webhook secret, the deliveries
+    seen, the queue and how long a delivery id is remembered."""
 
-    store: SyncStore
+    store: S
     secrets: SecretStore
     events: WebhookEventLedger
     queue: TaskQueue
@@ -41,17 +42,28 @@ class LinearIntake(NamedTuple):
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
+type LinearIntake = Intake[SyncStore]  # what Linear's intake uses
+
+
+def _hooked[C: ToolConnection](
+    tenant_id: str, store: ToolStore[C], secrets: SecretStore, tool: Tool
+) -> tuple[C, str]:
+    """The tenant's connection of ``tool`` and our webhook secret; NotFound if it has either not."""
+    missing = f"no {TOOL_NAMES[tool]} connection for this workspace"
+    connection = store.connection(tenant_id)
+    if connection is None:
+        raise NotFound(missing)
+    try:
+        return connection, secrets.get(hook_secret(tenant_id, tool))
+    except NotFound:
+        raise NotFound(missing) from None
+
+
 def ingest_linear(
     tenant_id: str, body: bytes, headers: Mapping[str, str], intake: LinearIntake
 ) -> dict[str, str]:
     """Check, de-duplicate and queue one delivery as the module says: ``{result, detail}``."""
-    connection = intake.store.connection(tenant_id)
-    if connection is None:
-        raise NotFound("no Linear connection for this workspace")
-    try:
-        secret = intake.secrets.get(hook_secret(tenant_id))
-    except NotFound:
-        raise NotFound("no Linear connection for this workspace") from None
+    connection, secret = _hooked(tenant_id, intake.store, intake.secrets, "linear")
     if not signature_valid(secret, body, headers.get(SIGNATURE_HEADER)):
         raise Unauthenticated(f"the {SIGNATURE_HEADER} header does not sign this body")
     event = parse(body, headers.get(DELIVERY_HEADER))
@@ -76,15 +88,7 @@ def ingest_linear(
     return {"result": "enqueued", "detail": event.action}
 
 
-class GitLabIntake(NamedTuple):
-    """What GitLab's intake uses."""
-
-    store: GitLabStore
-    secrets: SecretStore
-    events: WebhookEventLedger
-    queue: TaskQueue
-    event_ttl_s: float
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+type GitLabIntake = Intake[GitLabStore]  # what GitLab's intake uses
 
 
 def ingest_gitlab(
@@ -92,13 +96,7 @@ def ingest_gitlab(
 ) -> dict[str, str]:
     """Check, de-duplicate and queue one GitLab delivery as the module says: ``{result, detail}``.
     The token is compared in constant time; a forgery or a replay stores and queues nothing."""
-    connection = intake.store.connection(tenant_id)
-    if connection is None:
-        raise NotFound("no GitLab connection for this workspace")
-    try:
-        secret = intake.secrets.get(hook_secret(tenant_id, "gitlab"))
-    except NotFound:
-        raise NotFound("no GitLab connection for this workspace") from None
+    connection, secret = _hooked(tenant_id, intake.store, intake.secrets, "gitlab")
     if not gitlab_events.token_valid(secret, gitlab_events.header(headers, gitlab_events.TOKEN_HEADER)):
         raise Unauthenticated(f"the {gitlab_events.TOKEN_HEADER} header is not this webhook's token")
     event = gitlab_events.parse(body, gitlab_events.delivery_id(headers))

@@ -40,37 +40,21 @@ if TYPE_CHECKING:
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-class Mirroring(NamedTuple):
-    """What Linear's sync task uses."""
+class Mirror[S, A](NamedTuple):
+    """What a tool's sync task uses: the tool's store (``S``) and API (``A``), the secrets, the queue
+    and Notion for a tenant."""
 
-    store: SyncStore
-    linear: LinearApi
+    store: S
+    api: A
     secrets: SecretStore
     queue: TaskQueue
     notion_for: Callable[[str], TenantNotion]
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
-class GitLabMirroring(NamedTuple):
-    """What GitLab's sync task uses."""
-
-    store: GitLabStore
-    gitlab: GitLabApi
-    secrets: SecretStore
-    queue: TaskQueue
-    notion_for: Callable[[str], TenantNotion]
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
-
-
-class MotionMirroring(NamedTuple):
-    """What Motion's sync task uses."""
-
-    store: MotionStore
-    motion: MotionApi
-    secrets: SecretStore
-    queue: TaskQueue
-    notion_for: Callable[[str], TenantNotion]
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+type Mirroring = Mirror[SyncStore, LinearApi]  # what Linear's sync task uses
+type GitLabMirroring = Mirror[GitLabStore, GitLabApi]
+type MotionMirroring = Mirror[MotionStore, MotionApi]
 
 
 class _Pair(NamedTuple):
@@ -91,7 +75,7 @@ def run_sync_task(task: SyncTask, m: Mirroring) -> dict[str, Any]:
     if connection is None:
         return {"result": "disconnected"}
     key = m.secrets.get(key_secret(task.tenant_id))
-    tracker = LinearTracker(m.linear, key, m.linear.team(key, connection.team_id), task.tenant_id, connection)
+    tracker = LinearTracker(m.api, key, m.api.team(key, connection.team_id), task.tenant_id, connection)
     pair = _pair(task, connection, tracker, m.store, m)
     try:
         return _run(pair, task)
@@ -109,9 +93,9 @@ def run_gitlab_task(task: SyncTask, m: GitLabMirroring) -> dict[str, Any]:
     token = m.secrets.get(key_secret(task.tenant_id, "gitlab"))
     members = connection.members
     if task.kind == "scan":
-        members = m.gitlab.members(connection.base_url, token, connection.project_id)
+        members = m.api.members(connection.base_url, token, connection.project_id)
     current = connection.model_copy(update={"members": members})
-    pair = _pair(task, current, GitLabTracker(m.gitlab, token, current), m.store, m)
+    pair = _pair(task, current, GitLabTracker(m.api, token, current), m.store, m)
     try:
         return _run(pair, task)
     finally:
@@ -128,7 +112,7 @@ def run_motion_task(task: SyncTask, m: MotionMirroring) -> dict[str, Any]:
         return {"result": "disconnected"}
     key = MotionKey(m.secrets.get(key_secret(task.tenant_id, "motion")), connection.team)
     tracker = MotionTracker(
-        m.motion, key, connection, lambda task_id: m.store.link_of_issue(task.tenant_id, task_id) is not None
+        m.api, key, connection, lambda task_id: m.store.link_of_issue(task.tenant_id, task_id) is not None
     )
     pair = _pair(task, connection, tracker, m.store, m)
 

@@ -1,29 +1,86 @@
 """The sync routes' bodies and answers (``functions.routes.sync_api``), for the contract alone."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, create_model
 
 from shared.platform.domain.schema import Schema
+from shared.sync.domain.connection import Tool
+
+# The Notion data source a tool's tasks are kept in (none: the home's Tasks).
+DataSourceId = Annotated[
+    str | None,
+    Field(pattern=r"^[0-9a-fA-F-]{32,36}$", description="The Notion data source (default: the home's Tasks)"),
+]
+
+
+class _Body(Schema):
+    """A route's body: an unknown field is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _made(name: str, doc: str | None, /, **fields: Any) -> type[Schema]:
+    """The contract's model ``name`` (``doc``: its description) of ``fields`` (pydantic's create_model)."""
+    return create_model(name, __base__=Schema, __module__=__name__, __doc__=doc, **fields)
+
+
+def _status(name: str, tool: Tool, **where: Any) -> type[Schema]:
+    """``<name>Status``: a tool's status as :func:`shared.sync.services.connect.shown` makes it,
+    ``where`` (its team, project or workspace) between the account and the data source."""
+    return _made(
+        f"{name}Status",
+        None,
+        tool=(Literal[tool], ...),
+        connected=(bool, ...),
+        account=(str | None, None),
+        **where,
+        data_source_id=(str | None, None),
+        connected_at=(datetime | None, None),
+    )
+
+
+def _disconnected(name: str, tool: Tool, doc: str) -> type[Schema]:
+    """``<name>Disconnected``: what disconnecting a tool answers."""
+    return _made(
+        f"{name}Disconnected",
+        doc,
+        tool=(Literal[tool], ...),
+        connected=(Literal[False], ...),
+        webhook_deleted=(bool, ...),
+    )
+
+
+def _log(name: str, tool: Tool, issue: str | None = None) -> tuple[type[Schema], type[Schema]]:
+    """``<name>SyncLogEntry`` and ``<name>SyncLog``: a tool's sync log, the tool's side's time as
+    ``<tool>_at``; ``issue``: what its ``issue_id`` is, if it says."""
+    entry = _made(
+        f"{name}SyncLogEntry",
+        None,
+        at=(datetime, ...),
+        page_id=(str, ...),
+        issue_id=(str, Field(description=issue)),
+        field=(str, ...),
+        winner=(Literal["notion", tool], ...),
+        notion_at=(datetime, ...),
+        **{f"{tool}_at": (datetime, ...)},
+    )
+    return entry, _made(f"{name}SyncLog", None, entries=(list[entry], ...))  # type: ignore[valid-type]  # made here
+
 
 # A Linear personal API key: printable, no spaces; kept in Secret Manager, never shown again.
 ApiKey = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[!-~]+$")]
 
 
-class LinearKey(Schema):
+class LinearKey(_Body):
     """What connecting Linear takes (the data source: the home's Tasks unless named)."""
 
     team_id: str = Field(
         min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$", description="The Linear team to keep in step"
     )
     api_key: ApiKey
-    data_source_id: str | None = Field(
-        None,
-        pattern=r"^[0-9a-fA-F-]{32,36}$",
-        description="The Notion data source (default: the home's Tasks)",
-    )
-    model_config = ConfigDict(extra="forbid")
+    data_source_id: DataSourceId = None
 
 
 class LinearTeam(Schema):
@@ -31,35 +88,13 @@ class LinearTeam(Schema):
     name: str
 
 
-class LinearStatus(Schema):
-    tool: Literal["linear"]
-    connected: bool
-    account: str | None = None
-    team: LinearTeam | None = None
-    data_source_id: str | None = None
-    connected_at: datetime | None = None
-
-
-class LinearDisconnected(Schema):
-    """Our secrets and record are deleted; ``webhook_deleted``: Linear deleted its webhook too."""
-
-    tool: Literal["linear"]
-    connected: Literal[False]
-    webhook_deleted: bool
-
-
-class SyncLogEntry(Schema):
-    at: datetime
-    page_id: str
-    issue_id: str
-    field: str
-    winner: Literal["notion", "linear"]
-    notion_at: datetime
-    linear_at: datetime
-
-
-class SyncLog(Schema):
-    entries: list[SyncLogEntry]
+LinearStatus = _status("Linear", "linear", team=(LinearTeam | None, None))
+LinearDisconnected = _disconnected(
+    "Linear",
+    "linear",
+    "Our secrets and record are deleted; ``webhook_deleted``: Linear deleted its webhook too.",
+)
+SyncLogEntry, SyncLog = _log("", "linear")
 
 
 class LinearDelivery(Schema):
@@ -67,10 +102,8 @@ class LinearDelivery(Schema):
     detail: str
 
 
-class PeopleMap(Schema):
+class PeopleMap(_Body):
     """The user mapping: a person's email → their Notion user id (Linear maps by its members' emails)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     people: Annotated[
         dict[
@@ -81,7 +114,7 @@ class PeopleMap(Schema):
     ]
 
 
-class GitLabToken(Schema):
+class GitLabToken(_Body):
     """What connecting GitLab takes (the data source: the home's Tasks unless named)."""
 
     access_token: ApiKey
@@ -96,12 +129,7 @@ class GitLabToken(Schema):
         pattern=r"^https?://",
         description="gitlab.com or a self-managed instance's https address (a public host)",
     )
-    data_source_id: str | None = Field(
-        None,
-        pattern=r"^[0-9a-fA-F-]{32,36}$",
-        description="The Notion data source (default: the home's Tasks)",
-    )
-    model_config = ConfigDict(extra="forbid")
+    data_source_id: DataSourceId = None
 
 
 class GitLabProject(Schema):
@@ -109,36 +137,13 @@ class GitLabProject(Schema):
     path: str
 
 
-class GitLabStatus(Schema):
-    tool: Literal["gitlab"]
-    connected: bool
-    account: str | None = None
-    base_url: str | None = None
-    project: GitLabProject | None = None
-    data_source_id: str | None = None
-    connected_at: datetime | None = None
-
-
-class GitLabDisconnected(Schema):
-    """Our secrets and record are deleted; ``webhook_deleted``: GitLab deleted its webhook too."""
-
-    tool: Literal["gitlab"]
-    connected: Literal[False]
-    webhook_deleted: bool
-
-
-class GitLabSyncLogEntry(Schema):
-    at: datetime
-    page_id: str
-    issue_id: str = Field(description="The issue's number (iid) in the project")
-    field: str
-    winner: Literal["notion", "gitlab"]
-    notion_at: datetime
-    gitlab_at: datetime
-
-
-class GitLabSyncLog(Schema):
-    entries: list[GitLabSyncLogEntry]
+GitLabStatus = _status("GitLab", "gitlab", base_url=(str | None, None), project=(GitLabProject | None, None))
+GitLabDisconnected = _disconnected(
+    "GitLab",
+    "gitlab",
+    "Our secrets and record are deleted; ``webhook_deleted``: GitLab deleted its webhook too.",
+)
+GitLabSyncLogEntry, GitLabSyncLog = _log("GitLab", "gitlab", "The issue's number (iid) in the project")
 
 
 class GitLabDelivery(Schema):
@@ -146,19 +151,14 @@ class GitLabDelivery(Schema):
     detail: str
 
 
-class MotionKey(Schema):
+class MotionKey(_Body):
     """What connecting Motion takes (the data source: the home's Tasks unless named)."""
 
     api_key: ApiKey
     workspace_id: str = Field(
         pattern=r"^[0-9A-Za-z_-]{1,64}$", description="The Motion workspace to keep in step: its id"
     )
-    data_source_id: str | None = Field(
-        None,
-        pattern=r"^[0-9a-fA-F-]{32,36}$",
-        description="The Notion data source (default: the home's Tasks)",
-    )
-    model_config = ConfigDict(extra="forbid")
+    data_source_id: DataSourceId = None
 
 
 class MotionWorkspace(Schema):
@@ -167,32 +167,8 @@ class MotionWorkspace(Schema):
     team: bool = Field(description="A team's workspace: paced under 120 requests a minute, else 12")
 
 
-class MotionStatus(Schema):
-    tool: Literal["motion"]
-    connected: bool
-    account: str | None = None
-    workspace: MotionWorkspace | None = None
-    data_source_id: str | None = None
-    connected_at: datetime | None = None
-
-
-class MotionDisconnected(Schema):
-    """Our secret and record are deleted (Motion keeps no webhook of ours)."""
-
-    tool: Literal["motion"]
-    connected: Literal[False]
-    webhook_deleted: bool
-
-
-class MotionSyncLogEntry(Schema):
-    at: datetime
-    page_id: str
-    issue_id: str = Field(description="The Motion task's id")
-    field: str
-    winner: Literal["notion", "motion"]
-    notion_at: datetime
-    motion_at: datetime
-
-
-class MotionSyncLog(Schema):
-    entries: list[MotionSyncLogEntry]
+MotionStatus = _status("Motion", "motion", workspace=(MotionWorkspace | None, None))
+MotionDisconnected = _disconnected(
+    "Motion", "motion", "Our secret and record are deleted (Motion keeps no webhook of ours)."
+)
+MotionSyncLogEntry, MotionSyncLog = _log("Motion", "motion", "The Motion task's id")

@@ -1,0 +1,95 @@
+"""The routes every synced tool has (docs/api.md), one set parameterised by the tool (:class:`ToolRoutes`):
+its status, connect and disconnect, the user mapping and the sync log; and the handling of a tool's
+public webhook (:func:`delivery`). Each tool's module names its own parts."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from functions._http import Reply, json_object, read_body
+from functions.routes import Call, Handler
+from shared.bootstrap import Container
+from shared.platform.domain.tasks import is_run_id
+from shared.platform.errors import InvalidInput, NotFound
+from shared.sync.domain.connection import Tool
+from shared.sync.ports import ToolStore
+from shared.sync.services.connect import set_people
+
+_LOG_DAYS = 30
+_PEOPLE = 'the body must be a JSON object {"people": {"<email>": "<Notion user id>"}}'
+
+
+def log_since(call: Call) -> datetime:
+    """The start of the sync log's window the request asks (``days``, 1 to 30; 7 by default)."""
+    raw = call.request.args.get("days", "7")
+    if not raw.isdigit() or not 1 <= int(raw) <= _LOG_DAYS:
+        raise InvalidInput(f"days: a whole number of days from 1 to {_LOG_DAYS}", ["days"])
+    return datetime.now(UTC) - timedelta(days=int(raw))
+
+
+@dataclass(frozen=True)
+class ToolRoutes[L]:
+    """One tool's five routes (``/sync/<tool>``): its methods are the handlers of the route table.
+    ``store`` and ``linking`` pick the tool's parts from the container; ``status``, ``connect`` and
+    ``disconnect`` are its use cases; ``body``: what a connect body that is not an object is told."""
+
+    tool: Tool
+    body: str
+    store: Callable[[Container], ToolStore[Any]]
+    linking: Callable[[Container], L]
+    status: Callable[[str, Any], dict[str, Any]]
+    connect: Callable[[str, dict[str, Any], L], dict[str, Any]]
+    disconnect: Callable[[str, L], dict[str, Any]]
+
+    def handlers(self) -> dict[str, Handler]:
+        """The handlers it holds, by name (:func:`functions.routes.rows.handlers_of`)."""
+        return {
+            "get": self.get,
+            "put": self.put,
+            "delete": self.delete,
+            "people": self.people,
+            "log": self.log,
+        }
+
+    def get(self, call: Call) -> Reply:
+        """``GET /sync/<tool>``: whether the tool is connected, and to what (never a secret)."""
+        return self.status(call.tenant_id, self.store(call.container)), 200
+
+    def put(self, call: Call) -> Reply:
+        """``PUT /sync/<tool>``: connect the tool with the body's key, checked with the tool."""
+        body = json_object(call.request, self.body)
+        return self.connect(call.tenant_id, body, self.linking(call.container)), 200
+
+    def delete(self, call: Call) -> Reply:
+        """``DELETE /sync/<tool>``: disconnect the tool; it may be repeated."""
+        return self.disconnect(call.tenant_id, self.linking(call.container)), 200
+
+    def people(self, call: Call) -> Reply:
+        """``PUT /sync/<tool>/people``: replace the user mapping."""
+        body = json_object(call.request, _PEOPLE)
+        return set_people(call.tenant_id, body, self.store(call.container), self.tool), 200
+
+    def log(self, call: Call) -> Reply:
+        """``GET /sync/<tool>/log``: the conflicts settled, the tool's side's time as ``<tool>_at``."""
+        shown = []
+        for entry in self.store(call.container).read_log(call.tenant_id, log_since(call), limit=200):
+            row = entry.model_dump(mode="json")
+            row[f"{self.tool}_at"] = row.pop("linear_at")
+            shown.append(row)
+        return {"entries": shown}, 200
+
+
+def delivery[I](
+    call: Call,
+    name: str,
+    ingest: Callable[[str, bytes, dict[str, str], I], dict[str, str]],
+    intake: Callable[[Container], I],
+) -> Reply:
+    """A tool's webhook delivery for the path's tenant, read within the body limit and given to
+    ``ingest`` with the tool's ``intake``; a 404 naming the tool (``name``) when the path names no tenant."""
+    tenant_id = call.args["tenant_id"]
+    if not is_run_id(tenant_id):  # the same id form as a tenant's
+        raise NotFound(f"no {name} connection for this workspace")
+    body = read_body(call.request, call.container.settings.webhook_max_body_bytes)
+    return ingest(tenant_id, body, dict(call.request.headers), intake(call.container)), 200
