@@ -14,6 +14,11 @@ KEY = "lin_api_fake_key_for_tests"
 TEAM = {"id": "team-1", "name": "Engineering", "key": "ENG", "states": [], "members": [], "labels": []}
 
 
+def not_faked(method: str, tool: str) -> NotImplementedError:
+    """What a fake's method that the mirror's tests leave to the tool's sandbox raises."""
+    return NotImplementedError(f"{method}() is not faked here: the mirror's tests use the {tool} sandbox")
+
+
 class FakeSyncStore:
     def __init__(self) -> None:
         self.connections: dict[str, LinearConnection] = {}
@@ -140,14 +145,10 @@ class FakeGitLab:
         return []
 
     def create_issue(self, *args: Any) -> dict[str, Any]:
-        raise NotImplementedError(
-            "create_issue() is not faked here: the mirror's tests use the GitLab sandbox"
-        )
+        raise not_faked("create_issue", "GitLab")
 
     def update_issue(self, *args: Any) -> dict[str, Any]:
-        raise NotImplementedError(
-            "update_issue() is not faked here: the mirror's tests use the GitLab sandbox"
-        )
+        raise not_faked("update_issue", "GitLab")
 
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
         self._check(base, token)
@@ -192,14 +193,10 @@ class FakeMotion:
         return None
 
     def create_task(self, *args: Any) -> dict[str, Any]:
-        raise NotImplementedError(
-            "create_task() is not faked here: the mirror's tests use the Motion sandbox"
-        )
+        raise not_faked("create_task", "Motion")
 
     def update_task(self, *args: Any) -> dict[str, Any]:
-        raise NotImplementedError(
-            "update_task() is not faked here: the mirror's tests use the Motion sandbox"
-        )
+        raise not_faked("update_task", "Motion")
 
     def unassign(self, *args: Any) -> None:
-        raise NotImplementedError("unassign() is not faked here: the mirror's tests use the Motion sandbox")
+        raise not_faked("unassign", "Motion")
