@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from shared.code.domain.policy import sensitive_kind
 from shared.platform.errors import ModelFixableError
-from shared.runs.domain.authority import WORKSPACE_READS, effect_digest, is_production
+from shared.runs.domain.authority import TRACKER_WRITES, WORKSPACE_READS, effect_digest, is_production
 from shared.runs.domain.events import REQUEST_CHARS, PlannedStep
 from shared.runs.domain.plan_task import page_key
 from shared.runs.domain.runs import RunState
@@ -207,7 +207,7 @@ def _unreached(tool: str, place: Any, reach: set[str], parents: Parents | None, 
 def gated(state: RunState, tool: Tool, args: dict[str, Any], blocks: Blocks | None = None) -> str | None:
     """The digest of the step's effect when it needs the owner's approval, else None. ``blocks``
     reads the block a block edit names (the step's engine gives it; see :func:`_edits_own`)."""
-    if tool.effect == SideEffect.CODE:
+    if tool.effect == SideEffect.CODE or tool.name in TRACKER_WRITES:
         return effect_digest(tool.name, args, production=is_production(tool.name, args))
     if tool.name in BLOCK_EDITS | PAGE_EDITS:
         return None if _edits_own(state, tool.name, args, blocks) else effect_digest(tool.name, args)
