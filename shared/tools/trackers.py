@@ -71,10 +71,10 @@ TOOLS = [
         "Create an issue in the workspace's connected Linear team or GitLab project (asks the owner "
         "first). Output: tool, target, issue_id, title.",
         _create,
-        uses_notion=False,
-        find=_find_created,
-        targets=("tool", "target"),
         uses_trackers=True,
+        targets=("tool", "target"),
+        find=_find_created,
+        uses_notion=False,
     ),
     Tool(
         "comment_on_issue",
@@ -83,9 +83,9 @@ TOOLS = [
         "Comment on an issue (issue_id: Linear's id, GitLab's number) of the connected Linear team or "
         "GitLab project (asks the owner first). Output: tool, target, issue_id, comment_id.",
         _comment,
-        uses_notion=False,
-        find=_find_comment,
-        targets=("tool", "target", "issue_id"),
         uses_trackers=True,
+        targets=("tool", "target", "issue_id"),
+        find=_find_comment,
+        uses_notion=False,
     ),
 ]
