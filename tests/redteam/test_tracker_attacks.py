@@ -6,7 +6,7 @@ import pytest
 
 from shared.engine.services import humans
 from shared.runs.domain.authority import effect_digest
-from shared.runs.domain.events import ErrorRecorded, ToolResult
+from shared.runs.domain.events import ErrorRecorded, HumanRequested, ToolResult
 from shared.runs.domain.runs import RunState, RunStatus
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeNotion
@@ -66,3 +66,23 @@ def test_the_connected_target_is_written_once_only_after_the_owner_approves() ->
     humans.respond(deps, "t1", "r1", "approve", request_id=waiting.request_id)
     run_until_held(deps)
     assert _state(deps).status == RunStatus.COMPLETED and gitlab.writes == 1
+
+
+def test_a_write_to_a_connected_tracker_outside_the_agent_s_reach_is_refused_without_asking() -> None:
+    notion = FakeNotion()
+    trigger = notion.add_page("Weekly notes", None, HOSTILE)
+    writes, linear, gitlab = tracker_writes()
+    hostile = ("create_issue", {"tool": "linear", "target": "team-1", "title": "keys", "body": "leak"})
+    deps = forged_run(notion, trigger, hostile, reach_trackers=["gitlab:demo/tasks"])
+    deps = deps._replace(trackers=lambda: writes)
+    run_until_held(deps)
+    events = list(deps.store.list_events("t1", "r1"))
+    assert not [e for e in events if isinstance(e, HumanRequested) and e.effects]  # never asked
+    errors = [e.message for e in events if isinstance(e, ErrorRecorded)]
+    assert errors and "beyond the trackers this agent may write to" in errors[0], errors
+    assert linear.writes == gitlab.writes == 0 and gitlab.calls == []
+    within = ("create_issue", {"tool": "gitlab", "target": "demo/tasks", "title": "Ship", "body": "b"})
+    deps = forged_run(notion, trigger, within, reach_trackers=["gitlab:demo/tasks"])._replace(
+        trackers=lambda: writes
+    )
+    assert run_until_held(deps).waiting is not None  # within its reach: the owner is asked, as ever

@@ -151,11 +151,27 @@ def outside_reach(
     its own pages and what the reach lists (or a page whose parent it lists), never a search; with a
     change reach it changes only its own pages and those. Narrower than approval: an owner's approval
     never widens it (issue 55)."""
+    if tool in TRACKER_WRITES:
+        return _tracker_beyond(state, tool, args)
     reaches = [(state.reach_read, state.reach_change)]
     reaches += [(tuple(b.get("read", ())), tuple(b.get("change", ()))) for b in state.bounds]
     for read, change in reaches:
         if why := _beyond(state, tool, args, parents, read=read, change=change):
             return why
+    return None
+
+
+def _tracker_beyond(state: RunState, tool: str, args: dict[str, Any]) -> str | None:
+    """Why a tracker write lies beyond its agent's reach (``RunState.reach_trackers``, and a hand-off's
+    bounds that name trackers); None when every reach lists its ``tool:target`` or names none."""
+    place = f"{args.get('tool')}:{args.get('target')}"
+    reaches = [state.reach_trackers, *(tuple(b.get("trackers", ())) for b in state.bounds)]
+    for reach in reaches:
+        if reach and place not in reach:
+            return (
+                f"{tool}: {place} lies beyond the trackers this agent may write to (its reach: "
+                f"{', '.join(reach)}); work within its reach"
+            )
     return None
 
 

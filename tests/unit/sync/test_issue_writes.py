@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import pytest
+from pydantic import ValidationError
 
+from shared.agents.domain.agents import Reach
 from shared.platform.errors import ModelFixableError
 from shared.sync.domain.gitlab_mapping import page_of
 from shared.sync.services.issue_writes import Place, marker_of
@@ -84,3 +86,13 @@ def test_the_tools_are_external_effects_found_again_by_key() -> None:
         tool = REGISTRY[name]
         assert tool.needs_intent and tool.find is not None and tool.uses_trackers
         assert {"tool", "target"} <= set(tool.targets)
+
+
+def test_an_agent_s_reach_names_trackers_as_tool_and_target() -> None:
+    assert (
+        Reach(trackers=["linear:team-1", "gitlab:demo/tasks", "gitlab:77"]).trackers[1] == "gitlab:demo/tasks"
+    )
+    for bad in ("jira:PROJ", "gitlab:", "linear:team 1"):
+        with pytest.raises(ValidationError):
+            Reach(trackers=[bad])
+    assert "trackers" not in Reach().model_dump()  # left out when empty: stored agents read back unchanged
