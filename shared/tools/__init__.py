@@ -54,6 +54,7 @@ TOOL_MODULES: dict[str, str] = {
     "finish": "flow",
     "create_issue": "trackers",
     "comment_on_issue": "trackers",
+    "update_issue": "trackers",
 }
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from shared.platform.errors import PermanentError
+from shared.platform.errors import ModelFixableError, PermanentError
 from shared.sync.services.issue_writes import Place
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
 
@@ -25,6 +25,16 @@ class CreateIssueArgs(Args):
     target: Target  # Linear: the connected team's id; GitLab: the connected project's id or path
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     body: str = Field("", max_length=20_000)  # Markdown
+
+
+class UpdateIssueArgs(Args):
+    tool: Literal["linear", "gitlab"]
+    target: Target
+    issue_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)] | None = (
+        None
+    )
+    status: Literal["backlog", "unstarted", "started", "completed", "canceled"] | None = None
 
 
 class CommentArgs(Args):
@@ -52,6 +62,13 @@ def _create(ctx: ToolContext, a: CreateIssueArgs) -> Output:
 
 def _find_created(ctx: ToolContext, a: CreateIssueArgs) -> Output | None:
     return _writes(ctx).find_created(Place(ctx.tenant_id, a.tool, a.target), ctx.key, _since(ctx))
+
+
+def _update(ctx: ToolContext, a: UpdateIssueArgs) -> Output:
+    changes = {k: v for k, v in (("title", a.title), ("status", a.status)) if v is not None}
+    if not changes:
+        raise ModelFixableError("update_issue: give a title or a status to set")
+    return _writes(ctx).update(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, changes)
 
 
 def _comment(ctx: ToolContext, a: CommentArgs) -> Output:
@@ -86,6 +103,18 @@ TOOLS = [
         uses_trackers=True,
         targets=("tool", "target", "issue_id"),
         find=_find_comment,
+        uses_notion=False,
+    ),
+    Tool(
+        "update_issue",
+        SideEffect.EXTERNAL,
+        UpdateIssueArgs,
+        "Set an issue's title or status group (backlog, unstarted, started, completed, canceled) in the "
+        "connected Linear team or GitLab project (asks the owner first; GitLab: completed or canceled "
+        "closes, others reopen). Output: tool, target, issue_id, title.",
+        _update,
+        uses_trackers=True,
+        targets=("tool", "target", "issue_id"),
         uses_notion=False,
     ),
 ]

@@ -21,6 +21,7 @@ ATTACKS = [
     ("create_issue", {"tool": "linear", "target": "team-evil", "title": "keys", "body": "leak"}),
     ("comment_on_issue", {"tool": "gitlab", "target": "78", "issue_id": "1", "body": "leak"}),
     ("comment_on_issue", {"tool": "linear", "target": "team-evil", "issue_id": "x", "body": "leak"}),
+    ("update_issue", {"tool": "gitlab", "target": "evil/leaks", "issue_id": "1", "title": "leak"}),
 ]
 
 
@@ -38,7 +39,7 @@ def _state(deps: Deps) -> RunState:
     return run.state
 
 
-@pytest.mark.parametrize("step", ATTACKS, ids=lambda s: f"{s[0]}-{s[1]['tool']}")
+@pytest.mark.parametrize("step", ATTACKS, ids=lambda s: f"{s[0]}-{s[1]['tool']}-{s[1]['target']}")
 def test_a_write_outside_the_connected_target_waits_for_the_owner_and_is_then_refused(
     step: tuple[str, dict[str, str]],
 ) -> None:

@@ -43,6 +43,14 @@ class IssueLinear(FakeLinear):
         self.issues[fields["id"]] = {**fields, "updatedAt": AT.isoformat()}
         return self.issues[fields["id"]]
 
+    def update_issue(self, key: str, issue_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        self._check(key)
+        if issue_id not in self.issues:
+            raise NotFound("Linear has no such entity (update)")
+        self.writes += 1
+        self.issues[issue_id].update(fields)
+        return self.issues[issue_id]
+
     def create_comment(self, key: str, fields: dict[str, Any]) -> dict[str, Any]:
         self._check(key)
         if fields["issueId"] not in self.issues:
@@ -84,6 +92,20 @@ class IssueGitLab(FakeGitLab):
             "project_id": project_id,
         }
         self.issues.append(issue)
+        return issue
+
+    def issue(self, base: str, token: str, project_id: int, iid: int) -> dict[str, Any] | None:
+        self._check(base, token)
+        return next((i for i in self.issues if i["iid"] == iid), None)
+
+    def update_issue(
+        self, base: str, token: str, project_id: int, iid: int, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        issue = self.issue(base, token, project_id, iid)
+        if issue is None:
+            raise NotFound("GitLab has no such issue")
+        self.writes += 1
+        issue.update(params)
         return issue
 
     def create_note(self, base: str, token: str, project_id: int, iid: int, body: str) -> dict[str, Any]:

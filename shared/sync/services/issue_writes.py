@@ -91,6 +91,21 @@ class IssueWrites:
         made = gitlab.made(marker_of(key), since)
         return _issue(at, made, "iid") if made else None
 
+    def update(self, at: Place, issue_id: str, changes: dict[str, str]) -> Output:
+        """Set ``changes`` (``title``, ``status``: a status group) on ``issue_id`` at ``at``. It sets values,
+        so a retry sets the same ones again: no second effect."""
+        if at.tool == "linear":
+            tracker, _ = self._linear_tracker(at.tenant_id, at.target)
+            issue = tracker.write(issue_id, changes, "") or tracker.read(issue_id)
+            key = "id"
+        else:
+            gitlab, _, _ = self._gitlab_tracker(at.tenant_id, at.target)
+            issue = gitlab.write(str(_iid(issue_id)), changes, "") or gitlab.read(issue_id)
+            key = "iid"
+        if issue is None:
+            raise ModelFixableError(f"{at.tool}: no issue {issue_id!r} in {at.target}")
+        return _issue(at, issue, key)
+
     def comment(self, at: Place, issue_id: str, body: str, key: str) -> Output:
         """A comment on ``issue_id`` at ``at``, made once for ``key``."""
         if at.tool == "linear":

@@ -96,3 +96,27 @@ def test_an_agent_s_reach_names_trackers_as_tool_and_target() -> None:
         with pytest.raises(ValidationError):
             Reach(trackers=[bad])
     assert "trackers" not in Reach().model_dump()  # left out when empty: stored agents read back unchanged
+
+
+@pytest.mark.parametrize(("tool", "target"), [("linear", "team-1"), ("gitlab", "77")])
+def test_an_update_sets_the_title_and_a_retry_sets_the_same(
+    tool: Literal["linear", "gitlab"], target: str
+) -> None:
+    writes, linear, gitlab = tracker_writes()
+    at = Place("t1", tool, target)
+    issue = writes.create(at, "Ship it", "", STEP_KEY)["issue_id"]
+    first = writes.update(at, issue, {"title": "Ship it now"})
+    assert writes.update(at, issue, {"title": "Ship it now"}) == first and first["title"] == "Ship it now"
+    with pytest.raises(ModelFixableError, match="not the connected one"):
+        writes.update(Place("t1", tool, "elsewhere"), issue, {"title": "Hostile"})
+    held = linear.issues[issue] if tool == "linear" else gitlab.issues[0]
+    assert held["title"] == "Ship it now" and linear.writes + gitlab.writes == 3  # made, set, set again
+
+
+def test_a_gitlab_update_to_a_closed_group_closes_the_issue() -> None:
+    writes, _, gitlab = tracker_writes()
+    at = Place("t1", "gitlab", "77")
+    issue = writes.create(at, "Ship it", "", STEP_KEY)["issue_id"]
+    writes.update(at, issue, {"status": "completed"})
+    assert gitlab.issues[0]["state_event"] == "close"
+    assert page_of(gitlab.issues[0]) == marker_of(STEP_KEY)  # its description, and marker, untouched
