@@ -106,7 +106,7 @@ TrackerTarget = Annotated[str, Field(pattern=r"^(linear|gitlab):[A-Za-z0-9_.\-/]
 
 class Reach(Record):
     """The data sources and pages an agent may read, and those it may change (empty: the workspace's
-    chosen ones, as before agents); the trackers' teams and projects it may write to (empty: the
+    chosen ones, as before agents). Also the trackers' teams and projects it may write to (empty: the
     connected ones, each write approved by the owner; decision 0116)."""
 
     model_config = ConfigDict(extra="ignore")
