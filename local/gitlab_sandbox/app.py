@@ -10,7 +10,8 @@ webhooks). What the sync relies on, from GitLab's REST API documentation:
   ``state``), ``GET``/``PUT /projects/:id/issues/:iid``, ``POST /projects/:id/issues`` (201; GitLab
   chooses the ``iid``: a second create is a second issue), ``state_event`` close/reopen, ``labels`` as
   a comma-separated list, ``assignee_ids``, ``due_date``; ``title`` is required (400 ``title is
-  missing``);
+  missing``); notes: ``GET``/``POST /projects/:id/issues/:iid/notes`` (201; ``body`` required, 400
+  ``body is missing``; GitLab chooses the note's ``id``);
 - offset pagination: ``per_page`` (default 20, at most 100) and ``page``, answered with ``X-Page``,
   ``X-Per-Page``, ``X-Next-Page`` (empty on the last page), ``X-Prev-Page``, ``X-Total``,
   ``X-Total-Pages`` and a ``Link`` header;
@@ -70,6 +71,7 @@ class GitLabSandbox:
         self.tokens = {TOKEN: (USERS[0], 40), DEVELOPER_TOKEN: (USERS[1], 30)}  # user, access level
         self.issues: dict[int, dict[str, Any]] = {}  # iid → issue
         self.hooks: dict[int, dict[str, Any]] = {}
+        self.notes: dict[int, list[dict[str, Any]]] = {}  # iid → its notes, oldest first
         self.outbox: list[tuple[str, dict[str, str], bytes]] = []
         self.requests = 0
         self.creates = 0
@@ -173,9 +175,13 @@ class GitLabSandbox:
             self.writes_by_api += 1
             self._deliver("open", issue)
             return 201, self._view(issue), {}
-        if len(rest) != 1 or not rest[0].isdigit() or int(rest[0]) not in self.issues:
+        if len(rest) not in (1, 2) or not rest[0].isdigit() or int(rest[0]) not in self.issues:
             raise _not_found("Issue")
         issue = self.issues[int(rest[0])]
+        if rest[1:] == ["notes"]:
+            return self._notes(method, issue["iid"], query, body, user)
+        if len(rest) != 1:
+            raise _not_found("Issue")
         if method == "GET":
             return 200, self._view(issue), {}
         if method == "PUT":
@@ -185,6 +191,22 @@ class GitLabSandbox:
             self._deliver(_action(before, issue["state"]), issue)
             return 200, self._view(issue), {}
         raise Refusal(405, {"error": "405 Method Not Allowed"})
+
+    def _notes(
+        self, method: str, iid: int, query: dict[str, str], body: dict[str, Any], user: dict[str, Any]
+    ) -> tuple[int, Any, dict[str, str]]:
+        notes = self.notes.setdefault(iid, [])
+        if method == "GET":
+            return _page(list(notes), query)
+        if method != "POST":
+            raise Refusal(405, {"error": "405 Method Not Allowed"})
+        if not str(body.get("body") or "").strip():
+            raise Refusal(400, {"error": "body is missing"})
+        note_id = 1000 + sum(len(n) for n in self.notes.values())  # notes' ids: GitLab's own sequence
+        note = {"id": note_id, "body": str(body["body"]), "author": _user(user), "created_at": _now()}
+        notes.append(note)
+        self.writes_by_api += 1
+        return 201, dict(note), {}
 
     def _hooks(self, method: str, rest: list[str], body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         if not rest and method == "POST":

@@ -6,7 +6,8 @@ members and labels; issues; webhooks). What the sync relies on, from Linear's do
   ``AUTHENTICATION_ERROR`` error, as Linear answers;
 - ``issueCreate`` takes the client's ``id``; a second create of the same id is refused
   (``INVALID_INPUT``), never a second issue; ``issueArchive``/``issueUnarchive``; ``webhookCreate`` with
-  our signing secret, ``webhookDelete``;
+  our signing secret, ``webhookDelete``; ``commentCreate`` on an issue takes the client's ``id`` too (a
+  second create of it refused), ``comment(id)`` reads one;
 - each change of an issue (by the API or by :meth:`LinearSandbox.edit`, a person in Linear's app) makes
   a webhook delivery for each of the team's webhooks, signed as Linear signs
   (``Linear-Signature``: hex HMAC-SHA256 of the body; ``Linear-Delivery``; ``webhookTimestamp`` in ms),
@@ -72,6 +73,7 @@ class LinearSandbox:
         self.keys = {KEY: MEMBERS[0]}
         self.issues: dict[str, dict[str, Any]] = {}
         self.webhooks: dict[str, dict[str, Any]] = {}
+        self.comments: dict[str, dict[str, Any]] = {}
         self.outbox: list[tuple[str, dict[str, str], bytes]] = []
         self.requests = 0
         self.schema_errors = 0
@@ -159,6 +161,8 @@ class LinearSandbox:
             "issueUpdate": lambda info, id, input: self._update(id, input),
             "issueArchive": lambda info, id, **kw: self._archive(id, True),
             "issueUnarchive": lambda info, id: self._archive(id, False),
+            "commentCreate": lambda info, input: self._comment_create(input),
+            "comment": lambda info, id=None, **kw: self._comment(id),
             "webhookCreate": lambda info, input: self._hook(input),
             "webhookDelete": lambda info, id: self._unhook(id),
         }
@@ -242,6 +246,24 @@ class LinearSandbox:
         self.writes_by_api += 1
         self._deliver("remove" if archived else "update", issue)
         return {"success": True}
+
+    def _comment_create(self, data: dict[str, Any]) -> dict[str, Any]:
+        comment_id = data.get("id") or str(uuid.uuid4())
+        if comment_id in self.comments:
+            raise GraphQLError("Entity with this id already exists", "INVALID_INPUT")
+        self._issue(str(data.get("issueId")))
+        self.comments[comment_id] = {
+            "id": comment_id,
+            "body": data.get("body") or "",
+            "issueId": data["issueId"],
+        }
+        self.writes_by_api += 1
+        return {"success": True, "comment": self.comments[comment_id]}
+
+    def _comment(self, comment_id: str | None) -> dict[str, Any]:
+        if comment_id not in self.comments:
+            raise GraphQLError("Entity not found: Comment", "ENTITY_NOT_FOUND")
+        return self.comments[comment_id]
 
     def _hook(self, data: dict[str, Any]) -> dict[str, Any]:
         hook_id = str(uuid.uuid4())

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from shared.notion.services.notion_access import NotionAccess
     from shared.runs.services.deps import Deps
     from shared.runs.services.webhooks import Intake
+    from shared.sync.services.issue_writes import IssueWrites
 
 __all__ = ["CLIENT_LIBRARIES", "PORTS", "_MODULES", "Container", "Port", "preload", "root"]
 
@@ -100,6 +101,16 @@ class Container(MemoryParts):
             memory=lambda: (self.embedder, self.passages),
             reranker=lambda: self.reranker,
             audit_source=lambda: self.audit,
+            trackers=self._issue_writes,
+        )
+
+    def _issue_writes(self) -> IssueWrites:
+        """The runs' writes to connected trackers (decision 0116), built once."""
+        from shared.sync.services.issue_writes import IssueWrites
+
+        return self._once(
+            "issue_writes",
+            lambda: IssueWrites(self.secrets, self.sync_store, self.linear, self.gitlab_store, self.gitlab),
         )
 
     def _build_deploy_engine(self) -> Deps:

@@ -47,6 +47,14 @@ class LinearApi(Protocol):
 
     def unarchive_issue(self, key: str, issue_id: str) -> None: ...
 
+    def create_comment(self, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """``commentCreate`` with ``fields`` (``id`` chosen by us, ``issueId``, ``body``): ``{id, body}``."""
+        ...
+
+    def comment(self, key: str, comment_id: str) -> dict[str, Any] | None:
+        """``{id, body}`` of the comment; None when there is none."""
+        ...
+
     def create_webhook(self, key: str, team_id: str, url: str, secret: str) -> str:
         """A webhook of the team's issues to ``url`` signed with ``secret``: its id."""
         ...
@@ -130,6 +138,14 @@ class GitLabApi(Protocol):
     def update_issue(
         self, base: str, token: str, project_id: int, iid: int, params: dict[str, Any]
     ) -> dict[str, Any]: ...
+
+    def create_note(self, base: str, token: str, project_id: int, iid: int, body: str) -> dict[str, Any]:
+        """A comment (note) on the issue: ``{id, body}``."""
+        ...
+
+    def notes(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
+        """The issue's notes, ``{id, body}`` each (all pages)."""
+        ...
 
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
         """A webhook of the project's issue events to ``url`` with ``secret`` as its token: its id."""

@@ -52,6 +52,9 @@ TOOL_MODULES: dict[str, str] = {
     "map_rows": "fanout",
     "fan_in": "fanout",
     "finish": "flow",
+    "create_issue": "trackers",
+    "comment_on_issue": "trackers",
+    "update_issue": "trackers",
 }
 
 
@@ -107,6 +110,10 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911 (a case per module)
             from shared.tools import fanout
 
             return fanout.TOOLS
+        case "trackers":
+            from shared.tools import trackers
+
+            return trackers.TOOLS
     raise KeyError(module)
 
 

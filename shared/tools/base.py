@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from shared.code.ports import CodeAccess
     from shared.notion.ports import TenantNotion
     from shared.platform.ports import Model, TaskQueue
+    from shared.sync.services.issue_writes import IssueWrites
 
 
 class SideEffect(StrEnum):
@@ -129,6 +130,8 @@ class ToolContext(NamedTuple):
     # The owner's GitHub repositories (settings: github_repositories), for a tool that declares
     # ``Tool.uses_repositories`` (a Notion step, on execute-step, has no code access to ask).
     repositories: tuple[str, ...] | None = None
+    # The tenant's connected trackers (Linear, GitLab), for a tool that declares ``Tool.uses_trackers``.
+    trackers: IssueWrites | None = None
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""
@@ -158,6 +161,7 @@ class Tool(NamedTuple):
     # retries later (the owner is asked only once it holds), another error fails or repairs the step.
     before_asking: Callable[[ToolContext, Any], str] | None = None
     uses_repositories: bool = False  # the engine gives ``ToolContext.repositories`` to these tools only
+    uses_trackers: bool = False  # the engine gives ``ToolContext.trackers`` to these tools only
 
     @property
     def needs_intent(self) -> bool:

@@ -61,6 +61,9 @@ REACH: dict[str, frozenset[str]] = {
     "shared/sync/services/connect.py:connect_linear": frozenset({"api"}),
     "shared/sync/services/connect.py:_unhook": frozenset({"api"}),
     "shared/sync/services/intake.py:ingest_linear": frozenset({"api"}),
+    # A run's tracker writes (decision 0116): the tool's key read by its step, on execute-step.
+    "shared/sync/services/issue_writes.py:IssueWrites._linear_tracker": frozenset({"execute_step"}),
+    "shared/sync/services/issue_writes.py:IssueWrites._gitlab_tracker": frozenset({"execute_step"}),
     "shared/sync/services/mirror.py:run_sync_task": frozenset({"plan"}),
     "shared/sync/services/mirror.py:_run": frozenset({"plan"}),
     # The GitLab sync, the same way (decision 0106): connect and disconnect on api, its token-checked

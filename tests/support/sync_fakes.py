@@ -93,6 +93,12 @@ class FakeLinear:
     def unarchive_issue(self, key: str, issue_id: str) -> None:
         raise NotImplementedError
 
+    def create_comment(self, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError("create_comment() is faked in tests/support/tracker_fakes.py")
+
+    def comment(self, key: str, comment_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError("comment() is faked in tests/support/tracker_fakes.py")
+
     def create_webhook(self, key: str, team_id: str, url: str, secret: str) -> str:
         self._check(key)
         self.webhooks[f"hook-{len(self.webhooks)}"] = url
@@ -149,6 +155,12 @@ class FakeGitLab:
 
     def update_issue(self, *args: Any) -> dict[str, Any]:
         raise not_faked("update_issue", "GitLab")
+
+    def create_note(self, base: str, token: str, project_id: int, iid: int, body: str) -> dict[str, Any]:
+        raise NotImplementedError("create_note() is faked in tests/support/tracker_fakes.py")
+
+    def notes(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
+        raise NotImplementedError("notes() is faked in tests/support/tracker_fakes.py")
 
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
         self._check(base, token)

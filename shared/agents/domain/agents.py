@@ -100,14 +100,23 @@ def routine_run_id(agent_id: str, index: int, slot: datetime) -> str:
     return f"routine-{agent_id}-{index}-{slot:%Y%m%d%H}"
 
 
+# A tracker's team or project an agent may write to: ``linear:<team id>``, ``gitlab:<project id or path>``.
+TrackerTarget = Annotated[str, Field(pattern=r"^(linear|gitlab):[A-Za-z0-9_.\-/]{1,200}$")]
+
+
 class Reach(Record):
     """The data sources and pages an agent may read, and those it may change (empty: the workspace's
-    chosen ones, as before agents)."""
+    chosen ones, as before agents). Also the trackers' teams and projects it may write to (empty: the
+    connected ones, each write approved by the owner; decision 0116)."""
 
     model_config = ConfigDict(extra="ignore")
 
     read: Annotated[list[NotionId], Field(max_length=50)] = Field(default_factory=list)
     change: Annotated[list[NotionId], Field(max_length=50)] = Field(default_factory=list)
+    # Left out of a stored agent when empty: agents stored before it read back unchanged.
+    trackers: Annotated[list[TrackerTarget], Field(max_length=20)] = Field(
+        default_factory=list, exclude_if=lambda v: not v
+    )
 
 
 class InstructionsVersion(Record):

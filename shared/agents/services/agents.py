@@ -417,6 +417,7 @@ class RunAgent(NamedTuple):
             "run_budget_usd": self.agent.max_cost_per_run_usd,
             "reach_read": [plain_notion_id(i) for i in self.agent.reach.read],
             "reach_change": [plain_notion_id(i) for i in self.agent.reach.change],
+            "reach_trackers": list(self.agent.reach.trackers),
             "model_tier": "" if self.agent.model_tier == "standard" else self.agent.model_tier,
             "reports_to": "" if self.agent.reports_to == "runs_row" else self.agent.reports_to,
             "review": "" if self.agent.review == "off" else self.agent.review,

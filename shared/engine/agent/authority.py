@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from shared.code.domain.policy import sensitive_kind
 from shared.platform.errors import ModelFixableError
-from shared.runs.domain.authority import WORKSPACE_READS, effect_digest, is_production
+from shared.runs.domain.authority import TRACKER_WRITES, WORKSPACE_READS, effect_digest, is_production
 from shared.runs.domain.events import REQUEST_CHARS, PlannedStep
 from shared.runs.domain.plan_task import page_key
 from shared.runs.domain.runs import RunState
@@ -151,11 +151,27 @@ def outside_reach(
     its own pages and what the reach lists (or a page whose parent it lists), never a search; with a
     change reach it changes only its own pages and those. Narrower than approval: an owner's approval
     never widens it (issue 55)."""
+    if tool in TRACKER_WRITES:
+        return _tracker_beyond(state, tool, args)
     reaches = [(state.reach_read, state.reach_change)]
     reaches += [(tuple(b.get("read", ())), tuple(b.get("change", ()))) for b in state.bounds]
     for read, change in reaches:
         if why := _beyond(state, tool, args, parents, read=read, change=change):
             return why
+    return None
+
+
+def _tracker_beyond(state: RunState, tool: str, args: dict[str, Any]) -> str | None:
+    """Why a tracker write lies beyond its agent's reach (``RunState.reach_trackers``, and a hand-off's
+    bounds that name trackers); None when every reach lists its ``tool:target`` or names none."""
+    place = f"{args.get('tool')}:{args.get('target')}"
+    reaches = [state.reach_trackers, *(tuple(b.get("trackers", ())) for b in state.bounds)]
+    for reach in reaches:
+        if reach and place not in reach:
+            return (
+                f"{tool}: {place} lies beyond the trackers this agent may write to (its reach: "
+                f"{', '.join(reach)}); work within its reach"
+            )
     return None
 
 
@@ -207,7 +223,7 @@ def _unreached(tool: str, place: Any, reach: set[str], parents: Parents | None, 
 def gated(state: RunState, tool: Tool, args: dict[str, Any], blocks: Blocks | None = None) -> str | None:
     """The digest of the step's effect when it needs the owner's approval, else None. ``blocks``
     reads the block a block edit names (the step's engine gives it; see :func:`_edits_own`)."""
-    if tool.effect == SideEffect.CODE:
+    if tool.effect == SideEffect.CODE or tool.name in TRACKER_WRITES:
         return effect_digest(tool.name, args, production=is_production(tool.name, args))
     if tool.name in BLOCK_EDITS | PAGE_EDITS:
         return None if _edits_own(state, tool.name, args, blocks) else effect_digest(tool.name, args)

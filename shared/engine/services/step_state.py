@@ -201,6 +201,7 @@ class Step(NamedTuple):
             children=self.children if tool.name == "fan_in" else None,
             map_window=self.deps.settings.fan_out_max_running if tool.name == "map_rows" else None,
             repositories=self.repositories() if tool.uses_repositories else None,
+            trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
         )
 
     def repositories(self) -> tuple[str, ...]:

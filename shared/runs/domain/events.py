@@ -105,6 +105,7 @@ class RunPlanned(_Event):
     # The agent's reach (plain ids): what the run may read and change at all (empty: as before agents).
     reach_read: list[str] = Field(default_factory=list, exclude_if=_absent)
     reach_change: list[str] = Field(default_factory=list, exclude_if=_absent)
+    reach_trackers: list[str] = Field(default_factory=list, exclude_if=_absent)  # ``tool:target`` each
     model_tier: str = Field("", exclude_if=_absent)  # the agent's, when not "standard"
     # The agent's reviewer pass ("same", "other"; empty: none) and the instructions it checks against.
     review: str = Field("", exclude_if=_absent)

@@ -133,6 +133,7 @@ class RunState(Record):
     run_budget_usd: float | None = Field(None, exclude_if=_unset)  # RunPlanned's: its agent's run budget
     reach_read: tuple[str, ...] = Field((), exclude_if=_unset)  # RunPlanned's: its agent's reach
     reach_change: tuple[str, ...] = Field((), exclude_if=_unset)
+    reach_trackers: tuple[str, ...] = Field((), exclude_if=_unset)
     model_tier: str = Field("", exclude_if=_unset)  # RunPlanned's: which models its calls use
     review: str = Field("", exclude_if=_unset)  # RunPlanned's: its reviewer pass
     review_against: str = Field("", exclude_if=_unset)
@@ -202,6 +203,7 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "run_budget_usd": e.run_budget_usd,
         "reach_read": tuple(e.reach_read),
         "reach_change": tuple(e.reach_change),
+        "reach_trackers": tuple(e.reach_trackers),
         "model_tier": e.model_tier,
         "review": e.review,
         "review_against": e.review_against,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.platform.config import Settings
 from shared.runs.domain.run_limits import Budget, Limits
@@ -43,6 +43,8 @@ class Deps(NamedTuple):
     # Search's reranker, built on first use (None: none; decision 0098).
     reranker: Callable[[], Reranker | None] | None = None
     audit_source: Callable[[], AuditLog] | None = None  # the audit log, built on first use (bootstrap)
+    # The tenant's tracker writes (shared.sync.services.issue_writes.IssueWrites), built on first use.
+    trackers: Callable[[], Any] | None = None
 
     def limits(self) -> Limits:
         s = self.settings

@@ -179,6 +179,13 @@ class GitLabRest:
         path = f"/projects/{project_id}/issues/{iid}"
         return dict(self._json(base, token, "PUT", path, "issue", json=params))
 
+    def create_note(self, base: str, token: str, project_id: int, iid: int, body: str) -> dict[str, Any]:
+        path = f"/projects/{project_id}/issues/{iid}/notes"
+        return dict(self._json(base, token, "POST", path, "note", json={"body": body}))
+
+    def notes(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
+        return self._pages(base, token, f"/projects/{project_id}/issues/{iid}/notes", "notes", {})
+
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
         params = {
             "url": url,

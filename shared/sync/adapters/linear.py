@@ -37,6 +37,11 @@ DOCUMENTS: dict[str, str] = {
     ),
     "archive": "mutation IssueArchive($id: String!) { issueArchive(id: $id) { success } }",
     "unarchive": "mutation IssueUnarchive($id: String!) { issueUnarchive(id: $id) { success } }",
+    "comment_create": (
+        "mutation CommentCreate($input: CommentCreateInput!) "
+        "{ commentCreate(input: $input) { success comment { id body } } }"
+    ),
+    "comment": "query Comment($id: String!) { comment(id: $id) { id body } }",
     "webhook": (
         "mutation WebhookCreate($input: WebhookCreateInput!) "
         "{ webhookCreate(input: $input) { success webhook { id } } }"
@@ -105,12 +110,16 @@ class LinearGraphQL:
             "labels": team["labels"]["nodes"],
         }
 
-    def issue(self, key: str, issue_id: str) -> dict[str, Any] | None:
+    def _found(self, key: str, name: str, entity_id: str) -> dict[str, Any] | None:
+        """The entity ``name`` reads (``issue``, ``comment``) by its id; None when there is none."""
         try:
-            issue = self._call(key, "issue", {"id": issue_id})["issue"]
+            found = self._call(key, name, {"id": entity_id})[name]
         except NotFound:
             return None
-        return dict(issue) if issue else None
+        return dict(found) if found else None
+
+    def issue(self, key: str, issue_id: str) -> dict[str, Any] | None:
+        return self._found(key, "issue", issue_id)
 
     def create_issue(self, key: str, fields: dict[str, Any]) -> dict[str, Any]:
         return dict(self._call(key, "create", {"input": fields})["issueCreate"]["issue"])
@@ -123,6 +132,12 @@ class LinearGraphQL:
 
     def unarchive_issue(self, key: str, issue_id: str) -> None:
         self._call(key, "unarchive", {"id": issue_id})
+
+    def create_comment(self, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call(key, "comment_create", {"input": fields})["commentCreate"]["comment"])
+
+    def comment(self, key: str, comment_id: str) -> dict[str, Any] | None:
+        return self._found(key, "comment", comment_id)
 
     def create_webhook(self, key: str, team_id: str, url: str, secret: str) -> str:
         data = {

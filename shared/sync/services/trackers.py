@@ -114,12 +114,9 @@ class GitLabTracker(_ToolChosenIds):
 
     def create(self, page_id: str, fields: TaskFields, claimed: datetime | None) -> dict[str, Any]:
         if claimed is not None:  # an earlier try began: did it make the issue?
-            made = self._gitlab.issues_since(
-                self._c.base_url, self._token, self._c.project_id, self._c.user_id, claimed - CLOCK_SLACK
-            )
-            mine = [i for i in made if gitlab_mapping.page_of(i) == page_id.replace("-", "")]
-            if mine:
-                return mine[0]
+            found = self.made(page_id, claimed)
+            if found is not None:
+                return found
         held = self.view(fields).model_dump()
         params = gitlab_mapping.issue_params(held, self._c.members, page_id)
         closing = params.pop("state_event", "") == "close"
@@ -127,6 +124,14 @@ class GitLabTracker(_ToolChosenIds):
         if closing:  # GitLab makes every issue open: close it after
             issue = self.write(str(issue["iid"]), {"status": "completed"}, page_id) or issue
         return issue
+
+    def made(self, page_id: str, claimed: datetime) -> dict[str, Any] | None:
+        """The issue with ``page_id``'s marker that the token's user made since ``claimed``, or None."""
+        made = self._gitlab.issues_since(
+            self._c.base_url, self._token, self._c.project_id, self._c.user_id, claimed - CLOCK_SLACK
+        )
+        mine = [i for i in made if gitlab_mapping.page_of(i) == page_id.replace("-", "")]
+        return mine[0] if mine else None
 
     def write(self, issue_id: str, changes: dict[str, Any], page_id: str) -> dict[str, Any] | None:
         params = gitlab_mapping.issue_params(changes, self._c.members, page_id)

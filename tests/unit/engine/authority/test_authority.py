@@ -14,7 +14,13 @@ from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
 from shared.platform.errors import Forbidden, ModelFixableError, TransientError
-from shared.runs.domain.authority import PRODUCTION, UNTRUSTED_READS, WORKSPACE_READS, effect_digest
+from shared.runs.domain.authority import (
+    PRODUCTION,
+    TRACKER_WRITES,
+    UNTRUSTED_READS,
+    WORKSPACE_READS,
+    effect_digest,
+)
 from shared.runs.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunState, RunStatus, fold
@@ -260,3 +266,13 @@ def test_a_value_is_bare_only_as_one_token_and_a_literal_escapes_what_could_imit
     shown = authority.literal(sneaky)
     assert json.loads(shown) == sneaky and shown.count('"') == 2 + 1  # its quotes and one escaped
     assert "\n" not in shown and "\u2028" not in shown and "\u202e" not in shown and "\u201d" not in shown
+
+
+def test_every_write_to_a_tracker_asks_the_owner_first() -> None:
+    # the tools that write to a connected tracker are TRACKER_WRITES, and each is gated wherever it lands
+    assert {t.name for t in REGISTRY.values() if t.uses_trackers} == TRACKER_WRITES
+    state = RunState()  # a run of no pages of its own
+    for name in TRACKER_WRITES:
+        args = {"tool": "linear", "target": "team-1", "title": "t", "issue_id": "1", "body": "b"}
+        args = {k: v for k, v in args.items() if k in REGISTRY[name].args.model_fields}
+        assert authority.gated(state, REGISTRY[name], args) == effect_digest(name, args)

@@ -1,0 +1,164 @@
+"""A run's writes to a connected tool (decision 0116): create an issue, comment on one, each exactly once
+per step key. Only the tool's connected target (Linear's team, GitLab's project) takes a write. A create is
+idempotent as the sync's are (:mod:`shared.sync.services.trackers`): the key stands for a page, so Linear's
+issue has the id derived from it and GitLab's carries its marker. A comment's id (Linear) or marker (GitLab)
+is the key's too."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from shared.platform.errors import ModelFixableError
+from shared.sync.domain import gitlab_mapping
+from shared.sync.domain.connection import key_secret
+from shared.sync.domain.fields import TaskFields, issue_id_for
+from shared.sync.services.trackers import GitLabTracker, LinearTracker
+
+if TYPE_CHECKING:
+    from shared.platform.ports import SecretStore
+    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore
+
+WriteTool = Literal["linear", "gitlab"]
+Output = dict[str, Any]
+
+
+class Place(NamedTuple):
+    """Where a write lands: the tenant's tool and its target (Linear's team id, GitLab's project id or path)."""
+
+    tenant_id: str
+    tool: WriteTool
+    target: str
+
+
+def marker_of(key: str) -> str:
+    """The 32 hex characters standing for ``key`` where the sync puts a page's id."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+class IssueWrites:
+    """The writes, through the tenant's stored key and connection (no secret in any output or error)."""
+
+    def __init__(
+        self,
+        secrets: SecretStore,
+        linear_store: SyncStore,
+        linear: LinearApi,
+        gitlab_store: GitLabStore,
+        gitlab: GitLabApi,
+    ) -> None:
+        self._secrets, self._linear_store, self._linear = secrets, linear_store, linear
+        self._gitlab_store, self._gitlab = gitlab_store, gitlab
+
+    def _linear_tracker(self, tenant_id: str, target: str) -> tuple[LinearTracker, str]:
+        c = self._linear_store.connection(tenant_id)
+        if c is None:
+            raise ModelFixableError(_unconnected("linear"))
+        if target not in (c.team_id,):
+            raise ModelFixableError(_elsewhere("linear", target, f"team {c.team_id} ({c.team_name})"))
+        key = self._secrets.get(key_secret(tenant_id, "linear"))
+        return LinearTracker(self._linear, key, self._linear.team(key, c.team_id), tenant_id, c), key
+
+    def _gitlab_tracker(self, tenant_id: str, target: str) -> tuple[GitLabTracker, str, Any]:
+        c = self._gitlab_store.connection(tenant_id)
+        if c is None:
+            raise ModelFixableError(_unconnected("gitlab"))
+        if target not in (str(c.project_id), c.project_path):
+            raise ModelFixableError(
+                _elsewhere("gitlab", target, f"project {c.project_id} ({c.project_path})")
+            )
+        token = self._secrets.get(key_secret(tenant_id, "gitlab"))
+        return GitLabTracker(self._gitlab, token, c), token, c
+
+    def create(self, at: Place, title: str, body: str, key: str) -> Output:
+        """The issue made for ``key`` at ``at``: a ModelFixableError when the tool is not connected or the
+        target is not its connected one."""
+        fields = TaskFields(title=title, description=body)
+        if at.tool == "linear":
+            tracker, _ = self._linear_tracker(at.tenant_id, at.target)
+            return _issue(at, tracker.create(marker_of(key), fields, None), "id")
+        gitlab, _, _ = self._gitlab_tracker(at.tenant_id, at.target)
+        return _issue(at, gitlab.create(marker_of(key), fields, None), "iid")
+
+    def find_created(self, at: Place, key: str, since: datetime) -> Output | None:
+        """The issue an earlier try for ``key`` made (GitLab: made since ``since``), or None."""
+        if at.tool == "linear":
+            tracker, _ = self._linear_tracker(at.tenant_id, at.target)
+            found = tracker.read(issue_id_for(at.tenant_id, marker_of(key)))
+            return _issue(at, found, "id") if found else None
+        gitlab, _, _ = self._gitlab_tracker(at.tenant_id, at.target)
+        made = gitlab.made(marker_of(key), since)
+        return _issue(at, made, "iid") if made else None
+
+    def update(self, at: Place, issue_id: str, changes: dict[str, str]) -> Output:
+        """Set ``changes`` (``title``, ``status``: a status group) on ``issue_id`` at ``at``. It sets values,
+        so a retry sets the same ones again: no second effect."""
+        if at.tool == "linear":
+            tracker, _ = self._linear_tracker(at.tenant_id, at.target)
+            issue = tracker.write(issue_id, changes, "") or tracker.read(issue_id)
+            key = "id"
+        else:
+            gitlab, _, _ = self._gitlab_tracker(at.tenant_id, at.target)
+            issue = gitlab.write(str(_iid(issue_id)), changes, "") or gitlab.read(issue_id)
+            key = "iid"
+        if issue is None:
+            raise ModelFixableError(f"{at.tool}: no issue {issue_id!r} in {at.target}")
+        return _issue(at, issue, key)
+
+    def comment(self, at: Place, issue_id: str, body: str, key: str) -> Output:
+        """A comment on ``issue_id`` at ``at``, made once for ``key``."""
+        if at.tool == "linear":
+            _, secret = self._linear_tracker(at.tenant_id, at.target)
+            data = {"id": _comment_id(at, key), "issueId": issue_id, "body": body}
+            return _comment(at, issue_id, self._linear.create_comment(secret, data))
+        _, token, c = self._gitlab_tracker(at.tenant_id, at.target)
+        text = f"{body.strip()}\n\n{gitlab_mapping.marker(marker_of(key))}"
+        return _comment(
+            at, issue_id, self._gitlab.create_note(c.base_url, token, c.project_id, _iid(issue_id), text)
+        )
+
+    def find_comment(self, at: Place, issue_id: str, key: str) -> Output | None:
+        """The comment an earlier try for ``key`` made, or None."""
+        if at.tool == "linear":
+            _, secret = self._linear_tracker(at.tenant_id, at.target)
+            found = self._linear.comment(secret, _comment_id(at, key))
+            return _comment(at, issue_id, found) if found else None
+        _, token, c = self._gitlab_tracker(at.tenant_id, at.target)
+        mine = marker_of(key)
+        for note in self._gitlab.notes(c.base_url, token, c.project_id, _iid(issue_id)):
+            if gitlab_mapping.page_of({"description": note.get("body")}) == mine:
+                return _comment(at, issue_id, note)
+        return None
+
+
+def _comment_id(at: Place, key: str) -> str:
+    """The id of the Linear comment made for ``key``: the same for every retry."""
+    return issue_id_for(at.tenant_id, f"comment-{marker_of(key)}")
+
+
+def _comment(at: Place, issue_id: str, comment: dict[str, Any]) -> Output:
+    return {"tool": at.tool, "target": at.target, "issue_id": issue_id, "comment_id": str(comment["id"])}
+
+
+def _iid(issue_id: str) -> int:
+    if not issue_id.isdigit():
+        raise ModelFixableError(f"gitlab: issue_id {issue_id!r} must be the issue's number in its project")
+    return int(issue_id)
+
+
+def _issue(at: Place, issue: dict[str, Any], id_key: str) -> Output:
+    return {
+        "tool": at.tool,
+        "target": at.target,
+        "issue_id": str(issue[id_key]),
+        "title": str(issue.get("title") or ""),
+    }
+
+
+def _unconnected(tool: str) -> str:
+    return f"{tool} is not connected to this workspace: the owner connects it on the Integrations screen"
+
+
+def _elsewhere(tool: str, target: str, connected: str) -> str:
+    return f"{tool}: target {target!r} is not the connected one; use {connected}"

@@ -1,0 +1,120 @@
+"""Writes to a connected tracker (Linear's team, GitLab's project): create an issue, comment on one
+(decision 0116). Each is an external effect the owner approves first (shared.engine.agent.authority),
+made once per step key by :class:`shared.sync.services.issue_writes.IssueWrites`, which refuses a tool
+the workspace has not connected or a target other than the connected one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from shared.platform.errors import ModelFixableError, PermanentError
+from shared.sync.services.issue_writes import Place
+from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
+
+if TYPE_CHECKING:
+    from shared.sync.services.issue_writes import IssueWrites
+
+Target = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class CreateIssueArgs(Args):
+    tool: Literal["linear", "gitlab"]
+    target: Target  # Linear: the connected team's id; GitLab: the connected project's id or path
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    body: str = Field("", max_length=20_000)  # Markdown
+
+
+class UpdateIssueArgs(Args):
+    tool: Literal["linear", "gitlab"]
+    target: Target
+    issue_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)] | None = (
+        None
+    )
+    status: Literal["backlog", "unstarted", "started", "completed", "canceled"] | None = None
+
+
+class CommentArgs(Args):
+    tool: Literal["linear", "gitlab"]
+    target: Target
+    issue_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+
+
+def _writes(ctx: ToolContext) -> IssueWrites:
+    if ctx.trackers is None:
+        raise RuntimeError("this tool has no tracker access: it does not declare uses_trackers")
+    return ctx.trackers
+
+
+def _since(ctx: ToolContext) -> datetime:
+    if ctx.started_at is None:
+        raise PermanentError("looking for an earlier attempt's issue needs the run's start")
+    return ctx.started_at
+
+
+def _create(ctx: ToolContext, a: CreateIssueArgs) -> Output:
+    return _writes(ctx).create(Place(ctx.tenant_id, a.tool, a.target), a.title, a.body, ctx.key)
+
+
+def _find_created(ctx: ToolContext, a: CreateIssueArgs) -> Output | None:
+    return _writes(ctx).find_created(Place(ctx.tenant_id, a.tool, a.target), ctx.key, _since(ctx))
+
+
+def _update(ctx: ToolContext, a: UpdateIssueArgs) -> Output:
+    changes = {k: v for k, v in (("title", a.title), ("status", a.status)) if v is not None}
+    if not changes:
+        raise ModelFixableError("update_issue: give a title or a status to set")
+    return _writes(ctx).update(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, changes)
+
+
+def _comment(ctx: ToolContext, a: CommentArgs) -> Output:
+    return _writes(ctx).comment(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, a.body, ctx.key)
+
+
+def _find_comment(ctx: ToolContext, a: CommentArgs) -> Output | None:
+    return _writes(ctx).find_comment(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, ctx.key)
+
+
+# Each declared with ``Tool(...)`` itself: tests/unit/tools/test_tool_declarations.py reads the declarations.
+TOOLS = [
+    Tool(
+        "create_issue",
+        SideEffect.EXTERNAL,
+        CreateIssueArgs,
+        "Create an issue in the workspace's connected Linear team or GitLab project (asks the owner "
+        "first). Output: tool, target, issue_id, title.",
+        _create,
+        uses_trackers=True,
+        targets=("tool", "target"),
+        find=_find_created,
+        uses_notion=False,
+    ),
+    Tool(
+        "comment_on_issue",
+        SideEffect.EXTERNAL,
+        CommentArgs,
+        "Comment on an issue (issue_id: Linear's id, GitLab's number) of the connected Linear team or "
+        "GitLab project (asks the owner first). Output: tool, target, issue_id, comment_id.",
+        _comment,
+        uses_trackers=True,
+        targets=("tool", "target", "issue_id"),
+        find=_find_comment,
+        uses_notion=False,
+    ),
+    Tool(
+        "update_issue",
+        SideEffect.EXTERNAL,
+        UpdateIssueArgs,
+        "Set an issue's title or status group (backlog, unstarted, started, completed, canceled) in the "
+        "connected Linear team or GitLab project (asks the owner first; GitLab: completed or canceled "
+        "closes, others reopen). Output: tool, target, issue_id, title.",
+        _update,
+        uses_trackers=True,
+        targets=("tool", "target", "issue_id"),
+        uses_notion=False,
+    ),
+]
