@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 def test_a_linear_issue_exists_once_after_a_retried_step_and_its_comment_lands(stack: SyncStack) -> None:
     connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
     lab = FakeSyncStore()
-    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.linear, lab, FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, lab, FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
     at, key = Place(stack.tenant_id, "linear", TEAM_ID), idempotency_key(stack.tenant_id, "r1", 2)
     since = stack.clock[0] - timedelta(minutes=1)
     made = writes.create(at, "Ship the release", "Notes **here**", key)
