@@ -6,7 +6,8 @@ product's code (``shared/``) made inside ``start_run``. It prints
 
 ``RESULT plan_path_stops=<n> plan_path_modules=<n> plan_path_returns=<n> plan_path_calls=<n>``
 
-- stops: the product's functions the path enters (each counted once);
+- stops: the product's functions the path enters (each counted once), leaving out code that runs
+  because a module is imported for the first time (class bodies, registrations): not the path;
 - modules: the modules those functions are in;
 - returns: how often the path comes back into a module it had left (a reader's jump back to a file
   already open); calls: every call, repeats included.
@@ -30,6 +31,7 @@ PRODUCT = str(ROOT / "shared") + "/"
 # The modules before issue 64's move, spelt so that tools/relayout.py does not rewrite them.
 BEFORE_TASKS = ".".join(("shared", "domain", "tasks", "plan"))
 BEFORE_PLANNING = ".".join(("shared", "services", "planning"))
+IMPORT_MACHINERY = "<frozen importlib._bootstrap"
 PAGE = "1a2b3c4d-0000-4000-8000-00000000abcd"
 
 
@@ -65,6 +67,15 @@ def _module(frame: FrameType) -> str:
     return str(frame.f_globals.get("__name__", "?"))
 
 
+def _importing(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside an import (Python's import machinery is on the stack)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(IMPORT_MACHINERY):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def trace_start_run() -> list[tuple[str, str]]:
     """(module, function) of each call into shared/ while ``start_run`` plans the scenario's task."""
     start_run = _first("shared.engine.planning.start", BEFORE_PLANNING).start_run
@@ -75,7 +86,8 @@ def trace_start_run() -> list[tuple[str, str]]:
     def tracer(frame: FrameType, event: str, arg: object) -> None:
         if event == "call" and frame.f_code.co_filename.startswith(PRODUCT):
             name = frame.f_code.co_name
-            if not name.startswith("<"):  # comprehensions, lambdas and generator expressions aside
+            # comprehensions, lambdas, generator expressions and import-time code aside
+            if not name.startswith("<") and not _importing(frame):
                 calls.append((_module(frame), frame.f_code.co_qualname))
 
     sys.setprofile(None)
