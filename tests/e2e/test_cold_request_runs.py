@@ -1,4 +1,4 @@
-"""``make bench-coldstart``'s cold request still measures real work on both of its sides: plan plans
+"""An end-to-end check of ``make bench-coldstart``: its's cold request still measures real work on both of its sides: plan plans
 a run (the data source queried in the Notion sandbox, the model stand-in asked), execute-step runs its
 first step, deploy creates an approved run's Vercel preview and notify comments on a page, on each
 side with runs that side's plan prepared; notion-webhook and api answer their first request. Both
@@ -16,7 +16,7 @@ from tests.perf.backends import NOTION_TOKEN, PAGE, Backends
 from tests.perf.bench_coldstart import stage
 from tests.perf.cold_request import COLD_TARGETS, Side, measure
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.e2e
 
 
 def test_every_cold_target_does_its_work_on_both_sides() -> None:
