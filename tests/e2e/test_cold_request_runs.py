@@ -1,4 +1,4 @@
-"""An end-to-end check of ``make bench-coldstart``: its's cold request still measures real work on both of its sides: plan plans
+"""An end-to-end check of ``make bench-coldstart``: its cold request still measures real work on both of its sides: plan plans
 a run (the data source queried in the Notion sandbox, the model stand-in asked), execute-step runs its
 first step, deploy creates an approved run's Vercel preview and notify comments on a page, on each
 side with runs that side's plan prepared; notion-webhook and api answer their first request. Both
