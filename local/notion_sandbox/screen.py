@@ -29,6 +29,7 @@ DONE = {
     "comment": "Commented. Notion sends comment.created.",
     "trash": "Moved to the trash. Notion sends page.deleted.",
     "restore": "Restored. Notion sends page.undeleted.",
+    "sign-in": "The next Notion sign-in (Connect Notion, or an invite link in the console) is this person.",
 }
 INPUTS = {"title": "text", "rich_text": "text", "url": "text", "email": "text", "phone_number": "text"}
 INPUTS |= {"date": "date", "number": "number", "multi_select": "text"}
@@ -111,7 +112,7 @@ def workspace_view(ws: Workspace, person: str, note: str = "") -> str:
     home = f"/screen/{quote(ws.key)}/?{urlencode({'as': person})}"
     return render(
         "workspace", heading=ws.name, ws=ws, people=_people(ws), person=person, home=home, note=note,
-        pages=pages, sources=sources, trash=trash,
+        pages=pages, sources=sources, trash=trash, acting=ws.people[person].get("name") or person,
     )  # fmt: skip
 
 
@@ -248,6 +249,21 @@ def change(ws: Workspace, page: JSON, action: str, form: Any, block_id: str = ""
     raise ScreenError("There is no such change.", 404)
 
 
+def same_site() -> bool:
+    """False for a form posted from another site's page (its Origin names another host)."""
+    origin = request.headers.get("Origin")
+    return not origin or urlsplit(origin).netloc == request.host
+
+
+def made(sandbox: Sandbox, ws: Workspace, page: JSON, person: str, *, action: str, block_id: str) -> str:
+    """Make the change as ``person``; what the screen then says (a key of :data:`DONE`)."""
+    method, path, body = change(ws, page, action, request.form, block_id)
+    if action == "properties" and not body["properties"]:
+        return "unchanged"
+    sandbox.call(ws, ws.person(person), method, path, body=body, args={})
+    return action
+
+
 def register_screen(app: Flask, sandbox: Sandbox) -> None:
     """The screen's routes on the sandbox's app (``/screen/``; ``/`` leads there)."""
 
@@ -256,14 +272,6 @@ def register_screen(app: Flask, sandbox: Sandbox) -> None:
 
     def page_of(ws: Workspace, page_id: str) -> JSON:
         return found(ws.pages.get(page_id), "There is no such page in this workspace.")
-
-    def made(ws: Workspace, page: JSON, person: str, action: str, block_id: str) -> str:
-        """Make the change as ``person``; what the screen then says (a key of :data:`DONE`)."""
-        method, path, body = change(ws, page, action, request.form, block_id)
-        if action == "properties" and not body["properties"]:
-            return "unchanged"
-        sandbox.call(ws, ws.person(person), method, path, body=body, args={})
-        return action
 
     def refused(error: ScreenError) -> Response:
         body = render("workspaces", heading="Not done", error=str(error), workspaces=[])
@@ -284,7 +292,8 @@ def register_screen(app: Flask, sandbox: Sandbox) -> None:
         try:
             with sandbox.lock:
                 ws = workspace(ref)
-                return _html(workspace_view(ws, _person(ws, request.args.get("as"))))
+                note = DONE.get(request.args.get("done", ""), "")
+                return _html(workspace_view(ws, _person(ws, request.args.get("as")), note))
         except ScreenError as error:
             return refused(error)
 
@@ -299,11 +308,25 @@ def register_screen(app: Flask, sandbox: Sandbox) -> None:
         except ScreenError as error:
             return refused(error)
 
+    @app.post("/screen/<ref>/sign-in")
+    def sign_in_next(ref: str) -> Response:
+        """Notion's consent screen signs in this person next (a teammate joining the console)."""
+        if not same_site():
+            return refused(ScreenError("A form of another site may not change this workspace.", 403))
+        try:
+            with sandbox.lock:
+                ws = workspace(ref)
+                person = _person(ws, request.form.get("as"))
+                sandbox.oauth.workspace_id, sandbox.oauth.user_id = ws.id, person
+        except ScreenError as error:
+            return refused(error)
+        where = f"/screen/{quote(ref)}/?{urlencode({'as': person, 'done': 'sign-in'})}"
+        return redirect(where, 303)  # type: ignore[return-value]  # werkzeug's Response is Flask's
+
     @app.post("/screen/<ref>/pages/<page_id>/<action>")
     @app.post("/screen/<ref>/pages/<page_id>/<action>/<block_id>")
     def act(ref: str, page_id: str, action: str, block_id: str = "") -> Response:
-        origin = request.headers.get("Origin")
-        if origin and urlsplit(origin).netloc != request.host:
+        if not same_site():
             return refused(ScreenError("A form of another site may not change this workspace.", 403))
         try:
             with sandbox.lock:
@@ -311,7 +334,7 @@ def register_screen(app: Flask, sandbox: Sandbox) -> None:
                 person = _person(ws, request.form.get("as"))
                 page = page_of(ws, page_id)
                 try:
-                    done = made(ws, page, person, action, block_id)
+                    done = made(sandbox, ws, page, person, action=action, block_id=block_id)
                 except ScreenError as error:
                     return _html(page_view(ws, page, person, error=str(error)), error.status)
                 except NotionError as error:

@@ -55,6 +55,10 @@ WORKSPACE = """{% extends "base" %}{% block body %}
 <span class="muted">{% for name, value in row.props %}· {{ name }}: {{ value }} {% endfor %}</span></li>
 {% endfor %}</ul>{% else %}<p class="muted">No rows.</p>{% endif %}
 {% endfor %}
+<h2>Sign in to the console</h2>
+<form method="post" action="/screen/{{ ws.key }}/sign-in"><input type="hidden" name="as" value="{{ person }}">
+<p>Notion's consent signs in {{ acting }} next: to join the console's team from an invite link.</p>
+<button type="submit">Sign in as {{ acting }} next</button></form>
 <h2>Trash</h2>
 {% if trash %}<ul class="rows">{% for p in trash %}<li><a href="{{ p.href }}">{{ p.title }}</a></li>{% endfor %}</ul>
 {% else %}<p class="muted">Nothing in the trash.</p>{% endif %}

@@ -162,3 +162,17 @@ def test_the_screen_offers_four_people_one_for_each_team_role(server: SandboxSer
         assert f"{name} ({role})" in page
     assert [role for *_, role in PEOPLE] == ["owner", "admin", "editor", "viewer"]
     assert httpx.get(f"{server.url}/").headers["location"] == "/screen/"
+
+
+def test_the_screen_chooses_who_notions_consent_signs_in_next(server: SandboxServer) -> None:
+    chosen = httpx.post(f"{server.url}/screen/demo/sign-in", data={"as": IDS["editor"]})
+    assert chosen.status_code == 303
+    authorize = {"client_id": "sandbox-client-id", "redirect_uri": "http://127.0.0.1/cb", "state": "s"}
+    answer = httpx.get(f"{server.url}/v1/oauth/authorize", params=authorize | {"response_type": "code"})
+    code = answer.headers["location"].split("code=")[1].split("&")[0]
+    token = httpx.post(
+        f"{server.url}/v1/oauth/token",
+        auth=("sandbox-client-id", "sandbox-client-secret"),
+        json={"grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1/cb"},
+    ).json()
+    assert token["owner"]["user"]["id"] == IDS["editor"]  # Alan, the editor, signs in
