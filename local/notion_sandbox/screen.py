@@ -249,6 +249,12 @@ def change(ws: Workspace, page: JSON, action: str, form: Any, block_id: str = ""
     raise ScreenError("There is no such change.", 404)
 
 
+def _after(path: str, person: str, done: str) -> Response:
+    """The 303 to ``path`` after a change, acting as ``person``, saying what was ``done``."""
+    where = f"{path}?{urlencode({'as': person, 'done': done})}"
+    return redirect(where, 303)  # type: ignore[return-value]  # werkzeug's Response is Flask's
+
+
 def same_site() -> bool:
     """False for a form posted from another site's page (its Origin names another host)."""
     origin = request.headers.get("Origin")
@@ -308,30 +314,30 @@ def register_screen(app: Flask, sandbox: Sandbox) -> None:
         except ScreenError as error:
             return refused(error)
 
+    def acting(ref: str) -> tuple[Workspace, str]:
+        """A form's workspace and the person it acts as; a form of another site's page is refused."""
+        if not same_site():
+            raise ScreenError("A form of another site may not change this workspace.", 403)
+        ws = workspace(ref)
+        return ws, _person(ws, request.form.get("as"))
+
     @app.post("/screen/<ref>/sign-in")
     def sign_in_next(ref: str) -> Response:
         """Notion's consent screen signs in this person next (a teammate joining the console)."""
-        if not same_site():
-            return refused(ScreenError("A form of another site may not change this workspace.", 403))
         try:
             with sandbox.lock:
-                ws = workspace(ref)
-                person = _person(ws, request.form.get("as"))
+                ws, person = acting(ref)
                 sandbox.oauth.workspace_id, sandbox.oauth.user_id = ws.id, person
         except ScreenError as error:
             return refused(error)
-        where = f"/screen/{quote(ref)}/?{urlencode({'as': person, 'done': 'sign-in'})}"
-        return redirect(where, 303)  # type: ignore[return-value]  # werkzeug's Response is Flask's
+        return _after(f"/screen/{quote(ref)}/", person, "sign-in")
 
     @app.post("/screen/<ref>/pages/<page_id>/<action>")
     @app.post("/screen/<ref>/pages/<page_id>/<action>/<block_id>")
     def act(ref: str, page_id: str, action: str, block_id: str = "") -> Response:
-        if not same_site():
-            return refused(ScreenError("A form of another site may not change this workspace.", 403))
         try:
             with sandbox.lock:
-                ws = workspace(ref)
-                person = _person(ws, request.form.get("as"))
+                ws, person = acting(ref)
                 page = page_of(ws, page_id)
                 try:
                     done = made(sandbox, ws, page, person, action=action, block_id=block_id)
@@ -341,5 +347,4 @@ def register_screen(app: Flask, sandbox: Sandbox) -> None:
                     return _html(page_view(ws, page, person, error=error.message), error.status)
         except ScreenError as error:
             return refused(error)
-        where = f"/screen/{quote(ref)}/pages/{quote(page_id)}?{urlencode({'as': person, 'done': done})}"
-        return redirect(where, 303)  # type: ignore[return-value]  # werkzeug's Response is Flask's
+        return _after(f"/screen/{quote(ref)}/pages/{quote(page_id)}", person, done)
