@@ -26,7 +26,7 @@ RUNTIME_PY := $(RUNTIME_VENV)/bin/python
 help:
 	@echo "make demo   - run the walking skeleton on the local stack and print its timeline"
 	@echo "make test   - install what the tests need, lint, type-check and run every test (the console too)"
-	@echo "make stack  - keep the local stack up; it prints the console's URL (make web builds the console)"
+	@echo "make stack  - keep the local stack up; it prints the console's URL and the Notion sandbox's screen (make web builds the console)"
 	@echo "make package - build the Cloud Functions source archive under build/"
 
 check-python:

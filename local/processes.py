@@ -98,6 +98,9 @@ class ProcessGroup:
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.started_at: dict[str, float] = {}
+        # Told each part's name and its seconds from start to ready, once ready (make stack prints it).
+        self.on_ready: Callable[[str, float], None] | None = None
         atexit.register(self.stop_all)
 
     def start(
@@ -115,6 +118,7 @@ class ProcessGroup:
                 start_new_session=True,
             )
         self.procs[name] = proc
+        self.started_at[name] = time.monotonic()
         return proc
 
     def wait_until(self, name: str, ready: Callable[[], bool], timeout_s: float = 30.0) -> None:
@@ -125,6 +129,8 @@ class ProcessGroup:
                 tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"{name} exited with {proc.returncode} while starting:\n{tail}")
             if ready():
+                if self.on_ready is not None:
+                    self.on_ready(name, time.monotonic() - self.started_at.get(name, time.monotonic()))
                 return
             time.sleep(0.05)
         raise TimeoutError(f"{name} was not ready after {timeout_s:.0f} s (see {self.log_dir / name}.log)")

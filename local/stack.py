@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -76,10 +76,12 @@ class LocalStack:
         notify: str = "outbox",
         *,
         person_env: Mapping[str, str] | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         """``person_env``: the environment of a person's shell (``make stack``, ``make demo``): its
         ``NA_`` variables are kept (over :data:`PERSON_DEFAULTS`), except those that wire the stack's
-        own pieces together (:meth:`env`'s). None (the suites): only the stack's and ``extra_env``."""
+        own pieces together (:meth:`env`'s). None (the suites): only the stack's and ``extra_env``.
+        ``progress``: told a line as each part comes up (``make stack`` prints them)."""
         self.person = None if person_env is None else chosen_by_person(person_env)
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="notion-agent-stack-"))
         self._owns_workdir = workdir is None  # a directory the caller gave stays the caller's
@@ -90,6 +92,8 @@ class LocalStack:
         self.project = self.extra_env.get("NA_GCP_PROJECT", self.project)
         self.notify = notify
         self.group = ProcessGroup(self.workdir / "logs")
+        self.progress = progress or (lambda _line: None)
+        self.group.on_ready = lambda name, took: self.progress(f"  up: {name} ({took:.1f} s)")
         self.ports = {t: free_port() for t in Target}  # each function's URL (a task function's front)
         # Where a task function's container listens, behind Cloud Run's front (local.cloud_run_front).
         self.container_ports = {t: free_port() if t in INVOKERS else self.ports[t] for t in Target}
@@ -133,6 +137,11 @@ class LocalStack:
     @property
     def sandbox_url(self) -> str:
         return f"http://127.0.0.1:{self.sandbox_port}"
+
+    @property
+    def sandbox_screen_url(self) -> str:
+        """The Notion sandbox's screen on the demo workspace (local/notion_sandbox/screen.py)."""
+        return self.sandbox_url + "/screen/demo/"
 
     @property
     def code_sandbox_url(self) -> str:
@@ -227,6 +236,7 @@ class LocalStack:
             self.linear.__enter__()
             self.motion.__enter__()
             self._linear_up = True
+            self.progress("  up: the Linear and Motion sandboxes (in this process)")
         for target in Target:
             self._start_function(target)
         self._start_cloud_run_front()
@@ -239,6 +249,7 @@ class LocalStack:
         self.group.wait_until("cloud-run-front", partial(http_answers, self.url(Target.PLAN) + "/"))
         self.group.wait_until("gateway", partial(http_answers, self.console_url + "/api/openapi.json"))
         self._subscribe_webhook()
+        self.progress("  subscribed: notion-webhook to the Notion sandbox's events")
 
     def _start_function(self, target: Target) -> None:
         argv = [
@@ -321,6 +332,7 @@ class LocalStack:
         ]  # fmt: skip
         self.group.start("notion-sandbox", argv, self._child_env())
         self.group.wait_until("notion-sandbox", partial(http_answers, self.sandbox_url + "/_sandbox/health"))
+        self.progress(f"  the Notion sandbox's screen: {self.sandbox_screen_url}")
 
     def _subscribe_webhook(self) -> None:
         """Subscribe notion-webhook at the sandbox: it sends the verification handshake first."""
@@ -406,6 +418,7 @@ def by_hand(stack: LocalStack) -> dict[str, Any]:
     """What a person at ``make stack`` needs: where to look and what to paste (docs/local-stack.md)."""
     return {
         "console_url": stack.console_url + "/",
+        "notion_sandbox_screen": stack.sandbox_screen_url,
         "notion_sandbox_admin": stack.sandbox_url + "/_sandbox",
         "notion_comments": stack.sandbox_url + "/_sandbox/workspaces/demo/state",
         "code_sandbox_admin": stack.code_sandbox_url + "/_sandbox",
@@ -441,14 +454,23 @@ def memory_line(env: dict[str, str]) -> str:
     return "Workspace index: off (NA_WORKSPACE_INDEX=false was set); Ask has nothing to answer from."
 
 
+def say(line: str) -> None:
+    """One line of ``make stack``'s progress, printed at once."""
+    print(line, flush=True)
+
+
 def main() -> None:
     stop_on_signals()
-    with LocalStack(notify="live", person_env=dict(os.environ)) as stack:
+    say("Starting the local stack (Ctrl-C stops it): each part as it comes up.")
+    with LocalStack(notify="live", person_env=dict(os.environ), progress=say) as stack:
         described = {"workdir": str(stack.workdir), **stack.env(), **by_hand(stack)}
         print(json.dumps(described, indent=2), flush=True)
         print(f"Local stack is up: the console at {stack.console_url}/ . Ctrl-C stops it.", flush=True)
         print(memory_line(stack.env()), flush=True)  # after the line scripts wait for, not in the JSON
         print(f"Sent Slack, Discord and email: {stack.code_sandbox_url}/_sandbox/sent", flush=True)
+        say(
+            f"Notion, by hand: open {stack.sandbox_screen_url} in a browser (edit, comment, trash as any of 4 people)."
+        )
         from local.scheduler import JOBS, LocalScheduler
 
         scheduler = LocalScheduler(stack.url, SCHEDULER_SERVICE_ACCOUNT).start()

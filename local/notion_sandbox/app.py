@@ -12,6 +12,7 @@ from local.notion_sandbox.admin import register_admin
 from local.notion_sandbox.api import register_api
 from local.notion_sandbox.oauth import register_oauth
 from local.notion_sandbox.sandbox import Sandbox
+from local.notion_sandbox.screen import register_screen
 
 HOST = "127.0.0.1"
 
@@ -24,6 +25,7 @@ def make_app(sandbox: Sandbox | None = None) -> Flask:
     register_oauth(app, state)
     register_admin(app, state)
     register_api(app, state)
+    register_screen(app, state)  # the screen a person uses (/screen/)
     state.webhooks.start()
     return app
 

@@ -17,6 +17,13 @@ IDEA_STATUSES = [
     ("Ready for agent", "purple"),
     ("Done", "green"),
 ]
+# The workspace's people: (seed id name, handle, name, the team role they stand for in the console).
+PEOPLE = [
+    ("owner", "ada", "Ada Lovelace", "owner"),
+    ("teammate", "grace", "Grace Hopper", "admin"),
+    ("editor", "alan", "Alan Turing", "editor"),
+    ("viewer", "katherine", "Katherine Johnson", "viewer"),
+]
 PRIORITIES = [("High", "red"), ("Medium", "yellow"), ("Low", "gray")]
 TASKS = [
     ("task_report", "Write the weekly report", "In progress", "High", "2026-01-05", "owner"),
@@ -37,19 +44,24 @@ IDEAS = [
 
 def seed_ids(key: str) -> dict[str, str]:
     """Every id the seed creates for workspace `key`, by name: stable across runs and machines."""
-    names = ["workspace", "bot", "owner", "teammate", "home_page", "tasks_database", "tasks_data_source"]
+    names = ["workspace", "home_page", "tasks_database", "tasks_data_source"]
     names += ["ideas_database", "ideas_data_source"] + [t[0] for t in TASKS] + [i[0] for i in IDEAS]
     ids = {name: stable_id(key, "seed", name) for name in names}
     ids["bot"] = stable_id(key, "bot")
-    ids["owner"] = stable_id(key, "person", "ada")
-    ids["teammate"] = stable_id(key, "person", "grace")
+    ids |= {name: stable_id(key, "person", handle) for name, handle, _, _ in PEOPLE}
     return ids
 
 
+def roles(ws: Workspace) -> dict[str, str]:
+    """Each person's id -> the team role they stand for (owner, admin, editor, viewer)."""
+    return {ws.seeded[name]: role for name, _, _, role in PEOPLE if name in ws.seeded}
+
+
 def new_workspace(key: str, name: str) -> Workspace:
-    """An empty workspace with its bot and two people (Ada owns it)."""
+    """An empty workspace with its bot and four people (Ada owns it; :data:`PEOPLE`)."""
     workspace_id = stable_id(key, "seed", "workspace")
-    ada, grace = person_user(key, "ada", "Ada Lovelace"), person_user(key, "grace", "Grace Hopper")
+    people = {name: person_user(key, handle, full) for name, handle, full, _ in PEOPLE}
+    ada = people["owner"]
     ws = Workspace(
         key=key,
         id=workspace_id,
@@ -57,9 +69,9 @@ def new_workspace(key: str, name: str) -> Workspace:
         icon=None,
         bot=bot_user(key, "Notion Agent", workspace_id, name),
         owner={"type": "user", "user": ada},
-        people={ada["id"]: ada, grace["id"]: grace},
+        people={person["id"]: person for person in people.values()},
     )
-    ws.seeded = {"workspace": workspace_id, "bot": ws.bot["id"], "owner": ada["id"], "teammate": grace["id"]}
+    ws.seeded = {"workspace": workspace_id, "bot": ws.bot["id"]} | {n: p["id"] for n, p in people.items()}
     return ws
 
 

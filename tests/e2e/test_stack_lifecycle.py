@@ -44,6 +44,29 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def group_of(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def in_groups(groups: set[int]) -> set[int]:
+    """The living processes of any of these process groups."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and group_of(int(entry.name)) in groups and alive(int(entry.name)):
+            found.add(int(entry.name))
+    return found
+
+
+def printed_json(lines: list[str]) -> dict[str, object]:
+    """The settings ``make stack`` prints as one JSON object, among its progress lines."""
+    start, end = lines.index("{\n"), lines.index("}\n")
+    found: dict[str, object] = json.loads("".join(lines[start : end + 1]))
+    return found
+
+
 def wait_gone(pids: set[int], timeout_s: float = 15.0) -> set[int]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and any(alive(p) for p in pids):
@@ -66,7 +89,8 @@ def test_the_stack_stops_everything_it_started_on_a_signal(
     sig: signal.Signals, started_ignoring_sigint: bool, tmp_path: Path
 ) -> None:
     """Also when its parent ignored SIGINT (a background job of a shell script): Ctrl-C or
-    ``kill -INT`` still stops it."""
+    ``kill -INT`` still stops it: every child's process group is gone. While it starts, it says
+    each part as it comes up and where the Notion sandbox's screen is."""
     argv = ["-c", _IGNORING_SIGINT] if started_ignoring_sigint else ["-m", "local.stack"]
     proc = subprocess.Popen(
         [sys.executable, *argv], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -80,13 +104,20 @@ def test_the_stack_stops_everything_it_started_on_a_signal(
             printed.append(line)
         else:
             pytest.fail(f"the stack did not come up (exit {proc.wait()})")
-        workdir = Path(json.loads("".join(printed))["workdir"])
+        workdir = Path(str(printed_json(printed)["workdir"]))
         assert (workdir / "logs").is_dir()
+        progress = printed[: printed.index("{\n")]
+        for part in ("firestore", "tasks", "notion-sandbox", "code-sandbox", "api", "gateway"):
+            assert any(line.startswith(f"  up: {part} (") for line in progress), (part, progress)
+        assert any("/screen/demo/" in line for line in progress), progress
         children = descendants(proc.pid)
         assert len(children) >= 9  # Firestore, Cloud Tasks and seven functions
+        groups = {g for g in map(group_of, children) if g is not None and g != os.getpgid(proc.pid)}
+        assert len(groups) >= 9  # each child in a process group of its own
         proc.send_signal(sig)
         assert proc.wait(timeout=20) in (0, 143, -sig)
         assert wait_gone(children) == set()
+        assert in_groups(groups) == set()  # nothing of any child's group outlives the stack
         assert not workdir.exists()  # a stop on a signal is a clean stop
     finally:  # a failed check still stops the stack it started
         if proc.poll() is None:

@@ -127,8 +127,13 @@ def browser() -> Iterator[Browser]:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Each test of a test_console_* module is a flow: passed at its call, failed at any phase."""
-    if not report.nodeid.split("::")[0].rsplit("/", 1)[-1].startswith("test_console_"):
+    """Each test of a test_console_* module (and of test_sandbox_screen) is a flow: passed at its call,
+    failed at any phase."""
+    if (
+        not report.nodeid.split("::")[0]
+        .rsplit("/", 1)[-1]
+        .startswith(("test_console_", "test_sandbox_screen"))
+    ):
         return
     if report.when == "call" and report.passed:
         FIGURES.flows_passed += 1
