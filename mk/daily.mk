@@ -7,4 +7,4 @@ BENCH_DAILY_ARGS ?=
 
 .PHONY: bench-daily
 bench-daily: $(VENV)/.synced check-java
-	$(PY) -m tests.perf.bench_daily $(BENCH_DAILY_ARGS)
+	$(PY) -m tests.perf.engine.bench_daily $(BENCH_DAILY_ARGS)

@@ -13,7 +13,7 @@ reliability-short: $(VENV)/.synced
 	RELIABILITY=short $(PY) -m pytest tests/reliability -q -p no:cacheprovider
 
 bench-engine: $(VENV)/.synced
-	$(PY) -m tests.perf.bench_engine
+	$(PY) -m tests.perf.engine.bench_engine
 
 replay: $(VENV)/.synced
 	@test -n "$(RUN)" || { echo "usage: make replay RUN=<run id> [TENANT=<tenant id>]" >&2; exit 2; }

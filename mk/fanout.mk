@@ -1,4 +1,4 @@
-# Parallel maps (issue 55, tests/perf/bench_fanout.py): a map over 200 rows of the Notion sandbox's
+# Parallel maps (issue 55, tests/perf/engine/bench_fanout.py): a map over 200 rows of the Notion sandbox's
 # Tasks data source, after one over 20, on the Firestore emulator with the sandbox limited to the
 # workspace's share (3 requests a second); Firestore ops per child counted in both. RESULT line last;
 # a small form runs in make test (tests/integration/test_bench_fanout.py). Override with
@@ -7,4 +7,4 @@ BENCH_FANOUT_ARGS ?=
 
 .PHONY: bench-fanout
 bench-fanout: $(VENV)/.synced
-	$(PY) -m tests.perf.bench_fanout $(BENCH_FANOUT_ARGS)
+	$(PY) -m tests.perf.engine.bench_fanout $(BENCH_FANOUT_ARGS)

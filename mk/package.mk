@@ -14,4 +14,4 @@ package: $(UV) | check-python
 ## the seconds a person feels; exits 1 when a goal is missed. A full run:
 ##   make bench-coldstart BENCH_COLDSTART_ARGS="--rounds 21 --looks 3" [BASE=<commit>]
 bench-coldstart: $(VENV)/.synced $(RUNTIME_VENV)/.synced
-	$(PY) -m tests.perf.bench_coldstart --python $(RUNTIME_PY) $(if $(BASE),--baseline $(BASE)) $(BENCH_COLDSTART_ARGS)
+	$(PY) -m tests.perf.coldstart.bench_coldstart --python $(RUNTIME_PY) $(if $(BASE),--baseline $(BASE)) $(BENCH_COLDSTART_ARGS)

@@ -1,4 +1,4 @@
-# Workspace memory (tests/perf/bench_rag.py): two collections (516 standard-library docstrings with 60
+# Workspace memory (tests/perf/rag/bench_rag.py): two collections (516 standard-library docstrings with 60
 # tuning and 68 held-out questions; 77 licence sections with 56 held-out questions) through the real
 # index (all-MiniLM-L6-v2, Firestore emulator): each leg, the fusion, the reranked ranking, the plain
 # transformer and WordLlama, with bootstrap intervals; freshness on the local stack (its 60 s window),
@@ -10,4 +10,4 @@ BENCH_RAG_ARGS ?=
 
 .PHONY: bench-rag
 bench-rag: $(VENV)/.synced
-	$(PY) -m tests.perf.bench_rag $(BENCH_RAG_ARGS)
+	$(PY) -m tests.perf.rag.bench_rag $(BENCH_RAG_ARGS)

@@ -1,7 +1,7 @@
 # Issue 69: Linear, GitLab and Motion kept in step with Notion (docs/sync.md). `make bench-sync` edits both
 # sides while the tool's deliveries come doubled, late and out of order and it answers some requests
 # 429, and prints `RESULT tool= converged= lost= duplicates= echo_writes= schema_errors= mirror_p95_s=`
-# for Linear, then GitLab, then Motion (tests/perf/bench_sync.py; BENCH_SYNC_ARGS="--rounds 12 --edits 4 --seed 7
+# for Linear, then GitLab, then Motion (tests/perf/sync/bench_sync.py; BENCH_SYNC_ARGS="--rounds 12 --edits 4 --seed 7
 # --tool motion"; Motion has no webhooks: its changes reach Notion by the scans' polls).
 # `make linear-schema LINEAR_SDK_TGZ=linear-sdk-98.0.0.tgz` derives the sandbox's schema from the
 # SDK's tarball (`npm pack @linear/sdk@98.0.0`; decision 0093).
@@ -9,7 +9,7 @@
 .PHONY: bench-sync linear-schema
 
 bench-sync: $(VENV)/.synced
-	$(PY) -m tests.perf.bench_sync $(BENCH_SYNC_ARGS)
+	$(PY) -m tests.perf.sync.bench_sync $(BENCH_SYNC_ARGS)
 
 linear-schema: $(VENV)/.synced
 	$(PY) -m tools.linear_schema $(LINEAR_SDK_TGZ)

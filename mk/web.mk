@@ -32,7 +32,7 @@ web:
 	@test -s web/dist/index.html && test -s web/node_modules/axe-core/axe.min.js || { \
 	  echo "WEB_PREBUILT=1 but web/dist or web/node_modules/axe-core is missing: run make web" >&2; exit 1; }
 
-# The node the console's build runs on: its path and version (tests/web/test_node_lts.py).
+# The node the console's build runs on: its path and version (tests/web/bundle/test_node_lts.py).
 web-node:
 	@$(WEB_NODE_CHECK)
 else
@@ -44,7 +44,7 @@ web-node: $(WEB_STAMP)
 endif
 
 # What following a run costs: Firestore reads per watching browser per minute, with and without the
-# ETag (tests/perf/bench_watch.py). RESULT line last; exits 1 when the goal is missed.
+# ETag (tests/perf/engine/bench_watch.py). RESULT line last; exits 1 when the goal is missed.
 .PHONY: bench-watch
 bench-watch: $(VENV)/.synced check-java
-	$(PY) -m tests.perf.bench_watch
+	$(PY) -m tests.perf.engine.bench_watch

@@ -2,7 +2,7 @@
 # api stores them (PUT /integrations/<name>: create the secret if needed (secret_creator, secrets.tf), add a version, destroy the
 # one it replaces) and deletes them (DELETE /integrations/<name>, and a workspace's disconnect); only
 # deploy reads them, when a run's step opens a pull request or a deployment. Every grant is limited by
-# an IAM condition to these secret names. tests/infra/test_code_access.py derives both lists from the
+# an IAM condition to these secret names. tests/infra/iam/test_code_access.py derives both lists from the
 # code's call sites.
 locals {
   code_token_prefix    = "code-token-"

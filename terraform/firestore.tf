@@ -24,7 +24,7 @@ resource "google_firestore_backup_schedule" "daily" {
 }
 
 # Composite indexes: one per query in shared/adapters/ that single-field indexes cannot serve.
-# tests/infra/test_firestore.py holds this list against the queries of the code, both ways.
+# tests/infra/firestore/test_firestore.py holds this list against the queries of the code, both ways.
 # Not here, because automatic single-field indexes (collection scope) serve them:
 #   FirestoreRunStore.list_events  tenants/{t}/runs/{r}/events: seq > n, order by seq
 #   FirestoreRunStore.list_runs    tenants/{t}/runs: order by created_at DESC
@@ -137,7 +137,7 @@ locals {
   # tenants/{t}/runs/{r}/events/{seq} holds run event logs (FirestoreRunStore). A TTL policy applies to
   # the whole collection group, and the spend indexes above span both. That is safe because:
   # - TTL deletes only documents that carry the field: run events never have `expires_at`
-  #   (tests/infra/test_firestore.py checks every run event model and the stored document), so run
+  #   (tests/infra/firestore/test_firestore.py checks every run event model and the stored document), so run
   #   logs are never expired;
   # - webhook records have no tenant_id, kind or day/month field, so they never enter the spend
   #   indexes nor match the spend query.

@@ -1,6 +1,6 @@
 # Identities and their grants. Rule: one service account per function, grants on the single resource
 # (secret, queue, Cloud Run service, bucket, repository) wherever the API allows it. Project-level
-# roles are listed in local.project_roles only; tests/infra/test_iam.py holds them against an allowlist.
+# roles are listed in local.project_roles only; tests/infra/iam/test_iam.py holds them against an allowlist.
 
 locals {
   # Accounts that are not a function's own.
@@ -17,7 +17,7 @@ locals {
   # database: every function whose entry point preloads a Firestore port (bootstrap.preload: store,
   # tenants, oauth_states, webhook_events, notifications, api_keys) reads and writes tenant data. Vertex AI model calls are
   # authorised on the project only: just the functions that call the model (Deps.need_model).
-  # tests/infra/test_code_access.py derives both lists from the code.
+  # tests/infra/iam/test_code_access.py derives both lists from the code.
   project_roles = {
     oauth_callback = ["roles/datastore.user"]
     notion_webhook = ["roles/datastore.user"]
@@ -79,7 +79,7 @@ locals {
 
   # Roles the deployer may grant or revoke (the condition on its projectIamAdmin binding): the role of
   # every project-level google_project_iam_member of this configuration, and nothing else. The roles
-  # granted outside local.project_roles are listed here; tests/infra/test_iam.py fails when a
+  # granted outside local.project_roles are listed here; tests/infra/iam/test_iam.py fails when a
   # project-level binding's role is missing from these lists (terraform apply of it would be denied).
   # Changing this list changes the deployer's own condition, which the deployer may not do (its
   # projectIamAdmin is not grantable): an owner applies that change (docs/deploy.md).
@@ -147,7 +147,7 @@ resource "google_project_iam_member" "deployer_iam_admin" {
 # manages a grant), and nothing that holds tenant data: no Firestore document (datastore.entities.*),
 # no log entry (logging.logEntries.*), no secret value (secretmanager.versions.access), no task
 # payload (cloudtasks.tasks.*), no object but the state and the source archive (bucket grants).
-# tests/infra/test_iam.py holds the list against the resource types and the forbidden prefixes.
+# tests/infra/iam/test_iam.py holds the list against the resource types and the forbidden prefixes.
 resource "google_project_iam_custom_role" "ci_plan_reader" {
   role_id     = "notionAgentCiPlanReader"
   title       = "Notion Agent CI plan reader"

@@ -8,7 +8,7 @@
 #   a task body that can never be valid fields.event = "dead_letter" (shared/platform/services/dead_letters.py)
 #   a task function refused its caller  fields.event = "task_caller_refused" (functions/tasks/caller.py;
 #                                        fields.status 401|403 and fields.reason)
-# shared/runs/services/alerts.py logs both. tests/infra/test_monitoring.py reads the events the code logs
+# shared/runs/services/alerts.py logs both. tests/infra/monitoring/test_monitoring.py reads the events the code logs
 # and fails when a metric below counts one that no code writes.
 # No metric reads a secret or a token from a log: the code never logs one (shared/platform/logs.py masks
 # every secret it has read), and the webhook verification token lives only in Secret Manager.
@@ -291,7 +291,7 @@ resource "google_monitoring_alert_policy" "task_age" {
 # --- The dashboard (docs/monitoring.md) -----------------------------------------------------------
 #
 # Log-based metrics the dashboard reads and no alert counts. Each line is written once, where it
-# happens (tests/infra/test_monitoring.py holds the events against the code's log calls):
+# happens (tests/infra/monitoring/test_monitoring.py holds the events against the code's log calls):
 #   a run's status changed     fields.event = "run_status", fields.status, fields.from ("new": created)
 #                               (shared/runs/services/alerts.py)
 #   a model call was priced    fields.event = "model_used", fields.model, fields.cost_usd (US dollars)

@@ -4,7 +4,7 @@
 # the webhook verification token itself when Notion sends it.
 #
 # Who holds what follows the code's calls (SecretStore.get/put/delete in shared/services), and
-# tests/infra/test_code_access.py derives it from them: a grant the code does not use, or a call
+# tests/infra/iam/test_code_access.py derives it from them: a grant the code does not use, or a call
 # without its grant, fails the test.
 locals {
   # Where every secret's payload is stored: var.secret_locations, else the deployment's region.

@@ -100,7 +100,7 @@ locals {
     NA_HANDOFF_MAX_DEPTH          = "3"  # hand-offs in a chain of agents' runs
     NA_FAN_IN_WAIT_S              = "30" # a fan_in's wait before it looks at its children again
     NA_FAN_OUT_MAX_RUNNING        = "3"  # children of one map running at once (Notion: 3/s)
-    # The plan queue's max_attempts (tasks.tf; tests/infra/test_task_retries.py holds them equal):
+    # The plan queue's max_attempts (tasks.tf; tests/infra/terraform/test_task_retries.py holds them equal):
     # its last attempt records a planning that still fails.
     NA_PLAN_MAX_ATTEMPTS = "12"
     # A step's intent must outlive the function that holds it: execute-step may run for its whole

@@ -9,11 +9,11 @@
 # max_retry_duration has passed since its first attempt. The backoff starts at min_backoff, doubles
 # max_doublings times, then grows by the last doubled interval up to max_backoff. Each queue's two
 # limits are set to end at the same attempt: max_retry_duration falls between the last two of the
-# max_attempts attempts, so max_attempts is the number of attempts made. tests/infra/test_task_retries.py
+# max_attempts attempts, so max_attempts is the number of attempts made. tests/infra/terraform/test_task_retries.py
 # computes each schedule and holds it against the code's windows.
 #
 # enqueuers: the functions whose code creates tasks on the queue (TaskQueue.enqueue); each gets
-# cloudtasks.enqueuer on that queue and actAs on the tasks_invoker account. tests/infra/test_code_access.py
+# cloudtasks.enqueuer on that queue and actAs on the tasks_invoker account. tests/infra/iam/test_code_access.py
 # derives them from the enqueue calls in the code, both ways.
 locals {
   queues = {

@@ -38,8 +38,8 @@ from tests.fakes import (
     FakeTenantStore,
     FakeWebhookEvents,
 )
-from tests.support.memory import FakePassages, WordCountEmbedder
-from tests.support.sync_fakes import FakeGitLab, FakeLinear, FakeMotion, FakeSyncStore
+from tests.support.memory.memory import FakePassages, WordCountEmbedder
+from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeMotion, FakeSyncStore
 
 
 def _fake_ports() -> dict[str, Any]:

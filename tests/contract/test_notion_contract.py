@@ -11,7 +11,7 @@ from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.contract import endpoints, load_contract, validate
 from local.notion_sandbox.contract.schema import KNOWN
 from local.notion_sandbox.testing import Admin, WebhookReceiver
-from tests.support.notion_http import HEADERS, HTTP, call
+from tests.support.notion.notion_http import HEADERS, HTTP, call
 
 DEMO = seed_ids("demo")
 

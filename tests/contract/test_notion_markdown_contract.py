@@ -27,7 +27,7 @@ from shared.tools.base import ToolContext
 from shared.tools.notion_read import ReadPageArgs, read_page
 from tests.engine_fakes import FakeModel
 from tests.fakes import FakeQueue
-from tests.support.notion_http import TOKEN, call
+from tests.support.notion.notion_http import TOKEN, call
 
 DEMO = seed_ids("demo")
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.perf.backends import NOTION_TOKEN, PAGE, Backends
-from tests.perf.bench_coldstart import stage
-from tests.perf.cold_request import COLD_TARGETS, Side, measure
+from tests.perf.coldstart.bench_coldstart import stage
+from tests.perf.coldstart.cold_request import COLD_TARGETS, Side, measure
 
 pytestmark = pytest.mark.e2e
 

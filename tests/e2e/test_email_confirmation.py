@@ -14,7 +14,7 @@ import pytest
 from local.code_sandbox.testing import Admin
 from local.demo import connect, http, wait_for
 from local.stack import LocalStack
-from tests.support.link_pages import open_in_node
+from tests.support.notify.link_pages import open_in_node
 
 pytestmark = pytest.mark.e2e
 

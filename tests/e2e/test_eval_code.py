@@ -13,8 +13,8 @@ from local.eval_agents import evaluate
 from local.eval_code import CodeOutcome, load_code_tasks, metrics
 from local.stack import LocalStack
 from shared.platform.adapters.offline_model import answer_for
-from tests.support.gemini_server import GeminiServer
-from tests.support.google_credentials import service_account_file
+from tests.support.platform.gemini_server import GeminiServer
+from tests.support.platform.google_credentials import service_account_file
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,7 @@ emulator, plan's index task; a search then finds the new text within the bound b
 
 import pytest
 
-from tests.perf import bench_rag, rag_freshness
+from tests.perf.rag import bench_rag, rag_freshness
 
 pytestmark = pytest.mark.e2e
 

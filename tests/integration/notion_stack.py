@@ -34,7 +34,7 @@ from shared.runs.domain.plan_task import PlanTask
 from shared.workspace.domain.connecting.connection import NONCE_COOKIE, NotionTokens, session_cookie
 from tests.api_fakes import json_body
 from tests.conftest import PROJECT
-from tests.support.session_cookies import cookie_set
+from tests.support.team.session_cookies import cookie_set
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 REGION = "europe-west1"

@@ -23,8 +23,8 @@ from local.notion_sandbox.seed import seed_ids
 from local.processes import ProcessGroup, free_port, http_answers
 from shared.platform.config import PlatformSecret
 from shared.workspace.domain.integrations import Integration, code_token_secret
-from tests.perf.model_standin import DEPLOY_PROJECT, DEPLOY_REPOSITORY, ModelStandIn
-from tests.support.google_credentials import service_account_file
+from tests.perf.coldstart.model_standin import DEPLOY_PROJECT, DEPLOY_REPOSITORY, ModelStandIn
+from tests.support.platform.google_credentials import service_account_file
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOORS = Path(__file__).with_name("floors.py")

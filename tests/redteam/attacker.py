@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.platform.domain.model_replies import extract_context
-from tests.support.gemini_server import GeminiServer
+from tests.support.platform.gemini_server import GeminiServer
 
 type Steps = list[tuple[str, dict[str, Any]]]
 

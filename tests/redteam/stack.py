@@ -13,7 +13,7 @@ from local.code_sandbox import SEED as CODE
 from local.demo import connect, http
 from local.stack import LocalStack
 from tests.redteam.attacker import Attacker
-from tests.support.google_credentials import service_account_file
+from tests.support.platform.google_credentials import service_account_file
 
 REPO, PROJECT = CODE["repository"], CODE["project"]
 

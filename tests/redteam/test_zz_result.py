@@ -1,4 +1,5 @@
-"""The red team's RESULT line: runs after the attack modules (pytest runs a folder's files by name)."""
+"""The red team's RESULT line: runs after the attack modules (pytest runs a folder's entries by name, so
+its subfolders code/, engine/ and team/ before this file)."""
 
 import pytest
 

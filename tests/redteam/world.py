@@ -30,7 +30,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, UnfakedCodeChecks, UnfakedReleases
-from tests.support.memory import FakePassages, WordCountEmbedder
+from tests.support.memory.memory import FakePassages, WordCountEmbedder
 
 OWNER = "user-owner"  # the person who connected each workspace
 INJECTED = (

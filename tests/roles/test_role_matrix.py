@@ -16,7 +16,7 @@ from functions.routes.table import ROUTES
 from shared.workspace.domain.members import Approvers, at_least
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import client
-from tests.support.ask_reach import (
+from tests.support.memory.ask_reach import (
     CHOSEN,
     EVERY,
     WITHIN,
@@ -25,8 +25,8 @@ from tests.support.ask_reach import (
     prompt_context,
     prompt_titles,
 )
-from tests.support.role_team import Team, team
-from tests.support.team import put_settings
+from tests.support.team.role_team import Team, team
+from tests.support.team.team import put_settings
 
 SECURITY = Path(__file__).parents[2] / "docs" / "security.md"
 _ROW = re.compile(r"^\| `([A-Z]+) (/\S*)` \| (yes|no) \| (yes|no) \| (yes|no) \| (yes|no) \|$")
@@ -176,7 +176,7 @@ def ask_table(text: str) -> dict[str, dict[str, str]]:
 
 def ask_team(beyond_reach: str) -> Team:
     """:func:`team`, whose owner chose the Tasks data source and lets ``beyond_reach`` approve reads
-    beyond a run's reach, with the pricing pages of ``tests.support.ask_reach`` in its index."""
+    beyond a run's reach, with the pricing pages of ``tests.support.memory.ask_reach`` in its index."""
     people = team()
     c = people.container
     put_settings(c.tenants, "t1", CHOSEN)

@@ -86,7 +86,7 @@ def test_every_stand_in_and_behaviour_asked_for_has_a_row() -> None:
     assert [b for b in BEHAVIOURS if b not in behaviours] == []
     indexes = next(r for r in rows if "composite indexes" in r["production behaviour our code relies on"])
     assert indexes["reproduced"].startswith("no:")
-    assert "make check-indexes (tests/infra/test_query_indexes.py)" in indexes["shown by"]
+    assert "make check-indexes (tests/infra/firestore/test_query_indexes.py)" in indexes["shown by"]
 
 
 def test_the_check_catches_a_missing_test_an_untested_yes_and_a_silent_no() -> None:

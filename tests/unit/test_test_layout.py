@@ -1,13 +1,16 @@
 """The tests' own layout: a test module is named for the behaviour it checks (not for the review or
 incident that asked for it), and what several test modules share lives in a fakes or support module
 (``tests/fakes.py``, ``tests/api_fakes.py``, ``tests/support/``) or a ``conftest.py``, never in
-another test module."""
+another test module. No folder of tests/ holds more than 15 Python modules, as in the product (issue 64):
+a big suite is split into packages by capability or by what they test."""
 
 import ast
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
+
+from tools.check_layout import FOLDERS, LIMITS, folders
 
 TESTS = Path(__file__).resolve().parents[1]
 OCCASIONS = ("review", "robustness", "incident", "issue")
@@ -115,3 +118,21 @@ def test_every_type_ignore_under_tests_names_its_error_code() -> None:
         if BARE_IGNORE.search(line) or line.startswith("# mypy: ignore-errors")
     ]
     assert bare == [], "an ignore names the error it allows, e.g. # type: ignore[no-untyped-call]"
+
+
+def test_no_folder_under_tests_holds_more_than_15_modules() -> None:
+    """Issue 64: the tests mirror the packages; ``make check-layout`` holds the same figure."""
+    limit = LIMITS["largest_folder_modules"]
+    assert "tests" in FOLDERS
+    over = {folder: n for folder, n in folders(("tests",), TESTS.parent).items() if n > limit}
+    assert over == {}, f"split these into packages of at most {limit} modules (by capability): {over}"
+
+
+def test_the_folder_count_takes_init_and_conftest_and_skips_caches(tmp_path: Path) -> None:
+    suite = tmp_path / "tests" / "big"
+    (suite / "__pycache__").mkdir(parents=True)
+    for name in ("__init__", "conftest", *(f"test_{i}" for i in range(14))):
+        (suite / f"{name}.py").write_text("")
+    (suite / "__pycache__" / "cached.py").write_text("")
+    (suite / "data.json").write_text("{}")
+    assert folders(("tests",), tmp_path) == {"tests/big": 16}

@@ -86,7 +86,7 @@ def connect_integration(
             "nothing was stored",
             ["token"],
         ) from None
-    # token_secret() at each call: tests/infra/test_code_access reads the grants off the calls.
+    # token_secret() at each call: tests/infra/iam/test_code_access reads the grants off the calls.
     secrets.put(token_secret(tenant_id, integration), token)  # failing, it stores and lists nothing
     try:
         tenants.update(tenant_id, functools.partial(_listing, integration))

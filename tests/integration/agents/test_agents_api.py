@@ -11,7 +11,7 @@ from local.notion_sandbox import seed_ids
 from shared.agents.domain.agents import DEFAULT_INSTRUCTIONS
 from shared.engine.planning.start import start_run
 from tests.integration.notion_stack import Stack
-from tests.support.webhook_intake import connected, flush
+from tests.support.engine.webhook_intake import connected, flush
 
 pytestmark = pytest.mark.integration
 DEMO = seed_ids("demo")

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.perf import bench_daily
+from tests.perf.engine import bench_daily
 
 pytestmark = pytest.mark.integration
 RESULT = (

@@ -20,8 +20,8 @@ from shared.platform.errors import AgentError, Unauthenticated
 from shared.runs.domain.events import RunStatus, ToolResult
 from tests.engine_fakes import FakeModel
 from tests.fakes import FakeWebhookEvents
-from tests.support.code_checks import AWAIT, OPEN, start, steps
-from tests.support.deploy_steps import Pair, admin, sandbox
+from tests.support.code.code_checks import AWAIT, OPEN, start, steps
+from tests.support.engine.deploy_steps import Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
 

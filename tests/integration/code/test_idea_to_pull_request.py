@@ -28,9 +28,9 @@ from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings, plain_notion_id
 from shared.workspace.domain.triggers import Rule, resolve
 from tests.integration.notion_stack import Stack
-from tests.support.deploy_steps import GITHUB_TOKEN, admin, sandbox
-from tests.support.trigger_rules import Planner
-from tests.support.webhook_intake import flush, schema
+from tests.support.engine.deploy_steps import GITHUB_TOKEN, admin, sandbox
+from tests.support.engine.webhook_intake import flush, schema
+from tests.support.runs.trigger_rules import Planner
 
 pytestmark = pytest.mark.integration
 

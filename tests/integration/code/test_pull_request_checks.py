@@ -19,8 +19,8 @@ from shared.tools.code import branch_for
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
-from tests.support.code_checks import AWAIT, OPEN, start, steps, version
-from tests.support.deploy_steps import Pair, admin, sandbox
+from tests.support.code.code_checks import AWAIT, OPEN, start, steps, version
+from tests.support.engine.deploy_steps import Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from shared.runs.domain.events import RunStatus
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
-from tests.support.deploy_steps import Pair, admin, plan, sandbox, start
+from tests.support.engine.deploy_steps import Pair, admin, plan, sandbox, start
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from shared.tools import repository
 from shared.tools.base import ToolContext, idempotency_key
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
-from tests.support.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
+from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,8 @@ from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus, 
 from shared.tools import release
 from shared.tools.base import ToolContext, idempotency_key
 from tests.engine_fakes import FakeModel
-from tests.support.deploy_steps import GITHUB_TOKEN, VERCEL_TOKEN, Pair, admin, sandbox
-from tests.support.release_steps import FINISH, RELEASE, drive, drive_until_asked, seed_production, start
+from tests.support.code.release_steps import FINISH, RELEASE, drive, drive_until_asked, seed_production, start
+from tests.support.engine.deploy_steps import GITHUB_TOKEN, VERCEL_TOKEN, Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
 

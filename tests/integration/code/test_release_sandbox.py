@@ -10,7 +10,7 @@ from local.code_sandbox.testing import Admin
 from shared.code.adapters.github import GitHubApiError, GitHubCodeHost
 from shared.code.adapters.vercel import VercelApiError, VercelDeployer
 from shared.code.domain.code import CodeChange, DeployRequest, FileChange
-from tests.support.deploy_steps import GITHUB_TOKEN, VERCEL_TOKEN, admin, sandbox
+from tests.support.engine.deploy_steps import GITHUB_TOKEN, VERCEL_TOKEN, admin, sandbox
 
 pytestmark = pytest.mark.integration
 

@@ -26,8 +26,8 @@ from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
 from tests.fakes import FakeWebhookEvents
-from tests.support.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
-from tests.support.release_steps import OPEN, Step, drive, start
+from tests.support.code.release_steps import OPEN, Step, drive, start
+from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ import pytest
 from local.code_sandbox.testing import Admin
 from shared.runs.domain.events import RunStatus
 from tests.engine_fakes import FakeModel
-from tests.support.deploy_steps import Pair, admin, sandbox
-from tests.support.release_steps import FINISH, MERGE, OPEN, PREVIEW, drive, start
+from tests.support.code.release_steps import FINISH, MERGE, OPEN, PREVIEW, drive, start
+from tests.support.engine.deploy_steps import Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from local.notion_sandbox import SandboxServer
-from tests.perf import bench_engine
+from tests.perf.engine import bench_engine
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from local.notion_sandbox import SandboxServer
-from tests.perf import bench_fanout
+from tests.perf.engine import bench_fanout
 
 pytestmark = pytest.mark.integration
 

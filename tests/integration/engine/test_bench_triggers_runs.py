@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from local.notion_sandbox import SandboxServer
-from tests.perf import bench_triggers
+from tests.perf.webhook import bench_triggers
 
 pytestmark = pytest.mark.integration
 

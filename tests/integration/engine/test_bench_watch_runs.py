@@ -3,7 +3,7 @@ ETag makes a watching minute cheaper than polling without it."""
 
 import pytest
 
-from tests.perf import bench_watch
+from tests.perf.engine import bench_watch
 
 pytestmark = pytest.mark.integration
 

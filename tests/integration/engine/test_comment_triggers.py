@@ -9,7 +9,7 @@ import pytest
 from shared.engine.planning.start import start_run
 from shared.runs.domain.plan_task import PlanTask
 from tests.integration.notion_stack import Stack
-from tests.support.webhook_intake import connected, flush
+from tests.support.engine.webhook_intake import connected, flush
 
 pytestmark = pytest.mark.integration
 

@@ -21,8 +21,8 @@ from shared.runs.domain.events import ErrorRecorded, ModelUsed, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from tests.engine_fakes import FakeNotion, make_deps
-from tests.support.gemini_server import JSON, GeminiServer
-from tests.support.google_credentials import service_account_file
+from tests.support.platform.gemini_server import JSON, GeminiServer
+from tests.support.platform.google_credentials import service_account_file
 
 pytestmark = pytest.mark.integration
 PRICES = {"gemini-3.5-flash-lite": (0.30, 2.50), "gemini-3.5-flash": (1.50, 9.00)}

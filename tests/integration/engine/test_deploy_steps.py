@@ -20,7 +20,7 @@ from shared.tools.base import idempotency_key
 from shared.tools.code import branch_for
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
-from tests.support.deploy_steps import (
+from tests.support.engine.deploy_steps import (
     DRAFT,
     FINISH,
     GITHUB_TOKEN,

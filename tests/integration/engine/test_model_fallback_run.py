@@ -22,8 +22,8 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeNotion, make_deps
-from tests.support.gemini_server import JSON, GeminiServer
-from tests.support.google_credentials import service_account_file
+from tests.support.platform.gemini_server import JSON, GeminiServer
+from tests.support.platform.google_credentials import service_account_file
 
 pytestmark = pytest.mark.integration
 GEMINI = {"gemini-3.5-flash-lite": (0.30, 2.50), "gemini-3.5-flash": (1.50, 9.00)}

@@ -10,8 +10,8 @@ import pytest
 from shared.engine.planning.start import start_run
 from shared.platform.topology import Queue
 from tests.integration.notion_stack import Stack
-from tests.support.trigger_rules import CountingModel, Planner, last_request, requests_since
-from tests.support.webhook_intake import flush
+from tests.support.engine.webhook_intake import flush
+from tests.support.runs.trigger_rules import CountingModel, Planner, last_request, requests_since
 
 pytestmark = pytest.mark.integration
 

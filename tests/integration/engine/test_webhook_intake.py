@@ -24,7 +24,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.notion_events import SIGNATURE_HEADER
 from shared.runs.domain.plan_task import READ_LAG, PlanTask
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
-from tests.support.webhook_intake import STATUS_EDITS, connected, flush, schema
+from tests.support.engine.webhook_intake import STATUS_EDITS, connected, flush, schema
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.perf import bench_rag
+from tests.perf.rag import bench_rag
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +30,8 @@ def test_the_rag_bench_indexes_a_data_source_at_the_share_with_constant_firestor
     firestore_emulator: Any,
 ) -> None:
     from local.notion_sandbox import SandboxServer
-    from tests.perf import rag_scale
-    from tests.perf.rag_collection import documents
+    from tests.perf.rag import rag_scale
+    from tests.perf.rag.rag_collection import documents
 
     firestore_emulator.reset()
     share = rag_scale.Share.product()._replace(rate_per_s=6.0)  # the product's burst, a quicker rate

@@ -14,7 +14,7 @@ from shared.memory.adapters.vertex_embedder import BATCH, TIMEOUT_S, VertexEmbed
 from shared.platform.adapters.vertex_model import OnVertex
 from shared.platform.domain.embeddings import DIMENSION, cosine
 from shared.platform.errors import ConfigError, TransientError
-from tests.support.gemini_server import GeminiServer
+from tests.support.platform.gemini_server import GeminiServer
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from google.oauth2.credentials import Credentials
 from shared.memory.adapters.vertex_reranker import MAX_RECORDS, VertexReranker
 from shared.platform.adapters.vertex_model import OnVertex
 from shared.platform.errors import ConfigError
-from tests.support.gemini_server import GeminiServer
+from tests.support.platform.gemini_server import GeminiServer
 
 pytestmark = pytest.mark.integration
 

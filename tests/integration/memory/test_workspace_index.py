@@ -149,7 +149,7 @@ def test_an_ask_never_gets_nor_cites_a_passage_beyond_the_askers_reach(firestore
     from shared.memory.services.ask import ask_in_conversation
     from shared.workspace.domain.members import member_id_for
     from tests.engine_fakes import make_deps
-    from tests.support.ask_reach import (
+    from tests.support.memory.ask_reach import (
         CHOSEN,
         EVERY,
         SALARY,
@@ -158,7 +158,7 @@ def test_an_ask_never_gets_nor_cites_a_passage_beyond_the_askers_reach(firestore
         index_pages,
         prompt_titles,
     )
-    from tests.support.team import put_member, put_settings
+    from tests.support.team.team import put_member, put_settings
 
     store, model = FirestorePassages(firestore_db), LocalEmbedder()
     notion, llm = FakeNotion(), citing_model()

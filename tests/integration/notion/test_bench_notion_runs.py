@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from local.notion_sandbox import SandboxServer
-from tests.perf import bench_notion
+from tests.perf.engine import bench_notion
 
 pytestmark = pytest.mark.integration
 

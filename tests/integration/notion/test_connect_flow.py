@@ -12,7 +12,7 @@ from shared.platform.domain import signed_tokens
 from shared.workspace.domain.tenants import TenantStatus, tenant_id_for
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import FRONTEND, Stack, event_for, fragment, signed_post
-from tests.support.session_cookies import cookie_set
+from tests.support.team.session_cookies import cookie_set
 
 pytestmark = pytest.mark.integration
 

@@ -31,7 +31,7 @@ from shared.workspace.domain.connecting.connection import NotionTokens, token_se
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore
-from tests.support.log_events import fields_logged
+from tests.support.platform.log_events import fields_logged
 
 pytestmark = pytest.mark.integration
 TOKEN = "ntn_sandbox_demo"

@@ -17,7 +17,7 @@ from shared.memory.services.workspace_index import index_page
 from shared.memory.services.workspace_search import search
 from shared.notion.adapters.notion import NotionApi, build_client
 from shared.runs.domain.notion_events import mentions_bot
-from tests.support.memory import FakePassages, WordCountEmbedder
+from tests.support.memory.memory import FakePassages, WordCountEmbedder
 
 IDS = seed_ids("demo")
 IDEA = IDS["idea_newsletter"]

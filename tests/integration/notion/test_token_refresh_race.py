@@ -18,8 +18,8 @@ from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.tenants import TenantStatus
 from tests.fakes import FakeNotionOAuth, FakeQueue, FakeSecrets
-from tests.support.connection_services import FakeNotion
-from tests.support.firestore_tenants import at_once, tenant
+from tests.support.notion.connection_services import FakeNotion
+from tests.support.workspace.firestore_tenants import at_once, tenant
 
 pytestmark = pytest.mark.integration
 

@@ -136,7 +136,7 @@ def test_a_task_carries_the_enqueuing_requests_trace_and_its_function_logs_under
 
     from functions._http import handle
     from shared.platform import logs
-    from tests.support.cloud_log_lines import cloud_log_lines
+    from tests.support.platform.cloud_log_lines import cloud_log_lines
 
     trace, span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
     app = Flask("receiver")

@@ -169,7 +169,7 @@ def test_plan_answers_the_round_to_cloud_scheduler_only(firestore_db: Any) -> No
     plan's URL runs a round; a token of another account is a 403 (counted by task_request_refused)
     and starts nothing."""
     from tests.api_fakes import FakeContainer, client
-    from tests.support.task_tokens import SCHEDULER, TASKS, bearer
+    from tests.support.platform.task_tokens import SCHEDULER, TASKS, bearer
 
     checks = FirestoreDoctorChecks(firestore_db)
     container = FakeContainer(Settings(tasks_service_account=TASKS))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from shared.platform.domain.ids import is_document_id
-from tests.support.document_ids import ACCEPTED, REFUSED
+from tests.support.runs.document_ids import ACCEPTED, REFUSED
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 """The model's location is a setting (issue 65, point 7): the composition root gives NA_MODEL_LOCATION
 to Gemini and to the embedder alike, and each calls that location's endpoint. Driven through
-google-genai against a loopback stand-in (tests/support/gemini_server.py), with google-auth's token
+google-genai against a loopback stand-in (tests/support/platform/gemini_server.py), with google-auth's token
 grant answered there too."""
 
 import json
@@ -13,8 +13,8 @@ import pytest
 from shared.bootstrap import Container
 from shared.platform.config import Settings
 from shared.platform.domain.model_replies import Draft
-from tests.support.gemini_server import GeminiServer
-from tests.support.google_credentials import service_account_file
+from tests.support.platform.gemini_server import GeminiServer
+from tests.support.platform.google_credentials import service_account_file
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ from shared.platform.domain.call_caps import ANSWER_TOKENS, CallBound, CallLimit
 from shared.platform.domain.model_calls import calls_of
 from shared.platform.domain.model_replies import Draft, PlanOut
 from shared.platform.errors import UnusableReply
-from tests.support.gemini_server import GeminiServer, held_to_cap
+from tests.support.platform.gemini_server import GeminiServer, held_to_cap
 
 pytestmark = pytest.mark.integration
 PLAN = {"goal": "g", "risk": "low", "on_reject": "end", "steps": [{"tool": "finish", "args_json": "{}"}]}

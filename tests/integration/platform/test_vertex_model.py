@@ -23,7 +23,7 @@ from shared.platform.errors import (
     TransientError,
     UnusableReply,
 )
-from tests.support.log_events import fields_logged
+from tests.support.platform.log_events import fields_logged
 
 pytestmark = pytest.mark.integration
 PLAN = {
@@ -205,9 +205,9 @@ def test_each_paid_call_is_one_model_used_line_with_its_cost(
 
 
 def test_the_benchmarks_stand_in_reports_thoughts_within_the_budget_as_gemini_does(stub: Stub) -> None:
-    """tests/perf/model_standin (the cold-request benchmark's Gemini): thinking tokens in its usage,
+    """tests/perf/coldstart/model_standin (the cold-request benchmark's Gemini): thinking tokens in its usage,
     within the call's thinking budget, which the adapter counts as output."""
-    from tests.perf.model_standin import ModelStandIn
+    from tests.perf.coldstart.model_standin import ModelStandIn
 
     standin = ModelStandIn("page-1")
     try:

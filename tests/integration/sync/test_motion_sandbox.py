@@ -14,7 +14,7 @@ from local.motion_sandbox.app import INDIVIDUAL_KEY, KEY, PAGE_SIZE, PERSONAL_WO
 from shared.platform.errors import NothingSent, PermanentError, Unauthenticated
 from shared.sync.adapters.motion import MotionRest
 from shared.sync.domain.motion import MotionKey
-from tests.support.motion_stack import SkipClock, motion_pacers
+from tests.support.sync.motion_stack import SkipClock, motion_pacers
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from shared.sync.services.connect import connect_gitlab, connect_linear
 from shared.sync.services.issue_writes import IssueWrites, Place, marker_of
 from shared.tools.base import idempotency_key
 from tests.integration.sync.conftest import GitLabStack, SyncStack
-from tests.support.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
+from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
 from tests.api_fakes import FakeContainer, client
 from tests.conftest import FirestoreEmulator
 from tests.fakes import FakeSecrets
-from tests.support.api_keys import auth, make_key
-from tests.support.api_limits import paced, save_team
+from tests.support.team.api_keys import auth, make_key
+from tests.support.team.api_limits import paced, save_team
 
 pytestmark = pytest.mark.integration
 SETTINGS = Settings(api_person_per_min=60, api_key_per_min=30, api_burst=5)  # windows of 5 s and 10 s

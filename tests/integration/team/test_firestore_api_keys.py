@@ -10,8 +10,8 @@ from shared.platform.errors import Conflict
 from shared.team.adapters.firestore_api_keys import FirestoreApiKeys
 from shared.team.domain.api_keys import ApiKey, idempotent_key_id, new_key, parse, proves, secret_hash
 from tests.api_fakes import FakeContainer, client
-from tests.support.api_keys import auth, make_key, post_key, refused
-from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
+from tests.support.team.api_keys import auth, make_key, post_key, refused
+from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]  # the fixture: a workspace connected through the real flow (its keys: see on_firestore)
 

@@ -13,7 +13,7 @@ from shared.runs.domain.events import ErrorKind, ErrorRecorded, RunStatus
 from shared.tools.base import idempotency_key
 from shared.tools.code import branch_for
 from tests.engine_fakes import Answer, FakeModel
-from tests.support.deploy_steps import DRAFT, FINISH, PULL, Pair, admin, plan, sandbox, start
+from tests.support.engine.deploy_steps import DRAFT, FINISH, PULL, Pair, admin, plan, sandbox, start
 
 pytestmark = pytest.mark.integration
 __all__ = ["admin", "sandbox"]  # the code sandbox's fixtures, as test_deploy_steps sets them up

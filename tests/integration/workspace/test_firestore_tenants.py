@@ -17,8 +17,8 @@ from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.members import InvitesSent
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from shared.workspace.domain.triggers import PageCreated, Schedule
-from tests.support.firestore_tenants import NOW, at_once, tenant
-from tests.support.skipped_edits import skipped
+from tests.support.workspace.firestore_tenants import NOW, at_once, tenant
+from tests.support.workspace.skipped_edits import skipped
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from shared.notion.ports import TenantNotion
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeAgents
-from tests.support.tenants import a_tenant
+from tests.support.workspace.tenants import a_tenant
 
 OWNER, MEMBER = "a" * 32, "b" * 32
 EDITED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

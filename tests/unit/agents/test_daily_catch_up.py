@@ -12,7 +12,7 @@ from shared.platform.domain.schema import problems
 from shared.runs.services.deps import Deps
 from tests.api_fakes import FakeContainer, client, fakes, json_body
 from tests.fakes import FakeTenantStore
-from tests.support.daily_planning import deps_with, plan_tasks, queued, tenant
+from tests.support.agents.daily_planning import deps_with, plan_tasks, queued, tenant
 
 __all__ = ["fakes"]
 

@@ -19,7 +19,7 @@ from shared.runs.services.deps import Deps
 from shared.workspace.domain.tenants import TenantStatus
 from tests.api_fakes import FakeContainer, client, json_body
 from tests.fakes import FakeRunStore
-from tests.support.daily_planning import WINTER_7_UTC, deps_with, queued, tenant
+from tests.support.agents.daily_planning import WINTER_7_UTC, deps_with, queued, tenant
 
 DAY = date(2026, 1, 5)
 

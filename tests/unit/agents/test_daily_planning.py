@@ -27,7 +27,7 @@ from shared.workspace.domain.triggers import Schedule
 from tests.api_fakes import FakeContainer, client, fakes, json_body
 from tests.engine_fakes import FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeTenantStore
-from tests.support.daily_planning import WINTER_7_UTC, deps_with, plan_tasks, queued, tenant
+from tests.support.agents.daily_planning import WINTER_7_UTC, deps_with, plan_tasks, queued, tenant
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 

@@ -8,7 +8,7 @@ from shared.agents.domain import day_plan
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.support.daily_planning import tenant
+from tests.support.agents.daily_planning import tenant
 
 A = "aaaaaaaa-0000-4000-8000-000000000001"
 B = "bbbbbbbb-0000-4000-8000-000000000002"

@@ -10,7 +10,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask
 from shared.workspace.domain.triggers import Schedule
 from tests.api_fakes import client, json_body
-from tests.support.role_team import Team, team
+from tests.support.team.role_team import Team, team
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 27, 7, 30, tzinfo=UTC)  # a Friday, 08:30 in Paris

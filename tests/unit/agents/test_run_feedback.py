@@ -15,9 +15,9 @@ from shared.platform.adapters.offline_model import taught_goal
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from tests.api_fakes import FakeContainer, client
 from tests.engine_fakes import FakeModel, FakeNotion
-from tests.support.api_runs import auth, pump
-from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
-from tests.support.team import CAROL, join
+from tests.support.runs.api_runs import auth, pump
+from tests.support.team.team import CAROL, join
+from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]
 T0 = datetime(2026, 1, 5, tzinfo=UTC)

@@ -11,7 +11,7 @@ from shared.runs.domain.events import RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
-from tests.support.engine_runs import drive, plan, queue, started, status
+from tests.support.engine.engine_runs import drive, plan, queue, started, status
 
 
 def test_an_invalid_plan_is_re_asked_with_the_error_at_most_twice() -> None:

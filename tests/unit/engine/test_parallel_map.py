@@ -17,8 +17,8 @@ from shared.runs.domain.runs import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import plain_notion_id
-from tests.support.engine_runs import queue
-from tests.support.fanout_world import SOURCE, Clock, drive, in_flight, world
+from tests.support.engine.engine_runs import queue
+from tests.support.engine.fanout_world import SOURCE, Clock, drive, in_flight, world
 
 
 def test_a_map_starts_a_child_per_row_and_the_fan_in_reports_each() -> None:

@@ -31,12 +31,12 @@ from shared.runs.services.deps import Deps
 from shared.workspace.domain.members import member_id_for
 from tests.api_fakes import FakeContainer, client
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps, raise_budget
-from tests.support.api_keys import auth, make_key
-from tests.support.ask_reach import CHOSEN, EVERY, WITHIN, citing_model, index_pages, prompt_titles
-from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
-from tests.support.engine_runs import queue
-from tests.support.memory import FakePassages, WordCountEmbedder
-from tests.support.team import CAROL, DAN, join, put_settings
+from tests.support.engine.engine_runs import queue
+from tests.support.memory.ask_reach import CHOSEN, EVERY, WITHIN, citing_model, index_pages, prompt_titles
+from tests.support.memory.memory import FakePassages, WordCountEmbedder
+from tests.support.team.api_keys import auth, make_key
+from tests.support.team.team import CAROL, DAN, join, put_settings
+from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 
 PRICING = "# Decision\n\nWe decided the pricing: three tiers, Starter, Team and Enterprise.\n"
 HIRING = "# Hiring\n\nWe are hiring two engineers in Berlin; hiring closes in May.\n"

@@ -11,7 +11,7 @@ from shared.memory.services.workspace_index import index_page
 from shared.memory.services.workspace_search import RERANK_CANDIDATES, search
 from shared.platform.domain.embeddings import Reranked
 from tests.engine_fakes import FakeNotion
-from tests.support.memory import FakePassages, WordCountEmbedder
+from tests.support.memory.memory import FakePassages, WordCountEmbedder
 
 
 def test_a_keyword_legs_strength_is_bm25_over_the_querys_ideal_so_only_rare_words_weigh() -> None:

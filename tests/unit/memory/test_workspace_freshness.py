@@ -19,11 +19,11 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, tenant_id_for
 from tests.engine_fakes import FakeNotion, make_deps, raise_budget
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
-from tests.support.connection_services import connect
-from tests.support.connection_services import deps as connecting
-from tests.support.daily_planning import deps_with, queued, tenant
-from tests.support.memory import FakePassages, WordCountEmbedder
-from tests.support.tenants import a_tenant
+from tests.support.agents.daily_planning import deps_with, queued, tenant
+from tests.support.memory.memory import FakePassages, WordCountEmbedder
+from tests.support.notion.connection_services import connect
+from tests.support.notion.connection_services import deps as connecting
+from tests.support.workspace.tenants import a_tenant
 
 TOKEN = "secret_verification"
 CHOSEN = "3b4c5d6e00004000800000000000000a"

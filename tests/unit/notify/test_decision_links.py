@@ -13,8 +13,8 @@ from shared.platform.logs import CloudLoggingFormatter
 from shared.platform.topology import Queue
 from tests.api_fakes import client
 from tests.link_tokens import fragment
-from tests.support.email_confirmation import OPS, MailContainer, choose, connected
-from tests.support.link_pages import BROWSER, waiting
+from tests.support.notify.email_confirmation import OPS, MailContainer, choose, connected
+from tests.support.notify.link_pages import BROWSER, waiting
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from shared.notify.domain.notifications import (
 )
 from shared.platform.errors import NothingSent, PermanentError, TransientError, Unauthenticated
 from shared.workspace.domain.integrations import Integration, chat_token_secret, discord_webhook, token_secret
-from tests.support.notifications import LEASE_S, Crash, Live, live, task
+from tests.support.notify.notifications import LEASE_S, Crash, Live, live, task
 
 __all__ = ["live"]
 

@@ -20,7 +20,15 @@ from shared.team.services.sessions import start_session
 from shared.workspace.domain.tenants import TenantStatus
 from tests.api_fakes import client, json_body
 from tests.link_tokens import fragment
-from tests.support.email_confirmation import OPS, OWNER, WORKSPACE, MailContainer, choose, connected, link_of
+from tests.support.notify.email_confirmation import (
+    OPS,
+    OWNER,
+    WORKSPACE,
+    MailContainer,
+    choose,
+    connected,
+    link_of,
+)
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from shared.notify.services.links import LinkMinter
 from shared.team.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client, json_body
 from tests.link_tokens import decision_tokens, fragment
-from tests.support.api_runs import auth, fake_container, pump
-from tests.support.email_confirmation import OPS, MailContainer, choose, connected, link_of
-from tests.support.link_pages import BROWSER, GOAL, PROMPT, open_in_node, waiting
+from tests.support.notify.email_confirmation import OPS, MailContainer, choose, connected, link_of
+from tests.support.notify.link_pages import BROWSER, GOAL, PROMPT, open_in_node, waiting
+from tests.support.runs.api_runs import auth, fake_container, pump
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from shared.notion.adapters.notion import NotionApiError
 from shared.platform.errors import PermanentError, TransientError
 from shared.workspace.domain.integrations import chat_token_secret
 from tests.fakes import FakeChat, FakeNotificationLog, FakeSecrets
-from tests.support.notification_retries import (
+from tests.support.notify.notification_retries import (
     LEASE_S,
     NOW,
     RELAY_PASSWORD,
@@ -36,8 +36,8 @@ from tests.support.notification_retries import (
     tenant,
     world,
 )
-from tests.support.notifications import Clock
-from tests.support.task_retries import attempt_times, seconds
+from tests.support.notify.notifications import Clock
+from tests.support.platform.task_retries import attempt_times, seconds
 
 MISSING_SCOPE = {"ok": False, "error": "missing_scope", "needed": "channels:history"}
 # What followups._ask builds for a run whose goal (POST /runs "goal") has line breaks.

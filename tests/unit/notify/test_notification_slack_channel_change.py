@@ -9,7 +9,7 @@ import pytest
 from shared.notify.domain.notifications import NotificationStatus
 from shared.platform.errors import TransientError
 from shared.workspace.domain.tenants import Tenant
-from tests.support.notification_retries import SLACK_CHANNEL, LostReplyChat, note, tenant, world
+from tests.support.notify.notification_retries import SLACK_CHANNEL, LostReplyChat, note, tenant, world
 
 OTHER_CHANNEL = "C0SANDBOX02"
 

@@ -39,7 +39,7 @@ from tests.fakes import (
     FakeSecrets,
     FakeTenantStore,
 )
-from tests.support.notifications import (
+from tests.support.notify.notifications import (
     LEASE_S,
     NOW,
     Access,

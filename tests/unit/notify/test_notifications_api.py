@@ -18,7 +18,7 @@ from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import client, json_body
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue
-from tests.support.notifications_api import LiveContainer
+from tests.support.notify.notifications_api import LiveContainer
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from shared.notion.services.connect import Connecting
 from shared.platform.errors import TransientError
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_id_for
 from tests.fakes import FakeNotionOAuth, FakeSecrets, FakeTenantStore
-from tests.support.connection_services import connect as connect_with
-from tests.support.connection_services import deps
+from tests.support.notion.connection_services import connect as connect_with
+from tests.support.notion.connection_services import deps
 
 TENANT = tenant_id_for("ws-1")
 

@@ -23,7 +23,7 @@ from tests.fakes import (
     FakeTenantStore,
     no_held_runs,
 )
-from tests.support.connection_services import KEY, FakeNotion, connect, deps
+from tests.support.notion.connection_services import KEY, FakeNotion, connect, deps
 
 
 def secret_of(d: Connecting, tenant_id: str) -> str:

@@ -6,8 +6,8 @@ from typing import Any
 from shared.notion.services.erasure import confirmation_problem
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import client
-from tests.support.role_team import team
-from tests.support.tenants import a_tenant
+from tests.support.team.role_team import team
+from tests.support.workspace.tenants import a_tenant
 
 
 def _erase(body: dict[str, Any], role: str = "owner") -> tuple[int, Any, Any]:

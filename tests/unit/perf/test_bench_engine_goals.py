@@ -1,11 +1,11 @@
-"""``make bench-engine`` fails when a goal it prints is missed (tests/perf/bench_engine.py): ops per
+"""``make bench-engine`` fails when a goal it prints is missed (tests/perf/engine/bench_engine.py): ops per
 step, every one counted, constant and at most 4; the overhead ratio's interval not beyond 1.2 (an
 inconclusive one is not a failure); the prompt ratio at most 1.5; what the instance's caches read
 again (the tenant's record, the spend sums) at most once a period of each cache."""
 
 from typing import Any
 
-from tests.perf.bench_engine import missed_goals
+from tests.perf.engine.bench_engine import missed_goals
 from tests.perf.stats import Estimate
 
 MET = Estimate(1.0, 0.9, 1.1, 20)

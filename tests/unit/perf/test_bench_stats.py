@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.perf.bench_coldstart import BASELINE_DECISION, default_baseline, report
-from tests.perf.bench_webhook import next_rate
-from tests.perf.cold_request import ColdRow
+from tests.perf.coldstart.bench_coldstart import BASELINE_DECISION, default_baseline, report
+from tests.perf.coldstart.cold_request import ColdRow
 from tests.perf.procstat import TICK_S, group_cpu_s, group_maps, parse_stat
 from tests.perf.stats import (
     Estimate,
@@ -26,6 +25,7 @@ from tests.perf.stats import (
     verdict,
     verdict_of_all,
 )
+from tests.perf.webhook.bench_webhook import next_rate
 
 
 def test_a_paired_ratio_is_the_median_of_the_pairs_ratios() -> None:

@@ -21,7 +21,7 @@ from shared.platform.errors import (
     UnusableReply,
 )
 from shared.platform.services.model_routing import Family, FamilyName, RoutedModel, falls_back, other, route
-from tests.support.log_events import fields_logged
+from tests.support.platform.log_events import fields_logged
 
 DRAFT = Draft(title="t", text="x")
 

@@ -80,7 +80,7 @@ def test_an_ask_is_an_answer() -> None:
     from shared.memory.services.ask import answer_question
     from shared.memory.services.workspace_index import index_page
     from tests.engine_fakes import FakeNotion
-    from tests.support.memory import FakePassages, WordCountEmbedder
+    from tests.support.memory.memory import FakePassages, WordCountEmbedder
 
     model = _kinds_model(script={"AskOut": [{"answer": "Three tiers.", "cited": [1]}]})
     notion, store, embedder = FakeNotion(), FakePassages(), WordCountEmbedder()

@@ -6,8 +6,8 @@ import pytest
 
 from shared.platform.errors import PermanentError
 from tests.engine_fakes import FakeModel, FakeNotion
-from tests.support.engine_runs import drive, plan, started
-from tests.support.log_events import fields_logged
+from tests.support.engine.engine_runs import drive, plan, started
+from tests.support.platform.log_events import fields_logged
 
 
 def events_logged(caplog: pytest.LogCaptureFixture, event: str) -> list[logging.LogRecord]:

@@ -9,7 +9,7 @@ from shared.runs.domain.events import HumanRequested, PlannedStep, RunPlanned
 from shared.workspace.domain.members import Approvers
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import client, json_body
-from tests.support.role_team import Team, team
+from tests.support.team.role_team import Team, team
 
 AT = datetime.now(UTC)
 ELSEWHERE = effect_digest("add_comment", {"page_id": "other", "text": "x"})

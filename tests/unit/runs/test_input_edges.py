@@ -29,9 +29,9 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
-from tests.support.connection_services import deps as connect_deps
-from tests.support.daily_planning import deps_with, queued
-from tests.support.tenants import a_tenant
+from tests.support.agents.daily_planning import deps_with, queued
+from tests.support.notion.connection_services import deps as connect_deps
+from tests.support.workspace.tenants import a_tenant
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 

@@ -16,9 +16,9 @@ from shared.runs.services.deps import Deps
 from shared.runs.services.runs import timeline
 from tests.engine_fakes import make_deps
 from tests.link_tokens import fragment, mailed
-from tests.support.engine_runs import drive_asking as drive
-from tests.support.engine_runs import idea_deps
-from tests.support.runs import queue_of
+from tests.support.engine.engine_runs import drive_asking as drive
+from tests.support.engine.engine_runs import idea_deps
+from tests.support.runs.runs import queue_of
 
 
 def plan_task(page: str, run_id: str = "r1") -> PlanTask:

@@ -13,8 +13,8 @@ from shared.platform.errors import NotFound
 from shared.sync.domain.connection import hook_secret, key_secret
 from shared.sync.domain.sync_task import SyncTask
 from tests.api_fakes import client
-from tests.support.role_team import Team, call, team
-from tests.support.sync_fakes import GITLAB_PROJECT, GITLAB_TOKEN, FakeGitLab
+from tests.support.sync.sync_fakes import GITLAB_PROJECT, GITLAB_TOKEN, FakeGitLab
+from tests.support.team.role_team import Team, call, team
 
 SOURCE = "0" * 32
 BODY = {"access_token": GITLAB_TOKEN, "project": "demo/tasks", "data_source_id": SOURCE}

@@ -10,8 +10,8 @@ import pytest
 from shared.platform.errors import NotFound
 from shared.sync.domain.connection import key_secret
 from shared.sync.domain.sync_task import SyncTask
-from tests.support.role_team import call, team
-from tests.support.sync_fakes import MOTION_KEY, MOTION_WORKSPACE
+from tests.support.sync.sync_fakes import MOTION_KEY, MOTION_WORKSPACE
+from tests.support.team.role_team import call, team
 
 SOURCE = "0" * 32
 BODY = {"api_key": MOTION_KEY, "workspace_id": MOTION_WORKSPACE["id"], "data_source_id": SOURCE}

@@ -8,8 +8,8 @@ from typing import Any
 from shared.platform.config import Settings
 from shared.sync.domain.connection import key_secret
 from tests.api_fakes import client
-from tests.support.role_team import Team, team
-from tests.support.sync_fakes import KEY, TEAM
+from tests.support.sync.sync_fakes import KEY, TEAM
+from tests.support.team.role_team import Team, team
 
 
 def call(people: Team, role: str, method: str, path: str, **kw: Any) -> tuple[int, Any]:

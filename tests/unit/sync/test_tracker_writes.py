@@ -15,8 +15,8 @@ from shared.sync.domain.gitlab_mapping import page_of
 from shared.sync.services.issue_writes import Place, marker_of
 from shared.tools import REGISTRY
 from shared.tools.base import idempotency_key
-from tests.support.sync_fakes import GITLAB_TOKEN, KEY
-from tests.support.tracker_fakes import tracker_writes
+from tests.support.sync.sync_fakes import GITLAB_TOKEN, KEY
+from tests.support.sync.tracker_fakes import tracker_writes
 
 STEP_KEY = idempotency_key("t1", "r1", 2)
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)

@@ -15,8 +15,8 @@ from shared.team.domain.api_keys import SCOPES
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client
-from tests.support.api_keys import ALL_SCOPES, auth, make_key, post_key, refused, secret_of
-from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
+from tests.support.team.api_keys import ALL_SCOPES, auth, make_key, post_key, refused, secret_of
+from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]  # the fixture: a workspace connected through the real flow (a real epoch)
 

@@ -6,9 +6,9 @@ import json
 from datetime import timedelta
 
 from tests.api_fakes import FakeContainer, client
-from tests.support.api_keys import auth, make_key
-from tests.support.connection_ownership import ADA, BOB, TENANT, connect_as, fakes
-from tests.support.team import CAROL, join, member_id
+from tests.support.team.api_keys import auth, make_key
+from tests.support.team.team import CAROL, join, member_id
+from tests.support.workspace.connection_ownership import ADA, BOB, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]
 

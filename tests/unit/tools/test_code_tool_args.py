@@ -37,9 +37,9 @@ from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
 from tests.fakes import FakeQueue, FakeTenantStore, UnfakedCodeChecks, UnfakedReleases
-from tests.support.code_tool_args import GOOD_DEPLOY, GOOD_PULL, deploy, files, pull
-from tests.support.tenants import a_tenant
-from tests.support.unchecked import unchecked
+from tests.support.platform.unchecked import unchecked
+from tests.support.tools.code_tool_args import GOOD_DEPLOY, GOOD_PULL, deploy, files, pull
+from tests.support.workspace.tenants import a_tenant
 
 # id: (tool, arguments, what the message must say)
 CASES: dict[str, tuple[str, dict[str, Any], str]] = {

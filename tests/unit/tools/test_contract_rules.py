@@ -16,8 +16,8 @@ from shared.tools import REGISTRY
 from shared.workspace.domain.daily import zone_of
 from shared.workspace.domain.settings_input import ZONES
 from tests.api_fakes import FakeContainer, client
-from tests.support.excuses import excused
-from tests.support.settings_api import connect
+from tests.support.platform.excuses import excused
+from tests.support.team.settings_api import connect
 
 CONTRACT = json.loads((Path(__file__).resolve().parents[3] / "docs" / "api" / "openapi.json").read_text())
 SCHEMAS = CONTRACT["components"]["schemas"]

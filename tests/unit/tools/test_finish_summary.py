@@ -9,7 +9,7 @@ from shared.runs.domain.runs import RunStatus
 from shared.team.services.sessions import start_session
 from shared.tools.flow import SUMMARY_MAX, FinishArgs
 from tests.api_fakes import FakeContainer, client
-from tests.support.api_runs import auth, fake_container, pump
+from tests.support.runs.api_runs import auth, fake_container, pump
 
 
 def test_a_summary_longer_than_the_box_is_cut_to_it() -> None:

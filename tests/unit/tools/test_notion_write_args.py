@@ -25,8 +25,8 @@ from shared.tools import validate
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.notion_write import UpdatePropertiesArgs, find_update
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.support.notion_write_args import planned
-from tests.support.unchecked import unchecked
+from tests.support.platform.unchecked import unchecked
+from tests.support.tools.notion_write_args import planned
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 DONE = {"Status": {"status": {"name": "Done"}}}

@@ -11,7 +11,7 @@ from shared.workspace.domain.tenants import Tenant, TenantStatus
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets
 from tests.link_tokens import fragment, mailed
-from tests.support.connection_ownership import (
+from tests.support.workspace.connection_ownership import (
     ADA,
     BOB,
     TENANT,

@@ -10,7 +10,7 @@ from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PropertyCheck
 from tests.engine_fakes import asking
 from tests.fakes import FakeRunStore
-from tests.support.trigger_gates import PAGE, comment, runs, setup
+from tests.support.runs.trigger_gates import PAGE, comment, runs, setup
 
 DS = "2a3b4c5d-0000-4000-8000-000000000001"
 READY = PropertyCheck(property_id="st", type="status", to="Ready for agent")

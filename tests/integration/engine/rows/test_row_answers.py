@@ -23,9 +23,9 @@ from shared.runs.domain.step_task import StepTask
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
-from tests.support.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
-from tests.support.team import put_member
-from tests.support.webhook_intake import connected
+from tests.support.engine.webhook_intake import connected
+from tests.support.runs.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
+from tests.support.team.team import put_member
 
 pytestmark = pytest.mark.integration
 REFUSED = "refused: not the owner nor a member whose role may answer it"

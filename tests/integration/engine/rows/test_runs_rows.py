@@ -12,9 +12,9 @@ from shared.runs.domain.rows_task import DecideTask, RowTask
 from shared.workspace.domain.members import member_id_for
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
-from tests.support.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
-from tests.support.team import put_member
-from tests.support.webhook_intake import connected
+from tests.support.engine.webhook_intake import connected
+from tests.support.runs.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
+from tests.support.team.team import put_member
 
 REFUSED = "refused: not the owner nor a member whose role may decide it"
 

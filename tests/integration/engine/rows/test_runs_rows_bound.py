@@ -21,8 +21,8 @@ from shared.runs.domain.rows_task import AnswerTask, DecideTask, RowTask
 from shared.runs.services.deps import Deps
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
-from tests.support.run_rows import DEMO, make_home, run_tasks, select, set_decision
-from tests.support.webhook_intake import connected
+from tests.support.engine.webhook_intake import connected
+from tests.support.runs.run_rows import DEMO, make_home, run_tasks, select, set_decision
 
 pytestmark = pytest.mark.integration
 HEADERS = {"Authorization": "Bearer ntn_sandbox_demo", "Notion-Version": "2025-09-03"}

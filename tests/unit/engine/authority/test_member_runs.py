@@ -28,7 +28,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
-from tests.support.tenants import a_tenant
+from tests.support.workspace.tenants import a_tenant
 
 OWNER, MEMBER, BOT = "user-owner", "user-member", "bot-1"
 

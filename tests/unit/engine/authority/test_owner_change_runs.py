@@ -10,8 +10,8 @@ from typing import Any
 from shared.notify.domain.notifications import NotificationStatus, new_record
 from shared.notify.domain.notify_task import NotifyTask
 from tests.api_fakes import FakeContainer, client
-from tests.support.api_runs import auth, pump
-from tests.support.connection_ownership import ADA, BOB, TENANT, connect_as, fakes
+from tests.support.runs.api_runs import auth, pump
+from tests.support.workspace.connection_ownership import ADA, BOB, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]  # the fixture
 

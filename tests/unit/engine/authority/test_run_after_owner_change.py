@@ -24,7 +24,7 @@ from shared.workspace.domain.connecting.connection import tenant_from_grant
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget, run_step_as_owner
 from tests.fakes import FakeNotifier, FakeQueue, FakeRunStore
-from tests.support.engine_runs import drive, plan
+from tests.support.engine.engine_runs import drive, plan
 
 NEW_OWNER = {"type": "user", "user": {"id": "u-new", "person": {"email": "new@example.com"}}}
 

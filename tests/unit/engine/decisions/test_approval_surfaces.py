@@ -17,7 +17,7 @@ from shared.runs.domain import run_rows
 from shared.team.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client
 from tests.redteam.checks import code_written, shows
-from tests.support.api_runs import auth, fake_container, pump
+from tests.support.runs.api_runs import auth, fake_container, pump
 
 MARKER = "The agent's own words (not checked): "
 LONG = (

@@ -238,7 +238,7 @@ def test_the_409_of_a_cancel_while_a_step_acts_tells_a_client_when_to_try_again(
     """Through api: the wait is in the answer's Retry-After, not only in its words."""
     from shared.team.services.sessions import start_session
     from tests.api_fakes import client
-    from tests.support.api_runs import auth, fake_container
+    from tests.support.runs.api_runs import auth, fake_container
 
     fakes = fake_container(monkeypatch)
     now = datetime.now(UTC)

@@ -12,8 +12,8 @@ from shared.runs.domain.runs import fold
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeNotion
 from tests.link_tokens import fragment, mailed
-from tests.support.engine_runs import drive_asking as drive
-from tests.support.engine_runs import idea_deps
+from tests.support.engine.engine_runs import drive_asking as drive
+from tests.support.engine.engine_runs import idea_deps
 
 
 def failed_run() -> tuple[Deps, FakeNotion, str]:

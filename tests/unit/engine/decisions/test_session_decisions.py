@@ -20,7 +20,7 @@ from shared.team.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue
-from tests.support.api_runs import auth, fake_container, pump
+from tests.support.runs.api_runs import auth, fake_container, pump
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from shared.runs.domain.events import RunFinished, RunPlanned, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeAgents
-from tests.support.engine_runs import run_until_held
+from tests.support.engine.engine_runs import run_until_held
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 PLAN = {

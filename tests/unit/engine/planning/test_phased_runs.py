@@ -23,7 +23,7 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunStatus, fold
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget
-from tests.support.engine_runs import run_until_held
+from tests.support.engine.engine_runs import run_until_held
 
 GOAL = "Read the page first, then decide what to note on it"
 

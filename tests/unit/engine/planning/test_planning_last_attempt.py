@@ -13,7 +13,7 @@ from shared.platform.errors import TransientError
 from shared.runs.domain.events import ErrorRecorded, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from tests.engine_fakes import FINISH_PLAN, FakeModel, FakeNotion, make_deps
-from tests.support.runs import queue_of as queue
+from tests.support.runs.runs import queue_of as queue
 
 
 def page_task(notion: FakeNotion) -> PlanTask:

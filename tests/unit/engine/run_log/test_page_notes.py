@@ -15,7 +15,7 @@ from shared.runs.domain.rows_task import RowTask
 from shared.runs.domain.runs import RunState
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
-from tests.support.daily_planning import deps_with, queued, tenant
+from tests.support.agents.daily_planning import deps_with, queued, tenant
 
 STEPS = (PlannedStep(tool="read_page"), PlannedStep(tool="draft_text"), PlannedStep(tool="finish"))
 RUNNING = RunState(goal="Tidy the backlog", page_id="page-1", status=RunStatus.RUNNING, steps=STEPS)

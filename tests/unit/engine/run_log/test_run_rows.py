@@ -18,7 +18,7 @@ from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeRunStore
-from tests.support.daily_planning import queued
+from tests.support.agents.daily_planning import queued
 
 AT = datetime(2026, 1, 5, 12, 0, 3, tzinfo=UTC)
 STEPS = (PlannedStep(tool="read_page"), PlannedStep(tool="create_page"))

@@ -18,7 +18,7 @@ from shared.runs.services.deps import Deps
 from shared.tools import notion_read, resolve
 from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeQueue
-from tests.support.run_size import NOTES, daily_plan_over_long_rows, drive, size, started, with_notes
+from tests.support.engine.run_size import NOTES, daily_plan_over_long_rows, drive, size, started, with_notes
 
 
 def results(deps: Deps) -> list[ToolResult]:

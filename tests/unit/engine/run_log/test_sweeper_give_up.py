@@ -13,8 +13,8 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.runs.domain.events import RunStatus, ToolIntent
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.support.runs import queue_of as queue
-from tests.support.sweeper import NOW, last_moved, runs
+from tests.support.engine.sweeper import NOW, last_moved, runs
+from tests.support.runs.runs import queue_of as queue
 
 
 def status(deps: Deps, run_id: str) -> Any:

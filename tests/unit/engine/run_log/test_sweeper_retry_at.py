@@ -17,8 +17,8 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue
-from tests.support.runs import queue_of as queue
-from tests.support.runs import store_of as store
+from tests.support.runs.runs import queue_of as queue
+from tests.support.runs.runs import store_of as store
 
 WAIT = 3000.0  # a GitHub rate limit's reset, say: far beyond the sweeper's 600 s window
 STALL = 600.0

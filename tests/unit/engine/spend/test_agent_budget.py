@@ -10,7 +10,7 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeAgents
-from tests.support.engine_runs import drive, plan
+from tests.support.engine.engine_runs import drive, plan
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 RUN = "routine-w-0-2026010509"

@@ -23,7 +23,7 @@ from shared.runs.services.deps import Deps
 from shared.runs.services.spend import SPEND_CAP_REACHED
 from tests.engine_fakes import FINISH_PLAN, FakeModel, connected_tenants, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
-from tests.support.trigger_gates import setup as trigger_setup
+from tests.support.runs.trigger_gates import setup as trigger_setup
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DAY = "2026-11-21"

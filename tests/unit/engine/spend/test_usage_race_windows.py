@@ -21,7 +21,7 @@ from shared.runs.domain.runs import Run
 from shared.runs.domain.step_task import StepTask
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeRunStore
-from tests.support.usage_races import (
+from tests.support.engine.usage_races import (
     INVALID,
     STEP,
     TASK,

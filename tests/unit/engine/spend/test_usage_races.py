@@ -28,7 +28,7 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
-from tests.support.usage_races import (
+from tests.support.engine.usage_races import (
     INVALID,
     STEP,
     TASK,

@@ -14,7 +14,7 @@ from shared.runs.domain.runs import Run
 from shared.runs.domain.step_task import StepTask
 from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
 from tests.fakes import FakeRunStore
-from tests.support.engine_runs import drive, plan, queue, started, status
+from tests.support.engine.engine_runs import drive, plan, queue, started, status
 
 
 class FirstReadStale:

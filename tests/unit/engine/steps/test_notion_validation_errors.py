@@ -19,10 +19,10 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.support.notifications import Live, live, task
-from tests.support.notion_validation import SELECT, refused
-from tests.support.notion_write_args import planned
-from tests.support.trigger_gates import comment, runs, setup
+from tests.support.engine.notion_validation import SELECT, refused
+from tests.support.notify.notifications import Live, live, task
+from tests.support.runs.trigger_gates import comment, runs, setup
+from tests.support.tools.notion_write_args import planned
 
 __all__ = ["live"]  # the fixture, imported for its tests here
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)

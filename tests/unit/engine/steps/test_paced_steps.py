@@ -13,7 +13,7 @@ from shared.runs.services.deps import Deps
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
-from tests.support.engine_runs import drive, plan, queue, started, status
+from tests.support.engine.engine_runs import drive, plan, queue, started, status
 
 
 def _reading_run() -> tuple[FakeNotion, Deps, StepTask]:

@@ -13,7 +13,7 @@ from shared.runs.domain.events import RunStatus, ToolIntent
 from shared.runs.domain.step_task import StepTask
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import FakeRunStore
-from tests.support.engine_runs import plan, queue, started
+from tests.support.engine.engine_runs import plan, queue, started
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 

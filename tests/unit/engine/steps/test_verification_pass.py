@@ -11,7 +11,7 @@ from shared.runs.domain.events import ErrorRecorded, HumanRequested, ReviewRecor
 from shared.runs.domain.runs import RunStatus
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion
-from tests.support.engine_runs import forged_run, run_until_held
+from tests.support.engine.engine_runs import forged_run, run_until_held
 
 RULES = 'Summarise the week for the team. Never write "salary".'
 FIX = "Summarise the week for the team."

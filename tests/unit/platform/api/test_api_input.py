@@ -8,7 +8,7 @@ from shared.runs.domain.plan_task import PlanTask
 from shared.workspace.domain.tenants import TenantStatus
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeNotificationLog
-from tests.support.settings_api import connect
+from tests.support.team.settings_api import connect
 
 FRONTEND = "http://127.0.0.1:3000"
 DEEP = "[" * 100_000  # nested deeper than the JSON parser's recursion allows

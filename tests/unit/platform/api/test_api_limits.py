@@ -13,8 +13,8 @@ from shared.team.services.sessions import start_session
 from shared.workspace.domain.members import Member, member_id_for
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakePaces
-from tests.support.api_keys import auth, make_key
-from tests.support.api_limits import paced, save_team
+from tests.support.team.api_keys import auth, make_key
+from tests.support.team.api_limits import paced, save_team
 
 SETTINGS = Settings(api_person_per_min=60, api_key_per_min=60, api_burst=3)  # windows of 3 s
 

@@ -5,7 +5,7 @@ import pytest
 
 from shared.team.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client, json_body
-from tests.support.api_runs import auth, fake_container
+from tests.support.runs.api_runs import auth, fake_container
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ def test_an_entry_points_lines_carry_the_requests_trace_span_and_execution_id() 
     from flask import Flask, request
 
     from functions._http import handle
-    from tests.support.cloud_log_lines import cloud_log_lines
+    from tests.support.platform.cloud_log_lines import cloud_log_lines
 
     headers = {
         "X-Cloud-Trace-Context": "105445aa7843bc8bf206b12000100000/2748;o=1",

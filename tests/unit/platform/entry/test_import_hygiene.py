@@ -19,7 +19,7 @@ import pytest
 
 from functions.main import TARGETS
 from shared import bootstrap
-from tests.perf.bench_coldstart import CLIENT_LIBRARIES, client_libraries, preloaded_ports
+from tests.perf.coldstart.bench_coldstart import CLIENT_LIBRARIES, client_libraries, preloaded_ports
 
 ROOT = Path(__file__).resolve().parents[4]
 KNOWN_CLIENTS = sorted({lib for libs in CLIENT_LIBRARIES.values() for lib in libs})

@@ -12,7 +12,7 @@ from shared.team.services.sessions import start_session
 from shared.workspace.domain.connecting.connection import tenant_from_grant
 from tests.api_fakes import FakeContainer, client, json_body
 from tests.link_tokens import decision_tokens
-from tests.support.api_runs import PLAN, auth, fake_container, pump, waiting_run
+from tests.support.runs.api_runs import PLAN, auth, fake_container, pump, waiting_run
 
 
 @pytest.fixture

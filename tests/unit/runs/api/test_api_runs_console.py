@@ -17,7 +17,7 @@ from shared.runs.domain.runs import Run, RunState, Waiting
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client
-from tests.support.api_runs import PLAN, auth, fake_container, pump, waiting_run
+from tests.support.runs.api_runs import PLAN, auth, fake_container, pump, waiting_run
 
 STATUSES = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.RUNNING]
 TRIGGERS = ["webhook", "api", "schedule", "manual"]

@@ -23,7 +23,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PropertyChanged, Schedule
 from tests.api_fakes import FakeContainer, client
-from tests.support.api_runs import auth, pump
+from tests.support.runs.api_runs import auth, pump
 
 NOW = datetime.now(UTC)
 DS = "2a3b4c5d-0000-4000-8000-000000000001"

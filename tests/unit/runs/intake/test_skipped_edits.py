@@ -19,8 +19,8 @@ from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PropertyChanged
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
-from tests.support.api_runs import auth, fake_container
-from tests.support.firestore_tenants import tenant
+from tests.support.runs.api_runs import auth, fake_container
+from tests.support.workspace.firestore_tenants import tenant
 
 TOKEN = "secret_verification"
 DS = "2a3b4c5d-0000-4000-8000-000000000001"

@@ -17,8 +17,8 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import asking
 from tests.fakes import FakeQueue, FakeRunStore, FakeTenantStore
-from tests.support.tenants import a_tenant
-from tests.support.trigger_gates import PAGE, T0, comment, runs, setup
+from tests.support.runs.trigger_gates import PAGE, T0, comment, runs, setup
+from tests.support.workspace.tenants import a_tenant
 
 
 def change(n: int) -> PlanTask:

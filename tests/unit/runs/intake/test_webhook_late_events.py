@@ -22,7 +22,7 @@ from shared.runs.services.webhooks import Intake, Outcome, ingest_webhook
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore, FakeWebhookEvents
-from tests.support.tenants import a_tenant
+from tests.support.workspace.tenants import a_tenant
 
 TOKEN = "secret_verification"
 PAGE = "3b4c5d6e-0000-4000-8000-000000000002"

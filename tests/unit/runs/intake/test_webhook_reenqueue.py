@@ -22,7 +22,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
-from tests.support.tenants import a_tenant
+from tests.support.workspace.tenants import a_tenant
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 

@@ -3,9 +3,9 @@ invite's email and acts within their role; nobody outside the team signs in, wha
 a removed member's sessions and keys end at once."""
 
 from tests.api_fakes import FakeContainer, client
-from tests.support.api_keys import auth, make_key
-from tests.support.connection_ownership import ADA, BOB, TENANT, connect_as, fakes, stored_access
-from tests.support.team import CAROL, DAN, invite, invite_code, join, member_id, team_of
+from tests.support.team.api_keys import auth, make_key
+from tests.support.team.team import CAROL, DAN, invite, invite_code, join, member_id, team_of
+from tests.support.workspace.connection_ownership import ADA, BOB, TENANT, connect_as, fakes, stored_access
 
 __all__ = ["fakes"]
 

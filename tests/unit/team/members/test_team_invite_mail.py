@@ -9,9 +9,9 @@ from shared.platform.topology import Queue
 from shared.workspace.domain.members import INVITE_KIND
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeMailer
-from tests.support.api_keys import auth
-from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
-from tests.support.team import invite
+from tests.support.team.api_keys import auth
+from tests.support.team.team import invite
+from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]
 

@@ -11,7 +11,7 @@ from shared.workspace.adapters.cached_tenants import ReadOnce
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeTenantStore
-from tests.support.api_runs import auth, fake_container, waiting_run
+from tests.support.runs.api_runs import auth, fake_container, waiting_run
 
 
 class CountingTenants(FakeTenantStore):

@@ -15,9 +15,9 @@ from shared.team.services.sessions import SESSION_TTL_S, session_of, start_sessi
 from shared.workspace.domain.connecting.connection import NONCE_COOKIE, session_cookie
 from shared.workspace.domain.tenants import TenantStatus
 from tests.api_fakes import FakeContainer, client
-from tests.support.api_keys import auth, make_key
-from tests.support.connection_ownership import ADA, TENANT, connect_as, fakes
-from tests.support.session_cookies import cookie_set
+from tests.support.team.api_keys import auth, make_key
+from tests.support.team.session_cookies import cookie_set
+from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]  # the fixture: an https frontend, https://app.test
 CONSOLE = "https://app.test"

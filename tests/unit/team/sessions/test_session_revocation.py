@@ -12,7 +12,7 @@ from shared.team.services.sessions import principal_of, start_session
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets, FakeTenantStore
-from tests.support.connection_ownership import (
+from tests.support.workspace.connection_ownership import (
     ADA,
     BOB,
     TENANT,

@@ -13,7 +13,7 @@ from shared.platform.errors import Unauthenticated
 from shared.team.services.sessions import principal_of, start_session
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets, FakeTenantStore
-from tests.support.connection_ownership import fakes
+from tests.support.workspace.connection_ownership import fakes
 
 __all__ = ["fakes"]  # the fixture: the fakes' session-signing key is KEY
 

@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from tests.api_fakes import FakeContainer, client
-from tests.support.settings_api import connect
+from tests.support.team.settings_api import connect
 
 SECRET = code_token_secret("t1", Integration.GITHUB)
 OLD, A, B = ("ghp_" + c * 36 for c in "oab")

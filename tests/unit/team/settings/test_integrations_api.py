@@ -16,7 +16,7 @@ from shared.workspace.domain.integrations import (
 )
 from shared.workspace.domain.tenants import TenantStatus
 from tests.api_fakes import FakeContainer, client, json_body
-from tests.support.settings_api import connect
+from tests.support.team.settings_api import connect
 
 TOKEN = "ghp_" + "x" * 36
 

@@ -4,7 +4,7 @@ import pytest
 
 from shared.workspace.domain.tenants import TenantStatus
 from tests.api_fakes import FakeContainer, client, json_body
-from tests.support.settings_api import connect
+from tests.support.team.settings_api import connect
 
 
 @pytest.fixture

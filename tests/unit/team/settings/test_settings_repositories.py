@@ -11,9 +11,9 @@ from shared.team.services.sessions import start_session
 from shared.tools.code import DeployArgs, OpenPullRequestArgs
 from shared.workspace.domain.settings_input import SettingsInput
 from tests.api_fakes import FakeContainer, client
-from tests.support.code_tool_args import deploy, pull
-from tests.support.settings_api import connect
-from tests.support.settings_validation import store_with
+from tests.support.team.settings_api import connect
+from tests.support.team.settings_validation import store_with
+from tests.support.tools.code_tool_args import deploy, pull
 
 REFUSED_REPOSITORIES = [
     "acme/..",

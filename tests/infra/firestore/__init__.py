@@ -1,0 +1,1 @@
+"""Infra checks of Firestore: indexes, TTLs, query indexes, backups."""

@@ -1,0 +1,1 @@
+"""Infra checks of terraform/ itself: references, provider schemas, validations, drift, queues."""

@@ -1,0 +1,1 @@
+"""The cold-start benchmark (make bench-coldstart) and its model stand-in."""

@@ -1,0 +1,1 @@
+"""Workspace memory's benchmark (make bench-rag): collections, quality, freshness, scale."""

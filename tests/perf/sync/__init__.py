@@ -1,0 +1,1 @@
+"""The sync's benchmark (make bench-sync)."""

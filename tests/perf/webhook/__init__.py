@@ -1,0 +1,1 @@
+"""Benchmarks of webhook intake: notion-webhook against its floor, trigger rules."""

@@ -1,0 +1,1 @@
+"""Red-team attacks on code runs: hostile ideas and releases."""

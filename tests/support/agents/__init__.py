@@ -1,0 +1,1 @@
+"""Test helpers of agents: hand-offs and children, daily planning."""

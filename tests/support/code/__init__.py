@@ -1,0 +1,1 @@
+"""Test helpers of code runs: their checks and their release."""

@@ -1,4 +1,0 @@
-"""Shared by several test modules: helpers first written for ``tests/infra/test_iam.py``."""
-
-# docs/architecture.md, "Functions, queues, jobs"
-PUBLIC_FUNCTIONS = {"oauth_callback", "notion_webhook", "api"}

@@ -1,0 +1,1 @@
+"""Test helpers of notifications: outbox, retries, link pages, email confirmation."""

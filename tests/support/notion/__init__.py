@@ -1,0 +1,1 @@
+"""Test helpers of Notion: connection services, the sandbox over HTTP."""

@@ -1,0 +1,1 @@
+"""Test helpers of the sync: fakes and the Linear, GitLab and Motion stacks."""

@@ -1,0 +1,1 @@
+"""Test helpers of the team: members, roles, sessions, API keys, settings."""

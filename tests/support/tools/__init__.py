@@ -1,0 +1,1 @@
+"""Test helpers of the tools' arguments (code and Notion writes)."""

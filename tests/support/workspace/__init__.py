@@ -1,0 +1,1 @@
+"""Test helpers of workspaces: tenants, connections, skipped edits."""

@@ -1,0 +1,1 @@
+"""The console's Agents, Ask and routines screens in a real browser."""

@@ -1,0 +1,1 @@
+"""The console's team, notifications and origin guarantees in a real browser."""
