@@ -195,6 +195,14 @@ class MotionApi(Protocol):
 
     def unassign(self, key: MotionKey, task_id: str) -> None: ...
 
+    def comments(self, key: MotionKey, task_id: str) -> list[dict[str, Any]]:
+        """The task's comments (all pages): ``{id, taskId, content, createdAt, creator}`` each."""
+        ...
+
+    def create_comment(self, key: MotionKey, task_id: str, content: str) -> dict[str, Any]:
+        """A new comment on the task (``content``: Markdown); Motion chooses its id."""
+        ...
+
 
 class Tracker(Protocol):
     """One tenant's tool as the mirror sees it (Linear's team, GitLab's project), its key bound."""

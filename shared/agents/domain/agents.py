@@ -101,8 +101,9 @@ def routine_run_id(agent_id: str, index: int, slot: datetime) -> str:
     return f"routine-{agent_id}-{index}-{slot:%Y%m%d%H}"
 
 
-# A tracker's team or project an agent may write to: ``linear:<team id>``, ``gitlab:<project id or path>``.
-TrackerTarget = Annotated[str, Field(pattern=r"^(linear|gitlab):[A-Za-z0-9_.\-/]{1,200}$")]
+# A tracker's team, project or workspace an agent may write to: ``linear:<team id>``, ``gitlab:<project id or
+# path>``, ``motion:<workspace id>``.
+TrackerTarget = Annotated[str, Field(pattern=r"^(linear|gitlab|motion):[A-Za-z0-9_.\-/]{1,200}$")]
 
 
 class Reach(Record):

@@ -19,8 +19,9 @@ from shared.sync.services.trackers import GitLabTracker, LinearTracker
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore
     from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore
+    from shared.sync.services.task_writes import TaskWrites
 
-WriteTool = Literal["linear", "gitlab"]
+WriteTool = Literal["linear", "gitlab", "motion"]
 Output = dict[str, Any]
 
 
@@ -47,14 +48,24 @@ class IssueWrites:
         linear: LinearApi,
         gitlab_store: GitLabStore,
         gitlab: GitLabApi,
+        *,
+        motion: TaskWrites | None = None,
     ) -> None:
         self._secrets, self._linear_store, self._linear = secrets, linear_store, linear
         self._gitlab_store, self._gitlab = gitlab_store, gitlab
+        self._motion = motion
+
+    @property
+    def motion(self) -> TaskWrites:
+        """The writes to Motion's connected workspace (decision 0130)."""
+        if self._motion is None:
+            raise ModelFixableError(unconnected("motion"))
+        return self._motion
 
     def _linear_tracker(self, tenant_id: str, target: str) -> tuple[LinearTracker, str]:
         c = self._linear_store.connection(tenant_id)
         if c is None:
-            raise ModelFixableError(_unconnected("linear"))
+            raise ModelFixableError(unconnected("linear"))
         if target not in (c.team_id,):
             raise ModelFixableError(_elsewhere("linear", target, f"team {c.team_id} ({c.team_name})"))
         key = self._secrets.get(key_secret(tenant_id, "linear"))
@@ -63,7 +74,7 @@ class IssueWrites:
     def _gitlab_tracker(self, tenant_id: str, target: str) -> tuple[GitLabTracker, str, Any]:
         c = self._gitlab_store.connection(tenant_id)
         if c is None:
-            raise ModelFixableError(_unconnected("gitlab"))
+            raise ModelFixableError(unconnected("gitlab"))
         if target not in (str(c.project_id), c.project_path):
             raise ModelFixableError(
                 _elsewhere("gitlab", target, f"project {c.project_id} ({c.project_path})")
@@ -156,7 +167,8 @@ def _issue(at: Place, issue: dict[str, Any], id_key: str) -> Output:
     }
 
 
-def _unconnected(tool: str) -> str:
+def unconnected(tool: str) -> str:
+    """Why a write to ``tool`` cannot be made: the workspace has not connected it (a model-fixable reason)."""
     return f"{tool} is not connected to this workspace: the owner connects it on the Integrations screen"
 
 
