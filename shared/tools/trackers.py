@@ -6,7 +6,7 @@ the workspace has not connected or a target other than the connected one."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -128,6 +128,23 @@ def _find_task_comment(ctx: ToolContext, a: CommentOnTaskArgs) -> Output | None:
     return _writes(ctx).motion.find_comment(Place(ctx.tenant_id, a.tool, a.target), a.task_id, ctx.key)
 
 
+# Motion's tools: what the model reads of each, and what they all declare (decision 0130).
+_MOTION_CREATE = (
+    "Create a task in the workspace's connected Motion workspace (tool: motion; target: its id; asks the owner "
+    "first). Output: tool, target, task_id, title."
+)
+_MOTION_UPDATE = (
+    "Set a Motion task's title or status group (backlog, unstarted, started, completed, canceled) in the "
+    "connected Motion workspace (asks the owner first). Output: tool, target, task_id, title."
+)
+_MOTION_COMMENT = (
+    "Comment on a task of the connected Motion workspace (asks the owner first). Output: tool, target, "
+    "task_id, comment_id."
+)
+_ON_TASK = ("tool", "target", "task_id")
+_TASK: dict[str, Any] = {"uses_trackers": True, "uses_notion": False}
+_TASKS: dict[str, Any] = {**_TASK, "targets": ("tool", "target")}
+
 # Each declared with ``Tool(...)`` itself: tests/unit/tools/test_tool_declarations.py reads the declarations.
 TOOLS = [
     Tool(
@@ -170,35 +187,28 @@ TOOLS = [
         "create_task",
         SideEffect.EXTERNAL,
         CreateTaskArgs,
-        "Create a task in the workspace's connected Motion workspace (tool: motion; target: its id; asks "
-        "the owner first). Output: tool, target, task_id, title.",
+        _MOTION_CREATE,
         _create_task,
-        uses_trackers=True,
-        targets=("tool", "target"),
         find=_find_task,
-        uses_notion=False,
+        **_TASKS,
     ),
     Tool(
         "update_task",
         SideEffect.EXTERNAL,
         UpdateTaskArgs,
-        "Set a Motion task's title or status group (backlog, unstarted, started, completed, canceled) in "
-        "the connected Motion workspace (asks the owner first). Output: tool, target, task_id, title.",
+        _MOTION_UPDATE,
         _update_task,
-        uses_trackers=True,
-        targets=("tool", "target", "task_id"),
-        uses_notion=False,
+        targets=_ON_TASK,
+        **_TASK,
     ),
     Tool(
         "comment_on_task",
         SideEffect.EXTERNAL,
         CommentOnTaskArgs,
-        "Comment on a task of the connected Motion workspace (asks the owner first). Output: tool, "
-        "target, task_id, comment_id.",
+        _MOTION_COMMENT,
         _comment_task,
-        uses_trackers=True,
-        targets=("tool", "target", "task_id"),
+        targets=_ON_TASK,
         find=_find_task_comment,
-        uses_notion=False,
+        **_TASK,
     ),
 ]

@@ -6,36 +6,23 @@ is the key's too."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from shared.platform.errors import ModelFixableError
 from shared.sync.domain import gitlab_mapping
 from shared.sync.domain.connection import key_secret
 from shared.sync.domain.fields import TaskFields, issue_id_for
+from shared.sync.domain.writes import Output, Place, marker_of, unconnected
 from shared.sync.services.trackers import GitLabTracker, LinearTracker
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore
-    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore
-    from shared.sync.services.task_writes import TaskWrites
-
-WriteTool = Literal["linear", "gitlab", "motion"]
-Output = dict[str, Any]
+    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore, TaskWriting
 
 
-class Place(NamedTuple):
-    """Where a write lands: the tenant's tool and its target (Linear's team id, GitLab's project id or path)."""
-
-    tenant_id: str
-    tool: WriteTool
-    target: str
-
-
-def marker_of(key: str) -> str:
-    """The 32 hex characters standing for ``key`` where the sync puts a page's id."""
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+# Where a write lands and what it answers live in the domain (shared.sync.domain.writes); named here too.
+__all__ = ["IssueWrites", "Output", "Place", "marker_of"]
 
 
 class IssueWrites:
@@ -49,14 +36,14 @@ class IssueWrites:
         gitlab_store: GitLabStore,
         gitlab: GitLabApi,
         *,
-        motion: TaskWrites | None = None,
+        motion: TaskWriting | None = None,
     ) -> None:
         self._secrets, self._linear_store, self._linear = secrets, linear_store, linear
         self._gitlab_store, self._gitlab = gitlab_store, gitlab
         self._motion = motion
 
     @property
-    def motion(self) -> TaskWrites:
+    def motion(self) -> TaskWriting:
         """The writes to Motion's connected workspace (decision 0130)."""
         if self._motion is None:
             raise ModelFixableError(unconnected("motion"))
@@ -165,11 +152,6 @@ def _issue(at: Place, issue: dict[str, Any], id_key: str) -> Output:
         "issue_id": str(issue[id_key]),
         "title": str(issue.get("title") or ""),
     }
-
-
-def unconnected(tool: str) -> str:
-    """Why a write to ``tool`` cannot be made: the workspace has not connected it (a model-fixable reason)."""
-    return f"{tool} is not connected to this workspace: the owner connects it on the Integrations screen"
 
 
 def _elsewhere(tool: str, target: str, connected: str) -> str:

@@ -12,7 +12,7 @@ from shared.platform.errors import ModelFixableError
 from shared.sync.domain import motion
 from shared.sync.domain.connection import key_secret
 from shared.sync.domain.fields import TaskFields
-from shared.sync.services.issue_writes import Output, Place, marker_of, unconnected
+from shared.sync.domain.writes import Output, Place, marker_of, unconnected
 from shared.sync.services.trackers import CLOCK_SLACK, MotionTracker
 
 if TYPE_CHECKING:
